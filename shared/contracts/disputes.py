@@ -1,0 +1,81 @@
+"""The dispute as reported: parties, place, category and flags, validated at every boundary."""
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
+from shared.contracts.vocabulary import Category, Flag, PartyKind, PartyRole, Source
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+MAX_PARTIES = 50
+
+
+class Party(BaseModel):
+    """One party to a dispute. Organisations carry no ID or mobile number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: PartyRole
+    kind: PartyKind = PartyKind.PERSON
+    name: ShortText
+    id_number: ResidentId | None = None
+    phone: Mobile | None = None
+
+
+class DisputeReport(BaseModel):
+    """What centre staff or an agency feed reports; intake turns it into a case."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    source: Source
+    category: Category
+    division_code: DivisionCode = Field(description="where the dispute arose: 6, 9 or 12 digits")
+    summary: LongText
+    parties: list[Party] = Field(min_length=2, max_length=MAX_PARTIES)
+    flags: list[Flag] = Field(default_factory=list, max_length=len(Flag))
+    source_record_id: RecordId | None = Field(
+        default=None, description="the feeding agency's own record id; a second report with it links to the first case"
+    )
+
+    @model_validator(mode="after")
+    def _needs_both_sides(self) -> "DisputeReport":
+        roles = {party.role for party in self.parties}
+        if PartyRole.APPLICANT not in roles:
+            raise ValueError("parties: at least one party must have role 'applicant'")
+        if PartyRole.RESPONDENT not in roles:
+            raise ValueError("parties: at least one party must have role 'respondent'")
+        for party in self.parties:
+            if party.kind is PartyKind.ORGANISATION and (party.id_number or party.phone):
+                raise ValueError("parties: an organisation carries no id_number or phone")
+        if len(set(self.flags)) != len(self.flags):
+            raise ValueError("flags: each flag at most once")
+        return self
+
+    def applicants(self) -> list[Party]:
+        return [p for p in self.parties if p.role is PartyRole.APPLICANT]
+
+    def respondents(self) -> list[Party]:
+        return [p for p in self.parties if p.role is PartyRole.RESPONDENT]
+
+
+class PartyNotice(BaseModel):
+    """The minimum a receiving unit needs about a party: who they are, and how to reach the applicant."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    role: PartyRole
+    kind: PartyKind
+    name: ShortText
+    phone: Mobile | None = None
+
+
+def minimise_parties(parties: list[Party], *, with_contact: bool) -> list[PartyNotice]:
+    """Drop ID numbers always, and phone numbers unless the unit must contact the parties."""
+    return [
+        PartyNotice(role=p.role, kind=p.kind, name=p.name, phone=p.phone if with_contact else None)
+        for p in parties
+    ]

@@ -1,0 +1,61 @@
+"""The envelope every message carries, and the registry that maps a type name to its model."""
+
+from datetime import datetime
+from typing import ClassVar, TypeVar
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from shared.contracts.identifiers import CaseId, UnitCode
+
+MESSAGE_TYPES: dict[str, type["Envelope"]] = {}
+
+M = TypeVar("M", bound="Envelope")
+
+
+class Envelope(BaseModel):
+    """Fields common to every message. `message_id` is the idempotency key for inboxes."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # Subclasses set these; they are the wire `type` and `schema_version`.
+    TYPE: ClassVar[str] = ""
+    VERSION: ClassVar[int] = 1
+
+    message_id: UUID
+    type: str
+    schema_version: int = Field(ge=1)
+    case_id: CaseId | None
+    sender: UnitCode
+    recipient: UnitCode
+    occurred_at: AwareDatetime
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.TYPE:
+            if cls.TYPE in MESSAGE_TYPES:
+                raise TypeError(f"message type {cls.TYPE} defined twice")
+            MESSAGE_TYPES[cls.TYPE] = cls
+
+    @classmethod
+    def build(cls: type[M], *, message_id: UUID, occurred_at: datetime, **fields: object) -> M:
+        """Construct with `type` and `schema_version` filled from the class."""
+        return cls(
+            message_id=message_id,
+            occurred_at=occurred_at,
+            type=cls.TYPE,
+            schema_version=cls.VERSION,
+            **fields,
+        )
+
+    @model_validator(mode="after")
+    def _type_matches_model(self) -> "Envelope":
+        if self.TYPE and self.type != self.TYPE:
+            raise ValueError(f"type: expected {self.TYPE!r}, got {self.type!r}")
+        if self.TYPE and self.schema_version > self.VERSION:
+            raise ValueError(f"schema_version: {self.schema_version} is newer than supported {self.VERSION}")
+        return self
+
+
+def message_model(type_name: str) -> type[Envelope] | None:
+    return MESSAGE_TYPES.get(type_name)

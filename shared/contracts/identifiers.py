@@ -1,0 +1,87 @@
+"""Validated identifier types: resident ID numbers, mobile numbers, division and unit codes."""
+
+import re
+from datetime import date
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK_CHARS = "10X98765432"
+_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+_DIVISION_SHAPE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
+_UNIT_SHAPE = re.compile(r"^([a-z][a-z_]{1,31}):(\d{6}(?:\d{3}(?:\d{3})?)?)$")
+
+
+def resident_id_check_char(first_17_digits: str) -> str:
+    """The GB 11643-1999 check character for the first 17 digits of a resident ID."""
+    total = sum(int(d) * w for d, w in zip(first_17_digits, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK_CHARS[total % 11]
+
+
+def validate_resident_id(value: str) -> str:
+    normalised = value.strip().upper()
+    if not _ID_SHAPE.match(normalised):
+        raise ValueError("must be 18 characters: 17 digits then a digit or X")
+    try:
+        date(int(normalised[6:10]), int(normalised[10:12]), int(normalised[12:14]))
+    except ValueError:
+        raise ValueError("birth date in the ID number is not a real date") from None
+    if resident_id_check_char(normalised[:17]) != normalised[17]:
+        raise ValueError("check digit does not match")
+    return normalised
+
+
+def validate_mobile(value: str) -> str:
+    normalised = value.strip().removeprefix("+86").strip()
+    if not _MOBILE_SHAPE.match(normalised):
+        raise ValueError("must be an 11-digit mainland mobile number starting 13-19")
+    return normalised
+
+
+def validate_division(value: str) -> str:
+    if not _DIVISION_SHAPE.match(value):
+        raise ValueError("must be a statistical division code of 6, 9 or 12 digits")
+    if value[:2] == "00" or value[2:6] == "0000":
+        raise ValueError("must name a county or below (6-digit prefix is not a county)")
+    return value
+
+
+def validate_unit(value: str) -> str:
+    match = _UNIT_SHAPE.match(value)
+    if not match:
+        raise ValueError("must be '<agency>:<division code>', e.g. 'court:430426'")
+    validate_division(match.group(2))
+    return value
+
+
+def split_unit(unit: str) -> tuple[str, str]:
+    """'court:430426' -> ('court', '430426')."""
+    agency, division = unit.split(":", 1)
+    return agency, division
+
+
+def county_of(division: str) -> str:
+    return division[:6]
+
+
+def truncate_division(division: str, digits: int) -> str:
+    """The enclosing division with the given length (6 county, 9 township, 12 village)."""
+    return division[: min(digits, len(division))]
+
+
+ResidentId = Annotated[str, AfterValidator(validate_resident_id)]
+Mobile = Annotated[str, AfterValidator(validate_mobile)]
+DivisionCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(validate_division)]
+UnitCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(validate_unit)]
+CaseId = Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{8}-\d{5}$")]
+
+
+def mask_resident_id(value: str) -> str:
+    """Keep region and check character only, as staff screens show it."""
+    return value[:6] + "*" * 11 + value[-1:]
+
+
+def mask_mobile(value: str) -> str:
+    return value[:3] + "****" + value[-4:]

@@ -1,0 +1,242 @@
+"""Every message the platform sends, one model each, with the routing constants beside them.
+
+Commands are imperative (RegisterDispute); facts are past tense (CaseRegistered). A
+document (`KIND = "document"`) travels on the documents exchange to one service's inbox;
+an event (`KIND = "event"`) is a case fact published on the coordinator's event exchange
+for every subscriber.
+"""
+
+from typing import ClassVar, Literal
+from uuid import UUID
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ShortText
+from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import DivisionCode, UnitCode
+from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, Source
+
+DOCUMENTS_EXCHANGE = "wuyuan.documents"
+EVENTS_EXCHANGE = "coordinator.events"  # nameko's naming for the coordinator's events
+DEAD_LETTER_EXCHANGE = "wuyuan.dead"
+
+# Where a document goes when it is addressed to the centre rather than to an agency.
+TO_RECIPIENT_AGENCY = "recipient-agency"
+
+
+class Document(Envelope):
+    KIND: ClassVar[str] = "document"
+    # The service whose inbox receives it, or TO_RECIPIENT_AGENCY to route by `recipient`.
+    DESTINATION: ClassVar[str] = TO_RECIPIENT_AGENCY
+
+
+class Event(Envelope):
+    KIND: ClassVar[str] = "event"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --- intake -----------------------------------------------------------------------
+
+
+class RegisterDispute(Document):
+    """An agency feeds one of its own records in as a dispute (a source of the five)."""
+
+    TYPE = "RegisterDispute"
+    DESTINATION = "intake"
+    type: Literal["RegisterDispute"] = "RegisterDispute"
+
+    report: DisputeReport
+
+
+class CaseRegistered(Document):
+    """Intake opened a case; the coordinator triages it."""
+
+    TYPE = "CaseRegistered"
+    DESTINATION = "coordinator"
+    type: Literal["CaseRegistered"] = "CaseRegistered"
+
+    source: Source
+    category: Category
+    division_code: DivisionCode
+    summary: LongText
+    flags: list[Flag]
+    parties: list[PartyNotice]
+    source_record_id: RecordId | None = None
+
+
+class RepeatReportLinked(Document):
+    """A repeat report of an open case was linked to it instead of opening a new case."""
+
+    TYPE = "RepeatReportLinked"
+    DESTINATION = "coordinator"
+    type: Literal["RepeatReportLinked"] = "RepeatReportLinked"
+
+    source: Source
+    source_record_id: RecordId | None = None
+    reason: ShortText
+
+
+# --- coordinator -> agencies ----------------------------------------------------------
+
+
+class ReferralIssued(Document):
+    """A unit is designated lead or co-unit for a case and must handle its part by `due_at`."""
+
+    TYPE = "ReferralIssued"
+    type: Literal["ReferralIssued"] = "ReferralIssued"
+
+    referral_id: UUID
+    role: ReferralRole
+    round: int = Field(ge=1, description="1, then +1 each time the case is reopened")
+    source: Source
+    category: Category
+    division_code: DivisionCode
+    summary: LongText
+    flags: list[Flag]
+    parties: list[PartyNotice]
+    due_at: AwareDatetime
+
+
+# --- agencies -> coordinator ----------------------------------------------------------
+
+
+class _ReferralReport(Document):
+    DESTINATION = "coordinator"
+    referral_id: UUID
+    officer: ShortText
+
+
+class ReferralAccepted(_ReferralReport):
+    TYPE = "ReferralAccepted"
+    type: Literal["ReferralAccepted"] = "ReferralAccepted"
+
+
+class ReferralDeclined(_ReferralReport):
+    """The unit is not competent (不属于本单位职责); the coordinator re-routes."""
+
+    TYPE = "ReferralDeclined"
+    type: Literal["ReferralDeclined"] = "ReferralDeclined"
+    reason: LongText
+
+
+class ProgressReported(_ReferralReport):
+    TYPE = "ProgressReported"
+    type: Literal["ProgressReported"] = "ProgressReported"
+    note: LongText
+
+
+class ResultReported(_ReferralReport):
+    TYPE = "ResultReported"
+    type: Literal["ResultReported"] = "ResultReported"
+    outcome: Outcome
+    summary: LongText
+
+
+# --- supervision ----------------------------------------------------------------------
+
+
+class ReminderIssued(Document):
+    """提醒函: 80% of the unit's time is gone."""
+
+    TYPE = "ReminderIssued"
+    type: Literal["ReminderIssued"] = "ReminderIssued"
+    referral_id: UUID
+    due_at: AwareDatetime
+
+
+class OverdueNoticeIssued(Document):
+    """督办函: the unit's deadline has passed without a result."""
+
+    TYPE = "OverdueNoticeIssued"
+    type: Literal["OverdueNoticeIssued"] = "OverdueNoticeIssued"
+    referral_id: UUID
+    due_at: AwareDatetime
+
+
+class FollowUpRated(Document):
+    """群众评单: the citizen's rating from the follow-up visit."""
+
+    TYPE = "FollowUpRated"
+    DESTINATION = "coordinator"
+    type: Literal["FollowUpRated"] = "FollowUpRated"
+    rating: Rating
+    comment: LongText | None = None
+
+
+# --- case facts (events) --------------------------------------------------------------
+
+
+class ReferralSummary(_Frozen):
+    referral_id: UUID
+    unit: UnitCode
+    role: ReferralRole
+    round: int = Field(ge=1)
+    issued_at: AwareDatetime
+    due_at: AwareDatetime
+
+
+class CaseAssigned(Event):
+    """Triage done: the handling mode, lead unit and co-units are designated."""
+
+    TYPE = "CaseAssigned"
+    type: Literal["CaseAssigned"] = "CaseAssigned"
+    mode: HandlingMode
+    source: Source
+    category: Category
+    division_code: DivisionCode
+    flags: list[Flag]
+    lead_unit: UnitCode | None
+    co_units: list[UnitCode]
+
+
+class UnitDesignated(Event):
+    """A referral was issued; supervision starts that unit's clock."""
+
+    TYPE = "UnitDesignated"
+    type: Literal["UnitDesignated"] = "UnitDesignated"
+    referral: ReferralSummary
+
+
+class ReferralClosed(Event):
+    """A unit's part ended: it reported a result, or declined and was replaced."""
+
+    TYPE = "ReferralClosed"
+    type: Literal["ReferralClosed"] = "ReferralClosed"
+    referral_id: UUID
+    unit: UnitCode
+    reason: Literal["result_reported", "declined"]
+    outcome: Outcome | None = None
+
+
+class CaseAwaitingManualTriage(Event):
+    """No competent unit is left; centre staff must assign by hand."""
+
+    TYPE = "CaseAwaitingManualTriage"
+    type: Literal["CaseAwaitingManualTriage"] = "CaseAwaitingManualTriage"
+    reason: LongText
+
+
+class CaseResolved(Event):
+    """The lead reported a resolution and every co-unit reported; the follow-up visit is due."""
+
+    TYPE = "CaseResolved"
+    type: Literal["CaseResolved"] = "CaseResolved"
+    lead_unit: UnitCode | None
+
+
+class CaseClosed(Event):
+    TYPE = "CaseClosed"
+    type: Literal["CaseClosed"] = "CaseClosed"
+    rating: Rating
+
+
+class CaseReopened(Event):
+    """The citizen was dissatisfied; the same lead handles the case again."""
+
+    TYPE = "CaseReopened"
+    type: Literal["CaseReopened"] = "CaseReopened"
+    rating: Rating
+    round: int = Field(ge=2)

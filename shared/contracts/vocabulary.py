@@ -1,0 +1,82 @@
+"""The domain's closed vocabularies (sources, categories, roles, outcomes) as string enums."""
+
+from enum import StrEnum
+
+
+class Source(StrEnum):
+    """Where a dispute first reached the platform: a centre channel or one of the five sources."""
+
+    WALK_IN = "walk_in"  # 来访 at the centre's one window
+    HOTLINE = "hotline"  # 12345 热线
+    GRID = "grid"  # 网格员 report
+    COURT_FILING = "court_filing"  # 诉源: civil filing diverted to pre-litigation mediation
+    POLICE_CALL = "police_call"  # 案源: dispute-type police call
+    MEDIATION_REQUEST = "mediation_request"  # 调源: people's mediation request
+    PETITION = "petition"  # 访源: petition
+    STABILITY_LEAD = "stability_lead"  # 稳源: stability-risk lead
+
+
+class Category(StrEnum):
+    """Kind of dispute; the routing table maps each to the competent agencies."""
+
+    NEIGHBOUR = "neighbour"  # 邻里纠纷
+    FAMILY = "family"  # 婚姻家庭
+    LAND = "land"  # 土地山林
+    WAGES = "wages"  # 劳资欠薪
+    DEBT = "debt"  # 民间借贷
+    CONTRACT = "contract"  # 合同纠纷
+    PROPERTY_MANAGEMENT = "property_management"  # 物业纠纷
+    TRAFFIC = "traffic"  # 交通事故
+    MEDICAL = "medical"  # 医疗纠纷
+    CONSUMER = "consumer"  # 消费纠纷
+    CONSULTATION = "consultation"  # 法律咨询, answered at the window
+    OTHER = "other"
+
+
+class Flag(StrEnum):
+    """Risk and handling markers that change routing and supervision."""
+
+    VIOLENCE_RISK = "violence_risk"  # 有暴力倾向 / 民转刑 risk
+    HIGH_RISK = "high_risk"  # 命案风险
+    GROUP = "group"  # 群体性纠纷
+    PETITION_INVOLVED = "petition_involved"  # 涉访
+    RESOLVED_AT_WINDOW = "resolved_at_window"  # 现场办: settled at the window
+
+
+class PartyRole(StrEnum):
+    APPLICANT = "applicant"
+    RESPONDENT = "respondent"
+    THIRD_PARTY = "third_party"
+
+
+class PartyKind(StrEnum):
+    PERSON = "person"
+    ORGANISATION = "organisation"
+
+
+class HandlingMode(StrEnum):
+    """Triage outcome: 现场办 / 马上办 / 共同办."""
+
+    ON_THE_SPOT = "on_the_spot"
+    SINGLE_UNIT = "single_unit"
+    JOINT = "joint"
+
+
+class ReferralRole(StrEnum):
+    LEAD = "lead"  # 牵头单位
+    CO_UNIT = "co_unit"  # 配合单位
+
+
+class Outcome(StrEnum):
+    """What a unit reports when it has finished its part."""
+
+    RESOLVED = "resolved"  # 化解成功
+    UNRESOLVED = "unresolved"  # 调解不成, e.g. returned to litigation
+
+
+class Rating(StrEnum):
+    """The citizen's follow-up rating (群众评单)."""
+
+    SATISFIED = "satisfied"
+    BASICALLY_SATISFIED = "basically_satisfied"
+    DISSATISFIED = "dissatisfied"
