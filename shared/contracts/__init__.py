@@ -15,10 +15,9 @@ from shared.contracts.vocabulary import (
 )
 
 __all__ = [
-    "Envelope",
     "MESSAGE_TYPES",
-    "message_model",
     "Category",
+    "Envelope",
     "Flag",
     "HandlingMode",
     "Outcome",
@@ -27,4 +26,5 @@ __all__ = [
     "Rating",
     "ReferralRole",
     "Source",
+    "message_model",
 ]

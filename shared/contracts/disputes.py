@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.vocabulary import Category, Flag, PartyKind, PartyRole, Source
@@ -25,6 +25,15 @@ class Party(BaseModel):
     id_number: ResidentId | None = None
     phone: Mobile | None = None
 
+    # Field validators rather than a model validator, so the error's loc names the field
+    # (('parties', 1, 'id_number')) and its input is that field alone, not the whole report.
+    @field_validator("id_number", "phone")
+    @classmethod
+    def _persons_only(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("kind") is PartyKind.ORGANISATION:
+            raise ValueError(f"an organisation carries no {info.field_name}")
+        return value
+
 
 class DisputeReport(BaseModel):
     """What centre staff or an agency feed reports; intake turns it into a case."""
@@ -38,22 +47,26 @@ class DisputeReport(BaseModel):
     parties: list[Party] = Field(min_length=2, max_length=MAX_PARTIES)
     flags: list[Flag] = Field(default_factory=list, max_length=len(Flag))
     source_record_id: RecordId | None = Field(
-        default=None, description="the feeding agency's own record id; a second report with it links to the first case"
+        default=None,
+        description="the feeding agency's own record id; a second report with it links to the first case",
     )
 
-    @model_validator(mode="after")
-    def _needs_both_sides(self) -> "DisputeReport":
-        roles = {party.role for party in self.parties}
+    @field_validator("parties")
+    @classmethod
+    def _needs_both_sides(cls, parties: list[Party]) -> list[Party]:
+        roles = {party.role for party in parties}
         if PartyRole.APPLICANT not in roles:
-            raise ValueError("parties: at least one party must have role 'applicant'")
+            raise ValueError("at least one party must have role 'applicant'")
         if PartyRole.RESPONDENT not in roles:
-            raise ValueError("parties: at least one party must have role 'respondent'")
-        for party in self.parties:
-            if party.kind is PartyKind.ORGANISATION and (party.id_number or party.phone):
-                raise ValueError("parties: an organisation carries no id_number or phone")
-        if len(set(self.flags)) != len(self.flags):
-            raise ValueError("flags: each flag at most once")
-        return self
+            raise ValueError("at least one party must have role 'respondent'")
+        return parties
+
+    @field_validator("flags")
+    @classmethod
+    def _flags_once(cls, flags: list[Flag]) -> list[Flag]:
+        if len(set(flags)) != len(flags):
+            raise ValueError("each flag at most once")
+        return flags
 
     def applicants(self) -> list[Party]:
         return [p for p in self.parties if p.role is PartyRole.APPLICANT]

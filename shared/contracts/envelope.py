@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import ClassVar, TypeVar
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.identifiers import CaseId, UnitCode
 
@@ -48,12 +48,18 @@ class Envelope(BaseModel):
             **fields,
         )
 
+    # A field validator, so the error's loc names `schema_version` for the dead-letter reason.
+    @field_validator("schema_version")
+    @classmethod
+    def _not_newer_than_model(cls, version: int) -> int:
+        if cls.TYPE and version > cls.VERSION:
+            raise ValueError(f"{version} is newer than supported {cls.VERSION}")
+        return version
+
     @model_validator(mode="after")
     def _type_matches_model(self) -> "Envelope":
         if self.TYPE and self.type != self.TYPE:
             raise ValueError(f"type: expected {self.TYPE!r}, got {self.type!r}")
-        if self.TYPE and self.schema_version > self.VERSION:
-            raise ValueError(f"schema_version: {self.schema_version} is newer than supported {self.VERSION}")
         return self
 
 

@@ -4,7 +4,7 @@ import re
 from datetime import date
 from typing import Annotated
 
-from pydantic import AfterValidator, StringConstraints
+from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
@@ -71,10 +71,36 @@ def truncate_division(division: str, digits: int) -> str:
     return division[: min(digits, len(division))]
 
 
-ResidentId = Annotated[str, AfterValidator(validate_resident_id)]
-Mobile = Annotated[str, AfterValidator(validate_mobile)]
-DivisionCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(validate_division)]
-UnitCode = Annotated[str, StringConstraints(strip_whitespace=True), AfterValidator(validate_unit)]
+def _published_as(pattern: str, description: str) -> WithJsonSchema:
+    # The validators above are Python; without this the published JSON Schema would say only
+    # "string", and an agency writing in another language could not see the formats.
+    return WithJsonSchema({"type": "string", "pattern": pattern, "description": description})
+
+
+ResidentId = Annotated[
+    str,
+    AfterValidator(validate_resident_id),
+    _published_as(_ID_SHAPE.pattern, "resident ID number (GB 11643-1999): 17 digits and a check character"),
+]
+Mobile = Annotated[
+    str,
+    AfterValidator(validate_mobile),
+    _published_as(_MOBILE_SHAPE.pattern, "mainland mobile number, 11 digits, without +86"),
+]
+DivisionCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(validate_division),
+    _published_as(
+        _DIVISION_SHAPE.pattern, "statistical division code: 6 digits county, 9 township, 12 village"
+    ),
+]
+UnitCode = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True),
+    AfterValidator(validate_unit),
+    _published_as(_UNIT_SHAPE.pattern, "unit: '<agency>:<division code>', e.g. 'court:430426'"),
+]
 CaseId = Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{8}-\d{5}$")]
 
 

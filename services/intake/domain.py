@@ -1,0 +1,170 @@
+"""Intake's rules: how a case is numbered, who a party is, and when a report repeats an existing case."""
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+from shared.contracts.disputes import DisputeReport, Party
+from shared.contracts.identifiers import county_of, validate_division
+from shared.contracts.vocabulary import Category
+
+LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
+MAX_DAILY_SEQUENCE = 99_999
+REPEAT_WINDOW = timedelta(days=30)
+
+# Versioned, so that a change of normalisation can live beside keys stored under the old one.
+# The digest keeps ID numbers out of key columns, indexes and logs; ID numbers are few enough
+# to enumerate, though, so the key columns stay as private as the rest of intake's database.
+PARTY_KEY_PREFIX = "wuyuan.party.v1:"
+
+_COUNTY = re.compile(r"\d{6}")
+
+
+class LinkReason(StrEnum):
+    """Why a report was linked to an existing case; the text travels in RepeatReportLinked.reason."""
+
+    SAME_SOURCE_RECORD = "same source record"
+    SAME_PARTIES = "same parties and category within 30 days"
+
+
+class PairKey(NamedTuple):
+    """One applicant against one respondent in one category: what a repeat by the same people shares."""
+
+    applicant: str
+    respondent: str
+    category: Category
+
+
+@dataclass(frozen=True)
+class RepeatKeys:
+    """What a report is looked up and stored by. Party keys are digests, never ID numbers in clear."""
+
+    record: str | None
+    pairs: tuple[PairKey, ...]
+
+
+@dataclass(frozen=True)
+class PriorCase:
+    """An earlier case as intake stored it: its number, when it was registered, and its keys."""
+
+    case_id: str
+    registered_at: datetime
+    keys: RepeatKeys
+
+
+@dataclass(frozen=True)
+class NewCase:
+    """Open a new case, to be stored under these keys."""
+
+    keys: RepeatKeys
+
+
+@dataclass(frozen=True)
+class LinkedRepeat:
+    """Link the report to an existing case instead of opening one."""
+
+    case_id: str
+    reason: LinkReason
+    keys: RepeatKeys
+
+
+Registration = NewCase | LinkedRepeat
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day in the county, which is what the case number shows."""
+    _require_aware(moment, "moment")
+    return moment.astimezone(LOCAL_ZONE).date()
+
+
+def format_case_id(county: str, day: date, sequence: int) -> str:
+    """'430426', 2026-11-21, 42 -> '430426-20261121-00042'."""
+    if not _COUNTY.fullmatch(county):
+        raise ValueError(f"county must be a 6-digit division code, got {county!r}")
+    validate_division(county)
+    if not 1 <= sequence <= MAX_DAILY_SEQUENCE:
+        raise ValueError(f"daily sequence must be 1..{MAX_DAILY_SEQUENCE}, got {sequence}")
+    return f"{county}-{day:%Y%m%d}-{sequence:05d}"
+
+
+def case_id_for(division_code: str, registered_at: datetime, sequence: int) -> str:
+    """The number of a case registered at a moment, in the county of the place the dispute arose."""
+    return format_case_id(county_of(division_code), local_day(registered_at), sequence)
+
+
+def normalise_name(name: str) -> str:
+    # NFKC folds full-width letters and digits, which different agency systems type differently.
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def _party_identity(party: Party) -> str:
+    """Who a party is, in clear: the ID number when given, else name and phone, else name alone."""
+    if party.id_number:
+        return f"id:{party.id_number}"
+    if party.phone:
+        return f"name+phone:{normalise_name(party.name)}|{party.phone}"
+    return f"name:{normalise_name(party.name)}"
+
+
+def party_key(party: Party) -> str:
+    """The SHA-256 hex digest of a party's identity: what the database stores and matches on."""
+    return hashlib.sha256((PARTY_KEY_PREFIX + _party_identity(party)).encode()).hexdigest()
+
+
+def record_key(report: DisputeReport) -> str | None:
+    """The feeding agency's record, e.g. 'court_filing:(2026)湘0426民诉前调1234号'."""
+    if report.source_record_id is None:
+        return None
+    return f"{report.source}:{report.source_record_id}"
+
+
+def repeat_keys(report: DisputeReport) -> RepeatKeys:
+    pairs = (
+        PairKey(party_key(applicant), party_key(respondent), report.category)
+        for applicant in report.applicants()
+        for respondent in report.respondents()
+    )
+    # dict.fromkeys drops duplicates (the same person listed twice) and keeps the order.
+    return RepeatKeys(record=record_key(report), pairs=tuple(dict.fromkeys(pairs)))
+
+
+def decide_registration(report: DisputeReport, candidates: list[PriorCase], now: datetime) -> Registration:
+    """Link the report to the most recent matching case, preferring the same source record; else open one.
+
+    `candidates` are the cases stored under any of the report's keys; the store finds them,
+    this decides. A source record links at any age; the same parties and category link only
+    within REPEAT_WINDOW of the earlier registration.
+    """
+    _require_aware(now, "now")
+    keys = repeat_keys(report)
+    for candidate in candidates:
+        _require_aware(candidate.registered_at, f"registered_at of {candidate.case_id}")
+
+    if keys.record is not None:
+        same_record = [c for c in candidates if c.keys.record == keys.record]
+        if same_record:
+            return LinkedRepeat(_most_recent(same_record).case_id, LinkReason.SAME_SOURCE_RECORD, keys)
+
+    pairs = set(keys.pairs)
+    same_parties = [
+        c for c in candidates if now - c.registered_at <= REPEAT_WINDOW and pairs.intersection(c.keys.pairs)
+    ]
+    if same_parties:
+        return LinkedRepeat(_most_recent(same_parties).case_id, LinkReason.SAME_PARTIES, keys)
+
+    return NewCase(keys)
+
+
+def _most_recent(cases: list[PriorCase]) -> PriorCase:
+    # Case id breaks a tie of equal timestamps, so the same candidates always give the same answer.
+    return max(cases, key=lambda c: (c.registered_at, c.case_id))
+
+
+def _require_aware(moment: datetime, name: str) -> None:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")

@@ -1,0 +1,1 @@
+"""调源: the justice bureau's link to the centre (people's mediation, legal aid)."""

@@ -1,0 +1,1 @@
+"""访源: the petition bureau's link to the centre (petitions, 访调对接)."""

@@ -1,0 +1,170 @@
+"""Supervision's rules: when a unit gets a reminder or an overdue letter, and what a rating decides."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from shared.contracts.vocabulary import Rating, ReferralRole
+
+# The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
+REMINDER_FRACTION = 0.8
+
+
+class LetterKind(StrEnum):
+    REMINDER = "reminder"  # 提醒函: the deadline is near
+    OVERDUE = "overdue"  # 督办函: the deadline has passed without a result
+
+
+@dataclass(frozen=True)
+class Watch:
+    """One referral under supervision: the unit's clock and the letters it has already been sent."""
+
+    referral_id: UUID
+    case_id: str
+    unit: str
+    role: ReferralRole
+    issued_at: datetime
+    due_at: datetime
+    closed_at: datetime | None = None
+    reminder_sent_at: datetime | None = None
+    overdue_sent_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        for name in ("issued_at", "due_at", "closed_at", "reminder_sent_at", "overdue_sent_at"):
+            _require_aware(getattr(self, name), name)
+        if self.due_at <= self.issued_at:
+            raise ValueError(
+                f"referral {self.referral_id}: due_at {self.due_at.isoformat()} "
+                f"is not after issued_at {self.issued_at.isoformat()}"
+            )
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True)
+class Letter:
+    """A letter supervision must send to a unit about one referral."""
+
+    kind: LetterKind
+    referral_id: UUID
+    case_id: str
+    unit: str
+    due_at: datetime
+
+
+def reminder_due_at(watch: Watch) -> datetime:
+    return watch.issued_at + (watch.due_at - watch.issued_at) * REMINDER_FRACTION
+
+
+def letters_due(watch: Watch, now: datetime) -> list[Letter]:
+    """The letters to send at `now`; none once sent (see `mark_sent`) or once the referral is closed."""
+    _require_aware(now, "now")
+    if not watch.is_open or watch.overdue_sent_at is not None:
+        return []
+    if now > watch.due_at:
+        # A reminder that arrives after the deadline says nothing the overdue letter does not,
+        # so when both moments passed unseen (supervision was down) only the overdue one goes.
+        return [_letter(watch, LetterKind.OVERDUE)]
+    if watch.reminder_sent_at is None and now >= reminder_due_at(watch):
+        return [_letter(watch, LetterKind.REMINDER)]
+    return []
+
+
+def mark_sent(watch: Watch, letter: Letter, at: datetime) -> Watch:
+    """Record that `letter` went out, so that `letters_due` never asks for it again."""
+    _require_aware(at, "at")
+    if letter.referral_id != watch.referral_id:
+        raise ValueError(f"letter for referral {letter.referral_id} applied to referral {watch.referral_id}")
+    if letter.kind is LetterKind.REMINDER:
+        return replace(watch, reminder_sent_at=watch.reminder_sent_at or at)
+    return replace(watch, overdue_sent_at=watch.overdue_sent_at or at)
+
+
+def close_watch(watch: Watch, at: datetime) -> Watch:
+    """Stop the clock; the first close wins, so a redelivered ReferralClosed changes nothing."""
+    _require_aware(at, "at")
+    return watch if watch.closed_at is not None else replace(watch, closed_at=at)
+
+
+# --- follow-up visit (回访) and the citizen's rating (群众评单) --------------------------
+
+
+class RatingRejected(Exception):
+    """The rating cannot be recorded; the message says why, for the officer entering it."""
+
+
+class CaseTransition(StrEnum):
+    """What the coordinator will do with the case once it has the rating."""
+
+    CLOSE = "close"
+    REOPEN = "reopen"
+
+
+_TRANSITION_FOR = {
+    Rating.SATISFIED: CaseTransition.CLOSE,
+    Rating.BASICALLY_SATISFIED: CaseTransition.CLOSE,
+    Rating.DISSATISFIED: CaseTransition.REOPEN,
+}
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """The visit that asks the citizen, after each round of handling, whether the dispute is resolved."""
+
+    case_id: str
+    lead_unit: str | None
+    round: int
+    opened_at: datetime
+    rating: Rating | None = None
+    rated_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        if self.round < 1:
+            raise ValueError(f"case {self.case_id}: round must be 1 or more, got {self.round}")
+        _require_aware(self.opened_at, "opened_at")
+        _require_aware(self.rated_at, "rated_at")
+
+
+@dataclass(frozen=True)
+class RatingDecision:
+    """The recorded rating and the transition it asks of the coordinator, which makes it."""
+
+    follow_up: FollowUp
+    rating: Rating
+    comment: str | None
+    transition: CaseTransition
+
+    @property
+    def closes_case(self) -> bool:
+        return self.transition is CaseTransition.CLOSE
+
+
+def open_follow_up(case_id: str, lead_unit: str | None, round: int, now: datetime) -> FollowUp:
+    return FollowUp(case_id=case_id, lead_unit=lead_unit, round=round, opened_at=now)
+
+
+def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime) -> RatingDecision:
+    """Record the citizen's rating; each round is rated once, so a second rating is refused."""
+    _require_aware(now, "now")
+    if follow_up.rating is not None:
+        raise RatingRejected(
+            f"case {follow_up.case_id} round {follow_up.round} was already rated "
+            f"{follow_up.rating.value} at {follow_up.rated_at}; a round is rated only once"
+        )
+    rating = Rating(rating)
+    rated = replace(follow_up, rating=rating, rated_at=now)
+    return RatingDecision(follow_up=rated, rating=rating, comment=comment, transition=_TRANSITION_FOR[rating])
+
+
+def _letter(watch: Watch, kind: LetterKind) -> Letter:
+    return Letter(
+        kind=kind, referral_id=watch.referral_id, case_id=watch.case_id, unit=watch.unit, due_at=watch.due_at
+    )
+
+
+def _require_aware(moment: datetime | None, name: str) -> None:
+    if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
+        raise ValueError(f"{name} must be timezone-aware, got naive {moment.isoformat()}")

@@ -1,0 +1,106 @@
+"""SQL for supervision's watches and follow-ups."""
+
+from datetime import datetime
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from shared.contracts.messages import ReferralSummary
+from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.persistence.errors import NotFound
+from shared.persistence.unit_of_work import UnitOfWork
+
+
+def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: dict) -> None:
+    watch = Watch(
+        referral_id=referral.referral_id, case_id=case_id, unit=referral.unit, role=referral.role,
+        issued_at=referral.issued_at, due_at=referral.due_at,
+    )
+    uow.execute(
+        "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
+        (watch.referral_id, case_id, watch.unit, watch.role.value, referral.round, watch.issued_at,
+         watch.due_at, reminder_due_at(watch), Jsonb(trace)),
+    )
+
+
+def close_watch(uow: UnitOfWork, referral_id: UUID, at: datetime) -> None:
+    uow.execute("UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL", (at, referral_id))
+
+
+def lock_watches_due(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[Watch, dict]]:
+    """Open watches whose reminder or deadline has come, locked; other instances skip them."""
+    rows = uow.all(
+        "SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NULL"
+        " AND ((reminder_sent_at IS NULL AND reminder_at <= %s) OR due_at < %s)"
+        " ORDER BY reminder_at LIMIT %s FOR UPDATE SKIP LOCKED",
+        (now, now, limit),
+    )
+    return [(_watch(row), row["trace"]) for row in rows]
+
+
+def save_letters(uow: UnitOfWork, watch: Watch) -> None:
+    uow.execute(
+        "UPDATE watches SET reminder_sent_at = %s, overdue_sent_at = %s WHERE referral_id = %s",
+        (watch.reminder_sent_at, watch.overdue_sent_at, watch.referral_id),
+    )
+
+
+def _watch(row: dict) -> Watch:
+    return Watch(
+        referral_id=row["referral_id"], case_id=row["case_id"], unit=row["unit"], role=ReferralRole(row["role"]),
+        issued_at=row["issued_at"], due_at=row["due_at"], closed_at=row["closed_at"],
+        reminder_sent_at=row["reminder_sent_at"], overdue_sent_at=row["overdue_sent_at"],
+    )
+
+
+def open_follow_up(uow: UnitOfWork, follow_up: FollowUp, trace: dict) -> None:
+    uow.execute(
+        "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT DO NOTHING",
+        (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, Jsonb(trace)),
+    )
+
+
+def next_round(uow: UnitOfWork, case_id: str) -> int:
+    row = uow.one("SELECT coalesce(max(round), 0) + 1 AS next FROM follow_ups WHERE case_id = %s", (case_id,))
+    return int(row["next"]) if row else 1
+
+
+def lock_latest_follow_up(uow: UnitOfWork, case_id: str) -> tuple[FollowUp, dict]:
+    row = uow.one(
+        "SELECT * FROM follow_ups WHERE case_id = %s ORDER BY round DESC LIMIT 1 FOR UPDATE", (case_id,)
+    )
+    if row is None:
+        raise NotFound(f"no follow-up is open for case {case_id}; a case is rated after it is resolved")
+    follow_up = FollowUp(
+        case_id=row["case_id"], lead_unit=row["lead_unit"], round=row["round"], opened_at=row["opened_at"],
+        rating=Rating(row["rating"]) if row["rating"] else None, rated_at=row["rated_at"],
+    )
+    return follow_up, row["trace"]
+
+
+def save_rating(uow: UnitOfWork, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
+    uow.execute(
+        "UPDATE follow_ups SET rating = %s, comment = %s, visitor = %s, rated_at = %s WHERE case_id = %s AND round = %s",
+        (follow_up.rating.value if follow_up.rating else None, comment, visitor, follow_up.rated_at,
+         follow_up.case_id, follow_up.round),
+    )
+
+
+def list_follow_ups(uow: UnitOfWork, pending_only: bool, limit: int) -> list[dict]:
+    where = "WHERE rating IS NULL" if pending_only else ""
+    return uow.all(
+        f"SELECT case_id, round, lead_unit, opened_at, rating, comment, rated_at FROM follow_ups {where}"
+        " ORDER BY opened_at LIMIT %s",
+        (limit,),
+    )
+
+
+def watches_of(uow: UnitOfWork, case_id: str) -> list[dict]:
+    return uow.all(
+        "SELECT referral_id, unit, role, round, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at"
+        " FROM watches WHERE case_id = %s ORDER BY issued_at",
+        (case_id,),
+    )

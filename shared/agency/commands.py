@@ -1,0 +1,47 @@
+"""The officer's commands an agency accepts over HTTP, and the record an agency feeds in."""
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.disputes import LongText, Party, RecordId, ShortText
+from shared.contracts.identifiers import DivisionCode
+from shared.contracts.vocabulary import Category, Flag, Outcome
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    officer: ShortText
+
+
+class AcceptReferral(_Command):
+    pass
+
+
+class DeclineReferral(_Command):
+    reason: LongText
+
+
+class ReportProgress(_Command):
+    note: LongText
+
+
+class ReportResult(_Command):
+    outcome: Outcome
+    summary: LongText
+
+
+class NoDetails(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AgencyRecord(BaseModel):
+    """One of the agency's own records, fed in as a dispute (the agency's source of the five)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    record_id: RecordId
+    category: Category
+    division_code: DivisionCode
+    summary: LongText
+    parties: list[Party] = Field(min_length=2, max_length=50)
+    flags: list[Flag] = Field(default_factory=list, max_length=len(Flag))
+    details: dict = Field(default_factory=dict, description="agency-specific fields, checked by the agency's model")

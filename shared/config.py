@@ -1,0 +1,36 @@
+"""Each service's settings, from WUYUAN_* environment variables (12-factor)."""
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.registry import DEFAULT_CONFIG_DIR
+
+
+class ServiceSettings(BaseSettings):
+    """What one service process needs to run; `wuyuan up` sets these per service."""
+
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore")
+
+    service: str = Field(pattern=r"^[a-z][a-z_]*$")
+    amqp_uri: str = Field(pattern=r"^amqps?://")
+    amqp_user: str = Field(min_length=1, description="this service's broker user; stamped as AMQP user_id")
+    database_url: str = Field(pattern=r"^postgres(ql)?://")
+    http_address: str = Field("127.0.0.1:8000", pattern=r"^[\w.-]+:\d{2,5}$")
+    county: str = Field("430426", pattern=r"^\d{6}$")
+    config_dir: Path = DEFAULT_CONFIG_DIR
+    trace_file: Path | None = None
+    log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+    db_pool_size: int = Field(8, ge=1, le=100)
+    max_workers: int = Field(16, ge=1, le=1000)
+    prefetch_count: int = Field(32, ge=1, le=1000)
+    relay_batch: int = Field(200, ge=1, le=5000)
+    relay_interval_seconds: float = Field(0.5, gt=0, le=60)
+    retry_delay_ms: int = Field(2000, ge=10, le=3_600_000)
+    max_attempts: int = Field(5, ge=1, le=100)
+
+    def broker_user_of(self, service: str) -> str:
+        """Broker users are '<vhost>.<service>'; derive a peer's from our own."""
+        prefix, _, _ = self.amqp_user.rpartition(".")
+        return f"{prefix}.{service}" if prefix else service

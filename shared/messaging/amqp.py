@@ -1,0 +1,49 @@
+"""Thin AMQP helpers over nameko's consumer and publisher: raw-message consuming and confirmed publishing."""
+
+from kombu import Exchange, Queue
+from nameko.amqp.consume import Consumer as NamekoConsumer
+from nameko.amqp.publish import Publisher
+
+PERSISTENT = 2
+
+
+class RawConsumer(NamekoConsumer):
+    """nameko's consumer, but handing over undecoded messages so a bad body can be dead-lettered.
+
+    kombu decodes before callbacks run, and a body that is not JSON would crash the
+    consumer loop; with `on_message` we get the raw message and decide ourselves.
+    """
+
+    def __init__(self, amqp_uri, on_raw_message, **kwargs):
+        super().__init__(amqp_uri, callbacks=[], **kwargs)
+        self.on_raw_message = on_raw_message
+
+    def get_consumers(self, consumer_cls, channel):
+        consumer = consumer_cls(queues=self.queues, on_message=self._deliver, accept=None, **self.consumer_options)
+        consumer.qos(prefetch_count=self.prefetch_count)
+        return [consumer]
+
+    def _deliver(self, message):
+        if self.should_stop:
+            self.requeue_message(message)
+            return
+        self.on_raw_message(message)
+
+    def reject_message(self, message):
+        """Reject without requeue: the queue's dead-letter exchange takes it (our delayed retry)."""
+        if message.channel.connection:
+            message.reject(requeue=False)
+
+
+def confirmed_publisher(amqp_uri: str) -> Publisher:
+    """Persistent, confirmed, mandatory: a publish returns only once the broker has routed and stored it."""
+    return Publisher(amqp_uri, use_confirms=True, mandatory=True, delivery_mode=PERSISTENT, serializer="json")
+
+
+def existing_exchange(name: str, kind: str = "topic") -> Exchange:
+    """An exchange declared by provisioning; services never redeclare topology."""
+    return Exchange(name, type=kind, durable=True, no_declare=True)
+
+
+def existing_queue(name: str) -> Queue:
+    return Queue(name, no_declare=True)

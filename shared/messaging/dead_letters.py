@@ -1,0 +1,51 @@
+"""Dead-lettering: a message that can never be processed goes to its service's dead-letter queue, with why."""
+
+from datetime import UTC, datetime
+
+from kombu.message import Message
+
+from shared.contracts.messages import DEAD_LETTER_EXCHANGE
+from shared.messaging.amqp import PERSISTENT, existing_exchange
+from shared.messaging.routing import (
+    DEAD_AT_HEADER,
+    DEAD_QUEUE_HEADER,
+    DEAD_REASON_HEADER,
+    ORIGINAL_USER_HEADER,
+)
+
+MAX_REASON = 1000
+
+
+def dead_letter_headers(message: Message, queue: str, reason: str) -> dict:
+    headers = dict(message.headers or {})
+    headers.pop("x-death", None)
+    headers[DEAD_REASON_HEADER] = reason[:MAX_REASON]
+    headers[DEAD_QUEUE_HEADER] = queue
+    headers[DEAD_AT_HEADER] = datetime.now(UTC).isoformat()
+    original_user = message.properties.get("user_id")
+    if original_user:
+        headers[ORIGINAL_USER_HEADER] = original_user
+    return headers
+
+
+def publish_dead_letter(publisher, service: str, queue: str, message: Message, reason: str) -> None:
+    """Publish the raw body unchanged with the reason in headers; confirmed before the original is acked."""
+    publisher.publish(
+        message.body,
+        exchange=existing_exchange(DEAD_LETTER_EXCHANGE, "direct"),
+        routing_key=service,
+        headers=dead_letter_headers(message, queue, reason),
+        content_type=message.content_type or "application/octet-stream",
+        content_encoding=message.content_encoding or "binary",
+        message_id=message.properties.get("message_id"),
+        delivery_mode=PERSISTENT,
+        serializer=None,
+    )
+
+
+def delivery_attempts(message: Message, queue: str) -> int:
+    """How many times the message was handled before: RabbitMQ counts rejections in x-death."""
+    for death in (message.headers or {}).get("x-death") or []:
+        if death.get("queue") == queue and death.get("reason") == "rejected":
+            return int(death.get("count", 0)) + 1
+    return 1

@@ -1,0 +1,66 @@
+"""Where each message goes: exchanges, routing keys and the queue names of every service."""
+
+from shared.contracts.messages import (
+    DEAD_LETTER_EXCHANGE,
+    DOCUMENTS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    TO_RECIPIENT_AGENCY,
+    Document,
+    Event,
+)
+from shared.contracts.envelope import Envelope
+from shared.registry import AgencyRegistry
+
+RETRY_EXCHANGE = "wuyuan.retry"
+
+# Headers a dead letter carries so operators see why, and replay can restore the sender.
+DEAD_REASON_HEADER = "x-wuyuan-dead-reason"
+DEAD_QUEUE_HEADER = "x-wuyuan-dead-queue"
+DEAD_AT_HEADER = "x-wuyuan-dead-at"
+ORIGINAL_USER_HEADER = "x-wuyuan-original-user-id"
+TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
+
+
+def inbox_queue(service: str) -> str:
+    return f"wuyuan.{service}.inbox"
+
+
+def retry_queue(service: str) -> str:
+    return f"wuyuan.{service}.retry"
+
+
+def dead_queue(service: str) -> str:
+    return f"wuyuan.{service}.dead"
+
+
+def document_routing_key(service: str, message_type: str) -> str:
+    return f"{service}.{message_type}"
+
+
+def destination_service(message: Document, registry: AgencyRegistry) -> str:
+    if message.DESTINATION == TO_RECIPIENT_AGENCY:
+        return registry.service_for_unit(message.recipient)
+    return message.DESTINATION
+
+
+def address(message: Envelope, registry: AgencyRegistry) -> tuple[str, str]:
+    """(exchange, routing key) for a message."""
+    if isinstance(message, Event):
+        return EVENTS_EXCHANGE, message.type
+    if isinstance(message, Document):
+        return DOCUMENTS_EXCHANGE, document_routing_key(destination_service(message, registry), message.type)
+    raise TypeError(f"{type(message).__name__} is neither a Document nor an Event")
+
+
+__all__ = [
+    "DEAD_LETTER_EXCHANGE",
+    "DOCUMENTS_EXCHANGE",
+    "EVENTS_EXCHANGE",
+    "RETRY_EXCHANGE",
+    "address",
+    "dead_queue",
+    "destination_service",
+    "document_routing_key",
+    "inbox_queue",
+    "retry_queue",
+]

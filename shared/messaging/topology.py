@@ -1,0 +1,67 @@
+"""The broker topology the platform needs, derived from each service's `@handles` entrypoints."""
+
+from dataclasses import dataclass
+
+from shared.contracts.envelope import Envelope
+from shared.contracts.messages import DEAD_LETTER_EXCHANGE, DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, Event
+from shared.messaging.routing import (
+    RETRY_EXCHANGE,
+    dead_queue,
+    document_routing_key,
+    inbox_queue,
+    retry_queue,
+)
+
+EXCHANGES = {
+    DOCUMENTS_EXCHANGE: "topic",
+    EVENTS_EXCHANGE: "topic",
+    DEAD_LETTER_EXCHANGE: "direct",
+    RETRY_EXCHANGE: "direct",
+}
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    arguments: dict
+    bindings: tuple[tuple[str, str], ...]  # (exchange, routing key)
+
+
+def handled_models(service_cls: type) -> list[type[Envelope]]:
+    """The message models a nameko service class handles through `@handles`."""
+    from shared.messaging.inbox import InboxHandler
+
+    models = []
+    for attribute in dir(service_cls):
+        method = getattr(service_cls, attribute, None)
+        for entrypoint in getattr(method, "nameko_entrypoints", ()):
+            if isinstance(entrypoint, InboxHandler):
+                models.append(entrypoint.model)
+    return models
+
+
+def service_queues(service: str, models: list[type[Envelope]], retry_delay_ms: int) -> list[QueueSpec]:
+    bindings = []
+    for model in sorted(models, key=lambda m: m.TYPE):
+        if issubclass(model, Event):
+            bindings.append((EVENTS_EXCHANGE, model.TYPE))
+        else:
+            bindings.append((DOCUMENTS_EXCHANGE, document_routing_key(service, model.TYPE)))
+    return [
+        QueueSpec(
+            inbox_queue(service),
+            # A rejected message goes to the retry queue, which hands it back after a delay.
+            {"x-dead-letter-exchange": RETRY_EXCHANGE, "x-dead-letter-routing-key": service},
+            tuple(bindings),
+        ),
+        QueueSpec(
+            retry_queue(service),
+            {
+                "x-message-ttl": retry_delay_ms,
+                "x-dead-letter-exchange": "",
+                "x-dead-letter-routing-key": inbox_queue(service),
+            },
+            ((RETRY_EXCHANGE, service),),
+        ),
+        QueueSpec(dead_queue(service), {}, ((DEAD_LETTER_EXCHANGE, service),)),
+    ]

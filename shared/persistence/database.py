@@ -1,0 +1,35 @@
+"""The `Database` dependency: gives a worker transactions whose outbox messages are relayed after commit."""
+
+from nameko.extensions import DependencyProvider
+
+from shared.messaging.relay import OutboxRelay
+from shared.persistence.pool import PostgresPool
+from shared.persistence.unit_of_work import unit_of_work
+from shared.registry import load_registry
+from shared.runtime.context import current_settings
+
+
+class DatabaseAccess:
+    """What a worker sees: `with db.transaction() as uow: ...`."""
+
+    def __init__(self, pool: PostgresPool, relay: OutboxRelay, consumer: str, registry) -> None:
+        self._pool = pool
+        self._relay = relay
+        self.consumer = consumer
+        self.registry = registry
+
+    def transaction(self):
+        return unit_of_work(self._pool.connection, self.consumer, self.registry, on_commit=self._relay.poke)
+
+
+class Database(DependencyProvider):
+    pool = PostgresPool()
+    relay = OutboxRelay()
+
+    def setup(self) -> None:
+        settings = current_settings()
+        self.consumer = settings.service
+        self.registry = load_registry(settings.config_dir)
+
+    def get_dependency(self, worker_ctx) -> DatabaseAccess:
+        return DatabaseAccess(self.pool, self.relay, self.consumer, self.registry)

@@ -1,0 +1,40 @@
+"""The per-process PostgreSQL connection pool, as a nameko shared extension."""
+
+import psycopg
+from nameko.extensions import SharedExtension
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from shared.persistence.green import assert_green_wait, use_green_wait
+
+
+class PostgresPool(SharedExtension):
+    """One pool per service container, shared by the database dependency and the outbox relay."""
+
+    def __init__(self) -> None:
+        self.pool: ConnectionPool | None = None
+        self.wait_description = ""
+
+    def setup(self) -> None:
+        from shared.runtime.context import current_settings
+
+        settings = current_settings()
+        use_green_wait()
+        self.wait_description = assert_green_wait()
+        self.pool = ConnectionPool(
+            settings.database_url,
+            min_size=2,
+            max_size=settings.db_pool_size,
+            kwargs={"row_factory": dict_row, "autocommit": False},
+            open=False,
+            name=f"{settings.service}-pool",
+        )
+        self.pool.open(wait=True, timeout=30)
+
+    def stop(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+
+    def connection(self) -> "psycopg.Connection":
+        assert self.pool is not None, "pool used before setup"
+        return self.pool.connection()  # type: ignore[return-value]

@@ -1,0 +1,68 @@
+"""`python -m shared.runtime SERVICE`: start one service in the foreground until SIGTERM or Ctrl-C."""
+
+import eventlet
+
+eventlet.monkey_patch()
+
+import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+import nameko  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from shared.logs import configure_logging  # noqa: E402
+from shared.runtime.context import current_settings  # noqa: E402
+from shared.telemetry.setup import install_tracing  # noqa: E402
+
+log = logging.getLogger("wuyuan.runtime")
+
+
+def service_class(service: str):
+    module = importlib.import_module(f"services.{service}.service")
+    return module.SERVICE
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2:
+        print("usage: python -m shared.runtime SERVICE", file=sys.stderr)
+        return 2
+    service = argv[1]
+    settings = current_settings()
+    if settings.service != service:
+        print(f"WUYUAN_SERVICE is {settings.service!r} but {service!r} was asked for", file=sys.stderr)
+        return 2
+    configure_logging(service, settings.log_level)
+    provider = install_tracing(service, settings.trace_file)
+    nameko.config.update(
+        {
+            "AMQP_URI": settings.amqp_uri,
+            "WEB_SERVER_ADDRESS": settings.http_address,
+            "max_workers": settings.max_workers,
+            "PREFETCH_COUNT": settings.prefetch_count,
+            "HEARTBEAT": 30,
+        }
+    )
+    runner = ServiceRunner()
+    runner.add_service(service_class(service))
+
+    def shutdown(signum, _frame):
+        log.info("stopping", extra={"signal": signal.Signals(signum).name})
+        eventlet.spawn_n(runner.stop)
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    runner.start()
+    log.info("started", extra={"http": settings.http_address})
+    try:
+        runner.wait()
+    finally:
+        provider.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+"""Join a case's trace from any entrypoint, so every hop of a case, even days later, lands in one trace."""
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+
+from opentelemetry import baggage, context, trace
+
+from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers
+
+_tracer = trace.get_tracer("wuyuan.case")
+
+
+@contextmanager
+def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operation: str) -> Iterator[trace.Span]:
+    """Run the block in a span of the case's own trace, tagged with the case id.
+
+    The entrypoint's span (an HTTP request, a timer tick) gets the case id too and is
+    linked from the case span, so both views lead to each other.
+    """
+    entry_span = trace.get_current_span()
+    entry_span.set_attribute(CASE_ID_KEY, case_id)
+    parent = context_from_headers(stored_trace) if stored_trace else context.get_current()
+    parent = baggage.set_baggage(CASE_ID_KEY, case_id, parent)
+    links = [trace.Link(entry_span.get_span_context())] if entry_span.get_span_context().is_valid else []
+    token = context.attach(parent)
+    try:
+        with _tracer.start_as_current_span(operation, links=links, attributes={CASE_ID_KEY: case_id}) as span:
+            yield span
+    finally:
+        context.detach(token)
+
+
+@contextmanager
+def case_baggage(case_id: str) -> Iterator[None]:
+    """Tag the current span and every span started inside with the case id, staying in the current trace."""
+    trace.get_current_span().set_attribute(CASE_ID_KEY, case_id)
+    token = context.attach(baggage.set_baggage(CASE_ID_KEY, case_id))
+    try:
+        yield
+    finally:
+        context.detach(token)

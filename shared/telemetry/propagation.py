@@ -1,0 +1,31 @@
+"""W3C trace context and baggage in and out of carriers (AMQP headers, stored case rows)."""
+
+from collections.abc import Mapping
+
+from opentelemetry import baggage, context, propagate, trace
+
+CASE_ID_KEY = "wuyuan.case_id"
+
+
+def current_trace_headers() -> dict[str, str]:
+    """traceparent / tracestate / baggage of the active context."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier)
+    return carrier
+
+
+def context_from_headers(headers: Mapping[str, object] | None) -> context.Context:
+    carrier = {k: str(v) for k, v in (headers or {}).items() if k in ("traceparent", "tracestate", "baggage")}
+    return propagate.extract(carrier)
+
+
+def case_id_in(ctx: context.Context | None = None) -> str | None:
+    value = baggage.get_baggage(CASE_ID_KEY, ctx)
+    return str(value) if value else None
+
+
+def current_trace_ids() -> tuple[str | None, str | None]:
+    span_context = trace.get_current_span().get_span_context()
+    if not span_context.is_valid:
+        return None, None
+    return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")

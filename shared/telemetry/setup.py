@@ -1,0 +1,50 @@
+"""Install the tracer provider for a service process: OTLP/HTTP when configured, else a local JSON-lines file."""
+
+import os
+from pathlib import Path
+
+from opentelemetry import trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
+
+from shared.telemetry.file_exporter import JsonLinesSpanExporter
+from shared.telemetry.processors import CaseIdProcessor, RedactingProcessor
+
+
+def choose_exporter(trace_file: Path | None) -> SpanExporter | None:
+    if os.environ.get("OTEL_EXPORTER_OTLP_ENDPOINT") or os.environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"):
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+
+        return OTLPSpanExporter()
+    if trace_file is not None:
+        return JsonLinesSpanExporter(trace_file)
+    return None
+
+
+def install_tracing(service: str, trace_file: Path | None) -> TracerProvider:
+    provider = TracerProvider(resource=Resource.create({"service.name": service}))
+    provider.add_span_processor(CaseIdProcessor())
+    provider.add_span_processor(RedactingProcessor())
+    exporter = choose_exporter(trace_file)
+    if exporter is not None:
+        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+    trace.set_tracer_provider(provider)
+    instrument_libraries()
+    return provider
+
+
+def instrument_libraries() -> None:
+    from nameko_opentelemetry import NamekoInstrumentor
+    from opentelemetry.instrumentation.psycopg import PsycopgInstrumentor
+
+    # Payloads and headers stay out of spans: they carry ID and phone numbers.
+    NamekoInstrumentor().instrument(
+        send_headers=False,
+        send_request_payloads=False,
+        send_response_payloads=False,
+        entrypoint_adapters={
+            "shared.messaging.inbox.InboxHandler": "shared.telemetry.adapters.InboxHandlerAdapter",
+        },
+    )
+    PsycopgInstrumentor().instrument(enable_commenter=False)

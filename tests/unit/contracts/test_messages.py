@@ -1,0 +1,208 @@
+"""Messages survive the wire as JSON, and a consumer refuses one it cannot trust."""
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+from pydantic import ValidationError
+
+from shared.contracts import MESSAGE_TYPES, message_model
+from shared.contracts.disputes import DisputeReport, PartyNotice
+from shared.contracts.messages import (
+    TO_RECIPIENT_AGENCY,
+    CaseRegistered,
+    CaseReopened,
+    Document,
+    Event,
+    ReferralIssued,
+    ReferralSummary,
+    RegisterDispute,
+    UnitDesignated,
+)
+from shared.contracts.vocabulary import Category, Rating, ReferralRole, Source
+
+BEIJING = timezone(timedelta(hours=8))
+FILED_AT = datetime(2026, 11, 21, 9, 30, tzinfo=BEIJING)
+MESSAGE_ID = UUID("00000000-0000-4000-8000-000000000042")
+REFERRAL_ID = UUID("00000000-0000-4000-8000-000000000007")
+CASE = "430426-20261121-00042"
+
+ZHANG_SAN = PartyNotice(role="applicant", kind="person", name="张三", phone="13800138000")
+LI_SI = PartyNotice(role="respondent", kind="person", name="李四")
+
+
+def court_filing() -> RegisterDispute:
+    report = DisputeReport(
+        source="court_filing",
+        category="debt",
+        division_code="430426",
+        summary="张三诉李四民间借贷纠纷，立案前引导诉前调解。",
+        parties=[
+            {"role": "applicant", "name": "张三", "id_number": "430426199005201239"},
+            {"role": "respondent", "name": "李四"},
+        ],
+        source_record_id="(2026)湘0426民诉前调1234号",
+    )
+    return RegisterDispute.build(
+        message_id=MESSAGE_ID,
+        occurred_at=FILED_AT,
+        case_id=None,
+        sender="court:430426",
+        recipient="centre:430426",
+        report=report,
+    )
+
+
+def referral() -> ReferralIssued:
+    return ReferralIssued.build(
+        message_id=MESSAGE_ID,
+        occurred_at=FILED_AT,
+        case_id=CASE,
+        sender="centre:430426",
+        recipient="justice:430426101",
+        referral_id=REFERRAL_ID,
+        role=ReferralRole.LEAD,
+        round=1,
+        source=Source.WALK_IN,
+        category=Category.NEIGHBOUR,
+        division_code="430426101",
+        summary="李四家装修占用公共楼道。",
+        flags=[],
+        parties=[ZHANG_SAN, LI_SI],
+        due_at=FILED_AT + timedelta(days=7),
+    )
+
+
+def designated() -> UnitDesignated:
+    summary = ReferralSummary(
+        referral_id=REFERRAL_ID,
+        unit="justice:430426101",
+        role="lead",
+        round=1,
+        issued_at=FILED_AT,
+        due_at=FILED_AT + timedelta(days=7),
+    )
+    return UnitDesignated.build(
+        message_id=MESSAGE_ID,
+        occurred_at=FILED_AT,
+        case_id=CASE,
+        sender="centre:430426",
+        recipient="centre:430426",
+        referral=summary,
+    )
+
+
+def reopened() -> CaseReopened:
+    return CaseReopened.build(
+        message_id=MESSAGE_ID,
+        occurred_at=FILED_AT,
+        case_id=CASE,
+        sender="centre:430426",
+        recipient="centre:430426",
+        rating=Rating.DISSATISFIED,
+        round=2,
+    )
+
+
+@pytest.mark.parametrize("make", [court_filing, referral, designated, reopened])
+def test_a_message_comes_back_equal_after_a_trip_through_json(make):
+    sent = make()
+
+    body = json.dumps(sent.model_dump(mode="json"), ensure_ascii=False)
+    received = message_model(sent.type).model_validate(json.loads(body))
+
+    assert received == sent
+    assert type(received) is type(sent)
+
+
+def test_build_fills_type_and_version_from_the_model():
+    sent = referral()
+
+    assert sent.model_dump(mode="json")["type"] == "ReferralIssued"
+    assert sent.schema_version == ReferralIssued.VERSION
+
+
+def test_the_wire_keeps_the_timezone_of_occurred_at():
+    assert referral().model_dump(mode="json")["occurred_at"] == "2026-11-21T09:30:00+08:00"
+
+
+def test_a_body_of_another_type_is_refused_at_type():
+    body = referral().model_dump(mode="json")
+
+    with pytest.raises(ValidationError) as refused:
+        CaseRegistered.model_validate(body)
+
+    assert ("type",) in [error["loc"] for error in refused.value.errors()]
+
+
+def test_a_naive_occurred_at_is_refused():
+    body = referral().model_dump(mode="json")
+    body["occurred_at"] = "2026-11-21T09:30:00"
+
+    with pytest.raises(ValidationError) as refused:
+        ReferralIssued.model_validate(body)
+
+    assert [error["loc"] for error in refused.value.errors()] == [("occurred_at",)]
+
+
+def test_a_naive_deadline_is_refused():
+    body = referral().model_dump(mode="json")
+    body["due_at"] = "2026-11-28T09:30:00"
+
+    with pytest.raises(ValidationError) as refused:
+        ReferralIssued.model_validate(body)
+
+    assert [error["loc"] for error in refused.value.errors()] == [("due_at",)]
+
+
+def test_a_utc_timestamp_is_as_good_as_a_beijing_one():
+    body = referral().model_dump(mode="json")
+    body["occurred_at"] = "2026-11-21T01:30:00Z"
+
+    assert ReferralIssued.model_validate(body).occurred_at == FILED_AT.astimezone(UTC)
+
+
+def test_a_schema_version_newer_than_this_code_is_refused_at_schema_version():
+    body = referral().model_dump(mode="json")
+    body["schema_version"] = ReferralIssued.VERSION + 1
+
+    with pytest.raises(ValidationError) as refused:
+        ReferralIssued.model_validate(body)
+
+    errors = refused.value.errors()
+    assert [error["loc"] for error in errors] == [("schema_version",)]
+    assert "newer than supported" in errors[0]["msg"]
+
+
+def test_a_message_with_an_unknown_field_is_refused():
+    body = referral().model_dump(mode="json")
+    body["priority"] = "urgent"
+
+    with pytest.raises(ValidationError, match="priority"):
+        ReferralIssued.model_validate(body)
+
+
+def test_a_malformed_case_number_is_refused():
+    body = referral().model_dump(mode="json")
+    body["case_id"] = "430426-42"
+
+    with pytest.raises(ValidationError, match="case_id"):
+        ReferralIssued.model_validate(body)
+
+
+def test_every_registered_type_names_its_model_and_is_a_document_or_an_event():
+    assert MESSAGE_TYPES, "no message models registered"
+    for name, model in MESSAGE_TYPES.items():
+        assert name == model.TYPE
+        assert issubclass(model, Document) != issubclass(model, Event), name
+
+
+def test_an_unknown_type_has_no_model():
+    assert message_model("CaseTeleported") is None
+
+
+def test_referrals_go_to_the_recipient_agency_and_feeds_to_intake():
+    assert ReferralIssued.DESTINATION == TO_RECIPIENT_AGENCY
+    assert RegisterDispute.DESTINATION == "intake"
+    assert CaseRegistered.DESTINATION == "coordinator"

@@ -1,0 +1,223 @@
+"""Units get one reminder and one overdue letter at the right moments; each round is rated once."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.supervision.domain import (
+    REMINDER_FRACTION,
+    CaseTransition,
+    FollowUp,
+    Letter,
+    LetterKind,
+    RatingRejected,
+    Watch,
+    close_watch,
+    letters_due,
+    mark_sent,
+    open_follow_up,
+    rate,
+    reminder_due_at,
+)
+from shared.contracts.vocabulary import Rating, ReferralRole
+
+BEIJING = timezone(timedelta(hours=8))
+REFERRAL = UUID("00000000-0000-4000-8000-000000000042")
+CASE = "430426-20261102-00007"
+COURT = "court:430426"
+ISSUED = datetime(2026, 11, 2, 9, 0, tzinfo=BEIJING)
+DUE = datetime(2026, 11, 12, 9, 0, tzinfo=BEIJING)
+REMINDER_MOMENT = datetime(2026, 11, 10, 9, 0, tzinfo=BEIJING)
+
+
+def court_watch(**changes: Any) -> Watch:
+    watch = Watch(
+        referral_id=REFERRAL, case_id=CASE, unit=COURT, role=ReferralRole.LEAD, issued_at=ISSUED, due_at=DUE
+    )
+    return replace(watch, **changes)
+
+
+def kinds(letters: list[Letter]) -> list[LetterKind]:
+    return [letter.kind for letter in letters]
+
+
+# --- letters ---------------------------------------------------------------------------
+
+
+def test_reminder_falls_due_after_eighty_percent_of_the_time() -> None:
+    assert REMINDER_FRACTION == 0.8
+    assert reminder_due_at(court_watch()) == REMINDER_MOMENT
+
+
+def test_reminder_is_sent_at_exactly_eighty_percent() -> None:
+    [letter] = letters_due(court_watch(), REMINDER_MOMENT)
+    assert letter == Letter(LetterKind.REMINDER, REFERRAL, CASE, COURT, DUE)
+
+
+def test_no_reminder_a_second_before_eighty_percent() -> None:
+    assert letters_due(court_watch(), REMINDER_MOMENT - timedelta(seconds=1)) == []
+
+
+def test_reminder_is_not_repeated_once_sent() -> None:
+    watch = court_watch()
+    [reminder] = letters_due(watch, REMINDER_MOMENT)
+    watch = mark_sent(watch, reminder, REMINDER_MOMENT)
+    assert watch.reminder_sent_at == REMINDER_MOMENT
+    assert letters_due(watch, REMINDER_MOMENT + timedelta(hours=20)) == []
+
+
+def test_reminder_still_goes_at_the_deadline_itself() -> None:
+    assert kinds(letters_due(court_watch(), DUE)) == [LetterKind.REMINDER]
+
+
+def test_overdue_letter_once_the_deadline_has_passed() -> None:
+    watch = court_watch(reminder_sent_at=REMINDER_MOMENT)
+    assert letters_due(watch, DUE) == []
+    [overdue] = letters_due(watch, DUE + timedelta(minutes=1))
+    assert overdue == Letter(LetterKind.OVERDUE, REFERRAL, CASE, COURT, DUE)
+
+
+def test_overdue_letter_is_not_repeated_once_sent() -> None:
+    watch = court_watch(reminder_sent_at=REMINDER_MOMENT)
+    [overdue] = letters_due(watch, DUE + timedelta(minutes=1))
+    watch = mark_sent(watch, overdue, DUE + timedelta(minutes=1))
+    assert letters_due(watch, DUE + timedelta(days=30)) == []
+
+
+def test_when_both_moments_passed_unseen_only_the_overdue_letter_goes() -> None:
+    watch = court_watch()
+    assert kinds(letters_due(watch, DUE + timedelta(days=3))) == [LetterKind.OVERDUE]
+    watch = mark_sent(watch, letters_due(watch, DUE + timedelta(days=3))[0], DUE + timedelta(days=3))
+    assert watch.reminder_sent_at is None
+    assert letters_due(watch, DUE + timedelta(days=4)) == []
+
+
+def test_a_closed_referral_gets_no_letters() -> None:
+    watch = close_watch(court_watch(), ISSUED + timedelta(days=1))
+    assert letters_due(watch, REMINDER_MOMENT) == []
+    assert letters_due(watch, DUE + timedelta(days=3)) == []
+
+
+def test_closing_twice_keeps_the_first_close() -> None:
+    first = ISSUED + timedelta(days=1)
+    watch = close_watch(close_watch(court_watch(), first), first + timedelta(days=2))
+    assert watch.closed_at == first
+
+
+def test_a_letter_for_another_referral_cannot_be_marked() -> None:
+    other = Letter(LetterKind.REMINDER, UUID(int=7), CASE, COURT, DUE)
+    with pytest.raises(ValueError, match="referral"):
+        mark_sent(court_watch(), other, REMINDER_MOMENT)
+
+
+def test_a_deadline_before_issue_is_refused() -> None:
+    with pytest.raises(ValueError, match="not after issued_at"):
+        court_watch(due_at=ISSUED - timedelta(days=1))
+
+
+def test_naive_times_are_refused() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        letters_due(court_watch(), datetime(2026, 11, 10, 9, 0))
+
+
+# --- follow-up and rating --------------------------------------------------------------
+
+VISIT = datetime(2026, 11, 20, 10, 0, tzinfo=BEIJING)
+
+
+def follow_up() -> FollowUp:
+    return open_follow_up(CASE, COURT, 1, VISIT)
+
+
+def test_a_new_follow_up_is_unrated() -> None:
+    visit = follow_up()
+    assert (visit.case_id, visit.lead_unit, visit.round, visit.opened_at) == (CASE, COURT, 1, VISIT)
+    assert visit.rating is None
+
+
+@pytest.mark.parametrize("rating", [Rating.SATISFIED, Rating.BASICALLY_SATISFIED])
+def test_a_satisfied_citizen_closes_the_case(rating: Rating) -> None:
+    decision = rate(follow_up(), rating, "调解员很耐心", VISIT + timedelta(hours=2))
+    assert decision.transition is CaseTransition.CLOSE
+    assert decision.closes_case
+    assert decision.follow_up.rating is rating
+    assert decision.follow_up.rated_at == VISIT + timedelta(hours=2)
+    assert decision.comment == "调解员很耐心"
+
+
+def test_a_dissatisfied_citizen_reopens_the_case() -> None:
+    decision = rate(follow_up(), Rating.DISSATISFIED, "欠薪还没有发", VISIT + timedelta(hours=2))
+    assert decision.transition is CaseTransition.REOPEN
+    assert not decision.closes_case
+    assert decision.rating is Rating.DISSATISFIED
+
+
+def test_a_round_cannot_be_rated_twice() -> None:
+    rated = rate(follow_up(), Rating.SATISFIED, None, VISIT + timedelta(hours=2)).follow_up
+    with pytest.raises(RatingRejected, match=rf"{CASE} round 1 was already rated satisfied"):
+        rate(rated, Rating.DISSATISFIED, "改主意了", VISIT + timedelta(days=1))
+
+
+def test_the_next_round_can_be_rated_after_a_reopen() -> None:
+    rate(follow_up(), Rating.DISSATISFIED, None, VISIT)
+    second = open_follow_up(CASE, COURT, 2, VISIT + timedelta(days=10))
+    assert rate(second, Rating.SATISFIED, None, VISIT + timedelta(days=10)).closes_case
+
+
+def test_round_zero_is_refused() -> None:
+    with pytest.raises(ValueError, match="round"):
+        open_follow_up(CASE, COURT, 0, VISIT)
+
+
+# --- properties ------------------------------------------------------------------------
+
+MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)).map(
+    lambda moment: moment.replace(tzinfo=BEIJING)
+)
+
+
+@st.composite
+def watches(draw: st.DrawFn) -> Watch:
+    issued = draw(MOMENTS)
+    length = draw(st.timedeltas(min_value=timedelta(seconds=1), max_value=timedelta(days=60)))
+    return court_watch(issued_at=issued, due_at=issued + length)
+
+
+@given(watch=watches(), checks=st.lists(MOMENTS, max_size=20))
+def test_at_most_one_letter_of_each_kind_whenever_it_is_checked(watch: Watch, checks: list[datetime]) -> None:
+    sent: list[LetterKind] = []
+    for now in checks:
+        for letter in letters_due(watch, now):
+            sent.append(letter.kind)
+            watch = mark_sent(watch, letter, now)
+    assert sent.count(LetterKind.REMINDER) <= 1
+    assert sent.count(LetterKind.OVERDUE) <= 1
+    # A reminder after the overdue letter would be nonsense.
+    assert sent in (
+        [],
+        [LetterKind.REMINDER],
+        [LetterKind.OVERDUE],
+        [LetterKind.REMINDER, LetterKind.OVERDUE],
+    )
+
+
+@given(watch=watches(), checks=st.lists(MOMENTS, min_size=1, max_size=20))
+def test_checking_in_time_order_sends_the_overdue_letter_once_past_due(
+    watch: Watch, checks: list[datetime]
+) -> None:
+    for now in sorted(checks):
+        for letter in letters_due(watch, now):
+            assert letter.kind is not LetterKind.REMINDER or reminder_due_at(watch) <= now <= watch.due_at
+            assert letter.kind is not LetterKind.OVERDUE or now > watch.due_at
+            watch = mark_sent(watch, letter, now)
+    assert (watch.overdue_sent_at is not None) == (max(checks) > watch.due_at)
+
+
+@given(watch=watches(), closed=MOMENTS, now=MOMENTS)
+def test_a_closed_referral_never_gets_a_letter(watch: Watch, closed: datetime, now: datetime) -> None:
+    assert letters_due(close_watch(watch, closed), now) == []

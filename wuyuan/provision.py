@@ -1,0 +1,10 @@
+"""Everything a platform needs before its services start: databases with migrations, broker vhost, users, topology."""
+
+from wuyuan.provision_amqp import ensure_broker
+from wuyuan.provision_db import ensure_databases
+from wuyuan.settings import SERVICES, PlatformSettings
+
+
+def provision_all(settings: PlatformSettings, services=SERVICES) -> None:
+    ensure_databases(settings, services)
+    ensure_broker(settings, services)

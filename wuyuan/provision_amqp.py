@@ -1,0 +1,104 @@
+"""Create the platform's vhost, one broker user per service with least privilege, and the topology."""
+
+import importlib
+import re
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import requests
+from kombu import Connection, Exchange, Queue
+
+from shared.contracts.messages import DEAD_LETTER_EXCHANGE, DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from shared.messaging.routing import inbox_queue
+from shared.messaging.topology import EXCHANGES, handled_models, service_queues
+from wuyuan.settings import SERVICES, PlatformSettings
+
+CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
+RETRY_DELAY_MS = 2000
+OPERATOR = "operator"
+
+
+class BrokerSetupError(RuntimeError):
+    pass
+
+
+def _management(settings: PlatformSettings) -> tuple[str, tuple[str, str]]:
+    parts = urlsplit(settings.rabbit_management_url)
+    auth = (parts.username or "guest", parts.password or "guest")
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc)).rstrip("/"), auth
+
+
+def _call(settings: PlatformSettings, method: str, path: str, payload: dict | None = None) -> requests.Response:
+    base, auth = _management(settings)
+    try:
+        response = requests.request(method, f"{base}/api/{path}", json=payload, auth=auth, timeout=15)
+    except requests.ConnectionError as exc:
+        raise BrokerSetupError(
+            f"RabbitMQ management API not reachable at {base} ({exc.__class__.__name__});"
+            " enable it with: rabbitmq-plugins enable rabbitmq_management"
+        ) from None
+    if response.status_code >= 400 and not (method == "DELETE" and response.status_code == 404):
+        raise BrokerSetupError(f"{method} /api/{path}: {response.status_code} {response.text[:300]}")
+    return response
+
+
+def _permissions(settings: PlatformSettings, service: str) -> tuple[dict, dict]:
+    """(vhost permissions, topic permissions on the documents exchange) for a service's user."""
+    writes = [DOCUMENTS_EXCHANGE, DEAD_LETTER_EXCHANGE]
+    if service == "coordinator":
+        writes.append(EVENTS_EXCHANGE)
+    write = "^(" + "|".join(re.escape(name) for name in writes) + ")$"
+    read = "^" + re.escape(inbox_queue(service)) + "$"
+    # Agencies may only address the centre; the centre's groups may address anyone.
+    topic_write = ".*" if service in CENTRE_SERVICES else "^(coordinator|intake)\\."
+    return (
+        {"configure": "^$", "write": write, "read": read},
+        {"exchange": DOCUMENTS_EXCHANGE, "write": topic_write, "read": ".*"},
+    )
+
+
+def ensure_broker(settings: PlatformSettings, services=SERVICES) -> None:
+    vhost = quote(settings.vhost, safe="")
+    _call(settings, "PUT", f"vhosts/{vhost}", {})
+    for service in services:
+        user = settings.broker_user(service)
+        _call(settings, "PUT", f"users/{quote(user, safe='')}", {"password": settings.service_password, "tags": ""})
+        permissions, topic = _permissions(settings, service)
+        _call(settings, "PUT", f"permissions/{vhost}/{quote(user, safe='')}", permissions)
+        _call(settings, "PUT", f"topic-permissions/{vhost}/{quote(user, safe='')}", topic)
+    # The operator replays dead letters under their original sender, so it may set user_id.
+    operator = settings.broker_user(OPERATOR)
+    _call(settings, "PUT", f"users/{quote(operator, safe='')}",
+          {"password": settings.service_password, "tags": "impersonator"})
+    _call(settings, "PUT", f"permissions/{vhost}/{quote(operator, safe='')}",
+          {"configure": "^$", "write": "^(amq\\.default)$", "read": "^wuyuan\\..*\\.dead$"})
+    declare_topology(settings, services)
+
+
+def admin_connection(settings: PlatformSettings) -> Connection:
+    parts = urlsplit(settings.amqp_admin_uri)
+    return Connection(urlunsplit(parts._replace(path=f"/{settings.vhost}")), connect_timeout=10)
+
+
+def declare_topology(settings: PlatformSettings, services=SERVICES) -> None:
+    """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows."""
+    with admin_connection(settings) as conn:
+        channel = conn.channel()
+        exchanges = {name: Exchange(name, type=kind, durable=True) for name, kind in EXCHANGES.items()}
+        for exchange in exchanges.values():
+            exchange(channel).declare()
+        for service in services:
+            module = importlib.import_module(f"services.{service}.service")
+            models = handled_models(module.SERVICE)
+            for spec in service_queues(service, models, RETRY_DELAY_MS):
+                queue = Queue(spec.name, durable=True, queue_arguments=spec.arguments, channel=channel)
+                queue.declare()
+                for exchange_name, routing_key in spec.bindings:
+                    queue.bind_to(exchange=exchange_name, routing_key=routing_key)
+
+
+def delete_broker(settings: PlatformSettings, services=SERVICES) -> None:
+    """Remove the vhost and its users (test clean-up)."""
+    _call(settings, "DELETE", f"vhosts/{quote(settings.vhost, safe='')}")
+    for name in (*services, OPERATOR):
+        _call(settings, "DELETE", f"users/{quote(settings.broker_user(name), safe='')}")
