@@ -2,11 +2,11 @@
 
 from datetime import datetime
 
-from psycopg.types.json import Jsonb
 from pydantic import TypeAdapter
 
 from services.coordinator.domain import Case, TimelineEntry
 from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 
 _case_codec = TypeAdapter(Case)
@@ -16,8 +16,8 @@ def add_case(uow: UnitOfWork, case: Case, registered: dict, trace: dict, at: dat
     uow.execute(
         "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (case.case_id, case.status.value, Jsonb(_case_codec.dump_python(case, mode="json")), Jsonb(registered),
-         Jsonb(trace), at, at),
+        (case.case_id, case.status.value, jsonb(_case_codec.dump_python(case, mode="json")), jsonb(registered),
+         jsonb(trace), at, at),
     )
 
 
@@ -32,7 +32,7 @@ def lock_case(uow: UnitOfWork, case_id: str) -> tuple[Case, dict, dict]:
 def save_case(uow: UnitOfWork, case: Case, at: datetime) -> None:
     uow.execute(
         "UPDATE cases SET status = %s, state = %s, version = version + 1, updated_at = %s WHERE case_id = %s",
-        (case.status.value, Jsonb(_case_codec.dump_python(case, mode="json")), at, case.case_id),
+        (case.status.value, jsonb(_case_codec.dump_python(case, mode="json")), at, case.case_id),
     )
 
 
@@ -40,7 +40,7 @@ def append_timeline(uow: UnitOfWork, case_id: str, entries: tuple[TimelineEntry,
     for entry in entries:
         uow.execute(
             "INSERT INTO timeline (case_id, seq, at, kind, detail) VALUES (%s, %s, %s, %s, %s)",
-            (case_id, entry.seq, entry.at, entry.kind.value, Jsonb(entry.detail)),
+            (case_id, entry.seq, entry.at, entry.kind.value, jsonb(entry.detail)),
         )
 
 

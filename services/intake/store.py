@@ -3,12 +3,11 @@
 from datetime import date, datetime
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
 from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 
 
@@ -66,7 +65,7 @@ def add_case(uow: UnitOfWork, case_id: str, report: DisputeReport, keys: RepeatK
         "INSERT INTO cases (case_id, source, category, division_code, summary, report, registered_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (case_id, report.source.value, report.category.value, report.division_code, report.summary,
-         Jsonb(report.model_dump(mode="json")), at, Jsonb(trace)),
+         jsonb(report.model_dump(mode="json")), at, jsonb(trace)),
     )
     add_keys(uow, case_id, keys)
 

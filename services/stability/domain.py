@@ -26,3 +26,12 @@ class StabilityLead(BaseModel):
 
 def flags_for(lead: StabilityLead) -> list[Flag]:
     return [Flag.HIGH_RISK] if lead.colour is WarningColour.RED else []
+
+
+def warning_colour(flags: list[Flag]) -> WarningColour | None:
+    """Colour a case by its risk flags: 命案风险 red, violence or group yellow, none otherwise."""
+    if Flag.HIGH_RISK in flags:
+        return WarningColour.RED
+    if Flag.VIOLENCE_RISK in flags or Flag.GROUP in flags:
+        return WarningColour.YELLOW
+    return None

@@ -1,5 +1,6 @@
 """The supervision nameko service (检查督导组): deadlines, letters, follow-up visits and ratings."""
 
+from nameko.timer import timer
 from pydantic import BaseModel, ConfigDict
 
 from services.supervision import domain, store
@@ -22,7 +23,6 @@ from shared.runtime.context import current_settings
 from shared.service_base import PlatformService
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
-from nameko.timer import timer
 
 LETTER_BATCH = 200
 TICK_SECONDS = 5

@@ -3,12 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from services.supervision.domain import FollowUp, Watch, reminder_due_at
 from shared.contracts.messages import ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 
 
@@ -21,7 +20,7 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
         "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
         (watch.referral_id, case_id, watch.unit, watch.role.value, referral.round, watch.issued_at,
-         watch.due_at, reminder_due_at(watch), Jsonb(trace)),
+         watch.due_at, reminder_due_at(watch), jsonb(trace)),
     )
 
 
@@ -59,7 +58,7 @@ def open_follow_up(uow: UnitOfWork, follow_up: FollowUp, trace: dict) -> None:
     uow.execute(
         "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT DO NOTHING",
-        (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, Jsonb(trace)),
+        (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, jsonb(trace)),
     )
 
 

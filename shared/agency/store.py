@@ -3,12 +3,11 @@
 from datetime import datetime
 from uuid import UUID
 
-from psycopg.types.json import Jsonb
-
 from shared.agency.domain import AgencyReferral, ReferralStatus
 from shared.contracts.messages import ReferralIssued
 from shared.contracts.vocabulary import Outcome
 from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 
 _COLUMNS = (
@@ -33,12 +32,12 @@ def add_referral(uow: UnitOfWork, message: ReferralIssued, trace: dict, now: dat
             message.source.value,
             message.division_code,
             message.summary,
-            Jsonb([f.value for f in message.flags]),
-            Jsonb([p.model_dump(mode="json") for p in message.parties]),
+            jsonb([f.value for f in message.flags]),
+            jsonb([p.model_dump(mode="json") for p in message.parties]),
             message.due_at,
             now,
             now,
-            Jsonb(trace),
+            jsonb(trace),
         ),
     )
     log(uow, message.referral_id, "received", None, {"role": message.role.value, "due_at": message.due_at}, now)
@@ -47,7 +46,7 @@ def add_referral(uow: UnitOfWork, message: ReferralIssued, trace: dict, now: dat
 def log(uow: UnitOfWork, referral_id: UUID | str, kind: str, officer: str | None, detail: dict, at: datetime) -> None:
     uow.execute(
         "INSERT INTO referral_log (referral_id, kind, officer, detail, at) VALUES (%s, %s, %s, %s, %s)",
-        (referral_id, kind, officer, Jsonb(detail), at),
+        (referral_id, kind, officer, jsonb(detail), at),
     )
 
 
@@ -104,7 +103,7 @@ def add_record(uow: UnitOfWork, record_id: str, report: dict, details: dict, mes
     row = uow.one(
         "INSERT INTO records (record_id, report, details, message_id, recorded_at) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (record_id) DO NOTHING RETURNING record_id",
-        (record_id, Jsonb(report), Jsonb(details), message_id, now),
+        (record_id, jsonb(report), jsonb(details), message_id, now),
     )
     return row is not None
 

@@ -38,6 +38,7 @@ def publish_dead_letter(publisher, service: str, queue: str, message: Message, r
         content_type=message.content_type or "application/octet-stream",
         content_encoding=message.content_encoding or "binary",
         message_id=message.properties.get("message_id"),
+        type=message.properties.get("type"),
         delivery_mode=PERSISTENT,
         serializer=None,
     )

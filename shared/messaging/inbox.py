@@ -54,11 +54,6 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         self.queue_name = inbox_queue(settings.service)
         self.max_attempts = settings.max_attempts
         self.publisher = confirmed_publisher(settings.amqp_uri)
-        for provider in self._providers:
-            message_type = provider.model.TYPE
-            if message_type in self.handlers:
-                raise TypeError(f"two handlers for {message_type} in {self.service}")
-            self.handlers[message_type] = provider
         self.consumer = RawConsumer(
             settings.amqp_uri,
             on_raw_message=self.on_message,
@@ -68,6 +63,12 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         )
 
     def start(self) -> None:
+        # Entrypoints register during setup, in no set order; by start they all have.
+        for provider in self._providers:
+            message_type = provider.model.TYPE
+            if message_type in self.handlers:
+                raise TypeError(f"two handlers for {message_type} in {self.service}")
+            self.handlers[message_type] = provider
         assert self.consumer is not None
         self.container.spawn_managed_thread(self.consumer.run, identifier=f"inbox[{self.queue_name}]")
         self.consumer.wait_until_consumer_ready()

@@ -25,7 +25,7 @@ EXCHANGE_KINDS = {"wuyuan.dead": "direct"}
 
 _PENDING = """
 SELECT id, message_id, message_type, case_id, exchange, routing_key, body, headers
-FROM outbox WHERE published_at IS NULL
+FROM outbox WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
 """
 
@@ -56,6 +56,8 @@ class OutboxRelay(SharedExtension):
         while not self._stopping:
             self._wake.wait(self.interval)
             self._wake.clear()
+            if self._stopping:
+                break  # rows left now are published by the next start; the pool may be closing
             try:
                 while self.publish_pending() == self.batch and not self._stopping:
                     pass
@@ -81,8 +83,12 @@ class OutboxRelay(SharedExtension):
             if published:
                 conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (published,))
             for row_id, error in failed:
+                # Back off (1 s doubling to 5 min) so one stuck row cannot spin the relay.
                 conn.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = %s WHERE id = %s", (error, row_id)
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = %s,"
+                    " next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second'"
+                    " WHERE id = %s",
+                    (error, row_id),
                 )
         return len(rows) if not failed else 0
 

@@ -1,5 +1,6 @@
 """Where each message goes: exchanges, routing keys and the queue names of every service."""
 
+from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     DEAD_LETTER_EXCHANGE,
     DOCUMENTS_EXCHANGE,
@@ -8,7 +9,6 @@ from shared.contracts.messages import (
     Document,
     Event,
 )
-from shared.contracts.envelope import Envelope
 from shared.registry import AgencyRegistry
 
 RETRY_EXCHANGE = "wuyuan.retry"

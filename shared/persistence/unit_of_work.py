@@ -6,11 +6,11 @@ from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
-from psycopg.types.json import Jsonb
 
 from shared.contracts.envelope import Envelope
 from shared.messaging.routing import address
 from shared.persistence.errors import Conflict, StoreError, StoreUnavailable
+from shared.persistence.jsonb import jsonb
 from shared.registry import AgencyRegistry
 from shared.telemetry.propagation import current_trace_headers
 
@@ -63,8 +63,8 @@ class UnitOfWork:
                 message.case_id,
                 exchange,
                 routing_key,
-                Jsonb(message.model_dump(mode="json")),
-                Jsonb(current_trace_headers()),
+                jsonb(message.model_dump(mode="json")),
+                jsonb(current_trace_headers()),
             ),
         )
         self.sent.append(message)

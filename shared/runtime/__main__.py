@@ -4,8 +4,6 @@ import eventlet
 
 eventlet.monkey_patch()
 
-import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
-
 import importlib  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
@@ -14,6 +12,7 @@ import sys  # noqa: E402
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
+import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
 from shared.logs import configure_logging  # noqa: E402
 from shared.runtime.context import current_settings  # noqa: E402
 from shared.telemetry.setup import install_tracing  # noqa: E402

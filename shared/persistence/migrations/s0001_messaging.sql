@@ -24,6 +24,7 @@ CREATE TABLE outbox (
     created_at   timestamptz NOT NULL DEFAULT now(),
     published_at timestamptz,
     attempts     integer     NOT NULL DEFAULT 0,
+    next_attempt_at timestamptz,
     last_error   text
 );
 

@@ -1,0 +1,169 @@
+"""The `wuyuan` command: bring the platform up and down, and look at its services."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+from pydantic import ValidationError
+
+from wuyuan import supervise
+from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+
+ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
+
+service_argument = click.argument("service", type=click.Choice(SERVICES))
+
+
+def load_settings() -> PlatformSettings:
+    try:
+        return PlatformSettings()
+    except ValidationError as exc:
+        raise click.ClickException(f"bad WUYUAN_* setting:\n{exc}") from exc
+
+
+@click.group()
+def main() -> None:
+    """五源共治 wuyuan: run the dispute-resolution platform's services locally."""
+
+
+@main.command()
+@click.option("-d", "--detach", is_flag=True, help="Run in the background; return once every service is ready.")
+@click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for the services to be ready.")
+@click.option("--skip-infra", is_flag=True, help="Do not check (or install) RabbitMQ and PostgreSQL first.")
+def up(detach: bool, timeout: float, skip_infra: bool) -> None:
+    """Provision databases and broker, then start every service."""
+    settings = load_settings()
+    if not skip_infra:
+        _ensure_infra()
+    _provision(settings)
+    try:
+        if not detach:
+            sys.exit(supervise.start(settings, detach=False, timeout=timeout, echo=click.echo))
+        supervise.start(settings, detach=True)
+        supervise.wait_until_ready(settings, timeout)
+    except supervise.NotReady as exc:
+        tail = "\n".join(f"  {line}" for line in exc.log_lines) or "  (empty)"
+        raise click.ClickException(
+            f"{exc}\nlast lines of {supervise.log_path(settings, exc.service)}:\n{tail}\n"
+            f"it is still supervised; `wuyuan logs {exc.service}` shows more, `wuyuan down` stops everything"
+        ) from exc
+    except supervise.SupervisorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _print_status(supervise.status(settings))
+
+
+@main.command()
+def down() -> None:
+    """Stop every service and the supervisor."""
+    settings = load_settings()
+    try:
+        stopped = supervise.stop(settings)
+    except supervise.SupervisorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo("stopped" if stopped else "not running")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, pid, state, url}.")
+def status(as_json: bool) -> None:
+    """Show each service's state, pid and address."""
+    statuses = supervise.status(load_settings())
+    if as_json:
+        click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
+    else:
+        _print_status(statuses)
+
+
+@main.command("start")
+@service_argument
+@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for its health check.")
+def start_command(service: str, timeout: float) -> None:
+    """Start one service again (after `wuyuan stop SERVICE`)."""
+    settings = load_settings()
+    try:
+        supervise.start_service(settings, service, timeout=timeout)
+    except supervise.NotReady as exc:
+        tail = "\n".join(f"  {line}" for line in exc.log_lines)
+        raise click.ClickException(f"{exc}\n{tail}") from exc
+    except supervise.SupervisorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{service} ready at {settings.http_base_url(service)}")
+
+
+@main.command("stop")
+@service_argument
+def stop_command(service: str) -> None:
+    """Stop one service; messages addressed to it wait in its queues."""
+    try:
+        supervise.stop_service(load_settings(), service)
+    except supervise.SupervisorError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{service} stopped")
+
+
+@main.command()
+@service_argument
+@click.option("-n", "--lines", default=50, show_default=True, help="How many lines from the end.")
+def logs(service: str, lines: int) -> None:
+    """Print the end of a service's log."""
+    settings = load_settings()
+    path = supervise.log_path(settings, service)
+    if not path.exists():
+        raise click.ClickException(f"no log yet at {path}; has `wuyuan up` run?")
+    for line in supervise.log_tail(settings, service, lines):
+        click.echo(line)
+
+
+def _ensure_infra() -> None:
+    if not ENSURE_INFRA.exists():
+        return  # an installed copy without the repository's scripts: infrastructure is the operator's
+    result = subprocess.run(["bash", str(ENSURE_INFRA)], check=False)
+    if result.returncode != 0:
+        raise click.ClickException(
+            "RabbitMQ or PostgreSQL is not ready (see above); fix that and run `wuyuan up` again"
+        )
+
+
+def _provision(settings: PlatformSettings) -> None:
+    import psycopg
+    import requests
+
+    try:
+        from wuyuan.provision import provision_all
+    except ModuleNotFoundError as exc:
+        if exc.name != "wuyuan.provision":
+            raise
+        from wuyuan.provision_db import ensure_databases
+
+        click.echo("warning: wuyuan.provision is missing; provisioning databases only", err=True)
+        provision_all = ensure_databases
+    try:
+        provision_all(settings)
+    except psycopg.OperationalError as exc:
+        raise click.ClickException(
+            f"cannot use PostgreSQL at WUYUAN_PG_ADMIN_URL: {exc}\n"
+            f"check it is running (scripts/ensure-infra.sh) and the URL's user may create databases"
+        ) from exc
+    except requests.ConnectionError as exc:
+        raise click.ClickException(
+            f"cannot reach the RabbitMQ management API at WUYUAN_RABBIT_MANAGEMENT_URL: {exc}\n"
+            "enable it with `rabbitmq-plugins enable rabbitmq_management` (scripts/ensure-infra.sh does)"
+        ) from exc
+
+
+def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
+    width = max(len("SERVICE"), *(len(s.name) for s in statuses))
+    click.echo(f"{'SERVICE':<{width}}  {'STATE':<9}  {'PID':>7}  URL")
+    for s in statuses:
+        click.echo(f"{s.name:<{width}}  {s.state:<9}  {s.pid or '-':>7}  {s.url}")
+
+
+# --- command groups from other modules --------------------------------------------------------
+# Add each module's click group here, e.g. `from wuyuan.deadletters import deadletters`.
+EXTRA_COMMANDS: list[click.Command] = []
+
+for _command in EXTRA_COMMANDS:
+    main.add_command(_command)

@@ -1,0 +1,493 @@
+"""Runs the services as supervisord programs: writes its config, starts, stops and inspects them."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import xmlrpc.client
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import requests
+from supervisor.xmlrpc import Faults, SupervisorTransport
+
+from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+
+# All services form one supervisord group so that `down` stops them in parallel.
+GROUP = "wuyuan"
+STOP_WAIT_SECONDS = 15
+# sockaddr_un.sun_path holds 108 bytes including the terminating NUL.
+_MAX_SOCKET_PATH = 107
+
+CommandFor = Callable[[str], Sequence[str]]
+
+
+class SupervisorError(RuntimeError):
+    """supervisord could not do what was asked; the message says what to do."""
+
+
+class NotRunning(SupervisorError):
+    """supervisord is not running for this state directory."""
+
+
+class AlreadyRunning(SupervisorError):
+    """supervisord is already running for this state directory."""
+
+
+class NotReady(SupervisorError):
+    """A service did not answer its health check in time, or crashed repeatedly."""
+
+    def __init__(self, service: str, reason: str, log_lines: list[str]):
+        super().__init__(f"{service} is not ready: {reason}")
+        self.service = service
+        self.reason = reason
+        self.log_lines = log_lines
+
+
+@dataclass(frozen=True)
+class ServiceStatus:
+    name: str
+    pid: int | None
+    state: str  # supervisord's state, lower case: running, starting, backoff, stopped, exited, fatal …
+    url: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def default_command(service: str) -> list[str]:
+    """How a service process is started (the runtime contract: `python -m shared.runtime <service>`)."""
+    return [sys.executable, "-m", "shared.runtime", service]
+
+
+# --- where things live ------------------------------------------------------------------------
+
+
+def config_path(settings: PlatformSettings) -> Path:
+    return settings.state_dir / "supervisord.conf"
+
+
+def socket_path(settings: PlatformSettings) -> Path:
+    return settings.state_dir / "supervisor.sock"
+
+
+def pid_path(settings: PlatformSettings) -> Path:
+    return settings.state_dir / "supervisord.pid"
+
+
+def log_path(settings: PlatformSettings, service: str) -> Path:
+    return settings.log_dir / f"{service}.log"
+
+
+def supervisord_log_path(settings: PlatformSettings) -> Path:
+    return settings.log_dir / "supervisord.log"
+
+
+# --- the configuration file -------------------------------------------------------------------
+
+
+def render_config(
+    settings: PlatformSettings,
+    services: Sequence[str] = SERVICES,
+    command_for: CommandFor | None = None,
+) -> str:
+    """The text of supervisord.conf for these services."""
+    command_for = command_for or default_command
+    sock = socket_path(settings)
+    if len(os.fsencode(sock)) > _MAX_SOCKET_PATH:
+        raise SupervisorError(
+            f"the state directory path is too long for a unix socket ({sock}); "
+            "set WUYUAN_STATE_DIR to a shorter path"
+        )
+    lines = [
+        "; Written by `wuyuan up`; edits are overwritten on the next run.",
+        "[unix_http_server]",
+        f"file={_ini(str(sock))}",
+        "chmod=0700",
+        "",
+        "[supervisord]",
+        f"logfile={_ini(str(supervisord_log_path(settings)))}",
+        "logfile_maxbytes=10MB",
+        "logfile_backups=3",
+        f"pidfile={_ini(str(pid_path(settings)))}",
+        f"childlogdir={_ini(str(settings.log_dir))}",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{_ini(str(sock))}",
+        "",
+        f"[group:{GROUP}]",
+        f"programs={','.join(services)}",
+    ]
+    for priority, service in enumerate(services, start=1):
+        environment = ",".join(
+            f"{key}={_env_value(key, value)}" for key, value in settings.service_environment(service).items()
+        )
+        lines += [
+            "",
+            f"[program:{service}]",
+            f"command={_ini(shlex.join(command_for(service)))}",
+            f"environment={environment}",
+            f"directory={_ini(str(REPO_ROOT))}",
+            f"priority={priority}",
+            "autostart=true",
+            "autorestart=true",
+            "startsecs=1",
+            "startretries=5",
+            "stopsignal=TERM",
+            f"stopwaitsecs={STOP_WAIT_SECONDS}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={_ini(str(log_path(settings, service)))}",
+            "stdout_logfile_maxbytes=10MB",
+            "stdout_logfile_backups=3",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_config(
+    settings: PlatformSettings,
+    services: Sequence[str] = SERVICES,
+    command_for: CommandFor | None = None,
+) -> Path:
+    """Write state_dir/supervisord.conf (creating the state and log directories) and return its path."""
+    text = render_config(settings, services, command_for)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    settings.trace_dir.mkdir(parents=True, exist_ok=True)
+    path = config_path(settings)
+    tmp = path.with_suffix(".conf.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+# configparser cuts a value at ";" or "#" preceded by whitespace, and has no escape for it.
+_INLINE_COMMENT = re.compile(r"\s[;#]")
+
+
+def _ini(value: str) -> str:
+    """A value for supervisord's ini format: `%` doubled (it expands %(name)s), no line breaks."""
+    if any(c in value for c in "\r\n\0"):
+        raise SupervisorError(f"value with a line break cannot go into supervisord.conf: {value!r}")
+    if _INLINE_COMMENT.search(value):
+        raise SupervisorError(f"value with ' ;' or ' #' cannot go into supervisord.conf: {value!r}")
+    return value.replace("%", "%%")
+
+
+def _env_value(key: str, value: str) -> str:
+    """One value of `environment=`, which supervisord splits with a non-POSIX shlex: quote, no escapes."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
+        raise SupervisorError(f"unusable environment variable name for supervisord: {key!r}")
+    # supervisord strips every quote character from both ends of a value.
+    if value[:1] in ("'", '"') or value[-1:] in ("'", '"'):
+        raise SupervisorError(f"{key} may not begin or end with a quote character for supervisord")
+    if '"' not in value:
+        quoted = f'"{value}"'
+    elif "'" not in value:
+        quoted = f"'{value}'"
+    else:
+        raise SupervisorError(f"{key} holds both quote characters, which supervisord cannot carry")
+    return _ini(quoted)
+
+
+# --- talking to supervisord -------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _rpc(settings: PlatformSettings) -> Iterator[xmlrpc.client.ServerProxy]:
+    transport = SupervisorTransport(None, None, f"unix://{socket_path(settings)}")
+    try:
+        # The host part is ignored: the transport talks over the unix socket.
+        yield xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+    finally:
+        transport.close()
+
+
+def is_running(settings: PlatformSettings) -> bool:
+    """Whether a supervisord answers on this platform's socket."""
+    if not socket_path(settings).exists():
+        return False
+    try:
+        with _rpc(settings) as rpc:
+            return rpc.supervisor.getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Error):
+        return False
+
+
+def _require_running(settings: PlatformSettings) -> None:
+    if not is_running(settings):
+        raise NotRunning("the platform is not running; start it with `wuyuan up -d`")
+
+
+def _namespec(service: str) -> str:
+    return f"{GROUP}:{service}"
+
+
+# --- lifecycle --------------------------------------------------------------------------------
+
+
+def start(
+    settings: PlatformSettings,
+    detach: bool,
+    *,
+    services: Sequence[str] = SERVICES,
+    command_for: CommandFor | None = None,
+    timeout: float = 90.0,
+    echo: Callable[[str], None] = print,
+) -> int:
+    """Start supervisord with every service.
+
+    Detached: supervisord daemonizes; returns 0 once it answers on its socket (services may still
+    be starting: call wait_until_ready). If it is already running, the config is reloaded and any
+    stopped service started. Foreground: supervisord runs as a child with `-n`; SIGINT and SIGTERM
+    are forwarded to it; each service's URL is printed once ready; returns supervisord's exit code.
+    """
+    conf = write_config(settings, services, command_for)
+    if detach:
+        if is_running(settings):
+            _reload(settings)
+            return 0
+        _start_daemon(settings, conf)
+        return 0
+    if is_running(settings):
+        raise AlreadyRunning("the platform is already running in the background; see `wuyuan status`")
+    return _run_foreground(settings, conf, services, timeout, echo)
+
+
+def _supervisord_argv(conf: Path) -> list[str]:
+    return [sys.executable, "-m", "supervisor.supervisord", "-c", str(conf)]
+
+
+def _start_daemon(settings: PlatformSettings, conf: Path) -> None:
+    # A file, not a pipe, for its errors: the daemon keeps no pipe open that we would wait on.
+    with tempfile.TemporaryFile() as errors:
+        result = subprocess.run(
+            _supervisord_argv(conf), stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, check=False
+        )
+        errors.seek(0)
+        message = errors.read().decode(errors="replace").strip()
+    if result.returncode != 0:
+        raise SupervisorError(f"supervisord did not start: {message or 'exit code ' + str(result.returncode)}")
+    deadline = time.monotonic() + 15
+    while not is_running(settings):
+        if time.monotonic() > deadline:
+            tail = "\n".join(_tail(supervisord_log_path(settings), 20))
+            raise SupervisorError(f"supervisord did not come up; its log ends:\n{tail}")
+        time.sleep(0.1)
+
+
+def _reload(settings: PlatformSettings) -> None:
+    """Apply a changed config to a running supervisord, then start anything stopped."""
+    with _rpc(settings) as rpc:
+        [[added, changed, removed]] = rpc.supervisor.reloadConfig()
+        for group in changed + removed:
+            rpc.supervisor.stopProcessGroup(group, True)
+            rpc.supervisor.removeProcessGroup(group)
+        for group in added + changed:
+            rpc.supervisor.addProcessGroup(group)
+        rpc.supervisor.startProcessGroup(GROUP, False)
+
+
+def _run_foreground(
+    settings: PlatformSettings,
+    conf: Path,
+    services: Sequence[str],
+    timeout: float,
+    echo: Callable[[str], None],
+) -> int:
+    # Its own session, so a Ctrl-C reaches supervisord once, through us, not twice.
+    child = subprocess.Popen([*_supervisord_argv(conf), "-n"], stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def forward(signum: int, _frame: object) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            _wait_ready(settings, timeout, services, abort=lambda: child.poll() is not None)
+        except NotReady as exc:
+            echo(f"warning: {exc}; its log ends:")
+            for line in exc.log_lines:
+                echo(f"  {line}")
+            echo("supervisord keeps restarting it; Ctrl-C stops everything")
+        else:
+            if child.poll() is None:
+                _echo_urls(settings, services, echo)
+                echo("all services ready; Ctrl-C stops them")
+        return child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        if child.poll() is None:
+            child.terminate()
+            child.wait()
+
+
+def _echo_urls(settings: PlatformSettings, services: Sequence[str], echo: Callable[[str], None]) -> None:
+    width = max(len(s) for s in services)
+    for service in services:
+        echo(f"  {service:<{width}}  {settings.http_base_url(service)}")
+
+
+def wait_until_ready(settings: PlatformSettings, timeout: float = 90.0, *, services: Sequence[str] = SERVICES) -> None:
+    """Return once every service answers GET /health with status ok; raise NotReady otherwise."""
+
+    def supervisord_gone() -> bool:
+        _require_running(settings)
+        return False
+
+    _wait_ready(settings, timeout, services, abort=supervisord_gone)
+
+
+def _wait_ready(
+    settings: PlatformSettings, timeout: float, services: Sequence[str], abort: Callable[[], bool]
+) -> None:
+    """Poll the health checks; `abort` returning True ends the wait early (and may raise)."""
+    waiting = list(services)
+    deadline = time.monotonic() + timeout
+    with requests.Session() as http:
+        http.trust_env = False  # never send local health checks through a proxy
+        while waiting:
+            waiting = [s for s in waiting if not _healthy(http, settings, s)]
+            if not waiting or abort():
+                return
+            for service in _given_up(settings, waiting):
+                raise NotReady(service, "it kept crashing and supervisord gave up", log_tail(settings, service))
+            if time.monotonic() > deadline:
+                service = waiting[0]
+                reason = f"no healthy answer from {settings.http_base_url(service)}/health within {timeout:g}s"
+                raise NotReady(service, reason, log_tail(settings, service))
+            time.sleep(0.25)
+
+
+def _healthy(http: requests.Session, settings: PlatformSettings, service: str) -> bool:
+    try:
+        response = http.get(f"{settings.http_base_url(service)}/health", timeout=2)
+        body = response.json() if response.status_code == 200 else {}
+    except (requests.RequestException, ValueError):
+        return False
+    # Checking the name guards against another platform's service holding the port.
+    return isinstance(body, dict) and body.get("service") == service and body.get("status") == "ok"
+
+
+def _given_up(settings: PlatformSettings, services: Sequence[str]) -> list[str]:
+    states = {s.name: s.state for s in status(settings, services)}
+    return [s for s in services if states.get(s) == "fatal"]
+
+
+def stop(settings: PlatformSettings, timeout: float | None = None) -> bool:
+    """Stop every service and supervisord itself; returns False if it was not running."""
+    if not is_running(settings):
+        return False
+    with _rpc(settings) as rpc:
+        pid = rpc.supervisor.getPID()
+        rpc.supervisor.shutdown()
+    deadline = time.monotonic() + (timeout if timeout is not None else STOP_WAIT_SECONDS * 2 + 10)
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            raise SupervisorError(f"supervisord (pid {pid}) is still shutting down; see {supervisord_log_path(settings)}")
+        time.sleep(0.1)
+    return True
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    # An exited daemon stays a zombie where nothing reaps orphans (some containers).
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
+def status(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> list[ServiceStatus]:
+    """Each service's supervisord state; all "stopped" when supervisord is not running."""
+    infos: dict[str, dict] = {}
+    if socket_path(settings).exists():
+        try:
+            with _rpc(settings) as rpc:
+                infos = {i["name"]: i for i in rpc.supervisor.getAllProcessInfo() if i["group"] == GROUP}
+        except (OSError, xmlrpc.client.Error):
+            infos = {}
+    result = []
+    for service in services:
+        info = infos.get(service)
+        pid = info["pid"] if info and info["pid"] else None
+        state = info["statename"].lower() if info else "stopped"
+        result.append(ServiceStatus(service, pid, state, settings.http_base_url(service)))
+    return result
+
+
+def stop_service(settings: PlatformSettings, name: str) -> None:
+    """Stop one service (SIGTERM, then SIGKILL after stopwaitsecs); it stays down until started."""
+    _require_running(settings)
+    with _rpc(settings) as rpc:
+        try:
+            rpc.supervisor.stopProcess(_namespec(name), True)
+        except xmlrpc.client.Fault as fault:
+            _raise_unless(fault, Faults.NOT_RUNNING, name)
+
+
+def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.0) -> None:
+    """Start one stopped service and wait until it answers its health check."""
+    _require_running(settings)
+    with _rpc(settings) as rpc:
+        try:
+            rpc.supervisor.startProcess(_namespec(name), True)
+        except xmlrpc.client.Fault as fault:
+            if fault.faultCode in (Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION):
+                raise NotReady(name, "it exited while starting", log_tail(settings, name)) from fault
+            _raise_unless(fault, Faults.ALREADY_STARTED, name)
+    wait_until_ready(settings, timeout, services=[name])
+
+
+def _raise_unless(fault: xmlrpc.client.Fault, harmless: int, name: str) -> None:
+    if fault.faultCode == harmless:
+        return
+    if fault.faultCode == Faults.BAD_NAME:
+        raise SupervisorError(f"supervisord does not know a service called {name!r}") from fault
+    raise SupervisorError(f"supervisord refused for {name}: {fault.faultString}") from fault
+
+
+# --- logs -------------------------------------------------------------------------------------
+
+
+def log_tail(settings: PlatformSettings, service: str, lines: int = 50) -> list[str]:
+    """The last lines of a service's log (stdout and stderr together)."""
+    return _tail(log_path(settings, service), lines)
+
+
+def _tail(path: Path, lines: int) -> list[str]:
+    if lines <= 0:
+        return []
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            # Read backwards in blocks until enough line breaks are in hand.
+            block, data = 8192, b""
+            while size > 0 and data.count(b"\n") <= lines:
+                step = min(block, size)
+                size -= step
+                f.seek(size)
+                data = f.read(step) + data
+    except FileNotFoundError:
+        return []
+    return [line.decode("utf-8", errors="replace") for line in deque(data.splitlines(), maxlen=lines)]
