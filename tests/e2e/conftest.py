@@ -1,0 +1,71 @@
+"""One real platform for the end-to-end tests: all eight services as processes on a vhost and databases of their own."""
+
+import os
+import socket
+import uuid
+
+import pytest
+
+from wuyuan import supervise
+from wuyuan.client import PlatformClient
+from wuyuan.provision import provision_all
+from wuyuan.provision_amqp import delete_broker
+from wuyuan.provision_db import drop_databases
+from wuyuan.settings import SERVICES, PlatformSettings
+
+
+def _free_port_base(span: int = len(SERVICES) + 1) -> int:
+    """A base port with the next `span` ports free, so parallel runs never collide."""
+    for _ in range(50):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + span >= 65000:
+            continue
+        if all(_port_free(base + offset) for offset in range(1, span + 1)):
+            return base
+    raise RuntimeError("no free block of ports")
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+@pytest.fixture(scope="session")
+def platform_settings(tmp_path_factory) -> PlatformSettings:
+    run = uuid.uuid4().hex[:8]
+    environment = {
+        "WUYUAN_VHOST": f"wyt_{run}",
+        "WUYUAN_DB_PREFIX": f"wyt_{run}_",
+        "WUYUAN_STATE_DIR": str(tmp_path_factory.mktemp("platform")),
+        "WUYUAN_HTTP_PORT_BASE": str(_free_port_base()),
+    }
+    os.environ.update(environment)
+    return PlatformSettings()
+
+
+@pytest.fixture(scope="session")
+def platform(platform_settings):
+    """Provision, start all services, and tear everything down afterwards."""
+    settings = platform_settings
+    provision_all(settings)
+    try:
+        supervise.start(settings, detach=True)
+        supervise.wait_until_ready(settings, timeout=120)
+        yield settings
+    finally:
+        try:
+            supervise.stop(settings)
+        finally:
+            delete_broker(settings)
+            drop_databases(settings)
+
+
+@pytest.fixture(scope="session")
+def client(platform) -> PlatformClient:
+    return PlatformClient(platform)

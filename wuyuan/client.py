@@ -1,0 +1,97 @@
+"""An HTTP client for a running platform: what staff, officers and the follow-up visitor do, service by service."""
+
+import time
+from dataclasses import dataclass
+
+import requests
+
+from shared.registry import load_registry
+from wuyuan.settings import PlatformSettings
+
+
+class PlatformError(RuntimeError):
+    """A service answered with an error; the message carries its JSON body."""
+
+
+@dataclass
+class PlatformClient:
+    settings: PlatformSettings
+    timeout: float = 15.0
+
+    def __post_init__(self) -> None:
+        self.http = requests.Session()
+        self.registry = load_registry(self.settings.config_dir)
+
+    def url(self, service: str, path: str) -> str:
+        return f"{self.settings.http_base_url(service)}{path}"
+
+    def call(self, method: str, service: str, path: str, body: dict | None = None, expect=(200, 201, 202)) -> dict:
+        response = self.http.request(method, self.url(service, path), json=body, timeout=self.timeout)
+        if response.status_code not in expect:
+            raise PlatformError(f"{method} {service}{path} -> {response.status_code}: {response.text[:500]}")
+        return response.json()
+
+    # --- centre staff -----------------------------------------------------------------
+
+    def register(self, report: dict) -> dict:
+        return self.call("POST", "intake", "/api/v1/disputes", report)
+
+    def case(self, case_id: str) -> dict:
+        return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
+
+    def assign(self, case_id: str, unit: str, staff: str) -> dict:
+        return self.call("POST", "coordinator", f"/api/v1/cases/{case_id}/assign", {"unit": unit, "staff": staff})
+
+    def wait_for(self, case_id: str, predicate, timeout: float = 30.0, what: str = "condition") -> dict:
+        deadline = time.monotonic() + timeout
+        last: dict | None = None
+        while time.monotonic() < deadline:
+            try:
+                last = self.case(case_id)
+                if predicate(last):
+                    return last
+            except PlatformError:
+                pass  # not registered at the coordinator yet
+            time.sleep(0.1)
+        raise TimeoutError(f"case {case_id}: {what} not reached in {timeout}s; last seen: {last and last['status']}")
+
+    def wait_for_status(self, case_id: str, status: str, timeout: float = 30.0) -> dict:
+        return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"status {status}")
+
+    # --- agency officers ----------------------------------------------------------------
+
+    def service_of(self, unit: str) -> str:
+        return self.registry.service_for_unit(unit)
+
+    def referral(self, unit: str, referral_id: str) -> dict:
+        return self.call("GET", self.service_of(unit), f"/api/v1/referrals/{referral_id}")
+
+    def wait_for_referral(self, unit: str, referral_id: str, timeout: float = 30.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                return self.referral(unit, referral_id)
+            except PlatformError:
+                time.sleep(0.1)
+        raise TimeoutError(f"referral {referral_id} did not reach {unit} in {timeout}s")
+
+    def act(self, unit: str, referral_id: str, action: str, body: dict) -> dict:
+        return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
+
+    def feed_record(self, service: str, record: dict) -> dict:
+        return self.call("POST", service, "/api/v1/records", record)
+
+    # --- follow-up visit ------------------------------------------------------------------
+
+    def rate(self, case_id: str, rating: str, visitor: str, comment: str | None = None) -> dict:
+        body = {"rating": rating, "visitor": visitor, **({"comment": comment} if comment else {})}
+        return self.call("POST", "supervision", f"/api/v1/follow-ups/{case_id}/rating", body)
+
+    def wait_for_follow_up(self, case_id: str, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            pending = self.call("GET", "supervision", "/api/v1/follow-ups")["follow_ups"]
+            if any(f["case_id"] == case_id for f in pending):
+                return
+            time.sleep(0.1)
+        raise TimeoutError(f"no follow-up opened for {case_id} in {timeout}s")
