@@ -162,8 +162,10 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
 
 
 # --- command groups from other modules --------------------------------------------------------
-# Add each module's click group here, e.g. `from wuyuan.deadletters import deadletters`.
-EXTRA_COMMANDS: list[click.Command] = []
+from wuyuan.commands_case import case_group, demo_command, trace_command  # noqa: E402
+from wuyuan.commands_ops import dlq  # noqa: E402
+
+EXTRA_COMMANDS: list[click.Command] = [case_group, trace_command, demo_command, dlq]
 
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)

@@ -332,6 +332,12 @@ def triage(
 def on_accepted(
     case: Case, referral_id: UUID, unit: str, officer: str, now: datetime
 ) -> Decision | Rejection:
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # The unit's result was handled first; record the acceptance, change nothing.
+        draft = _Draft(case, now)
+        draft.note(TimelineKind.REFERRAL_ACCEPTED, **_about(overtaken), officer=officer, late=True)
+        return draft.decision()
     referral = _open_referral(case, referral_id, unit)
     if isinstance(referral, Rejection):
         return referral
@@ -347,6 +353,12 @@ def on_accepted(
 def on_progress(
     case: Case, referral_id: UUID, unit: str, officer: str, note: str, now: datetime
 ) -> Decision | Rejection:
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # Progress sent before the result but handled after it: keep it in the record, change nothing.
+        draft = _Draft(case, now)
+        draft.note(TimelineKind.PROGRESS_REPORTED, **_about(overtaken), officer=officer, note=note, late=True)
+        return draft.decision()
     referral = _open_referral(case, referral_id, unit)
     if isinstance(referral, Rejection):
         return referral
@@ -479,6 +491,15 @@ def on_repeat_linked(
 
 
 # --- helpers ----------------------------------------------------------------------------
+
+
+def _overtaken(case: Case, referral_id: UUID, unit: str) -> Referral | None:
+    """The referral, if its own unit already reported its result: messages from one unit may be
+    handled out of order by concurrent workers, and an earlier step arriving late is not an error."""
+    referral = case.referral(referral_id)
+    if referral is not None and referral.unit == unit and referral.status is ReferralStatus.REPORTED:
+        return referral
+    return None
 
 
 def _reject(case: Case, code: RejectionCode, reason: str) -> Rejection:

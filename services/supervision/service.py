@@ -8,6 +8,10 @@ from shared.clock import new_id, now
 from shared.contracts.disputes import LongText, ShortText
 from shared.contracts.identifiers import CaseId
 from shared.contracts.messages import (
+    CaseAssigned,
+    CaseAwaitingManualTriage,
+    CaseClosed,
+    CaseReopened,
     CaseResolved,
     FollowUpRated,
     OverdueNoticeIssued,
@@ -16,7 +20,7 @@ from shared.contracts.messages import (
     UnitDesignated,
 )
 from shared.contracts.vocabulary import Rating
-from shared.http import BadInput, api, json_response, parse_body, validate_value
+from shared.http import api, json_response, parse_body, validate_value
 from shared.messaging.inbox import Rejected, handles
 from shared.persistence.database import Database
 from shared.runtime.context import current_settings
@@ -64,6 +68,29 @@ class Supervision(PlatformService):
                     message.case_id, message.lead_unit, store.next_round(uow, message.case_id), now()
                 )
                 store.open_follow_up(uow, follow_up, current_trace_headers())
+                store.record_fact(uow, message)
+
+    # Case facts kept for reports; every fact the coordinator announces has a subscriber.
+    @handles(CaseAssigned)
+    def on_case_assigned(self, message: CaseAssigned):
+        self._record_fact(message)
+
+    @handles(CaseAwaitingManualTriage)
+    def on_manual_triage(self, message: CaseAwaitingManualTriage):
+        self._record_fact(message)
+
+    @handles(CaseClosed)
+    def on_case_closed(self, message: CaseClosed):
+        self._record_fact(message)
+
+    @handles(CaseReopened)
+    def on_case_reopened(self, message: CaseReopened):
+        self._record_fact(message)
+
+    def _record_fact(self, message) -> None:
+        with self.db.transaction() as uow:
+            if uow.claim(message):
+                store.record_fact(uow, message)
 
     @timer(interval=TICK_SECONDS)
     def send_due_letters(self):
@@ -118,4 +145,3 @@ class Supervision(PlatformService):
 
 
 SERVICE = Supervision
-__all__ = ["SERVICE", "BadInput"]

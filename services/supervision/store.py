@@ -103,3 +103,13 @@ def watches_of(uow: UnitOfWork, case_id: str) -> list[dict]:
         " FROM watches WHERE case_id = %s ORDER BY issued_at",
         (case_id,),
     )
+
+
+def record_fact(uow: UnitOfWork, message) -> None:
+    detail = message.model_dump(mode="json", exclude={"message_id", "type", "schema_version", "case_id", "sender",
+                                                      "recipient", "occurred_at"})
+    uow.execute(
+        "INSERT INTO case_facts (message_id, case_id, fact, occurred_at, detail) VALUES (%s, %s, %s, %s, %s)"
+        " ON CONFLICT (message_id) DO NOTHING",
+        (message.message_id, message.case_id, message.type, message.occurred_at, jsonb(detail)),
+    )

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 
 from opentelemetry import baggage, context, trace
 
+from shared.telemetry.processors import BACKFILL
 from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers
 
 _tracer = trace.get_tracer("wuyuan.case")
@@ -18,7 +19,7 @@ def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operatio
     linked from the case span, so both views lead to each other.
     """
     entry_span = trace.get_current_span()
-    entry_span.set_attribute(CASE_ID_KEY, case_id)
+    _tag(entry_span, case_id)
     parent = context_from_headers(stored_trace) if stored_trace else context.get_current()
     parent = baggage.set_baggage(CASE_ID_KEY, case_id, parent)
     links = [trace.Link(entry_span.get_span_context())] if entry_span.get_span_context().is_valid else []
@@ -33,9 +34,17 @@ def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operatio
 @contextmanager
 def case_baggage(case_id: str) -> Iterator[None]:
     """Tag the current span and every span started inside with the case id, staying in the current trace."""
-    trace.get_current_span().set_attribute(CASE_ID_KEY, case_id)
+    _tag(trace.get_current_span(), case_id)
     token = context.attach(baggage.set_baggage(CASE_ID_KEY, case_id))
     try:
         yield
     finally:
         context.detach(token)
+
+
+def _tag(span: trace.Span, case_id: str) -> None:
+    """Tag the span, and let spans of its trace that already ended get the case id on export."""
+    span.set_attribute(CASE_ID_KEY, case_id)
+    span_context = span.get_span_context()
+    if span_context.is_valid:
+        BACKFILL.remember(span_context.trace_id, case_id)

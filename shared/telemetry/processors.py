@@ -1,9 +1,12 @@
 """Span processors: copy the case id from baggage onto every span, and scrub personal data."""
 
 import re
+from collections import OrderedDict
+from collections.abc import Sequence
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
@@ -20,6 +23,7 @@ class CaseIdProcessor(SpanProcessor):
         case_id = case_id_in(parent_context)
         if case_id:
             span.set_attribute(CASE_ID_KEY, case_id)
+            BACKFILL.remember(span.get_span_context().trace_id, case_id)
 
     def on_end(self, span: ReadableSpan) -> None:
         pass
@@ -39,3 +43,47 @@ class RedactingProcessor(SpanProcessor):
             if isinstance(value, str) and PII_PATTERN.search(value):
                 # BoundedAttributes is immutable once the span ended; write through its dict.
                 attributes._dict[key] = redact(value)
+
+
+class CaseIdBackfill:
+    """Remembers which case a trace belongs to, for spans that ended before the case id was known.
+
+    Intake looks for repeats and allocates the case number before the case exists; those
+    few database spans are exported a moment later, when the trace's case is known.
+    """
+
+    def __init__(self, capacity: int = 20_000) -> None:
+        self.capacity = capacity
+        self._cases: OrderedDict[int, str] = OrderedDict()
+
+    def remember(self, trace_id: int, case_id: str) -> None:
+        self._cases[trace_id] = case_id
+        self._cases.move_to_end(trace_id)
+        while len(self._cases) > self.capacity:
+            self._cases.popitem(last=False)
+
+    def case_of(self, trace_id: int) -> str | None:
+        return self._cases.get(trace_id)
+
+
+BACKFILL = CaseIdBackfill()
+
+
+class BackfillingExporter(SpanExporter):
+    def __init__(self, inner: SpanExporter) -> None:
+        self.inner = inner
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        for span in spans:
+            attributes = getattr(span, "_attributes", None)
+            if attributes is not None and CASE_ID_KEY not in attributes:
+                case_id = BACKFILL.case_of(span.get_span_context().trace_id)
+                if case_id:
+                    attributes._dict[CASE_ID_KEY] = case_id
+        return self.inner.export(spans)
+
+    def shutdown(self) -> None:
+        self.inner.shutdown()
+
+    def force_flush(self, timeout_millis: int = 30000) -> bool:
+        return self.inner.force_flush(timeout_millis)

@@ -9,7 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from shared.telemetry.file_exporter import JsonLinesSpanExporter
-from shared.telemetry.processors import CaseIdProcessor, RedactingProcessor
+from shared.telemetry.processors import BackfillingExporter, CaseIdProcessor, RedactingProcessor
 
 
 def choose_exporter(trace_file: Path | None) -> SpanExporter | None:
@@ -28,7 +28,7 @@ def install_tracing(service: str, trace_file: Path | None) -> TracerProvider:
     provider.add_span_processor(RedactingProcessor())
     exporter = choose_exporter(trace_file)
     if exporter is not None:
-        provider.add_span_processor(BatchSpanProcessor(exporter, schedule_delay_millis=500))
+        provider.add_span_processor(BatchSpanProcessor(BackfillingExporter(exporter), schedule_delay_millis=500))
     trace.set_tracer_provider(provider)
     instrument_libraries()
     return provider

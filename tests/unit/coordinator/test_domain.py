@@ -1,0 +1,596 @@
+"""A case's life in the coordinator: triage, acceptance, declines, results, ratings and manual triage."""
+
+import json
+import tomllib
+from datetime import datetime, timedelta, timezone
+from uuid import UUID, uuid4
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import TypeAdapter
+
+from services.coordinator.domain import (
+    AnnounceAssignment,
+    AnnounceClosed,
+    AnnounceManualTriage,
+    AnnounceReopened,
+    AnnounceResolved,
+    Assignment,
+    Case,
+    CaseFacts,
+    CaseStatus,
+    CloseReferral,
+    Decision,
+    IssueReferral,
+    Referral,
+    Rejection,
+    RejectionCode,
+    assign_manually,
+    on_accepted,
+    on_declined,
+    on_progress,
+    on_rating,
+    on_repeat_linked,
+    on_result,
+    triage,
+)
+from services.coordinator.routing import load_routing_table, parse_routing_table
+from shared.contracts.vocabulary import (
+    Category,
+    Flag,
+    HandlingMode,
+    Outcome,
+    Rating,
+    ReferralRole,
+    Source,
+)
+from shared.registry import DEFAULT_CONFIG_DIR, load_registry
+
+REGISTRY = load_registry()
+SHIPPED = load_routing_table(DEFAULT_CONFIG_DIR / "routing.toml", set(REGISTRY.agencies))
+
+# A small table of our own, so these tests follow the state machine rather than the county's config.
+TABLE = parse_routing_table(
+    tomllib.loads(
+        """
+        [[rules]]
+        category = "traffic"
+        mode = "joint"
+        lead = ["police", "court"]
+        co = ["justice"]
+        co_reserve = ["petition"]
+        deadline_working_days = 15
+
+        [[rules]]
+        category = "neighbour"
+        mode = "single_unit"
+        lead = ["justice", "police"]
+        deadline_working_days = 10
+
+        [[rules]]
+        category = "consultation"
+        mode = "on_the_spot"
+        lead = []
+
+        [[rules]]
+        category = "*"
+        mode = "single_unit"
+        lead = ["justice"]
+        deadline_working_days = 15
+        """
+    ),
+    set(REGISTRY.agencies),
+)
+
+CST = timezone(timedelta(hours=8))
+MONDAY = datetime(2025, 3, 3, 9, 0, tzinfo=CST)
+VILLAGE = "430426101203"  # a village of township 430426101, county 430426
+
+POLICE = "police:430426101"
+JUSTICE = "justice:430426101"
+COURT = "court:430426"
+PETITION = "petition:430426"
+PLC = "plc:430426"
+
+
+def every_day_works(issued_at: datetime, working_days: int) -> datetime:
+    """A calendar without weekends or holidays, so due dates are easy to read."""
+    return issued_at + timedelta(days=working_days)
+
+
+class Ids:
+    """Referral ids 1, 2, 3 … in the order they are issued."""
+
+    def __init__(self) -> None:
+        self.issued = 0
+
+    def __call__(self) -> UUID:
+        self.issued += 1
+        return UUID(int=self.issued)
+
+
+def facts(category: Category, source: Source = Source.WALK_IN, flags: tuple[Flag, ...] = ()) -> CaseFacts:
+    return CaseFacts(
+        case_id="430426-20250303-00001",
+        source=source,
+        category=category,
+        division_code=VILLAGE,
+        flags=flags,
+    )
+
+
+def at(hours: int) -> datetime:
+    return MONDAY + timedelta(hours=hours)
+
+
+def ok(result: Decision | Rejection) -> Decision:
+    assert isinstance(result, Decision), result
+    return result
+
+
+def rejected(result: Decision | Rejection) -> Rejection:
+    assert isinstance(result, Rejection), result
+    return result
+
+
+def kinds(decision: Decision) -> list[str]:
+    return [entry.kind.value for entry in decision.timeline]
+
+
+def referral_of(case: Case, unit: str) -> Referral:
+    """The latest referral to a unit."""
+    return [r for r in case.referrals if r.unit == unit][-1]
+
+
+def triaged(category: Category, flags: tuple[Flag, ...] = (), ids: Ids | None = None) -> Assignment:
+    return triage(facts(category, flags=flags), TABLE, REGISTRY, MONDAY, every_day_works, ids or Ids())
+
+
+def accept(case: Case, unit: str, hours: int = 1) -> Decision | Rejection:
+    return on_accepted(case, referral_of(case, unit).referral_id, unit, "值班员", at(hours))
+
+
+def decline(
+    case: Case, unit: str, reason: str = "不属于本单位职责", hours: int = 2, ids: Ids | None = None
+) -> Decision | Rejection:
+    referral_id = referral_of(case, unit).referral_id
+    # Fresh ids unless the test follows them: a new Ids() would repeat the case's first id.
+    return on_declined(case, referral_id, unit, "值班员", reason, at(hours), every_day_works, ids or uuid4)
+
+
+def report(
+    case: Case,
+    unit: str,
+    outcome: Outcome = Outcome.RESOLVED,
+    summary: str = "双方达成调解协议",
+    hours: int = 10,
+    by: str | None = None,
+) -> Decision | Rejection:
+    """`unit`'s referral reports a result; `by` sends it from another unit."""
+    referral_id = referral_of(case, unit).referral_id
+    return on_result(case, referral_id, by or unit, "值班员", outcome, summary, at(hours))
+
+
+def resolve(case: Case, unit: str, hours: int = 10) -> Case:
+    return ok(report(case, unit, hours=hours)).case
+
+
+# --- triage -----------------------------------------------------------------------------
+
+
+def test_triage_designates_the_units_of_the_case_s_place() -> None:
+    court_filing = facts(Category.CONTRACT, Source.COURT_FILING, (Flag.HIGH_RISK, Flag.PETITION_INVOLVED))
+
+    assignment = triage(court_filing, SHIPPED, REGISTRY, MONDAY, every_day_works, Ids())
+
+    assert assignment.mode is HandlingMode.JOINT
+    assert assignment.lead_unit == COURT
+    assert assignment.co_units == (JUSTICE, PETITION, PLC)
+    assert [(r.unit, r.role) for r in assignment.referrals] == [
+        (COURT, ReferralRole.LEAD),
+        (JUSTICE, ReferralRole.CO_UNIT),
+        (PETITION, ReferralRole.CO_UNIT),
+        (PLC, ReferralRole.CO_UNIT),
+    ]
+    assert assignment.case.status is CaseStatus.ASSIGNED
+
+
+def test_a_police_call_goes_to_the_township_police_station() -> None:
+    police_call = facts(Category.NEIGHBOUR, Source.POLICE_CALL)
+
+    assignment = triage(police_call, SHIPPED, REGISTRY, MONDAY, every_day_works)
+
+    assert (assignment.lead_unit, assignment.co_units) == (POLICE, (JUSTICE,))
+
+
+def test_referral_ids_and_deadlines_come_from_what_the_service_injects() -> None:
+    assignment = triaged(Category.TRAFFIC)
+
+    police, justice = assignment.referrals
+    assert (police.referral_id, justice.referral_id) == (UUID(int=1), UUID(int=2))
+    assert police.due_at == datetime(2025, 3, 18, 9, 0, tzinfo=CST)  # 15 days of the fake calendar
+    assert police.round == 1
+
+
+def test_triage_announces_the_assignment_then_issues_each_referral() -> None:
+    assignment = triaged(Category.TRAFFIC, flags=(Flag.VIOLENCE_RISK,))
+
+    announce, *issued = assignment.effects
+    assert announce == AnnounceAssignment(
+        mode=HandlingMode.JOINT,
+        source=Source.WALK_IN,
+        category=Category.TRAFFIC,
+        division_code=VILLAGE,
+        flags=(Flag.VIOLENCE_RISK,),
+        lead_unit=POLICE,
+        co_units=(JUSTICE,),
+    )
+    assert [type(e) for e in issued] == [IssueReferral, IssueReferral]
+    assert kinds(assignment) == ["case_triaged", "referral_issued", "referral_issued"]
+
+
+def test_a_case_settled_at_the_window_waits_only_for_its_rating() -> None:
+    assignment = triaged(Category.CONSULTATION)
+
+    assert assignment.case.status is CaseStatus.RESOLVED
+    assert assignment.referrals == ()
+    assert assignment.effects[-1] == AnnounceResolved(lead_unit=None)
+
+    closed = ok(on_rating(assignment.case, Rating.SATISFIED, "当场解答, 很清楚", at(48), every_day_works))
+    assert closed.case.status is CaseStatus.CLOSED
+    assert closed.effects == (AnnounceClosed(Rating.SATISFIED),)
+
+
+# --- a joint case, start to finish ------------------------------------------------------
+
+
+def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reported() -> None:
+    case = triaged(Category.TRAFFIC).case
+    police = referral_of(case, POLICE)
+
+    accepted = ok(accept(case, POLICE))
+    assert accepted.case.status is CaseStatus.IN_PROGRESS
+    case = ok(accept(accepted.case, JUSTICE)).case
+    progress = ok(on_progress(case, police.referral_id, POLICE, "张警官", "责任认定已出", at(30)))
+    assert kinds(progress) == ["progress_reported"]
+
+    lead_done = ok(report(progress.case, POLICE, summary="赔偿到位", hours=50))
+    assert lead_done.case.status is CaseStatus.IN_PROGRESS  # the mediators have not reported yet
+    assert lead_done.effects == (
+        CloseReferral(police.referral_id, POLICE, "result_reported", Outcome.RESOLVED),
+    )
+
+    all_done = ok(report(lead_done.case, JUSTICE, summary="签订调解协议", hours=52))
+    assert all_done.case.status is CaseStatus.RESOLVED
+    assert all_done.effects[-1] == AnnounceResolved(lead_unit=POLICE)
+    assert kinds(all_done) == ["result_reported", "case_resolved"]
+
+    closed = ok(on_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))
+    assert closed.case.status is CaseStatus.CLOSED
+    # triage 3, accepts 2, progress 1, results 2, resolved 1, closed 1
+    assert closed.case.timeline_length == 10
+
+
+def test_a_co_unit_may_finish_before_the_lead() -> None:
+    case = triaged(Category.TRAFFIC).case
+
+    case = resolve(case, JUSTICE)
+    assert case.status is CaseStatus.IN_PROGRESS
+    case = resolve(case, POLICE)
+    assert case.status is CaseStatus.RESOLVED
+
+
+def test_timeline_entries_are_numbered_on_from_the_case_s_last_entry() -> None:
+    case = triaged(Category.TRAFFIC).case
+
+    accepted = ok(accept(case, POLICE))
+
+    assert [entry.seq for entry in accepted.timeline] == [4]
+    assert accepted.timeline[0].detail == {
+        "referral_id": str(UUID(int=1)),
+        "unit": POLICE,
+        "role": ReferralRole.LEAD,
+        "officer": "值班员",
+    }
+
+
+# --- declines and manual triage ---------------------------------------------------------
+
+
+def test_a_declined_lead_passes_to_the_next_fall_back_then_to_centre_staff() -> None:
+    ids = Ids()
+    case = triaged(Category.NEIGHBOUR, ids=ids).case
+    justice = referral_of(case, JUSTICE)
+
+    rerouted = ok(decline(case, JUSTICE, "属于治安案件", ids=ids))
+    police = referral_of(rerouted.case, POLICE)
+    assert (police.role, police.round, police.referral_id) == (ReferralRole.LEAD, 1, UUID(int=2))
+    assert rerouted.effects[0] == CloseReferral(justice.referral_id, JUSTICE, "declined", None)
+    assert rerouted.timeline[0].detail["reason"] == "属于治安案件"
+    assert rerouted.timeline[-1].detail["replaces"] == str(justice.referral_id)
+    assert rerouted.case.status is CaseStatus.ASSIGNED
+
+    stuck = ok(decline(rerouted.case, POLICE, "纯民事纠纷", ids=ids))
+    assert stuck.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+    assert stuck.effects[-1] == AnnounceManualTriage(
+        f"{POLICE} declined as lead and no fall-back lead is left"
+    )
+
+    assigned = ok(assign_manually(stuck.case, COURT, "综治中心 陈主任", at(5), every_day_works, ids))
+    court = referral_of(assigned.case, COURT)
+    assert (court.role, court.referral_id) == (ReferralRole.LEAD, UUID(int=3))
+    assert assigned.case.status is CaseStatus.ASSIGNED
+    assert assigned.case.gaps == ()
+    assert assigned.timeline[0].detail == {
+        "unit": COURT,
+        "role": ReferralRole.LEAD,
+        "staff": "综治中心 陈主任",
+    }
+
+    assert resolve(assigned.case, COURT).status is CaseStatus.RESOLVED
+
+
+def test_a_declined_co_unit_passes_to_the_reserve_and_never_back_to_a_unit_already_on_the_case() -> None:
+    ids = Ids()
+    case = triaged(Category.TRAFFIC, ids=ids).case
+
+    rerouted = ok(decline(case, JUSTICE, "已在法院诉讼", ids=ids))
+    assert referral_of(rerouted.case, PETITION).role is ReferralRole.CO_UNIT
+
+    stuck = ok(decline(rerouted.case, PETITION, "未涉访", ids=ids))
+    assert stuck.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+    assert [gap.role for gap in stuck.case.gaps] == [ReferralRole.CO_UNIT]
+    # The court is a fall-back lead, not a reserve co-unit, so it was not asked.
+    assert {r.unit for r in stuck.case.referrals} == {POLICE, JUSTICE, PETITION}
+
+    filled = ok(assign_manually(stuck.case, PLC, "陈主任", at(4), every_day_works, ids))
+    assert referral_of(filled.case, PLC).role is ReferralRole.CO_UNIT
+
+
+def test_a_co_unit_gap_no_longer_matters_once_the_lead_has_resolved_the_dispute() -> None:
+    case = triaged(Category.TRAFFIC).case
+    case = ok(decline(case, JUSTICE)).case
+    case = ok(decline(case, PETITION)).case
+    assert case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+
+    resolved = resolve(case, POLICE)
+
+    assert resolved.status is CaseStatus.RESOLVED
+    assert resolved.gaps == ()
+
+
+def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the_reason() -> None:
+    case = triaged(Category.NEIGHBOUR).case
+    justice = referral_of(case, JUSTICE)
+
+    failed = ok(report(case, JUSTICE, Outcome.UNRESOLVED, "调解不成, 当事人坚持起诉"))
+
+    assert failed.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+    assert failed.effects == (
+        CloseReferral(justice.referral_id, JUSTICE, "result_reported", Outcome.UNRESOLVED),
+        AnnounceManualTriage(
+            f"lead unit {JUSTICE} reported the dispute unresolved: 调解不成, 当事人坚持起诉"
+        ),
+    )
+    returned = ok(assign_manually(failed.case, COURT, "陈主任", at(41), every_day_works))
+    assert referral_of(returned.case, COURT).role is ReferralRole.LEAD
+    assert returned.case.status is CaseStatus.IN_PROGRESS  # the mediators already worked on it
+
+
+def test_staff_cannot_assign_a_case_that_awaits_nobody() -> None:
+    case = triaged(Category.NEIGHBOUR).case
+
+    refusal = rejected(assign_manually(case, COURT, "陈主任", at(1), every_day_works))
+
+    assert refusal.code is RejectionCode.WRONG_STATUS
+    assert refusal.reason == "case 430426-20250303-00001 is assigned; nothing awaits manual triage"
+
+
+def test_staff_must_name_a_real_unit_not_yet_holding_the_case() -> None:
+    case = ok(report(triaged(Category.TRAFFIC).case, POLICE, Outcome.UNRESOLVED, "转诉讼")).case
+
+    not_a_unit = rejected(assign_manually(case, "法院", "陈主任", at(4), every_day_works))
+    already_on = rejected(assign_manually(case, JUSTICE, "陈主任", at(4), every_day_works))
+
+    assert not_a_unit.code is RejectionCode.BAD_UNIT
+    assert already_on.code is RejectionCode.UNIT_ALREADY_ON_CASE
+
+
+# --- reports that do not count ------------------------------------------------------------
+
+
+def test_a_result_from_a_unit_the_referral_did_not_go_to_is_rejected() -> None:
+    case = triaged(Category.TRAFFIC).case
+
+    refusal = rejected(report(case, POLICE, by=JUSTICE))
+
+    assert refusal.code is RejectionCode.WRONG_UNIT
+    assert refusal.reason == f"referral {UUID(int=1)} was issued to {POLICE}, not {JUSTICE}"
+
+
+def test_a_second_result_for_a_closed_referral_is_rejected() -> None:
+    case = resolve(triaged(Category.TRAFFIC).case, POLICE)
+
+    again = rejected(report(case, POLICE, Outcome.UNRESOLVED, "当事人反悔"))
+    late_decline = rejected(decline(case, POLICE))
+
+    assert again.code is late_decline.code is RejectionCode.REFERRAL_CLOSED
+    assert again.reason == f"referral {UUID(int=1)} is already closed (reported)"
+
+
+def test_a_referral_of_another_case_is_rejected() -> None:
+    case = triaged(Category.NEIGHBOUR).case
+
+    refusal = rejected(on_accepted(case, UUID(int=999), JUSTICE, "李调解员", at(1)))
+
+    assert refusal.code is RejectionCode.UNKNOWN_REFERRAL
+
+
+def test_accepting_twice_is_rejected() -> None:
+    case = ok(accept(triaged(Category.NEIGHBOUR).case, JUSTICE)).case
+
+    assert rejected(accept(case, JUSTICE, hours=2)).code is RejectionCode.ALREADY_ACCEPTED
+
+
+# --- ratings ------------------------------------------------------------------------------
+
+
+def test_a_dissatisfied_citizen_reopens_the_case_with_the_same_lead_only() -> None:
+    ids = Ids()
+    case = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
+
+    reopened = ok(on_rating(case, Rating.DISSATISFIED, "赔偿款还没到账", at(100), every_day_works, ids))
+
+    assert reopened.case.status is CaseStatus.IN_PROGRESS
+    assert reopened.case.round == 2
+    new = [e.referral for e in reopened.effects if isinstance(e, IssueReferral)]
+    assert [(r.unit, r.role, r.round) for r in new] == [(POLICE, ReferralRole.LEAD, 2)]
+    assert reopened.effects[0] == AnnounceReopened(Rating.DISSATISFIED, 2)
+    assert kinds(reopened) == ["case_reopened", "referral_issued"]
+
+    # Round two is settled by the lead alone: the mediators' round-one result still stands.
+    assert resolve(reopened.case, POLICE, hours=130).status is CaseStatus.RESOLVED
+
+
+def test_a_dissatisfied_rating_of_a_window_case_goes_to_centre_staff() -> None:
+    case = triaged(Category.CONSULTATION).case
+
+    reopened = ok(on_rating(case, Rating.DISSATISFIED, "没有解决问题", at(24), every_day_works))
+
+    assert reopened.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+    assert [gap.role for gap in reopened.case.gaps] == [ReferralRole.LEAD]
+
+
+def test_a_rating_before_the_case_is_resolved_or_after_it_closed_is_rejected() -> None:
+    open_case = triaged(Category.NEIGHBOUR).case
+    window_case = triaged(Category.CONSULTATION).case
+    closed = ok(on_rating(window_case, Rating.SATISFIED, None, at(1), every_day_works)).case
+
+    early = rejected(on_rating(open_case, Rating.SATISFIED, None, at(1), every_day_works))
+    late = rejected(on_rating(closed, Rating.DISSATISFIED, None, at(2), every_day_works))
+
+    assert early.code is late.code is RejectionCode.WRONG_STATUS
+    assert early.reason == "case 430426-20250303-00001 is assigned; a rating counts only once it is resolved"
+
+
+def test_a_repeat_report_is_recorded_without_changing_who_handles_the_case() -> None:
+    case = triaged(Category.NEIGHBOUR).case
+
+    linked = on_repeat_linked(case, Source.HOTLINE, "12345-20250305-0042", "同一当事人再次来电", at(50))
+
+    assert linked.case.repeat_reports == 1
+    assert linked.case.status is case.status and linked.case.referrals == case.referrals
+    assert linked.timeline[0].detail["source_record_id"] == "12345-20250305-0042"
+    assert linked.effects == ()
+
+
+# --- any sequence of inputs -----------------------------------------------------------------
+
+CASE_JSON = TypeAdapter(Case)  # the store keeps each case as a JSON document
+OPS = ("accept", "progress", "decline", "result", "rating", "assign", "repeat")
+CANDIDATE_UNITS = (COURT, POLICE, JUSTICE, PETITION, PLC, "housing:430426")
+STRANGER = "justice:430426999"
+
+steps = st.lists(
+    st.tuples(
+        st.sampled_from(OPS),
+        st.integers(min_value=0, max_value=11),
+        st.booleans(),  # from the referral's own unit?
+        st.sampled_from(Outcome),
+        st.sampled_from(Rating),
+    ),
+    max_size=30,
+)
+
+
+def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) -> Decision | Rejection:
+    op, pick, own_unit, outcome, rating = step
+    when = at(pick + 1)
+    if op == "rating":
+        return on_rating(case, rating, None, when, every_day_works, ids)
+    if op == "assign":
+        unit = CANDIDATE_UNITS[pick % len(CANDIDATE_UNITS)]
+        return assign_manually(case, unit, "陈主任", when, every_day_works, ids)
+    if op == "repeat" or not case.referrals:
+        return on_repeat_linked(case, Source.GRID, None, "网格员再次上报", when)
+    referral = case.referrals[pick % len(case.referrals)]
+    unit = referral.unit if own_unit else STRANGER
+    rid = referral.referral_id
+    if op == "accept":
+        return on_accepted(case, rid, unit, "officer", when)
+    if op == "progress":
+        return on_progress(case, rid, unit, "officer", "进展", when)
+    if op == "decline":
+        return on_declined(case, rid, unit, "officer", "不属于本单位职责", when, every_day_works, ids)
+    return on_result(case, rid, unit, "officer", outcome, "办理情况", when)
+
+
+def lead_result_present(case: Case) -> bool:
+    leads = [r for r in case.referrals if r.round == case.round and r.role is ReferralRole.LEAD]
+    if not leads:
+        return case.plan.mode is HandlingMode.ON_THE_SPOT and case.round == 1
+    return leads[-1].outcome is Outcome.RESOLVED
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    category=st.sampled_from(Category),
+    source=st.sampled_from(Source),
+    flags=st.sets(st.sampled_from(Flag)),
+    steps=steps,
+)
+def test_no_sequence_of_inputs_resolves_a_case_without_its_lead_or_rewrites_its_timeline(
+    category: Category, source: Source, flags: set[Flag], steps: list[tuple[str, int, bool, Outcome, Rating]]
+) -> None:
+    ids = Ids()
+    case_facts = facts(category, source, tuple(sorted(flags)))
+    first = triage(case_facts, SHIPPED, REGISTRY, MONDAY, every_day_works, ids)
+    case, timeline = first.case, list(first.timeline)
+
+    for step in steps:
+        result = apply(case, step, ids)
+        if isinstance(result, Rejection):
+            continue
+        assert result.timeline, f"{step[0]} changed the case without a timeline entry"
+        timeline.extend(result.timeline)
+        case = result.case
+
+        assert [entry.seq for entry in timeline] == list(range(1, len(timeline) + 1))
+        assert case.timeline_length == len(timeline)
+        json.dumps([entry.detail for entry in result.timeline])  # the store writes details as JSON
+        assert CASE_JSON.validate_json(CASE_JSON.dump_json(case)) == case
+        if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            assert lead_result_present(case), case
+            assert not any(r.is_open for r in case.referrals)
+        assert (case.status is CaseStatus.AWAITING_MANUAL_TRIAGE) == bool(case.gaps)
+        open_leads = [r for r in case.referrals if r.is_open and r.role is ReferralRole.LEAD]
+        assert len(open_leads) <= 1
+        open_units = [r.unit for r in case.referrals if r.is_open]
+        assert len(open_units) == len(set(open_units))
+
+
+def _single_unit_case():
+    return triage(facts(Category.NEIGHBOUR), SHIPPED, REGISTRY, MONDAY, every_day_works, Ids())
+
+
+def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_rejected():
+    """Concurrent workers may handle one unit's messages out of order; a late earlier step is no error."""
+    assignment = _single_unit_case()
+    referral = assignment.referrals[0]
+    reported = ok(on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED,
+                            "双方和解", at(1)))
+
+    late_accept = ok(on_accepted(reported.case, referral.referral_id, referral.unit, "调解员孙", at(2)))
+    late_progress = ok(on_progress(late_accept.case, referral.referral_id, referral.unit, "调解员孙", "已约谈", at(2)))
+
+    assert late_progress.case.status is reported.case.status
+    assert late_progress.effects == ()
+    assert [e.detail["late"] for e in (*late_accept.timeline, *late_progress.timeline)] == [True, True]
+
+
+def test_a_late_report_from_another_unit_is_still_rejected():
+    assignment = _single_unit_case()
+    referral = assignment.referrals[0]
+    reported = ok(on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED,
+                            "双方和解", at(1)))
+    rejected(on_progress(reported.case, referral.referral_id, POLICE, "民警刘", "?", at(2)))

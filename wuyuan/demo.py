@@ -1,0 +1,48 @@
+"""`wuyuan demo`: one joint dispute driven through every hop of the running platform, as its users would."""
+
+from collections.abc import Callable
+
+from wuyuan.client import PlatformClient
+
+DEMO_DISPUTE = {
+    "source": "walk_in",
+    "category": "traffic",
+    "division_code": "430426101203",
+    "summary": "电动三轮车与小货车在村口相撞，车辆受损、一人轻伤，双方对赔偿金额争执不下。",
+    "parties": [
+        {"role": "applicant", "name": "王建国", "phone": "13800138000"},
+        {"role": "respondent", "name": "赵志强", "phone": "13912345678"},
+    ],
+}
+
+OFFICERS = {"police": "民警 刘洋", "court": "法官 陈静", "justice": "调解员 孙丽", "petition": "信访干部 周涛",
+            "plc": "政法委 吴斌"}
+
+
+def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float = 60.0) -> dict:
+    """File, triage, handle, resolve, rate, close; returns the closed case. Raises on any step that fails."""
+    registered = client.register(DEMO_DISPUTE)
+    case_id = registered["case_id"]
+    echo(f"1. 群众点单  registered at intake: {case_id}")
+
+    case = client.wait_for(case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout,
+                           "two referrals issued")
+    echo(f"2. 平台派单  {case['mode']}: lead {case['lead_unit']}, co-units {', '.join(case['co_units'])}")
+
+    for referral in case["referrals"]:
+        unit, referral_id = referral["unit"], referral["referral_id"]
+        officer = OFFICERS.get(unit.split(":")[0], "officer")
+        client.wait_for_referral(unit, referral_id, timeout)
+        client.act(unit, referral_id, "accept", {"officer": officer})
+        client.act(unit, referral_id, "progress", {"officer": officer, "note": "已联系双方当事人，约定调解时间"})
+        client.act(unit, referral_id, "result",
+                   {"officer": officer, "outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"})
+        echo(f"3. 部门办单  {unit} ({client.service_of(unit)}) accepted and reported: resolved")
+
+    client.wait_for_status(case_id, "resolved", timeout)
+    echo("4. 组织督单  every unit reported; supervision opened the follow-up visit")
+    client.wait_for_follow_up(case_id, timeout)
+    client.rate(case_id, "satisfied", visitor="回访员 郑敏", comment="满意，问题已解决")
+    closed = client.wait_for_status(case_id, "closed", timeout)
+    echo(f"5. 群众评单  rated satisfied: case {case_id} is closed")
+    return closed
