@@ -22,7 +22,7 @@ class ServiceSettings(BaseSettings):
     config_dir: Path = DEFAULT_CONFIG_DIR
     trace_file: Path | None = None
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
-    db_pool_size: int = Field(8, ge=1, le=100)
+    db_pool_size: int = Field(5, ge=1, le=100)
     max_workers: int = Field(16, ge=1, le=1000)
     prefetch_count: int = Field(32, ge=1, le=1000)
     relay_batch: int = Field(200, ge=1, le=5000)

@@ -4,9 +4,10 @@ import logging
 import sys
 
 import structlog
+from opentelemetry import trace
 
 from shared.telemetry.processors import redact
-from shared.telemetry.propagation import case_id_in, current_trace_ids
+from shared.telemetry.propagation import CASE_ID_KEY, case_id_in, current_trace_ids
 
 
 def _add_trace_context(_logger, _method, event_dict):
@@ -14,10 +15,18 @@ def _add_trace_context(_logger, _method, event_dict):
     if trace_id:
         event_dict.setdefault("trace_id", trace_id)
         event_dict.setdefault("span_id", span_id)
-    case_id = case_id_in()
+    # nameko logs a worker's error after the handler's case scope has ended; the entrypoint's
+    # span still knows the case then.
+    case_id = case_id_in() or _case_id_of_current_span()
     if case_id:
         event_dict.setdefault("case_id", case_id)
     return event_dict
+
+
+def _case_id_of_current_span() -> str | None:
+    attributes = getattr(trace.get_current_span(), "attributes", None) or {}
+    value = attributes.get(CASE_ID_KEY)
+    return str(value) if value else None
 
 
 def _redact_values(_logger, _method, event_dict):

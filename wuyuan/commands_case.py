@@ -83,7 +83,7 @@ def demo_command(timeout: float) -> None:
     client = PlatformClient(settings)
     try:
         case = run_demo(client, click.echo, timeout)
-    except (PlatformError, TimeoutError, OSError) as error:
+    except (PlatformError, TimeoutError, RuntimeError, OSError) as error:
         click.echo(f"demo failed: {error}", err=True)
         click.echo("is the platform running? `wuyuan status`; service logs: `wuyuan logs SERVICE`", err=True)
         sys.exit(1)

@@ -72,10 +72,14 @@ def replay(settings: PlatformSettings, services=SERVICES, message_id: str | None
         channel.confirm_select()
         for service in services:
             kept = []
-            while True:
+            # Only what was dead when the replay began: a message that fails again is dead-lettered
+            # behind these while we work, and fetching it again would replay it round and round.
+            left = None
+            while left is None or left > 0:
                 message = channel.basic_get(dead_queue(service), no_ack=False)
                 if message is None:
                     break
+                left = message.delivery_info["message_count"] if left is None else left - 1
                 headers = dict(message.properties.get("application_headers") or {})
                 if message_id and message.properties.get("message_id") != message_id:
                     kept.append(message)

@@ -1,5 +1,6 @@
 """`wuyuan demo`: one joint dispute driven through every hop of the running platform, as its users would."""
 
+import random
 from collections.abc import Callable
 
 from wuyuan.client import PlatformClient
@@ -19,10 +20,22 @@ OFFICERS = {"police": "民警 刘洋", "court": "法官 陈静", "justice": "调
             "plc": "政法委 吴斌"}
 
 
+def _fresh_mobile() -> str:
+    return "139" + "".join(random.choices("0123456789", k=8))
+
+
+def demo_dispute() -> dict:
+    """The demo dispute with fresh phone numbers, so a second run is a new dispute, not a repeat report."""
+    parties = [{**party, "phone": _fresh_mobile()} for party in DEMO_DISPUTE["parties"]]
+    return {**DEMO_DISPUTE, "parties": parties}
+
+
 def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float = 60.0) -> dict:
     """File, triage, handle, resolve, rate, close; returns the closed case. Raises on any step that fails."""
-    registered = client.register(DEMO_DISPUTE)
+    registered = client.register(demo_dispute())
     case_id = registered["case_id"]
+    if registered["linked"]:
+        raise RuntimeError(f"the demo dispute was linked to existing case {case_id} as a repeat report")
     echo(f"1. 群众点单  registered at intake: {case_id}")
 
     case = client.wait_for(case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout,

@@ -120,6 +120,8 @@ def render_config(
         "logfile_backups=3",
         f"pidfile={_ini(str(pid_path(settings)))}",
         f"childlogdir={_ini(str(settings.log_dir))}",
+        # Whoever runs `wuyuan up`; naming them spares supervisord's "running as root" warning.
+        f"user={os.getuid()}",
         "",
         "[rpcinterface:supervisor]",
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
@@ -144,13 +146,14 @@ def render_config(
             "autostart=true",
             "autorestart=true",
             "startsecs=1",
-            "startretries=5",
+            "startretries=3",
             "stopsignal=TERM",
             f"stopwaitsecs={STOP_WAIT_SECONDS}",
             "stopasgroup=true",
             "killasgroup=true",
             "redirect_stderr=true",
-            f"stdout_logfile={_ini(str(log_path(settings, service)))}",
+            # supervisord expands %(…)s in this one value twice.
+            f"stdout_logfile={_ini(_ini(str(log_path(settings, service))))}",
             "stdout_logfile_maxbytes=10MB",
             "stdout_logfile_backups=3",
         ]

@@ -26,7 +26,7 @@ from shared.persistence.database import Database
 from shared.registry import load_registry
 from shared.runtime.context import current_settings
 from shared.service_base import PlatformService
-from shared.telemetry.case_scope import case_scope
+from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import context_from_headers, current_trace_headers
 
 MAX_LIST = 500
@@ -130,7 +130,11 @@ class Coordinator(PlatformService):
                     case, message.source, message.source_record_id, message.reason, now()), "coordinator: repeat linked")
 
     def _agency_report(self, message, decide, operation: str) -> None:
-        self._check_sender(message, uow_free_registry().service_for_unit(message.sender))
+        try:
+            agency_service = uow_free_registry().service_for_unit(message.sender)
+        except KeyError as unknown:
+            raise Rejected(f"{message.type} from {message.sender}: {unknown.args[0]}") from None
+        self._check_sender(message, agency_service)
         with self.db.transaction() as uow:
             if uow.claim(message):
                 self._apply(uow, message.case_id, decide, operation)
@@ -170,7 +174,7 @@ class Coordinator(PlatformService):
     @api("GET", "/api/v1/cases/<case_id>")
     def show_case(self, request, case_id):
         case_id = validate_value(_CasePath, {"case_id": case_id}).case_id
-        with self.db.transaction() as uow:
+        with case_baggage(case_id), self.db.transaction() as uow:
             case, registered, trace, timeline = store.read_case(uow, case_id)
         return json_response(200, case_view(case, registered, trace, timeline))
 

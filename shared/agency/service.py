@@ -164,7 +164,11 @@ class AgencyService(PlatformService):
     @api("POST", "/api/v1/records")
     def feed_record(self, request):
         record = parse_body(request, AgencyRecord)
-        details = validate_value(self.DETAILS, record.details)
+        try:
+            details = validate_value(self.DETAILS, record.details)
+        except BadInput as bad:
+            # Name the field as the body has it ("details.call_number"), not as the details model does.
+            raise BadInput([{**f, "field": f"details.{f['field']}"} for f in bad.fields]) from None
         settings = current_settings()
         agency = None
         at = now()

@@ -10,8 +10,9 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
-# 18-digit resident IDs and 11-digit mobiles, not part of a longer digit run.
-PII_PATTERN = re.compile(r"(?<!\d)(\d{17}[\dXx]|1[3-9]\d{9})(?!\d)")
+# 18-digit resident IDs and 11-digit mobiles, standing alone: not inside a longer run of digits
+# or letters, so UUIDs and trace ids (hex) are left intact.
+PII_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
 
 
 def redact(text: str) -> str:
@@ -36,13 +37,23 @@ class RedactingProcessor(SpanProcessor):
         pass
 
     def on_end(self, span: ReadableSpan) -> None:
-        attributes = getattr(span, "_attributes", None)
-        if not attributes:
-            return
-        for key, value in list(attributes.items()):
-            if isinstance(value, str) and PII_PATTERN.search(value):
-                # BoundedAttributes is immutable once the span ended; write through its dict.
-                attributes._dict[key] = redact(value)
+        if isinstance(getattr(span, "_name", None), str):
+            span._name = redact(span._name)
+        _scrub(getattr(span, "_attributes", None))
+        for event in getattr(span, "_events", None) or ():  # recorded exceptions carry messages
+            _scrub(event.attributes)
+
+
+def _scrub(attributes) -> None:
+    if not attributes:
+        return
+    # BoundedAttributes is immutable once the span ended; write through its dict.
+    target = getattr(attributes, "_dict", attributes)
+    for key, value in list(target.items()):
+        if isinstance(value, str) and PII_PATTERN.search(value):
+            target[key] = redact(value)
+        elif isinstance(value, tuple | list) and any(isinstance(v, str) and PII_PATTERN.search(v) for v in value):
+            target[key] = tuple(redact(v) if isinstance(v, str) else v for v in value)
 
 
 class CaseIdBackfill:

@@ -1,0 +1,1 @@
+"""Benchmarks: the platform measured beside the raw broker and database, in the same run."""

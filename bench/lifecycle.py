@@ -1,0 +1,206 @@
+"""`make bench`: N full case lifecycles through the real services, beside the raw broker and database rates.
+
+Each case is filed at intake, triaged, handled by every designated unit (accept, result)
+through the agencies' own HTTP APIs, resolved, rated at the follow-up visit and closed.
+Latencies come from the services' own database timestamps, not from the drivers' polling.
+"""
+
+import argparse
+import itertools
+import os
+import random
+import statistics
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import psycopg
+import requests
+
+from bench.raw import amqp_confirmed_rate, postgres_write_rate
+from wuyuan import supervise
+from wuyuan.provision import provision_all
+from wuyuan.provision_amqp import delete_broker
+from wuyuan.provision_db import drop_databases
+from wuyuan.settings import SERVICES, PlatformSettings
+
+AGENCIES = ("court_link", "police_link", "justice_link", "petition_link", "stability")
+# A mix of joint (traffic: police + court) and single-unit (neighbour: justice; debt: court) cases.
+CATEGORIES = ("traffic", "neighbour", "debt")
+MESSAGES_PER_CASE = 12  # measured from the outboxes below; printed for the run
+
+
+def dispute(index: int, run: str) -> dict:
+    return {
+        "source": "walk_in",
+        "category": CATEGORIES[index % len(CATEGORIES)],
+        "division_code": "430426101203",
+        "summary": f"压测纠纷 {run}-{index}",
+        "parties": [
+            {"role": "applicant", "name": f"申请人{run}{index}", "phone": f"139{random.randrange(10**8):08d}"},
+            {"role": "respondent", "name": f"被申请人{run}{index}"},
+        ],
+    }
+
+
+class Drivers:
+    """Officers and follow-up visitors, acting on whatever is waiting for them until told to stop."""
+
+    def __init__(self, settings: PlatformSettings) -> None:
+        self.settings = settings
+        self.stop = threading.Event()
+        self.errors: list[str] = []
+
+    def officer(self, service: str) -> None:
+        http = requests.Session()
+        base = self.settings.http_base_url(service)
+        while not self.stop.is_set():
+            waiting = http.get(f"{base}/api/v1/referrals", params={"status": "received", "limit": 200}).json()
+            for referral in waiting["referrals"]:
+                rid = referral["referral_id"]
+                for action, body in (("accept", {"officer": "值班员"}),
+                                     ("result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"})):
+                    response = http.post(f"{base}/api/v1/referrals/{rid}/{action}", json=body)
+                    if response.status_code != 202:
+                        self.errors.append(f"{service} {action} {rid}: {response.status_code} {response.text[:200]}")
+            if not waiting["referrals"]:
+                time.sleep(0.05)
+
+    def visitor(self) -> None:
+        http = requests.Session()
+        base = self.settings.http_base_url("supervision")
+        while not self.stop.is_set():
+            pending = http.get(f"{base}/api/v1/follow-ups").json()["follow_ups"]
+            for follow_up in pending:
+                response = http.post(f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
+                                     json={"rating": "satisfied", "visitor": "回访员"})
+                if response.status_code not in (202, 409):
+                    self.errors.append(f"rating {follow_up['case_id']}: {response.status_code}")
+            if not pending:
+                time.sleep(0.05)
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
+    with psycopg.connect(settings.database_url("intake")) as conn:
+        registered = dict(conn.execute("SELECT case_id, registered_at FROM cases WHERE case_id = ANY(%s)",
+                                       (case_ids,)).fetchall())
+    with psycopg.connect(settings.database_url("coordinator")) as conn:
+        closed = dict(conn.execute("SELECT case_id, at FROM timeline WHERE kind = 'case_closed'"
+                                   " AND case_id = ANY(%s)", (case_ids,)).fetchall())
+        sent = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    lead_delivered: dict[str, object] = {}
+    for service in AGENCIES:
+        with psycopg.connect(settings.database_url(service)) as conn:
+            for case_id, at in conn.execute(
+                "SELECT case_id, received_at FROM referrals WHERE role = 'lead' AND round = 1 AND case_id = ANY(%s)",
+                (case_ids,),
+            ):
+                lead_delivered[case_id] = at
+            sent += conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    for service in ("intake", "supervision"):
+        with psycopg.connect(settings.database_url(service)) as conn:
+            sent += conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    to_lead = [(lead_delivered[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in lead_delivered]
+    to_closed = [(closed[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in closed]
+    span = (max(closed.values()) - min(registered.values())).total_seconds() if closed else float("nan")
+    return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span,
+            "messages": sent}
+
+
+def run(cases: int, filers: int, timeout: float, keep: bool) -> int:
+    run_id = uuid.uuid4().hex[:6]
+    os.environ.update({
+        "WUYUAN_VHOST": f"wyb_{run_id}", "WUYUAN_DB_PREFIX": f"wyb_{run_id}_",
+        "WUYUAN_STATE_DIR": f"/tmp/wuyuan-bench-{run_id}",
+        "WUYUAN_HTTP_PORT_BASE": os.environ.get("WUYUAN_BENCH_PORT_BASE", "18900"),
+    })
+    settings = PlatformSettings()
+    print(f"bench {run_id}: provisioning a platform of its own (vhost {settings.vhost})", flush=True)
+    provision_all(settings)
+    try:
+        supervise.start(settings, detach=True)
+        supervise.wait_until_ready(settings, timeout=120)
+        drivers = Drivers(settings)
+        threads = [threading.Thread(target=drivers.officer, args=(s,), daemon=True) for s in AGENCIES]
+        threads += [threading.Thread(target=drivers.visitor, daemon=True) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+
+        print(f"filing {cases} cases with {filers} concurrent clients …", flush=True)
+        intake = settings.http_base_url("intake")
+        local = threading.local()
+
+        def file(index: int) -> str:
+            http = getattr(local, "http", None) or requests.Session()
+            local.http = http
+            response = http.post(f"{intake}/api/v1/disputes", json=dispute(index, run_id), timeout=30)
+            response.raise_for_status()
+            return response.json()["case_id"]
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(filers) as pool:
+            case_ids = list(pool.map(file, range(cases)))
+        filed = time.perf_counter() - started
+        coordinator = settings.http_base_url("coordinator")
+        deadline = time.monotonic() + timeout
+        closed = 0
+        while time.monotonic() < deadline:
+            closed = requests.get(f"{coordinator}/api/v1/cases").json()["counts"].get("closed", 0)
+            if closed >= cases:
+                break
+            time.sleep(0.5)
+        drivers.stop.set()
+        results = measure(settings, case_ids)
+
+        print("measuring the raw broker and database on the same machine, now …", flush=True)
+        amqp_rate = amqp_confirmed_rate(settings.amqp_admin_uri.rstrip("/") + f"/{settings.vhost}")
+        pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
+    finally:
+        if not keep:
+            supervise.stop(settings)
+            delete_broker(settings)
+            drop_databases(settings)
+
+    rate = results["closed"] / results["span_s"] if results["closed"] else 0.0
+    per_case = results["messages"] / max(results["closed"], 1)
+    print()
+    print(f"cases filed: {cases} in {filed:.1f} s; closed: {results['closed']}; driver errors: {len(drivers.errors)}")
+    for error in itertools.islice(drivers.errors, 5):
+        print("  ", error)
+    print(f"{'figure':52} {'value':>12}")
+    print(f"{'full lifecycles per second (first filed → last closed)':52} {rate:12.1f}")
+    for name, values in (("registration → lead referral delivered (ms)", results["to_lead"]),
+                         ("registration → closed (ms)", results["to_closed"])):
+        if values:
+            print(f"{name:52} p50 {percentile(values, .5):7.0f}  p95 {percentile(values, .95):7.0f}"
+                  f"  p99 {percentile(values, .99):7.0f}  (mean {statistics.fmean(values):.0f})")
+    print(f"{'messages sent per case (all outboxes)':52} {per_case:12.1f}")
+    print(f"{'platform messages per second':52} {rate * per_case:12.0f}")
+    print(f"{'raw AMQP: persistent confirmed publishes/s, 1 client':52} {amqp_rate:12.0f}")
+    print(f"{'raw PostgreSQL: write transactions/s':52} {pg_rate:12.0f}   ({pg_how})")
+    print(f"{'ratio: platform messages / raw AMQP rate':52} {rate * per_case / amqp_rate:12.3f}")
+    print(f"{'ratio: lifecycles / raw PostgreSQL tx rate':52} {rate / pg_rate:12.4f}")
+    return 0 if results["closed"] == cases else 1
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--filers", type=int, default=8)
+    parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--keep", action="store_true", help="leave the bench platform running afterwards")
+    args = parser.parse_args(argv)
+    if args.cases < 1 or args.filers < 1:
+        parser.error("--cases and --filers must be at least 1")
+    return run(args.cases, args.filers, args.timeout, args.keep)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,72 @@
+"""The raw ceilings measured in the same run: confirmed persistent AMQP publishes and PostgreSQL write transactions."""
+
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from urllib.parse import urlsplit
+
+import psycopg
+from kombu import Connection, Exchange, Queue
+
+
+def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int = 600) -> float:
+    """Messages per second one client publishes persistent, with publisher confirms, to a durable queue."""
+    queue_name = f"bench.raw.{uuid.uuid4().hex[:8]}"
+    payload = b"x" * body_bytes
+    with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
+        channel = conn.channel()
+        queue = Queue(queue_name, exchange=Exchange("", type="direct"), routing_key=queue_name, durable=True,
+                      channel=channel)
+        queue.declare()
+        producer = conn.Producer(channel=channel)
+        try:
+            started = time.perf_counter()
+            for _ in range(messages):
+                producer.publish(payload, routing_key=queue_name, delivery_mode=2, content_type="application/json",
+                                 content_encoding="utf-8")
+            return messages / (time.perf_counter() - started)
+        finally:
+            queue.delete()
+
+
+def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> tuple[float, str]:
+    """Small write transactions per second: pgbench when installed, else a psycopg loop."""
+    database = f"bench_raw_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    parts = urlsplit(admin_url)
+    url = parts._replace(path=f"/{database}").geturl()
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, case_id text, at timestamptz, body jsonb)")
+        if shutil.which("pgbench"):
+            with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
+                script.write("INSERT INTO ledger (case_id, at, body) VALUES ('430426-20261121-00001', now(), "
+                             "'{\"kind\": \"bench\"}');\n")
+            result = subprocess.run(
+                ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, url],
+                capture_output=True, text=True, check=True,
+            )
+            for line in result.stdout.splitlines():
+                if line.startswith("tps ="):
+                    return float(line.split()[2]), f"pgbench -c {clients} -j 2, one INSERT per transaction"
+            raise RuntimeError(f"pgbench printed no tps: {result.stdout[-500:]}")
+        return _psycopg_rate(url, seconds), "psycopg loop, one INSERT per transaction (pgbench not installed)"
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _psycopg_rate(url: str, seconds: int) -> float:
+    done = 0
+    with psycopg.connect(url) as conn:
+        deadline = time.perf_counter() + seconds
+        started = time.perf_counter()
+        while time.perf_counter() < deadline:
+            with conn.transaction():
+                conn.execute("INSERT INTO ledger (case_id, at, body) VALUES (%s, now(), '{}')",
+                             ("430426-20261121-00001",))
+            done += 1
+        return done / (time.perf_counter() - started)

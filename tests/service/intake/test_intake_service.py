@@ -1,0 +1,246 @@
+"""Intake over HTTP and from agency feeds: a new report opens a numbered case, a repeat joins the case it repeats."""
+
+import re
+from datetime import date, datetime
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.intake import store
+from services.intake.domain import PriorCase, RepeatKeys
+from services.intake.service import Intake
+from shared.clock import now
+from shared.contracts.disputes import DisputeReport
+from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
+
+ZHANG_SAN_ID = "430426199005201239"
+LI_SI_ID = "430426198511114563"
+ZHANG_SAN_PHONE = "13800138000"
+LI_SI_PHONE = "13900139000"
+COURT_RECORD = "(2026)湘0426民诉前调1234号"
+CASE_NUMBER = re.compile(r"^430426-\d{8}-(\d{5})$")
+
+
+class FakeIntakeStore:
+    """Intake's cases, reports, keys and daily counters, held in dicts."""
+
+    def __init__(self) -> None:
+        self.cases: dict[str, dict] = {}
+        self.reports: list[dict] = []
+        self.counters: dict[tuple[str, date], int] = {}
+        self.locked: list[RepeatKeys] = []
+
+    def lock_keys(self, uow, keys):
+        self.locked.append(keys)
+
+    def candidates(self, uow, keys):
+        found = []
+        for case_id, case in self.cases.items():
+            record = next((k.record for k in case["keys"] if k.record), None)
+            pairs = tuple(p for k in case["keys"] for p in k.pairs)
+            if (keys.record is not None and keys.record == record) or set(keys.pairs) & set(pairs):
+                found.append(PriorCase(case_id, case["registered_at"], RepeatKeys(record, pairs)))
+        return found
+
+    def next_sequence(self, uow, county, day):
+        self.counters[(county, day)] = self.counters.get((county, day), 0) + 1
+        return self.counters[(county, day)]
+
+    def add_case(self, uow, case_id, report, keys, at, trace):
+        assert case_id not in self.cases, f"case {case_id} numbered twice"
+        self.cases[case_id] = {"report": report, "registered_at": at, "keys": [], "trace": trace}
+        self.add_keys(uow, case_id, keys)
+
+    def add_keys(self, uow, case_id, keys):
+        self.cases[case_id]["keys"].append(keys)
+
+    def add_report(self, uow, report_id, case_id, report, record_key, linked, reason, at):
+        self.reports.append(
+            {
+                "report_id": report_id,
+                "case_id": case_id,
+                "source": report.source.value,
+                "linked": linked,
+                "reason": reason,
+                "received_at": at,
+            }
+        )
+
+    def case_trace(self, uow, case_id):
+        return self.cases[case_id]["trace"] if case_id in self.cases else {}
+
+    def get_case(self, uow, case_id):
+        if case_id not in self.cases:
+            raise NotFound(f"no case {case_id}")
+        case = self.cases[case_id]
+        report: DisputeReport = case["report"]
+        return {
+            "case_id": case_id,
+            "source": report.source.value,
+            "category": report.category.value,
+            "division_code": report.division_code,
+            "summary": report.summary,
+            "report": report.model_dump(mode="json"),
+            "registered_at": case["registered_at"],
+            "reports": [r for r in self.reports if r["case_id"] == case_id],
+        }
+
+
+@pytest.fixture
+def intake_store(install_store) -> FakeIntakeStore:
+    return install_store(store, FakeIntakeStore())
+
+
+@pytest.fixture
+def intake(run_as, db, intake_store) -> Intake:
+    run_as("intake")
+    return worker_factory(Intake, db=db)
+
+
+def report(source="walk_in", record=None, respondent="李四", respondent_id=LI_SI_ID, **fields) -> dict:
+    return {
+        "source": source,
+        "category": "neighbour",
+        "division_code": "430426101",
+        "summary": "李四家装修占用公共楼道，张三多次协商未果。",
+        "parties": [
+            {"role": "applicant", "name": "张三", "id_number": ZHANG_SAN_ID, "phone": ZHANG_SAN_PHONE},
+            {"role": "respondent", "name": respondent, "id_number": respondent_id, "phone": LI_SI_PHONE},
+        ],
+        "source_record_id": record,
+        **fields,
+    }
+
+
+def fed_by_court(message_id: str, record: str = COURT_RECORD) -> RegisterDispute:
+    return RegisterDispute.build(
+        message_id=UUID(message_id),
+        occurred_at=now(),
+        case_id=None,
+        sender="court:430426",
+        recipient="centre:430426",
+        report=DisputeReport.model_validate(report("court_filing", record)),
+    )
+
+
+# --- a new case --------------------------------------------------------------------------
+
+
+def test_a_walk_in_report_opens_a_numbered_case_and_tells_the_coordinator(intake, db, intake_store, http):
+    response = intake.register_dispute(http.post(report()))
+
+    assert response.status_code == 201
+    answer = http.body(response)
+    assert answer["linked"] is False
+    assert CASE_NUMBER.match(answer["case_id"]).group(1) == "00001"
+    assert list(intake_store.cases) == [answer["case_id"]]
+    [registered] = db.sent_of(CaseRegistered)
+    assert registered.case_id == answer["case_id"]
+    assert (registered.sender, registered.recipient) == ("centre:430426", "centre:430426")
+    assert [p.name for p in registered.parties] == ["张三", "李四"]
+
+
+def test_the_case_registered_message_carries_phones_but_never_id_numbers(intake, db, http):
+    intake.register_dispute(http.post(report()))
+
+    [registered] = db.sent_of(CaseRegistered)
+    wire = registered.model_dump_json()
+    assert ZHANG_SAN_ID not in wire and LI_SI_ID not in wire
+    assert all("id_number" not in party for party in registered.model_dump()["parties"])
+    assert [p.phone for p in registered.parties] == [ZHANG_SAN_PHONE, LI_SI_PHONE]
+
+
+def test_two_unrelated_cases_on_one_day_get_consecutive_numbers(intake, http):
+    first = http.body(intake.register_dispute(http.post(report())))
+    second = http.body(intake.register_dispute(http.post(report(respondent="王五", respondent_id=None))))
+
+    assert CASE_NUMBER.match(first["case_id"]).group(1) == "00001"
+    assert CASE_NUMBER.match(second["case_id"]).group(1) == "00002"
+    assert first["case_id"][:15] == second["case_id"][:15]
+
+
+# --- repeats -----------------------------------------------------------------------------
+
+
+def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, db, intake_store, http):
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
+    [case_id] = intake_store.cases
+
+    response = intake.register_dispute(http.post(report("court_filing", COURT_RECORD)))
+
+    assert response.status_code == 200
+    assert http.body(response) == {"case_id": case_id, "linked": True, "reason": "same source record"}
+    [linked] = db.sent_of(RepeatReportLinked)
+    assert (linked.case_id, linked.source.value, linked.source_record_id) == (case_id, "court_filing", COURT_RECORD)
+    assert list(intake_store.cases) == [case_id]
+    assert [r["linked"] for r in intake_store.reports] == [False, True]
+
+
+def test_the_same_people_reporting_again_at_the_window_join_their_open_case(intake, db, intake_store, http):
+    first = http.body(intake.register_dispute(http.post(report())))
+
+    again = intake.register_dispute(http.post(report(summary="张三再次来访，楼道仍被占用。")))
+
+    assert again.status_code == 200
+    assert http.body(again) == {
+        "case_id": first["case_id"],
+        "linked": True,
+        "reason": "same parties and category within 30 days",
+    }
+    assert len(intake_store.cases) == 1
+    assert db.sent_types() == ["CaseRegistered", "RepeatReportLinked"]
+
+
+def test_a_redelivered_register_dispute_registers_nothing_more(intake, db, intake_store):
+    message = fed_by_court("00000000-0000-4000-8000-000000000042")
+
+    intake.on_register_dispute(message)
+    intake.on_register_dispute(message)
+
+    assert len(intake_store.cases) == 1
+    assert len(intake_store.reports) == 1
+    assert db.sent_types() == ["CaseRegistered"]
+
+
+# --- bad input and reading a case ---------------------------------------------------------
+
+
+def test_a_report_without_a_respondent_is_refused_naming_the_parties(intake, db, intake_store, http):
+    lonely = report()
+    lonely["parties"] = [lonely["parties"][0], {**lonely["parties"][0], "name": "张三之妻", "id_number": None}]
+
+    with pytest.raises(BadInput) as refused:
+        intake.register_dispute(http.post(lonely))
+
+    assert [f["field"] for f in refused.value.fields] == ["parties"]
+    assert "respondent" in refused.value.fields[0]["message"]
+    assert intake_store.cases == {}
+    assert db.sent == []
+
+
+def test_staff_see_a_case_with_id_numbers_and_phones_masked(intake, http):
+    case_id = http.body(intake.register_dispute(http.post(report())))["case_id"]
+
+    response = intake.show_dispute(http.get(), case_id)
+
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert ZHANG_SAN_ID not in text and ZHANG_SAN_PHONE not in text
+    zhang_san = http.body(response)["report"]["parties"][0]
+    assert zhang_san["id_number"] == "430426***********9"
+    assert zhang_san["phone"] == "138****8000"
+
+
+def test_asking_for_a_case_by_a_malformed_number_names_the_case_id(intake, http):
+    with pytest.raises(BadInput) as refused:
+        intake.show_dispute(http.get(), "430426-2026-1")
+
+    assert [f["field"] for f in refused.value.fields] == ["case_id"]
+
+
+def test_asking_for_an_unknown_case_is_not_found(intake, http):
+    with pytest.raises(NotFound):
+        intake.show_dispute(http.get(), f"430426-{datetime.now():%Y%m%d}-00999")

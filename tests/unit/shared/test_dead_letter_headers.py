@@ -1,0 +1,235 @@
+"""Dead letters tell operators why and who sent them; retries are counted from RabbitMQ's x-death."""
+
+import json
+from uuid import UUID
+
+import pytest
+from kombu.message import Message
+from pydantic import ValidationError
+
+from shared.contracts.messages import CaseRegistered, ReferralAccepted
+from shared.messaging.dead_letters import MAX_REASON, dead_letter_headers, delivery_attempts, publish_dead_letter
+from shared.messaging.inbox import InboxConsumer, Rejected, describe_validation_error
+from shared.messaging.routing import (
+    DEAD_AT_HEADER,
+    DEAD_QUEUE_HEADER,
+    DEAD_REASON_HEADER,
+    ORIGINAL_USER_HEADER,
+)
+
+INBOX = "wuyuan.coordinator.inbox"
+RETRY = "wuyuan.coordinator.retry"
+POLICE_USER = "wuyuan.police_link"
+TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+MESSAGE_ID = "8f14e45f-ceea-467f-a8f2-7b3c2d1e0a99"
+BODY = json.dumps({"type": "ReferralAccepted", "referral_id": "not-a-uuid"}).encode()
+
+
+def x_death(queue: str, reason: str, count: int) -> dict:
+    return {
+        "queue": queue,
+        "reason": reason,
+        "count": count,
+        "exchange": "wuyuan.documents",
+        "routing-keys": ["coordinator.ReferralAccepted"],
+    }
+
+
+def delivered(headers: dict | None = None, user_id: str | None = POLICE_USER) -> Message:
+    properties = {"message_id": MESSAGE_ID, "type": "ReferralAccepted"}
+    if user_id:
+        properties["user_id"] = user_id
+    return Message(
+        body=BODY,
+        content_type="application/json",
+        content_encoding="utf-8",
+        headers=headers or {},
+        properties=properties,
+    )
+
+
+# --- dead_letter_headers ---------------------------------------------------------------
+
+
+def test_a_dead_letter_keeps_the_original_sender_for_replay():
+    headers = dead_letter_headers(delivered(), INBOX, "rejected: wrong unit")
+
+    assert headers[ORIGINAL_USER_HEADER] == POLICE_USER
+
+
+def test_a_dead_letter_says_why_where_and_when():
+    headers = dead_letter_headers(delivered(), INBOX, "rejected: referral is already closed")
+
+    assert headers[DEAD_REASON_HEADER] == "rejected: referral is already closed"
+    assert headers[DEAD_QUEUE_HEADER] == INBOX
+    assert headers[DEAD_AT_HEADER].startswith("20")
+
+
+def test_a_dead_letter_drops_the_retry_history_but_keeps_the_trace():
+    message = delivered({"x-death": [x_death(INBOX, "rejected", 4)], "traceparent": TRACEPARENT})
+
+    headers = dead_letter_headers(message, INBOX, "failed 5 times")
+
+    assert "x-death" not in headers
+    assert headers["traceparent"] == TRACEPARENT
+    assert "x-death" in message.headers  # the delivered message itself is left as it came
+
+
+def test_a_message_without_a_broker_user_gets_no_original_user_header():
+    headers = dead_letter_headers(delivered(user_id=None), INBOX, "malformed JSON")
+
+    assert ORIGINAL_USER_HEADER not in headers
+
+
+def test_a_very_long_reason_is_cut_to_fit_a_header():
+    headers = dead_letter_headers(delivered(), INBOX, "schema violation: " + "x" * 5000)
+
+    assert len(headers[DEAD_REASON_HEADER]) == MAX_REASON
+
+
+class RecordingPublisher:
+    def __init__(self) -> None:
+        self.published: list[tuple[bytes, dict]] = []
+
+    def publish(self, body, **options) -> None:
+        self.published.append((body, options))
+
+
+def test_a_dead_letter_is_published_unchanged_to_its_services_dead_letter_queue():
+    publisher = RecordingPublisher()
+
+    publish_dead_letter(publisher, "coordinator", INBOX, delivered(), "schema violation: referral_id")
+
+    [(body, options)] = publisher.published
+    assert body == BODY
+    assert options["exchange"].name == "wuyuan.dead"
+    assert options["routing_key"] == "coordinator"
+    assert options["message_id"] == MESSAGE_ID
+    assert options["headers"][DEAD_REASON_HEADER] == "schema violation: referral_id"
+
+
+# --- delivery_attempts ------------------------------------------------------------------
+
+
+def test_a_first_delivery_is_attempt_one():
+    assert delivery_attempts(delivered(), INBOX) == 1
+
+
+def test_each_rejection_from_this_inbox_counts_as_one_earlier_attempt():
+    # After two failures RabbitMQ has one entry per (queue, reason) with a running count.
+    message = delivered({"x-death": [x_death(RETRY, "expired", 2), x_death(INBOX, "rejected", 2)]})
+
+    assert delivery_attempts(message, INBOX) == 3
+
+
+def test_rejections_recorded_for_another_queue_do_not_count():
+    message = delivered({"x-death": [x_death("wuyuan.supervision.inbox", "rejected", 4)]})
+
+    assert delivery_attempts(message, INBOX) == 1
+
+
+def test_expiries_in_the_retry_queue_are_not_attempts():
+    message = delivered({"x-death": [x_death(INBOX, "expired", 3)]})
+
+    assert delivery_attempts(message, INBOX) == 1
+
+
+# --- settling a handled message -------------------------------------------------------------
+
+
+class FakeConsumer:
+    def __init__(self) -> None:
+        self.acked: list[Message] = []
+        self.rejected: list[Message] = []
+
+    def ack_message(self, message: Message) -> None:
+        self.acked.append(message)
+
+    def reject_message(self, message: Message) -> None:
+        self.rejected.append(message)
+
+
+@pytest.fixture
+def inbox() -> InboxConsumer:
+    consumer = InboxConsumer()
+    consumer.service, consumer.queue_name, consumer.max_attempts = "coordinator", INBOX, 5
+    consumer.publisher, consumer.consumer = RecordingPublisher(), FakeConsumer()
+    return consumer
+
+
+def failure(error: Exception):
+    return type(error), error, None
+
+
+def test_a_rejected_message_is_dead_lettered_at_once(inbox):
+    message = delivered()
+
+    inbox.settle(message, failure(Rejected("referral was issued to police:430426101")))
+
+    [(_, options)] = inbox.publisher.published
+    assert options["headers"][DEAD_REASON_HEADER] == "rejected: referral was issued to police:430426101"
+    assert inbox.consumer.acked == [message]
+
+
+def test_a_failing_message_goes_back_for_a_delayed_retry(inbox):
+    message = delivered({"x-death": [x_death(INBOX, "rejected", 3)]})
+
+    inbox.settle(message, failure(ConnectionError("database restarting")))
+
+    assert inbox.consumer.rejected == [message]
+    assert inbox.publisher.published == []
+
+
+def test_a_message_failing_its_last_attempt_is_dead_lettered_with_the_count(inbox):
+    message = delivered({"x-death": [x_death(INBOX, "rejected", 4)]})
+
+    inbox.settle(message, failure(ConnectionError("database restarting")))
+
+    [(_, options)] = inbox.publisher.published
+    assert options["headers"][DEAD_REASON_HEADER] == "failed 5 times, last: ConnectionError: database restarting"
+    assert inbox.consumer.acked == [message]
+    assert inbox.consumer.rejected == []
+
+
+def test_a_handled_message_is_acknowledged(inbox):
+    message = delivered()
+
+    inbox.settle(message, None)
+
+    assert inbox.consumer.acked == [message]
+    assert inbox.publisher.published == []
+
+
+# --- why a message broke its schema ----------------------------------------------------------
+
+
+def test_a_schema_violation_names_each_bad_field():
+    with pytest.raises(ValidationError) as invalid:
+        ReferralAccepted.model_validate(
+            {
+                "type": "ReferralAccepted",
+                "message_id": str(UUID(int=1)),
+                "schema_version": 1,
+                "case_id": None,
+                "sender": "police:430426101",
+                "recipient": "centre:430426",
+                "occurred_at": "2026-11-22T09:00:00+08:00",
+                "referral_id": "not-a-uuid",
+            }
+        )
+
+    reason = describe_validation_error(invalid.value)
+
+    assert reason.startswith("schema violation: ")
+    assert "referral_id: " in reason
+    assert "officer: Field required" in reason
+
+
+def test_a_schema_violation_lists_at_most_ten_fields():
+    with pytest.raises(ValidationError) as invalid:
+        CaseRegistered.model_validate({})
+
+    reason = describe_validation_error(invalid.value)
+
+    assert len(invalid.value.errors()) > 10
+    assert reason.count(": Field required") == 10

@@ -1,0 +1,104 @@
+"""Traces leave the county's servers: resident ID and mobile numbers are scrubbed, case numbers and ids stay."""
+
+import pytest
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+from shared.telemetry.processors import PII_PATTERN, RedactingProcessor, redact
+
+ZHANG_SAN_ID = "430426199005201239"
+ID_ENDING_IN_X = "43042619880808107X"
+ZHANG_SAN_MOBILE = "13800138000"
+CASE_ID = "430426-20261122-00001"
+REFERRAL_ID = "3f2b8c1e-9a4d-4c7b-8e21-5d0e7a6b4c3f"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"party id_number={ZHANG_SAN_ID}",
+        f"party id_number={ID_ENDING_IN_X}",
+        f"party id_number={ID_ENDING_IN_X.lower()}",
+        f"张三，电话{ZHANG_SAN_MOBILE}，到中心反映",
+        f'{{"phone": "{ZHANG_SAN_MOBILE}"}}',
+        f"+86 {ZHANG_SAN_MOBILE}",
+    ],
+)
+def test_id_and_mobile_numbers_are_replaced(text):
+    scrubbed = redact(text)
+
+    assert "[redacted]" in scrubbed
+    assert not PII_PATTERN.search(scrubbed)
+    assert ZHANG_SAN_ID not in scrubbed and ID_ENDING_IN_X.lower() not in scrubbed.lower()
+    assert ZHANG_SAN_MOBILE not in scrubbed
+
+
+def test_every_number_in_a_text_is_replaced_and_the_rest_is_kept():
+    text = f"张三({ZHANG_SAN_ID}, {ZHANG_SAN_MOBILE}) 诉 李四(430426198511114563, 13900139000)"
+
+    assert redact(text) == "张三([redacted], [redacted]) 诉 李四([redacted], [redacted])"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"case {CASE_ID}",
+        f"referral {REFERRAL_ID}",
+        "village division 430426101201",  # 12 digits, a place, not a person
+        "police unit police:430426101",
+        "registered 2026-11-22T09:30:00+08:00",
+        "12345 hotline ticket 20261122093000",  # 14 digits: longer than a mobile, shorter than an ID
+        "trace 4bf92f3577b34da6a3ce929d0e0e4736",
+    ],
+)
+def test_case_numbers_ids_places_and_times_are_kept(text):
+    assert redact(text) == text
+
+
+def test_a_mobile_inside_a_longer_digit_run_is_not_a_mobile():
+    bank_reference = "6222021308001380013800"
+
+    assert redact(bank_reference) == bank_reference
+
+
+def test_a_uuid_whose_last_group_ends_in_eleven_digits_is_kept():
+    referral_id = "3f2b8c1e-9a4d-4c7b-8e21-a13800138000"
+
+    assert redact(f"referral {referral_id}") == f"referral {referral_id}"
+
+
+def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(RedactingProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+
+    with provider.get_tracer("test").start_as_current_span("intake: register") as span:
+        span.set_attribute("wuyuan.case_id", CASE_ID)
+        span.set_attribute("db.params", f"('张三', '{ZHANG_SAN_ID}', '{ZHANG_SAN_MOBILE}')")
+        span.set_attribute("parties", 2)
+
+    [exported] = exporter.get_finished_spans()
+    assert exported.attributes["db.params"] == "('张三', '[redacted]', '[redacted]')"
+    assert exported.attributes["wuyuan.case_id"] == CASE_ID
+    assert exported.attributes["parties"] == 2
+    provider.shutdown()
+
+
+def test_phone_numbers_in_span_names_and_recorded_exceptions_are_scrubbed():
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(RedactingProcessor())
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("test")
+
+    with tracer.start_as_current_span("lookup 13800138000") as span:
+        span.record_exception(ValueError("no party with phone 13800138000"))
+        span.set_attribute("parties", ["11010519491231002X", "赵六"])
+
+    (finished,) = exporter.get_finished_spans()
+    exported = repr((finished.name, dict(finished.attributes), [dict(e.attributes) for e in finished.events]))
+    assert "13800138000" not in exported
+    assert "11010519491231002X" not in exported
+    assert "赵六" in exported
