@@ -14,7 +14,7 @@ from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
 
 ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
 
-service_argument = click.argument("service", type=click.Choice(SERVICES))
+service_argument = click.argument("service", type=click.Choice(SERVICES), metavar="SERVICE")
 
 
 def load_settings() -> PlatformSettings:
@@ -48,7 +48,7 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
         tail = "\n".join(f"  {line}" for line in exc.log_lines) or "  (empty)"
         raise click.ClickException(
             f"{exc}\nlast lines of {supervise.log_path(settings, exc.service)}:\n{tail}\n"
-            f"it is still supervised; `wuyuan logs {exc.service}` shows more, `wuyuan down` stops everything"
+            f"the other services keep running: `wuyuan logs {exc.service}` shows more, `wuyuan down` stops all"
         ) from exc
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -128,24 +128,18 @@ def _ensure_infra() -> None:
 
 
 def _provision(settings: PlatformSettings) -> None:
+    # Imported here so that `status`, `logs` and the like start without the provisioning stack.
     import psycopg
     import requests
 
-    try:
-        from wuyuan.provision import provision_all
-    except ModuleNotFoundError as exc:
-        if exc.name != "wuyuan.provision":
-            raise
-        from wuyuan.provision_db import ensure_databases
+    from wuyuan.provision import provision_all
 
-        click.echo("warning: wuyuan.provision is missing; provisioning databases only", err=True)
-        provision_all = ensure_databases
     try:
         provision_all(settings)
     except psycopg.OperationalError as exc:
         raise click.ClickException(
             f"cannot use PostgreSQL at WUYUAN_PG_ADMIN_URL: {exc}\n"
-            f"check it is running (scripts/ensure-infra.sh) and the URL's user may create databases"
+            "check it is running (scripts/ensure-infra.sh) and the URL's user may create databases"
         ) from exc
     except requests.ConnectionError as exc:
         raise click.ClickException(

@@ -12,7 +12,7 @@ import psycopg
 from psycopg import sql
 from yoyo import get_backend, read_migrations
 
-from shared.registry import CENTRE, load_registry
+from shared.registry import CENTRE, DEFAULT_CONFIG_DIR, load_registry
 from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -24,20 +24,25 @@ SERVICES_ROOT = REPO_ROOT / "services"
 AGENCY_MIGRATIONS = REPO_ROOT / "shared" / "agency" / "migrations"
 
 
-def agency_services() -> set[str]:
-    registry = load_registry()
+def agency_services(config_dir: Path = DEFAULT_CONFIG_DIR) -> set[str]:
+    registry = load_registry(config_dir)
     return {agency.service for code, agency in registry.agencies.items() if code != CENTRE}
+
 
 # yoyo waits this long for another process (a second `wuyuan up`) to finish migrating.
 MIGRATION_LOCK_TIMEOUT = 60
 
 
 def migration_dirs(
-    service: str, *, shared_dir: Path = SHARED_MIGRATIONS, services_root: Path = SERVICES_ROOT
+    service: str,
+    *,
+    shared_dir: Path = SHARED_MIGRATIONS,
+    services_root: Path = SERVICES_ROOT,
+    config_dir: Path = DEFAULT_CONFIG_DIR,
 ) -> list[Path]:
     """The migration directories that apply to a service's database, shared ones first."""
     candidates = [shared_dir]
-    if service in agency_services():
+    if service in agency_services(config_dir):
         candidates.append(AGENCY_MIGRATIONS)
     candidates.append(services_root / service / "migrations")
     return [d for d in candidates if _has_migrations(d)]
@@ -76,7 +81,7 @@ def ensure_databases(
     return {
         service: apply_migrations(
             settings.database_url(service),
-            migration_dirs(service, shared_dir=shared_dir, services_root=services_root),
+            migration_dirs(service, shared_dir=shared_dir, services_root=services_root, config_dir=settings.config_dir),
         )
         for service in services
     }
@@ -108,8 +113,7 @@ def drop_databases(settings: PlatformSettings, services: Iterable[str] = SERVICE
         for service in services:
             name = settings.database_name(service)
             admin.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
                 (name,),
             )
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(sql.Identifier(name), force))

@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import requests
 from supervisor.xmlrpc import Faults, SupervisorTransport
@@ -105,8 +106,7 @@ def render_config(
     sock = socket_path(settings)
     if len(os.fsencode(sock)) > _MAX_SOCKET_PATH:
         raise SupervisorError(
-            f"the state directory path is too long for a unix socket ({sock}); "
-            "set WUYUAN_STATE_DIR to a shorter path"
+            f"the state directory path is too long for a unix socket ({sock}); set WUYUAN_STATE_DIR to a shorter path"
         )
     lines = [
         "; Written by `wuyuan up`; edits are overwritten on the next run.",
@@ -210,7 +210,8 @@ def _env_value(key: str, value: str) -> str:
 
 
 @contextlib.contextmanager
-def _rpc(settings: PlatformSettings) -> Iterator[xmlrpc.client.ServerProxy]:
+def _rpc(settings: PlatformSettings) -> Iterator[Any]:
+    """An XML-RPC proxy to supervisord (its replies are plain dicts and lists, hence Any)."""
     transport = SupervisorTransport(None, None, f"unix://{socket_path(settings)}")
     try:
         # The host part is ignored: the transport talks over the unix socket.
@@ -293,7 +294,7 @@ def _start_daemon(settings: PlatformSettings, conf: Path) -> None:
 
 
 def _reload(settings: PlatformSettings) -> None:
-    """Apply a changed config to a running supervisord, then start anything stopped."""
+    """Apply a changed config to a running supervisord (restarting the services), then start anything stopped."""
     with _rpc(settings) as rpc:
         [[added, changed, removed]] = rpc.supervisor.reloadConfig()
         for group in changed + removed:
@@ -326,7 +327,7 @@ def _run_foreground(
             echo(f"warning: {exc}; its log ends:")
             for line in exc.log_lines:
                 echo(f"  {line}")
-            echo("supervisord keeps restarting it; Ctrl-C stops everything")
+            echo("the other services keep running; Ctrl-C stops everything")
         else:
             if child.poll() is None:
                 _echo_urls(settings, services, echo)
@@ -356,9 +357,7 @@ def wait_until_ready(settings: PlatformSettings, timeout: float = 90.0, *, servi
     _wait_ready(settings, timeout, services, abort=supervisord_gone)
 
 
-def _wait_ready(
-    settings: PlatformSettings, timeout: float, services: Sequence[str], abort: Callable[[], bool]
-) -> None:
+def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[str], abort: Callable[[], bool]) -> None:
     """Poll the health checks; `abort` returning True ends the wait early (and may raise)."""
     waiting = list(services)
     deadline = time.monotonic() + timeout
@@ -402,7 +401,9 @@ def stop(settings: PlatformSettings, timeout: float | None = None) -> bool:
     deadline = time.monotonic() + (timeout if timeout is not None else STOP_WAIT_SECONDS * 2 + 10)
     while _pid_alive(pid):
         if time.monotonic() > deadline:
-            raise SupervisorError(f"supervisord (pid {pid}) is still shutting down; see {supervisord_log_path(settings)}")
+            raise SupervisorError(
+                f"supervisord (pid {pid}) is still shutting down; see {supervisord_log_path(settings)}"
+            )
         time.sleep(0.1)
     return True
 
@@ -423,7 +424,7 @@ def _pid_alive(pid: int) -> bool:
 
 def status(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> list[ServiceStatus]:
     """Each service's supervisord state; all "stopped" when supervisord is not running."""
-    infos: dict[str, dict] = {}
+    infos: dict[str, dict[str, Any]] = {}
     if socket_path(settings).exists():
         try:
             with _rpc(settings) as rpc:

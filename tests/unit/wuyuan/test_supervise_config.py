@@ -1,0 +1,149 @@
+"""The supervisord.conf that `wuyuan up` writes, read back with supervisord's own parser."""
+
+import shlex
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from supervisor.options import ServerOptions
+
+from wuyuan import supervise
+from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+
+
+@pytest.fixture
+def state_dir():
+    # Short and awkward on purpose: a space and a `%`, and short enough for a unix socket path.
+    base = Path(tempfile.mkdtemp(prefix="wyconf-"))
+    try:
+        yield base / "st ate%d"
+    finally:
+        shutil.rmtree(base)
+
+
+@pytest.fixture
+def settings(state_dir) -> PlatformSettings:
+    return PlatformSettings(
+        state_dir=state_dir,
+        # A URL-encoded password (`%25`) and a comma; a quote in the broker password.
+        pg_admin_url="postgresql://postgres:p%25ss,word@127.0.0.1:5432/postgres",
+        service_password="it's-100%-secret",
+        http_port_base=9100,
+    )
+
+
+def parse(path: Path) -> ServerOptions:
+    options = ServerOptions()
+    options.configfile = str(path)
+    options.process_config(do_usage=False)
+    return options
+
+
+def programs(options: ServerOptions) -> dict:
+    [group] = options.process_group_configs
+    assert group.name == supervise.GROUP
+    return {program.name: program for program in group.process_configs}
+
+
+def test_every_service_is_one_program_started_through_the_runtime(settings):
+    parsed = programs(parse(supervise.write_config(settings)))
+
+    assert list(parsed) == list(SERVICES)
+    for name, program in parsed.items():
+        assert program.command == f"{sys.executable} -m shared.runtime {name}"
+        assert program.directory == str(REPO_ROOT)
+
+
+def test_each_service_receives_exactly_its_environment(settings):
+    parsed = programs(parse(supervise.write_config(settings)))
+
+    for name, program in parsed.items():
+        assert program.environment == settings.service_environment(name)
+        assert program.environment["WUYUAN_SERVICE"] == name
+    # The awkward values arrive intact, not expanded or cut at the comma or quote.
+    court = parsed["court_link"].environment
+    assert court["WUYUAN_DATABASE_URL"] == "postgresql://postgres:p%25ss,word@127.0.0.1:5432/wuyuan_court_link"
+    assert "it's-100%-secret@" in court["WUYUAN_AMQP_URI"]
+
+
+def test_percent_signs_are_escaped_in_the_file(settings):
+    text = supervise.render_config(settings)
+
+    assert "p%%25ss,word" in text
+    assert "st ate%%d/supervisor.sock" in text
+    assert "p%25ss" not in text.replace("%%", "")
+
+
+def test_logs_and_control_files_land_in_the_state_directory(settings, state_dir):
+    options = parse(supervise.write_config(settings))
+    parsed = programs(options)
+
+    assert options.logfile == str(state_dir / "logs" / "supervisord.log")
+    assert options.pidfile == str(state_dir / "supervisord.pid")
+    [server] = options.configroot.supervisord.server_configs
+    assert server["file"] == str(state_dir / "supervisor.sock")
+    for name, program in parsed.items():
+        assert program.stdout_logfile == str(state_dir / "logs" / f"{name}.log")
+        assert program.redirect_stderr
+
+
+def test_services_restart_on_crash_and_stop_gracefully_as_a_group(settings):
+    for program in programs(parse(supervise.write_config(settings))).values():
+        assert program.autorestart is not False
+        assert program.startsecs == 1
+        assert program.stopsignal == supervise.signal.SIGTERM
+        assert program.stopwaitsecs == 15
+        assert program.stopasgroup and program.killasgroup
+
+
+def test_a_command_hook_replaces_the_runtime_command(settings):
+    def fake(service):
+        return ["/opt/fake agency/run", "--as", service]
+
+    parsed = programs(parse(supervise.write_config(settings, ["court_link"], command_for=fake)))
+
+    assert list(parsed) == ["court_link"]
+    # supervisord splits the command the way a POSIX shell would.
+    assert shlex.split(parsed["court_link"].command) == ["/opt/fake agency/run", "--as", "court_link"]
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "both ' and \" quotes",  # supervisord's environment syntax has no escape for this
+        "cut ;here",  # configparser would take the rest of the line for a comment
+        "two\nlines",
+    ],
+)
+def test_values_supervisord_cannot_carry_are_refused_not_mangled(state_dir, password):
+    settings = PlatformSettings(state_dir=state_dir, service_password=password)
+
+    with pytest.raises(supervise.SupervisorError):
+        supervise.render_config(settings)
+
+
+def test_a_state_directory_too_long_for_a_socket_is_refused_with_advice(tmp_path):
+    settings = PlatformSettings(state_dir=tmp_path / ("deep" * 30))
+
+    with pytest.raises(supervise.SupervisorError, match="WUYUAN_STATE_DIR"):
+        supervise.render_config(settings)
+
+
+def test_without_supervisord_every_service_is_stopped(settings):
+    statuses = supervise.status(settings)
+
+    assert [s.name for s in statuses] == list(SERVICES)
+    assert {(s.state, s.pid) for s in statuses} == {("stopped", None)}
+    assert statuses[0].url == "http://127.0.0.1:9101"
+    assert not supervise.is_running(settings)
+
+
+def test_log_tail_returns_the_last_lines(settings):
+    log = supervise.log_path(settings, "intake")
+    log.parent.mkdir(parents=True)
+    log.write_text("".join(f"line {n} 登记\n" for n in range(5000)), encoding="utf-8")
+
+    assert supervise.log_tail(settings, "intake", 3) == ["line 4997 登记", "line 4998 登记", "line 4999 登记"]
+    assert supervise.log_tail(settings, "coordinator") == []
