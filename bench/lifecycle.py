@@ -24,7 +24,7 @@ from wuyuan import supervise
 from wuyuan.provision import provision_all
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
 
 AGENCIES = ("court_link", "police_link", "justice_link", "petition_link", "stability")
 # A mix of joint (traffic: police + court) and single-unit (neighbour: justice; debt: court) cases.
@@ -60,8 +60,10 @@ class Drivers:
             waiting = http.get(f"{base}/api/v1/referrals", params={"status": "received", "limit": 200}).json()
             for referral in waiting["referrals"]:
                 rid = referral["referral_id"]
-                for action, body in (("accept", {"officer": "值班员"}),
-                                     ("result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"})):
+                for action, body in (
+                    ("accept", {"officer": "值班员"}),
+                    ("result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"}),
+                ):
                     response = http.post(f"{base}/api/v1/referrals/{rid}/{action}", json=body)
                     if response.status_code != 202:
                         self.errors.append(f"{service} {action} {rid}: {response.status_code} {response.text[:200]}")
@@ -74,8 +76,10 @@ class Drivers:
         while not self.stop.is_set():
             pending = http.get(f"{base}/api/v1/follow-ups").json()["follow_ups"]
             for follow_up in pending:
-                response = http.post(f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
-                                     json={"rating": "satisfied", "visitor": "回访员"})
+                response = http.post(
+                    f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
+                    json={"rating": "satisfied", "visitor": "回访员"},
+                )
                 if response.status_code not in (202, 409):
                     self.errors.append(f"rating {follow_up['case_id']}: {response.status_code}")
             if not pending:
@@ -84,16 +88,20 @@ class Drivers:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     with psycopg.connect(settings.database_url("intake")) as conn:
-        registered = dict(conn.execute("SELECT case_id, registered_at FROM cases WHERE case_id = ANY(%s)",
-                                       (case_ids,)).fetchall())
+        registered = dict(
+            conn.execute("SELECT case_id, registered_at FROM cases WHERE case_id = ANY(%s)", (case_ids,)).fetchall()
+        )
     with psycopg.connect(settings.database_url("coordinator")) as conn:
-        closed = dict(conn.execute("SELECT case_id, at FROM timeline WHERE kind = 'case_closed'"
-                                   " AND case_id = ANY(%s)", (case_ids,)).fetchall())
+        closed = dict(
+            conn.execute(
+                "SELECT case_id, at FROM timeline WHERE kind = 'case_closed' AND case_id = ANY(%s)", (case_ids,)
+            ).fetchall()
+        )
         sent = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
     lead_delivered: dict[str, object] = {}
     for service in AGENCIES:
@@ -110,17 +118,19 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     to_lead = [(lead_delivered[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in lead_delivered]
     to_closed = [(closed[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in closed]
     span = (max(closed.values()) - min(registered.values())).total_seconds() if closed else float("nan")
-    return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span,
-            "messages": sent}
+    return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span, "messages": sent}
 
 
 def run(cases: int, filers: int, timeout: float, keep: bool) -> int:
     run_id = uuid.uuid4().hex[:6]
-    os.environ.update({
-        "WUYUAN_VHOST": f"wyb_{run_id}", "WUYUAN_DB_PREFIX": f"wyb_{run_id}_",
-        "WUYUAN_STATE_DIR": f"/tmp/wuyuan-bench-{run_id}",
-        "WUYUAN_HTTP_PORT_BASE": os.environ.get("WUYUAN_BENCH_PORT_BASE", "18900"),
-    })
+    os.environ.update(
+        {
+            "WUYUAN_VHOST": f"wyb_{run_id}",
+            "WUYUAN_DB_PREFIX": f"wyb_{run_id}_",
+            "WUYUAN_STATE_DIR": f"/tmp/wuyuan-bench-{run_id}",
+            "WUYUAN_HTTP_PORT_BASE": os.environ.get("WUYUAN_BENCH_PORT_BASE", "18900"),
+        }
+    )
     settings = PlatformSettings()
     print(f"bench {run_id}: provisioning a platform of its own (vhost {settings.vhost})", flush=True)
     provision_all(settings)
@@ -176,11 +186,15 @@ def run(cases: int, filers: int, timeout: float, keep: bool) -> int:
         print("  ", error)
     print(f"{'figure':52} {'value':>12}")
     print(f"{'full lifecycles per second (first filed → last closed)':52} {rate:12.1f}")
-    for name, values in (("registration → lead referral delivered (ms)", results["to_lead"]),
-                         ("registration → closed (ms)", results["to_closed"])):
+    for name, values in (
+        ("registration → lead referral delivered (ms)", results["to_lead"]),
+        ("registration → closed (ms)", results["to_closed"]),
+    ):
         if values:
-            print(f"{name:52} p50 {percentile(values, .5):7.0f}  p95 {percentile(values, .95):7.0f}"
-                  f"  p99 {percentile(values, .99):7.0f}  (mean {statistics.fmean(values):.0f})")
+            print(
+                f"{name:52} p50 {percentile(values, 0.5):7.0f}  p95 {percentile(values, 0.95):7.0f}"
+                f"  p99 {percentile(values, 0.99):7.0f}  (mean {statistics.fmean(values):.0f})"
+            )
     print(f"{'messages sent per case (all outboxes)':52} {per_case:12.1f}")
     print(f"{'platform messages per second':52} {rate * per_case:12.0f}")
     print(f"{'raw AMQP: persistent confirmed publishes/s, 1 client':52} {amqp_rate:12.0f}")

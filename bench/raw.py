@@ -17,15 +17,21 @@ def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int =
     payload = b"x" * body_bytes
     with Connection(amqp_uri, transport_options={"confirm_publish": True}) as conn:
         channel = conn.channel()
-        queue = Queue(queue_name, exchange=Exchange("", type="direct"), routing_key=queue_name, durable=True,
-                      channel=channel)
+        queue = Queue(
+            queue_name, exchange=Exchange("", type="direct"), routing_key=queue_name, durable=True, channel=channel
+        )
         queue.declare()
         producer = conn.Producer(channel=channel)
         try:
             started = time.perf_counter()
             for _ in range(messages):
-                producer.publish(payload, routing_key=queue_name, delivery_mode=2, content_type="application/json",
-                                 content_encoding="utf-8")
+                producer.publish(
+                    payload,
+                    routing_key=queue_name,
+                    delivery_mode=2,
+                    content_type="application/json",
+                    content_encoding="utf-8",
+                )
             return messages / (time.perf_counter() - started)
         finally:
             queue.delete()
@@ -43,11 +49,15 @@ def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> 
             conn.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, case_id text, at timestamptz, body jsonb)")
         if shutil.which("pgbench"):
             with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-                script.write("INSERT INTO ledger (case_id, at, body) VALUES ('430426-20261121-00001', now(), "
-                             "'{\"kind\": \"bench\"}');\n")
+                script.write(
+                    "INSERT INTO ledger (case_id, at, body) VALUES ('430426-20261121-00001', now(), "
+                    '\'{"kind": "bench"}\');\n'
+                )
             result = subprocess.run(
                 ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, url],
-                capture_output=True, text=True, check=True,
+                capture_output=True,
+                text=True,
+                check=True,
             )
             for line in result.stdout.splitlines():
                 if line.startswith("tps ="):
@@ -66,7 +76,8 @@ def _psycopg_rate(url: str, seconds: int) -> float:
         started = time.perf_counter()
         while time.perf_counter() < deadline:
             with conn.transaction():
-                conn.execute("INSERT INTO ledger (case_id, at, body) VALUES (%s, now(), '{}')",
-                             ("430426-20261121-00001",))
+                conn.execute(
+                    "INSERT INTO ledger (case_id, at, body) VALUES (%s, now(), '{}')", ("430426-20261121-00001",)
+                )
             done += 1
         return done / (time.perf_counter() - started)

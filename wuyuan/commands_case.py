@@ -1,5 +1,6 @@
 """`wuyuan case show`, `wuyuan trace` and `wuyuan demo`: reading and exercising a running platform."""
 
+import contextlib
 import json
 import sys
 import time
@@ -16,8 +17,10 @@ def _print_case(case: dict) -> None:
     click.echo(f"  lead={case['lead_unit']}  co-units={', '.join(case['co_units']) or '-'}")
     click.echo("  referrals:")
     for referral in case["referrals"]:
-        click.echo(f"    {referral['unit']:20} {referral['role']:8} round {referral['round']}  {referral['status']}"
-                   f"  due {referral['due_at']}")
+        click.echo(
+            f"    {referral['unit']:20} {referral['role']:8} round {referral['round']}  {referral['status']}"
+            f"  due {referral['due_at']}"
+        )
     click.echo("  timeline:")
     for entry in case["timeline"]:
         detail = ", ".join(f"{k}={v}" for k, v in entry["detail"].items() if v not in (None, [], ""))
@@ -40,7 +43,9 @@ def case_show(case_id: str, as_json: bool) -> None:
     except PlatformError as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
-        raise click.ClickException(f"coordinator not reachable ({error}); is the platform up? `wuyuan status`") from None
+        raise click.ClickException(
+            f"coordinator not reachable ({error}); is the platform up? `wuyuan status`"
+        ) from None
     if as_json:
         click.echo(json.dumps(case, ensure_ascii=False, indent=2, default=str))
     else:
@@ -59,15 +64,14 @@ def trace_command(case_id: str) -> None:
     """The case's spans as a tree across services (from the local span files)."""
     settings = PlatformSettings()
     trace_id = None
-    try:
+    with contextlib.suppress(PlatformError, OSError):  # without the coordinator, the spans still name the case
         trace_id = PlatformClient(settings).case(case_id)["trace_id"]
-    except (PlatformError, OSError):
-        pass  # the spans still name the case
     lines = _trace_lines(settings, case_id, trace_id)
     if not lines:
         raise click.ClickException(
             f"no spans for {case_id} under {settings.trace_dir} (with OTEL_EXPORTER_OTLP_ENDPOINT set,"
-            " spans go to your collector instead)")
+            " spans go to your collector instead)"
+        )
     click.echo(f"trace {trace_id or '(unknown)'} of case {case_id}")
     for line in lines:
         click.echo(line)

@@ -28,7 +28,9 @@ def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
         click.echo("no dead letters")
         return
     for letter in letters:
-        click.echo(f"{letter.service:14} {letter.message_type or '?':22} {letter.message_id or '-'}  {letter.dead_at or ''}")
+        click.echo(
+            f"{letter.service:14} {letter.message_type or '?':22} {letter.message_id or '-'}  {letter.dead_at or ''}"
+        )
         click.echo(f"{'':14} reason: {letter.reason}")
 
 

@@ -36,21 +36,25 @@ def list_dead_letters(settings: PlatformSettings, services=SERVICES, limit: int 
     found = []
     for service in services:
         response = _call(
-            settings, "POST", f"queues/{quote(settings.vhost, safe='')}/{quote(dead_queue(service), safe='')}/get",
+            settings,
+            "POST",
+            f"queues/{quote(settings.vhost, safe='')}/{quote(dead_queue(service), safe='')}/get",
             {"count": limit, "ackmode": "ack_requeue_true", "encoding": "auto", "truncate": 2000},
         )
         for item in response.json():
             props = item.get("properties", {})
             headers = props.get("headers", {}) or {}
-            found.append(DeadLetter(
-                service=service,
-                message_id=props.get("message_id"),
-                message_type=props.get("type"),
-                reason=str(headers.get(DEAD_REASON_HEADER, "(no reason recorded)")),
-                dead_at=headers.get(DEAD_AT_HEADER),
-                from_queue=headers.get(DEAD_QUEUE_HEADER),
-                body_preview=str(item.get("payload", ""))[:200],
-            ))
+            found.append(
+                DeadLetter(
+                    service=service,
+                    message_id=props.get("message_id"),
+                    message_type=props.get("type"),
+                    reason=str(headers.get(DEAD_REASON_HEADER, "(no reason recorded)")),
+                    dead_at=headers.get(DEAD_AT_HEADER),
+                    from_queue=headers.get(DEAD_QUEUE_HEADER),
+                    body_preview=str(item.get("payload", ""))[:200],
+                )
+            )
     return found
 
 
@@ -99,7 +103,9 @@ def replay(settings: PlatformSettings, services=SERVICES, message_id: str | None
                 # The default exchange delivers straight to the named queue: only the original consumer.
                 channel.basic_publish(
                     amqp.Message(message.body, **{k: v for k, v in properties.items() if v is not None}),
-                    exchange="", routing_key=target, mandatory=True,
+                    exchange="",
+                    routing_key=target,
+                    mandatory=True,
                 )
                 channel.basic_ack(message.delivery_tag)
                 replayed += 1

@@ -16,8 +16,13 @@ DEMO_DISPUTE = {
     ],
 }
 
-OFFICERS = {"police": "民警 刘洋", "court": "法官 陈静", "justice": "调解员 孙丽", "petition": "信访干部 周涛",
-            "plc": "政法委 吴斌"}
+OFFICERS = {
+    "police": "民警 刘洋",
+    "court": "法官 陈静",
+    "justice": "调解员 孙丽",
+    "petition": "信访干部 周涛",
+    "plc": "政法委 吴斌",
+}
 
 
 def _fresh_mobile() -> str:
@@ -38,8 +43,9 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
         raise RuntimeError(f"the demo dispute was linked to existing case {case_id} as a repeat report")
     echo(f"1. 群众点单  registered at intake: {case_id}")
 
-    case = client.wait_for(case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout,
-                           "two referrals issued")
+    case = client.wait_for(
+        case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout, "two referrals issued"
+    )
     echo(f"2. 平台派单  {case['mode']}: lead {case['lead_unit']}, co-units {', '.join(case['co_units'])}")
 
     for referral in case["referrals"]:
@@ -48,8 +54,12 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
         client.wait_for_referral(unit, referral_id, timeout)
         client.act(unit, referral_id, "accept", {"officer": officer})
         client.act(unit, referral_id, "progress", {"officer": officer, "note": "已联系双方当事人，约定调解时间"})
-        client.act(unit, referral_id, "result",
-                   {"officer": officer, "outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"})
+        client.act(
+            unit,
+            referral_id,
+            "result",
+            {"officer": officer, "outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"},
+        )
         echo(f"3. 部门办单  {unit} ({client.service_of(unit)}) accepted and reported: resolved")
 
     client.wait_for_status(case_id, "resolved", timeout)

@@ -68,10 +68,18 @@ def ensure_broker(settings: PlatformSettings, services=SERVICES) -> None:
         _call(settings, "PUT", f"topic-permissions/{vhost}/{quote(user, safe='')}", topic)
     # The operator replays dead letters under their original sender, so it may set user_id.
     operator = settings.broker_user(OPERATOR)
-    _call(settings, "PUT", f"users/{quote(operator, safe='')}",
-          {"password": settings.service_password, "tags": "impersonator"})
-    _call(settings, "PUT", f"permissions/{vhost}/{quote(operator, safe='')}",
-          {"configure": "^$", "write": "^(amq\\.default)$", "read": "^wuyuan\\..*\\.dead$"})
+    _call(
+        settings,
+        "PUT",
+        f"users/{quote(operator, safe='')}",
+        {"password": settings.service_password, "tags": "impersonator"},
+    )
+    _call(
+        settings,
+        "PUT",
+        f"permissions/{vhost}/{quote(operator, safe='')}",
+        {"configure": "^$", "write": "^(amq\\.default)$", "read": "^wuyuan\\..*\\.dead$"},
+    )
     declare_topology(settings, services)
 
 

@@ -10,7 +10,8 @@ def case_spans(trace_dir: Path, case_id: str, trace_id: str | None = None) -> li
     """Spans of the case's trace, plus spans in other traces tagged with the case (officers' requests)."""
     spans = read_spans(trace_dir)
     return [
-        span for span in spans
+        span
+        for span in spans
         if (trace_id and span["trace_id"] == trace_id) or span["attributes"].get(CASE_ID_KEY) == case_id
     ]
 

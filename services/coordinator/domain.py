@@ -110,9 +110,7 @@ class Referral:
     @property
     def started(self) -> bool:
         return (
-            self.accepted_at is not None
-            or self.last_progress_at is not None
-            or self.status is ReferralStatus.REPORTED
+            self.accepted_at is not None or self.last_progress_at is not None or self.status is ReferralStatus.REPORTED
         )
 
 
@@ -329,9 +327,7 @@ def triage(
     return Assignment(decision.case, decision.effects, decision.timeline)
 
 
-def on_accepted(
-    case: Case, referral_id: UUID, unit: str, officer: str, now: datetime
-) -> Decision | Rejection:
+def on_accepted(case: Case, referral_id: UUID, unit: str, officer: str, now: datetime) -> Decision | Rejection:
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
         # The unit's result was handled first; record the acceptance, change nothing.
@@ -414,9 +410,7 @@ def on_result(
         return referral
     draft = _Draft(case, now)
     draft.close(referral, ReferralStatus.REPORTED, outcome)
-    draft.note(
-        TimelineKind.RESULT_REPORTED, **_about(referral), officer=officer, outcome=outcome, summary=summary
-    )
+    draft.note(TimelineKind.RESULT_REPORTED, **_about(referral), officer=officer, outcome=outcome, summary=summary)
     if referral.role is ReferralRole.LEAD and outcome is Outcome.UNRESOLVED:
         # 调解不成: staff decide what follows, e.g. return to litigation or another lead.
         draft.await_staff(ReferralRole.LEAD, f"lead unit {unit} reported the dispute unresolved: {summary}")
@@ -481,9 +475,7 @@ def assign_manually(
     return draft.decision()
 
 
-def on_repeat_linked(
-    case: Case, source: Source, source_record_id: str | None, reason: str, now: datetime
-) -> Decision:
+def on_repeat_linked(case: Case, source: Source, source_record_id: str | None, reason: str, now: datetime) -> Decision:
     """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts."""
     draft = _Draft(replace(case, repeat_reports=case.repeat_reports + 1), now)
     draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
@@ -565,9 +557,7 @@ class _Draft:
 
     def update(self, referral: Referral, **changes: object) -> None:
         updated = replace(referral, **changes)  # type: ignore[arg-type]
-        referrals = tuple(
-            updated if r.referral_id == referral.referral_id else r for r in self.case.referrals
-        )
+        referrals = tuple(updated if r.referral_id == referral.referral_id else r for r in self.case.referrals)
         self.case = replace(self.case, referrals=referrals)
 
     def close(self, referral: Referral, status: ReferralStatus, outcome: Outcome | None) -> None:

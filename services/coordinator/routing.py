@@ -121,8 +121,7 @@ def parse_routing_table(data: dict[str, Any], known_agencies: set[str]) -> Routi
             )
     if not _is_catch_all(rules[-1]):
         raise RoutingTableError(
-            f"rules[{rules[-1].index}]: the last rule must be the catch-all "
-            "(category '*', no source, no flags)"
+            f"rules[{rules[-1].index}]: the last rule must be the catch-all (category '*', no source, no flags)"
         )
     raw_additions = data.get("additions", [])
     if not isinstance(raw_additions, list):

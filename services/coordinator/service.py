@@ -60,11 +60,20 @@ def case_view(case: domain.Case, registered: dict, trace: dict, timeline: list[d
         "flags": [f.value for f in case.facts.flags],
         "summary": registered.get("summary"),
         "lead_unit": lead.unit if lead else None,
-        "co_units": sorted({r.unit for r in case.referrals if r.role.value == "co_unit" and r.status.value != "declined"}),
+        "co_units": sorted(
+            {r.unit for r in case.referrals if r.role.value == "co_unit" and r.status.value != "declined"}
+        ),
         "referrals": [
-            {"referral_id": str(r.referral_id), "unit": r.unit, "role": r.role.value, "round": r.round,
-             "status": r.status.value, "outcome": r.outcome.value if r.outcome else None,
-             "issued_at": r.issued_at, "due_at": r.due_at}
+            {
+                "referral_id": str(r.referral_id),
+                "unit": r.unit,
+                "role": r.role.value,
+                "round": r.round,
+                "status": r.status.value,
+                "outcome": r.outcome.value if r.outcome else None,
+                "issued_at": r.issued_at,
+                "due_at": r.due_at,
+            }
             for r in case.referrals
         ],
         "rating": case.rating.value if case.rating else None,
@@ -100,7 +109,9 @@ class Coordinator(PlatformService):
         """RabbitMQ vouches for user_id; a report counts only from the agency the unit belongs to."""
         expected = current_settings().broker_user_of(expected_service)
         if self.sender_user != expected:
-            raise Rejected(f"{message.type} for {message.sender} must come from {expected}, came from {self.sender_user}")
+            raise Rejected(
+                f"{message.type} for {message.sender} must come from {expected}, came from {self.sender_user}"
+            )
 
     @handles(CaseRegistered)
     def on_case_registered(self, message: CaseRegistered):
@@ -109,12 +120,18 @@ class Coordinator(PlatformService):
         with self.db.transaction() as uow:
             if not uow.claim(message):
                 return
-            facts = domain.CaseFacts(case_id=message.case_id, source=message.source, category=message.category,
-                                     division_code=message.division_code, flags=tuple(message.flags))
+            facts = domain.CaseFacts(
+                case_id=message.case_id,
+                source=message.source,
+                category=message.category,
+                division_code=message.division_code,
+                flags=tuple(message.flags),
+            )
             at = now()
             assignment = domain.triage(facts, table, registry, at, deadline_for, new_id)
-            registered = message.model_dump(mode="json", include={"source", "category", "division_code", "summary",
-                                                                   "flags", "parties"})
+            registered = message.model_dump(
+                mode="json", include={"source", "category", "division_code", "summary", "flags", "parties"}
+            )
             store.add_case(uow, assignment.case, registered, current_trace_headers(), at)
             store.append_timeline(uow, message.case_id, assignment.timeline)
             centre = uow.registry.centre_unit(current_settings().county)
@@ -126,8 +143,14 @@ class Coordinator(PlatformService):
         self._check_sender(message, "intake")
         with self.db.transaction() as uow:
             if uow.claim(message):
-                self._apply(uow, message.case_id, lambda case: domain.on_repeat_linked(
-                    case, message.source, message.source_record_id, message.reason, now()), "coordinator: repeat linked")
+                self._apply(
+                    uow,
+                    message.case_id,
+                    lambda case: domain.on_repeat_linked(
+                        case, message.source, message.source_record_id, message.reason, now()
+                    ),
+                    "coordinator: repeat linked",
+                )
 
     def _agency_report(self, message, decide, operation: str) -> None:
         try:
@@ -141,33 +164,49 @@ class Coordinator(PlatformService):
 
     @handles(ReferralAccepted)
     def on_accepted(self, m: ReferralAccepted):
-        self._agency_report(m, lambda case: domain.on_accepted(case, m.referral_id, m.sender, m.officer, now()),
-                            "coordinator: referral accepted")
+        self._agency_report(
+            m,
+            lambda case: domain.on_accepted(case, m.referral_id, m.sender, m.officer, now()),
+            "coordinator: referral accepted",
+        )
 
     @handles(ProgressReported)
     def on_progress(self, m: ProgressReported):
-        self._agency_report(m, lambda case: domain.on_progress(case, m.referral_id, m.sender, m.officer, m.note,
-                                                               now()), "coordinator: progress reported")
+        self._agency_report(
+            m,
+            lambda case: domain.on_progress(case, m.referral_id, m.sender, m.officer, m.note, now()),
+            "coordinator: progress reported",
+        )
 
     @handles(ReferralDeclined)
     def on_declined(self, m: ReferralDeclined):
-        self._agency_report(m, lambda case: domain.on_declined(case, m.referral_id, m.sender, m.officer, m.reason,
-                                                               now(), deadline_for, new_id),
-                            "coordinator: referral declined")
+        self._agency_report(
+            m,
+            lambda case: domain.on_declined(
+                case, m.referral_id, m.sender, m.officer, m.reason, now(), deadline_for, new_id
+            ),
+            "coordinator: referral declined",
+        )
 
     @handles(ResultReported)
     def on_result(self, m: ResultReported):
-        self._agency_report(m, lambda case: domain.on_result(case, m.referral_id, m.sender, m.officer, m.outcome,
-                                                             m.summary, now()), "coordinator: result reported")
+        self._agency_report(
+            m,
+            lambda case: domain.on_result(case, m.referral_id, m.sender, m.officer, m.outcome, m.summary, now()),
+            "coordinator: result reported",
+        )
 
     @handles(FollowUpRated)
     def on_rated(self, m: FollowUpRated):
         self._check_sender(m, "supervision")
         with self.db.transaction() as uow:
             if uow.claim(m):
-                self._apply(uow, m.case_id, lambda case: domain.on_rating(case, m.rating, m.comment, now(),
-                                                                          deadline_for, new_id),
-                            "coordinator: follow-up rated")
+                self._apply(
+                    uow,
+                    m.case_id,
+                    lambda case: domain.on_rating(case, m.rating, m.comment, now(), deadline_for, new_id),
+                    "coordinator: follow-up rated",
+                )
 
     # --- centre staff --------------------------------------------------------------------
 
@@ -184,8 +223,9 @@ class Coordinator(PlatformService):
         if status is not None and status not in set(domain.CaseStatus):
             raise BadInput([{"field": "status", "message": f"one of {sorted(domain.CaseStatus)}", "type": "enum"}])
         with self.db.transaction() as uow:
-            return json_response(200, {"cases": store.list_cases(uow, status, MAX_LIST),
-                                       "counts": store.count_by_status(uow)})
+            return json_response(
+                200, {"cases": store.list_cases(uow, status, MAX_LIST), "counts": store.count_by_status(uow)}
+            )
 
     @api("POST", "/api/v1/cases/<case_id>/assign")
     def assign(self, request, case_id):
@@ -197,9 +237,12 @@ class Coordinator(PlatformService):
         except KeyError as unknown:
             raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
         with self.db.transaction() as uow:
-            self._apply(uow, case_id, lambda case: domain.assign_manually(case, command.unit, command.staff, now(),
-                                                                          deadline_for, new_id),
-                        "coordinator: assigned by hand")
+            self._apply(
+                uow,
+                case_id,
+                lambda case: domain.assign_manually(case, command.unit, command.staff, now(), deadline_for, new_id),
+                "coordinator: assigned by hand",
+            )
             case, registered, trace, timeline = store.read_case(uow, case_id)
         return json_response(200, case_view(case, registered, trace, timeline))
 

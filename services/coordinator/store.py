@@ -16,8 +16,15 @@ def add_case(uow: UnitOfWork, case: Case, registered: dict, trace: dict, at: dat
     uow.execute(
         "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-        (case.case_id, case.status.value, jsonb(_case_codec.dump_python(case, mode="json")), jsonb(registered),
-         jsonb(trace), at, at),
+        (
+            case.case_id,
+            case.status.value,
+            jsonb(_case_codec.dump_python(case, mode="json")),
+            jsonb(registered),
+            jsonb(trace),
+            at,
+            at,
+        ),
     )
 
 

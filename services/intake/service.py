@@ -32,23 +32,41 @@ def register(uow: UnitOfWork, report: DisputeReport) -> tuple[str, domain.Regist
         with case_scope(case_id, store.case_trace(uow, case_id), "intake: repeat report linked"):
             store.add_keys(uow, case_id, decision.keys)
             store.add_report(uow, new_id(), case_id, report, decision.keys.record, True, decision.reason.value, at)
-            uow.send(RepeatReportLinked.build(
-                message_id=new_id(), occurred_at=at, case_id=case_id, sender=centre, recipient=centre,
-                source=report.source, source_record_id=report.source_record_id, reason=decision.reason.value,
-            ))
+            uow.send(
+                RepeatReportLinked.build(
+                    message_id=new_id(),
+                    occurred_at=at,
+                    case_id=case_id,
+                    sender=centre,
+                    recipient=centre,
+                    source=report.source,
+                    source_record_id=report.source_record_id,
+                    reason=decision.reason.value,
+                )
+            )
         return case_id, decision
     sequence = store.next_sequence(uow, report.division_code[:6], domain.local_day(at))
     case_id = domain.case_id_for(report.division_code, at, sequence)
     with case_baggage(case_id):
         store.add_case(uow, case_id, report, decision.keys, at, current_trace_headers())
         store.add_report(uow, new_id(), case_id, report, decision.keys.record, False, None, at)
-        uow.send(CaseRegistered.build(
-            message_id=new_id(), occurred_at=at, case_id=case_id, sender=centre, recipient=centre,
-            source=report.source, category=report.category, division_code=report.division_code,
-            summary=report.summary, flags=report.flags, source_record_id=report.source_record_id,
-            # The coordinator passes these to the units; ID numbers stay in intake.
-            parties=minimise_parties(report.parties, with_contact=True),
-        ))
+        uow.send(
+            CaseRegistered.build(
+                message_id=new_id(),
+                occurred_at=at,
+                case_id=case_id,
+                sender=centre,
+                recipient=centre,
+                source=report.source,
+                category=report.category,
+                division_code=report.division_code,
+                summary=report.summary,
+                flags=report.flags,
+                source_record_id=report.source_record_id,
+                # The coordinator passes these to the units; ID numbers stay in intake.
+                parties=minimise_parties(report.parties, with_contact=True),
+            )
+        )
     return case_id, decision
 
 

@@ -59,13 +59,20 @@ def next_sequence(uow: UnitOfWork, county: str, day: date) -> int:
     return int(row["last"])
 
 
-def add_case(uow: UnitOfWork, case_id: str, report: DisputeReport, keys: RepeatKeys, at: datetime,
-             trace: dict) -> None:
+def add_case(uow: UnitOfWork, case_id: str, report: DisputeReport, keys: RepeatKeys, at: datetime, trace: dict) -> None:
     uow.execute(
         "INSERT INTO cases (case_id, source, category, division_code, summary, report, registered_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
-        (case_id, report.source.value, report.category.value, report.division_code, report.summary,
-         jsonb(report.model_dump(mode="json")), at, jsonb(trace)),
+        (
+            case_id,
+            report.source.value,
+            report.category.value,
+            report.division_code,
+            report.summary,
+            jsonb(report.model_dump(mode="json")),
+            at,
+            jsonb(trace),
+        ),
     )
     add_keys(uow, case_id, keys)
 
@@ -80,8 +87,16 @@ def add_keys(uow: UnitOfWork, case_id: str, keys: RepeatKeys) -> None:
         )
 
 
-def add_report(uow: UnitOfWork, report_id: UUID, case_id: str, report: DisputeReport, record_key: str | None,
-               linked: bool, reason: str | None, at: datetime) -> None:
+def add_report(
+    uow: UnitOfWork,
+    report_id: UUID,
+    case_id: str,
+    report: DisputeReport,
+    record_key: str | None,
+    linked: bool,
+    reason: str | None,
+    at: datetime,
+) -> None:
     uow.execute(
         "INSERT INTO reports (report_id, case_id, source, record_key, linked, reason, received_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
@@ -95,8 +110,10 @@ def case_trace(uow: UnitOfWork, case_id: str) -> dict:
 
 
 def get_case(uow: UnitOfWork, case_id: str) -> dict:
-    row = uow.one("SELECT case_id, source, category, division_code, summary, report, registered_at FROM cases"
-                  " WHERE case_id = %s", (case_id,))
+    row = uow.one(
+        "SELECT case_id, source, category, division_code, summary, report, registered_at FROM cases WHERE case_id = %s",
+        (case_id,),
+    )
     if row is None:
         raise NotFound(f"no case {case_id}")
     row["reports"] = uow.all(

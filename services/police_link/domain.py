@@ -23,4 +23,3 @@ def flags_for(call: PoliceCall) -> list[Flag]:
     if call.civil_to_criminal_risk:
         flags.append(Flag.HIGH_RISK)
     return flags
-

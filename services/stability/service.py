@@ -24,8 +24,15 @@ class Stability(AgencyService):
                 uow.execute(
                     "INSERT INTO risk_register (case_id, colour, flags, category, division_code, lead_unit, noted_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
-                    (message.case_id, colour.value, jsonb([f.value for f in message.flags]),
-                     message.category.value, message.division_code, message.lead_unit, now()),
+                    (
+                        message.case_id,
+                        colour.value,
+                        jsonb([f.value for f in message.flags]),
+                        message.category.value,
+                        message.division_code,
+                        message.lead_unit,
+                        now(),
+                    ),
                 )
 
     @api("GET", "/api/v1/risk-register")

@@ -160,9 +160,7 @@ def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime
 
 
 def _letter(watch: Watch, kind: LetterKind) -> Letter:
-    return Letter(
-        kind=kind, referral_id=watch.referral_id, case_id=watch.case_id, unit=watch.unit, due_at=watch.due_at
-    )
+    return Letter(kind=kind, referral_id=watch.referral_id, case_id=watch.case_id, unit=watch.unit, due_at=watch.due_at)
 
 
 def _require_aware(moment: datetime | None, name: str) -> None:

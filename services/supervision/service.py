@@ -100,11 +100,17 @@ class Supervision(PlatformService):
             for watch, trace in store.lock_watches_due(uow, at, LETTER_BATCH):
                 with case_scope(watch.case_id, trace, "supervision: deadline letters"):
                     for letter in domain.letters_due(watch, at):
-                        uow.send(LETTERS[letter.kind].build(
-                            message_id=new_id(), occurred_at=at, case_id=letter.case_id,
-                            sender=uow.registry.centre_unit(current_settings().county),
-                            recipient=letter.unit, referral_id=letter.referral_id, due_at=letter.due_at,
-                        ))
+                        uow.send(
+                            LETTERS[letter.kind].build(
+                                message_id=new_id(),
+                                occurred_at=at,
+                                case_id=letter.case_id,
+                                sender=uow.registry.centre_unit(current_settings().county),
+                                recipient=letter.unit,
+                                referral_id=letter.referral_id,
+                                due_at=letter.due_at,
+                            )
+                        )
                         watch = domain.mark_sent(watch, letter, at)
                     store.save_letters(uow, watch)
 
@@ -136,12 +142,24 @@ class Supervision(PlatformService):
                 store.save_rating(uow, decision.follow_up, command.comment, command.visitor)
                 centre = uow.registry.centre_unit(current_settings().county)
                 message = FollowUpRated.build(
-                    message_id=new_id(), occurred_at=at, case_id=case_id, sender=centre, recipient=centre,
-                    rating=command.rating, comment=command.comment,
+                    message_id=new_id(),
+                    occurred_at=at,
+                    case_id=case_id,
+                    sender=centre,
+                    recipient=centre,
+                    rating=command.rating,
+                    comment=command.comment,
                 )
                 uow.send(message)
-        return json_response(202, {"case_id": case_id, "round": follow_up.round, "rating": command.rating.value,
-                                   "case_will": decision.transition.value})
+        return json_response(
+            202,
+            {
+                "case_id": case_id,
+                "round": follow_up.round,
+                "rating": command.rating.value,
+                "case_will": decision.transition.value,
+            },
+        )
 
 
 SERVICE = Supervision

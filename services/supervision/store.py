@@ -13,14 +13,27 @@ from shared.persistence.unit_of_work import UnitOfWork
 
 def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: dict) -> None:
     watch = Watch(
-        referral_id=referral.referral_id, case_id=case_id, unit=referral.unit, role=referral.role,
-        issued_at=referral.issued_at, due_at=referral.due_at,
+        referral_id=referral.referral_id,
+        case_id=case_id,
+        unit=referral.unit,
+        role=referral.role,
+        issued_at=referral.issued_at,
+        due_at=referral.due_at,
     )
     uow.execute(
         "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
-        (watch.referral_id, case_id, watch.unit, watch.role.value, referral.round, watch.issued_at,
-         watch.due_at, reminder_due_at(watch), jsonb(trace)),
+        (
+            watch.referral_id,
+            case_id,
+            watch.unit,
+            watch.role.value,
+            referral.round,
+            watch.issued_at,
+            watch.due_at,
+            reminder_due_at(watch),
+            jsonb(trace),
+        ),
     )
 
 
@@ -48,9 +61,15 @@ def save_letters(uow: UnitOfWork, watch: Watch) -> None:
 
 def _watch(row: dict) -> Watch:
     return Watch(
-        referral_id=row["referral_id"], case_id=row["case_id"], unit=row["unit"], role=ReferralRole(row["role"]),
-        issued_at=row["issued_at"], due_at=row["due_at"], closed_at=row["closed_at"],
-        reminder_sent_at=row["reminder_sent_at"], overdue_sent_at=row["overdue_sent_at"],
+        referral_id=row["referral_id"],
+        case_id=row["case_id"],
+        unit=row["unit"],
+        role=ReferralRole(row["role"]),
+        issued_at=row["issued_at"],
+        due_at=row["due_at"],
+        closed_at=row["closed_at"],
+        reminder_sent_at=row["reminder_sent_at"],
+        overdue_sent_at=row["overdue_sent_at"],
     )
 
 
@@ -68,23 +87,32 @@ def next_round(uow: UnitOfWork, case_id: str) -> int:
 
 
 def lock_latest_follow_up(uow: UnitOfWork, case_id: str) -> tuple[FollowUp, dict]:
-    row = uow.one(
-        "SELECT * FROM follow_ups WHERE case_id = %s ORDER BY round DESC LIMIT 1 FOR UPDATE", (case_id,)
-    )
+    row = uow.one("SELECT * FROM follow_ups WHERE case_id = %s ORDER BY round DESC LIMIT 1 FOR UPDATE", (case_id,))
     if row is None:
         raise NotFound(f"no follow-up is open for case {case_id}; a case is rated after it is resolved")
     follow_up = FollowUp(
-        case_id=row["case_id"], lead_unit=row["lead_unit"], round=row["round"], opened_at=row["opened_at"],
-        rating=Rating(row["rating"]) if row["rating"] else None, rated_at=row["rated_at"],
+        case_id=row["case_id"],
+        lead_unit=row["lead_unit"],
+        round=row["round"],
+        opened_at=row["opened_at"],
+        rating=Rating(row["rating"]) if row["rating"] else None,
+        rated_at=row["rated_at"],
     )
     return follow_up, row["trace"]
 
 
 def save_rating(uow: UnitOfWork, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
     uow.execute(
-        "UPDATE follow_ups SET rating = %s, comment = %s, visitor = %s, rated_at = %s WHERE case_id = %s AND round = %s",
-        (follow_up.rating.value if follow_up.rating else None, comment, visitor, follow_up.rated_at,
-         follow_up.case_id, follow_up.round),
+        "UPDATE follow_ups SET rating = %s, comment = %s, visitor = %s, rated_at = %s"
+        " WHERE case_id = %s AND round = %s",
+        (
+            follow_up.rating.value if follow_up.rating else None,
+            comment,
+            visitor,
+            follow_up.rated_at,
+            follow_up.case_id,
+            follow_up.round,
+        ),
     )
 
 
@@ -106,8 +134,9 @@ def watches_of(uow: UnitOfWork, case_id: str) -> list[dict]:
 
 
 def record_fact(uow: UnitOfWork, message) -> None:
-    detail = message.model_dump(mode="json", exclude={"message_id", "type", "schema_version", "case_id", "sender",
-                                                      "recipient", "occurred_at"})
+    detail = message.model_dump(
+        mode="json", exclude={"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
+    )
     uow.execute(
         "INSERT INTO case_facts (message_id, case_id, fact, occurred_at, detail) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (message_id) DO NOTHING",

@@ -29,23 +29,31 @@ class AgencyReferral:
 
 def accept(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     if referral.status is not ReferralStatus.RECEIVED:
-        raise ReferralActionRefused(f"referral {referral.referral_id} is {referral.status}, only a received one can be accepted")
+        raise ReferralActionRefused(
+            f"referral {referral.referral_id} is {referral.status}, only a received one can be accepted"
+        )
     return replace(referral, status=ReferralStatus.ACCEPTED, updated_at=now)
 
 
 def decline(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     if referral.status not in (ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED):
-        raise ReferralActionRefused(f"referral {referral.referral_id} is {referral.status} and can no longer be declined")
+        raise ReferralActionRefused(
+            f"referral {referral.referral_id} is {referral.status} and can no longer be declined"
+        )
     return replace(referral, status=ReferralStatus.DECLINED, updated_at=now)
 
 
 def record_progress(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     if referral.status is not ReferralStatus.ACCEPTED:
-        raise ReferralActionRefused(f"referral {referral.referral_id} is {referral.status}; accept it before reporting progress")
+        raise ReferralActionRefused(
+            f"referral {referral.referral_id} is {referral.status}; accept it before reporting progress"
+        )
     return replace(referral, updated_at=now)
 
 
 def report_result(referral: AgencyReferral, outcome: Outcome, now: datetime) -> AgencyReferral:
     if referral.status is not ReferralStatus.ACCEPTED:
-        raise ReferralActionRefused(f"referral {referral.referral_id} is {referral.status}; only an accepted referral can report a result")
+        raise ReferralActionRefused(
+            f"referral {referral.referral_id} is {referral.status}; only an accepted referral can report a result"
+        )
     return replace(referral, status=ReferralStatus.REPORTED, outcome=outcome, updated_at=now)

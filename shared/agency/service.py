@@ -86,8 +86,7 @@ class AgencyService(PlatformService):
     def list_referrals(self, request):
         status = request.args.get("status")
         if status is not None and status not in set(domain.ReferralStatus):
-            raise BadInput([{"field": "status", "message": f"one of {sorted(domain.ReferralStatus)}",
-                             "type": "enum"}])
+            raise BadInput([{"field": "status", "message": f"one of {sorted(domain.ReferralStatus)}", "type": "enum"}])
         try:
             limit = min(int(request.args.get("limit", "100")), MAX_LIST)
         except ValueError:
@@ -105,26 +104,37 @@ class AgencyService(PlatformService):
     @api("POST", "/api/v1/referrals/<referral_id>/accept")
     def accept(self, request, referral_id):
         command = parse_body(request, AcceptReferral)
-        return self._act(referral_id, "accepted", command, domain.accept,
-                         lambda base: ReferralAccepted.build(**base))
+        return self._act(referral_id, "accepted", command, domain.accept, lambda base: ReferralAccepted.build(**base))
 
     @api("POST", "/api/v1/referrals/<referral_id>/decline")
     def decline(self, request, referral_id):
         command = parse_body(request, DeclineReferral)
-        return self._act(referral_id, "declined", command, domain.decline,
-                         lambda base: ReferralDeclined.build(reason=command.reason, **base))
+        return self._act(
+            referral_id,
+            "declined",
+            command,
+            domain.decline,
+            lambda base: ReferralDeclined.build(reason=command.reason, **base),
+        )
 
     @api("POST", "/api/v1/referrals/<referral_id>/progress")
     def progress(self, request, referral_id):
         command = parse_body(request, ReportProgress)
-        return self._act(referral_id, "progress", command, domain.record_progress,
-                         lambda base: ProgressReported.build(note=command.note, **base))
+        return self._act(
+            referral_id,
+            "progress",
+            command,
+            domain.record_progress,
+            lambda base: ProgressReported.build(note=command.note, **base),
+        )
 
     @api("POST", "/api/v1/referrals/<referral_id>/result")
     def result(self, request, referral_id):
         command = parse_body(request, ReportResult)
         return self._act(
-            referral_id, "result", command,
+            referral_id,
+            "result",
+            command,
             lambda referral, at: domain.report_result(referral, command.outcome, at),
             lambda base: ResultReported.build(outcome=command.outcome, summary=command.summary, **base),
         )
@@ -156,8 +166,9 @@ class AgencyService(PlatformService):
                     }
                 )
                 uow.send(message)
-        return json_response(202, {"referral_id": str(rid), "status": updated.status.value,
-                                   "message_id": str(message.message_id)})
+        return json_response(
+            202, {"referral_id": str(rid), "status": updated.status.value, "message_id": str(message.message_id)}
+        )
 
     # --- the agency's own records, fed in as a source ------------------------------------
 
@@ -198,9 +209,14 @@ class AgencyService(PlatformService):
                 report=report,
             )
             first_time = store.add_record(
-                uow, record.record_id, report.model_dump(mode="json"), details.model_dump(mode="json"),
-                message.message_id, at,
+                uow,
+                record.record_id,
+                report.model_dump(mode="json"),
+                details.model_dump(mode="json"),
+                message.message_id,
+                at,
             )
             uow.send(message)
-        return json_response(202, {"record_id": record.record_id, "message_id": str(message.message_id),
-                                   "first_time": first_time})
+        return json_response(
+            202, {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
+        )

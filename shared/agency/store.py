@@ -70,8 +70,12 @@ def lock_referral(uow: UnitOfWork, referral_id: UUID) -> tuple[AgencyReferral, d
 def save_referral(uow: UnitOfWork, referral: AgencyReferral) -> None:
     uow.execute(
         "UPDATE referrals SET status = %s, outcome = %s, updated_at = %s WHERE referral_id = %s",
-        (referral.status.value, referral.outcome.value if referral.outcome else None, referral.updated_at,
-         referral.referral_id),
+        (
+            referral.status.value,
+            referral.outcome.value if referral.outcome else None,
+            referral.updated_at,
+            referral.referral_id,
+        ),
     )
 
 
@@ -109,5 +113,6 @@ def add_record(uow: UnitOfWork, record_id: str, report: dict, details: dict, mes
 
 
 def get_record(uow: UnitOfWork, record_id: str) -> dict | None:
-    return uow.one("SELECT record_id, report, details, message_id, recorded_at FROM records WHERE record_id = %s",
-                   (record_id,))
+    return uow.one(
+        "SELECT record_id, report, details, message_id, recorded_at FROM records WHERE record_id = %s", (record_id,)
+    )

@@ -89,6 +89,5 @@ class PartyNotice(BaseModel):
 def minimise_parties(parties: list[Party], *, with_contact: bool) -> list[PartyNotice]:
     """Drop ID numbers always, and phone numbers unless the unit must contact the parties."""
     return [
-        PartyNotice(role=p.role, kind=p.kind, name=p.name, phone=p.phone if with_contact else None)
-        for p in parties
+        PartyNotice(role=p.role, kind=p.kind, name=p.name, phone=p.phone if with_contact else None) for p in parties
     ]

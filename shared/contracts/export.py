@@ -152,9 +152,7 @@ def _document_channel(model: type[Document], vhost: str) -> dict[str, Any]:
     key, queue = routing_key(model), inbox_queue(model)
     message = {"$ref": f"#/components/messages/{model.TYPE}"}
     channel: dict[str, Any] = {
-        "description": _sentences(
-            _summary(model), f"Routed on `{DOCUMENTS_EXCHANGE}` by `{key}` to `{queue}`."
-        ),
+        "description": _sentences(_summary(model), f"Routed on `{DOCUMENTS_EXCHANGE}` by `{key}` to `{queue}`."),
         "bindings": _exchange_binding(DOCUMENTS_EXCHANGE, vhost),
         "publish": {
             "operationId": f"send{model.TYPE}",
@@ -177,9 +175,7 @@ def _document_channel(model: type[Document], vhost: str) -> dict[str, Any]:
 def _event_channel(model: type[Event], vhost: str) -> dict[str, Any]:
     message = {"$ref": f"#/components/messages/{model.TYPE}"}
     return {
-        "description": _sentences(
-            _summary(model), f"A case fact, published on `{EVENTS_EXCHANGE}` by `{model.TYPE}`."
-        ),
+        "description": _sentences(_summary(model), f"A case fact, published on `{EVENTS_EXCHANGE}` by `{model.TYPE}`."),
         "bindings": _exchange_binding(EVENTS_EXCHANGE, vhost),
         "publish": {
             "operationId": f"publish{model.TYPE}",
@@ -322,13 +318,9 @@ def write(output_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m shared.contracts.export", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m shared.contracts.export", description=__doc__.splitlines()[0])
     parser.add_argument("output_dir", type=Path, help="directory for asyncapi.json and schemas/")
-    parser.add_argument(
-        "--check", action="store_true", help="compare instead of writing; exit 1 on a difference"
-    )
+    parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on a difference")
     args = parser.parse_args(argv)
     if args.check:
         problems = differences(args.output_dir)

@@ -91,9 +91,7 @@ DivisionCode = Annotated[
     str,
     StringConstraints(strip_whitespace=True),
     AfterValidator(validate_division),
-    _published_as(
-        _DIVISION_SHAPE.pattern, "statistical division code: 6 digits county, 9 township, 12 village"
-    ),
+    _published_as(_DIVISION_SHAPE.pattern, "statistical division code: 6 digits county, 9 township, 12 village"),
 ]
 UnitCode = Annotated[
     str,

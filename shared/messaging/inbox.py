@@ -154,9 +154,7 @@ class InboxHandler(Entrypoint):
 
         def spawn_worker() -> None:
             try:
-                self.container.spawn_worker(
-                    self, (model,), {}, context_data=context_data, handle_result=handle_result
-                )
+                self.container.spawn_worker(self, (model,), {}, context_data=context_data, handle_result=handle_result)
             except ContainerBeingKilled:
                 self.inbox.requeue(message)
 

@@ -11,7 +11,7 @@ import select
 # Must be set before psycopg is first imported; shared.runtime imports this module first.
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
-import psycopg.waiting  # noqa: E402
+import psycopg.waiting
 
 
 class BlockingDriverError(RuntimeError):
