@@ -1,6 +1,5 @@
 """One real platform for the end-to-end tests: all eight services as processes on a vhost and databases of their own."""
 
-import os
 import socket
 import uuid
 
@@ -39,14 +38,13 @@ def _port_free(port: int) -> bool:
 @pytest.fixture(scope="session")
 def platform_settings(tmp_path_factory) -> PlatformSettings:
     run = uuid.uuid4().hex[:8]
-    environment = {
-        "WUYUAN_VHOST": f"wyt_{run}",
-        "WUYUAN_DB_PREFIX": f"wyt_{run}_",
-        "WUYUAN_STATE_DIR": str(tmp_path_factory.mktemp("platform")),
-        "WUYUAN_HTTP_PORT_BASE": str(_free_port_base()),
-    }
-    os.environ.update(environment)
-    return PlatformSettings()
+    # Passed explicitly, not through os.environ, so no other test sees this run's names.
+    return PlatformSettings(
+        vhost=f"wyt_{run}",
+        db_prefix=f"wyt_{run}_",
+        state_dir=tmp_path_factory.mktemp("platform"),
+        http_port_base=_free_port_base(),
+    )
 
 
 @pytest.fixture(scope="session")
