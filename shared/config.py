@@ -27,8 +27,14 @@ class ServiceSettings(BaseSettings):
     prefetch_count: int = Field(32, ge=1, le=1000)
     relay_batch: int = Field(200, ge=1, le=5000)
     relay_interval_seconds: float = Field(0.5, gt=0, le=60)
-    retry_delay_ms: int = Field(2000, ge=10, le=3_600_000)
     max_attempts: int = Field(5, ge=1, le=100)
+
+    def service_of_broker_user(self, user: str | None) -> str | None:
+        """The service a peer's broker user belongs to, if it is one of this platform's users."""
+        prefix, _, _ = self.amqp_user.rpartition(".")
+        if not user or (prefix and not user.startswith(prefix + ".")):
+            return None
+        return user[len(prefix) + 1 :] if prefix else user
 
     def broker_user_of(self, service: str) -> str:
         """Broker users are '<vhost>.<service>'; derive a peer's from our own."""

@@ -27,7 +27,7 @@ from shared.registry import load_registry
 from shared.runtime.context import current_settings
 from shared.service_base import PlatformService
 from shared.telemetry.case_scope import case_baggage, case_scope
-from shared.telemetry.propagation import context_from_headers, current_trace_headers
+from shared.telemetry.propagation import current_trace_headers, trace_id_of
 
 MAX_LIST = 500
 
@@ -44,10 +44,6 @@ class _CasePath(BaseModel):
 
 def case_view(case: domain.Case, registered: dict, trace: dict, timeline: list[dict]) -> dict:
     """What `wuyuan case show` prints: the case as staff see it."""
-    span = context_from_headers(trace)
-    from opentelemetry import trace as otel_trace
-
-    span_context = otel_trace.get_current_span(span).get_span_context()
     lead = case.current_lead()
     return {
         "case_id": case.case_id,
@@ -79,7 +75,7 @@ def case_view(case: domain.Case, registered: dict, trace: dict, timeline: list[d
         "rating": case.rating.value if case.rating else None,
         "repeat_reports": case.repeat_reports,
         "timeline": timeline,
-        "trace_id": format(span_context.trace_id, "032x") if span_context.is_valid else None,
+        "trace_id": trace_id_of(trace),
     }
 
 
@@ -89,7 +85,7 @@ class Coordinator(PlatformService):
     sender_user = MessageSender()
 
     def _table(self):
-        return routing_table(), uow_free_registry()
+        return routing_table(), configured_registry()
 
     def _apply(self, uow, case_id: str, decide, operation: str) -> None:
         """Lock the case, let the domain decide, store state, timeline and messages together."""
@@ -154,7 +150,7 @@ class Coordinator(PlatformService):
 
     def _agency_report(self, message, decide, operation: str) -> None:
         try:
-            agency_service = uow_free_registry().service_for_unit(message.sender)
+            agency_service = configured_registry().service_for_unit(message.sender)
         except KeyError as unknown:
             raise Rejected(f"{message.type} from {message.sender}: {unknown.args[0]}") from None
         self._check_sender(message, agency_service)
@@ -233,7 +229,7 @@ class Coordinator(PlatformService):
         case_id = validate_value(_CasePath, {"case_id": case_id}).case_id
         command = parse_body(request, AssignByHand)
         try:
-            uow_free_registry().service_for_unit(command.unit)
+            configured_registry().service_for_unit(command.unit)
         except KeyError as unknown:
             raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
         with self.db.transaction() as uow:
@@ -247,7 +243,7 @@ class Coordinator(PlatformService):
         return json_response(200, case_view(case, registered, trace, timeline))
 
 
-def uow_free_registry():
+def configured_registry():
     return load_registry(current_settings().config_dir)
 
 
@@ -255,7 +251,7 @@ def uow_free_registry():
 def routing_table():
     """Read once per process: the table is configuration, changed by a restart."""
     settings = current_settings()
-    return load_routing_table(settings.config_dir / "routing.toml", set(uow_free_registry().agencies))
+    return load_routing_table(settings.config_dir / "routing.toml", set(configured_registry().agencies))
 
 
 SERVICE = Coordinator

@@ -5,12 +5,14 @@ from pydantic import BaseModel
 from services.intake import domain, store
 from shared.clock import new_id, now
 from shared.contracts.disputes import DisputeReport, minimise_parties
-from shared.contracts.identifiers import CaseId, mask_mobile, mask_resident_id
+from shared.contracts.identifiers import CaseId, mask_mobile, mask_resident_id, split_unit
 from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
 from shared.http import api, json_response, parse_body, validate_value
-from shared.messaging.inbox import handles
+from shared.messaging.inbox import MessageSender, Rejected, handles
 from shared.persistence.database import Database
 from shared.persistence.unit_of_work import UnitOfWork
+from shared.registry import load_registry
+from shared.runtime.context import current_settings
 from shared.service_base import PlatformService
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers
@@ -85,6 +87,7 @@ def masked(report: dict) -> dict:
 class Intake(PlatformService):
     name = "intake"
     db = Database()
+    sender_user = MessageSender()
 
     @api("POST", "/api/v1/disputes")
     def register_dispute(self, request):
@@ -97,9 +100,24 @@ class Intake(PlatformService):
 
     @handles(RegisterDispute)
     def on_register_dispute(self, message: RegisterDispute):
+        self._check_feed(message)
         with self.db.transaction() as uow:
             if uow.claim(message):
                 register(uow, message.report)
+
+    def _check_feed(self, message: RegisterDispute) -> None:
+        """RabbitMQ vouches for user_id: an agency may feed only its own source, as its own units."""
+        settings = current_settings()
+        service = settings.service_of_broker_user(self.sender_user)
+        try:
+            agency = load_registry(settings.config_dir).by_service(service or "")
+        except KeyError:
+            raise Rejected(f"RegisterDispute from broker user {self.sender_user!r}, which feeds no source") from None
+        if agency.feeds is not message.report.source or split_unit(message.sender)[0] != agency.code:
+            raise Rejected(
+                f"{service} may feed only source {agency.feeds} as an {agency.code} unit;"
+                f" got source {message.report.source} from {message.sender}"
+            )
 
     @api("GET", "/api/v1/disputes/<case_id>")
     def show_dispute(self, request, case_id):

@@ -181,7 +181,6 @@ class AgencyService(PlatformService):
             # Name the field as the body has it ("details.call_number"), not as the details model does.
             raise BadInput([{**f, "field": f"details.{f['field']}"} for f in bad.fields]) from None
         settings = current_settings()
-        agency = None
         at = now()
         with self.db.transaction() as uow:
             agency = uow.registry.by_service(self.name)

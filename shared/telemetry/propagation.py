@@ -29,3 +29,9 @@ def current_trace_ids() -> tuple[str | None, str | None]:
     if not span_context.is_valid:
         return None, None
     return format(span_context.trace_id, "032x"), format(span_context.span_id, "016x")
+
+
+def trace_id_of(headers: Mapping[str, object] | None) -> str | None:
+    """The trace id stored in a carrier (a case's saved trace context), as 32 hex digits."""
+    span_context = trace.get_current_span(context_from_headers(headers)).get_span_context()
+    return format(span_context.trace_id, "032x") if span_context.is_valid else None

@@ -14,6 +14,7 @@ from shared.clock import now
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
 from shared.http import BadInput
+from shared.messaging.inbox import Rejected
 from shared.persistence.errors import NotFound
 
 ZHANG_SAN_ID = "430426199005201239"
@@ -97,7 +98,8 @@ def intake_store(install_store) -> FakeIntakeStore:
 @pytest.fixture
 def intake(run_as, db, intake_store) -> Intake:
     run_as("intake")
-    return worker_factory(Intake, db=db)
+    # Feeds in these tests come from the court's broker user, as RabbitMQ would vouch.
+    return worker_factory(Intake, db=db, sender_user="wuyuan.court_link")
 
 
 def report(source="walk_in", record=None, respondent="李四", respondent_id=LI_SI_ID, **fields) -> dict:
@@ -244,3 +246,26 @@ def test_asking_for_a_case_by_a_malformed_number_names_the_case_id(intake, http)
 def test_asking_for_an_unknown_case_is_not_found(intake, http):
     with pytest.raises(NotFound):
         intake.show_dispute(http.get(), f"430426-{datetime.now():%Y%m%d}-00999")
+
+
+# --- who may feed what ---------------------------------------------------------------------
+
+
+def test_an_agency_cannot_feed_another_agencys_source(intake, db, intake_store):
+    """The police's broker user sending a 'court filing' is refused, and nothing is registered."""
+    intake.sender_user = "wuyuan.police_link"
+
+    with pytest.raises(Rejected, match="police_link may feed only source police_call"):
+        intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-0000000000f1"))
+
+    assert intake_store.cases == {}
+    assert db.sent == []
+
+
+def test_a_feed_from_a_user_outside_the_platform_is_refused(intake, db, intake_store):
+    intake.sender_user = "guest"
+
+    with pytest.raises(Rejected, match="feeds no source"):
+        intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-0000000000f2"))
+
+    assert intake_store.cases == {}
