@@ -1,6 +1,7 @@
 """Each service's settings, from WUYUAN_* environment variables (12-factor)."""
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,11 @@ class ServiceSettings(BaseSettings):
     relay_batch: int = Field(200, ge=1, le=5000)
     relay_interval_seconds: float = Field(0.5, gt=0, le=60)
     max_attempts: int = Field(5, ge=1, le=100)
+
+    @property
+    def vhost(self) -> str:
+        """The broker vhost: it names the platform this service belongs to."""
+        return unquote(urlsplit(self.amqp_uri).path.lstrip("/")) or "/"
 
     def service_of_broker_user(self, user: str | None) -> str | None:
         """The service a peer's broker user belongs to, if it is one of this platform's users."""

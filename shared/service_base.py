@@ -1,6 +1,7 @@
 """What every wuyuan service has: a health endpoint answering once its entrypoints are running."""
 
 from shared.http import api, json_response
+from shared.runtime.context import current_settings
 
 
 class PlatformService:
@@ -8,4 +9,5 @@ class PlatformService:
 
     @api("GET", "/health")
     def health(self, request):
-        return json_response(200, {"service": self.name, "status": "ok"})
+        # The vhost tells a platform's own services from another platform's on a reused port.
+        return json_response(200, {"service": self.name, "vhost": current_settings().vhost, "status": "ok"})

@@ -382,8 +382,13 @@ def _healthy(http: requests.Session, settings: PlatformSettings, service: str) -
         body = response.json() if response.status_code == 200 else {}
     except (requests.RequestException, ValueError):
         return False
-    # Checking the name guards against another platform's service holding the port.
-    return isinstance(body, dict) and body.get("service") == service and body.get("status") == "ok"
+    # Name and vhost guard against another platform's service holding the port.
+    return (
+        isinstance(body, dict)
+        and body.get("service") == service
+        and body.get("vhost") == settings.vhost
+        and body.get("status") == "ok"
+    )
 
 
 def _given_up(settings: PlatformSettings, services: Sequence[str]) -> list[str]:

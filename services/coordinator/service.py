@@ -114,8 +114,7 @@ class Coordinator(PlatformService):
         self._check_sender(message, "intake")
         table, registry = self._table()
         with self.db.transaction() as uow:
-            if not uow.claim(message):
-                return
+            uow.claim(message)
             facts = domain.CaseFacts(
                 case_id=message.case_id,
                 source=message.source,
@@ -138,15 +137,15 @@ class Coordinator(PlatformService):
     def on_repeat_linked(self, message: RepeatReportLinked):
         self._check_sender(message, "intake")
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                self._apply(
-                    uow,
-                    message.case_id,
-                    lambda case: domain.on_repeat_linked(
-                        case, message.source, message.source_record_id, message.reason, now()
-                    ),
-                    "coordinator: repeat linked",
-                )
+            uow.claim(message)
+            self._apply(
+                uow,
+                message.case_id,
+                lambda case: domain.on_repeat_linked(
+                    case, message.source, message.source_record_id, message.reason, now()
+                ),
+                "coordinator: repeat linked",
+            )
 
     def _agency_report(self, message, decide, operation: str) -> None:
         try:
@@ -155,8 +154,8 @@ class Coordinator(PlatformService):
             raise Rejected(f"{message.type} from {message.sender}: {unknown.args[0]}") from None
         self._check_sender(message, agency_service)
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                self._apply(uow, message.case_id, decide, operation)
+            uow.claim(message)
+            self._apply(uow, message.case_id, decide, operation)
 
     @handles(ReferralAccepted)
     def on_accepted(self, m: ReferralAccepted):
@@ -196,13 +195,13 @@ class Coordinator(PlatformService):
     def on_rated(self, m: FollowUpRated):
         self._check_sender(m, "supervision")
         with self.db.transaction() as uow:
-            if uow.claim(m):
-                self._apply(
-                    uow,
-                    m.case_id,
-                    lambda case: domain.on_rating(case, m.rating, m.comment, now(), deadline_for, new_id),
-                    "coordinator: follow-up rated",
-                )
+            uow.claim(m)
+            self._apply(
+                uow,
+                m.case_id,
+                lambda case: domain.on_rating(case, m.rating, m.comment, now(), deadline_for, new_id),
+                "coordinator: follow-up rated",
+            )
 
     # --- centre staff --------------------------------------------------------------------
 

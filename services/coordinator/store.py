@@ -13,7 +13,7 @@ _case_codec = TypeAdapter(Case)
 
 
 def add_case(uow: UnitOfWork, case: Case, registered: dict, trace: dict, at: datetime) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
         (
@@ -37,7 +37,7 @@ def lock_case(uow: UnitOfWork, case_id: str) -> tuple[Case, dict, dict]:
 
 
 def save_case(uow: UnitOfWork, case: Case, at: datetime) -> None:
-    uow.execute(
+    uow.write(
         "UPDATE cases SET status = %s, state = %s, version = version + 1, updated_at = %s WHERE case_id = %s",
         (case.status.value, jsonb(_case_codec.dump_python(case, mode="json")), at, case.case_id),
     )
@@ -45,7 +45,7 @@ def save_case(uow: UnitOfWork, case: Case, at: datetime) -> None:
 
 def append_timeline(uow: UnitOfWork, case_id: str, entries: tuple[TimelineEntry, ...]) -> None:
     for entry in entries:
-        uow.execute(
+        uow.write(
             "INSERT INTO timeline (case_id, seq, at, kind, detail) VALUES (%s, %s, %s, %s, %s)",
             (case_id, entry.seq, entry.at, entry.kind.value, jsonb(entry.detail)),
         )

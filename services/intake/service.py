@@ -102,8 +102,8 @@ class Intake(PlatformService):
     def on_register_dispute(self, message: RegisterDispute):
         self._check_feed(message)
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                register(uow, message.report)
+            uow.claim(message)
+            register(uow, message.report)
 
     def _check_feed(self, message: RegisterDispute) -> None:
         """RabbitMQ vouches for user_id: an agency may feed only its own source, as its own units."""

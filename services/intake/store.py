@@ -15,7 +15,7 @@ def lock_keys(uow: UnitOfWork, keys: RepeatKeys) -> None:
     """Serialise reports that share a key, so two copies of one dispute cannot both open a case."""
     names = sorted({keys.record or "", *(f"{p.applicant}|{p.respondent}|{p.category}" for p in keys.pairs)} - {""})
     for name in names:
-        uow.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
+        uow.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
 
 
 def candidates(uow: UnitOfWork, keys: RepeatKeys) -> list[PriorCase]:
@@ -60,7 +60,7 @@ def next_sequence(uow: UnitOfWork, county: str, day: date) -> int:
 
 
 def add_case(uow: UnitOfWork, case_id: str, report: DisputeReport, keys: RepeatKeys, at: datetime, trace: dict) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO cases (case_id, source, category, division_code, summary, report, registered_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
         (
@@ -79,9 +79,9 @@ def add_case(uow: UnitOfWork, case_id: str, report: DisputeReport, keys: RepeatK
 
 def add_keys(uow: UnitOfWork, case_id: str, keys: RepeatKeys) -> None:
     if keys.record:
-        uow.execute("INSERT INTO case_keys (case_id, record_key) VALUES (%s, %s)", (case_id, keys.record))
+        uow.write("INSERT INTO case_keys (case_id, record_key) VALUES (%s, %s)", (case_id, keys.record))
     for pair in keys.pairs:
-        uow.execute(
+        uow.write(
             "INSERT INTO case_keys (case_id, applicant_key, respondent_key, category) VALUES (%s, %s, %s, %s)",
             (case_id, pair.applicant, pair.respondent, pair.category.value),
         )
@@ -97,7 +97,7 @@ def add_report(
     reason: str | None,
     at: datetime,
 ) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO reports (report_id, case_id, source, record_key, linked, reason, received_at)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s)",
         (report_id, case_id, report.source.value, record_key, linked, reason, at),

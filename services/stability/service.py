@@ -20,8 +20,9 @@ class Stability(AgencyService):
     def on_case_assigned(self, message: CaseAssigned):
         colour = warning_colour(message.flags)
         with self.db.transaction() as uow:
-            if uow.claim(message) and colour is not None:
-                uow.execute(
+            uow.claim(message)
+            if colour is not None:
+                uow.write(
                     "INSERT INTO risk_register (case_id, colour, flags, category, division_code, lead_unit, noted_at)"
                     " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
                     (

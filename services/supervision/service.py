@@ -51,24 +51,24 @@ class Supervision(PlatformService):
     @handles(UnitDesignated)
     def on_unit_designated(self, message: UnitDesignated):
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                store.add_watch(uow, message.case_id, message.referral, current_trace_headers())
+            uow.claim(message)
+            store.add_watch(uow, message.case_id, message.referral, current_trace_headers())
 
     @handles(ReferralClosed)
     def on_referral_closed(self, message: ReferralClosed):
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                store.close_watch(uow, message.referral_id, message.occurred_at)
+            uow.claim(message)
+            store.close_watch(uow, message.referral_id, message.occurred_at)
 
     @handles(CaseResolved)
     def on_case_resolved(self, message: CaseResolved):
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                follow_up = domain.open_follow_up(
-                    message.case_id, message.lead_unit, store.next_round(uow, message.case_id), now()
-                )
-                store.open_follow_up(uow, follow_up, current_trace_headers())
-                store.record_fact(uow, message)
+            uow.claim(message)
+            follow_up = domain.open_follow_up(
+                message.case_id, message.lead_unit, store.next_round(uow, message.case_id), now()
+            )
+            store.open_follow_up(uow, follow_up, current_trace_headers())
+            store.record_fact(uow, message)
 
     # Case facts kept for reports; every fact the coordinator announces has a subscriber.
     @handles(CaseAssigned)
@@ -89,8 +89,8 @@ class Supervision(PlatformService):
 
     def _record_fact(self, message) -> None:
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                store.record_fact(uow, message)
+            uow.claim(message)
+            store.record_fact(uow, message)
 
     @timer(interval=TICK_SECONDS)
     def send_due_letters(self):

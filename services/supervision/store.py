@@ -20,7 +20,7 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
         issued_at=referral.issued_at,
         due_at=referral.due_at,
     )
-    uow.execute(
+    uow.write(
         "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
         (
@@ -38,7 +38,7 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
 
 
 def close_watch(uow: UnitOfWork, referral_id: UUID, at: datetime) -> None:
-    uow.execute("UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL", (at, referral_id))
+    uow.write("UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL", (at, referral_id))
 
 
 def lock_watches_due(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[Watch, dict]]:
@@ -53,7 +53,7 @@ def lock_watches_due(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[W
 
 
 def save_letters(uow: UnitOfWork, watch: Watch) -> None:
-    uow.execute(
+    uow.write(
         "UPDATE watches SET reminder_sent_at = %s, overdue_sent_at = %s WHERE referral_id = %s",
         (watch.reminder_sent_at, watch.overdue_sent_at, watch.referral_id),
     )
@@ -74,7 +74,7 @@ def _watch(row: dict) -> Watch:
 
 
 def open_follow_up(uow: UnitOfWork, follow_up: FollowUp, trace: dict) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT DO NOTHING",
         (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, jsonb(trace)),
@@ -102,7 +102,7 @@ def lock_latest_follow_up(uow: UnitOfWork, case_id: str) -> tuple[FollowUp, dict
 
 
 def save_rating(uow: UnitOfWork, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
-    uow.execute(
+    uow.write(
         "UPDATE follow_ups SET rating = %s, comment = %s, visitor = %s, rated_at = %s"
         " WHERE case_id = %s AND round = %s",
         (
@@ -137,7 +137,7 @@ def record_fact(uow: UnitOfWork, message) -> None:
     detail = message.model_dump(
         mode="json", exclude={"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
     )
-    uow.execute(
+    uow.write(
         "INSERT INTO case_facts (message_id, case_id, fact, occurred_at, detail) VALUES (%s, %s, %s, %s, %s)"
         " ON CONFLICT (message_id) DO NOTHING",
         (message.message_id, message.case_id, message.type, message.occurred_at, jsonb(detail)),

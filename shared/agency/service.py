@@ -60,8 +60,8 @@ class AgencyService(PlatformService):
     @handles(ReferralIssued)
     def on_referral_issued(self, message: ReferralIssued):
         with self.db.transaction() as uow:
-            if uow.claim(message):
-                store.add_referral(uow, message, current_trace_headers(), now())
+            uow.claim(message)
+            store.add_referral(uow, message, current_trace_headers(), now())
 
     @handles(ReminderIssued)
     def on_reminder(self, message: ReminderIssued):
@@ -73,8 +73,7 @@ class AgencyService(PlatformService):
 
     def _log_letter(self, message, kind: str) -> None:
         with self.db.transaction() as uow:
-            if not uow.claim(message):
-                return
+            uow.claim(message)
             if not store.referral_exists(uow, message.referral_id):
                 # The letter overtook its referral; retrying lets the referral land first.
                 raise NotFound(f"referral {message.referral_id} not received yet")

@@ -17,7 +17,7 @@ _COLUMNS = (
 
 
 def add_referral(uow: UnitOfWork, message: ReferralIssued, trace: dict, now: datetime) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO referrals (referral_id, case_id, unit, role, round, status, category, source, division_code,"
         " summary, flags, parties, due_at, received_at, updated_at, trace)"
         " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -44,7 +44,7 @@ def add_referral(uow: UnitOfWork, message: ReferralIssued, trace: dict, now: dat
 
 
 def log(uow: UnitOfWork, referral_id: UUID | str, kind: str, officer: str | None, detail: dict, at: datetime) -> None:
-    uow.execute(
+    uow.write(
         "INSERT INTO referral_log (referral_id, kind, officer, detail, at) VALUES (%s, %s, %s, %s, %s)",
         (referral_id, kind, officer, jsonb(detail), at),
     )
@@ -68,7 +68,7 @@ def lock_referral(uow: UnitOfWork, referral_id: UUID) -> tuple[AgencyReferral, d
 
 
 def save_referral(uow: UnitOfWork, referral: AgencyReferral) -> None:
-    uow.execute(
+    uow.write(
         "UPDATE referrals SET status = %s, outcome = %s, updated_at = %s WHERE referral_id = %s",
         (
             referral.status.value,

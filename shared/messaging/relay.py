@@ -2,31 +2,37 @@
 
 Each container runs one relay loop, woken right after a commit that queued messages and
 otherwise every `relay_interval_seconds` (to pick up rows left by a crash or another
-instance). `FOR UPDATE SKIP LOCKED` lets several instances share one outbox. A crash
-between publish and mark republishes the row: consumers' inboxes make that harmless.
+instance). `FOR UPDATE SKIP LOCKED` lets several instances share one outbox. A batch is
+published with pipelined confirms, and only confirmed rows are marked. A crash between
+publish and mark republishes the row: consumers' inboxes make that harmless.
 """
 
+import json
 import logging
 import threading
 
-from nameko.amqp.publish import UndeliverableMessage
 from nameko.extensions import SharedExtension
-from opentelemetry import context, trace
+from opentelemetry import trace
 
-from shared.messaging.amqp import PERSISTENT, confirmed_publisher, existing_exchange
+from shared.messaging.confirms import Outgoing, PipelinedPublisher
 from shared.persistence.pool import PostgresPool
 from shared.runtime.context import current_settings
-from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, current_trace_headers
+from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, headers_for_context
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("wuyuan.outbox")
-
-EXCHANGE_KINDS = {"wuyuan.dead": "direct"}
 
 _PENDING = """
 SELECT id, message_id, message_type, case_id, exchange, routing_key, body, headers
 FROM outbox WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
+"""
+
+# Back off (1 s doubling to 5 min) so one stuck row cannot spin the relay.
+_BACK_OFF = """
+UPDATE outbox SET attempts = attempts + 1, last_error = %s,
+  next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second'
+WHERE id = %s
 """
 
 
@@ -38,7 +44,7 @@ class OutboxRelay(SharedExtension):
         self.batch = settings.relay_batch
         self.interval = settings.relay_interval_seconds
         self.user_id = settings.amqp_user
-        self.publisher = confirmed_publisher(settings.amqp_uri)
+        self.publisher = PipelinedPublisher(settings.amqp_uri)
         self._wake = threading.Event()
         self._stopping = False
 
@@ -49,74 +55,76 @@ class OutboxRelay(SharedExtension):
         self._stopping = True
         self._wake.set()
 
+    def kill(self) -> None:
+        self.stop()
+
     def poke(self) -> None:
         self._wake.set()
 
     def _run(self) -> None:
-        while not self._stopping:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            if self._stopping:
-                break  # rows left now are published by the next start; the pool may be closing
-            try:
-                while self.publish_pending() == self.batch and not self._stopping:
-                    pass
-            except Exception:
-                log.exception("outbox relay pass failed; will retry")
+        try:
+            while not self._stopping:
+                if not self._wake.wait(self.interval):
+                    self.publisher.keepalive()
+                self._wake.clear()
+                if self._stopping:
+                    break  # rows left now are published by the next start; the pool may be closing
+                try:
+                    while self.publish_pending() == self.batch and not self._stopping:
+                        pass
+                except Exception:
+                    log.exception("outbox relay pass failed; will retry")
+        finally:
+            self.publisher.close()
 
     def publish_pending(self) -> int:
-        """Publish one batch; returns how many rows it looked at."""
+        """Publish one batch; returns how many rows it published."""
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(_PENDING, (self.batch,)).fetchall()
-            published, failed = [], []
-            for row in rows:
-                try:
-                    self._publish(row)
-                    published.append(row["id"])
-                except UndeliverableMessage:
-                    failed.append((row["id"], f"unroutable: {row['exchange']} {row['routing_key']}"))
-                    log.error("outbox message unroutable", extra={"routing_key": row["routing_key"]})
-                except Exception as exc:
-                    failed.append((row["id"], f"{type(exc).__name__}: {exc}"))
-                    log.warning("outbox publish failed", extra={"error": str(exc)})
-                    break  # the broker is likely gone; keep order and retry the rest later
-            if published:
-                conn.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (published,))
-            for row_id, error in failed:
-                # Back off (1 s doubling to 5 min) so one stuck row cannot spin the relay.
+            if not rows:
+                return 0
+            spans = [self._start_span(row) for row in rows]
+            outcome = self.publisher.publish([self._outgoing(row, span) for row, span in zip(rows, spans, strict=True)])
+            ids = {str(row["message_id"]): row["id"] for row in rows}
+            for row, span in zip(rows, spans, strict=True):
+                error = outcome.unroutable.get(str(row["message_id"])) or outcome.failed.get(str(row["message_id"]))
+                if error:
+                    span.set_status(trace.Status(trace.StatusCode.ERROR, error))
+                span.end()
+            if outcome.confirmed:
                 conn.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = %s,"
-                    " next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second'"
-                    " WHERE id = %s",
-                    (error, row_id),
+                    "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)",
+                    ([ids[m] for m in outcome.confirmed],),
                 )
-        return len(rows) if not failed else 0
+            for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
+                log.error("outbox message not published", extra={"message_id": message_id, "error": error})
+                conn.execute(_BACK_OFF, (error, ids[message_id]))
+        return len(outcome.confirmed)
 
-    def _publish(self, row: dict) -> None:
+    def _start_span(self, row: dict) -> trace.Span:
+        """A producer span in the trace that queued the message, ended once the broker confirms it."""
+        return _tracer.start_span(
+            f"publish {row['message_type']}",
+            context=context_from_headers(row["headers"]),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": row["exchange"],
+                "messaging.rabbitmq.destination.routing_key": row["routing_key"],
+                "messaging.message.id": str(row["message_id"]),
+                **({CASE_ID_KEY: row["case_id"]} if row["case_id"] else {}),
+            },
+        )
+
+    def _outgoing(self, row: dict, span: trace.Span) -> Outgoing:
         stored = row["headers"] or {}
-        token = context.attach(context_from_headers(stored))
-        try:
-            with _tracer.start_as_current_span(
-                f"publish {row['message_type']}",
-                kind=trace.SpanKind.PRODUCER,
-                attributes={
-                    "messaging.system": "rabbitmq",
-                    "messaging.destination.name": row["exchange"],
-                    "messaging.rabbitmq.destination.routing_key": row["routing_key"],
-                    "messaging.message.id": str(row["message_id"]),
-                    **({CASE_ID_KEY: row["case_id"]} if row["case_id"] else {}),
-                },
-            ):
-                headers = {**stored, **current_trace_headers()}
-                self.publisher.publish(
-                    row["body"],
-                    exchange=existing_exchange(row["exchange"], EXCHANGE_KINDS.get(row["exchange"], "topic")),
-                    routing_key=row["routing_key"],
-                    headers=headers,
-                    message_id=str(row["message_id"]),
-                    user_id=self.user_id,
-                    type=row["message_type"],
-                    delivery_mode=PERSISTENT,
-                )
-        finally:
-            context.detach(token)
+        parent = context_from_headers(stored)
+        return Outgoing(
+            message_id=str(row["message_id"]),
+            exchange=row["exchange"],
+            routing_key=row["routing_key"],
+            body=json.dumps(row["body"], ensure_ascii=False).encode(),
+            message_type=row["message_type"],
+            headers={**stored, **headers_for_context(trace.set_span_in_context(span, parent))},
+            user_id=self.user_id,
+        )

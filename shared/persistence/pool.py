@@ -2,6 +2,7 @@
 
 import psycopg
 from nameko.extensions import SharedExtension
+from psycopg import ClientCursor
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
@@ -25,7 +26,8 @@ class PostgresPool(SharedExtension):
             settings.database_url,
             min_size=2,
             max_size=settings.db_pool_size,
-            kwargs={"row_factory": dict_row, "autocommit": False},
+            # Units of work begin and commit inside their own round trips (see unit_of_work).
+            kwargs={"row_factory": dict_row, "autocommit": True, "cursor_factory": ClientCursor},
             open=False,
             name=f"{settings.service}-pool",
         )

@@ -1,11 +1,23 @@
-"""A unit of work: one transaction holding a service's state change, its inbox claim and its outgoing messages."""
+"""A unit of work: one transaction holding a service's state change, its inbox claim and its outgoing messages.
 
-from collections.abc import Iterator
+Round trips to PostgreSQL, not the statements themselves, are most of what a handler pays
+for: each one wakes the server, switches green threads and opens a span. So writes whose
+result nobody reads (`write`, `claim`, `send`) are held back and travel with the next
+statement that must be answered, or with the COMMIT: a handler that claims a message,
+inserts a row and queues a message makes two round trips (`BEGIN; INSERT …` on the first
+read, `INSERT …; INSERT …; COMMIT` at the end) instead of six. Statements keep their order,
+so a read still sees every earlier write. Several statements in one request need
+client-side parameter binding (psycopg's `ClientCursor`, which quotes values itself).
+"""
+
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+from psycopg import ClientCursor
 from psycopg import errors as pg_errors
+from psycopg.pq import TransactionStatus
 
 from shared.contracts.envelope import Envelope
 from shared.messaging.routing import address
@@ -13,6 +25,12 @@ from shared.persistence.errors import Conflict, StoreError, StoreUnavailable
 from shared.persistence.jsonb import jsonb
 from shared.registry import AgencyRegistry
 from shared.telemetry.propagation import current_trace_headers
+
+INBOX_KEY = "inbox_pkey"
+
+
+class AlreadyHandled(Exception):
+    """The message's inbox claim exists: a redelivery. The transaction is rolled back and the message acknowledged."""
 
 
 class UnitOfWork:
@@ -23,11 +41,41 @@ class UnitOfWork:
         self.consumer = consumer
         self.registry = registry
         self.sent: list[Envelope] = []
+        self._held: list[tuple[str, Sequence[Any]]] = []
+        self._begun = False
 
-    def execute(self, sql: str, params: Any = None) -> psycopg.Cursor:
+    # --- statements ----------------------------------------------------------------------
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """A statement whose result is not needed: sent with the next read or the commit."""
+        self._held.append((sql, params))
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> psycopg.Cursor:
+        """Send held writes and `sql` now; the cursor holds `sql`'s result."""
+        return self._send([*self._held, (sql, params)])
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> dict | None:
+        return self.execute(sql, params).fetchone()  # type: ignore[return-value]
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[dict]:
+        return self.execute(sql, params).fetchall()  # type: ignore[return-value]
+
+    def _send(self, statements: list[tuple[str, Sequence[Any]]]) -> psycopg.Cursor:
+        self._held = []
+        if not self._begun:
+            statements.insert(0, ("BEGIN", ()))
+            self._begun = True
+        values = [value for _, params in statements for value in params]
+        # With parameters anywhere, a literal % in a statement without any must be doubled.
+        query = "; ".join(sql if params or not values else sql.replace("%", "%%") for sql, params in statements)
+        # The connection's own factory when it binds client-side: that one is traced.
+        traced = issubclass(self.conn.cursor_factory, ClientCursor)
+        cursor = self.conn.cursor() if traced else ClientCursor(self.conn)
         try:
-            return self.conn.execute(sql, params)  # type: ignore[arg-type]
+            cursor.execute(query, values or None)  # type: ignore[arg-type]
         except pg_errors.UniqueViolation as exc:
+            if exc.diag.constraint_name == INBOX_KEY:
+                raise AlreadyHandled(str(exc.diag.message_detail)) from None
             raise Conflict(str(exc.diag.message_primary)) from exc
         except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as exc:
             raise StoreUnavailable(f"concurrent update, retry: {exc.diag.message_primary}") from exc
@@ -35,26 +83,36 @@ class UnitOfWork:
             raise StoreUnavailable(str(exc)) from exc
         except psycopg.Error as exc:
             raise StoreError(str(exc)) from exc
+        while cursor.nextset():  # the answer wanted is the last statement's
+            pass
+        return cursor
 
-    def one(self, sql: str, params: Any = None) -> dict | None:
-        return self.execute(sql, params).fetchone()  # type: ignore[return-value]
+    def commit(self) -> None:
+        if self._held or self._begun:
+            self._send([*self._held, ("COMMIT", ())])
 
-    def all(self, sql: str, params: Any = None) -> list[dict]:
-        return self.execute(sql, params).fetchall()  # type: ignore[return-value]
+    def rollback(self) -> None:
+        self._held = []
+        if self.conn.info.transaction_status != TransactionStatus.IDLE:
+            self.conn.rollback()
 
-    def claim(self, message: Envelope) -> bool:
-        """Record that this service handles `message`; False if it already has (a redelivery)."""
-        row = self.one(
-            "INSERT INTO inbox (consumer, message_id, message_type, case_id) VALUES (%s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING RETURNING message_id",
+    # --- messages ------------------------------------------------------------------------
+
+    def claim(self, message: Envelope) -> None:
+        """Record that this service handles `message`.
+
+        A redelivered message's claim fails at the next round trip with `AlreadyHandled`,
+        which `unit_of_work` turns into a rollback: nothing the handler did is kept.
+        """
+        self.write(
+            "INSERT INTO inbox (consumer, message_id, message_type, case_id) VALUES (%s, %s, %s, %s)",
             (self.consumer, message.message_id, message.type, message.case_id),
         )
-        return row is not None
 
     def send(self, message: Envelope) -> None:
         """Queue `message` to be published once this transaction commits."""
         exchange, routing_key = address(message, self.registry)
-        self.execute(
+        self.write(
             "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s)",
             (
@@ -74,12 +132,24 @@ class UnitOfWork:
 def unit_of_work(
     connection_factory: Any, consumer: str, registry: AgencyRegistry, on_commit: Any = None
 ) -> Iterator[UnitOfWork]:
-    """Open a transaction; commit if the block succeeds, roll back if it raises."""
+    """Open a transaction; commit if the block succeeds, roll back if it raises.
+
+    A redelivered message (`AlreadyHandled`) ends the block quietly: rolled back, and the
+    handler returns as if it had done its work, so the message is acknowledged.
+    """
     try:
         with connection_factory() as conn:
+            # Transactions are ours to begin (inside the first round trip), not psycopg's.
+            conn.autocommit = True
             uow = UnitOfWork(conn, consumer, registry)
-            with conn.transaction():
+            try:
                 yield uow
+                uow.commit()
+            except BaseException:
+                uow.rollback()
+                raise
+    except AlreadyHandled:
+        return
     except psycopg.OperationalError as exc:
         raise StoreUnavailable(str(exc)) from exc
     if uow.sent and on_commit is not None:

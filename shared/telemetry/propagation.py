@@ -14,6 +14,13 @@ def current_trace_headers() -> dict[str, str]:
     return carrier
 
 
+def headers_for_context(ctx: context.Context) -> dict[str, str]:
+    """traceparent / tracestate / baggage of a given context (e.g. a producer span's)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=ctx)
+    return carrier
+
+
 def context_from_headers(headers: Mapping[str, object] | None) -> context.Context:
     carrier = {k: str(v) for k, v in (headers or {}).items() if k in ("traceparent", "tracestate", "baggage")}
     return propagate.extract(carrier)

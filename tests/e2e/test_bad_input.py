@@ -90,63 +90,80 @@ CASES = {
     # intake: the one window
     "intake-summary-not-text": Bad("intake", "/api/v1/disputes", changed(REPORT, summary=42), field="summary"),
     "intake-category-missing": Bad("intake", "/api/v1/disputes", without(REPORT, "category"), field="category"),
-    "intake-category-unknown": Bad("intake", "/api/v1/disputes", changed(REPORT, category="noise"),
-                                   field="category"),
+    "intake-category-unknown": Bad("intake", "/api/v1/disputes", changed(REPORT, category="noise"), field="category"),
     "intake-source-unknown": Bad("intake", "/api/v1/disputes", changed(REPORT, source="wechat"), field="source"),
-    "intake-id-check-digit": Bad("intake", "/api/v1/disputes", with_party(REPORT, 0, id_number=BAD_CHECK_DIGIT_ID),
-                                 field="parties.0.id_number"),
-    "intake-phone-12-digits": Bad("intake", "/api/v1/disputes", with_party(REPORT, 0, phone="138074520011"),
-                                  field="parties.0.phone"),
-    "intake-summary-too-long": Bad("intake", "/api/v1/disputes", changed(REPORT, summary=TOO_LONG),
-                                   field="summary"),
-    "intake-no-respondent": Bad("intake", "/api/v1/disputes", with_party(REPORT, 1, role="applicant"),
-                                field="parties"),
-    "intake-division-is-a-province": Bad("intake", "/api/v1/disputes", changed(REPORT, division_code="430000"),
-                                         field="division_code"),
+    "intake-id-check-digit": Bad(
+        "intake", "/api/v1/disputes", with_party(REPORT, 0, id_number=BAD_CHECK_DIGIT_ID), field="parties.0.id_number"
+    ),
+    "intake-phone-12-digits": Bad(
+        "intake", "/api/v1/disputes", with_party(REPORT, 0, phone="138074520011"), field="parties.0.phone"
+    ),
+    "intake-summary-too-long": Bad("intake", "/api/v1/disputes", changed(REPORT, summary=TOO_LONG), field="summary"),
+    "intake-no-respondent": Bad("intake", "/api/v1/disputes", with_party(REPORT, 1, role="applicant"), field="parties"),
+    "intake-division-is-a-province": Bad(
+        "intake", "/api/v1/disputes", changed(REPORT, division_code="430000"), field="division_code"
+    ),
     "intake-unknown-field": Bad("intake", "/api/v1/disputes", changed(REPORT, urgency="high"), field="urgency"),
-    "intake-not-json": Bad("intake", "/api/v1/disputes", Raw(b"source=walk_in&category=consumer"),
-                           field="(body)"),
+    "intake-not-json": Bad("intake", "/api/v1/disputes", Raw(b"source=walk_in&category=consumer"), field="(body)"),
     "intake-not-utf8": Bad("intake", "/api/v1/disputes", Raw(b"\xff\xfe{}", "application/json"), field="(body)"),
     "intake-json-array": Bad("intake", "/api/v1/disputes", [REPORT], field="(body)"),
     "intake-empty-body": Bad("intake", "/api/v1/disputes", Raw(b"", "application/json"), field="(body)"),
-    "intake-too-large": Bad("intake", "/api/v1/disputes", Raw(b'{"summary": "' + b"x" * 300_000 + b'"}',
-                                                               "application/json"), field="(body)"),
+    "intake-too-large": Bad(
+        "intake", "/api/v1/disputes", Raw(b'{"summary": "' + b"x" * 300_000 + b'"}', "application/json"), field="(body)"
+    ),
     # an agency's officers
     "accept-officer-missing": Bad("justice_link", REFERRAL + "/accept", {}, field="officer"),
     "accept-officer-not-text": Bad("justice_link", REFERRAL + "/accept", {"officer": 42}, field="officer"),
     "accept-not-json": Bad("justice_link", REFERRAL + "/accept", Raw(b"officer=zhao"), field="(body)"),
-    "accept-referral-not-uuid": Bad("justice_link", "/api/v1/referrals/R-17/accept", {"officer": "调解员赵"},
-                                    field="referral_id"),
-    "accept-unknown-referral": Bad("justice_link", f"/api/v1/referrals/{UNKNOWN_REFERRAL}/accept",
-                                   {"officer": "调解员赵"}, status=404, message=f"no referral {UNKNOWN_REFERRAL}"),
+    "accept-referral-not-uuid": Bad(
+        "justice_link", "/api/v1/referrals/R-17/accept", {"officer": "调解员赵"}, field="referral_id"
+    ),
+    "accept-unknown-referral": Bad(
+        "justice_link",
+        f"/api/v1/referrals/{UNKNOWN_REFERRAL}/accept",
+        {"officer": "调解员赵"},
+        status=404,
+        message=f"no referral {UNKNOWN_REFERRAL}",
+    ),
     "decline-reason-missing": Bad("justice_link", REFERRAL + "/decline", {"officer": "调解员赵"}, field="reason"),
-    "decline-reason-not-text": Bad("justice_link", REFERRAL + "/decline", {"officer": "调解员赵", "reason": ["x"]},
-                                   field="reason"),
-    "result-outcome-unknown": Bad("justice_link", REFERRAL + "/result", changed(RESULT, outcome="partly"),
-                                  field="outcome"),
-    "result-summary-too-long": Bad("justice_link", REFERRAL + "/result", changed(RESULT, summary=TOO_LONG),
-                                   field="summary"),
+    "decline-reason-not-text": Bad(
+        "justice_link", REFERRAL + "/decline", {"officer": "调解员赵", "reason": ["x"]}, field="reason"
+    ),
+    "result-outcome-unknown": Bad(
+        "justice_link", REFERRAL + "/result", changed(RESULT, outcome="partly"), field="outcome"
+    ),
+    "result-summary-too-long": Bad(
+        "justice_link", REFERRAL + "/result", changed(RESULT, summary=TOO_LONG), field="summary"
+    ),
     "result-json-array": Bad("justice_link", REFERRAL + "/result", [RESULT], field="(body)"),
-    "result-referral-not-uuid": Bad("justice_link", "/api/v1/referrals/not-a-uuid/result", RESULT,
-                                    field="referral_id"),
+    "result-referral-not-uuid": Bad("justice_link", "/api/v1/referrals/not-a-uuid/result", RESULT, field="referral_id"),
     # an agency's own records fed in
     "record-id-missing": Bad("police_link", "/api/v1/records", without(RECORD, "record_id"), field="record_id"),
-    "record-category-unknown": Bad("police_link", "/api/v1/records", changed(RECORD, category="noise"),
-                                   field="category"),
-    "record-phone-12-digits": Bad("police_link", "/api/v1/records", with_party(RECORD, 0, phone="138074520021"),
-                                  field="parties.0.phone"),
-    "record-id-check-digit": Bad("police_link", "/api/v1/records",
-                                 with_party(RECORD, 1, id_number=BAD_CHECK_DIGIT_ID), field="parties.1.id_number"),
-    "record-flag-unknown": Bad("police_link", "/api/v1/records", changed(RECORD, flags=["drunk"]),
-                               field="flags.0"),
-    "record-details-not-object": Bad("police_link", "/api/v1/records", changed(RECORD, details="JQ-1"),
-                                     field="details"),
-    "record-details-call-number-missing": Bad("police_link", "/api/v1/records",
-                                              changed(RECORD, details={"violence": True}),
-                                              field="details.call_number"),
-    "record-details-violence-not-bool": Bad("police_link", "/api/v1/records",
-                                            changed(RECORD, details={"call_number": "JQ-1", "violence": "very"}),
-                                            field="details.violence"),
+    "record-category-unknown": Bad(
+        "police_link", "/api/v1/records", changed(RECORD, category="noise"), field="category"
+    ),
+    "record-phone-12-digits": Bad(
+        "police_link", "/api/v1/records", with_party(RECORD, 0, phone="138074520021"), field="parties.0.phone"
+    ),
+    "record-id-check-digit": Bad(
+        "police_link",
+        "/api/v1/records",
+        with_party(RECORD, 1, id_number=BAD_CHECK_DIGIT_ID),
+        field="parties.1.id_number",
+    ),
+    "record-flag-unknown": Bad("police_link", "/api/v1/records", changed(RECORD, flags=["drunk"]), field="flags.0"),
+    "record-details-not-object": Bad(
+        "police_link", "/api/v1/records", changed(RECORD, details="JQ-1"), field="details"
+    ),
+    "record-details-call-number-missing": Bad(
+        "police_link", "/api/v1/records", changed(RECORD, details={"violence": True}), field="details.call_number"
+    ),
+    "record-details-violence-not-bool": Bad(
+        "police_link",
+        "/api/v1/records",
+        changed(RECORD, details={"call_number": "JQ-1", "violence": "very"}),
+        field="details.violence",
+    ),
     "record-not-json": Bad("police_link", "/api/v1/records", Raw(b"<record/>", "application/xml"), field="(body)"),
     # the follow-up visitor's rating
     "rating-unknown": Bad("supervision", RATE, changed(RATING, rating="very_happy"), field="rating"),
@@ -156,21 +173,27 @@ CASES = {
     "rating-not-json": Bad("supervision", RATE, Raw(b"rating=satisfied"), field="(body)"),
     "rating-json-array": Bad("supervision", RATE, [RATING], field="(body)"),
     "rating-case-id-malformed": Bad("supervision", "/api/v1/follow-ups/C-17/rating", RATING, field="case_id"),
-    "rating-unknown-case": Bad("supervision", f"/api/v1/follow-ups/{UNKNOWN_CASE}/rating", RATING, status=404,
-                               message=f"no follow-up is open for case {UNKNOWN_CASE}"),
+    "rating-unknown-case": Bad(
+        "supervision",
+        f"/api/v1/follow-ups/{UNKNOWN_CASE}/rating",
+        RATING,
+        status=404,
+        message=f"no follow-up is open for case {UNKNOWN_CASE}",
+    ),
     # centre staff's manual triage
     "assign-staff-missing": Bad("coordinator", ASSIGN_PATH, without(ASSIGN, "staff"), field="staff"),
     "assign-unit-not-text": Bad("coordinator", ASSIGN_PATH, changed(ASSIGN, unit=7), field="unit"),
     "assign-unit-malformed": Bad("coordinator", ASSIGN_PATH, changed(ASSIGN, unit="justice"), field="unit"),
-    "assign-unit-unknown-agency": Bad("coordinator", ASSIGN_PATH, changed(ASSIGN, unit="fire:430426"),
-                                      field="unit"),
+    "assign-unit-unknown-agency": Bad("coordinator", ASSIGN_PATH, changed(ASSIGN, unit="fire:430426"), field="unit"),
     "assign-not-json": Bad("coordinator", ASSIGN_PATH, Raw(b"unit=justice:430426"), field="(body)"),
     "assign-json-array": Bad("coordinator", ASSIGN_PATH, [ASSIGN], field="(body)"),
     "assign-case-id-malformed": Bad("coordinator", "/api/v1/cases/C-17/assign", ASSIGN, field="case_id"),
-    "assign-unknown-case": Bad("coordinator", f"/api/v1/cases/{UNKNOWN_CASE}/assign", ASSIGN, status=404,
-                               message=f"no case {UNKNOWN_CASE}"),
-    "assign-nothing-awaits-triage": Bad("coordinator", ASSIGN_PATH, ASSIGN, status=409,
-                                        message="nothing awaits manual triage"),
+    "assign-unknown-case": Bad(
+        "coordinator", f"/api/v1/cases/{UNKNOWN_CASE}/assign", ASSIGN, status=404, message=f"no case {UNKNOWN_CASE}"
+    ),
+    "assign-nothing-awaits-triage": Bad(
+        "coordinator", ASSIGN_PATH, ASSIGN, status=409, message="nothing awaits manual triage"
+    ),
 }
 
 # What each service stores; a refused request must leave all of it as it was.
@@ -197,10 +220,15 @@ def ledger(platform, service: str) -> dict:
 
 
 def neighbours(summary: str, applicant: str, id_number: str, respondent: str) -> dict:
-    return {**REPORT, "category": "neighbour", "summary": summary, "parties": [
-        {"role": "applicant", "name": applicant, "id_number": id_number},
-        {"role": "respondent", "name": respondent},
-    ]}
+    return {
+        **REPORT,
+        "category": "neighbour",
+        "summary": summary,
+        "parties": [
+            {"role": "applicant", "name": applicant, "id_number": id_number},
+            {"role": "respondent", "name": respondent},
+        ],
+    }
 
 
 @pytest.fixture(scope="module")
@@ -220,9 +248,11 @@ def targets(client) -> dict:
     # Supervision hears of both referrals and of the closed one: after that nothing is in flight.
     for case_id, closed in ((waiting, False), (resolved, True)):
         path = f"/api/v1/cases/{case_id}/watches"
-        _wait_until(lambda path=path, closed=closed: [
-            w["closed_at"] is not None for w in client.call("GET", "supervision", path)["watches"]
-        ] == [closed])
+        _wait_until(
+            lambda path=path, closed=closed: (
+                [w["closed_at"] is not None for w in client.call("GET", "supervision", path)["watches"]] == [closed]
+            )
+        )
     return {"referral": referral["referral_id"], "waiting_case": waiting, "resolved_case": resolved}
 
 

@@ -82,8 +82,9 @@ class Crowd:
         deadline = time.monotonic() + WAIT
         path = f"/api/v1/follow-ups/{case_id}/rating"
         while True:
-            answer = self.client.call("POST", "supervision", path, {"rating": "satisfied", "visitor": "回访员周"},
-                                      expect=(202, 404))
+            answer = self.client.call(
+                "POST", "supervision", path, {"rating": "satisfied", "visitor": "回访员周"}, expect=(202, 404)
+            )
             if "case_will" in answer:
                 return
             if time.monotonic() > deadline:
@@ -130,8 +131,10 @@ def test_two_hundred_concurrent_cases_all_close_and_each_is_recorded_once(platfo
         closed = list(pool.map(crowd.close, case_ids))
     finished = time.monotonic()
     with capsys.disabled():
-        print(f"\n{CASES} cases on {THREADS} threads: filed in {filed - started:.1f}s,"
-              f" all closed after {finished - started:.1f}s ({CASES / (finished - started):.1f} cases/s)")
+        print(
+            f"\n{CASES} cases on {THREADS} threads: filed in {filed - started:.1f}s,"
+            f" all closed after {finished - started:.1f}s ({CASES / (finished - started):.1f} cases/s)"
+        )
 
     assert len(set(case_ids)) == CASES
     assert {c["status"] for c in closed} == {"closed"}
@@ -163,9 +166,7 @@ def test_two_hundred_concurrent_cases_all_close_and_each_is_recorded_once(platfo
     watches = "SELECT referral_id::text, closed_at IS NOT NULL FROM watches WHERE case_id = ANY(%s)"
     every_watch_closed = sorted((referral_id, True) for referral_id in set().union(*issued.values()))
     seen_watches = eventually(lambda: sorted(ledgers.rows("supervision", watches, ids)), every_watch_closed)
-    assert seen_watches == every_watch_closed, (
-        "one deadline watch per referral, each closed once the unit reported"
-    )
+    assert seen_watches == every_watch_closed, "one deadline watch per referral, each closed once the unit reported"
     assert eventually(ledgers.unpublished, {}) == {}, "messages left unsent in an outbox"
     new_dead = [d for d in list_dead_letters(platform) if d.message_id not in dead_before]
     assert new_dead == [], f"{len(new_dead)} messages dead-lettered, e.g. {new_dead[:3]}"

@@ -42,8 +42,11 @@ def test_the_same_people_reporting_again_join_the_first_case(client):
     response = client.http.post(client.url("intake", "/api/v1/disputes"), json=again, timeout=client.timeout)
 
     assert response.status_code == 200
-    assert response.json() == {"case_id": first["case_id"], "linked": True,
-                               "reason": "same parties and category within 30 days"}
+    assert response.json() == {
+        "case_id": first["case_id"],
+        "linked": True,
+        "reason": "same parties and category within 30 days",
+    }
     case = client.wait_for(first["case_id"], lambda c: c["repeat_reports"] == 1, what="the repeat to be counted")
     (linked,) = entries(case, "repeat_linked")
     assert linked["source"] == "hotline"
@@ -55,14 +58,24 @@ def test_the_same_people_reporting_again_join_the_first_case(client):
 
 
 def test_the_same_people_in_another_kind_of_dispute_open_a_new_case(client):
-    first = client.register({**FENCE_ROW, "parties": [
-        {"role": "applicant", "name": "谭玉梅", "id_number": resident_id("19710203", 212)},
-        {"role": "respondent", "name": "谭玉兰"},
-    ]})
-    debt = {**FENCE_ROW, "category": "debt", "summary": "借款三万元到期未还", "parties": [
-        {"role": "applicant", "name": "谭玉梅", "id_number": resident_id("19710203", 212)},
-        {"role": "respondent", "name": "谭玉兰"},
-    ]}
+    first = client.register(
+        {
+            **FENCE_ROW,
+            "parties": [
+                {"role": "applicant", "name": "谭玉梅", "id_number": resident_id("19710203", 212)},
+                {"role": "respondent", "name": "谭玉兰"},
+            ],
+        }
+    )
+    debt = {
+        **FENCE_ROW,
+        "category": "debt",
+        "summary": "借款三万元到期未还",
+        "parties": [
+            {"role": "applicant", "name": "谭玉梅", "id_number": resident_id("19710203", 212)},
+            {"role": "respondent", "name": "谭玉兰"},
+        ],
+    }
     second = client.register(debt)
 
     assert second["linked"] is False
@@ -105,10 +118,14 @@ def test_a_police_call_fed_twice_is_one_case_with_the_second_report_linked(clien
         platform,
         "SELECT r.case_id, r.linked, r.reason FROM reports r JOIN cases c USING (case_id)"
         " WHERE c.report->>'source_record_id' = %s ORDER BY r.received_at",
-        (POLICE_CALL_RECORD["record_id"],), count=2,
+        (POLICE_CALL_RECORD["record_id"],),
+        count=2,
     )
-    cases = intake_rows(platform, "SELECT case_id, source FROM cases WHERE report->>'source_record_id' = %s",
-                        (POLICE_CALL_RECORD["record_id"],))
+    cases = intake_rows(
+        platform,
+        "SELECT case_id, source FROM cases WHERE report->>'source_record_id' = %s",
+        (POLICE_CALL_RECORD["record_id"],),
+    )
     assert len(cases) == 1, f"the record opened {len(cases)} cases at intake"
     case_id, source = cases[0]
     assert source == "police_call"

@@ -36,8 +36,11 @@ def dispute(category: str, summary: str, applicant: str, birth: str, respondent:
 
 
 def open_lead(case: dict) -> dict:
-    (lead,) = [r for r in case["referrals"]
-               if r["role"] == "lead" and r["round"] == case["round"] and r["status"] in ("issued", "accepted")]
+    (lead,) = [
+        r
+        for r in case["referrals"]
+        if r["role"] == "lead" and r["round"] == case["round"] and r["status"] in ("issued", "accepted")
+    ]
     return lead
 
 
@@ -53,13 +56,18 @@ def decline(client, referral: dict, officer: str, reason: str) -> None:
 def settle(client, referral: dict, officer: str, summary: str) -> None:
     client.wait_for_referral(referral["unit"], referral["referral_id"])
     client.act(referral["unit"], referral["referral_id"], "accept", {"officer": officer})
-    client.act(referral["unit"], referral["referral_id"], "result",
-               {"officer": officer, "outcome": "resolved", "summary": summary})
+    client.act(
+        referral["unit"],
+        referral["referral_id"],
+        "result",
+        {"officer": officer, "outcome": "resolved", "summary": summary},
+    )
 
 
 def test_declined_lead_goes_to_the_next_competent_unit_and_never_back(client):
-    case_id = client.register(dispute("neighbour", "两户因界墙加高遮挡采光发生争吵", "李春花", "19680312",
-                                      "张大山", "13807450001"))["case_id"]
+    case_id = client.register(
+        dispute("neighbour", "两户因界墙加高遮挡采光发生争吵", "李春花", "19680312", "张大山", "13807450001")
+    )["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"], case["co_units"]) == ("single_unit", TOWNSHIP_JUSTICE, [])
     first = open_lead(case)
@@ -88,15 +96,21 @@ def test_declined_lead_goes_to_the_next_competent_unit_and_never_back(client):
 
 
 def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_closes(client):
-    case_id = client.register(dispute("neighbour", "楼上漏水浸坏楼下天花板，赔偿谈不拢", "陈秀英", "19750620",
-                                      "黄志强", "13807450002"))["case_id"]
+    case_id = client.register(
+        dispute("neighbour", "楼上漏水浸坏楼下天花板，赔偿谈不拢", "陈秀英", "19750620", "黄志强", "13807450002")
+    )["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     for unit, officer in ((TOWNSHIP_JUSTICE, "司法所员李"), (TOWNSHIP_POLICE, "民警刘"), (COUNTY_COURT, "法官陈")):
         assert case["lead_unit"] == unit
         lead = open_lead(case)
         decline(client, lead, officer, "不属于本单位职责")
-        case = client.wait_for(case_id, lambda c, rid=lead["referral_id"]: any(
-            r["referral_id"] == rid and r["status"] == "declined" for r in c["referrals"]), what=f"{unit} declined")
+        case = client.wait_for(
+            case_id,
+            lambda c, rid=lead["referral_id"]: any(
+                r["referral_id"] == rid and r["status"] == "declined" for r in c["referrals"]
+            ),
+            what=f"{unit} declined",
+        )
 
     case = client.wait_for_status(case_id, "awaiting_manual_triage")
     (gap,) = entries(case, "manual_triage_needed")
@@ -125,8 +139,9 @@ def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_cl
 
 
 def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client):
-    wages = dispute("wages", "装修队拖欠三名工人两个月工资共一万八千元", "刘建国", "19820105",
-                    "湘南装饰工程队", "13807450003")
+    wages = dispute(
+        "wages", "装修队拖欠三名工人两个月工资共一万八千元", "刘建国", "19820105", "湘南装饰工程队", "13807450003"
+    )
     wages["parties"][1]["kind"] = "organisation"
     case_id = client.register(wages)["case_id"]
     case = client.wait_for_status(case_id, "assigned")
@@ -157,14 +172,20 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
 
 
 def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platform):
-    case_id = client.register(dispute("neighbour", "鸡鸭散养啄食邻居菜地", "周桂兰", "19590909",
-                                      "吴老三", "13807450004"))["case_id"]
+    case_id = client.register(
+        dispute("neighbour", "鸡鸭散养啄食邻居菜地", "周桂兰", "19590909", "吴老三", "13807450004")
+    )["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     lead = open_lead(case)
     before = client.wait_for_referral(lead["unit"], lead["referral_id"])
 
-    refused = client.call("POST", "justice_link", f"/api/v1/referrals/{lead['referral_id']}/result",
-                          {"officer": "调解员赵", "outcome": "resolved", "summary": "已调解"}, expect=(409,))
+    refused = client.call(
+        "POST",
+        "justice_link",
+        f"/api/v1/referrals/{lead['referral_id']}/result",
+        {"officer": "调解员赵", "outcome": "resolved", "summary": "已调解"},
+        expect=(409,),
+    )
 
     assert refused["error"] == "conflict"
     assert lead["referral_id"] in refused["message"]

@@ -114,7 +114,7 @@ def stored(database_url, message_id: uuid.UUID) -> tuple[list[dict], list[dict]]
 def test_a_claim_and_a_sent_message_commit_together(database_url, transaction, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
     with transaction() as uow:
-        assert uow.claim(incoming) is True
+        uow.claim(incoming)
         uow.send(outgoing)
         # Nothing is visible outside the transaction, and the relay is not woken, before the commit.
         assert stored(database_url, incoming.message_id) == ([], [])
@@ -133,15 +133,46 @@ def test_a_claim_and_a_sent_message_commit_together(database_url, transaction, r
     assert relay.pokes == 1
 
 
-def test_a_second_claim_of_the_same_message_is_refused(database_url, transaction, relay):
-    incoming = accepted_by_court()
+def test_a_redelivered_message_changes_nothing(database_url, transaction, relay):
+    incoming, first, second = accepted_by_court(), referral_closed(), referral_closed()
     with transaction() as uow:
-        assert uow.claim(incoming) is True
+        uow.claim(incoming)
+        uow.send(first)
+    # The redelivery's handler runs, but its claim fails at commit and takes its effects with it.
     with transaction() as uow:
-        assert uow.claim(incoming) is False
+        uow.claim(incoming)
+        uow.send(second)
     inbox, _ = stored(database_url, incoming.message_id)
     assert len(inbox) == 1
-    assert relay.pokes == 0  # nothing was sent, so there was nothing to relay
+    assert stored(database_url, second.message_id) == ([], [])
+    assert relay.pokes == 1  # only the first commit queued anything
+
+
+def test_a_redelivery_is_found_before_the_handler_reads(database_url, transaction):
+    """The claim travels with the first read, so a handler never decides on a message already handled."""
+    incoming = accepted_by_court()
+    with transaction() as uow:
+        uow.claim(incoming)
+    reached = []
+    with transaction() as uow:
+        uow.claim(incoming)
+        uow.one("SELECT 1 AS one")
+        reached.append("after the read")
+    assert reached == []
+
+
+def test_a_read_sees_the_writes_held_before_it(database_url, transaction):
+    outgoing = referral_closed()
+    with transaction() as uow:
+        uow.send(outgoing)
+        uow.write("CREATE TEMP TABLE notes (note text) ON COMMIT DROP")
+        uow.write("INSERT INTO notes VALUES ('100%% settled'), (%s)", ("第二条",))
+        # A statement without parameters keeps its literal %, even next to ones with parameters.
+        uow.write("INSERT INTO notes VALUES ('50% paid')")
+        row = uow.one("SELECT count(*) AS n FROM outbox WHERE message_id = %s", (outgoing.message_id,))
+        notes = [r["note"] for r in uow.all("SELECT note FROM notes ORDER BY note")]
+    assert row["n"] == 1
+    assert notes == ["100% settled", "50% paid", "第二条"]
 
 
 def test_another_consumer_may_claim_the_same_message(database_url, relay):
@@ -150,7 +181,7 @@ def test_another_consumer_may_claim_the_same_message(database_url, relay):
     registry = load_registry()
     for consumer in ("supervision", "stability"):
         with unit_of_work(Connections(database_url), consumer, registry) as uow:
-            assert uow.claim(incoming) is True
+            uow.claim(incoming)
     inbox, _ = stored(database_url, incoming.message_id)
     assert sorted(row["consumer"] for row in inbox) == ["stability", "supervision"]
 
@@ -158,7 +189,7 @@ def test_another_consumer_may_claim_the_same_message(database_url, relay):
 def test_an_error_in_the_block_leaves_neither_claim_nor_message(database_url, transaction, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
     with pytest.raises(Slip), transaction() as uow:
-        assert uow.claim(incoming) is True
+        uow.claim(incoming)
         uow.send(outgoing)
         raise Slip("the case store failed after the message was queued")
 
@@ -167,7 +198,7 @@ def test_an_error_in_the_block_leaves_neither_claim_nor_message(database_url, tr
     assert relay.pokes == 0
     # Redelivered after the failure, the message is claimed as new and handled.
     with transaction() as uow:
-        assert uow.claim(incoming) is True
+        uow.claim(incoming)
 
 
 def test_the_same_message_cannot_be_queued_twice(database_url, transaction, relay):

@@ -18,6 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from shared.contracts.envelope import Envelope
 from shared.messaging.routing import address
+from shared.persistence.unit_of_work import AlreadyHandled
 from shared.registry import AgencyRegistry, load_registry
 from shared.runtime.context import current_settings
 
@@ -33,11 +34,11 @@ class FakeUnitOfWork:
         self.claimed: list[object] = []
         self.sent: list[Envelope] = []
 
-    def claim(self, message: Envelope) -> bool:
+    def claim(self, message: Envelope) -> None:
+        # The real claim finds a duplicate at its next round trip; the outcome is the same.
         if message.message_id in self.db.claimed or message.message_id in self.claimed:
-            return False
+            raise AlreadyHandled(str(message.message_id))
         self.claimed.append(message.message_id)
-        return True
 
     def send(self, message: Envelope) -> None:
         # The real outbox addresses every message; one that cannot be routed fails here too.
@@ -47,7 +48,7 @@ class FakeUnitOfWork:
     def execute(self, sql: str, params: object = None):
         raise AssertionError(f"SQL reached the fake database (fake the store function instead): {sql[:80]}")
 
-    one = all = execute
+    one = all = write = execute
 
 
 class FakeDatabase:
@@ -65,6 +66,9 @@ class FakeDatabase:
         uow = FakeUnitOfWork(self)
         try:
             yield uow
+        except AlreadyHandled:
+            self.rollbacks += 1
+            return
         except BaseException:
             self.rollbacks += 1
             raise

@@ -109,9 +109,7 @@ def test_numbers_that_are_not_mainland_mobiles_are_refused(bad):
         mobile.validate_python(bad)
 
 
-@pytest.mark.parametrize(
-    "code", ["430426", "430426101", "430426101201"], ids=["county", "township", "village"]
-)
+@pytest.mark.parametrize("code", ["430426", "430426101", "430426101201"], ids=["county", "township", "village"])
 def test_county_township_and_village_codes_are_accepted(code):
     assert division.validate_python(code) == code
 
@@ -128,9 +126,7 @@ def test_division_codes_above_a_county_are_refused(bad):
         division.validate_python(bad)
 
 
-@pytest.mark.parametrize(
-    "code", ["court:430426", "police:430426101", "justice:430426101201", "court_link:430426"]
-)
+@pytest.mark.parametrize("code", ["court:430426", "police:430426101", "justice:430426101201", "court_link:430426"])
 def test_unit_codes_name_an_agency_and_a_division(code):
     assert unit.validate_python(code) == code
 

@@ -256,9 +256,7 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
 
     lead_done = ok(report(progress.case, POLICE, summary="赔偿到位", hours=50))
     assert lead_done.case.status is CaseStatus.IN_PROGRESS  # the mediators have not reported yet
-    assert lead_done.effects == (
-        CloseReferral(police.referral_id, POLICE, "result_reported", Outcome.RESOLVED),
-    )
+    assert lead_done.effects == (CloseReferral(police.referral_id, POLICE, "result_reported", Outcome.RESOLVED),)
 
     all_done = ok(report(lead_done.case, JUSTICE, summary="签订调解协议", hours=52))
     assert all_done.case.status is CaseStatus.RESOLVED
@@ -312,9 +310,7 @@ def test_a_declined_lead_passes_to_the_next_fall_back_then_to_centre_staff() -> 
 
     stuck = ok(decline(rerouted.case, POLICE, "纯民事纠纷", ids=ids))
     assert stuck.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
-    assert stuck.effects[-1] == AnnounceManualTriage(
-        f"{POLICE} declined as lead and no fall-back lead is left"
-    )
+    assert stuck.effects[-1] == AnnounceManualTriage(f"{POLICE} declined as lead and no fall-back lead is left")
 
     assigned = ok(assign_manually(stuck.case, COURT, "综治中心 陈主任", at(5), every_day_works, ids))
     court = referral_of(assigned.case, COURT)
@@ -368,9 +364,7 @@ def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the
     assert failed.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
     assert failed.effects == (
         CloseReferral(justice.referral_id, JUSTICE, "result_reported", Outcome.UNRESOLVED),
-        AnnounceManualTriage(
-            f"lead unit {JUSTICE} reported the dispute unresolved: 调解不成, 当事人坚持起诉"
-        ),
+        AnnounceManualTriage(f"lead unit {JUSTICE} reported the dispute unresolved: 调解不成, 当事人坚持起诉"),
     )
     returned = ok(assign_manually(failed.case, COURT, "陈主任", at(41), every_day_works))
     assert referral_of(returned.case, COURT).role is ReferralRole.LEAD
@@ -577,8 +571,9 @@ def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_rejec
     """Concurrent workers may handle one unit's messages out of order; a late earlier step is no error."""
     assignment = _single_unit_case()
     referral = assignment.referrals[0]
-    reported = ok(on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED,
-                            "双方和解", at(1)))
+    reported = ok(
+        on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1))
+    )
 
     late_accept = ok(on_accepted(reported.case, referral.referral_id, referral.unit, "调解员孙", at(2)))
     late_progress = ok(on_progress(late_accept.case, referral.referral_id, referral.unit, "调解员孙", "已约谈", at(2)))
@@ -591,6 +586,7 @@ def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_rejec
 def test_a_late_report_from_another_unit_is_still_rejected():
     assignment = _single_unit_case()
     referral = assignment.referrals[0]
-    reported = ok(on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED,
-                            "双方和解", at(1)))
+    reported = ok(
+        on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1))
+    )
     rejected(on_progress(reported.case, referral.referral_id, POLICE, "民警刘", "?", at(2)))

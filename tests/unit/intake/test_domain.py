@@ -132,9 +132,7 @@ def test_two_people_of_the_same_name_with_different_phones_are_different_parties
 
 def test_repeat_keys_pair_every_applicant_with_every_respondent_without_id_numbers():
     wang_wu = {"role": "applicant", "name": "王五", "phone": "13700137000"}
-    report = dispute(
-        zhang_san(), wang_wu, li_si(), category="wages", source="court_filing", record=COURT_RECORD
-    )
+    report = dispute(zhang_san(), wang_wu, li_si(), category="wages", source="court_filing", record=COURT_RECORD)
 
     keys = repeat_keys(report)
 
@@ -192,9 +190,7 @@ def test_the_same_source_record_links_even_a_year_later():
 
 def test_the_same_record_number_from_another_agency_is_not_the_same_record():
     court_filing = dispute(source="court_filing", record="2026-0001")
-    police_call = dispute(
-        zhang_san(), {"role": "respondent", "name": "赵六"}, source="police_call", record="2026-0001"
-    )
+    police_call = dispute(zhang_san(), {"role": "respondent", "name": "赵六"}, source="police_call", record="2026-0001")
 
     decision = decide_registration(police_call, [registered(court_filing)], FIRST_FILED + timedelta(days=1))
 
@@ -276,9 +272,7 @@ def test_registration_times_in_other_zones_compare_as_instants():
     earlier = registered(dispute(), at=registered_in_beijing)
 
     just_inside = decide_registration(dispute(), [earlier], FIRST_FILED + REPEAT_WINDOW)
-    just_outside = decide_registration(
-        dispute(), [earlier], FIRST_FILED + REPEAT_WINDOW + timedelta(seconds=1)
-    )
+    just_outside = decide_registration(dispute(), [earlier], FIRST_FILED + REPEAT_WINDOW + timedelta(seconds=1))
 
     assert isinstance(just_inside, LinkedRepeat)
     assert isinstance(just_outside, NewCase)

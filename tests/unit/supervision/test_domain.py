@@ -36,9 +36,7 @@ REMINDER_MOMENT = datetime(2026, 11, 10, 9, 0, tzinfo=BEIJING)
 
 
 def court_watch(**changes: Any) -> Watch:
-    watch = Watch(
-        referral_id=REFERRAL, case_id=CASE, unit=COURT, role=ReferralRole.LEAD, issued_at=ISSUED, due_at=DUE
-    )
+    watch = Watch(referral_id=REFERRAL, case_id=CASE, unit=COURT, role=ReferralRole.LEAD, issued_at=ISSUED, due_at=DUE)
     return replace(watch, **changes)
 
 
@@ -207,9 +205,7 @@ def test_at_most_one_letter_of_each_kind_whenever_it_is_checked(watch: Watch, ch
 
 
 @given(watch=watches(), checks=st.lists(MOMENTS, min_size=1, max_size=20))
-def test_checking_in_time_order_sends_the_overdue_letter_once_past_due(
-    watch: Watch, checks: list[datetime]
-) -> None:
+def test_checking_in_time_order_sends_the_overdue_letter_once_past_due(watch: Watch, checks: list[datetime]) -> None:
     for now in sorted(checks):
         for letter in letters_due(watch, now):
             assert letter.kind is not LetterKind.REMINDER or reminder_due_at(watch) <= now <= watch.due_at
