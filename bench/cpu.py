@@ -35,10 +35,12 @@ def seconds_by_command(names: tuple[str, ...]) -> dict[int, float]:
     return found
 
 
+# The broker and database serve every service; counted by command name when they run here.
+SHARED = {"postgresql (all local backends)": ("postgres",), "rabbitmq (beam.smp)": ("beam.smp",)}
+
+
 class CpuMeter:
     """Snapshot CPU seconds before and after a run; `used()` gives the difference per name."""
-
-    SHARED = {"postgresql (all local backends)": ("postgres",), "rabbitmq (beam.smp)": ("beam.smp",)}
 
     def __init__(self, service_pids: dict[str, int]) -> None:
         self.service_pids = service_pids
@@ -47,7 +49,7 @@ class CpuMeter:
     def _read(self) -> dict[str, dict[int, float]]:
         pids = {**self.service_pids, "bench drivers (this process)": os.getpid()}
         readings = {name: {pid: process_seconds(pid) or 0.0} for name, pid in pids.items()}
-        for name, commands in self.SHARED.items():
+        for name, commands in SHARED.items():
             readings[name] = seconds_by_command(commands)
         return readings
 

@@ -166,15 +166,20 @@ class PipelinedPublisher:
                 continue
 
     def _give_up(self, error: str, batch: list[Outgoing]) -> None:
-        """The connection is unusable: blame the first unsettled message, retry the rest untouched.
+        """The connection is unusable: blame one unsettled message, retry the others untouched.
 
-        A channel error (say, an exchange deleted under us) closes the channel at the first
-        message it cannot take; acks arrive in order, so that is the lowest unsettled one.
+        A channel error (say, an exchange deleted under us) closes the channel at the message
+        it cannot take, and the broker names that exchange; confirms still owed for earlier
+        messages are lost with the channel. So the culprit is the first unsettled message to
+        the exchange the error names, else the first unsettled one. The others are published
+        again, which consumers' inboxes make harmless.
         """
         self.close()
         settled = set(self._outcome.confirmed) | set(self._outcome.unroutable) | set(self._outcome.failed)
-        unsettled = [item.message_id for item in batch if item.message_id not in settled]
+        unsettled = [item for item in batch if item.message_id not in settled]
         if unsettled:
-            self._outcome.failed[unsettled[0]] = error
-            self._outcome.not_attempted.extend(unsettled[1:])
+            named = [item for item in unsettled if f"'{item.exchange}'" in error]
+            culprit = (named or unsettled)[0]
+            self._outcome.failed[culprit.message_id] = error
+            self._outcome.not_attempted.extend(i.message_id for i in unsettled if i is not culprit)
         self._pending = {}
