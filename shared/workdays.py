@@ -1,6 +1,7 @@
 """Working-day arithmetic in China's official calendar: statutory holidays and adjusted working weekends."""
 
 from datetime import date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -55,6 +56,8 @@ def working_days_between(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) 
     return count
 
 
+# A few years of days: every deadline asks about the same few weeks, many times a second.
+@lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
     """True on ordinary weekdays and adjusted working weekends (调休), false on weekends and holidays."""
     try:

@@ -158,8 +158,12 @@ class InboxHandler(Entrypoint):
             except ContainerBeingKilled:
                 self.inbox.requeue(message)
 
-        # A full worker pool must not block the consumer loop (it would miss heartbeats).
-        self.container.spawn_managed_thread(spawn_worker, identifier=f"wait_for_worker[{model.type}]")
+        # A full worker pool must not block the consumer loop (it would miss heartbeats), so
+        # only then wait in a thread of its own; nameko is pinned, so its pool is known.
+        if self.container._worker_pool.free() > 0:
+            spawn_worker()
+        else:
+            self.container.spawn_managed_thread(spawn_worker, identifier=f"wait_for_worker[{model.type}]")
 
     def handle_result(self, message: Message, worker_ctx, result, exc_info):
         self.inbox.settle(message, exc_info)

@@ -16,6 +16,7 @@ from opentelemetry import trace
 
 from shared.messaging.confirms import Outgoing, PipelinedPublisher
 from shared.persistence.pool import PostgresPool
+from shared.persistence.unit_of_work import unit_of_work
 from shared.runtime.context import current_settings
 from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, headers_for_context
 
@@ -79,8 +80,8 @@ class OutboxRelay(SharedExtension):
 
     def publish_pending(self) -> int:
         """Publish one batch; returns how many rows it published."""
-        with self.pool.connection() as conn, conn.transaction():
-            rows = conn.execute(_PENDING, (self.batch,)).fetchall()
+        with unit_of_work(self.pool.connection, "outbox-relay", registry=None) as uow:
+            rows = uow.all(_PENDING, (self.batch,))
             if not rows:
                 return 0
             spans = [self._start_span(row) for row in rows]
@@ -92,13 +93,13 @@ class OutboxRelay(SharedExtension):
                     span.set_status(trace.Status(trace.StatusCode.ERROR, error))
                 span.end()
             if outcome.confirmed:
-                conn.execute(
+                uow.write(
                     "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)",
                     ([ids[m] for m in outcome.confirmed],),
                 )
             for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
                 log.error("outbox message not published", extra={"message_id": message_id, "error": error})
-                conn.execute(_BACK_OFF, (error, ids[message_id]))
+                uow.write(_BACK_OFF, (error, ids[message_id]))
         return len(outcome.confirmed)
 
     def _start_span(self, row: dict) -> trace.Span:

@@ -36,7 +36,7 @@ class AlreadyHandled(Exception):
 class UnitOfWork:
     """What a service's store functions receive: run SQL, claim an inbound message, queue an outbound one."""
 
-    def __init__(self, conn: psycopg.Connection, consumer: str, registry: AgencyRegistry) -> None:
+    def __init__(self, conn: psycopg.Connection, consumer: str, registry: AgencyRegistry | None) -> None:
         self.conn = conn
         self.consumer = consumer
         self.registry = registry
@@ -111,6 +111,7 @@ class UnitOfWork:
 
     def send(self, message: Envelope) -> None:
         """Queue `message` to be published once this transaction commits."""
+        assert self.registry is not None, "a unit of work that sends needs the agency registry"
         exchange, routing_key = address(message, self.registry)
         self.write(
             "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
@@ -130,7 +131,7 @@ class UnitOfWork:
 
 @contextmanager
 def unit_of_work(
-    connection_factory: Any, consumer: str, registry: AgencyRegistry, on_commit: Any = None
+    connection_factory: Any, consumer: str, registry: AgencyRegistry | None, on_commit: Any = None
 ) -> Iterator[UnitOfWork]:
     """Open a transaction; commit if the block succeeds, roll back if it raises.
 
