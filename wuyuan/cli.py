@@ -56,6 +56,22 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
 
 
 @main.command()
+def provision() -> None:
+    """Create the services' databases (with migrations), the broker vhost, users and queues; start nothing.
+
+    Idempotent, and what a deployment runs once before its services (a compose one-shot, a
+    Kubernetes Job). It uses the RabbitMQ and PostgreSQL that WUYUAN_* points at, as they are.
+    """
+    settings = load_settings()
+    _provision(settings)
+    servers = sorted({settings.pg_admin_url_of(s).rsplit("@", 1)[-1] for s in SERVICES})
+    click.echo(
+        f"provisioned {len(SERVICES)} services: vhost {settings.vhost} ({settings.queue_type} queues),"
+        f" databases {settings.db_prefix}* on {', '.join(servers)}"
+    )
+
+
+@main.command()
 def down() -> None:
     """Stop every service and the supervisor."""
     settings = load_settings()
@@ -133,6 +149,7 @@ def _provision(settings: PlatformSettings) -> None:
     import requests
 
     from wuyuan.provision import provision_all
+    from wuyuan.provision_amqp import BrokerSetupError
 
     try:
         provision_all(settings)
@@ -146,6 +163,8 @@ def _provision(settings: PlatformSettings) -> None:
             f"cannot reach the RabbitMQ management API at WUYUAN_RABBIT_MANAGEMENT_URL: {exc}\n"
             "enable it with `rabbitmq-plugins enable rabbitmq_management` (scripts/ensure-infra.sh does)"
         ) from exc
+    except BrokerSetupError as exc:
+        raise click.ClickException(f"cannot set up the broker: {exc}") from exc
 
 
 def _print_status(statuses: list[supervise.ServiceStatus]) -> None:

@@ -13,7 +13,6 @@ from shared.messaging.topology import EXCHANGES, handled_models, service_queues
 from wuyuan.settings import SERVICES, PlatformSettings
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
-RETRY_DELAY_MS = 2000
 OPERATOR = "operator"
 
 
@@ -98,7 +97,7 @@ def declare_topology(settings: PlatformSettings, services=SERVICES) -> None:
         for service in services:
             module = importlib.import_module(f"services.{service}.service")
             models = handled_models(module.SERVICE)
-            for spec in service_queues(service, models, RETRY_DELAY_MS):
+            for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type):
                 queue = Queue(spec.name, durable=True, queue_arguments=spec.arguments, channel=channel)
                 queue.declare()
                 for exchange_name, routing_key in spec.bindings:

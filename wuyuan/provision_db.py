@@ -75,9 +75,10 @@ def ensure_databases(
     migrations applied by this call (empty lists when everything was already up to date).
     """
     services = list(services)
-    with psycopg.connect(settings.pg_admin_url, autocommit=True, connect_timeout=10) as admin:
-        for service in services:
-            _create_database(admin, settings.database_name(service))
+    for admin_url, on_server in _by_server(settings, services).items():
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+            for service in on_server:
+                _create_database(admin, settings.database_name(service))
     return {
         service: apply_migrations(
             settings.database_url(service),
@@ -108,7 +109,20 @@ def apply_migrations(database_url: str, directories: list[Path]) -> list[str]:
 
 def drop_databases(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
     """Drop the services' databases, disconnecting their sessions first (for test clean-up)."""
-    with psycopg.connect(settings.pg_admin_url, autocommit=True, connect_timeout=10) as admin:
+    for admin_url, on_server in _by_server(settings, services).items():
+        _drop_on_server(admin_url, settings, on_server)
+
+
+def _by_server(settings: PlatformSettings, services: Iterable[str]) -> dict[str, list[str]]:
+    """Services grouped by the database server their database lives on (one per agency, or all on one)."""
+    grouped: dict[str, list[str]] = {}
+    for service in services:
+        grouped.setdefault(settings.pg_admin_url_of(service), []).append(service)
+    return grouped
+
+
+def _drop_on_server(admin_url: str, settings: PlatformSettings, services: list[str]) -> None:
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
         force = sql.SQL(" WITH (FORCE)") if admin.info.server_version >= 130000 else sql.SQL("")
         for service in services:
             name = settings.database_name(service)

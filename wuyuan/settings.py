@@ -2,6 +2,7 @@
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import Field, field_validator
@@ -34,7 +35,17 @@ class PlatformSettings(BaseSettings):
         "http://guest:guest@127.0.0.1:15672", description="RabbitMQ management API (vhosts, users, permissions)"
     )
     vhost: str = Field("wuyuan", min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
-    pg_admin_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres")
+    pg_admin_url: str = Field("postgresql://postgres@127.0.0.1:5432/postgres", pattern=r"^postgres(ql)?://")
+    pg_admin_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON: service -> admin URL of the server holding that service's database (one per agency)",
+    )
+    queue_type: Literal["classic", "quorum"] = Field(
+        "classic", description="quorum on a RabbitMQ cluster: replicated queues that survive a node"
+    )
+    retry_delay_ms: int = Field(
+        2000, ge=100, le=3_600_000, description="how long a failed message waits before it is redelivered"
+    )
     db_prefix: str = Field("wuyuan_", pattern=r"^[a-z][a-z0-9_]*$")
     service_password: str = Field("wuyuan-dev", min_length=8, description="password of each service's broker user")
     http_host: str = "127.0.0.1"
@@ -42,6 +53,16 @@ class PlatformSettings(BaseSettings):
     county: str = Field("430426", pattern=r"^\d{6}$", description="the county this deployment serves")
     state_dir: Path = REPO_ROOT / "var"
     config_dir: Path = REPO_ROOT / "config"
+
+    @field_validator("pg_admin_urls")
+    @classmethod
+    def _known_services(cls, urls: dict[str, str]) -> dict[str, str]:
+        for service, url in urls.items():
+            if service not in SERVICES:
+                raise ValueError(f"pg_admin_urls: unknown service {service!r}; services are {', '.join(SERVICES)}")
+            if not url.startswith(("postgresql://", "postgres://")):
+                raise ValueError(f"pg_admin_urls.{service}: not a postgresql:// URL")
+        return urls
 
     @field_validator("state_dir", "config_dir")
     @classmethod
@@ -57,8 +78,12 @@ class PlatformSettings(BaseSettings):
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}{service}"
 
+    def pg_admin_url_of(self, service: str) -> str:
+        """The admin URL of the server that holds this service's database."""
+        return self.pg_admin_urls.get(service, self.pg_admin_url)
+
     def database_url(self, service: str) -> str:
-        parts = urlsplit(self.pg_admin_url)
+        parts = urlsplit(self.pg_admin_url_of(service))
         return urlunsplit(parts._replace(path=f"/{self.database_name(service)}"))
 
     def broker_user(self, service: str) -> str:

@@ -40,7 +40,13 @@ def handled_models(service_cls: type) -> list[type[Envelope]]:
     return models
 
 
-def service_queues(service: str, models: list[type[Envelope]], retry_delay_ms: int) -> list[QueueSpec]:
+def service_queues(
+    service: str, models: list[type[Envelope]], retry_delay_ms: int, queue_type: str = "classic"
+) -> list[QueueSpec]:
+    """Inbox, retry and dead-letter queues of one service; `quorum` replicates them across a cluster."""
+    # Only quorum is spelled out: queues declared before the setting existed have no type argument,
+    # and redeclaring them with one would be refused as inequivalent.
+    kind = {"x-queue-type": queue_type} if queue_type != "classic" else {}
     bindings = []
     for model in sorted(models, key=lambda m: m.TYPE):
         if issubclass(model, Event):
@@ -51,17 +57,18 @@ def service_queues(service: str, models: list[type[Envelope]], retry_delay_ms: i
         QueueSpec(
             inbox_queue(service),
             # A rejected message goes to the retry queue, which hands it back after a delay.
-            {"x-dead-letter-exchange": RETRY_EXCHANGE, "x-dead-letter-routing-key": service},
+            {**kind, "x-dead-letter-exchange": RETRY_EXCHANGE, "x-dead-letter-routing-key": service},
             tuple(bindings),
         ),
         QueueSpec(
             retry_queue(service),
             {
+                **kind,
                 "x-message-ttl": retry_delay_ms,
                 "x-dead-letter-exchange": "",
                 "x-dead-letter-routing-key": inbox_queue(service),
             },
             ((RETRY_EXCHANGE, service),),
         ),
-        QueueSpec(dead_queue(service), {}, ((DEAD_LETTER_EXCHANGE, service),)),
+        QueueSpec(dead_queue(service), kind, ((DEAD_LETTER_EXCHANGE, service),)),
     ]

@@ -1,0 +1,44 @@
+"""Platform settings from the environment: a database server per agency, the queue type, the retry delay."""
+
+import json
+
+import pytest
+from pydantic import ValidationError
+
+from shared.contracts.messages import ReferralIssued
+from shared.messaging.topology import service_queues
+from wuyuan.settings import PlatformSettings
+
+COURT_SERVER = "postgresql://wuyuan:s3cret@court-db.example:5432/postgres"
+
+
+def test_a_service_with_its_own_server_gets_its_database_there_and_the_others_keep_the_shared_one(monkeypatch):
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URLS", json.dumps({"court_link": COURT_SERVER}))
+    settings = PlatformSettings(db_prefix="wuyuan_")
+    assert settings.database_url("court_link") == "postgresql://wuyuan:s3cret@court-db.example:5432/wuyuan_court_link"
+    assert settings.database_url("police_link") == "postgresql://postgres@127.0.0.1:5432/wuyuan_police_link"
+
+
+def test_a_server_for_a_service_that_does_not_exist_is_refused_by_name():
+    with pytest.raises(ValidationError, match="pg_admin_urls: unknown service 'housing_link'"):
+        PlatformSettings(pg_admin_urls={"housing_link": COURT_SERVER})
+
+
+def test_a_server_url_that_is_not_postgresql_is_refused_by_service():
+    with pytest.raises(ValidationError, match="pg_admin_urls.court_link: not a postgresql:// URL"):
+        PlatformSettings(pg_admin_urls={"court_link": "mysql://court-db:3306"})
+
+
+def test_the_queue_type_is_classic_or_quorum_and_nothing_else(monkeypatch):
+    monkeypatch.setenv("WUYUAN_QUEUE_TYPE", "stream")
+    with pytest.raises(ValidationError, match="queue_type"):
+        PlatformSettings()
+
+
+def test_quorum_queues_are_declared_as_such_and_classic_ones_keep_their_old_arguments():
+    quorum = service_queues("court_link", [ReferralIssued], 5000, "quorum")
+    classic = service_queues("court_link", [ReferralIssued], 5000)
+    assert [q.arguments.get("x-queue-type") for q in quorum] == ["quorum"] * 3
+    assert all("x-queue-type" not in q.arguments for q in classic)
+    retry = next(q for q in quorum if q.name.endswith(".retry"))
+    assert retry.arguments["x-message-ttl"] == 5000
