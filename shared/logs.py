@@ -5,6 +5,7 @@ import sys
 
 import structlog
 from opentelemetry import trace
+from structlog.typing import Processor
 
 from shared.telemetry.processors import redact
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in, current_trace_ids
@@ -50,7 +51,7 @@ _STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", None, None).__di
 
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Route structlog and the standard library (nameko, kombu) through one JSON renderer."""
-    shared = [
+    shared: list[Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),

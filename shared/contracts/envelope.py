@@ -1,7 +1,7 @@
 """The envelope every message carries, and the registry that maps a type name to its model."""
 
 from datetime import datetime
-from typing import ClassVar, TypeVar
+from typing import Any, ClassVar, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -9,8 +9,6 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from shared.contracts.identifiers import CaseId, UnitCode
 
 MESSAGE_TYPES: dict[str, type["Envelope"]] = {}
-
-M = TypeVar("M", bound="Envelope")
 
 
 class Envelope(BaseModel):
@@ -30,7 +28,7 @@ class Envelope(BaseModel):
     recipient: UnitCode
     occurred_at: AwareDatetime
 
-    def __init_subclass__(cls, **kwargs: object) -> None:
+    def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if cls.TYPE:
             if cls.TYPE in MESSAGE_TYPES:
@@ -38,7 +36,7 @@ class Envelope(BaseModel):
             MESSAGE_TYPES[cls.TYPE] = cls
 
     @classmethod
-    def build(cls: type[M], *, message_id: UUID, occurred_at: datetime, **fields: object) -> M:
+    def build(cls, *, message_id: UUID, occurred_at: datetime, **fields: Any) -> Self:
         """Construct with `type` and `schema_version` filled from the class."""
         return cls(
             message_id=message_id,

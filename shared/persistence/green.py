@@ -27,12 +27,11 @@ def assert_green_wait() -> str:
     """Fail start-up if queries would block the hub; returns a description for the log."""
     import eventlet.patcher
 
+    wait_name = getattr(psycopg.waiting.wait, "__name__", repr(psycopg.waiting.wait))
     if psycopg.waiting.wait is not psycopg.waiting.wait_select:
-        raise BlockingDriverError(
-            f"psycopg uses {psycopg.waiting.wait.__name__}, which blocks eventlet; call use_green_wait()"
-        )
+        raise BlockingDriverError(f"psycopg uses {wait_name}, which blocks eventlet; call use_green_wait()")
     if not eventlet.patcher.is_monkey_patched("select"):
         raise BlockingDriverError("select is not monkey-patched: psycopg's wait_select would block")
     if select.select.__module__ == "select":
         raise BlockingDriverError("select.select is still the blocking builtin")
-    return f"psycopg wait={psycopg.waiting.wait.__name__}, select={select.select.__module__}"
+    return f"psycopg wait={wait_name}, select={select.select.__module__}"

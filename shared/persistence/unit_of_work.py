@@ -72,7 +72,7 @@ class UnitOfWork:
         traced = issubclass(self.conn.cursor_factory, ClientCursor)
         cursor = self.conn.cursor() if traced else ClientCursor(self.conn)
         try:
-            cursor.execute(query, values or None)  # type: ignore[arg-type]
+            cursor.execute(query, values or None)
         except pg_errors.UniqueViolation as exc:
             if exc.diag.constraint_name == INBOX_KEY:
                 raise AlreadyHandled(str(exc.diag.message_detail)) from None

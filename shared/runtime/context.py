@@ -7,4 +7,4 @@ from shared.config import ServiceSettings
 
 @cache
 def current_settings() -> ServiceSettings:
-    return ServiceSettings()  # type: ignore[call-arg]
+    return ServiceSettings()  # fields come from the environment

@@ -11,6 +11,7 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 def span_record(span: ReadableSpan) -> dict:
     context = span.get_span_context()
+    assert context is not None, "an ended SDK span always has its context"
     parent = span.parent
     return {
         "trace_id": format(context.trace_id, "032x"),

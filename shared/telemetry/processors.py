@@ -87,8 +87,9 @@ class BackfillingExporter(SpanExporter):
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         for span in spans:
             attributes = getattr(span, "_attributes", None)
-            if attributes is not None and CASE_ID_KEY not in attributes:
-                case_id = BACKFILL.case_of(span.get_span_context().trace_id)
+            span_context = span.get_span_context()
+            if attributes is not None and span_context is not None and CASE_ID_KEY not in attributes:
+                case_id = BACKFILL.case_of(span_context.trace_id)
                 if case_id:
                     attributes._dict[CASE_ID_KEY] = case_id
         return self.inner.export(spans)

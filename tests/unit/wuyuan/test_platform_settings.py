@@ -25,7 +25,7 @@ def test_a_server_for_a_service_that_does_not_exist_is_refused_by_name():
 
 
 def test_a_server_url_that_is_not_postgresql_is_refused_by_service():
-    with pytest.raises(ValidationError, match="pg_admin_urls.court_link: not a postgresql:// URL"):
+    with pytest.raises(ValidationError, match=r"pg_admin_urls\.court_link: not a postgresql:// URL"):
         PlatformSettings(pg_admin_urls={"court_link": "mysql://court-db:3306"})
 
 
