@@ -123,7 +123,7 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span, "messages": sent}
 
 
-def run(cases: int, filers: int, timeout: float, keep: bool) -> int:
+def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None = None) -> int:
     run_id = uuid.uuid4().hex[:6]
     os.environ.update(
         {
@@ -145,11 +145,14 @@ def run(cases: int, filers: int, timeout: float, keep: bool) -> int:
         for thread in threads:
             thread.start()
 
-        print(f"filing {cases} cases with {filers} concurrent clients …", flush=True)
+        pace = f" at {rate:g} a second" if rate else " as fast as they are taken"
+        print(f"filing {cases} cases with {filers} concurrent clients{pace} …", flush=True)
         intake = settings.http_base_url("intake")
         local = threading.local()
 
         def file(index: int) -> str:
+            if rate:  # an arrival rate below capacity shows latency without a backlog
+                time.sleep(max(0.0, started + index / rate - time.perf_counter()))
             http = getattr(local, "http", None) or requests.Session()
             local.http = http
             response = http.post(f"{intake}/api/v1/disputes", json=dispute(index, run_id), timeout=30)
@@ -223,11 +226,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--cases", type=int, default=2000)
     parser.add_argument("--filers", type=int, default=8)
     parser.add_argument("--timeout", type=float, default=600)
+    parser.add_argument("--rate", type=float, help="file this many cases a second (default: as fast as possible)")
     parser.add_argument("--keep", action="store_true", help="leave the bench platform running afterwards")
     args = parser.parse_args(argv)
     if args.cases < 1 or args.filers < 1:
         parser.error("--cases and --filers must be at least 1")
-    return run(args.cases, args.filers, args.timeout, args.keep)
+    if args.rate is not None and args.rate <= 0:
+        parser.error("--rate must be more than 0")
+    return run(args.cases, args.filers, args.timeout, args.keep, args.rate)
 
 
 if __name__ == "__main__":
