@@ -30,6 +30,23 @@ class CaseIdProcessor(SpanProcessor):
         pass
 
 
+class StatementNameProcessor(SpanProcessor):
+    """Names a span for several statements sent together after all of them, not just the first.
+
+    A unit of work sends held writes with its next read or with the COMMIT, so a psycopg span
+    may cover "BEGIN; INSERT …; SELECT …"; named by its first word it would just say "BEGIN;".
+    """
+
+    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
+        pass
+
+    def on_end(self, span: ReadableSpan) -> None:
+        statement = (getattr(span, "_attributes", None) or {}).get("db.statement")
+        if isinstance(statement, str) and ";" in statement:
+            verbs = [part.split(None, 1)[0].upper() for part in statement.split(";") if part.strip()]
+            span._name = "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
+
+
 class RedactingProcessor(SpanProcessor):
     """Removes ID and phone numbers from string attributes before any exporter sees the span."""
 
