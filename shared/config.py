@@ -27,7 +27,7 @@ class ServiceSettings(BaseSettings):
     max_workers: int = Field(16, ge=1, le=1000)
     prefetch_count: int = Field(32, ge=1, le=1000)
     relay_batch: int = Field(200, ge=1, le=5000)
-    relay_interval_seconds: float = Field(0.5, gt=0, le=60)
+    relay_interval_seconds: float = Field(2.0, gt=0, le=60)
     max_attempts: int = Field(5, ge=1, le=100)
 
     @property

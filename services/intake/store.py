@@ -21,11 +21,11 @@ def lock_keys(uow: UnitOfWork, keys: RepeatKeys) -> None:
 def candidates(uow: UnitOfWork, keys: RepeatKeys) -> list[PriorCase]:
     """Earlier cases stored under any of these keys, each with all of its keys."""
     pairs = [list(p) for p in keys.pairs]
+    # Two index lookups joined by UNION: an OR across both keys would scan the whole table.
     rows = uow.all(
-        "SELECT DISTINCT k.case_id FROM case_keys k"
-        " WHERE (k.record_key IS NOT NULL AND k.record_key = %s)"
-        " OR (k.applicant_key, k.respondent_key, k.category) IN"
-        "    (SELECT a, r, c FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(a, r, c))",
+        "SELECT case_id FROM case_keys WHERE record_key = %s"
+        " UNION SELECT k.case_id FROM unnest(%s::text[], %s::text[], %s::text[]) AS t(a, r, c)"
+        " JOIN case_keys k ON (k.applicant_key, k.respondent_key, k.category) = (t.a, t.r, t.c)",
         (keys.record, [p[0] for p in pairs], [p[1] for p in pairs], [str(p[2]) for p in pairs]),
     )
     if not rows:

@@ -1,31 +1,51 @@
 """The outbox relay: publishes committed outbox rows with confirms, then marks them sent.
 
-Each container runs one relay loop, woken right after a commit that queued messages and
-otherwise every `relay_interval_seconds` (to pick up rows left by a crash or another
-instance). `FOR UPDATE SKIP LOCKED` lets several instances share one outbox. A batch is
-published with pipelined confirms, and only confirmed rows are marked. A crash between
-publish and mark republishes the row: consumers' inboxes make that harmless.
+A commit hands the relay the messages it queued, and the relay publishes those at once,
+finding their rows by message id rather than by scanning the outbox. Every
+`relay_interval_seconds` it also sweeps the outbox for rows no commit in this process
+announced: left by a crash, by another instance, or held back after a failed publish. Rows
+are locked `FOR UPDATE SKIP LOCKED` while they are published, so each is published by
+whoever holds its lock, and the sweep passes over rows younger than a grace period, which
+the committing instance's own relay is about to publish. Only confirmed rows are marked; a
+crash between publish and mark republishes them, which consumers' inboxes make harmless.
+
+The relay's own SQL is kept out of traces: the publish span of each message, in its case's
+trace, is what operators follow, and polling spans would bury it.
 """
 
-import json
 import logging
 import threading
+import time
 
 from nameko.extensions import SharedExtension
 from opentelemetry import trace
+from opentelemetry.instrumentation.utils import suppress_instrumentation
 
 from shared.messaging.confirms import Outgoing, PipelinedPublisher
 from shared.persistence.pool import PostgresPool
-from shared.persistence.unit_of_work import unit_of_work
+from shared.persistence.unit_of_work import Queued, UnitOfWork, unit_of_work
 from shared.runtime.context import current_settings
 from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, headers_for_context
 
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("wuyuan.outbox")
 
-_PENDING = """
-SELECT id, message_id, message_type, case_id, exchange, routing_key, body, headers
-FROM outbox WHERE published_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= now())
+# A commit's own relay publishes its rows within milliseconds; one still unsent after this
+# long was not announced to any running relay.
+SWEEP_GRACE_SECONDS = 1.0
+
+_LOCK_ANNOUNCED = """
+SELECT id, message_id::text AS message_id FROM outbox
+WHERE message_id = ANY(%s::uuid[]) AND published_at IS NULL
+FOR UPDATE SKIP LOCKED
+"""
+
+# body as text: it goes to the broker as it was stored, without a parse and a re-encode.
+_LOCK_UNANNOUNCED = """
+SELECT id, message_id::text AS message_id, message_type, case_id, exchange, routing_key, body::text AS body, headers
+FROM outbox
+WHERE published_at IS NULL AND created_at < now() - %s * interval '1 second'
+  AND (next_attempt_at IS NULL OR next_attempt_at <= now())
 ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
 """
 
@@ -37,15 +57,96 @@ WHERE id = %s
 """
 
 
+class Outbox:
+    """Publishes outbox rows it has locked, and marks what the broker confirmed."""
+
+    def __init__(self, connection_factory, publisher: PipelinedPublisher, user_id: str, batch: int) -> None:
+        self._connection_factory = connection_factory
+        self.publisher = publisher
+        self.user_id = user_id
+        self.batch = batch
+
+    def publish_announced(self, queued: list[Queued]) -> int:
+        """Publish these just-committed messages, unless another relay already has; returns how many."""
+        by_id = {q.message_id: q for q in queued}
+        with self._transaction() as uow:
+            rows = uow.all(_LOCK_ANNOUNCED, (list(by_id),))
+            return self._publish(uow, [(row["id"], by_id[row["message_id"]]) for row in rows])
+
+    def sweep(self) -> int:
+        """Publish one batch of rows nobody announced; returns how many rows it found."""
+        with self._transaction() as uow:
+            rows = uow.all(_LOCK_UNANNOUNCED, (SWEEP_GRACE_SECONDS, self.batch))
+            self._publish(uow, [(row.pop("id"), Queued(**row)) for row in rows])
+        return len(rows)
+
+    def _transaction(self):
+        return unit_of_work(self._connection_factory, "outbox-relay", registry=None)
+
+    def _publish(self, uow: UnitOfWork, locked: list[tuple[int, Queued]]) -> int:
+        if not locked:
+            return 0
+        spans = [self._start_span(queued) for _, queued in locked]
+        outcome = self.publisher.publish(
+            [self._outgoing(queued, span) for (_, queued), span in zip(locked, spans, strict=True)]
+        )
+        row_ids = {queued.message_id: row_id for row_id, queued in locked}
+        for (_, queued), span in zip(locked, spans, strict=True):
+            error = outcome.unroutable.get(queued.message_id) or outcome.failed.get(queued.message_id)
+            if error:
+                span.set_status(trace.Status(trace.StatusCode.ERROR, error))
+            span.end()
+        if outcome.confirmed:
+            uow.write(
+                "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)",
+                ([row_ids[m] for m in outcome.confirmed],),
+            )
+        for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
+            log.error("outbox message not published", extra={"message_id": message_id, "error": error})
+            uow.write(_BACK_OFF, (error, row_ids[message_id]))
+        return len(outcome.confirmed)
+
+    def _start_span(self, queued: Queued) -> trace.Span:
+        """A producer span in the trace that queued the message, ended once the broker confirms it."""
+        return _tracer.start_span(
+            f"publish {queued.message_type}",
+            context=context_from_headers(queued.headers),
+            kind=trace.SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.destination.name": queued.exchange,
+                "messaging.rabbitmq.destination.routing_key": queued.routing_key,
+                "messaging.message.id": queued.message_id,
+                **({CASE_ID_KEY: queued.case_id} if queued.case_id else {}),
+            },
+        )
+
+    def _outgoing(self, queued: Queued, span: trace.Span) -> Outgoing:
+        stored = queued.headers or {}
+        parent = context_from_headers(stored)
+        return Outgoing(
+            message_id=queued.message_id,
+            exchange=queued.exchange,
+            routing_key=queued.routing_key,
+            body=queued.body.encode(),
+            message_type=queued.message_type,
+            headers={**stored, **headers_for_context(trace.set_span_in_context(span, parent))},
+            user_id=self.user_id,
+        )
+
+
 class OutboxRelay(SharedExtension):
+    """One relay loop per container: publishes what commits announce, and sweeps for the rest."""
+
     pool = PostgresPool()
 
     def setup(self) -> None:
         settings = current_settings()
-        self.batch = settings.relay_batch
         self.interval = settings.relay_interval_seconds
-        self.user_id = settings.amqp_user
-        self.publisher = PipelinedPublisher(settings.amqp_uri)
+        self.outbox = Outbox(
+            self.pool.connection, PipelinedPublisher(settings.amqp_uri), settings.amqp_user, settings.relay_batch
+        )
+        self._announced: list[Queued] = []
         self._wake = threading.Event()
         self._stopping = False
 
@@ -59,73 +160,34 @@ class OutboxRelay(SharedExtension):
     def kill(self) -> None:
         self.stop()
 
-    def poke(self) -> None:
+    def announce(self, queued: list[Queued]) -> None:
+        """Called after a commit with the messages it queued."""
+        self._announced.extend(queued)
         self._wake.set()
 
+    def _take_announced(self) -> list[Queued]:
+        taken, self._announced = self._announced[: self.outbox.batch], self._announced[self.outbox.batch :]
+        return taken
+
     def _run(self) -> None:
+        next_sweep = 0.0  # sweep first: rows the last run of this service left behind
         try:
             while not self._stopping:
-                if not self._wake.wait(self.interval):
-                    self.publisher.keepalive()
+                self._wake.wait(max(0.0, next_sweep - time.monotonic()))
                 self._wake.clear()
                 if self._stopping:
                     break  # rows left now are published by the next start; the pool may be closing
                 try:
-                    while self.publish_pending() == self.batch and not self._stopping:
-                        pass
+                    with suppress_instrumentation():
+                        while self._announced and not self._stopping:
+                            self.outbox.publish_announced(self._take_announced())
+                        if time.monotonic() >= next_sweep:
+                            next_sweep = time.monotonic() + self.interval
+                            while self.outbox.sweep() == self.outbox.batch and not self._stopping:
+                                pass
+                            self.outbox.publisher.keepalive()
                 except Exception:
+                    # Announced messages lost here are still in the outbox: a sweep finds them.
                     log.exception("outbox relay pass failed; will retry")
         finally:
-            self.publisher.close()
-
-    def publish_pending(self) -> int:
-        """Publish one batch; returns how many rows it published."""
-        with unit_of_work(self.pool.connection, "outbox-relay", registry=None) as uow:
-            rows = uow.all(_PENDING, (self.batch,))
-            if not rows:
-                return 0
-            spans = [self._start_span(row) for row in rows]
-            outcome = self.publisher.publish([self._outgoing(row, span) for row, span in zip(rows, spans, strict=True)])
-            ids = {str(row["message_id"]): row["id"] for row in rows}
-            for row, span in zip(rows, spans, strict=True):
-                error = outcome.unroutable.get(str(row["message_id"])) or outcome.failed.get(str(row["message_id"]))
-                if error:
-                    span.set_status(trace.Status(trace.StatusCode.ERROR, error))
-                span.end()
-            if outcome.confirmed:
-                uow.write(
-                    "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)",
-                    ([ids[m] for m in outcome.confirmed],),
-                )
-            for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
-                log.error("outbox message not published", extra={"message_id": message_id, "error": error})
-                uow.write(_BACK_OFF, (error, ids[message_id]))
-        return len(outcome.confirmed)
-
-    def _start_span(self, row: dict) -> trace.Span:
-        """A producer span in the trace that queued the message, ended once the broker confirms it."""
-        return _tracer.start_span(
-            f"publish {row['message_type']}",
-            context=context_from_headers(row["headers"]),
-            kind=trace.SpanKind.PRODUCER,
-            attributes={
-                "messaging.system": "rabbitmq",
-                "messaging.destination.name": row["exchange"],
-                "messaging.rabbitmq.destination.routing_key": row["routing_key"],
-                "messaging.message.id": str(row["message_id"]),
-                **({CASE_ID_KEY: row["case_id"]} if row["case_id"] else {}),
-            },
-        )
-
-    def _outgoing(self, row: dict, span: trace.Span) -> Outgoing:
-        stored = row["headers"] or {}
-        parent = context_from_headers(stored)
-        return Outgoing(
-            message_id=str(row["message_id"]),
-            exchange=row["exchange"],
-            routing_key=row["routing_key"],
-            body=json.dumps(row["body"], ensure_ascii=False).encode(),
-            message_type=row["message_type"],
-            headers={**stored, **headers_for_context(trace.set_span_in_context(span, parent))},
-            user_id=self.user_id,
-        )
+            self.outbox.publisher.close()

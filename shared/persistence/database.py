@@ -19,7 +19,7 @@ class DatabaseAccess:
         self.registry = registry
 
     def transaction(self):
-        return unit_of_work(self._pool.connection, self.consumer, self.registry, on_commit=self._relay.poke)
+        return unit_of_work(self._pool.connection, self.consumer, self.registry, on_commit=self._relay.announce)
 
 
 class Database(DependencyProvider):

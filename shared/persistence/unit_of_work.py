@@ -10,8 +10,9 @@ so a read still sees every earlier write. Several statements in one request need
 client-side parameter binding (psycopg's `ClientCursor`, which quotes values itself).
 """
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -33,6 +34,19 @@ class AlreadyHandled(Exception):
     """The message's inbox claim exists: a redelivery. The transaction is rolled back and the message acknowledged."""
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A message a transaction queued, as the relay publishes it once the commit holds."""
+
+    message_id: str
+    message_type: str
+    case_id: str | None
+    exchange: str
+    routing_key: str
+    body: str  # the JSON text, serialised once for the outbox row and the broker alike
+    headers: dict
+
+
 class UnitOfWork:
     """What a service's store functions receive: run SQL, claim an inbound message, queue an outbound one."""
 
@@ -41,6 +55,7 @@ class UnitOfWork:
         self.consumer = consumer
         self.registry = registry
         self.sent: list[Envelope] = []
+        self.queued: list[Queued] = []
         self._held: list[tuple[str, Sequence[Any]]] = []
         self._begun = False
 
@@ -113,30 +128,49 @@ class UnitOfWork:
         """Queue `message` to be published once this transaction commits."""
         assert self.registry is not None, "a unit of work that sends needs the agency registry"
         exchange, routing_key = address(message, self.registry)
-        self.write(
-            "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (
-                message.message_id,
-                message.type,
-                message.case_id,
-                exchange,
-                routing_key,
-                jsonb(message.model_dump(mode="json")),
-                jsonb(current_trace_headers()),
-            ),
+        self.queue(
+            Queued(
+                message_id=str(message.message_id),
+                message_type=message.type,
+                case_id=message.case_id,
+                exchange=exchange,
+                routing_key=routing_key,
+                body=message.model_dump_json(),
+                headers=current_trace_headers(),
+            )
         )
         self.sent.append(message)
+
+    def queue(self, queued: Queued) -> None:
+        """Queue an addressed message in the outbox; `send` is what services call."""
+        self.write(
+            "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
+            " VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s)",
+            (
+                queued.message_id,
+                queued.message_type,
+                queued.case_id,
+                queued.exchange,
+                queued.routing_key,
+                queued.body,
+                jsonb(queued.headers),
+            ),
+        )
+        self.queued.append(queued)
 
 
 @contextmanager
 def unit_of_work(
-    connection_factory: Any, consumer: str, registry: AgencyRegistry | None, on_commit: Any = None
+    connection_factory: Any,
+    consumer: str,
+    registry: AgencyRegistry | None,
+    on_commit: Callable[[list[Queued]], None] | None = None,
 ) -> Iterator[UnitOfWork]:
     """Open a transaction; commit if the block succeeds, roll back if it raises.
 
     A redelivered message (`AlreadyHandled`) ends the block quietly: rolled back, and the
-    handler returns as if it had done its work, so the message is acknowledged.
+    handler returns as if it had done its work, so the message is acknowledged. After a
+    commit that queued messages, `on_commit` receives them (the relay publishes them at once).
     """
     try:
         with connection_factory() as conn:
@@ -153,5 +187,5 @@ def unit_of_work(
         return
     except psycopg.OperationalError as exc:
         raise StoreUnavailable(str(exc)) from exc
-    if uow.sent and on_commit is not None:
-        on_commit()
+    if uow.queued and on_commit is not None:
+        on_commit(uow.queued)

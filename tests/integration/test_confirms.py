@@ -2,37 +2,12 @@
 
 import json
 import uuid
-from urllib.parse import urlsplit
 
-import amqp
 import pytest
 
 from shared.messaging.confirms import Outgoing, PipelinedPublisher
-from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def broker():
-    """A direct exchange bound to one durable queue, both named for this test and deleted afterwards."""
-    uri = PlatformSettings().amqp_admin_uri
-    parts = urlsplit(uri)
-    name = f"wyi.confirms.{uuid.uuid4().hex[:10]}"
-    connection = amqp.Connection(
-        host=f"{parts.hostname}:{parts.port or 5672}", userid=parts.username, password=parts.password
-    )
-    connection.connect()
-    channel = connection.channel()
-    channel.exchange_declare(name, "direct", durable=True, auto_delete=False)
-    channel.queue_declare(name, durable=True, auto_delete=False)
-    channel.queue_bind(name, name, routing_key="bound")
-    try:
-        yield uri, parts.username, name, channel
-    finally:
-        channel.queue_delete(name)
-        channel.exchange_delete(name)
-        connection.close()
 
 
 def outgoing(exchange: str, routing_key: str, user: str, n: int) -> Outgoing:
@@ -47,14 +22,7 @@ def outgoing(exchange: str, routing_key: str, user: str, n: int) -> Outgoing:
     )
 
 
-def drain(channel, queue: str) -> list:
-    received = []
-    while (message := channel.basic_get(queue, no_ack=True)) is not None:
-        received.append(message)
-    return received
-
-
-def test_a_batch_is_confirmed_and_arrives_in_order_as_sent(broker):
+def test_a_batch_is_confirmed_and_arrives_in_order_as_sent(broker, drain):
     uri, user, name, channel = broker
     batch = [outgoing(name, "bound", user, n) for n in range(250)]
     publisher = PipelinedPublisher(uri)
@@ -74,7 +42,7 @@ def test_a_batch_is_confirmed_and_arrives_in_order_as_sent(broker):
     assert json.loads(first.body) == {"n": 0, "summary": "邻里纠纷"}
 
 
-def test_a_message_no_queue_takes_is_reported_unroutable_not_lost(broker):
+def test_a_message_no_queue_takes_is_reported_unroutable_not_lost(broker, drain):
     uri, user, name, channel = broker
     routed, stray, after = (
         outgoing(name, "bound", user, 1),
@@ -92,7 +60,7 @@ def test_a_message_no_queue_takes_is_reported_unroutable_not_lost(broker):
     assert len(drain(channel, name)) == 2
 
 
-def test_a_channel_error_blames_the_message_it_names_and_loses_nothing(broker):
+def test_a_channel_error_blames_the_message_it_names_and_loses_nothing(broker, drain):
     uri, user, name, channel = broker
     good = outgoing(name, "bound", user, 1)
     missing_exchange = outgoing(f"{name}.missing", "bound", user, 2)
@@ -113,7 +81,7 @@ def test_a_channel_error_blames_the_message_it_names_and_loses_nothing(broker):
     assert {m.properties["message_id"] for m in drain(channel, name)} == {good.message_id, behind.message_id}
 
 
-def test_an_idle_connection_keeps_alive_and_publishes_after(broker):
+def test_an_idle_connection_keeps_alive_and_publishes_after(broker, drain):
     uri, user, name, channel = broker
     publisher = PipelinedPublisher(uri, heartbeat=2)
     try:

@@ -2,19 +2,15 @@
 
 import uuid
 from datetime import UTC, datetime
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from shared.contracts.messages import EVENTS_EXCHANGE, ReferralAccepted, ReferralClosed
 from shared.persistence.errors import Conflict
 from shared.persistence.unit_of_work import unit_of_work
 from shared.registry import load_registry
-from wuyuan.provision_db import SHARED_MIGRATIONS, apply_migrations
-from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
 
@@ -26,40 +22,14 @@ class Slip(Exception):
     """Something going wrong half-way through a handler."""
 
 
-@pytest.fixture(scope="module")
-def database_url():
-    """A database of our own with the shared inbox and outbox migrations, dropped afterwards."""
-    admin_url = PlatformSettings().pg_admin_url
-    name = f"wyi_uow_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    try:
-        assert apply_migrations(url, [SHARED_MIGRATIONS])
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-
-
-class Connections:
-    """What the service pool gives a worker: a fresh connection per unit of work, rows as dicts."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def __call__(self) -> psycopg.Connection:
-        return psycopg.connect(self.url, row_factory=dict_row, connect_timeout=10)
-
-
 class Relay:
-    """Stands in for the outbox relay: counts how often a commit woke it."""
+    """Stands in for the outbox relay: keeps the message ids each commit announced to it."""
 
     def __init__(self) -> None:
-        self.pokes = 0
+        self.announced: list[list[str]] = []
 
-    def poke(self) -> None:
-        self.pokes += 1
+    def announce(self, queued) -> None:
+        self.announced.append([q.message_id for q in queued])
 
 
 @pytest.fixture
@@ -68,11 +38,11 @@ def relay() -> Relay:
 
 
 @pytest.fixture
-def transaction(database_url, relay):
+def transaction(connections, relay):
     registry = load_registry()
 
     def open_transaction():
-        return unit_of_work(Connections(database_url), "coordinator", registry, on_commit=relay.poke)
+        return unit_of_work(connections, "coordinator", registry, on_commit=relay.announce)
 
     return open_transaction
 
@@ -103,7 +73,7 @@ def referral_closed() -> ReferralClosed:
     )
 
 
-def stored(database_url, message_id: uuid.UUID) -> tuple[list[dict], list[dict]]:
+def stored(database_url: str, message_id: uuid.UUID) -> tuple[list[dict], list[dict]]:
     """(inbox rows, outbox rows) with this message id, read on a connection of its own."""
     with psycopg.connect(database_url, row_factory=dict_row) as conn:
         inbox = conn.execute("SELECT * FROM inbox WHERE message_id = %s", (message_id,)).fetchall()
@@ -111,18 +81,18 @@ def stored(database_url, message_id: uuid.UUID) -> tuple[list[dict], list[dict]]
     return inbox, outbox
 
 
-def test_a_claim_and_a_sent_message_commit_together(database_url, transaction, relay):
+def test_a_claim_and_a_sent_message_commit_together(messaging_database, transaction, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
     with transaction() as uow:
         uow.claim(incoming)
         uow.send(outgoing)
         # Nothing is visible outside the transaction, and the relay is not woken, before the commit.
-        assert stored(database_url, incoming.message_id) == ([], [])
-        assert relay.pokes == 0
+        assert stored(messaging_database, incoming.message_id) == ([], [])
+        assert relay.announced == []
 
-    [claim], _ = stored(database_url, incoming.message_id)
+    [claim], _ = stored(messaging_database, incoming.message_id)
     assert (claim["consumer"], claim["message_type"], claim["case_id"]) == ("coordinator", "ReferralAccepted", CASE_ID)
-    _, [row] = stored(database_url, outgoing.message_id)
+    _, [row] = stored(messaging_database, outgoing.message_id)
     assert (row["exchange"], row["routing_key"], row["message_type"]) == (
         EVENTS_EXCHANGE,
         "ReferralClosed",
@@ -130,10 +100,10 @@ def test_a_claim_and_a_sent_message_commit_together(database_url, transaction, r
     )
     assert row["published_at"] is None and row["case_id"] == CASE_ID
     assert ReferralClosed.model_validate(row["body"]) == outgoing
-    assert relay.pokes == 1
+    assert relay.announced == [[str(outgoing.message_id)]]
 
 
-def test_a_redelivered_message_changes_nothing(database_url, transaction, relay):
+def test_a_redelivered_message_changes_nothing(messaging_database, transaction, relay):
     incoming, first, second = accepted_by_court(), referral_closed(), referral_closed()
     with transaction() as uow:
         uow.claim(incoming)
@@ -142,13 +112,13 @@ def test_a_redelivered_message_changes_nothing(database_url, transaction, relay)
     with transaction() as uow:
         uow.claim(incoming)
         uow.send(second)
-    inbox, _ = stored(database_url, incoming.message_id)
+    inbox, _ = stored(messaging_database, incoming.message_id)
     assert len(inbox) == 1
-    assert stored(database_url, second.message_id) == ([], [])
-    assert relay.pokes == 1  # only the first commit queued anything
+    assert stored(messaging_database, second.message_id) == ([], [])
+    assert relay.announced == [[str(first.message_id)]]  # only the first commit queued anything
 
 
-def test_a_redelivery_is_found_before_the_handler_reads(database_url, transaction):
+def test_a_redelivery_is_found_before_the_handler_reads(messaging_database, transaction):
     """The claim travels with the first read, so a handler never decides on a message already handled."""
     incoming = accepted_by_court()
     with transaction() as uow:
@@ -161,7 +131,7 @@ def test_a_redelivery_is_found_before_the_handler_reads(database_url, transactio
     assert reached == []
 
 
-def test_a_read_sees_the_writes_held_before_it(database_url, transaction):
+def test_a_read_sees_the_writes_held_before_it(messaging_database, transaction):
     outgoing = referral_closed()
     with transaction() as uow:
         uow.send(outgoing)
@@ -175,36 +145,36 @@ def test_a_read_sees_the_writes_held_before_it(database_url, transaction):
     assert notes == ["100% settled", "50% paid", "第二条"]
 
 
-def test_another_consumer_may_claim_the_same_message(database_url, relay):
+def test_another_consumer_may_claim_the_same_message(messaging_database, connections):
     """The inbox is per consumer: supervision handling an event does not stop stability handling it."""
     incoming = referral_closed()
     registry = load_registry()
     for consumer in ("supervision", "stability"):
-        with unit_of_work(Connections(database_url), consumer, registry) as uow:
+        with unit_of_work(connections, consumer, registry) as uow:
             uow.claim(incoming)
-    inbox, _ = stored(database_url, incoming.message_id)
+    inbox, _ = stored(messaging_database, incoming.message_id)
     assert sorted(row["consumer"] for row in inbox) == ["stability", "supervision"]
 
 
-def test_an_error_in_the_block_leaves_neither_claim_nor_message(database_url, transaction, relay):
+def test_an_error_in_the_block_leaves_neither_claim_nor_message(messaging_database, transaction, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
     with pytest.raises(Slip), transaction() as uow:
         uow.claim(incoming)
         uow.send(outgoing)
         raise Slip("the case store failed after the message was queued")
 
-    assert stored(database_url, incoming.message_id) == ([], [])
-    assert stored(database_url, outgoing.message_id) == ([], [])
-    assert relay.pokes == 0
+    assert stored(messaging_database, incoming.message_id) == ([], [])
+    assert stored(messaging_database, outgoing.message_id) == ([], [])
+    assert relay.announced == []
     # Redelivered after the failure, the message is claimed as new and handled.
     with transaction() as uow:
         uow.claim(incoming)
 
 
-def test_the_same_message_cannot_be_queued_twice(database_url, transaction, relay):
+def test_the_same_message_cannot_be_queued_twice(messaging_database, transaction, relay):
     outgoing = referral_closed()
     with pytest.raises(Conflict), transaction() as uow:
         uow.send(outgoing)
         uow.send(outgoing)
-    assert stored(database_url, outgoing.message_id) == ([], [])
-    assert relay.pokes == 0
+    assert stored(messaging_database, outgoing.message_id) == ([], [])
+    assert relay.announced == []

@@ -1,0 +1,133 @@
+"""The outbox relay against the real database and broker: announced rows at once, the rest by sweep, each once."""
+
+import json
+import uuid
+
+import psycopg
+import pytest
+
+from shared.messaging import relay as relay_module
+from shared.messaging.confirms import PipelinedPublisher
+from shared.messaging.relay import Outbox
+from shared.persistence.unit_of_work import Queued, unit_of_work
+
+pytestmark = pytest.mark.integration
+
+CASE_ID = "430426-20260315-00042"
+
+
+@pytest.fixture
+def outbox(connections, broker):
+    uri, user, _, _ = broker
+    publisher = PipelinedPublisher(uri)
+    try:
+        yield Outbox(connections, publisher, user, batch=50)
+    finally:
+        publisher.close()
+
+
+def closed_case(exchange: str, n: int, routing_key: str = "bound") -> Queued:
+    return Queued(
+        message_id=str(uuid.uuid4()),
+        message_type="CaseClosed",
+        case_id=CASE_ID,
+        exchange=exchange,
+        routing_key=routing_key,
+        body=json.dumps({"n": n, "summary": "邻里纠纷 100%"}, ensure_ascii=False),
+        headers={},
+    )
+
+
+def commit(connections, messages: list[Queued], announce=None) -> None:
+    with unit_of_work(connections, "coordinator", registry=None, on_commit=announce) as uow:
+        for message in messages:
+            uow.queue(message)
+
+
+def rows(database_url: str, messages: list[Queued]) -> list[dict]:
+    with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
+        return conn.execute(
+            "SELECT message_id::text AS message_id, published_at, attempts, last_error, next_attempt_at > now() AS later"
+            " FROM outbox WHERE message_id = ANY(%s::uuid[]) ORDER BY id",
+            ([m.message_id for m in messages],),
+        ).fetchall()
+
+
+def age(database_url: str, messages: list[Queued], seconds: int) -> None:
+    """Make rows look as old as ones a crashed instance left behind."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(
+            "UPDATE outbox SET created_at = created_at - %s * interval '1 second' WHERE message_id = ANY(%s::uuid[])",
+            (seconds, [m.message_id for m in messages]),
+        )
+
+
+def test_announced_messages_are_published_at_once_marked_and_not_again(
+    messaging_database, connections, outbox, broker, drain
+):
+    _, user, name, channel = broker
+    announced: list[Queued] = []
+    messages = [closed_case(name, n) for n in range(3)]
+    commit(connections, messages, announced.extend)
+
+    assert outbox.publish_announced(announced) == 3
+    received = drain(channel, name)
+    assert [m.properties["message_id"] for m in received] == [m.message_id for m in messages]
+    # The body reaches the broker byte for byte as the transaction serialised it.
+    assert [m.body for m in received] == [m.body for m in messages]
+    assert received[0].properties["user_id"] == user
+    assert all(row["published_at"] is not None for row in rows(messaging_database, messages))
+
+    # Announced twice (say, a retry after a lost reply): nothing is published again.
+    assert outbox.publish_announced(announced) == 0
+    age(messaging_database, messages, 60)
+    assert outbox.sweep() == 0
+    assert drain(channel, name) == []
+
+
+def test_the_sweep_publishes_what_no_commit_announced_once_the_grace_has_passed(
+    messaging_database, connections, outbox, broker, drain
+):
+    _, _, name, channel = broker
+    orphans = [closed_case(name, n) for n in range(2)]
+    commit(connections, orphans)  # as if the instance died right after its commit
+
+    # Young rows belong to the relay of the instance that committed them.
+    assert outbox.sweep() == 0
+    age(messaging_database, orphans, 2 * int(relay_module.SWEEP_GRACE_SECONDS) + 1)
+    assert outbox.sweep() == 2
+    assert [json.loads(m.body) for m in drain(channel, name)] == [json.loads(o.body) for o in orphans]
+    assert all(row["published_at"] is not None for row in rows(messaging_database, orphans))
+
+
+def test_a_row_another_relay_has_locked_is_left_to_it(messaging_database, connections, outbox, broker, drain):
+    _, _, name, channel = broker
+    announced: list[Queued] = []
+    message = closed_case(name, 1)
+    commit(connections, [message], announced.extend)
+    age(messaging_database, [message], 60)
+
+    with psycopg.connect(messaging_database) as other_relay:
+        other_relay.execute("SELECT id FROM outbox WHERE message_id = %s FOR UPDATE", (message.message_id,))
+        assert outbox.publish_announced(announced) == 0
+        assert outbox.sweep() == 0
+        assert drain(channel, name) == []
+    # The other relay let go without publishing (it crashed): the next sweep takes the row.
+    assert outbox.sweep() == 1
+    assert [m.properties["message_id"] for m in drain(channel, name)] == [message.message_id]
+
+
+def test_an_unroutable_message_backs_off_instead_of_spinning(messaging_database, connections, outbox, broker, drain):
+    _, _, name, channel = broker
+    announced: list[Queued] = []
+    stray = closed_case(name, 1, routing_key="nobody-listens")
+    commit(connections, [stray], announced.extend)
+
+    assert outbox.publish_announced(announced) == 0
+    [row] = rows(messaging_database, [stray])
+    assert row["published_at"] is None and row["attempts"] == 1 and row["later"]
+    assert "unroutable" in row["last_error"]
+    # Not due yet, so the sweep leaves it alone however old it is.
+    age(messaging_database, [stray], 60)
+    assert outbox.sweep() == 0
+    assert drain(channel, name) == []
