@@ -168,7 +168,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         deadline = time.monotonic() + timeout
         closed = 0
         while time.monotonic() < deadline:
-            closed = requests.get(f"{coordinator}/api/v1/cases").json()["counts"].get("closed", 0)
+            closed = requests.get(f"{coordinator}/api/v1/cases", params={"limit": 0}).json()["counts"].get("closed", 0)
             if closed >= cases:
                 break
             time.sleep(0.5)

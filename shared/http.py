@@ -57,6 +57,11 @@ def parse_body(request: Request, model: type[M]) -> M:
         raise BadInput(field_errors(exc)) from None
 
 
+def parse_query(request: Request, model: type[M]) -> M:
+    """Validate the query string against `model`, or raise BadInput naming the parameters."""
+    return validate_value(model, request.args.to_dict())
+
+
 def validate_value(model: type[M], data: dict) -> M:
     """Validate already-decoded input (RPC arguments) against `model`."""
     try:

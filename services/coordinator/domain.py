@@ -164,14 +164,21 @@ class TimelineEntry:
 
 @dataclass(frozen=True)
 class IssueReferral:
-    """-> ReferralIssued to `referral.unit` (with the registered summary and parties) and UnitDesignated."""
+    """-> ReferralIssued to `referral.unit`, with the registered summary and parties."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class AnnounceDesignation:
+    """-> UnitDesignated, for a unit designated after triage (triage's units travel in CaseAssigned)."""
 
     referral: Referral
 
 
 @dataclass(frozen=True)
 class CloseReferral:
-    """-> ReferralClosed."""
+    """-> ReferralClosed: one unit's part ended while the round goes on."""
 
     referral_id: UUID
     unit: str
@@ -181,7 +188,7 @@ class CloseReferral:
 
 @dataclass(frozen=True)
 class AnnounceAssignment:
-    """-> CaseAssigned."""
+    """-> CaseAssigned, with the referrals triage issued."""
 
     mode: HandlingMode
     source: Source
@@ -190,6 +197,7 @@ class AnnounceAssignment:
     flags: tuple[Flag, ...]
     lead_unit: str | None
     co_units: tuple[str, ...]
+    referrals: tuple[Referral, ...]
 
 
 @dataclass(frozen=True)
@@ -201,9 +209,10 @@ class AnnounceManualTriage:
 
 @dataclass(frozen=True)
 class AnnounceResolved:
-    """-> CaseResolved."""
+    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it."""
 
     lead_unit: str | None
+    round: int
 
 
 @dataclass(frozen=True)
@@ -223,6 +232,7 @@ class AnnounceReopened:
 
 Effect = (
     IssueReferral
+    | AnnounceDesignation
     | CloseReferral
     | AnnounceAssignment
     | AnnounceManualTriage
@@ -305,6 +315,11 @@ def triage(
         lead_unit=lead_unit,
         co_units=list(plan.co_units),
     )
+    if lead_unit is not None:
+        # The assignment announces these units itself, so none gets a UnitDesignated of its own.
+        draft.issue(lead_unit, ReferralRole.LEAD, deadline_for, new_id, announce=False)
+        for unit in plan.co_units:
+            draft.issue(unit, ReferralRole.CO_UNIT, deadline_for, new_id, announce=False)
     draft.emit(
         AnnounceAssignment(
             mode=plan.mode,
@@ -314,14 +329,12 @@ def triage(
             flags=facts.flags,
             lead_unit=lead_unit,
             co_units=plan.co_units,
+            referrals=draft.case.referrals,
         )
     )
     if lead_unit is None:
         draft.resolve()  # settled at the window; only the follow-up rating remains
     else:
-        draft.issue(lead_unit, ReferralRole.LEAD, deadline_for, new_id)
-        for unit in plan.co_units:
-            draft.issue(unit, ReferralRole.CO_UNIT, deadline_for, new_id)
         draft.conclude()
     decision = draft.decision()
     return Assignment(decision.case, decision.effects, decision.timeline)
@@ -574,6 +587,7 @@ class _Draft:
         deadline_for: DeadlineFor,
         new_id: IdFactory,
         replaces: UUID | None = None,
+        announce: bool = True,
     ) -> None:
         days = self.case.plan.deadline_working_days or MANUAL_DEADLINE_WORKING_DAYS
         referral_id = new_id()
@@ -590,6 +604,8 @@ class _Draft:
         )
         self.case = replace(self.case, referrals=(*self.case.referrals, referral))
         self.emit(IssueReferral(referral))
+        if announce:
+            self.emit(AnnounceDesignation(referral))
         self.note(
             TimelineKind.REFERRAL_ISSUED,
             **_about(referral),
@@ -610,7 +626,10 @@ class _Draft:
         lead_unit = lead.unit if lead else None
         # A co-unit gap no longer matters once the lead has resolved the dispute.
         self.case = replace(self.case, status=CaseStatus.RESOLVED, gaps=())
-        self.emit(AnnounceResolved(lead_unit))
+        # CaseResolved ends every part of the round at once: the parts this same decision
+        # closed need no ReferralClosed of their own.
+        self.effects = [e for e in self.effects if not isinstance(e, CloseReferral)]
+        self.emit(AnnounceResolved(lead_unit, self.case.round))
         self.note(TimelineKind.CASE_RESOLVED, lead_unit=lead_unit, round=self.case.round)
 
     def conclude(self) -> None:

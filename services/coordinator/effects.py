@@ -42,21 +42,8 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                         **common,
                     )
                 )
-                out.append(
-                    UnitDesignated.build(
-                        message_id=new_id(),
-                        recipient=centre,
-                        **common,
-                        referral=ReferralSummary(
-                            referral_id=r.referral_id,
-                            unit=r.unit,
-                            role=r.role,
-                            round=r.round,
-                            issued_at=r.issued_at,
-                            due_at=r.due_at,
-                        ),
-                    )
-                )
+            case domain.AnnounceDesignation(referral=r):
+                out.append(UnitDesignated.build(message_id=new_id(), recipient=centre, referral=_summary(r), **common))
             case domain.CloseReferral():
                 out.append(
                     ReferralClosed.build(
@@ -81,6 +68,7 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                         flags=list(effect.flags),
                         lead_unit=effect.lead_unit,
                         co_units=list(effect.co_units),
+                        referrals=[_summary(r) for r in effect.referrals],
                         **common,
                     )
                 )
@@ -92,7 +80,9 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                 )
             case domain.AnnounceResolved():
                 out.append(
-                    CaseResolved.build(message_id=new_id(), recipient=centre, lead_unit=effect.lead_unit, **common)
+                    CaseResolved.build(
+                        message_id=new_id(), recipient=centre, lead_unit=effect.lead_unit, round=effect.round, **common
+                    )
                 )
             case domain.AnnounceClosed():
                 out.append(CaseClosed.build(message_id=new_id(), recipient=centre, rating=effect.rating, **common))
@@ -105,3 +95,14 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
             case _:
                 raise TypeError(f"no message for effect {effect!r}")
     return out
+
+
+def _summary(referral: domain.Referral) -> ReferralSummary:
+    return ReferralSummary(
+        referral_id=referral.referral_id,
+        unit=referral.unit,
+        role=referral.role,
+        round=referral.round,
+        issued_at=referral.issued_at,
+        due_at=referral.due_at,
+    )

@@ -2,7 +2,7 @@
 
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.coordinator import domain, store
 from services.coordinator.deadlines import deadline_for
@@ -20,7 +20,7 @@ from shared.contracts.messages import (
     RepeatReportLinked,
     ResultReported,
 )
-from shared.http import BadInput, api, json_response, parse_body, validate_value
+from shared.http import BadInput, api, json_response, parse_body, parse_query, validate_value
 from shared.messaging.inbox import MessageSender, Rejected, handles
 from shared.persistence.database import Database
 from shared.registry import load_registry
@@ -30,6 +30,14 @@ from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers, trace_id_of
 
 MAX_LIST = 500
+
+
+class ListCases(BaseModel):
+    """The query of the case list; `limit=0` asks for the counts alone."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    status: domain.CaseStatus | None = None
+    limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)
 
 
 class AssignByHand(BaseModel):
@@ -214,13 +222,10 @@ class Coordinator(PlatformService):
 
     @api("GET", "/api/v1/cases")
     def list_cases(self, request):
-        status = request.args.get("status")
-        if status is not None and status not in set(domain.CaseStatus):
-            raise BadInput([{"field": "status", "message": f"one of {sorted(domain.CaseStatus)}", "type": "enum"}])
+        query = parse_query(request, ListCases)
         with self.db.transaction() as uow:
-            return json_response(
-                200, {"cases": store.list_cases(uow, status, MAX_LIST), "counts": store.count_by_status(uow)}
-            )
+            cases = store.list_cases(uow, query.status, query.limit) if query.limit else []
+            return json_response(200, {"cases": cases, "counts": store.count_by_status(uow)})
 
     @api("POST", "/api/v1/cases/<case_id>/assign")
     def assign(self, request, case_id):

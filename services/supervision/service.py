@@ -48,10 +48,21 @@ class Supervision(PlatformService):
     name = "supervision"
     db = Database()
 
+    @handles(CaseAssigned)
+    def on_case_assigned(self, message: CaseAssigned):
+        """Triage's units: one clock each, and the fact for reports."""
+        with self.db.transaction() as uow:
+            uow.claim(message)
+            store.serialise_case(uow, message.case_id)
+            for referral in message.referrals:
+                store.add_watch(uow, message.case_id, referral, current_trace_headers())
+            store.record_fact(uow, message)
+
     @handles(UnitDesignated)
     def on_unit_designated(self, message: UnitDesignated):
         with self.db.transaction() as uow:
             uow.claim(message)
+            store.serialise_case(uow, message.case_id)
             store.add_watch(uow, message.case_id, message.referral, current_trace_headers())
 
     @handles(ReferralClosed)
@@ -62,19 +73,16 @@ class Supervision(PlatformService):
 
     @handles(CaseResolved)
     def on_case_resolved(self, message: CaseResolved):
+        """Every unit's part has ended: stop the clocks still running and open the follow-up visit."""
         with self.db.transaction() as uow:
             uow.claim(message)
-            follow_up = domain.open_follow_up(
-                message.case_id, message.lead_unit, store.next_round(uow, message.case_id), now()
-            )
+            store.serialise_case(uow, message.case_id)
+            store.close_watches_of_case(uow, message.case_id, message.occurred_at)
+            follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, now())
             store.open_follow_up(uow, follow_up, current_trace_headers())
             store.record_fact(uow, message)
 
     # Case facts kept for reports; every fact the coordinator announces has a subscriber.
-    @handles(CaseAssigned)
-    def on_case_assigned(self, message: CaseAssigned):
-        self._record_fact(message)
-
     @handles(CaseAwaitingManualTriage)
     def on_manual_triage(self, message: CaseAwaitingManualTriage):
         self._record_fact(message)

@@ -11,6 +11,11 @@ from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 
 
+def serialise_case(uow: UnitOfWork, case_id: str) -> None:
+    """Take the case's lock: facts about one case, handled by concurrent workers, apply one at a time."""
+    uow.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (case_id,))
+
+
 def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: dict) -> None:
     watch = Watch(
         referral_id=referral.referral_id,
@@ -20,9 +25,14 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
         issued_at=referral.issued_at,
         due_at=referral.due_at,
     )
+    # Concurrent workers may handle the case's CaseResolved first: a follow-up already open
+    # for this round means the round has ended, and the watch starts closed.
     uow.write(
-        "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
+        "INSERT INTO watches"
+        " (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace, closed_at)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
+        "  (SELECT min(opened_at) FROM follow_ups WHERE case_id = %s AND round >= %s))"
+        " ON CONFLICT (referral_id) DO NOTHING",
         (
             watch.referral_id,
             case_id,
@@ -33,12 +43,18 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
             watch.due_at,
             reminder_due_at(watch),
             jsonb(trace),
+            case_id,
+            referral.round,
         ),
     )
 
 
 def close_watch(uow: UnitOfWork, referral_id: UUID, at: datetime) -> None:
     uow.write("UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL", (at, referral_id))
+
+
+def close_watches_of_case(uow: UnitOfWork, case_id: str, at: datetime) -> None:
+    uow.write("UPDATE watches SET closed_at = %s WHERE case_id = %s AND closed_at IS NULL", (at, case_id))
 
 
 def lock_watches_due(uow: UnitOfWork, now: datetime, limit: int) -> list[tuple[Watch, dict]]:
@@ -79,11 +95,6 @@ def open_follow_up(uow: UnitOfWork, follow_up: FollowUp, trace: dict) -> None:
         " ON CONFLICT DO NOTHING",
         (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, jsonb(trace)),
     )
-
-
-def next_round(uow: UnitOfWork, case_id: str) -> int:
-    row = uow.one("SELECT coalesce(max(round), 0) + 1 AS next FROM follow_ups WHERE case_id = %s", (case_id,))
-    return int(row["next"]) if row else 1
 
 
 def lock_latest_follow_up(uow: UnitOfWork, case_id: str) -> tuple[FollowUp, dict]:

@@ -2,9 +2,20 @@
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.agency.domain import ReferralStatus
 from shared.contracts.disputes import LongText, Party, RecordId, ShortText
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, Flag, Outcome
+
+MAX_LIST = 500
+
+
+class ListReferrals(BaseModel):
+    """The query of an officer's referral list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    status: ReferralStatus | None = None
+    limit: int = Field(100, ge=0, le=MAX_LIST)
 
 
 class _Command(BaseModel):

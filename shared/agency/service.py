@@ -9,6 +9,7 @@ from shared.agency.commands import (
     AcceptReferral,
     AgencyRecord,
     DeclineReferral,
+    ListReferrals,
     NoDetails,
     ReportProgress,
     ReportResult,
@@ -26,7 +27,7 @@ from shared.contracts.messages import (
     ResultReported,
 )
 from shared.contracts.vocabulary import Flag
-from shared.http import BadInput, api, json_response, parse_body, validate_value
+from shared.http import BadInput, api, json_response, parse_body, parse_query, validate_value
 from shared.messaging.inbox import Rejected, handles
 from shared.persistence.database import Database
 from shared.persistence.errors import NotFound
@@ -34,8 +35,6 @@ from shared.runtime.context import current_settings
 from shared.service_base import PlatformService
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
-
-MAX_LIST = 500
 
 
 def parse_referral_id(value: str) -> UUID:
@@ -83,15 +82,9 @@ class AgencyService(PlatformService):
 
     @api("GET", "/api/v1/referrals")
     def list_referrals(self, request):
-        status = request.args.get("status")
-        if status is not None and status not in set(domain.ReferralStatus):
-            raise BadInput([{"field": "status", "message": f"one of {sorted(domain.ReferralStatus)}", "type": "enum"}])
-        try:
-            limit = min(int(request.args.get("limit", "100")), MAX_LIST)
-        except ValueError:
-            raise BadInput([{"field": "limit", "message": "must be an integer", "type": "int_parsing"}]) from None
+        query = parse_query(request, ListReferrals)
         with self.db.transaction() as uow:
-            rows = store.list_referrals(uow, status, limit)
+            rows = store.list_referrals(uow, query.status, query.limit)
         return json_response(200, {"referrals": rows})
 
     @api("GET", "/api/v1/referrals/<referral_id>")

@@ -179,9 +179,14 @@ class ReferralSummary(_Frozen):
 
 
 class CaseAssigned(Event):
-    """Triage done: the handling mode, lead unit and co-units are designated."""
+    """Triage done: the handling mode, lead unit and co-units are designated, and their clocks start.
+
+    Version 2 carries the referrals triage issued, so that supervision starts every unit's
+    clock from this one event; units designated later come one by one in UnitDesignated.
+    """
 
     TYPE = "CaseAssigned"
+    VERSION = 2
     type: Literal["CaseAssigned"] = "CaseAssigned"
     mode: HandlingMode
     source: Source
@@ -190,10 +195,11 @@ class CaseAssigned(Event):
     flags: list[Flag]
     lead_unit: UnitCode | None
     co_units: list[UnitCode]
+    referrals: list[ReferralSummary]
 
 
 class UnitDesignated(Event):
-    """A referral was issued; supervision starts that unit's clock."""
+    """A unit was designated after triage (a re-route, a new round, staff's choice); its clock starts."""
 
     TYPE = "UnitDesignated"
     type: Literal["UnitDesignated"] = "UnitDesignated"
@@ -201,7 +207,10 @@ class UnitDesignated(Event):
 
 
 class ReferralClosed(Event):
-    """A unit's part ended: it reported a result, or declined and was replaced."""
+    """A unit's part ended while the round goes on: it reported a result, or declined.
+
+    When a unit's report resolves the case, CaseResolved ends every part at once instead.
+    """
 
     TYPE = "ReferralClosed"
     type: Literal["ReferralClosed"] = "ReferralClosed"
@@ -220,11 +229,17 @@ class CaseAwaitingManualTriage(Event):
 
 
 class CaseResolved(Event):
-    """The lead reported a resolution and every co-unit reported; the follow-up visit is due."""
+    """The lead reported a resolution and every co-unit reported; the follow-up visit for `round` is due.
+
+    Every unit's part of the case has ended, so every clock still running stops; version 2
+    sends no ReferralClosed for the parts that ended with the resolution.
+    """
 
     TYPE = "CaseResolved"
+    VERSION = 2
     type: Literal["CaseResolved"] = "CaseResolved"
     lead_unit: UnitCode | None
+    round: int = Field(ge=1)
 
 
 class CaseClosed(Event):

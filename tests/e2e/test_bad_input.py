@@ -300,3 +300,28 @@ def test_refused_input_left_the_waiting_cases_as_they_were(client, targets):
     assert (resolved["status"], resolved["rating"]) == ("resolved", None)
     pending = client.call("GET", "supervision", "/api/v1/follow-ups")["follow_ups"]
     assert targets["resolved_case"] in {f["case_id"] for f in pending}
+
+
+BAD_QUERIES = {
+    "referrals-limit-negative": ("court_link", "/api/v1/referrals?limit=-1", "limit"),
+    "referrals-limit-not-a-number": ("justice_link", "/api/v1/referrals?limit=ten", "limit"),
+    "referrals-status-unknown": ("justice_link", "/api/v1/referrals?status=lost", "status"),
+    "cases-limit-too-large": ("coordinator", "/api/v1/cases?limit=501", "limit"),
+    "cases-status-unknown": ("coordinator", "/api/v1/cases?status=open", "status"),
+    "cases-unknown-parameter": ("coordinator", "/api/v1/cases?page=2", "page"),
+}
+
+
+@pytest.mark.parametrize(("service", "path", "field"), list(BAD_QUERIES.values()), ids=list(BAD_QUERIES))
+def test_a_bad_query_is_refused_naming_the_parameter(platform, service: str, path: str, field: str):
+    response = requests.get(f"{platform.http_base_url(service)}{path}", timeout=15)
+
+    assert response.status_code == 400, response.text[:500]
+    assert field in [f["field"] for f in response.json()["fields"]]
+
+
+def test_the_case_list_answers_with_the_counts_alone_when_asked(client, targets):
+    answer = client.call("GET", "coordinator", "/api/v1/cases?limit=0")
+
+    assert answer["cases"] == []
+    assert answer["counts"]["assigned"] >= 1 and answer["counts"]["resolved"] >= 1

@@ -47,8 +47,8 @@ def commit(connections, messages: list[Queued], announce=None) -> None:
 def rows(database_url: str, messages: list[Queued]) -> list[dict]:
     with psycopg.connect(database_url, row_factory=psycopg.rows.dict_row) as conn:
         return conn.execute(
-            "SELECT message_id::text AS message_id, published_at, attempts, last_error, next_attempt_at > now() AS later"
-            " FROM outbox WHERE message_id = ANY(%s::uuid[]) ORDER BY id",
+            "SELECT message_id::text AS message_id, published_at, attempts, last_error,"
+            " next_attempt_at > now() AS later FROM outbox WHERE message_id = ANY(%s::uuid[]) ORDER BY id",
             ([m.message_id for m in messages],),
         ).fetchall()
 

@@ -205,10 +205,13 @@ def test_triage_issues_one_referral_per_unit_and_announces_the_assignment(coordi
         (JUSTICE_OFFICE, "co_unit"),
         (POLICE_STATION, "lead"),
     ]
-    designated = db.sent_of(UnitDesignated)
-    assert sorted(d.referral.referral_id for d in designated) == sorted(r.referral_id for r in referrals)
+    # One event starts every unit's clock: the assignment carries the referrals with their deadlines.
+    assert db.sent_of(UnitDesignated) == []
     [assigned] = db.sent_of(CaseAssigned)
     assert (assigned.mode.value, assigned.lead_unit, assigned.co_units) == ("joint", POLICE_STATION, [JUSTICE_OFFICE])
+    assert sorted((s.referral_id, s.unit, s.due_at) for s in assigned.referrals) == sorted(
+        (r.referral_id, r.recipient, r.due_at) for r in referrals
+    )
     assert all(r.due_at > r.occurred_at for r in referrals)
     assert coordinator_store.case(CASE_ID).status.value == "assigned"
 
@@ -320,9 +323,10 @@ def test_results_from_both_units_resolve_the_case_and_a_satisfied_rating_closes_
         deliver(coordinator, accepted(referral), user)
         deliver(coordinator, result(referral), user)
 
-    assert sorted(c.unit for c in db.sent_of(ReferralClosed)) == [JUSTICE_OFFICE, POLICE_STATION]
+    # The lead's part ended while the co-unit worked on; the co-unit's result ended the round.
+    assert [c.unit for c in db.sent_of(ReferralClosed)] == [POLICE_STATION]
     [resolved] = db.sent_of(CaseResolved)
-    assert resolved.lead_unit == POLICE_STATION
+    assert (resolved.lead_unit, resolved.round) == (POLICE_STATION, 1)
 
     rating = FollowUpRated.build(
         message_id=next_message_id(),

@@ -12,6 +12,7 @@ from services.supervision.domain import FollowUp, Watch, reminder_due_at
 from services.supervision.service import Supervision
 from shared.clock import now
 from shared.contracts.messages import (
+    CaseAssigned,
     CaseClosed,
     CaseResolved,
     FollowUpRated,
@@ -42,7 +43,13 @@ class FakeSupervisionStore:
         self.follow_ups: dict[tuple[str, int], dict] = {}
         self.facts: dict[UUID, dict] = {}
 
+    def serialise_case(self, uow, case_id):
+        pass  # one worker at a time here
+
     def add_watch(self, uow, case_id, referral, trace):
+        ended = [
+            f["follow_up"].opened_at for (c, r), f in self.follow_ups.items() if c == case_id and r >= referral.round
+        ]
         self.watches.setdefault(
             referral.referral_id,
             Watch(
@@ -52,6 +59,7 @@ class FakeSupervisionStore:
                 role=referral.role,
                 issued_at=referral.issued_at,
                 due_at=referral.due_at,
+                closed_at=min(ended, default=None),
             ),
         )
 
@@ -59,6 +67,11 @@ class FakeSupervisionStore:
         watch = self.watches.get(referral_id)
         if watch is not None and watch.closed_at is None:
             self.watches[referral_id] = Watch(**{**watch.__dict__, "closed_at": at})
+
+    def close_watches_of_case(self, uow, case_id, at):
+        for watch in list(self.watches.values()):
+            if watch.case_id == case_id:
+                self.close_watch(uow, watch.referral_id, at)
 
     def lock_watches_due(self, uow, now, limit):
         due = [
@@ -75,9 +88,6 @@ class FakeSupervisionStore:
 
     def open_follow_up(self, uow, follow_up, trace):
         self.follow_ups.setdefault((follow_up.case_id, follow_up.round), {"follow_up": follow_up, "trace": trace})
-
-    def next_round(self, uow, case_id):
-        return max((r for c, r in self.follow_ups if c == case_id), default=0) + 1
 
     def lock_latest_follow_up(self, uow, case_id):
         rounds = [r for c, r in self.follow_ups if c == case_id]
@@ -120,21 +130,43 @@ def supervision(run_as, db, supervision_store) -> Supervision:
     return worker_factory(Supervision, db=db)
 
 
-def designated(referral_id: UUID, unit: str, role: str, issued_ago: timedelta, due_in: timedelta) -> UnitDesignated:
+def summary(referral_id: UUID, unit: str, role: str, issued_ago: timedelta, due_in: timedelta) -> ReferralSummary:
     at = now()
-    return UnitDesignated.build(
-        message_id=UUID(int=referral_id.int ^ 1),
-        occurred_at=at,
-        case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=CENTRE,
-        referral=ReferralSummary(
-            referral_id=referral_id, unit=unit, role=role, round=1, issued_at=at - issued_ago, due_at=at + due_in
-        ),
+    return ReferralSummary(
+        referral_id=referral_id, unit=unit, role=role, round=1, issued_at=at - issued_ago, due_at=at + due_in
     )
 
 
-def resolved(message_id: int = 501) -> CaseResolved:
+def designated(referral_id: UUID, unit: str, role: str, issued_ago: timedelta, due_in: timedelta) -> UnitDesignated:
+    return UnitDesignated.build(
+        message_id=UUID(int=referral_id.int ^ 1),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        referral=summary(referral_id, unit, role, issued_ago, due_in),
+    )
+
+
+def assigned(*referrals: ReferralSummary) -> CaseAssigned:
+    return CaseAssigned.build(
+        message_id=UUID(int=500),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        mode="joint",
+        source="walk_in",
+        category="neighbour",
+        division_code="430426101203",
+        flags=[],
+        lead_unit=referrals[0].unit,
+        co_units=[r.unit for r in referrals[1:]],
+        referrals=list(referrals),
+    )
+
+
+def resolved(message_id: int = 501, round: int = 1) -> CaseResolved:
     return CaseResolved.build(
         message_id=UUID(int=message_id),
         occurred_at=now(),
@@ -142,6 +174,7 @@ def resolved(message_id: int = 501) -> CaseResolved:
         sender=CENTRE,
         recipient=CENTRE,
         lead_unit=POLICE_STATION,
+        round=round,
     )
 
 
@@ -255,6 +288,48 @@ def test_each_unit_is_written_to_about_its_own_referral(supervision, db):
         ("OverdueNoticeIssued", JUSTICE_OFFICE, str(CO_REFERRAL)),
         ("ReminderIssued", POLICE_STATION, str(LEAD_REFERRAL)),
     ]
+
+
+def test_triage_starts_the_clock_of_every_unit_it_designated(supervision, db, supervision_store):
+    supervision.on_case_assigned(
+        assigned(
+            summary(LEAD_REFERRAL, POLICE_STATION, "lead", issued_ago=timedelta(days=9), due_in=timedelta(days=1)),
+            summary(CO_REFERRAL, JUSTICE_OFFICE, "co_unit", issued_ago=timedelta(days=14), due_in=timedelta(hours=-2)),
+        )
+    )
+
+    supervision.send_due_letters()
+
+    assert sorted(m.type for m in db.sent) == ["OverdueNoticeIssued", "ReminderIssued"]
+    assert [f["fact"] for f in supervision_store.facts.values()] == ["CaseAssigned"]
+
+
+def test_a_resolution_stops_every_clock_still_running(supervision, db, supervision_store):
+    supervision.on_case_assigned(
+        assigned(
+            summary(LEAD_REFERRAL, POLICE_STATION, "lead", issued_ago=timedelta(days=14), due_in=timedelta(hours=-2)),
+            summary(CO_REFERRAL, JUSTICE_OFFICE, "co_unit", issued_ago=timedelta(days=9), due_in=timedelta(days=1)),
+        )
+    )
+    supervision.on_case_resolved(resolved())
+
+    supervision.send_due_letters()
+
+    assert db.sent == []
+    assert all(w.closed_at is not None for w in supervision_store.watches.values())
+
+
+def test_a_resolution_handled_before_the_assignment_still_stops_its_clocks(supervision, db, supervision_store):
+    # Concurrent workers may take the later fact first; the watch starts closed.
+    supervision.on_case_resolved(resolved())
+    supervision.on_case_assigned(
+        assigned(summary(LEAD_REFERRAL, POLICE_STATION, "lead", issued_ago=timedelta(days=14), due_in=timedelta(0)))
+    )
+
+    supervision.send_due_letters()
+
+    assert db.sent == []
+    assert supervision_store.watches[LEAD_REFERRAL].closed_at is not None
 
 
 # --- the follow-up visit and its rating ----------------------------------------------------

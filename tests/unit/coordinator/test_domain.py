@@ -12,6 +12,7 @@ from pydantic import TypeAdapter
 from services.coordinator.domain import (
     AnnounceAssignment,
     AnnounceClosed,
+    AnnounceDesignation,
     AnnounceManualTriage,
     AnnounceReopened,
     AnnounceResolved,
@@ -212,10 +213,11 @@ def test_referral_ids_and_deadlines_come_from_what_the_service_injects() -> None
     assert police.round == 1
 
 
-def test_triage_announces_the_assignment_then_issues_each_referral() -> None:
+def test_triage_issues_each_referral_and_announces_them_in_the_assignment() -> None:
     assignment = triaged(Category.TRAFFIC, flags=(Flag.VIOLENCE_RISK,))
 
-    announce, *issued = assignment.effects
+    *issued, announce = assignment.effects
+    assert [type(e) for e in issued] == [IssueReferral, IssueReferral]
     assert announce == AnnounceAssignment(
         mode=HandlingMode.JOINT,
         source=Source.WALK_IN,
@@ -224,8 +226,13 @@ def test_triage_announces_the_assignment_then_issues_each_referral() -> None:
         flags=(Flag.VIOLENCE_RISK,),
         lead_unit=POLICE,
         co_units=(JUSTICE,),
+        referrals=assignment.referrals,
     )
-    assert [type(e) for e in issued] == [IssueReferral, IssueReferral]
+    # The assignment carries triage's units, so none is announced on its own.
+    assert [(r.unit, r.role) for r in announce.referrals] == [
+        (POLICE, ReferralRole.LEAD),
+        (JUSTICE, ReferralRole.CO_UNIT),
+    ]
     assert kinds(assignment) == ["case_triaged", "referral_issued", "referral_issued"]
 
 
@@ -234,7 +241,7 @@ def test_a_case_settled_at_the_window_waits_only_for_its_rating() -> None:
 
     assert assignment.case.status is CaseStatus.RESOLVED
     assert assignment.referrals == ()
-    assert assignment.effects[-1] == AnnounceResolved(lead_unit=None)
+    assert assignment.effects[-1] == AnnounceResolved(lead_unit=None, round=1)
 
     closed = ok(on_rating(assignment.case, Rating.SATISFIED, "当场解答, 很清楚", at(48), every_day_works))
     assert closed.case.status is CaseStatus.CLOSED
@@ -260,7 +267,8 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
 
     all_done = ok(report(lead_done.case, JUSTICE, summary="签订调解协议", hours=52))
     assert all_done.case.status is CaseStatus.RESOLVED
-    assert all_done.effects[-1] == AnnounceResolved(lead_unit=POLICE)
+    # The resolution ends the co-unit's part too: no separate CloseReferral for it.
+    assert all_done.effects == (AnnounceResolved(lead_unit=POLICE, round=1),)
     assert kinds(all_done) == ["result_reported", "case_resolved"]
 
     closed = ok(on_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))
@@ -303,7 +311,11 @@ def test_a_declined_lead_passes_to_the_next_fall_back_then_to_centre_staff() -> 
     rerouted = ok(decline(case, JUSTICE, "属于治安案件", ids=ids))
     police = referral_of(rerouted.case, POLICE)
     assert (police.role, police.round, police.referral_id) == (ReferralRole.LEAD, 1, UUID(int=2))
-    assert rerouted.effects[0] == CloseReferral(justice.referral_id, JUSTICE, "declined", None)
+    assert rerouted.effects == (
+        CloseReferral(justice.referral_id, JUSTICE, "declined", None),
+        IssueReferral(police),
+        AnnounceDesignation(police),  # after triage, each new unit is announced on its own
+    )
     assert rerouted.timeline[0].detail["reason"] == "属于治安案件"
     assert rerouted.timeline[-1].detail["replaces"] == str(justice.referral_id)
     assert rerouted.case.status is CaseStatus.ASSIGNED
@@ -315,6 +327,7 @@ def test_a_declined_lead_passes_to_the_next_fall_back_then_to_centre_staff() -> 
     assigned = ok(assign_manually(stuck.case, COURT, "综治中心 陈主任", at(5), every_day_works, ids))
     court = referral_of(assigned.case, COURT)
     assert (court.role, court.referral_id) == (ReferralRole.LEAD, UUID(int=3))
+    assert assigned.effects == (IssueReferral(court), AnnounceDesignation(court))
     assert assigned.case.status is CaseStatus.ASSIGNED
     assert assigned.case.gaps == ()
     assert assigned.timeline[0].detail == {
@@ -439,6 +452,7 @@ def test_a_dissatisfied_citizen_reopens_the_case_with_the_same_lead_only() -> No
     assert reopened.case.round == 2
     new = [e.referral for e in reopened.effects if isinstance(e, IssueReferral)]
     assert [(r.unit, r.role, r.round) for r in new] == [(POLICE, ReferralRole.LEAD, 2)]
+    assert AnnounceDesignation(new[0]) in reopened.effects
     assert reopened.effects[0] == AnnounceReopened(Rating.DISSATISFIED, 2)
     assert kinds(reopened) == ["case_reopened", "referral_issued"]
 
