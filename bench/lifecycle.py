@@ -7,6 +7,7 @@ Latencies come from the services' own database timestamps, not from the drivers'
 
 import argparse
 import itertools
+import json
 import os
 import random
 import statistics
@@ -17,9 +18,9 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
-import requests
 
 from bench.cpu import CpuMeter
+from bench.http import JsonHttp
 from bench.raw import amqp_confirmed_rate, postgres_write_rate
 from wuyuan import supervise
 from wuyuan.provision import provision_all
@@ -56,34 +57,34 @@ class Drivers:
         self.errors: list[str] = []
 
     def officer(self, service: str) -> None:
-        http = requests.Session()
+        http = JsonHttp(connections=1)
         base = self.settings.http_base_url(service)
         while not self.stop.is_set():
-            waiting = http.get(f"{base}/api/v1/referrals", params={"status": "received", "limit": 200}).json()
-            for referral in waiting["referrals"]:
+            waiting = http.get(f"{base}/api/v1/referrals", status="received", limit=200)["referrals"]
+            for referral in waiting:
                 rid = referral["referral_id"]
                 for action, body in (
                     ("accept", {"officer": "值班员"}),
                     ("result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"}),
                 ):
-                    response = http.post(f"{base}/api/v1/referrals/{rid}/{action}", json=body)
-                    if response.status_code != 202:
-                        self.errors.append(f"{service} {action} {rid}: {response.status_code} {response.text[:200]}")
-            if not waiting["referrals"]:
+                    status, answer = http.post(f"{base}/api/v1/referrals/{rid}/{action}", body)
+                    if status != 202:
+                        self.errors.append(f"{service} {action} {rid}: {status} {answer[:200]!r}")
+            if not waiting:
                 self.stop.wait(IDLE_POLL_SECONDS)
 
     def visitor(self) -> None:
-        http = requests.Session()
+        http = JsonHttp(connections=1)
         base = self.settings.http_base_url("supervision")
         while not self.stop.is_set():
-            pending = http.get(f"{base}/api/v1/follow-ups").json()["follow_ups"]
+            pending = http.get(f"{base}/api/v1/follow-ups")["follow_ups"]
             for follow_up in pending:
-                response = http.post(
+                status, _ = http.post(
                     f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
-                    json={"rating": "satisfied", "visitor": "回访员"},
+                    {"rating": "satisfied", "visitor": "回访员"},
                 )
-                if response.status_code not in (202, 409):
-                    self.errors.append(f"rating {follow_up['case_id']}: {response.status_code}")
+                if status not in (202, 409):
+                    self.errors.append(f"rating {follow_up['case_id']}: {status}")
             if not pending:
                 self.stop.wait(IDLE_POLL_SECONDS)
 
@@ -148,16 +149,15 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         pace = f" at {rate:g} a second" if rate else " as fast as they are taken"
         print(f"filing {cases} cases with {filers} concurrent clients{pace} …", flush=True)
         intake = settings.http_base_url("intake")
-        local = threading.local()
+        http = JsonHttp(connections=filers)
 
         def file(index: int) -> str:
             if rate:  # an arrival rate below capacity shows latency without a backlog
                 time.sleep(max(0.0, started + index / rate - time.perf_counter()))
-            http = getattr(local, "http", None) or requests.Session()
-            local.http = http
-            response = http.post(f"{intake}/api/v1/disputes", json=dispute(index, run_id), timeout=30)
-            response.raise_for_status()
-            return response.json()["case_id"]
+            status, answer = http.post(f"{intake}/api/v1/disputes", dispute(index, run_id))
+            if status != 201:
+                raise RuntimeError(f"filing case {index}: {status} {answer[:200]!r}")
+            return json.loads(answer)["case_id"]
 
         meter = CpuMeter({s.name: s.pid for s in supervise.status(settings) if s.pid})
         started = time.perf_counter()
@@ -168,7 +168,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         deadline = time.monotonic() + timeout
         closed = 0
         while time.monotonic() < deadline:
-            closed = requests.get(f"{coordinator}/api/v1/cases", params={"limit": 0}).json()["counts"].get("closed", 0)
+            closed = http.get(f"{coordinator}/api/v1/cases", limit=0)["counts"].get("closed", 0)
             if closed >= cases:
                 break
             time.sleep(0.5)
