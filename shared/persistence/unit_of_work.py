@@ -54,7 +54,6 @@ class UnitOfWork:
         self.conn = conn
         self.consumer = consumer
         self.registry = registry
-        self.sent: list[Envelope] = []
         self.queued: list[Queued] = []
         self._held: list[tuple[str, Sequence[Any]]] = []
         self._begun = False
@@ -139,7 +138,6 @@ class UnitOfWork:
                 headers=current_trace_headers(),
             )
         )
-        self.sent.append(message)
 
     def queue(self, queued: Queued) -> None:
         """Queue an addressed message in the outbox; `send` is what services call."""
