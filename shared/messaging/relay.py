@@ -1,13 +1,16 @@
 """The outbox relay: publishes committed outbox rows with confirms, then marks them sent.
 
 A commit hands the relay the messages it queued, and the relay publishes those at once,
-finding their rows by message id rather than by scanning the outbox. Every
-`relay_interval_seconds` it also sweeps the outbox for rows no commit in this process
-announced: left by a crash, by another instance, or held back after a failed publish. Rows
-are locked `FOR UPDATE SKIP LOCKED` while they are published, so each is published by
-whoever holds its lock, and the sweep passes over rows younger than a grace period, which
-the committing instance's own relay is about to publish. Only confirmed rows are marked; a
-crash between publish and mark republishes them, which consumers' inboxes make harmless.
+from memory: it neither reads nor locks their rows first. What the broker confirmed is
+marked sent in one UPDATE per `MARK_DELAY_SECONDS` for every message confirmed meanwhile,
+so a busy service pays one statement for many messages rather than a transaction for each.
+Every `relay_interval_seconds` the relay also sweeps the outbox for rows no commit in this
+process announced: left by a crash, by another instance, or held back after a failed
+publish. The sweep locks what it takes `FOR UPDATE SKIP LOCKED` and passes over rows
+younger than a grace period, which the committing instance's relay is about to publish and
+mark; its own instance's marks are written before it looks. A message can still go out
+twice (a crash between publish and mark, or another instance's relay lagging past the
+grace), which consumers' inboxes make harmless; none goes out zero times.
 
 The relay's own SQL is kept out of traces: the publish span of each message, in its case's
 trace, is what operators follow, and polling spans would bury it.
@@ -30,14 +33,17 @@ from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, head
 log = logging.getLogger(__name__)
 _tracer = trace.get_tracer("wuyuan.outbox")
 
-# A commit's own relay publishes its rows within milliseconds; one still unsent after this
-# long was not announced to any running relay.
-SWEEP_GRACE_SECONDS = 1.0
+# A commit's own relay publishes its rows within milliseconds and marks them within
+# MARK_DELAY_SECONDS; one still unmarked after the grace was not announced to a running relay.
+SWEEP_GRACE_SECONDS = 3.0
+MARK_DELAY_SECONDS = 0.25
 
-_LOCK_ANNOUNCED = """
-SELECT id, message_id::text AS message_id FROM outbox
-WHERE message_id = ANY(%s::uuid[]) AND published_at IS NULL
-FOR UPDATE SKIP LOCKED
+# Rows another relay's sweep holds are skipped, not waited for: that relay marks them.
+_MARK_PUBLISHED = """
+UPDATE outbox SET published_at = now()
+WHERE id IN (
+  SELECT id FROM outbox WHERE message_id = ANY(%s::uuid[]) AND published_at IS NULL FOR UPDATE SKIP LOCKED
+)
 """
 
 # body as text: it goes to the broker as it was stored, without a parse and a re-encode.
@@ -53,58 +59,69 @@ ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED
 _BACK_OFF = """
 UPDATE outbox SET attempts = attempts + 1, last_error = %s,
   next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second'
-WHERE id = %s
+WHERE message_id = %s
 """
 
 
 class Outbox:
-    """Publishes outbox rows it has locked, and marks what the broker confirmed."""
+    """Publishes outbox messages, and marks what the broker confirmed."""
 
     def __init__(self, connection_factory, publisher: PipelinedPublisher, user_id: str, batch: int) -> None:
         self._connection_factory = connection_factory
         self.publisher = publisher
         self.user_id = user_id
         self.batch = batch
+        self.unmarked: list[str] = []  # confirmed by the broker, not yet marked sent
 
     def publish_announced(self, queued: list[Queued]) -> int:
-        """Publish these just-committed messages, unless another relay already has; returns how many."""
-        by_id = {q.message_id: q for q in queued}
+        """Publish these just-committed messages; returns how many the broker confirmed.
+
+        Confirmed ones wait in `unmarked` for `mark_published`; failed ones back off now.
+        """
         with self._transaction() as uow:
-            rows = uow.all(_LOCK_ANNOUNCED, (list(by_id),))
-            return self._publish(uow, [(row["id"], by_id[row["message_id"]]) for row in rows])
+            confirmed = self._publish(uow, queued)
+        self.unmarked.extend(confirmed)
+        return len(confirmed)
+
+    def mark_published(self) -> None:
+        """Mark every message confirmed since the last call as sent, in one statement."""
+        if not self.unmarked:
+            return
+        with self._transaction() as uow:
+            uow.write(_MARK_PUBLISHED, (self.unmarked,))
+        self.unmarked = []
 
     def sweep(self) -> int:
         """Publish one batch of rows nobody announced; returns how many rows it found."""
+        self.mark_published()  # else this instance's own unmarked rows would look orphaned
         with self._transaction() as uow:
             rows = uow.all(_LOCK_UNANNOUNCED, (SWEEP_GRACE_SECONDS, self.batch))
-            self._publish(uow, [(row.pop("id"), Queued(**row)) for row in rows])
+            found = [Queued(**{key: value for key, value in row.items() if key != "id"}) for row in rows]
+            confirmed = self._publish(uow, found)
+            if confirmed:
+                uow.write(_MARK_PUBLISHED, (confirmed,))
         return len(rows)
 
     def _transaction(self):
         return unit_of_work(self._connection_factory, "outbox-relay", registry=None)
 
-    def _publish(self, uow: UnitOfWork, locked: list[tuple[int, Queued]]) -> int:
-        if not locked:
-            return 0
-        spans = [self._start_span(queued) for _, queued in locked]
+    def _publish(self, uow: UnitOfWork, messages: list[Queued]) -> list[str]:
+        """Publish, back off the failures in `uow`; returns the confirmed message ids."""
+        if not messages:
+            return []
+        spans = [self._start_span(queued) for queued in messages]
         outcome = self.publisher.publish(
-            [self._outgoing(queued, span) for (_, queued), span in zip(locked, spans, strict=True)]
+            [self._outgoing(queued, span) for queued, span in zip(messages, spans, strict=True)]
         )
-        row_ids = {queued.message_id: row_id for row_id, queued in locked}
-        for (_, queued), span in zip(locked, spans, strict=True):
+        for queued, span in zip(messages, spans, strict=True):
             error = outcome.unroutable.get(queued.message_id) or outcome.failed.get(queued.message_id)
             if error:
                 span.set_status(trace.Status(trace.StatusCode.ERROR, error))
             span.end()
-        if outcome.confirmed:
-            uow.write(
-                "UPDATE outbox SET published_at = now() WHERE id = ANY(%s)",
-                ([row_ids[m] for m in outcome.confirmed],),
-            )
         for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
             log.error("outbox message not published", extra={"message_id": message_id, "error": error})
-            uow.write(_BACK_OFF, (error, row_ids[message_id]))
-        return len(outcome.confirmed)
+            uow.write(_BACK_OFF, (error, message_id))
+        return outcome.confirmed
 
     def _start_span(self, queued: Queued) -> trace.Span:
         """A producer span in the trace that queued the message, ended once the broker confirms it."""
@@ -149,6 +166,7 @@ class OutboxRelay(SharedExtension):
         self._announced: list[Queued] = []
         self._wake = threading.Event()
         self._stopping = False
+        self._killed = False
 
     def start(self) -> None:
         self.container.spawn_managed_thread(self._run, identifier="outbox-relay")
@@ -158,6 +176,7 @@ class OutboxRelay(SharedExtension):
         self._wake.set()
 
     def kill(self) -> None:
+        self._killed = True
         self.stop()
 
     def announce(self, queued: list[Queued]) -> None:
@@ -171,23 +190,41 @@ class OutboxRelay(SharedExtension):
 
     def _run(self) -> None:
         next_sweep = 0.0  # sweep first: rows the last run of this service left behind
+        mark_due = float("inf")
         try:
             while not self._stopping:
-                self._wake.wait(max(0.0, next_sweep - time.monotonic()))
+                self._wake.wait(max(0.0, min(next_sweep, mark_due) - time.monotonic()))
                 self._wake.clear()
                 if self._stopping:
-                    break  # rows left now are published by the next start; the pool may be closing
+                    break
                 try:
                     with suppress_instrumentation():
                         while self._announced and not self._stopping:
                             self.outbox.publish_announced(self._take_announced())
-                        if time.monotonic() >= next_sweep:
-                            next_sweep = time.monotonic() + self.interval
+                        if self.outbox.unmarked and mark_due == float("inf"):
+                            mark_due = time.monotonic() + MARK_DELAY_SECONDS
+                        now = time.monotonic()
+                        if now >= mark_due or len(self.outbox.unmarked) >= self.outbox.batch:
+                            self.outbox.mark_published()
+                            mark_due = float("inf")
+                        if now >= next_sweep:
+                            next_sweep = now + self.interval
                             while self.outbox.sweep() == self.outbox.batch and not self._stopping:
                                 pass
+                            mark_due = float("inf")  # the sweep marked what was waiting
                             self.outbox.publisher.keepalive()
                 except Exception:
                     # Announced messages lost here are still in the outbox: a sweep finds them.
                     log.exception("outbox relay pass failed; will retry")
         finally:
+            if not self._killed:
+                self._mark_before_leaving()
             self.outbox.publisher.close()
+
+    def _mark_before_leaving(self) -> None:
+        """Marks written now spare the next start republishing what was already sent."""
+        try:
+            with suppress_instrumentation():
+                self.outbox.mark_published()
+        except Exception as exc:  # the pool may already be closing; inboxes absorb the repeats
+            log.info("outbox marks left for the next start", extra={"error": f"{type(exc).__name__}: {exc}"})

@@ -1,4 +1,4 @@
-"""The outbox relay against the real database and broker: announced rows at once, the rest by sweep, each once."""
+"""The outbox relay against the real database and broker: announced rows at once, the rest by sweep, marks in bulk."""
 
 import json
 import uuid
@@ -62,7 +62,7 @@ def age(database_url: str, messages: list[Queued], seconds: int) -> None:
         )
 
 
-def test_announced_messages_are_published_at_once_marked_and_not_again(
+def test_announced_messages_are_published_at_once_then_marked_together(
     messaging_database, connections, outbox, broker, drain
 ):
     _, user, name, channel = broker
@@ -70,19 +70,38 @@ def test_announced_messages_are_published_at_once_marked_and_not_again(
     messages = [closed_case(name, n) for n in range(3)]
     commit(connections, messages, announced.extend)
 
-    assert outbox.publish_announced(announced) == 3
+    assert outbox.publish_announced(announced[:2]) == 2
+    assert outbox.publish_announced(announced[2:]) == 1
     received = drain(channel, name)
     assert [m.properties["message_id"] for m in received] == [m.message_id for m in messages]
     # The body reaches the broker byte for byte as the transaction serialised it.
     assert [m.body for m in received] == [m.body for m in messages]
     assert received[0].properties["user_id"] == user
-    assert all(row["published_at"] is not None for row in rows(messaging_database, messages))
 
-    # Announced twice (say, a retry after a lost reply): nothing is published again.
-    assert outbox.publish_announced(announced) == 0
+    # Confirmed, and marked sent only when the relay writes its marks: all three in one go.
+    assert all(row["published_at"] is None for row in rows(messaging_database, messages))
+    outbox.mark_published()
+    marked = rows(messaging_database, messages)
+    assert all(row["published_at"] is not None for row in marked)
+    assert len({row["published_at"] for row in marked}) == 1
     age(messaging_database, messages, 60)
     assert outbox.sweep() == 0
     assert drain(channel, name) == []
+
+
+def test_a_sweep_first_marks_what_its_own_relay_has_published(
+    messaging_database, connections, outbox, broker, drain
+):
+    _, _, name, channel = broker
+    announced: list[Queued] = []
+    message = closed_case(name, 1)
+    commit(connections, [message], announced.extend)
+    assert outbox.publish_announced(announced) == 1
+    age(messaging_database, [message], 60)  # as if the marks had been slow to come
+
+    assert outbox.sweep() == 0
+    assert [m.properties["message_id"] for m in drain(channel, name)] == [message.message_id]
+    assert rows(messaging_database, [message])[0]["published_at"] is not None
 
 
 def test_the_sweep_publishes_what_no_commit_announced_once_the_grace_has_passed(
@@ -100,21 +119,28 @@ def test_the_sweep_publishes_what_no_commit_announced_once_the_grace_has_passed(
     assert all(row["published_at"] is not None for row in rows(messaging_database, orphans))
 
 
-def test_a_row_another_relay_has_locked_is_left_to_it(messaging_database, connections, outbox, broker, drain):
+def test_rows_another_relay_holds_are_neither_swept_nor_waited_for(
+    messaging_database, connections, outbox, broker, drain
+):
     _, _, name, channel = broker
     announced: list[Queued] = []
-    message = closed_case(name, 1)
-    commit(connections, [message], announced.extend)
-    age(messaging_database, [message], 60)
+    held, free = closed_case(name, 1), closed_case(name, 2)
+    commit(connections, [held, free], announced.extend)
+    assert outbox.publish_announced(announced) == 2
+    assert len(drain(channel, name)) == 2
+    age(messaging_database, [held, free], 60)
 
     with psycopg.connect(messaging_database) as other_relay:
-        other_relay.execute("SELECT id FROM outbox WHERE message_id = %s FOR UPDATE", (message.message_id,))
-        assert outbox.publish_announced(announced) == 0
+        other_relay.execute("SELECT id FROM outbox WHERE message_id = %s FOR UPDATE", (held.message_id,))
+        # Marking skips the row the other relay's sweep is publishing, rather than block on it.
+        outbox.mark_published()
+        assert [row["published_at"] is not None for row in rows(messaging_database, [held, free])] == [False, True]
         assert outbox.sweep() == 0
         assert drain(channel, name) == []
-    # The other relay let go without publishing (it crashed): the next sweep takes the row.
+    # The other relay let go without publishing or marking (it crashed): the next sweep takes the row.
     assert outbox.sweep() == 1
-    assert [m.properties["message_id"] for m in drain(channel, name)] == [message.message_id]
+    assert [m.properties["message_id"] for m in drain(channel, name)] == [held.message_id]
+    assert rows(messaging_database, [held])[0]["published_at"] is not None
 
 
 def test_an_unroutable_message_backs_off_instead_of_spinning(messaging_database, connections, outbox, broker, drain):
