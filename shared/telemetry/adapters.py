@@ -1,10 +1,33 @@
-"""How nameko's OpenTelemetry instrumentation names and tags spans of our inbox entrypoint."""
+"""How nameko's OpenTelemetry instrumentation names and tags the spans of our entrypoints."""
 
 from nameko_opentelemetry.entrypoints import EntrypointAdapter
 from opentelemetry import trace
 
 
-class InboxHandlerAdapter(EntrypointAdapter):
+class WithoutCallArguments(EntrypointAdapter):
+    """The library's attributes, without binding the call's arguments when they are not sent.
+
+    The stock adapter binds every call's arguments (`inspect.getcallargs`) only to drop them
+    when payloads are off, as they are here: they carry ID and phone numbers. On a busy
+    service that binding was a few percent of every worker.
+    """
+
+    def get_attributes(self, worker_ctx):
+        if self.config.get("send_request_payloads"):
+            return super().get_attributes(worker_ctx)
+        pool = worker_ctx.container._worker_pool
+        attributes = {
+            "service_name": worker_ctx.service_name,
+            "entrypoint_type": type(worker_ctx.entrypoint).__name__,
+            "method_name": worker_ctx.entrypoint.method_name,
+            "active_workers": pool.running(),
+            "available_workers": pool.free(),
+        }
+        attributes.update(self.get_header_attributes(worker_ctx) or {})
+        return attributes
+
+
+class InboxHandlerAdapter(WithoutCallArguments):
     span_kind = trace.SpanKind.CONSUMER
 
     def get_span_name(self, worker_ctx):
@@ -15,3 +38,7 @@ class InboxHandlerAdapter(EntrypointAdapter):
         attributes["messaging.system"] = "rabbitmq"
         attributes["messaging.message.type"] = worker_ctx.entrypoint.model.TYPE
         return attributes
+
+
+class ApiHandlerAdapter(WithoutCallArguments):
+    """HTTP API workers: named by service and method, as the stock adapter names them."""

@@ -51,6 +51,7 @@ def instrument_libraries() -> None:
         send_response_payloads=False,
         entrypoint_adapters={
             "shared.messaging.inbox.InboxHandler": "shared.telemetry.adapters.InboxHandlerAdapter",
+            "shared.http.ApiHandler": "shared.telemetry.adapters.ApiHandlerAdapter",
         },
     )
     PsycopgInstrumentor().instrument(enable_commenter=False)
