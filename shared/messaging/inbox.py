@@ -134,6 +134,8 @@ class InboxHandler(Entrypoint):
     """Marks a service method as the handler of one message model."""
 
     inbox = InboxConsumer()
+    # Handlers of queued messages may share a transaction (shared.persistence.group_commit).
+    commits_in_groups = True
 
     def __init__(self, model: type[Envelope], **kwargs) -> None:
         self.model = model

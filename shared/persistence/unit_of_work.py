@@ -110,6 +110,26 @@ class UnitOfWork:
         if self.conn.info.transaction_status != TransactionStatus.IDLE:
             self.conn.rollback()
 
+    # --- savepoints (handlers sharing one transaction, see group_commit) ------------------
+
+    def savepoint(self, name: str) -> tuple[int, int]:
+        """Open savepoint `name` with the next round trip; returns the mark to roll back to."""
+        self.write(f"SAVEPOINT {name}")
+        return len(self._held) - 1, len(self.queued)
+
+    def release(self, name: str) -> None:
+        """Keep what was done since savepoint `name`, and send it now so that its errors stay its own."""
+        self._send([*self._held, (f"RELEASE SAVEPOINT {name}", ())])
+
+    def rollback_to(self, name: str, mark: tuple[int, int]) -> None:
+        """Undo everything since savepoint `name`: held writes dropped, messages unqueued."""
+        held_at, queued_at = mark
+        del self.queued[queued_at:]
+        if self._held[held_at : held_at + 1] == [(f"SAVEPOINT {name}", ())]:
+            del self._held[held_at:]  # never reached the server
+        else:
+            self._send([(f"ROLLBACK TO SAVEPOINT {name}", ())])
+
     # --- messages ------------------------------------------------------------------------
 
     def claim(self, message: Envelope) -> None:

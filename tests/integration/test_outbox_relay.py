@@ -89,9 +89,7 @@ def test_announced_messages_are_published_at_once_then_marked_together(
     assert drain(channel, name) == []
 
 
-def test_a_sweep_first_marks_what_its_own_relay_has_published(
-    messaging_database, connections, outbox, broker, drain
-):
+def test_a_sweep_first_marks_what_its_own_relay_has_published(messaging_database, connections, outbox, broker, drain):
     _, _, name, channel = broker
     announced: list[Queued] = []
     message = closed_case(name, 1)

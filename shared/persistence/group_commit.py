@@ -1,0 +1,131 @@
+"""Group commit: inbox handlers that run back to back share one transaction, each in a savepoint.
+
+Every write transaction costs PostgreSQL a commit (a WAL flush and its bookkeeping), which
+on a small machine weighs more than the handler's own statements. When messages queue up,
+the handlers waiting for their turn join the open transaction instead of opening their
+own: each runs inside a savepoint, so one that fails (or finds its message already handled)
+undoes only its own work, and the last of the run commits for all. A handler returns only
+once that commit holds, so its message is acknowledged after its effect is durable, as
+before; if the commit fails, every handler of the group fails and its message is retried.
+
+Handlers take turns: one at a time runs statements on the group's connection. Two groups
+never run statements at once, so the row locks one holds cannot deadlock with another in
+this process; the next group starts while the last one commits. A group stops growing at
+`max_members`, keeping subtransactions within what PostgreSQL caches per transaction.
+With one message at a time nothing changes but a savepoint: each handler commits alone.
+"""
+
+import contextlib
+import itertools
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from shared.persistence.errors import StoreUnavailable
+from shared.persistence.unit_of_work import AlreadyHandled, Queued, UnitOfWork
+from shared.registry import AgencyRegistry
+
+# PostgreSQL keeps 64 subtransaction ids per transaction in shared memory; beyond that,
+# every other session's visibility checks slow down.
+MAX_MEMBERS = 32
+
+
+class _Group:
+    def __init__(self, connection: contextlib.ExitStack, uow: UnitOfWork) -> None:
+        self.connection = connection
+        self.uow = uow
+        self.members = 0
+        self.failure: BaseException | None = None
+        self.done = threading.Event()
+
+
+class GroupCommit:
+    """Hands inbox handlers a savepoint in the open group transaction; commits when the run ends."""
+
+    def __init__(
+        self,
+        connection_factory: Any,
+        consumer: str,
+        registry: AgencyRegistry | None,
+        on_commit: Callable[[list[Queued]], None] | None = None,
+        max_members: int = MAX_MEMBERS,
+    ) -> None:
+        self._connection_factory = connection_factory
+        self._consumer = consumer
+        self._registry = registry
+        self._on_commit = on_commit
+        self._max_members = max_members
+        self._turn = threading.Semaphore(1)
+        self._waiting = 0
+        self._open: _Group | None = None
+        self._names = itertools.count()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[UnitOfWork]:
+        self._waiting += 1
+        self._turn.acquire()
+        self._waiting -= 1
+        try:
+            group = self._open or self._start()
+        except BaseException:
+            self._turn.release()
+            raise
+        name = f"handler_{next(self._names)}"
+        mark = group.uow.savepoint(name)
+        try:
+            yield group.uow
+            group.uow.release(name)
+        except BaseException as exc:
+            self._undo(group, name, mark)
+            self._leave(group)
+            if isinstance(exc, AlreadyHandled):
+                return  # a redelivery: nothing kept, and the message is acknowledged
+            raise
+        group.members += 1
+        self._leave(group)
+        group.done.wait()
+        if group.failure is not None:
+            raise StoreUnavailable(f"group commit failed, retry: {group.failure}") from group.failure
+
+    def _start(self) -> _Group:
+        connection = contextlib.ExitStack()
+        try:
+            conn = connection.enter_context(self._connection_factory())
+            conn.autocommit = True  # the group begins its transaction inside its first round trip
+        except BaseException:
+            connection.close()
+            raise
+        self._open = _Group(connection, UnitOfWork(conn, self._consumer, self._registry))
+        return self._open
+
+    def _undo(self, group: _Group, name: str, mark: tuple[int, int]) -> None:
+        try:
+            group.uow.rollback_to(name, mark)
+        except BaseException as exc:  # the connection is gone: the whole group with it
+            group.failure = exc
+
+    def _leave(self, group: _Group) -> None:
+        """Give up the turn; the last of a run (or a full or broken group) commits it."""
+        finishing = group.failure is not None or group.members >= self._max_members or self._waiting == 0
+        if finishing:
+            self._open = None
+        self._turn.release()
+        if finishing:
+            self._finish(group)
+
+    def _finish(self, group: _Group) -> None:
+        try:
+            if group.failure is None:
+                group.uow.commit()
+            else:
+                group.uow.rollback()
+        except BaseException as exc:
+            group.failure = group.failure or exc
+            with contextlib.suppress(Exception):
+                group.uow.rollback()
+        finally:
+            with contextlib.suppress(Exception):
+                group.connection.close()
+            group.done.set()
+        if group.failure is None and group.uow.queued and self._on_commit is not None:
+            self._on_commit(group.uow.queued)

@@ -1,0 +1,172 @@
+"""Handlers of queued messages sharing one transaction, on real PostgreSQL: each keeps or loses only its own work."""
+
+import uuid
+from datetime import UTC, datetime
+
+import eventlet
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from shared.contracts.messages import ReferralAccepted, ReferralClosed
+from shared.persistence.errors import StoreUnavailable
+from shared.persistence.group_commit import GroupCommit
+from shared.registry import load_registry
+
+pytestmark = pytest.mark.integration
+
+CASE_ID = "430426-20260315-00042"
+
+
+class Slip(Exception):
+    """Something going wrong half-way through one handler."""
+
+
+def accepted(n: int) -> ReferralAccepted:
+    return ReferralAccepted.build(
+        message_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+        case_id=CASE_ID,
+        sender="court:430426",
+        recipient="centre:430426",
+        referral_id=uuid.UUID(int=n),
+        officer="法官陈",
+    )
+
+
+def closed(n: int) -> ReferralClosed:
+    return ReferralClosed.build(
+        message_id=uuid.uuid4(),
+        occurred_at=datetime.now(UTC),
+        case_id=CASE_ID,
+        sender="centre:430426",
+        recipient="centre:430426",
+        referral_id=uuid.UUID(int=n),
+        unit="court:430426",
+        reason="result_reported",
+        outcome="resolved",
+    )
+
+
+class Transactions:
+    """Counts the transactions the group commits, and what each commit announced to the relay."""
+
+    def __init__(self, connections) -> None:
+        self.announced: list[list[str]] = []
+        self.opened = 0
+
+        def connection():
+            self.opened += 1
+            return connections()
+
+        self.group = GroupCommit(connection, "coordinator", load_registry(), on_commit=self.announce)
+
+    def announce(self, queued) -> None:
+        self.announced.append([q.message_id for q in queued])
+
+
+@pytest.fixture
+def transactions(connections) -> Transactions:
+    return Transactions(connections)
+
+
+def stored(database_url: str, table: str, message_ids) -> int:
+    with psycopg.connect(database_url, row_factory=dict_row) as conn:
+        return conn.execute(
+            f"SELECT count(*) AS n FROM {table} WHERE message_id = ANY(%s)", ([str(m) for m in message_ids],)
+        ).fetchone()["n"]
+
+
+def run_together(handlers) -> list:
+    """Start every handler before any runs, as workers queued behind a busy one are; return each outcome."""
+    threads = [eventlet.spawn(handler) for handler in handlers]
+    outcomes = []
+    for thread in threads:
+        try:
+            outcomes.append(thread.wait())
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes
+
+
+def handler(transactions: Transactions, incoming, outgoing, slip: bool = False):
+    def handle():
+        with transactions.group.transaction() as uow:
+            uow.claim(incoming)
+            uow.one("SELECT 1 AS one")  # a read: the claim reaches the server inside the group
+            uow.send(outgoing)
+            if slip:
+                raise Slip("the handler failed after writing")
+        return "done"
+
+    return handle
+
+
+def test_handlers_queued_together_commit_in_one_transaction(messaging_database, transactions):
+    pairs = [(accepted(n), closed(n)) for n in range(5)]
+
+    outcomes = run_together([handler(transactions, i, o) for i, o in pairs])
+
+    assert outcomes == ["done"] * 5
+    assert transactions.opened == 1
+    assert transactions.announced == [[str(o.message_id) for _, o in pairs]]
+    assert stored(messaging_database, "inbox", [i.message_id for i, _ in pairs]) == 5
+    assert stored(messaging_database, "outbox", [o.message_id for _, o in pairs]) == 5
+
+
+def test_a_failing_handler_loses_only_its_own_work(messaging_database, transactions):
+    pairs = [(accepted(n), closed(n)) for n in range(3)]
+
+    outcomes = run_together([handler(transactions, i, o, slip=(n == 1)) for n, (i, o) in enumerate(pairs)])
+
+    assert outcomes[0] == "done" and outcomes[2] == "done"
+    assert isinstance(outcomes[1], Slip)
+    kept, lost = [pairs[0], pairs[2]], pairs[1]
+    assert stored(messaging_database, "inbox", [i.message_id for i, _ in kept]) == 2
+    assert stored(messaging_database, "outbox", [o.message_id for _, o in kept]) == 2
+    assert stored(messaging_database, "inbox", [lost[0].message_id]) == 0
+    assert stored(messaging_database, "outbox", [lost[1].message_id]) == 0
+    assert transactions.announced == [[str(o.message_id) for _, o in kept]]
+
+
+def test_a_redelivery_in_a_group_is_skipped_and_the_others_commit(messaging_database, transactions):
+    handled_before = accepted(7)
+    run_together([handler(transactions, handled_before, closed(7))])
+    again, fresh = closed(8), (accepted(9), closed(9))
+
+    outcomes = run_together([handler(transactions, handled_before, again), handler(transactions, *fresh)])
+
+    assert outcomes == ["done", "done"]  # the redelivery's message is acknowledged, as if handled
+    assert stored(messaging_database, "outbox", [again.message_id]) == 0
+    assert stored(messaging_database, "inbox", [fresh[0].message_id]) == 1
+    assert transactions.announced[-1] == [str(fresh[1].message_id)]
+
+
+def test_when_the_commit_fails_every_handler_of_the_group_fails(messaging_database, transactions):
+    pairs = [(accepted(n), closed(n)) for n in range(3)]
+
+    def leaves_an_orphan():
+        with transactions.group.transaction() as uow:
+            # A deferred foreign key fails only at COMMIT: after every handler of the group finished.
+            uow.write(
+                "CREATE TEMP TABLE parent (n int PRIMARY KEY) ON COMMIT DROP;"
+                " CREATE TEMP TABLE child (n int REFERENCES parent DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
+            )
+            uow.write("INSERT INTO child VALUES (1)")
+        return "done"
+
+    outcomes = run_together([handler(transactions, *pairs[0]), leaves_an_orphan, handler(transactions, *pairs[1])])
+
+    assert all(isinstance(outcome, StoreUnavailable) for outcome in outcomes), outcomes
+    assert stored(messaging_database, "inbox", [i.message_id for i, _ in pairs]) == 0
+    assert transactions.announced == []
+
+
+def test_one_handler_at_a_time_commits_alone(messaging_database, transactions):
+    first, second = (accepted(1), closed(1)), (accepted(2), closed(2))
+
+    assert run_together([handler(transactions, *first)]) == ["done"]
+    assert run_together([handler(transactions, *second)]) == ["done"]
+
+    assert transactions.opened == 2
+    assert transactions.announced == [[str(first[1].message_id)], [str(second[1].message_id)]]
