@@ -63,8 +63,10 @@ class GroupCommit:
     @contextlib.contextmanager
     def transaction(self) -> Iterator[UnitOfWork]:
         self._waiting += 1
-        self._turn.acquire()
-        self._waiting -= 1
+        try:
+            self._turn.acquire()
+        finally:  # a worker killed while it waits must not count as waiting forever
+            self._waiting -= 1
         try:
             group = self._open or self._start()
         except BaseException:
