@@ -78,9 +78,11 @@ class Outbox:
 
         Confirmed ones wait in `unmarked` for `mark_published`; failed ones back off now.
         """
-        with self._transaction() as uow:
-            confirmed = self._publish(uow, queued)
+        confirmed, failed = self._publish(queued)
         self.unmarked.extend(confirmed)
+        if failed:  # the usual pass has none, and takes no database connection at all
+            with self._transaction() as uow:
+                self._back_off(uow, failed)
         return len(confirmed)
 
     def mark_published(self) -> None:
@@ -97,7 +99,8 @@ class Outbox:
         with self._transaction() as uow:
             rows = uow.all(_LOCK_UNANNOUNCED, (SWEEP_GRACE_SECONDS, self.batch))
             found = [Queued(**{key: value for key, value in row.items() if key != "id"}) for row in rows]
-            confirmed = self._publish(uow, found)
+            confirmed, failed = self._publish(found)
+            self._back_off(uow, failed)
             if confirmed:
                 uow.write(_MARK_PUBLISHED, (confirmed,))
         return len(rows)
@@ -105,10 +108,10 @@ class Outbox:
     def _transaction(self):
         return unit_of_work(self._connection_factory, "outbox-relay", registry=None)
 
-    def _publish(self, uow: UnitOfWork, messages: list[Queued]) -> list[str]:
-        """Publish, back off the failures in `uow`; returns the confirmed message ids."""
+    def _publish(self, messages: list[Queued]) -> tuple[list[str], dict[str, str]]:
+        """Publish; returns the confirmed message ids, and why each of the others failed."""
         if not messages:
-            return []
+            return [], {}
         spans = [self._start_span(queued) for queued in messages]
         outcome = self.publisher.publish(
             [self._outgoing(queued, span) for queued, span in zip(messages, spans, strict=True)]
@@ -118,10 +121,13 @@ class Outbox:
             if error:
                 span.set_status(trace.Status(trace.StatusCode.ERROR, error))
             span.end()
-        for message_id, error in {**outcome.unroutable, **outcome.failed}.items():
+        return outcome.confirmed, {**outcome.unroutable, **outcome.failed}
+
+    @staticmethod
+    def _back_off(uow: UnitOfWork, failed: dict[str, str]) -> None:
+        for message_id, error in failed.items():
             log.error("outbox message not published", extra={"message_id": message_id, "error": error})
             uow.write(_BACK_OFF, (error, message_id))
-        return outcome.confirmed
 
     def _start_span(self, queued: Queued) -> trace.Span:
         """A producer span in the trace that queued the message, ended once the broker confirms it."""
