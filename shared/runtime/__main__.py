@@ -20,6 +20,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
 from shared.logs import configure_logging  # noqa: E402
+from shared.runtime.collector import settle_after_start  # noqa: E402
 from shared.runtime.context import current_settings  # noqa: E402
 from shared.telemetry.setup import install_tracing  # noqa: E402
 
@@ -61,6 +62,7 @@ def main(argv: list[str]) -> int:
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
     runner.start()
+    settle_after_start()
     log.info("started", extra={"http": settings.http_address})
     try:
         runner.wait()

@@ -1,4 +1,4 @@
-"""Span processors: copy the case id from baggage onto every span, and scrub personal data."""
+"""The span processor: copy the case id from baggage onto every span, name statement batches, scrub personal data."""
 
 import re
 from collections import OrderedDict
@@ -19,7 +19,16 @@ def redact(text: str) -> str:
     return PII_PATTERN.sub("[redacted]", text)
 
 
-class CaseIdProcessor(SpanProcessor):
+class CaseSpanProcessor(SpanProcessor):
+    """Every span of the platform passes here once as it starts and once as it ends.
+
+    On start it gets the case id the context's baggage carries. On end, a span for several
+    statements sent together is named after all of them, and ID and phone numbers are
+    removed from its name, attributes and recorded exceptions before any exporter sees it.
+    One processor rather than one per concern: the SDK calls each processor for every span,
+    and on a busy service those calls add up.
+    """
+
     def on_start(self, span: Span, parent_context: Context | None = None) -> None:
         case_id = case_id_in(parent_context)
         if case_id:
@@ -27,38 +36,27 @@ class CaseIdProcessor(SpanProcessor):
             BACKFILL.remember(span.get_span_context().trace_id, case_id)
 
     def on_end(self, span: ReadableSpan) -> None:
-        pass
+        # Ended spans are read-only through the API; the SDK's fields are written directly.
+        attributes = getattr(span, "_attributes", None)
+        name = getattr(span, "_name", None)
+        statement = attributes.get("db.statement") if attributes else None
+        if isinstance(statement, str) and ";" in statement:
+            name = statement_span_name(statement)
+        if isinstance(name, str):
+            span._name = redact(name)
+        _scrub(attributes)
+        for event in getattr(span, "_events", None) or ():  # recorded exceptions carry messages
+            _scrub(event.attributes)
 
 
-class StatementNameProcessor(SpanProcessor):
-    """Names a span for several statements sent together after all of them, not just the first.
+def statement_span_name(statement: str) -> str:
+    """A name for several statements sent together: every verb, not just the first.
 
     A unit of work sends held writes with its next read or with the COMMIT, so a psycopg span
     may cover "BEGIN; INSERT …; SELECT …"; named by its first word it would just say "BEGIN;".
     """
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
-
-    def on_end(self, span: ReadableSpan) -> None:
-        statement = (getattr(span, "_attributes", None) or {}).get("db.statement")
-        if isinstance(statement, str) and ";" in statement:
-            verbs = [part.split(None, 1)[0].upper() for part in statement.split(";") if part.strip()]
-            span._name = "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
-
-
-class RedactingProcessor(SpanProcessor):
-    """Removes ID and phone numbers from string attributes before any exporter sees the span."""
-
-    def on_start(self, span: Span, parent_context: Context | None = None) -> None:
-        pass
-
-    def on_end(self, span: ReadableSpan) -> None:
-        if isinstance(getattr(span, "_name", None), str):
-            span._name = redact(span._name)
-        _scrub(getattr(span, "_attributes", None))
-        for event in getattr(span, "_events", None) or ():  # recorded exceptions carry messages
-            _scrub(event.attributes)
+    verbs = [part.split(None, 1)[0].upper() for part in statement.split(";") if part.strip()]
+    return "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
 
 
 def _scrub(attributes) -> None:

@@ -9,12 +9,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
 from shared.telemetry.file_exporter import JsonLinesSpanExporter
-from shared.telemetry.processors import (
-    BackfillingExporter,
-    CaseIdProcessor,
-    RedactingProcessor,
-    StatementNameProcessor,
-)
+from shared.telemetry.processors import BackfillingExporter, CaseSpanProcessor
 
 
 def choose_exporter(trace_file: Path | None) -> SpanExporter | None:
@@ -29,9 +24,7 @@ def choose_exporter(trace_file: Path | None) -> SpanExporter | None:
 
 def install_tracing(service: str, trace_file: Path | None) -> TracerProvider:
     provider = TracerProvider(resource=Resource.create({"service.name": service}))
-    provider.add_span_processor(CaseIdProcessor())
-    provider.add_span_processor(StatementNameProcessor())
-    provider.add_span_processor(RedactingProcessor())
+    provider.add_span_processor(CaseSpanProcessor())
     exporter = choose_exporter(trace_file)
     if exporter is not None:
         provider.add_span_processor(BatchSpanProcessor(BackfillingExporter(exporter), schedule_delay_millis=500))

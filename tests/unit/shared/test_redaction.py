@@ -5,7 +5,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.telemetry.processors import PII_PATTERN, RedactingProcessor, redact
+from shared.telemetry.processors import PII_PATTERN, CaseSpanProcessor, redact
 
 ZHANG_SAN_ID = "430426199005201239"
 ID_ENDING_IN_X = "43042619880808107X"
@@ -71,7 +71,7 @@ def test_a_uuid_whose_last_group_ends_in_eleven_digits_is_kept():
 def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(RedactingProcessor())
+    provider.add_span_processor(CaseSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(exporter))
 
     with provider.get_tracer("test").start_as_current_span("intake: register") as span:
@@ -89,7 +89,7 @@ def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
 def test_phone_numbers_in_span_names_and_recorded_exceptions_are_scrubbed():
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(RedactingProcessor())
+    provider.add_span_processor(CaseSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     tracer = provider.get_tracer("test")
 

@@ -5,7 +5,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.telemetry.processors import StatementNameProcessor
+from shared.telemetry.processors import CaseSpanProcessor
 
 
 @pytest.mark.parametrize(
@@ -19,7 +19,7 @@ from shared.telemetry.processors import StatementNameProcessor
 def test_a_span_for_statements_sent_together_is_named_after_all_of_them(statement, name):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
-    provider.add_span_processor(StatementNameProcessor())
+    provider.add_span_processor(CaseSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     with provider.get_tracer("test").start_as_current_span(
         statement.split()[0], attributes={"db.statement": statement}
