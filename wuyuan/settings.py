@@ -5,8 +5,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from wuyuan.secrets import kept_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,6 +54,11 @@ class PlatformSettings(BaseSettings):
     http_port_base: int = Field(8700, ge=1024, le=65000)
     county: str = Field("430426", pattern=r"^\d{6}$", description="the county this deployment serves")
     state_dir: Path = REPO_ROOT / "var"
+    party_key_secret: SecretStr | None = Field(
+        None,
+        min_length=32,
+        description="keys intake's party digests; unset, one is made once and kept in STATE_DIR/secrets/party-key",
+    )
     config_dir: Path = REPO_ROOT / "config"
 
     @field_validator("pg_admin_urls")
@@ -105,9 +112,14 @@ class PlatformSettings(BaseSettings):
     def trace_dir(self) -> Path:
         return self.state_dir / "traces"
 
+    def party_key_secret_value(self) -> str:
+        if self.party_key_secret is not None:
+            return self.party_key_secret.get_secret_value()
+        return kept_secret(self.state_dir / "secrets" / "party-key")
+
     def service_environment(self, service: str) -> dict[str, str]:
-        """The environment a service process is started with (see shared/config.py)."""
-        return {
+        """The environment a service process is started with (see shared/config.py and each service's settings)."""
+        environment = {
             "WUYUAN_SERVICE": service,
             "WUYUAN_AMQP_URI": self.service_amqp_uri(service),
             "WUYUAN_AMQP_USER": self.broker_user(service),
@@ -117,3 +129,6 @@ class PlatformSettings(BaseSettings):
             "WUYUAN_CONFIG_DIR": str(self.config_dir),
             "WUYUAN_TRACE_FILE": str(self.trace_dir / f"{service}.jsonl"),
         }
+        if service == "intake":
+            environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
+        return environment

@@ -172,7 +172,10 @@ def write_config(
     settings.trace_dir.mkdir(parents=True, exist_ok=True)
     path = config_path(settings)
     tmp = path.with_suffix(".conf.tmp")
-    tmp.write_text(text, encoding="utf-8")
+    tmp.unlink(missing_ok=True)
+    # The services' environments in it hold broker passwords and intake's party key secret.
+    with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="utf-8") as handle:
+        handle.write(text)
     tmp.replace(path)
     return path
 

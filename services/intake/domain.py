@@ -1,6 +1,7 @@
 """Intake's rules: how a case is numbered, who a party is, and when a report repeats an existing case."""
 
 import hashlib
+import hmac
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -18,9 +19,11 @@ MAX_DAILY_SEQUENCE = 99_999
 REPEAT_WINDOW = timedelta(days=30)
 
 # Versioned, so that a change of normalisation can live beside keys stored under the old one.
-# The digest keeps ID numbers out of key columns, indexes and logs; ID numbers are few enough
-# to enumerate, though, so the key columns stay as private as the rest of intake's database.
-PARTY_KEY_PREFIX = "wuyuan.party.v1:"
+# The digest keeps ID numbers out of key columns, indexes and logs. A plain hash would not be
+# enough: ID numbers are few enough (region, birth date, sequence) to hash them all and read a
+# stolen key column back. Keyed with the deployment's secret, the keys mean nothing without it.
+PARTY_KEY_PREFIX = "wuyuan.party.v2:"
+MIN_SECRET_BYTES = 32
 
 _COUNTY = re.compile(r"\d{6}")
 
@@ -111,9 +114,11 @@ def _party_identity(party: Party) -> str:
     return f"name:{normalise_name(party.name)}"
 
 
-def party_key(party: Party) -> str:
-    """The SHA-256 hex digest of a party's identity: what the database stores and matches on."""
-    return hashlib.sha256((PARTY_KEY_PREFIX + _party_identity(party)).encode()).hexdigest()
+def party_key(party: Party, secret: bytes) -> str:
+    """The HMAC-SHA256 of a party's identity under the deployment's secret: what the database stores and matches on."""
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"the party key secret must be at least {MIN_SECRET_BYTES} bytes, got {len(secret)}")
+    return hmac.new(secret, (PARTY_KEY_PREFIX + _party_identity(party)).encode(), hashlib.sha256).hexdigest()
 
 
 def record_key(report: DisputeReport) -> str | None:
@@ -123,9 +128,9 @@ def record_key(report: DisputeReport) -> str | None:
     return f"{report.source}:{report.source_record_id}"
 
 
-def repeat_keys(report: DisputeReport) -> RepeatKeys:
+def repeat_keys(report: DisputeReport, secret: bytes) -> RepeatKeys:
     pairs = (
-        PairKey(party_key(applicant), party_key(respondent), report.category)
+        PairKey(party_key(applicant, secret), party_key(respondent, secret), report.category)
         for applicant in report.applicants()
         for respondent in report.respondents()
     )
@@ -133,7 +138,7 @@ def repeat_keys(report: DisputeReport) -> RepeatKeys:
     return RepeatKeys(record=record_key(report), pairs=tuple(dict.fromkeys(pairs)))
 
 
-def decide_registration(report: DisputeReport, candidates: list[PriorCase], now: datetime) -> Registration:
+def decide_registration(keys: RepeatKeys, candidates: list[PriorCase], now: datetime) -> Registration:
     """Link the report to the most recent matching case, preferring the same source record; else open one.
 
     `candidates` are the cases stored under any of the report's keys; the store finds them,
@@ -141,7 +146,6 @@ def decide_registration(report: DisputeReport, candidates: list[PriorCase], now:
     within REPEAT_WINDOW of the earlier registration.
     """
     _require_aware(now, "now")
-    keys = repeat_keys(report)
     for candidate in candidates:
         _require_aware(candidate.registered_at, f"registered_at of {candidate.case_id}")
 

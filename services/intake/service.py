@@ -3,6 +3,7 @@
 from pydantic import BaseModel
 
 from services.intake import domain, store
+from services.intake.dependencies import PartyKeySecret
 from shared.clock import new_id, now
 from shared.contracts.disputes import DisputeReport, minimise_parties
 from shared.contracts.identifiers import CaseId, mask_mobile, mask_resident_id, split_unit
@@ -22,12 +23,12 @@ class _CasePath(BaseModel):
     case_id: CaseId
 
 
-def register(uow: UnitOfWork, report: DisputeReport) -> tuple[str, domain.Registration]:
+def register(uow: UnitOfWork, report: DisputeReport, party_key_secret: bytes) -> tuple[str, domain.Registration]:
     """validate (done) → domain → store → send, for walk-in reports and agency feeds alike."""
     at = now()
-    keys = domain.repeat_keys(report)
+    keys = domain.repeat_keys(report, party_key_secret)
     store.lock_keys(uow, keys)
-    decision = domain.decide_registration(report, store.candidates(uow, keys), at)
+    decision = domain.decide_registration(keys, store.candidates(uow, keys), at)
     centre = uow.registry.centre_unit(report.division_code[:6])
     if isinstance(decision, domain.LinkedRepeat):
         case_id = decision.case_id
@@ -88,12 +89,13 @@ class Intake(PlatformService):
     name = "intake"
     db = Database()
     sender_user = MessageSender()
+    party_key_secret = PartyKeySecret()
 
     @api("POST", "/api/v1/disputes")
     def register_dispute(self, request):
         report = parse_body(request, DisputeReport)
         with self.db.transaction() as uow:
-            case_id, decision = register(uow, report)
+            case_id, decision = register(uow, report, self.party_key_secret)
         if isinstance(decision, domain.LinkedRepeat):
             return json_response(200, {"case_id": case_id, "linked": True, "reason": decision.reason.value})
         return json_response(201, {"case_id": case_id, "linked": False})
@@ -103,7 +105,7 @@ class Intake(PlatformService):
         self._check_feed(message)
         with self.db.transaction() as uow:
             uow.claim(message)
-            register(uow, message.report)
+            register(uow, message.report, self.party_key_secret)
 
     def _check_feed(self, message: RegisterDispute) -> None:
         """RabbitMQ vouches for user_id: an agency may feed only its own source, as its own units."""

@@ -6,10 +6,13 @@ from uuid import UUID
 
 import pytest
 from nameko.testing.services import worker_factory
+from pydantic import ValidationError
 
 from services.intake import store
+from services.intake.dependencies import PartyKeySecret
 from services.intake.domain import PriorCase, RepeatKeys
 from services.intake.service import Intake
+from services.intake.settings import intake_settings
 from shared.clock import now
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
@@ -22,6 +25,7 @@ LI_SI_ID = "430426198511114563"
 ZHANG_SAN_PHONE = "13800138000"
 LI_SI_PHONE = "13900139000"
 COURT_RECORD = "(2026)湘0426民诉前调1234号"
+PARTY_KEY_SECRET = b"a deployment secret of 32 bytes!"
 CASE_NUMBER = re.compile(r"^430426-\d{8}-(\d{5})$")
 
 
@@ -99,7 +103,7 @@ def intake_store(install_store) -> FakeIntakeStore:
 def intake(run_as, db, intake_store) -> Intake:
     run_as("intake")
     # Feeds in these tests come from the court's broker user, as RabbitMQ would vouch.
-    return worker_factory(Intake, db=db, sender_user="wuyuan.court_link")
+    return worker_factory(Intake, db=db, sender_user="wuyuan.court_link", party_key_secret=PARTY_KEY_SECRET)
 
 
 def report(source="walk_in", record=None, respondent="李四", respondent_id=LI_SI_ID, **fields) -> dict:
@@ -269,3 +273,32 @@ def test_a_feed_from_a_user_outside_the_platform_is_refused(intake, db, intake_s
         intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-0000000000f2"))
 
     assert intake_store.cases == {}
+
+
+# --- the party key secret -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("secret", [None, "too short"], ids=["missing", "shorter than 32 characters"])
+def test_intake_refuses_to_start_without_a_usable_party_key_secret(run_as, monkeypatch, secret):
+    run_as("intake")
+    if secret is None:
+        monkeypatch.delenv("WUYUAN_PARTY_KEY_SECRET", raising=False)
+    else:
+        monkeypatch.setenv("WUYUAN_PARTY_KEY_SECRET", secret)
+    intake_settings.cache_clear()
+
+    with pytest.raises(ValidationError, match="party_key_secret"):
+        PartyKeySecret().setup()
+    intake_settings.cache_clear()
+
+
+def test_intake_keys_parties_with_the_configured_secret(run_as, monkeypatch):
+    run_as("intake")
+    monkeypatch.setenv("WUYUAN_PARTY_KEY_SECRET", PARTY_KEY_SECRET.decode())
+    intake_settings.cache_clear()
+    provider = PartyKeySecret()
+
+    provider.setup()
+
+    assert provider.get_dependency(worker_ctx=None) == PARTY_KEY_SECRET
+    intake_settings.cache_clear()

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from shared.contracts.messages import ReferralIssued
 from shared.messaging.topology import service_queues
-from wuyuan.settings import PlatformSettings
+from wuyuan.settings import SERVICES, PlatformSettings
 
 COURT_SERVER = "postgresql://wuyuan:s3cret@court-db.example:5432/postgres"
 
@@ -42,3 +42,40 @@ def test_quorum_queues_are_declared_as_such_and_classic_ones_keep_their_old_argu
     assert all("x-queue-type" not in q.arguments for q in classic)
     retry = next(q for q in quorum if q.name.endswith(".retry"))
     assert retry.arguments["x-message-ttl"] == 5000
+
+
+# --- intake's party key secret --------------------------------------------------------------
+
+OPERATORS_SECRET = "f" * 64
+
+
+def test_only_intake_is_given_the_party_key_secret(tmp_path):
+    settings = PlatformSettings(state_dir=tmp_path, party_key_secret=OPERATORS_SECRET)
+
+    assert settings.service_environment("intake")["WUYUAN_PARTY_KEY_SECRET"] == OPERATORS_SECRET
+    assert all("WUYUAN_PARTY_KEY_SECRET" not in settings.service_environment(s) for s in SERVICES if s != "intake")
+
+
+def test_without_a_configured_secret_one_is_made_once_kept_private_and_reused(tmp_path, monkeypatch):
+    monkeypatch.delenv("WUYUAN_PARTY_KEY_SECRET", raising=False)
+    first = PlatformSettings(state_dir=tmp_path).service_environment("intake")["WUYUAN_PARTY_KEY_SECRET"]
+    again = PlatformSettings(state_dir=tmp_path).service_environment("intake")["WUYUAN_PARTY_KEY_SECRET"]
+
+    kept = tmp_path / "secrets" / "party-key"
+    assert len(first) == 64 and first == again == kept.read_text().strip()
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "secrets").stat().st_mode & 0o077 == 0
+
+
+def test_another_platform_makes_a_secret_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.delenv("WUYUAN_PARTY_KEY_SECRET", raising=False)
+    one = PlatformSettings(state_dir=tmp_path / "one").party_key_secret_value()
+    other = PlatformSettings(state_dir=tmp_path / "other").party_key_secret_value()
+
+    assert one != other
+
+
+def test_a_configured_secret_shorter_than_32_characters_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv("WUYUAN_PARTY_KEY_SECRET", "hunter2")
+    with pytest.raises(ValidationError, match="party_key_secret"):
+        PlatformSettings()

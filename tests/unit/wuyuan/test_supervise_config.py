@@ -147,3 +147,9 @@ def test_log_tail_returns_the_last_lines(settings):
 
     assert supervise.log_tail(settings, "intake", 3) == ["line 4997 登记", "line 4998 登记", "line 4999 登记"]
     assert supervise.log_tail(settings, "coordinator") == []
+
+
+def test_the_config_holding_passwords_and_secrets_is_readable_by_its_owner_only(settings):
+    path = supervise.write_config(settings)
+
+    assert path.stat().st_mode & 0o777 == 0o600
