@@ -69,7 +69,8 @@ class Supervision(PlatformService):
     def on_referral_closed(self, message: ReferralClosed):
         with self.db.transaction() as uow:
             uow.claim(message)
-            store.close_watch(uow, message.referral_id, message.occurred_at)
+            store.serialise_case(uow, message.case_id)  # its watch may be being added right now
+            store.close_watch(uow, message.case_id, message.referral_id, message.occurred_at)
 
     @handles(CaseResolved)
     def on_case_resolved(self, message: CaseResolved):

@@ -25,13 +25,15 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
         issued_at=referral.issued_at,
         due_at=referral.due_at,
     )
-    # Concurrent workers may handle the case's CaseResolved first: a follow-up already open
-    # for this round means the round has ended, and the watch starts closed.
+    # The end may have been handled first: the unit's own ReferralClosed (kept in
+    # referral_closures), or the case's CaseResolved (a follow-up open for this round or a
+    # later one). Then the watch starts closed.
     uow.write(
         "INSERT INTO watches"
         " (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace, closed_at)"
-        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s,"
-        "  (SELECT min(opened_at) FROM follow_ups WHERE case_id = %s AND round >= %s))"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE("
+        "  (SELECT closed_at FROM referral_closures WHERE referral_id = %s),"
+        "  (SELECT min(opened_at) FROM follow_ups WHERE case_id = %s AND round >= %s)))"
         " ON CONFLICT (referral_id) DO NOTHING",
         (
             watch.referral_id,
@@ -43,14 +45,22 @@ def add_watch(uow: UnitOfWork, case_id: str, referral: ReferralSummary, trace: d
             watch.due_at,
             reminder_due_at(watch),
             jsonb(trace),
+            watch.referral_id,
             case_id,
             referral.round,
         ),
     )
 
 
-def close_watch(uow: UnitOfWork, referral_id: UUID, at: datetime) -> None:
-    uow.write("UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL", (at, referral_id))
+def close_watch(uow: UnitOfWork, case_id: str, referral_id: UUID, at: datetime) -> None:
+    """Stop a unit's clock; if its watch is not there yet, remember the end for when it comes."""
+    uow.write(
+        "WITH closed AS (UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL)"
+        " INSERT INTO referral_closures (referral_id, case_id, closed_at)"
+        " SELECT %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM watches WHERE referral_id = %s)"
+        " ON CONFLICT (referral_id) DO NOTHING",
+        (at, referral_id, referral_id, case_id, at, referral_id),
+    )
 
 
 def close_watches_of_case(uow: UnitOfWork, case_id: str, at: datetime) -> None:

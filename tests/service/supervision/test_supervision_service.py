@@ -42,6 +42,7 @@ class FakeSupervisionStore:
         self.watches: dict[UUID, Watch] = {}
         self.follow_ups: dict[tuple[str, int], dict] = {}
         self.facts: dict[UUID, dict] = {}
+        self.early_closures: dict[UUID, datetime] = {}
 
     def serialise_case(self, uow, case_id):
         pass  # one worker at a time here
@@ -50,6 +51,8 @@ class FakeSupervisionStore:
         ended = [
             f["follow_up"].opened_at for (c, r), f in self.follow_ups.items() if c == case_id and r >= referral.round
         ]
+        if referral.referral_id in self.early_closures:
+            ended = [self.early_closures[referral.referral_id]]
         self.watches.setdefault(
             referral.referral_id,
             Watch(
@@ -63,15 +66,17 @@ class FakeSupervisionStore:
             ),
         )
 
-    def close_watch(self, uow, referral_id, at):
+    def close_watch(self, uow, case_id, referral_id, at):
         watch = self.watches.get(referral_id)
-        if watch is not None and watch.closed_at is None:
+        if watch is None:
+            self.early_closures.setdefault(referral_id, at)
+        elif watch.closed_at is None:
             self.watches[referral_id] = Watch(**{**watch.__dict__, "closed_at": at})
 
     def close_watches_of_case(self, uow, case_id, at):
         for watch in list(self.watches.values()):
             if watch.case_id == case_id:
-                self.close_watch(uow, watch.referral_id, at)
+                self.close_watch(uow, case_id, watch.referral_id, at)
 
     def lock_watches_due(self, uow, now, limit):
         due = [
