@@ -29,6 +29,7 @@ class ServiceSettings(BaseSettings):
     relay_batch: int = Field(200, ge=1, le=5000)
     relay_interval_seconds: float = Field(2.0, gt=0, le=60)
     max_attempts: int = Field(5, ge=1, le=100)
+    outbox_retention_days: float = Field(7.0, ge=0, le=3650, description="how long sent outbox rows are kept")
 
     @property
     def vhost(self) -> str:

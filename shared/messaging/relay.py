@@ -12,6 +12,10 @@ mark; its own instance's marks are written before it looks. A message can still 
 twice (a crash between publish and mark, or another instance's relay lagging past the
 grace), which consumers' inboxes make harmless; none goes out zero times.
 
+Rows published longer ago than `outbox_retention_days` are deleted every
+`PRUNE_INTERVAL_SECONDS`, oldest first, so the outbox keeps a recent record of what was sent
+instead of growing for ever.
+
 The relay's own SQL is kept out of traces: the publish span of each message, in its case's
 trace, is what operators follow, and polling spans would bury it.
 """
@@ -37,6 +41,7 @@ _tracer = trace.get_tracer("wuyuan.outbox")
 # MARK_DELAY_SECONDS; one still unmarked after the grace was not announced to a running relay.
 SWEEP_GRACE_SECONDS = 3.0
 MARK_DELAY_SECONDS = 0.25
+PRUNE_INTERVAL_SECONDS = 300.0
 
 # Rows another relay's sweep holds are skipped, not waited for: that relay marks them.
 _MARK_PUBLISHED = """
@@ -60,6 +65,16 @@ _BACK_OFF = """
 UPDATE outbox SET attempts = attempts + 1, last_error = %s,
   next_attempt_at = now() + least(power(2, attempts), 300) * interval '1 second'
 WHERE message_id = %s
+"""
+
+
+# The oldest rows by id, a batch at a time: walking the primary key from the start reaches
+# old rows first and stops at young ones, with no index on published_at (which would cost
+# every mark an index write). `old` says whether walking on could still find prunable rows.
+_OLDEST_AFTER = """
+SELECT id, created_at < now() - %s * interval '1 day' AS old,
+       published_at < now() - %s * interval '1 day' AS prunable
+FROM outbox WHERE id > %s ORDER BY id LIMIT %s
 """
 
 
@@ -104,6 +119,21 @@ class Outbox:
             if confirmed:
                 uow.write(_MARK_PUBLISHED, (confirmed,))
         return len(rows)
+
+    def prune(self, retention_days: float) -> int:
+        """Delete rows published more than `retention_days` ago; returns how many."""
+        after, pruned = 0, 0
+        while True:
+            with self._transaction() as uow:
+                rows = uow.all(_OLDEST_AFTER, (retention_days, retention_days, after, self.batch))
+                prunable = [row["id"] for row in rows if row["prunable"]]
+                if prunable:
+                    uow.write("DELETE FROM outbox WHERE id = ANY(%s)", (prunable,))
+            pruned += len(prunable)
+            # Rows older than the retention but unpublished (backing off) are stepped over.
+            if len(rows) < self.batch or not rows[-1]["old"]:
+                return pruned
+            after = rows[-1]["id"]
 
     def _transaction(self):
         return unit_of_work(self._connection_factory, "outbox-relay", registry=None)
@@ -166,6 +196,7 @@ class OutboxRelay(SharedExtension):
     def setup(self) -> None:
         settings = current_settings()
         self.interval = settings.relay_interval_seconds
+        self.retention_days = settings.outbox_retention_days
         self.outbox = Outbox(
             self.pool.connection, PipelinedPublisher(settings.amqp_uri), settings.amqp_user, settings.relay_batch
         )
@@ -196,10 +227,11 @@ class OutboxRelay(SharedExtension):
 
     def _run(self) -> None:
         next_sweep = 0.0  # sweep first: rows the last run of this service left behind
+        next_prune = time.monotonic() + PRUNE_INTERVAL_SECONDS
         mark_due = float("inf")
         try:
             while not self._stopping:
-                self._wake.wait(max(0.0, min(next_sweep, mark_due) - time.monotonic()))
+                self._wake.wait(max(0.0, min(next_sweep, mark_due, next_prune) - time.monotonic()))
                 self._wake.clear()
                 if self._stopping:
                     break
@@ -219,6 +251,9 @@ class OutboxRelay(SharedExtension):
                                 pass
                             mark_due = float("inf")  # the sweep marked what was waiting
                             self.outbox.publisher.keepalive()
+                        if now >= next_prune:
+                            next_prune = now + PRUNE_INTERVAL_SECONDS
+                            self.outbox.prune(self.retention_days)
                 except Exception:
                     # Announced messages lost here are still in the outbox: a sweep finds them.
                     log.exception("outbox relay pass failed; will retry")
