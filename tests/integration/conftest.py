@@ -1,32 +1,24 @@
 """Real PostgreSQL and RabbitMQ resources of the integration tests' own, named per run and removed afterwards."""
 
 import uuid
-from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 import amqp
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
-from wuyuan.provision_db import SHARED_MIGRATIONS, apply_migrations
+from tests.integration.databases import migrated_database
+from wuyuan.provision_db import SHARED_MIGRATIONS
 from wuyuan.settings import PlatformSettings
 
 
 @pytest.fixture(scope="module")
-def messaging_database() -> str:
+def messaging_database() -> Iterator[str]:
     """The URL of a database with the shared inbox and outbox migrations, dropped afterwards."""
-    admin_url = PlatformSettings().pg_admin_url
-    name = f"wyi_uow_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    try:
-        assert apply_migrations(url, [SHARED_MIGRATIONS])
+    with migrated_database("wyi_uow", [SHARED_MIGRATIONS]) as url:
         yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture

@@ -1,19 +1,18 @@
 """Supervision's unit clocks on real PostgreSQL: a part that ended is never chased, whatever order the news came in."""
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
-from psycopg import sql
 from psycopg.rows import dict_row
 
 from services.supervision import store
 from shared.contracts.messages import ReferralSummary
 from shared.persistence.unit_of_work import unit_of_work
-from wuyuan.provision_db import apply_migrations, migration_dirs
-from wuyuan.settings import PlatformSettings
+from tests.integration.databases import migrated_database
+from wuyuan.provision_db import migration_dirs
 
 pytestmark = pytest.mark.integration
 
@@ -23,18 +22,9 @@ NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
-def supervision_database() -> str:
-    admin_url = PlatformSettings().pg_admin_url
-    name = f"wyi_sup_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
-    try:
-        assert apply_migrations(url, migration_dirs("supervision"))
+def supervision_database() -> Iterator[str]:
+    with migrated_database("wyi_sup", migration_dirs("supervision")) as url:
         yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
-            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 @pytest.fixture
