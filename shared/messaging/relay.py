@@ -42,6 +42,9 @@ _tracer = trace.get_tracer("wuyuan.outbox")
 SWEEP_GRACE_SECONDS = 3.0
 MARK_DELAY_SECONDS = 0.25
 PRUNE_INTERVAL_SECONDS = 300.0
+# A pass prunes at most this many batches, so a long backlog of old rows (after an upgrade, or
+# a raised retention lowered) never holds up publishing; the next pass then comes sooner.
+PRUNE_BATCHES_PER_PASS = 10
 
 # Rows another relay's sweep holds are skipped, not waited for: that relay marks them.
 _MARK_PUBLISHED = """
@@ -120,10 +123,10 @@ class Outbox:
                 uow.write(_MARK_PUBLISHED, (confirmed,))
         return len(rows)
 
-    def prune(self, retention_days: float) -> int:
-        """Delete rows published more than `retention_days` ago; returns how many."""
+    def prune(self, retention_days: float, max_batches: int = PRUNE_BATCHES_PER_PASS) -> tuple[int, bool]:
+        """Delete rows published more than `retention_days` ago; returns how many, and whether more may be left."""
         after, pruned = 0, 0
-        while True:
+        for _ in range(max_batches):
             with self._transaction() as uow:
                 rows = uow.all(_OLDEST_AFTER, (retention_days, retention_days, after, self.batch))
                 prunable = [row["id"] for row in rows if row["prunable"]]
@@ -132,8 +135,9 @@ class Outbox:
             pruned += len(prunable)
             # Rows older than the retention but unpublished (backing off) are stepped over.
             if len(rows) < self.batch or not rows[-1]["old"]:
-                return pruned
+                return pruned, False
             after = rows[-1]["id"]
+        return pruned, True
 
     def _transaction(self):
         return unit_of_work(self._connection_factory, "outbox-relay", registry=None)
@@ -252,8 +256,8 @@ class OutboxRelay(SharedExtension):
                             mark_due = float("inf")  # the sweep marked what was waiting
                             self.outbox.publisher.keepalive()
                         if now >= next_prune:
-                            next_prune = now + PRUNE_INTERVAL_SECONDS
-                            self.outbox.prune(self.retention_days)
+                            _, more = self.outbox.prune(self.retention_days)
+                            next_prune = now + (self.interval if more else PRUNE_INTERVAL_SECONDS)
                 except Exception:
                     # Announced messages lost here are still in the outbox: a sweep finds them.
                     log.exception("outbox relay pass failed; will retry")

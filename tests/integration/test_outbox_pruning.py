@@ -3,15 +3,26 @@
 import json
 import uuid
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from shared.messaging.relay import Outbox
 from shared.persistence.unit_of_work import Queued, unit_of_work
+from tests.integration.databases import migrated_database
+from wuyuan.provision_db import SHARED_MIGRATIONS
 
 pytestmark = pytest.mark.integration
 
 CASE_ID = "430426-20261122-00042"
 RETENTION_DAYS = 7
+
+
+@pytest.fixture
+def connections():
+    """A fresh database per test: which rows come first by id is what pruning walks by."""
+    with migrated_database("wyi_prune", [SHARED_MIGRATIONS]) as url:
+        yield lambda: psycopg.connect(url, row_factory=dict_row, connect_timeout=10)
 
 
 class NoBroker:
@@ -65,11 +76,21 @@ def test_rows_sent_before_the_retention_go_and_unsent_or_recent_ones_stay(connec
     waiting = stored(connections, 1, sent_days_ago=None, created_days_ago=0)
     outbox = Outbox(connections, NoBroker(), "wuyuan.coordinator", batch=50)
 
-    pruned = outbox.prune(RETENTION_DAYS)
+    pruned, more = outbox.prune(RETENTION_DAYS)
 
-    assert pruned == 70
+    assert (pruned, more) == (70, False)
     assert remaining(connections, old_sent) == 0
     assert remaining(connections, stuck) == 60
     assert remaining(connections, recent) == 20
     assert remaining(connections, waiting) == 1
-    assert outbox.prune(RETENTION_DAYS) == 0
+    assert outbox.prune(RETENTION_DAYS) == (0, False)
+
+
+def test_a_long_backlog_is_pruned_a_few_batches_per_pass(connections):
+    backlog = stored(connections, 120, sent_days_ago=30, created_days_ago=30)
+    outbox = Outbox(connections, NoBroker(), "wuyuan.coordinator", batch=50)
+
+    assert outbox.prune(RETENTION_DAYS, max_batches=2) == (100, True)
+    assert remaining(connections, backlog) == 20
+    assert outbox.prune(RETENTION_DAYS, max_batches=2) == (20, False)
+    assert remaining(connections, backlog) == 0
