@@ -1,7 +1,9 @@
 """Secrets a local platform makes for itself once and keeps in its state directory."""
 
+import contextlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 
@@ -12,13 +14,17 @@ def kept_secret(path: Path, min_length: int = 32) -> str:
     would stop every later report from matching the cases stored before it.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        pass  # made by an earlier start, or by a start racing this one: read what is there
-    else:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_hex(32) + "\n")
+    if not path.exists():
+        # Written whole beside it, then linked into place: a start racing this one either
+        # wins the link or reads the winner's complete file, never a half-written one.
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".party-key.")  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_hex(32) + "\n")
+            with contextlib.suppress(FileExistsError):  # another start linked its own first
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
     value = path.read_text(encoding="ascii").strip()
     if len(value) < min_length:
         raise ValueError(f"{path}: the secret is shorter than {min_length} characters")
