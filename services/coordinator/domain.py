@@ -9,7 +9,7 @@ from uuid import UUID, uuid4
 
 from services.coordinator.routing import RoutingTable
 from shared.contracts.identifiers import validate_unit
-from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, ReopenCause, Source
 from shared.registry import AgencyRegistry
 
 DeadlineFor = Callable[[datetime, int], datetime]
@@ -226,7 +226,8 @@ class AnnounceClosed:
 class AnnounceReopened:
     """-> CaseReopened."""
 
-    rating: Rating
+    cause: ReopenCause
+    rating: Rating | None
     round: int
 
 
@@ -449,16 +450,10 @@ def on_rating(
         draft.emit(AnnounceClosed(rating))
         draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment)
         return draft.decision()
-    lead = case.current_lead()
-    draft.case = replace(draft.case, round=case.round + 1, status=CaseStatus.IN_PROGRESS)
-    draft.emit(AnnounceReopened(rating, case.round + 1))
-    draft.note(TimelineKind.CASE_REOPENED, rating=rating, comment=comment, round=case.round + 1)
-    if lead is not None:
-        # Co-units finished their part; the lead answers for the outcome (谁主管谁负责).
-        draft.issue(lead.unit, ReferralRole.LEAD, deadline_for, new_id)
-    else:
-        draft.await_staff(ReferralRole.LEAD, "the citizen is dissatisfied with a case settled at the window")
-    draft.conclude()
+    draft.note(
+        TimelineKind.CASE_REOPENED, cause=ReopenCause.DISSATISFIED, rating=rating, comment=comment, round=case.round + 1
+    )
+    draft.reopen(ReopenCause.DISSATISFIED, rating, deadline_for, new_id)
     return draft.decision()
 
 
@@ -488,10 +483,27 @@ def assign_manually(
     return draft.decision()
 
 
-def on_repeat_linked(case: Case, source: Source, source_record_id: str | None, reason: str, now: datetime) -> Decision:
-    """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts."""
+def on_repeat_linked(
+    case: Case,
+    source: Source,
+    source_record_id: str | None,
+    reason: str,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Decision:
+    """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts.
+
+    One that comes after the case was closed means the dispute is back (矛盾反弹): the same
+    lead takes it up again as a new round, as after a dissatisfied rating, instead of the
+    report resting unread on a closed case. Before closing, the units are still at work or
+    the follow-up visit is about to ask the citizen, so the record is enough.
+    """
     draft = _Draft(replace(case, repeat_reports=case.repeat_reports + 1), now)
     draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
+    if case.status is CaseStatus.CLOSED:
+        draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
+        draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)
     return draft.decision()
 
 
@@ -550,6 +562,12 @@ def _working_status(case: Case) -> CaseStatus:
 
 def _clip(text: str) -> str:
     return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"
+
+
+_WINDOW_CASE_REOPENED = {
+    ReopenCause.DISSATISFIED: "the citizen is dissatisfied with a case settled at the window",
+    ReopenCause.REPEAT_REPORT: "a case settled at the window was reported again after it was closed",
+}
 
 
 class _Draft:
@@ -613,6 +631,18 @@ class _Draft:
             due_at=referral.due_at.isoformat(),
             replaces=str(replaces) if replaces else None,
         )
+
+    def reopen(self, cause: ReopenCause, rating: Rating | None, deadline_for: DeadlineFor, new_id: IdFactory) -> None:
+        """Start a new round with the same lead; co-units finished their part, and the lead
+        answers for the outcome (谁主管谁负责)."""
+        lead = self.case.current_lead()
+        self.case = replace(self.case, round=self.case.round + 1, status=CaseStatus.IN_PROGRESS)
+        self.emit(AnnounceReopened(cause, rating, self.case.round))
+        if lead is not None:
+            self.issue(lead.unit, ReferralRole.LEAD, deadline_for, new_id)
+        else:
+            self.await_staff(ReferralRole.LEAD, _WINDOW_CASE_REOPENED[cause])
+        self.conclude()
 
     def await_staff(self, role: ReferralRole, reason: str) -> None:
         gap = Gap(role, _clip(reason))

@@ -89,7 +89,12 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
             case domain.AnnounceReopened():
                 out.append(
                     CaseReopened.build(
-                        message_id=new_id(), recipient=centre, rating=effect.rating, round=effect.round, **common
+                        message_id=new_id(),
+                        recipient=centre,
+                        cause=effect.cause,
+                        rating=effect.rating,
+                        round=effect.round,
+                        **common,
                     )
                 )
             case _:

@@ -150,7 +150,7 @@ class Coordinator(PlatformService):
                 uow,
                 message.case_id,
                 lambda case: domain.on_repeat_linked(
-                    case, message.source, message.source_record_id, message.reason, now()
+                    case, message.source, message.source_record_id, message.reason, now(), deadline_for, new_id
                 ),
                 "coordinator: repeat linked",
             )

@@ -9,12 +9,21 @@ for every subscriber.
 from typing import ClassVar, Literal
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ShortText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode
-from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import (
+    Category,
+    Flag,
+    HandlingMode,
+    Outcome,
+    Rating,
+    ReferralRole,
+    ReopenCause,
+    Source,
+)
 
 DOCUMENTS_EXCHANGE = "wuyuan.documents"
 EVENTS_EXCHANGE = "coordinator.events"  # nameko's naming for the coordinator's events
@@ -249,9 +258,23 @@ class CaseClosed(Event):
 
 
 class CaseReopened(Event):
-    """The citizen was dissatisfied; the same lead handles the case again."""
+    """The dispute is not over; the same lead handles the case again, as a new round.
+
+    Either the citizen was dissatisfied at the follow-up (`rating` says so), or the dispute
+    was reported again after the case was closed (no rating). Version 2 added `cause`.
+    """
 
     TYPE = "CaseReopened"
+    VERSION = 2
     type: Literal["CaseReopened"] = "CaseReopened"
-    rating: Rating
+    cause: ReopenCause = ReopenCause.DISSATISFIED
+    rating: Rating | None = None
     round: int = Field(ge=2)
+
+    @model_validator(mode="after")
+    def _rating_matches_cause(self) -> "CaseReopened":
+        if self.cause is ReopenCause.DISSATISFIED and self.rating is not Rating.DISSATISFIED:
+            raise ValueError("rating: a case reopened because the citizen was dissatisfied carries that rating")
+        if self.cause is ReopenCause.REPEAT_REPORT and self.rating is not None:
+            raise ValueError("rating: a case reopened by a repeat report carries no rating")
+        return self

@@ -80,3 +80,10 @@ class Rating(StrEnum):
     SATISFIED = "satisfied"
     BASICALLY_SATISFIED = "basically_satisfied"
     DISSATISFIED = "dissatisfied"
+
+
+class ReopenCause(StrEnum):
+    """Why a case the units had finished is handled again."""
+
+    DISSATISFIED = "dissatisfied"  # the citizen's follow-up rating (群众评单)
+    REPEAT_REPORT = "repeat_report"  # reported again after it was closed: the dispute is back (矛盾反弹)

@@ -156,7 +156,9 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     reopened = client.wait_for(case_id, lambda c: c["round"] == 2, what="round 2")
 
     assert reopened["status"] == "in_progress"
-    assert entries(reopened, "case_reopened") == [{"rating": "dissatisfied", "comment": "工资只付了一半", "round": 2}]
+    assert entries(reopened, "case_reopened") == [
+        {"cause": "dissatisfied", "rating": "dissatisfied", "comment": "工资只付了一半", "round": 2}
+    ]
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
 
@@ -169,6 +171,33 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     assert closed["rating"] == "basically_satisfied"
     assert len(closed["referrals"]) == 3
     assert [e["round"] for e in entries(closed, "case_resolved")] == [1, 2]
+
+
+def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
+    hedge = dispute("neighbour", "邻居种的竹子越界挡住采光", "罗桂英", "19700312", "罗永福", "13807450004")
+    case_id = client.register(hedge)["case_id"]
+    case = client.wait_for_status(case_id, "assigned")
+    assert (case["mode"], case["lead_unit"]) == ("single_unit", TOWNSHIP_JUSTICE)
+    settle(client, case["referrals"][0], "调解员赵", "双方同意砍除越界竹子")
+    client.wait_for_status(case_id, "resolved")
+    client.wait_for_follow_up(case_id)
+    client.rate(case_id, "satisfied", visitor="回访员周")
+    client.wait_for_status(case_id, "closed")
+
+    # A week later the bamboo is back and so is the applicant: the dispute was not over.
+    again = client.register({**hedge, "source": "hotline", "summary": "竹子又长过来了，邻居不肯处理"})
+    assert (again["case_id"], again["linked"]) == (case_id, True)
+    reopened = client.wait_for(case_id, lambda c: c["round"] == 2, what="round 2")
+
+    assert reopened["status"] == "in_progress"
+    assert entries(reopened, "case_reopened") == [{"cause": "repeat_report", "round": 2}]
+    round_two = [r for r in reopened["referrals"] if r["round"] == 2]
+    assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
+    settle(client, round_two[0], "调解员赵", "竹子连根挖除，双方签订协议")
+    client.wait_for_status(case_id, "resolved")
+    client.wait_for_follow_up(case_id)
+    client.rate(case_id, "satisfied", visitor="回访员周")
+    assert client.wait_for_status(case_id, "closed")["repeat_reports"] == 1
 
 
 def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platform):

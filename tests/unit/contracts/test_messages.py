@@ -20,7 +20,7 @@ from shared.contracts.messages import (
     RegisterDispute,
     UnitDesignated,
 )
-from shared.contracts.vocabulary import Category, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import Category, Rating, ReferralRole, ReopenCause, Source
 
 BEIJING = timezone(timedelta(hours=8))
 FILED_AT = datetime(2026, 11, 21, 9, 30, tzinfo=BEIJING)
@@ -114,6 +114,25 @@ def test_a_message_comes_back_equal_after_a_trip_through_json(make):
 
     assert received == sent
     assert type(received) is type(sent)
+
+
+def test_a_version_1_reopening_reads_as_the_citizens_dissatisfaction():
+    body = reopened().model_dump(mode="json")
+    del body["cause"]
+    body["schema_version"] = 1
+
+    received = CaseReopened.model_validate(body)
+
+    assert received.cause is ReopenCause.DISSATISFIED and received.rating is Rating.DISSATISFIED
+
+
+def test_a_reopening_by_a_repeat_report_carries_no_rating():
+    body = {**reopened().model_dump(mode="json"), "cause": "repeat_report", "rating": None}
+    assert CaseReopened.model_validate(body).cause is ReopenCause.REPEAT_REPORT
+
+    for cause, rating in (("repeat_report", "dissatisfied"), ("dissatisfied", None), ("dissatisfied", "satisfied")):
+        with pytest.raises(ValidationError, match="rating: a case reopened"):
+            CaseReopened.model_validate({**body, "cause": cause, "rating": rating})
 
 
 def test_build_fills_type_and_version_from_the_model():

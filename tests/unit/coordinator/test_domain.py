@@ -43,6 +43,7 @@ from shared.contracts.vocabulary import (
     Outcome,
     Rating,
     ReferralRole,
+    ReopenCause,
     Source,
 )
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
@@ -453,7 +454,7 @@ def test_a_dissatisfied_citizen_reopens_the_case_with_the_same_lead_only() -> No
     new = [e.referral for e in reopened.effects if isinstance(e, IssueReferral)]
     assert [(r.unit, r.role, r.round) for r in new] == [(POLICE, ReferralRole.LEAD, 2)]
     assert AnnounceDesignation(new[0]) in reopened.effects
-    assert reopened.effects[0] == AnnounceReopened(Rating.DISSATISFIED, 2)
+    assert reopened.effects[0] == AnnounceReopened(ReopenCause.DISSATISFIED, Rating.DISSATISFIED, 2)
     assert kinds(reopened) == ["case_reopened", "referral_issued"]
 
     # Round two is settled by the lead alone: the mediators' round-one result still stands.
@@ -484,12 +485,53 @@ def test_a_rating_before_the_case_is_resolved_or_after_it_closed_is_rejected() -
 def test_a_repeat_report_is_recorded_without_changing_who_handles_the_case() -> None:
     case = triaged(Category.NEIGHBOUR).case
 
-    linked = on_repeat_linked(case, Source.HOTLINE, "12345-20250305-0042", "同一当事人再次来电", at(50))
+    linked = on_repeat_linked(
+        case, Source.HOTLINE, "12345-20250305-0042", "同一当事人再次来电", at(50), every_day_works
+    )
 
     assert linked.case.repeat_reports == 1
     assert linked.case.status is case.status and linked.case.referrals == case.referrals
     assert linked.timeline[0].detail["source_record_id"] == "12345-20250305-0042"
     assert linked.effects == ()
+
+
+def test_a_resolved_case_reported_again_waits_for_the_follow_up_visit() -> None:
+    case = resolve(resolve(triaged(Category.TRAFFIC).case, POLICE), JUSTICE)
+
+    linked = on_repeat_linked(case, Source.HOTLINE, None, "同一当事人再次来电", at(100), every_day_works)
+
+    assert linked.case.status is CaseStatus.RESOLVED and linked.case.round == 1
+    assert linked.effects == ()
+
+
+def test_a_closed_case_reported_again_goes_back_to_the_same_lead() -> None:
+    ids = Ids()
+    case = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
+    closed = ok(on_rating(case, Rating.SATISFIED, None, at(100), every_day_works, ids)).case
+
+    linked = on_repeat_linked(closed, Source.HOTLINE, None, "纠纷再次发生", at(200), every_day_works, ids)
+
+    assert linked.case.status is CaseStatus.IN_PROGRESS
+    assert linked.case.round == 2 and linked.case.repeat_reports == 1
+    new = [e.referral for e in linked.effects if isinstance(e, IssueReferral)]
+    assert [(r.unit, r.role, r.round) for r in new] == [(POLICE, ReferralRole.LEAD, 2)]
+    assert linked.effects[0] == AnnounceReopened(ReopenCause.REPEAT_REPORT, None, 2)
+    assert kinds(linked) == ["repeat_linked", "case_reopened", "referral_issued"]
+    assert linked.timeline[1].detail == {"cause": ReopenCause.REPEAT_REPORT, "round": 2}
+    # The new round ends like any other: the lead resolves, the citizen rates, the case closes.
+    again = resolve(linked.case, POLICE, hours=230)
+    assert again.status is CaseStatus.RESOLVED
+    assert ok(on_rating(again, Rating.SATISFIED, None, at(240), every_day_works)).case.status is CaseStatus.CLOSED
+
+
+def test_a_closed_window_case_reported_again_goes_to_centre_staff() -> None:
+    window = triaged(Category.CONSULTATION).case
+    closed = ok(on_rating(window, Rating.SATISFIED, None, at(1), every_day_works)).case
+
+    linked = on_repeat_linked(closed, Source.WALK_IN, None, "再次来访", at(30), every_day_works)
+
+    assert linked.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
+    assert linked.case.gaps[0].reason == "a case settled at the window was reported again after it was closed"
 
 
 # --- any sequence of inputs -----------------------------------------------------------------
@@ -520,7 +562,7 @@ def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) ->
         unit = CANDIDATE_UNITS[pick % len(CANDIDATE_UNITS)]
         return assign_manually(case, unit, "陈主任", when, every_day_works, ids)
     if op == "repeat" or not case.referrals:
-        return on_repeat_linked(case, Source.GRID, None, "网格员再次上报", when)
+        return on_repeat_linked(case, Source.GRID, None, "网格员再次上报", when, every_day_works, ids)
     referral = case.referrals[pick % len(case.referrals)]
     unit = referral.unit if own_unit else STRANGER
     rid = referral.referral_id
