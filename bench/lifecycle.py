@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import threading
@@ -137,6 +138,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     settings = PlatformSettings()
     print(f"bench {run_id}: provisioning a platform of its own (vhost {settings.vhost})", flush=True)
     provision_all(settings)
+    complete = False
     try:
         supervise.start(settings, detach=True)
         supervise.wait_until_ready(settings, timeout=120)
@@ -181,11 +183,17 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         amqp_rate = amqp_confirmed_rate(raw_uri, window=200)
         amqp_one_by_one = amqp_confirmed_rate(raw_uri, messages=3000, window=1)
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
+        complete = results["closed"] == cases and not drivers.errors
     finally:
         if not keep:
             supervise.stop(settings)
             delete_broker(settings)
             drop_databases(settings)
+            # A run's logs and traces take tens of megabytes; they are kept only to explain a failure.
+            if complete:
+                shutil.rmtree(settings.state_dir, ignore_errors=True)
+            else:
+                print(f"bench {run_id}: logs and traces kept in {settings.state_dir}", flush=True)
 
     rate = results["closed"] / results["span_s"] if results["closed"] else 0.0
     per_case = results["messages"] / max(results["closed"], 1)
