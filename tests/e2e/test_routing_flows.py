@@ -64,6 +64,14 @@ def settle(client, referral: dict, officer: str, summary: str) -> None:
     )
 
 
+def close_after_follow_up(client, case_id: str, rating: str = "satisfied") -> dict:
+    """The round resolves, supervision opens the follow-up visit, and the citizen's rating closes the case."""
+    client.wait_for_status(case_id, "resolved")
+    client.wait_for_follow_up(case_id)
+    client.rate(case_id, rating, visitor="回访员周")
+    return client.wait_for_status(case_id, "closed")
+
+
 def test_declined_lead_goes_to_the_next_competent_unit_and_never_back(client):
     case_id = client.register(
         dispute("neighbour", "两户因界墙加高遮挡采光发生争吵", "李春花", "19680312", "张大山", "13807450001")
@@ -128,10 +136,7 @@ def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_cl
     assert new_lead["unit"] == COUNTY_JUSTICE_BUREAU and new_lead["status"] == "issued"
 
     settle(client, new_lead, "调解员赵", "物业出面维修，楼上赔偿八百元")
-    client.wait_for_status(case_id, "resolved")
-    client.wait_for_follow_up(case_id)
-    client.rate(case_id, "satisfied", visitor="回访员周")
-    closed = client.wait_for_status(case_id, "closed")
+    closed = close_after_follow_up(client, case_id)
 
     assert closed["rating"] == "satisfied"
     assert closed["lead_unit"] == COUNTY_JUSTICE_BUREAU
@@ -163,10 +168,7 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
 
     settle(client, round_two[0], "调解员赵", "工程队已补发剩余九千元，工人签字确认")
-    client.wait_for_status(case_id, "resolved")
-    client.wait_for_follow_up(case_id)
-    client.rate(case_id, "basically_satisfied", visitor="回访员周")
-    closed = client.wait_for_status(case_id, "closed")
+    closed = close_after_follow_up(client, case_id, "basically_satisfied")
 
     assert closed["rating"] == "basically_satisfied"
     assert len(closed["referrals"]) == 3
@@ -179,10 +181,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"]) == ("single_unit", TOWNSHIP_JUSTICE)
     settle(client, case["referrals"][0], "调解员赵", "双方同意砍除越界竹子")
-    client.wait_for_status(case_id, "resolved")
-    client.wait_for_follow_up(case_id)
-    client.rate(case_id, "satisfied", visitor="回访员周")
-    client.wait_for_status(case_id, "closed")
+    close_after_follow_up(client, case_id)
 
     # A week later the bamboo is back and so is the applicant: the dispute was not over.
     again = client.register({**hedge, "source": "hotline", "summary": "竹子又长过来了，邻居不肯处理"})
@@ -194,10 +193,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
     settle(client, round_two[0], "调解员赵", "竹子连根挖除，双方签订协议")
-    client.wait_for_status(case_id, "resolved")
-    client.wait_for_follow_up(case_id)
-    client.rate(case_id, "satisfied", visitor="回访员周")
-    assert client.wait_for_status(case_id, "closed")["repeat_reports"] == 1
+    assert close_after_follow_up(client, case_id)["repeat_reports"] == 1
 
 
 def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platform):
