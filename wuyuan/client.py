@@ -78,6 +78,12 @@ class PlatformClient:
     def act(self, unit: str, referral_id: str, action: str, body: dict) -> dict:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
 
+    def settle(self, unit: str, referral_id: str, officer: str, summary: str, timeout: float = 30.0) -> dict:
+        """An officer of `unit` accepts the referral once it has arrived, and reports it resolved."""
+        self.wait_for_referral(unit, referral_id, timeout)
+        self.act(unit, referral_id, "accept", {"officer": officer})
+        return self.act(unit, referral_id, "result", {"officer": officer, "outcome": "resolved", "summary": summary})
+
     def feed_record(self, service: str, record: dict) -> dict:
         return self.call("POST", service, "/api/v1/records", record)
 

@@ -62,14 +62,7 @@ def debt_case(client) -> tuple[str, dict]:
 
 def finish_referrals(client, case: dict, officer: str = "承办人") -> None:
     for referral in case["referrals"]:
-        client.wait_for_referral(referral["unit"], referral["referral_id"])
-        client.act(referral["unit"], referral["referral_id"], "accept", {"officer": officer})
-        client.act(
-            referral["unit"],
-            referral["referral_id"],
-            "result",
-            {"officer": officer, "outcome": "resolved", "summary": "当事人达成还款协议"},
-        )
+        client.settle(referral["unit"], referral["referral_id"], officer, "当事人达成还款协议")
 
 
 def close_after_follow_up(client, case_id: str) -> dict:

@@ -27,14 +27,7 @@ def test_joint_case_goes_from_registration_to_closed(client):
     assert case["co_units"] == ["court:430426"]
 
     for referral, officer in zip(case["referrals"], ("民警刘", "法官陈"), strict=True):
-        client.wait_for_referral(referral["unit"], referral["referral_id"])
-        client.act(referral["unit"], referral["referral_id"], "accept", {"officer": officer})
-        client.act(
-            referral["unit"],
-            referral["referral_id"],
-            "result",
-            {"officer": officer, "outcome": "resolved", "summary": "双方达成赔偿协议"},
-        )
+        client.settle(referral["unit"], referral["referral_id"], officer, "双方达成赔偿协议")
 
     resolved = client.wait_for_status(case_id, "resolved")
     assert {r["status"] for r in resolved["referrals"]} == {"reported"}

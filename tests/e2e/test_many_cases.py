@@ -70,9 +70,7 @@ class Crowd:
         case = client.wait_for_status(case_id, "assigned", WAIT)
         for referral in case["referrals"]:
             unit, referral_id = referral["unit"], referral["referral_id"]
-            client.wait_for_referral(unit, referral_id, WAIT)
-            client.act(unit, referral_id, "accept", {"officer": "值班员"})
-            client.act(unit, referral_id, "result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"})
+            client.settle(unit, referral_id, "值班员", "已化解", WAIT)
         client.wait_for_status(case_id, "resolved", WAIT)
         self.rate(case_id)
         return client.wait_for_status(case_id, "closed", WAIT)

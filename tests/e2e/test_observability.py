@@ -69,14 +69,7 @@ def drive_joint_case_to_closed(client, pii: dict[str, str]) -> dict:
     case = client.wait_for_status(case_id, "assigned")
     assert case["mode"] == "joint"
     for referral, officer in zip(case["referrals"], ("民警黄", "法官林"), strict=True):
-        client.wait_for_referral(referral["unit"], referral["referral_id"])
-        client.act(referral["unit"], referral["referral_id"], "accept", {"officer": officer})
-        client.act(
-            referral["unit"],
-            referral["referral_id"],
-            "result",
-            {"officer": officer, "outcome": "resolved", "summary": "双方达成修复协议"},
-        )
+        client.settle(referral["unit"], referral["referral_id"], officer, "双方达成修复协议")
     # The court officer clicks "report result" a second time; the agency refuses and logs it.
     court = next(r for r in case["referrals"] if r["unit"].startswith("court:"))
     client.call(

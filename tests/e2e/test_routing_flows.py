@@ -53,17 +53,6 @@ def decline(client, referral: dict, officer: str, reason: str) -> None:
     client.act(referral["unit"], referral["referral_id"], "decline", {"officer": officer, "reason": reason})
 
 
-def settle(client, referral: dict, officer: str, summary: str) -> None:
-    client.wait_for_referral(referral["unit"], referral["referral_id"])
-    client.act(referral["unit"], referral["referral_id"], "accept", {"officer": officer})
-    client.act(
-        referral["unit"],
-        referral["referral_id"],
-        "result",
-        {"officer": officer, "outcome": "resolved", "summary": summary},
-    )
-
-
 def close_after_follow_up(client, case_id: str, rating: str = "satisfied") -> dict:
     """The round resolves, supervision opens the follow-up visit, and the citizen's rating closes the case."""
     client.wait_for_status(case_id, "resolved")
@@ -135,7 +124,7 @@ def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_cl
     new_lead = open_lead(assigned)
     assert new_lead["unit"] == COUNTY_JUSTICE_BUREAU and new_lead["status"] == "issued"
 
-    settle(client, new_lead, "调解员赵", "物业出面维修，楼上赔偿八百元")
+    client.settle(new_lead["unit"], new_lead["referral_id"], "调解员赵", "物业出面维修，楼上赔偿八百元")
     closed = close_after_follow_up(client, case_id)
 
     assert closed["rating"] == "satisfied"
@@ -152,7 +141,7 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"], case["co_units"]) == ("joint", TOWNSHIP_JUSTICE, [COUNTY_PETITION])
     for referral, officer in zip(case["referrals"], ("调解员赵", "信访干部孙"), strict=True):
-        settle(client, referral, officer, "包工头承诺月底前结清")
+        client.settle(referral["unit"], referral["referral_id"], officer, "包工头承诺月底前结清")
     client.wait_for_status(case_id, "resolved")
     client.wait_for_follow_up(case_id)
 
@@ -167,7 +156,7 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
 
-    settle(client, round_two[0], "调解员赵", "工程队已补发剩余九千元，工人签字确认")
+    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "调解员赵", "工程队已补发剩余九千元，工人签字确认")
     closed = close_after_follow_up(client, case_id, "basically_satisfied")
 
     assert closed["rating"] == "basically_satisfied"
@@ -180,7 +169,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     case_id = client.register(hedge)["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"]) == ("single_unit", TOWNSHIP_JUSTICE)
-    settle(client, case["referrals"][0], "调解员赵", "双方同意砍除越界竹子")
+    client.settle(case["referrals"][0]["unit"], case["referrals"][0]["referral_id"], "调解员赵", "双方同意砍除越界竹子")
     close_after_follow_up(client, case_id)
 
     # A week later the bamboo is back and so is the applicant: the dispute was not over.
@@ -192,7 +181,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     assert entries(reopened, "case_reopened") == [{"cause": "repeat_report", "round": 2}]
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
-    settle(client, round_two[0], "调解员赵", "竹子连根挖除，双方签订协议")
+    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "调解员赵", "竹子连根挖除，双方签订协议")
     assert close_after_follow_up(client, case_id)["repeat_reports"] == 1
 
 
@@ -224,6 +213,6 @@ def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platf
     assert client.case(case_id)["timeline"] == case["timeline"]
 
     # The officer can still do it properly.
-    settle(client, lead, "调解员赵", "划定散养范围，赔偿菜苗两百元")
+    client.settle(lead["unit"], lead["referral_id"], "调解员赵", "划定散养范围，赔偿菜苗两百元")
     resolved = client.wait_for_status(case_id, "resolved")
     assert [r["status"] for r in resolved["referrals"]] == ["reported"]
