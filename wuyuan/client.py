@@ -1,12 +1,17 @@
 """An HTTP client for a running platform: what staff, officers and the follow-up visitor do, service by service."""
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import requests
 
 from shared.registry import load_registry
 from wuyuan.settings import PlatformSettings
+
+# A JSON object as the services' APIs take and give it.
+JsonObject = dict[str, Any]
 
 
 class PlatformError(RuntimeError):
@@ -25,26 +30,36 @@ class PlatformClient:
     def url(self, service: str, path: str) -> str:
         return f"{self.settings.http_base_url(service)}{path}"
 
-    def call(self, method: str, service: str, path: str, body: dict | None = None, expect=(200, 201, 202)) -> dict:
+    def call(
+        self,
+        method: str,
+        service: str,
+        path: str,
+        body: JsonObject | None = None,
+        expect: tuple[int, ...] = (200, 201, 202),
+    ) -> JsonObject:
         response = self.http.request(method, self.url(service, path), json=body, timeout=self.timeout)
         if response.status_code not in expect:
             raise PlatformError(f"{method} {service}{path} -> {response.status_code}: {response.text[:500]}")
-        return response.json()
+        answer: JsonObject = response.json()
+        return answer
 
     # --- centre staff -----------------------------------------------------------------
 
-    def register(self, report: dict) -> dict:
+    def register(self, report: JsonObject) -> JsonObject:
         return self.call("POST", "intake", "/api/v1/disputes", report)
 
-    def case(self, case_id: str) -> dict:
+    def case(self, case_id: str) -> JsonObject:
         return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
 
-    def assign(self, case_id: str, unit: str, staff: str) -> dict:
+    def assign(self, case_id: str, unit: str, staff: str) -> JsonObject:
         return self.call("POST", "coordinator", f"/api/v1/cases/{case_id}/assign", {"unit": unit, "staff": staff})
 
-    def wait_for(self, case_id: str, predicate, timeout: float = 30.0, what: str = "condition") -> dict:
+    def wait_for(
+        self, case_id: str, predicate: Callable[[JsonObject], bool], timeout: float = 30.0, what: str = "condition"
+    ) -> JsonObject:
         deadline = time.monotonic() + timeout
-        last: dict | None = None
+        last: JsonObject | None = None
         while time.monotonic() < deadline:
             try:
                 last = self.case(case_id)
@@ -55,7 +70,7 @@ class PlatformClient:
             time.sleep(0.1)
         raise TimeoutError(f"case {case_id}: {what} not reached in {timeout}s; last seen: {last and last['status']}")
 
-    def wait_for_status(self, case_id: str, status: str, timeout: float = 30.0) -> dict:
+    def wait_for_status(self, case_id: str, status: str, timeout: float = 30.0) -> JsonObject:
         return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"status {status}")
 
     # --- agency officers ----------------------------------------------------------------
@@ -63,10 +78,10 @@ class PlatformClient:
     def service_of(self, unit: str) -> str:
         return self.registry.service_for_unit(unit)
 
-    def referral(self, unit: str, referral_id: str) -> dict:
+    def referral(self, unit: str, referral_id: str) -> JsonObject:
         return self.call("GET", self.service_of(unit), f"/api/v1/referrals/{referral_id}")
 
-    def wait_for_referral(self, unit: str, referral_id: str, timeout: float = 30.0) -> dict:
+    def wait_for_referral(self, unit: str, referral_id: str, timeout: float = 30.0) -> JsonObject:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             try:
@@ -75,21 +90,21 @@ class PlatformClient:
                 time.sleep(0.1)
         raise TimeoutError(f"referral {referral_id} did not reach {unit} in {timeout}s")
 
-    def act(self, unit: str, referral_id: str, action: str, body: dict) -> dict:
+    def act(self, unit: str, referral_id: str, action: str, body: JsonObject) -> JsonObject:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
 
-    def settle(self, unit: str, referral_id: str, officer: str, summary: str, timeout: float = 30.0) -> dict:
+    def settle(self, unit: str, referral_id: str, officer: str, summary: str, timeout: float = 30.0) -> JsonObject:
         """An officer of `unit` accepts the referral once it has arrived, and reports it resolved."""
         self.wait_for_referral(unit, referral_id, timeout)
         self.act(unit, referral_id, "accept", {"officer": officer})
         return self.act(unit, referral_id, "result", {"officer": officer, "outcome": "resolved", "summary": summary})
 
-    def feed_record(self, service: str, record: dict) -> dict:
+    def feed_record(self, service: str, record: JsonObject) -> JsonObject:
         return self.call("POST", service, "/api/v1/records", record)
 
     # --- follow-up visit ------------------------------------------------------------------
 
-    def rate(self, case_id: str, rating: str, visitor: str, comment: str | None = None) -> dict:
+    def rate(self, case_id: str, rating: str, visitor: str, comment: str | None = None) -> JsonObject:
         body = {"rating": rating, "visitor": visitor, **({"comment": comment} if comment else {})}
         return self.call("POST", "supervision", f"/api/v1/follow-ups/{case_id}/rating", body)
 

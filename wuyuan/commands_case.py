@@ -7,11 +7,11 @@ import time
 
 import click
 
-from wuyuan.client import PlatformClient, PlatformError
+from wuyuan.client import JsonObject, PlatformClient, PlatformError
 from wuyuan.settings import PlatformSettings
 
 
-def _print_case(case: dict) -> None:
+def _print_case(case: JsonObject) -> None:
     click.echo(f"case {case['case_id']}  status={case['status']}  mode={case['mode']}  round={case['round']}")
     click.echo(f"  source={case['source']}  category={case['category']}  division={case['division_code']}")
     click.echo(f"  lead={case['lead_unit']}  co-units={', '.join(case['co_units']) or '-'}")

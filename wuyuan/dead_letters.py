@@ -1,5 +1,6 @@
 """Operators' view of dead letters: list them with their reasons, and replay them to the queue they came from."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -31,7 +32,9 @@ class DeadLetter:
     body_preview: str
 
 
-def list_dead_letters(settings: PlatformSettings, services=SERVICES, limit: int = 100) -> list[DeadLetter]:
+def list_dead_letters(
+    settings: PlatformSettings, services: Iterable[str] = SERVICES, limit: int = 100
+) -> list[DeadLetter]:
     """Peek without consuming: the management API requeues what it shows."""
     found = []
     for service in services:
@@ -64,7 +67,7 @@ def operator_connection(settings: PlatformSettings) -> Connection:
     return Connection(urlunsplit(parts._replace(netloc=netloc, path=f"/{settings.vhost}")), connect_timeout=10)
 
 
-def replay(settings: PlatformSettings, services=SERVICES, message_id: str | None = None) -> int:
+def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, message_id: str | None = None) -> int:
     """Send dead letters back to the inbox they came from, under their original sender; returns how many.
 
     The operator user may impersonate (RabbitMQ's `impersonator` tag), so a replayed result

@@ -3,9 +3,9 @@
 import random
 from collections.abc import Callable
 
-from wuyuan.client import PlatformClient
+from wuyuan.client import JsonObject, PlatformClient
 
-DEMO_DISPUTE = {
+DEMO_DISPUTE: JsonObject = {
     "source": "walk_in",
     "category": "traffic",
     "division_code": "430426101203",
@@ -29,13 +29,13 @@ def _fresh_mobile() -> str:
     return "139" + "".join(random.choices("0123456789", k=8))
 
 
-def demo_dispute() -> dict:
+def demo_dispute() -> JsonObject:
     """The demo dispute with fresh phone numbers, so a second run is a new dispute, not a repeat report."""
     parties = [{**party, "phone": _fresh_mobile()} for party in DEMO_DISPUTE["parties"]]
     return {**DEMO_DISPUTE, "parties": parties}
 
 
-def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float = 60.0) -> dict:
+def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float = 60.0) -> JsonObject:
     """File, triage, handle, resolve, rate, close; returns the closed case. Raises on any step that fails."""
     registered = client.register(demo_dispute())
     case_id = registered["case_id"]

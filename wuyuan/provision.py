@@ -1,10 +1,12 @@
 """Everything a platform needs before its services start: databases with migrations, broker vhost, users, topology."""
 
+from collections.abc import Sequence
+
 from wuyuan.provision_amqp import ensure_broker
 from wuyuan.provision_db import ensure_databases
 from wuyuan.settings import SERVICES, PlatformSettings
 
 
-def provision_all(settings: PlatformSettings, services=SERVICES) -> None:
+def provision_all(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> None:
     ensure_databases(settings, services)
     ensure_broker(settings, services)

@@ -2,6 +2,8 @@
 
 import importlib
 import re
+from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import requests
@@ -23,11 +25,15 @@ class BrokerSetupError(RuntimeError):
 def _management(settings: PlatformSettings) -> tuple[str, tuple[str, str]]:
     parts = urlsplit(settings.rabbit_management_url)
     auth = (parts.username or "guest", parts.password or "guest")
+    if parts.hostname is None:
+        raise BrokerSetupError("WUYUAN_RABBIT_MANAGEMENT_URL names no host")
     netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
     return urlunsplit(parts._replace(netloc=netloc)).rstrip("/"), auth
 
 
-def _call(settings: PlatformSettings, method: str, path: str, payload: dict | None = None) -> requests.Response:
+def _call(
+    settings: PlatformSettings, method: str, path: str, payload: dict[str, Any] | None = None
+) -> requests.Response:
     base, auth = _management(settings)
     try:
         response = requests.request(method, f"{base}/api/{path}", json=payload, auth=auth, timeout=15)
@@ -41,7 +47,7 @@ def _call(settings: PlatformSettings, method: str, path: str, payload: dict | No
     return response
 
 
-def _permissions(settings: PlatformSettings, service: str) -> tuple[dict, dict]:
+def _permissions(settings: PlatformSettings, service: str) -> tuple[dict[str, str], dict[str, str]]:
     """(vhost permissions, topic permissions on the documents exchange) for a service's user."""
     writes = [DOCUMENTS_EXCHANGE, DEAD_LETTER_EXCHANGE]
     if service == "coordinator":
@@ -56,7 +62,7 @@ def _permissions(settings: PlatformSettings, service: str) -> tuple[dict, dict]:
     )
 
 
-def ensure_broker(settings: PlatformSettings, services=SERVICES) -> None:
+def ensure_broker(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> None:
     vhost = quote(settings.vhost, safe="")
     _call(settings, "PUT", f"vhosts/{vhost}", {})
     for service in services:
@@ -87,7 +93,7 @@ def admin_connection(settings: PlatformSettings) -> Connection:
     return Connection(urlunsplit(parts._replace(path=f"/{settings.vhost}")), connect_timeout=10)
 
 
-def declare_topology(settings: PlatformSettings, services=SERVICES) -> None:
+def declare_topology(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
     """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows."""
     with admin_connection(settings) as conn:
         channel = conn.channel()
@@ -104,7 +110,7 @@ def declare_topology(settings: PlatformSettings, services=SERVICES) -> None:
                     queue.bind_to(exchange=exchange_name, routing_key=routing_key)
 
 
-def delete_broker(settings: PlatformSettings, services=SERVICES) -> None:
+def delete_broker(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
     """Remove the vhost and its users (test clean-up)."""
     _call(settings, "DELETE", f"vhosts/{quote(settings.vhost, safe='')}")
     for name in (*services, OPERATOR):

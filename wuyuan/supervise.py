@@ -229,7 +229,8 @@ def is_running(settings: PlatformSettings) -> bool:
         return False
     try:
         with _rpc(settings) as rpc:
-            return rpc.supervisor.getState()["statename"] == "RUNNING"
+            state: str = rpc.supervisor.getState()["statename"]
+            return state == "RUNNING"
     except (OSError, xmlrpc.client.Error):
         return False
 
@@ -404,7 +405,7 @@ def stop(settings: PlatformSettings, timeout: float | None = None) -> bool:
     if not is_running(settings):
         return False
     with _rpc(settings) as rpc:
-        pid = rpc.supervisor.getPID()
+        pid: int = rpc.supervisor.getPID()
         rpc.supervisor.shutdown()
     deadline = time.monotonic() + (timeout if timeout is not None else STOP_WAIT_SECONDS * 2 + 10)
     while _pid_alive(pid):

@@ -1,12 +1,16 @@
 """Draw a case's spans as a tree across services, from the local span files."""
 
 from pathlib import Path
+from typing import Any
 
 from shared.telemetry.file_exporter import read_spans
 from shared.telemetry.propagation import CASE_ID_KEY
 
+# One span as the file exporter wrote it: a decoded JSON object.
+SpanRecord = dict[str, Any]
 
-def case_spans(trace_dir: Path, case_id: str, trace_id: str | None = None) -> list[dict]:
+
+def case_spans(trace_dir: Path, case_id: str, trace_id: str | None = None) -> list[SpanRecord]:
     """Spans of the case's trace, plus spans in other traces tagged with the case (officers' requests)."""
     spans = read_spans(trace_dir)
     return [
@@ -16,9 +20,9 @@ def case_spans(trace_dir: Path, case_id: str, trace_id: str | None = None) -> li
     ]
 
 
-def render_tree(spans: list[dict]) -> list[str]:
+def render_tree(spans: list[SpanRecord]) -> list[str]:
     by_id = {span["span_id"]: span for span in spans}
-    children: dict[str | None, list[dict]] = {}
+    children: dict[str | None, list[SpanRecord]] = {}
     for span in spans:
         parent = span["parent_span_id"] if span["parent_span_id"] in by_id else None
         children.setdefault(parent, []).append(span)
@@ -27,7 +31,7 @@ def render_tree(spans: list[dict]) -> list[str]:
     start = min((s["start_ns"] or 0 for s in spans), default=0)
     lines: list[str] = []
 
-    def walk(span: dict, prefix: str, last: bool) -> None:
+    def walk(span: SpanRecord, prefix: str, last: bool) -> None:
         branch = "└─ " if last else "├─ "
         took = ((span["end_ns"] or 0) - (span["start_ns"] or 0)) / 1e6
         offset = ((span["start_ns"] or 0) - start) / 1e6

@@ -1,0 +1,266 @@
+"""What one change to a case amounts to: the new state, the effects to announce, the timeline lines to append.
+
+`DecisionDraft` builds a decision step by step (issue a referral, close one, wait for
+staff, resolve, reopen) so that every rule in `rules` composes the same few moves.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+from uuid import UUID
+
+from services.coordinator.domain.model import (
+    Case,
+    CaseStatus,
+    Gap,
+    Referral,
+    ReferralStatus,
+    TimelineEntry,
+    TimelineKind,
+)
+from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, ReopenCause, Source
+
+DeadlineFor = Callable[[datetime, int], datetime]
+"""`deadline_for(issued_at, working_days)`: the working-day calendar, injected."""
+IdFactory = Callable[[], UUID]
+
+# A unit staff add by hand to a case the table gave no deadline (one settled at the window).
+MANUAL_DEADLINE_WORKING_DAYS = 10
+# The contract's LongText limit; a reason quoting a unit's summary must still fit.
+MAX_REASON_CHARS = 2000
+
+
+# --- effects: each stands for one message, which the service builds -----------------------
+
+
+@dataclass(frozen=True)
+class IssueReferral:
+    """-> ReferralIssued to `referral.unit`, with the registered summary and parties."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class AnnounceDesignation:
+    """-> UnitDesignated, for a unit designated after triage (triage's units travel in CaseAssigned)."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class CloseReferral:
+    """-> ReferralClosed: one unit's part ended while the round goes on."""
+
+    referral_id: UUID
+    unit: str
+    reason: Literal["result_reported", "declined"]
+    outcome: Outcome | None
+
+
+@dataclass(frozen=True)
+class AnnounceAssignment:
+    """-> CaseAssigned, with the referrals triage issued."""
+
+    mode: HandlingMode
+    source: Source
+    category: Category
+    division_code: str
+    flags: tuple[Flag, ...]
+    lead_unit: str | None
+    co_units: tuple[str, ...]
+    referrals: tuple[Referral, ...]
+
+
+@dataclass(frozen=True)
+class AnnounceManualTriage:
+    """-> CaseAwaitingManualTriage."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class AnnounceResolved:
+    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it."""
+
+    lead_unit: str | None
+    round: int
+
+
+@dataclass(frozen=True)
+class AnnounceClosed:
+    """-> CaseClosed."""
+
+    rating: Rating
+
+
+@dataclass(frozen=True)
+class AnnounceReopened:
+    """-> CaseReopened."""
+
+    cause: ReopenCause
+    rating: Rating | None
+    round: int
+
+
+Effect = (
+    IssueReferral
+    | AnnounceDesignation
+    | CloseReferral
+    | AnnounceAssignment
+    | AnnounceManualTriage
+    | AnnounceResolved
+    | AnnounceClosed
+    | AnnounceReopened
+)
+
+
+# --- decisions ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The new state, the messages to send and the timeline entries to append, stored in one transaction."""
+
+    case: Case
+    effects: tuple[Effect, ...]
+    timeline: tuple[TimelineEntry, ...]
+
+
+@dataclass(frozen=True)
+class Assignment(Decision):
+    """Triage's decision."""
+
+    @property
+    def mode(self) -> HandlingMode:
+        return self.case.plan.mode
+
+    @property
+    def lead_unit(self) -> str | None:
+        return next(iter(self.case.plan.lead_units), None)
+
+    @property
+    def co_units(self) -> tuple[str, ...]:
+        return self.case.plan.co_units
+
+    @property
+    def referrals(self) -> tuple[Referral, ...]:
+        return tuple(e.referral for e in self.effects if isinstance(e, IssueReferral))
+
+
+_WINDOW_CASE_REOPENED = {
+    ReopenCause.DISSATISFIED: "the citizen is dissatisfied with a case settled at the window",
+    ReopenCause.REPEAT_REPORT: "a case settled at the window was reported again after it was closed",
+}
+
+
+def about(referral: Referral) -> dict[str, object]:
+    """How a timeline line names a referral."""
+    return {"referral_id": str(referral.referral_id), "unit": referral.unit, "role": referral.role}
+
+
+class DecisionDraft:
+    """Collects one decision: the evolving case, its effects and its numbered timeline entries."""
+
+    def __init__(self, case: Case, now: datetime) -> None:
+        self.case = case
+        self.now = now
+        self.effects: list[Effect] = []
+        self.entries: list[TimelineEntry] = []
+
+    def note(self, kind: TimelineKind, **detail: object) -> None:
+        seq = self.case.timeline_length + len(self.entries) + 1
+        self.entries.append(TimelineEntry(seq=seq, at=self.now, kind=kind, detail=detail))
+
+    def emit(self, effect: Effect) -> None:
+        self.effects.append(effect)
+
+    def update(self, referral: Referral, **changes: Any) -> None:
+        updated = replace(referral, **changes)
+        referrals = tuple(updated if r.referral_id == referral.referral_id else r for r in self.case.referrals)
+        self.case = replace(self.case, referrals=referrals)
+
+    def close(self, referral: Referral, status: ReferralStatus, outcome: Outcome | None) -> None:
+        self.update(referral, status=status, outcome=outcome, closed_at=self.now)
+        reason: Literal["result_reported", "declined"] = (
+            "declined" if status is ReferralStatus.DECLINED else "result_reported"
+        )
+        self.emit(CloseReferral(referral.referral_id, referral.unit, reason, outcome))
+
+    def issue(
+        self,
+        unit: str,
+        role: ReferralRole,
+        deadline_for: DeadlineFor,
+        new_id: IdFactory,
+        replaces: UUID | None = None,
+        announce: bool = True,
+    ) -> None:
+        days = self.case.plan.deadline_working_days or MANUAL_DEADLINE_WORKING_DAYS
+        referral_id = new_id()
+        if self.case.referral(referral_id) is not None:
+            # Reports are matched by referral id; a repeated id would make them ambiguous.
+            raise ValueError(f"the id factory repeated referral id {referral_id}")
+        referral = Referral(
+            referral_id=referral_id,
+            unit=unit,
+            role=role,
+            round=self.case.round,
+            issued_at=self.now,
+            due_at=deadline_for(self.now, days),
+        )
+        self.case = replace(self.case, referrals=(*self.case.referrals, referral))
+        self.emit(IssueReferral(referral))
+        if announce:
+            self.emit(AnnounceDesignation(referral))
+        self.note(
+            TimelineKind.REFERRAL_ISSUED,
+            **about(referral),
+            round=referral.round,
+            due_at=referral.due_at.isoformat(),
+            replaces=str(replaces) if replaces else None,
+        )
+
+    def reopen(self, cause: ReopenCause, rating: Rating | None, deadline_for: DeadlineFor, new_id: IdFactory) -> None:
+        """Start a new round with the same lead; co-units finished their part, and the lead
+        answers for the outcome (谁主管谁负责)."""
+        lead = self.case.current_lead()
+        self.case = replace(self.case, round=self.case.round + 1, status=CaseStatus.IN_PROGRESS)
+        self.emit(AnnounceReopened(cause, rating, self.case.round))
+        if lead is not None:
+            self.issue(lead.unit, ReferralRole.LEAD, deadline_for, new_id)
+        else:
+            self.await_staff(ReferralRole.LEAD, _WINDOW_CASE_REOPENED[cause])
+        self.conclude()
+
+    def await_staff(self, role: ReferralRole, reason: str) -> None:
+        gap = Gap(role, _clip(reason))
+        gaps = (gap, *self.case.gaps) if role is ReferralRole.LEAD else (*self.case.gaps, gap)
+        self.case = replace(self.case, gaps=gaps)
+        self.emit(AnnounceManualTriage(gap.reason))
+        self.note(TimelineKind.MANUAL_TRIAGE_NEEDED, role=role, reason=gap.reason)
+
+    def resolve(self) -> None:
+        lead = self.case.current_lead()
+        lead_unit = lead.unit if lead else None
+        # A co-unit gap no longer matters once the lead has resolved the dispute.
+        self.case = replace(self.case, status=CaseStatus.RESOLVED, gaps=())
+        # CaseResolved ends every part of the round at once: the parts this same decision
+        # closed need no ReferralClosed of their own.
+        self.effects = [e for e in self.effects if not isinstance(e, CloseReferral)]
+        self.emit(AnnounceResolved(lead_unit, self.case.round))
+        self.note(TimelineKind.CASE_RESOLVED, lead_unit=lead_unit, round=self.case.round)
+
+    def conclude(self) -> None:
+        if self.case.round_settled():
+            self.resolve()
+        else:
+            self.case = replace(self.case, status=self.case.working_status())
+
+    def decision(self) -> Decision:
+        case = replace(self.case, timeline_length=self.case.timeline_length + len(self.entries))
+        return Decision(case=case, effects=tuple(self.effects), timeline=tuple(self.entries))
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= MAX_REASON_CHARS else text[: MAX_REASON_CHARS - 1] + "…"

@@ -1,0 +1,279 @@
+"""The coordinator's rules: each takes a case and one input, and returns a decision or refuses.
+
+triage → record_acceptance / record_progress / record_decline / record_result → record_rating,
+with assign_by_hand for staff and link_repeat for repeat reports. A refusal raises `Refused`
+and changes nothing.
+"""
+
+from dataclasses import replace
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID, uuid4
+
+from services.coordinator.domain.decisions import (
+    AnnounceAssignment,
+    AnnounceClosed,
+    Assignment,
+    DeadlineFor,
+    Decision,
+    DecisionDraft,
+    IdFactory,
+    about,
+)
+from services.coordinator.domain.model import (
+    Case,
+    CaseFacts,
+    CaseStatus,
+    Plan,
+    Referral,
+    ReferralStatus,
+    TimelineKind,
+)
+from services.coordinator.routing import RoutingTable
+from shared.contracts.identifiers import validate_unit
+from shared.contracts.vocabulary import Outcome, Rating, ReferralRole, ReopenCause, Source
+from shared.refusal import Refused
+from shared.registry import AgencyRegistry
+
+
+class RefusalCode(StrEnum):
+    UNKNOWN_REFERRAL = "unknown_referral"
+    WRONG_UNIT = "wrong_unit"
+    REFERRAL_CLOSED = "referral_closed"
+    ALREADY_ACCEPTED = "already_accepted"
+    WRONG_STATUS = "wrong_status"
+    BAD_UNIT = "bad_unit"
+    UNIT_ALREADY_ON_CASE = "unit_already_on_case"
+
+
+def triage(
+    facts: CaseFacts,
+    table: RoutingTable,
+    registry: AgencyRegistry,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Assignment:
+    """现场办 / 马上办 / 共同办: pick the rule, designate the units of the case's place, issue referrals."""
+    route = table.route(facts.category, facts.source, facts.flags)
+
+    def units(codes: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(registry.get(code).unit_for(facts.division_code) for code in codes)
+
+    plan = Plan(
+        rule_index=route.rule_index,
+        mode=route.mode,
+        lead_units=units(route.lead),
+        co_units=units(route.co),
+        co_reserve_units=units(route.co_reserve),
+        deadline_working_days=route.deadline_working_days,
+    )
+    lead_unit = plan.lead_units[0] if plan.lead_units else None
+    draft = DecisionDraft(Case(facts=facts, plan=plan, status=CaseStatus.REGISTERED), now)
+    draft.note(
+        TimelineKind.CASE_TRIAGED,
+        rule=plan.rule_index,
+        mode=plan.mode,
+        lead_unit=lead_unit,
+        co_units=list(plan.co_units),
+    )
+    if lead_unit is not None:
+        # The assignment announces these units itself, so none gets a UnitDesignated of its own.
+        draft.issue(lead_unit, ReferralRole.LEAD, deadline_for, new_id, announce=False)
+        for unit in plan.co_units:
+            draft.issue(unit, ReferralRole.CO_UNIT, deadline_for, new_id, announce=False)
+    draft.emit(
+        AnnounceAssignment(
+            mode=plan.mode,
+            source=facts.source,
+            category=facts.category,
+            division_code=facts.division_code,
+            flags=facts.flags,
+            lead_unit=lead_unit,
+            co_units=plan.co_units,
+            referrals=draft.case.referrals,
+        )
+    )
+    if lead_unit is None:
+        draft.resolve()  # settled at the window; only the follow-up rating remains
+    else:
+        draft.conclude()
+    decision = draft.decision()
+    return Assignment(decision.case, decision.effects, decision.timeline)
+
+
+def record_acceptance(case: Case, referral_id: UUID, unit: str, officer: str, now: datetime) -> Decision:
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # The unit's result was handled first; record the acceptance, change nothing.
+        draft = DecisionDraft(case, now)
+        draft.note(TimelineKind.REFERRAL_ACCEPTED, **about(overtaken), officer=officer, late=True)
+        return draft.decision()
+    referral = _open_referral(case, referral_id, unit)
+    if referral.status is ReferralStatus.ACCEPTED:
+        raise Refused(RefusalCode.ALREADY_ACCEPTED, f"referral {referral_id} is already accepted")
+    draft = DecisionDraft(case, now)
+    draft.update(referral, status=ReferralStatus.ACCEPTED, accepted_at=now)
+    draft.note(TimelineKind.REFERRAL_ACCEPTED, **about(referral), officer=officer)
+    draft.conclude()
+    return draft.decision()
+
+
+def record_progress(case: Case, referral_id: UUID, unit: str, officer: str, note: str, now: datetime) -> Decision:
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # Progress sent before the result but handled after it: keep it in the record, change nothing.
+        draft = DecisionDraft(case, now)
+        draft.note(TimelineKind.PROGRESS_REPORTED, **about(overtaken), officer=officer, note=note, late=True)
+        return draft.decision()
+    referral = _open_referral(case, referral_id, unit)
+    draft = DecisionDraft(case, now)
+    draft.update(referral, last_progress_at=now)
+    draft.note(TimelineKind.PROGRESS_REPORTED, **about(referral), officer=officer, note=note)
+    draft.conclude()
+    return draft.decision()
+
+
+def record_decline(
+    case: Case,
+    referral_id: UUID,
+    unit: str,
+    officer: str,
+    reason: str,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Decision:
+    """不属于本单位职责: hand the role to the next fall-back not yet on the case, or to centre staff."""
+    referral = _open_referral(case, referral_id, unit)
+    draft = DecisionDraft(case, now)
+    draft.close(referral, ReferralStatus.DECLINED, None)
+    draft.note(TimelineKind.REFERRAL_DECLINED, **about(referral), officer=officer, reason=reason)
+    lead = referral.role is ReferralRole.LEAD
+    fallbacks = case.plan.lead_units if lead else case.plan.co_reserve_units
+    # Any unit that ever held a referral is out: one that declined would only decline again.
+    taken = {r.unit for r in case.referrals}
+    successor = next((u for u in fallbacks if u not in taken), None)
+    if successor is not None:
+        draft.issue(successor, referral.role, deadline_for, new_id, replaces=referral.referral_id)
+    elif not draft.case.round_settled():
+        role, kind = ("lead", "fall-back lead") if lead else ("co-unit", "reserve co-unit")
+        draft.await_staff(referral.role, f"{unit} declined as {role} and no {kind} is left")
+    draft.conclude()
+    return draft.decision()
+
+
+def record_result(
+    case: Case,
+    referral_id: UUID,
+    unit: str,
+    officer: str,
+    outcome: Outcome,
+    summary: str,
+    now: datetime,
+) -> Decision:
+    referral = _open_referral(case, referral_id, unit)
+    draft = DecisionDraft(case, now)
+    draft.close(referral, ReferralStatus.REPORTED, outcome)
+    draft.note(TimelineKind.RESULT_REPORTED, **about(referral), officer=officer, outcome=outcome, summary=summary)
+    if referral.role is ReferralRole.LEAD and outcome is Outcome.UNRESOLVED:
+        # 调解不成: staff decide what follows, e.g. return to litigation or another lead.
+        draft.await_staff(ReferralRole.LEAD, f"lead unit {unit} reported the dispute unresolved: {summary}")
+    draft.conclude()
+    return draft.decision()
+
+
+def record_rating(
+    case: Case,
+    rating: Rating,
+    comment: str | None,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Decision:
+    """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round."""
+    if case.status is not CaseStatus.RESOLVED:
+        reason = f"case {case.case_id} is {case.status}; a rating counts only once it is resolved"
+        raise Refused(RefusalCode.WRONG_STATUS, reason)
+    draft = DecisionDraft(replace(case, rating=rating), now)
+    if rating is not Rating.DISSATISFIED:
+        draft.case = replace(draft.case, status=CaseStatus.CLOSED)
+        draft.emit(AnnounceClosed(rating))
+        draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment)
+        return draft.decision()
+    draft.note(
+        TimelineKind.CASE_REOPENED, cause=ReopenCause.DISSATISFIED, rating=rating, comment=comment, round=case.round + 1
+    )
+    draft.reopen(ReopenCause.DISSATISFIED, rating, deadline_for, new_id)
+    return draft.decision()
+
+
+def assign_by_hand(
+    case: Case,
+    unit: str,
+    staff: str,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Decision:
+    """Centre staff fill the first open gap (a lead gap before co-unit gaps) with a unit of their choice."""
+    if case.status is not CaseStatus.AWAITING_MANUAL_TRIAGE or not case.gaps:
+        reason = f"case {case.case_id} is {case.status}; nothing awaits manual triage"
+        raise Refused(RefusalCode.WRONG_STATUS, reason)
+    try:
+        validate_unit(unit)
+    except ValueError as bad:
+        raise Refused(RefusalCode.BAD_UNIT, f"{unit!r} is not a unit code: {bad}") from None
+    if any(r.unit == unit and r.is_open for r in case.referrals):
+        raise Refused(RefusalCode.UNIT_ALREADY_ON_CASE, f"{unit} already holds an open referral")
+    gap, *rest = case.gaps
+    draft = DecisionDraft(replace(case, gaps=tuple(rest)), now)
+    draft.note(TimelineKind.MANUALLY_ASSIGNED, unit=unit, role=gap.role, staff=staff)
+    draft.issue(unit, gap.role, deadline_for, new_id)
+    draft.conclude()
+    return draft.decision()
+
+
+def link_repeat(
+    case: Case,
+    source: Source,
+    source_record_id: str | None,
+    reason: str,
+    now: datetime,
+    deadline_for: DeadlineFor,
+    new_id: IdFactory = uuid4,
+) -> Decision:
+    """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts.
+
+    One that comes after the case was closed means the dispute is back (矛盾反弹): the same
+    lead takes it up again as a new round, as after a dissatisfied rating, instead of the
+    report resting unread on a closed case. Before closing, the units are still at work or
+    the follow-up visit is about to ask the citizen, so the record is enough.
+    """
+    draft = DecisionDraft(replace(case, repeat_reports=case.repeat_reports + 1), now)
+    draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
+    if case.status is CaseStatus.CLOSED:
+        draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
+        draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)
+    return draft.decision()
+
+
+def _overtaken(case: Case, referral_id: UUID, unit: str) -> Referral | None:
+    """The referral, if its own unit already reported its result: messages from one unit may be
+    handled out of order by concurrent workers, and an earlier step arriving late is not an error."""
+    referral = case.referral(referral_id)
+    if referral is not None and referral.unit == unit and referral.status is ReferralStatus.REPORTED:
+        return referral
+    return None
+
+
+def _open_referral(case: Case, referral_id: UUID, unit: str) -> Referral:
+    """Only the unit a referral went to may report on it, and only while it is open."""
+    referral = case.referral(referral_id)
+    if referral is None:
+        raise Refused(RefusalCode.UNKNOWN_REFERRAL, f"referral {referral_id} is not part of case {case.case_id}")
+    if referral.unit != unit:
+        raise Refused(RefusalCode.WRONG_UNIT, f"referral {referral_id} was issued to {referral.unit}, not {unit}")
+    if not referral.is_open:
+        raise Refused(RefusalCode.REFERRAL_CLOSED, f"referral {referral_id} is already closed ({referral.status})")
+    return referral

@@ -1,0 +1,8 @@
+# chinese_calendar (chinesecalendar): China's statutory holidays and adjusted working days.
+import datetime
+
+# Every statutory holiday the library knows, to its English name; its years are the ones covered.
+holidays: dict[datetime.date, str]
+
+# Raises NotImplementedError for a year the library has no calendar for.
+def is_workday(date: datetime.date) -> bool: ...

@@ -1,0 +1,1 @@
+# nameko.amqp: nameko's AMQP consumer and publisher helpers (see consume, publish).

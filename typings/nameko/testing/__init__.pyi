@@ -1,0 +1,1 @@
+# nameko.testing: test helpers (see services).

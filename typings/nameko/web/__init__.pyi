@@ -1,0 +1,1 @@
+# nameko.web: the HTTP entrypoint package (see handlers).

@@ -1,0 +1,11 @@
+# nameko.web.handlers: HttpRequestHandler, the entrypoint behind `@http`.
+from typing import Any
+
+from nameko.extensions import Entrypoint
+from werkzeug.wrappers import Response
+
+class HttpRequestHandler(Entrypoint):
+    method: str
+    url: str
+    def __init__(self, method: str, url: str, **kwargs: Any) -> None: ...
+    def response_from_exception(self, exc: Exception) -> Response: ...

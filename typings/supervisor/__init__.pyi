@@ -1,0 +1,1 @@
+# supervisor: supervisord's client transport and its configuration parser (see xmlrpc, options).

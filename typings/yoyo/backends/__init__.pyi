@@ -1,0 +1,2 @@
+# yoyo.backends: the database backends (see base).
+from yoyo.backends.base import DatabaseBackend as DatabaseBackend
