@@ -1,5 +1,6 @@
 """Each service's settings, from WUYUAN_* environment variables (12-factor)."""
 
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,14 +37,13 @@ class ServiceSettings(BaseSettings):
         """The broker vhost: it names the platform this service belongs to."""
         return unquote(urlsplit(self.amqp_uri).path.lstrip("/")) or "/"
 
-    def service_of_broker_user(self, user: str | None) -> str | None:
-        """The service a peer's broker user belongs to, if it is one of this platform's users."""
-        prefix, _, _ = self.amqp_user.rpartition(".")
-        if not user or (prefix and not user.startswith(prefix + ".")):
-            return None
-        return user[len(prefix) + 1 :] if prefix else user
+    @property
+    def broker_user_prefix(self) -> str:
+        """Broker users are '<prefix>.<service>' (the prefix is the vhost); the prefix of our own user."""
+        return self.amqp_user.rpartition(".")[0]
 
-    def broker_user_of(self, service: str) -> str:
-        """Broker users are '<vhost>.<service>'; derive a peer's from our own."""
-        prefix, _, _ = self.amqp_user.rpartition(".")
-        return f"{prefix}.{service}" if prefix else service
+
+@cache
+def current_settings() -> ServiceSettings:
+    """The running service's settings, read once from the environment."""
+    return ServiceSettings()  # fields come from the environment

@@ -1,23 +1,26 @@
 """HTTP entrypoints that answer in JSON and turn our errors into clear, field-named responses."""
 
 import json
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from shared.messaging.inbox import Rejected
+from shared.contracts.identifiers import CaseId
 from shared.persistence.errors import Conflict, NotFound, StoreUnavailable
+from shared.refusal import Refused
 
 M = TypeVar("M", bound=BaseModel)
+FieldError = dict[str, str]
+"""What is wrong with one field: `field` (dotted path), `message`, `type`."""
 MAX_BODY_BYTES = 256 * 1024
 
 
 class BadInput(Exception):
     """Input that fails validation; `fields` name what is wrong."""
 
-    def __init__(self, fields: list[dict], message: str = "invalid input") -> None:
+    def __init__(self, fields: list[FieldError], message: str = "invalid input") -> None:
         super().__init__(message)
         self.fields = fields
 
@@ -30,8 +33,8 @@ def json_response(status: int, payload: object) -> Response:
     )
 
 
-def field_errors(error: ValidationError) -> list[dict]:
-    fields = []
+def field_errors(error: ValidationError) -> list[FieldError]:
+    fields: list[FieldError] = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "(body)"
         fields.append({"field": location, "message": item["msg"], "type": item["type"]})
@@ -62,7 +65,7 @@ def parse_query(request: Request, model: type[M]) -> M:
     return validate_value(model, request.args.to_dict())
 
 
-def validate_value(model: type[M], data: dict) -> M:
+def validate_value(model: type[M], data: dict[str, Any]) -> M:
     """Validate already-decoded input (RPC arguments) against `model`."""
     try:
         return model.model_validate(data)
@@ -70,19 +73,28 @@ def validate_value(model: type[M], data: dict) -> M:
         raise BadInput(field_errors(exc)) from None
 
 
+class _CasePath(BaseModel):
+    case_id: CaseId
+
+
+def case_id_in_path(value: str) -> str:
+    """A case number from a URL path, or BadInput naming `case_id`."""
+    return validate_value(_CasePath, {"case_id": value}).case_id
+
+
 class ApiHandler(HttpRequestHandler):
     """nameko's @http, mapping our exceptions to status codes with a JSON body."""
 
-    def __init__(self, method, url, **kwargs):
-        kwargs.setdefault("expected_exceptions", (BadInput, NotFound, Conflict, Rejected, StoreUnavailable))
+    def __init__(self, method: str, url: str, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", (BadInput, NotFound, Conflict, Refused, StoreUnavailable))
         super().__init__(method, url, **kwargs)
 
-    def response_from_exception(self, exc):
+    def response_from_exception(self, exc: Exception) -> Response:
         if isinstance(exc, BadInput):
             return json_response(400, {"error": "invalid_input", "message": str(exc), "fields": exc.fields})
         if isinstance(exc, NotFound):
             return json_response(404, {"error": "not_found", "message": str(exc)})
-        if isinstance(exc, Conflict | Rejected):
+        if isinstance(exc, Conflict | Refused):
             return json_response(409, {"error": "conflict", "message": str(exc)})
         if isinstance(exc, StoreUnavailable):
             return json_response(503, {"error": "unavailable", "message": "storage unavailable, retry later"})

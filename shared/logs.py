@@ -5,13 +5,13 @@ import sys
 
 import structlog
 from opentelemetry import trace
-from structlog.typing import Processor
+from structlog.typing import EventDict, Processor, WrappedLogger
 
 from shared.telemetry.processors import redact
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in, current_trace_ids
 
 
-def _add_trace_context(_logger, _method, event_dict):
+def _add_trace_context(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     trace_id, span_id = current_trace_ids()
     if trace_id:
         event_dict.setdefault("trace_id", trace_id)
@@ -30,14 +30,14 @@ def _case_id_of_current_span() -> str | None:
     return str(value) if value else None
 
 
-def _redact_values(_logger, _method, event_dict):
+def _redact_values(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     for key, value in event_dict.items():
         if isinstance(value, str):
             event_dict[key] = redact(value)
     return event_dict
 
 
-def _add_stdlib_extras(_logger, _method, event_dict):
+def _add_stdlib_extras(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     record = event_dict.get("_record")
     if record is not None:
         for key, value in record.__dict__.items():

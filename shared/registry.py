@@ -4,6 +4,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from shared.contracts.identifiers import split_unit, truncate_division
 from shared.contracts.vocabulary import Source
@@ -54,7 +55,7 @@ class AgencyRegistry:
         return self.get(CENTRE).unit_for(county)
 
 
-def parse_registry(data: dict) -> AgencyRegistry:
+def parse_registry(data: dict[str, Any]) -> AgencyRegistry:
     entries = data.get("agencies")
     if not isinstance(entries, dict) or not entries:
         raise RegistryError("agencies: a table [agencies.<code>] per agency is required")

@@ -18,7 +18,7 @@ from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
 log = logging.getLogger(__name__)
 
 # Inbox/outbox tables and the like, applied to every service database before the service's own.
-SHARED_MIGRATIONS = REPO_ROOT / "shared" / "persistence" / "migrations"
+SHARED_MIGRATIONS = REPO_ROOT / "shared" / "delivery" / "migrations"
 SERVICES_ROOT = REPO_ROOT / "services"
 # Referral tables of the agency base, for every service that speaks for an agency.
 AGENCY_MIGRATIONS = REPO_ROOT / "shared" / "agency" / "migrations"

@@ -1,9 +1,13 @@
-"""Turn the domain's effects into the messages they stand for; no decisions are made here."""
+"""Turn a decision's effects into the messages they stand for; no decisions are made here."""
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
+from uuid import UUID
 
-from services.coordinator import domain
-from shared.clock import new_id
+from services.coordinator.domain import decisions
+from services.coordinator.domain.decisions import Effect
+from services.coordinator.domain.model import Case, Referral
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     CaseAssigned,
@@ -18,12 +22,20 @@ from shared.contracts.messages import (
 )
 
 
-def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: str, at: datetime) -> list[Envelope]:
-    common = {"occurred_at": at, "case_id": case.case_id, "sender": centre}
+def messages_for(
+    case: Case,
+    effects: Sequence[Effect],
+    registered: dict[str, Any],
+    centre: str,
+    at: datetime,
+    new_id: Callable[[], UUID],
+) -> list[Envelope]:
+    """The messages of one decision, in the order of its effects; `registered` is what intake registered."""
+    common: dict[str, Any] = {"occurred_at": at, "case_id": case.case_id, "sender": centre}
     out: list[Envelope] = []
     for effect in effects:
         match effect:
-            case domain.IssueReferral(referral=r):
+            case decisions.IssueReferral(referral=r):
                 out.append(
                     ReferralIssued.build(
                         message_id=new_id(),
@@ -42,9 +54,9 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                         **common,
                     )
                 )
-            case domain.AnnounceDesignation(referral=r):
+            case decisions.AnnounceDesignation(referral=r):
                 out.append(UnitDesignated.build(message_id=new_id(), recipient=centre, referral=_summary(r), **common))
-            case domain.CloseReferral():
+            case decisions.CloseReferral():
                 out.append(
                     ReferralClosed.build(
                         message_id=new_id(),
@@ -56,7 +68,7 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                         **common,
                     )
                 )
-            case domain.AnnounceAssignment():
+            case decisions.AnnounceAssignment():
                 out.append(
                     CaseAssigned.build(
                         message_id=new_id(),
@@ -72,21 +84,21 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
                         **common,
                     )
                 )
-            case domain.AnnounceManualTriage():
+            case decisions.AnnounceManualTriage():
                 out.append(
                     CaseAwaitingManualTriage.build(
                         message_id=new_id(), recipient=centre, reason=effect.reason, **common
                     )
                 )
-            case domain.AnnounceResolved():
+            case decisions.AnnounceResolved():
                 out.append(
                     CaseResolved.build(
                         message_id=new_id(), recipient=centre, lead_unit=effect.lead_unit, round=effect.round, **common
                     )
                 )
-            case domain.AnnounceClosed():
+            case decisions.AnnounceClosed():
                 out.append(CaseClosed.build(message_id=new_id(), recipient=centre, rating=effect.rating, **common))
-            case domain.AnnounceReopened():
+            case decisions.AnnounceReopened():
                 out.append(
                     CaseReopened.build(
                         message_id=new_id(),
@@ -102,7 +114,7 @@ def messages_for(case: domain.Case, effects: tuple, registered: dict, centre: st
     return out
 
 
-def _summary(referral: domain.Referral) -> ReferralSummary:
+def _summary(referral: Referral) -> ReferralSummary:
     return ReferralSummary(
         referral_id=referral.referral_id,
         unit=referral.unit,

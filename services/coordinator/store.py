@@ -8,7 +8,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
-from shared.delivery.statements import Statements
+from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 
@@ -35,11 +35,11 @@ class CaseStore(Protocol):
 
     def append_timeline(self, case_id: str, entries: Sequence[TimelineEntry]) -> None: ...
 
-    def read(self, case_id: str) -> tuple[StoredCase, list[dict[str, Any]]]:
+    def read(self, case_id: str) -> tuple[StoredCase, list[Row]]:
         """The case and its timeline lines (`seq`, `at`, `kind`, `detail`) in order; NotFound if there is none."""
         ...
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[dict[str, Any]]:
+    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
         """Up to `limit` cases as `case_id`, `status`, `updated_at`: the oldest first of one status, else the newest."""
         ...
 
@@ -74,7 +74,7 @@ class PostgresCaseStore:
                 (case_id, entry.seq, entry.at, entry.kind.value, jsonb(entry.detail)),
             )
 
-    def read(self, case_id: str) -> tuple[StoredCase, list[dict[str, Any]]]:
+    def read(self, case_id: str) -> tuple[StoredCase, list[Row]]:
         row = self.sql.one("SELECT state, registered, trace FROM cases WHERE case_id = %s", (case_id,))
         stored = _stored(case_id, row)
         timeline = self.sql.all(
@@ -82,15 +82,13 @@ class PostgresCaseStore:
         )
         return stored, timeline
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[dict[str, Any]]:
+    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
         if status:
             return self.sql.all(
                 "SELECT case_id, status, updated_at FROM cases WHERE status = %s ORDER BY updated_at LIMIT %s",
                 (status.value, limit),
             )
-        return self.sql.all(
-            "SELECT case_id, status, updated_at FROM cases ORDER BY updated_at DESC LIMIT %s", (limit,)
-        )
+        return self.sql.all("SELECT case_id, status, updated_at FROM cases ORDER BY updated_at DESC LIMIT %s", (limit,))
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.sql.all("SELECT status, count(*) AS n FROM cases GROUP BY status")
@@ -101,7 +99,7 @@ def _state(case: Case) -> object:
     return jsonb(_case_codec.dump_python(case, mode="json"))
 
 
-def _stored(case_id: str, row: dict[str, Any] | None) -> StoredCase:
+def _stored(case_id: str, row: Row | None) -> StoredCase:
     if row is None:
         raise NotFound(f"no case {case_id}")
     return StoredCase(_case_codec.validate_python(row["state"]), row["registered"], row["trace"])

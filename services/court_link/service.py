@@ -1,15 +1,13 @@
-"""The court_link nameko service: the agency base with its own record fields."""
+"""The court_link nameko service: the agency base, with the details its own records carry."""
 
 from services.court_link.domain import CourtFiling, flags_for
+from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
 
 
 class CourtLink(AgencyService):
     name = "court_link"
-    DETAILS = CourtFiling
-
-    def record_flags(self, details: CourtFiling):
-        return flags_for(details)
+    RECORDS = RecordKind(CourtFiling, flags_for)
 
 
 SERVICE = CourtLink

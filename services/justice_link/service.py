@@ -1,15 +1,13 @@
-"""The justice_link nameko service: the agency base with its own record fields."""
+"""The justice_link nameko service: the agency base, with the details its own records carry."""
 
 from services.justice_link.domain import MediationRequest, flags_for
+from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
 
 
 class JusticeLink(AgencyService):
     name = "justice_link"
-    DETAILS = MediationRequest
-
-    def record_flags(self, details: MediationRequest):
-        return flags_for(details)
+    RECORDS = RecordKind(MediationRequest, flags_for)
 
 
 SERVICE = JusticeLink

@@ -1,46 +1,32 @@
 """The stability nameko service (稳源): the agency base, plus a risk register fed by case assignments."""
 
-from services.stability.domain import StabilityLead, flags_for, warning_colour
+from werkzeug.wrappers import Request, Response
+
+from services.stability import handlers
+from services.stability.domain import StabilityLead, flags_for
+from services.stability.store import PostgresStabilityStore, StabilityStore
+from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
-from shared.clock import now
 from shared.contracts.messages import CaseAssigned
+from shared.dependency import Injects
 from shared.http import api, json_response
-from shared.messaging.inbox import handles
-from shared.persistence.jsonb import jsonb
+from shared.messaging.consumer import handles
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.runtime.dependencies import Database
 
 
 class Stability(AgencyService):
     name = "stability"
-    DETAILS = StabilityLead
-
-    def record_flags(self, details: StabilityLead):
-        return flags_for(details)
+    RECORDS = RecordKind(StabilityLead, flags_for)
+    uow: Injects[UnitOfWork[StabilityStore]] = Database(PostgresStabilityStore)
 
     @handles(CaseAssigned)
-    def on_case_assigned(self, message: CaseAssigned):
-        colour = warning_colour(message.flags)
-        with self.db.transaction() as uow:
-            uow.claim(message)
-            if colour is not None:
-                uow.write(
-                    "INSERT INTO risk_register (case_id, colour, flags, category, division_code, lead_unit, noted_at)"
-                    " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
-                    (
-                        message.case_id,
-                        colour.value,
-                        jsonb([f.value for f in message.flags]),
-                        message.category.value,
-                        message.division_code,
-                        message.lead_unit,
-                        now(),
-                    ),
-                )
+    def on_case_assigned(self, message: CaseAssigned) -> None:
+        handlers.handle_case_assigned(message, self.uow, self.platform)
 
     @api("GET", "/api/v1/risk-register")
-    def risk_register(self, request):
-        with self.db.transaction() as uow:
-            rows = uow.all("SELECT * FROM risk_register ORDER BY noted_at DESC LIMIT 500")
-        return json_response(200, {"cases": rows})
+    def risk_register(self, request: Request) -> Response:
+        return json_response(200, handlers.risk_register(self.uow))
 
 
 SERVICE = Stability

@@ -6,6 +6,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.refusal import Refused
 
 # The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
 REMINDER_FRACTION = 0.8
@@ -92,8 +93,8 @@ def close_watch(watch: Watch, at: datetime) -> Watch:
 # --- follow-up visit (回访) and the citizen's rating (群众评单) --------------------------
 
 
-class RatingRejected(Exception):
-    """The rating cannot be recorded; the message says why, for the officer entering it."""
+class RatingRefusal(StrEnum):
+    ALREADY_RATED = "already_rated"
 
 
 class CaseTransition(StrEnum):
@@ -150,9 +151,10 @@ def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime
     """Record the citizen's rating; each round is rated once, so a second rating is refused."""
     _require_aware(now, "now")
     if follow_up.rating is not None:
-        raise RatingRejected(
+        raise Refused(
+            RatingRefusal.ALREADY_RATED,
             f"case {follow_up.case_id} round {follow_up.round} was already rated "
-            f"{follow_up.rating.value} at {follow_up.rated_at}; a round is rated only once"
+            f"{follow_up.rating.value} at {follow_up.rated_at}; a round is rated only once",
         )
     rating = Rating(rating)
     rated = replace(follow_up, rating=rating, rated_at=now)

@@ -1,8 +1,10 @@
 """The officer's commands an agency accepts over HTTP, and the record an agency feeds in."""
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.agency.domain import ReferralStatus
+from shared.agency.domain import AgencyReferralStatus
 from shared.contracts.disputes import LongText, Party, RecordId, ShortText
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, Flag, Outcome
@@ -14,34 +16,32 @@ class ListReferrals(BaseModel):
     """The query of an officer's referral list."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    status: ReferralStatus | None = None
+    status: AgencyReferralStatus | None = None
     limit: int = Field(100, ge=0, le=MAX_LIST)
 
 
-class _Command(BaseModel):
+class OfficerCommand(BaseModel):
+    """What an officer does with a referral, signed with the officer's name."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
     officer: ShortText
 
 
-class AcceptReferral(_Command):
+class AcceptReferral(OfficerCommand):
     pass
 
 
-class DeclineReferral(_Command):
+class DeclineReferral(OfficerCommand):
     reason: LongText
 
 
-class ReportProgress(_Command):
+class ReportProgress(OfficerCommand):
     note: LongText
 
 
-class ReportResult(_Command):
+class ReportResult(OfficerCommand):
     outcome: Outcome
     summary: LongText
-
-
-class NoDetails(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class AgencyRecord(BaseModel):
@@ -55,4 +55,6 @@ class AgencyRecord(BaseModel):
     summary: LongText
     parties: list[Party] = Field(min_length=2, max_length=50)
     flags: list[Flag] = Field(default_factory=list, max_length=len(Flag))
-    details: dict = Field(default_factory=dict, description="agency-specific fields, checked by the agency's model")
+    details: dict[str, Any] = Field(
+        default_factory=dict, description="agency-specific fields, checked by the agency's model"
+    )

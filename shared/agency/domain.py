@@ -3,57 +3,68 @@
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from shared.contracts.vocabulary import Outcome
+from shared.refusal import Refused
 
 
-class ReferralStatus(StrEnum):
+class AgencyReferralStatus(StrEnum):
+    """A referral as the receiving unit handles it; the centre follows its own view (`ReferralStatus`)."""
+
     RECEIVED = "received"  # 已签收前: waiting for an officer
     ACCEPTED = "accepted"  # 已受理
     DECLINED = "declined"  # 退回: not this unit's responsibility
     REPORTED = "reported"  # 已办结: result sent back
 
 
-class ReferralActionRefused(Exception):
-    """The officer's action does not fit the referral's state; the message says why."""
+class ActionRefusal(StrEnum):
+    NOT_RECEIVED = "not_received"  # only a referral waiting for an officer can be accepted
+    NOT_ACCEPTED = "not_accepted"  # progress and results come after acceptance
+    ALREADY_FINISHED = "already_finished"  # declined or reported: nothing more can be done
 
 
 @dataclass(frozen=True)
 class AgencyReferral:
-    referral_id: str
+    referral_id: UUID
     case_id: str
-    status: ReferralStatus
+    unit: str  # the agency's unit it was issued to, which answers for it
+    status: AgencyReferralStatus
     outcome: Outcome | None = None
     updated_at: datetime | None = None
 
 
 def accept(referral: AgencyReferral, now: datetime) -> AgencyReferral:
-    if referral.status is not ReferralStatus.RECEIVED:
-        raise ReferralActionRefused(
-            f"referral {referral.referral_id} is {referral.status}, only a received one can be accepted"
+    if referral.status is not AgencyReferralStatus.RECEIVED:
+        raise Refused(
+            ActionRefusal.NOT_RECEIVED,
+            f"referral {referral.referral_id} is {referral.status}, only a received one can be accepted",
         )
-    return replace(referral, status=ReferralStatus.ACCEPTED, updated_at=now)
+    return replace(referral, status=AgencyReferralStatus.ACCEPTED, updated_at=now)
 
 
 def decline(referral: AgencyReferral, now: datetime) -> AgencyReferral:
-    if referral.status not in (ReferralStatus.RECEIVED, ReferralStatus.ACCEPTED):
-        raise ReferralActionRefused(
-            f"referral {referral.referral_id} is {referral.status} and can no longer be declined"
+    if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
+        raise Refused(
+            ActionRefusal.ALREADY_FINISHED,
+            f"referral {referral.referral_id} is {referral.status} and can no longer be declined",
         )
-    return replace(referral, status=ReferralStatus.DECLINED, updated_at=now)
+    return replace(referral, status=AgencyReferralStatus.DECLINED, updated_at=now)
 
 
 def record_progress(referral: AgencyReferral, now: datetime) -> AgencyReferral:
-    if referral.status is not ReferralStatus.ACCEPTED:
-        raise ReferralActionRefused(
-            f"referral {referral.referral_id} is {referral.status}; accept it before reporting progress"
+    if referral.status is not AgencyReferralStatus.ACCEPTED:
+        raise Refused(
+            ActionRefusal.NOT_ACCEPTED,
+            f"referral {referral.referral_id} is {referral.status}; accept it before reporting progress",
         )
     return replace(referral, updated_at=now)
 
 
 def report_result(referral: AgencyReferral, outcome: Outcome, now: datetime) -> AgencyReferral:
-    if referral.status is not ReferralStatus.ACCEPTED:
-        raise ReferralActionRefused(
-            f"referral {referral.referral_id} is {referral.status}; only an accepted referral can report a result"
+    if referral.status is not AgencyReferralStatus.ACCEPTED:
+        raise Refused(
+            ActionRefusal.NOT_ACCEPTED,
+            f"referral {referral.referral_id} is {referral.status}; only an accepted referral can report a result",
         )
-    return replace(referral, status=ReferralStatus.REPORTED, outcome=outcome, updated_at=now)
+    return replace(referral, status=AgencyReferralStatus.REPORTED, outcome=outcome, updated_at=now)

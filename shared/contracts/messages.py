@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validato
 
 from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ShortText
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import DivisionCode, UnitCode
+from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
     Category,
     Flag,
@@ -39,8 +39,16 @@ class Document(Envelope):
     DESTINATION: ClassVar[str] = TO_RECIPIENT_AGENCY
 
 
+class CaseDocument(Document):
+    """A document about a numbered case: every one but an agency's record before intake numbers it."""
+
+    case_id: CaseId
+
+
 class Event(Envelope):
     KIND: ClassVar[str] = "event"
+
+    case_id: CaseId  # every case fact is about one case
 
 
 class _Frozen(BaseModel):
@@ -56,11 +64,12 @@ class RegisterDispute(Document):
     TYPE = "RegisterDispute"
     DESTINATION = "intake"
     type: Literal["RegisterDispute"] = "RegisterDispute"
+    case_id: None  # intake numbers the case
 
     report: DisputeReport
 
 
-class CaseRegistered(Document):
+class CaseRegistered(CaseDocument):
     """Intake opened a case; the coordinator triages it."""
 
     TYPE = "CaseRegistered"
@@ -76,7 +85,7 @@ class CaseRegistered(Document):
     source_record_id: RecordId | None = None
 
 
-class RepeatReportLinked(Document):
+class RepeatReportLinked(CaseDocument):
     """A repeat report of an open case was linked to it instead of opening a new case."""
 
     TYPE = "RepeatReportLinked"
@@ -91,7 +100,7 @@ class RepeatReportLinked(Document):
 # --- coordinator -> agencies ----------------------------------------------------------
 
 
-class ReferralIssued(Document):
+class ReferralIssued(CaseDocument):
     """A unit is designated lead or co-unit for a case and must handle its part by `due_at`."""
 
     TYPE = "ReferralIssued"
@@ -112,7 +121,7 @@ class ReferralIssued(Document):
 # --- agencies -> coordinator ----------------------------------------------------------
 
 
-class _ReferralReport(Document):
+class _ReferralReport(CaseDocument):
     DESTINATION = "coordinator"
     referral_id: UUID
     officer: ShortText
@@ -147,7 +156,7 @@ class ResultReported(_ReferralReport):
 # --- supervision ----------------------------------------------------------------------
 
 
-class ReminderIssued(Document):
+class ReminderIssued(CaseDocument):
     """提醒函: 80% of the unit's time is gone."""
 
     TYPE = "ReminderIssued"
@@ -156,7 +165,7 @@ class ReminderIssued(Document):
     due_at: AwareDatetime
 
 
-class OverdueNoticeIssued(Document):
+class OverdueNoticeIssued(CaseDocument):
     """督办函: the unit's deadline has passed without a result."""
 
     TYPE = "OverdueNoticeIssued"
@@ -165,7 +174,7 @@ class OverdueNoticeIssued(Document):
     due_at: AwareDatetime
 
 
-class FollowUpRated(Document):
+class FollowUpRated(CaseDocument):
     """群众评单: the citizen's rating from the follow-up visit."""
 
     TYPE = "FollowUpRated"

@@ -1,6 +1,12 @@
 """Thin AMQP helpers over nameko's consumer and publisher: raw-message consuming and confirmed publishing."""
 
+from collections.abc import Callable
+from typing import Any
+
 from kombu import Exchange, Queue
+from kombu.message import Message
+from kombu.messaging import Consumer as KombuConsumer
+from kombu.transport.base import StdChannel
 from nameko.amqp.consume import Consumer as NamekoConsumer
 from nameko.amqp.publish import Publisher
 
@@ -14,22 +20,22 @@ class RawConsumer(NamekoConsumer):
     consumer loop; with `on_message` we get the raw message and decide ourselves.
     """
 
-    def __init__(self, amqp_uri, on_raw_message, **kwargs):
+    def __init__(self, amqp_uri: str, on_raw_message: Callable[[Message], None], **kwargs: Any) -> None:
         super().__init__(amqp_uri, callbacks=[], **kwargs)
         self.on_raw_message = on_raw_message
 
-    def get_consumers(self, consumer_cls, channel):
+    def get_consumers(self, consumer_cls: Callable[..., KombuConsumer], channel: StdChannel) -> list[KombuConsumer]:
         consumer = consumer_cls(queues=self.queues, on_message=self._deliver, accept=None, **self.consumer_options)
         consumer.qos(prefetch_count=self.prefetch_count)
         return [consumer]
 
-    def _deliver(self, message):
+    def _deliver(self, message: Message) -> None:
         if self.should_stop:
             self.requeue_message(message)
             return
         self.on_raw_message(message)
 
-    def reject_message(self, message):
+    def reject_message(self, message: Message) -> None:
         """Reject without requeue: the queue's dead-letter exchange takes it (our delayed retry)."""
         if message.channel.connection:
             message.reject(requeue=False)

@@ -13,62 +13,47 @@ any connection or channel error closes it, and the next batch reconnects.
 
 import logging
 import time
-from dataclasses import dataclass, field
 
 import amqp
+from amqp.exceptions import AMQPError
 from kombu.utils.url import parse_url
+
+from shared.delivery.relay import BatchOutcome, Outgoing
+from shared.messaging.amqp import PERSISTENT
 
 log = logging.getLogger(__name__)
 
-PERSISTENT = 2
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    message_id: str
-    exchange: str
-    routing_key: str
-    body: bytes
-    message_type: str
-    headers: dict
-    user_id: str
-
-
-@dataclass
-class BatchOutcome:
-    """What became of each message id: confirmed, unroutable (with why) or failed (with why)."""
-
-    confirmed: list[str] = field(default_factory=list)
-    unroutable: dict[str, str] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    # Sent after a failure in the same batch: not attempted, so retried without counting an attempt.
-    not_attempted: list[str] = field(default_factory=list)
-
 
 class PipelinedPublisher:
+    """The relay's `Publisher`: one connection, confirms awaited per batch."""
+
     def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0, heartbeat: int = 30) -> None:
         parts = parse_url(amqp_uri)
-        self._connect_args = {
-            "host": f"{parts.get('hostname') or 'localhost'}:{parts.get('port') or 5672}",
-            "userid": parts.get("userid") or "guest",
-            "password": parts.get("password") or "guest",
-            "virtual_host": parts.get("virtual_host") or "/",
-            "heartbeat": heartbeat,
-            "connect_timeout": 10,
-        }
+        self._host = f"{parts.get('hostname') or 'localhost'}:{parts.get('port') or 5672}"
+        self._userid = str(parts.get("userid") or "guest")
+        self._password = str(parts.get("password") or "guest")
+        self._virtual_host = str(parts.get("virtual_host") or "/")
+        self._heartbeat = heartbeat
         self.confirm_timeout = confirm_timeout
         self._connection: amqp.Connection | None = None
-        self._channel = None
+        self._channel: amqp.Channel | None = None
         self._next_tag = 1
         self._pending: dict[int, str] = {}
         self._outcome = BatchOutcome()
 
     # --- connection ----------------------------------------------------------------------
 
-    def _ensure_channel(self):
+    def _ensure_channel(self) -> amqp.Channel:
         if self._channel is not None:
             return self._channel
-        connection = amqp.Connection(**self._connect_args)
+        connection = amqp.Connection(
+            host=self._host,
+            userid=self._userid,
+            password=self._password,
+            virtual_host=self._virtual_host,
+            heartbeat=self._heartbeat,
+            connect_timeout=10,
+        )
         connection.connect()
         channel = connection.channel()
         channel.confirm_select()
@@ -120,8 +105,8 @@ class PipelinedPublisher:
         for message_id in self._settle(tag, multiple):
             self._outcome.failed[message_id] = "nacked by the broker"
 
-    def _on_return(self, exc, exchange: str, routing_key: str, message) -> None:
-        message_id = message.properties.get("message_id")
+    def _on_return(self, exc: AMQPError, exchange: str, routing_key: str, message: amqp.Message) -> None:
+        message_id = str(message.properties.get("message_id"))
         self._outcome.unroutable[message_id] = f"unroutable: {exchange} {routing_key} ({exc.reply_text})"
 
     # --- publishing ----------------------------------------------------------------------

@@ -1,11 +1,11 @@
-"""The inbox entrypoint: `@handles(MessageModel)` methods fed from the service's durable inbox queue.
+"""The inbox consumer: `@handles(MessageModel)` methods fed from the service's durable inbox queue.
 
 One consumer per service reads `wuyuan.<service>.inbox` and dispatches by message type.
 Outcomes, decided only after the handler's transaction has committed or failed:
 - success: ack;
 - a body that is not JSON, an unknown type or a schema violation: dead-letter with the
   reason, then ack (the service keeps running);
-- `Rejected` from the handler (the message is valid but can never be applied): dead-letter;
+- `Refused` from the handler (the message is valid but can never be applied): dead-letter;
 - any other error (database down, case not known yet): reject, so the broker parks it in
   the retry queue and redelivers it after a delay; after `max_attempts`, dead-letter.
 """
@@ -13,23 +13,26 @@ Outcomes, decided only after the handler's transaction has committed or failed:
 import json
 import logging
 from functools import partial
+from types import TracebackType
+from typing import Any, TypeAlias
 
 from kombu.message import Message
+from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
-from nameko.extensions import DependencyProvider, Entrypoint, ProviderCollector, SharedExtension
+from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
 from pydantic import ValidationError
 
+from shared.config import current_settings
 from shared.contracts.envelope import Envelope
+from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
 from shared.messaging.routing import TRACE_HEADERS, inbox_queue
-from shared.runtime.context import current_settings
+from shared.refusal import Refused
 
 log = logging.getLogger(__name__)
 
-
-class Rejected(Exception):
-    """A valid message that can never be applied (e.g. a result from a unit the referral did not go to)."""
+ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType]
 
 
 def describe_validation_error(error: ValidationError) -> str:
@@ -65,6 +68,7 @@ class InboxConsumer(SharedExtension, ProviderCollector):
     def start(self) -> None:
         # Entrypoints register during setup, in no set order; by start they all have.
         for provider in self._providers:
+            assert isinstance(provider, InboxHandler), f"{provider!r} registered with the inbox"
             message_type = provider.model.TYPE
             if message_type in self.handlers:
                 raise TypeError(f"two handlers for {message_type} in {self.service}")
@@ -106,13 +110,13 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         assert self.consumer is not None
         self.consumer.ack_message(message)
 
-    def settle(self, message: Message, exc_info) -> None:
+    def settle(self, message: Message, exc_info: ExcInfo | None) -> None:
         assert self.consumer is not None
         if exc_info is None:
             self.consumer.ack_message(message)
             return
         error = exc_info[1]
-        if isinstance(error, Rejected):
+        if isinstance(error, Refused):
             self.dead_letter(message, f"rejected: {error}")
             return
         attempts = delivery_attempts(message, self.queue_name)
@@ -137,9 +141,9 @@ class InboxHandler(Entrypoint):
     # Handlers of queued messages may share a transaction (shared.persistence.group_commit).
     commits_in_groups = True
 
-    def __init__(self, model: type[Envelope], **kwargs) -> None:
+    def __init__(self, model: type[Envelope], **kwargs: Any) -> None:
         self.model = model
-        super().__init__(expected_exceptions=(Rejected,), **kwargs)
+        super().__init__(expected_exceptions=(Refused,), **kwargs)
 
     def setup(self) -> None:
         self.inbox.register_provider(self)
@@ -167,7 +171,9 @@ class InboxHandler(Entrypoint):
         else:
             self.container.spawn_managed_thread(spawn_worker, identifier=f"wait_for_worker[{model.type}]")
 
-    def handle_result(self, message: Message, worker_ctx, result, exc_info):
+    def handle_result(
+        self, message: Message, worker_ctx: WorkerContext, result: Any, exc_info: ExcInfo | None
+    ) -> tuple[Any, ExcInfo | None]:
         self.inbox.settle(message, exc_info)
         return result, exc_info
 
@@ -175,8 +181,9 @@ class InboxHandler(Entrypoint):
 handles = InboxHandler.decorator
 
 
-class MessageSender(DependencyProvider):
-    """Gives a worker the AMQP user_id of the message it is handling (who sent it)."""
+class MessageSender(Injects[str | None]):
+    """`self.sender`: the AMQP user_id of the message a worker handles, which RabbitMQ checked (who sent it)."""
 
-    def get_dependency(self, worker_ctx):
-        return worker_ctx.context_data.get("user_id")
+    def get_dependency(self, worker_ctx: WorkerContext) -> str | None:
+        user = worker_ctx.context_data.get("user_id")
+        return str(user) if user else None

@@ -1,8 +1,10 @@
 """Dead-lettering: a message that can never be processed goes to its service's dead-letter queue, with why."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 from kombu.message import Message
+from nameko.amqp.publish import Publisher
 
 from shared.contracts.messages import DEAD_LETTER_EXCHANGE
 from shared.messaging.amqp import PERSISTENT, existing_exchange
@@ -16,7 +18,7 @@ from shared.messaging.routing import (
 MAX_REASON = 1000
 
 
-def dead_letter_headers(message: Message, queue: str, reason: str) -> dict:
+def dead_letter_headers(message: Message, queue: str, reason: str) -> dict[str, Any]:
     headers = dict(message.headers or {})
     headers.pop("x-death", None)
     headers[DEAD_REASON_HEADER] = reason[:MAX_REASON]
@@ -28,7 +30,7 @@ def dead_letter_headers(message: Message, queue: str, reason: str) -> dict:
     return headers
 
 
-def publish_dead_letter(publisher, service: str, queue: str, message: Message, reason: str) -> None:
+def publish_dead_letter(publisher: Publisher, service: str, queue: str, message: Message, reason: str) -> None:
     """Publish the raw body unchanged with the reason in headers; confirmed before the original is acked."""
     publisher.publish(
         message.body,

@@ -1,9 +1,11 @@
 """The broker topology the platform needs, derived from each service's `@handles` entrypoints."""
 
 from dataclasses import dataclass
+from typing import Any
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import DEAD_LETTER_EXCHANGE, DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, Event
+from shared.messaging.consumer import InboxHandler
 from shared.messaging.routing import (
     RETRY_EXCHANGE,
     dead_queue,
@@ -23,14 +25,12 @@ EXCHANGES = {
 @dataclass(frozen=True)
 class QueueSpec:
     name: str
-    arguments: dict
+    arguments: dict[str, Any]
     bindings: tuple[tuple[str, str], ...]  # (exchange, routing key)
 
 
 def handled_models(service_cls: type) -> list[type[Envelope]]:
     """The message models a nameko service class handles through `@handles`."""
-    from shared.messaging.inbox import InboxHandler
-
     models = []
     for attribute in dir(service_cls):
         method = getattr(service_cls, attribute, None)

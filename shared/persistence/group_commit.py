@@ -18,12 +18,11 @@ With one message at a time nothing changes but a savepoint: each handler commits
 import contextlib
 import itertools
 import threading
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
+from shared.delivery.inbox import AlreadyHandled
 from shared.persistence.errors import StoreUnavailable
-from shared.persistence.unit_of_work import AlreadyHandled, Queued, UnitOfWork
-from shared.registry import AgencyRegistry
+from shared.persistence.transaction import ConnectionFactory, OnCommit, Transaction
 
 # PostgreSQL keeps 64 subtransaction ids per transaction in shared memory; beyond that,
 # every other session's visibility checks slow down.
@@ -31,9 +30,9 @@ MAX_MEMBERS = 32
 
 
 class _Group:
-    def __init__(self, connection: contextlib.ExitStack, uow: UnitOfWork) -> None:
+    def __init__(self, connection: contextlib.ExitStack, transaction: Transaction) -> None:
         self.connection = connection
-        self.uow = uow
+        self.transaction = transaction
         self.members = 0
         self.failure: BaseException | None = None
         self.done = threading.Event()
@@ -44,15 +43,11 @@ class GroupCommit:
 
     def __init__(
         self,
-        connection_factory: Any,
-        consumer: str,
-        registry: AgencyRegistry | None,
-        on_commit: Callable[[list[Queued]], None] | None = None,
+        connection_factory: ConnectionFactory,
+        on_commit: OnCommit | None = None,
         max_members: int = MAX_MEMBERS,
     ) -> None:
         self._connection_factory = connection_factory
-        self._consumer = consumer
-        self._registry = registry
         self._on_commit = on_commit
         self._max_members = max_members
         self._turn = threading.Semaphore(1)
@@ -61,7 +56,7 @@ class GroupCommit:
         self._names = itertools.count()
 
     @contextlib.contextmanager
-    def transaction(self) -> Iterator[UnitOfWork]:
+    def transaction(self) -> Iterator[Transaction]:
         self._waiting += 1
         try:
             self._turn.acquire()
@@ -73,10 +68,10 @@ class GroupCommit:
             self._turn.release()
             raise
         name = f"handler_{next(self._names)}"
-        mark = group.uow.savepoint(name)
+        mark = group.transaction.savepoint(name)
         try:
-            yield group.uow
-            group.uow.release(name)
+            yield group.transaction
+            group.transaction.release(name)
         except BaseException as exc:
             self._undo(group, name, mark)
             self._leave(group)
@@ -97,12 +92,12 @@ class GroupCommit:
         except BaseException:
             connection.close()
             raise
-        self._open = _Group(connection, UnitOfWork(conn, self._consumer, self._registry))
+        self._open = _Group(connection, Transaction(conn))
         return self._open
 
     def _undo(self, group: _Group, name: str, mark: tuple[int, int]) -> None:
         try:
-            group.uow.rollback_to(name, mark)
+            group.transaction.rollback_to(name, mark)
         except BaseException as exc:  # the connection is gone: the whole group with it
             group.failure = exc
 
@@ -118,16 +113,16 @@ class GroupCommit:
     def _finish(self, group: _Group) -> None:
         try:
             if group.failure is None:
-                group.uow.commit()
+                group.transaction.commit()
             else:
-                group.uow.rollback()
+                group.transaction.rollback()
         except BaseException as exc:
             group.failure = group.failure or exc
             with contextlib.suppress(Exception):
-                group.uow.rollback()
+                group.transaction.rollback()
         finally:
             with contextlib.suppress(Exception):
                 group.connection.close()
             group.done.set()
-        if group.failure is None and group.uow.queued and self._on_commit is not None:
-            self._on_commit(group.uow.queued)
+        if group.failure is None and group.transaction.queued and self._on_commit is not None:
+            self._on_commit(group.transaction.queued)

@@ -14,22 +14,24 @@ import importlib  # noqa: E402
 import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
+from types import FrameType  # noqa: E402
 
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
+from shared.config import current_settings  # noqa: E402
 from shared.logs import configure_logging  # noqa: E402
 from shared.runtime.collector import settle_after_start  # noqa: E402
-from shared.runtime.context import current_settings  # noqa: E402
-from shared.telemetry.setup import install_tracing  # noqa: E402
+from shared.runtime.tracing import install_tracing  # noqa: E402
 
 log = logging.getLogger("wuyuan.runtime")
 
 
-def service_class(service: str):
+def service_class(service: str) -> type:
     module = importlib.import_module(f"services.{service}.service")
-    return module.SERVICE
+    service_cls: type = module.SERVICE
+    return service_cls
 
 
 def main(argv: list[str]) -> int:
@@ -55,7 +57,7 @@ def main(argv: list[str]) -> int:
     runner = ServiceRunner()
     runner.add_service(service_class(service))
 
-    def shutdown(signum, _frame):
+    def shutdown(signum: int, _frame: FrameType | None) -> None:
         log.info("stopping", extra={"signal": signal.Signals(signum).name})
         eventlet.spawn_n(runner.stop)
 

@@ -1,7 +1,11 @@
 """How nameko's OpenTelemetry instrumentation names and tags the spans of our entrypoints."""
 
+from nameko.containers import WorkerContext
 from nameko_opentelemetry.entrypoints import EntrypointAdapter
 from opentelemetry import trace
+from opentelemetry.util.types import AttributeValue
+
+from shared.messaging.consumer import InboxHandler
 
 
 class WithoutCallArguments(EntrypointAdapter):
@@ -12,11 +16,11 @@ class WithoutCallArguments(EntrypointAdapter):
     service that binding was a few percent of every worker.
     """
 
-    def get_attributes(self, worker_ctx):
+    def get_attributes(self, worker_ctx: WorkerContext) -> dict[str, AttributeValue]:
         if self.config.get("send_request_payloads"):
             return super().get_attributes(worker_ctx)
         pool = worker_ctx.container._worker_pool
-        attributes = {
+        attributes: dict[str, AttributeValue] = {
             "service_name": worker_ctx.service_name,
             "entrypoint_type": type(worker_ctx.entrypoint).__name__,
             "method_name": worker_ctx.entrypoint.method_name,
@@ -30,14 +34,20 @@ class WithoutCallArguments(EntrypointAdapter):
 class InboxHandlerAdapter(WithoutCallArguments):
     span_kind = trace.SpanKind.CONSUMER
 
-    def get_span_name(self, worker_ctx):
-        return f"{worker_ctx.service_name} handle {worker_ctx.entrypoint.model.TYPE}"
+    def get_span_name(self, worker_ctx: WorkerContext) -> str:
+        return f"{worker_ctx.service_name} handle {_message_type(worker_ctx)}"
 
-    def get_attributes(self, worker_ctx):
+    def get_attributes(self, worker_ctx: WorkerContext) -> dict[str, AttributeValue]:
         attributes = super().get_attributes(worker_ctx)
         attributes["messaging.system"] = "rabbitmq"
-        attributes["messaging.message.type"] = worker_ctx.entrypoint.model.TYPE
+        attributes["messaging.message.type"] = _message_type(worker_ctx)
         return attributes
+
+
+def _message_type(worker_ctx: WorkerContext) -> str:
+    entrypoint = worker_ctx.entrypoint
+    assert isinstance(entrypoint, InboxHandler), "this adapter is registered for inbox handlers only"
+    return entrypoint.model.TYPE
 
 
 class ApiHandlerAdapter(WithoutCallArguments):

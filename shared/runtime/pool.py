@@ -1,29 +1,31 @@
 """The per-process PostgreSQL connection pool, as a nameko shared extension."""
 
-import psycopg
+from contextlib import AbstractContextManager
+
 from nameko.extensions import SharedExtension
 from psycopg import ClientCursor
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
+from shared.config import current_settings
 from shared.persistence.green import assert_green_wait, use_green_wait
+from shared.persistence.transaction import Connection
 
 
 class PostgresPool(SharedExtension):
     """One pool per service container, shared by the database dependency and the outbox relay."""
 
     def __init__(self) -> None:
-        self.pool: ConnectionPool | None = None
+        self.pool: ConnectionPool[Connection] | None = None
         self.wait_description = ""
 
     def setup(self) -> None:
-        from shared.runtime.context import current_settings
-
         settings = current_settings()
         use_green_wait()
         self.wait_description = assert_green_wait()
         self.pool = ConnectionPool(
             settings.database_url,
+            connection_class=Connection,
             min_size=2,
             max_size=settings.db_pool_size,
             # Units of work begin and commit inside their own round trips (see unit_of_work).
@@ -37,6 +39,6 @@ class PostgresPool(SharedExtension):
         if self.pool is not None:
             self.pool.close()
 
-    def connection(self) -> "psycopg.Connection":
+    def connection(self) -> AbstractContextManager[Connection]:
         assert self.pool is not None, "pool used before setup"
-        return self.pool.connection()  # type: ignore[return-value]
+        return self.pool.connection()

@@ -43,8 +43,8 @@ def instrument_libraries() -> None:
         send_request_payloads=False,
         send_response_payloads=False,
         entrypoint_adapters={
-            "shared.messaging.inbox.InboxHandler": "shared.telemetry.adapters.InboxHandlerAdapter",
-            "shared.http.ApiHandler": "shared.telemetry.adapters.ApiHandlerAdapter",
+            "shared.messaging.consumer.InboxHandler": "shared.runtime.entrypoint_spans.InboxHandlerAdapter",
+            "shared.http.ApiHandler": "shared.runtime.entrypoint_spans.ApiHandlerAdapter",
         },
     )
     PsycopgInstrumentor().instrument(enable_commenter=False)

@@ -4,12 +4,13 @@ import json
 import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 
 
-def span_record(span: ReadableSpan) -> dict:
+def span_record(span: ReadableSpan) -> dict[str, Any]:
     context = span.get_span_context()
     assert context is not None, "an ended SDK span always has its context"
     parent = span.parent
@@ -49,7 +50,7 @@ class JsonLinesSpanExporter(SpanExporter):
         pass
 
 
-def read_spans(directory: Path) -> list[dict]:
+def read_spans(directory: Path) -> list[dict[str, Any]]:
     spans = []
     for path in sorted(Path(directory).glob("*.jsonl")):
         with path.open(encoding="utf-8") as handle:

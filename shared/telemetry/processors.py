@@ -2,7 +2,7 @@
 
 import re
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
@@ -59,11 +59,13 @@ def statement_span_name(statement: str) -> str:
     return "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
 
 
-def _scrub(attributes) -> None:
+def _scrub(attributes: Mapping[str, object] | None) -> None:
     if not attributes:
         return
     # BoundedAttributes is immutable once the span ended; write through its dict.
-    target = getattr(attributes, "_dict", attributes)
+    target: object = getattr(attributes, "_dict", attributes)
+    if not isinstance(target, dict):
+        return
     for key, value in list(target.items()):
         if isinstance(value, str) and PII_PATTERN.search(value):
             target[key] = redact(value)

@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 import eventlet
 import psycopg
@@ -9,8 +10,11 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared.contracts.messages import ReferralAccepted, ReferralClosed
+from shared.messaging.routing import address
 from shared.persistence.errors import StoreUnavailable
 from shared.persistence.group_commit import GroupCommit
+from shared.persistence.transaction import Transaction
+from shared.persistence.unit_of_work import PostgresUnitOfWork
 from shared.registry import load_registry
 
 pytestmark = pytest.mark.integration
@@ -59,7 +63,12 @@ class Transactions:
             self.opened += 1
             return connections()
 
-        self.group = GroupCommit(connection, "coordinator", load_registry(), on_commit=self.announce)
+        self.group = GroupCommit(connection, on_commit=self.announce)
+        self.address = partial(address, registry=load_registry())
+
+    def unit(self) -> PostgresUnitOfWork[Transaction]:
+        """A handler's unit of work in the group; its store is the shared transaction, to run SQL on."""
+        return PostgresUnitOfWork(self.group.transaction, lambda statements: statements, "coordinator", self.address)
 
     def announce(self, queued) -> None:
         self.announced.append([q.message_id for q in queued])
@@ -91,9 +100,9 @@ def run_together(handlers) -> list:
 
 def handler(transactions: Transactions, incoming, outgoing, slip: bool = False):
     def handle():
-        with transactions.group.transaction() as uow:
+        with transactions.unit() as uow:
             uow.claim(incoming)
-            uow.one("SELECT 1 AS one")  # a read: the claim reaches the server inside the group
+            uow.store.one("SELECT 1 AS one")  # a read: the claim reaches the server inside the group
             uow.send(outgoing)
             if slip:
                 raise Slip("the handler failed after writing")
@@ -146,13 +155,13 @@ def test_when_the_commit_fails_every_handler_of_the_group_fails(messaging_databa
     pairs = [(accepted(n), closed(n)) for n in range(3)]
 
     def leaves_an_orphan():
-        with transactions.group.transaction() as uow:
+        with transactions.unit() as uow:
             # A deferred foreign key fails only at COMMIT: after every handler of the group finished.
-            uow.write(
+            uow.store.write(
                 "CREATE TEMP TABLE parent (n int PRIMARY KEY) ON COMMIT DROP;"
                 " CREATE TEMP TABLE child (n int REFERENCES parent DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
             )
-            uow.write("INSERT INTO child VALUES (1)")
+            uow.store.write("INSERT INTO child VALUES (1)")
         return "done"
 
     outcomes = run_together([handler(transactions, *pairs[0]), leaves_an_orphan, handler(transactions, *pairs[1])])

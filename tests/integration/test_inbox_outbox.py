@@ -2,14 +2,17 @@
 
 import uuid
 from datetime import UTC, datetime
+from functools import partial
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
 from shared.contracts.messages import EVENTS_EXCHANGE, ReferralAccepted, ReferralClosed
+from shared.messaging.routing import address
 from shared.persistence.errors import Conflict
-from shared.persistence.unit_of_work import unit_of_work
+from shared.persistence.transaction import Transaction, transaction
+from shared.persistence.unit_of_work import PostgresUnitOfWork
 from shared.registry import load_registry
 
 pytestmark = pytest.mark.integration
@@ -37,14 +40,20 @@ def relay() -> Relay:
     return Relay()
 
 
-@pytest.fixture
-def transaction(connections, relay):
+def unit_of_work(connections, consumer: str, relay: Relay | None = None) -> PostgresUnitOfWork[Transaction]:
+    """A unit of work as a service's handlers get it; its store is the bare transaction, to run SQL on."""
     registry = load_registry()
+    return PostgresUnitOfWork(
+        partial(transaction, connections, relay.announce if relay else None),
+        lambda statements: statements,
+        consumer,
+        partial(address, registry=registry),
+    )
 
-    def open_transaction():
-        return unit_of_work(connections, "coordinator", registry, on_commit=relay.announce)
 
-    return open_transaction
+@pytest.fixture
+def unit(connections, relay):
+    return lambda: unit_of_work(connections, "coordinator", relay)
 
 
 def accepted_by_court() -> ReferralAccepted:
@@ -81,9 +90,9 @@ def stored(database_url: str, message_id: uuid.UUID) -> tuple[list[dict], list[d
     return inbox, outbox
 
 
-def test_a_claim_and_a_sent_message_commit_together(messaging_database, transaction, relay):
+def test_a_claim_and_a_sent_message_commit_together(messaging_database, unit, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
         uow.send(outgoing)
         # Nothing is visible outside the transaction, and the relay is not woken, before the commit.
@@ -103,13 +112,13 @@ def test_a_claim_and_a_sent_message_commit_together(messaging_database, transact
     assert relay.announced == [[str(outgoing.message_id)]]
 
 
-def test_a_redelivered_message_changes_nothing(messaging_database, transaction, relay):
+def test_a_redelivered_message_changes_nothing(messaging_database, unit, relay):
     incoming, first, second = accepted_by_court(), referral_closed(), referral_closed()
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
         uow.send(first)
     # The redelivery's handler runs, but its claim fails at commit and takes its effects with it.
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
         uow.send(second)
     inbox, _ = stored(messaging_database, incoming.message_id)
@@ -118,29 +127,29 @@ def test_a_redelivered_message_changes_nothing(messaging_database, transaction, 
     assert relay.announced == [[str(first.message_id)]]  # only the first commit queued anything
 
 
-def test_a_redelivery_is_found_before_the_handler_reads(messaging_database, transaction):
+def test_a_redelivery_is_found_before_the_handler_reads(messaging_database, unit):
     """The claim travels with the first read, so a handler never decides on a message already handled."""
     incoming = accepted_by_court()
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
     reached = []
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
-        uow.one("SELECT 1 AS one")
+        uow.store.one("SELECT 1 AS one")
         reached.append("after the read")
     assert reached == []
 
 
-def test_a_read_sees_the_writes_held_before_it(messaging_database, transaction):
+def test_a_read_sees_the_writes_held_before_it(messaging_database, unit):
     outgoing = referral_closed()
-    with transaction() as uow:
+    with unit() as uow:
         uow.send(outgoing)
-        uow.write("CREATE TEMP TABLE notes (note text) ON COMMIT DROP")
-        uow.write("INSERT INTO notes VALUES ('100%% settled'), (%s)", ("第二条",))
+        uow.store.write("CREATE TEMP TABLE notes (note text) ON COMMIT DROP")
+        uow.store.write("INSERT INTO notes VALUES ('100%% settled'), (%s)", ("第二条",))
         # A statement without parameters keeps its literal %, even next to ones with parameters.
-        uow.write("INSERT INTO notes VALUES ('50% paid')")
-        row = uow.one("SELECT count(*) AS n FROM outbox WHERE message_id = %s", (outgoing.message_id,))
-        notes = [r["note"] for r in uow.all("SELECT note FROM notes ORDER BY note")]
+        uow.store.write("INSERT INTO notes VALUES ('50% paid')")
+        row = uow.store.one("SELECT count(*) AS n FROM outbox WHERE message_id = %s", (outgoing.message_id,))
+        notes = [r["note"] for r in uow.store.all("SELECT note FROM notes ORDER BY note")]
     assert row["n"] == 1
     assert notes == ["100% settled", "50% paid", "第二条"]
 
@@ -148,17 +157,16 @@ def test_a_read_sees_the_writes_held_before_it(messaging_database, transaction):
 def test_another_consumer_may_claim_the_same_message(messaging_database, connections):
     """The inbox is per consumer: supervision handling an event does not stop stability handling it."""
     incoming = referral_closed()
-    registry = load_registry()
     for consumer in ("supervision", "stability"):
-        with unit_of_work(connections, consumer, registry) as uow:
+        with unit_of_work(connections, consumer) as uow:
             uow.claim(incoming)
     inbox, _ = stored(messaging_database, incoming.message_id)
     assert sorted(row["consumer"] for row in inbox) == ["stability", "supervision"]
 
 
-def test_an_error_in_the_block_leaves_neither_claim_nor_message(messaging_database, transaction, relay):
+def test_an_error_in_the_block_leaves_neither_claim_nor_message(messaging_database, unit, relay):
     incoming, outgoing = accepted_by_court(), referral_closed()
-    with pytest.raises(Slip), transaction() as uow:
+    with pytest.raises(Slip), unit() as uow:
         uow.claim(incoming)
         uow.send(outgoing)
         raise Slip("the case store failed after the message was queued")
@@ -167,13 +175,13 @@ def test_an_error_in_the_block_leaves_neither_claim_nor_message(messaging_databa
     assert stored(messaging_database, outgoing.message_id) == ([], [])
     assert relay.announced == []
     # Redelivered after the failure, the message is claimed as new and handled.
-    with transaction() as uow:
+    with unit() as uow:
         uow.claim(incoming)
 
 
-def test_the_same_message_cannot_be_queued_twice(messaging_database, transaction, relay):
+def test_the_same_message_cannot_be_queued_twice(messaging_database, unit, relay):
     outgoing = referral_closed()
-    with pytest.raises(Conflict), transaction() as uow:
+    with pytest.raises(Conflict), unit() as uow:
         uow.send(outgoing)
         uow.send(outgoing)
     assert stored(messaging_database, outgoing.message_id) == ([], [])

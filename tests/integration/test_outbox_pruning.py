@@ -2,13 +2,15 @@
 
 import json
 import uuid
+from functools import partial
 
 import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from shared.messaging.relay import Outbox
-from shared.persistence.unit_of_work import Queued, unit_of_work
+from shared.delivery.outbox import Queued
+from shared.delivery.relay import Outbox
+from shared.persistence.transaction import transaction
 from tests.integration.databases import migrated_database
 from wuyuan.provision_db import SHARED_MIGRATIONS
 
@@ -47,9 +49,9 @@ def queued(n: int) -> Queued:
 def stored(connections, count: int, *, sent_days_ago: float | None, created_days_ago: float) -> list[str]:
     """`count` outbox rows created that many days ago, sent that many days ago (None: never sent)."""
     messages = [queued(n) for n in range(count)]
-    with unit_of_work(connections, "coordinator", registry=None) as uow:
+    with transaction(connections) as tx:
         for message in messages:
-            uow.queue(message)
+            tx.queue(message)
     ids = [m.message_id for m in messages]
     with connections() as conn:
         conn.execute(
@@ -74,7 +76,7 @@ def test_rows_sent_before_the_retention_go_and_unsent_or_recent_ones_stay(connec
     old_sent = stored(connections, 70, sent_days_ago=8, created_days_ago=8)
     recent = stored(connections, 20, sent_days_ago=6.9, created_days_ago=6.9)
     waiting = stored(connections, 1, sent_days_ago=None, created_days_ago=0)
-    outbox = Outbox(connections, NoBroker(), "wuyuan.coordinator", batch=50)
+    outbox = Outbox(partial(transaction, connections), NoBroker(), "wuyuan.coordinator", batch=50)
 
     pruned, more = outbox.prune(RETENTION_DAYS)
 
@@ -88,7 +90,7 @@ def test_rows_sent_before_the_retention_go_and_unsent_or_recent_ones_stay(connec
 
 def test_a_long_backlog_is_pruned_a_few_batches_per_pass(connections):
     backlog = stored(connections, 120, sent_days_ago=30, created_days_ago=30)
-    outbox = Outbox(connections, NoBroker(), "wuyuan.coordinator", batch=50)
+    outbox = Outbox(partial(transaction, connections), NoBroker(), "wuyuan.coordinator", batch=50)
 
     assert outbox.prune(RETENTION_DAYS, max_batches=2) == (100, True)
     assert remaining(connections, backlog) == 20

@@ -2,14 +2,16 @@
 
 import json
 import uuid
+from functools import partial
 
 import psycopg
 import pytest
 
-from shared.messaging import relay as relay_module
+from shared.delivery import relay as relay_module
+from shared.delivery.outbox import Queued
+from shared.delivery.relay import Outbox
 from shared.messaging.confirms import PipelinedPublisher
-from shared.messaging.relay import Outbox
-from shared.persistence.unit_of_work import Queued, unit_of_work
+from shared.persistence.transaction import transaction
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +23,7 @@ def outbox(connections, broker):
     uri, user, _, _ = broker
     publisher = PipelinedPublisher(uri)
     try:
-        yield Outbox(connections, publisher, user, batch=50)
+        yield Outbox(partial(transaction, connections), publisher, user, batch=50)
     finally:
         publisher.close()
 
@@ -39,9 +41,9 @@ def closed_case(exchange: str, n: int, routing_key: str = "bound") -> Queued:
 
 
 def commit(connections, messages: list[Queued], announce=None) -> None:
-    with unit_of_work(connections, "coordinator", registry=None, on_commit=announce) as uow:
+    with transaction(connections, on_commit=announce) as tx:
         for message in messages:
-            uow.queue(message)
+            tx.queue(message)
 
 
 def rows(database_url: str, messages: list[Queued]) -> list[dict]:

@@ -126,7 +126,11 @@ class Case:
     def co_units(self) -> list[str]:
         """The units working with the lead, or that did: every co-unit that did not decline."""
         return sorted(
-            {r.unit for r in self.referrals if r.role is ReferralRole.CO_UNIT and r.status is not ReferralStatus.DECLINED}
+            {
+                r.unit
+                for r in self.referrals
+                if r.role is ReferralRole.CO_UNIT and r.status is not ReferralStatus.DECLINED
+            }
         )
 
     def round_settled(self) -> bool:

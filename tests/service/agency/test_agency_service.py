@@ -1,5 +1,6 @@
 """The agency base as the police station's officers use it: referrals in, accept/result out, police calls fed in."""
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
@@ -8,8 +9,6 @@ from nameko.testing.services import worker_factory
 
 from services.court_link.service import CourtLink
 from services.police_link.service import PoliceLink
-from shared.agency import store
-from shared.agency.domain import AgencyReferral, ReferralStatus
 from shared.clock import now
 from shared.contracts.messages import (
     OverdueNoticeIssued,
@@ -19,11 +18,12 @@ from shared.contracts.messages import (
     RegisterDispute,
     ResultReported,
 )
-from shared.contracts.vocabulary import Outcome
 from shared.http import BadInput
-from shared.messaging.inbox import Rejected
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
@@ -32,84 +32,19 @@ REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
 CALL_RECORD = "JQ430426202611220042"
 
 
-class FakeAgencyStore:
-    """Referrals, their log and the agency's records, as the real tables hold them."""
-
-    def __init__(self) -> None:
-        self.referrals: dict[str, dict] = {}
-        self.entries: list[dict] = []
-        self.records: dict[str, dict] = {}
-
-    def add_referral(self, uow, message, trace, now):
-        self.referrals[str(message.referral_id)] = {
-            "referral_id": message.referral_id,
-            "case_id": message.case_id,
-            "unit": message.recipient,
-            "role": message.role.value,
-            "status": ReferralStatus.RECEIVED.value,
-            "outcome": None,
-            "parties": [p.model_dump(mode="json") for p in message.parties],
-            "due_at": message.due_at,
-            "received_at": now,
-            "updated_at": now,
-            "trace": trace,
-        }
-        self.log(uow, message.referral_id, "received", None, {"role": message.role.value}, now)
-
-    def log(self, uow, referral_id, kind, officer, detail, at):
-        self.entries.append({"referral_id": str(referral_id), "kind": kind, "officer": officer, "detail": detail})
-
-    def lock_referral(self, uow, referral_id):
-        row = self.referrals.get(str(referral_id))
-        if row is None:
-            raise NotFound(f"no referral {referral_id}")
-        referral = AgencyReferral(
-            referral_id=str(row["referral_id"]),
-            case_id=row["case_id"],
-            status=ReferralStatus(row["status"]),
-            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
-        )
-        return referral, {"unit": row["unit"], "trace": row["trace"]}
-
-    def save_referral(self, uow, referral):
-        row = self.referrals[str(referral.referral_id)]
-        row.update(
-            status=referral.status.value,
-            outcome=referral.outcome.value if referral.outcome else None,
-            updated_at=referral.updated_at,
-        )
-
-    def referral_exists(self, uow, referral_id):
-        return str(referral_id) in self.referrals
-
-    def list_referrals(self, uow, status, limit):
-        return [r for r in self.referrals.values() if status is None or r["status"] == status][:limit]
-
-    def get_referral(self, uow, referral_id):
-        row = self.referrals.get(str(referral_id))
-        if row is None:
-            raise NotFound(f"no referral {referral_id}")
-        return {**row, "log": [e for e in self.entries if e["referral_id"] == str(referral_id)]}
-
-    def add_record(self, uow, record_id, report, details, message_id, now):
-        if record_id in self.records:
-            return False
-        self.records[record_id] = {"report": report, "details": details, "message_id": message_id}
-        return True
-
-    def status_of(self, referral_id: UUID) -> str:
-        return self.referrals[str(referral_id)]["status"]
+@pytest.fixture
+def agency_store() -> FakeAgencyStore:
+    return FakeAgencyStore()
 
 
 @pytest.fixture
-def agency_store(install_store) -> FakeAgencyStore:
-    return install_store(store, FakeAgencyStore())
+def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
+    return FakeUnitOfWork(agency_store)
 
 
 @pytest.fixture
-def police(run_as, db, agency_store) -> PoliceLink:
-    run_as("police_link")
-    return worker_factory(PoliceLink, db=db)
+def police(uow, platform) -> PoliceLink:
+    return worker_factory(PoliceLink, uow=uow, platform=replace(platform, service="police_link"))
 
 
 def issued(referral_id: UUID = REFERRAL, unit: str = POLICE_STATION) -> ReferralIssued:
@@ -162,24 +97,24 @@ def police_call_record(**details) -> dict:
 
 def test_an_issued_referral_waits_for_an_officer(police, agency_store, received):
     assert agency_store.status_of(REFERRAL) == "received"
-    assert agency_store.referrals[str(REFERRAL)]["unit"] == POLICE_STATION
+    assert agency_store.referrals[REFERRAL]["unit"] == POLICE_STATION
 
 
-def test_accepting_tells_the_centre_in_the_name_of_the_referrals_unit(police, db, agency_store, http, received):
+def test_accepting_tells_the_centre_in_the_name_of_the_referrals_unit(police, uow, agency_store, http, received):
     response = police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
 
     assert response.status_code == 202
     assert http.body(response)["status"] == "accepted"
-    [accepted] = db.sent
+    [accepted] = uow.sent
     assert isinstance(accepted, ReferralAccepted)
     assert (accepted.sender, accepted.recipient) == (POLICE_STATION, CENTRE)
     assert (accepted.case_id, accepted.referral_id, accepted.officer) == (CASE_ID, REFERRAL, "刘警官")
-    assert address(accepted, db.registry) == ("wuyuan.documents", "coordinator.ReferralAccepted")
+    assert address(accepted, uow.registry) == ("wuyuan.documents", "coordinator.ReferralAccepted")
     assert agency_store.status_of(REFERRAL) == "accepted"
     assert agency_store.entries[-1]["officer"] == "刘警官"
 
 
-def test_a_result_after_acceptance_reports_the_outcome(police, db, agency_store, http, received):
+def test_a_result_after_acceptance_reports_the_outcome(police, uow, agency_store, http, received):
     police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
 
     response = police.result(
@@ -187,26 +122,26 @@ def test_a_result_after_acceptance_reports_the_outcome(police, db, agency_store,
     )
 
     assert http.body(response)["status"] == "reported"
-    [result] = db.sent_of(ResultReported)
+    [result] = uow.sent_of(ResultReported)
     assert (result.outcome.value, result.summary, result.sender) == ("resolved", "双方签订调解协议。", POLICE_STATION)
 
 
-def test_a_result_before_acceptance_is_refused_and_nothing_is_sent(police, db, agency_store, http, received):
-    with pytest.raises(Rejected, match="only an accepted referral can report a result"):
+def test_a_result_before_acceptance_is_refused_and_nothing_is_sent(police, uow, agency_store, http, received):
+    with pytest.raises(Refused, match="only an accepted referral can report a result"):
         police.result(http.post({"officer": "刘警官", "outcome": "resolved", "summary": "已调解。"}), str(REFERRAL))
 
-    assert db.sent == []
+    assert uow.sent == []
     assert agency_store.status_of(REFERRAL) == "received"
 
 
-def test_a_referral_already_reported_can_no_longer_be_declined(police, db, http, received):
+def test_a_referral_already_reported_can_no_longer_be_declined(police, uow, http, received):
     police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
     police.result(http.post({"officer": "刘警官", "outcome": "unresolved", "summary": "调解不成。"}), str(REFERRAL))
 
-    with pytest.raises(Rejected, match="can no longer be declined"):
+    with pytest.raises(Refused, match="can no longer be declined"):
         police.decline(http.post({"officer": "刘警官", "reason": "不属于本所辖区。"}), str(REFERRAL))
 
-    assert db.sent_of(ReferralDeclined) == []
+    assert uow.sent_of(ReferralDeclined) == []
 
 
 def test_acting_on_an_unknown_referral_is_not_found(police, http):
@@ -221,15 +156,15 @@ def test_a_malformed_referral_id_names_the_field(police, http):
     assert [f["field"] for f in refused.value.fields] == ["referral_id"]
 
 
-def test_an_officer_must_sign_the_acceptance(police, db, http, received):
+def test_an_officer_must_sign_the_acceptance(police, uow, http, received):
     with pytest.raises(BadInput) as refused:
         police.accept(http.post({}), str(REFERRAL))
 
     assert [f["field"] for f in refused.value.fields] == ["officer"]
-    assert db.sent == []
+    assert uow.sent == []
 
 
-def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(police, db, agency_store):
+def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(police, uow, agency_store):
     notice = OverdueNoticeIssued.build(
         message_id=UUID(int=99),
         occurred_at=now(),
@@ -241,9 +176,9 @@ def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(po
     )
 
     with pytest.raises(NotFound):
-        police.on_overdue_notice(notice)
+        police.on_overdue_notice_issued(notice)
     police.on_referral_issued(issued())
-    police.on_overdue_notice(notice)
+    police.on_overdue_notice_issued(notice)
 
     assert [e["kind"] for e in agency_store.entries] == ["received", "overdue_notice"]
 
@@ -251,40 +186,40 @@ def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(po
 # --- the police station's own calls, fed in as disputes ----------------------------------
 
 
-def test_a_police_call_with_violence_is_fed_in_with_the_violence_risk_flag(police, db, agency_store, http):
+def test_a_police_call_with_violence_is_fed_in_with_the_violence_risk_flag(police, uow, agency_store, http):
     response = police.feed_record(http.post(police_call_record(violence=True)))
 
     assert response.status_code == 202
     assert http.body(response)["first_time"] is True
-    [register] = db.sent_of(RegisterDispute)
+    [register] = uow.sent_of(RegisterDispute)
     assert [f.value for f in register.report.flags] == ["violence_risk"]
     assert (register.report.source.value, register.report.source_record_id) == ("police_call", CALL_RECORD)
     assert (register.sender, register.recipient) == ("police:430426", CENTRE)
     assert agency_store.records[CALL_RECORD]["details"]["violence"] is True
 
 
-def test_a_violence_flag_given_by_the_officer_and_implied_by_the_call_appears_once(police, db, http):
+def test_a_violence_flag_given_by_the_officer_and_implied_by_the_call_appears_once(police, uow, http):
     record = {**police_call_record(civil_to_criminal_risk=True), "flags": ["violence_risk"]}
 
     police.feed_record(http.post(record))
 
-    [register] = db.sent_of(RegisterDispute)
+    [register] = uow.sent_of(RegisterDispute)
     assert [f.value for f in register.report.flags] == ["violence_risk", "high_risk"]
 
 
-def test_a_calm_police_call_carries_no_risk_flag(police, db, http):
+def test_a_calm_police_call_carries_no_risk_flag(police, uow, http):
     police.feed_record(http.post(police_call_record()))
 
-    [register] = db.sent_of(RegisterDispute)
+    [register] = uow.sent_of(RegisterDispute)
     assert register.report.flags == []
 
 
-def test_police_call_details_that_do_not_fit_name_the_field(police, db, agency_store, http):
+def test_police_call_details_that_do_not_fit_name_the_field(police, uow, agency_store, http):
     with pytest.raises(BadInput) as refused:
         police.feed_record(http.post(police_call_record(violence="sometimes")))
 
     assert [f["field"] for f in refused.value.fields] == ["details.violence"]
-    assert db.sent == []
+    assert uow.sent == []
     assert agency_store.records == {}
 
 
@@ -296,9 +231,8 @@ def test_the_same_call_fed_twice_is_marked_as_not_the_first_time(police, http):
     assert http.body(again)["first_time"] is False
 
 
-def test_a_court_filing_with_a_field_the_court_does_not_define_is_refused(run_as, db, agency_store, http):
-    run_as("court_link")
-    court = worker_factory(CourtLink, db=db)
+def test_a_court_filing_with_a_field_the_court_does_not_define_is_refused(uow, platform, agency_store, http):
+    court = worker_factory(CourtLink, uow=uow, platform=replace(platform, service="court_link"))
     filing = {
         **police_call_record(),
         "record_id": "(2026)湘0426民诉前调1234号",

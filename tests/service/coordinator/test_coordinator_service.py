@@ -1,14 +1,12 @@
 """The coordinator's handlers: triage into referrals, reports only from the agency a unit belongs to, case closure."""
 
-import json
+from dataclasses import replace
 from uuid import UUID
 
 import pytest
 from nameko.testing.services import worker_factory
-from pydantic import TypeAdapter
 
-from services.coordinator import store
-from services.coordinator.domain import Case
+from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
 from shared.clock import now
 from shared.contracts.messages import (
@@ -25,8 +23,10 @@ from shared.contracts.messages import (
     UnitDesignated,
 )
 from shared.http import BadInput
-from shared.messaging.inbox import Rejected
-from shared.persistence.errors import Conflict, NotFound
+from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.coordinator import FakeCaseStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
@@ -39,93 +39,31 @@ POLICE_USER = "wuyuan.police_link"
 JUSTICE_USER = "wuyuan.justice_link"
 SUPERVISION_USER = "wuyuan.supervision"
 
-_case_codec = TypeAdapter(Case)
 
-
-class FakeCoordinatorStore:
-    """Cases kept as the JSON documents the real store writes, so state must survive a round trip."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, dict] = {}
-        self.timeline: dict[str, list[dict]] = {}
-
-    def add_case(self, uow, case, registered, trace, at):
-        if case.case_id in self.rows:
-            raise Conflict(f"duplicate case {case.case_id}")
-        self.rows[case.case_id] = {
-            "state": _as_json(_case_codec.dump_python(case, mode="json")),
-            "registered": _as_json(registered),
-            "trace": trace,
-            "updated_at": at,
-        }
-
-    def lock_case(self, uow, case_id):
-        row = self._row(case_id)
-        return _case_codec.validate_python(row["state"]), row["registered"], row["trace"]
-
-    def save_case(self, uow, case, at):
-        row = self._row(case.case_id)
-        row["state"] = _as_json(_case_codec.dump_python(case, mode="json"))
-        row["updated_at"] = at
-
-    def append_timeline(self, uow, case_id, entries):
-        lines = self.timeline.setdefault(case_id, [])
-        for entry in entries:
-            assert entry.seq == len(lines) + 1, "timeline numbers must run on without gaps"
-            lines.append({"seq": entry.seq, "at": entry.at, "kind": entry.kind.value, "detail": _as_json(entry.detail)})
-
-    def read_case(self, uow, case_id):
-        case, registered, trace = self.lock_case(uow, case_id)
-        return case, registered, trace, list(self.timeline.get(case_id, []))
-
-    def list_cases(self, uow, status, limit):
-        rows = [
-            {"case_id": k, "status": self.case(k).status.value, "updated_at": r["updated_at"]}
-            for k, r in self.rows.items()
-        ]
-        return [r for r in rows if status is None or r["status"] == status][:limit]
-
-    def count_by_status(self, uow):
-        counts: dict[str, int] = {}
-        for case_id in self.rows:
-            status = self.case(case_id).status.value
-            counts[status] = counts.get(status, 0) + 1
-        return counts
-
-    def case(self, case_id: str) -> Case:
-        return _case_codec.validate_python(self._row(case_id)["state"])
-
-    def _row(self, case_id: str) -> dict:
-        if case_id not in self.rows:
-            raise NotFound(f"no case {case_id}")
-        return self.rows[case_id]
-
-
-def _as_json(value):
-    """What a jsonb column gives back."""
-    return json.loads(json.dumps(value, default=str))
+@pytest.fixture
+def coordinator_store() -> FakeCaseStore:
+    return FakeCaseStore()
 
 
 @pytest.fixture
-def coordinator_store(install_store) -> FakeCoordinatorStore:
-    return install_store(store, FakeCoordinatorStore())
+def uow(coordinator_store) -> FakeUnitOfWork[FakeCaseStore]:
+    return FakeUnitOfWork(coordinator_store)
 
 
 @pytest.fixture
-def coordinator(run_as, db, coordinator_store) -> Coordinator:
-    run_as("coordinator")
-    return worker_factory(Coordinator, db=db, sender_user=INTAKE_USER)
+def coordinator(uow, platform) -> Coordinator:
+    return worker_factory(Coordinator, uow=uow, desk=coordination_for(replace(platform, service="coordinator")))
 
 
 def deliver(service: Coordinator, message, broker_user: str) -> None:
     """What the inbox does: the broker vouches for the publishing user, the handler runs."""
-    service.sender_user = broker_user
+    service.sender = broker_user
     service_method = {
         "CaseRegistered": service.on_case_registered,
-        "RepeatReportLinked": service.on_repeat_linked,
-        "ReferralAccepted": service.on_accepted,
-        "ResultReported": service.on_result,
-        "FollowUpRated": service.on_rated,
+        "RepeatReportLinked": service.on_repeat_report_linked,
+        "ReferralAccepted": service.on_referral_accepted,
+        "ResultReported": service.on_result_reported,
+        "FollowUpRated": service.on_follow_up_rated,
     }[message.type]
     service_method(message)
 
@@ -182,32 +120,32 @@ def result(referral: ReferralIssued, unit: str | None = None, outcome="resolved"
     )
 
 
-def referral_to(db, unit: str) -> ReferralIssued:
-    [referral] = [m for m in db.sent_of(ReferralIssued) if m.recipient == unit]
+def referral_to(uow, unit: str) -> ReferralIssued:
+    [referral] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == unit]
     return referral
 
 
 @pytest.fixture
-def triaged(coordinator, db):
+def triaged(coordinator, uow):
     """A police call triaged to the township's police station (lead) and justice office (co-unit)."""
     deliver(coordinator, police_call(), INTAKE_USER)
-    return referral_to(db, POLICE_STATION), referral_to(db, JUSTICE_OFFICE)
+    return referral_to(uow, POLICE_STATION), referral_to(uow, JUSTICE_OFFICE)
 
 
 # --- triage ------------------------------------------------------------------------------
 
 
-def test_triage_issues_one_referral_per_unit_and_announces_the_assignment(coordinator, db, coordinator_store):
+def test_triage_issues_one_referral_per_unit_and_announces_the_assignment(coordinator, uow, coordinator_store):
     deliver(coordinator, police_call(), INTAKE_USER)
 
-    referrals = db.sent_of(ReferralIssued)
+    referrals = uow.sent_of(ReferralIssued)
     assert sorted((r.recipient, r.role.value) for r in referrals) == [
         (JUSTICE_OFFICE, "co_unit"),
         (POLICE_STATION, "lead"),
     ]
     # One event starts every unit's clock: the assignment carries the referrals with their deadlines.
-    assert db.sent_of(UnitDesignated) == []
-    [assigned] = db.sent_of(CaseAssigned)
+    assert uow.sent_of(UnitDesignated) == []
+    [assigned] = uow.sent_of(CaseAssigned)
     assert (assigned.mode.value, assigned.lead_unit, assigned.co_units) == ("joint", POLICE_STATION, [JUSTICE_OFFICE])
     assert sorted((s.referral_id, s.unit, s.due_at) for s in assigned.referrals) == sorted(
         (r.referral_id, r.recipient, r.due_at) for r in referrals
@@ -216,7 +154,7 @@ def test_triage_issues_one_referral_per_unit_and_announces_the_assignment(coordi
     assert coordinator_store.case(CASE_ID).status.value == "assigned"
 
 
-def test_only_the_lead_unit_receives_the_parties_phone_numbers(coordinator, db, triaged):
+def test_only_the_lead_unit_receives_the_parties_phone_numbers(coordinator, uow, triaged):
     lead, co_unit = triaged
 
     assert [p.phone for p in lead.parties] == [ZHANG_SAN_PHONE, LI_SI_PHONE]
@@ -224,68 +162,68 @@ def test_only_the_lead_unit_receives_the_parties_phone_numbers(coordinator, db, 
     assert [p.name for p in co_unit.parties] == ["张三", "李四"]
 
 
-def test_a_consultation_settled_at_the_window_goes_straight_to_the_follow_up(coordinator, db):
+def test_a_consultation_settled_at_the_window_goes_straight_to_the_follow_up(coordinator, uow):
     deliver(coordinator, police_call(source="walk_in", category="consultation"), INTAKE_USER)
 
-    assert db.sent_of(ReferralIssued) == []
-    [resolved] = db.sent_of(CaseResolved)
+    assert uow.sent_of(ReferralIssued) == []
+    [resolved] = uow.sent_of(CaseResolved)
     assert resolved.lead_unit is None
 
 
-def test_a_redelivered_case_registered_is_triaged_once(coordinator, db):
+def test_a_redelivered_case_registered_is_triaged_once(coordinator, uow):
     message = police_call()
 
     deliver(coordinator, message, INTAKE_USER)
     deliver(coordinator, message, INTAKE_USER)
 
-    assert len(db.sent_of(ReferralIssued)) == 2
-    assert len(db.sent_of(CaseAssigned)) == 1
+    assert len(uow.sent_of(ReferralIssued)) == 2
+    assert len(uow.sent_of(CaseAssigned)) == 1
 
 
-def test_a_case_registered_published_by_an_agency_is_rejected(coordinator, db, coordinator_store):
-    with pytest.raises(Rejected, match=INTAKE_USER):
+def test_a_case_registered_published_by_an_agency_is_rejected(coordinator, uow, coordinator_store):
+    with pytest.raises(Refused, match=INTAKE_USER):
         deliver(coordinator, police_call(), POLICE_USER)
 
     assert coordinator_store.rows == {}
-    assert db.sent == []
+    assert uow.sent == []
 
 
 # --- reports from the units ---------------------------------------------------------------
 
 
-def test_a_result_published_by_another_agencys_service_is_rejected(coordinator, db, coordinator_store, triaged):
+def test_a_result_published_by_another_agencys_service_is_rejected(coordinator, uow, coordinator_store, triaged):
     lead, _ = triaged
-    sent_before = len(db.sent)
+    sent_before = len(uow.sent)
 
-    with pytest.raises(Rejected, match=POLICE_USER):
+    with pytest.raises(Refused, match=POLICE_USER):
         deliver(coordinator, result(lead), JUSTICE_USER)
 
-    assert len(db.sent) == sent_before
+    assert len(uow.sent) == sent_before
     assert coordinator_store.case(CASE_ID).referral(lead.referral_id).status.value == "issued"
 
 
-def test_a_unit_cannot_report_a_result_on_another_units_referral(coordinator, db, coordinator_store, triaged):
+def test_a_unit_cannot_report_a_result_on_another_units_referral(coordinator, uow, coordinator_store, triaged):
     lead, _ = triaged
-    sent_before = len(db.sent)
+    sent_before = len(uow.sent)
 
-    with pytest.raises(Rejected, match="wrong_unit"):
+    with pytest.raises(Refused, match="wrong_unit"):
         deliver(coordinator, result(lead, unit=JUSTICE_OFFICE), JUSTICE_USER)
 
-    assert len(db.sent) == sent_before
-    assert db.rollbacks == 1
+    assert len(uow.sent) == sent_before
+    assert uow.rollbacks == 1
     assert coordinator_store.case(CASE_ID).referral(lead.referral_id).outcome is None
 
 
-def test_accepting_a_referral_twice_is_rejected(coordinator, db, triaged):
+def test_accepting_a_referral_twice_is_rejected(coordinator, uow, triaged):
     lead, _ = triaged
     deliver(coordinator, accepted(lead), POLICE_USER)
 
-    with pytest.raises(Rejected, match="already_accepted"):
+    with pytest.raises(Refused, match="already_accepted"):
         deliver(coordinator, accepted(lead), POLICE_USER)
 
 
 def test_an_acceptance_handled_after_the_units_result_is_kept_without_reopening(
-    coordinator, db, coordinator_store, triaged
+    coordinator, uow, coordinator_store, triaged
 ):
     lead, _ = triaged
     acceptance = accepted(lead)
@@ -295,10 +233,10 @@ def test_an_acceptance_handled_after_the_units_result_is_kept_without_reopening(
 
     assert coordinator_store.case(CASE_ID).referral(lead.referral_id).status.value == "reported"
     assert coordinator_store.timeline[CASE_ID][-1]["kind"] == "referral_accepted"
-    assert acceptance.message_id in db.claimed
+    assert acceptance.message_id in uow.claimed
 
 
-def test_a_report_about_an_unknown_case_is_retried_rather_than_rejected(coordinator, db):
+def test_a_report_about_an_unknown_case_is_retried_rather_than_rejected(coordinator, uow):
     stray = ReferralAccepted.build(
         message_id=next_message_id(),
         occurred_at=now(),
@@ -309,14 +247,14 @@ def test_a_report_about_an_unknown_case_is_retried_rather_than_rejected(coordina
         officer="刘警官",
     )
 
-    # NotFound is not Rejected: the inbox parks it for a later retry, in case the case arrives late.
+    # NotFound is not Refused: the inbox parks it for a later retry, in case the case arrives late.
     with pytest.raises(NotFound):
         deliver(coordinator, stray, POLICE_USER)
-    assert stray.message_id not in db.claimed
+    assert stray.message_id not in uow.claimed
 
 
 def test_results_from_both_units_resolve_the_case_and_a_satisfied_rating_closes_it(
-    coordinator, db, coordinator_store, triaged
+    coordinator, uow, coordinator_store, triaged
 ):
     lead, co_unit = triaged
     for referral, user in ((lead, POLICE_USER), (co_unit, JUSTICE_USER)):
@@ -324,8 +262,8 @@ def test_results_from_both_units_resolve_the_case_and_a_satisfied_rating_closes_
         deliver(coordinator, result(referral), user)
 
     # The lead's part ended while the co-unit worked on; the co-unit's result ended the round.
-    assert [c.unit for c in db.sent_of(ReferralClosed)] == [POLICE_STATION]
-    [resolved] = db.sent_of(CaseResolved)
+    assert [c.unit for c in uow.sent_of(ReferralClosed)] == [POLICE_STATION]
+    [resolved] = uow.sent_of(CaseResolved)
     assert (resolved.lead_unit, resolved.round) == (POLICE_STATION, 1)
 
     rating = FollowUpRated.build(
@@ -338,12 +276,12 @@ def test_results_from_both_units_resolve_the_case_and_a_satisfied_rating_closes_
     )
     deliver(coordinator, rating, SUPERVISION_USER)
 
-    [closed] = db.sent_of(CaseClosed)
+    [closed] = uow.sent_of(CaseClosed)
     assert closed.rating.value == "satisfied"
     assert coordinator_store.case(CASE_ID).status.value == "closed"
 
 
-def test_a_rating_before_the_case_is_resolved_is_rejected(coordinator, db, triaged):
+def test_a_rating_before_the_case_is_resolved_is_rejected(coordinator, uow, triaged):
     rating = FollowUpRated.build(
         message_id=next_message_id(),
         occurred_at=now(),
@@ -353,7 +291,7 @@ def test_a_rating_before_the_case_is_resolved_is_rejected(coordinator, db, triag
         rating="satisfied",
     )
 
-    with pytest.raises(Rejected, match="wrong_status"):
+    with pytest.raises(Refused, match="wrong_status"):
         deliver(coordinator, rating, SUPERVISION_USER)
 
 

@@ -1,24 +1,25 @@
 """Intake over HTTP and from agency feeds: a new report opens a numbered case, a repeat joins the case it repeats."""
 
 import re
-from datetime import date, datetime
+from dataclasses import replace
+from datetime import datetime
 from uuid import UUID
 
 import pytest
 from nameko.testing.services import worker_factory
 from pydantic import ValidationError
 
-from services.intake import store
 from services.intake.dependencies import PartyKeySecret
-from services.intake.domain import PriorCase, RepeatKeys
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
 from shared.clock import now
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
 from shared.http import BadInput
-from shared.messaging.inbox import Rejected
 from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.intake import FakeIntakeStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
 
 ZHANG_SAN_ID = "430426199005201239"
 LI_SI_ID = "430426198511114563"
@@ -29,81 +30,26 @@ PARTY_KEY_SECRET = b"a deployment secret of 32 bytes!"
 CASE_NUMBER = re.compile(r"^430426-\d{8}-(\d{5})$")
 
 
-class FakeIntakeStore:
-    """Intake's cases, reports, keys and daily counters, held in dicts."""
-
-    def __init__(self) -> None:
-        self.cases: dict[str, dict] = {}
-        self.reports: list[dict] = []
-        self.counters: dict[tuple[str, date], int] = {}
-        self.locked: list[RepeatKeys] = []
-
-    def lock_keys(self, uow, keys):
-        self.locked.append(keys)
-
-    def candidates(self, uow, keys):
-        found = []
-        for case_id, case in self.cases.items():
-            record = next((k.record for k in case["keys"] if k.record), None)
-            pairs = tuple(p for k in case["keys"] for p in k.pairs)
-            if (keys.record is not None and keys.record == record) or set(keys.pairs) & set(pairs):
-                found.append(PriorCase(case_id, case["registered_at"], RepeatKeys(record, pairs)))
-        return found
-
-    def next_sequence(self, uow, county, day):
-        self.counters[(county, day)] = self.counters.get((county, day), 0) + 1
-        return self.counters[(county, day)]
-
-    def add_case(self, uow, case_id, report, keys, at, trace):
-        assert case_id not in self.cases, f"case {case_id} numbered twice"
-        self.cases[case_id] = {"report": report, "registered_at": at, "keys": [], "trace": trace}
-        self.add_keys(uow, case_id, keys)
-
-    def add_keys(self, uow, case_id, keys):
-        self.cases[case_id]["keys"].append(keys)
-
-    def add_report(self, uow, report_id, case_id, report, record_key, linked, reason, at):
-        self.reports.append(
-            {
-                "report_id": report_id,
-                "case_id": case_id,
-                "source": report.source.value,
-                "linked": linked,
-                "reason": reason,
-                "received_at": at,
-            }
-        )
-
-    def case_trace(self, uow, case_id):
-        return self.cases[case_id]["trace"] if case_id in self.cases else {}
-
-    def get_case(self, uow, case_id):
-        if case_id not in self.cases:
-            raise NotFound(f"no case {case_id}")
-        case = self.cases[case_id]
-        report: DisputeReport = case["report"]
-        return {
-            "case_id": case_id,
-            "source": report.source.value,
-            "category": report.category.value,
-            "division_code": report.division_code,
-            "summary": report.summary,
-            "report": report.model_dump(mode="json"),
-            "registered_at": case["registered_at"],
-            "reports": [r for r in self.reports if r["case_id"] == case_id],
-        }
+@pytest.fixture
+def intake_store() -> FakeIntakeStore:
+    return FakeIntakeStore()
 
 
 @pytest.fixture
-def intake_store(install_store) -> FakeIntakeStore:
-    return install_store(store, FakeIntakeStore())
+def uow(intake_store) -> FakeUnitOfWork[FakeIntakeStore]:
+    return FakeUnitOfWork(intake_store)
 
 
 @pytest.fixture
-def intake(run_as, db, intake_store) -> Intake:
-    run_as("intake")
+def intake(uow, platform) -> Intake:
     # Feeds in these tests come from the court's broker user, as RabbitMQ would vouch.
-    return worker_factory(Intake, db=db, sender_user="wuyuan.court_link", party_key_secret=PARTY_KEY_SECRET)
+    return worker_factory(
+        Intake,
+        uow=uow,
+        platform=replace(platform, service="intake"),
+        sender="wuyuan.court_link",
+        party_key_secret=PARTY_KEY_SECRET,
+    )
 
 
 def report(source="walk_in", record=None, respondent="李四", respondent_id=LI_SI_ID, **fields) -> dict:
@@ -135,7 +81,7 @@ def fed_by_court(message_id: str, record: str = COURT_RECORD) -> RegisterDispute
 # --- a new case --------------------------------------------------------------------------
 
 
-def test_a_walk_in_report_opens_a_numbered_case_and_tells_the_coordinator(intake, db, intake_store, http):
+def test_a_walk_in_report_opens_a_numbered_case_and_tells_the_coordinator(intake, uow, intake_store, http):
     response = intake.register_dispute(http.post(report()))
 
     assert response.status_code == 201
@@ -143,16 +89,16 @@ def test_a_walk_in_report_opens_a_numbered_case_and_tells_the_coordinator(intake
     assert answer["linked"] is False
     assert CASE_NUMBER.match(answer["case_id"]).group(1) == "00001"
     assert list(intake_store.cases) == [answer["case_id"]]
-    [registered] = db.sent_of(CaseRegistered)
+    [registered] = uow.sent_of(CaseRegistered)
     assert registered.case_id == answer["case_id"]
     assert (registered.sender, registered.recipient) == ("centre:430426", "centre:430426")
     assert [p.name for p in registered.parties] == ["张三", "李四"]
 
 
-def test_the_case_registered_message_carries_phones_but_never_id_numbers(intake, db, http):
+def test_the_case_registered_message_carries_phones_but_never_id_numbers(intake, uow, http):
     intake.register_dispute(http.post(report()))
 
-    [registered] = db.sent_of(CaseRegistered)
+    [registered] = uow.sent_of(CaseRegistered)
     wire = registered.model_dump_json()
     assert ZHANG_SAN_ID not in wire and LI_SI_ID not in wire
     assert all("id_number" not in party for party in registered.model_dump()["parties"])
@@ -171,7 +117,7 @@ def test_two_unrelated_cases_on_one_day_get_consecutive_numbers(intake, http):
 # --- repeats -----------------------------------------------------------------------------
 
 
-def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, db, intake_store, http):
+def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, uow, intake_store, http):
     intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
     [case_id] = intake_store.cases
 
@@ -179,13 +125,13 @@ def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, db, intak
 
     assert response.status_code == 200
     assert http.body(response) == {"case_id": case_id, "linked": True, "reason": "same source record"}
-    [linked] = db.sent_of(RepeatReportLinked)
+    [linked] = uow.sent_of(RepeatReportLinked)
     assert (linked.case_id, linked.source.value, linked.source_record_id) == (case_id, "court_filing", COURT_RECORD)
     assert list(intake_store.cases) == [case_id]
     assert [r["linked"] for r in intake_store.reports] == [False, True]
 
 
-def test_the_same_people_reporting_again_at_the_window_join_their_open_case(intake, db, intake_store, http):
+def test_the_same_people_reporting_again_at_the_window_join_their_open_case(intake, uow, intake_store, http):
     first = http.body(intake.register_dispute(http.post(report())))
 
     again = intake.register_dispute(http.post(report(summary="张三再次来访，楼道仍被占用。")))
@@ -197,10 +143,10 @@ def test_the_same_people_reporting_again_at_the_window_join_their_open_case(inta
         "reason": "same parties and category within 30 days",
     }
     assert len(intake_store.cases) == 1
-    assert db.sent_types() == ["CaseRegistered", "RepeatReportLinked"]
+    assert uow.sent_types() == ["CaseRegistered", "RepeatReportLinked"]
 
 
-def test_a_redelivered_register_dispute_registers_nothing_more(intake, db, intake_store):
+def test_a_redelivered_register_dispute_registers_nothing_more(intake, uow, intake_store):
     message = fed_by_court("00000000-0000-4000-8000-000000000042")
 
     intake.on_register_dispute(message)
@@ -208,13 +154,13 @@ def test_a_redelivered_register_dispute_registers_nothing_more(intake, db, intak
 
     assert len(intake_store.cases) == 1
     assert len(intake_store.reports) == 1
-    assert db.sent_types() == ["CaseRegistered"]
+    assert uow.sent_types() == ["CaseRegistered"]
 
 
 # --- bad input and reading a case ---------------------------------------------------------
 
 
-def test_a_report_without_a_respondent_is_refused_naming_the_parties(intake, db, intake_store, http):
+def test_a_report_without_a_respondent_is_refused_naming_the_parties(intake, uow, intake_store, http):
     lonely = report()
     lonely["parties"] = [lonely["parties"][0], {**lonely["parties"][0], "name": "张三之妻", "id_number": None}]
 
@@ -224,7 +170,7 @@ def test_a_report_without_a_respondent_is_refused_naming_the_parties(intake, db,
     assert [f["field"] for f in refused.value.fields] == ["parties"]
     assert "respondent" in refused.value.fields[0]["message"]
     assert intake_store.cases == {}
-    assert db.sent == []
+    assert uow.sent == []
 
 
 def test_staff_see_a_case_with_id_numbers_and_phones_masked(intake, http):
@@ -255,21 +201,21 @@ def test_asking_for_an_unknown_case_is_not_found(intake, http):
 # --- who may feed what ---------------------------------------------------------------------
 
 
-def test_an_agency_cannot_feed_another_agencys_source(intake, db, intake_store):
+def test_an_agency_cannot_feed_another_agencys_source(intake, uow, intake_store):
     """The police's broker user sending a 'court filing' is refused, and nothing is registered."""
-    intake.sender_user = "wuyuan.police_link"
+    intake.sender = "wuyuan.police_link"
 
-    with pytest.raises(Rejected, match="police_link may feed only source police_call"):
+    with pytest.raises(Refused, match="police_link may feed only source police_call"):
         intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-0000000000f1"))
 
     assert intake_store.cases == {}
-    assert db.sent == []
+    assert uow.sent == []
 
 
-def test_a_feed_from_a_user_outside_the_platform_is_refused(intake, db, intake_store):
-    intake.sender_user = "guest"
+def test_a_feed_from_a_user_outside_the_platform_is_refused(intake, uow, intake_store):
+    intake.sender = "guest"
 
-    with pytest.raises(Rejected, match="feeds no source"):
+    with pytest.raises(Refused, match="feeds no source"):
         intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-0000000000f2"))
 
     assert intake_store.cases == {}

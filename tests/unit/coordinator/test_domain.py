@@ -2,14 +2,16 @@
 
 import json
 import tomllib
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
-from services.coordinator.domain import (
+from services.coordinator.domain.decisions import (
     AnnounceAssignment,
     AnnounceClosed,
     AnnounceDesignation,
@@ -17,22 +19,20 @@ from services.coordinator.domain import (
     AnnounceReopened,
     AnnounceResolved,
     Assignment,
-    Case,
-    CaseFacts,
-    CaseStatus,
     CloseReferral,
     Decision,
     IssueReferral,
-    Referral,
-    Rejection,
-    RejectionCode,
-    assign_manually,
-    on_accepted,
-    on_declined,
-    on_progress,
-    on_rating,
-    on_repeat_linked,
-    on_result,
+)
+from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, Referral
+from services.coordinator.domain.rules import (
+    RefusalCode,
+    assign_by_hand,
+    link_repeat,
+    record_acceptance,
+    record_decline,
+    record_progress,
+    record_rating,
+    record_result,
     triage,
 )
 from services.coordinator.routing import load_routing_table, parse_routing_table
@@ -46,6 +46,7 @@ from shared.contracts.vocabulary import (
     ReopenCause,
     Source,
 )
+from shared.refusal import Refused
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
 
 REGISTRY = load_registry()
@@ -125,14 +126,16 @@ def at(hours: int) -> datetime:
     return MONDAY + timedelta(hours=hours)
 
 
-def ok(result: Decision | Rejection) -> Decision:
+def ok(result: Decision) -> Decision:
     assert isinstance(result, Decision), result
     return result
 
 
-def rejected(result: Decision | Rejection) -> Rejection:
-    assert isinstance(result, Rejection), result
-    return result
+def refused(attempt: Callable[[], Decision]) -> Refused:
+    """The refusal a rule raises; a rule that decides instead fails the test."""
+    with pytest.raises(Refused) as refusal:
+        attempt()
+    return refusal.value
 
 
 def kinds(decision: Decision) -> list[str]:
@@ -148,16 +151,16 @@ def triaged(category: Category, flags: tuple[Flag, ...] = (), ids: Ids | None = 
     return triage(facts(category, flags=flags), TABLE, REGISTRY, MONDAY, every_day_works, ids or Ids())
 
 
-def accept(case: Case, unit: str, hours: int = 1) -> Decision | Rejection:
-    return on_accepted(case, referral_of(case, unit).referral_id, unit, "值班员", at(hours))
+def accept(case: Case, unit: str, hours: int = 1) -> Decision:
+    return record_acceptance(case, referral_of(case, unit).referral_id, unit, "值班员", at(hours))
 
 
 def decline(
     case: Case, unit: str, reason: str = "不属于本单位职责", hours: int = 2, ids: Ids | None = None
-) -> Decision | Rejection:
+) -> Decision:
     referral_id = referral_of(case, unit).referral_id
     # Fresh ids unless the test follows them: a new Ids() would repeat the case's first id.
-    return on_declined(case, referral_id, unit, "值班员", reason, at(hours), every_day_works, ids or uuid4)
+    return record_decline(case, referral_id, unit, "值班员", reason, at(hours), every_day_works, ids or uuid4)
 
 
 def report(
@@ -167,10 +170,10 @@ def report(
     summary: str = "双方达成调解协议",
     hours: int = 10,
     by: str | None = None,
-) -> Decision | Rejection:
+) -> Decision:
     """`unit`'s referral reports a result; `by` sends it from another unit."""
     referral_id = referral_of(case, unit).referral_id
-    return on_result(case, referral_id, by or unit, "值班员", outcome, summary, at(hours))
+    return record_result(case, referral_id, by or unit, "值班员", outcome, summary, at(hours))
 
 
 def resolve(case: Case, unit: str, hours: int = 10) -> Case:
@@ -244,7 +247,7 @@ def test_a_case_settled_at_the_window_waits_only_for_its_rating() -> None:
     assert assignment.referrals == ()
     assert assignment.effects[-1] == AnnounceResolved(lead_unit=None, round=1)
 
-    closed = ok(on_rating(assignment.case, Rating.SATISFIED, "当场解答, 很清楚", at(48), every_day_works))
+    closed = ok(record_rating(assignment.case, Rating.SATISFIED, "当场解答, 很清楚", at(48), every_day_works))
     assert closed.case.status is CaseStatus.CLOSED
     assert closed.effects == (AnnounceClosed(Rating.SATISFIED),)
 
@@ -259,7 +262,7 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
     accepted = ok(accept(case, POLICE))
     assert accepted.case.status is CaseStatus.IN_PROGRESS
     case = ok(accept(accepted.case, JUSTICE)).case
-    progress = ok(on_progress(case, police.referral_id, POLICE, "张警官", "责任认定已出", at(30)))
+    progress = ok(record_progress(case, police.referral_id, POLICE, "张警官", "责任认定已出", at(30)))
     assert kinds(progress) == ["progress_reported"]
 
     lead_done = ok(report(progress.case, POLICE, summary="赔偿到位", hours=50))
@@ -272,7 +275,7 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
     assert all_done.effects == (AnnounceResolved(lead_unit=POLICE, round=1),)
     assert kinds(all_done) == ["result_reported", "case_resolved"]
 
-    closed = ok(on_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))
+    closed = ok(record_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))
     assert closed.case.status is CaseStatus.CLOSED
     # triage 3, accepts 2, progress 1, results 2, resolved 1, closed 1
     assert closed.case.timeline_length == 10
@@ -325,7 +328,7 @@ def test_a_declined_lead_passes_to_the_next_fall_back_then_to_centre_staff() -> 
     assert stuck.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
     assert stuck.effects[-1] == AnnounceManualTriage(f"{POLICE} declined as lead and no fall-back lead is left")
 
-    assigned = ok(assign_manually(stuck.case, COURT, "综治中心 陈主任", at(5), every_day_works, ids))
+    assigned = ok(assign_by_hand(stuck.case, COURT, "综治中心 陈主任", at(5), every_day_works, ids))
     court = referral_of(assigned.case, COURT)
     assert (court.role, court.referral_id) == (ReferralRole.LEAD, UUID(int=3))
     assert assigned.effects == (IssueReferral(court), AnnounceDesignation(court))
@@ -353,7 +356,7 @@ def test_a_declined_co_unit_passes_to_the_reserve_and_never_back_to_a_unit_alrea
     # The court is a fall-back lead, not a reserve co-unit, so it was not asked.
     assert {r.unit for r in stuck.case.referrals} == {POLICE, JUSTICE, PETITION}
 
-    filled = ok(assign_manually(stuck.case, PLC, "陈主任", at(4), every_day_works, ids))
+    filled = ok(assign_by_hand(stuck.case, PLC, "陈主任", at(4), every_day_works, ids))
     assert referral_of(filled.case, PLC).role is ReferralRole.CO_UNIT
 
 
@@ -380,7 +383,7 @@ def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the
         CloseReferral(justice.referral_id, JUSTICE, "result_reported", Outcome.UNRESOLVED),
         AnnounceManualTriage(f"lead unit {JUSTICE} reported the dispute unresolved: 调解不成, 当事人坚持起诉"),
     )
-    returned = ok(assign_manually(failed.case, COURT, "陈主任", at(41), every_day_works))
+    returned = ok(assign_by_hand(failed.case, COURT, "陈主任", at(41), every_day_works))
     assert referral_of(returned.case, COURT).role is ReferralRole.LEAD
     assert returned.case.status is CaseStatus.IN_PROGRESS  # the mediators already worked on it
 
@@ -388,56 +391,56 @@ def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the
 def test_staff_cannot_assign_a_case_that_awaits_nobody() -> None:
     case = triaged(Category.NEIGHBOUR).case
 
-    refusal = rejected(assign_manually(case, COURT, "陈主任", at(1), every_day_works))
+    refusal = refused(lambda: assign_by_hand(case, COURT, "陈主任", at(1), every_day_works))
 
-    assert refusal.code is RejectionCode.WRONG_STATUS
+    assert refusal.code == RefusalCode.WRONG_STATUS
     assert refusal.reason == "case 430426-20250303-00001 is assigned; nothing awaits manual triage"
 
 
 def test_staff_must_name_a_real_unit_not_yet_holding_the_case() -> None:
     case = ok(report(triaged(Category.TRAFFIC).case, POLICE, Outcome.UNRESOLVED, "转诉讼")).case
 
-    not_a_unit = rejected(assign_manually(case, "法院", "陈主任", at(4), every_day_works))
-    already_on = rejected(assign_manually(case, JUSTICE, "陈主任", at(4), every_day_works))
+    not_a_unit = refused(lambda: assign_by_hand(case, "法院", "陈主任", at(4), every_day_works))
+    already_on = refused(lambda: assign_by_hand(case, JUSTICE, "陈主任", at(4), every_day_works))
 
-    assert not_a_unit.code is RejectionCode.BAD_UNIT
-    assert already_on.code is RejectionCode.UNIT_ALREADY_ON_CASE
+    assert not_a_unit.code == RefusalCode.BAD_UNIT
+    assert already_on.code == RefusalCode.UNIT_ALREADY_ON_CASE
 
 
 # --- reports that do not count ------------------------------------------------------------
 
 
-def test_a_result_from_a_unit_the_referral_did_not_go_to_is_rejected() -> None:
+def test_a_result_from_a_unit_the_referral_did_not_go_to_is_refused() -> None:
     case = triaged(Category.TRAFFIC).case
 
-    refusal = rejected(report(case, POLICE, by=JUSTICE))
+    refusal = refused(lambda: report(case, POLICE, by=JUSTICE))
 
-    assert refusal.code is RejectionCode.WRONG_UNIT
+    assert refusal.code == RefusalCode.WRONG_UNIT
     assert refusal.reason == f"referral {UUID(int=1)} was issued to {POLICE}, not {JUSTICE}"
 
 
-def test_a_second_result_for_a_closed_referral_is_rejected() -> None:
+def test_a_second_result_for_a_closed_referral_is_refused() -> None:
     case = resolve(triaged(Category.TRAFFIC).case, POLICE)
 
-    again = rejected(report(case, POLICE, Outcome.UNRESOLVED, "当事人反悔"))
-    late_decline = rejected(decline(case, POLICE))
+    again = refused(lambda: report(case, POLICE, Outcome.UNRESOLVED, "当事人反悔"))
+    late_decline = refused(lambda: decline(case, POLICE))
 
-    assert again.code is late_decline.code is RejectionCode.REFERRAL_CLOSED
+    assert again.code == late_decline.code == RefusalCode.REFERRAL_CLOSED
     assert again.reason == f"referral {UUID(int=1)} is already closed (reported)"
 
 
-def test_a_referral_of_another_case_is_rejected() -> None:
+def test_a_referral_of_another_case_is_refused() -> None:
     case = triaged(Category.NEIGHBOUR).case
 
-    refusal = rejected(on_accepted(case, UUID(int=999), JUSTICE, "李调解员", at(1)))
+    refusal = refused(lambda: record_acceptance(case, UUID(int=999), JUSTICE, "李调解员", at(1)))
 
-    assert refusal.code is RejectionCode.UNKNOWN_REFERRAL
+    assert refusal.code == RefusalCode.UNKNOWN_REFERRAL
 
 
-def test_accepting_twice_is_rejected() -> None:
+def test_accepting_twice_is_refused() -> None:
     case = ok(accept(triaged(Category.NEIGHBOUR).case, JUSTICE)).case
 
-    assert rejected(accept(case, JUSTICE, hours=2)).code is RejectionCode.ALREADY_ACCEPTED
+    assert refused(lambda: accept(case, JUSTICE, hours=2)).code == RefusalCode.ALREADY_ACCEPTED
 
 
 # --- ratings ------------------------------------------------------------------------------
@@ -447,7 +450,7 @@ def test_a_dissatisfied_citizen_reopens_the_case_with_the_same_lead_only() -> No
     ids = Ids()
     case = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
 
-    reopened = ok(on_rating(case, Rating.DISSATISFIED, "赔偿款还没到账", at(100), every_day_works, ids))
+    reopened = ok(record_rating(case, Rating.DISSATISFIED, "赔偿款还没到账", at(100), every_day_works, ids))
 
     assert reopened.case.status is CaseStatus.IN_PROGRESS
     assert reopened.case.round == 2
@@ -464,30 +467,28 @@ def test_a_dissatisfied_citizen_reopens_the_case_with_the_same_lead_only() -> No
 def test_a_dissatisfied_rating_of_a_window_case_goes_to_centre_staff() -> None:
     case = triaged(Category.CONSULTATION).case
 
-    reopened = ok(on_rating(case, Rating.DISSATISFIED, "没有解决问题", at(24), every_day_works))
+    reopened = ok(record_rating(case, Rating.DISSATISFIED, "没有解决问题", at(24), every_day_works))
 
     assert reopened.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
     assert [gap.role for gap in reopened.case.gaps] == [ReferralRole.LEAD]
 
 
-def test_a_rating_before_the_case_is_resolved_or_after_it_closed_is_rejected() -> None:
+def test_a_rating_before_the_case_is_resolved_or_after_it_closed_is_refused() -> None:
     open_case = triaged(Category.NEIGHBOUR).case
     window_case = triaged(Category.CONSULTATION).case
-    closed = ok(on_rating(window_case, Rating.SATISFIED, None, at(1), every_day_works)).case
+    closed = ok(record_rating(window_case, Rating.SATISFIED, None, at(1), every_day_works)).case
 
-    early = rejected(on_rating(open_case, Rating.SATISFIED, None, at(1), every_day_works))
-    late = rejected(on_rating(closed, Rating.DISSATISFIED, None, at(2), every_day_works))
+    early = refused(lambda: record_rating(open_case, Rating.SATISFIED, None, at(1), every_day_works))
+    late = refused(lambda: record_rating(closed, Rating.DISSATISFIED, None, at(2), every_day_works))
 
-    assert early.code is late.code is RejectionCode.WRONG_STATUS
+    assert early.code == late.code == RefusalCode.WRONG_STATUS
     assert early.reason == "case 430426-20250303-00001 is assigned; a rating counts only once it is resolved"
 
 
 def test_a_repeat_report_is_recorded_without_changing_who_handles_the_case() -> None:
     case = triaged(Category.NEIGHBOUR).case
 
-    linked = on_repeat_linked(
-        case, Source.HOTLINE, "12345-20250305-0042", "同一当事人再次来电", at(50), every_day_works
-    )
+    linked = link_repeat(case, Source.HOTLINE, "12345-20250305-0042", "同一当事人再次来电", at(50), every_day_works)
 
     assert linked.case.repeat_reports == 1
     assert linked.case.status is case.status and linked.case.referrals == case.referrals
@@ -498,7 +499,7 @@ def test_a_repeat_report_is_recorded_without_changing_who_handles_the_case() -> 
 def test_a_resolved_case_reported_again_waits_for_the_follow_up_visit() -> None:
     case = resolve(resolve(triaged(Category.TRAFFIC).case, POLICE), JUSTICE)
 
-    linked = on_repeat_linked(case, Source.HOTLINE, None, "同一当事人再次来电", at(100), every_day_works)
+    linked = link_repeat(case, Source.HOTLINE, None, "同一当事人再次来电", at(100), every_day_works)
 
     assert linked.case.status is CaseStatus.RESOLVED and linked.case.round == 1
     assert linked.effects == ()
@@ -507,9 +508,9 @@ def test_a_resolved_case_reported_again_waits_for_the_follow_up_visit() -> None:
 def test_a_closed_case_reported_again_goes_back_to_the_same_lead() -> None:
     ids = Ids()
     case = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
-    closed = ok(on_rating(case, Rating.SATISFIED, None, at(100), every_day_works, ids)).case
+    closed = ok(record_rating(case, Rating.SATISFIED, None, at(100), every_day_works, ids)).case
 
-    linked = on_repeat_linked(closed, Source.HOTLINE, None, "纠纷再次发生", at(200), every_day_works, ids)
+    linked = link_repeat(closed, Source.HOTLINE, None, "纠纷再次发生", at(200), every_day_works, ids)
 
     assert linked.case.status is CaseStatus.IN_PROGRESS
     assert linked.case.round == 2 and linked.case.repeat_reports == 1
@@ -521,14 +522,14 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead() -> None:
     # The new round ends like any other: the lead resolves, the citizen rates, the case closes.
     again = resolve(linked.case, POLICE, hours=230)
     assert again.status is CaseStatus.RESOLVED
-    assert ok(on_rating(again, Rating.SATISFIED, None, at(240), every_day_works)).case.status is CaseStatus.CLOSED
+    assert ok(record_rating(again, Rating.SATISFIED, None, at(240), every_day_works)).case.status is CaseStatus.CLOSED
 
 
 def test_a_closed_window_case_reported_again_goes_to_centre_staff() -> None:
     window = triaged(Category.CONSULTATION).case
-    closed = ok(on_rating(window, Rating.SATISFIED, None, at(1), every_day_works)).case
+    closed = ok(record_rating(window, Rating.SATISFIED, None, at(1), every_day_works)).case
 
-    linked = on_repeat_linked(closed, Source.WALK_IN, None, "再次来访", at(30), every_day_works)
+    linked = link_repeat(closed, Source.WALK_IN, None, "再次来访", at(30), every_day_works)
 
     assert linked.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
     assert linked.case.gaps[0].reason == "a case settled at the window was reported again after it was closed"
@@ -553,26 +554,26 @@ steps = st.lists(
 )
 
 
-def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) -> Decision | Rejection:
+def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) -> Decision:
     op, pick, own_unit, outcome, rating = step
     when = at(pick + 1)
     if op == "rating":
-        return on_rating(case, rating, None, when, every_day_works, ids)
+        return record_rating(case, rating, None, when, every_day_works, ids)
     if op == "assign":
         unit = CANDIDATE_UNITS[pick % len(CANDIDATE_UNITS)]
-        return assign_manually(case, unit, "陈主任", when, every_day_works, ids)
+        return assign_by_hand(case, unit, "陈主任", when, every_day_works, ids)
     if op == "repeat" or not case.referrals:
-        return on_repeat_linked(case, Source.GRID, None, "网格员再次上报", when, every_day_works, ids)
+        return link_repeat(case, Source.GRID, None, "网格员再次上报", when, every_day_works, ids)
     referral = case.referrals[pick % len(case.referrals)]
     unit = referral.unit if own_unit else STRANGER
     rid = referral.referral_id
     if op == "accept":
-        return on_accepted(case, rid, unit, "officer", when)
+        return record_acceptance(case, rid, unit, "officer", when)
     if op == "progress":
-        return on_progress(case, rid, unit, "officer", "进展", when)
+        return record_progress(case, rid, unit, "officer", "进展", when)
     if op == "decline":
-        return on_declined(case, rid, unit, "officer", "不属于本单位职责", when, every_day_works, ids)
-    return on_result(case, rid, unit, "officer", outcome, "办理情况", when)
+        return record_decline(case, rid, unit, "officer", "不属于本单位职责", when, every_day_works, ids)
+    return record_result(case, rid, unit, "officer", outcome, "办理情况", when)
 
 
 def lead_result_present(case: Case) -> bool:
@@ -598,8 +599,9 @@ def test_no_sequence_of_inputs_resolves_a_case_without_its_lead_or_rewrites_its_
     case, timeline = first.case, list(first.timeline)
 
     for step in steps:
-        result = apply(case, step, ids)
-        if isinstance(result, Rejection):
+        try:
+            result = apply(case, step, ids)
+        except Refused:
             continue
         assert result.timeline, f"{step[0]} changed the case without a timeline entry"
         timeline.extend(result.timeline)
@@ -623,26 +625,32 @@ def _single_unit_case():
     return triage(facts(Category.NEIGHBOUR), SHIPPED, REGISTRY, MONDAY, every_day_works, Ids())
 
 
-def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_rejected():
+def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_refused():
     """Concurrent workers may handle one unit's messages out of order; a late earlier step is no error."""
     assignment = _single_unit_case()
     referral = assignment.referrals[0]
     reported = ok(
-        on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1))
+        record_result(
+            assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1)
+        )
     )
 
-    late_accept = ok(on_accepted(reported.case, referral.referral_id, referral.unit, "调解员孙", at(2)))
-    late_progress = ok(on_progress(late_accept.case, referral.referral_id, referral.unit, "调解员孙", "已约谈", at(2)))
+    late_accept = ok(record_acceptance(reported.case, referral.referral_id, referral.unit, "调解员孙", at(2)))
+    late_progress = ok(
+        record_progress(late_accept.case, referral.referral_id, referral.unit, "调解员孙", "已约谈", at(2))
+    )
 
     assert late_progress.case.status is reported.case.status
     assert late_progress.effects == ()
     assert [e.detail["late"] for e in (*late_accept.timeline, *late_progress.timeline)] == [True, True]
 
 
-def test_a_late_report_from_another_unit_is_still_rejected():
+def test_a_late_report_from_another_unit_is_still_refused():
     assignment = _single_unit_case()
     referral = assignment.referrals[0]
-    reported = ok(
-        on_result(assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1))
-    )
-    rejected(on_progress(reported.case, referral.referral_id, POLICE, "民警刘", "?", at(2)))
+    rid, unit = referral.referral_id, referral.unit
+    reported = ok(record_result(assignment.case, rid, unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1)))
+
+    refusal = refused(lambda: record_progress(reported.case, rid, POLICE, "民警刘", "?", at(2)))
+
+    assert refusal.code == RefusalCode.WRONG_UNIT

@@ -8,14 +8,15 @@ from kombu.message import Message
 from pydantic import ValidationError
 
 from shared.contracts.messages import CaseRegistered, ReferralAccepted
+from shared.messaging.consumer import InboxConsumer, describe_validation_error
 from shared.messaging.dead_letters import MAX_REASON, dead_letter_headers, delivery_attempts, publish_dead_letter
-from shared.messaging.inbox import InboxConsumer, Rejected, describe_validation_error
 from shared.messaging.routing import (
     DEAD_AT_HEADER,
     DEAD_QUEUE_HEADER,
     DEAD_REASON_HEADER,
     ORIGINAL_USER_HEADER,
 )
+from shared.refusal import Refused
 
 INBOX = "wuyuan.coordinator.inbox"
 RETRY = "wuyuan.coordinator.retry"
@@ -164,10 +165,10 @@ def failure(error: Exception):
 def test_a_rejected_message_is_dead_lettered_at_once(inbox):
     message = delivered()
 
-    inbox.settle(message, failure(Rejected("referral was issued to police:430426101")))
+    inbox.settle(message, failure(Refused("wrong_unit", "referral was issued to police:430426101")))
 
     [(_, options)] = inbox.publisher.published
-    assert options["headers"][DEAD_REASON_HEADER] == "rejected: referral was issued to police:430426101"
+    assert options["headers"][DEAD_REASON_HEADER] == "rejected: wrong_unit: referral was issued to police:430426101"
     assert inbox.consumer.acked == [message]
 
 

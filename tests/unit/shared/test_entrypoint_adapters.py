@@ -2,7 +2,9 @@
 
 from types import SimpleNamespace
 
-from shared.telemetry.adapters import ApiHandlerAdapter, InboxHandlerAdapter
+from shared.contracts.messages import CaseRegistered
+from shared.messaging.consumer import InboxHandler
+from shared.runtime.entrypoint_spans import ApiHandlerAdapter, InboxHandlerAdapter
 
 
 class FakePool:
@@ -13,19 +15,14 @@ class FakePool:
         return 7
 
 
-class CaseRegistered:
-    TYPE = "CaseRegistered"
-
-
 class Coordinator:
     def on_registered(self, message):
         return message
 
 
 def worker_ctx(entrypoint_type: str) -> SimpleNamespace:
-    entrypoint = type(entrypoint_type, (), {})()
+    entrypoint = InboxHandler(CaseRegistered) if entrypoint_type == "InboxHandler" else type(entrypoint_type, (), {})()
     entrypoint.method_name = "on_registered"
-    entrypoint.model = CaseRegistered
     entrypoint.container = SimpleNamespace(service_cls=Coordinator)
     return SimpleNamespace(
         service_name="coordinator",

@@ -8,8 +8,8 @@ from werkzeug.test import EnvironBuilder
 
 from shared.contracts.disputes import DisputeReport
 from shared.http import MAX_BODY_BYTES, ApiHandler, BadInput, json_response, parse_body, validate_value
-from shared.messaging.inbox import Rejected
 from shared.persistence.errors import Conflict, NotFound, StoreError, StoreUnavailable
+from shared.refusal import Refused
 
 WALK_IN = {
     "source": "walk_in",
@@ -132,7 +132,7 @@ HANDLER = ApiHandler("POST", "/api/v1/disputes")
     [
         (BadInput([{"field": "summary", "message": "Field required", "type": "missing"}]), 400, "invalid_input"),
         (NotFound("no case 430426-20261122-00009"), 404, "not_found"),
-        (Rejected("referral is already closed"), 409, "conflict"),
+        (Refused("referral_closed", "referral is already closed"), 409, "conflict"),
         (Conflict("duplicate key"), 409, "conflict"),
         (StoreUnavailable("could not connect"), 503, "unavailable"),
         (StoreError("syntax error at or near SELEC"), 500, "internal"),
@@ -157,7 +157,10 @@ def test_bad_input_answers_with_the_fields():
 
 @pytest.mark.parametrize(
     "error",
-    [NotFound("no case 430426-20261122-00009"), Rejected("case 430426-20261122-00009 round 1 was already rated")],
+    [
+        NotFound("no case 430426-20261122-00009"),
+        Refused("already_rated", "case 430426-20261122-00009 round 1 was already rated"),
+    ],
 )
 def test_not_found_and_conflicts_say_which_case(error):
     message = body_of(HANDLER.response_from_exception(error))["message"]
@@ -184,7 +187,7 @@ def test_internal_and_storage_errors_never_leak_their_text(error):
 def test_the_handler_expects_our_errors_so_they_are_not_logged_as_crashes():
     expected = HANDLER.expected_exceptions
 
-    assert all(issubclass(e, expected) for e in (BadInput, NotFound, Conflict, Rejected, StoreUnavailable))
+    assert all(issubclass(e, expected) for e in (BadInput, NotFound, Conflict, Refused, StoreUnavailable))
     assert not issubclass(RuntimeError, expected)
 
 

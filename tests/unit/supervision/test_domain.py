@@ -15,7 +15,6 @@ from services.supervision.domain import (
     FollowUp,
     Letter,
     LetterKind,
-    RatingRejected,
     Watch,
     close_watch,
     letters_due,
@@ -25,6 +24,7 @@ from services.supervision.domain import (
     reminder_due_at,
 )
 from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.refusal import Refused
 
 BEIJING = timezone(timedelta(hours=8))
 REFERRAL = UUID("00000000-0000-4000-8000-000000000042")
@@ -157,7 +157,7 @@ def test_a_dissatisfied_citizen_reopens_the_case() -> None:
 
 def test_a_round_cannot_be_rated_twice() -> None:
     rated = rate(follow_up(), Rating.SATISFIED, None, VISIT + timedelta(hours=2)).follow_up
-    with pytest.raises(RatingRejected, match=rf"{CASE} round 1 was already rated satisfied"):
+    with pytest.raises(Refused, match=rf"already_rated: case {CASE} round 1 was already rated satisfied"):
         rate(rated, Rating.DISSATISFIED, "改主意了", VISIT + timedelta(days=1))
 
 

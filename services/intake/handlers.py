@@ -1,0 +1,138 @@
+"""Intake's service layer: one registration for walk-in reports and agency feeds alike, and a case as staff read it."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from services.intake import domain
+from services.intake.store import IntakeStore
+from shared.contracts.disputes import DisputeReport, minimise_parties
+from shared.contracts.identifiers import mask_mobile, mask_resident_id, split_unit
+from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform, SenderRefusal
+from shared.refusal import Refused
+from shared.telemetry.case_scope import case_baggage, case_scope
+from shared.telemetry.propagation import current_trace_headers
+
+Work = UnitOfWork[IntakeStore]
+
+
+@dataclass(frozen=True)
+class Registered:
+    """Where a report went: a new case, or the existing case it repeats (and why)."""
+
+    case_id: str
+    linked_because: domain.LinkReason | None
+
+    def as_json(self) -> dict[str, Any]:
+        if self.linked_because is None:
+            return {"case_id": self.case_id, "linked": False}
+        return {"case_id": self.case_id, "linked": True, "reason": self.linked_because.value}
+
+
+def register_dispute(report: DisputeReport, uow: Work, platform: Platform, party_key_secret: bytes) -> Registered:
+    """A report from the window (walk-in, hotline, grid worker)."""
+    with uow:
+        return _register(report, uow, platform, party_key_secret)
+
+
+def handle_register_dispute(
+    message: RegisterDispute, sent_by: str | None, uow: Work, platform: Platform, party_key_secret: bytes
+) -> None:
+    """An agency's own record, fed in as a dispute."""
+    _require_own_feed(message, sent_by, platform)
+    with uow:
+        uow.claim(message)
+        _register(message.report, uow, platform, party_key_secret)
+
+
+def show_dispute(case_id: str, uow: Work) -> dict[str, Any]:
+    """The case as reported, ID and mobile numbers masked."""
+    with uow:
+        row = uow.store.get_case(case_id)
+    row["report"] = masked(row["report"])
+    return row
+
+
+def masked(report: dict[str, Any]) -> dict[str, Any]:
+    parties = []
+    for party in report.get("parties", []):
+        party = dict(party)
+        if party.get("id_number"):
+            party["id_number"] = mask_resident_id(party["id_number"])
+        if party.get("phone"):
+            party["phone"] = mask_mobile(party["phone"])
+        parties.append(party)
+    return {**report, "parties": parties}
+
+
+def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_secret: bytes) -> Registered:
+    """Link the report to the case it repeats, or open a numbered case, and tell the coordinator."""
+    at = platform.now()
+    keys = domain.repeat_keys(report, party_key_secret)
+    uow.store.lock_keys(keys)
+    decision = domain.decide_registration(keys, uow.store.candidates(keys), at)
+    if isinstance(decision, domain.LinkedRepeat):
+        case_id = decision.case_id
+        with case_scope(case_id, uow.store.case_trace(case_id), "intake: repeat report linked"):
+            uow.store.add_keys(case_id, decision.keys)
+            uow.store.add_report(
+                platform.new_id(), case_id, report, decision.keys.record, True, decision.reason.value, at
+            )
+            uow.send(
+                RepeatReportLinked.build(
+                    **_to_coordinator(platform, case_id, at),
+                    source=report.source,
+                    source_record_id=report.source_record_id,
+                    reason=decision.reason.value,
+                )
+            )
+        return Registered(case_id, decision.reason)
+    sequence = uow.store.next_sequence(report.division_code[:6], domain.local_day(at))
+    case_id = domain.case_id_for(report.division_code, at, sequence)
+    with case_baggage(case_id):
+        uow.store.add_case(case_id, report, decision.keys, at, current_trace_headers())
+        uow.store.add_report(platform.new_id(), case_id, report, decision.keys.record, False, None, at)
+        uow.send(
+            CaseRegistered.build(
+                **_to_coordinator(platform, case_id, at),
+                source=report.source,
+                category=report.category,
+                division_code=report.division_code,
+                summary=report.summary,
+                flags=report.flags,
+                source_record_id=report.source_record_id,
+                # The coordinator passes these to the units; ID numbers stay in intake.
+                parties=minimise_parties(report.parties, with_contact=True),
+            )
+        )
+    return Registered(case_id, None)
+
+
+def _to_coordinator(platform: Platform, case_id: str, at: datetime) -> dict[str, Any]:
+    """The envelope of what the centre's window tells the centre's coordinator about a case."""
+    centre = platform.centre_unit
+    return {
+        "message_id": platform.new_id(),
+        "occurred_at": at,
+        "case_id": case_id,
+        "sender": centre,
+        "recipient": centre,
+    }
+
+
+def _require_own_feed(message: RegisterDispute, sent_by: str | None, platform: Platform) -> None:
+    """RabbitMQ vouches for user_id: an agency may feed only its own source, as its own units."""
+    service = platform.service_of_broker_user(sent_by)
+    try:
+        agency = platform.registry.by_service(service or "")
+    except KeyError:
+        reason = f"RegisterDispute from broker user {sent_by!r}, which feeds no source"
+        raise Refused(SenderRefusal.WRONG_SENDER, reason) from None
+    if agency.feeds is not message.report.source or split_unit(message.sender)[0] != agency.code:
+        raise Refused(
+            SenderRefusal.WRONG_SENDER,
+            f"{service} may feed only source {agency.feeds} as an {agency.code} unit;"
+            f" got source {message.report.source} from {message.sender}",
+        )

@@ -1,0 +1,205 @@
+"""The agency base's service layer: referrals in, officers' actions out to the centre, the agency's records fed in.
+
+Every officer's action takes the same steps in one transaction, inside the case's trace
+(`acting_on`): lock the referral, let the rule decide, save it, log who did what, and
+queue the report to the coordinator in the name of the unit the referral was issued to.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from shared.agency import domain
+from shared.agency.commands import (
+    AcceptReferral,
+    AgencyRecord,
+    DeclineReferral,
+    ListReferrals,
+    OfficerCommand,
+    ReportProgress,
+    ReportResult,
+)
+from shared.agency.domain import AgencyReferral
+from shared.agency.records import RecordKind
+from shared.agency.store import AgencyStore
+from shared.contracts.disputes import DisputeReport
+from shared.contracts.envelope import Envelope
+from shared.contracts.messages import (
+    OverdueNoticeIssued,
+    ProgressReported,
+    ReferralAccepted,
+    ReferralDeclined,
+    ReferralIssued,
+    RegisterDispute,
+    ReminderIssued,
+    ResultReported,
+)
+from shared.delivery.statements import Row
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+from shared.telemetry.case_scope import case_scope
+from shared.telemetry.propagation import current_trace_headers
+
+Work = UnitOfWork[AgencyStore]
+
+
+# --- from the centre -------------------------------------------------------------------------
+
+
+def handle_referral_issued(message: ReferralIssued, uow: Work, platform: Platform) -> None:
+    with uow:
+        uow.claim(message)
+        uow.store.add_referral(message, current_trace_headers(), platform.now())
+
+
+def handle_letter(message: ReminderIssued | OverdueNoticeIssued, kind: str, uow: Work, platform: Platform) -> None:
+    """Supervision's 提醒函 or 督办函, logged on the referral it is about."""
+    with uow:
+        uow.claim(message)
+        if not uow.store.referral_exists(message.referral_id):
+            # The letter overtook its referral; retrying lets the referral land first.
+            raise NotFound(f"referral {message.referral_id} not received yet")
+        uow.store.log(message.referral_id, kind, None, {"due_at": message.due_at}, platform.now())
+
+
+# --- officers --------------------------------------------------------------------------------
+
+
+def list_referrals(query: ListReferrals, uow: Work) -> dict[str, Any]:
+    with uow:
+        referrals = uow.store.list_referrals(query.status, query.limit)
+    return {"referrals": referrals}
+
+
+def show_referral(referral_id: UUID, uow: Work) -> Row:
+    with uow:
+        referral = uow.store.get_referral(referral_id)
+    return referral
+
+
+def accept_referral(referral_id: UUID, command: AcceptReferral, uow: Work, platform: Platform) -> dict[str, str]:
+    with uow, acting_on(uow, platform, referral_id, "accepted", command) as action:
+        acted = action.record(domain.accept(action.referral, action.at), ReferralAccepted.build(**action.report))
+    return acted
+
+
+def decline_referral(referral_id: UUID, command: DeclineReferral, uow: Work, platform: Platform) -> dict[str, str]:
+    with uow, acting_on(uow, platform, referral_id, "declined", command) as action:
+        acted = action.record(
+            domain.decline(action.referral, action.at),
+            ReferralDeclined.build(reason=command.reason, **action.report),
+        )
+    return acted
+
+
+def report_referral_progress(
+    referral_id: UUID, command: ReportProgress, uow: Work, platform: Platform
+) -> dict[str, str]:
+    with uow, acting_on(uow, platform, referral_id, "progress", command) as action:
+        acted = action.record(
+            domain.record_progress(action.referral, action.at),
+            ProgressReported.build(note=command.note, **action.report),
+        )
+    return acted
+
+
+def report_referral_result(referral_id: UUID, command: ReportResult, uow: Work, platform: Platform) -> dict[str, str]:
+    with uow, acting_on(uow, platform, referral_id, "result", command) as action:
+        acted = action.record(
+            domain.report_result(action.referral, command.outcome, action.at),
+            ResultReported.build(outcome=command.outcome, summary=command.summary, **action.report),
+        )
+    return acted
+
+
+# --- the agency's own records, fed in as a source ---------------------------------------------
+
+
+def feed_record(record: AgencyRecord, kind: RecordKind[Any], uow: Work, platform: Platform) -> dict[str, Any]:
+    """Turn one of the agency's records into a RegisterDispute for intake, under the source the agency feeds."""
+    read = kind.read(record.details)
+    agency = platform.registry.by_service(platform.service)
+    if agency.feeds is None:
+        raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
+    try:
+        report = DisputeReport(
+            source=agency.feeds,
+            category=record.category,
+            division_code=record.division_code,
+            summary=record.summary,
+            parties=record.parties,
+            flags=list(dict.fromkeys([*record.flags, *read.flags])),
+            source_record_id=record.record_id,
+        )
+    except ValueError as exc:
+        raise BadInput([{"field": "(record)", "message": str(exc), "type": "value_error"}]) from None
+    at = platform.now()
+    message = RegisterDispute.build(
+        message_id=platform.new_id(),
+        occurred_at=at,
+        case_id=None,
+        sender=agency.unit_for(platform.county),
+        recipient=platform.centre_unit,
+        report=report,
+    )
+    with uow:
+        first_time = uow.store.add_record(
+            record.record_id, report.model_dump(mode="json"), read.details, message.message_id, at
+        )
+        uow.send(message)
+    return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
+
+
+# --- the steps every officer's action shares ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficerAction:
+    """A referral locked for one officer's action: `record` saves it, logs who did what, and queues the
+    report to the centre, sent in the name of the unit the referral went to."""
+
+    uow: Work
+    platform: Platform
+    referral: AgencyReferral
+    kind: str
+    command: OfficerCommand
+    at: datetime
+
+    @property
+    def report(self) -> dict[str, Any]:
+        """The fields every report about the referral carries."""
+        return {
+            "message_id": self.platform.new_id(),
+            "occurred_at": self.at,
+            "case_id": self.referral.case_id,
+            "sender": self.referral.unit,
+            "recipient": self.platform.centre_unit,
+            "referral_id": self.referral.referral_id,
+            "officer": self.command.officer,
+        }
+
+    def record(self, updated: AgencyReferral, report: Envelope) -> dict[str, str]:
+        self.uow.store.save_referral(updated)
+        detail = self.command.model_dump(mode="json", exclude={"officer"})
+        self.uow.store.log(updated.referral_id, self.kind, self.command.officer, detail, self.at)
+        self.uow.send(report)
+        return {
+            "referral_id": str(updated.referral_id),
+            "status": updated.status.value,
+            "message_id": str(report.message_id),
+        }
+
+
+@contextmanager
+def acting_on(
+    uow: Work, platform: Platform, referral_id: UUID, kind: str, command: OfficerCommand
+) -> Iterator[OfficerAction]:
+    """Inside `with uow`: lock the referral and join its case's trace."""
+    referral, trace = uow.store.lock_referral(referral_id)
+    with case_scope(referral.case_id, trace, f"{platform.service}: referral {kind}"):
+        yield OfficerAction(uow, platform, referral, kind, command, platform.now())

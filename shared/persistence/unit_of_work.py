@@ -1,0 +1,102 @@
+"""The unit of work a handler is given: `with uow:` is one transaction for its state, inbox claim and outbox.
+
+Inside the block, `uow.store` is the service's store on that transaction, `uow.claim`
+records the message being handled (a redelivery then changes nothing), and `uow.send`
+queues a message that is published only once the block commits. Leaving the block
+commits; an exception rolls everything back. Where a message goes is the platform's
+business, so the unit of work is given an addressing function rather than the agencies.
+"""
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from types import TracebackType
+from typing import Generic, Protocol, Self, TypeVar
+
+from shared.contracts.envelope import Envelope
+from shared.delivery import inbox
+from shared.delivery.outbox import Queued
+from shared.delivery.statements import Statements
+from shared.persistence.transaction import Transaction
+from shared.telemetry.propagation import current_trace_headers
+
+S = TypeVar("S")
+S_co = TypeVar("S_co", covariant=True)
+
+Addressing = Callable[[Envelope], tuple[str, str]]
+"""(exchange, routing key) of a message."""
+BeginTransaction = Callable[[], AbstractContextManager[Transaction]]
+
+
+class UnitOfWork(Protocol[S_co]):
+    """What handlers see; the PostgreSQL one below and the tests' in-memory fake both fit it."""
+
+    @property
+    def store(self) -> S_co: ...
+
+    def claim(self, message: Envelope) -> None: ...
+
+    def send(self, message: Envelope) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> bool | None: ...
+
+
+class PostgresUnitOfWork(Generic[S]):
+    """A unit of work on a PostgreSQL transaction: the service's own, or a share of a group commit."""
+
+    def __init__(
+        self, begin: BeginTransaction, store_for: Callable[[Statements], S], consumer: str, address: Addressing
+    ) -> None:
+        self._begin = begin
+        self._store_for = store_for
+        self.consumer = consumer
+        self._address = address
+        self._open: tuple[ExitStack, Transaction, S] | None = None
+
+    def __enter__(self) -> Self:
+        if self._open is not None:
+            raise RuntimeError("this unit of work is already open; a handler opens it once at a time")
+        stack = ExitStack()
+        transaction = stack.enter_context(self._begin())
+        self._open = (stack, transaction, self._store_for(transaction))
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        assert self._open is not None, "a unit of work left without being entered"
+        stack, _, _ = self._open
+        self._open = None
+        # The transaction decides: commit, roll back, or swallow a redelivery (AlreadyHandled).
+        return bool(stack.__exit__(kind, error, traceback))
+
+    @property
+    def store(self) -> S:
+        return self._parts()[2]
+
+    def claim(self, message: Envelope) -> None:
+        """Record that this service handles `message`; a redelivered one rolls the block back, acknowledged."""
+        inbox.claim(self._parts()[1], self.consumer, message)
+
+    def send(self, message: Envelope) -> None:
+        """Queue `message` to be published once this transaction commits."""
+        exchange, routing_key = self._address(message)
+        self._parts()[1].queue(
+            Queued(
+                message_id=str(message.message_id),
+                message_type=message.type,
+                case_id=message.case_id,
+                exchange=exchange,
+                routing_key=routing_key,
+                body=message.model_dump_json(),
+                headers=current_trace_headers(),
+            )
+        )
+
+    def _parts(self) -> tuple[ExitStack, Transaction, S]:
+        if self._open is None:
+            raise RuntimeError("the unit of work is used outside its `with` block")
+        return self._open

@@ -1,0 +1,66 @@
+"""What every service knows of the platform it runs in: its own name, the agencies, the county, the clock."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from uuid import UUID
+
+from shared import clock
+from shared.config import ServiceSettings
+from shared.contracts.envelope import Envelope
+from shared.refusal import Refused
+from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry, load_registry
+
+
+class SenderRefusal(StrEnum):
+    WRONG_SENDER = "wrong_sender"  # published by another service's broker user than the message needs
+    UNKNOWN_AGENCY = "unknown_agency"  # names a unit of an agency the registry does not know
+
+
+@dataclass(frozen=True)
+class Platform:
+    """Given to every service by one dependency, so that no handler reads settings or files itself."""
+
+    service: str
+    registry: AgencyRegistry
+    county: str
+    # Broker users are '<prefix>.<service>'; the prefix (the vhost) names this platform.
+    broker_user_prefix: str = ""
+    config_dir: Path = DEFAULT_CONFIG_DIR  # agencies.toml, routing.toml
+    now: Callable[[], datetime] = clock.now
+    new_id: Callable[[], UUID] = clock.new_id
+    centre_unit: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Everything the centre's groups send goes out under the county's centre unit.
+        object.__setattr__(self, "centre_unit", self.registry.centre_unit(self.county))
+
+    @classmethod
+    def from_settings(cls, settings: ServiceSettings) -> "Platform":
+        return cls(
+            service=settings.service,
+            registry=load_registry(settings.config_dir),
+            county=settings.county,
+            broker_user_prefix=settings.broker_user_prefix,
+            config_dir=settings.config_dir,
+        )
+
+    def broker_user_of(self, service: str) -> str:
+        """The broker user a service of this platform connects as."""
+        return f"{self.broker_user_prefix}.{service}" if self.broker_user_prefix else service
+
+    def service_of_broker_user(self, user: str | None) -> str | None:
+        """The service a peer's broker user belongs to, if it is one of this platform's users."""
+        prefix = self.broker_user_prefix
+        if not user or (prefix and not user.startswith(prefix + ".")):
+            return None
+        return user[len(prefix) + 1 :] if prefix else user
+
+    def require_sender(self, message: Envelope, sent_by: str | None, service: str) -> None:
+        """RabbitMQ vouches for the AMQP user_id, so a message counts only from the broker user of `service`."""
+        expected = self.broker_user_of(service)
+        if sent_by != expected:
+            reason = f"{message.type} for {message.sender} must come from {expected}, came from {sent_by}"
+            raise Refused(SenderRefusal.WRONG_SENDER, reason)

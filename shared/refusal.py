@@ -1,0 +1,18 @@
+"""The one refusal: a valid request or message that cannot apply to the state it meets. Nothing changes.
+
+Domain rules raise it, and so do the checks at a service's edge (who sent a message). It is
+mapped in one place per boundary: to `409 conflict` over HTTP (`shared.http`), and to the
+dead-letter queue with the reason over AMQP (`shared.messaging.consumer`), since retrying
+cannot help.
+"""
+
+from enum import StrEnum
+
+
+class Refused(Exception):
+    """`code` says which rule refused (stable, for machines); `reason` says why, for the person who reads it."""
+
+    def __init__(self, code: StrEnum | str, reason: str) -> None:
+        super().__init__(f"{code}: {reason}")
+        self.code = str(code)
+        self.reason = reason

@@ -1,0 +1,154 @@
+"""An agency's store in memory: referrals, their log and the agency's own records; and stability's risk register."""
+
+import copy
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.stability.domain import WarningColour
+from shared.agency.domain import AgencyReferral, AgencyReferralStatus
+from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.vocabulary import Outcome
+from shared.delivery.statements import Row
+from shared.persistence.errors import Conflict, NotFound, StoreError
+from tests.fakes.coordinator import as_json
+
+
+class FakeAgencyStore:
+    def __init__(self) -> None:
+        self.referrals: dict[UUID, Row] = {}
+        self.entries: list[Row] = []
+        self.records: dict[str, Row] = {}
+
+    def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
+        if message.referral_id in self.referrals:
+            raise Conflict(f"duplicate key value violates unique constraint: referral {message.referral_id}")
+        self.referrals[message.referral_id] = {
+            "referral_id": message.referral_id,
+            "case_id": message.case_id,
+            "unit": message.recipient,
+            "role": message.role.value,
+            "round": message.round,
+            "status": AgencyReferralStatus.RECEIVED.value,
+            "outcome": None,
+            "category": message.category.value,
+            "source": message.source.value,
+            "division_code": message.division_code,
+            "summary": message.summary,
+            "flags": [f.value for f in message.flags],
+            "parties": [p.model_dump(mode="json") for p in message.parties],
+            "due_at": message.due_at,
+            "received_at": now,
+            "updated_at": now,
+            "trace": as_json(trace),
+        }
+        self.log(message.referral_id, "received", None, {"role": message.role.value, "due_at": message.due_at}, now)
+
+    def log(self, referral_id: UUID, kind: str, officer: str | None, detail: dict[str, Any], at: datetime) -> None:
+        if referral_id not in self.referrals:
+            # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.
+            raise StoreError(f"insert violates foreign key constraint: no referral {referral_id}")
+        self.entries.append(
+            {"referral_id": referral_id, "kind": kind, "officer": officer, "detail": as_json(detail), "at": at}
+        )
+
+    def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
+        row = self.referrals.get(referral_id)
+        if row is None:
+            raise NotFound(f"no referral {referral_id}")
+        referral = AgencyReferral(
+            referral_id=row["referral_id"],
+            case_id=row["case_id"],
+            unit=row["unit"],
+            status=AgencyReferralStatus(row["status"]),
+            outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        )
+        return referral, dict(row["trace"])
+
+    def save_referral(self, referral: AgencyReferral) -> None:
+        row = self.referrals.get(referral.referral_id)
+        if row is not None:
+            if referral.updated_at is None:
+                raise StoreError(
+                    f"null value in column updated_at violates not-null constraint: {referral.referral_id}"
+                )
+            row.update(
+                status=referral.status.value,
+                outcome=referral.outcome.value if referral.outcome else None,
+                updated_at=referral.updated_at,
+            )
+
+    def referral_exists(self, referral_id: UUID) -> bool:
+        return referral_id in self.referrals
+
+    def list_referrals(self, status: AgencyReferralStatus | None, limit: int) -> list[Row]:
+        rows = list(self.referrals.values())
+        if status is not None:
+            rows = sorted(
+                (r for r in rows if r["status"] == status.value), key=lambda r: (r["due_at"], str(r["referral_id"]))
+            )
+        else:
+            rows = sorted(rows, key=lambda r: r["received_at"], reverse=True)
+        return [_read(r) for r in rows[:limit]]
+
+    def get_referral(self, referral_id: UUID) -> Row:
+        row = self.referrals.get(referral_id)
+        if row is None:
+            raise NotFound(f"no referral {referral_id}")
+        log = [
+            {k: e[k] for k in ("kind", "officer", "detail", "at")}
+            for e in self.entries
+            if e["referral_id"] == referral_id
+        ]
+        return _read({**row, "log": log})
+
+    def add_record(
+        self, record_id: str, report: dict[str, Any], details: dict[str, Any], message_id: UUID, now: datetime
+    ) -> bool:
+        if record_id in self.records:
+            return False
+        self.records[record_id] = {
+            "record_id": record_id,
+            "report": as_json(report),
+            "details": as_json(details),
+            "message_id": message_id,
+            "recorded_at": now,
+        }
+        return True
+
+    def get_record(self, record_id: str) -> Row | None:
+        row = self.records.get(record_id)
+        return _read(row) if row else None
+
+    # --- for tests -----------------------------------------------------------------------
+
+    def status_of(self, referral_id: UUID) -> str:
+        return str(self.referrals[referral_id]["status"])
+
+
+class FakeStabilityStore(FakeAgencyStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.register: dict[str, Row] = {}
+
+    def note_risk(self, assigned: CaseAssigned, colour: WarningColour, at: datetime) -> None:
+        self.register.setdefault(
+            assigned.case_id,
+            {
+                "case_id": assigned.case_id,
+                "colour": colour.value,
+                "flags": [f.value for f in assigned.flags],
+                "category": assigned.category.value,
+                "division_code": assigned.division_code,
+                "lead_unit": assigned.lead_unit,
+                "noted_at": at,
+            },
+        )
+
+    def risk_register(self, limit: int) -> list[Row]:
+        return [_read(r) for r in sorted(self.register.values(), key=lambda r: r["noted_at"], reverse=True)[:limit]]
+
+
+def _read(row: Row) -> Row:
+    """A row as a query returns it: the reader's own copy, without the stored trace."""
+    return copy.deepcopy({key: value for key, value in row.items() if key != "trace"})

@@ -1,0 +1,86 @@
+"""The coordinator's store in memory: cases kept as the JSON documents the real store writes."""
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
+from services.coordinator.store import StoredCase
+from shared.delivery.statements import Row
+from shared.persistence.errors import Conflict, NotFound, StoreError
+
+_case_codec = TypeAdapter(Case)
+
+
+def as_json(value: object) -> Any:
+    """What a jsonb column gives back."""
+    return json.loads(json.dumps(value, default=str, ensure_ascii=False))
+
+
+class FakeCaseStore:
+    def __init__(self) -> None:
+        self.rows: dict[str, dict[str, Any]] = {}
+        self.timeline: dict[str, list[Row]] = {}
+
+    def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
+        if case.case_id in self.rows:
+            raise Conflict(f"duplicate key value violates unique constraint: case {case.case_id}")
+        self.rows[case.case_id] = {
+            "state": as_json(_case_codec.dump_python(case, mode="json")),
+            "registered": as_json(registered),
+            "trace": as_json(trace),
+            "updated_at": at,
+        }
+
+    def lock(self, case_id: str) -> StoredCase:
+        row = self._row(case_id)
+        return StoredCase(_case_codec.validate_python(row["state"]), row["registered"], row["trace"])
+
+    def save(self, case: Case, at: datetime) -> None:
+        row = self.rows.get(case.case_id)
+        if row is not None:  # an UPDATE of no row changes nothing
+            row["state"] = as_json(_case_codec.dump_python(case, mode="json"))
+            row["updated_at"] = at
+
+    def append_timeline(self, case_id: str, entries: Sequence[TimelineEntry]) -> None:
+        if case_id not in self.rows:
+            raise StoreError(f"violates foreign key constraint: timeline of case {case_id}, which was never added")
+        lines = self.timeline.setdefault(case_id, [])
+        for entry in entries:
+            if any(line["seq"] == entry.seq for line in lines):
+                raise Conflict(f"duplicate key value violates unique constraint: timeline {case_id} {entry.seq}")
+            lines.append({"seq": entry.seq, "at": entry.at, "kind": entry.kind.value, "detail": as_json(entry.detail)})
+        lines.sort(key=lambda line: line["seq"])
+
+    def read(self, case_id: str) -> tuple[StoredCase, list[Row]]:
+        return self.lock(case_id), [dict(line) for line in self.timeline.get(case_id, [])]
+
+    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
+        rows = [
+            {"case_id": case_id, "status": row["state"]["status"], "updated_at": row["updated_at"]}
+            for case_id, row in self.rows.items()
+        ]
+        if status is not None:
+            rows = sorted((r for r in rows if r["status"] == status.value), key=lambda r: r["updated_at"])
+        else:
+            rows = sorted(rows, key=lambda r: r["updated_at"], reverse=True)
+        return rows[:limit]
+
+    def count_by_status(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for row in self.rows.values():
+            counts[row["state"]["status"]] = counts.get(row["state"]["status"], 0) + 1
+        return counts
+
+    # --- for tests -----------------------------------------------------------------------
+
+    def case(self, case_id: str) -> Case:
+        return self.lock(case_id).case
+
+    def _row(self, case_id: str) -> dict[str, Any]:
+        if case_id not in self.rows:
+            raise NotFound(f"no case {case_id}")
+        return self.rows[case_id]

@@ -1,0 +1,110 @@
+"""Intake's store in memory: cases, their repeat keys, every report and the daily counters."""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from services.intake.domain import PairKey, PriorCase, RepeatKeys
+from shared.contracts.disputes import DisputeReport
+from shared.delivery.statements import Row
+from shared.persistence.errors import Conflict, NotFound, StoreError
+from tests.fakes.coordinator import as_json
+
+
+class FakeIntakeStore:
+    def __init__(self) -> None:
+        self.cases: dict[str, dict[str, Any]] = {}
+        self.keys: list[tuple[str, str | None, PairKey | None]] = []  # (case_id, record key, pair key) rows
+        self.reports: list[Row] = []
+        self.counters: dict[tuple[str, date], int] = {}
+        self.locked: list[RepeatKeys] = []
+
+    def lock_keys(self, keys: RepeatKeys) -> None:
+        self.locked.append(keys)  # one worker at a time in memory; kept so tests see what was serialised
+
+    def candidates(self, keys: RepeatKeys) -> list[PriorCase]:
+        wanted = set(keys.pairs)
+        matching = {
+            case_id
+            for case_id, record, pair in self.keys
+            if (record is not None and record == keys.record) or (pair is not None and pair in wanted)
+        }
+        found = []
+        for case_id in self.cases:
+            if case_id not in matching:
+                continue
+            records = [record for c, record, _ in self.keys if c == case_id and record]
+            pairs = tuple(pair for c, _, pair in self.keys if c == case_id and pair)
+            registered_at = self.cases[case_id]["registered_at"]
+            found.append(PriorCase(case_id, registered_at, RepeatKeys(records[-1] if records else None, pairs)))
+        return found
+
+    def next_sequence(self, county: str, day: date) -> int:
+        self.counters[(county, day)] = self.counters.get((county, day), 0) + 1
+        return self.counters[(county, day)]
+
+    def add_case(
+        self, case_id: str, report: DisputeReport, keys: RepeatKeys, at: datetime, trace: dict[str, str]
+    ) -> None:
+        if case_id in self.cases:
+            raise Conflict(f"duplicate key value violates unique constraint: case {case_id}")
+        self.cases[case_id] = {"report": report.model_dump(mode="json"), "registered_at": at, "trace": as_json(trace)}
+        self.add_keys(case_id, keys)
+
+    def add_keys(self, case_id: str, keys: RepeatKeys) -> None:
+        self._require_case(case_id)
+        if keys.record:
+            self.keys.append((case_id, keys.record, None))
+        self.keys.extend((case_id, None, pair) for pair in keys.pairs)
+
+    def add_report(
+        self,
+        report_id: UUID,
+        case_id: str,
+        report: DisputeReport,
+        record_key: str | None,
+        linked: bool,
+        reason: str | None,
+        at: datetime,
+    ) -> None:
+        if any(r["report_id"] == report_id for r in self.reports):
+            raise Conflict(f"duplicate key value violates unique constraint: report {report_id}")
+        self._require_case(case_id)
+        self.reports.append(
+            {
+                "report_id": report_id,
+                "case_id": case_id,
+                "source": report.source.value,
+                "record_key": record_key,
+                "linked": linked,
+                "reason": reason,
+                "received_at": at,
+            }
+        )
+
+    def case_trace(self, case_id: str) -> dict[str, str]:
+        return dict(self.cases[case_id]["trace"]) if case_id in self.cases else {}
+
+    def get_case(self, case_id: str) -> Row:
+        if case_id not in self.cases:
+            raise NotFound(f"no case {case_id}")
+        case = self.cases[case_id]
+        report = case["report"]
+        reports = sorted((r for r in self.reports if r["case_id"] == case_id), key=lambda r: r["received_at"])
+        return {
+            "case_id": case_id,
+            "source": report["source"],
+            "category": report["category"],
+            "division_code": report["division_code"],
+            "summary": report["summary"],
+            "report": as_json(report),
+            "registered_at": case["registered_at"],
+            "reports": [
+                {key: r[key] for key in ("report_id", "source", "linked", "reason", "received_at")} for r in reports
+            ],
+        }
+
+    def _require_case(self, case_id: str) -> None:
+        # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.
+        if case_id not in self.cases:
+            raise StoreError(f"insert violates foreign key constraint: no case {case_id}")

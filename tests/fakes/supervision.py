@@ -1,0 +1,143 @@
+"""Supervision's store in memory: watches, follow-up visits, early closures and case facts, as the tables hold them."""
+
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from shared.contracts.messages import Event, ReferralSummary
+from shared.delivery.statements import Row
+from shared.persistence.errors import NotFound
+from tests.fakes.coordinator import as_json
+
+_ENVELOPE = {"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
+
+
+class FakeSupervisionStore:
+    def __init__(self) -> None:
+        self.watches: dict[UUID, Watch] = {}
+        self.watch_rows: dict[UUID, dict[str, Any]] = {}  # round and trace, beside each watch
+        self.closures: dict[UUID, datetime] = {}
+        self.follow_ups: dict[tuple[str, int], dict[str, Any]] = {}
+        self.facts: dict[UUID, Row] = {}
+
+    def serialise_case(self, case_id: str) -> None:
+        pass  # one worker at a time in memory
+
+    def add_watch(self, case_id: str, referral: ReferralSummary, trace: dict[str, str]) -> None:
+        if referral.referral_id in self.watches:
+            return
+        opened = [
+            f["follow_up"].opened_at for (c, r), f in self.follow_ups.items() if c == case_id and r >= referral.round
+        ]
+        closed_at = self.closures.get(referral.referral_id) or min(opened, default=None)
+        self.watches[referral.referral_id] = Watch(
+            referral_id=referral.referral_id,
+            case_id=case_id,
+            unit=referral.unit,
+            role=referral.role,
+            issued_at=referral.issued_at,
+            due_at=referral.due_at,
+            closed_at=closed_at,
+        )
+        self.watch_rows[referral.referral_id] = {"round": referral.round, "trace": as_json(trace)}
+
+    def close_watch(self, case_id: str, referral_id: UUID, at: datetime) -> None:
+        watch = self.watches.get(referral_id)
+        if watch is None:
+            self.closures.setdefault(referral_id, at)
+        elif watch.closed_at is None:
+            self.watches[referral_id] = replace(watch, closed_at=at)
+
+    def close_watches_of_case(self, case_id: str, at: datetime) -> None:
+        for referral_id, watch in list(self.watches.items()):
+            if watch.case_id == case_id and watch.closed_at is None:
+                self.watches[referral_id] = replace(watch, closed_at=at)
+
+    def lock_watches_due(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
+        due = [
+            w
+            for w in self.watches.values()
+            if w.closed_at is None
+            and w.overdue_sent_at is None
+            and ((w.reminder_sent_at is None and reminder_due_at(w) <= now) or w.due_at < now)
+        ]
+        return [(w, self.watch_rows[w.referral_id]["trace"]) for w in sorted(due, key=reminder_due_at)[:limit]]
+
+    def save_letters(self, watch: Watch) -> None:
+        stored = self.watches.get(watch.referral_id)
+        if stored is not None:
+            self.watches[watch.referral_id] = replace(
+                stored, reminder_sent_at=watch.reminder_sent_at, overdue_sent_at=watch.overdue_sent_at
+            )
+
+    def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
+        key = (follow_up.case_id, follow_up.round)
+        if key not in self.follow_ups:
+            self.follow_ups[key] = {"follow_up": follow_up, "trace": as_json(trace), "comment": None, "visitor": None}
+
+    def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
+        rounds = [r for c, r in self.follow_ups if c == case_id]
+        if not rounds:
+            raise NotFound(f"no follow-up is open for case {case_id}; a case is rated after it is resolved")
+        row = self.follow_ups[(case_id, max(rounds))]
+        return row["follow_up"], row["trace"]
+
+    def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
+        row = self.follow_ups.get((follow_up.case_id, follow_up.round))
+        if row is not None:
+            stored = row["follow_up"]
+            row.update(
+                follow_up=replace(stored, rating=follow_up.rating, rated_at=follow_up.rated_at),
+                comment=comment,
+                visitor=visitor,
+            )
+
+    def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
+        rows = sorted(self.follow_ups.values(), key=lambda row: row["follow_up"].opened_at)
+        visits = []
+        for row in rows:
+            f: FollowUp = row["follow_up"]
+            if pending_only and f.rating is not None:
+                continue
+            visits.append(
+                {
+                    "case_id": f.case_id,
+                    "round": f.round,
+                    "lead_unit": f.lead_unit,
+                    "opened_at": f.opened_at,
+                    "rating": f.rating.value if f.rating else None,
+                    "comment": row["comment"],
+                    "rated_at": f.rated_at,
+                }
+            )
+        return visits[:limit]
+
+    def watches_of(self, case_id: str) -> list[Row]:
+        watches = sorted((w for w in self.watches.values() if w.case_id == case_id), key=lambda w: w.issued_at)
+        return [
+            {
+                "referral_id": w.referral_id,
+                "unit": w.unit,
+                "role": w.role.value,
+                "round": self.watch_rows[w.referral_id]["round"],
+                "issued_at": w.issued_at,
+                "due_at": w.due_at,
+                "closed_at": w.closed_at,
+                "reminder_sent_at": w.reminder_sent_at,
+                "overdue_sent_at": w.overdue_sent_at,
+            }
+            for w in watches
+        ]
+
+    def record_fact(self, message: Event) -> None:
+        self.facts.setdefault(
+            message.message_id,
+            {
+                "case_id": message.case_id,
+                "fact": message.type,
+                "occurred_at": message.occurred_at,
+                "detail": message.model_dump(mode="json", exclude=_ENVELOPE),
+            },
+        )

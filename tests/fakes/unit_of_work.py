@@ -1,0 +1,75 @@
+"""A unit of work in memory: what a block claims and sends counts only if it commits; the store rolls back with it."""
+
+import copy
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
+
+from shared.contracts.envelope import Envelope
+from shared.delivery.inbox import AlreadyHandled
+from shared.messaging.routing import address
+from shared.registry import AgencyRegistry, load_registry
+
+S = TypeVar("S")
+
+
+class FakeUnitOfWork(Generic[S]):
+    """Fits `shared.persistence.unit_of_work.UnitOfWork`; `claimed`, `sent`, `commits` and `rollbacks` are for tests."""
+
+    def __init__(self, store: S, registry: AgencyRegistry | None = None) -> None:
+        self._store = store
+        self.registry = registry or load_registry()
+        self.claimed: set[UUID] = set()
+        self.sent: list[Envelope] = []
+        self.commits = 0
+        self.rollbacks = 0
+        self._open: tuple[dict[str, Any], list[UUID], list[Envelope]] | None = None
+
+    def __enter__(self) -> Self:
+        assert self._open is None, "a unit of work is opened once at a time"
+        # The store's whole state, to put back if the block fails: a transaction's rollback.
+        self._open = (copy.deepcopy(vars(self._store)), [], [])
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> bool:
+        assert self._open is not None
+        before, claims, sending = self._open
+        self._open = None
+        if kind is None:
+            self.commits += 1
+            self.claimed.update(claims)
+            self.sent.extend(sending)
+            return False
+        self.rollbacks += 1
+        vars(self._store).clear()
+        vars(self._store).update(before)
+        # A redelivery ends the block quietly, and the message is acknowledged, as in PostgreSQL.
+        return issubclass(kind, AlreadyHandled)
+
+    @property
+    def store(self) -> S:
+        assert self._open is not None, "the store is used outside the unit of work's `with` block"
+        return self._store
+
+    def claim(self, message: Envelope) -> None:
+        assert self._open is not None
+        # The real claim fails at the next round trip; the outcome is the same.
+        if message.message_id in self.claimed or message.message_id in self._open[1]:
+            raise AlreadyHandled(str(message.message_id))
+        self._open[1].append(message.message_id)
+
+    def send(self, message: Envelope) -> None:
+        assert self._open is not None
+        address(message, self.registry)  # a message that cannot be routed fails here, as in the outbox
+        self._open[2].append(message)
+
+    # --- for tests -----------------------------------------------------------------------
+
+    def sent_of(self, model: type[Envelope]) -> list[Any]:
+        """The committed messages of one type, in the order they were sent."""
+        return [message for message in self.sent if isinstance(message, model)]
+
+    def sent_types(self) -> list[str]:
+        return [message.type for message in self.sent]
