@@ -1,0 +1,350 @@
+"""An agency's store keeps the referrals it received with their log, lists them for officers, and keeps its records."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from shared.agency.domain import AgencyReferral, AgencyReferralStatus, accept, report_result
+from shared.agency.store import PostgresAgencyStore
+from shared.contracts.messages import ReferralIssued
+from shared.contracts.vocabulary import Outcome
+from shared.persistence.errors import Conflict, NotFound, StoreError
+from tests.fakes.agency import FakeAgencyStore
+
+SERVICE = "court_link"
+FAKE = FakeAgencyStore
+POSTGRES_STORE = PostgresAgencyStore
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+CASE_ID = "430426-20261122-00001"
+COURT = "court:430426"
+CENTRE = "centre:430426"
+REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
+NEVER_ISSUED = UUID("99999999-9999-4999-8999-999999999999")
+RECEIVED_AT = datetime(2026, 11, 22, 9, 30, tzinfo=BEIJING)
+DUE_AT = RECEIVED_AT + timedelta(days=14)
+SUMMARY = "张三起诉某建筑公司拖欠货款，立案前委派调解。"
+TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+OFFICER = "法官助理 刘芳"
+
+FILING = "(2026)湘0426民诉前调1234号"
+FILING_MESSAGE = UUID("12341234-1234-4234-8234-123412341234")
+
+
+def issued(referral_id: UUID = REFERRAL, due_at: datetime = DUE_AT, summary: str = SUMMARY) -> ReferralIssued:
+    return ReferralIssued.build(
+        message_id=UUID(int=referral_id.int ^ 1),
+        occurred_at=RECEIVED_AT,
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=COURT,
+        referral_id=referral_id,
+        role="lead",
+        round=1,
+        source="court_filing",
+        category="debt",
+        division_code="430426101",
+        summary=summary,
+        flags=["petition_involved"],
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
+            {"role": "respondent", "kind": "organisation", "name": "祁东县某建筑公司"},
+        ],
+        due_at=due_at,
+    )
+
+
+def receive(stores, message: ReferralIssued, at: datetime = RECEIVED_AT) -> None:
+    with stores.transaction() as store:
+        store.add_referral(message, TRACE, at)
+
+
+def listed(rows: list[dict]) -> list[UUID]:
+    return [row["referral_id"] for row in rows]
+
+
+# --- referrals as received ---------------------------------------------------------------
+
+
+def test_a_received_referral_reads_back_as_issued(stores):
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        referral = store.get_referral(REFERRAL)
+
+    assert {key: value for key, value in referral.items() if key != "log"} == {
+        "referral_id": REFERRAL,
+        "case_id": CASE_ID,
+        "unit": COURT,
+        "role": "lead",
+        "round": 1,
+        "status": "received",
+        "outcome": None,
+        "category": "debt",
+        "source": "court_filing",
+        "division_code": "430426101",
+        "summary": SUMMARY,
+        "flags": ["petition_involved"],
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
+            {"role": "respondent", "kind": "organisation", "name": "祁东县某建筑公司", "phone": None},
+        ],
+        "due_at": DUE_AT,
+        "received_at": RECEIVED_AT,
+        "updated_at": RECEIVED_AT,
+    }
+    assert all(referral[moment].utcoffset() is not None for moment in ("due_at", "received_at", "updated_at"))
+
+
+def test_a_received_referral_starts_its_log_with_a_received_line_naming_role_and_deadline(stores):
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        (line,) = store.get_referral(REFERRAL)["log"]
+
+    assert line.keys() == {"kind", "officer", "detail", "at"}
+    assert (line["kind"], line["officer"], line["at"]) == ("received", None, RECEIVED_AT)
+    assert line["detail"].keys() == {"role", "due_at"}
+    assert line["detail"]["role"] == "lead"
+    assert datetime.fromisoformat(line["detail"]["due_at"]) == DUE_AT
+
+
+def test_lines_logged_on_a_referral_come_back_in_the_order_logged_with_officer_and_detail(stores):
+    receive(stores, issued())
+    accepted_at = RECEIVED_AT + timedelta(hours=2)
+    with stores.transaction() as store:
+        store.log(REFERRAL, "accepted", OFFICER, {}, accepted_at)
+        # Logged in the same moment as the acceptance: the order logged still holds.
+        store.log(REFERRAL, "progress", OFFICER, {"note": "已电话联系双方", "calls": 2, "met": ["张三"]}, accepted_at)
+    with stores.transaction() as store:
+        store.log(REFERRAL, "reminder", None, {"due_at": DUE_AT.isoformat(), "urgent": False}, DUE_AT)
+
+    with stores.transaction() as store:
+        log = store.get_referral(REFERRAL)["log"]
+
+    assert log[1:] == [
+        {"kind": "accepted", "officer": OFFICER, "detail": {}, "at": accepted_at},
+        {
+            "kind": "progress",
+            "officer": OFFICER,
+            "detail": {"note": "已电话联系双方", "calls": 2, "met": ["张三"]},
+            "at": accepted_at,
+        },
+        {"kind": "reminder", "officer": None, "detail": {"due_at": DUE_AT.isoformat(), "urgent": False}, "at": DUE_AT},
+    ]
+
+
+def test_a_line_logged_on_a_referral_never_received_is_refused_and_is_no_conflict(stores):
+    with pytest.raises(StoreError) as refused, stores.transaction() as store:
+        store.log(NEVER_ISSUED, "reminder", None, {}, RECEIVED_AT)
+
+    assert not isinstance(refused.value, Conflict)  # nothing was there twice: the referral is missing
+
+
+def test_a_referral_issued_twice_is_a_conflict_and_keeps_the_first(stores):
+    receive(stores, issued())
+
+    with pytest.raises(Conflict), stores.transaction() as store:
+        store.add_referral(issued(summary="重复下发的同一份委派。"), {}, RECEIVED_AT + timedelta(hours=1))
+
+    with stores.transaction() as store:
+        referral = store.get_referral(REFERRAL)
+        assert store.lock_referral(REFERRAL)[1] == TRACE
+    assert referral["summary"] == SUMMARY
+    assert [line["kind"] for line in referral["log"]] == ["received"]
+
+
+def test_a_referral_is_known_once_received(stores):
+    with stores.transaction() as store:
+        assert store.referral_exists(REFERRAL) is False
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        assert store.referral_exists(REFERRAL) is True
+        assert store.referral_exists(NEVER_ISSUED) is False
+
+
+def test_a_referral_never_received_is_not_found_to_read_or_lock(stores):
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        with pytest.raises(NotFound):
+            store.get_referral(NEVER_ISSUED)
+        with pytest.raises(NotFound):
+            store.lock_referral(NEVER_ISSUED)
+
+
+def test_a_reader_changing_what_it_read_changes_nothing_stored(stores):
+    receive(stores, issued())
+    with stores.transaction() as store:
+        store.add_record(FILING, {"summary": SUMMARY}, {"court": "祁东县人民法院"}, FILING_MESSAGE, RECEIVED_AT)
+        as_stored = store.get_referral(REFERRAL)
+
+    with stores.transaction() as store:
+        referral = store.get_referral(REFERRAL)
+        referral["flags"].clear()
+        referral["log"][0]["detail"]["role"] = "co_unit"
+        store.list_referrals(None, 10)[0]["parties"].clear()
+        store.lock_referral(REFERRAL)[1].clear()
+        store.get_record(FILING)["details"]["court"] = "衡阳市中级人民法院"
+
+    with stores.transaction() as store:
+        assert store.get_referral(REFERRAL) == as_stored
+        assert store.lock_referral(REFERRAL)[1] == TRACE
+        assert store.get_record(FILING)["details"] == {"court": "祁东县人民法院"}
+
+
+# --- officers' actions -------------------------------------------------------------------
+
+
+def test_a_locked_referral_comes_with_its_unit_status_and_the_trace_it_arrived_in(stores):
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        referral, trace = store.lock_referral(REFERRAL)
+
+    assert referral == AgencyReferral(
+        referral_id=REFERRAL, case_id=CASE_ID, unit=COURT, status=AgencyReferralStatus.RECEIVED, outcome=None
+    )
+    assert isinstance(referral.referral_id, UUID)
+    assert trace == TRACE
+
+
+def test_an_accepted_then_reported_referral_keeps_its_status_outcome_and_time_of_update(stores):
+    receive(stores, issued())
+    accepted_at, reported_at = RECEIVED_AT + timedelta(hours=2), RECEIVED_AT + timedelta(days=3)
+
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        store.save_referral(accept(referral, accepted_at))
+    with stores.transaction() as store:
+        accepted = store.get_referral(REFERRAL)
+        referral, _ = store.lock_referral(REFERRAL)
+        store.save_referral(report_result(referral, Outcome.RESOLVED, reported_at))
+
+    with stores.transaction() as store:
+        reported = store.get_referral(REFERRAL)
+        locked, _ = store.lock_referral(REFERRAL)
+
+    assert (accepted["status"], accepted["outcome"], accepted["updated_at"]) == ("accepted", None, accepted_at)
+    assert (reported["status"], reported["outcome"], reported["updated_at"]) == ("reported", "resolved", reported_at)
+    assert reported["received_at"] == RECEIVED_AT
+    assert (locked.status, locked.outcome) == (AgencyReferralStatus.REPORTED, Outcome.RESOLVED)
+
+
+def test_a_referral_saved_without_a_time_of_update_is_refused(stores):
+    receive(stores, issued())
+
+    with pytest.raises(StoreError), stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        store.save_referral(referral)  # as locked: updated_at is for the rule that changes it to set
+
+    with stores.transaction() as store:
+        assert store.get_referral(REFERRAL)["updated_at"] == RECEIVED_AT
+
+
+def test_saving_a_referral_never_received_stores_nothing(stores):
+    stray = AgencyReferral(NEVER_ISSUED, CASE_ID, COURT, AgencyReferralStatus.ACCEPTED, updated_at=RECEIVED_AT)
+
+    with stores.transaction() as store:
+        store.save_referral(stray)
+
+    with stores.transaction() as store:
+        assert store.referral_exists(NEVER_ISSUED) is False
+        assert store.list_referrals(None, 10) == []
+
+
+# --- officers' lists ---------------------------------------------------------------------
+
+DUE_FIRST = UUID("11111111-1111-4111-8111-111111111111")
+TIED_LOWER = UUID("22222222-2222-4222-8222-222222222222")
+TIED_HIGHER = UUID("33333333-3333-4333-8333-333333333333")
+ALREADY_ACCEPTED = UUID("44444444-4444-4444-8444-444444444444")
+
+
+@pytest.fixture
+def four_referrals(stores):
+    """Received in this order: two due the same day, then one due sooner, then one due soonest but accepted."""
+    for hour, (referral_id, due_in) in enumerate(
+        [
+            (TIED_HIGHER, timedelta(days=14)),
+            (TIED_LOWER, timedelta(days=14)),
+            (DUE_FIRST, timedelta(days=7)),
+            (ALREADY_ACCEPTED, timedelta(days=3)),
+        ]
+    ):
+        receive(stores, issued(referral_id, due_at=RECEIVED_AT + due_in), at=RECEIVED_AT + timedelta(hours=hour))
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(ALREADY_ACCEPTED)
+        store.save_referral(accept(referral, RECEIVED_AT + timedelta(hours=4)))
+    return stores
+
+
+def test_referrals_of_one_status_are_listed_soonest_deadline_first_then_by_id(four_referrals):
+    with four_referrals.transaction() as store:
+        received = store.list_referrals(AgencyReferralStatus.RECEIVED, 10)
+        accepted = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10)
+        declined = store.list_referrals(AgencyReferralStatus.DECLINED, 10)
+
+    assert listed(received) == [DUE_FIRST, TIED_LOWER, TIED_HIGHER]
+    assert listed(accepted) == [ALREADY_ACCEPTED]
+    assert declined == []
+
+
+def test_every_referral_is_listed_the_latest_received_first(four_referrals):
+    with four_referrals.transaction() as store:
+        everything = store.list_referrals(None, 10)
+
+    assert listed(everything) == [ALREADY_ACCEPTED, DUE_FIRST, TIED_LOWER, TIED_HIGHER]
+
+
+def test_a_list_stops_at_its_limit(four_referrals):
+    with four_referrals.transaction() as store:
+        assert listed(store.list_referrals(None, 2)) == [ALREADY_ACCEPTED, DUE_FIRST]
+        assert listed(store.list_referrals(AgencyReferralStatus.RECEIVED, 1)) == [DUE_FIRST]
+        assert store.list_referrals(None, 0) == []
+
+
+def test_a_listed_referral_carries_what_reading_it_shows_but_its_log(four_referrals):
+    with four_referrals.transaction() as store:
+        (row,) = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10)
+        referral = store.get_referral(ALREADY_ACCEPTED)
+
+    assert row == {key: value for key, value in referral.items() if key != "log"}
+    assert row["status"] == "accepted"
+
+
+# --- the agency's own records ------------------------------------------------------------
+
+
+def test_a_record_is_kept_once_and_a_second_copy_is_reported_as_known(stores):
+    report = {"category": "debt", "division_code": "430426101", "summary": SUMMARY, "parties": [{"name": "张三"}]}
+    details = {"filing_number": FILING, "court": "祁东县人民法院", "claim_yuan": 86000}
+
+    with stores.transaction() as store:
+        assert store.add_record(FILING, report, details, FILING_MESSAGE, RECEIVED_AT) is True
+    with stores.transaction() as store:
+        assert (
+            store.add_record(FILING, {"summary": "重复推送"}, {}, NEVER_ISSUED, RECEIVED_AT + timedelta(days=1))
+            is False
+        )
+
+    with stores.transaction() as store:
+        record = store.get_record(FILING)
+    assert record == {
+        "record_id": FILING,
+        "report": report,
+        "details": details,
+        "message_id": FILING_MESSAGE,
+        "recorded_at": RECEIVED_AT,
+    }
+
+
+def test_a_record_never_fed_in_reads_as_none(stores):
+    with stores.transaction() as store:
+        store.add_record(FILING, {"summary": SUMMARY}, {}, FILING_MESSAGE, RECEIVED_AT)
+
+    with stores.transaction() as store:
+        assert store.get_record("(2026)湘0426民诉前调9999号") is None

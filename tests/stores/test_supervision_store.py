@@ -1,0 +1,581 @@
+"""Supervision's store, held to one contract whether it is the fake or PostgreSQL."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from services.supervision.store import PostgresSupervisionStore
+from shared.contracts.messages import CaseClosed, CaseResolved, ReferralSummary
+from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.persistence.errors import NotFound
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.stores.conftest import StoreBench
+
+SERVICE = "supervision"
+FAKE = FakeSupervisionStore
+POSTGRES_STORE = PostgresSupervisionStore
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2026, 11, 22, 9, 0, tzinfo=CST)
+
+CASE_ID = "430426-20261122-00007"
+OTHER_CASE = "430426-20261122-00008"
+CENTRE = "centre:430426"
+POLICE_STATION = "police:430426101"
+JUSTICE_OFFICE = "justice:430426101"
+COURT = "court:430426"
+TEN_DAYS = timedelta(days=10)  # a unit's time whose reminder comes after eight days
+TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+
+
+def referral_id(n: int) -> UUID:
+    return UUID(f"00000000-0000-4000-8000-{n:012d}")
+
+
+def referral(
+    n: int,
+    unit: str = POLICE_STATION,
+    *,
+    issued: timedelta = timedelta(days=-14),
+    due: timedelta = timedelta(hours=-2),
+    round: int = 1,
+    role: ReferralRole = ReferralRole.LEAD,
+) -> ReferralSummary:
+    """Referral `n`, issued and due at offsets from NOW; by default a lead two hours past its deadline."""
+    return ReferralSummary(
+        referral_id=referral_id(n), unit=unit, role=role, round=round, issued_at=NOW + issued, due_at=NOW + due
+    )
+
+
+def watch_of(summary: ReferralSummary, case_id: str = CASE_ID, **changes: Any) -> Watch:
+    watch = Watch(
+        referral_id=summary.referral_id,
+        case_id=case_id,
+        unit=summary.unit,
+        role=summary.role,
+        issued_at=summary.issued_at,
+        due_at=summary.due_at,
+    )
+    return replace(watch, **changes)
+
+
+def designate(stores: StoreBench[Any], *referrals: ReferralSummary, case_id: str = CASE_ID) -> None:
+    with stores.transaction() as store:
+        for summary in referrals:
+            store.add_watch(case_id, summary, TRACE)
+
+
+def close(stores: StoreBench[Any], summary: ReferralSummary, at: datetime = NOW) -> None:
+    with stores.transaction() as store:
+        store.close_watch(CASE_ID, summary.referral_id, at)
+
+
+def follow_up(
+    round: int = 1, opened_at: datetime = NOW, case_id: str = CASE_ID, lead: str | None = POLICE_STATION
+) -> FollowUp:
+    return FollowUp(case_id=case_id, lead_unit=lead, round=round, opened_at=opened_at)
+
+
+def open_visits(stores: StoreBench[Any], *visits: FollowUp) -> None:
+    with stores.transaction() as store:
+        for visit in visits:
+            store.open_follow_up(visit, TRACE)
+
+
+def watches(stores: StoreBench[Any], case_id: str = CASE_ID) -> dict[UUID, dict[str, Any]]:
+    with stores.transaction() as store:
+        return {row["referral_id"]: row for row in store.watches_of(case_id)}
+
+
+def closed_at(stores: StoreBench[Any], summary: ReferralSummary) -> datetime | None:
+    moment: datetime | None = watches(stores)[summary.referral_id]["closed_at"]
+    return moment
+
+
+def due(stores: StoreBench[Any], now: datetime = NOW, limit: int = 1000) -> list[UUID]:
+    with stores.transaction() as store:
+        return [watch.referral_id for watch, _ in store.lock_watches_due(now, limit)]
+
+
+def locked_due(stores: StoreBench[Any]) -> list[tuple[Watch, dict[str, str]]]:
+    with stores.transaction() as store:
+        found: list[tuple[Watch, dict[str, str]]] = store.lock_watches_due(NOW, 10)
+    return found
+
+
+# --- watches ---------------------------------------------------------------------------------
+
+
+def test_a_watch_is_started_once_per_referral(stores: StoreBench[Any]) -> None:
+    first = referral(1)
+    designate(stores, first)
+
+    # The same referral again, as a redelivered CaseAssigned and a UnitDesignated both carry it.
+    with stores.transaction() as store:
+        store.add_watch(CASE_ID, first, {"traceparent": "00-ffffffffffffffffffffffffffffffff-ffffffffffffffff-01"})
+
+    assert list(watches(stores)) == [first.referral_id]
+    with stores.transaction() as store:
+        assert store.lock_watches_due(NOW, 10) == [(watch_of(first), TRACE)]
+
+
+def test_a_case_s_watches_are_listed_in_the_order_their_referrals_were_issued(stores: StoreBench[Any]) -> None:
+    lead = referral(1, POLICE_STATION, issued=timedelta(days=-3), due=timedelta(days=7))
+    co_unit = referral(
+        2, JUSTICE_OFFICE, issued=timedelta(days=-3, hours=1), due=timedelta(days=7), role=ReferralRole.CO_UNIT
+    )
+    second_round = referral(3, COURT, issued=timedelta(days=-1), due=timedelta(days=14), round=2)
+    designate(stores, second_round, co_unit, lead)
+    designate(stores, referral(4), case_id=OTHER_CASE)
+
+    with stores.transaction() as store:
+        rows = store.watches_of(CASE_ID)
+
+    assert rows == [
+        {
+            "referral_id": referral_id(1),
+            "unit": POLICE_STATION,
+            "role": "lead",
+            "round": 1,
+            "issued_at": NOW - timedelta(days=3),
+            "due_at": NOW + timedelta(days=7),
+            "closed_at": None,
+            "reminder_sent_at": None,
+            "overdue_sent_at": None,
+        },
+        {
+            "referral_id": referral_id(2),
+            "unit": JUSTICE_OFFICE,
+            "role": "co_unit",
+            "round": 1,
+            "issued_at": NOW + timedelta(days=-3, hours=1),
+            "due_at": NOW + timedelta(days=7),
+            "closed_at": None,
+            "reminder_sent_at": None,
+            "overdue_sent_at": None,
+        },
+        {
+            "referral_id": referral_id(3),
+            "unit": COURT,
+            "role": "lead",
+            "round": 2,
+            "issued_at": NOW - timedelta(days=1),
+            "due_at": NOW + timedelta(days=14),
+            "closed_at": None,
+            "reminder_sent_at": None,
+            "overdue_sent_at": None,
+        },
+    ]
+
+
+def test_a_case_without_watches_lists_none(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store:
+        assert store.watches_of(CASE_ID) == []
+
+
+def test_a_watch_closed_after_it_was_designated_is_not_chased(stores: StoreBench[Any]) -> None:
+    overdue = referral(1)
+    designate(stores, overdue)
+    assert due(stores) == [overdue.referral_id]
+
+    close(stores, overdue)
+
+    assert due(stores) == []
+    assert closed_at(stores, overdue) == NOW
+
+
+def test_a_second_close_keeps_the_first_time(stores: StoreBench[Any]) -> None:
+    overdue = referral(1)
+    designate(stores, overdue)
+
+    close(stores, overdue, at=NOW - timedelta(hours=1))
+    close(stores, overdue, at=NOW)  # redelivered, or the case's resolution afterwards
+
+    assert closed_at(stores, overdue) == NOW - timedelta(hours=1)
+
+
+def early_ends(store: Any) -> dict[UUID, datetime]:
+    """The ends remembered for watches not started yet: kept out of sight of callers, so each implementation is read."""
+    if isinstance(store, FakeSupervisionStore):
+        return dict(store.closures)
+    return {row["referral_id"]: row["closed_at"] for row in store.sql.all("SELECT * FROM referral_closures")}
+
+
+def test_a_close_of_a_started_watch_leaves_nothing_to_remember(stores: StoreBench[Any]) -> None:
+    overdue = referral(1)
+    designate(stores, overdue)
+
+    close(stores, overdue)
+
+    with stores.transaction() as store:
+        assert early_ends(store) == {}
+
+
+def test_a_close_handled_before_the_designation_makes_the_watch_start_closed(stores: StoreBench[Any]) -> None:
+    overdue = referral(1)
+    ended_at = NOW - timedelta(hours=3)
+
+    close(stores, overdue, at=ended_at)  # the designation failed once and came back later
+    close(stores, overdue, at=NOW)  # and the close was redelivered meanwhile
+    designate(stores, overdue)
+
+    assert due(stores) == []
+    assert closed_at(stores, overdue) == ended_at
+
+
+def test_a_close_handled_early_ends_only_its_own_referral(stores: StoreBench[Any]) -> None:
+    closed_early, still_open = referral(1), referral(2, JUSTICE_OFFICE, role=ReferralRole.CO_UNIT)
+
+    close(stores, closed_early, at=NOW - timedelta(hours=3))
+    designate(stores, closed_early, still_open)
+
+    assert closed_at(stores, still_open) is None
+    assert due(stores) == [still_open.referral_id]
+
+
+@pytest.mark.parametrize("visit_round", [1, 2])
+def test_a_follow_up_of_the_watch_s_round_or_a_later_one_makes_the_watch_start_closed(
+    stores: StoreBench[Any], visit_round: int
+) -> None:
+    first_round_lead = referral(1, round=1)
+    open_visits(stores, follow_up(round=visit_round, opened_at=NOW - timedelta(hours=1)))
+
+    designate(stores, first_round_lead)  # a UnitDesignated that came back from the retry queue late
+
+    assert closed_at(stores, first_round_lead) == NOW - timedelta(hours=1)
+    assert due(stores) == []
+
+
+def test_a_late_watch_starts_closed_at_the_earliest_follow_up_that_ended_its_round(stores: StoreBench[Any]) -> None:
+    open_visits(
+        stores,
+        follow_up(round=3, opened_at=NOW - timedelta(hours=1)),
+        follow_up(round=2, opened_at=NOW - timedelta(days=2)),
+        follow_up(round=1, opened_at=NOW - timedelta(days=5)),
+    )
+
+    designate(stores, referral(1, round=2))
+
+    assert closed_at(stores, referral(1, round=2)) == NOW - timedelta(days=2)
+
+
+def test_a_follow_up_of_an_earlier_round_or_another_case_leaves_a_new_watch_open(stores: StoreBench[Any]) -> None:
+    reopened_lead = referral(1, round=2)
+    open_visits(
+        stores,
+        follow_up(round=1, opened_at=NOW - timedelta(days=5)),
+        follow_up(round=2, opened_at=NOW - timedelta(days=1), case_id=OTHER_CASE),
+    )
+
+    designate(stores, reopened_lead)
+
+    assert closed_at(stores, reopened_lead) is None
+    assert due(stores) == [reopened_lead.referral_id]
+
+
+def test_the_referral_s_own_close_wins_over_a_follow_up_for_where_a_late_watch_starts(stores: StoreBench[Any]) -> None:
+    overdue = referral(1)
+    close(stores, overdue, at=NOW - timedelta(hours=1))
+    open_visits(stores, follow_up(round=1, opened_at=NOW - timedelta(hours=2)))
+
+    designate(stores, overdue)
+
+    assert closed_at(stores, overdue) == NOW - timedelta(hours=1)
+
+
+def test_closing_a_case_s_watches_stops_every_open_clock_and_keeps_earlier_ends(stores: StoreBench[Any]) -> None:
+    declined, lead = referral(1, JUSTICE_OFFICE, role=ReferralRole.CO_UNIT), referral(2)
+    designate(stores, declined, lead)
+    designate(stores, referral(3, COURT), case_id=OTHER_CASE)
+    close(stores, declined, at=NOW - timedelta(hours=5))
+
+    with stores.transaction() as store:
+        store.close_watches_of_case(CASE_ID, NOW)
+
+    assert {r: row["closed_at"] for r, row in watches(stores).items()} == {
+        declined.referral_id: NOW - timedelta(hours=5),
+        lead.referral_id: NOW,
+    }
+    assert watches(stores, OTHER_CASE)[referral_id(3)]["closed_at"] is None
+    assert due(stores) == [referral_id(3)]
+
+
+def test_closing_a_case_s_watches_remembers_nothing_for_watches_that_come_later(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store:
+        store.close_watches_of_case(CASE_ID, NOW - timedelta(hours=1))
+
+    designate(stores, referral(1))
+
+    assert closed_at(stores, referral(1)) is None
+
+
+def test_a_transaction_that_fails_starts_no_watch(stores: StoreBench[Any]) -> None:
+    with pytest.raises(RuntimeError), stores.transaction() as store:
+        store.add_watch(CASE_ID, referral(1), TRACE)
+        raise RuntimeError("the handler failed after starting the clock")
+
+    assert watches(stores) == {}
+
+
+# --- watches due for a letter ----------------------------------------------------------------
+
+
+def test_exactly_the_watches_whose_reminder_or_deadline_has_come_are_due(stores: StoreBench[Any]) -> None:
+    reminder_now = referral(1, issued=timedelta(days=-8), due=timedelta(days=2))
+    reminder_tomorrow = referral(2, issued=timedelta(days=-7), due=timedelta(days=3))
+    reminded_deadline_ahead = referral(3, issued=timedelta(days=-9), due=timedelta(days=1))
+    reminded_deadline_passed = referral(4, issued=-TEN_DAYS - timedelta(hours=1), due=timedelta(hours=-1))
+    reminded_deadline_is_now = referral(5, issued=-TEN_DAYS, due=timedelta(0))
+    overdue_letter_sent = referral(6, issued=-TEN_DAYS - timedelta(days=1), due=timedelta(days=-1))
+    closed_past_deadline = referral(7, issued=-TEN_DAYS - timedelta(days=2), due=timedelta(days=-2))
+    everything = [
+        reminder_now,
+        reminder_tomorrow,
+        reminded_deadline_ahead,
+        reminded_deadline_passed,
+        reminded_deadline_is_now,
+        overdue_letter_sent,
+        closed_past_deadline,
+    ]
+    designate(stores, *everything)
+    reminded_at = NOW - timedelta(hours=12)
+    with stores.transaction() as store:
+        for reminded in (reminded_deadline_ahead, reminded_deadline_passed, reminded_deadline_is_now):
+            store.save_letters(watch_of(reminded, reminder_sent_at=reminded_at))
+        store.save_letters(
+            watch_of(overdue_letter_sent, reminder_sent_at=reminded_at, overdue_sent_at=NOW - timedelta(hours=6))
+        )
+        store.close_watch(CASE_ID, closed_past_deadline.referral_id, NOW - timedelta(days=1))
+
+    with stores.transaction() as store:
+        found = store.lock_watches_due(NOW, 100)
+
+    assert reminder_due_at(watch_of(reminder_now)) == NOW
+    assert found == [
+        (watch_of(reminded_deadline_passed, reminder_sent_at=reminded_at), TRACE),
+        (watch_of(reminder_now), TRACE),
+    ]
+
+
+def test_watches_due_come_in_the_order_their_reminders_fell_due_up_to_the_limit(stores: StoreBench[Any]) -> None:
+    # Issued at different times with different deadlines, and designated in neither order.
+    latest = referral(1, issued=timedelta(days=-9), due=timedelta(days=1))  # reminder a day ago
+    earliest = referral(2, issued=timedelta(days=-30), due=timedelta(days=-5))  # reminder 10 days ago
+    middle = referral(3, issued=timedelta(days=-20), due=timedelta(days=2))  # reminder 2 days 9.6 hours ago
+    designate(stores, latest, middle, earliest)
+
+    assert due(stores) == [earliest.referral_id, middle.referral_id, latest.referral_id]
+    assert due(stores, limit=2) == [earliest.referral_id, middle.referral_id]
+
+
+def test_saving_a_reminder_keeps_the_watch_quiet_until_its_deadline_passes(stores: StoreBench[Any]) -> None:
+    summary = referral(1, issued=timedelta(days=-8), due=timedelta(days=2))
+    designate(stores, summary)
+    [(watch, _)] = locked_due(stores)
+
+    with stores.transaction() as store:
+        store.save_letters(replace(watch, reminder_sent_at=NOW))
+
+    assert due(stores, NOW + timedelta(days=2)) == []
+    assert due(stores, NOW + timedelta(days=2, seconds=1)) == [summary.referral_id]
+    assert watches(stores)[summary.referral_id]["reminder_sent_at"] == NOW
+
+
+def test_saving_an_overdue_letter_ends_the_letters_for_good(stores: StoreBench[Any]) -> None:
+    summary = referral(1)
+    designate(stores, summary)
+    [(watch, _)] = locked_due(stores)
+
+    with stores.transaction() as store:
+        store.save_letters(replace(watch, overdue_sent_at=NOW))
+
+    assert due(stores, NOW + timedelta(days=30)) == []
+    row = watches(stores)[summary.referral_id]
+    assert (row["reminder_sent_at"], row["overdue_sent_at"]) == (None, NOW)
+
+
+def test_saving_letters_changes_only_the_letters(stores: StoreBench[Any]) -> None:
+    summary = referral(1)
+    designate(stores, summary)
+
+    with stores.transaction() as store:
+        store.save_letters(watch_of(summary, reminder_sent_at=NOW, closed_at=NOW, unit=COURT))
+
+    row = watches(stores)[summary.referral_id]
+    assert (row["unit"], row["closed_at"], row["reminder_sent_at"]) == (POLICE_STATION, None, NOW)
+
+
+# --- follow-up visits ------------------------------------------------------------------------
+
+
+def test_a_round_s_follow_up_is_opened_once(stores: StoreBench[Any]) -> None:
+    open_visits(stores, follow_up(round=1, opened_at=NOW))
+
+    open_visits(stores, follow_up(round=1, opened_at=NOW + timedelta(hours=1), lead=COURT))  # redelivered
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID) == (follow_up(round=1, opened_at=NOW), TRACE)
+        assert len(store.list_follow_ups(False, 10)) == 1
+
+
+def test_the_latest_follow_up_is_the_highest_round_with_its_trace(stores: StoreBench[Any]) -> None:
+    second_round_trace = {"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}
+    with stores.transaction() as store:
+        store.open_follow_up(follow_up(round=2, opened_at=NOW), second_round_trace)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW - timedelta(days=3)), TRACE)
+        store.open_follow_up(follow_up(round=3, opened_at=NOW, case_id=OTHER_CASE), TRACE)
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID) == (follow_up(round=2, opened_at=NOW), second_round_trace)
+
+
+def test_a_case_never_resolved_has_no_follow_up_to_rate(stores: StoreBench[Any]) -> None:
+    open_visits(stores, follow_up(case_id=OTHER_CASE))
+
+    with pytest.raises(NotFound), stores.transaction() as store:
+        store.lock_latest_follow_up(CASE_ID)
+
+
+def test_a_saved_rating_is_on_the_follow_up_when_it_is_next_locked(stores: StoreBench[Any]) -> None:
+    open_visits(stores, follow_up(round=1, opened_at=NOW))
+    rated = replace(follow_up(round=1, opened_at=NOW), rating=Rating.DISSATISFIED, rated_at=NOW + timedelta(days=1))
+
+    with stores.transaction() as store:
+        store.save_rating(rated, "院墙还没拆", "回访员小周")
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID) == (rated, TRACE)
+
+
+def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:
+    open_visits(
+        stores,
+        follow_up(round=2, opened_at=NOW),
+        follow_up(round=1, opened_at=NOW - timedelta(days=6)),
+        follow_up(round=1, opened_at=NOW - timedelta(days=3), case_id=OTHER_CASE, lead=None),
+    )
+    rated = replace(follow_up(round=1, opened_at=NOW - timedelta(days=6)), rating=Rating.DISSATISFIED, rated_at=NOW)
+    with stores.transaction() as store:
+        store.save_rating(rated, "院墙还没拆", "回访员小周")
+
+    with stores.transaction() as store:
+        every = store.list_follow_ups(False, 10)
+        pending = store.list_follow_ups(True, 10)
+
+    first_visit = {
+        "case_id": CASE_ID,
+        "round": 1,
+        "lead_unit": POLICE_STATION,
+        "opened_at": NOW - timedelta(days=6),
+        "rating": "dissatisfied",
+        "comment": "院墙还没拆",
+        "rated_at": NOW,
+    }
+    on_the_spot = {
+        "case_id": OTHER_CASE,
+        "round": 1,
+        "lead_unit": None,
+        "opened_at": NOW - timedelta(days=3),
+        "rating": None,
+        "comment": None,
+        "rated_at": None,
+    }
+    second_visit = {
+        "case_id": CASE_ID,
+        "round": 2,
+        "lead_unit": POLICE_STATION,
+        "opened_at": NOW,
+        "rating": None,
+        "comment": None,
+        "rated_at": None,
+    }
+    assert every == [first_visit, on_the_spot, second_visit]
+    assert pending == [on_the_spot, second_visit]
+
+
+def test_a_list_of_follow_ups_stops_at_its_limit(stores: StoreBench[Any]) -> None:
+    open_visits(
+        stores,
+        follow_up(round=3, opened_at=NOW),
+        follow_up(round=1, opened_at=NOW - timedelta(days=6)),
+        follow_up(round=2, opened_at=NOW - timedelta(days=3)),
+    )
+
+    with stores.transaction() as store:
+        assert [row["round"] for row in store.list_follow_ups(True, 2)] == [1, 2]
+        assert [row["round"] for row in store.list_follow_ups(False, 1)] == [1]
+
+
+# --- case facts and serialising --------------------------------------------------------------
+
+
+def resolved(message_id: int, occurred_at: datetime = NOW) -> CaseResolved:
+    return CaseResolved.build(
+        message_id=UUID(int=message_id),
+        occurred_at=occurred_at,
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        lead_unit=POLICE_STATION,
+        round=1,
+    )
+
+
+def facts_kept(store: Any) -> list[dict[str, Any]]:
+    """The case facts as kept; the reports read them outside the store's interface, so each implementation is read."""
+    if isinstance(store, FakeSupervisionStore):
+        rows = [{"message_id": message_id, **fact} for message_id, fact in store.facts.items()]
+    else:
+        rows = store.sql.all("SELECT message_id, case_id, fact, occurred_at, detail FROM case_facts")
+    return sorted(rows, key=lambda row: row["occurred_at"])
+
+
+def test_a_case_fact_is_kept_once_per_message_without_its_envelope(stores: StoreBench[Any]) -> None:
+    closed = CaseClosed.build(
+        message_id=UUID(int=2),
+        occurred_at=NOW + timedelta(days=1),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        rating=Rating.SATISFIED,
+    )
+
+    with stores.transaction() as store:
+        store.record_fact(resolved(1))
+        store.record_fact(closed)
+    with stores.transaction() as store:
+        store.record_fact(resolved(1, occurred_at=NOW + timedelta(hours=1)))  # redelivered
+
+    with stores.transaction() as store:
+        assert facts_kept(store) == [
+            {
+                "message_id": UUID(int=1),
+                "case_id": CASE_ID,
+                "fact": "CaseResolved",
+                "occurred_at": NOW,
+                "detail": {"lead_unit": POLICE_STATION, "round": 1},
+            },
+            {
+                "message_id": UUID(int=2),
+                "case_id": CASE_ID,
+                "fact": "CaseClosed",
+                "occurred_at": NOW + timedelta(days=1),
+                "detail": {"rating": "satisfied"},
+            },
+        ]
+
+
+def test_a_case_serialised_twice_in_one_transaction_carries_on(stores: StoreBench[Any]) -> None:
+    # Handlers sharing one transaction may each serialise the same case.
+    with stores.transaction() as store:
+        store.serialise_case(CASE_ID)
+        store.add_watch(CASE_ID, referral(1), TRACE)
+        store.serialise_case(CASE_ID)
+        store.serialise_case(OTHER_CASE)
+        store.record_fact(resolved(1))
+
+    assert list(watches(stores)) == [referral_id(1)]
