@@ -23,7 +23,7 @@ infra:
 run: venv infra
 	$(BIN)/wuyuan up
 
-test: venv infra
+test: lint infra
 	$(BIN)/pytest
 
 test-fast: venv
@@ -32,9 +32,11 @@ test-fast: venv
 bench: venv infra
 	$(BIN)/python -m bench.lifecycle $(BENCH_ARGS)
 
+# Lint, format and strict types over the whole tree (mypy reads its settings and typings/ from pyproject.toml).
 lint: venv
-	$(BIN)/ruff check shared services wuyuan tests bench
-	$(BIN)/mypy shared services/*/domain.py
+	$(BIN)/ruff check shared services wuyuan tests bench typings
+	$(BIN)/ruff format --check --quiet shared services wuyuan tests bench typings
+	$(BIN)/mypy shared services wuyuan
 
 contracts: venv
 	$(BIN)/python -m shared.contracts.export docs/contracts

@@ -1,0 +1,110 @@
+"""The shape of the code: each layer of shared/ imports only the layers below it, and domain rules stay pure."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+# What each part of shared/ may import of the project; anything else is a layer leaking upwards.
+BASE = ("shared.contracts", "shared.clock", "shared.refusal", "shared.registry", "shared.config", "shared.telemetry")
+ALLOWED = {
+    "shared/contracts": ("shared.contracts",),
+    "shared/telemetry": ("shared.telemetry",),
+    "shared/delivery": ("shared.contracts", "shared.telemetry", "shared.delivery"),
+    "shared/persistence": ("shared.contracts", "shared.telemetry", "shared.delivery", "shared.persistence"),
+    "shared/messaging": (*BASE, "shared.dependency", "shared.delivery", "shared.messaging"),
+    "shared/http.py": ("shared.contracts", "shared.persistence.errors", "shared.refusal"),
+    "shared/platform.py": BASE,
+}
+# Libraries a layer must not reach for: the outbox and inbox know neither the broker's client
+# nor nameko, and persistence knows no broker.
+FORBIDDEN = {
+    "shared/delivery": ("nameko", "kombu", "amqp", "psycopg", "eventlet"),
+    "shared/persistence": ("nameko", "kombu", "amqp"),
+    "shared/messaging": ("psycopg",),
+}
+# Pure rules: no framework, database, broker, logging or tracing, nor the layers that bring them.
+DOMAIN_FORBIDDEN = (
+    "nameko",
+    "psycopg",
+    "kombu",
+    "amqp",
+    "eventlet",
+    "structlog",
+    "logging",
+    "opentelemetry",
+    "requests",
+    "shared.persistence",
+    "shared.messaging",
+    "shared.runtime",
+    "shared.delivery",
+    "shared.http",
+    "shared.telemetry",
+)
+DOMAIN_FILES = sorted(
+    [
+        *ROOT.glob("services/*/domain.py"),
+        *ROOT.glob("services/*/domain/*.py"),
+        ROOT / "shared/agency/domain.py",
+        ROOT / "services/coordinator/routing.py",
+    ]
+)
+
+
+def imports_of(path: Path) -> set[str]:
+    """Every module a file imports, at the top or inside a function."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def files_of(part: str) -> list[Path]:
+    target = ROOT / part
+    return [target] if target.is_file() else sorted(target.rglob("*.py"))
+
+
+def within(module: str, prefixes: tuple[str, ...]) -> bool:
+    return any(module == p or module.startswith(p + ".") for p in prefixes)
+
+
+@pytest.mark.parametrize("part", sorted(ALLOWED))
+def test_each_layer_of_shared_imports_only_the_layers_below_it(part: str) -> None:
+    leaks = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in files_of(part)
+        for module in imports_of(path)
+        if within(module, ("shared", "services", "wuyuan")) and not within(module, ALLOWED[part])
+    }
+    assert not leaks, sorted(leaks)
+
+
+@pytest.mark.parametrize("part", sorted(FORBIDDEN))
+def test_a_layer_does_not_reach_for_the_libraries_of_another(part: str) -> None:
+    reached = {
+        f"{path.relative_to(ROOT)} imports {module}"
+        for path in files_of(part)
+        for module in imports_of(path)
+        if within(module, FORBIDDEN[part])
+    }
+    assert not reached, sorted(reached)
+
+
+@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_domain_rules_are_pure(path: Path) -> None:
+    impure = sorted(module for module in imports_of(path) if within(module, DOMAIN_FORBIDDEN))
+    assert not impure, f"{path.relative_to(ROOT)} imports {impure}"
+
+
+def test_every_service_has_the_same_roles() -> None:
+    for service in sorted(p for p in (ROOT / "services").iterdir() if (p / "service.py").exists()):
+        roles = {p.stem for p in service.iterdir()}
+        assert {"service", "domain", "README"} <= roles, f"{service.name} lacks { ({'service', 'domain'} - roles) }"
+        # A service with state of its own has its store and handlers; an agency's come from shared/agency.
+        if (service / "migrations").exists():
+            assert {"store", "handlers"} <= roles, f"{service.name} keeps tables but has no store or handlers"
