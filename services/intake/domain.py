@@ -53,11 +53,22 @@ class RepeatKeys:
 
 @dataclass(frozen=True)
 class PriorCase:
-    """An earlier case as intake stored it: its number, when it was registered, and its keys."""
+    """An earlier case as intake stored it: its number, when it was registered, and the keys of every
+    report it holds (a case linked from a court filing and then a police call has both records)."""
 
     case_id: str
     registered_at: datetime
-    keys: RepeatKeys
+    records: frozenset[str]
+    pairs: frozenset[PairKey]
+
+    @classmethod
+    def registered_with(cls, case_id: str, registered_at: datetime, *reports: RepeatKeys) -> "PriorCase":
+        return cls(
+            case_id,
+            registered_at,
+            frozenset(keys.record for keys in reports if keys.record),
+            frozenset(pair for keys in reports for pair in keys.pairs),
+        )
 
 
 @dataclass(frozen=True)
@@ -150,14 +161,12 @@ def decide_registration(keys: RepeatKeys, candidates: list[PriorCase], now: date
         _require_aware(candidate.registered_at, f"registered_at of {candidate.case_id}")
 
     if keys.record is not None:
-        same_record = [c for c in candidates if c.keys.record == keys.record]
+        same_record = [c for c in candidates if keys.record in c.records]
         if same_record:
             return LinkedRepeat(_most_recent(same_record).case_id, LinkReason.SAME_SOURCE_RECORD, keys)
 
     pairs = set(keys.pairs)
-    same_parties = [
-        c for c in candidates if now - c.registered_at <= REPEAT_WINDOW and pairs.intersection(c.keys.pairs)
-    ]
+    same_parties = [c for c in candidates if now - c.registered_at <= REPEAT_WINDOW and pairs.intersection(c.pairs)]
     if same_parties:
         return LinkedRepeat(_most_recent(same_parties).case_id, LinkReason.SAME_PARTIES, keys)
 

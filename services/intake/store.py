@@ -19,7 +19,7 @@ class IntakeStore(Protocol):
         ...
 
     def candidates(self, keys: RepeatKeys) -> list[PriorCase]:
-        """Earlier cases stored under any of these keys, each with all of its keys."""
+        """Earlier cases stored under any of these keys, each with all of its keys (every record, every pair)."""
         ...
 
     def next_sequence(self, county: str, day: date) -> int:
@@ -84,20 +84,23 @@ class PostgresIntakeStore:
             ([row["case_id"] for row in rows],),
         )
         registered: dict[str, datetime] = {}
-        records: dict[str, str] = {}
-        found_pairs: dict[str, list[PairKey]] = {}
+        records: dict[str, set[str]] = {}
+        found_pairs: dict[str, set[PairKey]] = {}
         for row in key_rows:
             case_id = row["case_id"]
             registered[case_id] = row["registered_at"]
-            found_pairs.setdefault(case_id, [])
             if row["record_key"]:
-                records[case_id] = row["record_key"]
+                records.setdefault(case_id, set()).add(row["record_key"])
             if row["applicant_key"]:
-                found_pairs[case_id].append(
-                    PairKey(row["applicant_key"], row["respondent_key"], Category(row["category"]))
-                )
+                pair = PairKey(row["applicant_key"], row["respondent_key"], Category(row["category"]))
+                found_pairs.setdefault(case_id, set()).add(pair)
         return [
-            PriorCase(case_id, registered[case_id], RepeatKeys(records.get(case_id), tuple(found_pairs[case_id])))
+            PriorCase(
+                case_id,
+                registered[case_id],
+                frozenset(records.get(case_id, ())),
+                frozenset(found_pairs.get(case_id, ())),
+            )
             for case_id in registered
         ]
 

@@ -33,10 +33,9 @@ class FakeIntakeStore:
         for case_id in self.cases:
             if case_id not in matching:
                 continue
-            records = [record for c, record, _ in self.keys if c == case_id and record]
-            pairs = tuple(pair for c, _, pair in self.keys if c == case_id and pair)
-            registered_at = self.cases[case_id]["registered_at"]
-            found.append(PriorCase(case_id, registered_at, RepeatKeys(records[-1] if records else None, pairs)))
+            records = frozenset(record for c, record, _ in self.keys if c == case_id and record)
+            pairs = frozenset(pair for c, _, pair in self.keys if c == case_id and pair)
+            found.append(PriorCase(case_id, self.cases[case_id]["registered_at"], records, pairs))
         return found
 
     def next_sequence(self, county: str, day: date) -> int:

@@ -29,6 +29,7 @@ NEIGHBOUR_CASE = "430426-20261121-00001"
 DEBT_CASE = "430426-20261121-00002"
 WAGES_CASE = "430426-20261121-00003"
 COURT_RECORD = "(2026)湘0426民诉前调1234号"
+POLICE_RECORD = "JQ4304262026112100017"
 SUMMARY = "李四家装修占用公共楼道，张三多次协商未果。"
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 
@@ -83,10 +84,10 @@ def register(stores, case_id: str, report: DisputeReport, at: datetime = FIRST_F
     return keys
 
 
-def found(candidates: list[PriorCase]) -> dict[str, tuple[str | None, set[PairKey]]]:
+def found(candidates: list[PriorCase]) -> dict[str, tuple[set[str], set[PairKey]]]:
     """Each candidate's number with its record and pair keys, in no particular order."""
     assert len({c.case_id for c in candidates}) == len(candidates), "a case is a candidate once"
-    return {c.case_id: (c.keys.record, set(c.keys.pairs)) for c in candidates}
+    return {c.case_id: (set(c.records), set(c.pairs)) for c in candidates}
 
 
 # --- finding earlier cases ---------------------------------------------------------------
@@ -99,7 +100,7 @@ def test_a_report_of_the_same_court_record_finds_the_case_with_all_its_keys(stor
     with stores.transaction() as store:
         candidates = store.candidates(keys_of(refiled_by_someone_else))
 
-    assert found(candidates) == {DEBT_CASE: (f"court_filing:{COURT_RECORD}", {pair(zhang_san(), li_si(), "debt")})}
+    assert found(candidates) == {DEBT_CASE: ({f"court_filing:{COURT_RECORD}"}, {pair(zhang_san(), li_si(), "debt")})}
     assert candidates[0].registered_at == FIRST_FILED
     assert candidates[0].registered_at.utcoffset() is not None
 
@@ -111,7 +112,7 @@ def test_the_same_applicant_against_the_same_respondent_in_the_same_category_fin
     with stores.transaction() as store:
         candidates = store.candidates(keys_of(on_the_hotline_with_a_phone_number))
 
-    assert found(candidates) == {NEIGHBOUR_CASE: (None, {pair(zhang_san(), li_si())})}
+    assert found(candidates) == {NEIGHBOUR_CASE: (set(), {pair(zhang_san(), li_si())})}
 
 
 def test_one_shared_pair_among_several_finds_the_case_and_brings_back_every_pair(stores):
@@ -120,7 +121,7 @@ def test_one_shared_pair_among_several_finds_the_case_and_brings_back_every_pair
     with stores.transaction() as store:
         candidates = store.candidates(keys_of(dispute(zhang_san(), wang_wu())))
 
-    assert found(candidates) == {NEIGHBOUR_CASE: (None, {pair(zhang_san(), li_si()), pair(zhang_san(), wang_wu())})}
+    assert found(candidates) == {NEIGHBOUR_CASE: (set(), {pair(zhang_san(), li_si()), pair(zhang_san(), wang_wu())})}
 
 
 def test_keys_added_to_a_case_later_find_it_and_come_back_with_it(stores):
@@ -134,11 +135,28 @@ def test_keys_added_to_a_case_later_find_it_and_come_back_with_it(stores):
         by_added_pair = store.candidates(RepeatKeys(None, (pair(zhang_san(), wang_wu(), "debt"),)))
 
     every_key = (
-        f"court_filing:{COURT_RECORD}",
+        {f"court_filing:{COURT_RECORD}"},
         {pair(zhang_san(), li_si()), pair(zhang_san(), li_si(), "debt"), pair(zhang_san(), wang_wu(), "debt")},
     )
     assert found(by_record) == {NEIGHBOUR_CASE: every_key}
     assert found(by_added_pair) == {NEIGHBOUR_CASE: every_key}
+
+
+def test_a_case_linked_from_two_agencies_records_comes_back_with_both(stores):
+    """A walk-in case, then the court's filing and a police call linked to it: either record finds it, with both."""
+    register(stores, NEIGHBOUR_CASE, dispute())
+    police_call = RepeatKeys(f"police_call:{POLICE_RECORD}", ())
+    with stores.transaction() as store:
+        store.add_keys(NEIGHBOUR_CASE, keys_of(court_filing()))
+        store.add_keys(NEIGHBOUR_CASE, police_call)
+
+    with stores.transaction() as store:
+        by_court_record = store.candidates(RepeatKeys(f"court_filing:{COURT_RECORD}", ()))
+        by_police_record = store.candidates(police_call)
+
+    records = {f"court_filing:{COURT_RECORD}", f"police_call:{POLICE_RECORD}"}
+    assert found(by_court_record)[NEIGHBOUR_CASE][0] == records
+    assert found(by_police_record)[NEIGHBOUR_CASE][0] == records
 
 
 def test_a_report_matching_two_cases_finds_both_and_each_once(stores):
@@ -153,8 +171,8 @@ def test_a_report_matching_two_cases_finds_both_and_each_once(stores):
         candidates = store.candidates(same_record_and_same_wages_dispute)
 
     assert found(candidates) == {
-        DEBT_CASE: (f"court_filing:{COURT_RECORD}", {pair(zhang_san(), li_si(), "debt")}),
-        WAGES_CASE: (None, {pair(zhang_san(), wang_wu(), "wages")}),
+        DEBT_CASE: ({f"court_filing:{COURT_RECORD}"}, {pair(zhang_san(), li_si(), "debt")}),
+        WAGES_CASE: (set(), {pair(zhang_san(), wang_wu(), "wages")}),
     }
     registered = {c.case_id: c.registered_at for c in candidates}
     assert registered == {DEBT_CASE: FIRST_FILED, WAGES_CASE: FIRST_FILED + timedelta(hours=1)}

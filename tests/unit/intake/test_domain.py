@@ -62,7 +62,7 @@ def decide(report: DisputeReport, candidates: list[PriorCase], now: datetime):
 
 
 def registered(report: DisputeReport, at: datetime = FIRST_FILED, case_id: str = EARLIER_CASE) -> PriorCase:
-    return PriorCase(case_id=case_id, registered_at=at, keys=repeat_keys(report, SECRET))
+    return PriorCase.registered_with(case_id, at, repeat_keys(report, SECRET))
 
 
 # --- case numbers -------------------------------------------------------------------
@@ -213,6 +213,21 @@ def test_the_same_source_record_links_even_a_year_later():
     assert isinstance(decision, LinkedRepeat)
     assert decision.case_id == EARLIER_CASE
     assert decision.reason == "same source record"
+
+
+def test_a_court_record_fed_again_finds_its_case_though_a_police_call_was_linked_to_it_since():
+    """A case holds every record its reports brought; the court refiling 40 days on opens no second case."""
+    walk_in = dispute()
+    court_filing = dispute(source="court_filing", record=COURT_RECORD)
+    police_call = dispute(source="police_call", record="JQ4304262026112100017")
+    case = PriorCase.registered_with(
+        EARLIER_CASE, FIRST_FILED, *(repeat_keys(report, SECRET) for report in (walk_in, court_filing, police_call))
+    )
+
+    decision = decide(court_filing, [case], FIRST_FILED + timedelta(days=40))
+
+    assert isinstance(decision, LinkedRepeat)
+    assert (decision.case_id, decision.reason) == (EARLIER_CASE, LinkReason.SAME_SOURCE_RECORD)
 
 
 def test_the_same_record_number_from_another_agency_is_not_the_same_record():
