@@ -12,6 +12,7 @@ from shared.contracts.messages import ReferralIssued
 from shared.contracts.vocabulary import Outcome
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.agency import FakeAgencyStore
+from tests.messages import referral_issued
 
 SERVICE = "court_link"
 FAKE = FakeAgencyStore
@@ -34,18 +35,13 @@ FILING_MESSAGE = UUID("12341234-1234-4234-8234-123412341234")
 
 
 def issued(referral_id: UUID = REFERRAL, due_at: datetime = DUE_AT, summary: str = SUMMARY) -> ReferralIssued:
-    return ReferralIssued.build(
-        message_id=UUID(int=referral_id.int ^ 1),
+    return referral_issued(
+        referral_id,
+        COURT,
         occurred_at=RECEIVED_AT,
         case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=COURT,
-        referral_id=referral_id,
-        role="lead",
-        round=1,
         source="court_filing",
         category="debt",
-        division_code="430426101",
         summary=summary,
         flags=["petition_involved"],
         parties=[

@@ -6,8 +6,9 @@ from zoneinfo import ZoneInfo
 
 from services.stability.domain import WarningColour
 from services.stability.store import PostgresStabilityStore
-from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.messages import CaseAssigned
 from tests.fakes.agency import FakeStabilityStore
+from tests.messages import referral_issued
 
 SERVICE = "stability"
 FAKE = FakeStabilityStore
@@ -128,16 +129,12 @@ def test_a_reader_changing_a_register_entry_it_read_changes_nothing_stored(store
 
 def test_the_committee_keeps_its_referrals_beside_the_register(stores):
     referral_id = UUID("55555555-5555-4555-8555-555555555555")
-    referral = ReferralIssued.build(
-        message_id=UUID(int=referral_id.int ^ 1),
+    referral = referral_issued(
+        referral_id,
+        COMMITTEE,
         occurred_at=NOTED_AT,
         case_id=UNPAID_WORKERS,
-        sender=CENTRE,
-        recipient=COMMITTEE,
-        referral_id=referral_id,
         role="co_unit",
-        round=1,
-        source="walk_in",
         category="wages",
         division_code="430426101203",
         summary="四十名农民工聚集讨要工程款。",

@@ -1,7 +1,6 @@
 """The agency base as the police station's officers use it: referrals in, accept/result out, police calls fed in."""
 
 from dataclasses import replace
-from datetime import timedelta
 from uuid import UUID
 
 import pytest
@@ -24,6 +23,7 @@ from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.agency import FakeAgencyStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.messages import referral_issued
 
 CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
@@ -48,27 +48,7 @@ def police(uow, platform) -> PoliceLink:
 
 
 def issued(referral_id: UUID = REFERRAL, unit: str = POLICE_STATION) -> ReferralIssued:
-    at = now()
-    return ReferralIssued.build(
-        message_id=UUID(int=referral_id.int ^ 1),
-        occurred_at=at,
-        case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=unit,
-        referral_id=referral_id,
-        role="lead",
-        round=1,
-        source="walk_in",
-        category="neighbour",
-        division_code="430426101",
-        summary="邻里因宅基地界址争吵。",
-        flags=[],
-        parties=[
-            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
-            {"role": "respondent", "kind": "person", "name": "李四", "phone": None},
-        ],
-        due_at=at + timedelta(days=14),
-    )
+    return referral_issued(referral_id, unit, occurred_at=now(), case_id=CASE_ID)
 
 
 @pytest.fixture

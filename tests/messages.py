@@ -1,0 +1,38 @@
+"""Messages as the centre sends them, for tests: realistic defaults, and each test names what it cares about."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from shared.contracts.messages import ReferralIssued
+
+CENTRE = "centre:430426"
+ISSUED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
+
+
+def referral_issued(referral_id: UUID, recipient: str, **fields: Any) -> ReferralIssued:
+    """A lead referral of a neighbours' dispute, due in 14 days; `fields` override any of it."""
+    occurred_at = fields.pop("occurred_at", ISSUED_AT)
+    defaults: dict[str, Any] = {
+        "case_id": "430426-20261122-00001",
+        "sender": CENTRE,
+        "role": "lead",
+        "round": 1,
+        "source": "walk_in",
+        "category": "neighbour",
+        "division_code": "430426101",
+        "summary": "邻里因宅基地界址争吵。",
+        "flags": [],
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
+            {"role": "respondent", "kind": "person", "name": "李四", "phone": None},
+        ],
+        "due_at": occurred_at + timedelta(days=14),
+    }
+    return ReferralIssued.build(
+        message_id=UUID(int=referral_id.int ^ 1),
+        occurred_at=occurred_at,
+        recipient=recipient,
+        referral_id=referral_id,
+        **{**defaults, **fields},
+    )
