@@ -83,8 +83,7 @@ def handle_case_registered(message: CaseRegistered, sent_by: str | None, uow: Wo
     )
     with uow:
         uow.claim(message)
-        at = desk.platform.now()
-        platform = desk.platform
+        platform, at = desk.platform, desk.platform.now()
         assignment = rules.triage(
             facts, desk.routing_table(), platform.registry, at, desk.deadline_for, platform.new_id
         )

@@ -84,7 +84,9 @@ def show_referral(referral_id: UUID, uow: Work) -> Row:
 
 def accept_referral(referral_id: UUID, command: AcceptReferral, uow: Work, platform: Platform) -> dict[str, str]:
     with uow, acting_on(uow, platform, referral_id, "accepted", command) as action:
-        acted = action.record(domain.accept(action.referral, action.at), ReferralAccepted.build(**action.report))
+        acted = action.record(
+            domain.accept(action.referral, action.at), ReferralAccepted.build(**action.report_fields())
+        )
     return acted
 
 
@@ -92,7 +94,7 @@ def decline_referral(referral_id: UUID, command: DeclineReferral, uow: Work, pla
     with uow, acting_on(uow, platform, referral_id, "declined", command) as action:
         acted = action.record(
             domain.decline(action.referral, action.at),
-            ReferralDeclined.build(reason=command.reason, **action.report),
+            ReferralDeclined.build(reason=command.reason, **action.report_fields()),
         )
     return acted
 
@@ -103,7 +105,7 @@ def report_referral_progress(
     with uow, acting_on(uow, platform, referral_id, "progress", command) as action:
         acted = action.record(
             domain.record_progress(action.referral, action.at),
-            ProgressReported.build(note=command.note, **action.report),
+            ProgressReported.build(note=command.note, **action.report_fields()),
         )
     return acted
 
@@ -112,7 +114,7 @@ def report_referral_result(referral_id: UUID, command: ReportResult, uow: Work, 
     with uow, acting_on(uow, platform, referral_id, "result", command) as action:
         acted = action.record(
             domain.report_result(action.referral, command.outcome, action.at),
-            ResultReported.build(outcome=command.outcome, summary=command.summary, **action.report),
+            ResultReported.build(outcome=command.outcome, summary=command.summary, **action.report_fields()),
         )
     return acted
 
@@ -170,9 +172,8 @@ class OfficerAction:
     command: OfficerCommand
     at: datetime
 
-    @property
-    def report(self) -> dict[str, Any]:
-        """The fields every report about the referral carries."""
+    def report_fields(self) -> dict[str, Any]:
+        """The fields every report about the referral carries, under a new message id."""
         return {
             "message_id": self.platform.new_id(),
             "occurred_at": self.at,
