@@ -21,9 +21,13 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 
 from bench.cpu import CpuMeter
-from bench.http import JsonHttp
+from bench.http import JsonHttp, sign_in
 from bench.raw import amqp_confirmed_rate, postgres_write_rate
+from shared.auth.settings import AuthSettings
+from shared.auth.tokens import TokenVerifier
+from shared.registry import load_registry
 from wuyuan import supervise
+from wuyuan.accounts import ensure_accounts, working_accounts
 from wuyuan.provision import provision_all
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
@@ -34,6 +38,8 @@ AGENCIES = ("court_link", "police_link", "justice_link", "petition_link", "stabi
 CATEGORIES = ("traffic", "neighbour", "debt")
 # Officers and visitors look again this long after finding nothing: people act on a list, not a busy loop.
 IDLE_POLL_SECONDS = 0.25
+# Token verifications timed in-process on a token from the run's identity service (its keys fetched once).
+VERIFICATIONS = 2000
 
 
 def dispute(index: int, run: str) -> dict:
@@ -49,24 +55,53 @@ def dispute(index: int, run: str) -> dict:
     }
 
 
-class Drivers:
-    """Officers and follow-up visitors, acting on whatever is waiting for them until told to stop."""
+class SignedIn:
+    """The working accounts (made once, as for the demo), each signed in once at the run's identity service."""
 
     def __init__(self, settings: PlatformSettings) -> None:
         self.settings = settings
+        self.passwords = ensure_accounts(settings, working_accounts(settings))
+        self.registry = load_registry(settings.config_dir)
+        self.tokens: dict[str, str] = {}
+        self.lock = threading.Lock()
+
+    def token(self, username: str) -> str:
+        with self.lock:
+            if username not in self.tokens:
+                identity = self.settings.http_base_url("identity")
+                self.tokens[username] = sign_in(identity, username, self.passwords[username])
+            return self.tokens[username]
+
+    def officer_of(self, service: str) -> str:
+        """The agency's working officer, who acts for every unit of the agency in the county."""
+        return f"demo.{self.registry.by_service(service).code}"
+
+
+class Drivers:
+    """Officers and follow-up visitors, acting on whatever is waiting for them until told to stop."""
+
+    def __init__(self, settings: PlatformSettings, accounts: SignedIn) -> None:
+        self.settings = settings
+        self.accounts = accounts
         self.stop = threading.Event()
         self.errors: list[str] = []
+        self.clients: list[JsonHttp] = []
+
+    def client(self, username: str) -> JsonHttp:
+        http = JsonHttp(connections=1, token=self.accounts.token(username))
+        self.clients.append(http)
+        return http
 
     def officer(self, service: str) -> None:
-        http = JsonHttp(connections=1)
+        http = self.client(self.accounts.officer_of(service))
         base = self.settings.http_base_url(service)
         while not self.stop.is_set():
             waiting = http.get(f"{base}/api/v1/referrals", status="received", limit=200)["referrals"]
             for referral in waiting:
                 rid = referral["referral_id"]
                 for action, body in (
-                    ("accept", {"officer": "值班员"}),
-                    ("result", {"officer": "值班员", "outcome": "resolved", "summary": "已化解"}),
+                    ("accept", {}),
+                    ("result", {"outcome": "resolved", "summary": "已化解"}),
                 ):
                     status, answer = http.post(f"{base}/api/v1/referrals/{rid}/{action}", body)
                     if status != 202:
@@ -75,19 +110,40 @@ class Drivers:
                 self.stop.wait(IDLE_POLL_SECONDS)
 
     def visitor(self) -> None:
-        http = JsonHttp(connections=1)
+        http = self.client("demo.supervisor")
         base = self.settings.http_base_url("supervision")
         while not self.stop.is_set():
             pending = http.get(f"{base}/api/v1/follow-ups")["follow_ups"]
             for follow_up in pending:
                 status, _ = http.post(
                     f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
-                    {"rating": "satisfied", "visitor": "回访员"},
+                    {"rating": "satisfied"},
                 )
                 if status not in (202, 409):
                     self.errors.append(f"rating {follow_up['case_id']}: {status}")
             if not pending:
                 self.stop.wait(IDLE_POLL_SECONDS)
+
+
+def verification_cost(settings: PlatformSettings, token: str, count: int = VERIFICATIONS) -> float:
+    """Microseconds per `TokenVerifier.verify`, as every service runs it per request, on a real token.
+
+    The key set is fetched once before timing, as a running service holds it; what is left is the
+    signature check (ES256), the claims and the Principal.
+    """
+    environment = settings.auth_environment()
+    verifier = TokenVerifier(
+        AuthSettings(
+            issuer=environment["WUYUAN_AUTH_ISSUER"],
+            audience=environment["WUYUAN_AUTH_AUDIENCE"],
+            jwks_url=environment["WUYUAN_AUTH_JWKS_URL"],
+        )
+    )
+    verifier.verify(token)  # fetches the keys
+    started = time.perf_counter()
+    for _ in range(count):
+        verifier.verify(token)
+    return (time.perf_counter() - started) / count * 1e6
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -142,7 +198,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     try:
         supervise.start(settings, detach=True)
         supervise.wait_until_ready(settings, timeout=120)
-        drivers = Drivers(settings)
+        accounts = SignedIn(settings)
+        drivers = Drivers(settings, accounts)
         threads = [threading.Thread(target=drivers.officer, args=(s,), daemon=True) for s in AGENCIES]
         threads.append(threading.Thread(target=drivers.visitor, daemon=True))
         for thread in threads:
@@ -151,7 +208,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         pace = f" at {rate:g} a second" if rate else " as fast as they are taken"
         print(f"filing {cases} cases with {filers} concurrent clients{pace} …", flush=True)
         intake = settings.http_base_url("intake")
-        http = JsonHttp(connections=filers)
+        http = JsonHttp(connections=filers, token=accounts.token("demo.window"))
+        watcher = JsonHttp(connections=1, token=accounts.token("demo.coordinator"))
 
         def file(index: int) -> str:
             if rate:  # an arrival rate below capacity shows latency without a backlog
@@ -170,7 +228,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         deadline = time.monotonic() + timeout
         closed = 0
         while time.monotonic() < deadline:
-            closed = http.get(f"{coordinator}/api/v1/cases", limit=0)["counts"].get("closed", 0)
+            closed = watcher.get(f"{coordinator}/api/v1/cases", limit=0)["counts"].get("closed", 0)
             if closed >= cases:
                 break
             time.sleep(0.5)
@@ -183,6 +241,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         amqp_rate = amqp_confirmed_rate(raw_uri, window=200)
         amqp_one_by_one = amqp_confirmed_rate(raw_uri, messages=3000, window=1)
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
+        verify_us = verification_cost(settings, accounts.token("demo.window"))
+        requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
         complete = results["closed"] == cases and not drivers.errors
     finally:
         if not keep:
@@ -219,6 +279,10 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     print(f"{'raw PostgreSQL: write transactions/s':52} {pg_rate:12.0f}   ({pg_how})")
     print(f"{'ratio: platform messages / raw AMQP rate':52} {rate * per_case / amqp_rate:12.3f}")
     print(f"{'ratio: lifecycles / raw PostgreSQL tx rate':52} {rate / pg_rate:12.4f}")
+    requests_per_case = requests_sent / max(results["closed"], 1)
+    print(f"{'token verification (µs per request, in-process)':52} {verify_us:12.0f}   ({VERIFICATIONS} × ES256)")
+    print(f"{'HTTP requests per lifecycle (drivers, incl. polls)':52} {requests_per_case:12.1f}")
+    print(f"{'token verification CPU per lifecycle (ms)':52} {requests_per_case * verify_us / 1000:12.2f}")
     print()
     closed_cases = max(results["closed"], 1)
     print(f"{'CPU used while the cases ran':52} {'seconds':>12} {'ms per lifecycle':>18}")

@@ -4,10 +4,11 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.registry import DEFAULT_CONFIG_DIR
+from shared.secret_values import refuse_placeholder
 
 
 class ServiceSettings(BaseSettings):
@@ -20,7 +21,7 @@ class ServiceSettings(BaseSettings):
     amqp_user: str = Field(min_length=1, description="this service's broker user; stamped as AMQP user_id")
     database_url: str = Field(pattern=r"^postgres(ql)?://")
     http_address: str = Field("127.0.0.1:8000", pattern=r"^[\w.-]+:\d{2,5}$")
-    county: str = Field("430426", pattern=r"^\d{6}$")
+    county: str = Field("430426", pattern=r"^[0-9]{6}$")
     config_dir: Path = DEFAULT_CONFIG_DIR
     trace_file: Path | None = None
     log_level: str = Field("INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
@@ -31,6 +32,26 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = Field(2.0, gt=0, le=60)
     max_attempts: int = Field(5, ge=1, le=100)
     outbox_retention_days: float = Field(7.0, ge=0, le=3650, description="how long sent outbox rows are kept")
+    # The HTTP server's limits (shared.web_server.HttpLimits has the same defaults).
+    http_read_timeout_seconds: float = Field(
+        15.0, gt=0, le=600, description="a request must arrive whole within this; idle connections close after it"
+    )
+    http_max_connections: int = Field(512, ge=1, le=100_000, description="open HTTP connections; more get a 503")
+    http_max_connections_per_client: int = Field(
+        64, ge=1, le=100_000, description="open connections from one address (raise it behind a proxy)"
+    )
+    http_max_header_bytes: int = Field(16 * 1024, ge=1024, le=64 * 1024, description="request line and headers")
+    personal_data_retention_days: int = Field(
+        1095, ge=1, le=36500, description="how long parties' ID and mobile numbers are kept after a case is finished"
+    )
+    dev_mode: bool = Field(False, description="a development machine: placeholder and default secrets are accepted")
+
+    @model_validator(mode="after")
+    def _a_real_broker_password(self) -> "ServiceSettings":
+        # Each service has a broker password of its own; a default one would let anyone borrow its identity.
+        password = urlsplit(self.amqp_uri).password
+        refuse_placeholder("WUYUAN_AMQP_URI", unquote(password) if password else None, self.dev_mode)
+        return self
 
     @property
     def vhost(self) -> str:

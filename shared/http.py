@@ -1,15 +1,24 @@
 """HTTP entrypoints that answer in JSON and turn our errors into clear, field-named responses."""
 
 import json
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from nameko.containers import WorkerContext
+from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
+from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, Unauthenticated
+from shared.auth.settings import current_auth_settings
+from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
+from shared.contracts.strict_json import loads_strict
+from shared.dependency import Injects
 from shared.persistence.errors import Conflict, NotFound, StoreUnavailable
 from shared.refusal import Refused
+from shared.web_server import HardenedWebServer
 
 M = TypeVar("M", bound=BaseModel)
 FieldError = dict[str, str]
@@ -41,23 +50,57 @@ def field_errors(error: ValidationError) -> list[FieldError]:
     return fields
 
 
+class UnsupportedMediaType(BadInput):
+    """A body that is not declared as JSON (a form post from another site, say); HTTP 415."""
+
+
+def _body_error(message: str, error_type: str = "json_invalid") -> BadInput:
+    return BadInput([{"field": "(body)", "message": message, "type": error_type}])
+
+
+def _is_json(request: Request) -> bool:
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    return request.mimetype == "application/json" and charset in ("utf-8", "utf8")
+
+
 def parse_body(request: Request, model: type[M]) -> M:
-    """Validate a JSON body against `model`, or raise BadInput naming the fields."""
+    """Validate a JSON body against `model`, or raise BadInput naming the fields.
+
+    Whatever the body, the answer is the model or BadInput (a 400 or 415), never another error.
+    """
     if request.content_length and request.content_length > MAX_BODY_BYTES:
-        raise BadInput([{"field": "(body)", "message": f"larger than {MAX_BODY_BYTES} bytes", "type": "too_large"}])
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadInput([{"field": "(body)", "message": f"larger than {MAX_BODY_BYTES} bytes", "type": "too_large"}])
+        raise _body_error(f"larger than {MAX_BODY_BYTES} bytes", "too_large")
     try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BadInput([{"field": "(body)", "message": f"not valid JSON: {exc}", "type": "json_invalid"}]) from None
+        raw = request.get_data(cache=False)
+    except Exception:  # the client went away, a malformed chunk
+        raise _body_error("could not be read", "body_unreadable") from None
+    if len(raw) > MAX_BODY_BYTES:
+        raise _body_error(f"larger than {MAX_BODY_BYTES} bytes", "too_large")
+    # Only a JSON content type: browsers send forms from other sites without asking, never JSON.
+    if (raw or request.content_type) and not _is_json(request):
+        declared = (request.content_type or "none")[:100]
+        raise UnsupportedMediaType(
+            [
+                {
+                    "field": "(body)",
+                    "message": f"send the body as application/json (UTF-8), not {declared}",
+                    "type": "unsupported_media_type",
+                }
+            ],
+            "unsupported media type",
+        )
+    try:
+        data = loads_strict(raw or b"null")
+    except ValueError as exc:  # not UTF-8, not JSON, NaN, duplicate keys, too deep
+        raise _body_error(f"not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
-        raise BadInput([{"field": "(body)", "message": "must be a JSON object", "type": "dict_type"}])
+        raise _body_error("must be a JSON object", "dict_type")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise BadInput(field_errors(exc)) from None
+    except Exception as exc:  # a validator that raised something else: still the input's fault here
+        raise _body_error(f"could not be validated: {type(exc).__name__}", "value_error") from None
 
 
 def parse_query(request: Request, model: type[M]) -> M:
@@ -82,14 +125,98 @@ def case_id_in_path(value: str) -> str:
     return validate_value(_CasePath, {"case_id": value}).case_id
 
 
-class ApiHandler(HttpRequestHandler):
-    """nameko's @http, mapping our exceptions to status codes with a JSON body."""
+@dataclass(frozen=True)
+class Access:
+    """Who may call an endpoint: callers with one of `roles`, or anyone when `roles` is None."""
 
-    def __init__(self, method: str, url: str, **kwargs: Any) -> None:
-        kwargs.setdefault("expected_exceptions", (BadInput, NotFound, Conflict, Refused, StoreUnavailable))
+    roles: frozenset[Role] | None
+
+    def __post_init__(self) -> None:
+        if self.roles is not None and not self.roles:
+            raise ValueError("an endpoint open to no role: name its roles, or make it PUBLIC")
+
+
+def allow(*roles: Role) -> Access:
+    return Access(frozenset(roles))
+
+
+PUBLIC = Access(None)
+"""Health, sign-in, the issuer's keys and a citizen's rating link: nothing a caller could borrow."""
+SIGNED_IN = Access(frozenset(Role))
+
+ANONYMOUS = Principal("anonymous", "anonymous", frozenset())
+PRINCIPAL_KEY = "wuyuan.principal"  # where the verified caller rides on the request
+
+
+class Authenticator(SharedExtension):
+    """One token verifier per service, built from its trust settings (issuer, keys, audience)."""
+
+    verifier: TokenVerifier | None = None
+
+    def setup(self) -> None:
+        self.verifier = TokenVerifier(current_auth_settings())
+
+    def authenticate(self, request: Request, access: Access) -> Principal | None:
+        if access.roles is None:
+            return None
+        scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("sign in first: send Authorization: Bearer <token>")
+        assert self.verifier is not None, "Authenticator used before setup"
+        principal = self.verifier.verify(token.strip())
+        if not principal.has_any(access.roles):
+            raise _forbidden_role(principal, access.roles)
+        return principal
+
+
+def _forbidden_role(principal: Principal, roles: frozenset[Role]) -> Forbidden:
+    have = ", ".join(sorted(principal.roles)) or "no role"
+    return Forbidden(f"{principal.subject} ({have}) may not do this; it needs one of: {', '.join(sorted(roles))}")
+
+
+class Caller(Injects[Principal]):
+    """`self.caller`: the verified caller of the HTTP request a worker handles."""
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> Principal:
+        request = worker_ctx.args[0] if worker_ctx.args else None
+        principal = request.environ.get(PRINCIPAL_KEY) if isinstance(request, Request) else None
+        # Every worker gets every dependency (timers, messages, public endpoints too): those see a
+        # caller with no role and no unit, who may do nothing a role is needed for.
+        return principal if isinstance(principal, Principal) else ANONYMOUS
+
+
+class ApiHandler(HttpRequestHandler):
+    """nameko's @http, checking who calls before any worker runs, and mapping our exceptions to JSON answers.
+
+    `access` is required: an endpoint that forgot to say who may call it does not load.
+    """
+
+    authenticator = Authenticator()
+    server = HardenedWebServer()
+
+    def __init__(self, method: str, url: str, *, access: Access, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", (BadInput, NotFound, Conflict, Refused, StoreUnavailable, AuthFailure))
         super().__init__(method, url, **kwargs)
+        self.access = access
+
+    def handle_request(self, request: Request) -> Response:
+        try:
+            request.environ[PRINCIPAL_KEY] = self.authenticator.authenticate(request, self.access)
+        except (AuthFailure, KeysUnavailable) as exc:
+            return self.response_from_exception(exc)
+        response: Response = super().handle_request(request)
+        return response
 
     def response_from_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, AuthFailure):
+            response = json_response(exc.status, {"error": exc.error, "message": str(exc)})
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="wuyuan"'
+            return response
+        if isinstance(exc, KeysUnavailable):
+            return json_response(503, {"error": "unavailable", "message": "cannot verify credentials now, retry later"})
+        if isinstance(exc, UnsupportedMediaType):
+            return json_response(415, {"error": "unsupported_media_type", "message": str(exc), "fields": exc.fields})
         if isinstance(exc, BadInput):
             return json_response(400, {"error": "invalid_input", "message": str(exc), "fields": exc.fields})
         if isinstance(exc, NotFound):

@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import requests
@@ -20,15 +20,56 @@ class PlatformError(RuntimeError):
 
 @dataclass
 class PlatformClient:
+    """Signs in as the account each task needs: `accounts` maps usernames to passwords."""
+
     settings: PlatformSettings
     timeout: float = 15.0
+    accounts: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.http = requests.Session()
         self.registry = load_registry(self.settings.config_dir)
+        self.tokens: dict[str, str] = {}
+
+    @classmethod
+    def with_working_accounts(cls, settings: PlatformSettings, timeout: float = 15.0) -> "PlatformClient":
+        """A client holding one account per role (made once, passwords kept in the state directory)."""
+        from wuyuan.accounts import ensure_accounts, working_accounts
+
+        return cls(settings, timeout, ensure_accounts(settings, working_accounts(settings)))
 
     def url(self, service: str, path: str) -> str:
         return f"{self.settings.http_base_url(service)}{path}"
+
+    def user_for(self, service: str) -> str:
+        """The working account that uses a service's API: its staff, or an agency's officer."""
+        staff = {
+            "intake": "demo.window",
+            "coordinator": "demo.coordinator",
+            "supervision": "demo.supervisor",
+            "identity": "demo.operator",
+        }
+        if service in staff:
+            return staff[service]
+        return f"demo.{self.registry.by_service(service).code}"
+
+    def sign_in(self, username: str) -> str:
+        if username not in self.accounts:
+            raise PlatformError(f"no password for {username}: sign in with an account this client holds")
+        response = self.http.post(
+            self.url("identity", "/api/v1/sessions"),
+            json={"username": username, "password": self.accounts[username]},
+            timeout=self.timeout,
+        )
+        if response.status_code != 201:
+            raise PlatformError(f"sign-in as {username} -> {response.status_code}: {response.text[:300]}")
+        token: str = response.json()["token"]
+        self.tokens[username] = token
+        return token
+
+    def headers_for(self, username: str) -> dict[str, str]:
+        token = self.tokens.get(username) or self.sign_in(username)
+        return {"Authorization": f"Bearer {token}"}
 
     def call(
         self,
@@ -37,8 +78,17 @@ class PlatformClient:
         path: str,
         body: JsonObject | None = None,
         expect: tuple[int, ...] = (200, 201, 202),
+        as_user: str | None = None,
     ) -> JsonObject:
-        response = self.http.request(method, self.url(service, path), json=body, timeout=self.timeout)
+        user = as_user or self.user_for(service)
+        response = self.http.request(
+            method, self.url(service, path), json=body, headers=self.headers_for(user), timeout=self.timeout
+        )
+        if response.status_code == 401 and user in self.accounts:  # the token expired: once more, fresh
+            self.sign_in(user)
+            response = self.http.request(
+                method, self.url(service, path), json=body, headers=self.headers_for(user), timeout=self.timeout
+            )
         if response.status_code not in expect:
             raise PlatformError(f"{method} {service}{path} -> {response.status_code}: {response.text[:500]}")
         answer: JsonObject = response.json()
@@ -52,8 +102,8 @@ class PlatformClient:
     def case(self, case_id: str) -> JsonObject:
         return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
 
-    def assign(self, case_id: str, unit: str, staff: str) -> JsonObject:
-        return self.call("POST", "coordinator", f"/api/v1/cases/{case_id}/assign", {"unit": unit, "staff": staff})
+    def assign(self, case_id: str, unit: str) -> JsonObject:
+        return self.call("POST", "coordinator", f"/api/v1/cases/{case_id}/assign", {"unit": unit})
 
     def wait_for(
         self, case_id: str, predicate: Callable[[JsonObject], bool], timeout: float = 30.0, what: str = "condition"
@@ -93,19 +143,19 @@ class PlatformClient:
     def act(self, unit: str, referral_id: str, action: str, body: JsonObject) -> JsonObject:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
 
-    def settle(self, unit: str, referral_id: str, officer: str, summary: str, timeout: float = 30.0) -> JsonObject:
+    def settle(self, unit: str, referral_id: str, summary: str, timeout: float = 30.0) -> JsonObject:
         """An officer of `unit` accepts the referral once it has arrived, and reports it resolved."""
         self.wait_for_referral(unit, referral_id, timeout)
-        self.act(unit, referral_id, "accept", {"officer": officer})
-        return self.act(unit, referral_id, "result", {"officer": officer, "outcome": "resolved", "summary": summary})
+        self.act(unit, referral_id, "accept", {})
+        return self.act(unit, referral_id, "result", {"outcome": "resolved", "summary": summary})
 
     def feed_record(self, service: str, record: JsonObject) -> JsonObject:
         return self.call("POST", service, "/api/v1/records", record)
 
     # --- follow-up visit ------------------------------------------------------------------
 
-    def rate(self, case_id: str, rating: str, visitor: str, comment: str | None = None) -> JsonObject:
-        body = {"rating": rating, "visitor": visitor, **({"comment": comment} if comment else {})}
+    def rate(self, case_id: str, rating: str, comment: str | None = None) -> JsonObject:
+        body = {"rating": rating, **({"comment": comment} if comment else {})}
         return self.call("POST", "supervision", f"/api/v1/follow-ups/{case_id}/rating", body)
 
     def wait_for_follow_up(self, case_id: str, timeout: float = 30.0) -> None:

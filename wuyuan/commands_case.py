@@ -37,7 +37,7 @@ def case_group() -> None:
 @click.argument("case_id")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def case_show(case_id: str, as_json: bool) -> None:
-    client = PlatformClient(PlatformSettings())
+    client = PlatformClient.with_working_accounts(PlatformSettings())
     try:
         case = client.case(case_id)
     except PlatformError as error:
@@ -65,7 +65,7 @@ def trace_command(case_id: str) -> None:
     settings = PlatformSettings()
     trace_id = None
     with contextlib.suppress(PlatformError, OSError):  # without the coordinator, the spans still name the case
-        trace_id = PlatformClient(settings).case(case_id)["trace_id"]
+        trace_id = PlatformClient.with_working_accounts(settings).case(case_id)["trace_id"]
     lines = _trace_lines(settings, case_id, trace_id)
     if not lines:
         raise click.ClickException(
@@ -84,7 +84,7 @@ def demo_command(timeout: float) -> None:
     from wuyuan.demo import run_demo
 
     settings = PlatformSettings()
-    client = PlatformClient(settings)
+    client = PlatformClient.with_working_accounts(settings)
     try:
         case = run_demo(client, click.echo, timeout)
     except (PlatformError, TimeoutError, RuntimeError, OSError) as error:

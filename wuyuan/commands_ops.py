@@ -32,15 +32,22 @@ def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
             f"{letter.service:14} {letter.message_type or '?':22} {letter.message_id or '-'}  {letter.dead_at or ''}"
         )
         click.echo(f"{'':14} reason: {letter.reason}")
+        if letter.refused:
+            click.echo(f"{'':14} replay refused: {letter.refused}")
 
 
 @dlq.command("replay")
 @click.option("--service", "services", multiple=True, help="only these services (repeatable)")
 @click.option("--message-id", default=None, help="only the dead letter with this message id")
 def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
-    """Send dead letters back to the queue they came from; fix the cause first."""
-    from wuyuan.dead_letters import replay
+    """Send dead letters back to the inbox they came from; fix the cause first.
+
+    Only dead letters their own service signed are replayed; others stay in the dead queue.
+    """
+    from wuyuan.dead_letters import replay_dead_letters
     from wuyuan.settings import SERVICES
 
-    count = replay(PlatformSettings(), services or SERVICES, message_id)
-    click.echo(f"replayed {count} dead letter(s)")
+    report = replay_dead_letters(PlatformSettings(), services or SERVICES, message_id)
+    click.echo(f"replayed {len(report.replayed)} dead letter(s)")
+    for refused in report.refused:
+        click.echo(f"refused {refused.service} {refused.message_id or '-'}: {refused.why}")

@@ -1,8 +1,16 @@
-"""Operators' view of dead letters: list them with their reasons, and replay them to the queue they came from."""
+"""Operators' view of dead letters: list them with their reasons, and replay them to the inbox they came from.
+
+Replay acts under an identity the broker vouched for. A service dead-letters through an exchange
+only its own broker user may write to, stamping its user as `user_id`, which RabbitMQ checks.
+So a dead letter in `wuyuan.<S>.dead` is replayed only if its `user_id` is S's user; it goes back
+only to S's inbox (never to a queue a header names), under the original sender that S recorded
+when RabbitMQ had validated it. Anything else (a letter planted by another account, or one
+dead-lettered before letters were signed) is refused, reported, and left in the dead queue.
+"""
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from urllib.parse import quote, urlsplit, urlunsplit
+from dataclasses import dataclass, field
+from urllib.parse import quote
 
 import amqp
 from kombu import Connection
@@ -14,9 +22,10 @@ from shared.messaging.routing import (
     DEAD_REASON_HEADER,
     ORIGINAL_USER_HEADER,
     dead_queue,
+    inbox_queue,
 )
-from wuyuan.provision_amqp import OPERATOR, _call
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.provision_amqp import _call
+from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
 
 _DEAD_HEADERS = (DEAD_AT_HEADER, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, ORIGINAL_USER_HEADER)
 
@@ -30,6 +39,32 @@ class DeadLetter:
     dead_at: str | None
     from_queue: str | None
     body_preview: str
+    # Why replay would leave it where it is; None when it may be replayed.
+    refused: str | None = None
+
+
+@dataclass(frozen=True)
+class RefusedReplay:
+    service: str
+    message_id: str | None
+    why: str
+
+
+@dataclass(frozen=True)
+class ReplayReport:
+    replayed: list[str | None] = field(default_factory=list)  # message ids, in the order sent
+    refused: list[RefusedReplay] = field(default_factory=list)  # left in their dead queue
+
+
+def replay_refusal(settings: PlatformSettings, service: str, user_id: object) -> str | None:
+    """Why a dead letter in `service`'s dead queue may not be replayed, or None if it may."""
+    owner = settings.broker_user(service)
+    if user_id == owner:
+        return None
+    return (
+        f"not dead-lettered by {owner} (its user_id is {user_id or 'unset'}): planted by another account,"
+        " or dead-lettered before dead letters were signed; left in the dead queue"
+    )
 
 
 def list_dead_letters(
@@ -56,24 +91,33 @@ def list_dead_letters(
                     dead_at=headers.get(DEAD_AT_HEADER),
                     from_queue=headers.get(DEAD_QUEUE_HEADER),
                     body_preview=str(item.get("payload", ""))[:200],
+                    refused=replay_refusal(settings, service, props.get("user_id")),
                 )
             )
     return found
 
 
 def operator_connection(settings: PlatformSettings) -> Connection:
-    parts = urlsplit(settings.amqp_admin_uri)
-    netloc = f"{settings.broker_user(OPERATOR)}:{settings.service_password}@{parts.hostname}:{parts.port or 5672}"
-    return Connection(urlunsplit(parts._replace(netloc=netloc, path=f"/{settings.vhost}")), connect_timeout=10)
+    # Each publish waits for the broker's confirm: a dead letter is acknowledged only once its copy is safe.
+    return Connection(
+        settings.service_amqp_uri(OPERATOR), connect_timeout=10, transport_options={"confirm_publish": True}
+    )
 
 
 def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, message_id: str | None = None) -> int:
-    """Send dead letters back to the inbox they came from, under their original sender; returns how many.
+    """Replay what may be replayed (see `replay_dead_letters`); returns how many were sent."""
+    return len(replay_dead_letters(settings, services, message_id).replayed)
+
+
+def replay_dead_letters(
+    settings: PlatformSettings, services: Iterable[str] = SERVICES, message_id: str | None = None
+) -> ReplayReport:
+    """Send each genuine dead letter back to its service's inbox, under its original sender.
 
     The operator user may impersonate (RabbitMQ's `impersonator` tag), so a replayed result
     still carries the agency's user_id and passes the coordinator's sender check.
     """
-    replayed = 0
+    report = ReplayReport()
     with operator_connection(settings) as conn:
         channel = conn.channel()
         channel.confirm_select()
@@ -91,7 +135,13 @@ def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, messa
                 if message_id and message.properties.get("message_id") != message_id:
                     kept.append(message)
                     continue
-                target = headers.get(DEAD_QUEUE_HEADER)
+                refusal = replay_refusal(settings, service, message.properties.get("user_id"))
+                if refusal is not None:
+                    report.refused.append(RefusedReplay(service, message.properties.get("message_id"), refusal))
+                    kept.append(message)
+                    continue
+                # Only the service that dead-lettered it gets it back, whatever its headers say.
+                target = inbox_queue(service)
                 original_user = headers.get(ORIGINAL_USER_HEADER)
                 properties = {
                     "application_headers": {k: v for k, v in headers.items() if k not in _DEAD_HEADERS},
@@ -101,7 +151,7 @@ def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, messa
                     "message_id": message.properties.get("message_id"),
                     "type": message.properties.get("type"),
                 }
-                if original_user:
+                if isinstance(original_user, str) and original_user:
                     properties["user_id"] = original_user
                 # The default exchange delivers straight to the named queue: only the original consumer.
                 channel.basic_publish(
@@ -111,7 +161,7 @@ def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, messa
                     mandatory=True,
                 )
                 channel.basic_ack(message.delivery_tag)
-                replayed += 1
+                report.replayed.append(message.properties.get("message_id"))
             for message in kept:
                 channel.basic_reject(message.delivery_tag, requeue=True)
-    return replayed
+    return report

@@ -16,14 +16,6 @@ DEMO_DISPUTE: JsonObject = {
     ],
 }
 
-OFFICERS = {
-    "police": "民警 刘洋",
-    "court": "法官 陈静",
-    "justice": "调解员 孙丽",
-    "petition": "信访干部 周涛",
-    "plc": "政法委 吴斌",
-}
-
 
 def _fresh_mobile() -> str:
     return "139" + "".join(random.choices("0123456789", k=8))
@@ -50,22 +42,16 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
 
     for referral in case["referrals"]:
         unit, referral_id = referral["unit"], referral["referral_id"]
-        officer = OFFICERS.get(unit.split(":")[0], "officer")
         client.wait_for_referral(unit, referral_id, timeout)
-        client.act(unit, referral_id, "accept", {"officer": officer})
-        client.act(unit, referral_id, "progress", {"officer": officer, "note": "已联系双方当事人，约定调解时间"})
-        client.act(
-            unit,
-            referral_id,
-            "result",
-            {"officer": officer, "outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"},
-        )
+        client.act(unit, referral_id, "accept", {})
+        client.act(unit, referral_id, "progress", {"note": "已联系双方当事人，约定调解时间"})
+        client.act(unit, referral_id, "result", {"outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"})
         echo(f"3. 部门办单  {unit} ({client.service_of(unit)}) accepted and reported: resolved")
 
     client.wait_for_status(case_id, "resolved", timeout)
     echo("4. 组织督单  every unit reported; supervision opened the follow-up visit")
     client.wait_for_follow_up(case_id, timeout)
-    client.rate(case_id, "satisfied", visitor="回访员 郑敏", comment="满意，问题已解决")
+    client.rate(case_id, "satisfied", comment="满意，问题已解决")
     closed = client.wait_for_status(case_id, "closed", timeout)
     echo(f"5. 群众评单  rated satisfied: case {case_id} is closed")
     return closed

@@ -9,13 +9,16 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import requests
 from kombu import Connection, Exchange, Queue
 
-from shared.contracts.messages import DEAD_LETTER_EXCHANGE, DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
-from shared.messaging.routing import inbox_queue
+from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from shared.messaging.routing import dead_letter_exchange, inbox_queue
 from shared.messaging.topology import EXCHANGES, handled_models, service_queues
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
-OPERATOR = "operator"
+# Dead letters carry personal data: a policy (not a queue argument, which an existing queue could not
+# take) makes them expire after WUYUAN_DEAD_LETTER_TTL_DAYS.
+DEAD_LETTER_POLICY = "wuyuan-dead-letters-expire"
+DEAD_QUEUES_PATTERN = r"^wuyuan\..*\.dead$"
 
 
 class BrokerSetupError(RuntimeError):
@@ -48,8 +51,12 @@ def _call(
 
 
 def _permissions(settings: PlatformSettings, service: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(vhost permissions, topic permissions on the documents exchange) for a service's user."""
-    writes = [DOCUMENTS_EXCHANGE, DEAD_LETTER_EXCHANGE]
+    """(vhost permissions, topic permissions on the documents exchange) for a service's user.
+
+    A service writes its dead letters to an exchange of its own, which no other user may write
+    to: a dead letter's user_id is then its owner's, and replay trusts nothing else.
+    """
+    writes = [DOCUMENTS_EXCHANGE, dead_letter_exchange(service)]
     if service == "coordinator":
         writes.append(EVENTS_EXCHANGE)
     write = "^(" + "|".join(re.escape(name) for name in writes) + ")$"
@@ -67,7 +74,9 @@ def ensure_broker(settings: PlatformSettings, services: Sequence[str] = SERVICES
     _call(settings, "PUT", f"vhosts/{vhost}", {})
     for service in services:
         user = settings.broker_user(service)
-        _call(settings, "PUT", f"users/{quote(user, safe='')}", {"password": settings.service_password, "tags": ""})
+        # Each user's own password, re-asserted on every run: a rotated secret takes effect here.
+        password = settings.broker_password(service)
+        _call(settings, "PUT", f"users/{quote(user, safe='')}", {"password": password, "tags": ""})
         permissions, topic = _permissions(settings, service)
         _call(settings, "PUT", f"permissions/{vhost}/{quote(user, safe='')}", permissions)
         _call(settings, "PUT", f"topic-permissions/{vhost}/{quote(user, safe='')}", topic)
@@ -77,13 +86,24 @@ def ensure_broker(settings: PlatformSettings, services: Sequence[str] = SERVICES
         settings,
         "PUT",
         f"users/{quote(operator, safe='')}",
-        {"password": settings.service_password, "tags": "impersonator"},
+        {"password": settings.broker_password(OPERATOR), "tags": "impersonator"},
     )
     _call(
         settings,
         "PUT",
         f"permissions/{vhost}/{quote(operator, safe='')}",
-        {"configure": "^$", "write": "^(amq\\.default)$", "read": "^wuyuan\\..*\\.dead$"},
+        {"configure": "^$", "write": "^(amq\\.default)$", "read": DEAD_QUEUES_PATTERN},
+    )
+    _call(
+        settings,
+        "PUT",
+        f"policies/{vhost}/{DEAD_LETTER_POLICY}",
+        {
+            "pattern": DEAD_QUEUES_PATTERN,
+            "apply-to": "queues",
+            "priority": 0,
+            "definition": {"message-ttl": round(settings.dead_letter_ttl_days * 86_400_000)},
+        },
     )
     declare_topology(settings, services)
 
@@ -97,7 +117,8 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] = SERVI
     """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows."""
     with admin_connection(settings) as conn:
         channel = conn.channel()
-        exchanges = {name: Exchange(name, type=kind, durable=True) for name, kind in EXCHANGES.items()}
+        kinds = {**EXCHANGES, **{dead_letter_exchange(service): "direct" for service in services}}
+        exchanges = {name: Exchange(name, type=kind, durable=True) for name, kind in kinds.items()}
         for exchange in exchanges.values():
             exchange(channel).declare()
         for service in services:

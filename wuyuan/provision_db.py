@@ -6,10 +6,12 @@ import glob
 import logging
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
+from psycopg.rows import dict_row
 from yoyo import get_backend, read_migrations
 
 from shared.registry import CENTRE, DEFAULT_CONFIG_DIR, load_registry
@@ -78,14 +80,46 @@ def ensure_databases(
     for admin_url, on_server in _by_server(settings, services).items():
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             for service in on_server:
-                _create_database(admin, settings.database_name(service))
-    return {
+                role = settings.database_role(service)
+                _ensure_role(admin, role, settings.database_password(service))
+                _create_database(admin, settings.database_name(service), role)
+                _restrict_database(admin, settings.database_name(service), role)
+    for service in services:
+        # Tables an earlier provisioning made as the admin role pass to the service's role.
+        _take_over_objects(settings.admin_database_url(service), settings.database_role(service))
+    # Migrations run as the service's role, so what they create is its own.
+    applied = {
         service: apply_migrations(
             settings.database_url(service),
             migration_dirs(service, shared_dir=shared_dir, services_root=services_root, config_dir=settings.config_dir),
         )
         for service in services
     }
+    if "intake" in services:
+        seal_intake_rows(settings)
+    return applied
+
+
+def seal_intake_rows(settings: PlatformSettings) -> int:
+    """Seal intake's ID and mobile numbers stored in clear before sealing existed (a no-op once done).
+
+    A Python step after the SQL migrations, because SQL does not hold the key.
+    """
+    from services.intake.personal_data import PersonalDataCipher, decode_key
+    from services.intake.store import PostgresIntakeStore
+    from shared.persistence.transaction import transaction
+
+    cipher = PersonalDataCipher(decode_key(settings.personal_data_key_value()))
+    url = settings.database_url("intake")
+
+    def connect() -> psycopg.Connection[Any]:
+        return psycopg.connect(url, row_factory=dict_row, connect_timeout=10)
+
+    with transaction(connect) as tx:
+        changed = PostgresIntakeStore(tx, cipher).seal_plain_rows()
+    if changed:
+        log.info("sealed the ID and mobile numbers of %d intake cases stored in clear", changed)
+    return changed
 
 
 def apply_migrations(database_url: str, directories: list[Path]) -> list[str]:
@@ -131,15 +165,83 @@ def _drop_on_server(admin_url: str, settings: PlatformSettings, services: list[s
                 (name,),
             )
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(sql.Identifier(name), force))
+            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(settings.database_role(service))))
 
 
-def _create_database(admin: psycopg.Connection, name: str) -> None:
+def _ensure_role(admin: psycopg.Connection, role: str, password: str) -> None:
+    """A login role of the service's own with its kept password, made or brought in line (never logged)."""
+    # INHERIT: from PostgreSQL 15 a database owner may create in `public` through pg_database_owner.
+    options = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD {}").format(sql.Literal(password))
+    exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    if not exists:
+        try:
+            admin.execute(sql.SQL("CREATE ROLE {} ").format(sql.Identifier(role)) + options)
+        except (psycopg.errors.DuplicateObject, psycopg.errors.UniqueViolation):
+            pass  # made meanwhile by a concurrent run; the ALTER below sets the same password
+        else:
+            log.info("created database role %s", role)
+            return
+    admin.execute(sql.SQL("ALTER ROLE {} ").format(sql.Identifier(role)) + options)
+
+
+def _create_database(admin: psycopg.Connection, name: str, owner: str) -> None:
     exists = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     if exists:
+        # Made by an earlier provisioning, perhaps owned by the admin role: the service's role takes it over.
+        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner)))
         return
     try:
-        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(name), sql.Identifier(owner)))
     except psycopg.errors.DuplicateDatabase:
-        pass  # created meanwhile by a concurrent run
+        admin.execute(sql.SQL("ALTER DATABASE {} OWNER TO {}").format(sql.Identifier(name), sql.Identifier(owner)))
     else:
         log.info("created database %s", name)
+
+
+def _restrict_database(admin: psycopg.Connection, name: str, role: str) -> None:
+    """Only the service's role (and the admin) may connect: no other service's role reaches this database."""
+    database = sql.Identifier(name)
+    admin.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(database))
+    admin.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(database, sql.Identifier(role)))
+
+
+# What an earlier provisioning (as the admin role) may have made in a service database's schema.
+_FOREIGN_RELATIONS = """
+SELECT format('%%I.%%I', n.nspname, c.relname) AS name, c.relkind
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
+  AND pg_get_userbyid(c.relowner) <> %s
+  AND NOT (c.relkind = 'S' AND EXISTS (
+    SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
+ORDER BY c.relkind = 'S', 1
+"""
+_FOREIGN_ROUTINES = """
+SELECT p.oid::regprocedure::text AS name FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+WHERE n.nspname = 'public' AND pg_get_userbyid(p.proowner) <> %s
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')
+"""
+_FOREIGN_TYPES = """
+SELECT format('%%I.%%I', n.nspname, t.typname) AS name FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+WHERE n.nspname = 'public' AND t.typtype IN ('e', 'd', 'r') AND pg_get_userbyid(t.typowner) <> %s
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = t.oid AND d.deptype = 'e')
+"""
+_ALTER = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "f": "FOREIGN TABLE", "S": "SEQUENCE"}
+
+
+def _take_over_objects(admin_database_url: str, role: str) -> None:
+    """Give the service's role every object in its database's public schema it does not own yet (idempotent)."""
+    owner = sql.Identifier(role)
+    with psycopg.connect(admin_database_url, autocommit=True, connect_timeout=10) as admin, admin.transaction():
+        schema_owner = admin.execute("SELECT pg_get_userbyid(nspowner) FROM pg_namespace WHERE nspname = 'public'")
+        row = schema_owner.fetchone()
+        if row is not None and row[0] not in (role, "pg_database_owner"):
+            admin.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(owner))
+        relations = admin.execute(_FOREIGN_RELATIONS, (role,)).fetchall()
+        for name, kind in relations:
+            admin.execute(sql.SQL("ALTER {} {} OWNER TO {}").format(sql.SQL(_ALTER[kind]), sql.SQL(name), owner))
+        for (name,) in admin.execute(_FOREIGN_ROUTINES, (role,)).fetchall():
+            admin.execute(sql.SQL("ALTER ROUTINE {} OWNER TO {}").format(sql.SQL(name), owner))
+        for (name,) in admin.execute(_FOREIGN_TYPES, (role,)).fetchall():
+            admin.execute(sql.SQL("ALTER TYPE {} OWNER TO {}").format(sql.SQL(name), owner))
+        if relations:
+            log.info("gave %d objects to %s", len(relations), role)

@@ -11,13 +11,15 @@ def kept_secret(path: Path, min_length: int = 32) -> str:
     """The secret stored at `path`, made (64 hex digits, readable by this user only) the first time.
 
     Kept, not remade: intake's party keys are digests under this secret, so a new secret
-    would stop every later report from matching the cases stored before it.
+    would stop every later report from matching the cases stored before it, and a broker
+    user's password must stay what provisioning set. Deleting the file is how one is rotated.
+    Hex digits only, so a secret goes into a URL (an amqp:// URI) as it is.
     """
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     if not path.exists():
         # Written whole beside it, then linked into place: a start racing this one either
         # wins the link or reads the winner's complete file, never a half-written one.
-        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".party-key.")  # mode 0600
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # mode 0600
         try:
             with os.fdopen(fd, "w", encoding="ascii") as handle:
                 handle.write(secrets.token_hex(32) + "\n")

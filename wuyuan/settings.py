@@ -1,13 +1,16 @@
 """Platform-wide settings for the `wuyuan` command, from WUYUAN_* environment variables."""
 
+import base64
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.secret_values import refuse_placeholder
 from wuyuan.secrets import kept_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -22,7 +25,11 @@ SERVICES = (
     "justice_link",
     "petition_link",
     "stability",
+    "identity",
 )
+# The broker user that replays dead letters (`wuyuan dlq replay`); not a service.
+OPERATOR = "operator"
+URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 
 
 class PlatformSettings(BaseSettings):
@@ -49,15 +56,41 @@ class PlatformSettings(BaseSettings):
         2000, ge=100, le=3_600_000, description="how long a failed message waits before it is redelivered"
     )
     db_prefix: str = Field("wuyuan_", pattern=r"^[a-z][a-z0-9_]*$")
-    service_password: str = Field("wuyuan-dev", min_length=8, description="password of each service's broker user")
+    broker_passwords: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="JSON: service (or 'operator') -> its broker user's password; unset, one is made once and kept"
+        " in STATE_DIR/secrets/broker/<service>",
+    )
+    dead_letter_ttl_days: float = Field(
+        30, gt=0, le=49, description="how long a dead letter (which may carry personal data) is kept before it expires"
+    )
+    dev_mode: bool = Field(False, description="a development machine: placeholder secrets are accepted")
+    auth_issuer: str | None = Field(
+        None, description="the token issuer services trust; unset, the embedded identity service (urn:wuyuan:<vhost>)"
+    )
+    auth_audience: str | None = Field(None, description="the audience tokens must name; unset, urn:wuyuan:<vhost>")
+    auth_jwks_url: str | None = Field(
+        None, pattern=r"^(https?|file)://", description="the issuer's public keys; unset, the identity service's"
+    )
+    public_url: str | None = Field(
+        None, pattern=r"^https?://[^\s]+$", description="where citizens' phones reach the platform (rating links)"
+    )
     http_host: str = "127.0.0.1"
     http_port_base: int = Field(8700, ge=1024, le=65000)
-    county: str = Field("430426", pattern=r"^\d{6}$", description="the county this deployment serves")
+    county: str = Field("430426", pattern=r"^[0-9]{6}$", description="the county this deployment serves")
     state_dir: Path = REPO_ROOT / "var"
     party_key_secret: SecretStr | None = Field(
         None,
         min_length=32,
         description="keys intake's party digests; unset, one is made once and kept in STATE_DIR/secrets/party-key",
+    )
+    personal_data_key: SecretStr | None = Field(
+        None,
+        description="base64 of 32 bytes: seals parties' ID and mobile numbers in intake's database; unset, one is"
+        " made once and kept in STATE_DIR/secrets/personal-data-key",
+    )
+    personal_data_retention_days: int = Field(
+        1095, ge=1, le=36500, description="how long after a case is closed its parties' ID and mobile numbers are kept"
     )
     config_dir: Path = REPO_ROOT / "config"
 
@@ -70,6 +103,20 @@ class PlatformSettings(BaseSettings):
             if not url.startswith(("postgresql://", "postgres://")):
                 raise ValueError(f"pg_admin_urls.{service}: not a postgresql:// URL")
         return urls
+
+    @model_validator(mode="after")
+    def _real_broker_passwords(self) -> "PlatformSettings":
+        for name, password in self.broker_passwords.items():
+            if name not in (*SERVICES, OPERATOR):
+                raise ValueError(
+                    f"broker_passwords: unknown user {name!r}; users are {', '.join(SERVICES)}, {OPERATOR}"
+                )
+            value = password.get_secret_value()
+            # It goes into amqp:// URIs as it is.
+            if not URL_SAFE.match(value):
+                raise ValueError(f"broker_passwords.{name}: use letters, digits, '-' and '_' only")
+            refuse_placeholder(f"WUYUAN_BROKER_PASSWORDS.{name}", value, self.dev_mode)
+        return self
 
     @field_validator("state_dir", "config_dir")
     @classmethod
@@ -89,19 +136,54 @@ class PlatformSettings(BaseSettings):
         """The admin URL of the server that holds this service's database."""
         return self.pg_admin_urls.get(service, self.pg_admin_url)
 
-    def database_url(self, service: str) -> str:
+    def database_role(self, service: str) -> str:
+        """The PostgreSQL login role a service connects as; it owns that service's database and nothing else."""
+        return f"{self.db_prefix}{service}"
+
+    def database_password(self, service: str) -> str:
+        """The role's password: made once and kept in STATE_DIR/secrets/postgres/<service> (mode 0600)."""
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", service):  # it names a file
+            raise ValueError(f"no database role for {service!r}")
+        return kept_secret(self.state_dir / "secrets" / "postgres" / service)
+
+    def admin_database_url(self, service: str) -> str:
+        """The service's database reached as the admin role: provisioning alone uses it."""
         parts = urlsplit(self.pg_admin_url_of(service))
         return urlunsplit(parts._replace(path=f"/{self.database_name(service)}"))
+
+    def database_url(self, service: str) -> str:
+        """The service's database as its own role: what the service process is given."""
+        parts = urlsplit(self.pg_admin_url_of(service))
+        host = parts.hostname or "127.0.0.1"
+        host = f"[{host}]" if ":" in host else host
+        netloc = f"{self.database_role(service)}:{self.database_password(service)}@{host}"
+        if parts.port:
+            netloc += f":{parts.port}"
+        return urlunsplit(parts._replace(netloc=netloc, path=f"/{self.database_name(service)}"))
 
     def broker_user(self, service: str) -> str:
         """Each service's own broker user, scoped to this vhost so parallel platforms never share one."""
         return f"{self.vhost}.{service}"
 
+    def broker_password(self, user: str) -> str:
+        """A broker user's own password: configured, or made once and kept where only that service's start reads it.
+
+        Delete the kept file, provision and restart the service to rotate it.
+        """
+        if user in self.broker_passwords:
+            return self.broker_passwords[user].get_secret_value()
+        if user not in (*SERVICES, OPERATOR):
+            raise ValueError(f"no broker user {user!r}")
+        secrets_dir = self.state_dir / "secrets"
+        secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        return kept_secret(secrets_dir / "broker" / user)
+
     def service_amqp_uri(self, service: str) -> str:
+        """The AMQP URI of a broker user (a service or the operator) on this platform's vhost."""
         parts = urlsplit(self.amqp_admin_uri)
         host = parts.hostname or "127.0.0.1"
         port = parts.port or 5672
-        netloc = f"{self.broker_user(service)}:{self.service_password}@{host}:{port}"
+        netloc = f"{self.broker_user(service)}:{self.broker_password(service)}@{host}:{port}"
         return urlunsplit(parts._replace(netloc=netloc, path=f"/{self.vhost}"))
 
     @cached_property
@@ -117,6 +199,27 @@ class PlatformSettings(BaseSettings):
             return self.party_key_secret.get_secret_value()
         return kept_secret(self.state_dir / "secrets" / "party-key")
 
+    def personal_data_key_value(self) -> str:
+        """The key that seals personal data in intake, as base64 of 32 bytes (never logged)."""
+        if self.personal_data_key is not None:
+            return self.personal_data_key.get_secret_value()
+        kept = kept_secret(self.state_dir / "secrets" / "personal-data-key")
+        # A kept secret is 64 hex digits, which is 32 bytes.
+        return base64.b64encode(bytes.fromhex(kept)).decode("ascii")
+
+    @cached_property
+    def signing_key_dir(self) -> Path:
+        """The embedded issuer's private keys (`wuyuan auth rotate-key` adds one)."""
+        return self.state_dir / "secrets" / "token-signing"
+
+    def auth_environment(self) -> dict[str, str]:
+        """Which tokens the services trust: the embedded issuer unless a deployment names its own provider."""
+        return {
+            "WUYUAN_AUTH_ISSUER": self.auth_issuer or f"urn:wuyuan:{self.vhost}",
+            "WUYUAN_AUTH_AUDIENCE": self.auth_audience or f"urn:wuyuan:{self.vhost}",
+            "WUYUAN_AUTH_JWKS_URL": self.auth_jwks_url or f"{self.http_base_url('identity')}/.well-known/jwks.json",
+        }
+
     def service_environment(self, service: str) -> dict[str, str]:
         """The environment a service process is started with (see shared/config.py and each service's settings)."""
         environment = {
@@ -129,6 +232,14 @@ class PlatformSettings(BaseSettings):
             "WUYUAN_CONFIG_DIR": str(self.config_dir),
             "WUYUAN_TRACE_FILE": str(self.trace_dir / f"{service}.jsonl"),
         }
+        environment.update(self.auth_environment())
+        if service == "identity":
+            environment["WUYUAN_IDENTITY_SIGNING_KEY_DIR"] = str(self.signing_key_dir)
+        if service == "supervision":
+            environment["WUYUAN_RATING_LINK_SECRET"] = kept_secret(self.state_dir / "secrets" / "rating-link")
+            environment["WUYUAN_PUBLIC_URL"] = self.public_url or self.http_base_url("supervision")
         if service == "intake":
             environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
+            environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()
+        environment["WUYUAN_PERSONAL_DATA_RETENTION_DAYS"] = str(self.personal_data_retention_days)
         return environment

@@ -120,6 +120,9 @@ def render_config(
         "logfile_backups=3",
         f"pidfile={_ini(str(pid_path(settings)))}",
         f"childlogdir={_ini(str(settings.log_dir))}",
+        # Logs (supervisord's, and each service's stdout it writes) readable by this user alone;
+        # the services inherit it, so their span files and anything else they write are too.
+        "umask=077",
         # Whoever runs `wuyuan up`; naming them spares supervisord's "running as root" warning.
         f"user={os.getuid()}",
         "",
@@ -168,8 +171,14 @@ def write_config(
     """Write state_dir/supervisord.conf (creating the state and log directories) and return its path."""
     text = render_config(settings, services, command_for)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
-    settings.log_dir.mkdir(parents=True, exist_ok=True)
-    settings.trace_dir.mkdir(parents=True, exist_ok=True)
+    for private in (settings.log_dir, settings.trace_dir):
+        private.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private.chmod(0o700)  # also when an earlier version made it world-readable
+        for written in private.iterdir():
+            if written.is_file():
+                written.chmod(0o600)
+    # supervisord opens its own log before its umask applies: made here first, it stays private.
+    os.close(os.open(supervisord_log_path(settings), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
     path = config_path(settings)
     tmp = path.with_suffix(".conf.tmp")
     tmp.unlink(missing_ok=True)

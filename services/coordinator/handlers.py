@@ -18,7 +18,7 @@ from services.coordinator.domain.model import Case, CaseFacts, CaseStatus
 from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseStore, StoredCase
-from shared.contracts.disputes import ShortText
+from shared.auth.principal import Principal
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import UnitCode
 from shared.contracts.messages import (
@@ -65,7 +65,6 @@ class ListCases(BaseModel):
 class AssignByHand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: UnitCode
-    staff: ShortText
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -167,15 +166,18 @@ def list_cases(query: ListCases, uow: Work) -> dict[str, Any]:
         return {"cases": cases, "counts": uow.store.count_by_status()}
 
 
-def assign_unit(case_id: str, command: AssignByHand, uow: Work, desk: Coordination) -> dict[str, Any]:
-    """Manual triage: staff designate a unit for the role no competent unit was left for."""
+def assign_unit(
+    case_id: str, command: AssignByHand, caller: Principal, uow: Work, desk: Coordination
+) -> dict[str, Any]:
+    """Manual triage: staff designate a unit for the role no competent unit was left for; the timeline
+    names the signed-in caller."""
     try:
         desk.platform.registry.service_for_unit(command.unit)
     except KeyError as unknown:
         raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: assigned by hand") as change:
-            change.apply(rules.assign_by_hand(change.case, command.unit, command.staff, *change.issuing))
+            change.apply(rules.assign_by_hand(change.case, command.unit, caller.subject, *change.issuing))
         stored, timeline = uow.store.read(case_id)
     return case_view(stored, timeline)
 
@@ -240,6 +242,9 @@ class CaseChange:
     def apply(self, decision: Decision) -> None:
         self.uow.store.save(decision.case, self.at)
         _record(self.uow, self.desk, decision, self.stored.registered, self.at)
+        if _holds_phones(self.stored.registered) and rules.lead_has_taken_contacts(decision.case):
+            # The lead unit keeps the parties' numbers from here; the centre needs them no more.
+            self.uow.store.forget_phones(decision.case.case_id)
 
 
 @contextmanager
@@ -264,6 +269,10 @@ def _record(uow: Work, desk: Coordination, decision: Decision, registered: dict[
     platform = desk.platform
     for message in messages_for(decision.case, decision.effects, registered, platform.centre_unit, at, platform.new_id):
         uow.send(message)
+
+
+def _holds_phones(registered: dict[str, Any]) -> bool:
+    return any(party.get("phone") for party in registered.get("parties", []))
 
 
 def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str | None) -> None:

@@ -5,6 +5,7 @@ from werkzeug.wrappers import Request, Response
 from services.coordinator import handlers
 from services.coordinator.dependencies import CoordinationProvider
 from services.coordinator.store import PostgresCaseStore
+from shared.auth.principal import Role
 from shared.contracts.messages import (
     CaseRegistered,
     FollowUpRated,
@@ -14,10 +15,13 @@ from shared.contracts.messages import (
     RepeatReportLinked,
     ResultReported,
 )
-from shared.http import api, case_id_in_path, json_response, parse_body, parse_query
+from shared.http import Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
 from shared.runtime.dependencies import Database
 from shared.runtime.service_base import PlatformService
+
+# The centre reads every case; agencies read their referrals at their own services instead.
+READS_CASES = allow(Role.COORDINATOR, Role.INTAKE_STAFF, Role.SUPERVISOR, Role.LEADER)
 
 
 class Coordinator(PlatformService):
@@ -25,6 +29,7 @@ class Coordinator(PlatformService):
     uow = Database(PostgresCaseStore)
     desk = CoordinationProvider()
     sender = MessageSender()
+    caller = Caller()
 
     @handles(CaseRegistered)
     def on_case_registered(self, message: CaseRegistered) -> None:
@@ -54,19 +59,19 @@ class Coordinator(PlatformService):
     def on_follow_up_rated(self, message: FollowUpRated) -> None:
         handlers.handle_follow_up_rated(message, self.sender, self.uow, self.desk)
 
-    @api("GET", "/api/v1/cases/<case_id>")
+    @api("GET", "/api/v1/cases/<case_id>", access=READS_CASES)
     def show_case(self, request: Request, case_id: str) -> Response:
         return json_response(200, handlers.show_case(case_id_in_path(case_id), self.uow))
 
-    @api("GET", "/api/v1/cases")
+    @api("GET", "/api/v1/cases", access=READS_CASES)
     def list_cases(self, request: Request) -> Response:
         return json_response(200, handlers.list_cases(parse_query(request, handlers.ListCases), self.uow))
 
-    @api("POST", "/api/v1/cases/<case_id>/assign")
+    @api("POST", "/api/v1/cases/<case_id>/assign", access=allow(Role.COORDINATOR))
     def assign(self, request: Request, case_id: str) -> Response:
         case_id = case_id_in_path(case_id)
         command = parse_body(request, handlers.AssignByHand)
-        return json_response(200, handlers.assign_unit(case_id, command, self.uow, self.desk))
+        return json_response(200, handlers.assign_unit(case_id, command, self.caller, self.uow, self.desk))
 
 
 SERVICE = Coordinator

@@ -33,6 +33,10 @@ class CaseStore(Protocol):
 
     def save(self, case: Case, at: datetime) -> None: ...
 
+    def forget_phones(self, case_id: str) -> None:
+        """Drop the parties' mobile numbers from what the case was registered with (names and roles stay)."""
+        ...
+
     def append_timeline(self, case_id: str, entries: Sequence[TimelineEntry]) -> None: ...
 
     def read(self, case_id: str) -> tuple[StoredCase, list[Row]]:
@@ -65,6 +69,15 @@ class PostgresCaseStore:
         self.sql.write(
             "UPDATE cases SET status = %s, state = %s, version = version + 1, updated_at = %s WHERE case_id = %s",
             (case.status.value, _state(case), at, case.case_id),
+        )
+
+    def forget_phones(self, case_id: str) -> None:
+        self.sql.write(
+            "UPDATE cases SET registered = jsonb_set(registered, '{parties}',"
+            " (SELECT coalesce(jsonb_agg(p || '{\"phone\": null}'::jsonb ORDER BY n), '[]'::jsonb)"
+            "  FROM jsonb_array_elements(registered -> 'parties') WITH ORDINALITY AS t(p, n)))"
+            " WHERE case_id = %s AND jsonb_typeof(registered -> 'parties') = 'array'",
+            (case_id,),
         )
 
     def append_timeline(self, case_id: str, entries: Sequence[TimelineEntry]) -> None:

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 
 from shared.contracts.disputes import DisputeReport, Party
 from shared.contracts.identifiers import county_of, validate_division
+from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import Category
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-MAX_DAILY_SEQUENCE = 99_999
+# Printed with at least five digits; a busier day widens the number (99999, then 100000), and
+# CaseId accepts up to nine, far beyond any county's day.
+MAX_DAILY_SEQUENCE = 999_999_999
 REPEAT_WINDOW = timedelta(days=30)
 
 # Versioned, so that a change of normalisation can live beside keys stored under the old one.
@@ -25,7 +28,7 @@ REPEAT_WINDOW = timedelta(days=30)
 PARTY_KEY_PREFIX = "wuyuan.party.v2:"
 MIN_SECRET_BYTES = 32
 
-_COUNTY = re.compile(r"\d{6}")
+_COUNTY = re.compile(r"[0-9]{6}")
 
 
 class LinkReason(StrEnum):
@@ -97,7 +100,7 @@ def local_day(moment: datetime) -> date:
 
 
 def format_case_id(county: str, day: date, sequence: int) -> str:
-    """'430426', 2026-11-21, 42 -> '430426-20261121-00042'."""
+    """'430426', 2026-11-21, 42 -> '430426-20261121-00042'; 123456 -> '430426-20261121-123456'."""
     if not _COUNTY.fullmatch(county):
         raise ValueError(f"county must be a 6-digit division code, got {county!r}")
     validate_division(county)
@@ -181,3 +184,13 @@ def _most_recent(cases: list[PriorCase]) -> PriorCase:
 def _require_aware(moment: datetime, name: str) -> None:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError(f"{name} must be timezone-aware, got {moment.isoformat()}")
+
+
+def masked_free_text(report: DisputeReport) -> DisputeReport:
+    """The report with ID and mobile numbers typed into its free text (summary, party names) masked.
+
+    What intake stores and sends; the numbers in the parties' own fields are untouched. Record ids
+    are identifiers that repeats are matched on, not free text, and stay as the agency sent them.
+    """
+    parties = [party.model_copy(update={"name": mask_free_text(party.name)}) for party in report.parties]
+    return report.model_copy(update={"summary": mask_free_text(report.summary), "parties": parties})

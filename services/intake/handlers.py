@@ -1,14 +1,14 @@
 """Intake's service layer: one registration for walk-in reports and agency feeds alike, and a case as staff read it."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from services.intake import domain
 from services.intake.store import IntakeStore
 from shared.contracts.disputes import DisputeReport, minimise_parties
 from shared.contracts.identifiers import mask_mobile, mask_resident_id, split_unit
-from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
+from shared.contracts.messages import CaseClosed, CaseRegistered, CaseReopened, RegisterDispute, RepeatReportLinked
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
@@ -47,6 +47,29 @@ def handle_register_dispute(
         _register(message.report, uow, platform, party_key_secret)
 
 
+def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """The retention period of the case's personal data starts now."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.note_closure(message.case_id, message.occurred_at, message.occurred_at)
+
+
+def handle_case_reopened(message: CaseReopened, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """The dispute is back: its parties' numbers are kept until it closes again."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.note_closure(message.case_id, None, message.occurred_at)
+
+
+def purge_personal_data(uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False) -> list[str]:
+    """Remove the ID and mobile numbers of cases closed more than `retention_days` ago; the cases' ids."""
+    now = platform.now()
+    with uow:
+        return uow.store.purge_personal_data(now - timedelta(days=retention_days), now, dry_run=dry_run)
+
+
 def show_dispute(case_id: str, uow: Work) -> dict[str, Any]:
     """The case as reported, ID and mobile numbers masked."""
     with uow:
@@ -71,6 +94,8 @@ def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_se
     """Link the report to the case it repeats, or open a numbered case, and tell the coordinator."""
     at = platform.now()
     keys = domain.repeat_keys(report, party_key_secret)
+    # Numbers typed into free text are masked before the report is stored or sent anywhere.
+    report = domain.masked_free_text(report)
     uow.store.lock_keys(keys)
     decision = domain.decide_registration(keys, uow.store.candidates(keys), at)
     if isinstance(decision, domain.LinkedRepeat):

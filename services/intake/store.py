@@ -1,10 +1,11 @@
 """Intake's cases as reported, every report, the repeat keys cases are matched by, and the daily case numbers."""
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
+from services.intake.personal_data import SEALED_FIELDS, PersonalDataCipher, is_sealed
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
 from shared.delivery.statements import Row, Statements
@@ -49,13 +50,30 @@ class IntakeStore(Protocol):
 
     def get_case(self, case_id: str) -> Row:
         """The case as registered (`case_id`, `source`, `category`, `division_code`, `summary`, `report`,
-        `registered_at`) with its `reports` in the order received; NotFound if there is none."""
+        `registered_at`) with its `reports` in the order received, ID and mobile numbers opened;
+        NotFound if there is none."""
+        ...
+
+    def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
+        """Record that the coordinator closed the case at `closed_at` (None: reopened it), unless a later
+        closure or reopening was noted already; unknown cases are ignored."""
+        ...
+
+    def purge_personal_data(self, closed_before: datetime, at: datetime, *, dry_run: bool = False) -> list[str]:
+        """Remove the ID and mobile numbers of cases closed before `closed_before` (names stay); their ids."""
+        ...
+
+    def seal_plain_rows(self) -> int:
+        """Seal ID and mobile numbers stored in clear before sealing existed; how many cases changed."""
         ...
 
 
 class PostgresIntakeStore:
-    def __init__(self, statements: Statements) -> None:
+    """ID and mobile numbers are sealed with `cipher` (the case id bound in) before they reach a column."""
+
+    def __init__(self, statements: Statements, cipher: PersonalDataCipher) -> None:
         self.sql = statements
+        self.cipher = cipher
 
     def lock_keys(self, keys: RepeatKeys) -> None:
         names = sorted({keys.record or "", *(f"{p.applicant}|{p.respondent}|{p.category}" for p in keys.pairs)} - {""})
@@ -125,7 +143,7 @@ class PostgresIntakeStore:
                 report.category.value,
                 report.division_code,
                 report.summary,
-                jsonb(report.model_dump(mode="json")),
+                jsonb(self.cipher.seal_parties(report.model_dump(mode="json"), case_id)),
                 at,
                 jsonb(trace),
             ),
@@ -169,9 +187,54 @@ class PostgresIntakeStore:
         )
         if row is None:
             raise NotFound(f"no case {case_id}")
+        row["report"] = self.cipher.open_parties(row["report"], case_id)
         row["reports"] = self.sql.all(
             "SELECT report_id, source, linked, reason, received_at FROM reports WHERE case_id = %s"
             " ORDER BY received_at",
             (case_id,),
         )
         return row
+
+    def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
+        self.sql.write(
+            "UPDATE cases SET closed_at = %s, closure_noted_at = %s"
+            " WHERE case_id = %s AND (closure_noted_at IS NULL OR closure_noted_at < %s)",
+            (closed_at, occurred_at, case_id, occurred_at),
+        )
+
+    def purge_personal_data(self, closed_before: datetime, at: datetime, *, dry_run: bool = False) -> list[str]:
+        due = self.sql.all(
+            "SELECT case_id, report FROM cases WHERE closed_at < %s AND personal_data_purged_at IS NULL"
+            " ORDER BY closed_at FOR UPDATE",
+            (closed_before,),
+        )
+        if not dry_run:
+            for row in due:
+                self.sql.write(
+                    "UPDATE cases SET report = %s, personal_data_purged_at = %s WHERE case_id = %s",
+                    (jsonb(without_personal_numbers(row["report"])), at, row["case_id"]),
+                )
+        return [row["case_id"] for row in due]
+
+    def seal_plain_rows(self) -> int:
+        rows = self.sql.all("SELECT case_id, report FROM cases ORDER BY case_id FOR UPDATE")
+        changed = 0
+        for row in rows:
+            if has_plain_numbers(row["report"]):
+                sealed = self.cipher.seal_parties(row["report"], row["case_id"])
+                self.sql.write("UPDATE cases SET report = %s WHERE case_id = %s", (jsonb(sealed), row["case_id"]))
+                changed += 1
+        return changed
+
+
+def has_plain_numbers(report: dict[str, Any]) -> bool:
+    return any(
+        party.get(field) and not is_sealed(party[field])
+        for party in report.get("parties", [])
+        for field in SEALED_FIELDS
+    )
+
+
+def without_personal_numbers(report: dict[str, Any]) -> dict[str, Any]:
+    """The report with every party's ID and mobile number removed; names, roles and the rest kept."""
+    return {**report, "parties": [{**p, **dict.fromkeys(SEALED_FIELDS)} for p in report.get("parties", [])]}

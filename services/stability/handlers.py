@@ -4,6 +4,8 @@ from typing import Any
 
 from services.stability.domain import warning_colour
 from services.stability.store import StabilityStore
+from shared.agency.handlers import require_officer_of_agency
+from shared.auth.principal import Principal, Role
 from shared.contracts.messages import CaseAssigned
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -13,8 +15,9 @@ MAX_LIST = 500
 Work = UnitOfWork[StabilityStore]
 
 
-def handle_case_assigned(message: CaseAssigned, uow: Work, platform: Platform) -> None:
-    """三色预警: a case whose flags call for a warning colour enters the register."""
+def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """三色预警: a case whose flags call for a warning colour enters the register (facts from the coordinator only)."""
+    platform.require_sender(message, sent_by, "coordinator")
     colour = warning_colour(message.flags)
     with uow:
         uow.claim(message)
@@ -22,7 +25,10 @@ def handle_case_assigned(message: CaseAssigned, uow: Work, platform: Platform) -
             uow.store.note_risk(message, colour, platform.now())
 
 
-def risk_register(uow: Work) -> dict[str, Any]:
+def risk_register(caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The register, for the centre and leaders, and for the political-legal committee's own officers."""
+    if not caller.has_any(frozenset({Role.COORDINATOR, Role.LEADER})):
+        require_officer_of_agency(caller, platform)
     with uow:
         cases = uow.store.risk_register(MAX_LIST)
     return {"cases": cases}

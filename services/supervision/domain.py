@@ -1,7 +1,9 @@
 """Supervision's rules: when a unit gets a reminder or an overdue letter, and what a rating decides."""
 
+import base64
+import hmac
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
@@ -168,3 +170,58 @@ def _letter(watch: Watch, kind: LetterKind) -> Letter:
 def _require_aware(moment: datetime | None, name: str) -> None:
     if moment is not None and (moment.tzinfo is None or moment.utcoffset() is None):
         raise ValueError(f"{name} must be timezone-aware, got naive {moment.isoformat()}")
+
+
+# --- 群众评单 by link: a citizen rates through a single-use, expiring link (a QR code), never an account ----
+
+
+class RatingLinkRefusal(StrEnum):
+    NOT_A_LINK = "not_a_rating_link"  # malformed, or its code does not match: forged or mistyped
+    EXPIRED = "rating_link_expired"
+    SUPERSEDED = "rating_link_superseded"  # the case was reopened: a new round has its own link
+
+
+@dataclass(frozen=True)
+class RatingLink:
+    case_id: str
+    round: int
+    code: str
+
+    def token(self) -> str:
+        return f"{self.case_id}.{self.round}.{self.code}"
+
+
+def rating_link_for(follow_up: FollowUp, secret: bytes) -> RatingLink:
+    """The link of one round's visit: a MAC over the case, round and opening, so it cannot be guessed
+    from the case number, and it names only that visit."""
+    message = f"rating-link|{follow_up.case_id}|{follow_up.round}|{follow_up.opened_at.isoformat()}".encode()
+    code = base64.urlsafe_b64encode(hmac.digest(secret, message, "sha256")).decode().rstrip("=")
+    return RatingLink(follow_up.case_id, follow_up.round, code)
+
+
+def parse_rating_link(token: str) -> RatingLink:
+    case_id, _, rest = token.partition(".")
+    round_text, _, code = rest.partition(".")
+    if not (round_text.isascii() and round_text.isdigit()) or not code or len(token) > 200:
+        raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
+    return RatingLink(case_id, int(round_text), code)
+
+
+def check_rating_link(link: RatingLink, latest: FollowUp, secret: bytes, valid_for: timedelta, now: datetime) -> None:
+    """Refuse a link that is not this visit's, that a later round superseded, or that has expired.
+    Used once: a rated visit refuses a second rating (`rate`)."""
+    if link.round != latest.round:
+        if link.round < latest.round:
+            raise Refused(
+                RatingLinkRefusal.SUPERSEDED, f"case {link.case_id} was reopened; this link is no longer valid"
+            )
+        raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
+    expected = rating_link_for(latest, secret)
+    if not hmac.compare_digest(expected.code, link.code):
+        raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
+    if now > latest.opened_at + valid_for:
+        raise Refused(RatingLinkRefusal.EXPIRED, f"the rating link of case {link.case_id} has expired")
+
+
+def rating_link_expires_at(follow_up: FollowUp, valid_for: timedelta) -> datetime:
+    return follow_up.opened_at + valid_for

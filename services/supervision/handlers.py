@@ -1,10 +1,16 @@
 """Supervision's service layer: units' clocks from the case facts, deadline letters on a timer, the follow-up rating."""
 
+import io
+from collections.abc import Callable
+
+import segno
 from pydantic import BaseModel, ConfigDict
 
 from services.supervision import domain
+from services.supervision.dependencies import RatingLinks
 from services.supervision.store import SupervisionStore
-from shared.contracts.disputes import LongText, ShortText
+from shared.auth.principal import Forbidden
+from shared.contracts.disputes import LongText
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
@@ -18,11 +24,14 @@ from shared.contracts.messages import (
 from shared.contracts.vocabulary import Rating
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.refusal import Refused
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
 
 LETTER_BATCH = 200
 MAX_LIST = 500
+# Recorded as the visitor of a rating the citizen gave through the link: no account, but never free text.
+CITIZEN_BY_LINK = "citizen:rating-link"
 LETTERS = {domain.LetterKind.REMINDER: ReminderIssued, domain.LetterKind.OVERDUE: OverdueNoticeIssued}
 
 Work = UnitOfWork[SupervisionStore]
@@ -32,14 +41,14 @@ class RateFollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rating: Rating
     comment: LongText | None = None
-    visitor: ShortText
 
 
-# --- case facts ----------------------------------------------------------------------------
+# --- case facts: each counts only from the coordinator's broker user, which RabbitMQ vouches for ----
 
 
-def handle_case_assigned(message: CaseAssigned, uow: Work) -> None:
+def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """Triage's units: one clock each, and the fact for reports."""
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
@@ -48,22 +57,25 @@ def handle_case_assigned(message: CaseAssigned, uow: Work) -> None:
         uow.store.record_fact(message)
 
 
-def handle_unit_designated(message: UnitDesignated, uow: Work) -> None:
+def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         uow.store.add_watch(message.case_id, message.referral, current_trace_headers())
 
 
-def handle_referral_closed(message: ReferralClosed, uow: Work) -> None:
+def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)  # its watch may be being added right now
         uow.store.close_watch(message.case_id, message.referral_id, message.occurred_at)
 
 
-def handle_case_resolved(message: CaseResolved, uow: Work, platform: Platform) -> None:
+def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """Every unit's part has ended: stop the clocks still running and open the follow-up visit."""
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
@@ -73,8 +85,9 @@ def handle_case_resolved(message: CaseResolved, uow: Work, platform: Platform) -
         uow.store.record_fact(message)
 
 
-def handle_case_fact(message: Event, uow: Work) -> None:
+def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """A fact that changes no clock, kept for the reports."""
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.record_fact(message)
@@ -108,14 +121,44 @@ def send_due_letters(uow: Work, platform: Platform) -> None:
 # --- the follow-up visit ---------------------------------------------------------------------
 
 
-def rate_follow_up(case_id: str, command: RateFollowUp, uow: Work, platform: Platform) -> dict[str, object]:
-    """群众评单: the citizen's rating from the follow-up visit; the coordinator closes or reopens the case."""
+def rate_follow_up(
+    case_id: str, command: RateFollowUp, visitor: str, uow: Work, platform: Platform
+) -> dict[str, object]:
+    """群众评单 entered by a supervisor from the follow-up visit; the coordinator closes or reopens the case.
+
+    `visitor` is who entered it: the signed-in supervisor, never a name typed into the request.
+    """
+    return _rate(case_id, command, visitor, uow, platform)
+
+
+def rate_by_link(
+    token: str, command: RateFollowUp, uow: Work, links: RatingLinks, platform: Platform
+) -> dict[str, object]:
+    """群众评单 by the citizen, through the visit's link: valid once, for that round, until it expires."""
+    link = _parse_link(token)
+
+    def check(follow_up: domain.FollowUp) -> None:
+        _check_link(link, follow_up, links, platform)
+
+    return _rate(link.case_id, command, CITIZEN_BY_LINK, uow, platform, check)
+
+
+def _rate(
+    case_id: str,
+    command: RateFollowUp,
+    visitor: str,
+    uow: Work,
+    platform: Platform,
+    check: Callable[[domain.FollowUp], None] | None = None,
+) -> dict[str, object]:
     at = platform.now()
     with uow:
         follow_up, trace = uow.store.lock_latest_follow_up(case_id)
+        if check is not None:
+            check(follow_up)
         with case_scope(case_id, trace, "supervision: follow-up rated"):
             decision = domain.rate(follow_up, command.rating, command.comment, at)
-            uow.store.save_rating(decision.follow_up, command.comment, command.visitor)
+            uow.store.save_rating(decision.follow_up, command.comment, visitor)
             uow.send(
                 FollowUpRated.build(
                     message_id=platform.new_id(),
@@ -133,6 +176,60 @@ def rate_follow_up(case_id: str, command: RateFollowUp, uow: Work, platform: Pla
         "rating": command.rating.value,
         "case_will": decision.transition.value,
     }
+
+
+def rating_link(case_id: str, uow: Work, links: RatingLinks) -> dict[str, object]:
+    """The link (for a QR code) a supervisor hands the citizen for the case's latest visit."""
+    with uow:
+        follow_up, _ = uow.store.lock_latest_follow_up(case_id)
+    link = domain.rating_link_for(follow_up, links.secret)
+    return {
+        "case_id": case_id,
+        "round": follow_up.round,
+        "url": links.url(link.token()),
+        "expires_at": domain.rating_link_expires_at(follow_up, links.valid_for).isoformat(),
+        "rated": follow_up.rating is not None,
+    }
+
+
+def rating_link_qr_svg(case_id: str, uow: Work, links: RatingLinks) -> str:
+    """The link as a QR code (SVG), to print on the follow-up notice."""
+    url = str(rating_link(case_id, uow, links)["url"])
+    buffer = io.BytesIO()
+    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, title=f"评价 {case_id}")
+    return buffer.getvalue().decode()
+
+
+def show_rating_link(token: str, uow: Work, links: RatingLinks, platform: Platform) -> dict[str, object]:
+    """What the citizen's phone shows before rating: which case, and whether it can still be rated."""
+    link = _parse_link(token)
+    with uow:
+        follow_up, _ = uow.store.lock_latest_follow_up(link.case_id)
+    _check_link(link, follow_up, links, platform)
+    return {
+        "case_id": link.case_id,
+        "round": follow_up.round,
+        "lead_unit": follow_up.lead_unit,
+        "opened_at": follow_up.opened_at.isoformat(),
+        "rated": follow_up.rating is not None,
+        "choices": [rating.value for rating in Rating],
+    }
+
+
+def _parse_link(token: str) -> domain.RatingLink:
+    try:
+        return domain.parse_rating_link(token)
+    except Refused:
+        raise Forbidden("not a valid rating link") from None
+
+
+def _check_link(link: domain.RatingLink, follow_up: domain.FollowUp, links: RatingLinks, platform: Platform) -> None:
+    try:
+        domain.check_rating_link(link, follow_up, links.secret, links.valid_for, platform.now())
+    except Refused as refused:
+        if refused.code == domain.RatingLinkRefusal.NOT_A_LINK:
+            raise Forbidden("not a valid rating link") from None
+        raise
 
 
 def list_follow_ups(pending_only: bool, uow: Work) -> dict[str, object]:

@@ -5,7 +5,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.agency.domain import AgencyReferralStatus
-from shared.contracts.disputes import LongText, Party, RecordId, ShortText
+from shared.contracts.disputes import LongText, Party, RecordId
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, Flag, Outcome
 
@@ -21,10 +21,9 @@ class ListReferrals(BaseModel):
 
 
 class OfficerCommand(BaseModel):
-    """What an officer does with a referral, signed with the officer's name."""
+    """What an officer does with a referral; who did it is the signed-in caller, not a field."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
-    officer: ShortText
 
 
 class AcceptReferral(OfficerCommand):

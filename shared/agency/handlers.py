@@ -8,7 +8,7 @@ queue the report to the coordinator in the name of the unit the referral was iss
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -25,6 +25,7 @@ from shared.agency.commands import (
 from shared.agency.domain import AgencyReferral
 from shared.agency.records import RecordKind
 from shared.agency.store import AgencyStore
+from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
@@ -51,14 +52,20 @@ Work = UnitOfWork[AgencyStore]
 # --- from the centre -------------------------------------------------------------------------
 
 
-def handle_referral_issued(message: ReferralIssued, uow: Work, platform: Platform) -> None:
+def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A referral counts only from the coordinator's broker user (RabbitMQ vouches for it)."""
+    platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.add_referral(message, current_trace_headers(), platform.now())
+        uow.store.carry_over_phones(message.referral_id)
 
 
-def handle_letter(message: ReminderIssued | OverdueNoticeIssued, kind: str, uow: Work, platform: Platform) -> None:
-    """Supervision's 提醒函 or 督办函, logged on the referral it is about."""
+def handle_letter(
+    message: ReminderIssued | OverdueNoticeIssued, kind: str, sent_by: str | None, uow: Work, platform: Platform
+) -> None:
+    """Supervision's 提醒函 or 督办函, logged on the referral it is about; only supervision's user may send one."""
+    platform.require_sender(message, sent_by, "supervision")
     with uow:
         uow.claim(message)
         if not uow.store.referral_exists(message.referral_id):
@@ -70,28 +77,44 @@ def handle_letter(message: ReminderIssued | OverdueNoticeIssued, kind: str, uow:
 # --- officers --------------------------------------------------------------------------------
 
 
-def list_referrals(query: ListReferrals, uow: Work) -> dict[str, Any]:
+def list_referrals(query: ListReferrals, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The caller's own units' referrals (and those of the units under them), none of another's."""
+    units = require_officer_of_agency(caller, platform)
     with uow:
-        referrals = uow.store.list_referrals(query.status, query.limit)
+        referrals = uow.store.list_referrals(query.status, query.limit, units)
     return {"referrals": referrals}
 
 
-def show_referral(referral_id: UUID, uow: Work) -> Row:
+def show_referral(referral_id: UUID, caller: Principal, uow: Work) -> Row:
     with uow:
         referral = uow.store.get_referral(referral_id)
+    caller.require_unit(str(referral["unit"]), f"referral {referral_id}")
     return referral
 
 
-def accept_referral(referral_id: UUID, command: AcceptReferral, uow: Work, platform: Platform) -> dict[str, str]:
-    with uow, acting_on(uow, platform, referral_id, "accepted", command) as action:
+def require_officer_of_agency(caller: Principal, platform: Platform) -> frozenset[str]:
+    """The caller's units in this service's agency; Forbidden when they have none."""
+    agency = platform.registry.by_service(platform.service)
+    units = frozenset(unit for unit in caller.units if unit.partition(":")[0] == agency.code)
+    if not caller.acts_for_agency(agency.code) or not units:
+        raise Forbidden(f"{caller.subject} is not an officer of {agency.code} ({agency.name_en})")
+    return units
+
+
+def accept_referral(
+    referral_id: UUID, command: AcceptReferral, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    with uow, acting_on(uow, platform, caller, referral_id, "accepted", command) as action:
         acted = action.record(
             domain.accept(action.referral, action.at), ReferralAccepted.build(**action.report_fields())
         )
     return acted
 
 
-def decline_referral(referral_id: UUID, command: DeclineReferral, uow: Work, platform: Platform) -> dict[str, str]:
-    with uow, acting_on(uow, platform, referral_id, "declined", command) as action:
+def decline_referral(
+    referral_id: UUID, command: DeclineReferral, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    with uow, acting_on(uow, platform, caller, referral_id, "declined", command) as action:
         acted = action.record(
             domain.decline(action.referral, action.at),
             ReferralDeclined.build(reason=command.reason, **action.report_fields()),
@@ -100,9 +123,9 @@ def decline_referral(referral_id: UUID, command: DeclineReferral, uow: Work, pla
 
 
 def report_referral_progress(
-    referral_id: UUID, command: ReportProgress, uow: Work, platform: Platform
+    referral_id: UUID, command: ReportProgress, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, str]:
-    with uow, acting_on(uow, platform, referral_id, "progress", command) as action:
+    with uow, acting_on(uow, platform, caller, referral_id, "progress", command) as action:
         acted = action.record(
             domain.record_progress(action.referral, action.at),
             ProgressReported.build(note=command.note, **action.report_fields()),
@@ -110,8 +133,10 @@ def report_referral_progress(
     return acted
 
 
-def report_referral_result(referral_id: UUID, command: ReportResult, uow: Work, platform: Platform) -> dict[str, str]:
-    with uow, acting_on(uow, platform, referral_id, "result", command) as action:
+def report_referral_result(
+    referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
         acted = action.record(
             domain.report_result(action.referral, command.outcome, action.at),
             ResultReported.build(outcome=command.outcome, summary=command.summary, **action.report_fields()),
@@ -122,8 +147,14 @@ def report_referral_result(referral_id: UUID, command: ReportResult, uow: Work, 
 # --- the agency's own records, fed in as a source ---------------------------------------------
 
 
-def feed_record(record: AgencyRecord, kind: RecordKind[Any], uow: Work, platform: Platform) -> dict[str, Any]:
-    """Turn one of the agency's records into a RegisterDispute for intake, under the source the agency feeds."""
+def feed_record(
+    record: AgencyRecord, kind: RecordKind[Any], caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """Turn one of the agency's records into a RegisterDispute for intake, under the source the agency feeds.
+
+    Only the agency's own officers may feed it: a record opens a case in the agency's name.
+    """
+    require_officer_of_agency(caller, platform)
     read = kind.read(record.details)
     agency = platform.registry.by_service(platform.service)
     if agency.feeds is None:
@@ -170,6 +201,7 @@ class OfficerAction:
     referral: AgencyReferral
     kind: str
     command: OfficerCommand
+    officer: str  # the signed-in caller, never a name typed into the request
     at: datetime
 
     def report_fields(self) -> dict[str, Any]:
@@ -181,13 +213,13 @@ class OfficerAction:
             "sender": self.referral.unit,
             "recipient": self.platform.centre_unit,
             "referral_id": self.referral.referral_id,
-            "officer": self.command.officer,
+            "officer": self.officer,
         }
 
     def record(self, updated: AgencyReferral, report: Envelope) -> dict[str, str]:
         self.uow.store.save_referral(updated)
-        detail = self.command.model_dump(mode="json", exclude={"officer"})
-        self.uow.store.log(updated.referral_id, self.kind, self.command.officer, detail, self.at)
+        detail = self.command.model_dump(mode="json")
+        self.uow.store.log(updated.referral_id, self.kind, self.officer, detail, self.at)
         self.uow.send(report)
         return {
             "referral_id": str(updated.referral_id),
@@ -198,9 +230,17 @@ class OfficerAction:
 
 @contextmanager
 def acting_on(
-    uow: Work, platform: Platform, referral_id: UUID, kind: str, command: OfficerCommand
+    uow: Work, platform: Platform, caller: Principal, referral_id: UUID, kind: str, command: OfficerCommand
 ) -> Iterator[OfficerAction]:
-    """Inside `with uow`: lock the referral and join its case's trace."""
+    """Inside `with uow`: lock the referral, check the caller acts for its unit, and join its case's trace."""
     referral, trace = uow.store.lock_referral(referral_id)
+    caller.require_unit(referral.unit, f"referral {referral_id}")
     with case_scope(referral.case_id, trace, f"{platform.service}: referral {kind}"):
-        yield OfficerAction(uow, platform, referral, kind, command, platform.now())
+        yield OfficerAction(uow, platform, referral, kind, command, caller.subject, platform.now())
+
+
+def purge_phones(uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False) -> list[UUID]:
+    """Drop the parties' mobile numbers from referrals finished more than `retention_days` ago; their ids."""
+    now = platform.now()
+    with uow:
+        return uow.store.purge_phones(now - timedelta(days=retention_days), dry_run=dry_run)

@@ -3,6 +3,7 @@
 from typing import Any, ClassVar
 from uuid import UUID
 
+from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from shared.agency import handlers
@@ -16,10 +17,12 @@ from shared.agency.commands import (
 )
 from shared.agency.records import NO_DETAILS, RecordKind
 from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.auth.principal import Role
+from shared.config import current_settings
 from shared.contracts.messages import OverdueNoticeIssued, ReferralIssued, ReminderIssued
 from shared.dependency import Injects
-from shared.http import BadInput, api, json_response, parse_body, parse_query
-from shared.messaging.consumer import handles
+from shared.http import BadInput, Caller, allow, api, json_response, parse_body, parse_query
+from shared.messaging.consumer import MessageSender, handles
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
@@ -32,62 +35,84 @@ def parse_referral_id(value: str) -> UUID:
         raise BadInput([{"field": "referral_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
 
 
+# Only an agency's officers, and each only for their own units (checked by the handlers).
+OFFICERS = allow(Role.OFFICER)
+
+# Mobile numbers past their retention period are dropped hourly; `wuyuan privacy purge` does it at once.
+PURGE_INTERVAL_SECONDS = 3600
+
+
 class AgencyService(PlatformService):
     """An agency's service: subclasses set `name`, and `RECORDS` when their records carry details of their own."""
 
     RECORDS: ClassVar[RecordKind[Any]] = NO_DETAILS
     uow: Injects[UnitOfWork[AgencyStore]] = Database(PostgresAgencyStore)
     platform = PlatformProvider()
+    caller = Caller()
+    sender = MessageSender()  # who published the message a worker handles, as RabbitMQ checked
 
     @handles(ReferralIssued)
     def on_referral_issued(self, message: ReferralIssued) -> None:
-        handlers.handle_referral_issued(message, self.uow, self.platform)
+        handlers.handle_referral_issued(message, self.sender, self.uow, self.platform)
+
+    @timer(interval=PURGE_INTERVAL_SECONDS)
+    def purge_phones(self) -> None:
+        handlers.purge_phones(self.uow, self.platform, current_settings().personal_data_retention_days)
 
     @handles(ReminderIssued)
     def on_reminder_issued(self, message: ReminderIssued) -> None:
-        handlers.handle_letter(message, "reminder", self.uow, self.platform)
+        handlers.handle_letter(message, "reminder", self.sender, self.uow, self.platform)
 
     @handles(OverdueNoticeIssued)
     def on_overdue_notice_issued(self, message: OverdueNoticeIssued) -> None:
-        handlers.handle_letter(message, "overdue_notice", self.uow, self.platform)
+        handlers.handle_letter(message, "overdue_notice", self.sender, self.uow, self.platform)
 
-    @api("GET", "/api/v1/referrals")
+    @api("GET", "/api/v1/referrals", access=OFFICERS)
     def list_referrals(self, request: Request) -> Response:
-        return json_response(200, handlers.list_referrals(parse_query(request, ListReferrals), self.uow))
+        return json_response(
+            200, handlers.list_referrals(parse_query(request, ListReferrals), self.caller, self.uow, self.platform)
+        )
 
-    @api("GET", "/api/v1/referrals/<referral_id>")
+    @api("GET", "/api/v1/referrals/<referral_id>", access=OFFICERS)
     def show_referral(self, request: Request, referral_id: str) -> Response:
-        return json_response(200, handlers.show_referral(parse_referral_id(referral_id), self.uow))
+        return json_response(200, handlers.show_referral(parse_referral_id(referral_id), self.caller, self.uow))
 
-    @api("POST", "/api/v1/referrals/<referral_id>/accept")
+    @api("POST", "/api/v1/referrals/<referral_id>/accept", access=OFFICERS)
     def accept(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, AcceptReferral)
         return json_response(
-            202, handlers.accept_referral(parse_referral_id(referral_id), command, self.uow, self.platform)
+            202, handlers.accept_referral(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
         )
 
-    @api("POST", "/api/v1/referrals/<referral_id>/decline")
+    @api("POST", "/api/v1/referrals/<referral_id>/decline", access=OFFICERS)
     def decline(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, DeclineReferral)
         return json_response(
-            202, handlers.decline_referral(parse_referral_id(referral_id), command, self.uow, self.platform)
+            202,
+            handlers.decline_referral(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform),
         )
 
-    @api("POST", "/api/v1/referrals/<referral_id>/progress")
+    @api("POST", "/api/v1/referrals/<referral_id>/progress", access=OFFICERS)
     def progress(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, ReportProgress)
         return json_response(
-            202, handlers.report_referral_progress(parse_referral_id(referral_id), command, self.uow, self.platform)
+            202,
+            handlers.report_referral_progress(
+                parse_referral_id(referral_id), command, self.caller, self.uow, self.platform
+            ),
         )
 
-    @api("POST", "/api/v1/referrals/<referral_id>/result")
+    @api("POST", "/api/v1/referrals/<referral_id>/result", access=OFFICERS)
     def result(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, ReportResult)
         return json_response(
-            202, handlers.report_referral_result(parse_referral_id(referral_id), command, self.uow, self.platform)
+            202,
+            handlers.report_referral_result(
+                parse_referral_id(referral_id), command, self.caller, self.uow, self.platform
+            ),
         )
 
-    @api("POST", "/api/v1/records")
+    @api("POST", "/api/v1/records", access=OFFICERS)
     def feed_record(self, request: Request) -> Response:
         record = parse_body(request, AgencyRecord)
-        return json_response(202, handlers.feed_record(record, self.RECORDS, self.uow, self.platform))
+        return json_response(202, handlers.feed_record(record, self.RECORDS, self.caller, self.uow, self.platform))

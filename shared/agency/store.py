@@ -32,8 +32,9 @@ class AgencyStore(Protocol):
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
 
-    def list_referrals(self, status: AgencyReferralStatus | None, limit: int) -> list[Row]:
-        """Referrals of one status by deadline, soonest first; else every referral, the latest received first."""
+    def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
+        """Referrals to `units` or the units under them (a unit code is a prefix of those it covers): of one
+        status by deadline, soonest first; else all of them, the latest received first."""
         ...
 
     def get_referral(self, referral_id: UUID) -> Row:
@@ -47,6 +48,15 @@ class AgencyStore(Protocol):
         ...
 
     def get_record(self, record_id: str) -> Row | None: ...
+
+    def carry_over_phones(self, referral_id: UUID) -> None:
+        """A lead referral that came without the parties' mobile numbers (a later round: the centre has
+        dropped them) takes them from the latest earlier lead referral of the same case, if one kept them."""
+        ...
+
+    def purge_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[UUID]:
+        """Drop the mobile numbers of referrals finished (declined or reported) before `finished_before`."""
+        ...
 
 
 class PostgresAgencyStore:
@@ -117,13 +127,17 @@ class PostgresAgencyStore:
     def referral_exists(self, referral_id: UUID) -> bool:
         return self.sql.one("SELECT 1 AS found FROM referrals WHERE referral_id = %s", (referral_id,)) is not None
 
-    def list_referrals(self, status: AgencyReferralStatus | None, limit: int) -> list[Row]:
+    def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
+        own = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(referrals.unit, own.unit))"
         if status:
             return self.sql.all(
-                f"SELECT {_COLUMNS} FROM referrals WHERE status = %s ORDER BY due_at, referral_id LIMIT %s",
-                (status.value, limit),
+                f"SELECT {_COLUMNS} FROM referrals WHERE {own} AND status = %s ORDER BY due_at, referral_id LIMIT %s",
+                (sorted(units), status.value, limit),
             )
-        return self.sql.all(f"SELECT {_COLUMNS} FROM referrals ORDER BY received_at DESC LIMIT %s", (limit,))
+        return self.sql.all(
+            f"SELECT {_COLUMNS} FROM referrals WHERE {own} ORDER BY received_at DESC, referral_id LIMIT %s",
+            (sorted(units), limit),
+        )
 
     def get_referral(self, referral_id: UUID) -> Row:
         row = self.sql.one(f"SELECT {_COLUMNS} FROM referrals WHERE referral_id = %s", (referral_id,))
@@ -149,3 +163,34 @@ class PostgresAgencyStore:
             "SELECT record_id, report, details, message_id, recorded_at FROM records WHERE record_id = %s",
             (record_id,),
         )
+
+    def carry_over_phones(self, referral_id: UUID) -> None:
+        self.sql.write(
+            "UPDATE referrals r SET parties = earlier.parties FROM ("
+            "  SELECT e.parties FROM referrals e JOIN referrals n ON n.referral_id = %s"
+            "  WHERE e.case_id = n.case_id AND e.referral_id <> n.referral_id AND e.role = 'lead'"
+            "    AND jsonb_array_length(e.parties) = jsonb_array_length(n.parties)"
+            f"    AND {_HAS_PHONE.format(column='e.parties')}"
+            "  ORDER BY e.received_at DESC LIMIT 1) AS earlier"
+            f" WHERE r.referral_id = %s AND r.role = 'lead' AND NOT {_HAS_PHONE.format(column='r.parties')}",
+            (referral_id, referral_id),
+        )
+
+    def purge_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[UUID]:
+        due = self.sql.all(
+            "SELECT referral_id FROM referrals WHERE status IN ('declined', 'reported') AND updated_at < %s"
+            f" AND {_HAS_PHONE.format(column='parties')} ORDER BY updated_at FOR UPDATE",
+            (finished_before,),
+        )
+        ids = [row["referral_id"] for row in due]
+        if ids and not dry_run:
+            self.sql.write(
+                "UPDATE referrals SET parties = (SELECT coalesce(jsonb_agg(p || '{\"phone\": null}'::jsonb"
+                " ORDER BY n), '[]'::jsonb) FROM jsonb_array_elements(parties) WITH ORDINALITY AS t(p, n))"
+                " WHERE referral_id = ANY(%s)",
+                (ids,),
+            )
+        return ids
+
+
+_HAS_PHONE = "jsonb_path_exists({column}, '$[*] ? (@.phone != null)')"

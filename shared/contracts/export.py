@@ -13,12 +13,12 @@ from typing import Any
 
 from shared.contracts import MESSAGE_TYPES, Envelope
 from shared.contracts.messages import (
-    DEAD_LETTER_EXCHANGE,
     DOCUMENTS_EXCHANGE,
     EVENTS_EXCHANGE,
     TO_RECIPIENT_AGENCY,
     Document,
     Event,
+    dead_letter_exchange,
 )
 
 ASYNCAPI_VERSION = "2.6.0"
@@ -53,8 +53,9 @@ skips the message), `type`, `schema_version`, `case_id`, `sender` and `recipient
 
 Messages are persistent (delivery mode 2), published with confirms and as mandatory, so
 an unroutable message is returned rather than dropped. A consumer acknowledges only after
-its transaction commits; a message it can never process goes to the `{DEAD_LETTER_EXCHANGE}`
-exchange with the reason.
+its transaction commits; a message it can never process goes, with the reason, to the
+service's own dead-letter exchange `{dead_letter_exchange("<service>")}` (only that service's broker user may
+write to it) and from there to its queue `wuyuan.<service>.dead`.
 
 The W3C trace context (`traceparent`, `tracestate`) travels in the AMQP headers. The AMQP
 `user_id` property is the sending service's own broker user; RabbitMQ refuses a message whose

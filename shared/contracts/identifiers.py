@@ -8,10 +8,14 @@ from pydantic import AfterValidator, StringConstraints, WithJsonSchema
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK_CHARS = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-_MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
-_DIVISION_SHAPE = re.compile(r"^\d{6}(\d{3}(\d{3})?)?$")
-_UNIT_SHAPE = re.compile(r"^([a-z][a-z_]{1,31}):(\d{6}(?:\d{3}(?:\d{3})?)?)$")
+# ASCII digits only, spelled [0-9]: `\d` in Python (and in pydantic's Rust patterns) also matches
+# Arabic-Indic, full-width and other digits, which would pass the shape and then mean another number.
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+_MOBILE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
+_DIVISION_SHAPE = re.compile(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+_UNIT_SHAPE = re.compile(r"^([a-z][a-z_]{1,31}):([0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?)$")
+# County, local day, daily sequence: five digits, then as many as a day needs (100000 follows 99999).
+CASE_ID_PATTERN = r"^[0-9]{6}-[0-9]{8}-(?:[0-9]{5}|[1-9][0-9]{5,8})$"
 
 
 def resident_id_check_char(first_17_digits: str) -> str:
@@ -99,7 +103,7 @@ UnitCode = Annotated[
     AfterValidator(validate_unit),
     _published_as(_UNIT_SHAPE.pattern, "unit: '<agency>:<division code>', e.g. 'court:430426'"),
 ]
-CaseId = Annotated[str, StringConstraints(pattern=r"^\d{6}-\d{8}-\d{5}$")]
+CaseId = Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN)]
 
 
 def mask_resident_id(value: str) -> str:

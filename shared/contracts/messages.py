@@ -27,7 +27,12 @@ from shared.contracts.vocabulary import (
 
 DOCUMENTS_EXCHANGE = "wuyuan.documents"
 EVENTS_EXCHANGE = "coordinator.events"  # nameko's naming for the coordinator's events
-DEAD_LETTER_EXCHANGE = "wuyuan.dead"
+
+
+def dead_letter_exchange(service: str) -> str:
+    """A service's own dead-letter exchange: only that service's broker user may write to it."""
+    return f"wuyuan.dead.{service}"
+
 
 # Where a document goes when it is addressed to the centre rather than to an agency.
 TO_RECIPIENT_AGENCY = "recipient-agency"

@@ -3,15 +3,16 @@
 One consumer per service reads `wuyuan.<service>.inbox` and dispatches by message type.
 Outcomes, decided only after the handler's transaction has committed or failed:
 - success: ack;
-- a body that is not JSON, an unknown type or a schema violation: dead-letter with the
-  reason, then ack (the service keeps running);
+- a body that is not plain UTF-8 JSON (shared.contracts.strict_json), an unknown type, a
+  schema violation, or anything else that fails while reading it: dead-letter with the
+  reason, then ack (the service keeps running; nothing a message holds escapes the consumer);
 - `Refused` from the handler (the message is valid but can never be applied): dead-letter;
 - any other error (database down, case not known yet): reject, so the broker parks it in
   the retry queue and redelivers it after a delay; after `max_attempts`, dead-letter.
 """
 
-import json
 import logging
+import sys
 from functools import partial
 from types import TracebackType
 from typing import Any, TypeAlias
@@ -24,6 +25,7 @@ from pydantic import ValidationError
 
 from shared.config import current_settings
 from shared.contracts.envelope import Envelope
+from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
@@ -33,12 +35,34 @@ from shared.refusal import Refused
 log = logging.getLogger(__name__)
 
 ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType]
+MAX_REASON = 1000  # a dead letter's reason, as dead_letters keeps it
+MAX_TRACE_HEADER = 8192  # W3C baggage may be 8192 bytes; traceparent is 55
+
+
+class Unreadable(Exception):
+    """A message that can never be handled as it is: its body, type or schema is wrong. The text says how."""
+
+
+def trace_context_of(message: Message) -> dict[str, str]:
+    """The W3C trace headers worth passing on: text of a sane length. Anything else would make
+    OpenTelemetry's propagators raise (they expect strings), so it is dropped, not trusted."""
+    headers = message.headers
+    if not isinstance(headers, dict):
+        return {}
+    found = {}
+    for key in TRACE_HEADERS:
+        value = headers.get(key)
+        if isinstance(value, bytes):
+            value = value.decode("ascii", "replace")
+        if isinstance(value, str) and len(value) <= MAX_TRACE_HEADER:
+            found[key] = value
+    return found
 
 
 def describe_validation_error(error: ValidationError) -> str:
     parts = []
-    for item in error.errors()[:10]:
-        location = ".".join(str(p) for p in item["loc"]) or "(message)"
+    for item in error.errors(include_input=False)[:10]:
+        location = ".".join(str(p)[:100] for p in item["loc"]) or "(message)"
         parts.append(f"{location}: {item['msg']}")
     return "schema violation: " + "; ".join(parts)
 
@@ -54,6 +78,7 @@ class InboxConsumer(SharedExtension, ProviderCollector):
     def setup(self) -> None:
         settings = current_settings()
         self.service = settings.service
+        self.user_id = settings.amqp_user
         self.queue_name = inbox_queue(settings.service)
         self.max_attempts = settings.max_attempts
         self.publisher = confirmed_publisher(settings.amqp_uri)
@@ -87,26 +112,74 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             self.consumer.stop()
 
     def on_message(self, message: Message) -> None:
+        """Hand the message to its handler, or dead-letter it; nothing it holds may escape into the consumer loop.
+
+        An error escaping here would end the consumer's thread, and nameko would stop the service.
+        """
         try:
-            body = json.loads(message.body)
-        except (ValueError, UnicodeDecodeError) as exc:
-            self.dead_letter(message, f"malformed JSON: {exc}")
+            handler, model = self.read(message)
+        except Unreadable as exc:
+            self.give_up(message, str(exc))
             return
-        message_type = body.get("type") if isinstance(body, dict) else None
+        except Exception as exc:  # reading failed in a way not foreseen: the message will never read better
+            self.give_up(message, f"unreadable message: {type(exc).__name__}: {str(exc)[:200]}")
+            return
+        try:
+            handler.handle(message, model)
+        except Exception:
+            self.failed(message, sys.exc_info())  # type: ignore[arg-type]  # inside except: never (None, None, None)
+
+    def read(self, message: Message) -> tuple["InboxHandler", Envelope]:
+        """The handler for the message and its validated model, or Unreadable saying why not."""
+        body = message.body
+        if isinstance(body, bytearray | memoryview):
+            body = bytes(body)
+        if not isinstance(body, bytes | str):
+            raise Unreadable(f"malformed JSON: the body is a {type(body).__name__}")
+        try:
+            data = loads_strict(body)
+        except ValueError as exc:  # not UTF-8 whatever content_encoding says, not JSON, NaN, too deep
+            encoding = getattr(message, "content_encoding", None)
+            raise Unreadable(f"malformed JSON (content_encoding {encoding!r:.40}): {str(exc)[:300]}") from None
+        message_type = data.get("type") if isinstance(data, dict) else None
         handler = self.handlers.get(message_type) if isinstance(message_type, str) else None
         if handler is None:
-            self.dead_letter(message, f"unknown message type {message_type!r} for {self.service}")
-            return
+            if not isinstance(data, dict):
+                raise Unreadable(f"malformed message: the body is a JSON {type(data).__name__}, not an object")
+            raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}")
         try:
-            model = handler.model.model_validate(body)
+            return handler, handler.model.model_validate(data)
         except ValidationError as exc:
-            self.dead_letter(message, describe_validation_error(exc))
-            return
-        handler.handle(message, model)
+            raise Unreadable(describe_validation_error(exc)) from None
+
+    def give_up(self, message: Message, reason: str) -> None:
+        """Dead-letter a message that can never be handled; if even that fails, park it for a retry."""
+        try:
+            self.dead_letter(message, reason[:MAX_REASON])
+        except Exception as exc:
+            self._after_settling_failed(message, exc)
+
+    def failed(self, message: Message, exc_info: ExcInfo) -> None:
+        """A message whose handler could not be started: retried like one whose handler failed."""
+        log.error("could not start the handler", exc_info=exc_info)
+        try:
+            self.settle(message, exc_info)
+        except Exception as exc:
+            self._after_settling_failed(message, exc)
+
+    def _after_settling_failed(self, message: Message, exc: Exception) -> None:
+        assert self.consumer is not None
+        if isinstance(exc, self.consumer.connection.connection_errors):
+            raise exc  # kombu reconnects, and the broker redelivers the unacknowledged message
+        log.error("could not settle a message; rejecting it for a retry", exc_info=exc)
+        try:
+            self.consumer.reject_message(message)
+        except Exception:
+            log.exception("could not reject a message either; the broker redelivers it when the channel closes")
 
     def dead_letter(self, message: Message, reason: str) -> None:
         log.error("dead-lettering message", extra={"reason": reason, "queue": self.queue_name})
-        publish_dead_letter(self.publisher, self.service, self.queue_name, message, reason)
+        publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason)
         assert self.consumer is not None
         self.consumer.ack_message(message)
 
@@ -119,7 +192,10 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         if isinstance(error, Refused):
             self.dead_letter(message, f"rejected: {error}")
             return
-        attempts = delivery_attempts(message, self.queue_name)
+        try:
+            attempts = delivery_attempts(message, self.queue_name)
+        except Exception:  # an x-death header a client forged with junk in it
+            attempts = self.max_attempts
         if attempts >= self.max_attempts:
             self.dead_letter(message, f"failed {attempts} times, last: {type(error).__name__}: {error}")
             return
@@ -152,10 +228,10 @@ class InboxHandler(Entrypoint):
         self.inbox.unregister_provider(self)
 
     def handle(self, message: Message, model: Envelope) -> None:
-        headers = message.headers or {}
-        context_data = {key: headers[key] for key in TRACE_HEADERS if key in headers}
+        context_data: dict[str, Any] = trace_context_of(message)
         context_data["message_type"] = model.type
-        context_data["user_id"] = message.properties.get("user_id")
+        user_id = message.properties.get("user_id") if isinstance(message.properties, dict) else None
+        context_data["user_id"] = user_id if isinstance(user_id, str) else None
         handle_result = partial(self.handle_result, message)
 
         def spawn_worker() -> None:

@@ -6,13 +6,13 @@ from typing import Any
 from kombu.message import Message
 from nameko.amqp.publish import Publisher
 
-from shared.contracts.messages import DEAD_LETTER_EXCHANGE
 from shared.messaging.amqp import PERSISTENT, existing_exchange
 from shared.messaging.routing import (
     DEAD_AT_HEADER,
     DEAD_QUEUE_HEADER,
     DEAD_REASON_HEADER,
     ORIGINAL_USER_HEADER,
+    dead_letter_exchange,
 )
 
 MAX_REASON = 1000
@@ -30,12 +30,19 @@ def dead_letter_headers(message: Message, queue: str, reason: str) -> dict[str, 
     return headers
 
 
-def publish_dead_letter(publisher: Publisher, service: str, queue: str, message: Message, reason: str) -> None:
-    """Publish the raw body unchanged with the reason in headers; confirmed before the original is acked."""
+def publish_dead_letter(
+    publisher: Publisher, service: str, user_id: str, queue: str, message: Message, reason: str
+) -> None:
+    """Publish the raw body unchanged with the reason in headers; confirmed before the original is acked.
+
+    It goes to the service's own dead-letter exchange, stamped with the service's own broker user:
+    RabbitMQ checks that user_id, so replay can tell a genuine dead letter from a planted one.
+    """
     publisher.publish(
         message.body,
-        exchange=existing_exchange(DEAD_LETTER_EXCHANGE, "direct"),
+        exchange=existing_exchange(dead_letter_exchange(service), "direct"),
         routing_key=service,
+        user_id=user_id,
         headers=dead_letter_headers(message, queue, reason),
         content_type=message.content_type or "application/octet-stream",
         content_encoding=message.content_encoding or "binary",

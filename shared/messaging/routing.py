@@ -2,18 +2,19 @@
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
-    DEAD_LETTER_EXCHANGE,
     DOCUMENTS_EXCHANGE,
     EVENTS_EXCHANGE,
     TO_RECIPIENT_AGENCY,
     Document,
     Event,
+    dead_letter_exchange,
 )
 from shared.registry import AgencyRegistry
 
 RETRY_EXCHANGE = "wuyuan.retry"
 
-# Headers a dead letter carries so operators see why, and replay can restore the sender.
+# Headers a dead letter carries so operators see why, and replay can restore the sender. Replay
+# trusts them only in a dead letter whose own user_id (checked by RabbitMQ) is its service's user.
 DEAD_REASON_HEADER = "x-wuyuan-dead-reason"
 DEAD_QUEUE_HEADER = "x-wuyuan-dead-queue"
 DEAD_AT_HEADER = "x-wuyuan-dead-at"
@@ -53,11 +54,11 @@ def address(message: Envelope, registry: AgencyRegistry) -> tuple[str, str]:
 
 
 __all__ = [
-    "DEAD_LETTER_EXCHANGE",
     "DOCUMENTS_EXCHANGE",
     "EVENTS_EXCHANGE",
     "RETRY_EXCHANGE",
     "address",
+    "dead_letter_exchange",
     "dead_queue",
     "destination_service",
     "document_routing_key",

@@ -4,20 +4,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.messages import DEAD_LETTER_EXCHANGE, DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, Event
+from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, Event
 from shared.messaging.consumer import InboxHandler
 from shared.messaging.routing import (
     RETRY_EXCHANGE,
+    dead_letter_exchange,
     dead_queue,
     document_routing_key,
     inbox_queue,
     retry_queue,
 )
 
+# Shared by every service; each also has a dead-letter exchange of its own (`dead_letter_exchange`).
+# The old shared dead-letter exchange `wuyuan.dead` is neither declared nor writable any more.
 EXCHANGES = {
     DOCUMENTS_EXCHANGE: "topic",
     EVENTS_EXCHANGE: "topic",
-    DEAD_LETTER_EXCHANGE: "direct",
     RETRY_EXCHANGE: "direct",
 }
 
@@ -70,5 +72,6 @@ def service_queues(
             },
             ((RETRY_EXCHANGE, service),),
         ),
-        QueueSpec(dead_queue(service), kind, ((DEAD_LETTER_EXCHANGE, service),)),
+        # No arguments beyond the type: dead letters expire by a policy (wuyuan/provision_amqp.py).
+        QueueSpec(dead_queue(service), kind, ((dead_letter_exchange(service), service),)),
     ]

@@ -52,6 +52,12 @@ def main(argv: list[str]) -> int:
             "max_workers": settings.max_workers,
             "PREFETCH_COUNT": settings.prefetch_count,
             "HEARTBEAT": 30,
+            "WEB_SERVER_LIMITS": {
+                "read_timeout_seconds": settings.http_read_timeout_seconds,
+                "max_connections": settings.http_max_connections,
+                "max_connections_per_client": settings.http_max_connections_per_client,
+                "max_header_bytes": settings.http_max_header_bytes,
+            },
         }
     )
     runner = ServiceRunner()

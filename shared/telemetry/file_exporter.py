@@ -1,6 +1,7 @@
 """A span exporter that appends JSON lines to a local file, read back by `wuyuan trace`."""
 
 import json
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,7 +36,9 @@ def span_record(span: ReadableSpan) -> dict[str, Any]:
 class JsonLinesSpanExporter(SpanExporter):
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        # Spans name cases and officers: readable by the service's user alone.
+        self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
         self._lock = threading.Lock()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:

@@ -79,4 +79,4 @@ def platform(platform_settings):
 
 @pytest.fixture(scope="session")
 def client(platform) -> PlatformClient:
-    return PlatformClient(platform)
+    return PlatformClient.with_working_accounts(platform)

@@ -60,15 +60,15 @@ def debt_case(client) -> tuple[str, dict]:
     return case_id, referral
 
 
-def finish_referrals(client, case: dict, officer: str = "承办人") -> None:
+def finish_referrals(client, case: dict) -> None:
     for referral in case["referrals"]:
-        client.settle(referral["unit"], referral["referral_id"], officer, "当事人达成还款协议")
+        client.settle(referral["unit"], referral["referral_id"], "当事人达成还款协议")
 
 
 def close_after_follow_up(client, case_id: str) -> dict:
     client.wait_for_status(case_id, "resolved")
     client.wait_for_follow_up(case_id)
-    client.rate(case_id, "satisfied", visitor="回访员冯")
+    client.rate(case_id, "satisfied")
     return client.wait_for_status(case_id, "closed")
 
 
@@ -291,7 +291,7 @@ def test_a_replayed_dead_letter_is_handled_and_leaves_the_queue(platform, client
         assert letter.reason.startswith("rejected: wrong_status") and "resolved" in letter.reason
         assert client.case(case_id)["status"] == "assigned"
 
-        finish_referrals(client, client.case(case_id), officer="法官陈")
+        finish_referrals(client, client.case(case_id))
         client.wait_for_status(case_id, "resolved")
 
         assert replay(platform, services=("coordinator",), message_id=early_id) == 1
@@ -318,7 +318,7 @@ def handled_after(platform, service: str, message_type: str, parent_span_id: str
 def test_a_redelivered_report_changes_nothing(platform, client):
     case_id, referral = debt_case(client)
     client.wait_for_referral(COURT, referral["referral_id"])
-    client.act(COURT, referral["referral_id"], "accept", {"officer": "法官陈"})
+    client.act(COURT, referral["referral_id"], "accept", {})
     before = client.wait_for(case_id, lambda c: "referral_accepted" in kinds(c), what="acceptance applied")
 
     # The court's message exactly as its relay sent it: the outbox row, and the publish span's trace context.
@@ -450,7 +450,7 @@ def test_a_referral_waits_for_its_agency_to_come_back(platform, client):
     finally:
         ensure_running(platform, "court_link")
 
-    finish_referrals(client, client.case(case_id), officer="法官陈")
+    finish_referrals(client, client.case(case_id))
     closed = close_after_follow_up(client, case_id)
     assert kinds(closed).count("result_reported") == 1
 

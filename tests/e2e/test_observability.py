@@ -68,20 +68,20 @@ def drive_joint_case_to_closed(client, pii: dict[str, str]) -> dict:
     case_id = registered["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     assert case["mode"] == "joint"
-    for referral, officer in zip(case["referrals"], ("民警黄", "法官林"), strict=True):
-        client.settle(referral["unit"], referral["referral_id"], officer, "双方达成修复协议")
+    for referral in case["referrals"]:
+        client.settle(referral["unit"], referral["referral_id"], "双方达成修复协议")
     # The court officer clicks "report result" a second time; the agency refuses and logs it.
     court = next(r for r in case["referrals"] if r["unit"].startswith("court:"))
     client.call(
         "POST",
         "court_link",
         f"/api/v1/referrals/{court['referral_id']}/result",
-        {"officer": "法官林", "outcome": "resolved", "summary": "重复提交"},
+        {"outcome": "resolved", "summary": "重复提交"},
         expect=(409,),
     )
     client.wait_for_status(case_id, "resolved")
     client.wait_for_follow_up(case_id)
-    client.rate(case_id, "satisfied", visitor="回访员吴")
+    client.rate(case_id, "satisfied")
     return client.wait_for_status(case_id, "closed")
 
 

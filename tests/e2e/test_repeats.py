@@ -39,7 +39,12 @@ def test_the_same_people_reporting_again_join_the_first_case(client):
 
     # The next day the applicant rings 12345 about the same strip of land, in other words.
     again = {**FENCE_ROW, "source": "hotline", "summary": "村民来电：地界桩又被挪了，要求尽快处理"}
-    response = client.http.post(client.url("intake", "/api/v1/disputes"), json=again, timeout=client.timeout)
+    response = client.http.post(
+        client.url("intake", "/api/v1/disputes"),
+        json=again,
+        headers=client.headers_for(client.user_for("intake")),
+        timeout=client.timeout,
+    )
 
     assert response.status_code == 200
     assert response.json() == {

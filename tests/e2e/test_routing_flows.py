@@ -48,16 +48,17 @@ def entries(case: dict, kind: str) -> list[dict]:
     return [entry["detail"] for entry in case["timeline"] if entry["kind"] == kind]
 
 
-def decline(client, referral: dict, officer: str, reason: str) -> None:
+def decline(client, referral: dict, reason: str) -> None:
+    """Declined by the working officer of the referral's agency: the timeline names that account."""
     client.wait_for_referral(referral["unit"], referral["referral_id"])
-    client.act(referral["unit"], referral["referral_id"], "decline", {"officer": officer, "reason": reason})
+    client.act(referral["unit"], referral["referral_id"], "decline", {"reason": reason})
 
 
 def close_after_follow_up(client, case_id: str, rating: str = "satisfied") -> dict:
     """The round resolves, supervision opens the follow-up visit, and the citizen's rating closes the case."""
     client.wait_for_status(case_id, "resolved")
     client.wait_for_follow_up(case_id)
-    client.rate(case_id, rating, visitor="回访员周")
+    client.rate(case_id, rating)
     return client.wait_for_status(case_id, "closed")
 
 
@@ -69,13 +70,13 @@ def test_declined_lead_goes_to_the_next_competent_unit_and_never_back(client):
     assert (case["mode"], case["lead_unit"], case["co_units"]) == ("single_unit", TOWNSHIP_JUSTICE, [])
     first = open_lead(case)
 
-    decline(client, first, "司法所员李", "双方已报警，涉及治安处罚，不属于人民调解范围")
+    decline(client, first, "双方已报警，涉及治安处罚，不属于人民调解范围")
     case = client.wait_for(case_id, lambda c: c["lead_unit"] == TOWNSHIP_POLICE, what="the police station to lead")
 
     assert case["status"] == "assigned"
     (declined,) = entries(case, "referral_declined")
     assert declined["unit"] == TOWNSHIP_JUSTICE
-    assert declined["officer"] == "司法所员李"
+    assert declined["officer"] == "demo.justice"  # the signed-in officer, never a typed name
     assert declined["reason"] == "双方已报警，涉及治安处罚，不属于人民调解范围"
     assert entries(case, "referral_issued")[-1]["replaces"] == first["referral_id"]
     assert [(r["unit"], r["role"], r["status"]) for r in case["referrals"]] == [
@@ -84,7 +85,7 @@ def test_declined_lead_goes_to_the_next_competent_unit_and_never_back(client):
     ]
     assert client.referral(TOWNSHIP_JUSTICE, first["referral_id"])["status"] == "declined"
 
-    decline(client, open_lead(case), "民警刘", "无违法行为，属民事纠纷")
+    decline(client, open_lead(case), "无违法行为，属民事纠纷")
     case = client.wait_for(case_id, lambda c: c["lead_unit"] == COUNTY_COURT, what="the court to lead")
 
     # The justice office that declined first is not asked again, though it heads the fall-backs.
@@ -97,10 +98,10 @@ def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_cl
         dispute("neighbour", "楼上漏水浸坏楼下天花板，赔偿谈不拢", "陈秀英", "19750620", "黄志强", "13807450002")
     )["case_id"]
     case = client.wait_for_status(case_id, "assigned")
-    for unit, officer in ((TOWNSHIP_JUSTICE, "司法所员李"), (TOWNSHIP_POLICE, "民警刘"), (COUNTY_COURT, "法官陈")):
+    for unit in (TOWNSHIP_JUSTICE, TOWNSHIP_POLICE, COUNTY_COURT):
         assert case["lead_unit"] == unit
         lead = open_lead(case)
-        decline(client, lead, officer, "不属于本单位职责")
+        decline(client, lead, "不属于本单位职责")
         case = client.wait_for(
             case_id,
             lambda c, rid=lead["referral_id"]: any(
@@ -116,15 +117,15 @@ def test_when_every_competent_unit_declines_staff_assign_by_hand_and_the_case_cl
     waiting = client.call("GET", "coordinator", "/api/v1/cases?status=awaiting_manual_triage")["cases"]
     assert case_id in {c["case_id"] for c in waiting}
 
-    assigned = client.assign(case_id, COUNTY_JUSTICE_BUREAU, staff="综治中心王主任")
+    assigned = client.assign(case_id, COUNTY_JUSTICE_BUREAU)
     assert assigned["status"] == "assigned"
     assert assigned["lead_unit"] == COUNTY_JUSTICE_BUREAU
     (by_hand,) = entries(assigned, "manually_assigned")
-    assert (by_hand["unit"], by_hand["role"], by_hand["staff"]) == (COUNTY_JUSTICE_BUREAU, "lead", "综治中心王主任")
+    assert (by_hand["unit"], by_hand["role"], by_hand["staff"]) == (COUNTY_JUSTICE_BUREAU, "lead", "demo.coordinator")
     new_lead = open_lead(assigned)
     assert new_lead["unit"] == COUNTY_JUSTICE_BUREAU and new_lead["status"] == "issued"
 
-    client.settle(new_lead["unit"], new_lead["referral_id"], "调解员赵", "物业出面维修，楼上赔偿八百元")
+    client.settle(new_lead["unit"], new_lead["referral_id"], "物业出面维修，楼上赔偿八百元")
     closed = close_after_follow_up(client, case_id)
 
     assert closed["rating"] == "satisfied"
@@ -140,12 +141,12 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     case_id = client.register(wages)["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"], case["co_units"]) == ("joint", TOWNSHIP_JUSTICE, [COUNTY_PETITION])
-    for referral, officer in zip(case["referrals"], ("调解员赵", "信访干部孙"), strict=True):
-        client.settle(referral["unit"], referral["referral_id"], officer, "包工头承诺月底前结清")
+    for referral in case["referrals"]:
+        client.settle(referral["unit"], referral["referral_id"], "包工头承诺月底前结清")
     client.wait_for_status(case_id, "resolved")
     client.wait_for_follow_up(case_id)
 
-    answer = client.rate(case_id, "dissatisfied", visitor="回访员周", comment="工资只付了一半")
+    answer = client.rate(case_id, "dissatisfied", comment="工资只付了一半")
     assert answer["case_will"] == "reopen"
     reopened = client.wait_for(case_id, lambda c: c["round"] == 2, what="round 2")
 
@@ -156,7 +157,7 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
 
-    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "调解员赵", "工程队已补发剩余九千元，工人签字确认")
+    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "工程队已补发剩余九千元，工人签字确认")
     closed = close_after_follow_up(client, case_id, "basically_satisfied")
 
     assert closed["rating"] == "basically_satisfied"
@@ -169,7 +170,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     case_id = client.register(hedge)["case_id"]
     case = client.wait_for_status(case_id, "assigned")
     assert (case["mode"], case["lead_unit"]) == ("single_unit", TOWNSHIP_JUSTICE)
-    client.settle(case["referrals"][0]["unit"], case["referrals"][0]["referral_id"], "调解员赵", "双方同意砍除越界竹子")
+    client.settle(case["referrals"][0]["unit"], case["referrals"][0]["referral_id"], "双方同意砍除越界竹子")
     close_after_follow_up(client, case_id)
 
     # A week later the bamboo is back and so is the applicant: the dispute was not over.
@@ -181,7 +182,7 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
     assert entries(reopened, "case_reopened") == [{"cause": "repeat_report", "round": 2}]
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
-    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "调解员赵", "竹子连根挖除，双方签订协议")
+    client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "竹子连根挖除，双方签订协议")
     assert close_after_follow_up(client, case_id)["repeat_reports"] == 1
 
 
@@ -197,7 +198,7 @@ def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platf
         "POST",
         "justice_link",
         f"/api/v1/referrals/{lead['referral_id']}/result",
-        {"officer": "调解员赵", "outcome": "resolved", "summary": "已调解"},
+        {"outcome": "resolved", "summary": "已调解"},
         expect=(409,),
     )
 
@@ -213,6 +214,6 @@ def test_a_result_before_acceptance_is_refused_and_changes_nothing(client, platf
     assert client.case(case_id)["timeline"] == case["timeline"]
 
     # The officer can still do it properly.
-    client.settle(lead["unit"], lead["referral_id"], "调解员赵", "划定散养范围，赔偿菜苗两百元")
+    client.settle(lead["unit"], lead["referral_id"], "划定散养范围，赔偿菜苗两百元")
     resolved = client.wait_for_status(case_id, "resolved")
     assert [r["status"] for r in resolved["referrals"]] == ["reported"]

@@ -44,6 +44,36 @@ class FakeAgencyStore:
         }
         self.log(message.referral_id, "received", None, {"role": message.role.value, "due_at": message.due_at}, now)
 
+    def carry_over_phones(self, referral_id: UUID) -> None:
+        new = self.referrals[referral_id]
+        if new["role"] != "lead" or _has_phone(new):
+            return
+        earlier = [
+            r
+            for r in self.referrals.values()
+            if r["case_id"] == new["case_id"]
+            and r is not new
+            and r["role"] == "lead"
+            and len(r["parties"]) == len(new["parties"])
+            and _has_phone(r)
+        ]
+        if earlier:
+            new["parties"] = copy.deepcopy(max(earlier, key=lambda r: r["received_at"])["parties"])
+
+    def purge_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[UUID]:
+        due = sorted(
+            (
+                r
+                for r in self.referrals.values()
+                if r["status"] in ("declined", "reported") and r["updated_at"] < finished_before and _has_phone(r)
+            ),
+            key=lambda r: r["updated_at"],
+        )
+        if not dry_run:
+            for r in due:
+                r["parties"] = [{**p, "phone": None} for p in r["parties"]]
+        return [r["referral_id"] for r in due]
+
     def log(self, referral_id: UUID, kind: str, officer: str | None, detail: dict[str, Any], at: datetime) -> None:
         if referral_id not in self.referrals:
             # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.
@@ -81,14 +111,15 @@ class FakeAgencyStore:
     def referral_exists(self, referral_id: UUID) -> bool:
         return referral_id in self.referrals
 
-    def list_referrals(self, status: AgencyReferralStatus | None, limit: int) -> list[Row]:
-        rows = list(self.referrals.values())
+    def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
+        rows = [r for r in self.referrals.values() if any(r["unit"].startswith(own) for own in units)]
         if status is not None:
             rows = sorted(
                 (r for r in rows if r["status"] == status.value), key=lambda r: (r["due_at"], str(r["referral_id"]))
             )
         else:
-            rows = sorted(rows, key=lambda r: r["received_at"], reverse=True)
+            by_id = sorted(rows, key=lambda r: str(r["referral_id"]))
+            rows = sorted(by_id, key=lambda r: r["received_at"], reverse=True)  # stable: ties by id
         return [_read(r) for r in rows[:limit]]
 
     def get_referral(self, referral_id: UUID) -> Row:
@@ -152,3 +183,7 @@ class FakeStabilityStore(FakeAgencyStore):
 def _read(row: Row) -> Row:
     """A row as a query returns it: the reader's own copy, without the stored trace."""
     return copy.deepcopy({key: value for key, value in row.items() if key != "trace"})
+
+
+def _has_phone(referral: Row) -> bool:
+    return any(party.get("phone") for party in referral["parties"])

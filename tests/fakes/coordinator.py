@@ -45,6 +45,11 @@ class FakeCaseStore:
             row["state"] = as_json(_case_codec.dump_python(case, mode="json"))
             row["updated_at"] = at
 
+    def forget_phones(self, case_id: str) -> None:
+        row = self.rows.get(case_id)
+        if row is not None and isinstance(row["registered"].get("parties"), list):
+            row["registered"]["parties"] = [{**p, "phone": None} for p in row["registered"]["parties"]]
+
     def append_timeline(self, case_id: str, entries: Sequence[TimelineEntry]) -> None:
         if case_id not in self.rows:
             raise StoreError(f"violates foreign key constraint: timeline of case {case_id}, which was never added")

@@ -5,14 +5,20 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
+from services.intake.personal_data import PersonalDataCipher
+from services.intake.store import has_plain_numbers, without_personal_numbers
 from shared.contracts.disputes import DisputeReport
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.coordinator import as_json
 
+# A fixed key for tests, as `wuyuan up` would make one: 32 bytes.
+TEST_PERSONAL_DATA_KEY = bytes(range(32))
+
 
 class FakeIntakeStore:
-    def __init__(self) -> None:
+    def __init__(self, cipher: PersonalDataCipher | None = None) -> None:
+        self.cipher = cipher or PersonalDataCipher(TEST_PERSONAL_DATA_KEY)
         self.cases: dict[str, dict[str, Any]] = {}
         self.keys: list[tuple[str, str | None, PairKey | None]] = []  # (case_id, record key, pair key) rows
         self.reports: list[Row] = []
@@ -47,7 +53,14 @@ class FakeIntakeStore:
     ) -> None:
         if case_id in self.cases:
             raise Conflict(f"duplicate key value violates unique constraint: case {case_id}")
-        self.cases[case_id] = {"report": report.model_dump(mode="json"), "registered_at": at, "trace": as_json(trace)}
+        self.cases[case_id] = {
+            "report": self.cipher.seal_parties(report.model_dump(mode="json"), case_id),
+            "registered_at": at,
+            "trace": as_json(trace),
+            "closed_at": None,
+            "closure_noted_at": None,
+            "purged_at": None,
+        }
         self.add_keys(case_id, keys)
 
     def add_keys(self, case_id: str, keys: RepeatKeys) -> None:
@@ -96,12 +109,37 @@ class FakeIntakeStore:
             "category": report["category"],
             "division_code": report["division_code"],
             "summary": report["summary"],
-            "report": as_json(report),
+            "report": as_json(self.cipher.open_parties(report, case_id)),
             "registered_at": case["registered_at"],
             "reports": [
                 {key: r[key] for key in ("report_id", "source", "linked", "reason", "received_at")} for r in reports
             ],
         }
+
+    def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
+        case = self.cases.get(case_id)
+        if case is not None and (case["closure_noted_at"] is None or case["closure_noted_at"] < occurred_at):
+            case["closed_at"], case["closure_noted_at"] = closed_at, occurred_at
+
+    def purge_personal_data(self, closed_before: datetime, at: datetime, *, dry_run: bool = False) -> list[str]:
+        due = sorted(
+            (c["closed_at"], case_id)
+            for case_id, c in self.cases.items()
+            if c["closed_at"] is not None and c["closed_at"] < closed_before and c["purged_at"] is None
+        )
+        if not dry_run:
+            for _, case_id in due:
+                self.cases[case_id]["report"] = without_personal_numbers(self.cases[case_id]["report"])
+                self.cases[case_id]["purged_at"] = at
+        return [case_id for _, case_id in due]
+
+    def seal_plain_rows(self) -> int:
+        changed = 0
+        for case_id, case in self.cases.items():
+            if has_plain_numbers(case["report"]):
+                case["report"] = self.cipher.seal_parties(case["report"], case_id)
+                changed += 1
+        return changed
 
     def _require_case(self, case_id: str) -> None:
         # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.

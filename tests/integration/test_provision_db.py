@@ -5,8 +5,9 @@ import textwrap
 
 import psycopg
 import pytest
+from psycopg import sql
 
-from wuyuan.provision_db import drop_databases, ensure_databases
+from wuyuan.provision_db import apply_migrations, drop_databases, ensure_databases
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -16,8 +17,8 @@ MIGRATED, BARE = "sample_link", "plain_link"
 
 
 @pytest.fixture
-def settings():
-    settings = PlatformSettings(db_prefix=f"wyt_{secrets.token_hex(4)}_")
+def settings(tmp_path):
+    settings = PlatformSettings(db_prefix=f"wyt_{secrets.token_hex(4)}_", state_dir=tmp_path / "state")
     try:
         yield settings
     finally:
@@ -147,3 +148,68 @@ def test_drop_removes_databases_even_while_a_service_is_connected(settings, migr
     assert not database_exists(settings, MIGRATED)
     assert not database_exists(settings, BARE)
     drop_databases(settings, [MIGRATED, BARE])  # dropping what is gone is fine
+
+
+# --- a role per service --------------------------------------------------------------------
+
+
+def owner_of(settings, service):
+    with psycopg.connect(settings.pg_admin_url) as conn:
+        row = conn.execute(
+            "SELECT pg_get_userbyid(datdba) FROM pg_database WHERE datname = %s", (settings.database_name(service),)
+        ).fetchone()
+        return row[0]
+
+
+def test_each_service_connects_as_its_own_role_which_owns_its_database_and_tables(settings, migrations):
+    ensure_databases(settings, [MIGRATED, BARE], **migrations)
+
+    assert owner_of(settings, MIGRATED) == settings.database_role(MIGRATED)
+    with psycopg.connect(settings.database_url(MIGRATED)) as conn:
+        assert conn.execute("SELECT current_user").fetchone() == (settings.database_role(MIGRATED),)
+        owners = conn.execute(
+            "SELECT DISTINCT pg_get_userbyid(relowner) FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+        ).fetchall()
+        assert owners == [(settings.database_role(MIGRATED),)]
+    password_file = settings.state_dir / "secrets" / "postgres" / MIGRATED
+    assert password_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_one_services_role_can_neither_connect_to_nor_read_another_services_database(settings, migrations):
+    ensure_databases(settings, [MIGRATED, BARE], **migrations)
+    bare_role_on_migrated = settings.database_url(BARE).rsplit("/", 1)[0] + "/" + settings.database_name(MIGRATED)
+
+    with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+        psycopg.connect(bare_role_on_migrated, connect_timeout=10)
+    # Even in a session already inside the database (the admin's), the other role reads nothing.
+    with psycopg.connect(settings.admin_database_url(MIGRATED)) as conn:
+        conn.execute("INSERT INTO referrals (id) VALUES ('R-430426-0001')")
+        conn.execute(sql.SQL("SET ROLE {}").format(sql.Identifier(settings.database_role(BARE))))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT * FROM referrals")
+
+
+def test_databases_an_earlier_provisioning_made_as_the_admin_are_taken_over(settings, migrations):
+    # As before roles existed: the database and its tables made and owned by the admin role.
+    with psycopg.connect(settings.pg_admin_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(settings.database_name(MIGRATED))))
+    apply_migrations(settings.admin_database_url(MIGRATED), [migrations["shared_dir"]])
+    with psycopg.connect(settings.admin_database_url(MIGRATED)) as conn:
+        conn.execute("INSERT INTO inbox VALUES ('sample_link', 'm-1')")
+
+    ensure_databases(settings, [MIGRATED], **migrations)
+    assert ensure_databases(settings, [MIGRATED], **migrations) == {MIGRATED: []}
+
+    assert owner_of(settings, MIGRATED) == settings.database_role(MIGRATED)
+    with psycopg.connect(settings.database_url(MIGRATED)) as conn:
+        assert conn.execute("SELECT message_id FROM inbox").fetchall() == [("m-1",)]
+        conn.execute("INSERT INTO referrals (id) VALUES ('R-430426-0002')")  # the service's own migration ran
+
+
+def test_dropping_the_databases_drops_their_roles(settings, migrations):
+    ensure_databases(settings, [MIGRATED], **migrations)
+    drop_databases(settings, [MIGRATED])
+
+    with psycopg.connect(settings.pg_admin_url) as conn:
+        row = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (settings.database_role(MIGRATED),))
+        assert row.fetchone() is None

@@ -18,6 +18,8 @@ from shared.platform import Platform
 from shared.registry import load_registry
 
 CENTRE = "centre:430426"
+# A service's own broker password, as provisioning makes one: random hex, here fixed.
+BROKER_PASSWORD = "5f2c9e07b1d84a36c0e9f1a27b6d3c48"
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def run_as(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[[str], ServiceS
         for name in ("WUYUAN_COUNTY", "WUYUAN_CONFIG_DIR", "WUYUAN_MAX_ATTEMPTS"):
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setenv("WUYUAN_SERVICE", service)
-        monkeypatch.setenv("WUYUAN_AMQP_URI", "amqp://localhost:5672/wuyuan")
+        monkeypatch.setenv("WUYUAN_AMQP_URI", f"amqp://wuyuan.{service}:{BROKER_PASSWORD}@localhost:5672/wuyuan")
         monkeypatch.setenv("WUYUAN_AMQP_USER", f"wuyuan.{service}")
         monkeypatch.setenv("WUYUAN_DATABASE_URL", f"postgresql://localhost:5432/wuyuan_{service}")
         current_settings.cache_clear()

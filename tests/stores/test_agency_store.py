@@ -21,6 +21,7 @@ POSTGRES_STORE = PostgresAgencyStore
 BEIJING = ZoneInfo("Asia/Shanghai")
 CASE_ID = "430426-20261122-00001"
 COURT = "court:430426"
+OWN = frozenset({COURT})  # the units an officer of the county court lists for
 CENTRE = "centre:430426"
 REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
 NEVER_ISSUED = UUID("99999999-9999-4999-8999-999999999999")
@@ -182,7 +183,7 @@ def test_a_reader_changing_what_it_read_changes_nothing_stored(stores):
         referral = store.get_referral(REFERRAL)
         referral["flags"].clear()
         referral["log"][0]["detail"]["role"] = "co_unit"
-        store.list_referrals(None, 10)[0]["parties"].clear()
+        store.list_referrals(None, 10, OWN)[0]["parties"].clear()
         store.lock_referral(REFERRAL)[1].clear()
         store.get_record(FILING)["details"]["court"] = "衡阳市中级人民法院"
 
@@ -249,7 +250,7 @@ def test_saving_a_referral_never_received_stores_nothing(stores):
 
     with stores.transaction() as store:
         assert store.referral_exists(NEVER_ISSUED) is False
-        assert store.list_referrals(None, 10) == []
+        assert store.list_referrals(None, 10, OWN) == []
 
 
 # --- officers' lists ---------------------------------------------------------------------
@@ -280,9 +281,9 @@ def four_referrals(stores):
 
 def test_referrals_of_one_status_are_listed_soonest_deadline_first_then_by_id(four_referrals):
     with four_referrals.transaction() as store:
-        received = store.list_referrals(AgencyReferralStatus.RECEIVED, 10)
-        accepted = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10)
-        declined = store.list_referrals(AgencyReferralStatus.DECLINED, 10)
+        received = store.list_referrals(AgencyReferralStatus.RECEIVED, 10, OWN)
+        accepted = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10, OWN)
+        declined = store.list_referrals(AgencyReferralStatus.DECLINED, 10, OWN)
 
     assert listed(received) == [DUE_FIRST, TIED_LOWER, TIED_HIGHER]
     assert listed(accepted) == [ALREADY_ACCEPTED]
@@ -291,25 +292,79 @@ def test_referrals_of_one_status_are_listed_soonest_deadline_first_then_by_id(fo
 
 def test_every_referral_is_listed_the_latest_received_first(four_referrals):
     with four_referrals.transaction() as store:
-        everything = store.list_referrals(None, 10)
+        everything = store.list_referrals(None, 10, OWN)
 
     assert listed(everything) == [ALREADY_ACCEPTED, DUE_FIRST, TIED_LOWER, TIED_HIGHER]
 
 
 def test_a_list_stops_at_its_limit(four_referrals):
     with four_referrals.transaction() as store:
-        assert listed(store.list_referrals(None, 2)) == [ALREADY_ACCEPTED, DUE_FIRST]
-        assert listed(store.list_referrals(AgencyReferralStatus.RECEIVED, 1)) == [DUE_FIRST]
-        assert store.list_referrals(None, 0) == []
+        assert listed(store.list_referrals(None, 2, OWN)) == [ALREADY_ACCEPTED, DUE_FIRST]
+        assert listed(store.list_referrals(AgencyReferralStatus.RECEIVED, 1, OWN)) == [DUE_FIRST]
+        assert store.list_referrals(None, 0, OWN) == []
 
 
 def test_a_listed_referral_carries_what_reading_it_shows_but_its_log(four_referrals):
     with four_referrals.transaction() as store:
-        (row,) = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10)
+        (row,) = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10, OWN)
         referral = store.get_referral(ALREADY_ACCEPTED)
 
     assert row == {key: value for key, value in referral.items() if key != "log"}
     assert row["status"] == "accepted"
+
+
+# --- whose referrals a list shows -------------------------------------------------------------
+
+STATION_101 = UUID("51515151-5151-4151-8151-515151515151")
+STATION_102 = UUID("52525252-5252-4252-8252-525252525252")
+JUSTICE_101 = UUID("53535353-5353-4353-8353-535353535353")
+ANOTHER_COUNTY = UUID("54545454-5454-4545-8545-545454545454")
+
+
+@pytest.fixture
+def referrals_to_several_units(stores):
+    """Two police stations of the county, a justice office of the same township, a station of another county."""
+    for hour, (referral_id, unit) in enumerate(
+        [
+            (STATION_101, "police:430426101"),
+            (STATION_102, "police:430426102"),
+            (JUSTICE_101, "justice:430426101"),
+            (ANOTHER_COUNTY, "police:430421101"),
+        ]
+    ):
+        message = referral_issued(referral_id, unit, occurred_at=RECEIVED_AT, case_id=CASE_ID)
+        receive(stores, message, at=RECEIVED_AT + timedelta(hours=hour))
+    return stores
+
+
+@pytest.mark.parametrize(
+    ("units", "shown"),
+    [
+        ({"police:430426101"}, [STATION_101]),
+        ({"police:430426102"}, [STATION_102]),
+        ({"police:430426101", "police:430426102"}, [STATION_102, STATION_101]),
+        ({"police:430426"}, [STATION_102, STATION_101]),  # the county bureau: every station under it
+        ({"justice:430426101"}, [JUSTICE_101]),
+        ({"police:430421"}, [ANOTHER_COUNTY]),
+        ({"court:430426"}, []),
+        (set(), []),
+    ],
+    ids=lambda value: ",".join(sorted(value)) if isinstance(value, set) else None,
+)
+def test_a_list_shows_only_the_given_units_and_the_units_under_them(referrals_to_several_units, units, shown):
+    with referrals_to_several_units.transaction() as store:
+        everything = store.list_referrals(None, 10, frozenset(units))
+        received = store.list_referrals(AgencyReferralStatus.RECEIVED, 10, frozenset(units))
+
+    assert listed(everything) == shown
+    assert sorted(listed(received)) == sorted(shown)
+
+
+def test_a_county_level_unit_reaches_its_own_agencys_units_only(referrals_to_several_units):
+    with referrals_to_several_units.transaction() as store:
+        justice_bureau = store.list_referrals(None, 10, frozenset({"justice:430426"}))
+
+    assert listed(justice_bureau) == [JUSTICE_101]
 
 
 # --- the agency's own records ------------------------------------------------------------
@@ -344,3 +399,62 @@ def test_a_record_never_fed_in_reads_as_none(stores):
 
     with stores.transaction() as store:
         assert store.get_record("(2026)湘0426民诉前调9999号") is None
+
+
+# --- mobile numbers past their retention ---------------------------------------------------
+
+ROUND_TWO = UUID("44444444-4444-4444-8444-444444444444")
+
+
+def finish(stores, referral_id: UUID, at: datetime) -> None:
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(referral_id)
+        store.save_referral(report_result(accept(referral, at), Outcome.RESOLVED, at))
+
+
+def phones(stores, referral_id: UUID) -> list:
+    with stores.transaction() as store:
+        return [p.get("phone") for p in store.get_referral(referral_id)["parties"]]
+
+
+def test_a_finished_referral_loses_its_mobile_numbers_after_the_cut_off_and_not_before(stores):
+    receive(stores, issued())
+    finish(stores, REFERRAL, RECEIVED_AT + timedelta(days=3))
+
+    with stores.transaction() as store:
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=2)) == []
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=4), dry_run=True) == [REFERRAL]
+    assert phones(stores, REFERRAL) == ["13800138000", None]
+    with stores.transaction() as store:
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=4)) == [REFERRAL]
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=4)) == []
+        names = [p["name"] for p in store.get_referral(REFERRAL)["parties"]]
+    assert phones(stores, REFERRAL) == [None, None]
+    assert names == ["张三", "祁东县某建筑公司"]
+
+
+def test_an_open_referral_keeps_its_mobile_numbers_however_old(stores):
+    receive(stores, issued())
+
+    with stores.transaction() as store:
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=5000)) == []
+
+
+def test_a_later_round_without_numbers_takes_them_from_the_leads_earlier_referral(stores):
+    receive(stores, issued())
+    later = referral_issued(
+        ROUND_TWO,
+        COURT,
+        occurred_at=RECEIVED_AT + timedelta(days=20),
+        case_id=CASE_ID,
+        round=2,
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "张三"},
+            {"role": "respondent", "kind": "organisation", "name": "祁东县某建筑公司"},
+        ],
+    )
+    receive(stores, later, RECEIVED_AT + timedelta(days=20))
+
+    with stores.transaction() as store:
+        store.carry_over_phones(ROUND_TWO)
+    assert phones(stores, ROUND_TWO) == ["13800138000", None]

@@ -278,3 +278,13 @@ def test_cases_are_counted_by_status(stores: StoreBench[Any], three_cases: None)
 def test_no_cases_count_as_no_statuses(stores: StoreBench[Any]) -> None:
     with stores.transaction() as store:
         assert store.count_by_status() == {}
+
+
+def test_forgetting_the_phones_keeps_every_party_with_its_name_and_role(stores: StoreBench[Any]) -> None:
+    registered_case(stores, FENCE_QUARREL, MORNING)
+
+    with stores.transaction() as store:
+        store.forget_phones(FENCE_QUARREL)
+    with stores.transaction() as store:
+        parties = store.lock(FENCE_QUARREL).registered["parties"]
+    assert parties == [{**party, "phone": None} for party in REGISTERED["parties"]]

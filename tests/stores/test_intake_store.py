@@ -1,20 +1,25 @@
 """Intake's store finds earlier cases by their keys, numbers each county's day, and keeps every report of a case."""
 
 from datetime import date, datetime, timedelta
+from functools import partial
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.intake.domain import LinkReason, PairKey, PriorCase, RepeatKeys, record_key, repeat_keys
+from services.intake.personal_data import PersonalDataCipher, PersonalDataError
 from services.intake.store import PostgresIntakeStore
 from shared.contracts.disputes import DisputeReport
 from shared.persistence.errors import Conflict, NotFound, StoreError
+from shared.persistence.jsonb import jsonb
 from tests.fakes.intake import FakeIntakeStore
 
 SERVICE = "intake"
-FAKE = FakeIntakeStore
-POSTGRES_STORE = PostgresIntakeStore
+# Both stores seal with the same key, as intake does with the deployment's.
+CIPHER = PersonalDataCipher(bytes(range(32)))
+FAKE = partial(FakeIntakeStore, CIPHER)
+POSTGRES_STORE = partial(PostgresIntakeStore, cipher=CIPHER)
 
 ZHANG_SAN_ID = "430426199005201239"
 LI_SI_ID = "430426198511114563"
@@ -411,3 +416,79 @@ def test_a_case_never_registered_is_not_found_and_has_no_trace(stores):
         assert store.case_trace(WAGES_CASE) == {}
         with pytest.raises(NotFound):
             store.get_case(WAGES_CASE)
+
+
+# --- personal data at rest -----------------------------------------------------------------
+
+PHONE = "13800138000"
+
+
+def raw_report(stores, store, case_id: str) -> dict:
+    """The report column as stored, not as the store reads it back."""
+    if stores.kind == "memory":
+        return store.cases[case_id]["report"]
+    return store.sql.one("SELECT report FROM cases WHERE case_id = %s", (case_id,))["report"]
+
+
+def test_id_and_mobile_numbers_are_sealed_in_the_column_and_read_back_in_clear(stores):
+    register(stores, NEIGHBOUR_CASE, dispute(zhang_san(phone=PHONE), li_si()))
+
+    with stores.transaction() as store:
+        raw = raw_report(stores, store, NEIGHBOUR_CASE)
+        case = store.get_case(NEIGHBOUR_CASE)
+    assert ZHANG_SAN_ID not in str(raw) and LI_SI_ID not in str(raw) and PHONE not in str(raw)
+    assert all(p["id_number"].startswith("pd1:") for p in raw["parties"])
+    assert [(p["name"], p["id_number"], p["phone"]) for p in case["report"]["parties"]] == [
+        ("张三", ZHANG_SAN_ID, PHONE),
+        ("李四", LI_SI_ID, None),
+    ]
+
+
+def test_a_sealed_number_does_not_open_under_another_case(stores):
+    register(stores, NEIGHBOUR_CASE, dispute(zhang_san(), li_si()))
+
+    with stores.transaction() as store:
+        sealed = raw_report(stores, store, NEIGHBOUR_CASE)["parties"][0]["id_number"]
+    assert CIPHER.open(sealed, NEIGHBOUR_CASE) == ZHANG_SAN_ID
+    with pytest.raises(PersonalDataError):
+        CIPHER.open(sealed, DEBT_CASE)
+
+
+def test_only_cases_closed_before_the_cut_off_lose_their_numbers_and_keep_their_names(stores):
+    register(stores, NEIGHBOUR_CASE, dispute(zhang_san(phone=PHONE), li_si()))
+    register(stores, DEBT_CASE, dispute(zhang_san(), wang_wu(), category="debt"))
+    register(stores, WAGES_CASE, dispute(wang_wu(role="applicant"), li_si()))
+    closed = FIRST_FILED + timedelta(days=10)
+    with stores.transaction() as store:
+        store.note_closure(NEIGHBOUR_CASE, closed, closed)
+        store.note_closure(DEBT_CASE, closed + timedelta(days=400), closed + timedelta(days=400))
+    cut_off = closed + timedelta(days=100)
+
+    with stores.transaction() as store:
+        assert store.purge_personal_data(cut_off, cut_off, dry_run=True) == [NEIGHBOUR_CASE]
+        assert ZHANG_SAN_ID in str(store.get_case(NEIGHBOUR_CASE)["report"])  # a dry run changes nothing
+    with stores.transaction() as store:
+        assert store.purge_personal_data(cut_off, cut_off) == [NEIGHBOUR_CASE]
+        assert store.purge_personal_data(cut_off, cut_off) == []  # done once
+        purged = store.get_case(NEIGHBOUR_CASE)["report"]["parties"]
+        kept = store.get_case(DEBT_CASE)["report"]["parties"]
+    assert [(p["name"], p["id_number"], p["phone"]) for p in purged] == [("张三", None, None), ("李四", None, None)]
+    assert kept[0]["id_number"] == ZHANG_SAN_ID
+
+
+def test_rows_stored_in_clear_before_sealing_are_sealed_once(stores):
+    register(stores, NEIGHBOUR_CASE, dispute(zhang_san(phone=PHONE), li_si()))
+    with stores.transaction() as store:
+        plain = store.get_case(NEIGHBOUR_CASE)["report"]
+        if stores.kind == "memory":
+            store.cases[NEIGHBOUR_CASE]["report"] = plain
+        else:
+            store.sql.write("UPDATE cases SET report = %s WHERE case_id = %s", (jsonb(plain), NEIGHBOUR_CASE))
+
+    with stores.transaction() as store:
+        assert store.seal_plain_rows() == 1
+        assert store.seal_plain_rows() == 0
+        raw = raw_report(stores, store, NEIGHBOUR_CASE)
+        case = store.get_case(NEIGHBOUR_CASE)
+    assert ZHANG_SAN_ID not in str(raw) and PHONE not in str(raw)
+    assert case["report"]["parties"][0]["id_number"] == ZHANG_SAN_ID

@@ -152,7 +152,7 @@ def test_the_committee_keeps_its_referrals_beside_the_register(stores):
 
     with stores.transaction() as store:
         kept = store.get_referral(referral_id)
-        listed = store.list_referrals(None, 10)
+        listed = store.list_referrals(None, 10, frozenset({COMMITTEE}))
         register = store.risk_register(10)
     assert (kept["unit"], kept["role"], kept["status"]) == (COMMITTEE, "co_unit", "received")
     assert [line["kind"] for line in kept["log"]] == ["received"]

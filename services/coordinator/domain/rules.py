@@ -277,3 +277,15 @@ def _open_referral(case: Case, referral_id: UUID, unit: str) -> Referral:
     if not referral.is_open:
         raise Refused(RefusalCode.REFERRAL_CLOSED, f"referral {referral_id} is already closed ({referral.status})")
     return referral
+
+
+def lead_has_taken_contacts(case: Case) -> bool:
+    """Whether a lead unit has accepted the case, and so holds the parties' mobile numbers itself.
+
+    Until then a decline may send the case to another lead, which needs the numbers from the
+    centre; from then on only that lead (and its later rounds) contacts the parties.
+    """
+    return any(
+        r.role is ReferralRole.LEAD and r.status in (ReferralStatus.ACCEPTED, ReferralStatus.REPORTED)
+        for r in case.referrals
+    )

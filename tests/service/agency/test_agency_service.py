@@ -8,6 +8,7 @@ from nameko.testing.services import worker_factory
 
 from services.court_link.service import CourtLink
 from services.police_link.service import PoliceLink
+from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     OverdueNoticeIssued,
@@ -15,6 +16,7 @@ from shared.contracts.messages import (
     ReferralDeclined,
     ReferralIssued,
     RegisterDispute,
+    ReminderIssued,
     ResultReported,
 )
 from shared.http import BadInput
@@ -30,6 +32,17 @@ POLICE_STATION = "police:430426101"
 CENTRE = "centre:430426"
 REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
 CALL_RECORD = "JQ430426202611220042"
+# Broker users, as RabbitMQ vouches for them in a message's user_id.
+COORDINATOR_USER = "wuyuan.coordinator"
+SUPERVISION_USER = "wuyuan.supervision"
+# Signed-in callers, as the token verifier hands them to the service.
+STATION_OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({POLICE_STATION}))
+NEIGHBOURING_STATION_OFFICER = Principal(
+    "chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({"police:430426102"})
+)
+COUNTY_BUREAU_OFFICER = Principal("zhou.bin", "周斌", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
+COURT_OFFICER = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
+COORDINATOR = Principal("wang.fang", "王芳", frozenset({Role.COORDINATOR}))
 
 
 @pytest.fixture
@@ -44,7 +57,19 @@ def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
 
 @pytest.fixture
 def police(uow, platform) -> PoliceLink:
-    return worker_factory(PoliceLink, uow=uow, platform=replace(platform, service="police_link"))
+    return worker_factory(
+        PoliceLink,
+        uow=uow,
+        platform=replace(platform, service="police_link"),
+        sender=COORDINATOR_USER,
+        caller=STATION_OFFICER,
+    )
+
+
+def deliver(service, handle, message, broker_user: str) -> None:
+    """What the inbox does: the broker vouches for the publishing user, the handler runs."""
+    service.sender = broker_user
+    handle(message)
 
 
 def issued(referral_id: UUID = REFERRAL, unit: str = POLICE_STATION) -> ReferralIssued:
@@ -81,25 +106,23 @@ def test_an_issued_referral_waits_for_an_officer(police, agency_store, received)
 
 
 def test_accepting_tells_the_centre_in_the_name_of_the_referrals_unit(police, uow, agency_store, http, received):
-    response = police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
+    response = police.accept(http.post({}), str(REFERRAL))
 
     assert response.status_code == 202
     assert http.body(response)["status"] == "accepted"
     [accepted] = uow.sent
     assert isinstance(accepted, ReferralAccepted)
     assert (accepted.sender, accepted.recipient) == (POLICE_STATION, CENTRE)
-    assert (accepted.case_id, accepted.referral_id, accepted.officer) == (CASE_ID, REFERRAL, "刘警官")
+    assert (accepted.case_id, accepted.referral_id, accepted.officer) == (CASE_ID, REFERRAL, "liu.yang")
     assert address(accepted, uow.registry) == ("wuyuan.documents", "coordinator.ReferralAccepted")
     assert agency_store.status_of(REFERRAL) == "accepted"
-    assert agency_store.entries[-1]["officer"] == "刘警官"
+    assert agency_store.entries[-1]["officer"] == "liu.yang"
 
 
 def test_a_result_after_acceptance_reports_the_outcome(police, uow, agency_store, http, received):
-    police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
+    police.accept(http.post({}), str(REFERRAL))
 
-    response = police.result(
-        http.post({"officer": "刘警官", "outcome": "resolved", "summary": "双方签订调解协议。"}), str(REFERRAL)
-    )
+    response = police.result(http.post({"outcome": "resolved", "summary": "双方签订调解协议。"}), str(REFERRAL))
 
     assert http.body(response)["status"] == "reported"
     [result] = uow.sent_of(ResultReported)
@@ -108,39 +131,39 @@ def test_a_result_after_acceptance_reports_the_outcome(police, uow, agency_store
 
 def test_a_result_before_acceptance_is_refused_and_nothing_is_sent(police, uow, agency_store, http, received):
     with pytest.raises(Refused, match="only an accepted referral can report a result"):
-        police.result(http.post({"officer": "刘警官", "outcome": "resolved", "summary": "已调解。"}), str(REFERRAL))
+        police.result(http.post({"outcome": "resolved", "summary": "已调解。"}), str(REFERRAL))
 
     assert uow.sent == []
     assert agency_store.status_of(REFERRAL) == "received"
 
 
 def test_a_referral_already_reported_can_no_longer_be_declined(police, uow, http, received):
-    police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
-    police.result(http.post({"officer": "刘警官", "outcome": "unresolved", "summary": "调解不成。"}), str(REFERRAL))
+    police.accept(http.post({}), str(REFERRAL))
+    police.result(http.post({"outcome": "unresolved", "summary": "调解不成。"}), str(REFERRAL))
 
     with pytest.raises(Refused, match="can no longer be declined"):
-        police.decline(http.post({"officer": "刘警官", "reason": "不属于本所辖区。"}), str(REFERRAL))
+        police.decline(http.post({"reason": "不属于本所辖区。"}), str(REFERRAL))
 
     assert uow.sent_of(ReferralDeclined) == []
 
 
 def test_acting_on_an_unknown_referral_is_not_found(police, http):
     with pytest.raises(NotFound):
-        police.accept(http.post({"officer": "刘警官"}), "44444444-4444-4444-8444-444444444444")
+        police.accept(http.post({}), "44444444-4444-4444-8444-444444444444")
 
 
 def test_a_malformed_referral_id_names_the_field(police, http):
     with pytest.raises(BadInput) as refused:
-        police.accept(http.post({"officer": "刘警官"}), "not-a-uuid")
+        police.accept(http.post({}), "not-a-uuid")
 
     assert [f["field"] for f in refused.value.fields] == ["referral_id"]
 
 
-def test_an_officer_must_sign_the_acceptance(police, uow, http, received):
+def test_an_officer_name_typed_into_the_body_is_refused_the_signed_in_caller_acts(police, uow, http, received):
     with pytest.raises(BadInput) as refused:
-        police.accept(http.post({}), str(REFERRAL))
+        police.accept(http.post({"officer": "刘警官"}), str(REFERRAL))
 
-    assert [f["field"] for f in refused.value.fields] == ["officer"]
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("officer", "extra_forbidden")]
     assert uow.sent == []
 
 
@@ -156,11 +179,142 @@ def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(po
     )
 
     with pytest.raises(NotFound):
-        police.on_overdue_notice_issued(notice)
-    police.on_referral_issued(issued())
-    police.on_overdue_notice_issued(notice)
+        deliver(police, police.on_overdue_notice_issued, notice, SUPERVISION_USER)
+    deliver(police, police.on_referral_issued, issued(), COORDINATOR_USER)
+    deliver(police, police.on_overdue_notice_issued, notice, SUPERVISION_USER)
 
     assert [e["kind"] for e in agency_store.entries] == ["received", "overdue_notice"]
+
+
+# --- officers act for their own units only ---------------------------------------------------
+
+NEIGHBOURING_REFERRAL = UUID("55555555-5555-4555-8555-555555555555")
+OTHER_UNITS = pytest.mark.parametrize(
+    "caller", [NEIGHBOURING_STATION_OFFICER, COURT_OFFICER], ids=["another station", "another agency"]
+)
+ACTIONS = {
+    "accept": {},
+    "decline": {"reason": "不属于本所辖区。"},
+    "progress": {"note": "已约双方到所面谈。"},
+    "result": {"outcome": "resolved", "summary": "双方签订调解协议。"},
+}
+
+
+def listed(police, http, caller: Principal, **query: str) -> list[str]:
+    police.caller = caller
+    return [r["referral_id"] for r in http.body(police.list_referrals(http.get(query)))["referrals"]]
+
+
+@OTHER_UNITS
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_an_officer_of_another_unit_cannot_act_and_nothing_is_stored_or_sent(
+    police, uow, agency_store, http, received, caller, action
+):
+    police.caller = caller
+
+    with pytest.raises(Forbidden, match=f"{caller.subject} does not act for {POLICE_STATION}"):
+        getattr(police, action)(http.post(ACTIONS[action]), str(REFERRAL))
+
+    assert uow.sent == []
+    assert agency_store.status_of(REFERRAL) == "received"
+    assert [e["kind"] for e in agency_store.entries] == ["received"]
+
+
+@OTHER_UNITS
+def test_an_officer_of_another_unit_cannot_see_the_referral(police, http, received, caller):
+    police.caller = caller
+
+    with pytest.raises(Forbidden):
+        police.show_referral(http.get(), str(REFERRAL))
+
+
+def test_the_list_shows_only_the_callers_units_and_a_county_bureau_sees_its_stations(police, http):
+    police.on_referral_issued(issued())
+    police.on_referral_issued(issued(NEIGHBOURING_REFERRAL, "police:430426102"))
+
+    assert listed(police, http, STATION_OFFICER) == [str(REFERRAL)]
+    assert listed(police, http, NEIGHBOURING_STATION_OFFICER) == [str(NEIGHBOURING_REFERRAL)]
+    assert sorted(listed(police, http, COUNTY_BUREAU_OFFICER)) == [str(REFERRAL), str(NEIGHBOURING_REFERRAL)]
+    assert listed(police, http, COUNTY_BUREAU_OFFICER, status="received", limit="1") == [str(REFERRAL)]
+
+
+@pytest.mark.parametrize("caller", [COURT_OFFICER, COORDINATOR], ids=["another agency", "centre staff"])
+def test_only_the_agencys_own_officers_may_list_its_referrals(police, http, received, caller):
+    police.caller = caller
+
+    with pytest.raises(Forbidden, match="is not an officer of police"):
+        police.list_referrals(http.get())
+
+
+@pytest.mark.parametrize("caller", [COURT_OFFICER, COORDINATOR], ids=["another agency", "centre staff"])
+def test_only_the_agencys_own_officers_may_feed_its_records(police, uow, agency_store, http, caller):
+    police.caller = caller
+
+    with pytest.raises(Forbidden):
+        police.feed_record(http.post(police_call_record()))
+
+    assert uow.sent == []
+    assert agency_store.records == {}
+
+
+def test_a_county_bureau_officer_acts_for_its_stations_and_every_log_line_names_them(
+    police, uow, agency_store, http, received
+):
+    police.caller = COUNTY_BUREAU_OFFICER
+
+    police.accept(http.post({}), str(REFERRAL))
+    police.progress(http.post(ACTIONS["progress"]), str(REFERRAL))
+    police.result(http.post(ACTIONS["result"]), str(REFERRAL))
+
+    log = http.body(police.show_referral(http.get(), str(REFERRAL)))["log"]
+    assert [(line["kind"], line["officer"]) for line in log] == [
+        ("received", None),
+        ("accepted", "zhou.bin"),
+        ("progress", "zhou.bin"),
+        ("result", "zhou.bin"),
+    ]
+    assert {message.officer for message in uow.sent} == {"zhou.bin"}
+    assert {message.sender for message in uow.sent} == {POLICE_STATION}
+
+
+# --- only the centre's groups may send to an agency -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    "broker_user", ["wuyuan.court_link", "wuyuan.intake", "wuyuan.supervision", "other.coordinator", None]
+)
+def test_a_referral_not_published_by_the_coordinator_is_refused_and_nothing_is_stored(
+    police, uow, agency_store, broker_user
+):
+    forged = issued()
+
+    with pytest.raises(Refused) as refused:
+        deliver(police, police.on_referral_issued, forged, broker_user)
+
+    assert refused.value.code == "wrong_sender"
+    assert "must come from wuyuan.coordinator" in str(refused.value)
+    assert REFERRAL not in agency_store.referrals
+    assert agency_store.entries == []
+    assert forged.message_id not in uow.claimed
+
+
+def test_a_letter_not_published_by_supervision_is_refused_and_not_logged(police, uow, agency_store, received):
+    reminder = ReminderIssued.build(
+        message_id=UUID(int=98),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=POLICE_STATION,
+        referral_id=REFERRAL,
+        due_at=now(),
+    )
+
+    for broker_user in (COORDINATOR_USER, "wuyuan.court_link"):
+        with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
+            deliver(police, police.on_reminder_issued, reminder, broker_user)
+
+    assert [e["kind"] for e in agency_store.entries] == ["received"]
+    assert reminder.message_id not in uow.claimed
 
 
 # --- the police station's own calls, fed in as disputes ----------------------------------
@@ -212,7 +366,7 @@ def test_the_same_call_fed_twice_is_marked_as_not_the_first_time(police, http):
 
 
 def test_a_court_filing_with_a_field_the_court_does_not_define_is_refused(uow, platform, agency_store, http):
-    court = worker_factory(CourtLink, uow=uow, platform=replace(platform, service="court_link"))
+    court = worker_factory(CourtLink, uow=uow, platform=replace(platform, service="court_link"), caller=COURT_OFFICER)
     filing = {
         **police_call_record(),
         "record_id": "(2026)湘0426民诉前调1234号",

@@ -8,6 +8,7 @@ from nameko.testing.services import worker_factory
 
 from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
+from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     CaseAssigned,
@@ -17,6 +18,7 @@ from shared.contracts.messages import (
     FollowUpRated,
     ReferralAccepted,
     ReferralClosed,
+    ReferralDeclined,
     ReferralIssued,
     RepeatReportLinked,
     ResultReported,
@@ -38,6 +40,8 @@ INTAKE_USER = "wuyuan.intake"
 POLICE_USER = "wuyuan.police_link"
 JUSTICE_USER = "wuyuan.justice_link"
 SUPERVISION_USER = "wuyuan.supervision"
+# The signed-in member of the coordination group, as the token verifier hands them to the service.
+COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
 
 
 @pytest.fixture
@@ -52,7 +56,9 @@ def uow(coordinator_store) -> FakeUnitOfWork[FakeCaseStore]:
 
 @pytest.fixture
 def coordinator(uow, platform) -> Coordinator:
-    return worker_factory(Coordinator, uow=uow, desk=coordination_for(replace(platform, service="coordinator")))
+    return worker_factory(
+        Coordinator, uow=uow, desk=coordination_for(replace(platform, service="coordinator")), caller=COORDINATOR
+    )
 
 
 def deliver(service: Coordinator, message, broker_user: str) -> None:
@@ -334,6 +340,60 @@ def test_listing_cases_by_an_unknown_status_names_the_status_field(coordinator, 
 
 def test_assigning_by_hand_to_an_unknown_agency_names_the_unit_field(coordinator, http, triaged):
     with pytest.raises(BadInput) as refused:
-        coordinator.assign(http.post({"unit": "fire:430426", "staff": "王主任"}), CASE_ID)
+        coordinator.assign(http.post({"unit": "fire:430426"}), CASE_ID)
 
     assert [f["field"] for f in refused.value.fields] == ["unit"]
+
+
+def test_a_staff_name_typed_into_the_body_is_refused(coordinator, http, triaged):
+    with pytest.raises(BadInput) as refused:
+        coordinator.assign(http.post({"unit": "court:430426", "staff": "王主任"}), CASE_ID)
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("staff", "extra_forbidden")]
+
+
+def test_assigning_by_hand_records_the_signed_in_coordinator_on_the_timeline(coordinator, uow, http, triaged):
+    assert _status(coordinator, http) == "assigned"
+    # Each lead declines in turn until no competent unit is left and the case waits for centre staff.
+    for _ in range(5):
+        if _status(coordinator, http) == "awaiting_manual_triage":
+            break
+        current = [m for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"][-1]
+        coordinator.sender = f"wuyuan.{uow.registry.service_for_unit(current.recipient)}"
+        coordinator.on_referral_declined(declined(current))
+
+    view = http.body(coordinator.assign(http.post({"unit": "court:430426"}), CASE_ID))
+
+    assert (view["status"], view["lead_unit"]) == ("assigned", "court:430426")
+    [line] = [line for line in view["timeline"] if line["kind"] == "manually_assigned"]
+    assert line["detail"]["staff"] == "chen.zhuren"
+
+
+def _status(coordinator, http) -> str:
+    return str(http.body(coordinator.show_case(http.get(), CASE_ID))["status"])
+
+
+def declined(referral: ReferralIssued) -> ReferralDeclined:
+    return ReferralDeclined.build(
+        message_id=next_message_id(),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=referral.recipient,
+        recipient="centre:430426",
+        referral_id=referral.referral_id,
+        officer="liu.yang",
+        reason="不属于本单位职责。",
+    )
+
+
+def test_the_centre_forgets_the_parties_phones_once_the_lead_has_accepted(coordinator, uow, coordinator_store, triaged):
+    lead, co_unit = triaged
+    case_id = lead.case_id
+    phones = lambda: [p["phone"] for p in coordinator_store.rows[case_id]["registered"]["parties"]]  # noqa: E731
+
+    deliver(coordinator, accepted(co_unit), JUSTICE_USER)
+    assert phones() == [ZHANG_SAN_PHONE, LI_SI_PHONE]  # a co-unit taking part changes nothing
+
+    deliver(coordinator, accepted(lead), POLICE_USER)
+    assert phones() == [None, None]
+    assert [p["name"] for p in coordinator_store.rows[case_id]["registered"]["parties"]] == ["张三", "李四"]

@@ -241,6 +241,7 @@ def test_intake_refuses_to_start_without_a_usable_party_key_secret(run_as, monke
 def test_intake_keys_parties_with_the_configured_secret(run_as, monkeypatch):
     run_as("intake")
     monkeypatch.setenv("WUYUAN_PARTY_KEY_SECRET", PARTY_KEY_SECRET.decode())
+    monkeypatch.setenv("WUYUAN_PERSONAL_DATA_KEY", "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=")
     intake_settings.cache_clear()
     provider = PartyKeySecret()
 

@@ -9,6 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.supervision.domain import FollowUp
 from services.supervision.service import Supervision
+from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     CaseAssigned,
@@ -21,7 +22,7 @@ from shared.contracts.messages import (
     ReminderIssued,
     UnitDesignated,
 )
-from shared.http import ApiHandler, BadInput
+from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.supervision import FakeSupervisionStore
@@ -33,6 +34,8 @@ JUSTICE_OFFICE = "justice:430426101"
 CENTRE = "centre:430426"
 LEAD_REFERRAL = UUID("11111111-1111-4111-8111-111111111111")
 CO_REFERRAL = UUID("22222222-2222-4222-8222-222222222222")
+COORDINATOR_USER = "wuyuan.coordinator"  # the broker user RabbitMQ vouches for as a fact's publisher
+SUPERVISOR = Principal("zhou.hui", "回访员小周", frozenset({Role.SUPERVISOR}))  # signed in, as the verifier names them
 
 
 @pytest.fixture
@@ -47,7 +50,13 @@ def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
 
 @pytest.fixture
 def supervision(uow, platform) -> Supervision:
-    return worker_factory(Supervision, uow=uow, platform=replace(platform, service="supervision"))
+    return worker_factory(
+        Supervision,
+        uow=uow,
+        platform=replace(platform, service="supervision"),
+        sender=COORDINATOR_USER,
+        caller=SUPERVISOR,
+    )
 
 
 def summary(referral_id: UUID, unit: str, role: str, issued_ago: timedelta, due_in: timedelta) -> ReferralSummary:
@@ -96,6 +105,34 @@ def resolved(message_id: int = 501, round: int = 1) -> CaseResolved:
         lead_unit=POLICE_STATION,
         round=round,
     )
+
+
+# --- case facts count only from the coordinator -------------------------------------------
+
+
+@pytest.mark.parametrize("broker_user", ["wuyuan.police_link", "wuyuan.intake", "other.coordinator", None])
+def test_case_facts_not_published_by_the_coordinator_are_refused_and_change_nothing(
+    supervision, uow, supervision_store, broker_user
+):
+    supervision.sender = broker_user
+    lead = summary(LEAD_REFERRAL, POLICE_STATION, "lead", timedelta(days=1), timedelta(days=9))
+    facts = [
+        (supervision.on_case_assigned, assigned(lead)),
+        (
+            supervision.on_unit_designated,
+            designated(CO_REFERRAL, JUSTICE_OFFICE, "co_unit", timedelta(0), timedelta(9)),
+        ),
+        (supervision.on_case_resolved, resolved()),
+    ]
+
+    for handle, fact in facts:
+        with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+            handle(fact)
+
+    assert supervision_store.watches == {}
+    assert supervision_store.facts == {}
+    assert supervision_store.follow_ups == {}
+    assert uow.claimed == set() and uow.sent == []
 
 
 # --- deadline letters ------------------------------------------------------------------
@@ -267,41 +304,49 @@ def test_a_resolved_case_opens_one_follow_up_even_if_the_news_comes_twice(superv
 def test_a_rating_is_recorded_and_sent_to_the_coordinator(supervision, uow, supervision_store, http):
     supervision.on_case_resolved(resolved())
 
-    response = supervision.rate(
-        http.post({"rating": "satisfied", "comment": "楼道已清理", "visitor": "回访员小周"}), CASE_ID
-    )
+    response = supervision.rate(http.post({"rating": "satisfied", "comment": "楼道已清理"}), CASE_ID)
 
     assert response.status_code == 202
     assert http.body(response) == {"case_id": CASE_ID, "round": 1, "rating": "satisfied", "case_will": "close"}
     [rated] = uow.sent_of(FollowUpRated)
     assert (rated.case_id, rated.rating.value, rated.comment) == (CASE_ID, "satisfied", "楼道已清理")
     assert rated.recipient == CENTRE
-    assert supervision_store.follow_ups[(CASE_ID, 1)]["visitor"] == "回访员小周"
+    assert supervision_store.follow_ups[(CASE_ID, 1)]["visitor"] == "zhou.hui"  # the signed-in supervisor
 
 
 def test_a_dissatisfied_citizen_sends_the_case_back(supervision, http):
     supervision.on_case_resolved(resolved())
 
-    response = supervision.rate(http.post({"rating": "dissatisfied", "visitor": "回访员小周"}), CASE_ID)
+    response = supervision.rate(http.post({"rating": "dissatisfied"}), CASE_ID)
 
     assert http.body(response)["case_will"] == "reopen"
 
 
 def test_a_second_rating_of_the_same_round_is_refused_with_409(supervision, uow, http):
     supervision.on_case_resolved(resolved())
-    supervision.rate(http.post({"rating": "satisfied", "visitor": "回访员小周"}), CASE_ID)
+    supervision.rate(http.post({"rating": "satisfied"}), CASE_ID)
 
     with pytest.raises(Refused, match="already rated") as refused:
-        supervision.rate(http.post({"rating": "dissatisfied", "visitor": "回访员小王"}), CASE_ID)
+        supervision.rate(http.post({"rating": "dissatisfied"}), CASE_ID)
 
-    assert ApiHandler("POST", "/").response_from_exception(refused.value).status_code == 409
+    assert ApiHandler("POST", "/", access=PUBLIC).response_from_exception(refused.value).status_code == 409
     assert [m.rating.value for m in uow.sent_of(FollowUpRated)] == ["satisfied"]
 
 
 def test_rating_a_case_that_was_never_resolved_is_not_found(supervision, uow, http):
     with pytest.raises(NotFound, match="no follow-up"):
-        supervision.rate(http.post({"rating": "satisfied", "visitor": "回访员小周"}), CASE_ID)
+        supervision.rate(http.post({"rating": "satisfied"}), CASE_ID)
 
+    assert uow.sent == []
+
+
+def test_a_visitor_name_typed_into_the_body_is_refused(supervision, uow, http):
+    supervision.on_case_resolved(resolved())
+
+    with pytest.raises(BadInput) as refused:
+        supervision.rate(http.post({"rating": "satisfied", "visitor": "回访员小王"}), CASE_ID)
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("visitor", "extra_forbidden")]
     assert uow.sent == []
 
 
@@ -309,7 +354,7 @@ def test_a_rating_outside_the_three_choices_names_the_rating_field(supervision, 
     supervision.on_case_resolved(resolved())
 
     with pytest.raises(BadInput) as refused:
-        supervision.rate(http.post({"rating": "so-so", "visitor": "回访员小周"}), CASE_ID)
+        supervision.rate(http.post({"rating": "so-so"}), CASE_ID)
 
     assert [f["field"] for f in refused.value.fields] == ["rating"]
 

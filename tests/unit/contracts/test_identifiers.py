@@ -155,3 +155,55 @@ def test_case_numbers_have_county_day_and_sequence():
 def test_masks_keep_only_what_staff_screens_show():
     assert mask_resident_id(ZHANG_SAN_ID) == "430426***********9"
     assert mask_mobile("13800138000") == "138****8000"
+
+
+# --- ASCII digits only --------------------------------------------------------------------
+
+# The same numbers in digits that `\d` and str.isdigit() accept but no agency system means:
+# Arabic-Indic, full-width, Devanagari. Each would pass a `\d` shape and then be another string.
+OTHER_DIGITS = {"arabic-indic": "٠١٢٣٤٥٦٧٨٩", "full-width": "０１２３４５６７８９", "devanagari": "०१२३४५६७८९"}
+
+
+def in_other_digits(value: str, script: str) -> str:
+    return value.translate(str.maketrans("0123456789", OTHER_DIGITS[script]))
+
+
+@pytest.mark.parametrize("script", sorted(OTHER_DIGITS))
+@pytest.mark.parametrize(
+    ("adapter", "value"),
+    [
+        (resident_id, ZHANG_SAN_ID),
+        (mobile, "13800138000"),
+        (division, "430426101"),
+        (unit, "court:430426"),
+        (case_id, "430426-20261121-00042"),
+    ],
+    ids=["resident-id", "mobile", "division", "unit", "case-id"],
+)
+def test_identifiers_in_non_ascii_digits_are_refused(adapter, value, script):
+    assert adapter.validate_python(value) == value
+
+    with pytest.raises(ValidationError):
+        adapter.validate_python(in_other_digits(value, script))
+
+
+@given(position=st.integers(0, 17), digit=st.characters(categories=["Nd"]).filter(lambda c: c not in "0123456789"))
+def test_one_non_ascii_digit_anywhere_in_an_id_is_refused(position, digit):
+    changed = ZHANG_SAN_ID[:position] + digit + ZHANG_SAN_ID[position + 1 :]
+
+    with pytest.raises(ValidationError):
+        resident_id.validate_python(changed)
+
+
+@pytest.mark.parametrize("number", ["430426-20261121-100000", "430426-20261121-999999999"])
+def test_case_numbers_widen_past_five_digits(number):
+    assert case_id.validate_python(number) == number
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["430426-20261121-012345", "430426-20261121-1000000000", "430426-20261121-0004", "430426-20261121-00042\n"],
+)
+def test_case_numbers_keep_one_spelling(number):
+    with pytest.raises(ValidationError):
+        case_id.validate_python(number)

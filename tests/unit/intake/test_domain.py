@@ -80,9 +80,22 @@ def test_the_first_and_last_case_of_a_day_are_numbered(sequence):
     assert format_case_id("430426", date(2026, 11, 21), sequence).endswith(f"-{sequence:05d}")
 
 
-@pytest.mark.parametrize("sequence", [0, -1, 100_000])
-def test_a_sequence_outside_one_to_99999_is_refused(sequence):
-    with pytest.raises(ValueError, match=r"1\.\.99999"):
+@pytest.mark.parametrize(
+    ("sequence", "number"),
+    [
+        (100_000, "430426-20261121-100000"),
+        (1_234_567, "430426-20261121-1234567"),
+        (999_999_999, "430426-20261121-999999999"),
+    ],
+)
+def test_a_busy_day_never_runs_out_of_numbers_the_sequence_widens(sequence, number):
+    assert format_case_id("430426", date(2026, 11, 21), sequence) == number
+    assert TypeAdapter(CaseId).validate_python(number) == number
+
+
+@pytest.mark.parametrize("sequence", [0, -1, 1_000_000_000])
+def test_a_sequence_outside_what_a_case_number_holds_is_refused(sequence):
+    with pytest.raises(ValueError, match=r"1\.\.999999999"):
         format_case_id("430426", date(2026, 11, 21), sequence)
 
 

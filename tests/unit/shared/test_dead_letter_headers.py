@@ -21,6 +21,7 @@ from shared.refusal import Refused
 INBOX = "wuyuan.coordinator.inbox"
 RETRY = "wuyuan.coordinator.retry"
 POLICE_USER = "wuyuan.police_link"
+COORDINATOR_USER = "wuyuan.coordinator"
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 MESSAGE_ID = "8f14e45f-ceea-467f-a8f2-7b3c2d1e0a99"
 BODY = json.dumps({"type": "ReferralAccepted", "referral_id": "not-a-uuid"}).encode()
@@ -96,15 +97,18 @@ class RecordingPublisher:
         self.published.append((body, options))
 
 
-def test_a_dead_letter_is_published_unchanged_to_its_services_dead_letter_queue():
+def test_a_dead_letter_is_published_unchanged_to_its_services_own_dead_letter_exchange():
     publisher = RecordingPublisher()
 
-    publish_dead_letter(publisher, "coordinator", INBOX, delivered(), "schema violation: referral_id")
+    publish_dead_letter(publisher, "coordinator", COORDINATOR_USER, INBOX, delivered(), "schema violation: referral_id")
 
     [(body, options)] = publisher.published
     assert body == BODY
-    assert options["exchange"].name == "wuyuan.dead"
+    assert options["exchange"].name == "wuyuan.dead.coordinator"
     assert options["routing_key"] == "coordinator"
+    # Stamped with the dead-lettering service's own user, which RabbitMQ checks: replay trusts only that.
+    assert options["user_id"] == COORDINATOR_USER
+    assert options["headers"][ORIGINAL_USER_HEADER] == POLICE_USER
     assert options["message_id"] == MESSAGE_ID
     assert options["headers"][DEAD_REASON_HEADER] == "schema violation: referral_id"
 
@@ -154,6 +158,7 @@ class FakeConsumer:
 def inbox() -> InboxConsumer:
     consumer = InboxConsumer()
     consumer.service, consumer.queue_name, consumer.max_attempts = "coordinator", INBOX, 5
+    consumer.user_id = COORDINATOR_USER
     consumer.publisher, consumer.consumer = RecordingPublisher(), FakeConsumer()
     return consumer
 

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from werkzeug.test import EnvironBuilder
 
 from shared.contracts.disputes import DisputeReport
-from shared.http import MAX_BODY_BYTES, ApiHandler, BadInput, json_response, parse_body, validate_value
+from shared.http import MAX_BODY_BYTES, PUBLIC, ApiHandler, BadInput, json_response, parse_body, validate_value
 from shared.persistence.errors import Conflict, NotFound, StoreError, StoreUnavailable
 from shared.refusal import Refused
 
@@ -58,7 +58,7 @@ def test_a_valid_body_becomes_the_model():
 def test_a_body_that_is_not_json_is_refused_as_the_body():
     [error] = refusal(post(b"case_id=430426-20261122-00001", "application/x-www-form-urlencoded"))
 
-    assert (error["field"], error["type"]) == ("(body)", "json_invalid")
+    assert (error["field"], error["type"]) == ("(body)", "unsupported_media_type")
 
 
 def test_a_body_that_is_not_utf8_is_refused_as_the_body():
@@ -124,7 +124,7 @@ def test_validate_value_names_fields_like_parse_body():
 
 # --- errors as responses ------------------------------------------------------------------
 
-HANDLER = ApiHandler("POST", "/api/v1/disputes")
+HANDLER = ApiHandler("POST", "/api/v1/disputes", access=PUBLIC)
 
 
 @pytest.mark.parametrize(

@@ -12,11 +12,31 @@ from wuyuan.settings import SERVICES, PlatformSettings
 COURT_SERVER = "postgresql://wuyuan:s3cret@court-db.example:5432/postgres"
 
 
-def test_a_service_with_its_own_server_gets_its_database_there_and_the_others_keep_the_shared_one(monkeypatch):
+def test_a_service_with_its_own_server_gets_its_database_there_and_the_others_keep_the_shared_one(
+    monkeypatch, tmp_path
+):
     monkeypatch.setenv("WUYUAN_PG_ADMIN_URLS", json.dumps({"court_link": COURT_SERVER}))
-    settings = PlatformSettings(db_prefix="wuyuan_")
-    assert settings.database_url("court_link") == "postgresql://wuyuan:s3cret@court-db.example:5432/wuyuan_court_link"
-    assert settings.database_url("police_link") == "postgresql://postgres@127.0.0.1:5432/wuyuan_police_link"
+    settings = PlatformSettings(db_prefix="wuyuan_", state_dir=tmp_path)
+    court = settings.database_url("court_link")
+    court_password = (tmp_path / "secrets" / "postgres" / "court_link").read_text().strip()
+    police = settings.database_url("police_link")
+    police_password = (tmp_path / "secrets" / "postgres" / "police_link").read_text().strip()
+    assert court == f"postgresql://wuyuan_court_link:{court_password}@court-db.example:5432/wuyuan_court_link"
+    assert police == f"postgresql://wuyuan_police_link:{police_password}@127.0.0.1:5432/wuyuan_police_link"
+    assert (
+        settings.admin_database_url("court_link")
+        == "postgresql://wuyuan:s3cret@court-db.example:5432/wuyuan_court_link"
+    )
+
+
+def test_each_service_connects_as_its_own_role_with_a_password_kept_for_it_alone(tmp_path):
+    settings = PlatformSettings(db_prefix="wyt_", state_dir=tmp_path)
+    first = settings.database_url("intake")
+    kept = tmp_path / "secrets" / "postgres" / "intake"
+    assert kept.stat().st_mode & 0o777 == 0o600
+    assert settings.database_url("intake") == first  # kept, not remade
+    assert settings.database_password("intake") != settings.database_password("coordinator")
+    assert first.startswith("postgresql://wyt_intake:")
 
 
 def test_a_server_for_a_service_that_does_not_exist_is_refused_by_name():

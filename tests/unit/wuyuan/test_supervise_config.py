@@ -27,9 +27,8 @@ def state_dir():
 def settings(state_dir) -> PlatformSettings:
     return PlatformSettings(
         state_dir=state_dir,
-        # A URL-encoded password (`%25`) and a comma; a quote in the broker password.
-        pg_admin_url="postgresql://postgres:p%25ss,word@127.0.0.1:5432/postgres",
-        service_password="it's-100%-secret",
+        # A URL-encoded password (`%25`), a comma and a quote.
+        pg_admin_url="postgresql://postgres:it's-p%25ss,word@127.0.0.1:5432/postgres",
         http_port_base=9100,
     )
 
@@ -64,16 +63,21 @@ def test_each_service_receives_exactly_its_environment(settings):
         assert program.environment["WUYUAN_SERVICE"] == name
     # The awkward values arrive intact, not expanded or cut at the comma or quote.
     court = parsed["court_link"].environment
-    assert court["WUYUAN_DATABASE_URL"] == "postgresql://postgres:p%25ss,word@127.0.0.1:5432/wuyuan_court_link"
-    assert "it's-100%-secret@" in court["WUYUAN_AMQP_URI"]
+    court_db = settings.database_password("court_link")
+    assert court["WUYUAN_DATABASE_URL"] == f"postgresql://wuyuan_court_link:{court_db}@127.0.0.1:5432/wuyuan_court_link"
+    # Services connect as their own database roles; the admin's password never reaches them.
+    assert all("p%25ss" not in str(program.environment) for program in parsed.values())
+    # Each service connects with a password of its own, which only its own environment holds.
+    court_password = settings.broker_password("court_link")
+    assert f"wuyuan.court_link:{court_password}@" in court["WUYUAN_AMQP_URI"]
+    assert all(court_password not in str(parsed[name].environment) for name in parsed if name != "court_link")
 
 
 def test_percent_signs_are_escaped_in_the_file(settings):
     text = supervise.render_config(settings)
 
-    assert "p%%25ss,word" in text
     assert "st ate%%d/supervisor.sock" in text
-    assert "p%25ss" not in text.replace("%%", "")
+    assert "p%25ss" not in text.replace("%%", "%")  # the admin's password is not in the file at all
 
 
 def test_logs_and_control_files_land_in_the_state_directory(settings, state_dir):
@@ -110,15 +114,15 @@ def test_a_command_hook_replaces_the_runtime_command(settings):
 
 
 @pytest.mark.parametrize(
-    "password",
+    "name",
     [
         "both ' and \" quotes",  # supervisord's environment syntax has no escape for this
         "cut ;here",  # configparser would take the rest of the line for a comment
         "two\nlines",
     ],
 )
-def test_values_supervisord_cannot_carry_are_refused_not_mangled(state_dir, password):
-    settings = PlatformSettings(state_dir=state_dir, service_password=password)
+def test_values_supervisord_cannot_carry_are_refused_not_mangled(state_dir, name):
+    settings = PlatformSettings(state_dir=state_dir, config_dir=state_dir / name)
 
     with pytest.raises(supervise.SupervisorError):
         supervise.render_config(settings)
@@ -153,3 +157,11 @@ def test_the_config_holding_passwords_and_secrets_is_readable_by_its_owner_only(
     path = supervise.write_config(settings)
 
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_logs_and_spans_are_readable_by_the_platform_user_alone(settings):
+    options = parse(supervise.write_config(settings))
+
+    assert options.umask == 0o077  # supervisord's log and every service's stdout log it writes
+    assert settings.log_dir.stat().st_mode & 0o777 == 0o700
+    assert settings.trace_dir.stat().st_mode & 0o777 == 0o700

@@ -1,0 +1,87 @@
+"""Accounts and signing in, as rules: who may hold which roles and units, and when an account locks."""
+
+import re
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from shared.auth.principal import Principal, Role
+
+USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}", re.ASCII)
+MIN_PASSWORD_LENGTH = 12
+
+
+class AccountError(ValueError):
+    """An account that must not exist as asked; the message names what is wrong."""
+
+
+class SignInOutcome(StrEnum):
+    SIGNED_IN = "signed_in"
+    WRONG_PASSWORD = "wrong_password"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    LOCKED = "locked"
+    DISABLED = "disabled"
+
+
+@dataclass(frozen=True)
+class LockoutPolicy:
+    """Guessing is slowed by the hash and stopped by this: so many failures in a row lock the account."""
+
+    max_failures: int = 5
+    lockout: timedelta = timedelta(minutes=15)
+
+
+@dataclass(frozen=True)
+class Account:
+    username: str
+    display_name: str
+    roles: frozenset[Role]
+    units: frozenset[str]
+    disabled: bool = False
+    failed_attempts: int = 0
+    locked_until: datetime | None = None
+
+    def principal(self) -> Principal:
+        return Principal(self.username, self.display_name, self.roles, self.units)
+
+
+def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:
+    """An account as asked, or AccountError: officers are bound to units, and only officers are."""
+    if not USERNAME.fullmatch(username):
+        raise AccountError("username: 2-64 characters, lower-case ASCII letters, digits, '.', '_' or '-'")
+    if not display_name.strip() or len(display_name) > 100:
+        raise AccountError("name: 1-100 characters")
+    if not roles:
+        raise AccountError("roles: at least one")
+    if Role.OFFICER in roles and not units:
+        raise AccountError("units: an officer acts for at least one unit")
+    if units and Role.OFFICER not in roles:
+        raise AccountError("units: only officers are bound to units")
+    return Account(username, display_name.strip(), roles, units)
+
+
+def check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+    if len(password) > 1024:
+        raise AccountError("password: at most 1024 characters")
+
+
+def sign_in(
+    account: Account | None, password_matches: bool, now: datetime, policy: LockoutPolicy
+) -> tuple[SignInOutcome, Account | None]:
+    """What a sign-in attempt comes to, and the account as it stands after it."""
+    if account is None:
+        return SignInOutcome.UNKNOWN_ACCOUNT, None
+    if account.disabled:
+        return SignInOutcome.DISABLED, account
+    if account.locked_until is not None and now < account.locked_until:
+        return SignInOutcome.LOCKED, account
+    if not password_matches:
+        failures = account.failed_attempts + 1
+        locked_until = now + policy.lockout if failures >= policy.max_failures else None
+        # A lock starts a fresh count: after it lapses, the next failures lock it again.
+        return SignInOutcome.WRONG_PASSWORD, replace(
+            account, failed_attempts=0 if locked_until else failures, locked_until=locked_until
+        )
+    return SignInOutcome.SIGNED_IN, replace(account, failed_attempts=0, locked_until=None)

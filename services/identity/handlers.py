@@ -1,0 +1,115 @@
+"""The identity service layer: signing in, the issuer's public keys, and managing accounts (for the CLI)."""
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.identity import domain
+from services.identity.dependencies import Issuer, Passwords
+from services.identity.domain import SignInOutcome
+from services.identity.store import AccountStore
+from shared.auth.principal import Principal, Role, Unauthenticated
+from shared.delivery.statements import Row
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+
+Work = UnitOfWork[AccountStore]
+
+
+class SignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
+    """A token for a right password; every attempt is logged and counted, and the answer never says
+    whether the username exists."""
+    now = platform.now()
+    with uow:
+        found = uow.store.lock(command.username)
+        account, password_hash = found if found else (None, None)
+        matches = issuer.passwords.matches(password_hash, command.password)
+        outcome, updated = domain.sign_in(account, matches, now, issuer.lockout)
+        if updated is not None:
+            uow.store.save(updated, now if outcome is SignInOutcome.SIGNED_IN else None)
+        uow.store.log_sign_in(command.username, address, outcome.value, now)
+    if outcome is SignInOutcome.LOCKED:
+        raise Unauthenticated("too many failed sign-ins: the account is locked for a while")
+    if outcome is not SignInOutcome.SIGNED_IN or updated is None:
+        raise Unauthenticated("wrong username or password")
+    principal = updated.principal()
+    token, expires_at = issuer.sign(principal, now)
+    return {
+        "token": token,
+        "token_type": "Bearer",
+        "expires_at": expires_at.isoformat(),
+        "account": principal.as_json(),
+    }
+
+
+# --- accounts, managed by operators with `wuyuan account` ----------------------------------------
+
+
+def add_account(
+    store: AccountStore,
+    passwords: Passwords,
+    username: str,
+    display_name: str,
+    roles: frozenset[Role],
+    units: frozenset[str],
+    password: str,
+    now: datetime,
+) -> None:
+    account = domain.new_account(username, display_name, roles, units)
+    domain.check_password(password)
+    if not store.add(account, passwords.hash(password), now):
+        raise domain.AccountError(f"username: {username} is taken")
+
+
+def change_account(
+    store: AccountStore,
+    username: str,
+    now: datetime,
+    *,
+    disabled: bool | None = None,
+    unlock: bool = False,
+    roles: frozenset[Role] | None = None,
+    units: frozenset[str] | None = None,
+) -> Principal:
+    found = store.lock(username)
+    if found is None:
+        raise domain.AccountError(f"username: no account {username}")
+    account, _ = found
+    changed = domain.new_account(
+        account.username, account.display_name, roles or account.roles, account.units if units is None else units
+    )
+    store.save(
+        domain.Account(
+            changed.username,
+            changed.display_name,
+            changed.roles,
+            changed.units,
+            disabled=account.disabled if disabled is None else disabled,
+            failed_attempts=0 if unlock else account.failed_attempts,
+            locked_until=None if unlock else account.locked_until,
+        ),
+        None,
+    )
+    return changed.principal()
+
+
+def set_password(store: AccountStore, passwords: Passwords, username: str, password: str, now: datetime) -> None:
+    domain.check_password(password)
+    if not store.set_password(username, passwords.hash(password), now):
+        raise domain.AccountError(f"username: no account {username}")
+
+
+def accounts(store: AccountStore) -> list[Row]:
+    return store.accounts()
+
+
+def list_accounts(uow: Work) -> dict[str, list[Row]]:
+    with uow:
+        return {"accounts": uow.store.accounts()}

@@ -1,0 +1,41 @@
+"""The identity nameko service: the embedded issuer; staff sign in here, every other service verifies locally."""
+
+from werkzeug.wrappers import Request, Response
+
+from services.identity import handlers
+from services.identity.dependencies import IssuerProvider
+from services.identity.store import PostgresAccountStore
+from shared.auth.principal import Role
+from shared.http import PUBLIC, SIGNED_IN, Caller, allow, api, json_response, parse_body
+from shared.runtime.dependencies import Database, PlatformProvider
+from shared.runtime.service_base import PlatformService
+
+
+class Identity(PlatformService):
+    name = "identity"
+    uow = Database(PostgresAccountStore)
+    platform = PlatformProvider()
+    issuer = IssuerProvider()
+    caller = Caller()
+
+    @api("POST", "/api/v1/sessions", access=PUBLIC)
+    def sign_in(self, request: Request) -> Response:
+        command = parse_body(request, handlers.SignIn)
+        return json_response(201, handlers.sign_in(command, request.remote_addr, self.uow, self.issuer, self.platform))
+
+    @api("GET", "/.well-known/jwks.json", access=PUBLIC)
+    def jwks(self, request: Request) -> Response:
+        response = json_response(200, self.issuer.jwks())
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    @api("GET", "/api/v1/me", access=SIGNED_IN)
+    def me(self, request: Request) -> Response:
+        return json_response(200, self.caller.as_json())
+
+    @api("GET", "/api/v1/accounts", access=allow(Role.OPERATOR))
+    def list_accounts(self, request: Request) -> Response:
+        return json_response(200, handlers.list_accounts(self.uow))
+
+
+SERVICE = Identity

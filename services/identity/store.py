@@ -1,0 +1,113 @@
+"""The identity store: accounts with their password hashes, and the log of sign-in attempts."""
+
+from datetime import datetime
+from typing import Protocol
+
+from services.identity.domain import Account
+from shared.auth.principal import Role
+from shared.delivery.statements import Row, Statements
+
+
+class AccountStore(Protocol):
+    def add(self, account: Account, password_hash: str, now: datetime) -> bool:
+        """Keep a new account; False when the username is taken."""
+        ...
+
+    def lock(self, username: str) -> tuple[Account, str] | None:
+        """The account and its password hash, locked for this transaction; None if there is none."""
+        ...
+
+    def save(self, account: Account, signed_in_at: datetime | None) -> None:
+        """Its failure count, lock, roles, units and disabled flag, and when it last signed in (if it just did)."""
+        ...
+
+    def set_password(self, username: str, password_hash: str, now: datetime) -> bool: ...
+
+    def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
+
+    def sign_ins(self, username: str) -> list[Row]:
+        """The attempts to sign in as `username` (`address`, `outcome`, `at`), oldest first: for audits."""
+        ...
+
+    def accounts(self) -> list[Row]:
+        """Every account without its hash, by username."""
+        ...
+
+
+class PostgresAccountStore:
+    def __init__(self, sql: Statements) -> None:
+        self.sql = sql
+
+    def add(self, account: Account, password_hash: str, now: datetime) -> bool:
+        row = self.sql.one(
+            "INSERT INTO accounts (username, display_name, password_hash, roles, units, disabled,"
+            " password_changed_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (username) DO NOTHING RETURNING username",
+            (
+                account.username,
+                account.display_name,
+                password_hash,
+                sorted(account.roles),
+                sorted(account.units),
+                account.disabled,
+                now,
+                now,
+            ),
+        )
+        return row is not None
+
+    def lock(self, username: str) -> tuple[Account, str] | None:
+        row = self.sql.one("SELECT * FROM accounts WHERE username = %s FOR UPDATE", (username,))
+        if row is None:
+            return None
+        account = Account(
+            username=row["username"],
+            display_name=row["display_name"],
+            roles=frozenset(Role(r) for r in row["roles"] if r in Role.__members__.values()),
+            units=frozenset(row["units"]),
+            disabled=row["disabled"],
+            failed_attempts=row["failed_attempts"],
+            locked_until=row["locked_until"],
+        )
+        return account, row["password_hash"]
+
+    def save(self, account: Account, signed_in_at: datetime | None) -> None:
+        self.sql.write(
+            "UPDATE accounts SET display_name = %s, roles = %s, units = %s, disabled = %s, failed_attempts = %s,"
+            " locked_until = %s, last_signed_in_at = COALESCE(%s, last_signed_in_at) WHERE username = %s",
+            (
+                account.display_name,
+                sorted(account.roles),
+                sorted(account.units),
+                account.disabled,
+                account.failed_attempts,
+                account.locked_until,
+                signed_in_at,
+                account.username,
+            ),
+        )
+
+    def set_password(self, username: str, password_hash: str, now: datetime) -> bool:
+        row = self.sql.one(
+            "UPDATE accounts SET password_hash = %s, password_changed_at = %s, failed_attempts = 0,"
+            " locked_until = NULL WHERE username = %s RETURNING username",
+            (password_hash, now, username),
+        )
+        return row is not None
+
+    def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO sign_ins (username, address, outcome, at) VALUES (%s, %s, %s, %s)",
+            (username[:64], address, outcome, at),
+        )
+
+    def sign_ins(self, username: str) -> list[Row]:
+        return self.sql.all(
+            "SELECT address, outcome, at FROM sign_ins WHERE username = %s ORDER BY at, id", (username[:64],)
+        )
+
+    def accounts(self) -> list[Row]:
+        return self.sql.all(
+            "SELECT username, display_name, roles, units, disabled, failed_attempts, locked_until,"
+            " password_changed_at, created_at, last_signed_in_at FROM accounts ORDER BY username"
+        )

@@ -1,0 +1,74 @@
+"""The authenticated caller of an HTTP request: who they are, their roles and the units they act for."""
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    INTAKE_STAFF = "intake_staff"  # 窗口: registers walk-in and hotline disputes
+    COORDINATOR = "coordinator"  # 综合协调组: triage by hand, watches every case
+    SUPERVISOR = "supervisor"  # 检查督导组: deadlines, letters, follow-up visits and ratings
+    LEADER = "leader"  # 领导: reads everything, changes nothing
+    OFFICER = "officer"  # an agency's officer, bound to one or more of its units
+    OPERATOR = "operator"  # 运维: runs the platform, sees no case
+
+
+class AuthFailure(Exception):
+    """Why a caller is not let through; `status` is the HTTP answer (401 or 403)."""
+
+    status = 401
+    error = "unauthenticated"
+
+
+class Unauthenticated(AuthFailure):
+    """No credentials, or credentials that do not verify (signature, expiry, audience, issuer)."""
+
+
+class Forbidden(AuthFailure):
+    """A verified caller whose role or units do not allow this."""
+
+    status = 403
+    error = "forbidden"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """A verified caller. `subject` is the account id recorded as the acting user everywhere."""
+
+    subject: str
+    name: str
+    roles: frozenset[Role]
+    units: frozenset[str] = field(default_factory=frozenset)
+
+    def has_any(self, roles: frozenset[Role]) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    def acts_for(self, unit: str) -> bool:
+        """An officer acts for their own units and for the agency's units under them.
+
+        A unit is '<agency>:<division code>' and division codes nest by prefix, so an officer
+        bound to `police:430426` (the county bureau) acts for every police station of the county.
+        """
+        if Role.OFFICER not in self.roles:
+            return False
+        agency, _, division = unit.partition(":")
+        return any(
+            own == unit or (own_agency == agency and division.startswith(own_division))
+            for own in self.units
+            for own_agency, _, own_division in [own.partition(":")]
+        )
+
+    def require_unit(self, unit: str, what: str) -> None:
+        if not self.acts_for(unit):
+            raise Forbidden(f"{self.subject} does not act for {unit}, the unit of {what}")
+
+    def acts_for_agency(self, agency: str) -> bool:
+        return Role.OFFICER in self.roles and any(unit.partition(":")[0] == agency for unit in self.units)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "subject": self.subject,
+            "name": self.name,
+            "roles": sorted(self.roles),
+            "units": sorted(self.units),
+        }

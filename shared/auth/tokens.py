@@ -1,0 +1,155 @@
+"""Verifying a bearer token locally: signature against the issuer's published keys, expiry, audience, issuer."""
+
+import json
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import jwt
+import requests
+from pydantic import TypeAdapter, ValidationError
+
+from shared.auth.principal import Principal, Role, Unauthenticated
+from shared.auth.settings import AuthSettings, claim_at
+from shared.contracts.identifiers import UnitCode
+
+# An unknown key id may mean the issuer rotated; ask again, but not more often than this, so
+# tokens with made-up key ids cannot turn every request into a call to the issuer.
+REFRESH_AT_MOST_EVERY_SECONDS = 10.0
+MAX_TOKEN_BYTES = 8192
+_UNIT_CODE: TypeAdapter[str] = TypeAdapter(UnitCode)
+
+
+class KeysUnavailable(Exception):
+    """The issuer's keys could not be fetched, so no token can be verified now (HTTP 503)."""
+
+
+def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The JSON Web Key Set at an http(s) or file URL."""
+    try:
+        if url.startswith("file://"):
+            data = json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
+        else:
+            response = requests.get(url, timeout=timeout)
+            response.raise_for_status()
+            data = response.json()
+    except (OSError, ValueError, requests.RequestException) as exc:
+        raise KeysUnavailable(f"cannot fetch the token keys from {url}: {exc.__class__.__name__}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise KeysUnavailable(f"{url} is not a JSON Web Key Set")
+    return data
+
+
+class KeySet:
+    """The issuer's public keys by key id, fetched once and again when they age or an unknown id appears."""
+
+    def __init__(
+        self,
+        url: str,
+        max_age: float,
+        fetch: Callable[[str], dict[str, Any]] = fetch_jwks,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.max_age = max_age
+        self._fetch = fetch
+        self._clock = clock
+        self._keys: dict[str, Any] = {}
+        self._fetched_at: float | None = None
+        self._lock = threading.Lock()
+
+    def key(self, kid: str) -> Any:
+        now = self._clock()
+        stale = self._fetched_at is None or now - self._fetched_at > self.max_age
+        may_refresh = self._fetched_at is None or now - self._fetched_at > REFRESH_AT_MOST_EVERY_SECONDS
+        if stale or (kid not in self._keys and may_refresh):
+            self._refresh(now)
+        try:
+            return self._keys[kid]
+        except KeyError:
+            raise Unauthenticated("token signed with an unknown key") from None
+
+    def _refresh(self, now: float) -> None:
+        with self._lock:
+            keys: dict[str, Any] = {}
+            for entry in self._fetch(self.url)["keys"]:
+                try:
+                    key = jwt.PyJWK.from_dict(entry)
+                except jwt.PyJWTError:
+                    continue  # a key type we do not use; the others still count
+                if key.key_id:
+                    keys[key.key_id] = key.key
+            self._keys = keys
+            self._fetched_at = now
+
+
+class TokenVerifier:
+    """Turns a bearer token into a Principal, or refuses it; no call to another service per request."""
+
+    def __init__(self, settings: AuthSettings, keys: KeySet | None = None) -> None:
+        self.settings = settings
+        self.keys = keys or KeySet(settings.jwks_url, settings.keys_max_age_seconds)
+
+    def verify(self, token: str) -> Principal:
+        if len(token) > MAX_TOKEN_BYTES:
+            raise Unauthenticated("token too long")
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthenticated("malformed token") from None
+        algorithm, kid = header.get("alg"), header.get("kid")
+        if algorithm not in self.settings.algorithms:
+            raise Unauthenticated(f"token algorithm {algorithm!r} is not accepted")
+        if not isinstance(kid, str) or not kid:
+            raise Unauthenticated("token names no key id")
+        key = self.keys.key(kid)
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=self.settings.audience,
+                issuer=self.settings.issuer,
+                leeway=self.settings.leeway_seconds,
+                options={"require": ["exp", "iat", "iss", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("token expired") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthenticated(f"token refused: {exc}") from None
+        return self.principal_from(claims)
+
+    def principal_from(self, claims: dict[str, Any]) -> Principal:
+        settings = self.settings
+        subject = claim_at(claims, settings.subject_claim)
+        if not isinstance(subject, str) or not subject or len(subject) > 200:
+            raise Unauthenticated(f"token has no usable {settings.subject_claim!r} claim")
+        name = claim_at(claims, settings.name_claim)
+        return Principal(
+            subject=subject,
+            name=name if isinstance(name, str) and 0 < len(name) <= 200 else subject,
+            roles=self._roles(claim_at(claims, settings.roles_claim)),
+            units=_strings(claim_at(claims, settings.units_claim), _is_unit_code),
+        )
+
+    def _roles(self, raw: object) -> frozenset[Role]:
+        if self.settings.role_map:
+            return frozenset(self.settings.role_map[name] for name in _strings(raw) if name in self.settings.role_map)
+        return frozenset(Role(name) for name in _strings(raw) if name in Role.__members__.values())
+
+
+def _strings(raw: object, accept: Callable[[str], object] = bool) -> frozenset[str]:
+    """The strings of a claim that is a list (or one string), keeping only those `accept` takes."""
+    values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
+    return frozenset(value for value in values if isinstance(value, str) and accept(value))
+
+
+def _is_unit_code(value: str) -> bool:
+    try:
+        _UNIT_CODE.validate_python(value)
+    except ValidationError:
+        return False
+    return True

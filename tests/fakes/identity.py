@@ -1,0 +1,97 @@
+"""The identity store in memory: accounts with their password hashes, and the log of sign-in attempts."""
+
+import copy
+from datetime import datetime
+
+from services.identity.domain import Account
+from shared.auth.principal import Role
+from shared.delivery.statements import Row
+
+_LISTED = (
+    "username",
+    "display_name",
+    "roles",
+    "units",
+    "disabled",
+    "failed_attempts",
+    "locked_until",
+    "password_changed_at",
+    "created_at",
+    "last_signed_in_at",
+)
+
+
+class FakeAccountStore:
+    def __init__(self) -> None:
+        self.rows: dict[str, Row] = {}
+        self.attempts: list[Row] = []
+
+    def add(self, account: Account, password_hash: str, now: datetime) -> bool:
+        if account.username in self.rows:
+            return False
+        self.rows[account.username] = {
+            "username": account.username,
+            "display_name": account.display_name,
+            "password_hash": password_hash,
+            "roles": sorted(account.roles),
+            "units": sorted(account.units),
+            "disabled": account.disabled,
+            "failed_attempts": 0,
+            "locked_until": None,
+            "password_changed_at": now,
+            "created_at": now,
+            "last_signed_in_at": None,
+        }
+        return True
+
+    def lock(self, username: str) -> tuple[Account, str] | None:
+        row = self.rows.get(username)
+        if row is None:
+            return None
+        account = Account(
+            username=row["username"],
+            display_name=row["display_name"],
+            roles=frozenset(Role(r) for r in row["roles"] if r in Role.__members__.values()),
+            units=frozenset(row["units"]),
+            disabled=row["disabled"],
+            failed_attempts=row["failed_attempts"],
+            locked_until=row["locked_until"],
+        )
+        return account, row["password_hash"]
+
+    def save(self, account: Account, signed_in_at: datetime | None) -> None:
+        row = self.rows.get(account.username)
+        if row is None:
+            return  # an UPDATE that matches no row
+        row.update(
+            display_name=account.display_name,
+            roles=sorted(account.roles),
+            units=sorted(account.units),
+            disabled=account.disabled,
+            failed_attempts=account.failed_attempts,
+            locked_until=account.locked_until,
+            last_signed_in_at=signed_in_at or row["last_signed_in_at"],
+        )
+
+    def set_password(self, username: str, password_hash: str, now: datetime) -> bool:
+        row = self.rows.get(username)
+        if row is None:
+            return False
+        row.update(password_hash=password_hash, password_changed_at=now, failed_attempts=0, locked_until=None)
+        return True
+
+    def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
+        self.attempts.append({"username": username[:64], "address": address, "outcome": outcome, "at": at})
+
+    def sign_ins(self, username: str) -> list[Row]:
+        mine = [a for a in self.attempts if a["username"] == username[:64]]
+        return [{k: a[k] for k in ("address", "outcome", "at")} for a in sorted(mine, key=lambda a: a["at"])]
+
+    def accounts(self) -> list[Row]:
+        return [copy.deepcopy({k: row[k] for k in _LISTED}) for _, row in sorted(self.rows.items())]
+
+    # --- for tests -----------------------------------------------------------------------
+
+    def outcomes(self) -> list[tuple[str, str]]:
+        """Every attempt as (username, outcome), in order."""
+        return [(a["username"], a["outcome"]) for a in self.attempts]

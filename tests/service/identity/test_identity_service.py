@@ -1,0 +1,268 @@
+"""Signing in at the embedded issuer: a token for the right password, one answer for every wrong one, lockout, a log."""
+
+import contextlib
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import argon2
+import pytest
+from nameko.testing.services import worker_factory
+from werkzeug.test import EnvironBuilder
+
+from services.identity import handlers
+from services.identity.dependencies import Issuer, Passwords
+from services.identity.domain import LockoutPolicy
+from services.identity.service import Identity
+from shared.auth.principal import Principal, Role, Unauthenticated
+from shared.auth.settings import AuthSettings
+from shared.auth.signing import SigningKeys
+from shared.auth.tokens import KeySet, TokenVerifier
+from shared.http import PUBLIC, ApiHandler, BadInput
+from tests.fakes.identity import FakeAccountStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+ISSUER = AUDIENCE = "urn:wuyuan:430426"
+LIFETIME = timedelta(hours=8)
+MAX_FAILURES = 3
+LOCKOUT = timedelta(minutes=15)
+MORNING = datetime.now(UTC).replace(microsecond=0)  # tokens signed now, so that verifiers take them
+
+OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+OPERATOR = Principal("ops.zhang", "张运维", frozenset({Role.OPERATOR}))
+PASSWORD = "wuyuan-刘洋-2026-correct"
+WRONG = "wuyuan-刘洋-2026-guessed"
+WRONG_ANSWER = "wrong username or password"
+
+
+@pytest.fixture
+def clock() -> list[datetime]:
+    return [MORNING]
+
+
+@pytest.fixture
+def passwords() -> Passwords:
+    # argon2id with the cheapest parameters: the rules are the same, the tests fast. Hashed in place (no hub).
+    return Passwords(argon2.PasswordHasher(time_cost=1, memory_cost=64, parallelism=1), offload=False)
+
+
+@pytest.fixture
+def issuer(tmp_path: Path, passwords: Passwords) -> Issuer:
+    return Issuer(
+        keys=SigningKeys(tmp_path / "keys"),
+        issuer=ISSUER,
+        audience=AUDIENCE,
+        lifetime=LIFETIME,
+        lockout=LockoutPolicy(MAX_FAILURES, LOCKOUT),
+        passwords=passwords,
+    )
+
+
+@pytest.fixture
+def account_store(passwords: Passwords) -> FakeAccountStore:
+    store = FakeAccountStore()
+    for principal in (OFFICER, OPERATOR):
+        handlers.add_account(
+            store, passwords, principal.subject, principal.name, principal.roles, principal.units, PASSWORD, MORNING
+        )
+    return store
+
+
+@pytest.fixture
+def uow(account_store: FakeAccountStore) -> FakeUnitOfWork[FakeAccountStore]:
+    return FakeUnitOfWork(account_store)
+
+
+@pytest.fixture
+def identity(uow, issuer, platform, clock) -> Identity:
+    return worker_factory(
+        Identity, uow=uow, issuer=issuer, platform=replace(platform, service="identity", now=lambda: clock[0])
+    )
+
+
+def sign_in(identity: Identity, http, username: str, password: str):
+    return identity.sign_in(http.post({"username": username, "password": password}))
+
+
+def refused(identity: Identity, http, username: str, password: str) -> str:
+    with pytest.raises(Unauthenticated) as failure:
+        sign_in(identity, http, username, password)
+    return str(failure.value)
+
+
+def verifier(issuer: Issuer) -> TokenVerifier:
+    """A service's verifier, reading this issuer's published keys."""
+    settings = AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_url="http://identity.invalid/jwks")
+    return TokenVerifier(settings, KeySet(settings.jwks_url, 3600, lambda url: issuer.jwks()))
+
+
+# --- signing in -------------------------------------------------------------------------------
+
+
+def test_the_right_password_gives_a_token_every_service_can_verify(identity, issuer, account_store, http):
+    from_window = EnvironBuilder(
+        method="POST", json={"username": "liu.yang", "password": PASSWORD}, environ_base={"REMOTE_ADDR": "10.0.3.7"}
+    ).get_request()
+
+    response = identity.sign_in(from_window)
+
+    assert response.status_code == 201
+    answer = http.body(response)
+    assert answer["token_type"] == "Bearer"
+    assert answer["expires_at"] == (MORNING + LIFETIME).isoformat()
+    assert answer["account"] == {
+        "subject": "liu.yang",
+        "name": "刘洋",
+        "roles": ["officer"],
+        "units": ["police:430426101"],
+    }
+    assert verifier(issuer).verify(answer["token"]) == OFFICER
+    assert account_store.sign_ins("liu.yang") == [{"address": "10.0.3.7", "outcome": "signed_in", "at": MORNING}]
+    assert account_store.accounts()[0]["last_signed_in_at"] == MORNING
+
+
+def test_a_wrong_password_is_refused_and_counted(identity, account_store, http):
+    assert refused(identity, http, "liu.yang", WRONG) == WRONG_ANSWER
+
+    assert account_store.rows["liu.yang"]["failed_attempts"] == 1
+    assert account_store.outcomes() == [("liu.yang", "wrong_password")]
+
+
+def test_an_unknown_username_gets_the_same_answer_as_a_wrong_password(identity, account_store, http):
+    unknown = refused(identity, http, "liu.yan", PASSWORD)
+
+    assert unknown == refused(identity, http, "liu.yang", WRONG) == WRONG_ANSWER
+    assert account_store.outcomes() == [("liu.yan", "unknown_account"), ("liu.yang", "wrong_password")]
+    assert "liu.yan" not in account_store.rows
+
+
+def test_a_refused_sign_in_answers_401_as_every_failed_credential_does(identity, http):
+    with pytest.raises(Unauthenticated) as failure:
+        sign_in(identity, http, "liu.yang", WRONG)
+
+    response = ApiHandler("POST", "/api/v1/sessions", access=PUBLIC).response_from_exception(failure.value)
+    assert response.status_code == 401
+    assert http.body(response) == {"error": "unauthenticated", "message": WRONG_ANSWER}
+
+
+def test_the_right_password_resets_the_count_of_failures(identity, account_store, http):
+    for _ in range(MAX_FAILURES - 1):
+        refused(identity, http, "liu.yang", WRONG)
+
+    sign_in(identity, http, "liu.yang", PASSWORD)
+
+    assert account_store.rows["liu.yang"]["failed_attempts"] == 0
+    refused(identity, http, "liu.yang", WRONG)
+    assert sign_in(identity, http, "liu.yang", PASSWORD).status_code == 201  # not locked: the count started again
+
+
+def test_too_many_failures_lock_the_account_even_against_the_right_password(identity, account_store, http, clock):
+    for _ in range(MAX_FAILURES):
+        refused(identity, http, "liu.yang", WRONG)
+
+    assert account_store.rows["liu.yang"]["locked_until"] == MORNING + LOCKOUT
+    clock[0] = MORNING + LOCKOUT - timedelta(seconds=1)
+    assert "locked" in refused(identity, http, "liu.yang", PASSWORD)
+    assert account_store.outcomes()[-1] == ("liu.yang", "locked")
+
+
+def test_a_lock_lapses_and_the_right_password_signs_in_again(identity, account_store, http, clock):
+    for _ in range(MAX_FAILURES):
+        refused(identity, http, "liu.yang", WRONG)
+
+    clock[0] = MORNING + LOCKOUT
+    response = sign_in(identity, http, "liu.yang", PASSWORD)
+
+    assert response.status_code == 201
+    assert (account_store.rows["liu.yang"]["failed_attempts"], account_store.rows["liu.yang"]["locked_until"]) == (
+        0,
+        None,
+    )
+
+
+def test_a_disabled_account_cannot_sign_in_and_is_told_nothing_more(identity, account_store, http):
+    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
+
+    assert refused(identity, http, "liu.yang", PASSWORD) == WRONG_ANSWER
+    assert account_store.outcomes() == [("liu.yang", "disabled")]
+
+
+def test_every_attempt_is_logged_whatever_came_of_it(identity, account_store, http, clock):
+    handlers.change_account(account_store, "ops.zhang", MORNING, disabled=True)
+    attempts = [
+        ("liu.yang", PASSWORD),
+        ("liu.yang", WRONG),
+        ("nobody", WRONG),
+        ("ops.zhang", PASSWORD),
+        ("liu.yang", WRONG),
+        ("liu.yang", WRONG),  # the third failure in a row locks the account
+        ("liu.yang", PASSWORD),
+    ]
+
+    for minute, (username, password) in enumerate(attempts):
+        clock[0] = MORNING + timedelta(minutes=minute)
+        with contextlib.suppress(Unauthenticated):
+            sign_in(identity, http, username, password)
+
+    assert account_store.outcomes() == [
+        ("liu.yang", "signed_in"),
+        ("liu.yang", "wrong_password"),
+        ("nobody", "unknown_account"),
+        ("ops.zhang", "disabled"),
+        ("liu.yang", "wrong_password"),
+        ("liu.yang", "wrong_password"),
+        ("liu.yang", "locked"),
+    ]
+    assert [a["at"] for a in account_store.sign_ins("liu.yang")] == [
+        MORNING + timedelta(minutes=m) for m in (0, 1, 4, 5, 6)
+    ]
+
+
+def test_a_sign_in_body_with_other_fields_names_them_and_logs_nothing(identity, account_store, http):
+    with pytest.raises(BadInput) as bad:
+        identity.sign_in(http.post({"username": "liu.yang", "password": PASSWORD, "roles": ["operator"]}))
+
+    assert [f["field"] for f in bad.value.fields] == ["roles"]
+    assert account_store.attempts == []
+
+
+# --- what the issuer serves ---------------------------------------------------------------------
+
+
+def test_the_key_set_publishes_the_key_that_signs(identity, issuer, http):
+    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+
+    response = identity.jwks(http.get())
+
+    keys = http.body(response)["keys"]
+    assert [k["kid"] for k in keys] == [issuer.keys.active().kid]
+    assert all("d" not in k for k in keys)  # public halves only
+    assert response.headers["Cache-Control"].startswith("public")
+    assert verifier(issuer).verify(token).subject == "liu.yang"
+
+
+def test_a_rotated_key_signs_at_once_and_tokens_of_the_old_one_still_verify(identity, issuer, http):
+    before = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+    old = issuer.keys.active().kid
+
+    new = issuer.keys.create().kid
+    after = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+
+    assert {k["kid"] for k in http.body(identity.jwks(http.get()))["keys"]} == {old, new}
+    check = verifier(issuer)
+    assert check.verify(before).subject == check.verify(after).subject == "liu.yang"
+
+
+def test_me_names_the_signed_in_caller(identity, http):
+    identity.caller = OFFICER
+
+    assert http.body(identity.me(http.get())) == OFFICER.as_json()
+
+
+def test_the_account_list_shows_no_password_hash(identity, http):
+    identity.caller = OPERATOR
+
+    accounts = http.body(identity.list_accounts(http.get()))["accounts"]
+
+    assert [a["username"] for a in accounts] == ["liu.yang", "ops.zhang"]
+    assert all("password_hash" not in a and "$argon2" not in str(a) for a in accounts)

@@ -1,0 +1,188 @@
+"""The identity store keeps accounts with their password hashes, counts and locks, and logs every sign-in attempt."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.identity.domain import Account
+from services.identity.store import PostgresAccountStore
+from shared.auth.principal import Role
+from tests.fakes.identity import FakeAccountStore
+
+SERVICE = "identity"
+FAKE = FakeAccountStore
+POSTGRES_STORE = PostgresAccountStore
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+CREATED_AT = datetime(2026, 11, 22, 8, 30, tzinfo=BEIJING)
+# What argon2id gives, shortened: the store keeps it as it is.
+HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+NEW_HASH = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$bmV3aGFzaG5ld2hhc2g"
+
+OFFICER = Account("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426102", "police:430426101"}))
+COORDINATOR = Account("wang.fang", "王芳", frozenset({Role.COORDINATOR, Role.LEADER}), frozenset())
+
+
+def add(stores, account: Account = OFFICER, password_hash: str = HASH, at: datetime = CREATED_AT) -> bool:
+    with stores.transaction() as store:
+        added: bool = store.add(account, password_hash, at)
+    return added
+
+
+def locked(stores, username: str = OFFICER.username) -> tuple[Account, str] | None:
+    with stores.transaction() as store:
+        found: tuple[Account, str] | None = store.lock(username)
+    return found
+
+
+# --- accounts ---------------------------------------------------------------------------------
+
+
+def test_an_added_account_reads_back_with_its_roles_units_and_hash(stores):
+    assert add(stores) is True
+
+    assert locked(stores) == (OFFICER, HASH)
+
+
+def test_a_username_taken_is_refused_and_the_first_account_kept(stores):
+    add(stores)
+
+    impostor = replace(OFFICER, display_name="冒名者", roles=frozenset({Role.OPERATOR}), units=frozenset())
+
+    assert add(stores, impostor) is False
+    assert locked(stores) == (OFFICER, HASH)
+
+
+def test_an_unknown_username_reads_as_none(stores):
+    add(stores)
+
+    assert locked(stores, "liu.yan") is None
+
+
+def test_failures_a_lock_and_a_disabled_flag_are_saved(stores):
+    add(stores)
+    until = CREATED_AT + timedelta(minutes=15)
+
+    with stores.transaction() as store:
+        store.save(replace(OFFICER, failed_attempts=4), None)
+    assert locked(stores)[0].failed_attempts == 4
+
+    with stores.transaction() as store:
+        store.save(replace(OFFICER, failed_attempts=0, locked_until=until, disabled=True), None)
+    account, password_hash = locked(stores)
+    assert (account.failed_attempts, account.locked_until, account.disabled) == (0, until, True)
+    assert password_hash == HASH
+
+
+def test_changed_roles_and_units_are_saved(stores):
+    add(stores)
+    moved = replace(OFFICER, units=frozenset({"police:430426"}), display_name="刘洋（县局）")
+
+    with stores.transaction() as store:
+        store.save(moved, None)
+
+    assert locked(stores) == (moved, HASH)
+
+
+def test_the_last_sign_in_is_kept_until_the_next_one(stores):
+    add(stores)
+    first = CREATED_AT + timedelta(hours=1)
+
+    with stores.transaction() as store:
+        store.save(OFFICER, first)
+    with stores.transaction() as store:
+        store.save(replace(OFFICER, failed_attempts=1), None)  # a failed attempt later on
+
+    with stores.transaction() as store:
+        [row] = store.accounts()
+    assert row["last_signed_in_at"] == first
+
+
+def test_a_new_password_replaces_the_hash_and_lifts_a_lock(stores):
+    add(stores)
+    with stores.transaction() as store:
+        store.save(replace(OFFICER, failed_attempts=2, locked_until=CREATED_AT + timedelta(minutes=15)), None)
+    changed_at = CREATED_AT + timedelta(days=1)
+
+    with stores.transaction() as store:
+        assert store.set_password(OFFICER.username, NEW_HASH, changed_at) is True
+
+    account, password_hash = locked(stores)
+    assert (password_hash, account.failed_attempts, account.locked_until) == (NEW_HASH, 0, None)
+    with stores.transaction() as store:
+        assert store.accounts()[0]["password_changed_at"] == changed_at
+
+
+def test_a_new_password_for_an_unknown_account_changes_nothing(stores):
+    add(stores)
+
+    with stores.transaction() as store:
+        assert store.set_password("nobody", NEW_HASH, CREATED_AT) is False
+
+    assert locked(stores) == (OFFICER, HASH)
+
+
+def test_accounts_are_listed_by_username_without_their_hashes(stores):
+    add(stores, OFFICER)
+    add(stores, COORDINATOR)
+
+    with stores.transaction() as store:
+        rows = store.accounts()
+
+    assert [row["username"] for row in rows] == ["liu.yang", "wang.fang"]
+    assert all("password_hash" not in row and HASH not in str(row) for row in rows)
+    officer = rows[0]
+    assert (officer["display_name"], officer["roles"], officer["units"]) == (
+        "刘洋",
+        ["officer"],
+        ["police:430426101", "police:430426102"],
+    )
+    assert (officer["disabled"], officer["failed_attempts"], officer["locked_until"]) == (False, 0, None)
+    assert (officer["created_at"], officer["password_changed_at"], officer["last_signed_in_at"]) == (
+        CREATED_AT,
+        CREATED_AT,
+        None,
+    )
+    assert sorted(rows[1]["roles"]) == ["coordinator", "leader"]
+
+
+def test_a_failed_transaction_keeps_nothing(stores):
+    try:
+        with stores.transaction() as store:
+            store.add(OFFICER, HASH, CREATED_AT)
+            raise RuntimeError("the caller failed after adding")
+    except RuntimeError:
+        pass
+
+    assert locked(stores) is None
+
+
+# --- the sign-in log --------------------------------------------------------------------------
+
+
+def test_every_attempt_is_logged_in_order_with_address_and_outcome(stores):
+    add(stores)
+    attempts = [
+        ("10.0.3.7", "wrong_password", CREATED_AT + timedelta(minutes=1)),
+        ("10.0.3.7", "signed_in", CREATED_AT + timedelta(minutes=2)),
+        (None, "signed_in", CREATED_AT + timedelta(minutes=2)),  # the same second: kept in the order logged
+    ]
+
+    for address, outcome, at in attempts:
+        with stores.transaction() as store:
+            store.log_sign_in(OFFICER.username, address, outcome, at)
+
+    with stores.transaction() as store:
+        logged = store.sign_ins(OFFICER.username)
+    assert [(a["address"], a["outcome"], a["at"]) for a in logged] == attempts
+
+
+def test_attempts_for_usernames_that_do_not_exist_are_logged_too(stores):
+    with stores.transaction() as store:
+        store.log_sign_in("admin", "203.0.113.9", "unknown_account", CREATED_AT)
+        store.log_sign_in("x" * 80, "203.0.113.9", "unknown_account", CREATED_AT)
+
+    with stores.transaction() as store:
+        assert [a["outcome"] for a in store.sign_ins("admin")] == ["unknown_account"]
+        assert len(store.sign_ins("x" * 64)) == 1  # an overlong username is kept cut, not refused
+        assert store.sign_ins(OFFICER.username) == []

@@ -1,0 +1,166 @@
+"""Tokens are verified locally (signature, expiry, audience, issuer), and their claims become the caller."""
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jwt
+import pytest
+
+from shared.auth.principal import Forbidden, Principal, Role, Unauthenticated
+from shared.auth.settings import AuthSettings
+from shared.auth.signing import SigningKeys, issue_token
+from shared.auth.tokens import KeySet, KeysUnavailable, TokenVerifier, fetch_jwks
+
+ISSUER, AUDIENCE = "urn:wuyuan:test", "urn:wuyuan:test"
+LIFETIME = timedelta(hours=8)
+OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+
+
+def settings(**overrides: object) -> AuthSettings:
+    fields: dict[str, object] = {"issuer": ISSUER, "audience": AUDIENCE, "jwks_url": "file:///unused"}
+    return AuthSettings(**{**fields, **overrides})  # type: ignore[arg-type]
+
+
+class Keys:
+    """The issuer's key directory, served to the verifier as its JWKS would be, counting fetches."""
+
+    def __init__(self, directory: Path) -> None:
+        self.signing = SigningKeys(directory)
+        self.fetches = 0
+
+    def fetch(self, url: str) -> dict[str, object]:
+        self.fetches += 1
+        return self.signing.jwks(LIFETIME)
+
+
+@pytest.fixture
+def keys(tmp_path: Path) -> Keys:
+    return Keys(tmp_path / "keys")
+
+
+def verifier_for(keys: Keys, clock: list[float] | None = None, **overrides: object) -> TokenVerifier:
+    now = clock or [0.0]
+    return TokenVerifier(settings(**overrides), KeySet("file:///unused", 3600, keys.fetch, lambda: now[0]))
+
+
+def token(keys: Keys, principal: Principal = OFFICER, at: datetime | None = None, **claims: object) -> str:
+    issued = at or datetime.now(UTC)
+    return issue_token(principal, keys.signing.ensure(), ISSUER, AUDIENCE, issued, LIFETIME, claims.items())
+
+
+def test_a_token_from_the_issuer_names_the_caller_their_roles_and_units(keys: Keys) -> None:
+    caller = verifier_for(keys).verify(token(keys))
+    assert caller == OFFICER
+
+
+@pytest.mark.parametrize(
+    ("claims", "why"),
+    [
+        ({"aud": "urn:wuyuan:another-platform"}, "audience"),
+        ({"iss": "urn:somebody-else"}, "issuer"),
+    ],
+)
+def test_tokens_for_another_platform_or_from_another_issuer_are_refused(
+    keys: Keys, claims: dict[str, object], why: str
+) -> None:
+    with pytest.raises(Unauthenticated):
+        verifier_for(keys).verify(token(keys, **claims))
+
+
+def test_an_expired_token_is_refused(keys: Keys) -> None:
+    with pytest.raises(Unauthenticated, match="expired"):
+        verifier_for(keys).verify(token(keys, at=datetime.now(UTC) - LIFETIME - timedelta(minutes=5)))
+
+
+def test_a_token_signed_by_a_key_the_issuer_never_published_is_refused(keys: Keys, tmp_path: Path) -> None:
+    keys.signing.ensure()
+    stranger = SigningKeys(tmp_path / "stranger").ensure()
+    forged = jwt.encode(
+        {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "roles": ["leader"], "iat": 1, "exp": 2**40},
+        stranger.private_key,
+        algorithm="ES256",
+        headers={"kid": keys.signing.active().kid},  # claims to be the issuer's key
+    )
+    with pytest.raises(Unauthenticated):
+        verifier_for(keys).verify(forged)
+
+
+@pytest.mark.parametrize("algorithm", ["none", "HS256"])
+def test_unsigned_and_shared_secret_tokens_are_refused(keys: Keys, algorithm: str) -> None:
+    kid = keys.signing.ensure().kid
+    claims = {"iss": ISSUER, "aud": AUDIENCE, "sub": "x", "roles": ["leader"], "iat": 1, "exp": 2**40}
+    forged = jwt.encode(claims, "secret" if algorithm == "HS256" else None, algorithm=algorithm, headers={"kid": kid})
+    with pytest.raises(Unauthenticated, match="algorithm"):
+        verifier_for(keys).verify(forged)
+
+
+@pytest.mark.parametrize("garbage", ["", "abc", "a.b.c", "x" * 9000, "eyJhbGciOiJFUzI1NiJ9.e30."])
+def test_garbage_is_refused_not_crashed_on(keys: Keys, garbage: str) -> None:
+    with pytest.raises(Unauthenticated):
+        verifier_for(keys).verify(garbage)
+
+
+def test_a_rotated_key_is_fetched_once_and_the_old_key_still_verifies(keys: Keys) -> None:
+    clock = [0.0]
+    verifier = verifier_for(keys, clock)
+    before = token(keys)
+    verifier.verify(before)
+    keys.signing.create()
+    clock[0] = 60.0  # past the pause between refreshes
+    after = token(keys)
+    assert verifier.verify(after) == OFFICER
+    assert verifier.verify(before) == OFFICER
+    assert keys.fetches == 2
+
+
+def test_made_up_key_ids_do_not_make_every_request_fetch_the_keys(keys: Keys) -> None:
+    verifier = verifier_for(keys)
+    verifier.verify(token(keys))
+    for n in range(50):
+        forged = jwt.encode(
+            {"sub": "x"}, SigningKeys(keys.signing.directory).active().private_key, "ES256", {"kid": f"k{n}"}
+        )
+        with pytest.raises(Unauthenticated):
+            verifier.verify(forged)
+    assert keys.fetches == 1
+
+
+def test_keys_that_cannot_be_fetched_are_reported_as_unavailable_not_as_a_bad_token(tmp_path: Path) -> None:
+    with pytest.raises(KeysUnavailable):
+        fetch_jwks(f"file://{tmp_path}/missing.json")
+
+
+def test_an_external_providers_claims_map_to_our_roles(keys: Keys) -> None:
+    verifier = verifier_for(
+        keys,
+        subject_claim="preferred_username",
+        roles_claim="realm_access.roles",
+        role_map={"zzzx-window": "intake_staff", "zzzx-leader": "leader"},
+    )
+    caller = verifier.principal_from(
+        {
+            "sub": "f81d4fae",
+            "preferred_username": "zhang.wei",
+            "name": "张伟",
+            "realm_access": {"roles": ["zzzx-window", "offline_access"]},
+            "units": ["not a unit", "court:430426"],
+        }
+    )
+    assert caller == Principal("zhang.wei", "张伟", frozenset({Role.INTAKE_STAFF}), frozenset({"court:430426"}))
+
+
+def test_an_officer_acts_for_their_units_and_the_units_under_them_only() -> None:
+    bureau = Principal("chen", "陈", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
+    assert bureau.acts_for("police:430426101")
+    assert not bureau.acts_for("police:430427101")  # another county
+    assert not bureau.acts_for("justice:430426101")  # another agency
+    assert not OFFICER.acts_for("police:430426102")  # a neighbouring station
+    with pytest.raises(Forbidden):
+        OFFICER.require_unit("police:430426102", "referral r-1")
+    leader = Principal("li", "李", frozenset({Role.LEADER}), frozenset({"police:430426"}))
+    assert not leader.acts_for("police:430426101")  # only officers act for units
+
+
+def test_symmetric_algorithms_cannot_be_configured() -> None:
+    with pytest.raises(ValueError, match="symmetric"):
+        settings(algorithms=["HS256"])

@@ -1,0 +1,66 @@
+"""Accounts: officers are bound to units and only they are; failed sign-ins lock an account for a while."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.identity.domain import (
+    Account,
+    AccountError,
+    LockoutPolicy,
+    SignInOutcome,
+    check_password,
+    new_account,
+    sign_in,
+)
+from shared.auth.principal import Role
+
+NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
+POLICY = LockoutPolicy(max_failures=3, lockout=timedelta(minutes=15))
+CLERK = Account("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}), frozenset())
+
+
+@pytest.mark.parametrize(
+    ("username", "roles", "units", "field"),
+    [
+        ("Wang Fang", {Role.INTAKE_STAFF}, set(), "username"),
+        ("王芳", {Role.INTAKE_STAFF}, set(), "username"),
+        ("liu.yang", {Role.OFFICER}, set(), "units"),
+        ("wang.fang", {Role.INTAKE_STAFF}, {"court:430426"}, "units"),
+        ("wang.fang", set(), set(), "roles"),
+    ],
+)
+def test_accounts_that_cannot_exist_are_refused_naming_the_field(
+    username: str, roles: set[Role], units: set[str], field: str
+) -> None:
+    with pytest.raises(AccountError, match=field):
+        new_account(username, "名字", frozenset(roles), frozenset(units))
+
+
+def test_short_passwords_are_refused() -> None:
+    with pytest.raises(AccountError, match="password"):
+        check_password("123456")
+
+
+def test_a_right_password_signs_in_and_clears_the_failures() -> None:
+    outcome, after = sign_in(Account(**{**CLERK.__dict__, "failed_attempts": 2}), True, NOW, POLICY)
+    assert outcome is SignInOutcome.SIGNED_IN
+    assert after is not None and after.failed_attempts == 0
+
+
+def test_failures_in_a_row_lock_the_account_even_for_the_right_password() -> None:
+    account: Account | None = CLERK
+    for _ in range(3):
+        outcome, account = sign_in(account, False, NOW, POLICY)
+        assert outcome is SignInOutcome.WRONG_PASSWORD
+    assert account is not None and account.locked_until == NOW + POLICY.lockout
+    outcome, _ = sign_in(account, True, NOW + timedelta(minutes=5), POLICY)
+    assert outcome is SignInOutcome.LOCKED
+    outcome, _ = sign_in(account, True, NOW + timedelta(minutes=16), POLICY)
+    assert outcome is SignInOutcome.SIGNED_IN
+
+
+def test_unknown_and_disabled_accounts_do_not_sign_in() -> None:
+    assert sign_in(None, True, NOW, POLICY)[0] is SignInOutcome.UNKNOWN_ACCOUNT
+    disabled = Account(**{**CLERK.__dict__, "disabled": True})
+    assert sign_in(disabled, True, NOW, POLICY)[0] is SignInOutcome.DISABLED

@@ -1,0 +1,199 @@
+"""Request bodies: only JSON is read, and whatever a client sends is a model or a clear 4xx, never a crash."""
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from pydantic import BaseModel, ConfigDict
+from werkzeug.test import EnvironBuilder
+
+from shared.contracts.disputes import DisputeReport
+from shared.contracts.strict_json import MAX_DEPTH, loads_strict
+from shared.http import PUBLIC, ApiHandler, BadInput, UnsupportedMediaType, parse_body
+
+WALK_IN = {
+    "source": "walk_in",
+    "category": "neighbour",
+    "division_code": "430426101",
+    "summary": "李四家装修占用公共楼道。",
+    "parties": [
+        {"role": "applicant", "name": "张三", "phone": "13800138000", "id_number": "430426199005201239"},
+        {"role": "respondent", "name": "李四"},
+    ],
+}
+
+
+class Officer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    officer: str
+
+
+def post(data: bytes, content_type: str | None = "application/json"):
+    return EnvironBuilder(method="POST", data=data, content_type=content_type).get_request()
+
+
+def refusal(request, model: type[BaseModel] = DisputeReport) -> BadInput:
+    with pytest.raises(BadInput) as refused:
+        parse_body(request, model)
+    return refused.value
+
+
+# --- only JSON ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("data", "content_type"),
+    [
+        (b"officer=zhao", "application/x-www-form-urlencoded"),
+        (b'{"officer": "zhao"}', "text/plain"),  # what a cross-site form may send without asking
+        (
+            b"--x\r\nContent-Disposition: form-data; name=officer\r\n\r\nzhao\r\n--x--",
+            "multipart/form-data; boundary=x",
+        ),
+        (b'{"officer": "zhao"}', None),
+        (b'{"officer": "zhao"}', "application/json; charset=gbk"),
+        (b'{"officer": "zhao"}', "application/jsonp"),
+    ],
+)
+def test_a_body_not_declared_as_utf8_json_is_refused_naming_the_body(data, content_type):
+    refused = refusal(post(data, content_type), Officer)
+
+    assert isinstance(refused, UnsupportedMediaType)
+    assert [(f["field"], f["type"]) for f in refused.fields] == [("(body)", "unsupported_media_type")]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON; charset=UTF-8"]
+)
+def test_json_with_or_without_its_charset_is_read(content_type):
+    assert parse_body(post(b'{"officer": "zhao"}', content_type), Officer).officer == "zhao"
+
+
+def test_no_body_and_no_content_type_is_refused_as_not_an_object_as_before():
+    [error] = refusal(post(b"", None), Officer).fields
+
+    assert error["type"] == "dict_type"
+
+
+# --- strict JSON --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"[" * 100_000 + b"]" * 100_000,  # RecursionError inside json
+        b'{"a":' * (MAX_DEPTH + 1) + b"1" + b"}" * (MAX_DEPTH + 1),
+        b'{"officer": NaN}',
+        b'{"officer": Infinity}',
+        b'{"officer": -Infinity}',
+        b'{"officer": 1e999}',
+        b'{"officer": ' + b"9" * 5000 + b"}",  # past Python's int-from-text limit
+        b'{"officer": "a", "officer": "b"}',
+        b'{"officer": "\\u0000"}',
+        b'{"officer": "\\ud800"}',
+        b"\xef\xbb\xbf{}",  # a byte-order mark
+        "{}".encode("utf-16"),
+        b'{"officer": "\xff"}',
+    ],
+    ids=lambda data: repr(data)[:30],
+)
+def test_json_that_two_parsers_or_postgres_would_read_differently_is_refused_as_the_body(data):
+    [error] = refusal(post(data), Officer).fields
+
+    assert (error["field"], error["type"]) == ("(body)", "json_invalid")
+    assert len(error["message"]) < 300
+
+
+def test_nesting_up_to_the_limit_is_still_json():
+    nested = b'{"a":' * (MAX_DEPTH - 1) + b"1" + b"}" * (MAX_DEPTH - 1)
+
+    assert loads_strict(nested)["a"]["a"]
+
+
+def test_a_validator_that_raises_an_unexpected_error_is_still_a_refusal():
+    class Touchy(BaseModel):
+        @classmethod
+        def model_validate(cls, *args: Any, **kwargs: Any) -> Any:
+            raise KeyError("tripped")
+
+    [error] = refusal(post(b"{}"), Touchy).fields
+
+    assert error["field"] == "(body)"
+
+
+# --- fuzzing --------------------------------------------------------------------------------------
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12,
+)
+
+
+def mutated(valid: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    """A valid body with one field dropped, replaced by any JSON, or one field added."""
+    return st.sampled_from(sorted(valid)).flatmap(
+        lambda key: st.one_of(
+            st.just({k: v for k, v in valid.items() if k != key}),
+            json_values.map(lambda junk: {**valid, key: junk}),
+            json_values.map(lambda junk: {**valid, key + "_": junk}),
+        )
+    )
+
+
+def report_like() -> st.SearchStrategy[dict[str, Any]]:
+    """Bodies shaped by DisputeReport's fields: each valid, missing or junk, parties too."""
+    party = st.fixed_dictionaries(
+        {},
+        optional={
+            "role": st.sampled_from(["applicant", "respondent", "witness"]) | json_values,
+            "kind": st.sampled_from(["person", "organisation"]) | json_values,
+            "name": st.text(max_size=60) | json_values,
+            "id_number": st.sampled_from(["430426199005201239", "٤٣٠٤٢٦١٩٩٠٠٥٢٠١٢٣٩"]) | st.text(max_size=20),
+            "phone": st.sampled_from(["13800138000", "１３８００１３８０００"]) | st.text(max_size=15),
+        },
+    )
+    return st.fixed_dictionaries(
+        {},
+        optional={
+            **{field: st.just(WALK_IN[field]) | json_values for field in WALK_IN if field != "parties"},
+            "parties": st.lists(party, max_size=4) | json_values,
+            "flags": st.lists(st.text(max_size=10), max_size=3) | json_values,
+        },
+    )
+
+
+def encoded(value: object) -> bytes:
+    # allow_nan: let NaN and Infinity through to the parser, which must refuse them
+    return json.dumps(value, ensure_ascii=False, allow_nan=True).encode("utf-8", "surrogatepass")
+
+
+bodies = st.one_of(
+    st.binary(max_size=300),
+    json_values.map(encoded),
+    report_like().map(encoded),
+    mutated(WALK_IN).map(encoded),
+    st.just(encoded(WALK_IN)),
+)
+content_types = st.sampled_from(
+    ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded", None]
+)
+HANDLER = ApiHandler("POST", "/api/v1/disputes", access=PUBLIC)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=bodies, content_type=content_types)
+def test_every_body_is_a_report_or_a_json_4xx_never_a_500(data, content_type):
+    try:
+        report = parse_body(post(data, content_type), DisputeReport)
+    except BadInput as refused:
+        response = HANDLER.response_from_exception(refused)
+        assert response.status_code in (400, 415)
+        assert response.mimetype == "application/json"
+        answer = json.loads(response.get_data(as_text=True))
+        assert answer["fields"] and all(f["field"] and f["message"] for f in answer["fields"])
+    else:
+        assert isinstance(report, DisputeReport)
+        assert all(p.id_number is None or p.id_number.isascii() for p in report.parties)

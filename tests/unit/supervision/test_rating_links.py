@@ -1,0 +1,62 @@
+"""A citizen's rating link: names one visit, cannot be guessed from the case number, expires, dies with a new round."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.supervision.domain import (
+    FollowUp,
+    RatingLinkRefusal,
+    check_rating_link,
+    parse_rating_link,
+    rating_link_for,
+)
+from shared.refusal import Refused
+
+SECRET = b"k" * 32
+OPENED = datetime(2026, 12, 4, 10, 0, tzinfo=UTC)
+VALID_FOR = timedelta(days=15)
+VISIT = FollowUp(case_id="430426-20261204-00007", lead_unit="police:430426101", round=1, opened_at=OPENED)
+
+
+def test_the_link_of_a_visit_checks_out_within_its_time() -> None:
+    link = parse_rating_link(rating_link_for(VISIT, SECRET).token())
+    check_rating_link(link, VISIT, SECRET, VALID_FOR, OPENED + timedelta(days=3))
+
+
+@pytest.mark.parametrize(
+    ("token", "code"),
+    [
+        ("430426-20261204-00007.1.AAAA", RatingLinkRefusal.NOT_A_LINK),  # guessed code
+        ("430426-20261204-00007.2." + rating_link_for(VISIT, SECRET).code, RatingLinkRefusal.NOT_A_LINK),
+    ],
+)
+def test_a_guessed_or_altered_link_is_refused(token: str, code: str) -> None:
+    with pytest.raises(Refused) as refused:
+        check_rating_link(parse_rating_link(token), VISIT, SECRET, VALID_FOR, OPENED)
+    assert refused.value.code == code
+
+
+def test_another_secret_makes_another_code() -> None:
+    assert rating_link_for(VISIT, SECRET).code != rating_link_for(VISIT, b"x" * 32).code
+
+
+def test_an_expired_link_is_refused() -> None:
+    link = rating_link_for(VISIT, SECRET)
+    with pytest.raises(Refused) as refused:
+        check_rating_link(link, VISIT, SECRET, VALID_FOR, OPENED + VALID_FOR + timedelta(minutes=1))
+    assert refused.value.code == RatingLinkRefusal.EXPIRED
+
+
+def test_a_reopened_case_voids_the_earlier_rounds_link() -> None:
+    link = rating_link_for(VISIT, SECRET)
+    second = FollowUp(VISIT.case_id, VISIT.lead_unit, 2, OPENED + timedelta(days=9))
+    with pytest.raises(Refused) as refused:
+        check_rating_link(link, second, SECRET, VALID_FOR, OPENED + timedelta(days=10))
+    assert refused.value.code == RatingLinkRefusal.SUPERSEDED
+
+
+@pytest.mark.parametrize("token", ["", "abc", "x.y.z", "430426-20261204-00007.١.abc", "a." * 200])
+def test_malformed_links_are_refused(token: str) -> None:
+    with pytest.raises(Refused):
+        parse_rating_link(token)

@@ -1,0 +1,155 @@
+"""deploy/ ships no usable secret, and gives each service its own broker password and no other's."""
+
+import json
+import re
+import secrets
+from pathlib import Path
+
+import pytest
+import yaml
+
+from shared.secret_values import is_placeholder
+from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+COMPOSE = DEPLOY / "compose.yaml"
+KUBERNETES = DEPLOY / "kubernetes"
+# ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?error}, ${NAME?error}
+INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<op>:?[-?])?(?P<rest>[^}]*)\}")
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|KEY")
+
+
+def broker_variable(user: str) -> str:
+    return f"WUYUAN_BROKER_PASSWORD_{user.upper()}"
+
+
+def kubernetes_name(user: str) -> str:
+    return user.replace("_", "-")
+
+
+def compose() -> dict:
+    return yaml.safe_load(COMPOSE.read_text(encoding="utf-8"))
+
+
+def interpolate(text: str, values: dict[str, str]) -> str:
+    return INTERPOLATION.sub(lambda m: values.get(m["name"], ""), text)
+
+
+def documents(path: Path) -> list[dict]:
+    return [doc for doc in yaml.safe_load_all(path.read_text(encoding="utf-8")) if doc]
+
+
+def container_env(path: Path) -> dict[str, dict]:
+    [deployment] = [d for d in documents(path) if d["kind"] in ("Deployment", "Job")]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    return {item["name"]: item for item in container.get("env", [])}
+
+
+def secret_refs(env: dict[str, dict]) -> set[str]:
+    return {
+        item["valueFrom"]["secretKeyRef"]["name"]
+        for item in env.values()
+        if "secretKeyRef" in item.get("valueFrom", {})
+    }
+
+
+def expand(value: str, env: dict[str, dict], values: dict[str, str]) -> str:
+    """Kubernetes' $(VAR) expansion, with each Secret-backed variable given `values[secret name]`."""
+
+    def lookup(match: re.Match[str]) -> str:
+        item = env.get(match[1])
+        if item is None:  # from the ConfigMap (envFrom), not a Secret
+            return match[0]
+        if "secretKeyRef" in item.get("valueFrom", {}):
+            return values[item["valueFrom"]["secretKeyRef"]["name"]]
+        return str(item.get("value", match[0]))
+
+    return re.sub(r"\$\(([A-Z0-9_]+)\)", lookup, value)
+
+
+# --- compose ----------------------------------------------------------------------------------
+
+
+def test_no_secret_in_compose_has_a_default_and_every_one_is_required():
+    for match in INTERPOLATION.finditer(COMPOSE.read_text(encoding="utf-8")):
+        if SECRET_NAME.search(match["name"]):
+            assert match["op"] == ":?", f"{match[0]} must be required (${{{match['name']}:?...}}), with no default"
+
+
+def test_each_compose_service_is_given_its_own_broker_password_and_no_other():
+    services = compose()["services"]
+    running = [name for name in SERVICES if name in services]
+
+    assert running
+    for service in running:
+        environment = json.dumps(services[service]["environment"])
+        assert (
+            f"amqp://wuyuan.{service}:${{{broker_variable(service)}:?"
+            in services[service]["environment"]["WUYUAN_AMQP_URI"]
+        )
+        others = {broker_variable(user) for user in (*SERVICES, OPERATOR) if user != service}
+        assert not {name for name in others if name in environment}, service
+
+
+def test_compose_provisioning_sets_every_users_own_password_from_a_valid_setting():
+    values = {broker_variable(user): secrets.token_hex(24) for user in (*SERVICES, OPERATOR)}
+    setting = compose()["services"]["provision"]["environment"]["WUYUAN_BROKER_PASSWORDS"]
+
+    passwords = json.loads(interpolate(setting, values))
+
+    assert passwords == {user: values[broker_variable(user)] for user in (*SERVICES, OPERATOR)}
+    settings = PlatformSettings(broker_passwords=passwords)
+    assert all(settings.broker_password(user) == values[broker_variable(user)] for user in passwords)
+
+
+# --- kubernetes -------------------------------------------------------------------------------
+
+
+def test_every_secret_in_the_manifests_is_a_placeholder_the_platform_refuses():
+    secrets_found = [doc for path in sorted(KUBERNETES.rglob("*.yaml")) for doc in documents(path)]
+    values = [v for doc in secrets_found if doc["kind"] == "Secret" for v in doc.get("stringData", {}).values()]
+
+    assert len(values) >= len(SERVICES) + 2  # a broker password each, the operator's, intake's party key
+    assert all(is_placeholder(value) for value in values), values
+
+
+def test_there_is_one_broker_secret_per_user():
+    names = {doc["metadata"]["name"] for doc in documents(KUBERNETES / "broker-secrets.yaml")}
+
+    assert names == {f"wuyuan-{kubernetes_name(user)}-broker" for user in (*SERVICES, OPERATOR)}
+    kustomization = yaml.safe_load((KUBERNETES / "kustomization.yaml").read_text(encoding="utf-8"))
+    assert "broker-secrets.yaml" in kustomization["resources"]
+
+
+@pytest.mark.parametrize("manifest", sorted((KUBERNETES / "services").glob("*.yaml")), ids=lambda p: p.stem)
+def test_each_kubernetes_service_reads_only_its_own_broker_secret(manifest):
+    service = manifest.stem
+    env = container_env(manifest)
+    own = f"wuyuan-{kubernetes_name(service)}-broker"
+
+    assert {name for name in secret_refs(env) if name.endswith("-broker")} == {own}
+    values = {own: "a1b2c3d4e5f6a7b8c9d0e1f2", **{name: "" for name in secret_refs(env) if name != own}}
+    uri = expand(env["WUYUAN_AMQP_URI"]["value"], env, values)
+    assert uri.startswith(f"amqp://{env['WUYUAN_AMQP_USER']['value']}:a1b2c3d4e5f6a7b8c9d0e1f2@")
+    assert env["WUYUAN_AMQP_USER"]["value"] == f"$(WUYUAN_VHOST).{service}"
+
+
+def test_the_provisioning_job_sets_every_users_own_password_and_the_ops_pod_has_only_the_operators():
+    job = container_env(KUBERNETES / "provision-job.yaml")
+    values = {f"wuyuan-{kubernetes_name(u)}-broker": secrets.token_hex(24) for u in (*SERVICES, OPERATOR)}
+    values.update({name: "" for name in secret_refs(job) if name not in values})
+
+    passwords = json.loads(expand(job["WUYUAN_BROKER_PASSWORDS"]["value"], job, values))
+
+    assert passwords == {user: values[f"wuyuan-{kubernetes_name(user)}-broker"] for user in (*SERVICES, OPERATOR)}
+    PlatformSettings(broker_passwords=passwords)
+
+    ops = container_env(KUBERNETES / "ops.yaml")
+    assert {name for name in secret_refs(ops) if name.endswith("-broker")} == {"wuyuan-operator-broker"}
+    operator_only = json.loads(expand(ops["WUYUAN_BROKER_PASSWORDS"]["value"], ops, values))
+    assert operator_only == {OPERATOR: values["wuyuan-operator-broker"]}
+
+
+def test_nothing_in_deploy_still_uses_the_one_shared_service_password():
+    for path in [COMPOSE, DEPLOY / "README.md", *KUBERNETES.rglob("*.yaml")]:
+        assert "WUYUAN_SERVICE_PASSWORD" not in path.read_text(encoding="utf-8"), path

@@ -1,0 +1,160 @@
+"""`wuyuan account ...` and `wuyuan auth ...`: the embedded issuer's accounts and signing keys."""
+
+import json
+import sys
+from datetime import timedelta
+
+import click
+
+from wuyuan.settings import PlatformSettings
+
+ROLE_NAMES = {
+    "intake_staff": "窗口登记",
+    "coordinator": "综合协调组",
+    "supervisor": "检查督导组",
+    "leader": "领导（只读）",
+    "officer": "部门办理人",
+    "operator": "运维",
+}
+
+
+def _password(from_stdin: bool) -> tuple[str, bool]:
+    """(password, made here): read from stdin, or made at random and shown once."""
+    from wuyuan.accounts import new_password
+
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\n"), False
+    return new_password(), True
+
+
+def _fail(error: Exception) -> click.ClickException:
+    return click.ClickException(f"未完成：{error}")
+
+
+@click.group("account")
+def account() -> None:
+    """账号：登录平台的人员、角色与所属单位（embedded issuer accounts）."""
+
+
+@account.command("add")
+@click.argument("username")
+@click.option("--name", required=True, help="显示名称，如 张三")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(sorted(ROLE_NAMES)))
+@click.option("--unit", "units", multiple=True, help="officer 所属单位，如 police:430426101（可重复）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码；否则随机生成并只显示一次")
+def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[str, ...], password_stdin: bool) -> None:
+    """新建账号."""
+    from services.identity.domain import AccountError
+    from wuyuan.accounts import add_account
+
+    password, made = _password(password_stdin)
+    try:
+        add_account(PlatformSettings(), username, name, list(roles), list(units), password)
+    except AccountError as exc:
+        raise _fail(exc) from None
+    labels = "、".join(ROLE_NAMES[r] for r in roles)
+    click.echo(f"已创建账号 {username}（{name}，{labels}{'，' + '、'.join(units) if units else ''}）")
+    if made:
+        click.echo(f"初始密码（只显示这一次）：{password}")
+
+
+@account.command("list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+def account_list(as_json: bool) -> None:
+    """列出账号."""
+    from wuyuan.accounts import account_store
+
+    with account_store(PlatformSettings()) as store:
+        rows = store.accounts()
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    for row in rows:
+        state = "已停用" if row["disabled"] else "已锁定" if row["locked_until"] else "正常"
+        roles = "、".join(ROLE_NAMES.get(r, r) for r in row["roles"])
+        units = f"  {'、'.join(row['units'])}" if row["units"] else ""
+        click.echo(f"{row['username']:<24} {row['display_name']:<12} {roles}  {state}{units}")
+
+
+def _change(username: str, **change: object) -> None:
+    from services.identity import handlers
+    from services.identity.domain import AccountError
+    from shared import clock
+    from wuyuan.accounts import account_store
+
+    try:
+        with account_store(PlatformSettings()) as store:
+            handlers.change_account(store, username, clock.now(), **change)  # type: ignore[arg-type]
+    except AccountError as exc:
+        raise _fail(exc) from None
+
+
+@account.command("disable")
+@click.argument("username")
+def account_disable(username: str) -> None:
+    """停用账号（已签发的令牌在过期前仍然有效）."""
+    _change(username, disabled=True)
+    click.echo(f"已停用 {username}")
+
+
+@account.command("enable")
+@click.argument("username")
+def account_enable(username: str) -> None:
+    """重新启用账号."""
+    _change(username, disabled=False, unlock=True)
+    click.echo(f"已启用 {username}")
+
+
+@account.command("unlock")
+@click.argument("username")
+def account_unlock(username: str) -> None:
+    """解除因多次密码错误造成的锁定."""
+    _change(username, unlock=True)
+    click.echo(f"已解锁 {username}")
+
+
+@account.command("password")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码；否则随机生成并只显示一次")
+def account_password(username: str, password_stdin: bool) -> None:
+    """重设密码."""
+    from services.identity import handlers
+    from services.identity.dependencies import Passwords
+    from services.identity.domain import AccountError
+    from shared import clock
+    from wuyuan.accounts import account_store
+
+    password, made = _password(password_stdin)
+    try:
+        with account_store(PlatformSettings()) as store:
+            handlers.set_password(store, Passwords(offload=False), username, password, clock.now())
+    except AccountError as exc:
+        raise _fail(exc) from None
+    click.echo(f"已重设 {username} 的密码" + (f"：{password}（只显示这一次）" if made else ""))
+
+
+@click.group("auth")
+def auth() -> None:
+    """令牌签名密钥（the embedded issuer's signing keys）."""
+
+
+@auth.command("rotate-key")
+@click.option("--token-lifetime-minutes", default=480, show_default=True, help="as the identity service's setting")
+def auth_rotate_key(token_lifetime_minutes: int) -> None:
+    """换用新的签名密钥；旧密钥在其签发的令牌全部过期后删除。无需停机."""
+    from wuyuan.accounts import rotate_signing_key
+
+    kid, retired = rotate_signing_key(PlatformSettings(), timedelta(minutes=token_lifetime_minutes))
+    click.echo(f"新密钥 {kid} 已启用" + (f"；已删除过期密钥 {'、'.join(retired)}" if retired else ""))
+
+
+@auth.command("keys")
+def auth_keys() -> None:
+    """列出签名密钥（最新的一把用于签名）."""
+    from wuyuan.accounts import signing_keys
+
+    keys = signing_keys(PlatformSettings()).all()
+    if not keys:
+        click.echo("尚无签名密钥：identity 服务首次启动时生成")
+    for index, key in enumerate(keys):
+        click.echo(f"{key.kid}{'  （签名中）' if index == len(keys) - 1 else ''}")

@@ -1,0 +1,63 @@
+"""Purging personal data past its retention period, from intake and every agency service, outside the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import psycopg
+from psycopg.rows import dict_row
+
+from shared.delivery.statements import Statements
+from shared.persistence.transaction import transaction
+from wuyuan.provision_db import agency_services
+from wuyuan.settings import SERVICES, PlatformSettings
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one service's purge removed (or, in a dry run, would remove)."""
+
+    service: str
+    what: str
+    ids: list[str]
+
+
+def purge_personal_data(
+    settings: PlatformSettings, *, dry_run: bool = False, now: datetime | None = None
+) -> list[Purged]:
+    """ID and mobile numbers of cases closed (referrals finished) more than the retention period ago."""
+    from services.intake.personal_data import PersonalDataCipher, decode_key
+    from services.intake.store import PostgresIntakeStore
+    from shared.agency.store import PostgresAgencyStore
+
+    now = now or datetime.now(UTC)
+    before = now - timedelta(days=settings.personal_data_retention_days)
+    results = []
+    cipher = PersonalDataCipher(decode_key(settings.personal_data_key_value()))
+    with _statements(settings, "intake") as sql:
+        cases = PostgresIntakeStore(sql, cipher).purge_personal_data(before, now, dry_run=dry_run)
+    results.append(Purged("intake", "cases' ID and mobile numbers", cases))
+    for service in _agencies(settings):
+        with _statements(settings, service) as sql:
+            referrals = PostgresAgencyStore(sql).purge_phones(before, dry_run=dry_run)
+        results.append(Purged(service, "referrals' mobile numbers", [str(r) for r in referrals]))
+    return results
+
+
+def _agencies(settings: PlatformSettings) -> Sequence[str]:
+    agencies = agency_services(settings.config_dir)
+    return [service for service in SERVICES if service in agencies]
+
+
+@contextmanager
+def _statements(settings: PlatformSettings, service: str) -> Iterator[Statements]:
+    url = settings.database_url(service)
+    connect: Callable[[], psycopg.Connection[Any]] = lambda: psycopg.connect(  # noqa: E731
+        url, row_factory=dict_row, connect_timeout=10
+    )
+    with transaction(connect) as sql:
+        yield sql
