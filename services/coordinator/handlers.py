@@ -39,7 +39,7 @@ from shared.telemetry.propagation import current_trace_headers, trace_id_of
 
 MAX_LIST = 500
 # What the coordinator keeps of a registration, to brief the units it refers the case to.
-REGISTERED_FIELDS = {"source", "category", "division_code", "summary", "flags", "parties"}
+REGISTERED_FIELDS = {"source", "category", "division_code", "summary", "flags", "parties", "registered_by"}
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,11 @@ def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Wo
 def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     desk.platform.require_sender(message, sent_by, "supervision")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: follow-up rated", message) as change:
-        change.apply(rules.record_rating(change.case, message.rating, message.comment, *change.issuing))
+        change.apply(
+            rules.record_rating(
+                change.case, message.rating, message.comment, *change.issuing, rated_by=message.rated_by
+            )
+        )
 
 
 # --- centre staff --------------------------------------------------------------------------
@@ -196,6 +200,7 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         "division_code": case.facts.division_code,
         "flags": [f.value for f in case.facts.flags],
         "summary": registered.get("summary"),
+        "registered_by": registered.get("registered_by"),
         "lead_unit": lead.unit if lead else None,
         "co_units": case.co_units(),
         "referrals": [

@@ -31,10 +31,12 @@ class Registered:
         return {"case_id": self.case_id, "linked": True, "reason": self.linked_because.value}
 
 
-def register_dispute(report: DisputeReport, uow: Work, platform: Platform, party_key_secret: bytes) -> Registered:
-    """A report from the window (walk-in, hotline, grid worker)."""
+def register_dispute(
+    report: DisputeReport, clerk: str, uow: Work, platform: Platform, party_key_secret: bytes
+) -> Registered:
+    """A report from the window (walk-in, hotline, grid worker), registered by the signed-in `clerk`."""
     with uow:
-        return _register(report, uow, platform, party_key_secret)
+        return _register(report, clerk, uow, platform, party_key_secret)
 
 
 def handle_register_dispute(
@@ -44,7 +46,7 @@ def handle_register_dispute(
     _require_own_feed(message, sent_by, platform)
     with uow:
         uow.claim(message)
-        _register(message.report, uow, platform, party_key_secret)
+        _register(message.report, message.fed_by, uow, platform, party_key_secret)
 
 
 def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -90,7 +92,9 @@ def masked(report: dict[str, Any]) -> dict[str, Any]:
     return {**report, "parties": parties}
 
 
-def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_secret: bytes) -> Registered:
+def _register(
+    report: DisputeReport, registered_by: str | None, uow: Work, platform: Platform, party_key_secret: bytes
+) -> Registered:
     """Link the report to the case it repeats, or open a numbered case, and tell the coordinator."""
     at = platform.now()
     keys = domain.repeat_keys(report, party_key_secret)
@@ -103,7 +107,14 @@ def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_se
         with case_scope(case_id, uow.store.case_trace(case_id), "intake: repeat report linked"):
             uow.store.add_keys(case_id, decision.keys)
             uow.store.add_report(
-                platform.new_id(), case_id, report, decision.keys.record, True, decision.reason.value, at
+                platform.new_id(),
+                case_id,
+                report,
+                decision.keys.record,
+                True,
+                decision.reason.value,
+                at,
+                registered_by=registered_by,
             )
             uow.send(
                 RepeatReportLinked.build(
@@ -118,7 +129,9 @@ def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_se
     case_id = domain.case_id_for(report.division_code, at, sequence)
     with case_baggage(case_id):
         uow.store.add_case(case_id, report, decision.keys, at, current_trace_headers())
-        uow.store.add_report(platform.new_id(), case_id, report, decision.keys.record, False, None, at)
+        uow.store.add_report(
+            platform.new_id(), case_id, report, decision.keys.record, False, None, at, registered_by=registered_by
+        )
         uow.send(
             CaseRegistered.build(
                 **_to_coordinator(platform, case_id, at),
@@ -130,6 +143,7 @@ def _register(report: DisputeReport, uow: Work, platform: Platform, party_key_se
                 source_record_id=report.source_record_id,
                 # The coordinator passes these to the units; ID numbers stay in intake.
                 parties=minimise_parties(report.parties, with_contact=True),
+                registered_by=registered_by,
             )
         )
     return Registered(case_id, None)

@@ -29,7 +29,7 @@ class Intake(PlatformService):
     @api("POST", "/api/v1/disputes", access=allow(Role.INTAKE_STAFF, Role.COORDINATOR))
     def register_dispute(self, request: Request) -> Response:
         registered = handlers.register_dispute(
-            parse_body(request, DisputeReport), self.uow, self.platform, self.party_key_secret
+            parse_body(request, DisputeReport), self.caller.subject, self.uow, self.platform, self.party_key_secret
         )
         return json_response(200 if registered.linked_because else 201, registered.as_json())
 

@@ -42,6 +42,7 @@ class IntakeStore(Protocol):
         linked: bool,
         reason: str | None,
         at: datetime,
+        registered_by: str | None = None,
     ) -> None: ...
 
     def case_trace(self, case_id: str) -> dict[str, str]:
@@ -168,11 +169,12 @@ class PostgresIntakeStore:
         linked: bool,
         reason: str | None,
         at: datetime,
+        registered_by: str | None = None,
     ) -> None:
         self.sql.write(
-            "INSERT INTO reports (report_id, case_id, source, record_key, linked, reason, received_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (report_id, case_id, report.source.value, record_key, linked, reason, at),
+            "INSERT INTO reports (report_id, case_id, source, record_key, linked, reason, received_at, registered_by)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)",
+            (report_id, case_id, report.source.value, record_key, linked, reason, at, registered_by),
         )
 
     def case_trace(self, case_id: str) -> dict[str, str]:
@@ -189,7 +191,7 @@ class PostgresIntakeStore:
             raise NotFound(f"no case {case_id}")
         row["report"] = self.cipher.open_parties(row["report"], case_id)
         row["reports"] = self.sql.all(
-            "SELECT report_id, source, linked, reason, received_at FROM reports WHERE case_id = %s"
+            "SELECT report_id, source, linked, reason, received_at, registered_by FROM reports WHERE case_id = %s"
             " ORDER BY received_at",
             (case_id,),
         )

@@ -168,6 +168,7 @@ def _rate(
                     recipient=platform.centre_unit,
                     rating=command.rating,
                     comment=command.comment,
+                    rated_by=visitor,
                 )
             )
     return {

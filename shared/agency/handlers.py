@@ -179,6 +179,7 @@ def feed_record(
         sender=agency.unit_for(platform.county),
         recipient=platform.centre_unit,
         report=report,
+        fed_by=caller.subject,
     )
     with uow:
         first_time = uow.store.add_record(

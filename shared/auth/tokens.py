@@ -1,8 +1,10 @@
 """Verifying a bearer token locally: signature against the issuer's published keys, expiry, audience, issuer."""
 
+import hashlib
 import json
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from shared.contracts.identifiers import UnitCode
 # tokens with made-up key ids cannot turn every request into a call to the issuer.
 REFRESH_AT_MOST_EVERY_SECONDS = 10.0
 MAX_TOKEN_BYTES = 8192
+VERIFIED_TOKENS_KEPT = 4096  # callers remembered at once; the least recently seen is forgotten first
 _UNIT_CODE: TypeAdapter[str] = TypeAdapter(UnitCode)
 
 
@@ -89,13 +92,34 @@ class KeySet:
 class TokenVerifier:
     """Turns a bearer token into a Principal, or refuses it; no call to another service per request."""
 
-    def __init__(self, settings: AuthSettings, keys: KeySet | None = None) -> None:
+    def __init__(
+        self, settings: AuthSettings, keys: KeySet | None = None, wall_clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings = settings
         self.keys = keys or KeySet(settings.jwks_url, settings.keys_max_age_seconds)
+        self._wall_clock = wall_clock
+        # A signed-in user sends the same token with every request of a working day: its signature
+        # is checked once, then the verified caller is remembered (by the token's digest) until it expires.
+        self._verified: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("token too long")
+        digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+        remembered = self._verified.get(digest)
+        if remembered is not None:
+            principal, expires_at = remembered
+            if self._wall_clock() < expires_at + self.settings.leeway_seconds:
+                self._verified.move_to_end(digest)
+                return principal
+            del self._verified[digest]
+        principal, expires_at = self._verify_signed(token)
+        self._verified[digest] = (principal, expires_at)
+        if len(self._verified) > VERIFIED_TOKENS_KEPT:
+            self._verified.popitem(last=False)
+        return principal
+
+    def _verify_signed(self, token: str) -> tuple[Principal, float]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -120,7 +144,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from None
         except jwt.PyJWTError as exc:
             raise Unauthenticated(f"token refused: {exc}") from None
-        return self.principal_from(claims)
+        return self.principal_from(claims), float(claims["exp"])
 
     def principal_from(self, claims: dict[str, Any]) -> Principal:
         settings = self.settings

@@ -72,6 +72,7 @@ class RegisterDispute(Document):
     case_id: None  # intake numbers the case
 
     report: DisputeReport
+    fed_by: ShortText | None = Field(None, description="the agency officer's account that fed the record in")
 
 
 class CaseRegistered(CaseDocument):
@@ -88,6 +89,9 @@ class CaseRegistered(CaseDocument):
     flags: list[Flag]
     parties: list[PartyNotice]
     source_record_id: RecordId | None = None
+    registered_by: ShortText | None = Field(
+        None, description="the account that registered it: a window clerk, or the officer who fed the record"
+    )
 
 
 class RepeatReportLinked(CaseDocument):
@@ -187,6 +191,9 @@ class FollowUpRated(CaseDocument):
     type: Literal["FollowUpRated"] = "FollowUpRated"
     rating: Rating
     comment: LongText | None = None
+    rated_by: ShortText | None = Field(
+        None, description="who entered the rating: a signed-in supervisor's account, or 'citizen:rating-link'"
+    )
 
 
 # --- case facts (events) --------------------------------------------------------------

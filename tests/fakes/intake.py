@@ -78,6 +78,7 @@ class FakeIntakeStore:
         linked: bool,
         reason: str | None,
         at: datetime,
+        registered_by: str | None = None,
     ) -> None:
         if any(r["report_id"] == report_id for r in self.reports):
             raise Conflict(f"duplicate key value violates unique constraint: report {report_id}")
@@ -91,6 +92,7 @@ class FakeIntakeStore:
                 "linked": linked,
                 "reason": reason,
                 "received_at": at,
+                "registered_by": registered_by,
             }
         )
 
@@ -112,7 +114,8 @@ class FakeIntakeStore:
             "report": as_json(self.cipher.open_parties(report, case_id)),
             "registered_at": case["registered_at"],
             "reports": [
-                {key: r[key] for key in ("report_id", "source", "linked", "reason", "received_at")} for r in reports
+                {key: r[key] for key in ("report_id", "source", "linked", "reason", "received_at", "registered_by")}
+                for r in reports
             ],
         }
 

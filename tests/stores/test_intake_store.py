@@ -265,7 +265,9 @@ def test_a_case_reads_back_as_it_was_reported(stores):
     report = dispute(zhang_san(phone="13800138000"), li_si(), flags=["violence_risk"])
     with stores.transaction() as store:
         store.add_case(NEIGHBOUR_CASE, report, keys_of(report), FIRST_FILED, TRACE)
-        store.add_report(WALK_IN_REPORT, NEIGHBOUR_CASE, report, None, False, None, FIRST_FILED)
+        store.add_report(
+            WALK_IN_REPORT, NEIGHBOUR_CASE, report, None, False, None, FIRST_FILED, registered_by="wang.fang"
+        )
 
     with stores.transaction() as store:
         case = store.get_case(NEIGHBOUR_CASE)
@@ -285,6 +287,7 @@ def test_a_case_reads_back_as_it_was_reported(stores):
                 "linked": False,
                 "reason": None,
                 "received_at": FIRST_FILED,
+                "registered_by": "wang.fang",
             }
         ],
     }
@@ -306,6 +309,7 @@ def test_a_case_lists_its_reports_in_the_order_they_were_received(stores):
             True,
             LinkReason.SAME_PARTIES.value,
             FIRST_FILED + timedelta(days=2),
+            registered_by="demo.court",
         )
     with stores.transaction() as store:
         # Received the day before the filing, stored after it: a feed that caught up late.
@@ -323,13 +327,21 @@ def test_a_case_lists_its_reports_in_the_order_they_were_received(stores):
         reports = store.get_case(NEIGHBOUR_CASE)["reports"]
 
     assert reports == [
-        {"report_id": WALK_IN_REPORT, "source": "walk_in", "linked": False, "reason": None, "received_at": FIRST_FILED},
+        {
+            "report_id": WALK_IN_REPORT,
+            "source": "walk_in",
+            "linked": False,
+            "reason": None,
+            "received_at": FIRST_FILED,
+            "registered_by": None,
+        },
         {
             "report_id": HOTLINE_REPORT,
             "source": "hotline",
             "linked": True,
             "reason": "same parties and category within 30 days",
             "received_at": FIRST_FILED + timedelta(days=1),
+            "registered_by": None,
         },
         {
             "report_id": COURT_REPORT,
@@ -337,6 +349,7 @@ def test_a_case_lists_its_reports_in_the_order_they_were_received(stores):
             "linked": True,
             "reason": "same parties and category within 30 days",
             "received_at": FIRST_FILED + timedelta(days=2),
+            "registered_by": "demo.court",
         },
     ]
 

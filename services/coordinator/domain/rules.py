@@ -190,8 +190,12 @@ def record_rating(
     now: datetime,
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
+    *,
+    rated_by: str | None = None,
 ) -> Decision:
-    """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round."""
+    """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round.
+
+    `rated_by` is who entered it (a supervisor's account, or the citizen's link), for the timeline."""
     if case.status is not CaseStatus.RESOLVED:
         reason = f"case {case.case_id} is {case.status}; a rating counts only once it is resolved"
         raise Refused(RefusalCode.WRONG_STATUS, reason)
@@ -199,10 +203,15 @@ def record_rating(
     if rating is not Rating.DISSATISFIED:
         draft.case = replace(draft.case, status=CaseStatus.CLOSED)
         draft.emit(AnnounceClosed(rating))
-        draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment)
+        draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment, rated_by=rated_by)
         return draft.decision()
     draft.note(
-        TimelineKind.CASE_REOPENED, cause=ReopenCause.DISSATISFIED, rating=rating, comment=comment, round=case.round + 1
+        TimelineKind.CASE_REOPENED,
+        cause=ReopenCause.DISSATISFIED,
+        rating=rating,
+        comment=comment,
+        rated_by=rated_by,
+        round=case.round + 1,
     )
     draft.reopen(ReopenCause.DISSATISFIED, rating, deadline_for, new_id)
     return draft.decision()

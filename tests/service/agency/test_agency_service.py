@@ -329,6 +329,7 @@ def test_a_police_call_with_violence_is_fed_in_with_the_violence_risk_flag(polic
     assert [f.value for f in register.report.flags] == ["violence_risk"]
     assert (register.report.source.value, register.report.source_record_id) == ("police_call", CALL_RECORD)
     assert (register.sender, register.recipient) == ("police:430426", CENTRE)
+    assert register.fed_by == "liu.yang"  # the officer who fed it, recorded by intake with the report
     assert agency_store.records[CALL_RECORD]["details"]["violence"] is True
 
 

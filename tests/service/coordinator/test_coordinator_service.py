@@ -279,12 +279,15 @@ def test_results_from_both_units_resolve_the_case_and_a_satisfied_rating_closes_
         sender="centre:430426",
         recipient="centre:430426",
         rating="satisfied",
+        rated_by="zhou.hui",
     )
     deliver(coordinator, rating, SUPERVISION_USER)
 
     [closed] = uow.sent_of(CaseClosed)
     assert closed.rating.value == "satisfied"
     assert coordinator_store.case(CASE_ID).status.value == "closed"
+    closing = coordinator_store.timeline[CASE_ID][-1]
+    assert (closing["kind"], closing["detail"]["rated_by"]) == ("case_closed", "zhou.hui")
 
 
 def test_a_rating_before_the_case_is_resolved_is_rejected(coordinator, uow, triaged):

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from services.intake.dependencies import PartyKeySecret
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
+from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
@@ -40,6 +41,9 @@ def uow(intake_store) -> FakeUnitOfWork[FakeIntakeStore]:
     return FakeUnitOfWork(intake_store)
 
 
+CLERK = Principal("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}))
+
+
 @pytest.fixture
 def intake(uow, platform) -> Intake:
     # Feeds in these tests come from the court's broker user, as RabbitMQ would vouch.
@@ -49,6 +53,7 @@ def intake(uow, platform) -> Intake:
         platform=replace(platform, service="intake"),
         sender="wuyuan.court_link",
         party_key_secret=PARTY_KEY_SECRET,
+        caller=CLERK,
     )
 
 
@@ -93,6 +98,8 @@ def test_a_walk_in_report_opens_a_numbered_case_and_tells_the_coordinator(intake
     assert registered.case_id == answer["case_id"]
     assert (registered.sender, registered.recipient) == ("centre:430426", "centre:430426")
     assert [p.name for p in registered.parties] == ["张三", "李四"]
+    assert registered.registered_by == "wang.fang"  # the signed-in clerk, for the coordinator's record
+    assert [r["registered_by"] for r in intake_store.reports] == ["wang.fang"]
 
 
 def test_the_case_registered_message_carries_phones_but_never_id_numbers(intake, uow, http):

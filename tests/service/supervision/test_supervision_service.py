@@ -312,6 +312,7 @@ def test_a_rating_is_recorded_and_sent_to_the_coordinator(supervision, uow, supe
     assert (rated.case_id, rated.rating.value, rated.comment) == (CASE_ID, "satisfied", "楼道已清理")
     assert rated.recipient == CENTRE
     assert supervision_store.follow_ups[(CASE_ID, 1)]["visitor"] == "zhou.hui"  # the signed-in supervisor
+    assert rated.rated_by == "zhou.hui"  # so the coordinator's timeline names who entered it
 
 
 def test_a_dissatisfied_citizen_sends_the_case_back(supervision, http):

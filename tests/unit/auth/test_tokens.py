@@ -164,3 +164,28 @@ def test_an_officer_acts_for_their_units_and_the_units_under_them_only() -> None
 def test_symmetric_algorithms_cannot_be_configured() -> None:
     with pytest.raises(ValueError, match="symmetric"):
         settings(algorithms=["HS256"])
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_then_checked_again(keys: Keys) -> None:
+    wall = [datetime.now(UTC).timestamp()]
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), wall_clock=lambda: wall[0])
+    issued = token(keys)
+    checked: list[str] = []
+    verify_signed = verifier._verify_signed
+    verifier._verify_signed = lambda t: (checked.append(t), verify_signed(t))[1]  # type: ignore[method-assign]
+    assert verifier.verify(issued) == OFFICER
+    assert verifier.verify(issued) == OFFICER
+    assert len(checked) == 1  # the signature is checked once
+    wall[0] += LIFETIME.total_seconds() + 120  # past its expiry: the remembered caller is forgotten
+    verifier.verify(issued)  # (PyJWT reads the real clock, by which the token is still valid)
+    assert len(checked) == 2
+
+
+def test_a_token_altered_after_a_verified_one_is_checked_on_its_own(keys: Keys) -> None:
+    verifier = verifier_for(keys)
+    issued = token(keys)
+    verifier.verify(issued)
+    header, payload, signature = issued.split(".")
+    altered = f"{header}.{payload}.{signature[:-4]}AAAA"
+    with pytest.raises(Unauthenticated):
+        verifier.verify(altered)
