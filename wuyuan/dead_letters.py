@@ -24,6 +24,7 @@ from shared.messaging.routing import (
     dead_queue,
     inbox_queue,
 )
+from shared.telemetry.processors import redact
 from wuyuan.provision_amqp import _call
 from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
 
@@ -90,7 +91,8 @@ def list_dead_letters(
                     reason=str(headers.get(DEAD_REASON_HEADER, "(no reason recorded)")),
                     dead_at=headers.get(DEAD_AT_HEADER),
                     from_queue=headers.get(DEAD_QUEUE_HEADER),
-                    body_preview=str(item.get("payload", ""))[:200],
+                    # Operators see why, not whose: ID and phone numbers in the body are not shown.
+                    body_preview=redact(str(item.get("payload", "")))[:200],
                     refused=replay_refusal(settings, service, props.get("user_id")),
                 )
             )

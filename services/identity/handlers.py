@@ -15,6 +15,7 @@ from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 
 Work = UnitOfWork[AccountStore]
+SIGN_IN_REFUSED = "wrong username or password, or the account is locked after repeated failures"
 
 
 class SignIn(BaseModel):
@@ -26,19 +27,24 @@ class SignIn(BaseModel):
 def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
     """A token for a right password; every attempt is logged and counted, and the answer never says
     whether the username exists."""
+    # The hash is checked (tens of milliseconds, off the hub) outside any transaction: a flood of
+    # sign-ins then holds neither database connections nor the account's row lock while it hashes.
+    with uow:
+        checked_hash = uow.store.password_hash(command.username)
+    matches = issuer.passwords.matches(checked_hash, command.password)
     now = platform.now()
     with uow:
         found = uow.store.lock(command.username)
         account, password_hash = found if found else (None, None)
-        matches = issuer.passwords.matches(password_hash, command.password)
-        outcome, updated = domain.sign_in(account, matches, now, issuer.lockout)
+        # A password changed meanwhile is judged by the hash that was checked, which is no longer it.
+        outcome, updated = domain.sign_in(account, matches and password_hash == checked_hash, now, issuer.lockout)
         if updated is not None:
             uow.store.save(updated, now if outcome is SignInOutcome.SIGNED_IN else None)
         uow.store.log_sign_in(command.username, address, outcome.value, now)
-    if outcome is SignInOutcome.LOCKED:
-        raise Unauthenticated("too many failed sign-ins: the account is locked for a while")
     if outcome is not SignInOutcome.SIGNED_IN or updated is None:
-        raise Unauthenticated("wrong username or password")
+        # One answer for every refusal, so that it never tells whether an account exists; the
+        # sign-in log keeps the real outcome for operators (`wuyuan account list` shows locks).
+        raise Unauthenticated(SIGN_IN_REFUSED)
     principal = updated.principal()
     token, expires_at = issuer.sign(principal, now)
     return {

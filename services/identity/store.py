@@ -13,6 +13,10 @@ class AccountStore(Protocol):
         """Keep a new account; False when the username is taken."""
         ...
 
+    def password_hash(self, username: str) -> str | None:
+        """The account's password hash, read without a lock; None if there is none."""
+        ...
+
     def lock(self, username: str) -> tuple[Account, str] | None:
         """The account and its password hash, locked for this transaction; None if there is none."""
         ...
@@ -55,6 +59,10 @@ class PostgresAccountStore:
             ),
         )
         return row is not None
+
+    def password_hash(self, username: str) -> str | None:
+        row = self.sql.one("SELECT password_hash FROM accounts WHERE username = %s", (username,))
+        return None if row is None else str(row["password_hash"])
 
     def lock(self, username: str) -> tuple[Account, str] | None:
         row = self.sql.one("SELECT * FROM accounts WHERE username = %s FOR UPDATE", (username,))

@@ -192,11 +192,21 @@ class RatingLink:
 
 
 def rating_link_for(follow_up: FollowUp, secret: bytes) -> RatingLink:
-    """The link of one round's visit: a MAC over the case, round and opening, so it cannot be guessed
-    from the case number, and it names only that visit."""
-    message = f"rating-link|{follow_up.case_id}|{follow_up.round}|{follow_up.opened_at.isoformat()}".encode()
-    code = base64.urlsafe_b64encode(hmac.digest(secret, message, "sha256")).decode().rstrip("=")
-    return RatingLink(follow_up.case_id, follow_up.round, code)
+    """The link of one round's visit: a MAC over the case and round (a visit's key), so it cannot be
+    guessed from the case number, and it names only that visit."""
+    return RatingLink(follow_up.case_id, follow_up.round, _code(follow_up.case_id, follow_up.round, secret))
+
+
+def _code(case_id: str, round_: int, secret: bytes) -> str:
+    message = f"rating-link|{case_id}|{round_}".encode()
+    return base64.urlsafe_b64encode(hmac.digest(secret, message, "sha256")).decode().rstrip("=")
+
+
+def verify_rating_link(link: RatingLink, secret: bytes) -> None:
+    """Refuse a link whose code is not ours, before anything is read: a forged link learns nothing,
+    not even whether the case exists."""
+    if not hmac.compare_digest(_code(link.case_id, link.round, secret), link.code):
+        raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
 
 
 def parse_rating_link(token: str) -> RatingLink:
@@ -210,14 +220,12 @@ def parse_rating_link(token: str) -> RatingLink:
 def check_rating_link(link: RatingLink, latest: FollowUp, secret: bytes, valid_for: timedelta, now: datetime) -> None:
     """Refuse a link that is not this visit's, that a later round superseded, or that has expired.
     Used once: a rated visit refuses a second rating (`rate`)."""
+    verify_rating_link(link, secret)
     if link.round != latest.round:
         if link.round < latest.round:
             raise Refused(
                 RatingLinkRefusal.SUPERSEDED, f"case {link.case_id} was reopened; this link is no longer valid"
             )
-        raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
-    expected = rating_link_for(latest, secret)
-    if not hmac.compare_digest(expected.code, link.code):
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
     if now > latest.opened_at + valid_for:
         raise Refused(RatingLinkRefusal.EXPIRED, f"the rating link of case {link.case_id} has expired")

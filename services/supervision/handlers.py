@@ -135,7 +135,7 @@ def rate_by_link(
     token: str, command: RateFollowUp, uow: Work, links: RatingLinks, platform: Platform
 ) -> dict[str, object]:
     """群众评单 by the citizen, through the visit's link: valid once, for that round, until it expires."""
-    link = _parse_link(token)
+    link = _parse_link(token, links)
 
     def check(follow_up: domain.FollowUp) -> None:
         _check_link(link, follow_up, links, platform)
@@ -203,7 +203,7 @@ def rating_link_qr_svg(case_id: str, uow: Work, links: RatingLinks) -> str:
 
 def show_rating_link(token: str, uow: Work, links: RatingLinks, platform: Platform) -> dict[str, object]:
     """What the citizen's phone shows before rating: which case, and whether it can still be rated."""
-    link = _parse_link(token)
+    link = _parse_link(token, links)
     with uow:
         follow_up, _ = uow.store.lock_latest_follow_up(link.case_id)
     _check_link(link, follow_up, links, platform)
@@ -217,11 +217,14 @@ def show_rating_link(token: str, uow: Work, links: RatingLinks, platform: Platfo
     }
 
 
-def _parse_link(token: str) -> domain.RatingLink:
+def _parse_link(token: str, links: RatingLinks) -> domain.RatingLink:
+    """The link, checked against its code before the database is asked anything about its case."""
     try:
-        return domain.parse_rating_link(token)
+        link = domain.parse_rating_link(token)
+        domain.verify_rating_link(link, links.secret)
     except Refused:
         raise Forbidden("not a valid rating link") from None
+    return link
 
 
 def _check_link(link: domain.RatingLink, follow_up: domain.FollowUp, links: RatingLinks, platform: Platform) -> None:

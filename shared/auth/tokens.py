@@ -47,7 +47,11 @@ def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
 
 
 class KeySet:
-    """The issuer's public keys by key id, fetched once and again when they age or an unknown id appears."""
+    """The issuer's public keys by key id, fetched once and again when they age or an unknown id appears.
+
+    When the issuer cannot be reached, the keys already fetched keep verifying (a down issuer must
+    not stop every service), and it is asked again at most every REFRESH_AT_MOST_EVERY_SECONDS.
+    """
 
     def __init__(
         self,
@@ -60,33 +64,48 @@ class KeySet:
         self.max_age = max_age
         self._fetch = fetch
         self._clock = clock
-        self._keys: dict[str, Any] = {}
+        self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
+        self._tried_at: float | None = None
         self._lock = threading.Lock()
 
-    def key(self, kid: str) -> Any:
-        now = self._clock()
-        stale = self._fetched_at is None or now - self._fetched_at > self.max_age
-        may_refresh = self._fetched_at is None or now - self._fetched_at > REFRESH_AT_MOST_EVERY_SECONDS
-        if stale or (kid not in self._keys and may_refresh):
-            self._refresh(now)
+    def key(self, kid: str) -> jwt.PyJWK:
+        if self._wants_refresh(kid):
+            with self._lock:
+                if self._wants_refresh(kid):  # unless a request that held the lock just fetched them
+                    self._refresh()
         try:
             return self._keys[kid]
         except KeyError:
             raise Unauthenticated("token signed with an unknown key") from None
 
-    def _refresh(self, now: float) -> None:
-        with self._lock:
-            keys: dict[str, Any] = {}
-            for entry in self._fetch(self.url)["keys"]:
-                try:
-                    key = jwt.PyJWK.from_dict(entry)
-                except jwt.PyJWTError:
-                    continue  # a key type we do not use; the others still count
-                if key.key_id:
-                    keys[key.key_id] = key.key
-            self._keys = keys
-            self._fetched_at = now
+    def _wants_refresh(self, kid: str) -> bool:
+        now = self._clock()
+        if self._tried_at is None:
+            return True
+        if now - self._tried_at <= REFRESH_AT_MOST_EVERY_SECONDS:
+            return False
+        stale = self._fetched_at is None or now - self._fetched_at > self.max_age
+        return stale or kid not in self._keys
+
+    def _refresh(self) -> None:
+        self._tried_at = self._clock()
+        try:
+            data = self._fetch(self.url)
+        except KeysUnavailable:
+            if not self._keys:
+                raise
+            return  # keep verifying with the keys we have
+        keys: dict[str, jwt.PyJWK] = {}
+        for entry in data["keys"]:
+            try:
+                key = jwt.PyJWK.from_dict(entry)
+            except (jwt.PyJWTError, TypeError, ValueError):
+                continue  # a key type we do not use; the others still count
+            if key.key_id:
+                keys[key.key_id] = key
+        self._keys = keys
+        self._fetched_at = self._tried_at
 
 
 class TokenVerifier:
@@ -130,10 +149,13 @@ class TokenVerifier:
         if not isinstance(kid, str) or not kid:
             raise Unauthenticated("token names no key id")
         key = self.keys.key(kid)
+        if not _suits(key, algorithm):
+            # An RSA algorithm named against an EC key (or the reverse) is a forgery attempt, not a crash.
+            raise Unauthenticated(f"token algorithm {algorithm} does not match its key")
         try:
             claims = jwt.decode(
                 token,
-                key,
+                key.key,
                 algorithms=[algorithm],
                 audience=self.settings.audience,
                 issuer=self.settings.issuer,
@@ -142,8 +164,8 @@ class TokenVerifier:
             )
         except jwt.ExpiredSignatureError:
             raise Unauthenticated("token expired") from None
-        except jwt.PyJWTError as exc:
-            raise Unauthenticated(f"token refused: {exc}") from None
+        except (jwt.PyJWTError, TypeError, ValueError) as exc:
+            raise Unauthenticated(f"token refused: {exc.__class__.__name__}") from None
         return self.principal_from(claims), float(claims["exp"])
 
     def principal_from(self, claims: dict[str, Any]) -> Principal:
@@ -169,6 +191,17 @@ def _strings(raw: object, accept: Callable[[str], object] = bool) -> frozenset[s
     """The strings of a claim that is a list (or one string), keeping only those `accept` takes."""
     values = [raw] if isinstance(raw, str) else raw if isinstance(raw, list) else []
     return frozenset(value for value in values if isinstance(value, str) and accept(value))
+
+
+# The key type each accepted algorithm needs (RFC 7518, RFC 8037).
+_KEY_TYPE_OF = {"ES": "EC", "RS": "RSA", "PS": "RSA", "Ed": "OKP"}
+
+
+def _suits(key: jwt.PyJWK, algorithm: str) -> bool:
+    if _KEY_TYPE_OF.get(algorithm[:2]) != key.key_type:
+        return False
+    # An EC key's curve fixes its algorithm (P-256: ES256); an RSA key serves any RS or PS algorithm.
+    return key.key_type != "EC" or key.algorithm_name == algorithm
 
 
 def _is_unit_code(value: str) -> bool:

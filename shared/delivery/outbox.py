@@ -44,13 +44,12 @@ def insert(statements: Statements, queued: Queued) -> None:
 # Rows another relay's sweep holds are skipped, not waited for: that relay marks them. A sent
 # row is kept as a record of what went out, but without the ID and mobile numbers it carried
 # (a referral to the lead has the parties' phones): the recipient has them now. The pattern is
-# shared/telemetry's PII_PATTERN in PostgreSQL's syntax; a match is digits inside a JSON string,
-# so the text stays valid JSON.
+# shared/telemetry's PII_PATTERN in PostgreSQL's syntax; only a body that has such digits is
+# walked (outbox_scrubbed, migration s0003), which rewrites them inside JSON strings alone.
 _MARK_PUBLISHED = """
 UPDATE outbox SET published_at = now(),
-  body = regexp_replace(
-    body::text, '(?<![0-9A-Za-z])([0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9A-Za-z])', '[redacted]', 'g'
-  )::jsonb
+  body = CASE WHEN body::text ~ '(?<![0-9A-Za-z])([0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9A-Za-z])'
+         THEN outbox_scrubbed(body) ELSE body END
 WHERE id IN (
   SELECT id FROM outbox WHERE message_id = ANY(%s::uuid[]) AND published_at IS NULL FOR UPDATE SKIP LOCKED
 )

@@ -14,14 +14,19 @@ from shared.messaging.routing import (
     ORIGINAL_USER_HEADER,
     dead_letter_exchange,
 )
+from shared.telemetry.processors import redact
 
 MAX_REASON = 1000
+_WRITTEN_HERE = frozenset({"x-death", DEAD_REASON_HEADER, DEAD_QUEUE_HEADER, DEAD_AT_HEADER, ORIGINAL_USER_HEADER})
 
 
 def dead_letter_headers(message: Message, queue: str, reason: str) -> dict[str, Any]:
-    headers = dict(message.headers or {})
-    headers.pop("x-death", None)
-    headers[DEAD_REASON_HEADER] = reason[:MAX_REASON]
+    """The original headers, less every header replay trusts: a sender could have set those itself
+    (a message published with no user_id and a made-up original user would otherwise be replayed
+    under that user). What replay reads is written here, from what RabbitMQ vouched for, or not at all."""
+    headers = {key: value for key, value in (message.headers or {}).items() if key not in _WRITTEN_HERE}
+    # A reason may quote the value that failed (a schema error, a database DETAIL): no ID or phone in it.
+    headers[DEAD_REASON_HEADER] = redact(reason)[:MAX_REASON]
     headers[DEAD_QUEUE_HEADER] = queue
     headers[DEAD_AT_HEADER] = datetime.now(UTC).isoformat()
     original_user = message.properties.get("user_id")

@@ -44,6 +44,10 @@ class FakeAccountStore:
         }
         return True
 
+    def password_hash(self, username: str) -> str | None:
+        row = self.rows.get(username)
+        return None if row is None else str(row["password_hash"])
+
     def lock(self, username: str) -> tuple[Account, str] | None:
         row = self.rows.get(username)
         if row is None:

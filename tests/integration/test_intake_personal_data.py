@@ -70,7 +70,7 @@ def test_a_registered_dispute_leaves_no_id_or_mobile_number_in_clear_in_intakes_
         }
     )
 
-    registered = handlers.register_dispute(report, uow, platform, PARTY_KEY_SECRET)
+    registered = handlers.register_dispute(report, "wang.fang", uow, platform, PARTY_KEY_SECRET)
     # The CaseRegistered waits in the outbox with the parties' phones until the broker has it;
     # the relay then keeps the row as a record with the numbers scrubbed.
     with psycopg.connect(intake_database, row_factory=dict_row) as conn:

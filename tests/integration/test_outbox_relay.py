@@ -157,3 +157,39 @@ def test_an_unroutable_message_backs_off_instead_of_spinning(messaging_database,
     age(messaging_database, [stray], 60)
     assert outbox.sweep() == 0
     assert drain(channel, name) == []
+
+
+def test_a_sent_row_keeps_no_id_or_mobile_number_in_its_text_but_numbers_stay(
+    messaging_database, connections, outbox, broker, drain
+):
+    _, _, name, channel = broker
+    referral = Queued(
+        message_id=str(uuid.uuid4()),
+        message_type="ReferralIssued",
+        case_id=CASE_ID,
+        exchange=name,
+        routing_key="bound",
+        body=json.dumps(
+            {
+                "parties": [{"name": "张三", "phone": "13800138000"}],
+                "summary": "身份证430426199005201239，电话13912345678",
+                "details": {"amount": 13800138000, "ids": [13912345678]},
+            },
+            ensure_ascii=False,
+        ),
+        headers={},
+    )
+    announced: list[Queued] = []
+    commit(connections, [referral], announced.extend)
+    outbox.publish_announced(announced)
+    [sent] = drain(channel, name)
+    assert "13800138000" in str(sent.body)  # the recipient gets what it needs
+
+    outbox.mark_published()
+
+    with psycopg.connect(messaging_database) as conn:
+        [(kept,)] = conn.execute("SELECT body FROM outbox WHERE message_id = %s", (referral.message_id,)).fetchall()
+    assert kept["parties"][0]["phone"] == "[redacted]"
+    assert kept["summary"] == "身份证[redacted]，电话[redacted]"
+    # Digits that are JSON numbers are not text anyone typed: left alone, so the body stays valid.
+    assert kept["details"] == {"amount": 13800138000, "ids": [13912345678]}

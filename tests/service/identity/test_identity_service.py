@@ -13,6 +13,7 @@ from werkzeug.test import EnvironBuilder
 from services.identity import handlers
 from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import LockoutPolicy
+from services.identity.handlers import SIGN_IN_REFUSED
 from services.identity.service import Identity
 from shared.auth.principal import Principal, Role, Unauthenticated
 from shared.auth.settings import AuthSettings
@@ -32,7 +33,7 @@ OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({
 OPERATOR = Principal("ops.zhang", "张运维", frozenset({Role.OPERATOR}))
 PASSWORD = "wuyuan-刘洋-2026-correct"
 WRONG = "wuyuan-刘洋-2026-guessed"
-WRONG_ANSWER = "wrong username or password"
+WRONG_ANSWER = SIGN_IN_REFUSED  # the same for every refusal, locked accounts included
 
 
 @pytest.fixture

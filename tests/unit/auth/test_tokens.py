@@ -1,5 +1,7 @@
 """Tokens are verified locally (signature, expiry, audience, issuer), and their claims become the caller."""
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -189,3 +191,38 @@ def test_a_token_altered_after_a_verified_one_is_checked_on_its_own(keys: Keys) 
     altered = f"{header}.{payload}.{signature[:-4]}AAAA"
     with pytest.raises(Unauthenticated):
         verifier.verify(altered)
+
+
+def test_a_token_naming_an_algorithm_its_key_does_not_have_is_refused_not_crashed_on(keys: Keys) -> None:
+    kid = keys.signing.ensure().kid
+    header = base64.urlsafe_b64encode(json.dumps({"alg": "RS256", "kid": kid, "typ": "JWT"}).encode()).rstrip(b"=")
+    payload = base64.urlsafe_b64encode(b'{"sub":"x"}').rstrip(b"=")
+    with pytest.raises(Unauthenticated, match="does not match"):
+        verifier_for(keys).verify(f"{header.decode()}.{payload.decode()}.c2ln")
+
+
+def test_while_the_issuer_is_down_the_keys_already_fetched_keep_verifying(keys: Keys) -> None:
+    clock = [0.0]
+    up = [True]
+
+    def fetch(url: str) -> dict[str, object]:
+        if not up[0]:
+            raise KeysUnavailable("issuer down")
+        return keys.fetch(url)
+
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 60, fetch, lambda: clock[0]))
+    issued = token(keys)
+    verifier.verify(issued)
+    up[0] = False
+    clock[0] = 3600.0  # the keys have aged past their max age
+    verifier._verified.clear()
+    assert verifier.verify(issued) == OFFICER
+
+
+def test_with_no_keys_ever_fetched_an_unreachable_issuer_is_unavailable_not_a_bad_token(keys: Keys) -> None:
+    def fetch(url: str) -> dict[str, object]:
+        raise KeysUnavailable("issuer down")
+
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 60, fetch))
+    with pytest.raises(KeysUnavailable):
+        verifier.verify(token(keys))

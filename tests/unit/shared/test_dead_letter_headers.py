@@ -83,6 +83,22 @@ def test_a_message_without_a_broker_user_gets_no_original_user_header():
     assert ORIGINAL_USER_HEADER not in headers
 
 
+@pytest.mark.parametrize("user_id", [None, POLICE_USER])
+def test_headers_a_sender_set_to_look_like_a_dead_letter_are_not_kept(user_id):
+    forged = {
+        ORIGINAL_USER_HEADER: "wuyuan.supervision",
+        DEAD_QUEUE_HEADER: "wuyuan.intake.inbox",
+        DEAD_REASON_HEADER: "nothing wrong",
+        DEAD_AT_HEADER: "2020-01-01T00:00:00+00:00",
+    }
+
+    headers = dead_letter_headers(delivered(forged, user_id=user_id), INBOX, "rejected: wrong_sender")
+
+    assert headers.get(ORIGINAL_USER_HEADER) == user_id  # only what RabbitMQ vouched for, or nothing
+    assert (headers[DEAD_QUEUE_HEADER], headers[DEAD_REASON_HEADER]) == (INBOX, "rejected: wrong_sender")
+    assert headers[DEAD_AT_HEADER] != forged[DEAD_AT_HEADER]
+
+
 def test_a_very_long_reason_is_cut_to_fit_a_header():
     headers = dead_letter_headers(delivered(), INBOX, "schema violation: " + "x" * 5000)
 
@@ -239,3 +255,13 @@ def test_a_schema_violation_lists_at_most_ten_fields():
 
     assert len(invalid.value.errors()) > 10
     assert reason.count(": Field required") == 10
+
+
+def test_a_reason_quoting_personal_numbers_keeps_none_of_them():
+    reason = "schema violation: parties.0.phone: 13800138000 is not ...; id 430426199005201239"
+
+    headers = dead_letter_headers(delivered(), INBOX, reason)
+
+    assert "13800138000" not in headers[DEAD_REASON_HEADER]
+    assert "430426199005201239" not in headers[DEAD_REASON_HEADER]
+    assert headers[DEAD_REASON_HEADER].startswith("schema violation: parties.0.phone")

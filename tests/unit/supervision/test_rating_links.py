@@ -6,10 +6,12 @@ import pytest
 
 from services.supervision.domain import (
     FollowUp,
+    RatingLink,
     RatingLinkRefusal,
     check_rating_link,
     parse_rating_link,
     rating_link_for,
+    verify_rating_link,
 )
 from shared.refusal import Refused
 
@@ -60,3 +62,15 @@ def test_a_reopened_case_voids_the_earlier_rounds_link() -> None:
 def test_malformed_links_are_refused(token: str) -> None:
     with pytest.raises(Refused):
         parse_rating_link(token)
+
+
+def test_a_links_code_is_checked_without_its_visit_so_a_forgery_learns_nothing() -> None:
+    genuine = rating_link_for(VISIT, SECRET)
+    verify_rating_link(genuine, SECRET)
+    for forged in (
+        RatingLink("430426-20261204-00008", 1, genuine.code),  # another case, which may or may not exist
+        RatingLink(VISIT.case_id, 1, genuine.code[:-1] + "A"),
+    ):
+        with pytest.raises(Refused) as refused:
+            verify_rating_link(forged, SECRET)
+        assert refused.value.code == RatingLinkRefusal.NOT_A_LINK
