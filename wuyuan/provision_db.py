@@ -81,8 +81,9 @@ def ensure_databases(
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             for service in on_server:
                 role = settings.database_role(service)
-                _ensure_role(admin, role, settings.database_password(service))
-                _create_database(admin, settings.database_name(service), role)
+                if not settings.admin_is_the_role(service):
+                    _ensure_role(admin, role, settings.database_password(service))
+                    _create_database(admin, settings.database_name(service), role)
                 _restrict_database(admin, settings.database_name(service), role)
     for service in services:
         # Tables an earlier provisioning made as the admin role pass to the service's role.
@@ -109,17 +110,40 @@ def seal_intake_rows(settings: PlatformSettings) -> int:
     from services.intake.store import PostgresIntakeStore
     from shared.persistence.transaction import transaction
 
-    cipher = PersonalDataCipher(decode_key(settings.personal_data_key_value()))
     url = settings.database_url("intake")
 
     def connect() -> psycopg.Connection[Any]:
         return psycopg.connect(url, row_factory=dict_row, connect_timeout=10)
 
+    with psycopg.connect(url, connect_timeout=10) as conn:
+        row = conn.execute("SELECT EXISTS (SELECT 1 FROM cases)").fetchone()
+    if not row or not row[0]:
+        return 0  # nothing to seal, and no key is made here for it
+    cipher = PersonalDataCipher(decode_key(_sealing_key(settings)))
     with transaction(connect) as tx:
         changed = PostgresIntakeStore(tx, cipher).seal_plain_rows()
     if changed:
         log.info("sealed the ID and mobile numbers of %d intake cases stored in clear", changed)
     return changed
+
+
+class SealingKeyMissing(RuntimeError):
+    pass
+
+
+def _sealing_key(settings: PlatformSettings) -> str:
+    """The key intake's existing rows are sealed under: given, or kept where this state directory already
+    kept secrets. Never one made here and now: in a throwaway provisioning container it would be lost,
+    and with it every number sealed under it."""
+    secrets_dir = settings.state_dir / "secrets"
+    if settings.personal_data_key is None and not (
+        (secrets_dir / "personal-data-key").exists() or (secrets_dir / "party-key").exists()
+    ):
+        raise SealingKeyMissing(
+            "intake holds cases but no personal data key is known: set WUYUAN_PERSONAL_DATA_KEY"
+            " (the key intake itself runs with) before provisioning"
+        )
+    return settings.personal_data_key_value()
 
 
 def apply_migrations(database_url: str, directories: list[Path]) -> list[str]:
@@ -165,13 +189,16 @@ def _drop_on_server(admin_url: str, settings: PlatformSettings, services: list[s
                 (name,),
             )
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}{}").format(sql.Identifier(name), force))
-            admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(settings.database_role(service))))
+            if not settings.admin_is_the_role(service):
+                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(settings.database_role(service))))
 
 
 def _ensure_role(admin: psycopg.Connection, role: str, password: str) -> None:
     """A login role of the service's own with its kept password, made or brought in line (never logged)."""
     # INHERIT: from PostgreSQL 15 a database owner may create in `public` through pg_database_owner.
-    options = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD {}").format(sql.Literal(password))
+    # Sent as a SCRAM verifier, never as the password itself, which a DDL statement log would keep.
+    verifier = admin.pgconn.encrypt_password(password.encode(), role.encode(), b"scram-sha-256").decode()
+    options = sql.SQL("LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE INHERIT PASSWORD {}").format(sql.Literal(verifier))
     exists = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     if not exists:
         try:

@@ -56,6 +56,11 @@ class PlatformSettings(BaseSettings):
         2000, ge=100, le=3_600_000, description="how long a failed message waits before it is redelivered"
     )
     db_prefix: str = Field("wuyuan_", pattern=r"^[a-z][a-z0-9_]*$")
+    database_passwords: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="JSON: service -> its database role's password; unset, one is made once and kept"
+        " in STATE_DIR/secrets/postgres/<service>",
+    )
     broker_passwords: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="JSON: service (or 'operator') -> its broker user's password; unset, one is made once and kept"
@@ -116,6 +121,13 @@ class PlatformSettings(BaseSettings):
             if not URL_SAFE.match(value):
                 raise ValueError(f"broker_passwords.{name}: use letters, digits, '-' and '_' only")
             refuse_placeholder(f"WUYUAN_BROKER_PASSWORDS.{name}", value, self.dev_mode)
+        for name, password in self.database_passwords.items():
+            if name not in SERVICES:
+                raise ValueError(f"database_passwords: unknown service {name!r}; services are {', '.join(SERVICES)}")
+            value = password.get_secret_value()
+            if not URL_SAFE.fullmatch(value):  # it goes into postgresql:// URLs as it is
+                raise ValueError(f"database_passwords.{name}: use letters, digits, '-' and '_' only")
+            refuse_placeholder(f"WUYUAN_DATABASE_PASSWORDS.{name}", value, self.dev_mode)
         return self
 
     @field_validator("state_dir", "config_dir")
@@ -142,6 +154,8 @@ class PlatformSettings(BaseSettings):
 
     def database_password(self, service: str) -> str:
         """The role's password: made once and kept in STATE_DIR/secrets/postgres/<service> (mode 0600)."""
+        if service in self.database_passwords:
+            return self.database_passwords[service].get_secret_value()
         if not re.fullmatch(r"[a-z][a-z0-9_]*", service):  # it names a file
             raise ValueError(f"no database role for {service!r}")
         return kept_secret(self.state_dir / "secrets" / "postgres" / service)
@@ -151,8 +165,15 @@ class PlatformSettings(BaseSettings):
         parts = urlsplit(self.pg_admin_url_of(service))
         return urlunsplit(parts._replace(path=f"/{self.database_name(service)}"))
 
+    def admin_is_the_role(self, service: str) -> bool:
+        """True where the service's own role is what provisioning connects as (CloudNativePG makes
+        each database's owner and hands out its URL): that role and its password are not ours to manage."""
+        return urlsplit(self.pg_admin_url_of(service)).username == self.database_role(service)
+
     def database_url(self, service: str) -> str:
         """The service's database as its own role: what the service process is given."""
+        if self.admin_is_the_role(service):
+            return self.admin_database_url(service)
         parts = urlsplit(self.pg_admin_url_of(service))
         host = parts.hostname or "127.0.0.1"
         host = f"[{host}]" if ":" in host else host

@@ -5,7 +5,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
-from services.intake.personal_data import SEALED_FIELDS, PersonalDataCipher, is_sealed
+from services.intake.personal_data import SEALED_FIELDS, SEALED_PREFIX, PersonalDataCipher, is_sealed
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
 from shared.delivery.statements import Row, Statements
@@ -219,7 +219,12 @@ class PostgresIntakeStore:
         return [row["case_id"] for row in due]
 
     def seal_plain_rows(self) -> int:
-        rows = self.sql.all("SELECT case_id, report FROM cases ORDER BY case_id FOR UPDATE")
+        # Only the rows still holding a number in clear are read and locked: after the first run, none.
+        rows = self.sql.all(
+            "SELECT case_id, report FROM cases WHERE jsonb_path_exists(report, %s::jsonpath)"
+            " ORDER BY case_id FOR UPDATE",
+            (_PLAIN_NUMBER_PATH,),
+        )
         changed = 0
         for row in rows:
             if has_plain_numbers(row["report"]):
@@ -227,6 +232,13 @@ class PostgresIntakeStore:
                 self.sql.write("UPDATE cases SET report = %s WHERE case_id = %s", (jsonb(sealed), row["case_id"]))
                 changed += 1
         return changed
+
+
+# A party's ID or mobile number that is a string not sealed (SEALED_PREFIX), as a SQL/JSON path.
+_PLAIN_NUMBER_PATH = (
+    f'$.parties[*] ? ((@.id_number.type() == "string" && !(@.id_number starts with "{SEALED_PREFIX}"))'
+    f' || (@.phone.type() == "string" && !(@.phone starts with "{SEALED_PREFIX}")))'
+)
 
 
 def has_plain_numbers(report: dict[str, Any]) -> bool:

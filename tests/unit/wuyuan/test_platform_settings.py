@@ -99,3 +99,14 @@ def test_a_configured_secret_shorter_than_32_characters_is_refused_by_name(monke
     monkeypatch.setenv("WUYUAN_PARTY_KEY_SECRET", "hunter2")
     with pytest.raises(ValidationError, match="party_key_secret"):
         PlatformSettings()
+
+
+def test_where_provisioning_connects_as_the_services_own_role_its_url_and_password_are_kept(tmp_path):
+    """CloudNativePG makes each database's owner and hands out its URL: that role is used as it is."""
+    owner_url = "postgresql://wuyuan_court_link:cnpg-made-secret-123@court-link-db-rw:5432/wuyuan_court_link"
+    settings = PlatformSettings(state_dir=tmp_path, pg_admin_urls={"court_link": owner_url})
+
+    assert settings.admin_is_the_role("court_link")
+    assert settings.database_url("court_link") == owner_url
+    assert not settings.admin_is_the_role("intake")
+    assert not (tmp_path / "secrets" / "postgres" / "court_link").exists()  # no password of ours for it
