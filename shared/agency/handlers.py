@@ -26,7 +26,7 @@ from shared.agency.domain import AgencyReferral
 from shared.agency.records import RecordKind
 from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
-from shared.contracts.disputes import DisputeReport
+from shared.contracts.disputes import DisputeReport, minimise_parties
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     OverdueNoticeIssued,
@@ -152,11 +152,13 @@ def feed_record(
 ) -> dict[str, Any]:
     """Turn one of the agency's records into a RegisterDispute for intake, under the source the agency feeds.
 
-    Only the agency's own officers may feed it: a record opens a case in the agency's name.
+    Only the agency's own officers may feed it, each for the places of their own units: a record
+    opens a case in the agency's name.
     """
     require_officer_of_agency(caller, platform)
-    read = kind.read(record.details)
     agency = platform.registry.by_service(platform.service)
+    caller.require_unit(agency.unit_for(record.division_code), f"record {record.record_id}'s place")
+    read = kind.read(record.details)
     if agency.feeds is None:
         raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
     try:
@@ -182,11 +184,15 @@ def feed_record(
         fed_by=caller.subject,
     )
     with uow:
-        first_time = uow.store.add_record(
-            record.record_id, report.model_dump(mode="json"), read.details, message.message_id, at
-        )
+        first_time = uow.store.add_record(record.record_id, _kept_of(report), read.details, message.message_id, at)
         uow.send(message)
     return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
+
+
+def _kept_of(report: DisputeReport) -> dict[str, Any]:
+    """The record as the agency keeps it once fed: ID numbers went to intake, which alone keeps them."""
+    parties = minimise_parties(report.parties, with_contact=True)
+    return {**report.model_dump(mode="json"), "parties": [p.model_dump(mode="json") for p in parties]}
 
 
 # --- the steps every officer's action shares ------------------------------------------------------

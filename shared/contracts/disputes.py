@@ -2,13 +2,18 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
+from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import Category, Flag, PartyKind, PartyRole, Source
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-LongText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Free text: a summary, a reason, a note, a comment. ID and mobile numbers typed into it are masked
+# as it is read, wherever it is read, so none travels on or is stored from free text.
+LongText = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(mask_free_text)
+]
 RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 
 MAX_PARTIES = 50

@@ -12,6 +12,7 @@ from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     OverdueNoticeIssued,
+    ProgressReported,
     ReferralAccepted,
     ReferralDeclined,
     ReferralIssued,
@@ -145,6 +146,17 @@ def test_a_referral_already_reported_can_no_longer_be_declined(police, uow, http
         police.decline(http.post({"reason": "不属于本所辖区。"}), str(REFERRAL))
 
     assert uow.sent_of(ReferralDeclined) == []
+
+
+def test_numbers_an_officer_types_into_a_note_are_masked_before_they_are_kept_or_sent(
+    police, uow, agency_store, http, received
+):
+    police.accept(http.post({}), str(REFERRAL))
+    police.progress(http.post({"note": "已联系申请人，电话13800138000，身份证430426199005201239"}), str(REFERRAL))
+
+    [progress] = uow.sent_of(ProgressReported)
+    assert progress.note == "已联系申请人，电话138****8000，身份证430426********1239"
+    assert "13800138000" not in str(agency_store.entries)
 
 
 def test_acting_on_an_unknown_referral_is_not_found(police, http):
@@ -331,6 +343,28 @@ def test_a_police_call_with_violence_is_fed_in_with_the_violence_risk_flag(polic
     assert (register.sender, register.recipient) == ("police:430426", CENTRE)
     assert register.fed_by == "liu.yang"  # the officer who fed it, recorded by intake with the report
     assert agency_store.records[CALL_RECORD]["details"]["violence"] is True
+
+
+def test_an_officer_feeds_records_only_for_the_places_of_their_own_units(police, uow, http):
+    record = {**police_call_record(), "division_code": "430426205"}  # another station's township
+
+    with pytest.raises(Forbidden):
+        police.feed_record(http.post(record))
+
+    assert uow.sent_of(RegisterDispute) == []
+
+
+def test_a_fed_record_keeps_no_id_number_at_the_agency_and_sends_it_to_intake_alone(police, uow, agency_store, http):
+    record = police_call_record()
+    record["parties"][1]["id_number"] = "430426199005201239"
+
+    police.feed_record(http.post(record))
+
+    [register] = uow.sent_of(RegisterDispute)
+    assert register.report.parties[1].id_number == "430426199005201239"  # intake keeps it, sealed
+    kept = agency_store.records[CALL_RECORD]["report"]
+    assert "430426199005201239" not in str(kept)
+    assert kept["parties"][0]["phone"] == "13800138000"  # the agency's own officers may call back
 
 
 def test_a_violence_flag_given_by_the_officer_and_implied_by_the_call_appears_once(police, uow, http):
