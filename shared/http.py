@@ -10,7 +10,7 @@ from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
 from werkzeug.wrappers import Request, Response
 
-from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, Unauthenticated
+from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import current_auth_settings
 from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
@@ -212,6 +212,8 @@ class ApiHandler(HttpRequestHandler):
             response = json_response(exc.status, {"error": exc.error, "message": str(exc)})
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="wuyuan"'
+            if isinstance(exc, TooManyAttempts):
+                response.headers["Retry-After"] = str(exc.retry_after_seconds)
             return response
         if isinstance(exc, KeysUnavailable):
             return json_response(503, {"error": "unavailable", "message": "cannot verify credentials now, retry later"})

@@ -29,6 +29,8 @@ class LockoutPolicy:
 
     max_failures: int = 5
     lockout: timedelta = timedelta(minutes=15)
+    # And so many failures from one address within `lockout`, whatever the accounts, stop that address.
+    max_failures_per_address: int = 20
 
 
 @dataclass(frozen=True)

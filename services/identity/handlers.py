@@ -9,7 +9,7 @@ from services.identity import domain
 from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import SignInOutcome
 from services.identity.store import AccountStore
-from shared.auth.principal import Principal, Role, Unauthenticated
+from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -29,10 +29,22 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
     whether the username exists."""
     # The hash is checked (tens of milliseconds, off the hub) outside any transaction: a flood of
     # sign-ins then holds neither database connections nor the account's row lock while it hashes.
-    with uow:
-        checked_hash = uow.store.password_hash(command.username)
-    matches = issuer.passwords.matches(checked_hash, command.password)
     now = platform.now()
+    with uow:
+        if address and uow.store.failures_from(address, now - issuer.lockout.lockout) >= (
+            issuer.lockout.max_failures_per_address
+        ):
+            uow.store.log_sign_in(command.username, address, "throttled", now)
+            throttled = True
+        else:
+            throttled = False
+            checked_hash = uow.store.password_hash(command.username)
+    if throttled:
+        raise TooManyAttempts(
+            "too many failed sign-ins from this address; try again later",
+            int(issuer.lockout.lockout.total_seconds()),
+        )
+    matches = issuer.passwords.matches(checked_hash, command.password)
     with uow:
         found = uow.store.lock(command.username)
         account, password_hash = found if found else (None, None)

@@ -29,6 +29,10 @@ class AccountStore(Protocol):
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
 
+    def failures_from(self, address: str, since: datetime) -> int:
+        """Failed sign-ins logged from `address` since `since`."""
+        ...
+
     def sign_ins(self, username: str) -> list[Row]:
         """The attempts to sign in as `username` (`address`, `outcome`, `at`), oldest first: for audits."""
         ...
@@ -113,6 +117,13 @@ class PostgresAccountStore:
         return self.sql.all(
             "SELECT address, outcome, at FROM sign_ins WHERE username = %s ORDER BY at, id", (username[:64],)
         )
+
+    def failures_from(self, address: str, since: datetime) -> int:
+        row = self.sql.one(
+            "SELECT count(*) AS n FROM sign_ins WHERE address = %s AND at >= %s AND outcome <> 'signed_in'",
+            (address, since),
+        )
+        return int(row["n"]) if row else 0
 
     def accounts(self) -> list[Row]:
         return self.sql.all(

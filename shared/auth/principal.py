@@ -24,6 +24,17 @@ class Unauthenticated(AuthFailure):
     """No credentials, or credentials that do not verify (signature, expiry, audience, issuer)."""
 
 
+class TooManyAttempts(AuthFailure):
+    """Too many failed sign-ins from one address: answered 429 with Retry-After, before any password is checked."""
+
+    status = 429
+    error = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class Forbidden(AuthFailure):
     """A verified caller whose role or units do not allow this."""
 

@@ -87,6 +87,11 @@ class FakeAccountStore:
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.attempts.append({"username": username[:64], "address": address, "outcome": outcome, "at": at})
 
+    def failures_from(self, address: str, since: datetime) -> int:
+        return sum(
+            1 for a in self.attempts if a["address"] == address and a["at"] >= since and a["outcome"] != "signed_in"
+        )
+
     def sign_ins(self, username: str) -> list[Row]:
         mine = [a for a in self.attempts if a["username"] == username[:64]]
         return [{k: a[k] for k in ("address", "outcome", "at")} for a in sorted(mine, key=lambda a: a["at"])]

@@ -15,7 +15,7 @@ from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import LockoutPolicy
 from services.identity.handlers import SIGN_IN_REFUSED
 from services.identity.service import Identity
-from shared.auth.principal import Principal, Role, Unauthenticated
+from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys
 from shared.auth.tokens import KeySet, TokenVerifier
@@ -82,7 +82,10 @@ def identity(uow, issuer, platform, clock) -> Identity:
 
 
 def sign_in(identity: Identity, http, username: str, password: str):
-    return identity.sign_in(http.post({"username": username, "password": password}))
+    body = {"username": username, "password": password}
+    return identity.sign_in(
+        EnvironBuilder(method="POST", json=body, environ_base={"REMOTE_ADDR": "10.0.3.9"}).get_request()
+    )
 
 
 def refused(identity: Identity, http, username: str, password: str) -> str:
@@ -267,3 +270,20 @@ def test_the_account_list_shows_no_password_hash(identity, http):
 
     assert [a["username"] for a in accounts] == ["liu.yang", "ops.zhang"]
     assert all("password_hash" not in a and "$argon2" not in str(a) for a in accounts)
+
+
+def test_one_address_failing_across_many_accounts_is_stopped_before_any_password_is_checked(
+    identity, account_store, http, clock
+):
+    for n in range(LockoutPolicy().max_failures_per_address):
+        refused(identity, http, f"guess{n}", WRONG)  # a different account each time: no account locks
+
+    with pytest.raises(TooManyAttempts) as stopped:
+        sign_in(identity, http, "liu.yang", PASSWORD)
+
+    response = ApiHandler("POST", "/api/v1/sessions", access=PUBLIC).response_from_exception(stopped.value)
+    assert (response.status_code, response.headers["Retry-After"]) == (429, str(int(LOCKOUT.total_seconds())))
+    assert account_store.outcomes()[-1] == ("liu.yang", "throttled")
+    assert account_store.rows["liu.yang"]["failed_attempts"] == 0  # the account itself is untouched
+    clock[0] = MORNING + LOCKOUT + timedelta(minutes=1)  # the failures have aged out of the window
+    assert sign_in(identity, http, "liu.yang", PASSWORD).status_code == 201
