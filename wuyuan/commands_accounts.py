@@ -62,7 +62,9 @@ def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[s
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def account_list(as_json: bool) -> None:
     """列出账号."""
+    from shared import clock
     from wuyuan.accounts import account_store
+    from wuyuan.labels import local_time
 
     with account_store(PlatformSettings()) as store:
         rows = store.accounts()
@@ -70,7 +72,8 @@ def account_list(as_json: bool) -> None:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
     for row in rows:
-        state = "已停用" if row["disabled"] else "已锁定" if row["locked_until"] else "正常"
+        locked = row["locked_until"] is not None and row["locked_until"] > clock.now()
+        state = "已停用" if row["disabled"] else f"锁定至 {local_time(row['locked_until'])}" if locked else "正常"
         roles = "、".join(ROLE_NAMES.get(r, r) for r in row["roles"])
         units = f"  {'、'.join(row['units'])}" if row["units"] else ""
         click.echo(f"{row['username']:<24} {row['display_name']:<12} {roles}  {state}{units}")

@@ -18,22 +18,25 @@ def dlq() -> None:
 @click.option("--service", "services", multiple=True, help="only these services (repeatable)")
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
     from wuyuan.dead_letters import list_dead_letters
+    from wuyuan.labels import local_time, service_label
     from wuyuan.settings import SERVICES
 
-    letters = list_dead_letters(PlatformSettings(), services or SERVICES)
+    settings = PlatformSettings()
+    letters = list_dead_letters(settings, services or SERVICES)
     if as_json:
         click.echo(json.dumps([asdict(letter) for letter in letters], ensure_ascii=False, indent=2))
         return
     if not letters:
-        click.echo("no dead letters")
+        click.echo("没有死信")
         return
     for letter in letters:
         click.echo(
-            f"{letter.service:14} {letter.message_type or '?':22} {letter.message_id or '-'}  {letter.dead_at or ''}"
+            f"{service_label(settings, letter.service)}（{letter.service}）  {letter.message_type or '?'}"
+            f"  {letter.message_id or '-'}  {local_time(letter.dead_at)}"
         )
-        click.echo(f"{'':14} reason: {letter.reason}")
+        click.echo(f"    原因：{letter.reason}")
         if letter.refused:
-            click.echo(f"{'':14} replay refused: {letter.refused}")
+            click.echo(f"    不予重放：{letter.refused}")
 
 
 @dlq.command("replay")
@@ -45,9 +48,12 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
     Only dead letters their own service signed are replayed; others stay in the dead queue.
     """
     from wuyuan.dead_letters import replay_dead_letters
+    from wuyuan.labels import service_label
     from wuyuan.settings import SERVICES
 
-    report = replay_dead_letters(PlatformSettings(), services or SERVICES, message_id)
-    click.echo(f"replayed {len(report.replayed)} dead letter(s)")
+    settings = PlatformSettings()
+    report = replay_dead_letters(settings, services or SERVICES, message_id)
+    click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
-        click.echo(f"refused {refused.service} {refused.message_id or '-'}: {refused.why}")
+        label = service_label(settings, refused.service)
+        click.echo(f"不予重放 {label}（{refused.service}）{refused.message_id or '-'}：{refused.why}")

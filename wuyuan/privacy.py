@@ -40,11 +40,11 @@ def purge_personal_data(
     cipher = PersonalDataCipher(decode_key(settings.personal_data_key_value()))
     with _statements(settings, "intake") as sql:
         cases = PostgresIntakeStore(sql, cipher).purge_personal_data(before, now, dry_run=dry_run)
-    results.append(Purged("intake", "cases' ID and mobile numbers", cases))
+    results.append(Purged("intake", "件案件的身份证号和手机号", cases))
     for service in _agencies(settings):
         with _statements(settings, service) as sql:
             referrals = PostgresAgencyStore(sql).purge_phones(before, dry_run=dry_run)
-        results.append(Purged(service, "referrals' mobile numbers", [str(r) for r in referrals]))
+        results.append(Purged(service, "份交办单的手机号", [str(r) for r in referrals]))
     return results
 
 

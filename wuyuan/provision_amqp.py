@@ -18,6 +18,7 @@ CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
 # Dead letters carry personal data: a policy (not a queue argument, which an existing queue could not
 # take) makes them expire after WUYUAN_DEAD_LETTER_TTL_DAYS.
 DEAD_LETTER_POLICY = "wuyuan-dead-letters-expire"
+LEGACY_DEAD_LETTER_EXCHANGE = "wuyuan.dead"  # shared by every service before each had its own
 DEAD_QUEUES_PATTERN = r"^wuyuan\..*\.dead$"
 
 
@@ -106,6 +107,9 @@ def ensure_broker(settings: PlatformSettings, services: Sequence[str] = SERVICES
         },
     )
     declare_topology(settings, services)
+    # Before each service had a dead-letter exchange of its own, all shared this one, which any service
+    # could write to any dead queue through. Deleting it takes its bindings with it; letters stay queued.
+    _call(settings, "DELETE", f"exchanges/{vhost}/{quote(LEGACY_DEAD_LETTER_EXCHANGE, safe='')}")
 
 
 def admin_connection(settings: PlatformSettings) -> Connection:

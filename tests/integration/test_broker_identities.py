@@ -22,7 +22,7 @@ from shared.messaging.routing import (
     inbox_queue,
 )
 from wuyuan.dead_letters import list_dead_letters, replay_dead_letters
-from wuyuan.provision_amqp import DEAD_LETTER_POLICY, delete_broker, ensure_broker
+from wuyuan.provision_amqp import DEAD_LETTER_POLICY, LEGACY_DEAD_LETTER_EXCHANGE, delete_broker, ensure_broker
 from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -147,6 +147,16 @@ def test_an_agency_cannot_write_into_another_services_dead_letters(platform, exc
             )
     finally:
         connection.collect()
+
+
+def test_provisioning_removes_the_dead_letter_exchange_every_service_once_shared(platform, admin):
+    admin.exchange_declare(LEGACY_DEAD_LETTER_EXCHANGE, "direct", durable=True, auto_delete=False)
+    admin.queue_bind(dead_queue("coordinator"), LEGACY_DEAD_LETTER_EXCHANGE, "coordinator")
+
+    ensure_broker(platform, ["coordinator"])
+
+    with pytest.raises(amqp.exceptions.NotFound):
+        admin.exchange_declare(LEGACY_DEAD_LETTER_EXCHANGE, "direct", passive=True)
 
 
 def test_an_agency_cannot_stamp_another_users_identity_even_on_its_own_dead_letters(platform):
