@@ -152,7 +152,13 @@ def test_a_dissatisfied_citizen_sends_the_case_back_to_the_same_lead_only(client
 
     assert reopened["status"] == "in_progress"
     assert entries(reopened, "case_reopened") == [
-        {"cause": "dissatisfied", "rating": "dissatisfied", "comment": "工资只付了一半", "round": 2}
+        {
+            "cause": "dissatisfied",
+            "rating": "dissatisfied",
+            "comment": "工资只付了一半",
+            "rated_by": "demo.supervisor",  # the signed-in supervisor who entered it
+            "round": 2,
+        }
     ]
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
