@@ -125,12 +125,11 @@ class Drivers:
                 self.stop.wait(IDLE_POLL_SECONDS)
 
 
-def verification_cost(settings: PlatformSettings, token: str, count: int = VERIFICATIONS) -> float:
-    """Microseconds per `TokenVerifier.verify`, as every service runs it per request, on a real token.
-
-    The key set is fetched once before timing, as a running service holds it; what is left is the
-    signature check (ES256), the claims and the Principal.
-    """
+def verification_cost(settings: PlatformSettings, token: str, count: int = VERIFICATIONS) -> tuple[float, float]:
+    """Microseconds per verification on a real token, as every service runs it per request: the full
+    check (ES256 signature, claims, Principal) a token gets the first time a service sees it, and the
+    remembered answer every later request with the same token gets. The key set is fetched once first,
+    as a running service holds it."""
     environment = settings.auth_environment()
     verifier = TokenVerifier(
         AuthSettings(
@@ -139,11 +138,16 @@ def verification_cost(settings: PlatformSettings, token: str, count: int = VERIF
             jwks_url=environment["WUYUAN_AUTH_JWKS_URL"],
         )
     )
-    verifier.verify(token)  # fetches the keys
+    verifier.verify(token)  # fetches the keys, and remembers the caller
+    started = time.perf_counter()
+    for _ in range(count):
+        verifier.check_signature(token)
+    signed = (time.perf_counter() - started) / count * 1e6
     started = time.perf_counter()
     for _ in range(count):
         verifier.verify(token)
-    return (time.perf_counter() - started) / count * 1e6
+    remembered = (time.perf_counter() - started) / count * 1e6
+    return signed, remembered
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -241,7 +245,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         amqp_rate = amqp_confirmed_rate(raw_uri, window=200)
         amqp_one_by_one = amqp_confirmed_rate(raw_uri, messages=3000, window=1)
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
-        verify_us = verification_cost(settings, accounts.token("demo.window"))
+        verify_us, remembered_us = verification_cost(settings, accounts.token("demo.window"))
         requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
         complete = results["closed"] == cases and not drivers.errors
     finally:
@@ -280,9 +284,12 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     print(f"{'ratio: platform messages / raw AMQP rate':52} {rate * per_case / amqp_rate:12.3f}")
     print(f"{'ratio: lifecycles / raw PostgreSQL tx rate':52} {rate / pg_rate:12.4f}")
     requests_per_case = requests_sent / max(results["closed"], 1)
-    print(f"{'token verification (µs per request, in-process)':52} {verify_us:12.0f}   ({VERIFICATIONS} × ES256)")
+    print(f"{'token verification, first sight (µs, in-process)':52} {verify_us:12.0f}   ({VERIFICATIONS} × ES256)")
+    print(f"{'token verification, remembered (µs per request)':52} {remembered_us:12.1f}")
     print(f"{'HTTP requests per lifecycle (drivers, incl. polls)':52} {requests_per_case:12.1f}")
-    print(f"{'token verification CPU per lifecycle (ms)':52} {requests_per_case * verify_us / 1000:12.2f}")
+    # The drivers hold one token each for the whole run, as signed-in staff do: every request after a
+    # service's first sight of a token is a remembered one.
+    print(f"{'token verification CPU per lifecycle (ms)':52} {requests_per_case * remembered_us / 1000:12.3f}")
     print()
     closed_cases = max(results["closed"], 1)
     print(f"{'CPU used while the cases ran':52} {'seconds':>12} {'ms per lifecycle':>18}")

@@ -43,8 +43,11 @@ def purge_personal_data(
     results.append(Purged("intake", "件案件的身份证号和手机号", cases))
     for service in _agencies(settings):
         with _statements(settings, service) as sql:
-            referrals = PostgresAgencyStore(sql).purge_phones(before, dry_run=dry_run)
+            store = PostgresAgencyStore(sql)
+            referrals = store.purge_phones(before, dry_run=dry_run)
+            records = store.purge_record_phones(before, dry_run=dry_run)
         results.append(Purged(service, "份交办单的手机号", [str(r) for r in referrals]))
+        results.append(Purged(service, "条本部门录入记录的手机号", records))
     return results
 
 

@@ -246,8 +246,13 @@ def acting_on(
         yield OfficerAction(uow, platform, referral, kind, command, caller.subject, platform.now())
 
 
-def purge_phones(uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False) -> list[UUID]:
-    """Drop the parties' mobile numbers from referrals finished more than `retention_days` ago; their ids."""
-    now = platform.now()
+def purge_phones(
+    uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False
+) -> tuple[list[UUID], list[str]]:
+    """Drop the parties' mobile numbers from referrals finished, and from the agency's own records fed,
+    more than `retention_days` ago; (referral ids, record ids)."""
+    before = platform.now() - timedelta(days=retention_days)
     with uow:
-        return uow.store.purge_phones(now - timedelta(days=retention_days), dry_run=dry_run)
+        referrals = uow.store.purge_phones(before, dry_run=dry_run)
+        records = uow.store.purge_record_phones(before, dry_run=dry_run)
+    return referrals, records

@@ -58,6 +58,10 @@ class AgencyStore(Protocol):
         """Drop the mobile numbers of referrals finished (declined or reported) before `finished_before`."""
         ...
 
+    def purge_record_phones(self, recorded_before: datetime, *, dry_run: bool = False) -> list[str]:
+        """Drop the mobile numbers of the agency's own records fed in before `recorded_before`; their ids."""
+        ...
+
 
 class PostgresAgencyStore:
     def __init__(self, statements: Statements) -> None:
@@ -188,6 +192,23 @@ class PostgresAgencyStore:
                 "UPDATE referrals SET parties = (SELECT coalesce(jsonb_agg(p || '{\"phone\": null}'::jsonb"
                 " ORDER BY n), '[]'::jsonb) FROM jsonb_array_elements(parties) WITH ORDINALITY AS t(p, n))"
                 " WHERE referral_id = ANY(%s)",
+                (ids,),
+            )
+        return ids
+
+    def purge_record_phones(self, recorded_before: datetime, *, dry_run: bool = False) -> list[str]:
+        due = self.sql.all(
+            "SELECT record_id FROM records WHERE recorded_at < %s"
+            " AND jsonb_path_exists(report, '$.parties[*] ? (@.phone != null)') ORDER BY recorded_at FOR UPDATE",
+            (recorded_before,),
+        )
+        ids = [str(row["record_id"]) for row in due]
+        if ids and not dry_run:
+            self.sql.write(
+                "UPDATE records SET report = jsonb_set(report, '{parties}', (SELECT coalesce(jsonb_agg("
+                "p || '{\"phone\": null}'::jsonb ORDER BY n), '[]'::jsonb)"
+                " FROM jsonb_array_elements(report -> 'parties') WITH ORDINALITY AS t(p, n)))"
+                " WHERE record_id = ANY(%s)",
                 (ids,),
             )
         return ids

@@ -132,13 +132,14 @@ class TokenVerifier:
                 self._verified.move_to_end(digest)
                 return principal
             del self._verified[digest]
-        principal, expires_at = self._verify_signed(token)
+        principal, expires_at = self.check_signature(token)
         self._verified[digest] = (principal, expires_at)
         if len(self._verified) > VERIFIED_TOKENS_KEPT:
             self._verified.popitem(last=False)
         return principal
 
-    def _verify_signed(self, token: str) -> tuple[Principal, float]:
+    def check_signature(self, token: str) -> tuple[Principal, float]:
+        """The caller and the token's expiry (epoch seconds), checked in full, remembered or not."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:

@@ -74,6 +74,20 @@ class FakeAgencyStore:
                 r["parties"] = [{**p, "phone": None} for p in r["parties"]]
         return [r["referral_id"] for r in due]
 
+    def purge_record_phones(self, recorded_before: datetime, *, dry_run: bool = False) -> list[str]:
+        due = sorted(
+            (
+                r
+                for r in self.records.values()
+                if r["recorded_at"] < recorded_before and any(p.get("phone") for p in r["report"].get("parties", []))
+            ),
+            key=lambda r: r["recorded_at"],
+        )
+        if not dry_run:
+            for r in due:
+                r["report"] = {**r["report"], "parties": [{**p, "phone": None} for p in r["report"]["parties"]]}
+        return [r["record_id"] for r in due]
+
     def log(self, referral_id: UUID, kind: str, officer: str | None, detail: dict[str, Any], at: datetime) -> None:
         if referral_id not in self.referrals:
             # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.

@@ -458,3 +458,23 @@ def test_a_later_round_without_numbers_takes_them_from_the_leads_earlier_referra
     with stores.transaction() as store:
         store.carry_over_phones(ROUND_TWO)
     assert phones(stores, ROUND_TWO) == ["13800138000", None]
+
+
+def test_the_agencys_own_records_lose_their_mobile_numbers_after_the_cut_off_and_not_before(stores):
+    report = {
+        "summary": SUMMARY,
+        "parties": [{"name": "张三", "phone": "13800138000"}, {"name": "李四", "phone": None}],
+    }
+    with stores.transaction() as store:
+        store.add_record(FILING, report, {}, FILING_MESSAGE, RECEIVED_AT)
+
+    with stores.transaction() as store:
+        assert store.purge_record_phones(RECEIVED_AT) == []
+        assert store.purge_record_phones(RECEIVED_AT + timedelta(days=1), dry_run=True) == [FILING]
+        assert store.get_record(FILING)["report"]["parties"][0]["phone"] == "13800138000"
+    with stores.transaction() as store:
+        assert store.purge_record_phones(RECEIVED_AT + timedelta(days=1)) == [FILING]
+        assert store.purge_record_phones(RECEIVED_AT + timedelta(days=1)) == []
+        kept = store.get_record(FILING)["report"]
+    assert kept["parties"] == [{"name": "张三", "phone": None}, {"name": "李四", "phone": None}]
+    assert kept["summary"] == SUMMARY

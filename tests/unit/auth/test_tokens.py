@@ -173,8 +173,8 @@ def test_a_verified_token_is_remembered_until_it_expires_and_then_checked_again(
     verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), wall_clock=lambda: wall[0])
     issued = token(keys)
     checked: list[str] = []
-    verify_signed = verifier._verify_signed
-    verifier._verify_signed = lambda t: (checked.append(t), verify_signed(t))[1]  # type: ignore[method-assign]
+    verify_signed = verifier.check_signature
+    verifier.check_signature = lambda t: (checked.append(t), verify_signed(t))[1]  # type: ignore[method-assign]
     assert verifier.verify(issued) == OFFICER
     assert verifier.verify(issued) == OFFICER
     assert len(checked) == 1  # the signature is checked once
