@@ -67,16 +67,21 @@ class KeySet:
         self._keys: dict[str, jwt.PyJWK] = {}
         self._fetched_at: float | None = None
         self._tried_at: float | None = None
+        self._unavailable: str | None = None  # why the last fetch failed, until one succeeds
         self._lock = threading.Lock()
 
     def key(self, kid: str) -> jwt.PyJWK:
-        if self._wants_refresh(kid):
+        # A key not held yet goes through the lock even when no fetch is due: a fetch another request
+        # is making right now may be about to bring it.
+        if kid not in self._keys or self._wants_refresh(kid):
             with self._lock:
                 if self._wants_refresh(kid):  # unless a request that held the lock just fetched them
                     self._refresh()
         try:
             return self._keys[kid]
         except KeyError:
+            if not self._keys and self._unavailable is not None:
+                raise KeysUnavailable(self._unavailable) from None
             raise Unauthenticated("token signed with an unknown key") from None
 
     def _wants_refresh(self, kid: str) -> bool:
@@ -92,10 +97,12 @@ class KeySet:
         self._tried_at = self._clock()
         try:
             data = self._fetch(self.url)
-        except KeysUnavailable:
+        except KeysUnavailable as failure:
+            self._unavailable = str(failure)
             if not self._keys:
                 raise
             return  # keep verifying with the keys we have
+        self._unavailable = None
         keys: dict[str, jwt.PyJWK] = {}
         for entry in data["keys"]:
             try:

@@ -226,3 +226,48 @@ def test_with_no_keys_ever_fetched_an_unreachable_issuer_is_unavailable_not_a_ba
     verifier = TokenVerifier(settings(), KeySet("file:///unused", 60, fetch))
     with pytest.raises(KeysUnavailable):
         verifier.verify(token(keys))
+
+
+def test_an_issuer_that_could_not_be_reached_stays_unavailable_until_it_is_asked_again(keys: Keys) -> None:
+    clock = [0.0]
+    up = [False]
+
+    def fetch(url: str) -> dict[str, object]:
+        if not up[0]:
+            raise KeysUnavailable("issuer down")
+        return keys.fetch(url)
+
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, fetch, lambda: clock[0]))
+    issued = token(keys)
+    for _ in range(2):  # the second, within the pause between fetches, is not told "unknown key"
+        with pytest.raises(KeysUnavailable):
+            verifier.verify(issued)
+    up[0] = True
+    clock[0] = 11.0
+    assert verifier.verify(issued) == OFFICER
+
+
+def test_requests_arriving_while_the_keys_are_fetched_wait_for_them(keys: Keys) -> None:
+    import threading
+
+    keys.signing.ensure()
+    fetching, release = threading.Event(), threading.Event()
+
+    def slow_fetch(url: str) -> dict[str, object]:
+        fetching.set()
+        release.wait(5)
+        return keys.fetch(url)
+
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, slow_fetch))
+    issued = token(keys)
+    first = threading.Thread(target=verifier.verify, args=(issued,))
+    first.start()
+    fetching.wait(5)
+    answers: list[object] = []
+    second = threading.Thread(target=lambda: answers.append(verifier.check_signature(issued)[0]))
+    second.start()
+    release.set()
+    first.join(5)
+    second.join(5)
+    assert answers == [OFFICER]
+    assert keys.fetches == 1
