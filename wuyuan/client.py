@@ -34,9 +34,16 @@ class PlatformClient:
     @classmethod
     def with_working_accounts(cls, settings: PlatformSettings, timeout: float = 15.0) -> "PlatformClient":
         """A client holding one account per role (made once, passwords kept in the state directory)."""
+        from shared.persistence.errors import StoreUnavailable
         from wuyuan.accounts import ensure_accounts, working_accounts
 
-        return cls(settings, timeout, ensure_accounts(settings, working_accounts(settings)))
+        try:
+            accounts = ensure_accounts(settings, working_accounts(settings))
+        except StoreUnavailable as exc:
+            raise PlatformError(
+                f"连不上身份认证（identity）的数据库，无法登录：{exc}；平台是否已经 wuyuan up？"
+            ) from None
+        return cls(settings, timeout, accounts)
 
     def url(self, service: str, path: str) -> str:
         return f"{self.settings.http_base_url(service)}{path}"

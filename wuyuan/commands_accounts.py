@@ -31,7 +31,22 @@ def _fail(error: Exception) -> click.ClickException:
     return click.ClickException(f"未完成：{error}")
 
 
-@click.group("account")
+class _AccountCommands(click.Group):
+    """Account commands reach the identity service's database: when it cannot be reached, say so plainly."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        from shared.persistence.errors import StoreUnavailable
+
+        try:
+            return super().invoke(ctx)
+        except StoreUnavailable as exc:
+            raise click.ClickException(
+                f"连不上身份认证（identity）的数据库：{exc}\n平台是否已经 wuyuan up 或 wuyuan provision？"
+                "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）"
+            ) from None
+
+
+@click.group("account", cls=_AccountCommands)
 def account() -> None:
     """账号：登录平台的人员、角色与所属单位（embedded issuer accounts）."""
 

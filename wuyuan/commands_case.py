@@ -37,9 +37,8 @@ def case_group() -> None:
 @click.argument("case_id")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 def case_show(case_id: str, as_json: bool) -> None:
-    client = PlatformClient.with_working_accounts(PlatformSettings())
     try:
-        case = client.case(case_id)
+        case = PlatformClient.with_working_accounts(PlatformSettings()).case(case_id)
     except PlatformError as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
@@ -84,9 +83,8 @@ def demo_command(timeout: float) -> None:
     from wuyuan.demo import run_demo
 
     settings = PlatformSettings()
-    client = PlatformClient.with_working_accounts(settings)
     try:
-        case = run_demo(client, click.echo, timeout)
+        case = run_demo(PlatformClient.with_working_accounts(settings), click.echo, timeout)
     except (PlatformError, TimeoutError, RuntimeError, OSError) as error:
         click.echo(f"demo failed: {error}", err=True)
         click.echo("is the platform running? `wuyuan status`; service logs: `wuyuan logs SERVICE`", err=True)
