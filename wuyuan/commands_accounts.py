@@ -163,7 +163,7 @@ def auth_rotate_key(token_lifetime_minutes: int) -> None:
     from wuyuan.accounts import rotate_signing_key
 
     kid, retired = rotate_signing_key(PlatformSettings(), timedelta(minutes=token_lifetime_minutes))
-    click.echo(f"新密钥 {kid} 已启用" + (f"；已删除过期密钥 {'、'.join(retired)}" if retired else ""))
+    click.echo(f"新密钥 {kid} 已发布，一分钟后开始签名" + (f"；已删除过期密钥 {'、'.join(retired)}" if retired else ""))
 
 
 @auth.command("keys")

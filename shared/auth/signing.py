@@ -20,6 +20,9 @@ from shared.auth.principal import Principal
 
 ALGORITHM = "ES256"
 SUFFIX = ".pem"
+# A new key is published at once but signs only after this: a service that fetched the keys just
+# before it was made meets no token it cannot verify (services fetch again at most every 10 s).
+KEY_SIGNS_AFTER_SECONDS = 60.0
 KID_TIME = "%Y%m%dT%H%M%S.%fZ"  # a key id starts with when it was made, to the microsecond
 
 
@@ -53,16 +56,17 @@ class SigningKeys:
             keys.append(SigningKey(path.stem, _created(path), private_key))
         return sorted(keys, key=lambda key: (key.created, key.kid))
 
-    def active(self) -> SigningKey:
+    def active(self, now: float | None = None) -> SigningKey:
+        """The key that signs: the newest one published for KEY_SIGNS_AFTER_SECONDS (the first key at once)."""
         keys = self.all()
         if not keys:
             raise FileNotFoundError(f"no signing key in {self.directory}; `wuyuan auth rotate-key` makes one")
-        return keys[-1]
+        return _signing(keys, time.time() if now is None else now)
 
-    def ensure(self) -> SigningKey:
+    def ensure(self, now: float | None = None) -> SigningKey:
         """The active key, made the first time."""
         keys = self.all()
-        return keys[-1] if keys else self.create()
+        return _signing(keys, time.time() if now is None else now) if keys else self.create()
 
     def create(self) -> SigningKey:
         self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -108,10 +112,16 @@ def _created(path: Path) -> float:
         return path.stat().st_mtime
 
 
+def _signing(keys: list[SigningKey], now: float) -> SigningKey:
+    ready = [key for key in keys if now - key.created >= KEY_SIGNS_AFTER_SECONDS]
+    return ready[-1] if ready else keys[0]
+
+
 def _still_valid(keys: list[SigningKey], lifetime: float, now: float) -> list[SigningKey]:
     kept = []
     for index, key in enumerate(keys):
-        superseded_at = keys[index + 1].created if index + 1 < len(keys) else None
+        # Superseded once the next key signs, not when it was made.
+        superseded_at = keys[index + 1].created + KEY_SIGNS_AFTER_SECONDS if index + 1 < len(keys) else None
         # A minute of slack for clocks and for tokens signed just before the new key appeared.
         if superseded_at is None or now - superseded_at < lifetime + 60:
             kept.append(key)

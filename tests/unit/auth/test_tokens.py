@@ -107,9 +107,10 @@ def test_a_rotated_key_is_fetched_once_and_the_old_key_still_verifies(keys: Keys
     verifier = verifier_for(keys, clock)
     before = token(keys)
     verifier.verify(before)
-    keys.signing.create()
+    rotated = keys.signing.create()
     clock[0] = 60.0  # past the pause between refreshes
-    after = token(keys)
+    after = issue_token(OFFICER, rotated, ISSUER, AUDIENCE, datetime.now(UTC), LIFETIME)
+    assert jwt.get_unverified_header(after)["kid"] == rotated.kid
     assert verifier.verify(after) == OFFICER
     assert verifier.verify(before) == OFFICER
     assert keys.fetches == 2
