@@ -21,7 +21,7 @@ from shared.refusal import Refused
 from shared.web_server import HardenedWebServer
 
 M = TypeVar("M", bound=BaseModel)
-FieldError = dict[str, str]
+FieldError = dict[str, str | int]  # field, message, type; limit (an int) when a length bound was broken
 """What is wrong with one field: `field` (dotted path), `message`, `type`."""
 MAX_BODY_BYTES = 256 * 1024
 
@@ -46,7 +46,12 @@ def field_errors(error: ValidationError) -> list[FieldError]:
     fields: list[FieldError] = []
     for item in error.errors():
         location = ".".join(str(part) for part in item["loc"]) or "(body)"
-        fields.append({"field": location, "message": item["msg"], "type": item["type"]})
+        field: FieldError = {"field": location, "message": item["msg"], "type": item["type"]}
+        # The bound a too-long value broke, so a console can say "不能超过50字" without knowing the model.
+        limit = item.get("ctx", {}).get("max_length")
+        if isinstance(limit, int):
+            field["limit"] = limit
+        fields.append(field)
     return fields
 
 

@@ -25,6 +25,8 @@ class Agency:
     name_zh: str
     name_en: str
     feeds: Source | None
+    # How one of its units is called, with {place} for the division's name: "{place}派出所".
+    unit_name: str = "{place}{agency}"
 
     def unit_for(self, division_code: str) -> str:
         """The unit of this agency that is competent for a place (谁主管谁负责, by level)."""
@@ -74,6 +76,7 @@ def parse_registry(data: dict[str, Any]) -> AgencyRegistry:
                 name_zh=str(entry["name_zh"]),
                 name_en=str(entry["name_en"]),
                 feeds=Source(feeds) if feeds else None,
+                unit_name=_unit_name_pattern(entry.get("unit_name", "{place}{agency}"), where),
             )
         except KeyError as missing:
             raise RegistryError(f"{where}.{missing.args[0]}: required") from None
@@ -84,6 +87,16 @@ def parse_registry(data: dict[str, Any]) -> AgencyRegistry:
     if CENTRE not in agencies:
         raise RegistryError("agencies.centre: the centre itself must be listed")
     return AgencyRegistry(agencies)
+
+
+def _unit_name_pattern(pattern: object, where: str) -> str:
+    if not isinstance(pattern, str) or "{place}" not in pattern:
+        raise RegistryError(f"{where}.unit_name: a text with {{place}} in it, e.g. '{{place}}派出所'")
+    try:
+        pattern.format(place="", agency="")
+    except (KeyError, IndexError, ValueError):
+        raise RegistryError(f"{where}.unit_name: only {{place}} and {{agency}} may be named in it") from None
+    return pattern
 
 
 @cache

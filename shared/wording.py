@@ -1,0 +1,322 @@
+"""What staff and citizens read: the platform's codes, places, units and times in Chinese.
+
+APIs and `--json` keep the codes; everything a person reads at a county centre goes through here,
+so that the console, the `wuyuan` command and the letters call a thing by the same name.
+"""
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry
+from shared.workdays import CHINA_TZ
+
+SOURCES = {
+    "walk_in": "来访",
+    "hotline": "12345热线",
+    "grid": "网格员上报",
+    "court_filing": "诉源（法院立案）",
+    "police_call": "案源（警情）",
+    "mediation_request": "调源（调解申请）",
+    "petition": "访源（信访）",
+    "stability_lead": "稳源（涉稳线索）",
+}
+CATEGORIES = {
+    "neighbour": "邻里纠纷",
+    "family": "婚姻家庭纠纷",
+    "land": "土地山林纠纷",
+    "wages": "劳资欠薪纠纷",
+    "debt": "民间借贷纠纷",
+    "contract": "合同纠纷",
+    "property_management": "物业纠纷",
+    "traffic": "交通事故纠纷",
+    "medical": "医疗纠纷",
+    "consumer": "消费纠纷",
+    "consultation": "法律咨询",
+    "other": "其他纠纷",
+}
+FLAGS = {
+    "violence_risk": "有暴力倾向（民转刑风险）",
+    "high_risk": "命案风险",
+    "group": "群体性纠纷",
+    "petition_involved": "涉访",
+    "resolved_at_window": "窗口当场化解",
+}
+PARTY_ROLES = {"applicant": "申请人", "respondent": "被申请人", "third_party": "第三人"}
+PARTY_KINDS = {"person": "自然人", "organisation": "单位"}
+MODES = {"on_the_spot": "现场办", "single_unit": "马上办", "joint": "共同办"}
+REFERRAL_ROLES = {"lead": "牵头单位", "co_unit": "配合单位"}
+OUTCOMES = {"resolved": "化解成功", "unresolved": "未化解"}
+RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
+CASE_STATUSES = {
+    "registered": "已登记",
+    "assigned": "已派单",
+    "in_progress": "办理中",
+    "awaiting_manual_triage": "待人工分派",
+    "resolved": "已化解，待回访",
+    "closed": "已结案",
+}
+# The centre's view of a referral and the receiving unit's own read the same to people.
+REFERRAL_STATUSES = {
+    "issued": "待签收",
+    "received": "待签收",
+    "accepted": "办理中",
+    "declined": "已退回",
+    "reported": "已办结",
+}
+TIMELINE_KINDS = {
+    "case_triaged": "分流",
+    "referral_issued": "派单",
+    "referral_accepted": "签收",
+    "progress_reported": "报告进展",
+    "referral_declined": "退回",
+    "result_reported": "反馈结果",
+    "manual_triage_needed": "转人工分派",
+    "manually_assigned": "人工指派",
+    "case_resolved": "化解",
+    "case_closed": "结案",
+    "case_reopened": "重新办理",
+    "repeat_linked": "重复反映，已关联",
+}
+REOPEN_CAUSES = {"dissatisfied": "群众不满意", "repeat_report": "结案后再次反映（矛盾反弹）"}
+LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}
+ROLES = {
+    "intake_staff": "窗口受理",
+    "coordinator": "综合协调",
+    "supervisor": "检查督导",
+    "leader": "领导",
+    "officer": "部门经办",
+    "operator": "运维",
+}
+DEADLINE_STATES = {"on_time": "未到期", "near": "临期", "overdue": "已超期"}
+
+
+def label(vocabulary: Mapping[str, str], code: object) -> str:
+    """The Chinese name of a code, or the code itself when the vocabulary does not know it yet."""
+    if code is None or code == "":
+        return ""
+    text = str(getattr(code, "value", code))
+    return vocabulary.get(text, text)
+
+
+# --- places and units ---------------------------------------------------------------------------
+
+
+class PlacesError(ValueError):
+    """divisions.toml is malformed; the message names the entry."""
+
+
+_DIVISION = re.compile(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
+
+
+@dataclass(frozen=True)
+class Places:
+    """The county's divisions by code, from `config/divisions.toml`."""
+
+    names: Mapping[str, str]
+
+    def name(self, code: str) -> str:
+        """'砖塘镇新塘村' for a village, '砖塘镇' for a township; the code itself when it is not listed."""
+        if code not in self.names:
+            return code
+        if len(code) == 12 and code[:9] in self.names:
+            return self.names[code[:9]] + self.names[code]
+        return self.names[code]
+
+    def choices(self, county: str) -> list[tuple[str, str]]:
+        """(code, name) of the county and everything in it, in code order: a township before its villages."""
+        return [(code, self.name(code)) for code in sorted(self.names) if code.startswith(county)]
+
+
+def parse_places(data: dict[str, Any]) -> Places:
+    table = data.get("divisions")
+    if not isinstance(table, dict):
+        raise PlacesError("divisions: a table of division code = name is required")
+    for code, name in table.items():
+        if not _DIVISION.match(code):
+            raise PlacesError(f"divisions.{code}: a division code has 6, 9 or 12 digits")
+        if not isinstance(name, str) or not name.strip():
+            raise PlacesError(f"divisions.{code}: the name must be a non-empty text")
+        parent = code[:6] if len(code) == 9 else code[:9]
+        if len(code) > 6 and parent not in table:
+            raise PlacesError(f"divisions.{code}: its parent {parent} is not listed")
+    return Places(dict(table))
+
+
+@cache
+def load_places(config_dir: Path = DEFAULT_CONFIG_DIR) -> Places:
+    path = Path(config_dir) / "divisions.toml"
+    if not path.exists():
+        return Places({})  # units and places then read as their codes
+    with path.open("rb") as handle:
+        return parse_places(tomllib.load(handle))
+
+
+def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str:
+    """'砖塘镇派出所' for 'police:430426101'; the code itself for an agency the registry does not know."""
+    if not unit:
+        return ""
+    agency_code, _, division = unit.partition(":")
+    try:
+        agency = registry.get(agency_code)
+    except KeyError:
+        return unit
+    place = places.name(division)
+    if place == division:  # a place not on the list: the agency's name and the code stay readable
+        return f"{agency.name_zh}（{division}）"
+    return agency.unit_name.format(place=place, agency=agency.name_zh)
+
+
+# --- times ---------------------------------------------------------------------------------------
+
+
+def _moment(value: str | datetime | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    try:
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None  # a time without its zone cannot be shown honestly
+
+
+def local_time(value: str | datetime | None) -> str:
+    """An ISO time as Beijing time to the minute, '2026-12-04 22:10'; '' when there is none."""
+    moment = _moment(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def local_date(value: str | datetime | date | None) -> str:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    moment = _moment(value)
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d") if moment else ""
+
+
+def case_date(case_id: str) -> str:
+    """'2026年12月4日', the local day a case was registered, read from its number (430426-20261204-00001)."""
+    parts = case_id.split("-")
+    try:
+        day = date(int(parts[1][:4]), int(parts[1][4:6]), int(parts[1][6:8]))
+    except (IndexError, ValueError):
+        return ""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@dataclass(frozen=True)
+class Countdown:
+    """How long a unit has left, as staff read it, and how urgent that is: ok, near or overdue."""
+
+    text: str
+    level: str
+
+
+NEAR_SHARE = 0.8  # as supervision's reminder letter: 80 % of the term gone
+
+
+def countdown(due_at: str | datetime | None, now: datetime, issued_at: str | datetime | None = None) -> Countdown:
+    due = _moment(due_at)
+    if due is None:
+        return Countdown("", "none")
+    left = (due - now).total_seconds()
+    if left < 0:
+        return Countdown(f"已超期{_span(-left)}", "overdue")
+    issued = _moment(issued_at)
+    near = left < 24 * 3600
+    if issued is not None and due > issued:
+        near = near or (now - issued).total_seconds() >= NEAR_SHARE * (due - issued).total_seconds()
+    return Countdown(f"剩余{_span(left)}", "near" if near else "ok")
+
+
+def _span(seconds: float) -> str:
+    days, rest = divmod(int(seconds), 86400)
+    hours, rest = divmod(rest, 3600)
+    if days:
+        return f"{days}天{hours}小时" if hours else f"{days}天"
+    if hours:
+        return f"{hours}小时{rest // 60}分"
+    return f"{max(rest // 60, 1)}分钟"
+
+
+# --- validation errors ----------------------------------------------------------------------------
+
+FIELD_NAMES = {
+    "source": "来源渠道",
+    "category": "纠纷类别",
+    "division_code": "发生地点",
+    "summary": "纠纷概要",
+    "parties": "当事人",
+    "flags": "标记",
+    "source_record_id": "原始编号",
+    "name": "姓名或名称",
+    "role": "身份",
+    "kind": "类型",
+    "id_number": "身份证号",
+    "phone": "手机号",
+    "reason": "退回理由",
+    "note": "进展情况",
+    "outcome": "办理结果",
+    "unit": "单位",
+    "rating": "评价",
+    "comment": "意见",
+    "username": "账号",
+    "password": "密码",
+}
+# The validators' own sentences (shared.contracts), as staff should read them.
+_VALUE_ERRORS = (
+    ("17 digits then a digit or X", "身份证号应为18位：前17位为数字，最后一位为数字或X"),
+    ("birth date in the ID number", "身份证号中的出生日期不存在"),
+    ("check digit does not match", "身份证号校验位不符，请核对"),
+    ("11-digit mainland mobile", "手机号应为11位，以13至19开头"),
+    ("division code of 6, 9 or 12", "请选择发生地点"),
+    ("must name a county or below", "请选择县级以下的地点"),
+    ("role 'applicant'", "至少需要一名申请人"),
+    ("role 'respondent'", "至少需要一名被申请人"),
+    ("each flag at most once", "每个标记只能选一次"),
+    ("organisation carries no", "单位当事人不填身份证号和手机号"),
+    ("'<agency>:<division code>'", "请选择单位"),
+)
+_TYPE_ERRORS = {
+    "missing": "必填",
+    "string_too_short": "不能为空",
+    "too_short": "数量不够",
+    "enum": "请从列表中选择",
+    "literal_error": "请从列表中选择",
+    "string_type": "请填写文字",
+    "bool_parsing": "请选择是或否",
+    "date_from_datetime_parsing": "请填写日期，如2026-12-04",
+    "date_parsing": "请填写日期，如2026-12-04",
+    "int_parsing": "请填写数字",
+    "extra_forbidden": "不应填写此项",
+    "string_pattern_mismatch": "格式不正确",
+}
+
+
+def field_label(path: str) -> str:
+    """'第2位当事人的手机号' for 'parties.1.phone'."""
+    parts = path.split(".")
+    if len(parts) >= 2 and parts[0] == "parties" and parts[1].isdigit():
+        rest = FIELD_NAMES.get(parts[2], parts[2]) if len(parts) > 2 else ""
+        return f"第{int(parts[1]) + 1}位当事人" + (f"的{rest}" if rest else "")
+    return FIELD_NAMES.get(parts[-1], path)
+
+
+def field_error_text(error: Mapping[str, Any]) -> str:
+    """One field error of an API answer ({field, message, type, limit?}) as a sentence in Chinese."""
+    kind = str(error.get("type", ""))
+    message = str(error.get("message", ""))
+    if kind in ("string_too_long", "too_long"):
+        limit = error.get("limit")
+        unit = "字" if kind == "string_too_long" else "项"
+        return f"不能超过{limit}{unit}" if limit else "太长了"
+    for english, chinese in _VALUE_ERRORS:
+        if english in message:
+            return chinese
+    return _TYPE_ERRORS.get(kind, "填写有误")

@@ -1,0 +1,216 @@
+"""What staff read: units and places by name, deadlines as countdowns, Beijing times, errors in Chinese."""
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from shared import wording
+from shared.contracts.disputes import DisputeReport
+from shared.http import field_errors
+from shared.registry import load_registry
+from shared.workdays import CHINA_TZ
+
+REGISTRY = load_registry()
+PLACES = wording.load_places()
+
+
+# --- units and places ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "name"),
+    [
+        ("police:430426101", "砖塘镇派出所"),
+        ("justice:430426102", "蒋家桥镇司法所"),
+        ("court:430426", "祁东县人民法院"),
+    ],
+)
+def test_a_unit_reads_as_the_place_and_the_kind_of_office(unit, name):
+    assert wording.unit_name(unit, REGISTRY, PLACES) == name
+
+
+def test_a_village_reads_with_its_township_before_it():
+    assert PLACES.name("430426101203") == "砖塘镇新塘村"
+    assert PLACES.name("430426101") == "砖塘镇"
+
+
+def test_a_unit_in_a_division_not_on_the_list_keeps_its_code_beside_the_agency():
+    assert wording.unit_name("police:430426199", REGISTRY, PLACES) == "公安局（430426199）"
+
+
+def test_a_unit_of_an_agency_the_registry_does_not_know_stays_as_its_code():
+    assert wording.unit_name("forestry:430426101", REGISTRY, PLACES) == "forestry:430426101"
+
+
+def test_no_unit_reads_as_nothing():
+    assert wording.unit_name(None, REGISTRY, PLACES) == ""
+
+
+def test_the_county_and_its_places_are_offered_township_before_its_villages():
+    codes = [code for code, _ in PLACES.choices("430426")]
+
+    assert codes[:3] == ["430426", "430426101", "430426101201"]
+    assert ("430426101203", "砖塘镇新塘村") in PLACES.choices("430426")
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ({"430426": "祁东县", "43042610": "八位数"}, "divisions.43042610"),
+        ({"430426": "祁东县", "43042610a": "砖塘镇"}, "divisions.43042610a"),
+        ({"430426": "祁东县", "430426101": "  "}, "divisions.430426101"),
+        ({"430426": "祁东县", "430426109203": "无镇之村"}, "430426109"),
+        ({"430426101": "砖塘镇"}, "430426"),
+    ],
+)
+def test_a_malformed_divisions_file_is_refused_naming_the_entry(table, named):
+    with pytest.raises(wording.PlacesError, match=named):
+        wording.parse_places({"divisions": table})
+
+
+def test_a_divisions_file_without_its_table_is_refused():
+    with pytest.raises(wording.PlacesError, match="divisions"):
+        wording.parse_places({"division": {"430426": "祁东县"}})
+
+
+# --- times ------------------------------------------------------------------------------------
+
+ISSUED = datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ)
+DUE = ISSUED + timedelta(days=10)
+
+
+def test_half_the_term_left_is_on_time():
+    left = wording.countdown(DUE, ISSUED + timedelta(days=5), ISSUED)
+
+    assert (left.text, left.level) == ("剩余5天", "ok")
+
+
+def test_just_short_of_80_percent_of_the_term_gone_is_still_on_time():
+    left = wording.countdown(DUE, ISSUED + timedelta(days=7, hours=23), ISSUED)
+
+    assert (left.text, left.level) == ("剩余2天1小时", "ok")
+
+
+def test_80_percent_of_the_term_gone_is_near_even_with_days_left():
+    left = wording.countdown(DUE, ISSUED + timedelta(days=8), ISSUED)
+
+    assert (left.text, left.level) == ("剩余2天", "near")
+
+
+def test_under_a_day_left_is_near_even_when_the_issue_time_is_unknown():
+    left = wording.countdown(DUE.isoformat(), DUE - timedelta(hours=5, minutes=30))
+
+    assert (left.text, left.level) == ("剩余5小时30分", "near")
+
+
+def test_the_last_seconds_read_as_a_minute_not_as_nothing():
+    left = wording.countdown(DUE, DUE - timedelta(seconds=20), ISSUED)
+
+    assert left.text == "剩余1分钟"
+
+
+def test_past_the_due_time_is_overdue_by_how_long():
+    left = wording.countdown(DUE, DUE + timedelta(days=1, hours=3), ISSUED)
+
+    assert (left.text, left.level) == ("已超期1天3小时", "overdue")
+
+
+@pytest.mark.parametrize("due", [None, "", "not a time", "2026-11-30T09:00:00"])
+def test_no_due_time_or_one_without_its_zone_shows_no_countdown(due):
+    assert wording.countdown(due, ISSUED) == wording.Countdown("", "none")
+
+
+def test_a_utc_time_reads_as_beijing_time_to_the_minute():
+    assert wording.local_time("2026-12-04T14:10:59Z") == "2026-12-04 22:10"
+    assert wording.local_time(datetime(2026, 12, 4, 17, 30, tzinfo=UTC)) == "2026-12-05 01:30"
+
+
+def test_no_time_reads_as_nothing_and_a_time_without_zone_is_not_shifted():
+    assert wording.local_time(None) == ""
+    assert wording.local_time("2026-12-04T14:10") == "2026-12-04T14:10"
+
+
+# --- validation errors, as intake's API reports them --------------------------------------------
+
+APPLICANT = {"role": "applicant", "name": "张秀英", "id_number": "430426198503120023", "phone": "13907341234"}
+RESPONDENT = {"role": "respondent", "name": "李建国"}
+REPORT = {
+    "source": "walk_in",
+    "category": "neighbour",
+    "division_code": "430426101203",
+    "summary": "邻居翻修房屋，占用了共用通道",
+    "parties": [APPLICANT, RESPONDENT],
+}
+
+
+def api_errors(**changes: Any) -> dict[str, str]:
+    """Field -> Chinese sentence, for the errors intake's API answers when the report has these changes."""
+    with pytest.raises(ValidationError) as refused:
+        DisputeReport.model_validate({**REPORT, **changes})
+    return {error["field"]: wording.field_error_text(error) for error in field_errors(refused.value)}
+
+
+def test_the_sample_report_is_valid():
+    assert DisputeReport.model_validate(REPORT).applicants()[0].name == "张秀英"
+
+
+def test_a_bad_mobile_number_is_explained():
+    errors = api_errors(parties=[APPLICANT, {**RESPONDENT, "phone": "1390734"}])
+
+    assert errors == {"parties.1.phone": "手机号应为11位，以13至19开头"}
+
+
+def test_an_id_number_whose_check_digit_is_wrong_is_explained():
+    errors = api_errors(parties=[{**APPLICANT, "id_number": "430426198503120024"}, RESPONDENT])
+
+    assert errors == {"parties.0.id_number": "身份证号校验位不符，请核对"}
+
+
+def test_an_id_number_with_an_impossible_birth_date_is_explained():
+    errors = api_errors(parties=[{**APPLICANT, "id_number": "430426198502300023"}, RESPONDENT])
+
+    assert errors == {"parties.0.id_number": "身份证号中的出生日期不存在"}
+
+
+def test_a_report_without_an_applicant_says_one_is_needed():
+    errors = api_errors(parties=[RESPONDENT, {**RESPONDENT, "name": "李建军"}])
+
+    assert errors == {"parties": "至少需要一名申请人"}
+
+
+def test_a_name_too_long_says_the_limit_the_api_reported():
+    errors = api_errors(parties=[APPLICANT, {**RESPONDENT, "name": "湖南省衡阳市祁东县砖塘镇新塘村" * 4}])
+
+    assert errors == {"parties.1.name": "不能超过50字"}
+
+
+def test_a_category_not_on_the_list_asks_to_choose_from_it():
+    assert api_errors(category="dogs_barking") == {"category": "请从列表中选择"}
+
+
+def test_a_missing_field_is_required():
+    report = {key: value for key, value in REPORT.items() if key != "summary"}
+    with pytest.raises(ValidationError) as refused:
+        DisputeReport.model_validate(report)
+
+    assert [wording.field_error_text(e) for e in field_errors(refused.value)] == ["必填"]
+
+
+def test_an_error_of_a_kind_never_seen_still_reads_in_chinese():
+    assert wording.field_error_text({"field": "summary", "message": "something new", "type": "brand_new"}) == "填写有误"
+
+
+@pytest.mark.parametrize(
+    ("path", "label"),
+    [
+        ("parties.1.phone", "第2位当事人的手机号"),
+        ("parties.0.id_number", "第1位当事人的身份证号"),
+        ("parties.2", "第3位当事人"),
+        ("summary", "纠纷概要"),
+        ("something_else", "something_else"),
+    ],
+)
+def test_a_field_is_named_as_the_form_names_it(path, label):
+    assert wording.field_label(path) == label
