@@ -7,20 +7,21 @@ and its timeline, and queue the messages its effects stand for, all in the case'
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from services.coordinator.domain import rules
 from services.coordinator.domain.decisions import DeadlineFor, Decision, IdFactory
+from services.coordinator.domain.figures import Figures
 from services.coordinator.domain.model import Case, CaseFacts, CaseStatus
 from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
-from services.coordinator.store import CaseStore, StoredCase
+from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
 from shared.auth.principal import Principal
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import UnitCode
+from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.contracts.messages import (
     CaseRegistered,
     FollowUpRated,
@@ -30,14 +31,19 @@ from shared.contracts.messages import (
     RepeatReportLinked,
     ResultReported,
 )
+from shared.contracts.vocabulary import Category, Rating, Source
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers, trace_id_of
+from shared.workdays import CHINA_TZ
 
 MAX_LIST = 500
+# Far past any county's cases; keeps a mistyped offset a 400 rather than a database error.
+MAX_OFFSET = 10_000_000
+MAX_SEARCH_CHARS = 50
 # What the coordinator keeps of a registration, to brief the units it refers the case to.
 REGISTERED_FIELDS = {"source", "category", "division_code", "summary", "flags", "parties", "registered_by"}
 
@@ -55,11 +61,31 @@ Work = UnitOfWork[CaseStore]
 
 
 class ListCases(BaseModel):
-    """The query of the case list; `limit=0` asks for the counts alone."""
+    """The query of the case list; every filter is optional, and `limit=0` asks for the counts alone.
+
+    Registration dates are calendar days in China time, both ends included.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     status: CaseStatus | None = None
+    source: Source | None = None
+    category: Category | None = None
+    unit: UnitCode | None = None
+    place: DivisionCode | None = None
+    registered_from: date | None = None
+    registered_to: date | None = None
+    overdue: bool | None = None
+    q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SEARCH_CHARS)] | None = None
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)
+
+    @field_validator("registered_to")
+    @classmethod
+    def _not_before_the_start(cls, value: date | None, info: ValidationInfo) -> date | None:
+        start = info.data.get("registered_from")
+        if value is not None and start is not None and value < start:
+            raise ValueError(f"must not be before registered_from ({start})")
+        return value
 
 
 class AssignByHand(BaseModel):
@@ -164,10 +190,108 @@ def show_case(case_id: str, uow: Work) -> dict[str, Any]:
     return case_view(stored, timeline)
 
 
-def list_cases(query: ListCases, uow: Work) -> dict[str, Any]:
+def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any]:
+    """A page of the cases matching the query, how many match in all, and every case counted by status."""
+    if query.unit is not None:
+        _require_known_agency(desk.platform, query.unit)
+    now = desk.platform.now()
+    selection = CaseQuery(
+        now=now,
+        status=query.status,
+        source=query.source,
+        category=query.category,
+        unit=query.unit,
+        place=query.place,
+        registered_since=_china_midnight(query.registered_from),
+        registered_before=_china_midnight(_day_after(query.registered_to)),
+        overdue=query.overdue,
+        text=query.q,
+    )
     with uow:
-        cases = uow.store.list_cases(query.status, query.limit) if query.limit else []
-        return {"cases": cases, "counts": uow.store.count_by_status()}
+        listed = uow.store.list_cases(selection, query.limit, query.offset) if query.limit else []
+        return {
+            "cases": [case_row(case, now) for case in listed],
+            "total": uow.store.count_cases(selection),
+            "counts": uow.store.count_by_status(),
+        }
+
+
+def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
+    """One line of the case list: enough to pick a case out without opening it."""
+    case = listed.case
+    lead = case.current_lead()
+    next_due_at = case.next_due_at()
+    return {
+        "case_id": case.case_id,
+        "status": case.status.value,
+        "round": case.round,
+        "mode": case.plan.mode.value,
+        "source": case.facts.source.value,
+        "category": case.facts.category.value,
+        "division_code": case.facts.division_code,
+        "flags": [f.value for f in case.facts.flags],
+        "summary": listed.summary,
+        "lead_unit": lead.unit if lead else None,
+        "co_units": case.co_units(),
+        "registered_at": listed.registered_at.isoformat(),
+        "updated_at": listed.updated_at.isoformat(),
+        "next_due_at": next_due_at.isoformat() if next_due_at else None,
+        "overdue": case.overdue(now),
+        "rating": case.rating.value if case.rating else None,
+    }
+
+
+def overview(uow: Work, desk: Coordination) -> dict[str, Any]:
+    """The figures a county leader reads; `domain.figures` says what counts."""
+    now = desk.platform.now()
+    with uow:
+        figures = uow.store.figures(now)
+    return overview_view(figures, now)
+
+
+def overview_view(figures: Figures, now: datetime) -> dict[str, Any]:
+    # Every source and status is listed, zeros too, so a dashboard's rows stay put; the
+    # source-by-status table lists only what occurs.
+    by_source = dict.fromkeys((s.value for s in Source), 0)
+    by_status = dict.fromkeys((s.value for s in CaseStatus), 0)
+    by_source_status: dict[str, dict[str, int]] = {}
+    for (source, status), n in sorted(figures.cases.items()):
+        by_source[source.value] += n
+        by_status[status.value] += n
+        by_source_status.setdefault(source.value, {})[status.value] = n
+    units = figures.units
+    return {
+        "cases_total": sum(figures.cases.values()),
+        "by_source": by_source,
+        "by_status": by_status,
+        "by_source_status": by_source_status,
+        "referrals": {
+            "finished": sum(u.finished for u in units),
+            "on_time": sum(u.on_time for u in units),
+            "on_time_rate": figures.on_time_rate,
+            "open": sum(u.open for u in units),
+            "overdue": sum(u.overdue for u in units),
+        },
+        "ratings": {
+            **{rating.value: figures.ratings.get(rating, 0) for rating in Rating},
+            "satisfaction_rate": figures.satisfaction_rate,
+        },
+        "by_unit": [
+            {"unit": u.unit, "open": u.open, "overdue": u.overdue, "finished": u.finished, "on_time": u.on_time}
+            for u in units
+        ],
+        "as_of": now.isoformat(),
+    }
+
+
+def _china_midnight(day: date | None) -> datetime | None:
+    """The start of a calendar day in China time, the county's days whatever the server's zone."""
+    return datetime.combine(day, time.min, CHINA_TZ) if day else None
+
+
+def _day_after(day: date | None) -> date | None:
+    # The last day a date can name has no day after it, and needs no bound either.
+    return day + timedelta(days=1) if day and day < date.max else None
 
 
 def assign_unit(
@@ -175,10 +299,7 @@ def assign_unit(
 ) -> dict[str, Any]:
     """Manual triage: staff designate a unit for the role no competent unit was left for; the timeline
     names the signed-in caller."""
-    try:
-        desk.platform.registry.service_for_unit(command.unit)
-    except KeyError as unknown:
-        raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
+    _require_known_agency(desk.platform, command.unit)
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: assigned by hand") as change:
             change.apply(rules.assign_by_hand(change.case, command.unit, caller.subject, *change.issuing))
@@ -274,6 +395,13 @@ def _record(uow: Work, desk: Coordination, decision: Decision, registered: dict[
     platform = desk.platform
     for message in messages_for(decision.case, decision.effects, registered, platform.centre_unit, at, platform.new_id):
         uow.send(message)
+
+
+def _require_known_agency(platform: Platform, unit: str) -> None:
+    try:
+        platform.registry.service_for_unit(unit)
+    except KeyError as unknown:
+        raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
 
 
 def _holds_phones(registered: dict[str, Any]) -> bool:

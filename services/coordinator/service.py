@@ -22,6 +22,8 @@ from shared.runtime.service_base import PlatformService
 
 # The centre reads every case; agencies read their referrals at their own services instead.
 READS_CASES = allow(Role.COORDINATOR, Role.INTAKE_STAFF, Role.SUPERVISOR, Role.LEADER)
+# The county's figures are for those who answer for them; the window registers cases, it is not graded here.
+READS_FIGURES = allow(Role.COORDINATOR, Role.SUPERVISOR, Role.LEADER)
 
 
 class Coordinator(PlatformService):
@@ -65,7 +67,11 @@ class Coordinator(PlatformService):
 
     @api("GET", "/api/v1/cases", access=READS_CASES)
     def list_cases(self, request: Request) -> Response:
-        return json_response(200, handlers.list_cases(parse_query(request, handlers.ListCases), self.uow))
+        return json_response(200, handlers.list_cases(parse_query(request, handlers.ListCases), self.uow, self.desk))
+
+    @api("GET", "/api/v1/overview", access=READS_FIGURES)
+    def overview(self, request: Request) -> Response:
+        return json_response(200, handlers.overview(self.uow, self.desk))
 
     @api("POST", "/api/v1/cases/<case_id>/assign", access=allow(Role.COORDINATOR))
     def assign(self, request: Request, case_id: str) -> Response:

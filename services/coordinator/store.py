@@ -1,4 +1,10 @@
-"""The coordinator's cases (state documents under row locks) and their append-only timelines."""
+"""The coordinator's cases (state documents under row locks) and their append-only timelines.
+
+The state document is the truth. Beside it each row keeps a few of its facts as columns, and
+`case_referrals` one row per referral, written from the document by the same statements that
+store it, so that the case list can filter and the overview can count tens of thousands of
+cases with indexes instead of reading every document.
+"""
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -7,7 +13,9 @@ from typing import Any, Protocol
 
 from pydantic import TypeAdapter
 
+from services.coordinator.domain.figures import Figures, UnitFigures
 from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
+from shared.contracts.vocabulary import Category, Rating, Source
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -22,6 +30,32 @@ class StoredCase:
     case: Case
     registered: dict[str, Any]
     trace: dict[str, str]
+
+
+@dataclass(frozen=True)
+class CaseQuery:
+    """Which cases a list asks for; a criterion left None matches every case."""
+
+    now: datetime  # what `overdue` is judged against
+    status: CaseStatus | None = None
+    source: Source | None = None
+    category: Category | None = None
+    unit: str | None = None  # referred (any round) to this unit or to one of the same agency below it
+    place: str | None = None  # a division code the case's division code starts with
+    registered_since: datetime | None = None
+    registered_before: datetime | None = None
+    overdue: bool | None = None  # has an open referral past its deadline (True), or none (False)
+    text: str | None = None  # a case id prefix, or a part of the summary in any letter case
+
+
+@dataclass(frozen=True)
+class ListedCase:
+    """A case as the list shows it: its state, what it is about, when it was registered and last changed."""
+
+    case: Case
+    summary: str | None
+    registered_at: datetime
+    updated_at: datetime
 
 
 class CaseStore(Protocol):
@@ -43,11 +77,22 @@ class CaseStore(Protocol):
         """The case and its timeline lines (`seq`, `at`, `kind`, `detail`) in order; NotFound if there is none."""
         ...
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
-        """Up to `limit` cases as `case_id`, `status`, `updated_at`: the oldest first of one status, else the newest."""
+    def list_cases(self, query: CaseQuery, limit: int, offset: int = 0) -> list[ListedCase]:
+        """Up to `limit` matching cases after the first `offset`: the least recently updated first when the
+        query names a status (the ones waiting longest), else the most recently updated; ties by case id."""
         ...
 
-    def count_by_status(self) -> dict[str, int]: ...
+    def count_cases(self, query: CaseQuery) -> int:
+        """How many cases match, whatever the page."""
+        ...
+
+    def count_by_status(self) -> dict[str, int]:
+        """Every case, by status (no filter applies)."""
+        ...
+
+    def figures(self, now: datetime) -> Figures:
+        """The overview's counts over every case (`domain.figures` says what counts), overdue as of `now`."""
+        ...
 
 
 class PostgresCaseStore:
@@ -55,21 +100,41 @@ class PostgresCaseStore:
         self.sql = statements
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
+        facts = case.facts
         self.sql.write(
-            "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-            (case.case_id, case.status.value, _state(case), jsonb(registered), jsonb(trace), at, at),
+            "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at,"
+            " source, category, division_code, summary, rating)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                case.case_id,
+                case.status.value,
+                _state(case),
+                jsonb(registered),
+                jsonb(trace),
+                at,
+                at,
+                facts.source.value,
+                facts.category.value,
+                facts.division_code,
+                registered.get("summary"),
+                _rating(case),
+            ),
         )
+        self.sql.write(SYNC_REFERRALS, (case.case_id,))
 
     def lock(self, case_id: str) -> StoredCase:
         row = self.sql.one("SELECT state, registered, trace FROM cases WHERE case_id = %s FOR UPDATE", (case_id,))
         return _stored(case_id, row)
 
     def save(self, case: Case, at: datetime) -> None:
+        # The facts (source, category, place) and the summary are fixed at registration; status,
+        # rating and the referrals change.
         self.sql.write(
-            "UPDATE cases SET status = %s, state = %s, version = version + 1, updated_at = %s WHERE case_id = %s",
-            (case.status.value, _state(case), at, case.case_id),
+            "UPDATE cases SET status = %s, state = %s, rating = %s, version = version + 1, updated_at = %s"
+            " WHERE case_id = %s",
+            (case.status.value, _state(case), _rating(case), at, case.case_id),
         )
+        self.sql.write(SYNC_REFERRALS, (case.case_id,))
 
     def forget_phones(self, case_id: str) -> None:
         self.sql.write(
@@ -95,17 +160,118 @@ class PostgresCaseStore:
         )
         return stored, timeline
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
-        if status:
-            return self.sql.all(
-                "SELECT case_id, status, updated_at FROM cases WHERE status = %s ORDER BY updated_at LIMIT %s",
-                (status.value, limit),
-            )
-        return self.sql.all("SELECT case_id, status, updated_at FROM cases ORDER BY updated_at DESC LIMIT %s", (limit,))
+    def list_cases(self, query: CaseQuery, limit: int, offset: int = 0) -> list[ListedCase]:
+        where, params = _where(query)
+        order = "c.updated_at, c.case_id" if query.status else "c.updated_at DESC, c.case_id DESC"
+        rows = self.sql.all(
+            f"SELECT c.case_id, c.state, c.summary, c.created_at, c.updated_at FROM cases c{where}"
+            f" ORDER BY {order} LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        )
+        return [
+            ListedCase(_case_codec.validate_python(row["state"]), row["summary"], row["created_at"], row["updated_at"])
+            for row in rows
+        ]
+
+    def count_cases(self, query: CaseQuery) -> int:
+        where, params = _where(query)
+        row = self.sql.one(f"SELECT count(*) AS n FROM cases c{where}", params)
+        return int(row["n"]) if row else 0
 
     def count_by_status(self) -> dict[str, int]:
         rows = self.sql.all("SELECT status, count(*) AS n FROM cases GROUP BY status")
         return {row["status"]: row["n"] for row in rows}
+
+    def figures(self, now: datetime) -> Figures:
+        cases = self.sql.all("SELECT source, status, count(*) AS n FROM cases GROUP BY source, status")
+        ratings = self.sql.all("SELECT rating, count(*) AS n FROM cases WHERE rating IS NOT NULL GROUP BY rating")
+        units = self.sql.all(UNIT_FIGURES, (now,))
+        return Figures(
+            cases={(Source(r["source"]), CaseStatus(r["status"])): r["n"] for r in cases},
+            ratings={Rating(r["rating"]): r["n"] for r in ratings},
+            units=tuple(UnitFigures(**row) for row in units),
+        )
+
+
+# The referral rows of one case, written from the state document just stored (the same statement
+# as the migration's backfill). Referrals are only ever added to a case, and only their status
+# and closing time change, so an upsert keeps the rows in step; rows left as they were are not
+# rewritten. A case that was never added has no row to join, so nothing is written for it.
+SYNC_REFERRALS = """
+INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at)
+SELECT c.case_id, (r ->> 'referral_id')::uuid, r ->> 'unit', (r ->> 'round')::integer, r ->> 'status',
+       (r ->> 'due_at')::timestamptz, (r ->> 'closed_at')::timestamptz
+FROM cases c, jsonb_array_elements(c.state -> 'referrals') AS r
+WHERE c.case_id = %s
+ON CONFLICT (case_id, referral_id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at
+WHERE (case_referrals.status, case_referrals.closed_at) IS DISTINCT FROM (excluded.status, excluded.closed_at)
+"""
+
+# What `domain.figures` counts for each unit, in SQL (open = issued or accepted; finished = reported).
+UNIT_FIGURES = """
+SELECT unit,
+       count(*) FILTER (WHERE status IN ('issued', 'accepted')) AS open,
+       count(*) FILTER (WHERE status IN ('issued', 'accepted') AND due_at < %s) AS overdue,
+       count(*) FILTER (WHERE status = 'reported') AS finished,
+       count(*) FILTER (WHERE status = 'reported' AND closed_at <= due_at) AS on_time
+FROM case_referrals
+GROUP BY unit
+HAVING count(*) FILTER (WHERE status IN ('issued', 'accepted', 'reported')) > 0
+ORDER BY unit
+"""
+
+_OPEN_PAST_DUE = (
+    "SELECT 1 FROM case_referrals r WHERE r.case_id = c.case_id"
+    " AND r.status IN ('issued', 'accepted') AND r.due_at < %s"
+)
+
+
+def _where(query: CaseQuery) -> tuple[str, list[Any]]:
+    """The WHERE clause of a case query over `cases c`, made of fixed fragments; every value a parameter."""
+    clauses: list[str] = []
+    params: list[Any] = []
+
+    def match(clause: str, *values: Any) -> None:
+        clauses.append(clause)
+        params.extend(values)
+
+    if query.status is not None:
+        match("c.status = %s", query.status.value)
+    if query.source is not None:
+        match("c.source = %s", query.source.value)
+    if query.category is not None:
+        match("c.category = %s", query.category.value)
+    if query.unit is not None:
+        # Unit codes are '<agency>:<division>', so a prefix is the unit itself or one of its agency below it.
+        match(
+            "EXISTS (SELECT 1 FROM case_referrals r WHERE r.case_id = c.case_id AND r.unit LIKE %s)",
+            starting_with(query.unit),
+        )
+    if query.place is not None:
+        match("c.division_code LIKE %s", starting_with(query.place))
+    if query.registered_since is not None:
+        match("c.created_at >= %s", query.registered_since)
+    if query.registered_before is not None:
+        match("c.created_at < %s", query.registered_before)
+    if query.overdue is not None:
+        match(f"{'' if query.overdue else 'NOT '}EXISTS ({_OPEN_PAST_DUE})", query.now)
+    if query.text is not None:
+        match("(c.case_id LIKE %s OR c.summary ILIKE %s)", starting_with(query.text), f"%{_escape_like(query.text)}%")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def starting_with(prefix: str) -> str:
+    """A LIKE pattern for strings that start with `prefix`, taken literally."""
+    return _escape_like(prefix) + "%"
+
+
+def _escape_like(text: str) -> str:
+    # `_` is a wildcard too, and agency codes may contain it.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _rating(case: Case) -> str | None:
+    return case.rating.value if case.rating else None
 
 
 def _state(case: Case) -> object:

@@ -7,8 +7,9 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
-from services.coordinator.store import StoredCase
+from services.coordinator.domain.figures import Figures, tally
+from services.coordinator.domain.model import Case, TimelineEntry
+from services.coordinator.store import CaseQuery, ListedCase, StoredCase
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
 
@@ -32,6 +33,7 @@ class FakeCaseStore:
             "state": as_json(_case_codec.dump_python(case, mode="json")),
             "registered": as_json(registered),
             "trace": as_json(trace),
+            "registered_at": at,
             "updated_at": at,
         }
 
@@ -63,16 +65,12 @@ class FakeCaseStore:
     def read(self, case_id: str) -> tuple[StoredCase, list[Row]]:
         return self.lock(case_id), [dict(line) for line in self.timeline.get(case_id, [])]
 
-    def list_cases(self, status: CaseStatus | None, limit: int) -> list[Row]:
-        rows = [
-            {"case_id": case_id, "status": row["state"]["status"], "updated_at": row["updated_at"]}
-            for case_id, row in self.rows.items()
-        ]
-        if status is not None:
-            rows = sorted((r for r in rows if r["status"] == status.value), key=lambda r: r["updated_at"])
-        else:
-            rows = sorted(rows, key=lambda r: r["updated_at"], reverse=True)
-        return rows[:limit]
+    def list_cases(self, query: CaseQuery, limit: int, offset: int = 0) -> list[ListedCase]:
+        listed = sorted(self._matching(query), key=lambda c: (c.updated_at, c.case.case_id), reverse=not query.status)
+        return listed[offset : offset + limit]
+
+    def count_cases(self, query: CaseQuery) -> int:
+        return len(self._matching(query))
 
     def count_by_status(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -80,12 +78,43 @@ class FakeCaseStore:
             counts[row["state"]["status"]] = counts.get(row["state"]["status"], 0) + 1
         return counts
 
+    def figures(self, now: datetime) -> Figures:
+        return tally((self.case(case_id) for case_id in self.rows), now)
+
     # --- for tests -----------------------------------------------------------------------
 
     def case(self, case_id: str) -> Case:
         return self.lock(case_id).case
 
+    def _matching(self, query: CaseQuery) -> list[ListedCase]:
+        listed = (
+            ListedCase(self.case(case_id), row["registered"].get("summary"), row["registered_at"], row["updated_at"])
+            for case_id, row in self.rows.items()
+        )
+        return [c for c in listed if _matches(query, c)]
+
     def _row(self, case_id: str) -> dict[str, Any]:
         if case_id not in self.rows:
             raise NotFound(f"no case {case_id}")
         return self.rows[case_id]
+
+
+def _matches(query: CaseQuery, listed: ListedCase) -> bool:
+    """What the SQL of `PostgresCaseStore._where` selects, one case at a time."""
+    case, facts = listed.case, listed.case.facts
+    text = query.text
+    return all(
+        (
+            query.status is None or case.status is query.status,
+            query.source is None or facts.source is query.source,
+            query.category is None or facts.category is query.category,
+            query.unit is None or any(r.unit.startswith(query.unit) for r in case.referrals),
+            query.place is None or facts.division_code.startswith(query.place),
+            query.registered_since is None or listed.registered_at >= query.registered_since,
+            query.registered_before is None or listed.registered_at < query.registered_before,
+            query.overdue is None or case.overdue(query.now) is query.overdue,
+            text is None
+            or case.case_id.startswith(text)
+            or (listed.summary is not None and text.lower() in listed.summary.lower()),
+        )
+    )

@@ -1,24 +1,43 @@
 """The coordinator's case store, held to one contract whether it is the fake or PostgreSQL."""
 
+import shutil
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
+from pydantic import TypeAdapter
 
+from services.coordinator.domain.figures import Figures, UnitFigures
 from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, TimelineEntry, TimelineKind
-from services.coordinator.domain.rules import record_acceptance, triage
+from services.coordinator.domain.rules import (
+    assign_by_hand,
+    record_acceptance,
+    record_decline,
+    record_rating,
+    record_result,
+    triage,
+)
 from services.coordinator.routing import load_routing_table
-from services.coordinator.store import PostgresCaseStore, StoredCase
-from shared.contracts.vocabulary import Category, ReferralRole, Source
+from services.coordinator.store import CaseQuery, ListedCase, PostgresCaseStore, StoredCase
+from shared.contracts.vocabulary import Category, Outcome, Rating, ReferralRole, Source
 from shared.persistence.errors import Conflict, NotFound, StoreError
+from shared.persistence.jsonb import jsonb
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
 from tests.fakes.coordinator import FakeCaseStore
-from tests.stores.conftest import StoreBench
+from tests.integration.databases import migrated_database
+from tests.stores.conftest import StoreBench, postgres_bench
+from wuyuan.provision_db import SERVICES_ROOT, apply_migrations, migration_dirs
 
 SERVICE = "coordinator"
 FAKE = FakeCaseStore
 POSTGRES_STORE = PostgresCaseStore
+
+COORDINATOR_MIGRATIONS = SERVICES_ROOT / "coordinator" / "migrations"
+CASE_JSON = TypeAdapter(Case)
 
 REGISTRY = load_registry()
 SHIPPED = load_routing_table(DEFAULT_CONFIG_DIR / "routing.toml", set(REGISTRY.agencies))
@@ -128,8 +147,8 @@ def test_saving_a_case_changes_its_status_and_state(stores: StoreBench[Any]) -> 
 
     with stores.transaction() as store:
         stored = store.lock(FENCE_QUARREL)
-        assert store.list_cases(CaseStatus.IN_PROGRESS, 10) == [
-            {"case_id": FENCE_QUARREL, "status": "in_progress", "updated_at": MORNING + timedelta(hours=1)}
+        assert store.list_cases(CaseQuery(now=MORNING, status=CaseStatus.IN_PROGRESS), 10) == [
+            ListedCase(in_progress, REGISTERED["summary"], MORNING, MORNING + timedelta(hours=1))
         ]
     assert stored == StoredCase(in_progress, REGISTERED, TRACE)
     assert stored.case.referrals[0].accepted_at == MORNING + timedelta(hours=1)
@@ -243,31 +262,67 @@ def three_cases(stores: StoreBench[Any]) -> None:
         store.save(accepted(fence, MORNING + timedelta(hours=3)), MORNING + timedelta(hours=3))
 
 
-def case_ids(rows: list[dict[str, Any]]) -> list[str]:
-    return [row["case_id"] for row in rows]
+def case_ids(listed: list[ListedCase]) -> list[str]:
+    return [c.case.case_id for c in listed]
+
+
+def of_status(status: CaseStatus) -> CaseQuery:
+    return CaseQuery(now=MORNING, status=status)
+
+
+EVERY_CASE = CaseQuery(now=MORNING)
 
 
 def test_cases_of_one_status_are_listed_oldest_updated_first(stores: StoreBench[Any], three_cases: None) -> None:
     with stores.transaction() as store:
-        assigned = store.list_cases(CaseStatus.ASSIGNED, 10)
-    assert assigned == [
-        {"case_id": WELL_QUARREL, "status": "assigned", "updated_at": MORNING + timedelta(hours=1)},
-        {"case_id": CHICKEN_QUARREL, "status": "assigned", "updated_at": MORNING + timedelta(hours=2)},
+        assigned = store.list_cases(of_status(CaseStatus.ASSIGNED), 10)
+    assert [(c.case.case_id, c.case.status, c.updated_at) for c in assigned] == [
+        (WELL_QUARREL, CaseStatus.ASSIGNED, MORNING + timedelta(hours=1)),
+        (CHICKEN_QUARREL, CaseStatus.ASSIGNED, MORNING + timedelta(hours=2)),
     ]
 
 
 def test_all_cases_are_listed_newest_updated_first(stores: StoreBench[Any], three_cases: None) -> None:
     with stores.transaction() as store:
-        every = store.list_cases(None, 10)
+        every = store.list_cases(EVERY_CASE, 10)
     assert case_ids(every) == [FENCE_QUARREL, CHICKEN_QUARREL, WELL_QUARREL]
-    assert every[0] == {"case_id": FENCE_QUARREL, "status": "in_progress", "updated_at": MORNING + timedelta(hours=3)}
+    # Registered at nine, accepted at noon: the list tells the two apart.
+    assert (every[0].case.status, every[0].registered_at, every[0].updated_at) == (
+        CaseStatus.IN_PROGRESS,
+        MORNING,
+        MORNING + timedelta(hours=3),
+    )
+    assert every[0].summary == "两户村民因院墙边界发生争执"
 
 
 def test_a_list_of_cases_stops_at_its_limit(stores: StoreBench[Any], three_cases: None) -> None:
     with stores.transaction() as store:
-        assert case_ids(store.list_cases(None, 2)) == [FENCE_QUARREL, CHICKEN_QUARREL]
-        assert case_ids(store.list_cases(CaseStatus.ASSIGNED, 1)) == [WELL_QUARREL]
-        assert store.list_cases(CaseStatus.CLOSED, 10) == []
+        assert case_ids(store.list_cases(EVERY_CASE, 2)) == [FENCE_QUARREL, CHICKEN_QUARREL]
+        assert case_ids(store.list_cases(of_status(CaseStatus.ASSIGNED), 1)) == [WELL_QUARREL]
+        assert store.list_cases(of_status(CaseStatus.CLOSED), 10) == []
+
+
+def test_a_list_of_cases_is_paged_by_its_offset_and_counted_whatever_the_page(
+    stores: StoreBench[Any], three_cases: None
+) -> None:
+    with stores.transaction() as store:
+        assert case_ids(store.list_cases(EVERY_CASE, 2, offset=1)) == [CHICKEN_QUARREL, WELL_QUARREL]
+        assert case_ids(store.list_cases(of_status(CaseStatus.ASSIGNED), 1, offset=1)) == [CHICKEN_QUARREL]
+        assert store.list_cases(EVERY_CASE, 10, offset=3) == []
+        assert store.count_cases(EVERY_CASE) == 3
+        assert store.count_cases(of_status(CaseStatus.ASSIGNED)) == 2
+        assert store.count_cases(of_status(CaseStatus.CLOSED)) == 0
+
+
+def test_cases_updated_at_the_same_moment_keep_one_order_from_page_to_page(stores: StoreBench[Any]) -> None:
+    for case_id in (CHICKEN_QUARREL, FENCE_QUARREL, WELL_QUARREL):
+        registered_case(stores, case_id, MORNING)
+
+    with stores.transaction() as store:
+        pages = [case_ids(store.list_cases(EVERY_CASE, 1, offset=n)) for n in range(3)]
+        oldest_first = case_ids(store.list_cases(of_status(CaseStatus.ASSIGNED), 3))
+    assert pages == [[CHICKEN_QUARREL], [WELL_QUARREL], [FENCE_QUARREL]]
+    assert oldest_first == [FENCE_QUARREL, WELL_QUARREL, CHICKEN_QUARREL]
 
 
 def test_cases_are_counted_by_status(stores: StoreBench[Any], three_cases: None) -> None:
@@ -288,3 +343,317 @@ def test_forgetting_the_phones_keeps_every_party_with_its_name_and_role(stores: 
     with stores.transaction() as store:
         parties = store.lock(FENCE_QUARREL).registered["parties"]
     assert parties == [{**party, "phone": None} for party in REGISTERED["parties"]]
+
+
+# --- filters -----------------------------------------------------------------------------------
+
+HOUR = timedelta(hours=1)
+NEXT_MORNING = MORNING + timedelta(days=1)
+MEDIATOR = "司法所老周"
+LOAN_CLAIM = "430426-20261123-00001"
+WINDOW_ANSWER = "430426-20261123-00002"
+TOWNSHIP_102_VILLAGE = "430426102005"
+COUNTY = "430426"
+WELL_SUMMARY = "Well water shared by the WANG and ZHAO families"
+LOAN_SUMMARY = "借款三万元逾期未还"
+
+
+def triaged(case_id: str, source: Source, category: Category, division_code: str, at: datetime) -> Case:
+    facts = CaseFacts(case_id=case_id, source=source, category=category, division_code=division_code)
+    return triage(facts, SHIPPED, REGISTRY, at, every_day_works).case
+
+
+def register(stores: StoreBench[Any], case: Case, summary: str, at: datetime) -> Case:
+    with stores.transaction() as store:
+        store.add(case, {**REGISTERED, "summary": summary, "division_code": case.facts.division_code}, TRACE, at)
+    return case
+
+
+def save(stores: StoreBench[Any], case: Case, at: datetime) -> Case:
+    with stores.transaction() as store:
+        store.save(case, at)
+    return case
+
+
+@dataclass(frozen=True)
+class County:
+    fence: Case  # walk-in neighbours' quarrel in a village of township 101: justice:430426101
+    well: Case  # police call from township 102: police:430426102 leads, justice:430426102 helps
+    loan: Case  # a court filing at county level, the next day: court:430426 leads, justice:430426 helps
+
+
+@pytest.fixture
+def county(stores: StoreBench[Any]) -> County:
+    fence = registered_case(stores, FENCE_QUARREL, MORNING)
+    well = triaged(WELL_QUARREL, Source.POLICE_CALL, Category.NEIGHBOUR, TOWNSHIP_102_VILLAGE, MORNING + HOUR)
+    loan = triaged(LOAN_CLAIM, Source.COURT_FILING, Category.DEBT, COUNTY, NEXT_MORNING)
+    register(stores, well, WELL_SUMMARY, MORNING + HOUR)
+    register(stores, loan, LOAN_SUMMARY, NEXT_MORNING)
+    return County(fence, well, loan)
+
+
+def found(stores: StoreBench[Any], **criteria: Any) -> list[str]:
+    """The ids the list gives for these criteria, newest first, after checking the count agrees."""
+    query = CaseQuery(**{"now": MORNING, **criteria})
+    with stores.transaction() as store:
+        ids = case_ids(store.list_cases(query, 10))
+        assert store.count_cases(query) == len(ids)
+    return ids
+
+
+def test_the_units_of_the_county_cases_are_as_the_routing_table_says(county: County) -> None:
+    # The filter tests below rely on these designations.
+    assert [r.unit for r in county.fence.referrals] == [JUSTICE_OFFICE]
+    assert [r.unit for r in county.well.referrals] == ["police:430426102", "justice:430426102"]
+    assert [r.unit for r in county.loan.referrals] == ["court:430426", "justice:430426"]
+
+
+def test_cases_are_found_by_status_source_and_category(stores: StoreBench[Any], county: County) -> None:
+    assert found(stores, source=Source.POLICE_CALL) == [WELL_QUARREL]
+    assert found(stores, category=Category.NEIGHBOUR) == [WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, status=CaseStatus.ASSIGNED, source=Source.COURT_FILING) == [LOAN_CLAIM]
+    assert found(stores, source=Source.WALK_IN, category=Category.DEBT) == []
+
+
+def test_a_unit_finds_the_cases_referred_to_it_or_to_its_agency_below_it(
+    stores: StoreBench[Any], county: County
+) -> None:
+    assert found(stores, unit=JUSTICE_OFFICE) == [FENCE_QUARREL]
+    assert found(stores, unit="justice:430426") == [LOAN_CLAIM, WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, unit="police:430426") == [WELL_QUARREL]
+    assert found(stores, unit="police:430426101") == []
+    # The court's unit is the county's: a township below it holds none of its referrals.
+    assert found(stores, unit="court:430426101") == []
+
+
+def test_a_unit_that_declined_still_finds_the_case_and_so_does_the_one_after_it(
+    stores: StoreBench[Any], county: County
+) -> None:
+    [referral] = county.fence.referrals
+    handed_on = record_decline(
+        county.fence,
+        referral.referral_id,
+        JUSTICE_OFFICE,
+        MEDIATOR,
+        "不属于本单位职责",
+        NEXT_MORNING,
+        every_day_works,
+    ).case
+    save(stores, handed_on, NEXT_MORNING)
+
+    assert found(stores, unit=JUSTICE_OFFICE) == [FENCE_QUARREL]
+    assert found(stores, unit="police:430426101") == [FENCE_QUARREL]
+
+
+def test_an_underscore_in_a_unit_is_taken_as_itself(stores: StoreBench[Any]) -> None:
+    case, _ = neighbours_case()
+    [referral] = case.referrals
+    odd = replace(case, referrals=(replace(referral, unit="landxbureau:430426101"),))
+    register(stores, odd, "宅基地界址", MORNING)
+
+    assert found(stores, unit="land_bureau:430426101") == []
+    assert found(stores, unit="landxbureau:430426") == [FENCE_QUARREL]
+
+
+def test_a_place_finds_the_cases_of_its_division_and_below(stores: StoreBench[Any], county: County) -> None:
+    assert found(stores, place="430426101") == [FENCE_QUARREL]
+    assert found(stores, place=VILLAGE) == [FENCE_QUARREL]
+    assert found(stores, place="430426102") == [WELL_QUARREL]
+    assert found(stores, place=COUNTY) == [LOAN_CLAIM, WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, place="430426103") == []
+
+
+def test_registration_bounds_take_their_first_moment_in_and_their_last_out(
+    stores: StoreBench[Any], county: County
+) -> None:
+    second = timedelta(seconds=1)
+    assert found(stores, registered_since=MORNING) == [LOAN_CLAIM, WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, registered_since=MORNING + second) == [LOAN_CLAIM, WELL_QUARREL]
+    assert found(stores, registered_before=NEXT_MORNING) == [WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, registered_before=NEXT_MORNING + second) == [LOAN_CLAIM, WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, registered_since=MORNING + HOUR, registered_before=NEXT_MORNING) == [WELL_QUARREL]
+    # The first and last days a date can name: the list's widest bounds.
+    first_day, last_day = datetime(1, 1, 1, tzinfo=CST), datetime(9999, 12, 31, tzinfo=CST)
+    assert found(stores, registered_since=first_day, registered_before=last_day) == [
+        LOAN_CLAIM,
+        WELL_QUARREL,
+        FENCE_QUARREL,
+    ]
+
+
+def test_a_case_is_overdue_once_an_open_referral_is_past_its_deadline(stores: StoreBench[Any], county: County) -> None:
+    well_due = MORNING + HOUR + timedelta(days=10)  # police call: ten days
+    assert {r.due_at for r in county.well.referrals} == {well_due}
+
+    assert found(stores, overdue=True, now=well_due) == []  # due at this moment is not yet late
+    assert found(stores, overdue=True, now=well_due + timedelta(minutes=1)) == [WELL_QUARREL]
+    assert found(stores, overdue=False, now=well_due + timedelta(minutes=1)) == [LOAN_CLAIM, FENCE_QUARREL]
+
+
+def test_a_case_whose_units_reported_late_is_no_longer_overdue(stores: StoreBench[Any], county: County) -> None:
+    late = MORNING + timedelta(days=12)
+    well = county.well
+    for referral in well.referrals:
+        well = record_result(well, referral.referral_id, referral.unit, "刘警官", Outcome.RESOLVED, "已调解", late).case
+    save(stores, well, late)
+
+    assert well.status is CaseStatus.RESOLVED
+    assert found(stores, overdue=True, now=late) == []
+    assert found(stores, overdue=False, now=late) == [WELL_QUARREL, LOAN_CLAIM, FENCE_QUARREL]
+
+
+def test_a_search_matches_a_case_id_prefix_or_any_part_of_the_summary(stores: StoreBench[Any], county: County) -> None:
+    assert found(stores, text="院墙") == [FENCE_QUARREL]
+    assert found(stores, text="well WATER") == [WELL_QUARREL]
+    assert found(stores, text="zhao") == [WELL_QUARREL]
+    assert found(stores, text="430426-20261122") == [WELL_QUARREL, FENCE_QUARREL]
+    assert found(stores, text=LOAN_CLAIM) == [LOAN_CLAIM]
+    assert found(stores, text="20261122") == []  # inside a case id, not at its start
+    assert found(stores, text="%") == []
+    assert found(stores, text="_") == []
+
+
+def test_filters_combine(stores: StoreBench[Any], county: County) -> None:
+    assert found(stores, unit="justice:430426", place="430426102", text="wang") == [WELL_QUARREL]
+    assert found(stores, unit="justice:430426", category=Category.DEBT, status=CaseStatus.ASSIGNED) == [LOAN_CLAIM]
+    assert found(stores, unit=JUSTICE_OFFICE, source=Source.POLICE_CALL) == []
+
+
+def test_a_filtered_list_is_paged_and_counted_as_a_whole(stores: StoreBench[Any], county: County) -> None:
+    query = CaseQuery(now=MORNING, unit="justice:430426")
+    with stores.transaction() as store:
+        assert case_ids(store.list_cases(query, 2, offset=1)) == [WELL_QUARREL, FENCE_QUARREL]
+        assert store.count_cases(query) == 3
+
+
+# --- the overview ------------------------------------------------------------------------------
+
+
+def test_the_overview_counts_cases_referrals_and_ratings(stores: StoreBench[Any], county: County) -> None:
+    # The justice office reports exactly at its deadline (on time) and the citizen is satisfied.
+    [fence_referral] = county.fence.referrals
+    fence_due = fence_referral.due_at
+    fence = record_result(
+        county.fence, fence_referral.referral_id, JUSTICE_OFFICE, MEDIATOR, Outcome.RESOLVED, "已调解", fence_due
+    ).case
+    fence = record_rating(fence, Rating.SATISFIED, None, fence_due + HOUR, every_day_works).case
+    save(stores, fence, fence_due + HOUR)
+    # The police station reports a day late; the township's justice office is still at work, now overdue.
+    police, _ = county.well.referrals
+    well_reported = police.due_at + timedelta(days=1)
+    well = record_result(
+        county.well, police.referral_id, police.unit, "刘警官", Outcome.RESOLVED, "已调解", well_reported
+    ).case
+    save(stores, well, well_reported)
+    # The court declines the loan claim and no other lead is left; the county's justice bureau works on.
+    court, _ = county.loan.referrals
+    loan = record_decline(
+        county.loan, court.referral_id, court.unit, "法官", "不属于本院受理范围", NEXT_MORNING + HOUR, every_day_works
+    ).case
+    save(stores, loan, NEXT_MORNING + HOUR)
+    # A question answered at the window, whose asker was dissatisfied: back to the centre's staff.
+    answered = triaged(WINDOW_ANSWER, Source.WALK_IN, Category.CONSULTATION, VILLAGE, NEXT_MORNING)
+    register(stores, answered, "咨询宅基地确权", NEXT_MORNING)
+    save(
+        stores,
+        record_rating(answered, Rating.DISSATISFIED, "没说清楚", NEXT_MORNING + HOUR, every_day_works).case,
+        NEXT_MORNING + HOUR,
+    )
+    now = MORNING + timedelta(days=13)
+
+    with stores.transaction() as store:
+        figures = store.figures(now)
+
+    assert figures == Figures(
+        cases={
+            (Source.WALK_IN, CaseStatus.CLOSED): 1,
+            (Source.POLICE_CALL, CaseStatus.IN_PROGRESS): 1,
+            (Source.COURT_FILING, CaseStatus.AWAITING_MANUAL_TRIAGE): 1,
+            (Source.WALK_IN, CaseStatus.AWAITING_MANUAL_TRIAGE): 1,
+        },
+        ratings={Rating.SATISFIED: 1, Rating.DISSATISFIED: 1},
+        # The court only declined, so it has nothing to show.
+        units=(
+            UnitFigures("justice:430426", open=1),
+            UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1),
+            UnitFigures("justice:430426102", open=1, overdue=1),
+            UnitFigures("police:430426102", finished=1),
+        ),
+    )
+    assert (figures.on_time_rate, figures.satisfaction_rate) == (0.5, 0.5)
+
+
+def test_a_case_rated_again_counts_by_its_latest_rating(stores: StoreBench[Any]) -> None:
+    answered = triaged(WINDOW_ANSWER, Source.WALK_IN, Category.CONSULTATION, VILLAGE, MORNING)
+    register(stores, answered, "咨询宅基地确权", MORNING)
+    dissatisfied = record_rating(answered, Rating.DISSATISFIED, None, MORNING + HOUR, every_day_works).case
+    save(stores, dissatisfied, MORNING + HOUR)
+    staff_assigned = assign_by_hand(dissatisfied, JUSTICE_OFFICE, "chen.zhuren", MORNING + 2 * HOUR, every_day_works)
+    [redo] = staff_assigned.case.referrals
+    resolved = record_result(
+        staff_assigned.case,
+        redo.referral_id,
+        JUSTICE_OFFICE,
+        MEDIATOR,
+        Outcome.RESOLVED,
+        "已答复",
+        MORNING + 3 * HOUR,
+    ).case
+    save(
+        stores,
+        record_rating(resolved, Rating.BASICALLY_SATISFIED, None, MORNING + 4 * HOUR, every_day_works).case,
+        MORNING + 4 * HOUR,
+    )
+
+    with stores.transaction() as store:
+        figures = store.figures(MORNING + 5 * HOUR)
+
+    assert figures.ratings == {Rating.BASICALLY_SATISFIED: 1}
+    assert figures.satisfaction_rate == 1.0
+    assert figures.units == (UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1),)
+
+
+def test_no_cases_make_empty_figures(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store:
+        figures = store.figures(MORNING)
+    assert figures == Figures()
+    assert (figures.on_time_rate, figures.satisfaction_rate) == (None, None)
+
+
+# --- cases stored before the list columns ------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_cases_stored_before_the_list_columns_are_found_and_counted_from_their_documents(tmp_path: Path) -> None:
+    """Migration 0002 fills the new columns and referral rows of the cases already there."""
+    migrations = tmp_path / "coordinator"
+    migrations.mkdir()
+    shutil.copy(COORDINATOR_MIGRATIONS / "0001_coordinator.sql", migrations)
+    directories = [*migration_dirs(SERVICE)[:-1], migrations]
+    fence = accepted(neighbours_case()[0], MORNING + HOUR)
+    with migrated_database("wys_backfill", directories) as url:
+        with psycopg.connect(url, autocommit=True) as conn:  # as the store wrote a case before 0002
+            conn.execute(
+                "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                (
+                    FENCE_QUARREL,
+                    "in_progress",
+                    jsonb(_case_json(fence)),
+                    jsonb(REGISTERED),
+                    jsonb({}),
+                    MORNING,
+                    MORNING,
+                ),
+            )
+        shutil.copy(COORDINATOR_MIGRATIONS / "0002_case_list_columns.sql", migrations)
+        assert apply_migrations(url, directories) == ["0002_case_list_columns"]
+
+        with postgres_bench(url, PostgresCaseStore).transaction() as store:
+            query = CaseQuery(now=MORNING, unit=JUSTICE_OFFICE, place=VILLAGE, source=Source.WALK_IN, text="院墙")
+            assert store.list_cases(query, 10) == [ListedCase(fence, REGISTERED["summary"], MORNING, MORNING)]
+            assert store.figures(MORNING).units == (UnitFigures(JUSTICE_OFFICE, open=1),)
+
+
+def _case_json(case: Case) -> object:
+    return CASE_JSON.dump_python(case, mode="json")

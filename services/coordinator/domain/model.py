@@ -88,6 +88,21 @@ class Referral:
             self.accepted_at is not None or self.last_progress_at is not None or self.status is ReferralStatus.REPORTED
         )
 
+    def overdue(self, now: datetime) -> bool:
+        """Still open after its deadline: the unit owes the centre its result."""
+        return self.is_open and self.due_at < now
+
+    @property
+    def finished(self) -> bool:
+        """The unit reported its result, resolved or not. A decline is not finishing: the part
+        passes to another unit, which answers for it under its own deadline."""
+        return self.status is ReferralStatus.REPORTED
+
+    @property
+    def on_time(self) -> bool:
+        """Finished by its deadline, judged by when the centre recorded the result (`closed_at`)."""
+        return self.finished and self.closed_at is not None and self.closed_at <= self.due_at
+
 
 @dataclass(frozen=True)
 class Gap:
@@ -132,6 +147,13 @@ class Case:
                 if r.role is ReferralRole.CO_UNIT and r.status is not ReferralStatus.DECLINED
             }
         )
+
+    def next_due_at(self) -> datetime | None:
+        """The earliest deadline still running in this round, or None when no referral of it is open."""
+        return min((r.due_at for r in self.referrals if r.round == self.round and r.is_open), default=None)
+
+    def overdue(self, now: datetime) -> bool:
+        return any(r.overdue(now) for r in self.referrals)
 
     def round_settled(self) -> bool:
         """The lead of this round reported it resolved and no referral of the round is still open."""

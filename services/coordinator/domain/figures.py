@@ -1,0 +1,81 @@
+"""The figures a county leader reads: cases by source and status, deadlines the units kept, citizens' ratings.
+
+What counts (the PostgreSQL store computes the same in SQL; the contract suite holds both to it):
+- every case once, under its current status and the source it came in by;
+- every referral of every round once, under the unit it was issued to: `open` while issued or
+  accepted, `overdue` when open past its `due_at`, `finished` once the unit reported its result
+  (resolved or not), `on_time` when that result was recorded at or before `due_at`. A declined
+  referral is none of these: its part went to another unit, which is counted instead;
+- each case's latest rating once (a dissatisfied case rated again counts by its new rating).
+"""
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from services.coordinator.domain.model import Case, CaseStatus, Referral
+from shared.contracts.vocabulary import Rating, Source
+
+# Ratings that count as satisfied (满意 and 基本满意) in the satisfaction rate.
+SATISFIED = frozenset({Rating.SATISFIED, Rating.BASICALLY_SATISFIED})
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit's referrals, all rounds of all cases."""
+
+    unit: str
+    open: int = 0
+    overdue: int = 0
+    finished: int = 0
+    on_time: int = 0
+
+    @property
+    def counted(self) -> bool:
+        """Whether the unit has anything to show: a unit that only ever declined has not."""
+        return bool(self.open or self.finished)
+
+
+@dataclass(frozen=True)
+class Figures:
+    cases: Mapping[tuple[Source, CaseStatus], int] = field(default_factory=dict)
+    ratings: Mapping[Rating, int] = field(default_factory=dict)
+    units: tuple[UnitFigures, ...] = ()  # in unit order, only the counted ones
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return rate(sum(u.on_time for u in self.units), sum(u.finished for u in self.units))
+
+    @property
+    def satisfaction_rate(self) -> float | None:
+        return rate(sum(n for r, n in self.ratings.items() if r in SATISFIED), sum(self.ratings.values()))
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share to four decimal places, or None when there is nothing to take a share of."""
+    return round(part / whole, 4) if whole else None
+
+
+def tally(cases: Iterable[Case], now: datetime) -> Figures:
+    """The figures of these cases, `overdue` judged at `now`."""
+    by_source_status: Counter[tuple[Source, CaseStatus]] = Counter()
+    ratings: Counter[Rating] = Counter()
+    referrals: dict[str, list[Referral]] = {}
+    for case in cases:
+        by_source_status[case.facts.source, case.status] += 1
+        if case.rating is not None:
+            ratings[case.rating] += 1
+        for referral in case.referrals:
+            referrals.setdefault(referral.unit, []).append(referral)
+    units = (
+        UnitFigures(
+            unit=unit,
+            open=sum(r.is_open for r in held),
+            overdue=sum(r.overdue(now) for r in held),
+            finished=sum(r.finished for r in held),
+            on_time=sum(r.on_time for r in held),
+        )
+        for unit, held in sorted(referrals.items())
+    )
+    return Figures(dict(by_source_status), dict(ratings), tuple(u for u in units if u.counted))

@@ -1,0 +1,283 @@
+"""The staff console's reads of the coordinator: the filtered case list, and the county's overview for leaders."""
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from itertools import count
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.coordinator.dependencies import coordination_for
+from services.coordinator.service import Coordinator
+from shared.auth.principal import Principal, Role
+from shared.contracts.messages import CaseRegistered, ReferralIssued, ResultReported
+from shared.http import BadInput
+from shared.workdays import CHINA_TZ
+from tests.fakes.coordinator import FakeCaseStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+LATE_EVENING = datetime(2026, 11, 23, 23, 30, tzinfo=CHINA_TZ)  # a Monday, 15:30 UTC
+JUST_AFTER_MIDNIGHT = datetime(2026, 11, 24, 0, 10, tzinfo=CHINA_TZ)  # the Tuesday, still the Monday in UTC
+FENCE_QUARREL = "430426-20261123-00017"
+LOAN_CLAIM = "430426-20261124-00001"
+POLICE_STATION = "police:430426101"
+JUSTICE_OFFICE = "justice:430426101"
+LEADER = Principal("li.xianzhang", "李县长", frozenset({Role.LEADER}))
+
+
+@dataclass
+class Clock:
+    """The platform's clock, set by the test."""
+
+    at: datetime
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(LATE_EVENING)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork[FakeCaseStore]:
+    return FakeUnitOfWork(FakeCaseStore())
+
+
+@pytest.fixture
+def coordinator(uow, platform, clock) -> Coordinator:
+    desk = coordination_for(replace(platform, service="coordinator", now=clock))
+    return worker_factory(Coordinator, uow=uow, desk=desk, caller=LEADER)
+
+
+_ids = count(1)
+
+
+def register(coordinator: Coordinator, case_id: str, source: str, category: str, division: str, summary: str) -> None:
+    """Deliver a CaseRegistered from intake, triaged at the clock's time."""
+    coordinator.sender = "wuyuan.intake"
+    coordinator.on_case_registered(
+        CaseRegistered.build(
+            message_id=UUID(int=next(_ids)),
+            occurred_at=coordinator.desk.platform.now(),
+            case_id=case_id,
+            sender="centre:430426",
+            recipient="centre:430426",
+            source=source,
+            category=category,
+            division_code=division,
+            summary=summary,
+            flags=[],
+            parties=[{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}],
+        )
+    )
+
+
+@pytest.fixture
+def two_cases(coordinator, clock) -> None:
+    """A police call late on Monday evening, and a court filing ten minutes after midnight."""
+    register(coordinator, FENCE_QUARREL, "police_call", "neighbour", "430426101203", "两户村民因院墙边界发生争执")
+    clock.at = JUST_AFTER_MIDNIGHT
+    register(coordinator, LOAN_CLAIM, "court_filing", "debt", "430426", "借款三万元逾期未还")
+
+
+def listed(coordinator, http, **query: str) -> dict:
+    return http.body(coordinator.list_cases(http.get(query)))
+
+
+def ids(answer: dict) -> list[str]:
+    return [row["case_id"] for row in answer["cases"]]
+
+
+# --- the case list ---------------------------------------------------------------------------
+
+
+def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(coordinator, uow, http, two_cases):
+    [lead, co_unit] = [m for m in uow.sent_of(ReferralIssued) if m.case_id == FENCE_QUARREL]
+
+    answer = listed(coordinator, http, source="police_call")
+
+    assert answer["total"] == 1
+    assert answer["counts"] == {"assigned": 2}
+    assert answer["cases"] == [
+        {
+            "case_id": FENCE_QUARREL,
+            "status": "assigned",
+            "round": 1,
+            "mode": "joint",
+            "source": "police_call",
+            "category": "neighbour",
+            "division_code": "430426101203",
+            "flags": [],
+            "summary": "两户村民因院墙边界发生争执",
+            "lead_unit": POLICE_STATION,
+            "co_units": [JUSTICE_OFFICE],
+            "registered_at": "2026-11-23T23:30:00+08:00",
+            "updated_at": "2026-11-23T23:30:00+08:00",
+            "next_due_at": min(lead.due_at, co_unit.due_at).isoformat(),
+            "overdue": False,
+            "rating": None,
+        }
+    ]
+
+
+def test_registration_dates_are_days_in_china_time(coordinator, http, two_cases):
+    # Both were registered on the same UTC day; in China they are a Monday's and a Tuesday's.
+    assert ids(listed(coordinator, http, registered_to="2026-11-23")) == [FENCE_QUARREL]
+    assert ids(listed(coordinator, http, registered_from="2026-11-24")) == [LOAN_CLAIM]
+    both = listed(coordinator, http, registered_from="2026-11-23", registered_to="2026-11-24")
+    assert ids(both) == [LOAN_CLAIM, FENCE_QUARREL]
+
+
+def test_overdue_is_judged_by_the_platform_clock(coordinator, uow, http, clock, two_cases):
+    fence_due = min(m.due_at for m in uow.sent_of(ReferralIssued) if m.case_id == FENCE_QUARREL)
+
+    clock.at = fence_due
+    assert ids(listed(coordinator, http, overdue="true")) == []
+    clock.at = fence_due + timedelta(minutes=1)
+    answer = listed(coordinator, http, overdue="true")
+
+    assert ids(answer) == [FENCE_QUARREL]
+    assert answer["cases"][0]["overdue"] is True
+    assert ids(listed(coordinator, http, overdue="false")) == [LOAN_CLAIM]
+
+
+def test_unit_place_and_search_filters_reach_the_store(coordinator, http, two_cases):
+    assert ids(listed(coordinator, http, unit="justice:430426")) == [LOAN_CLAIM, FENCE_QUARREL]
+    assert ids(listed(coordinator, http, unit=POLICE_STATION)) == [FENCE_QUARREL]
+    assert ids(listed(coordinator, http, place="430426101")) == [FENCE_QUARREL]
+    assert ids(listed(coordinator, http, q=" 三万元 ")) == [LOAN_CLAIM]
+    assert ids(listed(coordinator, http, q="430426-20261123")) == [FENCE_QUARREL]
+
+
+def test_the_first_and_last_days_a_date_can_name_are_bounds_like_any_other(coordinator, http, two_cases):
+    answer = listed(coordinator, http, registered_from="0001-01-01", registered_to="9999-12-31")
+
+    assert ids(answer) == [LOAN_CLAIM, FENCE_QUARREL]
+
+
+def test_a_page_of_the_list_comes_with_the_total_of_all_pages(coordinator, http, two_cases):
+    answer = listed(coordinator, http, limit="1", offset="1")
+
+    assert (ids(answer), answer["total"]) == ([FENCE_QUARREL], 2)
+
+
+def test_a_limit_of_zero_gives_the_counts_and_the_total_alone(coordinator, http, two_cases):
+    answer = listed(coordinator, http, limit="0", category="debt")
+
+    assert answer == {"cases": [], "total": 1, "counts": {"assigned": 2}}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"source": "nope"}, "source"),
+        ({"category": "murder"}, "category"),
+        ({"place": "12"}, "place"),
+        ({"place": "4304261012"}, "place"),
+        ({"unit": "police"}, "unit"),
+        ({"unit": "police:4304261"}, "unit"),
+        ({"registered_from": "2026-11-31"}, "registered_from"),
+        ({"registered_to": "23/11/2026"}, "registered_to"),
+        ({"registered_from": "2026-11-24", "registered_to": "2026-11-23"}, "registered_to"),
+        ({"overdue": "maybe"}, "overdue"),
+        ({"q": "院" * 51}, "q"),
+        ({"q": "   "}, "q"),
+        ({"offset": "-1"}, "offset"),
+        ({"offset": "ten"}, "offset"),
+        ({"limit": "501"}, "limit"),
+        ({"page": "2"}, "page"),
+    ],
+    ids=lambda value: str(value)[:40] if isinstance(value, dict) else value,
+)
+def test_a_malformed_parameter_is_named_in_the_refusal(coordinator, http, query, field):
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get(query))
+
+    assert [f["field"] for f in refused.value.fields] == [field]
+
+
+def test_a_unit_of_an_agency_the_county_does_not_have_is_named_in_the_refusal(coordinator, http):
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"unit": "fire:430426"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("unit", "unknown_agency")]
+
+
+# --- the overview ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("role", "admitted"),
+    [
+        (Role.LEADER, True),
+        (Role.SUPERVISOR, True),
+        (Role.COORDINATOR, True),
+        (Role.INTAKE_STAFF, False),
+        (Role.OFFICER, False),
+        (Role.OPERATOR, False),
+    ],
+)
+def test_the_overview_is_for_those_who_answer_for_the_county(role, admitted):
+    [entrypoint] = Coordinator.overview.nameko_entrypoints
+    caller = Principal("zhang.san", "张三", frozenset({role}), frozenset({POLICE_STATION}))
+
+    # What the authenticator asks of every request before a worker runs.
+    assert caller.has_any(entrypoint.access.roles) is admitted
+    assert entrypoint.url == "/api/v1/overview"
+
+
+def test_the_overview_counts_cases_deadlines_and_ratings(coordinator, uow, http, clock, two_cases):
+    police = next(m for m in uow.sent_of(ReferralIssued) if m.recipient == POLICE_STATION)
+    clock.at = police.due_at  # the police station reports at the last moment: on time
+    coordinator.sender = "wuyuan.police_link"
+    coordinator.on_result_reported(
+        ResultReported.build(
+            message_id=UUID(int=next(_ids)),
+            occurred_at=clock.at,
+            case_id=FENCE_QUARREL,
+            sender=POLICE_STATION,
+            recipient="centre:430426",
+            referral_id=police.referral_id,
+            officer="刘警官",
+            outcome="resolved",
+            summary="双方达成调解协议。",
+        )
+    )
+    clock.at = datetime(2027, 3, 1, 9, 0, tzinfo=CHINA_TZ)  # every other deadline has passed
+
+    overview = http.body(coordinator.overview(http.get()))
+
+    assert overview == {
+        "cases_total": 2,
+        "by_source": {
+            "walk_in": 0,
+            "hotline": 0,
+            "grid": 0,
+            "court_filing": 1,
+            "police_call": 1,
+            "mediation_request": 0,
+            "petition": 0,
+            "stability_lead": 0,
+        },
+        "by_status": {
+            "registered": 0,
+            "assigned": 1,
+            "in_progress": 1,
+            "awaiting_manual_triage": 0,
+            "resolved": 0,
+            "closed": 0,
+        },
+        "by_source_status": {"court_filing": {"assigned": 1}, "police_call": {"in_progress": 1}},
+        "referrals": {"finished": 1, "on_time": 1, "on_time_rate": 1.0, "open": 3, "overdue": 3},
+        "ratings": {"satisfied": 0, "basically_satisfied": 0, "dissatisfied": 0, "satisfaction_rate": None},
+        "by_unit": [
+            {"unit": "court:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
+            {"unit": "justice:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
+            {"unit": JUSTICE_OFFICE, "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
+            {"unit": POLICE_STATION, "open": 0, "overdue": 0, "finished": 1, "on_time": 1},
+        ],
+        "as_of": "2027-03-01T09:00:00+08:00",
+    }
