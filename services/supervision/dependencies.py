@@ -33,7 +33,7 @@ class RatingLinks:
     public_url: str
 
     def url(self, token: str) -> str:
-        return f"{self.public_url.rstrip('/')}/api/v1/ratings/{token}"
+        return f"{self.public_url.rstrip('/')}/rate/{token}"  # the console's citizen page
 
 
 @cache

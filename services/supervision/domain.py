@@ -86,6 +86,47 @@ def mark_sent(watch: Watch, letter: Letter, at: datetime) -> Watch:
     return replace(watch, overdue_sent_at=watch.overdue_sent_at or at)
 
 
+class WatchState(StrEnum):
+    """Where an open watch stands at a moment: the same moments at which its letters fall due."""
+
+    ON_TIME = "on_time"
+    NEAR = "near"  # the 提醒函's moment has come: REMINDER_FRACTION of the unit's time is gone
+    OVERDUE = "overdue"  # the 督办函's moment: past due_at
+
+
+def watch_state(watch: Watch, now: datetime) -> WatchState:
+    """From the clock alone, not from the letters sent, so a board read between two timer runs (or while
+    the timer is behind) already shows what the next letters will say. The boundaries are `letters_due`'s."""
+    _require_aware(now, "now")
+    if now > watch.due_at:
+        return WatchState.OVERDUE
+    if now >= reminder_due_at(watch):
+        return WatchState.NEAR
+    return WatchState.ON_TIME
+
+
+@dataclass(frozen=True)
+class SentLetter:
+    kind: LetterKind
+    issued_at: datetime
+
+
+def letters_sent(watch: Watch) -> list[SentLetter]:
+    """The letters a unit has already had about this referral, in the order they went out."""
+    sent = [
+        SentLetter(kind, at)
+        for kind, at in ((LetterKind.REMINDER, watch.reminder_sent_at), (LetterKind.OVERDUE, watch.overdue_sent_at))
+        if at is not None
+    ]
+    return sorted(sent, key=lambda letter: letter.issued_at)
+
+
+def is_within(unit: str, scope: str) -> bool:
+    """A unit is within a scope when it is that unit or one below it: same agency, and the scope's division
+    code a prefix of its own ('police:430426' covers 'police:430426101'), as for an officer's units."""
+    return unit.startswith(scope)
+
+
 def close_watch(watch: Watch, at: datetime) -> Watch:
     """Stop the clock; the first close wins, so a redelivered ReferralClosed changes nothing."""
     _require_aware(at, "at")

@@ -2,15 +2,17 @@
 
 import io
 from collections.abc import Callable
+from datetime import datetime
 
 import segno
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision import domain
 from services.supervision.dependencies import RatingLinks
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import LongText
+from shared.contracts.identifiers import CaseId, UnitCode
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
@@ -41,6 +43,23 @@ class RateFollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rating: Rating
     comment: LongText | None = None
+
+
+class BoardQuery(BaseModel):
+    """The board's filters; `state` and `limit` narrow the watches listed, never the units' counts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: UnitCode | None = None  # that unit and the units below it
+    state: domain.WatchState | None = None
+    limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)  # 0: the units' counts alone
+
+
+class LettersQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    unit: UnitCode | None = None  # that unit and the units below it
+    case_id: CaseId | None = None
+    kind: domain.LetterKind | None = None
+    limit: int = Field(MAX_LIST, ge=1, le=MAX_LIST)
 
 
 # --- case facts: each counts only from the coordinator's broker user, which RabbitMQ vouches for ----
@@ -238,7 +257,57 @@ def _check_link(link: domain.RatingLink, follow_up: domain.FollowUp, links: Rati
 
 def list_follow_ups(pending_only: bool, uow: Work) -> dict[str, object]:
     with uow:
-        return {"follow_ups": uow.store.list_follow_ups(pending_only, MAX_LIST)}
+        visits = uow.store.list_follow_ups(pending_only, MAX_LIST)
+    # `rated` spares a to-do list from reading "no rating yet" out of a null.
+    return {"follow_ups": [{**visit, "rated": visit["rating"] is not None} for visit in visits]}
+
+
+# --- the inspection group's board and letters ---------------------------------------------------
+
+
+def board(query: BoardQuery, uow: Work, platform: Platform) -> dict[str, object]:
+    """Open watches near or past their deadline, by unit, as the clock stands now rather than as the
+    timer last saw it."""
+    now = platform.now()
+    with uow:
+        units = uow.store.count_open_by_unit(now, query.unit)
+        watches = uow.store.open_watches(now, query.unit, query.state, query.limit)
+    return {"as_of": now.isoformat(), "units": units, "watches": [_on_board(watch, now) for watch in watches]}
+
+
+def _on_board(watch: domain.Watch, now: datetime) -> dict[str, object]:
+    return {
+        "case_id": watch.case_id,
+        "referral_id": str(watch.referral_id),
+        "unit": watch.unit,
+        "role": watch.role.value,
+        "issued_at": watch.issued_at.isoformat(),
+        "due_at": watch.due_at.isoformat(),
+        "state": domain.watch_state(watch, now).value,
+        "letters": [
+            {"kind": letter.kind.value, "issued_at": letter.issued_at.isoformat()}
+            for letter in domain.letters_sent(watch)
+        ],
+    }
+
+
+def list_letters(query: LettersQuery, uow: Work) -> dict[str, object]:
+    """The 提醒函 and 督办函 sent, the newest first."""
+    with uow:
+        letters = uow.store.list_letters(query.unit, query.case_id, query.kind, query.limit)
+    return {
+        "letters": [
+            {
+                "kind": letter["kind"],
+                "case_id": letter["case_id"],
+                "referral_id": str(letter["referral_id"]),
+                "unit": letter["unit"],
+                "issued_at": letter["issued_at"].isoformat(),
+                "due_at": letter["due_at"].isoformat(),
+            }
+            for letter in letters
+        ]
+    }
 
 
 def watches_of_case(case_id: str, uow: Work) -> dict[str, object]:

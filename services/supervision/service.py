@@ -16,12 +16,14 @@ from shared.contracts.messages import (
     ReferralClosed,
     UnitDesignated,
 )
-from shared.http import PUBLIC, Caller, allow, api, case_id_in_path, json_response, parse_body
+from shared.http import PUBLIC, Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
 
 TICK_SECONDS = 5
+# The inspection group's readers: who chases late units, who watches every case, and the leaders.
+READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER)
 
 
 class Supervision(PlatformService):
@@ -65,12 +67,20 @@ class Supervision(PlatformService):
     def send_due_letters(self) -> None:
         handlers.send_due_letters(self.uow, self.platform)
 
-    @api("GET", "/api/v1/follow-ups", access=allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER))
+    @api("GET", "/api/v1/follow-ups", access=READERS)
     def list_follow_ups(self, request: Request) -> Response:
         pending_only = request.args.get("pending", "true") != "false"
         return json_response(200, handlers.list_follow_ups(pending_only, self.uow))
 
-    @api("GET", "/api/v1/cases/<case_id>/watches", access=allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER))
+    @api("GET", "/api/v1/board", access=READERS)
+    def board(self, request: Request) -> Response:
+        return json_response(200, handlers.board(parse_query(request, handlers.BoardQuery), self.uow, self.platform))
+
+    @api("GET", "/api/v1/letters", access=READERS)
+    def letters(self, request: Request) -> Response:
+        return json_response(200, handlers.list_letters(parse_query(request, handlers.LettersQuery), self.uow))
+
+    @api("GET", "/api/v1/cases/<case_id>/watches", access=READERS)
     def case_watches(self, request: Request, case_id: str) -> Response:
         return json_response(200, handlers.watches_of_case(case_id_in_path(case_id), self.uow))
 

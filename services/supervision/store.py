@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at
 from shared.contracts.messages import Event, ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.delivery.statements import Row, Statements
@@ -13,6 +13,18 @@ from shared.persistence.jsonb import jsonb
 
 # Envelope fields a case fact keeps in columns of its own; the rest is its detail.
 _ENVELOPE = {"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
+
+# domain.watch_state in SQL, each with one `now` parameter per %s. `reminder_at` is domain.reminder_due_at,
+# kept from issued_at and due_at when the watch started; the letters sent play no part.
+_STATE_SQL = {
+    WatchState.OVERDUE: ("due_at < %s", 1),
+    WatchState.NEAR: ("reminder_at <= %s AND due_at >= %s", 2),
+    WatchState.ON_TIME: ("reminder_at > %s", 1),
+}
+# Letters live in their watch's row, one column each: when it went out, or NULL.
+_SENT_AT = {LetterKind.REMINDER: "reminder_sent_at", LetterKind.OVERDUE: "overdue_sent_at"}
+# What a Watch is read from (not its trace, which only the timer needs).
+_WATCH_COLUMNS = "referral_id, case_id, unit, role, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at"
 
 
 class SupervisionStore(Protocol):
@@ -58,6 +70,20 @@ class SupervisionStore(Protocol):
 
     def record_fact(self, message: Event) -> None:
         """Keep a case fact for the reports, once per message."""
+        ...
+
+    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
+        """Each unit with open watches (within `unit`, if given) as `unit`, `open`, `near`, `overdue` at `now`
+        (domain.watch_state); the most overdue first, then the most near, then by unit code."""
+        ...
+
+    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
+        """Up to `limit` open watches within `unit` and in `state` at `now`, if given; the soonest due first."""
+        ...
+
+    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+        """Up to `limit` letters sent, as `kind`, `case_id`, `referral_id`, `unit`, `issued_at`, `due_at`,
+        the newest first, of units within `unit`, of `case_id` and of `kind`, if given."""
         ...
 
 
@@ -187,6 +213,58 @@ class PostgresSupervisionStore:
             " ON CONFLICT (message_id) DO NOTHING",
             (message.message_id, message.case_id, message.type, message.occurred_at, jsonb(detail)),
         )
+
+    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
+        near, _ = _STATE_SQL[WatchState.NEAR]
+        overdue, _ = _STATE_SQL[WatchState.OVERDUE]
+        within, params = _within(unit)
+        return self.sql.all(
+            f'SELECT unit, count(*) AS "open", count(*) FILTER (WHERE {near}) AS near,'
+            f" count(*) FILTER (WHERE {overdue}) AS overdue"
+            f" FROM watches WHERE closed_at IS NULL{within}"
+            ' GROUP BY unit ORDER BY overdue DESC, near DESC, unit COLLATE "C"',
+            (now, now, now, *params),
+        )
+
+    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
+        within, params = _within(unit)
+        if state is not None:
+            condition, count = _STATE_SQL[state]
+            within += f" AND {condition}"
+            params += [now] * count
+        rows = self.sql.all(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE closed_at IS NULL{within}"
+            " ORDER BY due_at, referral_id LIMIT %s",
+            (*params, limit),
+        )
+        return [_watch(row) for row in rows]
+
+    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+        branches: list[str] = []
+        params: list[Any] = []
+        for letter_kind, sent_at in _SENT_AT.items():
+            if kind is not None and kind != letter_kind:
+                continue
+            within, within_params = _within(unit)
+            if case_id is not None:
+                within += " AND case_id = %s"
+                within_params.append(case_id)
+            # The kind is our own constant, never the caller's text.
+            branches.append(
+                f"SELECT '{letter_kind.value}'::text AS kind, case_id, referral_id, unit, {sent_at} AS issued_at,"
+                f" due_at FROM watches WHERE {sent_at} IS NOT NULL{within}"
+            )
+            params += within_params
+        return self.sql.all(
+            f"SELECT * FROM ({' UNION ALL '.join(branches)}) AS letters"
+            " ORDER BY issued_at DESC, referral_id, kind LIMIT %s",
+            (*params, limit),
+        )
+
+
+def _within(unit: str | None) -> tuple[str, list[Any]]:
+    """The condition (domain.is_within) that keeps watches of `unit` and the units below it, if given."""
+    return ("", []) if unit is None else (" AND starts_with(unit, %s)", [unit])
 
 
 def _watch(row: Row) -> Watch:

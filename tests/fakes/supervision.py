@@ -5,7 +5,16 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from services.supervision.domain import (
+    FollowUp,
+    LetterKind,
+    Watch,
+    WatchState,
+    is_within,
+    letters_sent,
+    reminder_due_at,
+    watch_state,
+)
 from shared.contracts.messages import Event, ReferralSummary
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
@@ -141,3 +150,39 @@ class FakeSupervisionStore:
                 "detail": message.model_dump(mode="json", exclude=_ENVELOPE),
             },
         )
+
+    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
+        counts: dict[str, dict[str, Any]] = {}
+        for watch in self._open_within(unit):
+            row = counts.setdefault(watch.unit, {"unit": watch.unit, "open": 0, "near": 0, "overdue": 0})
+            row["open"] += 1
+            state = watch_state(watch, now)
+            if state is not WatchState.ON_TIME:
+                row[state.value] += 1
+        return sorted(counts.values(), key=lambda row: (-row["overdue"], -row["near"], row["unit"]))
+
+    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
+        found = [w for w in self._open_within(unit) if state is None or watch_state(w, now) is state]
+        return sorted(found, key=lambda w: (w.due_at, w.referral_id))[:limit]
+
+    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+        letters = [
+            {
+                "kind": letter.kind.value,
+                "case_id": w.case_id,
+                "referral_id": w.referral_id,
+                "unit": w.unit,
+                "issued_at": letter.issued_at,
+                "due_at": w.due_at,
+            }
+            for w in self.watches.values()
+            if (unit is None or is_within(w.unit, unit)) and (case_id is None or w.case_id == case_id)
+            for letter in letters_sent(w)
+            if kind is None or letter.kind == kind
+        ]
+        letters.sort(key=lambda row: (row["referral_id"], row["kind"]))
+        letters.sort(key=lambda row: row["issued_at"], reverse=True)  # stable: newest first, ties as above
+        return letters[:limit]
+
+    def _open_within(self, unit: str | None) -> list[Watch]:
+        return [w for w in self.watches.values() if w.is_open and (unit is None or is_within(w.unit, unit))]

@@ -7,7 +7,7 @@ from uuid import UUID
 
 import pytest
 
-from services.supervision.domain import FollowUp, Watch, reminder_due_at
+from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at, watch_state
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import CaseClosed, CaseResolved, ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
@@ -28,6 +28,11 @@ CENTRE = "centre:430426"
 POLICE_STATION = "police:430426101"
 JUSTICE_OFFICE = "justice:430426101"
 COURT = "court:430426"
+COUNTY_POLICE = "police:430426"  # the county bureau: its stations are below it
+OTHER_POLICE_STATION = "police:430426102"
+OTHER_JUSTICE_OFFICE = "justice:430426102"
+SECOND = timedelta(seconds=1)
+DAY = timedelta(days=1)
 TEN_DAYS = timedelta(days=10)  # a unit's time whose reminder comes after eight days
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 
@@ -579,3 +584,223 @@ def test_a_case_serialised_twice_in_one_transaction_carries_on(stores: StoreBenc
         store.record_fact(resolved(1))
 
     assert list(watches(stores)) == [referral_id(1)]
+
+
+# --- the inspection group's board: open watches by the clock, not by the letters sent ----------------
+
+
+def on_board(
+    stores: StoreBench[Any], now: datetime = NOW, unit: str | None = None, limit: int = 100
+) -> dict[WatchState, list[UUID]]:
+    """Which watches each state's filter lists at `now`; a watch listed in two states shows up twice."""
+    with stores.transaction() as store:
+        return {state: [w.referral_id for w in store.open_watches(now, unit, state, limit)] for state in WatchState}
+
+
+def number(referral: UUID) -> int:
+    """`n` of `referral_id(n)`, for lists that read at a glance."""
+    return int(referral.hex[-12:])
+
+
+def board_order(stores: StoreBench[Any], now: datetime = NOW, unit: str | None = None, limit: int = 100) -> list[int]:
+    with stores.transaction() as store:
+        return [number(w.referral_id) for w in store.open_watches(now, unit, None, limit)]
+
+
+def test_the_board_states_follow_the_reminder_moment_and_the_deadline(stores: StoreBench[Any]) -> None:
+    a_second_short_of_80_percent = referral(1, issued=timedelta(days=-8) + SECOND, due=timedelta(days=2) + SECOND)
+    at_80_percent = referral(2, issued=timedelta(days=-8), due=timedelta(days=2))
+    at_the_deadline = referral(3, JUSTICE_OFFICE, issued=-TEN_DAYS, due=timedelta(0))
+    a_second_late = referral(4, COURT, issued=-TEN_DAYS - SECOND, due=-SECOND)
+    reminded_then_late = referral(5, issued=-TEN_DAYS - timedelta(hours=2), due=timedelta(hours=-2))
+    closed_late = referral(6, JUSTICE_OFFICE, issued=-2 * TEN_DAYS, due=-TEN_DAYS)
+    designate(
+        stores,
+        at_80_percent,
+        a_second_late,
+        a_second_short_of_80_percent,
+        closed_late,
+        reminded_then_late,
+        at_the_deadline,
+    )
+    reminded_at = NOW - timedelta(days=1)
+    with stores.transaction() as store:
+        store.save_letters(watch_of(reminded_then_late, reminder_sent_at=reminded_at))
+        store.close_watch(CASE_ID, closed_late.referral_id, NOW - timedelta(days=9))
+
+    # No reminder was saved for 2 or 3, nor the overdue letter for 4 or 5: the board reads the clock.
+    assert on_board(stores) == {
+        WatchState.ON_TIME: [referral_id(1)],
+        WatchState.NEAR: [referral_id(3), referral_id(2)],
+        WatchState.OVERDUE: [referral_id(5), referral_id(4)],
+    }
+    assert board_order(stores) == [5, 4, 3, 2, 1]  # the soonest due first; closed ones are off the board
+    with stores.transaction() as store:
+        listed = store.open_watches(NOW, None, None, 100)
+    assert listed[0] == watch_of(reminded_then_late, reminder_sent_at=reminded_at)
+    assert [watch_state(w, NOW) for w in listed] == [
+        WatchState.OVERDUE,
+        WatchState.OVERDUE,
+        WatchState.NEAR,
+        WatchState.NEAR,
+        WatchState.ON_TIME,
+    ]
+
+
+def test_a_watch_moves_on_the_board_as_the_clock_runs_with_no_letter_sent(stores: StoreBench[Any]) -> None:
+    ten_days = referral(1, issued=timedelta(days=-7), due=timedelta(days=3))  # reminder moment: a day from NOW
+    designate(stores, ten_days)
+    microsecond = timedelta(microseconds=1)
+
+    def state_at(now: datetime) -> list[WatchState]:
+        return [state for state, listed in on_board(stores, now).items() if listed == [referral_id(1)]]
+
+    assert state_at(NOW + timedelta(days=1) - microsecond) == [WatchState.ON_TIME]
+    assert state_at(NOW + timedelta(days=1)) == [WatchState.NEAR]
+    assert state_at(NOW + timedelta(days=3)) == [WatchState.NEAR]
+    assert state_at(NOW + timedelta(days=3) + microsecond) == [WatchState.OVERDUE]
+
+
+def test_the_board_lists_the_soonest_due_up_to_its_limit(stores: StoreBench[Any]) -> None:
+    designate(
+        stores,
+        referral(1, due=timedelta(days=4), issued=timedelta(days=-1)),
+        referral(2, due=timedelta(days=-1)),
+        referral(3, due=timedelta(days=1), issued=timedelta(days=-1)),
+    )
+
+    assert board_order(stores, limit=2) == [2, 3]
+    assert board_order(stores, limit=0) == []
+
+
+def in_state(n: int, unit: str, state: WatchState) -> ReferralSummary:
+    """Referral `n` to `unit`, in `state` at NOW: ten days each, one day, nine days or two weeks gone."""
+    issued, due = {
+        WatchState.ON_TIME: (timedelta(days=-1), timedelta(days=9)),
+        WatchState.NEAR: (timedelta(days=-9), timedelta(days=1)),
+        WatchState.OVERDUE: (-TEN_DAYS - timedelta(days=4), timedelta(days=-4)),
+    }[state]
+    return referral(n, unit, issued=issued, due=due)
+
+
+def a_county_of_late_units(stores: StoreBench[Any]) -> None:
+    designate(
+        stores,
+        in_state(1, POLICE_STATION, WatchState.ON_TIME),
+        in_state(2, POLICE_STATION, WatchState.NEAR),
+        in_state(3, POLICE_STATION, WatchState.OVERDUE),
+        in_state(4, OTHER_POLICE_STATION, WatchState.OVERDUE),
+        in_state(5, COUNTY_POLICE, WatchState.ON_TIME),
+        in_state(6, OTHER_JUSTICE_OFFICE, WatchState.NEAR),
+        in_state(7, JUSTICE_OFFICE, WatchState.NEAR),
+        in_state(8, COURT, WatchState.OVERDUE),
+        in_state(9, COURT, WatchState.OVERDUE),
+        in_state(10, "police:430426103", WatchState.OVERDUE),
+    )
+    close(stores, referral(10))  # that station's only watch: it has nothing open
+
+
+def test_units_are_counted_at_the_moment_asked_the_most_overdue_first(stores: StoreBench[Any]) -> None:
+    a_county_of_late_units(stores)
+
+    with stores.transaction() as store:
+        units = store.count_open_by_unit(NOW, None)
+
+    assert units == [
+        {"unit": COURT, "open": 2, "near": 0, "overdue": 2},
+        {"unit": POLICE_STATION, "open": 3, "near": 1, "overdue": 1},  # as late, but also one near
+        {"unit": OTHER_POLICE_STATION, "open": 1, "near": 0, "overdue": 1},
+        {"unit": JUSTICE_OFFICE, "open": 1, "near": 1, "overdue": 0},  # ties go by unit code
+        {"unit": OTHER_JUSTICE_OFFICE, "open": 1, "near": 1, "overdue": 0},
+        {"unit": COUNTY_POLICE, "open": 1, "near": 0, "overdue": 0},
+    ]
+    with stores.transaction() as store:
+        # A week on, every watch but the county bureau's is past its deadline.
+        later = {row["unit"]: (row["near"], row["overdue"]) for row in store.count_open_by_unit(NOW + 7 * DAY, None)}
+    assert later[POLICE_STATION] == (1, 2) and later[JUSTICE_OFFICE] == (0, 1)
+
+
+def test_a_unit_filter_takes_the_unit_and_the_units_below_it(stores: StoreBench[Any]) -> None:
+    a_county_of_late_units(stores)
+
+    with stores.transaction() as store:
+        county_police = store.count_open_by_unit(NOW, COUNTY_POLICE)
+        one_station = store.count_open_by_unit(NOW, POLICE_STATION)
+
+    assert [row["unit"] for row in county_police] == [POLICE_STATION, OTHER_POLICE_STATION, COUNTY_POLICE]
+    assert [row["unit"] for row in one_station] == [POLICE_STATION]
+    assert board_order(stores, unit=COUNTY_POLICE) == [3, 4, 2, 1, 5]  # 1 and 5 are due together: by referral
+    assert board_order(stores, unit=OTHER_JUSTICE_OFFICE) == [6]
+    assert on_board(stores, unit=POLICE_STATION) == {
+        WatchState.ON_TIME: [referral_id(1)],
+        WatchState.NEAR: [referral_id(2)],
+        WatchState.OVERDUE: [referral_id(3)],
+    }
+    assert board_order(stores, unit="procuratorate:430426") == []
+
+
+# --- letters sent --------------------------------------------------------------------------------
+
+
+def letters(
+    stores: StoreBench[Any],
+    unit: str | None = None,
+    case_id: str | None = None,
+    kind: LetterKind | None = None,
+    limit: int = 100,
+) -> list[tuple[str, int]]:
+    with stores.transaction() as store:
+        return [(row["kind"], number(row["referral_id"])) for row in store.list_letters(unit, case_id, kind, limit)]
+
+
+def letters_of_a_week(stores: StoreBench[Any]) -> None:
+    police = referral(1)
+    justice = referral(2, JUSTICE_OFFICE)
+    court = referral(3, COURT)
+    quiet = referral(4, issued=timedelta(days=-1), due=timedelta(days=9))
+    other_station = referral(5, OTHER_POLICE_STATION)
+    designate(stores, police, justice, quiet)
+    designate(stores, court, other_station, case_id=OTHER_CASE)
+    with stores.transaction() as store:
+        store.save_letters(watch_of(police, reminder_sent_at=NOW - 3 * DAY, overdue_sent_at=NOW - DAY))
+        store.save_letters(watch_of(justice, reminder_sent_at=NOW - DAY))  # the same timer run as police's
+        store.save_letters(watch_of(court, OTHER_CASE, reminder_sent_at=NOW - 2 * DAY))
+        store.save_letters(watch_of(other_station, OTHER_CASE, overdue_sent_at=NOW - timedelta(hours=12)))
+    close(stores, justice)  # its letter stays sent
+
+
+def test_letters_are_listed_newest_first_with_their_referral(stores: StoreBench[Any]) -> None:
+    letters_of_a_week(stores)
+
+    with stores.transaction() as store:
+        newest = store.list_letters(None, None, None, 1)
+
+    assert newest == [
+        {
+            "kind": "overdue",
+            "case_id": OTHER_CASE,
+            "referral_id": referral_id(5),
+            "unit": OTHER_POLICE_STATION,
+            "issued_at": NOW - timedelta(hours=12),
+            "due_at": NOW - timedelta(hours=2),
+        }
+    ]
+    assert letters(stores) == [
+        ("overdue", 5),
+        ("overdue", 1),  # sent in one run with 2's reminder: by referral
+        ("reminder", 2),
+        ("reminder", 3),
+        ("reminder", 1),
+    ]
+
+
+def test_letters_are_filtered_by_unit_and_below_case_and_kind(stores: StoreBench[Any]) -> None:
+    letters_of_a_week(stores)
+
+    assert letters(stores, unit=COUNTY_POLICE) == [("overdue", 5), ("overdue", 1), ("reminder", 1)]
+    assert letters(stores, unit=POLICE_STATION) == [("overdue", 1), ("reminder", 1)]
+    assert letters(stores, case_id=CASE_ID) == [("overdue", 1), ("reminder", 2), ("reminder", 1)]
+    assert letters(stores, kind=LetterKind.OVERDUE) == [("overdue", 5), ("overdue", 1)]
+    assert letters(stores, unit=COUNTY_POLICE, case_id=CASE_ID, kind=LetterKind.REMINDER) == [("reminder", 1)]
+    assert letters(stores, limit=2) == [("overdue", 5), ("overdue", 1)]
+    assert letters(stores, case_id="430426-20261122-00099") == []

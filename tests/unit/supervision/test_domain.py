@@ -15,13 +15,18 @@ from services.supervision.domain import (
     FollowUp,
     Letter,
     LetterKind,
+    SentLetter,
     Watch,
+    WatchState,
     close_watch,
+    is_within,
     letters_due,
+    letters_sent,
     mark_sent,
     open_follow_up,
     rate,
     reminder_due_at,
+    watch_state,
 )
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.refusal import Refused
@@ -172,6 +177,59 @@ def test_round_zero_is_refused() -> None:
         open_follow_up(CASE, COURT, 0, VISIT)
 
 
+# --- where a watch stands on the board ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("now", "state"),
+    [
+        (ISSUED, WatchState.ON_TIME),
+        (REMINDER_MOMENT - timedelta(microseconds=1), WatchState.ON_TIME),
+        (REMINDER_MOMENT, WatchState.NEAR),
+        (DUE, WatchState.NEAR),
+        (DUE + timedelta(microseconds=1), WatchState.OVERDUE),
+    ],
+)
+def test_a_watch_is_near_from_eighty_percent_of_its_time_and_overdue_after_its_deadline(
+    now: datetime, state: WatchState
+) -> None:
+    assert watch_state(court_watch(), now) is state
+
+
+def test_the_letters_already_sent_do_not_move_a_watch_on_the_board() -> None:
+    reminded_early = court_watch(reminder_sent_at=ISSUED + timedelta(days=1))
+    never_written_to = court_watch()
+
+    assert watch_state(reminded_early, ISSUED + timedelta(days=2)) is WatchState.ON_TIME
+    assert watch_state(never_written_to, DUE + timedelta(hours=1)) is WatchState.OVERDUE
+
+
+def test_the_letters_sent_are_listed_in_the_order_they_went_out() -> None:
+    reminded = REMINDER_MOMENT + timedelta(minutes=5)
+    written_to = court_watch(reminder_sent_at=reminded, overdue_sent_at=DUE + timedelta(seconds=5))
+
+    assert letters_sent(court_watch()) == []
+    assert letters_sent(written_to) == [
+        SentLetter(LetterKind.REMINDER, reminded),
+        SentLetter(LetterKind.OVERDUE, DUE + timedelta(seconds=5)),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("unit", "scope", "within"),
+    [
+        ("police:430426101", "police:430426101", True),
+        ("police:430426101", "police:430426", True),  # a station, below the county bureau
+        ("police:430426101203", "police:430426101", True),
+        ("police:430426", "police:430426101", False),  # the bureau is above the station, not below it
+        ("police:430426102", "police:430426101", False),
+        ("justice:430426101", "police:430426", False),
+    ],
+)
+def test_a_unit_is_within_its_own_scope_and_those_above_it(unit: str, scope: str, within: bool) -> None:
+    assert is_within(unit, scope) is within
+
+
 # --- properties ------------------------------------------------------------------------
 
 MOMENTS = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 31)).map(
@@ -217,3 +275,15 @@ def test_checking_in_time_order_sends_the_overdue_letter_once_past_due(watch: Wa
 @given(watch=watches(), closed=MOMENTS, now=MOMENTS)
 def test_a_closed_referral_never_gets_a_letter(watch: Watch, closed: datetime, now: datetime) -> None:
     assert letters_due(close_watch(watch, closed), now) == []
+
+
+@given(watch=watches(), now=MOMENTS)
+def test_a_watch_never_written_to_is_near_or_overdue_exactly_when_that_letter_is_due(
+    watch: Watch, now: datetime
+) -> None:
+    letter_for = {
+        WatchState.ON_TIME: [],
+        WatchState.NEAR: [LetterKind.REMINDER],
+        WatchState.OVERDUE: [LetterKind.OVERDUE],
+    }
+    assert kinds(letters_due(watch, now)) == letter_for[watch_state(watch, now)]

@@ -1,0 +1,323 @@
+"""The inspection group's board (who is near or past a deadline, as the clock stands) and the letters sent."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+from werkzeug.test import EnvironBuilder
+
+from services.supervision.service import Supervision
+from shared.auth.principal import AuthFailure, Principal, Role
+from shared.contracts.messages import CaseResolved, OverdueNoticeIssued, ReminderIssued, UnitDesignated
+from shared.http import PUBLIC, ApiHandler, Authenticator, BadInput
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+CASE_ID = "430426-20261129-00042"
+POLICE_STATION = "police:430426101"
+JUSTICE_OFFICE = "justice:430426101"
+COURT = "court:430426"
+CENTRE = "centre:430426"
+LEAD_REFERRAL = UUID("11111111-1111-4111-8111-111111111111")
+CO_REFERRAL = UUID("22222222-2222-4222-8222-222222222222")
+COURT_REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
+COORDINATOR_USER = "wuyuan.coordinator"
+SUPERVISOR = Principal("zhou.hui", "回访员小周", frozenset({Role.SUPERVISOR}))
+OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({POLICE_STATION}))
+
+TICK = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Beijing, when the board is read
+LAST_RUN = TICK - timedelta(days=1)  # the timer's last run before it
+
+
+@pytest.fixture
+def supervision_store() -> FakeSupervisionStore:
+    return FakeSupervisionStore()
+
+
+@pytest.fixture
+def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
+    return FakeUnitOfWork(supervision_store)
+
+
+@pytest.fixture
+def supervision(uow, platform) -> Supervision:
+    return worker_factory(
+        Supervision,
+        uow=uow,
+        platform=replace(platform, service="supervision"),
+        sender=COORDINATOR_USER,
+        caller=SUPERVISOR,
+    )
+
+
+def at(supervision: Supervision, moment: datetime) -> None:
+    supervision.platform = replace(supervision.platform, now=lambda: moment)
+
+
+def designate(
+    supervision: Supervision, referral_id: UUID, unit: str, role: str, issued: datetime, due: datetime
+) -> None:
+    supervision.on_unit_designated(
+        UnitDesignated.build(
+            message_id=UUID(int=referral_id.int ^ 1),
+            occurred_at=issued,
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral={
+                "referral_id": referral_id,
+                "unit": unit,
+                "role": role,
+                "round": 1,
+                "issued_at": issued,
+                "due_at": due,
+            },
+        )
+    )
+
+
+@pytest.fixture
+def three_units(supervision) -> Supervision:
+    """Ten days each. At LAST_RUN the police station's and the justice office's reminders went out; by TICK the
+    justice office is past its deadline, and the timer has not run since to send its 督办函."""
+    designate(supervision, LEAD_REFERRAL, POLICE_STATION, "lead", TICK - timedelta(days=9), TICK + timedelta(days=1))
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    designate(supervision, COURT_REFERRAL, COURT, "co_unit", LAST_RUN, LAST_RUN + timedelta(days=10))
+    at(supervision, LAST_RUN)
+    supervision.send_due_letters()
+    at(supervision, TICK)
+    return supervision
+
+
+# --- the board -----------------------------------------------------------------------------
+
+
+def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_saw_it(three_units, http):
+    body = http.body(three_units.board(http.get()))
+
+    assert body == {
+        "as_of": "2026-11-30T01:00:00+00:00",
+        "units": [
+            {"unit": JUSTICE_OFFICE, "open": 1, "near": 0, "overdue": 1},
+            {"unit": POLICE_STATION, "open": 1, "near": 1, "overdue": 0},
+            {"unit": COURT, "open": 1, "near": 0, "overdue": 0},
+        ],
+        "watches": [
+            {
+                "case_id": CASE_ID,
+                "referral_id": str(CO_REFERRAL),
+                "unit": JUSTICE_OFFICE,
+                "role": "co_unit",
+                "issued_at": "2026-11-20T01:00:00+00:00",
+                "due_at": "2026-11-30T00:00:00+00:00",
+                "state": "overdue",  # an hour late, though only its reminder has been sent
+                "letters": [{"kind": "reminder", "issued_at": "2026-11-29T01:00:00+00:00"}],
+            },
+            {
+                "case_id": CASE_ID,
+                "referral_id": str(LEAD_REFERRAL),
+                "unit": POLICE_STATION,
+                "role": "lead",
+                "issued_at": "2026-11-21T01:00:00+00:00",
+                "due_at": "2026-12-01T01:00:00+00:00",
+                "state": "near",
+                "letters": [{"kind": "reminder", "issued_at": "2026-11-29T01:00:00+00:00"}],
+            },
+            {
+                "case_id": CASE_ID,
+                "referral_id": str(COURT_REFERRAL),
+                "unit": COURT,
+                "role": "co_unit",
+                "issued_at": "2026-11-29T01:00:00+00:00",
+                "due_at": "2026-12-09T01:00:00+00:00",
+                "state": "on_time",
+                "letters": [],
+            },
+        ],
+    }
+
+
+def test_a_unit_s_watches_leave_the_board_when_the_case_is_resolved(three_units, http):
+    three_units.on_case_resolved(
+        CaseResolved.build(
+            message_id=UUID(int=501),
+            occurred_at=TICK,
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            lead_unit=POLICE_STATION,
+            round=1,
+        )
+    )
+
+    assert http.body(three_units.board(http.get()))["units"] == []
+
+
+def test_the_state_filter_narrows_the_watches_and_leaves_the_units_counts_whole(three_units, http):
+    body = http.body(three_units.board(http.get({"state": "near"})))
+
+    assert [w["referral_id"] for w in body["watches"]] == [str(LEAD_REFERRAL)]
+    assert [u["unit"] for u in body["units"]] == [JUSTICE_OFFICE, POLICE_STATION, COURT]
+
+
+def test_the_unit_filter_takes_the_units_below_it(three_units, http):
+    body = http.body(three_units.board(http.get({"unit": "police:430426"})))
+
+    assert body["units"] == [{"unit": POLICE_STATION, "open": 1, "near": 1, "overdue": 0}]
+    assert [w["referral_id"] for w in body["watches"]] == [str(LEAD_REFERRAL)]
+
+
+def test_a_limit_of_zero_gives_the_units_counts_alone(three_units, http):
+    body = http.body(three_units.board(http.get({"limit": "0"})))
+
+    assert body["watches"] == []
+    assert len(body["units"]) == 3
+
+
+def test_a_day_later_the_police_station_is_overdue_too(three_units, http):
+    at(three_units, TICK + timedelta(days=1, seconds=1))
+
+    units = http.body(three_units.board(http.get()))["units"]
+
+    assert [(u["unit"], u["overdue"]) for u in units] == [(JUSTICE_OFFICE, 1), (POLICE_STATION, 1), (COURT, 0)]
+
+
+# --- letters -------------------------------------------------------------------------------
+
+
+def test_the_letters_listed_are_the_letters_sent_newest_first(three_units, uow, http):
+    three_units.send_due_letters()  # at TICK: the justice office's 督办函
+
+    listed = http.body(three_units.letters(http.get()))["letters"]
+
+    assert listed[0] == {
+        "kind": "overdue",
+        "case_id": CASE_ID,
+        "referral_id": str(CO_REFERRAL),
+        "unit": JUSTICE_OFFICE,
+        "issued_at": "2026-11-30T01:00:00+00:00",
+        "due_at": "2026-11-30T00:00:00+00:00",
+    }
+    kinds = {ReminderIssued: "reminder", OverdueNoticeIssued: "overdue"}
+    sent = [(kinds[type(m)], str(m.referral_id), m.occurred_at.isoformat()) for m in reversed(uow.sent)]
+    assert [(letter["kind"], letter["referral_id"], letter["issued_at"]) for letter in listed] == [
+        ("overdue", str(CO_REFERRAL), "2026-11-30T01:00:00+00:00"),
+        ("reminder", str(LEAD_REFERRAL), "2026-11-29T01:00:00+00:00"),  # one run: by referral
+        ("reminder", str(CO_REFERRAL), "2026-11-29T01:00:00+00:00"),
+    ]
+    assert sorted(sent) == sorted((lt["kind"], lt["referral_id"], lt["issued_at"]) for lt in listed)
+
+
+def test_letters_are_filtered_by_kind_unit_and_case(three_units, http):
+    three_units.send_due_letters()
+
+    def referrals(query: dict[str, str]) -> list[str]:
+        return [letter["referral_id"] for letter in http.body(three_units.letters(http.get(query)))["letters"]]
+
+    assert referrals({"kind": "overdue"}) == [str(CO_REFERRAL)]
+    assert referrals({"kind": "reminder", "unit": "police:430426"}) == [str(LEAD_REFERRAL)]
+    assert referrals({"case_id": "430426-20261129-00043"}) == []
+    assert referrals({"limit": "1"}) == [str(CO_REFERRAL)]
+
+
+# --- the query string: a 400 that names the parameter ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "query", "field"),
+    [
+        ("board", {"state": "late"}, "state"),
+        ("board", {"limit": "501"}, "limit"),
+        ("board", {"limit": "many"}, "limit"),
+        ("board", {"unit": "police"}, "unit"),
+        ("board", {"unit": "派出所"}, "unit"),
+        ("board", {"colour": "red"}, "colour"),
+        ("letters", {"kind": "urgent"}, "kind"),
+        ("letters", {"case_id": "00042"}, "case_id"),
+        ("letters", {"limit": "0"}, "limit"),
+        ("letters", {"unit": "police:43"}, "unit"),
+    ],
+)
+def test_a_bad_query_parameter_answers_400_naming_it(three_units, http, endpoint, query, field):
+    with pytest.raises(BadInput) as refused:
+        getattr(three_units, endpoint)(http.get(query))
+
+    assert [f["field"] for f in refused.value.fields] == [field]
+    response = ApiHandler("GET", "/", access=PUBLIC).response_from_exception(refused.value)
+    assert response.status_code == 400
+    assert http.body(response)["fields"][0]["field"] == field
+
+
+# --- the follow-up to-do list ----------------------------------------------------------------
+
+
+def test_a_follow_up_says_whether_it_is_rated(supervision, http):
+    supervision.on_case_resolved(
+        CaseResolved.build(
+            message_id=UUID(int=502),
+            occurred_at=TICK,
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            lead_unit=POLICE_STATION,
+            round=1,
+        )
+    )
+    [waiting] = http.body(supervision.list_follow_ups(http.get()))["follow_ups"]
+
+    at(supervision, TICK + timedelta(hours=3))
+    supervision.rate(http.post({"rating": "basically_satisfied"}), CASE_ID)
+    [done] = http.body(supervision.list_follow_ups(http.get({"pending": "false"})))["follow_ups"]
+
+    assert (waiting["case_id"], waiting["round"], waiting["rated"], waiting["rating"]) == (CASE_ID, 1, False, None)
+    assert set(waiting) == {"case_id", "round", "lead_unit", "opened_at", "rating", "comment", "rated_at", "rated"}
+    assert (done["rated"], done["rating"], done["rated_at"]) == (
+        True,
+        "basically_satisfied",
+        "2026-11-30 04:00:00+00:00",
+    )
+    assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
+
+
+# --- who may read ------------------------------------------------------------------------------
+
+
+class TokenSaying:
+    """Stands in for the token check: every bearer token verifies as this caller."""
+
+    def __init__(self, principal: Principal) -> None:
+        self.principal = principal
+
+    def verify(self, token: str) -> Principal:
+        return self.principal
+
+
+def answer_to(method: str, caller: Principal) -> int:
+    """The status the endpoint's own access check gives `caller`, before any worker would run."""
+    [entrypoint] = [e for e in getattr(Supervision, method).nameko_entrypoints if isinstance(e, ApiHandler)]
+    authenticator = Authenticator()
+    authenticator.verifier = TokenSaying(caller)  # type: ignore[assignment]
+    request = EnvironBuilder(method="GET", headers={"Authorization": "Bearer signed"}).get_request()
+    try:
+        authenticator.authenticate(request, entrypoint.access)
+    except AuthFailure as refused:
+        return ApiHandler("GET", "/", access=PUBLIC).response_from_exception(refused).status_code
+    return 200
+
+
+@pytest.mark.parametrize("method", ["board", "letters", "list_follow_ups"])
+def test_an_agency_officer_may_not_read_the_board_or_the_letters(method):
+    assert answer_to(method, OFFICER) == 403
+
+
+@pytest.mark.parametrize("method", ["board", "letters"])
+@pytest.mark.parametrize("role", [Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER])
+def test_the_inspection_group_the_coordinators_and_leaders_read_them(method, role):
+    assert answer_to(method, Principal("chen.jing", "陈静", frozenset({role}))) == 200
+
+
+@pytest.mark.parametrize("role", [Role.INTAKE_STAFF, Role.OPERATOR])
+def test_intake_staff_and_operators_may_not_read_the_board(role):
+    assert answer_to("board", Principal("li.na", "李娜", frozenset({role}))) == 403
