@@ -10,7 +10,7 @@ from typing import Any
 import argon2
 from eventlet import tpool
 from nameko.containers import WorkerContext
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.identity.domain import LockoutPolicy
@@ -18,6 +18,7 @@ from shared.auth.principal import Principal
 from shared.auth.settings import current_auth_settings
 from shared.auth.signing import SigningKeys, issue_token
 from shared.dependency import Injects
+from shared.forwarded import check_networks
 
 
 class IdentitySettings(BaseSettings):
@@ -32,6 +33,27 @@ class IdentitySettings(BaseSettings):
 @cache
 def current_identity_settings() -> IdentitySettings:
     return IdentitySettings()  # fields come from the environment
+
+
+class ProxySettings(BaseSettings):
+    """Apart from the issuer's settings, so that a sign-in needs none of the keys to know its client."""
+
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_IDENTITY_", extra="ignore")
+
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON: addresses or networks (the console's) whose X-Forwarded-For names the client signing in",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        return check_networks("trusted_proxies", entries)
+
+
+@cache
+def trusted_proxies() -> list[str]:
+    return ProxySettings().trusted_proxies
 
 
 class Passwords:

@@ -3,9 +3,10 @@
 from werkzeug.wrappers import Request, Response
 
 from services.identity import handlers
-from services.identity.dependencies import IssuerProvider
+from services.identity.dependencies import IssuerProvider, trusted_proxies
 from services.identity.store import PostgresAccountStore
 from shared.auth.principal import Role
+from shared.forwarded import client_address
 from shared.http import PUBLIC, SIGNED_IN, Caller, allow, api, json_response, parse_body
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
@@ -21,7 +22,8 @@ class Identity(PlatformService):
     @api("POST", "/api/v1/sessions", access=PUBLIC)
     def sign_in(self, request: Request) -> Response:
         command = parse_body(request, handlers.SignIn)
-        return json_response(201, handlers.sign_in(command, request.remote_addr, self.uow, self.issuer, self.platform))
+        address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies())
+        return json_response(201, handlers.sign_in(command, address, self.uow, self.issuer, self.platform))
 
     @api("GET", "/.well-known/jwks.json", access=PUBLIC)
     def jwks(self, request: Request) -> Response:
