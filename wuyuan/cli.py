@@ -53,6 +53,7 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
     _print_status(supervise.status(settings))
+    click.echo(supervise.console_banner(settings))
 
 
 @main.command()

@@ -1,6 +1,7 @@
 """Platform-wide settings for the `wuyuan` command, from WUYUAN_* environment variables."""
 
 import base64
+import json
 import re
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,7 @@ SERVICES = (
     "petition_link",
     "stability",
     "identity",
+    "console",
 )
 # The broker user that replays dead letters (`wuyuan dlq replay`); not a service.
 OPERATOR = "operator"
@@ -256,9 +258,17 @@ class PlatformSettings(BaseSettings):
         environment.update(self.auth_environment())
         if service == "identity":
             environment["WUYUAN_IDENTITY_SIGNING_KEY_DIR"] = str(self.signing_key_dir)
+        if service == "identity":
+            # The console signs staff in on their behalf and passes on the browser's address.
+            environment["WUYUAN_IDENTITY_TRUSTED_PROXIES"] = json.dumps([self.http_host])
         if service == "supervision":
             environment["WUYUAN_RATING_LINK_SECRET"] = kept_secret(self.state_dir / "secrets" / "rating-link")
-            environment["WUYUAN_PUBLIC_URL"] = self.public_url or self.http_base_url("supervision")
+            # A rating link opens the console's citizen page.
+            environment["WUYUAN_PUBLIC_URL"] = self.public_url or self.http_base_url("console")
+        if service == "console":
+            others = [other for other in SERVICES if other != "console"]
+            environment["WUYUAN_CONSOLE_API_URLS"] = json.dumps({other: self.http_base_url(other) for other in others})
+            environment["WUYUAN_CONSOLE_SECURE_COOKIES"] = str((self.public_url or "").startswith("https://")).lower()
         if service == "intake":
             environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()

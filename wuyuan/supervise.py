@@ -358,6 +358,16 @@ def _echo_urls(settings: PlatformSettings, services: Sequence[str], echo: Callab
     width = max(len(s) for s in services)
     for service in services:
         echo(f"  {service:<{width}}  {settings.http_base_url(service)}")
+    if "console" in services:
+        echo(console_banner(settings))
+
+
+def console_banner(settings: PlatformSettings) -> str:
+    """Where staff open the platform: the line a new user looks for after `make run`."""
+    return (
+        f"\n工作台（staff console）: {settings.http_base_url('console')}/\n"
+        "  sign in with an account made by `wuyuan account add` (README: 第一次使用)"
+    )
 
 
 def wait_until_ready(settings: PlatformSettings, timeout: float = 90.0, *, services: Sequence[str] = SERVICES) -> None:

@@ -1,0 +1,146 @@
+"""The console's dependencies: its settings, the platform's APIs it calls as the signed-in user, token checks."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import requests
+from nameko.containers import WorkerContext
+from opentelemetry import propagate
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.auth.principal import Principal
+from shared.dependency import Injects
+from shared.forwarded import check_networks
+from shared.http import Authenticator
+
+
+class ConsoleSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_CONSOLE_", extra="ignore")
+
+    api_urls: dict[str, str] = Field(description="JSON: service -> base URL of its HTTP API")
+    secure_cookies: bool = Field(False, description="mark the session cookie Secure (the console is served over https)")
+    trace_url: str | None = Field(
+        None,
+        pattern=r"^https?://\S*\{trace_id\}\S*$",
+        description="a case's trace in the operators' trace viewer, e.g. http://jaeger:16686/trace/{trace_id}",
+    )
+    api_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description="JSON: addresses or networks of the proxy in front of the console (an ingress), whose"
+        " X-Forwarded-For names the browser; sign-ins are throttled by the browser's address",
+    )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, entries: list[str]) -> list[str]:
+        return check_networks("trusted_proxies", entries)
+
+    @field_validator("api_urls")
+    @classmethod
+    def _http_urls(cls, urls: dict[str, str]) -> dict[str, str]:
+        for service, url in urls.items():
+            if not url.startswith(("http://", "https://")):
+                raise ValueError(f"api_urls.{service}: not an http(s):// URL")
+        return urls
+
+
+@cache
+def console_settings() -> ConsoleSettings:
+    return ConsoleSettings()  # fields come from the environment
+
+
+class ApiUnavailable(Exception):
+    """A service the page needs did not answer; the page says so instead of failing."""
+
+    def __init__(self, service: str) -> None:
+        super().__init__(f"{service} did not answer")
+        self.service = service
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: Any
+    content_type: str = "application/json"
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+class Apis:
+    """The services' own APIs, called with the signed-in user's token: they, not the console, decide what
+    that user may see and do, so a page can never show more than the API would."""
+
+    def __init__(self, urls: dict[str, str], timeout: float, session: requests.Session | None = None) -> None:
+        self.urls = urls
+        self.timeout = timeout
+        self.http = session or requests.Session()
+
+    def call(
+        self,
+        service: str,
+        method: str,
+        path: str,
+        *,
+        token: str | None = None,
+        params: dict[str, str] | None = None,
+        body: dict[str, Any] | None = None,
+        forwarded_for: str | None = None,
+    ) -> Answer:
+        base = self.urls.get(service)
+        if base is None:
+            raise ApiUnavailable(service)
+        headers: dict[str, str] = {"Accept": "application/json"}
+        propagate.inject(headers)  # the service's spans join the page's trace
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        if forwarded_for:
+            headers["X-Forwarded-For"] = forwarded_for
+        try:
+            response = self.http.request(
+                method, base.rstrip("/") + path, params=params, json=body, headers=headers, timeout=self.timeout
+            )
+        except requests.RequestException:
+            raise ApiUnavailable(service) from None
+        content_type = response.headers.get("Content-Type", "")
+        if content_type.startswith("application/json"):
+            try:
+                payload: Any = response.json()
+            except ValueError:
+                payload = {}
+        else:
+            payload = response.text
+        if response.status_code >= 500 and response.status_code != 503:
+            raise ApiUnavailable(service)
+        return Answer(response.status_code, payload, content_type)
+
+
+class PlatformApis(Injects[Apis]):
+    """`self.apis`: one connection pool for the container's workers."""
+
+    apis: Apis | None = None
+
+    def setup(self) -> None:
+        settings = console_settings()
+        self.apis = Apis(settings.api_urls, settings.api_timeout_seconds)
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> Apis:
+        assert self.apis is not None, "PlatformApis used before setup"
+        return self.apis
+
+
+class TokenCheck(Injects[Callable[[str], Principal]]):
+    """`self.check_token`: the same local verification every service's API applies (signature, expiry,
+    audience), so a page knows who is signed in without asking another service."""
+
+    authenticator = Authenticator()
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> Callable[[str], Principal]:
+        verifier = self.authenticator.verifier
+        assert verifier is not None, "TokenCheck used before setup"
+        return verifier.verify

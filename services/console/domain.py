@@ -1,0 +1,161 @@
+"""The console's own rules: sessions, who lands where, which pages a role sees, and forms turned into API bodies."""
+
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+SESSION_COOKIE = "wuyuan_session"
+MAX_PARTIES_ON_FORM = 6  # rows the registration form offers; the API takes up to 50 for agency feeds
+WINDOW_SOURCES = ("walk_in", "hotline", "grid")  # what the centre's own window registers
+
+
+@dataclass(frozen=True)
+class Session:
+    """A signed-in browser: the cookie's digest, whose token the console acts with, and its form key."""
+
+    digest: bytes
+    username: str
+    token: str
+    csrf: str
+    created_at: datetime
+    expires_at: datetime
+
+
+def session_digest(cookie_value: str) -> bytes:
+    """Only the digest is stored, so a copy of the database opens no session."""
+    return hashlib.sha256(cookie_value.encode("utf-8", "surrogateescape")).digest()
+
+
+def open_session(
+    username: str, token: str, expires_at: datetime, now: datetime, cookie_value: str, csrf: str
+) -> Session:
+    return Session(session_digest(cookie_value), username, token, csrf, now, expires_at)
+
+
+def form_key_matches(session: Session, offered: str | None) -> bool:
+    """The form came from one of this session's own pages (a cross-site post cannot know the key)."""
+    return bool(offered) and hmac.compare_digest(session.csrf.encode(), str(offered).encode())
+
+
+# --- pages by role ---------------------------------------------------------------------------------
+
+# (path, label, roles): the console's pages, in the order the navigation shows them.
+PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
+    ("/window", "窗口登记", frozenset({"intake_staff", "coordinator"})),
+    ("/cases", "案件", frozenset({"intake_staff", "coordinator", "supervisor", "leader"})),
+    ("/triage", "待人工分派", frozenset({"coordinator"})),
+    ("/referrals", "本单位交办", frozenset({"officer"})),
+    ("/board", "督办看板", frozenset({"supervisor", "coordinator", "leader"})),
+    ("/overview", "总览", frozenset({"leader", "coordinator", "supervisor"})),
+)
+# Where each role starts, most specific first (an account can hold several roles).
+HOME_BY_ROLE = (
+    ("officer", "/referrals"),
+    ("intake_staff", "/window"),
+    ("coordinator", "/cases"),
+    ("supervisor", "/board"),
+    ("leader", "/overview"),
+)
+
+
+def pages_for(roles: Iterable[str]) -> list[tuple[str, str]]:
+    held = set(roles)
+    return [(path, label) for path, label, allowed in PAGES if held & allowed]
+
+
+def home_for(roles: Iterable[str]) -> str | None:
+    held = set(roles)
+    for role, path in HOME_BY_ROLE:
+        if role in held:
+            return path
+    return None
+
+
+def may_open(path: str, roles: Iterable[str]) -> bool:
+    held = set(roles)
+    return any(path == page and held & allowed for page, _, allowed in PAGES)
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path of this console only, never another site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+# --- officers' tabs ----------------------------------------------------------------------------------
+
+# 待签收 / 办理中 / 已办结: the agency's referral statuses each tab lists.
+REFERRAL_TABS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "received": ("待签收", ("received",)),
+    "accepted": ("办理中", ("accepted",)),
+    "finished": ("已办结", ("reported", "declined")),
+}
+
+
+def tab_of(status: str) -> str:
+    for tab, (_, statuses) in REFERRAL_TABS.items():
+        if status in statuses:
+            return tab
+    return "received"
+
+
+# --- the registration form ---------------------------------------------------------------------------
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    values = form.get(name) or [""]
+    return values[0].strip()
+
+
+def report_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The window's form as the body intake validates; blank party rows are left out, and blank
+    optional fields are omitted so that intake names what is missing rather than what is empty."""
+    parties: list[dict[str, str]] = []
+    for row in range(MAX_PARTIES_ON_FORM):
+        fields = {key: _first(form, f"parties.{row}.{key}") for key in ("role", "kind", "name", "id_number", "phone")}
+        if not (fields["name"] or fields["id_number"] or fields["phone"]):
+            continue
+        party = {key: value for key, value in fields.items() if value}
+        parties.append(party)
+    report: dict[str, Any] = {
+        "source": _first(form, "source"),
+        "category": _first(form, "category"),
+        "division_code": _first(form, "division_code"),
+        "summary": _first(form, "summary"),
+        "parties": parties,
+        "flags": [flag for flag in form.get("flags", []) if flag],
+    }
+    return {key: value for key, value in report.items() if value != ""}
+
+
+def party_rows_for_errors(form: Mapping[str, list[str]]) -> dict[int, int]:
+    """Which form row each reported party came from: intake numbers the parties it was sent, which
+    skip blank rows, so an error on `parties.1` belongs beside the form's row where that party was typed."""
+    mapping: dict[int, int] = {}
+    sent = 0
+    for row in range(MAX_PARTIES_ON_FORM):
+        if any(_first(form, f"parties.{row}.{key}") for key in ("name", "id_number", "phone")):
+            mapping[sent] = row
+            sent += 1
+    return mapping
+
+
+def errors_by_form_field(
+    fields: Sequence[Mapping[str, Any]], rows: Mapping[int, int]
+) -> dict[str, list[Mapping[str, Any]]]:
+    """API field errors keyed by the form input they belong beside ('parties.2.phone', 'summary')."""
+    placed: dict[str, list[Mapping[str, Any]]] = {}
+    for error in fields:
+        path = str(error.get("field", ""))
+        parts = path.split(".")
+        if len(parts) >= 2 and parts[0] == "parties" and parts[1].isdigit():
+            parts[1] = str(rows.get(int(parts[1]), int(parts[1])))
+            path = ".".join(parts)
+        elif parts[0] == "flags":
+            path = "flags"
+        placed.setdefault(path, []).append(error)
+    return placed

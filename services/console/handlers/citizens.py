@@ -1,0 +1,61 @@
+"""The citizen's rating page (群众评单), opened on a phone from the follow-up's QR code; the link is the credential."""
+
+import re
+
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import Apis
+from services.console.handlers.common import Names, errors_in_chinese, field_errors, page_context
+from services.console.pages import redirect, render
+from shared import wording
+from shared.platform import Platform
+
+_TOKEN = re.compile(r"^[A-Za-z0-9._~-]{10,300}$")
+
+
+def rating_page(token: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    names = Names.of(platform)
+    context = page_context(None, "/rate", names, platform.now())
+    if not _TOKEN.fullmatch(token):
+        return render("rate.html", status=403, **context, state="invalid", visit=None, token="", errors={})
+    answer = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
+    if answer.ok:
+        state = "thanks" if request.args.get("done") == "1" else ("rated" if answer.body.get("rated") else "open")
+    else:
+        state = {403: "invalid", 409: "closed"}.get(answer.status, "unavailable")
+    return render(
+        "rate.html",
+        status=200 if answer.ok else (answer.status if answer.status in (403, 409) else 503),
+        **context,
+        state=state,
+        visit=answer.body if answer.ok else None,
+        token=token,
+        ratings=list(wording.RATINGS.items()),
+        errors={},
+    )
+
+
+def rate(token: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    # No session and no form key: the single-use link is the credential, and SameSite cookies are moot.
+    if not _TOKEN.fullmatch(token):
+        return rating_page(token, request, apis, platform)
+    body = {"rating": request.form.get("rating", "")}
+    comment = request.form.get("comment", "").strip()
+    if comment:
+        body["comment"] = comment
+    answer = apis.call("supervision", "POST", f"/api/v1/ratings/{token}", body=body)
+    if answer.status == 400:
+        visit = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
+        return render(
+            "rate.html",
+            status=400,
+            **page_context(None, "/rate", Names.of(platform), platform.now()),
+            state="open",
+            visit=visit.body if visit.ok else None,
+            token=token,
+            ratings=list(wording.RATINGS.items()),
+            errors=errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}),
+        )
+    if answer.ok:
+        return redirect(f"/rate/{token}?done=1")
+    return rating_page(token, request, apis, platform)

@@ -1,0 +1,164 @@
+"""What every page handler shares: who is visiting, what every page shows, names for codes, the APIs' answers."""
+
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from werkzeug.wrappers import Request
+
+from services.console import domain
+from services.console.dependencies import Answer, ApiUnavailable
+from services.console.pages import PageNotFound, SignInNeeded, StaleForm
+from services.console.store import SessionStore
+from shared import wording
+from shared.auth.principal import AuthFailure, Forbidden, Principal
+from shared.auth.tokens import KeysUnavailable
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+
+Work = UnitOfWork[SessionStore]
+CheckToken = Callable[[str], Principal]
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """A signed-in member of staff: the session the console keeps, and who its token says they are."""
+
+    session: domain.Session
+    principal: Principal
+
+    @property
+    def token(self) -> str:
+        return self.session.token
+
+    @property
+    def roles(self) -> frozenset[str]:
+        return frozenset(str(role) for role in self.principal.roles)
+
+    def require(self, path: str) -> None:
+        """The page's own check, the same roles its API allows; the API checks again when called."""
+        if not domain.may_open(path, self.roles):
+            raise Forbidden(f"{self.principal.subject} may not open {path}")
+
+
+def visitor_of(request: Request, uow: Work, check_token: CheckToken, now: datetime) -> Visitor:
+    cookie = request.cookies.get(domain.SESSION_COOKIE)
+    if not cookie or len(cookie) > 200:
+        raise SignInNeeded(_here(request))
+    with uow:
+        session = uow.store.find(domain.session_digest(cookie), now)
+    if session is None:
+        raise SignInNeeded(_here(request))
+    try:
+        principal = check_token(session.token)
+    except AuthFailure:  # expired, or signed by a key since withdrawn
+        raise SignInNeeded(_here(request)) from None
+    except KeysUnavailable:
+        raise ApiUnavailable("identity") from None
+    return Visitor(session, principal)
+
+
+def _here(request: Request) -> str:
+    query = request.query_string.decode("latin-1")
+    return request.path + (f"?{query}" if query and request.method == "GET" else "")
+
+
+def posted_form(request: Request, visitor: Visitor) -> Mapping[str, list[str]]:
+    """The form's fields, once it has shown it came from this session's own page."""
+    form = request.form.to_dict(flat=False)
+    if not domain.form_key_matches(visitor.session, (form.get("csrf") or [""])[0]):
+        raise StaleForm()
+    return form
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+# --- names for codes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Names:
+    """Units and places by their names, for the county the platform serves."""
+
+    platform: Platform
+    places: wording.Places
+
+    @classmethod
+    def of(cls, platform: Platform) -> "Names":
+        return cls(platform, wording.load_places(platform.config_dir))
+
+    def unit(self, code: str | None) -> str:
+        return wording.unit_name(code, self.platform.registry, self.places)
+
+    def place(self, code: str | None) -> str:
+        return self.places.name(code) if code else ""
+
+    def place_choices(self) -> list[tuple[str, str]]:
+        return self.places.choices(self.platform.county)
+
+    def unit_choices(self) -> list[tuple[str, str]]:
+        """Every unit of every agency in the county: at its level, for each listed division."""
+        choices: list[str] = []
+        for code, agency in self.platform.registry.agencies.items():
+            if code == "centre":
+                continue
+            divisions = [d for d, _ in self.place_choices() if len(d) == agency.unit_digits] or [self.platform.county]
+            choices.extend(f"{code}:{division}" for division in divisions)
+        return [(unit, self.unit(unit)) for unit in choices]
+
+
+def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime, **extra: Any) -> dict[str, Any]:
+    """What the layout needs on every page: who is signed in, the navigation their roles open, the form key."""
+    return {
+        "visitor": visitor,
+        "visitor_roles": "、".join(wording.label(wording.ROLES, role) for role in sorted(visitor.roles))
+        if visitor
+        else "",
+        "nav": domain.pages_for(visitor.roles) if visitor else [],
+        "csrf": visitor.session.csrf if visitor else "",
+        "path": path,
+        "unit": names.unit,
+        "place": names.place,
+        "now": now,
+        "countdown": lambda due, issued=None: wording.countdown(due, now, issued),
+        **extra,
+    }
+
+
+# --- answers ----------------------------------------------------------------------------------------
+
+
+def expect(answer: Answer, *, service: str) -> Any:
+    """The body of a successful answer; a refusal becomes the page a person should see."""
+    if answer.ok:
+        return answer.body
+    if answer.status == 401:
+        raise SignInNeeded()
+    if answer.status == 403:
+        raise Forbidden(f"{service} refused")
+    if answer.status == 404:
+        raise PageNotFound()
+    raise ApiUnavailable(service)
+
+
+def field_errors(answer: Answer) -> list[dict[str, Any]]:
+    body = answer.body if isinstance(answer.body, dict) else {}
+    fields = body.get("fields")
+    return [f for f in fields if isinstance(f, dict)] if isinstance(fields, list) else []
+
+
+def errors_in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+    """Form field -> the sentence shown beside it."""
+    return {
+        field: "；".join(dict.fromkeys(wording.field_error_text(error) for error in errors))
+        for field, errors in placed.items()
+    }
+
+
+def clean_params(values: Mapping[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
+    """The filters a person actually filled in, and only those the API knows."""
+    return {key: values[key].strip() for key in allowed if values.get(key, "").strip()}

@@ -1,0 +1,89 @@
+"""Signing in and out: the console asks the identity service, and keeps the token on the server side."""
+
+from datetime import datetime
+
+from werkzeug.wrappers import Request, Response
+
+from services.console import domain
+from services.console.dependencies import Apis
+from services.console.handlers.common import Names, Visitor, Work, new_secret, page_context, posted_form
+from services.console.pages import error_page, redirect, render
+from shared.forwarded import client_address
+from shared.platform import Platform
+
+SIGN_IN_REFUSALS = {
+    401: "账号或密码不正确，或账号已停用。",
+    429: "尝试次数过多，请稍后再试。",
+}
+
+
+def sign_in_page(request: Request, platform: Platform, message: str = "", status: int = 200) -> Response:
+    names = Names.of(platform)
+    return render(
+        "sign_in.html",
+        status=status,
+        **page_context(None, "/login", names, platform.now()),
+        next=domain.safe_next(request.args.get("next")),
+        message=message,
+        username=request.form.get("username", "") if request.method == "POST" else "",
+    )
+
+
+def sign_in(
+    request: Request, uow: Work, apis: Apis, platform: Platform, secure_cookie: bool, trusted_proxies: list[str]
+) -> Response:
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    if not username or not password:
+        return sign_in_page(request, platform, "请输入账号和密码。", status=400)
+    # Identity throttles sign-ins by address: it is told the browser's, not the console's own.
+    answer = apis.call(
+        "identity",
+        "POST",
+        "/api/v1/sessions",
+        body={"username": username[:64], "password": password[:1024]},
+        forwarded_for=client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies),
+    )
+    if not answer.ok:
+        refusal = SIGN_IN_REFUSALS.get(answer.status, "暂时无法登录，请稍后再试。")
+        return sign_in_page(request, platform, refusal, status=answer.status if answer.status < 500 else 503)
+    cookie = new_secret()
+    now = platform.now()
+    expires_at = datetime.fromisoformat(answer.body["expires_at"])
+    session = domain.open_session(
+        answer.body["account"]["subject"], answer.body["token"], expires_at, now, cookie, new_secret()
+    )
+    with uow:
+        uow.store.add(session)
+    response = redirect(domain.safe_next(request.form.get("next")))
+    response.set_cookie(
+        domain.SESSION_COOKIE,
+        cookie,
+        expires=expires_at,
+        httponly=True,
+        samesite="Strict",
+        secure=secure_cookie,
+        path="/",
+    )
+    return response
+
+
+def sign_out(request: Request, visitor: Visitor, uow: Work) -> Response:
+    posted_form(request, visitor)
+    with uow:
+        uow.store.remove(visitor.session.digest)
+    response = redirect("/login?signed_out=1")
+    response.delete_cookie(domain.SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
+    return response
+
+
+def home(visitor: Visitor) -> Response:
+    target = domain.home_for(visitor.roles)
+    if target is None:  # an operator: the console has nothing for them, the `wuyuan` command does
+        return error_page(403, "此账号无需使用工作台", "运维账号请使用 wuyuan 命令管理平台。")
+    return redirect(target)
+
+
+def forget_expired_sessions(uow: Work, platform: Platform) -> int:
+    with uow:
+        return uow.store.remove_expired(platform.now())

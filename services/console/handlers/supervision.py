@@ -1,0 +1,127 @@
+"""Inspection (检查督导组) and leaders: the deadline board, letters, follow-ups with rating entry, and the overview."""
+
+import json
+
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import Apis
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    page_context,
+    posted_form,
+)
+from services.console.pages import redirect, render
+from shared import wording
+from shared.platform import Platform
+
+
+def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+    visitor.require("/board")
+    board = expect(apis.call("supervision", "GET", "/api/v1/board", token=visitor.token), service="supervision")
+    letters = expect(
+        apis.call("supervision", "GET", "/api/v1/letters", token=visitor.token, params={"limit": "50"}),
+        service="supervision",
+    )
+    follow_ups = expect(
+        apis.call("supervision", "GET", "/api/v1/follow-ups", token=visitor.token, params={"pending": "true"}),
+        service="supervision",
+    )
+    return render(
+        "board.html",
+        **page_context(visitor, "/board", Names.of(platform), platform.now()),
+        board=board,
+        letters=letters.get("letters", []),
+        follow_ups=follow_ups.get("follow_ups", []),
+        may_rate="supervisor" in visitor.roles,
+    )
+
+
+def follow_up_page(
+    visitor: Visitor,
+    case_id: str,
+    apis: Apis,
+    platform: Platform,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require("/board")
+    case = expect(
+        apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token), service="coordinator"
+    )
+    link = None
+    if "supervisor" in visitor.roles:
+        answer = apis.call("supervision", "GET", f"/api/v1/follow-ups/{case_id}/rating-link", token=visitor.token)
+        link = answer.body if answer.ok else None
+    return render(
+        "follow_up.html",
+        status=status,
+        **page_context(visitor, "/board", Names.of(platform), platform.now()),
+        case=case,
+        link=link,
+        ratings=list(wording.RATINGS.items()),
+        errors=errors or {},
+        may_rate="supervisor" in visitor.roles,
+    )
+
+
+def rate(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require("/board")
+    form = posted_form(request, visitor)
+    body = {"rating": (form.get("rating") or [""])[0]}
+    comment = (form.get("comment") or [""])[0].strip()
+    if comment:
+        body["comment"] = comment
+    answer = apis.call("supervision", "POST", f"/api/v1/follow-ups/{case_id}/rating", token=visitor.token, body=body)
+    if answer.status == 400:
+        errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)})
+        return follow_up_page(visitor, case_id, apis, platform, errors, 400)
+    if answer.status == 409:
+        return follow_up_page(visitor, case_id, apis, platform, {"rating": "此次回访已评价。"}, 409)
+    expect(answer, service="supervision")
+    return redirect(f"/follow-ups/{case_id}?done=rated")
+
+
+def rating_qr(visitor: Visitor, case_id: str, apis: Apis) -> Response:
+    """The rating link's QR code, fetched with the supervisor's own token and served from the console."""
+    visitor.require("/board")
+    answer = apis.call(
+        "supervision", "GET", f"/api/v1/follow-ups/{case_id}/rating-link", token=visitor.token, params={"format": "svg"}
+    )
+    svg = expect(answer, service="supervision")
+    response = Response(svg, status=200, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def overview_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+    visitor.require("/overview")
+    overview = expect(apis.call("coordinator", "GET", "/api/v1/overview", token=visitor.token), service="coordinator")
+    names = Names.of(platform)
+    by_source = overview.get("by_source", {})
+    by_status = overview.get("by_status", {})
+    ratings = overview.get("ratings", {})
+    charts = {
+        "sources": {
+            "labels": [wording.label(wording.SOURCES, code) for code in by_source],
+            "values": list(by_source.values()),
+        },
+        "statuses": {
+            "labels": [wording.label(wording.CASE_STATUSES, code) for code in by_status],
+            "values": list(by_status.values()),
+        },
+        "ratings": {
+            "labels": [wording.RATINGS[code] for code in wording.RATINGS],
+            "values": [ratings.get(code, 0) for code in wording.RATINGS],
+        },
+    }
+    return render(
+        "overview.html",
+        **page_context(visitor, "/overview", names, platform.now()),
+        overview=overview,
+        # Read by the chart script from a JSON block: no inline script, so the page's CSP stays strict.
+        chart_data=json.dumps(charts, ensure_ascii=False),
+    )

@@ -1,0 +1,79 @@
+"""The one window (窗口): registering a dispute, and telling the citizen where it went."""
+
+from collections.abc import Mapping
+
+from werkzeug.wrappers import Request, Response
+
+from services.console import domain
+from services.console.dependencies import Apis
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    page_context,
+    posted_form,
+)
+from services.console.pages import redirect, render
+from shared import wording
+from shared.platform import Platform
+
+# Rows the form starts with: the applicant, the respondent, and room for more.
+DEFAULT_ROLES = ("applicant", "respondent", "applicant", "respondent", "third_party", "third_party")
+
+
+def window_page(
+    visitor: Visitor,
+    platform: Platform,
+    form: Mapping[str, list[str]] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require("/window")
+    names = Names.of(platform)
+    values = form or {}
+    return render(
+        "window.html",
+        status=status,
+        **page_context(visitor, "/window", names, platform.now()),
+        sources=[(code, wording.SOURCES[code]) for code in domain.WINDOW_SOURCES],
+        categories=list(wording.CATEGORIES.items()),
+        flags=[(code, text) for code, text in wording.FLAGS.items()],
+        places=names.place_choices(),
+        party_rows=range(domain.MAX_PARTIES_ON_FORM),
+        default_roles=DEFAULT_ROLES,
+        value=lambda name, default="": (values.get(name) or [default])[0],
+        checked=lambda name, code: code in values.get(name, []),
+        errors=errors or {},
+    )
+
+
+def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require("/window")
+    form = posted_form(request, visitor)
+    answer = apis.call("intake", "POST", "/api/v1/disputes", token=visitor.token, body=domain.report_from_form(form))
+    if answer.status == 400:
+        placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
+        return window_page(visitor, platform, form, errors_in_chinese(placed), status=400)
+    registered = expect(answer, service="intake")
+    linked = "1" if registered.get("linked") else "0"
+    return redirect(f"/window/cases/{registered['case_id']}?linked={linked}")
+
+
+def registered_page(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    """The case number, and where triage sent it: 现场办 / 马上办 / 共同办 with its lead and co-units.
+
+    Triage happens when the coordinator receives the case, a moment after intake numbered it: until
+    then the page says so and looks again by itself.
+    """
+    visitor.require("/window")
+    answer = apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token)
+    case = expect(answer, service="coordinator") if answer.status != 404 else None
+    return render(
+        "registered.html",
+        **page_context(visitor, "/window", Names.of(platform), platform.now()),
+        case_id=case_id,
+        case=case,
+        linked=request.args.get("linked") == "1",
+    )

@@ -1,0 +1,138 @@
+"""The console nameko service: the staff console in Chinese, and the citizen's rating page, served as HTML pages."""
+
+import re
+
+from nameko.timer import timer
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import PlatformApis, TokenCheck, console_settings
+from services.console.handlers import cases, citizens, referrals, sessions, supervision, window
+from services.console.handlers.assets import static_file
+from services.console.handlers.common import Visitor as SignedIn
+from services.console.handlers.common import visitor_of
+from services.console.pages import PageNotFound, page
+from services.console.store import PostgresSessionStore
+from shared.contracts.identifiers import CASE_ID_PATTERN
+from shared.runtime.dependencies import Database, PlatformProvider
+from shared.runtime.service_base import PlatformService
+
+SWEEP_SECONDS = 3600  # ended sessions are forgotten hourly
+_CASE_ID = re.compile(CASE_ID_PATTERN)
+
+
+def case_in_path(case_id: str) -> str:
+    if not _CASE_ID.fullmatch(case_id):
+        raise PageNotFound()
+    return case_id
+
+
+class Console(PlatformService):
+    name = "console"
+    uow = Database(PostgresSessionStore)
+    platform = PlatformProvider()
+    apis = PlatformApis()
+    check_token = TokenCheck()
+
+    def visitor(self, request: Request) -> SignedIn:
+        return visitor_of(request, self.uow, self.check_token, self.platform.now())
+
+    @page("GET", "/login")
+    def sign_in_page(self, request: Request) -> Response:
+        return sessions.sign_in_page(request, self.platform)
+
+    @page("POST", "/login")
+    def sign_in(self, request: Request) -> Response:
+        settings = console_settings()
+        return sessions.sign_in(
+            request, self.uow, self.apis, self.platform, settings.secure_cookies, settings.trusted_proxies
+        )
+
+    @page("POST", "/logout")
+    def sign_out(self, request: Request) -> Response:
+        return sessions.sign_out(request, self.visitor(request), self.uow)
+
+    @page("GET", "/")
+    def home(self, request: Request) -> Response:
+        return sessions.home(self.visitor(request))
+
+    @page("GET", "/window")
+    def window(self, request: Request) -> Response:
+        return window.window_page(self.visitor(request), self.platform)
+
+    @page("POST", "/window")
+    def register(self, request: Request) -> Response:
+        return window.register(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/window/cases/<case_id>")
+    def registered(self, request: Request, case_id: str) -> Response:
+        return window.registered_page(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
+
+    @page("GET", "/cases")
+    def cases(self, request: Request) -> Response:
+        return cases.cases_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/cases/<case_id>")
+    def case(self, request: Request, case_id: str) -> Response:
+        return cases.case_page(self.visitor(request), case_in_path(case_id), self.apis, self.platform)
+
+    @page("POST", "/cases/<case_id>/assign")
+    def assign(self, request: Request, case_id: str) -> Response:
+        return cases.assign(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
+
+    @page("GET", "/triage")
+    def triage(self, request: Request) -> Response:
+        return cases.triage_page(self.visitor(request), self.apis, self.platform)
+
+    @page("GET", "/referrals")
+    def referrals(self, request: Request) -> Response:
+        return referrals.referrals_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/referrals/<agency>/<referral_id>")
+    def referral(self, request: Request, agency: str, referral_id: str) -> Response:
+        done = request.args.get("done")
+        return referrals.referral_page(self.visitor(request), agency, referral_id, self.apis, self.platform, done=done)
+
+    @page("POST", "/referrals/<agency>/<referral_id>/<action>")
+    def act_on_referral(self, request: Request, agency: str, referral_id: str, action: str) -> Response:
+        visitor = self.visitor(request)
+        return referrals.act(visitor, agency, referral_id, action, request, self.apis, self.platform)
+
+    @page("GET", "/board")
+    def board(self, request: Request) -> Response:
+        return supervision.board_page(self.visitor(request), self.apis, self.platform)
+
+    @page("GET", "/follow-ups/<case_id>")
+    def follow_up(self, request: Request, case_id: str) -> Response:
+        return supervision.follow_up_page(self.visitor(request), case_in_path(case_id), self.apis, self.platform)
+
+    @page("POST", "/follow-ups/<case_id>/rating")
+    def rate_follow_up(self, request: Request, case_id: str) -> Response:
+        return supervision.rate(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
+
+    @page("GET", "/follow-ups/<case_id>/qr.svg")
+    def rating_qr(self, request: Request, case_id: str) -> Response:
+        return supervision.rating_qr(self.visitor(request), case_in_path(case_id), self.apis)
+
+    @page("GET", "/overview")
+    def overview(self, request: Request) -> Response:
+        return supervision.overview_page(self.visitor(request), self.apis, self.platform)
+
+    # The citizen's phone: no account, the single-use link is the credential.
+    @page("GET", "/rate/<token>")
+    def rating_page(self, request: Request, token: str) -> Response:
+        return citizens.rating_page(token, request, self.apis, self.platform)
+
+    @page("POST", "/rate/<token>")
+    def rate(self, request: Request, token: str) -> Response:
+        return citizens.rate(token, request, self.apis, self.platform)
+
+    @page("GET", "/static/<path:name>")
+    def static(self, request: Request, name: str) -> Response:
+        return static_file(name)
+
+    @timer(interval=SWEEP_SECONDS)
+    def forget_expired_sessions(self) -> None:
+        sessions.forget_expired_sessions(self.uow, self.platform)
+
+
+SERVICE = Console

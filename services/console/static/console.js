@@ -1,0 +1,57 @@
+// Progressive enhancement only: every page works without this script.
+"use strict";
+
+// The registration form: spare party rows stay hidden until "增加当事人" asks for one.
+function enableSpareParties() {
+  const button = document.getElementById("add-party");
+  if (!button) return;
+  const spares = Array.from(document.querySelectorAll(".party.spare"));
+  if (!spares.length) return;
+  spares.forEach((row) => { row.hidden = true; });
+  button.hidden = false;
+  button.addEventListener("click", () => {
+    const next = spares.shift();
+    if (!next) return;
+    next.hidden = false;
+    const first = next.querySelector("input, select");
+    if (first) first.focus();
+    if (!spares.length) button.hidden = true;
+  });
+}
+
+// Countdowns keep counting while the page is open, as the server would render them.
+function span(seconds) {
+  const days = Math.floor(seconds / 86400);
+  const hours = Math.floor((seconds % 86400) / 3600);
+  const minutes = Math.floor((seconds % 3600) / 60);
+  if (days) return hours ? `${days}天${hours}小时` : `${days}天`;
+  if (hours) return `${hours}小时${minutes}分`;
+  return `${Math.max(minutes, 1)}分钟`;
+}
+
+function refreshCountdowns() {
+  const now = Date.now();
+  document.querySelectorAll(".due[data-due]").forEach((element) => {
+    if (element.closest("#watches")) return; // the board's states come from supervision's own rule
+    const due = Date.parse(element.dataset.due);
+    if (Number.isNaN(due)) return;
+    const left = (due - now) / 1000;
+    let level = "ok";
+    if (left < 0) {
+      level = "overdue";
+      element.textContent = `已超期${span(-left)}`;
+    } else {
+      const issued = Date.parse(element.dataset.issued || "");
+      const near = left < 86400 || (!Number.isNaN(issued) && due > issued && now - issued >= 0.8 * (due - issued));
+      level = near ? "near" : "ok";
+      element.textContent = `剩余${span(left)}`;
+    }
+    element.classList.remove("due-ok", "due-near", "due-overdue");
+    element.classList.add(`due-${level}`);
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  enableSpareParties();
+  setInterval(refreshCountdowns, 30000);
+});

@@ -1,0 +1,57 @@
+"""The console's store: signed-in sessions, each holding the token the console calls the services with."""
+
+from datetime import datetime
+from typing import Protocol
+
+from services.console.domain import Session
+from shared.delivery.statements import Statements
+
+
+class SessionStore(Protocol):
+    def add(self, session: Session) -> None: ...
+
+    def find(self, digest: bytes, now: datetime) -> Session | None:
+        """The session whose cookie hashes to `digest`, unless it has expired."""
+        ...
+
+    def remove(self, digest: bytes) -> None: ...
+
+    def remove_expired(self, now: datetime) -> int:
+        """Forget sessions past their expiry; how many there were."""
+        ...
+
+
+class PostgresSessionStore:
+    def __init__(self, sql: Statements) -> None:
+        self.sql = sql
+
+    def add(self, session: Session) -> None:
+        self.sql.write(
+            "INSERT INTO sessions (session_digest, username, token, csrf, created_at, expires_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s)",
+            (session.digest, session.username, session.token, session.csrf, session.created_at, session.expires_at),
+        )
+
+    def find(self, digest: bytes, now: datetime) -> Session | None:
+        row = self.sql.one(
+            "SELECT session_digest, username, token, csrf, created_at, expires_at FROM sessions"
+            " WHERE session_digest = %s AND expires_at > %s",
+            (digest, now),
+        )
+        if row is None:
+            return None
+        return Session(
+            digest=bytes(row["session_digest"]),
+            username=row["username"],
+            token=row["token"],
+            csrf=row["csrf"],
+            created_at=row["created_at"],
+            expires_at=row["expires_at"],
+        )
+
+    def remove(self, digest: bytes) -> None:
+        self.sql.write("DELETE FROM sessions WHERE session_digest = %s", (digest,))
+
+    def remove_expired(self, now: datetime) -> int:
+        rows = self.sql.all("DELETE FROM sessions WHERE expires_at <= %s RETURNING 1 AS gone", (now,))
+        return len(rows)

@@ -1,0 +1,70 @@
+"""The case list and a case's pages: filters passed on as typed, paging that keeps them, and case numbers checked."""
+
+import html
+import re
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from services.console.pages import PageNotFound
+from tests.service.console.visitors import WANG, token_of
+
+CASE_ID = "430426-20261123-00007"
+LISTING = {
+    "cases": [{"case_id": f"430426-20261123-{n:05d}", "status": "in_progress"} for n in range(1, 51)],
+    "counts": {"in_progress": 120},
+    "total": 120,
+}
+
+
+def next_page_link(page: str) -> dict[str, list[str]]:
+    found = re.search(r'<a href="([^"]*)">下一页</a>', page)
+    assert found is not None, "no link to the next page"
+    return parse_qs(urlsplit(html.unescape(found.group(1))).query)
+
+
+def test_the_filters_typed_are_passed_on_and_unknown_ones_dropped(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, LISTING)
+
+    console.cases(browser.get("/cases?status=in_progress&q=+王秀英+&place=&sort=evil", as_=WANG))
+
+    [call] = apis.calls
+    assert call.token == token_of(WANG)
+    assert call.params == {"status": "in_progress", "q": "王秀英", "limit": "50", "offset": "0"}
+
+
+def test_the_next_page_keeps_the_filters(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, LISTING)
+
+    page = console.cases(browser.get("/cases?status=in_progress", as_=WANG)).get_data(as_text=True)
+
+    assert next_page_link(page) == {"status": ["in_progress"], "offset": ["50"]}
+
+
+def test_the_next_page_keeps_a_search_text_with_an_ampersand(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, LISTING)
+
+    page = console.cases(browser.get("/cases?q=王%26李", as_=WANG)).get_data(as_text=True)
+
+    assert next_page_link(page) == {"q": ["王&李"], "offset": ["50"]}
+
+
+def test_a_case_number_that_cannot_be_one_is_not_found_without_asking(console, apis, browser, staff):
+    staff.signed_in(WANG)
+
+    with pytest.raises(PageNotFound):
+        console.registered(browser.get("/window/cases/x", as_=WANG), "430426-2026-7")
+
+    assert apis.calls == []
+
+
+def test_a_case_number_with_a_trailing_newline_is_not_found_without_asking(console, apis, browser, staff):
+    staff.signed_in(WANG)
+
+    with pytest.raises(PageNotFound):
+        console.registered(browser.get("/window/cases/x", as_=WANG), CASE_ID + "\n")
+
+    assert apis.calls == []

@@ -1,0 +1,72 @@
+"""The citizen's rating page: opened from a QR code with no account, the link alone is the credential."""
+
+import pytest
+
+from tests.service.console.visitors import ZHOU
+
+LINK = "Zq3vL8xN2pR7tY5wK9mB4cD6hJ1sF0aE"
+VISIT = {"case_id": "430426-20261123-00007", "lead_unit": "police:430426101", "rated": False}
+
+
+def test_the_rating_page_names_the_case_and_the_unit_that_handled_it(console, apis, browser):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+
+    response = console.rating_page(browser.get(f"/rate/{LINK}"), LINK)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "430426-20261123-00007" in page and "砖塘镇派出所" in page
+    assert [call.token for call in apis.calls] == [None]
+
+
+def test_a_rating_is_posted_to_supervisions_public_api_without_any_token(console, apis, browser, staff):
+    staff.signed_in(ZHOU)  # a supervisor's browser, signed in to the console, opens the link too
+    apis.answer("supervision", "POST", f"/api/v1/ratings/{LINK}", 202, {"rated": True})
+
+    form = {"rating": "basically_satisfied", "comment": "  调解员很耐心  "}
+    response = console.rate(browser.post(f"/rate/{LINK}", form, as_=ZHOU), LINK)
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/rate/{LINK}?done=1")
+    [call] = apis.calls
+    assert (call.service, call.method, call.path) == ("supervision", "POST", f"/api/v1/ratings/{LINK}")
+    assert call.token is None
+    assert call.body == {"rating": "basically_satisfied", "comment": "调解员很耐心"}
+
+
+def test_a_rating_without_a_choice_asks_for_one(console, apis, browser):
+    apis.answer(
+        "supervision", "POST", f"/api/v1/ratings/{LINK}", 400, {"fields": [{"field": "rating", "type": "enum"}]}
+    )
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+
+    response = console.rate(browser.post(f"/rate/{LINK}", {}), LINK)
+
+    assert response.status_code == 400
+    assert "请选择一项评价" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("status", "shown"), [(403, "链接无效"), (409, "此评价链接已失效")])
+def test_a_link_supervision_refuses_says_why(console, apis, browser, status, shown):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", status, {"error": "refused"})
+
+    response = console.rating_page(browser.get(f"/rate/{LINK}"), LINK)
+
+    assert response.status_code == status
+    assert shown in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("link", ["short", "has spaces in it!", "x" * 301])
+def test_a_link_that_cannot_be_one_is_invalid_without_asking_supervision(console, apis, browser, link):
+    response = console.rating_page(browser.get("/rate/x"), link)
+
+    assert response.status_code == 403
+    assert "链接无效" in response.get_data(as_text=True)
+    assert apis.calls == []
+
+
+def test_the_thanks_page_follows_a_rating(console, apis, browser):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, {**VISIT, "rated": True})
+
+    response = console.rating_page(browser.get(f"/rate/{LINK}?done=1"), LINK)
+
+    assert "感谢您的评价" in response.get_data(as_text=True)

@@ -1,0 +1,245 @@
+"""Every answer as a person sees it: refusals as Chinese pages, the headers every page carries, and static files."""
+
+import sys
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import ApiUnavailable
+from services.console.handlers.assets import static_file
+from services.console.pages import SECURITY_HEADERS, PageHandler, PageNotFound, SignInNeeded, StaleForm
+from services.console.service import Console
+from shared.auth.principal import Forbidden
+from tests.service.console.visitors import WANG, form_key_of
+
+# --- each refusal as the page a person sees ------------------------------------------------------
+
+HANDLER = PageHandler("GET", "/")
+
+
+def text_of(response: Response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_signing_in_first_sends_the_browser_to_the_sign_in_page_with_the_way_back():
+    response = HANDLER.response_from_exception(SignInNeeded("/cases?status=in_progress&q=张"))
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?next=/cases%3Fstatus%3Din_progress%26q%3D%E5%BC%A0"
+
+
+def test_a_forbidden_page_says_so_and_who_to_ask():
+    response = HANDLER.response_from_exception(Forbidden("liu.yang may not open /board"))
+
+    assert response.status_code == 403
+    assert "无权访问" in text_of(response) and "请联系本中心管理员" in text_of(response)
+    assert "liu.yang" not in text_of(response)  # the log's reason is not the page's
+
+
+def test_a_missing_page_is_not_found():
+    response = HANDLER.response_from_exception(PageNotFound())
+
+    assert response.status_code == 404
+    assert "未找到" in text_of(response)
+
+
+def test_a_stale_form_asks_to_reload_and_post_again():
+    response = HANDLER.response_from_exception(StaleForm())
+
+    assert response.status_code == 403
+    assert "表单已失效" in text_of(response) and "刷新页面后重新提交" in text_of(response)
+
+
+def test_a_service_that_does_not_answer_asks_to_try_again_shortly():
+    response = HANDLER.response_from_exception(ApiUnavailable("coordinator"))
+
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert "暂时无法办理" in text_of(response)
+
+
+def test_any_other_failure_is_a_chinese_error_page_that_reveals_nothing():
+    response = HANDLER.response_from_exception(KeyError("token.of.wang.fang"))
+
+    assert response.status_code == 500
+    assert "系统出错" in text_of(response)
+    assert "token.of.wang.fang" not in text_of(response) and "Traceback" not in text_of(response)
+
+
+@pytest.mark.parametrize("refusal", [Forbidden("x"), PageNotFound(), StaleForm(), ApiUnavailable("x")])
+def test_error_pages_are_never_kept_by_a_browser(refusal):
+    assert HANDLER.response_from_exception(refusal).headers["Cache-Control"] == "no-store"
+
+
+# --- through the entrypoint, as nameko runs it -------------------------------------------------------
+
+
+@dataclass
+class RunsTheWorker:
+    """A container that runs the entrypoint's method on the worker at once, as nameko's would in a greenthread."""
+
+    worker: Console
+    service_cls: type = Console
+
+    def spawn_worker(self, entrypoint: Any, args: tuple, kwargs: dict, *, context_data: Any, handle_result: Any):
+        try:
+            result = getattr(self.worker, entrypoint.method_name)(*args, **kwargs)
+        except Exception:
+            handle_result(None, None, sys.exc_info())
+        else:
+            handle_result(None, result, None)
+
+
+class NoContextHeaders:
+    def context_data_from_headers(self, request: Request) -> dict[str, str]:
+        return {}
+
+
+@pytest.fixture
+def serve(console):
+    """Hands a request to the @page entrypoint of one method, as nameko's web server does."""
+
+    def handle(method_name: str, request: Request, **path_values: str) -> Response:
+        handler = PageHandler(request.method, request.path)
+        handler.container = RunsTheWorker(console)  # type: ignore[assignment]
+        handler.server = NoContextHeaders()  # type: ignore[assignment]
+        handler.method_name = method_name
+        request.path_values = path_values  # type: ignore[attr-defined]
+        response: Response = handler.handle_request(request)
+        return response
+
+    return handle
+
+
+def assert_security_headers(response: Response) -> None:
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert {name: response.headers[name] for name in SECURITY_HEADERS} == SECURITY_HEADERS
+
+
+def test_a_page_carries_the_security_headers_and_is_not_cached(serve, browser, staff):
+    staff.signed_in(WANG)
+
+    response = serve("window", browser.get("/window", as_=WANG))
+
+    assert response.status_code == 200
+    assert "窗口登记" in text_of(response)
+    assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_the_redirect_to_sign_in_carries_the_security_headers_too(serve, browser):
+    response = serve("cases", browser.get("/cases?status=in_progress"))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/login?next=/cases%3Fstatus%3Din_progress")
+    assert_security_headers(response)
+
+
+def test_a_refusal_through_the_entrypoint_is_the_chinese_page_with_the_security_headers(serve, browser, staff):
+    staff.signed_in(WANG)
+
+    response = serve("board", browser.get("/board", as_=WANG))
+
+    assert response.status_code == 403
+    assert "无权访问" in text_of(response)
+    assert_security_headers(response)
+
+
+def test_a_path_value_reaches_the_page_and_a_bad_case_number_is_not_found(serve, apis, browser, staff):
+    staff.signed_in(WANG)
+
+    response = serve("registered", browser.get("/window/cases/430426-2026-1", as_=WANG), case_id="430426-2026-1")
+
+    assert response.status_code == 404
+    assert apis.calls == []
+
+
+def test_the_rating_page_never_sends_its_link_on_as_a_referer(serve, apis, browser):
+    link = "Zq3vL8xN2pR7tY5wK9mB4cD6hJ1sF0aE"
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{link}", 200, {"case_id": "430426-20261123-00007"})
+
+    response = serve("rating_page", browser.get(f"/rate/{link}"), token=link)
+
+    assert response.status_code == 200
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_a_form_too_large_is_refused_as_too_large_not_as_a_system_error(serve, apis, browser, staff):
+    staff.signed_in(WANG)
+    form = {"csrf": form_key_of(WANG), "summary": "邻" * 30_000}  # 90 000 bytes of UTF-8, over the 64 KiB a form may be
+
+    response = serve("register", browser.post("/window", form, as_=WANG))
+
+    assert apis.calls == []
+    assert response.status_code == 413
+
+
+# --- static files -----------------------------------------------------------------------------------
+
+
+def test_the_stylesheet_is_served_as_css():
+    response = static_file("console.css")
+
+    assert response.status_code == 200
+    assert response.mimetype == "text/css"
+    assert len(response.get_data()) > 0
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "../templates/base.html",
+        "../pages.py",
+        "../../../shared/wording.py",
+        "/etc/passwd",
+        "vendor/../../service.py",
+        "console.css.map",
+        "console",
+        "../migrations/0001_sessions.sql",
+    ],
+)
+def test_nothing_outside_the_static_folder_or_of_another_kind_is_served(name):
+    with pytest.raises(PageNotFound):
+        static_file(name)
+
+
+def test_a_missing_static_file_is_not_found():
+    with pytest.raises(PageNotFound):
+        static_file("missing.js")
+
+
+def test_a_form_posted_from_another_site_is_refused_before_anything_runs(serve, browser, staff, apis):
+    staff.signed_in(WANG)
+    request = browser.post("/window", {"csrf": form_key_of(WANG), "summary": "跨站"}, as_=WANG)
+    request.environ["HTTP_ORIGIN"] = "https://evil.example"
+
+    response = serve("register", request)
+
+    assert response.status_code == 403
+    assert "表单已失效" in text_of(response)
+    assert apis.calls == []
+
+
+def test_signing_in_from_another_sites_form_is_refused(serve, browser, apis):
+    request = browser.post("/login", {"username": "wang.fang", "password": "x"})
+    request.environ["HTTP_ORIGIN"] = "https://evil.example"
+
+    response = serve("sign_in", request)
+
+    assert response.status_code == 403
+    assert apis.calls == []
+
+
+def test_a_form_from_the_consoles_own_page_names_its_origin_and_passes(serve, browser, staff):
+    staff.signed_in(WANG)
+    request = browser.post("/logout", {"csrf": form_key_of(WANG)}, as_=WANG)
+    request.environ["HTTP_ORIGIN"] = "http://localhost"
+
+    response = serve("sign_out", request)
+
+    assert response.status_code == 303

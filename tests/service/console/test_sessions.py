@@ -1,0 +1,250 @@
+"""Signing in and out: identity checks the password, the console keeps the token, the browser holds only a cookie."""
+
+from dataclasses import replace
+from datetime import timedelta
+from http.cookies import SimpleCookie
+
+import pytest
+
+from services.console.dependencies import console_settings
+from services.console.domain import SESSION_COOKIE, session_digest
+from services.console.pages import SignInNeeded, StaleForm
+from tests.service.console.visitors import BROWSER_ADDRESS, CHEN, LIU, NOW, WANG, cookie_of, form_key_of, token_of
+
+SIGNED_IN_UNTIL = NOW + timedelta(hours=8)
+IDENTITY_TOKEN = "eyJhbGciOiJFZERTQSJ9.wang-fang-claims.signature"
+
+
+def identity_signs_in(apis, status: int = 201, body: dict | None = None) -> None:
+    answer = body or {
+        "token": IDENTITY_TOKEN,
+        "token_type": "Bearer",
+        "expires_at": SIGNED_IN_UNTIL.isoformat(),
+        "account": {"subject": "wang.fang", "name": "王芳", "roles": ["intake_staff"], "units": []},
+    }
+    apis.answer("identity", "POST", "/api/v1/sessions", status, answer)
+
+
+def set_cookie_of(response) -> tuple[str, SimpleCookie]:
+    [header] = response.headers.getlist("Set-Cookie")
+    cookie: SimpleCookie = SimpleCookie()
+    cookie.load(header)
+    return header, cookie
+
+
+# --- who must sign in -------------------------------------------------------------------------
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in_and_back_to_the_same_page(console, browser):
+    with pytest.raises(SignInNeeded) as sent:
+        console.cases(browser.get("/cases?status=in_progress&overdue=true"))
+
+    assert sent.value.next_path == "/cases?status=in_progress&overdue=true"
+
+
+def test_a_session_that_has_expired_must_sign_in_again(console, browser, staff):
+    staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
+
+    with pytest.raises(SignInNeeded) as sent:
+        console.window(browser.get("/window", as_=WANG))
+
+    assert sent.value.next_path == "/window"
+
+
+def test_a_cookie_that_opens_no_session_must_sign_in(console, browser, staff):
+    staff.signed_in(WANG)
+
+    with pytest.raises(SignInNeeded):
+        console.window(browser.get("/window", cookie=cookie_of(WANG) + "x"))
+
+
+def test_a_session_whose_token_no_longer_verifies_must_sign_in(console, browser, staff, sessions):
+    session = staff.signed_in(WANG)
+    sessions.sessions[session.digest] = replace(session, token="token.signed.by.a.withdrawn.key")
+
+    with pytest.raises(SignInNeeded):
+        console.window(browser.get("/window", as_=WANG))
+
+
+def test_after_a_post_the_sign_in_leads_to_the_page_not_the_form(console, browser):
+    with pytest.raises(SignInNeeded) as sent:
+        console.register(browser.post("/window?draft=1", {"summary": "邻里纠纷"}))
+
+    assert sent.value.next_path == "/window"
+
+
+# --- signing in -----------------------------------------------------------------------------------
+
+
+def test_signing_in_asks_identity_for_the_browsers_address_and_goes_to_the_page_asked_for(console, apis, browser):
+    identity_signs_in(apis)
+
+    response = console.sign_in(
+        browser.post("/login", {"username": " wang.fang ", "password": "窗口-2026-春", "next": "/cases?q=张"})
+    )
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/cases?q=张"
+    [call] = apis.calls
+    assert (call.service, call.method, call.path) == ("identity", "POST", "/api/v1/sessions")
+    assert call.body == {"username": "wang.fang", "password": "窗口-2026-春"}
+    assert call.forwarded_for == BROWSER_ADDRESS
+    assert call.token is None
+
+
+def test_signing_in_keeps_the_token_on_the_server_and_gives_the_browser_a_strict_http_only_cookie(
+    console, apis, browser, sessions
+):
+    identity_signs_in(apis)
+
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "窗口-2026-春"}))
+
+    header, cookie = set_cookie_of(response)
+    value = cookie[SESSION_COOKIE].value
+    assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
+    [kept] = sessions.sessions.values()
+    assert kept.digest == session_digest(value)
+    assert (kept.username, kept.token, kept.expires_at) == ("wang.fang", IDENTITY_TOKEN, SIGNED_IN_UNTIL)
+    assert kept.csrf and kept.csrf != value
+    assert IDENTITY_TOKEN not in str(response.headers) + response.get_data(as_text=True)
+
+
+def test_the_session_cookie_ends_when_the_token_does(console, apis, browser):
+    identity_signs_in(apis)
+
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "窗口-2026-春"}))
+
+    _, cookie = set_cookie_of(response)
+    assert "2026 09:30:00 GMT" in cookie[SESSION_COOKIE]["expires"]  # 17:30 in Beijing is 09:30 GMT
+
+
+def test_the_session_cookie_is_marked_secure_when_the_console_is_served_over_https(console, apis, browser, monkeypatch):
+    monkeypatch.setenv("WUYUAN_CONSOLE_SECURE_COOKIES", "true")
+    console_settings.cache_clear()
+    identity_signs_in(apis)
+
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "窗口-2026-春"}))
+
+    header, _ = set_cookie_of(response)
+    assert "Secure" in header
+
+
+@pytest.mark.parametrize("target", ["//evil.example/phish", "https://evil.example/", "\\\\evil.example"])
+def test_a_sign_in_never_leads_to_another_site(console, apis, browser, target):
+    identity_signs_in(apis)
+
+    response = console.sign_in(
+        browser.post("/login", {"username": "wang.fang", "password": "窗口-2026-春", "next": target})
+    )
+
+    assert response.headers["Location"] == "/"
+
+
+def test_a_wrong_password_says_so_in_chinese_and_keeps_nothing(console, apis, browser, sessions):
+    identity_signs_in(apis, 401, {"error": "unauthenticated", "message": "sign-in refused"})
+
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "wrong-guess"}))
+
+    assert response.status_code == 401
+    page = response.get_data(as_text=True)
+    assert "账号或密码不正确" in page
+    assert 'value="wang.fang"' in page  # the username stays typed in; the password does not
+    assert "wrong-guess" not in page
+    assert "Set-Cookie" not in response.headers
+    assert sessions.sessions == {}
+
+
+def test_too_many_attempts_asks_to_wait(console, apis, browser, sessions):
+    identity_signs_in(apis, 429, {"error": "too_many_attempts"})
+
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "again"}))
+
+    assert response.status_code == 429
+    assert "尝试次数过多" in response.get_data(as_text=True)
+    assert sessions.sessions == {}
+
+
+def test_an_empty_form_is_refused_without_asking_identity(console, apis, browser):
+    response = console.sign_in(browser.post("/login", {"username": "wang.fang", "password": ""}))
+
+    assert response.status_code == 400
+    assert "请输入账号和密码" in response.get_data(as_text=True)
+    assert apis.calls == []
+
+
+def test_the_sign_in_page_carries_only_a_safe_next_path(console, browser):
+    page = console.sign_in_page(browser.get("/login?next=//evil.example")).get_data(as_text=True)
+
+    assert 'name="next" value="/"' in page
+    assert "evil.example" not in page
+
+
+# --- signing out ------------------------------------------------------------------------------------
+
+
+def test_signing_out_with_the_sessions_form_key_ends_the_session_and_clears_the_cookie(
+    console, browser, staff, sessions
+):
+    staff.signed_in(WANG)
+
+    response = console.sign_out(browser.post("/logout", {"csrf": form_key_of(WANG)}, as_=WANG))
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/login?signed_out=1"
+    assert sessions.sessions == {}
+    header, cookie = set_cookie_of(response)
+    assert cookie[SESSION_COOKIE].value == "" and "Max-Age=0" in header
+
+
+@pytest.mark.parametrize("form", [{"csrf": "form-key-of-liu.yang"}, {"csrf": ""}, {}])
+def test_a_sign_out_posted_without_the_sessions_form_key_is_stale_and_the_session_stays(
+    console, browser, staff, sessions, form
+):
+    session = staff.signed_in(WANG)
+
+    with pytest.raises(StaleForm):
+        console.sign_out(browser.post("/logout", form, as_=WANG))
+
+    assert sessions.sessions == {session.digest: session}
+
+
+# --- landing ----------------------------------------------------------------------------------------
+
+
+def test_an_officer_lands_on_their_units_referrals(console, browser, staff):
+    staff.signed_in(LIU)
+
+    response = console.home(browser.get("/", as_=LIU))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/referrals")
+
+
+def test_an_operator_is_told_the_console_is_not_for_them(console, browser, staff):
+    staff.signed_in(CHEN)
+
+    response = console.home(browser.get("/", as_=CHEN))
+
+    assert response.status_code == 403
+    assert "wuyuan 命令" in response.get_data(as_text=True)
+
+
+def test_a_page_shows_who_is_signed_in_and_carries_the_form_key_but_never_the_token(console, browser, staff):
+    staff.signed_in(WANG)
+
+    page = console.window(browser.get("/window", as_=WANG)).get_data(as_text=True)
+
+    assert "王芳（窗口受理）" in page
+    assert f'name="csrf" value="{form_key_of(WANG)}"' in page
+    assert token_of(WANG) not in page
+
+
+# --- the hourly sweep ----------------------------------------------------------------------------
+
+
+def test_the_hourly_sweep_forgets_ended_sessions_only(console, staff, sessions):
+    staff.signed_in(WANG, expires_in=-timedelta(minutes=1))
+    liu = staff.signed_in(LIU)
+
+    console.forget_expired_sessions()
+
+    assert list(sessions.sessions.values()) == [liu]

@@ -1,0 +1,145 @@
+"""The window's form: sent to intake as the clerk who typed it, and intake's refusals shown beside the fields."""
+
+import re
+
+import pytest
+from pydantic import ValidationError
+
+from services.console.dependencies import ApiUnavailable
+from services.console.domain import report_from_form
+from services.console.pages import StaleForm
+from shared.auth.principal import Forbidden
+from shared.contracts.disputes import DisputeReport
+from shared.http import field_errors
+from tests.service.console.visitors import LIU, WANG, form_key_of, token_of
+
+CASE_ID = "430426-20261123-00007"
+FORM = {
+    "csrf": form_key_of(WANG),
+    "source": "walk_in",
+    "category": "neighbour",
+    "division_code": "430426101203",
+    "summary": "邻居翻修房屋，占用了共用通道",
+    "flags": ["group"],
+    "parties.0.role": "applicant",
+    "parties.0.kind": "person",
+    "parties.0.name": "张秀英",
+    "parties.0.id_number": "430426198503120023",
+    "parties.0.phone": "13907341234",
+    # The clerk skipped the second row and typed the respondent into the third.
+    "parties.1.role": "respondent",
+    "parties.1.kind": "person",
+    "parties.1.name": "",
+    "parties.2.role": "respondent",
+    "parties.2.kind": "person",
+    "parties.2.name": "李建国",
+    "parties.2.phone": "13807345678",
+}
+BAD_PHONE = {**FORM, "parties.2.phone": "1380734"}
+
+
+def intake_refuses(apis, form: dict) -> None:
+    """Intake's own 400 for what the form sends: the report validated as intake's API validates it."""
+    multi = {key: value if isinstance(value, list) else [value] for key, value in form.items()}
+    with pytest.raises(ValidationError) as refused:
+        DisputeReport.model_validate(report_from_form(multi))
+    body = {"error": "invalid_input", "message": "invalid input", "fields": field_errors(refused.value)}
+    apis.answer("intake", "POST", "/api/v1/disputes", 400, body)
+
+
+def test_a_registration_is_sent_to_intake_as_the_clerk_who_typed_it(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("intake", "POST", "/api/v1/disputes", 201, {"case_id": CASE_ID, "linked": False})
+
+    response = console.register(browser.post("/window", FORM, as_=WANG))
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/window/cases/{CASE_ID}?linked=0")
+    [call] = apis.calls
+    assert (call.service, call.method, call.path, call.token) == ("intake", "POST", "/api/v1/disputes", token_of(WANG))
+    assert call.body is not None
+    assert [party["name"] for party in call.body["parties"]] == ["张秀英", "李建国"]
+    assert call.body["flags"] == ["group"]
+    assert "csrf" not in call.body
+    DisputeReport.model_validate(call.body)  # what the window sends is what intake accepts
+
+
+def test_a_repeat_report_linked_to_an_earlier_case_says_so(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("intake", "POST", "/api/v1/disputes", 200, {"case_id": CASE_ID, "linked": True, "reason": "repeat"})
+
+    response = console.register(browser.post("/window", FORM, as_=WANG))
+
+    assert response.headers["Location"] == f"/window/cases/{CASE_ID}?linked=1"
+
+
+def test_a_refused_report_is_shown_again_with_the_reason_beside_the_row_it_was_typed_in(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    intake_refuses(apis, BAD_PHONE)
+
+    response = console.register(browser.post("/window", BAD_PHONE, as_=WANG))
+
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    beside = re.search(r'<p class="error" id="parties\.2\.phone-error" role="alert">([^<]*)</p>', page)
+    assert beside is not None and beside.group(1) == "手机号应为11位，以13至19开头"
+    assert 'id="parties.1.phone-error"' not in page  # not beside the blank row intake never saw
+    assert 'aria-describedby="parties.2.phone-error"' in page
+    assert "有 1 处需要修改" in page
+    assert 'value="1380734"' in page and "邻居翻修房屋，占用了共用通道" in page  # nothing typed is lost
+
+
+def test_a_report_without_an_applicant_is_explained_above_the_parties(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    no_applicant = {**FORM, "parties.0.role": "respondent"}
+    intake_refuses(apis, no_applicant)
+
+    response = console.register(browser.post("/window", no_applicant, as_=WANG))
+
+    assert response.status_code == 400
+    assert '<p class="error" id="parties-error" role="alert">至少需要一名申请人</p>' in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("key", ["form-key-of-liu.yang", ""])
+def test_a_form_without_the_sessions_key_is_stale_and_nothing_is_registered(console, apis, browser, staff, key):
+    staff.signed_in(WANG)
+
+    with pytest.raises(StaleForm):
+        console.register(browser.post("/window", {**FORM, "csrf": key}, as_=WANG))
+
+    assert apis.posts() == []
+
+
+def test_an_officer_may_not_register_at_the_window(console, apis, browser, staff):
+    staff.signed_in(LIU)
+
+    with pytest.raises(Forbidden):
+        console.register(browser.post("/window", {**FORM, "csrf": form_key_of(LIU)}, as_=LIU))
+
+    assert apis.calls == []
+
+
+def test_intake_refusing_the_clerk_is_forbidden(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("intake", "POST", "/api/v1/disputes", 403, {"error": "forbidden"})
+
+    with pytest.raises(Forbidden):
+        console.register(browser.post("/window", FORM, as_=WANG))
+
+
+def test_intake_not_answering_is_unavailable_not_an_error(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.down("intake", "POST", "/api/v1/disputes")
+
+    with pytest.raises(ApiUnavailable) as unavailable:
+        console.register(browser.post("/window", FORM, as_=WANG))
+
+    assert unavailable.value.service == "intake"
+
+
+def test_the_form_offers_the_countys_places_by_name(console, browser, staff):
+    staff.signed_in(WANG)
+
+    page = console.window(browser.get("/window", as_=WANG)).get_data(as_text=True)
+
+    assert '<option value="430426101203">　　砖塘镇新塘村</option>' in page
+    assert '<option value="hotline">12345热线</option>' in page

@@ -1,0 +1,81 @@
+"""Who visits the console in its service tests: staff with their tokens and sessions, and their browsers' requests."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from services.console.domain import SESSION_COOKIE, Session, open_session
+from shared.auth.principal import Principal, Role
+from tests.fakes.console import FakeSessionStore
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 9, 30, tzinfo=BEIJING)  # a Monday morning at the centre
+BROWSER_ADDRESS = "203.0.113.45"  # the window's PC, as the console sees it
+
+WANG = Principal("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}))
+LIU = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+ZHOU = Principal("zhou.hui", "周慧", frozenset({Role.SUPERVISOR}))
+CHEN = Principal("chen.ops", "陈工", frozenset({Role.OPERATOR}))
+STAFF = {f"token.of.{p.subject}": p for p in (WANG, LIU, ZHOU, CHEN)}
+
+
+def token_of(principal: Principal) -> str:
+    return f"token.of.{principal.subject}"
+
+
+def cookie_of(principal: Principal) -> str:
+    return f"cookie-of-{principal.subject}-0123456789abcdef"
+
+
+def form_key_of(principal: Principal) -> str:
+    return f"form-key-of-{principal.subject}"
+
+
+@dataclass
+class Staff:
+    """Signs people in by storing their session, as a successful sign-in would have."""
+
+    sessions: FakeSessionStore
+
+    def signed_in(self, principal: Principal, expires_in: timedelta = timedelta(hours=8)) -> Session:
+        session = open_session(
+            principal.subject,
+            token_of(principal),
+            NOW + expires_in,
+            NOW - timedelta(minutes=10),
+            cookie_of(principal),
+            form_key_of(principal),
+        )
+        self.sessions.add(session)
+        return session
+
+
+class Browser:
+    """The requests a browser sends: with the visitor's session cookie, from the window's PC."""
+
+    @staticmethod
+    def get(path: str, as_: Principal | None = None, cookie: str | None = None) -> Request:
+        return Browser._build("GET", path, as_, cookie, None)
+
+    @staticmethod
+    def post(path: str, form: dict[str, Any], as_: Principal | None = None, cookie: str | None = None) -> Request:
+        return Browser._build("POST", path, as_, cookie, form)
+
+    @staticmethod
+    def _build(
+        method: str, path: str, as_: Principal | None, cookie: str | None, form: dict[str, Any] | None
+    ) -> Request:
+        value = cookie if cookie is not None else (cookie_of(as_) if as_ else None)
+        headers = {"Cookie": f"{SESSION_COOKIE}={value}"} if value else {}
+        builder = EnvironBuilder(
+            method=method,
+            path=path,
+            data=form,
+            headers=headers,
+            environ_base={"REMOTE_ADDR": BROWSER_ADDRESS},
+        )
+        return builder.get_request()

@@ -1,0 +1,233 @@
+"""The console's own rules: who lands where, where a sign-in may lead, form keys, the window's form."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.console import domain
+
+MORNING = datetime(2026, 11, 23, 0, 30, tzinfo=UTC)
+SESSION = domain.open_session(
+    "wang.fang", "token.of.wang.fang", MORNING + timedelta(hours=8), MORNING, "cookie-of-wang-fang", "form-key-wang"
+)
+
+
+# --- where people land and what they see ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("roles", "home"),
+    [
+        ({"officer"}, "/referrals"),
+        ({"intake_staff"}, "/window"),
+        ({"coordinator"}, "/cases"),
+        ({"supervisor"}, "/board"),
+        ({"leader"}, "/overview"),
+        ({"coordinator", "leader"}, "/cases"),
+        ({"operator"}, None),
+        (set(), None),
+    ],
+)
+def test_each_role_lands_on_its_own_page(roles, home):
+    assert domain.home_for(roles) == home
+
+
+def test_an_officer_sees_only_the_referrals_of_their_unit():
+    assert domain.pages_for({"officer"}) == [("/referrals", "本单位交办")]
+
+
+def test_window_staff_see_the_window_and_the_cases():
+    assert [path for path, _ in domain.pages_for({"intake_staff"})] == ["/window", "/cases"]
+
+
+def test_a_leader_reads_cases_the_board_and_the_overview_but_registers_nothing():
+    assert [label for _, label in domain.pages_for({"leader"})] == ["案件", "督办看板", "总览"]
+
+
+def test_an_operator_sees_no_page_of_the_console():
+    assert domain.pages_for({"operator"}) == []
+
+
+@pytest.mark.parametrize(
+    ("path", "roles", "allowed"),
+    [
+        ("/board", {"supervisor"}, True),
+        ("/board", {"intake_staff"}, False),
+        ("/window", {"officer"}, False),
+        ("/triage", {"coordinator"}, True),
+        ("/triage", {"leader"}, False),
+        ("/nowhere", {"coordinator", "leader", "supervisor"}, False),
+    ],
+)
+def test_a_page_opens_only_to_the_roles_it_lists(path, roles, allowed):
+    assert domain.may_open(path, roles) is allowed
+
+
+# --- where a sign-in may lead ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("target", ["/cases?status=overdue", "/referrals/police/1?done=accept", "/"])
+def test_a_path_of_the_console_is_kept_after_signing_in(target):
+    assert domain.safe_next(target) == target
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/login",
+        "http://evil.example/",
+        "https://evil.example/cases",
+        "\\\\evil.example",
+        "/\\evil.example",
+        "cases",
+        "",
+        None,
+    ],
+)
+def test_another_site_is_never_where_a_sign_in_leads(target):
+    assert domain.safe_next(target) == "/"
+
+
+# --- sessions and form keys -----------------------------------------------------------------
+
+
+def test_only_the_digest_of_the_cookie_is_kept_in_the_session():
+    assert SESSION.digest == domain.session_digest("cookie-of-wang-fang")
+    assert len(SESSION.digest) == 32 and b"cookie-of-wang-fang" not in SESSION.digest
+    assert domain.session_digest("cookie-of-wang-fanG") != SESSION.digest
+
+
+def test_the_session_form_key_is_accepted():
+    assert domain.form_key_matches(SESSION, "form-key-wang") is True
+
+
+@pytest.mark.parametrize("offered", ["form-key-liu", "form-key-wan", "form-key-wang ", "", None])
+def test_any_other_form_key_or_none_is_refused(offered):
+    assert domain.form_key_matches(SESSION, offered) is False
+
+
+def test_a_session_with_an_empty_key_accepts_no_form_either():
+    keyless = domain.open_session("liu.yang", "t", MORNING + timedelta(hours=1), MORNING, "c", "")
+
+    assert domain.form_key_matches(keyless, "") is False
+
+
+def test_form_keys_are_compared_in_constant_time(monkeypatch):
+    compared: list[tuple[bytes, bytes]] = []
+
+    def compare_digest(a: bytes, b: bytes) -> bool:
+        compared.append((a, b))
+        return a == b
+
+    monkeypatch.setattr(domain.hmac, "compare_digest", compare_digest)
+
+    assert domain.form_key_matches(SESSION, "form-key-wang") is True
+    assert compared == [(b"form-key-wang", b"form-key-wang")]
+
+
+# --- the officers' tabs ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "tab"),
+    [("received", "received"), ("accepted", "accepted"), ("declined", "finished"), ("odd", "received")],
+)
+def test_a_referral_opens_on_the_tab_that_lists_it(status, tab):
+    assert domain.tab_of(status) == tab
+
+
+# --- the window's form --------------------------------------------------------------------------
+
+FILLED = {
+    "csrf": ["form-key-wang"],
+    "source": ["walk_in"],
+    "category": ["neighbour"],
+    "division_code": ["430426101203"],
+    "summary": ["  邻居翻修房屋，占用了共用通道  "],
+    "flags": ["group", ""],
+    "parties.0.role": ["applicant"],
+    "parties.0.kind": ["person"],
+    "parties.0.name": ["张秀英"],
+    "parties.0.id_number": ["430426198503120023"],
+    "parties.0.phone": ["13907341234"],
+    # row 1 left blank except for the role and kind the form preselects
+    "parties.1.role": ["respondent"],
+    "parties.1.kind": ["person"],
+    "parties.1.name": [""],
+    "parties.1.id_number": [""],
+    "parties.1.phone": [""],
+    "parties.2.role": ["respondent"],
+    "parties.2.kind": ["person"],
+    "parties.2.name": ["李建国"],
+    "parties.2.id_number": [""],
+    "parties.2.phone": ["1390734"],
+}
+
+
+def test_the_form_becomes_the_report_intake_validates():
+    report = domain.report_from_form(FILLED)
+
+    assert report == {
+        "source": "walk_in",
+        "category": "neighbour",
+        "division_code": "430426101203",
+        "summary": "邻居翻修房屋，占用了共用通道",
+        "parties": [
+            {
+                "role": "applicant",
+                "kind": "person",
+                "name": "张秀英",
+                "id_number": "430426198503120023",
+                "phone": "13907341234",
+            },
+            {"role": "respondent", "kind": "person", "name": "李建国", "phone": "1390734"},
+        ],
+        "flags": ["group"],
+    }
+
+
+def test_the_form_key_is_not_sent_on_to_intake():
+    assert "csrf" not in domain.report_from_form(FILLED)
+
+
+def test_blank_optional_fields_are_left_out_so_intake_names_what_is_missing():
+    report = domain.report_from_form({"source": ["hotline"], "category": [""], "summary": ["   "]})
+
+    assert report == {"source": "hotline", "parties": [], "flags": []}
+
+
+def test_a_row_with_only_an_id_number_counts_as_a_party():
+    report = domain.report_from_form({"parties.3.id_number": ["430426198503120023"]})
+
+    assert report["parties"] == [{"id_number": "430426198503120023"}]
+
+
+def test_rows_past_the_form_are_not_read():
+    report = domain.report_from_form({f"parties.{domain.MAX_PARTIES_ON_FORM}.name": ["王五"]})
+
+    assert report["parties"] == []
+
+
+def test_a_party_numbered_by_intake_is_traced_back_to_its_form_row():
+    assert domain.party_rows_for_errors(FILLED) == {0: 0, 1: 2}
+
+
+def test_an_error_on_the_second_party_sent_is_shown_beside_the_row_it_was_typed_in():
+    errors = [
+        {"field": "parties.1.phone", "message": "Value error, must be an 11-digit mobile", "type": "value_error"},
+        {"field": "parties.0.name", "message": "String should have at most 50 characters", "type": "string_too_long"},
+        {"field": "summary", "message": "Field required", "type": "missing"},
+        {"field": "flags.1", "message": "Input should be 'group'", "type": "enum"},
+        {"field": "parties", "message": "Value error, at least one party must have role 'applicant'", "type": "x"},
+    ]
+
+    placed = domain.errors_by_form_field(errors, domain.party_rows_for_errors(FILLED))
+
+    assert sorted(placed) == ["flags", "parties", "parties.0.name", "parties.2.phone", "summary"]
+    assert placed["parties.2.phone"] == [errors[0]]
+
+
+def test_two_errors_on_one_field_are_both_kept():
+    errors = [{"field": "summary", "type": "missing"}, {"field": "summary", "type": "string_too_short"}]
+
+    assert domain.errors_by_form_field(errors, {}) == {"summary": errors}
