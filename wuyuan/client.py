@@ -1,9 +1,10 @@
 """An HTTP client for a running platform: what staff, officers and the follow-up visitor do, service by service."""
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 import requests
 
@@ -108,6 +109,12 @@ class PlatformClient:
 
     def case(self, case_id: str) -> JsonObject:
         return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
+
+    def cases(self, query: Mapping[str, str]) -> JsonObject:
+        """The case list, filtered by the coordinator's query parameters. A refused parameter is not raised:
+        the 400's JSON ({"error": "invalid_input", "fields": [{field, message, type}]}) is returned to show."""
+        path = f"/api/v1/cases?{urlencode(query)}" if query else "/api/v1/cases"
+        return self.call("GET", "coordinator", path, expect=(200, 400))
 
     def assign(self, case_id: str, unit: str) -> JsonObject:
         return self.call("POST", "coordinator", f"/api/v1/cases/{case_id}/assign", {"unit": unit})

@@ -1,31 +1,168 @@
-"""`wuyuan case show`, `wuyuan trace` and `wuyuan demo`: reading and exercising a running platform."""
+"""`wuyuan case show|list`, `wuyuan trace` and `wuyuan demo`: reading and exercising a running platform.
+
+Staff read the cases in Chinese (shared.wording): units and places by name, times in Beijing time;
+`--json` prints the API's answer with its codes, for scripts.
+"""
 
 import contextlib
 import json
 import sys
 import time
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
 
 import click
 
+from services.coordinator.domain.model import CaseStatus
+from shared import clock
+from shared.contracts.vocabulary import Category, Source
+from shared.wording import (
+    CASE_STATUSES,
+    CATEGORIES,
+    FLAGS,
+    MODES,
+    OUTCOMES,
+    RATINGS,
+    REFERRAL_ROLES,
+    REFERRAL_STATUSES,
+    SOURCES,
+    TIMELINE_KINDS,
+    Countdown,
+    countdown,
+    field_error_text,
+    label,
+    local_time,
+)
 from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.labels import Names, pad, text_width, timeline_detail
 from wuyuan.settings import PlatformSettings
 
+OPEN_REFERRALS = ("issued", "received", "accepted")
+# The coordinator's query parameters, and the option of `wuyuan case list` that sets each.
+QUERY_OPTIONS = {
+    "status": "--status",
+    "source": "--source",
+    "category": "--category",
+    "unit": "--unit",
+    "place": "--place",
+    "registered_from": "--from",
+    "registered_to": "--to",
+    "overdue": "--overdue/--not-overdue",
+    "q": "--search",
+    "limit": "--limit",
+    "offset": "--offset",
+}
+DATE = click.DateTime(["%Y-%m-%d"])
 
-def _print_case(case: JsonObject) -> None:
-    click.echo(f"case {case['case_id']}  status={case['status']}  mode={case['mode']}  round={case['round']}")
-    click.echo(f"  source={case['source']}  category={case['category']}  division={case['division_code']}")
-    click.echo(f"  lead={case['lead_unit']}  co-units={', '.join(case['co_units']) or '-'}")
-    click.echo("  referrals:")
-    for referral in case["referrals"]:
-        click.echo(
-            f"    {referral['unit']:20} {referral['role']:8} round {referral['round']}  {referral['status']}"
-            f"  due {referral['due_at']}"
-        )
-    click.echo("  timeline:")
-    for entry in case["timeline"]:
-        detail = ", ".join(f"{k}={v}" for k, v in entry["detail"].items() if v not in (None, [], ""))
-        click.echo(f"    {entry['seq']:>3}  {entry['at']}  {entry['kind']:22} {detail}")
-    click.echo(f"  trace: {case['trace_id']}  (wuyuan trace {case['case_id']})")
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows in columns aligned for Chinese text; the last column is not padded."""
+    widths = [max(text_width(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return [
+        (
+            indent
+            + "  ".join(pad(cell, width) for cell, width in zip(line[:-1], widths, strict=False))
+            + "  "
+            + line[-1]
+        ).rstrip()
+        for line in (headers, *rows)
+    ]
+
+
+def _styled(deadline: Countdown, text: str, overdue: bool = False) -> str:
+    """A deadline cell, red when overdue and yellow when near (plain text when not on a terminal)."""
+    if overdue or deadline.level == "overdue":
+        return click.style(text + "！", fg="red", bold=True)
+    if deadline.level == "near":
+        return click.style(text + "（临期）", fg="yellow")
+    return text
+
+
+def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
+    rating = label(RATINGS, case.get("rating")) or "尚未评价"
+    facts = [
+        ("案件编号", case["case_id"]),
+        ("状态", f"{label(CASE_STATUSES, case['status'])}（第{case['round']}轮）"),
+        ("办理方式", label(MODES, case["mode"])),
+        ("来源", label(SOURCES, case["source"])),
+        ("类别", label(CATEGORIES, case["category"])),
+        ("地点", names.place(case["division_code"])),
+        ("标记", "、".join(label(FLAGS, flag) for flag in case.get("flags") or []) or "无"),
+        ("概要", case.get("summary") or ""),
+        ("登记人", case.get("registered_by") or ""),
+        ("牵头单位", names.unit(case.get("lead_unit")) or "无"),
+        ("配合单位", names.units(case.get("co_units")) or "无"),
+        ("群众评价", rating),
+    ]
+    if case.get("repeat_reports"):
+        facts.append(("重复反映", f"{case['repeat_reports']}次"))
+    lines = [f"{pad(title, 8)}  {value}" for title, value in facts]
+    lines += ["", "派单情况"]
+    lines += _table(
+        ["单位", "角色", "轮次", "状态", "期限", "倒计时"],
+        [_referral_row(r, names, now) for r in case["referrals"]],
+        "  ",
+    )
+    units = {str(r["referral_id"]): r["unit"] for r in case["referrals"]}
+    lines += ["", "办理经过"]
+    lines += _table(
+        ["序号", "时间", "事项", "详情"],
+        [
+            [
+                str(entry["seq"]),
+                local_time(entry["at"]),
+                label(TIMELINE_KINDS, entry["kind"]),
+                timeline_detail(entry["kind"], entry.get("detail") or {}, names, units),
+            ]
+            for entry in case["timeline"]
+        ],
+        "  ",
+    )
+    lines += [
+        "",
+        f"{pad('追踪编号', 8)}  {case.get('trace_id') or '无'}（各服务的处理过程：wuyuan trace {case['case_id']}）",
+    ]
+    return lines
+
+
+def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str]:
+    status = label(REFERRAL_STATUSES, referral["status"])
+    if referral.get("outcome"):
+        status += f"（{label(OUTCOMES, referral['outcome'])}）"
+    left = ""
+    if referral["status"] in OPEN_REFERRALS:
+        deadline = countdown(referral.get("due_at"), now, referral.get("issued_at"))
+        left = _styled(deadline, deadline.text) if deadline.text else ""
+    return [
+        names.unit(referral["unit"]),
+        label(REFERRAL_ROLES, referral["role"]),
+        f"第{referral['round']}轮",
+        status,
+        local_time(referral.get("due_at")) or "-",
+        left,
+    ]
+
+
+def _print_case(case: JsonObject, names: Names) -> None:
+    for line in _case_lines(case, names, clock.now()):
+        click.echo(line)
+
+
+def _ask(settings: PlatformSettings, question: Callable[[PlatformClient], JsonObject]) -> JsonObject:
+    """The coordinator's answer, or a ClickException saying what went wrong."""
+    try:
+        return question(PlatformClient.with_working_accounts(settings))
+    except PlatformError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(
+            f"连不上综合协调组（coordinator）：{error}；平台是否已经启动？用 `wuyuan status` 查看"
+        ) from None
+
+
+def _echo_json(answer: JsonObject) -> None:
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 
 
 @click.group("case")
@@ -35,20 +172,131 @@ def case_group() -> None:
 
 @case_group.command("show")
 @click.argument("case_id")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's codes)")
 def case_show(case_id: str, as_json: bool) -> None:
-    try:
-        case = PlatformClient.with_working_accounts(PlatformSettings()).case(case_id)
-    except PlatformError as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(
-            f"coordinator not reachable ({error}); is the platform up? `wuyuan status`"
-        ) from None
+    """One case: its units, referrals with their deadlines, and what happened, in Chinese."""
+    settings = PlatformSettings()
+    case = _ask(settings, lambda client: client.case(case_id))
     if as_json:
-        click.echo(json.dumps(case, ensure_ascii=False, indent=2, default=str))
+        _echo_json(case)
     else:
-        _print_case(case)
+        _print_case(case, Names.of(settings))
+
+
+def _date(value: datetime | None) -> str | None:
+    return value.date().isoformat() if value else None
+
+
+@case_group.command("list")
+@click.option("--status", type=click.Choice([s.value for s in CaseStatus]), help="cases in this status")
+@click.option("--source", type=click.Choice([s.value for s in Source]), help="cases that came from this source")
+@click.option("--category", type=click.Choice([c.value for c in Category]), help="cases of this kind of dispute")
+@click.option("--unit", metavar="UNIT", help="cases referred to this unit, e.g. police:430426101")
+@click.option("--place", metavar="DIVISION", help="cases in this division or below it: a code (430426101) or a name")
+@click.option("--from", "registered_from", type=DATE, metavar="YYYY-MM-DD", help="registered on or after this day")
+@click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="registered on or before this day")
+@click.option("--overdue/--not-overdue", default=None, help="only cases past (or within) their deadline")
+@click.option("--search", metavar="TEXT", help="text in the case number or summary")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="cases to show")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="cases to skip (for the next page)")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's codes)")
+def case_list(
+    status: str | None,
+    source: str | None,
+    category: str | None,
+    unit: str | None,
+    place: str | None,
+    registered_from: datetime | None,
+    registered_to: datetime | None,
+    overdue: bool | None,
+    search: str | None,
+    limit: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """Cases as the coordinator lists them, filtered, in a table in Chinese."""
+    settings = PlatformSettings()
+    names = Names.of(settings)
+    query = {
+        "status": status,
+        "source": source,
+        "category": category,
+        "unit": unit,
+        "place": _place_code(place, names) if place else None,
+        "registered_from": _date(registered_from),
+        "registered_to": _date(registered_to),
+        "overdue": None if overdue is None else str(overdue).lower(),
+        "q": search,
+        "limit": str(limit),
+        "offset": str(offset) if offset else None,
+    }
+    answer = _ask(settings, lambda client: client.cases({k: v for k, v in query.items() if v is not None}))
+    if "fields" in answer or "error" in answer:
+        raise click.UsageError(_refusal(answer))
+    if as_json:
+        _echo_json(answer)
+        return
+    for line in _list_lines(answer, names, clock.now(), offset):
+        click.echo(line)
+
+
+def _place_code(place: str, names: Names) -> str:
+    """A division code as given, or the code of the place staff named ('砖塘镇', '砖塘镇新塘村')."""
+    if place.isdigit():
+        return place
+    for code in names.places.names:
+        if names.place(code) == place:
+            return code
+    raise click.BadParameter(
+        f"没有叫“{place}”的地点（divisions.toml）；可填写区划代码，如 430426101", param_hint="'--place'"
+    )
+
+
+def _refusal(answer: Mapping[str, Any]) -> str:
+    """A 400 from the coordinator, naming the options it refused."""
+    lines = ["查询条件有误："]
+    for error in answer.get("fields") or []:
+        parameter = str(error.get("field", "")).split(".")[0]
+        option = QUERY_OPTIONS.get(parameter, parameter)
+        lines.append(f"  {option}：{field_error_text(error)}（{parameter}: {error.get('message', '')}）")
+    if len(lines) == 1:
+        lines.append(f"  {answer.get('message') or answer.get('error')}")
+    return "\n".join(lines)
+
+
+def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) -> list[str]:
+    cases: list[JsonObject] = answer.get("cases") or []
+    total = int(answer.get("total", len(cases)))
+    lines = []
+    if cases:
+        headers = ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
+        lines += _table(headers, [_list_row(row, names, now) for row in cases])
+        lines += ["", f"共{total}件，显示第{offset + 1}–{offset + len(cases)}件"]
+    elif total:
+        lines.append(f"共{total}件，第{offset + 1}件起没有了")
+    else:
+        lines.append("没有符合条件的案件")
+    counts: Mapping[str, int] = answer.get("counts") or {}
+    if counts:
+        ordered = [code for code in CASE_STATUSES if code in counts] + sorted(set(counts) - set(CASE_STATUSES))
+        lines.append("各状态：" + "，".join(f"{label(CASE_STATUSES, code)} {counts[code]}" for code in ordered))
+    return lines
+
+
+def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
+    due = row.get("next_due_at")
+    deadline = countdown(due, now)
+    cell = f"{local_time(due)} {deadline.text}".strip() if due else "-"
+    return [
+        str(row.get("case_id", "")),
+        local_time(row.get("registered_at")),
+        label(CASE_STATUSES, row.get("status")),
+        label(SOURCES, row.get("source")),
+        label(CATEGORIES, row.get("category")),
+        names.place(row.get("division_code")),
+        names.unit(row.get("lead_unit")) or "-",
+        _styled(deadline, cell, bool(row.get("overdue"))) if due else cell,
+    ]
 
 
 def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None) -> list[str]:
@@ -90,7 +338,7 @@ def demo_command(timeout: float) -> None:
         click.echo("is the platform running? `wuyuan status`; service logs: `wuyuan logs SERVICE`", err=True)
         sys.exit(1)
     click.echo("")
-    _print_case(case)
+    _print_case(case, Names.of(settings))
     time.sleep(1.5)  # spans are exported in batches every 0.5 s
     click.echo("")
     for line in _trace_lines(settings, case["case_id"], case["trace_id"]):

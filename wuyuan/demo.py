@@ -3,7 +3,9 @@
 import random
 from collections.abc import Callable
 
+from shared.wording import MODES, label
 from wuyuan.client import JsonObject, PlatformClient
+from wuyuan.labels import Names, service_label
 
 DEMO_DISPUTE: JsonObject = {
     "source": "walk_in",
@@ -33,12 +35,16 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
     case_id = registered["case_id"]
     if registered["linked"]:
         raise RuntimeError(f"the demo dispute was linked to existing case {case_id} as a repeat report")
-    echo(f"1. 群众点单  registered at intake: {case_id}")
+    names = Names.of(client.settings)
+    echo(f"1. 群众点单  窗口登记：{case_id}")
 
     case = client.wait_for(
         case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout, "two referrals issued"
     )
-    echo(f"2. 平台派单  {case['mode']}: lead {case['lead_unit']}, co-units {', '.join(case['co_units'])}")
+    echo(
+        f"2. 平台派单  {label(MODES, case['mode'])}：牵头单位 {names.unit(case['lead_unit'])}，"
+        f"配合单位 {names.units(case['co_units'])}"
+    )
 
     for referral in case["referrals"]:
         unit, referral_id = referral["unit"], referral["referral_id"]
@@ -46,12 +52,13 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
         client.act(unit, referral_id, "accept", {})
         client.act(unit, referral_id, "progress", {"note": "已联系双方当事人，约定调解时间"})
         client.act(unit, referral_id, "result", {"outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"})
-        echo(f"3. 部门办单  {unit} ({client.service_of(unit)}) accepted and reported: resolved")
+        agency = service_label(client.settings, client.service_of(unit))
+        echo(f"3. 部门办单  {names.unit(unit)}（{agency}）签收、报告进展，反馈化解成功")
 
     client.wait_for_status(case_id, "resolved", timeout)
-    echo("4. 组织督单  every unit reported; supervision opened the follow-up visit")
+    echo("4. 组织督单  各单位均已反馈，检查督导组发起回访")
     client.wait_for_follow_up(case_id, timeout)
     client.rate(case_id, "satisfied", comment="满意，问题已解决")
     closed = client.wait_for_status(case_id, "closed", timeout)
-    echo(f"5. 群众评单  rated satisfied: case {case_id} is closed")
+    echo(f"5. 群众评单  群众评价满意，案件 {case_id} 已结案")
     return closed

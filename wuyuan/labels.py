@@ -1,10 +1,28 @@
-"""What staff read in the `wuyuan` command: services by their group or agency name, times in Beijing time."""
+"""What staff read in the `wuyuan` command: services, units and places by name, times in Beijing time, CJK columns."""
 
-from datetime import datetime
+import re
+import unicodedata
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
-from shared.registry import load_registry
-from shared.workdays import CHINA_TZ
+from shared.registry import AgencyRegistry, load_registry
+from shared.wording import (
+    MODES,
+    OUTCOMES,
+    RATINGS,
+    REFERRAL_ROLES,
+    REOPEN_CAUSES,
+    SOURCES,
+    Places,
+    label,
+    load_places,
+    local_time,
+    unit_name,
+)
 from wuyuan.settings import PlatformSettings
+
+__all__ = ["CENTRE_GROUPS", "Names", "local_time", "pad", "service_label", "text_width", "timeline_detail"]
 
 CENTRE_GROUPS = {
     "intake": "信息收集组",
@@ -24,14 +42,141 @@ def service_label(settings: PlatformSettings, service: str) -> str:
         return service
 
 
-def local_time(moment: str | datetime | None) -> str:
-    """An ISO time (or datetime) as Beijing time to the second, '2026-12-04 22:10:03'; '' when there is none."""
-    if moment is None or moment == "":
-        return ""
-    try:
-        parsed = moment if isinstance(moment, datetime) else datetime.fromisoformat(str(moment))
-    except ValueError:
-        return str(moment)
-    if parsed.tzinfo is None:
-        return str(moment)  # a time without its zone cannot be shown as local time honestly
-    return parsed.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
+@dataclass(frozen=True)
+class Names:
+    """Units and places as staff call them, from the platform's config (agencies.toml, divisions.toml)."""
+
+    registry: AgencyRegistry
+    places: Places
+
+    @classmethod
+    def of(cls, settings: PlatformSettings) -> "Names":
+        return cls(load_registry(settings.config_dir), load_places(settings.config_dir))
+
+    def unit(self, code: str | None) -> str:
+        return unit_name(code, self.registry, self.places)
+
+    def units(self, codes: list[str] | None) -> str:
+        return "、".join(self.unit(code) for code in codes or [])
+
+    def place(self, code: str | None) -> str:
+        return self.places.name(code) if code else ""
+
+    def in_text(self, text: str) -> str:
+        """Free text with every unit code in it ('police:430426101') replaced by the unit's name."""
+        return _UNIT_CODE.sub(lambda found: self.unit(found.group(0)), text)
+
+
+# --- columns -----------------------------------------------------------------------------------------
+
+
+def text_width(text: str) -> int:
+    """Terminal columns a text takes: Chinese characters and full-width punctuation take two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """`text` filled with spaces to `width` columns, counting wide characters as two."""
+    fill = " " * max(width - text_width(text), 0)
+    return fill + text if right else text + fill
+
+
+# --- timeline lines ----------------------------------------------------------------------------------
+
+_UNIT_CODE = re.compile(r"\b[a-z][a-z0-9_]*:[0-9]{6}(?:[0-9]{3}){0,2}\b")
+
+# intake's LinkReason texts: why a report was linked to an existing case.
+LINK_REASONS = {
+    "same source record": "同一原始记录",
+    "same parties and category within 30 days": "30日内同一当事人、同类纠纷",
+}
+# The coordinator's sentences for why a case waits for manual triage; others are shown as they are.
+_TRIAGE_REASONS = (
+    (re.compile(r"^(\S+) declined as lead and no fall-back lead is left$"), "{0}退回牵头，已无可替补的牵头单位"),
+    (re.compile(r"^(\S+) declined as co-unit and no reserve co-unit is left$"), "{0}退回配合，已无可替补的配合单位"),
+    (re.compile(r"^lead unit (\S+) reported the dispute unresolved: (.*)$", re.DOTALL), "牵头单位{0}反馈未化解：{1}"),
+    (re.compile(r"^the citizen is dissatisfied with a case settled at the window$"), "窗口当场化解的案件，群众不满意"),
+    (
+        re.compile(r"^a case settled at the window was reported again after it was closed$"),
+        "窗口当场化解的案件，结案后再次反映",
+    ),
+)
+
+# How a timeline detail reads, key by key, in this order: (key, label before the value or '' for none).
+_DETAIL_KEYS = (
+    ("mode", ""),
+    ("lead_unit", "牵头单位"),
+    ("co_units", "配合单位"),
+    ("round", ""),
+    ("due_at", "期限"),
+    ("replaces", "接替"),
+    ("outcome", "结果"),
+    ("summary", "办理情况"),
+    ("note", "进展"),
+    ("reason", "理由"),
+    ("cause", "原因"),
+    ("rating", "评价"),
+    ("comment", "意见"),
+    ("source", "来源"),
+    ("source_record_id", "原始编号"),
+    ("officer", "经办人"),
+    ("staff", "指派人"),
+    ("rated_by", "录入人"),
+    ("rule", "分流规则"),
+)
+# Shown with the unit ("砖塘镇派出所（牵头单位）"), as a note after the line, or not at all (an id staff never use).
+_KNOWN = {"unit", "role", "referral_id", "late"} | {key for key, _ in _DETAIL_KEYS}
+
+
+def triage_reason(text: str, names: Names) -> str:
+    for pattern, chinese in _TRIAGE_REASONS:
+        found = pattern.match(text)
+        if found:
+            return chinese.format(*(names.in_text(group) for group in found.groups()))
+    return names.in_text(text)
+
+
+def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral_units: Mapping[str, str]) -> str:
+    """A timeline entry's detail as one line: units by name, codes in Chinese, officers' accounts as they are.
+
+    `referral_units` maps the case's referral ids to their units, for the referral a new one replaces.
+    """
+    values: dict[str, Callable[[Any], str]] = {
+        "mode": lambda code: label(MODES, code),
+        "lead_unit": names.unit,
+        "co_units": names.units,
+        "round": lambda n: f"第{n}轮",
+        "rule": lambda n: f"第{n}条",
+        "due_at": local_time,
+        "replaces": lambda referral_id: names.unit(referral_units.get(str(referral_id), str(referral_id))),
+        "outcome": lambda code: label(OUTCOMES, code),
+        "rating": lambda code: label(RATINGS, code),
+        "cause": lambda code: label(REOPEN_CAUSES, code),
+        "source": lambda code: label(SOURCES, code),
+        "reason": lambda text: _reason(kind, str(text), names),
+    }
+    parts = []
+    role = label(REFERRAL_ROLES, detail.get("role"))
+    if detail.get("unit"):
+        parts.append(f"{names.unit(detail['unit'])}（{role}）" if role else names.unit(detail["unit"]))
+    elif role:  # a gap for staff to fill
+        parts.append(f"需指派{role}")
+    for key, title in _DETAIL_KEYS:
+        value = detail.get(key)
+        if value in (None, "", []):
+            continue
+        text = values.get(key, str)(value)
+        parts.append(f"{title}：{text}" if title else text)
+    parts.extend(f"{key}={value}" for key, value in detail.items() if key not in _KNOWN and value not in (None, "", []))
+    line = "；".join(parts)
+    if detail.get("late"):
+        line += "（该派单已由其他单位接替，仅作记录）"
+    return line
+
+
+def _reason(kind: str, text: str, names: Names) -> str:
+    if kind == "repeat_linked":
+        return LINK_REASONS.get(text, text)
+    if kind == "manual_triage_needed":
+        return triage_reason(text, names)
+    return names.in_text(text)

@@ -1,0 +1,308 @@
+"""`wuyuan case show` and `wuyuan case list` as county centre staff read them, against recorded coordinator answers."""
+
+import json
+import unicodedata
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from shared import clock
+from wuyuan.cli import main
+from wuyuan.client import PlatformClient
+from wuyuan.settings import PlatformSettings
+
+# GET /api/v1/cases/<id> of a joint case whose co-unit (the county court) declined, recorded on a running platform.
+CASE = json.loads((Path(__file__).parent / "recorded" / "case_in_progress.json").read_text(encoding="utf-8"))
+# The referrals fall due on 2026-12-25 17:30 Beijing time; this is 2026-12-23 14:00 there.
+TWO_DAYS_BEFORE = datetime(2026, 12, 23, 6, 0, tzinfo=UTC)
+DAY_AFTER = datetime(2026, 12, 26, 9, 30, tzinfo=UTC)
+
+LIST_ROW = {
+    "case_id": "430426-20261204-00003",
+    "status": "in_progress",
+    "round": 1,
+    "mode": "joint",
+    "source": "walk_in",
+    "category": "traffic",
+    "division_code": "430426101203",
+    "flags": ["violence_risk"],
+    "summary": "电动三轮车与小货车在村口相撞",
+    "lead_unit": "police:430426101",
+    "co_units": ["justice:430426101"],
+    "registered_at": "2026-12-04 15:09:03.404683+00:00",
+    "updated_at": "2026-12-04 15:09:04.298881+00:00",
+    "next_due_at": "2026-12-25 17:30:00+08:00",
+    "overdue": False,
+    "rating": None,
+}
+OVERDUE_ROW = {
+    **LIST_ROW,
+    "case_id": "430426-20261120-00017",
+    "source": "police_call",
+    "category": "neighbour",
+    "division_code": "430426102",
+    "lead_unit": "justice:430426102",
+    "registered_at": "2026-11-20 01:30:00+00:00",
+    "next_due_at": "2026-12-22 17:30:00+08:00",
+    "overdue": True,
+}
+
+
+class FakeResponse:
+    def __init__(self, status_code: int, body: dict) -> None:
+        self.status_code = status_code
+        self.body = body
+        self.text = json.dumps(body, ensure_ascii=False)
+
+    def json(self) -> dict:
+        return self.body
+
+
+class FakeHttp:
+    """The coordinator's HTTP API, answering each request with the next recorded answer."""
+
+    def __init__(self, *answers: FakeResponse | Exception) -> None:
+        self.answers = list(answers)
+        self.urls: list[str] = []
+
+    def request(self, method, url, json=None, headers=None, timeout=None):
+        self.urls.append(url)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+
+@pytest.fixture
+def coordinator(monkeypatch, tmp_path):
+    """Install a coordinator that answers with the given responses; returns its FakeHttp to read the requests."""
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path))
+
+    def answering(*answers: FakeResponse | Exception) -> FakeHttp:
+        client = PlatformClient(PlatformSettings(), accounts={"demo.coordinator": "unused"})
+        client.tokens["demo.coordinator"] = "a-token"  # signed in already
+        client.http = FakeHttp(*answers)  # type: ignore[assignment]
+        monkeypatch.setattr(PlatformClient, "with_working_accounts", classmethod(lambda cls, settings: client))
+        return client.http  # type: ignore[return-value]
+
+    return answering
+
+
+@pytest.fixture
+def now(monkeypatch):
+    def at(moment: datetime) -> None:
+        monkeypatch.setattr(clock, "now", lambda: moment)
+
+    return at
+
+
+def columns(text: str) -> int:
+    """Terminal columns, measured here on its own: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+# --- case show -------------------------------------------------------------------------------------
+
+
+def test_show_names_the_mode_units_place_and_codes_in_chinese(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(TWO_DAYS_BEFORE)
+    result = run("case", "show", CASE["case_id"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "办理方式  共同办" in out
+    assert "牵头单位  砖塘镇派出所" in out  # police:430426101, 430426101 being 砖塘镇
+    assert "配合单位  砖塘镇司法所" in out
+    assert "地点      砖塘镇新塘村" in out
+    assert "来源      来访" in out and "类别      交通事故纠纷" in out
+    assert "标记      有暴力倾向（民转刑风险）" in out
+    assert "状态      办理中（第1轮）" in out
+    assert "群众评价  尚未评价" in out
+    assert "wuyuan trace 430426-20261204-00003" in out
+    for code in ("police:430426101", "court:430426", "joint", "walk_in", "co_unit", "in_progress"):
+        assert code not in out
+
+
+def test_show_gives_times_in_beijing_time_to_the_minute(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(TWO_DAYS_BEFORE)
+    out = run("case", "show", CASE["case_id"]).output
+    assert "2026-12-04 23:09  分流" in out  # 15:09 UTC
+    assert "2026-12-25 17:30" in out
+    assert "+00:00" not in out and "15:09:03" not in out
+
+
+def test_show_counts_down_the_open_referrals_only(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(TWO_DAYS_BEFORE)
+    lines = run("case", "show", CASE["case_id"]).output.splitlines()
+    lead = next(line for line in lines if line.lstrip().startswith("砖塘镇派出所"))
+    declined = next(line for line in lines if line.lstrip().startswith("祁东县人民法院"))
+    assert "办理中" in lead and "剩余2天3小时" in lead
+    assert "已退回" in declined and "剩余" not in declined
+
+
+def test_show_marks_a_referral_past_its_deadline(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(DAY_AFTER)
+    lines = run("case", "show", CASE["case_id"]).output.splitlines()
+    lead = next(line for line in lines if line.lstrip().startswith("砖塘镇派出所"))
+    assert "已超期1天" in lead
+
+
+def test_show_makes_the_timeline_readable_and_keeps_officers_accounts(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(TWO_DAYS_BEFORE)
+    out = run("case", "show", CASE["case_id"]).output
+    assert "共同办；牵头单位：砖塘镇派出所；配合单位：祁东县人民法院" in out
+    assert "退回      祁东县人民法院（配合单位）；理由：不属于本单位职责；经办人：demo.court" in out
+    assert "派单      砖塘镇司法所（配合单位）；第1轮；期限：2026-12-25 17:30；接替：祁东县人民法院" in out
+    assert "进展：已约双方周五到所调解；经办人：demo.police" in out
+    assert "b766c46b" not in out  # referral ids mean nothing to staff
+
+
+def test_show_lines_up_the_referral_columns_with_chinese_unit_names(coordinator, now):
+    coordinator(FakeResponse(200, CASE))
+    now(TWO_DAYS_BEFORE)
+    lines = run("case", "show", CASE["case_id"]).output.splitlines()
+    rows = [line for line in lines if "第1轮  " in line and "期限：" not in line]
+    assert len(rows) == 3
+    # Unit names of 6 and 7 characters: the round column still starts at one terminal column.
+    assert len({columns(row[: row.index("第1轮")]) for row in rows}) == 1
+
+
+def test_show_json_keeps_the_apis_codes(coordinator):
+    coordinator(FakeResponse(200, CASE))
+    result = run("case", "show", CASE["case_id"], "--json")
+    shown = json.loads(result.output)
+    assert shown["mode"] == "joint"
+    assert shown["lead_unit"] == "police:430426101"
+    assert shown == CASE
+
+
+def test_show_says_when_the_coordinator_cannot_be_reached(coordinator):
+    coordinator(requests.ConnectionError("connection refused"))
+    result = run("case", "show", CASE["case_id"])
+    assert result.exit_code == 1
+    assert "连不上综合协调组" in result.output and "wuyuan status" in result.output
+
+
+# --- case list -------------------------------------------------------------------------------------
+
+
+def query_of(url: str) -> dict[str, str]:
+    parts = urlsplit(url)
+    assert parts.path == "/api/v1/cases"
+    return {key: values[0] for key, values in parse_qs(parts.query).items()}
+
+
+def listing(*rows: dict, total: int | None = None) -> FakeResponse:
+    counts = {"in_progress": 40, "closed": 17}
+    return FakeResponse(200, {"cases": list(rows), "counts": counts, "total": len(rows) if total is None else total})
+
+
+def test_list_passes_each_filter_as_the_coordinators_query_parameter(coordinator):
+    http = coordinator(listing())
+    result = run(
+        "case", "list", "--status", "in_progress", "--source", "police_call", "--category", "neighbour",
+        "--unit", "police:430426101", "--place", "430426101", "--from", "2026-12-01", "--to", "2026-12-31",
+        "--not-overdue", "--search", "三轮车", "--limit", "20", "--offset", "40",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert query_of(http.urls[0]) == {
+        "status": "in_progress",
+        "source": "police_call",
+        "category": "neighbour",
+        "unit": "police:430426101",
+        "place": "430426101",
+        "registered_from": "2026-12-01",
+        "registered_to": "2026-12-31",
+        "overdue": "false",
+        "q": "三轮车",
+        "limit": "20",
+        "offset": "40",
+    }
+
+
+def test_list_without_filters_asks_for_the_first_fifty(coordinator):
+    http = coordinator(listing())
+    run("case", "list", "--overdue")
+    assert query_of(http.urls[0]) == {"limit": "50", "overdue": "true"}
+
+
+def test_list_takes_a_place_by_its_name(coordinator):
+    http = coordinator(listing())
+    run("case", "list", "--place", "砖塘镇新塘村")
+    assert query_of(http.urls[0])["place"] == "430426101203"
+
+
+def test_list_refuses_a_place_name_the_county_does_not_list(coordinator):
+    http = coordinator(listing())
+    result = CliRunner().invoke(main, ["case", "list", "--place", "火星镇"])
+    assert result.exit_code == 2
+    assert "--place" in result.output and "火星镇" in result.output
+    assert http.urls == []
+
+
+def test_list_refuses_a_status_the_coordinator_does_not_have(coordinator):
+    http = coordinator(listing())
+    result = CliRunner().invoke(main, ["case", "list", "--status", "open"])
+    assert result.exit_code == 2
+    assert "awaiting_manual_triage" in result.output  # the choices are listed
+    assert http.urls == []
+
+
+def test_list_prints_a_table_in_chinese_and_marks_the_overdue(coordinator, now):
+    coordinator(listing(LIST_ROW, OVERDUE_ROW, total=57))
+    now(TWO_DAYS_BEFORE)
+    result = run("case", "list", "--offset", "40", "--limit", "2")
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].split() == ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
+    on_time = next(line for line in lines if line.startswith("430426-20261204-00003"))
+    late = next(line for line in lines if line.startswith("430426-20261120-00017"))
+    assert on_time.split() == [
+        "430426-20261204-00003", "2026-12-04", "23:09", "办理中", "来访", "交通事故纠纷", "砖塘镇新塘村",
+        "砖塘镇派出所", "2026-12-25", "17:30", "剩余2天3小时",
+    ]  # fmt: skip
+    assert "案源（警情）" in late and "蒋家桥镇司法所" in late and "蒋家桥镇" in late
+    assert late.endswith("2026-12-22 17:30 已超期20小时30分！")
+    assert columns(on_time[: on_time.index("2026-12-25")]) == columns(late[: late.index("2026-12-22")])
+    assert "共57件，显示第41–42件" in result.output
+    assert "各状态：办理中 40，已结案 17" in result.output
+
+
+def test_list_says_when_nothing_matches(coordinator):
+    coordinator(listing())
+    assert "没有符合条件的案件" in run("case", "list", "--search", "不存在的纠纷").output
+
+
+def test_list_json_prints_the_apis_answer(coordinator):
+    coordinator(listing(LIST_ROW, total=1))
+    shown = json.loads(run("case", "list", "--json").output)
+    assert shown["cases"][0]["source"] == "walk_in"
+    assert shown["total"] == 1
+
+
+def test_a_filter_the_coordinator_refuses_is_named_by_its_option(coordinator):
+    refusal = {
+        "error": "invalid_input",
+        "message": "invalid input",
+        "fields": [
+            {"field": "registered_from", "message": "Input should be a valid date", "type": "date_parsing"},
+            {"field": "limit", "message": "Input should be less than or equal to 500", "type": "less_than_equal"},
+        ],
+    }
+    coordinator(FakeResponse(400, refusal))
+    result = CliRunner().invoke(main, ["case", "list", "--from", "2026-12-01", "--limit", "900"])
+    assert result.exit_code == 2
+    assert "--from：请填写日期，如2026-12-04" in result.output
+    assert "--limit：" in result.output and "less than or equal to 500" in result.output
