@@ -1,0 +1,297 @@
+"""The staff console in real Chromium: a joint dispute from the window to 已结案, through everyone who handles it."""
+
+import re
+from datetime import timedelta
+
+import psycopg
+import pytest
+from playwright.sync_api import Page, expect
+
+from shared import clock
+from shared.auth.principal import Role
+from wuyuan.accounts import AccountSpec, ensure_accounts, working_accounts
+
+pytestmark = pytest.mark.browser
+
+# 砖塘镇新塘村: a neighbours' dispute with a violence risk goes to the police station (lead) and the
+# justice office (co-unit) of 砖塘镇 — 共同办.
+VILLAGE = "430426101203"
+NEIGHBOURS = "neighbour"
+# An officer of another police station of the county, who must see none of 砖塘镇派出所's referrals.
+OTHER_STATION_OFFICER = "demo.police102"
+
+
+@pytest.fixture(scope="module")
+def passwords(platform) -> dict[str, str]:
+    specs = dict(working_accounts(platform))
+    specs[OTHER_STATION_OFFICER] = AccountSpec(
+        "蒋家桥镇派出所民警", frozenset({Role.OFFICER}), frozenset({"police:430426102"})
+    )
+    return ensure_accounts(platform, specs)
+
+
+def sign_in(page: Page, console_url: str, username: str, password: str) -> None:
+    page.goto(f"{console_url}/login")
+    page.get_by_label("账号").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    expect(page.get_by_role("button", name="退出登录")).to_be_visible()
+
+
+def register_joint_dispute(page: Page, summary: str, applicant: str, applicant_phone: str, respondent: str) -> str:
+    """Each test's parties are its own: the same parties about the same matter would be linked as a repeat."""
+    page.get_by_role("link", name="窗口登记").click()
+    page.get_by_label("来源渠道").select_option("walk_in")
+    page.get_by_label("纠纷类别").select_option(NEIGHBOURS)
+    page.get_by_label("发生地点").select_option(VILLAGE)
+    page.get_by_label("纠纷概要").fill(summary)
+    page.get_by_label("有暴力倾向（民转刑风险）").check()
+    page.locator('[name="parties.0.name"]').fill(applicant)
+    page.locator('[name="parties.0.phone"]').fill(applicant_phone)
+    page.locator('[name="parties.1.name"]').fill(respondent)
+    page.get_by_role("button", name="登记并分流").click()
+    expect(page.get_by_role("heading", name="登记成功")).to_be_visible()
+    case_id = page.locator(".case-id").inner_text().strip()
+    assert re.fullmatch(r"430426-\d{8}-\d{5}", case_id)
+    return case_id
+
+
+def open_referral(page: Page, console_url: str, agency: str, case_id: str) -> None:
+    page.goto(f"{console_url}/referrals?agency={agency}&tab=received")
+    page.get_by_role("link", name=case_id).click()
+    expect(page.get_by_role("heading", name=f"交办单：案件 {case_id}")).to_be_visible()
+
+
+def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, summary: str) -> None:
+    open_referral(page, console_url, agency, case_id)
+    page.get_by_role("button", name="签收").click()
+    expect(page.get_by_role("status")).to_have_text("已签收。")
+    expect(page.locator(".referral-status")).to_have_text("办理中")
+    page.get_by_label("化解成功").check()
+    page.get_by_label("办理情况").fill(summary)
+    page.get_by_role("button", name="反馈结果").click()
+    expect(page.get_by_role("status")).to_have_text("结果已反馈，等待回访。")
+
+
+def reload_until(page: Page, check, tries: int = 40) -> None:
+    """The hand-offs travel as messages: a page shows them a moment after the click that sent them."""
+    for _ in range(tries):
+        if check():
+            return
+        page.wait_for_timeout(500)
+        page.reload()
+    assert check(), f"still not shown on {page.url}"
+
+
+def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, console_url, passwords, shoot):
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    window.get_by_role("link", name="窗口登记").click()
+    shoot(window, "01-window-registration-form")
+    case_id = register_joint_dispute(window, "两家因宅基地边界砌墙发生争执，曾有推搡", "张三", "13800001234", "李四")
+    # Triage happens when the coordinator receives the case; the page looks again by itself.
+    expect(window.locator(".mode")).to_have_text("共同办", timeout=20_000)
+    expect(window.locator(".facts")).to_contain_text("砖塘镇派出所")
+    expect(window.locator(".facts")).to_contain_text("砖塘镇司法所")
+    shoot(window, "02-window-registered-joint")
+
+    police = page()
+    sign_in(police, console_url, "demo.police", passwords["demo.police"])
+    police.goto(f"{console_url}/referrals")
+    reload_until(police, lambda: police.get_by_role("link", name=case_id).count() > 0)
+    shoot(police, "03-officer-referrals-to-sign")
+    open_referral(police, console_url, "police", case_id)
+    shoot(police, "04-officer-referral")
+    accept_and_resolve(police, console_url, "police", case_id, "已组织双方现场勘界，达成调解协议")
+    shoot(police, "05-officer-result-reported")
+
+    justice = page()
+    sign_in(justice, console_url, "demo.justice", passwords["demo.justice"])
+    justice.goto(f"{console_url}/referrals")
+    reload_until(justice, lambda: justice.get_by_role("link", name=case_id).count() > 0)
+    accept_and_resolve(justice, console_url, "justice", case_id, "人民调解员参与调解，协议已签订")
+
+    supervisor = page()
+    sign_in(supervisor, console_url, "demo.supervisor", passwords["demo.supervisor"])
+    supervisor.goto(f"{console_url}/board")
+    follow_ups = supervisor.locator("#follow-ups")
+    reload_until(supervisor, lambda: follow_ups.get_by_role("link", name=case_id).count() > 0)
+    shoot(supervisor, "06-supervision-board")
+    supervisor.goto(f"{console_url}/follow-ups/{case_id}")
+    expect(supervisor.get_by_role("img", name=re.compile("评价二维码"))).to_be_visible()
+    shoot(supervisor, "07-follow-up-with-qr")
+    rating_link = supervisor.locator("#rating-link").get_attribute("href")
+    assert rating_link and rating_link.startswith(f"{console_url}/rate/")
+
+    citizen = page("phone")
+    citizen.goto(rating_link)
+    expect(citizen.locator(".plain")).to_contain_text(case_id)
+    expect(citizen.locator(".plain")).to_contain_text("砖塘镇派出所")
+    shoot(citizen, "08-citizen-rating-phone")
+    citizen.get_by_label("满意", exact=True).check()
+    citizen.get_by_label("您的意见（选填）").fill("调解很及时，谢谢")
+    citizen.get_by_role("button", name="提交评价").click()
+    expect(citizen.get_by_role("status")).to_contain_text("感谢您的评价")
+    shoot(citizen, "09-citizen-thanks-phone")
+
+    coordinator = page()
+    sign_in(coordinator, console_url, "demo.coordinator", passwords["demo.coordinator"])
+    coordinator.goto(f"{console_url}/cases/{case_id}")
+    reload_until(coordinator, lambda: "已结案" in coordinator.locator("h1").inner_text())
+    timeline = coordinator.locator(".timeline")
+    expect(timeline).to_contain_text("结案")
+    expect(timeline).to_contain_text("评价：满意")
+    expect(timeline).to_contain_text("群众（扫码评价）")
+    # Staff read units and times, never codes or UTC.
+    expect(coordinator.locator("main")).not_to_contain_text("police:")
+    expect(coordinator.locator("main")).not_to_contain_text("+00:00")
+    shoot(coordinator, "10-case-closed")
+
+    coordinator.goto(f"{console_url}/cases?status=closed&place={VILLAGE}")
+    expect(coordinator.get_by_role("link", name=case_id)).to_be_visible()
+    shoot(coordinator, "11-case-list-filtered")
+
+    leader = page()
+    sign_in(leader, console_url, "demo.leader", passwords["demo.leader"])
+    expect(leader.get_by_role("heading", name="总览")).to_be_visible()
+    expect(leader.locator("#chart-sources")).to_be_visible()
+    # Chart.js, served by the console itself, has drawn on the canvas.
+    assert leader.evaluate("() => Chart.getChart('chart-sources') !== undefined")
+    shoot(leader, "12-leader-overview")
+
+
+def test_a_validation_error_appears_in_chinese_beside_its_field(page, console_url, passwords, shoot):
+    window = page(allow_errors=True)  # the refused form comes back as a 400 page, which Chromium logs
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    window.get_by_role("link", name="窗口登记").click()
+    window.get_by_label("纠纷类别").select_option(NEIGHBOURS)
+    window.get_by_label("发生地点").select_option(VILLAGE)
+    window.get_by_label("纠纷概要").fill("楼上漏水")
+    window.locator('[name="parties.0.name"]').fill("王五")
+    window.locator('[name="parties.1.name"]').fill("赵六")
+    window.locator('[name="parties.1.phone"]').fill("1380000")
+    window.get_by_role("button", name="登记并分流").click()
+
+    error = window.locator('[id="parties.1.phone-error"]')
+    expect(error).to_have_text("手机号应为11位，以13至19开头")
+    phone = window.locator('[name="parties.1.phone"]')
+    expect(phone).to_have_attribute("aria-invalid", "true")
+    expect(phone).to_have_value("1380000")  # what was typed is kept
+    expect(window.locator('[name="parties.0.name"]')).to_have_value("王五")
+    shoot(window, "13-window-validation-error")
+
+
+def test_an_officer_can_neither_see_nor_open_another_units_referral(page, console_url, passwords, shoot):
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    case_id = register_joint_dispute(window, "村道占用纠纷", "钱七", "13900002222", "孙八")
+
+    owner = page()
+    sign_in(owner, console_url, "demo.police", passwords["demo.police"])
+    owner.goto(f"{console_url}/referrals")
+    reload_until(owner, lambda: owner.get_by_role("link", name=case_id).count() > 0)
+    referral_url = owner.get_by_role("link", name=case_id).get_attribute("href")
+
+    other_station = page(allow_errors=True)  # the refusal is a 403 page
+    sign_in(other_station, console_url, OTHER_STATION_OFFICER, passwords[OTHER_STATION_OFFICER])
+    other_station.goto(f"{console_url}/referrals")
+    expect(other_station.get_by_role("heading", name="本单位交办")).to_be_visible()
+    expect(other_station.get_by_role("link", name=case_id)).to_have_count(0)
+    response = other_station.goto(f"{console_url}{referral_url}")
+    assert response is not None and response.status == 403
+    expect(other_station.get_by_role("heading", name="无权访问")).to_be_visible()
+    expect(other_station.locator("main")).not_to_contain_text("13900002222")
+    shoot(other_station, "14-officer-refused-other-unit")
+
+    another_agency = page(allow_errors=True)
+    sign_in(another_agency, console_url, "demo.justice", passwords["demo.justice"])
+    response = another_agency.goto(f"{console_url}{referral_url}")
+    assert response is not None and response.status == 403
+
+
+def test_the_board_shows_an_overdue_referral_in_red(page, console_url, passwords, platform, shoot):
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    case_id = register_joint_dispute(window, "邻里用水纠纷久拖未决", "周九", "13700003333", "吴十")
+
+    supervisor = page()
+    sign_in(supervisor, console_url, "demo.supervisor", passwords["demo.supervisor"])
+    supervisor.goto(f"{console_url}/board")
+    # A term cannot be waited out in a test: the watch is moved back, as if issued twelve days ago.
+    now = clock.now()
+    for _ in range(40):
+        with psycopg.connect(platform.database_url("supervision"), autocommit=True) as conn:
+            moved = conn.execute(
+                "UPDATE watches SET issued_at = %s, reminder_at = %s, due_at = %s"
+                " WHERE case_id = %s AND role = 'lead' AND closed_at IS NULL",
+                (now - timedelta(days=12), now - timedelta(days=4), now - timedelta(days=2), case_id),
+            ).rowcount
+        if moved:
+            break
+        supervisor.wait_for_timeout(500)
+    assert moved == 1
+    supervisor.reload()
+    row = supervisor.locator("#watches tr", has_text=case_id)
+    expect(row).to_have_class(re.compile("watch-overdue"))
+    overdue = row.locator(".due")
+    expect(overdue).to_contain_text("已超期")
+    colour = overdue.evaluate("element => getComputedStyle(element).color")
+    assert colour == "rgb(161, 22, 15)"  # --overdue
+    shoot(supervisor, "15-board-overdue-in-red")
+
+
+def contrast(page: Page, selector: str) -> float:
+    """WCAG contrast of an element's text against its own (or the page's) background."""
+    return page.evaluate(
+        """selector => {
+          const element = document.querySelector(selector);
+          const rgb = text => text.match(/\\d+(\\.\\d+)?/g).slice(0, 3).map(Number);
+          const luminance = ([r, g, b]) => {
+            const channel = c => { c /= 255; return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4; };
+            return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+          };
+          let background = null;
+          for (let node = element; node; node = node.parentElement) {
+            const colour = getComputedStyle(node).backgroundColor;
+            const seen = colour && !colour.startsWith('rgba(0, 0, 0, 0)') && colour !== 'transparent';
+            if (seen) { background = colour; break; }
+          }
+          const fore = luminance(rgb(getComputedStyle(element).color));
+          const back = luminance(rgb(background || 'rgb(255, 255, 255)'));
+          return (Math.max(fore, back) + 0.05) / (Math.min(fore, back) + 0.05);
+        }""",
+        selector,
+    )
+
+
+def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_contrast(page, console_url, passwords):
+    keyboard = page()
+    keyboard.goto(f"{console_url}/login")
+    expect(keyboard.get_by_label("账号")).to_be_focused()  # signing in needs no mouse at all
+    keyboard.keyboard.type("demo.window")
+    keyboard.keyboard.press("Tab")
+    keyboard.keyboard.type(passwords["demo.window"])
+    keyboard.keyboard.press("Enter")
+    expect(keyboard.get_by_role("heading", name="窗口登记（一站式受理）")).to_be_visible()
+    keyboard.keyboard.press("Tab")  # the skip link comes first, then the navigation
+    expect(keyboard.locator(".skip")).to_be_focused()
+    keyboard.keyboard.press("Enter")
+    keyboard.keyboard.press("Tab")
+    expect(keyboard.get_by_label("来源渠道")).to_be_focused()
+
+    for path in ("/window", "/cases"):
+        keyboard.goto(f"{console_url}{path}")
+        unlabelled = keyboard.evaluate(
+            """() => Array.from(document.querySelectorAll('input, select, textarea'))
+                 .filter(e => e.type !== 'hidden' && !e.labels.length && !e.getAttribute('aria-label'))
+                 .map(e => e.name)"""
+        )
+        assert unlabelled == [], f"{path}: fields without a label: {unlabelled}"
+
+    keyboard.goto(f"{console_url}/window")
+    for selector in ("main h1", "main label", ".top .brand", ".top nav a", ".bottom"):
+        assert contrast(keyboard, selector) >= 4.5, selector
+    keyboard.goto(f"{console_url}/cases")
+    for selector in (".due-ok", ".due-near", ".due-overdue", ".error"):
+        if keyboard.locator(selector).count():
+            assert contrast(keyboard, selector) >= 4.5, selector
