@@ -102,6 +102,21 @@ def test_compose_provisioning_sets_every_users_own_password_from_a_valid_setting
     assert all(settings.broker_password(user) == values[broker_variable(user)] for user in passwords)
 
 
+def test_compose_provisioning_sets_every_services_own_database_password_and_each_service_has_only_its_own():
+    values = {f"WUYUAN_DB_PASSWORD_{service.upper()}": secrets.token_hex(24) for service in SERVICES}
+    services = compose()["services"]
+    setting = services["provision"]["environment"]["WUYUAN_DATABASE_PASSWORDS"]
+
+    passwords = json.loads(interpolate(setting, values))
+
+    assert passwords == {service: values[f"WUYUAN_DB_PASSWORD_{service.upper()}"] for service in SERVICES}
+    PlatformSettings(database_passwords=passwords)
+    for service in SERVICES:
+        url = services[service]["environment"]["WUYUAN_DATABASE_URL"]
+        assert url.startswith(f"postgresql://wuyuan_{service}:${{WUYUAN_DB_PASSWORD_{service.upper()}:?"), service
+        assert url.endswith(f"/wuyuan_{service}"), service
+
+
 # --- kubernetes -------------------------------------------------------------------------------
 
 
@@ -153,3 +168,13 @@ def test_the_provisioning_job_sets_every_users_own_password_and_the_ops_pod_has_
 def test_nothing_in_deploy_still_uses_the_one_shared_service_password():
     for path in [COMPOSE, DEPLOY / "README.md", *KUBERNETES.rglob("*.yaml")]:
         assert "WUYUAN_SERVICE_PASSWORD" not in path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize("manifest", ["provision-job.yaml", "ops.yaml"])
+def test_provisioning_and_the_ops_pod_know_every_services_database_server(manifest):
+    env = container_env(KUBERNETES / manifest)
+    values = {name: f"postgresql://{name}" for name in secret_refs(env)}
+
+    urls = json.loads(expand(env["WUYUAN_PG_ADMIN_URLS"]["value"], env, values))
+
+    assert urls == {service: f"postgresql://{kubernetes_name(service)}-db-app" for service in SERVICES}
