@@ -219,20 +219,10 @@ def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any
 def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
     """One line of the case list: enough to pick a case out without opening it."""
     case = listed.case
-    lead = case.current_lead()
     next_due_at = case.next_due_at()
     return {
-        "case_id": case.case_id,
-        "status": case.status.value,
-        "round": case.round,
-        "mode": case.plan.mode.value,
-        "source": case.facts.source.value,
-        "category": case.facts.category.value,
-        "division_code": case.facts.division_code,
-        "flags": [f.value for f in case.facts.flags],
+        **_case_facts(case),
         "summary": listed.summary,
-        "lead_unit": lead.unit if lead else None,
-        "co_units": case.co_units(),
         "registered_at": listed.registered_at.isoformat(),
         "updated_at": listed.updated_at.isoformat(),
         "next_due_at": next_due_at.isoformat() if next_due_at else None,
@@ -307,9 +297,8 @@ def assign_unit(
     return case_view(stored, timeline)
 
 
-def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, Any]:
-    """What `wuyuan case show` prints: the case as staff see it."""
-    case, registered = stored.case, stored.registered
+def _case_facts(case: Case) -> dict[str, Any]:
+    """What a case's row in the list and its own page both say of it."""
     lead = case.current_lead()
     return {
         "case_id": case.case_id,
@@ -320,10 +309,18 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         "category": case.facts.category.value,
         "division_code": case.facts.division_code,
         "flags": [f.value for f in case.facts.flags],
-        "summary": registered.get("summary"),
-        "registered_by": registered.get("registered_by"),
         "lead_unit": lead.unit if lead else None,
         "co_units": case.co_units(),
+    }
+
+
+def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, Any]:
+    """What `wuyuan case show` prints: the case as staff see it."""
+    case, registered = stored.case, stored.registered
+    return {
+        **_case_facts(case),
+        "summary": registered.get("summary"),
+        "registered_by": registered.get("registered_by"),
         "referrals": [
             {
                 "referral_id": str(r.referral_id),

@@ -295,3 +295,44 @@ def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_co
     for selector in (".due-ok", ".due-near", ".due-overdue", ".error"):
         if keyboard.locator(selector).count():
             assert contrast(keyboard, selector) >= 4.5, selector
+
+
+def test_the_readmes_trial_account_carries_a_case_to_closed_alone(page, console_url, platform, shoot):
+    """As README's 第一次使用 says: one account made with `wuyuan account add`, every step in the browser."""
+    from click.testing import CliRunner
+
+    from wuyuan.cli import main
+
+    readme_command = (
+        "account add shiyong --name 试用 --role intake_staff --role coordinator --role supervisor --role leader"
+        " --role officer --unit court:430426 --unit police:430426 --unit justice:430426 --unit petition:430426"
+        " --unit plc:430426"
+    )
+    environment = {
+        "WUYUAN_VHOST": platform.vhost,
+        "WUYUAN_DB_PREFIX": platform.db_prefix,
+        "WUYUAN_STATE_DIR": str(platform.state_dir),
+        "WUYUAN_HTTP_PORT_BASE": str(platform.http_port_base),
+    }
+    made = CliRunner().invoke(main, readme_command.split(), env=environment)
+    assert made.exit_code == 0, made.output
+    password = made.output.split("初始密码（只显示这一次）：", 1)[1].strip()
+
+    trial = page()
+    sign_in(trial, console_url, "shiyong", password)
+    case_id = register_joint_dispute(trial, "果园灌溉用水分配纠纷", "郑一", "13600004444", "冯二")
+    expect(trial.locator(".mode")).to_have_text("共同办", timeout=20_000)
+    for agency in ("police", "justice"):
+        trial.goto(f"{console_url}/referrals?agency={agency}")
+        reload_until(trial, lambda: trial.get_by_role("link", name=case_id).count() > 0)
+        accept_and_resolve(trial, console_url, agency, case_id, "双方已达成用水轮灌协议")
+    trial.goto(f"{console_url}/board")
+    reload_until(trial, lambda: trial.locator("#follow-ups").get_by_role("link", name=case_id).count() > 0)
+    trial.goto(f"{console_url}/follow-ups/{case_id}")
+    trial.goto(trial.locator("#rating-link").get_attribute("href") or "")
+    trial.get_by_label("基本满意").check()
+    trial.get_by_role("button", name="提交评价").click()
+    expect(trial.get_by_role("status")).to_contain_text("感谢您的评价")
+    trial.goto(f"{console_url}/cases/{case_id}")
+    reload_until(trial, lambda: "已结案" in trial.locator("h1").inner_text())
+    shoot(trial, "16-trial-account-case-closed")

@@ -5,15 +5,12 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from nameko.testing.services import worker_factory
 from werkzeug.test import EnvironBuilder
 
 from services.supervision.service import Supervision
 from shared.auth.principal import AuthFailure, Principal, Role
 from shared.contracts.messages import CaseResolved, OverdueNoticeIssued, ReminderIssued, UnitDesignated
 from shared.http import PUBLIC, ApiHandler, Authenticator, BadInput
-from tests.fakes.supervision import FakeSupervisionStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261129-00042"
 POLICE_STATION = "police:430426101"
@@ -29,27 +26,6 @@ OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({
 
 TICK = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Beijing, when the board is read
 LAST_RUN = TICK - timedelta(days=1)  # the timer's last run before it
-
-
-@pytest.fixture
-def supervision_store() -> FakeSupervisionStore:
-    return FakeSupervisionStore()
-
-
-@pytest.fixture
-def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
-    return FakeUnitOfWork(supervision_store)
-
-
-@pytest.fixture
-def supervision(uow, platform) -> Supervision:
-    return worker_factory(
-        Supervision,
-        uow=uow,
-        platform=replace(platform, service="supervision"),
-        sender=COORDINATOR_USER,
-        caller=SUPERVISOR,
-    )
 
 
 def at(supervision: Supervision, moment: datetime) -> None:

@@ -5,10 +5,8 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from services.supervision.domain import FollowUp
-from services.supervision.service import Supervision
 from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
@@ -25,8 +23,6 @@ from shared.contracts.messages import (
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
-from tests.fakes.supervision import FakeSupervisionStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
@@ -36,27 +32,6 @@ LEAD_REFERRAL = UUID("11111111-1111-4111-8111-111111111111")
 CO_REFERRAL = UUID("22222222-2222-4222-8222-222222222222")
 COORDINATOR_USER = "wuyuan.coordinator"  # the broker user RabbitMQ vouches for as a fact's publisher
 SUPERVISOR = Principal("zhou.hui", "回访员小周", frozenset({Role.SUPERVISOR}))  # signed in, as the verifier names them
-
-
-@pytest.fixture
-def supervision_store() -> FakeSupervisionStore:
-    return FakeSupervisionStore()
-
-
-@pytest.fixture
-def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
-    return FakeUnitOfWork(supervision_store)
-
-
-@pytest.fixture
-def supervision(uow, platform) -> Supervision:
-    return worker_factory(
-        Supervision,
-        uow=uow,
-        platform=replace(platform, service="supervision"),
-        sender=COORDINATOR_USER,
-        caller=SUPERVISOR,
-    )
 
 
 def summary(referral_id: UUID, unit: str, role: str, issued_ago: timedelta, due_in: timedelta) -> ReferralSummary:

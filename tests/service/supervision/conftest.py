@@ -1,0 +1,35 @@
+"""The supervision service under test: its in-memory store, a unit of work on it, and the worker."""
+
+from dataclasses import replace
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.supervision.service import Supervision
+from shared.auth.principal import Principal, Role
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+COORDINATOR_USER = "wuyuan.coordinator"  # the broker user RabbitMQ vouches for as a fact's publisher
+SUPERVISOR = Principal("zhou.hui", "回访员小周", frozenset({Role.SUPERVISOR}))  # signed in, as the verifier names them
+
+
+@pytest.fixture
+def supervision_store() -> FakeSupervisionStore:
+    return FakeSupervisionStore()
+
+
+@pytest.fixture
+def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
+    return FakeUnitOfWork(supervision_store)
+
+
+@pytest.fixture
+def supervision(uow, platform) -> Supervision:
+    return worker_factory(
+        Supervision,
+        uow=uow,
+        platform=replace(platform, service="supervision"),
+        sender=COORDINATOR_USER,
+        caller=SUPERVISOR,
+    )
