@@ -169,6 +169,9 @@ def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str
     place = places.name(division)
     if place == division:  # a place not on the list: the agency's name and the code stay readable
         return f"{agency.name_zh}（{division}）"
+    if len(division) < agency.unit_digits:
+        # Above the agency's own units: the county's bureau itself (祁东县公安局), not a station.
+        return f"{place}{agency.name_zh}"
     return agency.unit_name.format(place=place, agency=agency.name_zh)
 
 

@@ -79,19 +79,22 @@ def account_list(as_json: bool) -> None:
     """列出账号."""
     from shared import clock
     from wuyuan.accounts import account_store
-    from wuyuan.labels import local_time
+    from wuyuan.labels import Names, local_time, table
 
     with account_store(PlatformSettings()) as store:
         rows = store.accounts()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
+    names = Names.of(PlatformSettings())
+    lines = []
     for row in rows:
         locked = row["locked_until"] is not None and row["locked_until"] > clock.now()
         state = "已停用" if row["disabled"] else f"锁定至 {local_time(row['locked_until'])}" if locked else "正常"
         roles = "、".join(ROLE_NAMES.get(r, r) for r in row["roles"])
-        units = f"  {'、'.join(row['units'])}" if row["units"] else ""
-        click.echo(f"{row['username']:<24} {row['display_name']:<12} {roles}  {state}{units}")
+        lines.append([row["username"], row["display_name"], roles, state, names.units(row["units"]) or "—"])
+    for line in table(["账号", "姓名", "角色", "状态", "所属单位"], lines):
+        click.echo(line)
 
 
 def _change(username: str, **change: object) -> None:

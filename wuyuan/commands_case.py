@@ -8,7 +8,7 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -35,7 +35,7 @@ from shared.wording import (
     local_time,
 )
 from wuyuan.client import JsonObject, PlatformClient, PlatformError
-from wuyuan.labels import Names, pad, text_width, timeline_detail
+from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
 
 OPEN_REFERRALS = ("issued", "received", "accepted")
@@ -54,20 +54,6 @@ QUERY_OPTIONS = {
     "offset": "--offset",
 }
 DATE = click.DateTime(["%Y-%m-%d"])
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
-    """Rows in columns aligned for Chinese text; the last column is not padded."""
-    widths = [max(text_width(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
-    return [
-        (
-            indent
-            + "  ".join(pad(cell, width) for cell, width in zip(line[:-1], widths, strict=False))
-            + "  "
-            + line[-1]
-        ).rstrip()
-        for line in (headers, *rows)
-    ]
 
 
 def _styled(deadline: Countdown, text: str, overdue: bool = False) -> str:
@@ -99,14 +85,14 @@ def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
         facts.append(("重复反映", f"{case['repeat_reports']}次"))
     lines = [f"{pad(title, 8)}  {value}" for title, value in facts]
     lines += ["", "派单情况"]
-    lines += _table(
+    lines += table(
         ["单位", "角色", "轮次", "状态", "期限", "倒计时"],
         [_referral_row(r, names, now) for r in case["referrals"]],
         "  ",
     )
     units = {str(r["referral_id"]): r["unit"] for r in case["referrals"]}
     lines += ["", "办理经过"]
-    lines += _table(
+    lines += table(
         ["序号", "时间", "事项", "详情"],
         [
             [
@@ -270,7 +256,7 @@ def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) ->
     lines = []
     if cases:
         headers = ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
-        lines += _table(headers, [_list_row(row, names, now) for row in cases])
+        lines += table(headers, [_list_row(row, names, now) for row in cases])
         lines += ["", f"共{total}件，显示第{offset + 1}–{offset + len(cases)}件"]
     elif total:
         lines.append(f"共{total}件，第{offset + 1}件起没有了")

@@ -2,7 +2,7 @@
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,6 +79,20 @@ def pad(text: str, width: int, right: bool = False) -> str:
     """`text` filled with spaces to `width` columns, counting wide characters as two."""
     fill = " " * max(width - text_width(text), 0)
     return fill + text if right else text + fill
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "") -> list[str]:
+    """Rows in columns aligned for Chinese text; the last column is not padded."""
+    widths = [max(text_width(cell) for cell in column) for column in zip(headers, *rows, strict=True)]
+    return [
+        (
+            indent
+            + "  ".join(pad(cell, width) for cell, width in zip(line[:-1], widths, strict=False))
+            + "  "
+            + line[-1]
+        ).rstrip()
+        for line in (headers, *rows)
+    ]
 
 
 # --- timeline lines ----------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ def sign_in_page(request: Request, platform: Platform, message: str = "", status
         **page_context(None, "/login", names, platform.now()),
         next=domain.safe_next(request.args.get("next")),
         message=message,
+        signed_out=request.method == "GET" and request.args.get("signed_out") == "1",
         username=request.form.get("username", "") if request.method == "POST" else "",
     )
 

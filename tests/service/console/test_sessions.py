@@ -248,3 +248,9 @@ def test_the_hourly_sweep_forgets_ended_sessions_only(console, staff, sessions):
     console.forget_expired_sessions()
 
     assert list(sessions.sessions.values()) == [liu]
+
+
+def test_after_signing_out_the_sign_in_page_says_so(console, browser):
+    response = console.sign_in_page(browser.get("/login?signed_out=1"))
+
+    assert "您已安全退出" in response.get_data(as_text=True)

@@ -31,6 +31,15 @@ def test_a_unit_reads_as_the_place_and_the_kind_of_office(unit, name):
     assert wording.unit_name(unit, REGISTRY, PLACES) == name
 
 
+@pytest.mark.parametrize(
+    ("unit", "name"),
+    [("police:430426", "祁东县公安局"), ("justice:430426", "祁东县司法局")],
+)
+def test_a_county_level_unit_of_a_township_level_agency_is_the_bureau_itself(unit, name):
+    # An officer bound to police:430426 acts for every station: he works at the county bureau.
+    assert wording.unit_name(unit, REGISTRY, PLACES) == name
+
+
 def test_a_village_reads_with_its_township_before_it():
     assert PLACES.name("430426101203") == "砖塘镇新塘村"
     assert PLACES.name("430426101") == "砖塘镇"
