@@ -104,6 +104,9 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     shoot(police, "04-officer-referral")
     accept_and_resolve(police, console_url, "police", case_id, "已组织双方现场勘界，达成调解协议")
     shoot(police, "05-officer-result-reported")
+    police.goto(f"{console_url}/referrals?agency=police&tab=finished")
+    expect(police.get_by_role("link", name=case_id)).to_be_visible()
+    shoot(police, "05-officer-finished-tab")
 
     justice = page()
     sign_in(justice, console_url, "demo.justice", passwords["demo.justice"])
@@ -147,6 +150,9 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     expect(coordinator.locator("main")).not_to_contain_text("+00:00")
     shoot(coordinator, "10-case-closed")
 
+    coordinator.goto(f"{console_url}/triage")
+    expect(coordinator.get_by_role("heading", name="待人工分派")).to_be_visible()
+    shoot(coordinator, "11-manual-triage-queue")
     coordinator.goto(f"{console_url}/cases?status=closed&place={VILLAGE}")
     expect(coordinator.get_by_role("link", name=case_id)).to_be_visible()
     shoot(coordinator, "11-case-list-filtered")
@@ -264,9 +270,12 @@ def contrast(page: Page, selector: str) -> float:
     )
 
 
-def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_contrast(page, console_url, passwords):
+def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_contrast(
+    page, console_url, passwords, shoot
+):
     keyboard = page()
     keyboard.goto(f"{console_url}/login")
+    shoot(keyboard, "00-sign-in")
     expect(keyboard.get_by_label("账号")).to_be_focused()  # signing in needs no mouse at all
     keyboard.keyboard.type("demo.window")
     keyboard.keyboard.press("Tab")
