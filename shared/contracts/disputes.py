@@ -1,12 +1,34 @@
 """The dispute as reported: parties, place, category and flags, validated at every boundary."""
 
-from typing import Annotated
+from datetime import date
+from typing import Annotated, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
 
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
-from shared.contracts.vocabulary import Category, Flag, PartyKind, PartyRole, Source
+from shared.contracts.vocabulary import (
+    AGREEMENT_RESULTS,
+    LEGACY_RESULTS,
+    Category,
+    Flag,
+    Outcome,
+    PartyKind,
+    PartyRole,
+    ResultCode,
+    Source,
+    outcome_of,
+)
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
 # Free text: a summary, a reason, a note, a comment. ID and mobile numbers typed into it are masked
@@ -78,6 +100,60 @@ class DisputeReport(BaseModel):
 
     def respondents(self) -> list[Party]:
         return [p for p in self.parties if p.role is PartyRole.RESPONDENT]
+
+
+class Agreement(BaseModel):
+    """调解协议 (人民调解协议书): what the parties signed; a mediated or confirmed result carries it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    number: ShortText | None = Field(default=None, description="the agreement's own number (协议编号), if it has one")
+    signed_on: date = Field(description="the day the parties signed")
+    terms: LongText = Field(description="what the parties agreed (ID and mobile numbers are masked)")
+
+
+class ResultReport(BaseModel):
+    """A unit's result as an officer or a message states it: the code, the coarse outcome it implies,
+    and the agreement when there is one. Reports from before result codes name only the outcome.
+
+    Field validators in this order (not one model validator), so that each error names its field.
+    """
+
+    outcome: Outcome | None = Field(default=None, description="resolved or not; follows from `result`")
+    result: ResultCode | None = Field(
+        default=None, validate_default=True, description="what the handling came to; required from version 2"
+    )
+    agreement: Agreement | None = Field(
+        default=None, validate_default=True, description="the signed agreement of a mediated or confirmed result"
+    )
+
+    @field_validator("result")
+    @classmethod
+    def _result(cls, result: ResultCode | None, info: ValidationInfo) -> ResultCode:
+        outcome = info.data.get("outcome")
+        if result is None:
+            if outcome is None:
+                raise PydanticCustomError("missing", "Field required")
+            return LEGACY_RESULTS[outcome]  # a legacy report: its outcome read as the code it stood for
+        if outcome is not None and outcome is not outcome_of(result):
+            raise ValueError(f"a {result.value} result is {outcome_of(result).value}, not {outcome.value}")
+        return result
+
+    @field_validator("agreement")
+    @classmethod
+    def _agreement(cls, agreement: Agreement | None, info: ValidationInfo) -> Agreement | None:
+        result = info.data.get("result")
+        if result in AGREEMENT_RESULTS and agreement is None:
+            raise PydanticCustomError("missing", f"a {result} result carries the signed agreement")
+        if result is not None and result not in AGREEMENT_RESULTS and agreement is not None:
+            raise ValueError("only a mediated or judicially confirmed result carries an agreement")
+        return agreement
+
+    @model_validator(mode="after")
+    def _outcome_follows(self) -> Self:
+        if self.result is not None:
+            object.__setattr__(self, "outcome", outcome_of(self.result))
+        return self
 
 
 class PartyNotice(BaseModel):

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ShortText
+from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ResultReport, ShortText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
@@ -22,6 +22,7 @@ from shared.contracts.vocabulary import (
     Rating,
     ReferralRole,
     ReopenCause,
+    ResultCode,
     Source,
 )
 
@@ -110,9 +111,14 @@ class RepeatReportLinked(CaseDocument):
 
 
 class ReferralIssued(CaseDocument):
-    """A unit is designated lead or co-unit for a case and must handle its part by `due_at`."""
+    """A unit is designated lead or co-unit for a case and must handle its part by `due_at`.
+
+    Version 2 added `source_record_id`: the feeding agency's own record the case came from (a
+    court filing's number, say), so that the agency can tie the referral back to its record.
+    """
 
     TYPE = "ReferralIssued"
+    VERSION = 2
     type: Literal["ReferralIssued"] = "ReferralIssued"
 
     referral_id: UUID
@@ -125,6 +131,9 @@ class ReferralIssued(CaseDocument):
     flags: list[Flag]
     parties: list[PartyNotice]
     due_at: AwareDatetime
+    source_record_id: RecordId | None = Field(
+        default=None, description="the feeding agency's record the case came from (version 2)"
+    )
 
 
 # --- agencies -> coordinator ----------------------------------------------------------
@@ -155,10 +164,16 @@ class ProgressReported(_ReferralReport):
     note: LongText
 
 
-class ResultReported(_ReferralReport):
+class ResultReported(_ReferralReport, ResultReport):
+    """The unit has finished its part: what it came to (`result`), and the agreement if one was signed.
+
+    Version 2 added `result` and `agreement`; a version 1 report names only `outcome`, and reads as
+    the result it stood for (resolved: handled; unresolved: mediation failed).
+    """
+
     TYPE = "ResultReported"
+    VERSION = 2
     type: Literal["ResultReported"] = "ResultReported"
-    outcome: Outcome
     summary: LongText
 
 
@@ -243,11 +258,13 @@ class ReferralClosed(Event):
     """
 
     TYPE = "ReferralClosed"
+    VERSION = 2
     type: Literal["ReferralClosed"] = "ReferralClosed"
     referral_id: UUID
     unit: UnitCode
     reason: Literal["result_reported", "declined"]
     outcome: Outcome | None = None
+    result: ResultCode | None = Field(default=None, description="the unit's result code (version 2)")
 
 
 class CaseAwaitingManualTriage(Event):
@@ -262,14 +279,16 @@ class CaseResolved(Event):
     """The lead reported a resolution and every co-unit reported; the follow-up visit for `round` is due.
 
     Every unit's part of the case has ended, so every clock still running stops; version 2
-    sends no ReferralClosed for the parts that ended with the resolution.
+    sends no ReferralClosed for the parts that ended with the resolution. Version 3 added `result`:
+    the round's result by the coordinator's rules (resolved, or taken into a statutory procedure).
     """
 
     TYPE = "CaseResolved"
-    VERSION = 2
+    VERSION = 3
     type: Literal["CaseResolved"] = "CaseResolved"
     lead_unit: UnitCode | None
     round: int = Field(ge=1)
+    result: ResultCode | None = Field(default=None, description="the round's result code (version 3)")
 
 
 class CaseClosed(Event):

@@ -68,10 +68,50 @@ class ReferralRole(StrEnum):
 
 
 class Outcome(StrEnum):
-    """What a unit reports when it has finished its part."""
+    """Whether a unit's part resolved the dispute: the coarse reading of its `ResultCode`."""
 
-    RESOLVED = "resolved"  # 化解成功
-    UNRESOLVED = "unresolved"  # 调解不成, e.g. returned to litigation
+    RESOLVED = "resolved"  # 化解
+    UNRESOLVED = "unresolved"  # not resolved here: failed, unsuitable, or taken to a statutory procedure
+
+
+class ResultCode(StrEnum):
+    """What a unit's handling of its part came to, in the same words for every agency, so that
+    mediation success, diversion to statutory procedures and failures can be counted per unit."""
+
+    MEDIATED = "mediated"  # 调解成功: the parties signed a mediation agreement (调解协议)
+    JUDICIALLY_CONFIRMED = "judicially_confirmed"  # 司法确认: a court confirmed the agreement
+    WITHDRAWN = "withdrawn"  # 撤回: the applicant withdrew the claim (和解撤回、撤诉)
+    HANDLED = "handled"  # 依职能办结: handled by the unit's own procedure (a police decision, a petition reply …)
+    REFERRED_TO_ARBITRATION = "referred_to_arbitration"  # 导入仲裁 (劳动人事、农村土地承包 …)
+    REFERRED_TO_ADMINISTRATIVE_RULING = "referred_to_administrative_ruling"  # 导入行政裁决
+    REFERRED_TO_ADMINISTRATIVE_REVIEW = "referred_to_administrative_review"  # 导入行政复议
+    REFERRED_TO_LITIGATION = "referred_to_litigation"  # 导入诉讼: filed with the court (立案)
+    NOT_SUITABLE_FOR_MEDIATION = "not_suitable_for_mediation"  # 不宜调解
+    MEDIATION_FAILED = "mediation_failed"  # 调解不成
+
+
+# The results that end the dispute (化解), that take it into a statutory procedure (导入法定途径),
+# and those that need the centre to decide what follows.
+RESOLVING_RESULTS = frozenset(
+    {ResultCode.MEDIATED, ResultCode.JUDICIALLY_CONFIRMED, ResultCode.WITHDRAWN, ResultCode.HANDLED}
+)
+ONWARD_RESULTS = frozenset(
+    {
+        ResultCode.REFERRED_TO_ARBITRATION,
+        ResultCode.REFERRED_TO_ADMINISTRATIVE_RULING,
+        ResultCode.REFERRED_TO_ADMINISTRATIVE_REVIEW,
+        ResultCode.REFERRED_TO_LITIGATION,
+    }
+)
+FAILED_RESULTS = frozenset({ResultCode.NOT_SUITABLE_FOR_MEDIATION, ResultCode.MEDIATION_FAILED})
+# A signed agreement is what these results are: the report must carry it.
+AGREEMENT_RESULTS = frozenset({ResultCode.MEDIATED, ResultCode.JUDICIALLY_CONFIRMED})
+# Reports from before result codes said only resolved or not; they read as these.
+LEGACY_RESULTS = {Outcome.RESOLVED: ResultCode.HANDLED, Outcome.UNRESOLVED: ResultCode.MEDIATION_FAILED}
+
+
+def outcome_of(result: ResultCode) -> Outcome:
+    return Outcome.RESOLVED if result in RESOLVING_RESULTS else Outcome.UNRESOLVED
 
 
 class Rating(StrEnum):
