@@ -101,7 +101,7 @@ class Drivers:
                 rid = referral["referral_id"]
                 for action, body in (
                     ("accept", {}),
-                    ("result", {"outcome": "resolved", "summary": "已化解"}),
+                    ("result", {"result": "handled", "summary": "已化解"}),
                 ):
                     status, answer = http.post(f"{base}/api/v1/referrals/{rid}/{action}", body)
                     if status != 202:

@@ -157,11 +157,24 @@ class PlatformClient:
     def act(self, unit: str, referral_id: str, action: str, body: JsonObject) -> JsonObject:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
 
-    def settle(self, unit: str, referral_id: str, summary: str, timeout: float = 30.0) -> JsonObject:
-        """An officer of `unit` accepts the referral once it has arrived, and reports it resolved."""
+    def settle(
+        self,
+        unit: str,
+        referral_id: str,
+        summary: str,
+        timeout: float = 30.0,
+        *,
+        result: str = "handled",
+        agreement: JsonObject | None = None,
+    ) -> JsonObject:
+        """An officer of `unit` accepts the referral once it has arrived, and reports its result: by default
+        resolved by the unit's own procedure (`handled`), which needs no agreement."""
         self.wait_for_referral(unit, referral_id, timeout)
         self.act(unit, referral_id, "accept", {})
-        return self.act(unit, referral_id, "result", {"outcome": "resolved", "summary": summary})
+        body: JsonObject = {"result": result, "summary": summary}
+        if agreement is not None:
+            body["agreement"] = agreement
+        return self.act(unit, referral_id, "result", body)
 
     def feed_record(self, service: str, record: JsonObject) -> JsonObject:
         return self.call("POST", service, "/api/v1/records", record)

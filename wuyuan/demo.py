@@ -2,8 +2,10 @@
 
 import random
 from collections.abc import Callable
+from datetime import datetime
 
 from shared.wording import MODES, label
+from shared.workdays import CHINA_TZ
 from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.labels import Names, service_label
 
@@ -29,6 +31,16 @@ def demo_dispute() -> JsonObject:
     return {**DEMO_DISPUTE, "parties": parties}
 
 
+def demo_result(referral: JsonObject) -> JsonObject:
+    """The lead (the traffic police) settles liability by its own procedure; a co-unit mediates the
+    compensation, and the parties sign the agreement today, so the demo shows both kinds of result."""
+    if referral["role"] == "lead":
+        return {"result": "handled", "summary": "交警认定事故责任，出具事故认定书"}
+    signed_on = datetime.now(CHINA_TZ).date().isoformat()
+    agreement = {"signed_on": signed_on, "terms": "赵志强赔偿王建国医疗费、车辆维修费共计六千元，签字当日付清"}
+    return {"result": "mediated", "agreement": agreement, "summary": "双方当场签订调解协议，赔偿已履行"}
+
+
 def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float = 60.0) -> JsonObject:
     """File, triage, handle, resolve, rate, close; returns the closed case. Raises on any step that fails."""
     registered = client.register(demo_dispute())
@@ -51,8 +63,10 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
         client.wait_for_referral(unit, referral_id, timeout)
         client.act(unit, referral_id, "accept", {})
         client.act(unit, referral_id, "progress", {"note": "已联系双方当事人，约定调解时间"})
-        client.act(unit, referral_id, "result", {"outcome": "resolved", "summary": "双方当场签订调解协议，赔偿已履行"})
+        result = demo_result(referral)
+        client.act(unit, referral_id, "result", result)
         agency = service_label(client.settings, client.service_of(unit))
+        # Both results are 化解 (handled, mediated): the step reads the same for either unit.
         echo(f"3. 部门办单  {names.unit(unit)}（{agency}）签收、报告进展，反馈化解成功")
 
     client.wait_for_status(case_id, "resolved", timeout)

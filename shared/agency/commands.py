@@ -5,9 +5,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.agency.domain import AgencyReferralStatus
-from shared.contracts.disputes import LongText, Party, RecordId
+from shared.contracts.disputes import LongText, Party, RecordId, ResultReport
 from shared.contracts.identifiers import DivisionCode
-from shared.contracts.vocabulary import Category, Flag, Outcome
+from shared.contracts.vocabulary import Category, Flag
 
 MAX_LIST = 500
 
@@ -38,8 +38,11 @@ class ReportProgress(OfficerCommand):
     note: LongText
 
 
-class ReportResult(OfficerCommand):
-    outcome: Outcome
+class ReportResult(OfficerCommand, ResultReport):
+    """`result` (with `agreement` when mediated or confirmed) and `summary`. The contract's `ResultReport`
+    checks them, so an officer is held to what the centre will read; a body from before result codes
+    (`outcome` and `summary`) still reads, as the result its outcome stood for."""
+
     summary: LongText
 
 

@@ -5,7 +5,8 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from shared.contracts.vocabulary import Outcome
+from shared.contracts.disputes import Agreement, ResultReport
+from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.refusal import Refused
 
 
@@ -30,7 +31,9 @@ class AgencyReferral:
     case_id: str
     unit: str  # the agency's unit it was issued to, which answers for it
     status: AgencyReferralStatus
-    outcome: Outcome | None = None
+    outcome: Outcome | None = None  # the coarse reading of `result`, kept for readers from before result codes
+    result: ResultCode | None = None
+    agreement: Agreement | None = None  # what the parties signed, for a mediated or confirmed result
     updated_at: datetime | None = None
 
 
@@ -61,10 +64,19 @@ def record_progress(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     return replace(referral, updated_at=now)
 
 
-def report_result(referral: AgencyReferral, outcome: Outcome, now: datetime) -> AgencyReferral:
+def report_result(referral: AgencyReferral, report: ResultReport, now: datetime) -> AgencyReferral:
+    """The referral's part done, as `report` says; the report was checked as it was read (an agreement
+    exactly when the result is one, an outcome that matches the result), so it is kept as it is."""
     if referral.status is not AgencyReferralStatus.ACCEPTED:
         raise Refused(
             ActionRefusal.NOT_ACCEPTED,
             f"referral {referral.referral_id} is {referral.status}; only an accepted referral can report a result",
         )
-    return replace(referral, status=AgencyReferralStatus.REPORTED, outcome=outcome, updated_at=now)
+    return replace(
+        referral,
+        status=AgencyReferralStatus.REPORTED,
+        outcome=report.outcome,
+        result=report.result,
+        agreement=report.agreement,
+        updated_at=now,
+    )

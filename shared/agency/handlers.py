@@ -138,8 +138,14 @@ def report_referral_result(
 ) -> dict[str, str]:
     with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
         acted = action.record(
-            domain.report_result(action.referral, command.outcome, action.at),
-            ResultReported.build(outcome=command.outcome, summary=command.summary, **action.report_fields()),
+            domain.report_result(action.referral, command, action.at),
+            ResultReported.build(
+                result=command.result,
+                outcome=command.outcome,
+                agreement=command.agreement,
+                summary=command.summary,
+                **action.report_fields(),
+            ),
         )
     return acted
 

@@ -5,14 +5,15 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
+from shared.contracts.disputes import Agreement
 from shared.contracts.messages import ReferralIssued
-from shared.contracts.vocabulary import Outcome
+from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 
 _COLUMNS = (
-    "referral_id, case_id, unit, role, round, status, outcome, category, source, division_code,"
+    "referral_id, case_id, unit, role, round, status, outcome, result, agreement, category, source, division_code,"
     " summary, flags, parties, due_at, received_at, updated_at"
 )
 
@@ -28,7 +29,9 @@ class AgencyStore(Protocol):
         """The referral and its stored trace, locked for this transaction; NotFound if there is none."""
         ...
 
-    def save_referral(self, referral: AgencyReferral) -> None: ...
+    def save_referral(self, referral: AgencyReferral) -> None:
+        """Keep the referral's status, its result (code, outcome, agreement) and its time of update."""
+        ...
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
 
@@ -38,7 +41,9 @@ class AgencyStore(Protocol):
         ...
 
     def get_referral(self, referral_id: UUID) -> Row:
-        """A referral with its `log` (`kind`, `officer`, `detail`, `at`) in order; NotFound if there is none."""
+        """A referral with its `log` (`kind`, `officer`, `detail`, `at`) in order; NotFound if there is none.
+
+        A reported one names its `result` and `outcome`, and its `agreement` as JSON (`signed_on` an ISO date)."""
         ...
 
     def add_record(
@@ -102,7 +107,7 @@ class PostgresAgencyStore:
 
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
         row = self.sql.one(
-            "SELECT referral_id, case_id, unit, status, outcome, trace FROM referrals"
+            "SELECT referral_id, case_id, unit, status, outcome, result, agreement, trace FROM referrals"
             " WHERE referral_id = %s FOR UPDATE",
             (referral_id,),
         )
@@ -114,15 +119,20 @@ class PostgresAgencyStore:
             unit=row["unit"],
             status=AgencyReferralStatus(row["status"]),
             outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+            result=ResultCode(row["result"]) if row["result"] else None,
+            agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
         )
         return referral, row["trace"]
 
     def save_referral(self, referral: AgencyReferral) -> None:
         self.sql.write(
-            "UPDATE referrals SET status = %s, outcome = %s, updated_at = %s WHERE referral_id = %s",
+            "UPDATE referrals SET status = %s, outcome = %s, result = %s, agreement = %s, updated_at = %s"
+            " WHERE referral_id = %s",
             (
                 referral.status.value,
                 referral.outcome.value if referral.outcome else None,
+                referral.result.value if referral.result else None,
+                jsonb(referral.agreement.model_dump(mode="json")) if referral.agreement else None,
                 referral.updated_at,
                 referral.referral_id,
             ),

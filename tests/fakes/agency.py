@@ -7,8 +7,9 @@ from uuid import UUID
 
 from services.stability.domain import WarningColour
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
+from shared.contracts.disputes import Agreement
 from shared.contracts.messages import CaseAssigned, ReferralIssued
-from shared.contracts.vocabulary import Outcome
+from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.coordinator import as_json
@@ -31,6 +32,8 @@ class FakeAgencyStore:
             "round": message.round,
             "status": AgencyReferralStatus.RECEIVED.value,
             "outcome": None,
+            "result": None,
+            "agreement": None,
             "category": message.category.value,
             "source": message.source.value,
             "division_code": message.division_code,
@@ -106,6 +109,8 @@ class FakeAgencyStore:
             unit=row["unit"],
             status=AgencyReferralStatus(row["status"]),
             outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+            result=ResultCode(row["result"]) if row["result"] else None,
+            agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
         )
         return referral, dict(row["trace"])
 
@@ -119,6 +124,8 @@ class FakeAgencyStore:
             row.update(
                 status=referral.status.value,
                 outcome=referral.outcome.value if referral.outcome else None,
+                result=referral.result.value if referral.result else None,
+                agreement=as_json(referral.agreement.model_dump(mode="json")) if referral.agreement else None,
                 updated_at=referral.updated_at,
             )
 

@@ -1,18 +1,24 @@
 """An agency's store keeps the referrals it received with their log, lists them for officers, and keeps its records."""
 
-from datetime import datetime, timedelta
+import shutil
+from datetime import date, datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus, accept, report_result
 from shared.agency.store import PostgresAgencyStore
+from shared.contracts.disputes import Agreement, ResultReport
 from shared.contracts.messages import ReferralIssued
-from shared.contracts.vocabulary import Outcome
+from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.agency import FakeAgencyStore
+from tests.integration.databases import migrated_database
 from tests.messages import referral_issued
+from wuyuan.provision_db import AGENCY_MIGRATIONS, SHARED_MIGRATIONS, apply_migrations
 
 SERVICE = "court_link"
 FAKE = FakeAgencyStore
@@ -33,6 +39,12 @@ OFFICER = "法官助理 刘芳"
 
 FILING = "(2026)湘0426民诉前调1234号"
 FILING_MESSAGE = UUID("12341234-1234-4234-8234-123412341234")
+
+HANDLED = ResultReport(result=ResultCode.HANDLED)
+AGREEMENT = Agreement(
+    number="(2026)湘0426民诉前调1234号之一", signed_on=date(2026, 11, 25), terms="某建筑公司分两期支付货款八万六千元。"
+)
+MEDIATED = ResultReport(result=ResultCode.MEDIATED, agreement=AGREEMENT)
 
 
 def issued(referral_id: UUID = REFERRAL, due_at: datetime = DUE_AT, summary: str = SUMMARY) -> ReferralIssued:
@@ -79,6 +91,8 @@ def test_a_received_referral_reads_back_as_issued(stores):
         "round": 1,
         "status": "received",
         "outcome": None,
+        "result": None,
+        "agreement": None,
         "category": "debt",
         "source": "court_filing",
         "division_code": "430426101",
@@ -219,7 +233,7 @@ def test_an_accepted_then_reported_referral_keeps_its_status_outcome_and_time_of
     with stores.transaction() as store:
         accepted = store.get_referral(REFERRAL)
         referral, _ = store.lock_referral(REFERRAL)
-        store.save_referral(report_result(referral, Outcome.RESOLVED, reported_at))
+        store.save_referral(report_result(referral, HANDLED, reported_at))
 
     with stores.transaction() as store:
         reported = store.get_referral(REFERRAL)
@@ -227,8 +241,36 @@ def test_an_accepted_then_reported_referral_keeps_its_status_outcome_and_time_of
 
     assert (accepted["status"], accepted["outcome"], accepted["updated_at"]) == ("accepted", None, accepted_at)
     assert (reported["status"], reported["outcome"], reported["updated_at"]) == ("reported", "resolved", reported_at)
+    assert (accepted["result"], reported["result"], reported["agreement"]) == (None, "handled", None)
     assert reported["received_at"] == RECEIVED_AT
-    assert (locked.status, locked.outcome) == (AgencyReferralStatus.REPORTED, Outcome.RESOLVED)
+    assert (locked.status, locked.outcome, locked.result) == (
+        AgencyReferralStatus.REPORTED,
+        Outcome.RESOLVED,
+        ResultCode.HANDLED,
+    )
+
+
+def test_a_mediated_referral_keeps_the_signed_agreement_and_reads_it_back_as_json(stores):
+    receive(stores, issued())
+    reported_at = RECEIVED_AT + timedelta(days=3)
+
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        store.save_referral(report_result(accept(referral, reported_at), MEDIATED, reported_at))
+
+    with stores.transaction() as store:
+        reported = store.get_referral(REFERRAL)
+        (listed_row,) = store.list_referrals(AgencyReferralStatus.REPORTED, 10, OWN)
+        locked, _ = store.lock_referral(REFERRAL)
+
+    assert (reported["result"], reported["outcome"]) == ("mediated", "resolved")
+    assert reported["agreement"] == {
+        "number": "(2026)湘0426民诉前调1234号之一",
+        "signed_on": "2026-11-25",
+        "terms": "某建筑公司分两期支付货款八万六千元。",
+    }
+    assert listed_row["agreement"] == reported["agreement"]
+    assert (locked.result, locked.agreement) == (ResultCode.MEDIATED, AGREEMENT)
 
 
 def test_a_referral_saved_without_a_time_of_update_is_refused(stores):
@@ -409,7 +451,7 @@ ROUND_TWO = UUID("44444444-4444-4444-8444-444444444444")
 def finish(stores, referral_id: UUID, at: datetime) -> None:
     with stores.transaction() as store:
         referral, _ = store.lock_referral(referral_id)
-        store.save_referral(report_result(accept(referral, at), Outcome.RESOLVED, at))
+        store.save_referral(report_result(accept(referral, at), HANDLED, at))
 
 
 def phones(stores, referral_id: UUID) -> list:
@@ -478,3 +520,42 @@ def test_the_agencys_own_records_lose_their_mobile_numbers_after_the_cut_off_and
         kept = store.get_record(FILING)["report"]
     assert kept["parties"] == [{"name": "张三", "phone": None}, {"name": "李四", "phone": None}]
     assert kept["summary"] == SUMMARY
+
+
+# --- results reported before result codes ---------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_the_results_migration_reads_referrals_reported_before_it_as_the_codes_their_outcomes_stood_for(tmp_path):
+    """Migrated up to the agency tables alone, with referrals reported then, and migrated on."""
+    earlier = tmp_path / "agency"
+    earlier.mkdir()
+    shutil.copy(AGENCY_MIGRATIONS / "a0001_agency.sql", earlier)
+    columns = "referral_id, case_id, unit, role, round, status, outcome, category, source, division_code, summary,"
+    columns += " flags, parties, due_at, received_at, updated_at"
+    rows = [
+        (UUID(int=1), "reported", "resolved"),
+        (UUID(int=2), "reported", "unresolved"),
+        (UUID(int=3), "accepted", None),
+        (UUID(int=4), "declined", None),
+    ]
+    with migrated_database("wys_results", [SHARED_MIGRATIONS, earlier]) as url:
+        with psycopg.connect(url, autocommit=True) as conn:
+            for referral_id, status, outcome in rows:
+                conn.execute(
+                    f"INSERT INTO referrals ({columns}) VALUES"
+                    " (%s, %s, %s, 'lead', 1, %s, %s, 'debt', 'court_filing', '430426101', %s, '[]', '[]', %s, %s, %s)",
+                    (referral_id, CASE_ID, COURT, status, outcome, SUMMARY, DUE_AT, RECEIVED_AT, RECEIVED_AT),
+                )
+        shutil.copy(AGENCY_MIGRATIONS / "a0002_results.sql", earlier)
+
+        assert apply_migrations(url, [SHARED_MIGRATIONS, earlier]) == ["a0002_results"]
+
+        with psycopg.connect(url, row_factory=dict_row) as conn:
+            migrated = conn.execute("SELECT referral_id, status, outcome, result, agreement FROM referrals").fetchall()
+    assert sorted((r["referral_id"].int, r["outcome"], r["result"], r["agreement"]) for r in migrated) == [
+        (1, "resolved", "handled", None),
+        (2, "unresolved", "mediation_failed", None),
+        (3, None, None, None),
+        (4, None, None, None),
+    ]

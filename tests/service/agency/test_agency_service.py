@@ -120,19 +120,117 @@ def test_accepting_tells_the_centre_in_the_name_of_the_referrals_unit(police, uo
     assert agency_store.entries[-1]["officer"] == "liu.yang"
 
 
-def test_a_result_after_acceptance_reports_the_outcome(police, uow, agency_store, http, received):
+AGREEMENT = {
+    "number": "祁公调〔2026〕第42号",
+    "signed_on": "2026-11-23",
+    "terms": "李四赔偿张三医药费三千元，当场付清。",
+}
+MEDIATED = {"result": "mediated", "agreement": AGREEMENT, "summary": "民警主持调解，双方签订调解协议。"}
+
+
+def test_a_mediated_result_sends_the_centre_its_code_and_the_agreement_the_parties_signed(
+    police, uow, agency_store, http, received
+):
     police.accept(http.post({}), str(REFERRAL))
 
-    response = police.result(http.post({"outcome": "resolved", "summary": "双方签订调解协议。"}), str(REFERRAL))
+    response = police.result(http.post(MEDIATED), str(REFERRAL))
+
+    assert response.status_code == 202
+    assert http.body(response)["status"] == "reported"
+    [result] = uow.sent_of(ResultReported)
+    assert (result.result.value, result.outcome.value, result.sender) == ("mediated", "resolved", POLICE_STATION)
+    assert result.agreement is not None
+    assert (result.agreement.number, result.agreement.signed_on.isoformat(), result.agreement.terms) == (
+        "祁公调〔2026〕第42号",
+        "2026-11-23",
+        "李四赔偿张三医药费三千元，当场付清。",
+    )
+    assert result.summary == "民警主持调解，双方签订调解协议。"
+    assert address(result, uow.registry) == ("wuyuan.documents", "coordinator.ResultReported")
+
+
+def test_a_reported_referral_shows_its_result_and_agreement_in_the_list_and_on_its_page(police, http, received):
+    police.accept(http.post({}), str(REFERRAL))
+    police.result(http.post(MEDIATED), str(REFERRAL))
+
+    shown = http.body(police.show_referral(http.get(), str(REFERRAL)))
+    (listed_row,) = http.body(police.list_referrals(http.get({"status": "reported"})))["referrals"]
+
+    assert (shown["status"], shown["result"], shown["outcome"]) == ("reported", "mediated", "resolved")
+    assert shown["agreement"] == AGREEMENT
+    assert (listed_row["result"], listed_row["agreement"]) == ("mediated", AGREEMENT)
+    assert shown["log"][-1]["detail"]["result"] == "mediated"
+
+
+def test_a_result_the_unit_handled_by_its_own_procedure_carries_no_agreement(police, uow, http, received):
+    police.accept(http.post({}), str(REFERRAL))
+
+    police.result(http.post({"result": "handled", "summary": "依法作出治安调解处理。"}), str(REFERRAL))
+
+    [result] = uow.sent_of(ResultReported)
+    assert (result.result.value, result.outcome.value, result.agreement) == ("handled", "resolved", None)
+
+
+def test_a_body_from_before_result_codes_is_still_accepted_and_sent_as_handled(
+    police, uow, agency_store, http, received
+):
+    police.accept(http.post({}), str(REFERRAL))
+
+    response = police.result(http.post({"outcome": "resolved", "summary": "双方和解。"}), str(REFERRAL))
 
     assert http.body(response)["status"] == "reported"
     [result] = uow.sent_of(ResultReported)
-    assert (result.outcome.value, result.summary, result.sender) == ("resolved", "双方签订调解协议。", POLICE_STATION)
+    assert (result.result.value, result.outcome.value, result.agreement) == ("handled", "resolved", None)
+    assert agency_store.referrals[REFERRAL]["result"] == "handled"
+
+
+def refused_fields(police, http, body: dict) -> list[str]:
+    police.accept(http.post({}), str(REFERRAL))
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post(body), str(REFERRAL))
+    return [f["field"] for f in refused.value.fields]
+
+
+def test_a_mediated_result_without_the_agreement_is_refused_naming_the_agreement(
+    police, uow, agency_store, http, received
+):
+    fields = refused_fields(police, http, {"result": "mediated", "summary": "双方达成口头协议。"})
+
+    assert fields == ["agreement"]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
+
+
+def test_an_agreement_without_its_signing_day_is_refused_naming_that_field(police, uow, http, received):
+    body = {**MEDIATED, "agreement": {"terms": "李四赔偿张三医药费三千元。"}}
+
+    assert refused_fields(police, http, body) == ["agreement.signed_on"]
+    assert uow.sent_of(ResultReported) == []
+
+
+def test_an_outcome_that_contradicts_the_result_is_refused_naming_the_result(police, uow, agency_store, http, received):
+    body = {"result": "referred_to_litigation", "outcome": "resolved", "summary": "已引导当事人起诉。"}
+
+    assert refused_fields(police, http, body) == ["result"]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
+
+
+def test_an_agreement_on_a_result_that_is_no_agreement_is_refused_naming_the_agreement(police, uow, http, received):
+    body = {"result": "mediation_failed", "agreement": AGREEMENT, "summary": "调解不成。"}
+
+    assert refused_fields(police, http, body) == ["agreement"]
+    assert uow.sent_of(ResultReported) == []
+
+
+def test_a_result_with_neither_code_nor_outcome_is_refused_naming_the_result(police, uow, http, received):
+    assert refused_fields(police, http, {"summary": "已办理。"}) == ["result"]
+    assert uow.sent_of(ResultReported) == []
 
 
 def test_a_result_before_acceptance_is_refused_and_nothing_is_sent(police, uow, agency_store, http, received):
     with pytest.raises(Refused, match="only an accepted referral can report a result"):
-        police.result(http.post({"outcome": "resolved", "summary": "已调解。"}), str(REFERRAL))
+        police.result(http.post({"result": "handled", "summary": "已调解。"}), str(REFERRAL))
 
     assert uow.sent == []
     assert agency_store.status_of(REFERRAL) == "received"
@@ -140,7 +238,7 @@ def test_a_result_before_acceptance_is_refused_and_nothing_is_sent(police, uow, 
 
 def test_a_referral_already_reported_can_no_longer_be_declined(police, uow, http, received):
     police.accept(http.post({}), str(REFERRAL))
-    police.result(http.post({"outcome": "unresolved", "summary": "调解不成。"}), str(REFERRAL))
+    police.result(http.post({"result": "mediation_failed", "summary": "调解不成。"}), str(REFERRAL))
 
     with pytest.raises(Refused, match="can no longer be declined"):
         police.decline(http.post({"reason": "不属于本所辖区。"}), str(REFERRAL))
@@ -208,7 +306,7 @@ ACTIONS = {
     "accept": {},
     "decline": {"reason": "不属于本所辖区。"},
     "progress": {"note": "已约双方到所面谈。"},
-    "result": {"outcome": "resolved", "summary": "双方签订调解协议。"},
+    "result": MEDIATED,
 }
 
 

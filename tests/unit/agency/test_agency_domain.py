@@ -1,6 +1,6 @@
 """A referral's life inside an agency: received → accepted → reported, or declined, and nothing out of turn."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from uuid import UUID
 
 import pytest
@@ -13,12 +13,16 @@ from shared.agency.domain import (
     record_progress,
     report_result,
 )
-from shared.contracts.vocabulary import Outcome
+from shared.contracts.disputes import Agreement, ResultReport
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, Outcome, ResultCode
 from shared.refusal import Refused
 
 REFERRAL_ID = UUID("42424242-4242-4242-8242-424242424242")
 RECEIVED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 OFFICER_ACTS_AT = datetime(2026, 11, 23, 14, 30, tzinfo=UTC)
+AGREEMENT = Agreement(
+    number="祁司调字〔2026〕第118号", signed_on=date(2026, 11, 23), terms="李四赔偿张三医药费三千元，当场付清。"
+)
 
 
 def referral(status: AgencyReferralStatus) -> AgencyReferral:
@@ -32,7 +36,12 @@ def referral(status: AgencyReferralStatus) -> AgencyReferral:
 
 
 def resolve(r: AgencyReferral, at: datetime) -> AgencyReferral:
-    return report_result(r, Outcome.RESOLVED, at)
+    return report_result(r, ResultReport(result=ResultCode.HANDLED), at)
+
+
+def report_of(result: ResultCode) -> ResultReport:
+    """A valid report of `result`: with the signed agreement exactly when the result is one."""
+    return ResultReport(result=result, agreement=AGREEMENT if result in AGREEMENT_RESULTS else None)
 
 
 def test_an_officer_accepts_a_received_referral():
@@ -78,11 +87,49 @@ def test_progress_needs_an_accepted_referral(status):
         record_progress(referral(status), OFFICER_ACTS_AT)
 
 
-@pytest.mark.parametrize("outcome", list(Outcome))
-def test_an_accepted_referral_reports_its_outcome(outcome):
-    reported = report_result(referral(AgencyReferralStatus.ACCEPTED), outcome, OFFICER_ACTS_AT)
+@pytest.mark.parametrize(
+    ("result", "outcome"),
+    [
+        (ResultCode.MEDIATED, Outcome.RESOLVED),
+        (ResultCode.JUDICIALLY_CONFIRMED, Outcome.RESOLVED),
+        (ResultCode.WITHDRAWN, Outcome.RESOLVED),
+        (ResultCode.HANDLED, Outcome.RESOLVED),
+        (ResultCode.REFERRED_TO_LITIGATION, Outcome.UNRESOLVED),
+        (ResultCode.REFERRED_TO_ARBITRATION, Outcome.UNRESOLVED),
+        (ResultCode.NOT_SUITABLE_FOR_MEDIATION, Outcome.UNRESOLVED),
+        (ResultCode.MEDIATION_FAILED, Outcome.UNRESOLVED),
+    ],
+)
+def test_an_accepted_referral_reports_its_result_and_the_outcome_it_implies(result, outcome):
+    reported = report_result(referral(AgencyReferralStatus.ACCEPTED), report_of(result), OFFICER_ACTS_AT)
 
-    assert (reported.status, reported.outcome) == (AgencyReferralStatus.REPORTED, outcome)
+    assert (reported.status, reported.result, reported.outcome) == (AgencyReferralStatus.REPORTED, result, outcome)
+    assert reported.updated_at == OFFICER_ACTS_AT
+
+
+def test_a_mediated_result_keeps_the_agreement_the_parties_signed():
+    reported = report_result(referral(AgencyReferralStatus.ACCEPTED), report_of(ResultCode.MEDIATED), OFFICER_ACTS_AT)
+
+    assert reported.agreement == AGREEMENT
+    assert reported.agreement.signed_on == date(2026, 11, 23)
+
+
+def test_a_result_without_an_agreement_keeps_none():
+    reported = report_result(referral(AgencyReferralStatus.ACCEPTED), report_of(ResultCode.HANDLED), OFFICER_ACTS_AT)
+
+    assert reported.agreement is None
+
+
+@pytest.mark.parametrize(
+    ("outcome", "read_as"),
+    [(Outcome.RESOLVED, ResultCode.HANDLED), (Outcome.UNRESOLVED, ResultCode.MEDIATION_FAILED)],
+)
+def test_a_report_from_before_result_codes_is_kept_as_the_result_its_outcome_stood_for(outcome, read_as):
+    legacy = ResultReport(outcome=outcome)
+
+    reported = report_result(referral(AgencyReferralStatus.ACCEPTED), legacy, OFFICER_ACTS_AT)
+
+    assert (reported.result, reported.outcome, reported.agreement) == (read_as, outcome, None)
 
 
 @pytest.mark.parametrize(
