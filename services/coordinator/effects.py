@@ -51,6 +51,8 @@ def messages_for(
                         # Only the lead contacts the parties; co-units get names and roles.
                         parties=[p if r.role.value == "lead" else {**p, "phone": None} for p in registered["parties"]],
                         due_at=r.due_at,
+                        # The feeding agency's own record, so that it can tie the referral to it.
+                        source_record_id=registered.get("source_record_id"),
                         **common,
                     )
                 )
@@ -65,6 +67,7 @@ def messages_for(
                         unit=effect.unit,
                         reason=effect.reason,
                         outcome=effect.outcome,
+                        result=effect.result,
                         **common,
                     )
                 )
@@ -93,7 +96,12 @@ def messages_for(
             case decisions.AnnounceResolved():
                 out.append(
                     CaseResolved.build(
-                        message_id=new_id(), recipient=centre, lead_unit=effect.lead_unit, round=effect.round, **common
+                        message_id=new_id(),
+                        recipient=centre,
+                        lead_unit=effect.lead_unit,
+                        round=effect.round,
+                        result=effect.result,
+                        **common,
                     )
                 )
             case decisions.AnnounceClosed():

@@ -4,10 +4,11 @@ Every change follows the same steps: lock the case, let a rule decide, store the
 and its timeline, and queue the messages its effects stand for, all in the case's trace.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
@@ -15,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, Validation
 from services.coordinator.domain import rules
 from services.coordinator.domain.decisions import DeadlineFor, Decision, IdFactory
 from services.coordinator.domain.figures import Figures
-from services.coordinator.domain.model import Case, CaseFacts, CaseStatus
+from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral
 from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
@@ -31,7 +32,7 @@ from shared.contracts.messages import (
     RepeatReportLinked,
     ResultReported,
 )
-from shared.contracts.vocabulary import Category, Rating, Source
+from shared.contracts.vocabulary import LEGACY_RESULTS, Category, Rating, ResultCode, Source
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
@@ -45,7 +46,16 @@ MAX_LIST = 500
 MAX_OFFSET = 10_000_000
 MAX_SEARCH_CHARS = 50
 # What the coordinator keeps of a registration, to brief the units it refers the case to.
-REGISTERED_FIELDS = {"source", "category", "division_code", "summary", "flags", "parties", "registered_by"}
+REGISTERED_FIELDS = {
+    "source",
+    "category",
+    "division_code",
+    "summary",
+    "flags",
+    "parties",
+    "registered_by",
+    "source_record_id",
+}
 
 
 @dataclass(frozen=True)
@@ -158,17 +168,29 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
 def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: result reported", message) as change:
+        agreement = message.agreement
         change.apply(
             rules.record_result(
                 change.case,
                 message.referral_id,
                 message.sender,
                 message.officer,
-                message.outcome,
+                _result_of(message),
                 message.summary,
                 change.at,
+                Agreement(agreement.signed_on, agreement.terms, agreement.number) if agreement else None,
             )
         )
+
+
+def _result_of(message: ResultReported) -> ResultCode:
+    """The report's code. Validation fills it in from a version 1 report's outcome, so only a message
+    built without validation could lack it; its outcome is read the same way then."""
+    if message.result is not None:
+        return message.result
+    if message.outcome is None:
+        raise ValueError(f"ResultReported {message.message_id} names neither a result nor an outcome")
+    return LEGACY_RESULTS[message.outcome]
 
 
 def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Work, desk: Coordination) -> None:
@@ -228,6 +250,7 @@ def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
         "next_due_at": next_due_at.isoformat() if next_due_at else None,
         "overdue": case.overdue(now),
         "rating": case.rating.value if case.rating else None,
+        "result": _value(case.result),
     }
 
 
@@ -266,12 +289,31 @@ def overview_view(figures: Figures, now: datetime) -> dict[str, Any]:
             **{rating.value: figures.ratings.get(rating, 0) for rating in Rating},
             "satisfaction_rate": figures.satisfaction_rate,
         },
+        "results": _by_code(figures.results),
+        "case_results": _by_code(figures.case_results),
+        "mediation": {
+            "attempted": figures.mediation_attempted,
+            "succeeded": figures.mediation_succeeded,
+            "success_rate": figures.mediation_success_rate,
+        },
         "by_unit": [
-            {"unit": u.unit, "open": u.open, "overdue": u.overdue, "finished": u.finished, "on_time": u.on_time}
+            {
+                "unit": u.unit,
+                "open": u.open,
+                "overdue": u.overdue,
+                "finished": u.finished,
+                "on_time": u.on_time,
+                "results": _by_code(u.results),
+            }
             for u in units
         ],
         "as_of": now.isoformat(),
     }
+
+
+def _by_code(counts: Mapping[ResultCode, int]) -> dict[str, int]:
+    """Every result code, zeros too, in the contract's order, so that a dashboard's rows stay put."""
+    return {code.value: counts.get(code, 0) for code in ResultCode}
 
 
 def _china_midnight(day: date | None) -> datetime | None:
@@ -321,24 +363,42 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         **_case_facts(case),
         "summary": registered.get("summary"),
         "registered_by": registered.get("registered_by"),
-        "referrals": [
+        "referrals": [_referral_view(r) for r in case.referrals],
+        "gaps": [
             {
-                "referral_id": str(r.referral_id),
-                "unit": r.unit,
-                "role": r.role.value,
-                "round": r.round,
-                "status": r.status.value,
-                "outcome": r.outcome.value if r.outcome else None,
-                "issued_at": r.issued_at,
-                "due_at": r.due_at,
+                "role": gap.role.value,
+                "code": _value(gap.code),
+                "unit": gap.unit,
+                "result": _value(gap.result),
+                "reason": gap.reason,
             }
-            for r in case.referrals
+            for gap in case.gaps
         ],
+        "result": _value(case.result),
         "rating": case.rating.value if case.rating else None,
         "repeat_reports": case.repeat_reports,
         "timeline": timeline,
         "trace_id": trace_id_of(stored.trace),
     }
+
+
+def _referral_view(referral: Referral) -> dict[str, Any]:
+    return {
+        "referral_id": str(referral.referral_id),
+        "unit": referral.unit,
+        "role": referral.role.value,
+        "round": referral.round,
+        "status": referral.status.value,
+        "outcome": _value(referral.outcome),
+        "result": _value(referral.result),
+        "agreement": referral.agreement.detail() if referral.agreement else None,
+        "issued_at": referral.issued_at,
+        "due_at": referral.due_at,
+    }
+
+
+def _value(code: StrEnum | None) -> str | None:
+    return code.value if code is not None else None
 
 
 # --- the steps every change shares -----------------------------------------------------------

@@ -3,7 +3,8 @@
 The state document is the truth. Beside it each row keeps a few of its facts as columns, and
 `case_referrals` one row per referral, written from the document by the same statements that
 store it, so that the case list can filter and the overview can count tens of thousands of
-cases with indexes instead of reading every document.
+cases with indexes instead of reading every document. Documents stored before result codes
+load as the model reads them (`Referral`, `Case`), and migration 0003 reads them the same way.
 """
 
 from collections.abc import Sequence
@@ -15,7 +16,7 @@ from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
 from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
-from shared.contracts.vocabulary import Category, Rating, Source
+from shared.contracts.vocabulary import Category, Rating, ResultCode, Source
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -103,8 +104,8 @@ class PostgresCaseStore:
         facts = case.facts
         self.sql.write(
             "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at,"
-            " source, category, division_code, summary, rating)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " source, category, division_code, summary, rating, result)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 case.case_id,
                 case.status.value,
@@ -118,6 +119,7 @@ class PostgresCaseStore:
                 facts.division_code,
                 registered.get("summary"),
                 _rating(case),
+                _result(case),
             ),
         )
         self.sql.write(SYNC_REFERRALS, (case.case_id,))
@@ -128,11 +130,11 @@ class PostgresCaseStore:
 
     def save(self, case: Case, at: datetime) -> None:
         # The facts (source, category, place) and the summary are fixed at registration; status,
-        # rating and the referrals change.
+        # rating, result and the referrals change.
         self.sql.write(
-            "UPDATE cases SET status = %s, state = %s, rating = %s, version = version + 1, updated_at = %s"
-            " WHERE case_id = %s",
-            (case.status.value, _state(case), _rating(case), at, case.case_id),
+            "UPDATE cases SET status = %s, state = %s, rating = %s, result = %s, version = version + 1,"
+            " updated_at = %s WHERE case_id = %s",
+            (case.status.value, _state(case), _rating(case), _result(case), at, case.case_id),
         )
         self.sql.write(SYNC_REFERRALS, (case.case_id,))
 
@@ -186,25 +188,35 @@ class PostgresCaseStore:
         cases = self.sql.all("SELECT source, status, count(*) AS n FROM cases GROUP BY source, status")
         ratings = self.sql.all("SELECT rating, count(*) AS n FROM cases WHERE rating IS NOT NULL GROUP BY rating")
         units = self.sql.all(UNIT_FIGURES, (now,))
+        unit_results: dict[str, dict[ResultCode, int]] = {}
+        for row in self.sql.all(UNIT_RESULTS):
+            unit_results.setdefault(row["unit"], {})[ResultCode(row["result"])] = row["n"]
+        case_results = self.sql.all("SELECT result, count(*) AS n FROM cases WHERE result IS NOT NULL GROUP BY result")
         return Figures(
             cases={(Source(r["source"]), CaseStatus(r["status"])): r["n"] for r in cases},
             ratings={Rating(r["rating"]): r["n"] for r in ratings},
-            units=tuple(UnitFigures(**row) for row in units),
+            units=tuple(UnitFigures(**row, results=unit_results.get(row["unit"], {})) for row in units),
+            case_results={ResultCode(r["result"]): r["n"] for r in case_results},
         )
 
 
 # The referral rows of one case, written from the state document just stored (the same statement
-# as the migration's backfill). Referrals are only ever added to a case, and only their status
-# and closing time change, so an upsert keeps the rows in step; rows left as they were are not
-# rewritten. A case that was never added has no row to join, so nothing is written for it.
+# as the backfills of migrations 0002 and 0003). Referrals are only ever added to a case, and only
+# their status, closing time and result change, so an upsert keeps the rows in step; rows left as
+# they were are not rewritten. A case that was never added has no row to join, so nothing is
+# written for it. A result stored before result codes reads as the model reads it (LEGACY_RESULTS).
 SYNC_REFERRALS = """
-INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at)
+INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at, result)
 SELECT c.case_id, (r ->> 'referral_id')::uuid, r ->> 'unit', (r ->> 'round')::integer, r ->> 'status',
-       (r ->> 'due_at')::timestamptz, (r ->> 'closed_at')::timestamptz
+       (r ->> 'due_at')::timestamptz, (r ->> 'closed_at')::timestamptz,
+       coalesce(r ->> 'result',
+                CASE r ->> 'outcome' WHEN 'resolved' THEN 'handled' WHEN 'unresolved' THEN 'mediation_failed' END)
 FROM cases c, jsonb_array_elements(c.state -> 'referrals') AS r
 WHERE c.case_id = %s
-ON CONFLICT (case_id, referral_id) DO UPDATE SET status = excluded.status, closed_at = excluded.closed_at
-WHERE (case_referrals.status, case_referrals.closed_at) IS DISTINCT FROM (excluded.status, excluded.closed_at)
+ON CONFLICT (case_id, referral_id) DO UPDATE
+SET status = excluded.status, closed_at = excluded.closed_at, result = excluded.result
+WHERE (case_referrals.status, case_referrals.closed_at, case_referrals.result)
+      IS DISTINCT FROM (excluded.status, excluded.closed_at, excluded.result)
 """
 
 # What `domain.figures` counts for each unit, in SQL (open = issued or accepted; finished = reported).
@@ -218,6 +230,14 @@ FROM case_referrals
 GROUP BY unit
 HAVING count(*) FILTER (WHERE status IN ('issued', 'accepted', 'reported')) > 0
 ORDER BY unit
+"""
+
+# Each unit's finished referrals by result code (`domain.figures`: only reported referrals have one).
+UNIT_RESULTS = """
+SELECT unit, result, count(*) AS n
+FROM case_referrals
+WHERE status = 'reported' AND result IS NOT NULL
+GROUP BY unit, result
 """
 
 _OPEN_PAST_DUE = (
@@ -272,6 +292,10 @@ def _escape_like(text: str) -> str:
 
 def _rating(case: Case) -> str | None:
     return case.rating.value if case.rating else None
+
+
+def _result(case: Case) -> str | None:
+    return case.result.value if case.result else None
 
 
 def _state(case: Case) -> object:

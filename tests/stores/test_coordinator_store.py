@@ -2,7 +2,7 @@
 
 import shutil
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -12,7 +12,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
-from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, TimelineEntry, TimelineKind
+from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, TimelineEntry, TimelineKind
 from services.coordinator.domain.rules import (
     assign_by_hand,
     record_acceptance,
@@ -23,7 +23,7 @@ from services.coordinator.domain.rules import (
 )
 from services.coordinator.routing import load_routing_table
 from services.coordinator.store import CaseQuery, ListedCase, PostgresCaseStore, StoredCase
-from shared.contracts.vocabulary import Category, Outcome, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import Category, Rating, ReferralRole, ResultCode, Source
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
@@ -60,6 +60,7 @@ REGISTERED = {
     "parties": [{"name": "张三", "role": "applicant"}, {"name": "李四", "role": "respondent"}],
 }
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+FENCE_AGREEMENT = Agreement(date(2026, 12, 1), "张家后退院墙三十厘米，李家承担砌墙费用", "祁东人调〔2026〕97号")
 
 
 def every_day_works(issued_at: datetime, working_days: int) -> datetime:
@@ -494,7 +495,9 @@ def test_a_case_whose_units_reported_late_is_no_longer_overdue(stores: StoreBenc
     late = MORNING + timedelta(days=12)
     well = county.well
     for referral in well.referrals:
-        well = record_result(well, referral.referral_id, referral.unit, "刘警官", Outcome.RESOLVED, "已调解", late).case
+        well = record_result(
+            well, referral.referral_id, referral.unit, "刘警官", ResultCode.HANDLED, "已处理", late
+        ).case
     save(stores, well, late)
 
     assert well.status is CaseStatus.RESOLVED
@@ -534,7 +537,14 @@ def test_the_overview_counts_cases_referrals_and_ratings(stores: StoreBench[Any]
     [fence_referral] = county.fence.referrals
     fence_due = fence_referral.due_at
     fence = record_result(
-        county.fence, fence_referral.referral_id, JUSTICE_OFFICE, MEDIATOR, Outcome.RESOLVED, "已调解", fence_due
+        county.fence,
+        fence_referral.referral_id,
+        JUSTICE_OFFICE,
+        MEDIATOR,
+        ResultCode.MEDIATED,
+        "已调解",
+        fence_due,
+        FENCE_AGREEMENT,
     ).case
     fence = record_rating(fence, Rating.SATISFIED, None, fence_due + HOUR, every_day_works).case
     save(stores, fence, fence_due + HOUR)
@@ -542,7 +552,7 @@ def test_the_overview_counts_cases_referrals_and_ratings(stores: StoreBench[Any]
     police, _ = county.well.referrals
     well_reported = police.due_at + timedelta(days=1)
     well = record_result(
-        county.well, police.referral_id, police.unit, "刘警官", Outcome.RESOLVED, "已调解", well_reported
+        county.well, police.referral_id, police.unit, "刘警官", ResultCode.HANDLED, "已处理", well_reported
     ).case
     save(stores, well, well_reported)
     # The court declines the loan claim and no other lead is left; the county's justice bureau works on.
@@ -575,10 +585,11 @@ def test_the_overview_counts_cases_referrals_and_ratings(stores: StoreBench[Any]
         # The court only declined, so it has nothing to show.
         units=(
             UnitFigures("justice:430426", open=1),
-            UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1),
+            UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1, results={ResultCode.MEDIATED: 1}),
             UnitFigures("justice:430426102", open=1, overdue=1),
-            UnitFigures("police:430426102", finished=1),
+            UnitFigures("police:430426102", finished=1, results={ResultCode.HANDLED: 1}),
         ),
+        case_results={ResultCode.MEDIATED: 1},
     )
     assert (figures.on_time_rate, figures.satisfaction_rate) == (0.5, 0.5)
 
@@ -595,7 +606,7 @@ def test_a_case_rated_again_counts_by_its_latest_rating(stores: StoreBench[Any])
         redo.referral_id,
         JUSTICE_OFFICE,
         MEDIATOR,
-        Outcome.RESOLVED,
+        ResultCode.HANDLED,
         "已答复",
         MORNING + 3 * HOUR,
     ).case
@@ -610,7 +621,65 @@ def test_a_case_rated_again_counts_by_its_latest_rating(stores: StoreBench[Any])
 
     assert figures.ratings == {Rating.BASICALLY_SATISFIED: 1}
     assert figures.satisfaction_rate == 1.0
-    assert figures.units == (UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1),)
+    assert figures.units == (UnitFigures(JUSTICE_OFFICE, finished=1, on_time=1, results={ResultCode.HANDLED: 1}),)
+    assert figures.case_results == {ResultCode.HANDLED: 1}
+
+
+def test_a_reopened_case_counts_under_a_result_again_only_once_its_new_round_is_settled(
+    stores: StoreBench[Any], county: County
+) -> None:
+    # 警调对接: the police station handled it, the township's justice office mediated: a mediated case.
+    well = county.well
+    for referral, result, agreement in zip(
+        well.referrals, (ResultCode.HANDLED, ResultCode.MEDIATED), (None, FENCE_AGREEMENT), strict=True
+    ):
+        well = record_result(
+            well, referral.referral_id, referral.unit, "值班员", result, "办结", NEXT_MORNING, agreement
+        ).case
+    save(stores, well, NEXT_MORNING)
+    with stores.transaction() as store:
+        assert store.figures(NEXT_MORNING).case_results == {ResultCode.MEDIATED: 1}
+
+    reopened = record_rating(well, Rating.DISSATISFIED, "赔偿未到位", NEXT_MORNING + HOUR, every_day_works).case
+    save(stores, reopened, NEXT_MORNING + HOUR)
+    with stores.transaction() as store:
+        figures = store.figures(NEXT_MORNING + HOUR)
+    assert figures.case_results == {}
+    # The units' round-one results still count: what they did is not undone by the new round.
+    assert figures.results == {ResultCode.HANDLED: 1, ResultCode.MEDIATED: 1}
+    assert (figures.mediation_attempted, figures.mediation_succeeded) == (1, 1)
+
+    [redo] = [r for r in reopened.referrals if r.round == 2]
+    settled = record_result(
+        reopened, redo.referral_id, redo.unit, "值班员", ResultCode.WITHDRAWN, "申请人撤回", NEXT_MORNING + 2 * HOUR
+    ).case
+    save(stores, settled, NEXT_MORNING + 2 * HOUR)
+    with stores.transaction() as store:
+        assert store.figures(NEXT_MORNING + 2 * HOUR).case_results == {ResultCode.WITHDRAWN: 1}
+        listed = store.list_cases(CaseQuery(now=NEXT_MORNING, status=CaseStatus.RESOLVED), 10)
+    assert [c.case.result for c in listed] == [ResultCode.WITHDRAWN]
+
+
+def test_a_units_result_and_its_agreement_are_read_back_as_they_were_stored(
+    stores: StoreBench[Any], county: County
+) -> None:
+    [referral] = county.fence.referrals
+    mediated = record_result(
+        county.fence,
+        referral.referral_id,
+        JUSTICE_OFFICE,
+        MEDIATOR,
+        ResultCode.MEDIATED,
+        "签订协议",
+        NEXT_MORNING,
+        FENCE_AGREEMENT,
+    ).case
+    save(stores, mediated, NEXT_MORNING)
+
+    with stores.transaction() as store:
+        stored = store.lock(FENCE_QUARREL).case
+    assert stored == mediated
+    assert (stored.result, stored.referrals[0].agreement) == (ResultCode.MEDIATED, FENCE_AGREEMENT)
 
 
 def test_no_cases_make_empty_figures(stores: StoreBench[Any]) -> None:
@@ -620,34 +689,93 @@ def test_no_cases_make_empty_figures(stores: StoreBench[Any]) -> None:
     assert (figures.on_time_rate, figures.satisfaction_rate) == (None, None)
 
 
-# --- cases stored before the list columns ------------------------------------------------------
+# --- cases stored before the list columns, and before result codes ------------------------------
+
+
+def stored_before_result_codes(case: Case) -> dict[str, Any]:
+    """The JSON document the store wrote before result codes: outcomes only, no codes or agreements."""
+    document = CASE_JSON.dump_python(case, mode="json")
+    document.pop("result")
+    for referral in document["referrals"]:
+        del referral["result"], referral["agreement"]
+    for gap in document["gaps"]:
+        del gap["code"], gap["unit"], gap["result"]
+    return document
+
+
+def insert_before_the_list_columns(url: str, case: Case) -> None:
+    """A case as the store wrote it before migration 0002: a row without the list's columns."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (
+                case.case_id,
+                case.status.value,
+                jsonb(stored_before_result_codes(case)),
+                jsonb(REGISTERED),
+                jsonb({}),
+                MORNING,
+                MORNING,
+            ),
+        )
+
+
+def insert_before_result_codes(url: str, case: Case) -> None:
+    """A case as the store wrote it between migrations 0002 and 0003: columns and referral rows, no results."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at,"
+            " source, category, division_code, summary, rating)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                case.case_id,
+                case.status.value,
+                jsonb(stored_before_result_codes(case)),
+                jsonb(REGISTERED),
+                jsonb({}),
+                MORNING,
+                MORNING,
+                case.facts.source.value,
+                case.facts.category.value,
+                case.facts.division_code,
+                REGISTERED["summary"],
+                case.rating.value if case.rating else None,
+            ),
+        )
+        conn.execute(SYNC_REFERRALS_BEFORE_RESULT_CODES, (case.case_id,))
+
+
+# What the store wrote into case_referrals before 0003 (the statement of migration 0002's backfill).
+SYNC_REFERRALS_BEFORE_RESULT_CODES = """
+INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at)
+SELECT c.case_id, (r ->> 'referral_id')::uuid, r ->> 'unit', (r ->> 'round')::integer, r ->> 'status',
+       (r ->> 'due_at')::timestamptz, (r ->> 'closed_at')::timestamptz
+FROM cases c, jsonb_array_elements(c.state -> 'referrals') AS r
+WHERE c.case_id = %s
+"""
+
+
+def database_up_to(tmp_path: Path, *names: str) -> tuple[Path, list[Path]]:
+    """A migrations directory holding only the coordinator's first migrations, and the directories to apply."""
+    migrations = tmp_path / "coordinator"
+    migrations.mkdir()
+    for name in names:
+        shutil.copy(COORDINATOR_MIGRATIONS / name, migrations)
+    return migrations, [*migration_dirs(SERVICE)[:-1], migrations]
 
 
 @pytest.mark.integration
 def test_cases_stored_before_the_list_columns_are_found_and_counted_from_their_documents(tmp_path: Path) -> None:
-    """Migration 0002 fills the new columns and referral rows of the cases already there."""
-    migrations = tmp_path / "coordinator"
-    migrations.mkdir()
-    shutil.copy(COORDINATOR_MIGRATIONS / "0001_coordinator.sql", migrations)
-    directories = [*migration_dirs(SERVICE)[:-1], migrations]
+    """Migration 0002 fills the new columns and referral rows of the cases already there (and 0003
+    the result columns the store now reads)."""
+    migrations, directories = database_up_to(tmp_path, "0001_coordinator.sql")
     fence = accepted(neighbours_case()[0], MORNING + HOUR)
     with migrated_database("wys_backfill", directories) as url:
-        with psycopg.connect(url, autocommit=True) as conn:  # as the store wrote a case before 0002
-            conn.execute(
-                "INSERT INTO cases (case_id, status, state, registered, trace, created_at, updated_at)"
-                " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    FENCE_QUARREL,
-                    "in_progress",
-                    jsonb(_case_json(fence)),
-                    jsonb(REGISTERED),
-                    jsonb({}),
-                    MORNING,
-                    MORNING,
-                ),
-            )
+        insert_before_the_list_columns(url, fence)
         shutil.copy(COORDINATOR_MIGRATIONS / "0002_case_list_columns.sql", migrations)
-        assert apply_migrations(url, directories) == ["0002_case_list_columns"]
+        shutil.copy(COORDINATOR_MIGRATIONS / "0003_result_codes.sql", migrations)
+        assert apply_migrations(url, directories) == ["0002_case_list_columns", "0003_result_codes"]
 
         with postgres_bench(url, PostgresCaseStore).transaction() as store:
             query = CaseQuery(now=MORNING, unit=JUSTICE_OFFICE, place=VILLAGE, source=Source.WALK_IN, text="院墙")
@@ -655,5 +783,39 @@ def test_cases_stored_before_the_list_columns_are_found_and_counted_from_their_d
             assert store.figures(MORNING).units == (UnitFigures(JUSTICE_OFFICE, open=1),)
 
 
-def _case_json(case: Case) -> object:
-    return CASE_JSON.dump_python(case, mode="json")
+@pytest.mark.integration
+def test_results_stored_before_result_codes_are_counted_as_the_codes_they_stood_for(tmp_path: Path) -> None:
+    """Migration 0003 reads each stored referral's outcome as its code, and a settled case's lead's
+    as the case's result, the same way the model reads the documents."""
+    migrations, directories = database_up_to(tmp_path, "0001_coordinator.sql", "0002_case_list_columns.sql")
+    # Closed: the justice office's old `resolved`. Waiting for staff: the lead's old `unresolved`.
+    # Still assigned: nothing reported yet.
+    fence, _ = neighbours_case(FENCE_QUARREL)
+    [referral] = fence.referrals
+    fence = record_result(fence, referral.referral_id, JUSTICE_OFFICE, MEDIATOR, ResultCode.HANDLED, "已调处", MORNING)
+    fence_closed = record_rating(fence.case, Rating.SATISFIED, None, MORNING + HOUR, every_day_works).case
+    well, _ = neighbours_case(WELL_QUARREL)
+    [referral] = well.referrals
+    well_failed = record_result(
+        well, referral.referral_id, JUSTICE_OFFICE, MEDIATOR, ResultCode.MEDIATION_FAILED, "调解不成", MORNING
+    ).case
+    chicken, _ = neighbours_case(CHICKEN_QUARREL)
+    with migrated_database("wys_results", directories) as url:
+        for case in (fence_closed, well_failed, chicken):
+            insert_before_result_codes(url, case)
+        shutil.copy(COORDINATOR_MIGRATIONS / "0003_result_codes.sql", migrations)
+        assert apply_migrations(url, directories) == ["0003_result_codes"]
+
+        bench = postgres_bench(url, PostgresCaseStore)
+        with bench.transaction() as store:
+            figures = store.figures(MORNING + HOUR)
+            old_fence = store.lock(FENCE_QUARREL).case
+        assert figures.results == {ResultCode.HANDLED: 1, ResultCode.MEDIATION_FAILED: 1}
+        assert figures.case_results == {ResultCode.HANDLED: 1}
+        assert (figures.mediation_attempted, figures.mediation_succeeded) == (1, 0)
+        # The document reads as the columns were filled, and storing it again keeps them so.
+        assert (old_fence.result, old_fence.referrals[0].result) == (ResultCode.HANDLED, ResultCode.HANDLED)
+        with bench.transaction() as store:
+            store.save(old_fence, MORNING + 2 * HOUR)
+        with bench.transaction() as store:
+            assert store.figures(MORNING + 2 * HOUR) == figures

@@ -562,7 +562,7 @@ def test_a_case_fact_is_kept_once_per_message_without_its_envelope(stores: Store
                 "case_id": CASE_ID,
                 "fact": "CaseResolved",
                 "occurred_at": NOW,
-                "detail": {"lead_unit": POLICE_STATION, "round": 1},
+                "detail": {"lead_unit": POLICE_STATION, "round": 1, "result": None},
             },
             {
                 "message_id": UUID(int=2),

@@ -11,15 +11,28 @@ from typing import Any, Literal
 from uuid import UUID
 
 from services.coordinator.domain.model import (
+    Agreement,
     Case,
     CaseStatus,
     Gap,
+    GapCode,
     Referral,
     ReferralStatus,
     TimelineEntry,
     TimelineKind,
 )
-from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, ReopenCause, Source
+from shared.contracts.vocabulary import (
+    Category,
+    Flag,
+    HandlingMode,
+    Outcome,
+    Rating,
+    ReferralRole,
+    ReopenCause,
+    ResultCode,
+    Source,
+    outcome_of,
+)
 
 DeadlineFor = Callable[[datetime, int], datetime]
 """`deadline_for(issued_at, working_days)`: the working-day calendar, injected."""
@@ -50,12 +63,16 @@ class AnnounceDesignation:
 
 @dataclass(frozen=True)
 class CloseReferral:
-    """-> ReferralClosed: one unit's part ended while the round goes on."""
+    """-> ReferralClosed: one unit's part ended while the round goes on, with its result if it reported one."""
 
     referral_id: UUID
     unit: str
     reason: Literal["result_reported", "declined"]
-    outcome: Outcome | None
+    result: ResultCode | None = None
+
+    @property
+    def outcome(self) -> Outcome | None:
+        return outcome_of(self.result) if self.result else None
 
 
 @dataclass(frozen=True)
@@ -81,10 +98,12 @@ class AnnounceManualTriage:
 
 @dataclass(frozen=True)
 class AnnounceResolved:
-    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it."""
+    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it.
+    `result` is the round's (`Case.round_result`); None for a case settled at the window."""
 
     lead_unit: str | None
     round: int
+    result: ResultCode | None = None
 
 
 @dataclass(frozen=True)
@@ -180,12 +199,18 @@ class DecisionDraft:
         referrals = tuple(updated if r.referral_id == referral.referral_id else r for r in self.case.referrals)
         self.case = replace(self.case, referrals=referrals)
 
-    def close(self, referral: Referral, status: ReferralStatus, outcome: Outcome | None) -> None:
-        self.update(referral, status=status, outcome=outcome, closed_at=self.now)
+    def close(
+        self,
+        referral: Referral,
+        status: ReferralStatus,
+        result: ResultCode | None = None,
+        agreement: Agreement | None = None,
+    ) -> None:
+        self.update(referral, status=status, result=result, agreement=agreement, closed_at=self.now)
         reason: Literal["result_reported", "declined"] = (
             "declined" if status is ReferralStatus.DECLINED else "result_reported"
         )
-        self.emit(CloseReferral(referral.referral_id, referral.unit, reason, outcome))
+        self.emit(CloseReferral(referral.referral_id, referral.unit, reason, result))
 
     def issue(
         self,
@@ -225,31 +250,46 @@ class DecisionDraft:
         """Start a new round with the same lead; co-units finished their part, and the lead
         answers for the outcome (谁主管谁负责)."""
         lead = self.case.current_lead()
-        self.case = replace(self.case, round=self.case.round + 1, status=CaseStatus.IN_PROGRESS)
+        # The new round has no result until it is settled in its turn.
+        self.case = replace(self.case, round=self.case.round + 1, status=CaseStatus.IN_PROGRESS, result=None)
         self.emit(AnnounceReopened(cause, rating, self.case.round))
         if lead is not None:
             self.issue(lead.unit, ReferralRole.LEAD, deadline_for, new_id)
         else:
-            self.await_staff(ReferralRole.LEAD, _WINDOW_CASE_REOPENED[cause])
+            self.await_staff(ReferralRole.LEAD, _WINDOW_CASE_REOPENED[cause], GapCode.WINDOW_CASE_REOPENED)
         self.conclude()
 
-    def await_staff(self, role: ReferralRole, reason: str) -> None:
-        gap = Gap(role, _clip(reason))
+    def await_staff(
+        self,
+        role: ReferralRole,
+        reason: str,
+        code: GapCode,
+        unit: str | None = None,
+        result: ResultCode | None = None,
+    ) -> None:
+        """Leave `role` for centre staff to fill. `code`, `unit` and `result` say why for software and
+        reports; `reason` says it as a sentence, which CaseAwaitingManualTriage carries."""
+        gap = Gap(role, _clip(reason), code, unit, result)
         gaps = (gap, *self.case.gaps) if role is ReferralRole.LEAD else (*self.case.gaps, gap)
         self.case = replace(self.case, gaps=gaps)
         self.emit(AnnounceManualTriage(gap.reason))
-        self.note(TimelineKind.MANUAL_TRIAGE_NEEDED, role=role, reason=gap.reason)
+        # Not `unit`: on a timeline line that key names the unit an entry is about, and this one is
+        # about a role no unit holds yet.
+        self.note(
+            TimelineKind.MANUAL_TRIAGE_NEEDED, role=role, reason=gap.reason, code=code, by_unit=unit, result=result
+        )
 
     def resolve(self) -> None:
         lead = self.case.current_lead()
         lead_unit = lead.unit if lead else None
-        # A co-unit gap no longer matters once the lead has resolved the dispute.
-        self.case = replace(self.case, status=CaseStatus.RESOLVED, gaps=())
+        result = self.case.round_result()
+        # A co-unit gap no longer matters once the lead has settled the round.
+        self.case = replace(self.case, status=CaseStatus.RESOLVED, gaps=(), result=result)
         # CaseResolved ends every part of the round at once: the parts this same decision
         # closed need no ReferralClosed of their own.
         self.effects = [e for e in self.effects if not isinstance(e, CloseReferral)]
-        self.emit(AnnounceResolved(lead_unit, self.case.round))
-        self.note(TimelineKind.CASE_RESOLVED, lead_unit=lead_unit, round=self.case.round)
+        self.emit(AnnounceResolved(lead_unit, self.case.round, result))
+        self.note(TimelineKind.CASE_RESOLVED, lead_unit=lead_unit, round=self.case.round, result=result)
 
     def conclude(self) -> None:
         if self.case.round_settled():

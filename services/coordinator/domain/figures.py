@@ -1,11 +1,19 @@
-"""The figures a county leader reads: cases by source and status, deadlines the units kept, citizens' ratings.
+"""The figures a county leader reads: cases by source and status, deadlines the units kept, units' results
+and cases' results, mediation, citizens' ratings.
 
 What counts (the PostgreSQL store computes the same in SQL; the contract suite holds both to it):
 - every case once, under its current status and the source it came in by;
 - every referral of every round once, under the unit it was issued to: `open` while issued or
   accepted, `overdue` when open past its `due_at`, `finished` once the unit reported its result
-  (resolved or not), `on_time` when that result was recorded at or before `due_at`. A declined
-  referral is none of these: its part went to another unit, which is counted instead;
+  (whatever it was), `on_time` when that result was recorded at or before `due_at`, and under its
+  result code in `results` once finished. A declined referral is none of these: its part went to
+  another unit, which is counted instead;
+- every case whose current round is settled once, under that round's result (`case_results`); a
+  reopened case counts again only when its new round is settled, and a case settled at the window
+  has no unit's result to count;
+- mediation over finished referrals: `attempted` are those whose result says a mediation was taken
+  up and came to something (MEDIATION_ATTEMPTS), `succeeded` those that ended in a signed agreement,
+  confirmed by a court or not (MEDIATION_SUCCESSES);
 - each case's latest rating once (a dissatisfied case rated again counts by its new rating).
 """
 
@@ -15,10 +23,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.coordinator.domain.model import Case, CaseStatus, Referral
-from shared.contracts.vocabulary import Rating, Source
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, FAILED_RESULTS, Rating, ResultCode, Source
 
 # Ratings that count as satisfied (满意 and 基本满意) in the satisfaction rate.
 SATISFIED = frozenset({Rating.SATISFIED, Rating.BASICALLY_SATISFIED})
+# A mediation succeeded when the parties signed an agreement (调解成功, 司法确认). It was attempted
+# when it succeeded or the unit reported it failed or found the dispute unsuitable (调解不成, 不宜调解).
+# Withdrawn, handled and onward results say nothing of a mediation and are left out of both; so a
+# unit whose mediation failed before it took the dispute to court (referred_to_litigation) is not
+# counted as an attempt.
+MEDIATION_SUCCESSES = AGREEMENT_RESULTS
+MEDIATION_ATTEMPTS = AGREEMENT_RESULTS | FAILED_RESULTS
 
 
 @dataclass(frozen=True)
@@ -30,6 +45,7 @@ class UnitFigures:
     overdue: int = 0
     finished: int = 0
     on_time: int = 0
+    results: Mapping[ResultCode, int] = field(default_factory=dict)  # finished referrals by code; no zeros
 
     @property
     def counted(self) -> bool:
@@ -42,6 +58,27 @@ class Figures:
     cases: Mapping[tuple[Source, CaseStatus], int] = field(default_factory=dict)
     ratings: Mapping[Rating, int] = field(default_factory=dict)
     units: tuple[UnitFigures, ...] = ()  # in unit order, only the counted ones
+    case_results: Mapping[ResultCode, int] = field(default_factory=dict)  # settled rounds' results; no zeros
+
+    @property
+    def results(self) -> dict[ResultCode, int]:
+        """Every unit's finished referrals by result code."""
+        total: Counter[ResultCode] = Counter()
+        for unit in self.units:
+            total.update(unit.results)
+        return dict(total)
+
+    @property
+    def mediation_attempted(self) -> int:
+        return sum(n for code, n in self.results.items() if code in MEDIATION_ATTEMPTS)
+
+    @property
+    def mediation_succeeded(self) -> int:
+        return sum(n for code, n in self.results.items() if code in MEDIATION_SUCCESSES)
+
+    @property
+    def mediation_success_rate(self) -> float | None:
+        return rate(self.mediation_succeeded, self.mediation_attempted)
 
     @property
     def on_time_rate(self) -> float | None:
@@ -61,11 +98,14 @@ def tally(cases: Iterable[Case], now: datetime) -> Figures:
     """The figures of these cases, `overdue` judged at `now`."""
     by_source_status: Counter[tuple[Source, CaseStatus]] = Counter()
     ratings: Counter[Rating] = Counter()
+    case_results: Counter[ResultCode] = Counter()
     referrals: dict[str, list[Referral]] = {}
     for case in cases:
         by_source_status[case.facts.source, case.status] += 1
         if case.rating is not None:
             ratings[case.rating] += 1
+        if case.result is not None:
+            case_results[case.result] += 1
         for referral in case.referrals:
             referrals.setdefault(referral.unit, []).append(referral)
     units = (
@@ -75,7 +115,8 @@ def tally(cases: Iterable[Case], now: datetime) -> Figures:
             overdue=sum(r.overdue(now) for r in held),
             finished=sum(r.finished for r in held),
             on_time=sum(r.on_time for r in held),
+            results=dict(Counter(r.result for r in held if r.finished and r.result is not None)),
         )
         for unit, held in sorted(referrals.items())
     )
-    return Figures(dict(by_source_status), dict(ratings), tuple(u for u in units if u.counted))
+    return Figures(dict(by_source_status), dict(ratings), tuple(u for u in units if u.counted), dict(case_results))

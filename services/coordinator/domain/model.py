@@ -1,11 +1,32 @@
 """A case as the coordinator keeps it: plain, frozen state, stored as one JSON document per case."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
-from shared.contracts.vocabulary import Category, Flag, HandlingMode, Outcome, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import (
+    LEGACY_RESULTS,
+    ONWARD_RESULTS,
+    RESOLVING_RESULTS,
+    Category,
+    Flag,
+    HandlingMode,
+    Outcome,
+    Rating,
+    ReferralRole,
+    ResultCode,
+    Source,
+    outcome_of,
+)
+
+# A lead's result that ends the centre's part of the round: the dispute is resolved (化解), or it
+# has left the centre for a statutory procedure (导入法定途径) that now answers for it.
+SETTLING_RESULTS = RESOLVING_RESULTS | ONWARD_RESULTS
+# What a co-unit's result may make of a lead's `handled` (依职能办结), strongest first: in 警调对接
+# and 访调对接 the police or the petition bureau leads while the justice office mediates, and the
+# signed agreement, confirmed by a court or not, is what resolved the dispute.
+MEDIATED_RESULTS = (ResultCode.JUDICIALLY_CONFIRMED, ResultCode.MEDIATED)
 
 
 class CaseStatus(StrEnum):
@@ -65,7 +86,23 @@ class Plan:
 
 
 @dataclass(frozen=True)
+class Agreement:
+    """The mediation agreement (调解协议) a unit's mediated or confirmed result came with."""
+
+    signed_on: date
+    terms: str
+    number: str | None = None
+
+    def detail(self) -> dict[str, object]:
+        """As a timeline line and the case view give it."""
+        return {"number": self.number, "signed_on": self.signed_on.isoformat(), "terms": self.terms}
+
+
+@dataclass(frozen=True)
 class Referral:
+    """One unit's part of one round. `result` is what its report came to; `outcome` is its coarse
+    reading, kept because states and messages from before result codes carry only that."""
+
     referral_id: UUID
     unit: str
     role: ReferralRole
@@ -77,6 +114,16 @@ class Referral:
     last_progress_at: datetime | None = None
     closed_at: datetime | None = None
     outcome: Outcome | None = None
+    result: ResultCode | None = None
+    agreement: Agreement | None = None
+
+    def __post_init__(self) -> None:
+        # A state stored before result codes has only the outcome: it reads as the code it stood for,
+        # as the contract reads a version 1 ResultReported. From a code, the outcome always follows.
+        if self.result is None and self.outcome is not None:
+            object.__setattr__(self, "result", LEGACY_RESULTS[self.outcome])
+        elif self.result is not None:
+            object.__setattr__(self, "outcome", outcome_of(self.result))
 
     @property
     def is_open(self) -> bool:
@@ -104,12 +151,29 @@ class Referral:
         return self.finished and self.closed_at is not None and self.closed_at <= self.due_at
 
 
+class GapCode(StrEnum):
+    """Why centre staff must designate a unit by hand."""
+
+    LEAD_DECLINED = "lead_declined"  # the lead declined and no fall-back lead is left
+    CO_UNIT_DECLINED = "co_unit_declined"  # a co-unit declined and no reserve co-unit is left
+    LEAD_FAILED = "lead_failed"  # the lead reported a failed result (调解不成, 不宜调解)
+    WINDOW_CASE_REOPENED = "window_case_reopened"  # a case settled at the window is back, with no lead to return to
+
+
 @dataclass(frozen=True)
 class Gap:
-    """A role no unit is left to fill; centre staff assign one by hand."""
+    """A role no unit is left to fill; centre staff assign one by hand.
+
+    `code`, `unit` (the unit whose decline or result left the gap) and `result` say why in the
+    platform's own terms; `reason` says it as a sentence, as CaseAwaitingManualTriage carries it.
+    Gaps stored before the codes have only the sentence.
+    """
 
     role: ReferralRole
     reason: str
+    code: GapCode | None = None
+    unit: str | None = None
+    result: ResultCode | None = None
 
 
 @dataclass(frozen=True)
@@ -125,6 +189,13 @@ class Case:
     rating: Rating | None = None
     repeat_reports: int = 0
     timeline_length: int = 0  # entries recorded so far; the next entry's seq is this + 1
+    result: ResultCode | None = None  # the current round's result, once it is settled (`round_result`)
+
+    def __post_init__(self) -> None:
+        # A case settled before result codes was settled by its lead's `resolved`: its result follows
+        # from its referrals (read as codes), as it would have been stored.
+        if self.result is None and self.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
+            object.__setattr__(self, "result", self.round_result())
 
     @property
     def case_id(self) -> str:
@@ -156,13 +227,30 @@ class Case:
         return any(r.overdue(now) for r in self.referrals)
 
     def round_settled(self) -> bool:
-        """The lead of this round reported it resolved and no referral of the round is still open."""
+        """The lead of this round reported a settling result (resolved, or taken into a statutory
+        procedure) and no referral of the round is still open. Co-units' results, whatever they
+        are, only have to be in: a co-unit's failure neither blocks nor reopens the round."""
         lead = self.current_lead()
         return (
             lead is not None
-            and lead.outcome is Outcome.RESOLVED
+            and lead.result in SETTLING_RESULTS
             and not any(r.is_open for r in self.referrals if r.round == self.round)
         )
+
+    def round_result(self) -> ResultCode | None:
+        """The round's result: the lead's, except that a lead's `handled` (its own procedure) gives way
+        to a co-unit of the same round that mediated (judicially_confirmed before mediated), since the
+        mediation is what resolved the dispute. None while the lead has not reported, and for a case
+        settled at the window, where no unit reported at all."""
+        lead = self.current_lead()
+        if lead is None or lead.result is None:
+            return None
+        if lead.result is ResultCode.HANDLED:
+            helped = {r.result for r in self.referrals if r.round == self.round and r.role is ReferralRole.CO_UNIT}
+            mediated = next((code for code in MEDIATED_RESULTS if code in helped), None)
+            if mediated is not None:
+                return mediated
+        return lead.result
 
     def working_status(self) -> CaseStatus:
         """The status of a case whose round is still going on."""

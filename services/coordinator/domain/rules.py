@@ -2,7 +2,7 @@
 
 triage → record_acceptance / record_progress / record_decline / record_result → record_rating,
 with assign_by_hand for staff and link_repeat for repeat reports. A refusal raises `Refused`
-and changes nothing.
+and changes nothing. How a round's result follows from its units' results: `record_result`.
 """
 
 from dataclasses import replace
@@ -21,9 +21,11 @@ from services.coordinator.domain.decisions import (
     about,
 )
 from services.coordinator.domain.model import (
+    Agreement,
     Case,
     CaseFacts,
     CaseStatus,
+    GapCode,
     Plan,
     Referral,
     ReferralStatus,
@@ -31,7 +33,15 @@ from services.coordinator.domain.model import (
 )
 from services.coordinator.routing import RoutingTable
 from shared.contracts.identifiers import validate_unit
-from shared.contracts.vocabulary import Outcome, Rating, ReferralRole, ReopenCause, Source
+from shared.contracts.vocabulary import (
+    FAILED_RESULTS,
+    Rating,
+    ReferralRole,
+    ReopenCause,
+    ResultCode,
+    Source,
+    outcome_of,
+)
 from shared.refusal import Refused
 from shared.registry import AgencyRegistry
 
@@ -158,7 +168,8 @@ def record_decline(
         draft.issue(successor, referral.role, deadline_for, new_id, replaces=referral.referral_id)
     elif not draft.case.round_settled():
         role, kind = ("lead", "fall-back lead") if lead else ("co-unit", "reserve co-unit")
-        draft.await_staff(referral.role, f"{unit} declined as {role} and no {kind} is left")
+        code = GapCode.LEAD_DECLINED if lead else GapCode.CO_UNIT_DECLINED
+        draft.await_staff(referral.role, f"{unit} declined as {role} and no {kind} is left", code, unit)
     draft.conclude()
     return draft.decision()
 
@@ -168,17 +179,45 @@ def record_result(
     referral_id: UUID,
     unit: str,
     officer: str,
-    outcome: Outcome,
+    result: ResultCode,
     summary: str,
     now: datetime,
+    agreement: Agreement | None = None,
 ) -> Decision:
+    """A unit finished its part. How the case's result follows from its units' results:
+
+    a. every unit's result is kept on its referral, with the agreement if one was signed, and
+       recorded on the timeline, lead's and co-units' alike; all of them count in the figures;
+    b. the lead's result decides the round: a resolving code (化解) or an onward one (导入法定途径:
+       the dispute is now a statutory procedure's, and the centre's part is done) settles the round
+       once no referral of it is open; a failed one (调解不成, 不宜调解) leaves the lead's role to
+       centre staff (gap `lead_failed`);
+    c. the settled round's result is the lead's, or a co-unit's mediated or judicially confirmed
+       result when the lead reports `handled` (`Case.round_result`);
+    d. a co-unit's failed or onward result neither blocks nor reopens the round;
+    e. a lead that reports before its co-units waits for them; an overdue co-unit is supervision's to chase.
+    """
     referral = _open_referral(case, referral_id, unit)
     draft = DecisionDraft(case, now)
-    draft.close(referral, ReferralStatus.REPORTED, outcome)
-    draft.note(TimelineKind.RESULT_REPORTED, **about(referral), officer=officer, outcome=outcome, summary=summary)
-    if referral.role is ReferralRole.LEAD and outcome is Outcome.UNRESOLVED:
-        # 调解不成: staff decide what follows, e.g. return to litigation or another lead.
-        draft.await_staff(ReferralRole.LEAD, f"lead unit {unit} reported the dispute unresolved: {summary}")
+    draft.close(referral, ReferralStatus.REPORTED, result, agreement)
+    draft.note(
+        TimelineKind.RESULT_REPORTED,
+        **about(referral),
+        officer=officer,
+        result=result,
+        outcome=outcome_of(result),
+        summary=summary,
+        agreement=agreement.detail() if agreement else None,
+    )
+    if referral.role is ReferralRole.LEAD and result in FAILED_RESULTS:
+        # Staff decide what follows: another lead, or guiding the parties to a statutory procedure.
+        draft.await_staff(
+            ReferralRole.LEAD,
+            f"lead unit {unit} reported the dispute unresolved: {summary}",
+            GapCode.LEAD_FAILED,
+            unit,
+            result,
+        )
     draft.conclude()
     return draft.decision()
 

@@ -119,6 +119,7 @@ def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(c
             "next_due_at": min(lead.due_at, co_unit.due_at).isoformat(),
             "overdue": False,
             "rating": None,
+            "result": None,
         }
     ]
 
@@ -229,6 +230,21 @@ def test_the_overview_is_for_those_who_answer_for_the_county(role, admitted):
     assert entrypoint.url == "/api/v1/overview"
 
 
+# Every result code, in the contract's order, before anything is counted.
+NO_RESULTS = {
+    "mediated": 0,
+    "judicially_confirmed": 0,
+    "withdrawn": 0,
+    "handled": 0,
+    "referred_to_arbitration": 0,
+    "referred_to_administrative_ruling": 0,
+    "referred_to_administrative_review": 0,
+    "referred_to_litigation": 0,
+    "not_suitable_for_mediation": 0,
+    "mediation_failed": 0,
+}
+
+
 def test_the_overview_counts_cases_deadlines_and_ratings(coordinator, uow, http, clock, two_cases):
     police = next(m for m in uow.sent_of(ReferralIssued) if m.recipient == POLICE_STATION)
     clock.at = police.due_at  # the police station reports at the last moment: on time
@@ -273,11 +289,21 @@ def test_the_overview_counts_cases_deadlines_and_ratings(coordinator, uow, http,
         "by_source_status": {"court_filing": {"assigned": 1}, "police_call": {"in_progress": 1}},
         "referrals": {"finished": 1, "on_time": 1, "on_time_rate": 1.0, "open": 3, "overdue": 3},
         "ratings": {"satisfied": 0, "basically_satisfied": 0, "dissatisfied": 0, "satisfaction_rate": None},
+        "results": {**NO_RESULTS, "handled": 1},
+        "case_results": NO_RESULTS,
+        "mediation": {"attempted": 0, "succeeded": 0, "success_rate": None},
         "by_unit": [
-            {"unit": "court:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
-            {"unit": "justice:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
-            {"unit": JUSTICE_OFFICE, "open": 1, "overdue": 1, "finished": 0, "on_time": 0},
-            {"unit": POLICE_STATION, "open": 0, "overdue": 0, "finished": 1, "on_time": 1},
+            {"unit": "court:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0, "results": NO_RESULTS},
+            {"unit": "justice:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0, "results": NO_RESULTS},
+            {"unit": JUSTICE_OFFICE, "open": 1, "overdue": 1, "finished": 0, "on_time": 0, "results": NO_RESULTS},
+            {
+                "unit": POLICE_STATION,
+                "open": 0,
+                "overdue": 0,
+                "finished": 1,
+                "on_time": 1,
+                "results": {**NO_RESULTS, "handled": 1},
+            },
         ],
         "as_of": "2027-03-01T09:00:00+08:00",
     }

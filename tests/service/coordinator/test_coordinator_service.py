@@ -141,6 +141,22 @@ def triaged(coordinator, uow):
 # --- triage ------------------------------------------------------------------------------
 
 
+def test_a_referral_names_the_feeding_agencys_record_the_case_came_from(coordinator, uow):
+    filing = police_call(source="court_filing", category="debt").model_copy(
+        update={"source_record_id": "(2026)湘0426民诉前123号"}
+    )
+    deliver(coordinator, filing, INTAKE_USER)
+
+    referrals = uow.sent_of(ReferralIssued)
+    assert referrals and {r.source_record_id for r in referrals} == {"(2026)湘0426民诉前123号"}
+
+
+def test_a_case_registered_at_the_window_sends_no_record_number(coordinator, uow):
+    deliver(coordinator, police_call(source="walk_in"), INTAKE_USER)
+
+    assert {r.source_record_id for r in uow.sent_of(ReferralIssued)} == {None}
+
+
 def test_triage_issues_one_referral_per_unit_and_announces_the_assignment(coordinator, uow, coordinator_store):
     deliver(coordinator, police_call(), INTAKE_USER)
 

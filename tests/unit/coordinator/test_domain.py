@@ -3,7 +3,7 @@
 import json
 import tomllib
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from uuid import UUID, uuid4
 
 import pytest
@@ -23,7 +23,7 @@ from services.coordinator.domain.decisions import (
     Decision,
     IssueReferral,
 )
-from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, Referral
+from services.coordinator.domain.model import SETTLING_RESULTS, Agreement, Case, CaseFacts, CaseStatus, Referral
 from services.coordinator.domain.rules import (
     RefusalCode,
     assign_by_hand,
@@ -37,13 +37,14 @@ from services.coordinator.domain.rules import (
 )
 from services.coordinator.routing import load_routing_table, parse_routing_table
 from shared.contracts.vocabulary import (
+    AGREEMENT_RESULTS,
     Category,
     Flag,
     HandlingMode,
-    Outcome,
     Rating,
     ReferralRole,
     ReopenCause,
+    ResultCode,
     Source,
 )
 from shared.refusal import Refused
@@ -166,14 +167,15 @@ def decline(
 def report(
     case: Case,
     unit: str,
-    outcome: Outcome = Outcome.RESOLVED,
-    summary: str = "双方达成调解协议",
+    result: ResultCode = ResultCode.HANDLED,
+    summary: str = "已依职能办结",
     hours: int = 10,
     by: str | None = None,
+    agreement: Agreement | None = None,
 ) -> Decision:
     """`unit`'s referral reports a result; `by` sends it from another unit."""
     referral_id = referral_of(case, unit).referral_id
-    return record_result(case, referral_id, by or unit, "值班员", outcome, summary, at(hours))
+    return record_result(case, referral_id, by or unit, "值班员", result, summary, at(hours), agreement)
 
 
 def resolve(case: Case, unit: str, hours: int = 10) -> Case:
@@ -267,12 +269,12 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
 
     lead_done = ok(report(progress.case, POLICE, summary="赔偿到位", hours=50))
     assert lead_done.case.status is CaseStatus.IN_PROGRESS  # the mediators have not reported yet
-    assert lead_done.effects == (CloseReferral(police.referral_id, POLICE, "result_reported", Outcome.RESOLVED),)
+    assert lead_done.effects == (CloseReferral(police.referral_id, POLICE, "result_reported", ResultCode.HANDLED),)
 
     all_done = ok(report(lead_done.case, JUSTICE, summary="签订调解协议", hours=52))
     assert all_done.case.status is CaseStatus.RESOLVED
     # The resolution ends the co-unit's part too: no separate CloseReferral for it.
-    assert all_done.effects == (AnnounceResolved(lead_unit=POLICE, round=1),)
+    assert all_done.effects == (AnnounceResolved(lead_unit=POLICE, round=1, result=ResultCode.HANDLED),)
     assert kinds(all_done) == ["result_reported", "case_resolved"]
 
     closed = ok(record_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))
@@ -376,11 +378,11 @@ def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the
     case = triaged(Category.NEIGHBOUR).case
     justice = referral_of(case, JUSTICE)
 
-    failed = ok(report(case, JUSTICE, Outcome.UNRESOLVED, "调解不成, 当事人坚持起诉"))
+    failed = ok(report(case, JUSTICE, ResultCode.MEDIATION_FAILED, "调解不成, 当事人坚持起诉"))
 
     assert failed.case.status is CaseStatus.AWAITING_MANUAL_TRIAGE
     assert failed.effects == (
-        CloseReferral(justice.referral_id, JUSTICE, "result_reported", Outcome.UNRESOLVED),
+        CloseReferral(justice.referral_id, JUSTICE, "result_reported", ResultCode.MEDIATION_FAILED),
         AnnounceManualTriage(f"lead unit {JUSTICE} reported the dispute unresolved: 调解不成, 当事人坚持起诉"),
     )
     returned = ok(assign_by_hand(failed.case, COURT, "陈主任", at(41), every_day_works))
@@ -398,7 +400,7 @@ def test_staff_cannot_assign_a_case_that_awaits_nobody() -> None:
 
 
 def test_staff_must_name_a_real_unit_not_yet_holding_the_case() -> None:
-    case = ok(report(triaged(Category.TRAFFIC).case, POLICE, Outcome.UNRESOLVED, "转诉讼")).case
+    case = ok(report(triaged(Category.TRAFFIC).case, POLICE, ResultCode.MEDIATION_FAILED, "当事人坚持起诉")).case
 
     not_a_unit = refused(lambda: assign_by_hand(case, "法院", "陈主任", at(4), every_day_works))
     already_on = refused(lambda: assign_by_hand(case, JUSTICE, "陈主任", at(4), every_day_works))
@@ -422,7 +424,7 @@ def test_a_result_from_a_unit_the_referral_did_not_go_to_is_refused() -> None:
 def test_a_second_result_for_a_closed_referral_is_refused() -> None:
     case = resolve(triaged(Category.TRAFFIC).case, POLICE)
 
-    again = refused(lambda: report(case, POLICE, Outcome.UNRESOLVED, "当事人反悔"))
+    again = refused(lambda: report(case, POLICE, ResultCode.MEDIATION_FAILED, "当事人反悔"))
     late_decline = refused(lambda: decline(case, POLICE))
 
     assert again.code == late_decline.code == RefusalCode.REFERRAL_CLOSED
@@ -538,6 +540,7 @@ def test_a_closed_window_case_reported_again_goes_to_centre_staff() -> None:
 # --- any sequence of inputs -----------------------------------------------------------------
 
 CASE_JSON = TypeAdapter(Case)  # the store keeps each case as a JSON document
+SIGNED = Agreement(date(2025, 3, 4), "赔偿对方医药费三千元")
 OPS = ("accept", "progress", "decline", "result", "rating", "assign", "repeat")
 CANDIDATE_UNITS = (COURT, POLICE, JUSTICE, PETITION, PLC, "housing:430426")
 STRANGER = "justice:430426999"
@@ -547,15 +550,15 @@ steps = st.lists(
         st.sampled_from(OPS),
         st.integers(min_value=0, max_value=11),
         st.booleans(),  # from the referral's own unit?
-        st.sampled_from(Outcome),
+        st.sampled_from(ResultCode),
         st.sampled_from(Rating),
     ),
     max_size=30,
 )
 
 
-def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) -> Decision:
-    op, pick, own_unit, outcome, rating = step
+def apply(case: Case, step: tuple[str, int, bool, ResultCode, Rating], ids: Ids) -> Decision:
+    op, pick, own_unit, result, rating = step
     when = at(pick + 1)
     if op == "rating":
         return record_rating(case, rating, None, when, every_day_works, ids)
@@ -573,14 +576,15 @@ def apply(case: Case, step: tuple[str, int, bool, Outcome, Rating], ids: Ids) ->
         return record_progress(case, rid, unit, "officer", "进展", when)
     if op == "decline":
         return record_decline(case, rid, unit, "officer", "不属于本单位职责", when, every_day_works, ids)
-    return record_result(case, rid, unit, "officer", outcome, "办理情况", when)
+    agreement = SIGNED if result in AGREEMENT_RESULTS else None
+    return record_result(case, rid, unit, "officer", result, "办理情况", when, agreement)
 
 
 def lead_result_present(case: Case) -> bool:
     leads = [r for r in case.referrals if r.round == case.round and r.role is ReferralRole.LEAD]
     if not leads:
         return case.plan.mode is HandlingMode.ON_THE_SPOT and case.round == 1
-    return leads[-1].outcome is Outcome.RESOLVED
+    return leads[-1].result in SETTLING_RESULTS
 
 
 @settings(max_examples=400, deadline=None)
@@ -591,7 +595,7 @@ def lead_result_present(case: Case) -> bool:
     steps=steps,
 )
 def test_no_sequence_of_inputs_resolves_a_case_without_its_lead_or_rewrites_its_timeline(
-    category: Category, source: Source, flags: set[Flag], steps: list[tuple[str, int, bool, Outcome, Rating]]
+    category: Category, source: Source, flags: set[Flag], steps: list[tuple[str, int, bool, ResultCode, Rating]]
 ) -> None:
     ids = Ids()
     case_facts = facts(category, source, tuple(sorted(flags)))
@@ -614,6 +618,9 @@ def test_no_sequence_of_inputs_resolves_a_case_without_its_lead_or_rewrites_its_
         if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED):
             assert lead_result_present(case), case
             assert not any(r.is_open for r in case.referrals)
+            assert case.result == case.round_result()
+        else:
+            assert case.result is None, "only a settled round has a result"
         assert (case.status is CaseStatus.AWAITING_MANUAL_TRIAGE) == bool(case.gaps)
         open_leads = [r for r in case.referrals if r.is_open and r.role is ReferralRole.LEAD]
         assert len(open_leads) <= 1
@@ -631,7 +638,7 @@ def test_acceptance_and_progress_handled_after_the_result_are_recorded_not_refus
     referral = assignment.referrals[0]
     reported = ok(
         record_result(
-            assignment.case, referral.referral_id, referral.unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1)
+            assignment.case, referral.referral_id, referral.unit, "调解员孙", ResultCode.WITHDRAWN, "双方和解", at(1)
         )
     )
 
@@ -649,7 +656,7 @@ def test_a_late_report_from_another_unit_is_still_refused():
     assignment = _single_unit_case()
     referral = assignment.referrals[0]
     rid, unit = referral.referral_id, referral.unit
-    reported = ok(record_result(assignment.case, rid, unit, "调解员孙", Outcome.RESOLVED, "双方和解", at(1)))
+    reported = ok(record_result(assignment.case, rid, unit, "调解员孙", ResultCode.WITHDRAWN, "双方和解", at(1)))
 
     refusal = refused(lambda: record_progress(reported.case, rid, POLICE, "民警刘", "?", at(2)))
 

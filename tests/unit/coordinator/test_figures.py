@@ -1,11 +1,11 @@
-"""What a leader's figures count: open and overdue referrals, results on time, each case's latest rating."""
+"""What a leader's figures count: open and overdue referrals, results on time and by code, mediation, ratings."""
 
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
 from services.coordinator.domain.figures import Figures, UnitFigures, rate, tally
 from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, Plan, Referral, ReferralStatus
-from shared.contracts.vocabulary import Category, HandlingMode, Rating, ReferralRole, Source
+from shared.contracts.vocabulary import Category, HandlingMode, Rating, ReferralRole, ResultCode, Source
 
 CST = timezone(timedelta(hours=8))
 DUE = datetime(2026, 12, 4, 17, 30, tzinfo=CST)  # a Friday's close of business
@@ -16,7 +16,12 @@ MINUTE = timedelta(minutes=1)
 
 
 def referral(
-    n: int, unit: str, status: ReferralStatus = ReferralStatus.ISSUED, closed_at: datetime | None = None, round: int = 1
+    n: int,
+    unit: str,
+    status: ReferralStatus = ReferralStatus.ISSUED,
+    closed_at: datetime | None = None,
+    round: int = 1,
+    result: ResultCode | None = None,
 ) -> Referral:
     return Referral(
         referral_id=UUID(int=n),
@@ -27,6 +32,7 @@ def referral(
         due_at=DUE + timedelta(days=round - 1),
         status=status,
         closed_at=closed_at,
+        result=result,
     )
 
 
@@ -74,8 +80,8 @@ def test_the_next_deadline_is_the_earliest_open_one_of_the_current_round() -> No
 def test_the_tally_counts_each_units_referrals_and_each_cases_latest_rating() -> None:
     cases = [
         case(
-            referral(1, POLICE, ReferralStatus.REPORTED, closed_at=DUE),
-            referral(2, JUSTICE, ReferralStatus.REPORTED, closed_at=DUE + MINUTE),
+            referral(1, POLICE, ReferralStatus.REPORTED, closed_at=DUE, result=ResultCode.HANDLED),
+            referral(2, JUSTICE, ReferralStatus.REPORTED, closed_at=DUE + MINUTE, result=ResultCode.HANDLED),
             status=CaseStatus.CLOSED,
             rating=Rating.BASICALLY_SATISFIED,
         ),
@@ -93,9 +99,10 @@ def test_the_tally_counts_each_units_referrals_and_each_cases_latest_rating() ->
         },
         ratings={Rating.BASICALLY_SATISFIED: 1, Rating.DISSATISFIED: 1},
         units=(
-            UnitFigures(JUSTICE, open=1, overdue=1, finished=1, on_time=0),
-            UnitFigures(POLICE, open=1, overdue=1, finished=1, on_time=1),
+            UnitFigures(JUSTICE, open=1, overdue=1, finished=1, on_time=0, results={ResultCode.HANDLED: 1}),
+            UnitFigures(POLICE, open=1, overdue=1, finished=1, on_time=1, results={ResultCode.HANDLED: 1}),
         ),
+        case_results={ResultCode.HANDLED: 1},
     )
     assert (figures.on_time_rate, figures.satisfaction_rate) == (0.5, 0.5)
 
@@ -104,3 +111,75 @@ def test_rates_are_shares_to_four_places_and_none_of_nothing() -> None:
     assert rate(2, 3) == 0.6667
     assert rate(0, 7) == 0.0
     assert rate(0, 0) is None
+
+
+def reported(n: int, unit: str, result: ResultCode, round: int = 1) -> Referral:
+    return referral(n, unit, ReferralStatus.REPORTED, closed_at=DUE, round=round, result=result)
+
+
+def test_every_finished_referral_counts_under_its_units_result_and_every_settled_round_under_its_own() -> None:
+    cases = [
+        # 警调对接: the police station handled it, the justice office's agreement made it a mediated case.
+        case(
+            reported(1, POLICE, ResultCode.HANDLED),
+            reported(2, JUSTICE, ResultCode.MEDIATED),
+            status=CaseStatus.CLOSED,
+            rating=Rating.SATISFIED,
+        ),
+        # The court took the dispute to litigation while the justice office's mediation failed.
+        case(
+            reported(1, COURT, ResultCode.REFERRED_TO_LITIGATION),
+            reported(2, JUSTICE, ResultCode.MEDIATION_FAILED),
+            status=CaseStatus.RESOLVED,
+        ),
+        # Reopened: round one's results count for the units, the case has no result until round two settles.
+        case(
+            reported(1, POLICE, ResultCode.HANDLED),
+            reported(2, JUSTICE, ResultCode.NOT_SUITABLE_FOR_MEDIATION),
+            referral(3, POLICE, round=2),
+            round=2,
+        ),
+        # Declined, and still open: neither has a result to count.
+        case(referral(1, COURT, ReferralStatus.DECLINED, closed_at=DUE), referral(2, POLICE)),
+    ]
+
+    figures = tally(cases, DUE)
+
+    assert {u.unit: u.results for u in figures.units} == {
+        COURT: {ResultCode.REFERRED_TO_LITIGATION: 1},
+        JUSTICE: {
+            ResultCode.MEDIATED: 1,
+            ResultCode.MEDIATION_FAILED: 1,
+            ResultCode.NOT_SUITABLE_FOR_MEDIATION: 1,
+        },
+        POLICE: {ResultCode.HANDLED: 2},
+    }
+    assert figures.results == {
+        ResultCode.HANDLED: 2,
+        ResultCode.MEDIATED: 1,
+        ResultCode.REFERRED_TO_LITIGATION: 1,
+        ResultCode.MEDIATION_FAILED: 1,
+        ResultCode.NOT_SUITABLE_FOR_MEDIATION: 1,
+    }
+    assert figures.case_results == {ResultCode.MEDIATED: 1, ResultCode.REFERRED_TO_LITIGATION: 1}
+
+
+def test_a_mediation_succeeds_with_a_signed_agreement_and_is_attempted_when_it_came_to_an_end() -> None:
+    results = (
+        ResultCode.MEDIATED,
+        ResultCode.MEDIATED,
+        ResultCode.JUDICIALLY_CONFIRMED,
+        ResultCode.MEDIATION_FAILED,
+        ResultCode.NOT_SUITABLE_FOR_MEDIATION,
+        # None of these says whether a mediation was tried: left out of both counts.
+        ResultCode.HANDLED,
+        ResultCode.WITHDRAWN,
+        ResultCode.REFERRED_TO_ARBITRATION,
+    )
+    cases = [case(reported(1, JUSTICE, result)) for result in results]
+
+    figures = tally(cases, DUE)
+
+    assert (figures.mediation_attempted, figures.mediation_succeeded) == (5, 3)
+    assert figures.mediation_success_rate == 0.6
+    assert Figures().mediation_success_rate is None
