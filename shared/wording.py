@@ -52,13 +52,39 @@ PARTY_KINDS = {"person": "自然人", "organisation": "单位"}
 MODES = {"on_the_spot": "现场办", "single_unit": "马上办", "joint": "共同办"}
 REFERRAL_ROLES = {"lead": "牵头单位", "co_unit": "配合单位"}
 OUTCOMES = {"resolved": "化解成功", "unresolved": "未化解"}
+RESULT_CODES = {
+    "mediated": "调解成功",
+    "judicially_confirmed": "司法确认",
+    "withdrawn": "撤回申请",
+    "handled": "依职能办结",
+    "referred_to_arbitration": "导入仲裁",
+    "referred_to_administrative_ruling": "导入行政裁决",
+    "referred_to_administrative_review": "导入行政复议",
+    "referred_to_litigation": "导入诉讼",
+    "not_suitable_for_mediation": "不宜调解",
+    "mediation_failed": "调解不成",
+}
+# The result codes as an officer chooses among them, in three groups.
+RESULT_GROUPS = (
+    ("化解", ("mediated", "judicially_confirmed", "withdrawn", "handled")),
+    (
+        "导入法定途径",
+        (
+            "referred_to_litigation",
+            "referred_to_arbitration",
+            "referred_to_administrative_ruling",
+            "referred_to_administrative_review",
+        ),
+    ),
+    ("未化解", ("mediation_failed", "not_suitable_for_mediation")),
+)
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 CASE_STATUSES = {
     "registered": "已登记",
     "assigned": "已派单",
     "in_progress": "办理中",
     "awaiting_manual_triage": "待人工分派",
-    "resolved": "已化解，待回访",
+    "resolved": "已办结，待回访",
     "closed": "已结案",
 }
 # The centre's view of a referral and the receiving unit's own read the same to people.
@@ -78,10 +104,17 @@ TIMELINE_KINDS = {
     "result_reported": "反馈结果",
     "manual_triage_needed": "转人工分派",
     "manually_assigned": "人工指派",
-    "case_resolved": "化解",
+    "case_resolved": "办结",
     "case_closed": "结案",
     "case_reopened": "重新办理",
     "repeat_linked": "重复反映，已关联",
+}
+# Why a case waits for staff to designate a unit (the coordinator's gap codes).
+TRIAGE_CAUSES = {
+    "lead_declined": "牵头单位退回，已无可替补的牵头单位",
+    "co_unit_declined": "配合单位退回，已无可替补的配合单位",
+    "lead_failed": "牵头单位反馈未化解",
+    "window_case_reopened": "窗口当场化解的案件需重新办理",
 }
 REOPEN_CAUSES = {"dissatisfied": "群众不满意", "repeat_report": "结案后再次反映（矛盾反弹）"}
 LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}
@@ -266,6 +299,11 @@ FIELD_NAMES = {
     "reason": "退回理由",
     "note": "进展情况",
     "outcome": "办理结果",
+    "result": "办理结果",
+    "agreement": "调解协议",
+    "signed_on": "签订日期",
+    "terms": "协议内容",
+    "number": "协议编号",
     "unit": "单位",
     "rating": "评价",
     "comment": "意见",

@@ -13,7 +13,9 @@ from shared.wording import (
     RATINGS,
     REFERRAL_ROLES,
     REOPEN_CAUSES,
+    RESULT_CODES,
     SOURCES,
+    TRIAGE_CAUSES,
     Places,
     label,
     load_places,
@@ -124,9 +126,13 @@ _DETAIL_KEYS = (
     ("round", ""),
     ("due_at", "期限"),
     ("replaces", "接替"),
+    ("result", "结果"),
     ("outcome", "结果"),
     ("summary", "办理情况"),
+    ("agreement", "调解协议"),
     ("note", "进展"),
+    ("code", "原因"),
+    ("by_unit", "单位"),
     ("reason", "理由"),
     ("cause", "原因"),
     ("rating", "评价"),
@@ -164,10 +170,14 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         "due_at": local_time,
         "replaces": lambda referral_id: names.unit(referral_units.get(str(referral_id), str(referral_id))),
         "outcome": lambda code: label(OUTCOMES, code),
+        "result": lambda code: label(RESULT_CODES, code),
+        "agreement": agreement_text,
         "rating": lambda code: label(RATINGS, code),
         "cause": lambda code: label(REOPEN_CAUSES, code),
         "source": lambda code: label(SOURCES, code),
         "reason": lambda text: _reason(kind, str(text), names),
+        "code": lambda code: label(TRIAGE_CAUSES, code),
+        "by_unit": names.unit,
     }
     parts = []
     role = label(REFERRAL_ROLES, detail.get("role"))
@@ -177,8 +187,10 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         parts.append(f"需指派{role}")
     for key, title in _DETAIL_KEYS:
         value = detail.get(key)
-        if value in (None, "", []):
-            continue
+        if value in (None, "", []) or (key == "outcome" and detail.get("result")):
+            continue  # a result code says more than the outcome it implies
+        if key == "reason" and kind == "manual_triage_needed" and detail.get("code"):
+            continue  # the code and its unit say it in Chinese; the sentence is for the API
         text = values.get(key, str)(value)
         parts.append(f"{title}：{text}" if title else text)
     parts.extend(f"{key}={value}" for key, value in detail.items() if key not in _KNOWN and value not in (None, "", []))
@@ -186,6 +198,14 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
     if detail.get("late"):
         line += "（该派单已由其他单位接替，仅作记录）"
     return line
+
+
+def agreement_text(agreement: Any) -> str:
+    """'祁东人调〔2026〕118号，2026-12-03签订：李四赔偿…' from an agreement as the coordinator records it."""
+    if not isinstance(agreement, Mapping):
+        return str(agreement)
+    number = f"{agreement['number']}，" if agreement.get("number") else ""
+    return f"{number}{agreement.get('signed_on', '')}签订：{agreement.get('terms', '')}"
 
 
 def _reason(kind: str, text: str, names: Names) -> str:

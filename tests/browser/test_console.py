@@ -62,15 +62,33 @@ def open_referral(page: Page, console_url: str, agency: str, case_id: str) -> No
     expect(page.get_by_role("heading", name=f"交办单：案件 {case_id}")).to_be_visible()
 
 
+AGREEMENT_TERMS = "双方同意按协议履行，互不追究。"
+
+
 def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, summary: str) -> None:
+    """The police settle their part by their own procedure (依职能办结); any other unit mediates, and the
+    parties sign an agreement (调解成功), which the page then shows with the result."""
     open_referral(page, console_url, agency, case_id)
     page.get_by_role("button", name="签收").click()
     expect(page.get_by_role("status")).to_have_text("已签收。")
     expect(page.locator(".referral-status")).to_have_text("办理中")
-    page.get_by_label("化解成功").check()
-    page.get_by_label("办理情况").fill(summary)
+    mediated = agency != "police"
+    result = "调解成功" if mediated else "依职能办结"
+    page.get_by_label(result, exact=True).check()
+    page.get_by_label("办理情况", exact=True).fill(summary)
+    if mediated:
+        page.get_by_label("签订日期", exact=True).fill("2026-12-04")
+        page.get_by_label("协议内容", exact=True).fill(AGREEMENT_TERMS)
     page.get_by_role("button", name="反馈结果").click()
     expect(page.get_by_role("status")).to_have_text("结果已反馈，等待回访。")
+    expect(page.locator(".referral-status")).to_have_text(f"已办结（{result}）")
+    expect(page.locator(".result-code")).to_have_text(result)
+    if mediated:
+        agreement = page.locator(".agreement")
+        expect(agreement).to_contain_text("2026-12-04")
+        expect(agreement).to_contain_text(AGREEMENT_TERMS)
+    else:
+        expect(page.locator(".agreement")).to_have_count(0)
 
 
 def reload_until(page: Page, check, tries: int = 40) -> None:

@@ -1,6 +1,8 @@
 """Agency officers: their own units' referrals in tabs, and the forms to accept, decline and report on them."""
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -22,7 +24,15 @@ from shared.platform import Platform
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The officer's actions, each with the fields its form sends (the agency API validates them).
-ACTIONS = {"accept": (), "decline": ("reason",), "progress": ("note",), "result": ("outcome", "summary")}
+ACTIONS = {"accept": (), "decline": ("reason",), "progress": ("note",), "result": ("result", "summary")}
+# The result form's agreement inputs, by the field of the API's `agreement` each fills in.
+AGREEMENT_INPUTS = {"number": "agreement_number", "signed_on": "agreement_signed_on", "terms": "agreement_terms"}
+# Where the API's general sentence would leave an officer guessing what to change on the result form.
+RESULT_ERRORS = {
+    ("result", "missing"): "请选择办理结果",
+    ("agreement", "missing"): "调解成功、司法确认须填写调解协议：签订日期和协议内容",
+    ("agreement", "value_error"): "只有调解成功、司法确认才填写调解协议；请改选结果，或清空协议各项",
+}
 CONFLICTS = {
     "accept": "此交办单已签收或已办结，不能再签收。",
     "decline": "此交办单已办结或已退回，不能退回。",
@@ -99,7 +109,8 @@ def referral_page(
         agency=agency,
         referral=referral,
         tab=domain.tab_of(str(referral.get("status"))),
-        outcomes=list(wording.OUTCOMES.items()),
+        result_groups=wording.RESULT_GROUPS,
+        reported=_reported_summary(referral),
         errors=errors or {},
         value=lambda name: (values.get(name) or [""])[0],
         done=done,
@@ -115,18 +126,56 @@ def act(
         raise PageNotFound()
     service = _service_of(agency, visitor, platform)
     form = dict(posted_form(request, visitor))
-    body = {name: (form.get(name) or [""])[0].strip() for name in ACTIONS[action]}
     answer = apis.call(
         service,
         "POST",
         f"/api/v1/referrals/{referral_id}/{action}",
         token=visitor.token,
-        body={name: value for name, value in body.items() if value},
+        body=body_of(action, form),
     )
     if answer.status == 400:
-        placed = {f"{action}.{e.get('field')}": [e] for e in field_errors(answer)}
-        return referral_page(visitor, agency, referral_id, apis, platform, errors_in_chinese(placed), form, 400)
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for error in field_errors(answer):
+            placed.setdefault(f"{action}.{error.get('field')}", []).append(error)
+        errors = errors_in_chinese(placed)
+        if action == "result":
+            errors.update(_clearer_result_errors(placed))
+        return referral_page(visitor, agency, referral_id, apis, platform, errors, form, 400)
     if answer.status == 409:
         return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=CONFLICTS[action])
     expect(answer, service=service)
     return redirect(f"/referrals/{agency}/{referral_id}?done={action}")
+
+
+def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The API body of an action: the fields filled in, and for a result the agreement if any of its
+    inputs is filled (the API then names what is missing, or refuses an agreement the result has none of)."""
+    body: dict[str, Any] = {name: value for name in ACTIONS[action] if (value := _first(form, name))}
+    if action == "result":
+        agreement = {field: value for field, name in AGREEMENT_INPUTS.items() if (value := _first(form, name))}
+        if agreement:
+            body["agreement"] = agreement
+    return body
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0].strip()
+
+
+def _clearer_result_errors(placed: Mapping[str, list[dict[str, Any]]]) -> dict[str, str]:
+    clearer = {}
+    for key, errors in placed.items():
+        field = key.removeprefix("result.")
+        for error in errors:
+            sentence = RESULT_ERRORS.get((field, str(error.get("type"))))
+            if sentence:
+                clearer[key] = sentence
+    return clearer
+
+
+def _reported_summary(referral: Mapping[str, Any]) -> str:
+    """What the officer wrote with the result (办理情况), from the referral's log: the agency keeps it there."""
+    for entry in reversed(referral.get("log") or []):
+        if isinstance(entry, dict) and entry.get("kind") == "result" and isinstance(entry.get("detail"), dict):
+            return str(entry["detail"].get("summary") or "")
+    return ""

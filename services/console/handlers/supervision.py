@@ -104,6 +104,7 @@ def overview_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     by_source = overview.get("by_source", {})
     by_status = overview.get("by_status", {})
     ratings = overview.get("ratings", {})
+    results = overview.get("results", {})
     charts = {
         "sources": {
             "labels": [wording.label(wording.SOURCES, code) for code in by_source],
@@ -116,6 +117,10 @@ def overview_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         "ratings": {
             "labels": [wording.RATINGS[code] for code in wording.RATINGS],
             "values": [ratings.get(code, 0) for code in wording.RATINGS],
+        },
+        "results": {
+            "labels": [wording.RESULT_CODES[code] for code in wording.RESULT_CODES],
+            "values": [results.get(code, 0) for code in wording.RESULT_CODES],
         },
     }
     return render(

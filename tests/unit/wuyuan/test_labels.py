@@ -71,3 +71,35 @@ def test_a_detail_key_the_cli_does_not_know_yet_is_still_shown(names):
     assert timeline_detail("case_closed", {"rating": "satisfied", "channel": "sms"}, names, {}) == (
         "评价：满意；channel=sms"
     )
+
+
+def test_a_result_reads_as_its_chinese_code_with_the_agreement_and_not_its_outcome_again(names):
+    detail = {
+        "unit": "justice:430426101",
+        "role": "co_unit",
+        "result": "mediated",
+        "outcome": "resolved",
+        "agreement": {"number": "祁东人调〔2026〕118号", "signed_on": "2026-12-03", "terms": "赔偿3000元"},
+        "officer": "zhou.tiaojie",
+    }
+
+    line = timeline_detail("result_reported", detail, names, {})
+
+    assert line == (
+        "砖塘镇司法所（配合单位）；结果：调解成功；调解协议：祁东人调〔2026〕118号，2026-12-03签订：赔偿3000元；"
+        "经办人：zhou.tiaojie"
+    )
+
+
+def test_why_a_case_waits_for_staff_reads_from_its_code_not_the_apis_sentence(names):
+    detail = {
+        "role": "lead",
+        "code": "lead_failed",
+        "by_unit": "police:430426101",
+        "result": "mediation_failed",
+        "reason": "lead unit police:430426101 reported mediation_failed",
+    }
+
+    line = timeline_detail("manual_triage_needed", detail, names, {})
+
+    assert line == "需指派牵头单位；结果：调解不成；原因：牵头单位反馈未化解；单位：砖塘镇派出所"
