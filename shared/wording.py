@@ -108,6 +108,15 @@ TIMELINE_KINDS = {
     "case_closed": "结案",
     "case_reopened": "重新办理",
     "repeat_linked": "重复反映，已关联",
+    "clock_paused": "暂停计时",
+    "clock_resumed": "恢复计时",
+}
+# Why a unit's clock stands still (the contract's PauseReason).
+PAUSE_REASONS = {
+    "awaiting_party": "等待当事人",
+    "judicial_confirmation": "司法确认中",
+    "appraisal": "鉴定",
+    "other": "其他",
 }
 # Why a case waits for staff to designate a unit (the coordinator's gap codes).
 TRIAGE_CAUSES = {
@@ -127,6 +136,50 @@ ROLES = {
     "operator": "运维",
 }
 DEADLINE_STATES = {"on_time": "未到期", "near": "临期", "overdue": "已超期"}
+# 诉调对接: the court's filings as its officers read them (services/court_link).
+COURT_CASE_TYPES = {"civil": "民事", "commercial": "商事", "administrative": "行政"}
+# What an administrative filing is about: only the first three may be mediated (行政诉讼法 第六十条).
+ADMINISTRATIVE_MATTERS = {
+    "compensation": "行政赔偿",
+    "indemnity": "行政补偿",
+    "discretion": "自由裁量",
+    "other": "其他",
+}
+FILING_DECISIONS = {"diverted": "分流诉前调解", "filed": "立案"}
+FILING_STATUSES = {
+    "filed": "立案",
+    "in_mediation": "诉前调解中",
+    "mediated": "调解成功",
+    "returned": "调解不成转立案",
+}
+# Why a filing was filed rather than diverted (立案审查).
+NOT_DIVERTED = {
+    "not_mediable_by_law": "依法不适用调解",
+    "legal_relation_unclear": "法律关系不明确",
+    "facts_unclear": "事实不清楚",
+    "no_consent": "当事人不同意调解",
+}
+# An application for 司法确认, from acceptance to the court's ruling.
+CONFIRMATION_STATUSES = {"pending": "待裁定", "confirmed": "裁定确认有效", "refused": "裁定驳回申请"}
+FILING_LOG_KINDS = {
+    "registered": "登记立案审查",
+    "agreement": "记录调解协议",
+    "confirmation_requested": "受理司法确认申请",
+    "confirmation_extended": "延长审查期限",
+    "confirmation_decided": "作出裁定",
+    "returned": "调解不成转立案",
+}
+# The court's refusals of an action on a filing (409, by code), as the officer should read them.
+FILING_REFUSALS = {
+    "not_diverted": "此案已立案，未分流诉前调解，不能办理此项。",
+    "already_returned": "此案已调解不成转立案，不能再办理此项。",
+    "already_mediated": "此案已记录调解协议：不能再次记录，也不能转立案（不履行协议的，应就协议另行起诉）。",
+    "confirmation_pending": "司法确认申请尚待裁定：请先作出裁定。",
+    "already_confirmed": "调解协议已经司法确认，不能再申请或转立案。",
+    "application_late": "申请已超过期限：应自调解协议生效之日起三十日内申请司法确认（民事诉讼法第二百零五条）。",
+    "no_pending_confirmation": "没有待裁定的司法确认申请。",
+    "already_extended": "审查期限已延长过一次（十日），不能再次延长。",
+}
 
 
 def label(vocabulary: Mapping[str, str], code: object) -> str:

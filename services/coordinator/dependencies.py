@@ -4,7 +4,7 @@ from functools import cache
 
 from nameko.containers import WorkerContext
 
-from services.coordinator.deadlines import deadline_for
+from services.coordinator.deadlines import deadline_for, extend_for
 from services.coordinator.handlers import Coordination
 from services.coordinator.routing import RoutingTable, load_routing_table
 from shared.dependency import Injects
@@ -13,7 +13,7 @@ from shared.runtime.dependencies import PlatformOfContainer
 
 
 class CoordinationProvider(Injects[Coordination]):
-    """`self.desk`: the platform, the working-day calendar, and the routing table, which is read
+    """`self.desk`: the platform, the official calendar, and the routing table, which is read
     when the first case is triaged: a broken table sends cases to the dead letters (after their
     retries) and names the fault, rather than keeping the coordinator from starting."""
 
@@ -31,4 +31,4 @@ def coordination_for(platform: Platform) -> Coordination:
     def routing_table() -> RoutingTable:
         return load_routing_table(platform.config_dir / "routing.toml", set(platform.registry.agencies))
 
-    return Coordination(platform, routing_table, deadline_for)
+    return Coordination(platform, routing_table, deadline_for, extend_for)

@@ -15,7 +15,9 @@ from shared.contracts.messages import (
     CaseClosed,
     CaseReopened,
     CaseResolved,
+    DeadlineChanged,
     ReferralClosed,
+    ReferralDeadlineChanged,
     ReferralIssued,
     ReferralSummary,
     UnitDesignated,
@@ -114,6 +116,32 @@ def messages_for(
                         cause=effect.cause,
                         rating=effect.rating,
                         round=effect.round,
+                        **common,
+                    )
+                )
+            case decisions.AnnounceDeadline(referral=r):
+                out.append(
+                    DeadlineChanged.build(
+                        message_id=new_id(),
+                        recipient=centre,
+                        referral_id=r.referral_id,
+                        unit=r.unit,
+                        due_at=r.due_at,
+                        revision=r.clock_revision,
+                        paused=r.paused,
+                        paused_at=r.paused_at if r.paused else None,
+                        reason=r.pause_reason if r.paused else None,
+                        **common,
+                    )
+                )
+            case decisions.TellUnitDeadline(referral=r):
+                out.append(
+                    ReferralDeadlineChanged.build(
+                        message_id=new_id(),
+                        recipient=r.unit,
+                        referral_id=r.referral_id,
+                        due_at=r.due_at,
+                        revision=r.clock_revision,
                         **common,
                     )
                 )

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from services.coordinator.domain import rules
-from services.coordinator.domain.decisions import DeadlineFor, Decision, IdFactory
+from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
 from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral
 from services.coordinator.effects import messages_for
@@ -25,6 +25,8 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.contracts.messages import (
     CaseRegistered,
+    ClockPaused,
+    ClockResumed,
     FollowUpRated,
     ProgressReported,
     ReferralAccepted,
@@ -65,6 +67,7 @@ class Coordination:
     platform: Platform
     routing_table: Callable[[], RoutingTable]  # read once per process, when the first case is triaged
     deadline_for: DeadlineFor
+    extend_for: ExtendFor
 
 
 Work = UnitOfWork[CaseStore]
@@ -179,6 +182,43 @@ def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Wo
                 message.summary,
                 change.at,
                 Agreement(agreement.signed_on, agreement.terms, agreement.number) if agreement else None,
+            )
+        )
+
+
+def handle_clock_paused(message: ClockPaused, sent_by: str | None, uow: Work, desk: Coordination) -> None:
+    """期限中止: the unit's clock stops when its officer paused it (the message's `occurred_at`)."""
+    _require_agency_of_unit(desk.platform, message, sent_by)
+    with uow, changing_case(uow, desk, message.case_id, "coordinator: clock paused", message) as change:
+        change.apply(
+            rules.record_pause(
+                change.case,
+                message.referral_id,
+                message.sender,
+                message.officer,
+                message.reason,
+                message.note,
+                message.pause_number,
+                message.occurred_at,
+                change.at,
+            )
+        )
+
+
+def handle_clock_resumed(message: ClockResumed, sent_by: str | None, uow: Work, desk: Coordination) -> None:
+    """The clock runs again from when the officer resumed it; the deadline moves later by the pause."""
+    _require_agency_of_unit(desk.platform, message, sent_by)
+    with uow, changing_case(uow, desk, message.case_id, "coordinator: clock resumed", message) as change:
+        change.apply(
+            rules.record_resume(
+                change.case,
+                message.referral_id,
+                message.sender,
+                message.officer,
+                message.pause_number,
+                message.occurred_at,
+                change.at,
+                desk.extend_for,
             )
         )
 
@@ -394,6 +434,11 @@ def _referral_view(referral: Referral) -> dict[str, Any]:
         "agreement": referral.agreement.detail() if referral.agreement else None,
         "issued_at": referral.issued_at,
         "due_at": referral.due_at,
+        "term": referral.term.detail() if referral.term else None,
+        "paused": referral.paused,
+        "paused_at": referral.paused_at,
+        "pause_reason": _value(referral.pause_reason),
+        "pause_note": referral.pause_note,
     }
 
 

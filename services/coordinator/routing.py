@@ -6,13 +6,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
+from services.coordinator.domain.model import DayCount, Term
 from shared.contracts.vocabulary import Category, Flag, HandlingMode, Source
 from shared.registry import CENTRE
 
 MIN_DEADLINE_WORKING_DAYS = 1
 MAX_DEADLINE_WORKING_DAYS = 60
+# About as long as the longest working-day term; 信访's 60 days and 诉前调解's 30 fit.
+MAX_DEADLINE_CALENDAR_DAYS = 90
+_MAX_DAYS = {DayCount.WORKING: MAX_DEADLINE_WORKING_DAYS, DayCount.CALENDAR: MAX_DEADLINE_CALENDAR_DAYS}
 
-_RULE_KEYS = {"category", "source", "flags", "mode", "lead", "co", "co_reserve", "deadline_working_days"}
+# A term is given per role (`lead_…`, `co_…`) or for the whole rule (`deadline_…`), in working or calendar days.
+_TERM_PREFIXES = ("deadline", "lead", "co")
+_TERM_KEYS = {f"{prefix}_{count}_days" for prefix in _TERM_PREFIXES for count in DayCount}
+_RULE_KEYS = {"category", "source", "flags", "mode", "lead", "co", "co_reserve"} | _TERM_KEYS
 _ADDITION_KEYS = {"flag", "co"}
 ANY = "*"
 
@@ -36,6 +43,8 @@ class Rule:
     co: tuple[str, ...]
     co_reserve: tuple[str, ...]
     deadline_working_days: int | None
+    lead_term: Term | None = None  # the lead's time; None only for on_the_spot
+    co_term: Term | None = None  # every co-unit's, those the additions bring in too
 
     def matches(self, category: Category, source: Source, flags: Iterable[Flag]) -> bool:
         return (
@@ -63,6 +72,8 @@ class Route:
     co: tuple[str, ...]
     co_reserve: tuple[str, ...]
     deadline_working_days: int | None
+    lead_term: Term | None = None
+    co_term: Term | None = None
 
 
 @dataclass(frozen=True)
@@ -94,6 +105,8 @@ class RoutingTable:
             co=tuple(co),
             co_reserve=rule.co_reserve,
             deadline_working_days=rule.deadline_working_days,
+            lead_term=rule.lead_term,
+            co_term=rule.co_term,
         )
 
 
@@ -155,6 +168,15 @@ def _parse_rule(index: int, entry: object, known: set[str]) -> Rule:
     co = _agencies(entry.get("co", []), f"{where}.co", known)
     co_reserve = _agencies(entry.get("co_reserve", []), f"{where}.co_reserve", known)
     _check_roles(where, mode, lead, co, co_reserve)
+    default = _term(entry, "deadline", where)
+    lead_term = _term(entry, "lead", where) or default
+    co_term = _term(entry, "co", where) or default
+    if mode is not HandlingMode.ON_THE_SPOT and (lead_term is None or co_term is None):
+        missing = "lead" if lead_term is None else "co"
+        raise RoutingTableError(
+            f"{where}.deadline_working_days: required for {mode} (or deadline_calendar_days, or a term for each"
+            f" role: {missing}_working_days or {missing}_calendar_days is missing)"
+        )
     return Rule(
         index=index,
         category=category,
@@ -164,7 +186,9 @@ def _parse_rule(index: int, entry: object, known: set[str]) -> Rule:
         lead=lead,
         co=co,
         co_reserve=co_reserve,
-        deadline_working_days=_deadline(entry.get("deadline_working_days"), mode, where),
+        deadline_working_days=default.days if default and default.counting is DayCount.WORKING else None,
+        lead_term=lead_term,
+        co_term=co_term,
     )
 
 
@@ -190,19 +214,22 @@ def _check_roles(
             raise RoutingTableError(f"{where}.co_reserve: {agency!r} is designated already")
 
 
-def _deadline(value: object, mode: HandlingMode, where: str) -> int | None:
-    if value is None:
-        if mode is HandlingMode.ON_THE_SPOT:
-            return None
-        raise RoutingTableError(f"{where}.deadline_working_days: required for {mode}")
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise RoutingTableError(f"{where}.deadline_working_days: must be a whole number of working days")
-    if not MIN_DEADLINE_WORKING_DAYS <= value <= MAX_DEADLINE_WORKING_DAYS:
+def _term(entry: dict[str, Any], prefix: str, where: str) -> Term | None:
+    """The term `<prefix>_working_days` or `<prefix>_calendar_days` gives, if either; never both."""
+    given = [(count, f"{prefix}_{count}_days") for count in DayCount if f"{prefix}_{count}_days" in entry]
+    if not given:
+        return None
+    if len(given) > 1:
         raise RoutingTableError(
-            f"{where}.deadline_working_days: {value} is outside "
-            f"{MIN_DEADLINE_WORKING_DAYS}..{MAX_DEADLINE_WORKING_DAYS}"
+            f"{where}.{given[1][1]}: give {given[0][1]} or {given[1][1]}, not both (a term counts one kind of day)"
         )
-    return value
+    [(count, field)] = given
+    value = entry[field]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise RoutingTableError(f"{where}.{field}: must be a whole number of {count} days")
+    if not MIN_DEADLINE_WORKING_DAYS <= value <= _MAX_DAYS[count]:
+        raise RoutingTableError(f"{where}.{field}: {value} is outside {MIN_DEADLINE_WORKING_DAYS}..{_MAX_DAYS[count]}")
+    return Term(value, count)
 
 
 def _parse_addition(index: int, entry: object, known: set[str]) -> Addition:

@@ -8,6 +8,8 @@ from services.coordinator.store import PostgresCaseStore
 from shared.auth.principal import Role
 from shared.contracts.messages import (
     CaseRegistered,
+    ClockPaused,
+    ClockResumed,
     FollowUpRated,
     ProgressReported,
     ReferralAccepted,
@@ -56,6 +58,14 @@ class Coordinator(PlatformService):
     @handles(ResultReported)
     def on_result_reported(self, message: ResultReported) -> None:
         handlers.handle_result_reported(message, self.sender, self.uow, self.desk)
+
+    @handles(ClockPaused)
+    def on_clock_paused(self, message: ClockPaused) -> None:
+        handlers.handle_clock_paused(message, self.sender, self.uow, self.desk)
+
+    @handles(ClockResumed)
+    def on_clock_resumed(self, message: ClockResumed) -> None:
+        handlers.handle_clock_resumed(message, self.sender, self.uow, self.desk)
 
     @handles(FollowUpRated)
     def on_follow_up_rated(self, message: FollowUpRated) -> None:

@@ -202,30 +202,35 @@ class PostgresCaseStore:
 
 # The referral rows of one case, written from the state document just stored (the same statement
 # as the backfills of migrations 0002 and 0003). Referrals are only ever added to a case, and only
-# their status, closing time and result change, so an upsert keeps the rows in step; rows left as
-# they were are not rewritten. A case that was never added has no row to join, so nothing is
-# written for it. A result stored before result codes reads as the model reads it (LEGACY_RESULTS).
+# their status, closing time, result, deadline and pause change, so an upsert keeps the rows in
+# step; rows left as they were are not rewritten. A case that was never added has no row to join,
+# so nothing is written for it. A result stored before result codes reads as the model reads it
+# (LEGACY_RESULTS).
 SYNC_REFERRALS = """
-INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at, result)
+INSERT INTO case_referrals (case_id, referral_id, unit, round, status, due_at, closed_at, result, paused_at)
 SELECT c.case_id, (r ->> 'referral_id')::uuid, r ->> 'unit', (r ->> 'round')::integer, r ->> 'status',
        (r ->> 'due_at')::timestamptz, (r ->> 'closed_at')::timestamptz,
        coalesce(r ->> 'result',
-                CASE r ->> 'outcome' WHEN 'resolved' THEN 'handled' WHEN 'unresolved' THEN 'mediation_failed' END)
+                CASE r ->> 'outcome' WHEN 'resolved' THEN 'handled' WHEN 'unresolved' THEN 'mediation_failed' END),
+       (r ->> 'paused_at')::timestamptz
 FROM cases c, jsonb_array_elements(c.state -> 'referrals') AS r
 WHERE c.case_id = %s
 ON CONFLICT (case_id, referral_id) DO UPDATE
-SET status = excluded.status, closed_at = excluded.closed_at, result = excluded.result
-WHERE (case_referrals.status, case_referrals.closed_at, case_referrals.result)
-      IS DISTINCT FROM (excluded.status, excluded.closed_at, excluded.result)
+SET status = excluded.status, closed_at = excluded.closed_at, result = excluded.result,
+    due_at = excluded.due_at, paused_at = excluded.paused_at
+WHERE (case_referrals.status, case_referrals.closed_at, case_referrals.result, case_referrals.due_at,
+       case_referrals.paused_at)
+      IS DISTINCT FROM (excluded.status, excluded.closed_at, excluded.result, excluded.due_at, excluded.paused_at)
 """
 
 # What `domain.figures` counts for each unit, in SQL (open = issued or accepted; finished = reported).
+# A paused clock stands still: its time is judged at `paused_at` (LEAST skips a NULL), as `Referral.clock_at`.
 UNIT_FIGURES = """
 SELECT unit,
        count(*) FILTER (WHERE status IN ('issued', 'accepted')) AS open,
-       count(*) FILTER (WHERE status IN ('issued', 'accepted') AND due_at < %s) AS overdue,
+       count(*) FILTER (WHERE status IN ('issued', 'accepted') AND due_at < LEAST(%s, paused_at)) AS overdue,
        count(*) FILTER (WHERE status = 'reported') AS finished,
-       count(*) FILTER (WHERE status = 'reported' AND closed_at <= due_at) AS on_time
+       count(*) FILTER (WHERE status = 'reported' AND LEAST(closed_at, paused_at) <= due_at) AS on_time
 FROM case_referrals
 GROUP BY unit
 HAVING count(*) FILTER (WHERE status IN ('issued', 'accepted', 'reported')) > 0
@@ -242,7 +247,7 @@ GROUP BY unit, result
 
 _OPEN_PAST_DUE = (
     "SELECT 1 FROM case_referrals r WHERE r.case_id = c.case_id"
-    " AND r.status IN ('issued', 'accepted') AND r.due_at < %s"
+    " AND r.status IN ('issued', 'accepted') AND r.due_at < LEAST(%s, r.paused_at)"
 )
 
 

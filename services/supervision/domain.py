@@ -21,7 +21,12 @@ class LetterKind(StrEnum):
 
 @dataclass(frozen=True)
 class Watch:
-    """One referral under supervision: the unit's clock and the letters it has already been sent."""
+    """One referral under supervision: the unit's clock and the letters it has already been sent.
+
+    While `paused_at` is set the unit's clock stands still (the coordinator's DeadlineChanged): no
+    letter is due, and the watch stands where it stood when it was paused. `clock_revision` is the
+    latest DeadlineChanged applied, so that an older one handled late changes nothing.
+    """
 
     referral_id: UUID
     case_id: str
@@ -32,9 +37,11 @@ class Watch:
     closed_at: datetime | None = None
     reminder_sent_at: datetime | None = None
     overdue_sent_at: datetime | None = None
+    paused_at: datetime | None = None
+    clock_revision: int = 0
 
     def __post_init__(self) -> None:
-        for name in ("issued_at", "due_at", "closed_at", "reminder_sent_at", "overdue_sent_at"):
+        for name in ("issued_at", "due_at", "closed_at", "reminder_sent_at", "overdue_sent_at", "paused_at"):
             _require_aware(getattr(self, name), name)
         if self.due_at <= self.issued_at:
             raise ValueError(
@@ -45,6 +52,14 @@ class Watch:
     @property
     def is_open(self) -> bool:
         return self.closed_at is None
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
+
+    def clock_at(self, now: datetime) -> datetime:
+        """The moment the unit's time is judged at: now, or when its clock stopped."""
+        return min(now, self.paused_at) if self.paused_at is not None else now
 
 
 @dataclass(frozen=True)
@@ -59,13 +74,15 @@ class Letter:
 
 
 def reminder_due_at(watch: Watch) -> datetime:
+    """80 % of the unit's time from issue to its deadline, the deadline as it stands (moved by any pause)."""
     return watch.issued_at + (watch.due_at - watch.issued_at) * REMINDER_FRACTION
 
 
 def letters_due(watch: Watch, now: datetime) -> list[Letter]:
-    """The letters to send at `now`; none once sent (see `mark_sent`) or once the referral is closed."""
+    """The letters to send at `now`; none once sent (see `mark_sent`), once the referral is closed, or
+    while its clock is paused."""
     _require_aware(now, "now")
-    if not watch.is_open or watch.overdue_sent_at is not None:
+    if not watch.is_open or watch.paused or watch.overdue_sent_at is not None:
         return []
     if now > watch.due_at:
         # A reminder that arrives after the deadline says nothing the overdue letter does not,
@@ -96,8 +113,10 @@ class WatchState(StrEnum):
 
 def watch_state(watch: Watch, now: datetime) -> WatchState:
     """From the clock alone, not from the letters sent, so a board read between two timer runs (or while
-    the timer is behind) already shows what the next letters will say. The boundaries are `letters_due`'s."""
+    the timer is behind) already shows what the next letters will say. The boundaries are `letters_due`'s.
+    A paused watch stands where it stood when its clock stopped."""
     _require_aware(now, "now")
+    now = watch.clock_at(now)
     if now > watch.due_at:
         return WatchState.OVERDUE
     if now >= reminder_due_at(watch):
@@ -125,6 +144,17 @@ def is_within(unit: str, scope: str) -> bool:
     """A unit is within a scope when it is that unit or one below it: same agency, and the scope's division
     code a prefix of its own ('police:430426' covers 'police:430426101'), as for an officer's units."""
     return unit.startswith(scope)
+
+
+def change_deadline(watch: Watch, due_at: datetime, paused_at: datetime | None, revision: int) -> Watch:
+    """The coordinator stopped the unit's clock, or started it again with its deadline moved. Changes
+    apply in the coordinator's order: one older than the watch's latest (handled late) changes nothing.
+    The reminder's moment follows from the new deadline (`reminder_due_at`)."""
+    _require_aware(due_at, "due_at")
+    _require_aware(paused_at, "paused_at")
+    if revision <= watch.clock_revision:
+        return watch
+    return replace(watch, due_at=due_at, paused_at=paused_at, clock_revision=revision)
 
 
 def close_watch(watch: Watch, at: datetime) -> Watch:

@@ -16,6 +16,7 @@ from shared.contracts.identifiers import CaseId, UnitCode
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
+    DeadlineChanged,
     Event,
     FollowUpRated,
     OverdueNoticeIssued,
@@ -90,6 +91,20 @@ def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Wo
         uow.claim(message)
         uow.store.serialise_case(message.case_id)  # its watch may be being added right now
         uow.store.close_watch(message.case_id, message.referral_id, message.occurred_at)
+
+
+def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A unit's clock stopped, or runs again with its deadline moved: no letters while it stands still,
+    and the reminder's moment follows the new deadline. One that overtook its watch's start is retried."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.serialise_case(message.case_id)
+        watch = uow.store.lock_watch(message.referral_id)
+        paused_at = message.paused_at if message.paused else None
+        changed = domain.change_deadline(watch, message.due_at, paused_at, message.revision)
+        if changed != watch:
+            uow.store.save_deadline(changed)
 
 
 def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -283,6 +298,7 @@ def _on_board(watch: domain.Watch, now: datetime) -> dict[str, object]:
         "role": watch.role.value,
         "issued_at": watch.issued_at.isoformat(),
         "due_at": watch.due_at.isoformat(),
+        "paused_at": watch.paused_at.isoformat() if watch.paused_at else None,
         "state": domain.watch_state(watch, now).value,
         "letters": [
             {"kind": letter.kind.value, "issued_at": letter.issued_at.isoformat()}

@@ -13,6 +13,7 @@ from shared.contracts.messages import (
     CaseClosed,
     CaseReopened,
     CaseResolved,
+    DeadlineChanged,
     ReferralClosed,
     UnitDesignated,
 )
@@ -45,6 +46,10 @@ class Supervision(PlatformService):
     @handles(ReferralClosed)
     def on_referral_closed(self, message: ReferralClosed) -> None:
         handlers.handle_referral_closed(message, self.sender, self.uow, self.platform)
+
+    @handles(DeadlineChanged)
+    def on_deadline_changed(self, message: DeadlineChanged) -> None:
+        handlers.handle_deadline_changed(message, self.sender, self.uow, self.platform)
 
     @handles(CaseResolved)
     def on_case_resolved(self, message: CaseResolved) -> None:

@@ -15,16 +15,20 @@ from shared.persistence.jsonb import jsonb
 _ENVELOPE = {"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
 
 # domain.watch_state in SQL, each with one `now` parameter per %s. `reminder_at` is domain.reminder_due_at,
-# kept from issued_at and due_at when the watch started; the letters sent play no part.
+# kept from issued_at and due_at when the watch started or its deadline moved; the letters sent play no
+# part. A paused watch is judged when its clock stopped (Watch.clock_at; LEAST skips a NULL).
 _STATE_SQL = {
-    WatchState.OVERDUE: ("due_at < %s", 1),
-    WatchState.NEAR: ("reminder_at <= %s AND due_at >= %s", 2),
-    WatchState.ON_TIME: ("reminder_at > %s", 1),
+    WatchState.OVERDUE: ("due_at < LEAST(%s, paused_at)", 1),
+    WatchState.NEAR: ("reminder_at <= LEAST(%s, paused_at) AND due_at >= LEAST(%s, paused_at)", 2),
+    WatchState.ON_TIME: ("reminder_at > LEAST(%s, paused_at)", 1),
 }
 # Letters live in their watch's row, one column each: when it went out, or NULL.
 _SENT_AT = {LetterKind.REMINDER: "reminder_sent_at", LetterKind.OVERDUE: "overdue_sent_at"}
 # What a Watch is read from (not its trace, which only the timer needs).
-_WATCH_COLUMNS = "referral_id, case_id, unit, role, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at"
+_WATCH_COLUMNS = (
+    "referral_id, case_id, unit, role, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at,"
+    " paused_at, clock_revision"
+)
 
 
 class SupervisionStore(Protocol):
@@ -43,8 +47,17 @@ class SupervisionStore(Protocol):
 
     def close_watches_of_case(self, case_id: str, at: datetime) -> None: ...
 
+    def lock_watch(self, referral_id: UUID) -> Watch:
+        """One referral's watch, locked until the transaction ends; NotFound if it has not started yet."""
+        ...
+
+    def save_deadline(self, watch: Watch) -> None:
+        """Keep the watch's deadline, its reminder's moment (from the deadline), its pause and clock revision."""
+        ...
+
     def lock_watches_due(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
-        """Open watches whose reminder or deadline has come, with their trace, locked; other instances skip them."""
+        """Open, running (not paused) watches whose reminder or deadline has come, with their trace, locked;
+        other instances skip them."""
         ...
 
     def save_letters(self, watch: Watch) -> None: ...
@@ -65,7 +78,7 @@ class SupervisionStore(Protocol):
 
     def watches_of(self, case_id: str) -> list[Row]:
         """A case's watches as `referral_id`, `unit`, `role`, `round`, `issued_at`, `due_at`, `closed_at`,
-        `reminder_sent_at`, `overdue_sent_at`, in the order their referrals were issued."""
+        `reminder_sent_at`, `overdue_sent_at`, `paused_at`, in the order their referrals were issued."""
         ...
 
     def record_fact(self, message: Event) -> None:
@@ -139,9 +152,22 @@ class PostgresSupervisionStore:
     def close_watches_of_case(self, case_id: str, at: datetime) -> None:
         self.sql.write("UPDATE watches SET closed_at = %s WHERE case_id = %s AND closed_at IS NULL", (at, case_id))
 
+    def lock_watch(self, referral_id: UUID) -> Watch:
+        row = self.sql.one(f"SELECT {_WATCH_COLUMNS} FROM watches WHERE referral_id = %s FOR UPDATE", (referral_id,))
+        if row is None:
+            raise NotFound(f"no watch of referral {referral_id} yet")
+        return _watch(row)
+
+    def save_deadline(self, watch: Watch) -> None:
+        self.sql.write(
+            "UPDATE watches SET due_at = %s, reminder_at = %s, paused_at = %s, clock_revision = %s"
+            " WHERE referral_id = %s",
+            (watch.due_at, reminder_due_at(watch), watch.paused_at, watch.clock_revision, watch.referral_id),
+        )
+
     def lock_watches_due(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
         rows = self.sql.all(
-            "SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NULL"
+            "SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NULL AND paused_at IS NULL"
             " AND ((reminder_sent_at IS NULL AND reminder_at <= %s) OR due_at < %s)"
             " ORDER BY reminder_at LIMIT %s FOR UPDATE SKIP LOCKED",
             (now, now, limit),
@@ -201,8 +227,8 @@ class PostgresSupervisionStore:
 
     def watches_of(self, case_id: str) -> list[Row]:
         return self.sql.all(
-            "SELECT referral_id, unit, role, round, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at"
-            " FROM watches WHERE case_id = %s ORDER BY issued_at",
+            "SELECT referral_id, unit, role, round, issued_at, due_at, closed_at, reminder_sent_at, overdue_sent_at,"
+            " paused_at FROM watches WHERE case_id = %s ORDER BY issued_at",
             (case_id,),
         )
 
@@ -278,4 +304,6 @@ def _watch(row: Row) -> Watch:
         closed_at=row["closed_at"],
         reminder_sent_at=row["reminder_sent_at"],
         overdue_sent_at=row["overdue_sent_at"],
+        paused_at=row["paused_at"],
+        clock_revision=row["clock_revision"],
     )

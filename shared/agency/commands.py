@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from shared.agency.domain import AgencyReferralStatus
 from shared.contracts.disputes import LongText, Party, RecordId, ResultReport
 from shared.contracts.identifiers import DivisionCode
+from shared.contracts.messages import PauseReport
 from shared.contracts.vocabulary import Category, Flag
 
 MAX_LIST = 500
@@ -44,6 +45,15 @@ class ReportResult(OfficerCommand, ResultReport):
     (`outcome` and `summary`) still reads, as the result its outcome stood for."""
 
     summary: LongText
+
+
+class PauseClock(OfficerCommand, PauseReport):
+    """`reason` (等待当事人, 司法确认中, 鉴定, or other) and `note`, required for other: the contract's
+    `PauseReport`, so an officer is held to what the centre will read."""
+
+
+class ResumeClock(OfficerCommand):
+    pass
 
 
 class AgencyRecord(BaseModel):

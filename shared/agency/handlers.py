@@ -19,8 +19,10 @@ from shared.agency.commands import (
     DeclineReferral,
     ListReferrals,
     OfficerCommand,
+    PauseClock,
     ReportProgress,
     ReportResult,
+    ResumeClock,
 )
 from shared.agency.domain import AgencyReferral
 from shared.agency.records import RecordKind
@@ -29,9 +31,12 @@ from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import DisputeReport, minimise_parties
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
+    ClockPaused,
+    ClockResumed,
     OverdueNoticeIssued,
     ProgressReported,
     ReferralAccepted,
+    ReferralDeadlineChanged,
     ReferralDeclined,
     ReferralIssued,
     RegisterDispute,
@@ -72,6 +77,20 @@ def handle_letter(
             # The letter overtook its referral; retrying lets the referral land first.
             raise NotFound(f"referral {message.referral_id} not received yet")
         uow.store.log(message.referral_id, kind, None, {"due_at": message.due_at}, platform.now())
+
+
+def handle_deadline_changed(
+    message: ReferralDeadlineChanged, sent_by: str | None, uow: Work, platform: Platform
+) -> None:
+    """The deadline the centre now keeps for the referral, after its clock was resumed; only the coordinator's
+    user may send it. Deadlines only ever move later, so one that arrives after a later one changes nothing."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        if not uow.store.referral_exists(message.referral_id):
+            raise NotFound(f"referral {message.referral_id} not received yet")
+        if uow.store.move_deadline(message.referral_id, message.due_at):
+            uow.store.log(message.referral_id, "deadline_changed", None, {"due_at": message.due_at}, platform.now())
 
 
 # --- officers --------------------------------------------------------------------------------
@@ -146,6 +165,36 @@ def report_referral_result(
                 summary=command.summary,
                 **action.report_fields(),
             ),
+        )
+    return acted
+
+
+def pause_clock(
+    referral_id: UUID, command: PauseClock, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    """暂停计时: the unit waits for a party, a court's confirmation, an appraisal …; the centre stops its clock."""
+    with uow, acting_on(uow, platform, caller, referral_id, "paused", command) as action:
+        paused = domain.pause(action.referral, command.reason, command.note, action.at)
+        acted = action.record(
+            paused,
+            ClockPaused.build(
+                reason=command.reason,
+                note=command.note,
+                pause_number=paused.pauses,
+                **action.report_fields(),
+            ),
+        )
+    return acted
+
+
+def resume_clock(
+    referral_id: UUID, command: ResumeClock, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    """恢复计时: the clock runs again, and the centre moves the unit's deadline later by the pause."""
+    with uow, acting_on(uow, platform, caller, referral_id, "resumed", command) as action:
+        acted = action.record(
+            domain.resume(action.referral, action.at),
+            ClockResumed.build(pause_number=action.referral.pauses, **action.report_fields()),
         )
     return acted
 

@@ -12,14 +12,16 @@ from shared.agency.commands import (
     AgencyRecord,
     DeclineReferral,
     ListReferrals,
+    PauseClock,
     ReportProgress,
     ReportResult,
+    ResumeClock,
 )
 from shared.agency.records import NO_DETAILS, RecordKind
 from shared.agency.store import AgencyStore, PostgresAgencyStore
 from shared.auth.principal import Role
 from shared.config import current_settings
-from shared.contracts.messages import OverdueNoticeIssued, ReferralIssued, ReminderIssued
+from shared.contracts.messages import OverdueNoticeIssued, ReferralDeadlineChanged, ReferralIssued, ReminderIssued
 from shared.dependency import Injects
 from shared.http import BadInput, Caller, allow, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
@@ -67,6 +69,10 @@ class AgencyService(PlatformService):
     def on_overdue_notice_issued(self, message: OverdueNoticeIssued) -> None:
         handlers.handle_letter(message, "overdue_notice", self.sender, self.uow, self.platform)
 
+    @handles(ReferralDeadlineChanged)
+    def on_referral_deadline_changed(self, message: ReferralDeadlineChanged) -> None:
+        handlers.handle_deadline_changed(message, self.sender, self.uow, self.platform)
+
     @api("GET", "/api/v1/referrals", access=OFFICERS)
     def list_referrals(self, request: Request) -> Response:
         return json_response(
@@ -110,6 +116,20 @@ class AgencyService(PlatformService):
             handlers.report_referral_result(
                 parse_referral_id(referral_id), command, self.caller, self.uow, self.platform
             ),
+        )
+
+    @api("POST", "/api/v1/referrals/<referral_id>/pause", access=OFFICERS)
+    def pause(self, request: Request, referral_id: str) -> Response:
+        command = parse_body(request, PauseClock)
+        return json_response(
+            202, handlers.pause_clock(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
+        )
+
+    @api("POST", "/api/v1/referrals/<referral_id>/resume", access=OFFICERS)
+    def resume(self, request: Request, referral_id: str) -> Response:
+        command = parse_body(request, ResumeClock)
+        return json_response(
+            202, handlers.resume_clock(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
         )
 
     @api("POST", "/api/v1/records", access=OFFICERS)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import ReferralIssued
+from shared.contracts.messages import PauseReason, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -14,13 +14,15 @@ from shared.persistence.jsonb import jsonb
 
 _COLUMNS = (
     "referral_id, case_id, unit, role, round, status, outcome, result, agreement, category, source, division_code,"
-    " summary, flags, parties, due_at, received_at, updated_at"
+    " summary, flags, parties, due_at, received_at, updated_at, source_record_id"
+    ", paused_at, pause_reason, pause_note, pauses"
 )
 
 
 class AgencyStore(Protocol):
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
-        """Keep a referral as received, with a `received` line in its log."""
+        """Keep a referral as received, with a `received` line in its log, and the feeding agency's
+        record its case came from (`source_record_id`, None for a case from the centre's own channels)."""
         ...
 
     def log(self, referral_id: UUID, kind: str, officer: str | None, detail: dict[str, Any], at: datetime) -> None: ...
@@ -30,10 +32,15 @@ class AgencyStore(Protocol):
         ...
 
     def save_referral(self, referral: AgencyReferral) -> None:
-        """Keep the referral's status, its result (code, outcome, agreement) and its time of update."""
+        """Keep the referral's status, its result (code, outcome, agreement), its clock's pause (when, why,
+        how many so far) and its time of update."""
         ...
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
+
+    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
+        """Move the referral's deadline to `due_at` if that is later; False when it changed nothing."""
+        ...
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
         """Referrals to `units` or the units under them (a unit code is a prefix of those it covers): of one
@@ -75,8 +82,8 @@ class PostgresAgencyStore:
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
         self.sql.write(
             "INSERT INTO referrals (referral_id, case_id, unit, role, round, status, category, source, division_code,"
-            " summary, flags, parties, due_at, received_at, updated_at, trace)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " summary, flags, parties, due_at, received_at, updated_at, trace, source_record_id)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 message.referral_id,
                 message.case_id,
@@ -94,6 +101,7 @@ class PostgresAgencyStore:
                 now,
                 now,
                 jsonb(trace),
+                message.source_record_id,
             ),
         )
         detail = {"role": message.role.value, "due_at": message.due_at}
@@ -107,8 +115,8 @@ class PostgresAgencyStore:
 
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
         row = self.sql.one(
-            "SELECT referral_id, case_id, unit, status, outcome, result, agreement, trace FROM referrals"
-            " WHERE referral_id = %s FOR UPDATE",
+            "SELECT referral_id, case_id, unit, status, outcome, result, agreement, trace,"
+            " paused_at, pause_reason, pause_note, pauses FROM referrals WHERE referral_id = %s FOR UPDATE",
             (referral_id,),
         )
         if row is None:
@@ -121,12 +129,17 @@ class PostgresAgencyStore:
             outcome=Outcome(row["outcome"]) if row["outcome"] else None,
             result=ResultCode(row["result"]) if row["result"] else None,
             agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+            paused_at=row["paused_at"],
+            pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
+            pause_note=row["pause_note"],
+            pauses=row["pauses"],
         )
         return referral, row["trace"]
 
     def save_referral(self, referral: AgencyReferral) -> None:
         self.sql.write(
-            "UPDATE referrals SET status = %s, outcome = %s, result = %s, agreement = %s, updated_at = %s"
+            "UPDATE referrals SET status = %s, outcome = %s, result = %s, agreement = %s, updated_at = %s,"
+            " paused_at = %s, pause_reason = %s, pause_note = %s, pauses = %s"
             " WHERE referral_id = %s",
             (
                 referral.status.value,
@@ -134,12 +147,23 @@ class PostgresAgencyStore:
                 referral.result.value if referral.result else None,
                 jsonb(referral.agreement.model_dump(mode="json")) if referral.agreement else None,
                 referral.updated_at,
+                referral.paused_at,
+                referral.pause_reason.value if referral.pause_reason else None,
+                referral.pause_note,
+                referral.pauses,
                 referral.referral_id,
             ),
         )
 
     def referral_exists(self, referral_id: UUID) -> bool:
         return self.sql.one("SELECT 1 AS found FROM referrals WHERE referral_id = %s", (referral_id,)) is not None
+
+    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
+        row = self.sql.one(
+            "UPDATE referrals SET due_at = %s WHERE referral_id = %s AND due_at < %s RETURNING referral_id",
+            (due_at, referral_id, due_at),
+        )
+        return row is not None
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
         own = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(referrals.unit, own.unit))"

@@ -6,10 +6,12 @@ an event (`KIND = "event"`) is a case fact published on the coordinator's event 
 for every subscriber.
 """
 
-from typing import ClassVar, Literal
+from enum import StrEnum
+from typing import ClassVar, Literal, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ResultReport, ShortText
 from shared.contracts.envelope import Envelope
@@ -177,6 +179,47 @@ class ResultReported(_ReferralReport, ResultReport):
     summary: LongText
 
 
+class PauseReason(StrEnum):
+    """Why a unit's clock stands still (期限中止): time spent waiting on someone else is not the unit's."""
+
+    AWAITING_PARTY = "awaiting_party"  # 等待当事人: a party must come, answer or bring something
+    JUDICIAL_CONFIRMATION = "judicial_confirmation"  # 司法确认中: the agreement is before a court
+    APPRAISAL = "appraisal"  # 鉴定: an expert appraisal (伤残、价格、质量 …) is under way
+    OTHER = "other"  # 其他: said in `note`
+
+
+class PauseReport(BaseModel):
+    """Why an officer stops a unit's clock, as the officer's request and the message state it."""
+
+    reason: PauseReason
+    note: LongText | None = Field(
+        default=None, validate_default=True, description="what the unit waits for; required when `reason` is other"
+    )
+
+    @field_validator("note")
+    @classmethod
+    def _other_says_why(cls, note: str | None, info: ValidationInfo) -> str | None:
+        if note is None and info.data.get("reason") is PauseReason.OTHER:
+            raise PydanticCustomError("missing", "a pause for another reason says what the unit waits for")
+        return note
+
+
+class ClockPaused(_ReferralReport, PauseReport):
+    """An officer stopped the unit's clock (暂停计时): the time until it is resumed does not count."""
+
+    TYPE = "ClockPaused"
+    type: Literal["ClockPaused"] = "ClockPaused"
+    pause_number: int = Field(ge=1, description="1 for the referral's first pause, then 2 …; its resume names it too")
+
+
+class ClockResumed(_ReferralReport):
+    """An officer restarted the unit's clock (恢复计时); the coordinator moves the deadline by the pause."""
+
+    TYPE = "ClockResumed"
+    type: Literal["ClockResumed"] = "ClockResumed"
+    pause_number: int = Field(ge=1, description="the pause this ends, as its ClockPaused numbered it")
+
+
 # --- supervision ----------------------------------------------------------------------
 
 
@@ -265,6 +308,47 @@ class ReferralClosed(Event):
     reason: Literal["result_reported", "declined"]
     outcome: Outcome | None = None
     result: ResultCode | None = Field(default=None, description="the unit's result code (version 2)")
+
+
+class _DeadlineFields(_Frozen):
+    referral_id: UUID
+    due_at: AwareDatetime
+    revision: int = Field(
+        ge=1,
+        description="the referral's clock changes so far (each pause and each resume adds one): "
+        "a receiver applies a revision only over an older one",
+    )
+
+
+class DeadlineChanged(Event, _DeadlineFields):
+    """A unit's clock stopped (`paused`) or started again with its deadline moved later by the pause.
+
+    While `paused` the deadline stands still: no letters are due, and the unit is late only if
+    it already was at `paused_at`.
+    """
+
+    TYPE = "DeadlineChanged"
+    type: Literal["DeadlineChanged"] = "DeadlineChanged"
+    unit: UnitCode
+    paused: bool
+    paused_at: AwareDatetime | None = Field(default=None, description="when the clock stopped; only while paused")
+    reason: PauseReason | None = Field(default=None, description="why it stopped; only while paused")
+
+    @model_validator(mode="after")
+    def _pause_named_while_paused(self) -> Self:
+        for name in ("paused_at", "reason"):
+            if self.paused and getattr(self, name) is None:
+                raise ValueError(f"{name}: a paused clock says when and why it stopped")
+            if not self.paused and getattr(self, name) is not None:
+                raise ValueError(f"{name}: only a paused clock names it")
+        return self
+
+
+class ReferralDeadlineChanged(CaseDocument, _DeadlineFields):
+    """The unit's deadline as the centre now keeps it, after its clock was resumed (to the unit's agency)."""
+
+    TYPE = "ReferralDeadlineChanged"
+    type: Literal["ReferralDeadlineChanged"] = "ReferralDeadlineChanged"
 
 
 class CaseAwaitingManualTriage(Event):

@@ -8,7 +8,7 @@ from uuid import UUID
 from services.stability.domain import WarningColour
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.messages import CaseAssigned, PauseReason, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
@@ -43,6 +43,11 @@ class FakeAgencyStore:
             "due_at": message.due_at,
             "received_at": now,
             "updated_at": now,
+            "source_record_id": message.source_record_id,
+            "paused_at": None,
+            "pause_reason": None,
+            "pause_note": None,
+            "pauses": 0,
             "trace": as_json(trace),
         }
         self.log(message.referral_id, "received", None, {"role": message.role.value, "due_at": message.due_at}, now)
@@ -111,6 +116,10 @@ class FakeAgencyStore:
             outcome=Outcome(row["outcome"]) if row["outcome"] else None,
             result=ResultCode(row["result"]) if row["result"] else None,
             agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+            paused_at=row["paused_at"],
+            pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
+            pause_note=row["pause_note"],
+            pauses=row["pauses"],
         )
         return referral, dict(row["trace"])
 
@@ -127,10 +136,21 @@ class FakeAgencyStore:
                 result=referral.result.value if referral.result else None,
                 agreement=as_json(referral.agreement.model_dump(mode="json")) if referral.agreement else None,
                 updated_at=referral.updated_at,
+                paused_at=referral.paused_at,
+                pause_reason=referral.pause_reason.value if referral.pause_reason else None,
+                pause_note=referral.pause_note,
+                pauses=referral.pauses,
             )
 
     def referral_exists(self, referral_id: UUID) -> bool:
         return referral_id in self.referrals
+
+    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
+        row = self.referrals.get(referral_id)
+        if row is None or row["due_at"] >= due_at:
+            return False
+        row["due_at"] = due_at
+        return True
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
         rows = [r for r in self.referrals.values() if any(r["unit"].startswith(own) for own in units)]

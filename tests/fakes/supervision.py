@@ -64,11 +64,25 @@ class FakeSupervisionStore:
             if watch.case_id == case_id and watch.closed_at is None:
                 self.watches[referral_id] = replace(watch, closed_at=at)
 
+    def lock_watch(self, referral_id: UUID) -> Watch:
+        watch = self.watches.get(referral_id)
+        if watch is None:
+            raise NotFound(f"no watch of referral {referral_id} yet")
+        return watch
+
+    def save_deadline(self, watch: Watch) -> None:
+        stored = self.watches.get(watch.referral_id)
+        if stored is not None:
+            self.watches[watch.referral_id] = replace(
+                stored, due_at=watch.due_at, paused_at=watch.paused_at, clock_revision=watch.clock_revision
+            )
+
     def lock_watches_due(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
         due = [
             w
             for w in self.watches.values()
             if w.closed_at is None
+            and w.paused_at is None
             and w.overdue_sent_at is None
             and ((w.reminder_sent_at is None and reminder_due_at(w) <= now) or w.due_at < now)
         ]
@@ -136,6 +150,7 @@ class FakeSupervisionStore:
                 "closed_at": w.closed_at,
                 "reminder_sent_at": w.reminder_sent_at,
                 "overdue_sent_at": w.overdue_sent_at,
+                "paused_at": w.paused_at,
             }
             for w in watches
         ]

@@ -105,8 +105,27 @@ def test_a_received_referral_reads_back_as_issued(stores):
         "due_at": DUE_AT,
         "received_at": RECEIVED_AT,
         "updated_at": RECEIVED_AT,
+        "source_record_id": None,
+        "paused_at": None,
+        "pause_reason": None,
+        "pause_note": None,
+        "pauses": 0,
     }
     assert all(referral[moment].utcoffset() is not None for moment in ("due_at", "received_at", "updated_at"))
+
+
+def test_a_referral_of_a_case_an_agency_fed_names_the_record_it_came_from_when_read_and_listed(stores):
+    """诉调对接: the court ties the centre's referral back to the filing it diverted."""
+    receive(stores, referral_issued(REFERRAL, COURT, occurred_at=RECEIVED_AT, source_record_id=FILING))
+    receive(stores, issued(NEVER_ISSUED))
+
+    with stores.transaction() as store:
+        read = store.get_referral(REFERRAL)
+        listed_rows = {row["referral_id"]: row for row in store.list_referrals(None, 10, OWN)}
+
+    assert read["source_record_id"] == FILING
+    assert listed_rows[REFERRAL]["source_record_id"] == FILING
+    assert listed_rows[NEVER_ISSUED]["source_record_id"] is None
 
 
 def test_a_received_referral_starts_its_log_with_a_received_line_naming_role_and_deadline(stores):

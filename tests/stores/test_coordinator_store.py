@@ -12,17 +12,29 @@ import pytest
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
-from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, TimelineEntry, TimelineKind
+from services.coordinator.domain.model import (
+    Agreement,
+    Case,
+    CaseFacts,
+    CaseStatus,
+    DayCount,
+    Term,
+    TimelineEntry,
+    TimelineKind,
+)
 from services.coordinator.domain.rules import (
     assign_by_hand,
     record_acceptance,
     record_decline,
+    record_pause,
     record_rating,
     record_result,
+    record_resume,
     triage,
 )
 from services.coordinator.routing import load_routing_table
 from services.coordinator.store import CaseQuery, ListedCase, PostgresCaseStore, StoredCase
+from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import Category, Rating, ReferralRole, ResultCode, Source
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
@@ -63,8 +75,8 @@ TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01
 FENCE_AGREEMENT = Agreement(date(2026, 12, 1), "张家后退院墙三十厘米，李家承担砌墙费用", "祁东人调〔2026〕97号")
 
 
-def every_day_works(issued_at: datetime, working_days: int) -> datetime:
-    return issued_at + timedelta(days=working_days)
+def every_day_works(issued_at: datetime, term: Term) -> datetime:
+    return issued_at + timedelta(days=term.days)
 
 
 def neighbours_case(case_id: str = FENCE_QUARREL, at: datetime = MORNING) -> tuple[Case, tuple[TimelineEntry, ...]]:
@@ -505,6 +517,82 @@ def test_a_case_whose_units_reported_late_is_no_longer_overdue(stores: StoreBenc
     assert found(stores, overdue=False, now=late) == [WELL_QUARREL, LOAN_CLAIM, FENCE_QUARREL]
 
 
+def every_hour_counts(due_at: datetime, paused_at: datetime, resumed_at: datetime, counting: DayCount) -> datetime:
+    """extend_for on a calendar without rest days: the deadline moves by the whole pause."""
+    return due_at + (resumed_at - paused_at)
+
+
+def paused_well(county: County, lead_at: datetime, co_at: datetime | None = None) -> Case:
+    """The well quarrel with its police station's clock paused at `lead_at`, and its justice office's at `co_at`."""
+    case = county.well
+    for referral, at in zip(case.referrals, (lead_at, co_at), strict=True):
+        if at is not None:
+            case = record_pause(
+                case, referral.referral_id, referral.unit, "刘警官", PauseReason.APPRAISAL, "伤情鉴定", 1, at, at
+            ).case
+    return case
+
+
+WELL_DUE = MORNING + HOUR + timedelta(days=10)  # police call: ten days
+WEEKS_LATER = WELL_DUE + timedelta(days=14)
+
+
+def test_a_case_whose_clocks_were_paused_before_its_deadline_is_not_overdue_while_they_stand_still(
+    stores: StoreBench[Any], county: County
+) -> None:
+    day_before = WELL_DUE - timedelta(days=1)
+    well = save(stores, paused_well(county, day_before, day_before), day_before)
+
+    assert found(stores, overdue=True, now=WEEKS_LATER, place="430426102") == []
+    assert found(stores, overdue=False, now=WEEKS_LATER, place="430426102") == [WELL_QUARREL]
+    with stores.transaction() as store:
+        units = {u.unit: u.overdue for u in store.figures(WEEKS_LATER).units}
+    assert (units["police:430426102"], units["justice:430426102"]) == (0, 0)
+    assert [r.paused for r in well.referrals] == [True, True]
+
+
+def test_a_referral_paused_after_its_deadline_stays_overdue(stores: StoreBench[Any], county: County) -> None:
+    save(stores, paused_well(county, WELL_DUE + HOUR, WELL_DUE - HOUR), WELL_DUE + HOUR)
+
+    assert found(stores, overdue=True, now=WEEKS_LATER, place="430426102") == [WELL_QUARREL]
+    with stores.transaction() as store:
+        units = {u.unit: u.overdue for u in store.figures(WEEKS_LATER).units}
+    assert (units["police:430426102"], units["justice:430426102"]) == (1, 0)
+
+
+def test_a_resumed_referrals_moved_deadline_is_the_one_the_list_and_the_figures_judge_by(
+    stores: StoreBench[Any], county: County
+) -> None:
+    two_days_in = MORNING + timedelta(days=2)
+    paused = save(stores, paused_well(county, two_days_in, two_days_in), two_days_in)
+    lead = paused.referrals[0]
+    resumed_at = MORNING + timedelta(days=5)
+    resumed = record_resume(paused, lead.referral_id, lead.unit, "刘警官", 1, resumed_at, resumed_at, every_hour_counts)
+    save(stores, resumed.case, resumed_at)
+    moved = WELL_DUE + timedelta(days=3)
+    assert resumed.case.referrals[0].due_at == moved
+
+    assert found(stores, overdue=True, now=WELL_DUE + HOUR, place="430426102") == []
+    assert found(stores, overdue=True, now=moved + HOUR, place="430426102") == [WELL_QUARREL]
+    with stores.transaction() as store:
+        assert store.lock(WELL_QUARREL).case.referrals[0].due_at == moved
+        units = {u.unit: u.overdue for u in store.figures(moved + HOUR).units}
+    assert (units["police:430426102"], units["justice:430426102"]) == (1, 0)
+
+
+def test_a_result_reported_while_paused_counts_on_time_if_the_clock_stopped_in_time(
+    stores: StoreBench[Any], county: County
+) -> None:
+    paused = paused_well(county, WELL_DUE - HOUR)
+    lead = paused.referrals[0]
+    reported = record_result(paused, lead.referral_id, lead.unit, "刘警官", ResultCode.HANDLED, "已处理", WEEKS_LATER)
+    save(stores, reported.case, WEEKS_LATER)
+
+    with stores.transaction() as store:
+        police = next(u for u in store.figures(WEEKS_LATER).units if u.unit == "police:430426102")
+    assert (police.finished, police.on_time) == (1, 1)
+
+
 def test_a_search_matches_a_case_id_prefix_or_any_part_of_the_summary(stores: StoreBench[Any], county: County) -> None:
     assert found(stores, text="院墙") == [FENCE_QUARREL]
     assert found(stores, text="well WATER") == [WELL_QUARREL]
@@ -775,7 +863,12 @@ def test_cases_stored_before_the_list_columns_are_found_and_counted_from_their_d
         insert_before_the_list_columns(url, fence)
         shutil.copy(COORDINATOR_MIGRATIONS / "0002_case_list_columns.sql", migrations)
         shutil.copy(COORDINATOR_MIGRATIONS / "0003_result_codes.sql", migrations)
-        assert apply_migrations(url, directories) == ["0002_case_list_columns", "0003_result_codes"]
+        shutil.copy(COORDINATOR_MIGRATIONS / "0004_paused_clocks.sql", migrations)
+        assert apply_migrations(url, directories) == [
+            "0002_case_list_columns",
+            "0003_result_codes",
+            "0004_paused_clocks",
+        ]
 
         with postgres_bench(url, PostgresCaseStore).transaction() as store:
             query = CaseQuery(now=MORNING, unit=JUSTICE_OFFICE, place=VILLAGE, source=Source.WALK_IN, text="院墙")
@@ -804,7 +897,8 @@ def test_results_stored_before_result_codes_are_counted_as_the_codes_they_stood_
         for case in (fence_closed, well_failed, chicken):
             insert_before_result_codes(url, case)
         shutil.copy(COORDINATOR_MIGRATIONS / "0003_result_codes.sql", migrations)
-        assert apply_migrations(url, directories) == ["0003_result_codes"]
+        shutil.copy(COORDINATOR_MIGRATIONS / "0004_paused_clocks.sql", migrations)
+        assert apply_migrations(url, directories) == ["0003_result_codes", "0004_paused_clocks"]
 
         bench = postgres_bench(url, PostgresCaseStore)
         with bench.transaction() as store:

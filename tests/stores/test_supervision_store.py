@@ -151,6 +151,7 @@ def test_a_case_s_watches_are_listed_in_the_order_their_referrals_were_issued(st
             "closed_at": None,
             "reminder_sent_at": None,
             "overdue_sent_at": None,
+            "paused_at": None,
         },
         {
             "referral_id": referral_id(2),
@@ -162,6 +163,7 @@ def test_a_case_s_watches_are_listed_in_the_order_their_referrals_were_issued(st
             "closed_at": None,
             "reminder_sent_at": None,
             "overdue_sent_at": None,
+            "paused_at": None,
         },
         {
             "referral_id": referral_id(3),
@@ -173,6 +175,7 @@ def test_a_case_s_watches_are_listed_in_the_order_their_referrals_were_issued(st
             "closed_at": None,
             "reminder_sent_at": None,
             "overdue_sent_at": None,
+            "paused_at": None,
         },
     ]
 
@@ -804,3 +807,68 @@ def test_letters_are_filtered_by_unit_and_below_case_and_kind(stores: StoreBench
     assert letters(stores, unit=COUNTY_POLICE, case_id=CASE_ID, kind=LetterKind.REMINDER) == [("reminder", 1)]
     assert letters(stores, limit=2) == [("overdue", 5), ("overdue", 1)]
     assert letters(stores, case_id="430426-20261122-00099") == []
+
+
+# --- paused clocks ------------------------------------------------------------------------------
+
+
+def change_deadline(
+    stores: StoreBench[Any], summary: ReferralSummary, due_at: datetime, paused_at: datetime | None
+) -> None:
+    with stores.transaction() as store:
+        watch = store.lock_watch(summary.referral_id)
+        store.save_deadline(replace(watch, due_at=due_at, paused_at=paused_at, clock_revision=watch.clock_revision + 1))
+
+
+def test_a_paused_watch_is_never_due_for_a_letter(stores: StoreBench[Any]) -> None:
+    past_its_deadline = referral(1)
+    at_its_reminder = referral(2, issued=timedelta(days=-8), due=timedelta(days=2))
+    designate(stores, past_its_deadline, at_its_reminder)
+
+    change_deadline(stores, past_its_deadline, past_its_deadline.due_at, NOW - timedelta(days=1))
+    change_deadline(stores, at_its_reminder, at_its_reminder.due_at, NOW - timedelta(days=1))
+
+    assert due(stores) == []
+
+
+def test_a_resumed_watch_keeps_its_moved_deadline_and_its_reminder_follows_it(stores: StoreBench[Any]) -> None:
+    ten_days = referral(1, issued=timedelta(days=-8), due=timedelta(days=2))  # the reminder was due now
+    designate(stores, ten_days)
+    twenty_days = ten_days.due_at + TEN_DAYS
+
+    change_deadline(stores, ten_days, twenty_days, None)
+
+    with stores.transaction() as store:
+        locked = store.lock_watch(ten_days.referral_id)
+    assert (locked.due_at, locked.paused_at, locked.clock_revision) == (twenty_days, None, 1)
+    # 80 % of twenty days from issue: eight days from now.
+    assert due(stores, NOW + timedelta(days=8) - SECOND) == []
+    assert due(stores, NOW + timedelta(days=8)) == [ten_days.referral_id]
+    assert watches(stores)[ten_days.referral_id]["due_at"] == twenty_days
+
+
+def test_a_watch_not_started_yet_cannot_be_locked(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store, pytest.raises(NotFound):
+        store.lock_watch(referral_id(9))
+
+
+def test_the_board_judges_a_paused_watch_as_of_its_pause(stores: StoreBench[Any]) -> None:
+    paused_in_time = referral(1, issued=timedelta(days=-3), due=timedelta(days=7))
+    paused_late = referral(2, JUSTICE_OFFICE, issued=-2 * TEN_DAYS, due=-TEN_DAYS)
+    designate(stores, paused_in_time, paused_late)
+    change_deadline(stores, paused_in_time, paused_in_time.due_at, NOW)
+    change_deadline(stores, paused_late, paused_late.due_at, NOW - DAY)
+    a_month_on = NOW + 3 * TEN_DAYS
+
+    assert on_board(stores, a_month_on) == {
+        WatchState.ON_TIME: [referral_id(1)],
+        WatchState.NEAR: [],
+        WatchState.OVERDUE: [referral_id(2)],
+    }
+    with stores.transaction() as store:
+        counts = store.count_open_by_unit(a_month_on, None)
+    assert counts == [
+        {"unit": JUSTICE_OFFICE, "open": 1, "near": 0, "overdue": 1},
+        {"unit": POLICE_STATION, "open": 1, "near": 0, "overdue": 0},
+    ]
+    assert watches(stores)[paused_in_time.referral_id]["paused_at"] == NOW

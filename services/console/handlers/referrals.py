@@ -24,9 +24,18 @@ from shared.platform import Platform
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The officer's actions, each with the fields its form sends (the agency API validates them).
-ACTIONS = {"accept": (), "decline": ("reason",), "progress": ("note",), "result": ("result", "summary")}
+ACTIONS = {
+    "accept": (),
+    "decline": ("reason",),
+    "progress": ("note",),
+    "result": ("result", "summary"),
+    "pause": (),  # its inputs are PAUSE_INPUTS
+    "resume": (),
+}
 # The result form's agreement inputs, by the field of the API's `agreement` each fills in.
 AGREEMENT_INPUTS = {"number": "agreement_number", "signed_on": "agreement_signed_on", "terms": "agreement_terms"}
+# The pause form's inputs, by the API field each fills in: named apart from the other forms' `reason` and `note`.
+PAUSE_INPUTS = {"reason": "pause_reason", "note": "pause_note"}
 # Where the API's general sentence would leave an officer guessing what to change on the result form.
 RESULT_ERRORS = {
     ("result", "missing"): "请选择办理结果",
@@ -38,6 +47,8 @@ CONFLICTS = {
     "decline": "此交办单已办结或已退回，不能退回。",
     "progress": "请先签收，再报告进展。",
     "result": "请先签收，再反馈结果；已办结的不能再次反馈。",
+    "pause": "只有办理中、正在计时的交办单才能暂停计时。",
+    "resume": "此交办单没有暂停计时，无需恢复。",
 }
 
 
@@ -151,6 +162,8 @@ def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The API body of an action: the fields filled in, and for a result the agreement if any of its
     inputs is filled (the API then names what is missing, or refuses an agreement the result has none of)."""
     body: dict[str, Any] = {name: value for name in ACTIONS[action] if (value := _first(form, name))}
+    if action == "pause":
+        body.update({field: value for field, name in PAUSE_INPUTS.items() if (value := _first(form, name))})
     if action == "result":
         agreement = {field: value for field, name in AGREEMENT_INPUTS.items() if (value := _first(form, name))}
         if agreement:

@@ -14,10 +14,12 @@ from services.coordinator.domain.model import (
     Agreement,
     Case,
     CaseStatus,
+    DayCount,
     Gap,
     GapCode,
     Referral,
     ReferralStatus,
+    Term,
     TimelineEntry,
     TimelineKind,
 )
@@ -34,8 +36,11 @@ from shared.contracts.vocabulary import (
     outcome_of,
 )
 
-DeadlineFor = Callable[[datetime, int], datetime]
-"""`deadline_for(issued_at, working_days)`: the working-day calendar, injected."""
+DeadlineFor = Callable[[datetime, Term], datetime]
+"""`deadline_for(issued_at, term)`: when a term issued then ends, by the official calendar; injected."""
+ExtendFor = Callable[[datetime, datetime, datetime, DayCount], datetime]
+"""`extend_for(due_at, paused_at, resumed_at, counting)`: the deadline moved later by a pause, the pause
+measured in the term's own kind of time; injected (`services.coordinator.deadlines.extend_for`)."""
 IdFactory = Callable[[], UUID]
 
 # A unit staff add by hand to a case the table gave no deadline (one settled at the window).
@@ -90,6 +95,20 @@ class AnnounceAssignment:
 
 
 @dataclass(frozen=True)
+class AnnounceDeadline:
+    """-> DeadlineChanged: the unit's clock stopped, or started again with its deadline moved."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
+class TellUnitDeadline:
+    """-> ReferralDeadlineChanged to `referral.unit`: its deadline as the centre now keeps it."""
+
+    referral: Referral
+
+
+@dataclass(frozen=True)
 class AnnounceManualTriage:
     """-> CaseAwaitingManualTriage."""
 
@@ -131,6 +150,8 @@ Effect = (
     | AnnounceResolved
     | AnnounceClosed
     | AnnounceReopened
+    | AnnounceDeadline
+    | TellUnitDeadline
 )
 
 
@@ -221,7 +242,9 @@ class DecisionDraft:
         replaces: UUID | None = None,
         announce: bool = True,
     ) -> None:
-        days = self.case.plan.deadline_working_days or MANUAL_DEADLINE_WORKING_DAYS
+        # Each unit gets its role's term; where the table gave none (a unit staff add to a case settled
+        # at the window), 10 working days.
+        term = self.case.plan.term_for(role) or Term(MANUAL_DEADLINE_WORKING_DAYS)
         referral_id = new_id()
         if self.case.referral(referral_id) is not None:
             # Reports are matched by referral id; a repeated id would make them ambiguous.
@@ -232,7 +255,8 @@ class DecisionDraft:
             role=role,
             round=self.case.round,
             issued_at=self.now,
-            due_at=deadline_for(self.now, days),
+            due_at=deadline_for(self.now, term),
+            term=term,
         )
         self.case = replace(self.case, referrals=(*self.case.referrals, referral))
         self.emit(IssueReferral(referral))
@@ -243,6 +267,7 @@ class DecisionDraft:
             **about(referral),
             round=referral.round,
             due_at=referral.due_at.isoformat(),
+            term=term.detail(),
             replaces=str(replaces) if replaces else None,
         )
 

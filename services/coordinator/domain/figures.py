@@ -6,8 +6,9 @@ What counts (the PostgreSQL store computes the same in SQL; the contract suite h
 - every referral of every round once, under the unit it was issued to: `open` while issued or
   accepted, `overdue` when open past its `due_at`, `finished` once the unit reported its result
   (whatever it was), `on_time` when that result was recorded at or before `due_at`, and under its
-  result code in `results` once finished. A declined referral is none of these: its part went to
-  another unit, which is counted instead;
+  result code in `results` once finished. A paused clock stands still: such a referral is judged
+  at the moment it was paused (`Referral.clock_at`). A declined referral is none of these: its
+  part went to another unit, which is counted instead;
 - every case whose current round is settled once, under that round's result (`case_results`); a
   reopened case counts again only when its new round is settled, and a case settled at the window
   has no unit's result to count;

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
 
+from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
     LEGACY_RESULTS,
     ONWARD_RESULTS,
@@ -60,6 +61,26 @@ class TimelineKind(StrEnum):
     CASE_CLOSED = "case_closed"
     CASE_REOPENED = "case_reopened"
     REPEAT_LINKED = "repeat_linked"
+    CLOCK_PAUSED = "clock_paused"
+    CLOCK_RESUMED = "clock_resumed"
+
+
+class DayCount(StrEnum):
+    """How a term's days are counted."""
+
+    WORKING = "working"  # working days: weekends and statutory holidays do not count, 调休 weekends do
+    CALENDAR = "calendar"  # every day, where the law gives a term in days (诉前调解 30 日)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A unit's time for its part: so many days, counted as `counting` says, from the day after issue."""
+
+    days: int
+    counting: DayCount = DayCount.WORKING
+
+    def detail(self) -> dict[str, object]:
+        return {"days": self.days, "counting": self.counting.value}
 
 
 @dataclass(frozen=True)
@@ -82,7 +103,17 @@ class Plan:
     lead_units: tuple[str, ...]  # designated first, then the fall-backs in order
     co_units: tuple[str, ...]
     co_reserve_units: tuple[str, ...]
-    deadline_working_days: int | None
+    deadline_working_days: int | None  # the rule's default; all a plan stored before per-role terms has
+    lead_term: Term | None = None
+    co_term: Term | None = None
+
+    def term_for(self, role: ReferralRole) -> Term | None:
+        """The role's term; a plan stored before per-role terms gives every role its working days.
+        None when the table gave none (a case settled at the window)."""
+        term = self.lead_term if role is ReferralRole.LEAD else self.co_term
+        if term is None and self.deadline_working_days is not None:
+            return Term(self.deadline_working_days)
+        return term
 
 
 @dataclass(frozen=True)
@@ -101,7 +132,14 @@ class Agreement:
 @dataclass(frozen=True)
 class Referral:
     """One unit's part of one round. `result` is what its report came to; `outcome` is its coarse
-    reading, kept because states and messages from before result codes carry only that."""
+    reading, kept because states and messages from before result codes carry only that.
+
+    `term` is the unit's time (None when issued before per-unit terms: working days). While
+    `paused_at` is set the clock stands still (期限中止): the unit is late only if it was already
+    late then, and a result reported while paused is judged as of the pause. A resume moves
+    `due_at` later by the pause and clears the pause; `pauses` counts the pauses so far, so that
+    reports of pauses and resumes handled out of order are put back in order.
+    """
 
     referral_id: UUID
     unit: str
@@ -116,6 +154,11 @@ class Referral:
     outcome: Outcome | None = None
     result: ResultCode | None = None
     agreement: Agreement | None = None
+    term: Term | None = None
+    paused_at: datetime | None = None
+    pause_reason: PauseReason | None = None
+    pause_note: str | None = None
+    pauses: int = 0
 
     def __post_init__(self) -> None:
         # A state stored before result codes has only the outcome: it reads as the code it stood for,
@@ -135,9 +178,28 @@ class Referral:
             self.accepted_at is not None or self.last_progress_at is not None or self.status is ReferralStatus.REPORTED
         )
 
+    @property
+    def paused(self) -> bool:
+        """The unit's clock stands still (an open referral paused and not yet resumed)."""
+        return self.is_open and self.paused_at is not None
+
+    @property
+    def counting(self) -> DayCount:
+        return self.term.counting if self.term else DayCount.WORKING
+
+    @property
+    def clock_revision(self) -> int:
+        """The clock's changes so far: each pause and each resume adds one (DeadlineChanged's `revision`)."""
+        return 2 * self.pauses - (1 if self.paused_at is not None else 0)
+
+    def clock_at(self, now: datetime) -> datetime:
+        """The moment the unit's time is judged at: now, or when its clock stopped."""
+        return min(now, self.paused_at) if self.paused_at is not None else now
+
     def overdue(self, now: datetime) -> bool:
-        """Still open after its deadline: the unit owes the centre its result."""
-        return self.is_open and self.due_at < now
+        """Still open after its deadline: the unit owes the centre its result. A paused clock stands
+        still, so a paused referral is overdue only if it already was when it was paused."""
+        return self.is_open and self.due_at < self.clock_at(now)
 
     @property
     def finished(self) -> bool:
@@ -147,8 +209,9 @@ class Referral:
 
     @property
     def on_time(self) -> bool:
-        """Finished by its deadline, judged by when the centre recorded the result (`closed_at`)."""
-        return self.finished and self.closed_at is not None and self.closed_at <= self.due_at
+        """Finished by its deadline, judged by when the centre recorded the result (`closed_at`), or by
+        when the clock stopped if the result came while it was paused."""
+        return self.finished and self.closed_at is not None and self.clock_at(self.closed_at) <= self.due_at
 
 
 class GapCode(StrEnum):

@@ -1,8 +1,10 @@
 """The coordinator's rules: each takes a case and one input, and returns a decision or refuses.
 
 triage → record_acceptance / record_progress / record_decline / record_result → record_rating,
-with assign_by_hand for staff and link_repeat for repeat reports. A refusal raises `Refused`
-and changes nothing. How a round's result follows from its units' results: `record_result`.
+with assign_by_hand for staff, link_repeat for repeat reports, and record_pause / record_resume
+for a unit's clock. A refusal raises `Refused` and changes nothing; a report that comes before
+one it follows raises `ReportTooEarly`, and is retried. How a round's result follows from its
+units' results: `record_result`.
 """
 
 from dataclasses import replace
@@ -13,11 +15,14 @@ from uuid import UUID, uuid4
 from services.coordinator.domain.decisions import (
     AnnounceAssignment,
     AnnounceClosed,
+    AnnounceDeadline,
     Assignment,
     DeadlineFor,
     Decision,
     DecisionDraft,
+    ExtendFor,
     IdFactory,
+    TellUnitDeadline,
     about,
 )
 from services.coordinator.domain.model import (
@@ -33,6 +38,7 @@ from services.coordinator.domain.model import (
 )
 from services.coordinator.routing import RoutingTable
 from shared.contracts.identifiers import validate_unit
+from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
     FAILED_RESULTS,
     Rating,
@@ -54,6 +60,13 @@ class RefusalCode(StrEnum):
     WRONG_STATUS = "wrong_status"
     BAD_UNIT = "bad_unit"
     UNIT_ALREADY_ON_CASE = "unit_already_on_case"
+    ALREADY_PAUSED = "already_paused"  # a pause whose turn has passed: the clock was paused that time already
+    NOT_PAUSED = "not_paused"  # a resume of a pause that was already resumed
+
+
+class ReportTooEarly(Exception):
+    """A report that follows one not handled yet (a resume before its pause): not refused, since the
+    earlier one is on its way; the inbox retries it, and dead-letters it if it never fits."""
 
 
 def triage(
@@ -77,6 +90,8 @@ def triage(
         co_units=units(route.co),
         co_reserve_units=units(route.co_reserve),
         deadline_working_days=route.deadline_working_days,
+        lead_term=route.lead_term,
+        co_term=route.co_term,
     )
     lead_unit = plan.lead_units[0] if plan.lead_units else None
     draft = DecisionDraft(Case(facts=facts, plan=plan, status=CaseStatus.REGISTERED), now)
@@ -220,6 +235,117 @@ def record_result(
         )
     draft.conclude()
     return draft.decision()
+
+
+def record_pause(
+    case: Case,
+    referral_id: UUID,
+    unit: str,
+    officer: str,
+    reason: PauseReason,
+    note: str | None,
+    pause_number: int,
+    paused_at: datetime,
+    now: datetime,
+) -> Decision:
+    """期限中止: the unit's clock stops at `paused_at` (when the officer paused it, never later than now).
+
+    Pauses and resumes are numbered by the agency, so one handled out of order is put back in turn:
+    a pause before the resume of the one before it is retried (ReportTooEarly), and a pause whose
+    number was already recorded is refused (`already_paused`)."""
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # Paused before the result but handled after it: the result was judged without it; keep the record.
+        draft = DecisionDraft(case, now)
+        draft.note(TimelineKind.CLOCK_PAUSED, **about(overtaken), officer=officer, reason=reason, note=note, late=True)
+        return draft.decision()
+    referral = _open_referral(case, referral_id, unit)
+    _in_turn(referral, 2 * pause_number - 1, "pause", pause_number)
+    at = max(min(paused_at, now), referral.issued_at)
+    draft = DecisionDraft(case, now)
+    draft.update(referral, paused_at=at, pause_reason=reason, pause_note=note, pauses=pause_number)
+    paused = draft.case.referral(referral_id)
+    assert paused is not None
+    draft.emit(AnnounceDeadline(paused))
+    draft.note(
+        TimelineKind.CLOCK_PAUSED,
+        **about(referral),
+        officer=officer,
+        reason=reason,
+        note=note,
+        pause_number=pause_number,
+        paused_at=at.isoformat(),
+        due_at=referral.due_at.isoformat(),
+    )
+    draft.conclude()
+    return draft.decision()
+
+
+def record_resume(
+    case: Case,
+    referral_id: UUID,
+    unit: str,
+    officer: str,
+    pause_number: int,
+    resumed_at: datetime,
+    now: datetime,
+    extend_for: ExtendFor,
+) -> Decision:
+    """The clock runs again: `due_at` moves later by the pause, measured in the term's kind of time
+    (working time for a working-day term, calendar time for a calendar-day one; `extend_for`).
+
+    A resume handled before its pause is retried (ReportTooEarly); one of a pause already resumed
+    is refused (`not_paused`)."""
+    overtaken = _overtaken(case, referral_id, unit)
+    if overtaken is not None:
+        # The result came while the clock stood still and was judged as of the pause; keep the record.
+        draft = DecisionDraft(case, now)
+        draft.note(TimelineKind.CLOCK_RESUMED, **about(overtaken), officer=officer, late=True)
+        return draft.decision()
+    referral = _open_referral(case, referral_id, unit)
+    _in_turn(referral, 2 * pause_number, "resume", pause_number)
+    paused_at = referral.paused_at
+    assert paused_at is not None  # in turn, a resume follows its pause
+    at = max(min(resumed_at, now), paused_at)
+    due_at = extend_for(referral.due_at, paused_at, at, referral.counting)
+    draft = DecisionDraft(case, now)
+    draft.update(referral, due_at=due_at, paused_at=None, pause_reason=None, pause_note=None)
+    resumed = draft.case.referral(referral_id)
+    assert resumed is not None
+    draft.emit(AnnounceDeadline(resumed))
+    draft.emit(TellUnitDeadline(resumed))
+    draft.note(
+        TimelineKind.CLOCK_RESUMED,
+        **about(referral),
+        officer=officer,
+        reason=referral.pause_reason,
+        note=referral.pause_note,
+        pause_number=pause_number,
+        paused_at=paused_at.isoformat(),
+        resumed_at=at.isoformat(),
+        counting=referral.counting,
+        previous_due_at=referral.due_at.isoformat(),
+        due_at=due_at.isoformat(),
+    )
+    draft.conclude()
+    return draft.decision()
+
+
+def _in_turn(referral: Referral, revision: int, what: str, pause_number: int) -> None:
+    """A clock change applies right after the one before it: later is retried, earlier refused."""
+    current = referral.clock_revision
+    if revision > current + 1:
+        raise ReportTooEarly(
+            f"{what} {pause_number} of referral {referral.referral_id} came before the clock's change {current + 1}"
+        )
+    if revision <= current:
+        code = RefusalCode.ALREADY_PAUSED if what == "pause" else RefusalCode.NOT_PAUSED
+        state = f"paused since {referral.paused_at.isoformat()}" if referral.paused_at is not None else "running"
+        raise Refused(
+            code,
+            f"referral {referral.referral_id} was paused {referral.pauses} time(s) and its clock is {state};"
+            f" {what} {pause_number} was handled already",
+        )
 
 
 def record_rating(

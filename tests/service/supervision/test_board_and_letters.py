@@ -88,6 +88,7 @@ def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_sa
                 "role": "co_unit",
                 "issued_at": "2026-11-20T01:00:00+00:00",
                 "due_at": "2026-11-30T00:00:00+00:00",
+                "paused_at": None,
                 "state": "overdue",  # an hour late, though only its reminder has been sent
                 "letters": [{"kind": "reminder", "issued_at": "2026-11-29T01:00:00+00:00"}],
             },
@@ -98,6 +99,7 @@ def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_sa
                 "role": "lead",
                 "issued_at": "2026-11-21T01:00:00+00:00",
                 "due_at": "2026-12-01T01:00:00+00:00",
+                "paused_at": None,
                 "state": "near",
                 "letters": [{"kind": "reminder", "issued_at": "2026-11-29T01:00:00+00:00"}],
             },
@@ -108,6 +110,7 @@ def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_sa
                 "role": "co_unit",
                 "issued_at": "2026-11-29T01:00:00+00:00",
                 "due_at": "2026-12-09T01:00:00+00:00",
+                "paused_at": None,
                 "state": "on_time",
                 "letters": [],
             },

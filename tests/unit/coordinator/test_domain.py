@@ -23,7 +23,15 @@ from services.coordinator.domain.decisions import (
     Decision,
     IssueReferral,
 )
-from services.coordinator.domain.model import SETTLING_RESULTS, Agreement, Case, CaseFacts, CaseStatus, Referral
+from services.coordinator.domain.model import (
+    SETTLING_RESULTS,
+    Agreement,
+    Case,
+    CaseFacts,
+    CaseStatus,
+    Referral,
+    Term,
+)
 from services.coordinator.domain.rules import (
     RefusalCode,
     assign_by_hand,
@@ -97,9 +105,9 @@ PETITION = "petition:430426"
 PLC = "plc:430426"
 
 
-def every_day_works(issued_at: datetime, working_days: int) -> datetime:
+def every_day_works(issued_at: datetime, term: Term) -> datetime:
     """A calendar without weekends or holidays, so due dates are easy to read."""
-    return issued_at + timedelta(days=working_days)
+    return issued_at + timedelta(days=term.days)
 
 
 class Ids:

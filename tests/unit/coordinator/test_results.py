@@ -22,6 +22,7 @@ from services.coordinator.domain.model import (
     GapCode,
     Referral,
     ReferralStatus,
+    Term,
 )
 from services.coordinator.domain.rules import assign_by_hand, record_decline, record_rating, record_result, triage
 from services.coordinator.routing import parse_routing_table
@@ -84,8 +85,8 @@ CASE_JSON = TypeAdapter(Case)
 WANG_ZHAO_AGREEMENT = Agreement(date(2025, 3, 5), "王某赔偿赵某医药费三千元，当场付清", "祁东人调〔2025〕17号")
 
 
-def every_day_works(issued_at: datetime, working_days: int) -> datetime:
-    return issued_at + timedelta(days=working_days)
+def every_day_works(issued_at: datetime, term: Term) -> datetime:
+    return issued_at + timedelta(days=term.days)
 
 
 def triaged(category: Category) -> Case:

@@ -1,0 +1,79 @@
+"""暂停计时 and 恢复计时 on an officer's referral page: the form, what is sent, a paused deadline shown paused."""
+
+import re
+
+from services.console.handlers.referrals import body_of
+from shared import wording
+from shared.agency.commands import PauseClock
+from tests.service.console.test_referrals import ACCEPTED, PAGE, REFERRAL_ID, open_page, text_of
+from tests.service.console.visitors import LIU, form_key_of, token_of
+
+PAUSE = f"/api/v1/referrals/{REFERRAL_ID}/pause"
+RESUME = f"/api/v1/referrals/{REFERRAL_ID}/resume"
+PAUSED = {
+    **ACCEPTED,
+    "paused_at": "2026-11-25T07:00:00+00:00",
+    "pause_reason": "judicial_confirmation",
+    "pause_note": "已向县法院申请司法确认",
+    "pauses": 1,
+}
+
+
+def post(console, browser, staff, action: str, form: dict):
+    staff.signed_in(LIU)
+    request = browser.post(f"/referrals/police/{REFERRAL_ID}/{action}", {"csrf": form_key_of(LIU), **form}, as_=LIU)
+    return console.act_on_referral(request, "police", REFERRAL_ID, action)
+
+
+def test_an_accepted_referral_offers_to_pause_its_clock_with_every_reason(console, browser, staff, apis):
+    page = open_page(console, browser, staff, apis, ACCEPTED)
+
+    assert "<h2>暂停计时</h2>" in page
+    offered = re.findall(r'<option value="([a-z_]+)">([^<]+)</option>', page)
+    assert offered == list(wording.PAUSE_REASONS.items())
+    assert [label for _, label in offered] == ["等待当事人", "司法确认中", "鉴定", "其他"]
+    assert "恢复计时</button>" not in page
+
+
+def test_a_paused_referral_shows_its_clock_stopped_and_offers_to_resume(console, browser, staff, apis):
+    page = open_page(console, browser, staff, apis, PAUSED)
+
+    assert "计时已暂停（司法确认中：已向县法院申请司法确认）" in page
+    assert "恢复后顺延" in page
+    assert "剩余" not in page and "已超期" not in page  # no countdown runs while the clock stands still
+    assert '<button type="submit">恢复计时</button>' in page
+    assert "<h2>暂停计时</h2>" not in page
+
+
+def test_a_pause_is_sent_with_its_reason_and_note(console, apis, browser, staff):
+    apis.answer("police_link", "POST", PAUSE, 202, {"status": "accepted"})
+
+    response = post(console, browser, staff, "pause", {"pause_reason": "appraisal", "pause_note": "伤情鉴定中"})
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"/referrals/police/{REFERRAL_ID}?done=pause")
+    [call] = apis.posts()
+    assert (call.token, call.body) == (token_of(LIU), {"reason": "appraisal", "note": "伤情鉴定中"})
+    PauseClock.model_validate(call.body)  # what the agency will accept
+
+
+def test_a_resume_is_sent_with_an_empty_body(console, apis, browser, staff):
+    apis.answer("police_link", "POST", RESUME, 202, {"status": "accepted"})
+
+    post(console, browser, staff, "resume", {})
+
+    [call] = apis.posts()
+    assert call.body == {}
+
+
+def test_a_resume_of_a_running_clock_says_so(console, apis, browser, staff):
+    apis.answer("police_link", "POST", RESUME, 409, {"error": "conflict", "message": "not_paused: …"})
+    apis.answer("police_link", "GET", PAGE, 200, ACCEPTED)
+
+    response = post(console, browser, staff, "resume", {})
+
+    assert response.status_code == 409
+    assert "此交办单没有暂停计时，无需恢复。" in text_of(response)
+
+
+def test_the_progress_note_does_not_fill_in_the_pause_note(console, browser, staff, apis):
+    assert body_of("pause", {"note": ["进展"], "pause_reason": ["other"]}) == {"reason": "other"}
