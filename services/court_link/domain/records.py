@@ -1,4 +1,4 @@
-"""What a court filing diverted to pre-litigation mediation carries, and what it implies."""
+"""What a court filing fed in as a dispute carries in `details`, and the flags it implies (none)."""
 
 from decimal import Decimal
 

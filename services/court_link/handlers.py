@@ -1,0 +1,338 @@
+"""The court's own service layer, beside the agency base's: filings screened, diverted ones fed in, 司法确认, returns.
+
+Every action on a filing is one transaction: lock the filing, let the rule decide, save it, log
+who did it. When a decision ends the court's part of the case the filing became (an agreement
+confirmed, a failed mediation filed) and the court holds an accepted referral for that case, the
+court's result goes to the centre in the same transaction, through the agency base's steps: the
+referral's log, its unit as sender, the case's trace (`acting_on`).
+"""
+
+from datetime import date, datetime
+from typing import Any
+
+from services.court_link.commands import (
+    DecideConfirmation,
+    ExtendDecisionTerm,
+    FiguresQuery,
+    ListFilings,
+    RecordAgreement,
+    RegisterFiling,
+    RequestConfirmation,
+    ReturnToLitigation,
+    check_day,
+)
+from services.court_link.domain import filings as rules
+from services.court_link.domain.filings import Confirmation, ConfirmationStatus, Filing, FilingFacts
+from services.court_link.domain.records import CourtFiling, flags_for
+from services.court_link.domain.screening import screen
+from services.court_link.domain.terms import local_date
+from services.court_link.store import CourtStore, confirmation_of, filing_of
+from shared.agency import domain as referrals
+from shared.agency.commands import ReportResult
+from shared.agency.handlers import acting_on, require_officer_of_agency
+from shared.auth.principal import Principal
+from shared.contracts.disputes import Agreement, DisputeReport, minimise_parties
+from shared.contracts.messages import RegisterDispute, ResultReported
+from shared.contracts.vocabulary import ResultCode
+from shared.delivery.statements import Row
+from shared.http import BadInput
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+
+Work = UnitOfWork[CourtStore]
+
+MAX_SUMMARY_CHARS = 2000  # a result's summary, as the contract takes it
+
+
+# --- registering a filing ------------------------------------------------------------------------
+
+
+def register_filing(
+    command: RegisterFiling, caller: Principal, uow: Work, platform: Platform
+) -> tuple[int, dict[str, Any]]:
+    """Screen and keep a filing; a diverted one is fed to intake in the same transaction, as the court's record.
+
+    The filing number is the key: sent again, the filing is not screened anew and nothing is fed
+    twice; the answer is what was decided the first time (200 instead of 201).
+    """
+    require_officer_of_agency(caller, platform)
+    agency = platform.registry.by_service(platform.service)
+    unit = agency.unit_for(command.division_code)
+    caller.require_unit(unit, f"filing {command.filing_number}'s place")
+    at = platform.now()
+    today = local_date(at)
+    check_day("filed_on", command.filed_on, today)
+    screening = screen(command.case_type, command.screening_facts(), command.administrative_matter)
+    filing = rules.register(command.filing_number, unit, screening, today)
+    facts = FilingFacts(
+        case_type=command.case_type,
+        filed_on=command.filed_on,
+        category=command.category,
+        division_code=command.division_code,
+        summary=command.summary,
+        parties=tuple(minimise_parties(command.parties, with_contact=False)),
+        claim_amount_yuan=command.claim_amount_yuan,
+        screening_facts=command.screening_facts(),
+        administrative_matter=command.administrative_matter,
+        screening=screening,
+    )
+    fed = _fed_dispute(command, caller, platform, at) if screening.diverted else None
+    with uow:
+        first_time = uow.store.add_filing(filing, facts, caller.subject, fed[0].message_id if fed else None, at)
+        if first_time and fed is not None:
+            message, details = fed
+            uow.store.add_record(command.filing_number, _kept_of(message.report), details, message.message_id, at)
+            uow.send(message)
+        stored = uow.store.get_filing(command.filing_number)
+        # Sent again from another place, the number still answers with the filing first kept: its unit decides.
+        caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
+    return (201 if first_time else 200), {**_view(stored, today), "first_time": first_time}
+
+
+def _fed_dispute(
+    command: RegisterFiling, caller: Principal, platform: Platform, at: datetime
+) -> tuple[RegisterDispute, dict[str, Any]]:
+    """The diverted filing as the court feeds its records (`POST /api/v1/records` does the same for one it
+    diverted elsewhere): source `court_filing`, record id the filing number; and the details kept with it.
+
+    Built here rather than by the base's `feed_record`, which opens a transaction of its own: a filing
+    kept as diverted and its feed to intake must commit together or not at all."""
+    agency = platform.registry.by_service(platform.service)
+    if agency.feeds is None:
+        raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
+    details = CourtFiling(filing_number=command.filing_number, claim_amount_yuan=command.claim_amount_yuan)
+    try:
+        report = DisputeReport(
+            source=agency.feeds,
+            category=command.category,
+            division_code=command.division_code,
+            summary=command.summary,
+            parties=command.parties,
+            flags=flags_for(details),
+            source_record_id=command.filing_number,
+        )
+    except ValueError as exc:
+        raise BadInput([{"field": "(filing)", "message": str(exc), "type": "value_error"}]) from None
+    message = RegisterDispute.build(
+        message_id=platform.new_id(),
+        occurred_at=at,
+        case_id=None,
+        sender=agency.unit_for(platform.county),
+        recipient=platform.centre_unit,
+        report=report,
+        fed_by=caller.subject,
+    )
+    return message, details.model_dump(mode="json")
+
+
+def _kept_of(report: DisputeReport) -> dict[str, Any]:
+    """The record as the court keeps it once fed: ID numbers went to intake, which alone keeps them."""
+    parties = minimise_parties(report.parties, with_contact=True)
+    return {**report.model_dump(mode="json"), "parties": [p.model_dump(mode="json") for p in parties]}
+
+
+# --- reading filings ---------------------------------------------------------------------------------
+
+
+def list_filings(query: ListFilings, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    units = require_officer_of_agency(caller, platform)
+    today = local_date(platform.now())
+    with uow:
+        rows = uow.store.list_filings(query.decision, query.status, query.limit, units)
+    return {"filings": [_view(row, today) for row in rows]}
+
+
+def show_filing(number: str, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    require_officer_of_agency(caller, platform)
+    with uow:
+        row = uow.store.get_filing(number)
+    caller.require_unit(str(row["unit"]), f"filing {number}")
+    return _view(row, local_date(platform.now()))
+
+
+def filing_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    units = require_officer_of_agency(caller, platform)
+    with uow:
+        figures = uow.store.filing_figures(query.first, query.last, units)
+    return {"from": query.first.isoformat(), "to": query.last.isoformat(), **figures.as_json()}
+
+
+def _view(row: Row, today: date) -> dict[str, Any]:
+    """A filing as officers read it, with whether its terms have run out today."""
+    view = {**row, "mediation_overdue": rules.mediation_overdue(filing_of(row), today)}
+    if "confirmations" in row:
+        view["confirmations"] = [
+            {**c, "decision_overdue": confirmation_of({**c, "filing_number": row["filing_number"]}).overdue(today)}
+            for c in row["confirmations"]
+        ]
+        view["confirmation"] = view["confirmations"][-1] if view["confirmations"] else None
+    return view
+
+
+# --- what came of a diverted filing's mediation -----------------------------------------------------
+
+
+def record_agreement(
+    number: str, command: RecordAgreement, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """调解成功 without (yet) an application for 司法确认; the court's referral result is the officer's to report."""
+    at = platform.now()
+    with uow:
+        filing, _ = _locked(uow, platform, caller, number)
+        _check_signed(command.agreement, filing, local_date(at))
+        _save(
+            uow,
+            rules.record_agreement(filing, command.agreement),
+            caller,
+            "agreement",
+            command.model_dump(mode="json"),
+            at,
+        )
+        row = uow.store.get_filing(number)
+    return _view(row, local_date(at))
+
+
+def request_confirmation(
+    number: str, command: RequestConfirmation, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """The court accepts an application for 司法确认; a late one (民事诉讼法 第二百零五条) is refused, naming why."""
+    at = platform.now()
+    today = local_date(at)
+    effective, applied, accepted = command.days(today)
+    with uow:
+        filing, latest = _locked(uow, platform, caller, number)
+        _check_signed(command.agreement, filing, today)
+        mediated, confirmation = rules.request_confirmation(
+            filing, latest, command.agreement, effective, applied, accepted
+        )
+        uow.store.add_confirmation(confirmation)
+        _save(uow, mediated, caller, "confirmation_requested", _confirmation_detail(confirmation), at)
+        row = uow.store.get_filing(number)
+    return _view(row, today)
+
+
+def extend_decision_term(
+    number: str, command: ExtendDecisionTerm, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    at = platform.now()
+    with uow:
+        _, latest = _locked(uow, platform, caller, number)
+        extended = rules.extend_decision_term(rules.pending_confirmation(number, latest), command.reason)
+        uow.store.save_confirmation(extended)
+        detail = {"seq": extended.seq, "reason": command.reason, "decision_due_on": extended.decision_due_on}
+        uow.store.log_filing(number, "confirmation_extended", caller.subject, detail, at)
+        row = uow.store.get_filing(number)
+    return _view(row, local_date(at))
+
+
+def decide_confirmation(
+    number: str, command: DecideConfirmation, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """The court's ruling; a confirmed agreement is reported to the centre as `judicially_confirmed` at once
+    when the court holds the case's accepted referral (`reported`, else null: the officer reports it)."""
+    units = require_officer_of_agency(caller, platform)
+    at = platform.now()
+    today = local_date(at)
+    with uow:
+        _, latest = _locked(uow, platform, caller, number)
+        pending = rules.pending_confirmation(number, latest)
+        decided_on = command.decided_on or today
+        check_day("decided_on", decided_on, today, ("accepted_on", pending.accepted_on))
+        decided = rules.decide_confirmation(pending, command.confirmed, command.reason, decided_on)
+        uow.store.save_confirmation(decided)
+        detail = {"seq": decided.seq, "decision": decided.status, "reason": command.reason, "decided_on": decided_on}
+        uow.store.log_filing(number, "confirmation_decided", caller.subject, detail, at)
+        reported = None
+        if decided.status is ConfirmationStatus.CONFIRMED:
+            summary = f"司法确认：法院裁定确认{number}诉前调解达成的调解协议有效。{command.reason or ''}"
+            reported = _report(
+                uow, platform, caller, units, number, ResultCode.JUDICIALLY_CONFIRMED, summary, decided.agreement
+            )
+        row = uow.store.get_filing(number)
+    return {**_view(row, today), "reported": reported}
+
+
+def return_to_litigation(
+    number: str, command: ReturnToLitigation, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """调解不成，转立案: the court files the filing, and reports `referred_to_litigation` on the case's accepted
+    referral, so the centre's case ends taken into litigation rather than waiting for its staff."""
+    units = require_officer_of_agency(caller, platform)
+    at = platform.now()
+    today = local_date(at)
+    with uow:
+        filing, latest = _locked(uow, platform, caller, number)
+        returned_on = command.returned_on or today
+        since = ("diverted_on", filing.diverted_on) if filing.diverted_on else None
+        check_day("returned_on", returned_on, today, since)
+        returned = rules.return_to_litigation(filing, latest, command.reason, returned_on, command.litigation_number)
+        _save(uow, returned, caller, "returned", command.model_dump(mode="json") | {"returned_on": returned_on}, at)
+        filed_as = f"（立案案号{command.litigation_number}）" if command.litigation_number else ""
+        summary = f"调解不成，转立案{filed_as}：{command.reason}"
+        reported = _report(uow, platform, caller, units, number, ResultCode.REFERRED_TO_LITIGATION, summary)
+        row = uow.store.get_filing(number)
+    return {**_view(row, today), "reported": reported}
+
+
+# --- steps the actions share --------------------------------------------------------------------------
+
+
+def _locked(uow: Work, platform: Platform, caller: Principal, number: str) -> tuple[Filing, Confirmation | None]:
+    """Inside `with uow`: the filing and its latest application, locked, once the caller is known to act for it."""
+    require_officer_of_agency(caller, platform)
+    filing, latest = uow.store.lock_filing(number)
+    caller.require_unit(filing.unit, f"filing {number}")
+    return filing, latest
+
+
+def _check_signed(agreement: Agreement, filing: Filing, today: date) -> None:
+    """An agreement of the filing's mediation is signed between its diversion and today."""
+    since = ("diverted_on", filing.diverted_on) if filing.diverted_on else None
+    check_day("agreement.signed_on", agreement.signed_on, today, since)
+
+
+def _save(uow: Work, filing: Filing, caller: Principal, kind: str, detail: dict[str, Any], at: datetime) -> None:
+    uow.store.save_filing(filing, at)
+    uow.store.log_filing(filing.number, kind, caller.subject, detail, at)
+
+
+def _confirmation_detail(confirmation: Confirmation) -> dict[str, Any]:
+    return {
+        "seq": confirmation.seq,
+        "agreement": confirmation.agreement.model_dump(mode="json"),
+        "effective_on": confirmation.effective_on,
+        "applied_on": confirmation.applied_on,
+        "application_due_on": confirmation.application_due_on,
+        "accepted_on": confirmation.accepted_on,
+        "decision_due_on": confirmation.decision_due_on,
+    }
+
+
+def _report(
+    uow: Work,
+    platform: Platform,
+    caller: Principal,
+    units: frozenset[str],
+    number: str,
+    result: ResultCode,
+    summary: str,
+    agreement: Agreement | None = None,
+) -> dict[str, str] | None:
+    """Inside `with uow`: the court's result on the accepted referral of the case `number` became, as an officer
+    reports it (`POST /api/v1/referrals/<id>/result`); None when the court holds no such referral."""
+    referral_id = uow.store.accepted_referral_for(number, units)
+    if referral_id is None:
+        return None
+    clipped = summary if len(summary) <= MAX_SUMMARY_CHARS else summary[: MAX_SUMMARY_CHARS - 1] + "…"
+    command = ReportResult(result=result, agreement=agreement, summary=clipped)
+    with acting_on(uow, platform, caller, referral_id, "result", command) as action:
+        return action.record(
+            referrals.report_result(action.referral, command, action.at),
+            ResultReported.build(
+                result=command.result,
+                outcome=command.outcome,
+                agreement=command.agreement,
+                summary=command.summary,
+                **action.report_fields(),
+            ),
+        )

@@ -1,0 +1,309 @@
+"""The court's store: the agency's referrals and records, and every filing the court registers with its 司法确认."""
+
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from services.court_link.domain.figures import FilingFigures
+from services.court_link.domain.filings import (
+    Confirmation,
+    ConfirmationStatus,
+    Filing,
+    FilingFacts,
+    FilingStatus,
+)
+from services.court_link.domain.screening import FilingDecision
+from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.contracts.disputes import Agreement
+from shared.delivery.statements import Row
+from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
+
+FILING_COLUMNS = (
+    "filing_number, unit, case_type, administrative_matter, filed_on, category, division_code, summary, parties,"
+    " claim_amount_yuan, legal_relation_clear, facts_clear, parties_consent, decision, reasons, status, diverted_on,"
+    " mediation_due_on, agreement, mediated_on, returned_on, return_reason, litigation_number, message_id,"
+    " registered_by, registered_at, updated_at"
+)
+CONFIRMATION_COLUMNS = (
+    "seq, agreement, effective_on, applied_on, application_due_on, accepted_on, decision_due_on, status, extended,"
+    " extension_reason, decided_on, decision_reason"
+)
+# What a filing's page shows of the referrals the centre sent the court about the case it became.
+REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
+_OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
+
+
+class CourtStore(AgencyStore, Protocol):
+    def add_filing(
+        self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
+    ) -> bool:
+        """Keep a filing as registered, with a `registered` line in its log; False, keeping nothing, when its
+        number is known (the court sent it twice)."""
+        ...
+
+    def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
+        """The filing and its latest application for 司法确认, locked for this transaction; NotFound if none."""
+        ...
+
+    def save_filing(self, filing: Filing, at: datetime) -> None:
+        """Keep where the filing stands: its status, agreement, and return to litigation."""
+        ...
+
+    def add_confirmation(self, confirmation: Confirmation) -> None: ...
+
+    def save_confirmation(self, confirmation: Confirmation) -> None:
+        """Keep an application's extension and decision."""
+        ...
+
+    def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None: ...
+
+    def get_filing(self, number: str) -> Row:
+        """A filing with its `confirmations` (in order), `log` (in order) and the `referrals` the court received
+        for the case it became (matched by the referrals' source record); NotFound if there is none."""
+        ...
+
+    def list_filings(
+        self, decision: FilingDecision | None, status: FilingStatus | None, limit: int, units: frozenset[str]
+    ) -> list[Row]:
+        """Filings of `units` and the units under them, the latest registered first; without their log."""
+        ...
+
+    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
+        """The latest accepted referral to `units` (or under them) of the case fed as `record_id`, if any."""
+        ...
+
+    def filing_figures(self, first: date, last: date, units: frozenset[str]) -> FilingFigures:
+        """The figures of `units`' filings registered with a filing day from `first` to `last`, both included."""
+        ...
+
+
+class PostgresCourtStore(PostgresAgencyStore):
+    def add_filing(
+        self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
+    ) -> bool:
+        row = self.sql.one(
+            f"INSERT INTO filings ({FILING_COLUMNS}) VALUES ({', '.join(['%s'] * 27)})"
+            " ON CONFLICT (filing_number) DO NOTHING RETURNING filing_number",
+            (
+                filing.number,
+                filing.unit,
+                facts.case_type.value,
+                facts.administrative_matter.value if facts.administrative_matter else None,
+                facts.filed_on,
+                facts.category.value,
+                facts.division_code,
+                facts.summary,
+                jsonb([p.model_dump(mode="json") for p in facts.parties]),
+                facts.claim_amount_yuan,
+                facts.screening_facts.legal_relation_clear,
+                facts.screening_facts.facts_clear,
+                facts.screening_facts.parties_consent,
+                filing.decision.value,
+                jsonb([r.value for r in facts.screening.reasons]),
+                filing.status.value,
+                filing.diverted_on,
+                filing.mediation_due_on,
+                _agreement(filing.agreement),
+                filing.mediated_on,
+                filing.returned_on,
+                filing.return_reason,
+                filing.litigation_number,
+                message_id,
+                officer,
+                at,
+                at,
+            ),
+        )
+        if row is None:
+            return False
+        self.log_filing(filing.number, "registered", officer, registered_detail(filing, facts), at)
+        return True
+
+    def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
+        row = self.sql.one(f"SELECT {FILING_COLUMNS} FROM filings WHERE filing_number = %s FOR UPDATE", (number,))
+        if row is None:
+            raise NotFound(f"no filing {number}")
+        latest = self.sql.one(
+            f"SELECT filing_number, {CONFIRMATION_COLUMNS} FROM confirmations WHERE filing_number = %s"
+            " ORDER BY seq DESC LIMIT 1",
+            (number,),
+        )
+        return filing_of(row), confirmation_of(latest) if latest else None
+
+    def save_filing(self, filing: Filing, at: datetime) -> None:
+        self.sql.write(
+            "UPDATE filings SET status = %s, agreement = %s, mediated_on = %s, returned_on = %s, return_reason = %s,"
+            " litigation_number = %s, updated_at = %s WHERE filing_number = %s",
+            (
+                filing.status.value,
+                _agreement(filing.agreement),
+                filing.mediated_on,
+                filing.returned_on,
+                filing.return_reason,
+                filing.litigation_number,
+                at,
+                filing.number,
+            ),
+        )
+
+    def add_confirmation(self, confirmation: Confirmation) -> None:
+        c = confirmation
+        self.sql.write(
+            f"INSERT INTO confirmations (filing_number, {CONFIRMATION_COLUMNS}) VALUES ({', '.join(['%s'] * 13)})",
+            (
+                c.filing_number,
+                c.seq,
+                _agreement(c.agreement),
+                c.effective_on,
+                c.applied_on,
+                c.application_due_on,
+                c.accepted_on,
+                c.decision_due_on,
+                c.status.value,
+                c.extended,
+                c.extension_reason,
+                c.decided_on,
+                c.decision_reason,
+            ),
+        )
+
+    def save_confirmation(self, confirmation: Confirmation) -> None:
+        c = confirmation
+        self.sql.write(
+            "UPDATE confirmations SET status = %s, extended = %s, extension_reason = %s, decision_due_on = %s,"
+            " decided_on = %s, decision_reason = %s WHERE filing_number = %s AND seq = %s",
+            (
+                c.status.value,
+                c.extended,
+                c.extension_reason,
+                c.decision_due_on,
+                c.decided_on,
+                c.decision_reason,
+                c.filing_number,
+                c.seq,
+            ),
+        )
+
+    def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO filing_log (filing_number, kind, officer, detail, at) VALUES (%s, %s, %s, %s, %s)",
+            (number, kind, officer, jsonb(detail), at),
+        )
+
+    def get_filing(self, number: str) -> Row:
+        row = self.sql.one(f"SELECT {FILING_COLUMNS} FROM filings WHERE filing_number = %s", (number,))
+        if row is None:
+            raise NotFound(f"no filing {number}")
+        row["confirmations"] = self.sql.all(
+            f"SELECT {CONFIRMATION_COLUMNS} FROM confirmations WHERE filing_number = %s ORDER BY seq", (number,)
+        )
+        row["log"] = self.sql.all(
+            "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (number,)
+        )
+        row["referrals"] = self.sql.all(
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s"
+            " ORDER BY received_at, referral_id",
+            (number,),
+        )
+        return row
+
+    def list_filings(
+        self, decision: FilingDecision | None, status: FilingStatus | None, limit: int, units: frozenset[str]
+    ) -> list[Row]:
+        return self.sql.all(
+            f"SELECT {FILING_COLUMNS} FROM filings WHERE {_OWN.format(table='filings')}"
+            " AND (%s::text IS NULL OR decision = %s) AND (%s::text IS NULL OR status = %s)"
+            " ORDER BY registered_at DESC, filing_number LIMIT %s",
+            (
+                sorted(units),
+                _value(decision),
+                _value(decision),
+                _value(status),
+                _value(status),
+                limit,
+            ),
+        )
+
+    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
+        row = self.sql.one(
+            f"SELECT referral_id FROM referrals WHERE source_record_id = %s AND status = 'accepted'"
+            f" AND {_OWN.format(table='referrals')} ORDER BY received_at DESC, referral_id LIMIT 1",
+            (record_id, sorted(units)),
+        )
+        return row["referral_id"] if row else None
+
+    def filing_figures(self, first: date, last: date, units: frozenset[str]) -> FilingFigures:
+        period = f"f.filed_on BETWEEN %s AND %s AND {_OWN.format(table='f')}"
+        params = (first, last, sorted(units))
+        filings = self.sql.all(
+            f"SELECT case_type, decision, status, count(*) AS n FROM filings f WHERE {period} GROUP BY 1, 2, 3",
+            params,
+        )
+        reasons = self.sql.all(
+            "SELECT r.reason, count(*) AS n FROM filings f, jsonb_array_elements_text(f.reasons) AS r(reason)"
+            f" WHERE {period} GROUP BY 1",
+            params,
+        )
+        confirmations = self.sql.all(
+            f"SELECT c.status, count(*) AS n FROM confirmations c JOIN filings f USING (filing_number)"
+            f" WHERE {period} GROUP BY 1",
+            params,
+        )
+        return FilingFigures.of_counts(
+            [(r["case_type"], r["decision"], r["status"], r["n"]) for r in filings],
+            [(r["reason"], r["n"]) for r in reasons],
+            [(r["status"], r["n"]) for r in confirmations],
+        )
+
+
+def filing_of(row: Row) -> Filing:
+    """Where a filing stands, from its row."""
+    return Filing(
+        number=row["filing_number"],
+        unit=row["unit"],
+        decision=FilingDecision(row["decision"]),
+        status=FilingStatus(row["status"]),
+        diverted_on=row["diverted_on"],
+        mediation_due_on=row["mediation_due_on"],
+        agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+        mediated_on=row["mediated_on"],
+        returned_on=row["returned_on"],
+        return_reason=row["return_reason"],
+        litigation_number=row["litigation_number"],
+    )
+
+
+def confirmation_of(row: Row) -> Confirmation:
+    return Confirmation(
+        filing_number=row["filing_number"],
+        seq=row["seq"],
+        agreement=Agreement.model_validate(row["agreement"]),
+        effective_on=row["effective_on"],
+        applied_on=row["applied_on"],
+        application_due_on=row["application_due_on"],
+        accepted_on=row["accepted_on"],
+        decision_due_on=row["decision_due_on"],
+        status=ConfirmationStatus(row["status"]),
+        extended=row["extended"],
+        extension_reason=row["extension_reason"],
+        decided_on=row["decided_on"],
+        decision_reason=row["decision_reason"],
+    )
+
+
+def registered_detail(filing: Filing, facts: FilingFacts) -> dict[str, Any]:
+    """The `registered` line of a filing's log: the decision and why, for whoever reads it later."""
+    return {
+        "decision": filing.decision.value,
+        "reasons": [r.value for r in facts.screening.reasons],
+        "mediation_due_on": filing.mediation_due_on,
+    }
+
+
+def _agreement(agreement: Agreement | None) -> Any:
+    return jsonb(agreement.model_dump(mode="json")) if agreement else None
+
+
+def _value(code: FilingDecision | FilingStatus | None) -> str | None:
+    return code.value if code else None

@@ -1,0 +1,203 @@
+"""The court's store in memory: the agency's referrals and records, and the court's filings with their 司法确认."""
+
+import copy
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from services.court_link.domain.figures import FilingFigures
+from services.court_link.domain.filings import Confirmation, Filing, FilingFacts, FilingStatus
+from services.court_link.domain.screening import FilingDecision
+from services.court_link.store import confirmation_of, filing_of, registered_detail
+from shared.contracts.disputes import Agreement
+from shared.delivery.statements import Row
+from shared.persistence.errors import Conflict, NotFound, StoreError
+from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.coordinator import as_json
+
+CENT = Decimal("0.01")
+CONFIRMATION_KEYS = (
+    "seq",
+    "agreement",
+    "effective_on",
+    "applied_on",
+    "application_due_on",
+    "accepted_on",
+    "decision_due_on",
+    "status",
+    "extended",
+    "extension_reason",
+    "decided_on",
+    "decision_reason",
+)
+# What an application's save may change; the rest is as accepted.
+CHANGING_KEYS = ("status", "extended", "extension_reason", "decision_due_on", "decided_on", "decision_reason")
+REFERRAL_LINK_KEYS = ("referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at")
+
+
+class FakeCourtStore(FakeAgencyStore):
+    def __init__(self) -> None:
+        super().__init__()
+        self.filings: dict[str, Row] = {}
+        self.confirmations: dict[str, list[Row]] = {}
+        self.filing_entries: list[Row] = []
+
+    def add_filing(
+        self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
+    ) -> bool:
+        if filing.number in self.filings:
+            return False
+        amount = facts.claim_amount_yuan
+        self.filings[filing.number] = {
+            "filing_number": filing.number,
+            "unit": filing.unit,
+            "case_type": facts.case_type.value,
+            "administrative_matter": facts.administrative_matter.value if facts.administrative_matter else None,
+            "filed_on": facts.filed_on,
+            "category": facts.category.value,
+            "division_code": facts.division_code,
+            "summary": facts.summary,
+            "parties": [p.model_dump(mode="json") for p in facts.parties],
+            # numeric(15, 2): kept to the fen, as PostgreSQL gives it back.
+            "claim_amount_yuan": amount.quantize(CENT) if amount is not None else None,
+            "legal_relation_clear": facts.screening_facts.legal_relation_clear,
+            "facts_clear": facts.screening_facts.facts_clear,
+            "parties_consent": facts.screening_facts.parties_consent,
+            "decision": filing.decision.value,
+            "reasons": [r.value for r in facts.screening.reasons],
+            "status": filing.status.value,
+            "diverted_on": filing.diverted_on,
+            "mediation_due_on": filing.mediation_due_on,
+            "agreement": _agreement(filing.agreement),
+            "mediated_on": filing.mediated_on,
+            "returned_on": filing.returned_on,
+            "return_reason": filing.return_reason,
+            "litigation_number": filing.litigation_number,
+            "message_id": message_id,
+            "registered_by": officer,
+            "registered_at": at,
+            "updated_at": at,
+        }
+        self.log_filing(filing.number, "registered", officer, registered_detail(filing, facts), at)
+        return True
+
+    def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
+        row = self.filings.get(number)
+        if row is None:
+            raise NotFound(f"no filing {number}")
+        applications = self.confirmations.get(number, [])
+        latest = confirmation_of({**applications[-1], "filing_number": number}) if applications else None
+        return filing_of(row), latest
+
+    def save_filing(self, filing: Filing, at: datetime) -> None:
+        row = self.filings.get(filing.number)
+        if row is not None:
+            row.update(
+                status=filing.status.value,
+                agreement=_agreement(filing.agreement),
+                mediated_on=filing.mediated_on,
+                returned_on=filing.returned_on,
+                return_reason=filing.return_reason,
+                litigation_number=filing.litigation_number,
+                updated_at=at,
+            )
+
+    def add_confirmation(self, confirmation: Confirmation) -> None:
+        if confirmation.filing_number not in self.filings:
+            raise StoreError(f"insert violates foreign key constraint: no filing {confirmation.filing_number}")
+        applications = self.confirmations.setdefault(confirmation.filing_number, [])
+        if any(row["seq"] == confirmation.seq for row in applications):
+            raise Conflict(f"duplicate key value violates unique constraint: {confirmation.filing_number}")
+        applications.append(_confirmation_row(confirmation))
+
+    def save_confirmation(self, confirmation: Confirmation) -> None:
+        for row in self.confirmations.get(confirmation.filing_number, []):
+            if row["seq"] == confirmation.seq:
+                changed = _confirmation_row(confirmation)
+                row.update({key: changed[key] for key in CHANGING_KEYS})
+
+    def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None:
+        if number not in self.filings:
+            raise StoreError(f"insert violates foreign key constraint: no filing {number}")
+        self.filing_entries.append(
+            {"filing_number": number, "kind": kind, "officer": officer, "detail": as_json(detail), "at": at}
+        )
+
+    def get_filing(self, number: str) -> Row:
+        row = self.filings.get(number)
+        if row is None:
+            raise NotFound(f"no filing {number}")
+        linked = sorted(
+            (r for r in self.referrals.values() if r.get("source_record_id") == number),
+            key=lambda r: (r["received_at"], str(r["referral_id"])),
+        )
+        return copy.deepcopy(
+            {
+                **row,
+                "confirmations": sorted(self.confirmations.get(number, []), key=lambda c: c["seq"]),
+                "log": [
+                    {k: e[k] for k in ("kind", "officer", "detail", "at")}
+                    for e in self.filing_entries
+                    if e["filing_number"] == number
+                ],
+                "referrals": [{k: r[k] for k in REFERRAL_LINK_KEYS} for r in linked],
+            }
+        )
+
+    def list_filings(
+        self, decision: FilingDecision | None, status: FilingStatus | None, limit: int, units: frozenset[str]
+    ) -> list[Row]:
+        rows = [
+            r
+            for r in self.filings.values()
+            if _own(r["unit"], units)
+            and (decision is None or r["decision"] == decision.value)
+            and (status is None or r["status"] == status.value)
+        ]
+        by_number = sorted(rows, key=lambda r: r["filing_number"])
+        latest_first = sorted(by_number, key=lambda r: r["registered_at"], reverse=True)  # stable: ties by number
+        return copy.deepcopy(latest_first[:limit])
+
+    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
+        accepted = [
+            r
+            for r in self.referrals.values()
+            if r.get("source_record_id") == record_id and r["status"] == "accepted" and _own(r["unit"], units)
+        ]
+        by_id = sorted(accepted, key=lambda r: str(r["referral_id"]))
+        latest = sorted(by_id, key=lambda r: r["received_at"], reverse=True)
+        return latest[0]["referral_id"] if latest else None
+
+    def filing_figures(self, first: date, last: date, units: frozenset[str]) -> FilingFigures:
+        counted = [r for r in self.filings.values() if first <= r["filed_on"] <= last and _own(r["unit"], units)]
+        return FilingFigures.of_counts(
+            [(r["case_type"], r["decision"], r["status"], 1) for r in counted],
+            [(reason, 1) for r in counted for reason in r["reasons"]],
+            [(c["status"], 1) for r in counted for c in self.confirmations.get(r["filing_number"], [])],
+        )
+
+
+def _own(unit: str, units: frozenset[str]) -> bool:
+    return any(unit.startswith(own) for own in units)
+
+
+def _agreement(agreement: Agreement | None) -> Any:
+    return as_json(agreement.model_dump(mode="json")) if agreement else None
+
+
+def _confirmation_row(c: Confirmation) -> Row:
+    return {
+        "seq": c.seq,
+        "agreement": _agreement(c.agreement),
+        "effective_on": c.effective_on,
+        "applied_on": c.applied_on,
+        "application_due_on": c.application_due_on,
+        "accepted_on": c.accepted_on,
+        "decision_due_on": c.decision_due_on,
+        "status": c.status.value,
+        "extended": c.extended,
+        "extension_reason": c.extension_reason,
+        "decided_on": c.decided_on,
+        "decision_reason": c.decision_reason,
+    }

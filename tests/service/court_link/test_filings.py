@@ -1,0 +1,497 @@
+"""诉调对接 as the court's officers use it: filings screened and diverted, 司法确认, returns to litigation, figures."""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.court_link.service import CourtLink
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import ReferralAccepted, RegisterDispute, ResultReported
+from shared.http import BadInput
+from shared.messaging.routing import address
+from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.court import FakeCourtStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.messages import referral_issued
+
+COURT = "court:430426"
+CENTRE = "centre:430426"
+COURT_OFFICER = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({COURT}))
+POLICE_OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+COORDINATOR = Principal("wang.fang", "王芳", frozenset({Role.COORDINATOR}))
+# 09:30 in Beijing on Friday 4 December 2026; the filing is diverted today.
+MORNING = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)
+TODAY = date(2026, 12, 4)
+LOAN = "(2026)湘0426民初123号"
+CASE_ID = "430426-20261204-00007"
+REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
+AGREEMENT = {
+    "number": "祁司调〔2026〕第88号",
+    "signed_on": "2026-12-10",
+    "terms": "周海波于2027年1月31日前归还借款五万元。",
+}
+
+
+@dataclass
+class Clock:
+    """The court's clock, which a test moves on as the days of a mediation pass."""
+
+    at: datetime = MORNING
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def days_later(self, days: int) -> None:
+        self.at += timedelta(days=days)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def court_store() -> FakeCourtStore:
+    return FakeCourtStore()
+
+
+@pytest.fixture
+def uow(court_store) -> FakeUnitOfWork[FakeCourtStore]:
+    return FakeUnitOfWork(court_store)
+
+
+@pytest.fixture
+def court(uow, platform, clock) -> CourtLink:
+    return worker_factory(
+        CourtLink,
+        uow=uow,
+        platform=replace(platform, service="court_link", now=clock),
+        sender="wuyuan.coordinator",
+        caller=COURT_OFFICER,
+    )
+
+
+def filing(number: str = LOAN, **fields) -> dict:
+    """A loan the parties agree to mediate, clear in law and fact: Shandan's court diverts it."""
+    return {
+        "filing_number": number,
+        "case_type": "civil",
+        "filed_on": "2026-12-03",
+        "category": "debt",
+        "division_code": "430426101",
+        "summary": "原告诉请被告归还借款五万元，经立案引导同意诉前调解。",
+        "parties": [
+            {"role": "applicant", "name": "陈立新", "id_number": "430426199005201239", "phone": "13807341234"},
+            {"role": "respondent", "name": "周海波"},
+        ],
+        "claim_amount_yuan": "50000",
+        "legal_relation_clear": True,
+        "facts_clear": True,
+        "parties_consent": True,
+        **fields,
+    }
+
+
+def register(court, http, body: dict) -> tuple[int, dict]:
+    response = court.register_filing(http.post(body))
+    return response.status_code, http.body(response)
+
+
+def refused_fields(call) -> list[str]:
+    with pytest.raises(BadInput) as refused:
+        call()
+    return [str(f["field"]) for f in refused.value.fields]
+
+
+@pytest.fixture
+def diverted(court, http) -> dict:
+    return register(court, http, filing())[1]
+
+
+def the_case_arrives(court, http, accepted: bool = True, record: str | None = LOAN) -> None:
+    """The centre's referral of the case the filing became, with the filing's number; the court accepts it."""
+    court.sender = "wuyuan.coordinator"
+    court.on_referral_issued(
+        referral_issued(REFERRAL, COURT, case_id=CASE_ID, source="court_filing", source_record_id=record)
+    )
+    if accepted:
+        court.accept(http.post({}), str(REFERRAL))
+
+
+# --- registering and screening ------------------------------------------------------------------------
+
+
+def test_a_clear_loan_whose_parties_agree_is_diverted_and_fed_to_the_centre(court, uow, court_store, http):
+    status, shown = register(court, http, filing())
+
+    assert (status, shown["decision"], shown["status"], shown["reasons"]) == (201, "diverted", "in_mediation", [])
+    assert (shown["diverted_on"], shown["mediation_due_on"]) == ("2026-12-04", "2027-01-04")  # 3 January is a Sunday
+    assert (shown["first_time"], shown["mediation_overdue"], shown["confirmation"]) == (True, False, None)
+    [fed] = uow.sent_of(RegisterDispute)
+    assert str(fed.message_id) == shown["message_id"]
+    assert (fed.report.source.value, fed.report.source_record_id) == ("court_filing", LOAN)
+    assert (fed.sender, fed.recipient, fed.fed_by) == (COURT, CENTRE, "zhao.li")
+    assert fed.report.parties[0].id_number == "430426199005201239"  # intake keeps it, and only intake
+    assert address(fed, uow.registry) == ("wuyuan.documents", "intake.RegisterDispute")
+    assert court_store.get_record(LOAN)["details"] == {
+        "filing_number": LOAN,
+        "claim_amount_yuan": "50000",
+        "consents_to_mediation": True,
+    }
+
+
+def test_the_court_keeps_the_parties_names_and_roles_but_not_their_numbers(court, court_store, http, diverted):
+    assert diverted["parties"] == [
+        {"role": "applicant", "kind": "person", "name": "陈立新", "phone": None},
+        {"role": "respondent", "kind": "person", "name": "周海波", "phone": None},
+    ]
+    assert "430426199005201239" not in str(court_store.filings)
+
+
+def test_a_filing_whose_facts_are_unclear_is_filed_with_the_reason_and_opens_no_case(court, uow, court_store, http):
+    status, shown = register(court, http, filing(facts_clear=False, parties_consent=False))
+
+    assert (status, shown["decision"], shown["status"]) == (201, "filed", "filed")
+    assert shown["reasons"] == ["facts_unclear", "no_consent"]
+    assert (shown["diverted_on"], shown["mediation_due_on"], shown["message_id"]) == (None, None, None)
+    assert uow.sent == []
+    assert court_store.records == {}
+
+
+def test_an_administrative_filing_outside_the_mediable_matters_is_filed(court, uow, http):
+    body = filing("(2026)湘0426行初7号", case_type="administrative", administrative_matter="other")
+
+    status, shown = register(court, http, body)
+
+    assert (status, shown["decision"], shown["reasons"]) == (201, "filed", ["not_mediable_by_law"])
+    assert uow.sent == []
+
+
+def test_an_administrative_compensation_claim_may_be_diverted(court, uow, http):
+    body = filing("(2026)湘0426行初8号", case_type="administrative", administrative_matter="compensation")
+
+    assert register(court, http, body)[1]["decision"] == "diverted"
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_a_filing_sent_again_answers_the_first_decision_and_feeds_nothing_twice(court, uow, http, diverted):
+    status, again = register(court, http, filing(facts_clear=False))
+
+    assert (status, again["first_time"], again["decision"]) == (200, False, "diverted")
+    assert again["message_id"] == diverted["message_id"]
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"legal_relation_clear": None}, "legal_relation_clear"),
+        ({"facts_clear": "yes"}, "facts_clear"),
+        ({"parties_consent": 1}, "parties_consent"),
+        ({"case_type": "criminal"}, "case_type"),
+        ({"case_type": "administrative"}, "administrative_matter"),
+        ({"administrative_matter": "compensation"}, "administrative_matter"),
+        ({"filing_number": "湘0426民初123号"}, "filing_number"),
+        ({"filed_on": "2026-12-05"}, "filed_on"),
+        ({"claim_amount_yuan": "100.005"}, "claim_amount_yuan"),
+        ({"category": "murder"}, "category"),
+        ({"parties": [{"role": "applicant", "name": "陈立新"}, {"role": "third_party", "name": "周某"}]}, "parties"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_a_filing_with_a_wrong_field_is_refused_naming_it_and_nothing_is_kept(
+    court, uow, court_store, http, change, field
+):
+    assert refused_fields(lambda: court.register_filing(http.post(filing(**change)))) == [field]
+    assert (uow.sent, court_store.filings) == ([], {})
+
+
+@pytest.mark.parametrize("caller", [POLICE_OFFICER, COORDINATOR], ids=lambda p: p.subject)
+def test_only_the_courts_officers_register_filings(court, uow, court_store, http, caller):
+    court.caller = caller
+
+    with pytest.raises(Forbidden):
+        court.register_filing(http.post(filing()))
+
+    assert (uow.sent, court_store.filings) == ([], {})
+
+
+# --- reading filings -------------------------------------------------------------------------------------
+
+
+def test_officers_list_filings_by_decision_and_read_one_with_its_log(court, http, diverted):
+    register(court, http, filing("(2026)湘0426民初124号", facts_clear=False))
+
+    listed = http.body(court.list_filings(http.get({"decision": "filed"})))["filings"]
+    shown = http.body(court.show_filing(http.get(), LOAN))
+
+    assert [f["filing_number"] for f in listed] == ["(2026)湘0426民初124号"]
+    assert [(line["kind"], line["officer"]) for line in shown["log"]] == [("registered", "zhao.li")]
+
+
+def test_a_list_query_or_path_that_is_wrong_is_refused_naming_it(court, http):
+    assert refused_fields(lambda: court.list_filings(http.get({"decision": "maybe"}))) == ["decision"]
+    assert refused_fields(lambda: court.list_filings(http.get({"limit": "501"}))) == ["limit"]
+    assert refused_fields(lambda: court.show_filing(http.get(), "123")) == ["filing_number"]
+    with pytest.raises(NotFound):
+        court.show_filing(http.get(), "(2026)湘0426民初999号")
+
+
+def test_an_officer_of_another_agency_reads_no_filing(court, http, diverted):
+    court.caller = POLICE_OFFICER
+
+    with pytest.raises(Forbidden):
+        court.show_filing(http.get(), LOAN)
+    with pytest.raises(Forbidden):
+        court.list_filings(http.get())
+
+
+def test_a_filing_still_in_mediation_is_overdue_from_the_day_after_its_terms_last_day(court, http, clock, diverted):
+    clock.days_later(31)  # Monday 4 January 2027, the term's last day
+    on_the_last_day = http.body(court.show_filing(http.get(), LOAN))
+    clock.days_later(1)
+    the_day_after = http.body(court.show_filing(http.get(), LOAN))
+
+    assert (on_the_last_day["mediation_overdue"], the_day_after["mediation_overdue"]) == (False, True)
+
+
+# --- 司法确认 -------------------------------------------------------------------------------------------------
+
+
+def apply(court, http, body: dict | None = None):
+    return court.request_confirmation(http.post(body or {"agreement": AGREEMENT}), LOAN)
+
+
+def test_an_application_shows_its_deadlines_and_marks_the_filing_mediated(court, http, clock, diverted):
+    clock.days_later(7)  # Friday 11 December
+
+    response = apply(court, http)
+
+    shown = http.body(response)
+    assert (response.status_code, shown["status"], shown["mediated_on"]) == (201, "mediated", "2026-12-10")
+    confirmation = shown["confirmation"]
+    assert (confirmation["effective_on"], confirmation["applied_on"], confirmation["accepted_on"]) == (
+        "2026-12-10",
+        "2026-12-11",
+        "2026-12-11",
+    )
+    assert confirmation["application_due_on"] == "2027-01-11"  # 9 January 2027 is a Saturday
+    assert (confirmation["decision_due_on"], confirmation["status"]) == ("2026-12-28", "pending")  # 26th: Saturday
+
+
+def test_an_application_made_after_its_thirty_days_is_refused_naming_the_law(court, http, clock, court_store, diverted):
+    clock.days_later(40)  # 13 January 2027
+
+    with pytest.raises(Refused) as late:
+        apply(court, http)
+
+    assert late.value.code == "application_late"
+    assert "due by 2027-01-11" in late.value.reason
+    assert "民事诉讼法 第二百零五条" in late.value.reason
+    assert court_store.confirmations == {}
+
+
+def test_the_days_of_an_agreement_and_its_application_must_follow_each_other_and_not_be_in_the_future(
+    court, http, clock, diverted
+):
+    clock.days_later(7)
+    bodies = [
+        ({"agreement": AGREEMENT, "effective_on": "2026-12-09"}, "effective_on"),
+        ({"agreement": AGREEMENT, "applied_on": "2026-12-12"}, "applied_on"),
+        ({"agreement": AGREEMENT, "applied_on": "2026-12-11", "accepted_on": "2026-12-10"}, "accepted_on"),
+        ({"agreement": {"signed_on": "2026-12-10"}}, "agreement.terms"),
+        ({"agreement": {**AGREEMENT, "signed_on": "2026-12-03"}}, "agreement.signed_on"),  # before the diversion
+        ({"agreement": {**AGREEMENT, "signed_on": "2026-12-12"}}, "agreement.signed_on"),  # tomorrow
+    ]
+    for body, field in bodies:
+        assert refused_fields(lambda body=body: apply(court, http, body)) == [field]
+
+
+def test_a_confirmed_agreement_is_reported_to_the_centre_on_the_courts_accepted_referral(
+    court, uow, court_store, http, clock, diverted
+):
+    the_case_arrives(court, http)
+    clock.days_later(7)
+    apply(court, http)
+    clock.days_later(3)
+
+    shown = http.body(court.decide_confirmation(http.post({"decision": "confirmed"}), LOAN))
+
+    assert (shown["confirmation"]["status"], shown["confirmation"]["decided_on"]) == ("confirmed", "2026-12-14")
+    assert shown["reported"]["referral_id"] == str(REFERRAL)
+    [result] = uow.sent_of(ResultReported)
+    assert (result.result.value, result.outcome.value) == ("judicially_confirmed", "resolved")
+    assert result.agreement is not None and result.agreement.number == "祁司调〔2026〕第88号"
+    assert (result.case_id, result.sender, result.officer) == (CASE_ID, COURT, "zhao.li")
+    assert str(result.message_id) == shown["reported"]["message_id"]
+    assert court_store.status_of(REFERRAL) == "reported"
+    assert [link["status"] for link in shown["referrals"]] == ["reported"]
+    assert [line["kind"] for line in shown["log"]] == ["registered", "confirmation_requested", "confirmation_decided"]
+
+
+def test_a_confirmation_without_an_accepted_referral_reports_nothing_and_says_so(
+    court, uow, court_store, http, diverted
+):
+    the_case_arrives(court, http, accepted=False)
+    apply(court, http, {"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}})
+
+    shown = http.body(court.decide_confirmation(http.post({"decision": "confirmed"}), LOAN))
+
+    assert (shown["confirmation"]["status"], shown["reported"]) == ("confirmed", None)
+    assert uow.sent_of(ResultReported) == []
+    assert court_store.status_of(REFERRAL) == "received"
+
+
+def test_a_refusal_needs_its_reason_and_reports_nothing(court, uow, http, diverted):
+    the_case_arrives(court, http)
+    apply(court, http, {"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}})
+
+    assert refused_fields(lambda: court.decide_confirmation(http.post({"decision": "refused"}), LOAN)) == ["reason"]
+    shown = http.body(
+        court.decide_confirmation(http.post({"decision": "refused", "reason": "协议约定利息超过法定上限"}), LOAN)
+    )
+
+    assert (shown["confirmation"]["status"], shown["confirmation"]["decision_reason"]) == (
+        "refused",
+        "协议约定利息超过法定上限",
+    )
+    assert shown["reported"] is None
+    assert uow.sent_of(ResultReported) == []
+
+
+def test_the_decision_term_is_extended_once_by_ten_days(court, http, diverted):
+    apply(court, http, {"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}})
+
+    shown = http.body(court.extend_decision_term(http.post({"reason": "需调取借条原件核对"}), LOAN))
+
+    assert (shown["confirmation"]["extended"], shown["confirmation"]["decision_due_on"]) == (True, "2026-12-29")
+    with pytest.raises(Refused, match=r"^already_extended: "):
+        court.extend_decision_term(http.post({"reason": "再次延长"}), LOAN)
+
+
+def test_nothing_to_decide_without_an_application(court, http, diverted):
+    with pytest.raises(Refused, match=r"^no_pending_confirmation: "):
+        court.decide_confirmation(http.post({"decision": "confirmed"}), LOAN)
+
+
+def test_a_filed_filing_has_no_mediation_to_confirm(court, http):
+    register(court, http, filing(parties_consent=False))
+
+    with pytest.raises(Refused, match=r"^not_diverted: "):
+        apply(court, http, {"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}})
+
+
+def test_an_agreement_without_an_application_counts_the_filing_mediated(court, uow, http, clock, diverted):
+    clock.days_later(7)
+
+    shown = http.body(court.record_agreement(http.post({"agreement": AGREEMENT}), LOAN))
+
+    assert (shown["status"], shown["agreement"]["number"], shown["confirmation"]) == (
+        "mediated",
+        "祁司调〔2026〕第88号",
+        None,
+    )
+    assert uow.sent_of(ResultReported) == []
+
+
+# --- 调解不成，转立案 -------------------------------------------------------------------------------------
+
+
+def test_a_failed_mediation_is_filed_and_the_centre_told_the_case_went_to_litigation(
+    court, uow, court_store, http, clock, diverted
+):
+    the_case_arrives(court, http)
+    clock.days_later(12)
+    body = {"reason": "被告坚持借款已归还，双方分歧大，调解不成", "litigation_number": "(2026)湘0426民初456号"}
+
+    shown = http.body(court.return_to_litigation(http.post(body), LOAN))
+
+    assert (shown["status"], shown["returned_on"], shown["litigation_number"]) == (
+        "returned",
+        "2026-12-16",
+        "(2026)湘0426民初456号",
+    )
+    [result] = uow.sent_of(ResultReported)
+    assert (result.result.value, result.outcome.value, result.agreement) == (
+        "referred_to_litigation",
+        "unresolved",
+        None,
+    )
+    assert (
+        result.summary == "调解不成，转立案（立案案号(2026)湘0426民初456号）：被告坚持借款已归还，双方分歧大，调解不成"
+    )
+    assert (result.referral_id, result.case_id) == (REFERRAL, CASE_ID)
+    assert court_store.status_of(REFERRAL) == "reported"
+    assert uow.sent_types() == ["RegisterDispute", "ReferralAccepted", "ResultReported"]
+
+
+def test_a_return_before_the_court_accepted_the_referral_files_the_filing_and_leaves_the_report_to_the_officer(
+    court, uow, http, diverted
+):
+    the_case_arrives(court, http, accepted=False)
+
+    shown = http.body(court.return_to_litigation(http.post({"reason": "被告拒绝调解"}), LOAN))
+
+    assert (shown["status"], shown["reported"]) == ("returned", None)
+    assert uow.sent_of(ResultReported) == [] and uow.sent_of(ReferralAccepted) == []
+
+
+def test_a_return_dated_before_the_diversion_or_in_the_future_is_refused_naming_the_day(court, http, diverted):
+    for day in ("2026-12-03", "2026-12-05"):
+        assert refused_fields(
+            lambda day=day: court.return_to_litigation(http.post({"reason": "调解不成", "returned_on": day}), LOAN)
+        ) == ["returned_on"]
+
+
+def test_a_filing_returned_once_is_not_returned_again_and_nothing_more_is_sent(court, uow, http, diverted):
+    the_case_arrives(court, http)
+    court.return_to_litigation(http.post({"reason": "调解不成"}), LOAN)
+
+    with pytest.raises(Refused, match=r"^already_returned: "):
+        court.return_to_litigation(http.post({"reason": "调解不成"}), LOAN)
+    assert len(uow.sent_of(ResultReported)) == 1
+
+
+def test_a_referral_of_another_filing_is_not_reported_on(court, uow, http, diverted):
+    the_case_arrives(court, http, record="(2026)湘0426民初999号")
+
+    shown = http.body(court.return_to_litigation(http.post({"reason": "调解不成"}), LOAN))
+
+    assert shown["reported"] is None
+    assert uow.sent_of(ResultReported) == []
+
+
+# --- figures ------------------------------------------------------------------------------------------------
+
+
+def test_the_figures_count_this_months_filings(court, http, diverted):
+    register(court, http, filing("(2026)湘0426民初124号", facts_clear=False))
+    register(court, http, filing("(2026)湘0426民初125号"))
+    court.return_to_litigation(http.post({"reason": "调解不成"}), "(2026)湘0426民初125号")
+    court.record_agreement(http.post({"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}}), LOAN)
+
+    figures = http.body(court.filing_figures(http.get({"from": "2026-12-01", "to": "2026-12-31"})))
+
+    assert (figures["from"], figures["to"]) == ("2026-12-01", "2026-12-31")
+    assert (figures["filings"]["registered"], figures["filings"]["diverted"]) == (3, 2)
+    assert figures["filings"]["diversion_rate"] == 0.6667
+    assert (figures["mediation"]["mediated"], figures["mediation"]["returned_to_litigation"]) == (1, 1)
+    assert figures["mediation"]["success_rate"] == 0.5
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"to": "2026-12-31"}, "from"),
+        ({"from": "2026-12-01"}, "to"),
+        ({"from": "2026-12-31", "to": "2026-12-01"}, "to"),
+        ({"from": "2026-13-01", "to": "2026-12-31"}, "from"),
+        ({"from": "2026-12-01", "to": "2026-12-31", "unit": "court:430426"}, "unit"),
+    ],
+)
+def test_a_figures_period_that_is_wrong_is_refused_naming_the_parameter(court, http, query, field):
+    assert refused_fields(lambda: court.filing_figures(http.get(query))) == [field]
