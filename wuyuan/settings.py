@@ -269,6 +269,9 @@ class PlatformSettings(BaseSettings):
             others = [other for other in SERVICES if other != "console"]
             environment["WUYUAN_CONSOLE_API_URLS"] = json.dumps({other: self.http_base_url(other) for other in others})
             environment["WUYUAN_CONSOLE_SECURE_COOKIES"] = str((self.public_url or "").startswith("https://")).lower()
+        if service == "petition_link":
+            # Keys the petitioners' digests the bureau counts persons and repeat petitions by.
+            environment["WUYUAN_PETITION_KEY_SECRET"] = kept_secret(self.state_dir / "secrets" / "petition-key")
         if service == "intake":
             environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()

@@ -1,11 +1,11 @@
-"""A petition counted by batch and person: the fields it must carry, and when it is a group petition."""
+"""A petition fed in as a record: the details it must carry, and when it is a group petition."""
 
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.petition_link.domain import GROUP_PETITION_PERSONS, Petition, flags_for
+from services.petition_link.domain.records import GROUP_PETITION_PERSONS, PetitionDetails, flags_for
 from shared.contracts.vocabulary import Flag
 from tests.unit.records import refused_fields
 
@@ -14,14 +14,14 @@ PETITION_NUMBER = "430426-XF-20261122-0158"
 
 def refused(**details: Any) -> dict[str, str]:
     """The fields the petition record is refused for, each with the reason pydantic gives."""
-    return refused_fields(Petition, details)
+    return refused_fields(PetitionDetails, details)
 
 
 # --- flags ---------------------------------------------------------------------------
 
 
 def test_a_single_petitioner_marks_the_case_as_involving_a_petition() -> None:
-    assert flags_for(Petition(petition_number=PETITION_NUMBER)) == [Flag.PETITION_INVOLVED]
+    assert flags_for(PetitionDetails(petition_number=PETITION_NUMBER)) == [Flag.PETITION_INVOLVED]
 
 
 def test_a_group_petition_is_five_or_more_people_in_one_visit() -> None:
@@ -29,15 +29,18 @@ def test_a_group_petition_is_five_or_more_people_in_one_visit() -> None:
 
 
 def test_four_petitioners_together_are_not_a_group_petition() -> None:
-    assert flags_for(Petition(petition_number=PETITION_NUMBER, persons=4)) == [Flag.PETITION_INVOLVED]
+    assert flags_for(PetitionDetails(petition_number=PETITION_NUMBER, persons=4)) == [Flag.PETITION_INVOLVED]
 
 
 def test_five_petitioners_together_are_a_group_petition() -> None:
-    assert flags_for(Petition(petition_number=PETITION_NUMBER, persons=5)) == [Flag.PETITION_INVOLVED, Flag.GROUP]
+    assert flags_for(PetitionDetails(petition_number=PETITION_NUMBER, persons=5)) == [
+        Flag.PETITION_INVOLVED,
+        Flag.GROUP,
+    ]
 
 
 def test_a_repeat_petition_by_one_person_is_still_not_a_group_petition() -> None:
-    petition = Petition(petition_number=PETITION_NUMBER, persons=1, repeat_petition=True)
+    petition = PetitionDetails(petition_number=PETITION_NUMBER, persons=1, repeat_petition=True)
 
     assert flags_for(petition) == [Flag.PETITION_INVOLVED]
 
@@ -46,7 +49,9 @@ def test_a_repeat_petition_by_one_person_is_still_not_a_group_petition() -> None
 def test_every_petition_is_flagged_as_involving_one_and_as_a_group_from_five_people(
     persons: int, repeat_petition: bool
 ) -> None:
-    flags = flags_for(Petition(petition_number=PETITION_NUMBER, persons=persons, repeat_petition=repeat_petition))
+    flags = flags_for(
+        PetitionDetails(petition_number=PETITION_NUMBER, persons=persons, repeat_petition=repeat_petition)
+    )
 
     assert Flag.PETITION_INVOLVED in flags
     assert (Flag.GROUP in flags) == (persons >= 5)
@@ -57,7 +62,7 @@ def test_every_petition_is_flagged_as_involving_one_and_as_a_group_from_five_peo
 
 
 def test_a_petition_with_only_its_number_is_one_person_on_a_first_visit() -> None:
-    petition = Petition.model_validate({"petition_number": PETITION_NUMBER})
+    petition = PetitionDetails.model_validate({"petition_number": PETITION_NUMBER})
 
     assert petition.persons == 1
     assert petition.repeat_petition is False
@@ -68,7 +73,7 @@ def test_a_petition_of_nobody_is_refused_by_name() -> None:
 
 
 def test_up_to_ten_thousand_people_in_one_batch_are_accepted_and_more_refused() -> None:
-    assert Petition(petition_number=PETITION_NUMBER, persons=10_000).persons == 10_000
+    assert PetitionDetails(petition_number=PETITION_NUMBER, persons=10_000).persons == 10_000
     assert refused(petition_number=PETITION_NUMBER, persons=10_001) == {"persons": "less_than_equal"}
 
 

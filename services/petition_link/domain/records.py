@@ -1,4 +1,4 @@
-"""What a petition carries (counted by batch and person), and what it implies."""
+"""What a petition fed in as a record carries (counted by batch and person), and the flags it implies."""
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -7,8 +7,8 @@ from shared.contracts.vocabulary import Flag
 GROUP_PETITION_PERSONS = 5  # 集体访: five or more people in one visit
 
 
-class Petition(BaseModel):
-    """A petition (信访事项), handled within 60 days under the 信访工作条例."""
+class PetitionDetails(BaseModel):
+    """A petition record's `details` (信访事项), as `POST /api/v1/records` and the register's feed send them."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -17,7 +17,7 @@ class Petition(BaseModel):
     repeat_petition: bool = Field(False, description="重复信访")
 
 
-def flags_for(petition: Petition) -> list[Flag]:
+def flags_for(petition: PetitionDetails) -> list[Flag]:
     flags = [Flag.PETITION_INVOLVED]
     if petition.persons >= GROUP_PETITION_PERSONS:
         flags.append(Flag.GROUP)

@@ -1,0 +1,108 @@
+"""The bureau's figures over the petitions received in a period: batches and persons, repeats, separations, terms."""
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from services.petition_link.domain.decisions import standing
+from services.petition_link.domain.model import Petition, PetitionForm, PetitionStatus
+
+
+@dataclass(frozen=True)
+class Count:
+    batches: int  # 批次: one per petition, however many came
+    persons: int  # 人次: everyone who came or signed, counted again each time they petition
+
+
+@dataclass(frozen=True)
+class Repeats:
+    batches: int  # 重复信访: petitions registered as a repeat of an earlier one
+    persons: int  # 人次 in those petitions
+    petitioners: int  # people (by key) named in more than one petition of the period
+
+
+@dataclass(frozen=True)
+class Acceptance:
+    """Petitions in the ordinary procedure (litigation-related ones are separated, not decided)."""
+
+    accepted: int
+    not_accepted: int
+    awaiting: int  # not decided yet
+    decided_late: int  # decided after the 15 days
+    overdue: int  # not decided, and the 15 days have passed
+
+
+@dataclass(frozen=True)
+class Handling:
+    """Accepted petitions against the 60 days (with the extension where one was granted)."""
+
+    open: int
+    replied_on_time: int
+    replied_late: int
+    extended: int
+    overdue: int  # open, and the term has passed
+
+
+@dataclass(frozen=True)
+class Figures:
+    batches: int
+    persons: int
+    petitioners: int  # distinct people named (by ID number, else name and mobile)
+    unidentified_petitioners: int  # named with neither ID number nor mobile: in 人次, not in `petitioners`
+    by_form: dict[str, int]
+    collective_visits: Count
+    repeats: Repeats
+    litigation_related: Count  # 诉访分离: separated to the court's procedure
+    acceptance: Acceptance
+    handling: Handling
+    to_mediation: int  # fed to the centre (访调对接)
+    results: dict[str, int]  # replies by result code, separations included
+    overdue: int  # acceptance or handling overdue
+
+
+def count(petitions: Sequence[Petition], today: date) -> Figures:
+    """Figures over `petitions` (those received in the period), their terms as they stand on `today`."""
+    standings = [(p, standing(p, today)) for p in petitions]
+    ordinary = [(p, s) for p, s in standings if not p.litigation_related]
+    accepted = [(p, s) for p, s in ordinary if p.accepted_on is not None]
+    # A person named twice in one petition is still in it once.
+    named = Counter(key for p in petitions for key in {person.key for person in p.petitioners if person.key})
+    acceptance = Acceptance(
+        accepted=len(accepted),
+        not_accepted=sum(1 for p, _ in ordinary if p.status is PetitionStatus.NOT_ACCEPTED),
+        awaiting=sum(1 for p, _ in ordinary if p.decision is None),
+        decided_late=sum(1 for _, s in ordinary if s.decided_on_time is False),
+        overdue=sum(1 for _, s in ordinary if s.acceptance_overdue),
+    )
+    handling = Handling(
+        open=sum(1 for p, _ in accepted if p.reply is None),
+        replied_on_time=sum(1 for _, s in accepted if s.replied_on_time is True),
+        replied_late=sum(1 for _, s in accepted if s.replied_on_time is False),
+        extended=sum(1 for p, _ in accepted if p.extension is not None),
+        overdue=sum(1 for _, s in accepted if s.handling_overdue),
+    )
+    forms = Counter(p.form.value for p in petitions)
+    return Figures(
+        batches=len(petitions),
+        persons=sum(p.group_size for p in petitions),
+        petitioners=len(named),
+        unidentified_petitioners=sum(1 for p in petitions for person in p.petitioners if not person.key),
+        by_form={form.value: forms[form.value] for form in PetitionForm},
+        collective_visits=_count([p for p in petitions if p.collective_visit]),
+        repeats=Repeats(
+            batches=sum(1 for p in petitions if p.repeat),
+            persons=sum(p.group_size for p in petitions if p.repeat),
+            petitioners=sum(1 for times in named.values() if times > 1),
+        ),
+        litigation_related=_count([p for p in petitions if p.litigation_related]),
+        acceptance=acceptance,
+        handling=handling,
+        to_mediation=sum(1 for p in petitions if p.fed_message_id is not None),
+        results=dict(sorted(Counter(p.reply.result.value for p in petitions if p.reply).items())),
+        overdue=acceptance.overdue + handling.overdue,
+    )
+
+
+def _count(petitions: Sequence[Petition]) -> Count:
+    return Count(batches=len(petitions), persons=sum(p.group_size for p in petitions))

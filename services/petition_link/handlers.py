@@ -1,0 +1,271 @@
+"""The petition register's service layer, beside the agency base's: register, decide, extend, reply, count."""
+
+from dataclasses import asdict, replace
+from datetime import date, datetime, timedelta
+from types import TracebackType
+from typing import Any, Generic, Self, TypeVar
+from uuid import UUID
+
+from services.petition_link.commands import (
+    REPEAT_WINDOW_DAYS,
+    DecideAcceptance,
+    ExtendTerm,
+    FiguresQuery,
+    RegisterPetition,
+    ReplyPetition,
+    ShowPetition,
+)
+from services.petition_link.domain import decisions, figures, persons, terms
+from services.petition_link.domain.model import OtherSide, Petition
+from services.petition_link.domain.records import PetitionDetails, flags_for
+from services.petition_link.store import PetitionStore
+from services.petition_link.views import petition_view
+from shared.agency import handlers as agency
+from shared.agency.commands import AgencyRecord
+from shared.agency.records import RecordKind
+from shared.auth.principal import Principal
+from shared.contracts.envelope import Envelope
+from shared.contracts.vocabulary import PartyKind, PartyRole
+from shared.http import BadInput, validate_value
+from shared.persistence.errors import Conflict, NotFound
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+
+# Each action on a petition takes the same steps in one transaction: lock it, check the caller acts
+# for its unit, let the domain decide, save, and answer with the petition as it now stands. Dates
+# are the county's calendar days (Asia/Shanghai), taken from the platform's clock.
+
+Work = UnitOfWork[PetitionStore]
+S = TypeVar("S")
+
+# What the bureau's records carry when fed in, by `POST /api/v1/records` or by the register (访调对接).
+PETITION_RECORDS = RecordKind(PetitionDetails, flags_for)
+
+
+# --- the register --------------------------------------------------------------------------------
+
+
+def register_petition(
+    command: RegisterPetition, caller: Principal, uow: Work, platform: Platform, key: bytes | None
+) -> tuple[int, dict[str, Any]]:
+    """Keep a petition once by its number (201); the same registration again is answered as kept (200),
+    another under the same number is a conflict. A litigation-related one is separated at once."""
+    agency.require_officer_of_agency(caller, platform)
+    unit = platform.registry.by_service(platform.service).unit_for(command.division_code)
+    caller.require_unit(unit, f"petition {command.number}'s place")
+    secret = _require_key(key, platform)
+    now = platform.now()
+    today = terms.local_day(now)
+    if command.received_on > today:
+        raise BadInput([{"field": "received_on", "message": f"is after today ({today})", "type": "date_future"}])
+    sent = {**command.model_dump(mode="json"), "group_size": command.persons}
+    new = Petition(
+        number=command.number,
+        unit=unit,
+        received_on=command.received_on,
+        form=command.form,
+        petitioners=tuple(persons.petitioner(p.name, p.id_number, p.phone, secret) for p in command.petitioners),
+        group_size=command.persons,
+        category=command.category,
+        division_code=command.division_code,
+        summary=command.summary,
+        litigation_reason=command.litigation_reason,
+        repeat_of=command.repeat_of,
+        matter=command.number,
+        respondents=tuple(OtherSide(side.kind, side.name, side.phone) for side in command.respondents),
+        fingerprint=persons.fingerprint(sent, secret),
+        registered_by=caller.subject,
+        registered_at=now,
+    )
+    with uow:
+        if command.repeat_of is not None:
+            new = replace(new, matter=_earlier(command, caller, uow).matter)
+        petition = decisions.register(new, today)
+        first_time = uow.store.add_petition(petition)
+        if not first_time:
+            kept = uow.store.find_petition(command.number)
+            if kept is None or kept.fingerprint != new.fingerprint:
+                raise Conflict(f"petition {command.number} is registered already, with other details")
+            petition = kept
+        shown = _shown(uow, petition, today, REPEAT_WINDOW_DAYS)
+    return (201 if first_time else 200), {"first_time": first_time, **shown}
+
+
+def show_petition(number: str, query: ShowPetition, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    agency.require_officer_of_agency(caller, platform)
+    with uow:
+        petition = uow.store.find_petition(number)
+        if petition is None:
+            raise NotFound(f"no petition {number}")
+        caller.require_unit(petition.unit, f"petition {number}")
+        return _shown(uow, petition, terms.local_day(platform.now()), query.window_days)
+
+
+def decide_acceptance(
+    number: str, command: DecideAcceptance, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """受理 or 不予受理; with `to_mediation`, the accepted petition is fed to the centre in the same transaction."""
+    with uow:
+        petition, now = _lock(number, caller, uow, platform)
+        decided = decisions.decide(petition, command.accepted, command.reason, terms.local_day(now))
+        if command.to_mediation:
+            decided = _to_mediation(decided, caller, uow, platform)
+        uow.store.save_petition(decided, now)
+        return _shown(uow, decided, terms.local_day(now), REPEAT_WINDOW_DAYS)
+
+
+def extend_term(number: str, command: ExtendTerm, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    with uow:
+        petition, now = _lock(number, caller, uow, platform)
+        extended = decisions.extend(petition, command.days, command.reason, terms.local_day(now))
+        uow.store.save_petition(extended, now)
+        return _shown(uow, extended, terms.local_day(now), REPEAT_WINDOW_DAYS)
+
+
+def reply_to_petition(
+    number: str, command: ReplyPetition, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    with uow:
+        petition, now = _lock(number, caller, uow, platform)
+        replied = decisions.reply(petition, command.result, command.summary, command.agreement, terms.local_day(now))
+        uow.store.save_petition(replied, now)
+        return _shown(uow, replied, terms.local_day(now), REPEAT_WINDOW_DAYS)
+
+
+def petition_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The figures of the petitions the caller's units received in the period, their terms as of today."""
+    units = agency.require_officer_of_agency(caller, platform)
+    today = terms.local_day(platform.now())
+    with uow:
+        received = uow.store.petitions_received(query.first, query.last, units)
+    period = {"from": query.first.isoformat(), "to": query.last.isoformat(), "as_of": today.isoformat()}
+    return {**period, **asdict(figures.count(received, today))}
+
+
+def purge_petitioner_phones(uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False) -> list[str]:
+    """Drop the mobile numbers of petitions finished more than `retention_days` ago; their numbers."""
+    before = platform.now() - timedelta(days=retention_days)
+    with uow:
+        return uow.store.purge_petitioner_phones(before, dry_run=dry_run)
+
+
+# --- the steps the actions share -------------------------------------------------------------------
+
+
+def _require_key(key: bytes | None, platform: Platform) -> bytes:
+    if key is None:
+        # The precedent of the agency base's "feeds no source": a deployment's gap, named for the operator.
+        raise BadInput(
+            [
+                {
+                    "field": "(service)",
+                    "message": f"{platform.service} has no WUYUAN_PETITION_KEY_SECRET; the operator must set it"
+                    " before petitions can be registered",
+                    "type": "config",
+                }
+            ]
+        )
+    return key
+
+
+def _earlier(command: RegisterPetition, caller: Principal, uow: Work) -> Petition:
+    """The petition this one repeats; one of another unit's is as unknown as one never registered."""
+    earlier = uow.store.find_petition(command.repeat_of) if command.repeat_of else None
+    if earlier is None or not caller.acts_for(earlier.unit):
+        problem = "names no petition registered here"
+    elif earlier.received_on > command.received_on:
+        problem = f"was received on {earlier.received_on}, after this petition"
+    else:
+        return earlier
+    raise BadInput([{"field": "repeat_of", "message": problem, "type": "unknown_petition"}])
+
+
+def _lock(number: str, caller: Principal, uow: Work, platform: Platform) -> tuple[Petition, datetime]:
+    """Inside `with uow`: the petition locked, once the caller is known to act for its unit."""
+    agency.require_officer_of_agency(caller, platform)
+    petition = uow.store.lock_petition(number)
+    caller.require_unit(petition.unit, f"petition {number}")
+    return petition, platform.now()
+
+
+def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict[str, Any]:
+    since = petition.received_on - timedelta(days=window_days)
+    mentions = uow.store.mentions(persons.all_keys(petition), since, petition)
+    shown = petition_view(petition, today, persons.earlier_petitions(petition, mentions, since), window_days)
+    referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
+    return {**shown, "case_referrals": referrals}
+
+
+def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Platform) -> Petition:
+    """访调对接: the petition fed to the centre as the bureau's record, by the agency base's own feed path,
+    its number the record id. Its writes and message join this transaction, so the decision and the
+    feed are kept together or not at all."""
+    decisions.require_mediable(petition)
+    if not petition.respondents:
+        raise BadInput(
+            [
+                {
+                    "field": "to_mediation",
+                    "message": "mediation needs the other side, and this petition names no respondents",
+                    "type": "no_respondents",
+                }
+            ]
+        )
+    record = validate_value(AgencyRecord, _record_of(petition))
+    fed = agency.feed_record(record, PETITION_RECORDS, caller, Joined(uow), platform)
+    return decisions.mark_fed(petition, UUID(fed["message_id"]))
+
+
+def _record_of(petition: Petition) -> dict[str, Any]:
+    """The petition as the bureau's record: petitioners as applicants, the other side as respondents.
+
+    ID numbers are not in it: the register never kept them, and intake matches by record id anyway."""
+    applicants = [
+        {"role": PartyRole.APPLICANT, "kind": PartyKind.PERSON, "name": p.name, "phone": p.phone}
+        for p in petition.petitioners
+    ]
+    respondents = [
+        {"role": PartyRole.RESPONDENT, "kind": side.kind, "name": side.name, "phone": side.phone}
+        for side in petition.respondents
+    ]
+    return {
+        "record_id": petition.number,
+        "category": petition.category,
+        "division_code": petition.division_code,
+        "summary": petition.summary,
+        "parties": [*applicants, *respondents],
+        "details": {
+            "petition_number": petition.number,
+            "persons": petition.group_size,
+            "repeat_petition": petition.repeat,
+        },
+    }
+
+
+class Joined(Generic[S]):
+    """A unit of work that is open already, lent to a handler that opens its own (`with uow:`).
+
+    The borrower's block joins the open transaction instead of beginning one: its writes and
+    messages commit, or roll back, with the lender's. Fits `UnitOfWork`.
+    """
+
+    def __init__(self, lender: UnitOfWork[S]) -> None:
+        self._lender = lender
+
+    @property
+    def store(self) -> S:
+        return self._lender.store
+
+    def claim(self, message: Envelope) -> None:
+        self._lender.claim(message)
+
+    def send(self, message: Envelope) -> None:
+        self._lender.send(message)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        return None  # the lender's block decides what an exception does to the transaction

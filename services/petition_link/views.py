@@ -1,0 +1,93 @@
+"""What an officer reads of a petition: its terms as they stand today, masked contacts, earlier petitions."""
+
+from datetime import date
+from typing import Any
+
+from services.petition_link.domain.decisions import standing
+from services.petition_link.domain.model import OtherSide, Petition, Petitioner, PetitionStatus
+from services.petition_link.domain.persons import EarlierPetitions
+from shared.contracts.identifiers import mask_mobile
+from shared.contracts.vocabulary import outcome_of
+
+
+def petition_view(petition: Petition, today: date, earlier: list[EarlierPetitions], window_days: int) -> dict[str, Any]:
+    now = standing(petition, today)
+    decision, extension, reply = petition.decision, petition.extension, petition.reply
+    return {
+        "number": petition.number,
+        "unit": petition.unit,
+        "status": petition.status.value,
+        "received_on": petition.received_on.isoformat(),
+        "form": petition.form.value,
+        "petitioners": [_petitioner(p) for p in petition.petitioners],
+        "group_size": petition.group_size,
+        "collective_visit": petition.collective_visit,
+        "category": petition.category.value,
+        "division_code": petition.division_code,
+        "summary": petition.summary,
+        "respondents": [_other_side(side) for side in petition.respondents],
+        "litigation_related": petition.litigation_related,
+        "litigation_reason": petition.litigation_reason,
+        "separated_to_court": petition.status is PetitionStatus.SEPARATED,
+        "repeat_of": petition.repeat_of,
+        "matter": petition.matter,
+        "acceptance": {
+            "due_on": now.acceptance_due.isoformat(),
+            "decided_on": decision.decided_on.isoformat() if decision else None,
+            "accepted": decision.accepted if decision else None,
+            "reason": decision.reason if decision else None,
+            "on_time": now.decided_on_time,
+            "overdue": now.acceptance_overdue,
+        },
+        "handling": None
+        if now.handling_due is None or petition.accepted_on is None
+        else {
+            "accepted_on": petition.accepted_on.isoformat(),
+            "due_on": now.handling_due.isoformat(),
+            "extension": None
+            if extension is None
+            else {"days": extension.days, "reason": extension.reason, "granted_on": extension.granted_on.isoformat()},
+            "on_time": now.replied_on_time,
+            "overdue": now.handling_overdue,
+        },
+        "reply": None
+        if reply is None
+        else {
+            "replied_on": reply.replied_on.isoformat(),
+            "result": reply.result.value,
+            "outcome": outcome_of(reply.result).value,
+            "summary": reply.summary,
+            "agreement": reply.agreement.model_dump(mode="json") if reply.agreement else None,
+        },
+        "overdue": now.overdue,
+        "fed_to_centre": None
+        if petition.fed_message_id is None
+        else {"record_id": petition.number, "message_id": str(petition.fed_message_id)},
+        "earlier_petitions": {
+            "window_days": window_days,
+            "petitioners": [
+                {
+                    "name": e.name,
+                    "identified": e.identified,
+                    "petitions": e.petitions,
+                    "on_same_matter": e.on_same_matter,
+                }
+                for e in earlier
+            ],
+        },
+        "registered_by": petition.registered_by,
+        "registered_at": petition.registered_at.isoformat(),
+    }
+
+
+def _petitioner(person: Petitioner) -> dict[str, Any]:
+    identified_by = "id_number" if person.id_key else "name_and_mobile" if person.contact_key else None
+    return {
+        "name": person.name,
+        "phone": mask_mobile(person.phone) if person.phone else None,
+        "identified_by": identified_by,
+    }
+
+
+def _other_side(side: OtherSide) -> dict[str, Any]:
+    return {"kind": side.kind.value, "name": side.name, "phone": mask_mobile(side.phone) if side.phone else None}

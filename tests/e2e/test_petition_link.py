@@ -1,0 +1,196 @@
+"""访源 end to end: a petition accepted and mediated at the centre (访调对接), and one separated to the court."""
+
+import random
+import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import psycopg
+import pytest
+
+from shared.contracts.identifiers import resident_id_check_char
+from wuyuan.client import PlatformClient
+
+pytestmark = pytest.mark.e2e
+
+# The petition service keys its petitioners with WUYUAN_PETITION_KEY_SECRET, which `wuyuan up` must
+# pass to it; without it, registering a petition is refused, and these tests say so.
+
+OFFICER = "demo.petition"
+BUREAU = "petition:430426"
+
+
+def county_today() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+
+
+def petition_number() -> str:
+    return f"XF430426-E2E-{random.randrange(10**8):08d}"
+
+
+def register(client: PlatformClient, body: dict) -> dict:
+    response = client.http.post(
+        client.url("petition_link", "/api/v1/petitions"), json=body, headers=client.headers_for(OFFICER), timeout=15
+    )
+    if response.status_code == 400 and "WUYUAN_PETITION_KEY_SECRET" in response.text:
+        pytest.fail("petition_link has no WUYUAN_PETITION_KEY_SECRET: wuyuan/settings.py must pass it to the service")
+    assert response.status_code == 201, response.text
+    answer: dict = response.json()
+    return answer
+
+
+def figures(client: PlatformClient) -> dict:
+    today = county_today()
+    return client.call("GET", "petition_link", f"/api/v1/petitions/figures?from={today}&to={today}", as_user=OFFICER)
+
+
+def rows(platform, service: str, sql: str, params: tuple) -> list[tuple]:
+    with psycopg.connect(platform.database_url(service)) as conn:
+        return conn.execute(sql, params).fetchall()
+
+
+def case_of_record(platform, record_id: str, timeout: float = 30.0) -> str:
+    """The case intake opened for a record the bureau fed in."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = rows(
+            platform, "intake", "SELECT case_id FROM cases WHERE report->>'source_record_id' = %s", (record_id,)
+        )
+        if found:
+            return str(found[0][0])
+        time.sleep(0.1)
+    raise TimeoutError(f"no case at intake for record {record_id}")
+
+
+def test_an_accepted_petition_is_mediated_at_the_centre_and_replied_to_on_time(client, platform):
+    number = petition_number()
+    applicant_id = "43042619780314621"
+    petition = {
+        "number": number,
+        "received_on": county_today(),
+        "form": "visit",
+        "petitioners": [
+            {
+                "name": "邓小勇",
+                "id_number": applicant_id + resident_id_check_char(applicant_id),
+                "phone": "13786543210",
+            },
+            {"name": "刘桂香", "phone": "13907341122"},
+        ],
+        "group_size": 3,
+        "category": "wages",
+        "division_code": "430426105",
+        "summary": "三名务工人员来访，反映某建筑公司拖欠工资共计四万元。",
+        "respondents": [{"kind": "organisation", "name": "祁东县某建筑有限公司"}],
+    }
+    registered = register(client, petition)
+    assert (registered["status"], registered["unit"]) == ("registered", BUREAU)
+
+    accepted = client.call(
+        "POST",
+        "petition_link",
+        f"/api/v1/petitions/{number}/acceptance",
+        {"accepted": True, "reason": "属本机关职权范围，予以受理，转人民调解。", "to_mediation": True},
+        as_user=OFFICER,
+    )
+    assert accepted["status"] == "accepted"
+    assert accepted["fed_to_centre"]["record_id"] == number
+    assert accepted["handling"]["due_on"] > accepted["acceptance"]["decided_on"]
+
+    # 访调对接: the bureau keeps the lead, the township's mediators join.
+    case_id = case_of_record(platform, number)
+    case = client.wait_for_status(case_id, "assigned")
+    assert (case["source"], case["mode"], case["lead_unit"]) == ("petition", "joint", BUREAU)
+    assert case["co_units"] == ["justice:430426105"]
+    agreement = {"number": "祁调〔2026〕E2E号", "signed_on": county_today(), "terms": "公司七日内付清拖欠工资四万元。"}
+    for referral in case["referrals"]:
+        client.settle(
+            referral["unit"],
+            referral["referral_id"],
+            "经调解，双方签订调解协议。",
+            result="mediated",
+            agreement=agreement,
+        )
+    resolved = client.wait_for_status(case_id, "resolved")
+    assert {r["status"] for r in resolved["referrals"]} == {"reported"}
+
+    replied = client.call(
+        "POST",
+        "petition_link",
+        f"/api/v1/petitions/{number}/reply",
+        {"result": "mediated", "summary": "经人民调解，双方达成协议，已书面答复信访人。", "agreement": agreement},
+        as_user=OFFICER,
+    )
+    assert (replied["status"], replied["reply"]["result"], replied["handling"]["on_time"]) == (
+        "replied",
+        "mediated",
+        True,
+    )
+    assert replied["overdue"] is False
+    shown = client.call("GET", "petition_link", f"/api/v1/petitions/{number}", as_user=OFFICER)
+    assert shown["petitioners"][0] == {"name": "邓小勇", "phone": "137****3210", "identified_by": "id_number"}
+    # The bureau finds the case its petition became through the referral the centre sent it back.
+    [lead] = shown["case_referrals"]
+    assert (lead["case_id"], lead["role"], lead["status"], lead["result"]) == (case_id, "lead", "reported", "mediated")
+
+
+def test_a_litigation_related_petition_is_separated_to_the_court_and_never_becomes_a_case(client, platform):
+    before = figures(client)
+    number = petition_number()
+    registered = register(
+        client,
+        {
+            "number": number,
+            "received_on": county_today(),
+            "form": "letter",
+            "petitioners": [{"name": "谭玉梅", "phone": "13807451001"}],
+            "category": "debt",
+            "division_code": "430426102",
+            "summary": "来信反映民间借贷纠纷，对一审判决不服，要求改判。",
+            "litigation_related": True,
+            "litigation_reason": "已经人民法院一审判决，属诉讼权利救济事项，引导依法上诉。",
+            "respondents": [{"name": "谭玉兰"}],
+        },
+    )
+
+    assert (registered["status"], registered["separated_to_court"]) == ("separated", True)
+    assert registered["reply"]["result"] == "referred_to_litigation"
+    refused = client.http.post(
+        client.url("petition_link", f"/api/v1/petitions/{number}/acceptance"),
+        json={"accepted": True, "reason": "受理", "to_mediation": True},
+        headers=client.headers_for(OFFICER),
+        timeout=15,
+    )
+    assert refused.status_code == 409
+    after = figures(client)
+    assert after["litigation_related"]["batches"] == before["litigation_related"]["batches"] + 1
+    assert after["batches"] == before["batches"] + 1
+    assert after["to_mediation"] == before["to_mediation"]
+
+    time.sleep(2)  # whatever had been queued would be at intake by now
+    assert rows(platform, "petition_link", "SELECT record_id FROM records WHERE record_id = %s", (number,)) == []
+    sent = "SELECT message_id FROM outbox WHERE body->'report'->>'source_record_id' = %s"
+    assert rows(platform, "petition_link", sent, (number,)) == []
+    assert rows(platform, "intake", "SELECT case_id FROM cases WHERE report->>'source_record_id' = %s", (number,)) == []
+
+
+PETITION_ENDPOINTS = [
+    ("POST", "/api/v1/petitions"),
+    ("GET", "/api/v1/petitions/figures?from=2026-11-01&to=2026-11-30"),
+    ("GET", "/api/v1/petitions/XF430426-2026-0001"),
+    ("POST", "/api/v1/petitions/XF430426-2026-0001/acceptance"),
+    ("POST", "/api/v1/petitions/XF430426-2026-0001/extension"),
+    ("POST", "/api/v1/petitions/XF430426-2026-0001/reply"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), PETITION_ENDPOINTS)
+@pytest.mark.parametrize(("user", "status"), [(None, 401), ("demo.coordinator", 403), ("demo.police", 403)])
+def test_only_the_bureaus_officers_reach_the_register(client, method, path, user, status):
+    headers = client.headers_for(user) if user else {}
+    body = {} if method == "POST" else None
+
+    response = client.http.request(method, client.url("petition_link", path), json=body, headers=headers, timeout=15)
+
+    assert response.status_code == status, response.text[:300]
+    assert response.json()["error"] == ("unauthenticated" if status == 401 else "forbidden")

@@ -1,0 +1,106 @@
+"""The petition bureau's store in memory: the agency base's fake, plus the petition register."""
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from services.petition_link.domain.model import FINISHED, Petition, PetitionStatus
+from services.petition_link.domain.persons import Mention
+from services.petition_link.store import CASE_REFERRAL_COLUMNS
+from shared.delivery.statements import Row
+from shared.persistence.errors import NotFound, StoreError
+from tests.fakes.agency import FakeAgencyStore
+
+
+class FakePetitionStore(FakeAgencyStore):
+    """Fits `services.petition_link.store.PetitionStore`, as the tables behave (see tests/stores)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.petitions: dict[str, Petition] = {}
+        self.updated: dict[str, datetime] = {}
+
+    def add_petition(self, petition: Petition) -> bool:
+        if petition.number in self.petitions:
+            return False
+        if petition.repeat_of is not None and petition.repeat_of not in self.petitions:
+            raise StoreError(f"insert violates foreign key constraint: no petition {petition.repeat_of}")
+        self.petitions[petition.number] = petition
+        self.updated[petition.number] = petition.registered_at
+        return True
+
+    def find_petition(self, number: str) -> Petition | None:
+        return self.petitions.get(number)
+
+    def lock_petition(self, number: str) -> Petition:
+        petition = self.petitions.get(number)
+        if petition is None:
+            raise NotFound(f"no petition {number}")
+        return petition
+
+    def save_petition(self, petition: Petition, at: datetime) -> None:
+        kept = self.petitions.get(petition.number)
+        if kept is None:
+            return  # an UPDATE of no row
+        # Only what the UPDATE sets; what was registered stays as it was.
+        self.petitions[petition.number] = replace(
+            kept,
+            status=petition.status,
+            decision=petition.decision,
+            extension=petition.extension,
+            reply=petition.reply,
+            fed_message_id=petition.fed_message_id,
+        )
+        self.updated[petition.number] = at
+
+    def petitions_received(self, first: date, last: date, units: frozenset[str]) -> list[Petition]:
+        return sorted(
+            (
+                p
+                for p in self.petitions.values()
+                if first <= p.received_on <= last and any(p.unit.startswith(own) for own in units)
+            ),
+            key=lambda p: (p.received_on, p.number),
+        )
+
+    def mentions(self, keys: frozenset[str], since: date, before: Petition) -> list[Mention]:
+        found = [
+            Mention(p.number, p.matter, p.received_on, frozenset(k for person in p.petitioners for k in person.keys))
+            for p in self.petitions.values()
+            if since <= p.received_on
+            and (p.received_on, p.registered_at) < (before.received_on, before.registered_at)
+            and p.number != before.number
+            and any(person.keys & keys for person in p.petitioners)
+        ]
+        return sorted(found, key=lambda m: (m.received_on, m.number))
+
+    def case_referrals(self, number: str) -> list[Row]:
+        rows = sorted(
+            (r for r in self.referrals.values() if r.get("source_record_id") == number),
+            key=lambda r: (r["received_at"], str(r["referral_id"])),
+        )
+        return [{column: r[column] for column in CASE_REFERRAL_COLUMNS.split(", ")} for r in rows]
+
+    def purge_petitioner_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[str]:
+        due = sorted(
+            (
+                p
+                for p in self.petitions.values()
+                if p.status in FINISHED
+                and self.updated[p.number] < finished_before
+                and (any(person.phone for person in p.petitioners) or any(side.phone for side in p.respondents))
+            ),
+            key=lambda p: (self.updated[p.number], p.number),
+        )
+        if not dry_run:
+            for p in due:
+                self.petitions[p.number] = replace(
+                    p,
+                    petitioners=tuple(replace(person, phone=None) for person in p.petitioners),
+                    respondents=tuple(replace(side, phone=None) for side in p.respondents),
+                )
+        return [p.number for p in due]
+
+    # --- for tests -----------------------------------------------------------------------
+
+    def status_of_petition(self, number: str) -> PetitionStatus:
+        return self.petitions[number].status

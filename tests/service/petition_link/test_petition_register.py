@@ -1,0 +1,447 @@
+"""The petition register as the bureau's officers use it: register, decide, extend, reply, 访调对接 to the centre."""
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+import pytest
+
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import RegisterDispute
+from shared.http import BadInput
+from shared.messaging.routing import address
+from shared.persistence.errors import Conflict, NotFound
+from shared.refusal import Refused
+from tests.messages import referral_issued
+from tests.service.petition_link.conftest import BEIJING
+
+NUMBER = "XF430426-2026-0311"
+ID_NUMBER = "430426198507120012"
+WAGES_VISIT = {
+    "number": NUMBER,
+    "received_on": "2026-11-02",
+    "form": "visit",
+    "petitioners": [
+        {"name": "邓小勇", "id_number": ID_NUMBER, "phone": "13786543210"},
+        {"name": "刘桂香", "phone": "13907341122"},
+    ],
+    "group_size": 6,
+    "category": "wages",
+    "division_code": "430426105",
+    "summary": "六名务工人员集体来访，反映某建筑公司拖欠工资共计十二万元。",
+    "respondents": [{"kind": "organisation", "name": "祁东县某建筑有限公司"}],
+}
+SUED_ALREADY = {
+    **WAGES_VISIT,
+    "number": "XF430426-2026-0312",
+    "form": "letter",
+    "group_size": 1,
+    "petitioners": [{"name": "谭玉梅", "phone": "13807451001"}],
+    "category": "debt",
+    "summary": "来信反映借款纠纷，对一审判决不服。",
+    "litigation_related": True,
+    "litigation_reason": "已向人民法院起诉，一审已判决，当事人不服。",
+}
+ACCEPT_TO_MEDIATION = {"accepted": True, "reason": "属本机关职权范围，予以受理，转调解。", "to_mediation": True}
+AGREEMENT = {
+    "number": "祁调〔2026〕58号",
+    "signed_on": "2026-12-20",
+    "terms": "公司于2027年1月10日前付清工资十二万元。",
+}
+
+
+def register(bureau, http, body: dict = WAGES_VISIT) -> dict:
+    response = bureau.register_petition(http.post(body))
+    assert response.status_code in (200, 201)
+    return http.body(response)
+
+
+def refused_fields(call) -> list[str]:
+    with pytest.raises(BadInput) as refused:
+        call()
+    return [f["field"] for f in refused.value.fields]
+
+
+# --- registering ---------------------------------------------------------------------------------
+
+
+def test_a_collective_visit_is_registered_as_one_batch_of_six_with_its_acceptance_due_in_fifteen_days(bureau, http):
+    response = bureau.register_petition(http.post(WAGES_VISIT))
+
+    assert response.status_code == 201
+    shown = http.body(response)
+    assert (shown["first_time"], shown["status"], shown["unit"]) == (True, "registered", "petition:430426")
+    assert (shown["group_size"], shown["collective_visit"]) == (6, True)
+    assert shown["acceptance"] == {
+        "due_on": "2026-11-17",
+        "decided_on": None,
+        "accepted": None,
+        "reason": None,
+        "on_time": None,
+        "overdue": False,
+    }
+    assert (shown["handling"], shown["reply"], shown["overdue"], shown["registered_by"]) == (
+        None,
+        None,
+        False,
+        "xu.jing",
+    )
+
+
+def test_the_id_number_is_neither_kept_nor_shown_and_mobiles_are_shown_masked(bureau, http, petition_store, uow):
+    shown = register(bureau, http)
+
+    assert shown["petitioners"] == [
+        {"name": "邓小勇", "phone": "137****3210", "identified_by": "id_number"},
+        {"name": "刘桂香", "phone": "139****1122", "identified_by": "name_and_mobile"},
+    ]
+    assert ID_NUMBER not in repr(petition_store.petitions) + repr(shown)
+    assert uow.sent == []
+
+
+def test_the_same_registration_sent_again_is_answered_as_kept_and_another_under_its_number_is_a_conflict(bureau, http):
+    register(bureau, http)
+
+    again = bureau.register_petition(http.post(WAGES_VISIT))
+    assert (again.status_code, http.body(again)["first_time"]) == (200, False)
+
+    with pytest.raises(Conflict, match="registered already, with other details"):
+        bureau.register_petition(http.post({**WAGES_VISIT, "group_size": 7}))
+
+
+def test_a_petitioners_earlier_petitions_are_counted_and_those_on_the_same_matter(bureau, http, clock):
+    register(bureau, http)
+    other_matter = {
+        **WAGES_VISIT,
+        "number": "XF430426-2026-0350",
+        "form": "online",
+        "petitioners": [{"name": "邓小勇", "id_number": ID_NUMBER}],
+        "group_size": 1,
+        "category": "land",
+        "summary": "网上信访：反映承包地被占。",
+    }
+    clock.at += timedelta(days=20)
+    register(bureau, http, {**other_matter, "received_on": "2026-11-22"})
+    clock.at += timedelta(days=10)
+    repeat = {
+        **WAGES_VISIT,
+        "number": "XF430426-2026-0400",
+        "received_on": "2026-12-02",
+        "petitioners": [{"name": "邓小勇", "phone": "13786543210"}],  # no ID card with him this time
+        "group_size": 1,
+        "repeat_of": NUMBER,
+    }
+
+    shown = register(bureau, http, repeat)
+
+    assert shown["matter"] == NUMBER
+    assert shown["earlier_petitions"] == {
+        "window_days": 365,
+        "petitioners": [{"name": "邓小勇", "identified": True, "petitions": 1, "on_same_matter": 1}],
+    }
+    by_id = http.body(bureau.show_petition(http.get(), "XF430426-2026-0350"))["earlier_petitions"]["petitioners"]
+    assert by_id == [{"name": "邓小勇", "identified": True, "petitions": 1, "on_same_matter": 0}]
+
+
+def test_a_repeat_of_a_petition_never_registered_is_refused_naming_repeat_of(bureau, http, petition_store):
+    fields = refused_fields(lambda: bureau.register_petition(http.post({**WAGES_VISIT, "repeat_of": "XF-2025-0001"})))
+
+    assert fields == ["repeat_of"]
+    assert petition_store.petitions == {}
+
+
+def test_a_petition_received_tomorrow_is_refused_naming_received_on(bureau, http):
+    fields = refused_fields(lambda: bureau.register_petition(http.post({**WAGES_VISIT, "received_on": "2026-11-03"})))
+
+    assert fields == ["received_on"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"petitioners": [{"kind": "organisation", "name": "某公司"}]}, "petitioners.0.kind"),
+        ({"petitioners": [{"name": "邓小勇", "id_number": "430426198507120018"}]}, "petitioners.0.id_number"),
+        ({"petitioners": [{"name": "邓小勇", "phone": "1378654321"}]}, "petitioners.0.phone"),
+        ({"petitioners": []}, "petitioners"),
+        ({"group_size": 1}, "group_size"),
+        ({"form": "fax"}, "form"),
+        ({"received_on": "2026-11-31"}, "received_on"),
+        ({"number": "XF/2026/1"}, "number"),
+        ({"litigation_related": True}, "litigation_reason"),
+        ({"litigation_reason": "已起诉。"}, "litigation_reason"),
+        ({"repeat_of": NUMBER}, "repeat_of"),
+        ({"respondents": [{"kind": "organisation", "name": "某公司", "phone": "13800138000"}]}, "respondents.0.phone"),
+        ({"division_code": "000000"}, "division_code"),
+        ({"officer": "someone.else"}, "officer"),
+    ],
+)
+def test_every_field_of_a_registration_is_checked_and_named(bureau, http, petition_store, change, field):
+    assert refused_fields(lambda: bureau.register_petition(http.post({**WAGES_VISIT, **change}))) == [field]
+    assert petition_store.petitions == {}
+
+
+def test_without_the_deployments_key_no_petition_is_registered_and_the_setting_is_named(bureau, http, petition_store):
+    bureau.petition_key = None
+
+    with pytest.raises(BadInput) as refused:
+        bureau.register_petition(http.post(WAGES_VISIT))
+
+    assert refused.value.fields[0]["field"] == "(service)"
+    assert "WUYUAN_PETITION_KEY_SECRET" in str(refused.value.fields[0]["message"])
+    assert petition_store.petitions == {}
+
+
+# --- 诉访分离 ----------------------------------------------------------------------------------------
+
+
+def test_a_litigation_related_petition_is_separated_to_the_court_and_never_fed_to_the_centre(bureau, http, uow):
+    shown = register(bureau, http, SUED_ALREADY)
+
+    assert (shown["status"], shown["separated_to_court"], shown["fed_to_centre"]) == ("separated", True, None)
+    assert shown["reply"] == {
+        "replied_on": "2026-11-02",
+        "result": "referred_to_litigation",
+        "outcome": "unresolved",
+        "summary": "已向人民法院起诉，一审已判决，当事人不服。",
+        "agreement": None,
+    }
+    assert (shown["acceptance"]["on_time"], shown["handling"]) == (True, None)
+    with pytest.raises(Refused, match="separated"):
+        bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), SUED_ALREADY["number"])
+    assert uow.sent == []
+
+
+# --- acceptance, and 访调对接 ------------------------------------------------------------------------------
+
+
+def test_an_accepted_petition_goes_to_mediation_as_the_bureaus_record_in_the_same_transaction(
+    bureau, http, uow, petition_store, clock
+):
+    register(bureau, http)
+    clock.at += timedelta(days=7)
+    commits = uow.commits
+
+    shown = http.body(bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER))
+
+    assert uow.commits == commits + 1
+    [fed] = uow.sent_of(RegisterDispute)
+    report = fed.report
+    assert (report.source.value, report.source_record_id, report.category.value) == ("petition", NUMBER, "wages")
+    assert [f.value for f in report.flags] == ["petition_involved", "group"]
+    assert [(p.role.value, p.name, p.id_number) for p in report.parties] == [
+        ("applicant", "邓小勇", None),
+        ("applicant", "刘桂香", None),
+        ("respondent", "祁东县某建筑有限公司", None),
+    ]
+    assert (fed.sender, fed.recipient, fed.fed_by) == ("petition:430426", "centre:430426", "xu.jing")
+    assert address(fed, uow.registry) == ("wuyuan.documents", "intake.RegisterDispute")
+    assert petition_store.records[NUMBER]["details"] == {
+        "petition_number": NUMBER,
+        "persons": 6,
+        "repeat_petition": False,
+    }
+    assert shown["status"] == "accepted"
+    assert shown["fed_to_centre"] == {"record_id": NUMBER, "message_id": str(fed.message_id)}
+    assert shown["acceptance"]["on_time"] is True
+    assert shown["handling"] == {
+        "accepted_on": "2026-11-09",
+        "due_on": "2027-01-08",
+        "extension": None,
+        "on_time": None,
+        "overdue": False,
+    }
+
+
+def test_the_petitions_page_shows_the_referral_its_case_brought_back_to_the_bureau(bureau, http):
+    register(bureau, http)
+    bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER)
+    referral_id = UUID("55555555-5555-4555-8555-555555555555")
+
+    bureau.on_referral_issued(
+        referral_issued(
+            referral_id, "petition:430426", case_id="430426-20261102-00007", source="petition", source_record_id=NUMBER
+        )
+    )
+
+    [referral] = http.body(bureau.show_petition(http.get(), NUMBER))["case_referrals"]
+    assert (referral["case_id"], referral["referral_id"], referral["status"]) == (
+        "430426-20261102-00007",
+        str(referral_id),
+        "received",
+    )
+
+
+def test_a_petition_naming_no_other_side_cannot_go_to_mediation_and_nothing_is_decided(
+    bureau, http, uow, petition_store
+):
+    register(bureau, http, {**WAGES_VISIT, "respondents": []})
+
+    assert refused_fields(lambda: bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER)) == ["to_mediation"]
+
+    assert petition_store.status_of_petition(NUMBER) == "registered"
+    assert uow.sent == []
+
+
+def test_a_petition_accepted_without_mediation_stays_with_the_bureau(bureau, http, uow):
+    register(bureau, http)
+
+    shown = http.body(bureau.decide_acceptance(http.post({"accepted": True, "reason": "予以受理。"}), NUMBER))
+
+    assert (shown["status"], shown["fed_to_centre"]) == ("accepted", None)
+    assert uow.sent == []
+
+
+def test_a_petition_not_accepted_is_finished_and_cannot_go_to_mediation(bureau, http, uow):
+    register(bureau, http)
+
+    fields = refused_fields(
+        lambda: bureau.decide_acceptance(
+            http.post({"accepted": False, "reason": "不属于本机关职权范围。", "to_mediation": True}), NUMBER
+        )
+    )
+    shown = http.body(
+        bureau.decide_acceptance(http.post({"accepted": False, "reason": "不属于本机关职权范围。"}), NUMBER)
+    )
+
+    assert fields == ["to_mediation"]
+    assert (shown["status"], shown["acceptance"]["accepted"], shown["handling"]) == ("not_accepted", False, None)
+    with pytest.raises(Refused, match="already_decided"):
+        bureau.decide_acceptance(http.post({"accepted": True, "reason": "受理"}), NUMBER)
+
+
+def test_a_petition_undecided_after_fifteen_days_shows_overdue(bureau, http, clock):
+    register(bureau, http)
+    clock.at = datetime(2026, 11, 18, 0, 30, tzinfo=BEIJING)
+
+    shown = http.body(bureau.show_petition(http.get(), NUMBER))
+
+    assert (shown["overdue"], shown["acceptance"]["overdue"]) == (True, True)
+
+
+# --- the term, its extension, the reply -------------------------------------------------------------------
+
+
+@pytest.fixture
+def accepted(bureau, http, clock) -> None:
+    register(bureau, http)
+    clock.at = datetime(2026, 11, 10, 10, 0, tzinfo=BEIJING)
+    bureau.decide_acceptance(http.post({"accepted": True, "reason": "予以受理。"}), NUMBER)
+
+
+def test_the_term_is_extended_once_by_at_most_thirty_days_with_its_reason(bureau, http, accepted):
+    shown = http.body(bureau.extend_term(http.post({"days": 30, "reason": "涉及工程款结算，需联合调查。"}), NUMBER))
+
+    assert shown["handling"]["due_on"] == "2027-02-08"
+    assert shown["handling"]["extension"] == {
+        "days": 30,
+        "reason": "涉及工程款结算，需联合调查。",
+        "granted_on": "2026-11-10",
+    }
+    with pytest.raises(Refused, match="already_extended"):
+        bureau.extend_term(http.post({"days": 5, "reason": "再次延期"}), NUMBER)
+
+
+@pytest.mark.parametrize(("body", "field"), [({"days": 31, "reason": "复杂"}, "days"), ({"days": 10}, "reason")])
+def test_an_extension_beyond_thirty_days_or_without_a_reason_is_refused_by_name(bureau, http, accepted, body, field):
+    assert refused_fields(lambda: bureau.extend_term(http.post(body), NUMBER)) == [field]
+
+
+def test_no_extension_once_the_sixty_days_have_ended(bureau, http, accepted, clock):
+    clock.at = datetime(2027, 1, 10, 9, 0, tzinfo=BEIJING)
+
+    with pytest.raises(Refused, match="term_ended"):
+        bureau.extend_term(http.post({"days": 10, "reason": "复杂"}), NUMBER)
+    assert http.body(bureau.show_petition(http.get(), NUMBER))["handling"]["overdue"] is True
+
+
+def test_a_mediated_reply_carries_the_agreement_and_is_on_time(bureau, http, accepted, clock):
+    clock.at = datetime(2026, 12, 21, 15, 0, tzinfo=BEIJING)
+
+    body = {"result": "mediated", "summary": "经人民调解，双方达成协议。", "agreement": AGREEMENT}
+    shown = http.body(bureau.reply(http.post(body), NUMBER))
+
+    assert shown["status"] == "replied"
+    assert shown["reply"] == {
+        "replied_on": "2026-12-21",
+        "result": "mediated",
+        "outcome": "resolved",
+        "summary": "经人民调解，双方达成协议。",
+        "agreement": AGREEMENT,
+    }
+    assert (shown["handling"]["on_time"], shown["overdue"]) == (True, False)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"result": "mediated", "summary": "调解成功。"}, "agreement"),
+        ({"result": "handled", "summary": "已答复。", "agreement": AGREEMENT}, "agreement"),
+        ({"result": "solved", "summary": "已答复。"}, "result"),
+        ({"outcome": "resolved", "summary": "已答复。"}, "result"),
+        ({"result": "handled"}, "summary"),
+    ],
+)
+def test_a_reply_is_checked_by_the_contracts_result_rules(bureau, http, accepted, body, field):
+    assert refused_fields(lambda: bureau.reply(http.post(body), NUMBER)) == [field]
+
+
+def test_a_reply_before_acceptance_is_refused(bureau, http):
+    register(bureau, http)
+
+    with pytest.raises(Refused, match="not_accepted"):
+        bureau.reply(http.post({"result": "handled", "summary": "已答复。"}), NUMBER)
+
+
+# --- who, and which petition ----------------------------------------------------------------------
+
+
+def test_an_unknown_petition_is_not_found_and_a_number_that_is_no_number_is_refused(bureau, http):
+    with pytest.raises(NotFound):
+        bureau.show_petition(http.get(), "XF-2026-9999")
+    assert refused_fields(lambda: bureau.show_petition(http.get(), "figures")) == ["number"]
+    assert refused_fields(lambda: bureau.show_petition(http.get({"window_days": "0"}), NUMBER)) == ["window_days"]
+
+
+OTHER_AGENCY = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+NEIGHBOURING_BUREAU = Principal("he.li", "何莉", frozenset({Role.OFFICER}), frozenset({"petition:430405"}))
+
+
+@pytest.mark.parametrize("caller", [OTHER_AGENCY, NEIGHBOURING_BUREAU], ids=lambda p: p.subject)
+def test_only_the_bureaus_own_officers_register_read_and_act_on_its_petitions(bureau, http, caller, petition_store):
+    register(bureau, http)
+    bureau.caller = caller
+
+    with pytest.raises(Forbidden):
+        bureau.register_petition(http.post({**WAGES_VISIT, "number": "XF430426-2026-0999"}))
+    with pytest.raises(Forbidden):
+        bureau.show_petition(http.get(), NUMBER)
+    with pytest.raises(Forbidden):
+        bureau.decide_acceptance(http.post({"accepted": True, "reason": "受理"}), NUMBER)
+    assert list(petition_store.petitions) == [NUMBER]
+    assert petition_store.status_of_petition(NUMBER) == "registered"
+
+
+def test_mobile_numbers_of_finished_petitions_are_dropped_after_the_retention_period(
+    bureau, http, clock, petition_store, run_as
+):
+    run_as("petition_link")
+    register(bureau, http, SUED_ALREADY)
+    clock.at += timedelta(days=1096)
+
+    bureau.purge_petitioner_phones()
+
+    assert petition_store.petitions[SUED_ALREADY["number"]].petitioners[0].phone is None
+
+
+def test_an_officer_of_another_agency_is_refused_before_anything_they_sent_is_read(bureau, http):
+    bureau.caller = OTHER_AGENCY
+
+    for call in (
+        lambda: bureau.register_petition(http.post({})),
+        lambda: bureau.petition_figures(http.get()),
+        lambda: bureau.show_petition(http.get(), "no number"),
+        lambda: bureau.decide_acceptance(http.post({}), NUMBER),
+        lambda: bureau.extend_term(http.post({}), NUMBER),
+        lambda: bureau.reply(http.post({}), NUMBER),
+    ):
+        with pytest.raises(Forbidden, match="is not an officer of petition"):
+            call()

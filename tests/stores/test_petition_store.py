@@ -1,0 +1,311 @@
+"""The petition register keeps each petition once, with its petitioners by key, and finds earlier petitions."""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from services.petition_link.domain import decisions, persons
+from services.petition_link.domain.model import OtherSide, Petition, PetitionForm, PetitionStatus
+from services.petition_link.store import PostgresPetitionStore
+from shared.contracts.disputes import Agreement
+from shared.contracts.vocabulary import Category, PartyKind, ResultCode
+from shared.persistence.errors import NotFound, StoreError
+from tests.fakes.petition import FakePetitionStore
+from tests.messages import referral_issued
+
+SERVICE = "petition_link"
+FAKE = FakePetitionStore
+POSTGRES_STORE = PostgresPetitionStore
+
+BEIJING = ZoneInfo("Asia/Shanghai")
+SECRET = b"a petition key secret of 32 byte"
+BUREAU = "petition:430426"
+OWN = frozenset({BUREAU})
+REGISTERED_AT = datetime(2026, 11, 2, 9, 30, tzinfo=BEIJING)
+
+DENG = persons.petitioner("邓小勇", "430426198507120012", "13786543210", SECRET)
+DENG_BY_PHONE = persons.petitioner("邓小勇", None, "13786543210", SECRET)  # the same man, without his ID card
+LIU = persons.petitioner("刘桂香", None, "13907341122", SECRET)
+NAMELESS_NUMBER = persons.petitioner("王五", None, None, SECRET)  # neither ID nor mobile: no key
+BUILDER = OtherSide(PartyKind.ORGANISATION, "祁东县某建筑有限公司")
+FOREMAN = OtherSide(PartyKind.PERSON, "周工头", "13807340001")
+
+
+def petition(number: str, received_on: date = date(2026, 11, 2), **fields) -> Petition:
+    """A collective visit about unpaid wages; `fields` override any of it."""
+    defaults = {
+        "unit": BUREAU,
+        "form": PetitionForm.VISIT,
+        "petitioners": (DENG, LIU),
+        "group_size": 6,
+        "category": Category.WAGES,
+        "division_code": "430426105",
+        "summary": "六名务工人员集体来访，反映某建筑公司拖欠工资共计十二万元。",
+        "litigation_reason": None,
+        "repeat_of": None,
+        "matter": number,
+        "respondents": (BUILDER, FOREMAN),
+        "fingerprint": "f" * 64,
+        "registered_by": "xu.jing",
+        "registered_at": REGISTERED_AT,
+    }
+    return Petition(number=number, received_on=received_on, **{**defaults, **fields})
+
+
+def add(stores, *petitions: Petition) -> list[bool]:
+    with stores.transaction() as store:
+        return [store.add_petition(p) for p in petitions]
+
+
+def found(stores, number: str) -> Petition | None:
+    with stores.transaction() as store:
+        return store.find_petition(number)
+
+
+# --- kept once --------------------------------------------------------------------------------
+
+
+def test_a_petition_reads_back_as_registered_with_its_petitioners_in_order(stores):
+    kept = petition("XF-2026-0311")
+
+    assert add(stores, kept) == [True]
+
+    assert found(stores, "XF-2026-0311") == kept
+
+
+def test_a_petition_registered_again_under_its_number_is_refused_quietly_and_keeps_the_first(stores):
+    first = petition("XF-2026-0311")
+    add(stores, first)
+
+    again = add(stores, replace(first, summary="另一份材料", group_size=1, petitioners=(LIU,), fingerprint="e" * 64))
+
+    assert again == [False]
+    assert found(stores, "XF-2026-0311") == first
+
+
+def test_a_litigation_related_petition_is_kept_separated_with_its_answer(stores):
+    separated = decisions.register(
+        petition("XF-2026-0312", litigation_reason="已向法院起诉，案件正在审理中。"), date(2026, 11, 2)
+    )
+
+    add(stores, separated)
+
+    kept = found(stores, "XF-2026-0312")
+    assert kept is not None
+    assert kept.status is PetitionStatus.SEPARATED
+    assert kept.reply is not None
+    assert (kept.reply.result, kept.reply.replied_on) == (ResultCode.REFERRED_TO_LITIGATION, date(2026, 11, 2))
+    assert kept.decision is not None and kept.decision.accepted is False
+
+
+def test_a_petition_never_registered_is_not_found_to_read_or_lock(stores):
+    assert found(stores, "XF-2026-9999") is None
+    with pytest.raises(NotFound), stores.transaction() as store:
+        store.lock_petition("XF-2026-9999")
+
+
+def test_a_repeat_of_a_petition_never_registered_is_refused(stores):
+    with pytest.raises(StoreError), stores.transaction() as store:
+        store.add_petition(petition("XF-2026-0400", repeat_of="XF-2025-0001", matter="XF-2025-0001"))
+
+    assert found(stores, "XF-2026-0400") is None
+
+
+def test_a_petition_without_contact_keeps_no_key_for_its_petitioner(stores):
+    add(stores, petition("XF-2026-0313", petitioners=(NAMELESS_NUMBER,), group_size=1, respondents=()))
+
+    kept = found(stores, "XF-2026-0313")
+    assert kept is not None
+    assert kept.petitioners == (NAMELESS_NUMBER,)
+    assert kept.petitioners[0].key is None
+
+
+def test_no_id_number_is_stored_anywhere_only_its_key(stores):
+    add(stores, petition("XF-2026-0311"))
+
+    kept = found(stores, "XF-2026-0311")
+    assert kept is not None
+    assert "430426198507120012" not in repr(kept)
+    assert kept.petitioners[0].id_key == DENG.id_key
+
+
+# --- the steps of its handling -------------------------------------------------------------------
+
+
+def test_the_decision_extension_reply_and_feed_are_kept_and_nothing_registered_changes(stores):
+    add(stores, petition("XF-2026-0311"))
+    agreement = Agreement(number="祁调〔2026〕58号", signed_on=date(2026, 12, 20), terms="公司于年底前付清工资。")
+    fed = UUID("0f0f0f0f-0f0f-4f0f-8f0f-0f0f0f0f0f0f")
+
+    with stores.transaction() as store:
+        kept = store.lock_petition("XF-2026-0311")
+        decided = decisions.decide(kept, True, "属本机关职权范围，予以受理。", date(2026, 11, 10))
+        accepted = decisions.mark_fed(decided, fed)
+        store.save_petition(accepted, REGISTERED_AT + timedelta(days=8))
+    with stores.transaction() as store:
+        kept = store.lock_petition("XF-2026-0311")
+        extended = decisions.extend(kept, 20, "涉及人数多，需核实工程款结算。", date(2026, 12, 30))
+        store.save_petition(extended, REGISTERED_AT + timedelta(days=58))
+    with stores.transaction() as store:
+        kept = store.lock_petition("XF-2026-0311")
+        replied = decisions.reply(kept, ResultCode.MEDIATED, "调解成功。", agreement, date(2027, 1, 15))
+        store.save_petition(replied, REGISTERED_AT + timedelta(days=74))
+
+    kept = found(stores, "XF-2026-0311")
+    assert kept == replied
+    assert kept is not None
+    assert kept.fed_message_id == fed
+    assert kept.extension is not None and (kept.extension.days, kept.extension.granted_on) == (20, date(2026, 12, 30))
+    assert kept.reply is not None and kept.reply.agreement == agreement
+
+
+def test_saving_a_petition_never_registered_stores_nothing(stores):
+    with stores.transaction() as store:
+        store.save_petition(petition("XF-2026-0500"), REGISTERED_AT)
+
+    assert found(stores, "XF-2026-0500") is None
+
+
+# --- periods ---------------------------------------------------------------------------------------
+
+
+def test_petitions_received_in_a_period_both_days_included_by_day_then_number(stores):
+    add(
+        stores,
+        petition("XF-B", date(2026, 11, 30)),
+        petition("XF-A", date(2026, 11, 30)),
+        petition("XF-C", date(2026, 11, 1)),
+        petition("XF-D", date(2026, 10, 31)),
+        petition("XF-E", date(2026, 12, 1)),
+    )
+
+    with stores.transaction() as store:
+        november = store.petitions_received(date(2026, 11, 1), date(2026, 11, 30), OWN)
+
+    assert [p.number for p in november] == ["XF-C", "XF-A", "XF-B"]
+    assert november[1].petitioners == (DENG, LIU)
+
+
+def test_a_period_lists_only_the_units_given_and_those_under_them(stores):
+    add(stores, petition("XF-1"), petition("XF-2", unit="petition:430405"))
+
+    with stores.transaction() as store:
+        ours = store.petitions_received(date(2026, 1, 1), date(2026, 12, 31), OWN)
+        city = store.petitions_received(date(2026, 1, 1), date(2026, 12, 31), frozenset({"petition:4304"}))
+        none = store.petitions_received(date(2026, 1, 1), date(2026, 12, 31), frozenset({"court:430426"}))
+
+    assert [p.number for p in ours] == ["XF-1"]
+    assert [p.number for p in city] == ["XF-1", "XF-2"]
+    assert none == []
+
+
+# --- earlier petitions -------------------------------------------------------------------------------
+
+
+def test_earlier_petitions_are_found_by_any_key_of_the_person_and_carry_every_petitioners_keys(stores):
+    add(
+        stores,
+        petition("XF-1", date(2026, 3, 1), petitioners=(DENG_BY_PHONE,)),
+        petition("XF-2", date(2026, 6, 1), petitioners=(LIU,)),
+        petition("XF-3", date(2026, 9, 1), repeat_of="XF-1", matter="XF-1"),
+    )
+    latest = petition("XF-4", date(2026, 11, 2), petitioners=(DENG,), repeat_of="XF-3", matter="XF-1")
+    add(stores, latest)
+
+    with stores.transaction() as store:
+        mentions = store.mentions(DENG.keys, date(2025, 11, 2), latest)
+
+    assert [(m.number, m.matter, m.received_on) for m in mentions] == [
+        ("XF-1", "XF-1", date(2026, 3, 1)),
+        ("XF-3", "XF-1", date(2026, 9, 1)),
+    ]
+    assert mentions[1].keys == DENG.keys | LIU.keys
+
+
+def test_earlier_means_received_earlier_or_the_same_day_registered_earlier_and_within_the_window(stores):
+    later_that_day = REGISTERED_AT + timedelta(hours=3)
+    add(
+        stores,
+        petition("XF-OLD", date(2025, 10, 1)),
+        petition("XF-MORNING", date(2026, 11, 2)),
+        petition("XF-EVENING", date(2026, 11, 2), registered_at=later_that_day + timedelta(hours=5)),
+        petition("XF-NEXT-DAY", date(2026, 11, 3)),
+    )
+    noon = petition("XF-NOON", date(2026, 11, 2), registered_at=later_that_day)
+    add(stores, noon)
+
+    with stores.transaction() as store:
+        mentions = store.mentions(DENG.keys, date(2025, 11, 2), noon)
+        nobody = store.mentions(frozenset(), date(2025, 11, 2), noon)
+
+    assert [m.number for m in mentions] == ["XF-MORNING"]
+    assert nobody == []
+
+
+# --- mobile numbers past their retention -----------------------------------------------------------------
+
+
+def test_a_finished_petition_loses_its_mobile_numbers_after_the_cut_off_and_not_before(stores):
+    add(stores, petition("XF-DONE"), petition("XF-OPEN"))
+    with stores.transaction() as store:
+        done = decisions.decide(store.lock_petition("XF-DONE"), False, "不属于本机关职权范围。", date(2026, 11, 5))
+        store.save_petition(done, REGISTERED_AT + timedelta(days=3))
+
+    with stores.transaction() as store:
+        too_soon = store.purge_petitioner_phones(REGISTERED_AT + timedelta(days=3))
+        dry = store.purge_petitioner_phones(REGISTERED_AT + timedelta(days=4), dry_run=True)
+    assert (too_soon, dry) == ([], ["XF-DONE"])
+    kept = found(stores, "XF-DONE")
+    assert kept is not None and kept.petitioners[0].phone == "13786543210"
+
+    with stores.transaction() as store:
+        purged = store.purge_petitioner_phones(REGISTERED_AT + timedelta(days=4))
+
+    assert purged == ["XF-DONE"]
+    kept = found(stores, "XF-DONE")
+    assert kept is not None
+    assert [p.phone for p in kept.petitioners] == [None, None]
+    assert [side.phone for side in kept.respondents] == [None, None]
+    assert kept.petitioners[0].keys == DENG.keys, "the keys count the person still"
+    still_open = found(stores, "XF-OPEN")
+    assert still_open is not None and still_open.petitioners[0].phone == "13786543210"
+
+
+def test_the_bureau_keeps_its_referrals_beside_the_register(stores):
+    referral_id = UUID("77777777-7777-4777-8777-777777777777")
+    add(stores, petition("XF-2026-0311"))
+
+    with stores.transaction() as store:
+        store.add_referral(referral_issued(referral_id, BUREAU, source="petition"), {}, REGISTERED_AT)
+
+    with stores.transaction() as store:
+        assert store.get_referral(referral_id)["status"] == "received"
+        assert store.find_petition("XF-2026-0311") is not None
+
+
+def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_first_received_first(stores):
+    lead, again = UUID("77777777-7777-4777-8777-777777777771"), UUID("77777777-7777-4777-8777-777777777772")
+    other = UUID("77777777-7777-4777-8777-777777777773")
+    add(stores, petition("XF-2026-0311"))
+    with stores.transaction() as store:
+        store.add_referral(
+            referral_issued(again, BUREAU, source="petition", round=2, source_record_id="XF-2026-0311"),
+            {},
+            REGISTERED_AT + timedelta(days=30),
+        )
+        store.add_referral(
+            referral_issued(lead, BUREAU, source="petition", source_record_id="XF-2026-0311"), {}, REGISTERED_AT
+        )
+        store.add_referral(referral_issued(other, BUREAU, source="walk_in"), {}, REGISTERED_AT)
+
+    with stores.transaction() as store:
+        referrals = store.case_referrals("XF-2026-0311")
+
+    assert [(r["referral_id"], r["round"], r["status"], r["role"]) for r in referrals] == [
+        (lead, 1, "received", "lead"),
+        (again, 2, "received", "lead"),
+    ]
+    assert set(referrals[0]) == {"referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at"}
