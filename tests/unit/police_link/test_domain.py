@@ -47,6 +47,16 @@ def test_violence_and_a_risk_of_turning_criminal_flag_violence_risk_once() -> No
     assert flags_for(call) == [Flag.VIOLENCE_RISK, Flag.HIGH_RISK]
 
 
+def test_injury_a_weapon_or_repeated_calls_in_a_fed_record_flag_violence_risk_as_a_recorded_call_does() -> None:
+    assert flags_for(PoliceCall(call_number=CALL_NUMBER, injury=True)) == [Flag.VIOLENCE_RISK]
+    assert flags_for(PoliceCall(call_number=CALL_NUMBER, weapon_or_threat=True)) == [Flag.VIOLENCE_RISK]
+    assert flags_for(PoliceCall(call_number=CALL_NUMBER, repeat_calls=2)) == [Flag.VIOLENCE_RISK]
+
+
+def test_a_negative_count_of_repeated_calls_is_refused_by_name() -> None:
+    assert refused(call_number=CALL_NUMBER, repeat_calls=-1) == {"repeat_calls": "greater_than_equal"}
+
+
 @given(violence=st.booleans(), civil_to_criminal_risk=st.booleans())
 def test_high_risk_is_flagged_exactly_when_the_officer_judged_a_risk_of_turning_criminal(
     violence: bool, civil_to_criminal_risk: bool

@@ -1,0 +1,164 @@
+"""The police's store: the agency's referrals and records, and the stations' dispute calls with their mediation."""
+
+from datetime import date, datetime
+from typing import Protocol
+
+from services.police_link.domain.calls import (
+    Classification,
+    Decision,
+    KeptBecause,
+    Procedure,
+    RecordedCall,
+)
+from services.police_link.domain.figures import CallFigures, CallTally
+from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.contracts.vocabulary import ResultCode
+from shared.delivery.statements import Row
+from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
+
+CALL_COLUMNS = (
+    "call_number, unit, received_at, received_on, classification, category, division_code, summary, parties,"
+    " violence, injury, weapon_or_threat, repeat_calls, civil_to_criminal_risk, suitable_for_mediation, offence,"
+    " flags, decision, procedure, reasons, message_id, recorded_by, recorded_at,"
+    " case_id, result, result_round, resolved_at, mediator_unit, mediator_result, mediator_reported_at"
+)
+# What a call's page shows of the referrals the centre sent the police about the case it became.
+REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
+_OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
+# The handed calls a case came from: the police hold a referral of the case naming the call as its source record.
+_CALLS_OF_CASE = (
+    "decision = 'mediation' AND call_number IN (SELECT source_record_id FROM referrals"
+    " WHERE case_id = %s AND source = 'police_call' AND source_record_id IS NOT NULL)"
+)
+
+
+class PoliceStore(AgencyStore, Protocol):
+    def add_call(self, call: RecordedCall) -> bool:
+        """Keep a call as recorded; False, keeping nothing, when its number is known (recorded twice)."""
+        ...
+
+    def get_call(self, call_number: str) -> Row:
+        """A call with the `referrals` the police received for the case it became (matched by the referrals'
+        source record), in the order received; NotFound if there is none."""
+        ...
+
+    def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
+        """Calls of `units` and the units under them, the latest received first."""
+        ...
+
+    def note_case_result(self, case_id: str, round: int, result: ResultCode, at: datetime) -> list[str]:
+        """On the handed calls case `case_id` came from, the round's result and when, unless a later round's
+        is there already; the numbers of the calls it was noted on."""
+        ...
+
+    def note_mediator_result(self, case_id: str, unit: str, result: ResultCode, at: datetime) -> list[str]:
+        """On the handed calls case `case_id` came from, the mediators' own result and when, unless a later
+        one is there already; the numbers of the calls it was noted on."""
+        ...
+
+    def call_figures(self, first: date, last: date, units: frozenset[str]) -> CallFigures:
+        """The figures of `units`' calls received on the days from `first` to `last`, both included."""
+        ...
+
+
+class PostgresPoliceStore(PostgresAgencyStore):
+    def add_call(self, call: RecordedCall) -> bool:
+        risk = call.scene.risk
+        row = self.sql.one(
+            "INSERT INTO calls (call_number, unit, received_at, received_on, classification, category, division_code,"
+            " summary, parties, violence, injury, weapon_or_threat, repeat_calls, civil_to_criminal_risk,"
+            " suitable_for_mediation, offence, flags, decision, procedure, reasons, message_id, recorded_by,"
+            f" recorded_at) VALUES ({', '.join(['%s'] * 23)})"
+            " ON CONFLICT (call_number) DO NOTHING RETURNING call_number",
+            (
+                call.call_number,
+                call.unit,
+                call.received_at,
+                call.received_on,
+                call.classification.value,
+                call.category.value,
+                call.division_code,
+                call.summary,
+                jsonb([p.model_dump(mode="json") for p in call.parties]),
+                risk.violence,
+                risk.injury,
+                risk.weapon_or_threat,
+                risk.repeat_calls,
+                risk.civil_to_criminal_risk,
+                call.scene.suitable_for_mediation,
+                call.scene.offence.value,
+                jsonb([f.value for f in call.flags]),
+                call.decided.decision.value,
+                call.decided.procedure.value if call.decided.procedure else None,
+                jsonb([r.value for r in call.decided.reasons]),
+                call.message_id,
+                call.recorded_by,
+                call.recorded_at,
+            ),
+        )
+        return row is not None
+
+    def get_call(self, call_number: str) -> Row:
+        row = self.sql.one(f"SELECT {CALL_COLUMNS} FROM calls WHERE call_number = %s", (call_number,))
+        if row is None:
+            raise NotFound(f"no call {call_number}")
+        row["referrals"] = self.sql.all(
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'police_call'"
+            " ORDER BY received_at, referral_id",
+            (call_number,),
+        )
+        return row
+
+    def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
+        code = decision.value if decision else None
+        return self.sql.all(
+            f"SELECT {CALL_COLUMNS} FROM calls WHERE {_OWN.format(table='calls')}"
+            " AND (%s::text IS NULL OR decision = %s) ORDER BY received_at DESC, call_number LIMIT %s",
+            (sorted(units), code, code, limit),
+        )
+
+    def note_case_result(self, case_id: str, round: int, result: ResultCode, at: datetime) -> list[str]:
+        rows = self.sql.all(
+            "UPDATE calls SET case_id = %s, result = %s, result_round = %s, resolved_at = %s"
+            f" WHERE {_CALLS_OF_CASE} AND (result_round IS NULL OR result_round <= %s)"
+            " RETURNING call_number",
+            (case_id, result.value, round, at, case_id, round),
+        )
+        return sorted(str(r["call_number"]) for r in rows)
+
+    def note_mediator_result(self, case_id: str, unit: str, result: ResultCode, at: datetime) -> list[str]:
+        rows = self.sql.all(
+            "UPDATE calls SET case_id = %s, mediator_unit = %s, mediator_result = %s, mediator_reported_at = %s"
+            f" WHERE {_CALLS_OF_CASE} AND (mediator_reported_at IS NULL OR mediator_reported_at <= %s)"
+            " RETURNING call_number",
+            (case_id, unit, result.value, at, case_id, at),
+        )
+        return sorted(str(r["call_number"]) for r in rows)
+
+    def call_figures(self, first: date, last: date, units: frozenset[str]) -> CallFigures:
+        rows = self.sql.all(
+            "SELECT classification, decision, procedure, reasons, result, violence, injury, weapon_or_threat,"
+            " repeat_calls > 0 AS repeated, civil_to_criminal_risk, count(*) AS n FROM calls"
+            f" WHERE received_on BETWEEN %s AND %s AND {_OWN.format(table='calls')}"
+            " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
+            (first, last, sorted(units)),
+        )
+        return CallFigures.of(tally_of(row) for row in rows)
+
+
+def tally_of(row: Row) -> CallTally:
+    """A group of alike calls, from a row with the calls' columns and their count `n`."""
+    return CallTally(
+        classification=Classification(row["classification"]),
+        decision=Decision(row["decision"]),
+        procedure=Procedure(row["procedure"]) if row["procedure"] else None,
+        reasons=tuple(KeptBecause(r) for r in row["reasons"]),
+        result=ResultCode(row["result"]) if row["result"] else None,
+        violence=row["violence"],
+        injury=row["injury"],
+        weapon_or_threat=row["weapon_or_threat"],
+        repeated=row["repeated"],
+        civil_to_criminal_risk=row["civil_to_criminal_risk"],
+        n=row["n"],
+    )

@@ -1,0 +1,425 @@
+"""警调对接 as the stations' officers use it: dispute calls recorded, handed over or kept, their mediation's result."""
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.police_link.service import PoliceLink
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
+from shared.http import BadInput
+from shared.messaging.routing import address
+from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.police import FakePoliceStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.messages import referral_issued
+
+STATION = "police:430426101"
+JUSTICE = "justice:430426101"
+CENTRE = "centre:430426"
+COORDINATOR_USER = "wuyuan.coordinator"
+STATION_OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({STATION}))
+NEIGHBOURING_OFFICER = Principal("chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({"police:430426102"}))
+BUREAU_OFFICER = Principal("zhou.bin", "周斌", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
+COURT_OFFICER = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
+# 21:40 in Beijing on Saturday 21 November 2026; the officer records the call an hour later.
+RECEIVED = "2026-11-21T21:40:00+08:00"
+NOW = datetime(2026, 11, 21, 14, 40, tzinfo=UTC)
+BOUNDARY = "JQ4304262026112100017"
+CASE_ID = "430426-20261122-00017"
+AGREEMENT = {"number": "城关司调〔2026〕第17号", "signed_on": "2026-11-25", "terms": "何建军退回界石，双方互不追究。"}
+
+
+@pytest.fixture
+def police_store() -> FakePoliceStore:
+    return FakePoliceStore()
+
+
+@pytest.fixture
+def uow(police_store) -> FakeUnitOfWork[FakePoliceStore]:
+    return FakeUnitOfWork(police_store)
+
+
+@pytest.fixture
+def police(uow, platform) -> PoliceLink:
+    return worker_factory(
+        PoliceLink,
+        uow=uow,
+        platform=replace(platform, service="police_link", now=lambda: NOW),
+        sender=COORDINATOR_USER,
+        caller=STATION_OFFICER,
+    )
+
+
+def call(number: str = BOUNDARY, **fields) -> dict:
+    """两户因宅基地界址发生推搡: a neighbours' quarrel the officer finds suitable for mediation."""
+    return {
+        "call_number": number,
+        "received_at": RECEIVED,
+        "unit": STATION,
+        "classification": "neighbour",
+        "division_code": "430426101203",
+        "summary": "两户因宅基地界址发生推搡，民警到场制止。",
+        "parties": [
+            {"role": "applicant", "name": "刘桂兰", "phone": "13907345678", "id_number": "11010519491231002X"},
+            {"role": "respondent", "name": "何建军"},
+        ],
+        "suitable_for_mediation": True,
+        **fields,
+    }
+
+
+def record(police, http, body: dict) -> tuple[int, dict]:
+    response = police.record_call(http.post(body))
+    return response.status_code, http.body(response)
+
+
+def refused_fields(police, http, body: dict) -> set[str]:
+    with pytest.raises(BadInput) as refusal:
+        police.record_call(http.post(body))
+    return {str(f["field"]) for f in refusal.value.fields}
+
+
+def case_of(police, number: str = BOUNDARY, case_id: str = CASE_ID) -> None:
+    """The coordinator's referral to the station, naming the call as the case's source record."""
+    police.on_referral_issued(
+        referral_issued(UUID(int=17), STATION, case_id=case_id, source="police_call", source_record_id=number, flags=[])
+    )
+
+
+def resolved(result: str, *, round: int = 1, message: int = 100, case_id: str = CASE_ID) -> CaseResolved:
+    return CaseResolved.build(
+        message_id=UUID(int=message),
+        occurred_at=NOW + timedelta(days=4),
+        case_id=case_id,
+        sender=CENTRE,
+        recipient=CENTRE,
+        lead_unit=STATION,
+        round=round,
+        result=result,
+    )
+
+
+def closed(unit: str, result: str | None, reason: str = "result_reported", message: int = 200) -> ReferralClosed:
+    return ReferralClosed.build(
+        message_id=UUID(int=message),
+        occurred_at=NOW + timedelta(days=3),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        referral_id=UUID(int=18),
+        unit=unit,
+        reason=reason,
+        result=result,
+    )
+
+
+# --- recording a call ------------------------------------------------------------------------------
+
+
+def test_a_suitable_violent_call_is_handed_to_mediation_with_its_risk(police, uow, police_store, http):
+    status, body = record(police, http, call(violence=True, injury=True, repeat_calls=2))
+
+    assert (status, body["first_time"], body["decision"]) == (201, True, "mediation")
+    assert (body["procedure"], body["reasons"], body["flags"]) == (None, [], ["violence_risk"])
+    assert body["scene"]["violence"] and body["scene"]["injury"] and body["scene"]["repeat_calls"] == 2
+    assert (body["classification"], body["category"], body["recorded_by"]) == ("neighbour", "neighbour", "liu.yang")
+    assert body["mediation"]["result"] is None
+    [fed] = uow.sent_of(RegisterDispute)
+    assert (fed.report.source.value, fed.report.source_record_id) == ("police_call", BOUNDARY)
+    assert [f.value for f in fed.report.flags] == ["violence_risk"]
+    assert (fed.sender, fed.recipient, fed.fed_by) == ("police:430426", CENTRE, "liu.yang")
+    assert str(fed.message_id) == body["message_id"]
+    assert address(fed, uow.registry) == ("wuyuan.documents", "intake.RegisterDispute")
+    # The ID number went to intake alone; the call keeps names and roles.
+    assert fed.report.parties[0].id_number == "11010519491231002X"
+    assert body["parties"][0] == {"role": "applicant", "kind": "person", "name": "刘桂兰", "phone": None}
+    assert police_store.records[BOUNDARY]["details"]["injury"] is True
+
+
+def test_the_officers_judgement_of_a_risk_of_turning_criminal_flags_it_high_risk(police, uow, http):
+    _, body = record(police, http, call(weapon_or_threat=True, civil_to_criminal_risk=True))
+
+    assert body["flags"] == ["violence_risk", "high_risk"]
+    assert [f.value for f in uow.sent_of(RegisterDispute)[0].report.flags] == ["violence_risk", "high_risk"]
+
+
+def test_the_same_call_recorded_again_is_answered_as_first_recorded_and_fed_once(police, uow, http):
+    record(police, http, call())
+
+    status, again = record(police, http, call(suitable_for_mediation=False, summary="又录了一次。"))
+
+    assert (status, again["first_time"], again["decision"]) == (200, False, "mediation")
+    assert again["summary"] == "两户因宅基地界址发生推搡，民警到场制止。"
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_a_suspected_crime_is_kept_for_the_criminal_procedure_and_fed_nowhere(police, uow, police_store, http):
+    status, body = record(
+        police, http, call("JQ4304262026112100019", offence="criminal", weapon_or_threat=True, injury=True)
+    )
+
+    assert (status, body["decision"], body["procedure"]) == (201, "police", "criminal")
+    assert (body["reasons"], body["message_id"], body["mediation"]) == (["crime_suspected"], None, None)
+    assert body["flags"] == ["violence_risk"]
+    assert uow.sent == []
+    assert police_store.records == {}
+
+
+def test_a_call_the_officer_finds_unsuitable_is_handled_by_the_police_alone(police, uow, http):
+    _, body = record(police, http, call(suitable_for_mediation=False))
+
+    assert (body["decision"], body["procedure"], body["reasons"]) == (
+        "police",
+        "police_handling",
+        ["not_suitable_for_mediation"],
+    )
+    assert uow.sent == []
+
+
+def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_again(police, uow, http):
+    police.feed_record(
+        http.post(
+            {
+                "record_id": BOUNDARY,
+                "category": "neighbour",
+                "division_code": "430426101203",
+                "summary": "两户因宅基地界址发生推搡。",
+                "parties": [{"role": "applicant", "name": "刘桂兰"}, {"role": "respondent", "name": "何建军"}],
+                "details": {"call_number": BOUNDARY},
+            }
+        )
+    )
+    [earlier] = uow.sent_of(RegisterDispute)
+
+    status, body = record(police, http, call())
+
+    assert (status, body["message_id"]) == (201, str(earlier.message_id))
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_an_economic_dispute_becomes_the_category_the_officer_names_and_keeps_its_own_label(police, uow, http):
+    _, body = record(police, http, call(classification="economic", category="debt"))
+
+    assert (body["classification"], body["category"]) == ("economic", "debt")
+    assert uow.sent_of(RegisterDispute)[0].report.category.value == "debt"
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"unit": "court:430426"}, "unit"),
+        ({"unit": "police:430426101203"}, "unit"),
+        ({"division_code": "430426102001"}, "division_code"),
+        ({"received_at": "2026-11-21T21:40:00"}, "received_at"),
+        ({"received_at": "2026-11-23T09:00:00+08:00"}, "received_at"),
+        ({"classification": "labour", "category": "debt"}, "category"),
+        ({"classification": "gossip"}, "classification"),
+        ({"suitable_for_mediation": "yes"}, "suitable_for_mediation"),
+        ({"violence": 1}, "violence"),
+        ({"repeat_calls": -1}, "repeat_calls"),
+        ({"offence": "murder"}, "offence"),
+        ({"call_number": "JQ 17/2026"}, "call_number"),
+        ({"officer": "someone.else"}, "officer"),
+        ({"parties": [{"role": "applicant", "name": "刘桂兰"}, {"role": "applicant", "name": "何建军"}]}, "parties"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else "-".join(value),
+)
+def test_a_call_with_a_wrong_field_is_refused_naming_it_and_nothing_is_kept(
+    police, uow, police_store, http, fields, named
+):
+    assert refused_fields(police, http, call(**fields)) == {named}
+    assert (uow.sent, police_store.calls) == ([], {})
+
+
+def test_a_call_without_the_officers_judgement_on_mediation_is_refused_naming_it(police, http):
+    body = call()
+    del body["suitable_for_mediation"]
+
+    assert refused_fields(police, http, body) == {"suitable_for_mediation"}
+
+
+def test_an_officer_may_record_calls_only_for_the_stations_they_act_for(police, police_store, http):
+    police.caller = NEIGHBOURING_OFFICER
+
+    with pytest.raises(Forbidden, match="does not act for police:430426101"):
+        police.record_call(http.post(call()))
+
+    police.caller = COURT_OFFICER
+    with pytest.raises(Forbidden, match="is not an officer of police"):
+        police.record_call(http.post(call()))
+    assert police_store.calls == {}
+
+
+def test_the_county_bureau_records_a_call_for_any_of_its_stations(police, http):
+    police.caller = BUREAU_OFFICER
+
+    status, body = record(police, http, call())
+
+    assert (status, body["unit"]) == (201, STATION)
+
+
+# --- reading calls ---------------------------------------------------------------------------------------
+
+
+def test_the_list_shows_the_officers_calls_by_decision(police, http):
+    record(police, http, call())
+    record(police, http, call("JQ4304262026112100019", offence="criminal"))
+
+    handed = http.body(police.list_calls(http.get({"decision": "mediation"})))["calls"]
+    every = http.body(police.list_calls(http.get()))["calls"]
+    police.caller = NEIGHBOURING_OFFICER
+    theirs = http.body(police.list_calls(http.get()))["calls"]
+
+    assert [c["call_number"] for c in handed] == [BOUNDARY]
+    assert sorted(c["call_number"] for c in every) == [BOUNDARY, "JQ4304262026112100019"]
+    assert theirs == []
+
+
+@pytest.mark.parametrize(
+    ("query", "named"), [({"decision": "court"}, "decision"), ({"limit": "501"}, "limit"), ({"page": "2"}, "page")]
+)
+def test_a_wrong_list_parameter_is_refused_naming_it(police, http, query, named):
+    with pytest.raises(BadInput) as refusal:
+        police.list_calls(http.get(query))
+
+    assert [f["field"] for f in refusal.value.fields] == [named]
+
+
+def test_a_call_is_shown_to_officers_acting_for_its_station_only(police, http):
+    record(police, http, call())
+
+    shown = http.body(police.show_call(http.get(), BOUNDARY))
+    police.caller = NEIGHBOURING_OFFICER
+
+    assert shown["call_number"] == BOUNDARY
+    with pytest.raises(Forbidden):
+        police.show_call(http.get(), BOUNDARY)
+
+
+def test_an_unknown_call_is_not_found_and_a_malformed_number_is_refused(police, http):
+    with pytest.raises(NotFound):
+        police.show_call(http.get(), "JQ0000")
+    with pytest.raises(BadInput) as refusal:
+        police.show_call(http.get(), "JQ 0000")
+    assert refusal.value.fields[0]["field"] == "number"
+
+
+# --- what its mediation came to ---------------------------------------------------------------------------
+
+
+def test_the_case_result_and_the_mediators_agreement_are_shown_on_the_call(police, http):
+    record(police, http, call(violence=True))
+    case_of(police)
+
+    police.on_referral_closed(closed(JUSTICE, "mediated"))
+    police.on_case_resolved(resolved("mediated"))
+
+    shown = http.body(police.show_call(http.get(), BOUNDARY))
+    mediation = shown["mediation"]
+    assert (mediation["case_id"], mediation["result"], mediation["mediated"]) == (CASE_ID, "mediated", True)
+    assert (mediation["outcome"], mediation["round"]) == ("resolved", 1)
+    assert mediation["mediators"]["unit"] == JUSTICE
+    assert (mediation["mediators"]["result"], mediation["mediators"]["mediated"]) == ("mediated", True)
+    assert [r["case_id"] for r in shown["referrals"]] == [CASE_ID]
+
+
+def test_a_failed_mediation_is_shown_before_the_case_ends(police, http):
+    record(police, http, call())
+    case_of(police)
+
+    police.on_referral_closed(closed(JUSTICE, "mediation_failed"))
+
+    mediation = http.body(police.show_call(http.get(), BOUNDARY))["mediation"]
+    assert (mediation["result"], mediation["mediated"]) == (None, None)
+    assert (mediation["mediators"]["result"], mediation["mediators"]["mediated"]) == ("mediation_failed", False)
+
+
+def test_other_units_parts_and_declines_are_not_the_mediators_result(police, police_store, http):
+    record(police, http, call())
+    case_of(police)
+
+    police.on_referral_closed(closed("plc:430426", "handled", message=201))
+    police.on_referral_closed(closed(JUSTICE, None, reason="declined", message=202))
+
+    assert police_store.calls[BOUNDARY]["mediator_result"] is None
+
+
+def test_a_case_fact_delivered_twice_is_noted_once(police, uow, police_store, http):
+    record(police, http, call())
+    case_of(police)
+    message = resolved("handled")
+
+    police.on_case_resolved(message)
+    police.on_case_resolved(message)
+
+    assert police_store.calls[BOUNDARY]["result"] == "handled"
+    assert message.message_id in uow.claimed
+
+
+def test_a_resolved_case_that_came_from_no_call_changes_nothing(police, police_store, http):
+    record(police, http, call())
+    case_of(police)
+
+    police.on_case_resolved(resolved("mediated", case_id="430426-20261122-00099"))
+
+    assert police_store.calls[BOUNDARY]["result"] is None
+
+
+@pytest.mark.parametrize("broker_user", ["wuyuan.justice_link", "wuyuan.supervision", "other.coordinator", None])
+def test_case_facts_not_published_by_the_coordinator_are_refused_and_change_nothing(
+    police, police_store, http, broker_user
+):
+    record(police, http, call())
+    case_of(police)
+    police.sender = broker_user
+
+    with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+        police.on_case_resolved(resolved("mediated"))
+    with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+        police.on_referral_closed(closed(JUSTICE, "mediated"))
+
+    assert (police_store.calls[BOUNDARY]["result"], police_store.calls[BOUNDARY]["mediator_result"]) == (None, None)
+
+
+# --- figures ---------------------------------------------------------------------------------------------
+
+
+def test_the_figures_count_the_officers_calls_of_the_period(police, http):
+    record(police, http, call(violence=True))
+    record(police, http, call("JQ4304262026112100019", offence="criminal", injury=True))
+    case_of(police)
+    police.on_case_resolved(resolved("mediated"))
+
+    figures = http.body(police.call_figures(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
+
+    assert (figures["from"], figures["to"]) == ("2026-11-01", "2026-11-30")
+    assert (figures["calls"]["recorded"], figures["calls"]["handed_to_mediation"]) == (2, 1)
+    assert (figures["mediation"]["mediated"], figures["mediation"]["success_rate"]) == (1, 1.0)
+    assert figures["risk"]["violence_or_injury"] == 2
+
+
+@pytest.mark.parametrize(
+    ("query", "named"),
+    [
+        ({"from": "2026-11-30", "to": "2026-11-01"}, "to"),
+        ({"to": "2026-11-30"}, "from"),
+        ({"from": "2026-11-01", "to": "November"}, "to"),
+    ],
+)
+def test_a_wrong_period_is_refused_naming_the_day(police, http, query, named):
+    with pytest.raises(BadInput) as refusal:
+        police.call_figures(http.get(query))
+
+    assert [f["field"] for f in refusal.value.fields] == [named]
+
+
+def test_only_the_polices_officers_read_the_figures(police, http):
+    police.caller = COURT_OFFICER
+
+    with pytest.raises(Forbidden):
+        police.call_figures(http.get({"from": "2026-11-01", "to": "2026-11-30"}))
