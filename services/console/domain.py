@@ -51,6 +51,11 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/board", "督办看板", frozenset({"supervisor", "coordinator", "leader"})),
     ("/overview", "总览", frozenset({"leader", "coordinator", "supervisor"})),
 )
+# (path, label, roles, agency): pages that also need the account bound to a unit of `agency`
+# (`<agency>:<division>`), shown after PAGES. Kept apart so that PAGES keeps the shape its readers unpack.
+AGENCY_PAGES: tuple[tuple[str, str, frozenset[str], str], ...] = (
+    ("/court/filings", "诉调对接", frozenset({"officer"}), "court"),
+)
 # Where each role starts, most specific first (an account can hold several roles).
 HOME_BY_ROLE = (
     ("officer", "/referrals"),
@@ -61,9 +66,16 @@ HOME_BY_ROLE = (
 )
 
 
-def pages_for(roles: Iterable[str]) -> list[tuple[str, str]]:
-    held = set(roles)
-    return [(path, label) for path, label, allowed in PAGES if held & allowed]
+def agencies_of(units: Iterable[str]) -> frozenset[str]:
+    """The agencies an account's units belong to: 'court' for 'court:430426'."""
+    return frozenset(agency for unit in units for agency, colon, _ in [unit.partition(":")] if agency and colon)
+
+
+def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[str, str]]:
+    held, bound = set(roles), set(agencies)
+    return [(path, label) for path, label, allowed in PAGES if held & allowed] + [
+        (path, label) for path, label, allowed, agency in AGENCY_PAGES if held & allowed and agency in bound
+    ]
 
 
 def home_for(roles: Iterable[str]) -> str | None:
@@ -74,9 +86,8 @@ def home_for(roles: Iterable[str]) -> str | None:
     return None
 
 
-def may_open(path: str, roles: Iterable[str]) -> bool:
-    held = set(roles)
-    return any(path == page and held & allowed for page, _, allowed in PAGES)
+def may_open(path: str, roles: Iterable[str], agencies: Iterable[str] = ()) -> bool:
+    return path in {page for page, _ in pages_for(roles, agencies)}
 
 
 def safe_next(target: str | None) -> str:

@@ -6,7 +6,7 @@ from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import PlatformApis, TokenCheck, console_settings
-from services.console.handlers import cases, citizens, referrals, sessions, supervision, window
+from services.console.handlers import cases, citizens, court, referrals, sessions, supervision, window
 from services.console.handlers.assets import static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
@@ -96,6 +96,28 @@ class Console(PlatformService):
     def act_on_referral(self, request: Request, agency: str, referral_id: str, action: str) -> Response:
         visitor = self.visitor(request)
         return referrals.act(visitor, agency, referral_id, action, request, self.apis, self.platform)
+
+    @page("GET", "/court/filings")
+    def court_filings(self, request: Request) -> Response:
+        return court.filings_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/court/filings/new")
+    def new_court_filing(self, request: Request) -> Response:
+        return court.new_filing_page(self.visitor(request), self.platform)
+
+    @page("POST", "/court/filings/new")
+    def register_court_filing(self, request: Request) -> Response:
+        return court.register(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/court/filings/<filing_number>")
+    def court_filing(self, request: Request, filing_number: str) -> Response:
+        done, reported = request.args.get("done"), request.args.get("reported")
+        visitor = self.visitor(request)
+        return court.filing_page(visitor, filing_number, self.apis, self.platform, done=done, reported=reported)
+
+    @page("POST", "/court/filings/<filing_number>/<action>")
+    def act_on_court_filing(self, request: Request, filing_number: str, action: str) -> Response:
+        return court.act(self.visitor(request), filing_number, action, request, self.apis, self.platform)
 
     @page("GET", "/board")
     def board(self, request: Request) -> Response:

@@ -22,6 +22,7 @@ PATH_VALUES = {
     "action": "accept",
     "token": "not-a-link-at-all",
     "path:name": "console.css",
+    "filing_number": "(2026)湘0426民初1号",
 }
 
 

@@ -37,9 +37,14 @@ class Visitor:
     def roles(self) -> frozenset[str]:
         return frozenset(str(role) for role in self.principal.roles)
 
+    @property
+    def agencies(self) -> frozenset[str]:
+        """The agencies whose units the account is bound to."""
+        return domain.agencies_of(self.principal.units)
+
     def require(self, path: str) -> None:
-        """The page's own check, the same roles its API allows; the API checks again when called."""
-        if not domain.may_open(path, self.roles):
+        """The page's own check, the same roles (and agency) its API allows; the API checks again when called."""
+        if not domain.may_open(path, self.roles, self.agencies):
             raise Forbidden(f"{self.principal.subject} may not open {path}")
 
 
@@ -118,7 +123,7 @@ def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime
         "visitor_roles": "、".join(wording.label(wording.ROLES, role) for role in sorted(visitor.roles))
         if visitor
         else "",
-        "nav": domain.pages_for(visitor.roles) if visitor else [],
+        "nav": domain.pages_for(visitor.roles, visitor.agencies) if visitor else [],
         "csrf": visitor.session.csrf if visitor else "",
         "path": path,
         "unit": names.unit,

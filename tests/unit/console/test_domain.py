@@ -63,6 +63,49 @@ def test_a_page_opens_only_to_the_roles_it_lists(path, roles, allowed):
     assert domain.may_open(path, roles) is allowed
 
 
+# --- pages bound to an agency ---------------------------------------------------------------
+
+
+def test_an_officer_bound_to_a_court_unit_also_sees_the_courts_filings():
+    assert domain.pages_for({"officer"}, {"court"}) == [("/referrals", "本单位交办"), ("/court/filings", "诉调对接")]
+
+
+@pytest.mark.parametrize(
+    ("roles", "agencies"),
+    [
+        ({"officer"}, {"police"}),  # an officer of another agency
+        ({"officer"}, set()),  # an officer bound to no unit
+        ({"coordinator", "leader"}, {"court"}),  # bound to the court's unit, but no officer
+    ],
+)
+def test_the_courts_filings_need_both_the_officers_role_and_a_court_unit(roles, agencies):
+    assert "/court/filings" not in [path for path, _ in domain.pages_for(roles, agencies)]
+    assert domain.may_open("/court/filings", roles, agencies) is False
+
+
+def test_a_court_officer_may_open_the_filings():
+    assert domain.may_open("/court/filings", {"officer"}, {"court", "justice"}) is True
+
+
+def test_pages_bound_to_no_agency_open_as_before_whatever_the_units():
+    assert domain.may_open("/referrals", {"officer"}) is True
+    assert domain.may_open("/referrals", {"officer"}, {"court"}) is True
+    assert domain.pages_for({"leader"}, {"court"}) == domain.pages_for({"leader"})
+
+
+@pytest.mark.parametrize(
+    ("units", "agencies"),
+    [
+        ({"court:430426"}, {"court"}),
+        ({"police:430426101", "police:430426102", "justice:430426101"}, {"police", "justice"}),
+        ({"court430426", ":430426", ""}, set()),  # not units at all
+        (set(), set()),
+    ],
+)
+def test_the_agencies_of_an_account_are_read_from_its_units(units, agencies):
+    assert domain.agencies_of(units) == agencies
+
+
 # --- where a sign-in may lead ---------------------------------------------------------------
 
 
