@@ -9,6 +9,7 @@ from pydantic_core import PydanticCustomError
 
 from services.court_link.domain.filings import FilingStatus
 from services.court_link.domain.screening import AdministrativeMatter, CaseType, FilingDecision, ScreeningFacts
+from shared.agency.commands import Period
 from shared.contracts.disputes import MAX_PARTIES, Agreement, LongText, Party
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, PartyRole
@@ -78,19 +79,8 @@ class ListFilings(_Body):
     limit: int = Field(100, ge=0, le=MAX_LIST)
 
 
-class FiguresQuery(_Body):
+class FiguresQuery(Period):
     """A period of filing days, both ends included."""
-
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-
-    @field_validator("last")
-    @classmethod
-    def _not_before_first(cls, last: date, info: ValidationInfo) -> date:
-        first = info.data.get("first")
-        if first is not None and last < first:
-            raise ValueError(f"must not be before from ({first.isoformat()})")
-        return last
 
 
 class RecordAgreement(_Body):

@@ -29,13 +29,12 @@ from services.court_link.domain.terms import local_date
 from services.court_link.store import CourtStore, confirmation_of, filing_of
 from shared.agency import domain as referrals
 from shared.agency.commands import ReportResult
-from shared.agency.handlers import acting_on, require_officer_of_agency
+from shared.agency.handlers import acting_on, keep_fed_record, record_dispute, require_officer_of_agency
 from shared.auth.principal import Principal
-from shared.contracts.disputes import Agreement, DisputeReport, minimise_parties
+from shared.contracts.disputes import Agreement, minimise_parties
 from shared.contracts.messages import RegisterDispute, ResultReported
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
-from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 
@@ -81,8 +80,7 @@ def register_filing(
         first_time = uow.store.add_filing(filing, facts, caller.subject, fed[0].message_id if fed else None, at)
         if first_time and fed is not None:
             message, details = fed
-            uow.store.add_record(command.filing_number, _kept_of(message.report), details, message.message_id, at)
-            uow.send(message)
+            keep_fed_record(uow, message, details, at)
         stored = uow.store.get_filing(command.filing_number)
         # Sent again from another place, the number still answers with the filing first kept: its unit decides.
         caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
@@ -97,38 +95,19 @@ def _fed_dispute(
 
     Built here rather than by the base's `feed_record`, which opens a transaction of its own: a filing
     kept as diverted and its feed to intake must commit together or not at all."""
-    agency = platform.registry.by_service(platform.service)
-    if agency.feeds is None:
-        raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
     details = CourtFiling(filing_number=command.filing_number, claim_amount_yuan=command.claim_amount_yuan)
-    try:
-        report = DisputeReport(
-            source=agency.feeds,
-            category=command.category,
-            division_code=command.division_code,
-            summary=command.summary,
-            parties=command.parties,
-            flags=flags_for(details),
-            source_record_id=command.filing_number,
-        )
-    except ValueError as exc:
-        raise BadInput([{"field": "(filing)", "message": str(exc), "type": "value_error"}]) from None
-    message = RegisterDispute.build(
-        message_id=platform.new_id(),
-        occurred_at=at,
-        case_id=None,
-        sender=agency.unit_for(platform.county),
-        recipient=platform.centre_unit,
-        report=report,
-        fed_by=caller.subject,
+    message = record_dispute(
+        command.filing_number,
+        command.category,
+        command.division_code,
+        command.summary,
+        command.parties,
+        flags_for(details),
+        caller,
+        platform,
+        field="(filing)",
     )
     return message, details.model_dump(mode="json")
-
-
-def _kept_of(report: DisputeReport) -> dict[str, Any]:
-    """The record as the court keeps it once fed: ID numbers went to intake, which alone keeps them."""
-    parties = minimise_parties(report.parties, with_contact=True)
-    return {**report.model_dump(mode="json"), "parties": [p.model_dump(mode="json") for p in parties]}
 
 
 # --- reading filings ---------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pydantic import (
 
 from services.petition_link.domain.model import PetitionForm
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
+from shared.agency.commands import Period
 from shared.contracts.disputes import LongText, ResultReport, ShortText
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -153,20 +154,8 @@ class ShowPetition(Body):
     window_days: int = Field(REPEAT_WINDOW_DAYS, ge=1, le=MAX_WINDOW_DAYS)
 
 
-class FiguresQuery(Body):
+class FiguresQuery(Period):
     """Petitions received from `from` to `to`, both days included (the county's calendar days)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-
-    @field_validator("last")
-    @classmethod
-    def _not_before_first(cls, last: date, info: ValidationInfo) -> date:
-        first = info.data.get("first")
-        if first is not None and last < first:
-            raise ValueError(f"must not be before from ({first})")
-        return last
 
 
 class PetitionPath(Body):

@@ -2,9 +2,7 @@
 
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
-from types import TracebackType
-from typing import Any, Generic, Self, TypeVar
-from uuid import UUID
+from typing import Any
 
 from services.petition_link.commands import (
     REPEAT_WINDOW_DAYS,
@@ -24,7 +22,6 @@ from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
 from shared.agency.records import RecordKind
 from shared.auth.principal import Principal
-from shared.contracts.envelope import Envelope
 from shared.contracts.vocabulary import PartyKind, PartyRole
 from shared.http import BadInput, validate_value
 from shared.persistence.errors import Conflict, NotFound
@@ -36,7 +33,6 @@ from shared.platform import Platform
 # are the county's calendar days (Asia/Shanghai), taken from the platform's clock.
 
 Work = UnitOfWork[PetitionStore]
-S = TypeVar("S")
 
 # What the bureau's records carry when fed in, by `POST /api/v1/records` or by the register (访调对接).
 PETITION_RECORDS = RecordKind(PetitionDetails, flags_for)
@@ -197,9 +193,8 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
 
 
 def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Platform) -> Petition:
-    """访调对接: the petition fed to the centre as the bureau's record, by the agency base's own feed path,
-    its number the record id. Its writes and message join this transaction, so the decision and the
-    feed are kept together or not at all."""
+    """访调对接: the petition fed to the centre as the bureau's record, as the agency base feeds one, its
+    number the record id, inside this transaction: the decision and the feed are kept together or not at all."""
     decisions.require_mediable(petition)
     if not petition.respondents:
         raise BadInput(
@@ -212,8 +207,21 @@ def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Pl
             ]
         )
     record = validate_value(AgencyRecord, _record_of(petition))
-    fed = agency.feed_record(record, PETITION_RECORDS, caller, Joined(uow), platform)
-    return decisions.mark_fed(petition, UUID(fed["message_id"]))
+    read = PETITION_RECORDS.read(record.details)
+    bureau = platform.registry.by_service(platform.service)
+    caller.require_unit(bureau.unit_for(record.division_code), f"petition {petition.number}'s place")
+    message = agency.record_dispute(
+        record.record_id,
+        record.category,
+        record.division_code,
+        record.summary,
+        record.parties,
+        [*record.flags, *read.flags],
+        caller,
+        platform,
+    )
+    agency.keep_fed_record(uow, message, read.details, message.occurred_at)
+    return decisions.mark_fed(petition, message.message_id)
 
 
 def _record_of(petition: Petition) -> dict[str, Any]:
@@ -240,32 +248,3 @@ def _record_of(petition: Petition) -> dict[str, Any]:
             "repeat_petition": petition.repeat,
         },
     }
-
-
-class Joined(Generic[S]):
-    """A unit of work that is open already, lent to a handler that opens its own (`with uow:`).
-
-    The borrower's block joins the open transaction instead of beginning one: its writes and
-    messages commit, or roll back, with the lender's. Fits `UnitOfWork`.
-    """
-
-    def __init__(self, lender: UnitOfWork[S]) -> None:
-        self._lender = lender
-
-    @property
-    def store(self) -> S:
-        return self._lender.store
-
-    def claim(self, message: Envelope) -> None:
-        self._lender.claim(message)
-
-    def send(self, message: Envelope) -> None:
-        self._lender.send(message)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        return None  # the lender's block decides what an exception does to the transaction

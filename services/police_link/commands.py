@@ -1,6 +1,5 @@
 """The police officers' requests about dispute calls over HTTP: a call to record, and the queries."""
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import (
@@ -24,6 +23,7 @@ from services.police_link.domain.calls import (
 )
 from services.police_link.domain.records import MAX_REPEAT_CALLS
 from services.police_link.domain.risk import RiskFacts
+from shared.agency.commands import Period
 from shared.contracts.disputes import MAX_PARTIES, LongText, Party
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.contracts.vocabulary import Category, PartyRole
@@ -100,19 +100,8 @@ class ListCalls(_Body):
     limit: int = Field(100, ge=0, le=MAX_LIST)
 
 
-class FiguresQuery(_Body):
+class FiguresQuery(Period):
     """A period of days on which calls were received, both ends included (the county's calendar)."""
-
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
-
-    @field_validator("last")
-    @classmethod
-    def _not_before_first(cls, last: date, info: ValidationInfo) -> date:
-        first = info.data.get("first")
-        if first is not None and last < first:
-            raise ValueError(f"must not be before from ({first.isoformat()})")
-        return last
 
 
 class _CallPath(BaseModel):

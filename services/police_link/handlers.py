@@ -20,9 +20,9 @@ from services.police_link.domain.calls import (
 )
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
-from shared.agency.handlers import require_officer_of_agency
+from shared.agency.handlers import keep_fed_record, record_dispute, require_officer_of_agency
 from shared.auth.principal import Principal
-from shared.contracts.disputes import DisputeReport, minimise_parties
+from shared.contracts.disputes import minimise_parties
 from shared.contracts.identifiers import split_unit
 from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
 from shared.contracts.vocabulary import Flag, ResultCode, outcome_of
@@ -82,8 +82,7 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
         first_time = uow.store.add_call(call)
         if first_time and fed is not None and earlier is None:
             message, details = fed
-            uow.store.add_record(command.call_number, _kept_of(message.report), details, message.message_id, at)
-            uow.send(message)
+            keep_fed_record(uow, message, details, at)
         stored = uow.store.get_call(command.call_number)
     caller.require_unit(str(stored["unit"]), f"call {command.call_number}")
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}
@@ -105,9 +104,6 @@ def _fed_dispute(
 ) -> tuple[RegisterDispute, dict[str, Any]]:
     """The handed call as the police feed their records: source `police_call`, record id the call number, with
     the risk flags; and the details kept with the record, as `POST /api/v1/records` keeps them."""
-    agency = platform.registry.by_service(platform.service)
-    if agency.feeds is None:
-        raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
     risk = command.scene().risk
     details = PoliceCall(
         call_number=command.call_number,
@@ -118,34 +114,18 @@ def _fed_dispute(
         repeat_calls=risk.repeat_calls,
         civil_to_criminal_risk=risk.civil_to_criminal_risk,
     )
-    try:
-        report = DisputeReport(
-            source=agency.feeds,
-            category=command.centre_category,
-            division_code=command.division_code,
-            summary=command.summary,
-            parties=command.parties,
-            flags=flags,
-            source_record_id=command.call_number,
-        )
-    except ValueError as exc:
-        raise BadInput([{"field": "(call)", "message": str(exc), "type": "value_error"}]) from None
-    message = RegisterDispute.build(
-        message_id=platform.new_id(),
-        occurred_at=platform.now(),
-        case_id=None,
-        sender=agency.unit_for(platform.county),
-        recipient=platform.centre_unit,
-        report=report,
-        fed_by=caller.subject,
+    message = record_dispute(
+        command.call_number,
+        command.centre_category,
+        command.division_code,
+        command.summary,
+        command.parties,
+        flags,
+        caller,
+        platform,
+        field="(call)",
     )
     return message, details.model_dump(mode="json")
-
-
-def _kept_of(report: DisputeReport) -> dict[str, Any]:
-    """The record as the police keep it once fed: ID numbers went to intake, which alone keeps them."""
-    parties = minimise_parties(report.parties, with_contact=True)
-    return {**report.model_dump(mode="json"), "parties": [p.model_dump(mode="json") for p in parties]}
 
 
 # --- reading calls ------------------------------------------------------------------------------------

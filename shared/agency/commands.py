@@ -1,8 +1,9 @@
 """The officer's commands an agency accepts over HTTP, and the record an agency feeds in."""
 
+from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.agency.domain import AgencyReferralStatus
 from shared.contracts.disputes import LongText, Party, RecordId, ResultReport
@@ -70,3 +71,19 @@ class AgencyRecord(BaseModel):
     details: dict[str, Any] = Field(
         default_factory=dict, description="agency-specific fields, checked by the agency's model"
     )
+
+
+class Period(BaseModel):
+    """A period of the county's calendar days, `from` and `to` both included: what a link's figures count."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+
+    @field_validator("last")
+    @classmethod
+    def _not_before_first(cls, last: date, info: ValidationInfo) -> date:
+        first = info.data.get("first")
+        if first is not None and last < first:
+            raise ValueError(f"must not be before from ({first.isoformat()})")
+        return last

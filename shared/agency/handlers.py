@@ -5,7 +5,7 @@ Every officer's action takes the same steps in one transaction, inside the case'
 queue the report to the coordinator in the name of the unit the referral was issued to.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,7 +28,7 @@ from shared.agency.domain import AgencyReferral
 from shared.agency.records import RecordKind
 from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
-from shared.contracts.disputes import DisputeReport, minimise_parties
+from shared.contracts.disputes import DisputeReport, Party, minimise_parties
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     ClockPaused,
@@ -43,6 +43,7 @@ from shared.contracts.messages import (
     ReminderIssued,
     ResultReported,
 )
+from shared.contracts.vocabulary import Category, Flag
 from shared.delivery.statements import Row
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
@@ -214,37 +215,74 @@ def feed_record(
     agency = platform.registry.by_service(platform.service)
     caller.require_unit(agency.unit_for(record.division_code), f"record {record.record_id}'s place")
     read = kind.read(record.details)
+    message = record_dispute(
+        record.record_id,
+        record.category,
+        record.division_code,
+        record.summary,
+        record.parties,
+        [*record.flags, *read.flags],
+        caller,
+        platform,
+    )
+    with uow:
+        first_time = keep_fed_record(uow, message, read.details, message.occurred_at)
+    return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
+
+
+def record_dispute(
+    record_id: str,
+    category: Category,
+    division_code: str,
+    summary: str,
+    parties: Sequence[Party],
+    flags: Sequence[Flag],
+    caller: Principal,
+    platform: Platform,
+    *,
+    field: str = "(record)",
+) -> RegisterDispute:
+    """One of the agency's records (a filing, a call, a petition) as the dispute it feeds to intake: the
+    source the agency feeds, the record's id to link repeats by, fed in the name of the signed-in officer.
+    A report that does not hold is a BadInput naming `field` (the record, or the link's own filing or call)."""
+    agency = platform.registry.by_service(platform.service)
     if agency.feeds is None:
         raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
     try:
         report = DisputeReport(
             source=agency.feeds,
-            category=record.category,
-            division_code=record.division_code,
-            summary=record.summary,
-            parties=record.parties,
-            flags=list(dict.fromkeys([*record.flags, *read.flags])),
-            source_record_id=record.record_id,
+            category=category,
+            division_code=division_code,
+            summary=summary,
+            parties=list(parties),
+            flags=list(dict.fromkeys(flags)),
+            source_record_id=record_id,
         )
     except ValueError as exc:
-        raise BadInput([{"field": "(record)", "message": str(exc), "type": "value_error"}]) from None
-    at = platform.now()
-    message = RegisterDispute.build(
+        raise BadInput([{"field": field, "message": str(exc), "type": "value_error"}]) from None
+    return RegisterDispute.build(
         message_id=platform.new_id(),
-        occurred_at=at,
+        occurred_at=platform.now(),
         case_id=None,
         sender=agency.unit_for(platform.county),
         recipient=platform.centre_unit,
         report=report,
         fed_by=caller.subject,
     )
-    with uow:
-        first_time = uow.store.add_record(record.record_id, _kept_of(report), read.details, message.message_id, at)
-        uow.send(message)
-    return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
 
 
-def _kept_of(report: DisputeReport) -> dict[str, Any]:
+def keep_fed_record(uow: Work, message: RegisterDispute, details: dict[str, Any], at: datetime) -> bool:
+    """Inside an open transaction: keep the record as fed and queue its feed, so that a link's own decision
+    (a filing diverted, a call handed over) and the feed commit together or not at all. False when the
+    record id was kept before."""
+    report = message.report
+    record_id = str(report.source_record_id)
+    first_time = uow.store.add_record(record_id, kept_of(report), details, message.message_id, at)
+    uow.send(message)
+    return first_time
+
+
+def kept_of(report: DisputeReport) -> dict[str, Any]:
     """The record as the agency keeps it once fed: ID numbers went to intake, which alone keeps them."""
     parties = minimise_parties(report.parties, with_contact=True)
     return {**report.model_dump(mode="json"), "parties": [p.model_dump(mode="json") for p in parties]}
