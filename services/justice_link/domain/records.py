@@ -1,4 +1,4 @@
-"""What a people's-mediation request carries."""
+"""What a people's-mediation request fed in as a dispute carries in `details`, and the flags it implies (none)."""
 
 from pydantic import BaseModel, ConfigDict, Field
 

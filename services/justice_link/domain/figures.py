@@ -1,0 +1,93 @@
+"""The figures of people's mediation per organisation and mediator, over the assignments made in a period.
+
+Each assignment counts once, under the organisation and mediator it has now, however far it has
+got since: `assigned` all of them; `mediated` (调解成功) those reported `mediated` or
+`judicially_confirmed` (an agreement was signed); `failed` those reported `mediation_failed`,
+`not_suitable_for_mediation` or `referred_to_*` (mediation did not settle it); `open` those not yet
+reported (a declined referral counts as neither). `success_rate` = mediated ÷ (mediated + failed):
+only assignments whose mediation has ended with or without an agreement, so cases still in
+mediation are not counted as failures (withdrawn and handled results count in neither); None when
+nothing has ended. `sessions` counts the sessions recorded on those assignments.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, FAILED_RESULTS, ONWARD_RESULTS, ResultCode
+
+FAILED = FAILED_RESULTS | ONWARD_RESULTS
+
+
+def rate(part: int, whole: int) -> float | None:
+    """A share to four decimal places (0.7381 for 73.8 %), or None when there is nothing to take a share of."""
+    return round(part / whole, 4) if whole else None
+
+
+@dataclass(frozen=True)
+class AssignmentOutcome:
+    """One assignment of the period, as the store reads it."""
+
+    organisation: str
+    mediator: str
+    status: str  # the referral's: received, accepted, declined, reported
+    result: ResultCode | None
+    sessions: int
+
+
+@dataclass
+class Tally:
+    assigned: int = 0
+    mediated: int = 0
+    failed: int = 0
+    open: int = 0
+    sessions: int = 0
+
+    def add(self, outcome: AssignmentOutcome) -> None:
+        self.assigned += 1
+        self.sessions += outcome.sessions
+        if outcome.result in AGREEMENT_RESULTS:
+            self.mediated += 1
+        elif outcome.result in FAILED:
+            self.failed += 1
+        elif outcome.status in ("received", "accepted"):
+            self.open += 1
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "assigned": self.assigned,
+            "mediated": self.mediated,
+            "failed": self.failed,
+            "open": self.open,
+            "success_rate": rate(self.mediated, self.mediated + self.failed),
+            "sessions": self.sessions,
+        }
+
+
+@dataclass
+class MediationFigures:
+    total: Tally = field(default_factory=Tally)
+    organisations: dict[str, Tally] = field(default_factory=dict)
+    mediators: dict[tuple[str, str], Tally] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, outcomes: Iterable[AssignmentOutcome]) -> "MediationFigures":
+        figures = cls()
+        for outcome in outcomes:
+            figures.total.add(outcome)
+            figures.organisations.setdefault(outcome.organisation, Tally()).add(outcome)
+            figures.mediators.setdefault((outcome.organisation, outcome.mediator), Tally()).add(outcome)
+        return figures
+
+    def as_json(self, names: dict[str, str]) -> dict[str, object]:
+        """With `names` of organisations and mediators by code, where known."""
+        return {
+            "total": self.total.as_json(),
+            "organisations": [
+                {"organisation": code, "name": names.get(code), **tally.as_json()}
+                for code, tally in sorted(self.organisations.items())
+            ],
+            "mediators": [
+                {"organisation": org, "mediator": code, "name": names.get(code), **tally.as_json()}
+                for (org, code), tally in sorted(self.mediators.items())
+            ],
+        }

@@ -1,0 +1,222 @@
+"""调源 as the township justice office's officers use it: assign a mediator, record sessions, refer a party to
+legal aid, report the agreement, read guidance onward for a failed mediation, and the figures."""
+
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.justice_link.directory import load_directory
+from services.justice_link.service import JusticeLink
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import ResultReported
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from tests.fakes.justice import FakeJusticeStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.messages import referral_issued
+
+OFFICE = "justice:430426101"  # 砖塘镇司法所
+OFFICER = Principal("tang.li", "唐丽", frozenset({Role.OFFICER}), frozenset({OFFICE}))
+OTHER_OFFICE = Principal("jiang.bo", "蒋波", frozenset({Role.OFFICER}), frozenset({"justice:430426102"}))
+MORNING = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)  # 09:30 in Beijing
+FENCE = UUID("11111111-1111-4111-8111-111111111111")
+WAGES = UUID("22222222-2222-4222-8222-222222222222")
+DIRECTORY = load_directory(Path(__file__).parents[3] / "config")
+AGREEMENT = {"number": "砖司调〔2026〕第9号", "signed_on": "2026-12-04", "terms": "李四于十日内拆除越界围墙。"}
+
+
+@dataclass
+class Clock:
+    at: datetime = MORNING
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def store() -> FakeJusticeStore:
+    store = FakeJusticeStore()
+    store.sync_directory(DIRECTORY, MORNING)
+    return store
+
+
+@pytest.fixture
+def uow(store) -> FakeUnitOfWork[FakeJusticeStore]:
+    return FakeUnitOfWork(store)
+
+
+@pytest.fixture
+def justice(uow, platform) -> JusticeLink:
+    service = worker_factory(
+        JusticeLink,
+        uow=uow,
+        platform=replace(platform, service="justice_link", now=Clock()),
+        sender="wuyuan.coordinator",
+        caller=OFFICER,
+    )
+    service.on_referral_issued(referral_issued(FENCE, OFFICE, division_code="430426101203"))
+    service.on_referral_issued(
+        referral_issued(WAGES, OFFICE, category="wages", division_code="430426101201", case_id="430426-20261204-00002")
+    )
+    return service
+
+
+def mediation(justice, http, referral: UUID = FENCE) -> dict:
+    return http.body(justice.show_mediation(http.get(), str(referral)))
+
+
+def refused_fields(call) -> list[str]:
+    with pytest.raises(BadInput) as refused:
+        call()
+    return [str(f["field"]) for f in refused.value.fields]
+
+
+def test_a_new_referral_is_proposed_to_its_village_committee_and_has_no_assignment(justice, http):
+    shown = mediation(justice, http)
+    assert shown["proposal"]["organisation"] == "zt-xintang"
+    assert (shown["proposal"]["mediator"], shown["proposal"]["mediator_name"]) == ("zt-xintang-01", "陈国平")
+    assert (shown["assignment"], shown["sessions"], shown["legal_aid"], shown["guidance"]) == (None, [], [], None)
+
+
+def test_wages_in_a_village_without_a_committee_for_them_go_to_the_township_before_the_county(justice, http):
+    proposal = mediation(justice, http, WAGES)["proposal"]
+    assert (proposal["organisation"], proposal["mediator"], proposal["place_digits"]) == ("zt-town", "zt-town-02", 9)
+
+
+def test_the_officer_assigns_the_proposal_and_it_is_logged(justice, store, http):
+    answer = http.body(
+        justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    )
+    assert (answer["assignment"]["mediator"], answer["assignment"]["as_proposed"]) == ("zt-xintang-01", True)
+    assert answer["assignment"]["assigned_by"] == "tang.li"
+    [line] = [e for e in store.entries if e["kind"] == "mediation_assigned"]
+    assert (line["officer"], line["detail"]["mediator"]) == ("tang.li", "zt-xintang-01")
+    # The referral's own assignment does not count against proposing its mediator again.
+    assert mediation(justice, http)["proposal"]["mediator"] == "zt-xintang-01"
+
+
+def test_another_mediator_than_proposed_is_kept_as_not_as_proposed(justice, http):
+    answer = http.body(
+        justice.assign_mediation(http.post({"organisation": "zt-town", "mediator": "zt-town-02"}), str(FENCE))
+    )
+    assert answer["assignment"]["as_proposed"] is False
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"organisation": "nowhere", "mediator": "zt-xintang-01"}, "organisation"),
+        ({"organisation": "zt-xintang", "mediator": "nobody"}, "mediator"),
+        ({"organisation": "cty-property", "mediator": "cty-property-02"}, "mediator"),  # inactive
+        ({"organisation": "zt-town", "mediator": "zt-xintang-01"}, "mediator"),  # another organisation's
+        ({"organisation": "zt-xintang"}, "mediator"),
+        ({"organisation": "zt-xintang", "mediator": "zt-xintang-01", "officer": "x"}, "officer"),
+    ],
+)
+def test_an_unknown_or_inactive_organisation_or_mediator_is_a_400_naming_it(justice, http, body, field):
+    assert refused_fields(lambda: justice.assign_mediation(http.post(body), str(FENCE))) == [field]
+
+
+def test_a_finished_referral_cannot_be_assigned(justice, http):
+    justice.decline(http.post({"reason": "不属于本所辖区"}), str(FENCE))
+    with pytest.raises(Refused, match="can no longer be assigned") as refused:
+        justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    assert refused.value.code == "already_finished"
+
+
+def test_another_offices_officer_may_neither_see_nor_assign(justice, http):
+    justice.caller = OTHER_OFFICE
+    with pytest.raises(Forbidden):
+        justice.show_mediation(http.get(), str(FENCE))
+    with pytest.raises(Forbidden):
+        justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+
+
+def test_an_unknown_referral_is_not_found(justice, http):
+    with pytest.raises(NotFound):
+        justice.show_mediation(http.get(), str(UUID(int=9)))
+
+
+def test_sessions_need_a_mediator_then_are_listed_with_the_agreement_reported(justice, uow, http):
+    session = {"held_on": "2026-12-03", "attendees": ["张三", "李四", "村支书"], "note": "实地查看界址，双方各陈述。"}
+    with pytest.raises(Refused, match="assign one first"):
+        justice.record_session(http.post(session), str(FENCE))
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    response = justice.record_session(http.post(session), str(FENCE))
+    assert response.status_code == 201
+    justice.record_session(http.post({"held_on": "2026-12-04", "note": "达成协议。"}), str(FENCE))
+    justice.result(http.post({"result": "mediated", "agreement": AGREEMENT, "summary": "调解成功"}), str(FENCE))
+
+    shown = mediation(justice, http)
+    assert [(s["held_on"], s["mediator"]) for s in shown["sessions"]] == [
+        ("2026-12-03", "zt-xintang-01"),
+        ("2026-12-04", "zt-xintang-01"),
+    ]
+    assert (shown["result"], shown["agreement"]["terms"], shown["guidance"]) == ("mediated", AGREEMENT["terms"], None)
+    [reported] = uow.sent_of(ResultReported)
+    assert reported.agreement is not None and reported.agreement.number == AGREEMENT["number"]
+
+
+def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    body = {"held_on": "2026-12-05", "note": "预约调解"}
+    assert refused_fields(lambda: justice.record_session(http.post(body), str(FENCE))) == ["held_on"]
+
+
+def test_a_party_referred_to_legal_aid_is_listed(justice, http):
+    response = justice.refer_to_legal_aid(http.post({"party": "王小燕", "reason": "农民工讨薪，经济困难"}), str(WAGES))
+    assert response.status_code == 201
+    assert [(a["party"], a["recorded_by"]) for a in mediation(justice, http, WAGES)["legal_aid"]] == [
+        ("王小燕", "tang.li")
+    ]
+    assert refused_fields(lambda: justice.refer_to_legal_aid(http.post({"reason": "x"}), str(WAGES))) == ["party"]
+
+
+def test_failed_wages_mediation_shows_labour_arbitration_first(justice, http):
+    justice.accept(http.post({}), str(WAGES))
+    justice.result(http.post({"result": "mediation_failed", "summary": "老板拒不到场"}), str(WAGES))
+    guidance = mediation(justice, http, WAGES)["guidance"]
+    assert [r["code"] for r in guidance["routes"]] == ["labour_arbitration", "litigation"]
+    assert "仲裁、行政裁决、行政复议" in guidance["text"]
+
+
+def test_figures_count_each_organisation_and_mediator(justice, http):
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    justice.record_session(http.post({"held_on": "2026-12-04", "note": "达成协议。"}), str(FENCE))
+    justice.result(http.post({"result": "mediated", "agreement": AGREEMENT, "summary": "调解成功"}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "cty-labour", "mediator": "cty-labour-01"}), str(WAGES))
+
+    figures = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))
+    assert figures["total"] == {
+        "assigned": 2,
+        "mediated": 1,
+        "failed": 0,
+        "open": 1,
+        "success_rate": 1.0,
+        "sessions": 1,
+    }
+    [village] = [o for o in figures["organisations"] if o["organisation"] == "zt-xintang"]
+    assert (village["name"], village["mediated"]) == ("砖塘镇新塘村人民调解委员会", 1)
+    [chen] = [m for m in figures["mediators"] if m["mediator"] == "zt-xintang-01"]
+    assert (chen["name"], chen["sessions"], chen["success_rate"]) == ("陈国平", 1, 1.0)
+    earlier = http.body(justice.mediation_figures(http.get({"from": "2026-12-01", "to": "2026-12-03"})))
+    assert earlier["total"]["assigned"] == 0
+    assert refused_fields(lambda: justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-01"}))) == [
+        "to"
+    ]
+
+
+def test_the_directory_is_read_and_checked_when_the_service_starts(tmp_path):
+    from services.justice_link.directory import DirectoryError
+    from services.justice_link.directory import load_directory as load
+
+    (tmp_path / "mediation_organisations.toml").write_text('[[organisations]]\ncode = "x"\n', encoding="utf-8")
+    with pytest.raises(DirectoryError, match=r"organisations\[0\] \(x\)\.name"):
+        load(tmp_path)
