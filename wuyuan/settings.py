@@ -272,6 +272,9 @@ class PlatformSettings(BaseSettings):
         if service == "petition_link":
             # Keys the petitioners' digests the bureau counts persons and repeat petitions by.
             environment["WUYUAN_PETITION_KEY_SECRET"] = kept_secret(self.state_dir / "secrets" / "petition-key")
+        if service == "stability":
+            # Keys the digests the committee matches people under attention by (一人一档).
+            environment["WUYUAN_STABILITY_KEY_SECRET"] = kept_secret(self.state_dir / "secrets" / "stability-key")
         if service == "intake":
             environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()

@@ -35,3 +35,18 @@ def warning_colour(flags: list[Flag]) -> WarningColour | None:
     if Flag.VIOLENCE_RISK in flags or Flag.GROUP in flags:
         return WarningColour.YELLOW
     return None
+
+
+def more_severe(first: WarningColour | None, second: WarningColour | None) -> WarningColour | None:
+    """The graver of two colours (red over yellow over green); None only when both are."""
+    ranked = [c for c in (first, second) if c is not None]
+    return max(ranked, key=SEVERITY.index, default=None)
+
+
+SEVERITY = [WarningColour.GREEN, WarningColour.YELLOW, WarningColour.RED]
+
+
+def lead_colour(details: dict[str, object], flags: list[Flag]) -> WarningColour:
+    """A 涉稳线索's colour on the register: its own, raised by the case's risk flags, never lowered by them."""
+    own = WarningColour(str(details.get("colour", WarningColour.YELLOW.value)))
+    return more_severe(own, warning_colour(flags)) or own

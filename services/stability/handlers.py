@@ -1,14 +1,22 @@
-"""Stability's own service layer, beside the agency base's: the risk register fed by case assignments."""
+"""Stability's own service layer, beside the agency base's: the risk register and the person-level warning file."""
 
 from typing import Any
+from uuid import UUID
 
-from services.stability.domain import warning_colour
+from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
+from services.stability.domain import lead_colour, warning_colour
+from services.stability.persons import assess, missing_leader, person_keys
 from services.stability.store import StabilityStore
 from shared.agency.handlers import require_officer_of_agency
 from shared.auth.principal import Principal, Role
-from shared.contracts.messages import CaseAssigned
+from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.vocabulary import Source
+from shared.delivery.statements import Row
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.telemetry.propagation import current_trace_headers
 
 MAX_LIST = 500
 
@@ -25,6 +33,21 @@ def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, 
             uow.store.note_risk(message, colour, platform.now())
 
 
+def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """The agency base's referral, and, for the case a lead of the committee's own opened, the register entry in
+    the lead's own colour: every lead enters, green and yellow ones without risk flags too."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.add_referral(message, current_trace_headers(), platform.now())
+        uow.store.carry_over_phones(message.referral_id)
+        if message.source is Source.STABILITY_LEAD and message.source_record_id is not None:
+            record = uow.store.get_record(message.source_record_id)
+            if record is not None:
+                colour = lead_colour(record["details"], message.flags)
+                uow.store.note_lead(message, colour, platform.now())
+
+
 def risk_register(caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """The register, for the centre and leaders, and for the political-legal committee's own officers."""
     if not caller.has_any(frozenset({Role.COORDINATOR, Role.LEADER})):
@@ -32,3 +55,102 @@ def risk_register(caller: Principal, uow: Work, platform: Platform) -> dict[str,
     with uow:
         cases = uow.store.risk_register(MAX_LIST)
     return {"cases": cases}
+
+
+# --- the person file (三色预警档案, 一人一档) -------------------------------------------------------
+
+
+def add_person(
+    command: AddPerson, caller: Principal, uow: Work, platform: Platform, key: bytes | None
+) -> tuple[int, dict[str, Any]]:
+    """Put a person on file, or add cases and leads to the file of the person already there under the same
+    ID number or name and mobile (`first_time` false)."""
+    require_officer_of_agency(caller, platform)
+    agency = platform.registry.by_service(platform.service)
+    caller.require_unit(agency.unit_for(command.division_code), "the person's place")
+    keys = person_keys(command.name, command.id_number, command.mobile, _require_key(key, platform))
+    at = platform.now()
+    with uow:
+        existing = uow.store.find_person(keys.id_key, keys.contact_key)
+        if existing is not None:
+            uow.store.link_person(existing, list(command.case_ids), list(command.record_ids), at)
+            return 200, {"person_id": str(existing), "first_time": False}
+        person_id = platform.new_id()
+        person = {
+            "person_id": person_id,
+            "name": command.name,
+            "division_code": command.division_code,
+            "case_ids": list(command.case_ids),
+            "record_ids": list(command.record_ids),
+            "created_by": caller.subject,
+        }
+        uow.store.add_person(person, keys.id_key, keys.contact_key, at)
+    return 201, {"person_id": str(person_id), "first_time": True}
+
+
+def add_event(person_id: UUID, command: AddEvent, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """Record a fact that feeds the person's colour; answers the colour it now gives."""
+    require_officer_of_agency(caller, platform)
+    event = {**command.model_dump(mode="python"), "event_id": platform.new_id(), "recorded_by": caller.subject}
+    event["kind"] = command.kind.value
+    with uow:
+        _require_person(uow, person_id)
+        uow.store.add_person_event(person_id, event, platform.now())
+        person = _require_person(uow, person_id)
+    return {"event_id": str(event["event_id"]), **_shown(person, platform)}
+
+
+def name_leader(
+    person_id: UUID, command: NameLeader, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """一人一案: the leader who answers for the person (包案领导), and the plan."""
+    require_officer_of_agency(caller, platform)
+    leader = {**command.model_dump(mode="json"), "named_by": caller.subject, "named_at": platform.now().isoformat()}
+    with uow:
+        if not uow.store.set_leader(person_id, leader, platform.now()):
+            raise NotFound(f"person {person_id}")
+        person = _require_person(uow, person_id)
+    return _shown(person, platform)
+
+
+def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The file, each person with their computed colour and its reasons; `missing_leader` keeps only the gaps."""
+    require_officer_of_agency(caller, platform)
+    with uow:
+        persons = [_shown(p, platform) for p in uow.store.list_persons(MAX_LIST)]
+    if query.missing_leader:
+        persons = [p for p in persons if p["missing_leader"]]
+    if query.colour is not None:
+        persons = [p for p in persons if p["colour"] == query.colour]
+    return {"persons": persons[: query.limit]}
+
+
+def show_person(person_id: UUID, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    require_officer_of_agency(caller, platform)
+    with uow:
+        person = _require_person(uow, person_id)
+    return _shown(person, platform)
+
+
+def _require_person(uow: Work, person_id: UUID) -> Row:
+    person = uow.store.get_person(person_id)
+    if person is None:
+        raise NotFound(f"person {person_id}")
+    return person
+
+
+def _shown(person: Row, platform: Platform) -> dict[str, Any]:
+    assessment = assess(person["events"], platform.now())
+    return {
+        **person,
+        "colour": assessment.colour.value,
+        "reasons": [r.as_json() for r in assessment.reasons],
+        "missing_leader": missing_leader(assessment.colour, person["leader"]),
+    }
+
+
+def _require_key(key: bytes | None, platform: Platform) -> bytes:
+    if key is None:
+        message = f"{platform.service} has no WUYUAN_STABILITY_KEY_SECRET; the operator must set it first"
+        raise BadInput([{"field": "(service)", "message": message, "type": "config"}])
+    return key

@@ -1,25 +1,43 @@
-"""The stability nameko service (稳源): the agency base, plus a risk register fed by case assignments."""
+"""The stability nameko service (稳源): the agency base, the risk register, and the person-level warning file."""
+
+from uuid import UUID
 
 from werkzeug.wrappers import Request, Response
 
 from services.stability import handlers
+from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
+from services.stability.dependencies import PersonKey
 from services.stability.domain import StabilityLead, flags_for
 from services.stability.store import PostgresStabilityStore, StabilityStore
 from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
 from shared.auth.principal import Role
-from shared.contracts.messages import CaseAssigned
+from shared.contracts.messages import CaseAssigned, ReferralIssued
 from shared.dependency import Injects
-from shared.http import allow, api, json_response
+from shared.http import BadInput, allow, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import handles
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.runtime.dependencies import Database
+
+OFFICERS = allow(Role.OFFICER)
+
+
+def parse_person_id(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise BadInput([{"field": "person_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
 
 
 class Stability(AgencyService):
     name = "stability"
     RECORDS = RecordKind(StabilityLead, flags_for)
     uow: Injects[UnitOfWork[StabilityStore]] = Database(PostgresStabilityStore)
+    person_key = PersonKey()
+
+    @handles(ReferralIssued)
+    def on_referral_issued(self, message: ReferralIssued) -> None:
+        handlers.handle_referral_issued(message, self.sender, self.uow, self.platform)
 
     @handles(CaseAssigned)
     def on_case_assigned(self, message: CaseAssigned) -> None:
@@ -28,6 +46,36 @@ class Stability(AgencyService):
     @api("GET", "/api/v1/risk-register", access=allow(Role.OFFICER, Role.COORDINATOR, Role.LEADER))
     def risk_register(self, request: Request) -> Response:
         return json_response(200, handlers.risk_register(self.caller, self.uow, self.platform))
+
+    @api("POST", "/api/v1/persons", access=OFFICERS)
+    def add_person(self, request: Request) -> Response:
+        command = parse_body(request, AddPerson)
+        return json_response(*handlers.add_person(command, self.caller, self.uow, self.platform, self.person_key))
+
+    @api("GET", "/api/v1/persons", access=OFFICERS)
+    def list_persons(self, request: Request) -> Response:
+        query = parse_query(request, ListPersons)
+        return json_response(200, handlers.list_persons(query, self.caller, self.uow, self.platform))
+
+    @api("GET", "/api/v1/persons/<person_id>", access=OFFICERS)
+    def show_person(self, request: Request, person_id: str) -> Response:
+        return json_response(
+            200, handlers.show_person(parse_person_id(person_id), self.caller, self.uow, self.platform)
+        )
+
+    @api("POST", "/api/v1/persons/<person_id>/events", access=OFFICERS)
+    def add_person_event(self, request: Request, person_id: str) -> Response:
+        command = parse_body(request, AddEvent)
+        return json_response(
+            201, handlers.add_event(parse_person_id(person_id), command, self.caller, self.uow, self.platform)
+        )
+
+    @api("POST", "/api/v1/persons/<person_id>/leader", access=OFFICERS)
+    def name_leader(self, request: Request, person_id: str) -> Response:
+        command = parse_body(request, NameLeader)
+        return json_response(
+            200, handlers.name_leader(parse_person_id(person_id), command, self.caller, self.uow, self.platform)
+        )
 
 
 SERVICE = Stability

@@ -1,30 +1,78 @@
-"""The political-legal committee's store: the agency's referrals and records, and the risk register."""
+"""The political-legal committee's store: the agency's referrals and records, the risk register and the person file."""
 
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
+from uuid import UUID
 
 from services.stability.domain import WarningColour
 from shared.agency.store import AgencyStore, PostgresAgencyStore
-from shared.contracts.messages import CaseAssigned
+from shared.contracts.messages import CaseAssigned, ReferralIssued
 from shared.delivery.statements import Row
 from shared.persistence.jsonb import jsonb
+
+PERSON_COLUMNS = "person_id, name, division_code, case_ids, record_ids, leader, created_by, created_at, updated_at"
+EVENT_COLUMNS = "event_id, kind, case_id, at, detail, size, criminal_risk, recorded_by, recorded_at"
+
+# A case noted twice keeps the graver colour: a lead's own colour and its case's flags may arrive
+# in either order (ReferralIssued and CaseAssigned travel apart), and neither lowers the other.
+_UPSERT_REGISTER = (
+    "INSERT INTO risk_register (case_id, colour, flags, category, division_code, lead_unit, noted_at, record_id)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO UPDATE SET"
+    " colour = CASE WHEN array_position(ARRAY['green','yellow','red'], EXCLUDED.colour)"
+    " > array_position(ARRAY['green','yellow','red'], risk_register.colour)"
+    " THEN EXCLUDED.colour ELSE risk_register.colour END,"
+    " lead_unit = coalesce(risk_register.lead_unit, EXCLUDED.lead_unit),"
+    " record_id = coalesce(risk_register.record_id, EXCLUDED.record_id)"
+)
 
 
 class StabilityStore(AgencyStore, Protocol):
     def note_risk(self, assigned: CaseAssigned, colour: WarningColour, at: datetime) -> None:
-        """Enter a case in the risk register once, with its colour, flags, place and lead unit."""
+        """Enter a case in the risk register, with its colour, flags, place and lead unit; noted again, it keeps
+        what it was first noted with but takes the graver colour."""
+        ...
+
+    def note_lead(self, referral: ReferralIssued, colour: WarningColour, at: datetime) -> None:
+        """Enter the case a stability lead opened, in the lead's colour (graver colours kept), naming the lead."""
         ...
 
     def risk_register(self, limit: int) -> list[Row]:
         """The register's cases, the latest noted first."""
         ...
 
+    def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
+        """Open a person's file: `person` holds person_id, name, division_code, case_ids, record_ids, created_by."""
+        ...
+
+    def find_person(self, id_key: str | None, contact_key: str | None) -> UUID | None:
+        """The person already on file under either key, if any."""
+        ...
+
+    def link_person(self, person_id: UUID, case_ids: list[str], record_ids: list[str], at: datetime) -> None:
+        """Add cases and leads to a person's file (each kept once, in the order first given)."""
+        ...
+
+    def add_person_event(self, person_id: UUID, event: dict[str, Any], at: datetime) -> None:
+        """Record a fact in a person's history (event_id, kind, case_id, at, detail, size, criminal_risk, by)."""
+        ...
+
+    def set_leader(self, person_id: UUID, leader: dict[str, Any], at: datetime) -> bool:
+        """Name the person's responsible leader and plan; False for an unknown person."""
+        ...
+
+    def get_person(self, person_id: UUID) -> Row | None:
+        """A person's file with its `events`, oldest first."""
+        ...
+
+    def list_persons(self, limit: int) -> list[Row]:
+        """Persons on file with their `events`, the latest changed first."""
+        ...
+
 
 class PostgresStabilityStore(PostgresAgencyStore):
     def note_risk(self, assigned: CaseAssigned, colour: WarningColour, at: datetime) -> None:
         self.sql.write(
-            "INSERT INTO risk_register (case_id, colour, flags, category, division_code, lead_unit, noted_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (case_id) DO NOTHING",
+            _UPSERT_REGISTER,
             (
                 assigned.case_id,
                 colour.value,
@@ -33,8 +81,120 @@ class PostgresStabilityStore(PostgresAgencyStore):
                 assigned.division_code,
                 assigned.lead_unit,
                 at,
+                None,
+            ),
+        )
+
+    def note_lead(self, referral: ReferralIssued, colour: WarningColour, at: datetime) -> None:
+        self.sql.write(
+            _UPSERT_REGISTER,
+            (
+                referral.case_id,
+                colour.value,
+                jsonb([f.value for f in referral.flags]),
+                referral.category.value,
+                referral.division_code,
+                referral.recipient,
+                at,
+                referral.source_record_id,
             ),
         )
 
     def risk_register(self, limit: int) -> list[Row]:
         return self.sql.all("SELECT * FROM risk_register ORDER BY noted_at DESC LIMIT %s", (limit,))
+
+    def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO persons (person_id, name, id_key, contact_key, division_code, case_ids, record_ids,"
+            " created_by, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                person["person_id"],
+                person["name"],
+                id_key,
+                contact_key,
+                person["division_code"],
+                jsonb(list(dict.fromkeys(person["case_ids"]))),
+                jsonb(list(dict.fromkeys(person["record_ids"]))),
+                person["created_by"],
+                at,
+                at,
+            ),
+        )
+
+    def find_person(self, id_key: str | None, contact_key: str | None) -> UUID | None:
+        if id_key is None and contact_key is None:
+            return None
+        row = self.sql.one(
+            "SELECT person_id FROM persons WHERE id_key = %s OR contact_key = %s ORDER BY created_at LIMIT 1",
+            (id_key, contact_key),
+        )
+        return None if row is None else UUID(str(row["person_id"]))
+
+    def link_person(self, person_id: UUID, case_ids: list[str], record_ids: list[str], at: datetime) -> None:
+        row = self.sql.one("SELECT case_ids, record_ids FROM persons WHERE person_id = %s FOR UPDATE", (person_id,))
+        if row is None:
+            return
+        self.sql.write(
+            "UPDATE persons SET case_ids = %s, record_ids = %s, updated_at = %s WHERE person_id = %s",
+            (
+                jsonb(list(dict.fromkeys([*row["case_ids"], *case_ids]))),
+                jsonb(list(dict.fromkeys([*row["record_ids"], *record_ids]))),
+                at,
+                person_id,
+            ),
+        )
+
+    def add_person_event(self, person_id: UUID, event: dict[str, Any], at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO person_events (event_id, person_id, kind, case_id, at, detail, size, criminal_risk,"
+            " recorded_by, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                event["event_id"],
+                person_id,
+                event["kind"],
+                event.get("case_id"),
+                event["at"],
+                event["detail"],
+                event.get("size"),
+                bool(event.get("criminal_risk")),
+                event["recorded_by"],
+                at,
+            ),
+        )
+        self.sql.write("UPDATE persons SET updated_at = %s WHERE person_id = %s", (at, person_id))
+
+    def set_leader(self, person_id: UUID, leader: dict[str, Any], at: datetime) -> bool:
+        row = self.sql.one(
+            "UPDATE persons SET leader = %s, updated_at = %s WHERE person_id = %s RETURNING person_id",
+            (jsonb(leader), at, person_id),
+        )
+        return row is not None
+
+    def get_person(self, person_id: UUID) -> Row | None:
+        person = self.sql.one(f"SELECT {PERSON_COLUMNS} FROM persons WHERE person_id = %s", (person_id,))
+        if person is None:
+            return None
+        person["events"] = self._events([person_id]).get(person_id, [])
+        return person
+
+    def list_persons(self, limit: int) -> list[Row]:
+        persons = self.sql.all(
+            f"SELECT {PERSON_COLUMNS} FROM persons ORDER BY updated_at DESC, person_id LIMIT %s", (limit,)
+        )
+        events = self._events([p["person_id"] for p in persons])
+        for person in persons:
+            person["events"] = events.get(person["person_id"], [])
+        return persons
+
+    def _events(self, person_ids: list[UUID]) -> dict[UUID, list[Row]]:
+        if not person_ids:
+            return {}
+        rows = self.sql.all(
+            f"SELECT person_id, {EVENT_COLUMNS} FROM person_events WHERE person_id = ANY(%s)"
+            " ORDER BY at, recorded_at, event_id",
+            (person_ids,),
+        )
+        grouped: dict[UUID, list[Row]] = {}
+        for row in rows:
+            grouped.setdefault(row.pop("person_id"), []).append(row)
+        return grouped

@@ -37,6 +37,7 @@ PATH_VALUES = {
     "referral_id": "00000000-0000-4000-8000-000000000000",
     "token": "not-a-rating-link",
     "number": "XF430426-2026-0001",
+    "person_id": "00000000-0000-4000-8000-000000000000",
     "filing_number": "(2026)湘0426民初1号",
 }
 # A signed-in working account for each role (the officer is the county police bureau's).

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from services.stability.domain import WarningColour
+from services.stability.domain import SEVERITY, WarningColour
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
 from shared.contracts.messages import CaseAssigned, PauseReason, ReferralIssued
@@ -202,10 +202,18 @@ class FakeStabilityStore(FakeAgencyStore):
     def __init__(self) -> None:
         super().__init__()
         self.register: dict[str, Row] = {}
+        self.persons: dict[UUID, Row] = {}
+        self.person_events: list[Row] = []
+
+    def _note(self, row: Row) -> None:
+        kept = self.register.setdefault(row["case_id"], row)
+        if SEVERITY.index(WarningColour(row["colour"])) > SEVERITY.index(WarningColour(kept["colour"])):
+            kept["colour"] = row["colour"]
+        kept["lead_unit"] = kept["lead_unit"] or row["lead_unit"]
+        kept["record_id"] = kept["record_id"] or row["record_id"]
 
     def note_risk(self, assigned: CaseAssigned, colour: WarningColour, at: datetime) -> None:
-        self.register.setdefault(
-            assigned.case_id,
+        self._note(
             {
                 "case_id": assigned.case_id,
                 "colour": colour.value,
@@ -214,11 +222,104 @@ class FakeStabilityStore(FakeAgencyStore):
                 "division_code": assigned.division_code,
                 "lead_unit": assigned.lead_unit,
                 "noted_at": at,
-            },
+                "record_id": None,
+            }
+        )
+
+    def note_lead(self, referral: ReferralIssued, colour: WarningColour, at: datetime) -> None:
+        self._note(
+            {
+                "case_id": referral.case_id,
+                "colour": colour.value,
+                "flags": [f.value for f in referral.flags],
+                "category": referral.category.value,
+                "division_code": referral.division_code,
+                "lead_unit": referral.recipient,
+                "noted_at": at,
+                "record_id": referral.source_record_id,
+            }
         )
 
     def risk_register(self, limit: int) -> list[Row]:
         return [_read(r) for r in sorted(self.register.values(), key=lambda r: r["noted_at"], reverse=True)[:limit]]
+
+    def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
+        for kept in self.persons.values():
+            if (id_key and kept["id_key"] == id_key) or (contact_key and kept["contact_key"] == contact_key):
+                raise Conflict("duplicate key value violates unique constraint: person key")
+        self.persons[person["person_id"]] = {
+            "person_id": person["person_id"],
+            "name": person["name"],
+            "id_key": id_key,
+            "contact_key": contact_key,
+            "division_code": person["division_code"],
+            "case_ids": list(dict.fromkeys(person["case_ids"])),
+            "record_ids": list(dict.fromkeys(person["record_ids"])),
+            "leader": None,
+            "created_by": person["created_by"],
+            "created_at": at,
+            "updated_at": at,
+        }
+
+    def find_person(self, id_key: str | None, contact_key: str | None) -> UUID | None:
+        matches = [
+            p
+            for p in self.persons.values()
+            if (id_key is not None and p["id_key"] == id_key)
+            or (contact_key is not None and p["contact_key"] == contact_key)
+        ]
+        return min(matches, key=lambda p: p["created_at"])["person_id"] if matches else None
+
+    def link_person(self, person_id: UUID, case_ids: list[str], record_ids: list[str], at: datetime) -> None:
+        person = self.persons.get(person_id)
+        if person is None:
+            return
+        person["case_ids"] = list(dict.fromkeys([*person["case_ids"], *case_ids]))
+        person["record_ids"] = list(dict.fromkeys([*person["record_ids"], *record_ids]))
+        person["updated_at"] = at
+
+    def add_person_event(self, person_id: UUID, event: dict[str, Any], at: datetime) -> None:
+        if person_id not in self.persons:
+            raise Conflict(f"violates foreign key constraint: person {person_id}")
+        self.person_events.append(
+            {
+                "person_id": person_id,
+                "event_id": event["event_id"],
+                "kind": event["kind"],
+                "case_id": event.get("case_id"),
+                "at": event["at"],
+                "detail": event["detail"],
+                "size": event.get("size"),
+                "criminal_risk": bool(event.get("criminal_risk")),
+                "recorded_by": event["recorded_by"],
+                "recorded_at": at,
+            }
+        )
+        self.persons[person_id]["updated_at"] = at
+
+    def set_leader(self, person_id: UUID, leader: dict[str, Any], at: datetime) -> bool:
+        person = self.persons.get(person_id)
+        if person is None:
+            return False
+        person["leader"] = copy.deepcopy(leader)
+        person["updated_at"] = at
+        return True
+
+    def get_person(self, person_id: UUID) -> Row | None:
+        person = self.persons.get(person_id)
+        return None if person is None else self._shown(person)
+
+    def list_persons(self, limit: int) -> list[Row]:
+        ordered = sorted(self.persons.values(), key=lambda p: (p["updated_at"], str(p["person_id"])))
+        ordered.sort(key=lambda p: p["updated_at"], reverse=True)
+        return [self._shown(p) for p in ordered[:limit]]
+
+    def _shown(self, person: Row) -> Row:
+        shown = copy.deepcopy({k: v for k, v in person.items() if k not in ("id_key", "contact_key")})
+        events = [e for e in self.person_events if e["person_id"] == person["person_id"]]
+        events.sort(key=lambda e: (e["at"], e["recorded_at"], str(e["event_id"])))
+        shown["events"] = [copy.deepcopy({k: v for k, v in e.items() if k != "person_id"}) for e in events]
+        return shown
 
 
 def _read(row: Row) -> Row:

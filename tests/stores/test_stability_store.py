@@ -48,14 +48,24 @@ def note(stores, case_id: str, flags: list[str], colour: WarningColour, at: date
         store.note_risk(assigned(case_id, flags, **fields), colour, at)
 
 
-def test_a_case_is_entered_once_and_keeps_the_colour_it_was_first_noted_with(stores):
+def test_a_case_is_entered_once_and_keeps_what_it_was_first_noted_with_but_the_graver_colour(stores):
     note(stores, BOUNDARY_FIGHT, ["violence_risk"], WarningColour.YELLOW, NOTED_AT)
 
     note(stores, BOUNDARY_FIGHT, ["high_risk"], WarningColour.RED, NOTED_AT + timedelta(days=1))
 
     with stores.transaction() as store:
         (entry,) = store.risk_register(10)
-    assert (entry["colour"], entry["flags"], entry["noted_at"]) == ("yellow", ["violence_risk"], NOTED_AT)
+    assert (entry["colour"], entry["flags"], entry["noted_at"]) == ("red", ["violence_risk"], NOTED_AT)
+
+
+def test_a_later_milder_note_never_lowers_a_colour(stores):
+    note(stores, BOUNDARY_FIGHT, ["high_risk"], WarningColour.RED, NOTED_AT)
+
+    note(stores, BOUNDARY_FIGHT, ["violence_risk"], WarningColour.YELLOW, NOTED_AT + timedelta(days=1))
+
+    with stores.transaction() as store:
+        (entry,) = store.risk_register(10)
+    assert entry["colour"] == "red"
 
 
 def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_for(stores):
@@ -83,6 +93,7 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "division_code": "430426101203",
             "lead_unit": None,
             "noted_at": NOTED_AT + timedelta(hours=2),
+            "record_id": None,
         },
         {
             "case_id": FAMILY_THREAT,
@@ -92,6 +103,7 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "division_code": "430426101203",
             "lead_unit": POLICE_STATION,
             "noted_at": NOTED_AT + timedelta(hours=1),
+            "record_id": None,
         },
         {
             "case_id": BOUNDARY_FIGHT,
@@ -101,6 +113,7 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "division_code": "430426101203",
             "lead_unit": POLICE_STATION,
             "noted_at": NOTED_AT,
+            "record_id": None,
         },
     ]
     assert all(entry["noted_at"].utcoffset() is not None for entry in register)
@@ -158,3 +171,163 @@ def test_the_committee_keeps_its_referrals_beside_the_register(stores):
     assert [line["kind"] for line in kept["log"]] == ["received"]
     assert [row["referral_id"] for row in listed] == [referral_id]
     assert [entry["case_id"] for entry in register] == [UNPAID_WORKERS]
+
+
+# --- every lead enters in its own colour ---------------------------------------------------------
+
+GREEN_LEAD = "430426-20261122-00004"  # 绿色线索, no risk flag
+
+
+def lead_referral(case_id: str, flags: list[str], record_id: str | None = "WW-2026-0100"):
+    return referral_issued(
+        UUID(int=int(case_id[-5:]) + 1000),
+        "plc:430426",
+        occurred_at=NOTED_AT,
+        case_id=case_id,
+        role="lead",
+        source="stability_lead",
+        source_record_id=record_id,
+        category="land",
+        division_code="430426101203",
+        summary="两村山林界址争议，暂无激化迹象。",
+        flags=flags,
+        parties=[
+            {"role": "applicant", "kind": "organisation", "name": "上湾村村民委员会"},
+            {"role": "respondent", "kind": "organisation", "name": "下湾村村民委员会"},
+        ],
+        due_at=NOTED_AT + timedelta(days=7),
+    )
+
+
+def test_a_lead_enters_in_its_own_colour_naming_its_record_and_the_committee_as_lead(stores):
+    with stores.transaction() as store:
+        store.note_lead(lead_referral(GREEN_LEAD, []), WarningColour.GREEN, NOTED_AT)
+
+    with stores.transaction() as store:
+        (entry,) = store.risk_register(10)
+    assert (entry["case_id"], entry["colour"], entry["flags"]) == (GREEN_LEAD, "green", [])
+    assert (entry["record_id"], entry["lead_unit"], entry["category"]) == ("WW-2026-0100", "plc:430426", "land")
+
+
+def test_a_lead_and_its_case_assignment_meet_in_one_entry_whichever_comes_first(stores):
+    note(stores, GREEN_LEAD, ["group"], WarningColour.YELLOW, NOTED_AT, lead_unit=None)
+    with stores.transaction() as store:
+        store.note_lead(lead_referral(GREEN_LEAD, ["group"]), WarningColour.GREEN, NOTED_AT + timedelta(minutes=1))
+
+    with stores.transaction() as store:
+        (entry,) = store.risk_register(10)
+    assert (entry["colour"], entry["record_id"], entry["lead_unit"]) == ("yellow", "WW-2026-0100", "plc:430426")
+
+
+# --- the person file ------------------------------------------------------------------------------
+
+ZHANG = UUID("11111111-1111-4111-8111-111111111111")
+LI = UUID("22222222-2222-4222-8222-222222222222")
+
+
+def person(person_id: UUID, name: str, **fields):
+    return {
+        "person_id": person_id,
+        "name": name,
+        "division_code": "430426101203",
+        "case_ids": [BOUNDARY_FIGHT],
+        "record_ids": ["WW-2026-0100"],
+        "created_by": "sun.wei",
+        **fields,
+    }
+
+
+def event(number: int, kind: str, at: datetime, **fields):
+    return {
+        "event_id": UUID(int=number),
+        "kind": kind,
+        "case_id": None,
+        "at": at,
+        "detail": "上访",
+        "size": None,
+        "criminal_risk": False,
+        "recorded_by": "sun.wei",
+        **fields,
+    }
+
+
+def test_a_person_is_kept_with_name_place_cases_and_leads_and_never_their_keys(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", "contact-key-zhang", NOTED_AT)
+
+    with stores.transaction() as store:
+        kept = store.get_person(ZHANG)
+    assert kept == {
+        "person_id": ZHANG,
+        "name": "张某",
+        "division_code": "430426101203",
+        "case_ids": [BOUNDARY_FIGHT],
+        "record_ids": ["WW-2026-0100"],
+        "leader": None,
+        "created_by": "sun.wei",
+        "created_at": NOTED_AT,
+        "updated_at": NOTED_AT,
+        "events": [],
+    }
+
+
+def test_a_person_is_found_by_either_key_and_by_no_other(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", "contact-key-zhang", NOTED_AT)
+        store.add_person(person(LI, "李某"), None, "contact-key-li", NOTED_AT)
+
+    with stores.transaction() as store:
+        assert store.find_person("id-key-zhang", None) == ZHANG
+        assert store.find_person(None, "contact-key-zhang") == ZHANG
+        assert store.find_person("id-key-other", "contact-key-li") == LI
+        assert store.find_person("id-key-other", "contact-key-other") is None
+        assert store.find_person(None, None) is None
+
+
+def test_linking_adds_cases_and_leads_once_each(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+    with stores.transaction() as store:
+        store.link_person(ZHANG, [BOUNDARY_FIGHT, FAMILY_THREAT], ["WW-2026-0101"], NOTED_AT + timedelta(hours=1))
+
+    with stores.transaction() as store:
+        kept = store.get_person(ZHANG)
+    assert kept["case_ids"] == [BOUNDARY_FIGHT, FAMILY_THREAT]
+    assert kept["record_ids"] == ["WW-2026-0100", "WW-2026-0101"]
+    assert kept["updated_at"] == NOTED_AT + timedelta(hours=1)
+
+
+def test_events_come_back_oldest_first_and_a_leader_is_kept(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+        store.add_person_event(ZHANG, event(2, "group", NOTED_AT, size=12, detail="组织12人聚集"), NOTED_AT)
+        store.add_person_event(
+            ZHANG,
+            event(1, "violence", NOTED_AT - timedelta(days=3), criminal_risk=True, case_id=FAMILY_THREAT),
+            NOTED_AT,
+        )
+        assert store.set_leader(ZHANG, {"name": "李书记", "post": "县委政法委书记", "plan": "每周走访"}, NOTED_AT)
+        assert not store.set_leader(LI, {"name": "x", "post": "y", "plan": "z"}, NOTED_AT)
+
+    with stores.transaction() as store:
+        kept = store.get_person(ZHANG)
+        assert store.get_person(LI) is None
+    assert [(e["kind"], e["size"], e["criminal_risk"], e["case_id"]) for e in kept["events"]] == [
+        ("violence", None, True, FAMILY_THREAT),
+        ("group", 12, False, None),
+    ]
+    assert kept["leader"] == {"name": "李书记", "post": "县委政法委书记", "plan": "每周走访"}
+
+
+def test_persons_are_listed_latest_changed_first_with_their_events(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+        store.add_person(person(LI, "李某"), "id-key-li", None, NOTED_AT + timedelta(hours=1))
+    with stores.transaction() as store:
+        store.add_person_event(ZHANG, event(3, "overdue", NOTED_AT), NOTED_AT + timedelta(hours=2))
+
+    with stores.transaction() as store:
+        listed = store.list_persons(10)
+        assert [p["person_id"] for p in store.list_persons(1)] == [ZHANG]
+    assert [p["person_id"] for p in listed] == [ZHANG, LI]
+    assert [[e["kind"] for e in p["events"]] for p in listed] == [["overdue"], []]

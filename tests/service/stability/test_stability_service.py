@@ -10,11 +10,15 @@ from nameko.testing.services import worker_factory
 from services.stability.service import Stability
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import CaseAssigned, RegisterDispute
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.agency import FakeStabilityStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.messages import referral_issued
 
 CENTRE = "centre:430426"
+PERSON_KEY = b"a service-test key of thirty-two bytes or more"
 NOTED_AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
 # Signed-in callers, as the token verifier hands them to the service.
 PLC_OFFICER = Principal("sun.wei", "孙伟", frozenset({Role.OFFICER}), frozenset({"plc:430426"}))
@@ -42,6 +46,7 @@ def stability(uow, platform) -> Stability:
         platform=replace(platform, service="stability", now=lambda: NOTED_AT),
         sender="wuyuan.coordinator",
         caller=PLC_OFFICER,
+        person_key=PERSON_KEY,
     )
 
 
@@ -153,3 +158,187 @@ def test_only_the_committees_officers_may_feed_its_leads(stability, uow, stabili
 
     assert uow.sent == []
     assert stability_store.records == {}
+
+
+# --- every lead enters the register in its own colour ---------------------------------------------
+
+
+def lead_record(record_id: str, colour: str, flags: list[str] | None = None) -> dict:
+    return {
+        "record_id": record_id,
+        "category": "land",
+        "division_code": "430426101203",
+        "summary": "两村山林界址争议，暂无激化迹象。",
+        "parties": [{"role": "applicant", "name": "甲村村委会"}, {"role": "respondent", "name": "乙村村委会"}],
+        "flags": flags or [],
+        "details": {"colour": colour},
+    }
+
+
+def lead_referral(case_number: int, record_id: str | None, flags: list[str], source: str = "stability_lead"):
+    return referral_issued(
+        UUID(int=case_number + 100),
+        "plc:430426",
+        occurred_at=NOTED_AT,
+        case_id=f"430426-20261123-{case_number:05d}",
+        source=source,
+        source_record_id=record_id,
+        category="land",
+        division_code="430426101203",
+        flags=flags,
+    )
+
+
+def test_a_green_lead_without_flags_enters_the_register_green_once_its_case_is_referred(
+    stability, stability_store, http
+):
+    stability.feed_record(http.post(lead_record("WW-2026-0100", "green")))
+    stability.on_case_assigned(assigned(10))  # no risk flag: the assignment alone notes nothing
+    stability.on_referral_issued(lead_referral(10, "WW-2026-0100", []))
+
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert (entry["case_id"], entry["colour"], entry["record_id"]) == ("430426-20261123-00010", "green", "WW-2026-0100")
+    assert entry["lead_unit"] == "plc:430426"
+    assert stability_store.referrals  # the referral itself is kept as the agency base keeps it
+
+
+def test_a_yellow_lead_enters_yellow_and_a_green_lead_with_a_group_flag_enters_yellow(stability, stability_store, http):
+    stability.feed_record(http.post(lead_record("WW-2026-0101", "yellow")))
+    stability.feed_record(http.post(lead_record("WW-2026-0102", "green", ["group"])))
+    stability.on_referral_issued(lead_referral(11, "WW-2026-0101", []))
+    stability.on_referral_issued(lead_referral(12, "WW-2026-0102", ["group"]))
+    stability.on_case_assigned(assigned(12, "group"))
+
+    colours = {case_id: row["colour"] for case_id, row in stability_store.register.items()}
+    assert colours == {"430426-20261123-00011": "yellow", "430426-20261123-00012": "yellow"}
+
+
+def test_a_referral_not_from_a_lead_of_the_committee_adds_nothing_to_the_register(stability, stability_store):
+    stability.on_referral_issued(lead_referral(13, None, [], source="walk_in"))
+    stability.on_referral_issued(lead_referral(14, "WW-UNKNOWN", []))
+
+    assert stability_store.register == {}
+    assert len(stability_store.referrals) == 2
+
+
+def test_a_referral_not_from_the_coordinator_is_refused_and_notes_nothing(stability, stability_store, http):
+    stability.feed_record(http.post(lead_record("WW-2026-0103", "green")))
+    stability.sender = "wuyuan.police_link"
+
+    with pytest.raises(Refused, match="must come from"):
+        stability.on_referral_issued(lead_referral(15, "WW-2026-0103", []))
+
+    assert (stability_store.register, stability_store.referrals) == ({}, {})
+
+
+# --- the person file ------------------------------------------------------------------------------
+
+ZHANG = {
+    "name": "张某",
+    "id_number": "430426198001010019",
+    "mobile": "13800138000",
+    "division_code": "430426101203",
+    "case_ids": ["430426-20261123-00001"],
+    "record_ids": ["WW-2026-0100"],
+}
+
+
+def put_on_file(stability, http, body=None) -> str:
+    return http.body(stability.add_person(http.post(body or ZHANG)))["person_id"]
+
+
+def test_a_person_is_kept_by_name_and_keys_with_no_id_number_or_mobile_in_clear(stability, stability_store, http):
+    response = stability.add_person(http.post(ZHANG))
+
+    assert response.status_code == 201
+    [kept] = stability_store.persons.values()
+    assert kept["name"] == "张某"
+    assert "430426198001010019" not in repr(kept) and "13800138000" not in repr(kept)
+    shown = http.body(stability.show_person(http.get(), str(kept["person_id"])))
+    assert (shown["colour"], shown["reasons"], shown["missing_leader"]) == ("green", [], False)
+    assert "id_key" not in shown and "contact_key" not in shown
+
+
+def test_the_same_person_sent_again_is_matched_and_their_file_grows(stability, stability_store, http):
+    first = put_on_file(stability, http)
+    again = {**ZHANG, "id_number": None, "case_ids": ["430426-20261123-00002"]}
+
+    response = stability.add_person(http.post(again))
+
+    assert response.status_code == 200
+    assert http.body(response) == {"person_id": first, "first_time": False}
+    [kept] = stability_store.persons.values()
+    assert kept["case_ids"] == ["430426-20261123-00001", "430426-20261123-00002"]
+
+
+def test_facts_recorded_turn_a_person_red_with_the_reasons_and_a_missing_leader(stability, http):
+    person_id = put_on_file(stability, http)
+    fact = {"kind": "violence", "at": "2026-11-20T10:00:00+08:00", "detail": "扬言报复", "criminal_risk": True}
+
+    after = http.body(stability.add_person_event(http.post(fact), person_id))
+
+    assert (after["colour"], [r["code"] for r in after["reasons"]]) == ("red", ["criminal_risk"])
+    assert after["missing_leader"] is True
+    gaps = http.body(stability.list_persons(http.get({"missing_leader": "true"})))["persons"]
+    assert [p["person_id"] for p in gaps] == [person_id]
+
+
+def test_a_named_leader_closes_the_gap(stability, http):
+    person_id = put_on_file(stability, http)
+    stability.add_person_event(
+        http.post({"kind": "violence", "at": "2026-11-20T10:00:00+08:00", "detail": "持刀", "criminal_risk": True}),
+        person_id,
+    )
+
+    shown = http.body(
+        stability.name_leader(http.post({"name": "李书记", "post": "县委政法委书记", "plan": "每周走访"}), person_id)
+    )
+
+    assert (shown["leader"]["name"], shown["leader"]["named_by"], shown["missing_leader"]) == (
+        "李书记",
+        "sun.wei",
+        False,
+    )
+    assert http.body(stability.list_persons(http.get({"missing_leader": "true"})))["persons"] == []
+
+
+def test_a_group_fact_needs_its_size_and_violence_alone_carries_criminal_risk(stability, http):
+    person_id = put_on_file(stability, http)
+
+    with pytest.raises(BadInput):
+        stability.add_person_event(
+            http.post({"kind": "group", "at": "2026-11-20T10:00:00+08:00", "detail": "聚集"}), person_id
+        )
+    with pytest.raises(BadInput):
+        stability.add_person_event(
+            http.post({"kind": "petition", "at": "2026-11-20T10:00:00+08:00", "detail": "x", "criminal_risk": True}),
+            person_id,
+        )
+
+
+def test_an_unknown_person_is_not_found(stability, http):
+    with pytest.raises(NotFound):
+        stability.show_person(http.get(), str(UUID(int=9)))
+    with pytest.raises(NotFound):
+        stability.name_leader(http.post({"name": "李书记", "post": "书记", "plan": "包案"}), str(UUID(int=9)))
+
+
+@pytest.mark.parametrize("caller", [POLICE_OFFICER, COORDINATOR], ids=lambda p: p.subject)
+def test_only_the_committees_officers_keep_the_person_file(stability, stability_store, http, caller):
+    stability.caller = caller
+
+    with pytest.raises(Forbidden):
+        stability.add_person(http.post(ZHANG))
+    with pytest.raises(Forbidden):
+        stability.list_persons(http.get())
+    assert stability_store.persons == {}
+
+
+def test_without_a_key_no_one_is_put_on_file(stability, stability_store, http):
+    stability.person_key = None
+
+    with pytest.raises(BadInput) as refused:
+        stability.add_person(http.post(ZHANG))
+
+    assert "WUYUAN_STABILITY_KEY_SECRET" in refused.value.fields[0]["message"]
+    assert stability_store.persons == {}

@@ -1,0 +1,61 @@
+"""The HTTP bodies of the person file: a person put on file, a fact in their history, their leader."""
+
+from typing import Annotated, Literal, Self
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+
+from services.stability.persons import EventKind
+from shared.contracts.disputes import LongText, RecordId, ShortText
+from shared.contracts.identifiers import CaseId, DivisionCode, Mobile, ResidentId
+
+MAX_LINKS = 50
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AddPerson(Body):
+    """源头稳控对象: name (kept), ID number and mobile (kept only as keyed digests), place, cases and leads."""
+
+    name: ShortText
+    id_number: ResidentId | None = None
+    mobile: Mobile | None = None
+    division_code: DivisionCode
+    case_ids: Annotated[list[CaseId], Field(max_length=MAX_LINKS)] = []
+    record_ids: Annotated[list[RecordId], Field(max_length=MAX_LINKS)] = []
+
+
+class AddEvent(Body):
+    """A fact the colour is computed from; `size` for a group, `criminal_risk` (民转刑) for violence."""
+
+    kind: EventKind
+    case_id: CaseId | None = None
+    at: AwareDatetime
+    detail: LongText
+    size: Annotated[int, Field(ge=2, le=100_000)] | None = None
+    criminal_risk: bool = False
+
+    @model_validator(mode="after")
+    def _fits_its_kind(self) -> Self:
+        if self.kind is EventKind.GROUP and self.size is None:
+            raise ValueError("size: a group needs its size (人数)")
+        if self.kind is not EventKind.GROUP and self.size is not None:
+            raise ValueError("size: only a group has a size")
+        if self.kind is not EventKind.VIOLENCE and self.criminal_risk:
+            raise ValueError("criminal_risk: only violence carries 民转刑 risk")
+        return self
+
+
+class NameLeader(Body):
+    """包案领导 and the plan (一人一案)."""
+
+    name: ShortText
+    post: ShortText
+    plan: LongText
+
+
+class ListPersons(Body):
+    missing_leader: bool = False
+    colour: Literal["red", "yellow", "green"] | None = None
+    limit: Annotated[int, Field(ge=0, le=500)] = 100

@@ -1,0 +1,116 @@
+"""The person-level warning file (三色预警档案, 一人一档): keyed identities and the colour a person's history calls for.
+
+Pure rules: no nameko, psycopg or logging. The colour is never stored; it is computed from the facts
+an officer records (petitions, violence, group size, overdue cases) whenever the file is read, so a
+fact recorded today, or a petition leaving the window, changes it at once.
+"""
+
+import hashlib
+import hmac
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from services.stability.domain import WarningColour
+
+# As the petition service keys its petitioners: an ID number hashed plainly could be read back by
+# hashing every plausible number, so every key is an HMAC-SHA256 under the service's own secret
+# (WUYUAN_STABILITY_KEY_SECRET). A mobile is keyed with the name, as a mobile can change hands.
+PERSON_KEY_PREFIX = "wuyuan.stability.person.v1:"
+MIN_SECRET_BYTES = 32
+
+# The colour rule's thresholds (documented in the README).
+PETITION_WINDOW = timedelta(days=90)
+REPEAT_PETITIONS = 2  # a second petition in the window is a repeat petition: yellow
+RED_PETITIONS = 3  # three or more in the window ...
+RED_GROUP_SIZE = 5  # ... with a group of five or more behind them: red
+GROUP_SIZE = 5  # a group of five or more alone: yellow
+
+
+class EventKind(StrEnum):
+    PETITION = "petition"  # 信访 (each petition, dated)
+    VIOLENCE = "violence"  # 暴力倾向 on one of their cases; criminal_risk: 民转刑 risk
+    GROUP = "group"  # a group dispute they are part of, with its size (人数)
+    OVERDUE = "overdue"  # one of their cases went overdue
+
+
+@dataclass(frozen=True)
+class PersonKeys:
+    id_key: str | None
+    contact_key: str | None
+
+
+def normalise_name(name: str) -> str:
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def _digest(secret: bytes, text: str) -> str:
+    if len(secret) < MIN_SECRET_BYTES:
+        raise ValueError(f"the stability key secret must be at least {MIN_SECRET_BYTES} bytes, got {len(secret)}")
+    return hmac.new(secret, text.encode(), hashlib.sha256).hexdigest()
+
+
+def person_keys(name: str, id_number: str | None, mobile: str | None, secret: bytes) -> PersonKeys:
+    """The keys a person is matched by: neither the ID number nor the mobile is kept in clear."""
+    id_key = _digest(secret, f"{PERSON_KEY_PREFIX}id:{id_number.upper()}") if id_number else None
+    contact_key = _digest(secret, f"{PERSON_KEY_PREFIX}name+mobile:{normalise_name(name)}|{mobile}") if mobile else None
+    return PersonKeys(id_key, contact_key)
+
+
+@dataclass(frozen=True)
+class Reason:
+    colour: WarningColour
+    code: str
+    text: str
+
+    def as_json(self) -> dict[str, str]:
+        return {"colour": self.colour.value, "code": self.code, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    colour: WarningColour
+    reasons: list[Reason]
+
+
+def assess(events: Iterable[Mapping[str, Any]], now: datetime) -> Assessment:
+    """A person's colour from their recorded history, with every reason that raised it (gravest first).
+
+    red:    violence with 民转刑 risk; or ≥3 petitions in the last 90 days with a group of ≥5 behind them
+    yellow: violence; or ≥2 petitions in the last 90 days (repeat petitions); or an overdue case;
+            or a group dispute of ≥5
+    green:  none of these
+    """
+    events = list(events)
+    since = now - PETITION_WINDOW
+    petitions = sum(1 for e in events if e["kind"] == EventKind.PETITION and since <= e["at"] <= now)
+    violence = [e for e in events if e["kind"] == EventKind.VIOLENCE]
+    criminal = [e for e in violence if e.get("criminal_risk")]
+    largest_group = max((int(e.get("size") or 0) for e in events if e["kind"] == EventKind.GROUP), default=0)
+    overdue = sum(1 for e in events if e["kind"] == EventKind.OVERDUE)
+
+    reasons: list[Reason] = []
+    red, yellow = WarningColour.RED, WarningColour.YELLOW
+    if criminal:
+        reasons.append(Reason(red, "criminal_risk", f"暴力倾向且有民转刑风险 ({len(criminal)})"))
+    if petitions >= RED_PETITIONS and largest_group >= RED_GROUP_SIZE:
+        text = f"90日内信访{petitions}次，涉及{largest_group}人群体纠纷"
+        reasons.append(Reason(red, "repeat_petitions_in_group", text))
+    if violence and not criminal:
+        reasons.append(Reason(yellow, "violence", f"有暴力倾向 ({len(violence)})"))
+    if petitions >= REPEAT_PETITIONS and not any(r.code == "repeat_petitions_in_group" for r in reasons):
+        reasons.append(Reason(yellow, "repeat_petitions", f"90日内重复信访{petitions}次"))
+    if overdue:
+        reasons.append(Reason(yellow, "overdue", f"所涉案件逾期未结 ({overdue})"))
+    if largest_group >= GROUP_SIZE and not any(r.code == "repeat_petitions_in_group" for r in reasons):
+        reasons.append(Reason(yellow, "group", f"涉及{largest_group}人群体纠纷"))
+    colour = red if any(r.colour is red for r in reasons) else yellow if reasons else WarningColour.GREEN
+    return Assessment(colour, reasons)
+
+
+def missing_leader(colour: WarningColour, leader: Mapping[str, Any] | None) -> bool:
+    """一人一案: a red person without a responsible leader (包案领导) and a plan is a gap in the file."""
+    return colour is WarningColour.RED and not leader

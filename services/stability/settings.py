@@ -1,0 +1,41 @@
+"""The stability service's settings: the platform's common ones, and the secret its persons are keyed with."""
+
+from functools import cache
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+
+from services.stability.persons import MIN_SECRET_BYTES
+from shared.config import ServiceSettings
+from shared.secret_values import refuse_placeholder
+
+# Only ever used with WUYUAN_DEV_MODE=true; anywhere else an unset secret means no key at all.
+DEVELOPMENT_KEY = b"wuyuan development stability key; never a deployment's"
+
+
+class StabilitySettings(ServiceSettings):
+    stability_key_secret: SecretStr | None = Field(
+        None,
+        min_length=MIN_SECRET_BYTES,
+        description="WUYUAN_STABILITY_KEY_SECRET: keys the digests persons under source control are matched by;"
+        " keep it, and keep it secret (a new one matches no one already on file)",
+    )
+
+    # On the field, not the model: a refused value's error then shows that value alone.
+    @field_validator("stability_key_secret")
+    @classmethod
+    def _a_real_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if secret is not None:
+            dev_mode = bool(info.data.get("dev_mode"))
+            refuse_placeholder("WUYUAN_STABILITY_KEY_SECRET", secret.get_secret_value(), dev_mode, MIN_SECRET_BYTES)
+        return secret
+
+    def stability_key(self) -> bytes | None:
+        """The key, or the development one on a development machine, or None: no usable default elsewhere."""
+        if self.stability_key_secret is not None:
+            return self.stability_key_secret.get_secret_value().encode()
+        return DEVELOPMENT_KEY if self.dev_mode else None
+
+
+@cache
+def stability_settings() -> StabilitySettings:
+    return StabilitySettings()  # fields come from the environment
