@@ -22,6 +22,21 @@ _TERM_KEYS = {f"{prefix}_{count}_days" for prefix in _TERM_PREFIXES for count in
 _RULE_KEYS = {"category", "source", "flags", "mode", "lead", "co", "co_reserve"} | _TERM_KEYS
 _ADDITION_KEYS = {"flag", "co"}
 ANY = "*"
+# An entry may name the level its unit is designated at, "police@county": the county bureau rather
+# than the township's station, for cases the county must take itself (大事不出县, a high-risk dispute).
+LEVELS = {"county": 6, "township": 9, "village": 12}
+
+
+def agency_of(entry: str) -> str:
+    """'police' of 'police@county' (or of 'police')."""
+    return entry.partition("@")[0]
+
+
+def level_digits(entry: str) -> int | None:
+    """The division length an entry's unit is designated at, or None for the agency's own level."""
+    level = entry.partition("@")[2]
+    return LEVELS[level] if level else None
+
 
 E = TypeVar("E", Category, Source, Flag, HandlingMode)
 
@@ -95,7 +110,7 @@ class RoutingTable:
         # An on-the-spot case is already settled: nobody is brought in.
         if mode is not HandlingMode.ON_THE_SPOT:
             for addition in self.additions:
-                if addition.flag in flags and addition.co not in (rule.lead[0], *co):
+                if addition.flag in flags and addition.co not in {agency_of(e) for e in (rule.lead[0], *co)}:
                     co.append(addition.co)
                     mode = HandlingMode.JOINT
         return Route(
@@ -206,11 +221,12 @@ def _check_roles(
         raise RoutingTableError(f"{where}.co: joint needs at least one co-unit")
     if mode is HandlingMode.SINGLE_UNIT and co:
         raise RoutingTableError(f"{where}.co: must be empty for single_unit; use mode 'joint'")
+    leads = {agency_of(entry) for entry in lead}
     for agency in co:
-        if agency in lead:
+        if agency_of(agency) in leads:
             raise RoutingTableError(f"{where}.co: {agency!r} is already in lead")
     for agency in co_reserve:
-        if agency == lead[0] or agency in co:
+        if agency_of(agency) in {agency_of(lead[0]), *(agency_of(c) for c in co)}:
             raise RoutingTableError(f"{where}.co_reserve: {agency!r} is designated already")
 
 
@@ -255,14 +271,19 @@ def _strings(value: object, where: str) -> list[str]:
 
 
 def _agencies(value: object, where: str, known: set[str]) -> tuple[str, ...]:
-    codes = _strings(value, where)
-    for code in codes:
+    entries = _strings(value, where)
+    for entry in entries:
+        code, _, level = entry.partition("@")
+        if level and level not in LEVELS:
+            raise RoutingTableError(f"{where}: {entry!r}: the level after '@' is one of {', '.join(LEVELS)}")
         if code not in known:
             raise RoutingTableError(f"{where}: unknown agency {code!r}")
         # The centre triages; a referral addressed to it would come straight back.
         if code == CENTRE:
             raise RoutingTableError(f"{where}: {CENTRE!r} triages cases and cannot be designated")
-    return tuple(codes)
+    if len({agency_of(entry) for entry in entries}) != len(entries):
+        raise RoutingTableError(f"{where}: names the same agency twice")
+    return tuple(entries)
 
 
 def _enum(kind: type[E], value: object, where: str) -> E:

@@ -36,8 +36,8 @@ from services.coordinator.domain.model import (
     ReferralStatus,
     TimelineKind,
 )
-from services.coordinator.routing import RoutingTable
-from shared.contracts.identifiers import validate_unit
+from services.coordinator.routing import RoutingTable, agency_of, level_digits
+from shared.contracts.identifiers import truncate_division, validate_unit
 from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
     FAILED_RESULTS,
@@ -80,8 +80,12 @@ def triage(
     """现场办 / 马上办 / 共同办: pick the rule, designate the units of the case's place, issue referrals."""
     route = table.route(facts.category, facts.source, facts.flags)
 
-    def units(codes: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(registry.get(code).unit_for(facts.division_code) for code in codes)
+    def units(entries: tuple[str, ...]) -> tuple[str, ...]:
+        # 'police@county' is the county bureau, whatever the place; 'police' the place's own station.
+        return tuple(
+            registry.get(agency_of(entry)).unit_for(truncate_division(facts.division_code, level_digits(entry) or 12))
+            for entry in entries
+        )
 
     plan = Plan(
         rule_index=route.rule_index,

@@ -210,6 +210,17 @@ def test_triage_designates_the_units_of_the_case_s_place() -> None:
     assert assignment.case.status is CaseStatus.ASSIGNED
 
 
+def test_a_high_risk_walk_in_goes_to_the_county_bureau_not_the_station() -> None:
+    high_risk = facts(Category.NEIGHBOUR, Source.WALK_IN, (Flag.HIGH_RISK,))
+
+    assignment = triage(high_risk, SHIPPED, REGISTRY, MONDAY, every_day_works, Ids())
+
+    assert assignment.lead_unit == "police:430426"  # 大事不出县: the county bureau takes it
+    assert PLC in assignment.co_units
+    [lead] = [r for r in assignment.referrals if r.role is ReferralRole.LEAD]
+    assert lead.due_at == MONDAY + timedelta(days=3)
+
+
 def test_a_police_call_goes_to_the_township_police_station() -> None:
     police_call = facts(Category.NEIGHBOUR, Source.POLICE_CALL)
 

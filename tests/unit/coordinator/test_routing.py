@@ -257,3 +257,32 @@ def test_a_file_that_is_not_toml_is_refused_with_its_path(tmp_path) -> None:
 
     with pytest.raises(RoutingTableError, match=r"routing\.toml: not valid TOML"):
         load_routing_table(path, AGENCIES)
+
+
+def test_a_high_risk_walk_in_is_taken_at_the_county_level(shipped: RoutingTable) -> None:
+    route = shipped.route(Category.NEIGHBOUR, Source.WALK_IN, {Flag.HIGH_RISK})
+
+    assert route.lead == ("police@county", "justice@county", "court")
+    assert "plc" in route.co
+
+
+def test_a_violent_high_risk_case_does_not_bring_in_the_police_twice(shipped: RoutingTable) -> None:
+    route = shipped.route(Category.LAND, Source.WALK_IN, {Flag.HIGH_RISK, Flag.VIOLENCE_RISK})
+
+    assert [entry for entry in (*route.lead[:1], *route.co) if entry.startswith("police")] == ["police@county"]
+
+
+@pytest.mark.parametrize(
+    ("lead", "complaint"),
+    [
+        (["police@province"], "rules[0].lead: 'police@province': the level after '@' is one of county, township"),
+        (["police@county", "police"], "rules[0].lead: names the same agency twice"),
+    ],
+)
+def test_a_level_the_table_cannot_mean_is_refused_naming_the_rule(lead: list[str], complaint: str) -> None:
+    table = {"rules": [{"category": "*", "mode": "single_unit", "lead": lead, "deadline_working_days": 5}]}
+
+    with pytest.raises(RoutingTableError) as refused:
+        parse_routing_table(table, {"police", "justice"})
+
+    assert str(refused.value).startswith(complaint)

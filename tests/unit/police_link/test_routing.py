@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.coordinator.routing import RoutingTable, load_routing_table
+from services.coordinator.routing import RoutingTable, agency_of, load_routing_table
 from shared.contracts.vocabulary import Category, Flag, HandlingMode, Source
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
 
@@ -17,8 +17,9 @@ def shipped() -> RoutingTable:
 
 
 def designated(shipped: RoutingTable, source: Source, category: Category, flags: list[Flag]) -> tuple[str, ...]:
+    """The agencies designated, whatever their level ('police@county' is the police too: the county bureau)."""
     route = shipped.route(category, source, flags)
-    return (*route.lead[:1], *route.co)
+    return tuple(agency_of(entry) for entry in (*route.lead[:1], *route.co))
 
 
 @pytest.mark.parametrize("source", list(Source), ids=str)
