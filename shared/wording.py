@@ -414,3 +414,77 @@ def field_error_text(error: Mapping[str, Any]) -> str:
         if english in message:
             return chinese
     return _TYPE_ERRORS.get(kind, "填写有误")
+
+
+# --- police calls and petitions
+# 警调对接 (police_link's /api/v1/calls): the station's classification, what it found, what it decided and why.
+CALL_CLASSIFICATIONS = {
+    "neighbour": "邻里纠纷",
+    "family": "家庭纠纷",
+    "romance": "婚恋纠纷",
+    "economic": "经济纠纷",
+    "land": "土地纠纷",
+    "labour": "劳资纠纷",
+    "traffic": "交通纠纷",
+    "other": "其他纠纷",
+}
+CALL_DECISIONS = {"mediation": "转调解", "police": "公安处置"}
+CALL_PROCEDURES = {"criminal": "刑事案件程序", "public_order": "治安案件程序", "police_handling": "依职能处置"}
+CALL_KEPT_BECAUSE = {"crime_suspected": "涉嫌犯罪", "not_suitable_for_mediation": "民警判断不宜调解"}
+CALL_OFFENCES = {"none": "民事纠纷，无违法行为", "public_order": "违反治安管理行为", "criminal": "涉嫌犯罪"}
+# police_link answers no 409: a call recorded again is the call as first recorded (200, first_time false).
+CALL_REFUSALS: dict[str, str] = {}
+# 访调对接 (petition_link's /api/v1/petitions): the register's forms and statuses, and its refusals (409, by code).
+PETITION_FORMS = {"letter": "来信", "visit": "来访", "online": "网上信访"}
+PETITION_STATUSES = {
+    "registered": "待决定是否受理",
+    "separated": "诉访分离（导入诉讼）",
+    "accepted": "已受理，办理中",
+    "not_accepted": "不予受理",
+    "replied": "已答复办结",
+}
+PETITION_REFUSALS = {
+    "separated": "此事项涉法涉诉，已诉访分离导入诉讼程序，不能再办理此项。",
+    "already_decided": "此事项已作出受理决定，不能再次决定。",
+    "not_accepted": "此事项未受理，不能延期、答复或转调解。",
+    "already_replied": "此事项已答复办结，不能再办理此项。",
+    "already_extended": "办理期限已延长过一次，不能再次延长（信访工作条例第三十四条）。",
+    "term_ended": "六十日办理期限已届满，不能再延长；延期须在期限内批准。",
+    "duplicate_number": "此编号已登记过另一件信访事项，内容不同：请核对编号。",
+}
+
+
+# --- mediation and stability
+# 调源 (justice_link): the kinds of mediation organisation (人民调解法), the routes onward after a failed
+# mediation, and the bureau's refusals of an action (409, by code).
+ORGANISATION_KINDS = {
+    "village_committee": "村（居）人民调解委员会",
+    "township_committee": "乡镇（街道）人民调解委员会",
+    "industry": "行业性专业性人民调解组织",
+    "studio": "个人调解工作室",
+}
+MEDIATION_ROUTES = {
+    "labour_arbitration": "劳动争议仲裁",
+    "land_contract_arbitration": "农村土地承包仲裁",
+    "land_ownership_ruling": "土地权属争议行政裁决",
+    "administrative_review": "行政复议",
+    "consumer_complaint": "向市场监督管理部门投诉或申请仲裁",
+    "litigation": "向人民法院提起诉讼",
+}
+MEDIATION_REFUSALS = {
+    "already_finished": "此交办单已办结或已退回，不能再办理此项。",
+    "not_assigned": "尚未指派调解员：请先指派，再记录调解情况。",
+    "not_received": "此交办单已签收或已办结，不能办理此项。",
+    "not_accepted": "请先在“本单位交办”中签收此交办单。",
+}
+# 稳源 (stability): 三色预警 colours, the reasons a person's colour is given, and the facts recorded on a file.
+WARNING_COLOURS = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+PERSON_REASONS = {
+    "criminal_risk": "有暴力倾向，存在民转刑风险",
+    "repeat_petitions_in_group": "90日内信访3次以上，且涉及5人以上群体纠纷",
+    "violence": "有暴力倾向",
+    "repeat_petitions": "90日内重复信访",
+    "overdue": "所涉案件超期未化解",
+    "group": "涉及5人以上群体纠纷",
+}
+PERSON_EVENT_KINDS = {"petition": "信访", "violence": "暴力倾向", "group": "群体性纠纷", "overdue": "案件超期"}

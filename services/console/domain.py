@@ -55,6 +55,10 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
 # (`<agency>:<division>`), shown after PAGES. Kept apart so that PAGES keeps the shape its readers unpack.
 AGENCY_PAGES: tuple[tuple[str, str, frozenset[str], str], ...] = (
     ("/court/filings", "诉调对接", frozenset({"officer"}), "court"),
+    ("/police/calls", "警情调解", frozenset({"officer"}), "police"),
+    ("/petitions", "信访事项", frozenset({"officer"}), "petition"),
+    ("/justice/mediation", "人民调解", frozenset({"officer"}), "justice"),
+    ("/stability/register", "三色预警", frozenset({"officer"}), "plc"),
 )
 # Where each role starts, most specific first (an account can hold several roles).
 HOME_BY_ROLE = (

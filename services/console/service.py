@@ -6,7 +6,19 @@ from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import PlatformApis, TokenCheck, console_settings
-from services.console.handlers import cases, citizens, court, referrals, sessions, supervision, window
+from services.console.handlers import (
+    cases,
+    citizens,
+    court,
+    mediation,
+    petitions,
+    police,
+    referrals,
+    sessions,
+    stability,
+    supervision,
+    window,
+)
 from services.console.handlers.assets import static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
@@ -118,6 +130,78 @@ class Console(PlatformService):
     @page("POST", "/court/filings/<filing_number>/<action>")
     def act_on_court_filing(self, request: Request, filing_number: str, action: str) -> Response:
         return court.act(self.visitor(request), filing_number, action, request, self.apis, self.platform)
+
+    @page("GET", "/police/calls")
+    def police_calls(self, request: Request) -> Response:
+        return police.calls_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/police/calls/new")
+    def new_police_call(self, request: Request) -> Response:
+        return police.new_call_page(self.visitor(request), self.platform)
+
+    @page("POST", "/police/calls/new")
+    def record_police_call(self, request: Request) -> Response:
+        return police.record(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/police/calls/<call_number>")
+    def police_call(self, request: Request, call_number: str) -> Response:
+        done = request.args.get("done")
+        return police.call_page(self.visitor(request), call_number, self.apis, self.platform, done=done)
+
+    @page("GET", "/petitions")
+    def petitions(self, request: Request) -> Response:
+        return petitions.petitions_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/petitions/new")
+    def new_petition(self, request: Request) -> Response:
+        return petitions.new_petition_page(self.visitor(request), self.platform)
+
+    @page("POST", "/petitions/new")
+    def register_petition(self, request: Request) -> Response:
+        return petitions.register(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/petitions/<number>")
+    def petition(self, request: Request, number: str) -> Response:
+        done = request.args.get("done")
+        return petitions.petition_page(self.visitor(request), number, self.apis, self.platform, done=done)
+
+    @page("POST", "/petitions/<number>/<action>")
+    def act_on_petition(self, request: Request, number: str, action: str) -> Response:
+        return petitions.act(self.visitor(request), number, action, request, self.apis, self.platform)
+
+    @page("GET", "/justice/mediation")
+    def mediation_figures(self, request: Request) -> Response:
+        return mediation.figures_page(self.visitor(request), self.apis, self.platform)
+
+    @page("GET", "/justice/referrals/<referral_id>/mediation")
+    def referral_mediation(self, request: Request, referral_id: str) -> Response:
+        done = request.args.get("done")
+        return mediation.mediation_page(self.visitor(request), referral_id, self.apis, self.platform, done=done)
+
+    @page("POST", "/justice/referrals/<referral_id>/mediation/<action>")
+    def act_on_mediation(self, request: Request, referral_id: str, action: str) -> Response:
+        return mediation.act(self.visitor(request), referral_id, action, request, self.apis, self.platform)
+
+    @page("GET", "/stability/register")
+    def risk_register(self, request: Request) -> Response:
+        return stability.register_page(self.visitor(request), self.apis, self.platform)
+
+    @page("GET", "/stability/persons")
+    def stability_persons(self, request: Request) -> Response:
+        return stability.persons_page(self.visitor(request), request, self.apis, self.platform)
+
+    @page("POST", "/stability/persons")
+    def add_stability_person(self, request: Request) -> Response:
+        return stability.add_person(self.visitor(request), request, self.apis, self.platform)
+
+    @page("GET", "/stability/persons/<person_id>")
+    def stability_person(self, request: Request, person_id: str) -> Response:
+        done = request.args.get("done")
+        return stability.person_page(self.visitor(request), person_id, self.apis, self.platform, done=done)
+
+    @page("POST", "/stability/persons/<person_id>/<action>")
+    def act_on_stability_person(self, request: Request, person_id: str, action: str) -> Response:
+        return stability.act(self.visitor(request), person_id, action, request, self.apis, self.platform)
 
     @page("GET", "/board")
     def board(self, request: Request) -> Response:

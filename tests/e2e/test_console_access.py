@@ -23,6 +23,9 @@ PATH_VALUES = {
     "token": "not-a-link-at-all",
     "path:name": "console.css",
     "filing_number": "(2026)湘0426民初1号",
+    "number": "XF430426-2026-0001",
+    "call_number": "JQ430426-2026-0001",
+    "person_id": "00000000-0000-4000-8000-000000000000",
 }
 
 

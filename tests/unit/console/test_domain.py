@@ -274,3 +274,40 @@ def test_two_errors_on_one_field_are_both_kept():
     errors = [{"field": "summary", "type": "missing"}, {"field": "summary", "type": "string_too_short"}]
 
     assert domain.errors_by_form_field(errors, {}) == {"summary": errors}
+
+
+def test_an_officer_of_a_justice_office_has_the_mediation_page_and_no_other_agencys():
+    pages = domain.pages_for({"officer"}, {"justice"})
+
+    assert ("/justice/mediation", "人民调解") in pages
+    assert "/stability/register" not in {path for path, _ in pages}
+    assert domain.may_open("/justice/mediation", {"officer"}, {"justice"})
+    assert not domain.may_open("/justice/mediation", {"officer"}, {"police"})
+    assert not domain.may_open("/justice/mediation", {"coordinator"}, {"justice"})
+
+
+def test_an_officer_of_the_political_legal_committee_has_the_three_colour_warnings_last():
+    pages = domain.pages_for({"officer"}, {"plc"})
+
+    assert pages[-1] == ("/stability/register", "三色预警")
+    assert "/justice/mediation" not in {path for path, _ in pages}
+    assert not domain.may_open("/stability/register", {"leader"}, {"plc"})
+
+
+def test_a_police_officer_has_the_calls_and_a_petition_officer_the_petitions():
+    police = {path for path, _ in domain.pages_for({"officer"}, {"police"})}
+    petition = {path for path, _ in domain.pages_for({"officer"}, {"petition"})}
+
+    assert ("/police/calls", "警情调解") in domain.pages_for({"officer"}, {"police"})
+    assert ("/petitions", "信访事项") in domain.pages_for({"officer"}, {"petition"})
+    assert "/petitions" not in police and "/police/calls" not in petition
+    assert "/court/filings" not in police | petition
+
+
+def test_the_calls_and_the_petitions_need_the_officers_role_and_their_agencys_unit():
+    assert not domain.may_open("/police/calls", {"officer"}, {"court"})
+    assert not domain.may_open("/police/calls", {"coordinator", "leader"}, {"police"})
+    assert not domain.may_open("/petitions", {"officer"}, {"police"})
+    assert not domain.may_open("/petitions", {"supervisor"}, {"petition"})
+    assert domain.may_open("/police/calls", {"officer"}, {"police"})
+    assert domain.may_open("/petitions", {"officer"}, {"petition"})

@@ -1,0 +1,414 @@
+"""访调对接 for the petition bureau's officers: petitions registered, decided (受理, and to mediation), extended once
+and replied to under the 信访工作条例's terms, and the year's figures, through the bureau's own API (petition_link).
+
+The bureau's API lists no petitions, so the first page shows the figures and finds a petition by its number."""
+
+import re
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import Answer, Apis
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    page_context,
+    posted_form,
+)
+from services.console.handlers.court import term_left
+from services.console.pages import PageNotFound, redirect, render
+from shared import wording
+from shared.platform import Platform
+from shared.workdays import CHINA_TZ
+
+PAGE = "/petitions"
+AGENCY = "petition"
+MAX_NUMBER = 64
+PETITIONER_ROWS = 5  # a visit names at most five representatives (信访工作条例 第二十条)
+RESPONDENT_ROWS = 3
+PETITION_INPUTS = ("number", "received_on", "form", "category", "division_code", "summary", "repeat_of")
+PETITIONER_FIELDS = ("name", "id_number", "phone")
+RESPONDENT_FIELDS = ("kind", "name", "phone")
+# Each action on a petition: its path under the petition.
+ACTIONS = {"acceptance": "/acceptance", "extension": "/extension", "reply": "/reply"}
+AGREEMENT_INPUTS = {"number": "agreement_number", "signed_on": "agreement_signed_on", "terms": "agreement_terms"}
+CLEARER_ERRORS = {
+    ("number", "value_error"): "编号不能含有 / \\ ? # % 或空格，且须含数字，如XF430426-2026-0312",
+    ("repeat_of", "value_error"): "编号不能含有 / \\ ? # % 或空格，且须含数字；也不能是本件的编号",
+    ("repeat_of", "unknown_petition"): "没有找到此编号的在先信访事项（须已在本系统登记，且收到日期不晚于本件）",
+    ("received_on", "date_future"): "不能晚于今天",
+    ("group_size", "value_error"): "人数不能少于列出的信访人",
+    ("litigation_reason", "value_error"): "涉法涉诉的须写明理由；不涉法涉诉的不填",
+    ("acceptance.accepted", "missing"): "请选择是否受理",
+    ("acceptance.reason", "missing"): "请写明受理或不予受理的理由",
+    ("acceptance.to_mediation", "value_error"): "不予受理的事项不能转调解",
+    ("acceptance.to_mediation", "no_respondents"): "此事项没有登记被反映人，不能转调解",
+    ("extension.days", "missing"): "请填写延长天数（1至30日）",
+    ("extension.reason", "missing"): "请写明延期理由（将告知信访人）",
+    ("reply.result", "missing"): "请选择办理结果",
+    ("reply.summary", "missing"): "请填写答复意见",
+    ("reply.agreement", "missing"): "调解成功、司法确认须填写调解协议：签订日期和协议内容",
+    ("reply.agreement", "value_error"): "只有调解成功、司法确认才填写调解协议；请改选结果，或清空协议各项",
+}
+REFUSED = "此信访事项当前的状态不允许此项操作，请刷新后查看。"
+DONE = {
+    "registered": "已登记。",
+    "repeat": "此编号已登记过，内容相同，未重复登记。",
+    "separated": "已登记：涉法涉诉，已诉访分离，导入诉讼程序并答复。",
+    "accepted": "已受理。",
+    "to_mediation": "已受理，并转综治中心调解（访调对接）。",
+    "not_accepted": "已决定不予受理。",
+    "extension": "办理期限已延长。",
+    "reply": "已答复信访人，事项办结。",
+}
+
+
+# --- the figures, and a petition by its number --------------------------------------------------------------
+
+
+def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    looked_for = request.args.get("number", "").strip()
+    errors: dict[str, str] = {}
+    if looked_for:
+        if _addressable(looked_for):
+            return redirect(petition_link(looked_for))
+        errors["number"] = CLEARER_ERRORS[("number", "value_error")]
+    service = _service(platform)
+    today = today_of(platform)
+    first = date(today.year, 1, 1)
+    figures = expect(
+        apis.call(
+            service,
+            "GET",
+            "/api/v1/petitions/figures",
+            token=visitor.token,
+            params={"from": first.isoformat(), "to": today.isoformat()},
+        ),
+        service=service,
+    )
+    return render(
+        "petitions.html",
+        status=400 if errors else 200,
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        errors=errors,
+        looked_for=looked_for,
+        period=(first.isoformat(), today.isoformat()),
+        figures=figure_rows(figures),
+    )
+
+
+def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The year's figures as (what, how many) rows: 批次 and 人次 first, as the bureau reports them."""
+    by_form = _mapping(figures.get("by_form"))
+    collective = _mapping(figures.get("collective_visits"))
+    repeats = _mapping(figures.get("repeats"))
+    litigation = _mapping(figures.get("litigation_related"))
+    acceptance = _mapping(figures.get("acceptance"))
+    handling = _mapping(figures.get("handling"))
+    return [
+        ("信访事项（批次）", _count(figures.get("batches"), "批")),
+        ("信访人次", _count(figures.get("persons"), "人次")),
+        ("信访人（去重）", _count(figures.get("petitioners"), "人")),
+        *[(f"其中{text}", _count(by_form.get(code), "批")) for code, text in wording.PETITION_FORMS.items()],
+        ("集体访（五人以上）", _count(collective.get("batches"), "批")),
+        ("重复信访", _count(repeats.get("batches"), "批")),
+        ("涉法涉诉（诉访分离）", _count(litigation.get("batches"), "批")),
+        ("受理", _count(acceptance.get("accepted"), "件")),
+        ("不予受理", _count(acceptance.get("not_accepted"), "件")),
+        ("待决定是否受理", _count(acceptance.get("awaiting"), "件")),
+        ("转调解（访调对接）", _count(figures.get("to_mediation"), "件")),
+        ("办理中", _count(handling.get("open"), "件")),
+        ("按期答复", _count(handling.get("replied_on_time"), "件")),
+        ("逾期答复", _count(handling.get("replied_late"), "件")),
+        ("延期办理", _count(handling.get("extended"), "件")),
+        ("超期未办", _count(figures.get("overdue"), "件")),
+    ]
+
+
+def _count(value: object, unit: str) -> str:
+    return f"{value if isinstance(value, int) else 0}{unit}"
+
+
+# --- registering a petition ---------------------------------------------------------------------------------
+
+
+def new_petition_page(
+    visitor: Visitor,
+    platform: Platform,
+    form: Mapping[str, list[str]] | None = None,
+    errors: dict[str, str] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require(PAGE)
+    names = Names.of(platform)
+    values = form or {}
+    shown = errors or {}
+    return render(
+        "petition_new.html",
+        status=status,
+        **page_context(visitor, PAGE, names, platform.now()),
+        forms=list(wording.PETITION_FORMS.items()),
+        categories=list(wording.CATEGORIES.items()),
+        places=names.place_choices(),
+        petitioner_rows=range(PETITIONER_ROWS),
+        respondent_rows=range(RESPONDENT_ROWS),
+        today=today_of(platform).isoformat(),
+        value=lambda name, default="": (values.get(name) or [default])[0],
+        ticked=lambda name: bool(values.get(name)),
+        errors=shown,
+        refusal=refusal,
+        elsewhere=[text for key, text in shown.items() if not _on_the_form(key)],
+    )
+
+
+def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    form = posted_form(request, visitor)
+    service = _service(platform)
+    answer = apis.call(service, "POST", "/api/v1/petitions", token=visitor.token, body=petition_from_form(form))
+    if answer.status == 400:
+        return new_petition_page(visitor, platform, form, in_chinese(place_errors(answer, form)), status=400)
+    if answer.status == 409:
+        return new_petition_page(visitor, platform, form, refusal=refusal_text(answer), status=409)
+    petition = expect(answer, service=service)
+    if not petition.get("first_time", answer.status == 201):
+        done = "repeat"
+    else:
+        done = "separated" if petition.get("status") == "separated" else "registered"
+    return redirect(f"{petition_link(str(petition['number']))}?done={done}")
+
+
+def petition_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The register form as the body the bureau validates: blank inputs and blank rows left out, so that the API
+    names what is missing; the group size a number when it is one."""
+    body: dict[str, Any] = {name: value for name in PETITION_INPUTS if (value := _first(form, name))}
+    body["petitioners"] = [
+        {key: value for key, value in row.items() if value} for _, row in _rows(form, "petitioners", PETITIONER_ROWS)
+    ]
+    body["respondents"] = [
+        {key: value for key, value in row.items() if value} for _, row in _rows(form, "respondents", RESPONDENT_ROWS)
+    ]
+    size = re.sub(r"\s", "", _first(form, "group_size"))
+    if size:
+        body["group_size"] = int(size) if re.fullmatch(r"[0-9]{1,6}", size) else size
+    related = _first(form, "litigation_related") == "yes"
+    body["litigation_related"] = related
+    reason = _first(form, "litigation_reason")
+    if reason:
+        body["litigation_reason"] = reason
+    return body
+
+
+def _rows(form: Mapping[str, list[str]], prefix: str, count: int) -> list[tuple[int, dict[str, str]]]:
+    """The form's rows of a list that were filled in (a name, an ID number or a mobile), with their row numbers."""
+    fields = PETITIONER_FIELDS if prefix == "petitioners" else RESPONDENT_FIELDS
+    rows = []
+    for row in range(count):
+        values = {key: _first(form, f"{prefix}.{row}.{key}") for key in fields}
+        if any(values.get(key) for key in ("name", "id_number", "phone")):
+            rows.append((row, values))
+    return rows
+
+
+def place_errors(answer: Answer, form: Mapping[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
+    """API field errors keyed by the form input they belong beside: a petitioner the API numbers among those sent
+    (blank rows skipped) is put beside the form's row where that person was typed."""
+    rows = {
+        prefix: {sent: row for sent, (row, _) in enumerate(_rows(form, prefix, count))}
+        for prefix, count in (("petitioners", PETITIONER_ROWS), ("respondents", RESPONDENT_ROWS))
+    }
+    placed: dict[str, list[dict[str, Any]]] = {}
+    for error in field_errors(answer):
+        parts = str(error.get("field", "")).split(".")
+        if len(parts) >= 2 and parts[0] in rows and parts[1].isdigit():
+            parts[1] = str(rows[parts[0]].get(int(parts[1]), int(parts[1])))
+        placed.setdefault(".".join(parts), []).append(error)
+    return placed
+
+
+def _on_the_form(key: str) -> bool:
+    return (
+        key in PETITION_INPUTS
+        or key in {"group_size", "litigation_related", "litigation_reason"}
+        or key.startswith(("petitioners", "respondents"))
+    )
+
+
+# --- a petition and what its status allows -------------------------------------------------------------------
+
+
+def petition_page(
+    visitor: Visitor,
+    raw_number: str,
+    apis: Apis,
+    platform: Platform,
+    *,
+    done: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, list[str]] | None = None,
+    refusal: str | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require(PAGE)
+    number = petition_number_in_path(raw_number)
+    service = _service(platform)
+    petition = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
+    today = today_of(platform)
+    values = form or {}
+    return render(
+        "petition.html",
+        status=status,
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        petition=petition,
+        acceptance=_mapping(petition.get("acceptance")),
+        handling=_mapping(petition.get("handling")),
+        reply=_mapping(petition.get("reply")),
+        earlier=_mapping(petition.get("earlier_petitions")),
+        link=petition_link(number),
+        actions=actions_allowed(petition),
+        result_groups=wording.RESULT_GROUPS,
+        notice=DONE.get(done or "", ""),
+        refusal=refusal,
+        errors=errors or {},
+        value=lambda name, default="": (values.get(name) or [default])[0],
+        ticked=lambda name: bool(values.get(name)),
+        term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
+        yes_no=lambda fact: "是" if fact is True else "否" if fact is False else "—",
+    )
+
+
+def actions_allowed(petition: Mapping[str, Any]) -> list[str]:
+    """The actions the petition's status allows, as the bureau's rules do (services/petition_link/domain)."""
+    if petition.get("status") == "registered":
+        return ["acceptance"]
+    if petition.get("status") == "accepted":
+        handling = _mapping(petition.get("handling"))
+        return ["reply"] if handling.get("extension") else ["reply", "extension"]
+    return []
+
+
+def act(visitor: Visitor, raw_number: str, action: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    number = petition_number_in_path(raw_number)
+    if action not in ACTIONS:
+        raise PageNotFound()
+    form = posted_form(request, visitor)
+    service = _service(platform)
+    body = action_body(action, form)
+    answer = apis.call(service, "POST", api_path(number) + ACTIONS[action], token=visitor.token, body=body)
+    if answer.status == 400:
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for error in field_errors(answer):
+            placed.setdefault(f"{action}.{error.get('field')}", []).append(error)
+        return petition_page(visitor, number, apis, platform, errors=in_chinese(placed), form=form, status=400)
+    if answer.status == 409:
+        return petition_page(visitor, number, apis, platform, form=form, refusal=refusal_text(answer), status=409)
+    petition = expect(answer, service=service)
+    done = action
+    if action == "acceptance":
+        if petition.get("status") != "accepted":
+            done = "not_accepted"
+        else:
+            done = "to_mediation" if petition.get("fed_to_centre") else "accepted"
+    return redirect(f"{petition_link(number)}?done={done}")
+
+
+def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """An action's API body: the inputs filled in; yes/no as JSON booleans, days as a number."""
+    body: dict[str, Any] = {}
+    if action == "acceptance":
+        accepted = _first(form, "accepted")
+        if accepted in ("yes", "no"):
+            body["accepted"] = accepted == "yes"
+        if reason := _first(form, "acceptance_reason"):
+            body["reason"] = reason
+        if _first(form, "to_mediation") == "yes":
+            body["to_mediation"] = True
+    elif action == "extension":
+        days = re.sub(r"\s", "", _first(form, "extension_days"))
+        if days:
+            body["days"] = int(days) if re.fullmatch(r"[0-9]{1,6}", days) else days
+        if reason := _first(form, "extension_reason"):
+            body["reason"] = reason
+    else:
+        if result := _first(form, "result"):
+            body["result"] = result
+        if summary := _first(form, "reply_summary"):
+            body["summary"] = summary
+        agreement = {field: value for field, name in AGREEMENT_INPUTS.items() if (value := _first(form, name))}
+        if agreement:
+            body["agreement"] = agreement
+    return body
+
+
+def refusal_text(answer: Answer) -> str:
+    """The bureau's 409, by its code ('already_extended: …' opens the message), as the officer should read it."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    message = str(body.get("message") or "")
+    code = str(body.get("code") or message.partition(":")[0]).strip()
+    if "registered already" in message:
+        code = "duplicate_number"
+    return wording.PETITION_REFUSALS.get(code, REFUSED)
+
+
+def in_chinese(placed: Mapping[str, Any]) -> dict[str, str]:
+    errors = errors_in_chinese(placed)
+    for key, found in placed.items():
+        for error in found:
+            clearer = CLEARER_ERRORS.get((key, str(error.get("type", ""))))
+            if clearer:
+                errors[key] = clearer
+    return errors
+
+
+# --- the bureau, its petitions' numbers and today ------------------------------------------------------------
+
+
+def _service(platform: Platform) -> str:
+    return platform.registry.get(AGENCY).service
+
+
+def _addressable(value: str) -> bool:
+    """A petition number as the bureau's API takes it (services/petition_link/commands.py)."""
+    return (
+        0 < len(value) <= MAX_NUMBER
+        and not any(c in value for c in "/\\?#%")
+        and not any(c.isspace() or not c.isprintable() for c in value)
+        and any(c.isdigit() for c in value)
+    )
+
+
+def petition_number_in_path(value: str) -> str:
+    """A petition number from the console's own path; any other text names no petition (never sent on)."""
+    if not _addressable(value):
+        raise PageNotFound()
+    return value
+
+
+def petition_link(number: str) -> str:
+    return f"{PAGE}/{quote(number, safe='')}"
+
+
+def api_path(number: str) -> str:
+    return f"/api/v1/petitions/{quote(number, safe='')}"
+
+
+def today_of(platform: Platform) -> date:
+    """The day it is in Beijing, as the bureau counts its days."""
+    return platform.now().astimezone(CHINA_TZ).date()
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0].strip()

@@ -1,0 +1,315 @@
+"""警调对接 for the police's officers: dispute calls recorded and decided (handed to mediation, or kept by the police),
+the year's figures, and what mediation made of each handed call, through the police's own API (police_link)."""
+
+import re
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+from urllib.parse import quote
+
+from werkzeug.wrappers import Request, Response
+
+from services.console import domain
+from services.console.dependencies import Apis
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    clean_params,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    page_context,
+    posted_form,
+)
+from services.console.handlers.court import percent
+from services.console.handlers.window import DEFAULT_ROLES
+from services.console.pages import PageNotFound, redirect, render
+from shared import wording
+from shared.platform import Platform
+from shared.workdays import CHINA_TZ
+
+PAGE = "/police/calls"
+AGENCY = "police"
+CALL_FILTERS = ("decision",)
+LIST_LIMIT = 100
+# 警情编号 as the police's API takes it (services/police_link/commands.py): any other path names no call.
+_CALL_NUMBER = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
+
+# The record form's own inputs, sent as they are when filled in (received_at, parties and the scene read apart).
+CALL_INPUTS = ("call_number", "unit", "classification", "category", "division_code", "summary", "offence")
+# The scene as ticked boxes: each sent as a JSON true or false.
+SCENE_FACTS = (
+    ("violence", "有暴力行为（殴打、推搡、毁物）"),
+    ("injury", "有人身伤害"),
+    ("weapon_or_threat", "持械或扬言报复"),
+    ("civil_to_criminal_risk", "有民转刑风险"),
+)
+CLEARER_ERRORS = {
+    ("call_number", "string_pattern_mismatch"): "警情编号只能包含字母、数字和 - _ .，如JQ4304262026112100017",
+    ("received_at", "datetime_future"): "接警时间不能晚于现在",
+    ("received_at", "datetime_parsing"): "请填写接警时间，如2026-11-23 09:10",
+    ("received_at", "datetime_from_date_parsing"): "请填写接警时间，如2026-11-23 09:10",
+    ("received_at", "timezone_aware"): "请填写接警时间，如2026-11-23 09:10",
+    ("unit", "unit"): "请选择本人所在的派出所或公安局",
+    ("category", "value_error"): "所选纠纷类别与警情类别不符",
+    ("division_code", "division_outside_unit"): "发生地不在所选派出所的辖区内",
+    ("repeat_calls", "int_type"): "请填写0到999之间的整数",
+    ("repeat_calls", "int_parsing"): "请填写0到999之间的整数",
+    ("suitable_for_mediation", "missing"): "请选择是或否",
+}
+DONE = {"recorded": "已登记警情。", "repeat": "此警情编号已登记过，未重复登记；以下是首次登记的情况。"}
+
+
+# --- the list and the year's figures -----------------------------------------------------------------
+
+
+def calls_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    service = _service(platform)
+    filters = clean_params(request.args.to_dict(), CALL_FILTERS)
+    answer = apis.call(
+        service, "GET", "/api/v1/calls", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
+    )
+    errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
+    listing = expect(answer, service=service) if not errors else {"calls": []}
+    today = today_of(platform)
+    first = date(today.year, 1, 1)
+    figures = expect(
+        apis.call(
+            service,
+            "GET",
+            "/api/v1/calls/figures",
+            token=visitor.token,
+            params={"from": first.isoformat(), "to": today.isoformat()},
+        ),
+        service=service,
+    )
+    return render(
+        "police_calls.html",
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        filters=filters,
+        errors=errors,
+        calls=listing.get("calls", []),
+        limit=LIST_LIMIT,
+        decisions=list(wording.CALL_DECISIONS.items()),
+        period=(first.isoformat(), today.isoformat()),
+        figures=figure_rows(figures),
+        link=call_link,
+        decision_text=decision_text,
+        mediation_text=mediation_text,
+    )
+
+
+def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The year's figures as (what, how many) rows, as the counties publish 警调对接."""
+    calls = _mapping(figures.get("calls"))
+    mediation = _mapping(figures.get("mediation"))
+    risk = _mapping(figures.get("risk"))
+    return [
+        ("登记纠纷警情", _count(calls.get("recorded"))),
+        ("转调解", _count(calls.get("handed_to_mediation"))),
+        ("公安处置", _count(calls.get("kept_by_police"))),
+        ("转调解率", percent(calls.get("handover_rate"))),
+        ("调处化解", _count(mediation.get("resolved"))),
+        ("其中调解成功", _count(mediation.get("mediated"))),
+        ("等待调解结果", _count(mediation.get("awaiting_result"))),
+        ("化解率", percent(mediation.get("resolution_rate"))),
+        ("调解成功率", percent(mediation.get("success_rate"))),
+        ("有暴力或伤害", _count(risk.get("violence_or_injury"))),
+        ("有民转刑风险", _count(risk.get("civil_to_criminal_risk"))),
+        ("其中转调解", _count(risk.get("civil_to_criminal_risk_handed_to_mediation"))),
+    ]
+
+
+def _count(value: object) -> str:
+    return f"{value if isinstance(value, int) else 0}起"
+
+
+# --- recording a call ------------------------------------------------------------------------------------
+
+
+def unit_choices(visitor: Visitor, names: Names) -> list[tuple[str, str]]:
+    """The police units the officer acts for: their own, and for the county's bureau every station of the county."""
+    units: list[str] = []
+    for unit in sorted(str(u) for u in visitor.principal.units):
+        agency, _, division = unit.partition(":")
+        if agency != AGENCY:
+            continue
+        units.append(unit)
+        if len(division) == 6:
+            units.extend(f"{AGENCY}:{code}" for code, _ in names.place_choices() if len(code) == 9)
+    return [(unit, names.unit(unit)) for unit in dict.fromkeys(units)]
+
+
+def new_call_page(
+    visitor: Visitor,
+    platform: Platform,
+    form: Mapping[str, list[str]] | None = None,
+    errors: dict[str, str] | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require(PAGE)
+    names = Names.of(platform)
+    values = form or {}
+    shown = errors or {}
+    now = platform.now().astimezone(CHINA_TZ)
+    return render(
+        "police_new.html",
+        status=status,
+        **page_context(visitor, PAGE, names, platform.now()),
+        units=unit_choices(visitor, names),
+        classifications=list(wording.CALL_CLASSIFICATIONS.items()),
+        categories=[(code, text) for code, text in wording.CATEGORIES.items() if code != "consultation"],
+        offences=list(wording.CALL_OFFENCES.items()),
+        places=names.place_choices(),
+        party_rows=range(domain.MAX_PARTIES_ON_FORM),
+        default_roles=DEFAULT_ROLES,
+        scene=SCENE_FACTS,
+        latest=now.strftime("%Y-%m-%dT%H:%M"),
+        value=lambda name, default="": (values.get(name) or [default])[0],
+        ticked=lambda name: bool(values.get(name)),
+        errors=shown,
+        elsewhere=[text for key, text in shown.items() if not _on_the_form(key)],
+    )
+
+
+def record(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    form = posted_form(request, visitor)
+    service = _service(platform)
+    answer = apis.call(service, "POST", "/api/v1/calls", token=visitor.token, body=call_from_form(form))
+    if answer.status == 400:
+        placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
+        return new_call_page(visitor, platform, form, in_chinese(placed), status=400)
+    call = expect(answer, service=service)
+    first_time = call.get("first_time", answer.status == 201)
+    return redirect(f"{call_link(str(call['call_number']))}?done={'recorded' if first_time else 'repeat'}")
+
+
+def call_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The record form as the body the police validate: blank inputs left out, so that the API names what is
+    missing; 接警时间 typed in Beijing time sent as an aware time; the scene's facts as JSON booleans."""
+    body: dict[str, Any] = {name: value for name in CALL_INPUTS if (value := _first(form, name))}
+    received = _first(form, "received_at")
+    if received:
+        body["received_at"] = beijing_time(received)
+    body["parties"] = domain.report_from_form(form).get("parties", [])
+    for name, _ in SCENE_FACTS:
+        body[name] = _first(form, name) == "yes"
+    repeats = re.sub(r"\s", "", _first(form, "repeat_calls"))
+    body["repeat_calls"] = int(repeats) if re.fullmatch(r"[0-9]{1,6}", repeats) else (repeats or 0)
+    suitable = _first(form, "suitable_for_mediation")
+    if suitable in ("yes", "no"):
+        body["suitable_for_mediation"] = suitable == "yes"
+    return body
+
+
+def beijing_time(typed: str) -> str:
+    """'2026-11-23T09:10' (a datetime-local input, Beijing time) as '2026-11-23T09:10:00+08:00'; any other text
+    is sent as typed, for the API to name."""
+    try:
+        moment = datetime.fromisoformat(typed.replace(" ", "T"))
+    except ValueError:
+        return typed
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.isoformat()
+
+
+def _on_the_form(key: str) -> bool:
+    return (
+        key in CALL_INPUTS
+        or key in {"received_at", "repeat_calls", "suitable_for_mediation"}
+        or key in {name for name, _ in SCENE_FACTS}
+        or key.startswith("parties")
+    )
+
+
+def in_chinese(placed: Mapping[str, Any]) -> dict[str, str]:
+    errors = errors_in_chinese(placed)
+    for key, found in placed.items():
+        for error in found:
+            clearer = CLEARER_ERRORS.get((key, str(error.get("type", ""))))
+            if clearer:
+                errors[key] = clearer
+    return errors
+
+
+# --- a call ------------------------------------------------------------------------------------------------
+
+
+def call_page(
+    visitor: Visitor, raw_number: str, apis: Apis, platform: Platform, *, done: str | None = None
+) -> Response:
+    visitor.require(PAGE)
+    number = call_number_in_path(raw_number)
+    service = _service(platform)
+    call = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
+    return render(
+        "police_call.html",
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        call=call,
+        scene=_mapping(call.get("scene")),
+        mediation=_mapping(call.get("mediation")),
+        decision_text=decision_text(call),
+        mediation_text=mediation_text,
+        notice=DONE.get(done or "", ""),
+        yes_no=lambda fact: "是" if fact is True else "否" if fact is False else "—",
+    )
+
+
+def decision_text(call: Mapping[str, Any]) -> str:
+    """'转调解（警调对接）', or '公安处置：治安案件程序（涉嫌犯罪、民警判断不宜调解）'."""
+    if call.get("decision") == "mediation":
+        return "转调解（警调对接）"
+    procedure = wording.label(wording.CALL_PROCEDURES, call.get("procedure")) if call.get("procedure") else ""
+    reasons = "、".join(wording.label(wording.CALL_KEPT_BECAUSE, code) for code in call.get("reasons") or [])
+    text = "公安处置" + (f"：{procedure}" if procedure else "")
+    return text + (f"（{reasons}）" if reasons else "")
+
+
+def mediation_text(call: Mapping[str, Any]) -> str:
+    """What mediation made of a handed call so far: the case's result, else the mediators', else waiting."""
+    mediation = _mapping(call.get("mediation"))
+    if call.get("decision") != "mediation":
+        return "—"
+    if mediation.get("result"):
+        return wording.label(wording.RESULT_CODES, mediation["result"])
+    mediators = _mapping(mediation.get("mediators"))
+    if mediators.get("result"):
+        return f"调解员反馈：{wording.label(wording.RESULT_CODES, mediators['result'])}"
+    return "等待调解结果"
+
+
+# --- the police, their calls' numbers and today -------------------------------------------------------------
+
+
+def _service(platform: Platform) -> str:
+    return platform.registry.get(AGENCY).service
+
+
+def call_number_in_path(value: str) -> str:
+    """A call number from the console's own path; any other text names no call (never sent on)."""
+    if not _CALL_NUMBER.fullmatch(value):
+        raise PageNotFound()
+    return value
+
+
+def call_link(number: str) -> str:
+    return f"{PAGE}/{quote(number, safe='')}"
+
+
+def api_path(number: str) -> str:
+    return f"/api/v1/calls/{quote(number, safe='')}"
+
+
+def today_of(platform: Platform) -> date:
+    return platform.now().astimezone(CHINA_TZ).date()
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0].strip()

@@ -1,0 +1,280 @@
+"""稳控档案 for the political-legal committee's officers: the case-level risk register (三色预警) and the
+person-level file (一人一档): each person's colour and its reasons, the facts recorded, and the leader
+who answers for a red person (包案领导, 一人一案), through the committee's own API (stability)."""
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from werkzeug.wrappers import Request, Response
+
+from services.console.dependencies import Apis
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    clean_params,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    page_context,
+    posted_form,
+)
+from services.console.pages import PageNotFound, redirect, render
+from shared import wording
+from shared.platform import Platform
+
+PAGE = "/stability/register"
+AGENCY = "plc"
+PERSON_FILTERS = ("colour", "missing_leader")
+LIST_LIMIT = 100
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")  # what <input type=datetime-local> sends
+_SEPARATORS = re.compile(r"[\s、，,；;]+")
+PERSON_INPUTS = ("name", "id_number", "mobile", "division_code")
+# Each action on a person's file: the form's inputs, by the API field each fills in.
+ACTIONS: dict[str, dict[str, str]] = {
+    "events": {
+        "kind": "kind",
+        "case_id": "case_id",
+        "at": "at",
+        "detail": "detail",
+        "size": "size",
+        "criminal_risk": "criminal_risk",
+    },
+    "leader": {"name": "leader_name", "post": "leader_post", "plan": "leader_plan"},
+}
+DONE = {
+    "added": "已建档。",
+    "existing": "此人已在档（身份证号或姓名加手机号相同），未重复建档；填写的案件已并入其档案。",
+    "events": "已记录。颜色已按最新情况重新评定。",
+    "leader": "已明确包案领导和稳控方案。",
+}
+CLEARER_ERRORS = {
+    ("name", "missing"): "请填写姓名",
+    ("name", "string_too_short"): "请填写姓名",
+    ("division_code", "missing"): "请选择所在地",
+    ("events.kind", "missing"): "请选择情况类型",
+    ("events.kind", "enum"): "请选择情况类型",
+    ("events.at", "missing"): "请填写发生时间",
+    ("events.detail", "missing"): "请填写具体情况",
+    ("events.detail", "string_too_short"): "请填写具体情况",
+    ("leader.name", "missing"): "请填写包案领导姓名",
+    ("leader.post", "missing"): "请填写包案领导职务",
+    ("leader.plan", "missing"): "请填写稳控方案",
+}
+# The API's rules across fields (its model's own check, named in the message): the input each belongs beside.
+CROSS_FIELD_ERRORS = (
+    ("size: a group needs", "events.size", "群体性纠纷须填写人数（2人以上）"),
+    ("size: only a group", "events.size", "只有群体性纠纷才填写人数"),
+    ("criminal_risk:", "events.criminal_risk", "只有暴力倾向才能标记民转刑风险"),
+)
+DATE_TIME_ERROR = "请填写日期和时间，如2026-11-23 09:30"
+
+
+# --- the register (三色预警, case level) ----------------------------------------------------------------
+
+
+def register_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    service = _service(platform)
+    register = expect(apis.call(service, "GET", "/api/v1/risk-register", token=visitor.token), service=service)
+    cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
+    counts = {colour: sum(1 for c in cases if c.get("colour") == colour) for colour in wording.WARNING_COLOURS}
+    return render(
+        "stability_register.html",
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        cases=cases,
+        counts=counts,
+    )
+
+
+# --- the person file (一人一档) -------------------------------------------------------------------------
+
+
+def persons_page(
+    visitor: Visitor,
+    request: Request,
+    apis: Apis,
+    platform: Platform,
+    *,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require(PAGE)
+    service = _service(platform)
+    filters = clean_params(request.args.to_dict(), PERSON_FILTERS)
+    if filters.get("missing_leader") not in (None, "true"):
+        filters.pop("missing_leader")
+    answer = apis.call(
+        service, "GET", "/api/v1/persons", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
+    )
+    filter_errors = (
+        errors_in_chinese({f"filter.{e.get('field')}": [e] for e in field_errors(answer)})
+        if answer.status == 400
+        else {}
+    )
+    listing = expect(answer, service=service) if not filter_errors else {"persons": []}
+    names = Names.of(platform)
+    values = form or {}
+    return render(
+        "stability_persons.html",
+        status=status,
+        **page_context(visitor, PAGE, names, platform.now()),
+        filters=filters,
+        persons=listing.get("persons") or [],
+        limit=LIST_LIMIT,
+        errors={**filter_errors, **(errors or {})},
+        value=lambda name: (values.get(name) or [""])[0],
+        places=names.place_choices(),
+        reason_text=reason_text,
+    )
+
+
+def add_person(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    form = posted_form(request, visitor)
+    service = _service(platform)
+    answer = apis.call(service, "POST", "/api/v1/persons", token=visitor.token, body=person_from_form(form))
+    if answer.status == 400:
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for error in field_errors(answer):
+            field = str(error.get("field", "")).split(".")[0]  # case_ids.1 stands beside the cases
+            placed.setdefault(field if field in (*PERSON_INPUTS, "case_ids") else "person", []).append(error)
+        return persons_page(visitor, request, apis, platform, errors=in_chinese(placed), form=form, status=400)
+    added = expect(answer, service=service)
+    done = "added" if added.get("first_time", answer.status == 201) else "existing"
+    return redirect(f"/stability/persons/{person_in_path(str(added.get('person_id')))}?done={done}")
+
+
+def person_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """The 建档 form as the body the committee validates: blank inputs left out; the cases typed on one line."""
+    body: dict[str, Any] = {name: value for name in PERSON_INPUTS if (value := _first(form, name))}
+    cases = [case for case in _SEPARATORS.split(_first(form, "case_ids")) if case]
+    if cases:
+        body["case_ids"] = cases
+    return body
+
+
+def person_page(
+    visitor: Visitor,
+    person_id: str,
+    apis: Apis,
+    platform: Platform,
+    *,
+    done: str | None = None,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+) -> Response:
+    visitor.require(PAGE)
+    person_id = person_in_path(person_id)
+    service = _service(platform)
+    person = expect(apis.call(service, "GET", f"/api/v1/persons/{person_id}", token=visitor.token), service=service)
+    values = form or {}
+    leader: dict[str, Any] = person.get("leader") if isinstance(person.get("leader"), dict) else {}
+    starting: dict[str, str] = (
+        {} if form else {"leader_name": leader.get("name", ""), "leader_post": leader.get("post", "")}
+    )
+    return render(
+        "stability_person.html",
+        status=status,
+        **page_context(visitor, PAGE, Names.of(platform), platform.now()),
+        person=person,
+        leader=leader,
+        link=f"/stability/persons/{person_id}",
+        notice=DONE.get(done or "", ""),
+        errors=errors or {},
+        value=lambda name: (values.get(name) or [starting.get(name, "")])[0],
+        checked=lambda name: bool(values.get(name)),
+        reason_text=reason_text,
+    )
+
+
+def act(visitor: Visitor, person_id: str, action: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    visitor.require(PAGE)
+    person_id = person_in_path(person_id)
+    if action not in ACTIONS:
+        raise PageNotFound()
+    form = posted_form(request, visitor)
+    service = _service(platform)
+    path = f"/api/v1/persons/{person_id}/{action}"
+    answer = apis.call(service, "POST", path, token=visitor.token, body=action_body(action, form))
+    if answer.status == 400:
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for error in field_errors(answer):
+            placed.setdefault(_key_of(action, error), []).append(error)
+        return person_page(visitor, person_id, apis, platform, errors=in_chinese(placed), form=form, status=400)
+    expect(answer, service=service)
+    return redirect(f"/stability/persons/{person_id}?done={action}")
+
+
+def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
+    """An action's API body: inputs filled in, a moment typed in Beijing time sent with its offset, a group's
+    size as a number, and 民转刑 as true when ticked."""
+    body: dict[str, Any] = {}
+    for field, name in ACTIONS[action].items():
+        value = _first(form, name)
+        if not value:
+            continue
+        if field == "at" and _LOCAL_MINUTE.fullmatch(value):
+            value = value + (":00" if len(value) == 16 else "") + "+08:00"
+        if field == "size":
+            body[field] = int(value) if value.isdigit() else value
+        elif field == "criminal_risk":
+            body[field] = True
+        else:
+            body[field] = value
+    return body
+
+
+def _key_of(action: str, error: Mapping[str, Any]) -> str:
+    field = str(error.get("field", ""))
+    if field in ("", "(body)"):
+        message = str(error.get("message", ""))
+        for said, key, _ in CROSS_FIELD_ERRORS:
+            if said in message:
+                return key
+        return action
+    return f"{action}.{field.split('.')[0]}"
+
+
+def in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
+    errors = errors_in_chinese(placed)
+    for key, found in placed.items():
+        for error in found:
+            kind, message = str(error.get("type", "")), str(error.get("message", ""))
+            clearer = CLEARER_ERRORS.get((key, kind))
+            if key == "events.at" and kind != "missing":
+                clearer = DATE_TIME_ERROR
+            for said, where, text in CROSS_FIELD_ERRORS:
+                if where == key and said in message:
+                    clearer = text
+            if key == "person" and kind == "config":
+                clearer = "稳源服务尚未配置身份信息加密密钥，暂时无法建档；请联系运维人员。"
+            if clearer:
+                errors[key] = clearer
+    return errors
+
+
+def reason_text(reason: Mapping[str, Any]) -> str:
+    """A reason as the committee words it ('90日内信访3次，涉及6人群体纠纷'), else by its code."""
+    text = str(reason.get("text") or "")
+    return text if re.search(r"[\u4e00-\u9fff]", text) else wording.label(wording.PERSON_REASONS, reason.get("code"))
+
+
+# --- paths ---------------------------------------------------------------------------------------------
+
+
+def person_in_path(value: str) -> str:
+    if not _UUID.fullmatch(value):
+        raise PageNotFound()
+    return value
+
+
+def _service(platform: Platform) -> str:
+    return platform.registry.get(AGENCY).service
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0].strip()

@@ -1,0 +1,429 @@
+"""访调对接 in the console: a petition officer registers petitions, reads the year's figures, finds a petition by its
+number, and decides, extends and replies to it; the bureau's own API answers, its refusals read in Chinese."""
+
+import re
+
+import pytest
+from nameko.testing.services import worker_factory
+from pydantic import BaseModel, ValidationError
+
+from services.console.handlers.petitions import action_body, petition_from_form
+from services.console.pages import PageNotFound, StaleForm
+from services.console.service import Console
+from services.petition_link.commands import DecideAcceptance, RegisterPetition, ReplyPetition
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.http import field_errors
+from tests.fakes.console import FakeTokens
+from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+
+XU = Principal("xu.min", "许敏", frozenset({Role.OFFICER}), frozenset({"petition:430426"}))
+BUREAU = "petition_link"
+NUMBER = "XF430426-2026-0312"
+LINK = f"/petitions/{NUMBER}"
+API = f"/api/v1/petitions/{NUMBER}"
+REGISTERED = {
+    "number": NUMBER,
+    "unit": "petition:430426",
+    "status": "registered",
+    "received_on": "2026-11-20",
+    "form": "visit",
+    "petitioners": [
+        {"name": "邓小勇", "phone": "137****3210", "identified_by": "id_number"},
+        {"name": "邓小军", "phone": None, "identified_by": None},
+    ],
+    "group_size": 6,
+    "collective_visit": True,
+    "category": "wages",
+    "division_code": "430426101",
+    "summary": "六名务工人员集体来访，反映某建筑公司拖欠工资共计十二万元。",
+    "respondents": [{"kind": "organisation", "name": "祁东县某建筑有限公司", "phone": None}],
+    "litigation_related": False,
+    "litigation_reason": None,
+    "separated_to_court": False,
+    "repeat_of": None,
+    "matter": NUMBER,
+    "acceptance": {
+        "due_on": "2026-12-05",
+        "decided_on": None,
+        "accepted": None,
+        "reason": None,
+        "on_time": None,
+        "overdue": False,
+    },
+    "handling": None,
+    "reply": None,
+    "overdue": False,
+    "fed_to_centre": None,
+    "case_referrals": [],
+    "earlier_petitions": {
+        "window_days": 365,
+        "petitioners": [
+            {"name": "邓小勇", "identified": True, "petitions": 2, "on_same_matter": 1},
+            {"name": "邓小军", "identified": False, "petitions": 0, "on_same_matter": 0},
+        ],
+    },
+    "registered_by": "xu.min",
+    "registered_at": "2026-11-23T01:30:00+00:00",
+}
+ACCEPTED = {
+    **REGISTERED,
+    "status": "accepted",
+    "acceptance": {**REGISTERED["acceptance"], "decided_on": "2026-11-23", "accepted": True, "reason": "予以受理"},
+    "handling": {
+        "accepted_on": "2026-11-23",
+        "due_on": "2027-01-22",
+        "extension": None,
+        "on_time": None,
+        "overdue": False,
+    },
+    "fed_to_centre": {"record_id": NUMBER, "message_id": "7d3f0c1e-2b4a-4f6d-9e8c-1a2b3c4d5e6f"},
+    "case_referrals": [
+        {
+            "referral_id": "5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11",
+            "case_id": "C-20261123-0002",
+            "unit": "petition:430426",
+            "role": "lead",
+            "round": 1,
+            "status": "received",
+            "result": None,
+            "received_at": "2026-11-23T01:31:00+00:00",
+        }
+    ],
+}
+FORM = {
+    "number": NUMBER,
+    "received_on": "2026-11-20",
+    "form": "visit",
+    "group_size": "6",
+    "category": "wages",
+    "division_code": "430426101",
+    "summary": "六名务工人员集体来访，反映某建筑公司拖欠工资共计十二万元。",
+    "repeat_of": "",
+    "petitioners.0.name": "邓小勇",
+    "petitioners.0.id_number": "430426198507120012",
+    "petitioners.0.phone": "13786543210",
+    "petitioners.1.name": "",
+    "petitioners.2.name": "邓小军",
+    "respondents.0.kind": "organisation",
+    "respondents.0.name": "祁东县某建筑有限公司",
+    "respondents.1.kind": "person",
+    "respondents.1.name": "",
+    "litigation_reason": "",
+}
+
+
+@pytest.fixture
+def console(uow, apis, console_platform) -> Console:
+    tokens = FakeTokens({**STAFF, token_of(XU): XU})
+    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+
+
+@pytest.fixture
+def xu(staff) -> Principal:
+    staff.signed_in(XU)
+    return XU
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def listed(form: dict) -> dict:
+    return {key: [value] for key, value in form.items()}
+
+
+def error_beside(page: str, key: str) -> str:
+    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+def bureau_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
+    with pytest.raises(ValidationError) as refused:
+        command.model_validate(body)
+    apis.answer(BUREAU, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
+
+
+def post_action(console, browser, action: str, form: dict):
+    request = browser.post(f"{LINK}/{action}", {"csrf": form_key_of(XU), **form}, as_=XU)
+    return console.act_on_petition(request, NUMBER, action)
+
+
+# --- who sees and opens 信访事项 -------------------------------------------------------------------------
+
+
+def test_a_petition_officer_sees_the_years_figures_and_a_lookup_as_the_bureau_lists_no_petitions(
+    console, apis, browser, xu
+):
+    apis.answer(
+        BUREAU,
+        "GET",
+        "/api/v1/petitions/figures",
+        200,
+        {
+            "batches": 40,
+            "persons": 95,
+            "petitioners": 52,
+            "by_form": {"letter": 10, "visit": 25, "online": 5},
+            "collective_visits": {"batches": 4, "persons": 30},
+            "repeats": {"batches": 6, "persons": 8, "petitioners": 5},
+            "litigation_related": {"batches": 3, "persons": 3},
+            "acceptance": {"accepted": 30, "not_accepted": 2, "awaiting": 5, "decided_late": 0, "overdue": 1},
+            "handling": {"open": 12, "replied_on_time": 17, "replied_late": 1, "extended": 2, "overdue": 0},
+            "to_mediation": 21,
+            "overdue": 1,
+        },
+    )
+
+    page = text_of(console.petitions(browser.get("/petitions", as_=xu)))
+
+    assert '<a href="/petitions" aria-current="page">信访事项</a>' in page
+    [year] = apis.calls
+    assert (year.token, year.params) == (token_of(XU), {"from": "2026-01-01", "to": "2026-11-23"})
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+    assert rows["信访事项（批次）"] == "40批"
+    assert rows["信访人次"] == "95人次"
+    assert rows["其中来访"] == "25批"
+    assert rows["转调解（访调对接）"] == "21件"
+    assert rows["超期未办"] == "1件"
+    assert '<form method="get" action="/petitions" class="filters" role="search">' in page
+
+
+def test_a_number_looked_up_opens_its_petition_and_a_number_that_cannot_be_one_says_so(console, apis, browser, xu):
+    found = console.petitions(browser.get(f"/petitions?number={NUMBER}", as_=xu))
+    assert (found.status_code, found.headers["Location"]) == (303, LINK)
+    assert apis.calls == []
+
+    apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {})
+    wrong = console.petitions(browser.get("/petitions?number=abc%2Fdef", as_=xu))
+    assert wrong.status_code == 400
+    assert error_beside(text_of(wrong), "number").startswith("编号不能含有")
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        lambda console, browser: console.petitions(browser.get("/petitions", as_=LIU)),
+        lambda console, browser: console.new_petition(browser.get("/petitions/new", as_=LIU)),
+        lambda console, browser: console.petition(browser.get(LINK, as_=LIU), NUMBER),
+        lambda console, browser: console.register_petition(
+            browser.post("/petitions/new", {"csrf": form_key_of(LIU), **FORM}, as_=LIU)
+        ),
+        lambda console, browser: console.act_on_petition(
+            browser.post(f"{LINK}/acceptance", {"csrf": form_key_of(LIU), "accepted": "yes"}, as_=LIU),
+            NUMBER,
+            "acceptance",
+        ),
+    ],
+    ids=["figures", "form", "petition", "register", "acceptance"],
+)
+def test_a_police_officer_is_forbidden_every_petition_page_and_the_bureau_is_never_asked(
+    console, apis, browser, staff, visit
+):
+    staff.signed_in(LIU)
+
+    with pytest.raises(Forbidden):
+        visit(console, browser)
+
+    assert apis.calls == []
+
+
+def test_a_path_that_is_no_petition_number_is_not_found_without_asking(console, apis, browser, xu):
+    with pytest.raises(PageNotFound):
+        console.petition(browser.get("/petitions/abc", as_=xu), "a b")
+    with pytest.raises(PageNotFound):
+        post_action(console, browser, "delete", {})
+
+    assert apis.calls == []
+
+
+# --- registering a petition ----------------------------------------------------------------------------------
+
+
+def test_a_petition_is_posted_as_the_bureaus_api_takes_it(console, apis, browser, xu):
+    apis.answer(BUREAU, "POST", "/api/v1/petitions", 201, {**REGISTERED, "first_time": True})
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **FORM}, as_=xu))
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"{LINK}?done=registered")
+    [call] = apis.posts()
+    assert (call.service, call.token) == (BUREAU, token_of(XU))
+    assert call.body == {
+        "number": NUMBER,
+        "received_on": "2026-11-20",
+        "form": "visit",
+        "category": "wages",
+        "division_code": "430426101",
+        "summary": "六名务工人员集体来访，反映某建筑公司拖欠工资共计十二万元。",
+        "petitioners": [
+            {"name": "邓小勇", "id_number": "430426198507120012", "phone": "13786543210"},
+            {"name": "邓小军"},
+        ],
+        "respondents": [{"kind": "organisation", "name": "祁东县某建筑有限公司"}],
+        "group_size": 6,
+        "litigation_related": False,
+    }
+    assert RegisterPetition.model_validate(call.body).persons == 6
+
+
+def test_a_form_without_the_session_key_reaches_no_bureau(console, apis, browser, xu):
+    with pytest.raises(StaleForm):
+        console.register_petition(browser.post("/petitions/new", FORM, as_=xu))
+
+    assert apis.calls == []
+
+
+def test_the_bureaus_refusal_is_shown_beside_each_field_and_rows_where_they_were_typed(console, apis, browser, xu):
+    form = {**FORM, "petitioners.2.phone": "1378654", "litigation_related": "yes"}
+    bureau_refuses(apis, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "petitioners.2.phone-error" in page  # the second sent, typed in the third row
+    assert error_beside(page, "litigation_reason") == "涉法涉诉的须写明理由；不涉法涉诉的不填"
+    assert 'value="1378654"' in page
+
+
+def test_a_group_smaller_than_the_petitioners_named_says_so(console, apis, browser, xu):
+    form = {**FORM, "group_size": "1"}
+    bureau_refuses(apis, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
+
+    assert error_beside(text_of(response), "group_size") == "人数不能少于列出的信访人"
+
+
+def test_another_petition_under_a_known_number_reads_in_chinese(console, apis, browser, xu):
+    apis.answer(
+        BUREAU,
+        "POST",
+        "/api/v1/petitions",
+        409,
+        {"error": "conflict", "message": f"petition {NUMBER} is registered already, with other details"},
+    )
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **FORM}, as_=xu))
+
+    assert response.status_code == 409
+    assert "此编号已登记过另一件信访事项，内容不同：请核对编号。" in text_of(response)
+
+
+# --- a petition and its actions ------------------------------------------------------------------------------
+
+
+def test_a_registered_petition_shows_its_acceptance_term_and_earlier_petitions_and_offers_the_decision(
+    console, apis, browser, xu
+):
+    apis.answer(BUREAU, "GET", API, 200, REGISTERED)
+
+    page = text_of(console.petition(browser.get(f"{LINK}?done=registered", as_=xu), NUMBER))
+
+    assert '<p class="notice" role="status">已登记。</p>' in page
+    assert '<dd class="petition-status">待决定是否受理</dd>' in page
+    assert '<span class="due due-ok">剩余12天</span> <span class="when">（至 2026-12-05）</span>' in page
+    assert "<tr><td>邓小勇</td><td>2件</td><td>1件</td></tr>" in page
+    assert "无法识别" in page
+    assert re.findall(r'<h2 id="[a-z-]+">([^<]+)</h2>', page)[-1] == "受理决定"
+    assert "答复信访人" not in page
+
+
+def test_an_accepted_petition_offers_the_reply_and_the_one_extension_and_links_its_referrals(
+    console, apis, browser, xu
+):
+    apis.answer(BUREAU, "GET", API, 200, ACCEPTED)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert "已转综治中心调解" in page
+    assert '<a href="/referrals/petition/5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11">C-20261123-0002</a>' in page
+    assert "答复信访人" in page and "延长办理期限" in page
+    assert '<input type="radio" name="result" value="mediated"> 调解成功</label>' in page
+
+    extended = {
+        **ACCEPTED,
+        "handling": {
+            **ACCEPTED["handling"],
+            "extension": {"days": 30, "reason": "情况复杂", "granted_on": "2026-11-23"},
+        },
+    }
+    apis.answer(BUREAU, "GET", API, 200, extended)
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+    assert '<form method="post" action="/petitions/XF430426-2026-0312/extension"' not in page
+    assert "批准延长30日：情况复杂" in page
+
+
+def test_an_acceptance_to_mediation_is_posted_with_booleans(console, apis, browser, xu):
+    apis.answer(BUREAU, "POST", f"{API}/acceptance", 200, ACCEPTED)
+
+    response = post_action(
+        console,
+        browser,
+        "acceptance",
+        {"accepted": "yes", "acceptance_reason": "予以受理，转人民调解。", "to_mediation": "yes"},
+    )
+
+    assert response.headers["Location"] == f"{LINK}?done=to_mediation"
+    [call] = apis.posts()
+    assert call.body == {"accepted": True, "reason": "予以受理，转人民调解。", "to_mediation": True}
+    DecideAcceptance.model_validate(call.body)
+
+
+def test_an_acceptance_without_its_reason_asks_for_one_beside_the_reason(console, apis, browser, xu):
+    bureau_refuses(apis, f"{API}/acceptance", DecideAcceptance, action_body("acceptance", listed({"accepted": "yes"})))
+    apis.answer(BUREAU, "GET", API, 200, REGISTERED)
+
+    response = post_action(console, browser, "acceptance", {"accepted": "yes"})
+
+    assert response.status_code == 400
+    assert error_beside(text_of(response), "acceptance.reason") == "请写明受理或不予受理的理由"
+
+
+def test_a_mediated_reply_is_posted_with_its_agreement(console, apis, browser, xu):
+    apis.answer(BUREAU, "POST", f"{API}/reply", 200, {**ACCEPTED, "status": "replied"})
+    form = {
+        "result": "mediated",
+        "reply_summary": "经调解，公司同意分两期支付欠薪。",
+        "agreement_signed_on": "2026-11-23",
+        "agreement_terms": "公司于2026年12月31日前付清欠薪十二万元。",
+    }
+
+    response = post_action(console, browser, "reply", form)
+
+    assert response.headers["Location"] == f"{LINK}?done=reply"
+    [call] = apis.posts()
+    assert call.body == {
+        "result": "mediated",
+        "summary": "经调解，公司同意分两期支付欠薪。",
+        "agreement": {"signed_on": "2026-11-23", "terms": "公司于2026年12月31日前付清欠薪十二万元。"},
+    }
+    ReplyPetition.model_validate(call.body)
+
+
+@pytest.mark.parametrize(
+    ("action", "form", "code", "sentence"),
+    [
+        (
+            "extension",
+            {"extension_days": "30", "extension_reason": "情况复杂"},
+            "already_extended",
+            "办理期限已延长过一次",
+        ),
+        ("extension", {"extension_days": "10", "extension_reason": "情况复杂"}, "term_ended", "六十日办理期限已届满"),
+        ("reply", {"result": "handled", "reply_summary": "已办结"}, "already_replied", "此事项已答复办结"),
+        ("acceptance", {"accepted": "yes", "acceptance_reason": "受理"}, "separated", "诉访分离"),
+    ],
+)
+def test_the_bureaus_refusal_is_read_in_chinese_by_its_code(console, apis, browser, xu, action, form, code, sentence):
+    apis.answer(BUREAU, "POST", f"{API}/{action}", 409, {"error": "conflict", "message": f"{code}: petition refused"})
+    apis.answer(BUREAU, "GET", API, 200, ACCEPTED)
+
+    response = post_action(console, browser, action, form)
+
+    assert response.status_code == 409
+    refusal = re.search(r'<p class="error" role="alert" id="refusal">([^<]*)</p>', text_of(response))
+    assert refusal and sentence in refusal.group(1)
+    [posted] = apis.posts()
+    if action == "extension":
+        assert posted.body == {"days": int(form["extension_days"]), "reason": "情况复杂"}

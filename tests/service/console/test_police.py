@@ -1,0 +1,365 @@
+"""警调对接 in the console: a police officer records dispute calls, reads the year's figures, and sees what mediation
+made of each handed call; the police's own API answers, its errors read in Chinese, and no one else opens the pages."""
+
+import re
+
+import pytest
+from nameko.testing.services import worker_factory
+from pydantic import ValidationError
+
+from services.console.handlers.police import call_from_form
+from services.console.pages import PageNotFound, StaleForm
+from services.console.service import Console
+from services.police_link.commands import RecordCall
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.http import field_errors
+from tests.fakes.console import FakeTokens
+from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+
+ZHAO = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
+TANG = Principal("tang.jun", "唐军", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
+POLICE = "police_link"
+NUMBER = "JQ4304262026112300017"
+LINK = f"/police/calls/{NUMBER}"
+API = f"/api/v1/calls/{NUMBER}"
+HANDED = {
+    "call_number": NUMBER,
+    "unit": "police:430426101",
+    "received_at": "2026-11-22T13:40:00+00:00",
+    "received_on": "2026-11-22",
+    "classification": "neighbour",
+    "category": "neighbour",
+    "division_code": "430426101",
+    "summary": "两户因宅基地界址发生推搡，民警到场制止后移交调解。",
+    "parties": [
+        {"role": "applicant", "kind": "person", "name": "刘桂兰"},
+        {"role": "respondent", "kind": "person", "name": "何建军"},
+    ],
+    "flags": ["violence_risk"],
+    "decision": "mediation",
+    "procedure": None,
+    "reasons": [],
+    "message_id": "7d3f0c1e-2b4a-4f6d-9e8c-1a2b3c4d5e6f",
+    "recorded_by": "liu.yang",
+    "recorded_at": "2026-11-23T01:30:00+00:00",
+    "scene": {
+        "violence": True,
+        "injury": False,
+        "weapon_or_threat": False,
+        "repeat_calls": 1,
+        "civil_to_criminal_risk": False,
+        "suitable_for_mediation": True,
+        "offence": "none",
+    },
+    "mediation": {
+        "case_id": "C-20261123-0001",
+        "result": "mediated",
+        "outcome": "resolved",
+        "mediated": True,
+        "round": 1,
+        "resolved_at": "2026-11-23T01:00:00+00:00",
+        "mediators": {
+            "unit": "justice:430426101",
+            "result": "mediated",
+            "mediated": True,
+            "reported_at": "2026-11-22T23:00:00+00:00",
+        },
+    },
+    "referrals": [
+        {
+            "referral_id": "5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11",
+            "case_id": "C-20261123-0001",
+            "unit": "police:430426101",
+            "role": "lead",
+            "round": 1,
+            "status": "reported",
+            "result": "handled",
+            "received_at": "2026-11-22T14:00:00+00:00",
+        }
+    ],
+}
+KEPT = {
+    **HANDED,
+    "call_number": "JQ4304262026112300018",
+    "flags": ["violence_risk", "high_risk"],
+    "decision": "police",
+    "procedure": "criminal",
+    "reasons": ["crime_suspected", "not_suitable_for_mediation"],
+    "message_id": None,
+    "mediation": None,
+    "referrals": [],
+}
+FORM = {
+    "call_number": NUMBER,
+    "received_at": "2026-11-22T21:40",
+    "unit": "police:430426101",
+    "classification": "neighbour",
+    "category": "",
+    "division_code": "430426101",
+    "summary": "两户因宅基地界址发生推搡，民警到场制止后移交调解。",
+    "parties.0.role": "applicant",
+    "parties.0.kind": "person",
+    "parties.0.name": "刘桂兰",
+    "parties.0.phone": "13907345678",
+    "parties.1.role": "respondent",
+    "parties.1.kind": "person",
+    "parties.1.name": "何建军",
+    "parties.2.role": "applicant",
+    "parties.2.kind": "person",
+    "parties.2.name": "",
+    "violence": "yes",
+    "repeat_calls": "1",
+    "offence": "none",
+    "suitable_for_mediation": "yes",
+}
+
+
+@pytest.fixture
+def console(uow, apis, console_platform) -> Console:
+    tokens = FakeTokens({**STAFF, token_of(ZHAO): ZHAO, token_of(TANG): TANG})
+    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+
+
+@pytest.fixture
+def liu(staff) -> Principal:
+    staff.signed_in(LIU)
+    return LIU
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def error_beside(page: str, key: str) -> str:
+    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+def figures(**mediation) -> dict:
+    return {
+        "from": "2026-01-01",
+        "to": "2026-11-23",
+        "calls": {
+            "recorded": 578,
+            "by_classification": {},
+            "handed_to_mediation": 500,
+            "kept_by_police": 78,
+            "handover_rate": 0.865,
+            "kept_because": {},
+            "kept_in_procedure": {},
+        },
+        "mediation": {
+            "with_result": 480,
+            "awaiting_result": 20,
+            "resolved": 458,
+            "mediated": 430,
+            "by_result": {},
+            "resolution_rate": 0.916,
+            "success_rate": 0.86,
+            **mediation,
+        },
+        "risk": {
+            "violence_or_injury": 120,
+            "violence": 100,
+            "injury": 40,
+            "weapon_or_threat": 12,
+            "repeat_calls": 30,
+            "civil_to_criminal_risk": 9,
+            "civil_to_criminal_risk_handed_to_mediation": 4,
+        },
+    }
+
+
+# --- who sees and opens 警情调解 -------------------------------------------------------------------------
+
+
+def test_a_police_officer_lists_the_calls_with_the_years_figures(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": [HANDED, KEPT]})
+    apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures())
+
+    page = text_of(console.police_calls(browser.get("/police/calls?decision=mediation", as_=liu)))
+
+    assert '<a href="/police/calls" aria-current="page">警情调解</a>' in page
+    listing, year = apis.calls
+    assert (listing.token, listing.params) == (token_of(LIU), {"decision": "mediation", "limit": "100"})
+    assert year.params == {"from": "2026-01-01", "to": "2026-11-23"}
+    assert f'<a href="{LINK}">{NUMBER}</a>' in page
+    assert "<td>转调解（警调对接）</td>" in page
+    assert "<td>公安处置：刑事案件程序（涉嫌犯罪、民警判断不宜调解）</td>" in page
+    assert "<td>砖塘镇派出所</td>" in page
+    assert "<td>调解成功</td>" in page
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+    assert rows["登记纠纷警情"] == "578起"
+    assert rows["转调解"] == "500起"
+    assert rows["公安处置"] == "78起"
+    assert rows["化解率"] == "91.6%"
+    assert rows["调解成功率"] == "86.0%"
+    assert rows["有暴力或伤害"] == "120起"
+    assert rows["有民转刑风险"] == "9起"
+
+
+def test_a_rate_with_nothing_to_divide_reads_as_a_dash(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": []})
+    apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures(success_rate=None))
+
+    page = text_of(console.police_calls(browser.get("/police/calls", as_=liu)))
+
+    assert '<th scope="row">调解成功率</th><td>—</td>' in page
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        lambda console, browser: console.police_calls(browser.get("/police/calls", as_=ZHAO)),
+        lambda console, browser: console.new_police_call(browser.get("/police/calls/new", as_=ZHAO)),
+        lambda console, browser: console.police_call(browser.get(LINK, as_=ZHAO), NUMBER),
+        lambda console, browser: console.record_police_call(
+            browser.post("/police/calls/new", {"csrf": form_key_of(ZHAO), **FORM}, as_=ZHAO)
+        ),
+    ],
+    ids=["list", "form", "call", "record"],
+)
+def test_a_court_officer_is_forbidden_every_police_page_and_the_police_are_never_asked(
+    console, apis, browser, staff, visit
+):
+    staff.signed_in(ZHAO)
+
+    with pytest.raises(Forbidden):
+        visit(console, browser)
+
+    assert apis.calls == []
+
+
+def test_a_path_that_is_no_call_number_is_not_found_without_asking(console, apis, browser, liu):
+    with pytest.raises(PageNotFound):
+        console.police_call(browser.get("/police/calls/..%2Fadmin", as_=liu), "../admin")
+
+    assert apis.calls == []
+
+
+# --- recording a call --------------------------------------------------------------------------------------
+
+
+def test_the_form_offers_the_officers_own_station_and_a_bureau_officer_every_station(console, apis, browser, staff):
+    staff.signed_in(LIU)
+    staff.signed_in(TANG)
+
+    station = text_of(console.new_police_call(browser.get("/police/calls/new", as_=LIU)))
+    bureau = text_of(console.new_police_call(browser.get("/police/calls/new", as_=TANG)))
+
+    assert re.findall(r'<option value="(police:[0-9]+)"', station) == ["police:430426101"]
+    units = re.findall(r'<option value="(police:[0-9]+)"', bureau)
+    assert units[0] == "police:430426" and "police:430426101" in units and len(units) > 2
+    assert all(len(unit) == len("police:430426101") for unit in units[1:])
+    assert re.search(
+        r'<input id="received_at" name="received_at" type="datetime-local" max="2026-11-23T09:30"', station
+    )
+    assert 'name="parties.5.phone"' in station
+    assert apis.calls == []
+
+
+def test_a_call_is_posted_as_the_police_api_takes_it_in_beijing_time(console, apis, browser, liu):
+    apis.answer(POLICE, "POST", "/api/v1/calls", 201, {**HANDED, "first_time": True})
+
+    request = browser.post("/police/calls/new", {"csrf": form_key_of(LIU), **FORM}, as_=liu)
+    response = console.record_police_call(request)
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"{LINK}?done=recorded")
+    [call] = apis.posts()
+    assert (call.service, call.token) == (POLICE, token_of(LIU))
+    assert call.body == {
+        "call_number": NUMBER,
+        "received_at": "2026-11-22T21:40:00+08:00",
+        "unit": "police:430426101",
+        "classification": "neighbour",
+        "division_code": "430426101",
+        "summary": "两户因宅基地界址发生推搡，民警到场制止后移交调解。",
+        "offence": "none",
+        "parties": [
+            {"role": "applicant", "kind": "person", "name": "刘桂兰", "phone": "13907345678"},
+            {"role": "respondent", "kind": "person", "name": "何建军"},
+        ],
+        "violence": True,
+        "injury": False,
+        "weapon_or_threat": False,
+        "civil_to_criminal_risk": False,
+        "repeat_calls": 1,
+        "suitable_for_mediation": True,
+    }
+    # The police's own command takes exactly this body.
+    assert RecordCall.model_validate(call.body).scene().risk.violence is True
+
+
+def test_a_call_recorded_before_says_so(console, apis, browser, liu):
+    apis.answer(POLICE, "POST", "/api/v1/calls", 200, {**HANDED, "first_time": False})
+
+    response = console.record_police_call(
+        browser.post("/police/calls/new", {"csrf": form_key_of(LIU), **FORM}, as_=liu)
+    )
+
+    assert response.headers["Location"] == f"{LINK}?done=repeat"
+
+
+def test_a_form_without_the_session_key_reaches_no_police(console, apis, browser, liu):
+    with pytest.raises(StaleForm):
+        console.record_police_call(browser.post("/police/calls/new", FORM, as_=liu))
+
+    assert apis.calls == []
+
+
+def test_the_polices_refusal_is_shown_in_chinese_beside_each_field_and_the_form_kept(console, apis, browser, liu):
+    form = {
+        **FORM,
+        "classification": "economic",
+        "category": "neighbour",
+        "parties.0.name": "",
+        "parties.0.phone": "",
+        "parties.2.name": "刘桂兰",
+        "parties.2.phone": "1390734",
+        "suitable_for_mediation": "",
+    }
+    with pytest.raises(ValidationError) as refused:
+        RecordCall.model_validate(call_from_form({key: [value] for key, value in form.items()}))
+    apis.answer(POLICE, "POST", "/api/v1/calls", 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
+
+    response = console.record_police_call(
+        browser.post("/police/calls/new", {"csrf": form_key_of(LIU), **form}, as_=liu)
+    )
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "category") == "所选纠纷类别与警情类别不符"
+    assert error_beside(page, "suitable_for_mediation") == "请选择是或否"
+    assert "parties.2.phone-error" in page  # beside the row it was typed in, not the second one sent
+    assert 'value="1390734"' in page
+    assert "登记未成功" in page
+
+
+# --- a call ------------------------------------------------------------------------------------------------
+
+
+def test_a_handed_call_shows_its_scene_its_mediation_and_its_referrals(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", API, 200, HANDED)
+
+    page = text_of(console.police_call(browser.get(f"{LINK}?done=recorded", as_=liu), NUMBER))
+
+    assert '<p class="notice" role="status">已登记警情。</p>' in page
+    assert '<dd class="call-decision">转调解（警调对接）</dd>' in page
+    assert '<dd class="call-flags"><span class="badge badge-flag">有暴力倾向（民转刑风险）</span>' in page
+    assert "<dt>重复报警</dt><dd>1次</dd>" in page
+    assert '<dd class="mediation-result">调解成功（第1轮，' in page
+    assert "砖塘镇司法所：调解成功" in page
+    assert '<a href="/referrals/police/5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11">C-20261123-0001</a>' in page
+    assert "police:" not in page.split("<main")[1]
+
+
+def test_a_kept_call_says_why_and_has_no_mediation(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", "/api/v1/calls/JQ4304262026112300018", 200, KEPT)
+
+    page = text_of(
+        console.police_call(browser.get("/police/calls/JQ4304262026112300018", as_=liu), KEPT["call_number"])
+    )
+
+    assert '<dd class="call-decision">公安处置：刑事案件程序（涉嫌犯罪、民警判断不宜调解）</dd>' in page
+    assert "调解情况" not in page

@@ -1,0 +1,290 @@
+"""三色预警 in the console: a committee officer reads the risk register in colours, keeps the person file (一人一档),
+records facts and names the leader a red person needs; the committee's API answers, its refusals read in
+Chinese beside the fields, and no officer of another agency opens the pages."""
+
+import re
+
+import pytest
+from nameko.testing.services import worker_factory
+from pydantic import BaseModel, ValidationError
+
+from services.console.handlers.stability import action_body, person_from_form
+from services.console.pages import PageNotFound, StaleForm
+from services.console.service import Console
+from services.stability.commands import AddEvent, AddPerson
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.http import field_errors
+from tests.fakes.console import FakeTokens
+from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+
+XIA = Principal("xia.lin", "夏琳", frozenset({Role.OFFICER}), frozenset({"plc:430426"}))
+PLC = "stability"
+PID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+LINK = f"/stability/persons/{PID}"
+VIOLENCE = {
+    "event_id": "11111111-2222-4333-8444-555555555555",
+    "kind": "violence",
+    "case_id": None,
+    "at": "2026-11-22T12:00:00+00:00",
+    "detail": "扬言持刀报复邻居。",
+    "size": None,
+    "criminal_risk": True,
+    "recorded_by": "xia.lin",
+}
+RED = {
+    "person_id": PID,
+    "name": "赵大勇",
+    "division_code": "430426101203",
+    "case_ids": ["430426-20261120-00003"],
+    "record_ids": [],
+    "leader": None,
+    "created_by": "xia.lin",
+    "created_at": "2026-11-22T01:00:00+00:00",
+    "updated_at": "2026-11-22T12:00:00+00:00",
+    "events": [VIOLENCE],
+    "colour": "red",
+    "reasons": [{"colour": "red", "code": "criminal_risk", "text": "有暴力倾向且存在民转刑风险"}],
+    "missing_leader": True,
+}
+LED = {
+    **RED,
+    "leader": {
+        "name": "刘建国",
+        "post": "砖塘镇党委副书记",
+        "plan": "每周走访",
+        "named_by": "xia.lin",
+        "named_at": "2026-11-23",
+    },
+    "missing_leader": False,
+}
+GREEN = {
+    **RED,
+    "person_id": "0a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d",
+    "name": "钱小明",
+    "events": [],
+    "colour": "green",
+    "reasons": [],
+    "missing_leader": False,
+}
+
+
+@pytest.fixture
+def console(uow, apis, console_platform) -> Console:
+    tokens = FakeTokens({**STAFF, token_of(XIA): XIA})
+    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+
+
+@pytest.fixture
+def xia(staff) -> Principal:
+    staff.signed_in(XIA)
+    return XIA
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def error_beside(page: str, key: str) -> str:
+    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+def committee_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
+    with pytest.raises(ValidationError) as refused:
+        command.model_validate(body)
+    apis.answer(PLC, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
+
+
+def post_action(console, browser, action: str, form: dict):
+    request = browser.post(f"{LINK}/{action}", {"csrf": form_key_of(XIA), **form}, as_=XIA)
+    return console.act_on_stability_person(request, PID, action)
+
+
+def test_the_register_shows_each_case_in_its_colour_with_the_lead_unit_and_place_by_name(console, apis, browser, xia):
+    case = {
+        "case_id": "430426-20261120-00003",
+        "colour": "red",
+        "flags": ["high_risk"],
+        "category": "land",
+        "division_code": "430426101203",
+        "lead_unit": "plc:430426",
+        "noted_at": "2026-11-20T02:00:00+00:00",
+        "record_id": "WY-2026-0042",
+    }
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [case, {**case, "colour": "yellow"}]})
+
+    page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
+
+    assert '<a href="/stability/register" aria-current="page">三色预警</a>' in page
+    assert apis.calls[0].token == token_of(XIA)
+    assert '<td><span class="colour colour-red">红色</span></td>' in page
+    assert '<td><span class="colour colour-yellow">黄色</span></td>' in page
+    assert "新塘村" in page and "plc:430426" not in page
+    assert '<span class="colour colour-red">红色</span> 1件' in page
+
+
+@pytest.mark.parametrize(
+    "visit",
+    [
+        lambda console, browser: console.risk_register(browser.get("/stability/register", as_=LIU)),
+        lambda console, browser: console.stability_persons(browser.get("/stability/persons", as_=LIU)),
+        lambda console, browser: console.stability_person(browser.get(LINK, as_=LIU), PID),
+        lambda console, browser: console.add_stability_person(
+            browser.post("/stability/persons", {"csrf": form_key_of(LIU), "name": "赵大勇"}, as_=LIU)
+        ),
+        lambda console, browser: console.act_on_stability_person(
+            browser.post(f"{LINK}/leader", {"csrf": form_key_of(LIU), "leader_name": "刘建国"}, as_=LIU), PID, "leader"
+        ),
+    ],
+    ids=["register", "persons", "person", "add", "leader"],
+)
+def test_a_police_officer_is_forbidden_every_stability_page_and_the_committee_is_never_asked(
+    console, apis, browser, staff, visit
+):
+    staff.signed_in(LIU)
+
+    with pytest.raises(Forbidden):
+        visit(console, browser)
+
+    assert apis.calls == []
+
+
+def test_a_path_that_is_no_person_or_action_is_not_found_without_asking(console, apis, browser, xia):
+    with pytest.raises(PageNotFound):
+        console.stability_person(browser.get("/stability/persons/x", as_=xia), "../admin")
+    with pytest.raises(PageNotFound):
+        post_action(console, browser, "delete", {})
+
+    assert apis.calls == []
+
+
+def test_the_file_lists_persons_by_colour_and_marks_a_red_one_without_a_leader(console, apis, browser, xia):
+    apis.answer(PLC, "GET", "/api/v1/persons", 200, {"persons": [RED, GREEN]})
+
+    page = text_of(console.stability_persons(browser.get("/stability/persons?colour=red&missing_leader=true", as_=xia)))
+
+    assert apis.calls[0].params == {"colour": "red", "missing_leader": "true", "limit": "100"}
+    assert f'<a href="{LINK}">赵大勇</a>' in page
+    assert '<span class="gap">缺包案领导</span>' in page
+    assert "有暴力倾向且存在民转刑风险" in page
+    assert '<option value="red" selected>红色</option>' in page
+
+
+def test_a_person_is_put_on_file_and_the_page_says_so(console, apis, browser, xia):
+    apis.answer(PLC, "POST", "/api/v1/persons", 201, {"person_id": PID, "first_time": True})
+    form = {
+        "name": "赵大勇",
+        "id_number": "",
+        "mobile": "13700006666",
+        "division_code": "430426101203",
+        "case_ids": "430426-20261120-00003、430426-20261121-00001",
+    }
+
+    response = console.add_stability_person(
+        browser.post("/stability/persons", {"csrf": form_key_of(XIA), **form}, as_=xia)
+    )
+
+    assert (response.status_code, response.headers["Location"]) == (303, f"{LINK}?done=added")
+    assert apis.calls[0].body == {
+        "name": "赵大勇",
+        "mobile": "13700006666",
+        "division_code": "430426101203",
+        "case_ids": ["430426-20261120-00003", "430426-20261121-00001"],
+    }
+
+
+def test_a_refused_person_is_shown_with_errors_beside_the_fields(console, apis, browser, xia):
+    form = {"name": "", "mobile": "1370000", "division_code": "", "case_ids": "x1"}
+    committee_refuses(apis, "/api/v1/persons", AddPerson, person_from_form({k: [v] for k, v in form.items()}))
+    apis.answer(PLC, "GET", "/api/v1/persons", 200, {"persons": []})
+
+    response = console.add_stability_person(
+        browser.post("/stability/persons", {"csrf": form_key_of(XIA), **form}, as_=xia)
+    )
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "name") == "请填写姓名"
+    assert error_beside(page, "mobile") == "手机号应为11位，以13至19开头"
+    assert error_beside(page, "division_code") == "请选择所在地"
+    assert "case_ids" in re.findall(r'id="([^"]+)-error"', page)
+    assert 'value="1370000" aria-invalid="true"' in page
+
+
+def test_a_red_person_shows_the_reason_the_event_and_the_missing_leader_in_red(console, apis, browser, xia):
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
+
+    page = text_of(console.stability_person(browser.get(LINK, as_=xia), PID))
+
+    assert '<span class="colour colour-red person-colour">红色</span>' in page
+    assert '<p class="gap" id="missing-leader">缺包案领导' in page
+    assert '<td>暴力倾向<br><span class="gap">民转刑风险</span></td>' in page
+
+
+def test_a_violence_event_is_posted_with_its_moment_in_beijing_and_the_criminal_risk(console, apis, browser, xia):
+    apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/events", 201, {"event_id": "e", **RED})
+    form = {
+        "kind": "violence",
+        "at": "2026-11-22T20:00",
+        "detail": "扬言持刀报复邻居。",
+        "size": "",
+        "criminal_risk": "true",
+    }
+
+    response = post_action(console, browser, "events", form)
+
+    assert response.headers["Location"] == f"{LINK}?done=events"
+    body = apis.calls[0].body
+    assert body == {
+        "kind": "violence",
+        "at": "2026-11-22T20:00:00+08:00",
+        "detail": "扬言持刀报复邻居。",
+        "criminal_risk": True,
+    }
+    AddEvent.model_validate(body)  # as the committee takes it
+
+
+def test_a_group_without_its_size_is_told_beside_the_size(console, apis, browser, xia):
+    form = {"kind": "group", "at": "2026-11-22T20:00", "detail": "聚集。"}
+    committee_refuses(
+        apis, f"/api/v1/persons/{PID}/events", AddEvent, action_body("events", {k: [v] for k, v in form.items()})
+    )
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
+
+    response = post_action(console, browser, "events", form)
+
+    assert response.status_code == 400
+    assert error_beside(text_of(response), "events.size") == "群体性纠纷须填写人数（2人以上）"
+
+
+def test_a_leader_is_named_and_the_gap_closes(console, apis, browser, xia):
+    apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/leader", 200, LED)
+    form = {"leader_name": "刘建国", "leader_post": "砖塘镇党委副书记", "leader_plan": "每周走访"}
+
+    response = post_action(console, browser, "leader", form)
+
+    assert response.headers["Location"] == f"{LINK}?done=leader"
+    assert apis.calls[0].body == {"name": "刘建国", "post": "砖塘镇党委副书记", "plan": "每周走访"}
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, LED)
+    page = text_of(console.stability_person(browser.get(f"{LINK}?done=leader", as_=xia), PID))
+    assert "已明确包案领导和稳控方案。" in page and "缺包案领导" not in page
+    assert "刘建国（砖塘镇党委副书记）" in page
+
+
+def test_a_leader_without_a_plan_asks_for_one(console, apis, browser, xia):
+    missing = {"field": "plan", "message": "Field required", "type": "missing"}
+    apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/leader", 400, {"error": "invalid_input", "fields": [missing]})
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
+
+    page = text_of(post_action(console, browser, "leader", {"leader_name": "刘建国", "leader_post": "副书记"}))
+
+    assert error_beside(page, "leader.plan") == "请填写稳控方案"
+    assert 'value="刘建国"' in page
+
+
+def test_a_form_without_the_session_key_reaches_no_committee(console, apis, browser, xia):
+    with pytest.raises(StaleForm):
+        console.act_on_stability_person(browser.post(f"{LINK}/leader", {"leader_name": "刘"}, as_=xia), PID, "leader")
+
+    assert apis.calls == []
