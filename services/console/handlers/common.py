@@ -1,9 +1,10 @@
 """What every page handler shares: who is visiting, what every page shows, names for codes, the APIs' answers."""
 
+import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from werkzeug.wrappers import Request
@@ -17,6 +18,7 @@ from shared.auth.principal import AuthFailure, Forbidden, Principal
 from shared.auth.tokens import KeysUnavailable
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[SessionStore]
 CheckToken = Callable[[str], Principal]
@@ -167,3 +169,65 @@ def errors_in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict
 def clean_params(values: Mapping[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
     """The filters a person actually filled in, and only those the API knows."""
     return {key: values[key].strip() for key in allowed if values.get(key, "").strip()}
+
+
+# --- what the links' pages share ---------------------------------------------------------------------
+
+
+def service_of(platform: Platform, agency: str) -> str:
+    """The service that speaks for an agency (court → court_link)."""
+    return platform.registry.get(agency).service
+
+
+def today_in_beijing(platform: Platform) -> date:
+    """The day it is in Beijing: the links count their terms in the county's days."""
+    return platform.now().astimezone(CHINA_TZ).date()
+
+
+def mapping_of(value: object) -> Mapping[str, Any]:
+    """A part of an answer that should be an object, or an empty one (a key the API left out reads as nothing)."""
+    return value if isinstance(value, dict) else {}
+
+
+def first_value(form: Mapping[str, list[str]], name: str) -> str:
+    return (form.get(name) or [""])[0].strip()
+
+
+def percent_text(share: object) -> str:
+    """'78.2%' for 0.7822; '—' when there was nothing to take a share of."""
+    return f"{float(share) * 100:.1f}%" if isinstance(share, int | float) else "—"
+
+
+def count_text(value: object, unit: str = "件") -> str:
+    return f"{value if isinstance(value, int) else 0}{unit}"
+
+
+def errors_clearer(
+    placed: Mapping[str, Sequence[Mapping[str, Any]]], clearer: Callable[[str, Mapping[str, Any]], str | None]
+) -> dict[str, str]:
+    """Each error beside its input in Chinese, in the page's own clearer sentence where it has one."""
+    errors = errors_in_chinese(placed)
+    for key, found in placed.items():
+        for error in found:
+            sentence = clearer(key, error)
+            if sentence:
+                errors[key] = sentence
+    return errors
+
+
+def by_field_and_type(table: Mapping[tuple[str, str], str]) -> Callable[[str, Mapping[str, Any]], str | None]:
+    """A page's clearer sentences, looked up by (input, error type)."""
+    return lambda key, error: table.get((key, str(error.get("type", ""))))
+
+
+def refusal_code(answer: Answer) -> tuple[str, str]:
+    """A link's 409 as (code, message): the code opens the message ('already_extended: …')."""
+    body = answer.body if isinstance(answer.body, dict) else {}
+    message = str(body.get("message") or "")
+    return str(body.get("code") or message.partition(":")[0]).strip(), message
+
+
+def future_day_text(message: str) -> str:
+    """'不能晚于今天（2026-12-04）' from a link's date_future error, which names today in brackets."""
+    day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)
+    return f"不能晚于今天（{day.group(1)}）" if day else "不能晚于今天"

@@ -15,17 +15,25 @@ from services.console.handlers.common import (
     Names,
     Visitor,
     clean_params,
+    count_text,
+    errors_clearer,
     errors_in_chinese,
     expect,
     field_errors,
+    first_value,
+    future_day_text,
+    mapping_of,
     page_context,
+    percent_text,
     posted_form,
+    refusal_code,
+    service_of,
+    today_in_beijing,
 )
 from services.console.handlers.window import DEFAULT_ROLES
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.platform import Platform
-from shared.workdays import CHINA_TZ
 
 PAGE = "/court/filings"
 AGENCY = "court"
@@ -124,14 +132,14 @@ REPORTED = {
 
 def filings_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), FILING_FILTERS)
     answer = apis.call(
         service, "GET", "/api/v1/filings", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
     )
     errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
     listing = expect(answer, service=service) if not errors else {"filings": []}
-    today = today_of(platform)
+    today = today_in_beijing(platform)
     first = date(today.year, 1, 1)
     figures = expect(
         apis.call(
@@ -167,27 +175,18 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     confirmations = figures.get("confirmations") or {}
     by_type = filings.get("by_type") or {}
     return [
-        ("登记立案审查", _count(filings.get("registered"))),
-        *[(f"其中{text}", _count(by_type.get(code))) for code, text in wording.COURT_CASE_TYPES.items()],
-        ("分流诉前调解", _count(filings.get("diverted"))),
-        ("分流率", percent(filings.get("diversion_rate"))),
-        ("诉前调解中", _count(mediation.get("in_mediation"))),
-        ("调解成功", _count(mediation.get("mediated"))),
-        ("调解成功率", percent(mediation.get("success_rate"))),
-        ("调解不成转立案", _count(mediation.get("returned_to_litigation"))),
-        ("申请司法确认", _count(confirmations.get("requested"))),
-        ("裁定确认有效", _count(confirmations.get("confirmed"))),
-        ("裁定驳回申请", _count(confirmations.get("refused"))),
+        ("登记立案审查", count_text(filings.get("registered"))),
+        *[(f"其中{text}", count_text(by_type.get(code))) for code, text in wording.COURT_CASE_TYPES.items()],
+        ("分流诉前调解", count_text(filings.get("diverted"))),
+        ("分流率", percent_text(filings.get("diversion_rate"))),
+        ("诉前调解中", count_text(mediation.get("in_mediation"))),
+        ("调解成功", count_text(mediation.get("mediated"))),
+        ("调解成功率", percent_text(mediation.get("success_rate"))),
+        ("调解不成转立案", count_text(mediation.get("returned_to_litigation"))),
+        ("申请司法确认", count_text(confirmations.get("requested"))),
+        ("裁定确认有效", count_text(confirmations.get("confirmed"))),
+        ("裁定驳回申请", count_text(confirmations.get("refused"))),
     ]
-
-
-def percent(share: object) -> str:
-    """'78.2%' for 0.7822; '—' when there was nothing to take a share of."""
-    return f"{float(share) * 100:.1f}%" if isinstance(share, int | float) else "—"
-
-
-def _count(value: object) -> str:
-    return f"{value if isinstance(value, int) else 0}件"
 
 
 # --- registering a filing --------------------------------------------------------------------------------
@@ -215,7 +214,7 @@ def new_filing_page(
         party_rows=range(domain.MAX_PARTIES_ON_FORM),
         default_roles=DEFAULT_ROLES,
         screening=SCREENING_QUESTIONS,
-        today=today_of(platform).isoformat(),
+        today=today_in_beijing(platform).isoformat(),
         value=lambda name, default="": (values.get(name) or [default])[0],
         errors=shown,
         elsewhere=[text for key, text in shown.items() if not _on_the_form(key)],
@@ -225,7 +224,7 @@ def new_filing_page(
 def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     answer = apis.call(service, "POST", "/api/v1/filings", token=visitor.token, body=filing_from_form(form))
     if answer.status == 400:
         placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
@@ -238,12 +237,12 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
 def filing_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The register form as the body the court validates: blank inputs left out, so that it names what is
     missing; the parties read as the window reads them; each finding a JSON true or false once answered."""
-    body: dict[str, Any] = {name: value for name in FILING_INPUTS if (value := _first(form, name))}
+    body: dict[str, Any] = {name: value for name in FILING_INPUTS if (value := first_value(form, name))}
     if "claim_amount_yuan" in body:
         body["claim_amount_yuan"] = re.sub(r"[,，\s]", "", body["claim_amount_yuan"]).removesuffix("元")
     body["parties"] = domain.report_from_form(form).get("parties", [])
     for name, _ in SCREENING_QUESTIONS:
-        answer = _first(form, name)
+        answer = first_value(form, name)
         if answer in ("yes", "no"):
             body[name] = answer == "yes"
     return body
@@ -272,9 +271,9 @@ def filing_page(
 ) -> Response:
     visitor.require(PAGE)
     number = filing_number_in_path(raw_number)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     filing = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
-    today = today_of(platform)
+    today = today_in_beijing(platform)
     values = form or {}
     starting = {} if form else _recorded_agreement(filing)
     return render(
@@ -296,7 +295,7 @@ def filing_page(
 
 def _recorded_agreement(filing: Mapping[str, Any]) -> dict[str, str]:
     """Applying for 司法确认 of the agreement already recorded is the usual case: its inputs start filled in."""
-    recorded = _mapping(filing.get("agreement"))
+    recorded = mapping_of(filing.get("agreement"))
     return {
         "confirmation_number": recorded.get("number") or "",
         "confirmation_signed_on": recorded.get("signed_on") or "",
@@ -310,7 +309,7 @@ def act(visitor: Visitor, raw_number: str, action: str, request: Request, apis: 
     if action not in ACTIONS:
         raise PageNotFound()
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     tail, _ = ACTIONS[action]
     answer = apis.call(service, "POST", api_path(number) + tail, token=visitor.token, body=action_body(action, form))
     if answer.status == 400:
@@ -323,7 +322,7 @@ def act(visitor: Visitor, raw_number: str, action: str, request: Request, apis: 
     filing = expect(answer, service=service)
     done = action
     if action == "decision":
-        latest = _mapping(filing.get("confirmation"))
+        latest = mapping_of(filing.get("confirmation"))
         done = "confirmed" if latest.get("status") == "confirmed" else "refused"
     query = f"done={done}"
     if done in REPORTED:
@@ -335,7 +334,7 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
     """An action's API body: the inputs filled in, each at its field ('agreement.terms' inside `agreement`)."""
     body: dict[str, Any] = {}
     for field, name in ACTIONS[action][1].items():
-        value = _first(form, name)
+        value = first_value(form, name)
         if not value:
             continue
         *parents, leaf = field.split(".")
@@ -364,9 +363,7 @@ def actions_allowed(filing: Mapping[str, Any]) -> list[str]:
 
 def refusal_text(answer: Answer) -> str:
     """The court's 409, by its code ('application_late: …' opens the message), as the officer should read it."""
-    body = answer.body if isinstance(answer.body, dict) else {}
-    message = str(body.get("message") or "")
-    code = str(body.get("code") or message.partition(":")[0]).strip()
+    code, message = refusal_code(answer)
     text = wording.FILING_REFUSALS.get(code, REFUSED)
     if code == "application_late":
         days = re.search(r"due by (\d{4}-\d{2}-\d{2}).*taking effect on (\d{4}-\d{2}-\d{2})", message)
@@ -416,20 +413,13 @@ def term_left(due_on: object, today: date, overdue: bool = False) -> wording.Cou
 
 def in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
     """Each error beside its input, clearer than the general sentence where the court's own rule says more."""
-    errors = errors_in_chinese(placed)
-    for key, found in placed.items():
-        for error in found:
-            clearer = _clearer(key, error)
-            if clearer:
-                errors[key] = clearer
-    return errors
+    return errors_clearer(placed, _clearer)
 
 
 def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
     kind, message = str(error.get("type", "")), str(error.get("message", ""))
     if kind == "date_future":
-        day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)
-        return f"不能晚于今天（{day.group(1)}）" if day else "不能晚于今天"
+        return future_day_text(message)
     if kind == "date_order":
         before = re.search(r"before (\S+) \((\d{4}-\d{2}-\d{2})\)", message)
         if before:
@@ -441,10 +431,6 @@ def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
 
 
 # --- the court, its filings' numbers and today ------------------------------------------------------------
-
-
-def _service(platform: Platform) -> str:
-    return platform.registry.get(AGENCY).service
 
 
 def filing_number_in_path(value: str) -> str:
@@ -461,17 +447,3 @@ def filing_link(number: str) -> str:
 
 def api_path(number: str) -> str:
     return f"/api/v1/filings/{quote(number, safe='')}"
-
-
-def today_of(platform: Platform) -> date:
-    """The day it is in Beijing, as the court counts its days."""
-    return platform.now().astimezone(CHINA_TZ).date()
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    """A part of an answer that should be an object, or an empty one (a key the API left out reads as nothing)."""
-    return value if isinstance(value, dict) else {}
-
-
-def _first(form: Mapping[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()

@@ -17,13 +17,19 @@ from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
     Names,
     Visitor,
-    errors_in_chinese,
+    errors_clearer,
     expect,
     field_errors,
+    first_value,
+    future_day_text,
+    mapping_of,
     page_context,
+    percent_text,
     posted_form,
+    refusal_code,
+    service_of,
+    today_in_beijing,
 )
-from services.console.handlers.court import percent, today_of
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.platform import Platform
@@ -112,8 +118,8 @@ def directory_of(platform: Platform) -> Directory:
 
 def figures_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
-    service = _service(platform)
-    today = today_of(platform)
+    service = service_of(platform, AGENCY)
+    today = today_in_beijing(platform)
     first = date(today.year, 1, 1)
     figures = expect(
         apis.call(
@@ -130,12 +136,12 @@ def figures_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         "mediation_figures.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         period=(first.isoformat(), today.isoformat()),
-        total=_mapping(figures.get("total")),
-        organisations=[_mapping(row) for row in figures.get("organisations") or []],
-        mediators=[_mapping(row) for row in figures.get("mediators") or []],
+        total=mapping_of(figures.get("total")),
+        organisations=[mapping_of(row) for row in figures.get("organisations") or []],
+        mediators=[mapping_of(row) for row in figures.get("mediators") or []],
         name_of=lambda code, given=None: given or directory.names.get(str(code), str(code or "")),
         kind_of=lambda code: wording.label(wording.ORGANISATION_KINDS, directory.kinds.get(str(code))),
-        percent=percent,
+        percent=percent_text,
     )
 
 
@@ -156,11 +162,11 @@ def mediation_page(
 ) -> Response:
     visitor.require(PAGE)
     referral_id = referral_in_path(referral_id)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     mediation = expect(apis.call(service, "GET", api_path(referral_id), token=visitor.token), service=service)
     directory = directory_of(platform)
-    proposal = _mapping(mediation.get("proposal"))
-    assignment = _mapping(mediation.get("assignment"))
+    proposal = mapping_of(mediation.get("proposal"))
+    assignment = mapping_of(mediation.get("assignment"))
     # The assignment form starts with the proposal (the rule's advice), else with whom it is assigned to now.
     starting = {
         "organisation": proposal.get("organisation") or assignment.get("organisation") or "",
@@ -187,7 +193,7 @@ def mediation_page(
         refusal=refusal,
         errors=errors or {},
         value=lambda name: (values.get(name) or [starting.get(name, "")])[0],
-        today=today_of(platform).isoformat(),
+        today=today_in_beijing(platform).isoformat(),
     )
 
 
@@ -197,7 +203,7 @@ def act(visitor: Visitor, referral_id: str, action: str, request: Request, apis:
     if action not in ACTIONS:
         raise PageNotFound()
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     tail, _ = ACTIONS[action]
     answer = apis.call(
         service, "POST", api_path(referral_id) + tail, token=visitor.token, body=action_body(action, form)
@@ -221,7 +227,7 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
     the attendees typed on one line, separated by 、 or commas, as the list the API takes."""
     body: dict[str, Any] = {}
     for name in ACTIONS[action][1]:
-        value = _first(form, name)
+        value = first_value(form, name)
         if not value:
             continue
         if name == "attendees":
@@ -233,23 +239,19 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
 
 def refusal_text(answer: Answer) -> str:
     """The justice bureau's 409, by its code ('not_assigned: …' opens the message), in Chinese."""
-    body = answer.body if isinstance(answer.body, dict) else {}
-    message = str(body.get("message") or "")
-    code = str(body.get("code") or message.partition(":")[0]).strip()
+    code, _ = refusal_code(answer)
     return wording.MEDIATION_REFUSALS.get(code, REFUSED)
 
 
 def in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
-    errors = errors_in_chinese(placed)
-    for key, found in placed.items():
-        for error in found:
-            kind, message = str(error.get("type", "")), str(error.get("message", ""))
-            if kind == "date_future":
-                day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)
-                errors[key] = f"不能晚于今天（{day.group(1)}）" if day else "不能晚于今天"
-            elif (key, kind) in CLEARER_ERRORS:
-                errors[key] = CLEARER_ERRORS[(key, kind)]
-    return errors
+    return errors_clearer(placed, _clearer)
+
+
+def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
+    kind = str(error.get("type", ""))
+    if kind == "date_future":
+        return future_day_text(str(error.get("message", "")))
+    return CLEARER_ERRORS.get((key, kind))
 
 
 # --- paths --------------------------------------------------------------------------------------------------
@@ -264,15 +266,3 @@ def referral_in_path(value: str) -> str:
 
 def api_path(referral_id: str) -> str:
     return f"/api/v1/referrals/{referral_id}/mediation"
-
-
-def _service(platform: Platform) -> str:
-    return platform.registry.get(AGENCY).service
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _first(form: Mapping[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()

@@ -15,17 +15,23 @@ from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
     Names,
     Visitor,
-    errors_in_chinese,
+    by_field_and_type,
+    count_text,
+    errors_clearer,
     expect,
     field_errors,
+    first_value,
+    mapping_of,
     page_context,
     posted_form,
+    refusal_code,
+    service_of,
+    today_in_beijing,
 )
 from services.console.handlers.court import term_left
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.platform import Platform
-from shared.workdays import CHINA_TZ
 
 PAGE = "/petitions"
 AGENCY = "petition"
@@ -80,8 +86,8 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
         if _addressable(looked_for):
             return redirect(petition_link(looked_for))
         errors["number"] = CLEARER_ERRORS[("number", "value_error")]
-    service = _service(platform)
-    today = today_of(platform)
+    service = service_of(platform, AGENCY)
+    today = today_in_beijing(platform)
     first = date(today.year, 1, 1)
     figures = expect(
         apis.call(
@@ -106,34 +112,30 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
 
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The year's figures as (what, how many) rows: 批次 and 人次 first, as the bureau reports them."""
-    by_form = _mapping(figures.get("by_form"))
-    collective = _mapping(figures.get("collective_visits"))
-    repeats = _mapping(figures.get("repeats"))
-    litigation = _mapping(figures.get("litigation_related"))
-    acceptance = _mapping(figures.get("acceptance"))
-    handling = _mapping(figures.get("handling"))
+    by_form = mapping_of(figures.get("by_form"))
+    collective = mapping_of(figures.get("collective_visits"))
+    repeats = mapping_of(figures.get("repeats"))
+    litigation = mapping_of(figures.get("litigation_related"))
+    acceptance = mapping_of(figures.get("acceptance"))
+    handling = mapping_of(figures.get("handling"))
     return [
-        ("信访事项（批次）", _count(figures.get("batches"), "批")),
-        ("信访人次", _count(figures.get("persons"), "人次")),
-        ("信访人（去重）", _count(figures.get("petitioners"), "人")),
-        *[(f"其中{text}", _count(by_form.get(code), "批")) for code, text in wording.PETITION_FORMS.items()],
-        ("集体访（五人以上）", _count(collective.get("batches"), "批")),
-        ("重复信访", _count(repeats.get("batches"), "批")),
-        ("涉法涉诉（诉访分离）", _count(litigation.get("batches"), "批")),
-        ("受理", _count(acceptance.get("accepted"), "件")),
-        ("不予受理", _count(acceptance.get("not_accepted"), "件")),
-        ("待决定是否受理", _count(acceptance.get("awaiting"), "件")),
-        ("转调解（访调对接）", _count(figures.get("to_mediation"), "件")),
-        ("办理中", _count(handling.get("open"), "件")),
-        ("按期答复", _count(handling.get("replied_on_time"), "件")),
-        ("逾期答复", _count(handling.get("replied_late"), "件")),
-        ("延期办理", _count(handling.get("extended"), "件")),
-        ("超期未办", _count(figures.get("overdue"), "件")),
+        ("信访事项（批次）", count_text(figures.get("batches"), "批")),
+        ("信访人次", count_text(figures.get("persons"), "人次")),
+        ("信访人（去重）", count_text(figures.get("petitioners"), "人")),
+        *[(f"其中{text}", count_text(by_form.get(code), "批")) for code, text in wording.PETITION_FORMS.items()],
+        ("集体访（五人以上）", count_text(collective.get("batches"), "批")),
+        ("重复信访", count_text(repeats.get("batches"), "批")),
+        ("涉法涉诉（诉访分离）", count_text(litigation.get("batches"), "批")),
+        ("受理", count_text(acceptance.get("accepted"), "件")),
+        ("不予受理", count_text(acceptance.get("not_accepted"), "件")),
+        ("待决定是否受理", count_text(acceptance.get("awaiting"), "件")),
+        ("转调解（访调对接）", count_text(figures.get("to_mediation"), "件")),
+        ("办理中", count_text(handling.get("open"), "件")),
+        ("按期答复", count_text(handling.get("replied_on_time"), "件")),
+        ("逾期答复", count_text(handling.get("replied_late"), "件")),
+        ("延期办理", count_text(handling.get("extended"), "件")),
+        ("超期未办", count_text(figures.get("overdue"), "件")),
     ]
-
-
-def _count(value: object, unit: str) -> str:
-    return f"{value if isinstance(value, int) else 0}{unit}"
 
 
 # --- registering a petition ---------------------------------------------------------------------------------
@@ -160,7 +162,7 @@ def new_petition_page(
         places=names.place_choices(),
         petitioner_rows=range(PETITIONER_ROWS),
         respondent_rows=range(RESPONDENT_ROWS),
-        today=today_of(platform).isoformat(),
+        today=today_in_beijing(platform).isoformat(),
         value=lambda name, default="": (values.get(name) or [default])[0],
         ticked=lambda name: bool(values.get(name)),
         errors=shown,
@@ -172,7 +174,7 @@ def new_petition_page(
 def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     answer = apis.call(service, "POST", "/api/v1/petitions", token=visitor.token, body=petition_from_form(form))
     if answer.status == 400:
         return new_petition_page(visitor, platform, form, in_chinese(place_errors(answer, form)), status=400)
@@ -189,19 +191,19 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
 def petition_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The register form as the body the bureau validates: blank inputs and blank rows left out, so that the API
     names what is missing; the group size a number when it is one."""
-    body: dict[str, Any] = {name: value for name in PETITION_INPUTS if (value := _first(form, name))}
+    body: dict[str, Any] = {name: value for name in PETITION_INPUTS if (value := first_value(form, name))}
     body["petitioners"] = [
         {key: value for key, value in row.items() if value} for _, row in _rows(form, "petitioners", PETITIONER_ROWS)
     ]
     body["respondents"] = [
         {key: value for key, value in row.items() if value} for _, row in _rows(form, "respondents", RESPONDENT_ROWS)
     ]
-    size = re.sub(r"\s", "", _first(form, "group_size"))
+    size = re.sub(r"\s", "", first_value(form, "group_size"))
     if size:
         body["group_size"] = int(size) if re.fullmatch(r"[0-9]{1,6}", size) else size
-    related = _first(form, "litigation_related") == "yes"
+    related = first_value(form, "litigation_related") == "yes"
     body["litigation_related"] = related
-    reason = _first(form, "litigation_reason")
+    reason = first_value(form, "litigation_reason")
     if reason:
         body["litigation_reason"] = reason
     return body
@@ -212,7 +214,7 @@ def _rows(form: Mapping[str, list[str]], prefix: str, count: int) -> list[tuple[
     fields = PETITIONER_FIELDS if prefix == "petitioners" else RESPONDENT_FIELDS
     rows = []
     for row in range(count):
-        values = {key: _first(form, f"{prefix}.{row}.{key}") for key in fields}
+        values = {key: first_value(form, f"{prefix}.{row}.{key}") for key in fields}
         if any(values.get(key) for key in ("name", "id_number", "phone")):
             rows.append((row, values))
     return rows
@@ -259,19 +261,19 @@ def petition_page(
 ) -> Response:
     visitor.require(PAGE)
     number = petition_number_in_path(raw_number)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     petition = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
-    today = today_of(platform)
+    today = today_in_beijing(platform)
     values = form or {}
     return render(
         "petition.html",
         status=status,
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         petition=petition,
-        acceptance=_mapping(petition.get("acceptance")),
-        handling=_mapping(petition.get("handling")),
-        reply=_mapping(petition.get("reply")),
-        earlier=_mapping(petition.get("earlier_petitions")),
+        acceptance=mapping_of(petition.get("acceptance")),
+        handling=mapping_of(petition.get("handling")),
+        reply=mapping_of(petition.get("reply")),
+        earlier=mapping_of(petition.get("earlier_petitions")),
         link=petition_link(number),
         actions=actions_allowed(petition),
         result_groups=wording.RESULT_GROUPS,
@@ -290,7 +292,7 @@ def actions_allowed(petition: Mapping[str, Any]) -> list[str]:
     if petition.get("status") == "registered":
         return ["acceptance"]
     if petition.get("status") == "accepted":
-        handling = _mapping(petition.get("handling"))
+        handling = mapping_of(petition.get("handling"))
         return ["reply"] if handling.get("extension") else ["reply", "extension"]
     return []
 
@@ -301,7 +303,7 @@ def act(visitor: Visitor, raw_number: str, action: str, request: Request, apis: 
     if action not in ACTIONS:
         raise PageNotFound()
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     body = action_body(action, form)
     answer = apis.call(service, "POST", api_path(number) + ACTIONS[action], token=visitor.token, body=body)
     if answer.status == 400:
@@ -325,25 +327,25 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
     """An action's API body: the inputs filled in; yes/no as JSON booleans, days as a number."""
     body: dict[str, Any] = {}
     if action == "acceptance":
-        accepted = _first(form, "accepted")
+        accepted = first_value(form, "accepted")
         if accepted in ("yes", "no"):
             body["accepted"] = accepted == "yes"
-        if reason := _first(form, "acceptance_reason"):
+        if reason := first_value(form, "acceptance_reason"):
             body["reason"] = reason
-        if _first(form, "to_mediation") == "yes":
+        if first_value(form, "to_mediation") == "yes":
             body["to_mediation"] = True
     elif action == "extension":
-        days = re.sub(r"\s", "", _first(form, "extension_days"))
+        days = re.sub(r"\s", "", first_value(form, "extension_days"))
         if days:
             body["days"] = int(days) if re.fullmatch(r"[0-9]{1,6}", days) else days
-        if reason := _first(form, "extension_reason"):
+        if reason := first_value(form, "extension_reason"):
             body["reason"] = reason
     else:
-        if result := _first(form, "result"):
+        if result := first_value(form, "result"):
             body["result"] = result
-        if summary := _first(form, "reply_summary"):
+        if summary := first_value(form, "reply_summary"):
             body["summary"] = summary
-        agreement = {field: value for field, name in AGREEMENT_INPUTS.items() if (value := _first(form, name))}
+        agreement = {field: value for field, name in AGREEMENT_INPUTS.items() if (value := first_value(form, name))}
         if agreement:
             body["agreement"] = agreement
     return body
@@ -351,29 +353,17 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
 
 def refusal_text(answer: Answer) -> str:
     """The bureau's 409, by its code ('already_extended: …' opens the message), as the officer should read it."""
-    body = answer.body if isinstance(answer.body, dict) else {}
-    message = str(body.get("message") or "")
-    code = str(body.get("code") or message.partition(":")[0]).strip()
+    code, message = refusal_code(answer)
     if "registered already" in message:
         code = "duplicate_number"
     return wording.PETITION_REFUSALS.get(code, REFUSED)
 
 
 def in_chinese(placed: Mapping[str, Any]) -> dict[str, str]:
-    errors = errors_in_chinese(placed)
-    for key, found in placed.items():
-        for error in found:
-            clearer = CLEARER_ERRORS.get((key, str(error.get("type", ""))))
-            if clearer:
-                errors[key] = clearer
-    return errors
+    return errors_clearer(placed, by_field_and_type(CLEARER_ERRORS))
 
 
 # --- the bureau, its petitions' numbers and today ------------------------------------------------------------
-
-
-def _service(platform: Platform) -> str:
-    return platform.registry.get(AGENCY).service
 
 
 def _addressable(value: str) -> bool:
@@ -399,16 +389,3 @@ def petition_link(number: str) -> str:
 
 def api_path(number: str) -> str:
     return f"/api/v1/petitions/{quote(number, safe='')}"
-
-
-def today_of(platform: Platform) -> date:
-    """The day it is in Beijing, as the bureau counts its days."""
-    return platform.now().astimezone(CHINA_TZ).date()
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _first(form: Mapping[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()

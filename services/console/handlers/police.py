@@ -14,14 +14,21 @@ from services.console.dependencies import Apis
 from services.console.handlers.common import (
     Names,
     Visitor,
+    by_field_and_type,
     clean_params,
+    count_text,
+    errors_clearer,
     errors_in_chinese,
     expect,
     field_errors,
+    first_value,
+    mapping_of,
     page_context,
+    percent_text,
     posted_form,
+    service_of,
+    today_in_beijing,
 )
-from services.console.handlers.court import percent
 from services.console.handlers.window import DEFAULT_ROLES
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
@@ -65,14 +72,14 @@ DONE = {"recorded": "已登记警情。", "repeat": "此警情编号已登记过
 
 def calls_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), CALL_FILTERS)
     answer = apis.call(
         service, "GET", "/api/v1/calls", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
     )
     errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
     listing = expect(answer, service=service) if not errors else {"calls": []}
-    today = today_of(platform)
+    today = today_in_beijing(platform)
     first = date(today.year, 1, 1)
     figures = expect(
         apis.call(
@@ -102,27 +109,23 @@ def calls_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
 
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The year's figures as (what, how many) rows, as the counties publish 警调对接."""
-    calls = _mapping(figures.get("calls"))
-    mediation = _mapping(figures.get("mediation"))
-    risk = _mapping(figures.get("risk"))
+    calls = mapping_of(figures.get("calls"))
+    mediation = mapping_of(figures.get("mediation"))
+    risk = mapping_of(figures.get("risk"))
     return [
-        ("登记纠纷警情", _count(calls.get("recorded"))),
-        ("转调解", _count(calls.get("handed_to_mediation"))),
-        ("公安处置", _count(calls.get("kept_by_police"))),
-        ("转调解率", percent(calls.get("handover_rate"))),
-        ("调处化解", _count(mediation.get("resolved"))),
-        ("其中调解成功", _count(mediation.get("mediated"))),
-        ("等待调解结果", _count(mediation.get("awaiting_result"))),
-        ("化解率", percent(mediation.get("resolution_rate"))),
-        ("调解成功率", percent(mediation.get("success_rate"))),
-        ("有暴力或伤害", _count(risk.get("violence_or_injury"))),
-        ("有民转刑风险", _count(risk.get("civil_to_criminal_risk"))),
-        ("其中转调解", _count(risk.get("civil_to_criminal_risk_handed_to_mediation"))),
+        ("登记纠纷警情", count_text(calls.get("recorded"), "起")),
+        ("转调解", count_text(calls.get("handed_to_mediation"), "起")),
+        ("公安处置", count_text(calls.get("kept_by_police"), "起")),
+        ("转调解率", percent_text(calls.get("handover_rate"))),
+        ("调处化解", count_text(mediation.get("resolved"), "起")),
+        ("其中调解成功", count_text(mediation.get("mediated"), "起")),
+        ("等待调解结果", count_text(mediation.get("awaiting_result"), "起")),
+        ("化解率", percent_text(mediation.get("resolution_rate"))),
+        ("调解成功率", percent_text(mediation.get("success_rate"))),
+        ("有暴力或伤害", count_text(risk.get("violence_or_injury"), "起")),
+        ("有民转刑风险", count_text(risk.get("civil_to_criminal_risk"), "起")),
+        ("其中转调解", count_text(risk.get("civil_to_criminal_risk_handed_to_mediation"), "起")),
     ]
-
-
-def _count(value: object) -> str:
-    return f"{value if isinstance(value, int) else 0}起"
 
 
 # --- recording a call ------------------------------------------------------------------------------------
@@ -176,7 +179,7 @@ def new_call_page(
 def record(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     answer = apis.call(service, "POST", "/api/v1/calls", token=visitor.token, body=call_from_form(form))
     if answer.status == 400:
         placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
@@ -189,16 +192,16 @@ def record(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -
 def call_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The record form as the body the police validate: blank inputs left out, so that the API names what is
     missing; 接警时间 typed in Beijing time sent as an aware time; the scene's facts as JSON booleans."""
-    body: dict[str, Any] = {name: value for name in CALL_INPUTS if (value := _first(form, name))}
-    received = _first(form, "received_at")
+    body: dict[str, Any] = {name: value for name in CALL_INPUTS if (value := first_value(form, name))}
+    received = first_value(form, "received_at")
     if received:
         body["received_at"] = beijing_time(received)
     body["parties"] = domain.report_from_form(form).get("parties", [])
     for name, _ in SCENE_FACTS:
-        body[name] = _first(form, name) == "yes"
-    repeats = re.sub(r"\s", "", _first(form, "repeat_calls"))
+        body[name] = first_value(form, name) == "yes"
+    repeats = re.sub(r"\s", "", first_value(form, "repeat_calls"))
     body["repeat_calls"] = int(repeats) if re.fullmatch(r"[0-9]{1,6}", repeats) else (repeats or 0)
-    suitable = _first(form, "suitable_for_mediation")
+    suitable = first_value(form, "suitable_for_mediation")
     if suitable in ("yes", "no"):
         body["suitable_for_mediation"] = suitable == "yes"
     return body
@@ -226,13 +229,7 @@ def _on_the_form(key: str) -> bool:
 
 
 def in_chinese(placed: Mapping[str, Any]) -> dict[str, str]:
-    errors = errors_in_chinese(placed)
-    for key, found in placed.items():
-        for error in found:
-            clearer = CLEARER_ERRORS.get((key, str(error.get("type", ""))))
-            if clearer:
-                errors[key] = clearer
-    return errors
+    return errors_clearer(placed, by_field_and_type(CLEARER_ERRORS))
 
 
 # --- a call ------------------------------------------------------------------------------------------------
@@ -243,14 +240,14 @@ def call_page(
 ) -> Response:
     visitor.require(PAGE)
     number = call_number_in_path(raw_number)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     call = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
     return render(
         "police_call.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         call=call,
-        scene=_mapping(call.get("scene")),
-        mediation=_mapping(call.get("mediation")),
+        scene=mapping_of(call.get("scene")),
+        mediation=mapping_of(call.get("mediation")),
         decision_text=decision_text(call),
         mediation_text=mediation_text,
         notice=DONE.get(done or "", ""),
@@ -270,22 +267,18 @@ def decision_text(call: Mapping[str, Any]) -> str:
 
 def mediation_text(call: Mapping[str, Any]) -> str:
     """What mediation made of a handed call so far: the case's result, else the mediators', else waiting."""
-    mediation = _mapping(call.get("mediation"))
+    mediation = mapping_of(call.get("mediation"))
     if call.get("decision") != "mediation":
         return "—"
     if mediation.get("result"):
         return wording.label(wording.RESULT_CODES, mediation["result"])
-    mediators = _mapping(mediation.get("mediators"))
+    mediators = mapping_of(mediation.get("mediators"))
     if mediators.get("result"):
         return f"调解员反馈：{wording.label(wording.RESULT_CODES, mediators['result'])}"
     return "等待调解结果"
 
 
 # --- the police, their calls' numbers and today -------------------------------------------------------------
-
-
-def _service(platform: Platform) -> str:
-    return platform.registry.get(AGENCY).service
 
 
 def call_number_in_path(value: str) -> str:
@@ -301,15 +294,3 @@ def call_link(number: str) -> str:
 
 def api_path(number: str) -> str:
     return f"/api/v1/calls/{quote(number, safe='')}"
-
-
-def today_of(platform: Platform) -> date:
-    return platform.now().astimezone(CHINA_TZ).date()
-
-
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _first(form: Mapping[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()

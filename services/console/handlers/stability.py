@@ -13,11 +13,14 @@ from services.console.handlers.common import (
     Names,
     Visitor,
     clean_params,
+    errors_clearer,
     errors_in_chinese,
     expect,
     field_errors,
+    first_value,
     page_context,
     posted_form,
+    service_of,
 )
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
@@ -76,7 +79,7 @@ DATE_TIME_ERROR = "请填写日期和时间，如2026-11-23 09:30"
 
 def register_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     register = expect(apis.call(service, "GET", "/api/v1/risk-register", token=visitor.token), service=service)
     cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
     counts = {colour: sum(1 for c in cases if c.get("colour") == colour) for colour in wording.WARNING_COLOURS}
@@ -102,7 +105,7 @@ def persons_page(
     status: int = 200,
 ) -> Response:
     visitor.require(PAGE)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), PERSON_FILTERS)
     if filters.get("missing_leader") not in (None, "true"):
         filters.pop("missing_leader")
@@ -134,7 +137,7 @@ def persons_page(
 def add_person(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     answer = apis.call(service, "POST", "/api/v1/persons", token=visitor.token, body=person_from_form(form))
     if answer.status == 400:
         placed: dict[str, list[dict[str, Any]]] = {}
@@ -149,8 +152,8 @@ def add_person(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
 
 def person_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The 建档 form as the body the committee validates: blank inputs left out; the cases typed on one line."""
-    body: dict[str, Any] = {name: value for name in PERSON_INPUTS if (value := _first(form, name))}
-    cases = [case for case in _SEPARATORS.split(_first(form, "case_ids")) if case]
+    body: dict[str, Any] = {name: value for name in PERSON_INPUTS if (value := first_value(form, name))}
+    cases = [case for case in _SEPARATORS.split(first_value(form, "case_ids")) if case]
     if cases:
         body["case_ids"] = cases
     return body
@@ -169,7 +172,7 @@ def person_page(
 ) -> Response:
     visitor.require(PAGE)
     person_id = person_in_path(person_id)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     person = expect(apis.call(service, "GET", f"/api/v1/persons/{person_id}", token=visitor.token), service=service)
     values = form or {}
     leader: dict[str, Any] = person.get("leader") if isinstance(person.get("leader"), dict) else {}
@@ -197,7 +200,7 @@ def act(visitor: Visitor, person_id: str, action: str, request: Request, apis: A
     if action not in ACTIONS:
         raise PageNotFound()
     form = posted_form(request, visitor)
-    service = _service(platform)
+    service = service_of(platform, AGENCY)
     path = f"/api/v1/persons/{person_id}/{action}"
     answer = apis.call(service, "POST", path, token=visitor.token, body=action_body(action, form))
     if answer.status == 400:
@@ -214,7 +217,7 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
     size as a number, and 民转刑 as true when ticked."""
     body: dict[str, Any] = {}
     for field, name in ACTIONS[action].items():
-        value = _first(form, name)
+        value = first_value(form, name)
         if not value:
             continue
         if field == "at" and _LOCAL_MINUTE.fullmatch(value):
@@ -240,21 +243,20 @@ def _key_of(action: str, error: Mapping[str, Any]) -> str:
 
 
 def in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, str]:
-    errors = errors_in_chinese(placed)
-    for key, found in placed.items():
-        for error in found:
-            kind, message = str(error.get("type", "")), str(error.get("message", ""))
-            clearer = CLEARER_ERRORS.get((key, kind))
-            if key == "events.at" and kind != "missing":
-                clearer = DATE_TIME_ERROR
-            for said, where, text in CROSS_FIELD_ERRORS:
-                if where == key and said in message:
-                    clearer = text
-            if key == "person" and kind == "config":
-                clearer = "稳源服务尚未配置身份信息加密密钥，暂时无法建档；请联系运维人员。"
-            if clearer:
-                errors[key] = clearer
-    return errors
+    return errors_clearer(placed, _clearer)
+
+
+def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
+    kind, message = str(error.get("type", "")), str(error.get("message", ""))
+    clearer = CLEARER_ERRORS.get((key, kind))
+    if key == "events.at" and kind != "missing":
+        clearer = DATE_TIME_ERROR
+    for said, where, text in CROSS_FIELD_ERRORS:
+        if where == key and said in message:
+            clearer = text
+    if key == "person" and kind == "config":
+        clearer = "稳源服务尚未配置身份信息加密密钥，暂时无法建档；请联系运维人员。"
+    return clearer
 
 
 def reason_text(reason: Mapping[str, Any]) -> str:
@@ -270,11 +272,3 @@ def person_in_path(value: str) -> str:
     if not _UUID.fullmatch(value):
         raise PageNotFound()
     return value
-
-
-def _service(platform: Platform) -> str:
-    return platform.registry.get(AGENCY).service
-
-
-def _first(form: Mapping[str, list[str]], name: str) -> str:
-    return (form.get(name) or [""])[0].strip()
