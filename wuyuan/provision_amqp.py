@@ -15,6 +15,7 @@ from shared.messaging.topology import EXCHANGES, handled_models, service_queues
 from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
+AGENCY_TOPIC_WRITE = "^(coordinator|intake)\\.|^supervision\\.LinkRecordNoted$"
 # Dead letters carry personal data: a policy (not a queue argument, which an existing queue could not
 # take) makes them expire after WUYUAN_DEAD_LETTER_TTL_DAYS.
 DEAD_LETTER_POLICY = "wuyuan-dead-letters-expire"
@@ -62,8 +63,9 @@ def _permissions(settings: PlatformSettings, service: str) -> tuple[dict[str, st
         writes.append(EVENTS_EXCHANGE)
     write = "^(" + "|".join(re.escape(name) for name in writes) + ")$"
     read = "^" + re.escape(inbox_queue(service)) + "$"
-    # Agencies may only address the centre; the centre's groups may address anyone.
-    topic_write = ".*" if service in CENTRE_SERVICES else "^(coordinator|intake)\\."
+    # Agencies may only address the centre (and note their own decisions for supervision, nothing else of
+    # supervision's); the centre's groups may address anyone.
+    topic_write = ".*" if service in CENTRE_SERVICES else AGENCY_TOPIC_WRITE
     return (
         {"configure": "^$", "write": write, "read": read},
         {"exchange": DOCUMENTS_EXCHANGE, "write": topic_write, "read": ".*"},

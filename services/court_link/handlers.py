@@ -30,6 +30,7 @@ from services.court_link.store import CourtStore, confirmation_of, filing_of
 from shared.agency import domain as referrals
 from shared.agency.commands import ReportResult
 from shared.agency.handlers import acting_on, keep_fed_record, record_dispute, require_officer_of_agency
+from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import Agreement, minimise_parties
 from shared.contracts.messages import RegisterDispute, ResultReported
@@ -81,6 +82,10 @@ def register_filing(
         if first_time and fed is not None:
             message, details = fed
             keep_fed_record(uow, message, details, at)
+        if first_time:
+            diverted = screening.diverted
+            note_record(uow, platform, "filing_registered", filing.number, unit, at, diverted=diverted)
+            note_record(uow, platform, "filing_diverted" if diverted else "filing_filed", filing.number, unit, at)
         stored = uow.store.get_filing(command.filing_number)
         # Sent again from another place, the number still answers with the filing first kept: its unit decides.
         caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
@@ -167,6 +172,7 @@ def record_agreement(
             command.model_dump(mode="json"),
             at,
         )
+        note_record(uow, platform, "mediation_agreed", number, filing.unit, at)
         row = uow.store.get_filing(number)
     return _view(row, local_date(at))
 
@@ -213,7 +219,7 @@ def decide_confirmation(
     at = platform.now()
     today = local_date(at)
     with uow:
-        _, latest = _locked(uow, platform, caller, number)
+        filing, latest = _locked(uow, platform, caller, number)
         pending = rules.pending_confirmation(number, latest)
         decided_on = command.decided_on or today
         check_day("decided_on", decided_on, today, ("accepted_on", pending.accepted_on))
@@ -221,6 +227,7 @@ def decide_confirmation(
         uow.store.save_confirmation(decided)
         detail = {"seq": decided.seq, "decision": decided.status, "reason": command.reason, "decided_on": decided_on}
         uow.store.log_filing(number, "confirmation_decided", caller.subject, detail, at)
+        note_record(uow, platform, "confirmation_decided", number, filing.unit, at, decision=str(decided.status))
         reported = None
         if decided.status is ConfirmationStatus.CONFIRMED:
             summary = f"司法确认：法院裁定确认{number}诉前调解达成的调解协议有效。{command.reason or ''}"
@@ -249,6 +256,7 @@ def return_to_litigation(
         filed_as = f"（立案案号{command.litigation_number}）" if command.litigation_number else ""
         summary = f"调解不成，转立案{filed_as}：{command.reason}"
         reported = _report(uow, platform, caller, units, number, ResultCode.REFERRED_TO_LITIGATION, summary)
+        note_record(uow, platform, "filing_returned", number, filing.unit, at, reported=reported is not None)
         row = uow.store.get_filing(number)
     return {**_view(row, today), "reported": reported}
 

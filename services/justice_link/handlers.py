@@ -17,6 +17,7 @@ from services.justice_link.domain.guidance import guidance_for
 from services.justice_link.store import JusticeStore, names_of
 from shared.agency.domain import ActionRefusal, AgencyReferral, AgencyReferralStatus
 from shared.agency.handlers import require_officer_of_agency
+from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.vocabulary import Category, ResultCode
 from shared.http import BadInput
@@ -106,6 +107,17 @@ def assign_mediation(
         uow.store.assign(referral_id, organisation.code, mediator.code, as_proposed, caller.subject, at)
         detail = {"organisation": organisation.code, "mediator": mediator.code, "as_proposed": as_proposed}
         uow.store.log(referral.referral_id, "mediation_assigned", caller.subject, detail, at)
+        note_record(
+            uow,
+            platform,
+            "mediator_assigned",
+            str(referral_id),
+            referral.unit,
+            at,
+            case_id=referral.case_id,
+            as_proposed=as_proposed,
+            reassigned=current is not None,
+        )
         assignment = uow.store.assignment(referral_id)
     return {"referral_id": str(referral_id), "assignment": assignment}
 
@@ -120,7 +132,7 @@ def record_session(
     if command.held_on > today:
         _bad("held_on", f"is after today ({today.isoformat()})", "date_future")
     with uow:
-        _locked_open(uow, caller, referral_id, "have sessions recorded")
+        referral = _locked_open(uow, caller, referral_id, "have sessions recorded")
         assignment = uow.store.assignment(referral_id)
         if assignment is None:
             raise Refused(NOT_ASSIGNED, f"referral {referral_id} has no mediator yet: assign one first")
@@ -136,6 +148,16 @@ def record_session(
         )
         detail = {"held_on": command.held_on, "mediator": assignment["mediator"]}
         uow.store.log(referral_id, "mediation_session", caller.subject, detail, at)
+        note_record(
+            uow,
+            platform,
+            "mediation_session",
+            str(referral_id),
+            referral.unit,
+            at,
+            case_id=referral.case_id,
+            attendees=len(command.attendees),
+        )
         sessions = uow.store.sessions(referral_id)
     return {"referral_id": str(referral_id), "sessions": sessions}
 

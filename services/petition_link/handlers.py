@@ -14,14 +14,16 @@ from services.petition_link.commands import (
     ShowPetition,
 )
 from services.petition_link.domain import decisions, figures, persons, terms
-from services.petition_link.domain.model import OtherSide, Petition
+from services.petition_link.domain.model import OtherSide, Petition, PetitionStatus
 from services.petition_link.domain.records import PetitionDetails, flags_for
 from services.petition_link.store import PetitionStore
 from services.petition_link.views import petition_view
 from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
+from shared.agency.link_facts import note_record
 from shared.agency.records import RecordKind
 from shared.auth.principal import Principal
+from shared.contracts.messages import LinkRecordKind
 from shared.contracts.vocabulary import PartyKind, PartyRole
 from shared.http import BadInput, validate_value
 from shared.persistence.errors import Conflict, NotFound
@@ -83,6 +85,10 @@ def register_petition(
             if kept is None or kept.fingerprint != new.fingerprint:
                 raise Conflict(f"petition {command.number} is registered already, with other details")
             petition = kept
+        else:
+            _note(uow, platform, "petition_registered", petition, now, group_size=petition.group_size)
+            if petition.status is PetitionStatus.SEPARATED:
+                _note(uow, platform, "petition_separated", petition, now)
         shown = _shown(uow, petition, today, REPEAT_WINDOW_DAYS)
     return (201 if first_time else 200), {"first_time": first_time, **shown}
 
@@ -107,6 +113,8 @@ def decide_acceptance(
         if command.to_mediation:
             decided = _to_mediation(decided, caller, uow, platform)
         uow.store.save_petition(decided, now)
+        kind: LinkRecordKind = "petition_accepted" if command.accepted else "petition_not_accepted"
+        _note(uow, platform, kind, decided, now, to_mediation=command.to_mediation)
         return _shown(uow, decided, terms.local_day(now), REPEAT_WINDOW_DAYS)
 
 
@@ -115,6 +123,7 @@ def extend_term(number: str, command: ExtendTerm, caller: Principal, uow: Work, 
         petition, now = _lock(number, caller, uow, platform)
         extended = decisions.extend(petition, command.days, command.reason, terms.local_day(now))
         uow.store.save_petition(extended, now)
+        _note(uow, platform, "petition_extended", extended, now, days=command.days)
         return _shown(uow, extended, terms.local_day(now), REPEAT_WINDOW_DAYS)
 
 
@@ -125,6 +134,7 @@ def reply_to_petition(
         petition, now = _lock(number, caller, uow, platform)
         replied = decisions.reply(petition, command.result, command.summary, command.agreement, terms.local_day(now))
         uow.store.save_petition(replied, now)
+        _note(uow, platform, "petition_replied", replied, now, result=str(command.result))
         return _shown(uow, replied, terms.local_day(now), REPEAT_WINDOW_DAYS)
 
 
@@ -190,6 +200,11 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
     shown = petition_view(petition, today, persons.earlier_petitions(petition, mentions, since), window_days)
     referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
     return {**shown, "case_referrals": referrals}
+
+
+def _note(uow: Work, platform: Platform, kind: LinkRecordKind, petition: Petition, at: datetime, **detail: Any) -> None:
+    """Inside `with uow`: the bureau's decision, as a fact for supervision's counts (codes and counts only)."""
+    note_record(uow, platform, kind, petition.number, petition.unit, at, **detail)
 
 
 def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Platform) -> Petition:

@@ -21,6 +21,7 @@ from services.police_link.domain.calls import (
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
 from shared.agency.handlers import keep_fed_record, record_dispute, require_officer_of_agency
+from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import minimise_parties
 from shared.contracts.identifiers import split_unit
@@ -83,6 +84,10 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
         if first_time and fed is not None and earlier is None:
             message, details = fed
             keep_fed_record(uow, message, details, at)
+        if first_time:
+            number, handed = command.call_number, decided.handed_over
+            note_record(uow, platform, "call_recorded", number, command.unit, at, handed_over=handed)
+            note_record(uow, platform, "call_handed_over" if handed else "call_kept", number, command.unit, at)
         stored = uow.store.get_call(command.call_number)
     caller.require_unit(str(stored["unit"]), f"call {command.call_number}")
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}

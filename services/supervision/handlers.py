@@ -2,23 +2,25 @@
 
 import io
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 
 import segno
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.supervision import domain
 from services.supervision.dependencies import RatingLinks
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import LongText
-from shared.contracts.identifiers import CaseId, UnitCode
+from shared.contracts.identifiers import CaseId, UnitCode, split_unit
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
     DeadlineChanged,
     Event,
     FollowUpRated,
+    LinkRecordNoted,
     OverdueNoticeIssued,
     ReferralClosed,
     ReminderIssued,
@@ -26,10 +28,11 @@ from shared.contracts.messages import (
 )
 from shared.contracts.vocabulary import Rating
 from shared.persistence.unit_of_work import UnitOfWork
-from shared.platform import Platform
+from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
+from shared.workdays import CHINA_TZ
 
 LETTER_BATCH = 200
 MAX_LIST = 500
@@ -38,6 +41,11 @@ CITIZEN_BY_LINK = "citizen:rating-link"
 LETTERS = {domain.LetterKind.REMINDER: ReminderIssued, domain.LetterKind.OVERDUE: OverdueNoticeIssued}
 
 Work = UnitOfWork[SupervisionStore]
+MAX_COUNT_DAYS = 366  # the link facts' counts cover at most a year at a time
+
+
+class LinkFactRefusal(StrEnum):
+    OTHER_AGENCYS_UNIT = "other_agencys_unit"  # a link noted a record of a unit that is not its agency's
 
 
 class RateFollowUp(BaseModel):
@@ -53,6 +61,24 @@ class BoardQuery(BaseModel):
     unit: UnitCode | None = None  # that unit and the units below it
     state: domain.WatchState | None = None
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)  # 0: the units' counts alone
+
+
+class LinkFactsQuery(BaseModel):
+    """A period of China local dates, both included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+
+    @field_validator("to")
+    @classmethod
+    def _a_period(cls, to: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_")
+        if start is not None and to < start:
+            raise ValueError("is before from")
+        if start is not None and (to - start).days >= MAX_COUNT_DAYS:
+            raise ValueError(f"a period of at most {MAX_COUNT_DAYS} days")
+        return to
 
 
 class LettersQuery(BaseModel):
@@ -329,3 +355,34 @@ def list_letters(query: LettersQuery, uow: Work) -> dict[str, object]:
 def watches_of_case(case_id: str, uow: Work) -> dict[str, object]:
     with uow:
         return {"case_id": case_id, "watches": uow.store.watches_of(case_id)}
+
+
+# --- the links' own decisions, as facts to count -----------------------------------------------
+
+
+def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A link's decision counts only from that link's own broker user, and only about a unit of its agency."""
+    try:
+        agency = platform.registry.get(message.link)
+    except KeyError as unknown:
+        raise Refused(SenderRefusal.UNKNOWN_AGENCY, f"{message.type} from {message.link}: {unknown.args[0]}") from None
+    platform.require_sender(message, sent_by, agency.service)
+    for field, unit in (("unit", message.unit), ("sender", message.sender)):
+        if split_unit(unit)[0] != agency.code:
+            reason = f"{message.type} of {message.link}: {field} {unit} is not a unit of {agency.code}"
+            raise Refused(LinkFactRefusal.OTHER_AGENCYS_UNIT, reason)
+    with uow:
+        uow.claim(message)
+        uow.store.record_link_fact(message)
+
+
+def count_link_facts(query: LinkFactsQuery, uow: Work) -> dict[str, object]:
+    """How many of each decision each link took in the period, by China local dates (both included)."""
+    start = datetime.combine(query.from_, time(), CHINA_TZ)
+    end = datetime.combine(query.to + timedelta(days=1), time(), CHINA_TZ)
+    with uow:
+        rows = uow.store.count_link_facts(start, end)
+    counts: dict[str, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(str(row["link"]), {})[str(row["kind"])] = int(row["count"])
+    return {"from": query.from_.isoformat(), "to": query.to.isoformat(), "counts": counts}

@@ -14,6 +14,7 @@ from shared.contracts.messages import (
     CaseReopened,
     CaseResolved,
     DeadlineChanged,
+    LinkRecordNoted,
     ReferralClosed,
     UnitDesignated,
 )
@@ -68,6 +69,11 @@ class Supervision(PlatformService):
     def on_case_reopened(self, message: CaseReopened) -> None:
         handlers.handle_case_fact(message, self.sender, self.uow, self.platform)
 
+    # Each link's own decisions, for the published rates: checked against the link's broker user.
+    @handles(LinkRecordNoted)
+    def on_link_record_noted(self, message: LinkRecordNoted) -> None:
+        handlers.handle_link_record_noted(message, self.sender, self.uow, self.platform)
+
     @timer(interval=TICK_SECONDS)
     def send_due_letters(self) -> None:
         handlers.send_due_letters(self.uow, self.platform)
@@ -80,6 +86,10 @@ class Supervision(PlatformService):
     @api("GET", "/api/v1/board", access=READERS)
     def board(self, request: Request) -> Response:
         return json_response(200, handlers.board(parse_query(request, handlers.BoardQuery), self.uow, self.platform))
+
+    @api("GET", "/api/v1/link-facts/counts", access=READERS)
+    def link_fact_counts(self, request: Request) -> Response:
+        return json_response(200, handlers.count_link_facts(parse_query(request, handlers.LinkFactsQuery), self.uow))
 
     @api("GET", "/api/v1/letters", access=READERS)
     def letters(self, request: Request) -> Response:

@@ -5,7 +5,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at
-from shared.contracts.messages import Event, ReferralSummary
+from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -83,6 +83,14 @@ class SupervisionStore(Protocol):
 
     def record_fact(self, message: Event) -> None:
         """Keep a case fact for the reports, once per message."""
+        ...
+
+    def record_link_fact(self, message: LinkRecordNoted) -> None:
+        """Keep a link's decision on one of its records, once per message."""
+        ...
+
+    def count_link_facts(self, start: datetime, end: datetime) -> list[Row]:
+        """The links' decisions taken in [start, end) as `link`, `kind`, `count`, by link then kind."""
         ...
 
     def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
@@ -238,6 +246,29 @@ class PostgresSupervisionStore:
             "INSERT INTO case_facts (message_id, case_id, fact, occurred_at, detail) VALUES (%s, %s, %s, %s, %s)"
             " ON CONFLICT (message_id) DO NOTHING",
             (message.message_id, message.case_id, message.type, message.occurred_at, jsonb(detail)),
+        )
+
+    def record_link_fact(self, message: LinkRecordNoted) -> None:
+        self.sql.write(
+            "INSERT INTO link_facts (message_id, link, record_id, kind, unit, at, case_id, detail)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (message_id) DO NOTHING",
+            (
+                message.message_id,
+                message.link,
+                message.record_id,
+                message.kind,
+                message.unit,
+                message.at,
+                message.case_id,
+                jsonb(dict(message.detail)),
+            ),
+        )
+
+    def count_link_facts(self, start: datetime, end: datetime) -> list[Row]:
+        return self.sql.all(
+            "SELECT link, kind, count(*) AS count FROM link_facts WHERE at >= %s AND at < %s"
+            ' GROUP BY link, kind ORDER BY link COLLATE "C", kind COLLATE "C"',
+            (start, end),
         )
 
     def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:

@@ -7,7 +7,7 @@ for every subscriber.
 """
 
 from enum import StrEnum
-from typing import ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -252,6 +252,54 @@ class FollowUpRated(CaseDocument):
     rated_by: ShortText | None = Field(
         None, description="who entered the rating: a signed-in supervisor's account, or 'citizen:rating-link'"
     )
+
+
+# --- agencies -> supervision ------------------------------------------------------------
+
+LinkName = Literal["court", "police", "petition", "justice"]
+LinkRecordKind = Literal[
+    "filing_registered",
+    "filing_diverted",
+    "filing_filed",
+    "mediation_agreed",
+    "confirmation_decided",
+    "filing_returned",
+    "call_recorded",
+    "call_handed_over",
+    "call_kept",
+    "petition_registered",
+    "petition_accepted",
+    "petition_not_accepted",
+    "petition_separated",
+    "petition_extended",
+    "petition_replied",
+    "mediator_assigned",
+    "mediation_session",
+]
+# A detail value is a code, a count or a yes/no: never a name, an ID or mobile number, or free text. A code
+# starts with a letter and a count stays small, so neither can hold an ID or mobile number.
+DetailCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z][a-z0-9_:.-]*$")]
+DetailCount = Annotated[int, Field(ge=0, le=1_000_000)]
+DetailValue = bool | DetailCount | DetailCode | None
+
+
+class LinkRecordNoted(Document):
+    """A link's own decision on one of its records, as a fact supervision counts for the published rates.
+
+    Not a case document: a filing kept in the court has no case. `detail` holds codes and counts
+    only (lower-case codes, integers, booleans), never personal data or free text.
+    """
+
+    TYPE = "LinkRecordNoted"
+    DESTINATION = "supervision"
+    type: Literal["LinkRecordNoted"] = "LinkRecordNoted"
+
+    link: LinkName
+    record_id: RecordId = Field(description="the filing, call or petition number; the referral id for justice")
+    kind: LinkRecordKind
+    unit: UnitCode = Field(description="the link's unit whose record it is")
+    at: AwareDatetime = Field(description="when the link decided")
+    detail: dict[DetailCode, DetailValue] = Field(default_factory=dict, max_length=20)
 
 
 # --- case facts (events) --------------------------------------------------------------

@@ -87,11 +87,30 @@ def joint_case(client, platform, number: str) -> tuple[str, dict, dict]:
     return case_id, the_courts_referral(client, case, number), mediators
 
 
+def court_counts(client) -> dict[str, int]:
+    """The court's decisions of today as supervision counts them."""
+    day = today()
+    answer = client.call("GET", "supervision", f"/api/v1/link-facts/counts?from={day}&to={day}")
+    counts: dict[str, int] = answer["counts"].get("court", {})
+    return counts
+
+
+def wait_for_court_counts(client, arrived, timeout: float = 30.0) -> dict[str, int]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        counts = court_counts(client)
+        if arrived(counts):
+            return counts
+        time.sleep(0.2)
+    raise TimeoutError(f"supervision did not count the court's decision in {timeout}s: {court_counts(client)}")
+
+
 def test_a_filing_whose_facts_are_unclear_is_filed_and_opens_no_case(client, platform):
     number = "(2026)湘0426民初8801号"
     summary = "原告主张合伙分红，双方对合伙关系是否成立各执一词。"
     body = filing(number, summary, ("罗建平", "罗建安"), facts_clear=False, legal_relation_clear=False)
 
+    counted_before = court_counts(client)
     registered = client.call("POST", COURT, "/api/v1/filings", body, expect=(201,))
     again = client.call("POST", COURT, "/api/v1/filings", body, expect=(200,))
 
@@ -103,6 +122,11 @@ def test_a_filing_whose_facts_are_unclear_is_filed_and_opens_no_case(client, pla
     assert rows(platform, "intake", "SELECT 1 FROM cases WHERE report->>'source_record_id' = %s", (number,)) == []
     filed = client.call("GET", COURT, "/api/v1/filings?decision=filed")["filings"]
     assert number in [f["filing_number"] for f in filed]
+    # Supervision counts the court's decision from the court's own fact, once though it was sent twice.
+    counted = wait_for_court_counts(
+        client, lambda now: now.get("filing_filed", 0) > counted_before.get("filing_filed", 0)
+    )
+    assert counted["filing_registered"] >= counted_before.get("filing_registered", 0) + 1
 
 
 def test_a_diverted_filing_mediated_and_judicially_confirmed_closes_after_the_citizens_rating(client, platform):

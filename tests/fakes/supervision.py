@@ -15,7 +15,7 @@ from services.supervision.domain import (
     reminder_due_at,
     watch_state,
 )
-from shared.contracts.messages import Event, ReferralSummary
+from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from tests.fakes.coordinator import as_json
@@ -30,6 +30,7 @@ class FakeSupervisionStore:
         self.closures: dict[UUID, datetime] = {}
         self.follow_ups: dict[tuple[str, int], dict[str, Any]] = {}
         self.facts: dict[UUID, Row] = {}
+        self.link_facts: dict[UUID, Row] = {}
 
     def serialise_case(self, case_id: str) -> None:
         pass  # one worker at a time in memory
@@ -154,6 +155,28 @@ class FakeSupervisionStore:
             }
             for w in watches
         ]
+
+    def record_link_fact(self, message: LinkRecordNoted) -> None:
+        self.link_facts.setdefault(
+            message.message_id,
+            {
+                "link": message.link,
+                "record_id": message.record_id,
+                "kind": message.kind,
+                "unit": message.unit,
+                "at": message.at,
+                "case_id": message.case_id,
+                "detail": dict(message.detail),
+            },
+        )
+
+    def count_link_facts(self, start: datetime, end: datetime) -> list[Row]:
+        counts: dict[tuple[str, str], int] = {}
+        for fact in self.link_facts.values():
+            if start <= fact["at"] < end:
+                key = (fact["link"], fact["kind"])
+                counts[key] = counts.get(key, 0) + 1
+        return [{"link": link, "kind": kind, "count": n} for (link, kind), n in sorted(counts.items())]
 
     def record_fact(self, message: Event) -> None:
         self.facts.setdefault(

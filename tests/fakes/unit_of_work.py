@@ -73,3 +73,11 @@ class FakeUnitOfWork(Generic[S]):
 
     def sent_types(self) -> list[str]:
         return [message.type for message in self.sent]
+
+    def sent_but_link_facts(self) -> list[Envelope]:
+        """What went out besides the facts a link notes for supervision (LinkRecordNoted)."""
+        return [message for message in self.sent if message.type != "LinkRecordNoted"]
+
+    def link_facts(self) -> list[tuple[str, str]]:
+        """The facts a link noted for supervision, as (kind, record id), in the order they were sent."""
+        return [(message.kind, message.record_id) for message in self.sent if message.type == "LinkRecordNoted"]

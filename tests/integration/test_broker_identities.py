@@ -11,6 +11,7 @@ import requests
 from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu.message import Message
 
+from shared.contracts.messages import DOCUMENTS_EXCHANGE
 from shared.messaging.amqp import confirmed_publisher
 from shared.messaging.dead_letters import publish_dead_letter
 from shared.messaging.routing import (
@@ -19,6 +20,7 @@ from shared.messaging.routing import (
     ORIGINAL_USER_HEADER,
     dead_letter_exchange,
     dead_queue,
+    document_routing_key,
     inbox_queue,
 )
 from wuyuan.dead_letters import list_dead_letters, replay_dead_letters
@@ -126,6 +128,29 @@ def test_provisioning_again_keeps_every_password_and_a_deleted_secret_is_rotated
     connect(platform, "petition_link", after).close()
     with pytest.raises(AccessRefused):
         connect(platform, "petition_link", before)
+
+
+# --- what an agency may address on the documents exchange ----------------------------------------
+
+
+def test_an_agency_may_note_its_decisions_for_supervision_but_send_supervision_nothing_else(platform, admin):
+    connection = connect(platform, "court_link", platform.broker_password("court_link"))
+    try:
+        channel = connection.channel()
+        channel.confirm_select()
+        channel.basic_publish(
+            amqp.Message(BODY, user_id=platform.broker_user("court_link")),
+            exchange=DOCUMENTS_EXCHANGE,
+            routing_key=document_routing_key("supervision", "LinkRecordNoted"),
+        )
+        for routing_key in ("supervision.FollowUpRated", "supervision.LinkRecordNotedX", "supervision.#"):
+            refused = connection.channel()
+            refused.confirm_select()
+            with pytest.raises(AccessRefused):
+                refused.basic_publish(amqp.Message(BODY), exchange=DOCUMENTS_EXCHANGE, routing_key=routing_key)
+    finally:
+        connection.collect()
+        drain(admin, inbox_queue("supervision"))
 
 
 # --- dead-letter exchanges --------------------------------------------------------------------

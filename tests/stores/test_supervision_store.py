@@ -9,7 +9,7 @@ import pytest
 
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at, watch_state
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import CaseClosed, CaseResolved, ReferralSummary
+from shared.contracts.messages import CaseClosed, CaseResolved, LinkRecordNoted, ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.persistence.errors import NotFound
 from tests.fakes.supervision import FakeSupervisionStore
@@ -587,6 +587,47 @@ def test_a_case_serialised_twice_in_one_transaction_carries_on(stores: StoreBenc
         store.record_fact(resolved(1))
 
     assert list(watches(stores)) == [referral_id(1)]
+
+
+# --- the links' own decisions ------------------------------------------------------------------------
+
+
+def link_fact(message_id: int, kind: str, at: datetime, link: str = "court", unit: str = "court:430426"):
+    return LinkRecordNoted.build(
+        message_id=UUID(int=message_id),
+        occurred_at=at,
+        case_id=None,
+        sender=unit,
+        recipient=CENTRE,
+        link=link,
+        record_id=f"R-{message_id}",
+        kind=kind,
+        unit=unit,
+        at=at,
+        detail={"diverted": True},
+    )
+
+
+def test_a_links_decisions_are_kept_once_each_and_counted_by_link_and_kind_within_the_period(
+    stores: StoreBench[Any],
+) -> None:
+    with stores.transaction() as store:
+        store.record_link_fact(link_fact(1, "filing_registered", NOW))
+        store.record_link_fact(link_fact(2, "filing_diverted", NOW))
+        store.record_link_fact(link_fact(3, "call_recorded", NOW, "police", "police:430426101"))
+        store.record_link_fact(link_fact(4, "filing_registered", NOW + timedelta(days=1)))  # the end is excluded
+        store.record_link_fact(link_fact(5, "filing_registered", NOW - timedelta(seconds=1)))  # before the start
+    with stores.transaction() as store:
+        store.record_link_fact(link_fact(1, "filing_registered", NOW))  # redelivered
+
+    with stores.transaction() as store:
+        counted = store.count_link_facts(NOW, NOW + timedelta(days=1))
+
+    assert [(row["link"], row["kind"], row["count"]) for row in counted] == [
+        ("court", "filing_diverted", 1),
+        ("court", "filing_registered", 1),
+        ("police", "call_recorded", 1),
+    ]
 
 
 # --- the inspection group's board: open watches by the clock, not by the letters sent ----------------

@@ -158,7 +158,7 @@ def test_a_filing_whose_facts_are_unclear_is_filed_with_the_reason_and_opens_no_
     assert (status, shown["decision"], shown["status"]) == (201, "filed", "filed")
     assert shown["reasons"] == ["facts_unclear", "no_consent"]
     assert (shown["diverted_on"], shown["mediation_due_on"], shown["message_id"]) == (None, None, None)
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
     assert court_store.records == {}
 
 
@@ -168,7 +168,12 @@ def test_an_administrative_filing_outside_the_mediable_matters_is_filed(court, u
     status, shown = register(court, http, body)
 
     assert (status, shown["decision"], shown["reasons"]) == (201, "filed", ["not_mediable_by_law"])
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
+    # Supervision counts the decision all the same, from the court's own fact (codes only, no case yet).
+    number = "(2026)湘0426行初7号"
+    assert uow.link_facts() == [("filing_registered", number), ("filing_filed", number)]
+    fact = uow.sent[0]
+    assert (fact.link, fact.unit, fact.case_id, fact.detail) == ("court", shown["unit"], None, {"diverted": False})
 
 
 def test_an_administrative_compensation_claim_may_be_diverted(court, uow, http):
@@ -426,7 +431,11 @@ def test_a_failed_mediation_is_filed_and_the_centre_told_the_case_went_to_litiga
     )
     assert (result.referral_id, result.case_id) == (REFERRAL, CASE_ID)
     assert court_store.status_of(REFERRAL) == "reported"
-    assert uow.sent_types() == ["RegisterDispute", "ReferralAccepted", "ResultReported"]
+    assert [message.type for message in uow.sent_but_link_facts()] == [
+        "RegisterDispute",
+        "ReferralAccepted",
+        "ResultReported",
+    ]
 
 
 def test_a_return_before_the_court_accepted_the_referral_files_the_filing_and_leaves_the_report_to_the_officer(

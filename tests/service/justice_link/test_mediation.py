@@ -161,6 +161,16 @@ def test_sessions_need_a_mediator_then_are_listed_with_the_agreement_reported(ju
     assert (shown["result"], shown["agreement"]["terms"], shown["guidance"]) == ("mediated", AGREEMENT["terms"], None)
     [reported] = uow.sent_of(ResultReported)
     assert reported.agreement is not None and reported.agreement.number == AGREEMENT["number"]
+    # Supervision counts the assignment and each session from the office's own facts: counts, never names.
+    referral = str(FENCE)
+    assert uow.link_facts() == [
+        ("mediator_assigned", referral),
+        ("mediation_session", referral),
+        ("mediation_session", referral),
+    ]
+    facts = [message for message in uow.sent if message.type == "LinkRecordNoted"]
+    assert [fact.detail.get("attendees") for fact in facts] == [None, 3, 0]
+    assert all(fact.link == "justice" and fact.case_id == reported.case_id for fact in facts)
 
 
 def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):

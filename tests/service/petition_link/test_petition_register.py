@@ -95,7 +95,7 @@ def test_the_id_number_is_neither_kept_nor_shown_and_mobiles_are_shown_masked(bu
         {"name": "刘桂香", "phone": "139****1122", "identified_by": "name_and_mobile"},
     ]
     assert ID_NUMBER not in repr(petition_store.petitions) + repr(shown)
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
 
 
 def test_the_same_registration_sent_again_is_answered_as_kept_and_another_under_its_number_is_a_conflict(bureau, http):
@@ -207,7 +207,7 @@ def test_a_litigation_related_petition_is_separated_to_the_court_and_never_fed_t
     assert (shown["acceptance"]["on_time"], shown["handling"]) == (True, None)
     with pytest.raises(Refused, match="separated"):
         bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), SUED_ALREADY["number"])
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
 
 
 # --- acceptance, and 访调对接 ------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ def test_a_petition_naming_no_other_side_cannot_go_to_mediation_and_nothing_is_d
     assert refused_fields(lambda: bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER)) == ["to_mediation"]
 
     assert petition_store.status_of_petition(NUMBER) == "registered"
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
 
 
 def test_a_petition_accepted_without_mediation_stays_with_the_bureau(bureau, http, uow):
@@ -287,7 +287,9 @@ def test_a_petition_accepted_without_mediation_stays_with_the_bureau(bureau, htt
     shown = http.body(bureau.decide_acceptance(http.post({"accepted": True, "reason": "予以受理。"}), NUMBER))
 
     assert (shown["status"], shown["fed_to_centre"]) == ("accepted", None)
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
+    assert uow.link_facts() == [("petition_registered", NUMBER), ("petition_accepted", NUMBER)]
+    assert uow.sent[-1].detail == {"to_mediation": False}
 
 
 def test_a_petition_not_accepted_is_finished_and_cannot_go_to_mediation(bureau, http, uow):

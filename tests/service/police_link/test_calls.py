@@ -166,7 +166,7 @@ def test_a_suspected_crime_is_kept_for_the_criminal_procedure_and_fed_nowhere(po
     assert (status, body["decision"], body["procedure"]) == (201, "police", "criminal")
     assert (body["reasons"], body["message_id"], body["mediation"]) == (["crime_suspected"], None, None)
     assert body["flags"] == ["violence_risk"]
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
     assert police_store.records == {}
 
 
@@ -178,7 +178,9 @@ def test_a_call_the_officer_finds_unsuitable_is_handled_by_the_police_alone(poli
         "police_handling",
         ["not_suitable_for_mediation"],
     )
-    assert uow.sent == []
+    assert uow.sent_but_link_facts() == []
+    number = body["call_number"]
+    assert uow.link_facts() == [("call_recorded", number), ("call_kept", number)]
 
 
 def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_again(police, uow, http):

@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -15,6 +16,7 @@ from shared.contracts.messages import (
     CaseReopened,
     Document,
     Event,
+    LinkRecordNoted,
     ReferralIssued,
     ReferralSummary,
     RegisterDispute,
@@ -225,3 +227,49 @@ def test_referrals_go_to_the_recipient_agency_and_feeds_to_intake():
     assert ReferralIssued.DESTINATION == TO_RECIPIENT_AGENCY
     assert RegisterDispute.DESTINATION == "intake"
     assert CaseRegistered.DESTINATION == "coordinator"
+
+
+# --- a link's decision, noted for supervision: codes and counts only ---------------------------------
+
+
+def link_record(**changes: Any) -> dict[str, Any]:
+    return {
+        "message_id": "00000000-0000-4000-8000-000000000001",
+        "type": "LinkRecordNoted",
+        "schema_version": 1,
+        "case_id": None,
+        "sender": "court:430426",
+        "recipient": "centre:430426",
+        "occurred_at": "2026-12-01T09:00:00+08:00",
+        "link": "court",
+        "record_id": "(2026)湘0426民诉前1号",
+        "kind": "filing_registered",
+        "unit": "court:430426",
+        "at": "2026-12-01T09:00:00+08:00",
+        "detail": {"diverted": True, "attendees": 3, "result": "mediated"},
+        **changes,
+    }
+
+
+def test_a_link_record_goes_to_supervision_without_a_case():
+    noted = LinkRecordNoted.model_validate(link_record())
+
+    assert (LinkRecordNoted.DESTINATION, noted.case_id) == ("supervision", None)
+    assert noted.detail == {"diverted": True, "attendees": 3, "result": "mediated"}
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["张三", "Zhang San", "13800138000", "430426199005201239", "双方各陈述", 13800138000, 1.5, ["a"], {"a": 1}],
+)
+def test_a_link_records_detail_refuses_names_numbers_and_free_text(value):
+    with pytest.raises(ValidationError, match="detail"):
+        LinkRecordNoted.model_validate(link_record(detail={"note": value}))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("kind", "petition_thrown_away"), ("link", "stability"), ("at", "2026-12-01T09:00:00")]
+)
+def test_a_link_record_refuses_an_unknown_kind_or_link_and_a_naive_time(field, value):
+    with pytest.raises(ValidationError, match=field):
+        LinkRecordNoted.model_validate(link_record(**{field: value}))
