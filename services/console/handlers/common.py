@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from services.console import domain
-from services.console.dependencies import Answer, ApiUnavailable
+from services.console.dependencies import Answer, Apis, ApiUnavailable
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
 from services.console.store import SessionStore
 from shared import wording
@@ -231,3 +231,35 @@ def future_day_text(message: str) -> str:
     """'不能晚于今天（2026-12-04）' from a link's date_future error, which names today in brackets."""
     day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)
     return f"不能晚于今天（{day.group(1)}）" if day else "不能晚于今天"
+
+
+@dataclass(frozen=True)
+class YearSoFar:
+    """A link's figures from 1 January to today (Beijing days), as its figures endpoint counts them."""
+
+    first: date
+    last: date
+    figures: Any
+
+    @property
+    def period(self) -> tuple[str, str]:
+        return self.first.isoformat(), self.last.isoformat()
+
+
+def figures_this_year(apis: Apis, visitor: Visitor, platform: Platform, service: str, path: str) -> YearSoFar:
+    today = today_in_beijing(platform)
+    first = date(today.year, 1, 1)
+    params = {"from": first.isoformat(), "to": today.isoformat()}
+    return YearSoFar(
+        first, today, expect(apis.call(service, "GET", path, token=visitor.token, params=params), service=service)
+    )
+
+
+def filtered_list(
+    apis: Apis, visitor: Visitor, service: str, path: str, filters: dict[str, str], limit: int, key: str
+) -> tuple[list[Any], dict[str, str]]:
+    """A link's list under the officer's filters, or none and the filters' errors in Chinese when it refuses them."""
+    answer = apis.call(service, "GET", path, token=visitor.token, params={**filters, "limit": str(limit)})
+    if answer.status == 400:
+        return [], errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)})
+    return list(expect(answer, service=service).get(key, [])), {}

@@ -17,9 +17,10 @@ from services.console.handlers.common import (
     clean_params,
     count_text,
     errors_clearer,
-    errors_in_chinese,
     expect,
     field_errors,
+    figures_this_year,
+    filtered_list,
     first_value,
     future_day_text,
     mapping_of,
@@ -134,37 +135,22 @@ def filings_page(visitor: Visitor, request: Request, apis: Apis, platform: Platf
     visitor.require(PAGE)
     service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), FILING_FILTERS)
-    answer = apis.call(
-        service, "GET", "/api/v1/filings", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
-    )
-    errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
-    listing = expect(answer, service=service) if not errors else {"filings": []}
-    today = today_in_beijing(platform)
-    first = date(today.year, 1, 1)
-    figures = expect(
-        apis.call(
-            service,
-            "GET",
-            "/api/v1/filings/figures",
-            token=visitor.token,
-            params={"from": first.isoformat(), "to": today.isoformat()},
-        ),
-        service=service,
-    )
+    listed, errors = filtered_list(apis, visitor, service, "/api/v1/filings", filters, LIST_LIMIT, "filings")
+    year = figures_this_year(apis, visitor, platform, service, "/api/v1/filings/figures")
     return render(
         "court_filings.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         filters=filters,
         errors=errors,
-        filings=listing.get("filings", []),
+        filings=listed,
         limit=LIST_LIMIT,
         decisions=list(wording.FILING_DECISIONS.items()),
         statuses=list(wording.FILING_STATUSES.items()),
-        period=(first.isoformat(), today.isoformat()),
-        figures=figure_rows(figures),
+        period=year.period,
+        figures=figure_rows(year.figures),
         link=filing_link,
         decision_text=decision_text,
-        term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
+        term=lambda due_on, overdue=False: term_left(due_on, year.last, overdue),
     )
 
 

@@ -6,7 +6,6 @@ import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from services.console.handlers.common import (
     errors_clearer,
     expect,
     field_errors,
+    figures_this_year,
     first_value,
     future_day_text,
     mapping_of,
@@ -119,26 +119,15 @@ def directory_of(platform: Platform) -> Directory:
 def figures_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     service = service_of(platform, AGENCY)
-    today = today_in_beijing(platform)
-    first = date(today.year, 1, 1)
-    figures = expect(
-        apis.call(
-            service,
-            "GET",
-            "/api/v1/mediation/figures",
-            token=visitor.token,
-            params={"from": first.isoformat(), "to": today.isoformat()},
-        ),
-        service=service,
-    )
+    year = figures_this_year(apis, visitor, platform, service, "/api/v1/mediation/figures")
     directory = directory_of(platform)
     return render(
         "mediation_figures.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
-        period=(first.isoformat(), today.isoformat()),
-        total=mapping_of(figures.get("total")),
-        organisations=[mapping_of(row) for row in figures.get("organisations") or []],
-        mediators=[mapping_of(row) for row in figures.get("mediators") or []],
+        period=year.period,
+        total=mapping_of(year.figures.get("total")),
+        organisations=[mapping_of(row) for row in year.figures.get("organisations") or []],
+        mediators=[mapping_of(row) for row in year.figures.get("mediators") or []],
         name_of=lambda code, given=None: given or directory.names.get(str(code), str(code or "")),
         kind_of=lambda code: wording.label(wording.ORGANISATION_KINDS, directory.kinds.get(str(code))),
         percent=percent_text,

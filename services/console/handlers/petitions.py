@@ -5,7 +5,6 @@ The bureau's API lists no petitions, so the first page shows the figures and fin
 
 import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Any
 from urllib.parse import quote
 
@@ -20,6 +19,7 @@ from services.console.handlers.common import (
     errors_clearer,
     expect,
     field_errors,
+    figures_this_year,
     first_value,
     mapping_of,
     page_context,
@@ -87,26 +87,15 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
             return redirect(petition_link(looked_for))
         errors["number"] = CLEARER_ERRORS[("number", "value_error")]
     service = service_of(platform, AGENCY)
-    today = today_in_beijing(platform)
-    first = date(today.year, 1, 1)
-    figures = expect(
-        apis.call(
-            service,
-            "GET",
-            "/api/v1/petitions/figures",
-            token=visitor.token,
-            params={"from": first.isoformat(), "to": today.isoformat()},
-        ),
-        service=service,
-    )
+    year = figures_this_year(apis, visitor, platform, service, "/api/v1/petitions/figures")
     return render(
         "petitions.html",
         status=400 if errors else 200,
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         errors=errors,
         looked_for=looked_for,
-        period=(first.isoformat(), today.isoformat()),
-        figures=figure_rows(figures),
+        period=year.period,
+        figures=figure_rows(year.figures),
     )
 
 

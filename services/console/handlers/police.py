@@ -3,7 +3,7 @@ the year's figures, and what mediation made of each handed call, through the pol
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -18,16 +18,16 @@ from services.console.handlers.common import (
     clean_params,
     count_text,
     errors_clearer,
-    errors_in_chinese,
     expect,
     field_errors,
+    figures_this_year,
+    filtered_list,
     first_value,
     mapping_of,
     page_context,
     percent_text,
     posted_form,
     service_of,
-    today_in_beijing,
 )
 from services.console.handlers.window import DEFAULT_ROLES
 from services.console.pages import PageNotFound, redirect, render
@@ -74,33 +74,18 @@ def calls_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
     visitor.require(PAGE)
     service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), CALL_FILTERS)
-    answer = apis.call(
-        service, "GET", "/api/v1/calls", token=visitor.token, params={**filters, "limit": str(LIST_LIMIT)}
-    )
-    errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
-    listing = expect(answer, service=service) if not errors else {"calls": []}
-    today = today_in_beijing(platform)
-    first = date(today.year, 1, 1)
-    figures = expect(
-        apis.call(
-            service,
-            "GET",
-            "/api/v1/calls/figures",
-            token=visitor.token,
-            params={"from": first.isoformat(), "to": today.isoformat()},
-        ),
-        service=service,
-    )
+    listed, errors = filtered_list(apis, visitor, service, "/api/v1/calls", filters, LIST_LIMIT, "calls")
+    year = figures_this_year(apis, visitor, platform, service, "/api/v1/calls/figures")
     return render(
         "police_calls.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         filters=filters,
         errors=errors,
-        calls=listing.get("calls", []),
+        calls=listed,
         limit=LIST_LIMIT,
         decisions=list(wording.CALL_DECISIONS.items()),
-        period=(first.isoformat(), today.isoformat()),
-        figures=figure_rows(figures),
+        period=year.period,
+        figures=figure_rows(year.figures),
         link=call_link,
         decision_text=decision_text,
         mediation_text=mediation_text,

@@ -5,17 +5,20 @@ import re
 from urllib.parse import quote
 
 import pytest
-from nameko.testing.services import worker_factory
-from pydantic import BaseModel, ValidationError
 
 from services.console.handlers.court import action_body, filing_from_form
 from services.console.pages import PageNotFound, StaleForm
-from services.console.service import Console
 from services.court_link.commands import DecideConfirmation, RegisterFiling, RequestConfirmation
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.http import field_errors
-from tests.fakes.console import FakeTokens
-from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+from tests.service.console.visitors import (
+    LIU,
+    answer_refusal,
+    console_knowing,
+    error_beside,
+    form_key_of,
+    text_of,
+    token_of,
+)
 
 ZHAO = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
 COURT = "court_link"
@@ -127,33 +130,14 @@ FORM = {
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    """The console as conftest builds it, knowing the court officer's token as well."""
-    tokens = FakeTokens({**STAFF, token_of(ZHAO): ZHAO})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+def console(uow, apis, console_platform):
+    return console_knowing(uow, apis, console_platform, ZHAO)
 
 
 @pytest.fixture
 def zhao(staff) -> Principal:
     staff.signed_in(ZHAO)
     return ZHAO
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
-
-
-def court_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
-    """The court's own 400 for what the form sends: the body validated as the court's API validates it."""
-    with pytest.raises(ValidationError) as refused:
-        command.model_validate(body)
-    apis.answer(COURT, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
 
 
 def open_filing(console, browser, apis, filing: dict, query: str = "") -> str:
@@ -387,7 +371,7 @@ def test_the_courts_refusal_is_shown_in_chinese_beside_each_field_and_the_form_k
         "facts_clear": "",
     }
     body = filing_from_form({key: [value] for key, value in form.items()})
-    court_refuses(apis, "/api/v1/filings", RegisterFiling, body)
+    answer_refusal(apis, COURT, "/api/v1/filings", RegisterFiling, body)
 
     response = console.register_court_filing(
         browser.post("/court/filings/new", {"csrf": form_key_of(ZHAO), **form}, as_=zhao)
@@ -524,7 +508,9 @@ def test_a_confirmation_says_whether_the_centre_was_told_the_result(console, api
 
 def test_a_refusal_without_its_reason_asks_for_one_beside_the_reason(console, apis, browser, zhao):
     form = {"decision": "refused", "decision_reason": " "}
-    court_refuses(apis, f"{API}/confirmation/decision", DecideConfirmation, action_body("decision", _lists(form)))
+    answer_refusal(
+        apis, COURT, f"{API}/confirmation/decision", DecideConfirmation, action_body("decision", _lists(form))
+    )
     apis.answer(COURT, "GET", API, 200, APPLIED)
 
     response = post_action(console, browser, "decision", form)

@@ -5,17 +5,20 @@ refusals read in Chinese beside the fields, and no officer of another agency ope
 import re
 
 import pytest
-from nameko.testing.services import worker_factory
-from pydantic import BaseModel, ValidationError
 
 from services.console.handlers.mediation import action_body
 from services.console.pages import PageNotFound, StaleForm
-from services.console.service import Console
 from services.justice_link.commands import RecordSession, ReferToLegalAid
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.http import field_errors
-from tests.fakes.console import FakeTokens
-from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+from tests.service.console.visitors import (
+    LIU,
+    answer_refusal,
+    console_knowing,
+    error_beside,
+    form_key_of,
+    text_of,
+    token_of,
+)
 
 TANG = Principal("tang.min", "唐敏", frozenset({Role.OFFICER}), frozenset({"justice:430426"}))
 JUSTICE = "justice_link"
@@ -89,31 +92,14 @@ FAILED = {
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    tokens = FakeTokens({**STAFF, token_of(TANG): TANG})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+def console(uow, apis, console_platform):
+    return console_knowing(uow, apis, console_platform, TANG)
 
 
 @pytest.fixture
 def tang(staff) -> Principal:
     staff.signed_in(TANG)
     return TANG
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
-
-
-def bureau_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
-    with pytest.raises(ValidationError) as refused:
-        command.model_validate(body)
-    apis.answer(JUSTICE, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
 
 
 def open_mediation(console, browser, apis, mediation: dict, query: str = "") -> str:
@@ -238,7 +224,7 @@ def test_a_legal_aid_referral_is_posted(console, apis, browser, tang):
 
 def test_the_bureaus_refusal_is_shown_beside_each_field_in_chinese(console, apis, browser, tang):
     body = action_body("sessions", {"held_on": ["2026-11-2x"], "note": [""]})
-    bureau_refuses(apis, f"{API}/sessions", RecordSession, body)
+    answer_refusal(apis, JUSTICE, f"{API}/sessions", RecordSession, body)
     apis.answer(JUSTICE, "GET", API, 200, ASSIGNED)
 
     response = post_action(console, browser, "sessions", {"held_on": "2026-11-2x", "note": ""})
@@ -265,7 +251,7 @@ def test_a_day_after_today_and_a_mediator_of_another_organisation_say_what_to_ch
 
 
 def test_a_legal_aid_referral_without_a_reason_asks_for_one(console, apis, browser, tang):
-    bureau_refuses(apis, f"{API}/legal-aid", ReferToLegalAid, action_body("legal-aid", {"party": ["李大山"]}))
+    answer_refusal(apis, JUSTICE, f"{API}/legal-aid", ReferToLegalAid, action_body("legal-aid", {"party": ["李大山"]}))
     apis.answer(JUSTICE, "GET", API, 200, ASSIGNED)
 
     page = text_of(post_action(console, browser, "legal-aid", {"party": "李大山", "reason": ""}))

@@ -4,17 +4,20 @@ number, and decides, extends and replies to it; the bureau's own API answers, it
 import re
 
 import pytest
-from nameko.testing.services import worker_factory
-from pydantic import BaseModel, ValidationError
 
 from services.console.handlers.petitions import action_body, petition_from_form
 from services.console.pages import PageNotFound, StaleForm
-from services.console.service import Console
 from services.petition_link.commands import DecideAcceptance, RegisterPetition, ReplyPetition
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.http import field_errors
-from tests.fakes.console import FakeTokens
-from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+from tests.service.console.visitors import (
+    LIU,
+    answer_refusal,
+    console_knowing,
+    error_beside,
+    form_key_of,
+    text_of,
+    token_of,
+)
 
 XU = Principal("xu.min", "许敏", frozenset({Role.OFFICER}), frozenset({"petition:430426"}))
 BUREAU = "petition_link"
@@ -113,9 +116,8 @@ FORM = {
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    tokens = FakeTokens({**STAFF, token_of(XU): XU})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+def console(uow, apis, console_platform):
+    return console_knowing(uow, apis, console_platform, XU)
 
 
 @pytest.fixture
@@ -124,24 +126,8 @@ def xu(staff) -> Principal:
     return XU
 
 
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def listed(form: dict) -> dict:
     return {key: [value] for key, value in form.items()}
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
-
-
-def bureau_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
-    with pytest.raises(ValidationError) as refused:
-        command.model_validate(body)
-    apis.answer(BUREAU, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
 
 
 def post_action(console, browser, action: str, form: dict):
@@ -275,7 +261,7 @@ def test_a_form_without_the_session_key_reaches_no_bureau(console, apis, browser
 
 def test_the_bureaus_refusal_is_shown_beside_each_field_and_rows_where_they_were_typed(console, apis, browser, xu):
     form = {**FORM, "petitioners.2.phone": "1378654", "litigation_related": "yes"}
-    bureau_refuses(apis, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+    answer_refusal(apis, BUREAU, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
 
     response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
 
@@ -288,7 +274,7 @@ def test_the_bureaus_refusal_is_shown_beside_each_field_and_rows_where_they_were
 
 def test_a_group_smaller_than_the_petitioners_named_says_so(console, apis, browser, xu):
     form = {**FORM, "group_size": "1"}
-    bureau_refuses(apis, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+    answer_refusal(apis, BUREAU, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
 
     response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
 
@@ -371,7 +357,9 @@ def test_an_acceptance_to_mediation_is_posted_with_booleans(console, apis, brows
 
 
 def test_an_acceptance_without_its_reason_asks_for_one_beside_the_reason(console, apis, browser, xu):
-    bureau_refuses(apis, f"{API}/acceptance", DecideAcceptance, action_body("acceptance", listed({"accepted": "yes"})))
+    answer_refusal(
+        apis, BUREAU, f"{API}/acceptance", DecideAcceptance, action_body("acceptance", listed({"accepted": "yes"}))
+    )
     apis.answer(BUREAU, "GET", API, 200, REGISTERED)
 
     response = post_action(console, browser, "acceptance", {"accepted": "yes"})

@@ -4,17 +4,14 @@ made of each handed call; the police's own API answers, its errors read in Chine
 import re
 
 import pytest
-from nameko.testing.services import worker_factory
 from pydantic import ValidationError
 
 from services.console.handlers.police import call_from_form
 from services.console.pages import PageNotFound, StaleForm
-from services.console.service import Console
 from services.police_link.commands import RecordCall
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.http import field_errors
-from tests.fakes.console import FakeTokens
-from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+from tests.service.console.visitors import LIU, console_knowing, error_beside, form_key_of, text_of, token_of
 
 ZHAO = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
 TANG = Principal("tang.jun", "唐军", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
@@ -115,25 +112,14 @@ FORM = {
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    tokens = FakeTokens({**STAFF, token_of(ZHAO): ZHAO, token_of(TANG): TANG})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+def console(uow, apis, console_platform):
+    return console_knowing(uow, apis, console_platform, ZHAO, TANG)
 
 
 @pytest.fixture
 def liu(staff) -> Principal:
     staff.signed_in(LIU)
     return LIU
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
 
 
 def figures(**mediation) -> dict:

@@ -9,7 +9,7 @@ from services.console.handlers.referrals import body_of
 from shared import wording
 from shared.agency.commands import ReportResult
 from shared.http import field_errors
-from tests.service.console.visitors import LIU, form_key_of, token_of
+from tests.service.console.visitors import LIU, error_beside, form_key_of, text_of, token_of
 
 REFERRAL_ID = "5b0c6f0e-3d2a-4c1b-9f8e-7a6d5c4b3a21"
 PAGE = f"/api/v1/referrals/{REFERRAL_ID}"
@@ -59,10 +59,6 @@ REPORTED = {
 }
 
 
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
 def open_page(console, browser, staff, apis, referral: dict) -> str:
     staff.signed_in(LIU)
     apis.answer("police_link", "GET", PAGE, 200, referral)
@@ -84,12 +80,6 @@ def agency_refuses(apis, form: dict) -> None:
     body = {"error": "invalid_input", "message": "invalid input", "fields": field_errors(refused.value)}
     apis.answer("police_link", "POST", RESULT, 400, body)
     apis.answer("police_link", "GET", PAGE, 200, ACCEPTED)
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
 
 
 # --- the form -------------------------------------------------------------------------------------

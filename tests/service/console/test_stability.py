@@ -5,17 +5,20 @@ Chinese beside the fields, and no officer of another agency opens the pages."""
 import re
 
 import pytest
-from nameko.testing.services import worker_factory
-from pydantic import BaseModel, ValidationError
 
 from services.console.handlers.stability import action_body, person_from_form
 from services.console.pages import PageNotFound, StaleForm
-from services.console.service import Console
 from services.stability.commands import AddEvent, AddPerson
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.http import field_errors
-from tests.fakes.console import FakeTokens
-from tests.service.console.visitors import LIU, STAFF, form_key_of, token_of
+from tests.service.console.visitors import (
+    LIU,
+    answer_refusal,
+    console_knowing,
+    error_beside,
+    form_key_of,
+    text_of,
+    token_of,
+)
 
 XIA = Principal("xia.lin", "夏琳", frozenset({Role.OFFICER}), frozenset({"plc:430426"}))
 PLC = "stability"
@@ -69,31 +72,14 @@ GREEN = {
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    tokens = FakeTokens({**STAFF, token_of(XIA): XIA})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=console_platform)
+def console(uow, apis, console_platform):
+    return console_knowing(uow, apis, console_platform, XIA)
 
 
 @pytest.fixture
 def xia(staff) -> Principal:
     staff.signed_in(XIA)
     return XIA
-
-
-def text_of(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def error_beside(page: str, key: str) -> str:
-    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
-    assert found, f"no error shown for {key}"
-    return found.group(1)
-
-
-def committee_refuses(apis, path: str, command: type[BaseModel], body: dict) -> None:
-    with pytest.raises(ValidationError) as refused:
-        command.model_validate(body)
-    apis.answer(PLC, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused.value)})
 
 
 def post_action(console, browser, action: str, form: dict):
@@ -196,7 +182,7 @@ def test_a_person_is_put_on_file_and_the_page_says_so(console, apis, browser, xi
 
 def test_a_refused_person_is_shown_with_errors_beside_the_fields(console, apis, browser, xia):
     form = {"name": "", "mobile": "1370000", "division_code": "", "case_ids": "x1"}
-    committee_refuses(apis, "/api/v1/persons", AddPerson, person_from_form({k: [v] for k, v in form.items()}))
+    answer_refusal(apis, PLC, "/api/v1/persons", AddPerson, person_from_form({k: [v] for k, v in form.items()}))
     apis.answer(PLC, "GET", "/api/v1/persons", 200, {"persons": []})
 
     response = console.add_stability_person(
@@ -247,8 +233,8 @@ def test_a_violence_event_is_posted_with_its_moment_in_beijing_and_the_criminal_
 
 def test_a_group_without_its_size_is_told_beside_the_size(console, apis, browser, xia):
     form = {"kind": "group", "at": "2026-11-22T20:00", "detail": "聚集。"}
-    committee_refuses(
-        apis, f"/api/v1/persons/{PID}/events", AddEvent, action_body("events", {k: [v] for k, v in form.items()})
+    answer_refusal(
+        apis, PLC, f"/api/v1/persons/{PID}/events", AddEvent, action_body("events", {k: [v] for k, v in form.items()})
     )
     apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
 

@@ -1,15 +1,18 @@
 """Who visits the console in its service tests: staff with their tokens and sessions, and their browsers' requests."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ValidationError
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from services.console.domain import SESSION_COOKIE, Session, open_session
 from shared.auth.principal import Principal, Role
+from shared.http import field_errors
 from tests.fakes.console import FakeSessionStore
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -79,3 +82,38 @@ class Browser:
             environ_base={"REMOTE_ADDR": BROWSER_ADDRESS},
         )
         return builder.get_request()
+
+
+# --- what the page tests read and script ----------------------------------------------------------------
+
+
+def text_of(response: Any) -> str:
+    return str(response.get_data(as_text=True))
+
+
+def error_beside(page: str, key: str) -> str:
+    """The Chinese sentence shown beside the input `key`; the test fails if there is none."""
+    found = re.search(rf'<p class="error" id="{re.escape(key)}-error" role="alert">([^<]*)</p>', page)
+    assert found, f"no error shown for {key}"
+    return found.group(1)
+
+
+def answer_refusal(apis: Any, service: str, path: str, command: type[BaseModel], body: dict[str, Any]) -> None:
+    """Script the service's own 400 for what the form sends: the body validated as its API validates it."""
+    try:
+        command.model_validate(body)
+    except ValidationError as refused:
+        apis.answer(service, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused)})
+        return
+    raise AssertionError(f"{command.__name__} accepts {body}: the test expects a refusal")
+
+
+def console_knowing(uow: Any, apis: Any, platform: Any, *officers: Principal) -> Any:
+    """The console as conftest builds it, knowing these officers' tokens as well as the staff's."""
+    from nameko.testing.services import worker_factory
+
+    from services.console.service import Console
+    from tests.fakes.console import FakeTokens
+
+    tokens = FakeTokens({**STAFF, **{token_of(officer): officer for officer in officers}})
+    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=platform)
