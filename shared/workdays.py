@@ -1,7 +1,9 @@
-"""Working-day arithmetic in China's official calendar: statutory holidays and adjusted working weekends."""
+"""Working-day arithmetic in the official calendar: chinesecalendar's years and years loaded from the notices."""
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
-from functools import lru_cache
+from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
@@ -56,10 +58,77 @@ def working_days_between(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) 
     return count
 
 
+@dataclass(frozen=True)
+class YearDays:
+    """One year of the official calendar loaded from the State Council's notice (`shared.calendar_file`):
+    its holiday days (by holiday name) and its adjusted working weekends (调休上班)."""
+
+    year: int
+    holidays: Mapping[date, str]
+    working_weekends: frozenset[date]
+
+    def is_working_day(self, day: date) -> bool:
+        if day in self.working_weekends:
+            return True
+        return day not in self.holidays and day.weekday() < _SATURDAY
+
+
+_SATURDAY = 5
+# Years loaded from notices, in this process; they take precedence over the library's own years.
+_loaded: dict[int, YearDays] = {}
+
+
+def load_year(days: YearDays) -> YearDays | None:
+    """Use `days` for its year from now on in this process (replacing the library's or an earlier load);
+    returns what it replaced, so that a caller whose transaction fails can put it back."""
+    previous = _loaded.get(days.year)
+    _loaded[days.year] = days
+    is_working_day.cache_clear()
+    return previous
+
+
+def unload_year(year: int, restore: YearDays | None = None) -> None:
+    """Undo `load_year`: back to `restore`, or to the library's knowledge of the year."""
+    if restore is None:
+        _loaded.pop(year, None)
+    else:
+        _loaded[year] = restore
+    is_working_day.cache_clear()
+
+
+def loaded_years() -> dict[int, YearDays]:
+    return dict(_loaded)
+
+
+@cache
+def library_years() -> range:
+    """The years chinesecalendar itself knows (2004 to its last published year)."""
+    years = [d.year for d in chinese_calendar.holidays]
+    return range(min(years), max(years) + 1)
+
+
+def is_known(year: int) -> bool:
+    """Whether the official calendar of `year` is known: loaded from a notice, or in the library."""
+    return year in _loaded or year in library_years()
+
+
+def runs_into_unknown_year(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) -> bool:
+    """Whether any day from `start`'s local date to `end`'s lies in a year whose calendar is unknown:
+    a deadline counted over them is provisional (暂定) and is recomputed when the year is loaded."""
+    first, last = start.astimezone(tz).year, end.astimezone(tz).year
+    return any(not is_known(year) for year in range(min(first, last), max(first, last) + 1))
+
+
 # A few years of days: every deadline asks about the same few weeks, many times a second.
 @lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:
-    """True on ordinary weekdays and adjusted working weekends (调休), false on weekends and holidays."""
+    """True on ordinary weekdays and adjusted working weekends (调休), false on weekends and holidays.
+
+    A year loaded from a notice comes first, then the library's; an unknown year raises ValueError:
+    a caller that stands in weekdays for it must say that its result is provisional."""
+    loaded = _loaded.get(day.year)
+    if loaded is not None:
+        return loaded.is_working_day(day)
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
@@ -67,13 +136,36 @@ def is_working_day(day: date) -> bool:
         # would give a silently wrong deadline, so refuse loudly instead.
         raise ValueError(
             f"the official calendar for {day.year} is not known (chinesecalendar covers "
-            f"{_known_years()}); upgrade chinesecalendar before computing deadlines in {day.year}"
+            f"{_known_years()}, loaded: {sorted(_loaded) or 'none'}); load it with "
+            f"`wuyuan calendar load` before computing deadlines in {day.year}"
         ) from None
 
 
+def library_holidays(year: int) -> dict[date, str]:
+    """The library's holiday days of `year`, by the holiday's Chinese name; empty for a year it lacks."""
+    return {day: _LIBRARY_NAMES.get(name, name) for day, name in chinese_calendar.holidays.items() if day.year == year}
+
+
+def library_working_weekends(year: int) -> frozenset[date]:
+    return frozenset(day for day in chinese_calendar.workdays if day.year == year and day.weekday() >= _SATURDAY)
+
+
+# The library names holidays in English; the notices (and staff) in these words.
+_LIBRARY_NAMES = {
+    "New Year's Day": "元旦",
+    "Spring Festival": "春节",
+    "Tomb-sweeping Day": "清明节",
+    "Labour Day": "劳动节",
+    "Dragon Boat Festival": "端午节",
+    "Mid-autumn Festival": "中秋节",
+    "National Day": "国庆节",
+    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
+}
+
+
 def _known_years() -> str:
-    years = [d.year for d in chinese_calendar.holidays]
-    return f"{min(years)}-{max(years)}"
+    years = library_years()
+    return f"{years.start}-{years.stop - 1}"
 
 
 def _close_of(day: date, tz: tzinfo) -> datetime:

@@ -1,10 +1,13 @@
 """Units' deadlines by the official calendar: terms in working or calendar days, and moving a deadline by a pause.
 
-Past the years the holiday calendar knows, weekdays stand in for working days (with a warning):
-a case must never stall because next year's holidays are not yet published.
+Past the years the holiday calendar knows, weekdays stand in for working days: a case must never
+stall because next year's holidays are not yet published. Such a deadline is provisional (暂定:
+`shared.workdays.runs_into_unknown_year`) and is recomputed when its year is loaded
+(`recompute_deadline`); the log says so once per unknown year and process, not once per referral.
 """
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from services.coordinator.domain.model import DayCount, Term
@@ -85,24 +88,52 @@ def works(day: date) -> bool:
     try:
         return is_working_day(day)
     except ValueError as unknown_year:
-        log.warning("holiday calendar ends; counting weekdays", extra={"reason": str(unknown_year)})
+        _warn_once(day.year, unknown_year)
         return day.weekday() < 5
 
 
 def _working_deadline(issued_at: datetime, working_days: int) -> datetime:
     try:
         return add_working_days(issued_at, working_days)
-    except ValueError as unknown_year:
+    except ValueError:
         if working_days < 0 or issued_at.tzinfo is None:
             raise
-        log.warning("holiday calendar ends; counting weekdays", extra={"reason": str(unknown_year)})
-        day = issued_at.astimezone(CHINA_TZ).date()
+        # The known years by their calendar, the unknown ones by weekdays, as `works` counts each day.
+        local = issued_at.astimezone(CHINA_TZ)
+        day = local.date()
         remaining = working_days
+        if remaining == 0:
+            if works(day) and local.time() < BUSINESS_DAY_END:
+                return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)
+            remaining = 1
         while remaining > 0:
             day += _ONE_DAY
-            if day.weekday() < 5:
+            if works(day):
                 remaining -= 1
         return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)
+
+
+def recompute_deadline(issued_at: datetime, term: Term, pauses: Sequence[tuple[datetime, datetime]]) -> datetime:
+    """The deadline as it stands today by the calendar now known: the term from its issue, moved by each
+    pause already resumed (`(paused_at, resumed_at)`, in order), exactly as issuing and resuming moved it."""
+    due_at = deadline_for(issued_at, term)
+    for paused_at, resumed_at in pauses:
+        due_at = extend_for(due_at, paused_at, resumed_at, term.counting)
+    return due_at
+
+
+# Years already warned about in this process: one line per year, not one per referral.
+_warned: set[int] = set()
+
+
+def _warn_once(year: int, unknown_year: ValueError) -> None:
+    if year in _warned:
+        return
+    _warned.add(year)
+    log.warning(
+        "holiday calendar unknown; counting weekdays, deadlines are provisional",
+        extra={"year": year, "reason": str(unknown_year)},
+    )
 
 
 def _midnight(day: date) -> datetime:

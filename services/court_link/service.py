@@ -18,9 +18,13 @@ from services.court_link.domain import CourtFiling, flags_for
 from services.court_link.store import CourtStore, PostgresCourtStore
 from shared.agency.records import RecordKind
 from shared.agency.service import OFFICERS, AgencyService
+from shared.calendar_store import keep_calendar_year
+from shared.contracts.messages import CalendarYearLoaded
 from shared.dependency import Injects
 from shared.http import api, json_response, parse_body, parse_query
+from shared.messaging.consumer import handles
 from shared.persistence.unit_of_work import UnitOfWork
+from shared.runtime.calendar import CalendarYears
 from shared.runtime.dependencies import Database
 
 
@@ -28,6 +32,11 @@ class CourtLink(AgencyService):
     name = "court_link"
     RECORDS = RecordKind(CourtFiling, flags_for)
     uow: Injects[UnitOfWork[CourtStore]] = Database(PostgresCourtStore)
+    calendar = CalendarYears()
+
+    @handles(CalendarYearLoaded)
+    def on_calendar_year_loaded(self, message: CalendarYearLoaded) -> None:
+        keep_calendar_year(message, self.sender, self.uow, self.platform)
 
     @api("POST", "/api/v1/filings", access=OFFICERS)
     def register_filing(self, request: Request) -> Response:

@@ -14,8 +14,9 @@ from services.court_link.domain.filings import (
 )
 from services.court_link.domain.screening import FilingDecision
 from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.disputes import Agreement
-from shared.delivery.statements import Row
+from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 
@@ -35,6 +36,8 @@ _OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(
 
 
 class CourtStore(AgencyStore, Protocol):
+    calendar: CalendarStore
+
     def add_filing(
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
     ) -> bool:
@@ -79,6 +82,11 @@ class CourtStore(AgencyStore, Protocol):
 
 
 class PostgresCourtStore(PostgresAgencyStore):
+    def __init__(self, statements: Statements) -> None:
+        super().__init__(statements)
+        # The official calendar's years loaded at the coordinator, as CalendarYearLoaded brought them.
+        self.calendar: CalendarStore = PostgresCalendarStore(statements)
+
     def add_filing(
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
     ) -> bool:

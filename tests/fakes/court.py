@@ -14,6 +14,7 @@ from shared.contracts.disputes import Agreement
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.calendar import FakeCalendarStore
 from tests.fakes.coordinator import as_json
 
 CENT = Decimal("0.01")
@@ -42,6 +43,7 @@ class FakeCourtStore(FakeAgencyStore):
         self.filings: dict[str, Row] = {}
         self.confirmations: dict[str, list[Row]] = {}
         self.filing_entries: list[Row] = []
+        self.calendar = FakeCalendarStore()
 
     def add_filing(
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime

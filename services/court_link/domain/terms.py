@@ -5,12 +5,14 @@ counted (民法典 第二百零一条; 民事诉讼法, 期间: 期间开始的�
 day is one on which courts are closed (a weekend or statutory holiday, 法定休假日), the term ends
 on the next day they are open (民法典 第二百零三条; the same article of 民事诉讼法), by the official
 calendar with its adjusted working weekends (调休). Where the State Council has not yet published
-a year's holidays (chinesecalendar does not know the year), only Saturdays and Sundays move it.
+a year's holidays (neither chinesecalendar nor a year loaded at the coordinator knows it), only
+Saturdays and Sundays move it, and such a term's end is provisional (`is_provisional`) until the
+year is loaded (CalendarYearLoaded keeps court_link's copy).
 """
 
 from datetime import date, datetime, timedelta
 
-from shared.workdays import CHINA_TZ, is_working_day
+from shared.workdays import CHINA_TZ, is_known, is_working_day
 
 # 诉前调解期限: 30 days from the day the court diverted the filing (SPC guidance on 委派调解, the
 # county's practice); the parties may agree to go on, which the court notes but the term does not show.
@@ -47,3 +49,8 @@ def term_end(start: date, days: int) -> date:
     while not is_court_day(end):
         end += timedelta(days=1)
     return end
+
+
+def is_provisional(start: date, end: date) -> bool:
+    """Whether a term from `start` to `end` runs over a year whose official calendar is not known (暂定)."""
+    return any(not is_known(year) for year in range(start.year, end.year + 1))

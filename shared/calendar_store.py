@@ -1,0 +1,106 @@
+"""The years of the official calendar a service has loaded (table `calendar_years`), and putting them to use.
+
+The coordinator keeps the years operators load; court_link and supervision keep a copy of each from
+CalendarYearLoaded. Every one of them puts its years into `shared.workdays` when it starts and, as
+workers begin, whenever another process of it has loaded one since (`shared.runtime.calendar`).
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from shared.calendar_file import CalendarYear, parse_calendar
+from shared.contracts.messages import CalendarYearLoaded
+from shared.delivery.statements import Row, Statements
+from shared.persistence.jsonb import jsonb
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+from shared.workdays import load_year
+
+
+@dataclass(frozen=True)
+class StoredYear:
+    calendar: CalendarYear
+    loaded_by: str
+    loaded_at: datetime
+
+    @property
+    def year(self) -> int:
+        return self.calendar.year
+
+
+class CalendarStore(Protocol):
+    def years(self) -> list[StoredYear]:
+        """Every loaded year, in order."""
+        ...
+
+    def put(self, calendar: CalendarYear, loaded_by: str, at: datetime) -> bool:
+        """Keep `calendar` for its year (replacing what was loaded for it); False when it was already so."""
+        ...
+
+
+class PostgresCalendarStore:
+    def __init__(self, statements: Statements) -> None:
+        self.sql = statements
+
+    def years(self) -> list[StoredYear]:
+        return [stored_year(row) for row in self.sql.all(YEARS)]
+
+    def put(self, calendar: CalendarYear, loaded_by: str, at: datetime) -> bool:
+        row = self.sql.one(
+            "INSERT INTO calendar_years (year, days, source, loaded_by, loaded_at) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (year) DO UPDATE SET days = excluded.days, source = excluded.source,"
+            " loaded_by = excluded.loaded_by, loaded_at = excluded.loaded_at"
+            " WHERE (calendar_years.days, calendar_years.source) IS DISTINCT FROM (excluded.days, excluded.source)"
+            " RETURNING year",
+            (calendar.year, jsonb(days_of(calendar)), calendar.source, loaded_by, at),
+        )
+        return row is not None
+
+
+YEARS = "SELECT year, days, source, loaded_by, loaded_at FROM calendar_years ORDER BY year"
+
+
+def days_of(calendar: CalendarYear) -> dict[str, Any]:
+    """What the `days` column keeps: the year file's holidays and working weekends, as JSON."""
+    return calendar.model_dump(mode="json", include={"holidays", "working_weekends"})
+
+
+def stored_year(row: Row) -> StoredYear:
+    """A row of `calendar_years` (`YEARS`), validated again as a year file is."""
+    calendar = CalendarYear.model_validate({"year": row["year"], "source": row["source"], **row["days"]})
+    return StoredYear(calendar, row["loaded_by"], row["loaded_at"])
+
+
+def use_years(years: list[StoredYear]) -> None:
+    """Put the loaded years into this process's working-day arithmetic."""
+    for stored in years:
+        load_year(stored.calendar.days())
+
+
+class KeepsCalendar(Protocol):
+    """A service store with the loaded years beside its own tables."""
+
+    @property
+    def calendar(self) -> CalendarStore: ...
+
+
+def keep_calendar_year(
+    message: CalendarYearLoaded, sent_by: str | None, uow: UnitOfWork[KeepsCalendar], platform: Platform
+) -> None:
+    """CalendarYearLoaded, from the coordinator only: keep the service's own copy of the year and count by it.
+
+    The year is validated again as the coordinator validated it; one that fails is a dead letter."""
+    platform.require_sender(message, sent_by, "coordinator")
+    calendar = parse_calendar(
+        {
+            "year": message.year,
+            "source": message.source,
+            "holidays": [h.model_dump(mode="json") for h in message.holidays],
+            "working_weekends": [d.isoformat() for d in message.working_weekends],
+        }
+    )
+    with uow:
+        uow.claim(message)
+        uow.store.calendar.put(calendar, message.loaded_by, message.occurred_at)
+    load_year(calendar.days())

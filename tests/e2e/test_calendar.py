@@ -1,0 +1,144 @@
+"""A deadline into a year whose calendar is unknown is provisional; `wuyuan calendar load` makes it exact everywhere.
+
+The year files here are made up for the test (the deadline's own day becomes a holiday, so that it must
+move), NOT the State Council's calendar. The platform of this session counts by them from here on; this
+test process counts by them only while the test runs (`make test` runs the unit tests in it afterwards).
+"""
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from click.testing import CliRunner
+
+from services.coordinator.deadlines import deadline_for
+from services.coordinator.domain.model import Term
+from shared.calendar_file import read_calendar_file
+from shared.workdays import CHINA_TZ, is_known, load_year, runs_into_unknown_year, unload_year
+from wuyuan.cli import main
+
+pytestmark = pytest.mark.e2e
+
+COURT = "court:430426"
+TERM = Term(20)  # 民间借贷: the court's mediators, 20 working days (config/routing.toml)
+LOAN = {
+    "source": "walk_in",
+    "category": "debt",
+    "division_code": "430426101203",
+    "summary": "借给同村村民三万元用于购买农机，约定年底归还，至今未还",
+    "parties": [
+        {"role": "applicant", "name": "龙桂香", "phone": "13807349876"},
+        {"role": "respondent", "name": "邓德旺", "phone": "13975416543"},
+    ],
+}
+
+
+def wait_until(read: Callable[[], Any], holds: Callable[[Any], bool], what: str, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = read()
+        if holds(last):
+            return last
+        time.sleep(0.2)
+    raise TimeoutError(f"{what} not reached in {timeout}s; last seen: {last}")
+
+
+def year_file(directory: Path, year: int, holiday: date) -> Path:
+    path = directory / f"{year}.toml"
+    path.write_text(
+        f'year = {year}\nsource = "端到端测试用节假日安排（非国务院办公厅通知）"\n'
+        f'working_weekends = []\n\n[[holidays]]\nname = "元旦"\ndays = [{holiday.isoformat()}]\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def loaded_here() -> Iterator[list[int]]:
+    """Years this test loads into its own process as well, forgotten afterwards."""
+    years: list[int] = []
+    yield years
+    for year in years:
+        unload_year(year)
+
+
+def test_a_provisional_deadline_becomes_exact_at_the_centre_supervision_and_the_unit_when_its_year_is_loaded(
+    client, platform, tmp_path, loaded_here
+):
+    case_id = client.register(LOAN)["case_id"]
+    case = client.wait_for_status(case_id, "assigned")
+    [lead] = [r for r in case["referrals"] if r["unit"] == COURT]
+    issued_at, due_before = datetime.fromisoformat(lead["issued_at"]), datetime.fromisoformat(lead["due_at"])
+    if not runs_into_unknown_year(issued_at, due_before):
+        pytest.skip("the term ends in a year whose calendar is known: nothing is provisional today")
+    assert lead["due_provisional"] is True
+    referral_id = lead["referral_id"]
+    shown = CliRunner().invoke(main, ["case", "show", case_id], env=cli_env(platform))
+    assert "（暂定）" in shown.output, shown.output
+
+    # The term's last day becomes a holiday of its year; earlier unknown years get a harmless 1 January.
+    last_day = due_before.astimezone(CHINA_TZ).date()
+    first_year = issued_at.astimezone(CHINA_TZ).year
+    years = [y for y in range(first_year, last_day.year + 1) if not is_known(y)]
+    files = [year_file(tmp_path, y, last_day if y == last_day.year else date(y, 1, 1)) for y in years]
+    for path in files:
+        loaded = CliRunner().invoke(main, ["calendar", "load", str(path)], env=cli_env(platform))
+        assert loaded.exit_code == 0, loaded.output
+        assert f"已载入{read_calendar_file(path).year}年节假日安排" in loaded.output
+        load_year(read_calendar_file(path).days())
+        loaded_here.append(read_calendar_file(path).year)
+    expected = deadline_for(issued_at, TERM)
+    assert expected > due_before
+
+    def lead_at_centre() -> dict[str, Any]:
+        [found] = [r for r in client.case(case_id)["referrals"] if r["referral_id"] == referral_id]
+        return found
+
+    exact = wait_until(lead_at_centre, lambda r: not r["due_provisional"], "the deadline made exact")
+    assert datetime.fromisoformat(exact["due_at"]) == expected
+    timeline = client.case(case_id)["timeline"]
+    [line] = [e for e in timeline if e["kind"] == "deadline_recomputed" and e["detail"]["unit"] == COURT]
+    assert datetime.fromisoformat(line["detail"]["previous_due_at"]) == due_before
+    shown = CliRunner().invoke(main, ["case", "show", case_id], env=cli_env(platform))
+    assert "节假日安排已载入，期限由" in shown.output and "（暂定）" not in shown.output, shown.output
+
+    def watch() -> dict[str, Any]:
+        watches = client.call("GET", "supervision", f"/api/v1/cases/{case_id}/watches")["watches"]
+        return next((w for w in watches if w["referral_id"] == referral_id), {})
+
+    moved = wait_until(watch, lambda w: datetime.fromisoformat(str(w.get("due_at"))) == expected, "the watch moved")
+    assert moved["due_provisional"] is False
+    wait_until(
+        lambda: client.referral(COURT, referral_id),
+        lambda r: datetime.fromisoformat(str(r["due_at"])) == expected,
+        "the court's referral moved",
+    )
+
+    # court_link and supervision keep their own copy of every year loaded (CalendarYearLoaded).
+    for service in ("court_link", "supervision"):
+        wait_until(lambda service=service: copied_years(platform, service), lambda kept: set(years) <= kept, service)
+
+    again = CliRunner().invoke(main, ["calendar", "load", str(files[-1])], env=cli_env(platform))
+    assert "未作改动" in again.output and "重算期限0件" in again.output, again.output
+    listed = CliRunner().invoke(main, ["calendar", "show", str(last_day.year), "--json"], env=cli_env(platform))
+    assert json.loads(listed.output)["origin"] == "loaded"
+
+
+def copied_years(platform, service: str) -> set[int]:
+    with psycopg.connect(platform.database_url(service)) as conn:
+        return {row[0] for row in conn.execute("SELECT year FROM calendar_years")}
+
+
+def cli_env(platform) -> dict[str, str]:
+    return {
+        "WUYUAN_VHOST": platform.vhost,
+        "WUYUAN_DB_PREFIX": platform.db_prefix,
+        "WUYUAN_STATE_DIR": str(platform.state_dir),
+        "WUYUAN_HTTP_PORT_BASE": str(platform.http_port_base),
+    }

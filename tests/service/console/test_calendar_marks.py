@@ -1,0 +1,94 @@
+"""The console marks a provisional deadline 暂定 and shows the year-end warning as a banner on the board."""
+
+from tests.service.console.visitors import ZHOU
+
+WATCH = {
+    "case_id": "430426-20261204-00007",
+    "referral_id": "44444444-4444-4444-8444-444444444444",
+    "unit": "police:430426101",
+    "role": "lead",
+    "issued_at": "2026-12-04T01:00:00+00:00",
+    "due_at": "2027-01-07T09:30:00+00:00",
+    "paused_at": None,
+    "state": "near",
+    "letters": [],
+    "due_provisional": True,
+}
+WARNING = "2027年节假日安排尚未载入：期限延伸至2027年的，暂按周一至周五计算并标注“暂定”。"
+
+
+def test_the_board_shows_the_calendar_warning_and_marks_a_provisional_deadline(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    board = {"as_of": "2026-12-04T02:00:00+00:00", "units": [], "watches": [WATCH], "calendar_warning": WARNING}
+    apis.answer("supervision", "GET", "/api/v1/board", 200, board)
+    apis.answer("supervision", "GET", "/api/v1/letters", 200, {"letters": []})
+    apis.answer("supervision", "GET", "/api/v1/alerts", 200, {"alerts": []})
+    apis.answer("supervision", "GET", "/api/v1/follow-ups", 200, {"follow_ups": []})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
+
+    assert WARNING in page
+    assert '<span class="provisional" title="该年度节假日安排未载入' in page
+
+
+CASE_ID = "430426-20261204-00007"
+CASE = {
+    "case_id": CASE_ID,
+    "status": "assigned",
+    "round": 1,
+    "mode": "single_unit",
+    "source": "walk_in",
+    "category": "debt",
+    "division_code": "430426101203",
+    "flags": [],
+    "summary": "借款到期未还",
+    "registered_by": "demo.window",
+    "lead_unit": "court:430426",
+    "co_units": [],
+    "referrals": [
+        {
+            "referral_id": WATCH["referral_id"],
+            "unit": "court:430426",
+            "role": "lead",
+            "round": 1,
+            "status": "issued",
+            "issued_at": "2026-12-04T01:00:00+00:00",
+            "due_at": "2027-01-01T09:30:00+00:00",
+            "due_provisional": True,
+            "paused": False,
+        }
+    ],
+    "gaps": [],
+    "result": None,
+    "rating": None,
+    "repeat_reports": 0,
+    "timeline": [
+        {
+            "seq": 2,
+            "at": "2026-12-10T02:00:00+00:00",
+            "kind": "deadline_recomputed",
+            "detail": {
+                "unit": "court:430426",
+                "role": "lead",
+                "year": 2027,
+                "previous_due_at": "2027-01-01T09:30:00+00:00",
+                "due_at": "2027-01-04T09:30:00+00:00",
+                "due_provisional": False,
+            },
+        }
+    ],
+    "trace_id": None,
+}
+
+
+def test_the_case_marks_a_provisional_deadline_and_reads_a_recomputation_in_chinese(console, browser, staff, apis):
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, CASE)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+
+    assert 'class="provisional"' in page
+    assert "2027年节假日安排已载入，期限由2027-01-01 17:30重算为2027-01-04 17:30" in page
