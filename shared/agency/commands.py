@@ -8,7 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from shared.agency.domain import AgencyReferralStatus
 from shared.contracts.disputes import LongText, Party, RecordId, ResultReport
 from shared.contracts.identifiers import DivisionCode
-from shared.contracts.messages import PauseReport
+from shared.contracts.messages import DeclineReason, PauseReport
 from shared.contracts.vocabulary import Category, Flag
 
 MAX_LIST = 500
@@ -19,6 +19,13 @@ class ListReferrals(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     status: AgencyReferralStatus | None = None
+    limit: int = Field(100, ge=0, le=MAX_LIST)
+
+
+class ListRejections(BaseModel):
+    """The query of an officer's list of the agency's refused messages (MessageRejected), the latest first."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
     limit: int = Field(100, ge=0, le=MAX_LIST)
 
 
@@ -34,6 +41,8 @@ class AcceptReferral(OfficerCommand):
 
 class DeclineReferral(OfficerCommand):
     reason: LongText
+    # 超出本级处置能力 (`beyond_level`) takes the case up a level; the default re-routes it (不属于本单位职责).
+    reason_code: DeclineReason = DeclineReason.NOT_COMPETENT
 
 
 class ReportProgress(OfficerCommand):

@@ -1,0 +1,33 @@
+"""逾期提级's watches in memory, over the fake supervision store's own dicts (mixed into FakeSupervisionStore)."""
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from services.supervision.domain import Watch
+
+
+class FakeEscalationStore:
+    watches: dict[UUID, Watch]
+    watch_rows: dict[UUID, dict[str, Any]]
+
+    @property
+    def escalations_sent(self) -> dict[UUID, datetime]:
+        # Kept beside the watches as the column is; made on first use, so the mixin needs no __init__.
+        sent: dict[UUID, datetime] = self.__dict__.setdefault("_escalations_sent", {})
+        return sent
+
+    def lock_watches_to_escalate(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
+        due = [
+            w
+            for w in self.watches.values()
+            if w.closed_at is None
+            and w.overdue_sent_at is not None
+            and w.referral_id not in self.escalations_sent
+            and w.paused_at is None
+            and w.due_at < now
+        ]
+        return [(w, self.watch_rows[w.referral_id]["trace"]) for w in sorted(due, key=lambda w: w.due_at)[:limit]]
+
+    def mark_escalation_sent(self, referral_id: UUID, at: datetime) -> None:
+        self.escalations_sent.setdefault(referral_id, at)

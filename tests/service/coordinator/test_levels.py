@@ -1,0 +1,281 @@
+"""三级: a township case goes up to the county when a unit declines it as beyond its level or stays overdue,
+is flagged for the leaders when overdue at the county, and the holding centre calls departments in (吹哨报到)."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.coordinator.dependencies import coordination_for
+from services.coordinator.service import Coordinator
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import (
+    CaseRegistered,
+    EscalateCase,
+    ReferralClosed,
+    ReferralDeclined,
+    ReferralIssued,
+    ReferralWithdrawn,
+    UnitDesignated,
+)
+from shared.http import BadInput
+from shared.platform import SenderRefusal
+from shared.refusal import Refused
+from tests.fakes.coordinator import FakeCaseStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+CST = timezone(timedelta(hours=8))
+CASE_ID = "430426-20250915-00007"
+POLICE_STATION = "police:430426101"
+COUNTY_POLICE = "police:430426"
+JUSTICE_OFFICE = "justice:430426101"
+COUNTY_JUSTICE = "justice:430426"
+CENTRE = "centre:430426"
+REGISTERED = datetime(2025, 9, 15, 9, 0, tzinfo=CST)  # a Monday; the police call's ten working days end 28 Sep
+LATE = datetime(2025, 10, 13, 10, 0, tzinfo=CST)  # past the deadline and the National Day holidays
+COUNTY_COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}), frozenset({CENTRE}))
+OTHER_TOWNSHIP = Principal("li.ganshi", "李干事", frozenset({Role.COORDINATOR}), frozenset({"centre:430426102"}))
+
+
+class Clock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(REGISTERED)
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork[FakeCaseStore]:
+    return FakeUnitOfWork(FakeCaseStore())
+
+
+def coordinator_for(uow, platform, clock, caller: Principal) -> Coordinator:
+    desk = coordination_for(replace(platform, service="coordinator", now=clock))
+    return worker_factory(Coordinator, uow=uow, desk=desk, caller=caller)
+
+
+@pytest.fixture
+def coordinator(uow, platform, clock) -> Coordinator:
+    return coordinator_for(uow, platform, clock, COUNTY_COORDINATOR)
+
+
+_ids = iter(range(1, 10_000))
+
+
+def message_id() -> UUID:
+    return UUID(int=next(_ids))
+
+
+def deliver(coordinator: Coordinator, message, broker_user: str) -> None:
+    coordinator.sender = broker_user
+    handle = {
+        "CaseRegistered": coordinator.on_case_registered,
+        "ReferralDeclined": coordinator.on_referral_declined,
+        "EscalateCase": coordinator.on_escalate_case,
+    }[message.type]
+    handle(message)
+
+
+@pytest.fixture
+def referrals(coordinator, uow) -> dict[str, ReferralIssued]:
+    """A police call from 新塘村: the 砖塘镇 police station leads, its justice office helps."""
+    registered = CaseRegistered.build(
+        message_id=message_id(),
+        occurred_at=REGISTERED,
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        source="police_call",
+        category="neighbour",
+        division_code="430426101203",
+        summary="两户因宅基地界址多次争执，村里调处未果。",
+        flags=[],
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
+            {"role": "respondent", "kind": "person", "name": "李四"},
+        ],
+    )
+    deliver(coordinator, registered, "wuyuan.intake")
+    return {m.recipient: m for m in uow.sent_of(ReferralIssued)}
+
+
+def view(coordinator, http) -> dict:
+    return http.body(coordinator.show_case(http.get(), CASE_ID))
+
+
+def beyond_level(referral: ReferralIssued, code: str = "beyond_level") -> ReferralDeclined:
+    return ReferralDeclined.build(
+        message_id=message_id(),
+        occurred_at=REGISTERED,
+        case_id=CASE_ID,
+        sender=referral.recipient,
+        recipient=CENTRE,
+        referral_id=referral.referral_id,
+        officer="liu.yang",
+        reason="涉及多个乡镇的宅基地权属，超出派出所处置能力",
+        reason_code=code,
+    )
+
+
+def overdue(referral: ReferralIssued, days: int = 5) -> EscalateCase:
+    return EscalateCase.build(
+        message_id=message_id(),
+        occurred_at=LATE,
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        referral_id=referral.referral_id,
+        unit=referral.recipient,
+        due_at=referral.due_at,
+        overdue_working_days=days,
+    )
+
+
+def test_a_case_led_by_a_township_station_is_held_by_the_township_centre(coordinator, http, referrals):
+    case = view(coordinator, http)
+
+    assert (case["centre"], case["level"], case["escalations"]) == ("430426101", "township", [])
+
+
+def test_a_station_that_declines_as_beyond_its_level_sends_the_case_to_the_county_bureau(
+    coordinator, uow, http, referrals
+):
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+
+    case = view(coordinator, http)
+    assert (case["centre"], case["level"], case["lead_unit"], case["status"]) == (
+        "430426",
+        "county",
+        COUNTY_POLICE,
+        "assigned",
+    )
+    [step] = case["escalations"]
+    assert (step["cause"], step["from_centre"], step["to_centre"], step["unit"], step["new_unit"]) == (
+        "beyond_level",
+        "430426101",
+        "430426",
+        POLICE_STATION,
+        COUNTY_POLICE,
+    )
+    kinds = [line["kind"] for line in case["timeline"]]
+    assert kinds[-3:] == ["referral_declined", "case_escalated", "referral_issued"]
+    [designated] = uow.sent_of(UnitDesignated)
+    assert designated.referral.unit == COUNTY_POLICE
+
+
+def test_an_ordinary_decline_re_routes_as_before_and_stays_at_the_township(coordinator, http, referrals):
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION], "not_competent"), "wuyuan.police_link")
+
+    case = view(coordinator, http)
+    assert (case["level"], case["escalations"]) == ("township", [])
+
+
+def test_an_overdue_co_unit_past_the_threshold_takes_the_case_up_and_its_part_to_the_county(
+    coordinator, uow, http, clock, referrals
+):
+    clock.at = LATE
+    deliver(coordinator, overdue(referrals[JUSTICE_OFFICE]), "wuyuan.supervision")
+
+    case = view(coordinator, http)
+    assert (case["level"], case["lead_unit"], case["co_units"]) == ("county", POLICE_STATION, [COUNTY_JUSTICE])
+    [old] = [r for r in case["referrals"] if r["unit"] == JUSTICE_OFFICE]
+    assert old["status"] == "escalated"
+    [closed] = uow.sent_of(ReferralClosed)
+    assert (closed.unit, closed.reason) == (JUSTICE_OFFICE, "escalated")
+    [withdrawn] = uow.sent_of(ReferralWithdrawn)
+    assert (withdrawn.recipient, withdrawn.referral_id) == (JUSTICE_OFFICE, referrals[JUSTICE_OFFICE].referral_id)
+    assert (withdrawn.reason, withdrawn.successor) == ("escalated", COUNTY_JUSTICE)
+    [step] = case["escalations"]
+    assert (step["cause"], step["overdue_working_days"], step["new_unit"]) == ("overdue", 5, COUNTY_JUSTICE)
+
+
+def test_only_supervision_may_ask_for_an_escalation(coordinator, http, clock, referrals):
+    clock.at = LATE
+    with pytest.raises(Refused) as refused:
+        deliver(coordinator, overdue(referrals[JUSTICE_OFFICE]), "wuyuan.justice_link")
+
+    assert refused.value.code == SenderRefusal.WRONG_SENDER
+    assert view(coordinator, http)["level"] == "township"
+
+
+def test_an_escalation_for_a_referral_no_longer_overdue_changes_nothing(coordinator, http, referrals):
+    deliver(coordinator, overdue(referrals[JUSTICE_OFFICE]), "wuyuan.supervision")  # the clock says: not late
+
+    case = view(coordinator, http)
+    assert (case["level"], case["escalations"]) == ("township", [])
+
+
+def test_overdue_at_the_county_is_flagged_for_the_leaders_and_stays(coordinator, uow, http, clock, referrals):
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+    [county] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == COUNTY_POLICE]
+    clock.at = LATE
+
+    deliver(coordinator, overdue(county, days=7), "wuyuan.supervision")
+
+    case = view(coordinator, http)
+    assert (case["level"], case["lead_unit"]) == ("county", COUNTY_POLICE)
+    flag = case["escalations"][-1]
+    assert (flag["cause"], flag["to_centre"], flag["overdue_working_days"]) == ("overdue", None, 7)
+    assert case["timeline"][-1]["kind"] == "leaders_alerted"
+
+
+def test_the_holding_centre_calls_a_department_in_as_a_co_unit(coordinator, uow, http, referrals):
+    body = {"units": ["petition:430426"], "note": "涉及多户村民联名信访，请信访局报到"}
+    # 砖塘镇's centre may call in police and justice only; the county's may call in the petition bureau.
+    with pytest.raises(Refused):
+        coordinator.call_in(http.post(body), CASE_ID)
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+
+    case = http.body(coordinator.call_in(http.post(body), CASE_ID))
+
+    assert case["co_units"] == [JUSTICE_OFFICE, "petition:430426"]
+    line = case["timeline"][-2]
+    assert (line["kind"], line["detail"]["units"], line["detail"]["staff"]) == (
+        "units_called_in",
+        ["petition:430426"],
+        "chen.zhuren",
+    )
+    assert uow.sent_of(UnitDesignated)[-1].referral.unit == "petition:430426"
+
+
+def test_another_townships_coordinator_may_not_call_units_in(uow, platform, clock, http, referrals):
+    stranger = coordinator_for(uow, platform, clock, OTHER_TOWNSHIP)
+
+    with pytest.raises(Forbidden):
+        stranger.call_in(http.post({"units": [COUNTY_POLICE], "note": "请县公安局报到"}), CASE_ID)
+
+
+def test_a_call_in_naming_an_unknown_agency_names_the_field(coordinator, http, referrals):
+    with pytest.raises(BadInput) as refused:
+        coordinator.call_in(http.post({"units": [JUSTICE_OFFICE, "fire:430426"], "note": "请报到"}), CASE_ID)
+
+    assert [f["field"] for f in refused.value.fields] == ["units.1"]
+
+
+def test_each_centre_lists_the_cases_it_holds(coordinator, http, referrals):
+    def held_by(centre: str) -> list[str]:
+        listing = http.body(coordinator.list_cases(http.get({"centre": centre})))
+        return [row["case_id"] for row in listing["cases"]]
+
+    assert (held_by("430426101"), held_by("430426")) == ([CASE_ID], [])
+
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+
+    assert (held_by("430426101"), held_by("430426")) == ([], [CASE_ID])
+    row = http.body(coordinator.list_cases(http.get()))["cases"][0]
+    assert (row["centre"], row["level"]) == ("430426", "county")
+
+
+def test_a_centre_that_is_no_division_code_names_the_parameter(coordinator, http):
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"centre": "砖塘镇"}))
+
+    assert [f["field"] for f in refused.value.fields] == ["centre"]
