@@ -1,0 +1,77 @@
+"""督办文书: the 提醒函, 督办函 and 通报 supervision issued, listed with filters, printed and downloaded as PDF."""
+
+import re
+from collections.abc import Mapping
+from uuid import UUID
+
+from werkzeug.wrappers import Response
+
+from services.console.dependencies import Apis
+from services.console.handlers.common import Names, Visitor, expect, page_context
+from services.console.pages import PageNotFound, render
+from shared.platform import Platform
+
+PATH = "/documents"
+KINDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+_MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
+# The archived document carries its own print CSS inline; nothing else may load or run in it.
+PRINT_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> Response:
+    """Supervision answers only what this visitor may read (an officer: his own units' documents)."""
+    visitor.require(PATH)
+    names = Names.of(platform)
+    chosen = {
+        "unit": args.get("unit", "") if args.get("unit", "") in dict(names.unit_choices()) else "",
+        "kind": args.get("kind", "") if args.get("kind", "") in KINDS else "",
+        "month": args.get("month", "") if _MONTH.match(args.get("month", "")) else "",
+    }
+    params = {name: value for name, value in chosen.items() if value} | {"limit": "200"}
+    found = expect(
+        apis.call("supervision", "GET", "/api/v1/documents", token=visitor.token, params=params), service="supervision"
+    )
+    return render(
+        "documents.html",
+        **page_context(visitor, PATH, names, platform.now()),
+        documents=found.get("documents", []),
+        chosen=chosen,
+        kinds=KINDS,
+        units=names.unit_choices(),
+    )
+
+
+def _document_id(value: str) -> str:
+    try:
+        return str(UUID(value))
+    except ValueError:
+        raise PageNotFound() from None
+
+
+def print_view(visitor: Visitor, document_id: str, apis: Apis) -> Response:
+    """The document exactly as archived, fetched with the visitor's own token and served by the console."""
+    visitor.require(PATH)
+    answer = apis.fetch("supervision", f"/api/v1/documents/{_document_id(document_id)}/html", token=visitor.token)
+    html = expect(answer, service="supervision")
+    response = Response(html, status=200, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = PRINT_POLICY
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def pdf_download(visitor: Visitor, document_id: str, apis: Apis) -> Response:
+    visitor.require(PATH)
+    answer = apis.fetch("supervision", f"/api/v1/documents/{_document_id(document_id)}/pdf", token=visitor.token)
+    pdf = expect(answer, service="supervision")
+    response = Response(pdf, status=200, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = answer.disposition or "inline"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def case_documents(visitor: Visitor, case_id: str, apis: Apis) -> list[dict[str, object]]:
+    """A case's letters with their numbers, for the case page; none if this visitor may not read them."""
+    answer = apis.call("supervision", "GET", "/api/v1/documents", token=visitor.token, params={"case_id": case_id})
+    return list(answer.body.get("documents", [])) if answer.ok and isinstance(answer.body, dict) else []

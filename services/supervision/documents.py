@@ -1,0 +1,366 @@
+"""两函一通报 as documents: numbers (文号), a 督办函's superior, the 通报's selection and ranking, and their text."""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from shared.workdays import CHINA_TZ, add_working_days, working_days_between
+
+ISSUER = "检查督导组"  # the inspection group signs every document for the centre
+# A unit named in two or more 督办函 in a 通报's period is "repeatedly late" (多次被督办).
+REPEATEDLY_LATE_LETTERS = 2
+# A 督办函 asks for the result, or the reason for the delay, within this many working days.
+OVERDUE_REPLY_WORKING_DAYS = 3
+# A 通报 asks the units it names for their rectification (整改) within this many working days.
+NOTICE_REPLY_WORKING_DAYS = 5
+# 1–12 characters: Chinese, letters or digits, as county offices abbreviate themselves (临澧综治).
+_PREFIX = re.compile(r"^[\u4e00-\u9fffA-Za-z0-9]{1,12}$")
+
+
+class DocumentKind(StrEnum):
+    REMINDER = "reminder"  # 提醒函
+    OVERDUE = "overdue"  # 督办函
+    NOTICE = "notice"  # 通报
+
+
+TITLES = {DocumentKind.REMINDER: "提醒函", DocumentKind.OVERDUE: "督办函", DocumentKind.NOTICE: "通报"}
+# The word in the 文号 that says which series a number belongs to.
+_SERIES = {DocumentKind.REMINDER: "提醒", DocumentKind.OVERDUE: "督办", DocumentKind.NOTICE: "通报"}
+_ROLES = {"lead": "牵头", "co_unit": "协办"}
+
+
+def check_prefix(prefix: str) -> str:
+    """The county's 文号 prefix (the centre's short name); ValueError naming what is wrong."""
+    if not _PREFIX.match(prefix):
+        raise ValueError("must be 1 to 12 Chinese characters, letters or digits, e.g. 临澧综治")
+    return prefix
+
+
+def default_prefix(county_place: str) -> str:
+    """'临澧综治' for 临澧县: the place without its 县/区/市, then 综治."""
+    place = county_place[:-1] if len(county_place) > 2 and county_place[-1] in "县区市旗" else county_place
+    return f"{place}综治" if _PREFIX.match(f"{place}综治") else "综治"
+
+
+def document_number(prefix: str, kind: DocumentKind, year: int, seq: int) -> str:
+    """The 文号: '临澧综治〔2026〕督办第3号', one series per kind and year."""
+    if seq < 1:
+        raise ValueError(f"a document's number starts at 1, got {seq}")
+    return f"{prefix}〔{year}〕{_SERIES[kind]}第{seq}号"
+
+
+def superior_of(unit: str, centre_unit: str) -> str:
+    """Whom a 督办函 is also sent to: the same agency's unit one level up (village → township → county);
+    above a county-level unit stands the county's centre itself, which keeps the copy in its archive."""
+    agency, _, division = unit.partition(":")
+    if len(division) > 6:
+        return f"{agency}:{division[:-3]}"
+    return centre_unit
+
+
+def year_of(at: datetime) -> int:
+    """Numbers run per calendar year in Beijing time: a letter at 00:30 on 1 January is next year's."""
+    return at.astimezone(CHINA_TZ).year
+
+
+# --- the letters --------------------------------------------------------------------------------
+
+
+def working_days(start: datetime, end: datetime) -> tuple[int, bool]:
+    """Working days from `start` to `end`, and whether the official calendar knew every day; past the
+    known years it counts calendar days instead, so a letter still goes out and says so."""
+    try:
+        return max(working_days_between(start, end), 0), True
+    except ValueError:
+        return max((end.astimezone(CHINA_TZ).date() - start.astimezone(CHINA_TZ).date()).days, 0), False
+
+
+def reply_by(at: datetime, days: int) -> datetime:
+    """Close of business `days` working days after `at` (calendar days past the known years)."""
+    try:
+        return add_working_days(at, days)
+    except ValueError:
+        return at + timedelta(days=days)
+
+
+def letter_facts(
+    *,
+    kind: DocumentKind,
+    number: str,
+    centre_name: str,
+    case_id: str,
+    referral_id: str,
+    unit: str,
+    unit_name: str,
+    role: str,
+    referral_issued_at: datetime,
+    due_at: datetime,
+    superior: str | None,
+    superior_name: str | None,
+    issued_at: datetime,
+) -> dict[str, Any]:
+    """What a 提醒函 or 督办函 says, fixed at issue (names as they read that day), as JSON to archive."""
+    if kind is DocumentKind.OVERDUE:
+        days, exact = working_days(due_at, issued_at)
+        respond_by = reply_by(issued_at, OVERDUE_REPLY_WORKING_DAYS)
+    else:
+        days, exact = working_days(issued_at, due_at)
+        respond_by = due_at
+    return {
+        "kind": kind.value,
+        "number": number,
+        "centre_name": centre_name,
+        "case_id": case_id,
+        "referral_id": referral_id,
+        "unit": unit,
+        "unit_name": unit_name,
+        "role": role,
+        "referral_issued_at": referral_issued_at.isoformat(),
+        "due_at": due_at.isoformat(),
+        "working_days": days,  # overdue by (督办函), or left (提醒函)
+        "working_days_exact": exact,
+        "respond_by": respond_by.isoformat(),
+        "superior": superior,
+        "superior_name": superior_name,
+        "issued_at": issued_at.isoformat(),
+    }
+
+
+@dataclass(frozen=True)
+class DocumentText:
+    """A document as staff read it, the same for the HTML and the PDF."""
+
+    title: str
+    number: str
+    centre_name: str
+    addressee: str  # 主送
+    paragraphs: list[str]
+    issued_on: str  # 2026年12月4日
+    copy_to: str | None = None  # 抄送
+    table_title: str | None = None
+    table_header: list[str] = field(default_factory=list)
+    table: list[list[str]] = field(default_factory=list)
+    after_table: list[str] = field(default_factory=list)
+    issuer: str = ISSUER
+
+
+def _local(value: str) -> str:
+    moment = datetime.fromisoformat(value).astimezone(CHINA_TZ)
+    return f"{moment.year}年{moment.month}月{moment.day}日{moment:%H:%M}"
+
+
+def _day(value: str | date) -> str:
+    day = value if isinstance(value, date) else datetime.fromisoformat(value).astimezone(CHINA_TZ).date()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def letter_text(facts: dict[str, Any]) -> DocumentText:
+    kind = DocumentKind(facts["kind"])
+    role = _ROLES.get(facts["role"], "承办")
+    unit_days = f"{facts['working_days']}个工作日"
+    if not facts["working_days_exact"]:
+        unit_days = f"{facts['working_days']}日（该年度法定节假日安排尚未公布，暂按自然日计）"
+    opening = (
+        f"{facts['case_id']}号矛盾纠纷于{_local(facts['referral_issued_at'])}交由你单位{role}办理，"
+        f"办理期限至{_local(facts['due_at'])}（北京时间，下同）。"
+    )
+    if kind is DocumentKind.OVERDUE:
+        body = [
+            opening + f"截至{_local(facts['issued_at'])}，该件已超期{unit_days}，尚未反馈办理结果。",
+            "根据“两函一通报”工作机制，现予督办。请你单位高度重视，"
+            f"于{_local(facts['respond_by'])}前办结并书面反馈办理结果；确有困难不能办结的，"
+            "一并说明超期原因及预计办结时间。逾期仍未办结的，将在通报中予以通报。",
+        ]
+    else:
+        body = [
+            opening + f"截至{_local(facts['issued_at'])}，办理时限已过八成，距期限还剩{unit_days}。",
+            f"请你单位抓紧办理，于{_local(facts['respond_by'])}前办结并反馈办理结果，避免超期。",
+        ]
+    return DocumentText(
+        title=TITLES[kind],
+        number=facts["number"],
+        centre_name=facts["centre_name"],
+        addressee=f"{facts['unit_name']}：",
+        paragraphs=body,
+        issued_on=_day(facts["issued_at"]),
+        copy_to=facts["superior_name"] if kind is DocumentKind.OVERDUE else None,
+    )
+
+
+# --- the 通报 -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UnitFigures:
+    """One unit's record over a period: referrals due in it and how many of them were done by their
+    deadline, referrals overdue and still open at its end, and the 督办函 it was sent in it."""
+
+    unit: str
+    due: int
+    on_time: int
+    overdue: int
+    overdue_letters: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Per cent, one decimal, half up; None when nothing fell due."""
+        if self.due == 0:
+            return None
+        return int(self.on_time * 1000 / self.due + 0.5) / 10
+
+
+@dataclass(frozen=True)
+class Ranked:
+    figures: UnitFigures
+    rank: int  # 1, 2, 2, 4: units with the same rate share a rank
+
+
+@dataclass(frozen=True)
+class NoticeSelection:
+    overdue: list[UnitFigures]  # units with overdue referrals still open, the most first
+    repeatedly_late: list[UnitFigures]  # units sent REPEATEDLY_LATE_LETTERS or more 督办函, the most first
+    ranking: list[Ranked]  # every unit that had referrals due, by on-time rate
+
+    @property
+    def named_units(self) -> list[str]:
+        """Every unit the 通报 names as lagging, each once, in code order."""
+        return sorted({f.unit for f in self.overdue} | {f.unit for f in self.repeatedly_late})
+
+
+def select_for_notice(figures: list[UnitFigures]) -> NoticeSelection:
+    overdue = sorted((f for f in figures if f.overdue > 0), key=lambda f: (-f.overdue, f.unit))
+    repeated = sorted(
+        (f for f in figures if f.overdue_letters >= REPEATEDLY_LATE_LETTERS), key=lambda f: (-f.overdue_letters, f.unit)
+    )
+    rated = [f for f in figures if f.due > 0]
+    rated.sort(key=lambda f: (-(f.on_time_rate or 0.0), -f.due, f.unit))
+    ranking: list[Ranked] = []
+    for position, unit in enumerate(rated, start=1):
+        tied = ranking and ranking[-1].figures.on_time_rate == unit.on_time_rate
+        ranking.append(Ranked(unit, ranking[-1].rank if tied else position))
+    return NoticeSelection(overdue, repeated, ranking)
+
+
+def _rate(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f}%"
+
+
+def notice_facts(
+    *,
+    number: str,
+    centre_name: str,
+    period_from: date,
+    period_to: date,
+    selection: NoticeSelection,
+    names: dict[str, str],
+    issued_at: datetime,
+    scheduled: bool,
+) -> dict[str, Any]:
+    def row(f: UnitFigures) -> dict[str, Any]:
+        return {
+            "unit": f.unit,
+            "unit_name": names.get(f.unit, f.unit),
+            "due": f.due,
+            "on_time": f.on_time,
+            "on_time_rate": f.on_time_rate,
+            "overdue": f.overdue,
+            "overdue_letters": f.overdue_letters,
+        }
+
+    return {
+        "kind": DocumentKind.NOTICE.value,
+        "number": number,
+        "centre_name": centre_name,
+        "period_from": period_from.isoformat(),
+        "period_to": period_to.isoformat(),
+        "overdue": [row(f) for f in selection.overdue],
+        "repeatedly_late": [row(f) for f in selection.repeatedly_late],
+        "ranking": [{**row(r.figures), "rank": r.rank} for r in selection.ranking],
+        "named_units": selection.named_units,
+        "respond_by": reply_by(issued_at, NOTICE_REPLY_WORKING_DAYS).isoformat(),
+        "issued_at": issued_at.isoformat(),
+        "scheduled": scheduled,
+    }
+
+
+def notice_text(facts: dict[str, Any]) -> DocumentText:
+    period = f"{_day(date.fromisoformat(facts['period_from']))}至{_day(date.fromisoformat(facts['period_to']))}"
+    paragraphs = [f"现将{period}各单位矛盾纠纷交办件办理情况通报如下。"]
+    if facts["overdue"]:
+        names = "；".join(f"{u['unit_name']}{u['overdue']}件" for u in facts["overdue"])
+        paragraphs.append(f"一、超期未办结单位（截至期末）：{names}。")
+    else:
+        paragraphs.append("一、超期未办结单位：本期无。")
+    if facts["repeatedly_late"]:
+        names = "；".join(f"{u['unit_name']}{u['overdue_letters']}次" for u in facts["repeatedly_late"])
+        paragraphs.append(f"二、多次被督办单位（本期收到督办函{REPEATEDLY_LATE_LETTERS}次及以上）：{names}。")
+    else:
+        paragraphs.append("二、多次被督办单位：本期无。")
+    paragraphs.append("三、各单位按期办结率排名（按期办结率=期限在本期内且按期办结的件数÷期限在本期内的件数）：")
+    table = [
+        [
+            str(u["rank"]),
+            u["unit_name"],
+            str(u["due"]),
+            str(u["on_time"]),
+            _rate(u["on_time_rate"]),
+            str(u["overdue"]),
+            str(u["overdue_letters"]),
+        ]
+        for u in facts["ranking"]
+    ]
+    after = [
+        f"请被通报单位认真分析原因，落实整改，于{_local(facts['respond_by'])}前将整改情况书面报送{ISSUER}。"
+        if facts["named_units"]
+        else "请各单位继续保持，按期办结交办事项。"
+    ]
+    return DocumentText(
+        title=TITLES[DocumentKind.NOTICE],
+        number=facts["number"],
+        centre_name=facts["centre_name"],
+        addressee="各成员单位：",
+        paragraphs=paragraphs,
+        issued_on=_day(facts["issued_at"]),
+        table_title="按期办结率排名",
+        table_header=["排名", "单位", "到期件数", "按期办结", "按期办结率", "超期未结", "督办函"],
+        table=table if table else [["—", "本期无到期交办件", "", "", "", "", ""]],
+        after_table=after,
+    )
+
+
+def document_text(facts: dict[str, Any]) -> DocumentText:
+    if facts["kind"] == DocumentKind.NOTICE.value:
+        return notice_text(facts)
+    return letter_text(facts)
+
+
+# --- when the monthly 通报 is due ----------------------------------------------------------------
+
+
+def previous_month(today: date) -> tuple[date, date]:
+    first = today.replace(day=1)
+    last = first - timedelta(days=1)
+    return last.replace(day=1), last
+
+
+def first_working_day(year: int, month: int, is_working: Callable[[date], bool]) -> date:
+    """The month's first working day by `is_working(day)`; the 1st if the calendar does not know the year."""
+    day = date(year, month, 1)
+    try:
+        while not is_working(day):
+            day += timedelta(days=1)
+    except ValueError:
+        return date(year, month, 1)
+    return day
+
+
+def monthly_notice_due(now: datetime, is_working: Callable[[date], bool]) -> tuple[date, date] | None:
+    """The period (the previous month) whose 通报 is due at `now`: from the month's first working day on,
+    so a service that was down that day still issues it when it is back."""
+    today = now.astimezone(CHINA_TZ).date()
+    if today < first_working_day(today.year, today.month, is_working):
+        return None
+    return previous_month(today)

@@ -1,0 +1,327 @@
+"""Supervision's documents (两函一通报): issue, number, archive and deliver them; list and show them."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from werkzeug.wrappers import Response
+
+from services.supervision import domain
+from services.supervision.documents import (
+    DocumentKind,
+    UnitFigures,
+    document_number,
+    document_text,
+    letter_facts,
+    monthly_notice_due,
+    notice_facts,
+    select_for_notice,
+    superior_of,
+    year_of,
+)
+from services.supervision.documents_render import render_html, render_pdf
+from services.supervision.documents_settings import Documents, NoticeSchedule
+from services.supervision.documents_store import ArchivedDocument, DocumentFilter
+from services.supervision.store import SupervisionStore
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.identifiers import CaseId, UnitCode
+from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued
+from shared.http import BadInput
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+from shared.workdays import CHINA_TZ, is_working_day
+
+Work = UnitOfWork[SupervisionStore]
+MAX_LIST = 500
+MAX_NOTICE_DAYS = 366
+# Letter-issuing transactions take their numbers one at a time (an advisory lock, taken before any
+# counter), so two instances numbering 提醒函 and 督办函 in different orders never deadlock.
+LETTER_NUMBERS_LOCK = "supervision:letter-numbers"
+NOTICE_LOCK = "supervision:notice:"  # + the period: one scheduled 通报 per period across instances
+_READERS = frozenset({Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER})
+
+
+class DocumentsQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    unit: UnitCode | None = None  # that unit and the units below it
+    case_id: CaseId | None = None
+    kind: DocumentKind | None = None
+    month: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")  # issued in that month (Beijing time)
+    from_: date | None = Field(None, alias="from")  # issued on or after (China local date)
+    to: date | None = None  # issued on or before
+    limit: int = Field(MAX_LIST, ge=1, le=MAX_LIST)
+
+
+class IssueNotice(BaseModel):
+    """A 通报 on demand over a period of China local dates, both included."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+
+    @field_validator("to")
+    @classmethod
+    def _a_period(cls, to: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_")
+        if start is not None and to < start:
+            raise ValueError("is before from")
+        if start is not None and (to - start).days >= MAX_NOTICE_DAYS:
+            raise ValueError(f"a period of at most {MAX_NOTICE_DAYS} days")
+        return to
+
+
+def document_id_in_path(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise BadInput([{"field": "document_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
+
+
+def pdf_response(number: str, pdf: bytes) -> Response:
+    """Inline, so a browser shows it to print; the file is named by its 文号 (RFC 5987 for the Chinese)."""
+    response = Response(pdf, status=200, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=\"document.pdf\"; filename*=UTF-8''{quote(number)}.pdf"
+    return response
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time(), CHINA_TZ)
+
+
+# --- 提醒函 and 督办函, from the deadline timer --------------------------------------------------
+
+
+def issue_letter(
+    letter: domain.Letter, watch: domain.Watch, at: datetime, uow: Work, platform: Platform, documents: Documents
+) -> None:
+    """Number, render and archive a letter, and send it to the unit (a 督办函 also to the unit's superior);
+    called inside the timer's transaction, so the letter, its number and its messages commit together."""
+    kind = DocumentKind(letter.kind.value)
+    uow.store.serialise_case(LETTER_NUMBERS_LOCK)
+    year = year_of(at)
+    seq = uow.store.next_document_seq(kind, year)
+    number = document_number(documents.prefix, kind, year, seq)
+    superior = superior_of(watch.unit, platform.centre_unit) if kind is DocumentKind.OVERDUE else None
+    facts = letter_facts(
+        kind=kind,
+        number=number,
+        centre_name=documents.name(platform.centre_unit),
+        case_id=watch.case_id,
+        referral_id=str(watch.referral_id),
+        unit=watch.unit,
+        unit_name=documents.name(watch.unit),
+        role=watch.role.value,
+        referral_issued_at=watch.issued_at,
+        due_at=letter.due_at,
+        superior=superior,
+        superior_name=documents.name(superior) if superior else None,
+        issued_at=at,
+    )
+    document_id = platform.new_id()
+    uow.store.archive_document(
+        ArchivedDocument(
+            id=document_id,
+            number=number,
+            kind=kind,
+            year=year,
+            seq=seq,
+            units=[watch.unit, superior] if superior else [watch.unit],
+            issued_at=at,
+            facts=facts,
+            html=render_html(document_text(facts)),
+            case_id=watch.case_id,
+            referral_id=watch.referral_id,
+            unit=watch.unit,
+            superior_unit=superior,
+        )
+    )
+    model = OverdueNoticeIssued if kind is DocumentKind.OVERDUE else ReminderIssued
+    fields: dict[str, Any] = {
+        "occurred_at": at,
+        "case_id": watch.case_id,
+        "sender": platform.centre_unit,
+        "referral_id": watch.referral_id,
+        "due_at": letter.due_at,
+        "document_number": number,
+        "document_id": document_id,
+    }
+    uow.send(model.build(message_id=platform.new_id(), recipient=watch.unit, **fields))
+    # Above a county-level unit stands the centre itself: its copy is the archive, no message.
+    if superior is not None and superior != platform.centre_unit:
+        uow.send(
+            OverdueNoticeIssued.build(message_id=platform.new_id(), recipient=superior, about_unit=watch.unit, **fields)
+        )
+
+
+# --- 通报 --------------------------------------------------------------------------------------
+
+
+def issue_notice(
+    command: IssueNotice, uow: Work, platform: Platform, documents: Documents, scheduled: bool = False
+) -> dict[str, object]:
+    """A 通报 over the period: the units overdue at its end and those repeatedly sent 督办函, the ranking by
+    on-time rate; numbered, archived, and sent to each unit it names."""
+    at = platform.now()
+    with uow:
+        if scheduled:
+            uow.store.serialise_case(f"{NOTICE_LOCK}{command.from_}/{command.to}")
+            if uow.store.scheduled_notice(command.from_, command.to) is not None:
+                return {}
+        figures = uow.store.notice_figures(_day_start(command.from_), _day_start(command.to + timedelta(days=1)))
+        selection = select_for_notice(figures)
+        year = year_of(at)
+        seq = uow.store.next_document_seq(DocumentKind.NOTICE, year)
+        number = document_number(documents.prefix, DocumentKind.NOTICE, year, seq)
+        names = {f.unit: documents.name(f.unit) for f in figures}
+        facts = notice_facts(
+            number=number,
+            centre_name=documents.name(platform.centre_unit),
+            period_from=command.from_,
+            period_to=command.to,
+            selection=selection,
+            names=names,
+            issued_at=at,
+            scheduled=scheduled,
+        )
+        document = ArchivedDocument(
+            id=platform.new_id(),
+            number=number,
+            kind=DocumentKind.NOTICE,
+            year=year,
+            seq=seq,
+            units=selection.named_units,
+            issued_at=at,
+            facts=facts,
+            html=render_html(document_text(facts)),
+            period_from=command.from_,
+            period_to=command.to,
+        )
+        uow.store.archive_document(document)
+        ranks = {r.figures.unit: r.rank for r in selection.ranking}
+        by_unit: dict[str, UnitFigures] = {f.unit: f for f in figures}
+        for unit in selection.named_units:
+            uow.send(
+                NoticeCirculated.build(
+                    message_id=platform.new_id(),
+                    occurred_at=at,
+                    sender=platform.centre_unit,
+                    recipient=unit,
+                    document_number=number,
+                    document_id=document.id,
+                    period_from=command.from_,
+                    period_to=command.to,
+                    overdue=by_unit[unit].overdue,
+                    overdue_letters=by_unit[unit].overdue_letters,
+                    on_time_rate=by_unit[unit].on_time_rate,
+                    rank=ranks.get(unit),
+                )
+            )
+    return {**_listed(_as_row(document)), "named_units": selection.named_units, "ranking": facts["ranking"]}
+
+
+def issue_scheduled_notice(uow: Work, platform: Platform, documents: Documents) -> None:
+    """The monthly 通报, from the first working day of the month on, once per month across instances."""
+    if documents.schedule is NoticeSchedule.OFF:
+        return
+    period = monthly_notice_due(platform.now(), is_working_day)
+    if period is None:
+        return
+    issue_notice(IssueNotice(from_=period[0], to=period[1]), uow, platform, documents, scheduled=True)
+
+
+# --- reading --------------------------------------------------------------------------------
+
+
+def _own_units(caller: Principal) -> frozenset[str] | None:
+    """None for the centre's readers (every document); an officer's own units otherwise."""
+    if caller.roles & _READERS:
+        return None
+    if Role.OFFICER in caller.roles and caller.units:
+        return caller.units
+    raise Forbidden(f"{caller.subject} may not read supervision's documents")
+
+
+def list_documents(query: DocumentsQuery, caller: Principal, uow: Work) -> dict[str, object]:
+    start = _day_start(query.from_) if query.from_ else None
+    end = _day_start(query.to + timedelta(days=1)) if query.to else None
+    if query.month is not None:
+        first = date.fromisoformat(f"{query.month}-01")
+        after = (first + timedelta(days=32)).replace(day=1)
+        start = max(filter(None, (start, _day_start(first))))
+        end = min(filter(None, (end, _day_start(after))))
+    found = DocumentFilter(
+        unit=query.unit,
+        units=_own_units(caller),
+        case_id=query.case_id,
+        kind=query.kind,
+        start=start,
+        end=end,
+        limit=query.limit,
+    )
+    with uow:
+        rows = uow.store.list_documents(found)
+    return {"documents": [_listed(row) for row in rows]}
+
+
+def _readable(document_id: UUID, caller: Principal, uow: Work) -> dict[str, Any]:
+    own = _own_units(caller)
+    with uow:
+        row = uow.store.get_document(document_id)
+    if own is not None and not any(caller.acts_for(unit) for unit in row["units"]):
+        raise Forbidden(f"{caller.subject} acts for none of the units of document {row['number']}")
+    return row
+
+
+def show_document(document_id: UUID, caller: Principal, uow: Work) -> dict[str, object]:
+    row = _readable(document_id, caller, uow)
+    return {**_listed(row), "facts": row["facts"]}
+
+
+def document_html(document_id: UUID, caller: Principal, uow: Work) -> str:
+    """The document exactly as issued."""
+    return str(_readable(document_id, caller, uow)["html"])
+
+
+def document_pdf(document_id: UUID, caller: Principal, uow: Work) -> tuple[str, bytes]:
+    """The PDF, rendered from the facts archived with the document (so always the same text), and its number."""
+    row = _readable(document_id, caller, uow)
+    return str(row["number"]), render_pdf(document_text(row["facts"]))
+
+
+def _as_row(document: ArchivedDocument) -> dict[str, Any]:
+    return {
+        "id": document.id,
+        "number": document.number,
+        "kind": document.kind.value,
+        "case_id": document.case_id,
+        "referral_id": document.referral_id,
+        "unit": document.unit,
+        "superior_unit": document.superior_unit,
+        "units": document.units,
+        "period_from": document.period_from,
+        "period_to": document.period_to,
+        "issued_at": document.issued_at,
+    }
+
+
+def _listed(row: dict[str, Any]) -> dict[str, object]:
+    def iso(value: Any) -> str | None:
+        return None if value is None else value.isoformat()
+
+    return {
+        "id": str(row["id"]),
+        "number": row["number"],
+        "kind": row["kind"],
+        "case_id": row["case_id"],
+        "referral_id": None if row["referral_id"] is None else str(row["referral_id"]),
+        "unit": row["unit"],
+        "superior_unit": row["superior_unit"],
+        "units": list(row["units"]),
+        "period_from": iso(row["period_from"]),
+        "period_to": iso(row["period_to"]),
+        "issued_at": iso(row["issued_at"]),
+        "html": f"/api/v1/documents/{row['id']}/html",
+        "pdf": f"/api/v1/documents/{row['id']}/pdf",
+    }

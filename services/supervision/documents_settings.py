@@ -1,0 +1,72 @@
+"""Supervision's document settings: the county's 文号 prefix and the 通报 schedule, read and checked at start."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+from functools import cache
+
+from nameko.containers import WorkerContext
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from services.supervision.documents import check_prefix, default_prefix
+from shared.config import current_settings
+from shared.dependency import Injects
+from shared.registry import AgencyRegistry, load_registry
+from shared.wording import Places, load_places, unit_name
+
+
+class NoticeSchedule(StrEnum):
+    MONTHLY = "monthly"  # on the first working day of each month, for the month before
+    OFF = "off"  # on demand only (POST /api/v1/notices)
+
+
+class DocumentSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore")
+
+    document_prefix: str | None = Field(
+        None, description="the 文号 prefix, the centre's short name (临澧综治); by default the county's name + 综治"
+    )
+    notice_schedule: NoticeSchedule = Field(NoticeSchedule.MONTHLY, description="when the 通报 is issued by itself")
+
+    @field_validator("document_prefix")
+    @classmethod
+    def _a_prefix(cls, prefix: str | None) -> str | None:
+        return None if prefix is None else check_prefix(prefix)
+
+
+@dataclass(frozen=True)
+class Documents:
+    """What issuing a document needs beyond the platform: its prefix, the schedule, and units' Chinese names."""
+
+    prefix: str
+    schedule: NoticeSchedule
+    registry: AgencyRegistry
+    places: Places
+
+    def name(self, unit: str) -> str:
+        return unit_name(unit, self.registry, self.places)
+
+    @classmethod
+    def for_county(
+        cls, county: str, registry: AgencyRegistry, places: Places, settings: DocumentSettings
+    ) -> "Documents":
+        prefix = settings.document_prefix or default_prefix(places.name(county))
+        return cls(prefix, settings.notice_schedule, registry, places)
+
+
+@cache
+def _documents() -> Documents:
+    service = current_settings()
+    return Documents.for_county(
+        service.county, load_registry(service.config_dir), load_places(service.config_dir), DocumentSettings()
+    )
+
+
+class DocumentsProvider(Injects[Documents]):
+    """`self.documents`, read at start so that a malformed prefix or schedule stops the service at once."""
+
+    def setup(self) -> None:
+        _documents()
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> Documents:
+        return _documents()

@@ -1,0 +1,167 @@
+"""Supervision's document archive (两函一通报): numbers per kind and year, documents as issued, 通报 figures."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from services.supervision.documents import DocumentKind, UnitFigures
+from shared.delivery.statements import Row, Statements
+from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
+
+# What a list of documents shows (not the HTML nor the facts, which only one document's page needs).
+_LISTED = "id, number, kind, case_id, referral_id, unit, superior_unit, units, period_from, period_to, issued_at"
+
+
+@dataclass(frozen=True)
+class ArchivedDocument:
+    id: UUID
+    number: str
+    kind: DocumentKind
+    year: int
+    seq: int
+    units: list[str]  # every unit it goes to or names
+    issued_at: datetime
+    facts: dict[str, Any]
+    html: str
+    case_id: str | None = None
+    referral_id: UUID | None = None
+    unit: str | None = None
+    superior_unit: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+
+
+@dataclass(frozen=True)
+class DocumentFilter:
+    unit: str | None = None  # documents going to or naming that unit or one below it
+    units: frozenset[str] | None = None  # an officer's own units (and those below them): any of these
+    case_id: str | None = None
+    kind: DocumentKind | None = None
+    start: datetime | None = None  # issued at or after
+    end: datetime | None = None  # issued before
+    limit: int = 500
+
+
+class DocumentStore(Protocol):
+    def next_document_seq(self, kind: DocumentKind, year: int) -> int:
+        """The next number of `kind` in `year`, held until the transaction ends: never repeated, and given
+        back (no gap) if the transaction rolls back."""
+        ...
+
+    def archive_document(self, document: ArchivedDocument) -> None:
+        """Keep a document as issued; it is never changed afterwards."""
+        ...
+
+    def list_documents(self, query: DocumentFilter) -> list[Row]:
+        """Documents as `id`, `number`, `kind`, `case_id`, `referral_id`, `unit`, `superior_unit`, `units`,
+        `period_from`, `period_to`, `issued_at`, the newest first (then by number)."""
+        ...
+
+    def get_document(self, document_id: UUID) -> Row:
+        """One document with its `facts` and `html` as well; NotFound if there is none."""
+        ...
+
+    def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
+        """The scheduled 通报 already issued for the period, if any."""
+        ...
+
+    def notice_figures(self, start: datetime, end: datetime) -> list[UnitFigures]:
+        """Each unit's figures over [start, end) (documents.UnitFigures), by unit code."""
+        ...
+
+
+class PostgresDocumentStore:
+    sql: Statements
+
+    def next_document_seq(self, kind: DocumentKind, year: int) -> int:
+        row = self.sql.one(
+            "INSERT INTO document_numbers (kind, year, last) VALUES (%s, %s, 1)"
+            " ON CONFLICT (kind, year) DO UPDATE SET last = document_numbers.last + 1 RETURNING last",
+            (kind.value, year),
+        )
+        assert row is not None  # an upsert with RETURNING always answers a row
+        return int(row["last"])
+
+    def archive_document(self, document: ArchivedDocument) -> None:
+        self.sql.write(
+            "INSERT INTO documents (id, number, kind, year, seq, case_id, referral_id, unit, superior_unit, units,"
+            " period_from, period_to, issued_at, facts, html)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            (
+                document.id,
+                document.number,
+                document.kind.value,
+                document.year,
+                document.seq,
+                document.case_id,
+                document.referral_id,
+                document.unit,
+                document.superior_unit,
+                document.units,
+                document.period_from,
+                document.period_to,
+                document.issued_at,
+                jsonb(document.facts),
+                document.html,
+            ),
+        )
+
+    def list_documents(self, query: DocumentFilter) -> list[Row]:
+        where: list[str] = []
+        params: list[Any] = []
+        if query.unit is not None:
+            where.append("EXISTS (SELECT 1 FROM unnest(units) AS u WHERE starts_with(u, %s))")
+            params.append(query.unit)
+        if query.units is not None:
+            where.append(
+                "EXISTS (SELECT 1 FROM unnest(units) AS u, unnest(%s::text[]) AS own WHERE starts_with(u, own))"
+            )
+            params.append(sorted(query.units))
+        for condition, value in (
+            ("case_id = %s", query.case_id),
+            ("kind = %s", query.kind.value if query.kind else None),
+            ("issued_at >= %s", query.start),
+            ("issued_at < %s", query.end),
+        ):
+            if value is not None:
+                where.append(condition)
+                params.append(value)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        return self.sql.all(
+            f'SELECT {_LISTED} FROM documents{clause} ORDER BY issued_at DESC, number COLLATE "C" LIMIT %s',
+            (*params, query.limit),
+        )
+
+    def get_document(self, document_id: UUID) -> Row:
+        row = self.sql.one(f"SELECT {_LISTED}, facts, html FROM documents WHERE id = %s", (document_id,))
+        if row is None:
+            raise NotFound(f"no document {document_id}")
+        return row
+
+    def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
+        row = self.sql.one(
+            "SELECT id FROM documents WHERE kind = 'notice' AND period_from = %s AND period_to = %s"
+            " AND (facts ->> 'scheduled')::boolean",
+            (period_from, period_to),
+        )
+        return None if row is None else UUID(str(row["id"]))
+
+    def notice_figures(self, start: datetime, end: datetime) -> list[UnitFigures]:
+        # Overdue at the period's end: due before it, still open then, and not paused before its deadline.
+        overdue = "due_at < %s AND (closed_at IS NULL OR closed_at >= %s) AND (paused_at IS NULL OR paused_at > due_at)"
+        due_in = "due_at >= %s AND due_at < %s"
+        letter_in = "overdue_sent_at >= %s AND overdue_sent_at < %s"
+        rows = self.sql.all(
+            f"SELECT unit, count(*) FILTER (WHERE {due_in}) AS due,"
+            f" count(*) FILTER (WHERE {due_in} AND closed_at <= due_at) AS on_time,"
+            f" count(*) FILTER (WHERE {overdue}) AS overdue,"
+            f" count(*) FILTER (WHERE {letter_in}) AS overdue_letters"
+            f" FROM watches WHERE ({due_in}) OR ({overdue}) OR ({letter_in})"
+            ' GROUP BY unit ORDER BY unit COLLATE "C"',
+            (start, end, start, end, end, end, start, end, start, end, end, end, start, end),
+        )
+        return [
+            UnitFigures(row["unit"], row["due"], row["on_time"], row["overdue"], row["overdue_letters"]) for row in rows
+        ]

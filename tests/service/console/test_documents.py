@@ -1,0 +1,113 @@
+"""督办文书 in the console: the list with its filters, the print view and the PDF, all read with the visitor's token."""
+
+import pytest
+
+from services.console.pages import PageNotFound
+from shared.auth.principal import Forbidden
+from tests.service.console.visitors import LIU, WANG, ZHOU, token_of
+
+DOCUMENT_ID = "6f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d"
+LETTER = {
+    "id": DOCUMENT_ID,
+    "number": "祁东综治〔2026〕督办第3号",
+    "kind": "overdue",
+    "case_id": "430426-20261102-00007",
+    "referral_id": "11111111-1111-4111-8111-111111111111",
+    "unit": "police:430426101",
+    "superior_unit": "police:430426",
+    "units": ["police:430426101", "police:430426"],
+    "period_from": None,
+    "period_to": None,
+    "issued_at": "2026-11-20T01:00:00+00:00",
+}
+NOTICE = LETTER | {
+    "id": "7f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d",
+    "number": "祁东综治〔2026〕通报第1号",
+    "kind": "notice",
+    "case_id": None,
+    "referral_id": None,
+    "unit": None,
+    "superior_unit": None,
+    "units": ["court:430426", "police:430426101"],
+    "period_from": "2026-11-01",
+    "period_to": "2026-11-30",
+}
+
+
+def test_the_list_shows_each_document_with_its_number_units_by_name_and_beijing_time(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER]})
+
+    response = console.documents(browser.get("/documents", as_=ZHOU))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    for text in [
+        "祁东综治〔2026〕督办第3号",
+        "督办函",
+        "砖塘镇派出所（抄送祁东县公安局）",
+        "2026-11-20 09:00",
+        "祁东综治〔2026〕通报第1号",
+        "2026-11-01 至 2026-11-30",
+        "祁东县人民法院、砖塘镇派出所",
+        f'href="/documents/{DOCUMENT_ID}/print"',
+        f'href="/documents/{DOCUMENT_ID}.pdf"',
+    ]:
+        assert text in page, text
+    [call] = apis.calls
+    assert call.token == token_of(ZHOU) and call.params == {"limit": "200"}
+
+
+def test_the_filters_reach_supervision_and_a_malformed_one_is_left_out(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    response = console.documents(browser.get("/documents?unit=police:430426101&kind=overdue&month=2026-13", as_=ZHOU))
+
+    assert response.status_code == 200 and "没有符合条件的文书" in response.get_data(as_text=True)
+    assert apis.calls[0].params == {"unit": "police:430426101", "kind": "overdue", "limit": "200"}
+
+
+def test_an_officer_opens_the_page_and_supervision_answers_only_his_units(console, apis, browser, staff):
+    staff.signed_in(LIU)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [LETTER]})
+
+    response = console.documents(browser.get("/documents", as_=LIU))
+
+    assert response.status_code == 200
+    assert apis.calls[0].token == token_of(LIU)
+
+
+def test_window_staff_may_not_open_documents(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    with pytest.raises(Forbidden):
+        console.documents(browser.get("/documents", as_=WANG))
+    assert apis.calls == []
+
+
+def test_the_print_view_is_the_archived_html_with_nothing_that_could_run(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    archived = "<html><style>@page { size: A4 }</style><body>督办函</body></html>"
+    apis.answer("supervision", "GET", f"/api/v1/documents/{DOCUMENT_ID}/html", 200, archived)
+
+    response = console.print_document(browser.get(f"/documents/{DOCUMENT_ID}/print", as_=ZHOU), DOCUMENT_ID)
+
+    assert response.get_data(as_text=True) == archived
+    assert "script-src" not in response.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_the_pdf_is_passed_through_from_supervision(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", f"/api/v1/documents/{DOCUMENT_ID}/pdf", 200, b"%PDF-1.4 fake")
+
+    response = console.document_pdf(browser.get(f"/documents/{DOCUMENT_ID}.pdf", as_=ZHOU), DOCUMENT_ID)
+
+    assert (response.mimetype, response.get_data()) == ("application/pdf", b"%PDF-1.4 fake")
+
+
+def test_a_malformed_document_id_is_not_found_without_asking(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    with pytest.raises(PageNotFound):
+        console.document_pdf(browser.get("/documents/x.pdf", as_=ZHOU), "x")
+    assert apis.calls == []

@@ -1,0 +1,226 @@
+"""两函一通报 as documents through the supervision service: numbered, archived, delivered, listed, printed."""
+
+import io
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import pypdf
+import pytest
+
+from services.supervision.documents_settings import NoticeSchedule
+from services.supervision.service import Supervision
+from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued, UnitDesignated
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
+from tests.service.supervision.conftest import documents_of
+
+CASE_ID = "430426-20261102-00042"
+STATION = "police:430426101"  # 砖塘镇派出所
+BUREAU = "police:430426"  # its superior, the county bureau
+JUSTICE_OFFICE = "justice:430426101"
+COURT = "court:430426"
+CENTRE = "centre:430426"
+OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({STATION}))
+OTHER_OFFICER = Principal("chen.li", "陈力", frozenset({Role.OFFICER}), frozenset({"police:430426102"}))
+SUPERVISOR = Principal("zhou.hui", "督导员小周", frozenset({Role.SUPERVISOR}))
+
+LATE_TICK = datetime(2026, 11, 20, 1, 0, tzinfo=UTC)  # Friday 09:00 in Beijing
+DUE = datetime(2026, 11, 16, 9, 30, tzinfo=UTC)  # Monday 17:30 in Beijing: four working days before
+
+
+def at(supervision: Supervision, moment: datetime) -> None:
+    supervision.platform = replace(supervision.platform, now=lambda: moment)
+
+
+def designate(supervision: Supervision, n: int, unit: str, due: datetime = DUE) -> UUID:
+    referral_id = UUID(int=n)
+    supervision.on_unit_designated(
+        UnitDesignated.build(
+            message_id=UUID(int=1000 + n),
+            occurred_at=due - timedelta(days=14),
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral={
+                "referral_id": referral_id,
+                "unit": unit,
+                "role": "lead",
+                "round": 1,
+                "issued_at": due - timedelta(days=14),
+                "due_at": due,
+            },
+        )
+    )
+    return referral_id
+
+
+def test_an_overdue_unit_gets_a_numbered_supervision_letter_archived_and_copied_to_its_superior(supervision, uow, http):
+    referral_id = designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+
+    supervision.send_due_letters()
+
+    to_unit, to_superior = uow.sent_of(OverdueNoticeIssued)
+    assert (to_unit.recipient, to_unit.about_unit) == (STATION, None)
+    assert (to_superior.recipient, to_superior.about_unit) == (BUREAU, STATION)
+    assert to_unit.document_number == to_superior.document_number == "祁东综治〔2026〕督办第1号"
+    assert to_unit.document_id == to_superior.document_id
+
+    [listed] = http.body(supervision.list_documents(http.get({"case_id": CASE_ID})))["documents"]
+    assert listed["id"] == str(to_unit.document_id)
+    assert (listed["number"], listed["kind"], listed["referral_id"]) == (
+        "祁东综治〔2026〕督办第1号",
+        "overdue",
+        str(referral_id),
+    )
+    assert (listed["unit"], listed["superior_unit"], listed["units"]) == (STATION, BUREAU, [STATION, BUREAU])
+
+    shown = http.body(supervision.show_document(http.get(), listed["id"]))
+    assert shown["facts"]["working_days"] == 4 and shown["facts"]["superior_name"] == "祁东县公安局"
+
+    html = supervision.document_html(http.get(), listed["id"])
+    assert html.mimetype == "text/html"
+    page = html.get_data(as_text=True)
+    for text in [
+        "祁东县综治中心",
+        "祁东综治〔2026〕督办第1号",
+        "砖塘镇派出所：",
+        CASE_ID,
+        "已超期4个工作日",
+        "抄送：祁东县公安局",
+    ]:
+        assert text in page, text
+
+    pdf = supervision.document_pdf(http.get(), listed["id"])
+    assert pdf.mimetype == "application/pdf"
+    text = pypdf.PdfReader(io.BytesIO(pdf.get_data())).pages[0].extract_text().replace("\n", "")
+    assert "祁东综治〔2026〕督办第1号" in text and "砖塘镇派出所" in text
+
+
+def test_each_kind_is_numbered_in_its_own_series(supervision, uow):
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, JUSTICE_OFFICE)
+    designate(supervision, 3, COURT, due=LATE_TICK + timedelta(days=1))  # 80 % gone: a 提醒函
+    at(supervision, LATE_TICK)
+
+    supervision.send_due_letters()
+
+    numbers = sorted({m.document_number for m in uow.sent_of(OverdueNoticeIssued) + uow.sent_of(ReminderIssued)})
+    assert numbers == ["祁东综治〔2026〕提醒第1号", "祁东综治〔2026〕督办第1号", "祁东综治〔2026〕督办第2号"]
+    # the court is a county-level unit: the centre itself keeps the copy, so only the township units' superiors
+    # get a message
+    assert sorted(m.recipient for m in uow.sent_of(OverdueNoticeIssued) if m.about_unit) == ["justice:430426", BUREAU]
+
+
+def test_an_officer_sees_his_own_units_letters_and_no_others(supervision, http):
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, JUSTICE_OFFICE)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    supervision.caller = OFFICER
+
+    [own] = http.body(supervision.list_documents(http.get()))["documents"]
+    assert own["unit"] == STATION
+
+    supervision.caller = OTHER_OFFICER
+    assert http.body(supervision.list_documents(http.get()))["documents"] == []
+    with pytest.raises(Forbidden):
+        supervision.show_document(http.get(), own["id"])
+    with pytest.raises(Forbidden):
+        supervision.document_pdf(http.get(), own["id"])
+
+
+def test_a_supervisor_issues_a_notice_on_demand_naming_the_late_units(supervision, uow, http):
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, JUSTICE_OFFICE, due=datetime(2026, 11, 10, 9, 30, tzinfo=UTC))
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    at(supervision, LATE_TICK + timedelta(hours=1))
+
+    answer = http.body(supervision.issue_notice(http.post({"from": "2026-11-01", "to": "2026-11-20"})))
+
+    assert answer["number"] == "祁东综治〔2026〕通报第1号" and answer["kind"] == "notice"
+    assert answer["named_units"] == [JUSTICE_OFFICE, STATION]
+    assert [(r["unit"], r["rank"], r["on_time_rate"]) for r in answer["ranking"]] == [
+        (JUSTICE_OFFICE, 1, 0.0),
+        (STATION, 1, 0.0),
+    ]
+    notices = uow.sent_of(NoticeCirculated)
+    assert sorted((n.recipient, n.overdue, n.overdue_letters) for n in notices) == [
+        (JUSTICE_OFFICE, 1, 1),
+        (STATION, 1, 1),
+    ]
+    assert {n.document_number for n in notices} == {"祁东综治〔2026〕通报第1号"}
+    page = supervision.document_html(http.get(), answer["id"]).get_data(as_text=True)
+    assert "2026年11月1日至2026年11月20日" in page and "砖塘镇派出所1件" in page
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"from": "2026-11-30", "to": "2026-11-01"}, "to"),
+        ({"from": "2025-01-01", "to": "2026-11-01"}, "to"),
+        ({"from": "november", "to": "2026-11-01"}, "from"),
+        ({"from": "2026-11-01", "to": "2026-11-30", "units": []}, "units"),
+    ],
+)
+def test_a_notice_over_a_bad_period_is_refused_naming_the_field(supervision, uow, http, body, field):
+    with pytest.raises(BadInput) as refused:
+        supervision.issue_notice(http.post(body))
+    assert [f["field"] for f in refused.value.fields] == [field]
+    assert uow.sent == []
+
+
+@pytest.mark.parametrize(
+    ("query", "field"), [({"kind": "memo"}, "kind"), ({"month": "2026-13"}, "month"), ({"unit": "x"}, "unit")]
+)
+def test_a_malformed_filter_is_refused_naming_it(supervision, http, query, field):
+    with pytest.raises(BadInput) as refused:
+        supervision.list_documents(http.get(query))
+    assert [f["field"] for f in refused.value.fields] == [field]
+
+
+def test_documents_are_filtered_by_month_and_kind(supervision, http):
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+
+    def numbers(query: dict[str, str]) -> list[str]:
+        return [d["number"] for d in http.body(supervision.list_documents(http.get(query)))["documents"]]
+
+    assert numbers({"month": "2026-11", "kind": "overdue"}) == ["祁东综治〔2026〕督办第1号"]
+    assert numbers({"month": "2026-12"}) == []
+    assert numbers({"kind": "reminder"}) == []
+
+
+def test_the_monthly_notice_is_issued_once_on_the_first_working_day(supervision, uow):
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+
+    at(supervision, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 1 December, 00:00 in Beijing: a Tuesday
+    supervision.issue_scheduled_notice()
+    supervision.issue_scheduled_notice()  # a second run, or a second instance
+
+    [notice] = uow.sent_of(NoticeCirculated)
+    assert (notice.recipient, str(notice.period_from), str(notice.period_to)) == (STATION, "2026-11-01", "2026-11-30")
+    assert notice.document_number == "祁东综治〔2026〕通报第1号"
+
+
+def test_with_the_schedule_off_no_notice_is_issued_by_itself(supervision, uow, platform):
+    supervision.documents = documents_of(platform, NoticeSchedule.OFF)
+    designate(supervision, 1, STATION)
+    at(supervision, datetime(2026, 12, 1, 1, 0, tzinfo=UTC))
+
+    supervision.issue_scheduled_notice()
+
+    assert uow.sent_of(NoticeCirculated) == []
+
+
+def test_an_unknown_document_is_not_found_and_a_malformed_id_refused(supervision, http):
+    with pytest.raises(NotFound):
+        supervision.show_document(http.get(), str(UUID(int=404)))
+    with pytest.raises(BadInput):
+        supervision.document_html(http.get(), "not-a-uuid")

@@ -1,0 +1,213 @@
+"""Supervision's document archive, held to one contract whether it is the fake or PostgreSQL."""
+
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from services.supervision.documents import DocumentKind, UnitFigures
+from services.supervision.documents_store import ArchivedDocument, DocumentFilter
+from services.supervision.domain import letters_due, mark_sent
+from services.supervision.store import PostgresSupervisionStore
+from shared.contracts.messages import ReferralSummary
+from shared.persistence.errors import NotFound
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
+
+SERVICE = "supervision"
+FAKE = FakeSupervisionStore
+POSTGRES_STORE = PostgresSupervisionStore
+
+CST = timezone(timedelta(hours=8))
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=CST)
+CASE_ID = "430426-20261101-00007"
+STATION = "police:430426101"
+OTHER_STATION = "police:430426102"
+BUREAU = "police:430426"
+COURT = "court:430426"
+TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
+
+
+def document(
+    n: int, kind: DocumentKind = DocumentKind.OVERDUE, units: list[str] | None = None, **changes: Any
+) -> ArchivedDocument:
+    fields: dict[str, Any] = {
+        "id": UUID(int=n),
+        "number": f"祁东综治〔2026〕{kind.value}第{n}号",
+        "kind": kind,
+        "year": 2026,
+        "seq": n,
+        "units": units if units is not None else [STATION, BUREAU],
+        "issued_at": NOW + timedelta(minutes=n),
+        "facts": {"kind": kind.value, "n": n},
+        "html": f"<p>第{n}号</p>",
+        "case_id": CASE_ID if kind is not DocumentKind.NOTICE else None,
+        "referral_id": UUID(int=1000 + n) if kind is not DocumentKind.NOTICE else None,
+        "unit": (units or [STATION])[0] if kind is not DocumentKind.NOTICE else None,
+        "superior_unit": None,
+    }
+    return ArchivedDocument(**(fields | changes))
+
+
+def archive(stores: StoreBench[Any], *documents: ArchivedDocument) -> None:
+    with stores.transaction() as store:
+        for each in documents:
+            store.archive_document(each)
+
+
+def listed(stores: StoreBench[Any], **query: Any) -> list[str]:
+    with stores.transaction() as store:
+        return [row["number"] for row in store.list_documents(DocumentFilter(**query))]
+
+
+def test_numbers_run_per_kind_and_year(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store:
+        taken = [store.next_document_seq(DocumentKind.OVERDUE, 2026) for _ in range(3)]
+        taken.append(store.next_document_seq(DocumentKind.REMINDER, 2026))
+        taken.append(store.next_document_seq(DocumentKind.OVERDUE, 2027))
+    with stores.transaction() as store:
+        taken.append(store.next_document_seq(DocumentKind.OVERDUE, 2026))
+
+    assert taken == [1, 2, 3, 1, 1, 4]
+
+
+def test_a_document_reads_back_as_issued(stores: StoreBench[Any]) -> None:
+    letter = document(1, superior_unit=BUREAU)
+    archive(stores, letter)
+
+    with stores.transaction() as store:
+        row = store.get_document(letter.id)
+    assert (row["number"], row["kind"], row["case_id"], row["unit"], row["superior_unit"]) == (
+        letter.number,
+        "overdue",
+        CASE_ID,
+        STATION,
+        BUREAU,
+    )
+    assert (row["units"], row["issued_at"], row["facts"], row["html"]) == (
+        [STATION, BUREAU],
+        letter.issued_at,
+        letter.facts,
+        letter.html,
+    )
+
+
+def test_an_unknown_document_is_not_found(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store, pytest.raises(NotFound):
+        store.get_document(UUID(int=404))
+
+
+def test_a_number_is_archived_once(stores: StoreBench[Any]) -> None:
+    archive(stores, document(1))
+    with pytest.raises(Exception):  # noqa: B017 — the fake's ValueError, PostgreSQL's unique violation
+        archive(stores, document(1, id=UUID(int=99)))
+    assert listed(stores) == [document(1).number]
+
+
+def test_documents_are_listed_newest_first_by_unit_case_kind_and_time(stores: StoreBench[Any]) -> None:
+    first = document(1, units=[STATION, BUREAU])
+    reminder = document(2, DocumentKind.REMINDER, units=[OTHER_STATION])
+    notice = document(3, DocumentKind.NOTICE, units=[COURT, STATION], period_from=date(2026, 11, 1))
+    other_case = document(4, DocumentKind.REMINDER, units=[COURT], case_id="430426-20261101-00008")
+    archive(stores, first, reminder, notice, other_case)
+
+    assert listed(stores) == [other_case.number, notice.number, reminder.number, first.number]
+    assert listed(stores, unit=STATION) == [notice.number, first.number]
+    assert listed(stores, unit=BUREAU) == [notice.number, reminder.number, first.number]  # and the units below
+    assert listed(stores, units=frozenset({OTHER_STATION, COURT})) == [
+        other_case.number,
+        notice.number,
+        reminder.number,
+    ]
+    assert listed(stores, case_id=CASE_ID) == [reminder.number, first.number]
+    assert listed(stores, kind=DocumentKind.REMINDER) == [other_case.number, reminder.number]
+    assert listed(stores, start=NOW + timedelta(minutes=2), end=NOW + timedelta(minutes=4)) == [
+        notice.number,
+        reminder.number,
+    ]
+    assert listed(stores, limit=1) == [other_case.number]
+
+
+def test_the_scheduled_notice_of_a_period_is_found(stores: StoreBench[Any]) -> None:
+    november = (date(2026, 11, 1), date(2026, 11, 30))
+    on_demand = document(
+        1, DocumentKind.NOTICE, period_from=november[0], period_to=november[1], facts={"scheduled": False}
+    )
+    archive(stores, on_demand)
+    with stores.transaction() as store:
+        assert store.scheduled_notice(*november) is None
+
+    scheduled = document(
+        2, DocumentKind.NOTICE, period_from=november[0], period_to=november[1], facts={"scheduled": True}
+    )
+    archive(stores, scheduled)
+    with stores.transaction() as store:
+        assert store.scheduled_notice(*november) == scheduled.id
+        assert store.scheduled_notice(date(2026, 10, 1), date(2026, 10, 31)) is None
+
+
+def summary(n: int, unit: str, issued: datetime, due: datetime) -> ReferralSummary:
+    return ReferralSummary(referral_id=UUID(int=n), unit=unit, role="lead", round=1, issued_at=issued, due_at=due)
+
+
+def test_a_notice_counts_each_unit_s_due_on_time_overdue_and_letters(stores: StoreBench[Any]) -> None:
+    start, end = datetime(2026, 11, 1, tzinfo=CST), datetime(2026, 12, 1, tzinfo=CST)
+    day = timedelta(days=1)
+    on_time = summary(1, STATION, start - day, start + 5 * day)
+    late_closed = summary(2, STATION, start, start + 10 * day)
+    still_open = summary(3, STATION, start, start + 20 * day)
+    from_october = summary(4, COURT, start - 30 * day, start - 5 * day)  # overdue since October, still open
+    next_month = summary(5, COURT, start, end + 5 * day)  # not due yet: not counted
+    with stores.transaction() as store:
+        for each in (on_time, late_closed, still_open, from_october, next_month):
+            store.add_watch(CASE_ID, each, TRACE)
+        store.close_watch(CASE_ID, on_time.referral_id, start + 4 * day)
+        store.close_watch(CASE_ID, late_closed.referral_id, start + 12 * day)
+        for each, sent in ((still_open, start + 21 * day), (from_october, start - 4 * day)):
+            watch = store.lock_watch(each.referral_id)
+            [letter] = letters_due(watch, sent)
+            store.save_letters(mark_sent(watch, letter, sent))
+
+    with stores.transaction() as store:
+        figures = store.notice_figures(start, end)
+
+    assert figures == [
+        UnitFigures(COURT, due=0, on_time=0, overdue=1, overdue_letters=0),  # its letter went out in October
+        UnitFigures(STATION, due=3, on_time=1, overdue=1, overdue_letters=1),
+    ]
+
+
+# --- PostgreSQL's own guarantees ------------------------------------------------------------
+
+
+@pytest.mark.integration
+def test_a_number_is_held_until_its_transaction_ends_and_given_back_on_rollback(service_database: str) -> None:
+    empty_tables(service_database)
+    bench = postgres_bench(service_database, PostgresSupervisionStore)
+
+    class Undo(Exception):
+        pass
+
+    with pytest.raises(Undo), bench.transaction() as first:
+        assert first.next_document_seq(DocumentKind.OVERDUE, 2026) == 1
+        # A second instance waits for the first (here: gives up after 200 ms) instead of taking 1 too.
+        with pytest.raises(Exception, match="lock"), bench.transaction() as second:
+            second.sql.write("SET LOCAL lock_timeout = '200ms'")
+            second.next_document_seq(DocumentKind.OVERDUE, 2026)
+        raise Undo  # the first issue fails: its number is given back
+
+    with bench.transaction() as store:
+        assert store.next_document_seq(DocumentKind.OVERDUE, 2026) == 1  # no gap
+
+
+@pytest.mark.integration
+def test_an_archived_document_cannot_be_changed_or_deleted(service_database: str) -> None:
+    empty_tables(service_database)
+    bench = postgres_bench(service_database, PostgresSupervisionStore)
+    archive(bench, document(1))
+
+    for statement in ("UPDATE documents SET html = '<p>改</p>'", "DELETE FROM documents"):
+        with pytest.raises(Exception, match="archived as issued"), bench.transaction() as store:
+            store.sql.write(statement)
+    assert listed(bench) == [document(1).number]

@@ -1,0 +1,290 @@
+"""两函一通报 as documents: the 文号, the superior a 督办函 also goes to, the 通报's selection and ranking, the text."""
+
+import io
+from datetime import UTC, date, datetime, timedelta
+
+import pypdf
+import pytest
+
+from services.supervision import documents as d
+from services.supervision.documents_render import render_html, render_pdf
+from shared.workdays import CHINA_TZ
+
+CENTRE = "centre:430426"
+ISSUED = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TZ)  # a Monday
+DUE = datetime(2026, 11, 16, 17, 30, tzinfo=CHINA_TZ)  # a Monday, close of business
+LATE = datetime(2026, 11, 20, 9, 0, tzinfo=CHINA_TZ)  # Friday: four working days past it
+
+
+def overdue_facts(**changes: object) -> dict[str, object]:
+    facts = d.letter_facts(
+        kind=d.DocumentKind.OVERDUE,
+        number="祁东综治〔2026〕督办第3号",
+        centre_name="祁东县综治中心",
+        case_id="430426-20261102-00007",
+        referral_id="11111111-1111-4111-8111-111111111111",
+        unit="police:430426101",
+        unit_name="砖塘镇派出所",
+        role="lead",
+        referral_issued_at=ISSUED,
+        due_at=DUE,
+        superior="police:430426",
+        superior_name="祁东县公安局",
+        issued_at=LATE,
+    )
+    return {**facts, **changes}
+
+
+# --- the 文号 --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("kind", "seq", "number"),
+    [
+        (d.DocumentKind.REMINDER, 15, "临澧综治〔2026〕提醒第15号"),
+        (d.DocumentKind.OVERDUE, 3, "临澧综治〔2026〕督办第3号"),
+        (d.DocumentKind.NOTICE, 1, "临澧综治〔2026〕通报第1号"),
+    ],
+)
+def test_each_kind_has_its_own_series_per_year(kind, seq, number):
+    assert d.document_number("临澧综治", kind, 2026, seq) == number
+
+
+def test_numbers_start_at_one():
+    with pytest.raises(ValueError, match="starts at 1"):
+        d.document_number("临澧综治", d.DocumentKind.NOTICE, 2026, 0)
+
+
+def test_a_letter_just_after_midnight_on_new_year_in_beijing_is_next_year_s():
+    assert d.year_of(datetime(2026, 12, 31, 16, 30, tzinfo=UTC)) == 2027
+
+
+@pytest.mark.parametrize("prefix", ["", "临澧 综治", "临澧〔综治〕", "一二三四五六七八九十一二三"])
+def test_a_prefix_that_would_garble_the_number_is_refused(prefix):
+    with pytest.raises(ValueError, match="1 to 12"):
+        d.check_prefix(prefix)
+
+
+def test_the_default_prefix_is_the_county_s_short_name():
+    assert d.default_prefix("祁东县") == "祁东综治"
+    assert d.default_prefix("430426") == "430426综治"  # a county missing from divisions.toml
+
+
+# --- the superior ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("unit", "superior"),
+    [
+        ("police:430426101", "police:430426"),  # a police station: the county bureau
+        ("justice:430426101001", "justice:430426101"),  # a village's: the township's
+        ("court:430426", CENTRE),  # a county-level unit: the centre keeps the copy
+        ("plc:430426", CENTRE),
+    ],
+)
+def test_the_superior_is_the_same_agency_one_level_up(unit, superior):
+    assert d.superior_of(unit, CENTRE) == superior
+
+
+# --- letters --------------------------------------------------------------------------------
+
+
+def test_a_supervision_letter_says_how_late_in_working_days_and_what_is_required_by_when():
+    facts = overdue_facts()
+    assert facts["working_days"] == 4
+    html = render_html(d.letter_text(facts))
+
+    for text in [
+        "祁东县综治中心",
+        "祁东综治〔2026〕督办第3号",
+        "督办函",
+        "砖塘镇派出所：",
+        "430426-20261102-00007",
+        "2026年11月2日09:00",  # issued, in Beijing time
+        "2026年11月16日17:30",  # due
+        "已超期4个工作日",
+        "2026年11月25日17:30前办结",  # three working days after the letter
+        "检查督导组",
+        "抄送：祁东县公安局",
+        "@page { size: A4",
+    ]:
+        assert text in html, text
+
+
+def test_a_reminder_says_how_many_working_days_are_left_and_goes_to_the_unit_alone():
+    facts = d.letter_facts(
+        **overdue_facts_args()  # type: ignore[arg-type]
+        | {
+            "kind": d.DocumentKind.REMINDER,
+            "issued_at": datetime(2026, 11, 13, 9, 0, tzinfo=CHINA_TZ),  # Friday: Monday is one working day on
+            "superior": None,
+            "superior_name": None,
+        }
+    )
+    text = d.letter_text(facts)
+    assert text.title == "提醒函" and text.copy_to is None
+    assert "距期限还剩1个工作日" in text.paragraphs[0]
+    assert "于2026年11月16日17:30前办结" in text.paragraphs[1]
+
+
+def overdue_facts_args() -> dict[str, object]:
+    return {
+        "kind": d.DocumentKind.OVERDUE,
+        "number": "祁东综治〔2026〕提醒第9号",
+        "centre_name": "祁东县综治中心",
+        "case_id": "430426-20261102-00007",
+        "referral_id": "11111111-1111-4111-8111-111111111111",
+        "unit": "police:430426101",
+        "unit_name": "砖塘镇派出所",
+        "role": "lead",
+        "referral_issued_at": ISSUED,
+        "due_at": DUE,
+        "superior": "police:430426",
+        "superior_name": "祁东县公安局",
+        "issued_at": LATE,
+    }
+
+
+def test_past_the_known_calendar_a_letter_counts_calendar_days_and_says_so(monkeypatch):
+    def unknown(start: datetime, end: datetime) -> int:
+        raise ValueError("the official calendar for 2027 is not known")
+
+    monkeypatch.setattr(d, "working_days_between", unknown)
+    facts = overdue_facts_args() | {"due_at": datetime(2027, 1, 4, 17, 30, tzinfo=CHINA_TZ)}
+    facts["issued_at"] = datetime(2027, 1, 8, 9, 0, tzinfo=CHINA_TZ)
+    text = d.letter_text(d.letter_facts(**facts))  # type: ignore[arg-type]
+    assert "已超期4日（该年度法定节假日安排尚未公布，暂按自然日计）" in text.paragraphs[0]
+
+
+def test_the_names_in_the_html_are_escaped():
+    html = render_html(d.letter_text(overdue_facts(unit_name="<script>x</script>")))
+    assert "<script>x" not in html and "&lt;script&gt;" in html
+
+
+def test_the_pdf_carries_the_chinese_text_itself():
+    pdf = render_pdf(d.letter_text(overdue_facts()))
+
+    assert pdf.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages).replace("\n", "")
+    for expected in [
+        "祁东综治〔2026〕督办第3号",
+        "督办函",
+        "砖塘镇派出所",
+        "已超期4个工作日",
+        "检查督导组",
+        "祁东县公安局",
+    ]:
+        assert expected in text, expected
+
+
+def test_the_pdf_is_the_same_each_time_it_is_rendered_from_the_same_facts():
+    assert render_pdf(d.letter_text(overdue_facts())) == render_pdf(d.letter_text(overdue_facts()))
+
+
+# --- the 通报 ---------------------------------------------------------------------------------
+
+
+def figures(unit: str, due: int, on_time: int, overdue: int = 0, letters: int = 0) -> d.UnitFigures:
+    return d.UnitFigures(unit, due, on_time, overdue, letters)
+
+
+def test_the_on_time_rate_is_a_per_cent_to_one_decimal_rounded_half_up():
+    assert figures("court:430426", 3, 2).on_time_rate == 66.7
+    assert figures("court:430426", 8, 7).on_time_rate == 87.5
+    assert figures("court:430426", 0, 0, overdue=1).on_time_rate is None
+
+
+def test_a_notice_names_overdue_and_repeatedly_late_units_and_ranks_every_unit_by_on_time_rate():
+    station = figures("police:430426101", due=4, on_time=2, overdue=2, letters=2)
+    office = figures("justice:430426101", due=5, on_time=5)
+    court = figures("court:430426", due=2, on_time=1, letters=1)
+    bureau = figures("petition:430426", due=1, on_time=1, letters=2)  # on time at last, but chased twice
+    old_case = figures("justice:430426102", due=0, on_time=0, overdue=1)  # late since an earlier month
+
+    selection = d.select_for_notice([station, office, court, bureau, old_case])
+
+    assert [f.unit for f in selection.overdue] == ["police:430426101", "justice:430426102"]
+    assert [f.unit for f in selection.repeatedly_late] == ["petition:430426", "police:430426101"]
+    assert [(r.figures.unit, r.rank) for r in selection.ranking] == [
+        ("justice:430426101", 1),  # 100 %, five due
+        ("petition:430426", 1),  # 100 %, one due: the same rank, listed after the unit with more due
+        ("police:430426101", 3),  # 50 %, four due
+        ("court:430426", 3),  # 50 %, two due: the same rank
+    ]
+    assert selection.named_units == ["justice:430426102", "petition:430426", "police:430426101"]
+
+
+def test_one_letter_is_not_repeatedly_late():
+    selection = d.select_for_notice([figures("court:430426", 1, 0, letters=d.REPEATEDLY_LATE_LETTERS - 1)])
+    assert selection.repeatedly_late == [] and selection.named_units == []
+
+
+def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
+    station = figures("police:430426101", due=4, on_time=2, overdue=2, letters=2)
+    facts = d.notice_facts(
+        number="祁东综治〔2026〕通报第1号",
+        centre_name="祁东县综治中心",
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 30),
+        selection=d.select_for_notice([station, figures("court:430426", 2, 2)]),
+        names={"police:430426101": "砖塘镇派出所", "court:430426": "祁东县人民法院"},
+        issued_at=datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ),
+        scheduled=True,
+    )
+    text = d.notice_text(facts)
+    html = render_html(text)
+
+    assert "2026年11月1日至2026年11月30日" in html
+    assert "一、超期未办结单位（截至期末）：砖塘镇派出所2件" in html
+    assert "二、多次被督办单位（本期收到督办函2次及以上）：砖塘镇派出所2次" in html
+    assert text.table == [
+        ["1", "祁东县人民法院", "2", "2", "100.0%", "0", "0"],
+        ["2", "砖塘镇派出所", "4", "2", "50.0%", "2", "2"],
+    ]
+    assert "2026年12月8日17:30前" in html  # five working days on, to report their rectification
+
+
+# --- the monthly schedule --------------------------------------------------------------------
+
+
+def weekdays(day: date) -> bool:
+    return day.weekday() < 5
+
+
+def test_the_monthly_notice_is_due_from_the_first_working_day_for_the_month_before():
+    saturday_first = datetime(2026, 8, 1, 9, 0, tzinfo=CHINA_TZ)
+    assert d.monthly_notice_due(saturday_first, weekdays) is None
+    assert d.monthly_notice_due(saturday_first + timedelta(days=2), weekdays) == (date(2026, 7, 1), date(2026, 7, 31))
+    assert d.monthly_notice_due(datetime(2027, 1, 20, tzinfo=CHINA_TZ), weekdays) == (
+        date(2026, 12, 1),
+        date(2026, 12, 31),
+    )
+
+
+def test_in_a_year_the_calendar_does_not_know_the_monthly_notice_is_due_on_the_first():
+    def unknown(day: date) -> bool:
+        raise ValueError("not known")
+
+    assert d.monthly_notice_due(datetime(2028, 3, 1, 9, 0, tzinfo=CHINA_TZ), unknown) == (
+        date(2028, 2, 1),
+        date(2028, 2, 29),
+    )
+
+
+# --- settings --------------------------------------------------------------------------------
+
+
+def test_a_bad_prefix_or_schedule_stops_the_service_naming_the_variable(monkeypatch):
+    from pydantic import ValidationError
+
+    from services.supervision.documents_settings import DocumentSettings
+
+    monkeypatch.setenv("WUYUAN_DOCUMENT_PREFIX", "临澧 综治")
+    with pytest.raises(ValidationError, match="document_prefix"):
+        DocumentSettings()
+    monkeypatch.setenv("WUYUAN_DOCUMENT_PREFIX", "临澧综治")
+    monkeypatch.setenv("WUYUAN_NOTICE_SCHEDULE", "weekly")
+    with pytest.raises(ValidationError, match="notice_schedule"):
+        DocumentSettings()
+    monkeypatch.setenv("WUYUAN_NOTICE_SCHEDULE", "off")
+    assert (DocumentSettings().document_prefix, DocumentSettings().notice_schedule) == ("临澧综治", "off")
