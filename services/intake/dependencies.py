@@ -4,6 +4,7 @@ from functools import cache
 
 from nameko.containers import WorkerContext
 
+from services.intake.frequency import AlertRules
 from services.intake.personal_data import PersonalDataCipher, decode_key
 from services.intake.settings import intake_settings
 from services.intake.store import PostgresIntakeStore
@@ -23,6 +24,16 @@ class PartyKeySecret(Injects[bytes]):
 
     def get_dependency(self, worker_ctx: WorkerContext) -> bytes:
         return self.secret
+
+
+class AlertRulesProvider(Injects[AlertRules]):
+    """`self.alert_rules`: the window and thresholds of high-frequency clue alerts, validated at start."""
+
+    def setup(self) -> None:
+        self.rules = intake_settings().alert_rules()
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> AlertRules:
+        return self.rules
 
 
 @cache

@@ -3,12 +3,21 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from uuid import UUID
 
-from services.intake import domain
+from services.intake import domain, frequency
 from services.intake.store import IntakeStore
 from shared.contracts.disputes import DisputeReport, minimise_parties
 from shared.contracts.identifiers import mask_mobile, mask_resident_id, split_unit
-from shared.contracts.messages import CaseClosed, CaseRegistered, CaseReopened, RegisterDispute, RepeatReportLinked
+from shared.contracts.messages import (
+    CaseClosed,
+    CaseRegistered,
+    CaseReopened,
+    HighFrequencyAlertRaised,
+    RegisterDispute,
+    RepeatReportLinked,
+    StabilityAlertRaised,
+)
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
@@ -32,21 +41,31 @@ class Registered:
 
 
 def register_dispute(
-    report: DisputeReport, clerk: str, uow: Work, platform: Platform, party_key_secret: bytes
+    report: DisputeReport,
+    clerk: str,
+    uow: Work,
+    platform: Platform,
+    party_key_secret: bytes,
+    rules: frequency.AlertRules = frequency.DEFAULT_RULES,
 ) -> Registered:
     """A report from the window (walk-in, hotline, grid worker), registered by the signed-in `clerk`."""
     with uow:
-        return _register(report, clerk, uow, platform, party_key_secret)
+        return _register(report, clerk, uow, platform, party_key_secret, rules)
 
 
 def handle_register_dispute(
-    message: RegisterDispute, sent_by: str | None, uow: Work, platform: Platform, party_key_secret: bytes
+    message: RegisterDispute,
+    sent_by: str | None,
+    uow: Work,
+    platform: Platform,
+    party_key_secret: bytes,
+    rules: frequency.AlertRules = frequency.DEFAULT_RULES,
 ) -> None:
     """An agency's own record, fed in as a dispute."""
     _require_own_feed(message, sent_by, platform)
     with uow:
         uow.claim(message)
-        _register(message.report, message.fed_by, uow, platform, party_key_secret)
+        _register(message.report, message.fed_by, uow, platform, party_key_secret, rules)
 
 
 def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -93,11 +112,22 @@ def masked(report: dict[str, Any]) -> dict[str, Any]:
 
 
 def _register(
-    report: DisputeReport, registered_by: str | None, uow: Work, platform: Platform, party_key_secret: bytes
+    report: DisputeReport,
+    registered_by: str | None,
+    uow: Work,
+    platform: Platform,
+    party_key_secret: bytes,
+    rules: frequency.AlertRules = frequency.DEFAULT_RULES,
 ) -> Registered:
-    """Link the report to the case it repeats, or open a numbered case, and tell the coordinator."""
+    """Link the report to the case it repeats, or open a numbered case, tell the coordinator, and raise any
+    high-frequency clue alert the report brings about."""
     at = platform.now()
     keys = domain.repeat_keys(report, party_key_secret)
+    sighting = _Sighting(
+        platform.new_id(),
+        frequency.watched_parties(report, party_key_secret),
+        frequency.applicant_keys(report, party_key_secret),
+    )
     # Numbers typed into free text are masked before the report is stored or sent anywhere.
     report = domain.masked_free_text(report)
     uow.store.lock_keys(keys)
@@ -107,7 +137,7 @@ def _register(
         with case_scope(case_id, uow.store.case_trace(case_id), "intake: repeat report linked"):
             uow.store.add_keys(case_id, decision.keys)
             uow.store.add_report(
-                platform.new_id(),
+                sighting.report_id,
                 case_id,
                 report,
                 decision.keys.record,
@@ -124,13 +154,14 @@ def _register(
                     reason=decision.reason.value,
                 )
             )
+            _raise_alerts(sighting, case_id, report, at, uow, platform, party_key_secret, rules)
         return Registered(case_id, decision.reason)
     sequence = uow.store.next_sequence(report.division_code[:6], domain.local_day(at))
     case_id = domain.case_id_for(report.division_code, at, sequence)
     with case_baggage(case_id):
         uow.store.add_case(case_id, report, decision.keys, at, current_trace_headers())
         uow.store.add_report(
-            platform.new_id(), case_id, report, decision.keys.record, False, None, at, registered_by=registered_by
+            sighting.report_id, case_id, report, decision.keys.record, False, None, at, registered_by=registered_by
         )
         uow.send(
             CaseRegistered.build(
@@ -146,7 +177,66 @@ def _register(
                 registered_by=registered_by,
             )
         )
+        _raise_alerts(sighting, case_id, report, at, uow, platform, party_key_secret, rules)
     return Registered(case_id, None)
+
+
+def _committee_of(platform: Platform, division_code: str) -> str:
+    """The political-legal committee's unit for the place; the centre where the deployment joined none."""
+    try:
+        return platform.registry.by_service("stability").unit_for(division_code[:6])
+    except KeyError:
+        return platform.centre_unit
+
+
+@dataclass(frozen=True)
+class _Sighting:
+    """The report's id and whom it counts against, worked out before its free text is masked."""
+
+    report_id: UUID
+    watched: list[frequency.Watched]
+    applicants: frozenset[str]
+
+
+def _raise_alerts(
+    sighting: _Sighting,
+    case_id: str,
+    report: DisputeReport,
+    at: datetime,
+    uow: Work,
+    platform: Platform,
+    secret: bytes,
+    rules: frequency.AlertRules,
+) -> None:
+    """高频线索预警: count the report against each identified party, and tell supervision and stability of each
+    count that crosses its threshold (once per party, side and window). Only keys, counts and masked names leave."""
+    uow.store.add_sightings(sighting.report_id, case_id, sighting.watched, sighting.applicants, at)
+    for watched in sighting.watched:
+        uow.store.lock_alerts_of(watched)
+        seen = uow.store.sightings(watched, at - rules.window)
+        alert = frequency.detect(watched, seen, uow.store.last_alert_at(watched), at, rules)
+        if alert is None:
+            continue
+        alert_id = platform.new_id()
+        uow.store.add_alert(alert_id, alert, at)
+        fields: dict[str, Any] = {
+            "occurred_at": at,
+            "case_id": case_id,
+            "sender": platform.centre_unit,
+            "alert_id": alert_id,
+            "kind": alert.kind,
+            "person_ref": frequency.person_ref(alert.key, secret),
+            "masked_name": alert.shown_name,
+            "count": alert.count,
+            "threshold": alert.threshold,
+            "window_days": rules.window_days,
+            "window_start": alert.window_start,
+            "case_ids": list(alert.case_ids),
+            "division_code": report.division_code,
+        }
+        committee = _committee_of(platform, report.division_code)
+        uow.send(HighFrequencyAlertRaised.build(message_id=platform.new_id(), recipient=platform.centre_unit, **fields))
+        uow.send(StabilityAlertRaised.build(message_id=platform.new_id(), recipient=committee, **fields))
 
 
 def _to_coordinator(platform: Platform, case_id: str, at: datetime) -> dict[str, Any]:

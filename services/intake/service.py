@@ -4,7 +4,7 @@ from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
 from services.intake import handlers
-from services.intake.dependencies import PartyKeySecret, sealing_store
+from services.intake.dependencies import AlertRulesProvider, PartyKeySecret, sealing_store
 from services.intake.settings import intake_settings
 from shared.auth.principal import Role
 from shared.contracts.disputes import DisputeReport
@@ -25,17 +25,25 @@ class Intake(PlatformService):
     sender = MessageSender()
     party_key_secret = PartyKeySecret()
     caller = Caller()
+    alert_rules = AlertRulesProvider()
 
     @api("POST", "/api/v1/disputes", access=allow(Role.INTAKE_STAFF, Role.COORDINATOR))
     def register_dispute(self, request: Request) -> Response:
         registered = handlers.register_dispute(
-            parse_body(request, DisputeReport), self.caller.subject, self.uow, self.platform, self.party_key_secret
+            parse_body(request, DisputeReport),
+            self.caller.subject,
+            self.uow,
+            self.platform,
+            self.party_key_secret,
+            self.alert_rules,
         )
         return json_response(200 if registered.linked_because else 201, registered.as_json())
 
     @handles(RegisterDispute)
     def on_register_dispute(self, message: RegisterDispute) -> None:
-        handlers.handle_register_dispute(message, self.sender, self.uow, self.platform, self.party_key_secret)
+        handlers.handle_register_dispute(
+            message, self.sender, self.uow, self.platform, self.party_key_secret, self.alert_rules
+        )
 
     @handles(CaseClosed)
     def on_case_closed(self, message: CaseClosed) -> None:

@@ -5,6 +5,7 @@ from functools import cache
 from pydantic import Field, SecretStr
 
 from services.intake.domain import MIN_SECRET_BYTES
+from services.intake.frequency import AlertRules
 from shared.config import ServiceSettings
 
 
@@ -20,6 +21,21 @@ class IntakeSettings(ServiceSettings):
         None,
         description="WUYUAN_PERSONAL_DATA_RETIRED_KEYS: earlier keys, comma-separated, that still open old rows",
     )
+
+    # 高频线索预警 (services/intake/frequency.py): how many reports within how many days raise an alert.
+    alert_window_days: int = Field(30, ge=1, le=366, description="WUYUAN_ALERT_WINDOW_DAYS: the counting window")
+    alert_applicant_threshold: int = Field(
+        3, ge=2, le=1000, description="WUYUAN_ALERT_APPLICANT_THRESHOLD: reports by one applicant within the window"
+    )
+    alert_respondent_threshold: int = Field(
+        3,
+        ge=2,
+        le=1000,
+        description="WUYUAN_ALERT_RESPONDENT_THRESHOLD: distinct applicants naming one respondent within the window",
+    )
+
+    def alert_rules(self) -> AlertRules:
+        return AlertRules(self.alert_window_days, self.alert_applicant_threshold, self.alert_respondent_threshold)
 
 
 @cache

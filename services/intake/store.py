@@ -5,6 +5,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
+from services.intake.frequency import Alert, SeenReport, Watched
 from services.intake.personal_data import SEALED_FIELDS, SEALED_PREFIX, PersonalDataCipher, is_sealed
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
@@ -67,6 +68,28 @@ class IntakeStore(Protocol):
     def seal_plain_rows(self) -> int:
         """Seal ID and mobile numbers stored in clear before sealing existed; how many cases changed."""
         ...
+
+    # --- high-frequency clue alerts (frequency.py) -------------------------------------------------
+
+    def add_sightings(
+        self, report_id: UUID, case_id: str, watched: list[Watched], applicants: frozenset[str], at: datetime
+    ) -> None:
+        """Keep that the report named each watched party on its side, with the report's applicants."""
+        ...
+
+    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
+        """The reports that named the party on that side, received after `since`."""
+        ...
+
+    def lock_alerts_of(self, watched: Watched) -> None:
+        """Serialise the alert decision for one party and side until the transaction ends."""
+        ...
+
+    def last_alert_at(self, watched: Watched) -> datetime | None:
+        """When the latest alert for the party and side was raised, if ever."""
+        ...
+
+    def add_alert(self, alert_id: UUID, alert: Alert, at: datetime) -> None: ...
 
 
 class PostgresIntakeStore:
@@ -232,6 +255,46 @@ class PostgresIntakeStore:
                 self.sql.write("UPDATE cases SET report = %s WHERE case_id = %s", (jsonb(sealed), row["case_id"]))
                 changed += 1
         return changed
+
+    def add_sightings(
+        self, report_id: UUID, case_id: str, watched: list[Watched], applicants: frozenset[str], at: datetime
+    ) -> None:
+        for party in watched:
+            self.sql.write(
+                "INSERT INTO report_sightings (report_id, case_id, party_key, kind, applicant_keys, received_at)"
+                " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                (report_id, case_id, party.key, party.kind.value, sorted(applicants), at),
+            )
+
+    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
+        rows = self.sql.all(
+            "SELECT report_id, case_id, applicant_keys, received_at FROM report_sightings"
+            " WHERE party_key = %s AND kind = %s AND received_at > %s ORDER BY received_at, report_id",
+            (watched.key, watched.kind.value, since),
+        )
+        return [
+            SeenReport(str(r["report_id"]), r["case_id"], r["received_at"], frozenset(r["applicant_keys"]))
+            for r in rows
+        ]
+
+    def lock_alerts_of(self, watched: Watched) -> None:
+        self.sql.write(
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"alert|{watched.kind}|{watched.key}",)
+        )
+
+    def last_alert_at(self, watched: Watched) -> datetime | None:
+        row = self.sql.one(
+            "SELECT max(raised_at) AS at FROM frequent_report_alerts WHERE party_key = %s AND kind = %s",
+            (watched.key, watched.kind.value),
+        )
+        return row["at"] if row else None
+
+    def add_alert(self, alert_id: UUID, alert: Alert, at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO frequent_report_alerts (alert_id, kind, party_key, count, case_ids, window_start, raised_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+            (alert_id, alert.kind.value, alert.key, alert.count, jsonb(list(alert.case_ids)), alert.window_start, at),
+        )
 
 
 # A party's ID or mobile number that is a string not sealed (SEALED_PREFIX), as a SQL/JSON path.

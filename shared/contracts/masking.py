@@ -19,3 +19,12 @@ def _mask(match: re.Match[str]) -> str:
 def mask_free_text(text: str) -> str:
     """'电话13800138000，身份证430426199005201239' -> '电话138****8000，身份证430426********1239'."""
     return FREE_TEXT_NUMBER.sub(_mask, text)
+
+
+def mask_person_name(name: str) -> str:
+    """A person's name as an alert may carry it: the first character kept, the rest starred ('张三丰' -> '张**').
+
+    Enough for staff to tell two alerts apart, not to name the person outside intake; any number in it masked too.
+    """
+    text = mask_free_text(name.strip())
+    return text[:1] + "*" * max(len(text) - 1, 1) if text else "*"

@@ -5,6 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
+from services.intake.frequency import Alert, SeenReport, Watched
 from services.intake.personal_data import PersonalDataCipher
 from services.intake.store import has_plain_numbers, without_personal_numbers
 from shared.contracts.disputes import DisputeReport
@@ -24,6 +25,8 @@ class FakeIntakeStore:
         self.reports: list[Row] = []
         self.counters: dict[tuple[str, date], int] = {}
         self.locked: list[RepeatKeys] = []
+        self.sighted: dict[tuple[str, str, UUID], Row] = {}  # (party key, kind, report id)
+        self.alerts: list[Row] = []
 
     def lock_keys(self, keys: RepeatKeys) -> None:
         self.locked.append(keys)  # one worker at a time in memory; kept so tests see what was serialised
@@ -143,6 +146,41 @@ class FakeIntakeStore:
                 case["report"] = self.cipher.seal_parties(case["report"], case_id)
                 changed += 1
         return changed
+
+    def add_sightings(
+        self, report_id: UUID, case_id: str, watched: list[Watched], applicants: frozenset[str], at: datetime
+    ) -> None:
+        self._require_case(case_id)
+        for party in watched:
+            self.sighted.setdefault(
+                (party.key, party.kind.value, report_id),
+                {"report_id": report_id, "case_id": case_id, "applicants": applicants, "received_at": at},
+            )
+
+    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
+        rows = sorted(
+            (
+                row
+                for (key, kind, _), row in self.sighted.items()
+                if key == watched.key and kind == watched.kind.value and row["received_at"] > since
+            ),
+            key=lambda row: (row["received_at"], str(row["report_id"])),
+        )
+        return [SeenReport(str(r["report_id"]), r["case_id"], r["received_at"], r["applicants"]) for r in rows]
+
+    def lock_alerts_of(self, watched: Watched) -> None:
+        pass  # one worker at a time in memory
+
+    def last_alert_at(self, watched: Watched) -> datetime | None:
+        raised = [a["raised_at"] for a in self.alerts if a["key"] == watched.key and a["kind"] == watched.kind.value]
+        return max(raised, default=None)
+
+    def add_alert(self, alert_id: UUID, alert: Alert, at: datetime) -> None:
+        if any(a["alert_id"] == alert_id for a in self.alerts):
+            raise Conflict(f"duplicate key value violates unique constraint: alert {alert_id}")
+        self.alerts.append(
+            {"alert_id": alert_id, "kind": alert.kind.value, "key": alert.key, "count": alert.count, "raised_at": at}
+        )
 
     def _require_case(self, case_id: str) -> None:
         # A missing parent row is a plain StoreError in PostgreSQL, not a Conflict: nothing was there twice.

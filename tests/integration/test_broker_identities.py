@@ -153,6 +153,30 @@ def test_an_agency_may_note_its_decisions_for_supervision_but_send_supervision_n
         drain(admin, inbox_queue("supervision"))
 
 
+def test_intake_may_raise_alerts_to_supervision_and_stability_but_no_agency_may(platform, admin):
+    intake = connect(platform, "intake", platform.broker_password("intake"))
+    court = connect(platform, "court_link", platform.broker_password("court_link"))
+    try:
+        channel = intake.channel()
+        channel.confirm_select()
+        for routing_key in ("supervision.HighFrequencyAlertRaised", "stability.StabilityAlertRaised"):
+            channel.basic_publish(
+                amqp.Message(BODY, user_id=platform.broker_user("intake")),
+                exchange=DOCUMENTS_EXCHANGE,
+                routing_key=routing_key,
+            )
+        for routing_key in ("supervision.HighFrequencyAlertRaised", "stability.StabilityAlertRaised"):
+            refused = court.channel()
+            refused.confirm_select()
+            with pytest.raises(AccessRefused):
+                refused.basic_publish(amqp.Message(BODY), exchange=DOCUMENTS_EXCHANGE, routing_key=routing_key)
+    finally:
+        intake.collect()
+        court.collect()
+        drain(admin, inbox_queue("supervision"))
+        drain(admin, inbox_queue("stability"))
+
+
 # --- dead-letter exchanges --------------------------------------------------------------------
 
 

@@ -8,9 +8,11 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.intake.domain import LinkReason, PairKey, PriorCase, RepeatKeys, record_key, repeat_keys
+from services.intake.frequency import Alert, Watched
 from services.intake.personal_data import PersonalDataCipher, PersonalDataError
 from services.intake.store import PostgresIntakeStore
 from shared.contracts.disputes import DisputeReport
+from shared.contracts.vocabulary import AlertKind
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
 from tests.fakes.intake import FakeIntakeStore
@@ -505,3 +507,40 @@ def test_rows_stored_in_clear_before_sealing_are_sealed_once(stores):
         case = store.get_case(NEIGHBOUR_CASE)
     assert ZHANG_SAN_ID not in str(raw) and PHONE not in str(raw)
     assert case["report"]["parties"][0]["id_number"] == ZHANG_SAN_ID
+
+
+# --- high-frequency clue alerts --------------------------------------------------------------
+
+
+def test_sightings_of_a_party_come_back_by_side_and_since_a_moment(stores):
+    zhang = Watched("key-zhang", AlertKind.REPEATED_APPLICANT, "张*")
+    li = Watched("key-li", AlertKind.SHARED_RESPONDENT, "李*")
+    register(stores, NEIGHBOUR_CASE, dispute())
+    register(stores, DEBT_CASE, dispute(category="debt"))
+    later = FIRST_FILED + timedelta(days=3)
+    with stores.transaction() as store:
+        store.add_sightings(WALK_IN_REPORT, NEIGHBOUR_CASE, [zhang, li], frozenset({"key-zhang"}), FIRST_FILED)
+        store.add_sightings(HOTLINE_REPORT, DEBT_CASE, [zhang], frozenset({"key-zhang", "key-wang"}), later)
+        store.add_sightings(HOTLINE_REPORT, DEBT_CASE, [zhang], frozenset({"key-zhang", "key-wang"}), later)  # again
+
+    with stores.transaction() as store:
+        applied = store.sightings(zhang, FIRST_FILED - timedelta(days=30))
+        since_first = store.sightings(zhang, FIRST_FILED)
+        named = store.sightings(li, FIRST_FILED - timedelta(days=1))
+        lock_and_last = (store.lock_alerts_of(zhang), store.last_alert_at(zhang))
+    assert [(s.report_id, s.case_id, s.received_at) for s in applied] == [
+        (str(WALK_IN_REPORT), NEIGHBOUR_CASE, FIRST_FILED),
+        (str(HOTLINE_REPORT), DEBT_CASE, later),
+    ]
+    assert applied[1].applicants == frozenset({"key-zhang", "key-wang"})
+    assert [s.case_id for s in since_first] == [DEBT_CASE]  # after `since`, not at it
+    assert [s.case_id for s in named] == [NEIGHBOUR_CASE]
+    assert lock_and_last == (None, None)
+
+    alert = Alert(AlertKind.REPEATED_APPLICANT, "key-zhang", "张*", 3, 3, FIRST_FILED, (NEIGHBOUR_CASE, DEBT_CASE))
+    with stores.transaction() as store:
+        store.add_alert(UUID(int=1), alert, FIRST_FILED)
+        store.add_alert(UUID(int=2), alert, later)
+    with stores.transaction() as store:
+        assert store.last_alert_at(zhang) == later
+        assert store.last_alert_at(li) is None

@@ -10,6 +10,7 @@ from nameko.testing.services import worker_factory
 from pydantic import ValidationError
 
 from services.intake.dependencies import PartyKeySecret
+from services.intake.frequency import DEFAULT_RULES
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
 from shared.auth.principal import Principal, Role
@@ -53,6 +54,7 @@ def intake(uow, platform) -> Intake:
         platform=replace(platform, service="intake"),
         sender="wuyuan.court_link",
         party_key_secret=PARTY_KEY_SECRET,
+        alert_rules=DEFAULT_RULES,
         caller=CLERK,
     )
 

@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.intake.frequency import DEFAULT_RULES
 from services.intake.personal_data import is_sealed
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
@@ -56,6 +57,7 @@ def worker(uow, platform, sender: str, at: datetime | None = None) -> Intake:
         platform=replace(platform, service="intake", **clock),
         sender=sender,
         party_key_secret=PARTY_KEY_SECRET,
+        alert_rules=DEFAULT_RULES,
     )
 
 

@@ -1,0 +1,164 @@
+"""回访抽查 in supervision: the previous period drawn once, a draw on demand, a finding that reopens, the figures."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from decimal import Decimal
+from uuid import UUID
+
+import pytest
+from nameko.testing.services import worker_factory
+
+from services.supervision.domain import FollowUp
+from services.supervision.service import Supervision
+from services.supervision.spot_checks import Period, SpotCheckRules
+from shared.auth.principal import Principal, Role
+from shared.contracts.messages import CaseClosed, SpotCheckFound
+from shared.contracts.vocabulary import Rating
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
+from shared.refusal import Refused
+from shared.workdays import CHINA_TZ
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+CENTRE = "centre:430426"
+LEAD = "police:430426101"
+SUPERVISOR = Principal("zhou.hui", "回访员小周", frozenset({Role.SUPERVISOR}))
+NOW = datetime(2026, 12, 4, 10, 0, tzinfo=CHINA_TZ)  # December: the timer draws November
+NOVEMBER = datetime(2026, 11, 10, 9, 0, tzinfo=CHINA_TZ)
+DEFAULT = SpotCheckRules()
+
+
+def case_number(n: int) -> str:
+    return f"430426-20261101-{n:05d}"
+
+
+@pytest.fixture
+def store() -> FakeSupervisionStore:
+    return FakeSupervisionStore()
+
+
+@pytest.fixture
+def uow(store) -> FakeUnitOfWork[FakeSupervisionStore]:
+    return FakeUnitOfWork(store)
+
+
+def supervision(uow, platform, rules: SpotCheckRules = DEFAULT) -> Supervision:
+    return worker_factory(
+        Supervision,
+        uow=uow,
+        platform=replace(platform, service="supervision", now=lambda: NOW),
+        sender="wuyuan.coordinator",
+        caller=SUPERVISOR,
+        spot_check_rules=rules,
+    )
+
+
+def closed(store: FakeSupervisionStore, n: int, at: datetime = NOVEMBER, round: int = 1) -> str:
+    """A case rated and closed at `at`, as supervision saw it: its rated follow-up and the CaseClosed fact."""
+    case_id = case_number(n)
+    store.open_follow_up(FollowUp(case_id, LEAD, round, at - timedelta(days=1)), {})
+    store.save_rating(FollowUp(case_id, LEAD, round, at, Rating.SATISFIED, at), None, "zhou.hui")
+    store.record_fact(
+        CaseClosed.build(
+            message_id=UUID(int=n * 10 + round),
+            occurred_at=at,
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            rating=Rating.SATISFIED,
+        )
+    )
+    return case_id
+
+
+def test_the_timer_draws_the_previous_month_once_at_the_share_rounded_up(uow, store, platform, http):
+    for n in range(1, 26):
+        closed(store, n)
+    closed(store, 99, at=datetime(2026, 10, 31, 23, 0, tzinfo=CHINA_TZ))  # October: not this period
+    service = supervision(uow, platform)
+
+    service.draw_spot_checks()
+    service.draw_spot_checks()  # a second tick (or a second instance) draws nothing more
+
+    [draw] = [row["draw"] for row in store.draws.values()]
+    assert (draw.period_start.isoformat(), draw.period_end.isoformat()) == ("2026-11-01", "2026-11-30")
+    assert (draw.population, len(draw.drawn)) == (25, 3)  # 10 % of 25 is 2.5: three drawn
+    listed = http.body(service.list_spot_checks(http.get({"period": "2026-11"})))["spot_checks"]
+    assert sorted(c["case_id"] for c in listed) == sorted(c.case_id for c in draw.drawn)
+    assert all(c["trigger"] == "scheduled" and c["found"] is False for c in listed)
+
+
+def test_weekly_draws_take_the_week_before_and_the_minimum(uow, store, platform):
+    closed(store, 1, at=datetime(2026, 11, 25, 9, 0, tzinfo=CHINA_TZ))  # Wednesday of the week before
+    closed(store, 2, at=datetime(2026, 11, 29, 22, 0, tzinfo=CHINA_TZ))  # its Sunday night
+    closed(store, 3, at=datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ))  # this week
+    supervision(uow, platform, SpotCheckRules(Decimal(0), Period.WEEKLY, minimum=2)).draw_spot_checks()
+
+    [draw] = [row["draw"] for row in store.draws.values()]
+    assert {c.case_id for c in draw.drawn} == {case_number(1), case_number(2)}
+
+
+def test_a_supervisor_draws_a_range_on_demand_and_never_draws_a_case_twice(uow, store, platform, http):
+    for n in range(1, 5):
+        closed(store, n)
+    service = supervision(uow, platform, SpotCheckRules(Decimal(50)))
+
+    first = http.body(service.draw_spot_checks_now(http.post({"from": "2026-11-01", "to": "2026-11-30"})))
+    second = http.body(service.draw_spot_checks_now(http.post({"from": "2026-11-01", "to": "2026-11-30"})))
+
+    assert (first["closed"], len(first["drawn"]), first["trigger"]) == (4, 2, "on_demand")
+    assert (second["closed"], len(second["drawn"])) == (2, 1)  # the two drawn first are left out
+    assert not {c["case_id"] for c in first["drawn"]} & {c["case_id"] for c in second["drawn"]}
+    assert len(first["seed"]) == 32
+    assert {row["drawn_by"] for row in store.draws.values()} == {"zhou.hui"}
+
+
+def test_a_bad_range_is_refused_naming_the_field(uow, platform, http):
+    with pytest.raises(BadInput) as refused:
+        supervision(uow, platform).draw_spot_checks_now(http.post({"from": "2026-11-30", "to": "2026-11-01"}))
+    assert [f["field"] for f in refused.value.fields] == ["to"]
+
+
+def test_a_dissatisfied_finding_tells_the_coordinator_to_reopen_and_is_counted(uow, store, platform, http):
+    case_id = closed(store, 1)
+    closed(store, 2)
+    service = supervision(uow, platform, SpotCheckRules(Decimal(100)))
+    service.draw_spot_checks()
+
+    answer = http.body(
+        service.record_spot_check_finding(http.post({"rating": "dissatisfied", "comment": "工资仍未结清"}), case_id)
+    )
+
+    assert answer == {"case_id": case_id, "round": 1, "rating": "dissatisfied", "case_will": "reopen"}
+    [found] = uow.sent_of(SpotCheckFound)
+    assert (found.case_id, found.round, found.rating, found.checked_by) == (case_id, 1, Rating.DISSATISFIED, "zhou.hui")
+    assert found.recipient == CENTRE
+    with pytest.raises(Refused, match="already_found"):
+        service.record_spot_check_finding(http.post({"rating": "satisfied"}), case_id)
+    summary = http.body(service.spot_check_summary(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
+    assert summary == {
+        "from": "2026-11-01",
+        "to": "2026-11-30",
+        "closed": 2,
+        "drawn": 2,
+        "done": 1,
+        "share_percent": 100.0,
+        "findings": {"satisfied": 0, "basically_satisfied": 0, "dissatisfied": 1},
+        "reopened": 1,
+    }
+    pending = http.body(service.list_spot_checks(http.get()))["spot_checks"]
+    assert [c["case_id"] for c in pending] == [case_number(2)]
+
+
+def test_a_satisfied_finding_leaves_the_case_closed(uow, store, platform, http):
+    case_id = closed(store, 1)
+    service = supervision(uow, platform)
+    service.draw_spot_checks()
+    answer = http.body(service.record_spot_check_finding(http.post({"rating": "basically_satisfied"}), case_id))
+    assert answer["case_will"] == "stay_closed"
+
+
+def test_a_finding_for_a_case_never_drawn_is_not_found(uow, platform, http):
+    with pytest.raises(NotFound):
+        supervision(uow, platform).record_spot_check_finding(http.post({"rating": "satisfied"}), case_number(7))
