@@ -26,3 +26,25 @@ document.addEventListener("DOMContentLoaded", () => {
   draw("chart-ratings", "doughnut", data.ratings, "件数");
   draw("chart-results", "bar", data.results, "件数");
 });
+
+// The report section's grouped bars (受理/办结/化解 by source and by category), from its own JSON block.
+document.addEventListener("DOMContentLoaded", () => {
+  const source = document.getElementById("report-chart-data");
+  if (!source || typeof Chart === "undefined") return;
+  const data = JSON.parse(source.textContent);
+  const colours = ["#1f5fa8", "#b35c00", "#2e8540"];
+  const draw = (id, chart) => {
+    const canvas = document.getElementById(id);
+    if (!canvas || !chart) return;
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: chart.labels,
+        datasets: chart.series.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: colours[i] })),
+      },
+      options: { animation: false, plugins: { legend: { display: true } } },
+    });
+  };
+  draw("chart-report-sources", data.sources);
+  draw("chart-report-categories", data.categories);
+});

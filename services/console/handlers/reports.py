@@ -1,0 +1,120 @@
+"""The leaders' report on the overview page (日小结/周调度/月总结), and its CSV and JSON downloads, from supervision."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+from werkzeug.wrappers import Response
+
+from services.console.dependencies import Apis
+from services.console.handlers.common import (
+    Visitor,
+    clean_params,
+    errors_in_chinese,
+    expect,
+    field_errors,
+    today_in_beijing,
+)
+from services.console.pages import error_page
+from shared import wording
+from shared.platform import Platform
+
+# The report's query parameters supervision takes (and checks, naming each wrong one).
+REPORT_PARAMS = ("from", "to", "period", "date", "level", "division", "unit")
+LEVELS = {"county": "全县", "township": "乡镇", "unit": "单位"}
+# Per source and per category: the counts charted side by side.
+SERIES = {"cases_received": "受理", "cases_handled": "办结", "cases_resolved": "化解"}
+# The published rates shown as figures at the top of the section, in this order.
+HEADLINE_RATES = (
+    "resolution_rate",
+    "court_diversion_rate",
+    "court_mediation_success_rate",
+    "police_mediation_success_rate",
+    "petition_mediation_success_rate",
+    "on_time_rate",
+    "satisfaction_rate",
+    "reopened_rate",
+    "litigation_share",
+)
+DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}
+
+
+def report_params(args: Mapping[str, str], platform: Platform) -> dict[str, str]:
+    """The filters the person chose; this month when they chose no period."""
+    params = clean_params(args, REPORT_PARAMS)
+    if not {"from", "to", "period", "date"} & params.keys():
+        params |= {"period": "month", "date": today_in_beijing(platform).isoformat()}
+    return params
+
+
+def _shortcuts(platform: Platform) -> dict[str, str]:
+    today = today_in_beijing(platform).isoformat()
+    return {
+        name: urlencode({"period": period, "date": today})
+        for name, period in (("今日", "day"), ("本周", "week"), ("本月", "month"))
+    }
+
+
+def _chart(breakdown: Mapping[str, Mapping[str, Any]], vocabulary: Mapping[str, str]) -> dict[str, Any]:
+    return {
+        "labels": [wording.label(vocabulary, code) for code in breakdown],
+        "series": [
+            {"label": name, "values": [tally[key] for tally in breakdown.values()]} for key, name in SERIES.items()
+        ],
+    }
+
+
+def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> dict[str, Any]:
+    """What overview.html's report section needs; a query supervision refuses shows the reasons by the form."""
+    params = report_params(args, platform)
+    context: dict[str, Any] = {
+        "report": None,
+        "report_errors": {},
+        "report_params": params,
+        "report_query": urlencode(params),
+        "report_shortcuts": _shortcuts(platform),
+        "report_levels": LEVELS,
+        "report_headlines": HEADLINE_RATES,
+        "report_charts": "{}",
+    }
+    answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
+    if answer.status == 400:
+        context["report_errors"] = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)})
+        return context
+    report = expect(answer, service="supervision")
+    charts = {
+        "sources": _chart(report.get("by_source", {}), wording.SOURCES),
+        "categories": _chart(report.get("by_category", {}), wording.CATEGORIES),
+    }
+    # Read by charts.js from a JSON block: no inline script, so the page's CSP stays strict.
+    context |= {"report": report, "report_charts": json.dumps(charts, ensure_ascii=False)}
+    return context
+
+
+def report_download(visitor: Visitor, kind: str, args: Mapping[str, str], apis: Apis, platform: Platform) -> Response:
+    """The report as a file, fetched with the visitor's own token: the browser never holds one."""
+    visitor.require("/overview")
+    params = {**report_params(args, platform), "format": kind}
+    answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
+    if answer.status == 400:
+        wrong = "、".join(wording.field_label(str(e.get("field"))) for e in field_errors(answer))
+        return error_page(400, "查询条件有误", f"请返回总览页修改：{wrong}。")
+    body = expect(answer, service="supervision")
+    mimetype, suffix = DOWNLOADS[kind]
+    # A byte-order mark lets a spreadsheet opened by double-click read the Chinese as UTF-8.
+    text = "\ufeff" + str(body) if kind == "csv" else json.dumps(body, ensure_ascii=False, indent=2)
+    start, end = _period_of(body if isinstance(body, dict) else None, params)
+    response = Response(text, status=200, content_type=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="wuyuan-report-{start}-{end}.{suffix}"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _period_of(report: Mapping[str, Any] | None, params: Mapping[str, str]) -> tuple[str, str]:
+    """The period for the file's name: the report's own, or as asked (CSV carries no period)."""
+    if report is not None:
+        return str(report["period"]["from"]), str(report["period"]["to"])
+    if "from" in params and "to" in params:
+        return params["from"], params["to"]
+    return params.get("period", "report"), params.get("date", "")

@@ -1,0 +1,114 @@
+"""The leaders' report through the API: the query checked field by field, the read model summed into figures."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.supervision import reports
+from services.supervision.reports import Level, PeriodKind, Scope
+from services.supervision.store import SupervisionStore
+from shared.contracts.identifiers import DivisionCode, UnitCode
+from shared.http import BadInput, FieldError
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
+from shared.wording import load_places, unit_name
+from shared.workdays import CHINA_TZ
+
+Work = UnitOfWork[SupervisionStore]
+
+
+class ReportQuery(BaseModel):
+    """`from` and `to` (China dates, both included), or `period` (day, week, month) and a `date` in it;
+    `level` county (default), township (with `division`, 9 digits) or unit (with `unit`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: date | None = Field(None, alias="from")
+    to: date | None = None
+    period: PeriodKind | None = None
+    date_: date | None = Field(None, alias="date")
+    level: Level = Level.COUNTY
+    division: DivisionCode | None = None
+    unit: UnitCode | None = None
+    format: Literal["json", "csv"] = "json"  # csv: one row per figure, then the ranking (reports.report_csv)
+
+
+def _wrong(field: str, message: str) -> FieldError:
+    return {"field": field, "message": message, "type": "value_error"}
+
+
+def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, Scope]:
+    """The period and the scope the query names, or BadInput naming every parameter that is wrong or missing."""
+    wrong: list[FieldError] = []
+    period: reports.Period | None = None
+    if query.period is not None or query.date_ is not None:
+        for name, value in (("from", query.from_), ("to", query.to)):
+            if value is not None:
+                wrong.append(_wrong(name, "give either from and to, or period and date"))
+        if query.period is None:
+            wrong.append(_wrong("period", "day, week or month, with date"))
+        elif query.date_ is None:
+            wrong.append(_wrong("date", "a date within the period"))
+        else:
+            period = reports.period_of(query.period, query.date_)
+    else:
+        for name, value in (("from", query.from_), ("to", query.to)):
+            if value is None:
+                wrong.append(_wrong(name, "required: a date, YYYY-MM-DD (or period and date)"))
+        if query.from_ is not None and query.to is not None:
+            try:
+                period = reports.period_between(query.from_, query.to)
+            except ValueError as exc:
+                wrong.append(_wrong("to", str(exc)))
+    scope: Scope | None = None
+    if query.level is Level.UNIT:
+        if query.division is not None:
+            wrong.append(_wrong("division", "not with level unit"))
+        if query.unit is None:
+            wrong.append(_wrong("unit", "required with level unit"))
+        elif not query.unit.split(":", 1)[1].startswith(county):
+            wrong.append(_wrong("unit", f"not a unit of county {county}"))
+        else:
+            scope = Scope(Level.UNIT, query.unit)
+    else:
+        if query.unit is not None:
+            wrong.append(_wrong("unit", "only with level unit"))
+        if query.level is Level.COUNTY:
+            if query.division is not None and query.division != county:
+                wrong.append(_wrong("division", f"the county is {county}"))
+            scope = Scope(Level.COUNTY, county)
+        elif query.division is None or len(query.division) != 9 or not query.division.startswith(county):
+            wrong.append(_wrong("division", f"required with level township: a 9-digit township code of {county}"))
+        else:
+            scope = Scope(Level.TOWNSHIP, query.division)
+    if wrong or period is None or scope is None:
+        raise BadInput(wrong)
+    return period, scope
+
+
+def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, object]:
+    """The report as of now: every count and rate under its stable key (README, 报表)."""
+    period, scope = period_and_scope(query, platform.county)
+    with uow:
+        sums = uow.store.report_sums(reports.scope_key(scope), period.start, period.end)
+    return reports.report_from_sums(sums, period, scope, platform.now().astimezone(CHINA_TZ))
+
+
+REBUILD_BATCH = 500  # cases counted per transaction while the read model is rebuilt
+REBUILD_BATCHES = 20  # per timer tick, so one tick stays short and another instance can take its turn
+
+
+def rebuild_read_model(uow: Work) -> None:
+    """Count the facts kept before the read model existed (or under older definitions), a batch per
+    transaction; once complete, one row read per tick. Counting as facts arrive goes on meanwhile: both
+    recompute a case whole and apply the difference, so neither counts anything twice."""
+    for _ in range(REBUILD_BATCHES):
+        with uow:
+            if not uow.store.rebuild_report_step(REBUILD_BATCH):
+                return
+
+
+def report_csv(query: ReportQuery, uow: Work, platform: Platform) -> str:
+    """The same report as CSV, units named as staff call them (a spreadsheet for the 月总结)."""
+    places = load_places(platform.config_dir)
+    return reports.report_csv(report(query, uow, platform), lambda unit: unit_name(unit, platform.registry, places))

@@ -1,0 +1,242 @@
+"""The report's read model, pure: what one case (or one link decision) adds to the daily counters, by scope key."""
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from shared.contracts.identifiers import split_unit
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, RESOLVING_RESULTS, ResultCode
+from shared.workdays import CHINA_TZ
+
+# The division levels a report's scope takes: county (6 digits) and township (9); a unit scope is the
+# unit itself or any unit above it (its agency at the county, township or village level).
+DIVISION_LEVELS = (6, 9)
+UNIT_LEVELS = (6, 9, 12)
+UNKNOWN = "unknown"  # a case whose CaseAssigned supervision never received
+HAPPY_RATINGS = frozenset({"satisfied", "basically_satisfied"})
+
+
+class Metric:
+    """The counters' names (stable: they are stored). Case metrics sit on rows with unit ''; a unit's parts
+    and its link decisions on rows naming the unit, for the ranking."""
+
+    RECEIVED = "cases_received"
+    HANDLED = "cases_handled"
+    RESOLVED = "cases_resolved"
+    MEDIATED = "cases_mediated"  # an agreement (AGREEMENT_RESULTS), by source
+    TO_LITIGATION = "cases_to_litigation"
+    REOPENED = "cases_reopened"
+    RATINGS = "ratings"
+    RATINGS_SATISFIED = "ratings_satisfied"
+    RESOLVE_DAYS = "resolve_working_days"  # summed over resolving resolutions
+    RESOLVE_COUNT = "resolve_count"
+    RESOLVE_PROVISIONAL = "resolve_provisional"  # of those, counted on plain weekdays (a year unknown)
+    PARTS_ENDED = "parts_ended"
+    PARTS_ON_TIME = "parts_on_time"
+    PARTS_WITH_RESULT = "parts_with_result"
+    PARTS_RESOLVING = "parts_resolving"
+
+
+def link_metric(link: str, kind: str) -> str:
+    return f"link:{link}:{kind}"
+
+
+# One counter: (China local day, scope key, unit or '', dimension or '', metric).
+Key = tuple[date, str, str, str, str]
+Counters = Counter[Key]
+
+
+def source_dim(source: str) -> str:
+    return f"source:{source}"
+
+
+def category_dim(category: str) -> str:
+    return f"category:{category}"
+
+
+def china_day(moment: datetime) -> date:
+    return moment.astimezone(CHINA_TZ).date()
+
+
+def division_scopes(division: str | None) -> list[str]:
+    """The county and the township a division lies in (the scope keys a county or township report reads)."""
+    if not division:
+        return []
+    return [division[:n] for n in DIVISION_LEVELS if len(division) >= n]
+
+
+def unit_scopes(unit: str) -> list[str]:
+    """The unit and the units above it of its agency: `police:430426101` is also in `police:430426`."""
+    agency, division = split_unit(unit)
+    return [f"{agency}:{division[:n]}" for n in UNIT_LEVELS if len(division) >= n]
+
+
+def part_scopes(unit: str) -> list[str]:
+    """Where a unit's own figures count: its county and township, and its unit scopes."""
+    return [*division_scopes(split_unit(unit)[1]), *unit_scopes(unit)]
+
+
+# --- what the store hands over for one case ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CaseFact:
+    case_id: str
+    fact: str
+    occurred_at: datetime
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One unit's referral (its watch), and how it ended if it did."""
+
+    referral_id: str
+    case_id: str
+    unit: str
+    role: str
+    due_at: datetime
+    closed_at: datetime | None
+    paused_at: datetime | None = None
+    reason: str | None = None  # ReferralClosed's: result_reported or declined; None when the case's end closed it
+    result: str | None = None  # ReferralClosed's result code
+
+
+@dataclass(frozen=True)
+class RatedVisit:
+    case_id: str
+    rating: str
+    rated_at: datetime
+
+
+@dataclass(frozen=True)
+class LinkFact:
+    link: str
+    kind: str
+    unit: str
+    at: datetime
+
+
+def on_time(part: Part) -> bool:
+    """Ended by its deadline; a part that ended while its clock stood still is judged when the clock stopped."""
+    assert part.closed_at is not None
+    judged_at = min(part.closed_at, part.paused_at) if part.paused_at else part.closed_at
+    return judged_at <= part.due_at
+
+
+def part_result(part: Part, resolutions: list[tuple[datetime, str]]) -> str | None:
+    """The unit's own result if it reported before the round ended; else the round's result (every part still
+    running ended with the case's resolution, and CaseResolved sends no ReferralClosed for them)."""
+    if part.reason is not None:
+        return part.result
+    if part.closed_at is None:
+        return None
+    ended = [result for at, result in resolutions if at <= part.closed_at]
+    return ended[-1] if ended else None
+
+
+# (first seen, resolved) -> (working days between, counted on plain weekdays because a year is unknown)
+WorkingDays = Callable[[datetime, datetime], tuple[int, bool]]
+
+
+def case_counters(
+    facts: Iterable[CaseFact],
+    parts: Iterable[Part],
+    ratings: Iterable[RatedVisit],
+    working_days: WorkingDays,
+) -> Counters:
+    """Everything one case adds to the counters, from all its facts as they stand (so a fact handled late, or
+    twice, changes nothing but its own day)."""
+    ordered = sorted(facts, key=lambda f: f.occurred_at)
+    parts = list(parts)
+    counters: Counters = Counter()
+    assigned = next((f for f in ordered if f.fact == "CaseAssigned"), None)
+    detail = assigned.detail if assigned else {}
+    source = source_dim(detail.get("source") or UNKNOWN)
+    category = category_dim(detail.get("category") or UNKNOWN)
+    # A case counts in its county and township, and in the scope of every unit that had a part (once each).
+    scopes = list(dict.fromkeys([*division_scopes(detail.get("division_code")), *_units_above(parts)]))
+
+    def add(day: date, dims: Iterable[str], metric: str, n: int = 1) -> None:
+        if n:
+            for scope in scopes:
+                for dim in dims:
+                    counters[(day, scope, "", dim, metric)] += n
+
+    if assigned is not None:
+        add(china_day(assigned.occurred_at), (source, category), Metric.RECEIVED)
+    first_seen = ordered[0].occurred_at if ordered else None
+    resolutions: list[tuple[datetime, str]] = []
+    for fact in ordered:
+        day = china_day(fact.occurred_at)
+        if fact.fact == "CaseResolved":
+            # A CaseResolved of version 2 carried no result: the lead had reported the dispute resolved.
+            result = fact.detail.get("result") or ResultCode.HANDLED.value
+            resolutions.append((fact.occurred_at, result))
+            add(day, (source, category), Metric.HANDLED)
+            add(day, [source], Metric.MEDIATED, result in AGREEMENT_RESULTS)
+            add(day, [""], Metric.TO_LITIGATION, result == ResultCode.REFERRED_TO_LITIGATION)
+            if result in RESOLVING_RESULTS:
+                add(day, (source, category), Metric.RESOLVED)
+                assert first_seen is not None
+                days, provisional = working_days(first_seen, fact.occurred_at)
+                add(day, [""], Metric.RESOLVE_DAYS, days)
+                add(day, [""], Metric.RESOLVE_COUNT)
+                add(day, [""], Metric.RESOLVE_PROVISIONAL, provisional)
+        elif fact.fact == "CaseReopened":
+            add(day, [""], Metric.REOPENED)
+    for visit in ratings:
+        day = china_day(visit.rated_at)
+        add(day, [""], Metric.RATINGS)
+        add(day, [""], Metric.RATINGS_SATISFIED, visit.rating in HAPPY_RATINGS)
+    for part in parts:
+        if part.closed_at is None or part.reason == "declined":
+            continue
+        day = china_day(part.closed_at)
+        result = part_result(part, resolutions)
+        for scope in part_scopes(part.unit):
+            for metric, n in (
+                (Metric.PARTS_ENDED, 1),
+                (Metric.PARTS_ON_TIME, on_time(part)),
+                (Metric.PARTS_WITH_RESULT, result is not None),
+                (Metric.PARTS_RESOLVING, result in RESOLVING_RESULTS),
+            ):
+                if n:
+                    counters[(day, scope, part.unit, "", metric)] += int(n)
+    return counters
+
+
+def _units_above(parts: Iterable[Part]) -> list[str]:
+    return [scope for part in parts for scope in unit_scopes(part.unit)]
+
+
+def link_counters(fact: LinkFact) -> Counters:
+    """A link's decision counts on its day for its unit, the units above it, and their county and township."""
+    day = china_day(fact.at)
+    return Counter(
+        {(day, scope, fact.unit, "", link_metric(fact.link, fact.kind)): 1 for scope in part_scopes(fact.unit)}
+    )
+
+
+def difference(new: Counters, old: Counters) -> Counters:
+    """new - old, key by key, keeping negatives (Counter's own subtraction drops them); zeros left out."""
+    keys = set(new) | set(old)
+    return Counter({key: new[key] - old[key] for key in keys if new[key] != old[key]})
+
+
+def to_rows(counters: Counters) -> list[list[Any]]:
+    """As stored beside the case (JSON): [day, scope, unit, dim, metric, n], sorted."""
+    return [
+        [day.isoformat(), scope, unit, dim, metric, n]
+        for (day, scope, unit, dim, metric), n in sorted(counters.items())
+        if n
+    ]
+
+
+def from_rows(rows: Iterable[Iterable[Any]]) -> Counters:
+    counters: Counters = Counter()
+    for day, scope, unit, dim, metric, n in rows:
+        counters[(date.fromisoformat(day), scope, unit, dim, metric)] += int(n)
+    return counters

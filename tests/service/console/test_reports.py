@@ -1,0 +1,94 @@
+"""The report on the leaders' overview: this month by default, the rates with their definitions, downloads proxied."""
+
+import html
+import json
+from datetime import date, datetime, timedelta, timezone
+
+from services.supervision.reports import Level, Period, Scope, build_report
+from shared import wording
+from tests.service.console.visitors import ZHOU, error_beside, text_of, token_of
+from tests.unit.supervision.test_reports import november
+
+REPORT = build_report(
+    november(),
+    Period(date(2026, 11, 1), date(2026, 11, 30)),
+    Scope(Level.COUNTY, "430426"),
+    datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+)
+OVERVIEW = {
+    "as_of": "2026-11-23T09:30:00+08:00",
+    "cases_total": 5,
+    "referrals": {"on_time_rate": None, "on_time": 0, "finished": 0, "overdue": 0},
+    "ratings": {"satisfaction_rate": None},
+    "by_source": {},
+    "by_status": {},
+    "by_unit": [],
+}
+
+
+def scripted(apis, status: int = 200, body: object = None):
+    apis.answer("coordinator", "GET", "/api/v1/overview", 200, OVERVIEW)
+    apis.answer("supervision", "GET", "/api/v1/reports", status, REPORT if body is None else body)
+
+
+def test_the_overview_shows_this_months_report_by_default(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+
+    page = text_of(console.overview(browser.get("/overview", as_=ZHOU)))
+
+    [call] = apis.calls_to("supervision")
+    assert call.params == {"period": "month", "date": "2026-11-23"}
+    assert call.token == token_of(ZHOU)
+    assert "按期办结率（3/4）" in page and "75.0%" in page
+    # Each rate's definition travels with it, as a tooltip and in the table of definitions.
+    assert 'title="按期办结任务数 ÷ 单位办结任务数' in page
+    assert "砖塘镇司法所" in page  # the ranking names units
+    assert "排名规则" in page
+    assert 'href="/overview/report.csv?period=month&amp;date=2026-11-23"' in page
+    assert 'id="report-chart-data"' in page
+    charts = json.loads(html.unescape(page.split('id="report-chart-data">')[1].split("</script>")[0]))
+    assert [series["label"] for series in charts["sources"]["series"]] == ["受理", "办结", "化解"]
+    walk_in = charts["sources"]["labels"].index(wording.SOURCES["walk_in"])
+    assert [series["values"][walk_in] for series in charts["sources"]["series"]] == [2, 2, 2]
+
+
+def test_the_range_and_scope_chosen_are_passed_on_and_a_refusal_shown_beside_its_field(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    refusal = {
+        "error": "invalid_input",
+        "fields": [{"field": "to", "message": "is before from", "type": "value_error"}],
+    }
+    scripted(apis, 400, refusal)
+
+    query = "/overview?from=2026-11-30&to=2026-11-01&level=unit&unit=police:430426101&evil=1"
+    page = text_of(console.overview(browser.get(query, as_=ZHOU)))
+
+    [call] = apis.calls_to("supervision")
+    assert call.params == {"from": "2026-11-30", "to": "2026-11-01", "level": "unit", "unit": "police:430426101"}
+    assert error_beside(page, "to")
+    assert "单位排名" not in page
+
+
+def test_the_csv_download_is_fetched_with_the_visitors_token_and_opens_in_a_spreadsheet(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/reports", 200, "key,中文名称,numerator,denominator,value\n")
+
+    response = console.report_csv(browser.get("/overview/report.csv?period=week&date=2026-11-23", as_=ZHOU))
+
+    [call] = apis.calls
+    assert call.params == {"period": "week", "date": "2026-11-23", "format": "csv"}
+    assert call.token == token_of(ZHOU)
+    assert response.mimetype == "text/csv"
+    assert text_of(response).startswith("\ufeffkey,中文名称")
+    assert "attachment" in response.headers["Content-Disposition"]
+
+
+def test_the_json_download_is_the_apis_report(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/reports", 200, REPORT)
+
+    response = console.report_json(browser.get("/overview/report.json", as_=ZHOU))
+
+    assert json.loads(text_of(response)) == json.loads(json.dumps(REPORT))
+    assert 'filename="wuyuan-report-2026-11-01-2026-11-30.json"' in response.headers["Content-Disposition"]

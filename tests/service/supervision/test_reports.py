@@ -1,0 +1,191 @@
+"""The leaders' report through supervision's entrypoints: facts in as coordinator and links send them."""
+
+from datetime import datetime, timedelta, timezone
+from uuid import UUID
+
+import pytest
+
+from shared.contracts.messages import (
+    CaseAssigned,
+    CaseResolved,
+    LinkRecordNoted,
+    ReferralClosed,
+    ReferralSummary,
+)
+from shared.contracts.vocabulary import Category, HandlingMode, ResultCode, Source
+from shared.http import BadInput
+
+CST = timezone(timedelta(hours=8))
+CENTRE = "centre:430426"
+COURT = "court:430426"
+POLICE_STATION = "police:430426101"
+JUSTICE_OFFICE = "justice:430426101"
+COORDINATOR_USER = "wuyuan.coordinator"
+
+
+def at(day: int, hour: int = 10) -> datetime:
+    return datetime(2026, 11, day, hour, tzinfo=CST)
+
+
+def referral(n: int, unit: str, role: str, issued: datetime, days: int = 10) -> ReferralSummary:
+    return ReferralSummary(
+        referral_id=UUID(int=n), unit=unit, role=role, round=1, issued_at=issued, due_at=issued + timedelta(days=days)
+    )
+
+
+def assigned(n: int, case_id: str, source: Source, *referrals: ReferralSummary) -> CaseAssigned:
+    return CaseAssigned.build(
+        message_id=UUID(int=n),
+        occurred_at=referrals[0].issued_at,
+        case_id=case_id,
+        sender=CENTRE,
+        recipient=CENTRE,
+        mode=HandlingMode.JOINT,
+        source=source,
+        category=Category.DEBT,
+        division_code="430426101",
+        flags=[],
+        lead_unit=referrals[0].unit,
+        co_units=[r.unit for r in referrals[1:]],
+        referrals=list(referrals),
+    )
+
+
+def resolved(n: int, case_id: str, when: datetime, result: ResultCode) -> CaseResolved:
+    return CaseResolved.build(
+        message_id=UUID(int=n),
+        occurred_at=when,
+        case_id=case_id,
+        sender=CENTRE,
+        recipient=CENTRE,
+        lead_unit=COURT,
+        round=1,
+        result=result,
+    )
+
+
+def filing(n: int, kind: str) -> LinkRecordNoted:
+    return LinkRecordNoted.build(
+        message_id=UUID(int=n),
+        occurred_at=at(2),
+        case_id=None,
+        sender=COURT,
+        recipient=CENTRE,
+        link="court",
+        record_id=f"F{n}",
+        kind=kind,
+        unit=COURT,
+        at=at(2),
+    )
+
+
+@pytest.fixture
+def november(supervision):
+    """Four court filings, three diverted; of two diverted cases one mediated; one police call, its co-unit
+    mediated but the case taken to court."""
+    supervision.sender = "wuyuan.court_link"
+    for n, kind in enumerate(["filing_registered"] * 4 + ["filing_diverted"] * 3, 100):
+        supervision.on_link_record_noted(filing(n, kind))
+    supervision.sender = COORDINATOR_USER
+    supervision.on_case_assigned(
+        assigned(1, "430426-20261102-00001", Source.COURT_FILING, referral(11, COURT, "lead", at(2)))
+    )
+    supervision.on_case_resolved(resolved(2, "430426-20261102-00001", at(6), ResultCode.MEDIATED))
+    supervision.on_case_assigned(
+        assigned(3, "430426-20261102-00002", Source.COURT_FILING, referral(12, COURT, "lead", at(2)))
+    )
+    supervision.on_case_resolved(resolved(4, "430426-20261102-00002", at(20), ResultCode.REFERRED_TO_LITIGATION))
+    police_call = "430426-20261103-00003"
+    supervision.on_case_assigned(
+        assigned(
+            5,
+            police_call,
+            Source.POLICE_CALL,
+            referral(13, POLICE_STATION, "lead", at(3)),
+            referral(14, JUSTICE_OFFICE, "co_unit", at(3)),
+        )
+    )
+    supervision.on_referral_closed(
+        ReferralClosed.build(
+            message_id=UUID(int=6),
+            occurred_at=at(5),
+            case_id=police_call,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=UUID(int=14),
+            unit=JUSTICE_OFFICE,
+            reason="result_reported",
+            result=ResultCode.MEDIATED,
+        )
+    )
+    supervision.on_case_resolved(resolved(7, police_call, at(9), ResultCode.REFERRED_TO_LITIGATION))
+    return supervision
+
+
+def report(supervision, http, **query: str) -> dict:
+    return http.body(supervision.report(http.get(query)))
+
+
+def test_the_monthly_county_report_counts_what_the_facts_say(november, http):
+    body = report(november, http, period="month", date="2026-11-18")
+    figures = body["figures"]
+    assert body["period"] == {"from": "2026-11-01", "to": "2026-11-30", "days": 30}
+    assert body["scope"] == {"level": "county", "code": "430426"}
+    assert figures["court_diversion_rate"] == {
+        "label": "诉调对接分流率",
+        "numerator": 3,
+        "denominator": 4,
+        "value": 75.0,
+    }
+    assert figures["court_mediation_success_rate"]["numerator"] == 1
+    assert figures["court_mediation_success_rate"]["value"] == 33.3
+    assert figures["police_referred"]["value"] == 1
+    assert figures["litigation_share"]["numerator"] == 2 and figures["litigation_share"]["denominator"] == 3
+    # the court's second case was 8 days late; the others ended in time
+    assert figures["on_time_rate"] == {"label": "按期办结率", "numerator": 3, "denominator": 4, "value": 75.0}
+    justice = next(row for row in body["ranking"] if row["unit"] == JUSTICE_OFFICE)
+    assert justice["resolution_rate"]["value"] == 100.0  # its own result, not the case's
+    assert body["definitions"] and body["as_of"]
+
+
+def test_a_unit_report_and_a_range(november, http):
+    body = report(november, http, **{"from": "2026-11-01", "to": "2026-11-07", "level": "unit", "unit": COURT})
+    assert body["figures"]["cases_handled"]["value"] == 1
+    assert body["figures"]["resolution_rate"]["value"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("query", "fields"),
+    [
+        ({}, ["from", "to"]),
+        ({"from": "2026-11-30", "to": "2026-11-01"}, ["to"]),
+        ({"from": "2025-01-01", "to": "2026-11-01"}, ["to"]),
+        ({"from": "2026-11-01", "to": "2026-11-31"}, ["to"]),
+        ({"period": "year", "date": "2026-11-01"}, ["period"]),
+        ({"period": "week"}, ["date"]),
+        ({"period": "week", "date": "2026-11-01", "from": "2026-11-01"}, ["from"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "village"}, ["level"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "township"}, ["division"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "township", "division": "430427101"}, ["division"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit"}, ["unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "police-430426"}, ["unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "unit": COURT}, ["unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "colour": "red"}, ["colour"]),
+    ],
+)
+def test_a_wrong_query_is_a_400_naming_each_wrong_parameter(supervision, http, query, fields):
+    with pytest.raises(BadInput) as bad:
+        supervision.report(http.get(query))
+    assert [error["field"] for error in bad.value.fields] == fields
+
+
+def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
+    response = november.report(http.get({"period": "month", "date": "2026-11-01", "format": "csv"}))
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    assert text.splitlines()[0] == "key,中文名称,numerator,denominator,value"
+    assert "court_diversion_rate,诉调对接分流率,3,4,75.0" in text.splitlines()
+    ranking = text.splitlines()[text.splitlines().index("") + 1 :]
+    assert ranking[0] == "rank,unit,单位名称,parts_ended,on_time_rate,resolution_rate"
+    assert ",court:430426,祁东县人民法院,2,50.0,50.0" in ranking  # two parts: too few to rank

@@ -1,0 +1,245 @@
+"""The report's read model, held to one contract whether the store is the fake or PostgreSQL: counters kept as facts
+arrive, counted once, on the fact's own day however late it comes, and rebuilt from the facts to the same sums."""
+
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from typing import Any
+from uuid import UUID
+
+from services.supervision.domain import FollowUp
+from services.supervision.reports import Level, Period, Scope, report_from_sums
+from services.supervision.store import PostgresSupervisionStore
+from shared.contracts.messages import CaseAssigned, CaseResolved, LinkRecordNoted, ReferralClosed, ReferralSummary
+from shared.contracts.vocabulary import Category, HandlingMode, Rating, ReferralRole, ResultCode, Source
+from tests.fakes.supervision import FakeSupervisionStore
+from tests.stores.conftest import StoreBench
+
+SERVICE = "supervision"
+FAKE = FakeSupervisionStore
+POSTGRES_STORE = PostgresSupervisionStore
+
+CST = timezone(timedelta(hours=8))
+NOVEMBER = (date(2026, 11, 1), date(2026, 11, 30))
+OCTOBER = (date(2026, 10, 1), date(2026, 10, 31))
+AS_OF = datetime(2026, 12, 1, 9, tzinfo=CST)
+
+
+def at(month: int, day: int, hour: int = 10) -> datetime:
+    return datetime(2026, month, day, hour, 0, tzinfo=CST)
+
+
+class County:
+    """One county's cases and units: the same drive in two counties compares a rebuild with counting as it goes."""
+
+    def __init__(self, code: str, offset: int) -> None:
+        self.code = code
+        self.offset = offset  # message and referral ids of this county's own
+        self.police = f"police:{code}101"
+        self.justice = f"justice:{code}101"
+        self.court = f"court:{code}"
+        self.in_november = f"{code}-20261102-00001"
+        self.october_only = f"{code}-20261020-00002"
+        self.late = f"{code}-20261021-00003"
+
+    def id(self, n: int) -> UUID:
+        return UUID(int=self.offset + n)
+
+    def summary(self, n: int, unit: str, role: ReferralRole, issued: datetime) -> ReferralSummary:
+        return ReferralSummary(
+            referral_id=self.id(n), unit=unit, role=role, round=1, issued_at=issued, due_at=issued + timedelta(days=10)
+        )
+
+    def assigned(self, n: int, case_id: str, when: datetime, *referrals: ReferralSummary) -> CaseAssigned:
+        return CaseAssigned.build(
+            message_id=self.id(n),
+            occurred_at=when,
+            case_id=case_id,
+            sender=f"centre:{self.code}",
+            recipient=f"centre:{self.code}",
+            mode=HandlingMode.JOINT,
+            source=Source.POLICE_CALL,
+            category=Category.NEIGHBOUR,
+            division_code=f"{self.code}101",
+            flags=[],
+            lead_unit=self.police,
+            co_units=[self.justice],
+            referrals=list(referrals),
+        )
+
+    def closed(self, n: int, referral: int, when: datetime, result: ResultCode) -> ReferralClosed:
+        return ReferralClosed.build(
+            message_id=self.id(n),
+            occurred_at=when,
+            case_id=self.in_november,
+            sender=f"centre:{self.code}",
+            recipient=f"centre:{self.code}",
+            referral_id=self.id(referral),
+            unit=self.justice,
+            reason="result_reported",
+            result=result,
+        )
+
+    def resolved(self, n: int, case_id: str, when: datetime, result: ResultCode = ResultCode.MEDIATED) -> CaseResolved:
+        return CaseResolved.build(
+            message_id=self.id(n),
+            occurred_at=when,
+            case_id=case_id,
+            sender=f"centre:{self.code}",
+            recipient=f"centre:{self.code}",
+            lead_unit=self.police,
+            round=1,
+            result=result,
+        )
+
+    def noted(self, n: int, when: datetime) -> LinkRecordNoted:
+        return LinkRecordNoted.build(
+            message_id=self.id(n),
+            occurred_at=when,
+            case_id=None,
+            sender=self.court,
+            recipient=f"centre:{self.code}",
+            link="court",
+            record_id=f"F2026-{n}",
+            kind="filing_registered",
+            unit=self.court,
+            at=when,
+            detail={"diverted": True},
+        )
+
+
+QIDONG = County("430426", 0)
+HENGNAN = County("430422", 10_000)
+
+
+def drive(stores: StoreBench[Any], county: County, counting: bool = True) -> None:
+    """As the handlers do: each change, then (when `counting`) the read model brought up to date with it."""
+
+    def counted(store: Any, case_id: str) -> None:
+        if counting:
+            store.refresh_report(case_id)
+
+    c = county
+    lead = c.summary(101, c.police, ReferralRole.LEAD, at(11, 2))
+    co_unit = c.summary(102, c.justice, ReferralRole.CO_UNIT, at(11, 2))
+    with stores.transaction() as store:
+        october = c.summary(201, c.police, ReferralRole.LEAD, at(10, 20))
+        store.add_watch(c.october_only, october, {})
+        store.record_fact(c.assigned(1, c.october_only, at(10, 20), october))
+        counted(store, c.october_only)
+        store.record_fact(c.assigned(4, c.in_november, at(11, 2), lead, co_unit))
+        store.add_watch(c.in_november, lead, {})
+        store.add_watch(c.in_november, co_unit, {})
+        counted(store, c.in_november)
+    with stores.transaction() as store:
+        store.close_watch(c.in_november, c.id(102), at(11, 4))
+        store.record_referral_result(c.closed(5, 102, at(11, 4), ResultCode.MEDIATED))
+        counted(store, c.in_november)
+    with stores.transaction() as store:
+        store.close_watches_of_case(c.in_november, at(11, 6))
+        store.record_fact(c.resolved(7, c.in_november, at(11, 6)))
+        visit = FollowUp(case_id=c.in_november, lead_unit=c.police, round=1, opened_at=at(11, 6))
+        store.open_follow_up(visit, {})
+        counted(store, c.in_november)
+    with stores.transaction() as store:
+        store.save_rating(replace(visit, rating=Rating.SATISFIED, rated_at=at(11, 7)), None, "supervisor:li")
+        counted(store, c.in_november)
+        for n, when in ((8, at(11, 3)), (9, at(12, 1, 0))):  # the second: the first instant after November
+            store.record_link_fact(c.noted(n, when))
+            if counting:
+                store.count_link_fact(c.id(n))
+    # Out of order: the case's resolution is handled before its CaseAssigned of October.
+    with stores.transaction() as store:
+        store.record_fact(c.resolved(11, c.late, at(11, 9), ResultCode.REFERRED_TO_LITIGATION))
+        counted(store, c.late)
+    with stores.transaction() as store:
+        store.record_fact(c.assigned(10, c.late, at(10, 21)))
+        counted(store, c.late)
+
+
+def figures(stores: StoreBench[Any], scope: Scope, days: tuple[date, date]) -> dict[str, Any]:
+    with stores.transaction() as store:
+        sums = store.report_sums(scope.code, *days)
+    report = report_from_sums(sums, Period(*days), scope, AS_OF)
+    return {key: figure["value"] for key, figure in report["figures"].items()} | {"ranking": report["ranking"]}
+
+
+def test_the_counters_say_what_happened_in_november_on_each_facts_own_day(stores: StoreBench[Any]) -> None:
+    drive(stores, QIDONG)
+    county = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    assert county["cases_received"] == 1  # the October cases were received in October
+    assert county["cases_handled"] == 2 and county["cases_resolved"] == 1
+    assert county["cases_to_litigation"] == 1  # the late case, resolved in November
+    assert county["police_referred"] == 1 and county["police_mediated"] == 1
+    assert county["court_filings_registered"] == 1  # the decision of 1 December is not November's
+    assert (county["ratings"], county["ratings_satisfied"]) == (1, 1)
+    assert (county["parts_ended"], county["parts_on_time"]) == (2, 2)
+    assert county["average_working_days_to_resolve"] == 4.0  # Mon 2 -> Fri 6 November
+    justice = next(row for row in county["ranking"] if row["unit"] == QIDONG.justice)
+    assert justice["resolution_rate"]["value"] == 100.0  # its own result
+    assert figures(stores, Scope(Level.COUNTY, "430426"), OCTOBER)["cases_received"] == 2
+
+
+def test_a_fact_handled_late_still_counts_on_its_own_day(stores: StoreBench[Any]) -> None:
+    c = QIDONG
+    with stores.transaction() as store:
+        store.record_fact(c.resolved(11, c.late, at(11, 9), ResultCode.MEDIATED))
+        store.refresh_report(c.late)
+    # Without its CaseAssigned, the case has no place yet: no county counts it.
+    assert figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)["cases_handled"] == 0
+    with stores.transaction() as store:
+        store.record_fact(c.assigned(10, c.late, at(10, 21)))
+        store.refresh_report(c.late)
+    assert figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)["cases_handled"] == 1
+    assert figures(stores, Scope(Level.COUNTY, "430426"), OCTOBER)["cases_received"] == 1
+    assert figures(stores, Scope(Level.TOWNSHIP, "430426101"), OCTOBER)["cases_received"] == 1
+
+
+def test_counting_again_changes_nothing(stores: StoreBench[Any]) -> None:
+    drive(stores, QIDONG)
+    before = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    with stores.transaction() as store:
+        for case_id in (QIDONG.in_november, QIDONG.october_only, QIDONG.late):
+            store.refresh_report(case_id)
+        store.count_link_fact(QIDONG.id(8))
+    assert figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER) == before
+
+
+def test_a_unit_scope_counts_the_cases_of_the_unit_and_the_units_below_it_once(stores: StoreBench[Any]) -> None:
+    drive(stores, QIDONG)
+    station = figures(stores, Scope(Level.UNIT, QIDONG.police), NOVEMBER)
+    assert station["cases_received"] == 1 and station["parts_ended"] == 1
+    bureau = figures(stores, Scope(Level.UNIT, "police:430426"), NOVEMBER)
+    assert bureau["cases_received"] == 1
+    court = figures(stores, Scope(Level.UNIT, QIDONG.court), NOVEMBER)
+    assert court["court_filings_registered"] == 1 and court["cases_received"] == 0
+
+
+def rebased(result: dict[str, Any]) -> dict[str, Any]:
+    ranking = [{**row, "unit": row["unit"].replace("430422", "430426")} for row in result["ranking"]]
+    return {**result, "ranking": ranking}
+
+
+def test_a_rebuild_from_the_kept_facts_counts_what_counting_as_they_came_counted(stores: StoreBench[Any]) -> None:
+    drive(stores, QIDONG)  # counted as the facts came
+    drive(stores, HENGNAN, counting=False)  # kept before the read model existed
+    with stores.transaction() as store:
+        assert store.report_sums("430422", *NOVEMBER) == {}
+    steps = 0
+    while True:
+        with stores.transaction() as store:
+            if not store.rebuild_report_step(2):
+                break
+        steps += 1
+    assert steps >= 3  # six cases two at a time, then the link decisions
+    for level, (qidong, hengnan), days in (
+        (Level.COUNTY, ("430426", "430422"), NOVEMBER),
+        (Level.COUNTY, ("430426", "430422"), OCTOBER),
+        (Level.TOWNSHIP, ("430426101", "430422101"), NOVEMBER),
+        (Level.UNIT, (QIDONG.police, HENGNAN.police), NOVEMBER),
+        (Level.UNIT, ("justice:430426", "justice:430422"), NOVEMBER),
+        (Level.UNIT, (QIDONG.court, HENGNAN.court), (date(2026, 10, 1), date(2026, 12, 31))),
+    ):
+        counted = figures(stores, Scope(level, qidong), days)
+        assert rebased(figures(stores, Scope(level, hengnan), days)) == counted
+    with stores.transaction() as store:
+        assert store.rebuild_report_step(2) is False  # complete: nothing more to do

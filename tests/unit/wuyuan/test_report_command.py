@@ -1,0 +1,94 @@
+"""`wuyuan report`: the query it sends supervision, and the report as a Chinese table, JSON and CSV."""
+
+import csv
+import io
+import json
+from datetime import date, datetime, timedelta, timezone
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from click.testing import CliRunner
+
+from services.supervision.reports import Level, Period, Scope, build_report
+from tests.unit.supervision.test_reports import november
+from tests.unit.wuyuan.test_case_commands import FakeHttp, FakeResponse
+from wuyuan.cli import main
+from wuyuan.client import PlatformClient
+from wuyuan.commands_report import report_lines
+from wuyuan.labels import Names
+from wuyuan.settings import PlatformSettings
+
+BEIJING = timezone(timedelta(hours=8))
+REPORT = build_report(
+    november(),
+    Period(date(2026, 11, 1), date(2026, 11, 30)),
+    Scope(Level.COUNTY, "430426"),
+    datetime(2026, 12, 1, 9, tzinfo=BEIJING),
+)
+
+
+@pytest.fixture
+def supervision(monkeypatch, tmp_path):
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path))
+
+    def answering(*answers: FakeResponse) -> FakeHttp:
+        client = PlatformClient(PlatformSettings(), accounts={"demo.supervisor": "unused"})
+        client.tokens["demo.supervisor"] = "a-token"
+        client.http = FakeHttp(*answers)  # type: ignore[assignment]
+        monkeypatch.setattr(PlatformClient, "with_working_accounts", classmethod(lambda cls, settings: client))
+        return client.http  # type: ignore[return-value]
+
+    return answering
+
+
+def run(*args: str):
+    return CliRunner().invoke(main, ["report", *args], catch_exceptions=False)
+
+
+def test_the_table_names_every_figure_in_chinese_with_its_numerator_and_denominator(supervision):
+    http = supervision(FakeResponse(200, REPORT))
+    result = run("--from", "2026-11-01", "--to", "2026-11-30")
+    assert result.exit_code == 0, result.output
+    url = urlsplit(http.urls[0])
+    assert url.path == "/api/v1/reports"
+    assert parse_qs(url.query) == {"from": ["2026-11-01"], "to": ["2026-11-30"], "level": ["county"]}
+    lines = result.output.splitlines()
+    assert lines[0] == "报表：祁东县（全县）"
+    on_time = next(line for line in lines if line.startswith("按期办结率"))
+    assert on_time.split() == ["按期办结率", "75.0%", "3", "4"]
+    petition = next(line for line in lines if line.startswith("访调调解成功率"))
+    assert petition.split()[1] == "—"  # nothing diverted: no rate, not 0 %
+    assert any("砖塘镇派出所" in line for line in lines)  # units by name in the ranking
+    assert "按来源" in lines and "按类别" in lines
+
+
+def test_json_is_the_apis_answer_and_csv_one_row_per_figure(supervision):
+    supervision(FakeResponse(200, REPORT), FakeResponse(200, REPORT))
+    assert json.loads(run("--period", "month", "--date", "2026-11-18", "--json").output) == REPORT
+    rows = list(csv.reader(io.StringIO(run("--from", "2026-11-01", "--to", "2026-11-30", "--csv").output)))
+    assert rows[0] == ["key", "中文名称", "numerator", "denominator", "value"]
+    assert ["on_time_rate", "按期办结率", "3", "4", "75.0"] in rows
+    assert ["petition_mediation_success_rate", "访调调解成功率", "1", "0", ""] in rows
+    ranking = rows[rows.index([]) + 1 :]
+    assert ranking[0] == ["rank", "unit", "单位名称", "parts_ended", "on_time_rate", "resolution_rate"]
+    assert {row[1] for row in ranking[1:]} == {
+        "justice:430426101",
+        "police:430426101",
+        "court:430426",
+        "justice:430426102",
+    }
+
+
+def test_a_unit_report_passes_its_scope_and_a_refusal_is_shown(supervision):
+    refusal = {"error": "invalid_input", "fields": [{"field": "unit", "message": "required with level unit"}]}
+    http = supervision(FakeResponse(400, refusal))
+    result = CliRunner().invoke(main, ["report", "--period", "week", "--date", "2026-11-18", "--level", "unit"])
+    assert result.exit_code != 0
+    assert "unit" in result.output and "400" in result.output
+    assert parse_qs(urlsplit(http.urls[0]).query) == {"period": ["week"], "date": ["2026-11-18"], "level": ["unit"]}
+
+
+def test_a_report_over_an_unknown_calendar_says_so():
+    lines = report_lines({**REPORT, "provisional": True}, Names.of(PlatformSettings()))
+    assert any("暂定" in line for line in lines)
+    assert not any("暂定" in line for line in report_lines(REPORT, Names.of(PlatformSettings())))

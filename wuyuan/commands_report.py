@@ -1,0 +1,161 @@
+"""`wuyuan report`: the leaders' report (日小结/周调度/月总结) from supervision, as a Chinese table, JSON or CSV."""
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import click
+
+from services.supervision.reports import BREAKDOWN_FIGURES, BREAKDOWNS, figure_rows, report_csv
+from shared.wording import label, local_time
+from shared.workdays import CHINA_TZ
+from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.labels import Names, table
+from wuyuan.settings import PlatformSettings
+
+DATE = click.DateTime(["%Y-%m-%d"])
+LEVELS = {"county": "全县", "township": "乡镇", "unit": "单位"}
+
+
+def _value(value: Any, percent: bool) -> str:
+    if value is None:
+        return "—"  # nothing to divide: no rate, not 0
+    return f"{value}%" if percent else str(value)
+
+
+def _scope_name(scope: Mapping[str, str], names: Names) -> str:
+    if scope["level"] == "unit":
+        return names.unit(scope["code"])
+    return names.place(scope["code"])
+
+
+def report_lines(report: JsonObject, names: Names) -> list[str]:
+    """The report as staff read it: figures with numerator and denominator, breakdowns, the unit ranking."""
+    period, scope = report["period"], report["scope"]
+    lines = [
+        f"报表：{_scope_name(scope, names)}（{LEVELS[scope['level']]}）",
+        f"期间：{period['from']} 至 {period['to']}（{period['days']}天，两端均含）",
+        f"统计时间：{local_time(report['as_of'])}　口径版本：{report['definitions']}",
+    ]
+    if report.get("provisional"):
+        lines.append("注意：部分年份的法定节假日安排尚未载入，工作日按周一至周五计算（暂定）")
+    rows = []
+    for row in figure_rows(report):
+        is_rate = row["key"].endswith(("_rate", "_share"))
+        rows.append(
+            [
+                row["label"],
+                _value(row["value"], is_rate),
+                "" if row["numerator"] is None else str(row["numerator"]),
+                "" if row["denominator"] is None else str(row["denominator"]),
+            ]
+        )
+    lines += ["", *table(["指标", "数值", "分子", "分母"], rows)]
+    for key, (title, vocabulary) in BREAKDOWNS.items():
+        breakdown = report[key]
+        if not breakdown:
+            continue
+        lines += ["", title]
+        lines += table(
+            ["", *BREAKDOWN_FIGURES.values(), "化解率"],
+            [
+                [
+                    label(vocabulary, code),
+                    *(str(tally[figure]) for figure in BREAKDOWN_FIGURES),
+                    _value(tally["resolution_rate"]["value"], True),
+                ]
+                for code, tally in breakdown.items()
+            ],
+            "  ",
+        )
+    lines += ["", "单位排名"]
+    lines += table(
+        ["名次", "单位", "办结任务数", "按期办结率", "化解率"],
+        [
+            [
+                "未排名" if row["rank"] is None else str(row["rank"]),
+                names.unit(row["unit"]),
+                str(row["parts_ended"]),
+                _value(row["on_time_rate"]["value"], True),
+                _value(row["resolution_rate"]["value"], True),
+            ]
+            for row in report["ranking"]
+        ],
+        "  ",
+    )
+    lines += ["", f"排名规则：{report['ranking_rule']}"]
+    return lines
+
+
+def report_query(
+    start: datetime | None,
+    end: datetime | None,
+    period: str | None,
+    day: datetime | None,
+    level: str,
+    division: str | None,
+    unit: str | None,
+) -> dict[str, str]:
+    """The API's query parameters; supervision checks them and names what is wrong."""
+    query: dict[str, str] = {"level": level}
+    if period is not None:
+        query["period"] = period
+        if day is not None:
+            query["date"] = day.date().isoformat()
+    if start is not None:
+        query["from"] = start.date().isoformat()
+    if end is not None:
+        query["to"] = end.date().isoformat()
+    if division is not None:
+        query["division"] = division
+    if unit is not None:
+        query["unit"] = unit
+    return query
+
+
+@click.command("report")
+@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD", help="first day (China date), included")
+@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD", help="last day (China date), included")
+@click.option(
+    "--period", type=click.Choice(["day", "week", "month"]), help="日小结/周调度/月总结 instead of --from/--to"
+)
+@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="a day within --period (default today)")
+@click.option("--level", type=click.Choice(list(LEVELS)), default="county", show_default=True)
+@click.option("--division", metavar="CODE", help="the township's 9-digit division code (--level township)")
+@click.option("--unit", metavar="UNIT", help="the unit, e.g. police:430426101 (--level unit)")
+@click.option("--json", "as_json", is_flag=True, help="the API's JSON (stable keys and codes)")
+@click.option("--csv", "as_csv", is_flag=True, help="one row per figure, then the unit ranking")
+def report_command(
+    start: datetime | None,
+    end: datetime | None,
+    period: str | None,
+    day: datetime | None,
+    level: str,
+    division: str | None,
+    unit: str | None,
+    as_json: bool,
+    as_csv: bool,
+) -> None:
+    """The leaders' report for a period: counts, published rates and the unit ranking (supervision)."""
+    if as_json and as_csv:
+        raise click.UsageError("--json or --csv, not both")
+    if period is not None and day is None:
+        day = datetime.now(CHINA_TZ)  # today as the county's centre counts days
+    settings = PlatformSettings()
+    query = report_query(start, end, period, day, level, division, unit)
+    try:
+        client = PlatformClient.with_working_accounts(settings)
+        answer = client.call("GET", "supervision", "/api/v1/reports?" + urlencode(query))
+    except PlatformError as error:
+        raise click.ClickException(str(error)) from None
+    except OSError as error:
+        raise click.ClickException(f"连不上检查督导组（supervision）：{error}；平台是否已经启动？") from None
+    if as_json:
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
+    elif as_csv:
+        click.echo(report_csv(answer, Names.of(settings).unit), nl=False)
+    else:
+        for line in report_lines(answer, Names.of(settings)):
+            click.echo(line)
