@@ -9,28 +9,39 @@ Outcomes, decided only after the handler's transaction has committed or failed:
 - `Refused` from the handler (the message is valid but can never be applied): dead-letter;
 - any other error (database down, case not known yet): reject, so the broker parks it in
   the retry queue and redelivers it after a delay; after `max_attempts`, dead-letter.
+Before a message is dead-lettered, the service's refusal recorder (if it has one, see
+`RecordsRefusals`) tells its sender: a failure there leaves the message for a retry instead.
 """
 
 import logging
 import sys
 from functools import partial
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from kombu.message import Message
 from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
 from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
+from opentelemetry import trace
 from pydantic import ValidationError
 
 from shared.config import current_settings
 from shared.contracts.envelope import Envelope
+from shared.contracts.messages import (
+    REJECTED_FAILED,
+    REJECTED_MALFORMED,
+    REJECTED_SCHEMA,
+    REJECTED_UNKNOWN_TYPE,
+    REJECTED_UNREADABLE,
+)
 from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
 from shared.messaging.routing import TRACE_HEADERS, inbox_queue
 from shared.refusal import Refused
+from shared.telemetry.propagation import context_from_headers
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +52,19 @@ MAX_TRACE_HEADER = 8192  # W3C baggage may be 8192 bytes; traceparent is 55
 
 class Unreadable(Exception):
     """A message that can never be handled as it is: its body, type or schema is wrong. The text says how."""
+
+    def __init__(self, text: str, code: str = REJECTED_UNREADABLE) -> None:
+        super().__init__(text)
+        self.code = code
+
+
+@runtime_checkable
+class RecordsRefusals(Protocol):
+    """A shared extension that records, before the message is dead-lettered, that it was refused for good
+    (shared.runtime.refusals: the notice to its sender, in the service's outbox, once per message).
+    It raises when it could not record; the message is then retried rather than dead-lettered."""
+
+    def record_refusal(self, message: Message, code: str, detail: str) -> None: ...
 
 
 def trace_context_of(message: Message) -> dict[str, str]:
@@ -74,6 +98,7 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         super().__init__()
         self.handlers: dict[str, InboxHandler] = {}
         self.consumer: RawConsumer | None = None
+        self.recorder: RecordsRefusals | None = None
 
     def setup(self) -> None:
         settings = current_settings()
@@ -98,6 +123,8 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             if message_type in self.handlers:
                 raise TypeError(f"two handlers for {message_type} in {self.service}")
             self.handlers[message_type] = provider
+        # The service's refusal recorder, when it keeps a database (shared.runtime.refusals).
+        self.recorder = next((e for e in self.container.extensions if isinstance(e, RecordsRefusals)), None)
         assert self.consumer is not None
         self.container.spawn_managed_thread(self.consumer.run, identifier=f"inbox[{self.queue_name}]")
         self.consumer.wait_until_consumer_ready()
@@ -119,10 +146,10 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         try:
             handler, model = self.read(message)
         except Unreadable as exc:
-            self.give_up(message, str(exc))
+            self.give_up(message, str(exc), exc.code)
             return
         except Exception as exc:  # reading failed in a way not foreseen: the message will never read better
-            self.give_up(message, f"unreadable message: {type(exc).__name__}: {str(exc)[:200]}")
+            self.give_up(message, f"unreadable message: {type(exc).__name__}: {str(exc)[:200]}", REJECTED_UNREADABLE)
             return
         try:
             handler.handle(message, model)
@@ -135,27 +162,38 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         if isinstance(body, bytearray | memoryview):
             body = bytes(body)
         if not isinstance(body, bytes | str):
-            raise Unreadable(f"malformed JSON: the body is a {type(body).__name__}")
+            raise Unreadable(f"malformed JSON: the body is a {type(body).__name__}", REJECTED_MALFORMED)
         try:
             data = loads_strict(body)
         except ValueError as exc:  # not UTF-8 whatever content_encoding says, not JSON, NaN, too deep
             encoding = getattr(message, "content_encoding", None)
-            raise Unreadable(f"malformed JSON (content_encoding {encoding!r:.40}): {str(exc)[:300]}") from None
+            raise Unreadable(
+                f"malformed JSON (content_encoding {encoding!r:.40}): {str(exc)[:300]}", REJECTED_MALFORMED
+            ) from None
         message_type = data.get("type") if isinstance(data, dict) else None
         handler = self.handlers.get(message_type) if isinstance(message_type, str) else None
         if handler is None:
             if not isinstance(data, dict):
-                raise Unreadable(f"malformed message: the body is a JSON {type(data).__name__}, not an object")
-            raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}")
+                raise Unreadable(
+                    f"malformed message: the body is a JSON {type(data).__name__}, not an object", REJECTED_MALFORMED
+                )
+            raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}", REJECTED_UNKNOWN_TYPE)
         try:
             return handler, handler.model.model_validate(data)
         except ValidationError as exc:
-            raise Unreadable(describe_validation_error(exc)) from None
+            raise Unreadable(describe_validation_error(exc), REJECTED_SCHEMA) from None
 
-    def give_up(self, message: Message, reason: str) -> None:
+    def give_up(self, message: Message, reason: str, code: str) -> None:
         """Dead-letter a message that can never be handled; if even that fails, park it for a retry."""
         try:
-            self.dead_letter(message, reason[:MAX_REASON])
+            # No worker ran, so no span holds the refusal: one of its own, in the message's trace.
+            tracer = trace.get_tracer(__name__)
+            with tracer.start_as_current_span(
+                f"{self.service} refuse message",
+                context=context_from_headers(trace_context_of(message)),
+                kind=trace.SpanKind.CONSUMER,
+            ):
+                self.dead_letter(message, reason[:MAX_REASON], code)
         except Exception as exc:
             self._after_settling_failed(message, exc)
 
@@ -177,8 +215,9 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         except Exception:
             log.exception("could not reject a message either; the broker redelivers it when the channel closes")
 
-    def dead_letter(self, message: Message, reason: str) -> None:
+    def dead_letter(self, message: Message, reason: str, code: str) -> None:
         log.error("dead-lettering message", extra={"reason": reason, "queue": self.queue_name})
+        self.tell_sender(message, code, reason)
         publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason)
         assert self.consumer is not None
         self.consumer.ack_message(message)
@@ -190,20 +229,52 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             return
         error = exc_info[1]
         if isinstance(error, Refused):
-            self.dead_letter(message, f"rejected: {error}")
+            self.dead_letter(message, f"rejected: {error}", error.code)
             return
         try:
             attempts = delivery_attempts(message, self.queue_name)
         except Exception:  # an x-death header a client forged with junk in it
             attempts = self.max_attempts
         if attempts >= self.max_attempts:
-            self.dead_letter(message, f"failed {attempts} times, last: {type(error).__name__}: {error}")
+            self.dead_letter(
+                message, f"failed {attempts} times, last: {type(error).__name__}: {error}", REJECTED_FAILED
+            )
             return
         log.warning(
             "handler failed, retrying later",
             extra={"attempt": attempts, "error": f"{type(error).__name__}: {error}"},
         )
         self.consumer.reject_message(message)
+
+    def settle_after_worker(self, message: Message, exc_info: ExcInfo | None) -> None:
+        """Settle from a worker's thread: an error escaping there would make nameko kill the service, so a
+        message that could not be settled (its refusal not recorded, its dead letter not confirmed) is
+        rejected for a retry, or left for the broker to redeliver when the channel closes."""
+        try:
+            self.settle(message, exc_info)
+        except Exception:
+            log.error("could not settle a message; rejecting it for a retry", exc_info=True)
+            try:
+                assert self.consumer is not None
+                self.consumer.reject_message(message)
+            except Exception:
+                log.exception("could not reject a message either; the broker redelivers it when the channel closes")
+
+    def tell_sender(self, message: Message, code: str, reason: str) -> None:
+        """Record the refusal on the current span (the handler's, in the case's trace) and with the recorder."""
+        properties = message.properties if isinstance(message.properties, dict) else {}
+        span = trace.get_current_span()
+        span.add_event(
+            "message refused",
+            {
+                "wuyuan.refusal.reason": code,
+                "wuyuan.refusal.message_id": str(properties.get("message_id") or "")[:64],  # a sender's text
+                "wuyuan.refusal.queue": self.queue_name,
+            },
+        )
+        span.set_attribute("wuyuan.refusal.reason", code)
+        if self.recorder is not None:
+            self.recorder.record_refusal(message, code, reason)
 
     def requeue(self, message: Message) -> None:
         assert self.consumer is not None
@@ -250,7 +321,7 @@ class InboxHandler(Entrypoint):
     def handle_result(
         self, message: Message, worker_ctx: WorkerContext, result: Any, exc_info: ExcInfo | None
     ) -> tuple[Any, ExcInfo | None]:
-        self.inbox.settle(message, exc_info)
+        self.inbox.settle_after_worker(message, exc_info)
         return result, exc_info
 
 

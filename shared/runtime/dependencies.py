@@ -17,6 +17,7 @@ from shared.persistence.transaction import transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from shared.platform import Platform
 from shared.runtime.pool import PostgresPool
+from shared.runtime.refusals import RefusalOutbox
 from shared.runtime.relay import OutboxRelay
 
 S = TypeVar("S")
@@ -54,6 +55,8 @@ class Database(Injects[UnitOfWork[S]]):
     pool = PostgresPool()
     relay = OutboxRelay()
     context = PlatformOfContainer()
+    # Brought along for the inbox consumer: it tells an agency its message was refused (issue 15).
+    refusals = RefusalOutbox()
 
     def __init__(self, store_for: Callable[[Statements], S]) -> None:
         self.store_for = store_for

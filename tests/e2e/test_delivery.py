@@ -256,8 +256,19 @@ def test_unprocessable_messages_are_dead_lettered_with_the_reason(platform, clie
         assert reason.startswith("schema violation") and "referral_id" in reason and "officer" in reason, reason
         assert {letter.from_queue for letter in letters.values()} == {inbox_queue("coordinator")}
 
-        # None of them touched the case, and the coordinator keeps working.
-        assert kinds(client.case(case_id)) == ["case_triaged", "referral_issued"]
+        # None of them touched the case (the two whose case could be read are noted as refused, issue 15),
+        # the court is told of each, and the coordinator keeps working.
+        lines = kinds(client.case(case_id))
+        assert [k for k in lines if k != "report_rejected"] == ["case_triaged", "referral_issued"]
+        assert lines.count("report_rejected") == 2
+
+        def told() -> dict[str, str]:
+            listed = client.call("GET", "court_link", "/api/v1/rejections?limit=500")["rejections"]
+            found = {r["rejected_message_id"]: r["reason"] for r in listed}
+            return {key: found[key] for key in (malformed, unknown, invalid) if key in found}
+
+        wait_until(lambda: len(told()) == 3, 30, "the court told of each")
+        assert told() == {malformed: "malformed", unknown: "unknown_type", invalid: "schema"}
         fresh_id, _ = debt_case(client)
         assert fresh_id != case_id
 
@@ -401,12 +412,22 @@ def test_a_result_from_another_agency_is_rejected_and_changes_nothing(platform, 
         reason = letters[str(meddling.message_id)].reason
         assert reason.startswith("rejected: wrong_unit") and POLICE in reason and COURT in reason, reason
 
+        wait_until(
+            lambda: kinds(client.case(case_id)).count("report_rejected") == 2, 30, "both refusals on the timeline"
+        )
         after = client.case(case_id)
-        assert (after["status"], after["timeline"], after["referrals"]) == (
+        kept = [line for line in after["timeline"] if line["kind"] != "report_rejected"]
+        assert (after["status"], kept, after["referrals"]) == (
             before["status"],
             before["timeline"],
             before["referrals"],
         )
+        # The police, who sent both, are told (issue 15); the court, whose unit was named, is not.
+        refused = [line["detail"] for line in after["timeline"] if line["kind"] == "report_rejected"]
+        assert sorted((d["unit"], d["reason"]) for d in refused) == [
+            ("police:430426", "wrong_sender"),
+            (POLICE, "wrong_unit"),
+        ]
         assert client.referral(COURT, referral["referral_id"])["status"] == "received"
     finally:
         discard_dead_letters(platform, ids)

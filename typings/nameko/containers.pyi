@@ -1,11 +1,11 @@
 # nameko.containers: the service container and the worker context it hands to extensions.
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any, TypeAlias
 
 from eventlet.greenpool import GreenPool
 from eventlet.greenthread import GreenThread
-from nameko.extensions import Entrypoint
+from nameko.extensions import Entrypoint, Extension
 
 _ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType]
 # Called with the worker's context, the service method's result and its exc_info; returns the
@@ -37,6 +37,8 @@ class ServiceContainer:
     max_workers: int
     started: bool
     _worker_pool: GreenPool
+    dependencies: Iterable[Extension]  # the bound DependencyProviders
+    extensions: Iterable[Extension]  # entrypoints, dependencies and their sub-extensions, all bound
     def __init__(self, service_cls: type[object]) -> None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...

@@ -1,0 +1,106 @@
+"""A report the coordinator refuses about a case it holds goes on the case's timeline as `report_rejected`."""
+
+from dataclasses import replace
+from uuid import UUID
+
+import pytest
+
+from services.coordinator import handlers
+from services.coordinator.dependencies import coordination_for
+from services.coordinator.service import Coordinator
+from shared.clock import now
+from shared.contracts.messages import CaseRegistered, MessageRejected
+from shared.runtime.refusals import OnRefusal
+from tests.fakes.coordinator import FakeCaseStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
+
+CASE_ID = "430426-20261122-00001"
+COURT = "court:430426"
+REPORT = UUID("44444444-4444-4444-8444-444444444444")
+REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
+
+
+@pytest.fixture
+def uow() -> FakeUnitOfWork[FakeCaseStore]:
+    return FakeUnitOfWork(FakeCaseStore())
+
+
+@pytest.fixture
+def coordinating(platform):
+    return replace(platform, service="coordinator")
+
+
+def registered(uow, platform) -> None:
+    message = CaseRegistered.build(
+        message_id=UUID(int=1),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender="centre:430426",
+        recipient="centre:430426",
+        source="walk_in",
+        category="neighbour",
+        division_code="430426101",
+        summary="邻里因宅基地界址争吵。",
+        flags=[],
+        parties=[
+            {"role": "applicant", "kind": "person", "name": "张三"},
+            {"role": "respondent", "kind": "person", "name": "李四"},
+        ],
+    )
+    handlers.handle_case_registered(message, "wuyuan.intake", uow, coordination_for(platform))
+
+
+def notice(case_id: str | None = CASE_ID) -> MessageRejected:
+    return MessageRejected.build(
+        message_id=UUID("77777777-7777-4777-8777-777777777777"),
+        occurred_at=now(),
+        case_id=case_id,
+        sender="centre:430426",
+        recipient=COURT,
+        rejected_message_id=REPORT,
+        rejected_type="ResultReported",
+        reason="referral_closed",
+        detail="rejected: referral_closed: the referral is closed",
+        referral_id=REFERRAL,
+        refused_by="coordinator",
+    )
+
+
+def timeline(uow) -> list[dict]:
+    with uow:
+        _, lines = uow.store.read(CASE_ID)
+    return lines
+
+
+def test_a_refusal_about_a_held_case_is_a_timeline_line_after_the_others(uow, coordinating):
+    registered(uow, coordinating)
+    before = timeline(uow)
+
+    with uow:
+        handlers.note_refusal(notice(), uow, coordinating)
+
+    lines = timeline(uow)
+    assert len(lines) == len(before) + 1
+    last = lines[-1]
+    assert last["kind"] == "report_rejected"
+    assert last["seq"] == before[-1]["seq"] + 1
+    assert (last["detail"]["unit"], last["detail"]["reason"]) == (COURT, "referral_closed")
+    assert last["detail"]["rejected_message_id"] == str(REPORT)
+
+
+def test_a_refusal_about_no_case_or_a_case_not_held_changes_nothing(uow, coordinating):
+    registered(uow, coordinating)
+    before = timeline(uow)
+
+    with uow:
+        handlers.note_refusal(notice(case_id=None), uow, coordinating)
+        handlers.note_refusal(notice(case_id="430426-20261122-00099"), uow, coordinating)
+
+    assert timeline(uow) == before
+    with uow:
+        assert list(uow.store.timeline) == [CASE_ID]
+
+
+def test_the_coordinator_declares_its_timeline_hook_for_refusals():
+    hooks = [value for value in vars(Coordinator).values() if isinstance(value, OnRefusal)]
+    assert [hook.hook for hook in hooks] == [handlers.note_refusal]
