@@ -1,70 +1,190 @@
-"""Publishes the message contract as JSON Schemas and an AsyncAPI 2.6 document, for agencies in any language.
+"""Publishes the message contract as an AsyncAPI 3.0 document, JSON Schemas and examples, for agencies in any language.
 
-python -m shared.contracts.export docs/contracts          # write asyncapi.json and schemas/
-python -m shared.contracts.export --check docs/contracts  # exit 1 if those files are out of date
+The contract knows nothing of the broker's set-up: the queues, retry and dead-letter names and defaults come
+in as `BrokerFacts`, which `wuyuan.contracts_export` reads from the platform (shared/messaging, the services):
+
+python -m wuyuan.contracts_export docs/contracts          # write asyncapi.json, schemas/ and examples/
+python -m wuyuan.contracts_export --check docs/contracts  # exit 1 if those files are out of date
 """
 
 import argparse
 import inspect
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from shared.contracts import MESSAGE_TYPES, Envelope
+from shared.contracts.examples import (
+    CENTRE_SERVICES,
+    CENTRE_UNIT,
+    example_headers,
+    invalid_examples,
+    sends_to_centre_from_agency,
+    valid_example,
+)
 from shared.contracts.messages import (
     DOCUMENTS_EXCHANGE,
     EVENTS_EXCHANGE,
     TO_RECIPIENT_AGENCY,
     Document,
     Event,
+    ReferralIssued,
     dead_letter_exchange,
 )
 
-ASYNCAPI_VERSION = "2.6.0"
+ASYNCAPI_VERSION = "3.0.0"
 # The contract's own version; raise it with any change to a message's fields or VERSION.
-CONTRACT_VERSION = "1.0.0"
+CONTRACT_VERSION = "1.1.0"
 DEFAULT_VHOST = "wuyuan"
-AMQP_BINDING_VERSION = "0.2.0"
+AMQP_BINDING_VERSION = "0.3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 ASYNCAPI_FILE = "asyncapi.json"
 SCHEMA_DIR = "schemas"
-REGENERATE = "python -m shared.contracts.export docs/contracts"
+VALID_DIR = "examples/valid"
+INVALID_DIR = "examples/invalid"
+GENERATED_DIRS = (SCHEMA_DIR, VALID_DIR, INVALID_DIR)
+REGENERATE = "python -m wuyuan.contracts_export docs/contracts"
+# Who sends each document of the centre's; a document not listed is said to come from any centre service.
+CENTRE_SENDERS = {
+    "CaseRegistered": "intake",
+    "RepeatReportLinked": "intake",
+    "HighFrequencyAlertRaised": "intake",
+    "StabilityAlertRaised": "intake",
+    "ReferralIssued": "coordinator",
+    "ReferralWithdrawn": "coordinator",
+    "ReferralDeadlineChanged": "coordinator",
+    "ReminderIssued": "supervision",
+    "OverdueNoticeIssued": "supervision",
+    "NoticeCirculated": "supervision",
+    "CaseWentOverdue": "supervision",
+    "FollowUpRated": "supervision",
+    "SpotCheckFound": "supervision",
+    "EscalateCase": "supervision",
+}
 
 # Routing keys of documents addressed by `recipient` name the service as a channel parameter.
 SERVICE_PARAMETER = "{service}"
 
-INFO_DESCRIPTION = f"""\
-The messages the services of the wuyuan platform exchange over RabbitMQ (AMQP 0-9-1).
 
-**Documents** (referrals, results, letters) go to one service. They are published on the
-durable topic exchange `{DOCUMENTS_EXCHANGE}` with routing key `<service>.<Type>` and land
-in that service's durable inbox queue `wuyuan.<service>.inbox`, which exists before the first
-document is sent, so a service that is down receives its documents when it comes back.
+def info_description(facts: "BrokerFacts") -> str:
+    """The rules a sender and a receiver follow, in short (docs/contracts/README.md has them at length)."""
+    headers, retry_exchange = facts.dead_letter_headers, facts.retry_exchange
+    retry_delay_ms, max_attempts = facts.retry_delay_ms, facts.max_attempts
+    return f"""\
+The messages the services of the wuyuan platform exchange over RabbitMQ (AMQP 0-9-1), and
+every rule a sender and a receiver must follow. An agency in any language joins from this
+document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it says the same at length.
 
-**Events** are case facts from the coordinator. They are published on the durable topic
-exchange `{EVENTS_EXCHANGE}` with routing key `<Type>`; every subscriber binds a durable
-queue of its own.
+## Where messages go
+- **Documents** (referrals, reports, letters) go to one service: published on the durable topic
+  exchange `{DOCUMENTS_EXCHANGE}` with routing key `<service>.<Type>`; they land in that service's
+  durable inbox queue `wuyuan.<service>.inbox`, declared before the first document is sent.
+  A document to an agency is routed by its `recipient` unit's agency (`court:430426` → `court_link`).
+- **Events** are case facts from the coordinator: published on the durable topic exchange
+  `{EVENTS_EXCHANGE}` with routing key `<Type>`; each subscribing service binds its inbox to it.
+- Every service has three queues (channels `<service>.inbox`, `.retry`, `.dead`). Services never
+  declare topology: the operator provisions it (`wuyuan provision`), and a broker user may not configure.
 
-Every body is the JSON of one message model (see `schemas/<Type>.json`). Its envelope
-fields are `message_id` (the idempotency key: a consumer that has seen it acknowledges and
-skips the message), `type`, `schema_version`, `case_id`, `sender` and `recipient` unit codes
-(`<agency>:<division code>`) and the timezone-aware `occurred_at`.
+## Identity
+- Each service connects as its own broker user `<vhost>.<service>` (e.g. `wuyuan.court_link`) with a
+  password the operator gives it (generated once, kept in the platform's secrets); TLS (`amqps`, 5671)
+  where the operator enables it. A user may read only its own inbox and write only to `{DOCUMENTS_EXCHANGE}`
+  (an agency: routing keys matching `{facts.agency_write_pattern}` only, its reports to the centre) and
+  to its own dead-letter exchange `{dead_letter_exchange("<service>")}`.
+- Set the AMQP `user_id` property to your own broker user: RabbitMQ refuses a message whose `user_id`
+  is not the connection's user, so receivers trust it. The coordinator accepts a report only from the
+  broker user of the agency of the unit its referral went to, and a referral only counts from
+  `<vhost>.coordinator`, letters from `<vhost>.supervision`.
+- `sender` and `recipient` are unit codes `<agency>:<division code>`. A referral's `recipient` is the
+  unit it is issued to; a report about it (accepted, declined, progress, clock, result) has that unit as
+  `sender` and the centre unit `centre:<county division>` (e.g. `{CENTRE_UNIT}`) as `recipient`.
 
-Messages are persistent (delivery mode 2), published with confirms and as mandatory, so
-an unroutable message is returned rather than dropped. A consumer acknowledges only after
-its transaction commits; a message it can never process goes, with the reason, to the
-service's own dead-letter exchange `{dead_letter_exchange("<service>")}` (only that service's broker user may
-write to it) and from there to its queue `wuyuan.<service>.dead`.
+## Properties of every message
+`content_type` `application/json`, `content_encoding` `utf-8`, `delivery_mode` 2 (persistent),
+`message_id` = the body's `message_id`, `type` = the body's `type`, `user_id` as above; published
+with publisher confirms and `mandatory`, so an unroutable message is returned, not dropped.
 
-The W3C trace context (`traceparent`, `tracestate`) travels in the AMQP headers. The AMQP
-`user_id` property is the sending service's own broker user; RabbitMQ refuses a message whose
-`user_id` is not the publishing connection's user, so a consumer can trust it to identify the
-sender (the coordinator accepts a result only from the unit its referral went to).
+## Idempotency
+`message_id` is the idempotency key. A receiver records each id in the same transaction as its effect
+and acknowledges and skips an id it has seen. A sender that re-sends a message (a retry after a lost
+confirm, a restart) **reuses its `message_id`**: a new id would be a second report.
 
-Each channel lists both sides: `publish` is how a service sends the message, `subscribe` how
-the receiving service consumes it.
+## Acknowledging, retry and dead letters
+- Acknowledge a message only after your own transaction has committed and the broker has confirmed
+  every reply it caused.
+- A message you cannot handle now (database down, case not known yet): reject it without requeue
+  (`basic.reject`/`basic.nack`, `requeue=false`). The inbox's `x-dead-letter-exchange` `{retry_exchange}` takes
+  it to `wuyuan.<service>.retry`, which holds it for `x-message-ttl` ({retry_delay_ms} ms by default,
+  `WUYUAN_RETRY_DELAY_MS`) and dead-letters it back to the inbox. RabbitMQ counts each rejection in the
+  `x-death` header (the entry whose `queue` is the inbox and `reason` `rejected`): on the
+  {max_attempts}th attempt, `count` + 1 = {max_attempts}, give up.
+- A message that can never be handled (not UTF-8 JSON, unknown `type`, schema violation, refused by a
+  rule) and one out of attempts go to the service's own dead-letter exchange `{dead_letter_exchange("<service>")}`
+  (direct, routing key `<service>`) and its queue `wuyuan.<service>.dead`: the body unchanged,
+  the original properties, and the headers `{headers.reason}` (why, at most 1000 characters, ID and
+  mobile numbers redacted), `{headers.queue}`, `{headers.at}` (UTC, ISO 8601) and
+  `{headers.original_user}` (the refused message's `user_id`); publish it confirmed, then acknowledge the original.
+  The centre tells the agency whose message it refused with a `MessageRejected` document.
+
+## Versions
+Each message has a `schema_version`. A receiver accepts every version up to its model's version (the
+schema's `maximum`) and refuses a newer one (dead letter, reason naming `schema_version`). A new field
+arrives with a version bump and a default, so an older message still reads; send the newest version
+you know.
+
+## Trace context
+Continue the W3C trace context: a reply carries, in the AMQP headers `traceparent` (and `tracestate`,
+`baggage` when present), a span of the trace of the referral it answers, so the case is one trace.
+Export your spans with OpenTelemetry over OTLP/HTTP to the platform's collector (the operator gives
+`OTEL_EXPORTER_OTLP_ENDPOINT`, e.g. `http://otel-collector:4318`), with `service.name` your service's
+name (`court_link`) and the span attribute `wuyuan.case_id` set to the case id (the `baggage` entry
+`wuyuan.case_id` carries it).
 """
+
+
+@dataclass(frozen=True)
+class QueueFacts:
+    """A queue as provisioning declares it: arguments on one node, and on a cluster (quorum)."""
+
+    name: str
+    arguments: dict[str, Any]
+    quorum_arguments: dict[str, Any]
+    bindings: tuple[tuple[str, str], ...]  # (exchange, routing key)
+
+
+@dataclass(frozen=True)
+class ServiceTopology:
+    """One service's queues and the contract's messages its inbox takes."""
+
+    service: str
+    models: tuple[type[Envelope], ...]
+    inbox: QueueFacts
+    retry: QueueFacts
+    dead: QueueFacts
+
+
+@dataclass(frozen=True)
+class DeadLetterHeaders:
+    """The headers a service writes on a dead letter."""
+
+    reason: str
+    queue: str
+    at: str
+    original_user: str
+
+
+@dataclass(frozen=True)
+class BrokerFacts:
+    """What the contract says of the broker's set-up, from the platform that sets it up."""
+
+    services: tuple[ServiceTopology, ...]
+    retry_exchange: str
+    retry_delay_ms: int  # the default; an operator may choose another
+    max_attempts: int
+    dead_letter_headers: DeadLetterHeaders
+    agency_write_pattern: str  # the routing keys an agency's broker user may publish to documents with
 
 
 def published_models() -> list[type[Envelope]]:
@@ -100,6 +220,15 @@ def inbox_queue(model: type[Document]) -> str:
     return f"wuyuan.{_destination(model)}.inbox"
 
 
+def senders(model: type[Envelope], topology: tuple[ServiceTopology, ...]) -> list[str]:
+    """The services that send this message: the coordinator its events, every agency its reports."""
+    if issubclass(model, Event):
+        return ["coordinator"]
+    if sends_to_centre_from_agency(model):
+        return [t.service for t in topology if ReferralIssued in t.models]
+    return [CENTRE_SENDERS[model.TYPE]] if model.TYPE in CENTRE_SENDERS else sorted(CENTRE_SERVICES)
+
+
 def _summary(model: type[Envelope]) -> str:
     """The first line of the model's own docstring; a class's docstring is not inherited."""
     return inspect.cleandoc(model.__doc__).splitlines()[0] if model.__doc__ else ""
@@ -116,6 +245,8 @@ def message_schema(model: type[Envelope]) -> dict[str, Any]:
     # it, so on the wire it is required.
     required = set(schema.get("required", ())) | {"type"}
     schema["required"] = [name for name in schema["properties"] if name in required]
+    # A receiver refuses a version newer than its model's (Envelope._not_newer_than_model).
+    schema["properties"]["schema_version"]["maximum"] = model.VERSION
     return {
         "$schema": JSON_SCHEMA_DIALECT,
         **schema,
@@ -125,174 +256,366 @@ def message_schema(model: type[Envelope]) -> dict[str, Any]:
     }
 
 
-def _exchange_binding(exchange: str, vhost: str) -> dict[str, Any]:
-    return {
-        "amqp": {
-            "is": "routingKey",
-            "exchange": {
-                "name": exchange,
-                "type": "topic",
-                "durable": True,
-                "autoDelete": False,
-                "vhost": vhost,
-            },
-            "bindingVersion": AMQP_BINDING_VERSION,
-        }
-    }
+def _amqp(binding: dict[str, Any]) -> dict[str, Any]:
+    return {"amqp": {**binding, "bindingVersion": AMQP_BINDING_VERSION}}
 
 
-def _publish_binding() -> dict[str, Any]:
-    return {"amqp": {"deliveryMode": 2, "mandatory": True, "bindingVersion": AMQP_BINDING_VERSION}}
+def _exchange(name: str, exchange_type: str, vhost: str) -> dict[str, Any]:
+    return {"name": name, "type": exchange_type, "durable": True, "autoDelete": False, "vhost": vhost}
 
 
-def _consume_binding() -> dict[str, Any]:
-    return {"amqp": {"ack": True, "bindingVersion": AMQP_BINDING_VERSION}}
+def _message_ref(model: type[Envelope]) -> dict[str, str]:
+    return {"$ref": f"#/components/messages/{model.TYPE}"}
 
 
-def _document_channel(model: type[Document], vhost: str) -> dict[str, Any]:
-    key, queue = routing_key(model), inbox_queue(model)
-    message = {"$ref": f"#/components/messages/{model.TYPE}"}
+def _route_channel(model: type[Envelope], vhost: str) -> dict[str, Any]:
+    """The channel a message is published on: its routing key on its exchange."""
+    key = routing_key(model)
+    if issubclass(model, Document):
+        where = f"Routed on `{DOCUMENTS_EXCHANGE}` by `{key}` to `{inbox_queue(model)}`."
+        exchange = _exchange(DOCUMENTS_EXCHANGE, "topic", vhost)
+    else:
+        where = f"A case fact on `{EVENTS_EXCHANGE}`, routing key `{key}`, to every subscriber's inbox."
+        exchange = _exchange(EVENTS_EXCHANGE, "topic", vhost)
     channel: dict[str, Any] = {
-        "description": _sentences(_summary(model), f"Routed on `{DOCUMENTS_EXCHANGE}` by `{key}` to `{queue}`."),
-        "bindings": _exchange_binding(DOCUMENTS_EXCHANGE, vhost),
-        "publish": {
-            "operationId": f"send{model.TYPE}",
-            "summary": f"Publish to `{DOCUMENTS_EXCHANGE}` with routing key `{key}`.",
-            "bindings": _publish_binding(),
-            "message": message,
-        },
-        "subscribe": {
-            "operationId": f"receive{model.TYPE}",
-            "summary": f"Consume from the inbox queue `{queue}`, bound to `{DOCUMENTS_EXCHANGE}` by `{key}`.",
-            "bindings": _consume_binding(),
-            "message": message,
-        },
+        "address": key,
+        "title": f"{model.TYPE} on {exchange['name']}",
+        "description": _sentences(_summary(model), where),
+        "messages": {model.TYPE: _message_ref(model)},
+        "bindings": _amqp({"is": "routingKey", "exchange": exchange}),
     }
-    if model.DESTINATION == TO_RECIPIENT_AGENCY:
+    if issubclass(model, Document) and model.DESTINATION == TO_RECIPIENT_AGENCY:
         channel["parameters"] = {"service": {"$ref": "#/components/parameters/service"}}
     return channel
 
 
-def _event_channel(model: type[Event], vhost: str) -> dict[str, Any]:
-    message = {"$ref": f"#/components/messages/{model.TYPE}"}
+def _queue_channel(spec: QueueFacts, models: tuple[type[Envelope], ...], vhost: str, what: str) -> dict[str, Any]:
+    bound = "; ".join(f"`{exchange}` by `{key}`" for exchange, key in spec.bindings)
     return {
-        "description": _sentences(_summary(model), f"A case fact, published on `{EVENTS_EXCHANGE}` by `{model.TYPE}`."),
-        "bindings": _exchange_binding(EVENTS_EXCHANGE, vhost),
-        "publish": {
-            "operationId": f"publish{model.TYPE}",
-            "summary": f"The coordinator publishes to `{EVENTS_EXCHANGE}` with routing key `{model.TYPE}`.",
-            "bindings": _publish_binding(),
-            "message": message,
-        },
-        "subscribe": {
-            "operationId": f"on{model.TYPE}",
-            "summary": (
-                f"A subscriber binds a durable queue of its own to `{EVENTS_EXCHANGE}` by `{model.TYPE}` "
-                f"(nameko names it `evt-coordinator-{model.TYPE}--<service>.<method>`)."
-            ),
-            "bindings": _consume_binding(),
-            "message": message,
-        },
+        "address": spec.name,
+        "title": spec.name,
+        "description": f"{what} Bound to {bound}.",
+        "messages": {model.TYPE: _message_ref(model) for model in models},
+        "bindings": _amqp(
+            {
+                "is": "queue",
+                "queue": {"name": spec.name, "durable": True, "exclusive": False, "autoDelete": False, "vhost": vhost},
+                "x-queue-arguments": spec.arguments,
+                "x-queue-arguments-quorum": spec.quorum_arguments,
+                "x-bindings": [{"exchange": exchange, "routingKey": key} for exchange, key in spec.bindings],
+            }
+        ),
     }
 
 
+def _queue_text(facts: BrokerFacts) -> dict[str, str]:
+    return {
+        "inbox": (
+            "The service's inbox: every document to it and every event it subscribes to. A message rejected "
+            "without requeue goes, by `x-dead-letter-exchange`, to the retry queue."
+        ),
+        "retry": (
+            "Holds a rejected message for `x-message-ttl` ms, then dead-letters it back to the inbox (by the "
+            f"default exchange). After {facts.max_attempts} attempts, counted from `x-death`, the consumer "
+            "dead-letters it instead."
+        ),
+        "dead": (
+            "Dead letters: messages the service can never handle, with the reason in "
+            f"`{facts.dead_letter_headers.reason}`; operators list and replay them. They expire by the operator's "
+            "policy."
+        ),
+    }
+
+
+def _service_channels(topology: ServiceTopology, facts: BrokerFacts, vhost: str) -> dict[str, Any]:
+    service, text = topology.service, _queue_text(facts)
+    channels = {
+        f"{service}.{role}": _queue_channel(spec, topology.models, vhost, text[role])
+        for role, spec in (("inbox", topology.inbox), ("retry", topology.retry), ("dead", topology.dead))
+    }
+    channels[f"{service}.deadLetterExchange"] = {
+        "address": service,
+        "title": f"{dead_letter_exchange(service)} by {service}",
+        "description": (
+            f"{service}'s own dead-letter exchange (direct): only its broker user may write here, so a dead "
+            f"letter's `user_id` is its owner's. Routes to `wuyuan.{service}.dead`."
+        ),
+        "messages": {model.TYPE: _message_ref(model) for model in topology.models},
+        "bindings": _amqp({"is": "routingKey", "exchange": _exchange(dead_letter_exchange(service), "direct", vhost)}),
+    }
+    channels[f"{service}.retryExchange"] = {
+        "address": service,
+        "title": f"{facts.retry_exchange} by {service}",
+        "description": (
+            f"The shared retry exchange (direct): the broker dead-letters a message the service rejected "
+            f"here, with routing key `{service}`, which routes it to `wuyuan.{service}.retry`. Nobody publishes here."
+        ),
+        "messages": {model.TYPE: _message_ref(model) for model in topology.models},
+        "bindings": _amqp({"is": "routingKey", "exchange": _exchange(facts.retry_exchange, "direct", vhost)}),
+    }
+    return channels
+
+
+def _route_channel_id(model: type[Envelope]) -> str:
+    return f"{kind(model)}.{model.TYPE}"
+
+
+def _send_operation(model: type[Envelope], service: str, vhost: str) -> dict[str, Any]:
+    """How one service publishes one message type: its routing key, and its own broker user as `user_id`."""
+    channel = _route_channel_id(model)
+    return {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{channel}"},
+        "title": f"{service} sends {model.TYPE}",
+        "summary": f"Publish to `{_route_exchange(model)}` with routing key `{routing_key(model)}`.",
+        "description": (
+            f"`user_id` `{vhost}.{service}` (the connection's own user); persistent, mandatory, confirmed; the "
+            "`message_id` and `type` properties as in the body; a message sent again keeps its `message_id`."
+        ),
+        "bindings": _amqp({"deliveryMode": 2, "mandatory": True, "userId": f"{vhost}.{service}"}),
+        "messages": [{"$ref": f"#/channels/{channel}/messages/{model.TYPE}"}],
+    }
+
+
+def _route_exchange(model: type[Envelope]) -> str:
+    return EVENTS_EXCHANGE if issubclass(model, Event) else DOCUMENTS_EXCHANGE
+
+
+def _service_operations(topology: ServiceTopology, facts: BrokerFacts, vhost: str) -> dict[str, Any]:
+    service, headers = topology.service, facts.dead_letter_headers
+    operations: dict[str, Any] = {}
+    for model in topology.models:
+        key = model.TYPE if issubclass(model, Event) else f"{service}.{model.TYPE}"
+        operations[f"{service}.receive{model.TYPE}"] = {
+            "action": "receive",
+            "channel": {"$ref": f"#/channels/{service}.inbox"},
+            "title": f"{service} receives {model.TYPE}",
+            "summary": f"Consume from `wuyuan.{service}.inbox`, bound to `{_route_exchange(model)}` by `{key}`.",
+            "description": (
+                "Check `user_id` (the sender), validate the body, skip a seen `message_id`, and acknowledge "
+                "only after the transaction commits and the replies are confirmed; reject without requeue to "
+                "retry, dead-letter what can never be handled."
+            ),
+            "bindings": _amqp({"ack": True}),
+            "messages": [{"$ref": f"#/channels/{service}.inbox/messages/{model.TYPE}"}],
+        }
+    operations[f"{service}.deadLetter"] = {
+        "action": "send",
+        "channel": {"$ref": f"#/channels/{service}.deadLetterExchange"},
+        "title": f"{service} dead-letters a message",
+        "summary": f"Publish to `{dead_letter_exchange(service)}` with routing key `{service}`.",
+        "description": (
+            f"The body and properties unchanged, `user_id` `{vhost}.{service}`, with the headers "
+            f"`{headers.reason}`, `{headers.queue}`, `{headers.at}` and `{headers.original_user}`; "
+            "confirmed before the original is acknowledged."
+        ),
+        "bindings": _amqp({"deliveryMode": 2, "mandatory": True, "userId": f"{vhost}.{service}"}),
+        "messages": [
+            {"$ref": f"#/channels/{service}.deadLetterExchange/messages/{model.TYPE}"} for model in topology.models
+        ],
+    }
+    return operations
+
+
 def _message(model: type[Envelope]) -> dict[str, Any]:
+    description = inspect.cleandoc(model.__doc__) if model.__doc__ else ""
     return {
         "name": model.TYPE,
         "title": model.TYPE,
-        **({"summary": _summary(model)} if model.__doc__ else {}),
+        **({"summary": _summary(model)} if description else {}),
+        **({"description": description} if description else {}),
         "contentType": "application/json",
+        "headers": {"$ref": "#/components/schemas/headers"},
         "payload": {"$ref": f"{SCHEMA_DIR}/{model.TYPE}.json"},
-        "traits": [{"$ref": "#/components/messageTraits/envelope"}],
+        "correlationId": {"$ref": "#/components/correlationIds/messageId"},
+        "bindings": _amqp(
+            {
+                "contentEncoding": "utf-8",
+                "messageType": model.TYPE,
+                # AMQP properties the binding has no field for.
+                "x-delivery-mode": 2,
+                "x-message-id": "the body's `message_id`, kept when the message is sent again",
+                "x-user-id": "the sending service's own broker user, `<vhost>.<service>`",
+            }
+        ),
+        "examples": [
+            {
+                "name": "valid",
+                "summary": (
+                    f"A valid {model.TYPE} (version {model.VERSION}); invalid ones: examples/invalid/{model.TYPE}.json"
+                ),
+                "headers": example_headers(),
+                "payload": valid_example(model),
+            }
+        ],
         "x-wuyuan-kind": kind(model),
         "x-wuyuan-schema-version": model.VERSION,
     }
 
 
-ENVELOPE_TRAIT = {
-    "headers": {
+def headers_schema(headers: DeadLetterHeaders) -> dict[str, Any]:
+    """The AMQP headers a message may carry: trace context, RabbitMQ's `x-death`, a dead letter's own."""
+    return {
         "type": "object",
-        "description": "AMQP application headers. The body's envelope fields are in each payload schema.",
+        "description": "AMQP application headers. The envelope (ids, units, version) is in the body.",
         "properties": {
             "traceparent": {
                 "type": "string",
                 "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-                "description": "W3C Trace Context: joins the message to its case's trace",
+                "description": "W3C Trace Context: the span this message continues; a reply continues its referral's",
             },
-            "tracestate": {"type": "string", "description": "W3C Trace Context vendor state"},
+            "tracestate": {"type": "string", "description": "W3C Trace Context vendor state, passed on unchanged"},
+            "baggage": {"type": "string", "description": "W3C Baggage; `wuyuan.case_id` names the case"},
+            "x-death": {
+                "type": "array",
+                "description": (
+                    "Written by RabbitMQ on each dead-lettering (never by a client): one entry per queue and "
+                    "reason, with `count`. The attempt number is the inbox's `rejected` entry's `count` + 1."
+                ),
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "queue": {"type": "string"},
+                        "reason": {"type": "string", "enum": ["rejected", "expired", "maxlen", "delivery_limit"]},
+                        "count": {"type": "integer", "minimum": 1},
+                        "exchange": {"type": "string"},
+                        "routing-keys": {"type": "array", "items": {"type": "string"}},
+                        "time": {"description": "an AMQP timestamp"},
+                    },
+                },
+            },
+            headers.reason: {
+                "type": "string",
+                "maxLength": 1000,
+                "description": "On a dead letter only: why it could not be handled (ID and mobile numbers redacted)",
+            },
+            headers.queue: {"type": "string", "description": "On a dead letter only: the queue it was read from"},
+            headers.at: {"type": "string", "format": "date-time", "description": "On a dead letter only: when (UTC)"},
+            headers.original_user: {
+                "type": "string",
+                "description": "On a dead letter only: the refused message's `user_id`, which replay restores",
+            },
         },
-    },
-    "correlationId": {
-        "description": "`message_id`, the idempotency key: a consumer processes each at most once",
-        "location": "$message.payload#/message_id",
-    },
-}
+    }
+
 
 SERVICE_PARAMETER_OBJECT = {
     "description": (
         "The service of the agency of the document's `recipient` unit, as the agency registry "
         "(config/agencies.toml) maps it: `court:430426` is served by `court_link`."
     ),
-    "schema": {"type": "string", "pattern": "^[a-z][a-z0-9_]*$", "examples": ["court_link", "police_link"]},
+    "examples": ["court_link", "police_link"],
 }
 
 
-def asyncapi_document(vhost: str = DEFAULT_VHOST) -> dict[str, Any]:
-    """The AsyncAPI 2.6 description of every channel; message payloads refer to `schemas/<Type>.json`."""
-    channels: dict[str, Any] = {}
-    for model in published_models():
-        if issubclass(model, Document):
-            channels[routing_key(model)] = _document_channel(model, vhost)
-        elif issubclass(model, Event):
-            channels[routing_key(model)] = _event_channel(model, vhost)
+def asyncapi_document(facts: BrokerFacts, vhost: str = DEFAULT_VHOST) -> dict[str, Any]:
+    """The AsyncAPI 3.0 description of every exchange, queue and operation; payloads refer to `schemas/<Type>.json`."""
+    models = published_models()
+    topology = facts.services
+    channels: dict[str, Any] = {_route_channel_id(model): _route_channel(model, vhost) for model in models}
+    operations: dict[str, Any] = {
+        f"{service}.send{model.TYPE}": _send_operation(model, service, vhost)
+        for model in models
+        for service in senders(model, topology)
+    }
+    for service in topology:
+        channels.update(_service_channels(service, facts, vhost))
+        operations.update(_service_operations(service, facts, vhost))
+    server = {
+        "protocol": "amqp",
+        "protocolVersion": "0-9-1",
+        "pathname": f"/{vhost}",
+        "security": [{"$ref": "#/components/securitySchemes/brokerUser"}],
+    }
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "id": "urn:wuyuan:contracts",
         "info": {
             "title": "wuyuan message contract",
             "version": CONTRACT_VERSION,
-            "description": INFO_DESCRIPTION,
+            "description": info_description(facts),
             "license": {"name": "Apache-2.0", "url": "https://www.apache.org/licenses/LICENSE-2.0"},
         },
+        "defaultContentType": "application/json",
         "servers": {
             "rabbitmq": {
-                "url": "{host}:{port}",
-                "protocol": "amqp",
-                "protocolVersion": "0-9-1",
+                **server,
+                "host": "{host}:5672",
+                "title": "RabbitMQ",
                 "description": f"RabbitMQ, virtual host `{vhost}`; each service logs in as its own user.",
-                "variables": {"host": {"default": "localhost"}, "port": {"default": "5672"}},
-            }
+                "variables": {"host": {"default": "localhost", "description": "the broker's host, from the operator"}},
+            },
+            "rabbitmqTls": {
+                **server,
+                "host": "{host}:5671",
+                "protocol": "amqps",
+                "title": "RabbitMQ over TLS",
+                "description": f"The same broker and virtual host `{vhost}` over TLS, where the operator enables it.",
+                "variables": {"host": {"default": "localhost", "description": "the broker's host, from the operator"}},
+            },
         },
-        "defaultContentType": "application/json",
         "channels": channels,
+        "operations": operations,
         "components": {
-            "messages": {model.TYPE: _message(model) for model in published_models()},
-            "messageTraits": {"envelope": ENVELOPE_TRAIT},
+            "messages": {model.TYPE: _message(model) for model in models},
+            "schemas": {"headers": headers_schema(facts.dead_letter_headers)},
             "parameters": {"service": SERVICE_PARAMETER_OBJECT},
+            "correlationIds": {
+                "messageId": {
+                    "description": "`message_id`, the idempotency key: a receiver handles each at most once",
+                    "location": "$message.payload#/message_id",
+                }
+            },
+            "securitySchemes": {
+                "brokerUser": {
+                    "type": "userPassword",
+                    "description": (
+                        f"The service's own broker user `{vhost}.<service>`, with the password the operator gives it. "
+                        "The AMQP `user_id` of every message must be this user."
+                    ),
+                }
+            },
         },
     }
 
 
-def _dump(document: dict[str, Any]) -> str:
+def _dump(document: Any) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
-def render() -> dict[str, str]:
+def invalid_examples_file(model: type[Envelope]) -> dict[str, Any]:
+    return {
+        "type": model.TYPE,
+        "schema": f"../../{SCHEMA_DIR}/{model.TYPE}.json",
+        "description": "Bodies a receiver refuses: each breaks one rule, named in `field` and `reason`.",
+        "examples": [
+            {"name": bad.name, "field": bad.field, "reason": bad.reason, "payload": bad.payload}
+            for bad in invalid_examples(model)
+        ],
+    }
+
+
+def render(facts: BrokerFacts) -> dict[str, str]:
     """Every exported file, by its path relative to the output directory."""
-    files = {ASYNCAPI_FILE: _dump(asyncapi_document())}
+    files = {ASYNCAPI_FILE: _dump(asyncapi_document(facts))}
     for model in published_models():
         files[f"{SCHEMA_DIR}/{model.TYPE}.json"] = _dump(message_schema(model))
+        files[f"{VALID_DIR}/{model.TYPE}.json"] = _dump(valid_example(model))
+        files[f"{INVALID_DIR}/{model.TYPE}.json"] = _dump(invalid_examples_file(model))
     return files
 
 
-def differences(output_dir: Path) -> list[str]:
+def _found(output_dir: Path) -> set[str]:
+    paths = [output_dir / ASYNCAPI_FILE]
+    for directory in GENERATED_DIRS:
+        paths += sorted((output_dir / directory).glob("*.json"))
+    return {path.relative_to(output_dir).as_posix() for path in paths if path.is_file()}
+
+
+def differences(output_dir: Path, facts: BrokerFacts) -> list[str]:
     """Files under output_dir that are missing, changed or left over from removed messages."""
-    expected = render()
-    found = {
-        path.relative_to(output_dir).as_posix()
-        for path in [output_dir / ASYNCAPI_FILE, *sorted((output_dir / SCHEMA_DIR).glob("*.json"))]
-        if path.is_file()
-    }
+    expected = render(facts)
+    found = _found(output_dir)
     problems = [f"missing: {name}" for name in expected if name not in found]
     problems += [
         f"out of date: {name}"
@@ -303,13 +626,13 @@ def differences(output_dir: Path) -> list[str]:
     return problems
 
 
-def write(output_dir: Path) -> list[Path]:
-    """Write every file, and remove schemas of messages that no longer exist."""
-    expected = render()
-    (output_dir / SCHEMA_DIR).mkdir(parents=True, exist_ok=True)
-    for stale in (output_dir / SCHEMA_DIR).glob("*.json"):
-        if f"{SCHEMA_DIR}/{stale.name}" not in expected:
-            stale.unlink()
+def write(output_dir: Path, facts: BrokerFacts) -> list[Path]:
+    """Write every file, and remove those of messages that no longer exist."""
+    expected = render(facts)
+    for directory in GENERATED_DIRS:
+        (output_dir / directory).mkdir(parents=True, exist_ok=True)
+    for stale in _found(output_dir) - expected.keys():
+        (output_dir / stale).unlink()
     written = []
     for name, text in expected.items():
         path = output_dir / name
@@ -318,22 +641,24 @@ def write(output_dir: Path) -> list[Path]:
     return written
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m shared.contracts.export", description=__doc__.splitlines()[0])
-    parser.add_argument("output_dir", type=Path, help="directory for asyncapi.json and schemas/")
+def main(facts: BrokerFacts, argv: list[str] | None = None) -> int:
+    """The command line of `python -m wuyuan.contracts_export`, which reads the facts from the platform."""
+    parser = argparse.ArgumentParser(prog="python -m wuyuan.contracts_export", description=__doc__.splitlines()[0])
+    parser.add_argument("output_dir", type=Path, help="directory for asyncapi.json, schemas/ and examples/")
     parser.add_argument("--check", action="store_true", help="compare instead of writing; exit 1 on a difference")
     args = parser.parse_args(argv)
     if args.check:
-        problems = differences(args.output_dir)
+        problems = differences(args.output_dir, facts)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print(f"regenerate with: python -m shared.contracts.export {args.output_dir}", file=sys.stderr)
+            print(f"regenerate with: python -m wuyuan.contracts_export {args.output_dir}", file=sys.stderr)
         return 1 if problems else 0
-    written = write(args.output_dir)
+    written = write(args.output_dir, facts)
     print(f"wrote {len(written)} files to {args.output_dir}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # The queues come from the platform, which this package may not import (tests/unit/test_layers.py).
+    sys.exit(f"export the contract with `{REGENERATE}`: it reads the broker's set-up from the platform")

@@ -61,6 +61,7 @@ DOMAIN_FILES = sorted(
         *ROOT.glob("services/*/domain/*.py"),
         ROOT / "shared/agency/domain.py",
         ROOT / "services/coordinator/routing.py",
+        ROOT / "services/supervision/documents.py",  # 两函一通报's rules
     ]
 )
 
