@@ -1,8 +1,9 @@
 """The person-level warning file (三色预警档案, 一人一档): keyed identities and the colour a person's history calls for.
 
-Pure rules: no nameko, psycopg or logging. The colour is never stored; it is computed from the facts
-an officer records (petitions, violence, group size, overdue cases) whenever the file is read, so a
-fact recorded today, or a petition leaving the window, changes it at once.
+Pure rules: no nameko, psycopg or logging. The colour is never stored; it is computed whenever the file
+is read from the person's history: what the platform says about the cases on their file (a petition,
+violence or group flags, a unit that let its deadline pass) and what officers record by hand. A case
+closing late, a fact recorded today or a petition leaving the window changes it at once.
 """
 
 import hashlib
@@ -15,6 +16,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.stability.domain import WarningColour
+from shared.contracts.vocabulary import Flag, Source
 
 # As the petition service keys its petitioners: an ID number hashed plainly could be read back by
 # hashing every plausible number, so every key is an HMAC-SHA256 under the service's own secret
@@ -76,6 +78,42 @@ class Assessment:
     reasons: list[Reason]
 
 
+def facts_of_cases(cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The history the platform gives a person through the cases on their file, as facts like an officer's.
+
+    A case from the petition bureau, or flagged 涉访, is a petition dated at its triage; `high_risk` (命案风险) is
+    violence with 民转刑 risk and `violence_risk` violence; `group` is a group of five or more (集体访 and
+    群体性纠纷 are flagged from five people up); each unit that let its deadline pass is an overdue fact.
+    """
+    facts: list[dict[str, Any]] = []
+    for case in cases:
+        case_id, flags, at = case["case_id"], set(case["flags"]), case["assigned_at"]
+        if at is not None:
+            if case["source"] == Source.PETITION or Flag.PETITION_INVOLVED in flags:
+                facts.append(_case_fact(EventKind.PETITION, case_id, at, "信访案件"))
+            if Flag.HIGH_RISK in flags:
+                facts.append(_case_fact(EventKind.VIOLENCE, case_id, at, "案件标记命案风险", criminal_risk=True))
+            elif Flag.VIOLENCE_RISK in flags:
+                facts.append(_case_fact(EventKind.VIOLENCE, case_id, at, "案件标记有暴力倾向"))
+            if Flag.GROUP in flags:
+                facts.append(_case_fact(EventKind.GROUP, case_id, at, "群体性纠纷（5人以上）", size=GROUP_SIZE))
+        for late in case["overdue"]:
+            facts.append(_case_fact(EventKind.OVERDUE, case_id, late["due_at"], "承办单位逾期未结", unit=late["unit"]))
+    return sorted(facts, key=lambda f: (f["at"], f["case_id"], f["kind"]))
+
+
+def _case_fact(kind: EventKind, case_id: str, at: datetime, detail: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": kind.value, "case_id": case_id, "at": at, "detail": detail, "from_case": True, **fields}
+
+
+def _one_per_case(events: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """A case counts once for each kind of fact: the platform's and an officer's record of the same case agree."""
+    kept: dict[str, Mapping[str, Any]] = {}
+    for number, event in enumerate(events):
+        kept.setdefault(event.get("case_id") or f"#{number}", event)
+    return list(kept.values())
+
+
 def assess(events: Iterable[Mapping[str, Any]], now: datetime) -> Assessment:
     """A person's colour from their recorded history, with every reason that raised it (gravest first).
 
@@ -86,11 +124,11 @@ def assess(events: Iterable[Mapping[str, Any]], now: datetime) -> Assessment:
     """
     events = list(events)
     since = now - PETITION_WINDOW
-    petitions = sum(1 for e in events if e["kind"] == EventKind.PETITION and since <= e["at"] <= now)
-    violence = [e for e in events if e["kind"] == EventKind.VIOLENCE]
-    criminal = [e for e in violence if e.get("criminal_risk")]
+    petitions = len(_one_per_case(e for e in events if e["kind"] == EventKind.PETITION and since <= e["at"] <= now))
+    criminal = _one_per_case(e for e in events if e["kind"] == EventKind.VIOLENCE and e.get("criminal_risk"))
+    violence = _one_per_case(e for e in events if e["kind"] == EventKind.VIOLENCE)
     largest_group = max((int(e.get("size") or 0) for e in events if e["kind"] == EventKind.GROUP), default=0)
-    overdue = sum(1 for e in events if e["kind"] == EventKind.OVERDUE)
+    overdue = len(_one_per_case(e for e in events if e["kind"] == EventKind.OVERDUE))
 
     reasons: list[Reason] = []
     red, yellow = WarningColour.RED, WarningColour.YELLOW

@@ -80,3 +80,42 @@ def test_a_high_risk_lead_gets_the_committee_the_shorter_term(client):
     assert red_referral["due_at"] < yellow_referral["due_at"]
     assert wait_for_register(client, red_case)["colour"] == "red"
     assert wait_for_register(client, yellow_case)["colour"] == "yellow"
+
+
+def dispute(category: str, flags: list[str], respondent: str) -> dict:
+    return {
+        "source": "walk_in",
+        "category": category,
+        "division_code": "430426101203",
+        "summary": "申请人多次到县里反映同一纠纷，情绪激动。",
+        "flags": flags,
+        "parties": [
+            {"role": "applicant", "name": "罗满堂", "phone": "13700001111"},
+            {"role": "respondent", "name": respondent},
+        ],
+    }
+
+
+def test_a_persons_colour_follows_the_cases_on_their_file_without_an_officer_recording_anything(client):
+    first = client.register(dispute("neighbour", ["petition_involved"], f"邻居{uuid.uuid4().hex[:6]}"))["case_id"]
+    second = client.register(dispute("land", ["petition_involved", "violence_risk"], f"村组{uuid.uuid4().hex[:6]}"))
+    client.wait_for_status(first, "assigned")
+    client.wait_for_status(second["case_id"], "assigned")
+    person = {"name": "罗满堂", "division_code": "430426101203", "case_ids": [first, second["case_id"]]}
+
+    person_id = client.call("POST", STABILITY, "/api/v1/persons", person, as_user=PLC_OFFICER, expect=(201,))[
+        "person_id"
+    ]
+
+    deadline = time.monotonic() + 30
+    shown: dict = {}
+    while time.monotonic() < deadline:
+        shown = client.call("GET", STABILITY, f"/api/v1/persons/{person_id}", as_user=PLC_OFFICER)
+        if len(shown["case_facts"]) == 3:
+            break
+        time.sleep(0.1)
+    assert shown["events"] == []
+    assert sorted((f["kind"], f["case_id"]) for f in shown["case_facts"]) == sorted(
+        [("petition", first), ("petition", second["case_id"]), ("violence", second["case_id"])]
+    )
+    assert (shown["colour"], [r["code"] for r in shown["reasons"]]) == ("yellow", ["violence", "repeat_petitions"])

@@ -86,16 +86,24 @@ def test_a_resumed_clock_keeps_the_count_of_its_pauses_and_a_result_clears_a_pau
     assert (done.status.value, done.paused_at, done.pause_reason, done.pauses) == ("reported", None, None, 2)
 
 
-def test_the_centres_deadline_moves_only_later(stores) -> None:
+def test_the_centres_latest_revision_of_the_deadline_wins_later_or_earlier_whatever_the_order(stores) -> None:
     accepted(stores)
-    two_days_later = DUE_AT + timedelta(days=2)
+    two_days_later, one_day_later = DUE_AT + timedelta(days=2), DUE_AT + timedelta(days=1)
 
     with stores.transaction() as store:
-        moved = store.move_deadline(REFERRAL, two_days_later)
-        back = store.move_deadline(REFERRAL, DUE_AT + timedelta(days=1))
-        again = store.move_deadline(REFERRAL, two_days_later)
-        unknown = store.move_deadline(UUID(int=404), two_days_later)
+        moved = store.move_deadline(REFERRAL, two_days_later, 2, True)
+        stale = store.move_deadline(REFERRAL, DUE_AT + timedelta(days=5), 1, True)
+        again = store.move_deadline(REFERRAL, two_days_later, 2, True)
+        unknown = store.move_deadline(UUID(int=404), two_days_later, 1, False)
 
-    assert (moved, back, again, unknown) == (True, False, False, False)
+    assert (moved, stale, again, unknown) == (True, False, False, False)
     with stores.transaction() as store:
-        assert store.get_referral(REFERRAL)["due_at"] == two_days_later
+        kept = store.get_referral(REFERRAL)
+    assert (kept["due_at"], kept["due_provisional"]) == (two_days_later, True)
+
+    # a year's calendar loaded: the recomputed deadline may come earlier (a 调休 working weekend), and is exact
+    with stores.transaction() as store:
+        assert store.move_deadline(REFERRAL, one_day_later, 3, False) is True
+    with stores.transaction() as store:
+        kept = store.get_referral(REFERRAL)
+    assert (kept["due_at"], kept["due_provisional"]) == (one_day_later, False)

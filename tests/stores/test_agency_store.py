@@ -110,6 +110,7 @@ def test_a_received_referral_reads_back_as_issued(stores):
         "pause_reason": None,
         "pause_note": None,
         "pauses": 0,
+        "due_provisional": False,
     }
     assert all(referral[moment].utcoffset() is not None for moment in ("due_at", "received_at", "updated_at"))
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from services.stability.domain import WarningColour
 from services.stability.store import PostgresStabilityStore
-from shared.contracts.messages import CaseAssigned
+from shared.contracts.messages import CaseAssigned, CaseWentOverdue
 from tests.fakes.agency import FakeStabilityStore
 from tests.messages import referral_issued
 
@@ -331,3 +331,70 @@ def test_persons_are_listed_latest_changed_first_with_their_events(stores):
         assert [p["person_id"] for p in store.list_persons(1)] == [ZHANG]
     assert [p["person_id"] for p in listed] == [ZHANG, LI]
     assert [[e["kind"] for e in p["events"]] for p in listed] == [["overdue"], []]
+
+
+# --- what the platform says about each case, for the person file -------------------------------------------
+
+
+def assigned_from(case_id: str, source: str, flags: list[str], at: datetime):
+    message = assigned(case_id, flags).model_dump(mode="json")
+    return CaseAssigned.model_validate({**message, "source": source, "occurred_at": at.isoformat()})
+
+
+def went_overdue(case_id: str, number: int, unit: str, due_at: datetime):
+    return CaseWentOverdue.build(
+        message_id=UUID(int=number + 5000),
+        occurred_at=due_at + timedelta(minutes=5),
+        case_id=case_id,
+        sender=CENTRE,
+        recipient="plc:430426",
+        referral_id=UUID(int=number),
+        unit=unit,
+        due_at=due_at,
+    )
+
+
+def test_a_case_triaged_twice_keeps_its_first_time_and_every_flag_either_gave(stores):
+    with stores.transaction() as store:
+        store.note_case(assigned_from(BOUNDARY_FIGHT, "petition", ["violence_risk"], NOTED_AT + timedelta(hours=2)))
+        store.note_case(assigned_from(BOUNDARY_FIGHT, "walk_in", ["group", "violence_risk"], NOTED_AT))
+        store.note_case(assigned_from(UNPAID_WORKERS, "walk_in", [], NOTED_AT))
+
+    with stores.transaction() as store:
+        (history,) = store.case_histories([BOUNDARY_FIGHT], [])
+    assert history == {
+        "case_id": BOUNDARY_FIGHT,
+        "source": "petition",
+        "flags": ["group", "violence_risk"],
+        "assigned_at": NOTED_AT,
+        "record_id": None,
+        "overdue": [],
+    }
+
+
+def test_each_late_referral_is_kept_once_and_a_case_heard_of_only_so_still_shows(stores):
+    due = NOTED_AT + timedelta(days=5)
+    with stores.transaction() as store:
+        store.note_case(assigned_from(BOUNDARY_FIGHT, "walk_in", [], NOTED_AT))
+        for _ in range(2):
+            store.note_overdue(went_overdue(BOUNDARY_FIGHT, 1, POLICE_STATION, due), due)
+        store.note_overdue(went_overdue(FAMILY_THREAT, 2, POLICE_STATION, due), due)
+
+    with stores.transaction() as store:
+        histories = store.case_histories([BOUNDARY_FIGHT, FAMILY_THREAT, UNPAID_WORKERS], [])
+    assert [(h["case_id"], h["assigned_at"], len(h["overdue"])) for h in histories] == [
+        (BOUNDARY_FIGHT, NOTED_AT, 1),
+        (FAMILY_THREAT, None, 1),
+    ]
+    assert histories[0]["overdue"] == [{"referral_id": UUID(int=1), "unit": POLICE_STATION, "due_at": due}]
+
+
+def test_a_lead_on_file_brings_the_case_it_opened(stores):
+    with stores.transaction() as store:
+        store.note_lead(lead_referral(GREEN_LEAD, []), WarningColour.GREEN, NOTED_AT)
+        store.note_case(assigned_from(GREEN_LEAD, "stability_lead", ["group"], NOTED_AT))
+
+    with stores.transaction() as store:
+        assert store.case_histories([], ["WW-2026-0999"]) == []
+        (history,) = store.case_histories([], ["WW-2026-0100"])
+    assert (history["case_id"], history["record_id"], history["flags"]) == (GREEN_LEAD, "WW-2026-0100", ["group"])

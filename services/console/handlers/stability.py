@@ -4,6 +4,7 @@ who answers for a red person (包案领导, 一人一案), through the committee
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -191,7 +192,14 @@ def person_page(
         value=lambda name: (values.get(name) or [starting.get(name, "")])[0],
         checked=lambda name: bool(values.get(name)),
         reason_text=reason_text,
+        history=person_history(person),
     )
+
+
+def person_history(person: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """Officers' facts and the facts the platform drew from the person's cases, in one list by time."""
+    facts = [*(person.get("events") or []), *(person.get("case_facts") or [])]
+    return sorted(facts, key=lambda fact: datetime.fromisoformat(str(fact["at"])))
 
 
 def act(visitor: Visitor, person_id: str, action: str, request: Request, apis: Apis, platform: Platform) -> Response:

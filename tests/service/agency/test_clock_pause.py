@@ -10,7 +10,13 @@ from nameko.testing.services import worker_factory
 from services.justice_link.service import JusticeLink
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
-from shared.contracts.messages import ClockPaused, ClockResumed, ReferralDeadlineChanged, ResultReported
+from shared.contracts.messages import (
+    ClockPaused,
+    ClockResumed,
+    ReferralDeadlineChanged,
+    ReferralWithdrawn,
+    ResultReported,
+)
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
 from shared.refusal import Refused
@@ -165,7 +171,7 @@ def test_a_result_reported_while_paused_ends_the_pause_without_a_resume(justice,
     assert (shown["status"], shown["paused_at"], shown["pause_reason"]) == ("reported", None, None)
 
 
-def deadline_changed(due_in: timedelta, message: int) -> ReferralDeadlineChanged:
+def deadline_changed(due_in: timedelta, message: int, revision: int = 2) -> ReferralDeadlineChanged:
     return ReferralDeadlineChanged.build(
         message_id=UUID(int=message),
         occurred_at=now(),
@@ -174,15 +180,17 @@ def deadline_changed(due_in: timedelta, message: int) -> ReferralDeadlineChanged
         recipient=JUSTICE_OFFICE,
         referral_id=REFERRAL,
         due_at=DUE + due_in,
-        revision=2,
+        revision=revision,
     )
 
 
 def test_the_centres_moved_deadline_is_kept_and_logged_and_an_older_one_never_moves_it_back(
     justice, agency_store, http, accepted
 ):
-    justice.on_referral_deadline_changed(deadline_changed(timedelta(days=2), 901))
-    justice.on_referral_deadline_changed(deadline_changed(timedelta(days=1), 902))
+    justice.on_referral_deadline_changed(deadline_changed(timedelta(days=2), 901, revision=2))
+    justice.on_referral_deadline_changed(
+        deadline_changed(timedelta(days=1), 902, revision=1)
+    )  # late from the retry queue
 
     shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
     assert agency_store.referrals[REFERRAL]["due_at"] == datetime(2026, 12, 9, 9, 30, tzinfo=UTC)
@@ -196,3 +204,53 @@ def test_a_moved_deadline_not_from_the_coordinator_is_refused(justice, agency_st
         justice.on_referral_deadline_changed(deadline_changed(timedelta(days=2), 903))
 
     assert agency_store.referrals[REFERRAL]["due_at"] == DUE
+
+
+def withdrawn(message: int, successor: str | None = "justice:430426") -> ReferralWithdrawn:
+    return ReferralWithdrawn.build(
+        message_id=UUID(int=message),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=JUSTICE_OFFICE,
+        referral_id=REFERRAL,
+        reason="escalated",
+        successor=successor,
+    )
+
+
+def test_a_referral_the_centre_took_back_is_withdrawn_its_clock_stopped_and_no_result_can_follow(
+    justice, agency_store, uow, http, accepted
+):
+    justice.pause(http.post(APPRAISAL), str(REFERRAL))
+
+    justice.on_referral_withdrawn(withdrawn(904))
+    justice.on_referral_withdrawn(withdrawn(904))  # redelivered: once
+
+    shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
+    assert (shown["status"], shown["paused_at"]) == ("withdrawn", None)
+    [line] = [e for e in shown["log"] if e["kind"] == "withdrawn"]
+    assert line["detail"] == {"reason": "escalated", "successor": "justice:430426", "was": "accepted"}
+    with pytest.raises(Refused) as refused:
+        justice.result(http.post({"result": "handled", "summary": "已调处。"}), str(REFERRAL))
+    assert refused.value.code == "not_accepted"
+    assert uow.sent_of(ResultReported) == []
+
+
+def test_a_referral_already_reported_stays_reported_when_the_centre_takes_it_back(justice, http, accepted):
+    justice.result(http.post({"result": "handled", "summary": "已依职能办结。"}), str(REFERRAL))
+
+    justice.on_referral_withdrawn(withdrawn(905, successor=None))
+
+    shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
+    assert shown["status"] == "reported"
+    assert [e["detail"]["was"] for e in shown["log"] if e["kind"] == "withdrawn"] == ["reported"]
+
+
+def test_a_withdrawal_not_from_the_coordinator_is_refused(justice, agency_store, accepted):
+    justice.sender = "wuyuan.supervision"
+
+    with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+        justice.on_referral_withdrawn(withdrawn(906))
+
+    assert agency_store.referrals[REFERRAL]["status"] == "accepted"

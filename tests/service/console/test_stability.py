@@ -208,6 +208,34 @@ def test_a_red_person_shows_the_reason_the_event_and_the_missing_leader_in_red(c
     assert '<td>暴力倾向<br><span class="gap">民转刑风险</span></td>' in page
 
 
+def test_the_facts_drawn_from_the_persons_cases_stand_in_the_history_by_time_marked_as_the_platforms(
+    console, apis, browser, xia
+):
+    petition = {
+        "kind": "petition",
+        "case_id": "430426-20261101-00009",
+        "at": "2026-11-01T02:00:00+00:00",
+        "detail": "信访案件",
+        "from_case": True,
+    }
+    overdue = {
+        "kind": "overdue",
+        "case_id": "430426-20261120-00003",
+        "at": "2026-11-27T09:30:00+00:00",
+        "detail": "承办单位逾期未结",
+        "from_case": True,
+        "unit": "police:430426101",
+    }
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, {**RED, "case_facts": [petition, overdue]})
+
+    page = text_of(console.stability_person(browser.get(LINK, as_=xia), PID))
+
+    rows = re.findall(r"<tr(?: class=\"from-case\")?>\s*<td>([^<]+)</td>", page)
+    assert rows == ["2026-11-01 10:00", "2026-11-22 20:00", "2026-11-27 17:30"]
+    assert "承办单位逾期未结：砖塘镇派出所" in page
+    assert page.count("案件信息（平台）") == 2
+
+
 def test_a_violence_event_is_posted_with_its_moment_in_beijing_and_the_criminal_risk(console, apis, browser, xia):
     apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/events", 201, {"event_id": "e", **RED})
     form = {

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.stability.service import Stability
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import CaseAssigned, RegisterDispute
+from shared.contracts.messages import CaseAssigned, CaseWentOverdue, RegisterDispute
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -342,3 +342,59 @@ def test_without_a_key_no_one_is_put_on_file(stability, stability_store, http):
 
     assert "WUYUAN_STABILITY_KEY_SECRET" in refused.value.fields[0]["message"]
     assert stability_store.persons == {}
+
+
+# --- the file follows the person's cases ------------------------------------------------------------------
+
+
+def petition_case(case_number: int, *flags: str) -> CaseAssigned:
+    message = assigned(case_number, *flags).model_dump(mode="json")
+    return CaseAssigned.model_validate({**message, "source": "petition"})
+
+
+def went_overdue(case_number: int) -> CaseWentOverdue:
+    return CaseWentOverdue.build(
+        message_id=UUID(int=9000 + case_number),
+        occurred_at=NOTED_AT,
+        case_id=f"430426-20261123-{case_number:05d}",
+        sender=CENTRE,
+        recipient="plc:430426",
+        referral_id=UUID(int=8000 + case_number),
+        unit="police:430426101",
+        due_at=NOTED_AT,
+    )
+
+
+def test_two_petition_cases_on_file_make_a_repeat_petitioner_with_no_fact_typed_in(stability, http):
+    stability.on_case_assigned(petition_case(1))
+    stability.on_case_assigned(petition_case(2))
+    person_id = put_on_file(stability, http, {**ZHANG, "case_ids": ["430426-20261123-00001"]})
+    assert http.body(stability.show_person(http.get(), person_id))["colour"] == "green"
+
+    stability.add_person(http.post({**ZHANG, "case_ids": ["430426-20261123-00002"]}))
+
+    shown = http.body(stability.show_person(http.get(), person_id))
+    assert (shown["colour"], [r["code"] for r in shown["reasons"]]) == ("yellow", ["repeat_petitions"])
+    assert [(f["kind"], f["case_id"], f["from_case"]) for f in shown["case_facts"]] == [
+        ("petition", "430426-20261123-00001", True),
+        ("petition", "430426-20261123-00002", True),
+    ]
+    assert shown["events"] == []
+
+
+def test_a_late_unit_on_a_case_on_file_shows_as_overdue_and_only_supervision_may_say_so(
+    stability, stability_store, http
+):
+    person_id = put_on_file(stability, http)
+    stability.sender = "wuyuan.police_link"
+    with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
+        stability.on_case_went_overdue(went_overdue(1))
+    assert stability_store.overdue == {}
+
+    stability.sender = "wuyuan.supervision"
+    stability.on_case_went_overdue(went_overdue(1))
+
+    persons = http.body(stability.list_persons(http.get()))["persons"]
+    assert [(p["person_id"], p["colour"], [r["code"] for r in p["reasons"]]) for p in persons] == [
+        (person_id, "yellow", ["overdue"])
+    ]

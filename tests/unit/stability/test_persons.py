@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 
 from services.stability.domain import WarningColour, lead_colour
-from services.stability.persons import assess, missing_leader, person_keys
+from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from shared.contracts.vocabulary import Flag
 
 NOW = datetime(2026, 12, 4, 2, 0, tzinfo=UTC)
@@ -138,3 +138,87 @@ def test_a_lead_keeps_its_own_colour_unless_its_flags_are_graver(
     details: dict[str, object], flags: list[Flag], colour: WarningColour
 ) -> None:
     assert lead_colour(details, flags) is colour
+
+
+# --- the history the platform gives a person through their cases --------------------------------------
+
+
+def case(case_id: str, days_ago: float, source: str = "walk_in", flags: tuple[str, ...] = (), **fields: Any) -> Any:
+    return {
+        "case_id": case_id,
+        "source": source,
+        "flags": list(flags),
+        "assigned_at": NOW - timedelta(days=days_ago),
+        "record_id": None,
+        "overdue": fields.get("overdue", []),
+    }
+
+
+def test_two_petition_cases_in_ninety_days_make_a_repeat_petitioner_without_an_officer_typing_anything() -> None:
+    facts = facts_of_cases(
+        [case("430426-20261110-00007", 24, "petition"), case("430426-20261201-00002", 3, "petition")]
+    )
+
+    assert [(f["kind"], f["case_id"]) for f in facts] == [
+        ("petition", "430426-20261110-00007"),
+        ("petition", "430426-20261201-00002"),
+    ]
+    assert codes(facts) == (YELLOW, ["repeat_petitions"])
+
+
+def test_a_case_flagged_petition_involved_counts_as_a_petition_whatever_its_source() -> None:
+    facts = facts_of_cases([case("430426-20261201-00002", 3, "walk_in", ("petition_involved",))])
+
+    assert [f["kind"] for f in facts] == ["petition"]
+
+
+def test_high_risk_is_violence_with_criminal_risk_and_violence_risk_violence_alone() -> None:
+    assert codes(facts_of_cases([case("430426-20261201-00001", 3, flags=("high_risk", "violence_risk"))])) == (
+        RED,
+        ["criminal_risk"],
+    )
+    assert codes(facts_of_cases([case("430426-20261201-00001", 3, flags=("violence_risk",))])) == (
+        YELLOW,
+        ["violence"],
+    )
+
+
+def test_a_group_case_counts_as_a_group_of_five_so_three_petitions_in_it_are_red() -> None:
+    cases = [
+        case("430426-20261001-00001", 60, "petition", ("group",)),
+        case("430426-20261101-00001", 30, "petition"),
+        case("430426-20261201-00001", 3, "petition"),
+    ]
+
+    assert codes(facts_of_cases(cases)) == (RED, ["repeat_petitions_in_group"])
+
+
+def test_each_late_unit_is_an_overdue_fact_but_a_case_counts_once() -> None:
+    late = [
+        {"referral_id": "r1", "unit": "police:430426101", "due_at": NOW - timedelta(days=2)},
+        {"referral_id": "r2", "unit": "justice:430426101", "due_at": NOW - timedelta(days=1)},
+    ]
+    facts = facts_of_cases([case("430426-20261120-00004", 14, overdue=late)])
+
+    assert [(f["kind"], f["unit"]) for f in facts] == [
+        ("overdue", "police:430426101"),
+        ("overdue", "justice:430426101"),
+    ]
+    assessment = assess(facts, NOW)
+    assert assessment.colour is YELLOW
+    assert assessment.reasons[0].text == "所涉案件逾期未结 (1)"
+
+
+def test_a_case_heard_of_only_through_its_lateness_gives_that_fact_alone() -> None:
+    unheard = {"case_id": "430426-20261120-00004", "source": None, "flags": [], "assigned_at": None, "overdue": []}
+    unheard["overdue"] = [{"referral_id": "r1", "unit": "police:430426101", "due_at": NOW}]
+
+    assert [f["kind"] for f in facts_of_cases([unheard])] == ["overdue"]
+
+
+def test_an_officer_recording_a_petition_the_platform_already_knows_does_not_count_it_twice() -> None:
+    facts = facts_of_cases([case("430426-20261201-00002", 3, "petition")])
+    officer = {"kind": "petition", "case_id": "430426-20261201-00002", "at": NOW - timedelta(days=3)}
+
+    assert codes([*facts, officer]) == (GREEN, [])
+    assert codes([*facts, {**officer, "case_id": None}]) == (YELLOW, ["repeat_petitions"])
