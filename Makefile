@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-browser bench infra browser venv lint contracts down clean
+.PHONY: run test test-fast test-browser bench bench-reports infra browser asyncapi venv lint contracts down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "wuyuan needs Python 3.11 or 3.12; set PYTHON=python3.11")'
@@ -24,6 +24,10 @@ infra:
 browser:
 	@bash scripts/ensure-browser.sh
 
+# Node.js and the pinned AsyncAPI parser (tools/asyncapi) for the contract's check in tests/unit/contracts.
+asyncapi:
+	@bash scripts/ensure-asyncapi.sh
+
 run: venv infra
 	$(BIN)/wuyuan up
 
@@ -33,7 +37,7 @@ run: venv infra
 # turns a missing Chromium into a failure instead of a skip. Make stops at the first that fails.
 BROWSER_PYTEST := WUYUAN_BROWSER_TESTS=1 WUYUAN_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:pytest_nameko tests/browser
 
-test: lint infra browser
+test: lint infra browser asyncapi
 	$(BIN)/pytest
 	$(BROWSER_PYTEST)
 
@@ -46,14 +50,20 @@ test-browser: venv infra browser
 bench: venv infra
 	$(BIN)/python -m bench.lifecycle $(BENCH_ARGS)
 
+# The leaders' report over a read model of 10 million cases, on a database of the run's own (dropped at the end).
+bench-reports: venv infra
+	$(BIN)/python -m bench.reports $(BENCH_ARGS)
+
 # Lint, format and strict types over the whole tree (mypy reads its settings and typings/ from pyproject.toml).
 lint: venv
 	$(BIN)/ruff check shared services wuyuan tests bench typings
 	$(BIN)/ruff format --check --quiet shared services wuyuan tests bench typings
 	$(BIN)/mypy shared services wuyuan
 
-contracts: venv
-	$(BIN)/python -m shared.contracts.export docs/contracts
+# Regenerate docs/contracts (asyncapi.json, schemas/, examples/), then check it with the AsyncAPI parser.
+contracts: venv asyncapi
+	$(BIN)/python -m wuyuan.contracts_export docs/contracts
+	node tools/asyncapi/check.mjs docs/contracts >/dev/null
 
 down: venv
 	$(BIN)/wuyuan down

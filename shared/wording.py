@@ -94,6 +94,8 @@ REFERRAL_STATUSES = {
     "accepted": "办理中",
     "declined": "已退回",
     "reported": "已办结",
+    "escalated": "已提级",
+    "withdrawn": "已提级（收回）",
 }
 TIMELINE_KINDS = {
     "case_triaged": "分流",
@@ -110,6 +112,12 @@ TIMELINE_KINDS = {
     "repeat_linked": "重复反映，已关联",
     "clock_paused": "暂停计时",
     "clock_resumed": "恢复计时",
+    "spot_checked": "回访抽查",
+    "deadline_recomputed": "节假日安排载入，期限重算",
+    "case_escalated": "上报上一级",
+    "leaders_alerted": "逾期提请领导督办",
+    "units_called_in": "吹哨报到",
+    "report_rejected": "拒收反馈",
 }
 # Why a unit's clock stands still (the contract's PauseReason).
 PAUSE_REASONS = {
@@ -124,9 +132,16 @@ TRIAGE_CAUSES = {
     "co_unit_declined": "配合单位退回，已无可替补的配合单位",
     "lead_failed": "牵头单位反馈未化解",
     "window_case_reopened": "窗口当场化解的案件需重新办理",
+    "escalated": "案件已上报上一级，由上级中心指派单位",
 }
-REOPEN_CAUSES = {"dissatisfied": "群众不满意", "repeat_report": "结案后再次反映（矛盾反弹）"}
+REOPEN_CAUSES = {
+    "dissatisfied": "群众不满意",
+    "repeat_report": "结案后再次反映（矛盾反弹）",
+    "spot_check": "回访抽查不满意，案件重新办理",
+}
 LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}
+# 高频线索预警: why intake raised an alert (the contract's AlertKind).
+ALERT_KINDS = {"repeated_applicant": "同一人反复反映", "shared_respondent": "多人反映同一对象"}
 ROLES = {
     "intake_staff": "窗口受理",
     "coordinator": "综合协调",
@@ -488,3 +503,106 @@ PERSON_REASONS = {
     "group": "涉及5人以上群体纠纷",
 }
 PERSON_EVENT_KINDS = {"petition": "信访", "violence": "暴力倾向", "group": "群体性纠纷", "overdue": "案件超期"}
+
+
+# --- the official calendar (节假日安排) -------------------------------------------------------------
+
+PROVISIONAL_MARK = "（暂定）"
+
+
+def provisional_title(year: int | None = None) -> str:
+    """Why a deadline is marked 暂定: the hover text beside it, and the note after it in the terminal."""
+    which = f"{year}年" if year else "该年度"
+    return f"{which}节假日安排未载入，期限按周一至周五暂计，载入后自动重算"
+
+
+def deadline_recomputed_text(detail: Mapping[str, Any]) -> str:
+    """'2027年节假日安排已载入，期限由2027-01-04 17:30重算为2027-01-06 17:30' from a timeline entry."""
+    line = (
+        f"{detail.get('year')}年节假日安排已载入，期限由{local_time(detail.get('previous_due_at'))}"
+        f"重算为{local_time(detail.get('due_at'))}"
+    )
+    return line + (f"{PROVISIONAL_MARK}" if detail.get("due_provisional") else "")
+
+
+# --- 三级: the centres' levels, escalation and 吹哨报到 (services/coordinator/README.md, "Levels") ---------
+
+LEVELS = {"county": "县级", "township": "乡镇级", "village": "村级"}
+# Why a unit declines (the contract's DeclineReason).
+DECLINE_REASONS = {"not_competent": "不属于本单位职责", "beyond_level": "超出本级处置能力"}
+
+
+def centre_name(division: str | None, registry: AgencyRegistry, places: Places) -> str:
+    """'砖塘镇综治中心' for '430426101': the centre agency's unit at that place."""
+    return unit_name(f"centre:{division}", registry, places) if division else ""
+
+
+def escalation_text(step: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:
+    """One step up as staff read it: '因超出本级处置能力，由砖塘镇综治中心上报至祁东县综治中心，由祁东县派出所接办'
+    or '逾期3个工作日，由…提级至…'; at the top, '逾期6个工作日，已在祁东县综治中心，提请领导督办'."""
+    here = centre_name(step.get("from_centre"), registry, places)
+    there = centre_name(step.get("to_centre"), registry, places)
+    days = step.get("overdue_working_days")
+    if not there:
+        return f"逾期{days}个工作日，已在{here}（最高一级），提请领导督办"
+    line = (
+        f"因超出本级处置能力，由{here}上报至{there}"
+        if step.get("cause") == "beyond_level"
+        else f"逾期{days}个工作日，由{here}提级至{there}"
+    )
+    new_unit = step.get("new_unit")
+    return line + (f"，由{unit_name(new_unit, registry, places)}接办" if new_unit else "，由上级中心指派单位")
+
+
+def called_in_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:
+    """'吹哨报到：祁东县信访局；请…' from a `units_called_in` timeline entry."""
+    units = "、".join(unit_name(str(u), registry, places) for u in detail.get("units") or [])
+    return f"吹哨报到：{units}；{detail.get('note') or ''}".rstrip("；")
+
+
+# --- refusals back to the sender (MessageRejected, shared/agency/README.md) -------------------------------
+
+# Why the centre refused a unit's message: the consumer's codes, then the coordinator's rules' codes.
+REJECTION_REASONS = {
+    "malformed": "消息不是有效的JSON",
+    "unknown_type": "中心不接收该类消息",
+    "schema": "消息格式不符合约定",
+    "unreadable": "消息无法读取",
+    "failed": "多次处理失败",
+    "wrong_sender": "发送方与署名单位不符",
+    "unknown_agency": "署名单位不属于已登记的机构",
+    "unknown_referral": "中心没有该交办件",
+    "wrong_unit": "该交办件不是交给本单位的",
+    "referral_closed": "该交办件已结束",
+    "already_accepted": "该交办件已签收",
+    "wrong_status": "交办件当前状态不允许此操作",
+    "bad_unit": "单位代码有误",
+    "unit_already_on_case": "该单位已在办理此案",
+    "already_paused": "该次暂停已记录",
+    "not_paused": "计时并未暂停",
+}
+
+
+def rejection_text(detail: Mapping[str, Any]) -> str:
+    """'该交办件已结束 (referral_closed)' from a refusal: the reason in Chinese, its code beside it."""
+    code = str(detail.get("reason") or "")
+    reason = REJECTION_REASONS.get(code)
+    return f"{reason or '其他原因'} ({code})"
+
+
+def report_rejected_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:
+    """'拒收祁东县人民法院的反馈结果：该交办件已结束 (referral_closed)' from a `report_rejected` timeline entry."""
+    kind = REJECTED_TYPES.get(str(detail.get("rejected_type") or ""), "消息")
+    return f"拒收{unit_name(detail.get('unit'), registry, places)}的{kind}：{rejection_text(detail)}"
+
+
+# What a refused message was, as staff read it.
+REJECTED_TYPES = {
+    "ReferralAccepted": "签收",
+    "ProgressReported": "进展报告",
+    "ReferralDeclined": "退回",
+    "ResultReported": "反馈结果",
+    "ClockPaused": "暂停计时",
+    "ClockResumed": "恢复计时",
+    "RegisterDispute": "报送纠纷",
+}

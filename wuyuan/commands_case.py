@@ -21,15 +21,19 @@ from shared.wording import (
     CASE_STATUSES,
     CATEGORIES,
     FLAGS,
+    LEVELS,
     MODES,
     OUTCOMES,
+    PROVISIONAL_MARK,
     RATINGS,
     REFERRAL_ROLES,
     REFERRAL_STATUSES,
     SOURCES,
     TIMELINE_KINDS,
     Countdown,
+    centre_name,
     countdown,
+    escalation_text,
     field_error_text,
     label,
     local_time,
@@ -46,6 +50,7 @@ QUERY_OPTIONS = {
     "category": "--category",
     "unit": "--unit",
     "place": "--place",
+    "centre": "--centre",
     "registered_from": "--from",
     "registered_to": "--to",
     "overdue": "--overdue/--not-overdue",
@@ -83,6 +88,11 @@ def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
     ]
     if case.get("repeat_reports"):
         facts.append(("重复反映", f"{case['repeat_reports']}次"))
+    if case.get("level"):
+        centre = centre_name(case.get("centre"), names.registry, names.places)
+        facts.append(("处置层级", f"{label(LEVELS, case['level'])}（{centre}）"))
+    for step in case.get("escalations") or []:
+        facts.append(("上报记录", f"{local_time(step['at'])} {escalation_text(step, names.registry, names.places)}"))
     lines = [f"{pad(title, 8)}  {value}" for title, value in facts]
     lines += ["", "派单情况"]
     lines += table(
@@ -125,7 +135,7 @@ def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str
         label(REFERRAL_ROLES, referral["role"]),
         f"第{referral['round']}轮",
         status,
-        local_time(referral.get("due_at")) or "-",
+        (local_time(referral.get("due_at")) or "-") + (PROVISIONAL_MARK if referral.get("due_provisional") else ""),
         left,
     ]
 
@@ -179,6 +189,7 @@ def _date(value: datetime | None) -> str | None:
 @click.option("--category", type=click.Choice([c.value for c in Category]), help="cases of this kind of dispute")
 @click.option("--unit", metavar="UNIT", help="cases referred to this unit, e.g. police:430426101")
 @click.option("--place", metavar="DIVISION", help="cases in this division or below it: a code (430426101) or a name")
+@click.option("--centre", metavar="DIVISION", help="cases held by this centre (三级): its code or place name")
 @click.option("--from", "registered_from", type=DATE, metavar="YYYY-MM-DD", help="registered on or after this day")
 @click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="registered on or before this day")
 @click.option("--overdue/--not-overdue", default=None, help="only cases past (or within) their deadline")
@@ -192,6 +203,7 @@ def case_list(
     category: str | None,
     unit: str | None,
     place: str | None,
+    centre: str | None,
     registered_from: datetime | None,
     registered_to: datetime | None,
     overdue: bool | None,
@@ -209,6 +221,7 @@ def case_list(
         "category": category,
         "unit": unit,
         "place": _place_code(place, names) if place else None,
+        "centre": _place_code(centre, names, "--centre") if centre else None,
         "registered_from": _date(registered_from),
         "registered_to": _date(registered_to),
         "overdue": None if overdue is None else str(overdue).lower(),
@@ -226,7 +239,7 @@ def case_list(
         click.echo(line)
 
 
-def _place_code(place: str, names: Names) -> str:
+def _place_code(place: str, names: Names, option: str = "--place") -> str:
     """A division code as given, or the code of the place staff named ('砖塘镇', '砖塘镇新塘村')."""
     if place.isdigit():
         return place
@@ -234,7 +247,7 @@ def _place_code(place: str, names: Names) -> str:
         if names.place(code) == place:
             return code
     raise click.BadParameter(
-        f"没有叫“{place}”的地点（divisions.toml）；可填写区划代码，如 430426101", param_hint="'--place'"
+        f"没有叫“{place}”的地点（divisions.toml）；可填写区划代码，如 430426101", param_hint=f"'{option}'"
     )
 
 
@@ -272,7 +285,8 @@ def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) ->
 def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
     due = row.get("next_due_at")
     deadline = countdown(due, now)
-    cell = f"{local_time(due)} {deadline.text}".strip() if due else "-"
+    mark = PROVISIONAL_MARK if row.get("next_due_provisional") else ""
+    cell = f"{local_time(due)}{mark} {deadline.text}".strip() if due else "-"
     return [
         str(row.get("case_id", "")),
         local_time(row.get("registered_at")),

@@ -8,6 +8,7 @@ from typing import Any
 
 from shared.registry import AgencyRegistry, load_registry
 from shared.wording import (
+    DECLINE_REASONS,
     MODES,
     OUTCOMES,
     RATINGS,
@@ -17,9 +18,13 @@ from shared.wording import (
     SOURCES,
     TRIAGE_CAUSES,
     Places,
+    called_in_text,
+    deadline_recomputed_text,
+    escalation_text,
     label,
     load_places,
     local_time,
+    report_rejected_text,
     unit_name,
 )
 from wuyuan.settings import PlatformSettings
@@ -134,6 +139,7 @@ _DETAIL_KEYS = (
     ("code", "原因"),
     ("by_unit", "单位"),
     ("reason", "理由"),
+    ("reason_code", "退回类型"),
     ("cause", "原因"),
     ("rating", "评价"),
     ("comment", "意见"),
@@ -161,6 +167,14 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
 
     `referral_units` maps the case's referral ids to their units, for the referral a new one replaces.
     """
+    if kind == "deadline_recomputed":
+        return f"{names.unit(str(detail.get('unit')))}：{deadline_recomputed_text(detail)}"
+    if kind in ("case_escalated", "leaders_alerted"):
+        return f"{names.unit(str(detail.get('unit')))}：{escalation_text(detail, names.registry, names.places)}"
+    if kind == "units_called_in":
+        return called_in_text(detail, names.registry, names.places)
+    if kind == "report_rejected":
+        return report_rejected_text(detail, names.registry, names.places)
     values: dict[str, Callable[[Any], str]] = {
         "mode": lambda code: label(MODES, code),
         "lead_unit": names.unit,
@@ -178,6 +192,7 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         "reason": lambda text: _reason(kind, str(text), names),
         "code": lambda code: label(TRIAGE_CAUSES, code),
         "by_unit": names.unit,
+        "reason_code": lambda code: label(DECLINE_REASONS, code),
     }
     parts = []
     role = label(REFERRAL_ROLES, detail.get("role"))

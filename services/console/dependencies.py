@@ -66,6 +66,7 @@ class Answer:
     status: int
     body: Any
     content_type: str = "application/json"
+    disposition: str = ""  # a file's Content-Disposition (Apis.fetch)
 
     @property
     def ok(self) -> bool:
@@ -118,6 +119,23 @@ class Apis:
         if response.status_code >= 500 and response.status_code != 503:
             raise ApiUnavailable(service)
         return Answer(response.status_code, payload, content_type)
+
+    def fetch(self, service: str, path: str, *, token: str) -> Answer:
+        """A document as the service serves it (HTML text or PDF bytes, untouched), with the visitor's token."""
+        base = self.urls.get(service)
+        if base is None:
+            raise ApiUnavailable(service)
+        headers = {"Authorization": f"Bearer {token}"}
+        propagate.inject(headers)
+        try:
+            response = self.http.get(base.rstrip("/") + path, headers=headers, timeout=self.timeout)
+        except requests.RequestException:
+            raise ApiUnavailable(service) from None
+        if response.status_code >= 500 and response.status_code != 503:
+            raise ApiUnavailable(service)
+        content_type = response.headers.get("Content-Type", "")
+        body: Any = response.text if content_type.startswith("text/") else response.content
+        return Answer(response.status_code, body, content_type, response.headers.get("Content-Disposition", ""))
 
 
 class PlatformApis(Injects[Apis]):

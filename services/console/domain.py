@@ -49,6 +49,7 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/triage", "待人工分派", frozenset({"coordinator"})),
     ("/referrals", "本单位交办", frozenset({"officer"})),
     ("/board", "督办看板", frozenset({"supervisor", "coordinator", "leader"})),
+    ("/documents", "督办文书", frozenset({"supervisor", "coordinator", "leader", "officer"})),
     ("/overview", "总览", frozenset({"leader", "coordinator", "supervisor"})),
 )
 # (path, label, roles, agency): pages that also need the account bound to a unit of `agency`
@@ -107,7 +108,7 @@ def safe_next(target: str | None) -> str:
 REFERRAL_TABS: dict[str, tuple[str, tuple[str, ...]]] = {
     "received": ("待签收", ("received",)),
     "accepted": ("办理中", ("accepted",)),
-    "finished": ("已办结", ("reported", "declined")),
+    "finished": ("已办结", ("reported", "declined", "withdrawn")),
 }
 
 

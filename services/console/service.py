@@ -7,13 +7,16 @@ from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import PlatformApis, TokenCheck, console_settings
 from services.console.handlers import (
+    alerts,
     cases,
     citizens,
     court,
+    documents,
     mediation,
     petitions,
     police,
     referrals,
+    reports,
     sessions,
     stability,
     supervision,
@@ -90,6 +93,11 @@ class Console(PlatformService):
     @page("POST", "/cases/<case_id>/assign")
     def assign(self, request: Request, case_id: str) -> Response:
         return cases.assign(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
+
+    # 吹哨报到: the holding centre's coordinator calls departments in.
+    @page("POST", "/cases/<case_id>/call-in")
+    def call_in(self, request: Request, case_id: str) -> Response:
+        return cases.call_in(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
 
     @page("GET", "/triage")
     def triage(self, request: Request) -> Response:
@@ -207,6 +215,10 @@ class Console(PlatformService):
     def board(self, request: Request) -> Response:
         return supervision.board_page(self.visitor(request), self.apis, self.platform)
 
+    @page("POST", "/board/alerts/<alert_id>/handled")
+    def mark_alert_handled(self, request: Request, alert_id: str) -> Response:
+        return alerts.mark_handled(self.visitor(request), alert_id, request, self.apis)
+
     @page("GET", "/follow-ups/<case_id>")
     def follow_up(self, request: Request, case_id: str) -> Response:
         return supervision.follow_up_page(self.visitor(request), case_in_path(case_id), self.apis, self.platform)
@@ -219,9 +231,29 @@ class Console(PlatformService):
     def rating_qr(self, request: Request, case_id: str) -> Response:
         return supervision.rating_qr(self.visitor(request), case_in_path(case_id), self.apis)
 
+    @page("GET", "/documents")
+    def documents(self, request: Request) -> Response:
+        return documents.documents_page(self.visitor(request), request.args, self.apis, self.platform)
+
+    @page("GET", "/documents/<document_id>/print")
+    def print_document(self, request: Request, document_id: str) -> Response:
+        return documents.print_view(self.visitor(request), document_id, self.apis)
+
+    @page("GET", "/documents/<document_id>.pdf")
+    def document_pdf(self, request: Request, document_id: str) -> Response:
+        return documents.pdf_download(self.visitor(request), document_id, self.apis)
+
     @page("GET", "/overview")
     def overview(self, request: Request) -> Response:
-        return supervision.overview_page(self.visitor(request), self.apis, self.platform)
+        return supervision.overview_page(self.visitor(request), self.apis, self.platform, request.args)
+
+    @page("GET", "/overview/report.csv")
+    def report_csv(self, request: Request) -> Response:
+        return reports.report_download(self.visitor(request), "csv", request.args, self.apis, self.platform)
+
+    @page("GET", "/overview/report.json")
+    def report_json(self, request: Request) -> Response:
+        return reports.report_download(self.visitor(request), "json", request.args, self.apis, self.platform)
 
     # The citizen's phone: no account, the single-use link is the credential.
     @page("GET", "/rate/<token>")

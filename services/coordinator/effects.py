@@ -20,6 +20,7 @@ from shared.contracts.messages import (
     ReferralDeadlineChanged,
     ReferralIssued,
     ReferralSummary,
+    ReferralWithdrawn,
     UnitDesignated,
 )
 
@@ -53,6 +54,7 @@ def messages_for(
                         # Only the lead contacts the parties; co-units get names and roles.
                         parties=[p if r.role.value == "lead" else {**p, "phone": None} for p in registered["parties"]],
                         due_at=r.due_at,
+                        due_provisional=r.due_provisional,
                         # The feeding agency's own record, so that it can tie the referral to it.
                         source_record_id=registered.get("source_record_id"),
                         **common,
@@ -70,6 +72,17 @@ def messages_for(
                         reason=effect.reason,
                         outcome=effect.outcome,
                         result=effect.result,
+                        **common,
+                    )
+                )
+            case decisions.WithdrawReferral():
+                out.append(
+                    ReferralWithdrawn.build(
+                        message_id=new_id(),
+                        recipient=effect.unit,
+                        referral_id=effect.referral_id,
+                        reason=effect.reason,
+                        successor=effect.successor,
                         **common,
                     )
                 )
@@ -127,7 +140,8 @@ def messages_for(
                         referral_id=r.referral_id,
                         unit=r.unit,
                         due_at=r.due_at,
-                        revision=r.clock_revision,
+                        due_provisional=r.due_provisional,
+                        revision=r.deadline_revision,
                         paused=r.paused,
                         paused_at=r.paused_at if r.paused else None,
                         reason=r.pause_reason if r.paused else None,
@@ -141,7 +155,8 @@ def messages_for(
                         recipient=r.unit,
                         referral_id=r.referral_id,
                         due_at=r.due_at,
-                        revision=r.clock_revision,
+                        due_provisional=r.due_provisional,
+                        revision=r.deadline_revision,
                         **common,
                     )
                 )
@@ -158,4 +173,5 @@ def _summary(referral: Referral) -> ReferralSummary:
         round=referral.round,
         issued_at=referral.issued_at,
         due_at=referral.due_at,
+        due_provisional=referral.due_provisional,
     )

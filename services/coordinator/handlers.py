@@ -13,29 +13,36 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from services.coordinator.domain import rules
+from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
 from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral
+from services.coordinator.domain.rejections import note_rejection
 from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
-from shared.auth.principal import Principal
+from shared.auth.principal import Forbidden, Principal
+from shared.centres import Centres, Level, load_centres
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.contracts.messages import (
     CaseRegistered,
     ClockPaused,
     ClockResumed,
+    DeclineReason,
+    EscalateCase,
     FollowUpRated,
+    MessageRejected,
     ProgressReported,
     ReferralAccepted,
     ReferralDeclined,
     RepeatReportLinked,
     ResultReported,
+    SpotCheckFound,
 )
 from shared.contracts.vocabulary import LEGACY_RESULTS, Category, Rating, ResultCode, Source
 from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
@@ -68,6 +75,16 @@ class Coordination:
     routing_table: Callable[[], RoutingTable]  # read once per process, when the first case is triaged
     deadline_for: DeadlineFor
     extend_for: ExtendFor
+    # The county's centres (config/centres.toml), read once per process when first needed.
+    centres: Callable[[], Centres] | None = None
+
+    def levels(self) -> Centres:
+        if self.centres is None:
+            platform = self.platform
+            loaded = load_centres(platform.config_dir, platform.county, platform.registry)
+            object.__setattr__(self, "centres", lambda: loaded)
+            return loaded
+        return self.centres()
 
 
 Work = UnitOfWork[CaseStore]
@@ -88,6 +105,7 @@ class ListCases(BaseModel):
     registered_from: date | None = None
     registered_to: date | None = None
     overdue: bool | None = None
+    centre: DivisionCode | None = None  # 三级: the cases that centre holds
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SEARCH_CHARS)] | None = None
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)
@@ -104,6 +122,21 @@ class ListCases(BaseModel):
 class AssignByHand(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: UnitCode
+
+
+class CallIn(BaseModel):
+    """吹哨报到: the units the holding centre calls in, and what it asks of them."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    units: Annotated[list[UnitCode], Field(min_length=1, max_length=10)]
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+    @field_validator("units")
+    @classmethod
+    def _each_once(cls, units: list[str]) -> list[str]:
+        if len(set(units)) != len(units):
+            raise ValueError("names the same unit twice")
+        return units
 
 
 # --- messages ------------------------------------------------------------------------------
@@ -125,6 +158,7 @@ def handle_case_registered(message: CaseRegistered, sent_by: str | None, uow: Wo
         assignment = rules.triage(
             facts, desk.routing_table(), platform.registry, at, desk.deadline_for, platform.new_id
         )
+        assignment = levels.hold(assignment, desk.levels())
         registered = message.model_dump(mode="json", include=REGISTERED_FIELDS)
         uow.store.add(assignment.case, registered, current_trace_headers(), at)
         _record(uow, desk, assignment, registered, at)
@@ -161,9 +195,40 @@ def handle_progress_reported(message: ProgressReported, sent_by: str | None, uow
 def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: referral declined", message) as change:
+        # 超出本级处置能力 takes the case up a level; at the county's centre it is an ordinary decline.
+        escalated = (
+            levels.record_beyond_level(
+                change.case,
+                message.referral_id,
+                message.sender,
+                message.officer,
+                message.reason,
+                desk.levels(),
+                *change.issuing,
+            )
+            if message.reason_code is DeclineReason.BEYOND_LEVEL
+            else None
+        )
         change.apply(
-            rules.record_decline(
+            escalated
+            or rules.record_decline(
                 change.case, message.referral_id, message.sender, message.officer, message.reason, *change.issuing
+            )
+        )
+
+
+def handle_escalate_case(message: EscalateCase, sent_by: str | None, uow: Work, desk: Coordination) -> None:
+    """逾期提级: supervision saw a unit overdue past its level's threshold; only supervision may say so."""
+    desk.platform.require_sender(message, sent_by, "supervision")
+    with uow, changing_case(uow, desk, message.case_id, "coordinator: escalate case", message) as change:
+        change.apply(
+            levels.escalate_overdue(
+                change.case,
+                message.referral_id,
+                message.unit,
+                message.overdue_working_days,
+                desk.levels(),
+                *change.issuing,
             )
         )
 
@@ -243,6 +308,17 @@ def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Wor
         )
 
 
+def handle_spot_check_found(message: SpotCheckFound, sent_by: str | None, uow: Work, desk: Coordination) -> None:
+    """回访抽查: supervision's finding on a closed case; dissatisfied reopens it (only supervision may say so)."""
+    desk.platform.require_sender(message, sent_by, "supervision")
+    with uow, changing_case(uow, desk, message.case_id, "coordinator: spot check found", message) as change:
+        change.apply(
+            spot_checks.record_spot_check(
+                change.case, message.round, message.rating, message.comment, message.checked_by, *change.issuing
+            )
+        )
+
+
 # --- centre staff --------------------------------------------------------------------------
 
 
@@ -268,6 +344,7 @@ def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any
         registered_before=_china_midnight(_day_after(query.registered_to)),
         overdue=query.overdue,
         text=query.q,
+        centre=query.centre,
     )
     with uow:
         listed = uow.store.list_cases(selection, query.limit, query.offset) if query.limit else []
@@ -288,6 +365,10 @@ def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
         "registered_at": listed.registered_at.isoformat(),
         "updated_at": listed.updated_at.isoformat(),
         "next_due_at": next_due_at.isoformat() if next_due_at else None,
+        # 暂定: a running deadline counted over a year whose official calendar is not loaded yet.
+        "next_due_provisional": any(
+            r.due_provisional for r in case.referrals if r.round == case.round and r.is_open and r.due_at == next_due_at
+        ),
         "overdue": case.overdue(now),
         "rating": case.rating.value if case.rating else None,
         "result": _value(case.result),
@@ -379,6 +460,31 @@ def assign_unit(
     return case_view(stored, timeline)
 
 
+def call_in_units(case_id: str, command: CallIn, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:
+    """吹哨报到: the holding centre's coordinator calls units in as co-units; the timeline names the caller."""
+    for index, unit in enumerate(command.units):
+        _require_known_agency(desk.platform, unit, f"units.{index}")
+    with uow:
+        with changing_case(uow, desk, case_id, "coordinator: units called in") as change:
+            try:
+                decision = levels.call_in(
+                    change.case,
+                    command.units,
+                    command.note,
+                    caller.subject,
+                    caller.units,
+                    desk.levels(),
+                    *change.issuing,
+                )
+            except Refused as refused:
+                if refused.code == levels.LevelRefusal.NOT_THIS_CENTRE:
+                    raise Forbidden(str(refused)) from None  # another centre's case: not this caller's to act on
+                raise
+            change.apply(decision)
+        stored, timeline = uow.store.read(case_id)
+    return case_view(stored, timeline)
+
+
 def _case_facts(case: Case) -> dict[str, Any]:
     """What a case's row in the list and its own page both say of it."""
     lead = case.current_lead()
@@ -393,6 +499,9 @@ def _case_facts(case: Case) -> dict[str, Any]:
         "flags": [f.value for f in case.facts.flags],
         "lead_unit": lead.unit if lead else None,
         "co_units": case.co_units(),
+        # 三级: the centre holding the case (None before levels: the county's) and its level.
+        "centre": case.centre,
+        "level": Level.of(case.centre).value if case.centre else None,
     }
 
 
@@ -417,6 +526,7 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         "result": _value(case.result),
         "rating": case.rating.value if case.rating else None,
         "repeat_reports": case.repeat_reports,
+        "escalations": [e.detail() for e in case.escalations],  # 三级: its steps up, oldest first
         "timeline": timeline,
         "trace_id": trace_id_of(stored.trace),
     }
@@ -434,6 +544,7 @@ def _referral_view(referral: Referral) -> dict[str, Any]:
         "agreement": referral.agreement.detail() if referral.agreement else None,
         "issued_at": referral.issued_at,
         "due_at": referral.due_at,
+        "due_provisional": referral.due_provisional,
         "term": referral.term.detail() if referral.term else None,
         "paused": referral.paused,
         "paused_at": referral.paused_at,
@@ -499,11 +610,11 @@ def _record(uow: Work, desk: Coordination, decision: Decision, registered: dict[
         uow.send(message)
 
 
-def _require_known_agency(platform: Platform, unit: str) -> None:
+def _require_known_agency(platform: Platform, unit: str, field: str = "unit") -> None:
     try:
         platform.registry.service_for_unit(unit)
     except KeyError as unknown:
-        raise BadInput([{"field": "unit", "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
+        raise BadInput([{"field": field, "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
 
 
 def _holds_phones(registered: dict[str, Any]) -> bool:
@@ -519,3 +630,30 @@ def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str 
             SenderRefusal.UNKNOWN_AGENCY, f"{message.type} from {message.sender}: {unknown.args[0]}"
         ) from None
     platform.require_sender(message, sent_by, service)
+
+
+# --- refusals (issue 15) -----------------------------------------------------------------------------
+
+
+def note_refusal(notice: MessageRejected, uow: Work, platform: Platform) -> None:
+    """Inside the notice's transaction (shared.runtime.refusals): a refused message about a case the coordinator
+    holds goes on the case's timeline as `report_rejected`, beside the notice its agency receives."""
+    if notice.case_id is None:
+        return
+    try:
+        stored = uow.store.lock(notice.case_id)
+    except NotFound:
+        return  # a case it does not hold (a made-up or mistyped number): the notice alone
+    at = platform.now()
+    detail = {
+        "unit": notice.recipient,
+        "referral_id": str(notice.referral_id) if notice.referral_id else None,
+        "rejected_type": notice.rejected_type,
+        "rejected_message_id": str(notice.rejected_message_id) if notice.rejected_message_id else None,
+        "reason": notice.reason,
+        "detail": notice.detail,
+        "notice_id": str(notice.message_id),
+    }
+    decision = note_rejection(stored.case, at, **detail)
+    uow.store.save(decision.case, at)
+    uow.store.append_timeline(decision.case.case_id, decision.timeline)

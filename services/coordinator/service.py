@@ -2,7 +2,8 @@
 
 from werkzeug.wrappers import Request, Response
 
-from services.coordinator import handlers
+from services.coordinator import calendar_handlers, handlers
+from services.coordinator.calendar_handlers import year_in_path
 from services.coordinator.dependencies import CoordinationProvider
 from services.coordinator.store import PostgresCaseStore
 from shared.auth.principal import Role
@@ -10,16 +11,20 @@ from shared.contracts.messages import (
     CaseRegistered,
     ClockPaused,
     ClockResumed,
+    EscalateCase,
     FollowUpRated,
     ProgressReported,
     ReferralAccepted,
     ReferralDeclined,
     RepeatReportLinked,
     ResultReported,
+    SpotCheckFound,
 )
-from shared.http import Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
+from shared.http import SIGNED_IN, Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
+from shared.runtime.calendar import CalendarYears
 from shared.runtime.dependencies import Database
+from shared.runtime.refusals import OnRefusal
 from shared.runtime.service_base import PlatformService
 
 # The centre reads every case; agencies read their referrals at their own services instead.
@@ -34,6 +39,9 @@ class Coordinator(PlatformService):
     desk = CoordinationProvider()
     sender = MessageSender()
     caller = Caller()
+    calendar = CalendarYears()
+    # A refused report about a case it holds goes on the case's timeline, beside its agency's notice.
+    refusals = OnRefusal(PostgresCaseStore, handlers.note_refusal)
 
     @handles(CaseRegistered)
     def on_case_registered(self, message: CaseRegistered) -> None:
@@ -71,6 +79,14 @@ class Coordinator(PlatformService):
     def on_follow_up_rated(self, message: FollowUpRated) -> None:
         handlers.handle_follow_up_rated(message, self.sender, self.uow, self.desk)
 
+    @handles(SpotCheckFound)
+    def on_spot_check_found(self, message: SpotCheckFound) -> None:
+        handlers.handle_spot_check_found(message, self.sender, self.uow, self.desk)
+
+    @handles(EscalateCase)
+    def on_escalate_case(self, message: EscalateCase) -> None:
+        handlers.handle_escalate_case(message, self.sender, self.uow, self.desk)
+
     @api("GET", "/api/v1/cases/<case_id>", access=READS_CASES)
     def show_case(self, request: Request, case_id: str) -> Response:
         return json_response(200, handlers.show_case(case_id_in_path(case_id), self.uow))
@@ -88,6 +104,28 @@ class Coordinator(PlatformService):
         case_id = case_id_in_path(case_id)
         command = parse_body(request, handlers.AssignByHand)
         return json_response(200, handlers.assign_unit(case_id, command, self.caller, self.uow, self.desk))
+
+    # 吹哨报到: the holding centre's coordinators (the handler checks the caller's centre).
+    @api("POST", "/api/v1/cases/<case_id>/call-in", access=allow(Role.COORDINATOR))
+    def call_in(self, request: Request, case_id: str) -> Response:
+        case_id = case_id_in_path(case_id)
+        command = parse_body(request, handlers.CallIn)
+        return json_response(200, handlers.call_in_units(case_id, command, self.caller, self.uow, self.desk))
+
+    @api("PUT", "/api/v1/calendar/<year>", access=allow(Role.OPERATOR))
+    def load_calendar_year(self, request: Request, year: str) -> Response:
+        body = parse_body(request, calendar_handlers.YearBody)
+        return json_response(
+            200, calendar_handlers.load_calendar_year(year_in_path(year), body, self.caller, self.uow, self.desk)
+        )
+
+    @api("GET", "/api/v1/calendar", access=SIGNED_IN)
+    def list_calendar(self, request: Request) -> Response:
+        return json_response(200, calendar_handlers.list_calendar(self.uow, self.desk))
+
+    @api("GET", "/api/v1/calendar/<year>", access=SIGNED_IN)
+    def show_calendar_year(self, request: Request, year: str) -> Response:
+        return json_response(200, calendar_handlers.show_calendar_year(year_in_path(year), self.uow))
 
 
 SERVICE = Coordinator

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
 from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
+from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.vocabulary import Category, Rating, ResultCode, Source
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -47,6 +48,7 @@ class CaseQuery:
     registered_before: datetime | None = None
     overdue: bool | None = None  # has an open referral past its deadline (True), or none (False)
     text: str | None = None  # a case id prefix, or a part of the summary in any letter case
+    centre: str | None = None  # held by this centre (三级); a case stored before levels is its county's
 
 
 @dataclass(frozen=True)
@@ -95,10 +97,19 @@ class CaseStore(Protocol):
         """The overview's counts over every case (`domain.figures` says what counts), overdue as of `now`."""
         ...
 
+    # The official calendar's loaded years (`shared.calendar_store`), kept in the same transactions.
+    calendar: CalendarStore
+
+    def open_cases_due_from(self, moment: datetime) -> list[str]:
+        """The cases with an open referral due at or after `moment`, by case id: those a year's calendar,
+        loaded for the year `moment` starts, may move."""
+        ...
+
 
 class PostgresCaseStore:
     def __init__(self, statements: Statements) -> None:
         self.sql = statements
+        self.calendar: CalendarStore = PostgresCalendarStore(statements)
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
         facts = case.facts
@@ -199,6 +210,14 @@ class PostgresCaseStore:
             case_results={ResultCode(r["result"]): r["n"] for r in case_results},
         )
 
+    def open_cases_due_from(self, moment: datetime) -> list[str]:
+        rows = self.sql.all(
+            "SELECT DISTINCT case_id FROM case_referrals WHERE status IN ('issued', 'accepted') AND due_at >= %s"
+            " ORDER BY case_id",
+            (moment,),
+        )
+        return [row["case_id"] for row in rows]
+
 
 # The referral rows of one case, written from the state document just stored (the same statement
 # as the backfills of migrations 0002 and 0003). Referrals are only ever added to a case, and only
@@ -245,6 +264,10 @@ WHERE status = 'reported' AND result IS NOT NULL
 GROUP BY unit, result
 """
 
+# The centre holding a case (三级), from its state document: a case stored before levels is the county's, the
+# first six digits of its place. Migration 0006 indexes this very expression.
+HOLDING_CENTRE = "COALESCE(c.state ->> 'centre', left(c.division_code, 6))"
+
 _OPEN_PAST_DUE = (
     "SELECT 1 FROM case_referrals r WHERE r.case_id = c.case_id"
     " AND r.status IN ('issued', 'accepted') AND r.due_at < LEAST(%s, r.paused_at)"
@@ -280,6 +303,8 @@ def _where(query: CaseQuery) -> tuple[str, list[Any]]:
         match("c.created_at < %s", query.registered_before)
     if query.overdue is not None:
         match(f"{'' if query.overdue else 'NOT '}EXISTS ({_OPEN_PAST_DUE})", query.now)
+    if query.centre is not None:
+        match(f"{HOLDING_CENTRE} = %s", query.centre)
     if query.text is not None:
         match("(c.case_id LIKE %s OR c.summary ILIKE %s)", starting_with(query.text), f"%{_escape_like(query.text)}%")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

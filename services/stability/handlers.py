@@ -5,11 +5,11 @@ from uuid import UUID
 
 from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
 from services.stability.domain import lead_colour, warning_colour
-from services.stability.persons import assess, missing_leader, person_keys
+from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from services.stability.store import StabilityStore
 from shared.agency.handlers import require_officer_of_agency
 from shared.auth.principal import Principal, Role
-from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.messages import CaseAssigned, CaseWentOverdue, ReferralIssued
 from shared.contracts.vocabulary import Source
 from shared.delivery.statements import Row
 from shared.http import BadInput
@@ -24,13 +24,23 @@ Work = UnitOfWork[StabilityStore]
 
 
 def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """三色预警: a case whose flags call for a warning colour enters the register (facts from the coordinator only)."""
+    """三色预警: a case whose flags call for a warning colour enters the register, and every case's source and
+    flags are kept for the person file (facts from the coordinator only)."""
     platform.require_sender(message, sent_by, "coordinator")
     colour = warning_colour(message.flags)
     with uow:
         uow.claim(message)
+        uow.store.note_case(message)
         if colour is not None:
             uow.store.note_risk(message, colour, platform.now())
+
+
+def handle_case_went_overdue(message: CaseWentOverdue, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A unit let a case's deadline pass: the person file of everyone on that case counts it (from supervision)."""
+    platform.require_sender(message, sent_by, "supervision")
+    with uow:
+        uow.claim(message)
+        uow.store.note_overdue(message, platform.now())
 
 
 def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -96,8 +106,8 @@ def add_event(person_id: UUID, command: AddEvent, caller: Principal, uow: Work, 
     with uow:
         _require_person(uow, person_id)
         uow.store.add_person_event(person_id, event, platform.now())
-        person = _require_person(uow, person_id)
-    return {"event_id": str(event["event_id"]), **_shown(person, platform)}
+        shown = _person_shown(uow, person_id, platform)
+    return {"event_id": str(event["event_id"]), **shown}
 
 
 def name_leader(
@@ -109,15 +119,18 @@ def name_leader(
     with uow:
         if not uow.store.set_leader(person_id, leader, platform.now()):
             raise NotFound(f"person {person_id}")
-        person = _require_person(uow, person_id)
-    return _shown(person, platform)
+        return _person_shown(uow, person_id, platform)
 
 
 def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """The file, each person with their computed colour and its reasons; `missing_leader` keeps only the gaps."""
     require_officer_of_agency(caller, platform)
     with uow:
-        persons = [_shown(p, platform) for p in uow.store.list_persons(MAX_LIST)]
+        stored = uow.store.list_persons(MAX_LIST)
+        cases = uow.store.case_histories(
+            [c for p in stored for c in p["case_ids"]], [r for p in stored for r in p["record_ids"]]
+        )
+    persons = [_shown(p, cases, platform) for p in stored]
     if query.missing_leader:
         persons = [p for p in persons if p["missing_leader"]]
     if query.colour is not None:
@@ -128,8 +141,7 @@ def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Pla
 def show_person(person_id: UUID, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     require_officer_of_agency(caller, platform)
     with uow:
-        person = _require_person(uow, person_id)
-    return _shown(person, platform)
+        return _person_shown(uow, person_id, platform)
 
 
 def _require_person(uow: Work, person_id: UUID) -> Row:
@@ -139,10 +151,20 @@ def _require_person(uow: Work, person_id: UUID) -> Row:
     return person
 
 
-def _shown(person: Row, platform: Platform) -> dict[str, Any]:
-    assessment = assess(person["events"], platform.now())
+def _person_shown(uow: Work, person_id: UUID, platform: Platform) -> dict[str, Any]:
+    """One person's file as shown, with the history of the cases on it; inside the caller's unit of work."""
+    person = _require_person(uow, person_id)
+    return _shown(person, uow.store.case_histories(person["case_ids"], person["record_ids"]), platform)
+
+
+def _shown(person: Row, cases: list[Row], platform: Platform) -> dict[str, Any]:
+    """The file with its colour: officers' facts (`events`) and the facts of its cases (`case_facts`) together."""
+    own = [c for c in cases if c["case_id"] in person["case_ids"] or c["record_id"] in person["record_ids"]]
+    case_facts = facts_of_cases(own)
+    assessment = assess([*person["events"], *case_facts], platform.now())
     return {
         **person,
+        "case_facts": case_facts,
         "colour": assessment.colour.value,
         "reasons": [r.as_json() for r in assessment.reasons],
         "missing_leader": missing_leader(assessment.colour, person["leader"]),

@@ -4,7 +4,7 @@ from uuid import UUID
 
 from werkzeug.wrappers import Request, Response
 
-from services.stability import handlers
+from services.stability import alerts, handlers
 from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
 from services.stability.dependencies import PersonKey
 from services.stability.domain import StabilityLead, flags_for
@@ -12,7 +12,7 @@ from services.stability.store import PostgresStabilityStore, StabilityStore
 from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
 from shared.auth.principal import Role
-from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.messages import CaseAssigned, CaseWentOverdue, ReferralIssued, StabilityAlertRaised
 from shared.dependency import Injects
 from shared.http import BadInput, allow, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import handles
@@ -42,6 +42,10 @@ class Stability(AgencyService):
     @handles(CaseAssigned)
     def on_case_assigned(self, message: CaseAssigned) -> None:
         handlers.handle_case_assigned(message, self.sender, self.uow, self.platform)
+
+    @handles(CaseWentOverdue)
+    def on_case_went_overdue(self, message: CaseWentOverdue) -> None:
+        handlers.handle_case_went_overdue(message, self.sender, self.uow, self.platform)
 
     @api("GET", "/api/v1/risk-register", access=allow(Role.OFFICER, Role.COORDINATOR, Role.LEADER))
     def risk_register(self, request: Request) -> Response:
@@ -76,6 +80,15 @@ class Stability(AgencyService):
         return json_response(
             200, handlers.name_leader(parse_person_id(person_id), command, self.caller, self.uow, self.platform)
         )
+
+    # 高频线索预警 from intake (services/stability/alerts.py)
+    @handles(StabilityAlertRaised)
+    def on_stability_alert_raised(self, message: StabilityAlertRaised) -> None:
+        alerts.handle_alert_raised(message, self.sender, self.uow, self.platform)
+
+    @api("GET", "/api/v1/alerts", access=OFFICERS)
+    def list_alerts(self, request: Request) -> Response:
+        return json_response(200, alerts.list_alerts(self.caller, self.uow, self.platform))
 
 
 SERVICE = Stability

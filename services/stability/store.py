@@ -6,7 +6,7 @@ from uuid import UUID
 
 from services.stability.domain import WarningColour
 from shared.agency.store import AgencyStore, PostgresAgencyStore
-from shared.contracts.messages import CaseAssigned, ReferralIssued
+from shared.contracts.messages import CaseAssigned, CaseWentOverdue, ReferralIssued, StabilityAlertRaised
 from shared.delivery.statements import Row
 from shared.persistence.jsonb import jsonb
 
@@ -66,6 +66,32 @@ class StabilityStore(AgencyStore, Protocol):
 
     def list_persons(self, limit: int) -> list[Row]:
         """Persons on file with their `events`, the latest changed first."""
+        ...
+
+    def note_case(self, assigned: CaseAssigned) -> None:
+        """Keep a triaged case's source and flags for the person file; triaged again, its flags add up and the
+        first triage's time stays."""
+        ...
+
+    def note_overdue(self, overdue: CaseWentOverdue, at: datetime) -> None:
+        """Keep a unit's overdue referral (each referral once)."""
+        ...
+
+    def case_histories(self, case_ids: list[str], record_ids: list[str]) -> list[Row]:
+        """What the platform said about these cases and the cases these leads opened: `case_id`, `source`,
+        `flags`, `assigned_at` (None while not triaged), `record_id` (the lead of those given that opened it, if any)
+        and `overdue` (`[{referral_id, unit, due_at}]`), by case id; a case the service has heard nothing of is
+        left out."""
+        ...
+
+    # --- 高频线索预警 (services/stability/alerts.py) ---
+
+    def record_alert(self, alert: StabilityAlertRaised) -> None:
+        """Keep an alert from intake, once per alert id."""
+        ...
+
+    def list_alerts(self, units: frozenset[str], limit: int) -> list[Row]:
+        """Alerts addressed to any of `units`, the latest raised first."""
         ...
 
 
@@ -198,3 +224,86 @@ class PostgresStabilityStore(PostgresAgencyStore):
         for row in rows:
             grouped.setdefault(row.pop("person_id"), []).append(row)
         return grouped
+
+    # --- what the platform says about each case, for the person file ---------------------------------
+
+    def note_case(self, assigned: CaseAssigned) -> None:
+        self.sql.write(
+            "INSERT INTO case_histories (case_id, source, flags, assigned_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (case_id) DO UPDATE SET source = coalesce(case_histories.source, EXCLUDED.source),"
+            " flags = coalesce((SELECT jsonb_agg(DISTINCT f ORDER BY f) FROM jsonb_array_elements_text("
+            "case_histories.flags || EXCLUDED.flags) AS f), '[]'::jsonb),"
+            " assigned_at = least(case_histories.assigned_at, EXCLUDED.assigned_at)",
+            (
+                assigned.case_id,
+                assigned.source.value,
+                jsonb(sorted(f.value for f in assigned.flags)),
+                assigned.occurred_at,
+            ),
+        )
+
+    def note_overdue(self, overdue: CaseWentOverdue, at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO overdue_referrals (referral_id, case_id, unit, due_at, noted_at) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (referral_id) DO NOTHING",
+            (overdue.referral_id, overdue.case_id, overdue.unit, overdue.due_at, at),
+        )
+
+    def case_histories(self, case_ids: list[str], record_ids: list[str]) -> list[Row]:
+        led_by: dict[str, str] = {}
+        if record_ids:
+            for row in self.sql.all(
+                "SELECT case_id, record_id FROM risk_register WHERE record_id = ANY(%s)", (record_ids,)
+            ):
+                led_by[row["case_id"]] = row["record_id"]
+        wanted = list(dict.fromkeys([*case_ids, *led_by]))
+        if not wanted:
+            return []
+        cases: dict[str, Row] = {}
+        for row in self.sql.all(
+            "SELECT case_id, source, flags, assigned_at FROM case_histories WHERE case_id = ANY(%s)", (wanted,)
+        ):
+            cases[row["case_id"]] = {**row, "record_id": led_by.get(row["case_id"]), "overdue": []}
+        for row in self.sql.all(
+            "SELECT case_id, referral_id, unit, due_at FROM overdue_referrals WHERE case_id = ANY(%s)"
+            " ORDER BY due_at, referral_id",
+            (wanted,),
+        ):
+            case = cases.setdefault(row["case_id"], _unheard_case(row["case_id"], led_by.get(row["case_id"])))
+            case["overdue"].append({k: row[k] for k in ("referral_id", "unit", "due_at")})
+        return [cases[c] for c in sorted(cases)]
+
+    def record_alert(self, alert: StabilityAlertRaised) -> None:
+        self.sql.write(
+            "INSERT INTO alerts (alert_id, kind, person_ref, masked_name, count, threshold, window_days, window_start,"
+            " case_id, case_ids, division_code, unit, raised_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+            " %s, %s) ON CONFLICT (alert_id) DO NOTHING",
+            (
+                alert.alert_id,
+                alert.kind.value,
+                alert.person_ref,
+                alert.masked_name,
+                alert.count,
+                alert.threshold,
+                alert.window_days,
+                alert.window_start,
+                alert.case_id,
+                jsonb(list(alert.case_ids)),
+                alert.division_code,
+                alert.recipient,
+                alert.occurred_at,
+            ),
+        )
+
+    def list_alerts(self, units: frozenset[str], limit: int) -> list[Row]:
+        return self.sql.all(
+            "SELECT alert_id, kind, person_ref, masked_name, count, threshold, window_days, window_start, case_id,"
+            " case_ids, division_code, unit, raised_at FROM alerts WHERE unit = ANY(%s)"
+            " ORDER BY raised_at DESC, alert_id LIMIT %s",
+            (sorted(units), limit),
+        )
+
+
+def _unheard_case(case_id: str, record_id: str | None) -> Row:
+    """A case whose triage has not reached this service yet, though a unit's lateness has."""
+    return {"case_id": case_id, "source": None, "flags": [], "assigned_at": None, "record_id": record_id, "overdue": []}

@@ -8,8 +8,9 @@ from enum import StrEnum
 import segno
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from services.supervision import domain
+from services.supervision import documents_handlers, domain
 from services.supervision.dependencies import RatingLinks
+from services.supervision.documents_settings import Documents
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import LongText
@@ -17,13 +18,12 @@ from shared.contracts.identifiers import CaseId, UnitCode, split_unit
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
+    CaseWentOverdue,
     DeadlineChanged,
     Event,
     FollowUpRated,
     LinkRecordNoted,
-    OverdueNoticeIssued,
     ReferralClosed,
-    ReminderIssued,
     UnitDesignated,
 )
 from shared.contracts.vocabulary import Rating
@@ -38,7 +38,6 @@ LETTER_BATCH = 200
 MAX_LIST = 500
 # Recorded as the visitor of a rating the citizen gave through the link: no account, but never free text.
 CITIZEN_BY_LINK = "citizen:rating-link"
-LETTERS = {domain.LetterKind.REMINDER: ReminderIssued, domain.LetterKind.OVERDUE: OverdueNoticeIssued}
 
 Work = UnitOfWork[SupervisionStore]
 MAX_COUNT_DAYS = 366  # the link facts' counts cover at most a year at a time
@@ -101,6 +100,7 @@ def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, 
         for referral in message.referrals:
             uow.store.add_watch(message.case_id, referral, current_trace_headers())
         uow.store.record_fact(message)
+        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -109,6 +109,7 @@ def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Wo
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         uow.store.add_watch(message.case_id, message.referral, current_trace_headers())
+        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -117,6 +118,8 @@ def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Wo
         uow.claim(message)
         uow.store.serialise_case(message.case_id)  # its watch may be being added right now
         uow.store.close_watch(message.case_id, message.referral_id, message.occurred_at)
+        uow.store.record_referral_result(message)  # the unit's own result, for the report's unit 化解率
+        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -131,6 +134,7 @@ def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: 
         changed = domain.change_deadline(watch, message.due_at, paused_at, message.revision)
         if changed != watch:
             uow.store.save_deadline(changed)
+            uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -143,6 +147,7 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
         follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, platform.now())
         uow.store.open_follow_up(follow_up, current_trace_headers())
         uow.store.record_fact(message)
+        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -151,31 +156,39 @@ def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: P
     with uow:
         uow.claim(message)
         uow.store.record_fact(message)
+        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 # --- the clock -----------------------------------------------------------------------------
 
 
-def send_due_letters(uow: Work, platform: Platform) -> None:
+def send_due_letters(uow: Work, platform: Platform, documents: Documents) -> None:
     """提醒函 at 80% of a unit's time, 督办函 once overdue; row locks keep instances from doubling up."""
     at = platform.now()
     with uow:
         for watch, trace in uow.store.lock_watches_due(at, LETTER_BATCH):
             with case_scope(watch.case_id, trace, "supervision: deadline letters"):
                 for letter in domain.letters_due(watch, at):
-                    uow.send(
-                        LETTERS[letter.kind].build(
-                            message_id=platform.new_id(),
-                            occurred_at=at,
-                            case_id=letter.case_id,
-                            sender=platform.centre_unit,
-                            recipient=letter.unit,
-                            referral_id=letter.referral_id,
-                            due_at=letter.due_at,
-                        )
-                    )
+                    # A numbered, archived document, sent to the unit (a 督办函 also to its superior).
+                    documents_handlers.issue_letter(letter, watch, at, uow, platform, documents)
+                    if letter.kind is domain.LetterKind.OVERDUE:
+                        uow.send(_went_overdue(letter, at, platform))
                     watch = domain.mark_sent(watch, letter, at)
                 uow.store.save_letters(watch)
+
+
+def _went_overdue(letter: domain.Letter, at: datetime, platform: Platform) -> CaseWentOverdue:
+    """The political-legal committee's person file counts a late unit against everyone on the case."""
+    return CaseWentOverdue.build(
+        message_id=platform.new_id(),
+        occurred_at=at,
+        case_id=letter.case_id,
+        sender=platform.centre_unit,
+        recipient=platform.registry.by_service("stability").unit_for(platform.county),
+        referral_id=letter.referral_id,
+        unit=letter.unit,
+        due_at=letter.due_at,
+    )
 
 
 # --- the follow-up visit ---------------------------------------------------------------------
@@ -213,12 +226,15 @@ def _rate(
 ) -> dict[str, object]:
     at = platform.now()
     with uow:
+        # The case's lock first, as every fact handler takes it, since the read model's refresh below takes it too.
+        uow.store.serialise_case(case_id)
         follow_up, trace = uow.store.lock_latest_follow_up(case_id)
         if check is not None:
             check(follow_up)
         with case_scope(case_id, trace, "supervision: follow-up rated"):
             decision = domain.rate(follow_up, command.rating, command.comment, at)
             uow.store.save_rating(decision.follow_up, command.comment, visitor)
+            uow.store.refresh_report(case_id)  # the rating counts on its day, in the same transaction
             uow.send(
                 FollowUpRated.build(
                     message_id=platform.new_id(),
@@ -374,6 +390,7 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
     with uow:
         uow.claim(message)
         uow.store.record_link_fact(message)
+        uow.store.count_link_fact(message.message_id)  # once: the same transaction as the claim
 
 
 def count_link_facts(query: LinkFactsQuery, uow: Work) -> dict[str, object]:

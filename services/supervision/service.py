@@ -3,29 +3,50 @@
 from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
-from services.supervision import handlers
+from services.supervision import (
+    alerts_handlers,
+    documents_handlers,
+    escalation_handlers,
+    handlers,
+    report_handlers,
+    spot_checks_handlers,
+)
+from services.supervision.calendar_warning import CalendarWarningProvider, mark_provisional
 from services.supervision.dependencies import RatingLinksProvider
+from services.supervision.documents_settings import DocumentsProvider
+from services.supervision.spot_checks_settings import SpotCheckRulesProvider
 from services.supervision.store import PostgresSupervisionStore
 from shared.auth.principal import Role
+from shared.calendar_store import keep_calendar_year
 from shared.contracts.messages import (
+    CalendarYearLoaded,
     CaseAssigned,
     CaseAwaitingManualTriage,
     CaseClosed,
     CaseReopened,
     CaseResolved,
     DeadlineChanged,
+    HighFrequencyAlertRaised,
     LinkRecordNoted,
     ReferralClosed,
     UnitDesignated,
 )
 from shared.http import PUBLIC, Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
+from shared.runtime.calendar import CalendarYears
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
 
 TICK_SECONDS = 5
+SPOT_CHECK_TICK_SECONDS = 60  # is the previous period drawn yet? (once: spot_check_draws)
 # The inspection group's readers: who chases late units, who watches every case, and the leaders.
 READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER)
+REPORT_FILE = 'attachment; filename="wuyuan-report.csv"'
+# Documents: the centre's readers, and officers for their own units' documents (checked by the handlers).
+DOCUMENT_READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER, Role.OFFICER)
+CALENDAR_CHECK_SECONDS = 3600  # next year's calendar still unknown? (logged once a day)
+NOTICE_CHECK_SECONDS = 300  # whether the monthly 通报 is due; the period's lock makes it once across instances
+REPORT_REBUILD_SECONDS = 10  # while the report's read model is being rebuilt; one row read once it is complete
 
 
 class Supervision(PlatformService):
@@ -34,7 +55,11 @@ class Supervision(PlatformService):
     platform = PlatformProvider()
     caller = Caller()
     rating_links = RatingLinksProvider()
+    documents = DocumentsProvider()  # the 文号 prefix, the 通报 schedule, units' Chinese names
     sender = MessageSender()  # who published the case fact a worker handles, as RabbitMQ checked
+    spot_check_rules = SpotCheckRulesProvider()  # 回访抽查: share, period, minimum
+    calendar = CalendarYears()  # the official calendar's loaded years, from the table CalendarYearLoaded fills
+    calendar_warning = CalendarWarningProvider()  # next year's calendar still unknown near the year end
 
     @handles(CaseAssigned)
     def on_case_assigned(self, message: CaseAssigned) -> None:
@@ -74,9 +99,22 @@ class Supervision(PlatformService):
     def on_link_record_noted(self, message: LinkRecordNoted) -> None:
         handlers.handle_link_record_noted(message, self.sender, self.uow, self.platform)
 
+    @handles(CalendarYearLoaded)
+    def on_calendar_year_loaded(self, message: CalendarYearLoaded) -> None:
+        keep_calendar_year(message, self.sender, self.uow, self.platform)
+
+    @timer(interval=CALENDAR_CHECK_SECONDS)
+    def warn_of_unknown_calendar(self) -> None:
+        self.calendar_warning.log_once_a_day(self.platform.now())
+
     @timer(interval=TICK_SECONDS)
     def send_due_letters(self) -> None:
-        handlers.send_due_letters(self.uow, self.platform)
+        handlers.send_due_letters(self.uow, self.platform, self.documents)
+
+    # 逾期提级: a unit overdue past its level's threshold sends its case up one level (once per referral).
+    @timer(interval=TICK_SECONDS)
+    def escalate_overdue_cases(self) -> None:
+        escalation_handlers.send_escalations(self.uow, self.platform)
 
     @api("GET", "/api/v1/follow-ups", access=READERS)
     def list_follow_ups(self, request: Request) -> Response:
@@ -85,11 +123,26 @@ class Supervision(PlatformService):
 
     @api("GET", "/api/v1/board", access=READERS)
     def board(self, request: Request) -> Response:
-        return json_response(200, handlers.board(parse_query(request, handlers.BoardQuery), self.uow, self.platform))
+        board = handlers.board(parse_query(request, handlers.BoardQuery), self.uow, self.platform)
+        board["watches"] = mark_provisional(board["watches"])  # type: ignore[arg-type]
+        return json_response(200, {**board, "calendar_warning": self.calendar_warning.text(self.platform.now())})
 
     @api("GET", "/api/v1/link-facts/counts", access=READERS)
     def link_fact_counts(self, request: Request) -> Response:
         return json_response(200, handlers.count_link_facts(parse_query(request, handlers.LinkFactsQuery), self.uow))
+
+    @api("GET", "/api/v1/reports", access=READERS)
+    def report(self, request: Request) -> Response:
+        query = parse_query(request, report_handlers.ReportQuery)
+        if query.format == "csv":
+            csv_text = report_handlers.report_csv(query, self.uow, self.platform)
+            return Response(csv_text, status=200, mimetype="text/csv", headers={"Content-Disposition": REPORT_FILE})
+        return json_response(200, report_handlers.report(query, self.uow, self.platform))
+
+    # The report's read model: counts the facts kept before it existed (or under older definitions), then idles.
+    @timer(interval=REPORT_REBUILD_SECONDS)
+    def rebuild_report_model(self) -> None:
+        report_handlers.rebuild_read_model(self.uow)
 
     @api("GET", "/api/v1/letters", access=READERS)
     def letters(self, request: Request) -> Response:
@@ -97,7 +150,8 @@ class Supervision(PlatformService):
 
     @api("GET", "/api/v1/cases/<case_id>/watches", access=READERS)
     def case_watches(self, request: Request, case_id: str) -> Response:
-        return json_response(200, handlers.watches_of_case(case_id_in_path(case_id), self.uow))
+        watches = handlers.watches_of_case(case_id_in_path(case_id), self.uow)
+        return json_response(200, {**watches, "watches": mark_provisional(watches["watches"])})  # type: ignore[arg-type]
 
     @api("POST", "/api/v1/follow-ups/<case_id>/rating", access=allow(Role.SUPERVISOR))
     def rate(self, request: Request, case_id: str) -> Response:
@@ -124,6 +178,88 @@ class Supervision(PlatformService):
     def rate_by_link(self, request: Request, token: str) -> Response:
         command = parse_body(request, handlers.RateFollowUp)
         return json_response(202, handlers.rate_by_link(token, command, self.uow, self.rating_links, self.platform))
+
+    # --- 两函一通报 as documents ---------------------------------------------------------------
+
+    @timer(interval=NOTICE_CHECK_SECONDS)
+    def issue_scheduled_notice(self) -> None:
+        documents_handlers.issue_scheduled_notice(self.uow, self.platform, self.documents)
+
+    @api("POST", "/api/v1/notices", access=allow(Role.SUPERVISOR))
+    def issue_notice(self, request: Request) -> Response:
+        command = parse_body(request, documents_handlers.IssueNotice)
+        return json_response(201, documents_handlers.issue_notice(command, self.uow, self.platform, self.documents))
+
+    @api("GET", "/api/v1/documents", access=DOCUMENT_READERS)
+    def list_documents(self, request: Request) -> Response:
+        query = parse_query(request, documents_handlers.DocumentsQuery)
+        return json_response(200, documents_handlers.list_documents(query, self.caller, self.uow))
+
+    @api("GET", "/api/v1/documents/<document_id>", access=DOCUMENT_READERS)
+    def show_document(self, request: Request, document_id: str) -> Response:
+        document = documents_handlers.document_id_in_path(document_id)
+        return json_response(200, documents_handlers.show_document(document, self.caller, self.uow))
+
+    @api("GET", "/api/v1/documents/<document_id>/html", access=DOCUMENT_READERS)
+    def document_html(self, request: Request, document_id: str) -> Response:
+        document = documents_handlers.document_id_in_path(document_id)
+        html = documents_handlers.document_html(document, self.caller, self.uow)
+        return Response(html, status=200, mimetype="text/html")
+
+    @api("GET", "/api/v1/documents/<document_id>/pdf", access=DOCUMENT_READERS)
+    def document_pdf(self, request: Request, document_id: str) -> Response:
+        document = documents_handlers.document_id_in_path(document_id)
+        number, pdf = documents_handlers.document_pdf(document, self.caller, self.uow)
+        return documents_handlers.pdf_response(number, pdf)
+
+    # --- 回访抽查: closed cases drawn at random for a second follow-up ----------------------------
+
+    @timer(interval=SPOT_CHECK_TICK_SECONDS)
+    def draw_spot_checks(self) -> None:
+        spot_checks_handlers.draw_due(self.uow, self.platform, self.spot_check_rules)
+
+    @api("POST", "/api/v1/spot-checks/draw", access=allow(Role.SUPERVISOR))
+    def draw_spot_checks_now(self, request: Request) -> Response:
+        command = parse_body(request, spot_checks_handlers.DateRange)
+        drawn = spot_checks_handlers.draw_on_demand(
+            command, self.caller.subject, self.uow, self.platform, self.spot_check_rules
+        )
+        return json_response(201, drawn)
+
+    @api("GET", "/api/v1/spot-checks", access=READERS)
+    def list_spot_checks(self, request: Request) -> Response:
+        query = parse_query(request, spot_checks_handlers.SpotChecksQuery)
+        return json_response(200, spot_checks_handlers.list_spot_checks(query, self.uow))
+
+    @api("GET", "/api/v1/spot-checks/summary", access=READERS)
+    def spot_check_summary(self, request: Request) -> Response:
+        query = parse_query(request, spot_checks_handlers.DateRange)
+        return json_response(200, spot_checks_handlers.summary(query, self.uow))
+
+    @api("POST", "/api/v1/spot-checks/<case_id>/finding", access=allow(Role.SUPERVISOR))
+    def record_spot_check_finding(self, request: Request, case_id: str) -> Response:
+        case_id = case_id_in_path(case_id)
+        command = parse_body(request, spot_checks_handlers.RecordFinding)
+        found = spot_checks_handlers.record_finding(case_id, command, self.caller.subject, self.uow, self.platform)
+        return json_response(202, found)
+
+    # --- 高频线索预警: raised by intake --------------------------------------------------------------
+
+    @handles(HighFrequencyAlertRaised)
+    def on_high_frequency_alert_raised(self, message: HighFrequencyAlertRaised) -> None:
+        alerts_handlers.handle_alert_raised(message, self.sender, self.uow, self.platform)
+
+    @api("GET", "/api/v1/alerts", access=READERS)
+    def list_alerts(self, request: Request) -> Response:
+        query = parse_query(request, alerts_handlers.AlertsQuery)
+        return json_response(200, alerts_handlers.list_alerts(query, self.uow))
+
+    @api("POST", "/api/v1/alerts/<alert_id>/handled", access=allow(Role.SUPERVISOR))
+    def mark_alert_handled(self, request: Request, alert_id: str) -> Response:
+        alert = alerts_handlers.alert_id_in_path(alert_id)
+        command = parse_body(request, alerts_handlers.HandleAlert)
+        handled = alerts_handlers.mark_handled(alert, command, self.caller.subject, self.uow, self.platform)
+        return json_response(200, handled)
 
 
 SERVICE = Supervision

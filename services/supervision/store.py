@@ -4,7 +4,13 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
+from services.supervision.alerts_store import AlertStore, PostgresAlertStore
+from services.supervision.documents_store import DocumentStore, PostgresDocumentStore
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at
+from services.supervision.escalation_store import EscalationStore, PostgresEscalationStore
+from services.supervision.reports_store import PostgresReportStore, ReportStore
+from services.supervision.spot_checks_store import PostgresSpotCheckStore, SpotCheckStore
+from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
 from shared.contracts.vocabulary import Rating, ReferralRole
 from shared.delivery.statements import Row, Statements
@@ -22,6 +28,9 @@ _STATE_SQL = {
     WatchState.NEAR: ("reminder_at <= LEAST(%s, paused_at) AND due_at >= LEAST(%s, paused_at)", 2),
     WatchState.ON_TIME: ("reminder_at > LEAST(%s, paused_at)", 1),
 }
+# When an open watch's next letter is due: its reminder's moment until the reminder is sent, then its deadline.
+# Exactly the expression of the index watches_next_letter (migration 0012), so the timer's search uses it.
+NEXT_LETTER_AT = "(CASE WHEN reminder_sent_at IS NULL THEN LEAST(reminder_at, due_at) ELSE due_at END)"
 # Letters live in their watch's row, one column each: when it went out, or NULL.
 _SENT_AT = {LetterKind.REMINDER: "reminder_sent_at", LetterKind.OVERDUE: "overdue_sent_at"}
 # What a Watch is read from (not its trace, which only the timer needs).
@@ -31,7 +40,9 @@ _WATCH_COLUMNS = (
 )
 
 
-class SupervisionStore(Protocol):
+class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckStore, AlertStore, Protocol):
+    calendar: CalendarStore  # the official calendar's loaded years (shared.calendar_store)
+
     def serialise_case(self, case_id: str) -> None:
         """Facts about one case, handled by concurrent workers, apply one at a time until the transaction ends."""
         ...
@@ -108,9 +119,17 @@ class SupervisionStore(Protocol):
         ...
 
 
-class PostgresSupervisionStore:
+class PostgresSupervisionStore(
+    PostgresReportStore,
+    PostgresDocumentStore,
+    PostgresEscalationStore,
+    PostgresSpotCheckStore,
+    PostgresAlertStore,
+):
     def __init__(self, statements: Statements) -> None:
         self.sql = statements
+        # The official calendar's years loaded at the coordinator, as CalendarYearLoaded brought them.
+        self.calendar: CalendarStore = PostgresCalendarStore(statements)
 
     def serialise_case(self, case_id: str) -> None:
         self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (case_id,))
@@ -174,11 +193,13 @@ class PostgresSupervisionStore:
         )
 
     def lock_watches_due(self, now: datetime, limit: int) -> list[tuple[Watch, dict[str, str]]]:
+        # By the moment the next letter is due (index watches_next_letter, migration 0012): with millions open,
+        # a pass reads the due ones only, not every watch whose reminder went out and whose deadline is far.
         rows = self.sql.all(
-            "SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NULL AND paused_at IS NULL"
-            " AND ((reminder_sent_at IS NULL AND reminder_at <= %s) OR due_at < %s)"
-            " ORDER BY reminder_at LIMIT %s FOR UPDATE SKIP LOCKED",
-            (now, now, limit),
+            f"SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NULL AND paused_at IS NULL"
+            f" AND {NEXT_LETTER_AT} <= %s AND ((reminder_sent_at IS NULL AND reminder_at <= %s) OR due_at < %s)"
+            f" ORDER BY {NEXT_LETTER_AT} LIMIT %s FOR UPDATE SKIP LOCKED",
+            (now, now, now, limit),
         )
         return [(_watch(row), row["trace"]) for row in rows]
 

@@ -19,6 +19,7 @@ class AgencyReferralStatus(StrEnum):
     ACCEPTED = "accepted"  # 已受理
     DECLINED = "declined"  # 退回: not this unit's responsibility
     REPORTED = "reported"  # 已办结: result sent back
+    WITHDRAWN = "withdrawn"  # 已提级: the centre took it back (the case went up a level while it was overdue)
 
 
 class ActionRefusal(StrEnum):
@@ -67,6 +68,21 @@ def decline(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     return replace(
         referral,
         status=AgencyReferralStatus.DECLINED,
+        updated_at=now,
+        paused_at=None,
+        pause_reason=None,
+        pause_note=None,
+    )
+
+
+def withdraw(referral: AgencyReferral, now: datetime) -> AgencyReferral | None:
+    """The centre took the referral back: an open one ends here, its clock with it; one the unit already
+    finished stays as it is (None: nothing to change)."""
+    if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
+        return None
+    return replace(
+        referral,
+        status=AgencyReferralStatus.WITHDRAWN,
         updated_at=now,
         paused_at=None,
         pause_reason=None,

@@ -5,6 +5,7 @@ Every officer's action takes the same steps in one transaction, inside the case'
 queue the report to the coordinator in the name of the unit the referral was issued to.
 """
 
+import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from shared.agency.commands import (
     AgencyRecord,
     DeclineReferral,
     ListReferrals,
+    ListRejections,
     OfficerCommand,
     PauseClock,
     ReportProgress,
@@ -30,15 +32,19 @@ from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import DisputeReport, Party, minimise_parties
 from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import split_unit
 from shared.contracts.messages import (
     ClockPaused,
     ClockResumed,
+    MessageRejected,
+    NoticeCirculated,
     OverdueNoticeIssued,
     ProgressReported,
     ReferralAccepted,
     ReferralDeadlineChanged,
     ReferralDeclined,
     ReferralIssued,
+    ReferralWithdrawn,
     RegisterDispute,
     ReminderIssued,
     ResultReported,
@@ -48,11 +54,14 @@ from shared.delivery.statements import Row
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
-from shared.platform import Platform
+from shared.platform import Platform, SenderRefusal
+from shared.refusal import Refused
+from shared.rejections import agency_services
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
 
 Work = UnitOfWork[AgencyStore]
+log = logging.getLogger(__name__)
 
 
 # --- from the centre -------------------------------------------------------------------------
@@ -77,7 +86,22 @@ def handle_letter(
         if not uow.store.referral_exists(message.referral_id):
             # The letter overtook its referral; retrying lets the referral land first.
             raise NotFound(f"referral {message.referral_id} not received yet")
-        uow.store.log(message.referral_id, kind, None, {"due_at": message.due_at}, platform.now())
+        detail: dict[str, Any] = {"due_at": message.due_at}
+        if message.document_number is not None:  # version 2: the letter's 文号 and where to read it
+            detail |= {"document_number": message.document_number, "document_id": message.document_id}
+        if isinstance(message, OverdueNoticeIssued) and message.about_unit is not None:
+            kind, detail["about_unit"] = "overdue_notice_superior", message.about_unit  # the superior's copy
+        uow.store.log(message.referral_id, kind, None, detail, platform.now())
+
+
+def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A 通报 names one of the agency's units; only supervision's user may send one. The notice itself stays
+    in supervision's archive (officers read it there, `GET /api/v1/documents?kind=notice`); taking it here
+    once is its delivery receipt."""
+    platform.require_sender(message, sent_by, "supervision")
+    with uow:
+        uow.claim(message)
+    log.info("通报 %s names %s (document %s)", message.document_number, message.recipient, message.document_id)
 
 
 def handle_deadline_changed(
@@ -90,8 +114,59 @@ def handle_deadline_changed(
         uow.claim(message)
         if not uow.store.referral_exists(message.referral_id):
             raise NotFound(f"referral {message.referral_id} not received yet")
-        if uow.store.move_deadline(message.referral_id, message.due_at):
-            uow.store.log(message.referral_id, "deadline_changed", None, {"due_at": message.due_at}, platform.now())
+        if uow.store.move_deadline(message.referral_id, message.due_at, message.revision, message.due_provisional):
+            detail = {"due_at": message.due_at, "due_provisional": message.due_provisional}
+            uow.store.log(message.referral_id, "deadline_changed", None, detail, platform.now())
+
+
+def handle_referral_withdrawn(message: ReferralWithdrawn, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """The centre took the referral back (the case went up a level): an open one is withdrawn, so that officers
+    see it and act on it no more; only the coordinator's user may send it."""
+    platform.require_sender(message, sent_by, "coordinator")
+    now = platform.now()
+    with uow:
+        uow.claim(message)
+        if not uow.store.referral_exists(message.referral_id):
+            raise NotFound(f"referral {message.referral_id} not received yet")
+        referral, _ = uow.store.lock_referral(message.referral_id)
+        withdrawn = domain.withdraw(referral, now)
+        if withdrawn is not None:
+            uow.store.save_referral(withdrawn)
+        detail = {"reason": message.reason, "successor": message.successor, "was": referral.status.value}
+        uow.store.log(message.referral_id, "withdrawn", None, detail, now)
+
+
+def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A centre service refused one of the agency's messages for good: keep it for the officers, and log it on the
+    referral it was about. It counts only from the broker user of the centre service that says it refused, and
+    only for one of this agency's units (a rejection is never itself answered with one: see shared.rejections)."""
+    centre_service = message.refused_by not in agency_services(platform) and message.refused_by != platform.service
+    if not centre_service:
+        raise Refused(SenderRefusal.WRONG_SENDER, f"{message.refused_by} is not a centre service")
+    platform.require_sender(message, sent_by, message.refused_by)
+    agency = platform.registry.by_service(platform.service)
+    if split_unit(message.recipient)[0] != agency.code:
+        raise Refused("wrong_unit", f"{message.recipient} is not a unit of {agency.code}")
+    now = platform.now()
+    with uow:
+        uow.claim(message)
+        kept = uow.store.add_rejection(message, now)
+        if kept and message.referral_id is not None and uow.store.referral_exists(message.referral_id):
+            detail = {
+                "reason": message.reason,
+                "detail": message.detail,
+                "rejected_message_id": message.rejected_message_id,
+                "rejected_type": message.rejected_type,
+                "refused_by": message.refused_by,
+            }
+            uow.store.log(message.referral_id, "rejected", None, detail, now)
+    log.warning(
+        "%s refused %s %s: %s",
+        message.refused_by,
+        message.rejected_type,
+        message.rejected_message_id,
+        message.reason,
+    )
 
 
 # --- officers --------------------------------------------------------------------------------
@@ -103,6 +178,14 @@ def list_referrals(query: ListReferrals, caller: Principal, uow: Work, platform:
     with uow:
         referrals = uow.store.list_referrals(query.status, query.limit, units)
     return {"referrals": referrals}
+
+
+def list_rejections(query: ListRejections, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The agency's messages the centre refused, for the caller's own units (and those under them) only."""
+    units = require_officer_of_agency(caller, platform)
+    with uow:
+        rejections = uow.store.list_rejections(units, query.limit)
+    return {"rejections": rejections}
 
 
 def show_referral(referral_id: UUID, caller: Principal, uow: Work) -> Row:
@@ -137,7 +220,7 @@ def decline_referral(
     with uow, acting_on(uow, platform, caller, referral_id, "declined", command) as action:
         acted = action.record(
             domain.decline(action.referral, action.at),
-            ReferralDeclined.build(reason=command.reason, **action.report_fields()),
+            ReferralDeclined.build(reason=command.reason, reason_code=command.reason_code, **action.report_fields()),
         )
     return acted
 

@@ -12,6 +12,7 @@ from shared.agency.commands import (
     AgencyRecord,
     DeclineReferral,
     ListReferrals,
+    ListRejections,
     PauseClock,
     ReportProgress,
     ReportResult,
@@ -21,7 +22,15 @@ from shared.agency.records import NO_DETAILS, RecordKind
 from shared.agency.store import AgencyStore, PostgresAgencyStore
 from shared.auth.principal import Role
 from shared.config import current_settings
-from shared.contracts.messages import OverdueNoticeIssued, ReferralDeadlineChanged, ReferralIssued, ReminderIssued
+from shared.contracts.messages import (
+    MessageRejected,
+    NoticeCirculated,
+    OverdueNoticeIssued,
+    ReferralDeadlineChanged,
+    ReferralIssued,
+    ReferralWithdrawn,
+    ReminderIssued,
+)
 from shared.dependency import Injects
 from shared.http import BadInput, Caller, allow, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import MessageSender, handles
@@ -69,9 +78,27 @@ class AgencyService(PlatformService):
     def on_overdue_notice_issued(self, message: OverdueNoticeIssued) -> None:
         handlers.handle_letter(message, "overdue_notice", self.sender, self.uow, self.platform)
 
+    @handles(NoticeCirculated)
+    def on_notice_circulated(self, message: NoticeCirculated) -> None:
+        handlers.handle_notice_circulated(message, self.sender, self.uow, self.platform)
+
     @handles(ReferralDeadlineChanged)
     def on_referral_deadline_changed(self, message: ReferralDeadlineChanged) -> None:
         handlers.handle_deadline_changed(message, self.sender, self.uow, self.platform)
+
+    @handles(ReferralWithdrawn)
+    def on_referral_withdrawn(self, message: ReferralWithdrawn) -> None:
+        handlers.handle_referral_withdrawn(message, self.sender, self.uow, self.platform)
+
+    @handles(MessageRejected)
+    def on_message_rejected(self, message: MessageRejected) -> None:
+        handlers.handle_message_rejected(message, self.sender, self.uow, self.platform)
+
+    @api("GET", "/api/v1/rejections", access=OFFICERS)
+    def list_rejections(self, request: Request) -> Response:
+        return json_response(
+            200, handlers.list_rejections(parse_query(request, ListRejections), self.caller, self.uow, self.platform)
+        )
 
     @api("GET", "/api/v1/referrals", access=OFFICERS)
     def list_referrals(self, request: Request) -> Response:

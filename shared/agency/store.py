@@ -6,7 +6,7 @@ from uuid import UUID
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import PauseReason, ReferralIssued
+from shared.contracts.messages import MessageRejected, PauseReason, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -15,7 +15,7 @@ from shared.persistence.jsonb import jsonb
 _COLUMNS = (
     "referral_id, case_id, unit, role, round, status, outcome, result, agreement, category, source, division_code,"
     " summary, flags, parties, due_at, received_at, updated_at, source_record_id"
-    ", paused_at, pause_reason, pause_note, pauses"
+    ", paused_at, pause_reason, pause_note, pauses, due_provisional"
 )
 
 
@@ -38,8 +38,9 @@ class AgencyStore(Protocol):
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
 
-    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
-        """Move the referral's deadline to `due_at` if that is later; False when it changed nothing."""
+    def move_deadline(self, referral_id: UUID, due_at: datetime, revision: int, provisional: bool) -> bool:
+        """Set the referral's deadline as the centre's change `revision` gives it, unless a change as recent is
+        already applied (they may arrive out of order); False when it changed nothing."""
         ...
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
@@ -74,6 +75,14 @@ class AgencyStore(Protocol):
         """Drop the mobile numbers of the agency's own records fed in before `recorded_before`; their ids."""
         ...
 
+    def add_rejection(self, notice: MessageRejected, at: datetime) -> bool:
+        """Keep a centre's refusal of one of the agency's messages; False when this notice is kept already."""
+        ...
+
+    def list_rejections(self, units: frozenset[str], limit: int) -> list[Row]:
+        """Refusals addressed to `units` or the units under them, the latest received first."""
+        ...
+
 
 class PostgresAgencyStore:
     def __init__(self, statements: Statements) -> None:
@@ -82,8 +91,8 @@ class PostgresAgencyStore:
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
         self.sql.write(
             "INSERT INTO referrals (referral_id, case_id, unit, role, round, status, category, source, division_code,"
-            " summary, flags, parties, due_at, received_at, updated_at, trace, source_record_id)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " summary, flags, parties, due_at, received_at, updated_at, trace, source_record_id, due_provisional)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 message.referral_id,
                 message.case_id,
@@ -102,6 +111,7 @@ class PostgresAgencyStore:
                 now,
                 jsonb(trace),
                 message.source_record_id,
+                message.due_provisional,
             ),
         )
         detail = {"role": message.role.value, "due_at": message.due_at}
@@ -158,10 +168,11 @@ class PostgresAgencyStore:
     def referral_exists(self, referral_id: UUID) -> bool:
         return self.sql.one("SELECT 1 AS found FROM referrals WHERE referral_id = %s", (referral_id,)) is not None
 
-    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
+    def move_deadline(self, referral_id: UUID, due_at: datetime, revision: int, provisional: bool) -> bool:
         row = self.sql.one(
-            "UPDATE referrals SET due_at = %s WHERE referral_id = %s AND due_at < %s RETURNING referral_id",
-            (due_at, referral_id, due_at),
+            "UPDATE referrals SET due_at = %s, deadline_revision = %s, due_provisional = %s"
+            " WHERE referral_id = %s AND deadline_revision < %s RETURNING referral_id",
+            (due_at, revision, provisional, referral_id, revision),
         )
         return row is not None
 
@@ -247,5 +258,37 @@ class PostgresAgencyStore:
             )
         return ids
 
+    def add_rejection(self, notice: MessageRejected, at: datetime) -> bool:
+        row = self.sql.one(
+            "INSERT INTO rejections (notice_id, unit, rejected_message_id, rejected_type, reason, detail, case_id,"
+            " referral_id, refused_by, refused_at, received_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (notice_id) DO NOTHING RETURNING notice_id",
+            (
+                notice.message_id,
+                notice.recipient,
+                notice.rejected_message_id,
+                notice.rejected_type,
+                notice.reason,
+                notice.detail,
+                notice.case_id,
+                notice.referral_id,
+                notice.refused_by,
+                notice.occurred_at,
+                at,
+            ),
+        )
+        return row is not None
 
+    def list_rejections(self, units: frozenset[str], limit: int) -> list[Row]:
+        own = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(rejections.unit, own.unit))"
+        return self.sql.all(
+            f"SELECT {_REJECTION_COLUMNS} FROM rejections WHERE {own} ORDER BY received_at DESC, notice_id LIMIT %s",
+            (sorted(units), limit),
+        )
+
+
+_REJECTION_COLUMNS = (
+    "notice_id, unit, rejected_message_id, rejected_type, reason, detail, case_id, referral_id, refused_by,"
+    " refused_at, received_at"
+)
 _HAS_PHONE = "jsonb_path_exists({column}, '$[*] ? (@.phone != null)')"

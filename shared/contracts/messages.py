@@ -6,6 +6,7 @@ an event (`KIND = "event"`) is a case fact published on the coordinator's event 
 for every subscriber.
 """
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, ClassVar, Literal, Self
 from uuid import UUID
@@ -17,6 +18,7 @@ from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, Reco
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
+    AlertKind,
     Category,
     Flag,
     HandlingMode,
@@ -120,7 +122,7 @@ class ReferralIssued(CaseDocument):
     """
 
     TYPE = "ReferralIssued"
-    VERSION = 2
+    VERSION = 3  # 3: `due_provisional`
     type: Literal["ReferralIssued"] = "ReferralIssued"
 
     referral_id: UUID
@@ -135,6 +137,11 @@ class ReferralIssued(CaseDocument):
     due_at: AwareDatetime
     source_record_id: RecordId | None = Field(
         default=None, description="the feeding agency's record the case came from (version 2)"
+    )
+    due_provisional: bool = Field(
+        default=False,
+        description="暂定: counted over a year whose official calendar was not yet known (weekdays stood in); "
+        "recomputed, with a new message, once the year is loaded",
     )
 
 
@@ -152,12 +159,26 @@ class ReferralAccepted(_ReferralReport):
     type: Literal["ReferralAccepted"] = "ReferralAccepted"
 
 
+class DeclineReason(StrEnum):
+    """Why a unit declines, as a code (ReferralDeclined version 2)."""
+
+    NOT_COMPETENT = "not_competent"  # 不属于本单位职责: the coordinator re-routes to the next competent unit
+    BEYOND_LEVEL = "beyond_level"  # 超出本级处置能力: the case goes up to the next level's centre
+
+
 class ReferralDeclined(_ReferralReport):
-    """The unit is not competent (不属于本单位职责); the coordinator re-routes."""
+    """The unit is not competent (不属于本单位职责), or the case is beyond its level (超出本级处置能力).
+
+    Version 2 added `reason_code`; a version 1 decline has none and reads as `not_competent`.
+    """
 
     TYPE = "ReferralDeclined"
+    VERSION = 2
     type: Literal["ReferralDeclined"] = "ReferralDeclined"
     reason: LongText
+    reason_code: DeclineReason = Field(
+        default=DeclineReason.NOT_COMPETENT, description="not_competent or beyond_level (version 2)"
+    )
 
 
 class ProgressReported(_ReferralReport):
@@ -223,22 +244,79 @@ class ClockResumed(_ReferralReport):
 # --- supervision ----------------------------------------------------------------------
 
 
+class ReferralWithdrawn(CaseDocument):
+    """The centre took a referral back from its unit (提级: overdue past its level's threshold, the case went up
+    a level); the unit reports nothing more on it, and what it sends about it is refused."""
+
+    TYPE = "ReferralWithdrawn"
+    type: Literal["ReferralWithdrawn"] = "ReferralWithdrawn"
+    referral_id: UUID
+    reason: Literal["escalated"] = Field(description="why: escalated (the case went up a level while overdue)")
+    successor: UnitCode | None = Field(
+        default=None, description="the unit that takes the part over, if one does (else the upper centre's staff)"
+    )
+
+
 class ReminderIssued(CaseDocument):
-    """提醒函: 80% of the unit's time is gone."""
+    """提醒函: 80% of the unit's time is gone.
+
+    Version 2 added the archived document: its number (文号) and id (`GET /api/v1/documents/<id>` at supervision).
+    """
 
     TYPE = "ReminderIssued"
+    VERSION = 2
     type: Literal["ReminderIssued"] = "ReminderIssued"
     referral_id: UUID
     due_at: AwareDatetime
+    document_number: ShortText | None = Field(None, description="the letter's 文号 (version 2)")
+    document_id: UUID | None = Field(None, description="the archived letter at supervision (version 2)")
 
 
 class OverdueNoticeIssued(CaseDocument):
-    """督办函: the unit's deadline has passed without a result."""
+    """督办函: the unit's deadline has passed without a result.
+
+    Version 2 added the archived document (`document_number`, `document_id`) and the copy to the unit's
+    superior: the same letter addressed to the superior unit, with `about_unit` naming the late unit.
+    """
 
     TYPE = "OverdueNoticeIssued"
+    VERSION = 2
     type: Literal["OverdueNoticeIssued"] = "OverdueNoticeIssued"
     referral_id: UUID
     due_at: AwareDatetime
+    document_number: ShortText | None = Field(None, description="the letter's 文号 (version 2)")
+    document_id: UUID | None = Field(None, description="the archived letter at supervision (version 2)")
+    about_unit: UnitCode | None = Field(
+        None, description="on the superior's copy: the late unit the letter is about (version 2)"
+    )
+
+
+class CaseWentOverdue(CaseDocument):
+    """A unit of the case let its deadline pass (the 督办函 went out): the committee's person file counts it."""
+
+    TYPE = "CaseWentOverdue"
+    DESTINATION = "stability"
+    type: Literal["CaseWentOverdue"] = "CaseWentOverdue"
+    referral_id: UUID
+    unit: UnitCode = Field(description="the unit that is late")
+    due_at: AwareDatetime
+
+
+class NoticeCirculated(Document):
+    """通报: the centre's circulated notice over a period names this unit as lagging (overdue referrals
+    still open at the period's end, or repeatedly sent 督办函); one message to each unit named."""
+
+    TYPE = "NoticeCirculated"
+    type: Literal["NoticeCirculated"] = "NoticeCirculated"
+    case_id: None = None  # about a period, not a case
+    document_number: ShortText = Field(description="the 通报's 文号")
+    document_id: UUID = Field(description="the archived 通报 at supervision")
+    period_from: date
+    period_to: date
+    overdue: int = Field(ge=0, description="the unit's referrals overdue and still open at the period's end")
+    overdue_letters: int = Field(ge=0, description="督办函 the unit was sent in the period")
+    on_time_rate: float | None = Field(None, ge=0, le=100, description="per cent; none if nothing fell due")
+    rank: int | None = Field(None, ge=1, description="its place by on-time rate among the units with referrals due")
 
 
 class FollowUpRated(CaseDocument):
@@ -252,6 +330,20 @@ class FollowUpRated(CaseDocument):
     rated_by: ShortText | None = Field(
         None, description="who entered the rating: a signed-in supervisor's account, or 'citizen:rating-link'"
     )
+
+
+class EscalateCase(CaseDocument):
+    """Supervision to the coordinator: a unit's referral stays overdue past its level's threshold
+    (config/centres.toml); the coordinator takes the case up one level, or flags it for the leaders at
+    the top. Sent once per referral; only supervision's broker user may send it."""
+
+    TYPE = "EscalateCase"
+    DESTINATION = "coordinator"
+    type: Literal["EscalateCase"] = "EscalateCase"
+    referral_id: UUID
+    unit: UnitCode = Field(description="the overdue unit")
+    due_at: AwareDatetime
+    overdue_working_days: int = Field(ge=0, le=1000, description="whole working days past due_at when sent")
 
 
 # --- agencies -> supervision ------------------------------------------------------------
@@ -312,6 +404,11 @@ class ReferralSummary(_Frozen):
     round: int = Field(ge=1)
     issued_at: AwareDatetime
     due_at: AwareDatetime
+    due_provisional: bool = Field(
+        default=False,
+        description="暂定: counted over a year whose official calendar was not yet known (weekdays stood in); "
+        "recomputed, with a new message, once the year is loaded",
+    )
 
 
 class CaseAssigned(Event):
@@ -322,7 +419,7 @@ class CaseAssigned(Event):
     """
 
     TYPE = "CaseAssigned"
-    VERSION = 2
+    VERSION = 3  # 3: `due_provisional` in its referrals
     type: Literal["CaseAssigned"] = "CaseAssigned"
     mode: HandlingMode
     source: Source
@@ -338,22 +435,26 @@ class UnitDesignated(Event):
     """A unit was designated after triage (a re-route, a new round, staff's choice); its clock starts."""
 
     TYPE = "UnitDesignated"
+    VERSION = 2  # 2: `due_provisional` in its referral
     type: Literal["UnitDesignated"] = "UnitDesignated"
     referral: ReferralSummary
 
 
 class ReferralClosed(Event):
-    """A unit's part ended while the round goes on: it reported a result, or declined.
+    """A unit's part ended while the round goes on: it reported a result, declined, or (version 3) the
+    case went up a level past it (提级: overdue past its level's threshold).
 
     When a unit's report resolves the case, CaseResolved ends every part at once instead.
     """
 
     TYPE = "ReferralClosed"
-    VERSION = 2
+    VERSION = 3
     type: Literal["ReferralClosed"] = "ReferralClosed"
     referral_id: UUID
     unit: UnitCode
-    reason: Literal["result_reported", "declined"]
+    reason: Literal["result_reported", "declined", "escalated"] = Field(
+        description="escalated (version 3): the case went up a level and the part passed to the upper level"
+    )
     outcome: Outcome | None = None
     result: ResultCode | None = Field(default=None, description="the unit's result code (version 2)")
 
@@ -363,8 +464,14 @@ class _DeadlineFields(_Frozen):
     due_at: AwareDatetime
     revision: int = Field(
         ge=1,
-        description="the referral's clock changes so far (each pause and each resume adds one): "
-        "a receiver applies a revision only over an older one",
+        description="the referral's deadline changes so far (each pause and each resume adds one, and so does "
+        "each recomputation when a year's official calendar is loaded): a receiver applies a revision only "
+        "over an older one",
+    )
+    due_provisional: bool = Field(
+        default=False,
+        description="暂定: counted over a year whose official calendar was not yet known (weekdays stood in); "
+        "recomputed, with a new message, once the year is loaded",
     )
 
 
@@ -376,6 +483,7 @@ class DeadlineChanged(Event, _DeadlineFields):
     """
 
     TYPE = "DeadlineChanged"
+    VERSION = 2  # 2: `due_provisional`, and recomputations when a year's calendar is loaded
     type: Literal["DeadlineChanged"] = "DeadlineChanged"
     unit: UnitCode
     paused: bool
@@ -396,7 +504,31 @@ class ReferralDeadlineChanged(CaseDocument, _DeadlineFields):
     """The unit's deadline as the centre now keeps it, after its clock was resumed (to the unit's agency)."""
 
     TYPE = "ReferralDeadlineChanged"
+    VERSION = 2  # 2: `due_provisional`, and recomputations when a year's calendar is loaded
     type: Literal["ReferralDeadlineChanged"] = "ReferralDeadlineChanged"
+
+
+class CalendarHoliday(_Frozen):
+    name: ShortText = Field(description="元旦, 春节, 清明节, 劳动节, 端午节, 中秋节 or 国庆节")
+    days: list[date] = Field(min_length=1, max_length=15, description="every day off it gives")
+
+
+class CalendarYearLoaded(Event):
+    """A year of the official holiday calendar (国务院办公厅 节假日安排) was loaded at the coordinator.
+
+    Not a case fact: every service that counts working days (court_link's terms, supervision's watches
+    and reports) keeps its own copy of the year from it. Only the coordinator's user may send it; a
+    receiver validates the year again as `shared.calendar_file` does.
+    """
+
+    TYPE = "CalendarYearLoaded"
+    type: Literal["CalendarYearLoaded"] = "CalendarYearLoaded"
+    case_id: None = None  # type: ignore[assignment]  # about a year, not a case
+    year: int = Field(ge=2004, le=2100)
+    source: LongText = Field(description="the notice's title and 文号")
+    holidays: list[CalendarHoliday] = Field(min_length=1, max_length=7)
+    working_weekends: list[date] = Field(max_length=20, description="调休上班: weekends worked in exchange")
+    loaded_by: ShortText = Field(description="the operator's account that loaded it")
 
 
 class CaseAwaitingManualTriage(Event):
@@ -433,11 +565,12 @@ class CaseReopened(Event):
     """The dispute is not over; the same lead handles the case again, as a new round.
 
     Either the citizen was dissatisfied at the follow-up (`rating` says so), or the dispute
-    was reported again after the case was closed (no rating). Version 2 added `cause`.
+    was reported again after the case was closed (no rating). Version 2 added `cause`;
+    version 3 the cause `spot_check` (a closed case's 回访抽查 found the citizen dissatisfied).
     """
 
     TYPE = "CaseReopened"
-    VERSION = 2
+    VERSION = 3
     type: Literal["CaseReopened"] = "CaseReopened"
     cause: ReopenCause = ReopenCause.DISSATISFIED
     rating: Rating | None = None
@@ -445,8 +578,107 @@ class CaseReopened(Event):
 
     @model_validator(mode="after")
     def _rating_matches_cause(self) -> "CaseReopened":
+        if self.cause is ReopenCause.SPOT_CHECK and self.rating is not Rating.DISSATISFIED:
+            raise ValueError("rating: a case reopened by a spot check carries the dissatisfied finding")
         if self.cause is ReopenCause.DISSATISFIED and self.rating is not Rating.DISSATISFIED:
             raise ValueError("rating: a case reopened because the citizen was dissatisfied carries that rating")
         if self.cause is ReopenCause.REPEAT_REPORT and self.rating is not None:
             raise ValueError("rating: a case reopened by a repeat report carries no rating")
         return self
+
+
+# --- spot checks (回访抽查) and high-frequency clue alerts (高频线索预警) -----------------------------
+
+
+class SpotCheckFound(CaseDocument):
+    """回访抽查: the finding of a second follow-up of a closed case drawn at random by supervision.
+
+    A new document rather than a new FollowUpRated version: a rating settles a resolved round, a
+    spot check reopens a case already closed, and the coordinator must tell them apart.
+    """
+
+    TYPE = "SpotCheckFound"
+    DESTINATION = "coordinator"
+    type: Literal["SpotCheckFound"] = "SpotCheckFound"
+    round: int = Field(ge=1, description="the round the case was closed in when it was drawn")
+    rating: Rating
+    comment: LongText | None = None
+    checked_by: ShortText = Field(description="the signed-in supervisor's account who recorded the finding")
+
+
+PersonRef = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="keyed in intake; means nothing elsewhere")]
+
+
+class _HighFrequencyAlert(CaseDocument):
+    """Codes, counts, case numbers and a masked name only: no ID or mobile number, no name in clear.
+
+    `case_id` is the case whose report crossed the threshold; `case_ids` every case counted.
+    """
+
+    alert_id: UUID = Field(description="the same in the copy to supervision and the copy to stability")
+    kind: AlertKind
+    person_ref: PersonRef
+    masked_name: ShortText = Field(
+        description="a person's name, first character only (mask_person_name); an organisation's as it is"
+    )
+    count: int = Field(ge=1, description="reports by the person, or distinct applicants naming the respondent")
+    threshold: int = Field(ge=1)
+    window_days: int = Field(ge=1, le=366)
+    window_start: AwareDatetime
+    case_ids: list[CaseId] = Field(min_length=1, max_length=200)
+    division_code: DivisionCode
+
+
+class HighFrequencyAlertRaised(_HighFrequencyAlert):
+    """高频线索预警 for the inspection group (supervision), from intake."""
+
+    TYPE = "HighFrequencyAlertRaised"
+    DESTINATION = "supervision"
+    type: Literal["HighFrequencyAlertRaised"] = "HighFrequencyAlertRaised"
+
+
+class StabilityAlertRaised(_HighFrequencyAlert):
+    """The same alert for the political-legal committee (stability), from intake."""
+
+    TYPE = "StabilityAlertRaised"
+    DESTINATION = "stability"
+    type: Literal["StabilityAlertRaised"] = "StabilityAlertRaised"
+
+
+# --- refusals back to the sender (issue 15) ---------------------------------------------------
+
+
+# Why a message was refused: a consumer's own codes, or the `Refused` code of the rule that refused it
+# (`wrong_sender`, `wrong_unit`, `referral_closed`, `unknown_referral` …, each service's README lists them).
+RejectionCode = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")]
+REJECTED_MALFORMED = "malformed"  # not UTF-8 JSON, or not a JSON object
+REJECTED_UNKNOWN_TYPE = "unknown_type"  # a type the refusing service does not take
+REJECTED_SCHEMA = "schema"  # the type's schema does not hold (a field missing, too long, a newer version …)
+REJECTED_UNREADABLE = "unreadable"  # reading it failed in a way not foreseen
+REJECTED_FAILED = "failed"  # valid, but applying it failed on every attempt (its case never arrived …)
+
+
+class MessageRejected(Document):
+    """A centre service refused an agency's message for good (it went to the service's dead letters).
+
+    Sent to the agency whose broker user published the refused message, once per refused message
+    (its `message_id` is derived from the refused one, so a redelivered refusal is one notice). It
+    never echoes the refused body: `detail` is the refusal's reason, bounded and without ID or
+    mobile numbers. `case_id` and `referral_id` are those of the refused message when they could be
+    read. A refusal of a `MessageRejected` is never itself notified.
+    """
+
+    TYPE = "MessageRejected"
+    type: Literal["MessageRejected"] = "MessageRejected"
+    rejected_message_id: UUID | None = Field(description="the refused message's `message_id`, if it could be read")
+    rejected_type: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="the refused message's `type`, if it could be read"
+    )
+    reason: RejectionCode = Field(description="why, as a code: schema, unknown_type, wrong_sender, wrong_unit …")
+    detail: str = Field(
+        min_length=1, max_length=500, description="why, as the refusing service put it (no ID or mobile numbers)"
+    )
+    referral_id: UUID | None = Field(default=None, description="the referral the refused message was about")
+    refused_by: str = Field(
+        pattern=r"^[a-z][a-z0-9_]{0,39}$", description="the service that refused it (coordinator, intake, supervision)"
+    )

@@ -127,3 +127,11 @@ class ReopenCause(StrEnum):
 
     DISSATISFIED = "dissatisfied"  # the citizen's follow-up rating (群众评单)
     REPEAT_REPORT = "repeat_report"  # reported again after it was closed: the dispute is back (矛盾反弹)
+    SPOT_CHECK = "spot_check"  # a closed case drawn for a second follow-up (回访抽查) found the citizen dissatisfied
+
+
+class AlertKind(StrEnum):
+    """Why intake raised a high-frequency clue alert (高频线索预警)."""
+
+    REPEATED_APPLICANT = "repeated_applicant"  # the same person reported again and again (同一人反复反映)
+    SHARED_RESPONDENT = "shared_respondent"  # several people reported the same respondent (多人反映同一对象)

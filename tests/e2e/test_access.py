@@ -39,6 +39,9 @@ PATH_VALUES = {
     "number": "XF430426-2026-0001",
     "person_id": "00000000-0000-4000-8000-000000000000",
     "filing_number": "(2026)湘0426民初1号",
+    "document_id": "00000000-0000-4000-8000-000000000000",
+    "alert_id": "00000000-0000-4000-8000-000000000000",
+    "year": "2031",
 }
 # A signed-in working account for each role (the officer is the county police bureau's).
 ACCOUNT_OF_ROLE = {

@@ -8,7 +8,14 @@ from uuid import UUID
 from services.stability.domain import SEVERITY, WarningColour
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import CaseAssigned, PauseReason, ReferralIssued
+from shared.contracts.messages import (
+    CaseAssigned,
+    CaseWentOverdue,
+    MessageRejected,
+    PauseReason,
+    ReferralIssued,
+    StabilityAlertRaised,
+)
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
@@ -20,6 +27,8 @@ class FakeAgencyStore:
         self.referrals: dict[UUID, Row] = {}
         self.entries: list[Row] = []
         self.records: dict[str, Row] = {}
+        self.deadline_revisions: dict[UUID, int] = {}
+        self.rejections: dict[UUID, Row] = {}
 
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
         if message.referral_id in self.referrals:
@@ -48,8 +57,10 @@ class FakeAgencyStore:
             "pause_reason": None,
             "pause_note": None,
             "pauses": 0,
+            "due_provisional": message.due_provisional,
             "trace": as_json(trace),
         }
+        self.deadline_revisions[message.referral_id] = 0
         self.log(message.referral_id, "received", None, {"role": message.role.value, "due_at": message.due_at}, now)
 
     def carry_over_phones(self, referral_id: UUID) -> None:
@@ -145,11 +156,12 @@ class FakeAgencyStore:
     def referral_exists(self, referral_id: UUID) -> bool:
         return referral_id in self.referrals
 
-    def move_deadline(self, referral_id: UUID, due_at: datetime) -> bool:
+    def move_deadline(self, referral_id: UUID, due_at: datetime, revision: int, provisional: bool) -> bool:
         row = self.referrals.get(referral_id)
-        if row is None or row["due_at"] >= due_at:
+        if row is None or self.deadline_revisions[referral_id] >= revision:
             return False
-        row["due_at"] = due_at
+        self.deadline_revisions[referral_id] = revision
+        row.update(due_at=due_at, due_provisional=provisional)
         return True
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
@@ -192,6 +204,29 @@ class FakeAgencyStore:
         row = self.records.get(record_id)
         return _read(row) if row else None
 
+    def add_rejection(self, notice: MessageRejected, at: datetime) -> bool:
+        if notice.message_id in self.rejections:
+            return False
+        self.rejections[notice.message_id] = {
+            "notice_id": notice.message_id,
+            "unit": notice.recipient,
+            "rejected_message_id": notice.rejected_message_id,
+            "rejected_type": notice.rejected_type,
+            "reason": notice.reason,
+            "detail": notice.detail,
+            "case_id": notice.case_id,
+            "referral_id": notice.referral_id,
+            "refused_by": notice.refused_by,
+            "refused_at": notice.occurred_at,
+            "received_at": at,
+        }
+        return True
+
+    def list_rejections(self, units: frozenset[str], limit: int) -> list[Row]:
+        rows = [r for r in self.rejections.values() if any(r["unit"].startswith(own) for own in units)]
+        by_id = sorted(rows, key=lambda r: str(r["notice_id"]))
+        return [dict(r) for r in sorted(by_id, key=lambda r: r["received_at"], reverse=True)[:limit]]
+
     # --- for tests -----------------------------------------------------------------------
 
     def status_of(self, referral_id: UUID) -> str:
@@ -204,6 +239,8 @@ class FakeStabilityStore(FakeAgencyStore):
         self.register: dict[str, Row] = {}
         self.persons: dict[UUID, Row] = {}
         self.person_events: list[Row] = []
+        self.histories: dict[str, Row] = {}
+        self.overdue: dict[UUID, Row] = {}
 
     def _note(self, row: Row) -> None:
         kept = self.register.setdefault(row["case_id"], row)
@@ -320,6 +357,75 @@ class FakeStabilityStore(FakeAgencyStore):
         events.sort(key=lambda e: (e["at"], e["recorded_at"], str(e["event_id"])))
         shown["events"] = [copy.deepcopy({k: v for k, v in e.items() if k != "person_id"}) for e in events]
         return shown
+
+    def note_case(self, assigned: CaseAssigned) -> None:
+        kept = self.histories.setdefault(
+            assigned.case_id,
+            {"case_id": assigned.case_id, "source": None, "flags": [], "assigned_at": assigned.occurred_at},
+        )
+        kept["source"] = kept["source"] or assigned.source.value
+        kept["flags"] = sorted({*kept["flags"], *(f.value for f in assigned.flags)})
+        kept["assigned_at"] = min(kept["assigned_at"] or assigned.occurred_at, assigned.occurred_at)
+
+    def note_overdue(self, overdue: CaseWentOverdue, at: datetime) -> None:
+        self.overdue.setdefault(
+            overdue.referral_id,
+            {
+                "case_id": overdue.case_id,
+                "referral_id": overdue.referral_id,
+                "unit": overdue.unit,
+                "due_at": overdue.due_at,
+            },
+        )
+
+    def case_histories(self, case_ids: list[str], record_ids: list[str]) -> list[Row]:
+        led_by = {r["case_id"]: r["record_id"] for r in self.register.values() if r["record_id"] in record_ids}
+        wanted = set(case_ids) | set(led_by)
+        cases = {
+            c: {**copy.deepcopy(self.histories[c]), "record_id": led_by.get(c), "overdue": []}
+            for c in wanted
+            if c in self.histories
+        }
+        for row in sorted(self.overdue.values(), key=lambda r: (r["due_at"], str(r["referral_id"]))):
+            if row["case_id"] in wanted:
+                case = cases.setdefault(
+                    row["case_id"],
+                    {
+                        "case_id": row["case_id"],
+                        "source": None,
+                        "flags": [],
+                        "assigned_at": None,
+                        "record_id": led_by.get(row["case_id"]),
+                        "overdue": [],
+                    },
+                )
+                case["overdue"].append({k: row[k] for k in ("referral_id", "unit", "due_at")})
+        return [cases[c] for c in sorted(cases)]
+
+    # 高频线索预警: kept once per alert id, listed for the units addressed
+    def record_alert(self, alert: StabilityAlertRaised) -> None:
+        alerts: dict[UUID, Row] = self.__dict__.setdefault("alerts", {})
+        alerts.setdefault(
+            alert.alert_id,
+            {
+                **alert.model_dump(
+                    include={"alert_id", "kind", "person_ref", "masked_name", "count", "threshold", "window_days"}
+                ),
+                "kind": alert.kind.value,
+                "window_start": alert.window_start,
+                "case_id": alert.case_id,
+                "case_ids": list(alert.case_ids),
+                "division_code": alert.division_code,
+                "unit": alert.recipient,
+                "raised_at": alert.occurred_at,
+            },
+        )
+
+    def list_alerts(self, units: frozenset[str], limit: int) -> list[Row]:
+        rows = [dict(r) for r in self.__dict__.get("alerts", {}).values() if r["unit"] in units]
+        rows.sort(key=lambda r: str(r["alert_id"]))
+        rows.sort(key=lambda r: r["raised_at"], reverse=True)
+        return rows[:limit]
 
 
 def _read(row: Row) -> Row:

@@ -86,6 +86,10 @@ class FakeApis:
             raise scripted
         return scripted
 
+    def fetch(self, service: str, path: str, *, token: str) -> Answer:
+        """A document's bytes or HTML, scripted with `answer` (its body) like any call."""
+        return self.call(service, "GET", path, token=token)
+
     # --- for tests -----------------------------------------------------------------------
 
     def calls_to(self, service: str) -> list[Call]:

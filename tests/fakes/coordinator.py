@@ -12,6 +12,7 @@ from services.coordinator.domain.model import Case, TimelineEntry
 from services.coordinator.store import CaseQuery, ListedCase, StoredCase
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
+from tests.fakes.calendar import FakeCalendarStore
 
 _case_codec = TypeAdapter(Case)
 
@@ -25,6 +26,7 @@ class FakeCaseStore:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.timeline: dict[str, list[Row]] = {}
+        self.calendar = FakeCalendarStore()
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
         if case.case_id in self.rows:
@@ -81,6 +83,13 @@ class FakeCaseStore:
     def figures(self, now: datetime) -> Figures:
         return tally((self.case(case_id) for case_id in self.rows), now)
 
+    def open_cases_due_from(self, moment: datetime) -> list[str]:
+        return sorted(
+            case_id
+            for case_id in self.rows
+            if any(r.is_open and r.due_at >= moment for r in self.case(case_id).referrals)
+        )
+
     # --- for tests -----------------------------------------------------------------------
 
     def case(self, case_id: str) -> Case:
@@ -113,6 +122,7 @@ def _matches(query: CaseQuery, listed: ListedCase) -> bool:
             query.registered_since is None or listed.registered_at >= query.registered_since,
             query.registered_before is None or listed.registered_at < query.registered_before,
             query.overdue is None or case.overdue(query.now) is query.overdue,
+            query.centre is None or (case.centre or facts.division_code[:6]) == query.centre,
             text is None
             or case.case_id.startswith(text)
             or (listed.summary is not None and text.lower() in listed.summary.lower()),

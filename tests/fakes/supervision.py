@@ -18,19 +18,28 @@ from services.supervision.domain import (
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
+from tests.fakes.calendar import FakeCalendarStore
 from tests.fakes.coordinator import as_json
+from tests.fakes.supervision_alerts import FakeAlertStore
+from tests.fakes.supervision_documents import FakeDocumentStore
+from tests.fakes.supervision_escalations import FakeEscalationStore
+from tests.fakes.supervision_reports import FakeReportStore
+from tests.fakes.supervision_spot_checks import FakeSpotCheckStore
 
 _ENVELOPE = {"message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at"}
 
 
-class FakeSupervisionStore:
+class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationStore, FakeSpotCheckStore, FakeAlertStore):
     def __init__(self) -> None:
+        super().__init__()  # the document archive (两函一通报)
         self.watches: dict[UUID, Watch] = {}
+        self.calendar = FakeCalendarStore()
         self.watch_rows: dict[UUID, dict[str, Any]] = {}  # round and trace, beside each watch
         self.closures: dict[UUID, datetime] = {}
         self.follow_ups: dict[tuple[str, int], dict[str, Any]] = {}
         self.facts: dict[UUID, Row] = {}
         self.link_facts: dict[UUID, Row] = {}
+        self.referral_results: dict[UUID, Row] = {}  # the report's: a unit's own result (FakeReportStore)
 
     def serialise_case(self, case_id: str) -> None:
         pass  # one worker at a time in memory

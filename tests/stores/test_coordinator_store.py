@@ -39,6 +39,7 @@ from shared.contracts.vocabulary import Category, Rating, ReferralRole, ResultCo
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
+from tests.calendar_years import TEST_2027, year_file
 from tests.fakes.coordinator import FakeCaseStore
 from tests.integration.databases import migrated_database
 from tests.stores.conftest import StoreBench, postgres_bench
@@ -913,3 +914,41 @@ def test_results_stored_before_result_codes_are_counted_as_the_codes_they_stood_
             store.save(old_fence, MORNING + 2 * HOUR)
         with bench.transaction() as store:
             assert store.figures(MORNING + 2 * HOUR) == figures
+
+
+# --- the official calendar's loaded years (shared.calendar_store) ------------------------------
+
+
+def test_a_loaded_year_is_kept_and_the_same_year_again_changes_nothing(stores: StoreBench[Any]) -> None:
+    with stores.transaction() as store:
+        assert store.calendar.put(year_file(), "yunwei.wang", MORNING) is True
+    with stores.transaction() as store:
+        assert store.calendar.put(year_file(), "yunwei.li", MORNING + timedelta(hours=1)) is False
+        [kept] = store.calendar.years()
+    assert (kept.calendar, kept.loaded_by, kept.loaded_at) == (year_file(), "yunwei.wang", MORNING)
+    corrected = year_file(holidays=TEST_2027["holidays"][:1])
+    with stores.transaction() as store:
+        assert store.calendar.put(corrected, "yunwei.li", MORNING + timedelta(hours=2)) is True
+        [kept] = store.calendar.years()
+    assert (kept.calendar, kept.loaded_by) == (corrected, "yunwei.li")
+
+
+def test_the_cases_with_an_open_referral_due_from_a_moment_are_found(stores: StoreBench[Any]) -> None:
+    early = registered_case(stores, FENCE_QUARREL, MORNING)
+    registered_case(stores, WELL_QUARREL, MORNING + timedelta(days=5))
+    [referral] = early.referrals
+
+    with stores.transaction() as store:
+        assert store.open_cases_due_from(referral.due_at) == [FENCE_QUARREL, WELL_QUARREL]
+        assert store.open_cases_due_from(referral.due_at + timedelta(seconds=1)) == [WELL_QUARREL]
+
+
+def test_a_centre_finds_the_cases_it_holds_and_a_case_from_before_levels_is_the_county_s(
+    stores: StoreBench[Any], county: County
+) -> None:
+    # 三级: the fence quarrel is held by its township's centre; the others were stored before levels.
+    save(stores, replace(county.fence, centre="430426101"), NEXT_MORNING)
+
+    assert found(stores, centre="430426101") == [FENCE_QUARREL]
+    assert found(stores, centre=COUNTY) == [LOAN_CLAIM, WELL_QUARREL]
+    assert found(stores, centre="430426102") == []

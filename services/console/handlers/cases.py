@@ -1,5 +1,7 @@
 """Coordination (综合协调组): the case list, a case's page, and the manual-triage queue."""
 
+import re
+from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
@@ -15,6 +17,7 @@ from services.console.handlers.common import (
     page_context,
     posted_form,
 )
+from services.console.handlers.documents import case_documents
 from services.console.pages import redirect, render
 from shared import wording
 from shared.platform import Platform
@@ -82,7 +85,44 @@ def case_page(
         may_assign="coordinator" in visitor.roles and case["status"] == "awaiting_manual_triage",
         units=names.unit_choices(),
         errors=errors or {},
+        **levels_context(case, visitor, names),
+        documents=case_documents(visitor, case_id, apis),  # the case's 提醒函 and 督办函, with their 文号
     )
+
+
+def levels_context(case: dict[str, Any], visitor: Visitor, names: Names) -> dict[str, Any]:
+    """三级 on the case page: the holding centre, its steps up in Chinese, and whether the 吹哨报到 form shows
+    (the coordinator API checks the caller's centre and the agencies the centre may call in)."""
+    registry, places = names.platform.registry, names.places
+    return {
+        "centre_name": wording.centre_name(case.get("centre"), registry, places),
+        "escalation_text": lambda step: wording.escalation_text(step, registry, places),
+        "called_in_text": lambda detail: wording.called_in_text(detail, registry, places),
+        "report_rejected_text": lambda detail: wording.report_rejected_text(detail, registry, places),
+        "may_call_in": "coordinator" in visitor.roles
+        and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage"),
+    }
+
+
+def call_in(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
+    """吹哨报到 from the case page: the units chosen and the note, as the coordinator's API takes them."""
+    visitor.require("/triage")
+    form = posted_form(request, visitor)
+    body = {"units": [u for u in form.get("units") or [] if u], "note": (form.get("note") or [""])[0].strip()}
+    answer = apis.call("coordinator", "POST", f"/api/v1/cases/{case_id}/call-in", token=visitor.token, body=body)
+    if answer.status == 400:
+        return case_page(visitor, case_id, apis, platform, errors_in_chinese({"call_in": field_errors(answer)}))
+    if answer.status in (403, 409):
+        message = str((answer.body or {}).get("message") or "")
+        return case_page(visitor, case_id, apis, platform, {"call_in": f"不能吹哨报到：{names_in(message, platform)}"})
+    expect(answer, service="coordinator")
+    return redirect(f"/cases/{case_id}?done=called_in")
+
+
+def names_in(message: str, platform: Platform) -> str:
+    """The API's sentence with unit codes by name; it says which centre or agency stood in the way."""
+    names = Names.of(platform)
+    return re.sub(r"[a-z_]+:[0-9]{6,12}", lambda found: names.unit(found.group(0)), message)
 
 
 def assign(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:

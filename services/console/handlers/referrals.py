@@ -26,7 +26,7 @@ _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 # The officer's actions, each with the fields its form sends (the agency API validates them).
 ACTIONS = {
     "accept": (),
-    "decline": ("reason",),
+    "decline": ("reason", "reason_code"),  # reason_code: 超出本级处置能力 sends the case up a level
     "progress": ("note",),
     "result": ("result", "summary"),
     "pause": (),  # its inputs are PAUSE_INPUTS

@@ -1,10 +1,12 @@
 """Inspection (检查督导组) and leaders: the deadline board, letters, follow-ups with rating entry, and the overview."""
 
 import json
+from collections.abc import Mapping
 
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Apis
+from services.console.handlers import reports
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -30,8 +32,13 @@ def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         apis.call("supervision", "GET", "/api/v1/follow-ups", token=visitor.token, params={"pending": "true"}),
         service="supervision",
     )
+    alerts = expect(  # 高频线索预警 not yet handled
+        apis.call("supervision", "GET", "/api/v1/alerts", token=visitor.token, params={"open": "true"}),
+        service="supervision",
+    )
     return render(
         "board.html",
+        alerts=alerts.get("alerts", []),
         **page_context(visitor, "/board", Names.of(platform), platform.now()),
         board=board,
         letters=letters.get("letters", []),
@@ -97,7 +104,7 @@ def rating_qr(visitor: Visitor, case_id: str, apis: Apis) -> Response:
     return response
 
 
-def overview_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+def overview_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mapping[str, str] | None = None) -> Response:
     visitor.require("/overview")
     overview = expect(apis.call("coordinator", "GET", "/api/v1/overview", token=visitor.token), service="coordinator")
     names = Names.of(platform)
@@ -129,4 +136,6 @@ def overview_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         overview=overview,
         # Read by the chart script from a JSON block: no inline script, so the page's CSP stays strict.
         chart_data=json.dumps(charts, ensure_ascii=False),
+        # The leaders' report for the period and scope chosen (this month by default), from supervision.
+        **reports.report_context(visitor, args or {}, apis, platform),
     )

@@ -35,6 +35,7 @@ from shared.contracts.vocabulary import (
     Source,
     outcome_of,
 )
+from shared.workdays import runs_into_unknown_year
 
 DeadlineFor = Callable[[datetime, Term], datetime]
 """`deadline_for(issued_at, term)`: when a term issued then ends, by the official calendar; injected."""
@@ -72,12 +73,22 @@ class CloseReferral:
 
     referral_id: UUID
     unit: str
-    reason: Literal["result_reported", "declined"]
+    reason: Literal["result_reported", "declined", "escalated"]
     result: ResultCode | None = None
 
     @property
     def outcome(self) -> Outcome | None:
         return outcome_of(self.result) if self.result else None
+
+
+@dataclass(frozen=True)
+class WithdrawReferral:
+    """-> ReferralWithdrawn: tell a unit its part was taken back (it did not end the part itself)."""
+
+    referral_id: UUID
+    unit: str
+    reason: Literal["escalated"]
+    successor: str | None
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ Effect = (
     IssueReferral
     | AnnounceDesignation
     | CloseReferral
+    | WithdrawReferral
     | AnnounceAssignment
     | AnnounceManualTriage
     | AnnounceResolved
@@ -191,6 +203,7 @@ class Assignment(Decision):
 _WINDOW_CASE_REOPENED = {
     ReopenCause.DISSATISFIED: "the citizen is dissatisfied with a case settled at the window",
     ReopenCause.REPEAT_REPORT: "a case settled at the window was reported again after it was closed",
+    ReopenCause.SPOT_CHECK: "a spot check found the citizen dissatisfied with a case settled at the window",
 }
 
 
@@ -228,8 +241,12 @@ class DecisionDraft:
         agreement: Agreement | None = None,
     ) -> None:
         self.update(referral, status=status, result=result, agreement=agreement, closed_at=self.now)
-        reason: Literal["result_reported", "declined"] = (
-            "declined" if status is ReferralStatus.DECLINED else "result_reported"
+        reason: Literal["result_reported", "declined", "escalated"] = (
+            "declined"
+            if status is ReferralStatus.DECLINED
+            else "escalated"
+            if status is ReferralStatus.ESCALATED
+            else "result_reported"
         )
         self.emit(CloseReferral(referral.referral_id, referral.unit, reason, result))
 
@@ -255,8 +272,10 @@ class DecisionDraft:
             role=role,
             round=self.case.round,
             issued_at=self.now,
-            due_at=deadline_for(self.now, term),
+            due_at=(due_at := deadline_for(self.now, term)),
             term=term,
+            # Counted over a year whose calendar is unknown: 暂定 until that year is loaded.
+            due_provisional=runs_into_unknown_year(self.now, due_at),
         )
         self.case = replace(self.case, referrals=(*self.case.referrals, referral))
         self.emit(IssueReferral(referral))

@@ -46,6 +46,11 @@ class ReferralStatus(StrEnum):
     ACCEPTED = "accepted"
     DECLINED = "declined"
     REPORTED = "reported"
+    ESCALATED = "escalated"  # 提级: overdue past its level's threshold, the part went up to the next level
+
+
+# A part that passed to another unit: declined, or taken up a level past the unit.
+_PASSED_ON = (ReferralStatus.DECLINED, ReferralStatus.ESCALATED)
 
 
 class TimelineKind(StrEnum):
@@ -63,6 +68,12 @@ class TimelineKind(StrEnum):
     REPEAT_LINKED = "repeat_linked"
     CLOCK_PAUSED = "clock_paused"
     CLOCK_RESUMED = "clock_resumed"
+    DEADLINE_RECOMPUTED = "deadline_recomputed"  # a year's official calendar was loaded
+    CASE_ESCALATED = "case_escalated"  # 上报/提级: the case went up one level (domain/levels.py)
+    LEADERS_ALERTED = "leaders_alerted"  # overdue past the threshold at the county centre: 提请领导督办
+    UNITS_CALLED_IN = "units_called_in"  # 吹哨报到: the holding centre called departments in
+    SPOT_CHECKED = "spot_checked"  # 回访抽查: a closed case's second follow-up found the citizen satisfied
+    REPORT_REJECTED = "report_rejected"  # a unit's message refused for good; its agency was told (MessageRejected)
 
 
 class DayCount(StrEnum):
@@ -159,6 +170,10 @@ class Referral:
     pause_reason: PauseReason | None = None
     pause_note: str | None = None
     pauses: int = 0
+    # 暂定: counted over a year whose official calendar was not known (weekdays stood in for it); the
+    # deadline is recomputed when that year is loaded, and `recomputes` counts those recomputations.
+    due_provisional: bool = False
+    recomputes: int = 0
 
     def __post_init__(self) -> None:
         # A state stored before result codes has only the outcome: it reads as the code it stood for,
@@ -192,6 +207,12 @@ class Referral:
         """The clock's changes so far: each pause and each resume adds one (DeadlineChanged's `revision`)."""
         return 2 * self.pauses - (1 if self.paused_at is not None else 0)
 
+    @property
+    def deadline_revision(self) -> int:
+        """The deadline's changes so far, as DeadlineChanged and ReferralDeadlineChanged number them: the
+        clock's changes and the recomputations when a year's calendar was loaded (never lower than before)."""
+        return self.clock_revision + self.recomputes
+
     def clock_at(self, now: datetime) -> datetime:
         """The moment the unit's time is judged at: now, or when its clock stopped."""
         return min(now, self.paused_at) if self.paused_at is not None else now
@@ -221,6 +242,7 @@ class GapCode(StrEnum):
     CO_UNIT_DECLINED = "co_unit_declined"  # a co-unit declined and no reserve co-unit is left
     LEAD_FAILED = "lead_failed"  # the lead reported a failed result (调解不成, 不宜调解)
     WINDOW_CASE_REOPENED = "window_case_reopened"  # a case settled at the window is back, with no lead to return to
+    ESCALATED = "escalated"  # the case went up a level and the upper level has no unit of that agency to take it
 
 
 @dataclass(frozen=True)
@@ -239,6 +261,37 @@ class Gap:
     result: ResultCode | None = None
 
 
+class EscalationCause(StrEnum):
+    BEYOND_LEVEL = "beyond_level"  # a unit declined the case as 超出本级处置能力
+    OVERDUE = "overdue"  # a unit stayed overdue past its level's threshold (supervision's EscalateCase)
+
+
+@dataclass(frozen=True)
+class Escalation:
+    """One step up (上报, 提级), or at the top a flag for the leaders (`to_centre` None)."""
+
+    at: datetime
+    cause: EscalationCause
+    from_centre: str
+    to_centre: str | None  # None: already at the county centre, flagged for the leaders
+    unit: str  # the unit whose decline or delay sent it up
+    referral_id: UUID
+    new_unit: str | None = None  # the same agency's unit at the upper level, if it took the part over
+    overdue_working_days: int | None = None
+
+    def detail(self) -> dict[str, object]:
+        return {
+            "at": self.at.isoformat(),
+            "cause": self.cause.value,
+            "from_centre": self.from_centre,
+            "to_centre": self.to_centre,
+            "unit": self.unit,
+            "referral_id": str(self.referral_id),
+            "new_unit": self.new_unit,
+            "overdue_working_days": self.overdue_working_days,
+        }
+
+
 @dataclass(frozen=True)
 class Case:
     """The coordinator's whole state of one case (the store keeps it as one JSON document)."""
@@ -253,6 +306,10 @@ class Case:
     repeat_reports: int = 0
     timeline_length: int = 0  # entries recorded so far; the next entry's seq is this + 1
     result: ResultCode | None = None  # the current round's result, once it is settled (`round_result`)
+    # The division code of the centre holding the case (三级: county, township, village), and how it got
+    # there; None for a case stored before levels, which the county centre holds (domain/levels.py).
+    centre: str | None = None
+    escalations: tuple[Escalation, ...] = ()
 
     def __post_init__(self) -> None:
         # A case settled before result codes was settled by its lead's `resolved`: its result follows
@@ -274,13 +331,7 @@ class Case:
 
     def co_units(self) -> list[str]:
         """The units working with the lead, or that did: every co-unit that did not decline."""
-        return sorted(
-            {
-                r.unit
-                for r in self.referrals
-                if r.role is ReferralRole.CO_UNIT and r.status is not ReferralStatus.DECLINED
-            }
-        )
+        return sorted({r.unit for r in self.referrals if r.role is ReferralRole.CO_UNIT and r.status not in _PASSED_ON})
 
     def next_due_at(self) -> datetime | None:
         """The earliest deadline still running in this round, or None when no referral of it is open."""

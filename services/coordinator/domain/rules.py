@@ -50,6 +50,7 @@ from shared.contracts.vocabulary import (
 )
 from shared.refusal import Refused
 from shared.registry import AgencyRegistry
+from shared.workdays import runs_into_unknown_year
 
 
 class RefusalCode(StrEnum):
@@ -313,7 +314,14 @@ def record_resume(
     at = max(min(resumed_at, now), paused_at)
     due_at = extend_for(referral.due_at, paused_at, at, referral.counting)
     draft = DecisionDraft(case, now)
-    draft.update(referral, due_at=due_at, paused_at=None, pause_reason=None, pause_note=None)
+    draft.update(
+        referral,
+        due_at=due_at,
+        due_provisional=runs_into_unknown_year(referral.issued_at, due_at),
+        paused_at=None,
+        pause_reason=None,
+        pause_note=None,
+    )
     resumed = draft.case.referral(referral_id)
     assert resumed is not None
     draft.emit(AnnounceDeadline(resumed))

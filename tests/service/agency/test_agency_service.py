@@ -1,6 +1,7 @@
 """The agency base as the police station's officers use it: referrals in, accept/result out, police calls fed in."""
 
 from dataclasses import replace
+from datetime import date
 from uuid import UUID
 
 import pytest
@@ -11,6 +12,7 @@ from services.police_link.service import PoliceLink
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
+    NoticeCirculated,
     OverdueNoticeIssued,
     ProgressReported,
     ReferralAccepted,
@@ -510,3 +512,72 @@ def test_a_court_filing_with_a_field_the_court_does_not_define_is_refused(uow, p
         court.feed_record(http.post(filing))
 
     assert [f["field"] for f in refused.value.fields] == ["details.judge"]
+
+
+def test_an_officer_declines_a_case_as_beyond_the_unit_s_level(police, uow, http, received):
+    police.decline(
+        http.post({"reason": "涉及跨乡镇土地权属，超出本所处置能力。", "reason_code": "beyond_level"}), str(REFERRAL)
+    )
+
+    [declined] = uow.sent_of(ReferralDeclined)
+    assert (declined.reason_code.value, declined.schema_version) == ("beyond_level", 2)
+
+
+def test_a_decline_reason_code_outside_the_list_names_the_field(police, http, received):
+    with pytest.raises(BadInput) as refused:
+        police.decline(http.post({"reason": "不属于本所辖区。", "reason_code": "too_busy"}), str(REFERRAL))
+
+    assert [f["field"] for f in refused.value.fields] == ["reason_code"]
+
+
+# --- 两函一通报: the letters' numbers, the superior's copy, the 通报 ----------------------------------
+
+
+def numbered_notice(message_id: int, recipient: str, about_unit: str | None = None) -> OverdueNoticeIssued:
+    return OverdueNoticeIssued.build(
+        message_id=UUID(int=message_id),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=recipient,
+        referral_id=REFERRAL,
+        due_at=now(),
+        document_number="祁东综治〔2026〕督办第3号",
+        document_id=UUID(int=7),
+        about_unit=about_unit,
+    )
+
+
+def test_a_numbered_letter_and_the_superior_s_copy_are_logged_with_the_number(police, agency_store):
+    deliver(police, police.on_referral_issued, issued(), COORDINATOR_USER)
+
+    deliver(police, police.on_overdue_notice_issued, numbered_notice(101, POLICE_STATION), SUPERVISION_USER)
+    deliver(
+        police, police.on_overdue_notice_issued, numbered_notice(102, "police:430426", POLICE_STATION), SUPERVISION_USER
+    )
+
+    letters = [e for e in agency_store.entries if e["kind"].startswith("overdue_notice")]
+    assert [e["kind"] for e in letters] == ["overdue_notice", "overdue_notice_superior"]
+    assert {e["detail"]["document_number"] for e in letters} == {"祁东综治〔2026〕督办第3号"}
+    assert letters[1]["detail"]["about_unit"] == POLICE_STATION
+
+
+def test_a_notice_is_taken_once_and_only_from_supervision(police, uow):
+    notice = NoticeCirculated.build(
+        message_id=UUID(int=103),
+        occurred_at=now(),
+        sender=CENTRE,
+        recipient=POLICE_STATION,
+        document_number="祁东综治〔2026〕通报第1号",
+        document_id=UUID(int=8),
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 30),
+        overdue=1,
+        overdue_letters=2,
+    )
+
+    with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
+        deliver(police, police.on_notice_circulated, notice, COORDINATOR_USER)
+    deliver(police, police.on_notice_circulated, notice, SUPERVISION_USER)
+
+    assert notice.message_id in uow.claimed

@@ -128,7 +128,7 @@ def test_the_referral_list_asks_the_agency_for_each_status_of_the_tab(console, a
     response = console.referrals(browser.get("/referrals?tab=finished", as_=LIU))
 
     assert response.status_code == 200
-    assert [call.params for call in apis.calls] == [{"status": "reported"}, {"status": "declined"}]
+    assert [call.params for call in apis.calls] == [{"status": s} for s in ("reported", "declined", "withdrawn")]
     assert {call.token for call in apis.calls} == {token_of(LIU)}
 
 
@@ -148,6 +148,7 @@ def test_the_board_is_read_with_the_supervisors_token(console, apis, browser, st
     staff.signed_in(ZHOU)
     apis.answer("supervision", "GET", "/api/v1/board", 200, {"units": []})
     apis.answer("supervision", "GET", "/api/v1/letters", 200, {"letters": []})
+    apis.answer("supervision", "GET", "/api/v1/alerts", 200, {"alerts": []})
     apis.answer("supervision", "GET", "/api/v1/follow-ups", 200, {"follow_ups": []})
 
     response = console.board(browser.get("/board", as_=ZHOU))

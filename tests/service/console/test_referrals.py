@@ -217,5 +217,18 @@ def test_the_finished_tab_shows_each_referrals_result(console, apis, browser, st
     page = text_of(console.referrals(browser.get("/referrals?tab=finished", as_=LIU)))
 
     assert '<th scope="col">办理结果</th>' in page
-    # The tab asks once for reported and once for declined; the fake answers both alike.
-    assert re.findall(r'<td class="result-code">([^<]*)</td>', page) == ["调解成功", "—"] * 2
+    # The tab asks once each for reported, declined and withdrawn; the fake answers all alike.
+    assert re.findall(r'<td class="result-code">([^<]*)</td>', page) == ["调解成功", "—"] * 3
+
+
+def test_a_deadline_counted_past_the_known_calendar_is_marked_provisional_for_the_officer(
+    console, apis, browser, staff
+):
+    provisional = {**ACCEPTED, "due_at": "2027-01-05T09:30:00+00:00", "due_provisional": True}
+
+    page = open_page(console, browser, staff, apis, provisional)
+    apis.answer("police_link", "GET", "/api/v1/referrals", 200, {"referrals": [provisional, ACCEPTED]})
+    listed = text_of(console.referrals(browser.get("/referrals?tab=doing", as_=LIU)))
+
+    assert page.count('<span class="provisional"') == 1
+    assert listed.count('<span class="provisional"') == 1

@@ -114,9 +114,12 @@ def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(c
             "summary": "两户村民因院墙边界发生争执",
             "lead_unit": POLICE_STATION,
             "co_units": [JUSTICE_OFFICE],
+            "centre": "430426101",  # 三级: the township's centre holds its station's case
+            "level": "township",
             "registered_at": "2026-11-23T23:30:00+08:00",
             "updated_at": "2026-11-23T23:30:00+08:00",
             "next_due_at": min(lead.due_at, co_unit.due_at).isoformat(),
+            "next_due_provisional": False,
             "overdue": False,
             "rating": None,
             "result": None,

@@ -5,8 +5,12 @@ from dataclasses import replace
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.supervision.calendar_warning import CalendarWarning
+from services.supervision.documents_settings import Documents, DocumentSettings, NoticeSchedule
 from services.supervision.service import Supervision
 from shared.auth.principal import Principal, Role
+from shared.platform import Platform
+from shared.wording import load_places
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
@@ -32,4 +36,16 @@ def supervision(uow, platform) -> Supervision:
         platform=replace(platform, service="supervision"),
         sender=COORDINATOR_USER,
         caller=SUPERVISOR,
+        documents=documents_of(platform),
+        calendar_warning=CalendarWarning((12, 1)),
+    )
+
+
+def documents_of(platform: Platform, schedule: NoticeSchedule = NoticeSchedule.MONTHLY) -> Documents:
+    """The county's documents as `wuyuan up` configures them: prefix 祁东综治 from divisions.toml."""
+    return Documents.for_county(
+        platform.county,
+        platform.registry,
+        load_places(),
+        DocumentSettings(document_prefix="祁东综治", notice_schedule=schedule),
     )

@@ -135,11 +135,25 @@ def test_a_unit_past_its_deadline_gets_an_overdue_notice_and_no_late_reminder(su
     supervision.send_due_letters()
     supervision.send_due_letters()
 
-    [notice] = uow.sent
+    [notice, to_superior, went_overdue] = uow.sent
     assert isinstance(notice, OverdueNoticeIssued)
     assert notice.recipient == JUSTICE_OFFICE
+    # the 督办函 also goes to the unit's superior, the county justice bureau, as a copy naming the late unit
+    assert (to_superior.type, to_superior.recipient, to_superior.about_unit) == (
+        "OverdueNoticeIssued",
+        "justice:430426",
+        JUSTICE_OFFICE,
+    )
+    assert to_superior.document_number == notice.document_number == "祁东综治〔2026〕督办第1号"
     assert notice.due_at == supervision_store.watches[CO_REFERRAL].due_at
     assert notice.due_at < notice.occurred_at
+    # and the committee's person file hears of the late unit, once
+    assert (went_overdue.type, went_overdue.recipient, went_overdue.unit) == (
+        "CaseWentOverdue",
+        "plc:430426",
+        JUSTICE_OFFICE,
+    )
+    assert (went_overdue.referral_id, went_overdue.due_at) == (CO_REFERRAL, notice.due_at)
 
 
 TICK = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -151,7 +165,7 @@ TICK = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
         (timedelta(days=7, hours=23), []),
         (timedelta(days=8), ["ReminderIssued"]),
         (timedelta(days=10), ["ReminderIssued"]),
-        (timedelta(days=10, seconds=1), ["OverdueNoticeIssued"]),
+        (timedelta(days=10, seconds=1), ["OverdueNoticeIssued", "OverdueNoticeIssued", "CaseWentOverdue"]),
     ],
 )
 def test_of_ten_days_the_reminder_comes_after_eight_and_the_notice_after_ten(supervision, uow, time_gone, letters):
@@ -216,6 +230,8 @@ def test_each_unit_is_written_to_about_its_own_referral(supervision, uow):
     supervision.send_due_letters()
 
     assert sorted((m.type, m.recipient, str(m.referral_id)) for m in uow.sent) == [
+        ("CaseWentOverdue", "plc:430426", str(CO_REFERRAL)),
+        ("OverdueNoticeIssued", "justice:430426", str(CO_REFERRAL)),  # the superior's copy
         ("OverdueNoticeIssued", JUSTICE_OFFICE, str(CO_REFERRAL)),
         ("ReminderIssued", POLICE_STATION, str(LEAD_REFERRAL)),
     ]
@@ -231,7 +247,12 @@ def test_triage_starts_the_clock_of_every_unit_it_designated(supervision, uow, s
 
     supervision.send_due_letters()
 
-    assert sorted(m.type for m in uow.sent) == ["OverdueNoticeIssued", "ReminderIssued"]
+    assert sorted(m.type for m in uow.sent) == [
+        "CaseWentOverdue",
+        "OverdueNoticeIssued",
+        "OverdueNoticeIssued",  # the superior's copy
+        "ReminderIssued",
+    ]
     assert [f["fact"] for f in supervision_store.facts.values()] == ["CaseAssigned"]
 
 

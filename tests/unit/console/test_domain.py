@@ -32,16 +32,16 @@ def test_each_role_lands_on_its_own_page(roles, home):
     assert domain.home_for(roles) == home
 
 
-def test_an_officer_sees_only_the_referrals_of_their_unit():
-    assert domain.pages_for({"officer"}) == [("/referrals", "本单位交办")]
+def test_an_officer_sees_only_the_referrals_and_the_supervision_documents_of_their_unit():
+    assert domain.pages_for({"officer"}) == [("/referrals", "本单位交办"), ("/documents", "督办文书")]
 
 
 def test_window_staff_see_the_window_and_the_cases():
     assert [path for path, _ in domain.pages_for({"intake_staff"})] == ["/window", "/cases"]
 
 
-def test_a_leader_reads_cases_the_board_and_the_overview_but_registers_nothing():
-    assert [label for _, label in domain.pages_for({"leader"})] == ["案件", "督办看板", "总览"]
+def test_a_leader_reads_cases_the_board_the_documents_and_the_overview_but_registers_nothing():
+    assert [label for _, label in domain.pages_for({"leader"})] == ["案件", "督办看板", "督办文书", "总览"]
 
 
 def test_an_operator_sees_no_page_of_the_console():
@@ -67,7 +67,11 @@ def test_a_page_opens_only_to_the_roles_it_lists(path, roles, allowed):
 
 
 def test_an_officer_bound_to_a_court_unit_also_sees_the_courts_filings():
-    assert domain.pages_for({"officer"}, {"court"}) == [("/referrals", "本单位交办"), ("/court/filings", "诉调对接")]
+    assert domain.pages_for({"officer"}, {"court"}) == [
+        ("/referrals", "本单位交办"),
+        ("/documents", "督办文书"),
+        ("/court/filings", "诉调对接"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -306,3 +306,9 @@ def test_a_filter_the_coordinator_refuses_is_named_by_its_option(coordinator):
     assert result.exit_code == 2
     assert "--from：请填写日期，如2026-12-04" in result.output
     assert "--limit：" in result.output and "less than or equal to 500" in result.output
+
+
+def test_list_takes_the_holding_centre_by_its_place_name(coordinator):
+    http = coordinator(listing())
+    run("case", "list", "--centre", "砖塘镇")
+    assert query_of(http.urls[0])["centre"] == "430426101"
