@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 from werkzeug.wrappers import Response
 
 from services.supervision import domain
@@ -24,6 +24,7 @@ from services.supervision.documents import (
 from services.supervision.documents_render import render_html, render_pdf
 from services.supervision.documents_settings import Documents, NoticeSchedule
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
+from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.identifiers import CaseId, UnitCode
@@ -35,7 +36,6 @@ from shared.workdays import CHINA_TZ, is_working_day
 
 Work = UnitOfWork[SupervisionStore]
 MAX_LIST = 500
-MAX_NOTICE_DAYS = 366
 # Letter-issuing transactions take their numbers one at a time (an advisory lock, taken before any
 # counter), so two instances numbering 提醒函 and 督办函 in different orders never deadlock.
 LETTER_NUMBERS_LOCK = "supervision:letter-numbers"
@@ -54,22 +54,8 @@ class DocumentsQuery(BaseModel):
     limit: int = Field(MAX_LIST, ge=1, le=MAX_LIST)
 
 
-class IssueNotice(BaseModel):
-    """A 通报 on demand over a period of China local dates, both included."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
-
-    @field_validator("to")
-    @classmethod
-    def _a_period(cls, to: date, info: ValidationInfo) -> date:
-        start = info.data.get("from_")
-        if start is not None and to < start:
-            raise ValueError("is before from")
-        if start is not None and (to - start).days >= MAX_NOTICE_DAYS:
-            raise ValueError(f"a period of at most {MAX_NOTICE_DAYS} days")
-        return to
+class IssueNotice(DateRange):
+    """A 通报 on demand over a period of China local dates, both included, at most a year."""
 
 
 def document_id_in_path(value: str) -> UUID:

@@ -2,15 +2,16 @@
 
 import io
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from enum import StrEnum
 
 import segno
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision import documents_handlers, domain
 from services.supervision.dependencies import RatingLinks
 from services.supervision.documents_settings import Documents
+from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import LongText
@@ -40,7 +41,6 @@ MAX_LIST = 500
 CITIZEN_BY_LINK = "citizen:rating-link"
 
 Work = UnitOfWork[SupervisionStore]
-MAX_COUNT_DAYS = 366  # the link facts' counts cover at most a year at a time
 
 
 class LinkFactRefusal(StrEnum):
@@ -62,22 +62,8 @@ class BoardQuery(BaseModel):
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)  # 0: the units' counts alone
 
 
-class LinkFactsQuery(BaseModel):
-    """A period of China local dates, both included."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
-
-    @field_validator("to")
-    @classmethod
-    def _a_period(cls, to: date, info: ValidationInfo) -> date:
-        start = info.data.get("from_")
-        if start is not None and to < start:
-            raise ValueError("is before from")
-        if start is not None and (to - start).days >= MAX_COUNT_DAYS:
-            raise ValueError(f"a period of at most {MAX_COUNT_DAYS} days")
-        return to
+class LinkFactsQuery(DateRange):
+    """The link facts' counts: a period of China local dates, both included, at most a year."""
 
 
 class LettersQuery(BaseModel):

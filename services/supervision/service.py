@@ -14,6 +14,7 @@ from services.supervision import (
 from services.supervision.calendar_warning import CalendarWarningProvider, mark_provisional
 from services.supervision.dependencies import RatingLinksProvider
 from services.supervision.documents_settings import DocumentsProvider
+from services.supervision.periods import DateRange
 from services.supervision.spot_checks_settings import SpotCheckRulesProvider
 from services.supervision.store import PostgresSupervisionStore
 from shared.auth.principal import Role
@@ -220,7 +221,7 @@ class Supervision(PlatformService):
 
     @api("POST", "/api/v1/spot-checks/draw", access=allow(Role.SUPERVISOR))
     def draw_spot_checks_now(self, request: Request) -> Response:
-        command = parse_body(request, spot_checks_handlers.DateRange)
+        command = parse_body(request, DateRange)
         drawn = spot_checks_handlers.draw_on_demand(
             command, self.caller.subject, self.uow, self.platform, self.spot_check_rules
         )
@@ -233,7 +234,7 @@ class Supervision(PlatformService):
 
     @api("GET", "/api/v1/spot-checks/summary", access=READERS)
     def spot_check_summary(self, request: Request) -> Response:
-        query = parse_query(request, spot_checks_handlers.DateRange)
+        query = parse_query(request, DateRange)
         return json_response(200, spot_checks_handlers.summary(query, self.uow))
 
     @api("POST", "/api/v1/spot-checks/<case_id>/finding", access=allow(Role.SUPERVISOR))

@@ -3,9 +3,10 @@
 from datetime import date
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.supervision import spot_checks
+from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.contracts.disputes import LongText
 from shared.contracts.messages import SpotCheckFound
@@ -16,25 +17,6 @@ from shared.telemetry.case_scope import case_scope
 
 Work = UnitOfWork[SupervisionStore]
 MAX_LIST = 500
-MAX_DAYS = 366
-
-
-class DateRange(BaseModel):
-    """China local dates, both included, at most a year."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
-
-    @field_validator("to")
-    @classmethod
-    def _a_period(cls, to: date, info: ValidationInfo) -> date:
-        start = info.data.get("from_")
-        if start is not None and to < start:
-            raise ValueError("is before from")
-        if start is not None and (to - start).days >= MAX_DAYS:
-            raise ValueError(f"a period of at most {MAX_DAYS} days")
-        return to
 
 
 class SpotChecksQuery(BaseModel):

@@ -1,0 +1,25 @@
+"""A period of China local dates as the supervision APIs take it: `from` and `to`, both included, at most a year."""
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+MAX_PERIOD_DAYS = 366
+
+
+class DateRange(BaseModel):
+    """China local dates, both included, at most `MAX_PERIOD_DAYS` days (a query or a body: the same checks)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: date = Field(alias="from")
+    to: date
+
+    @field_validator("to")
+    @classmethod
+    def _a_period(cls, to: date, info: ValidationInfo) -> date:
+        start = info.data.get("from_")
+        if start is not None and to < start:
+            raise ValueError("is before from")
+        if start is not None and (to - start).days >= MAX_PERIOD_DAYS:
+            raise ValueError(f"a period of at most {MAX_PERIOD_DAYS} days")
+        return to
