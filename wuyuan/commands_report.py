@@ -86,6 +86,18 @@ def report_lines(report: JsonObject, names: Names) -> list[str]:
         "  ",
     )
     lines += ["", f"排名规则：{report['ranking_rule']}"]
+    spot = report.get("spot_checks")
+    if spot:
+        share, done = spot["share"], spot["done_rate"]
+        findings = spot["findings"]
+        lines += [
+            "",
+            "回访抽查",
+            f"  本期结案 {spot['closed']} 件，抽取 {spot['drawn']} 件（抽查比例 {_value(share['value'], True)}），"
+            f"已回访 {spot['done']} 件（完成率 {_value(done['value'], True)}）",
+            f"  满意 {findings['satisfied']} 件，基本满意 {findings['basically_satisfied']} 件，"
+            f"不满意 {findings['dissatisfied']} 件；因抽查不满意重新办理 {spot['reopened']} 件",
+        ]
     return lines
 
 

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision import reports
 from services.supervision.reports import Level, PeriodKind, Scope
+from services.supervision.spot_checks import bounds
 from services.supervision.store import SupervisionStore
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.http import BadInput, FieldError
@@ -91,7 +92,11 @@ def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, objec
     period, scope = period_and_scope(query, platform.county)
     with uow:
         sums = uow.store.report_sums(reports.scope_key(scope), period.start, period.end)
-    return reports.report_from_sums(sums, period, scope, platform.now().astimezone(CHINA_TZ))
+        # The spot-check draw is the county's, so its figures belong to the county's report only.
+        spot = uow.store.spot_check_figures(*bounds(period.start, period.end)) if scope.level is Level.COUNTY else None
+    report = reports.report_from_sums(sums, period, scope, platform.now().astimezone(CHINA_TZ))
+    report["spot_checks"] = None if spot is None else reports.spot_check_section(spot)
+    return report
 
 
 REBUILD_BATCH = 500  # cases counted per transaction while the read model is rebuilt

@@ -292,6 +292,26 @@ def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) 
     }
 
 
+SPOT_CHECK_RATINGS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+
+def spot_check_section(figures: Mapping[str, Any]) -> dict[str, Any]:
+    """回访抽查 over the period, county-wide (the draw is the county's): of the cases closed in it, how many were
+    drawn (`share` = drawn ÷ closed), how many visited again (`done_rate` = done ÷ drawn), the findings by rating
+    and the cases a dissatisfied finding reopened."""
+    closed, drawn, done = int(figures["closed"]), int(figures["drawn"]), int(figures["done"])
+    ratings = figures["ratings"]
+    return {
+        "closed": closed,
+        "drawn": drawn,
+        "done": done,
+        "share": rate(drawn, closed),
+        "done_rate": rate(done, drawn),
+        "findings": {rating: int(ratings.get(rating, 0)) for rating in SPOT_CHECK_RATINGS},
+        "reopened": int(figures["reopened"]),
+    }
+
+
 def _tally(sums: Sums, prefix: str) -> dict[str, dict[str, Any]]:
     """received, handled and resolved for each source (or category) with a case received or handled."""
     rows: dict[str, dict[str, int]] = {}

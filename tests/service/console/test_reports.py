@@ -2,9 +2,10 @@
 
 import html
 import json
+import re
 from datetime import date, datetime, timedelta, timezone
 
-from services.supervision.reports import Level, Period, Scope, build_report
+from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
 from shared import wording
 from tests.service.console.visitors import ZHOU, error_beside, text_of, token_of
 from tests.unit.supervision.test_reports import november
@@ -51,6 +52,17 @@ def test_the_overview_shows_this_months_report_by_default(console, apis, browser
     assert [series["label"] for series in charts["sources"]["series"]] == ["受理", "办结", "化解"]
     walk_in = charts["sources"]["labels"].index(wording.SOURCES["walk_in"])
     assert [series["values"][walk_in] for series in charts["sources"]["series"]] == [2, 2, 2]
+
+
+def test_the_countys_spot_checks_stand_under_the_ranking(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    spot = {"closed": 40, "drawn": 4, "done": 3, "reopened": 1, "ratings": {"dissatisfied": 1}}
+    scripted(apis, body={**REPORT, "spot_checks": spot_check_section(spot)})
+
+    page = text_of(console.overview(browser.get("/overview", as_=ZHOU)))
+
+    table = page.split('id="report-spot-checks"')[1].split("</table>")[0]
+    assert re.findall(r"<td>([^<]*)</td>", table) == ["40", "4", "10.0%", "3", "0", "0", "1", "1"]
 
 
 def test_the_range_and_scope_chosen_are_passed_on_and_a_refusal_shown_beside_its_field(console, apis, browser, staff):

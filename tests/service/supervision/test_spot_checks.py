@@ -149,6 +149,19 @@ def test_a_dissatisfied_finding_tells_the_coordinator_to_reopen_and_is_counted(u
     }
     pending = http.body(service.list_spot_checks(http.get()))["spot_checks"]
     assert [c["case_id"] for c in pending] == [case_number(2)]
+    # the leaders' report carries the same figures for the county, as rates with their parts
+    county = http.body(service.report(http.get({"period": "month", "date": "2026-11-15"})))["spot_checks"]
+    assert county == {
+        "closed": 2,
+        "drawn": 2,
+        "done": 1,
+        "share": {"numerator": 2, "denominator": 2, "value": 100.0},
+        "done_rate": {"numerator": 1, "denominator": 2, "value": 50.0},
+        "findings": {"satisfied": 0, "basically_satisfied": 0, "dissatisfied": 1},
+        "reopened": 1,
+    }
+    township = {"from": "2026-11-01", "to": "2026-11-30", "level": "township", "division": "430426101"}
+    assert http.body(service.report(http.get(township)))["spot_checks"] is None
 
 
 def test_a_satisfied_finding_leaves_the_case_closed(uow, store, platform, http):

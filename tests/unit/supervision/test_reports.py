@@ -283,3 +283,15 @@ def test_handled_and_reopened_are_flows_counted_on_each_facts_day() -> None:
     assert figure(report, "cases_reopened") == 1 and figure(report, "reopened_rate") == 50.0
     first_half = build_report(facts, Period(date(2026, 11, 1), date(2026, 11, 15)), COUNTY, AS_OF)
     assert (figure(first_half, "cases_handled"), figure(first_half, "cases_resolved")) == (1, 0)
+
+
+def test_the_spot_checks_share_and_completion_round_half_up_and_an_empty_period_has_no_rates():
+    figures = {"closed": 8, "drawn": 1, "done": 1, "reopened": 0, "ratings": {"satisfied": 1}}
+
+    section = reports.spot_check_section(figures)
+
+    assert section["share"] == {"numerator": 1, "denominator": 8, "value": 12.5}
+    assert section["done_rate"]["value"] == 100.0
+    assert section["findings"] == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 0}
+    empty = reports.spot_check_section({"closed": 0, "drawn": 0, "done": 0, "reopened": 0, "ratings": {}})
+    assert (empty["share"]["value"], empty["done_rate"]["value"]) == (None, None)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from click.testing import CliRunner
 
-from services.supervision.reports import Level, Period, Scope, build_report
+from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
 from tests.unit.supervision.test_reports import november
 from tests.unit.wuyuan.test_case_commands import FakeHttp, FakeResponse
 from wuyuan.cli import main
@@ -92,3 +92,17 @@ def test_a_report_over_an_unknown_calendar_says_so():
     lines = report_lines({**REPORT, "provisional": True}, Names.of(PlatformSettings()))
     assert any("暂定" in line for line in lines)
     assert not any("暂定" in line for line in report_lines(REPORT, Names.of(PlatformSettings())))
+
+
+def test_the_countys_spot_checks_close_the_table_in_chinese(tmp_path):
+    spot = {"closed": 40, "drawn": 4, "done": 3, "reopened": 1, "ratings": {"satisfied": 2, "dissatisfied": 1}}
+    report = {**REPORT, "spot_checks": spot_check_section(spot)}
+
+    lines = report_lines(report, Names.of(PlatformSettings(state_dir=tmp_path)))
+
+    at = lines.index("回访抽查")
+    assert lines[at + 1].strip() == "本期结案 40 件，抽取 4 件（抽查比例 10.0%），已回访 3 件（完成率 75.0%）"
+    assert lines[at + 2].strip() == "满意 2 件，基本满意 0 件，不满意 1 件；因抽查不满意重新办理 1 件"
+    assert "回访抽查" not in report_lines(
+        {**REPORT, "spot_checks": None}, Names.of(PlatformSettings(state_dir=tmp_path))
+    )
