@@ -8,7 +8,7 @@ from enum import StrEnum
 import segno
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.supervision import documents_handlers, domain
+from services.supervision import documents_handlers, domain, reports_counters
 from services.supervision.dependencies import RatingLinks
 from services.supervision.documents_settings import Documents
 from services.supervision.periods import DateRange
@@ -120,7 +120,8 @@ def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: 
         changed = domain.change_deadline(watch, message.due_at, paused_at, message.revision)
         if changed != watch:
             uow.store.save_deadline(changed)
-            uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+            if reports_counters.deadline_change_counts(changed.closed_at):  # a running part counts nothing yet
+                uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -142,7 +143,8 @@ def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: P
     with uow:
         uow.claim(message)
         uow.store.record_fact(message)
-        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+        if reports_counters.fact_counts(message.type):  # CaseClosed changes no counter: no recount
+            uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
 
 
 # --- the clock -----------------------------------------------------------------------------

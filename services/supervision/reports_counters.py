@@ -141,6 +141,37 @@ def part_result(part: Part, resolutions: list[tuple[datetime, str]]) -> str | No
 WorkingDays = Callable[[datetime, datetime], tuple[int, bool]]
 
 
+# The facts a case's counters read; the others kept (CaseClosed) change no counter, so their handler skips the
+# recount. "First seen" is the earliest of these: a case's CaseClosed never comes before its first fact.
+COUNTED_FACTS = frozenset({"CaseAssigned", "CaseAwaitingManualTriage", "CaseResolved", "CaseReopened"})
+
+
+def fact_counts(fact: str) -> bool:
+    """Whether keeping a fact of this type can change what its case adds to the counters."""
+    return fact in COUNTED_FACTS
+
+
+def deadline_change_counts(closed_at: datetime | None) -> bool:
+    """A moved deadline or a stopped clock changes the counters only for a part that has ended (its on-time is
+    judged by them); a running part counts nothing yet."""
+    return closed_at is not None
+
+
+# A case's own figures as (day, dimension, metric), counted in each of its scopes; a unit's own as (day, unit,
+# metric), counted in the unit's part_scopes. Kept per case in this form: a sixth of the expanded rows' size.
+CaseItems = Counter[tuple[date, str, str]]
+UnitItems = Counter[tuple[date, str, str]]
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """What one case adds to the counters, before it is spread over its scopes (expand)."""
+
+    scopes: tuple[str, ...]
+    case: CaseItems
+    units: UnitItems
+
+
 def case_counters(
     facts: Iterable[CaseFact],
     parts: Iterable[Part],
@@ -149,21 +180,30 @@ def case_counters(
 ) -> Counters:
     """Everything one case adds to the counters, from all its facts as they stand (so a fact handled late, or
     twice, changes nothing but its own day)."""
-    ordered = sorted(facts, key=lambda f: f.occurred_at)
+    return expand(case_contribution(facts, parts, ratings, working_days))
+
+
+def case_contribution(
+    facts: Iterable[CaseFact],
+    parts: Iterable[Part],
+    ratings: Iterable[RatedVisit],
+    working_days: WorkingDays,
+) -> Contribution:
+    """What one case adds, per scope (case_counters spread out)."""
+    ordered = sorted((f for f in facts if f.fact in COUNTED_FACTS), key=lambda f: f.occurred_at)
     parts = list(parts)
-    counters: Counters = Counter()
+    items: CaseItems = Counter()
     assigned = next((f for f in ordered if f.fact == "CaseAssigned"), None)
     detail = assigned.detail if assigned else {}
     source = source_dim(detail.get("source") or UNKNOWN)
     category = category_dim(detail.get("category") or UNKNOWN)
     # A case counts in its county and township, and in the scope of every unit that had a part (once each).
-    scopes = list(dict.fromkeys([*division_scopes(detail.get("division_code")), *_units_above(parts)]))
+    scopes = tuple(dict.fromkeys([*division_scopes(detail.get("division_code")), *_units_above(parts)]))
 
     def add(day: date, dims: Iterable[str], metric: str, n: int = 1) -> None:
         if n:
-            for scope in scopes:
-                for dim in dims:
-                    counters[(day, scope, "", dim, metric)] += n
+            for dim in dims:
+                items[(day, dim, metric)] += n
 
     if assigned is not None:
         add(china_day(assigned.occurred_at), (source, category), Metric.RECEIVED)
@@ -191,21 +231,80 @@ def case_counters(
         day = china_day(visit.rated_at)
         add(day, [""], Metric.RATINGS)
         add(day, [""], Metric.RATINGS_SATISFIED, visit.rating in HAPPY_RATINGS)
+    units: UnitItems = Counter()
     for part in parts:
         if part.closed_at is None or part.reason == "declined":
             continue
         day = china_day(part.closed_at)
         result = part_result(part, resolutions)
-        for scope in part_scopes(part.unit):
-            for metric, n in (
-                (Metric.PARTS_ENDED, 1),
-                (Metric.PARTS_ON_TIME, on_time(part)),
-                (Metric.PARTS_WITH_RESULT, result is not None),
-                (Metric.PARTS_RESOLVING, result in RESOLVING_RESULTS),
-            ):
-                if n:
-                    counters[(day, scope, part.unit, "", metric)] += int(n)
+        for metric, n in (
+            (Metric.PARTS_ENDED, 1),
+            (Metric.PARTS_ON_TIME, on_time(part)),
+            (Metric.PARTS_WITH_RESULT, result is not None),
+            (Metric.PARTS_RESOLVING, result in RESOLVING_RESULTS),
+        ):
+            if n:
+                units[(day, part.unit, metric)] += int(n)
+    return Contribution(scopes, items, units)
+
+
+def expand(contribution: Contribution, scopes: Iterable[str] | None = None) -> Counters:
+    """The contribution as counters: its case items in each of its scopes (or the scopes given), its units' items
+    in each unit's part_scopes."""
+    counters: Counters = Counter()
+    case_scopes = contribution.scopes if scopes is None else tuple(scopes)
+    for (day, dim, metric), n in contribution.case.items():
+        if n:
+            for scope in case_scopes:
+                counters[(day, scope, "", dim, metric)] += n
+    for (day, unit, metric), n in contribution.units.items():
+        if n:
+            for scope in part_scopes(unit):
+                counters[(day, scope, unit, "", metric)] += n
     return counters
+
+
+def change(new: Contribution, old: Contribution | Counters) -> Counters:
+    """What the counters must change by when a case's contribution goes from `old` to `new` (old: as kept, or
+    counters kept in the expanded rows of before). Scopes unchanged (most facts): only the items that changed
+    are spread out."""
+    if not isinstance(old, Contribution):
+        return difference(expand(new), old)
+    if new.scopes != old.scopes:
+        return difference(expand(new), expand(old))
+    moved = Contribution(new.scopes, _minus(new.case, old.case), _minus(new.units, old.units))
+    return Counter({key: n for key, n in expand(moved).items() if n})
+
+
+def _minus(new: Counter[tuple[date, str, str]], old: Counter[tuple[date, str, str]]) -> Counter[tuple[date, str, str]]:
+    keys = set(new) | set(old)
+    return Counter({key: new[key] - old[key] for key in keys if new[key] != old[key]})
+
+
+def contribution_to_json(contribution: Contribution) -> dict[str, Any]:
+    """As kept beside the case: {"scopes": [...], "case": [[day, dim, metric, n]], "units": [[day, unit, metric,
+    n]]}, sorted."""
+    return {
+        "scopes": list(contribution.scopes),
+        "case": [[day.isoformat(), dim, metric, n] for (day, dim, metric), n in sorted(contribution.case.items()) if n],
+        "units": [[day.isoformat(), u, metric, n] for (day, u, metric), n in sorted(contribution.units.items()) if n],
+    }
+
+
+def kept_from_json(kept: Any) -> Contribution | Counters:
+    """What a case added, as kept: an object (this form), or the expanded rows kept before (to_rows)."""
+    if kept is None:
+        return Contribution((), Counter(), Counter())
+    if isinstance(kept, list):
+        return from_rows(kept)
+
+    def items(rows: Iterable[list[Any]]) -> Counter[tuple[date, str, str]]:
+        counted: Counter[tuple[date, str, str]] = Counter()
+        for day, key, metric, n in rows:
+            counted[(date.fromisoformat(day), key, metric)] += int(n)
+        return counted
+
+    return Contribution(tuple(kept["scopes"]), items(kept["case"]), items(kept["units"]))
 
 
 def _units_above(parts: Iterable[Part]) -> list[str]:
@@ -232,6 +331,17 @@ def to_rows(counters: Counters) -> list[list[Any]]:
         [day.isoformat(), scope, unit, dim, metric, n]
         for (day, scope, unit, dim, metric), n in sorted(counters.items())
         if n
+    ]
+
+
+def to_additions(counters: Counters) -> list[list[Any]]:
+    """What to add to the stored counters: [scope, day, unit, dim, metric, n] in key order (scope, then day …, the
+    primary key's), so two transactions adding to the same rows always take them in the same order."""
+    return [
+        [scope, day.isoformat(), unit, dim, metric, n]
+        for (scope, day, unit, dim, metric), n in sorted(
+            ((scope, day, unit, dim, metric), n) for (day, scope, unit, dim, metric), n in counters.items() if n
+        )
     ]
 
 

@@ -1,22 +1,25 @@
 """The report's read model in PostgreSQL: counters kept up to date case by case, summed by scope and period."""
 
+import json
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
 from services.supervision.reports import DEFINITIONS_VERSION, working_days
 from services.supervision.reports_counters import (
+    COUNTED_FACTS,
     CaseFact,
     Counters,
     LinkFact,
     Part,
     RatedVisit,
-    case_counters,
-    difference,
-    from_rows,
+    case_contribution,
+    change,
+    contribution_to_json,
+    kept_from_json,
     link_counters,
-    to_rows,
+    to_additions,
 )
 from shared.contracts.messages import ReferralClosed
 from shared.delivery.statements import Row, Statements
@@ -76,49 +79,37 @@ class PostgresReportStore:
         """What the case's counters must change by; what it adds from now on is kept beside it."""
         # The case's facts apply one at a time (as serialise_case): two workers never diff against the same old.
         self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (case_id,))
-        facts = self.sql.all(
-            "SELECT case_id, fact, occurred_at, detail FROM case_facts WHERE case_id = %s"
-            " ORDER BY occurred_at, message_id",
-            (case_id,),
-        )
-        parts = self.sql.all(
-            "SELECT w.referral_id, w.case_id, w.unit, w.role, w.due_at, w.closed_at, w.paused_at, r.reason, r.result"
-            " FROM watches w LEFT JOIN referral_results r USING (referral_id) WHERE w.case_id = %s"
-            " ORDER BY w.issued_at, w.referral_id",
-            (case_id,),
-        )
-        ratings = self.sql.all(
-            "SELECT case_id, rating, rated_at FROM follow_ups"
-            " WHERE case_id = %s AND rating IS NOT NULL AND rated_at IS NOT NULL ORDER BY round",
-            (case_id,),
-        )
-        new = case_counters(
-            [CaseFact(r["case_id"], r["fact"], r["occurred_at"], r["detail"]) for r in facts],
+        # Everything the recomputation reads, and what the case added before, in one round trip.
+        kept = self.sql.one(_CASE_AS_KEPT, (case_id,) * 4)
+        assert kept is not None
+        new = case_contribution(
+            [CaseFact(case_id, fact, _moment(at), detail) for fact, at, detail in kept["facts"]],
             [
                 Part(
-                    referral_id=str(r["referral_id"]),
-                    case_id=r["case_id"],
-                    unit=r["unit"],
-                    role=r["role"],
-                    due_at=r["due_at"],
-                    closed_at=r["closed_at"],
-                    paused_at=r["paused_at"],
-                    reason=r["reason"],
-                    result=r["result"],
+                    referral_id=referral_id,
+                    case_id=case_id,
+                    unit=unit,
+                    role=role,
+                    due_at=_moment(due_at),
+                    closed_at=_moment(closed_at) if closed_at else None,
+                    paused_at=_moment(paused_at) if paused_at else None,
+                    reason=reason,
+                    result=result,
                 )
-                for r in parts
+                for referral_id, unit, role, due_at, closed_at, paused_at, reason, result in kept["parts"]
             ],
-            [RatedVisit(r["case_id"], r["rating"], r["rated_at"]) for r in ratings],
+            [RatedVisit(case_id, rating, _moment(rated_at)) for rating, rated_at in kept["ratings"]],
             working_days,
         )
-        kept = self.sql.one("SELECT counters FROM report_cases WHERE case_id = %s", (case_id,))
-        old = from_rows(kept["counters"]) if kept else Counter()
+        old = kept_from_json(kept["counters"])
+        if new == old and kept["definitions"] == DEFINITIONS_VERSION:
+            return Counter()  # nothing changed (a redelivery, or a fact no counter reads): nothing to write
         self.sql.write(
             "INSERT INTO report_cases (case_id, counters, definitions) VALUES (%s, %s, %s)"
             " ON CONFLICT (case_id) DO UPDATE SET counters = EXCLUDED.counters, definitions = EXCLUDED.definitions",
-            (case_id, jsonb(to_rows(new)), DEFINITIONS_VERSION),
+            (case_id, jsonb(contribution_to_json(new)), DEFINITIONS_VERSION),
         )
-        return difference(new, old)
+        return change(new, old)
 
     def count_link_fact(self, message_id: UUID) -> None:
         rows = self.sql.all(
@@ -135,21 +126,15 @@ class PostgresReportStore:
 
     def _add(self, counters: Counters) -> None:
         """Add to the counters in key order, so two transactions never wait on each other's rows crosswise."""
-        keys = sorted((scope, day, unit, dim, metric) for (day, scope, unit, dim, metric), n in counters.items() if n)
-        if not keys:
+        if not any(counters.values()):
             return
+        # One JSON parameter, not six arrays: client-side binding quotes every array element in Python.
         self.sql.write(
             "INSERT INTO report_counters (scope, day, unit, dim, metric, value)"
-            " SELECT * FROM unnest(%s::text[], %s::date[], %s::text[], %s::text[], %s::text[], %s::bigint[])"
+            " SELECT r->>0, (r->>1)::date, r->>2, r->>3, r->>4, (r->>5)::bigint"
+            " FROM json_array_elements(%s::json) WITH ORDINALITY AS e(r, i) ORDER BY i"
             " ON CONFLICT (scope, day, unit, dim, metric) DO UPDATE SET value = report_counters.value + EXCLUDED.value",
-            (
-                [k[0] for k in keys],
-                [k[1] for k in keys],
-                [k[2] for k in keys],
-                [k[3] for k in keys],
-                [k[4] for k in keys],
-                [counters[(k[1], k[0], k[2], k[3], k[4])] for k in keys],
-            ),
+            (json.dumps(to_additions(counters)),),
         )
 
     def report_sums(self, scope: str, first: date, last: date) -> Sums:
@@ -200,3 +185,26 @@ class PostgresReportStore:
             (DEFINITIONS_VERSION, after, done),
         )
         return not done
+
+
+# A case as kept, in one row: its facts, its parts (each unit's watch and own result), its ratings (as JSON arrays,
+# in the order the recomputation reads them), and what it added to the counters when last counted.
+_CASE_AS_KEPT = (
+    "SELECT"
+    " (SELECT coalesce(json_agg(json_build_array(fact, occurred_at, detail) ORDER BY occurred_at, message_id),"
+    " '[]') FROM case_facts WHERE case_id = %s AND fact IN ("
+    + ", ".join(f"'{fact}'" for fact in sorted(COUNTED_FACTS))  # constants: the facts a counter reads
+    + ")) AS facts,"
+    " (SELECT coalesce(json_agg(json_build_array(w.referral_id, w.unit, w.role, w.due_at, w.closed_at, w.paused_at,"
+    " r.reason, r.result) ORDER BY w.issued_at, w.referral_id), '[]')"
+    " FROM watches w LEFT JOIN referral_results r USING (referral_id) WHERE w.case_id = %s) AS parts,"
+    " (SELECT coalesce(json_agg(json_build_array(rating, rated_at) ORDER BY round), '[]') FROM follow_ups"
+    " WHERE case_id = %s AND rating IS NOT NULL AND rated_at IS NOT NULL) AS ratings,"
+    " c.counters, c.definitions"
+    " FROM (SELECT 1) AS one LEFT JOIN report_cases c ON c.case_id = %s"
+)
+
+
+def _moment(text: str) -> datetime:
+    """A timestamptz as JSON writes it (ISO 8601 with its offset)."""
+    return datetime.fromisoformat(text)

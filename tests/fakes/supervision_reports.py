@@ -9,12 +9,13 @@ from services.supervision.domain import Watch
 from services.supervision.reports import DEFINITIONS_VERSION, working_days
 from services.supervision.reports_counters import (
     CaseFact,
+    Contribution,
     Counters,
     LinkFact,
     Part,
     RatedVisit,
-    case_counters,
-    difference,
+    case_contribution,
+    change,
     link_counters,
 )
 from shared.contracts.messages import ReferralClosed
@@ -29,10 +30,10 @@ class FakeReportStore:
     referral_results: dict[UUID, Row]
 
     # The tables of migration 0012, made on first use, as the tables are there from the migration.
-    def _model(self) -> tuple[Counters, dict[str, Counters], set[UUID], dict[str, Any]]:
+    def _model(self) -> tuple[Counters, dict[str, Contribution], set[UUID], dict[str, Any]]:
         if "report_counters" not in vars(self):
             self.report_counters: Counters = Counter()
-            self.report_cases: dict[str, Counters] = {}
+            self.report_cases: dict[str, Contribution] = {}
             self.counted_links: set[UUID] = set()
             self.report_rebuild: dict[str, Any] = {"definitions": "", "next_case": "", "done": False}
         return self.report_counters, self.report_cases, self.counted_links, self.report_rebuild
@@ -57,13 +58,13 @@ class FakeReportStore:
             for (case, _), row in sorted(self.follow_ups.items())
             if case == case_id and row["follow_up"].rating is not None and row["follow_up"].rated_at is not None
         ]
-        new = case_counters(
+        new = case_contribution(
             [CaseFact(f["case_id"], f["fact"], f["occurred_at"], f["detail"]) for _, f in facts],
             [self._part(w) for w in parts],
             [RatedVisit(v.case_id, v.rating.value, v.rated_at) for v in visits],
             working_days,
         )
-        counters.update(difference(new, cases.get(case_id, Counter())))
+        counters.update(change(new, cases.get(case_id, Contribution((), Counter(), Counter()))))
         cases[case_id] = new
 
     def count_link_fact(self, message_id: UUID) -> None:

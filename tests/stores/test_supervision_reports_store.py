@@ -8,9 +8,18 @@ from uuid import UUID
 
 from services.supervision.domain import FollowUp
 from services.supervision.reports import Level, Period, Scope, report_from_sums
+from services.supervision.reports_counters import expand, kept_from_json, to_rows
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import CaseAssigned, CaseResolved, LinkRecordNoted, ReferralClosed, ReferralSummary
+from shared.contracts.messages import (
+    CaseAssigned,
+    CaseReopened,
+    CaseResolved,
+    LinkRecordNoted,
+    ReferralClosed,
+    ReferralSummary,
+)
 from shared.contracts.vocabulary import Category, HandlingMode, Rating, ReferralRole, ResultCode, Source
+from shared.persistence.jsonb import jsonb
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.stores.conftest import StoreBench
 
@@ -243,3 +252,38 @@ def test_a_rebuild_from_the_kept_facts_counts_what_counting_as_they_came_counted
         assert rebased(figures(stores, Scope(level, hengnan), days)) == counted
     with stores.transaction() as store:
         assert store.rebuild_report_step(2) is False  # complete: nothing more to do
+
+
+def test_a_case_kept_as_expanded_rows_before_counts_on_from_them(stores: StoreBench[Any]) -> None:
+    """Migration 0012 kept each case's counters as [day, scope, unit, dim, metric, n] rows; the next fact about such
+    a case adds only its own difference, and the case is kept in the compact form from then on."""
+    drive(stores, QIDONG)
+    if stores.kind == "postgres":  # the fake keeps its own form in memory: nothing was ever kept in the old one
+        with stores.transaction() as store:
+            for row in store.sql.all("SELECT case_id, counters FROM report_cases"):
+                rows = to_rows(expand(kept_from_json(row["counters"])))
+                store.sql.write(
+                    "UPDATE report_cases SET counters = %s WHERE case_id = %s", (jsonb(rows), row["case_id"])
+                )
+    before = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    with stores.transaction() as store:
+        reopened = CaseReopened.build(
+            message_id=QIDONG.id(12),
+            occurred_at=at(11, 8),
+            case_id=QIDONG.in_november,
+            sender="centre:430426",
+            recipient="centre:430426",
+            round=2,
+            rating=Rating.DISSATISFIED,
+        )
+        store.record_fact(reopened)
+        store.refresh_report(QIDONG.in_november)
+        for case_id in (QIDONG.october_only, QIDONG.late):
+            store.refresh_report(case_id)  # nothing new: nothing changes
+    after = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    assert (before["cases_reopened"], after["cases_reopened"], after["reopened_rate"]) == (0, 1, 50.0)
+    assert {**after, "cases_reopened": 0, "reopened_rate": before["reopened_rate"]} == before  # all else as it was
+    if stores.kind == "postgres":
+        with stores.transaction() as store:
+            kept = store.sql.one("SELECT counters FROM report_cases WHERE case_id = %s", (QIDONG.in_november,))
+        assert kept is not None and set(kept["counters"]) == {"scopes", "case", "units"}

@@ -5,6 +5,7 @@ from uuid import UUID
 
 from shared.contracts.messages import (
     CaseAssigned,
+    CaseClosed,
     CaseReopened,
     CaseResolved,
     DeadlineChanged,
@@ -123,3 +124,35 @@ def test_the_timer_counts_the_facts_kept_before_the_read_model(supervision, supe
     assert figure(supervision_store, "cases_received") == 1
     supervision.rebuild_report_model()  # complete: nothing counts twice
     assert figure(supervision_store, "cases_received") == 1
+
+
+def test_facts_that_change_no_counter_skip_the_recount(supervision, supervision_store, monkeypatch):
+    recounts: list[str] = []
+    recount = supervision_store.refresh_report
+    monkeypatch.setattr(
+        supervision_store, "refresh_report", lambda case_id: (recounts.append(case_id), recount(case_id))
+    )
+    supervision.on_case_assigned(assigned())
+    assert recounts == [CASE_ID]
+    moved = DeadlineChanged.build(
+        **envelope(3, at(4)), referral_id=UUID(int=11), unit=POLICE_STATION, due_at=at(13), paused=False, revision=1
+    )
+    supervision.on_deadline_changed(moved)  # the station's part is still running: it counts nothing yet
+    supervision.on_case_closed(CaseClosed.build(**envelope(4, at(8)), rating="satisfied"))
+    assert recounts == [CASE_ID]
+    assert figure(supervision_store, "cases_received") == 1
+    supervision.on_referral_closed(
+        ReferralClosed.build(
+            **envelope(5, at(5)),
+            referral_id=UUID(int=11),
+            unit=POLICE_STATION,
+            reason="result_reported",
+            result=ResultCode.MEDIATED,
+        )
+    )
+    later = DeadlineChanged.build(
+        **envelope(6, at(6)), referral_id=UUID(int=11), unit=POLICE_STATION, due_at=at(4, 9), paused=False, revision=2
+    )
+    supervision.on_deadline_changed(later)  # an ended part's deadline judges its on-time: recounted
+    assert recounts == [CASE_ID] * 3
+    assert figure(supervision_store, "parts_on_time") == 0

@@ -3,17 +3,27 @@
 import random
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta, timezone
+from itertools import pairwise
 
 from services.supervision.reports_counters import (
     CaseFact,
+    Contribution,
     LinkFact,
     Metric,
     Part,
     RatedVisit,
+    case_contribution,
     case_counters,
+    change,
+    contribution_to_json,
+    deadline_change_counts,
     difference,
+    expand,
+    fact_counts,
     from_rows,
+    kept_from_json,
     link_counters,
+    to_additions,
     to_rows,
     unit_scopes,
 )
@@ -123,3 +133,54 @@ def test_the_difference_keeps_what_went_down_and_survives_json() -> None:
     assert change[(date(2026, 11, 6), "430426", "", "source:police_call", Metric.RESOLVED)] == -1
     assert (date(2026, 11, 2), "430426", "", "source:police_call", Metric.RECEIVED) not in change
     assert from_rows(to_rows(new)) == +new
+
+
+def contribution(facts: list[CaseFact], parts: list[Part], ratings: list[RatedVisit]) -> Contribution:
+    return case_contribution(facts, parts, ratings, weekdays)
+
+
+def test_the_kept_contribution_changes_the_counters_by_what_recounting_everything_would() -> None:
+    station = Part("1", "A", "police:430426101", "lead", at(12), closed_at=at(6))
+    office = Part("2", "A", "justice:430426101", "co_unit", at(12), closed_at=at(4), reason="result_reported")
+    steps = [
+        contribution([], [], []),
+        contribution([resolved(at(6))], [station], []),  # handled before its assignment: the units' scopes only
+        contribution([assigned(at(2)), resolved(at(6))], [station], []),  # the county and township join
+        contribution([assigned(at(2)), resolved(at(6))], [station, office], []),  # a new unit's scopes
+        contribution([assigned(at(2)), resolved(at(6))], [station, office], [RatedVisit("A", "satisfied", at(7))]),
+        contribution([assigned(at(2)), resolved(at(6), "mediation_failed")], [station, office], []),  # went down
+    ]
+    for old, new in pairwise(steps):
+        assert change(new, old) == difference(expand(new), expand(old))
+        assert change(new, expand(old)) == difference(expand(new), expand(old))  # kept as rows, before
+        assert kept_from_json(contribution_to_json(new)) == new
+    assert expand(steps[-1]) == case_counters(
+        [assigned(at(2)), resolved(at(6), "mediation_failed")], [station, office], [], weekdays
+    )
+
+
+def test_what_was_kept_before_as_expanded_rows_still_reads() -> None:
+    new = contribution([assigned(at(2)), resolved(at(6))], [], [])
+    assert kept_from_json(to_rows(expand(new))) == expand(new)
+    assert kept_from_json(None) == Contribution((), Counter(), Counter())
+
+
+def test_a_case_closed_changes_no_counter_so_its_handler_skips_the_recount() -> None:
+    closed = CaseFact("A", "CaseClosed", at(1, month=11), {"rating": "satisfied"})  # even out of order
+    facts = [assigned(at(2)), resolved(at(6))]
+    assert not fact_counts("CaseClosed") and fact_counts("CaseResolved") and fact_counts("CaseAwaitingManualTriage")
+    assert case_counters([*facts, closed], [], [], weekdays) == case_counters(facts, [], [], weekdays)
+    # A part still running counts nothing yet, whatever its deadline: only an ended part's can change a counter.
+    running = Part("1", "A", "police:430426101", "lead", at(12), closed_at=None)
+    moved = Part("1", "A", "police:430426101", "lead", at(3), closed_at=None, paused_at=at(2))
+    assert case_counters(facts, [running], [], weekdays) == case_counters(facts, [moved], [], weekdays)
+    assert not deadline_change_counts(None) and deadline_change_counts(at(5))
+
+
+def test_additions_come_in_the_primary_keys_order() -> None:
+    counters = case_counters([assigned(at(2)), resolved(at(6))], [], [], weekdays)
+    rows = to_additions(counters)
+    assert [row[:5] for row in rows] == sorted(row[:5] for row in rows)
+    assert {(date.fromisoformat(day), scope, unit, dim, metric): n for scope, day, unit, dim, metric, n in rows} == (
+        counters
+    )
