@@ -12,6 +12,9 @@ from shared.registry import CENTRE, AgencyRegistry, load_registry
 # A threshold of working days past a deadline; 0 escalates at the first timer run after the deadline.
 MAX_ESCALATION_WORKING_DAYS = 60
 
+# `call_in = "*"`: every agency of the registry, those that join later included.
+EVERY_AGENCY = "*"
+
 
 class Level(StrEnum):
     """A centre's level, by the length of its division code (national statistical format)."""
@@ -148,8 +151,11 @@ def _centre(index: int, entry: object, county: str, registry: AgencyRegistry) ->
     if not isinstance(name, str) or not name.strip():
         raise CentresError(f"{where}.name: required, the centre's Chinese name (e.g. '砖塘镇综治中心')")
     call_in = entry.get("call_in", [])
+    if call_in == EVERY_AGENCY:
+        # The county centre calls in any department: one that joins is callable with no edit here.
+        call_in = [code for code in registry.agencies if code != CENTRE]
     if not isinstance(call_in, list) or not all(isinstance(code, str) for code in call_in):
-        raise CentresError(f"{where}.call_in: a list of agency codes")
+        raise CentresError(f'{where}.call_in: a list of agency codes, or "*" for every agency')
     for code in call_in:
         if code not in registry.agencies or code == CENTRE:
             known = ", ".join(sorted(set(registry.agencies) - {CENTRE}))

@@ -10,11 +10,20 @@ import click
 from pydantic import ValidationError
 
 from wuyuan import supervise
-from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
 
-service_argument = click.argument("service", type=click.Choice(SERVICES), metavar="SERVICE")
+
+def _known_service(context: click.Context, parameter: click.Parameter, value: str) -> str:
+    """Services come from the agency registry, so the choice is checked once settings are read."""
+    try:
+        return load_settings().require_service(value)
+    except ValueError as unknown:
+        raise click.BadParameter(str(unknown)) from None
+
+
+service_argument = click.argument("service", metavar="SERVICE", callback=_known_service)
 
 
 def load_settings() -> PlatformSettings:
@@ -65,9 +74,9 @@ def provision() -> None:
     """
     settings = load_settings()
     _provision(settings)
-    servers = sorted({settings.pg_admin_url_of(s).rsplit("@", 1)[-1] for s in SERVICES})
+    servers = sorted({settings.pg_admin_url_of(s).rsplit("@", 1)[-1] for s in settings.services})
     click.echo(
-        f"provisioned {len(SERVICES)} services: vhost {settings.vhost} ({settings.queue_type} queues),"
+        f"provisioned {len(settings.services)} services: vhost {settings.vhost} ({settings.queue_type} queues),"
         f" databases {settings.db_prefix}* on {', '.join(servers)}"
     )
 
@@ -84,7 +93,7 @@ def down() -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, pid, state, url}.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, pid, state, url, kind}.")
 def status(as_json: bool) -> None:
     """Show each service's state, pid and address."""
     statuses = supervise.status(load_settings())
@@ -100,6 +109,7 @@ def status(as_json: bool) -> None:
 def start_command(service: str, timeout: float) -> None:
     """Start one service again (after `wuyuan stop SERVICE`)."""
     settings = load_settings()
+    _require_managed(settings, service)
     try:
         supervise.start_service(settings, service, timeout=timeout)
     except supervise.NotReady as exc:
@@ -114,8 +124,10 @@ def start_command(service: str, timeout: float) -> None:
 @service_argument
 def stop_command(service: str) -> None:
     """Stop one service; messages addressed to it wait in its queues."""
+    settings = load_settings()
+    _require_managed(settings, service)
     try:
-        supervise.stop_service(load_settings(), service)
+        supervise.stop_service(settings, service)
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{service} stopped")
@@ -127,11 +139,22 @@ def stop_command(service: str) -> None:
 def logs(service: str, lines: int) -> None:
     """Print the end of a service's log."""
     settings = load_settings()
+    _require_managed(settings, service)
     path = supervise.log_path(settings, service)
     if not path.exists():
         raise click.ClickException(f"no log yet at {path}; has `wuyuan up` run?")
     for line in supervise.log_tail(settings, service, lines):
         click.echo(line)
+
+
+def _require_managed(settings: PlatformSettings, service: str) -> None:
+    from wuyuan.agencies import is_managed
+
+    if not is_managed(settings, service):
+        raise click.ClickException(
+            f"{service} runs elsewhere (config/agencies.toml gives it no command): the platform provisions it and"
+            " watches its health (`wuyuan status`), but does not start, stop or keep its log"
+        )
 
 
 def _ensure_infra() -> None:
@@ -170,9 +193,9 @@ def _provision(settings: PlatformSettings) -> None:
 
 def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
     width = max(len("SERVICE"), *(len(s.name) for s in statuses))
-    click.echo(f"{'SERVICE':<{width}}  {'STATE':<9}  {'PID':>7}  URL")
+    click.echo(f"{'SERVICE':<{width}}  {'KIND':<8}  {'STATE':<11}  {'PID':>7}  URL")
     for s in statuses:
-        click.echo(f"{s.name:<{width}}  {s.state:<9}  {s.pid or '-':>7}  {s.url}")
+        click.echo(f"{s.name:<{width}}  {s.kind:<8}  {s.state:<11}  {s.pid or '-':>7}  {s.url}")
 
 
 # --- command groups from other modules --------------------------------------------------------
@@ -190,3 +213,7 @@ EXTRA_COMMANDS.append(report_command)
 EXTRA_COMMANDS.append(calendar_group)
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)
+
+
+if __name__ == "__main__":
+    main()

@@ -8,6 +8,16 @@ import click
 from wuyuan.settings import PlatformSettings
 
 
+def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
+    """The services asked for (every one in the registry when none), or a usage error naming the unknown one."""
+    for service in services:
+        if service not in settings.services:
+            raise click.BadParameter(
+                f"未知服务 {service!r}；可选：{', '.join(settings.services)}", param_hint="--service"
+            )
+    return services or settings.services
+
+
 @click.group("dlq")
 def dlq() -> None:
     """Dead letters: messages a service could never process, with the reason."""
@@ -19,10 +29,9 @@ def dlq() -> None:
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
     from wuyuan.dead_letters import list_dead_letters
     from wuyuan.labels import local_time, service_label
-    from wuyuan.settings import SERVICES
 
     settings = PlatformSettings()
-    letters = list_dead_letters(settings, services or SERVICES)
+    letters = list_dead_letters(settings, known_services(settings, services))
     if as_json:
         click.echo(json.dumps([asdict(letter) for letter in letters], ensure_ascii=False, indent=2))
         return
@@ -49,10 +58,9 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
     """
     from wuyuan.dead_letters import replay_dead_letters
     from wuyuan.labels import service_label
-    from wuyuan.settings import SERVICES
 
     settings = PlatformSettings()
-    report = replay_dead_letters(settings, services or SERVICES, message_id)
+    report = replay_dead_letters(settings, known_services(settings, services), message_id)
     click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
         label = service_label(settings, refused.service)

@@ -7,7 +7,6 @@ shared/contracts may import nothing but itself (tests/unit/test_layers.py), so t
 arguments and the dead-letter headers come from here, where provisioning takes them from too.
 """
 
-import importlib
 import sys
 
 from shared.config import ServiceSettings
@@ -26,9 +25,10 @@ from shared.messaging.routing import (
     ORIGINAL_USER_HEADER,
     RETRY_EXCHANGE,
 )
-from shared.messaging.topology import handled_models, service_queues
+from shared.messaging.topology import service_queues
+from wuyuan.agencies import inbox_models
 from wuyuan.provision_amqp import AGENCY_TOPIC_WRITE
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
 
 
 def default_of(settings: type[PlatformSettings] | type[ServiceSettings], field: str) -> int:
@@ -37,11 +37,10 @@ def default_of(settings: type[PlatformSettings] | type[ServiceSettings], field: 
     return default
 
 
-def service_topology(service: str, retry_delay_ms: int) -> ServiceTopology | None:
+def service_topology(settings: PlatformSettings, service: str, retry_delay_ms: int) -> ServiceTopology | None:
     """The service's queues as wuyuan/provision_amqp.py declares them; None for a service with no inbox."""
     published = set(published_models())
-    module = importlib.import_module(f"services.{service}.service")
-    models = sorted((m for m in handled_models(module.SERVICE) if m in published), key=lambda m: m.TYPE)
+    models = sorted((m for m in inbox_models(settings, service) if m in published), key=lambda m: m.TYPE)
     if not models:
         return None
     classic = service_queues(service, list(models), retry_delay_ms, "classic")
@@ -53,9 +52,11 @@ def service_topology(service: str, retry_delay_ms: int) -> ServiceTopology | Non
     return ServiceTopology(service, tuple(models), inbox, retry, dead)
 
 
-def broker_facts() -> BrokerFacts:
+def broker_facts(settings: PlatformSettings | None = None) -> BrokerFacts:
+    """The broker's set-up for the agencies in the registry (WUYUAN_CONFIG_DIR; the shipped one by default)."""
+    settings = settings or PlatformSettings()
     retry_delay_ms = default_of(PlatformSettings, "retry_delay_ms")
-    found = (service_topology(service, retry_delay_ms) for service in SERVICES)
+    found = (service_topology(settings, service, retry_delay_ms) for service in settings.services)
     return BrokerFacts(
         services=tuple(topology for topology in found if topology is not None),
         retry_exchange=RETRY_EXCHANGE,

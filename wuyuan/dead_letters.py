@@ -26,7 +26,7 @@ from shared.messaging.routing import (
 )
 from shared.telemetry.processors import redact
 from wuyuan.provision_amqp import _call
-from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
+from wuyuan.settings import OPERATOR, PlatformSettings
 
 _DEAD_HEADERS = (DEAD_AT_HEADER, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, ORIGINAL_USER_HEADER)
 
@@ -69,11 +69,11 @@ def replay_refusal(settings: PlatformSettings, service: str, user_id: object) ->
 
 
 def list_dead_letters(
-    settings: PlatformSettings, services: Iterable[str] = SERVICES, limit: int = 100
+    settings: PlatformSettings, services: Iterable[str] | None = None, limit: int = 100
 ) -> list[DeadLetter]:
     """Peek without consuming: the management API requeues what it shows."""
     found = []
-    for service in services:
+    for service in settings.services if services is None else services:
         response = _call(
             settings,
             "POST",
@@ -106,13 +106,13 @@ def operator_connection(settings: PlatformSettings) -> Connection:
     )
 
 
-def replay(settings: PlatformSettings, services: Iterable[str] = SERVICES, message_id: str | None = None) -> int:
+def replay(settings: PlatformSettings, services: Iterable[str] | None = None, message_id: str | None = None) -> int:
     """Replay what may be replayed (see `replay_dead_letters`); returns how many were sent."""
     return len(replay_dead_letters(settings, services, message_id).replayed)
 
 
 def replay_dead_letters(
-    settings: PlatformSettings, services: Iterable[str] = SERVICES, message_id: str | None = None
+    settings: PlatformSettings, services: Iterable[str] | None = None, message_id: str | None = None
 ) -> ReplayReport:
     """Send each genuine dead letter back to its service's inbox, under its original sender.
 
@@ -123,7 +123,7 @@ def replay_dead_letters(
     with operator_connection(settings) as conn:
         channel = conn.channel()
         channel.confirm_select()
-        for service in services:
+        for service in settings.services if services is None else services:
             kept = []
             # Only what was dead when the replay began: a message that fails again is dead-lettered
             # behind these while we work, and fetching it again would replay it round and round.

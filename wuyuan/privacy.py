@@ -13,8 +13,9 @@ from psycopg.rows import dict_row
 
 from shared.delivery.statements import Statements
 from shared.persistence.transaction import transaction
+from wuyuan.agencies import is_external
 from wuyuan.provision_db import agency_services
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,9 @@ def purge_personal_data(
 
 
 def _agencies(settings: PlatformSettings) -> Sequence[str]:
+    """The Python agencies, whose databases have the agency base's tables; an external agency keeps its own."""
     agencies = agency_services(settings.config_dir)
-    return [service for service in SERVICES if service in agencies]
+    return [s for s in settings.services if s in agencies and not is_external(settings, s)]
 
 
 @contextmanager

@@ -4,9 +4,11 @@ from collections.abc import Sequence
 
 from wuyuan.provision_amqp import ensure_broker
 from wuyuan.provision_db import ensure_databases
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
 
 
-def provision_all(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> None:
+def provision_all(settings: PlatformSettings, services: Sequence[str] | None = None) -> None:
+    """Provision the services named, or every service in the registry."""
+    services = settings.services if services is None else services
     ensure_databases(settings, services)
     ensure_broker(settings, services)

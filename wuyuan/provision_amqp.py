@@ -1,6 +1,5 @@
 """Create the platform's vhost, one broker user per service with least privilege, and the topology."""
 
-import importlib
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -11,8 +10,9 @@ from kombu import Connection, Exchange, Queue
 
 from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.routing import dead_letter_exchange, inbox_queue
-from shared.messaging.topology import EXCHANGES, handled_models, service_queues
-from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
+from shared.messaging.topology import EXCHANGES, service_queues
+from wuyuan.agencies import inbox_models
+from wuyuan.settings import OPERATOR, PlatformSettings
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
 AGENCY_TOPIC_WRITE = "^(coordinator|intake)\\.|^supervision\\.LinkRecordNoted$"
@@ -72,7 +72,8 @@ def _permissions(settings: PlatformSettings, service: str) -> tuple[dict[str, st
     )
 
 
-def ensure_broker(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> None:
+def ensure_broker(settings: PlatformSettings, services: Sequence[str] | None = None) -> None:
+    services = settings.services if services is None else services
     vhost = quote(settings.vhost, safe="")
     _call(settings, "PUT", f"vhosts/{vhost}", {})
     for service in services:
@@ -119,8 +120,9 @@ def admin_connection(settings: PlatformSettings) -> Connection:
     return Connection(urlunsplit(parts._replace(path=f"/{settings.vhost}")), connect_timeout=10)
 
 
-def declare_topology(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
+def declare_topology(settings: PlatformSettings, services: Iterable[str] | None = None) -> None:
     """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows."""
+    services = list(settings.services if services is None else services)
     with admin_connection(settings) as conn:
         channel = conn.channel()
         kinds = {**EXCHANGES, **{dead_letter_exchange(service): "direct" for service in services}}
@@ -128,8 +130,7 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] = SERVI
         for exchange in exchanges.values():
             exchange(channel).declare()
         for service in services:
-            module = importlib.import_module(f"services.{service}.service")
-            models = handled_models(module.SERVICE)
+            models = inbox_models(settings, service)
             for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type):
                 queue = Queue(spec.name, durable=True, queue_arguments=spec.arguments, channel=channel)
                 queue.declare()
@@ -137,8 +138,9 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] = SERVI
                     queue.bind_to(exchange=exchange_name, routing_key=routing_key)
 
 
-def delete_broker(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
+def delete_broker(settings: PlatformSettings, services: Iterable[str] | None = None) -> None:
     """Remove the vhost and its users (test clean-up)."""
+    services = settings.services if services is None else services
     _call(settings, "DELETE", f"vhosts/{quote(settings.vhost, safe='')}")
     for name in (*services, OPERATOR):
         _call(settings, "DELETE", f"users/{quote(settings.broker_user(name), safe='')}")

@@ -15,7 +15,8 @@ from psycopg.rows import dict_row
 from yoyo import get_backend, read_migrations
 
 from shared.registry import CENTRE, DEFAULT_CONFIG_DIR, load_registry
-from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+from wuyuan.agencies import has_database, is_external, migrations_dir
+from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 log = logging.getLogger(__name__)
 
@@ -41,12 +42,14 @@ def migration_dirs(
     shared_dir: Path = SHARED_MIGRATIONS,
     services_root: Path = SERVICES_ROOT,
     config_dir: Path = DEFAULT_CONFIG_DIR,
+    own_dir: Path | None = None,
 ) -> list[Path]:
-    """The migration directories that apply to a service's database, shared ones first."""
+    """The migration directories that apply to a service's database, shared ones first; the service's own are
+    `own_dir`, or `services_root/<service>/migrations`."""
     candidates = [shared_dir]
     if service in agency_services(config_dir):
         candidates.append(AGENCY_MIGRATIONS)
-    candidates.append(services_root / service / "migrations")
+    candidates.append(own_dir or services_root / service / "migrations")
     return [d for d in candidates if _has_migrations(d)]
 
 
@@ -66,17 +69,18 @@ def yoyo_uri(database_url: str) -> str:
 
 def ensure_databases(
     settings: PlatformSettings,
-    services: Iterable[str] = SERVICES,
+    services: Iterable[str] | None = None,
     *,
     shared_dir: Path = SHARED_MIGRATIONS,
-    services_root: Path = SERVICES_ROOT,
+    services_root: Path | None = None,
 ) -> dict[str, list[str]]:
     """Create any missing service database and apply pending migrations.
 
     Safe to run again and from two processes at once. Returns, per service, the ids of the
     migrations applied by this call (empty lists when everything was already up to date).
     """
-    services = list(services)
+    # An external agency may do without a database; one it has, it migrates itself.
+    services = [s for s in (settings.services if services is None else services) if has_database(settings, s)]
     for admin_url, on_server in _by_server(settings, services).items():
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             for service in on_server:
@@ -92,8 +96,17 @@ def ensure_databases(
     applied = {
         service: apply_migrations(
             settings.database_url(service),
-            migration_dirs(service, shared_dir=shared_dir, services_root=services_root, config_dir=settings.config_dir),
+            migration_dirs(
+                service,
+                shared_dir=shared_dir,
+                config_dir=settings.config_dir,
+                own_dir=migrations_dir(settings, service)
+                if services_root is None
+                else services_root / service / "migrations",
+            ),
         )
+        if not is_external(settings, service)
+        else []
         for service in services
     }
     if "intake" in services:
@@ -165,8 +178,9 @@ def apply_migrations(database_url: str, directories: list[Path]) -> list[str]:
     return applied
 
 
-def drop_databases(settings: PlatformSettings, services: Iterable[str] = SERVICES) -> None:
+def drop_databases(settings: PlatformSettings, services: Iterable[str] | None = None) -> None:
     """Drop the services' databases, disconnecting their sessions first (for test clean-up)."""
+    services = [s for s in (settings.services if services is None else services) if has_database(settings, s)]
     for admin_url, on_server in _by_server(settings, services).items():
         _drop_on_server(admin_url, settings, on_server)
 

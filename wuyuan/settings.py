@@ -11,24 +11,18 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.registry import AgencyRegistry, load_registry
 from shared.secret_values import refuse_placeholder
 from wuyuan.secrets import kept_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# Every service of the platform, in start-up order; the port is HTTP_PORT_BASE + index + 1.
-SERVICES = (
-    "intake",
-    "coordinator",
-    "supervision",
-    "court_link",
-    "police_link",
-    "justice_link",
-    "petition_link",
-    "stability",
-    "identity",
-    "console",
-)
+# The platform's services come from the agency registry (`PlatformSettings.services`): the centre's
+# groups first, then the agencies, with identity and the console after the first five agencies, so
+# that adding an agency moves no service's port.
+CENTRE_GROUPS = ("intake", "coordinator", "supervision")
+FRONT_SERVICES = ("identity", "console")
+AGENCIES_BEFORE_FRONT = 5
 # The broker user that replays dead letters (`wuyuan dlq replay`); not a service.
 OPERATOR = "operator"
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -101,22 +95,23 @@ class PlatformSettings(BaseSettings):
     )
     config_dir: Path = REPO_ROOT / "config"
 
-    @field_validator("pg_admin_urls")
-    @classmethod
-    def _known_services(cls, urls: dict[str, str]) -> dict[str, str]:
-        for service, url in urls.items():
-            if service not in SERVICES:
-                raise ValueError(f"pg_admin_urls: unknown service {service!r}; services are {', '.join(SERVICES)}")
+    @model_validator(mode="after")
+    def _known_services(self) -> "PlatformSettings":
+        services = self.services
+        for service, url in self.pg_admin_urls.items():
+            if service not in services:
+                raise ValueError(f"pg_admin_urls: unknown service {service!r}; services are {', '.join(services)}")
             if not url.startswith(("postgresql://", "postgres://")):
                 raise ValueError(f"pg_admin_urls.{service}: not a postgresql:// URL")
-        return urls
+        return self
 
     @model_validator(mode="after")
     def _real_broker_passwords(self) -> "PlatformSettings":
+        services = self.services
         for name, password in self.broker_passwords.items():
-            if name not in (*SERVICES, OPERATOR):
+            if name not in (*services, OPERATOR):
                 raise ValueError(
-                    f"broker_passwords: unknown user {name!r}; users are {', '.join(SERVICES)}, {OPERATOR}"
+                    f"broker_passwords: unknown user {name!r}; users are {', '.join(services)}, {OPERATOR}"
                 )
             value = password.get_secret_value()
             # It goes into amqp:// URIs as it is.
@@ -124,8 +119,8 @@ class PlatformSettings(BaseSettings):
                 raise ValueError(f"broker_passwords.{name}: use letters, digits, '-' and '_' only")
             refuse_placeholder(f"WUYUAN_BROKER_PASSWORDS.{name}", value, self.dev_mode)
         for name, password in self.database_passwords.items():
-            if name not in SERVICES:
-                raise ValueError(f"database_passwords: unknown service {name!r}; services are {', '.join(SERVICES)}")
+            if name not in services:
+                raise ValueError(f"database_passwords: unknown service {name!r}; services are {', '.join(services)}")
             value = password.get_secret_value()
             if not URL_SAFE.fullmatch(value):  # it goes into postgresql:// URLs as it is
                 raise ValueError(f"database_passwords.{name}: use letters, digits, '-' and '_' only")
@@ -137,8 +132,38 @@ class PlatformSettings(BaseSettings):
     def _absolute(cls, value: Path) -> Path:
         return value.resolve()
 
+    @property
+    def registry(self) -> AgencyRegistry:
+        """The agencies joined to this platform (config_dir/agencies.toml); a malformed file names its field."""
+        try:
+            return load_registry(self.config_dir)
+        except OSError as missing:
+            raise ValueError(
+                f"config_dir: no agency registry at {self.config_dir / 'agencies.toml'} ({missing})"
+            ) from None
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every service, in start-up order; a service's HTTP port is HTTP_PORT_BASE + its index + 1."""
+        agencies = self.registry.agency_services()
+        return (
+            *CENTRE_GROUPS,
+            *agencies[:AGENCIES_BEFORE_FRONT],
+            *FRONT_SERVICES,
+            *agencies[AGENCIES_BEFORE_FRONT:],
+        )
+
+    def is_agency(self, service: str) -> bool:
+        return service in self.registry.agency_services()
+
+    def require_service(self, service: str) -> str:
+        """The service's name, or ValueError naming the known ones."""
+        if service not in self.services:
+            raise ValueError(f"unknown service {service!r}; services are {', '.join(self.services)}")
+        return service
+
     def http_port(self, service: str) -> int:
-        return self.http_port_base + SERVICES.index(service) + 1
+        return self.http_port_base + self.services.index(service) + 1
 
     def http_base_url(self, service: str) -> str:
         return f"http://{self.http_host}:{self.http_port(service)}"
@@ -195,7 +220,7 @@ class PlatformSettings(BaseSettings):
         """
         if user in self.broker_passwords:
             return self.broker_passwords[user].get_secret_value()
-        if user not in (*SERVICES, OPERATOR):
+        if user not in (*self.services, OPERATOR):
             raise ValueError(f"no broker user {user!r}")
         secrets_dir = self.state_dir / "secrets"
         secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -266,7 +291,7 @@ class PlatformSettings(BaseSettings):
             # A rating link opens the console's citizen page.
             environment["WUYUAN_PUBLIC_URL"] = self.public_url or self.http_base_url("console")
         if service == "console":
-            others = [other for other in SERVICES if other != "console"]
+            others = [other for other in self.services if other != "console"]
             environment["WUYUAN_CONSOLE_API_URLS"] = json.dumps({other: self.http_base_url(other) for other in others})
             environment["WUYUAN_CONSOLE_SECURE_COOKIES"] = str((self.public_url or "").startswith("https://")).lower()
         if service == "petition_link":

@@ -21,7 +21,8 @@ from typing import Any
 import requests
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
-from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+from wuyuan.agencies import health_url, is_external, is_managed, launch, managed_services
+from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 # All services form one supervisord group so that `down` stops them in parallel.
 GROUP = "wuyuan"
@@ -60,14 +61,12 @@ class ServiceStatus:
     pid: int | None
     state: str  # supervisord's state, lower case: running, starting, backoff, stopped, exited, fatal …
     url: str
+    # "python", or "external" for an agency in another language (registry); one that runs elsewhere has
+    # no supervisord state, only its health check: "running" or "unreachable".
+    kind: str = "python"
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
-
-
-def default_command(service: str) -> list[str]:
-    """How a service process is started (the runtime contract: `python -m shared.runtime <service>`)."""
-    return [sys.executable, "-m", "shared.runtime", service]
 
 
 # --- where things live ------------------------------------------------------------------------
@@ -98,11 +97,11 @@ def supervisord_log_path(settings: PlatformSettings) -> Path:
 
 def render_config(
     settings: PlatformSettings,
-    services: Sequence[str] = SERVICES,
+    services: Sequence[str] | None = None,
     command_for: CommandFor | None = None,
 ) -> str:
-    """The text of supervisord.conf for these services."""
-    command_for = command_for or default_command
+    """The text of supervisord.conf for these services (by default every one the platform starts itself)."""
+    services = managed_services(settings) if services is None else services
     sock = socket_path(settings)
     if len(os.fsencode(sock)) > _MAX_SOCKET_PATH:
         raise SupervisorError(
@@ -139,12 +138,14 @@ def render_config(
         environment = ",".join(
             f"{key}={_env_value(key, value)}" for key, value in settings.service_environment(service).items()
         )
+        how = launch(settings, service)
+        command, directory = (command_for(service), REPO_ROOT) if command_for else (how.argv, how.cwd)
         lines += [
             "",
             f"[program:{service}]",
-            f"command={_ini(shlex.join(command_for(service)))}",
+            f"command={_ini(shlex.join(command))}",
             f"environment={environment}",
-            f"directory={_ini(str(REPO_ROOT))}",
+            f"directory={_ini(str(directory))}",
             f"priority={priority}",
             "autostart=true",
             "autorestart=true",
@@ -165,7 +166,7 @@ def render_config(
 
 def write_config(
     settings: PlatformSettings,
-    services: Sequence[str] = SERVICES,
+    services: Sequence[str] | None = None,
     command_for: CommandFor | None = None,
 ) -> Path:
     """Write state_dir/supervisord.conf (creating the state and log directories) and return its path."""
@@ -260,7 +261,7 @@ def start(
     settings: PlatformSettings,
     detach: bool,
     *,
-    services: Sequence[str] = SERVICES,
+    services: Sequence[str] | None = None,
     command_for: CommandFor | None = None,
     timeout: float = 90.0,
     echo: Callable[[str], None] = print,
@@ -281,7 +282,7 @@ def start(
         return 0
     if is_running(settings):
         raise AlreadyRunning("the platform is already running in the background; see `wuyuan status`")
-    return _run_foreground(settings, conf, services, timeout, echo)
+    return _run_foreground(settings, conf, managed_services(settings) if services is None else services, timeout, echo)
 
 
 def _supervisord_argv(conf: Path) -> list[str]:
@@ -370,14 +371,17 @@ def console_banner(settings: PlatformSettings) -> str:
     )
 
 
-def wait_until_ready(settings: PlatformSettings, timeout: float = 90.0, *, services: Sequence[str] = SERVICES) -> None:
-    """Return once every service answers GET /health with status ok; raise NotReady otherwise."""
+def wait_until_ready(
+    settings: PlatformSettings, timeout: float = 90.0, *, services: Sequence[str] | None = None
+) -> None:
+    """Return once every service (by default all, external agencies too) answers GET /health with status ok;
+    raise NotReady otherwise."""
 
     def supervisord_gone() -> bool:
         _require_running(settings)
         return False
 
-    _wait_ready(settings, timeout, services, abort=supervisord_gone)
+    _wait_ready(settings, timeout, settings.services if services is None else services, abort=supervisord_gone)
 
 
 def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[str], abort: Callable[[], bool]) -> None:
@@ -394,29 +398,43 @@ def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[s
                 raise NotReady(service, "it kept crashing and supervisord gave up", log_tail(settings, service))
             if time.monotonic() > deadline:
                 service = waiting[0]
-                reason = f"no healthy answer from {settings.http_base_url(service)}/health within {timeout:g}s"
+                reason = f"no healthy answer from {health_url(settings, service)} within {timeout:g}s"
                 raise NotReady(service, reason, log_tail(settings, service))
             time.sleep(0.25)
 
 
 def _healthy(http: requests.Session, settings: PlatformSettings, service: str) -> bool:
+    return health_problem(http, settings, service) is None
+
+
+def health_problem(http: requests.Session, settings: PlatformSettings, service: str) -> str | None:
+    """Why the service's GET /health does not say it is up, or None when it does."""
+    url = health_url(settings, service)
     try:
-        response = http.get(f"{settings.http_base_url(service)}/health", timeout=2)
-        body = response.json() if response.status_code == 200 else {}
-    except (requests.RequestException, ValueError):
-        return False
-    # Name and vhost guard against another platform's service holding the port.
-    return (
-        isinstance(body, dict)
-        and body.get("service") == service
-        and body.get("vhost") == settings.vhost
-        and body.get("status") == "ok"
-    )
+        response = http.get(url, timeout=2)
+        body = response.json() if response.status_code == 200 else None
+    except requests.RequestException as failed:
+        return f"GET {url}: no answer ({failed.__class__.__name__})"
+    except ValueError:
+        return f"GET {url}: 200 but not JSON"
+    if body is None:
+        return f"GET {url}: HTTP {response.status_code}"
+    if not isinstance(body, dict) or body.get("status") != "ok":
+        return f'GET {url}: expected {{"status": "ok"}}, saw {str(body)[:200]}'
+    # Name and vhost guard against another platform's service holding the port; an external agency
+    # need not say them (docs/integrating-an-agency.md), but what it says must be right.
+    expected = {"service": service, "vhost": settings.vhost}
+    optional = is_external(settings, service)
+    for key, value in expected.items():
+        if body.get(key, value if optional else None) != value:
+            return f"GET {url}: {key} is {body.get(key)!r}, expected {value!r}"
+    return None
 
 
 def _given_up(settings: PlatformSettings, services: Sequence[str]) -> list[str]:
-    states = {s.name: s.state for s in status(settings, services)}
-    return [s for s in services if states.get(s) == "fatal"]
+    managed = [s for s in services if is_managed(settings, s)]
+    states = {s.name: s.state for s in status(settings, managed)}
+    return [s for s in managed if states.get(s) == "fatal"]
 
 
 def stop(settings: PlatformSettings, timeout: float | None = None) -> bool:
@@ -450,8 +468,10 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def status(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> list[ServiceStatus]:
-    """Each service's supervisord state; all "stopped" when supervisord is not running."""
+def status(settings: PlatformSettings, services: Sequence[str] | None = None) -> list[ServiceStatus]:
+    """Each service's supervisord state (all "stopped" when supervisord is not running); an external agency
+    that runs elsewhere is "running" or "unreachable" by its health check."""
+    services = settings.services if services is None else services
     infos: dict[str, dict[str, Any]] = {}
     if socket_path(settings).exists():
         try:
@@ -461,10 +481,17 @@ def status(settings: PlatformSettings, services: Sequence[str] = SERVICES) -> li
             infos = {}
     result = []
     for service in services:
+        kind = "external" if is_external(settings, service) else "python"
+        if not is_managed(settings, service):
+            with requests.Session() as http:
+                http.trust_env = False
+                state = "running" if _healthy(http, settings, service) else "unreachable"
+            result.append(ServiceStatus(service, None, state, health_url(settings, service), kind))
+            continue
         info = infos.get(service)
         pid = info["pid"] if info and info["pid"] else None
         state = info["statename"].lower() if info else "stopped"
-        result.append(ServiceStatus(service, pid, state, settings.http_base_url(service)))
+        result.append(ServiceStatus(service, pid, state, settings.http_base_url(service), kind))
     return result
 
 

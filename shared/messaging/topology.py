@@ -4,7 +4,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.contracts.envelope import Envelope
-from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, Event
+from shared.contracts.messages import (
+    DOCUMENTS_EXCHANGE,
+    EVENTS_EXCHANGE,
+    Event,
+    MessageRejected,
+    NoticeCirculated,
+    OverdueNoticeIssued,
+    ReferralDeadlineChanged,
+    ReferralIssued,
+    ReferralWithdrawn,
+    ReminderIssued,
+)
 from shared.messaging.consumer import InboxHandler
 from shared.messaging.routing import (
     RETRY_EXCHANGE,
@@ -75,3 +86,16 @@ def service_queues(
         # No arguments beyond the type: dead letters expire by a policy (wuyuan/provision_amqp.py).
         QueueSpec(dead_queue(service), kind, ((dead_letter_exchange(service), service),)),
     ]
+
+
+# The documents every agency receives, whatever its language: the agency base (shared/agency/service.py)
+# handles exactly these, and an external agency's inbox is bound to them.
+AGENCY_INBOX: tuple[type[Envelope], ...] = (
+    ReferralIssued,
+    ReminderIssued,
+    OverdueNoticeIssued,
+    NoticeCirculated,
+    ReferralDeadlineChanged,
+    ReferralWithdrawn,
+    MessageRejected,
+)

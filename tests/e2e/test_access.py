@@ -25,7 +25,10 @@ from shared.auth.signing import SigningKeys, issue_token
 from shared.http import Access, ApiHandler
 from wuyuan.accounts import AccountSpec, ensure_accounts
 from wuyuan.client import PlatformClient
-from wuyuan.settings import SERVICES
+from wuyuan.settings import PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 pytestmark = pytest.mark.e2e
 

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from tests.e2e.conftest import _free_port_base
 from wuyuan import supervise
 from wuyuan.client import PlatformClient, PlatformError
+from wuyuan.ports import free_port_base
 from wuyuan.provision import provision_all
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
@@ -106,7 +106,7 @@ def village_client(tmp_path_factory):
         vhost=f"wyt_{run}",
         db_prefix=f"wyt_{run}_",
         state_dir=tmp_path_factory.mktemp("village-platform"),
-        http_port_base=_free_port_base(),
+        http_port_base=free_port_base(len(PlatformSettings().services) + 1),
         config_dir=config,
     )
     provision_all(settings)

@@ -11,7 +11,10 @@ import pytest
 from shared.contracts.identifiers import resident_id_check_char
 from wuyuan.client import PlatformClient
 from wuyuan.dead_letters import list_dead_letters
-from wuyuan.settings import SERVICES
+from wuyuan.settings import PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 pytestmark = pytest.mark.e2e
 

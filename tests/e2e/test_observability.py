@@ -10,7 +10,10 @@ import pytest
 from shared.contracts.identifiers import resident_id_check_char
 from shared.telemetry.file_exporter import read_spans
 from shared.telemetry.propagation import CASE_ID_KEY
-from wuyuan.settings import SERVICES
+from wuyuan.settings import PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 pytestmark = pytest.mark.e2e
 

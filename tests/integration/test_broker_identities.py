@@ -25,7 +25,10 @@ from shared.messaging.routing import (
 )
 from wuyuan.dead_letters import list_dead_letters, replay_dead_letters
 from wuyuan.provision_amqp import DEAD_LETTER_POLICY, LEGACY_DEAD_LETTER_EXCHANGE, delete_broker, ensure_broker
-from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
+from wuyuan.settings import OPERATOR, PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 pytestmark = pytest.mark.integration
 

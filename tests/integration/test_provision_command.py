@@ -10,7 +10,10 @@ from click.testing import CliRunner
 from wuyuan.cli import main
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 pytestmark = pytest.mark.integration
 

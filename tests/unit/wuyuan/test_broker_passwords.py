@@ -8,7 +8,10 @@ import pytest
 from pydantic import ValidationError
 
 from wuyuan.provision_amqp import _permissions
-from wuyuan.settings import OPERATOR, SERVICES, PlatformSettings
+from wuyuan.settings import OPERATOR, PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 COURT = "3b8f0c6d1e2a4957b6c0d8e1f2a3b4c5"
 

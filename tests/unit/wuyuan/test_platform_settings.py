@@ -7,7 +7,10 @@ from pydantic import ValidationError
 
 from shared.contracts.messages import ReferralIssued
 from shared.messaging.topology import service_queues
-from wuyuan.settings import SERVICES, PlatformSettings
+from wuyuan.settings import PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 COURT_SERVER = "postgresql://wuyuan:s3cret@court-db.example:5432/postgres"
 
@@ -110,3 +113,42 @@ def test_where_provisioning_connects_as_the_services_own_role_its_url_and_passwo
     assert settings.database_url("court_link") == owner_url
     assert not settings.admin_is_the_role("intake")
     assert not (tmp_path / "secrets" / "postgres" / "court_link").exists()  # no password of ours for it
+
+
+def test_an_added_agency_moves_no_service_port(tmp_path):
+    shipped = PlatformSettings()
+    (tmp_path / "agencies.toml").write_text(
+        (shipped.config_dir / "agencies.toml").read_text(encoding="utf-8")
+        + '\n[agencies.women]\nname_zh = "妇联"\nname_en = "Women\'s federation"\nservice = "women_link"\n'
+        'unit_digits = 6\n[agencies.women.external]\ncommand = ["node", "agency.js"]\n',
+        encoding="utf-8",
+    )
+
+    joined = PlatformSettings(config_dir=tmp_path)
+
+    assert joined.services == (*shipped.services, "women_link")
+    assert {s: joined.http_port(s) for s in shipped.services} == {s: shipped.http_port(s) for s in shipped.services}
+    assert joined.http_port("women_link") == joined.http_port_base + 11
+    assert joined.service_environment("women_link")["WUYUAN_AMQP_USER"] == f"{joined.vhost}.women_link"
+
+
+def test_the_shipped_ports_are_those_the_readmes_give():
+    settings = PlatformSettings()
+
+    assert {s: settings.http_port(s) - settings.http_port_base for s in settings.services} == {
+        "intake": 1,
+        "coordinator": 2,
+        "supervision": 3,
+        "court_link": 4,
+        "police_link": 5,
+        "justice_link": 6,
+        "petition_link": 7,
+        "stability": 8,
+        "identity": 9,
+        "console": 10,
+    }
+
+
+def test_a_missing_registry_is_named(tmp_path):
+    with pytest.raises(ValueError, match="config_dir: no agency registry at"):
+        PlatformSettings(config_dir=tmp_path)

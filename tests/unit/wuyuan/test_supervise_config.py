@@ -10,7 +10,10 @@ import pytest
 from supervisor.options import ServerOptions
 
 from wuyuan import supervise
-from wuyuan.settings import REPO_ROOT, SERVICES, PlatformSettings
+from wuyuan.settings import REPO_ROOT, PlatformSettings
+
+# Every service of a platform with the shipped agency registry.
+SERVICES = PlatformSettings().services
 
 
 @pytest.fixture
@@ -122,7 +125,9 @@ def test_a_command_hook_replaces_the_runtime_command(settings):
     ],
 )
 def test_values_supervisord_cannot_carry_are_refused_not_mangled(state_dir, name):
-    settings = PlatformSettings(state_dir=state_dir, config_dir=state_dir / name)
+    config_dir = state_dir / name
+    shutil.copytree(REPO_ROOT / "config", config_dir)
+    settings = PlatformSettings(state_dir=state_dir, config_dir=config_dir)
 
     with pytest.raises(supervise.SupervisorError):
         supervise.render_config(settings)
