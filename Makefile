@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-browser bench bench-reports infra browser asyncapi venv lint contracts down clean
+.PHONY: run test test-fast test-browser bench bench-reports infra browser asyncapi example-agency venv lint contracts down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "wuyuan needs Python 3.11 or 3.12; set PYTHON=python3.11")'
@@ -28,6 +28,10 @@ browser:
 asyncapi:
 	@bash scripts/ensure-asyncapi.sh
 
+# The worked example agency in Node.js (examples/womens_federation): the conformance kit and an end-to-end test run it.
+example-agency:
+	@bash scripts/ensure-example-agency.sh
+
 run: venv infra
 	$(BIN)/wuyuan up
 
@@ -37,7 +41,7 @@ run: venv infra
 # turns a missing Chromium into a failure instead of a skip. Make stops at the first that fails.
 BROWSER_PYTEST := WUYUAN_BROWSER_TESTS=1 WUYUAN_REQUIRE_BROWSER=1 $(BIN)/pytest -p no:pytest_nameko tests/browser
 
-test: lint infra browser asyncapi
+test: lint infra browser asyncapi example-agency
 	$(BIN)/pytest
 	$(BROWSER_PYTEST)
 
@@ -64,6 +68,11 @@ lint: venv
 contracts: venv asyncapi
 	$(BIN)/python -m wuyuan.contracts_export docs/contracts
 	node tools/asyncapi/check.mjs docs/contracts >/dev/null
+
+# Rewrite deploy/compose.yaml and the Kubernetes manifests from config/agencies.toml (deploy/templates/*.j2).
+.PHONY: deploy
+deploy: venv
+	$(BIN)/python -m wuyuan.deploy_render deploy
 
 down: venv
 	$(BIN)/wuyuan down

@@ -28,12 +28,12 @@ from shared.auth.tokens import TokenVerifier
 from shared.registry import load_registry
 from wuyuan import supervise
 from wuyuan.accounts import ensure_accounts, working_accounts
+from wuyuan.agencies import is_external
 from wuyuan.provision import provision_all
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
 from wuyuan.settings import PlatformSettings
 
-AGENCIES = ("court_link", "police_link", "justice_link", "petition_link", "stability")
 # A mix of joint (traffic: police + court) and single-unit (neighbour: justice; debt: court) cases.
 CATEGORIES = ("traffic", "neighbour", "debt")
 # Officers and visitors look again this long after finding nothing: people act on a list, not a busy loop.
@@ -150,6 +150,13 @@ def verification_cost(settings: PlatformSettings, token: str, count: int = VERIF
     return signed, remembered
 
 
+def officered_agencies(settings: PlatformSettings) -> list[str]:
+    """The agencies of the registry whose officers the bench plays: every Python agency, as they all take
+    referrals through the same HTTP API and keep them in the same table. An external agency is started and
+    its CPU measured like every service, but answers its referrals its own way."""
+    return [s for s in settings.services if settings.is_agency(s) and not is_external(settings, s)]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -168,7 +175,7 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
         )
         sent = conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
     lead_delivered: dict[str, object] = {}
-    for service in AGENCIES:
+    for service in officered_agencies(settings):
         with psycopg.connect(settings.database_url(service)) as conn:
             for case_id, at in conn.execute(
                 "SELECT case_id, received_at FROM referrals WHERE role = 'lead' AND round = 1 AND case_id = ANY(%s)",
@@ -204,7 +211,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         supervise.wait_until_ready(settings, timeout=120)
         accounts = SignedIn(settings)
         drivers = Drivers(settings, accounts)
-        threads = [threading.Thread(target=drivers.officer, args=(s,), daemon=True) for s in AGENCIES]
+        officers = officered_agencies(settings)
+        threads = [threading.Thread(target=drivers.officer, args=(s,), daemon=True) for s in officers]
         threads.append(threading.Thread(target=drivers.visitor, daemon=True))
         for thread in threads:
             thread.start()
