@@ -202,6 +202,7 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
 from wuyuan.commands_accounts import account, auth  # noqa: E402
 from wuyuan.commands_calendar import calendar_group  # noqa: E402
 from wuyuan.commands_case import case_group, demo_command, trace_command  # noqa: E402
+from wuyuan.commands_conformance import conformance_command  # noqa: E402
 from wuyuan.commands_ops import dlq  # noqa: E402
 from wuyuan.commands_privacy import privacy  # noqa: E402
 from wuyuan.commands_report import report_command  # noqa: E402
@@ -211,6 +212,7 @@ EXTRA_COMMANDS: list[click.Command] = [case_group, trace_command, demo_command, 
 EXTRA_COMMANDS.append(privacy)
 EXTRA_COMMANDS.append(report_command)
 EXTRA_COMMANDS.append(calendar_group)
+EXTRA_COMMANDS.append(conformance_command)
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)
 

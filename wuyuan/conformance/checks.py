@@ -1,0 +1,438 @@
+"""The checks the kit runs against an agency, in order, each with a stable code and a Chinese title."""
+
+import json
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from pydantic import ValidationError
+
+from shared.contracts.envelope import message_model
+from shared.contracts.messages import ReferralIssued
+from shared.messaging.routing import document_routing_key
+from shared.registry import Agency
+from wuyuan.agencies import health_url
+from wuyuan.conformance.centre import Answer, Centre, Delivery, OfficerApi
+from wuyuan.conformance.environment import ConformanceEnvironment
+from wuyuan.settings import PlatformSettings
+from wuyuan.supervise import health_problem
+
+# How long the kit watches for something that must not happen (a second record, a reply while refused).
+QUIET_SECONDS = 2.0
+POLL_SECONDS = 0.2
+
+
+class CheckFailed(Exception):
+    """The agency did not do what the check expects; the message says what was expected and what was seen."""
+
+
+@dataclass
+class Run:
+    """What the checks share: the private environment, the kit's side of the wire, and the referrals so far."""
+
+    environment: ConformanceEnvironment
+    agency: Agency
+    timeout: float
+    centre: Centre
+    api: OfficerApi
+    referrals: dict[str, ReferralIssued] = field(default_factory=dict)  # by the check that issued it
+    traces: dict[str, str] = field(default_factory=dict)  # referral id -> the trace id the kit gave it
+    replies: list[tuple[str, Delivery]] = field(default_factory=list)  # (reply type, delivery), in order
+
+    @property
+    def settings(self) -> PlatformSettings:
+        return self.environment.settings
+
+    @property
+    def agency_user(self) -> str:
+        return self.settings.broker_user(self.environment.service)
+
+    # --- referrals -------------------------------------------------------------------------------------
+
+    def new_referral(self) -> ReferralIssued:
+        county = self.settings.county
+        division = f"{county}101203"
+        now = datetime.now(UTC).replace(microsecond=0)
+        return ReferralIssued.model_validate(
+            {
+                "message_id": str(uuid4()),
+                "type": ReferralIssued.TYPE,
+                "schema_version": ReferralIssued.VERSION,
+                "case_id": f"{county}-{now:%Y%m%d}-{secrets.randbelow(90000) + 10000}",
+                "sender": self.settings.registry.centre_unit(county),
+                "recipient": self.agency.unit_for(division),
+                "occurred_at": now.isoformat(),
+                "referral_id": str(uuid4()),
+                "role": "lead",
+                "round": 1,
+                "source": "walk_in",
+                "category": "neighbour",
+                "division_code": division,
+                "summary": "一致性检查：两户村民因宅基地边界发生争执，申请调解。",
+                "flags": [],
+                "parties": [{"role": "applicant", "kind": "person", "name": "张某"}],
+                "due_at": (now + timedelta(days=14)).isoformat(),
+            }
+        )
+
+    def send_referral(self, referral: ReferralIssued, as_service: str = "coordinator") -> None:
+        trace_id = self.traces.setdefault(str(referral.referral_id), secrets.token_hex(16))
+        self.centre.publish(
+            as_service,
+            document_routing_key(self.environment.service, referral.type),
+            referral.model_dump_json().encode(),
+            message_id=str(referral.message_id),
+            message_type=referral.type,
+            headers={"traceparent": f"00-{trace_id}-{secrets.token_hex(8)}-01"},
+        )
+
+    def referral_path(self, referral: ReferralIssued, action: str = "") -> str:
+        return f"/api/v1/referrals/{referral.referral_id}" + (f"/{action}" if action else "")
+
+    def show(self, referral: ReferralIssued) -> Answer:
+        return self.api.call("GET", self.referral_path(referral), referral.recipient)
+
+    def wait_until_received(self, referral: ReferralIssued) -> dict[str, Any]:
+        """The agency's record of the referral once it shows `received`, or CheckFailed with what it showed."""
+        deadline = time.monotonic() + self.timeout
+        answer = self.show(referral)
+        while time.monotonic() < deadline:
+            answer = self.show(referral)
+            if answer.status == 200 and isinstance(answer.body, dict) and answer.body.get("status") == "received":
+                return answer.body
+            self.require_alive()
+            time.sleep(POLL_SECONDS)
+        raise CheckFailed(
+            f"expected GET {self.referral_path(referral)} to show status received within {self.timeout:g}s;"
+            f" it answered {answer.describe()}"
+        )
+
+    def require_alive(self) -> None:
+        code = self.environment.exit_code()
+        if code is not None:
+            raise CheckFailed(
+                f"the agency's process exited with code {code}; its log ends:\n{self.environment.log_tail()}"
+            )
+
+    # --- replies ----------------------------------------------------------------------------------------
+
+    def act(self, referral: ReferralIssued, action: str, body: dict[str, Any]) -> str:
+        """An officer's action that must be taken (202 with a message id); returns that id."""
+        answer = self.api.call("POST", self.referral_path(referral, action), referral.recipient, body)
+        if answer.status != 202:
+            raise CheckFailed(
+                f"expected POST {self.referral_path(referral, action)} to answer 202; got {answer.describe()}"
+            )
+        message_id = answer.body.get("message_id") if isinstance(answer.body, dict) else None
+        if not message_id:
+            raise CheckFailed(
+                f"the 202 of POST {self.referral_path(referral, action)} names no message_id: {answer.describe()}"
+            )
+        return str(message_id)
+
+    def await_reply(self, message_type: str, referral: ReferralIssued, message_id: str) -> Delivery:
+        """The reply the action announced, checked against the contract; CheckFailed listing every problem."""
+
+        def about_it(delivery: Delivery) -> bool:
+            body = delivery.json() or {}
+            return (
+                delivery.message_id == message_id
+                or body.get("message_id") == message_id
+                or (
+                    delivery.routing_key.endswith(f".{message_type}")
+                    and body.get("referral_id") == str(referral.referral_id)
+                )
+            )
+
+        delivery = self.centre.replies.wait_for(about_it, self.timeout)
+        if delivery is None:
+            others = ", ".join(f"{d.routing_key} ({d.message_id})" for d in self.centre.replies.unclaimed) or "nothing"
+            raise CheckFailed(
+                f"expected {message_type} (message_id {message_id}) in wuyuan.coordinator.inbox within"
+                f" {self.timeout:g}s; saw {others}"
+            )
+        self.replies.append((message_type, delivery))
+        problems = reply_problems(delivery, message_type, referral, self.agency_user, message_id)
+        if problems:
+            raise CheckFailed(f"{message_type} arrived but breaks the contract:\n- " + "\n- ".join(problems))
+        return delivery
+
+
+def reply_problems(
+    delivery: Delivery, message_type: str, referral: ReferralIssued, agency_user: str, message_id: str
+) -> list[str]:
+    """What is wrong with a reply to `referral`, each as expected-versus-seen; empty when it is right."""
+    problems = []
+    expected_key = f"coordinator.{message_type}"
+    if delivery.routing_key != expected_key:
+        problems.append(f"routing key: expected {expected_key}, saw {delivery.routing_key}")
+    if delivery.properties.get("user_id") != agency_user:
+        problems.append(f"AMQP user_id: expected {agency_user}, saw {delivery.properties.get('user_id')}")
+    if delivery.properties.get("delivery_mode") != 2:
+        problems.append(f"delivery_mode: expected 2 (persistent), saw {delivery.properties.get('delivery_mode')}")
+    body = delivery.json()
+    if body is None:
+        return [*problems, f"body: expected a JSON object, saw {delivery.body[:200]!r}"]
+    model = message_model(message_type)
+    assert model is not None, message_type
+    try:
+        model.model_validate_json(delivery.body)
+    except ValidationError as invalid:
+        for error in invalid.errors():
+            where = ".".join(str(part) for part in error["loc"]) or "(body)"
+            problems.append(f"schema: {where}: {error['msg']}")
+    expected = {
+        "type": message_type,
+        "sender": referral.recipient,
+        "recipient": referral.sender,
+        "case_id": referral.case_id,
+        "referral_id": str(referral.referral_id),
+        "message_id": message_id,
+    }
+    for name, value in expected.items():
+        if body.get(name) != value:
+            problems.append(f"{name}: expected {value}, saw {body.get(name)}")
+    if delivery.message_id != body.get("message_id"):
+        problems.append(f"message_id property: expected the body's {body.get('message_id')}, saw {delivery.message_id}")
+    return problems
+
+
+# --- the checks ----------------------------------------------------------------------------------------------
+
+
+def starts(run: Run) -> None:
+    # The same test `wuyuan up` and `wuyuan status` apply: 200 with {"status": "ok"}, and the right service
+    # and vhost where it names them.
+    deadline = time.monotonic() + run.timeout
+    problem = None
+    while time.monotonic() < deadline:
+        run.require_alive()
+        problem = health_problem(run.api.session, run.settings, run.environment.service)
+        if problem is None:
+            return
+        time.sleep(POLL_SECONDS)
+    raise CheckFailed(
+        f"expected the health check to say it is up within {run.timeout:g}s; {problem}. The log ends:\n"
+        + run.environment.log_tail()
+    )
+
+
+def consumes_referral(run: Run) -> None:
+    referral = run.referrals["main"] = run.new_referral()
+    run.send_referral(referral)
+    run.wait_until_received(referral)
+
+
+def accept_reply(run: Run) -> None:
+    referral = run.referrals["main"]
+    run.await_reply("ReferralAccepted", referral, run.act(referral, "accept", {}))
+
+
+def progress_reply(run: Run) -> None:
+    referral = run.referrals["main"]
+    message_id = run.act(referral, "progress", {"note": "一致性检查：已联系双方当事人。"})
+    run.await_reply("ProgressReported", referral, message_id)
+
+
+def result_reply(run: Run) -> None:
+    referral = run.referrals["main"]
+    body = {"result": "handled", "summary": "一致性检查：已依职能办结。"}
+    run.await_reply("ResultReported", referral, run.act(referral, "result", body))
+
+
+def decline_reply(run: Run) -> None:
+    referral = run.referrals["declined"] = run.new_referral()
+    run.send_referral(referral)
+    run.wait_until_received(referral)
+    body = {"reason": "一致性检查：不属于本单位职责。", "reason_code": "not_competent"}
+    run.await_reply("ReferralDeclined", referral, run.act(referral, "decline", body))
+
+
+def trace_continued(run: Run) -> None:
+    if not run.replies:
+        raise CheckFailed("no reply arrived to look at")
+    problems = []
+    for message_type, delivery in run.replies:
+        body = delivery.json() or {}
+        expected = run.traces.get(str(body.get("referral_id")), "(the referral's)")
+        traceparent = delivery.headers.get("traceparent")
+        parts = str(traceparent).split("-") if traceparent else []
+        if len(parts) != 4:
+            problems.append(
+                f"{message_type}: expected a traceparent header with trace id {expected}, saw {traceparent}"
+            )
+        elif parts[1] != expected:
+            problems.append(f"{message_type}: expected trace id {expected}, saw {parts[1]}")
+    if problems:
+        raise CheckFailed("replies do not continue the referral's trace:\n- " + "\n- ".join(problems))
+
+
+def duplicate_referral(run: Run) -> None:
+    referral = run.referrals["main"]
+    before = run.show(referral)
+    run.send_referral(referral)  # the same message, the same message_id: a redelivery as the agency sees it
+    arrived = run.centre.replies.collect(QUIET_SECONDS)
+    after = run.show(referral)
+    problems = []
+    if not isinstance(after.body, dict) or not isinstance(before.body, dict):
+        problems.append(
+            f"GET {run.referral_path(referral)}: expected 200 before and after, saw {before.status} then {after.status}"
+        )
+    elif after.body.get("status") != before.body.get("status"):
+        problems.append(f"status: expected it to stay {before.body.get('status')}, saw {after.body.get('status')}")
+    listed = run.api.call("GET", "/api/v1/referrals?limit=500", referral.recipient)
+    if listed.status == 200 and isinstance(listed.body, dict):
+        count = sum(
+            1 for item in listed.body.get("referrals", []) if item.get("referral_id") == str(referral.referral_id)
+        )
+        if count != 1:
+            problems.append(f"GET /api/v1/referrals: expected the referral once, saw it {count} times")
+    again = run.api.call(
+        "POST", run.referral_path(referral, "result"), referral.recipient, {"result": "handled", "summary": "再次报告"}
+    )
+    if again.status != 409:
+        problems.append(f"a second result on the finished referral: expected 409, saw {again.describe()}")
+    arrived += run.centre.replies.collect(QUIET_SECONDS)
+    if arrived:
+        sent = ", ".join(f"{d.routing_key} ({d.message_id})" for d in arrived)
+        problems.append(f"expected no message to the coordinator, saw {sent}")
+    if problems:
+        raise CheckFailed("the duplicate had an effect:\n- " + "\n- ".join(problems))
+
+
+def reply_confirmed(run: Run) -> None:
+    referral = run.referrals["confirmed"] = run.new_referral()
+    run.send_referral(referral)
+    run.wait_until_received(referral)
+    run.centre.refuse_replies()
+    try:
+        message_id = run.act(referral, "accept", {})
+        early = run.centre.replies.collect(QUIET_SECONDS + 1)
+    finally:
+        run.centre.accept_replies()
+    if early:
+        raise CheckFailed(
+            f"expected nothing while the coordinator's inbox refused publishes; saw {len(early)} message(s)"
+        )
+    delivery = run.centre.replies.wait_for(
+        lambda d: d.message_id == message_id or (d.json() or {}).get("message_id") == message_id, run.timeout
+    )
+    if delivery is None:
+        raise CheckFailed(
+            f"while the coordinator's inbox refused publishes (the broker nacks a confirmed one), the agency answered"
+            f" 202 for ReferralAccepted {message_id}; expected it sent again with that message_id once the inbox took"
+            f" messages again, within {run.timeout:g}s; it never came (published without confirms, or marked sent"
+            " before the broker confirmed it)"
+        )
+    copies = [d for d in run.centre.replies.collect(QUIET_SECONDS) if d.message_id == message_id]
+    if copies:
+        raise CheckFailed(f"expected ReferralAccepted {message_id} once, saw it {1 + len(copies)} times")
+    problems = reply_problems(delivery, "ReferralAccepted", referral, run.agency_user, message_id)
+    if problems:
+        raise CheckFailed("the reply sent again breaks the contract:\n- " + "\n- ".join(problems))
+
+
+def _with_id(message_id: str) -> Callable[[Delivery], bool]:
+    return lambda delivery: delivery.message_id == message_id
+
+
+def malformed_dead_lettered(run: Run) -> None:
+    broken = run.new_referral().model_dump(mode="json")
+    del broken["summary"]
+    sent = {
+        "a body that is not JSON": (str(uuid4()), b"{not json"),
+        "a ReferralIssued without summary": (broken["message_id"], json.dumps(broken).encode()),
+    }
+    routing_key = document_routing_key(run.environment.service, ReferralIssued.TYPE)
+    for message_id, body in sent.values():
+        run.centre.publish("coordinator", routing_key, body, message_id=message_id, message_type=ReferralIssued.TYPE)
+    problems = []
+    for what, (message_id, _) in sent.items():
+        letter = run.centre.dead_letters.wait_for(_with_id(message_id), run.timeout)
+        if letter is None:
+            where = f"wuyuan.{run.environment.service}.dead"
+            problems.append(f"{what} ({message_id}): expected in {where} within {run.timeout:g}s, not there")
+        elif not letter.dead_reason:
+            problems.append(f"{what} ({message_id}): dead-lettered without the header x-wuyuan-dead-reason")
+    referral_id = broken["referral_id"]
+    shown = run.api.call("GET", f"/api/v1/referrals/{referral_id}", broken["recipient"])
+    if shown.status != 404:
+        problems.append(f"the ReferralIssued without summary: expected it not recorded (404), saw {shown.describe()}")
+    run.require_alive()
+    status = run.api.health(health_url(run.settings, run.environment.service))
+    if status != 200:
+        problems.append(f"GET /health afterwards: expected 200, saw {status}")
+    if problems:
+        raise CheckFailed("malformed messages were not dead-lettered with a reason:\n- " + "\n- ".join(problems))
+
+
+def foreign_sender_refused(run: Run) -> None:
+    referral = run.new_referral()
+    run.send_referral(referral, as_service="supervision")
+    deadline = time.monotonic() + run.timeout
+    letter = None
+    # Until it is dead-lettered, or shows up recorded (then there is no point waiting for the dead letter).
+    while letter is None and time.monotonic() < deadline:
+        letter = run.centre.dead_letters.wait_for(lambda d: d.message_id == str(referral.message_id), POLL_SECONDS)
+        if letter is None and run.show(referral).status == 200:
+            break
+    shown = run.show(referral)
+    problems = []
+    if shown.status != 404:
+        problems.append(
+            f"a referral published by {run.settings.broker_user('supervision')}: expected it not recorded (404),"
+            f" saw {shown.describe()}"
+        )
+    if letter is None:
+        problems.append(f"expected it in wuyuan.{run.environment.service}.dead, not there")
+    elif not letter.dead_reason:
+        problems.append("dead-lettered without the header x-wuyuan-dead-reason")
+    if problems:
+        raise CheckFailed("a referral from another sender than the coordinator was taken:\n- " + "\n- ".join(problems))
+
+
+def reconnects(run: Run) -> None:
+    deadline = time.monotonic() + run.timeout
+    names = run.centre.agency_connections()
+    while not names and time.monotonic() < deadline:
+        time.sleep(POLL_SECONDS)
+        names = run.centre.agency_connections()
+    if not names:
+        raise CheckFailed(f"expected the agency connected as {run.agency_user}; the broker lists no such connection")
+    for name in names:
+        run.centre.close_connection(name)
+    referral = run.referrals["reconnected"] = run.new_referral()
+    run.send_referral(referral)
+    try:
+        run.wait_until_received(referral)
+    except CheckFailed as failed:
+        raise CheckFailed(f"after the broker closed its {len(names)} connection(s): {failed}") from None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    title_zh: str
+    run: Callable[[Run], None]
+    needs: tuple[str, ...] = ()
+
+
+CHECKS = (
+    Check("starts", "启动并应答健康检查", starts),
+    Check("consumes_referral", "接收交办单并记录为已接收", consumes_referral, ("starts",)),
+    Check("accept_reply", "签收：回执符合契约", accept_reply, ("consumes_referral",)),
+    Check("progress_reply", "进展报告：回执符合契约", progress_reply, ("accept_reply",)),
+    Check("result_reply", "结果报告：回执符合契约", result_reply, ("accept_reply",)),
+    Check("decline_reply", "退回：回执符合契约", decline_reply, ("consumes_referral",)),
+    Check("trace_continued", "回执延续交办单的链路", trace_continued, ("accept_reply",)),
+    Check("duplicate_referral", "重复消息不产生第二次效果", duplicate_referral, ("result_reply",)),
+    Check("reply_confirmed", "回执经代理确认后才算发出", reply_confirmed, ("consumes_referral",)),
+    Check("malformed_dead_lettered", "畸形消息进入死信并注明原因", malformed_dead_lettered, ("starts",)),
+    Check("foreign_sender_refused", "拒收非协调组发来的交办单", foreign_sender_refused, ("consumes_referral",)),
+    Check("reconnects", "连接断开后重连并继续接收", reconnects, ("consumes_referral",)),
+)
+CHECK_CODES = tuple(check.code for check in CHECKS)

@@ -1,0 +1,108 @@
+"""`run_conformance`: set up the private environment, run the checks in order, and report each."""
+
+from collections.abc import Sequence
+
+from shared.registry import CENTRE, Agency
+from wuyuan.agencies import health_url
+from wuyuan.conformance.centre import Centre, OfficerApi
+from wuyuan.conformance.checks import CHECK_CODES, CHECKS, Check, CheckFailed, Run
+from wuyuan.conformance.environment import conformance_environment
+from wuyuan.conformance.report import CheckResult, ConformanceReport
+from wuyuan.settings import PlatformSettings
+
+
+class UnknownAgency(ValueError):
+    """The agency named is not in the registry; the message names the known ones."""
+
+    def __init__(self, name: str, known: Sequence[str]) -> None:
+        super().__init__(f"agency: unknown {name!r}; known agencies are {', '.join(known)}")
+        self.name = name
+        self.known = tuple(known)
+
+
+class UnknownCheck(ValueError):
+    """A check code the kit does not have; the message names the known ones."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        super().__init__(f"check: unknown {', '.join(names)}; checks are {', '.join(CHECK_CODES)}")
+        self.names = tuple(names)
+        self.known = CHECK_CODES
+
+
+def find_agency(settings: PlatformSettings, name: str) -> Agency:
+    """An agency by its code (`court`) or its service's name (`court_link`); the centre is no agency here."""
+    agencies = {code: agency for code, agency in settings.registry.agencies.items() if code != CENTRE}
+    for code, agency in agencies.items():
+        if name in (code, agency.service):
+            return agency
+    raise UnknownAgency(name, [f"{code} ({agency.service})" for code, agency in agencies.items()])
+
+
+def selected_checks(only: Sequence[str]) -> list[Check]:
+    """The checks asked for, with every check they need first, in the kit's order."""
+    unknown = [code for code in only if code not in CHECK_CODES]
+    if unknown:
+        raise UnknownCheck(unknown)
+    if not only:
+        return list(CHECKS)
+    by_code = {check.code: check for check in CHECKS}
+    wanted: set[str] = set()
+    pending = list(only)
+    while pending:
+        code = pending.pop()
+        if code not in wanted:
+            wanted.add(code)
+            pending.extend(by_code[code].needs)
+    return [check for check in CHECKS if check.code in wanted]
+
+
+def run_conformance(
+    settings: PlatformSettings, agency: str, *, only: Sequence[str] = (), timeout: float = 20.0
+) -> ConformanceReport:
+    """Play the centre against the agency in a private vhost of its own and report every check.
+
+    Raises UnknownAgency or UnknownCheck for bad input; anything the agency does wrong is a failed check.
+    """
+    found = find_agency(settings, agency)
+    checks = selected_checks(only)
+    results: list[CheckResult] = []
+    try:
+        with conformance_environment(settings, found.service) as environment:
+            centre = Centre(environment)
+            try:
+                api = OfficerApi(environment, health_url(environment.settings, found.service).removesuffix("/health"))
+                run = Run(environment, found, timeout, centre, api)
+                results = _run_checks(checks, run)
+            finally:
+                centre.close()
+    except Exception as exc:
+        done = {result.code for result in results}
+        detail = f"the kit could not prepare or clean up its private environment: {exc.__class__.__name__}: {exc}"
+        if not results:
+            results = [CheckResult(checks[0].code, checks[0].title_zh, "failed", detail)]
+        else:
+            results.append(CheckResult("environment", "私有环境的准备与清理", "failed", detail))
+        for check in checks:
+            if check.code not in done and check.code != results[0].code:
+                results.append(CheckResult(check.code, check.title_zh, "skipped", "私有环境未就绪"))
+    return ConformanceReport(found.code, found.service, results)
+
+
+def _run_checks(checks: list[Check], run: Run) -> list[CheckResult]:
+    results: list[CheckResult] = []
+    passed: set[str] = set()
+    for check in checks:
+        missing = [need for need in check.needs if need not in passed]
+        if missing:
+            results.append(CheckResult(check.code, check.title_zh, "skipped", f"需先通过：{', '.join(missing)}"))
+            continue
+        try:
+            check.run(run)
+        except CheckFailed as failed:
+            results.append(CheckResult(check.code, check.title_zh, "failed", str(failed)))
+        except Exception as exc:
+            results.append(CheckResult(check.code, check.title_zh, "failed", f"{exc.__class__.__name__}: {exc}"))
+        else:
+            results.append(CheckResult(check.code, check.title_zh, "passed"))
+            passed.add(check.code)
+    return results
