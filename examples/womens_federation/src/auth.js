@@ -1,0 +1,64 @@
+// Officers' tokens: ES256 JWTs checked locally against the issuer's published keys (JWKS), with no call to identity.
+'use strict';
+
+const fs = require('node:fs');
+const { fileURLToPath } = require('node:url');
+const { jwtVerify, createRemoteJWKSet, createLocalJWKSet, errors } = require('jose');
+const { HttpError } = require('./officers');
+
+const unauthorized = (message) => new HttpError(401, 'unauthorized', message);
+
+class Verifier {
+  constructor(config) {
+    this.issuer = config.authIssuer;
+    this.audience = config.authAudience;
+    if (config.jwksUrl.protocol === 'file:') {
+      this.jwksFile = fileURLToPath(config.jwksUrl);
+      this.keys = null; // read on first use and again when a token names a key not in it (rotation)
+    } else {
+      // jose caches the keys and fetches them again when a token names an unknown key.
+      this.keys = createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 5000, cooldownDuration: 30000 });
+    }
+  }
+
+  localKeys(reload) {
+    if (this.keys === null || reload) this.keys = createLocalJWKSet(JSON.parse(fs.readFileSync(this.jwksFile, 'utf8')));
+    return this.keys;
+  }
+
+  async verifyWith(token, keys) {
+    return jwtVerify(token, keys, {
+      issuer: this.issuer,
+      audience: this.audience,
+      algorithms: ['ES256'],
+      requiredClaims: ['exp', 'iat', 'sub'],
+    });
+  }
+
+  /** The caller {subject, name, roles, units} of an Authorization header; a 401 when there is no valid token. */
+  async principal(header) {
+    const match = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header || '');
+    if (!match) throw unauthorized('send a token: Authorization: Bearer <token>');
+    let payload;
+    try {
+      if (this.jwksFile) {
+        try {
+          ({ payload } = await this.verifyWith(match[1], this.localKeys(false)));
+        } catch (error) {
+          if (!(error instanceof errors.JWKSNoMatchingKey)) throw error;
+          ({ payload } = await this.verifyWith(match[1], this.localKeys(true)));
+        }
+      } else {
+        ({ payload } = await this.verifyWith(match[1], this.keys));
+      }
+    } catch (error) {
+      if (error instanceof errors.JOSEError && !(error instanceof errors.JWKSTimeout)) throw unauthorized(`invalid token: ${error.code}`);
+      throw new HttpError(503, 'unavailable', 'cannot verify credentials now, retry later');
+    }
+    const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
+    if (typeof payload.sub !== 'string' || payload.sub === '') throw unauthorized('invalid token: no subject');
+    return { subject: payload.sub, name: typeof payload.name === 'string' ? payload.name : payload.sub, roles: strings(payload.roles), units: strings(payload.units) };
+  }
+}
+
+module.exports = { Verifier };

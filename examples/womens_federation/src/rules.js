@@ -1,0 +1,69 @@
+// Pure rules: a referral's life in the agency, who may act on it, and the W3C trace context. No I/O here.
+'use strict';
+
+const crypto = require('node:crypto');
+
+// received → accepted → reported; declined from received or accepted; withdrawn by the centre while open.
+const STATUSES = ['received', 'accepted', 'declined', 'reported', 'withdrawn'];
+const OPEN = new Set(['received', 'accepted']);
+
+class Refusal extends Error {
+  constructor(code, message) {
+    super(`${code}: ${message}`);
+    this.code = code;
+  }
+}
+
+// Each officer's action: the status it needs, the status it leaves, and the report it sends.
+const ACTIONS = {
+  accept: { from: ['received'], to: 'accepted', report: 'ReferralAccepted', refusal: 'not_received' },
+  decline: { from: ['received', 'accepted'], to: 'declined', report: 'ReferralDeclined', refusal: 'already_finished' },
+  progress: { from: ['accepted'], to: 'accepted', report: 'ProgressReported', refusal: 'not_accepted' },
+  result: { from: ['accepted'], to: 'reported', report: 'ResultReported', refusal: 'not_accepted' },
+};
+
+/** The status an action leaves the referral in; a Refusal (HTTP 409) when the referral's status forbids it. */
+function transition(action, referral) {
+  const rule = ACTIONS[action];
+  if (!rule.from.includes(referral.status)) {
+    throw new Refusal(rule.refusal, `referral ${referral.referral_id} is ${referral.status}; ${action} needs ${rule.from.join(' or ')}`);
+  }
+  return rule.to;
+}
+
+function splitUnit(unit) {
+  const at = unit.indexOf(':');
+  return at < 0 ? [unit, ''] : [unit.slice(0, at), unit.slice(at + 1)];
+}
+
+/** An officer acts for a unit when one of their units is the same agency's and its division contains the unit's. */
+function actsFor(officerUnits, unit) {
+  const [agency, division] = splitUnit(unit);
+  return officerUnits.some((own) => {
+    const [ownAgency, ownDivision] = splitUnit(own);
+    return ownAgency === agency && ownDivision !== '' && division.startsWith(ownDivision);
+  });
+}
+
+const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
+
+/** {traceId, spanId, flags} of a valid W3C traceparent, else null (all-zero ids are invalid). */
+function parseTraceparent(value) {
+  const match = typeof value === 'string' ? TRACEPARENT.exec(value) : null;
+  if (!match || /^0+$/.test(match[1]) || /^0+$/.test(match[2])) return null;
+  return { traceId: match[1], spanId: match[2], flags: match[3] };
+}
+
+const newSpanId = () => crypto.randomBytes(8).toString('hex');
+const newTraceId = () => crypto.randomBytes(16).toString('hex');
+
+/** A span continuing `parent` (a parsed traceparent), or the root of a new trace when there is none. */
+function childSpan(parent) {
+  return parent
+    ? { traceId: parent.traceId, spanId: newSpanId(), parentSpanId: parent.spanId, flags: parent.flags }
+    : { traceId: newTraceId(), spanId: newSpanId(), parentSpanId: null, flags: '01' };
+}
+
+const traceparentOf = (span) => `00-${span.traceId}-${span.spanId}-${span.flags}`;
+
+module.exports = { STATUSES, OPEN, ACTIONS, Refusal, transition, splitUnit, actsFor, parseTraceparent, childSpan, traceparentOf };
