@@ -200,6 +200,7 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
 
 # --- command groups from other modules --------------------------------------------------------
 from wuyuan.commands_accounts import account, auth  # noqa: E402
+from wuyuan.commands_agency import agency_group  # noqa: E402
 from wuyuan.commands_calendar import calendar_group  # noqa: E402
 from wuyuan.commands_case import case_group, demo_command, trace_command  # noqa: E402
 from wuyuan.commands_conformance import conformance_command  # noqa: E402
@@ -212,6 +213,7 @@ EXTRA_COMMANDS: list[click.Command] = [case_group, trace_command, demo_command, 
 EXTRA_COMMANDS.append(privacy)
 EXTRA_COMMANDS.append(report_command)
 EXTRA_COMMANDS.append(calendar_group)
+EXTRA_COMMANDS.append(agency_group)
 EXTRA_COMMANDS.append(conformance_command)
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)

@@ -1,0 +1,115 @@
+"""`wuyuan agency new CODE`: write a new Python agency's package, README, tests and registry entry."""
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from wuyuan.scaffold import REGISTRY_FILE, AgencySpec, Scaffold, ScaffoldRefused, check_spec, directories_of, render
+from wuyuan.settings import REPO_ROOT
+
+
+class Refusal(click.ClickException):
+    """Bad input: exit 2, like click's own usage errors, with the message in Chinese naming the field."""
+
+    exit_code = 2
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"未生成任何文件。{self.message}", err=True)
+
+
+@click.group("agency")
+def agency_group() -> None:
+    """Agencies joined to the centre (机构)."""
+
+
+@agency_group.command("new")
+@click.argument("code")
+@click.option("--name-zh", required=True, help="the agency's Chinese name, e.g. 妇联")
+@click.option("--name-en", required=True, help='its English name, e.g. "Women\'s federation"')
+@click.option("--unit-digits", default="6", show_default=True, help="level of its units: 6, 9 or 12 digits")
+@click.option("--unit-name", default=None, help="how staff read a unit, e.g. {place}妇联")
+@click.option("--feeds", default=None, help="the source its own records come in as (shared/contracts/vocabulary.py)")
+@click.option(
+    "--root",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=REPO_ROOT,
+    show_default="the repository",
+    help="the repository tree to write into",
+)
+def new_agency(
+    code: str, name_zh: str, name_en: str, unit_digits: str, unit_name: str | None, feeds: str | None, root: Path
+) -> None:
+    """Write services/CODE_link/, its tests and its entry in config/agencies.toml; nothing if anything is wrong."""
+    if not unit_digits.isdigit():
+        raise Refusal(f"unit_digits：单位层级须为 6（县）、9（乡镇）或 12（村）位，收到 {unit_digits!r}")
+    spec = AgencySpec(code, name_zh, name_en, int(unit_digits), unit_name, feeds)
+    scaffold = _planned(spec, root)
+    _write(root, scaffold)
+    click.echo(_summary(scaffold))
+
+
+def _planned(spec: AgencySpec, root: Path) -> Scaffold:
+    try:
+        check_spec(spec)  # before the code becomes part of a path
+        registry_path = root / REGISTRY_FILE
+        try:
+            registry_text = registry_path.read_text(encoding="utf-8")
+        except OSError as missing:
+            raise ScaffoldRefused("root", f"找不到机构登记表 {registry_path}（{missing.strerror}）") from None
+        existing = [directory for directory in directories_of(spec) if (root / directory).exists()]
+        return render(spec, registry_text, existing)
+    except ScaffoldRefused as refused:
+        raise Refusal(str(refused)) from None
+
+
+def _write(root: Path, scaffold: Scaffold) -> None:
+    """The files first, the registry entry last, so that an agency is never declared without its package."""
+    made: list[Path] = []
+    try:
+        for directory in scaffold.directories:
+            (root / directory).mkdir(parents=True, exist_ok=False)
+            made.append(root / directory)
+        for relative, text in scaffold.files.items():
+            (root / relative).write_text(text, encoding="utf-8")
+        _replace_text(root / REGISTRY_FILE, scaffold.registry_text)
+    except OSError as failed:
+        for created in made:
+            shutil.rmtree(created, ignore_errors=True)
+        raise click.ClickException(f"写入失败，已撤回新建的目录：{failed}") from failed
+
+
+def _replace_text(path: Path, text: str) -> None:
+    """Write the whole file at once: a reader sees the registry before or after, never half of it."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+        shutil.copymode(path, temporary)
+        os.replace(temporary, path)
+    except OSError:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def _summary(scaffold: Scaffold) -> str:
+    spec = scaffold.spec
+    unit = spec.unit_for("430426")
+    lines = [f"已生成机构 {spec.name_zh}（{spec.code}）的 Python 服务 {spec.service}："]
+    lines += [f"  新建 {relative}" for relative in scaffold.files]
+    lines += [
+        f"  追加 {REGISTRY_FILE}：[agencies.{spec.code}]",
+        "下一步：",
+        f"  1. 在 config/routing.toml 的分派规则中写入 {spec.code}（lead、co 或 co_reserve），否则不会有案件交办给它",
+        f"  2. 运行生成的测试：.venv/bin/pytest tests/unit/{spec.service} tests/service/{spec.service}",
+        "  3. 开通（数据库、消息用户与队列）：.venv/bin/wuyuan provision",
+        "  4. 重启平台：.venv/bin/wuyuan down && .venv/bin/wuyuan up",
+        f"  5. 一致性检查：.venv/bin/wuyuan conformance {spec.code}",
+        f"  6. 添加办理人员：.venv/bin/wuyuan account add <用户名> --name <姓名> --role officer --unit {unit}",
+        "  7. 更新对外契约文档：make contracts",
+        f"说明见 services/{spec.service}/README.md",
+    ]
+    return "\n".join(lines)
