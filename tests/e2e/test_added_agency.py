@@ -14,31 +14,15 @@ import pytest
 from kombu import Connection, Exchange, Producer
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, document_routing_key
+from tests.e2e.platforms import private_settings, running_platform
 from tests.e2e.test_routing_flows import close_after_follow_up, dispute, entries, open_lead
-from wuyuan import supervise
+from tests.joined_agencies import NODE_EXAMPLE, config_with
 from wuyuan.client import PlatformClient
-from wuyuan.ports import free_port_base
-from wuyuan.provision import provision_all
-from wuyuan.provision_amqp import delete_broker
-from wuyuan.provision_db import drop_databases
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 pytestmark = pytest.mark.e2e
 
 EXAMPLE = REPO_ROOT / "examples" / "womens_federation"
-WOMEN_ENTRY = """
-[agencies.women]
-name_zh = "妇联"
-name_en = "Women's federation"
-service = "women_link"
-unit_digits = 6
-unit_name = "{place}妇联"
-
-[agencies.women.external]
-command = ["node", "agency.js"]
-directory = "examples/womens_federation"
-image = "wuyuan/womens-federation:0.1.0"
-"""
 COUNTY_WOMEN = "women:430426"
 TOWNSHIP_POLICE = "police:430426101"
 TOWNSHIP_JUSTICE = "justice:430426101"
@@ -60,30 +44,11 @@ SERVICES = (
 def joined(tmp_path_factory) -> PlatformSettings:
     if shutil.which("node") is None or not (EXAMPLE / "node_modules").is_dir():
         pytest.fail("the Node.js example is not installed: run scripts/ensure-example-agency.sh (make test does)")
-    config_dir = tmp_path_factory.mktemp("config")
-    shutil.copytree(REPO_ROOT / "config", config_dir, dirs_exist_ok=True)
-    with (config_dir / "agencies.toml").open("a", encoding="utf-8") as registry:
-        registry.write(WOMEN_ENTRY)
-    run = uuid.uuid4().hex[:8]
-    settings = PlatformSettings(
-        vhost=f"wyj_{run}",
-        db_prefix=f"wyj_{run}_",
-        state_dir=tmp_path_factory.mktemp("joined"),
-        config_dir=config_dir,
-        http_port_base=free_port_base(len(PlatformSettings(config_dir=config_dir).services) + 1),
-    )
+    config_dir = config_with(tmp_path_factory.mktemp("config"), NODE_EXAMPLE)
+    settings = private_settings(tmp_path_factory.mktemp("joined"), config_dir)
     assert "women_link" in settings.services
-    provision_all(settings)
-    try:
-        supervise.start(settings, detach=True, services=SERVICES)
-        supervise.wait_until_ready(settings, timeout=120, services=SERVICES)
+    with running_platform(settings, SERVICES):
         yield settings
-    finally:
-        try:
-            supervise.stop(settings)
-        finally:
-            delete_broker(settings)
-            drop_databases(settings)
 
 
 @pytest.fixture(scope="module")

@@ -1,17 +1,11 @@
 """三级 through the running services: a township station declines a case as beyond its level and the county takes it;
 the county centre calls the petition bureau in (吹哨报到), which receives its co-unit referral."""
 
-import uuid
-
 import pytest
 
-from wuyuan import supervise
+from tests.e2e.platforms import private_settings, running_platform
 from wuyuan.client import PlatformClient, PlatformError
-from wuyuan.ports import free_port_base
-from wuyuan.provision import provision_all
-from wuyuan.provision_amqp import delete_broker
-from wuyuan.provision_db import drop_databases
-from wuyuan.settings import REPO_ROOT, PlatformSettings
+from wuyuan.settings import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
 
@@ -101,25 +95,9 @@ def village_client(tmp_path_factory):
             text = text.replace(JUSTICE_AT_TOWNSHIPS, JUSTICE_AT_TOWNSHIPS.replace("= 9", "= 12"))
         (config / source.name).write_text(text)
     assert "unit_digits = 12" in (config / "agencies.toml").read_text()
-    run = uuid.uuid4().hex[:8]
-    settings = PlatformSettings(
-        vhost=f"wyt_{run}",
-        db_prefix=f"wyt_{run}_",
-        state_dir=tmp_path_factory.mktemp("village-platform"),
-        http_port_base=free_port_base(len(PlatformSettings().services) + 1),
-        config_dir=config,
-    )
-    provision_all(settings)
-    try:
-        supervise.start(settings, detach=True)
-        supervise.wait_until_ready(settings, timeout=240)
+    settings = private_settings(tmp_path_factory.mktemp("village-platform"), config)
+    with running_platform(settings, timeout=240):
         yield PlatformClient.with_working_accounts(settings)
-    finally:
-        try:
-            supervise.stop(settings)
-        finally:
-            delete_broker(settings)
-            drop_databases(settings)
 
 
 def test_a_village_dispute_goes_up_to_the_township_and_then_the_county(village_client):

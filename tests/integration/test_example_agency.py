@@ -2,31 +2,16 @@
 against an agency that shares no code with the platform, registered from configuration alone."""
 
 import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import pytest
 
+from tests.joined_agencies import NODE_EXAMPLE, config_with
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 EXAMPLE = REPO_ROOT / "examples" / "womens_federation"
-# The entry an integrator adds to the deployment's registry (examples/womens_federation/README.md).
-WOMEN_ENTRY = """
-[agencies.women]
-name_zh = "妇联"
-name_en = "Women's federation"
-service = "women_link"
-unit_digits = 6
-unit_name = "{place}妇联"
-
-[agencies.women.external]
-command = ["node", "agency.js"]
-directory = "examples/womens_federation"
-image = "wuyuan/womens-federation:0.1.0"
-database = true
-"""
 
 
 @pytest.fixture(scope="module")
@@ -41,11 +26,7 @@ def example_installed() -> None:
 @pytest.fixture
 def config_with_women(tmp_path: Path) -> Path:
     """A copy of the shipped config/ with the women's federation registered: the shipped registry stays as it is."""
-    config = tmp_path / "config"
-    shutil.copytree(REPO_ROOT / "config", config)
-    with (config / "agencies.toml").open("a", encoding="utf-8") as registry:
-        registry.write(WOMEN_ENTRY)
-    return config
+    return config_with(tmp_path / "config", NODE_EXAMPLE)
 
 
 @pytest.mark.usefixtures("example_installed")

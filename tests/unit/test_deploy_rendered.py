@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from shared.registry import DEFAULT_CONFIG_DIR
+from tests.joined_agencies import IN_ITS_IMAGE, WOMEN, config_with
 from wuyuan.agencies import has_database
 from wuyuan.deploy_render import (
     COMPOSE_PORT_BASE,
@@ -25,21 +26,6 @@ from wuyuan.deploy_render import (
 from wuyuan.settings import PlatformSettings
 
 DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
-WOMEN = """
-[agencies.women]
-name_zh = "妇联"
-name_en = "Women's federation"
-service = "women_link"
-unit_digits = 6
-unit_name = "{place}妇联"
-"""
-# The Node.js agency of examples/, run by the platform locally and from its image in a deployment.
-IN_ITS_IMAGE = """
-[agencies.women.external]
-command = ["node", "agency.js"]
-directory = "examples/womens_federation"
-image = "wuyuan/womens-federation:0.1.0"
-"""
 # Run by the federation itself, on its own network and database: only provisioned and watched.
 ELSEWHERE = """
 [agencies.women.external]
@@ -83,18 +69,9 @@ def shipped() -> Deployment:
     return Deployment(DEPLOY, PlatformSettings(config_dir=DEFAULT_CONFIG_DIR, http_port_base=COMPOSE_PORT_BASE))
 
 
-def config_with(tmp_path: Path, *entries: str) -> Path:
-    """A copy of the shipped configuration with these entries added to the agency registry."""
-    config = tmp_path / "config"
-    shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    with (config / "agencies.toml").open("a", encoding="utf-8") as registry:
-        registry.write("".join(entries))
-    return config
-
-
 def rendered_with(tmp_path: Path, *entries: str) -> Deployment:
     """deploy/ as `make deploy` writes it for the shipped registry with these entries added."""
-    settings = PlatformSettings(config_dir=config_with(tmp_path, *entries), http_port_base=COMPOSE_PORT_BASE)
+    settings = PlatformSettings(config_dir=config_with(tmp_path / "config", *entries), http_port_base=COMPOSE_PORT_BASE)
     root = tmp_path / "deploy"
     shutil.copytree(DEPLOY, root)  # the files no registry changes: secret.yaml, config.yaml, rabbitmq.yaml …
     write(render(load_templates(), deployment_plan(settings)), root)
@@ -218,7 +195,7 @@ def test_a_python_agency_runs_the_platforms_image_as_the_platform_runs_its_own_s
 
 
 def test_an_image_or_health_path_that_would_not_go_into_yaml_as_it_is_is_refused_naming_the_field(tmp_path):
-    config = config_with(tmp_path, WOMEN, ELSEWHERE, 'image = "women: {latest}"\n')
+    config = config_with(tmp_path / "config", WOMEN, ELSEWHERE, 'image = "women: {latest}"\n')
 
     with pytest.raises(ValueError, match=r"agencies\.women\.external\.image: a container image reference"):
         deployment_plan(PlatformSettings(config_dir=config))

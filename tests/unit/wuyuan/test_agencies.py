@@ -1,6 +1,5 @@
 """How the platform runs each service and what its inbox takes, for Python and external agencies alike."""
 
-import shutil
 import sys
 
 import pytest
@@ -8,29 +7,20 @@ import pytest
 from shared.agency.service import AgencyService
 from shared.centres import parse_centres
 from shared.messaging.topology import AGENCY_INBOX, handled_models
+from tests.joined_agencies import NODE_EXAMPLE, WOMEN, config_with
 from wuyuan.agencies import inbox_models, is_external, launch, managed_services
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
-WOMEN = """
-[agencies.women]
-name_zh = "妇联"
-name_en = "Women's federation"
-service = "women_link"
-unit_digits = 6
-unit_name = "{place}妇联"
-"""
+# Run by the housing bureau itself: the platform provisions and watches it, but does not start it.
+HOUSING_ELSEWHERE = (
+    WOMEN.replace("women", "housing").replace("妇联", "住建局").replace("Women's federation", "Housing bureau")
+    + '[agencies.housing.external]\nhealth_url = "http://10.0.0.5:8080/health"\n'
+)
 
 
 @pytest.fixture
 def joined(tmp_path) -> PlatformSettings:
-    shutil.copytree(REPO_ROOT / "config", tmp_path, dirs_exist_ok=True)
-    with (tmp_path / "agencies.toml").open("a", encoding="utf-8") as registry:
-        registry.write(WOMEN + '[agencies.women.external]\ncommand = ["node", "agency.js"]\n')
-        registry.write(
-            WOMEN.replace("women", "housing").replace("妇联", "住建局").replace("Women's federation", "Housing")
-        )
-        registry.write('[agencies.housing.external]\nhealth_url = "http://10.0.0.5:8080/health"\n')
-    return PlatformSettings(config_dir=tmp_path)
+    return PlatformSettings(config_dir=config_with(tmp_path, NODE_EXAMPLE, HOUSING_ELSEWHERE))
 
 
 def test_every_agency_receives_what_the_agency_base_handles():
@@ -48,7 +38,7 @@ def test_an_external_agency_runs_its_own_command_in_its_directory(joined):
     how = launch(joined, "women_link")
 
     assert how.argv == ("node", "agency.js")
-    assert how.cwd == REPO_ROOT
+    assert how.cwd == REPO_ROOT / "examples" / "womens_federation"
     assert inbox_models(joined, "women_link") == list(AGENCY_INBOX)
     assert is_external(joined, "women_link") and not is_external(joined, "court_link")
 
