@@ -2,6 +2,7 @@
 
 import json
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any, TypeVar
 
 from nameko.containers import WorkerContext
@@ -17,6 +18,22 @@ from shared.contracts.identifiers import CaseId
 from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
 from shared.persistence.errors import Conflict, NotFound, StoreUnavailable
+from shared.persistence.idempotency import (
+    HELD_TRANSACTIONS_ENVIRON,
+    KEY_HEADER,
+    KEYED_REQUEST_ENVIRON,
+    WRITE_METHODS,
+    AlreadyAnswered,
+    AnswerHolder,
+    BadKey,
+    InProgress,
+    KeyedRequest,
+    KeyReused,
+    StoredAnswer,
+    checked_key,
+    fingerprint,
+    should_keep,
+)
 from shared.refusal import Refused
 from shared.web_server import HardenedWebServer
 
@@ -190,26 +207,87 @@ class Caller(Injects[Principal]):
         return principal if isinstance(principal, Principal) else ANONYMOUS
 
 
+EXPECTED: tuple[type[Exception], ...] = (BadInput, NotFound, Conflict, Refused, StoreUnavailable, AuthFailure)
+EXPECTED += (AlreadyAnswered, KeyReused, InProgress)
+"""Refusals and retries the caller is told about: logged as warnings, not errors."""
+ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | None
+REPLAYED_HEADER = "Idempotent-Replayed"
+# What a 503 or a 409 `in_progress` asks the caller to wait: a database restart or a first request's end.
+RETRY_AFTER_SECONDS = 2
+
+
 class ApiHandler(HttpRequestHandler):
     """nameko's @http, checking who calls before any worker runs, and mapping our exceptions to JSON answers.
 
     `access` is required: an endpoint that forgot to say who may call it does not load.
+    A state-changing endpoint (POST, PUT, PATCH, DELETE) takes an Idempotency-Key: its change
+    and its answer commit together, and a retry with the key gets that answer again and changes
+    nothing. `idempotent=False` opts an endpoint out, for an answer that must never be stored
+    (a sign-in's token); the key is then accepted and ignored.
     """
 
     authenticator = Authenticator()
     server = HardenedWebServer()
 
-    def __init__(self, method: str, url: str, *, access: Access, **kwargs: Any) -> None:
-        kwargs.setdefault("expected_exceptions", (BadInput, NotFound, Conflict, Refused, StoreUnavailable, AuthFailure))
+    def __init__(self, method: str, url: str, *, access: Access, idempotent: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(method, url, **kwargs)
         self.access = access
+        self.takes_key = idempotent and bool(WRITE_METHODS & {m.strip().upper() for m in method.split(",")})
 
     def handle_request(self, request: Request) -> Response:
         try:
-            request.environ[PRINCIPAL_KEY] = self.authenticator.authenticate(request, self.access)
+            principal = self.authenticator.authenticate(request, self.access)
         except (AuthFailure, KeysUnavailable) as exc:
             return self.response_from_exception(exc)
+        request.environ[PRINCIPAL_KEY] = principal
+        request.shallow = False  # as nameko's handler sets it: the body may be read
+        if self.takes_key and request.method in WRITE_METHODS:
+            try:
+                keyed = _keyed(request, principal)
+            except BadInput as exc:
+                return self.response_from_exception(exc)
+            if keyed is not None:
+                request.environ[KEYED_REQUEST_ENVIRON] = keyed
         response: Response = super().handle_request(request)
+        return response
+
+    def handle_result(
+        self, event: Any, worker_ctx: WorkerContext, result: Any, exc_info: ExcInfo
+    ) -> tuple[Any, ExcInfo]:
+        """For a keyed request, the answer commits with the change before it is sent (or the change is undone)."""
+        args = getattr(worker_ctx, "args", None)
+        request = args[0] if args else None
+        if not isinstance(request, Request) or KEYED_REQUEST_ENVIRON not in request.environ:
+            handled: tuple[Any, ExcInfo] = super().handle_result(event, worker_ctx, result, exc_info)
+            return handled
+        event.send(self._committed_answer(request.environ.get(HELD_TRANSACTIONS_ENVIRON, []), result, exc_info))
+        return result, exc_info
+
+    def _committed_answer(self, held: list[AnswerHolder], result: Any, exc_info: ExcInfo) -> Response:
+        try:
+            response = self.response_from_result(result) if exc_info is None else None
+        except Exception as exc:  # a handler returned something that is not an answer
+            response = self.response_from_exception(exc)
+        if response is None:
+            assert exc_info is not None
+            response = self.response_from_exception(exc_info[1])  # type: ignore[arg-type]
+        if not any(part.pending for part in held):
+            return response
+        if not should_keep(response.status_code):
+            for part in held:
+                part.abandon()
+            return response
+        answer = StoredAnswer(response.status_code, response.get_data(as_text=True), response.content_type or "")
+        try:
+            for part in held:
+                part.finish(answer)
+        except Exception as exc:
+            # Writes held back to the commit may be refused there (a 409); a 503 is a commit not
+            # confirmed, which may have held after all: the key's retry finds out which.
+            for part in held:
+                part.abandon()
+            return self.response_from_exception(exc)
         return response
 
     def response_from_exception(self, exc: Exception) -> Response:
@@ -221,7 +299,24 @@ class ApiHandler(HttpRequestHandler):
                 response.headers["Retry-After"] = str(exc.retry_after_seconds)
             return response
         if isinstance(exc, KeysUnavailable):
-            return json_response(503, {"error": "unavailable", "message": "cannot verify credentials now, retry later"})
+            return _retry_later(
+                json_response(503, {"error": "unavailable", "message": "cannot verify credentials now, retry later"})
+            )
+        if isinstance(exc, AlreadyAnswered):
+            replayed = Response(exc.answer.body, status=exc.answer.status, content_type=exc.answer.content_type)
+            replayed.headers[REPLAYED_HEADER] = "true"
+            return replayed
+        if isinstance(exc, KeyReused):
+            return json_response(
+                422,
+                {
+                    "error": "idempotency_key_reused",
+                    "message": str(exc),
+                    "fields": [{"field": KEY_HEADER, "message": str(exc), "type": "idempotency_key_reused"}],
+                },
+            )
+        if isinstance(exc, InProgress):
+            return _retry_later(json_response(409, {"error": "in_progress", "message": str(exc)}))
         if isinstance(exc, UnsupportedMediaType):
             return json_response(415, {"error": "unsupported_media_type", "message": str(exc), "fields": exc.fields})
         if isinstance(exc, BadInput):
@@ -231,8 +326,35 @@ class ApiHandler(HttpRequestHandler):
         if isinstance(exc, Conflict | Refused):
             return json_response(409, {"error": "conflict", "message": str(exc)})
         if isinstance(exc, StoreUnavailable):
-            return json_response(503, {"error": "unavailable", "message": "storage unavailable, retry later"})
+            unavailable = {"error": "unavailable", "message": "storage unavailable, retry later"}
+            return _retry_later(json_response(503, unavailable))
         return json_response(500, {"error": "internal", "message": "internal error; see the service log"})
+
+
+def _retry_later(response: Response) -> Response:
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _keyed(request: Request, principal: Principal | None) -> KeyedRequest | None:
+    """The request's key with what identifies it, None without a key; BadInput naming the header if it is bad."""
+    value = request.headers.get(KEY_HEADER)
+    if value is None:
+        return None
+    try:
+        key = checked_key(value)
+    except BadKey as exc:
+        raise BadInput([{"field": KEY_HEADER, "message": str(exc), "type": "idempotency_key"}]) from None
+    if request.content_length and request.content_length > MAX_BODY_BYTES:
+        return None  # refused as too large by parse_body, before any change
+    try:
+        body = request.get_data(cache=True)  # parse_body reads it again from the cache
+    except Exception:
+        raise _body_error("could not be read", "body_unreadable") from None
+    query = request.query_string.decode("latin-1")
+    path = request.path + (f"?{query}" if query else "")
+    subject = principal.subject if principal is not None else ANONYMOUS.subject
+    return KeyedRequest(key, subject, fingerprint(request.method, path, body))
 
 
 api = ApiHandler.decorator

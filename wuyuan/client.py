@@ -1,6 +1,11 @@
-"""An HTTP client for a running platform: what staff, officers and the follow-up visitor do, service by service."""
+"""An HTTP client for a running platform: what staff, officers and the follow-up visitor do, service by service.
+
+Every state-changing call carries an Idempotency-Key, one per call; such a call that got no
+answer, a 503 or a 409 `in_progress` is sent again with the same key, so it changes things once.
+"""
 
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -8,6 +13,7 @@ from urllib.parse import urlencode
 
 import requests
 
+from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 from shared.registry import load_registry
 from wuyuan.settings import PlatformSettings
 
@@ -26,6 +32,7 @@ class PlatformClient:
     settings: PlatformSettings
     timeout: float = 15.0
     accounts: dict[str, str] = field(default_factory=dict)
+    retries: int = 4  # further attempts of a call that got no answer or was told to retry later
 
     def __post_init__(self) -> None:
         self.http = requests.Session()
@@ -89,18 +96,38 @@ class PlatformClient:
         as_user: str | None = None,
     ) -> JsonObject:
         user = as_user or self.user_for(service)
-        response = self.http.request(
-            method, self.url(service, path), json=body, headers=self.headers_for(user), timeout=self.timeout
-        )
+        # One key for the call, whichever attempt gets through: the service makes the change once.
+        key = {KEY_HEADER: str(uuid.uuid4())} if method.upper() in WRITE_METHODS else {}
+        response = self._send(method, self.url(service, path), body, user, key, expect)
         if response.status_code == 401 and user in self.accounts:  # the token expired: once more, fresh
             self.sign_in(user)
-            response = self.http.request(
-                method, self.url(service, path), json=body, headers=self.headers_for(user), timeout=self.timeout
-            )
+            response = self._send(method, self.url(service, path), body, user, key, expect)
         if response.status_code not in expect:
             raise PlatformError(f"{method} {service}{path} -> {response.status_code}: {response.text[:500]}")
         answer: JsonObject = response.json()
         return answer
+
+    def _send(
+        self, method: str, url: str, body: JsonObject | None, user: str, key: dict[str, str], expect: tuple[int, ...]
+    ) -> requests.Response:
+        """A change is sent again (with its key) while the service is out of reach or asks for a retry; a
+        read is sent once, so that a command says at once that a service cannot be reached."""
+        attempts = self.retries + 1 if key else 1
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.http.request(
+                    method, url, json=body, headers={**self.headers_for(user), **key}, timeout=self.timeout
+                )
+            except (requests.ConnectionError, requests.Timeout):
+                if last:
+                    raise
+                time.sleep(min(2.0**attempt * 0.5, 5.0))
+                continue
+            if last or response.status_code in expect or not _retry_later(response):
+                return response
+            time.sleep(_retry_after(response))
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     # --- centre staff -----------------------------------------------------------------
 
@@ -193,3 +220,23 @@ class PlatformClient:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"no follow-up opened for {case_id} in {timeout}s")
+
+
+def _retry_later(response: requests.Response) -> bool:
+    """A 503, or a 409 saying the same key's first request is still running."""
+    if response.status_code == 503:
+        return True
+    if response.status_code != 409:
+        return False
+    try:
+        answer = response.json()
+    except ValueError:
+        return False
+    return isinstance(answer, dict) and answer.get("error") == "in_progress"
+
+
+def _retry_after(response: requests.Response) -> float:
+    try:
+        return min(max(float(response.headers.get("Retry-After", "1")), 0.1), 10.0)
+    except ValueError:
+        return 1.0

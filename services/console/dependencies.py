@@ -11,10 +11,12 @@ from opentelemetry import propagate
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.console.api_client import key_for
 from shared.auth.principal import Principal
 from shared.dependency import Injects
 from shared.forwarded import check_networks
 from shared.http import Authenticator
+from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 
 
 class ConsoleSettings(BaseSettings):
@@ -102,6 +104,8 @@ class Apis:
             headers["Authorization"] = f"Bearer {token}"
         if forwarded_for:
             headers["X-Forwarded-For"] = forwarded_for
+        if method.upper() in WRITE_METHODS:  # the user's action, once however often it is sent
+            headers[KEY_HEADER] = key_for(method, path)
         try:
             response = self.http.request(
                 method, base.rstrip("/") + path, params=params, json=body, headers=headers, timeout=self.timeout

@@ -19,7 +19,8 @@ class Identity(PlatformService):
     issuer = IssuerProvider()
     caller = Caller()
 
-    @api("POST", "/api/v1/sessions", access=PUBLIC)
+    # A sign-in's answer is a token: never stored for a retry to collect. It changes nothing worth a key.
+    @api("POST", "/api/v1/sessions", access=PUBLIC, idempotent=False)
     def sign_in(self, request: Request) -> Response:
         command = parse_body(request, handlers.SignIn)
         address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies())

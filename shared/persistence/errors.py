@@ -15,3 +15,7 @@ class Conflict(StoreError):
 
 class NotFound(StoreError):
     """The row asked for does not exist."""
+
+
+class Busy(StoreUnavailable):
+    """A row lock was not granted within the wait this statement allowed itself."""

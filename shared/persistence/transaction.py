@@ -23,7 +23,7 @@ from psycopg.rows import DictRow
 from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
-from shared.persistence.errors import Conflict, StoreError, StoreUnavailable
+from shared.persistence.errors import Busy, Conflict, StoreError, StoreUnavailable
 
 Connection = psycopg.Connection[DictRow]
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
@@ -73,6 +73,8 @@ class Transaction:
             if exc.diag.constraint_name == INBOX_KEY:
                 raise AlreadyHandled(str(exc.diag.message_detail)) from None
             raise Conflict(str(exc.diag.message_primary)) from exc
+        except pg_errors.LockNotAvailable as exc:  # a lock_timeout the transaction set for itself
+            raise Busy(str(exc.diag.message_primary)) from exc
         except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as exc:
             raise StoreUnavailable(f"concurrent update, retry: {exc.diag.message_primary}") from exc
         except psycopg.OperationalError as exc:

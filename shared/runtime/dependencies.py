@@ -6,6 +6,7 @@ from typing import TypeVar
 
 from nameko.containers import WorkerContext
 from nameko.extensions import SharedExtension
+from werkzeug.wrappers import Request
 
 from shared.config import current_settings
 from shared.contracts.envelope import Envelope
@@ -13,8 +14,11 @@ from shared.delivery.statements import Statements
 from shared.dependency import Injects
 from shared.messaging.routing import address
 from shared.persistence.group_commit import GroupCommit
-from shared.persistence.transaction import transaction
-from shared.persistence.unit_of_work import PostgresUnitOfWork, UnitOfWork
+from shared.persistence.held_transaction import HeldTransaction
+from shared.persistence.idempotency import HELD_TRANSACTIONS_ENVIRON, KEYED_REQUEST_ENVIRON, KeyedRequest
+from shared.persistence.limits import database_limits
+from shared.persistence.transaction import ConnectionFactory, OnCommit, transaction
+from shared.persistence.unit_of_work import BeginTransaction, PostgresUnitOfWork, UnitOfWork
 from shared.platform import Platform
 from shared.runtime.pool import PostgresPool
 from shared.runtime.refusals import RefusalOutbox
@@ -49,7 +53,9 @@ class PlatformProvider(Injects[Platform]):
 class Database(Injects[UnitOfWork[S]]):
     """`self.uow`: a unit of work on the service's database, its store made by `store_for`.
 
-    Message handlers' transactions are committed in groups (see group_commit); the others alone.
+    Message handlers' transactions are committed in groups (see group_commit); an HTTP request with
+    an Idempotency-Key holds one transaction, committed with its answer (see held_transaction); the
+    others commit alone.
     """
 
     pool = PostgresPool()
@@ -68,11 +74,49 @@ class Database(Injects[UnitOfWork[S]]):
     def get_dependency(self, worker_ctx: WorkerContext) -> UnitOfWork[S]:
         platform = self.context.get()
         grouped = getattr(worker_ctx.entrypoint, "commits_in_groups", False)
+        keyed = held_transaction_of(worker_ctx, self.pool.connection, self.relay.announce)
+        begin: BeginTransaction
         if grouped and self.group is not None:
             begin = self.group.transaction
+        elif keyed is not None:
+            begin = keyed
         else:
             begin = partial(transaction, self.pool.connection, self.relay.announce)
         return PostgresUnitOfWork(begin, self.store_for, platform.service, partial(_address, platform))
+
+    def worker_teardown(self, worker_ctx: WorkerContext) -> None:
+        abandon_held(worker_ctx)
+
+
+def held_transaction_of(
+    worker_ctx: WorkerContext, connection_factory: ConnectionFactory, on_commit: OnCommit
+) -> BeginTransaction | None:
+    """For an HTTP request that carried an Idempotency-Key, its one transaction, committed with its answer by the
+    HTTP entrypoint (shared.http); None for any other worker."""
+    keyed = _keyed_request(worker_ctx)
+    if keyed is None:
+        return None
+    request, keyed_request = keyed
+    held = HeldTransaction(connection_factory, on_commit, keyed_request, database_limits().idempotency_wait_seconds)
+    request.environ.setdefault(HELD_TRANSACTIONS_ENVIRON, []).append(held)
+    return held.begin
+
+
+def abandon_held(worker_ctx: WorkerContext) -> None:
+    """Normally the entrypoint has finished them; a worker that ended another way leaves no change."""
+    keyed = _keyed_request(worker_ctx)
+    if keyed is not None:
+        for held in keyed[0].environ.get(HELD_TRANSACTIONS_ENVIRON, []):
+            held.abandon()
+
+
+def _keyed_request(worker_ctx: WorkerContext) -> tuple[Request, KeyedRequest] | None:
+    """The HTTP request the worker handles and its key, when it is a state-changing request that carried one."""
+    request = worker_ctx.args[0] if worker_ctx.args else None
+    if not isinstance(request, Request):
+        return None
+    keyed = request.environ.get(KEYED_REQUEST_ENVIRON)
+    return (request, keyed) if isinstance(keyed, KeyedRequest) else None
 
 
 def _address(platform: Platform, message: Envelope) -> tuple[str, str]:

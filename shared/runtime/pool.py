@@ -9,6 +9,7 @@ from psycopg_pool import ConnectionPool
 
 from shared.config import current_settings
 from shared.persistence.green import assert_green_wait, use_green_wait
+from shared.persistence.limits import database_limits
 from shared.persistence.transaction import Connection
 
 
@@ -21,6 +22,7 @@ class PostgresPool(SharedExtension):
 
     def setup(self) -> None:
         settings = current_settings()
+        limits = database_limits()
         use_green_wait()
         self.wait_description = assert_green_wait()
         self.pool = ConnectionPool(
@@ -29,7 +31,14 @@ class PostgresPool(SharedExtension):
             min_size=2,
             max_size=settings.db_pool_size,
             # Units of work begin and commit inside their own round trips (see unit_of_work).
-            kwargs={"row_factory": dict_row, "autocommit": True, "cursor_factory": ClientCursor},
+            kwargs={
+                "row_factory": dict_row,
+                "autocommit": True,
+                "cursor_factory": ClientCursor,
+                **limits.connection_options(),
+            },
+            # A request waits this long for a connection, then answers 503: never until its caller gives up.
+            timeout=limits.db_acquire_timeout_seconds,
             open=False,
             name=f"{settings.service}-pool",
         )

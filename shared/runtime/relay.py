@@ -18,6 +18,8 @@ from shared.config import current_settings
 from shared.delivery.outbox import Queued
 from shared.delivery.relay import MARK_DELAY_SECONDS, PRUNE_INTERVAL_SECONDS, Outbox
 from shared.messaging.confirms import PipelinedPublisher
+from shared.persistence.answers import prune_answers
+from shared.persistence.limits import database_limits
 from shared.persistence.transaction import transaction
 from shared.runtime.pool import PostgresPool
 
@@ -89,6 +91,7 @@ class OutboxRelay(SharedExtension):
                             mark_due = float("inf")  # the sweep marked what was waiting
                             self.publisher.keepalive()
                         if now >= next_prune:
+                            self._prune_answers()
                             _, more = self.outbox.prune(self.retention_days)
                             next_prune = now + (self.interval if more else PRUNE_INTERVAL_SECONDS)
                 except Exception:
@@ -98,6 +101,13 @@ class OutboxRelay(SharedExtension):
             if not self._killed:
                 self._mark_before_leaving()
             self.publisher.close()
+
+    def _prune_answers(self) -> None:
+        """Expired idempotency keys go with the outbox's old rows; a failure here must not hold up the outbox."""
+        try:
+            prune_answers(self.pool.connection, database_limits().idempotency_retention_hours)
+        except Exception:
+            log.exception("pruning idempotency keys failed; will retry at the next prune")
 
     def _mark_before_leaving(self) -> None:
         """Marks written now spare the next start republishing what was already sent."""

@@ -21,6 +21,7 @@ ALLOWED = {
         "shared.auth",
         "shared.dependency",
         "shared.persistence.errors",
+        "shared.persistence.idempotency",  # the Idempotency-Key's rules and refusals, pure like errors
         "shared.refusal",
         "shared.web_server",
     ),

@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.wrappers import Request
 
 from services.console import domain
+from services.console.api_client import ACTION_FIELD, act_on, new_action_key
 from services.console.dependencies import Answer, Apis, ApiUnavailable
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
 from services.console.store import SessionStore
@@ -77,6 +78,7 @@ def posted_form(request: Request, visitor: Visitor) -> Mapping[str, list[str]]:
     form = request.form.to_dict(flat=False)
     if not domain.form_key_matches(visitor.session, (form.get("csrf") or [""])[0]):
         raise StaleForm()
+    act_on((form.get(ACTION_FIELD) or [""])[0])
     return form
 
 
@@ -127,6 +129,7 @@ def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime
         else "",
         "nav": domain.pages_for(visitor.roles, visitor.agencies) if visitor else [],
         "csrf": visitor.session.csrf if visitor else "",
+        "action_key": new_action_key(),  # one per rendering: the form's change is made once
         "path": path,
         "unit": names.unit,
         "place": names.place,

@@ -5,6 +5,7 @@ import re
 import pytest
 from pydantic import ValidationError
 
+from services.console.api_client import key_for
 from services.console.dependencies import ApiUnavailable
 from services.console.domain import report_from_form
 from services.console.pages import StaleForm
@@ -143,3 +144,17 @@ def test_the_form_offers_the_countys_places_by_name(console, browser, staff):
 
     assert '<option value="430426101203">　　砖塘镇新塘村</option>' in page
     assert '<option value="hotline">12345热线</option>' in page
+
+
+def test_each_rendering_of_the_form_carries_an_action_key_that_its_post_acts_under(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("intake", "POST", "/api/v1/disputes", 201, {"case_id": CASE_ID, "linked": False})
+    pages = [console.window(browser.get("/window", as_=WANG)).get_data(as_text=True) for _ in range(2)]
+    keys = [re.search(r'name="action_key" value="([0-9a-f]{32})"', page) for page in pages]
+    assert keys[0] and keys[1] and keys[0].group(1) != keys[1].group(1)
+
+    console.register(browser.post("/window", {**FORM, "action_key": keys[0].group(1)}, as_=WANG))
+    sent = key_for("POST", "/api/v1/disputes")
+    console.register(browser.post("/window", {**FORM, "action_key": keys[0].group(1)}, as_=WANG))
+
+    assert key_for("POST", "/api/v1/disputes") == sent, "the same form posted again must send the same key"
