@@ -1,7 +1,11 @@
 """structlog JSON logs carrying service, case and trace ids, with ID and phone numbers redacted."""
 
+import json
 import logging
 import sys
+import time
+from collections.abc import Callable
+from typing import Any
 
 import structlog
 from opentelemetry import trace
@@ -49,6 +53,19 @@ def _add_stdlib_extras(_logger: WrappedLogger, _method: str, event_dict: EventDi
 _STANDARD_RECORD_KEYS = set(logging.LogRecord("", 0, "", 0, "", None, None).__dict__) | {"message", "asctime"}
 
 
+# Characters JSON may carry raw that line readers (Python's splitlines, some log shippers) take for a line
+# break: a value holding one would cut a log line in two, or forge the next.
+_LINE_BREAKS = {"\u0085": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+
+
+def one_line_json(value: object, **dumps: Any) -> str:
+    """json.dumps keeping Chinese readable (ensure_ascii=False) and every record on one line."""
+    text = json.dumps(value, **dumps)
+    for raw, escaped in _LINE_BREAKS.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """Route structlog and the standard library (nameko, kombu) through one JSON renderer."""
     shared: list[Processor] = [
@@ -70,7 +87,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
             _redact_values,
-            structlog.processors.JSONRenderer(ensure_ascii=False, default=str),
+            structlog.processors.JSONRenderer(serializer=one_line_json, ensure_ascii=False, default=str),
         ],
     )
     handler = logging.StreamHandler(sys.stdout)
@@ -80,3 +97,42 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.setLevel(level)
     for noisy in ("kombu", "amqp", "urllib3", "psycopg.pool"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+class Throttle:
+    """Repeated warnings, held to one line per event and key every `seconds`.
+
+    The line that passes after a quiet spell says how many repeats were held back since the last
+    one (`suppressed`), so an operator sees both that it goes on and how often.
+    """
+
+    MAX_KEYS = 1024  # distinct keys remembered; older ones are forgotten first
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        self.seconds = seconds
+        self.clock = clock
+        self._seen: dict[tuple[str, str], tuple[float, int]] = {}  # (event, key) -> (last written, held back)
+
+    def admit(self, event: str, key: object = "") -> int | None:
+        """None when this line is to be held back; else how many were held back before it."""
+        now = self.clock()
+        entry = (event, str(key))
+        last = self._seen.get(entry)
+        if last is not None and now - last[0] < self.seconds:
+            self._seen[entry] = (last[0], last[1] + 1)
+            return None
+        self._seen.pop(entry, None)
+        if len(self._seen) >= self.MAX_KEYS:
+            del self._seen[next(iter(self._seen))]
+        self._seen[entry] = (now, 0)
+        return last[1] if last is not None else 0
+
+    def warning(self, logger: logging.Logger, event: str, key: object = "", **fields: Any) -> bool:
+        """Log `event` as a warning unless it was logged for `key` within the last `seconds`; True if written."""
+        suppressed = self.admit(event, key)
+        if suppressed is None:
+            return False
+        logger.warning(event, extra={**fields, "suppressed": suppressed, "repeat_seconds": self.seconds})
+        return True

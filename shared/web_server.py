@@ -18,13 +18,16 @@ import io
 import json
 import logging
 import socket
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import partial
 from typing import Any, cast
+from urllib.parse import quote
 
 import eventlet
+import structlog
 from eventlet import wsgi
 from eventlet.wsgi import HeaderLineTooLong, HeadersTooLarge
 from nameko import config
@@ -34,9 +37,13 @@ from werkzeug.routing import RequestRedirect
 from werkzeug.wrappers import Request, Response
 
 log = logging.getLogger(__name__)
+access_log = structlog.get_logger("wuyuan.access")
 
 CONFIG_KEY = "WEB_SERVER_LIMITS"
 CONNECTION_KEY = "wuyuan.connection"  # the environ entry through which the app reaches its connection
+# The environ entry where the worker leaves a function naming its trace, span and case (shared.runtime.metrics),
+# which the access log line calls once the answer is sent.
+REQUEST_LOG_FIELDS_KEY = "wuyuan.request_log_fields"
 REFUSAL_SECONDS = 1.0  # how long a refused connection may take to receive its 503
 MAX_REFUSING = 64  # refusals answered at once; beyond that, excess connections are just closed
 
@@ -177,7 +184,11 @@ class HardenedWsgiApp(WsgiApp):
         self.limits = server.limits
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
         response = self.respond(environ)
+        posthooks = environ.get("eventlet.posthooks")
+        if isinstance(posthooks, list):  # run by eventlet once the answer is sent
+            posthooks.append((log_access, (response, started), {}))
         return response(environ, start_response)
 
     def respond(self, environ: dict[str, Any]) -> Response:
@@ -239,6 +250,33 @@ class HardenedWsgiApp(WsgiApp):
         return response
 
 
+def loggable_path(environ: dict[str, Any]) -> str:
+    """The path as it came on the wire, percent-encoded: a hostile one (line breaks, U+0085, U+2028 …) stays on
+    one log line and cannot forge another; the first 200 characters."""
+    # WSGI hands PATH_INFO over as latin-1 text of the raw bytes.
+    raw = str(environ.get("PATH_INFO", "")).encode("latin-1", errors="replace")
+    return quote(raw, safe="/:@!$&'()*+,;=-._~")[:200]
+
+
+def log_access(environ: dict[str, Any], response: Response, started: float) -> None:
+    """One JSON access line per request, with the trace, span and case of the worker that answered it.
+
+    Written after the answer, outside the worker and its span: the ids come from what the worker
+    left in the environ. The query string is left out (it may hold search terms about a person).
+    """
+    fields: dict[str, Any] = {
+        "method": environ.get("REQUEST_METHOD"),
+        "path": loggable_path(environ),
+        "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+        "client": environ.get("REMOTE_ADDR"),
+    }
+    request_fields = environ.get(REQUEST_LOG_FIELDS_KEY)
+    if callable(request_fields):
+        fields.update(request_fields())
+    access_log.info("http request", **fields)
+
+
 class HardenedWebServer(WebServer):
     """nameko's WebServer with read deadlines, connection caps and JSON errors; see the module docstring."""
 
@@ -270,6 +308,7 @@ class HardenedWebServer(WebServer):
             protocol=protocol,
             debug=debug,
             log=logging.getLogger("nameko.web.server"),
+            log_output=False,  # log_access writes the access lines, in JSON with the request's ids
             socket_timeout=self.limits.read_timeout_seconds,  # each send and receive, the answer's too
         )
 

@@ -3,7 +3,7 @@
 Past the years the holiday calendar knows, weekdays stand in for working days: a case must never
 stall because next year's holidays are not yet published. Such a deadline is provisional (暂定:
 `shared.workdays.runs_into_unknown_year`) and is recomputed when its year is loaded
-(`recompute_deadline`); the log says so once per unknown year and process, not once per referral.
+(`recompute_deadline`); the log says so once per unknown year an hour, not once per referral.
 """
 
 import logging
@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from services.coordinator.domain.model import DayCount, Term
+from shared.logs import Throttle
 from shared.workdays import BUSINESS_DAY_END, CHINA_TZ, add_working_days, is_working_day
 
 log = logging.getLogger(__name__)
+CALENDAR_WARNING_SECONDS = 3600.0
 
 _ONE_DAY = timedelta(days=1)
 
@@ -122,17 +124,17 @@ def recompute_deadline(issued_at: datetime, term: Term, pauses: Sequence[tuple[d
     return due_at
 
 
-# Years already warned about in this process: one line per year, not one per referral.
-_warned: set[int] = set()
+# Once per unknown year an hour, not once per referral; the line says how many it stands for.
+_calendar_warnings = Throttle(CALENDAR_WARNING_SECONDS)
 
 
 def _warn_once(year: int, unknown_year: ValueError) -> None:
-    if year in _warned:
-        return
-    _warned.add(year)
-    log.warning(
+    _calendar_warnings.warning(
+        log,
         "holiday calendar unknown; counting weekdays, deadlines are provisional",
-        extra={"year": year, "reason": str(unknown_year)},
+        key=year,
+        year=year,
+        reason=str(unknown_year),
     )
 
 

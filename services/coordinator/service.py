@@ -5,6 +5,7 @@ from werkzeug.wrappers import Request, Response
 from services.coordinator import calendar_handlers, handlers
 from services.coordinator.calendar_handlers import year_in_path
 from services.coordinator.dependencies import CoordinationProvider
+from services.coordinator.metrics import CasesByStatus
 from services.coordinator.store import PostgresCaseStore
 from shared.auth.principal import Role
 from shared.contracts.messages import (
@@ -35,6 +36,7 @@ READS_FIGURES = allow(Role.COORDINATOR, Role.SUPERVISOR, Role.LEADER)
 
 class Coordinator(PlatformService):
     name = "coordinator"
+    scraped_gauges = (CasesByStatus(),)  # GET /metrics: cases by status
     uow = Database(PostgresCaseStore)
     desk = CoordinationProvider()
     sender = MessageSender()

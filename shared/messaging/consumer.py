@@ -15,6 +15,7 @@ Before a message is dead-lettered, the service's refusal recorder (if it has one
 
 import logging
 import sys
+from collections.abc import Callable
 from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -99,6 +100,8 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         self.handlers: dict[str, InboxHandler] = {}
         self.consumer: RawConsumer | None = None
         self.recorder: RecordsRefusals | None = None
+        # Told of each dead letter once it is published, with its reason code (the service's metrics count them).
+        self.dead_letter_listeners: list[Callable[[Message, str], None]] = []
 
     def setup(self) -> None:
         settings = current_settings()
@@ -219,6 +222,8 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         log.error("dead-lettering message", extra={"reason": reason, "queue": self.queue_name})
         self.tell_sender(message, code, reason)
         publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason)
+        for listener in self.dead_letter_listeners:
+            listener(message, code)
         assert self.consumer is not None
         self.consumer.ack_message(message)
 

@@ -1,4 +1,8 @@
-"""A span exporter that appends JSON lines to a local file, read back by `wuyuan trace`."""
+"""A span exporter that appends JSON lines to a local file, rotated by size, read back by `wuyuan trace`.
+
+When the file passes `max_bytes` it becomes `<name>.1.jsonl` (the previous `.1` becomes `.2`, and so
+on); at most `backups` old files are kept, the oldest dropped. `read_spans` reads them all.
+"""
 
 import json
 import os
@@ -9,6 +13,18 @@ from typing import Any
 
 from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class TraceFileSettings(BaseSettings):
+    """WUYUAN_TRACE_FILE_MAX_BYTES and WUYUAN_TRACE_FILE_BACKUPS: a service's span files take at most
+    (backups + 1) x max_bytes of disk (by default 6 x 64 MiB)."""
+
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_TRACE_FILE_", extra="ignore")
+
+    max_bytes: int = Field(64 * 1024 * 1024, ge=64 * 1024)
+    backups: int = Field(5, ge=1, le=100)
 
 
 def span_record(span: ReadableSpan) -> dict[str, Any]:
@@ -33,21 +49,50 @@ def span_record(span: ReadableSpan) -> dict[str, Any]:
     }
 
 
+def rotated_path(path: Path, number: int) -> Path:
+    """`coordinator.jsonl` -> `coordinator.3.jsonl`: still `*.jsonl`, so `wuyuan trace` reads it too."""
+    return path.with_name(f"{path.stem}.{number}{path.suffix}")
+
+
 class JsonLinesSpanExporter(SpanExporter):
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, max_bytes: int | None = None, backups: int | None = None) -> None:
         self.path = Path(path)
+        if max_bytes is None or backups is None:
+            defaults = TraceFileSettings()
+            max_bytes = defaults.max_bytes if max_bytes is None else max_bytes
+            backups = defaults.backups if backups is None else backups
+        self.max_bytes, self.backups = max_bytes, backups
+        if max_bytes <= 0 or backups < 1:
+            raise ValueError("max_bytes must be positive and backups at least 1")
         # Spans name cases and officers: readable by the service's user alone.
         self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+        self._create()
         self._lock = threading.Lock()
+
+    def _create(self) -> None:
+        os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
         lines = "".join(json.dumps(span_record(span), ensure_ascii=False, default=str) + "\n" for span in spans)
-        with self._lock, self.path.open("a", encoding="utf-8") as handle:
-            handle.write(lines)
-            # No fsync: it would block the eventlet hub; the files are diagnostics, not records.
-            handle.flush()
+        with self._lock:
+            with self.path.open("a", encoding="utf-8") as handle:
+                handle.write(lines)
+                # No fsync: it would block the eventlet hub; the files are diagnostics, not records.
+                handle.flush()
+                size = handle.tell()
+            if size >= self.max_bytes:
+                self._rotate()
         return SpanExportResult.SUCCESS
+
+    def _rotate(self) -> None:
+        """Shift each old file up one number, the oldest falling off, and start the current file afresh."""
+        rotated_path(self.path, self.backups).unlink(missing_ok=True)
+        for number in range(self.backups - 1, 0, -1):
+            older = rotated_path(self.path, number)
+            if older.exists():
+                older.rename(rotated_path(self.path, number + 1))
+        self.path.rename(rotated_path(self.path, 1))
+        self._create()
 
     def shutdown(self) -> None:
         pass

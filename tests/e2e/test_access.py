@@ -147,7 +147,9 @@ def test_public_endpoints_answer_without_credentials(platform, endpoint):
     assert response.status_code != 401, response.text[:300]
     assert "WWW-Authenticate" not in response.headers
     assert response.status_code < 500, response.text[:300]
-    assert response.headers["Content-Type"].startswith("application/json")
+    # Prometheus reads its own text format; everything else answers JSON.
+    expected = "text/plain; version=" if endpoint.url == "/metrics" else "application/json"
+    assert response.headers["Content-Type"].startswith(expected)
 
 
 @pytest.fixture(scope="module")

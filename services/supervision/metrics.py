@@ -1,0 +1,48 @@
+"""Supervision's gauges for Prometheus, read at scrape time: open referrals near and past their deadline, by unit."""
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+
+from prometheus_client.core import GaugeMetricFamily
+
+from shared.persistence.transaction import Connection
+from shared.workdays import add_working_days
+
+# Open, running watches (a paused clock is judged when it resumes), over the index watches_open_by_unit.
+_BY_UNIT = """
+SELECT unit,
+       count(*) FILTER (WHERE due_at <= %(now)s) AS overdue,
+       count(*) FILTER (WHERE due_at > %(now)s AND due_at <= %(horizon)s) AS near
+FROM watches WHERE closed_at IS NULL AND paused_at IS NULL
+GROUP BY unit
+"""
+
+
+def near_horizon(now: datetime) -> datetime:
+    """A deadline up to here is near: within one working day (the close of the next working day)."""
+    return add_working_days(now, 1)
+
+
+class ReferralsByDeadline:
+    """`wuyuan_referrals_overdue` and `wuyuan_referrals_due_soon` per unit code (units are offices, not people)."""
+
+    name = "referrals"
+
+    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.clock = clock
+
+    def __call__(self, connection: Connection, service: str) -> Iterable[GaugeMetricFamily]:
+        now = self.clock()
+        rows = connection.execute(_BY_UNIT, {"now": now, "horizon": near_horizon(now)}).fetchall()
+        overdue = GaugeMetricFamily(
+            "wuyuan_referrals_overdue", "Open referrals past their deadline, by unit.", labels=["service", "unit"]
+        )
+        near = GaugeMetricFamily(
+            "wuyuan_referrals_due_soon",
+            "Open referrals due within one working day, by unit.",
+            labels=["service", "unit"],
+        )
+        for row in rows:
+            overdue.add_metric([service, str(row["unit"])], float(row["overdue"]))
+            near.add_metric([service, str(row["unit"])], float(row["near"]))
+        return [overdue, near]

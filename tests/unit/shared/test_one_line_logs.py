@@ -1,0 +1,26 @@
+"""A log record stays one line whatever a caller sent: hostile paths and values cannot cut it or forge another."""
+
+import json
+
+from shared.logs import one_line_json
+from shared.web_server import loggable_path
+
+
+def test_characters_line_readers_break_on_are_escaped_and_the_record_reads_back():
+    record = {"event": "备注", "note": "第一行\u0085第二行\u2028第三行\u2029\n"}
+
+    line = one_line_json(record, ensure_ascii=False)
+
+    assert len(line.splitlines()) == 1
+    assert "备注" in line  # Chinese stays readable
+    assert json.loads(line) == record
+
+
+def test_an_access_line_carries_the_path_percent_encoded():
+    hostile = '/api/v1/ratings/\u0085forged\r\n{"level": "error"}'.encode().decode("latin-1")
+
+    path = loggable_path({"PATH_INFO": hostile})
+
+    assert path.startswith("/api/v1/ratings/%C2%85forged%0D%0A")
+    assert path.isascii() and len(path.splitlines()) == 1
+    assert loggable_path({"PATH_INFO": "/api/v1/cases/430426-20261121-00001"}) == "/api/v1/cases/430426-20261121-00001"

@@ -1,0 +1,144 @@
+"""deploy/monitoring: the alert rules and the dashboard are well-formed, and every metric they use is one the
+services expose (or RabbitMQ's rabbitmq_prometheus plugin, or Prometheus itself)."""
+
+import json
+import re
+from contextlib import nullcontext
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from prometheus_client.parser import text_string_to_metric_families
+
+from services.coordinator.metrics import CasesByStatus
+from services.supervision.metrics import ReferralsByDeadline
+from shared.contracts.messages import CaseRegistered
+from shared.runtime.metrics import DatabaseGauges, OutboxBacklog, ReadinessGauge, ServiceMetrics
+from shared.runtime.readiness import Readiness
+
+MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
+ALERTS = MONITORING / "alerts.yaml"
+DASHBOARD = MONITORING / "dashboard.json"
+# Not ours: Prometheus' own `up`, and the queue depths from RabbitMQ's plugin (/metrics/per-object).
+FROM_ELSEWHERE = {"up", "rabbitmq_queue_messages_ready"}
+METRIC = re.compile(r"\b(up|wuyuan_[a-z_]+|rabbitmq_[a-z_]+)\b")
+DURATION = re.compile(r"^\d+[smhd]$")
+
+
+def alert_rules() -> list[dict]:
+    document = yaml.safe_load(ALERTS.read_text(encoding="utf-8"))
+    return [rule for group in document["groups"] for rule in group["rules"]]
+
+
+def dashboard_exprs() -> list[str]:
+    document = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    return [target["expr"] for panel in document["panels"] for target in panel["targets"]]
+
+
+def metric_names_used() -> set[str]:
+    """Every metric name the alert rules and the dashboard's queries name."""
+    exprs = [rule["expr"] for rule in alert_rules()] + dashboard_exprs()
+    return {name for expr in exprs for name in METRIC.findall(expr)}
+
+
+class Rows:
+    def __init__(self, rows: list[dict]) -> None:
+        self.rows = rows
+
+    def fetchall(self) -> list[dict]:
+        return self.rows
+
+    def fetchone(self) -> dict:
+        return self.rows[0]
+
+
+class FakeConnection:
+    """Answers each gauge query with rows shaped like PostgreSQL's."""
+
+    def execute(self, sql: str, params: object = None) -> Rows:
+        if "FROM outbox" in sql:
+            return Rows([{"unsent": 3, "oldest": 42.5}])
+        if "FROM cases" in sql:
+            return Rows([{"status": "assigned", "cases": 7}, {"status": "closed", "cases": 120}])
+        if "FROM watches" in sql:
+            return Rows([{"unit": "court:430426", "overdue": 2, "near": 1}])
+        return Rows([])
+
+    def transaction(self) -> nullcontext:
+        return nullcontext()
+
+
+class InboxEntrypoint:
+    """What the metrics read of an inbox handler entrypoint."""
+
+    method_name = "on_case_registered"
+    model = CaseRegistered
+    expected_exceptions = (ValueError,)
+
+
+def exposed_names() -> set[str]:
+    """The sample names one process of each service kind writes, once each metric has been fed."""
+    names: set[str] = set()
+    for service, sources in (
+        ("coordinator", [OutboxBacklog(), CasesByStatus()]),
+        ("supervision", [OutboxBacklog(), ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC))]),
+    ):
+        metrics = ServiceMetrics(service)
+        metrics.observe_worker(InboxEntrypoint(), 0.01, None)
+        metrics.observe_worker(InboxEntrypoint(), 0.02, (RuntimeError, RuntimeError("down"), None))  # type: ignore[arg-type]
+        metrics.count_dead_letter("CaseRegistered", "schema_violation")
+        metrics.registry.register(DatabaseGauges(service, lambda: nullcontext(FakeConnection()), sources))
+        metrics.registry.register(ReadinessGauge(service, lambda: Readiness({"database": lambda: None})))
+        text = metrics.exposition()[0].decode()
+        for family in text_string_to_metric_families(text):
+            names.add(family.name)
+            names.update(sample.name for sample in family.samples)
+    return names
+
+
+def test_every_rule_has_a_name_an_expression_a_severity_and_a_summary():
+    rules = alert_rules()
+    assert len(rules) >= 8
+    names = [rule["alert"] for rule in rules]
+    assert len(names) == len(set(names)), "alert names repeat"
+    for rule in rules:
+        assert set(rule) <= {"alert", "expr", "for", "labels", "annotations"}, rule["alert"]
+        assert isinstance(rule["expr"], str) and rule["expr"].strip(), rule["alert"]
+        assert rule["expr"].count("(") == rule["expr"].count(")"), rule["alert"]
+        assert rule["labels"]["severity"] in {"critical", "warning", "info"}, rule["alert"]
+        assert rule["annotations"]["summary"], rule["alert"]
+        if "for" in rule:
+            assert DURATION.match(rule["for"]), rule["alert"]
+
+
+def test_the_rules_cover_what_operators_were_promised():
+    used_by_alert = {rule["alert"]: set(METRIC.findall(rule["expr"])) for rule in alert_rules()}
+    watched = set().union(*used_by_alert.values())
+    assert {
+        "up",  # service down
+        "wuyuan_ready",  # not ready: database or broker
+        "wuyuan_outbox_oldest_unsent_seconds",
+        "wuyuan_dead_letters_total",
+        "wuyuan_referrals_overdue",
+        "wuyuan_handler_errors_total",
+        "rabbitmq_queue_messages_ready",
+    } <= watched
+
+
+def test_the_dashboard_is_grafana_json_with_unique_panels_each_with_a_query():
+    document = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    assert document["title"] and document["uid"]
+    ids = [panel["id"] for panel in document["panels"]]
+    assert len(ids) == len(set(ids))
+    for panel in document["panels"]:
+        assert panel["targets"] and all(target["expr"].strip() for target in panel["targets"]), panel["title"]
+
+
+def test_every_metric_the_rules_and_dashboard_use_is_exposed():
+    missing = metric_names_used() - exposed_names() - FROM_ELSEWHERE
+    assert missing == set()
+
+
+def test_the_name_check_would_catch_a_misspelt_metric():
+    assert "wuyuan_outbox_unsend" not in exposed_names()
+    assert "wuyuan_outbox_unsent" in exposed_names()
