@@ -201,6 +201,7 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
 # --- command groups from other modules --------------------------------------------------------
 from wuyuan.commands_accounts import account, auth  # noqa: E402
 from wuyuan.commands_agency import agency_group  # noqa: E402
+from wuyuan.commands_backup import backup_command, reconcile_command, restore_command  # noqa: E402
 from wuyuan.commands_calendar import calendar_group  # noqa: E402
 from wuyuan.commands_case import case_group, demo_command, trace_command  # noqa: E402
 from wuyuan.commands_conformance import conformance_command  # noqa: E402
@@ -215,6 +216,7 @@ EXTRA_COMMANDS.append(report_command)
 EXTRA_COMMANDS.append(calendar_group)
 EXTRA_COMMANDS.append(agency_group)
 EXTRA_COMMANDS.append(conformance_command)
+EXTRA_COMMANDS.extend([backup_command, restore_command, reconcile_command])
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)
 

@@ -277,6 +277,7 @@ def render(templates: Mapping[str, str], plan: Plan) -> dict[str, str]:
         "kubernetes/postgres.yaml": fill("kubernetes/postgres.yaml.j2"),
         "kubernetes/provision-job.yaml": fill("kubernetes/provision-job.yaml.j2"),
         "kubernetes/ops.yaml": fill("kubernetes/ops.yaml.j2"),
+        "kubernetes/backup-cronjob.yaml": fill("kubernetes/backup-cronjob.yaml.j2"),
     }
     for deployed in plan.in_containers:
         files[f"{SERVICE_MANIFESTS}/{deployed.service}.yaml"] = fill("kubernetes/service.yaml.j2", s=deployed)

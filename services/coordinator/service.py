@@ -6,6 +6,8 @@ from services.coordinator import calendar_handlers, handlers
 from services.coordinator.calendar_handlers import year_in_path
 from services.coordinator.dependencies import CoordinationProvider
 from services.coordinator.metrics import CasesByStatus
+from services.coordinator.reconcile_handlers import ReconcileAgency, reconcile_agency
+from services.coordinator.reconcile_store import PostgresReconcileStore
 from services.coordinator.store import PostgresCaseStore
 from shared.auth.principal import Role
 from shared.contracts.messages import (
@@ -38,6 +40,7 @@ class Coordinator(PlatformService):
     name = "coordinator"
     scraped_gauges = (CasesByStatus(),)  # GET /metrics: cases by status
     uow = Database(PostgresCaseStore)
+    reconciling = Database(PostgresReconcileStore)
     desk = CoordinationProvider()
     sender = MessageSender()
     caller = Caller()
@@ -120,6 +123,12 @@ class Coordinator(PlatformService):
         return json_response(
             200, calendar_handlers.load_calendar_year(year_in_path(year), body, self.caller, self.uow, self.desk)
         )
+
+    # After an agency's database was restored (`wuyuan reconcile`): its referral documents go out again.
+    @api("POST", "/api/v1/reconcile", access=allow(Role.OPERATOR))
+    def reconcile(self, request: Request) -> Response:
+        command = parse_body(request, ReconcileAgency)
+        return json_response(200, reconcile_agency(command, self.caller, self.reconciling, self.desk))
 
     @api("GET", "/api/v1/calendar", access=SIGNED_IN)
     def list_calendar(self, request: Request) -> Response:

@@ -1,0 +1,123 @@
+"""Reconcile one agency after its database was restored: send its referral documents again under their original
+message ids, and report per referral what messages cannot give back (the operator's `wuyuan reconcile`)."""
+
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from services.coordinator.domain.reconciliation import ISSUED, ReferralPlan, SentDocument, plan_referral
+from services.coordinator.handlers import Coordination
+from services.coordinator.reconcile_store import ReconcileStore
+from services.coordinator.store import StoredCase
+from shared.auth.principal import Principal
+from shared.contracts.envelope import MESSAGE_TYPES, Envelope
+from shared.http import BadInput
+from shared.persistence.unit_of_work import UnitOfWork
+from shared.registry import CENTRE
+from shared.telemetry.case_scope import case_scope
+
+Work = UnitOfWork[ReconcileStore]
+
+
+class ReconcileAgency(BaseModel):
+    """Which agency's service was restored, and when the backup it was restored from was taken."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    service: str = Field(min_length=1, max_length=64)
+    since: AwareDatetime | None = None
+
+
+def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:
+    """Queue the documents again in one transaction and return the per-referral report."""
+    agency = _agency_code(desk, command.service)
+    plans: list[ReferralPlan] = []
+    registered_of: dict[str, StoredCase] = {}
+    with uow:
+        stored_cases = uow.store.cases_of_agency(agency, command.since)
+        referrals = [
+            (stored, referral)
+            for stored in stored_cases
+            for referral in stored.case.referrals
+            if referral.unit.startswith(f"{agency}:")
+        ]
+        documents = uow.store.documents([referral.referral_id for _, referral in referrals])
+        for stored, referral in referrals:
+            plan = plan_referral(stored.case.case_id, referral, documents, command.since)
+            if plan is not None:
+                plans.append(plan)
+                registered_of[plan.case_id] = stored
+        waiting = uow.store.clear_sent([d.message_id for plan in plans for d in plan.resend])
+        for plan in plans:
+            stored = registered_of[plan.case_id]
+            with case_scope(plan.case_id, stored.trace, "coordinator: reconcile"):
+                for document in plan.resend:
+                    if document.message_id not in waiting:
+                        uow.send(rebuilt(document, stored.registered))
+    lines = [_line(plan, waiting) for plan in plans]
+    return {
+        "service": command.service,
+        "agency": agency,
+        "since": command.since.isoformat() if command.since else None,
+        "requested_by": caller.subject,
+        "resent": sum(len(line["resent"]) for line in lines),
+        "referrals": lines,
+    }
+
+
+def rebuilt(document: SentDocument, registered: dict[str, Any]) -> Envelope:
+    """The document as it was sent: kept without the parties and summary, which the case's registration holds."""
+    body = dict(document.body)
+    if document.message_type == ISSUED:
+        lead = body.get("role") == "lead"
+        # As when it was issued: only the lead contacts the parties; co-units get names and roles.
+        body["parties"] = [p if lead else {**p, "phone": None} for p in registered.get("parties", [])]
+        body["summary"] = registered["summary"]
+    return MESSAGE_TYPES[document.message_type].model_validate(body)
+
+
+def _agency_code(desk: Coordination, service: str) -> str:
+    registry = desk.platform.registry
+    try:
+        agency = registry.by_service(service)
+    except KeyError:
+        agency = None
+    if agency is None or agency.code == CENTRE:
+        known = ", ".join(registry.agency_services())
+        raise BadInput(
+            [
+                {
+                    "field": "service",
+                    "message": f"not an agency's service: {service!r}; agencies: {known}",
+                    "type": "unknown_agency",
+                }
+            ]
+        )
+    return agency.code
+
+
+def _line(plan: ReferralPlan, waiting: set[Any]) -> dict[str, Any]:
+    referral = plan.referral
+    return {
+        "case_id": plan.case_id,
+        "referral_id": str(referral.referral_id),
+        "unit": referral.unit,
+        "role": referral.role.value,
+        "status": referral.status.value,
+        "resent": [
+            {"message_id": str(d.message_id), "type": d.message_type}
+            for d in plan.resend
+            if d.message_id not in waiting
+        ],
+        "still_queued": [str(d.message_id) for d in plan.resend if d.message_id in waiting],
+        "redo": [item.value for item in plan.redo],
+        "gaps": [gap.value for gap in plan.gaps],
+        "accepted_at": _iso(referral.accepted_at),
+        "last_progress_at": _iso(referral.last_progress_at),
+        "paused_at": _iso(referral.paused_at) if referral.paused else None,
+        "closed_at": _iso(referral.closed_at),
+        "result": referral.result.value if referral.result else None,
+    }
+
+
+def _iso(moment: Any) -> str | None:
+    return moment.isoformat() if moment is not None else None

@@ -1,0 +1,174 @@
+"""An agency's database restored to an earlier point and brought back in line: `wuyuan backup`, `restore` and
+`reconcile` as an operator runs them, against a running platform of the centre and the court."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from tests.e2e.platforms import private_settings, running_platform
+from tests.e2e.test_delivery import COURT, debt_case
+from wuyuan import supervise
+from wuyuan.client import PlatformClient
+from wuyuan.settings import PlatformSettings
+
+pytestmark = pytest.mark.e2e
+
+SERVICES = ("intake", "coordinator", "court_link", "identity")
+AGENCY = "court_link"
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory) -> PlatformSettings:
+    settings = private_settings(tmp_path_factory.mktemp("restored"))
+    with running_platform(settings, SERVICES):
+        yield settings
+
+
+@pytest.fixture(scope="module")
+def client(platform) -> PlatformClient:
+    return PlatformClient.with_working_accounts(platform)
+
+
+def wuyuan(settings: PlatformSettings, *args: str, ok: bool = True) -> dict:
+    """`wuyuan ARGS --json` as an operator runs it against this platform; its JSON answer."""
+    answer: dict = json.loads(wuyuan_text(settings, *args, "--json", ok=ok))
+    return answer
+
+
+def wuyuan_text(settings: PlatformSettings, *args: str, ok: bool = True) -> str:
+    """What `wuyuan ARGS` prints for an operator."""
+    environment = {
+        **os.environ,
+        "WUYUAN_VHOST": settings.vhost,
+        "WUYUAN_DB_PREFIX": settings.db_prefix,
+        "WUYUAN_STATE_DIR": str(settings.state_dir),
+        "WUYUAN_CONFIG_DIR": str(settings.config_dir),
+        "WUYUAN_HTTP_PORT_BASE": str(settings.http_port_base),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "wuyuan.cli", *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert (done.returncode == 0) is ok, f"wuyuan {' '.join(args)} -> {done.returncode}\n{done.stdout}{done.stderr}"
+    return done.stdout
+
+
+def agency_referrals(settings: PlatformSettings) -> dict[str, str]:
+    """referral id -> status, as the court's own database holds them."""
+    with psycopg.connect(settings.database_url(AGENCY)) as conn:
+        rows = conn.execute("SELECT referral_id::text, status FROM referrals").fetchall()
+    return dict(rows)
+
+
+def inbox_claims(settings: PlatformSettings, message_type: str) -> list[str]:
+    with psycopg.connect(settings.database_url(AGENCY)) as conn:
+        rows = conn.execute("SELECT message_id::text FROM inbox WHERE message_type = %s", (message_type,))
+        return [r[0] for r in rows.fetchall()]
+
+
+def wait_until(check, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
+
+
+def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_path):
+    # Before the backup: A accepted by the court, B only received.
+    case_a, referral_a = debt_case(client)
+    case_b, referral_b = debt_case(client)
+    client.wait_for_referral(COURT, referral_a["referral_id"])
+    client.act(COURT, referral_a["referral_id"], "accept", {})
+    client.wait_for_referral(COURT, referral_b["referral_id"])
+    assert wait_until(lambda: client.case(case_a)["referrals"][0]["status"] == "accepted")
+
+    backup = wuyuan(platform, "backup", AGENCY, "--to", str(tmp_path / "backups"))
+    folder = Path(backup["folder"])
+    entry = backup["services"][AGENCY]
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / entry["dump"]["file"]).stat().st_mode) == 0o600
+    assert entry["database"] == platform.database_name(AGENCY)
+    assert "a0001_agency" in entry["migrations"]
+    assert [s["name"] for s in entry["secrets"]] == [f"postgres/{AGENCY}"]
+
+    # After it: A's result, B accepted, C and D new (D accepted). The backup knows none of this.
+    client.act(COURT, referral_a["referral_id"], "result", {"result": "handled", "summary": "已依法办结"})
+    client.act(COURT, referral_b["referral_id"], "accept", {})
+    _, referral_c = debt_case(client)
+    case_d, referral_d = debt_case(client)
+    client.wait_for_referral(COURT, referral_c["referral_id"])
+    client.wait_for_referral(COURT, referral_d["referral_id"])
+    client.act(COURT, referral_d["referral_id"], "accept", {})
+    assert wait_until(lambda: client.case(case_a)["status"] == "resolved")
+    assert wait_until(lambda: client.case(case_b)["referrals"][0]["status"] == "accepted")
+    assert wait_until(lambda: client.case(case_d)["referrals"][0]["status"] == "accepted")
+
+    refused = wuyuan(platform, "restore", AGENCY, "--from", str(folder), ok=False)
+    assert refused["error"] == "service_running"
+
+    supervise.stop_service(platform, AGENCY)
+    restored = wuyuan(platform, "restore", AGENCY, "--from", str(folder))
+    assert restored["database"] == platform.database_name(AGENCY)
+    assert [s["state"] for s in restored["secrets"]] == ["same"]
+    held = agency_referrals(platform)
+    assert referral_c["referral_id"] not in held and referral_d["referral_id"] not in held
+    assert held[referral_a["referral_id"]] == "accepted"
+    supervise.start_service(platform, AGENCY)
+
+    report = wuyuan(platform, "reconcile", AGENCY, "--backup", str(folder))
+    lines = {line["referral_id"]: line for line in report["referrals"]}
+    open_ids = {referral_b["referral_id"], referral_c["referral_id"], referral_d["referral_id"]}
+    assert set(lines) == open_ids | {referral_a["referral_id"]}
+    assert lines[referral_a["referral_id"]]["redo"] == ["result"]
+    assert lines[referral_a["referral_id"]]["resent"] == []
+    assert lines[referral_b["referral_id"]]["redo"] == ["accept"]
+    assert lines[referral_c["referral_id"]]["redo"] == []
+    assert lines[referral_d["referral_id"]]["redo"] == ["accept"]
+    for referral_id in open_ids:
+        assert [d["type"] for d in lines[referral_id]["resent"]] == ["ReferralIssued"]
+
+    # The court holds every open referral again, each once, under the message id it was first sent with.
+    assert wait_until(lambda: open_ids <= set(agency_referrals(platform)))
+    held = agency_referrals(platform)
+    assert held[referral_c["referral_id"]] == "received" and held[referral_d["referral_id"]] == "received"
+    claims = inbox_claims(platform, "ReferralIssued")
+    assert len(claims) == len(set(claims)) == 4
+    resent_ids = {d["message_id"] for referral_id in open_ids for d in lines[referral_id]["resent"]}
+    assert resent_ids <= set(claims)
+
+    # Reconciling again changes nothing at the agency: its inbox skips every document. Officers read what to redo.
+    told = wuyuan_text(platform, "reconcile", AGENCY, "--backup", str(folder))
+    assert "以下 3 件交办，中心持有而机构恢复后的数据库可能已丢失" in told
+    assert f"案件 {case_a}" in told and f"案件 {case_b}" in told and f"案件 {case_d}" in told
+    assert told.count("重办受理") == 2 and told.count("重办办理结果") == 1
+    time.sleep(2)
+    assert sorted(inbox_claims(platform, "ReferralIssued")) == sorted(claims)
+    assert agency_referrals(platform) == held
+
+
+def test_intake_and_identity_are_backed_up_with_their_keys(platform, tmp_path):
+    backup = wuyuan(platform, "backup", "intake", "identity", "--to", str(tmp_path), "--keep", "1")
+    folder = Path(backup["folder"])
+    copied = {
+        service: {s["name"]: [f["file"] for f in s.get("files", [])] for s in entry["secrets"]}
+        for service, entry in backup["services"].items()
+    }
+    assert copied["intake"]["party-key"] == ["secrets/party-key"]
+    assert copied["intake"]["personal-data-key"] == ["secrets/personal-data-key"]
+    assert copied["identity"]["token-signing"]  # the embedded issuer's keys, one file each
+    kept = platform.state_dir / "secrets"
+    assert (folder / "secrets" / "personal-data-key").read_bytes() == (kept / "personal-data-key").read_bytes()
+    for path in folder.rglob("*"):
+        assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path

@@ -1,0 +1,133 @@
+"""A backup folder's checks and secrets: the manifest's checksums, the secrets each service needs, and how a
+backup's secrets compare with the ones kept here."""
+
+import json
+import re
+import stat
+from pathlib import Path
+
+import pytest
+
+from wuyuan.backup import FORMAT, MANIFEST, BackupError, prune_backups, read_manifest
+from wuyuan.backup_restore import _settle_secrets, verify_checksums
+from wuyuan.backup_secrets import NeededSecret, SecretState, compare_secrets, needed_secrets, secret_files, sha256_of
+from wuyuan.commands_backup import secret_lines
+from wuyuan.settings import PlatformSettings
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def test_intake_is_backed_up_with_both_of_its_keys_and_every_service_with_its_role_password():
+    assert [s.path for s in needed_secrets("intake")] == ["party-key", "personal-data-key", "postgres/intake"]
+    assert [s.path for s in needed_secrets("court_link")] == ["postgres/court_link"]
+    assert "token-signing" in [s.path for s in needed_secrets("identity")]
+
+
+def test_a_folder_secret_is_all_of_its_files(tmp_path):
+    write(tmp_path / "token-signing" / "key-1.pem", "one")
+    write(tmp_path / "token-signing" / "key-2.pem", "two")
+    write(tmp_path / "token-signing" / ".key-3.pem.tmp", "half written")
+    found = secret_files(tmp_path, NeededSecret("token-signing", "keys"))
+    assert found == [Path("token-signing/key-1.pem"), Path("token-signing/key-2.pem")]
+    assert secret_files(tmp_path, NeededSecret("party-key", "key")) == []
+
+
+def test_a_backups_secrets_are_compared_one_by_one(tmp_path):
+    backup, kept = tmp_path / "backup", tmp_path / "kept"
+    write(backup / "party-key", "a" * 64)
+    write(kept / "party-key", "a" * 64)
+    write(backup / "personal-data-key", "b" * 64)
+    write(kept / "personal-data-key", "c" * 64)
+    write(backup / "postgres/intake", "d" * 64)
+    states = compare_secrets(backup, kept, ["party-key", "personal-data-key", "postgres/intake", "rating-link"])
+    assert [c.state for c in states] == [
+        SecretState.SAME,
+        SecretState.DIFFERENT,
+        SecretState.MISSING_HERE,
+        SecretState.NOT_IN_BACKUP,
+    ]
+
+
+def test_a_different_secret_is_reported_and_left_alone_without_the_flag():
+    lines = secret_lines([{"file": "personal-data-key", "state": "different", "action": "none"}])
+    assert lines == [
+        "密钥 personal-data-key：与现用不同！用现用密钥读备份数据可能失败（未改动；确认后加 --restore-secrets 恢复）"
+    ]
+
+
+def manifest_with(folder: Path, dump: Path) -> dict:
+    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": []}
+    manifest = {"format": FORMAT, "created_at": "2026-12-04T20:00:00+00:00", "services": {"court_link": entry}}
+    write(folder / MANIFEST, json.dumps(manifest))
+    return entry
+
+
+def test_a_dump_changed_after_the_backup_is_refused(tmp_path):
+    dump = write(tmp_path / "court_link.dump", "PGDMP as written")
+    entry = manifest_with(tmp_path, dump)
+    verify_checksums(tmp_path, entry)
+    dump.write_text("PGDMP changed")
+    with pytest.raises(BackupError, match=re.escape("court_link.dump 的 sha256 与清单不符")) as refused:
+        verify_checksums(tmp_path, entry)
+    assert refused.value.code == "checksum_mismatch"
+    dump.unlink()
+    with pytest.raises(BackupError, match=re.escape("缺少文件 court_link.dump")):
+        verify_checksums(tmp_path, entry)
+
+
+def test_a_folder_without_a_manifest_is_not_a_backup(tmp_path):
+    with pytest.raises(BackupError, match=re.escape("缺少 manifest.json")) as refused:
+        read_manifest(tmp_path)
+    assert refused.value.code == "no_manifest"
+    write(tmp_path / MANIFEST, json.dumps({"format": 99, "services": {}}))
+    with pytest.raises(BackupError, match="不认识的备份格式 99"):
+        read_manifest(tmp_path)
+
+
+def test_only_this_platforms_oldest_whole_backups_beyond_keep_are_removed(tmp_path):
+    names = [f"wuyuan-county-2026120{day}T020000000000Z" for day in range(1, 6)]
+    for name in names:
+        write(tmp_path / name / MANIFEST, "{}")
+    write(tmp_path / "wuyuan-county-20261206T020000000000Z" / "court_link.dump", "being written")
+    write(tmp_path / "wuyuan-other-20261101T020000000000Z" / MANIFEST, "{}")
+    removed = prune_backups(tmp_path, "county", keep=2)
+    assert [p.name for p in removed] == names[:3]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        *names[3:],
+        "wuyuan-county-20261206T020000000000Z",
+        "wuyuan-other-20261101T020000000000Z",
+    ]
+
+
+def secrets_entry(folder: Path, *names: str) -> dict:
+    files = [{"file": f"secrets/{name}", "sha256": sha256_of(folder / "secrets" / name)} for name in names]
+    return {"secrets": [{"name": "keys", "files": files}]}
+
+
+def test_secrets_are_only_reported_unless_asked_and_then_the_one_in_use_is_kept_aside(tmp_path):
+    folder, state = tmp_path / "backup", tmp_path / "state"
+    write(folder / "secrets" / "party-key", "from the backup")
+    write(folder / "secrets" / "rating-link", "from the backup too")
+    write(state / "secrets" / "party-key", "in use")
+    settings = PlatformSettings(state_dir=state)
+    entry = secrets_entry(folder, "party-key", "rating-link")
+
+    reported = _settle_secrets(settings, folder, entry, restore=False)
+    assert reported == [
+        {"file": "party-key", "state": "different", "action": "none"},
+        {"file": "rating-link", "state": "missing_here", "action": "none"},
+    ]
+    assert (state / "secrets" / "party-key").read_text() == "in use"
+    assert not (state / "secrets" / "rating-link").exists()
+
+    restored = _settle_secrets(settings, folder, entry, restore=True)
+    assert [r["action"] for r in restored][1] == "restored"
+    assert restored[0]["action"].startswith("replaced (ours kept as party-key.replaced-")
+    assert (state / "secrets" / "party-key").read_text() == "from the backup"
+    [aside] = (state / "secrets").glob("party-key.replaced-*")
+    assert aside.read_text() == "in use"
+    assert stat.S_IMODE((state / "secrets" / "rating-link").stat().st_mode) == 0o600

@@ -1,0 +1,231 @@
+"""`wuyuan backup`: one consistent pg_dump per service database, with the secrets its data needs and a manifest."""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+import psycopg
+
+from wuyuan.agencies import has_database
+from wuyuan.backup_secrets import configured_by_environment, needed_secrets, secret_files, sha256_of
+from wuyuan.settings import PlatformSettings
+
+MANIFEST = "manifest.json"
+FORMAT = 1
+DUMP_TIMEOUT_S = 3600
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message names what is wrong (in Chinese, for operators)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    version: str  # as the server reports it, e.g. "16.4 (Ubuntu 16.4-1)"
+    major: int
+
+
+def server_info(admin_url: str) -> ServerInfo:
+    with psycopg.connect(admin_url, connect_timeout=10) as conn:
+        row = conn.execute("SELECT current_setting('server_version'), current_setting('server_version_num')")
+        version, number = row.fetchone() or ("", "0")
+    return ServerInfo(str(version), int(number) // 10000)
+
+
+def client_binary(name: str, server_major: int) -> Path:
+    """pg_dump or pg_restore of the server's major version (a newer one reads an older server too).
+
+    The distribution's versioned folders first, then PATH; an older client than the server is refused,
+    as pg_dump itself would refuse it, but before any file is written.
+    """
+    candidates = sorted(
+        (Path(p) for p in glob.glob(f"/usr/lib/postgresql/*/bin/{name}")), key=lambda p: _major_of_folder(p)
+    )
+    exact = [p for p in candidates if _major_of_folder(p) == server_major]
+    newer = [p for p in candidates if _major_of_folder(p) > server_major]
+    for found in (*exact, *newer):
+        return found
+    on_path = shutil.which(name)
+    if on_path and client_major(Path(on_path)) >= server_major:
+        return Path(on_path)
+    raise BackupError(
+        "client_missing",
+        f"找不到与数据库服务器（PostgreSQL {server_major}）匹配的 {name}：请安装 postgresql-client-{server_major}",
+    )
+
+
+def _major_of_folder(path: Path) -> int:
+    try:
+        return int(path.parent.parent.name.split(".")[0])
+    except ValueError:
+        return 0
+
+
+def client_major(binary: Path) -> int:
+    out = subprocess.run([str(binary), "--version"], capture_output=True, text=True, check=False).stdout
+    found = re.search(r"(\d+)(?:\.\d+)?", out)
+    return int(found.group(1)) if found else 0
+
+
+def applied_migrations(database_url: str) -> list[str]:
+    with psycopg.connect(database_url, connect_timeout=10) as conn:
+        exists = conn.execute("SELECT to_regclass('_yoyo_migration') IS NOT NULL").fetchone()
+        if not exists or not exists[0]:
+            return []
+        rows = conn.execute("SELECT migration_id FROM _yoyo_migration ORDER BY applied_at_utc, migration_id")
+        return [str(r[0]) for r in rows.fetchall()]
+
+
+def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: Path | None) -> Path:
+    """Dump each service's database and copy its secrets into a new timestamped folder; returns the folder."""
+    chosen = [s for s in (services or settings.services) if has_database(settings, s)]
+    if not chosen:
+        raise BackupError("nothing_to_back_up", "所选服务都没有数据库，无可备份")
+    at = datetime.now(UTC)
+    root = (to or settings.state_dir / "backups").resolve()
+    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    folder = root / f"wuyuan-{settings.vhost}-{at:%Y%m%dT%H%M%S%fZ}"
+    folder.mkdir(mode=0o700)
+    os.chmod(folder, 0o700)
+    entries: dict[str, Any] = {}
+    try:
+        for service in chosen:
+            entries[service] = _back_up_one(settings, service, folder)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)  # never leave a half backup that looks whole
+        raise
+    manifest = {
+        "format": FORMAT,
+        "created_at": at.isoformat(),
+        "vhost": settings.vhost,
+        "db_prefix": settings.db_prefix,
+        "services": entries,
+    }
+    _write_private(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
+    return folder
+
+
+def _back_up_one(settings: PlatformSettings, service: str, folder: Path) -> dict[str, Any]:
+    admin_url = settings.admin_database_url(service)
+    try:
+        server = server_info(admin_url)
+        migrations = applied_migrations(admin_url)
+    except psycopg.OperationalError as exc:
+        unreachable = f"{service}：连不上数据库 {settings.database_name(service)}（{exc}）"
+        raise BackupError("database_unreachable", unreachable) from None
+    pg_dump = client_binary("pg_dump", server.major)
+    dump = folder / f"{service}.dump"
+    # Read just before the snapshot: whatever happened after it may be missing from the dump (reconcile's --backup).
+    started = datetime.now(UTC)
+    # One pg_dump is one snapshot of the whole database: every table as of the same moment.
+    run_client([str(pg_dump), "--format=custom", "--no-password", f"--file={dump}"], admin_url, service)
+    os.chmod(dump, 0o600)
+    secrets = _copy_secrets(settings, service, folder)
+    return {
+        "service": service,
+        "database": settings.database_name(service),
+        "server_version": server.version,
+        "client": f"{pg_dump.name} {client_major(pg_dump)}",
+        "migrations": migrations,
+        "dump": {"file": dump.name, "sha256": sha256_of(dump), "bytes": dump.stat().st_size},
+        "secrets": secrets,
+        "time": started.isoformat(),
+    }
+
+
+def _copy_secrets(settings: PlatformSettings, service: str, folder: Path) -> list[dict[str, Any]]:
+    kept = settings.state_dir / "secrets"
+    out: list[dict[str, Any]] = []
+    for secret in needed_secrets(service):
+        entry: dict[str, Any] = {"name": secret.path, "why": secret.why}
+        files = secret_files(kept, secret)
+        if configured_by_environment(settings, secret):
+            entry["source"] = f"environment ({secret.setting}): not copied, keep it with the deployment's secrets"
+        elif not files:
+            entry["source"] = "absent: not made yet, or configured where this machine cannot see it"
+        else:
+            entry["source"] = "kept"
+            entry["files"] = []
+            for relative in files:
+                target = folder / "secrets" / relative
+                _private_folders(folder, target.parent)
+                _write_private(target, (kept / relative).read_bytes())
+                entry["files"].append({"file": f"secrets/{relative}", "sha256": sha256_of(target)})
+        out.append(entry)
+    return out
+
+
+def _private_folders(root: Path, folder: Path) -> None:
+    """`folder` and the folders between it and `root`, each made 0700 (mkdir's parents ignore its mode)."""
+    current = root
+    for name in folder.relative_to(root).parts:
+        current = current / name
+        current.mkdir(exist_ok=True, mode=0o700)
+        os.chmod(current, 0o700)
+
+
+def _write_private(path: Path, data: bytes) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+
+
+def run_client(command: list[str], database_url: str, service: str) -> None:
+    """Run pg_dump or pg_restore on a database; a password in the URL goes by environment, never argv (ps)."""
+    parts = urlsplit(database_url)
+    environment = dict(os.environ)
+    if parts.password:
+        environment["PGPASSWORD"] = unquote(parts.password)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        user = parts.username or ""
+        parts = parts._replace(netloc=f"{user}@{host}" if user else host)
+    command = [*command, f"--dbname={urlunsplit(parts)}"]
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=DUMP_TIMEOUT_S, check=False, env=environment
+    )
+    if result.returncode != 0:
+        tool = Path(command[0]).name
+        failed = f"{service}：{tool} 失败（退出码 {result.returncode}）：{result.stderr.strip()}"
+        raise BackupError("tool_failed", failed)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise BackupError("no_manifest", f"{folder} 不是 wuyuan 备份：缺少 {MANIFEST}")
+    try:
+        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BackupError("bad_manifest", f"{path} 无法解析：{exc}") from None
+    if manifest.get("format") != FORMAT or not isinstance(manifest.get("services"), dict):
+        raise BackupError("bad_manifest", f"{path}：不认识的备份格式 {manifest.get('format')!r}")
+    return manifest
+
+
+def prune_backups(root: Path, vhost: str, keep: int) -> list[Path]:
+    """Remove this platform's oldest backups under `root` beyond the newest `keep`; returns those removed.
+
+    Only whole backups (with a manifest) are counted and removed; a folder being written is never touched.
+    """
+    if keep < 1:
+        raise BackupError("bad_keep", f"--keep 须至少为 1（给的是 {keep}）")
+    whole = sorted(p for p in root.glob(f"wuyuan-{vhost}-*") if (p / MANIFEST).is_file())
+    # The names end in the UTC time they were taken, so they sort oldest first.
+    removed = whole[:-keep]
+    for folder in removed:
+        shutil.rmtree(folder)
+    return removed

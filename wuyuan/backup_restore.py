@@ -1,0 +1,164 @@
+"""`wuyuan restore`: a service's database back from a `wuyuan backup` folder, checked first, secrets on request."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
+
+from wuyuan import supervise
+from wuyuan.agencies import is_managed
+from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
+from wuyuan.backup_secrets import SecretState, compare_secrets, sha256_of
+from wuyuan.provision_db import ensure_databases
+from wuyuan.settings import PlatformSettings
+
+RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
+
+
+@dataclass
+class RestoreReport:
+    service: str
+    database: str
+    backup: str
+    backup_time: str
+    migrations_in_backup: list[str]
+    migrations_applied_after: list[str] = field(default_factory=list)
+    secrets: list[dict[str, str]] = field(default_factory=list)
+    forced: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def restore_service(
+    settings: PlatformSettings, service: str, folder: Path, *, force: bool, restore_secrets: bool
+) -> RestoreReport:
+    """Check the backup, refuse while the service runs (unless forced), then replace its database with the dump."""
+    manifest = read_manifest(folder)
+    entry = manifest["services"].get(service)
+    if not isinstance(entry, dict):
+        held = "、".join(sorted(manifest["services"])) or "无"
+        raise BackupError("service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库（其中有：{held}）")
+    verify_checksums(folder, entry)
+    if not force:
+        refuse_while_running(settings, service)
+    report = RestoreReport(
+        service=service,
+        database=settings.database_name(service),
+        backup=str(folder),
+        backup_time=str(entry.get("time") or manifest.get("created_at")),
+        migrations_in_backup=list(entry.get("migrations") or []),
+        forced=force,
+    )
+    _replace_database(settings, service, folder / entry["dump"]["file"])
+    # Secrets are settled once the data is back: a failed restore changes none of them.
+    report.secrets = _settle_secrets(settings, folder, entry, restore_secrets)
+    # A backup older than the code: its missing migrations are applied now, as the service's role.
+    report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
+    return report
+
+
+def verify_checksums(folder: Path, entry: dict[str, Any]) -> None:
+    """Every file the manifest names for the service is there and has its recorded sha256."""
+    files = [entry["dump"]] + [f for secret in entry.get("secrets", []) for f in secret.get("files", [])]
+    for listed in files:
+        path = folder / listed["file"]
+        if not path.is_file():
+            raise BackupError("file_missing", f"备份不完整：缺少文件 {listed['file']}")
+        if sha256_of(path) != listed["sha256"]:
+            mismatch = f"校验失败：{listed['file']} 的 sha256 与清单不符，备份已损坏或被改动"
+            raise BackupError("checksum_mismatch", mismatch)
+
+
+def refuse_while_running(settings: PlatformSettings, service: str) -> None:
+    """The platform must not run the service, nor any session hold its database, while it is replaced."""
+    if is_managed(settings, service):
+        states = {s.name: s.state for s in supervise.status(settings, [service])}
+        if states.get(service) in RUNNING_STATES:
+            raise BackupError(
+                "service_running", f"平台正在运行 {service}：请先 `wuyuan stop {service}`（或加 --force）再恢复"
+            )
+    sessions = _sessions(settings, service)
+    if sessions:
+        raise BackupError(
+            "database_in_use",
+            f"数据库 {settings.database_name(service)} 仍有 {sessions} 个连接：请先停止使用它的服务（或加 --force）",
+        )
+
+
+def _sessions(settings: PlatformSettings, service: str) -> int:
+    with psycopg.connect(settings.pg_admin_url_of(service), connect_timeout=10) as admin:
+        row = admin.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (settings.database_name(service),),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def _replace_database(settings: PlatformSettings, service: str, dump: Path) -> None:
+    # The role (with its kept password) and an up-to-date database exist first, as provisioning makes them.
+    ensure_databases(settings, [service])
+    name = settings.database_name(service)
+    pg_restore = client_binary("pg_restore", server_info(settings.pg_admin_url_of(service)).major)
+    restore = [str(pg_restore), "--exit-on-error", "--single-transaction", "--no-password"]
+    if settings.admin_is_the_role(service):
+        # A role that owns its database but may create none (CloudNativePG): restored in place.
+        run_client([*restore, "--clean", "--if-exists", str(dump)], settings.admin_database_url(service), service)
+        return
+    # Restored beside the live database first, so that a failed restore leaves it as it was.
+    draft = f"{name}__restoring"
+    admin_url = settings.pg_admin_url_of(service)
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(draft)))
+        admin.execute(
+            sql.SQL("CREATE DATABASE {} OWNER {} TEMPLATE template0").format(
+                sql.Identifier(draft), sql.Identifier(settings.database_role(service))
+            )
+        )
+    draft_url = settings.admin_database_url(service).replace(f"/{name}", f"/{draft}", 1)
+    try:
+        run_client([*restore, str(dump)], draft_url, service)
+    except BackupError:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+            admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(draft)))
+        raise
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
+        admin.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
+        admin.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(draft), sql.Identifier(name)))
+
+
+def _settle_secrets(
+    settings: PlatformSettings, folder: Path, entry: dict[str, Any], restore: bool
+) -> list[dict[str, str]]:
+    """Compare the backup's secrets with those kept here; with `restore`, put back the missing ones and, for a
+    different one, keep ours aside (`.replaced-<time>`) before writing the backup's. Never silent: all reported."""
+    files = [f["file"].removeprefix("secrets/") for s in entry.get("secrets", []) for f in s.get("files", [])]
+    kept = settings.state_dir / "secrets"
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    out: list[dict[str, str]] = []
+    for comparison in compare_secrets(folder / "secrets", kept, files):
+        action = "none"
+        if restore and comparison.state in (SecretState.MISSING_HERE, SecretState.DIFFERENT):
+            target = kept / comparison.file
+            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if comparison.state is SecretState.DIFFERENT:
+                aside = target.with_name(f"{target.name}.replaced-{stamp}")
+                os.replace(target, aside)
+                action = f"replaced (ours kept as {aside.name})"
+            else:
+                action = "restored"
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write((folder / "secrets" / comparison.file).read_bytes())
+        out.append({"file": comparison.file, "state": comparison.state.value, "action": action})
+    return out
