@@ -1,9 +1,10 @@
 """Thin AMQP helpers over nameko's consumer and publisher: raw-message consuming and confirmed publishing."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from kombu import Exchange, Queue
+from kombu import Connection, Exchange, Queue
 from kombu.message import Message
 from kombu.messaging import Consumer as KombuConsumer
 from kombu.transport.base import StdChannel
@@ -11,6 +12,10 @@ from nameko.amqp.consume import Consumer as NamekoConsumer
 from nameko.amqp.publish import Publisher
 
 PERSISTENT = 2
+
+
+# Seconds between attempts to reach the broker again: at once, then every half second, then every second.
+RECONNECT_INTERVALS = {"interval_start": 0, "interval_step": 0.5, "interval_max": 1}
 
 
 class RawConsumer(NamekoConsumer):
@@ -23,6 +28,14 @@ class RawConsumer(NamekoConsumer):
     def __init__(self, amqp_uri: str, on_raw_message: Callable[[Message], None], **kwargs: Any) -> None:
         super().__init__(amqp_uri, callbacks=[], **kwargs)
         self.on_raw_message = on_raw_message
+
+    @contextmanager
+    def establish_connection(self) -> Iterator[Connection]:
+        # kombu waits 2 s, then 4, 6 … up to 30 s between attempts, so after an outage a consumer could come
+        # back half a minute after the broker did; trying every second brings it back within about one.
+        with self.create_connection() as connection:
+            connection.ensure_connection(self.on_connection_error, self.connect_max_retries, **RECONNECT_INTERVALS)
+            yield connection
 
     def get_consumers(self, consumer_cls: Callable[..., KombuConsumer], channel: StdChannel) -> list[KombuConsumer]:
         consumer = consumer_cls(queues=self.queues, on_message=self._deliver, accept=None, **self.consumer_options)
