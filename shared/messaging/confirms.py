@@ -136,6 +136,11 @@ class PipelinedPublisher:
             self._await_confirms()
         except Exception as exc:
             self._give_up(f"{type(exc).__name__}: {exc}", batch)
+            return self._outcome
+        if self._outcome.failed:
+            # After a cluster node is lost, a connection can go on being refused for queues whose leader moved
+            # while a new one publishes normally: a refused batch is tried again on a fresh connection.
+            self.close()
         return self._outcome
 
     def _await_confirms(self) -> None:

@@ -92,3 +92,27 @@ def test_an_idle_connection_keeps_alive_and_publishes_after(broker, drain):
     finally:
         publisher.close()
     assert len(drain(channel, name)) == 2
+
+
+def test_a_refused_batch_is_reported_failed_and_the_next_goes_out_on_a_fresh_connection(broker, drain):
+    uri, user, name, channel = broker
+    # A queue that refuses every publish: the broker nacks a confirmed one (what a lost queue leader looked like).
+    full = f"{name}.full"
+    refusing = {"x-max-length": 0, "x-overflow": "reject-publish"}
+    channel.queue_declare(full, durable=True, auto_delete=False, arguments=refusing)
+    channel.queue_bind(full, name, routing_key="full")
+    publisher = PipelinedPublisher(uri)
+    try:
+        refused = outgoing(name, "full", user, 1)
+        first = publisher.publish([refused])
+        refused_on = publisher._connection
+        taken = outgoing(name, "bound", user, 2)
+        second = publisher.publish([taken])
+        after_on = publisher._connection
+    finally:
+        publisher.close()
+        channel.queue_delete(full)
+    assert first.failed == {refused.message_id: "nacked by the broker"} and first.confirmed == []
+    assert refused_on is None  # dropped at once: the outbox relay tries again on a new connection
+    assert second.confirmed == [taken.message_id] and after_on is not None
+    assert [m.properties["message_id"] for m in drain(channel, name)] == [taken.message_id]
