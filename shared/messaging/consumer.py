@@ -20,6 +20,7 @@ from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+import eventlet
 from kombu.message import Message
 from nameko.containers import WorkerContext
 from nameko.exceptions import ContainerBeingKilled
@@ -90,6 +91,21 @@ def describe_validation_error(error: ValidationError) -> str:
         location = ".".join(str(p)[:100] for p in item["loc"]) or "(message)"
         parts.append(f"{location}: {item['msg']}")
     return "schema violation: " + "; ".join(parts)
+
+
+# How long a message waits before it is delivered again while the database is down.
+STORE_DOWN_PAUSE_SECONDS = 2.0
+
+
+def retries_without_attempt(error: BaseException | None) -> bool:
+    """True when the error, or one it was raised from, says the message was not at fault (the database was
+    down: shared.persistence.errors.StoreDown), so trying again must not use up an attempt."""
+    seen = 0
+    while error is not None and seen < 10:
+        if getattr(error, "retry_without_attempt", False):
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
 
 
 class InboxConsumer(SharedExtension, ProviderCollector):
@@ -235,6 +251,13 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         error = exc_info[1]
         if isinstance(error, Refused):
             self.dead_letter(message, f"rejected: {error}", error.code)
+            return
+        if retries_without_attempt(error):
+            # The database is down: the message waits (holding its worker, which has nothing to do meanwhile)
+            # and goes back to the queue untouched, so a long outage uses up none of its attempts.
+            log.warning("database unavailable; the message waits and is delivered again", extra={"error": str(error)})
+            eventlet.sleep(STORE_DOWN_PAUSE_SECONDS)
+            self.consumer.requeue_message(message)
             return
         try:
             attempts = delivery_attempts(message, self.queue_name)

@@ -17,5 +17,13 @@ class NotFound(StoreError):
     """The row asked for does not exist."""
 
 
+class StoreDown(StoreUnavailable):
+    """The database could not be reached: a connection refused, lost, or not granted within the pool's wait."""
+
+    # Not the message's fault: the inbox waits and tries it again without using up one of its attempts
+    # (shared/messaging/consumer.py), so an outage longer than the attempts last dead-letters nothing.
+    retry_without_attempt = True
+
+
 class Busy(StoreUnavailable):
     """A row lock was not granted within the wait this statement allowed itself."""

@@ -20,13 +20,22 @@ import itertools
 import threading
 from collections.abc import Iterator
 
+import psycopg
+
 from shared.delivery.inbox import AlreadyHandled
-from shared.persistence.errors import StoreUnavailable
+from shared.persistence.errors import StoreDown, StoreUnavailable
 from shared.persistence.transaction import ConnectionFactory, OnCommit, Transaction
 
 # PostgreSQL keeps 64 subtransaction ids per transaction in shared memory; beyond that,
 # every other session's visibility checks slow down.
 MAX_MEMBERS = 32
+
+
+def database_down(error: BaseException) -> bool:
+    """The connection failed (refused, lost, not granted), as opposed to a statement the server refused or cut."""
+    if isinstance(error, StoreDown):
+        return True
+    return isinstance(error, psycopg.OperationalError) and not isinstance(error, psycopg.errors.QueryCanceled)
 
 
 class _Group:
@@ -82,13 +91,17 @@ class GroupCommit:
         self._leave(group)
         group.done.wait()
         if group.failure is not None:
-            raise StoreUnavailable(f"group commit failed, retry: {group.failure}") from group.failure
+            failed = StoreDown if database_down(group.failure) else StoreUnavailable
+            raise failed(f"group commit failed, retry: {group.failure}") from group.failure
 
     def _start(self) -> _Group:
         connection = contextlib.ExitStack()
         try:
             conn = connection.enter_context(self._connection_factory())
             conn.autocommit = True  # the group begins its transaction inside its first round trip
+        except psycopg.OperationalError as exc:  # none granted within the pool's wait, or none to be had
+            connection.close()
+            raise StoreDown(f"no database connection: {exc}") from exc
         except BaseException:
             connection.close()
             raise

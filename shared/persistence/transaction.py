@@ -23,7 +23,7 @@ from psycopg.rows import DictRow
 from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
-from shared.persistence.errors import Busy, Conflict, StoreError, StoreUnavailable
+from shared.persistence.errors import Busy, Conflict, StoreDown, StoreError, StoreUnavailable
 
 Connection = psycopg.Connection[DictRow]
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
@@ -77,8 +77,10 @@ class Transaction:
             raise Busy(str(exc.diag.message_primary)) from exc
         except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as exc:
             raise StoreUnavailable(f"concurrent update, retry: {exc.diag.message_primary}") from exc
-        except psycopg.OperationalError as exc:
+        except pg_errors.QueryCanceled as exc:  # a statement over its time: perhaps this message's own doing
             raise StoreUnavailable(str(exc)) from exc
+        except psycopg.OperationalError as exc:
+            raise StoreDown(str(exc)) from exc
         except psycopg.Error as exc:
             raise StoreError(str(exc)) from exc
         while cursor.nextset():  # the answer wanted is the last statement's
