@@ -58,6 +58,15 @@ bench: venv infra
 bench-reports: venv infra
 	$(BIN)/python -m bench.reports $(BENCH_ARGS)
 
+# The fault suite on a private PostgreSQL cluster and RabbitMQ node(s) (tests/chaos, README "Faults"): faults on
+# one node, then the loss of a node of a three-node quorum-queue cluster. `make test` runs a short version of each.
+.PHONY: chaos
+CHAOS_ARGS ?= --cases 3000 --rate 8
+CHAOS_NODE_LOSS_ARGS ?= --cases 1000 --rate 8
+chaos: venv infra
+	$(BIN)/python -m tests.chaos.run $(CHAOS_ARGS)
+	$(BIN)/python -m tests.chaos.run --nodes 3 $(CHAOS_NODE_LOSS_ARGS)
+
 # Lint, format and strict types over the whole tree (mypy reads its settings and typings/ from pyproject.toml).
 lint: venv
 	$(BIN)/ruff check shared services wuyuan tests bench typings
