@@ -6,6 +6,7 @@ import sys
 import click
 
 from wuyuan.conformance import CHECK_CODES, UnknownAgency, UnknownCheck, run_conformance
+from wuyuan.conformance.runner import run_on_private_broker
 from wuyuan.settings import PlatformSettings
 
 BAD_INPUT = 2
@@ -22,7 +23,14 @@ BAD_INPUT = 2
 )
 @click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=1), help="Seconds per wait.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def conformance_command(agency: str, checks: tuple[str, ...], timeout: float, as_json: bool) -> None:
+@click.option(
+    "--private-broker",
+    is_flag=True,
+    help="Run on a RabbitMQ node of the kit's own, which `reconnects` kills and restarts (needs rabbitmq-server).",
+)
+def conformance_command(
+    agency: str, checks: tuple[str, ...], timeout: float, as_json: bool, private_broker: bool
+) -> None:
     """一致性检查：在独立的虚拟主机中扮演中心，检验机构 AGENCY（代码或服务名）是否符合消息契约。
 
     Starts the agency as `wuyuan up` would, against a private vhost, database and token issuer of the
@@ -34,7 +42,8 @@ def conformance_command(agency: str, checks: tuple[str, ...], timeout: float, as
         click.echo(f"配置有误（WUYUAN_*）：{exc}", err=True)
         sys.exit(BAD_INPUT)
     try:
-        report = run_conformance(settings, agency, only=checks, timeout=timeout)
+        run = run_on_private_broker if private_broker else run_conformance
+        report = run(settings, agency, only=checks, timeout=timeout)
     except UnknownAgency as exc:
         click.echo(f"未知机构 {exc.name!r}。已知机构：{'、'.join(exc.known)}", err=True)
         sys.exit(BAD_INPUT)

@@ -34,7 +34,7 @@ import jwt
 import psycopg
 from psycopg.types.json import Jsonb
 
-FAULTS = ("wrong_user", "wrong_schema", "duplicate_effects", "no_trace", "ack_before_confirm")
+FAULTS = ("wrong_user", "wrong_schema", "duplicate_effects", "no_trace", "ack_before_confirm", "no_reconnect")
 DOCUMENTS = "wuyuan.documents"
 REQUIRED = ("message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at",
             "referral_id", "role", "round", "source", "category", "division_code", "summary", "flags",
@@ -88,6 +88,9 @@ class Agency:
             try:
                 self._consume()
             except Exception as exc:
+                if self.fault == "no_reconnect":
+                    log.warning("inbox connection lost (%s); not connecting again", exc)
+                    return
                 log.warning("inbox connection lost (%s); connecting again", exc)
             self.consuming.clear()
             time.sleep(0.5)

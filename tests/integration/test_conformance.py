@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from wuyuan.cli import main
 from wuyuan.conformance import run_conformance
+from wuyuan.conformance.runner import run_on_private_broker
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 REFERENCE = REPO_ROOT / "tests" / "conformance" / "reference_agency.py"
@@ -70,6 +71,22 @@ def test_a_broken_agency_fails_naming_the_check(tmp_path: Path, fault: str, chec
     assert report.failed_codes == [check], report.render()
     assert report.results[-1].code == check
     assert report.results[-1].detail  # what was expected and what was seen
+
+
+def test_a_python_agency_survives_a_real_broker_restart() -> None:
+    # The kit's own RabbitMQ node is killed (kill -9) and started again: the service reconnects by itself.
+    report = run_on_private_broker(PlatformSettings(), "court", only=["reconnects"])
+
+    assert report.passed, report.render()
+
+
+def test_an_agency_that_does_not_reconnect_fails_the_restart(tmp_path: Path) -> None:
+    settings = PlatformSettings(config_dir=register_reference(tmp_path, "no_reconnect"))
+
+    report = run_on_private_broker(settings, "reference", only=["reconnects"], timeout=FAULT_TIMEOUT)
+
+    assert report.failed_codes == ["reconnects"], report.render()
+    assert "after the broker was killed and started again" in report.results[-1].detail
 
 
 def test_the_command_fails_an_agency_taking_referrals_from_anyone(tmp_path: Path, monkeypatch) -> None:

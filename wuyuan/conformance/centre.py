@@ -106,10 +106,21 @@ class Centre:
 
     def __init__(self, environment: ConformanceEnvironment) -> None:
         self.environment = environment
-        settings = environment.settings
-        self.settings = settings
+        self.settings = environment.settings
         self._connections: list[amqp.Connection] = []
         self._channels: dict[str, Any] = {}
+        self._open()
+
+    def reconnect(self) -> None:
+        """New connections after a broker restart; what was taken and not yet claimed is kept."""
+        unclaimed = (self.replies.unclaimed, self.dead_letters.unclaimed)
+        self.close()
+        self._connections, self._channels = [], {}
+        self._open()
+        self.replies.unclaimed, self.dead_letters.unclaimed = unclaimed
+
+    def _open(self) -> None:
+        settings, environment = self.settings, self.environment
         for service in ("coordinator", "supervision"):
             connection = _connect(settings, settings.broker_user(service), settings.broker_password(service))
             self._connections.append(connection)

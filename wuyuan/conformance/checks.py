@@ -39,6 +39,9 @@ class Run:
     timeout: float
     centre: Centre
     api: OfficerApi
+    # Restarts the broker the run is on (a private node of the kit's: `--private-broker`); None closes the
+    # agency's connections instead, which is what a restart looks like to a client, without the outage.
+    restart_broker: Callable[[], None] | None = None
     referrals: dict[str, ReferralIssued] = field(default_factory=dict)  # by the check that issued it
     traces: dict[str, str] = field(default_factory=dict)  # referral id -> the trace id the kit gave it
     replies: list[tuple[str, Delivery]] = field(default_factory=list)  # (reply type, delivery), in order
@@ -396,6 +399,9 @@ def foreign_sender_refused(run: Run) -> None:
 
 
 def reconnects(run: Run) -> None:
+    if run.restart_broker is not None:
+        survives_broker_restart(run, run.restart_broker)
+        return
     deadline = time.monotonic() + run.timeout
     names = run.centre.agency_connections()
     while not names and time.monotonic() < deadline:
@@ -411,6 +417,23 @@ def reconnects(run: Run) -> None:
         run.wait_until_received(referral)
     except CheckFailed as failed:
         raise CheckFailed(f"after the broker closed its {len(names)} connection(s): {failed}") from None
+
+
+def survives_broker_restart(run: Run, restart: Callable[[], None]) -> None:
+    """The broker is killed (kill -9) and started again on its data: the agency must come back by itself,
+    keep what it had recorded, and take a referral sent once the broker is back."""
+    recorded = run.referrals["main"]
+    restart()
+    run.centre.reconnect()
+    referral = run.referrals["reconnected"] = run.new_referral()
+    run.send_referral(referral)
+    try:
+        run.wait_until_received(referral)
+    except CheckFailed as failed:
+        raise CheckFailed(f"after the broker was killed and started again: {failed}") from None
+    answer = run.show(recorded)
+    if answer.status != 200:
+        raise CheckFailed(f"the referral recorded before the restart: expected it kept, saw {answer.describe()}")
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """`run_conformance`: set up the private environment, run the checks in order, and report each."""
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from shared.registry import CENTRE, Agency
 from wuyuan.agencies import health_url
@@ -57,11 +57,18 @@ def selected_checks(only: Sequence[str]) -> list[Check]:
 
 
 def run_conformance(
-    settings: PlatformSettings, agency: str, *, only: Sequence[str] = (), timeout: float = 20.0
+    settings: PlatformSettings,
+    agency: str,
+    *,
+    only: Sequence[str] = (),
+    timeout: float = 20.0,
+    restart_broker: Callable[[], None] | None = None,
 ) -> ConformanceReport:
     """Play the centre against the agency in a private vhost of its own and report every check.
 
-    Raises UnknownAgency or UnknownCheck for bad input; anything the agency does wrong is a failed check.
+    `restart_broker` kills and restarts the broker `settings` point at, for `reconnects`; without it that
+    check closes the agency's connections instead. Raises UnknownAgency or UnknownCheck for bad input;
+    anything the agency does wrong is a failed check.
     """
     found = find_agency(settings, agency)
     checks = selected_checks(only)
@@ -71,7 +78,7 @@ def run_conformance(
             centre = Centre(environment)
             try:
                 api = OfficerApi(environment, health_url(environment.settings, found.service).removesuffix("/health"))
-                run = Run(environment, found, timeout, centre, api)
+                run = Run(environment, found, timeout, centre, api, restart_broker)
                 results = _run_checks(checks, run)
             finally:
                 centre.close()
@@ -86,6 +93,29 @@ def run_conformance(
             if check.code not in done and check.code != results[0].code:
                 results.append(CheckResult(check.code, check.title_zh, "skipped", "私有环境未就绪"))
     return ConformanceReport(found.code, found.service, results)
+
+
+def run_on_private_broker(
+    settings: PlatformSettings, agency: str, *, only: Sequence[str] = (), timeout: float = 20.0
+) -> ConformanceReport:
+    """The kit on a RabbitMQ node of its own, started for the run and removed after it, so that `reconnects`
+    can kill the broker (kill -9) and start it again on its data: a real restart, which the shared broker
+    could not be put through."""
+    from wuyuan.private_infra import private_rabbit
+
+    find_agency(settings, agency)  # bad input is refused before a node is started for it
+    selected_checks(only)
+    with private_rabbit(nodes=1, prefix="wyk") as cluster:
+        node = cluster.nodes[0]
+        on_node = PlatformSettings.model_validate(
+            {**settings.model_dump(), "amqp_admin_uri": node.amqp_uri, "rabbit_management_url": node.management_url}
+        )
+
+        def restart() -> None:
+            node.crash()
+            node.start()
+
+        return run_conformance(on_node, agency, only=only, timeout=timeout, restart_broker=restart)
 
 
 def _run_checks(checks: list[Check], run: Run) -> list[CheckResult]:
