@@ -239,6 +239,11 @@ class RabbitNode:
         """Start the node (again, after a crash, on the data it kept) and wait for AMQP and management."""
         if self.running():
             return
+        self.launch()
+        self.wait_ready(timeout)
+
+    def launch(self) -> None:
+        """Start the node's process without waiting for it to be ready."""
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
                 [str(RABBIT_BIN / "rabbitmq-server")],
@@ -249,7 +254,6 @@ class RabbitNode:
                 start_new_session=True,  # a group of its own: a crash is SIGKILL of the group
                 cwd=self.root,
             )
-        self.wait_ready(timeout)
 
     def wait_ready(self, timeout: float = START_TIMEOUT) -> None:
         deadline = time.monotonic() + timeout
@@ -343,16 +347,7 @@ class RabbitCluster:
             node.write_files()
         # Started together (the VM's boot is most of the wait), then joined to the first one by one.
         for node in self.nodes:
-            with node.log.open("ab") as log:
-                node.process = subprocess.Popen(
-                    [str(RABBIT_BIN / "rabbitmq-server")],
-                    env=node.environment(),
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                    cwd=node.root,
-                )
+            node.launch()
         for node in self.nodes:
             node.wait_ready()
         for node in others:

@@ -53,6 +53,15 @@ class Findings:
         return "\n".join(lines)
 
 
+def assert_exactly_once(findings: Findings, filed: int) -> None:
+    """What every run must show: the cases it filed all registered once and closed, nothing lost, nothing twice."""
+    assert findings.acknowledged >= filed
+    assert findings.lost == [], "cases lost or stuck"
+    assert findings.duplicated == [], "something recorded twice"
+    assert findings.broken == [], "an invariant broken"
+    assert findings.closed == findings.cases
+
+
 def rows(settings: PlatformSettings, service: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     with psycopg.connect(settings.database_url(service), autocommit=True, connect_timeout=10) as conn:
         return conn.execute(sql, params).fetchall()  # type: ignore[arg-type]

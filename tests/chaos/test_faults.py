@@ -3,6 +3,7 @@ a broker crash, a PostgreSQL immediate restart and a 20 s PostgreSQL outage, on 
 
 import pytest
 
+from tests.chaos.checks import assert_exactly_once
 from tests.chaos.private_platform import chaos_platform
 from tests.chaos.run import fault_plan, run_faults
 
@@ -20,12 +21,7 @@ def test_cases_survive_killed_services_a_broker_crash_and_postgres_restarts_exac
     with capsys.disabled():
         print("\n" + report.text())
 
-    findings = report.findings
-    assert findings.acknowledged >= CASES
-    assert findings.lost == [], "cases lost or stuck"
-    assert findings.duplicated == [], "something recorded twice"
-    assert findings.broken == [], "an invariant broken"
-    assert findings.closed == findings.cases
+    assert_exactly_once(report.findings, CASES)
     for fault in report.faults:
         assert fault.hand_restarts == 0, f"{fault.name}: a service needed a hand restart"
         assert fault.recovered, f"{fault.name}: no case filed and closed within two minutes of it"

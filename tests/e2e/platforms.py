@@ -1,5 +1,8 @@
 """Private platforms for the end-to-end tests: names, ports and state of their own, always taken down again."""
 
+import os
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -44,3 +47,21 @@ def running_platform(
         finally:
             delete_broker(settings)
             drop_databases(settings)
+
+
+def run_wuyuan(settings: PlatformSettings, *args: str, ok: bool = True, timeout: float = 180) -> str:
+    """What `wuyuan ARGS` prints when an operator runs it against this platform; `ok` says whether it must
+    succeed or must fail."""
+    environment = {
+        **os.environ,
+        "WUYUAN_VHOST": settings.vhost,
+        "WUYUAN_DB_PREFIX": settings.db_prefix,
+        "WUYUAN_STATE_DIR": str(settings.state_dir),
+        "WUYUAN_CONFIG_DIR": str(settings.config_dir),
+        "WUYUAN_HTTP_PORT_BASE": str(settings.http_port_base),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "wuyuan.cli", *args], env=environment, capture_output=True, text=True, timeout=timeout
+    )
+    assert (done.returncode == 0) is ok, f"wuyuan {' '.join(args)} -> {done.returncode}\n{done.stdout}{done.stderr}"
+    return done.stdout

@@ -3,10 +3,7 @@ copy of the registry, provisioned, started and watched by the platform, leads on
 another, and both cases close. Nothing outside examples/womens_federation and the registry is edited."""
 
 import json
-import os
 import shutil
-import subprocess
-import sys
 import time
 import uuid
 
@@ -14,7 +11,7 @@ import pytest
 from kombu import Connection, Exchange, Producer
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, document_routing_key
-from tests.e2e.platforms import private_settings, running_platform
+from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_routing_flows import close_after_follow_up, dispute, entries, open_lead
 from tests.joined_agencies import NODE_EXAMPLE, config_with
 from wuyuan.client import PlatformClient
@@ -58,19 +55,7 @@ def client(joined) -> PlatformClient:
 
 def wuyuan(settings: PlatformSettings, *args: str) -> str:
     """The `wuyuan` command as an operator runs it against this platform."""
-    environment = {
-        **os.environ,
-        "WUYUAN_VHOST": settings.vhost,
-        "WUYUAN_DB_PREFIX": settings.db_prefix,
-        "WUYUAN_STATE_DIR": str(settings.state_dir),
-        "WUYUAN_CONFIG_DIR": str(settings.config_dir),
-        "WUYUAN_HTTP_PORT_BASE": str(settings.http_port_base),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "wuyuan.cli", *args], env=environment, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout
+    return run_wuyuan(settings, *args, timeout=60)
 
 
 def test_the_new_agency_leads_a_case_to_its_close(client):

@@ -2,17 +2,14 @@
 `reconcile` as an operator runs them, against a running platform of the centre and the court."""
 
 import json
-import os
 import stat
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psycopg
 import pytest
 
-from tests.e2e.platforms import private_settings, running_platform
+from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_delivery import COURT, debt_case
 from wuyuan import supervise
 from wuyuan.client import PlatformClient
@@ -44,23 +41,7 @@ def wuyuan(settings: PlatformSettings, *args: str, ok: bool = True) -> dict:
 
 def wuyuan_text(settings: PlatformSettings, *args: str, ok: bool = True) -> str:
     """What `wuyuan ARGS` prints for an operator."""
-    environment = {
-        **os.environ,
-        "WUYUAN_VHOST": settings.vhost,
-        "WUYUAN_DB_PREFIX": settings.db_prefix,
-        "WUYUAN_STATE_DIR": str(settings.state_dir),
-        "WUYUAN_CONFIG_DIR": str(settings.config_dir),
-        "WUYUAN_HTTP_PORT_BASE": str(settings.http_port_base),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "wuyuan.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert (done.returncode == 0) is ok, f"wuyuan {' '.join(args)} -> {done.returncode}\n{done.stdout}{done.stderr}"
-    return done.stdout
+    return run_wuyuan(settings, *args, ok=ok)
 
 
 def agency_referrals(settings: PlatformSettings) -> dict[str, str]:
