@@ -44,8 +44,14 @@ def test_a_private_rabbitmq_node_keeps_a_persistent_message_through_a_crash_and_
         [node] = rabbit.nodes
         assert 5672 not in (node.amqp_port, node.management_port)
         queue = Queue("referrals.waiting", durable=True)
+        with Connection(node.amqp_uri) as conn:
+            queue(conn.channel()).declare()
+        # The queue exists before the crash, as provisioning makes it long before: a clean restart has the node
+        # write its definition out (a kill -9 right after a declaration can lose it before it is logged).
+        node.stop()
+        node.start()
         with Connection(node.amqp_uri, transport_options={"confirm_publish": True}) as conn:
-            conn.Producer().publish(b"referral for the court", routing_key=queue.name, declare=[queue], delivery_mode=2)
+            conn.Producer().publish(b"referral for the court", routing_key=queue.name, delivery_mode=2)
         assert node.process is not None
         group = node.process.pid
         node.crash()
