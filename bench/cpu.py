@@ -35,8 +35,20 @@ def seconds_by_command(names: tuple[str, ...]) -> dict[int, float]:
     return found
 
 
+def backend_database(pid: int) -> str | None:
+    """The database a PostgreSQL backend serves, from the title it sets itself ("postgres: 15/main: user db host …")."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return None
+    parts = title.split()
+    return parts[3] if len(parts) > 4 and parts[0] == "postgres:" else None
+
+
 # The broker and database serve every service; counted by command name when they run here.
-SHARED = {"postgresql (all local backends)": ("postgres",), "rabbitmq (beam.smp)": ("beam.smp",)}
+POSTGRES = "postgresql (all local backends)"
+DRIVERS = "bench drivers (this process)"
+SHARED = {POSTGRES: ("postgres",), "rabbitmq (beam.smp)": ("beam.smp",)}
 
 
 class CpuMeter:
@@ -45,9 +57,30 @@ class CpuMeter:
     def __init__(self, service_pids: dict[str, int]) -> None:
         self.service_pids = service_pids
         self.started = self._read()
+        # Which database each backend serves, noted while it runs (a backend that exited has no title left).
+        self.databases: dict[int, str] = {}
+        self.note_databases()
+
+    def note_databases(self) -> None:
+        for pid in self.started.get(POSTGRES, {}):
+            if pid not in self.databases and (database := backend_database(pid)):
+                self.databases[pid] = database
+
+    def by_database(self) -> dict[str, float]:
+        """PostgreSQL backend seconds since the start, per database (backends with no database: "other")."""
+        now = self._read()[POSTGRES]
+        for pid in now:
+            if pid not in self.databases and (database := backend_database(pid)):
+                self.databases[pid] = database
+        started = self.started[POSTGRES]
+        found: dict[str, float] = {}
+        for pid, seconds in now.items():
+            name = self.databases.get(pid, "other")
+            found[name] = found.get(name, 0.0) + seconds - started.get(pid, 0.0)
+        return found
 
     def _read(self) -> dict[str, dict[int, float]]:
-        pids = {**self.service_pids, "bench drivers (this process)": os.getpid()}
+        pids = {**self.service_pids, DRIVERS: os.getpid()}
         readings = {name: {pid: process_seconds(pid) or 0.0} for name, pid in pids.items()}
         for name, commands in SHARED.items():
             readings[name] = seconds_by_command(commands)

@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import psycopg
 
-from bench.cpu import CpuMeter
+from bench.cpu import DRIVERS, CpuMeter
 from bench.http import JsonHttp, sign_in
 from bench.raw import amqp_confirmed_rate, postgres_write_rate
 from shared.auth.settings import AuthSettings
@@ -192,6 +192,15 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span, "messages": sent}
 
 
+def spans_written(settings: PlatformSettings) -> int:
+    """Spans the services wrote to their trace files (rotated files included): the trace volume a run makes."""
+    count = 0
+    for path in settings.trace_dir.glob("*.jsonl"):
+        with path.open("rb") as handle:
+            count += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return count
+
+
 def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None = None) -> int:
     run_id = uuid.uuid4().hex[:6]
     os.environ.update(
@@ -246,6 +255,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
             time.sleep(0.5)
         drivers.stop.set()
         cpu_used = meter.used()
+        database_cpu = meter.by_database()
         results = measure(settings, case_ids)
 
         print("measuring the raw broker and database on the same machine, now …", flush=True)
@@ -255,6 +265,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
         verify_us, remembered_us = verification_cost(settings, accounts.token("demo.window"))
         requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
+        spans = spans_written(settings)  # the raw figures took seconds: the services' spans are flushed by now
         complete = results["closed"] == cases and not drivers.errors
     finally:
         if not keep:
@@ -298,6 +309,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     # The drivers hold one token each for the whole run, as signed-in staff do: every request after a
     # service's first sight of a token is a remembered one.
     print(f"{'token verification CPU per lifecycle (ms)':52} {requests_per_case * remembered_us / 1000:12.3f}")
+    print(f"{'spans written per lifecycle (all services)':52} {spans / max(results['closed'], 1):12.1f}")
     print()
     closed_cases = max(results["closed"], 1)
     print(f"{'CPU used while the cases ran':52} {'seconds':>12} {'ms per lifecycle':>18}")
@@ -305,6 +317,15 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         print(f"{name:52} {seconds:12.1f} {1000 * seconds / closed_cases:18.1f}")
     total = sum(cpu_used.values())
     print(f"{'total':52} {total:12.1f} {1000 * total / closed_cases:18.1f}")
+    platform = total - cpu_used[DRIVERS]
+    platform_ms = 1000 * platform / closed_cases
+    print(f"{'the platform alone (all but the bench drivers)':52} {platform:12.1f} {platform_ms:18.1f}")
+    print()
+    print(f"{'PostgreSQL backends, by database':52} {'seconds':>12} {'ms per lifecycle':>18}")
+    for database, seconds in sorted(database_cpu.items(), key=lambda item: -item[1]):
+        if seconds >= 0.05:
+            name = database.removeprefix(settings.db_prefix)
+            print(f"{name:52} {seconds:12.1f} {1000 * seconds / closed_cases:18.1f}")
     return 0 if results["closed"] == cases else 1
 
 

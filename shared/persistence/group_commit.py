@@ -16,7 +16,6 @@ With one message at a time nothing changes but a savepoint: each handler commits
 """
 
 import contextlib
-import itertools
 import threading
 from collections.abc import Iterator
 
@@ -29,6 +28,10 @@ from shared.persistence.transaction import ConnectionFactory, OnCommit, Transact
 # PostgreSQL keeps 64 subtransaction ids per transaction in shared memory; beyond that,
 # every other session's visibility checks slow down.
 MAX_MEMBERS = 32
+# Every handler's savepoint has the same name: handlers take turns, and each releases or rolls
+# back its own before the next begins. A name that changed each time would make every round
+# trip a new query text, which psycopg then parses afresh instead of taking from its cache.
+SAVEPOINT = "handler"
 
 
 def database_down(error: BaseException) -> bool:
@@ -62,7 +65,6 @@ class GroupCommit:
         self._turn = threading.Semaphore(1)
         self._waiting = 0
         self._open: _Group | None = None
-        self._names = itertools.count()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -76,7 +78,7 @@ class GroupCommit:
         except BaseException:
             self._turn.release()
             raise
-        name = f"handler_{next(self._names)}"
+        name = SAVEPOINT
         mark = group.transaction.savepoint(name)
         try:
             yield group.transaction

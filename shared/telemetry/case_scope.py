@@ -16,19 +16,38 @@ def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operatio
     """Run the block in a span of the case's own trace, tagged with the case id.
 
     The entrypoint's span (an HTTP request, a timer tick) gets the case id too and is
-    linked from the case span, so both views lead to each other.
+    linked from the case span, so both views lead to each other. A message of the case
+    arrives already in its trace (the sender stored it with the case): its handler's span
+    is then the case's span, and a second one beneath it would say nothing more.
     """
     entry_span = trace.get_current_span()
+    entry_context = entry_span.get_span_context()
+    if entry_context.is_valid and trace_id_in(stored_trace) == entry_context.trace_id:
+        entry_span.set_attribute("wuyuan.operation", operation)
+        with case_baggage(case_id):
+            yield entry_span
+        return
     _tag(entry_span, case_id)
     parent = context_from_headers(stored_trace) if stored_trace else context.get_current()
     parent = baggage.set_baggage(CASE_ID_KEY, case_id, parent)
-    links = [trace.Link(entry_span.get_span_context())] if entry_span.get_span_context().is_valid else []
+    links = [trace.Link(entry_context)] if entry_context.is_valid else []
     token = context.attach(parent)
     try:
         with _tracer.start_as_current_span(operation, links=links, attributes={CASE_ID_KEY: case_id}) as span:
             yield span
     finally:
         context.detach(token)
+
+
+def trace_id_in(stored_trace: Mapping[str, object] | None) -> int | None:
+    """The trace id of a stored W3C traceparent ("00-<32 hex>-<16 hex>-<flags>"), read without a propagator."""
+    parent = stored_trace.get("traceparent") if stored_trace else None
+    if not isinstance(parent, str) or len(parent) < 55 or parent[2] != "-":
+        return None
+    try:
+        return int(parent[3:35], 16) or None
+    except ValueError:
+        return None
 
 
 @contextmanager

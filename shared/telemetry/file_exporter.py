@@ -49,6 +49,11 @@ def span_record(span: ReadableSpan) -> dict[str, Any]:
     }
 
 
+# One encoder for every line: json.dumps with options builds a new one per call, and a busy service
+# writes a line for every span it ends.
+_LINE_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str, separators=(",", ":"))
+
+
 def rotated_path(path: Path, number: int) -> Path:
     """`coordinator.jsonl` -> `coordinator.3.jsonl`: still `*.jsonl`, so `wuyuan trace` reads it too."""
     return path.with_name(f"{path.stem}.{number}{path.suffix}")
@@ -73,7 +78,8 @@ class JsonLinesSpanExporter(SpanExporter):
         os.close(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        lines = "".join(json.dumps(span_record(span), ensure_ascii=False, default=str) + "\n" for span in spans)
+        encode = _LINE_ENCODER.encode
+        lines = "".join([encode(span_record(span)) + "\n" for span in spans])
         with self._lock:
             with self.path.open("a", encoding="utf-8") as handle:
                 handle.write(lines)

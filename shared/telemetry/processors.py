@@ -1,4 +1,4 @@
-"""The span processor: copy the case id from baggage onto every span, name statement batches, scrub personal data."""
+"""The span processor: copy the case id from baggage onto every span, scrub personal data."""
 
 import re
 from collections import OrderedDict
@@ -22,9 +22,8 @@ def redact(text: str) -> str:
 class CaseSpanProcessor(SpanProcessor):
     """Every span of the platform passes here once as it starts and once as it ends.
 
-    On start it gets the case id the context's baggage carries. On end, a span for several
-    statements sent together is named after all of them, and ID and phone numbers are
-    removed from its name, attributes and recorded exceptions before any exporter sees it.
+    On start it gets the case id the context's baggage carries. On end, ID and phone numbers
+    are removed from its name, attributes and recorded exceptions before any exporter sees it.
     One processor rather than one per concern: the SDK calls each processor for every span,
     and on a busy service those calls add up.
     """
@@ -37,26 +36,12 @@ class CaseSpanProcessor(SpanProcessor):
 
     def on_end(self, span: ReadableSpan) -> None:
         # Ended spans are read-only through the API; the SDK's fields are written directly.
-        attributes = getattr(span, "_attributes", None)
         name = getattr(span, "_name", None)
-        statement = attributes.get("db.statement") if attributes else None
-        if isinstance(statement, str) and ";" in statement:
-            name = statement_span_name(statement)
         if isinstance(name, str):
             span._name = redact(name)
-        _scrub(attributes)
+        _scrub(getattr(span, "_attributes", None))
         for event in getattr(span, "_events", None) or ():  # recorded exceptions carry messages
             _scrub(event.attributes)
-
-
-def statement_span_name(statement: str) -> str:
-    """A name for several statements sent together: every verb, not just the first.
-
-    A unit of work sends held writes with its next read or with the COMMIT, so a psycopg span
-    may cover "BEGIN; INSERT …; SELECT …"; named by its first word it would just say "BEGIN;".
-    """
-    verbs = [part.split(None, 1)[0].upper() for part in statement.split(";") if part.strip()]
-    return "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
 
 
 def _scrub(attributes: Mapping[str, object] | None) -> None:

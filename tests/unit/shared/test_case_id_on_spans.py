@@ -5,6 +5,7 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from shared.telemetry.case_scope import case_scope, trace_id_in
 from shared.telemetry.processors import CaseSpanProcessor
 from shared.telemetry.propagation import CASE_ID_KEY
 
@@ -46,3 +47,59 @@ def test_spans_outside_any_case_carry_no_case_id():
     [span] = spans_of(work)
 
     assert CASE_ID_KEY not in span.attributes
+
+
+def traceparent_of(span) -> dict[str, str]:
+    context = span.get_span_context()
+    return {"traceparent": f"00-{context.trace_id:032x}-{context.span_id:016x}-01"}
+
+
+def test_a_handler_already_in_the_cases_trace_is_the_case_span(monkeypatch):
+    def work(tracer):
+        monkeypatch.setattr("shared.telemetry.case_scope._tracer", tracer)
+        with (
+            tracer.start_as_current_span("coordinator handle ResultReported") as handler,
+            case_scope(CASE_ID, traceparent_of(handler), "coordinator: result reported") as span,
+        ):
+            assert span is handler
+            with tracer.start_as_current_span("UPDATE; INSERT; COMMIT"):
+                pass
+
+    statement, handler = spans_of(work)
+
+    assert handler.attributes["wuyuan.operation"] == "coordinator: result reported"
+    assert statement.parent.span_id == handler.get_span_context().span_id
+    assert [statement.attributes[CASE_ID_KEY], handler.attributes[CASE_ID_KEY]] == [CASE_ID, CASE_ID]
+
+
+def test_a_request_outside_the_cases_trace_joins_it_through_a_linked_case_span(monkeypatch):
+    def work(tracer):
+        monkeypatch.setattr("shared.telemetry.case_scope._tracer", tracer)
+        with tracer.start_as_current_span("registration") as registration:
+            stored = traceparent_of(registration)
+        with (
+            tracer.start_as_current_span("court_link.accept"),
+            case_scope(CASE_ID, stored, "court_link: referral accepted"),
+        ):
+            pass
+
+    registration, case_span, request = spans_of(work)
+
+    assert case_span.name == "court_link: referral accepted"
+    assert case_span.context.trace_id == registration.context.trace_id != request.context.trace_id
+    assert [link.context.span_id for link in case_span.links] == [request.context.span_id]
+    assert request.attributes[CASE_ID_KEY] == case_span.attributes[CASE_ID_KEY] == CASE_ID
+
+
+def test_a_stored_trace_is_read_only_from_a_well_formed_traceparent():
+    assert trace_id_in({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}) == int(
+        "0af7651916cd43dd8448eb211c80319c", 16
+    )
+    for stored in (
+        None,
+        {},
+        {"traceparent": 7},
+        {"traceparent": "00-zz"},
+        {"traceparent": "00-" + "0" * 32 + "-" + "1" * 16 + "-01"},
+    ):
+        assert trace_id_in(stored) is None

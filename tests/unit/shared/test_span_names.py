@@ -1,29 +1,22 @@
 """Spans of database round trips are named after every statement they carried, so a trace reads as it ran."""
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.telemetry.processors import CaseSpanProcessor
+from shared.persistence.transaction import round_trip_name
 
 
 @pytest.mark.parametrize(
-    ("statement", "name"),
+    ("statements", "name"),
     [
-        ("BEGIN; INSERT INTO inbox VALUES (%s); SELECT state FROM cases WHERE case_id = %s", "INSERT; SELECT"),
-        ("UPDATE cases SET status = %s; INSERT INTO outbox VALUES (%s); COMMIT", "UPDATE; INSERT; COMMIT"),
-        ("SELECT 1", "SELECT"),
+        (["BEGIN", "INSERT INTO inbox VALUES (%s)", "SELECT state FROM cases WHERE case_id = %s"], "INSERT; SELECT"),
+        (["UPDATE cases SET status = %s", "INSERT INTO outbox VALUES (%s)", "COMMIT"], "UPDATE; INSERT; COMMIT"),
+        (
+            ["SAVEPOINT handler_3", "insert into timeline values (%s)", "RELEASE SAVEPOINT handler_3"],
+            "SAVEPOINT; INSERT; RELEASE",
+        ),
+        (["SELECT 1"], "SELECT"),
+        (["BEGIN"], "BEGIN"),
     ],
 )
-def test_a_span_for_statements_sent_together_is_named_after_all_of_them(statement, name):
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
-    with provider.get_tracer("test").start_as_current_span(
-        statement.split()[0], attributes={"db.statement": statement}
-    ):
-        pass
-    [span] = exporter.get_finished_spans()
-    assert span.name == name
+def test_a_round_trip_is_named_after_every_statement_it_carried(statements, name):
+    assert round_trip_name([(sql, ()) for sql in statements]) == name
