@@ -9,7 +9,9 @@ connection forever, and a worker too, and workers are what the AMQP consumers ne
   on a client;
 - connections are capped in total and per client address; the rest get a 503;
 - headers and bodies are capped; 404, 405, 408, 413, 431 and 503 answer in JSON like the API;
-- an error on one connection is logged, never raised into nameko (which would kill the service).
+- an error on one connection is logged, never raised into nameko (which would kill the service);
+- `GET /health/live` is answered by the connection's own thread, never a worker: a service whose
+  workers are all busy is alive, and a liveness probe must not restart it for that.
 
 The limits come from `nameko.config["WEB_SERVER_LIMITS"]` (set from ServiceSettings' http_* fields).
 """
@@ -76,6 +78,9 @@ class HttpLimits:
             name: float(value) if name == "read_timeout_seconds" else int(value) for name, value in given.items()
         }
         return cls(**values)
+
+
+LIVENESS_PATH = "/health/live"
 
 
 def json_error(status: int, error: str, message: str) -> Response:
@@ -182,6 +187,7 @@ class HardenedWsgiApp(WsgiApp):
     def __init__(self, server: "HardenedWebServer") -> None:
         super().__init__(server)
         self.limits = server.limits
+        self.liveness_body = json.dumps({"service": server.container.service_name, "status": "alive"})
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -193,6 +199,8 @@ class HardenedWsgiApp(WsgiApp):
 
     def respond(self, environ: dict[str, Any]) -> Response:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
+        if path == LIVENESS_PATH and method in ("GET", "HEAD"):
+            return Response(self.liveness_body, status=200, mimetype="application/json")
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
         except RequestRedirect as redirect:

@@ -6,11 +6,35 @@ from nameko.extensions import SharedExtension
 from psycopg import ClientCursor
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 
 from shared.config import current_settings
 from shared.persistence.green import assert_green_wait, use_green_wait
 from shared.persistence.limits import database_limits
 from shared.persistence.transaction import Connection
+
+# Longest pause between two attempts to reconnect: a database back from an outage is used within it.
+MAX_RECONNECT_DELAY_SECONDS = 1.0
+
+
+class PromptBackoff(AttemptWithBackoff):
+    """psycopg_pool's reconnection backoff (1 s, doubling), capped at MAX_RECONNECT_DELAY_SECONDS.
+
+    Doubling alone waits 16 s after fifteen seconds of failures: a database back after a 20 s
+    outage was not tried again for eight more seconds, while every request was answered 503.
+    One attempt a second costs a down server nothing it would notice.
+    """
+
+    def update_delay(self, now: float) -> None:
+        super().update_delay(now)
+        self.delay = min(self.delay, MAX_RECONNECT_DELAY_SECONDS)
+
+
+class PromptlyReconnectingPool(ConnectionPool[Connection]):
+    """A pool whose lost connections are made again with PromptBackoff (psycopg-pool is pinned, see the README)."""
+
+    def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
+        super()._add_connection(attempt or PromptBackoff(timeout=self.reconnect_timeout), growing=growing)
 
 
 class PostgresPool(SharedExtension):
@@ -25,7 +49,7 @@ class PostgresPool(SharedExtension):
         limits = database_limits()
         use_green_wait()
         self.wait_description = assert_green_wait()
-        self.pool = ConnectionPool(
+        self.pool = PromptlyReconnectingPool(
             settings.database_url,
             connection_class=Connection,
             min_size=2,

@@ -1,6 +1,7 @@
 """What every wuyuan service has: liveness, readiness (its database and broker), and its Prometheus metrics.
 
-- GET /health/live: the process and its event loop answer; nothing else is checked.
+- GET /health/live: the process and its event loop answer; nothing else is checked. Answered by the
+  web server itself (shared.web_server), outside the worker pool, so busy workers never fail it.
 - GET /health/ready: `SELECT 1` through the service's pool and a connection to its broker vhost,
   each bounded by READY_CHECK_SECONDS and run side by side; 503 naming what is down.
 - GET /health: the readiness answer, `{"service", "vhost", "status": "ok"}` when ready, which
@@ -36,10 +37,6 @@ class PlatformService:
     @api("GET", "/health/ready", access=PUBLIC)
     def health_ready(self, request: Request) -> Response:
         return self.ready_answer()
-
-    @api("GET", "/health/live", access=PUBLIC)
-    def health_live(self, request: Request) -> Response:
-        return json_response(200, {"service": self.name, "status": "alive"})
 
     @api("GET", "/metrics", access=PUBLIC)
     def metrics(self, request: Request) -> Response:

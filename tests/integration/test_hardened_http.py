@@ -28,12 +28,21 @@ class Officer(BaseModel):
     officer: str
 
 
+# Requests to /api/v1/hold take their worker until the test lets them go.
+HOLDS_RELEASED = eventlet.event.Event()
+
+
 class Tiny:
     name = "tiny"
 
     @api("POST", "/api/v1/echo", access=PUBLIC)
     def echo(self, request: Request) -> Response:
         return json_response(200, {"officer": parse_body(request, Officer).officer})
+
+    @api("POST", "/api/v1/hold", access=PUBLIC)
+    def hold(self, request: Request) -> Response:
+        HOLDS_RELEASED.wait()
+        return json_response(200, {"held": True})
 
 
 def free_port() -> int:
@@ -201,3 +210,20 @@ def test_oversized_headers_and_bodies_are_refused_in_json(web):
         b"Content-Length: 10000000\r\n\r\n{",
     )
     assert (status, body["error"]) == (413, "too_large")
+
+
+def test_liveness_answers_while_every_worker_is_busy(web):
+    global HOLDS_RELEASED
+    HOLDS_RELEASED = eventlet.event.Event()
+    base, _ = web()
+    holds = [eventlet.spawn(requests.post, f"{base}/api/v1/hold", timeout=PATIENCE) for _ in range(4)]
+    try:
+        eventlet.sleep(0.5)  # the four workers are taken
+        live = requests.get(f"{base}/health/live", timeout=PATIENCE)
+
+        assert live.status_code == 200
+        assert live.json() == {"service": "tiny", "status": "alive"}
+        assert not any(hold.dead for hold in holds), "the liveness answer waited for a worker"
+    finally:
+        HOLDS_RELEASED.send()
+    assert [hold.wait().status_code for hold in holds] == [200] * 4
