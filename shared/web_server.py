@@ -187,7 +187,7 @@ class HardenedWsgiApp(WsgiApp):
     def __init__(self, server: "HardenedWebServer") -> None:
         super().__init__(server)
         self.limits = server.limits
-        self.liveness_body = json.dumps({"service": server.container.service_name, "status": "alive"})
+        self.web_server = server
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -200,7 +200,8 @@ class HardenedWsgiApp(WsgiApp):
     def respond(self, environ: dict[str, Any]) -> Response:
         method, path = environ.get("REQUEST_METHOD", ""), environ.get("PATH_INFO", "")
         if path == LIVENESS_PATH and method in ("GET", "HEAD"):
-            return Response(self.liveness_body, status=200, mimetype="application/json")
+            alive = {"service": self.web_server.container.service_name, "status": "alive"}
+            return Response(json.dumps(alive), status=200, mimetype="application/json")
         try:
             provider, values = self.url_map.bind_to_environ(environ).match()
         except RequestRedirect as redirect:
