@@ -9,9 +9,8 @@ COMMIT` at the end) instead of six. Statements keep their order, so a read still
 earlier write. Several statements in one request need client-side parameter binding
 (psycopg's `ClientCursor`, which quotes values itself).
 
-Each round trip is one client span, named after every statement it carried ("INSERT;
-SELECT"), made here rather than by wrapping every cursor: a generic DB-API wrapper cost a
-service more than the statements' own binding, and it named a span by its first word only.
+Round trips are traced here (shared.telemetry.round_trips) rather than by wrapping every
+cursor: a generic DB-API wrapper cost a service more than the statements' own binding.
 """
 
 from collections.abc import Callable, Iterator, Sequence
@@ -19,9 +18,6 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 import psycopg
-from opentelemetry import trace
-from opentelemetry.instrumentation.utils import is_instrumentation_enabled
-from opentelemetry.trace import SpanKind, Status, StatusCode
 from psycopg import ClientCursor
 from psycopg import errors as pg_errors
 from psycopg.pq import TransactionStatus
@@ -31,19 +27,12 @@ from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
 from shared.persistence.errors import Busy, Conflict, StoreDown, StoreError, StoreUnavailable
+from shared.telemetry import round_trips
 
 Connection = psycopg.Connection[DictRow]
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
 OnCommit = Callable[[list[Queued]], None]
 Row = dict[str, Any]
-
-_tracer = trace.get_tracer("wuyuan.db")
-
-
-def round_trip_name(statements: Sequence[tuple[str, Sequence[Any]]]) -> str:
-    """A span name for statements sent together: every verb but BEGIN, in order ("UPDATE; INSERT; COMMIT")."""
-    verbs = [sql.split(None, 1)[0].upper() for sql, _ in statements if sql.strip()]
-    return "; ".join(verb for verb in verbs if verb != "BEGIN") or "BEGIN"
 
 
 class Transaction:
@@ -80,27 +69,15 @@ class Transaction:
         # With parameters anywhere, a literal % in a statement without any must be doubled.
         query = "; ".join(sql if params or not values else sql.replace("%", "%%") for sql, params in statements)
         cursor = ClientCursor(self.conn)
-        # Unless suppressed (the relay's and the metrics' own polling stay out of traces).
-        span = (
-            _tracer.start_span(
-                round_trip_name(statements),
-                kind=SpanKind.CLIENT,
-                attributes={"db.system": "postgresql", "db.statement": query},
-            )
-            if is_instrumentation_enabled()
-            else None
-        )
+        began = round_trips.started()
         try:
             cursor.execute(query, values or None)
         except psycopg.Error as exc:
-            if span is not None:
-                span.set_status(Status(StatusCode.ERROR, type(exc).__name__))
             error = store_error(exc)
-            # A redelivery is no failure: no driver error behind it.
-            raise error from (None if isinstance(error, AlreadyHandled) else exc)
-        finally:
-            if span is not None:
-                span.end()
+            redelivered = isinstance(error, AlreadyHandled)  # no failure: no driver error behind it
+            round_trips.traced(statements, query, began, None if redelivered else exc)
+            raise error from (None if redelivered else exc)
+        round_trips.traced(statements, query, began)
         while cursor.nextset():  # the answer wanted is the last statement's
             pass
         return cursor

@@ -1,4 +1,4 @@
-"""Every round trip to PostgreSQL is one span in the case's trace, named after what it carried; polling stays out."""
+"""Database round trips in a case's trace: counted on the hop's span, a span of their own when slow or failed."""
 
 import pytest
 from opentelemetry import baggage, context
@@ -10,6 +10,7 @@ from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.persistence.errors import Conflict
 from shared.persistence.transaction import transaction
+from shared.telemetry import round_trips
 from shared.telemetry.processors import CaseSpanProcessor
 from shared.telemetry.propagation import CASE_ID_KEY
 
@@ -19,14 +20,21 @@ CASE_ID = "430426-20260315-00042"
 
 
 @pytest.fixture
-def exported(monkeypatch):
+def tracer(monkeypatch):
     exporter = InMemorySpanExporter()
     provider = TracerProvider()
     provider.add_span_processor(CaseSpanProcessor())
     provider.add_span_processor(SimpleSpanProcessor(exporter))
     # The module's tracer is a proxy until a provider is set; point it at this one for the test.
-    monkeypatch.setattr("shared.persistence.transaction._tracer", provider.get_tracer("test"))
-    return exporter
+    monkeypatch.setattr(round_trips, "_tracer", provider.get_tracer("test"))
+    hop_tracer = provider.get_tracer("hop")
+    hop_tracer.exported = exporter
+    return hop_tracer
+
+
+@pytest.fixture
+def every_round_trip(monkeypatch):
+    monkeypatch.setattr(round_trips, "span_threshold_ns", lambda: 0)  # WUYUAN_DB_SPAN_MIN_MS=0
 
 
 @pytest.fixture
@@ -37,19 +45,49 @@ def notes(connections):
         conn.commit()
 
 
-def test_a_handler_makes_one_span_per_round_trip_in_its_case(connections, notes, exported):
+def handle(tracer, connections, work) -> None:
+    """Run `work(tx)` in one transaction inside a handler's span, in the case's baggage."""
     token = context.attach(baggage.set_baggage(CASE_ID_KEY, CASE_ID))
     try:
-        with transaction(connections) as tx:
-            tx.write("INSERT INTO span_notes VALUES (%s, %s)", (1, "调解成功，手机 13912345678"))
-            assert tx.one("SELECT text FROM span_notes WHERE id = %s", (1,))["text"].startswith("调解成功")
-            tx.write("UPDATE span_notes SET text = %s WHERE id = %s", ("已回访", 1))
+        with tracer.start_as_current_span("coordinator handle ResultReported"), transaction(connections) as tx:
+            work(tx)
     finally:
         context.detach(token)
 
-    spans = exported.get_finished_spans()
-    assert [span.name for span in spans] == ["INSERT; SELECT", "UPDATE; COMMIT"]
-    for span in spans:
+
+def note_and_read(tx) -> None:
+    tx.write("INSERT INTO span_notes VALUES (%s, %s)", (1, "调解成功，手机 13912345678"))
+    assert tx.one("SELECT text FROM span_notes WHERE id = %s", (1,))["text"].startswith("调解成功")
+    tx.write("UPDATE span_notes SET text = %s WHERE id = %s", ("已回访", 1))
+
+
+def test_the_hops_span_counts_its_round_trips_and_fast_ones_make_no_span(connections, notes, tracer):
+    handle(tracer, connections, note_and_read)
+
+    [hop] = tracer.exported.get_finished_spans()
+    assert hop.attributes[round_trips.ROUND_TRIPS] == 2  # BEGIN; INSERT; SELECT, then UPDATE; COMMIT
+    assert hop.attributes[round_trips.TIME_MS] > 0
+
+
+def test_a_slow_round_trip_is_a_span_of_its_own_beneath_the_hop(connections, notes, tracer):
+    handle(tracer, connections, lambda tx: tx.one("SELECT pg_sleep(%s)", (0.05,)))
+
+    slow, hop = tracer.exported.get_finished_spans()
+    assert slow.name == "SELECT"
+    assert slow.parent.span_id == hop.context.span_id
+    assert slow.attributes[CASE_ID_KEY] == CASE_ID
+    assert (slow.end_time - slow.start_time) >= 50_000_000
+
+
+def test_with_no_threshold_every_round_trip_is_a_span_named_after_what_it_carried(
+    connections, notes, tracer, every_round_trip
+):
+    handle(tracer, connections, note_and_read)
+
+    *statements, hop = tracer.exported.get_finished_spans()
+    assert [span.name for span in statements] == ["INSERT; SELECT", "UPDATE; COMMIT"]
+    for span in statements:
+        assert span.parent.span_id == hop.context.span_id
         assert span.kind is SpanKind.CLIENT
         assert span.attributes[CASE_ID_KEY] == CASE_ID
         assert span.attributes["db.system"] == "postgresql"
@@ -57,17 +95,21 @@ def test_a_handler_makes_one_span_per_round_trip_in_its_case(connections, notes,
         assert "13912345678" not in span.attributes["db.statement"]
 
 
-def test_a_failed_round_trip_is_marked_and_raises_our_error(connections, notes, exported):
-    with pytest.raises(Conflict), transaction(connections) as tx:
+def test_a_failed_round_trip_is_a_span_marked_failed_and_raises_our_error(connections, notes, tracer):
+    def twice(tx) -> None:
         tx.write("INSERT INTO span_notes VALUES (%s, %s)", (2, "一"))
         tx.execute("INSERT INTO span_notes VALUES (%s, %s)", (2, "二"))
 
-    [span] = [s for s in exported.get_finished_spans() if s.name == "INSERT; INSERT"]
-    assert span.status.status_code is StatusCode.ERROR
+    with pytest.raises(Conflict):
+        handle(tracer, connections, twice)
+
+    [failed] = [span for span in tracer.exported.get_finished_spans() if span.name == "INSERT; INSERT"]
+    assert failed.status.status_code is StatusCode.ERROR
 
 
-def test_suppressed_work_makes_no_spans(connections, notes, exported):
-    with suppress_instrumentation(), transaction(connections) as tx:
+def test_suppressed_work_is_neither_counted_nor_a_span(connections, notes, tracer, every_round_trip):
+    with tracer.start_as_current_span("relay pass"), suppress_instrumentation(), transaction(connections) as tx:
         tx.execute("SELECT count(*) FROM span_notes")
 
-    assert exported.get_finished_spans() == ()
+    [relay] = tracer.exported.get_finished_spans()
+    assert round_trips.ROUND_TRIPS not in relay.attributes

@@ -2,7 +2,7 @@
 
 import pytest
 
-from shared.persistence.transaction import round_trip_name
+from shared.telemetry.round_trips import round_trip_name
 
 
 @pytest.mark.parametrize(
