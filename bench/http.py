@@ -35,14 +35,13 @@ class JsonHttp:
             raise RuntimeError(f"GET {url}: {response.status} {response.data[:200]!r}")
         return json.loads(response.data)
 
-    def post(self, url: str, body: object) -> tuple[int, bytes]:
+    def post(self, url: str, body: object, key: str | None = None) -> tuple[int, bytes]:
+        """POST JSON; with `key`, as the console and `wuyuan` send every change: under an Idempotency-Key."""
         self._counted()
-        response = self._pool.request(
-            "POST",
-            url,
-            body=json.dumps(body, ensure_ascii=False).encode(),
-            headers={**self._headers, "Content-Type": "application/json"},
-        )
+        headers = {**self._headers, "Content-Type": "application/json"}
+        if key is not None:
+            headers["Idempotency-Key"] = key
+        response = self._pool.request("POST", url, body=json.dumps(body, ensure_ascii=False).encode(), headers=headers)
         return response.status, response.data
 
 

@@ -80,9 +80,10 @@ class SignedIn:
 class Drivers:
     """Officers and follow-up visitors, acting on whatever is waiting for them until told to stop."""
 
-    def __init__(self, settings: PlatformSettings, accounts: SignedIn) -> None:
+    def __init__(self, settings: PlatformSettings, accounts: SignedIn, keys: bool = False) -> None:
         self.settings = settings
         self.accounts = accounts
+        self.keys = keys
         self.stop = threading.Event()
         self.errors: list[str] = []
         self.clients: list[JsonHttp] = []
@@ -91,6 +92,10 @@ class Drivers:
         http = JsonHttp(connections=1, token=self.accounts.token(username))
         self.clients.append(http)
         return http
+
+    def key(self) -> str | None:
+        """An Idempotency-Key for one action, when the run sends them."""
+        return str(uuid.uuid4()) if self.keys else None
 
     def officer(self, service: str) -> None:
         http = self.client(self.accounts.officer_of(service))
@@ -103,7 +108,7 @@ class Drivers:
                     ("accept", {}),
                     ("result", {"result": "handled", "summary": "已化解"}),
                 ):
-                    status, answer = http.post(f"{base}/api/v1/referrals/{rid}/{action}", body)
+                    status, answer = http.post(f"{base}/api/v1/referrals/{rid}/{action}", body, self.key())
                     if status != 202:
                         self.errors.append(f"{service} {action} {rid}: {status} {answer[:200]!r}")
             if not waiting:
@@ -116,8 +121,7 @@ class Drivers:
             pending = http.get(f"{base}/api/v1/follow-ups")["follow_ups"]
             for follow_up in pending:
                 status, _ = http.post(
-                    f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating",
-                    {"rating": "satisfied"},
+                    f"{base}/api/v1/follow-ups/{follow_up['case_id']}/rating", {"rating": "satisfied"}, self.key()
                 )
                 if status not in (202, 409):
                     self.errors.append(f"rating {follow_up['case_id']}: {status}")
@@ -201,7 +205,7 @@ def spans_written(settings: PlatformSettings) -> int:
     return count
 
 
-def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None = None) -> int:
+def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None = None, keys: bool = False) -> int:
     run_id = uuid.uuid4().hex[:6]
     os.environ.update(
         {
@@ -219,7 +223,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         supervise.start(settings, detach=True)
         supervise.wait_until_ready(settings, timeout=120)
         accounts = SignedIn(settings)
-        drivers = Drivers(settings, accounts)
+        drivers = Drivers(settings, accounts, keys)
         officers = officered_agencies(settings)
         threads = [threading.Thread(target=drivers.officer, args=(s,), daemon=True) for s in officers]
         threads.append(threading.Thread(target=drivers.visitor, daemon=True))
@@ -227,6 +231,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
             thread.start()
 
         pace = f" at {rate:g} a second" if rate else " as fast as they are taken"
+        pace += ", every change under an Idempotency-Key" if keys else ""
         print(f"filing {cases} cases with {filers} concurrent clients{pace} …", flush=True)
         intake = settings.http_base_url("intake")
         http = JsonHttp(connections=filers, token=accounts.token("demo.window"))
@@ -235,7 +240,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         def file(index: int) -> str:
             if rate:  # an arrival rate below capacity shows latency without a backlog
                 time.sleep(max(0.0, started + index / rate - time.perf_counter()))
-            status, answer = http.post(f"{intake}/api/v1/disputes", dispute(index, run_id))
+            status, answer = http.post(f"{intake}/api/v1/disputes", dispute(index, run_id), drivers.key())
             if status != 201:
                 raise RuntimeError(f"filing case {index}: {status} {answer[:200]!r}")
             return json.loads(answer)["case_id"]
@@ -336,12 +341,15 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--timeout", type=float, default=600)
     parser.add_argument("--rate", type=float, help="file this many cases a second (default: as fast as possible)")
     parser.add_argument("--keep", action="store_true", help="leave the bench platform running afterwards")
+    parser.add_argument(
+        "--keys", action="store_true", help="send an Idempotency-Key with every change, as the console and wuyuan do"
+    )
     args = parser.parse_args(argv)
     if args.cases < 1 or args.filers < 1:
         parser.error("--cases and --filers must be at least 1")
     if args.rate is not None and args.rate <= 0:
         parser.error("--rate must be more than 0")
-    return run(args.cases, args.filers, args.timeout, args.keep, args.rate)
+    return run(args.cases, args.filers, args.timeout, args.keep, args.rate, args.keys)
 
 
 if __name__ == "__main__":
