@@ -12,6 +12,7 @@ from shared.config import current_settings
 from shared.persistence.green import assert_green_wait, use_green_wait
 from shared.persistence.limits import database_limits
 from shared.persistence.transaction import Connection
+from shared.telemetry.round_trips import span_threshold_ns
 
 # Longest pause between two attempts to reconnect: a database back from an outage is used within it.
 MAX_RECONNECT_DELAY_SECONDS = 1.0
@@ -47,6 +48,7 @@ class PostgresPool(SharedExtension):
     def setup(self) -> None:
         settings = current_settings()
         limits = database_limits()
+        span_threshold_ns()  # a bad WUYUAN_DB_SPAN_MIN_MS stops the start here, named, not every transaction later
         use_green_wait()
         self.wait_description = assert_green_wait()
         self.pool = PromptlyReconnectingPool(
