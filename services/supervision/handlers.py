@@ -86,7 +86,7 @@ def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, 
         for referral in message.referrals:
             uow.store.add_watch(message.case_id, referral, current_trace_headers())
         uow.store.record_fact(message)
-        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+        uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -95,7 +95,7 @@ def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Wo
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         uow.store.add_watch(message.case_id, message.referral, current_trace_headers())
-        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+        uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -105,7 +105,7 @@ def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Wo
         uow.store.serialise_case(message.case_id)  # its watch may be being added right now
         uow.store.close_watch(message.case_id, message.referral_id, message.occurred_at)
         uow.store.record_referral_result(message)  # the unit's own result, for the report's unit 化解率
-        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+        uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -121,7 +121,7 @@ def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: 
         if changed != watch:
             uow.store.save_deadline(changed)
             if reports_counters.deadline_change_counts(changed.closed_at):  # a running part counts nothing yet
-                uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+                uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -134,7 +134,7 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
         follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, platform.now())
         uow.store.open_follow_up(follow_up, current_trace_headers())
         uow.store.record_fact(message)
-        uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+        uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -144,7 +144,7 @@ def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: P
         uow.claim(message)
         uow.store.record_fact(message)
         if reports_counters.fact_counts(message.type):  # CaseClosed changes no counter: no recount
-            uow.store.refresh_report(message.case_id)  # the report's read model, in the same transaction
+            uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
 # --- the clock -----------------------------------------------------------------------------
@@ -214,7 +214,7 @@ def _rate(
 ) -> dict[str, object]:
     at = platform.now()
     with uow:
-        # The case's lock first, as every fact handler takes it, since the read model's refresh below takes it too.
+        # The case's lock first, as every fact handler takes it, since marking the read model stale takes it too.
         uow.store.serialise_case(case_id)
         follow_up, trace = uow.store.lock_latest_follow_up(case_id)
         if check is not None:
@@ -222,7 +222,7 @@ def _rate(
         with case_scope(case_id, trace, "supervision: follow-up rated"):
             decision = domain.rate(follow_up, command.rating, command.comment, at)
             uow.store.save_rating(decision.follow_up, command.comment, visitor)
-            uow.store.refresh_report(case_id)  # the rating counts on its day, in the same transaction
+            uow.store.mark_report_stale(case_id)  # the rating counts on its day, once recounted
             uow.send(
                 FollowUpRated.build(
                     message_id=platform.new_id(),
@@ -377,8 +377,7 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
             raise Refused(LinkFactRefusal.OTHER_AGENCYS_UNIT, reason)
     with uow:
         uow.claim(message)
-        uow.store.record_link_fact(message)
-        uow.store.count_link_fact(message.message_id)  # once: the same transaction as the claim
+        uow.store.record_link_fact(message)  # counted once, by the next recount (recount_stale)
 
 
 def count_link_facts(query: LinkFactsQuery, uow: Work) -> dict[str, object]:

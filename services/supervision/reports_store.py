@@ -1,10 +1,9 @@
-"""The report's read model in PostgreSQL: counters kept up to date case by case, summed by scope and period."""
+"""The report's read model in PostgreSQL: counters recounted for the cases marked stale, summed by scope and period."""
 
 import json
 from collections import Counter
 from datetime import date, datetime
 from typing import Protocol
-from uuid import UUID
 
 from services.supervision.reports import DEFINITIONS_VERSION, working_days
 from services.supervision.reports_counters import (
@@ -22,8 +21,7 @@ from services.supervision.reports_counters import (
     to_additions,
 )
 from shared.contracts.messages import ReferralClosed
-from shared.delivery.statements import Row, Statements
-from shared.persistence.jsonb import jsonb
+from shared.delivery.statements import Statements
 
 # (unit or '', dimension or '', metric) -> the sum over the period, for one scope key (reports.Sums).
 Sums = dict[tuple[str, str, str], int]
@@ -34,13 +32,14 @@ class ReportStore(Protocol):
         """Keep a unit's own result (or its decline) when its part ended before the round, once per referral."""
         ...
 
-    def refresh_report(self, case_id: str) -> None:
-        """Bring the counters up to date with everything kept about the case: recompute what it adds and apply
-        the difference from what it added before. Idempotent; call it in the transaction that changed the case."""
+    def mark_report_stale(self, case_id: str) -> None:
+        """The case changed: its counters are recounted later (recount_stale), off the message's path. Takes the
+        case's lock first (as serialise_case), so a recount never reads the case while a change to it is pending."""
         ...
 
-    def count_link_fact(self, message_id: UUID) -> None:
-        """Add a kept link decision to the counters, once."""
+    def recount_stale(self, limit: int) -> int:
+        """Recount up to `limit` cases marked stale, leaving marked any a transaction is changing right now, and
+        count up to `limit` link decisions not yet counted; how many cases and decisions it counted."""
         ...
 
     def report_sums(self, scope: str, first: date, last: date) -> Sums:
@@ -72,57 +71,90 @@ class PostgresReportStore:
             ),
         )
 
-    def refresh_report(self, case_id: str) -> None:
-        self._add(self._recount(case_id))
-
-    def _recount(self, case_id: str) -> Counters:
-        """What the case's counters must change by; what it adds from now on is kept beside it."""
-        # The case's facts apply one at a time (as serialise_case): two workers never diff against the same old.
-        self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (case_id,))
-        # Everything the recomputation reads, and what the case added before, in one round trip.
-        kept = self.sql.one(_CASE_AS_KEPT, (case_id,) * 4)
-        assert kept is not None
-        new = case_contribution(
-            [CaseFact(case_id, fact, _moment(at), detail) for fact, at, detail in kept["facts"]],
-            [
-                Part(
-                    referral_id=referral_id,
-                    case_id=case_id,
-                    unit=unit,
-                    role=role,
-                    due_at=_moment(due_at),
-                    closed_at=_moment(closed_at) if closed_at else None,
-                    paused_at=_moment(paused_at) if paused_at else None,
-                    reason=reason,
-                    result=result,
-                )
-                for referral_id, unit, role, due_at, closed_at, paused_at, reason, result in kept["parts"]
-            ],
-            [RatedVisit(case_id, rating, _moment(rated_at)) for rating, rated_at in kept["ratings"]],
-            working_days,
-        )
-        old = kept_from_json(kept["counters"])
-        if new == old and kept["definitions"] == DEFINITIONS_VERSION:
-            return Counter()  # nothing changed (a redelivery, or a fact no counter reads): nothing to write
+    def mark_report_stale(self, case_id: str) -> None:
+        # The lock, then the mark, in one round trip: the row comes out of the subquery once the lock is held.
         self.sql.write(
-            "INSERT INTO report_cases (case_id, counters, definitions) VALUES (%s, %s, %s)"
-            " ON CONFLICT (case_id) DO UPDATE SET counters = EXCLUDED.counters, definitions = EXCLUDED.definitions",
-            (case_id, jsonb(contribution_to_json(new)), DEFINITIONS_VERSION),
+            "INSERT INTO report_stale (case_id) SELECT %s FROM (SELECT pg_advisory_xact_lock(hashtextextended(%s, 0)))"
+            " AS locked ON CONFLICT (case_id) DO NOTHING",
+            (case_id, case_id),
         )
-        return change(new, old)
 
-    def count_link_fact(self, message_id: UUID) -> None:
+    def recount_stale(self, limit: int) -> int:
+        # Lock order: recounts wait only on each other's marks (taken in case order); a case's lock is only tried,
+        # so a recount never waits on a handler. A handler holds its case's lock before it marks the case, and a
+        # mark that a recount holds (not yet deleted) never makes a handler wait, so neither waits on the other.
+        marked = self.sql.all("SELECT case_id FROM report_stale ORDER BY case_id LIMIT %s FOR UPDATE", (limit,))
+        cases: list[str] = []
+        if marked:
+            # A case whose lock is held is being changed right now: it stays marked for the next recount.
+            free = self.sql.all(
+                "SELECT case_id FROM unnest(%s::text[]) AS marked(case_id)"
+                " WHERE pg_try_advisory_xact_lock(hashtextextended(case_id, 0))",
+                ([row["case_id"] for row in marked],),
+            )
+            cases = [row["case_id"] for row in free]
+        change = self._recount(cases)
+        if cases:
+            self.sql.write("DELETE FROM report_stale WHERE case_id = ANY(%s::text[])", (cases,))
+        links, counted = self._count_links(limit)
+        change.update(links)
+        self._add(change)
+        return len(cases) + counted
+
+    def _recount(self, case_ids: list[str]) -> Counters:
+        """What the cases' counters must change by (their locks held); what each adds from now on is kept beside it."""
+        if not case_ids:
+            return Counter()
+        # Everything the recomputation reads, and what each case added before, in one round trip.
+        total: Counters = Counter()
+        kept_now: list[list[object]] = []
+        for kept in self.sql.all(_CASES_AS_KEPT, (case_ids,)):
+            case_id = kept["case_id"]
+            new = case_contribution(
+                [CaseFact(case_id, fact, _moment(at), detail) for fact, at, detail in kept["facts"]],
+                [
+                    Part(
+                        referral_id=referral_id,
+                        case_id=case_id,
+                        unit=unit,
+                        role=role,
+                        due_at=_moment(due_at),
+                        closed_at=_moment(closed_at) if closed_at else None,
+                        paused_at=_moment(paused_at) if paused_at else None,
+                        reason=reason,
+                        result=result,
+                    )
+                    for referral_id, unit, role, due_at, closed_at, paused_at, reason, result in kept["parts"]
+                ],
+                [RatedVisit(case_id, rating, _moment(rated_at)) for rating, rated_at in kept["ratings"]],
+                working_days,
+            )
+            old = kept_from_json(kept["counters"])
+            if new == old and kept["definitions"] == DEFINITIONS_VERSION:
+                continue  # nothing changed (a redelivery, or a fact no counter reads): nothing to write
+            kept_now.append([case_id, contribution_to_json(new)])
+            total.update(change(new, old))
+        if kept_now:
+            self.sql.write(
+                "INSERT INTO report_cases (case_id, counters, definitions)"
+                " SELECT r->>0, r->1, %s FROM jsonb_array_elements(%s::jsonb) AS r"
+                " ON CONFLICT (case_id) DO UPDATE SET counters = EXCLUDED.counters, definitions = EXCLUDED.definitions",
+                (DEFINITIONS_VERSION, json.dumps(kept_now)),
+            )
+        return total
+
+    def _count_links(self, limit: int) -> tuple[Counters, int]:
+        """Up to `limit` link decisions not yet counted, marked counted: what they add, and how many there were."""
         rows = self.sql.all(
-            "UPDATE link_facts SET counted = true WHERE message_id = %s AND NOT counted RETURNING link, kind, unit, at",
-            (message_id,),
+            "UPDATE link_facts SET counted = true WHERE message_id IN"
+            " (SELECT message_id FROM link_facts WHERE NOT counted ORDER BY message_id LIMIT %s FOR UPDATE)"
+            " RETURNING link, kind, unit, at",
+            (limit,),
         )
-        self._count_links(rows)
-
-    def _count_links(self, rows: list[Row]) -> None:
         total: Counters = Counter()
         for r in rows:
             total.update(link_counters(LinkFact(r["link"], r["kind"], r["unit"], r["at"])))
-        self._add(total)
+        return total, len(rows)
 
     def _add(self, counters: Counters) -> None:
         """Add to the counters in key order, so two transactions never wait on each other's rows crosswise."""
@@ -164,22 +196,23 @@ class PostgresReportStore:
             ") AS next ORDER BY case_id LIMIT %s",
             (after, batch) * 3 + (batch,),
         )
-        # One addition for the whole batch, in key order, as a single case's: no deadlock with the handlers'.
-        change: Counters = Counter()
-        for row in cases:
-            change.update(self._recount(row["case_id"]))
-        self._add(change)
+        case_ids = [row["case_id"] for row in cases]
+        # The batch's locks in case order (a handler holds one case's at a time), then one addition for the whole
+        # batch, in key order, as a recount's: no deadlock with the handlers' or the recount's.
+        self.sql.write(
+            "SELECT pg_advisory_xact_lock(hashtextextended(case_id, 0))"
+            " FROM (SELECT case_id FROM unnest(%s::text[]) AS ids(case_id) ORDER BY case_id) AS batch",
+            (case_ids,),
+        )
+        change = self._recount(case_ids)
         done = False
-        if cases:
-            after = cases[-1]["case_id"]
+        if case_ids:
+            after = case_ids[-1]
         else:
-            links = self.sql.all(
-                "UPDATE link_facts SET counted = true WHERE message_id IN"
-                " (SELECT message_id FROM link_facts WHERE NOT counted LIMIT %s) RETURNING link, kind, unit, at",
-                (batch,),
-            )
-            self._count_links(links)
-            done = not links
+            links, counted = self._count_links(batch)
+            change.update(links)
+            done = not counted
+        self._add(change)
         self.sql.write(
             "UPDATE report_rebuild SET definitions = %s, next_case = %s, done = %s",
             (DEFINITIONS_VERSION, after, done),
@@ -187,21 +220,21 @@ class PostgresReportStore:
         return not done
 
 
-# A case as kept, in one row: its facts, its parts (each unit's watch and own result), its ratings (as JSON arrays,
+# Cases as kept, a row each: its facts, its parts (each unit's watch and own result), its ratings (as JSON arrays,
 # in the order the recomputation reads them), and what it added to the counters when last counted.
-_CASE_AS_KEPT = (
-    "SELECT"
+_CASES_AS_KEPT = (
+    "SELECT k.case_id,"
     " (SELECT coalesce(json_agg(json_build_array(fact, occurred_at, detail) ORDER BY occurred_at, message_id),"
-    " '[]') FROM case_facts WHERE case_id = %s AND fact IN ("
+    " '[]') FROM case_facts f WHERE f.case_id = k.case_id AND fact IN ("
     + ", ".join(f"'{fact}'" for fact in sorted(COUNTED_FACTS))  # constants: the facts a counter reads
     + ")) AS facts,"
     " (SELECT coalesce(json_agg(json_build_array(w.referral_id, w.unit, w.role, w.due_at, w.closed_at, w.paused_at,"
     " r.reason, r.result) ORDER BY w.issued_at, w.referral_id), '[]')"
-    " FROM watches w LEFT JOIN referral_results r USING (referral_id) WHERE w.case_id = %s) AS parts,"
-    " (SELECT coalesce(json_agg(json_build_array(rating, rated_at) ORDER BY round), '[]') FROM follow_ups"
-    " WHERE case_id = %s AND rating IS NOT NULL AND rated_at IS NOT NULL) AS ratings,"
+    " FROM watches w LEFT JOIN referral_results r USING (referral_id) WHERE w.case_id = k.case_id) AS parts,"
+    " (SELECT coalesce(json_agg(json_build_array(rating, rated_at) ORDER BY round), '[]') FROM follow_ups v"
+    " WHERE v.case_id = k.case_id AND rating IS NOT NULL AND rated_at IS NOT NULL) AS ratings,"
     " c.counters, c.definitions"
-    " FROM (SELECT 1) AS one LEFT JOIN report_cases c ON c.case_id = %s"
+    " FROM unnest(%s::text[]) AS k(case_id) LEFT JOIN report_cases c ON c.case_id = k.case_id"
 )
 
 

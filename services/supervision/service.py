@@ -48,6 +48,7 @@ REPORT_FILE = 'attachment; filename="wuyuan-report.csv"'
 DOCUMENT_READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER, Role.OFFICER)
 CALENDAR_CHECK_SECONDS = 3600  # next year's calendar still unknown? (logged once a day)
 NOTICE_CHECK_SECONDS = 300  # whether the monthly 通报 is due; the period's lock makes it once across instances
+REPORT_RECOUNT_SECONDS = 1  # how far behind the facts the report's counters may be between reads
 REPORT_REBUILD_SECONDS = 10  # while the report's read model is being rebuilt; one row read once it is complete
 
 
@@ -141,6 +142,11 @@ class Supervision(PlatformService):
             csv_text = report_handlers.report_csv(query, self.uow, self.platform)
             return Response(csv_text, status=200, mimetype="text/csv", headers={"Content-Disposition": REPORT_FILE})
         return json_response(200, report_handlers.report(query, self.uow, self.platform))
+
+    # The report's read model: the cases whose facts changed since the last tick, recounted in batches.
+    @timer(interval=REPORT_RECOUNT_SECONDS)
+    def recount_stale_reports(self) -> None:
+        report_handlers.recount_stale_reports(self.uow)
 
     # The report's read model: counts the facts kept before it existed (or under older definitions), then idles.
     @timer(interval=REPORT_REBUILD_SECONDS)

@@ -36,6 +36,7 @@ class FakeReportStore:
             self.report_cases: dict[str, Contribution] = {}
             self.counted_links: set[UUID] = set()
             self.report_rebuild: dict[str, Any] = {"definitions": "", "next_case": "", "done": False}
+            self.report_stale: set[str] = set()
         return self.report_counters, self.report_cases, self.counted_links, self.report_rebuild
 
     def record_referral_result(self, message: ReferralClosed) -> None:
@@ -44,7 +45,22 @@ class FakeReportStore:
             {"reason": message.reason, "result": message.result.value if message.result else None},
         )
 
-    def refresh_report(self, case_id: str) -> None:
+    def mark_report_stale(self, case_id: str) -> None:
+        self._model()
+        self.report_stale.add(case_id)
+
+    def recount_stale(self, limit: int) -> int:
+        _, _, counted, _ = self._model()
+        cases = sorted(self.report_stale)[:limit]
+        for case_id in cases:
+            self._recount(case_id)
+            self.report_stale.discard(case_id)
+        links = sorted(m for m in self.link_facts if m not in counted)[:limit]
+        for message_id in links:
+            self._count_link(message_id)
+        return len(cases) + len(links)
+
+    def _recount(self, case_id: str) -> None:
         counters, cases, _, _ = self._model()
         facts = sorted(
             ((message_id, f) for message_id, f in self.facts.items() if f["case_id"] == case_id),
@@ -67,7 +83,7 @@ class FakeReportStore:
         counters.update(change(new, cases.get(case_id, Contribution((), Counter(), Counter()))))
         cases[case_id] = new
 
-    def count_link_fact(self, message_id: UUID) -> None:
+    def _count_link(self, message_id: UUID) -> None:
         counters, _, counted, _ = self._model()
         row = self.link_facts.get(message_id)
         if row is not None and message_id not in counted:
@@ -91,14 +107,14 @@ class FakeReportStore:
         every |= {case for case, _ in self.follow_ups}
         cases = sorted(c for c in every if c > after)[:batch]
         for case_id in cases:
-            self.refresh_report(case_id)
+            self._recount(case_id)
         done = False
         if cases:
             after = cases[-1]
         else:
             links = [m for m in self.link_facts if m not in counted][:batch]
             for message_id in links:
-                self.count_link_fact(message_id)
+                self._count_link(message_id)
             done = not links
         state.update(definitions=DEFINITIONS_VERSION, next_case=after, done=done)
         return not done
