@@ -21,6 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import psycopg
 
 from bench.cpu import DRIVERS, CpuMeter
+from bench.filings import in_turn, walk_in_dispute
 from bench.http import JsonHttp, sign_in
 from bench.raw import amqp_confirmed_rate, postgres_write_rate
 from shared.auth.settings import AuthSettings
@@ -42,17 +43,9 @@ IDLE_POLL_SECONDS = 0.25
 VERIFICATIONS = 2000
 
 
-def dispute(index: int, run: str) -> dict:
-    return {
-        "source": "walk_in",
-        "category": CATEGORIES[index % len(CATEGORIES)],
-        "division_code": "430426101203",
-        "summary": f"压测纠纷 {run}-{index}",
-        "parties": [
-            {"role": "applicant", "name": f"申请人{run}{index}", "phone": f"139{random.randrange(10**8):08d}"},
-            {"role": "respondent", "name": f"被申请人{run}{index}"},
-        ],
-    }
+def dispute(index: int, run: str) -> dict[str, object]:
+    phone = f"139{random.randrange(10**8):08d}"
+    return walk_in_dispute(f"压测纠纷 {run}-{index}", f"{run}{index}", in_turn(CATEGORIES, index), phone)
 
 
 class SignedIn:

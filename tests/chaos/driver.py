@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 
 import urllib3
 
+from bench.filings import in_turn, walk_in_dispute
+from bench.http import sign_in
 from wuyuan.accounts import ensure_accounts, working_accounts
 from wuyuan.agencies import is_external
 from wuyuan.settings import PlatformSettings
@@ -35,27 +37,8 @@ def summary_tag(run_id: str, index: int) -> str:
 
 
 def dispute(run_id: str, index: int) -> dict[str, object]:
-    return {
-        "source": "walk_in",
-        "category": CATEGORIES[index % len(CATEGORIES)],
-        "division_code": "430426101203",
-        "summary": f"{summary_tag(run_id, index)} 双方争执不下",
-        "parties": [
-            {"role": "applicant", "name": f"申请人{run_id}{index}", "phone": f"139{index:08d}"},
-            {"role": "respondent", "name": f"被申请人{run_id}{index}"},
-        ],
-    }
-
-
-def sign_in(identity_url: str, username: str, password: str) -> str:
-    """A bearer token from the platform's identity service."""
-    response = urllib3.request(
-        "POST", f"{identity_url}/api/v1/sessions", json={"username": username, "password": password}, timeout=30
-    )
-    if response.status != 201:
-        raise RuntimeError(f"sign-in as {username}: {response.status} {response.data[:200]!r}")
-    token: str = response.json()["token"]
-    return token
+    summary = f"{summary_tag(run_id, index)} 双方争执不下"
+    return walk_in_dispute(summary, f"{run_id}{index}", in_turn(CATEGORIES, index), f"139{index:08d}")
 
 
 class RetryingClient:
