@@ -1,4 +1,5 @@
-"""Supervision's gauges for Prometheus, read at scrape time: open referrals near and past their deadline, by unit."""
+"""Supervision's gauges for Prometheus, read at scrape time: open referrals near and past their deadline, by unit,
+and the report recount's backlog."""
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
@@ -46,3 +47,20 @@ class ReferralsByDeadline:
             overdue.add_metric([service, str(row["unit"])], float(row["overdue"]))
             near.add_metric([service, str(row["unit"])], float(row["near"]))
         return [overdue, near]
+
+
+class ReportRecountBacklog:
+    """`wuyuan_report_stale_cases`: cases changed since the report's counters last counted them. The timer recounts
+    them every second, so a count that stays high means the recount falls behind (or fails)."""
+
+    name = "report_recount"
+
+    def __call__(self, connection: Connection, service: str) -> Iterable[GaugeMetricFamily]:
+        row = connection.execute("SELECT count(*) AS stale FROM report_stale").fetchone()
+        stale = GaugeMetricFamily(
+            "wuyuan_report_stale_cases",
+            "Cases whose report counters wait for the recount.",
+            labels=["service"],
+        )
+        stale.add_metric([service], float(row["stale"]) if row else 0.0)
+        return [stale]

@@ -14,7 +14,7 @@ from services.supervision import (
 from services.supervision.calendar_warning import CalendarWarningProvider, mark_provisional
 from services.supervision.dependencies import RatingLinksProvider
 from services.supervision.documents_settings import DocumentsProvider
-from services.supervision.metrics import ReferralsByDeadline
+from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog
 from services.supervision.periods import DateRange
 from services.supervision.spot_checks_settings import SpotCheckRulesProvider
 from services.supervision.store import PostgresSupervisionStore
@@ -54,7 +54,8 @@ REPORT_REBUILD_SECONDS = 10  # while the report's read model is being rebuilt; o
 
 class Supervision(PlatformService):
     name = "supervision"
-    scraped_gauges = (ReferralsByDeadline(),)  # GET /metrics: referrals near and past their deadline, by unit
+    # GET /metrics: referrals near and past their deadline, by unit; the report recount's backlog.
+    scraped_gauges = (ReferralsByDeadline(), ReportRecountBacklog())
     uow = Database(PostgresSupervisionStore)
     platform = PlatformProvider()
     caller = Caller()

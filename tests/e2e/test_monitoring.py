@@ -95,7 +95,8 @@ def test_metrics_hold_every_name_the_alerts_and_dashboard_use_and_count_the_case
     assert ready["coordinator"] == {"database": 1, "broker": 1}
     assert ready["console"] == {"database": 1}  # no inbox: a broker outage leaves the console serving
     supervision = by_service["supervision"]
-    assert {s.labels["source"] for s in supervision["wuyuan_scrape_ok"] if s.value == 1} >= {"outbox", "referrals"}
+    scraped = {s.labels["source"] for s in supervision["wuyuan_scrape_ok"] if s.value == 1}
+    assert scraped >= {"outbox", "referrals", "report_recount"}
     # No case id in any label of any service.
     for families in by_service.values():
         for samples in families.values():

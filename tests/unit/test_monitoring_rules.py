@@ -11,7 +11,7 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.coordinator.metrics import CasesByStatus
-from services.supervision.metrics import ReferralsByDeadline
+from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog
 from shared.contracts.messages import CaseRegistered
 from shared.runtime.metrics import DatabaseGauges, OutboxBacklog, ReadinessGauge, ServiceMetrics
 from shared.runtime.readiness import Readiness
@@ -62,6 +62,8 @@ class FakeConnection:
             return Rows([{"status": "assigned", "cases": 7}, {"status": "closed", "cases": 120}])
         if "FROM watches" in sql:
             return Rows([{"unit": "court:430426", "overdue": 2, "near": 1}])
+        if "FROM report_stale" in sql:
+            return Rows([{"stale": 4}])
         return Rows([])
 
     def transaction(self) -> nullcontext:
@@ -81,7 +83,14 @@ def exposed_names() -> set[str]:
     names: set[str] = set()
     for service, sources in (
         ("coordinator", [OutboxBacklog(), CasesByStatus()]),
-        ("supervision", [OutboxBacklog(), ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC))]),
+        (
+            "supervision",
+            [
+                OutboxBacklog(),
+                ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC)),
+                ReportRecountBacklog(),
+            ],
+        ),
     ):
         metrics = ServiceMetrics(service)
         metrics.observe_worker(InboxEntrypoint(), 0.01, None)
