@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.contracts.envelope import Envelope
-from shared.messaging.topology import AGENCY_INBOX, handled_models
+from shared.messaging.topology import AGENCY_INBOX, case_source_filters, handled_models
 from shared.registry import Implementation
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -62,8 +62,20 @@ def inbox_models(settings: PlatformSettings, service: str) -> list[type[Envelope
     agency receives for an external one."""
     if is_external(settings, service):
         return list(AGENCY_INBOX)
-    module = importlib.import_module(python_module(settings, service))
-    return handled_models(module.SERVICE)
+    return handled_models(_service_class(settings, service))
+
+
+def inbox_case_sources(settings: PlatformSettings, service: str) -> dict[str, frozenset[str]]:
+    """The case facts a Python service's inbox takes only for cases from some sources, by type (none for an
+    external agency, which receives documents alone)."""
+    if is_external(settings, service):
+        return {}
+    return case_source_filters(_service_class(settings, service))
+
+
+def _service_class(settings: PlatformSettings, service: str) -> type:
+    service_class: type = importlib.import_module(python_module(settings, service)).SERVICE
+    return service_class
 
 
 def migrations_dir(settings: PlatformSettings, service: str) -> Path:

@@ -11,7 +11,7 @@ from kombu import Connection, Exchange, Queue
 from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.routing import dead_letter_exchange, inbox_queue
 from shared.messaging.topology import EXCHANGES, service_queues
-from wuyuan.agencies import inbox_models
+from wuyuan.agencies import inbox_case_sources, inbox_models
 from wuyuan.settings import OPERATOR, PlatformSettings
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
@@ -131,7 +131,8 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] | None 
             exchange(channel).declare()
         for service in services:
             models = inbox_models(settings, service)
-            for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type):
+            sources = inbox_case_sources(settings, service)
+            for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type, sources):
                 queue = Queue(spec.name, durable=True, queue_arguments=spec.arguments, channel=channel)
                 queue.declare()
                 for exchange_name, routing_key in spec.bindings:

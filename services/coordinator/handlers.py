@@ -607,7 +607,8 @@ def _record(uow: Work, desk: Coordination, decision: Decision, registered: dict[
     uow.store.append_timeline(decision.case.case_id, decision.timeline)
     platform = desk.platform
     for message in messages_for(decision.case, decision.effects, registered, platform.centre_unit, at, platform.new_id):
-        uow.send(message)
+        # A case fact's routing key names the case's source, so a service can subscribe to one source's cases.
+        uow.send(message, registered.get("source"))
 
 
 def _require_known_agency(platform: Platform, unit: str, field: str = "unit") -> None:

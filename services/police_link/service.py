@@ -9,6 +9,7 @@ from services.police_link.store import PoliceStore, PostgresPoliceStore
 from shared.agency.records import RecordKind
 from shared.agency.service import OFFICERS, AgencyService
 from shared.contracts.messages import CaseResolved, ReferralClosed
+from shared.contracts.vocabulary import Source
 from shared.dependency import Injects
 from shared.http import api, json_response, parse_body, parse_query
 from shared.messaging.consumer import handles
@@ -21,11 +22,12 @@ class PoliceLink(AgencyService):
     RECORDS = RecordKind(PoliceCall, flags_for)
     uow: Injects[UnitOfWork[PoliceStore]] = Database(PostgresPoliceStore)
 
-    @handles(CaseResolved)
+    # Only the facts of cases that came from police calls: nothing of the others concerns a call.
+    @handles(CaseResolved, case_sources=(Source.POLICE_CALL,))
     def on_case_resolved(self, message: CaseResolved) -> None:
         handlers.handle_case_resolved(message, self.sender, self.uow, self.platform)
 
-    @handles(ReferralClosed)
+    @handles(ReferralClosed, case_sources=(Source.POLICE_CALL,))
     def on_referral_closed(self, message: ReferralClosed) -> None:
         handlers.handle_referral_closed(message, self.sender, self.uow, self.platform)
 

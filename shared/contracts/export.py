@@ -33,6 +33,7 @@ from shared.contracts.messages import (
     ReferralIssued,
     dead_letter_exchange,
 )
+from shared.contracts.vocabulary import Source
 
 ASYNCAPI_VERSION = "3.0.0"
 # The contract's own version; raise it with any change to a message's fields or VERSION.
@@ -66,6 +67,8 @@ CENTRE_SENDERS = {
 
 # Routing keys of documents addressed by `recipient` name the service as a channel parameter.
 SERVICE_PARAMETER = "{service}"
+# Routing keys of case facts name the case's source as a channel parameter (shared.messaging.routing).
+SOURCE_PARAMETER = "{source}"
 
 
 def info_description(facts: "BrokerFacts") -> str:
@@ -208,12 +211,18 @@ def _destination(model: type[Document]) -> str:
     return SERVICE_PARAMETER if model.DESTINATION == TO_RECIPIENT_AGENCY else model.DESTINATION
 
 
+def is_case_fact(model: type[Envelope]) -> bool:
+    """An event about one case (every event but CalendarYearLoaded, which is about a year)."""
+    return issubclass(model, Event) and model.model_fields["case_id"].is_required()
+
+
 def routing_key(model: type[Envelope]) -> str:
-    """`<service>.<Type>` for a document, `<Type>` for an event; `{service}` when set by the recipient."""
+    """`<service>.<Type>` for a document (`{service}` when set by the recipient), `<Type>.{source}` for a case
+    fact, `<Type>` for another event."""
     if issubclass(model, Document):
         return f"{_destination(model)}.{model.TYPE}"
     kind(model)  # refuses anything but an event
-    return model.TYPE
+    return f"{model.TYPE}.{SOURCE_PARAMETER}" if is_case_fact(model) else model.TYPE
 
 
 def inbox_queue(model: type[Document]) -> str:
@@ -230,8 +239,10 @@ def senders(model: type[Envelope], topology: tuple[ServiceTopology, ...]) -> lis
 
 
 def _summary(model: type[Envelope]) -> str:
-    """The first line of the model's own docstring; a class's docstring is not inherited."""
-    return inspect.cleandoc(model.__doc__).splitlines()[0] if model.__doc__ else ""
+    """The first paragraph of the model's own docstring, as one line; a class's docstring is not inherited."""
+    if not model.__doc__:
+        return ""
+    return " ".join(inspect.cleandoc(model.__doc__).split("\n\n")[0].split())
 
 
 def _sentences(*parts: str) -> str:
@@ -275,7 +286,9 @@ def _route_channel(model: type[Envelope], vhost: str) -> dict[str, Any]:
         where = f"Routed on `{DOCUMENTS_EXCHANGE}` by `{key}` to `{inbox_queue(model)}`."
         exchange = _exchange(DOCUMENTS_EXCHANGE, "topic", vhost)
     else:
-        where = f"A case fact on `{EVENTS_EXCHANGE}`, routing key `{key}`, to every subscriber's inbox."
+        where = f"On `{EVENTS_EXCHANGE}`, routing key `{key}`, to every subscriber's inbox."
+        if is_case_fact(model):
+            where += f" A subscriber binds `{model.TYPE}.#` for every case, `{model.TYPE}.<source>` for one source's."
         exchange = _exchange(EVENTS_EXCHANGE, "topic", vhost)
     channel: dict[str, Any] = {
         "address": key,
@@ -286,6 +299,8 @@ def _route_channel(model: type[Envelope], vhost: str) -> dict[str, Any]:
     }
     if issubclass(model, Document) and model.DESTINATION == TO_RECIPIENT_AGENCY:
         channel["parameters"] = {"service": {"$ref": "#/components/parameters/service"}}
+    if is_case_fact(model):
+        channel["parameters"] = {"source": {"$ref": "#/components/parameters/source"}}
     return channel
 
 
@@ -506,6 +521,14 @@ SERVICE_PARAMETER_OBJECT = {
     ),
     "examples": ["court_link", "police_link"],
 }
+SOURCE_PARAMETER_OBJECT = {
+    "description": (
+        "The channel the fact's case first came by (`source` of its CaseAssigned): a service that needs one "
+        "source's cases alone binds that key (police_link takes CaseResolved and ReferralClosed of `police_call`)."
+    ),
+    "enum": [source.value for source in Source],
+    "examples": ["police_call", "walk_in"],
+}
 
 
 def asyncapi_document(facts: BrokerFacts, vhost: str = DEFAULT_VHOST) -> dict[str, Any]:
@@ -559,7 +582,7 @@ def asyncapi_document(facts: BrokerFacts, vhost: str = DEFAULT_VHOST) -> dict[st
         "components": {
             "messages": {model.TYPE: _message(model) for model in models},
             "schemas": {"headers": headers_schema(facts.dead_letter_headers)},
-            "parameters": {"service": SERVICE_PARAMETER_OBJECT},
+            "parameters": {"service": SERVICE_PARAMETER_OBJECT, "source": SOURCE_PARAMETER_OBJECT},
             "correlationIds": {
                 "messageId": {
                     "description": "`message_id`, the idempotency key: a receiver handles each at most once",

@@ -15,7 +15,7 @@ Before a message is dead-lettered, the service's refusal recorder (if it has one
 
 import logging
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -36,8 +36,10 @@ from shared.contracts.messages import (
     REJECTED_SCHEMA,
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
+    Event,
 )
 from shared.contracts.strict_json import loads_strict
+from shared.contracts.vocabulary import Source
 from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
@@ -316,8 +318,12 @@ class InboxHandler(Entrypoint):
     # Handlers of queued messages may share a transaction (shared.persistence.group_commit).
     commits_in_groups = True
 
-    def __init__(self, model: type[Envelope], **kwargs: Any) -> None:
+    def __init__(self, model: type[Envelope], case_sources: Collection[str] = (), **kwargs: Any) -> None:
+        """`case_sources` (events only): the inbox is bound to the facts of cases from these sources alone."""
+        if case_sources and not issubclass(model, Event):
+            raise TypeError(f"{model.TYPE} is not a case fact: only events are routed by their case's source")
         self.model = model
+        self.case_sources = frozenset(Source(source).value for source in case_sources)
         super().__init__(expected_exceptions=(Refused,), **kwargs)
 
     def setup(self) -> None:

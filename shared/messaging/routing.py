@@ -1,5 +1,7 @@
 """Where each message goes: exchanges, routing keys and the queue names of every service."""
 
+from collections.abc import Collection
+
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     DOCUMENTS_EXCHANGE,
@@ -9,6 +11,7 @@ from shared.contracts.messages import (
     Event,
     dead_letter_exchange,
 )
+from shared.contracts.vocabulary import Source
 from shared.registry import AgencyRegistry
 
 RETRY_EXCHANGE = "wuyuan.retry"
@@ -38,16 +41,30 @@ def document_routing_key(service: str, message_type: str) -> str:
     return f"{service}.{message_type}"
 
 
+def event_routing_key(message_type: str, case_source: str | None) -> str:
+    """`<Type>.<source>`: a case fact names the channel its case came by (a `Source`), so a service can take the
+    facts of one source's cases alone (police_link: those of its own calls'); `<Type>` when no source is given."""
+    return f"{message_type}.{Source(case_source).value}" if case_source is not None else message_type
+
+
+def event_binding_keys(message_type: str, case_sources: Collection[str] = ()) -> list[str]:
+    """`<Type>.#` takes every fact of the type, with a source or without; `<Type>.<source>` those of that source's
+    cases alone."""
+    if not case_sources:
+        return [f"{message_type}.#"]
+    return [event_routing_key(message_type, source) for source in sorted(case_sources)]
+
+
 def destination_service(message: Document, registry: AgencyRegistry) -> str:
     if message.DESTINATION == TO_RECIPIENT_AGENCY:
         return registry.service_for_unit(message.recipient)
     return message.DESTINATION
 
 
-def address(message: Envelope, registry: AgencyRegistry) -> tuple[str, str]:
-    """(exchange, routing key) for a message."""
+def address(message: Envelope, registry: AgencyRegistry, case_source: str | None = None) -> tuple[str, str]:
+    """(exchange, routing key) for a message; an event's key names its case's source when it is given."""
     if isinstance(message, Event):
-        return EVENTS_EXCHANGE, message.type
+        return EVENTS_EXCHANGE, event_routing_key(message.type, case_source)
     if isinstance(message, Document):
         return DOCUMENTS_EXCHANGE, document_routing_key(destination_service(message, registry), message.type)
     raise TypeError(f"{type(message).__name__} is neither a Document nor an Event")
@@ -62,6 +79,8 @@ __all__ = [
     "dead_queue",
     "destination_service",
     "document_routing_key",
+    "event_binding_keys",
+    "event_routing_key",
     "inbox_queue",
     "retry_queue",
 ]

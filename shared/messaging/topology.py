@@ -1,5 +1,6 @@
 """The broker topology the platform needs, derived from each service's `@handles` entrypoints."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ from shared.messaging.routing import (
     dead_letter_exchange,
     dead_queue,
     document_routing_key,
+    event_binding_keys,
     inbox_queue,
     retry_queue,
 )
@@ -42,28 +44,44 @@ class QueueSpec:
     bindings: tuple[tuple[str, str], ...]  # (exchange, routing key)
 
 
-def handled_models(service_cls: type) -> list[type[Envelope]]:
-    """The message models a nameko service class handles through `@handles`."""
-    models = []
+def _inbox_handlers(service_cls: type) -> list[InboxHandler]:
+    handlers = []
     for attribute in dir(service_cls):
         method = getattr(service_cls, attribute, None)
         for entrypoint in getattr(method, "nameko_entrypoints", ()):
             if isinstance(entrypoint, InboxHandler):
-                models.append(entrypoint.model)
-    return models
+                handlers.append(entrypoint)
+    return handlers
+
+
+def handled_models(service_cls: type) -> list[type[Envelope]]:
+    """The message models a nameko service class handles through `@handles`."""
+    return [handler.model for handler in _inbox_handlers(service_cls)]
+
+
+def case_source_filters(service_cls: type) -> dict[str, frozenset[str]]:
+    """The case facts a service takes only for cases from some sources (`@handles(..., case_sources=...)`), by type."""
+    handlers = _inbox_handlers(service_cls)
+    return {handler.model.TYPE: handler.case_sources for handler in handlers if handler.case_sources}
 
 
 def service_queues(
-    service: str, models: list[type[Envelope]], retry_delay_ms: int, queue_type: str = "classic"
+    service: str,
+    models: list[type[Envelope]],
+    retry_delay_ms: int,
+    queue_type: str = "classic",
+    case_sources: Mapping[str, frozenset[str]] | None = None,
 ) -> list[QueueSpec]:
-    """Inbox, retry and dead-letter queues of one service; `quorum` replicates them across a cluster."""
+    """Inbox, retry and dead-letter queues of one service; `quorum` replicates them across a cluster.
+    `case_sources` (case_source_filters): the facts bound for those sources' cases alone."""
     # Only quorum is spelled out: queues declared before the setting existed have no type argument,
     # and redeclaring them with one would be refused as inequivalent.
     kind = {"x-queue-type": queue_type} if queue_type != "classic" else {}
     bindings = []
     for model in sorted(models, key=lambda m: m.TYPE):
         if issubclass(model, Event):
-            bindings.append((EVENTS_EXCHANGE, model.TYPE))
+            for key in event_binding_keys(model.TYPE, (case_sources or {}).get(model.TYPE, ())):
+                bindings.append((EVENTS_EXCHANGE, key))
         else:
             bindings.append((DOCUMENTS_EXCHANGE, document_routing_key(service, model.TYPE)))
     return [

@@ -22,8 +22,8 @@ from shared.telemetry.propagation import current_trace_headers
 S = TypeVar("S")
 S_co = TypeVar("S_co", covariant=True)
 
-Addressing = Callable[[Envelope], tuple[str, str]]
-"""(exchange, routing key) of a message."""
+Addressing = Callable[[Envelope, str | None], tuple[str, str]]
+"""(exchange, routing key) of a message, given its case's source (shared.messaging.routing.address)."""
 BeginTransaction = Callable[[], AbstractContextManager[Transaction]]
 
 
@@ -35,7 +35,9 @@ class UnitOfWork(Protocol[S_co]):
 
     def claim(self, message: Envelope) -> None: ...
 
-    def send(self, message: Envelope) -> None: ...
+    def send(self, message: Envelope, case_source: str | None = None) -> None:
+        """Queue the message; a case fact given its case's source (a `Source`) names it in its routing key."""
+        ...
 
     def __enter__(self) -> Self: ...
 
@@ -81,9 +83,9 @@ class PostgresUnitOfWork(Generic[S]):
         """Record that this service handles `message`; a redelivered one rolls the block back, acknowledged."""
         inbox.claim(self._parts()[1], self.consumer, message)
 
-    def send(self, message: Envelope) -> None:
+    def send(self, message: Envelope, case_source: str | None = None) -> None:
         """Queue `message` to be published once this transaction commits."""
-        exchange, routing_key = self._address(message)
+        exchange, routing_key = self._address(message, case_source)
         self._parts()[1].queue(
             Queued(
                 message_id=str(message.message_id),

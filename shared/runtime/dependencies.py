@@ -119,5 +119,5 @@ def _keyed_request(worker_ctx: WorkerContext) -> tuple[Request, KeyedRequest] | 
     return (request, keyed) if isinstance(keyed, KeyedRequest) else None
 
 
-def _address(platform: Platform, message: Envelope) -> tuple[str, str]:
-    return address(message, platform.registry)
+def _address(platform: Platform, message: Envelope, case_source: str | None) -> tuple[str, str]:
+    return address(message, platform.registry, case_source)

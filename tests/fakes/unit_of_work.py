@@ -21,9 +21,10 @@ class FakeUnitOfWork(Generic[S]):
         self.registry = registry or load_registry()
         self.claimed: set[UUID] = set()
         self.sent: list[Envelope] = []
+        self.routing_keys: dict[UUID, str] = {}  # each sent message's, as the outbox would publish it
         self.commits = 0
         self.rollbacks = 0
-        self._open: tuple[dict[str, Any], list[UUID], list[Envelope]] | None = None
+        self._open: tuple[dict[str, Any], list[UUID], list[tuple[Envelope, str]]] | None = None
 
     def __enter__(self) -> Self:
         assert self._open is None, "a unit of work is opened once at a time"
@@ -40,7 +41,8 @@ class FakeUnitOfWork(Generic[S]):
         if kind is None:
             self.commits += 1
             self.claimed.update(claims)
-            self.sent.extend(sending)
+            self.sent.extend(message for message, _ in sending)
+            self.routing_keys.update((message.message_id, key) for message, key in sending)
             return False
         self.rollbacks += 1
         vars(self._store).clear()
@@ -60,10 +62,11 @@ class FakeUnitOfWork(Generic[S]):
             raise AlreadyHandled(str(message.message_id))
         self._open[1].append(message.message_id)
 
-    def send(self, message: Envelope) -> None:
+    def send(self, message: Envelope, case_source: str | None = None) -> None:
         assert self._open is not None
-        address(message, self.registry)  # a message that cannot be routed fails here, as in the outbox
-        self._open[2].append(message)
+        # A message that cannot be routed fails here, as in the outbox.
+        _, routing_key = address(message, self.registry, case_source)
+        self._open[2].append((message, routing_key))
 
     # --- for tests -----------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ import requests
 from amqp.exceptions import AccessRefused, PreconditionFailed
 from kombu.message import Message
 
-from shared.contracts.messages import DOCUMENTS_EXCHANGE
+from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.amqp import confirmed_publisher
 from shared.messaging.dead_letters import publish_dead_letter
 from shared.messaging.routing import (
@@ -21,6 +21,7 @@ from shared.messaging.routing import (
     dead_letter_exchange,
     dead_queue,
     document_routing_key,
+    event_routing_key,
     inbox_queue,
 )
 from wuyuan.dead_letters import list_dead_letters, replay_dead_letters
@@ -234,6 +235,29 @@ def test_dead_letters_expire_by_a_policy_and_keep_their_queue_arguments(platform
 
     assert policy.json()["definition"] == {"message-ttl": 30 * 86_400_000}
     assert queue["arguments"] == {}
+
+
+# --- case facts by source -------------------------------------------------------------------------
+
+
+def test_police_link_receives_the_facts_of_police_call_cases_alone_and_supervision_every_case(platform, admin):
+    connection = connect(platform, "coordinator", platform.broker_password("coordinator"))
+    channel = connection.channel()
+    channel.confirm_select()
+    try:
+        for source in ("police_call", "walk_in"):
+            channel.basic_publish(
+                amqp.Message(BODY, user_id=platform.broker_user("coordinator")),
+                exchange=EVENTS_EXCHANGE,
+                routing_key=event_routing_key("CaseResolved", source),
+                mandatory=True,
+            )
+    finally:
+        connection.collect()
+    police = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("police_link"))]
+    supervision = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("supervision"))]
+    assert police == ["CaseResolved.police_call"]
+    assert supervision == ["CaseResolved.police_call", "CaseResolved.walk_in"]
 
 
 # --- replay -----------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from tests.fakes.coordinator import FakeCaseStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
+OTHER_CASE_ID = "430426-20261122-00002"
 POLICE_STATION = "police:430426101"
 JUSTICE_OFFICE = "justice:430426101"
 ZHANG_SAN_PHONE = "13800138000"
@@ -81,11 +82,11 @@ def next_message_id() -> UUID:
     return UUID(int=next(_ids))
 
 
-def police_call(source="police_call", category="neighbour", flags=()) -> CaseRegistered:
+def police_call(source="police_call", category="neighbour", flags=(), case_id=CASE_ID) -> CaseRegistered:
     return CaseRegistered.build(
         message_id=next_message_id(),
         occurred_at=now(),
-        case_id=CASE_ID,
+        case_id=case_id,
         sender="centre:430426",
         recipient="centre:430426",
         source=source,
@@ -190,6 +191,19 @@ def test_a_consultation_settled_at_the_window_goes_straight_to_the_follow_up(coo
     assert uow.sent_of(ReferralIssued) == []
     [resolved] = uow.sent_of(CaseResolved)
     assert resolved.lead_unit is None
+
+
+def test_case_facts_name_the_cases_source_in_their_routing_key(coordinator, uow):
+    deliver(coordinator, police_call(), INTAKE_USER)
+    deliver(coordinator, police_call(source="walk_in", category="consultation", case_id=OTHER_CASE_ID), INTAKE_USER)
+
+    [assigned] = [m for m in uow.sent_of(CaseAssigned) if m.case_id == CASE_ID]
+    assert uow.routing_keys[assigned.message_id] == "CaseAssigned.police_call"  # police_link may take it
+    [resolved] = uow.sent_of(CaseResolved)
+    assert resolved.case_id == OTHER_CASE_ID
+    assert uow.routing_keys[resolved.message_id] == "CaseResolved.walk_in"  # police_link is not bound to it
+    [referral, *_] = uow.sent_of(ReferralIssued)
+    assert uow.routing_keys[referral.message_id] == f"police_link.{referral.type}"  # documents as before
 
 
 def test_a_redelivered_case_registered_is_triaged_once(coordinator, uow):

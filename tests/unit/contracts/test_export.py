@@ -88,16 +88,27 @@ def test_feeds_go_to_intake_and_results_to_the_coordinator():
     assert "ResultReported" in channels["coordinator.inbox"]["messages"]
 
 
-def test_case_facts_are_published_on_the_events_exchange_by_type():
+def test_case_facts_are_published_on_the_events_exchange_by_type_and_case_source():
     document = asyncapi_document()
     channel = document["channels"]["event.CaseClosed"]
 
-    assert channel["address"] == "CaseClosed"
+    assert channel["address"] == "CaseClosed.{source}"
+    source = document["components"]["parameters"]["source"]
+    assert "police_call" in source["enum"] and "walk_in" in source["enum"]
+    assert document["channels"]["event.CalendarYearLoaded"]["address"] == "CalendarYearLoaded"  # about no case
     assert channel["bindings"]["amqp"]["exchange"]["name"] == EVENTS_EXCHANGE
     assert channel["messages"] == {"CaseClosed": {"$ref": "#/components/messages/CaseClosed"}}
     # Only the coordinator may write to its events exchange, so its user is the one user_id.
     assert document["operations"]["coordinator.sendCaseClosed"]["bindings"]["amqp"]["userId"] == "wuyuan.coordinator"
     assert not [name for name in document["operations"] if name.endswith(".sendCaseClosed")][1:]
+
+
+def test_police_link_takes_the_facts_of_its_own_calls_cases_alone_and_supervision_every_case():
+    queues = {t.service: t.inbox.bindings for t in FACTS.services}
+    assert (EVENTS_EXCHANGE, "CaseResolved.police_call") in queues["police_link"]
+    assert (EVENTS_EXCHANGE, "ReferralClosed.police_call") in queues["police_link"]
+    assert not [key for exchange, key in queues["police_link"] if key.endswith(".#")]
+    assert (EVENTS_EXCHANGE, "CaseResolved.#") in queues["supervision"]
 
 
 def test_messages_are_sent_persistent_mandatory_and_typed():
