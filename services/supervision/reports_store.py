@@ -93,12 +93,12 @@ class PostgresReportStore:
                 ([row["case_id"] for row in marked],),
             )
             cases = [row["case_id"] for row in free]
-        change = self._recount(cases)
+        difference = self._recount(cases)
         if cases:
             self.sql.write("DELETE FROM report_stale WHERE case_id = ANY(%s::text[])", (cases,))
         links, counted = self._count_links(limit)
-        change.update(links)
-        self._add(change)
+        difference.update(links)
+        self._add(difference)
         return len(cases) + counted
 
     def _recount(self, case_ids: list[str]) -> Counters:
@@ -204,15 +204,15 @@ class PostgresReportStore:
             " FROM (SELECT case_id FROM unnest(%s::text[]) AS ids(case_id) ORDER BY case_id) AS batch",
             (case_ids,),
         )
-        change = self._recount(case_ids)
+        difference = self._recount(case_ids)
         done = False
         if case_ids:
             after = case_ids[-1]
         else:
             links, counted = self._count_links(batch)
-            change.update(links)
+            difference.update(links)
             done = not counted
-        self._add(change)
+        self._add(difference)
         self.sql.write(
             "UPDATE report_rebuild SET definitions = %s, next_case = %s, done = %s",
             (DEFINITIONS_VERSION, after, done),

@@ -1,6 +1,6 @@
 """Where each message goes: exchanges, routing keys and the queue names of every service."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
@@ -70,11 +70,21 @@ def address(message: Envelope, registry: AgencyRegistry, case_source: str | None
     raise TypeError(f"{type(message).__name__} is neither a Document nor an Event")
 
 
+def addressing(registry: AgencyRegistry) -> Callable[[Envelope, str | None], tuple[str, str]]:
+    """`address` over one registry: what a unit of work asks for each message it queues."""
+
+    def address_in(message: Envelope, case_source: str | None) -> tuple[str, str]:
+        return address(message, registry, case_source)
+
+    return address_in
+
+
 __all__ = [
     "DOCUMENTS_EXCHANGE",
     "EVENTS_EXCHANGE",
     "RETRY_EXCHANGE",
     "address",
+    "addressing",
     "dead_letter_exchange",
     "dead_queue",
     "destination_service",

@@ -9,10 +9,9 @@ from nameko.extensions import SharedExtension
 from werkzeug.wrappers import Request
 
 from shared.config import current_settings
-from shared.contracts.envelope import Envelope
 from shared.delivery.statements import Statements
 from shared.dependency import Injects
-from shared.messaging.routing import address
+from shared.messaging.routing import addressing
 from shared.persistence.group_commit import GroupCommit
 from shared.persistence.held_transaction import HeldTransaction
 from shared.persistence.idempotency import HELD_TRANSACTIONS_ENVIRON, KEYED_REQUEST_ENVIRON, KeyedRequest
@@ -82,7 +81,7 @@ class Database(Injects[UnitOfWork[S]]):
             begin = keyed
         else:
             begin = partial(transaction, self.pool.connection, self.relay.announce)
-        return PostgresUnitOfWork(begin, self.store_for, platform.service, partial(_address, platform))
+        return PostgresUnitOfWork(begin, self.store_for, platform.service, addressing(platform.registry))
 
     def worker_teardown(self, worker_ctx: WorkerContext) -> None:
         abandon_held(worker_ctx)
@@ -117,7 +116,3 @@ def _keyed_request(worker_ctx: WorkerContext) -> tuple[Request, KeyedRequest] | 
         return None
     keyed = request.environ.get(KEYED_REQUEST_ENVIRON)
     return (request, keyed) if isinstance(keyed, KeyedRequest) else None
-
-
-def _address(platform: Platform, message: Envelope, case_source: str | None) -> tuple[str, str]:
-    return address(message, platform.registry, case_source)

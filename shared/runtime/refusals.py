@@ -18,10 +18,9 @@ from nameko.extensions import DependencyProvider, SharedExtension
 from opentelemetry import trace
 
 from shared.config import current_settings
-from shared.contracts.envelope import Envelope
 from shared.contracts.messages import MessageRejected
 from shared.delivery.statements import Statements
-from shared.messaging.routing import address
+from shared.messaging.routing import addressing
 from shared.persistence.transaction import transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork, UnitOfWork
 from shared.platform import Platform
@@ -88,7 +87,7 @@ class RefusalOutbox(SharedExtension):
             partial(transaction, self.pool.connection, self.relay.announce),
             store_for,
             refusals_consumer(platform.service),
-            partial(_address, platform),
+            addressing(platform.registry),
         )
         span = trace.get_current_span()
         span.set_attribute("wuyuan.refusal.notice_id", str(notice.message_id))
@@ -107,7 +106,3 @@ class RefusalOutbox(SharedExtension):
 
 def _no_store(statements: Statements) -> None:
     return None
-
-
-def _address(platform: Platform, message: Envelope) -> tuple[str, str]:
-    return address(message, platform.registry)
