@@ -2,7 +2,6 @@
 
 import uuid
 from datetime import UTC, datetime
-from functools import partial
 
 import eventlet
 import psycopg
@@ -10,7 +9,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared.contracts.messages import ReferralAccepted, ReferralClosed
-from shared.messaging.routing import address
+from shared.messaging.routing import addressing
 from shared.persistence.errors import StoreUnavailable
 from shared.persistence.group_commit import GroupCommit
 from shared.persistence.transaction import Transaction
@@ -64,7 +63,7 @@ class Transactions:
             return connections()
 
         self.group = GroupCommit(connection, on_commit=self.announce)
-        self.address = partial(address, registry=load_registry())
+        self.address = addressing(load_registry())
 
     def unit(self) -> PostgresUnitOfWork[Transaction]:
         """A handler's unit of work in the group; its store is the shared transaction, to run SQL on."""

@@ -74,7 +74,7 @@ class FilingsDatabase(Injects[UnitOfWork[FilingStore]]):
         begin = held_transaction_of(worker_ctx, self.pool.connection, ANNOUNCED.extend) or partial(
             transaction, self.pool.connection, ANNOUNCED.extend
         )
-        return PostgresUnitOfWork(begin, FilingStore, "filings", lambda message: ("x", "y"))
+        return PostgresUnitOfWork(begin, FilingStore, "filings", lambda message, case_source: ("x", "y"))
 
     def worker_teardown(self, worker_ctx: WorkerContext) -> None:
         abandon_held(worker_ctx)

@@ -9,7 +9,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from shared.contracts.messages import EVENTS_EXCHANGE, ReferralAccepted, ReferralClosed
-from shared.messaging.routing import address
+from shared.messaging.routing import addressing
 from shared.persistence.errors import Conflict
 from shared.persistence.transaction import Transaction, transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork
@@ -47,7 +47,7 @@ def unit_of_work(connections, consumer: str, relay: Relay | None = None) -> Post
         partial(transaction, connections, relay.announce if relay else None),
         lambda statements: statements,
         consumer,
-        partial(address, registry=registry),
+        addressing(registry),
     )
 
 

@@ -12,7 +12,7 @@ from services.intake.personal_data import PersonalDataCipher
 from services.intake.store import PostgresIntakeStore
 from shared.contracts.disputes import DisputeReport
 from shared.delivery.outbox import mark_published
-from shared.messaging.routing import address
+from shared.messaging.routing import addressing
 from shared.persistence.transaction import transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork
 from shared.platform import Platform
@@ -55,7 +55,7 @@ def test_a_registered_dispute_leaves_no_id_or_mobile_number_in_clear_in_intakes_
         partial(transaction, connect),
         partial(PostgresIntakeStore, cipher=CIPHER),
         "intake",
-        lambda message: address(message, platform.registry),
+        addressing(platform.registry),
     )
     report = DisputeReport.model_validate(
         {
