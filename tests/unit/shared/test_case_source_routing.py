@@ -5,7 +5,7 @@ from uuid import UUID
 
 import pytest
 
-from shared.contracts.messages import CaseRegistered, CaseResolved, ReferralClosed
+from shared.contracts.messages import CalendarYearLoaded, CaseRegistered, CaseResolved, ReferralClosed
 from shared.contracts.vocabulary import ResultCode
 from shared.messaging.consumer import InboxHandler
 from shared.messaging.routing import EVENTS_EXCHANGE, address, event_binding_keys, event_routing_key
@@ -65,5 +65,7 @@ def test_the_inbox_is_bound_to_the_named_sources_facts_alone():
 def test_only_a_case_fact_can_be_taken_by_source():
     with pytest.raises(TypeError, match="CaseRegistered is not a case fact"):
         InboxHandler(CaseRegistered, case_sources=("police_call",))
+    with pytest.raises(TypeError, match="CalendarYearLoaded is not a case fact"):
+        InboxHandler(CalendarYearLoaded, case_sources=("police_call",))
     with pytest.raises(ValueError):
         InboxHandler(CaseResolved, case_sources=("police",))
