@@ -14,7 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import psycopg
+from psycopg.rows import dict_row
 
+from services.supervision.store import PostgresSupervisionStore
+from shared.delivery.statements import Statements
+from shared.persistence.transaction import transaction
 from tests.chaos.driver import summary_tag
 from wuyuan.agencies import has_database, is_external
 from wuyuan.dead_letters import list_dead_letters
@@ -192,6 +196,72 @@ def check(
         if follow_ups[case_id] != 1:
             found.broken.append(f"case {case_id}: {follow_ups[case_id]} follow-up visits")
 
+    found.broken += report_drift(settings, settle)
+
     for letter in list_dead_letters(settings, limit=1000):
         found.broken.append(f"dead letter in {letter.service}: {letter.message_type} ({letter.reason[:120]})")
     return found
+
+
+class _Undo(Exception):
+    """Ends the report check's transaction with a rollback, carrying what it read."""
+
+    def __init__(self, drift: list[str]) -> None:
+        super().__init__("rolled back")
+        self.drift = drift
+
+
+def report_drift(settings: PlatformSettings, settle: float) -> list[str]:
+    """Supervision's report: every changed case recounted within `settle` seconds, and the counters exactly what a
+    rebuild from the kept facts counts (done in a transaction that is rolled back): nothing counted twice or missed."""
+    deadline = time.monotonic() + settle
+    while True:
+        [(stale, uncounted)] = rows(
+            settings,
+            "supervision",
+            "SELECT (SELECT count(*) FROM report_stale), (SELECT count(*) FROM link_facts WHERE NOT counted)",
+        )
+        if not (stale or uncounted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    if stale or uncounted:
+        return [f"supervision: {stale} cases and {uncounted} link decisions never recounted for the report"]
+    return counters_drift(settings.database_url("supervision"))
+
+
+def counters_drift(database_url: str) -> list[str]:
+    """How the report's counters differ from what a rebuild from the kept facts counts (rolled back afterwards)."""
+
+    def connect() -> psycopg.Connection[Any]:
+        return psycopg.connect(database_url, row_factory=dict_row, connect_timeout=10)
+
+    try:
+        with transaction(connect) as tx:
+            counted = _counters(tx)
+            tx.write("DELETE FROM report_counters")
+            tx.write("DELETE FROM report_cases")
+            tx.write("UPDATE link_facts SET counted = false")
+            tx.write("UPDATE report_rebuild SET definitions = '', next_case = '', done = false")
+            store = PostgresSupervisionStore(tx)
+            while store.rebuild_report_step(1000):
+                pass
+            rebuilt = _counters(tx)
+            differing = sorted({key for key, _ in set(counted.items()) ^ set(rebuilt.items())})
+            drift = [
+                f"supervision: report counter {key} is {counted.get(key, 0)}, a rebuild from the facts counts"
+                f" {rebuilt.get(key, 0)}"
+                for key in differing[:10]
+            ]
+            raise _Undo(
+                drift + ([f"supervision: … {len(differing) - 10} more counters differ"] if differing[10:] else [])
+            )
+    except _Undo as undo:
+        return undo.drift
+    raise AssertionError("unreachable: the block always ends in _Undo")
+
+
+def _counters(statements: Statements) -> dict[tuple[Any, ...], int]:
+    return {
+        (r["scope"], str(r["day"]), r["unit"], r["dim"], r["metric"]): int(r["value"])
+        for r in statements.all("SELECT scope, day, unit, dim, metric, value FROM report_counters WHERE value <> 0")
+    }
