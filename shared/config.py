@@ -2,6 +2,7 @@
 
 from functools import cache
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, model_validator
@@ -32,6 +33,9 @@ class ServiceSettings(BaseSettings):
     relay_interval_seconds: float = Field(2.0, gt=0, le=60)
     max_attempts: int = Field(5, ge=1, le=100)
     outbox_retention_days: float = Field(7.0, ge=0, le=3650, description="how long sent outbox rows are kept")
+    publish_spans: Literal["failed", "all"] = Field(
+        "failed", description="which publishes are spans: failed or swept up ones only, or every one"
+    )
     # The HTTP server's limits (shared.web_server.HttpLimits has the same defaults).
     http_read_timeout_seconds: float = Field(
         15.0, gt=0, le=600, description="a request must arrive whole within this; idle connections close after it"

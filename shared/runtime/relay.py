@@ -2,8 +2,8 @@
 
 The passes themselves (publish, mark, sweep, prune) are `shared.delivery.relay.Outbox`;
 this extension gives them the service's pool and a pipelined, confirmed AMQP publisher,
-and runs them in a loop. The relay's own SQL is kept out of traces: the publish span of
-each message, in its case's trace, is what operators follow, and polling spans would bury it.
+and runs them in a loop. The relay's own SQL is kept out of traces: polling spans would bury
+the case's own; what it publishes is traced as `shared.delivery.relay` says (WUYUAN_PUBLISH_SPANS).
 """
 
 import logging
@@ -37,7 +37,11 @@ class OutboxRelay(SharedExtension):
         self.retention_days = settings.outbox_retention_days
         self.publisher = PipelinedPublisher(settings.amqp_uri)
         self.outbox = Outbox(
-            partial(transaction, self.pool.connection), self.publisher, settings.amqp_user, settings.relay_batch
+            partial(transaction, self.pool.connection),
+            self.publisher,
+            settings.amqp_user,
+            settings.relay_batch,
+            trace_every_publish=settings.publish_spans == "all",
         )
         self._announced: list[Queued] = []
         self._wake = threading.Event()
