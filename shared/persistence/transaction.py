@@ -107,6 +107,10 @@ class Transaction:
         """Keep what was done since savepoint `name`, and send it now so that its errors stay its own."""
         self._send([*self._held, (f"RELEASE SAVEPOINT {name}", ())])
 
+    def release_and_commit(self, name: str) -> None:
+        """Keep what was done since savepoint `name` and commit, in one round trip (its errors are its own)."""
+        self._send([*self._held, (f"RELEASE SAVEPOINT {name}", ()), ("COMMIT", ())])
+
     def rollback_to(self, name: str, mark: tuple[int, int]) -> None:
         """Undo everything since savepoint `name`: held writes dropped, messages unqueued."""
         held_at, queued_at = mark

@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 
 from shared.contracts.messages import ReferralAccepted, ReferralClosed
 from shared.messaging.routing import addressing
-from shared.persistence.errors import StoreUnavailable
+from shared.persistence.errors import Conflict, StoreUnavailable
 from shared.persistence.group_commit import GroupCommit
 from shared.persistence.transaction import Transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork
@@ -178,3 +178,81 @@ def test_one_handler_at_a_time_commits_alone(messaging_database, transactions):
 
     assert transactions.opened == 2
     assert transactions.announced == [[str(first[1].message_id)], [str(second[1].message_id)]]
+
+
+class RoundTrips:
+    """What each round trip sent, by its statements' verbs (BEGIN, which the first adds, aside)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.sent: list[str] = []
+        send = Transaction._send
+
+        def counted(transaction, statements):
+            self.sent.append("; ".join(sql.split(None, 1)[0].upper() for sql, _ in statements))
+            return send(transaction, statements)
+
+        monkeypatch.setattr(Transaction, "_send", counted)
+
+
+def writer(transactions: Transactions, incoming, outgoing):
+    """A handler that only writes: its claim reaches the server with its last writes."""
+
+    def handle():
+        with transactions.unit() as uow:
+            uow.claim(incoming)
+            uow.send(outgoing)
+        return "done"
+
+    return handle
+
+
+def test_a_handler_alone_sends_its_last_writes_and_the_commit_in_one_round_trip(
+    messaging_database, transactions, monkeypatch
+):
+    round_trips = RoundTrips(monkeypatch)
+    incoming, outgoing = accepted(11), closed(11)
+
+    assert run_together([handler(transactions, incoming, outgoing)]) == ["done"]
+
+    assert round_trips.sent == ["SAVEPOINT; INSERT; SELECT", "INSERT; RELEASE; COMMIT"]
+    assert stored(messaging_database, "inbox", [incoming.message_id]) == 1
+    assert stored(messaging_database, "outbox", [outgoing.message_id]) == 1
+    assert transactions.announced == [[str(outgoing.message_id)]]
+
+
+def test_a_redelivery_alone_is_acknowledged_with_nothing_kept_and_the_next_handler_commits(
+    messaging_database, transactions, monkeypatch
+):
+    handled_before = accepted(12)
+    run_together([writer(transactions, handled_before, closed(12))])
+    round_trips = RoundTrips(monkeypatch)
+    again, fresh = closed(13), (accepted(14), closed(14))
+
+    # Its claim fails in the round trip that would have committed: nothing of it is kept.
+    assert run_together([writer(transactions, handled_before, again)]) == ["done"]
+    assert run_together([writer(transactions, *fresh)]) == ["done"]
+
+    assert round_trips.sent == ["SAVEPOINT; INSERT; INSERT; RELEASE; COMMIT"] * 2
+    assert stored(messaging_database, "outbox", [again.message_id]) == 0
+    assert stored(messaging_database, "inbox", [fresh[0].message_id]) == 1
+    assert transactions.announced[-1] == [str(fresh[1].message_id)]
+
+
+def test_a_handler_alone_whose_last_writes_fail_keeps_nothing_and_frees_the_turn(messaging_database, transactions):
+    first, second = (accepted(15), closed(15)), (accepted(16), closed(16))
+
+    def conflicting():
+        with transactions.unit() as uow:
+            uow.claim(first[0])
+            uow.send(first[1])
+            uow.send(first[1])  # the same message twice: the outbox refuses the second
+        return "done"
+
+    [outcome] = run_together([conflicting])
+    assert isinstance(outcome, Conflict)
+    assert run_together([handler(transactions, *second)]) == ["done"]
+
+    assert stored(messaging_database, "inbox", [first[0].message_id]) == 0
+    assert stored(messaging_database, "outbox", [first[1].message_id]) == 0
+    assert stored(messaging_database, "inbox", [second[0].message_id]) == 1
+    assert transactions.announced == [[str(second[1].message_id)]]
