@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-browser bench bench-reports infra browser asyncapi example-agency venv lint contracts down clean
+.PHONY: run test test-fast test-browser bench bench-hop bench-reports infra browser asyncapi example-agency venv lint contracts down clean
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "wuyuan needs Python 3.11 or 3.12; set PYTHON=python3.11")'
@@ -55,6 +55,9 @@ bench: venv infra
 	$(BIN)/python -m bench.lifecycle $(BENCH_ARGS)
 
 # The leaders' report over a read model of 10 million cases, on a database of the run's own (dropped at the end).
+bench-hop: venv infra
+	$(BIN)/python -m bench.hop $(BENCH_ARGS)
+
 bench-reports: venv infra
 	$(BIN)/python -m bench.reports $(BENCH_ARGS)
 

@@ -100,3 +100,64 @@ def _psycopg_rate(url: str, seconds: int) -> float:
                 )
             done += 1
         return done / (time.perf_counter() - started)
+
+
+def bare_consumer_cost(amqp_uri: str, admin_url: str, body: bytes, messages: int = 3000) -> float:
+    """CPU µs per message of a bare consumer of the same libraries, and nothing of the platform's.
+
+    kombu takes each persistent message from a durable queue (32 in flight, as the services
+    prefetch), strict JSON and a pydantic model read it, one round trip records it in an inbox
+    table (`BEGIN; INSERT …; COMMIT`, client-side binding as the services use), then it is
+    acknowledged. No nameko, eventlet, tracing, metrics or logs: the floor a service's
+    delivery is measured against.
+    """
+    import json
+
+    import kombu
+    from psycopg import ClientCursor
+
+    from shared.contracts import message_model
+    from shared.contracts.strict_json import loads_strict
+
+    model = message_model(json.loads(body)["type"])
+    if model is None:
+        raise ValueError("the body's type is not a platform message")
+    queue_name = f"bench.bare.{uuid.uuid4().hex[:8]}"
+    database = f"bench_bare_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(admin_url, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{database}"')
+    url = urlsplit(admin_url)._replace(path=f"/{database}").geturl()
+    handled = [0]
+    try:
+        with psycopg.connect(url, autocommit=True) as conn, kombu.Connection(amqp_uri) as broker:
+            conn.execute(
+                "CREATE TABLE inbox (consumer text, message_id uuid, message_type text, case_id text,"
+                " handled_at timestamptz DEFAULT now(), PRIMARY KEY (consumer, message_id))"
+            )
+            queue = kombu.Queue(queue_name, durable=True, auto_delete=False)
+            with broker.Producer() as producer:
+                for _ in range(messages):
+                    producer.publish(body, routing_key=queue_name, declare=[queue], delivery_mode=2, serializer=None)
+
+            def record(_: object, message: kombu.Message) -> None:
+                read = model.model_validate(loads_strict(message.body))
+                cursor = ClientCursor(conn)
+                cursor.execute(
+                    "BEGIN; INSERT INTO inbox (consumer, message_id, message_type, case_id)"
+                    " VALUES (%s, %s::uuid, %s, %s); COMMIT",
+                    ("bare", str(uuid.uuid4()), read.type, read.case_id),
+                )
+                message.ack()
+                handled[0] += 1
+
+            with broker.Consumer(queue, callbacks=[record], accept=None) as consumer:
+                consumer.qos(prefetch_count=32)
+                started = time.process_time()
+                while handled[0] < messages:
+                    broker.drain_events(timeout=30)
+                used = time.process_time() - started
+            queue(broker.default_channel).delete()
+        return 1e6 * used / messages
+    finally:
+        with psycopg.connect(admin_url, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

@@ -505,17 +505,18 @@ def stop_service(settings: PlatformSettings, name: str) -> None:
             _raise_unless(fault, Faults.NOT_RUNNING, name)
 
 
-def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.0) -> None:
-    """Start one stopped service and wait until it answers its health check."""
+def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.0, wait: bool = True) -> None:
+    """Start one stopped service and wait until it answers its health check (`wait=False`: only spawn it)."""
     _require_running(settings)
     with _rpc(settings) as rpc:
         try:
-            rpc.supervisor.startProcess(_namespec(name), True)
+            rpc.supervisor.startProcess(_namespec(name), wait)
         except xmlrpc.client.Fault as fault:
             if fault.faultCode in (Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION):
                 raise NotReady(name, "it exited while starting", log_tail(settings, name)) from fault
             _raise_unless(fault, Faults.ALREADY_STARTED, name)
-    wait_until_ready(settings, timeout, services=[name])
+    if wait:
+        wait_until_ready(settings, timeout, services=[name])
 
 
 def _raise_unless(fault: xmlrpc.client.Fault, harmless: int, name: str) -> None:
