@@ -3,16 +3,13 @@
 import pytest
 from opentelemetry import baggage, context
 from opentelemetry.instrumentation.utils import suppress_instrumentation
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.persistence.errors import Conflict
 from shared.persistence.transaction import transaction
 from shared.telemetry import round_trips
-from shared.telemetry.processors import CaseSpanProcessor
 from shared.telemetry.propagation import CASE_ID_KEY
+from tests.spans import recording_provider
 
 pytestmark = pytest.mark.integration
 
@@ -21,10 +18,7 @@ CASE_ID = "430426-20260315-00042"
 
 @pytest.fixture
 def tracer(monkeypatch):
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider, exporter = recording_provider()
     # The module's tracer is a proxy until a provider is set; point it at this one for the test.
     monkeypatch.setattr(round_trips, "_tracer", provider.get_tracer("test"))
     hop_tracer = provider.get_tracer("hop")

@@ -1,22 +1,16 @@
 """Every span started in a case's context carries the case id, so an operator can find all of a case's work."""
 
 from opentelemetry import baggage, context
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 from shared.telemetry.case_scope import case_scope, trace_id_in
-from shared.telemetry.processors import CaseSpanProcessor
 from shared.telemetry.propagation import CASE_ID_KEY
+from tests.spans import recording_provider
 
 CASE_ID = "430426-20261122-00001"
 
 
 def spans_of(work) -> list:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider, exporter = recording_provider()
     work(provider.get_tracer("test"))
     provider.shutdown()
     return list(exporter.get_finished_spans())

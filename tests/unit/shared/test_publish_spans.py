@@ -8,16 +8,14 @@ from typing import Any
 
 import pytest
 from opentelemetry import baggage, context, trace
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
 from shared.delivery import relay as relay_module
 from shared.delivery.outbox import Queued
 from shared.delivery.relay import BatchOutcome, Outbox, Outgoing
-from shared.telemetry.processors import CaseSpanProcessor
 from shared.telemetry.propagation import CASE_ID_KEY, current_trace_headers
+from tests.spans import recording_provider
 
 CASE_ID = "430426-20261205-00007"
 
@@ -58,10 +56,7 @@ class Writes:
 
 @pytest.fixture
 def exported(monkeypatch) -> InMemorySpanExporter:
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider, exporter = recording_provider()
     monkeypatch.setattr(relay_module, "_tracer", provider.get_tracer("relay"))
     handler_tracer = provider.get_tracer("handler")
     exporter.handler_tracer = handler_tracer  # type: ignore[attr-defined]

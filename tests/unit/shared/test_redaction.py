@@ -1,11 +1,9 @@
 """Traces leave the county's servers: resident ID and mobile numbers are scrubbed, case numbers and ids stay."""
 
 import pytest
-from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import SimpleSpanProcessor
-from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-from shared.telemetry.processors import PII_PATTERN, CaseSpanProcessor, redact
+from shared.telemetry.processors import PII_PATTERN, redact
+from tests.spans import recording_provider
 
 ZHANG_SAN_ID = "430426199005201239"
 ID_ENDING_IN_X = "43042619880808107X"
@@ -69,10 +67,7 @@ def test_a_uuid_whose_last_group_ends_in_eleven_digits_is_kept():
 
 
 def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider, exporter = recording_provider()
 
     with provider.get_tracer("test").start_as_current_span("intake: register") as span:
         span.set_attribute("wuyuan.case_id", CASE_ID)
@@ -87,10 +82,7 @@ def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
 
 
 def test_phone_numbers_in_span_names_and_recorded_exceptions_are_scrubbed():
-    exporter = InMemorySpanExporter()
-    provider = TracerProvider()
-    provider.add_span_processor(CaseSpanProcessor())
-    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    provider, exporter = recording_provider()
     tracer = provider.get_tracer("test")
 
     with tracer.start_as_current_span("lookup 13800138000") as span:
