@@ -14,8 +14,8 @@ this process; the next group starts while the last one commits. A group stops gr
 `max_members`, keeping subtransactions within what PostgreSQL caches per transaction.
 With one message at a time nothing changes but a savepoint: each handler commits alone, and
 then in the round trip that sends its last writes (`RELEASE …; COMMIT` together), since no
-other handler's work can be lost with its own. Most messages arrive one at a time on a
-service that keeps up, so this spares most handlers a round trip.
+other handler's work can be lost with its own. Where messages arrive one at a time (a
+service that keeps up with its inbox), every handler is spared a round trip.
 """
 
 import contextlib
