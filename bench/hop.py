@@ -41,6 +41,7 @@ from wuyuan.provision_db import drop_databases
 from wuyuan.settings import PlatformSettings
 
 SAMPLE_SECONDS = 0.1
+NOT_MEASURABLE = ("intake", "identity", "console")
 SETTLED_SECONDS = 3.0  # the inbox has stopped growing this long: the other services are done with the cases
 
 
@@ -181,8 +182,10 @@ def run(service: str, cases: int) -> int:
         }
     )
     settings = PlatformSettings()
-    if service not in settings.services:
-        print(f"no service {service!r}: one of {', '.join(settings.services)}", file=sys.stderr)
+    # Intake takes the filings, so it cannot be the one stopped; identity and the console keep no inbox.
+    measurable = [s for s in settings.services if s not in NOT_MEASURABLE]
+    if service not in measurable:
+        print(f"--service {service!r}: one of {', '.join(measurable)}", file=sys.stderr)
         return 2
     print(f"bench {run_id}: provisioning a platform of its own (vhost {settings.vhost})", flush=True)
     provision_all(settings)
