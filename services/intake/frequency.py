@@ -62,6 +62,14 @@ class SeenReport:
 
 
 @dataclass(frozen=True)
+class AlertHistory:
+    """What an alert decision about one watched party reads: its reports within the window, its last alert."""
+
+    seen: list[SeenReport]
+    last_raised_at: datetime | None
+
+
+@dataclass(frozen=True)
 class Alert:
     kind: AlertKind
     key: str

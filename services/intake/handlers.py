@@ -211,10 +211,9 @@ def _raise_alerts(
     """高频线索预警: count the report against each identified party, and tell supervision and stability of each
     count that crosses its threshold (once per party, side and window). Only keys, counts and masked names leave."""
     uow.store.add_sightings(sighting.report_id, case_id, sighting.watched, sighting.applicants, at)
-    for watched in sighting.watched:
-        uow.store.lock_alerts_of(watched)
-        seen = uow.store.sightings(watched, at - rules.window)
-        alert = frequency.detect(watched, seen, uow.store.last_alert_at(watched), at, rules)
+    histories = uow.store.alert_histories(sighting.watched, at - rules.window)
+    for watched, history in zip(sighting.watched, histories, strict=True):
+        alert = frequency.detect(watched, history.seen, history.last_raised_at, at, rules)
         if alert is None:
             continue
         alert_id = platform.new_id()

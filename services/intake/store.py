@@ -1,11 +1,12 @@
 """Intake's cases as reported, every report, the repeat keys cases are matched by, and the daily case numbers."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
-from services.intake.frequency import Alert, SeenReport, Watched
+from services.intake.frequency import Alert, AlertHistory, SeenReport, Watched
 from services.intake.personal_data import SEALED_FIELDS, SEALED_PREFIX, PersonalDataCipher, is_sealed
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
@@ -77,16 +78,10 @@ class IntakeStore(Protocol):
         """Keep that the report named each watched party on its side, with the report's applicants."""
         ...
 
-    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
-        """The reports that named the party on that side, received after `since`."""
-        ...
-
-    def lock_alerts_of(self, watched: Watched) -> None:
-        """Serialise the alert decision for one party and side until the transaction ends."""
-        ...
-
-    def last_alert_at(self, watched: Watched) -> datetime | None:
-        """When the latest alert for the party and side was raised, if ever."""
+    def alert_histories(self, watched: Sequence[Watched], since: datetime) -> list[AlertHistory]:
+        """For each watched party, in the order given: the reports that named it on its side received after
+        `since`, and when its latest alert was raised. Each party's alert decision is serialised until the
+        transaction ends (locked in key order, so two reports naming the same parties cannot deadlock)."""
         ...
 
     def add_alert(self, alert_id: UUID, alert: Alert, at: datetime) -> None: ...
@@ -266,28 +261,35 @@ class PostgresIntakeStore:
                 (report_id, case_id, party.key, party.kind.value, sorted(applicants), at),
             )
 
-    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
+    def alert_histories(self, watched: Sequence[Watched], since: datetime) -> list[AlertHistory]:
+        if not watched:
+            return []
+        for kind, key in sorted({(w.kind.value, w.key) for w in watched}):
+            self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"alert|{kind}|{key}",))
+        # Every party's sightings and last alert in one round trip: a row per sighting, and one per party
+        # (report_id NULL) for its last alert.
+        parties = ", ".join(["(%s::integer, %s::text, %s::text)"] * len(watched))
+        params: list[Any] = [value for n, w in enumerate(watched) for value in (n, w.key, w.kind.value)]
         rows = self.sql.all(
-            "SELECT report_id, case_id, applicant_keys, received_at FROM report_sightings"
-            " WHERE party_key = %s AND kind = %s AND received_at > %s ORDER BY received_at, report_id",
-            (watched.key, watched.kind.value, since),
+            f"WITH watched (n, party_key, kind) AS (VALUES {parties})"
+            " SELECT w.n, s.report_id, s.case_id, s.applicant_keys, s.received_at FROM watched w"
+            " JOIN report_sightings s ON s.party_key = w.party_key AND s.kind = w.kind AND s.received_at > %s"
+            " UNION ALL"
+            " SELECT w.n, NULL, NULL, NULL, (SELECT max(a.raised_at) FROM frequent_report_alerts a"
+            "  WHERE a.party_key = w.party_key AND a.kind = w.kind) FROM watched w"
+            " ORDER BY 1, 5, 2",
+            (*params, since),
         )
-        return [
-            SeenReport(str(r["report_id"]), r["case_id"], r["received_at"], frozenset(r["applicant_keys"]))
-            for r in rows
-        ]
-
-    def lock_alerts_of(self, watched: Watched) -> None:
-        self.sql.write(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"alert|{watched.kind}|{watched.key}",)
-        )
-
-    def last_alert_at(self, watched: Watched) -> datetime | None:
-        row = self.sql.one(
-            "SELECT max(raised_at) AS at FROM frequent_report_alerts WHERE party_key = %s AND kind = %s",
-            (watched.key, watched.kind.value),
-        )
-        return row["at"] if row else None
+        seen: list[list[SeenReport]] = [[] for _ in watched]
+        last: list[datetime | None] = [None] * len(watched)
+        for r in rows:
+            if r["report_id"] is None:
+                last[r["n"]] = r["received_at"]
+            else:
+                seen[r["n"]].append(
+                    SeenReport(str(r["report_id"]), r["case_id"], r["received_at"], frozenset(r["applicant_keys"]))
+                )
+        return [AlertHistory(reports, raised) for reports, raised in zip(seen, last, strict=True)]
 
     def add_alert(self, alert_id: UUID, alert: Alert, at: datetime) -> None:
         self.sql.write(

@@ -1,11 +1,12 @@
 """Intake's store in memory: cases, their repeat keys, every report and the daily counters."""
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
-from services.intake.frequency import Alert, SeenReport, Watched
+from services.intake.frequency import Alert, AlertHistory, SeenReport, Watched
 from services.intake.personal_data import PersonalDataCipher
 from services.intake.store import has_plain_numbers, without_personal_numbers
 from shared.contracts.disputes import DisputeReport
@@ -157,7 +158,10 @@ class FakeIntakeStore:
                 {"report_id": report_id, "case_id": case_id, "applicants": applicants, "received_at": at},
             )
 
-    def sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
+    def alert_histories(self, watched: Sequence[Watched], since: datetime) -> list[AlertHistory]:
+        return [AlertHistory(self._sightings(party, since), self._last_alert_at(party)) for party in watched]
+
+    def _sightings(self, watched: Watched, since: datetime) -> list[SeenReport]:
         rows = sorted(
             (
                 row
@@ -168,10 +172,7 @@ class FakeIntakeStore:
         )
         return [SeenReport(str(r["report_id"]), r["case_id"], r["received_at"], r["applicants"]) for r in rows]
 
-    def lock_alerts_of(self, watched: Watched) -> None:
-        pass  # one worker at a time in memory
-
-    def last_alert_at(self, watched: Watched) -> datetime | None:
+    def _last_alert_at(self, watched: Watched) -> datetime | None:
         raised = [a["raised_at"] for a in self.alerts if a["key"] == watched.key and a["kind"] == watched.kind.value]
         return max(raised, default=None)
 

@@ -512,9 +512,10 @@ def test_rows_stored_in_clear_before_sealing_are_sealed_once(stores):
 # --- high-frequency clue alerts --------------------------------------------------------------
 
 
-def test_sightings_of_a_party_come_back_by_side_and_since_a_moment(stores):
+def test_alert_histories_give_each_party_its_sightings_by_side_since_a_moment_and_its_last_alert(stores):
     zhang = Watched("key-zhang", AlertKind.REPEATED_APPLICANT, "张*")
     li = Watched("key-li", AlertKind.SHARED_RESPONDENT, "李*")
+    zhang_named = Watched("key-zhang", AlertKind.SHARED_RESPONDENT, "张*")  # the same person on the other side
     register(stores, NEIGHBOUR_CASE, dispute())
     register(stores, DEBT_CASE, dispute(category="debt"))
     later = FIRST_FILED + timedelta(days=3)
@@ -524,23 +525,24 @@ def test_sightings_of_a_party_come_back_by_side_and_since_a_moment(stores):
         store.add_sightings(HOTLINE_REPORT, DEBT_CASE, [zhang], frozenset({"key-zhang", "key-wang"}), later)  # again
 
     with stores.transaction() as store:
-        applied = store.sightings(zhang, FIRST_FILED - timedelta(days=30))
-        since_first = store.sightings(zhang, FIRST_FILED)
-        named = store.sightings(li, FIRST_FILED - timedelta(days=1))
-        lock_and_last = (store.lock_alerts_of(zhang), store.last_alert_at(zhang))
-    assert [(s.report_id, s.case_id, s.received_at) for s in applied] == [
+        assert store.alert_histories([], FIRST_FILED) == []
+        applied, named, unseen = store.alert_histories([zhang, li, zhang_named], FIRST_FILED - timedelta(days=30))
+        (since_first,) = store.alert_histories([zhang], FIRST_FILED)
+    assert [(s.report_id, s.case_id, s.received_at) for s in applied.seen] == [
         (str(WALK_IN_REPORT), NEIGHBOUR_CASE, FIRST_FILED),
         (str(HOTLINE_REPORT), DEBT_CASE, later),
     ]
-    assert applied[1].applicants == frozenset({"key-zhang", "key-wang"})
-    assert [s.case_id for s in since_first] == [DEBT_CASE]  # after `since`, not at it
-    assert [s.case_id for s in named] == [NEIGHBOUR_CASE]
-    assert lock_and_last == (None, None)
+    assert applied.seen[1].applicants == frozenset({"key-zhang", "key-wang"})
+    assert [s.case_id for s in since_first.seen] == [DEBT_CASE]  # after `since`, not at it
+    assert [s.case_id for s in named.seen] == [NEIGHBOUR_CASE]
+    assert unseen.seen == []
+    assert (applied.last_raised_at, named.last_raised_at, unseen.last_raised_at) == (None, None, None)
 
     alert = Alert(AlertKind.REPEATED_APPLICANT, "key-zhang", "张*", 3, 3, FIRST_FILED, (NEIGHBOUR_CASE, DEBT_CASE))
     with stores.transaction() as store:
         store.add_alert(UUID(int=1), alert, FIRST_FILED)
         store.add_alert(UUID(int=2), alert, later)
     with stores.transaction() as store:
-        assert store.last_alert_at(zhang) == later
-        assert store.last_alert_at(li) is None
+        histories = store.alert_histories([li, zhang, zhang_named], FIRST_FILED - timedelta(days=30))
+    assert [h.last_raised_at for h in histories] == [None, later, None]
+    assert len(histories[1].seen) == 2  # the alerts' own rows are not sightings
