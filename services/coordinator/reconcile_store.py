@@ -11,7 +11,7 @@ from services.coordinator.store import StoredCase, _stored, starting_with
 from shared.delivery.statements import Statements
 
 _CASES = """
-SELECT c.case_id, c.state, c.registered, c.trace FROM cases c
+SELECT c.case_id, c.state::text AS state, c.registered, c.trace FROM cases c
 WHERE EXISTS (
     SELECT 1 FROM case_referrals r
     WHERE r.case_id = c.case_id AND r.unit LIKE %s

@@ -1,4 +1,4 @@
-"""JSON columns that accept datetimes, UUIDs and enums as their ISO/str forms."""
+"""JSON columns that accept datetimes, UUIDs and enums as their ISO/str forms, or JSON text serialised already."""
 
 import json
 from functools import partial
@@ -10,3 +10,13 @@ _dumps = partial(json.dumps, default=str, ensure_ascii=False)
 
 def jsonb(value: object) -> Jsonb:
     return Jsonb(value, dumps=_dumps)
+
+
+def _as_is(text: object) -> str:
+    assert isinstance(text, str), "json_text holds JSON text"
+    return text
+
+
+def json_text(text: str) -> Jsonb:
+    """A JSON document already serialised (e.g. by pydantic's `dump_json`), bound as jsonb without parsing it again."""
+    return Jsonb(text, dumps=_as_is)

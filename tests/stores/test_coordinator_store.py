@@ -32,6 +32,7 @@ from services.coordinator.domain.rules import (
     record_resume,
     triage,
 )
+from services.coordinator.reconcile_store import PostgresReconcileStore
 from services.coordinator.routing import load_routing_table
 from services.coordinator.store import CaseQuery, ListedCase, PostgresCaseStore, StoredCase
 from shared.contracts.messages import PauseReason
@@ -42,7 +43,7 @@ from shared.registry import DEFAULT_CONFIG_DIR, load_registry
 from tests.calendar_years import TEST_2027, year_file
 from tests.fakes.coordinator import FakeCaseStore
 from tests.integration.databases import migrated_database
-from tests.stores.conftest import StoreBench, postgres_bench
+from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
 from wuyuan.provision_db import SERVICES_ROOT, apply_migrations, migration_dirs
 
 SERVICE = "coordinator"
@@ -952,3 +953,20 @@ def test_a_centre_finds_the_cases_it_holds_and_a_case_from_before_levels_is_the_
     assert found(stores, centre="430426101") == [FENCE_QUARREL]
     assert found(stores, centre=COUNTY) == [LOAN_CLAIM, WELL_QUARREL]
     assert found(stores, centre="430426102") == []
+
+
+@pytest.mark.integration
+def test_reconciliation_reads_back_whole_every_case_an_agency_holds_open(service_database: str) -> None:
+    """`wuyuan reconcile` rebuilds what an agency lost from these cases: each must read back as it was saved."""
+    empty_tables(service_database)
+    cases = postgres_bench(service_database, PostgresCaseStore)
+    fence = registered_case(cases, FENCE_QUARREL, MORNING)
+    well = accepted(registered_case(cases, WELL_QUARREL, MORNING + HOUR), NEXT_MORNING)
+    with cases.transaction() as store:
+        store.save(well, NEXT_MORNING)
+
+    with postgres_bench(service_database, PostgresReconcileStore).transaction() as reconcile:
+        held = reconcile.cases_of_agency(JUSTICE_OFFICE.split(":")[0], since=None)
+        elsewhere = reconcile.cases_of_agency("court", since=None)
+    assert [(s.case, s.registered, s.trace) for s in held] == [(fence, REGISTERED, TRACE), (well, REGISTERED, TRACE)]
+    assert elsewhere == []
