@@ -7,11 +7,23 @@ from opentelemetry import baggage, context, propagate, trace
 CASE_ID_KEY = "wuyuan.case_id"
 
 
+# The last context injected and what it gave. Contexts are never changed in place (a new value makes a new
+# context), so the same object gives the same headers: a handler that queues several messages, all in
+# its one span, injects once.
+_last_injected: tuple[context.Context, dict[str, str]] | None = None
+
+
 def current_trace_headers() -> dict[str, str]:
     """traceparent / tracestate / baggage of the active context."""
+    global _last_injected
+    active = context.get_current()
+    last = _last_injected
+    if last is not None and last[0] is active:
+        return dict(last[1])
     carrier: dict[str, str] = {}
-    propagate.inject(carrier)
-    return carrier
+    propagate.inject(carrier, context=active)
+    _last_injected = (active, carrier)
+    return dict(carrier)
 
 
 def headers_for_context(ctx: context.Context) -> dict[str, str]:

@@ -58,8 +58,12 @@ def traced(
     hop = trace.get_current_span()
     if hop.is_recording():
         attributes = getattr(hop, "attributes", None) or {}
-        hop.set_attribute(ROUND_TRIPS, int(attributes.get(ROUND_TRIPS, 0)) + 1)
-        hop.set_attribute(TIME_MS, round(float(attributes.get(TIME_MS, 0.0)) + (ended - began) / 1e6, 3))
+        hop.set_attributes(  # one call: the SDK takes the span's lock and checks the values once per call
+            {
+                ROUND_TRIPS: int(attributes.get(ROUND_TRIPS, 0)) + 1,
+                TIME_MS: round(float(attributes.get(TIME_MS, 0.0)) + (ended - began) / 1e6, 3),
+            }
+        )
     if error is None and ended - began < span_threshold_ns():
         return
     span = _tracer.start_span(
