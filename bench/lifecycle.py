@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import psycopg
 
@@ -27,6 +28,7 @@ from bench.raw import amqp_confirmed_rate, postgres_write_rate
 from shared.auth.settings import AuthSettings
 from shared.auth.tokens import TokenVerifier
 from shared.registry import load_registry
+from shared.telemetry.round_trips import ROUND_TRIPS
 from wuyuan import supervise
 from wuyuan.accounts import ensure_accounts, working_accounts
 from wuyuan.agencies import is_external
@@ -41,6 +43,7 @@ CATEGORIES = ("traffic", "neighbour", "debt")
 IDLE_POLL_SECONDS = 0.25
 # Token verifications timed in-process on a token from the run's identity service (its keys fetched once).
 VERIFICATIONS = 2000
+ROUND_TRIPS_FIELD = f'"{ROUND_TRIPS}"'.encode()  # a span line that counted round trips has it
 
 
 def dispute(index: int, run: str) -> dict[str, object]:
@@ -189,13 +192,23 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span, "messages": sent}
 
 
-def spans_written(settings: PlatformSettings) -> int:
-    """Spans the services wrote to their trace files (rotated files included): the trace volume a run makes."""
-    count = 0
+@dataclass(frozen=True)
+class TraceVolume:
+    spans: int
+    round_trips: int  # database round trips the hops counted (`db.round_trips` on their spans)
+
+
+def trace_volume(settings: PlatformSettings) -> TraceVolume:
+    """Spans the services wrote to their trace files (rotated files included), and the database round trips
+    those spans counted: the trace volume a run makes, and a figure of its cost that no machine's speed moves."""
+    spans = round_trips = 0
     for path in settings.trace_dir.glob("*.jsonl"):
         with path.open("rb") as handle:
-            count += sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
-    return count
+            for line in handle:
+                spans += 1
+                if ROUND_TRIPS_FIELD in line:
+                    round_trips += int(json.loads(line)["attributes"].get(ROUND_TRIPS, 0))
+    return TraceVolume(spans, round_trips)
 
 
 def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None = None, keys: bool = False) -> int:
@@ -263,7 +276,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
         verify_us, remembered_us = verification_cost(settings, accounts.token("demo.window"))
         requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
-        spans = spans_written(settings)  # the raw figures took seconds: the services' spans are flushed by now
+        volume = trace_volume(settings)  # the raw figures took seconds: the services' spans are flushed by now
         complete = results["closed"] == cases and not drivers.errors
     finally:
         if not keep:
@@ -307,7 +320,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     # The drivers hold one token each for the whole run, as signed-in staff do: every request after a
     # service's first sight of a token is a remembered one.
     print(f"{'token verification CPU per lifecycle (ms)':52} {requests_per_case * remembered_us / 1000:12.3f}")
-    print(f"{'spans written per lifecycle (all services)':52} {spans / max(results['closed'], 1):12.1f}")
+    print(f"{'spans written per lifecycle (all services)':52} {volume.spans / max(results['closed'], 1):12.1f}")
+    print(f"{'database round trips per lifecycle (hops)':52} {volume.round_trips / max(results['closed'], 1):12.1f}")
     print()
     closed_cases = max(results["closed"], 1)
     print(f"{'CPU used while the cases ran':52} {'seconds':>12} {'ms per lifecycle':>18}")
