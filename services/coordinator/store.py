@@ -331,7 +331,7 @@ def _result(case: Case) -> str | None:
 
 
 def _state(case: Case) -> object:
-    # Serialised by pydantic in one step: a dict first, then json.dumps, cost every change twice the work.
+    # pydantic writes the JSON text itself: going through a dict and json.dumps did the work twice on every change.
     return json_text(_case_codec.dump_json(case).decode())
 
 

@@ -13,7 +13,8 @@ def jsonb(value: object) -> Jsonb:
 
 
 def _as_is(text: object) -> str:
-    assert isinstance(text, str), "json_text holds JSON text"
+    if not isinstance(text, str):  # a programming error: json_text is given JSON text, never a value to serialise
+        raise TypeError(f"json_text holds JSON text, not a {type(text).__name__}")
     return text
 
 
