@@ -7,7 +7,9 @@ answered, or with the COMMIT: a handler that claims a message, inserts a row and
 message makes two round trips (`BEGIN; INSERT …` on the first read, `INSERT …; INSERT …;
 COMMIT` at the end) instead of six. Statements keep their order, so a read still sees every
 earlier write. Several statements in one request need client-side parameter binding
-(psycopg's `ClientCursor`, which quotes values itself).
+(psycopg's `ClientCursor`, which quotes values itself); each statement with values is
+prepared once per connection and travels as `EXECUTE name(values)` (shared.persistence.prepared),
+so the server does not plan it again.
 
 Round trips are traced here (shared.telemetry.round_trips) rather than by wrapping every
 cursor: a generic DB-API wrapper cost a service more than the statements' own binding.
@@ -27,6 +29,7 @@ from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
 from shared.persistence.errors import Busy, Conflict, StoreDown, StoreError, StoreUnavailable
+from shared.persistence.prepared import prepared_on
 from shared.telemetry import round_trips
 
 Connection = psycopg.Connection[DictRow]
@@ -65,19 +68,24 @@ class Transaction:
         if not self._begun:
             statements.insert(0, ("BEGIN", ()))
             self._begun = True
-        values = [value for _, params in statements for value in params]
-        # With parameters anywhere, a literal % in a statement without any must be doubled.
-        query = "; ".join(sql if params or not values else sql.replace("%", "%%") for sql, params in statements)
+        prepared = prepared_on(self.conn)
+        texts, values = prepared.compose(statements)
+        query = "; ".join(texts)
         cursor = ClientCursor(self.conn)
         began = round_trips.started()
         try:
             cursor.execute(query, values or None)
         except psycopg.Error as exc:
+            prepared.failed(exc)
             error = store_error(exc)
             redelivered = isinstance(error, AlreadyHandled)  # no failure: no driver error behind it
-            round_trips.traced(statements, query, began, None if redelivered else exc)
+            round_trips.traced(statements, began, None if redelivered else exc)
             raise error from (None if redelivered else exc)
-        round_trips.traced(statements, query, began)
+        except BaseException as exc:
+            prepared.failed(exc)
+            raise
+        prepared.sent()
+        round_trips.traced(statements, began)
         while cursor.nextset():  # the answer wanted is the last statement's
             pass
         return cursor

@@ -48,9 +48,7 @@ def started() -> int:
     return time.time_ns()
 
 
-def traced(
-    statements: Sequence[tuple[str, Sequence[Any]]], query: str, began: int, error: BaseException | None = None
-) -> None:
+def traced(statements: Sequence[tuple[str, Sequence[Any]]], began: int, error: BaseException | None = None) -> None:
     """Account for a round trip that began at `began` (from `started()`) and has just ended."""
     if not is_instrumentation_enabled():  # the relay's and the metrics' own polling stay out of traces
         return
@@ -70,7 +68,8 @@ def traced(
         round_trip_name(statements),
         kind=SpanKind.CLIENT,
         start_time=began,
-        attributes={"db.system": "postgresql", "db.statement": query},
+        # The statements as written (placeholders, never values), whatever form they travelled in.
+        attributes={"db.system": "postgresql", "db.statement": "; ".join(sql for sql, _ in statements)},
     )
     if error is not None:
         span.set_status(Status(StatusCode.ERROR, type(error).__name__))
