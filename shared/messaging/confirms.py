@@ -13,6 +13,7 @@ any connection or channel error closes it, and the next batch reconnects.
 
 import logging
 import time
+from typing import ClassVar
 
 import amqp
 from amqp.exceptions import AMQPError
@@ -22,6 +23,21 @@ from shared.delivery.relay import BatchOutcome, Outgoing
 from shared.messaging.amqp import PERSISTENT
 
 log = logging.getLogger(__name__)
+
+
+class _BatchPublishingConnection(amqp.Connection):
+    """A connection that does not ask the broker to announce when it blocks publishers (connection.blocked).
+
+    With that announcement agreed, py-amqp reads the socket before every single publish to catch
+    it, which was a third of what a publish cost. The batch's confirms are read right after it is
+    written in any case; a broker that blocks publishers (a memory or disk alarm) still stops
+    reading, so the confirms do not come, the batch times out and is tried again, as before.
+    """
+
+    negotiate_capabilities: ClassVar[dict[str, bool]] = {
+        **amqp.Connection.negotiate_capabilities,
+        "connection.blocked": False,
+    }
 
 
 class PipelinedPublisher:
@@ -46,7 +62,7 @@ class PipelinedPublisher:
     def _ensure_channel(self) -> amqp.Channel:
         if self._channel is not None:
             return self._channel
-        connection = amqp.Connection(
+        connection = _BatchPublishingConnection(
             host=self._host,
             userid=self._userid,
             password=self._password,

@@ -11,7 +11,8 @@ the client quotes values into is shorter.
 A prepared statement outlives the transaction that made it, even one rolled back. When a
 round trip that carried a PREPARE fails, which of its statements ran is unknown: its names
 are forgotten here and never used again on that connection (a fresh name is prepared on the
-next use), so a name is never prepared twice. A statement PostgreSQL will not prepare (it
+next use), so a name is never prepared twice; if the server has lost them (a DEALLOCATE ALL),
+they are all prepared again. A statement PostgreSQL will not prepare (it
 cannot infer a parameter's type where a quoted value would have done) fails its round trip
 once; it is logged and sent as text from then on, so a retry succeeds.
 """
@@ -32,6 +33,7 @@ MAX_PREPARED_PER_CONNECTION = 256
 # Only these can be prepared; the rest (BEGIN, SAVEPOINT, SET …) go as they are.
 PREPARABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"})
 _PLACEHOLDER = re.compile(r"%%|%s")
+STATEMENT_GONE = "26000"  # invalid_sql_statement_name: "prepared statement … does not exist"
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -134,6 +136,9 @@ class PreparedStatements:
         if self.pending and refused_to_prepare(error):
             REFUSED.add(list(self.pending), error)
         self.pending = {}
+        if getattr(error, "sqlstate", None) == STATEMENT_GONE:
+            # Something deallocated them (DEALLOCATE ALL, DISCARD ALL): prepared afresh, under new names.
+            self.names.clear()
 
 
 _BY_CONNECTION: "weakref.WeakKeyDictionary[object, PreparedStatements]" = weakref.WeakKeyDictionary()

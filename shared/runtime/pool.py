@@ -61,6 +61,9 @@ class PostgresPool(SharedExtension):
                 "row_factory": dict_row,
                 "autocommit": True,
                 "cursor_factory": ClientCursor,
+                # psycopg's own statement cache counts every query text it sees, and ours carry their values
+                # quoted in: it would never hit. Statements are prepared by shared.persistence.prepared instead.
+                "prepare_threshold": None,
                 **limits.connection_options(),
             },
             # A request waits this long for a connection, then answers 503: never until its caller gives up.

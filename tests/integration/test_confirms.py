@@ -42,6 +42,41 @@ def test_a_batch_is_confirmed_and_arrives_in_order_as_sent(broker, drain):
     assert json.loads(first.body) == {"n": 0, "summary": "邻里纠纷"}
 
 
+def test_a_batch_is_written_whole_before_the_socket_is_read_for_its_confirms(broker, drain, monkeypatch):
+    """py-amqp reads the socket before each publish when connection.blocked is agreed; the batch must not."""
+    uri, user, name, channel = broker
+    publisher = PipelinedPublisher(uri)
+    reads_while_writing: list[int] = []
+    sent = 0
+    try:
+        publisher.publish([outgoing(name, "bound", user, 0)])  # connected, so only the batch's own reads count
+        connection = publisher._connection
+        assert connection is not None
+        assert connection.client_properties["capabilities"]["connection.blocked"] is False
+        drain_events = connection.drain_events
+
+        def counted_drain(*args, **kwargs):
+            reads_while_writing.append(sent)
+            return drain_events(*args, **kwargs)
+
+        monkeypatch.setattr(connection, "drain_events", counted_drain)
+        basic_publish = publisher._channel.basic_publish
+
+        def counted_publish(*args, **kwargs):
+            nonlocal sent
+            result = basic_publish(*args, **kwargs)
+            sent += 1
+            return result
+
+        monkeypatch.setattr(publisher._channel, "basic_publish", counted_publish)
+        outcome = publisher.publish([outgoing(name, "bound", user, n) for n in range(1, 51)])
+    finally:
+        publisher.close()
+    assert len(outcome.confirmed) == 50
+    assert reads_while_writing and min(reads_while_writing) == 50  # every read came after the last write
+    assert len(drain(channel, name)) == 51
+
+
 def test_a_message_no_queue_takes_is_reported_unroutable_not_lost(broker, drain):
     uri, user, name, channel = broker
     routed, stray, after = (

@@ -104,3 +104,16 @@ def test_a_statement_postgresql_cannot_prepare_fails_once_then_runs_as_text(one_
     with transaction(factory) as tx:
         assert tx.one(untyped, (1, 2)) == {"total": 3}
     assert prepared_here(conn) == {}
+
+
+def test_statements_the_server_lost_are_prepared_again_after_one_failed_round_trip(one_connection):
+    factory, conn = one_connection
+    with transaction(factory) as tx:
+        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (6, "留存"))
+    conn.execute("DEALLOCATE ALL")  # as a session reset would
+    with pytest.raises(StoreError), transaction(factory) as tx:
+        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (7, "丢失"))  # sent with the commit
+    with transaction(factory) as tx:
+        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (7, "重新准备"))
+        assert tx.one(READ, (7,)) == {"note": "重新准备"}
+    assert prepared_here(conn) == {"wy_2": ["bigint", "text"], "wy_3": ["bigint"]}

@@ -2,7 +2,7 @@
 import ssl as _ssl
 from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Self, TypeVar, overload
+from typing import Any, ClassVar, Self, TypeVar, overload
 
 from amqp.channel import Channel
 from amqp.sasl import SASL
@@ -10,6 +10,8 @@ from amqp.sasl import SASL
 _T = TypeVar("_T")
 
 class Connection:
+    negotiate_capabilities: ClassVar[dict[str, bool]]
+    client_properties: dict[str, Any]
     def __init__(
         self,
         host: str = "localhost:5672",
