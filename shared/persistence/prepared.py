@@ -19,11 +19,13 @@ once; it is logged and sent as text from then on, so a retry succeeds.
 
 import re
 import threading
-import weakref
 from collections.abc import Sequence
 from typing import Any
 
+import psycopg
 import structlog
+from psycopg import abc
+from psycopg.adapt import Transformer
 
 log = structlog.get_logger(__name__)
 
@@ -33,6 +35,7 @@ MAX_PREPARED_PER_CONNECTION = 256
 # Only these can be prepared; the rest (BEGIN, SAVEPOINT, SET …) go as they are.
 PREPARABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"})
 _PLACEHOLDER = re.compile(r"%%|%s")
+_STRAY_PERCENT = re.compile(rb"%(?!s)")  # once the %% escapes are out, any % but a placeholder
 STATEMENT_GONE = "26000"  # invalid_sql_statement_name: "prepared statement … does not exist"
 
 Statement = tuple[str, Sequence[Any]]
@@ -87,10 +90,28 @@ def refused_to_prepare(error: BaseException) -> bool:
 class PreparedStatements:
     """The statements one connection has prepared, by text, and those its current round trip prepares."""
 
-    def __init__(self) -> None:
+    def __init__(self, literals: abc.Transformer | None = None) -> None:
         self.names: dict[str, str] = {}
         self.used = 0
         self.pending: dict[str, str] = {}
+        # One quoting context for the connection's life: psycopg makes a new one (and new dumpers for every
+        # type of value) for each query a cursor sends, which was most of the cost of quoting values in.
+        self._literals = literals
+
+    def query(self, statements: Sequence[Statement]) -> bytes:
+        """The round trip's text: `statements` composed, their values quoted in as SQL literals."""
+        texts, values = self.compose(statements)
+        assert self._literals is not None, "a connection's prepared statements quote with its own context"
+        template = "; ".join(texts).encode(self._literals.encoding)
+        if not values:
+            return template
+        if _STRAY_PERCENT.search(template.replace(b"%%", b"")):
+            raise psycopg.ProgrammingError(f"only %s placeholders and %% are allowed: {template[:200]!r}")
+        literal = self._literals.as_literal
+        try:
+            return template % tuple(b"NULL" if value is None else literal(value) for value in values)
+        except TypeError as error:  # as many placeholders as values, or psycopg's own error
+            raise psycopg.ProgrammingError(f"{error}: {len(values)} values for {template[:200]!r}") from None
 
     def compose(self, statements: Sequence[Statement]) -> tuple[list[str], list[Any]]:
         """The texts to send for `statements` (each prepared one as EXECUTE, preceded by its PREPARE the first
@@ -141,14 +162,15 @@ class PreparedStatements:
             self.names.clear()
 
 
-_BY_CONNECTION: "weakref.WeakKeyDictionary[object, PreparedStatements]" = weakref.WeakKeyDictionary()
-_BY_CONNECTION_LOCK = threading.Lock()
+# Kept on the connection itself: it holds the connection (its quoting follows the connection's encoding),
+# and a weak mapping from connections to it would then never let one go.
+_ATTRIBUTE = "_wuyuan_prepared_statements"
 
 
-def prepared_on(connection: object) -> PreparedStatements:
+def prepared_on(connection: psycopg.Connection[Any]) -> PreparedStatements:
     """The prepared statements of `connection` (a connection is used by one transaction at a time)."""
-    with _BY_CONNECTION_LOCK:
-        found = _BY_CONNECTION.get(connection)
-        if found is None:
-            found = _BY_CONNECTION[connection] = PreparedStatements()
-        return found
+    found: PreparedStatements | None = getattr(connection, _ATTRIBUTE, None)
+    if found is None:
+        found = PreparedStatements(Transformer(connection))
+        setattr(connection, _ATTRIBUTE, found)
+    return found

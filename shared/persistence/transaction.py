@@ -69,12 +69,10 @@ class Transaction:
             statements.insert(0, ("BEGIN", ()))
             self._begun = True
         prepared = prepared_on(self.conn)
-        texts, values = prepared.compose(statements)
-        query = "; ".join(texts)
         cursor = ClientCursor(self.conn)
         began = round_trips.started()
         try:
-            cursor.execute(query, values or None)
+            cursor.execute(prepared.query(statements))  # the values are quoted in already
         except psycopg.Error as exc:
             prepared.failed(exc)
             error = store_error(exc)

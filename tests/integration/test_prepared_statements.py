@@ -117,3 +117,40 @@ def test_statements_the_server_lost_are_prepared_again_after_one_failed_round_tr
         tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (7, "重新准备"))
         assert tx.one(READ, (7,)) == {"note": "重新准备"}
     assert prepared_here(conn) == {"wy_2": ["bigint", "text"], "wy_3": ["bigint"]}
+
+
+def test_values_are_quoted_in_exactly_as_psycopg_quotes_them(one_connection):
+    _, conn = one_connection
+    values = [
+        "it's \\ 调解",
+        -5,
+        2**40,
+        True,
+        None,
+        1.5,
+        uuid.UUID("8c6c35e0-e577-52e8-b01d-cefac8100001"),
+        datetime(2026, 12, 5, 8, 30, tzinfo=UTC),
+        ["调解", "it's"],
+        Jsonb({"单位": "court:430426", "note": "50%"}),
+    ]
+    sql = "SELECT " + ", ".join(["%s"] * len(values)) + " WHERE 'a' LIKE 'a%%'"
+    query = prepared.PreparedStatements(prepared.Transformer(conn)).query([("SET LOCAL x = 1", ()), (sql, values)])
+    # A SELECT is prepared; the EXECUTE it becomes carries the values exactly as a ClientCursor renders them.
+    expected = psycopg.ClientCursor(conn).mogrify("EXECUTE wy_1(" + ", ".join(["%s"] * len(values)) + ")", values)
+    assert query.decode().endswith("; " + expected)
+    assert query.decode().startswith("SET LOCAL x = 1; PREPARE wy_1 AS SELECT $1, $2")
+    assert query.decode().split("; ")[1].endswith("WHERE 'a' LIKE 'a%'")
+
+
+@pytest.mark.parametrize(
+    ("sql", "values"),
+    [
+        ("SELECT note FROM prepared_notes WHERE note LIKE 'a%' AND id = %s", (1,)),  # an unescaped %
+        ("SET LOCAL lock_timeout = %s", ("1s", "2s")),  # a value without its placeholder
+    ],
+)
+def test_a_statement_whose_placeholders_and_values_disagree_is_refused_before_it_is_sent(one_connection, sql, values):
+    _, conn = one_connection
+    statements = [("SELECT 1", ()), ("SET LOCAL statement_timeout = %s", ("5s",)), (sql, values)]
+    with pytest.raises(psycopg.ProgrammingError):
+        prepared.PreparedStatements(prepared.Transformer(conn)).query(statements)
