@@ -11,8 +11,8 @@ the client quotes values into is shorter.
 A prepared statement outlives the transaction that made it, even one rolled back. When a
 round trip that carried a PREPARE fails, which of its statements ran is unknown: its names
 are forgotten here and never used again on that connection (a fresh name is prepared on the
-next use), so a name is never prepared twice; if the server has lost them (a DEALLOCATE ALL),
-they are all prepared again. A statement PostgreSQL will not prepare (it
+next use), so a name is never prepared twice; if the server has lost them (a DEALLOCATE ALL)
+or a plan no longer fits its table, they are all prepared again. A statement PostgreSQL will not prepare (it
 cannot infer a parameter's type where a quoted value would have done) fails its round trip
 once; it is logged and sent as text from then on, so a retry succeeds.
 """
@@ -36,7 +36,10 @@ MAX_PREPARED_PER_CONNECTION = 256
 PREPARABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"})
 _PLACEHOLDER = re.compile(r"%%|%s")
 _STRAY_PERCENT = re.compile(rb"%(?!s)")  # once the %% escapes are out, any % but a placeholder
-STATEMENT_GONE = "26000"  # invalid_sql_statement_name: "prepared statement … does not exist"
+# What a prepared statement fails with once the server no longer has it as prepared: "prepared statement …
+# does not exist" (a DEALLOCATE ALL), or "cached plan must not change result type" (a `SELECT *` whose table
+# gained a column while the service ran, in a rolling upgrade). Either way they are all prepared afresh.
+STALE_STATEMENTS = frozenset({"26000", "0A000"})
 
 Statement = tuple[str, Sequence[Any]]
 
@@ -91,7 +94,8 @@ class PreparedStatements:
     """The statements one connection has prepared, by text, and those its current round trip prepares."""
 
     def __init__(self, literals: abc.Transformer | None = None) -> None:
-        self.names: dict[str, str] = {}
+        # By statement text, the EXECUTE it is sent as; the same for what the current round trip prepares.
+        self.executes: dict[str, str] = {}
         self.used = 0
         self.pending: dict[str, str] = {}
         # One quoting context for the connection's life: psycopg makes a new one (and new dumpers for every
@@ -124,11 +128,7 @@ class PreparedStatements:
                 texts.append(sql.replace("%", "%%") if quoting else sql)
                 continue
             values.extend(params)
-            name = self.names.get(sql) or self._prepare(sql, len(params), texts)
-            if name is None:
-                texts.append(sql)
-            else:
-                texts.append(f"EXECUTE {name}({', '.join(['%s'] * len(params))})")
+            texts.append(self.executes.get(sql) or self._prepare(sql, len(params), texts) or sql)
         return texts, values
 
     def _prepare(self, sql: str, count: int, texts: list[str]) -> str | None:
@@ -140,16 +140,17 @@ class PreparedStatements:
             return None
         body = numbered(sql, count)
         if body is None:
-            return None  # sent as it is, for psycopg to report the mismatch
+            return None  # sent as it is, for `query` to report the mismatch
         self.used += 1
-        name = self.pending[sql] = f"wy_{self.used}"
+        name = f"wy_{self.used}"
         texts.append(f"PREPARE {name} AS {body}")
-        return name
+        execute = self.pending[sql] = f"EXECUTE {name}({', '.join(['%s'] * count)})"
+        return execute
 
     def sent(self) -> None:
         """The round trip succeeded: what it prepared is there to be executed."""
         if self.pending:
-            self.names.update(self.pending)
+            self.executes.update(self.pending)
             self.pending = {}
 
     def failed(self, error: BaseException) -> None:
@@ -157,9 +158,8 @@ class PreparedStatements:
         if self.pending and refused_to_prepare(error):
             REFUSED.add(list(self.pending), error)
         self.pending = {}
-        if getattr(error, "sqlstate", None) == STATEMENT_GONE:
-            # Something deallocated them (DEALLOCATE ALL, DISCARD ALL): prepared afresh, under new names.
-            self.names.clear()
+        if getattr(error, "sqlstate", None) in STALE_STATEMENTS:
+            self.executes.clear()  # prepared afresh at their next use, under new names
 
 
 # Kept on the connection itself: it holds the connection (its quoting follows the connection's encoding),

@@ -154,3 +154,17 @@ def test_a_statement_whose_placeholders_and_values_disagree_is_refused_before_it
     statements = [("SELECT 1", ()), ("SET LOCAL statement_timeout = %s", ("5s",)), (sql, values)]
     with pytest.raises(psycopg.ProgrammingError):
         prepared.PreparedStatements(prepared.Transformer(conn)).query(statements)
+
+
+def test_a_plan_the_table_outgrew_fails_one_round_trip_then_is_prepared_again(one_connection):
+    """A rolling upgrade adds a column while the service runs: `SELECT *` no longer fits the plan it had."""
+    factory, conn = one_connection
+    everything = "SELECT * FROM prepared_notes WHERE id = %s"
+    with transaction(factory) as tx:
+        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (8, "升级前"))
+        assert tx.one(everything, (8,))["note"] == "升级前"
+    conn.execute("ALTER TABLE prepared_notes ADD COLUMN handled_by text")
+    with pytest.raises(StoreError), transaction(factory) as tx:
+        tx.one(everything, (8,))
+    with transaction(factory) as tx:
+        assert tx.one(everything, (8,))["handled_by"] is None
