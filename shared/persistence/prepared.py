@@ -3,23 +3,32 @@
 A transaction sends its statements several to a round trip, as one text with the values
 quoted in (see transaction). PostgreSQL then parses, analyses and plans every statement of
 every round trip afresh, which was a third of a backend's CPU for the platform's short
-statements. So each statement with parameters is prepared on a connection the first time
-that connection sends it (`PREPARE wy_7 AS … $1 …`, in the same round trip), and sent as
-`EXECUTE wy_7(…)` from then on: the server plans it once and keeps the plan, and the text
-the client quotes values into is shorter.
+statements. So each statement with parameters is prepared on a connection (`PREPARE wy…_7
+AS … $1 …`) and sent as `EXECUTE wy…_7(…)` from then on: the server plans it once and keeps
+the plan, and the text the client quotes values into is shorter.
 
-A prepared statement outlives the transaction that made it, even one rolled back. When a
-round trip that carried a PREPARE fails, which of its statements ran is unknown: its names
-are forgotten here and never used again on that connection (a fresh name is prepared on the
-next use), so a name is never prepared twice; if the server has lost them (a DEALLOCATE ALL)
-or a plan no longer fits its table, they are all prepared again. A statement PostgreSQL will not prepare (it
-cannot infer a parameter's type where a quoted value would have done) fails its round trip
-once; it is logged and sent as text from then on, so a retry succeeds.
+A statement is prepared only between two transactions of its connection, in a round trip of
+its own, before the first round trip of the next transaction: one first met later in a
+transaction goes as text this time, and is prepared before the connection's next
+transaction. So a PREPARE never aborts a transaction, and when PostgreSQL will not prepare a
+statement (a parameter whose type it cannot infer where a quoted value would have done),
+nothing fails: it is logged and the statement is sent as text from then on. And a PREPARE
+carries no values: PostgreSQL keeps the text that prepared a statement for the session's life
+and repeats it beside every logged execution, so it must never hold a person's phone or ID
+number.
+
+Names are never reused on a connection, and start with a prefix drawn for each connection, so
+an EXECUTE that reached another session (through a pooling proxy, which the platform does not
+support) fails instead of running someone else's statement. After an error that a stale
+statement could cause (the server lost it, or a migration changed its table under it), the
+connection prepares everything afresh, under new names.
 """
 
 import re
+import secrets
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import psycopg
@@ -32,32 +41,42 @@ log = structlog.get_logger(__name__)
 # Names a connection may use, forgotten ones included: statements built from a varying number of
 # values (one text per count) stop being prepared there, rather than filling the backend's memory.
 MAX_PREPARED_PER_CONNECTION = 256
+# PREPAREs a statement may fail on one connection (a table a migration has not made yet, say) before
+# that connection stops trying.
+MAX_ATTEMPTS = 3
 # Only these can be prepared; the rest (BEGIN, SAVEPOINT, SET …) go as they are.
 PREPARABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"})
+# What a PREPARE fails with when it cannot type a parameter that a quoted value would have typed: the
+# statement is then sent as text in this process.
+CANNOT_TYPE = frozenset({"42P18", "42P08", "42725", "42883", "42804", "42846"})
+# Error classes a statement prepared earlier can raise once it no longer fits: lost (26000), a plan that
+# must not change its result (0A000), parameter types its table's changed columns no longer take (42, 22).
+STALE_CLASSES = ("26", "0A", "42", "22")
 _PLACEHOLDER = re.compile(r"%%|%s")
 _STRAY_PERCENT = re.compile(rb"%(?!s)")  # once the %% escapes are out, any % but a placeholder
-# What a prepared statement fails with once the server no longer has it as prepared: "prepared statement …
-# does not exist" (a DEALLOCATE ALL), or "cached plan must not change result type" (a `SELECT *` whose table
-# gained a column while the service ran, in a rolling upgrade). Either way they are all prepared afresh.
-STALE_STATEMENTS = frozenset({"26000", "0A000"})
 
 Statement = tuple[str, Sequence[Any]]
 
 
 def numbered(sql: str, count: int) -> str | None:
-    """`sql` with its `%s` placeholders as `$1 … $n` (`%%` kept for the quoting that follows), or None if
-    it does not hold exactly `count` of them."""
+    """`sql` with its `%s` placeholders as `$1 … $n` and its `%%` as `%` (a PREPARE carries no values to
+    quote in), or None if it does not hold exactly `count` placeholders."""
     found = 0
 
     def number(match: re.Match[str]) -> str:
         nonlocal found
         if match.group() == "%%":
-            return "%%"
+            return "%"
         found += 1
         return f"${found}"
 
     text = _PLACEHOLDER.sub(number, sql)
     return text if found == count else None
+
+
+def _sqlstate(error: BaseException) -> str:
+    sqlstate = getattr(error, "sqlstate", None)
+    return sqlstate if isinstance(sqlstate, str) else ""
 
 
 class _Refusals:
@@ -67,40 +86,99 @@ class _Refusals:
         self.lock = threading.Lock()
         self.texts: set[str] = set()
 
-    def add(self, texts: Sequence[str], error: BaseException) -> None:
+    def add(self, sql: str, error: BaseException) -> None:
         with self.lock:
-            for sql in texts:
-                if sql not in self.texts:
-                    self.texts.add(sql)
-                    log.warning(
-                        "statement_not_prepared",
-                        statement=sql[:200],
-                        error=type(error).__name__,
-                        reason="PostgreSQL would not prepare it; it is sent as text from now on",
-                    )
+            if sql not in self.texts:
+                self.texts.add(sql)
+                log.warning(
+                    "statement_not_prepared",
+                    statement=sql[:200],
+                    error=type(error).__name__,
+                    reason="PostgreSQL would not prepare it; it is sent as text from now on",
+                )
 
 
 REFUSED = _Refusals()
 
 
-def refused_to_prepare(error: BaseException) -> bool:
-    """An error of the statements' text (SQLSTATE class 42: types, syntax, names) rather than of their data
-    or the connection: what a PREPARE that cannot infer a parameter's type fails with."""
-    sqlstate = getattr(error, "sqlstate", None)
-    return isinstance(sqlstate, str) and sqlstate.startswith("42")
+@dataclass(frozen=True)
+class Preparation:
+    """A statement to prepare, alone and without values, before the next transaction's first round trip."""
+
+    sql: str
+    text: str  # PREPARE …
+    execute: str  # what the statement is sent as once prepared, its values still to quote in
 
 
 class PreparedStatements:
-    """The statements one connection has prepared, by text, and those its current round trip prepares."""
+    """The statements one connection has prepared, by text (as the EXECUTE each is sent as), and those
+    it sent as text that wait to be prepared."""
 
     def __init__(self, literals: abc.Transformer | None = None) -> None:
-        # By statement text, the EXECUTE it is sent as; the same for what the current round trip prepares.
         self.executes: dict[str, str] = {}
+        self.wanted: dict[str, int] = {}  # statement text: its number of values
+        self.attempts: dict[str, int] = {}
         self.used = 0
-        self.pending: dict[str, str] = {}
+        self.prefix = f"wy{secrets.token_hex(4)}_"
         # One quoting context for the connection's life: psycopg makes a new one (and new dumpers for every
         # type of value) for each query a cursor sends, which was most of the cost of quoting values in.
         self._literals = literals
+
+    # --- before a transaction -------------------------------------------------------------
+
+    def preparations(self, statements: Sequence[Statement] = ()) -> list[Preparation]:
+        """What to prepare before a transaction begins: the statements sent as text since the last time, and
+        those of its first round trip (`statements`) not prepared yet."""
+        for sql, params in statements:
+            if params and sql not in self.executes:
+                self._want(sql, len(params))
+        wanted, self.wanted = self.wanted, {}
+        preparations = []
+        for sql, count in wanted.items():
+            body = numbered(sql, count)
+            if body is None or self.used >= MAX_PREPARED_PER_CONNECTION:
+                continue
+            self.used += 1
+            name = f"{self.prefix}{self.used}"
+            execute = f"EXECUTE {name}({', '.join(['%s'] * count)})"
+            preparations.append(Preparation(sql, f"PREPARE {name} AS {body}", execute))
+        return preparations
+
+    def prepared(self, preparation: Preparation) -> None:
+        """Its PREPARE succeeded: the statement is sent as its EXECUTE from now on."""
+        self.executes[preparation.sql] = preparation.execute
+
+    def not_prepared(self, preparation: Preparation, error: BaseException) -> None:
+        """Its PREPARE failed: its name is not used again, and the statement goes as text meanwhile."""
+        self.attempts[preparation.sql] = self.attempts.get(preparation.sql, 0) + 1
+        if _sqlstate(error) in CANNOT_TYPE:
+            REFUSED.add(preparation.sql, error)
+
+    def _want(self, sql: str, count: int) -> None:
+        if sql in self.wanted or sql in REFUSED.texts or self.attempts.get(sql, 0) >= MAX_ATTEMPTS:
+            return
+        if self.used < MAX_PREPARED_PER_CONNECTION and sql.lstrip().split(None, 1)[0].upper() in PREPARABLE:
+            self.wanted[sql] = count
+
+    # --- a round trip ---------------------------------------------------------------------
+
+    def compose(self, statements: Sequence[Statement]) -> tuple[list[str], list[Any]]:
+        """The texts to send for `statements` (each prepared one as its EXECUTE), ready to be joined and quoted
+        into, and their values in order. One not prepared yet goes as text, and is prepared before the next
+        transaction."""
+        texts: list[str] = []
+        values: list[Any] = []
+        quoting = any(params for _, params in statements)
+        for sql, params in statements:
+            if not params:  # sent as it is; with values to quote in, a literal % must be doubled
+                texts.append(sql.replace("%", "%%") if quoting else sql)
+                continue
+            values.extend(params)
+            execute = self.executes.get(sql)
+            if execute is None:
+                self._want(sql, len(params))
+            texts.append(execute or sql)
+        return texts, values
 
     def query(self, statements: Sequence[Statement]) -> bytes:
         """The round trip's text: `statements` composed, their values quoted in as SQL literals."""
@@ -117,49 +195,10 @@ class PreparedStatements:
         except TypeError as error:  # as many placeholders as values, or psycopg's own error
             raise psycopg.ProgrammingError(f"{error}: {len(values)} values for {template[:200]!r}") from None
 
-    def compose(self, statements: Sequence[Statement]) -> tuple[list[str], list[Any]]:
-        """The texts to send for `statements` (each prepared one as EXECUTE, preceded by its PREPARE the first
-        time), ready to be joined and quoted into, and their values in order."""
-        texts: list[str] = []
-        values: list[Any] = []
-        quoting = any(params for _, params in statements)
-        for sql, params in statements:
-            if not params:  # sent as it is; with values to quote in, a literal % must be doubled
-                texts.append(sql.replace("%", "%%") if quoting else sql)
-                continue
-            values.extend(params)
-            texts.append(self.executes.get(sql) or self._prepare(sql, len(params), texts) or sql)
-        return texts, values
-
-    def _prepare(self, sql: str, count: int, texts: list[str]) -> str | None:
-        if sql in self.pending:  # twice in one round trip: prepared by its first occurrence
-            return self.pending[sql]
-        if self.used >= MAX_PREPARED_PER_CONNECTION or sql in REFUSED.texts:
-            return None
-        if sql.lstrip().split(None, 1)[0].upper() not in PREPARABLE:
-            return None
-        body = numbered(sql, count)
-        if body is None:
-            return None  # sent as it is, for `query` to report the mismatch
-        self.used += 1
-        name = f"wy_{self.used}"
-        texts.append(f"PREPARE {name} AS {body}")
-        execute = self.pending[sql] = f"EXECUTE {name}({', '.join(['%s'] * count)})"
-        return execute
-
-    def sent(self) -> None:
-        """The round trip succeeded: what it prepared is there to be executed."""
-        if self.pending:
-            self.executes.update(self.pending)
-            self.pending = {}
-
     def failed(self, error: BaseException) -> None:
-        """The round trip failed: what it may have prepared is forgotten, its names never reused."""
-        if self.pending and refused_to_prepare(error):
-            REFUSED.add(list(self.pending), error)
-        self.pending = {}
-        if getattr(error, "sqlstate", None) in STALE_STATEMENTS:
-            self.executes.clear()  # prepared afresh at their next use, under new names
+        """A round trip failed: if a prepared statement may no longer fit, every one is prepared afresh."""
+        if _sqlstate(error).startswith(STALE_CLASSES):
+            self.executes.clear()
 
 
 # Kept on the connection itself: it holds the connection (its quoting follows the connection's encoding),

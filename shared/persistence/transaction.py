@@ -7,9 +7,9 @@ answered, or with the COMMIT: a handler that claims a message, inserts a row and
 message makes two round trips (`BEGIN; INSERT …` on the first read, `INSERT …; INSERT …;
 COMMIT` at the end) instead of six. Statements keep their order, so a read still sees every
 earlier write. Several statements in one request need client-side parameter binding
-(psycopg's `ClientCursor`, which quotes values itself); each statement with values is
-prepared once per connection and travels as `EXECUTE name(values)` (shared.persistence.prepared),
-so the server does not plan it again.
+(the values quoted in as psycopg's `ClientCursor` would); each statement with values is
+prepared once per connection, between two of its transactions, and travels as
+`EXECUTE name(values)` after (shared.persistence.prepared), so the server does not plan it again.
 
 Round trips are traced here (shared.telemetry.round_trips) rather than by wrapping every
 cursor: a generic DB-API wrapper cost a service more than the statements' own binding.
@@ -29,7 +29,7 @@ from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
 from shared.persistence.errors import Busy, Conflict, StoreDown, StoreError, StoreUnavailable
-from shared.persistence.prepared import prepared_on
+from shared.persistence.prepared import PreparedStatements, prepared_on
 from shared.telemetry import round_trips
 
 Connection = psycopg.Connection[DictRow]
@@ -64,11 +64,12 @@ class Transaction:
         return self.execute(sql, params).fetchall()
 
     def _send(self, statements: list[tuple[str, Sequence[Any]]]) -> psycopg.Cursor[DictRow]:
-        self._held = []
+        prepared = prepared_on(self.conn)
         if not self._begun:
+            self._prepare(prepared, statements)  # between transactions: a failed PREPARE costs no transaction
             statements.insert(0, ("BEGIN", ()))
             self._begun = True
-        prepared = prepared_on(self.conn)
+        self._held = []
         cursor = ClientCursor(self.conn)
         began = round_trips.started()
         try:
@@ -79,14 +80,28 @@ class Transaction:
             redelivered = isinstance(error, AlreadyHandled)  # no failure: no driver error behind it
             round_trips.traced(statements, began, None if redelivered else exc)
             raise error from (None if redelivered else exc)
-        except BaseException as exc:
-            prepared.failed(exc)
-            raise
-        prepared.sent()
         round_trips.traced(statements, began)
         while cursor.nextset():  # the answer wanted is the last statement's
             pass
         return cursor
+
+    def _prepare(self, prepared: PreparedStatements, statements: list[tuple[str, Sequence[Any]]]) -> None:
+        """Prepare, one round trip each, what this connection is to run by name from this transaction on."""
+        if self.conn.info.transaction_status != TransactionStatus.IDLE:
+            return  # only ever between transactions
+        for preparation in prepared.preparations(statements):
+            began = round_trips.started()
+            try:
+                ClientCursor(self.conn).execute(preparation.text)
+            except psycopg.OperationalError as exc:  # the connection is gone: so is the transaction to come
+                round_trips.traced([(preparation.text, ())], began, exc, counted=False)
+                raise store_error(exc) from exc
+            except psycopg.Error as exc:
+                prepared.not_prepared(preparation, exc)
+                round_trips.traced([(preparation.text, ())], began, exc, counted=False)
+                continue
+            prepared.prepared(preparation)
+            round_trips.traced([(preparation.text, ())], began, counted=False)
 
     def commit(self) -> None:
         if self._held or self._begun:

@@ -48,13 +48,19 @@ def started() -> int:
     return time.time_ns()
 
 
-def traced(statements: Sequence[tuple[str, Sequence[Any]]], began: int, error: BaseException | None = None) -> None:
-    """Account for a round trip that began at `began` (from `started()`) and has just ended."""
+def traced(
+    statements: Sequence[tuple[str, Sequence[Any]]],
+    began: int,
+    error: BaseException | None = None,
+    counted: bool = True,
+) -> None:
+    """Account for a round trip that began at `began` (from `started()`) and has just ended. One that is the
+    connection's business rather than the hop's (preparing a statement) is not `counted` on the hop's span."""
     if not is_instrumentation_enabled():  # the relay's and the metrics' own polling stay out of traces
         return
     ended = time.time_ns()
     hop = trace.get_current_span()
-    if hop.is_recording():
+    if counted and hop.is_recording():
         attributes = getattr(hop, "attributes", None) or {}
         hop.set_attributes(  # one call: the SDK takes the span's lock and checks the values once per call
             {

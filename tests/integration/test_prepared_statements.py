@@ -1,4 +1,4 @@
-"""Statements are prepared once per connection and run by name, with the same answers and errors as text."""
+"""Statements are prepared between transactions and run by name, with the same answers and errors as text."""
 
 import uuid
 from collections.abc import Iterator
@@ -15,7 +15,13 @@ from shared.persistence.transaction import transaction
 
 pytestmark = pytest.mark.integration
 
+INSERT = "INSERT INTO prepared_notes (id, note) VALUES (%s, %s)"
 READ = "SELECT note FROM prepared_notes WHERE id = %s"
+
+
+@pytest.fixture(autouse=True)
+def no_refusals_yet(monkeypatch):
+    monkeypatch.setattr(prepared, "REFUSED", prepared._Refusals())
 
 
 @pytest.fixture
@@ -39,23 +45,38 @@ def one_connection(connections) -> Iterator:
 
 
 def prepared_here(conn) -> dict[str, list[str]]:
-    """The statements prepared on the connection, by name, with the parameter types PostgreSQL inferred."""
+    """The statements prepared on the connection, by what follows its prefix, with the parameter types inferred."""
     rows = conn.execute("SELECT name, parameter_types::text[] AS types FROM pg_prepared_statements").fetchall()
-    return {row["name"]: row["types"] for row in rows}
+    return {row["name"].split("_", 1)[1]: row["types"] for row in rows}
 
 
-def test_a_statement_is_prepared_at_its_first_use_and_run_by_name_in_later_transactions(one_connection):
+def test_the_first_round_trip_s_statements_are_prepared_before_it_and_later_ones_before_the_next_transaction(
+    one_connection,
+):
     factory, conn = one_connection
     with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (1, "首次"))
-        assert tx.one(READ, (1,)) == {"note": "首次"}
-    statements = prepared_here(conn)
-    assert statements == {"wy_1": ["bigint", "text"], "wy_2": ["bigint"]}
+        assert tx.one(READ, (1,)) is None  # the first round trip: prepared before it
+        tx.write(INSERT, (1, "首次"))  # with the commit: sent as text this time
+    assert prepared_here(conn) == {"1": ["bigint"]}
 
     with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (2, "再次"))
+        tx.write(INSERT, (2, "再次"))
         assert tx.one(READ, (2,)) == {"note": "再次"}
-    assert prepared_here(conn) == statements  # nothing prepared again
+    assert prepared_here(conn) == {"1": ["bigint"], "2": ["bigint", "text"]}
+    with transaction(factory) as tx:
+        tx.write(INSERT, (3, "第三"))
+        assert tx.one(READ, (3,)) == {"note": "第三"}
+    assert len(prepared_here(conn)) == 2  # nothing prepared again
+
+
+def test_a_prepare_never_holds_a_value_for_postgresql_to_keep_or_log(one_connection):
+    factory, conn = one_connection
+    for n in (4, 5):
+        with transaction(factory) as tx:
+            tx.write(INSERT, (n, "13912345678"))
+            assert tx.one(READ, (n,)) == {"note": "13912345678"}
+    kept = [row["statement"] for row in conn.execute("SELECT statement FROM pg_prepared_statements")]
+    assert kept and all(text.startswith("PREPARE ") and "1391234" not in text for text in kept)
 
 
 def test_values_of_every_kind_reach_a_prepared_statement_as_they_would_as_text(one_connection):
@@ -63,60 +84,78 @@ def test_values_of_every_kind_reach_a_prepared_statement_as_they_would_as_text(o
     at = datetime(2026, 12, 5, 8, 30, tzinfo=UTC)
     ref = uuid.UUID("8c6c35e0-e577-52e8-b01d-cefac8100001")
     insert = "INSERT INTO prepared_notes (id, at, ref, tags, body, note) VALUES (%s, %s, %s, %s, %s, %s)"
-    for n in (10, 11):  # the first prepares, the second executes by name
+    for n in (10, 11, 12):  # as text, then by name
         with transaction(factory) as tx:
             tx.write(insert, (n, at, ref, ["调解", "it's"], Jsonb({"单位": "court:430426"}), None))
             row = tx.one("SELECT at, ref, tags, body, note FROM prepared_notes WHERE id = %s", (n,))
         assert row == {"at": at, "ref": ref, "tags": ["调解", "it's"], "body": {"单位": "court:430426"}, "note": None}
 
 
-def test_a_statement_prepared_in_a_transaction_rolled_back_still_runs_by_name(one_connection):
+def test_a_statement_prepared_before_a_transaction_rolled_back_still_runs_by_name(one_connection):
     factory, conn = one_connection
     with pytest.raises(RuntimeError), transaction(factory) as tx:
         tx.one(READ, (1,))
         raise RuntimeError("the handler refused")
-    assert prepared_here(conn) == {"wy_1": ["bigint"]}
-
+    assert prepared_here(conn) == {"1": ["bigint"]}
     with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (3, "回滚之后"))
-        assert tx.one(READ, (3,)) == {"note": "回滚之后"}
-
-
-def test_a_round_trip_that_prepared_and_failed_gives_the_same_error_and_its_name_is_not_reused(one_connection):
-    factory, conn = one_connection
-    insert = "INSERT INTO prepared_notes (id, note) VALUES (%s, %s)"
-    returning = insert + " RETURNING id"
+        tx.write(INSERT, (6, "回滚之后"))
     with transaction(factory) as tx:
-        tx.write(insert, (4, "原件"))
+        assert tx.one(READ, (6,)) == {"note": "回滚之后"}
+
+
+def test_a_failed_round_trip_reports_the_same_error_and_the_connection_goes_on(one_connection):
+    factory, _ = one_connection
+    returning = INSERT + " RETURNING id"
+    for n in (7, 8):  # prepared by the second transaction
+        with transaction(factory) as tx:
+            assert tx.one(returning, (n, "原件")) == {"id": n}
     with pytest.raises(Conflict), transaction(factory) as tx:
-        tx.execute(returning, (4, "重复"))  # prepared as wy_2, then its execution fails
+        tx.execute(returning, (7, "重复"))
     with transaction(factory) as tx:
-        assert tx.one(returning, (5, "之后")) == {"id": 5}
-    assert prepared_here(conn) == {"wy_1": ["bigint", "text"], "wy_2": ["bigint", "text"], "wy_3": ["bigint", "text"]}
+        assert tx.one(returning, (9, "之后")) == {"id": 9}
 
 
-def test_a_statement_postgresql_cannot_prepare_fails_once_then_runs_as_text(one_connection, monkeypatch):
-    monkeypatch.setattr(prepared, "REFUSED", prepared._Refusals())
+def test_a_statement_postgresql_cannot_prepare_never_fails_and_runs_as_text(one_connection):
     factory, conn = one_connection
     untyped = "SELECT %s + %s AS total"  # as text, 1 + 2; prepared, unknown + unknown is ambiguous
-    with pytest.raises(StoreError), transaction(factory) as tx:
-        tx.one(untyped, (1, 2))
-    with transaction(factory) as tx:
-        assert tx.one(untyped, (1, 2)) == {"total": 3}
+    for _ in range(3):
+        with transaction(factory) as tx:
+            assert tx.one(untyped, (1, 2)) == {"total": 3}
     assert prepared_here(conn) == {}
+    assert untyped in prepared.REFUSED.texts
 
 
 def test_statements_the_server_lost_are_prepared_again_after_one_failed_round_trip(one_connection):
     factory, conn = one_connection
-    with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (6, "留存"))
+    for n in (20, 21):
+        with transaction(factory) as tx:
+            tx.write(INSERT, (n, "留存"))
     conn.execute("DEALLOCATE ALL")  # as a session reset would
     with pytest.raises(StoreError), transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (7, "丢失"))  # sent with the commit
+        tx.write(INSERT, (22, "丢失"))  # sent with the commit, by a name the server no longer knows
     with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (7, "重新准备"))
-        assert tx.one(READ, (7,)) == {"note": "重新准备"}
-    assert prepared_here(conn) == {"wy_2": ["bigint", "text"], "wy_3": ["bigint"]}
+        tx.write(INSERT, (22, "重新准备"))
+    with transaction(factory) as tx:
+        tx.write(INSERT, (23, "按名执行"))
+        assert tx.one(READ, (22,)) == {"note": "重新准备"}
+    assert len(prepared_here(conn)) == 2  # prepared afresh, under new names
+
+
+def test_a_plan_the_table_outgrew_fails_one_round_trip_then_is_prepared_again(one_connection):
+    """A rolling upgrade adds a column while the service runs: `SELECT *` no longer fits the plan it had."""
+    factory, conn = one_connection
+    everything = "SELECT * FROM prepared_notes WHERE id = %s"
+    with transaction(factory) as tx:
+        tx.write(INSERT, (30, "升级前"))
+    for _ in range(2):
+        with transaction(factory) as tx:
+            assert tx.one(everything, (30,))["note"] == "升级前"
+    conn.execute("ALTER TABLE prepared_notes ADD COLUMN handled_by text")
+    with pytest.raises(StoreError), transaction(factory) as tx:
+        tx.one(everything, (30,))
+    for _ in range(2):
+        with transaction(factory) as tx:
+            assert tx.one(everything, (30,))["handled_by"] is None
 
 
 def test_values_are_quoted_in_exactly_as_psycopg_quotes_them(one_connection):
@@ -134,12 +173,14 @@ def test_values_are_quoted_in_exactly_as_psycopg_quotes_them(one_connection):
         Jsonb({"单位": "court:430426", "note": "50%"}),
     ]
     sql = "SELECT " + ", ".join(["%s"] * len(values)) + " WHERE 'a' LIKE 'a%%'"
-    query = prepared.PreparedStatements(prepared.Transformer(conn)).query([("SET LOCAL x = 1", ()), (sql, values)])
-    # A SELECT is prepared; the EXECUTE it becomes carries the values exactly as a ClientCursor renders them.
-    expected = psycopg.ClientCursor(conn).mogrify("EXECUTE wy_1(" + ", ".join(["%s"] * len(values)) + ")", values)
-    assert query.decode().endswith("; " + expected)
-    assert query.decode().startswith("SET LOCAL x = 1; PREPARE wy_1 AS SELECT $1, $2")
-    assert query.decode().split("; ")[1].endswith("WHERE 'a' LIKE 'a%'")
+    statements = prepared.PreparedStatements(prepared.Transformer(conn))
+    as_text = statements.query([("SET LOCAL x = 1", ()), (sql, values)])
+    assert as_text.decode() == "SET LOCAL x = 1; " + psycopg.ClientCursor(conn).mogrify(sql, values)
+    for preparation in statements.preparations():
+        statements.prepared(preparation)
+    by_name = statements.query([(sql, values)]).decode()
+    execute = f"EXECUTE {statements.prefix}1(" + ", ".join(["%s"] * len(values)) + ")"
+    assert by_name == psycopg.ClientCursor(conn).mogrify(execute, values)
 
 
 @pytest.mark.parametrize(
@@ -154,17 +195,3 @@ def test_a_statement_whose_placeholders_and_values_disagree_is_refused_before_it
     statements = [("SELECT 1", ()), ("SET LOCAL statement_timeout = %s", ("5s",)), (sql, values)]
     with pytest.raises(psycopg.ProgrammingError):
         prepared.PreparedStatements(prepared.Transformer(conn)).query(statements)
-
-
-def test_a_plan_the_table_outgrew_fails_one_round_trip_then_is_prepared_again(one_connection):
-    """A rolling upgrade adds a column while the service runs: `SELECT *` no longer fits the plan it had."""
-    factory, conn = one_connection
-    everything = "SELECT * FROM prepared_notes WHERE id = %s"
-    with transaction(factory) as tx:
-        tx.write("INSERT INTO prepared_notes (id, note) VALUES (%s, %s)", (8, "升级前"))
-        assert tx.one(everything, (8,))["note"] == "升级前"
-    conn.execute("ALTER TABLE prepared_notes ADD COLUMN handled_by text")
-    with pytest.raises(StoreError), transaction(factory) as tx:
-        tx.one(everything, (8,))
-    with transaction(factory) as tx:
-        assert tx.one(everything, (8,))["handled_by"] is None

@@ -79,7 +79,10 @@ def test_with_no_threshold_every_round_trip_is_a_span_named_after_what_it_carrie
     handle(tracer, connections, note_and_read)
 
     *statements, hop = tracer.exported.get_finished_spans()
-    assert [span.name for span in statements] == ["INSERT; SELECT", "UPDATE; COMMIT"]
+    # A fresh connection first prepares the statements of its first round trip, each alone (not counted as
+    # the hop's: they are the connection's), then the hop's own round trips follow.
+    assert [span.name for span in statements] == ["PREPARE", "PREPARE", "INSERT; SELECT", "UPDATE; COMMIT"]
+    assert hop.attributes[round_trips.ROUND_TRIPS] == 2
     for span in statements:
         assert span.parent.span_id == hop.context.span_id
         assert span.kind is SpanKind.CLIENT
