@@ -49,9 +49,12 @@ PREPARABLE = frozenset({"SELECT", "INSERT", "UPDATE", "DELETE", "WITH", "VALUES"
 # What a PREPARE fails with when it cannot type a parameter that a quoted value would have typed: the
 # statement is then sent as text in this process.
 CANNOT_TYPE = frozenset({"42P18", "42P08", "42725", "42883", "42804", "42846"})
-# Error classes a statement prepared earlier can raise once it no longer fits: lost (26000), a plan that
-# must not change its result (0A000), parameter types its table's changed columns no longer take (42, 22).
-STALE_CLASSES = ("26", "0A", "42", "22")
+# What a statement prepared earlier can raise once it no longer fits: lost (26000), a plan that must not
+# change its result (0A000), parameter types its table's changed columns no longer take (class 42, and a
+# value too large for the narrower type it was prepared with: 22003, 22001). Not the rest of class 22,
+# which bad input raises: that must not make a connection prepare everything again.
+STALE_CLASSES = ("26", "0A", "42")
+STALE_CODES = frozenset({"22003", "22001"})
 _PLACEHOLDER = re.compile(r"%%|%s")
 _STRAY_PERCENT = re.compile(rb"%(?!s)")  # once the %% escapes are out, any % but a placeholder
 
@@ -197,7 +200,8 @@ class PreparedStatements:
 
     def failed(self, error: BaseException) -> None:
         """A round trip failed: if a prepared statement may no longer fit, every one is prepared afresh."""
-        if _sqlstate(error).startswith(STALE_CLASSES):
+        sqlstate = _sqlstate(error)
+        if sqlstate.startswith(STALE_CLASSES) or sqlstate in STALE_CODES:
             self.executes.clear()
 
 

@@ -124,3 +124,12 @@ def test_a_connection_prepares_at_most_so_many_statements_then_sends_the_rest_as
         assert statements.compose([(f"SELECT %s AS more{n}", (n,))])[0] == [f"SELECT %s AS more{n}"]
     assert statements.preparations() == []
     assert statements.compose([("SELECT %s AS c0", (0,))])[0] == [f"EXECUTE {statements.prefix}1(%s)"]
+
+
+def test_bad_input_does_not_make_a_connection_prepare_everything_again():
+    statements = PreparedStatements()
+    prepare_all(statements, [(READ, ("x",))])
+    statements.failed(psycopg.errors.InvalidTextRepresentation('invalid input syntax for type uuid: "x"'))
+    assert statements.compose([(READ, ("x",))])[0] == [f"EXECUTE {statements.prefix}1(%s)"]
+    statements.failed(psycopg.errors.NumericValueOutOfRange("integer out of range"))  # a column widened since
+    assert statements.compose([(READ, ("x",))])[0] == [READ]
