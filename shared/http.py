@@ -1,5 +1,6 @@
 """HTTP entrypoints that answer in JSON and turn our errors into clear, field-named responses."""
 
+import inspect
 import json
 from dataclasses import dataclass
 from types import TracebackType
@@ -9,6 +10,7 @@ from nameko.containers import WorkerContext
 from nameko.extensions import SharedExtension
 from nameko.web.handlers import HttpRequestHandler
 from pydantic import BaseModel, ValidationError
+from werkzeug.routing import Map
 from werkzeug.wrappers import Request, Response
 
 from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, TooManyAttempts, Unauthenticated
@@ -234,6 +236,29 @@ class ApiHandler(HttpRequestHandler):
         super().__init__(method, url, **kwargs)
         self.access = access
         self.takes_key = idempotent and bool(WRITE_METHODS & {m.strip().upper() for m in method.split(",")})
+
+    def setup(self) -> None:
+        self.check_route_matches_method()
+        super().setup()
+
+    def check_route_matches_method(self) -> None:
+        """The method takes the request and exactly the route's variables, or the service does not start.
+
+        Every request to a route binds the same names, so checking once here is the check nameko
+        repeats (with `inspect.getcallargs`) for every request, and a mistake fails at start-up
+        instead of answering each caller with an error.
+        """
+        method = getattr(self.container.service_cls, self.method_name)
+        rule = self.get_url_rule()
+        Map([rule])  # a rule learns its variables when a map compiles it
+        variables = dict.fromkeys(rule.arguments)
+        try:
+            inspect.signature(method).bind(None, None, **variables)
+        except TypeError as exc:
+            raise TypeError(f"{self.method_name} does not take the variables of {self.url}: {exc}") from None
+
+    def check_signature(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        """Checked at setup (check_route_matches_method): a request brings its route's variables, no others."""
 
     def handle_request(self, request: Request) -> Response:
         try:

@@ -90,6 +90,12 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(serializer=one_line_json, ensure_ascii=False, default=str),
         ],
     )
+    # No line carries the thread or process a record was made in, and under eventlet finding the
+    # thread is the dearest part of a record: the green `threading.current_thread()` runs twice per
+    # line (ProcessorFormatter copies the record). The logging cookbook's switches leave it out.
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
     root = logging.getLogger()

@@ -208,3 +208,36 @@ def test_an_endpoint_open_to_no_role_does_not_load():
 def test_access_is_required_to_declare_an_endpoint():
     with pytest.raises(TypeError, match="access"):
         ApiHandler("GET", "/api/v1/cases")  # type: ignore[call-arg]
+
+
+class ReferralDesk:
+    def accept(self, request: Request, referral_id: str) -> Response:
+        raise AssertionError("never called: only its signature is checked")
+
+    def list_referrals(self, request: Request) -> Response:
+        raise AssertionError("never called: only its signature is checked")
+
+
+def bound_to_desk(method_name: str, url: str) -> ApiHandler:
+    handler = ApiHandler("POST", url, access=SIGNED_IN)
+    handler.method_name = method_name
+    handler.container = SimpleNamespace(service_cls=ReferralDesk)  # type: ignore[assignment]
+    return handler
+
+
+def test_an_endpoint_whose_method_takes_its_route_variables_starts() -> None:
+    bound_to_desk("accept", "/api/v1/referrals/<referral_id>/accept").check_route_matches_method()
+    bound_to_desk("list_referrals", "/api/v1/referrals").check_route_matches_method()
+
+
+@pytest.mark.parametrize(
+    ("method_name", "url"),
+    [
+        ("accept", "/api/v1/referrals/<case_id>/accept"),  # a variable the method does not take
+        ("accept", "/api/v1/referrals/accept"),  # the method needs a variable the route lacks
+        ("list_referrals", "/api/v1/referrals/<referral_id>"),
+    ],
+)
+def test_an_endpoint_whose_route_does_not_fit_its_method_does_not_start(method_name: str, url: str) -> None:
+    with pytest.raises(TypeError, match=method_name):
+        bound_to_desk(method_name, url).check_route_matches_method()
