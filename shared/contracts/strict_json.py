@@ -8,9 +8,14 @@ encode. Each of those would fail later, as a crash rather than a refusal; here i
 
 import json
 import math
+import re
 from typing import Any
 
 MAX_DEPTH = 64  # far deeper than any message or command; deeper input is refused before validation
+# In text decoded from UTF-8, a NUL or a lone surrogate can only come from an escape: json refuses raw
+# control characters in strings, and the UTF-8 codec refuses encoded surrogates. A surrogate escape may
+# still be half of a valid pair (an emoji); finding one only means looking closer.
+_NUL_OR_SURROGATE_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 def loads_strict(data: bytes | str) -> Any:
@@ -25,8 +30,19 @@ def loads_strict(data: bytes | str) -> Any:
         )
     except RecursionError:
         raise ValueError(f"nested deeper than {MAX_DEPTH} levels") from None
-    _check_decoded(value)
+    if isinstance(data, str) or _may_hold_what_json_allows_and_we_refuse(text):
+        _check_decoded(value)
     return value
+
+
+def _may_hold_what_json_allows_and_we_refuse(text: str) -> bool:
+    """False when no value read from this UTF-8 text can nest too deep, hold a NUL or a lone surrogate,
+    so the walk over every value (a message's largest cost on reading) is not needed."""
+    # Each level of nesting opens with one of these characters; counting them inside strings too only
+    # errs towards the walk.
+    if text.count("{") + text.count("[") >= MAX_DEPTH:
+        return True
+    return _NUL_OR_SURROGATE_ESCAPE.search(text) is not None
 
 
 def _refuse_constant(name: str) -> float:

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from werkzeug.test import EnvironBuilder
 
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.strict_json import MAX_DEPTH, loads_strict
+from shared.contracts.strict_json import MAX_DEPTH, _check_decoded, loads_strict
 from shared.http import PUBLIC, ApiHandler, BadInput, UnsupportedMediaType, parse_body
 
 WALK_IN = {
@@ -110,6 +110,43 @@ def test_nesting_up_to_the_limit_is_still_json():
     nested = b'{"a":' * (MAX_DEPTH - 1) + b"1" + b"}" * (MAX_DEPTH - 1)
 
     assert loads_strict(nested)["a"]["a"]
+
+
+# Any character, and often the ones to refuse: NUL and surrogates (alone, or pairs that json joins).
+any_text = st.text(
+    st.characters(codec=None, exclude_categories=()) | st.characters(categories=["Cs"]) | st.just("\x00"), max_size=8
+)
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | any_text,
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(any_text, children, max_size=3),
+    max_leaves=80,
+)
+
+
+def outcome(read: Any, data: bytes) -> tuple[str, object]:
+    try:
+        return "read", read(data)
+    except ValueError:
+        return "refused", None
+
+
+def read_walking_every_value(data: bytes) -> object:
+    """loads_strict as it was before it learnt when the walk is not needed: the reference."""
+    try:
+        value = json.loads(data.decode("utf-8"), parse_constant=float, object_pairs_hook=dict)
+    except RecursionError:
+        raise ValueError("too deep") from None
+    _check_decoded(value)
+    return value
+
+
+@settings(max_examples=500, deadline=None)
+@given(value=json_values, ascii_only=st.booleans(), depth=st.integers(0, MAX_DEPTH + 2))
+def test_reading_without_the_walk_refuses_exactly_what_the_walk_refuses(value, ascii_only, depth):
+    text = "[" * depth + json.dumps(value, ensure_ascii=ascii_only) + "]" * depth
+    data = text.encode("utf-8", "surrogatepass")  # a raw lone surrogate makes bytes UTF-8 refuses, as it should
+
+    assert outcome(loads_strict, data) == outcome(read_walking_every_value, data)
 
 
 def test_a_validator_that_raises_an_unexpected_error_is_still_a_refusal():
