@@ -131,7 +131,7 @@ def outcome(read: Any, data: bytes) -> tuple[str, object]:
 
 
 def read_walking_every_value(data: bytes) -> object:
-    """loads_strict as it was before it learnt when the walk is not needed: the reference."""
+    """The reference: the same reading with the walk over every value, whatever the text holds."""
     try:
         value = json.loads(data.decode("utf-8"), parse_constant=float, object_pairs_hook=dict)
     except RecursionError:
