@@ -14,7 +14,9 @@ if not BROWSER_PROCESS:
 
     eventlet.monkey_patch()
 
-    import shared.persistence.green  # noqa: F401  (psycopg's green wait, as in the services)
+    from shared.persistence.green import use_green_wait
+
+    use_green_wait()  # psycopg waits through the hub, as in the services
 
 # A directory named on the command line is still collected; tests/browser/conftest.py refuses to run patched.
 collect_ignore = [] if BROWSER_PROCESS else ["browser"]

@@ -7,7 +7,7 @@ import psycopg
 import psycopg.waiting
 import pytest
 
-from shared.persistence.green import BlockingDriverError, assert_green_wait, use_green_wait
+from shared.persistence.green import BlockingDriverError, assert_green_wait, use_green_wait, wait_green
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -57,10 +57,10 @@ def overlap_all(intervals: list[tuple]) -> bool:
     return all(a_start < b_end for a_start, _ in intervals for _, b_end in intervals)
 
 
-def test_the_select_based_wait_is_in_use():
+def test_the_green_wait_is_in_use():
     description = assert_green_wait()
-    assert psycopg.waiting.wait is psycopg.waiting.wait_select
-    assert "wait_select" in description
+    assert psycopg.waiting.wait is wait_green
+    assert "wait_green" in description
 
 
 def test_three_queries_in_three_green_threads_run_at_the_same_time(connections):
@@ -81,6 +81,30 @@ def test_the_c_wait_would_run_them_one_after_another(connections, c_wait):
     assert all(earlier_end <= later_start for (_, earlier_end), (later_start, _) in itertools.pairwise(intervals))
 
 
-def test_use_green_wait_restores_the_select_based_wait(c_wait):
+def test_a_query_larger_than_the_socket_buffers_goes_through(connections):
+    """Sending megabytes makes psycopg wait to write, and to read and write at once, between its reads."""
+    text = "调解" * 4_000_000  # 24 MB of UTF-8
+    (length,) = connections[0].execute("SELECT length(%s::text)", (text,)).fetchone()
+    assert length == len(text)
+
+
+def test_a_query_cancelled_on_the_server_is_reported_and_the_connection_still_works(connections):
+    conn = connections[0]
+    conn.execute("SET statement_timeout = '200ms'")
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        conn.execute("SELECT pg_sleep(5)")
+    assert conn.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_a_backend_terminated_mid_query_is_a_lost_connection(connections):
+    waiting, killer, _ = connections
+    pid = waiting.info.backend_pid
+    eventlet.spawn_after(0.2, killer.execute, "SELECT pg_terminate_backend(%s)", (pid,))
+    with pytest.raises(psycopg.OperationalError):
+        waiting.execute("SELECT pg_sleep(5)")
+    assert waiting.closed or waiting.broken
+
+
+def test_use_green_wait_restores_the_green_wait(c_wait):
     use_green_wait()
     assert assert_green_wait()
