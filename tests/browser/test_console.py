@@ -303,6 +303,8 @@ def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_co
     keyboard.keyboard.press("Tab")  # the skip link comes first, then the navigation
     expect(keyboard.locator(".skip")).to_be_focused()
     keyboard.keyboard.press("Enter")
+    # Following the link moves focus to the page's content; the next Tab starts from there, once it has.
+    expect(keyboard.locator("main")).to_be_focused()
     keyboard.keyboard.press("Tab")
     expect(keyboard.get_by_label("来源渠道")).to_be_focused()
 
