@@ -2,11 +2,12 @@
 
 from functools import cache
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 
 from services.intake.domain import MIN_SECRET_BYTES
 from services.intake.frequency import AlertRules
 from shared.config import ServiceSettings
+from shared.secret_values import refuse_placeholder
 
 
 class IntakeSettings(ServiceSettings):
@@ -33,6 +34,16 @@ class IntakeSettings(ServiceSettings):
         le=1000,
         description="WUYUAN_ALERT_RESPONDENT_THRESHOLD: distinct applicants naming one respondent within the window",
     )
+
+    # On the field, not the model: a refused value's error then shows that value alone, never the
+    # rest of the environment (the broker and database URLs carry passwords). A deployment that kept
+    # the manifest's placeholder would key every party with a secret anyone can read in the repository.
+    @field_validator("party_key_secret")
+    @classmethod
+    def _a_real_secret(cls, secret: SecretStr, info: ValidationInfo) -> SecretStr:
+        dev_mode = bool(info.data.get("dev_mode"))
+        refuse_placeholder("WUYUAN_PARTY_KEY_SECRET", secret.get_secret_value(), dev_mode, MIN_SECRET_BYTES)
+        return secret
 
     def alert_rules(self) -> AlertRules:
         return AlertRules(self.alert_window_days, self.alert_applicant_threshold, self.alert_respondent_threshold)
