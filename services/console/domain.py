@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from shared.contracts import vocabulary
+
 SESSION_COOKIE = "wuyuan_session"
 MAX_PARTIES_ON_FORM = 6  # rows the registration form offers; the API takes up to 50 for agency feeds
-WINDOW_SOURCES = ("walk_in", "hotline", "grid")  # what the centre's own window registers
+WINDOW_SOURCES = tuple(source.value for source in vocabulary.WINDOW_SOURCES)  # what the centre's own window registers
 
 
 @dataclass(frozen=True)

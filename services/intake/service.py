@@ -7,7 +7,7 @@ from services.intake import handlers
 from services.intake.dependencies import AlertRulesProvider, PartyKeySecret, sealing_store
 from services.intake.settings import intake_settings
 from shared.auth.principal import Role
-from shared.contracts.disputes import DisputeReport
+from shared.contracts.disputes import WindowReport
 from shared.contracts.messages import CaseClosed, CaseReopened, RegisterDispute
 from shared.http import Caller, allow, api, case_id_in_path, json_response, parse_body
 from shared.messaging.consumer import MessageSender, handles
@@ -30,7 +30,7 @@ class Intake(PlatformService):
     @api("POST", "/api/v1/disputes", access=allow(Role.INTAKE_STAFF, Role.COORDINATOR))
     def register_dispute(self, request: Request) -> Response:
         registered = handlers.register_dispute(
-            parse_body(request, DisputeReport),
+            parse_body(request, WindowReport),
             self.caller.subject,
             self.uow,
             self.platform,

@@ -20,6 +20,7 @@ from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
     LEGACY_RESULTS,
+    WINDOW_SOURCES,
     Category,
     Flag,
     Outcome,
@@ -100,6 +101,23 @@ class DisputeReport(BaseModel):
 
     def respondents(self) -> list[Party]:
         return [p for p in self.parties if p.role is PartyRole.RESPONDENT]
+
+
+class WindowReport(DisputeReport):
+    """A report registered at the centre's window (walk-in, hotline, grid worker), over intake's HTTP API.
+
+    An agency's own records (a court filing, a police call …) come only through its feed: a report
+    claiming one here could take over that record's case when the agency later feeds it, or make the
+    agency lead a case it never saw.
+    """
+
+    @field_validator("source")
+    @classmethod
+    def _a_window_channel(cls, source: Source) -> Source:
+        if source not in WINDOW_SOURCES:
+            allowed = ", ".join(s.value for s in WINDOW_SOURCES)
+            raise ValueError(f"the window registers {allowed}; {source.value} arrives through its agency's feed")
+        return source
 
 
 class Agreement(BaseModel):

@@ -16,6 +16,11 @@ class Source(StrEnum):
     STABILITY_LEAD = "stability_lead"  # 稳源: stability-risk lead
 
 
+# What the centre's own window registers (intake's HTTP API, the console's form). The five sources arrive
+# only through their agencies' feeds, where RabbitMQ vouches for the sender.
+WINDOW_SOURCES = (Source.WALK_IN, Source.HOTLINE, Source.GRID)
+
+
 class Category(StrEnum):
     """Kind of dispute; the routing table maps each to the competent agencies."""
 

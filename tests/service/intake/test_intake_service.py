@@ -126,14 +126,12 @@ def test_two_unrelated_cases_on_one_day_get_consecutive_numbers(intake, http):
 # --- repeats -----------------------------------------------------------------------------
 
 
-def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, uow, intake_store, http):
+def test_the_same_court_record_fed_again_is_linked_to_its_case(intake, uow, intake_store):
     intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
     [case_id] = intake_store.cases
 
-    response = intake.register_dispute(http.post(report("court_filing", COURT_RECORD)))
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000002"))
 
-    assert response.status_code == 200
-    assert http.body(response) == {"case_id": case_id, "linked": True, "reason": "same source record"}
     [linked] = uow.sent_of(RepeatReportLinked)
     assert (linked.case_id, linked.source.value, linked.source_record_id) == (case_id, "court_filing", COURT_RECORD)
     assert list(intake_store.cases) == [case_id]
@@ -208,6 +206,30 @@ def test_asking_for_an_unknown_case_is_not_found(intake, http):
 
 
 # --- who may feed what ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("source", ["court_filing", "police_call", "mediation_request", "petition", "stability_lead"])
+def test_the_window_cannot_register_an_agencys_own_record(intake, uow, intake_store, http, source):
+    """A court filing or a police call typed in at the window could later take over the case of the record
+    the agency feeds; the agencies' records come only through their feeds."""
+    with pytest.raises(BadInput) as refused:
+        intake.register_dispute(http.post(report(source, COURT_RECORD)))
+
+    assert [f["field"] for f in refused.value.fields] == ["source"]
+    assert "arrives through its agency's feed" in refused.value.fields[0]["message"]
+    assert intake_store.cases == {}
+    assert intake_store.reports == []
+    assert uow.sent == []
+
+
+@pytest.mark.parametrize("source", ["walk_in", "hotline", "grid"])
+def test_the_window_registers_its_own_channels(intake, intake_store, http, source):
+    response = intake.register_dispute(
+        http.post(report(source, "12345-20261205-0001" if source == "hotline" else None))
+    )
+
+    assert response.status_code == 201
+    assert len(intake_store.cases) == 1
 
 
 def test_an_agency_cannot_feed_another_agencys_source(intake, uow, intake_store):
