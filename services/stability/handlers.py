@@ -104,7 +104,7 @@ def add_event(person_id: UUID, command: AddEvent, caller: Principal, uow: Work, 
     event = {**command.model_dump(mode="python"), "event_id": platform.new_id(), "recorded_by": caller.subject}
     event["kind"] = command.kind.value
     with uow:
-        _require_person(uow, person_id)
+        _require_person_of_caller(uow, person_id, caller, platform)
         uow.store.add_person_event(person_id, event, platform.now())
         shown = _person_shown(uow, person_id, platform)
     return {"event_id": str(event["event_id"]), **shown}
@@ -117,6 +117,7 @@ def name_leader(
     require_officer_of_agency(caller, platform)
     leader = {**command.model_dump(mode="json"), "named_by": caller.subject, "named_at": platform.now().isoformat()}
     with uow:
+        _require_person_of_caller(uow, person_id, caller, platform)
         if not uow.store.set_leader(person_id, leader, platform.now()):
             raise NotFound(f"person {person_id}")
         return _person_shown(uow, person_id, platform)
@@ -124,9 +125,10 @@ def name_leader(
 
 def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """The file, each person with their computed colour and its reasons; `missing_leader` keeps only the gaps."""
-    require_officer_of_agency(caller, platform)
+    own_units = require_officer_of_agency(caller, platform)
     with uow:
-        stored = uow.store.list_persons(MAX_LIST)
+        places = [unit.partition(":")[2] for unit in own_units]
+        stored = [p for p in uow.store.list_persons(MAX_LIST, places) if _acts_for_place(caller, p, platform)]
         cases = uow.store.case_histories(
             [c for p in stored for c in p["case_ids"]], [r for p in stored for r in p["record_ids"]]
         )
@@ -141,7 +143,25 @@ def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Pla
 def show_person(person_id: UUID, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     require_officer_of_agency(caller, platform)
     with uow:
+        _require_person_of_caller(uow, person_id, caller, platform)
         return _person_shown(uow, person_id, platform)
+
+
+def _acts_for_place(caller: Principal, person: Row, platform: Platform) -> bool:
+    """An officer keeps the files of the places their units are competent for, as when putting a person on file."""
+    return caller.acts_for(_unit_of_place(person, platform))
+
+
+def _unit_of_place(person: Row, platform: Platform) -> str:
+    return platform.registry.by_service(platform.service).unit_for(str(person["division_code"]))
+
+
+def _require_person_of_caller(uow: Work, person_id: UUID, caller: Principal, platform: Platform) -> Row:
+    """The person, if on file in a place the caller acts for (Forbidden otherwise, as for a referral of
+    another unit)."""
+    person = _require_person(uow, person_id)
+    caller.require_unit(_unit_of_place(person, platform), "the person's place")
+    return person
 
 
 def _require_person(uow: Work, person_id: UUID) -> Row:

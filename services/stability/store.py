@@ -1,5 +1,6 @@
 """The political-legal committee's store: the agency's referrals and records, the risk register and the person file."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -64,8 +65,9 @@ class StabilityStore(AgencyStore, Protocol):
         """A person's file with its `events`, oldest first."""
         ...
 
-    def list_persons(self, limit: int) -> list[Row]:
-        """Persons on file with their `events`, the latest changed first."""
+    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
+        """Persons on file whose place (division code) starts with one of `places`, with their `events`, the
+        latest changed first."""
         ...
 
     def note_case(self, assigned: CaseAssigned) -> None:
@@ -203,9 +205,12 @@ class PostgresStabilityStore(PostgresAgencyStore):
         person["events"] = self._events([person_id]).get(person_id, [])
         return person
 
-    def list_persons(self, limit: int) -> list[Row]:
+    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
+        # Division codes are digits alone (validated where they enter), so a prefix is a LIKE pattern as it is.
         persons = self.sql.all(
-            f"SELECT {PERSON_COLUMNS} FROM persons ORDER BY updated_at DESC, person_id LIMIT %s", (limit,)
+            f"SELECT {PERSON_COLUMNS} FROM persons WHERE division_code LIKE ANY(%s)"
+            " ORDER BY updated_at DESC, person_id LIMIT %s",
+            ([f"{place}%" for place in places], limit),
         )
         events = self._events([p["person_id"] for p in persons])
         for person in persons:

@@ -1,6 +1,7 @@
 """An agency's store in memory: referrals, their log and the agency's own records; and stability's risk register."""
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -346,8 +347,9 @@ class FakeStabilityStore(FakeAgencyStore):
         person = self.persons.get(person_id)
         return None if person is None else self._shown(person)
 
-    def list_persons(self, limit: int) -> list[Row]:
-        ordered = sorted(self.persons.values(), key=lambda p: (p["updated_at"], str(p["person_id"])))
+    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
+        placed = [p for p in self.persons.values() if p["division_code"].startswith(tuple(places))]
+        ordered = sorted(placed, key=lambda p: (p["updated_at"], str(p["person_id"])))
         ordered.sort(key=lambda p: p["updated_at"], reverse=True)
         return [self._shown(p) for p in ordered[:limit]]
 

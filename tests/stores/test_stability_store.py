@@ -327,10 +327,22 @@ def test_persons_are_listed_latest_changed_first_with_their_events(stores):
         store.add_person_event(ZHANG, event(3, "overdue", NOTED_AT), NOTED_AT + timedelta(hours=2))
 
     with stores.transaction() as store:
-        listed = store.list_persons(10)
-        assert [p["person_id"] for p in store.list_persons(1)] == [ZHANG]
+        listed = store.list_persons(10, ["430426"])
+        assert [p["person_id"] for p in store.list_persons(1, ["430426"])] == [ZHANG]
     assert [p["person_id"] for p in listed] == [ZHANG, LI]
     assert [[e["kind"] for e in p["events"]] for p in listed] == [["overdue"], []]
+
+
+def test_persons_are_listed_only_from_the_places_asked_for(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+        store.add_person(person(LI, "李某", division_code="430426102001"), "id-key-li", None, NOTED_AT)
+
+    with stores.transaction() as store:
+        assert [p["person_id"] for p in store.list_persons(10, ["430426101"])] == [ZHANG]
+        assert [p["person_id"] for p in store.list_persons(10, ["430426102", "430426103"])] == [LI]
+        assert store.list_persons(10, ["430421"]) == []
+        assert store.list_persons(10, []) == []
 
 
 # --- what the platform says about each case, for the person file -------------------------------------------

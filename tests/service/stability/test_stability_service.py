@@ -22,6 +22,8 @@ PERSON_KEY = b"a service-test key of thirty-two bytes or more"
 NOTED_AT = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)
 # Signed-in callers, as the token verifier hands them to the service.
 PLC_OFFICER = Principal("sun.wei", "孙伟", frozenset({Role.OFFICER}), frozenset({"plc:430426"}))
+# A committee officer bound below the committee's own level (the county): competent for no one's file.
+PLC_TOWNSHIP_OFFICER = Principal("qian.li", "钱力", frozenset({Role.OFFICER}), frozenset({"plc:430426101"}))
 POLICE_OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
 COORDINATOR = Principal("wang.fang", "王芳", frozenset({Role.COORDINATOR}))
 LEADER = Principal("li.shuji", "李书记", frozenset({Role.LEADER}))
@@ -332,6 +334,25 @@ def test_only_the_committees_officers_keep_the_person_file(stability, stability_
     with pytest.raises(Forbidden):
         stability.list_persons(http.get())
     assert stability_store.persons == {}
+
+
+def test_an_officer_sees_and_changes_only_the_files_of_places_their_units_are_competent_for(
+    stability, stability_store, http
+):
+    person_id = put_on_file(stability, http)
+    violence = {"kind": "violence", "at": "2026-11-20T10:00:00+08:00", "detail": "扬言报复", "criminal_risk": True}
+    stability.caller = PLC_TOWNSHIP_OFFICER
+
+    with pytest.raises(Forbidden, match="the person's place"):
+        stability.add_person_event(http.post(violence), person_id)
+    with pytest.raises(Forbidden, match="the person's place"):
+        stability.name_leader(http.post({"name": "赵某", "post": "副镇长", "plan": "包案"}), person_id)
+    with pytest.raises(Forbidden, match="the person's place"):
+        stability.show_person(http.get(), person_id)
+    assert http.body(stability.list_persons(http.get()))["persons"] == []
+    [kept] = stability_store.persons.values()
+    assert "leader" not in kept or kept["leader"] is None
+    assert stability_store.person_events == []
 
 
 def test_without_a_key_no_one_is_put_on_file(stability, stability_store, http):
