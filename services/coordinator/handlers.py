@@ -455,6 +455,10 @@ def assign_unit(
     _require_known_agency(desk.platform, command.unit)
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: assigned by hand") as change:
+            centres = desk.levels()
+            with _another_centres_case_forbidden():
+                levels.require_holding_staff(change.case, caller.units, centres)
+            levels.require_county_unit(command.unit, centres)
             change.apply(rules.assign_by_hand(change.case, command.unit, caller.subject, *change.issuing))
         stored, timeline = uow.store.read(case_id)
     return case_view(stored, timeline)
@@ -466,7 +470,7 @@ def call_in_units(case_id: str, command: CallIn, caller: Principal, uow: Work, d
         _require_known_agency(desk.platform, unit, f"units.{index}")
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: units called in") as change:
-            try:
+            with _another_centres_case_forbidden():
                 decision = levels.call_in(
                     change.case,
                     command.units,
@@ -476,13 +480,20 @@ def call_in_units(case_id: str, command: CallIn, caller: Principal, uow: Work, d
                     desk.levels(),
                     *change.issuing,
                 )
-            except Refused as refused:
-                if refused.code == levels.LevelRefusal.NOT_THIS_CENTRE:
-                    raise Forbidden(str(refused)) from None  # another centre's case: not this caller's to act on
-                raise
             change.apply(decision)
         stored, timeline = uow.store.read(case_id)
     return case_view(stored, timeline)
+
+
+@contextmanager
+def _another_centres_case_forbidden() -> Iterator[None]:
+    """Another centre's case is not this caller's to act on: 403, as for another unit's referral."""
+    try:
+        yield
+    except Refused as refused:
+        if refused.code == levels.LevelRefusal.NOT_THIS_CENTRE:
+            raise Forbidden(str(refused)) from None
+        raise
 
 
 def _case_facts(case: Case) -> dict[str, Any]:

@@ -184,6 +184,30 @@ def _escalation_detail(escalation: Escalation) -> dict[str, object]:
     return detail
 
 
+def require_holding_staff(case: Case, staff_units: frozenset[str], centres: Centres) -> Centre:
+    """The centre holding the case, if the caller's centre covers it: only the holding centre's staff (or those
+    of a centre above it) act on its case, whether they call units in or fill a gap by hand. `staff_units`: the
+    caller's `centre:<division>` units; none at all is the county centre's staff."""
+    here = holding_centre(case, centres)
+    own = {split_unit(u)[1] for u in staff_units if u.startswith(f"{CENTRE}:")} or {centres.county.division}
+    if not any(here.division.startswith(division) for division in own):
+        raise Refused(
+            LevelRefusal.NOT_THIS_CENTRE,
+            f"case {case.case_id} is held by {here.unit}; the caller acts for {', '.join(sorted(own))}",
+        )
+    return here
+
+
+def require_county_unit(unit: str, centres: Centres) -> None:
+    """A unit of this county: a referral to another county's unit would reach no officer who can act on it."""
+    try:
+        validate_unit(unit)
+    except ValueError as bad:
+        raise Refused(RefusalCode.BAD_UNIT, f"{unit!r} is not a unit code: {bad}") from None
+    if not split_unit(unit)[1].startswith(centres.county.division):
+        raise Refused(RefusalCode.BAD_UNIT, f"{unit} is not a unit of the county {centres.county.division}")
+
+
 def call_in(
     case: Case,
     units: Sequence[str],
@@ -201,13 +225,7 @@ def call_in(
     Only staff whose centre covers the holding centre may (`staff_units`: their `centre:<division>`
     units; none at all is the county centre's staff), only agencies the holding centre may call in, and
     only while the case is being handled."""
-    here = holding_centre(case, centres)
-    own = {split_unit(u)[1] for u in staff_units if u.startswith(f"{CENTRE}:")} or {centres.county.division}
-    if not any(here.division.startswith(division) for division in own):
-        raise Refused(
-            LevelRefusal.NOT_THIS_CENTRE,
-            f"case {case.case_id} is held by {here.unit}; the caller acts for {', '.join(sorted(own))}",
-        )
+    here = require_holding_staff(case, staff_units, centres)
     if case.status in (CaseStatus.RESOLVED, CaseStatus.CLOSED, CaseStatus.REGISTERED):
         raise Refused(RefusalCode.WRONG_STATUS, f"case {case.case_id} is {case.status}; nothing to call units in for")
     for unit in units:
@@ -215,14 +233,13 @@ def call_in(
             validate_unit(unit)
         except ValueError as bad:
             raise Refused(RefusalCode.BAD_UNIT, f"{unit!r} is not a unit code: {bad}") from None
-        agency, division = split_unit(unit)
+        agency = split_unit(unit)[0]
         if agency not in here.call_in:
             raise Refused(
                 LevelRefusal.NOT_CALLABLE,
                 f"{here.name} ({here.unit}) may call in {', '.join(here.call_in) or 'no agency'}, not {agency}",
             )
-        if not division.startswith(centres.county.division):
-            raise Refused(RefusalCode.BAD_UNIT, f"{unit} is not a unit of the county {centres.county.division}")
+        require_county_unit(unit, centres)
         if any(r.unit == unit and r.is_open for r in case.referrals):
             raise Refused(RefusalCode.UNIT_ALREADY_ON_CASE, f"{unit} already holds an open referral")
     draft = DecisionDraft(case, now)

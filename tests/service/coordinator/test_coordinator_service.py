@@ -8,7 +8,7 @@ from nameko.testing.services import worker_factory
 
 from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
-from shared.auth.principal import Principal, Role
+from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     CaseAssigned,
@@ -386,20 +386,52 @@ def test_a_staff_name_typed_into_the_body_is_refused(coordinator, http, triaged)
 
 
 def test_assigning_by_hand_records_the_signed_in_coordinator_on_the_timeline(coordinator, uow, http, triaged):
-    assert _status(coordinator, http) == "assigned"
-    # Each lead declines in turn until no competent unit is left and the case waits for centre staff.
-    for _ in range(5):
-        if _status(coordinator, http) == "awaiting_manual_triage":
-            break
-        current = [m for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"][-1]
-        coordinator.sender = f"wuyuan.{uow.registry.service_for_unit(current.recipient)}"
-        coordinator.on_referral_declined(declined(current))
+    _decline_until_staff_must_assign(coordinator, uow, http)
 
     view = http.body(coordinator.assign(http.post({"unit": "court:430426"}), CASE_ID))
 
     assert (view["status"], view["lead_unit"]) == ("assigned", "court:430426")
     [line] = [line for line in view["timeline"] if line["kind"] == "manually_assigned"]
     assert line["detail"]["staff"] == "chen.zhuren"
+
+
+def test_only_the_holding_centres_staff_fill_a_gap_by_hand(coordinator, uow, http, triaged):
+    """A township's coordinator cannot fill the gap of a case another centre holds, as they cannot call units in."""
+    _decline_until_staff_must_assign(coordinator, uow, http)
+    sent_before = len(uow.sent)
+    coordinator.caller = Principal(
+        "li.ganshi", "李干事", frozenset({Role.COORDINATOR}), frozenset({"centre:430426102"})
+    )
+
+    with pytest.raises(Forbidden, match="is held by centre:430426"):
+        coordinator.assign(http.post({"unit": "court:430426"}), CASE_ID)
+
+    assert _status(coordinator, http) == "awaiting_manual_triage"
+    assert len(uow.sent) == sent_before
+
+
+def test_a_gap_is_filled_only_by_a_unit_of_the_county(coordinator, uow, http, triaged):
+    """A referral to another county's court would reach no officer here, and the case would stall."""
+    _decline_until_staff_must_assign(coordinator, uow, http)
+    sent_before = len(uow.sent)
+
+    with pytest.raises(Refused, match="police:110101 is not a unit of the county 430426"):
+        coordinator.assign(http.post({"unit": "police:110101"}), CASE_ID)
+
+    assert _status(coordinator, http) == "awaiting_manual_triage"
+    assert len(uow.sent) == sent_before
+
+
+def _decline_until_staff_must_assign(coordinator, uow, http) -> None:
+    """Each lead declines in turn until no competent unit is left and the case waits for centre staff."""
+    assert _status(coordinator, http) == "assigned"
+    for _ in range(5):
+        if _status(coordinator, http) == "awaiting_manual_triage":
+            break
+        current = [m for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"][-1]
+        coordinator.sender = f"wuyuan.{uow.registry.service_for_unit(current.recipient)}"
+        coordinator.on_referral_declined(declined(current))
+    assert _status(coordinator, http) == "awaiting_manual_triage"
 
 
 def _status(coordinator, http) -> str:
