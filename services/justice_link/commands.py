@@ -5,6 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
+from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import LongText
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=48)]
@@ -25,7 +26,7 @@ class AssignMediation(_Body):
 class RecordSession(_Body):
     """调解记录: a session the assigned mediator held, who attended, and what happened."""
 
-    held_on: date
+    held_on: CalendarDate
     attendees: list[PersonName] = Field(default_factory=list, max_length=50)
     note: LongText
 
@@ -40,8 +41,8 @@ class ReferToLegalAid(_Body):
 class MediationFiguresQuery(_Body):
     """A period of assignment days (China's local dates), both ends included."""
 
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
+    first: CalendarDate = Field(alias="from")
+    last: CalendarDate = Field(alias="to")
 
     @field_validator("last")
     @classmethod

@@ -1,6 +1,5 @@
 """The petition officer's requests over HTTP: register a petition, decide it, extend it, reply, and the queries."""
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import (
@@ -17,6 +16,7 @@ from pydantic import (
 from services.petition_link.domain.model import PetitionForm
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
 from shared.agency.commands import Period
+from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import LongText, ResultReport, ShortText
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -80,7 +80,7 @@ class RegisterPetition(Body):
     """A petition as received: one batch, `group_size` persons, the named petitioners among them."""
 
     number: PetitionNumber
-    received_on: date
+    received_on: CalendarDate
     form: PetitionForm
     petitioners: list[PetitionerIn] = Field(min_length=1, max_length=MAX_PETITIONERS)
     group_size: int | None = Field(None, ge=1, le=10_000, description="人次; by default the petitioners named")

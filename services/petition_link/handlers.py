@@ -195,7 +195,8 @@ def _lock(number: str, caller: Principal, uow: Work, platform: Platform) -> tupl
 
 
 def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict[str, Any]:
-    since = petition.received_on - timedelta(days=window_days)
+    # A window reaching back before the calendar's first day starts on it: a kept petition's date may be any date.
+    since = petition.received_on - min(timedelta(days=window_days), petition.received_on - date.min)
     mentions = uow.store.mentions(persons.all_keys(petition), since, petition)
     shown = petition_view(petition, today, persons.earlier_petitions(petition, mentions, since), window_days)
     referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []

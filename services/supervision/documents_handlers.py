@@ -5,7 +5,7 @@ from typing import Any
 from urllib.parse import quote
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from werkzeug.wrappers import Response
 
 from services.supervision import domain
@@ -27,6 +27,7 @@ from services.supervision.documents_store import ArchivedDocument, DocumentFilte
 from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.dates import CalendarDate, check_year
 from shared.contracts.identifiers import CaseId, UnitCode
 from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued
 from shared.http import BadInput
@@ -49,9 +50,16 @@ class DocumentsQuery(BaseModel):
     case_id: CaseId | None = None
     kind: DocumentKind | None = None
     month: str | None = Field(None, pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")  # issued in that month (Beijing time)
-    from_: date | None = Field(None, alias="from")  # issued on or after (China local date)
-    to: date | None = None  # issued on or before
+    from_: CalendarDate | None = Field(None, alias="from")  # issued on or after (China local date)
+    to: CalendarDate | None = None  # issued on or before
     limit: int = Field(MAX_LIST, ge=1, le=MAX_LIST)
+
+    @field_validator("month")
+    @classmethod
+    def _a_month_of_our_years(cls, month: str | None) -> str | None:
+        if month is not None:
+            check_year(int(month[:4]))
+        return month
 
 
 class IssueNotice(DateRange):

@@ -276,14 +276,17 @@ def _code(case_id: str, round_: int, secret: bytes) -> str:
 def verify_rating_link(link: RatingLink, secret: bytes) -> None:
     """Refuse a link whose code is not ours, before anything is read: a forged link learns nothing,
     not even whether the case exists."""
-    if not hmac.compare_digest(_code(link.case_id, link.round, secret), link.code):
+    # As bytes: compare_digest takes text only when it is ASCII, and a link is whatever a phone sends.
+    expected = _code(link.case_id, link.round, secret).encode()
+    if not hmac.compare_digest(expected, link.code.encode("utf-8", "surrogatepass")):
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
 
 
 def parse_rating_link(token: str) -> RatingLink:
+    """The link's parts, or NOT_A_LINK: a link we issue is ASCII (a case number, a round, base64url)."""
     case_id, _, rest = token.partition(".")
     round_text, _, code = rest.partition(".")
-    if not (round_text.isascii() and round_text.isdigit()) or not code or len(token) > 200:
+    if not token.isascii() or not round_text.isdigit() or not code or len(token) > 200:
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
     return RatingLink(case_id, int(round_text), code)
 

@@ -4,15 +4,18 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from shared.contracts.dates import CalendarDate
+
 MAX_PERIOD_DAYS = 366
 
 
 class DateRange(BaseModel):
-    """China local dates, both included, at most `MAX_PERIOD_DAYS` days (a query or a body: the same checks)."""
+    """China local dates, both included, at most `MAX_PERIOD_DAYS` days (a query or a body: the same checks),
+    each within the years `shared.contracts.dates` accepts."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: date = Field(alias="from")
-    to: date
+    from_: CalendarDate = Field(alias="from")
+    to: CalendarDate
 
     @field_validator("to")
     @classmethod

@@ -1,6 +1,5 @@
 """The leaders' report through the API: the query checked field by field, the read model summed into figures."""
 
-from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -9,6 +8,7 @@ from services.supervision import reports
 from services.supervision.reports import Level, PeriodKind, Scope
 from services.supervision.spot_checks import bounds
 from services.supervision.store import SupervisionStore
+from shared.contracts.dates import CalendarDate
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.http import BadInput, FieldError
 from shared.persistence.unit_of_work import UnitOfWork
@@ -24,10 +24,10 @@ class ReportQuery(BaseModel):
     `level` county (default), township (with `division`, 9 digits) or unit (with `unit`)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    from_: date | None = Field(None, alias="from")
-    to: date | None = None
+    from_: CalendarDate | None = Field(None, alias="from")
+    to: CalendarDate | None = None
     period: PeriodKind | None = None
-    date_: date | None = Field(None, alias="date")
+    date_: CalendarDate | None = Field(None, alias="date")
     level: Level = Level.COUNTY
     division: DivisionCode | None = None
     unit: UnitCode | None = None

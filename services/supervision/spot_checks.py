@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
+from shared.contracts.dates import check_year
 from shared.contracts.vocabulary import Rating
 from shared.refusal import Refused
 from shared.workdays import CHINA_TZ
@@ -100,18 +101,18 @@ def bounds(start: date, end: date) -> tuple[datetime, datetime]:
     return datetime.combine(start, time(), CHINA_TZ), datetime.combine(end + timedelta(days=1), time(), CHINA_TZ)
 
 
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+_WEEK = re.compile(r"^([0-9]{4})-W([0-9]{2})$")
 
 
 def parse_period(text: str) -> tuple[date, date]:
     """'2026-11' (a month) or '2026-W47' (an ISO week) as China local dates, both included."""
     if month := _MONTH.match(text):
-        start = date(int(month[1]), int(month[2]), 1)
+        start = date(check_year(int(month[1])), int(month[2]), 1)
         next_month = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
         return start, next_month - timedelta(days=1)
     if week := _WEEK.match(text):
-        start = date.fromisocalendar(int(week[1]), int(week[2]), 1)
+        start = date.fromisocalendar(check_year(int(week[1])), int(week[2]), 1)
         return start, start + timedelta(days=6)
     raise ValueError("a month as 2026-11 or an ISO week as 2026-W47")
 

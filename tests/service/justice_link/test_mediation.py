@@ -13,7 +13,7 @@ from services.justice_link.directory import load_directory
 from services.justice_link.service import JusticeLink
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import ResultReported
-from shared.http import BadInput
+from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.justice import FakeJusticeStore
@@ -179,6 +179,20 @@ def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):
     assert refused_fields(lambda: justice.record_session(http.post(body), str(FENCE))) == ["held_on"]
 
 
+@pytest.mark.parametrize("held_on", ["0001-01-01", "1899-12-31", "9999-12-31"])
+def test_a_session_dated_outside_the_accepted_years_is_a_400_naming_held_on_and_nothing_is_kept(
+    justice, store, uow, http, held_on
+):
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    with pytest.raises(BadInput) as refused:
+        justice.record_session(http.post({"held_on": held_on, "note": "补录调解"}), str(FENCE))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("held_on", "date_out_of_range")]
+    assert ApiHandler("POST", "/", access=PUBLIC).response_from_exception(refused.value).status_code == 400
+    assert mediation(justice, http)["sessions"] == []
+    assert ("mediation_session", str(FENCE)) not in uow.link_facts()
+
+
 def test_a_party_referred_to_legal_aid_is_listed(justice, http):
     response = justice.refer_to_legal_aid(http.post({"party": "王小燕", "reason": "农民工讨薪，经济困难"}), str(WAGES))
     assert response.status_code == 201
@@ -221,6 +235,22 @@ def test_figures_count_each_organisation_and_mediator(justice, http):
     assert refused_fields(lambda: justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-01"}))) == [
         "to"
     ]
+
+
+@pytest.mark.parametrize(
+    ("period", "fields"),
+    [
+        ({"from": "9999-12-31", "to": "9999-12-31"}, ["from", "to"]),  # the day after the last is no date
+        ({"from": "2026-12-01", "to": "9999-12-31"}, ["to"]),
+        ({"from": "0001-01-01", "to": "2026-12-01"}, ["from"]),
+    ],
+)
+def test_figures_over_dates_outside_the_accepted_years_are_a_400_naming_them(justice, http, period, fields):
+    with pytest.raises(BadInput) as refused:
+        justice.mediation_figures(http.get(period))
+    assert [f["field"] for f in refused.value.fields] == fields
+    assert {f["type"] for f in refused.value.fields} == {"date_out_of_range"}
+    assert ApiHandler("GET", "/", access=PUBLIC).response_from_exception(refused.value).status_code == 400
 
 
 def test_the_directory_is_read_and_checked_when_the_service_starts(tmp_path):

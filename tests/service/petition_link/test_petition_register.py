@@ -1,13 +1,14 @@
 """The petition register as the bureau's officers use it: register, decide, extend, reply, 访调对接 to the centre."""
 
-from datetime import datetime, timedelta
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import pytest
 
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import RegisterDispute
-from shared.http import BadInput
+from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import Conflict, NotFound
 from shared.refusal import Refused
@@ -153,6 +154,29 @@ def test_a_petition_received_tomorrow_is_refused_naming_received_on(bureau, http
     fields = refused_fields(lambda: bureau.register_petition(http.post({**WAGES_VISIT, "received_on": "2026-11-03"})))
 
     assert fields == ["received_on"]
+
+
+@pytest.mark.parametrize("received_on", ["0001-01-01", "0005-06-01", "1899-12-31"])
+def test_a_petition_received_before_the_accepted_years_is_a_400_naming_received_on_and_is_not_kept(
+    bureau, http, petition_store, uow, received_on
+):
+    with pytest.raises(BadInput) as refused:
+        bureau.register_petition(http.post({**WAGES_VISIT, "received_on": received_on}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("received_on", "date_out_of_range")]
+    assert ApiHandler("POST", "/", access=PUBLIC).response_from_exception(refused.value).status_code == 400
+    assert petition_store.petitions == {} and uow.sent == []
+
+
+def test_a_kept_petition_of_the_calendars_first_years_shows_with_the_widest_window(bureau, http, petition_store):
+    register(bureau, http)
+    # Kept with a date no registration takes any more: its page still opens, its window cut at the first day.
+    petition_store.petitions[NUMBER] = replace(petition_store.petitions[NUMBER], received_on=date(5, 6, 1))
+
+    response = bureau.show_petition(http.get({"window_days": "3650"}), NUMBER)
+
+    assert response.status_code == 200
+    assert http.body(response)["received_on"] == "0005-06-01"
 
 
 @pytest.mark.parametrize(

@@ -58,10 +58,30 @@ def test_a_reopened_case_voids_the_earlier_rounds_link() -> None:
     assert refused.value.code == RatingLinkRefusal.SUPERSEDED
 
 
-@pytest.mark.parametrize("token", ["", "abc", "x.y.z", "430426-20261204-00007.١.abc", "a." * 200])
+@pytest.mark.parametrize(
+    "token",
+    [
+        "",
+        "abc",
+        "x.y.z",
+        "430426-20261204-00007.١.abc",
+        "a." * 200,
+        "430426-20260101-00001.1.é",  # what a phone sends for %C3%A9
+        "430426-20260101-00001.1.\udc80",  # a lone surrogate, which no UTF-8 can carry
+        "４３０４２６-20261204-00007.1.AAAA",  # full-width digits in the case number
+    ],
+)
 def test_malformed_links_are_refused(token: str) -> None:
-    with pytest.raises(Refused):
+    with pytest.raises(Refused) as refused:
         parse_rating_link(token)
+    assert refused.value.code == RatingLinkRefusal.NOT_A_LINK
+
+
+@pytest.mark.parametrize("code", ["é", "AAAA\u00e9", "\udc80", "码" * 43])
+def test_a_code_that_is_not_ascii_is_not_ours_and_is_refused_like_any_forgery(code: str) -> None:
+    with pytest.raises(Refused) as refused:
+        verify_rating_link(RatingLink(VISIT.case_id, 1, code), SECRET)
+    assert refused.value.code == RatingLinkRefusal.NOT_A_LINK
 
 
 def test_a_links_code_is_checked_without_its_visit_so_a_forgery_learns_nothing() -> None:

@@ -79,6 +79,12 @@ def test_periods_are_named_as_months_or_iso_weeks() -> None:
         parse_period("November")
 
 
+@pytest.mark.parametrize("text", ["9999-12", "9999-W52", "0000-01", "1899-W01", "2101-01", "٢٠٢٦-١١"])
+def test_a_period_outside_the_accepted_years_or_in_other_digits_is_refused_as_bad_input(text: str) -> None:
+    with pytest.raises(ValueError):  # the query's validator turns it into a 400 naming `period`
+        parse_period(text)
+
+
 @pytest.mark.parametrize("values", [{"share_percent": Decimal(101)}, {"share_percent": Decimal(-1)}, {"minimum": -1}])
 def test_rules_out_of_range_are_refused(values: dict) -> None:
     with pytest.raises(ValueError, match=next(iter(values))):
