@@ -402,6 +402,7 @@ _TYPE_ERRORS = {
     "bool_parsing": "请选择是或否",
     "date_from_datetime_parsing": "请填写日期，如2026-12-04",
     "date_parsing": "请填写日期，如2026-12-04",
+    "date_out_of_range": "请填写1900年至2100年之间的日期",
     "int_parsing": "请填写数字",
     "extra_forbidden": "不应填写此项",
     "string_pattern_mismatch": "格式不正确",

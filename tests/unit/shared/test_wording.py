@@ -4,9 +4,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from shared import wording
+from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import DisputeReport
 from shared.http import field_errors
 from shared.registry import load_registry
@@ -205,6 +206,16 @@ def test_a_missing_field_is_required():
         DisputeReport.model_validate(report)
 
     assert [wording.field_error_text(e) for e in field_errors(refused.value)] == ["必填"]
+
+
+def test_a_date_outside_the_accepted_years_says_which_years():
+    class Petition(BaseModel):
+        received_on: CalendarDate
+
+    with pytest.raises(ValidationError) as refused:
+        Petition.model_validate({"received_on": "0001-01-01"})
+
+    assert [wording.field_error_text(e) for e in field_errors(refused.value)] == ["请填写1900年至2100年之间的日期"]
 
 
 def test_an_error_of_a_kind_never_seen_still_reads_in_chinese():
