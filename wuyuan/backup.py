@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 import psycopg
 
 from wuyuan.agencies import has_database
-from wuyuan.backup_secrets import configured_by_environment, needed_secrets, secret_files, sha256_of
+from wuyuan.backup_secrets import Source, needed_secrets, secret_files, secret_source, sha256_of, source_note
 from wuyuan.settings import PlatformSettings
 
 MANIFEST = "manifest.json"
@@ -148,19 +148,18 @@ def _back_up_one(settings: PlatformSettings, service: str, folder: Path) -> dict
 
 
 def _copy_secrets(settings: PlatformSettings, service: str, folder: Path) -> list[dict[str, Any]]:
+    """Copy the secrets kept here; name where each other one is (`source`, a code, with a `note` saying so)."""
     kept = settings.state_dir / "secrets"
     out: list[dict[str, Any]] = []
     for secret in needed_secrets(service):
-        entry: dict[str, Any] = {"name": secret.path, "why": secret.why}
-        files = secret_files(kept, secret)
-        if configured_by_environment(settings, secret):
-            entry["source"] = f"environment ({secret.setting}): not copied, keep it with the deployment's secrets"
-        elif not files:
-            entry["source"] = "absent: not made yet, or configured where this machine cannot see it"
-        else:
-            entry["source"] = "kept"
+        source = secret_source(settings, service, secret)
+        entry: dict[str, Any] = {"name": secret.path, "why": secret.why, "source": source.value}
+        if secret.setting:
+            entry["setting"] = secret.setting
+        entry["note"] = source_note(source, secret)
+        if source is Source.KEPT:
             entry["files"] = []
-            for relative in files:
+            for relative in secret_files(kept, secret):
                 target = folder / "secrets" / relative
                 _private_folders(folder, target.parent)
                 _write_private(target, (kept / relative).read_bytes())

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -14,11 +16,12 @@ from psycopg import sql
 from wuyuan import supervise
 from wuyuan.agencies import is_managed
 from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
-from wuyuan.backup_secrets import SecretState, compare_secrets, sha256_of
-from wuyuan.provision_db import ensure_databases
+from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
+from wuyuan.provision_db import SealingKeyMissing, ensure_databases
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
+PERSONAL_DATA_KEY = "personal-data-key"  # intake's, as kept in STATE_DIR/secrets and in a backup's secrets/
 
 
 @dataclass
@@ -39,15 +42,22 @@ class RestoreReport:
 def restore_service(
     settings: PlatformSettings, service: str, folder: Path, *, force: bool, restore_secrets: bool
 ) -> RestoreReport:
-    """Check the backup, refuse while the service runs (unless forced), then replace its database with the dump."""
+    """Check the backup, refuse while the service runs (unless forced), then replace its database with the dump.
+
+    Everything the restore needs is checked before anything is replaced: the files, for intake the personal data
+    key its rows are sealed under, the database server and its sessions, and pg_restore.
+    """
     manifest = read_manifest(folder)
     entry = manifest["services"].get(service)
     if not isinstance(entry, dict):
         held = "、".join(sorted(manifest["services"])) or "无"
         raise BackupError("service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库（其中有：{held}）")
     verify_checksums(folder, entry)
-    if not force:
-        refuse_while_running(settings, service)
+    require_sealing_key(settings, service, folder, entry, restore_secrets)
+    with _as_backup_errors(settings, service, "check"):
+        if not force:
+            refuse_while_running(settings, service)
+        pg_restore = client_binary("pg_restore", server_info(settings.pg_admin_url_of(service)).major)
     report = RestoreReport(
         service=service,
         database=settings.database_name(service),
@@ -56,12 +66,64 @@ def restore_service(
         migrations_in_backup=list(entry.get("migrations") or []),
         forced=force,
     )
-    _replace_database(settings, service, folder / entry["dump"]["file"])
+    with _as_backup_errors(settings, service, "replace"):
+        _replace_database(settings, service, folder / entry["dump"]["file"], pg_restore)
     # Secrets are settled once the data is back: a failed restore changes none of them.
     report.secrets = _settle_secrets(settings, folder, entry, restore_secrets)
     # A backup older than the code: its missing migrations are applied now, as the service's role.
-    report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
+    with _as_backup_errors(settings, service, "migrate"):
+        report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
     return report
+
+
+def require_sealing_key(
+    settings: PlatformSettings, service: str, folder: Path, entry: dict[str, Any], restore_secrets: bool
+) -> None:
+    """Intake's restored rows are sealed under a personal data key: refuse, before anything is replaced, when this
+    process knows none (not given WUYUAN_PERSONAL_DATA_KEY, none kept here, nor the backup's to be put back)."""
+    if service != "intake" or settings.personal_data_key is not None:
+        return
+    if (settings.state_dir / "secrets" / "personal-data-key").is_file():
+        return
+    recorded = {str(s.get("name")): s.get("source") for s in entry.get("secrets", [])}
+    if recorded.get(PERSONAL_DATA_KEY) == Source.NOT_MADE:
+        return  # intake had never run where the backup was taken: nothing in it is sealed
+    in_backup = any(
+        f.get("file") == f"secrets/{PERSONAL_DATA_KEY}" for s in entry.get("secrets", []) for f in s.get("files", [])
+    )
+    if restore_secrets and in_backup and (folder / "secrets" / PERSONAL_DATA_KEY).is_file():
+        return
+    hint = "，或加 --restore-secrets 使用备份中的密钥" if in_backup else ""
+    raise BackupError(
+        "personal_data_key_missing",
+        f"恢复 intake 需要其个人信息密钥：本进程未获得 WUYUAN_PERSONAL_DATA_KEY，{settings.state_dir / 'secrets'}"
+        f" 中也没有 {PERSONAL_DATA_KEY}。请设置为 intake 运行所用的密钥（Kubernetes：Secret wuyuan-secrets 的"
+        f" personal-data-key）后重试{hint}；数据库未做任何改动",
+    )
+
+
+# What an error in each step of a restore leaves behind, as operators are told.
+AFTER = {
+    "check": "；数据库未做任何改动",
+    "replace": "；恢复未完成，排除后重新运行本命令（备份不受影响）",
+    "migrate": "；数据库已恢复为备份内容，但迁移未补完，排除后运行 `wuyuan provision`",
+}
+
+
+@contextmanager
+def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> Iterator[None]:
+    """A database that cannot be reached, or a key provisioning needs, as the command's own error with its code."""
+    after = AFTER[step]
+    try:
+        yield
+    except psycopg.OperationalError as exc:
+        unreachable = (
+            f"{service}：连不上数据库 {settings.database_name(service)}（{' '.join(str(exc).split())}）{after}"
+        )
+        raise BackupError("database_unreachable", unreachable) from None
+    except SealingKeyMissing:
+        missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
+        raise BackupError("personal_data_key_missing", missing) from None
 
 
 def verify_checksums(folder: Path, entry: dict[str, Any]) -> None:
@@ -101,11 +163,10 @@ def _sessions(settings: PlatformSettings, service: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _replace_database(settings: PlatformSettings, service: str, dump: Path) -> None:
+def _replace_database(settings: PlatformSettings, service: str, dump: Path, pg_restore: Path) -> None:
     # The role (with its kept password) and an up-to-date database exist first, as provisioning makes them.
     ensure_databases(settings, [service])
     name = settings.database_name(service)
-    pg_restore = client_binary("pg_restore", server_info(settings.pg_admin_url_of(service)).major)
     restore = [str(pg_restore), "--exit-on-error", "--single-transaction", "--no-password"]
     if settings.admin_is_the_role(service):
         # A role that owns its database but may create none (CloudNativePG): restored in place.

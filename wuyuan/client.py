@@ -4,13 +4,16 @@ Every state-changing call carries an Idempotency-Key, one per call; such a call 
 answer, a 503 or a 409 `in_progress` is sent again with the same key, so it changes things once.
 """
 
+import sys
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Literal
 from urllib.parse import urlencode
 
+import click
 import requests
 
 from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
@@ -22,22 +25,158 @@ JsonObject = dict[str, Any]
 
 
 class PlatformError(RuntimeError):
-    """A service answered with an error; the message carries its JSON body."""
+    """A service answered with an error; the message carries its JSON body, `code` says what for scripts."""
+
+    def __init__(self, message: str, code: str = "service_refused", status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class SignInError(PlatformError):
+    """The command cannot act as anyone: a sign-in setting missing or unreadable, or the credentials refused."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code)
+
+
+class ServiceUnreachable(requests.ConnectionError):
+    """A service did not answer at its address; the message names the service, the address and what to check."""
+
+    def __init__(self, service: str, url: str, message: str) -> None:
+        super().__init__(message)
+        self.service = service
+        self.url = url
+
+
+# The centre's services as staff name them; an agency's service by its agency's name.
+SERVICE_WORDS = {
+    "intake": "信息收集组",
+    "coordinator": "综合协调组",
+    "supervision": "检查督导组",
+    "identity": "身份认证",
+    "console": "工作台",
+}
+
+
+# The user name a client holding only a bearer token acts under; the token names the person.
+TOKEN_HOLDER = "(bearer token)"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """Whom the `wuyuan` command acts as: the local platform's working accounts, one person, or a given token."""
+
+    kind: Literal["working_accounts", "person", "token"]
+    username: str | None = None
+    secret: str | None = field(default=None, repr=False)  # the person's password, or the token
+
+
+def sign_in_choice(settings: PlatformSettings, ask_password: Callable[[str], str | None] | None = None) -> Credentials:
+    """A token (WUYUAN_CLI_TOKEN or _FILE), else a person (WUYUAN_CLI_USERNAME, the password from
+    WUYUAN_CLI_PASSWORD_FILE or asked for), else the working accounts where they may be made; or SignInError."""
+    if settings.cli_token is not None:
+        return Credentials("token", secret=settings.cli_token.get_secret_value().strip())
+    if settings.cli_token_file is not None:
+        return Credentials("token", secret=_read_secret("WUYUAN_CLI_TOKEN_FILE", settings.cli_token_file))
+    username = settings.cli_username
+    if username is not None:
+        password: str | None
+        if settings.cli_password_file is not None:
+            password = _read_secret("WUYUAN_CLI_PASSWORD_FILE", settings.cli_password_file)
+        else:
+            password = (ask_password or _no_terminal)(username)
+        if not password:
+            raise SignInError(
+                "password_missing",
+                f"没有账号 {username} 的密码：请在终端中运行以输入密码（kubectl exec -it），"
+                "或设置 WUYUAN_CLI_PASSWORD_FILE 指向存放密码的文件（如挂载的 Secret）",
+            )
+        return Credentials("person", username, password)
+    if working_accounts_here(settings):
+        return Credentials("working_accounts")
+    where = (
+        "服务地址已配置（WUYUAN_SERVICE_URLS / WUYUAN_SERVICE_URL_TEMPLATE）"
+        if settings.addresses_configured
+        else f"本机没有运行中的本地平台（wuyuan up，状态目录 {settings.state_dir}）"
+    )
+    raise SignInError(
+        "sign_in_not_configured",
+        "未设置登录身份：请设置 WUYUAN_CLI_USERNAME（本人账号，密码在终端输入或由 WUYUAN_CLI_PASSWORD_FILE 给出），"
+        f"或 WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE（统一身份认证平台签发的令牌）。{where}，不使用演示账号",
+    )
+
+
+def working_accounts_here(settings: PlatformSettings) -> bool:
+    """The demo.* accounts are made and used only in development mode or beside the platform `wuyuan up` runs
+    from this state directory: anywhere else the identity database holds people's own accounts (a demo account
+    with the operator role has no place there), and the state directory may not be writable."""
+    if settings.dev_mode:
+        return True
+    if settings.addresses_configured:
+        return False
+    from wuyuan import supervise
+
+    return supervise.is_running(settings)
+
+
+def terminal_password(username: str) -> str | None:
+    """The password typed at a terminal (not echoed; the prompt on stderr, so --json output stays clean)."""
+    if not sys.stdin.isatty():
+        return None
+    answer: str = click.prompt(f"账号 {username} 的密码", hide_input=True, err=True, default="", show_default=False)
+    return answer
+
+
+def _no_terminal(username: str) -> str | None:
+    return None
+
+
+def _read_secret(setting: str, path: Path) -> str:
+    try:
+        value = path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SignInError("credential_file_unreadable", f"读不到 {setting} 所指的文件 {path}：{exc}") from None
+    if not value:
+        raise SignInError("credential_file_unreadable", f"{setting} 所指的文件 {path} 是空的")
+    return value
 
 
 @dataclass
 class PlatformClient:
-    """Signs in as the account each task needs: `accounts` maps usernames to passwords."""
+    """Signs in as the account each task needs: `accounts` maps usernames to passwords. With `person` set,
+    every call is made as that one account (a real person's, or TOKEN_HOLDER with a given token)."""
 
     settings: PlatformSettings
     timeout: float = 15.0
     accounts: dict[str, str] = field(default_factory=dict)
     retries: int = 4  # further attempts of a call that got no answer or was told to retry later
+    person: str | None = None
 
     def __post_init__(self) -> None:
         self.http = requests.Session()
         self.registry = load_registry(self.settings.config_dir)
         self.tokens: dict[str, str] = {}
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: PlatformSettings,
+        timeout: float = 15.0,
+        ask_password: Callable[[str], str | None] | None = terminal_password,
+    ) -> "PlatformClient":
+        """The client a staff command uses: signed in as `sign_in_choice` says. Only on the local platform (or in
+        development mode) does it fall back to the working accounts, which it makes in the identity database."""
+        chosen = sign_in_choice(settings, ask_password)
+        if chosen.kind == "working_accounts":
+            return cls.with_working_accounts(settings, timeout)
+        assert chosen.secret is not None
+        if chosen.kind == "token":
+            client = cls(settings, timeout, person=TOKEN_HOLDER)
+            client.tokens[TOKEN_HOLDER] = chosen.secret
+            return client
+        assert chosen.username is not None
+        return cls(settings, timeout, {chosen.username: chosen.secret}, person=chosen.username)
 
     @classmethod
     def with_working_accounts(cls, settings: PlatformSettings, timeout: float = 15.0) -> "PlatformClient":
@@ -48,16 +187,29 @@ class PlatformClient:
         try:
             accounts = ensure_accounts(settings, working_accounts(settings))
         except StoreUnavailable as exc:
-            raise PlatformError(
-                f"连不上身份认证（identity）的数据库，无法登录：{exc}；平台是否已经 wuyuan up？"
+            raise SignInError(
+                "working_accounts_unavailable",
+                f"连不上身份认证（identity）的数据库，无法建立演示账号：{exc}；平台是否已经 wuyuan up？",
+            ) from None
+        except OSError as exc:  # the state directory that keeps their passwords
+            raise SignInError(
+                "working_accounts_unavailable",
+                f"无法在 {settings.state_dir / 'secrets' / 'accounts'} 保存演示账号的密码：{exc}；"
+                "不在本地平台上时，请以本人账号登录（WUYUAN_CLI_USERNAME）",
             ) from None
         return cls(settings, timeout, accounts)
 
     def url(self, service: str, path: str) -> str:
-        return f"{self.settings.http_base_url(service)}{path}"
+        try:
+            return f"{self.settings.service_url(service)}{path}"
+        except ValueError as missing:
+            raise PlatformError(str(missing), "service_address_missing") from None
 
     def user_for(self, service: str) -> str:
-        """The working account that uses a service's API: its staff, or an agency's officer."""
+        """The account that uses a service's API: the person signed in, else the working account of its staff
+        or of an agency's officer."""
+        if self.person is not None:
+            return self.person
         staff = {
             "intake": "demo.window",
             "coordinator": "demo.coordinator",
@@ -68,16 +220,37 @@ class PlatformClient:
             return staff[service]
         return f"demo.{self.registry.by_service(service).code}"
 
+    def unreachable(self, service: str, url: str, reason: Exception) -> ServiceUnreachable:
+        """The error staff read: which service, at which address, and what to check there."""
+        words = SERVICE_WORDS.get(service) or self.registry.by_service(service).name_zh
+        setting = self.settings.service_url_setting(service)
+        if setting is None:
+            hint = "平台是否已经启动？用 `wuyuan status` 查看"
+        else:
+            hint = f"请检查 {setting} 给出的地址，以及本机到该服务的网络"
+        return ServiceUnreachable(service, url, f"连不上{words}（{service}，{url}）：{reason}；{hint}")
+
     def sign_in(self, username: str) -> str:
         if username not in self.accounts:
-            raise PlatformError(f"no password for {username}: sign in with an account this client holds")
-        response = self.http.post(
-            self.url("identity", "/api/v1/sessions"),
-            json={"username": username, "password": self.accounts[username]},
-            timeout=self.timeout,
-        )
+            raise SignInError("sign_in_not_configured", f"没有账号 {username} 的密码：无法以它登录")
+        url = self.url("identity", "/api/v1/sessions")
+        try:
+            response = self.http.post(
+                url, json={"username": username, "password": self.accounts[username]}, timeout=self.timeout
+            )
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise self.unreachable("identity", url, exc) from exc
+        if response.status_code == 401:
+            raise SignInError(
+                "sign_in_refused",
+                f"以账号 {username} 登录被拒绝：用户名或密码不对，或账号已停用、已锁定（{response.text[:200]}）",
+            )
         if response.status_code != 201:
-            raise PlatformError(f"sign-in as {username} -> {response.status_code}: {response.text[:300]}")
+            raise PlatformError(
+                f"以账号 {username} 登录失败（identity -> {response.status_code}）：{response.text[:300]}",
+                "sign_in_failed",
+                response.status_code,
+            )
         token: str = response.json()["token"]
         self.tokens[username] = token
         return token
@@ -95,33 +268,55 @@ class PlatformClient:
         expect: tuple[int, ...] = (200, 201, 202),
         as_user: str | None = None,
     ) -> JsonObject:
-        user = as_user or self.user_for(service)
+        # A person signed in acts as themselves whatever the task; the working accounts split tasks by role.
+        user = self.person or as_user or self.user_for(service)
         # One key for the call, whichever attempt gets through: the service makes the change once.
         key = {KEY_HEADER: str(uuid.uuid4())} if method.upper() in WRITE_METHODS else {}
-        response = self._send(method, self.url(service, path), body, user, key, expect)
+        url = self.url(service, path)
+        response = self._send(method, service, url, body, user, key, expect)
         if response.status_code == 401 and user in self.accounts:  # the token expired: once more, fresh
             self.sign_in(user)
-            response = self._send(method, self.url(service, path), body, user, key, expect)
+            response = self._send(method, service, url, body, user, key, expect)
         if response.status_code not in expect:
-            raise PlatformError(f"{method} {service}{path} -> {response.status_code}: {response.text[:500]}")
+            raise self._refusal(method, service, path, user, response)
         answer: JsonObject = response.json()
         return answer
 
+    def _refusal(self, method: str, service: str, path: str, user: str, response: requests.Response) -> PlatformError:
+        status, text = response.status_code, response.text[:500]
+        if status == 401 and user == TOKEN_HOLDER:
+            return SignInError(
+                "sign_in_refused",
+                f"{service} 不接受所给的令牌（401）：令牌无效或已过期，请重新取得后再设置"
+                f" WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE（{text[:200]}）",
+            )
+        message = f"{method} {service}{path} -> {status}: {text}"
+        if status == 403 and self.person is not None:
+            who = "令牌所代表的账号" if user == TOKEN_HOLDER else f"账号 {user} "
+            return PlatformError(f"{who}没有此操作所需的角色或单位（{message}）", "forbidden", status)
+        return PlatformError(message, status=status)
+
     def _send(
-        self, method: str, url: str, body: JsonObject | None, user: str, key: dict[str, str], expect: tuple[int, ...]
+        self,
+        method: str,
+        service: str,
+        url: str,
+        body: JsonObject | None,
+        user: str,
+        key: dict[str, str],
+        expect: tuple[int, ...],
     ) -> requests.Response:
         """A change is sent again (with its key) while the service is out of reach or asks for a retry; a
         read is sent once, so that a command says at once that a service cannot be reached."""
         attempts = self.retries + 1 if key else 1
         for attempt in range(attempts):
             last = attempt == attempts - 1
+            headers = {**self.headers_for(user), **key}
             try:
-                response = self.http.request(
-                    method, url, json=body, headers={**self.headers_for(user), **key}, timeout=self.timeout
-                )
-            except (requests.ConnectionError, requests.Timeout):
+                response = self.http.request(method, url, json=body, headers=headers, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
                 if last:
-                    raise
+                    raise self.unreachable(service, url, exc) from exc
                 time.sleep(min(2.0**attempt * 0.5, 5.0))
                 continue
             if last or response.status_code in expect or not _retry_later(response):

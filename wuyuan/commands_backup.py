@@ -64,14 +64,24 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
         click.echo(f"已删除较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
     for service, entry in manifest["services"].items():
         kept = [s["name"] for s in entry["secrets"] if s.get("files")]
-        elsewhere = [s["name"] for s in entry["secrets"] if not s.get("files")]
         dump, migrations = entry["dump"], len(entry["migrations"])
         line = f"  {service}：{dump['file']}（{dump['bytes']} 字节，迁移 {migrations} 项）"
         line += f"，密钥：{'、'.join(kept) or '无'}"
-        if elsewhere:
-            line += f"；未随备份（由环境变量配置或尚未生成）：{'、'.join(elsewhere)}"
+        for source, words in SOURCE_WORDS.items():
+            named = [s["name"] for s in entry["secrets"] if s.get("source") == source and not s.get("files")]
+            if named:
+                line += f"；{words}：{'、'.join(named)}"
         click.echo(line)
     click.echo("备份含密钥：请按机密资料保管（目录权限 0700，文件 0600）")
+
+
+# Why a secret the data needs is not in the backup, by the manifest's `source` code (wuyuan/backup_secrets.py).
+SOURCE_WORDS = {
+    "environment": "由环境变量提供、未随备份（请随部署的密钥一并保管）",
+    "database_owner": "由数据库运维方（CloudNativePG）管理、未随备份",
+    "not_given": "本进程未获得、备份中没有（在部署的密钥中，请一并保管）",
+    "not_made": "尚未生成（平台尚未启动过该服务）",
+}
 
 
 @click.command("restore")
@@ -133,11 +143,15 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     """After an agency's database was restored: the coordinator sends its referral documents again under their
     original ids; what messages cannot give back is listed per referral for its officers to redo."""
     from wuyuan.backup import read_manifest
-    from wuyuan.client import PlatformError
+    from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
     from wuyuan.reconcile import report_lines, request_reconcile
 
-    settings = _settings()
+    try:
+        settings = PlatformSettings()
+    except ValueError as invalid:  # pydantic's ValidationError, or pydantic-settings' unreadable JSON
+        _fail(as_json, "invalid_setting", "WUYUAN_* 设置有误：" + _setting_errors(invalid))
+        return
     _require_services(settings, (service,))
     if service not in settings.registry.agency_services():
         _fail(as_json, "not_an_agency", f"{service} 不是机构服务：只有机构服务的数据库恢复后需要对账")
@@ -158,10 +172,15 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     try:
         report = request_reconcile(settings, service, since)
     except PlatformError as error:
-        _fail(as_json, "coordinator_refused", str(error))
+        # A sign-in or address problem keeps its own code; anything else the coordinator refused.
+        code = "coordinator_refused" if error.code == "service_refused" else error.code
+        _fail(as_json, code, str(error))
+        return
+    except ServiceUnreachable as error:
+        _fail(as_json, f"{error.service}_unreachable", str(error))
         return
     except OSError as error:
-        _fail(as_json, "coordinator_unreachable", f"连不上综合协调组（coordinator）：{error}；平台是否已经启动？")
+        _fail(as_json, "coordinator_unreachable", f"连不上综合协调组（coordinator）：{error}")
         return
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
@@ -169,3 +188,17 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     names = Names.of(settings)
     for line in report_lines(report, names.unit):
         click.echo(line)
+
+
+def _setting_errors(invalid: ValueError) -> str:
+    """Each refused setting with its reason, never the values given (they may hold passwords or a token)."""
+    from pydantic import ValidationError
+
+    if not isinstance(invalid, ValidationError):
+        return str(invalid)
+    reasons = []
+    for error in invalid.errors(include_input=False, include_url=False):
+        where = ".".join(str(part) for part in error["loc"])
+        reason = error["msg"].removeprefix("Value error, ")
+        reasons.append(f"{where}：{reason}" if where else reason)
+    return "；".join(reasons)

@@ -10,11 +10,12 @@ import click
 
 from shared.calendar_file import CalendarFileError, read_calendar_file
 from shared.wording import PROVISIONAL_MARK, local_time
-from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
 from wuyuan.labels import Names
 from wuyuan.settings import PlatformSettings
 
-OPERATOR = "demo.operator"  # the working account with the operator role (wuyuan/accounts.py)
+# The working account with the operator role (wuyuan/accounts.py); a person signed in acts as themselves.
+OPERATOR = "demo.operator"
 WEEKDAYS = "一二三四五六日"
 
 
@@ -128,8 +129,10 @@ def _span(days: list[str]) -> str:
 
 def _ask(settings: PlatformSettings, question: Any) -> JsonObject:
     try:
-        answer: JsonObject = question(PlatformClient.with_working_accounts(settings))
+        answer: JsonObject = question(PlatformClient.from_settings(settings))
     except PlatformError as error:
+        raise click.ClickException(str(error)) from None
+    except ServiceUnreachable as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(

@@ -38,7 +38,7 @@ from shared.wording import (
     label,
     local_time,
 )
-from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
 
@@ -148,8 +148,10 @@ def _print_case(case: JsonObject, names: Names) -> None:
 def _ask(settings: PlatformSettings, question: Callable[[PlatformClient], JsonObject]) -> JsonObject:
     """The coordinator's answer, or a ClickException saying what went wrong."""
     try:
-        return question(PlatformClient.with_working_accounts(settings))
+        return question(PlatformClient.from_settings(settings))
     except PlatformError as error:
+        raise click.ClickException(str(error)) from None
+    except ServiceUnreachable as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(
@@ -312,7 +314,7 @@ def trace_command(case_id: str) -> None:
     settings = PlatformSettings()
     trace_id = None
     with contextlib.suppress(PlatformError, OSError):  # without the coordinator, the spans still name the case
-        trace_id = PlatformClient.with_working_accounts(settings).case(case_id)["trace_id"]
+        trace_id = PlatformClient.from_settings(settings).case(case_id)["trace_id"]
     lines = _trace_lines(settings, case_id, trace_id)
     if not lines:
         raise click.ClickException(
@@ -332,7 +334,7 @@ def demo_command(timeout: float) -> None:
 
     settings = PlatformSettings()
     try:
-        case = run_demo(PlatformClient.with_working_accounts(settings), click.echo, timeout)
+        case = run_demo(PlatformClient.from_settings(settings), click.echo, timeout)
     except (PlatformError, TimeoutError, RuntimeError, OSError) as error:
         click.echo(f"demo failed: {error}", err=True)
         click.echo("is the platform running? `wuyuan status`; service logs: `wuyuan logs SERVICE`", err=True)

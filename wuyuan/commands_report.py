@@ -11,7 +11,7 @@ import click
 from services.supervision.reports import BREAKDOWN_FIGURES, BREAKDOWNS, figure_rows, report_csv
 from shared.wording import label, local_time
 from shared.workdays import CHINA_TZ
-from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
 from wuyuan.labels import Names, table
 from wuyuan.settings import PlatformSettings
 
@@ -158,9 +158,11 @@ def report_command(
     settings = PlatformSettings()
     query = report_query(start, end, period, day, level, division, unit)
     try:
-        client = PlatformClient.with_working_accounts(settings)
+        client = PlatformClient.from_settings(settings)
         answer = client.call("GET", "supervision", "/api/v1/reports?" + urlencode(query))
     except PlatformError as error:
+        raise click.ClickException(str(error)) from None
+    except ServiceUnreachable as error:
         raise click.ClickException(str(error)) from None
     except OSError as error:
         raise click.ClickException(f"连不上检查督导组（supervision）：{error}；平台是否已经启动？") from None

@@ -11,7 +11,9 @@ from shared.wording import local_time
 from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.settings import PlatformSettings
 
-OPERATOR = "demo.operator"  # the working account with the operator role (wuyuan/accounts.py)
+# The working account with the operator role (wuyuan/accounts.py), on the local platform; elsewhere the
+# client acts as the person signed in, who must hold that role.
+OPERATOR = "demo.operator"
 
 REDO_WORDS = {
     "accept": "受理",
@@ -36,9 +38,12 @@ STATUS_WORDS = {
 }
 
 
-def request_reconcile(settings: PlatformSettings, service: str, since: datetime | None) -> JsonObject:
-    """Call the coordinator's operator endpoint; raises PlatformError or OSError as the client does."""
-    client = PlatformClient.with_working_accounts(settings)
+def request_reconcile(
+    settings: PlatformSettings, service: str, since: datetime | None, client: PlatformClient | None = None
+) -> JsonObject:
+    """Call the coordinator's operator endpoint, signed in as the settings say (PlatformClient.from_settings);
+    raises PlatformError (SignInError among them) or OSError (ServiceUnreachable) as the client does."""
+    client = client or PlatformClient.from_settings(settings)
     body: JsonObject = {"service": service, "since": since.isoformat() if since else None}
     return client.call("POST", "coordinator", "/api/v1/reconcile", body, as_user=OPERATOR)
 

@@ -78,6 +78,25 @@ class PlatformSettings(BaseSettings):
     )
     http_host: str = "127.0.0.1"
     http_port_base: int = Field(8700, ge=1024, le=65000)
+    service_urls: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON: service -> base URL of its HTTP API, where the `wuyuan` command reaches it in a deployment",
+    )
+    service_url_template: str | None = Field(
+        None,
+        description="every service's base URL with {service} (court_link) or {dns_name} (court-link) in it,"
+        " e.g. http://{dns_name}:8000; WUYUAN_SERVICE_URLS names exceptions",
+    )
+    cli_username: str | None = Field(
+        None, pattern=r"^\S{1,200}$", description="the account the `wuyuan` command signs in as"
+    )
+    cli_password_file: Path | None = Field(
+        None, description="a file holding that account's password (a mounted Secret); unset, it is asked for"
+    )
+    cli_token: SecretStr | None = Field(
+        None, description="a bearer token the `wuyuan` command sends as it is (a county's OpenID Connect provider)"
+    )
+    cli_token_file: Path | None = Field(None, description="a file holding that bearer token")
     county: str = Field("430426", pattern=r"^[0-9]{6}$", description="the county this deployment serves")
     state_dir: Path = REPO_ROOT / "var"
     party_key_secret: SecretStr | None = Field(
@@ -127,6 +146,51 @@ class PlatformSettings(BaseSettings):
             refuse_placeholder(f"WUYUAN_DATABASE_PASSWORDS.{name}", value, self.dev_mode)
         return self
 
+    @model_validator(mode="after")
+    def _service_addresses(self) -> "PlatformSettings":
+        services = self.services
+        urls = {}
+        for service, url in self.service_urls.items():
+            if service not in services:
+                raise ValueError(f"WUYUAN_SERVICE_URLS：没有服务 {service!r}；服务有 {', '.join(services)}")
+            urls[service] = _base_url(f"WUYUAN_SERVICE_URLS.{service}", url)
+        self.service_urls = urls
+        template = self.service_url_template
+        if template is not None:
+            if "{service}" not in template and "{dns_name}" not in template:
+                raise ValueError(
+                    "WUYUAN_SERVICE_URL_TEMPLATE：须含 {service} 或 {dns_name}，否则每个服务都是同一地址"
+                    "（如 http://{dns_name}:8000）"
+                )
+            try:
+                sample = template.format(service="court_link", dns_name="court-link")
+            except (KeyError, IndexError, ValueError):
+                raise ValueError(
+                    "WUYUAN_SERVICE_URL_TEMPLATE：只可用 {service} 与 {dns_name} 两个占位符（如 http://{dns_name}:8000）"
+                ) from None
+            _base_url("WUYUAN_SERVICE_URL_TEMPLATE", sample)
+            self.service_url_template = template.rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _one_way_to_sign_in(self) -> "PlatformSettings":
+        given = [
+            name
+            for name, value in (
+                ("WUYUAN_CLI_USERNAME", self.cli_username),
+                ("WUYUAN_CLI_TOKEN", self.cli_token),
+                ("WUYUAN_CLI_TOKEN_FILE", self.cli_token_file),
+            )
+            if value is not None
+        ]
+        if len(given) > 1:
+            raise ValueError(f"{' 与 '.join(given)} 只能设置一个：以账号密码登录，或给出令牌")
+        if self.cli_password_file is not None and self.cli_username is None:
+            raise ValueError("WUYUAN_CLI_PASSWORD_FILE 须与 WUYUAN_CLI_USERNAME（以哪个账号登录）一起设置")
+        if self.cli_token is not None and not self.cli_token.get_secret_value().strip():
+            raise ValueError("WUYUAN_CLI_TOKEN：是空的")
+        return self
+
     @field_validator("state_dir", "config_dir")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -166,7 +230,29 @@ class PlatformSettings(BaseSettings):
         return self.http_port_base + self.services.index(service) + 1
 
     def http_base_url(self, service: str) -> str:
+        """Where `wuyuan up` serves a service on this machine."""
         return f"http://{self.http_host}:{self.http_port(service)}"
+
+    @property
+    def addresses_configured(self) -> bool:
+        """True where the services are a deployment's, reached at configured addresses, not the local platform."""
+        return bool(self.service_urls) or self.service_url_template is not None
+
+    def service_url(self, service: str) -> str:
+        """Where the `wuyuan` command reaches a service's API: configured, or the local platform's address."""
+        if service in self.service_urls:
+            return self.service_urls[service]
+        if self.service_url_template is not None:
+            return self.service_url_template.format(service=service, dns_name=service.replace("_", "-"))
+        if self.service_urls:
+            raise ValueError(f"WUYUAN_SERVICE_URLS 中没有 {service} 的地址（也未设置 WUYUAN_SERVICE_URL_TEMPLATE）")
+        return self.http_base_url(service)
+
+    def service_url_setting(self, service: str) -> str | None:
+        """The setting that gave a service's address, to name when it cannot be reached; None on the local platform."""
+        if service in self.service_urls:
+            return f"WUYUAN_SERVICE_URLS.{service}"
+        return "WUYUAN_SERVICE_URL_TEMPLATE" if self.service_url_template is not None else None
 
     def database_name(self, service: str) -> str:
         return f"{self.db_prefix}{service}"
@@ -305,3 +391,17 @@ class PlatformSettings(BaseSettings):
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()
         environment["WUYUAN_PERSONAL_DATA_RETENTION_DAYS"] = str(self.personal_data_retention_days)
         return environment
+
+
+def _base_url(setting: str, url: str) -> str:
+    """An http(s) base URL with a host and nothing after its path, without the trailing '/'; or ValueError."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # a port that is not a number raises here
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{setting}：{url!r} 不是 http(s):// 地址（如 http://coordinator:8000）")
+    if parts.query or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"{setting}：{url!r} 只写到路径为止，不带用户名、密码、查询串")
+    return url.rstrip("/")

@@ -3,7 +3,9 @@
 Every service carries `ServiceMonitoring` (through `PlatformService`). It keeps a registry of its
 own (not prometheus_client's global one, so that nothing a library registers there leaks out and
 tests can run several containers in one process), times every worker, counts what the inbox
-handled and dead-lettered, and at scrape time reads gauges from the service's own database.
+handled and dead-lettered, and at scrape time reads gauges from the service's own database. Those
+gauges are the whole database's figures, so every replica of a service reports the same ones: take
+them once across replicas (max), never their sum; the counters are each process's own, to be summed.
 
 Labels carry only bounded, non-personal values: the service, the entrypoint's method name, the
 outcome, a message type the service handles (else "unknown"), a reason code, a case status and a
@@ -35,7 +37,14 @@ from prometheus_client.registry import Collector
 from werkzeug.wrappers import Request
 
 from shared.config import current_settings
-from shared.messaging.consumer import InboxConsumer
+from shared.contracts.messages import (
+    REJECTED_FAILED,
+    REJECTED_MALFORMED,
+    REJECTED_SCHEMA,
+    REJECTED_UNKNOWN_TYPE,
+    REJECTED_UNREADABLE,
+)
+from shared.messaging.consumer import InboxConsumer, InboxHandler
 from shared.persistence.transaction import Connection
 from shared.runtime.pool import PostgresPool
 from shared.runtime.readiness import Check, Readiness, broker_check, database_check
@@ -50,6 +59,8 @@ LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0
 SCRAPE_TIMEOUT_SECONDS = 1.0  # a scrape must not hang on a slow database; a gap in the graph says enough
 UNKNOWN = "unknown"
 MAX_LABEL = 64  # reason codes are constants; a longer one is not ours
+# Why the inbox itself dead-letters a message, whatever the service (shared.messaging.consumer).
+INBOX_REASONS = (REJECTED_MALFORMED, REJECTED_UNKNOWN_TYPE, REJECTED_SCHEMA, REJECTED_UNREADABLE, REJECTED_FAILED)
 
 
 class GaugeSource(Protocol):
@@ -104,7 +115,8 @@ class ServiceMetrics:
         )
         self.dead_lettered = Counter(
             "wuyuan_dead_letters",
-            "Messages this service dead-lettered, by type (unknown when it handles no such type) and reason code.",
+            "Messages this service dead-lettered, by type (unknown when it handles no such type) and reason code;"
+            " each type it handles, and unknown, starts at 0 for the inbox's own reasons.",
             ["service", "message_type", "reason"],
             registry=self.registry,
         )
@@ -122,6 +134,14 @@ class ServiceMetrics:
 
     def count_dead_letter(self, message_type: str, reason: str) -> None:
         self.dead_lettered.labels(self.service, message_type, bounded_label(reason)).inc()
+
+    def declare_dead_letters(self, message_types: Iterable[str]) -> None:
+        """Start at 0 every dead-letter series the inbox's own reasons can take, for each type it handles and for
+        unknown: a series born at 1 with its first dead letter shows no increase, so that letter would raise no
+        alert. A refusal's code (wrong_sender …) belongs to the service's rules; its series starts with its first."""
+        for message_type in (*message_types, UNKNOWN):
+            for reason in INBOX_REASONS:
+                self.dead_lettered.labels(self.service, message_type, reason)
 
     def exposition(self) -> tuple[bytes, str]:
         """The text exposition of every metric, and its content type."""
@@ -186,12 +206,14 @@ class OutboxBacklog:
         ).fetchone()
         assert row is not None
         backlog = GaugeMetricFamily(
-            "wuyuan_outbox_unsent", "Outbox rows not yet confirmed by the broker.", labels=["service"]
+            "wuyuan_outbox_unsent",
+            "Outbox rows not yet confirmed by the broker, in the whole database: every replica reports the same.",
+            labels=["service"],
         )
         backlog.add_metric([service], float(row["unsent"]))
         age = GaugeMetricFamily(
             "wuyuan_outbox_oldest_unsent_seconds",
-            "Age of the oldest unsent outbox row (0 when none).",
+            "Age of the oldest unsent outbox row in the whole database (0 when none); every replica reports the same.",
             labels=["service"],
         )
         age.add_metric([service], float(row["oldest"]))
@@ -275,6 +297,7 @@ class ServiceMonitoring(DependencyProvider):
             self.metrics.registry.register(DatabaseGauges(self.metrics.service, pool.connection, sources))
         inbox = self.inbox()
         if inbox is not None:
+            self.metrics.declare_dead_letters(self.handled_message_types())
             self._count_dead_letters(inbox)
 
     def database_pool(self) -> PostgresPool | None:
@@ -282,6 +305,11 @@ class ServiceMonitoring(DependencyProvider):
 
     def inbox(self) -> InboxConsumer | None:
         return next((e for e in self.container.extensions if isinstance(e, InboxConsumer)), None)
+
+    def handled_message_types(self) -> list[str]:
+        """The types the service's inbox handlers take, read from its entrypoints: the inbox itself learns them
+        only in its own start, which may run after this one."""
+        return sorted({e.model.TYPE for e in self.container.extensions if isinstance(e, InboxHandler)})
 
     def _count_dead_letters(self, inbox: InboxConsumer) -> None:
         """Every dead letter (refusals, unreadable messages, the last failed attempt) is counted once published."""

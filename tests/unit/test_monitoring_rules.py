@@ -14,7 +14,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from services.coordinator.metrics import CasesByStatus
 from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog
-from shared.contracts.messages import CaseRegistered
+from shared.contracts.messages import REJECTED_SCHEMA, CaseRegistered
 from shared.runtime.metrics import DatabaseGauges, OutboxBacklog, ReadinessGauge, ServiceMetrics
 from shared.runtime.readiness import Readiness
 
@@ -23,6 +23,17 @@ ALERTS = MONITORING / "alerts.yaml"
 DASHBOARD = MONITORING / "dashboard.json"
 # Not ours: Prometheus' own `up`, and the queue depths from RabbitMQ's plugin (/metrics/per-object).
 FROM_ELSEWHERE = {"up", "rabbitmq_queue_messages_ready"}
+# Gauges every replica reports whole (read from the service's shared database at scrape time), and the queue
+# depths, which RabbitMQ nodes report: adding them up over the scraped processes counts them more than once.
+WHOLE_FIGURES = {
+    "wuyuan_outbox_unsent",
+    "wuyuan_outbox_oldest_unsent_seconds",
+    "wuyuan_cases",
+    "wuyuan_referrals_overdue",
+    "wuyuan_referrals_due_soon",
+    "wuyuan_report_stale_cases",
+    "rabbitmq_queue_messages_ready",
+}
 DURATION = re.compile(r"^\d+[smhd]$")
 
 
@@ -108,7 +119,7 @@ def exposed_names() -> set[str]:
         metrics = ServiceMetrics(service)
         metrics.observe_worker(InboxEntrypoint(), 0.01, None)
         metrics.observe_worker(InboxEntrypoint(), 0.02, (RuntimeError, RuntimeError("down"), None))  # type: ignore[arg-type]
-        metrics.count_dead_letter("CaseRegistered", "schema_violation")
+        metrics.count_dead_letter("CaseRegistered", REJECTED_SCHEMA)
         metrics.registry.register(DatabaseGauges(service, lambda: nullcontext(FakeConnection()), sources))
         metrics.registry.register(ReadinessGauge(service, lambda: Readiness({"database": lambda: None})))
         text = metrics.exposition()[0].decode()
@@ -174,3 +185,25 @@ def test_every_metric_the_rules_and_dashboard_use_is_exposed():
 def test_the_name_check_would_catch_a_misspelt_metric():
     assert "wuyuan_outbox_unsend" not in exposed_names()
     assert "wuyuan_outbox_unsent" in exposed_names()
+
+
+def metric_of(node: promql_parser.Expr) -> set[str]:
+    return {node.name} if isinstance(node, promql_parser.VectorSelector) and node.name else set()
+
+
+def summed_metrics(expr: str) -> set[str]:
+    """The metrics a `sum` aggregation in the expression adds up."""
+    summed: set[str] = set()
+
+    def visit(node: promql_parser.Expr) -> None:
+        if isinstance(node, promql_parser.AggregateExpr) and str(node.op) == "sum":
+            promql_parser.walk(node, lambda inner: summed.update(metric_of(inner)))
+
+    promql_parser.walk(promql_parser.parse(expr), visit)
+    return summed
+
+
+def test_no_rule_or_panel_adds_up_a_figure_each_replica_reports_whole():
+    exprs = [rule["expr"] for rule in alert_rules()] + dashboard_exprs()
+    assert {expr: summed_metrics(expr) & WHOLE_FIGURES for expr in exprs} == {expr: set() for expr in exprs}
+    assert summed_metrics("sum by (unit) (wuyuan_referrals_overdue)") == {"wuyuan_referrals_overdue"}  # the check works

@@ -6,9 +6,19 @@ from contextlib import nullcontext
 
 import eventlet
 import pytest
+from nameko.containers import ServiceContainer
 from prometheus_client.parser import text_string_to_metric_families
 
-from shared.contracts.messages import CaseRegistered
+from shared.contracts.messages import (
+    REJECTED_FAILED,
+    REJECTED_MALFORMED,
+    REJECTED_SCHEMA,
+    REJECTED_UNKNOWN_TYPE,
+    REJECTED_UNREADABLE,
+    CaseRegistered,
+    ResultReported,
+)
+from shared.messaging.consumer import handles
 from shared.refusal import Refused
 from shared.runtime.metrics import (
     DatabaseGauges,
@@ -63,7 +73,8 @@ def test_labels_take_no_free_text_from_a_sender():
 
     assert message_type_of(Message("赵 13807450031"), ["CaseRegistered"]) == "unknown"  # type: ignore[arg-type]
     assert message_type_of(Message("CaseRegistered"), ["CaseRegistered"]) == "CaseRegistered"  # type: ignore[arg-type]
-    assert bounded_label("schema_violation") == "schema_violation"
+    assert bounded_label(REJECTED_SCHEMA) == REJECTED_SCHEMA
+    assert bounded_label("wrong_sender") == "wrong_sender"
     assert bounded_label("rejected: case 430426-20261122-00001") == "unknown"
     assert bounded_label("x" * 65) == "unknown"
 
@@ -145,21 +156,62 @@ def test_a_dead_letter_is_counted_once_it_is_published_and_not_when_publishing_f
     monitoring = monitoring_for("coordinator")
     consumer = ConsumerThatDeadLetters()
     monitoring._count_dead_letters(consumer)  # type: ignore[arg-type]
-    consumer.dead_letter(Delivered("ResultReported"), "schema violation: unit: bad", "schema_violation")
+    consumer.dead_letter(Delivered("ResultReported"), "schema violation: unit: bad", REJECTED_SCHEMA)
     consumer.dead_letter(Delivered("Junk"), "unknown message type", "unknown_type")
 
     failing = ConsumerThatDeadLetters(fails=True)
     monitoring._count_dead_letters(failing)  # type: ignore[arg-type]
     with pytest.raises(ConnectionError):
-        failing.dead_letter(Delivered("ResultReported"), "schema violation", "schema_violation")
+        failing.dead_letter(Delivered("ResultReported"), "schema violation", REJECTED_SCHEMA)
 
     found = samples(monitoring.metrics)
     service = ("service", "coordinator")
-    assert consumer.published == ["schema_violation", "unknown_type"]
+    assert consumer.published == [REJECTED_SCHEMA, REJECTED_UNKNOWN_TYPE]
     assert (
-        found[
-            ("wuyuan_dead_letters_total", (("message_type", "ResultReported"), ("reason", "schema_violation"), service))
-        ]
+        found[("wuyuan_dead_letters_total", (("message_type", "ResultReported"), ("reason", REJECTED_SCHEMA), service))]
         == 1
     )
-    assert found[("wuyuan_dead_letters_total", (("message_type", "unknown"), ("reason", "unknown_type"), service))] == 1
+    assert (
+        found[("wuyuan_dead_letters_total", (("message_type", "unknown"), ("reason", REJECTED_UNKNOWN_TYPE), service))]
+        == 1
+    )
+
+
+class Receives:
+    """A service with an inbox of two message types, as the platform's services declare theirs."""
+
+    name = "coordinator"
+    monitoring = ServiceMonitoring()
+
+    @handles(ResultReported)
+    def on_result_reported(self, message: ResultReported) -> None:
+        pass
+
+    @handles(CaseRegistered)
+    def on_case_registered(self, message: CaseRegistered) -> None:
+        pass
+
+
+def dead_letter_counts(metrics: ServiceMetrics) -> dict[tuple[str, str], float]:
+    return {
+        (dict(labels)["message_type"], dict(labels)["reason"]): value
+        for (name, labels), value in samples(metrics).items()
+        if name == "wuyuan_dead_letters_total"
+    }
+
+
+def test_every_dead_letter_series_the_inbox_can_name_is_at_0_from_the_start_so_the_first_one_is_an_increase():
+    container = ServiceContainer(Receives)
+    [monitoring] = [d for d in container.dependencies if isinstance(d, ServiceMonitoring)]
+    monitoring.setup()
+    monitoring._readiness = Readiness({})  # no broker to ask here
+    monitoring.start()
+
+    counts = dead_letter_counts(monitoring.metrics)
+
+    reasons = {REJECTED_MALFORMED, REJECTED_UNKNOWN_TYPE, REJECTED_SCHEMA, REJECTED_UNREADABLE, REJECTED_FAILED}
+    types = {ResultReported.TYPE, CaseRegistered.TYPE, "unknown"}
+    assert counts == {(message_type, reason): 0 for message_type in types for reason in reasons}
+
+    monitoring.metrics.count_dead_letter(ResultReported.TYPE, REJECTED_FAILED)
+    assert dead_letter_counts(monitoring.metrics)[(ResultReported.TYPE, REJECTED_FAILED)] == 1

@@ -81,12 +81,15 @@ class FakeHttp:
 def coordinator(monkeypatch, tmp_path):
     """Install a coordinator that answers with the given responses; returns its FakeHttp to read the requests."""
     monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)  # the local platform runs here
 
     def answering(*answers: FakeResponse | Exception) -> FakeHttp:
         client = PlatformClient(PlatformSettings(), accounts={"demo.coordinator": "unused"})
         client.tokens["demo.coordinator"] = "a-token"  # signed in already
         client.http = FakeHttp(*answers)  # type: ignore[assignment]
-        monkeypatch.setattr(PlatformClient, "with_working_accounts", classmethod(lambda cls, settings: client))
+        monkeypatch.setattr(
+            PlatformClient, "with_working_accounts", classmethod(lambda cls, settings, timeout=15.0: client)
+        )
         return client.http  # type: ignore[return-value]
 
     return answering

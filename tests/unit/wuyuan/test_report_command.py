@@ -30,12 +30,15 @@ REPORT = build_report(
 @pytest.fixture
 def supervision(monkeypatch, tmp_path):
     monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path))
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)  # the local platform runs here
 
     def answering(*answers: FakeResponse) -> FakeHttp:
         client = PlatformClient(PlatformSettings(), accounts={"demo.supervisor": "unused"})
         client.tokens["demo.supervisor"] = "a-token"
         client.http = FakeHttp(*answers)  # type: ignore[assignment]
-        monkeypatch.setattr(PlatformClient, "with_working_accounts", classmethod(lambda cls, settings: client))
+        monkeypatch.setattr(
+            PlatformClient, "with_working_accounts", classmethod(lambda cls, settings, timeout=15.0: client)
+        )
         return client.http  # type: ignore[return-value]
 
     return answering

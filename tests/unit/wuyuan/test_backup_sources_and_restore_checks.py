@@ -1,0 +1,152 @@
+"""Where a backup says each needed secret was, and what `wuyuan restore` refuses before it replaces anything: a
+missing personal data key for intake, a database server it cannot reach, each as a code under --json."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from wuyuan.backup import FORMAT, MANIFEST, BackupError, _copy_secrets
+from wuyuan.backup_restore import _as_backup_errors, require_sealing_key
+from wuyuan.backup_secrets import Source, needed_secrets, secret_source, sha256_of
+from wuyuan.commands_backup import restore_command
+from wuyuan.provision_db import SealingKeyMissing
+from wuyuan.settings import PlatformSettings
+
+PERSONAL_DATA_KEY = "q7Jr8xvQpVnD2b0cT6mH1sKfL9aYwE3uZgN5oRiPjXk="
+PARTY_KEY = "5f1e0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
+# Nothing listens on port 1: a database server that does not answer.
+NO_SERVER = "postgresql://postgres@127.0.0.1:1/postgres"
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text)
+    return path
+
+
+def sources(settings: PlatformSettings, service: str, environ: dict[str, str] | None = None) -> dict[str, Source]:
+    return {s.path: secret_source(settings, service, s, environ or {}) for s in needed_secrets(service)}
+
+
+def in_kubernetes(state: Path, **keys: str) -> PlatformSettings:
+    """The backup pod: an empty state directory, each database reached as its own CloudNativePG owner."""
+    owner = "postgresql://wuyuan_intake:pw@intake-db-rw:5432/wuyuan_intake"
+    return PlatformSettings(state_dir=state, pg_admin_urls={"intake": owner}, **keys)
+
+
+def test_a_backup_pod_given_intakes_keys_says_so_and_one_not_given_them_does_not_say_not_made(tmp_path):
+    given = in_kubernetes(tmp_path, personal_data_key=PERSONAL_DATA_KEY, party_key_secret=PARTY_KEY)
+    assert sources(given, "intake") == {
+        "party-key": Source.ENVIRONMENT,
+        "personal-data-key": Source.ENVIRONMENT,
+        "postgres/intake": Source.DATABASE_OWNER,
+    }
+    assert sources(in_kubernetes(tmp_path), "intake") == {
+        "party-key": Source.NOT_GIVEN,
+        "personal-data-key": Source.NOT_GIVEN,
+        "postgres/intake": Source.DATABASE_OWNER,
+    }
+
+
+def test_not_made_is_said_only_where_this_state_directory_provisioned_the_service(tmp_path):
+    local = PlatformSettings(state_dir=tmp_path)
+    write(tmp_path / "secrets" / "postgres" / "supervision", "a" * 64)
+    assert sources(local, "supervision") == {"rating-link": Source.NOT_MADE, "postgres/supervision": Source.KEPT}
+    write(tmp_path / "secrets" / "rating-link", "b" * 64)
+    # The platform run here uses its kept link secret whatever this shell's environment holds.
+    given = {"WUYUAN_RATING_LINK_SECRET": "c" * 64}
+    assert sources(local, "supervision", given)["rating-link"] is Source.KEPT
+    assert sources(PlatformSettings(state_dir=tmp_path / "elsewhere"), "supervision", given)["rating-link"] is (
+        Source.ENVIRONMENT
+    )
+
+
+def test_the_manifest_names_each_secrets_source_as_a_code_with_its_setting_and_copies_only_kept_ones(tmp_path):
+    state, folder = tmp_path / "state", tmp_path / "backup"
+    folder.mkdir()
+    write(state / "secrets" / "postgres" / "intake", "d" * 64)
+    settings = PlatformSettings(state_dir=state, personal_data_key=PERSONAL_DATA_KEY)
+
+    entries = {e["name"]: e for e in _copy_secrets(settings, "intake", folder)}
+
+    assert entries["personal-data-key"]["source"] == "environment"
+    assert entries["personal-data-key"]["setting"] == "WUYUAN_PERSONAL_DATA_KEY"
+    assert "given to this process by WUYUAN_PERSONAL_DATA_KEY" in entries["personal-data-key"]["note"]
+    assert entries["party-key"]["source"] == "not_made"
+    assert entries["postgres/intake"]["source"] == "kept"
+    assert [f["file"] for f in entries["postgres/intake"]["files"]] == ["secrets/postgres/intake"]
+    assert not (folder / "secrets" / "personal-data-key").exists()
+
+
+def intake_backup(folder: Path, *, with_key: bool) -> dict:
+    dump = write(folder / "intake.dump", "PGDMP intake")
+    secrets = []
+    if with_key:
+        key = write(folder / "secrets" / "personal-data-key", "e" * 64)
+        files = [{"file": "secrets/personal-data-key", "sha256": sha256_of(key)}]
+        secrets.append({"name": "personal-data-key", "source": "kept", "files": files})
+    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": secrets, "time": "2026-12-04T18:30Z"}
+    manifest = {"format": FORMAT, "created_at": "2026-12-04T18:30:00+00:00", "services": {"intake": entry}}
+    write(folder / MANIFEST, json.dumps(manifest))
+    return entry
+
+
+def test_intake_is_not_restored_without_the_key_its_rows_are_sealed_under(tmp_path):
+    folder = tmp_path / "backup"
+    entry = intake_backup(folder, with_key=True)
+    bare = PlatformSettings(state_dir=tmp_path / "state")
+
+    with pytest.raises(BackupError, match="WUYUAN_PERSONAL_DATA_KEY") as refused:
+        require_sealing_key(bare, "intake", folder, entry, restore_secrets=False)
+    assert refused.value.code == "personal_data_key_missing"
+    assert "--restore-secrets" in str(refused.value) and "数据库未做任何改动" in str(refused.value)
+
+    require_sealing_key(bare, "intake", folder, entry, restore_secrets=True)  # the backup's key is put back
+    given = PlatformSettings(state_dir=tmp_path / "state", personal_data_key=PERSONAL_DATA_KEY)
+    require_sealing_key(given, "intake", folder, entry, restore_secrets=False)
+    require_sealing_key(bare, "court_link", folder, entry, restore_secrets=False)  # no sealed data there
+    never_ran = {**entry, "secrets": [{"name": "personal-data-key", "source": "not_made"}]}
+    require_sealing_key(bare, "intake", folder, never_ran, restore_secrets=False)  # nothing sealed in that backup
+
+
+def restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, folder: Path) -> tuple[int, dict]:
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", NO_SERVER)
+    monkeypatch.delenv("WUYUAN_PG_ADMIN_URLS", raising=False)
+    monkeypatch.delenv("WUYUAN_PERSONAL_DATA_KEY", raising=False)
+    result = CliRunner().invoke(restore_command, [service, "--from", str(folder), "--json"])
+    return result.exit_code, json.loads(result.output)
+
+
+def test_restoring_intake_without_its_key_is_refused_with_a_code_before_the_database_is_touched(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    intake_backup(folder, with_key=False)
+
+    status, answer = restore(tmp_path, monkeypatch, "intake", folder)
+
+    assert status == 1
+    assert answer["error"] == "personal_data_key_missing"
+    assert "personal-data-key" in answer["message"]
+
+
+def test_a_database_server_that_does_not_answer_is_the_commands_error_not_a_traceback(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    dump = write(folder / "court_link.dump", "PGDMP court")
+    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": []}
+    write(folder / MANIFEST, json.dumps({"format": FORMAT, "services": {"court_link": entry}}))
+
+    status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
+
+    assert status == 1
+    assert answer["error"] == "database_unreachable"
+    assert "连不上数据库 wuyuan_court_link" in answer["message"] and "数据库未做任何改动" in answer["message"]
+
+
+def test_provisioning_missing_the_sealing_key_mid_restore_is_the_commands_error_saying_what_is_left():
+    settings = PlatformSettings()
+    with pytest.raises(BackupError) as refused, _as_backup_errors(settings, "intake", "replace"):
+        raise SealingKeyMissing("intake holds cases but no personal data key is known")
+    assert refused.value.code == "personal_data_key_missing"
+    assert "重新运行本命令" in str(refused.value)
