@@ -126,6 +126,10 @@ PAUSE_REASONS = {
     "appraisal": "鉴定",
     "other": "其他",
 }
+# How a unit's term counts its days (the coordinator's DayCount), read as '5个工作日'.
+DAY_COUNTS = {"working": "工作日", "calendar": "自然日"}
+# Who entered a rating when it was not a signed-in account (supervision's rating link).
+RATERS = {"citizen:rating-link": "群众（扫码评价）"}
 # Why a case waits for staff to designate a unit (the coordinator's gap codes).
 TRIAGE_CAUSES = {
     "lead_declined": "牵头单位退回，已无可替补的牵头单位",
@@ -559,6 +563,48 @@ def called_in_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: 
     """'吹哨报到：祁东县信访局；请…' from a `units_called_in` timeline entry."""
     units = "、".join(unit_name(str(u), registry, places) for u in detail.get("units") or [])
     return f"吹哨报到：{units}；{detail.get('note') or ''}".rstrip("；")
+
+
+# 吹哨报到 refused by the coordinator (409; 403 for another centre's case), by its rules' codes
+# (services/coordinator/domain/levels.py LevelRefusal, rules.py RefusalCode), when the refusal names nothing
+# more that the sentence could use.
+CALL_IN_REFUSALS = {
+    "not_this_centre": "此案件由其他综治中心办理，只有该中心或其上级中心的工作人员可以吹哨报到。",
+    "not_callable": "本中心不能向所选部门吹哨，请重新选择单位。",
+    "unit_already_on_case": "所选单位已在办理此案，不需要再吹哨报到。",
+    "bad_unit": "所选单位不是本县的单位，请从列表中选择。",
+    "wrong_status": "此案件已办结、已结案或尚未分流，不能吹哨报到。",
+}
+CALL_IN_REFUSED = "暂时不能吹哨报到，请刷新页面查看案件的最新情况。"
+_UNIT_IN_TEXT = re.compile(r"\b[a-z_]+:[0-9]{6,12}\b")
+_CALLABLE = re.compile(r"may call in (.+), not ([a-z_]+)\s*$")
+
+
+def call_in_refusal_text(code: str, reason: str, registry: AgencyRegistry, places: Places) -> str:
+    """The coordinator's refusal of a 吹哨报到 ('unit_already_on_case', 'police:430426101 already holds an open
+    referral') as staff read it: '砖塘镇派出所已在办理此案，不需要再吹哨报到。'; the units, centre and agencies it
+    names by their names."""
+    units = [unit_name(found, registry, places) for found in _UNIT_IN_TEXT.findall(reason)]
+    if code == "unit_already_on_case" and units:
+        return f"{units[0]}已在办理此案，不需要再吹哨报到。"
+    if code == "bad_unit" and units:
+        return f"{units[0]}不是本县的单位，请从列表中选择。"
+    if code == "not_this_centre" and units:
+        return f"此案件由{units[0]}办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
+    agencies = _CALLABLE.search(reason)
+    if code == "not_callable" and units and agencies:
+        if agencies.group(1).strip() == "no agency":
+            return f"{units[0]}不能吹哨报到任何部门。"
+        allowed = "、".join(_agency_name(a.strip(), registry) for a in agencies.group(1).split(","))
+        return f"{units[0]}只能向{allowed}吹哨，不能向{_agency_name(agencies.group(2), registry)}吹哨。"
+    return CALL_IN_REFUSALS.get(code, CALL_IN_REFUSED)
+
+
+def _agency_name(code: str, registry: AgencyRegistry) -> str:
+    try:
+        return registry.get(code).name_zh
+    except KeyError:
+        return code
 
 
 # --- refusals back to the sender (MessageRejected, shared/agency/README.md) -------------------------------

@@ -1,6 +1,7 @@
 """`wuyuan account ...` and `wuyuan auth ...`: the embedded issuer's accounts and signing keys."""
 
 import json
+import re
 import sys
 from datetime import timedelta
 
@@ -27,8 +28,60 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
     return new_password(), True
 
 
+# The identity service's refusals (AccountError, English for the API and logs), as the operator reads them.
+_ACCOUNT_ERRORS = (
+    (
+        re.compile(r"^username: 2-64 characters"),
+        "用户名须为2至64位：以小写英文字母开头，只用小写字母、数字、“.”、“_”或“-”",
+    ),
+    (re.compile(r"^username: (.+) is taken$"), "账号 {0} 已存在"),
+    (re.compile(r"^username: no account (.+)$"), "没有账号 {0}"),
+    (re.compile(r"^name: "), "--name：姓名须为1至100个字"),
+    (re.compile(r"^roles: "), "--role：至少指定一个角色"),
+    (re.compile(r"^units: an officer acts for at least one unit$"), "--unit：部门办理人（officer）须指定所属单位"),
+    (
+        re.compile(r"^units: only officers are bound to units$"),
+        "--unit：只有部门办理人（officer）绑定单位，其他角色不填",
+    ),
+    (re.compile(r"^units: (.+) is not a unit of a known agency"), "--unit：{0} 不是已登记机构的单位"),
+    (re.compile(r"^password: at least ([0-9]+) characters$"), "密码至少{0}个字符"),
+    (re.compile(r"^password: at most ([0-9]+) characters$"), "密码最多{0}个字符"),
+)
+
+
 def _fail(error: Exception) -> click.ClickException:
-    return click.ClickException(f"未完成：{error}")
+    text = str(error)
+    for pattern, chinese in _ACCOUNT_ERRORS:
+        found = pattern.match(text)
+        if found:
+            return click.ClickException(f"未完成：{chinese.format(*found.groups())}")
+    return click.ClickException(f"未完成：{text}")
+
+
+def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
+    """The units as given, or a refusal in Chinese naming --unit: before the identity database is touched."""
+    from shared.contracts.identifiers import split_unit, validate_unit
+    from shared.registry import load_registry
+
+    units = tuple(unit.strip() for unit in units)
+    if "officer" in roles and not units:
+        raise click.ClickException("未完成：--unit：部门办理人（officer）须指定所属单位，如 --unit police:430426101")
+    if units and "officer" not in roles:
+        raise click.ClickException("未完成：--unit：只有部门办理人（officer）绑定单位，其他角色不填 --unit")
+    registry = load_registry(settings.config_dir)
+    known = "、".join(f"{agency.code}（{agency.name_zh}）" for agency in registry.agencies.values())
+    for unit in units:
+        try:
+            validate_unit(unit)
+        except ValueError:
+            raise click.ClickException(
+                f"未完成：--unit：“{unit}”不是单位代码；应为 机构代码:区划代码，区划为县、乡镇或村的6、9或12位代码，"
+                "如 police:430426101"
+            ) from None
+        agency = split_unit(unit)[0]
+        if agency not in registry.agencies:
+            raise click.ClickException(f"未完成：--unit：“{unit}”中的机构 {agency} 未登记；已登记的机构：{known}")
+    return list(units)
 
 
 class _AccountCommands(click.Group):
@@ -61,14 +114,18 @@ def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[s
     """新建账号."""
     from services.identity.domain import AccountError
     from wuyuan.accounts import add_account
+    from wuyuan.labels import Names
 
+    settings = PlatformSettings()
+    checked = _checked_units(settings, roles, units)
     password, made = _password(password_stdin)
     try:
-        add_account(PlatformSettings(), username, name, list(roles), list(units), password)
+        add_account(settings, username, name, list(roles), checked, password)
     except AccountError as exc:
         raise _fail(exc) from None
     labels = "、".join(ROLE_NAMES[r] for r in roles)
-    click.echo(f"已创建账号 {username}（{name}，{labels}{'，' + '、'.join(units) if units else ''}）")
+    unit_names = Names.of(settings).units(checked)
+    click.echo(f"已创建账号 {username}（{name}，{labels}{'，' + unit_names if unit_names else ''}）")
     if made:
         click.echo(f"初始密码（只显示这一次）：{password}")
 

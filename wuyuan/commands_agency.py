@@ -1,6 +1,7 @@
 """`wuyuan agency new CODE`: write a new Python agency's package, README, tests and registry entry."""
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -10,6 +11,8 @@ import click
 
 from wuyuan.scaffold import REGISTRY_FILE, AgencySpec, Scaffold, ScaffoldRefused, check_spec, directories_of, render
 from wuyuan.settings import REPO_ROOT
+
+_UNIT_DIGITS = re.compile(r"[0-9]{1,2}", re.ASCII)
 
 
 class Refusal(click.ClickException):
@@ -44,7 +47,8 @@ def new_agency(
     code: str, name_zh: str, name_en: str, unit_digits: str, unit_name: str | None, feeds: str | None, root: Path
 ) -> None:
     """Write services/CODE_link/, its tests and its entry in config/agencies.toml; nothing if anything is wrong."""
-    if not unit_digits.isdigit():
+    # ASCII digits only: str.isdigit() also passes '²' and '٦', which int() refuses or reads as another number.
+    if not _UNIT_DIGITS.fullmatch(unit_digits):
         raise Refusal(f"unit_digits：单位层级须为 6（县）、9（乡镇）或 12（村）位，收到 {unit_digits!r}")
     spec = AgencySpec(code, name_zh, name_en, int(unit_digits), unit_name, feeds)
     scaffold = _planned(spec, root)

@@ -8,9 +8,12 @@ from typing import Any
 
 from shared.registry import AgencyRegistry, load_registry
 from shared.wording import (
+    DAY_COUNTS,
     DECLINE_REASONS,
     MODES,
     OUTCOMES,
+    PAUSE_REASONS,
+    RATERS,
     RATINGS,
     REFERRAL_ROLES,
     REOPEN_CAUSES,
@@ -129,17 +132,23 @@ _DETAIL_KEYS = (
     ("lead_unit", "牵头单位"),
     ("co_units", "配合单位"),
     ("round", ""),
+    ("term", "时限"),
+    ("previous_due_at", "原期限"),
     ("due_at", "期限"),
+    ("counting", ""),
     ("replaces", "接替"),
     ("result", "结果"),
     ("outcome", "结果"),
     ("summary", "办理情况"),
     ("agreement", "调解协议"),
-    ("note", "进展"),
     ("code", "原因"),
     ("by_unit", "单位"),
     ("reason", "理由"),
     ("reason_code", "退回类型"),
+    ("note", "进展"),
+    ("pause_number", ""),
+    ("paused_at", "暂停时间"),
+    ("resumed_at", "恢复时间"),
     ("cause", "原因"),
     ("rating", "评价"),
     ("comment", "意见"),
@@ -150,8 +159,17 @@ _DETAIL_KEYS = (
     ("rated_by", "录入人"),
     ("rule", "分流规则"),
 )
+# Where a kind of line means something else by a key: a pause's reason and note are the pause's own.
+_KIND_TITLES = {
+    ("clock_paused", "reason"): "暂停原因",
+    ("clock_paused", "note"): "暂停说明",
+    ("clock_resumed", "reason"): "暂停原因",
+    ("clock_resumed", "note"): "暂停说明",
+    ("clock_resumed", "due_at"): "顺延至",
+}
 # Shown with the unit ("砖塘镇派出所（牵头单位）"), as a note after the line, or not at all (an id staff never use).
 _KNOWN = {"unit", "role", "referral_id", "late"} | {key for key, _ in _DETAIL_KEYS}
+_PAUSE_KINDS = ("clock_paused", "clock_resumed")
 
 
 def triage_reason(text: str, names: Names) -> str:
@@ -160,6 +178,27 @@ def triage_reason(text: str, names: Names) -> str:
         if found:
             return chinese.format(*(names.in_text(group) for group in found.groups()))
     return names.in_text(text)
+
+
+def term_text(term: Any) -> str:
+    """'5个工作日' or '30个自然日' from a term as the coordinator records it ({'days': 5, 'counting': 'working'})."""
+    if not isinstance(term, Mapping) or term.get("days") in (None, ""):
+        return readable(term)
+    return f"{term['days']}个{label(DAY_COUNTS, term.get('counting') or 'working')}"
+
+
+def readable(value: Any, names: "Names | None" = None) -> str:
+    """Any detail value as a person reads it: times in Beijing time, lists and tables joined, never a Python repr."""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, Mapping):
+        return "，".join(
+            f"{key}：{readable(item, names)}" for key, item in value.items() if item not in (None, "", [], {})
+        )
+    if isinstance(value, list | tuple | set | frozenset):
+        return "、".join(readable(item, names) for item in value if item not in (None, "", [], {}))
+    text = local_time(str(value))  # an ISO time with its zone in Beijing time; any other text as it is
+    return names.in_text(text) if names is not None else text
 
 
 def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral_units: Mapping[str, str]) -> str:
@@ -181,7 +220,13 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         "co_units": names.units,
         "round": lambda n: f"第{n}轮",
         "rule": lambda n: f"第{n}条",
+        "term": term_text,
         "due_at": local_time,
+        "previous_due_at": local_time,
+        "paused_at": local_time,
+        "resumed_at": local_time,
+        "counting": lambda code: f"按{label(DAY_COUNTS, code)}计",
+        "pause_number": lambda n: f"第{n}次暂停",
         "replaces": lambda referral_id: names.unit(referral_units.get(str(referral_id), str(referral_id))),
         "outcome": lambda code: label(OUTCOMES, code),
         "result": lambda code: label(RESULT_CODES, code),
@@ -193,6 +238,7 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         "code": lambda code: label(TRIAGE_CAUSES, code),
         "by_unit": names.unit,
         "reason_code": lambda code: label(DECLINE_REASONS, code),
+        "rated_by": lambda account: label(RATERS, account),
     }
     parts = []
     role = label(REFERRAL_ROLES, detail.get("role"))
@@ -202,16 +248,23 @@ def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral
         parts.append(f"需指派{role}")
     for key, title in _DETAIL_KEYS:
         value = detail.get(key)
-        if value in (None, "", []) or (key == "outcome" and detail.get("result")):
+        if value in (None, "", [], {}) or (key == "outcome" and detail.get("result")):
             continue  # a result code says more than the outcome it implies
         if key == "reason" and kind == "manual_triage_needed" and detail.get("code"):
             continue  # the code and its unit say it in Chinese; the sentence is for the API
-        text = values.get(key, str)(value)
+        text = values[key](value) if key in values else readable(value, names)
+        title = _KIND_TITLES.get((kind, key), title)
         parts.append(f"{title}：{text}" if title else text)
-    parts.extend(f"{key}={value}" for key, value in detail.items() if key not in _KNOWN and value not in (None, "", []))
+    # A key added to the coordinator after this command: shown as it reads, never as a Python repr.
+    parts.extend(
+        f"{key}：{readable(value, names)}"
+        for key, value in detail.items()
+        if key not in _KNOWN and value not in (None, "", [], {})
+    )
     line = "；".join(parts)
     if detail.get("late"):
-        line += "（该派单已由其他单位接替，仅作记录）"
+        # Set when the unit's own result was handled first (rules._overtaken): the step changed nothing.
+        line += "（在该单位反馈结果之后收到，仅作记录）"
     return line
 
 
@@ -224,6 +277,8 @@ def agreement_text(agreement: Any) -> str:
 
 
 def _reason(kind: str, text: str, names: Names) -> str:
+    if kind in _PAUSE_KINDS:
+        return label(PAUSE_REASONS, text)
     if kind == "repeat_linked":
         return LINK_REASONS.get(text, text)
     if kind == "manual_triage_needed":

@@ -63,13 +63,13 @@ def test_a_repeat_report_and_a_late_report_say_what_happened(names):
     )
     late = {"unit": "court:430426", "role": "co_unit", "officer": "fy.wang", "note": "已联系", "late": True}
     assert timeline_detail("progress_reported", late, names, {}) == (
-        "祁东县人民法院（配合单位）；进展：已联系；经办人：fy.wang（该派单已由其他单位接替，仅作记录）"
+        "祁东县人民法院（配合单位）；进展：已联系；经办人：fy.wang（在该单位反馈结果之后收到，仅作记录）"
     )
 
 
 def test_a_detail_key_the_cli_does_not_know_yet_is_still_shown(names):
     assert timeline_detail("case_closed", {"rating": "satisfied", "channel": "sms"}, names, {}) == (
-        "评价：满意；channel=sms"
+        "评价：满意；channel：sms"
     )
 
 

@@ -282,6 +282,9 @@ def test_the_command_takes_the_level_the_unit_name_and_the_source(tree: Path) ->
         (["court", "--name-zh", "法院", "--name-en", "Court"], "code"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "7"], "unit_digits"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "six"], "unit_digits"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "²"], "unit_digits"),  # isdigit(), not int()
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "٦"], "unit_digits"),  # int() reads it as 6
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "9" * 5000], "unit_digits"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-name", "妇联"], "unit_name"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--feeds", "visits"], "feeds"),
     ],

@@ -1,0 +1,95 @@
+"""`wuyuan account add`: units by name in the confirmation, and every refusal in Chinese naming what to fix."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from click.testing import CliRunner
+
+from wuyuan.cli import main
+
+PASSWORD = "correct horse battery\n"
+
+
+class FakeAccountStore:
+    """The identity store as `add_account` uses it: accounts by username."""
+
+    def __init__(self, taken: set[str]) -> None:
+        self.taken = taken
+        self.added: list[object] = []
+
+    def add(self, account, password_hash, now) -> bool:
+        if account.username in self.taken:
+            return False
+        self.added.append(account)
+        return True
+
+
+@pytest.fixture
+def store(monkeypatch, tmp_path) -> FakeAccountStore:
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    fake = FakeAccountStore(taken={"liu.yang"})
+
+    @contextmanager
+    def account_store(settings) -> Iterator[FakeAccountStore]:
+        yield fake
+
+    monkeypatch.setattr("wuyuan.accounts.account_store", account_store)
+    return fake
+
+
+def add(*arguments: str, password: str = PASSWORD):
+    return CliRunner().invoke(main, ["account", "add", *arguments, "--password-stdin"], input=password)
+
+
+def test_the_confirmation_names_the_units_as_staff_know_them(store):
+    result = add(
+        "zhou.min", "--name", "周敏", "--role", "officer", "--unit", "police:430426101", "--unit", "court:430426"
+    )
+
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "已创建账号 zhou.min（周敏，部门办理人，砖塘镇派出所、祁东县人民法院）"
+    assert [sorted(account.units) for account in store.added] == [["court:430426", "police:430426101"]]
+
+
+@pytest.mark.parametrize(
+    ("units", "says"),
+    [
+        (["police-430426101"], "“police-430426101”不是单位代码；应为 机构代码:区划代码"),
+        (["police:4304261"], "“police:4304261”不是单位代码"),
+        (["police:000000"], "“police:000000”不是单位代码"),
+        (["police:４３０４２６"], "不是单位代码"),  # full-width digits typed with a Chinese input method
+        (["fire:430426101"], "“fire:430426101”中的机构 fire 未登记；已登记的机构：centre（综治中心）"),
+    ],
+)
+def test_a_unit_that_is_not_one_is_refused_in_chinese_naming_the_option(store, units, says):
+    arguments = [item for unit in units for item in ("--unit", unit)]
+
+    result = add("zhou.min", "--name", "周敏", "--role", "officer", *arguments)
+
+    assert result.exit_code == 1
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert result.output.startswith("Error: 未完成：--unit：")
+    assert says in result.output
+    assert store.added == []
+
+
+def test_an_officer_needs_a_unit_and_no_one_else_has_one(store):
+    officer = add("zhou.min", "--name", "周敏", "--role", "officer")
+    leader = add("li.hua", "--name", "李华", "--role", "leader", "--unit", "police:430426101")
+
+    assert "--unit：部门办理人（officer）须指定所属单位" in officer.output
+    assert "--unit：只有部门办理人（officer）绑定单位" in leader.output
+    assert (officer.exit_code, leader.exit_code, store.added) == (1, 1, [])
+
+
+def test_the_identity_services_refusals_read_in_chinese(store):
+    taken = add("liu.yang", "--name", "刘洋", "--role", "coordinator")
+    bad_name = add("Liu Yang", "--name", "刘洋", "--role", "coordinator")
+    short = add("wang.fang", "--name", "王芳", "--role", "coordinator", password="short\n")
+
+    assert "未完成：账号 liu.yang 已存在" in taken.output
+    assert "未完成：用户名须为2至64位" in bad_name.output
+    assert "未完成：密码至少12个字符" in short.output
+    for result in (taken, bad_name, short):
+        assert result.exit_code == 1 and "Traceback" not in result.output
