@@ -104,6 +104,34 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+# --- numbers typed or sent -----------------------------------------------------------------------------
+
+
+def ascii_digits(text: str) -> bool:
+    """Digits as int() takes them and the APIs read them: str.isdigit() also passes '①', '²' and '５'."""
+    return text.isascii() and text.isdigit()
+
+
+# --- 吹哨报到 ------------------------------------------------------------------------------------------
+
+# The coordinator's referral statuses (and an agency's 'received') that keep a unit on a case.
+OPEN_REFERRAL_STATUSES = frozenset({"issued", "received", "accepted"})
+
+
+def callable_units(
+    units: Sequence[tuple[str, str]], referrals: Iterable[Mapping[str, Any]], agencies: Iterable[str] | None
+) -> list[tuple[str, str]]:
+    """The (code, name) units a case's holding centre may call in: of the agencies it may call in (all when
+    `agencies` is None), none holding an open referral on the case, as the coordinator refuses those."""
+    on_case = {str(r.get("unit")) for r in referrals if r.get("status") in OPEN_REFERRAL_STATUSES}
+    allowed = None if agencies is None else set(agencies)
+    return [
+        (code, name)
+        for code, name in units
+        if code not in on_case and (allowed is None or code.partition(":")[0] in allowed)
+    ]
+
+
 # --- officers' tabs ----------------------------------------------------------------------------------
 
 # 待签收 / 办理中 / 已办结: the agency's referral statuses each tab lists.
@@ -170,7 +198,7 @@ def errors_by_form_field(
     for error in fields:
         path = str(error.get("field", ""))
         parts = path.split(".")
-        if len(parts) >= 2 and parts[0] == "parties" and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] == "parties" and ascii_digits(parts[1]):
             parts[1] = str(rows.get(int(parts[1]), int(parts[1])))
             path = ".".join(parts)
         elif parts[0] == "flags":

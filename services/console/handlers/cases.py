@@ -1,25 +1,30 @@
 """Coordination (综合协调组): the case list, a case's page, and the manual-triage queue."""
 
-import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
+from services.console import domain
 from services.console.dependencies import Apis, console_settings
 from services.console.handlers.common import (
     Names,
     Visitor,
     clean_params,
+    errors_clearer,
     errors_in_chinese,
     expect,
     field_errors,
+    first_value,
     page_context,
     posted_form,
+    refusal_code,
 )
 from services.console.handlers.documents import case_documents
 from services.console.pages import redirect, render
 from shared import wording
+from shared.centres import CentresError, county_centres
 from shared.platform import Platform
 
 CASE_FILTERS = ("status", "source", "category", "unit", "place", "registered_from", "registered_to", "overdue", "q")
@@ -60,12 +65,19 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
 
 
 def _offset(raw: str | None) -> int:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 9 else 0
+    # Anything but a plain number of ASCII digits ('①' passes isdigit()) is the first page.
+    return int(raw) if raw and domain.ascii_digits(raw) and len(raw) < 9 else 0
 
 
 def case_page(
-    visitor: Visitor, case_id: str, apis: Apis, platform: Platform, errors: dict[str, str] | None = None
+    visitor: Visitor,
+    case_id: str,
+    apis: Apis,
+    platform: Platform,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, list[str]] | None = None,
 ) -> Response:
+    """A case's page; after a refused form, the errors beside its fields and what was typed in them."""
     visitor.require("/cases")
     names = Names.of(platform)
     case = expect(
@@ -85,15 +97,18 @@ def case_page(
         may_assign="coordinator" in visitor.roles and case["status"] == "awaiting_manual_triage",
         units=names.unit_choices(),
         errors=errors or {},
-        **levels_context(case, visitor, names),
+        **levels_context(case, visitor, names, form or {}),
         documents=case_documents(visitor, case_id, apis),  # the case's 提醒函 and 督办函, with their 文号
     )
 
 
-def levels_context(case: dict[str, Any], visitor: Visitor, names: Names) -> dict[str, Any]:
-    """三级 on the case page: the holding centre, its steps up in Chinese, and whether the 吹哨报到 form shows
-    (the coordinator API checks the caller's centre and the agencies the centre may call in)."""
+def levels_context(
+    case: dict[str, Any], visitor: Visitor, names: Names, form: Mapping[str, list[str]]
+) -> dict[str, Any]:
+    """三级 on the case page: the holding centre, its steps up in Chinese, and the 吹哨报到 form with the units
+    the holding centre may call in (the coordinator API checks the caller's centre and those units again)."""
     registry, places = names.platform.registry, names.places
+    referrals = [r for r in case.get("referrals") or [] if isinstance(r, dict)]
     return {
         "centre_name": wording.centre_name(case.get("centre"), registry, places),
         "escalation_text": lambda step: wording.escalation_text(step, registry, places),
@@ -101,28 +116,72 @@ def levels_context(case: dict[str, Any], visitor: Visitor, names: Names) -> dict
         "report_rejected_text": lambda detail: wording.report_rejected_text(detail, registry, places),
         "may_call_in": "coordinator" in visitor.roles
         and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage"),
+        "call_in_choices": domain.callable_units(
+            names.unit_choices(), referrals, _callable_agencies(names.platform, case.get("centre"))
+        ),
+        "call_in_chosen": frozenset(form.get("units") or []),
+        "call_in_note": first_value(form, "note"),
     }
 
 
+def _callable_agencies(platform: Platform, centre: object) -> tuple[str, ...] | None:
+    """The agencies the centre holding the case may call in (config/centres.toml, as the coordinator reads it); a
+    case with no centre is the county centre's. None, offering every agency, when the file cannot be read: the
+    coordinator still refuses an agency its centre may not call in."""
+    try:
+        centres = county_centres(platform.config_dir, platform.county)
+    except (CentresError, OSError):
+        return None
+    holding = (centres.get(centre) if isinstance(centre, str) and centre else None) or centres.county
+    return holding.call_in
+
+
 def call_in(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
-    """吹哨报到 from the case page: the units chosen and the note, as the coordinator's API takes them."""
+    """吹哨报到 from the case page: the units chosen and the note, as the coordinator's API takes them; a refusal
+    comes back in Chinese beside the form, with the units and note as chosen."""
     visitor.require("/triage")
     form = posted_form(request, visitor)
-    body = {"units": [u for u in form.get("units") or [] if u], "note": (form.get("note") or [""])[0].strip()}
+    body = {"units": [u for u in form.get("units") or [] if u], "note": first_value(form, "note")}
     answer = apis.call("coordinator", "POST", f"/api/v1/cases/{case_id}/call-in", token=visitor.token, body=body)
     if answer.status == 400:
-        return case_page(visitor, case_id, apis, platform, errors_in_chinese({"call_in": field_errors(answer)}))
+        placed: dict[str, list[dict[str, Any]]] = {}
+        for error in field_errors(answer):
+            placed.setdefault(_call_in_key(str(error.get("field", ""))), []).append(error)
+        return case_page(visitor, case_id, apis, platform, errors_clearer(placed, _call_in_clearer), form)
     if answer.status in (403, 409):
-        message = str((answer.body or {}).get("message") or "")
-        return case_page(visitor, case_id, apis, platform, {"call_in": f"不能吹哨报到：{names_in(message, platform)}"})
+        code, message = refusal_code(answer)
+        names = Names.of(platform)
+        reason = message.partition(":")[2] if message.startswith(f"{code}:") else message
+        text = wording.call_in_refusal_text(code, reason, platform.registry, names.places)
+        key = "call_in.units" if code in _REFUSALS_OF_UNITS else "call_in"
+        return case_page(visitor, case_id, apis, platform, {key: text}, form)
     expect(answer, service="coordinator")
     return redirect(f"/cases/{case_id}?done=called_in")
 
 
-def names_in(message: str, platform: Platform) -> str:
-    """The API's sentence with unit codes by name; it says which centre or agency stood in the way."""
-    names = Names.of(platform)
-    return re.sub(r"[a-z_]+:[0-9]{6,12}", lambda found: names.unit(found.group(0)), message)
+# Refusals about the units chosen, shown beside the list; the others (the case's state, another centre's case)
+# concern the whole form.
+_REFUSALS_OF_UNITS = frozenset({"not_callable", "unit_already_on_case", "bad_unit"})
+_CALL_IN_ERRORS = {
+    ("call_in.units", "missing"): "请至少选择一个单位",
+    ("call_in.units", "too_short"): "请至少选择一个单位",
+    ("call_in.units", "too_long"): "一次最多选择10个单位",
+    ("call_in.units", "unknown_agency"): "请从列表中选择单位",
+    ("call_in.note", "missing"): "请填写请报到单位办理的事项",
+    ("call_in.note", "string_too_short"): "请填写请报到单位办理的事项",
+}
+
+
+def _call_in_key(field: str) -> str:
+    """The form's input an API field error belongs beside: 'units.0' and 'units' by the list, 'note' by the note."""
+    head = field.split(".")[0]
+    return f"call_in.{head}" if head in ("units", "note") else "call_in"
+
+
+def _call_in_clearer(key: str, error: Mapping[str, Any]) -> str | None:
+    if key == "call_in.units" and "same unit twice" in str(error.get("message", "")):
+        return "每个单位只能选一次"
+    return _CALL_IN_ERRORS.get((key, str(error.get("type", ""))))
 
 
 def assign(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:

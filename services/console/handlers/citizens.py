@@ -55,6 +55,8 @@ def rate(token: str, request: Request, apis: Apis, platform: Platform) -> Respon
             token=token,
             ratings=list(wording.RATINGS.items()),
             errors=errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}),
+            chosen_rating=body["rating"],
+            comment=comment,  # what the citizen typed stays when the choice is missing
         )
     if answer.ok:
         return redirect(f"/rate/{token}?done=1")

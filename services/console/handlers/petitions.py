@@ -11,6 +11,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Answer, Apis
+from services.console.domain import ascii_digits
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -219,7 +220,7 @@ def place_errors(answer: Answer, form: Mapping[str, list[str]]) -> dict[str, lis
     placed: dict[str, list[dict[str, Any]]] = {}
     for error in field_errors(answer):
         parts = str(error.get("field", "")).split(".")
-        if len(parts) >= 2 and parts[0] in rows and parts[1].isdigit():
+        if len(parts) >= 2 and parts[0] in rows and ascii_digits(parts[1]):
             parts[1] = str(rows[parts[0]].get(int(parts[1]), int(parts[1])))
         placed.setdefault(".".join(parts), []).append(error)
     return placed

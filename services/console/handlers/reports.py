@@ -7,11 +7,12 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
-from services.console.dependencies import Apis
+from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
+    Names,
     Visitor,
     clean_params,
-    errors_in_chinese,
+    errors_clearer,
     expect,
     field_errors,
     today_in_beijing,
@@ -23,6 +24,7 @@ from shared.platform import Platform
 # The report's query parameters supervision takes (and checks, naming each wrong one).
 REPORT_PARAMS = ("from", "to", "period", "date", "level", "division", "unit")
 LEVELS = {"county": "全县", "township": "乡镇", "unit": "单位"}
+TOWNSHIP_DIGITS = 9  # a township report's scope: a 9-digit division code
 # Per source and per category: the counts charted side by side.
 SERIES = {"cases_received": "受理", "cases_handled": "办结", "cases_resolved": "化解"}
 # The published rates shown as figures at the top of the section, in this order.
@@ -36,6 +38,36 @@ HEADLINE_RATES = (
     "satisfaction_rate",
     "reopened_rate",
     "litigation_share",
+)
+# The report's inputs as the form names them, for a download refused by supervision.
+REPORT_FIELDS = {
+    "from": "起始日期",
+    "to": "截止日期",
+    "period": "时段",
+    "date": "日期",
+    "level": "范围",
+    "division": "乡镇",
+    "unit": "单位",
+}
+# Supervision's reasons for refusing a report query (services/supervision/report_handlers.py), by the input and a
+# phrase of its message, as a leader should read them beside that input.
+REPORT_ERRORS = (
+    ("from", "give either from and to", "起止日期与今日、本周、本月只能选一种"),
+    ("to", "give either from and to", "起止日期与今日、本周、本月只能选一种"),
+    ("from", "required: a date", "请填写起始日期，如2026-12-01"),
+    ("to", "required: a date", "请填写截止日期，如2026-12-31"),
+    ("to", "is before from", "截止日期不能早于起始日期"),
+    ("to", "a period of at most", "查询时段最长一年（366天）"),
+    ("period", "day, week or month", "请选择今日、本周或本月"),
+    ("date", "a date within the period", "请填写日期，如2026-12-04"),
+    ("division", "not with level unit", "范围为“单位”时不选乡镇"),
+    ("division", "the county is", "范围为“全县”时不选乡镇"),
+    ("division", "required with level township", "范围为“乡镇”时请选择乡镇"),
+    ("division", "division code of 6, 9 or 12", "请从列表中选择乡镇"),
+    ("division", "must name a county or below", "请从列表中选择乡镇"),
+    ("unit", "required with level unit", "范围为“单位”时请选择单位"),
+    ("unit", "not a unit of county", "请选择本县的单位"),
+    ("unit", "only with level unit", "范围为“单位”时才选单位"),
 )
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}
 
@@ -65,9 +97,28 @@ def _chart(breakdown: Mapping[str, Mapping[str, Any]], vocabulary: Mapping[str, 
     }
 
 
+def report_errors(answer: Answer) -> dict[str, str]:
+    """Supervision's refusal of a query: each input's reason in Chinese."""
+    return errors_clearer({str(e.get("field")): [e] for e in field_errors(answer)}, _report_clearer)
+
+
+def _report_clearer(key: str, error: Mapping[str, Any]) -> str | None:
+    message = str(error.get("message", ""))
+    return next((text for field, said, text in REPORT_ERRORS if field == key and said in message), None)
+
+
+def _choices_with(choices: list[tuple[str, str]], value: str | None, name: str) -> list[tuple[str, str]]:
+    """A select's choices, with the one asked for kept even when it is not on the list (a link typed by hand)."""
+    if not value or any(code == value for code, _ in choices):
+        return choices
+    return [(value, name), *choices]
+
+
 def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> dict[str, Any]:
     """What overview.html's report section needs; a query supervision refuses shows the reasons by the form."""
     params = report_params(args, platform)
+    names = Names.of(platform)
+    townships = [(code, name) for code, name in names.place_choices() if len(code) == TOWNSHIP_DIGITS]
     context: dict[str, Any] = {
         "report": None,
         "report_errors": {},
@@ -77,10 +128,13 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         "report_levels": LEVELS,
         "report_headlines": HEADLINE_RATES,
         "report_charts": "{}",
+        # The scope chosen by name; the codes are the values supervision takes.
+        "report_townships": _choices_with(townships, params.get("division"), names.place(params.get("division"))),
+        "report_units": _choices_with(names.unit_choices(), params.get("unit"), names.unit(params.get("unit"))),
     }
     answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
     if answer.status == 400:
-        context["report_errors"] = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)})
+        context["report_errors"] = report_errors(answer)
         return context
     report = expect(answer, service="supervision")
     charts = {
@@ -98,8 +152,8 @@ def report_download(visitor: Visitor, kind: str, args: Mapping[str, str], apis: 
     params = {**report_params(args, platform), "format": kind}
     answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
     if answer.status == 400:
-        wrong = "、".join(wording.field_label(str(e.get("field"))) for e in field_errors(answer))
-        return error_page(400, "查询条件有误", f"请返回总览页修改：{wrong}。")
+        wrong = "；".join(f"{REPORT_FIELDS.get(key, key)}：{text}" for key, text in report_errors(answer).items())
+        return error_page(400, "查询条件有误", f"请返回总览页修改。{wrong}。")
     body = expect(answer, service="supervision")
     mimetype, suffix = DOWNLOADS[kind]
     # A byte-order mark lets a spreadsheet opened by double-click read the Chinese as UTF-8.

@@ -10,6 +10,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Apis
+from services.console.domain import ascii_digits
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -62,6 +63,10 @@ CLEARER_ERRORS = {
     ("events.at", "missing"): "请填写发生时间",
     ("events.detail", "missing"): "请填写具体情况",
     ("events.detail", "string_too_short"): "请填写具体情况",
+    ("events.size", "int_parsing"): "人数请填写阿拉伯数字，如 12",
+    ("events.size", "int_type"): "人数请填写阿拉伯数字，如 12",
+    ("events.size", "greater_than_equal"): "群体性纠纷须填写人数（2人以上）",
+    ("events.size", "less_than_equal"): "人数不能超过100000",
     ("leader.name", "missing"): "请填写包案领导姓名",
     ("leader.post", "missing"): "请填写包案领导职务",
     ("leader.plan", "missing"): "请填写稳控方案",
@@ -231,7 +236,8 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
         if field == "at" and _LOCAL_MINUTE.fullmatch(value):
             value = value + (":00" if len(value) == 16 else "") + "+08:00"
         if field == "size":
-            body[field] = int(value) if value.isdigit() else value
+            # Anything but ASCII digits goes as typed, for the committee to refuse beside the input.
+            body[field] = int(value) if ascii_digits(value) else value
         elif field == "criminal_risk":
             body[field] = True
         else:

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Mapping
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -10,9 +11,10 @@ from services.console.handlers import reports
 from services.console.handlers.common import (
     Names,
     Visitor,
-    errors_in_chinese,
+    errors_clearer,
     expect,
     field_errors,
+    first_value,
     page_context,
     posted_form,
 )
@@ -54,7 +56,9 @@ def follow_up_page(
     platform: Platform,
     errors: dict[str, str] | None = None,
     status: int = 200,
+    form: Mapping[str, list[str]] | None = None,
 ) -> Response:
+    """A follow-up with its rating link; after a refused rating, the errors and what was chosen and typed."""
     visitor.require("/board")
     case = expect(
         apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token), service="coordinator"
@@ -72,24 +76,30 @@ def follow_up_page(
         ratings=list(wording.RATINGS.items()),
         errors=errors or {},
         may_rate="supervisor" in visitor.roles,
+        chosen_rating=first_value(form or {}, "rating"),
+        comment=first_value(form or {}, "comment"),
     )
 
 
 def rate(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require("/board")
     form = posted_form(request, visitor)
-    body = {"rating": (form.get("rating") or [""])[0]}
-    comment = (form.get("comment") or [""])[0].strip()
+    body = {"rating": first_value(form, "rating")}
+    comment = first_value(form, "comment")
     if comment:
         body["comment"] = comment
     answer = apis.call("supervision", "POST", f"/api/v1/follow-ups/{case_id}/rating", token=visitor.token, body=body)
     if answer.status == 400:
-        errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)})
-        return follow_up_page(visitor, case_id, apis, platform, errors, 400)
+        errors = errors_clearer({str(e.get("field")): [e] for e in field_errors(answer)}, _rating_clearer)
+        return follow_up_page(visitor, case_id, apis, platform, errors, 400, form)
     if answer.status == 409:
         return follow_up_page(visitor, case_id, apis, platform, {"rating": "此次回访已评价。"}, 409)
     expect(answer, service="supervision")
     return redirect(f"/follow-ups/{case_id}?done=rated")
+
+
+def _rating_clearer(key: str, error: Mapping[str, Any]) -> str | None:
+    return "请选择一项评价" if key == "rating" and error.get("type") in ("missing", "enum", "literal_error") else None
 
 
 def rating_qr(visitor: Visitor, case_id: str, apis: Apis) -> Response:

@@ -52,6 +52,20 @@ def test_the_next_page_keeps_a_search_text_with_an_ampersand(console, apis, brow
     assert next_page_link(page) == {"q": ["王&李"], "offset": ["50"]}
 
 
+@pytest.mark.parametrize("offset", ["①", "²", "５0", "-50", "1e3"])
+def test_an_offset_that_is_not_a_plain_number_shows_the_first_page_not_a_system_error(
+    console, apis, browser, staff, offset
+):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, LISTING)
+
+    response = console.cases(browser.get(f"/cases?status=in_progress&offset={offset}", as_=WANG))
+
+    assert response.status_code == 200
+    [call] = apis.calls
+    assert call.params == {"status": "in_progress", "limit": "50", "offset": "0"}
+
+
 def test_a_case_number_that_cannot_be_one_is_not_found_without_asking(console, apis, browser, staff):
     staff.signed_in(WANG)
 

@@ -45,6 +45,17 @@ def test_a_rating_without_a_choice_asks_for_one(console, apis, browser):
     assert "请选择一项评价" in response.get_data(as_text=True)
 
 
+def test_a_rating_without_a_choice_keeps_the_comment_the_citizen_typed(console, apis, browser):
+    apis.answer(
+        "supervision", "POST", f"/api/v1/ratings/{LINK}", 400, {"fields": [{"field": "rating", "type": "enum"}]}
+    )
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+
+    response = console.rate(browser.post(f"/rate/{LINK}", {"comment": "民警来了两次，问题解决了"}), LINK)
+
+    assert ">民警来了两次，问题解决了</textarea>" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("status", "shown"), [(403, "链接无效"), (409, "此评价链接已失效")])
 def test_a_link_supervision_refuses_says_why(console, apis, browser, status, shown):
     apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", status, {"error": "refused"})

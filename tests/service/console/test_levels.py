@@ -5,10 +5,11 @@ import re
 import pytest
 
 from services.console.handlers.referrals import body_of
+from services.coordinator.handlers import CallIn
 from shared.agency.commands import DeclineReferral
 from shared.auth.principal import Principal, Role
 from tests.service.console.test_referrals import ACCEPTED, REFERRAL_ID, open_page, text_of
-from tests.service.console.visitors import STAFF, form_key_of, token_of
+from tests.service.console.visitors import STAFF, answer_refusal, error_beside, form_key_of, token_of
 
 CASE_ID = "430426-20261123-00007"
 COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
@@ -124,3 +125,133 @@ def test_a_report_the_centre_refused_reads_on_the_case_page_as_one_sentence(cons
     assert re.findall(r'<span class="part">([^<]*)</span>', line) == [
         "拒收祁东县人民法院的反馈结果：该交办件已结束 (referral_closed)"
     ]
+
+
+# --- 吹哨报到: the units offered, and a refusal read in Chinese with the form as it was ----------------------
+
+CALL_IN_PATH = f"/api/v1/cases/{CASE_ID}/call-in"
+TOWNSHIP_CASE = {
+    **CASE,
+    "centre": "430426101",  # 砖塘镇综治中心, which may call in police and justice only (config/centres.toml)
+    "level": "township",
+    "escalations": [],
+    "timeline": [],
+    "referrals": [
+        {"unit": "police:430426101", "role": "lead", "round": 1, "status": "accepted"},
+        {"unit": "justice:430426102", "role": "co_unit", "round": 1, "status": "declined"},
+    ],
+}
+
+
+def options_of(page: str, select_id: str) -> dict[str, bool]:
+    """A select's options: value -> whether it is selected."""
+    select = page.split(f'<select id="{select_id}"')[1].split("</select>")[0]
+    return {value: bool(chosen) for value, chosen in re.findall(r'<option value="([^"]*)"( selected)?>', select)}
+
+
+def refused_call_in(console, browser, staff, apis, status: int, body: dict, case: dict = CASE):
+    staff.signed_in(COORDINATOR)
+    apis.answer("coordinator", "POST", CALL_IN_PATH, status, body)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    form = {
+        "csrf": form_key_of(COORDINATOR),
+        "units": ["justice:430426101", "police:430426102"],
+        "note": "请司法所、派出所到场调处",
+    }
+    return console.call_in(browser.post(f"/cases/{CASE_ID}/call-in", form, as_=COORDINATOR), CASE_ID)
+
+
+def test_the_call_in_list_offers_only_units_the_holding_centre_may_call_that_are_not_on_the_case(
+    console, browser, staff, apis, monkeypatch
+):
+    monkeypatch.setitem(CASE, "referrals", TOWNSHIP_CASE["referrals"])
+    monkeypatch.setitem(CASE, "centre", TOWNSHIP_CASE["centre"])
+
+    offered = options_of(case_page(console, browser, staff, apis), "call-in-units")
+
+    assert "police:430426101" not in offered  # the lead, still handling it
+    assert "justice:430426102" in offered  # declined: no longer on the case
+    assert "police:430426102" in offered and "justice:430426101" in offered
+    assert {unit.partition(":")[0] for unit in offered} == {"police", "justice"}  # no court, petition or plc
+
+
+def test_the_county_centre_may_call_in_every_agency_but_not_a_unit_already_on_the_case(
+    console, browser, staff, apis, monkeypatch
+):
+    monkeypatch.setitem(
+        CASE, "referrals", [{"unit": "court:430426", "role": "co_unit", "round": 1, "status": "issued"}]
+    )
+
+    page = case_page(console, browser, staff, apis)
+
+    offered = options_of(page, "call-in-units")
+    assert "court:430426" not in offered
+    assert {"petition:430426", "plc:430426", "police:430426101", "justice:430426101"} <= offered.keys()
+    assert ">祁东县信访局</option>" in page  # by name
+
+
+def test_a_unit_already_on_the_case_is_refused_in_chinese_and_the_form_keeps_what_was_chosen(
+    console, browser, staff, apis
+):
+    conflict = {"error": "conflict", "message": "unit_already_on_case: police:430426102 already holds an open referral"}
+
+    response = refused_call_in(console, browser, staff, apis, 409, conflict)
+
+    page = text_of(response)
+    assert response.status_code == 400
+    assert error_beside(page, "call_in.units") == "蒋家桥镇派出所已在办理此案，不需要再吹哨报到。"
+    assert "unit_already_on_case" not in page and "already holds" not in page
+    chosen = options_of(page, "call-in-units")
+    assert chosen["justice:430426101"] and chosen["police:430426102"]
+    assert not chosen["police:430426103"]
+    assert ">请司法所、派出所到场调处</textarea>" in page
+    assert 'aria-describedby="call_in.units-error"' in page
+
+
+def test_an_agency_the_centre_may_not_call_in_is_refused_naming_what_it_may_call(console, browser, staff, apis):
+    conflict = {
+        "error": "conflict",
+        "message": "not_callable: 砖塘镇综治中心 (centre:430426101) may call in police, justice, not court",
+    }
+
+    page = text_of(refused_call_in(console, browser, staff, apis, 409, conflict, TOWNSHIP_CASE))
+
+    assert error_beside(page, "call_in.units") == "砖塘镇综治中心只能向公安局、司法局吹哨，不能向法院吹哨。"
+    assert ">请司法所、派出所到场调处</textarea>" in page
+
+
+def test_another_centres_case_is_refused_naming_the_centre_that_holds_it(console, browser, staff, apis):
+    forbidden = {
+        "error": "forbidden",
+        "message": f"not_this_centre: case {CASE_ID} is held by centre:430426101; the caller acts for 430426102",
+    }
+
+    page = text_of(refused_call_in(console, browser, staff, apis, 403, forbidden, TOWNSHIP_CASE))
+
+    assert error_beside(page, "call_in") == "此案件由砖塘镇综治中心办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
+    assert options_of(page, "call-in-units")["justice:430426101"]
+
+
+def test_a_case_closed_meanwhile_still_says_why_the_call_in_was_refused(console, browser, staff, apis):
+    conflict = {"error": "conflict", "message": "wrong_status: case 430426-20261123-00007 is closed; nothing to call"}
+
+    page = text_of(refused_call_in(console, browser, staff, apis, 409, conflict, {**CASE, "status": "closed"}))
+
+    assert error_beside(page, "call_in") == "此案件已办结、已结案或尚未分流，不能吹哨报到。"
+    assert 'id="call-in-units"' not in page  # no form for a closed case, but the reason stays
+
+
+def test_a_call_in_without_its_note_asks_for_one_beside_the_note_and_keeps_the_units(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    answer_refusal(apis, "coordinator", CALL_IN_PATH, CallIn, {"units": ["justice:430426101"], "note": ""})
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, CASE)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    form = {"csrf": form_key_of(COORDINATOR), "units": "justice:430426101", "note": "  "}
+
+    page = text_of(console.call_in(browser.post(f"/cases/{CASE_ID}/call-in", form, as_=COORDINATOR), CASE_ID))
+
+    assert error_beside(page, "call_in.note") == "请填写请报到单位办理的事项"
+    assert options_of(page, "call-in-units")["justice:430426101"]

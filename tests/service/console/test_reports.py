@@ -5,6 +5,8 @@ import json
 import re
 from datetime import date, datetime, timedelta, timezone
 
+import pytest
+
 from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
 from shared import wording
 from tests.service.console.visitors import ZHOU, error_beside, text_of, token_of
@@ -104,3 +106,73 @@ def test_the_json_download_is_the_apis_report(console, apis, browser, staff):
 
     assert json.loads(text_of(response)) == json.loads(json.dumps(REPORT))
     assert 'filename="wuyuan-report-2026-11-01-2026-11-30.json"' in response.headers["Content-Disposition"]
+
+
+def options_of(page: str, select_id: str) -> dict[str, str]:
+    """A select's options: value -> the text shown."""
+    select = page.split(f'<select id="{select_id}"')[1].split("</select>")[0]
+    return dict(re.findall(r'<option value="([^"]*)"[^>]*>([^<]*)</option>', select))
+
+
+def test_the_scope_is_chosen_by_township_and_unit_names_not_typed_as_codes(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+
+    page = text_of(console.overview(browser.get("/overview?level=township&division=430426101", as_=ZHOU)))
+
+    townships = options_of(page, "report-division")
+    assert townships["430426101"] == "砖塘镇" and townships[""] == "不限"
+    assert all(len(code) == 9 for code in townships if code)  # no county, no villages
+    assert '<option value="430426101" selected>砖塘镇</option>' in page
+    units = options_of(page, "report-unit")
+    assert units["police:430426101"] == "砖塘镇派出所" and units["court:430426"] == "祁东县人民法院"
+    assert "代码" not in page.split('id="report"')[1].split("</form>")[0]
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message", "sentence"),
+    [
+        ("level=unit&unit=police:430427101", "unit", "not a unit of county 430426", "请选择本县的单位"),
+        ("level=unit", "unit", "required with level unit", "范围为“单位”时请选择单位"),
+        (
+            "level=township",
+            "division",
+            "required with level township: a 9-digit township code of 430426",
+            "范围为“乡镇”时请选择乡镇",
+        ),
+        ("from=2026-11-30&to=2026-11-01", "to", "to is before from", "截止日期不能早于起始日期"),
+        ("from=2025-01-01&to=2026-11-01", "to", "a period of at most 366 days", "查询时段最长一年（366天）"),
+    ],
+)
+def test_a_scope_or_period_supervision_refuses_reads_in_chinese_beside_its_field(
+    console, apis, browser, staff, query, field, message, sentence
+):
+    staff.signed_in(ZHOU)
+    scripted(
+        apis, 400, {"error": "invalid_input", "fields": [{"field": field, "message": message, "type": "value_error"}]}
+    )
+
+    page = text_of(console.overview(browser.get(f"/overview?{query}", as_=ZHOU)))
+
+    assert error_beside(page, field) == sentence
+
+
+def test_a_unit_not_on_the_list_stays_chosen_beside_its_error(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    refusal = {"field": "unit", "message": "not a unit of county 430426", "type": "value_error"}
+    scripted(apis, 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = text_of(console.overview(browser.get("/overview?level=unit&unit=police:430427101", as_=ZHOU)))
+
+    assert '<option value="police:430427101" selected>公安局（430427101）</option>' in page
+
+
+def test_a_download_supervision_refuses_says_what_to_change_in_chinese(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    refusal = {"field": "unit", "message": "not a unit of county 430426", "type": "value_error"}
+    apis.answer("supervision", "GET", "/api/v1/reports", 400, {"error": "invalid_input", "fields": [refusal]})
+
+    response = console.report_csv(browser.get("/overview/report.csv?level=unit&unit=police:430427101", as_=ZHOU))
+
+    assert response.status_code == 400
+    assert "单位：请选择本县的单位" in text_of(response)

@@ -272,6 +272,25 @@ def test_a_group_without_its_size_is_told_beside_the_size(console, apis, browser
     assert error_beside(text_of(response), "events.size") == "群体性纠纷须填写人数（2人以上）"
 
 
+@pytest.mark.parametrize("size", ["⑤", "²", "５"])
+def test_a_size_in_other_digits_than_0_to_9_is_told_beside_the_size_and_the_entry_is_kept(
+    console, apis, browser, xia, size
+):
+    form = {"kind": "group", "at": "2026-11-22T20:00", "detail": "三十余人聚集村委会。", "size": size}
+    body = action_body("events", {k: [v] for k, v in form.items()})
+    assert body["size"] == size  # sent as typed, for the committee to refuse, never turned into a number here
+    answer_refusal(apis, PLC, f"/api/v1/persons/{PID}/events", AddEvent, body)
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
+
+    response = post_action(console, browser, "events", form)
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "events.size") == "人数请填写阿拉伯数字，如 12"
+    assert f'value="{size}" aria-invalid="true"' in page
+    assert "三十余人聚集村委会。" in page
+
+
 def test_a_leader_is_named_and_the_gap_closes(console, apis, browser, xia):
     apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/leader", 200, LED)
     form = {"leader_name": "刘建国", "leader_post": "砖塘镇党委副书记", "leader_plan": "每周走访"}

@@ -315,3 +315,39 @@ def test_the_calls_and_the_petitions_need_the_officers_role_and_their_agencys_un
     assert not domain.may_open("/petitions", {"supervisor"}, {"petition"})
     assert domain.may_open("/police/calls", {"officer"}, {"police"})
     assert domain.may_open("/petitions", {"officer"}, {"petition"})
+
+
+# --- numbers typed, and the units a case may call in ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "plain"), [("50", True), ("0", True), ("①", False), ("²", False), ("５", False), ("", False)]
+)
+def test_only_ascii_digits_count_as_a_number(text, plain):
+    assert domain.ascii_digits(text) is plain
+
+
+UNITS = [
+    ("police:430426101", "砖塘镇派出所"),
+    ("justice:430426101", "砖塘镇司法所"),
+    ("court:430426", "祁东县人民法院"),
+    ("petition:430426", "祁东县信访局"),
+]
+
+
+def test_a_unit_holding_an_open_referral_is_not_offered_to_call_in_and_one_that_declined_is():
+    referrals = [
+        {"unit": "police:430426101", "status": "accepted"},
+        {"unit": "court:430426", "status": "issued"},
+        {"unit": "justice:430426101", "status": "declined"},
+    ]
+
+    offered = domain.callable_units(UNITS, referrals, None)
+
+    assert offered == [("justice:430426101", "砖塘镇司法所"), ("petition:430426", "祁东县信访局")]
+
+
+def test_only_the_agencies_the_holding_centre_may_call_in_are_offered():
+    offered = domain.callable_units(UNITS, [], ("police", "justice"))
+
+    assert [code for code, _ in offered] == ["police:430426101", "justice:430426101"]

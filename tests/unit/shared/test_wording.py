@@ -234,3 +234,58 @@ def test_an_error_of_a_kind_never_seen_still_reads_in_chinese():
 )
 def test_a_field_is_named_as_the_form_names_it(path, label):
     assert wording.field_label(path) == label
+
+
+# --- 吹哨报到 refused ------------------------------------------------------------------------------
+
+
+def test_every_code_the_coordinator_refuses_a_call_in_with_reads_in_chinese():
+    from services.coordinator.domain.levels import LevelRefusal
+    from services.coordinator.domain.rules import RefusalCode
+
+    codes = {code.value for code in LevelRefusal} | {
+        RefusalCode.WRONG_STATUS.value,
+        RefusalCode.BAD_UNIT.value,
+        RefusalCode.UNIT_ALREADY_ON_CASE.value,
+    }
+    assert codes <= set(wording.CALL_IN_REFUSALS)
+
+
+@pytest.mark.parametrize(
+    ("units", "staff_units", "sentence"),
+    [
+        (["court:430426"], frozenset(), "砖塘镇新塘村综治中心只能向公安局、司法局吹哨，不能向法院吹哨。"),
+        (["police:430427101"], frozenset(), "公安局（430427101）不是本县的单位，请从列表中选择。"),
+        (
+            ["police:430426101"],
+            frozenset({"centre:430426102"}),
+            "此案件由砖塘镇新塘村综治中心办理，只有该中心或其上级中心的工作人员可以吹哨报到。",
+        ),
+    ],
+)
+def test_a_call_in_the_coordinators_rules_refuse_names_the_centre_unit_and_agencies(units, staff_units, sentence):
+    from services.coordinator.deadlines import deadline_for
+    from services.coordinator.domain.levels import call_in
+    from shared.refusal import Refused
+    from tests.unit.coordinator.test_levels import CENTRES, REGISTERED, triaged
+
+    with pytest.raises(Refused) as refused:
+        call_in(triaged(), units, "请报到", "chen", staff_units, CENTRES, REGISTERED, deadline_for)
+
+    assert wording.call_in_refusal_text(refused.value.code, refused.value.reason, REGISTRY, PLACES) == sentence
+
+
+def test_a_unit_already_on_the_case_is_named():
+    reason = "police:430426101 already holds an open referral"
+
+    text = wording.call_in_refusal_text("unit_already_on_case", reason, REGISTRY, PLACES)
+
+    assert text == "砖塘镇派出所已在办理此案，不需要再吹哨报到。"
+
+
+def test_a_call_in_refusal_naming_nothing_or_of_a_new_rule_still_reads_in_chinese():
+    assert (
+        wording.call_in_refusal_text("wrong_status", "case x is closed", REGISTRY, PLACES)
+        == (wording.CALL_IN_REFUSALS["wrong_status"])
+    )
+    assert wording.call_in_refusal_text("a_new_rule", "something", REGISTRY, PLACES) == wording.CALL_IN_REFUSED
