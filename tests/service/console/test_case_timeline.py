@@ -1,0 +1,89 @@
+"""The case page reads a unit's term, a paused and resumed clock and a late step in Chinese, in Beijing time."""
+
+import copy
+import re
+
+from tests.service.console.test_calendar_marks import CASE, CASE_ID
+from tests.service.console.visitors import ZHOU
+
+REFERRAL_ID = CASE["referrals"][0]["referral_id"]
+TIMELINE = [
+    {
+        "seq": 1,
+        "at": "2026-12-04T01:00:00+00:00",
+        "kind": "referral_issued",
+        "detail": {
+            "unit": "court:430426",
+            "role": "lead",
+            "referral_id": REFERRAL_ID,
+            "round": 1,
+            "due_at": "2026-12-11T09:30:00+00:00",
+            "term": {"days": 5, "counting": "working"},
+        },
+    },
+    {
+        "seq": 2,
+        "at": "2026-12-05T01:00:00+00:00",
+        "kind": "clock_paused",
+        "detail": {
+            "unit": "court:430426",
+            "role": "lead",
+            "referral_id": REFERRAL_ID,
+            "officer": "zhao.faguan",
+            "reason": "appraisal",
+            "note": "委托伤情鉴定",
+            "pause_number": 1,
+            "paused_at": "2026-12-05T01:00:00+00:00",
+        },
+    },
+    {
+        "seq": 3,
+        "at": "2026-12-08T02:00:00+00:00",
+        "kind": "clock_resumed",
+        "detail": {
+            "unit": "court:430426",
+            "role": "lead",
+            "referral_id": REFERRAL_ID,
+            "officer": "zhao.faguan",
+            "reason": "appraisal",
+            "paused_at": "2026-12-05T01:00:00+00:00",
+            "resumed_at": "2026-12-08T02:00:00+00:00",
+            "previous_due_at": "2026-12-11T09:30:00+00:00",
+            "due_at": "2026-12-14T09:30:00+00:00",
+            "counting": "working",
+        },
+    },
+    {
+        "seq": 4,
+        "at": "2026-12-09T02:00:00+00:00",
+        "kind": "progress_reported",
+        "detail": {
+            "unit": "court:430426",
+            "role": "lead",
+            "referral_id": REFERRAL_ID,
+            "officer": "zhao.faguan",
+            "note": "已约双方调解",
+            "late": True,
+        },
+    },
+]
+
+
+def test_the_timeline_reads_terms_pauses_and_late_steps_in_chinese(console, browser, staff, apis):
+    case = copy.deepcopy(CASE)
+    case["timeline"] = TIMELINE
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+    timeline = page[page.index('<ol class="timeline">') :]
+
+    assert "时限：5个工作日" in timeline
+    assert "暂停原因：鉴定" in timeline and "暂停说明：委托伤情鉴定" in timeline
+    assert "暂停时间 2026-12-05 09:00" in timeline and "恢复时间 2026-12-08 10:00" in timeline
+    assert "原期限 2026-12-11 17:30" in timeline and "期限 2026-12-14 17:30" in timeline
+    assert "（在该单位反馈结果之后收到，仅作记录）" in timeline
+    shown = re.sub(r'datetime="[^"]*"', "", timeline[: timeline.index("</ol>")])
+    assert "appraisal" not in shown and "working" not in shown and "+00:00" not in shown
