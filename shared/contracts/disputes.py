@@ -1,25 +1,30 @@
 """The dispute as reported: parties, place, category and flags, validated at every boundary."""
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Self
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
+    GetJsonSchemaHandler,
     StringConstraints,
     ValidationInfo,
     field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
     LEGACY_RESULTS,
+    RESOLVING_RESULTS,
     WINDOW_SOURCES,
     Category,
     Flag,
@@ -31,13 +36,33 @@ from shared.contracts.vocabulary import (
     outcome_of,
 )
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+# The characters `strip_whitespace` removes (Unicode White_Space, as Rust's `str::trim`), spelled out:
+# `\s` means another set in JavaScript and in Python, and a receiver must refuse exactly what the model does.
+_WHITESPACE = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Text the model strips must keep a character: a blank one is empty once stripped, and refused.
+NOT_BLANK_PATTERN = f"[^{_WHITESPACE}]"
+
+
+@dataclass(frozen=True)
+class _PublishedNotBlank:
+    """Publishes NOT_BLANK_PATTERN in the JSON Schema of stripped text; validation itself is unchanged."""
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema: dict[str, Any] = handler(core)
+        return {**schema, "pattern": NOT_BLANK_PATTERN}
+
+
+_NOT_BLANK = _PublishedNotBlank()
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), _NOT_BLANK]
 # Free text: a summary, a reason, a note, a comment. ID and mobile numbers typed into it are masked
 # as it is read, wherever it is read, so none travels on or is stored from free text.
 LongText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000), AfterValidator(mask_free_text)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(mask_free_text),
+    _NOT_BLANK,
 ]
-RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _NOT_BLANK]
 
 MAX_PARTIES = 50
 
@@ -45,7 +70,15 @@ MAX_PARTIES = 50
 class Party(BaseModel):
     """One party to a dispute. Organisations carry no ID or mobile number."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=True,
+        # `_persons_only` as JSON Schema.
+        json_schema_extra={
+            "if": {"required": ["kind"], "properties": {"kind": {"const": PartyKind.ORGANISATION.value}}},
+            "then": {"properties": {"id_number": {"type": "null"}, "phone": {"type": "null"}}},
+        },
+    )
 
     role: PartyRole
     kind: PartyKind = PartyKind.PERSON
@@ -72,8 +105,18 @@ class DisputeReport(BaseModel):
     category: Category
     division_code: DivisionCode = Field(description="where the dispute arose: 6, 9 or 12 digits")
     summary: LongText
-    parties: list[Party] = Field(min_length=2, max_length=MAX_PARTIES)
-    flags: list[Flag] = Field(default_factory=list, max_length=len(Flag))
+    parties: list[Party] = Field(
+        min_length=2,
+        max_length=MAX_PARTIES,
+        # `_needs_both_sides` as JSON Schema.
+        json_schema_extra={
+            "allOf": [
+                {"contains": {"required": ["role"], "properties": {"role": {"const": role.value}}}}
+                for role in (PartyRole.APPLICANT, PartyRole.RESPONDENT)
+            ]
+        },
+    )
+    flags: list[Flag] = Field(default_factory=list, max_length=len(Flag), json_schema_extra={"uniqueItems": True})
     source_record_id: RecordId | None = Field(
         default=None,
         description="the feeding agency's own record id; a second report with it links to the first case",
@@ -130,12 +173,57 @@ class Agreement(BaseModel):
     terms: LongText = Field(description="what the parties agreed (ID and mobile numbers are masked)")
 
 
+def _codes(results: Iterable[ResultCode]) -> list[str]:
+    return [code.value for code in ResultCode if code in results]
+
+
+def _when(field: str, values: list[str], then: dict[str, Any]) -> dict[str, Any]:
+    """JSON Schema: when `field` is present with one of `values`, `then` holds."""
+    return {"if": {"required": [field], "properties": {field: {"enum": values}}}, "then": then}
+
+
+# The validators of ResultReport as JSON Schema, so that a receiver in another language refuses what the
+# model refuses, each on the field the model names.
+RESULT_REPORT_RULES: dict[str, Any] = {
+    "allOf": [
+        # A result code, or (before result codes) an outcome.
+        {
+            "anyOf": [
+                {"required": ["result"], "properties": {"result": {"type": "string"}}},
+                {"required": ["outcome"], "properties": {"outcome": {"type": "string"}}},
+            ]
+        },
+        _when(
+            "outcome",
+            [Outcome.RESOLVED.value],
+            {"properties": {"result": {"enum": [*_codes(RESOLVING_RESULTS), None]}}},
+        ),
+        _when(
+            "outcome",
+            [Outcome.UNRESOLVED.value],
+            {"properties": {"result": {"enum": [*_codes(set(ResultCode) - RESOLVING_RESULTS), None]}}},
+        ),
+        # The agreement exactly with a mediated or judicially confirmed result.
+        {
+            **_when(
+                "result",
+                _codes(AGREEMENT_RESULTS),
+                {"required": ["agreement"], "properties": {"agreement": {"type": "object"}}},
+            ),
+            "else": {"properties": {"agreement": {"type": "null"}}},
+        },
+    ]
+}
+
+
 class ResultReport(BaseModel):
     """A unit's result as an officer or a message states it: the code, the coarse outcome it implies,
     and the agreement when there is one. Reports from before result codes name only the outcome.
 
     Field validators in this order (not one model validator), so that each error names its field.
     """
+
+    model_config = ConfigDict(json_schema_extra=RESULT_REPORT_RULES)
 
     outcome: Outcome | None = Field(default=None, description="resolved or not; follows from `result`")
     result: ResultCode | None = Field(

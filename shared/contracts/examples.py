@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import ValidationError
 
+from shared.contracts.disputes import NOT_BLANK_PATTERN
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import TO_RECIPIENT_AGENCY, Document
 
@@ -108,6 +109,59 @@ OVERRIDES: dict[str, dict[str, Any]] = {
 }
 
 
+_DROP = object()  # in RULE_BREAKERS: the field is left out
+# Bodies that break a rule between fields, which the schemas state too: (name, field refused, reason, changes).
+RULE_BREAKERS: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {
+    "ResultReported": [
+        (
+            "no-result",
+            "result",
+            "`result` is missing and so is `outcome`: a report names what the handling came to",
+            {"result": _DROP, "agreement": _DROP},
+        ),
+        (
+            "outcome-contradicts-result",
+            "result",
+            "`result` mediated is resolved, but `outcome` says unresolved",
+            {"outcome": "unresolved"},
+        ),
+        (
+            "mediated-without-agreement",
+            "agreement",
+            "`agreement` is missing: a mediated or judicially confirmed result carries the signed agreement",
+            {"agreement": _DROP},
+        ),
+        (
+            "handled-with-agreement",
+            "agreement",
+            "`agreement` is given with a handled result: only a mediated or judicially confirmed one carries it",
+            {"result": "handled"},
+        ),
+    ],
+    "ClockPaused": [
+        (
+            "other-without-note",
+            "note",
+            "`note` is missing: a pause for another reason says what the unit waits for",
+            {"reason": "other", "note": _DROP},
+        ),
+    ],
+    "RegisterDispute": [
+        (
+            "no-respondent",
+            "report",
+            "`report` names no respondent among its parties: a dispute has an applicant and a respondent",
+            {
+                "report": {
+                    **OVERRIDES["RegisterDispute"]["report"],
+                    "parties": [{"role": "applicant", "name": "张某"}] * 2,
+                }
+            },
+        ),
+    ],
+}
+
+
 class ExampleError(ValueError):
     """A message type for which no valid example could be built: add what it lacks to OVERRIDES."""
 
@@ -168,7 +222,7 @@ def _value(name: str, schema: dict[str, Any], root: dict[str, Any], where: str) 
             return OCCURRED_AT.isoformat()
         if schema.get("format") == "date":
             return OCCURRED_AT.date().isoformat()
-        if "pattern" not in schema:
+        if "pattern" not in schema or schema["pattern"] == NOT_BLANK_PATTERN:
             return "示例"
     raise ExampleError(f"{where}: no sample for a {kind} field {schema}; add one to FIELD_SAMPLES or OVERRIDES")
 
@@ -240,6 +294,16 @@ def _enum_field(model: type[Envelope]) -> tuple[str, list[str]] | None:
     return None
 
 
+def _blank_field(model: type[Envelope]) -> str | None:
+    """The first required field of the body (after the envelope) whose text must not be blank."""
+    schema = model.model_json_schema()
+    envelope = set(Envelope.model_fields)
+    for name in schema.get("required", ()):
+        if name not in envelope and _not_null(schema["properties"][name], schema).get("pattern") == NOT_BLANK_PATTERN:
+            return str(name)
+    return None
+
+
 def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
     """Bodies a receiver refuses (dead letter, reason naming the field): one rule broken in each."""
     valid = valid_example(model)
@@ -273,6 +337,22 @@ def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
                 f"`type` must be {model.TYPE!r}: a body of another type on this channel is refused",
                 {**valid, "type": f"{model.TYPE}Draft"},
             )
+        )
+    blank = _blank_field(model)
+    if blank:
+        examples.append(
+            InvalidExample(
+                f"blank-{blank}",
+                blank,
+                f"`{blank}` is only spaces: text is read with its surrounding whitespace stripped, and must keep "
+                "a character",
+                {**valid, blank: " \u3000 "},
+            )
+        )
+    for name, field, reason, changes in RULE_BREAKERS.get(model.TYPE, ()):
+        body = {**valid, **changes}
+        examples.append(
+            InvalidExample(name, field, reason, {key: value for key, value in body.items() if value is not _DROP})
         )
     examples.append(
         InvalidExample(

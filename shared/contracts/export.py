@@ -30,14 +30,15 @@ from shared.contracts.messages import (
     TO_RECIPIENT_AGENCY,
     Document,
     Event,
+    MessageRejected,
     ReferralIssued,
     dead_letter_exchange,
 )
 from shared.contracts.vocabulary import Source
 
 ASYNCAPI_VERSION = "3.0.0"
-# The contract's own version; raise it with any change to a message's fields or VERSION.
-CONTRACT_VERSION = "1.1.0"
+# The contract's own version; raise it with any change to a message's fields, its VERSION or its schema's rules.
+CONTRACT_VERSION = "1.2.0"
 DEFAULT_VHOST = "wuyuan"
 AMQP_BINDING_VERSION = "0.3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -86,7 +87,10 @@ document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it say
   durable inbox queue `wuyuan.<service>.inbox`, declared before the first document is sent.
   A document to an agency is routed by its `recipient` unit's agency (`court:430426` → `court_link`).
 - **Events** are case facts from the coordinator: published on the durable topic exchange
-  `{EVENTS_EXCHANGE}` with routing key `<Type>`; each subscribing service binds its inbox to it.
+  `{EVENTS_EXCHANGE}` with routing key `<Type>.<source>`, the channel the case first came by
+  (`CaseClosed.walk_in`, `CaseResolved.police_call`); an event about no case has the key `<Type>`
+  (`CalendarYearLoaded`). A subscriber binds its inbox by `<Type>.#` (every case's, and a key without a
+  source) or by `<Type>.<source>` (one source's cases alone).
 - Every service has three queues (channels `<service>.inbox`, `.retry`, `.dead`). Services never
   declare topology: the operator provisions it (`wuyuan provision`), and a broker user may not configure.
 
@@ -98,11 +102,22 @@ document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it say
   to its own dead-letter exchange `{dead_letter_exchange("<service>")}`.
 - Set the AMQP `user_id` property to your own broker user: RabbitMQ refuses a message whose `user_id`
   is not the connection's user, so receivers trust it. The coordinator accepts a report only from the
-  broker user of the agency of the unit its referral went to, and a referral only counts from
-  `<vhost>.coordinator`, letters from `<vhost>.supervision`.
+  broker user of the agency of the unit its referral went to. An agency takes `ReferralIssued`,
+  `ReferralDeadlineChanged` and `ReferralWithdrawn` only from `<vhost>.coordinator`; `ReminderIssued`,
+  `OverdueNoticeIssued` and `NoticeCirculated` only from `<vhost>.supervision`; and `MessageRejected`
+  only from `<vhost>.<refused_by>`, where the body's `refused_by` is a centre service (coordinator,
+  intake or supervision). Anything from another user, or with no `user_id`, is dead-lettered
+  (`rejected: wrong_sender: …`), and so is a document whose `recipient` is not one of the agency's own
+  units (`rejected: wrong_unit: …`).
 - `sender` and `recipient` are unit codes `<agency>:<division code>`. A referral's `recipient` is the
   unit it is issued to; a report about it (accepted, declined, progress, clock, result) has that unit as
   `sender` and the centre unit `centre:<county division>` (e.g. `{CENTRE_UNIT}`) as `recipient`.
+- Only an agency that owns a source may feed records in (`RegisterDispute` to intake): its entry in the
+  agency registry (config/agencies.toml) names it in `feeds`, and intake takes a feed only from that
+  agency's broker user, from one of its units, with `report.source` equal to its `feeds`; anything
+  else is refused (`wrong_sender`). `feeds` is one of the contract's `Source` codes, and the five
+  sources belong to the five shipped agencies, so a new agency cannot feed records until the project
+  adds a source of its own to the contract.
 
 ## Properties of every message
 `content_type` `application/json`, `content_encoding` `utf-8`, `delivery_mode` 2 (persistent),
@@ -130,6 +145,16 @@ confirm, a restart) **reuses its `message_id`**: a new id would be a second repo
   mobile numbers redacted), `{headers.queue}`, `{headers.at}` (UTC, ISO 8601) and
   `{headers.original_user}` (the refused message's `user_id`); publish it confirmed, then acknowledge the original.
   The centre tells the agency whose message it refused with a `MessageRejected` document.
+
+## Schemas, and what only the receiver can judge
+`schemas/<Type>.json` (JSON Schema 2020-12) state every rule of a body that JSON Schema can: fields,
+codes and bounds, text that is not blank once its surrounding whitespace is stripped, and the rules
+between fields (a result's `outcome` and `agreement`, a pause's `note`). They cannot state the check
+character and birth date of a resident ID number, that a division code names a real county or below,
+or anything that depends on state the receiver holds (the referral exists and went to that unit, the
+order of reports, who owns a source). Validate what you send, and take the centre's answer as final:
+a message it refuses comes back as `MessageRejected`, and must be corrected and sent again as a new
+message.
 
 ## Versions
 Each message has a `schema_version`. A receiver accepts every version up to its model's version (the
@@ -375,6 +400,20 @@ def _route_channel_id(model: type[Envelope]) -> str:
     return f"{kind(model)}.{model.TYPE}"
 
 
+# Who may send a message beyond what the broker's permissions say, as its receiver enforces it.
+SEND_CONDITIONS = {
+    "RegisterDispute": (
+        " Only while the agency registry (config/agencies.toml) gives this agency a source in `feeds`: intake "
+        "takes it only with `report.source` equal to that `feeds` and `sender` one of the agency's units, and "
+        "refuses anything else (`wrong_sender`). An agency without `feeds` cannot feed records in."
+    ),
+    "LinkRecordNoted": (
+        " Only the agency `link` names (one of the four links the contract lists): supervision takes it only from "
+        "that agency's broker user, with `unit` and `sender` its units."
+    ),
+}
+
+
 def _send_operation(model: type[Envelope], service: str, vhost: str) -> dict[str, Any]:
     """How one service publishes one message type: its routing key, and its own broker user as `user_id`."""
     channel = _route_channel_id(model)
@@ -386,6 +425,7 @@ def _send_operation(model: type[Envelope], service: str, vhost: str) -> dict[str
         "description": (
             f"`user_id` `{vhost}.{service}` (the connection's own user); persistent, mandatory, confirmed; the "
             "`message_id` and `type` properties as in the body; a message sent again keeps its `message_id`."
+            + SEND_CONDITIONS.get(model.TYPE, "")
         ),
         "bindings": _amqp({"deliveryMode": 2, "mandatory": True, "userId": f"{vhost}.{service}"}),
         "messages": [{"$ref": f"#/channels/{channel}/messages/{model.TYPE}"}],
@@ -396,20 +436,50 @@ def _route_exchange(model: type[Envelope]) -> str:
     return EVENTS_EXCHANGE if issubclass(model, Event) else DOCUMENTS_EXCHANGE
 
 
+def _trusted_sender(model: type[Envelope], vhost: str) -> str:
+    """Whose broker user a receiver takes this message from, as the consumers check it."""
+    if model is MessageRejected:
+        return f"`{vhost}.<refused_by>`, the centre service the body names"
+    if issubclass(model, Event):
+        return f"`{vhost}.coordinator`"
+    if model.TYPE in CENTRE_SENDERS:
+        return f"`{vhost}.{CENTRE_SENDERS[model.TYPE]}`"
+    if sends_to_centre_from_agency(model):
+        return "the broker user of the agency whose unit is the `sender`"
+    return "a centre service's broker user"
+
+
+def _recipient_check(model: type[Envelope]) -> str:
+    if issubclass(model, Document) and model.DESTINATION == TO_RECIPIENT_AGENCY:
+        return ", that `recipient` is one of the service's own units (else `wrong_unit`)"
+    return ""
+
+
+def _bound_keys(topology: ServiceTopology, model: type[Envelope]) -> list[str]:
+    """The routing keys the service's inbox is bound by for this type, as provisioning binds them."""
+    exchange = _route_exchange(model)
+    document_key = f"{topology.service}.{model.TYPE}"
+
+    def takes(key: str) -> bool:
+        return key == document_key if issubclass(model, Document) else key.split(".", 1)[0] == model.TYPE
+
+    return [key for bound_to, key in topology.inbox.bindings if bound_to == exchange and takes(key)]
+
+
 def _service_operations(topology: ServiceTopology, facts: BrokerFacts, vhost: str) -> dict[str, Any]:
     service, headers = topology.service, facts.dead_letter_headers
     operations: dict[str, Any] = {}
     for model in topology.models:
-        key = model.TYPE if issubclass(model, Event) else f"{service}.{model.TYPE}"
+        keys = " and ".join(f"`{key}`" for key in _bound_keys(topology, model))
         operations[f"{service}.receive{model.TYPE}"] = {
             "action": "receive",
             "channel": {"$ref": f"#/channels/{service}.inbox"},
             "title": f"{service} receives {model.TYPE}",
-            "summary": f"Consume from `wuyuan.{service}.inbox`, bound to `{_route_exchange(model)}` by `{key}`.",
+            "summary": f"Consume from `wuyuan.{service}.inbox`, bound to `{_route_exchange(model)}` by {keys}.",
             "description": (
-                "Check `user_id` (the sender), validate the body, skip a seen `message_id`, and acknowledge "
-                "only after the transaction commits and the replies are confirmed; reject without requeue to "
-                "retry, dead-letter what can never be handled."
+                f"Check `user_id` (the sender: {_trusted_sender(model, vhost)}){_recipient_check(model)}, validate "
+                "the body, skip a seen `message_id`, and acknowledge only after the transaction commits and the "
+                "replies are confirmed; reject without requeue to retry, dead-letter what can never be handled."
             ),
             "bindings": _amqp({"ack": True}),
             "messages": [{"$ref": f"#/channels/{service}.inbox/messages/{model.TYPE}"}],

@@ -69,7 +69,12 @@ class _Frozen(BaseModel):
 
 
 class RegisterDispute(Document):
-    """An agency feeds one of its own records in as a dispute (a source of the five)."""
+    """An agency that owns one of the five sources feeds one of its own records in as a dispute.
+
+    Intake takes it only from the broker user of an agency whose registry entry names `feeds`, from one
+    of that agency's units, with `report.source` equal to its `feeds` (else `wrong_sender`). A source is
+    a `Source` code of the contract, so an agency without one cannot feed records in.
+    """
 
     TYPE = "RegisterDispute"
     DESTINATION = "intake"
@@ -211,6 +216,14 @@ class PauseReason(StrEnum):
 
 class PauseReport(BaseModel):
     """Why an officer stops a unit's clock, as the officer's request and the message state it."""
+
+    # `_other_says_why` as JSON Schema, for receivers in other languages.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["reason"], "properties": {"reason": {"const": PauseReason.OTHER.value}}},
+            "then": {"required": ["note"], "properties": {"note": {"type": "string"}}},
+        }
+    )
 
     reason: PauseReason
     note: LongText | None = Field(
@@ -484,6 +497,17 @@ class DeadlineChanged(Event, _DeadlineFields):
 
     TYPE = "DeadlineChanged"
     VERSION = 2  # 2: `due_provisional`, and recomputations when a year's calendar is loaded
+    # `_pause_named_while_paused` as JSON Schema.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["paused"], "properties": {"paused": {"const": True}}},
+            "then": {
+                "required": ["paused_at", "reason"],
+                "properties": {"paused_at": {"type": "string"}, "reason": {"type": "string"}},
+            },
+            "else": {"properties": {"paused_at": {"type": "null"}, "reason": {"type": "null"}}},
+        }
+    )
     type: Literal["DeadlineChanged"] = "DeadlineChanged"
     unit: UnitCode
     paused: bool
@@ -571,6 +595,14 @@ class CaseReopened(Event):
 
     TYPE = "CaseReopened"
     VERSION = 3
+    # `_rating_matches_cause` as JSON Schema: `cause` defaults to dissatisfied.
+    model_config = ConfigDict(
+        json_schema_extra={
+            "if": {"required": ["cause"], "properties": {"cause": {"const": ReopenCause.REPEAT_REPORT.value}}},
+            "then": {"properties": {"rating": {"type": "null"}}},
+            "else": {"required": ["rating"], "properties": {"rating": {"const": Rating.DISSATISFIED.value}}},
+        }
+    )
     type: Literal["CaseReopened"] = "CaseReopened"
     cause: ReopenCause = ReopenCause.DISSATISFIED
     rating: Rating | None = None

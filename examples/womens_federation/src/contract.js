@@ -50,6 +50,10 @@ const outcomeOf = (result) => (RESOLVED_RESULTS.has(result) ? 'resolved' : 'unre
 // A body from before result codes names only the outcome.
 const LEGACY_RESULTS = { resolved: 'handled', unresolved: 'mediation_failed' };
 
+// The contract's pattern for text that must not be blank: a character other than the whitespace a
+// receiver strips (docs/contracts/README.md, "What the schemas say").
+const NOT_BLANK_PATTERN = '[^\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]';
+
 class Contract {
   /** Compiles the schemas of every type received and sent; fails when the contract is older than this code. */
   constructor(contractsDir) {
@@ -90,7 +94,8 @@ class Contract {
     return validate.errors.map((e) => {
       const path = e.instancePath.split('/').slice(1);
       if (e.keyword === 'required') path.push(e.params.missingProperty); // name the missing field itself
-      return { field: path.join('.') || '(body)', message: e.message, type: e.keyword };
+      const blank = e.keyword === 'pattern' && e.params.pattern === NOT_BLANK_PATTERN;
+      return { field: path.join('.') || '(body)', message: blank ? 'must not be blank' : e.message, type: e.keyword };
     });
   }
 }

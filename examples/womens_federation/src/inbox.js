@@ -3,7 +3,7 @@
 'use strict';
 
 const { RECEIVES, receivedErrors, trustedSender, attemptOf, deadLetterHeaders, deadLetterExchange, inboxQueue } = require('./contract');
-const { OPEN, Refusal, splitUnit, parseTraceparent, childSpan, traceparentOf } = require('./rules');
+const { OPEN, Refusal, reopenedBy, splitUnit, parseTraceparent, childSpan, traceparentOf } = require('./rules');
 
 /** A message that may apply later (a letter overtaking its referral): retried through the retry queue. */
 class NotYet extends Error {}
@@ -55,10 +55,17 @@ const EFFECTS = {
   },
   async MessageRejected(tx, m, trace, now) {
     await tx.addRejection(m, now);
-    if (m.referral_id && (await tx.lockReferral(m.referral_id))) {
-      const detail = { reason: m.reason, detail: m.detail, rejected_message_id: m.rejected_message_id, rejected_type: m.rejected_type ?? null, refused_by: m.refused_by };
-      await tx.log(m.referral_id, 'rejected', null, detail, now);
+    const referral = m.referral_id ? await tx.lockReferral(m.referral_id) : null;
+    if (!referral) return;
+    const detail = { reason: m.reason, detail: m.detail, rejected_message_id: m.rejected_message_id, rejected_type: m.rejected_type ?? null, refused_by: m.refused_by };
+    // The centre did not take the result (or decline) that finished the referral: left finished, it could
+    // never be reported again, and the case would wait on this unit for good.
+    const status = reopenedBy(referral, m);
+    if (status) {
+      await tx.reopen(m.referral_id, status, { ...detail, notice_id: m.message_id, received_at: now.toISOString() }, now);
+      detail.reopened = { status, was: referral.status };
     }
+    await tx.log(m.referral_id, 'rejected', null, detail, now);
   },
 };
 
@@ -169,4 +176,4 @@ function makeInbox({ config, contract, store, broker, tracer, log }) {
   };
 }
 
-module.exports = { makeInbox, readBody };
+module.exports = { makeInbox, readBody, EFFECTS };

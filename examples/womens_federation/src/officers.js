@@ -25,6 +25,7 @@ const BODY_FIELDS = {
   progress: ['note'],
   result: ['result', 'outcome', 'agreement', 'summary'],
 };
+const FINISHES = new Set(['decline', 'result']);
 // The log line each action writes.
 const LOG_KIND = { accept: 'accepted', decline: 'declined', progress: 'progress', result: 'result' };
 
@@ -115,7 +116,9 @@ function makeOfficers({ config, contract, store, relay, tracer }) {
       const headers = { traceparent: traceparentOf(child) };
       if (referral.tracestate) headers.tracestate = referral.tracestate;
       if (referral.baggage) headers.baggage = referral.baggage;
-      await tx.setStatus(referralId, status, now, action === 'result' ? fields : {});
+      // A result or a decline finishes the referral: keep which report did, and from what, should the centre refuse it.
+      const finish = FINISHES.has(action) ? { messageId: report.message_id, from: referral.status } : null;
+      await tx.setStatus(referralId, status, now, action === 'result' ? fields : {}, finish);
       await tx.log(referralId, LOG_KIND[action], caller.subject, body, now);
       await tx.queue({ messageId: report.message_id, type: report.type, routingKey: coordinatorRoutingKey(report.type), body: JSON.stringify(report), headers });
       return { ...child, caseId: referral.case_id, messageId: report.message_id, status, startedAt: now.getTime() };

@@ -22,6 +22,24 @@ const ACTIONS = {
   result: { from: ['accepted'], to: 'reported', report: 'ResultReported', refusal: 'not_accepted' },
 };
 
+// The reports that finish a referral, and the status each leaves it in.
+const FINISHING_REPORTS = { ResultReported: 'reported', ReferralDeclined: 'declined' };
+// A refusal that sending again cannot mend: the centre has closed the unit's part.
+const FINAL_REFUSALS = new Set(['referral_closed']);
+
+/**
+ * The status a finished referral returns to when the centre refused the very report that finished it
+ * (`MessageRejected`), so that an officer can report again; null when it stays as it is. The centre's
+ * answer is what counts: until it took the report, the unit's part is not done.
+ */
+function reopenedBy(referral, notice) {
+  if (!referral || FINISHING_REPORTS[notice.rejected_type] !== referral.status) return null;
+  const refused = String(notice.rejected_message_id ?? '').toLowerCase();
+  if (refused === '' || refused !== String(referral.report_message_id ?? '').toLowerCase()) return null;
+  if (FINAL_REFUSALS.has(notice.reason)) return null;
+  return referral.finished_from ?? 'accepted';
+}
+
 /** The status an action leaves the referral in; a Refusal (HTTP 409) when the referral's status forbids it. */
 function transition(action, referral) {
   const rule = ACTIONS[action];
@@ -66,4 +84,4 @@ function childSpan(parent) {
 
 const traceparentOf = (span) => `00-${span.traceId}-${span.spanId}-${span.flags}`;
 
-module.exports = { STATUSES, OPEN, ACTIONS, Refusal, transition, splitUnit, actsFor, parseTraceparent, childSpan, traceparentOf };
+module.exports = { STATUSES, OPEN, ACTIONS, Refusal, transition, reopenedBy, splitUnit, actsFor, parseTraceparent, childSpan, traceparentOf };

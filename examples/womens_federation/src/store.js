@@ -32,12 +32,19 @@ CREATE TABLE IF NOT EXISTS referrals (
   result            text,
   outcome           text,
   agreement         jsonb,
+  report_message_id uuid,                 -- the result or decline that finished it, as sent to the centre
+  finished_from     text,                 -- its status before that report, to return to if the centre refuses it
+  refusal           jsonb,                -- the centre's refusal of that report, shown until the officer reports again
   traceparent       text NOT NULL,        -- our span of its receipt: replies continue the case's trace from here
   tracestate        text,
   baggage           text,
   received_at       timestamptz NOT NULL,
   updated_at        timestamptz NOT NULL
 );
+-- A database made by an earlier version of this agency has the table without these.
+ALTER TABLE referrals ADD COLUMN IF NOT EXISTS report_message_id uuid;
+ALTER TABLE referrals ADD COLUMN IF NOT EXISTS finished_from text;
+ALTER TABLE referrals ADD COLUMN IF NOT EXISTS refusal jsonb;
 CREATE INDEX IF NOT EXISTS referrals_by_unit ON referrals (unit, status, received_at);
 CREATE TABLE IF NOT EXISTS referral_log (
   id          bigserial PRIMARY KEY,
@@ -77,7 +84,8 @@ CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (created_at) WHERE sent_at IS
 const SCHEMA_LOCK = 0x776f6d656e; // "women"
 
 const REFERRAL_COLUMNS = `referral_id, case_id, unit, sender, role, round, source, category, division_code, summary,
-  flags, parties, due_at, due_provisional, source_record_id, status, result, outcome, agreement, received_at, updated_at`;
+  flags, parties, due_at, due_provisional, source_record_id, status, result, outcome, agreement, report_message_id,
+  refusal, received_at, updated_at`;
 
 // A LIKE pattern matching a unit and the units under it; `_` (in agency codes) must not act as a wildcard.
 const prefixPattern = (unit) => `${unit.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -114,19 +122,33 @@ class Tx {
   /** The referral, locked for this transaction's change; null when unknown. */
   async lockReferral(referralId) {
     const { rows } = await this.client.query(
-      `SELECT ${REFERRAL_COLUMNS}, traceparent, tracestate, baggage FROM referrals WHERE referral_id = $1 FOR UPDATE`,
+      `SELECT ${REFERRAL_COLUMNS}, finished_from, traceparent, tracestate, baggage FROM referrals
+       WHERE referral_id = $1 FOR UPDATE`,
       [referralId],
     );
     return rows[0] ?? null;
   }
 
-  async setStatus(referralId, status, now, result = {}) {
+  /** `finish` ({messageId, from}) when the report finishes the referral: a result or a decline. */
+  async setStatus(referralId, status, now, result = {}, finish = null) {
     await this.client.query(
       `UPDATE referrals SET status = $2, updated_at = $3,
-         result = COALESCE($4, result), outcome = COALESCE($5, outcome), agreement = COALESCE($6, agreement)
+         result = COALESCE($4, result), outcome = COALESCE($5, outcome), agreement = COALESCE($6, agreement),
+         report_message_id = COALESCE($7, report_message_id), finished_from = COALESCE($8, finished_from),
+         refusal = CASE WHEN $7::uuid IS NULL THEN refusal END
        WHERE referral_id = $1`,
       [referralId, status, now, result.result ?? null, result.outcome ?? null,
-        result.agreement ? JSON.stringify(result.agreement) : null],
+        result.agreement ? JSON.stringify(result.agreement) : null, finish?.messageId ?? null, finish?.from ?? null],
+    );
+  }
+
+  /** The centre refused the report that finished the referral: back to `status`, the refusal kept to show. */
+  async reopen(referralId, status, refusal, now) {
+    await this.client.query(
+      `UPDATE referrals SET status = $2, refusal = $3, updated_at = $4, result = NULL, outcome = NULL, agreement = NULL,
+         report_message_id = NULL, finished_from = NULL
+       WHERE referral_id = $1`,
+      [referralId, status, JSON.stringify(refusal), now],
     );
   }
 

@@ -11,8 +11,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import ValidationError
 
-from shared.contracts.export import ASYNCAPI_FILE, INVALID_DIR, published_models, write
+from shared.contracts.envelope import Envelope
+from shared.contracts.examples import valid_example
+from shared.contracts.export import ASYNCAPI_FILE, INVALID_DIR, message_schema, published_models, write
+from shared.contracts.messages import (
+    CaseReopened,
+    ClockPaused,
+    DeadlineChanged,
+    PauseReason,
+    RegisterDispute,
+    ResultReported,
+)
+from shared.contracts.vocabulary import Outcome, Rating, ReopenCause, ResultCode
 from wuyuan.contracts_export import broker_facts
 
 TOOL = Path(__file__).resolve().parents[3] / "tools" / "asyncapi"
@@ -89,3 +101,98 @@ def test_the_check_fails_on_a_broken_reference_and_on_an_invalid_example_that_pa
     assert returncode == 1
     assert any(d["code"] == "invalid-ref" for d in report["document"]["diagnostics"])
     assert [(w["type"], w["example"]) for w in report["wrong"]] == [("CaseClosed", invalid["examples"][0]["name"])]
+
+
+# Ajv as the example agency and most JavaScript receivers run it: every schema, then one verdict per body.
+_VERDICTS = """
+const Ajv2020 = require('ajv/dist/2020').default;
+const addFormats = require('ajv-formats').default;
+const cases = JSON.parse(require('node:fs').readFileSync(0, 'utf8'));
+const ajv = new Ajv2020({ allErrors: true, strict: false });
+addFormats(ajv);
+const validators = {};
+console.log(JSON.stringify(cases.map(([type, schema, body]) => {
+  validators[type] ??= ajv.compile(schema);
+  return validators[type](body);
+})));
+"""
+_ABSENT = object()
+_WHITESPACE = ["\t", "\n", "\x0b", "\x0c", "\r", " ", "\x85", "\xa0", "\u1680", "\u2000", "\u200a", "\u2028", "\u3000"]
+
+
+def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    changed = {**body, **changes}
+    return {key: value for key, value in changed.items() if value is not _ABSENT}
+
+
+def _rule_bodies() -> list[tuple[type[Envelope], dict[str, Any]]]:
+    """Bodies around each rule between fields, and blank text, that the models refuse or take."""
+    result = valid_example(ResultReported)
+    agreement = result["agreement"]
+    bodies: list[tuple[type[Envelope], dict[str, Any]]] = [
+        (ResultReported, _with(result, result=code, outcome=outcome, agreement=given))
+        for code in [*ResultCode, None, _ABSENT]
+        for outcome in [*Outcome, None, _ABSENT]
+        for given in (agreement, None, _ABSENT)
+    ]
+    pause = valid_example(ClockPaused)
+    bodies += [
+        (ClockPaused, _with(pause, reason=reason, note=note))
+        for reason in PauseReason
+        for note in ("等待当事人补交材料", " ", None, _ABSENT)
+    ]
+    deadline = valid_example(DeadlineChanged)
+    bodies += [
+        (DeadlineChanged, _with(deadline, paused=paused, paused_at=at, reason=reason))
+        for paused in (True, False)
+        for at in (deadline["due_at"], None, _ABSENT)
+        for reason in ("appraisal", None, _ABSENT)
+    ]
+    reopened = valid_example(CaseReopened)
+    bodies += [
+        (CaseReopened, _with(reopened, cause=cause, rating=rating))
+        for cause in [*ReopenCause, _ABSENT]
+        for rating in [*Rating, None, _ABSENT]
+    ]
+    feed = valid_example(RegisterDispute)
+    person = {"role": "respondent", "name": "李某", "id_number": "430426199001011235"}
+    bodies += [
+        (RegisterDispute, _with(feed, report={**feed["report"], "parties": parties}))
+        for parties in (
+            [{"role": "applicant", "name": "张某"}, person],
+            [{"role": "applicant", "name": "张某"}, {**person, "kind": "organisation"}],
+            [{"role": "applicant", "name": "张某"}, {**person, "role": "applicant"}],
+            [{"role": "respondent", "name": "张某"}, person],
+        )
+    ]
+    bodies += [(ResultReported, _with(result, summary=f"{space}{space}")) for space in _WHITESPACE]
+    bodies += [(ResultReported, _with(result, summary=f"{space}办结{space}")) for space in _WHITESPACE]
+    return bodies
+
+
+def _accepted_by_model(model: type[Envelope], body: dict[str, Any]) -> bool:
+    try:
+        model.model_validate(body)
+    except ValidationError:
+        return False
+    return True
+
+
+def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_and_in_blank_text():
+    bodies = _rule_bodies()
+    cases = [(model.TYPE, message_schema(model), body) for model, body in bodies]
+    assert NODE is not None
+    done = subprocess.run(
+        [NODE, "-e", _VERDICTS], input=json.dumps(cases), cwd=TOOL, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    verdicts = json.loads(done.stdout)
+
+    disagreements = [
+        (model.TYPE, body, schema_says)
+        for (model, body), schema_says in zip(bodies, verdicts, strict=True)
+        if schema_says != _accepted_by_model(model, body)
+    ]
+    assert not disagreements, disagreements[:5]
+    assert True in verdicts and False in verdicts

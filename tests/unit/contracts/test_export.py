@@ -290,3 +290,35 @@ def test_the_topology_covers_the_agencies_and_the_centre():
     operations = asyncapi_document()["operations"]
     assert operations["court_link.receiveReferralIssued"]["channel"] == {"$ref": "#/channels/court_link.inbox"}
     assert operations["coordinator.deadLetter"]["bindings"]["amqp"]["userId"] == "wuyuan.coordinator"
+
+
+def test_each_receive_operation_names_the_keys_its_inbox_is_bound_by():
+    operations = asyncapi_document()["operations"]
+
+    assert "`CaseResolved.#`" in operations["supervision.receiveCaseResolved"]["summary"]
+    assert "`CaseResolved.police_call`" in operations["police_link.receiveCaseResolved"]["summary"]
+    assert "`court_link.ReferralIssued`" in operations["court_link.receiveReferralIssued"]["summary"]
+    for topology in FACTS.services:
+        for model in topology.models:
+            summary = operations[f"{topology.service}.receive{model.TYPE}"]["summary"]
+            bound = [key for _, key in topology.inbox.bindings if f"`{key}`" in summary]
+            assert bound, (topology.service, model.TYPE, summary)
+
+
+def test_the_document_says_whom_an_agency_trusts_for_each_document_and_who_may_feed_records():
+    document = asyncapi_document()
+    description = document["info"]["description"]
+
+    for rule in (
+        "`ReferralDeadlineChanged` and `ReferralWithdrawn` only from `<vhost>.coordinator`",
+        "only from `<vhost>.<refused_by>`",
+        "wrong_unit",
+        "`<Type>.<source>`",
+        "`feeds`",
+        "`MessageRejected`, and must be corrected",
+    ):
+        assert rule in description, rule
+    operations = document["operations"]
+    assert "`wuyuan.<refused_by>`" in operations["court_link.receiveMessageRejected"]["description"]
+    assert "`wuyuan.coordinator`" in operations["court_link.receiveReferralWithdrawn"]["description"]
+    assert "`feeds`" in operations["court_link.sendRegisterDispute"]["description"]
