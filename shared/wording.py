@@ -395,6 +395,19 @@ _VALUE_ERRORS = (
     ("each flag at most once", "每个标记只能选一次"),
     ("organisation carries no", "单位当事人不填身份证号和手机号"),
     ("'<agency>:<division code>'", "请选择单位"),
+    # supervision's report query (services/supervision/report_handlers.py)
+    ("required: a date, YYYY-MM-DD", "必填：日期，如2026-12-04（或改用统计周期）"),
+    ("give either from and to, or period and date", "起止日期与统计周期只能选一种"),
+    ("day, week or month, with date", "请选择日、周或月"),
+    ("a date within the period", "请填写统计周期内的一天"),
+    ("is before from", "截止日期早于起始日期"),
+    ("a period of at most", "统计期间最长一年（366天）"),
+    ("required with level township", "按乡镇统计时必填：本县乡镇的9位区划代码"),
+    ("required with level unit", "按单位统计时必填"),
+    ("not with level unit", "按单位统计时不填"),
+    ("only with level unit", "只在按单位统计时填写"),
+    ("not a unit of county", "不是本县的单位"),
+    ("the county is", "按全县统计时不填乡镇"),
 )
 _TYPE_ERRORS = {
     "missing": "必填",

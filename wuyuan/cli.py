@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import click
-from pydantic import ValidationError
 
 from wuyuan import supervise
+from wuyuan.cli_errors import load_settings
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
@@ -24,13 +24,6 @@ def _known_service(context: click.Context, parameter: click.Parameter, value: st
 
 
 service_argument = click.argument("service", metavar="SERVICE", callback=_known_service)
-
-
-def load_settings() -> PlatformSettings:
-    try:
-        return PlatformSettings()
-    except ValidationError as exc:
-        raise click.ClickException(f"bad WUYUAN_* setting:\n{exc}") from exc
 
 
 @click.group()

@@ -25,12 +25,24 @@ JsonObject = dict[str, Any]
 
 
 class PlatformError(RuntimeError):
-    """A service answered with an error; the message carries its JSON body, `code` says what for scripts."""
+    """A service answered with an error; the message carries its JSON body, `code` says what for scripts.
 
-    def __init__(self, message: str, code: str = "service_refused", status: int | None = None) -> None:
+    A refusal also keeps the service and its JSON answer, which the command turns into Chinese (wuyuan/cli_errors.py).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        code: str = "service_refused",
+        status: int | None = None,
+        service: str | None = None,
+        answer: JsonObject | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
+        self.service = service
+        self.answer = answer
 
 
 class SignInError(PlatformError):
@@ -293,8 +305,8 @@ class PlatformClient:
         message = f"{method} {service}{path} -> {status}: {text}"
         if status == 403 and self.person is not None:
             who = "令牌所代表的账号" if user == TOKEN_HOLDER else f"账号 {user} "
-            return PlatformError(f"{who}没有此操作所需的角色或单位（{message}）", "forbidden", status)
-        return PlatformError(message, status=status)
+            return PlatformError(f"{who}没有此操作所需的角色或单位（{message}）", "forbidden", status, service)
+        return PlatformError(message, status=status, service=service, answer=_answer_of(response))
 
     def _send(
         self,
@@ -415,6 +427,15 @@ class PlatformClient:
                 return
             time.sleep(0.1)
         raise TimeoutError(f"no follow-up opened for {case_id} in {timeout}s")
+
+
+def _answer_of(response: requests.Response) -> JsonObject | None:
+    """A refusal's JSON object ({"error", "message", "fields"?}), or None when the body is not one."""
+    try:
+        answer = response.json()
+    except ValueError:
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def _retry_later(response: requests.Response) -> bool:

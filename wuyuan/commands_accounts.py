@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 
+from wuyuan.cli_errors import load_settings
 from wuyuan.settings import PlatformSettings
 
 ROLE_NAMES = {
@@ -116,7 +117,7 @@ def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[s
     from wuyuan.accounts import add_account
     from wuyuan.labels import Names
 
-    settings = PlatformSettings()
+    settings = load_settings()
     checked = _checked_units(settings, roles, units)
     password, made = _password(password_stdin)
     try:
@@ -138,12 +139,13 @@ def account_list(as_json: bool) -> None:
     from wuyuan.accounts import account_store
     from wuyuan.labels import Names, local_time, table
 
-    with account_store(PlatformSettings()) as store:
+    settings = load_settings()
+    with account_store(settings) as store:
         rows = store.accounts()
     if as_json:
         click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
         return
-    names = Names.of(PlatformSettings())
+    names = Names.of(settings)
     lines = []
     for row in rows:
         locked = row["locked_until"] is not None and row["locked_until"] > clock.now()
@@ -161,7 +163,7 @@ def _change(username: str, **change: object) -> None:
     from wuyuan.accounts import account_store
 
     try:
-        with account_store(PlatformSettings()) as store:
+        with account_store(load_settings()) as store:
             handlers.change_account(store, username, clock.now(), **change)  # type: ignore[arg-type]
     except AccountError as exc:
         raise _fail(exc) from None
@@ -204,7 +206,7 @@ def account_password(username: str, password_stdin: bool) -> None:
 
     password, made = _password(password_stdin)
     try:
-        with account_store(PlatformSettings()) as store:
+        with account_store(load_settings()) as store:
             handlers.set_password(store, Passwords(offload=False), username, password, clock.now())
     except AccountError as exc:
         raise _fail(exc) from None
@@ -222,7 +224,7 @@ def auth_rotate_key(token_lifetime_minutes: int) -> None:
     """换用新的签名密钥；旧密钥在其签发的令牌全部过期后删除。无需停机."""
     from wuyuan.accounts import rotate_signing_key
 
-    kid, retired = rotate_signing_key(PlatformSettings(), timedelta(minutes=token_lifetime_minutes))
+    kid, retired = rotate_signing_key(load_settings(), timedelta(minutes=token_lifetime_minutes))
     click.echo(f"新密钥 {kid} 已发布，一分钟后开始签名" + (f"；已删除过期密钥 {'、'.join(retired)}" if retired else ""))
 
 
@@ -231,7 +233,7 @@ def auth_keys() -> None:
     """列出签名密钥（最新的一把用于签名）."""
     from wuyuan.accounts import signing_keys
 
-    keys = signing_keys(PlatformSettings()).all()
+    keys = signing_keys(load_settings()).all()
     if not keys:
         click.echo("尚无签名密钥：identity 服务首次启动时生成")
     for index, key in enumerate(keys):

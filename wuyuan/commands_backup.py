@@ -14,7 +14,7 @@ from wuyuan.settings import PlatformSettings
 
 
 def _settings() -> PlatformSettings:
-    from wuyuan.cli import load_settings
+    from wuyuan.cli_errors import load_settings
 
     return load_settings()
 
@@ -147,11 +147,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     from wuyuan.labels import Names
     from wuyuan.reconcile import report_lines, request_reconcile
 
-    try:
-        settings = PlatformSettings()
-    except ValueError as invalid:  # pydantic's ValidationError, or pydantic-settings' unreadable JSON
-        _fail(as_json, "invalid_setting", "WUYUAN_* 设置有误：" + _setting_errors(invalid))
-        return
+    settings = _settings()
     _require_services(settings, (service,))
     if service not in settings.registry.agency_services():
         _fail(as_json, "not_an_agency", f"{service} 不是机构服务：只有机构服务的数据库恢复后需要对账")
@@ -188,17 +184,3 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     names = Names.of(settings)
     for line in report_lines(report, names.unit):
         click.echo(line)
-
-
-def _setting_errors(invalid: ValueError) -> str:
-    """Each refused setting with its reason, never the values given (they may hold passwords or a token)."""
-    from pydantic import ValidationError
-
-    if not isinstance(invalid, ValidationError):
-        return str(invalid)
-    reasons = []
-    for error in invalid.errors(include_input=False, include_url=False):
-        where = ".".join(str(part) for part in error["loc"])
-        reason = error["msg"].removeprefix("Value error, ")
-        reasons.append(f"{where}：{reason}" if where else reason)
-    return "；".join(reasons)

@@ -2,17 +2,28 @@
 
 import json
 import re
+import tomllib
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
-from shared.calendar_file import CalendarFileError, read_calendar_file
-from shared.wording import PROVISIONAL_MARK, local_time
-from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
+from shared.calendar_file import FIRST_YEAR, HOLIDAY_NAMES, LAST_YEAR, CalendarYear
+from shared.wording import PROVISIONAL_MARK, field_error_text, local_time
+from wuyuan.cli_errors import (
+    CommandError,
+    Refusals,
+    ask_platform,
+    config_error_text,
+    load_settings,
+    toml_error_text,
+)
+from wuyuan.client import JsonObject
 from wuyuan.labels import Names
-from wuyuan.settings import PlatformSettings
 
 # The working account with the operator role (wuyuan/accounts.py); a person signed in acts as themselves.
 OPERATOR = "demo.operator"
@@ -30,16 +41,14 @@ def calendar_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's answer)")
 def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
     """Check a year file (config/calendar/README.md) and load it at the coordinator as an operator."""
-    try:
-        calendar = read_calendar_file(file)
-    except CalendarFileError as invalid:
-        lines = [f"  {field_in_chinese(field)}（{field}）：{message}" for field, message in invalid.fields]
-        raise click.ClickException("节假日安排文件有误，未载入：\n" + "\n".join(lines)) from None
+    calendar = read_year_file(file)
     body: JsonObject = {**calendar.model_dump(mode="json"), "replace": replace}
-    settings = PlatformSettings()
-    answer = _ask(
+    settings = load_settings()
+    answer = ask_platform(
         settings,
+        "coordinator",
         lambda client: client.call("PUT", "coordinator", f"/api/v1/calendar/{calendar.year}", body, as_user=OPERATOR),
+        Refusals("协调组未载入：", name_of=_field_named, field_text=calendar_error_text),
     )
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
@@ -66,8 +75,13 @@ def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's answer)")
 def calendar_show(year: int, as_json: bool) -> None:
     """A year's holidays by name and its 调休 working weekends, and whether it is from the library or loaded."""
-    settings = PlatformSettings()
-    answer = _ask(settings, lambda client: client.call("GET", "coordinator", f"/api/v1/calendar/{year}"))
+    settings = load_settings()
+    answer = ask_platform(
+        settings,
+        "coordinator",
+        lambda client: client.call("GET", "coordinator", f"/api/v1/calendar/{year}"),
+        Refusals(not_found=f"协调组没有{year}年的节假日安排"),
+    )
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
@@ -127,15 +141,107 @@ def _span(days: list[str]) -> str:
     return "、".join(f"{d.month}月{d.day}日" for d in dates)
 
 
-def _ask(settings: PlatformSettings, question: Any) -> JsonObject:
+# --- the year file ------------------------------------------------------------------------------------------
+
+
+def read_year_file(path: Path) -> CalendarYear:
+    """The year file, validated as the coordinator will; or CommandError naming each entry wrong, in Chinese."""
     try:
-        answer: JsonObject = question(PlatformClient.from_settings(settings))
-    except PlatformError as error:
-        raise click.ClickException(str(error)) from None
-    except ServiceUnreachable as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(
-            f"连不上综合协调组（coordinator）：{error}；平台是否已经启动？用 `wuyuan status` 查看"
-        ) from None
-    return answer
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as unreadable:
+        raise _bad_file(path, [("(file)", f"读不到该文件：{config_error_text(unreadable)}")]) from None
+    except tomllib.TOMLDecodeError as bad:
+        raise _bad_file(path, [("(file)", toml_error_text(bad))]) from None
+    try:
+        return CalendarYear.model_validate(raw)
+    except ValidationError as invalid:
+        problems = [(_where(item), calendar_error_text(_as_field_error(item))) for item in invalid.errors()]
+        raise _bad_file(path, problems) from None
+
+
+def _field_named(field: str) -> str:
+    return f"{field_in_chinese(field)}（{field}）"
+
+
+def _bad_file(path: Path, problems: list[tuple[str, str]]) -> CommandError:
+    lines = [f"  {_field_named(field)}：{message}" for field, message in problems]
+    return CommandError(
+        "invalid_calendar_file",
+        f"节假日安排文件有误，未载入（{path}）：\n" + "\n".join(lines),
+        {"fields": [{"field": field, "message": message} for field, message in problems]},
+    )
+
+
+def _where(item: ErrorDetails) -> str:
+    """A pydantic error's place as the file spells it (`holidays[1].days[3]`), as shared.calendar_file names it."""
+    context = item.get("ctx") or {}
+    if "field" in context:
+        return str(context["field"])
+    path = ""
+    for part in item["loc"]:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "(file)"
+
+
+def _as_field_error(item: ErrorDetails) -> dict[str, Any]:
+    """A pydantic error in the shape of an API's field error ({field, message, type} and its bounds)."""
+    context = item.get("ctx") or {}
+    message = str(context.get("message") or item["msg"])
+    return {**context, "field": _where(item), "message": message, "type": item["type"]}
+
+
+# The year file's own checks (shared.calendar_file, also the coordinator's 400s), by their English sentence.
+_CALENDAR_SENTENCES = (
+    (re.compile(r"^(\S+) is already listed as a day off \((.+)\)$"), "{0}已列为放假日（{1}）"),
+    (re.compile(r"^(\S+) is a weekday: only a Saturday or Sunday"), "{0}是工作日：调休上班只能是星期六或星期日"),
+    (re.compile(r"^(\S+) is also a holiday day \((.+)\)$"), "{0}同时列为放假日（{1}）"),
+    (re.compile(r"^(\S+) is not in (\d+)$"), "{0}不在{1}年内"),
+    (re.compile(r"^(.+) is listed twice$"), "{0}重复列出"),
+    (re.compile(r"^the file is for (\d+), the path names (\d+)$"), "文件是{0}年的，载入的却是{1}年"),
+    (re.compile(r"^chinesecalendar already knows (\d+)"), "chinesecalendar 已内置{0}年的安排；确需更正时加 --replace"),
+)
+
+
+def calendar_error_text(error: Mapping[str, Any]) -> str:
+    """One error of a year file in Chinese, from pydantic's type or the file's own check."""
+    kind, message = str(error.get("type", "")), str(error.get("message", ""))
+    for pattern, chinese in _CALENDAR_SENTENCES:
+        found = pattern.match(message)
+        if found:
+            return chinese.format(*(_readable(part) for part in found.groups()))
+    if kind == "literal_error":
+        return f"节日名称应为 {'、'.join(HOLIDAY_NAMES)} 之一"
+    if kind.startswith("date_"):
+        return "应为日期，写作 2027-01-01（不加引号）"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "应为整数年份，如 2027"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"年份应在{FIRST_YEAR}至{LAST_YEAR}之间"
+    if kind == "missing":
+        return "缺少此项"
+    if kind == "extra_forbidden":
+        return "文件中不应有此项（名称是否拼错？）"
+    if kind == "string_too_short":
+        return f"至少{error.get('min_length')}个字"
+    if kind == "string_too_long":
+        return f"至多{error.get('max_length')}个字"
+    if kind == "too_short":
+        return f"至少{error.get('min_length')}项"
+    if kind == "too_long":
+        return f"至多{error.get('max_length')}项"
+    if kind == "list_type":
+        return "应为列表，如 [2027-01-01, 2027-01-02]"
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return "应为一个表，如 [[holidays]] 下的 name 与 days"
+    if kind == "string_type":
+        return "应为加引号的文字"
+    return field_error_text(error)
+
+
+def _readable(part: str) -> str:
+    """A date as '1月29日（星期五）', a place in the file as staff say it; anything else as it is."""
+    try:
+        return _day(part)
+    except ValueError:
+        pass
+    return field_in_chinese(part) if re.fullmatch(r"[a-z_]+(\[\d+\])?(\.[a-z_]+(\[\d+\])?)*", part) else part

@@ -8,9 +8,9 @@ import contextlib
 import json
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import NoReturn
 
 import click
 
@@ -24,6 +24,7 @@ from shared.wording import (
     LEVELS,
     MODES,
     OUTCOMES,
+    PAUSE_REASONS,
     PROVISIONAL_MARK,
     RATINGS,
     REFERRAL_ROLES,
@@ -34,11 +35,11 @@ from shared.wording import (
     centre_name,
     countdown,
     escalation_text,
-    field_error_text,
     label,
     local_time,
 )
-from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
+from wuyuan.cli_errors import Refusals, ask_platform, load_settings, platform_failure, refusal_error
+from wuyuan.client import JsonObject, PlatformClient, PlatformError
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
 
@@ -127,7 +128,11 @@ def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str
     if referral.get("outcome"):
         status += f"（{label(OUTCOMES, referral['outcome'])}）"
     left = ""
-    if referral["status"] in OPEN_REFERRALS:
+    if referral["status"] in OPEN_REFERRALS and referral.get("paused"):
+        # A paused clock runs no countdown, whatever the old deadline: it moves on when the clock resumes.
+        reason = label(PAUSE_REASONS, referral.get("pause_reason")) or "原因未记录"
+        left = f"计时已暂停（{reason}），恢复后顺延"
+    elif referral["status"] in OPEN_REFERRALS:
         deadline = countdown(referral.get("due_at"), now, referral.get("issued_at"))
         left = _styled(deadline, deadline.text) if deadline.text else ""
     return [
@@ -145,20 +150,6 @@ def _print_case(case: JsonObject, names: Names) -> None:
         click.echo(line)
 
 
-def _ask(settings: PlatformSettings, question: Callable[[PlatformClient], JsonObject]) -> JsonObject:
-    """The coordinator's answer, or a ClickException saying what went wrong."""
-    try:
-        return question(PlatformClient.from_settings(settings))
-    except PlatformError as error:
-        raise click.ClickException(str(error)) from None
-    except ServiceUnreachable as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(
-            f"连不上综合协调组（coordinator）：{error}；平台是否已经启动？用 `wuyuan status` 查看"
-        ) from None
-
-
 def _echo_json(answer: JsonObject) -> None:
     click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
 
@@ -173,8 +164,13 @@ def case_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's codes)")
 def case_show(case_id: str, as_json: bool) -> None:
     """One case: its units, referrals with their deadlines, and what happened, in Chinese."""
-    settings = PlatformSettings()
-    case = _ask(settings, lambda client: client.case(case_id))
+    settings = load_settings()
+    case = ask_platform(
+        settings,
+        "coordinator",
+        lambda client: client.case(case_id),
+        Refusals(not_found=f"没有这个案件：{case_id}（请核对案件编号，形如 430426-20261204-00003）"),
+    )
     if as_json:
         _echo_json(case)
     else:
@@ -215,7 +211,7 @@ def case_list(
     as_json: bool,
 ) -> None:
     """Cases as the coordinator lists them, filtered, in a table in Chinese."""
-    settings = PlatformSettings()
+    settings = load_settings()
     names = Names.of(settings)
     query = {
         "status": status,
@@ -231,9 +227,11 @@ def case_list(
         "limit": str(limit),
         "offset": str(offset) if offset else None,
     }
-    answer = _ask(settings, lambda client: client.cases({k: v for k, v in query.items() if v is not None}))
+    answer = ask_platform(
+        settings, "coordinator", lambda client: client.cases({k: v for k, v in query.items() if v is not None})
+    )
     if "fields" in answer or "error" in answer:
-        raise click.UsageError(_refusal(answer))
+        raise refusal_error(answer, 400, "coordinator", settings, Refusals("查询条件有误：", QUERY_OPTIONS))
     if as_json:
         _echo_json(answer)
         return
@@ -243,26 +241,18 @@ def case_list(
 
 def _place_code(place: str, names: Names, option: str = "--place") -> str:
     """A division code as given, or the code of the place staff named ('砖塘镇', '砖塘镇新塘村')."""
-    if place.isdigit():
+    if place.isascii() and place.isdigit():
         return place
+    if place.isdigit():  # full-width or superscript digits ('４３０４２６', '²'): no code the coordinator reads
+        raise click.BadParameter(
+            f"“{place}”含全角或其他非半角数字；区划代码请用半角数字 0–9，如 430426101", param_hint=f"'{option}'"
+        )
     for code in names.places.names:
         if names.place(code) == place:
             return code
     raise click.BadParameter(
         f"没有叫“{place}”的地点（divisions.toml）；可填写区划代码，如 430426101", param_hint=f"'{option}'"
     )
-
-
-def _refusal(answer: Mapping[str, Any]) -> str:
-    """A 400 from the coordinator, naming the options it refused."""
-    lines = ["查询条件有误："]
-    for error in answer.get("fields") or []:
-        parameter = str(error.get("field", "")).split(".")[0]
-        option = QUERY_OPTIONS.get(parameter, parameter)
-        lines.append(f"  {option}：{field_error_text(error)}（{parameter}: {error.get('message', '')}）")
-    if len(lines) == 1:
-        lines.append(f"  {answer.get('message') or answer.get('error')}")
-    return "\n".join(lines)
 
 
 def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) -> list[str]:
@@ -311,7 +301,7 @@ def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None)
 @click.argument("case_id")
 def trace_command(case_id: str) -> None:
     """The case's spans as a tree across services (from the local span files)."""
-    settings = PlatformSettings()
+    settings = load_settings()
     trace_id = None
     with contextlib.suppress(PlatformError, OSError):  # without the coordinator, the spans still name the case
         trace_id = PlatformClient.from_settings(settings).case(case_id)["trace_id"]
@@ -332,16 +322,24 @@ def demo_command(timeout: float) -> None:
     """File a dispute needing two agencies, drive it to closed through each agency's API, print what happened."""
     from wuyuan.demo import run_demo
 
-    settings = PlatformSettings()
+    settings = load_settings()
     try:
         case = run_demo(PlatformClient.from_settings(settings), click.echo, timeout)
-    except (PlatformError, TimeoutError, RuntimeError, OSError) as error:
-        click.echo(f"demo failed: {error}", err=True)
-        click.echo("is the platform running? `wuyuan status`; service logs: `wuyuan logs SERVICE`", err=True)
-        sys.exit(1)
+    except TimeoutError as error:  # a step not reached in time (an OSError too, so first)
+        _demo_failed(str(error))
+    except (PlatformError, OSError) as error:
+        _demo_failed(platform_failure(error, getattr(error, "service", None) or "intake", settings).message)
+    except RuntimeError as error:
+        _demo_failed(str(error))
     click.echo("")
     _print_case(case, Names.of(settings))
     time.sleep(1.5)  # spans are exported in batches every 0.5 s
     click.echo("")
     for line in _trace_lines(settings, case["case_id"], case["trace_id"]):
         click.echo(line)
+
+
+def _demo_failed(why: str) -> NoReturn:
+    click.echo(f"演示未完成：{why}", err=True)
+    click.echo("平台是否在运行？`wuyuan status` 查看；服务日志：`wuyuan logs SERVICE`", err=True)
+    sys.exit(1)

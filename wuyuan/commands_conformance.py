@@ -5,9 +5,9 @@ import sys
 
 import click
 
+from wuyuan.cli_errors import CommandError, CommandUsageError, load_settings
 from wuyuan.conformance import CHECK_CODES, UnknownAgency, UnknownCheck, run_conformance
 from wuyuan.conformance.runner import run_on_private_broker
-from wuyuan.settings import PlatformSettings
 
 BAD_INPUT = 2
 
@@ -37,10 +37,9 @@ def conformance_command(
     kit's own, runs each check, removes everything it made, and exits 1 when a check fails.
     """
     try:
-        settings = PlatformSettings()
-    except ValueError as exc:
-        click.echo(f"配置有误（WUYUAN_*）：{exc}", err=True)
-        sys.exit(BAD_INPUT)
+        settings = load_settings()
+    except CommandError as invalid:  # exit status 1 says a check failed
+        raise CommandUsageError(invalid.code, invalid.message) from None
     try:
         run = run_on_private_broker if private_broker else run_conformance
         report = run(settings, agency, only=checks, timeout=timeout)

@@ -1,11 +1,16 @@
 """`wuyuan dlq ...`: dead-letter commands for operators."""
 
 import json
+import re
 from dataclasses import asdict
+from urllib.parse import urlsplit
 
 import click
 
-from wuyuan.settings import PlatformSettings
+from wuyuan.cli_errors import CommandError, load_settings
+from wuyuan.settings import OPERATOR, PlatformSettings
+
+ACCESS_REFUSED = 403  # the AMQP reply code of a login the broker refused
 
 
 def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
@@ -16,6 +21,69 @@ def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tup
                 f"未知服务 {service!r}；可选：{', '.join(settings.services)}", param_hint="--service"
             )
     return services or settings.services
+
+
+def _management_host(settings: PlatformSettings) -> str:
+    """Where the management API is, without the credentials its URL carries."""
+    parts = urlsplit(settings.rabbit_management_url)
+    try:
+        return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
+    except ValueError:  # a port that is not a number
+        return str(parts.hostname)
+
+
+def management_failure(settings: PlatformSettings, error: Exception) -> CommandError:
+    """The management API (`dlq list`) could not be used: unreachable, or it refused us."""
+    text = str(error)
+    where = f"WUYUAN_RABBIT_MANAGEMENT_URL（{_management_host(settings)}）"
+    if "names no host" in text:
+        return CommandError("invalid_setting", "WUYUAN_RABBIT_MANAGEMENT_URL：地址中没有主机名")
+    if "not reachable" in text or isinstance(error, OSError):  # requests' errors are OSErrors too
+        return CommandError(
+            "broker_unreachable",
+            f"连不上 RabbitMQ 管理接口 {where}：RabbitMQ 是否在运行、管理插件是否已启用"
+            "（rabbitmq-plugins enable rabbitmq_management）？",
+        )
+    status = re.search(r": (\d{3}) ", text)
+    if status and status.group(1) == "401":
+        return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝登录：该地址中的用户名或密码不对")
+    if status and status.group(1) == "404":
+        return CommandError(
+            "broker_refused",
+            f"RabbitMQ 上没有平台的死信队列（{where}）：WUYUAN_VHOST 是否与平台一致、是否已 wuyuan provision？",
+        )
+    return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝了请求：{text}")
+
+
+def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError:
+    """The operator's AMQP connection (`dlq replay`) failed: some letters may have been replayed already."""
+    from amqp.exceptions import AMQPError
+
+    from wuyuan.provision_amqp import BrokerSetupError
+
+    if isinstance(error, BrokerSetupError):
+        return management_failure(settings, error)
+    user = settings.broker_user(OPERATOR)
+    host = urlsplit(settings.amqp_admin_uri).hostname
+    after = "；已重放的不会重复，修好后用 wuyuan dlq list 查看剩下的"
+    if isinstance(error, AMQPError) and error.reply_code == ACCESS_REFUSED:
+        return CommandError(
+            "broker_refused",
+            f"RabbitMQ（{host}）拒绝运维用户 {user} 登录：其密码（WUYUAN_BROKER_PASSWORDS.{OPERATOR}，"
+            "或状态目录中保存的）是否与 wuyuan provision 设置的一致？" + after,
+        )
+    if isinstance(error, PermissionError | FileNotFoundError | IsADirectoryError):  # the kept password
+        return CommandError(
+            "operator_password_unreadable",
+            f"读不到运维用户 {user} 的密码（{settings.state_dir / 'secrets' / 'broker'}）：{error}；"
+            f"或用 WUYUAN_BROKER_PASSWORDS.{OPERATOR} 给出",
+        )
+    if isinstance(error, OSError):
+        return CommandError(
+            "broker_unreachable",
+            f"连不上 RabbitMQ（WUYUAN_AMQP_ADMIN_URI 的主机 {host}，以运维用户 {user}）：{error}" + after,
+        )
+    return CommandError("broker_refused", f"RabbitMQ（{host}）中止了重放：{error}" + after)
 
 
 @click.group("dlq")
@@ -29,9 +97,13 @@ def dlq() -> None:
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
     from wuyuan.dead_letters import list_dead_letters
     from wuyuan.labels import local_time, service_label
+    from wuyuan.provision_amqp import BrokerSetupError
 
-    settings = PlatformSettings()
-    letters = list_dead_letters(settings, known_services(settings, services))
+    settings = load_settings()
+    try:
+        letters = list_dead_letters(settings, known_services(settings, services))
+    except (BrokerSetupError, OSError) as error:
+        raise management_failure(settings, error) from None
     if as_json:
         click.echo(json.dumps([asdict(letter) for letter in letters], ensure_ascii=False, indent=2))
         return
@@ -56,11 +128,19 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
 
     Only dead letters their own service signed are replayed; others stay in the dead queue.
     """
+    from amqp.exceptions import AMQPError
+    from kombu.exceptions import KombuError
+
     from wuyuan.dead_letters import replay_dead_letters
     from wuyuan.labels import service_label
+    from wuyuan.provision_amqp import BrokerSetupError
 
-    settings = PlatformSettings()
-    report = replay_dead_letters(settings, known_services(settings, services), message_id)
+    settings = load_settings()
+    chosen = known_services(settings, services)
+    try:
+        report = replay_dead_letters(settings, chosen, message_id)
+    except (AMQPError, KombuError, BrokerSetupError, OSError) as error:
+        raise broker_failure(settings, error) from None
     click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
         label = service_label(settings, refused.service)

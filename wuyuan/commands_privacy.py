@@ -2,7 +2,7 @@
 
 import click
 
-from wuyuan.settings import PlatformSettings
+from wuyuan.cli_errors import CommandError, load_settings
 
 
 @click.group("privacy")
@@ -17,15 +17,34 @@ def privacy_purge(dry_run: bool) -> None:
 
     各服务每小时也自动清除一次；姓名、角色和案件记录本身保留。
     """
+    import psycopg
+
+    from services.intake.personal_data import PersonalDataError
+    from shared.persistence.errors import StoreError
     from wuyuan.labels import service_label
     from wuyuan.privacy import purge_personal_data
 
-    settings = PlatformSettings()
+    settings = load_settings()
     verb = "将清除" if dry_run else "已清除"
     click.echo(
         f"保存期限：案件办结后 {settings.personal_data_retention_days} 天" + ("（试运行，不做修改）" if dry_run else "")
     )
-    for purged in purge_personal_data(settings, dry_run=dry_run):
+    try:
+        purged_by_service = purge_personal_data(settings, dry_run=dry_run)
+    except (StoreError, psycopg.Error) as error:
+        raise CommandError(
+            "database_unreachable",
+            f"连不上或用不了服务的数据库（WUYUAN_PG_ADMIN_URL / WUYUAN_PG_ADMIN_URLS 所指的 PostgreSQL）：{error}\n"
+            "平台是否已经 wuyuan up 或 wuyuan provision？每个服务的清除是一个事务：已清除的保持清除，"
+            "修好后再运行一次即可",
+        ) from None
+    except PersonalDataError:
+        raise CommandError(
+            "invalid_setting", "WUYUAN_PERSONAL_DATA_KEY：应为32字节密钥的 base64（openssl rand -base64 32）"
+        ) from None
+    except OSError as error:  # the database passwords and keys kept in the state directory
+        raise CommandError("state_unreadable", f"读不到状态目录 {settings.state_dir} 中的密钥：{error}") from None
+    for purged in purged_by_service:
         click.echo(f"{service_label(settings, purged.service)}：{verb} {len(purged.ids)} {purged.what}")
         for purged_id in purged.ids:
             click.echo(f"    {purged_id}")

@@ -11,12 +11,22 @@ import click
 from services.supervision.reports import BREAKDOWN_FIGURES, BREAKDOWNS, figure_rows, report_csv
 from shared.wording import label, local_time
 from shared.workdays import CHINA_TZ
-from wuyuan.client import JsonObject, PlatformClient, PlatformError, ServiceUnreachable
+from wuyuan.cli_errors import Refusals, ask_platform, load_settings
+from wuyuan.client import JsonObject
 from wuyuan.labels import Names, table
-from wuyuan.settings import PlatformSettings
 
 DATE = click.DateTime(["%Y-%m-%d"])
 LEVELS = {"county": "全县", "township": "乡镇", "unit": "单位"}
+# Supervision's query parameters, and the option of `wuyuan report` that sets each.
+QUERY_OPTIONS = {
+    "from": "--from",
+    "to": "--to",
+    "period": "--period",
+    "date": "--date",
+    "level": "--level",
+    "division": "--division",
+    "unit": "--unit",
+}
 
 
 def _value(value: Any, percent: bool) -> str:
@@ -131,7 +141,9 @@ def report_query(
 @click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD", help="first day (China date), included")
 @click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD", help="last day (China date), included")
 @click.option(
-    "--period", type=click.Choice(["day", "week", "month"]), help="日小结/周调度/月总结 instead of --from/--to"
+    "--period",
+    type=click.Choice(["day", "week", "month"]),
+    help="日小结/周调度/月总结 instead of --from/--to (without either: this month, as the console's 总览)",
 )
 @click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="a day within --period (default today)")
 @click.option("--level", type=click.Choice(list(LEVELS)), default="county", show_default=True)
@@ -152,20 +164,19 @@ def report_command(
 ) -> None:
     """The leaders' report for a period: counts, published rates and the unit ranking (supervision)."""
     if as_json and as_csv:
-        raise click.UsageError("--json or --csv, not both")
+        raise click.UsageError("--json 与 --csv 只能选一个")
+    if period is None and start is None and end is None:
+        period = "month"  # as the console's 总览 opens: this month, or the month of --date
     if period is not None and day is None:
         day = datetime.now(CHINA_TZ)  # today as the county's centre counts days
-    settings = PlatformSettings()
+    settings = load_settings()
     query = report_query(start, end, period, day, level, division, unit)
-    try:
-        client = PlatformClient.from_settings(settings)
-        answer = client.call("GET", "supervision", "/api/v1/reports?" + urlencode(query))
-    except PlatformError as error:
-        raise click.ClickException(str(error)) from None
-    except ServiceUnreachable as error:
-        raise click.ClickException(str(error)) from None
-    except OSError as error:
-        raise click.ClickException(f"连不上检查督导组（supervision）：{error}；平台是否已经启动？") from None
+    answer = ask_platform(
+        settings,
+        "supervision",
+        lambda client: client.call("GET", "supervision", "/api/v1/reports?" + urlencode(query)),
+        Refusals("查询条件有误：", QUERY_OPTIONS),
+    )
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     elif as_csv:

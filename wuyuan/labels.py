@@ -21,6 +21,7 @@ from shared.wording import (
     SOURCES,
     TRIAGE_CAUSES,
     Places,
+    PlacesError,
     called_in_text,
     deadline_recomputed_text,
     escalation_text,
@@ -30,6 +31,7 @@ from shared.wording import (
     report_rejected_text,
     unit_name,
 )
+from wuyuan.cli_errors import CommandError, config_error_text
 from wuyuan.settings import PlatformSettings
 
 __all__ = ["CENTRE_GROUPS", "Names", "local_time", "pad", "service_label", "text_width", "timeline_detail"]
@@ -61,7 +63,18 @@ class Names:
 
     @classmethod
     def of(cls, settings: PlatformSettings) -> "Names":
-        return cls(load_registry(settings.config_dir), load_places(settings.config_dir))
+        """The names in the settings' config_dir; a file that cannot be used stops the command, naming it."""
+        try:
+            registry = load_registry(settings.config_dir)
+        except (OSError, ValueError) as bad:  # RegistryError, its TOML, or not UTF-8
+            path = settings.config_dir / "agencies.toml"
+            raise CommandError("invalid_config", f"配置文件 {path} 有误：{config_error_text(bad)}") from None
+        try:
+            places = load_places(settings.config_dir)
+        except (OSError, ValueError) as bad:  # PlacesError, its TOML, or not UTF-8
+            path = settings.config_dir / "divisions.toml"
+            raise CommandError("invalid_config", f"配置文件 {path} 有误：{places_error_text(bad)}") from None
+        return cls(registry, places)
 
     def unit(self, code: str | None) -> str:
         return unit_name(code, self.registry, self.places)
@@ -75,6 +88,25 @@ class Names:
     def in_text(self, text: str) -> str:
         """Free text with every unit code in it ('police:430426101') replaced by the unit's name."""
         return _UNIT_CODE.sub(lambda found: self.unit(found.group(0)), text)
+
+
+# divisions.toml's checks (shared.wording.parse_places), as an operator reads them.
+_PLACES_ERRORS = (
+    (re.compile(r"^divisions: a table"), "须有 [divisions] 表，每行 区划代码 = 名称"),
+    (re.compile(r"^divisions\.(.+?): a division code has"), "{0}：区划代码应为6、9或12位数字"),
+    (re.compile(r"^divisions\.(.+?): the name must be"), "{0}：名称不能为空"),
+    (re.compile(r"^divisions\.(.+?): its parent (\S+) is not listed"), "{0}：其上级区划 {1} 未列出"),
+)
+
+
+def places_error_text(error: Exception) -> str:
+    """Why divisions.toml cannot be used, naming the entry."""
+    if isinstance(error, PlacesError):
+        for pattern, chinese in _PLACES_ERRORS:
+            found = pattern.match(str(error))
+            if found:
+                return chinese.format(*found.groups())
+    return config_error_text(error)
 
 
 # --- columns -----------------------------------------------------------------------------------------

@@ -82,12 +82,13 @@ def test_json_is_the_apis_answer_and_csv_one_row_per_figure(supervision):
     }
 
 
-def test_a_unit_report_passes_its_scope_and_a_refusal_is_shown(supervision):
-    refusal = {"error": "invalid_input", "fields": [{"field": "unit", "message": "required with level unit"}]}
-    http = supervision(FakeResponse(400, refusal))
+def test_a_unit_report_passes_its_scope_and_a_refusal_names_the_option_in_chinese(supervision):
+    wrong = {"field": "unit", "message": "required with level unit", "type": "value_error"}
+    http = supervision(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [wrong]}))
     result = CliRunner().invoke(main, ["report", "--period", "week", "--date", "2026-11-18", "--level", "unit"])
-    assert result.exit_code != 0
-    assert "unit" in result.output and "400" in result.output
+    assert result.exit_code == 2
+    assert "--unit：按单位统计时必填" in result.output
+    assert "400" not in result.output and "invalid_input" not in result.output
     assert parse_qs(urlsplit(http.urls[0]).query) == {"period": ["week"], "date": ["2026-11-18"], "level": ["unit"]}
 
 

@@ -1,0 +1,378 @@
+"""Every `wuyuan` command fails in Chinese, naming the setting, option, file or service, with a code under --json:
+never a traceback for a bad setting, a bad config file, an unreachable broker or database, or a refusal."""
+
+import json
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+import requests
+from click.testing import CliRunner, Result
+
+from shared.registry import DEFAULT_CONFIG_DIR
+from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeResponse
+from wuyuan.cli import main
+
+SECRET = "Broker-Secret-7f3a9c"  # a password given in a setting: never in any message
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    """Nothing from the machine's WUYUAN_* decides; the local platform runs here unless a test says otherwise."""
+    for name in ("WUYUAN_SERVICE_URLS", "WUYUAN_SERVICE_URL_TEMPLATE", "WUYUAN_CLI_USERNAME", "WUYUAN_CLI_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
+
+
+def run(*args: str, **environment: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=environment or None)
+
+
+def failed_cleanly(result: Result, exit_code: int = 1) -> str:
+    """The output of a command that stopped on purpose: an exit status, no traceback."""
+    assert isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code == exit_code, result.output
+    assert "Traceback" not in result.output
+    return result.output
+
+
+def json_error(result: Result) -> dict:
+    answer: dict = json.loads(result.stdout)
+    assert set(answer) >= {"error", "message"}
+    return answer
+
+
+class FakeSession:
+    """The services' HTTP APIs as requests.Session reaches them: each request gets the next answer."""
+
+    def __init__(self, *answers: FakeResponse | Exception) -> None:
+        self.answers = list(answers)
+        self.urls: list[str] = []
+
+    def request(self, method, url, json=None, headers=None, timeout=None):
+        self.urls.append(url)
+        answer = self.answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def post(self, url, json=None, timeout=None):
+        return self.request("POST", url, json, None, timeout)
+
+
+@pytest.fixture
+def platform(monkeypatch):
+    """The local platform's services, signed in already as the working accounts; returns its FakeSession."""
+
+    def answering(*answers: FakeResponse | Exception) -> FakeSession:
+        session = FakeSession(*answers)
+        monkeypatch.setattr("wuyuan.client.requests.Session", lambda: session)
+        monkeypatch.setattr("wuyuan.accounts.ensure_accounts", lambda settings, specs: {})
+        monkeypatch.setattr("wuyuan.client.PlatformClient.headers_for", lambda self, user: {})
+        return session
+
+    return answering
+
+
+# --- 1. settings -------------------------------------------------------------------------------------------
+
+EVERY_COMMAND = [
+    ("case", "show", "430426-20261204-00003"),
+    ("case", "list"),
+    ("trace", "430426-20261204-00003"),
+    ("report",),
+    ("calendar", "show", "2027"),
+    ("dlq", "list"),
+    ("dlq", "replay"),
+    ("privacy", "purge", "--dry-run"),
+    ("account", "list"),
+    ("auth", "keys"),
+    ("status",),
+    ("backup",),
+    ("reconcile", "court_link"),
+]
+
+
+@pytest.mark.parametrize("command", EVERY_COMMAND, ids=" ".join)
+def test_a_malformed_setting_is_named_in_chinese_by_every_command(command):
+    out = failed_cleanly(run(*command, WUYUAN_COUNTY="abc"))
+    assert "WUYUAN_* 设置有误" in out
+    assert "WUYUAN_COUNTY：格式不对，应为所服务县的6位区划代码" in out
+    assert "validation error" not in out and "pydantic" not in out
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "says"),
+    [
+        ("WUYUAN_SERVICE_URLS", "coordinator=http://x", "WUYUAN_SERVICE_URLS：不是有效的 JSON"),
+        ("WUYUAN_HTTP_PORT_BASE", "eighty", "WUYUAN_HTTP_PORT_BASE：应为整数"),
+        ("WUYUAN_DEAD_LETTER_TTL_DAYS", "90", "WUYUAN_DEAD_LETTER_TTL_DAYS：不能大于 49"),
+        ("WUYUAN_QUEUE_TYPE", "mirrored", "WUYUAN_QUEUE_TYPE：应为 'classic'、'quorum' 之一"),
+        ("WUYUAN_BROKER_PASSWORDS", json.dumps({"court_link": "guest"}), "WUYUAN_BROKER_PASSWORDS.court_link：密码是"),
+        ("WUYUAN_BROKER_PASSWORDS", json.dumps({"courts": SECRET}), "WUYUAN_BROKER_PASSWORDS：没有 courts"),
+        ("WUYUAN_BROKER_PASSWORDS", json.dumps({"court_link": SECRET + "!"}), "只可用字母、数字"),
+    ],
+)
+def test_each_bad_setting_says_what_it_should_be_and_never_its_value(setting, value, says):
+    out = failed_cleanly(run("case", "show", "430426-20261204-00003", **{setting: value}))
+    assert says in out
+    assert SECRET not in out
+
+
+def test_a_bad_setting_under_json_is_the_code_invalid_setting():
+    result = run("case", "show", "430426-20261204-00003", "--json", WUYUAN_COUNTY="abc")
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "invalid_setting" and "WUYUAN_COUNTY" in answer["message"]
+
+
+def test_an_agency_registry_that_is_not_toml_is_named_by_its_file(tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    with (config / "agencies.toml").open("a", encoding="utf-8") as registry:
+        registry.write("\n[agencies.women\n")
+    out = failed_cleanly(run("case", "list", WUYUAN_CONFIG_DIR=str(config)))
+    assert f"配置文件 {config / 'agencies.toml'} 有误：不是有效的 TOML：第" in out
+
+
+def test_conformance_keeps_its_own_exit_status_for_a_bad_setting():
+    out = failed_cleanly(run("conformance", "court", WUYUAN_COUNTY="abc"), exit_code=2)
+    assert "WUYUAN_COUNTY" in out
+
+
+# --- 2. divisions.toml -------------------------------------------------------------------------------------
+
+
+def config_with_divisions(tmp_path: Path, change) -> Path:
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    divisions = config / "divisions.toml"
+    divisions.write_text(change(divisions.read_text(encoding="utf-8")), encoding="utf-8")
+    return config
+
+
+def test_a_place_with_an_empty_name_is_named_with_its_file(tmp_path, platform):
+    config = config_with_divisions(tmp_path, lambda text: text.replace('"430426102" = "蒋家桥镇"', '"430426102" = ""'))
+    session = platform()
+    out = failed_cleanly(run("case", "list", "--place", "砖塘镇", WUYUAN_CONFIG_DIR=str(config)))
+    assert f"配置文件 {config / 'divisions.toml'} 有误：430426102：名称不能为空" in out
+    assert session.urls == []
+
+
+def test_a_divisions_file_that_is_not_toml_is_named_with_its_line_and_a_code(tmp_path, platform):
+    config = config_with_divisions(
+        tmp_path, lambda text: text.replace('"430426101" = "砖塘镇"', '"430426101" = 砖塘镇')
+    )
+    platform()
+    result = run("case", "list", "--place", "砖塘镇", "--json", WUYUAN_CONFIG_DIR=str(config))
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "invalid_config"
+    assert str(config / "divisions.toml") in answer["message"] and "不是有效的 TOML：第" in answer["message"]
+
+
+# --- 3. broker and database --------------------------------------------------------------------------------
+
+
+def management_answers(monkeypatch, answer: Exception | FakeResponse) -> None:
+    def request(method, url, json=None, auth=None, timeout=None):
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    monkeypatch.setattr("wuyuan.provision_amqp.requests.request", request)
+
+
+MANAGEMENT = f"http://admin:{SECRET}@rabbitmq.example:15672"
+
+
+def test_dlq_list_names_the_management_api_it_cannot_reach(monkeypatch):
+    management_answers(monkeypatch, requests.ConnectionError("connection refused"))
+    out = failed_cleanly(run("dlq", "list", WUYUAN_RABBIT_MANAGEMENT_URL=MANAGEMENT))
+    assert "连不上 RabbitMQ 管理接口 WUYUAN_RABBIT_MANAGEMENT_URL（rabbitmq.example:15672）" in out
+    assert SECRET not in out
+
+    result = run("dlq", "list", "--json", WUYUAN_RABBIT_MANAGEMENT_URL=MANAGEMENT)
+    failed_cleanly(result)
+    assert json_error(result)["error"] == "broker_unreachable"
+
+
+def test_dlq_list_says_when_the_management_api_refuses_its_credentials(monkeypatch):
+    management_answers(monkeypatch, FakeResponse(401, {"error": "not_authorised"}))
+    result = run("dlq", "list", "--json", WUYUAN_RABBIT_MANAGEMENT_URL=MANAGEMENT)
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "broker_refused" and "用户名或密码不对" in answer["message"]
+
+
+class RefusedConnection:
+    """kombu's Connection to a broker that is down: refused when first used."""
+
+    def __enter__(self):
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    def __exit__(self, *exc_info) -> None:
+        return None
+
+
+def test_dlq_replay_names_the_broker_it_cannot_reach(monkeypatch):
+    monkeypatch.setattr("wuyuan.dead_letters.operator_connection", lambda settings: RefusedConnection())
+    out = failed_cleanly(run("dlq", "replay", WUYUAN_AMQP_ADMIN_URI=f"amqp://admin:{SECRET}@rabbitmq.example:5672/"))
+    assert "连不上 RabbitMQ（WUYUAN_AMQP_ADMIN_URI 的主机 rabbitmq.example，以运维用户 wuyuan.operator）" in out
+    assert SECRET not in out
+
+
+def test_privacy_purge_names_the_database_it_cannot_reach(monkeypatch):
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError('connection to server at "127.0.0.1", port 5432 failed: Connection refused')
+
+    monkeypatch.setattr("wuyuan.privacy.psycopg.connect", refused)
+    out = failed_cleanly(run("privacy", "purge"))
+    assert "连不上或用不了服务的数据库（WUYUAN_PG_ADMIN_URL / WUYUAN_PG_ADMIN_URLS" in out
+    assert "Connection refused" in out
+
+
+# --- 4. refusals -------------------------------------------------------------------------------------------
+
+NOT_FOUND = {"error": "not_found", "message": "no case 430426-20261204-99999"}
+
+
+def test_a_mistyped_case_number_is_no_such_case(platform):
+    platform(FakeResponse(404, NOT_FOUND))
+    out = failed_cleanly(run("case", "show", "430426-20261204-99999"))
+    assert "没有这个案件：430426-20261204-99999" in out
+    assert "404" not in out and "not_found" not in out
+
+
+def test_a_mistyped_case_number_under_json_is_not_found(platform):
+    platform(FakeResponse(404, NOT_FOUND))
+    result = run("case", "show", "430426-20261204-99999", "--json")
+    failed_cleanly(result)
+    assert json_error(result)["error"] == "not_found"
+
+
+def test_a_service_that_is_not_ready_says_so_in_chinese(platform):
+    platform(FakeResponse(503, {"error": "unavailable", "message": "storage unavailable, retry later"}))
+    result = run("case", "show", CASE["case_id"], "--json")
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "coordinator_unavailable" and "综合协调组（coordinator）暂时不可用" in answer["message"]
+
+
+def test_a_refused_filter_under_json_keeps_the_apis_fields(platform):
+    fields = [{"field": "registered_from", "message": "Input should be a valid date", "type": "date_parsing"}]
+    platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": fields}))
+    result = run("case", "list", "--from", "2026-12-01", "--json")
+    failed_cleanly(result, exit_code=2)
+    answer = json_error(result)
+    assert answer["error"] == "invalid_input" and answer["fields"] == fields
+    assert "--from：请填写日期，如2026-12-04" in answer["message"]
+
+
+def test_a_report_refused_for_want_of_dates_names_the_options_in_chinese(platform):
+    wrong = [
+        {"field": "from", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "value_error"},
+        {"field": "to", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "value_error"},
+    ]
+    platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": wrong}))
+    out = failed_cleanly(run("report", "--from", "2026-11-01"), exit_code=2)
+    assert "--from：必填：日期" in out and "--to：必填：日期" in out
+    assert "required" not in out and "invalid_input" not in out
+
+
+def test_a_bare_report_is_this_month_as_the_console_opens(platform):
+    session = platform(FakeResponse(400, {"error": "invalid_input", "fields": []}))
+    run("report")
+    today = datetime.now(UTC).astimezone().date()
+    [url] = session.urls
+    assert "period=month" in url and "level=county" in url and "from=" not in url
+    assert f"date={today.year}-" in url
+
+
+# --- 5. a paused clock -------------------------------------------------------------------------------------
+
+
+def test_a_referral_paused_for_appraisal_past_its_old_deadline_is_not_overdue(platform, monkeypatch):
+    paused = json.loads(json.dumps(CASE))
+    lead = paused["referrals"][0]
+    lead.update(paused=True, paused_at="2026-12-20 09:00:00+08:00", pause_reason="appraisal")
+    platform(FakeResponse(200, paused))
+    monkeypatch.setattr("shared.clock.now", lambda: DAY_AFTER)
+    result = run("case", "show", paused["case_id"])
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.output.splitlines() if line.lstrip().startswith("砖塘镇派出所"))
+    assert "计时已暂停（鉴定），恢复后顺延" in row and "2026-12-25 17:30" in row
+    assert "超期" not in row
+    still_running = next(line for line in result.output.splitlines() if line.lstrip().startswith("砖塘镇司法所"))
+    assert "已超期" in still_running
+
+
+# --- 6. place codes ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("place", ["４３０４２６１０１", "430426²", "43042610１"])
+def test_only_ascii_digits_make_a_place_code(place, platform):
+    session = platform()
+    out = failed_cleanly(run("case", "list", "--place", place), exit_code=2)
+    assert "--place" in out and "半角数字" in out
+    assert session.urls == []
+
+
+# --- 7. calendar files -------------------------------------------------------------------------------------
+
+
+def year_file(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "2027.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+HEAD = 'year = 2027\nsource = "测试用安排（非官方）"\n'
+
+
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        (
+            HEAD + '[[holidays]]\nname = "新年"\ndays = [2027-01-01]\n',
+            "第1个节假日的名称（holidays[0].name）：节日名称应为 元旦、春节",
+        ),
+        (
+            HEAD + '[[holidays]]\nname = "元旦"\ndays = ["一月一日"]\n',
+            "第1个节假日的第1天（holidays[0].days[0]）：应为日期",
+        ),
+        (HEAD + '[[holidays]]\nname = "元旦"\ndays = [2028-01-01]\n', "1月1日（星期六）不在2027年内"),
+        ('year = 1999\nsource = "x"\n[[holidays]]\nname = "元旦"\ndays = [1999-01-01]\n', "年份应在2004至2100之间"),
+        (HEAD + "[[holidays]]\nname = 元旦\n", "不是有效的 TOML：第4行"),
+        (HEAD + '[[holidays]]\nname = "元旦"\ndays = [2027-01-01]\nnote = "x"\n', "文件中不应有此项"),
+    ],
+)
+def test_a_bad_year_file_is_refused_in_chinese_naming_the_file_and_the_entry(tmp_path, text, says):
+    path = year_file(tmp_path, text)
+    out = failed_cleanly(run("calendar", "load", str(path)))
+    assert f"节假日安排文件有误，未载入（{path}）" in out
+    assert says in out
+    assert "Input should" not in out and "Field required" not in out
+
+
+def test_a_missing_year_file_under_json_is_invalid_calendar_file(tmp_path):
+    result = run("calendar", "load", str(tmp_path / "2031.toml"), "--json")
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "invalid_calendar_file" and "文件不存在" in answer["message"]
+    assert answer["fields"] == [{"field": "(file)", "message": "读不到该文件：文件不存在"}]
+
+
+def test_a_year_the_library_knows_is_refused_with_what_to_do(tmp_path, platform):
+    path = year_file(tmp_path, HEAD.replace("2027", "2026") + '[[holidays]]\nname = "元旦"\ndays = [2026-01-01]\n')
+    known = {
+        "field": "year",
+        "message": "chinesecalendar already knows 2026; send replace=true to correct it",
+        "type": "calendar_known",
+    }
+    platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [known]}))
+    out = failed_cleanly(run("calendar", "load", str(path)), exit_code=2)
+    assert "年份（year）：chinesecalendar 已内置2026年的安排；确需更正时加 --replace" in out

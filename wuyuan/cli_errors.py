@@ -1,0 +1,324 @@
+"""How a `wuyuan` command fails: in Chinese, naming the setting, option, file or service, with a code for --json."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+import click
+import requests
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from shared.registry import RegistryError
+from shared.wording import field_error_text, field_label
+from wuyuan.client import SERVICE_WORDS, PlatformClient, PlatformError, ServiceUnreachable
+from wuyuan.settings import PlatformSettings
+
+Answer = TypeVar("Answer")
+
+
+class CommandError(click.ClickException):
+    """A failure as staff read it. Under the command's --json it is printed as {"error": code, "message": …}
+    on standard output instead, so that a script reads the code; the exit status is non-zero either way."""
+
+    def __init__(self, code: str, message: str, details: Mapping[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = dict(details or {})
+        # Decided where it is raised: click shows it after the command's context has closed.
+        self.as_json = _json_wanted()
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        if not self.as_json:
+            super().show(file)
+            return
+        click.echo(json.dumps({"error": self.code, "message": self.message, **self.details}, ensure_ascii=False))
+
+
+class CommandUsageError(CommandError):
+    """A failure of what was typed (an option the service refused): click's exit status for a usage error."""
+
+    exit_code = 2
+
+
+def _json_wanted() -> bool:
+    context = click.get_current_context(silent=True)
+    while context is not None:
+        if context.params.get("as_json"):
+            return True
+        context = context.parent
+    return False
+
+
+# --- settings --------------------------------------------------------------------------------------------
+
+
+def load_settings() -> PlatformSettings:
+    """The WUYUAN_* settings, or CommandError `invalid_setting` naming each one that is wrong, never the value
+    given (it may be a password or a token)."""
+    try:
+        return PlatformSettings()
+    except ValueError as invalid:  # pydantic's ValidationError, or pydantic-settings' unreadable JSON
+        lines = "\n".join(f"  {line}" for line in setting_errors(invalid))
+        raise CommandError("invalid_setting", f"WUYUAN_* 设置有误：\n{lines}") from None
+
+
+# What a setting's text must look like, where a pattern alone would not say it to an operator.
+_SETTING_SHAPES = {
+    "county": "所服务县的6位区划代码，如 430426",
+    "vhost": "字母、数字、“_”“.”“-”，至多64个字符",
+    "db_prefix": "小写字母开头，只用小写字母、数字和“_”，如 wuyuan_",
+    "pg_admin_url": "postgresql:// 地址",
+    "auth_jwks_url": "http(s):// 或 file:// 地址",
+    "public_url": "http(s):// 地址，如 https://zzzx.example.gov.cn",
+    "cli_username": "账号名，不含空格",
+}
+
+
+def setting_errors(invalid: ValueError) -> list[str]:
+    """One line per refused setting, in Chinese."""
+    if isinstance(invalid, ValidationError):
+        return [_setting_error(item) for item in invalid.errors(include_input=False, include_url=False)]
+    unreadable = re.search(r'field "([a-z_]+)"', str(invalid))  # pydantic-settings could not parse it as JSON
+    if unreadable:
+        return [f'{_variable((unreadable.group(1),))}：不是有效的 JSON（对象写作 {{"键": "值"}}）']
+    return [str(invalid)]
+
+
+def _variable(location: tuple[int | str, ...]) -> str:
+    """('pg_admin_urls', 'court_link') → 'WUYUAN_PG_ADMIN_URLS.court_link'."""
+    first, *rest = location
+    return ".".join([f"WUYUAN_{str(first).upper()}", *(str(part) for part in rest)])
+
+
+def _setting_error(item: ErrorDetails) -> str:
+    context = item.get("ctx") or {}
+    message = item["msg"].removeprefix("Value error, ")
+    if not item["loc"]:  # a check across settings: the agency registry it reads, or its own sentence
+        cause = context.get("error")
+        if isinstance(cause, tomllib.TOMLDecodeError | RegistryError):
+            return f"配置文件 {_registry_path()} 有误：{config_error_text(cause)}"
+        for pattern, chinese in _SETTING_SENTENCES:
+            found = pattern.match(message)
+            if found:
+                return chinese(found)
+        return message
+    field = str(item["loc"][0])
+    kind = item["type"]
+    if kind == "string_pattern_mismatch":
+        reason = f"格式不对，应为{_SETTING_SHAPES[field]}" if field in _SETTING_SHAPES else "格式不对"
+    elif kind == "value_error":
+        reason = message
+    else:
+        constraint = _CONSTRAINTS.get(kind)
+        reason = constraint(context) if constraint is not None else message
+    return f"{_variable(item['loc'])}：{reason}"
+
+
+# pydantic's error types as an operator reads them, with the bound the setting broke.
+_CONSTRAINTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "missing": lambda ctx: "必须设置",
+    "int_parsing": lambda ctx: "应为整数",
+    "int_type": lambda ctx: "应为整数",
+    "int_from_float": lambda ctx: "应为整数",
+    "float_parsing": lambda ctx: "应为数字",
+    "bool_parsing": lambda ctx: "应为 true 或 false",
+    "greater_than": lambda ctx: f"须大于 {_bound(ctx.get('gt'))}",
+    "greater_than_equal": lambda ctx: f"不能小于 {_bound(ctx.get('ge'))}",
+    "less_than": lambda ctx: f"须小于 {_bound(ctx.get('lt'))}",
+    "less_than_equal": lambda ctx: f"不能大于 {_bound(ctx.get('le'))}",
+    "string_too_short": lambda ctx: f"至少 {ctx.get('min_length')} 个字符",
+    "string_too_long": lambda ctx: f"至多 {ctx.get('max_length')} 个字符",
+    "literal_error": lambda ctx: f"应为 {str(ctx.get('expected')).replace(' or ', '、')} 之一",
+    "dict_type": lambda ctx: '应为 JSON 对象，如 {"coordinator": "…"}',
+    "json_invalid": lambda ctx: "不是有效的 JSON",
+    "string_type": lambda ctx: "应为文字",
+}
+
+
+# PlatformSettings' own checks across settings (wuyuan/settings.py, shared/secret_values.py), by their sentence.
+_SECRET_PROBLEMS = {"is empty": "是空的", "is a placeholder": "是示例中的占位值"}
+_SETTING_SENTENCES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (
+        re.compile(r"^([a-z_]+): unknown (?:service|user) '(.+)'; (?:services|users) are (.+)$"),
+        lambda m: f"{_variable((m[1],))}：没有 {m[2]}；可用的有 {m[3]}",
+    ),
+    (
+        re.compile(r"^([a-z_]+)\.(\S+): not a postgresql:// URL$"),
+        lambda m: f"{_variable((m[1], m[2]))}：不是 postgresql:// 地址",
+    ),
+    (
+        re.compile(r"^([a-z_]+)\.(\S+): use letters, digits, '-' and '_' only$"),
+        lambda m: f"{_variable((m[1], m[2]))}：只可用字母、数字、“-”和“_”",
+    ),
+    (
+        re.compile(r"^(WUYUAN_\S+): the secret (is empty|is a placeholder|is shorter than (\d+) characters)"),
+        lambda m: (
+            f"{m[1]}：密码{_SECRET_PROBLEMS.get(m[2], f'短于{m[3]}个字符')}；请设置随机值"
+            "（openssl rand -hex 24），开发机上可设 WUYUAN_DEV_MODE=true"
+        ),
+    ),
+    (
+        re.compile(r"^config_dir: no agency registry at (\S+)"),
+        lambda m: f"WUYUAN_CONFIG_DIR：读不到机构登记表 {m[1]}",
+    ),
+)
+
+
+def _bound(value: object) -> str:
+    """49, not 49.0: a bound as it would be written."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _registry_path() -> Path:
+    """The agency registry the settings read: WUYUAN_CONFIG_DIR's, else the default."""
+    default = PlatformSettings.model_fields["config_dir"].default
+    return Path(os.environ.get("WUYUAN_CONFIG_DIR") or default) / "agencies.toml"
+
+
+def config_error_text(error: Exception) -> str:
+    """Why a configuration file cannot be used: its TOML, or the check that refused an entry."""
+    if isinstance(error, tomllib.TOMLDecodeError):
+        return toml_error_text(error)
+    if isinstance(error, FileNotFoundError):
+        return "文件不存在"
+    if isinstance(error, PermissionError):
+        return "没有读取权限"
+    if isinstance(error, UnicodeDecodeError):
+        return "不是 UTF-8 编码的文本"
+    return str(error)
+
+
+def toml_error_text(error: tomllib.TOMLDecodeError) -> str:
+    """'不是有效的 TOML：第3行第9列（Invalid value）', the place tomllib found the fault."""
+    text = str(error)
+    found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", text)
+    if found:
+        return f"不是有效的 TOML：第{found.group(2)}行第{found.group(3)}列有误（{found.group(1)}）"
+    found = re.fullmatch(r"(.*) \(at end of document\)", text)
+    if found:
+        return f"不是有效的 TOML：文件在结尾处不完整（{found.group(1)}）"
+    return f"不是有效的 TOML（{text}）"
+
+
+# --- the services' answers ---------------------------------------------------------------------------------
+
+
+def service_words(service: str, settings: PlatformSettings | None = None) -> str:
+    """'综合协调组（coordinator）', or an agency's name with its service."""
+    words = SERVICE_WORDS.get(service)
+    if words is None and settings is not None:
+        try:
+            words = settings.registry.by_service(service).name_zh
+        except (KeyError, ValueError):
+            words = None
+    return f"{words}（{service}）" if words else service
+
+
+@dataclass(frozen=True)
+class Refusals:
+    """How one command words a service's refusals: a 400's title and each field by the option that set it
+    (`options` maps the API's parameters to the command's options, else `name_of` names a field), and a 404."""
+
+    title: str = "请求有误："
+    options: Mapping[str, str] = field(default_factory=dict)
+    name_of: Callable[[str], str] | None = None
+    field_text: Callable[[Mapping[str, Any]], str] = field_error_text
+    not_found: str | None = None
+
+    def field_name(self, path: str) -> str:
+        if self.name_of is not None:
+            return self.name_of(path)
+        return self.options.get(path.split(".")[0]) or field_label(path)
+
+
+def ask_platform(
+    settings: PlatformSettings,
+    service: str,
+    question: Callable[[PlatformClient], Answer],
+    refusals: Refusals = Refusals(),
+) -> Answer:
+    """What `question` gets from the platform, signed in as the settings say; or CommandError in Chinese."""
+    try:
+        return question(PlatformClient.from_settings(settings))
+    except (PlatformError, OSError) as error:
+        raise platform_failure(error, service, settings, refusals) from None
+
+
+def platform_failure(
+    error: PlatformError | OSError,
+    service: str,
+    settings: PlatformSettings | None = None,
+    refusals: Refusals = Refusals(),
+) -> CommandError:
+    """A failed call as staff read it: unreachable, not signed in, or the service's refusal."""
+    if isinstance(error, ServiceUnreachable):
+        return CommandError(f"{error.service}_unreachable", str(error))
+    if isinstance(error, requests.exceptions.InvalidJSONError):
+        words = service_words(service, settings)
+        return CommandError("service_error", f"{words}的回答无法读取（不是 JSON）：{error}")
+    if isinstance(error, OSError):
+        words = service_words(service, settings)
+        return CommandError(
+            f"{service}_unreachable", f"连不上{words}：{error}；平台是否已经启动？用 `wuyuan status` 查看"
+        )
+    if error.code != "service_refused":  # sign-in, role or address: the client said it in Chinese already
+        return CommandError(error.code, str(error))
+    return refusal_error(error.answer or {}, error.status, error.service or service, settings, refusals)
+
+
+def refusal_error(
+    answer: Mapping[str, Any],
+    status: int | None,
+    service: str,
+    settings: PlatformSettings | None = None,
+    refusals: Refusals = Refusals(),
+) -> CommandError:
+    """A service's refusal ({"error", "message", "fields"?}) in Chinese, with the API's code for scripts."""
+    words = service_words(service, settings)
+    code = str(answer.get("error") or "service_refused")
+    fields = answer.get("fields") or []
+    if fields or code == "invalid_input":
+        lines = refusal_lines(answer, refusals)
+        return CommandUsageError("invalid_input", "\n".join(lines), {"fields": fields})
+    if status == 404 or code == "not_found":
+        return CommandError("not_found", refusals.not_found or f"{words}没有找到所要的内容")
+    if status == 409 or code == "conflict":
+        rule, _, reason = str(answer.get("message") or "").partition(": ")
+        return CommandError("conflict", f"{words}未予办理：{reason or rule}", {"refusal": rule})
+    if status == 403 or code == "forbidden":
+        return CommandError("forbidden", f"{words}拒绝：所用账号没有此操作所需的角色或单位")
+    if status == 401:
+        return CommandError("sign_in_refused", f"{words}不接受所用的登录：登录已过期或无效，请重新登录")
+    if status == 503 or code == "unavailable":
+        return CommandError(
+            f"{service}_unavailable", f"{words}暂时不可用（其数据库或消息队列未就绪），请稍后再试；`wuyuan status` 查看"
+        )
+    if status is not None and status >= 500:
+        return CommandError("service_error", f"{words}内部出错（{status}）：请查看它的日志（wuyuan logs {service}）")
+    detail = answer.get("message") or code
+    return CommandError("service_refused", f"{words}拒绝了请求（{status}）：{detail}")
+
+
+# What field_error_text says of an error it has no sentence for.
+_NO_SENTENCE = field_error_text({})
+
+
+def refusal_lines(answer: Mapping[str, Any], refusals: Refusals = Refusals()) -> list[str]:
+    """A 400's field errors, each named by the option that set it ('--from：请填写日期，如2026-12-04')."""
+    lines = [refusals.title]
+    for error in answer.get("fields") or []:
+        text = refusals.field_text(error)
+        if text == _NO_SENTENCE:  # the service's own words then say what is wrong
+            text += f"（{error.get('message', '')}）"
+        lines.append(f"  {refusals.field_name(str(error.get('field', '')))}：{text}")
+    if len(lines) == 1:
+        lines.append(f"  {answer.get('message') or answer.get('error')}")
+    return lines
