@@ -106,10 +106,10 @@ def parse_calendar(raw: object) -> CalendarYear:
     try:
         return CalendarYear.model_validate(raw)
     except ValidationError as invalid:
-        raise CalendarFileError([(_where(item), item["msg"]) for item in invalid.errors()]) from None
+        raise CalendarFileError([(error_place(item), item["msg"]) for item in invalid.errors()]) from None
 
 
-def _where(item: ErrorDetails) -> str:
+def error_place(item: ErrorDetails) -> str:
     """A pydantic error's place as the file spells it: `holidays[1].days[3]`."""
     ctx = item.get("ctx") or {}
     if "field" in ctx:

@@ -12,7 +12,7 @@ import click
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from shared.calendar_file import FIRST_YEAR, HOLIDAY_NAMES, LAST_YEAR, CalendarYear
+from shared.calendar_file import FIRST_YEAR, HOLIDAY_NAMES, LAST_YEAR, CalendarYear, error_place
 from shared.wording import PROVISIONAL_MARK, field_error_text, local_time
 from wuyuan.cli_errors import (
     CommandError,
@@ -155,7 +155,7 @@ def read_year_file(path: Path) -> CalendarYear:
     try:
         return CalendarYear.model_validate(raw)
     except ValidationError as invalid:
-        problems = [(_where(item), calendar_error_text(_as_field_error(item))) for item in invalid.errors()]
+        problems = [(error_place(item), calendar_error_text(_as_field_error(item))) for item in invalid.errors()]
         raise _bad_file(path, problems) from None
 
 
@@ -172,22 +172,11 @@ def _bad_file(path: Path, problems: list[tuple[str, str]]) -> CommandError:
     )
 
 
-def _where(item: ErrorDetails) -> str:
-    """A pydantic error's place as the file spells it (`holidays[1].days[3]`), as shared.calendar_file names it."""
-    context = item.get("ctx") or {}
-    if "field" in context:
-        return str(context["field"])
-    path = ""
-    for part in item["loc"]:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "(file)"
-
-
 def _as_field_error(item: ErrorDetails) -> dict[str, Any]:
     """A pydantic error in the shape of an API's field error ({field, message, type} and its bounds)."""
     context = item.get("ctx") or {}
     message = str(context.get("message") or item["msg"])
-    return {**context, "field": _where(item), "message": message, "type": item["type"]}
+    return {**context, "field": error_place(item), "message": message, "type": item["type"]}
 
 
 # The year file's own checks (shared.calendar_file, also the coordinator's 400s), by their English sentence.

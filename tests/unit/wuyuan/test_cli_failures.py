@@ -12,7 +12,7 @@ import requests
 from click.testing import CliRunner, Result
 
 from shared.registry import DEFAULT_CONFIG_DIR
-from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeResponse
+from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeHttp, FakeResponse
 from wuyuan.cli import main
 
 SECRET = "Broker-Secret-7f3a9c"  # a password given in a setting: never in any message
@@ -45,19 +45,8 @@ def json_error(result: Result) -> dict:
     return answer
 
 
-class FakeSession:
+class FakeSession(FakeHttp):
     """The services' HTTP APIs as requests.Session reaches them: each request gets the next answer."""
-
-    def __init__(self, *answers: FakeResponse | Exception) -> None:
-        self.answers = list(answers)
-        self.urls: list[str] = []
-
-    def request(self, method, url, json=None, headers=None, timeout=None):
-        self.urls.append(url)
-        answer = self.answers.pop(0)
-        if isinstance(answer, Exception):
-            raise answer
-        return answer
 
     def post(self, url, json=None, timeout=None):
         return self.request("POST", url, json, None, timeout)

@@ -14,20 +14,21 @@ from wuyuan.settings import PlatformSettings
 
 IN_THE_CLUSTER = {"coordinator": "http://coordinator:8000", "identity": "http://identity:8000/"}
 TEMPLATE = "http://{dns_name}:8000"
+# Where the CLI finds the services and how it signs in (README, "The `wuyuan` command").
+CLI_SETTINGS = (
+    "WUYUAN_SERVICE_URLS",
+    "WUYUAN_SERVICE_URL_TEMPLATE",
+    "WUYUAN_CLI_USERNAME",
+    "WUYUAN_CLI_PASSWORD_FILE",
+    "WUYUAN_CLI_TOKEN",
+    "WUYUAN_CLI_TOKEN_FILE",
+)
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch, tmp_path):
     """Nothing from the machine's WUYUAN_* decides; no platform runs here unless a test says so."""
-    for name in (
-        "WUYUAN_SERVICE_URLS",
-        "WUYUAN_SERVICE_URL_TEMPLATE",
-        "WUYUAN_CLI_USERNAME",
-        "WUYUAN_CLI_PASSWORD_FILE",
-        "WUYUAN_CLI_TOKEN",
-        "WUYUAN_CLI_TOKEN_FILE",
-        "WUYUAN_DEV_MODE",
-    ):
+    for name in (*CLI_SETTINGS, "WUYUAN_DEV_MODE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: False)

@@ -9,19 +9,12 @@ from click.testing import CliRunner
 
 from tests.unit.wuyuan.test_case_commands import CASE, FakeResponse
 from tests.unit.wuyuan.test_cli_failures import FakeSession
+from tests.unit.wuyuan.test_cli_sign_in import CLI_SETTINGS
 from wuyuan.cli import main
 
 DEPLOY = Path(__file__).resolve().parents[3] / "deploy"
 COMPOSE = yaml.safe_load((DEPLOY / "compose.yaml").read_text(encoding="utf-8"))
 PROVISION = COMPOSE["services"]["provision"]["environment"]
-CLI_SETTINGS = (
-    "WUYUAN_SERVICE_URLS",
-    "WUYUAN_SERVICE_URL_TEMPLATE",
-    "WUYUAN_CLI_USERNAME",
-    "WUYUAN_CLI_PASSWORD_FILE",
-    "WUYUAN_CLI_TOKEN",
-    "WUYUAN_CLI_TOKEN_FILE",
-)
 
 
 @pytest.fixture(autouse=True)
