@@ -15,7 +15,9 @@ from shared.secret_values import refuse_placeholder
 class ServiceSettings(BaseSettings):
     """What one service process needs to run; `wuyuan up` sets these per service."""
 
-    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore")
+    # A refused setting's error names the setting and says why, never the value given: settings hold URLs with
+    # passwords and secrets, and these errors reach start-up logs and terminals.
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore", hide_input_in_errors=True)
 
     service: str = Field(pattern=r"^[a-z][a-z_]*$")
     amqp_uri: str = Field(pattern=r"^amqps?://")

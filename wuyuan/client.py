@@ -24,6 +24,11 @@ from wuyuan.settings import PlatformSettings
 JsonObject = dict[str, Any]
 
 
+# Answers that mean "not there yet" while a case or referral travels between services: not known yet (404),
+# or the service busy or its database coming back (503).
+NOT_YET = (404, 503)
+
+
 class PlatformError(RuntimeError):
     """A service answered with an error; the message carries its JSON body, `code` says what for scripts.
 
@@ -120,13 +125,14 @@ def sign_in_choice(settings: PlatformSettings, ask_password: Callable[[str], str
 
 
 def working_accounts_here(settings: PlatformSettings) -> bool:
-    """The demo.* accounts are made and used only in development mode or beside the platform `wuyuan up` runs
-    from this state directory: anywhere else the identity database holds people's own accounts (a demo account
-    with the operator role has no place there), and the state directory may not be writable."""
-    if settings.dev_mode:
-        return True
+    """The demo.* accounts are made and used only beside the platform `wuyuan up` runs from this state directory,
+    or in development mode with no service address configured: anywhere else the identity database holds people's
+    own accounts (a demo account with the operator role has no place there), and the state directory may not be
+    writable. Configured addresses point at a deployment, so they always mean signing in as a person."""
     if settings.addresses_configured:
         return False
+    if settings.dev_mode:
+        return True
     from wuyuan import supervise
 
     return supervise.is_running(settings)
@@ -363,8 +369,9 @@ class PlatformClient:
                 last = self.case(case_id)
                 if predicate(last):
                     return last
-            except PlatformError:
-                pass  # not registered at the coordinator yet
+            except PlatformError as error:
+                if error.status not in NOT_YET:
+                    raise  # refused for good (a sign-in, a role): waiting would only hide why
             time.sleep(0.1)
         raise TimeoutError(f"case {case_id}: {what} not reached in {timeout}s; last seen: {last and last['status']}")
 
@@ -384,7 +391,9 @@ class PlatformClient:
         while time.monotonic() < deadline:
             try:
                 return self.referral(unit, referral_id)
-            except PlatformError:
+            except PlatformError as error:
+                if error.status not in NOT_YET:
+                    raise
                 time.sleep(0.1)
         raise TimeoutError(f"referral {referral_id} did not reach {unit} in {timeout}s")
 

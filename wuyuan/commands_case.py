@@ -38,8 +38,8 @@ from shared.wording import (
     label,
     local_time,
 )
-from wuyuan.cli_errors import Refusals, ask_platform, load_settings, platform_failure, refusal_error
-from wuyuan.client import JsonObject, PlatformClient, PlatformError
+from wuyuan.cli_errors import CommandError, Refusals, ask_platform, load_settings, platform_failure, refusal_error
+from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
 
@@ -323,8 +323,16 @@ def demo_command(timeout: float) -> None:
     from wuyuan.demo import run_demo
 
     settings = load_settings()
+    # The demo files a made-up dispute that real units would receive: only on the platform `wuyuan up` runs here
+    # (or a development machine), as its working accounts, never against a deployment as a signed-in person.
+    if not working_accounts_here(settings):
+        raise CommandError(
+            "demo_needs_local_platform",
+            "演示只在本机用 wuyuan up 启动的本地平台（或开发模式）上运行：它会登记一件虚构的纠纷并由各单位办理，"
+            "不能在正式部署上运行",
+        )
     try:
-        case = run_demo(PlatformClient.from_settings(settings), click.echo, timeout)
+        case = run_demo(PlatformClient.with_working_accounts(settings), click.echo, timeout)
     except TimeoutError as error:  # a step not reached in time (an OSError too, so first)
         _demo_failed(str(error))
     except (PlatformError, OSError) as error:

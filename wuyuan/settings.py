@@ -31,7 +31,9 @@ URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 class PlatformSettings(BaseSettings):
     """Where the broker and database are, and where this platform keeps its state."""
 
-    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore")
+    # A refused setting's error names the setting and says why, never the value given: settings hold URLs with
+    # passwords and secrets, and these errors reach start-up logs and terminals.
+    model_config = SettingsConfigDict(env_prefix="WUYUAN_", extra="ignore", hide_input_in_errors=True)
 
     amqp_admin_uri: str = Field(
         "amqp://guest:guest@127.0.0.1:5672/", description="broker URI with rights to create vhosts and users"
@@ -401,7 +403,15 @@ def _base_url(setting: str, url: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"{setting}：{url!r} 不是 http(s):// 地址（如 http://coordinator:8000）")
+        raise ValueError(f"{setting}：{_shown_url(url)} 不是 http(s):// 地址（如 http://coordinator:8000）")
     if parts.query or parts.fragment or parts.username or parts.password:
-        raise ValueError(f"{setting}：{url!r} 只写到路径为止，不带用户名、密码、查询串")
+        raise ValueError(f"{setting}：{_shown_url(url)} 只写到路径为止，不带用户名、密码、查询串")
     return url.rstrip("/")
+
+
+def _shown_url(url: str) -> str:
+    """An address as an error may show it: whatever stands before an '@' (a user name and password) left out."""
+    scheme, separator, rest = url.partition("://")
+    if "@" in rest.split("/", 1)[0]:
+        rest = "…@" + rest.split("@", 1)[1]
+    return repr(f"{scheme}{separator}{rest}")

@@ -35,9 +35,9 @@ class IntakeSettings(ServiceSettings):
         description="WUYUAN_ALERT_RESPONDENT_THRESHOLD: distinct applicants naming one respondent within the window",
     )
 
-    # On the field, not the model: a refused value's error then shows that value alone, never the
-    # rest of the environment (the broker and database URLs carry passwords). A deployment that kept
-    # the manifest's placeholder would key every party with a secret anyone can read in the repository.
+    # On the field, not the model, so that the error names the setting; ServiceSettings keeps the value given
+    # out of the error (hide_input_in_errors). A deployment that kept the manifest's placeholder would key
+    # every party with a secret anyone can read in the repository.
     @field_validator("party_key_secret")
     @classmethod
     def _a_real_secret(cls, secret: SecretStr, info: ValidationInfo) -> SecretStr:

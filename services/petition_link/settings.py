@@ -20,8 +20,8 @@ class PetitionSettings(ServiceSettings):
         " secret (a new one starts every person's count afresh)",
     )
 
-    # On the field, not the model: a refused value's error then shows that value alone, never the
-    # rest of the environment (the broker and database URLs carry passwords).
+    # On the field, not the model, so that the error names the setting; ServiceSettings keeps the value given
+    # out of the error (hide_input_in_errors).
     @field_validator("petition_key_secret")
     @classmethod
     def _a_real_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:

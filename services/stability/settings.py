@@ -20,7 +20,8 @@ class StabilitySettings(ServiceSettings):
         " keep it, and keep it secret (a new one matches no one already on file)",
     )
 
-    # On the field, not the model: a refused value's error then shows that value alone.
+    # On the field, not the model, so that the error names the setting; ServiceSettings keeps the value given
+    # out of the error (hide_input_in_errors).
     @field_validator("stability_key_secret")
     @classmethod
     def _a_real_secret(cls, secret: SecretStr | None, info: ValidationInfo) -> SecretStr | None:

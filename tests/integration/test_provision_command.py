@@ -64,4 +64,5 @@ def test_provision_with_a_bad_setting_names_it_and_creates_nothing(monkeypatch):
     monkeypatch.setenv("WUYUAN_PG_ADMIN_URLS", '{"housing_link": "postgresql://db/postgres"}')
     result = CliRunner().invoke(main, ["provision"])
     assert result.exit_code != 0
-    assert "pg_admin_urls: unknown service 'housing_link'" in result.output
+    assert "WUYUAN_PG_ADMIN_URLS：没有 housing_link" in result.output
+    assert "Traceback" not in result.output

@@ -42,3 +42,15 @@ def test_on_a_development_machine_a_placeholder_is_accepted(intake_env):
     intake_env.setenv("WUYUAN_PARTY_KEY_SECRET", MANIFEST_PLACEHOLDER)
 
     assert intake_settings().party_key_secret.get_secret_value() == MANIFEST_PLACEHOLDER
+
+
+def test_a_refused_secret_never_appears_in_the_error(intake_env):
+    """The error reaches start-up logs: it names the setting and what is wrong, not the value."""
+    real_but_short = "f3a9c2e71b5d48"
+    intake_env.setenv("WUYUAN_PARTY_KEY_SECRET", real_but_short)
+
+    with pytest.raises(ValidationError) as refused:
+        intake_settings()
+
+    assert "party_key_secret" in str(refused.value)
+    assert real_but_short not in str(refused.value)

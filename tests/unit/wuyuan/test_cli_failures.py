@@ -14,6 +14,8 @@ from click.testing import CliRunner, Result
 from shared.registry import DEFAULT_CONFIG_DIR
 from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeHttp, FakeResponse
 from wuyuan.cli import main
+from wuyuan.cli_errors import load_settings
+from wuyuan.client import PlatformClient, PlatformError
 
 SECRET = "Broker-Secret-7f3a9c"  # a password given in a setting: never in any message
 
@@ -365,3 +367,32 @@ def test_a_year_the_library_knows_is_refused_with_what_to_do(tmp_path, platform)
     platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [known]}))
     out = failed_cleanly(run("calendar", "load", str(path)), exit_code=2)
     assert "年份（year）：chinesecalendar 已内置2026年的安排；确需更正时加 --replace" in out
+
+
+def test_the_demo_never_runs_against_a_deployment(monkeypatch):
+    """It files a made-up dispute that real units would receive: with addresses configured it stops first."""
+    monkeypatch.setattr("wuyuan.demo.run_demo", lambda *args: pytest.fail("the demo ran against a deployment"))
+
+    output = failed_cleanly(run("demo", WUYUAN_SERVICE_URL_TEMPLATE="http://{dns_name}:8000"))
+
+    assert "不能在正式部署上运行" in output
+
+
+def test_waiting_for_a_case_stops_at_once_when_the_service_refuses_for_good(platform):
+    """A 403 (the account lacks the role) is not "not registered yet": the wait says so instead of timing out."""
+    platform(FakeResponse(403, {"error": "forbidden", "message": "demo.window may not read cases"}))
+    client = PlatformClient.from_settings(load_settings())
+
+    with pytest.raises(PlatformError) as refused:
+        client.wait_for_status("430426-20261205-00001", "closed", timeout=30)
+
+    assert refused.value.status == 403
+
+
+def test_waiting_for_a_case_goes_on_while_it_is_not_there_yet(platform):
+    platform(
+        FakeResponse(404, {"error": "not_found"}), FakeResponse(503, {"error": "unavailable"}), FakeResponse(200, CASE)
+    )
+    client = PlatformClient.from_settings(load_settings())
+
+    assert client.wait_for_status(CASE["case_id"], CASE["status"], timeout=30)["case_id"] == CASE["case_id"]

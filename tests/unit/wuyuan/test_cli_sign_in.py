@@ -132,9 +132,12 @@ def test_a_deployment_without_credentials_names_the_settings_to_give(monkeypatch
     assert "WUYUAN_CLI_USERNAME" in message and "WUYUAN_CLI_TOKEN_FILE" in message and "演示账号" in message
 
 
-def test_development_mode_keeps_the_working_accounts_wherever_the_services_are():
-    settings = PlatformSettings(service_url_template=TEMPLATE, dev_mode=True)
-    assert sign_in_choice(settings).kind == "working_accounts"
+def test_development_mode_keeps_the_working_accounts_only_while_no_address_is_configured(monkeypatch):
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: False)
+    assert sign_in_choice(PlatformSettings(dev_mode=True)).kind == "working_accounts"
+    with pytest.raises(SignInError) as nobody:
+        sign_in_choice(PlatformSettings(service_url_template=TEMPLATE, dev_mode=True))
+    assert nobody.value.code == "sign_in_not_configured"
 
 
 def test_a_person_signs_in_with_the_password_in_the_mounted_file(tmp_path):
@@ -311,3 +314,11 @@ def test_the_working_accounts_are_made_only_where_the_choice_allows(monkeypatch)
     monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
     PlatformClient.from_settings(PlatformSettings())
     assert made == [1]
+
+
+def test_an_address_with_a_password_in_it_is_refused_without_showing_the_password():
+    with pytest.raises(ValidationError) as refused:
+        PlatformSettings(service_urls={"coordinator": "http://ops:hunter2secret@coordinator:8000"})
+
+    assert "WUYUAN_SERVICE_URLS.coordinator" in str(refused.value)
+    assert "hunter2secret" not in str(refused.value)
