@@ -143,6 +143,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     """After an agency's database was restored: the coordinator sends its referral documents again under their
     original ids; what messages cannot give back is listed per referral for its officers to redo."""
     from wuyuan.backup import read_manifest
+    from wuyuan.cli_errors import platform_failure
     from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
     from wuyuan.reconcile import report_lines, request_reconcile
@@ -168,9 +169,9 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     try:
         report = request_reconcile(settings, service, since)
     except PlatformError as error:
-        # A sign-in or address problem keeps its own code; anything else the coordinator refused.
-        code = "coordinator_refused" if error.code == "service_refused" else error.code
-        _fail(as_json, code, str(error))
+        # A sign-in or address problem keeps its own code; anything else the coordinator refused, said in Chinese.
+        failure = platform_failure(error, "coordinator", settings)
+        _fail(as_json, "coordinator_refused" if error.code == "service_refused" else failure.code, failure.message)
         return
     except ServiceUnreachable as error:
         _fail(as_json, f"{error.service}_unreachable", str(error))

@@ -396,3 +396,20 @@ def test_waiting_for_a_case_goes_on_while_it_is_not_there_yet(platform):
     client = PlatformClient.from_settings(load_settings())
 
     assert client.wait_for_status(CASE["case_id"], CASE["status"], timeout=30)["case_id"] == CASE["case_id"]
+
+
+def test_a_reconcile_the_coordinator_refuses_reads_in_chinese_with_its_code(monkeypatch):
+    answer = {"error": "conflict", "message": "not_an_agency_unit: court_link has no referrals to send again"}
+
+    def refused(settings, service, since):
+        raise PlatformError(
+            "POST coordinator/api/v1/reconcile -> 409", status=409, service="coordinator", answer=answer
+        )
+
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", refused)
+
+    shown = failed_cleanly(run("reconcile", "court_link", "--since", "2026-12-04T02:30:00+0800"))
+    as_json = json_error(run("reconcile", "court_link", "--since", "2026-12-04T02:30:00+0800", "--json"))
+
+    assert "未予办理" in shown and "-> 409" not in shown
+    assert as_json["error"] == "coordinator_refused" and "未予办理" in as_json["message"]
