@@ -126,9 +126,12 @@ def name_leader(
 def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """The file, each person with their computed colour and its reasons; `missing_leader` keeps only the gaps."""
     own_units = require_officer_of_agency(caller, platform)
+    # The places the caller's units are competent for, as _require_person_of_caller judges one person: a person's
+    # unit is their place cut to the agency's level, so a unit bound below that level is competent for no one's file.
+    unit_digits = platform.registry.by_service(platform.service).unit_digits
+    places = [division for division in (unit.partition(":")[2] for unit in own_units) if len(division) <= unit_digits]
     with uow:
-        places = [unit.partition(":")[2] for unit in own_units]
-        stored = [p for p in uow.store.list_persons(MAX_LIST, places) if _acts_for_place(caller, p, platform)]
+        stored = uow.store.list_persons(MAX_LIST, places) if places else []
         cases = uow.store.case_histories(
             [c for p in stored for c in p["case_ids"]], [r for p in stored for r in p["record_ids"]]
         )
@@ -147,12 +150,8 @@ def show_person(person_id: UUID, caller: Principal, uow: Work, platform: Platfor
         return _person_shown(uow, person_id, platform)
 
 
-def _acts_for_place(caller: Principal, person: Row, platform: Platform) -> bool:
-    """An officer keeps the files of the places their units are competent for, as when putting a person on file."""
-    return caller.acts_for(_unit_of_place(person, platform))
-
-
 def _unit_of_place(person: Row, platform: Platform) -> str:
+    """The agency's unit competent for the person's place, as when putting them on file."""
     return platform.registry.by_service(platform.service).unit_for(str(person["division_code"]))
 
 
