@@ -348,7 +348,11 @@ class ApiHandler(HttpRequestHandler):
             return json_response(400, {"error": "invalid_input", "message": str(exc), "fields": exc.fields})
         if isinstance(exc, NotFound):
             return json_response(404, {"error": "not_found", "message": str(exc)})
-        if isinstance(exc, Conflict | Refused):
+        if isinstance(exc, Refused):
+            return json_response(
+                409, {"error": "conflict", "message": str(exc), "code": exc.code, "detail": exc.detail}
+            )
+        if isinstance(exc, Conflict):
             return json_response(409, {"error": "conflict", "message": str(exc)})
         if isinstance(exc, StoreUnavailable):
             unavailable = {"error": "unavailable", "message": "storage unavailable, retry later"}

@@ -590,26 +590,33 @@ CALL_IN_REFUSALS = {
 }
 CALL_IN_REFUSED = "暂时不能吹哨报到，请刷新页面查看案件的最新情况。"
 _UNIT_IN_TEXT = re.compile(r"\b[a-z_]+:[0-9]{6,12}\b")
-_CALLABLE = re.compile(r"may call in (.+), not ([a-z_]+)\s*$")
 
 
-def call_in_refusal_text(code: str, reason: str, registry: AgencyRegistry, places: Places) -> str:
-    """The coordinator's refusal of a 吹哨报到 ('unit_already_on_case', 'police:430426101 already holds an open
-    referral') as staff read it: '砖塘镇派出所已在办理此案，不需要再吹哨报到。'; the units, centre and agencies it
-    names by their names."""
-    units = [unit_name(found, registry, places) for found in _UNIT_IN_TEXT.findall(reason)]
-    if code == "unit_already_on_case" and units:
-        return f"{units[0]}已在办理此案，不需要再吹哨报到。"
-    if code == "bad_unit" and units:
-        return f"{units[0]}不是本县的单位，请从列表中选择。"
-    if code == "not_this_centre" and units:
-        return f"此案件由{units[0]}办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
-    agencies = _CALLABLE.search(reason)
-    if code == "not_callable" and units and agencies:
-        if agencies.group(1).strip() == "no agency":
-            return f"{units[0]}不能吹哨报到任何部门。"
-        allowed = "、".join(_agency_name(a.strip(), registry) for a in agencies.group(1).split(","))
-        return f"{units[0]}只能向{allowed}吹哨，不能向{_agency_name(agencies.group(2), registry)}吹哨。"
+def call_in_refusal_text(
+    code: str, detail: Mapping[str, Any], reason: str, registry: AgencyRegistry, places: Places
+) -> str:
+    """The coordinator's refusal of a 吹哨报到 as staff read it ('砖塘镇派出所已在办理此案，不需要再吹哨报到。'), the
+    units, centre and agencies named by their names. `detail` is what its 409 names (`unit`, `centre`,
+    `callable`, `agency`); its 403 for another centre's case names the holding centre only in `reason`, as a
+    unit code."""
+
+    def named(unit: object) -> str | None:
+        return unit_name(str(unit), registry, places) if unit else None
+
+    unit = named(detail.get("unit"))
+    centre = named(detail.get("centre")) or next(iter(map(named, _UNIT_IN_TEXT.findall(reason))), None)
+    if code == "unit_already_on_case" and unit:
+        return f"{unit}已在办理此案，不需要再吹哨报到。"
+    if code == "bad_unit" and unit:
+        return f"{unit}不是本县的单位，请从列表中选择。"
+    if code == "not_this_centre" and centre:
+        return f"此案件由{centre}办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
+    callable_agencies = detail.get("callable")
+    if code == "not_callable" and centre and detail.get("agency") and isinstance(callable_agencies, list):
+        if not callable_agencies:
+            return f"{centre}不能吹哨报到任何部门。"
+        allowed = "、".join(_agency_name(str(agency), registry) for agency in callable_agencies)
+        return f"{centre}只能向{allowed}吹哨，不能向{_agency_name(str(detail['agency']), registry)}吹哨。"
     return CALL_IN_REFUSALS.get(code, CALL_IN_REFUSED)
 
 

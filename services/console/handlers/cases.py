@@ -152,7 +152,10 @@ def call_in(visitor: Visitor, case_id: str, request: Request, apis: Apis, platfo
         code, message = refusal_code(answer)
         names = Names.of(platform)
         reason = message.partition(":")[2] if message.startswith(f"{code}:") else message
-        text = wording.call_in_refusal_text(code, reason, platform.registry, names.places)
+        detail = answer.body.get("detail") if isinstance(answer.body, dict) else None
+        text = wording.call_in_refusal_text(
+            code, detail if isinstance(detail, dict) else {}, reason, platform.registry, names.places
+        )
         key = "call_in.units" if code in _REFUSALS_OF_UNITS else "call_in"
         return case_page(visitor, case_id, apis, platform, {key: text}, form)
     expect(answer, service="coordinator")

@@ -194,6 +194,7 @@ def require_holding_staff(case: Case, staff_units: frozenset[str], centres: Cent
         raise Refused(
             LevelRefusal.NOT_THIS_CENTRE,
             f"case {case.case_id} is held by {here.unit}; the caller acts for {', '.join(sorted(own))}",
+            {"centre": here.unit},
         )
     return here
 
@@ -205,7 +206,9 @@ def require_county_unit(unit: str, centres: Centres) -> None:
     except ValueError as bad:
         raise Refused(RefusalCode.BAD_UNIT, f"{unit!r} is not a unit code: {bad}") from None
     if not split_unit(unit)[1].startswith(centres.county.division):
-        raise Refused(RefusalCode.BAD_UNIT, f"{unit} is not a unit of the county {centres.county.division}")
+        raise Refused(
+            RefusalCode.BAD_UNIT, f"{unit} is not a unit of the county {centres.county.division}", {"unit": unit}
+        )
 
 
 def call_in(
@@ -238,10 +241,11 @@ def call_in(
             raise Refused(
                 LevelRefusal.NOT_CALLABLE,
                 f"{here.name} ({here.unit}) may call in {', '.join(here.call_in) or 'no agency'}, not {agency}",
+                {"centre": here.unit, "callable": list(here.call_in), "agency": agency, "unit": unit},
             )
         require_county_unit(unit, centres)
         if any(r.unit == unit and r.is_open for r in case.referrals):
-            raise Refused(RefusalCode.UNIT_ALREADY_ON_CASE, f"{unit} already holds an open referral")
+            raise Refused(RefusalCode.UNIT_ALREADY_ON_CASE, f"{unit} already holds an open referral", {"unit": unit})
     draft = DecisionDraft(case, now)
     draft.note(TimelineKind.UNITS_CALLED_IN, units=list(units), note=note, staff=staff, centre=here.division)
     for unit in units:

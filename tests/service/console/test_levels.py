@@ -195,7 +195,12 @@ def test_the_county_centre_may_call_in_every_agency_but_not_a_unit_already_on_th
 def test_a_unit_already_on_the_case_is_refused_in_chinese_and_the_form_keeps_what_was_chosen(
     console, browser, staff, apis
 ):
-    conflict = {"error": "conflict", "message": "unit_already_on_case: police:430426102 already holds an open referral"}
+    conflict = {
+        "error": "conflict",
+        "message": "unit_already_on_case: police:430426102 already holds an open referral",
+        "code": "unit_already_on_case",
+        "detail": {"unit": "police:430426102"},
+    }
 
     response = refused_call_in(console, browser, staff, apis, 409, conflict)
 
@@ -214,6 +219,13 @@ def test_an_agency_the_centre_may_not_call_in_is_refused_naming_what_it_may_call
     conflict = {
         "error": "conflict",
         "message": "not_callable: 砖塘镇综治中心 (centre:430426101) may call in police, justice, not court",
+        "code": "not_callable",
+        "detail": {
+            "centre": "centre:430426101",
+            "callable": ["police", "justice"],
+            "agency": "court",
+            "unit": "court:430426",
+        },
     }
 
     page = text_of(refused_call_in(console, browser, staff, apis, 409, conflict, TOWNSHIP_CASE))

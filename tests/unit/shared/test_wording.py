@@ -272,20 +272,23 @@ def test_a_call_in_the_coordinators_rules_refuse_names_the_centre_unit_and_agenc
     with pytest.raises(Refused) as refused:
         call_in(triaged(), units, "请报到", "chen", staff_units, CENTRES, REGISTERED, deadline_for)
 
-    assert wording.call_in_refusal_text(refused.value.code, refused.value.reason, REGISTRY, PLACES) == sentence
+    text = wording.call_in_refusal_text(
+        refused.value.code, refused.value.detail, refused.value.reason, REGISTRY, PLACES
+    )
+    assert text == sentence
 
 
-def test_a_unit_already_on_the_case_is_named():
-    reason = "police:430426101 already holds an open referral"
+def test_a_unit_already_on_the_case_is_named_from_the_refusals_detail_not_its_english():
+    detail = {"unit": "police:430426101"}
 
-    text = wording.call_in_refusal_text("unit_already_on_case", reason, REGISTRY, PLACES)
+    text = wording.call_in_refusal_text("unit_already_on_case", detail, "reworded in any way", REGISTRY, PLACES)
 
     assert text == "砖塘镇派出所已在办理此案，不需要再吹哨报到。"
 
 
 def test_a_call_in_refusal_naming_nothing_or_of_a_new_rule_still_reads_in_chinese():
     assert (
-        wording.call_in_refusal_text("wrong_status", "case x is closed", REGISTRY, PLACES)
+        wording.call_in_refusal_text("wrong_status", {}, "case x is closed", REGISTRY, PLACES)
         == (wording.CALL_IN_REFUSALS["wrong_status"])
     )
-    assert wording.call_in_refusal_text("a_new_rule", "something", REGISTRY, PLACES) == wording.CALL_IN_REFUSED
+    assert wording.call_in_refusal_text("a_new_rule", {}, "something", REGISTRY, PLACES) == wording.CALL_IN_REFUSED
