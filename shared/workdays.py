@@ -119,6 +119,48 @@ def runs_into_unknown_year(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ
     return any(not is_known(year) for year in range(min(first, last), max(first, last) + 1))
 
 
+def works(day: date) -> bool:
+    """A working day by the official calendar, or Monday to Friday in a year whose calendar is unknown: the
+    agreed stand-in, whose results a caller marks provisional (暂定, `runs_into_unknown_year`)."""
+    try:
+        return is_working_day(day)
+    except ValueError:
+        return day.weekday() < _SATURDAY
+
+
+def add_working_days_or_weekdays(start: datetime, days: int, tz: tzinfo = CHINA_TZ) -> tuple[datetime, bool]:
+    """`add_working_days`, with weekdays standing in for an unknown year (`works`), and whether the result is
+    provisional (暂定): a reply or a deadline must not wait for next year's holidays to be published."""
+    _require_aware(start, "start")
+    if days < 0:
+        raise ValueError(f"days must be 0 or more, got {days}")
+    local = start.astimezone(tz)
+    day = local.date()
+    if days == 0:
+        if works(day) and local.time() < BUSINESS_DAY_END:
+            return _close_of(day, tz), runs_into_unknown_year(start, start, tz)
+        days = 1
+    while days > 0:
+        day += _ONE_DAY
+        if works(day):
+            days -= 1
+    end = _close_of(day, tz)
+    return end, runs_into_unknown_year(start, end, tz)
+
+
+def working_days_or_weekdays(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) -> tuple[int, bool]:
+    """`working_days_between`, with weekdays standing in for an unknown year (`works`), and whether the count
+    is provisional (暂定)."""
+    _require_aware(start, "start")
+    _require_aware(end, "end")
+    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    sign = 1
+    if last < first:
+        first, last, sign = last, first, -1
+    count = sum(works(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+    return sign * count, runs_into_unknown_year(start, end, tz)
+
+
 # A few years of days: every deadline asks about the same few weeks, many times a second.
 @lru_cache(maxsize=4096)
 def is_working_day(day: date) -> bool:

@@ -12,7 +12,8 @@ from datetime import date, datetime, timedelta
 
 from services.coordinator.domain.model import DayCount, Term
 from shared.logs import Throttle
-from shared.workdays import BUSINESS_DAY_END, CHINA_TZ, add_working_days, is_working_day
+from shared.workdays import BUSINESS_DAY_END, CHINA_TZ, add_working_days_or_weekdays, is_known
+from shared.workdays import works as works_or_weekday
 
 log = logging.getLogger(__name__)
 CALENDAR_WARNING_SECONDS = 3600.0
@@ -86,33 +87,20 @@ def add_working_time(moment: datetime, amount: timedelta) -> datetime:
 
 
 def works(day: date) -> bool:
-    """A working day by the official calendar, or a weekday past the years it knows."""
-    try:
-        return is_working_day(day)
-    except ValueError as unknown_year:
-        _warn_once(day.year, unknown_year)
-        return day.weekday() < 5
+    """A working day by the official calendar, or a weekday past the years it knows (shared.workdays.works),
+    said in the log once an hour per unknown year."""
+    if not is_known(day.year):
+        _warn_once(day.year)
+    return works_or_weekday(day)
 
 
 def _working_deadline(issued_at: datetime, working_days: int) -> datetime:
-    try:
-        return add_working_days(issued_at, working_days)
-    except ValueError:
-        if working_days < 0 or issued_at.tzinfo is None:
-            raise
-        # The known years by their calendar, the unknown ones by weekdays, as `works` counts each day.
-        local = issued_at.astimezone(CHINA_TZ)
-        day = local.date()
-        remaining = working_days
-        if remaining == 0:
-            if works(day) and local.time() < BUSINESS_DAY_END:
-                return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)
-            remaining = 1
-        while remaining > 0:
-            day += _ONE_DAY
-            if works(day):
-                remaining -= 1
-        return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)
+    due_at, provisional = add_working_days_or_weekdays(issued_at, working_days)
+    if provisional:
+        for year in range(issued_at.astimezone(CHINA_TZ).year, due_at.year + 1):
+            if not is_known(year):
+                _warn_once(year)
+    return due_at
 
 
 def recompute_deadline(issued_at: datetime, term: Term, pauses: Sequence[tuple[datetime, datetime]]) -> datetime:
@@ -128,13 +116,13 @@ def recompute_deadline(issued_at: datetime, term: Term, pauses: Sequence[tuple[d
 _calendar_warnings = Throttle(CALENDAR_WARNING_SECONDS)
 
 
-def _warn_once(year: int, unknown_year: ValueError) -> None:
+def _warn_once(year: int) -> None:
     _calendar_warnings.warning(
         log,
         "holiday calendar unknown; counting weekdays, deadlines are provisional",
         key=year,
         year=year,
-        reason=str(unknown_year),
+        reason=f"the official calendar for {year} is not known",
     )
 
 

@@ -1,8 +1,9 @@
-"""Warns operators ahead of the year end while next year's official calendar (节假日安排) is still unknown.
+"""Warns operators while an official calendar (节假日安排) in use is unknown: next year's, or this year's.
 
 From a configurable day (default 1 December, `WUYUAN_CALENDAR_WARNING_FROM`, month-day) the board API
 answers a `calendar_warning` in Chinese and the log carries a warning line at most once a day, until
-the year is loaded at the coordinator (CalendarYearLoaded reaches supervision's copy).
+the year is loaded at the coordinator (CalendarYearLoaded reaches supervision's copy); from 1 January on
+it warns for the current year instead, every day until that year is loaded.
 """
 
 import logging
@@ -44,8 +45,17 @@ def month_day(value: str) -> tuple[int, int]:
     return month, day
 
 
-def warning_text(today: date, warn_from: tuple[int, int], next_year_known: bool) -> str | None:
+def warning_text(
+    today: date, warn_from: tuple[int, int], next_year_known: bool, this_year_known: bool = True
+) -> str | None:
     """The board's warning on `today` (China's date), or None when there is nothing to warn about yet."""
+    if not this_year_known:
+        # On and after 1 January every deadline counted now runs on weekdays: warn whatever the day setting.
+        year = today.year
+        return (
+            f"{year}年节假日安排尚未载入：{year}年内的期限暂按周一至周五计算并标注“暂定”。"
+            f"请运维人员在国务院办公厅发布通知后，尽快用 wuyuan calendar load 载入{year}年安排。"
+        )
     if next_year_known or (today.month, today.day) < warn_from:
         return None
     year = today.year + 1
@@ -53,6 +63,15 @@ def warning_text(today: date, warn_from: tuple[int, int], next_year_known: bool)
         f"{year}年节假日安排尚未载入：期限延伸至{year}年的，暂按周一至周五计算并标注“暂定”。"
         f"请运维人员在国务院办公厅发布通知后，用 wuyuan calendar load 载入{year}年安排。"
     )
+
+
+def unknown_year(today: date, warn_from: tuple[int, int]) -> int | None:
+    """The year the warning is about on `today`: this one while unknown, else next one from `warn_from`."""
+    if not is_known(today.year):
+        return today.year
+    if (today.month, today.day) >= warn_from and not is_known(today.year + 1):
+        return today.year + 1
+    return None
 
 
 @dataclass
@@ -64,7 +83,7 @@ class CalendarWarning:
 
     def text(self, now: datetime) -> str | None:
         today = now.astimezone(CHINA_TZ).date()
-        return warning_text(today, self.warn_from, is_known(today.year + 1))
+        return warning_text(today, self.warn_from, is_known(today.year + 1), is_known(today.year))
 
     def log_once_a_day(self, now: datetime) -> None:
         text = self.text(now)
@@ -72,7 +91,7 @@ class CalendarWarning:
         if text is None or self.logged_on == today:
             return
         self.logged_on = today
-        log.warning("next year's official calendar is not loaded", extra={"year": today.year + 1})
+        log.warning("an official calendar in use is not loaded", extra={"year": unknown_year(today, self.warn_from)})
 
 
 class CalendarWarningProvider(Injects[CalendarWarning]):

@@ -7,7 +7,9 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from shared.workdays import CHINA_TZ, add_working_days, working_days_between
+from services.supervision.reports_counters import Part, on_time
+from shared.wording import PROVISIONAL_MARK
+from shared.workdays import CHINA_TZ, add_working_days_or_weekdays, working_days_or_weekdays
 
 ISSUER = "检查督导组"  # the inspection group signs every document for the centre
 # A unit named in two or more 督办函 in a 通报's period is "repeatedly late" (多次被督办).
@@ -30,6 +32,8 @@ TITLES = {DocumentKind.REMINDER: "提醒函", DocumentKind.OVERDUE: "督办函",
 # The word in the 文号 that says which series a number belongs to.
 _SERIES = {DocumentKind.REMINDER: "提醒", DocumentKind.OVERDUE: "督办", DocumentKind.NOTICE: "通报"}
 _ROLES = {"lead": "牵头", "co_unit": "协办"}
+# Said once under a letter or 通报 whose working days ran over a year whose calendar is not loaded yet.
+PROVISIONAL_NOTE = "注：标注“暂定”的，因该年度法定节假日安排尚未公布，暂按周一至周五计算工作日。"
 
 
 def check_prefix(prefix: str) -> str:
@@ -70,20 +74,16 @@ def year_of(at: datetime) -> int:
 
 
 def working_days(start: datetime, end: datetime) -> tuple[int, bool]:
-    """Working days from `start` to `end`, and whether the official calendar knew every day; past the
-    known years it counts calendar days instead, so a letter still goes out and says so."""
-    try:
-        return max(working_days_between(start, end), 0), True
-    except ValueError:
-        return max((end.astimezone(CHINA_TZ).date() - start.astimezone(CHINA_TZ).date()).days, 0), False
+    """Working days from `start` to `end` (0 at least), and whether the official calendar knew every day; past
+    the known years weekdays stand in (the shared 暂定 fallback), so a letter still goes out and says so."""
+    days, provisional = working_days_or_weekdays(start, end)
+    return max(days, 0), not provisional
 
 
-def reply_by(at: datetime, days: int) -> datetime:
-    """Close of business `days` working days after `at` (calendar days past the known years)."""
-    try:
-        return add_working_days(at, days)
-    except ValueError:
-        return at + timedelta(days=days)
+def reply_by(at: datetime, days: int) -> tuple[datetime, bool]:
+    """Close of business (17:30) on the `days`-th working day after `at`, and whether it is provisional (暂定:
+    weekdays stood in for a year whose calendar is not loaded yet)."""
+    return add_working_days_or_weekdays(at, days)
 
 
 def letter_facts(
@@ -105,10 +105,10 @@ def letter_facts(
     """What a 提醒函 or 督办函 says, fixed at issue (names as they read that day), as JSON to archive."""
     if kind is DocumentKind.OVERDUE:
         days, exact = working_days(due_at, issued_at)
-        respond_by = reply_by(issued_at, OVERDUE_REPLY_WORKING_DAYS)
+        respond_by, respond_by_provisional = reply_by(issued_at, OVERDUE_REPLY_WORKING_DAYS)
     else:
         days, exact = working_days(issued_at, due_at)
-        respond_by = due_at
+        respond_by, respond_by_provisional = due_at, False
     return {
         "kind": kind.value,
         "number": number,
@@ -122,7 +122,10 @@ def letter_facts(
         "due_at": due_at.isoformat(),
         "working_days": days,  # overdue by (督办函), or left (提醒函)
         "working_days_exact": exact,
+        # Counted on weekdays where not exact (older letters counted calendar days and lack this key).
+        "counted_on_weekdays": True,
         "respond_by": respond_by.isoformat(),
+        "respond_by_provisional": respond_by_provisional,
         "superior": superior,
         "superior_name": superior_name,
         "issued_at": issued_at.isoformat(),
@@ -162,23 +165,38 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
     role = _ROLES.get(facts["role"], "承办")
     unit_days = f"{facts['working_days']}个工作日"
     if not facts["working_days_exact"]:
-        unit_days = f"{facts['working_days']}日（该年度法定节假日安排尚未公布，暂按自然日计）"
+        unit_days = (
+            f"{facts['working_days']}个工作日{PROVISIONAL_MARK}"
+            if facts.get("counted_on_weekdays")
+            else f"{facts['working_days']}日（该年度法定节假日安排尚未公布，暂按自然日计）"
+        )
+    # How late: the working days begun after the deadline's day, up to the letter's day. The timer sends the
+    # 督办函 moments after the 17:30 deadline, on its own day, when none has begun: the letter then says the
+    # deadline has passed rather than "0 working days". The practice the county follows (两函一通报,
+    # xianning-practice.txt) gives no form for the count, so the letter keeps to what the clock shows.
+    lateness = f"已超期{unit_days}" if facts["working_days"] > 0 else "已超过办理期限"
+    respond_by = _local(facts["respond_by"]) + (PROVISIONAL_MARK if facts.get("respond_by_provisional") else "")
+    provisional = facts.get("respond_by_provisional") or (
+        not facts["working_days_exact"] and facts.get("counted_on_weekdays")
+    )
     opening = (
         f"{facts['case_id']}号矛盾纠纷于{_local(facts['referral_issued_at'])}交由你单位{role}办理，"
         f"办理期限至{_local(facts['due_at'])}（北京时间，下同）。"
     )
     if kind is DocumentKind.OVERDUE:
         body = [
-            opening + f"截至{_local(facts['issued_at'])}，该件已超期{unit_days}，尚未反馈办理结果。",
+            opening + f"截至{_local(facts['issued_at'])}，该件{lateness}，尚未反馈办理结果。",
             "根据“两函一通报”工作机制，现予督办。请你单位高度重视，"
-            f"于{_local(facts['respond_by'])}前办结并书面反馈办理结果；确有困难不能办结的，"
+            f"于{respond_by}前办结并书面反馈办理结果；确有困难不能办结的，"
             "一并说明超期原因及预计办结时间。逾期仍未办结的，将在通报中予以通报。",
         ]
     else:
         body = [
             opening + f"截至{_local(facts['issued_at'])}，办理时限已过八成，距期限还剩{unit_days}。",
-            f"请你单位抓紧办理，于{_local(facts['respond_by'])}前办结并反馈办理结果，避免超期。",
+            f"请你单位抓紧办理，于{respond_by}前办结并反馈办理结果，避免超期。",
         ]
+    if provisional:
+        body.append(PROVISIONAL_NOTE)
     return DocumentText(
         title=TITLES[kind],
         number=facts["number"],
@@ -210,6 +228,30 @@ class UnitFigures:
         if self.due == 0:
             return None
         return int(self.on_time * 1000 / self.due + 0.5) / 10
+
+
+@dataclass(frozen=True)
+class NoticeCounts:
+    """What one unit's part adds to its figures in a 通报 over [start, end)."""
+
+    due: bool = False
+    on_time: bool = False
+    overdue: bool = False
+
+
+def notice_counts(part: Part, start: datetime, end: datetime) -> NoticeCounts:
+    """A part's place in the 通报, judged as the leaders' report judges it (reports_counters): a declined part is
+    not the unit's to do and counts nowhere but in 超期未结 at the period's end; a part whose clock stood still by
+    its deadline is judged at the pause (`on_time`), and not yet at all while it stands still.
+    `PostgresDocumentStore.notice_figures` repeats these rules in SQL; both are tested on the same cases."""
+    standing_still = part.closed_at is None and part.paused_at is not None and part.paused_at <= part.due_at
+    due = start <= part.due_at < end and part.reason != "declined" and not standing_still
+    overdue = (
+        part.due_at < end
+        and (part.closed_at is None or part.closed_at >= end)
+        and (part.paused_at is None or part.paused_at > part.due_at)
+    )
+    return NoticeCounts(due, due and part.closed_at is not None and on_time(part), overdue)
 
 
 @dataclass(frozen=True)
@@ -270,6 +312,7 @@ def notice_facts(
             "overdue_letters": f.overdue_letters,
         }
 
+    respond_by, respond_by_provisional = reply_by(issued_at, NOTICE_REPLY_WORKING_DAYS)
     return {
         "kind": DocumentKind.NOTICE.value,
         "number": number,
@@ -280,7 +323,8 @@ def notice_facts(
         "repeatedly_late": [row(f) for f in selection.repeatedly_late],
         "ranking": [{**row(r.figures), "rank": r.rank} for r in selection.ranking],
         "named_units": selection.named_units,
-        "respond_by": reply_by(issued_at, NOTICE_REPLY_WORKING_DAYS).isoformat(),
+        "respond_by": respond_by.isoformat(),
+        "respond_by_provisional": respond_by_provisional,
         "issued_at": issued_at.isoformat(),
         "scheduled": scheduled,
     }
@@ -312,11 +356,15 @@ def notice_text(facts: dict[str, Any]) -> DocumentText:
         ]
         for u in facts["ranking"]
     ]
+    provisional = bool(facts["named_units"] and facts.get("respond_by_provisional"))
+    respond_by = _local(facts["respond_by"]) + (PROVISIONAL_MARK if provisional else "")
     after = [
-        f"请被通报单位认真分析原因，落实整改，于{_local(facts['respond_by'])}前将整改情况书面报送{ISSUER}。"
+        f"请被通报单位认真分析原因，落实整改，于{respond_by}前将整改情况书面报送{ISSUER}。"
         if facts["named_units"]
         else "请各单位继续保持，按期办结交办事项。"
     ]
+    if provisional:
+        after.append(PROVISIONAL_NOTE)
     return DocumentText(
         title=TITLES[DocumentKind.NOTICE],
         number=facts["number"],

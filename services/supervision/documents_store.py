@@ -149,17 +149,27 @@ class PostgresDocumentStore:
         return None if row is None else UUID(str(row["id"]))
 
     def notice_figures(self, start: datetime, end: datetime) -> list[UnitFigures]:
-        # Overdue at the period's end: due before it, still open then, and not paused before its deadline.
-        overdue = "due_at < %s AND (closed_at IS NULL OR closed_at >= %s) AND (paused_at IS NULL OR paused_at > due_at)"
-        due_in = "due_at >= %s AND due_at < %s"
-        letter_in = "overdue_sent_at >= %s AND overdue_sent_at < %s"
+        # documents.notice_counts in SQL (the same rules, tested on the same cases): overdue at the period's end
+        # is due before it, still open then, and not paused before its deadline; due in it leaves out declines
+        # and parts whose clock stands still by their deadline; on time is judged at the pause (LEAST skips NULL).
+        overdue = (
+            "w.due_at < %s AND (w.closed_at IS NULL OR w.closed_at >= %s)"
+            " AND (w.paused_at IS NULL OR w.paused_at > w.due_at)"
+        )
+        due_in = (
+            "w.due_at >= %s AND w.due_at < %s AND r.reason IS DISTINCT FROM 'declined'"
+            " AND NOT (w.closed_at IS NULL AND w.paused_at IS NOT NULL AND w.paused_at <= w.due_at)"
+        )
+        on_time = "w.closed_at IS NOT NULL AND LEAST(w.closed_at, w.paused_at) <= w.due_at"
+        letter_in = "w.overdue_sent_at >= %s AND w.overdue_sent_at < %s"
         rows = self.sql.all(
-            f"SELECT unit, count(*) FILTER (WHERE {due_in}) AS due,"
-            f" count(*) FILTER (WHERE {due_in} AND closed_at <= due_at) AS on_time,"
+            f"SELECT w.unit, count(*) FILTER (WHERE {due_in}) AS due,"
+            f" count(*) FILTER (WHERE {due_in} AND {on_time}) AS on_time,"
             f" count(*) FILTER (WHERE {overdue}) AS overdue,"
             f" count(*) FILTER (WHERE {letter_in}) AS overdue_letters"
-            f" FROM watches WHERE ({due_in}) OR ({overdue}) OR ({letter_in})"
-            ' GROUP BY unit ORDER BY unit COLLATE "C"',
+            " FROM watches w LEFT JOIN referral_results r USING (referral_id)"
+            f" WHERE ({due_in}) OR ({overdue}) OR ({letter_in})"
+            ' GROUP BY w.unit ORDER BY w.unit COLLATE "C"',
             (start, end, start, end, end, end, start, end, start, end, end, end, start, end),
         )
         return [

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from prometheus_client.core import GaugeMetricFamily
 
 from shared.persistence.transaction import Connection
-from shared.workdays import add_working_days
+from shared.workdays import add_working_days_or_weekdays
 
 # Open, running watches (a paused clock is judged when it resumes), over the index watches_open_by_unit.
 _BY_UNIT = """
@@ -20,8 +20,9 @@ GROUP BY unit
 
 
 def near_horizon(now: datetime) -> datetime:
-    """A deadline up to here is near: within one working day (the close of the next working day)."""
-    return add_working_days(now, 1)
+    """A deadline up to here is near: within one working day (the close of the next working day). Weekdays stand
+    in for a year whose calendar is not loaded yet, so that the gauges do not vanish from 31 December on."""
+    return add_working_days_or_weekdays(now, 1)[0]
 
 
 class ReferralsByDeadline:

@@ -24,7 +24,7 @@ from services.supervision.reports_counters import (
 )
 from shared.contracts.identifiers import split_unit
 from shared.wording import CATEGORIES, SOURCES, label
-from shared.workdays import CHINA_TZ, working_days_between
+from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
 # Bumped whenever a figure's numerator, denominator or rounding changes: a report names the definitions it used.
 DEFINITIONS_VERSION = "2026-12.2"  # .2: every figure a flow counted on its day (read model)
@@ -119,13 +119,9 @@ class ReportFacts:
 
 
 def working_days(start: datetime, end: datetime) -> tuple[int, bool]:
-    """Working days between, and whether they were counted on plain weekdays (a year's calendar unknown)."""
-    try:
-        return working_days_between(start, end), False
-    except ValueError:
-        first, last = start.astimezone(CHINA_TZ).date(), end.astimezone(CHINA_TZ).date()
-        days = sum((first + timedelta(days=n)).weekday() < 5 for n in range(1, (last - first).days + 1))
-        return days, True
+    """Working days between, and whether they were counted on plain weekdays (a year's calendar unknown): the
+    shared stand-in the letters, the escalation and the coordinator's deadlines use too."""
+    return working_days_or_weekdays(start, end)
 
 
 def counters_of(facts: ReportFacts) -> Counters:

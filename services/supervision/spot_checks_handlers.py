@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.supervision import spot_checks
 from services.supervision.periods import DateRange
+from services.supervision.reports import percent
 from services.supervision.store import SupervisionStore
 from shared.contracts.disputes import LongText
 from shared.contracts.messages import SpotCheckFound
@@ -137,7 +138,8 @@ def summary(query: DateRange, uow: Work) -> dict[str, Any]:
         "closed": closed,
         "drawn": drawn,
         "done": figures["done"],
-        "share_percent": round(100 * drawn / closed, 1) if closed else None,
+        # The report's rounding (halves up), so that the summary and the report show the same share.
+        "share_percent": percent(drawn, closed),
         "findings": {rating.value: figures["ratings"].get(rating.value, 0) for rating in Rating},
         "reopened": figures["reopened"],
     }

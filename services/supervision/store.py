@@ -143,12 +143,16 @@ class PostgresSupervisionStore(
             issued_at=referral.issued_at,
             due_at=referral.due_at,
         )
-        # The end kept in referral_closures, or the earliest follow-up of this round or a later one.
+        # The end kept in referral_closures, or when this round or a later one was resolved: the CaseResolved
+        # fact's own time (case_facts), not when supervision handled it; a follow-up's opening only for a round
+        # resolved before case_facts were kept.
         self.sql.write(
             "INSERT INTO watches"
             " (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at, trace, closed_at)"
             " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, COALESCE("
             "  (SELECT closed_at FROM referral_closures WHERE referral_id = %s),"
+            "  (SELECT min(occurred_at) FROM case_facts WHERE case_id = %s AND fact = 'CaseResolved'"
+            "   AND (detail ->> 'round')::int >= %s),"
             "  (SELECT min(opened_at) FROM follow_ups WHERE case_id = %s AND round >= %s)))"
             " ON CONFLICT (referral_id) DO NOTHING",
             (
@@ -162,6 +166,8 @@ class PostgresSupervisionStore(
                 reminder_due_at(watch),
                 jsonb(trace),
                 watch.referral_id,
+                case_id,
+                referral.round,
                 case_id,
                 referral.round,
             ),

@@ -47,10 +47,15 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
     def add_watch(self, case_id: str, referral: ReferralSummary, trace: dict[str, str]) -> None:
         if referral.referral_id in self.watches:
             return
+        resolved = [
+            f["occurred_at"]
+            for f in self.facts.values()
+            if f["case_id"] == case_id and f["fact"] == "CaseResolved" and f["detail"]["round"] >= referral.round
+        ]
         opened = [
             f["follow_up"].opened_at for (c, r), f in self.follow_ups.items() if c == case_id and r >= referral.round
         ]
-        closed_at = self.closures.get(referral.referral_id) or min(opened, default=None)
+        closed_at = self.closures.get(referral.referral_id) or min(resolved, default=None) or min(opened, default=None)
         self.watches[referral.referral_id] = Watch(
             referral_id=referral.referral_id,
             case_id=case_id,

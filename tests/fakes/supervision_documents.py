@@ -1,18 +1,21 @@
 """Supervision's document archive in memory, mixed into the fake supervision store (it reads its watches)."""
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, UnitFigures
+from services.supervision.documents import DocumentKind, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import Watch
+from services.supervision.reports_counters import Part
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 
 
 class FakeDocumentStore:
     watches: dict[UUID, Watch]
+    _part: Callable[[Watch], Part]  # FakeReportStore's: a watch with its ReferralClosed reason, as the report reads it
 
     def __init__(self) -> None:
         super().__init__()
@@ -62,18 +65,12 @@ class FakeDocumentStore:
     def notice_figures(self, start: datetime, end: datetime) -> list[UnitFigures]:
         units: dict[str, list[int]] = {}
         for w in self.watches.values():
-            due_in = start <= w.due_at < end
-            on_time = due_in and w.closed_at is not None and w.closed_at <= w.due_at
-            overdue = (
-                w.due_at < end
-                and (w.closed_at is None or w.closed_at >= end)
-                and (w.paused_at is None or w.paused_at > w.due_at)
-            )
+            counts = notice_counts(self._part(w), start, end)
             letter = w.overdue_sent_at is not None and start <= w.overdue_sent_at < end
-            if due_in or overdue or letter:
-                counts = units.setdefault(w.unit, [0, 0, 0, 0])
-                for i, hit in enumerate((due_in, on_time, overdue, letter)):
-                    counts[i] += hit
+            if counts.due or counts.overdue or letter:
+                tally = units.setdefault(w.unit, [0, 0, 0, 0])
+                for i, hit in enumerate((counts.due, counts.on_time, counts.overdue, letter)):
+                    tally[i] += hit
         return [UnitFigures(unit, *units[unit]) for unit in sorted(units)]
 
 

@@ -6,11 +6,12 @@ from uuid import UUID
 
 import pytest
 
-from services.supervision.documents import DocumentKind, UnitFigures
+from services.supervision.documents import DocumentKind, NoticeCounts, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
-from services.supervision.domain import letters_due, mark_sent
+from services.supervision.domain import change_deadline, letters_due, mark_sent
+from services.supervision.reports_counters import Part
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import ReferralSummary
+from shared.contracts.messages import ReferralClosed, ReferralSummary
 from shared.persistence.errors import NotFound
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
@@ -176,6 +177,101 @@ def test_a_notice_counts_each_unit_s_due_on_time_overdue_and_letters(stores: Sto
         UnitFigures(COURT, due=0, on_time=0, overdue=1, overdue_letters=0),  # its letter went out in October
         UnitFigures(STATION, due=3, on_time=1, overdue=1, overdue_letters=1),
     ]
+
+
+# The 通报 of December 2026 judges each part as the leaders' report does (documents.notice_counts); the store's SQL
+# repeats the rules, so both are tested on these cases: (name, due_at, paused_at, closed_at, reason, expected).
+DEC_START, DEC_END = datetime(2026, 12, 1, tzinfo=CST), datetime(2027, 1, 1, tzinfo=CST)
+DEC_DUE = datetime(2026, 12, 10, 17, 30, tzinfo=CST)
+NOTICE_CASES: list[tuple[str, datetime, datetime | None, datetime | None, str | None, NoticeCounts]] = [
+    (
+        "closed by its deadline",
+        DEC_DUE,
+        None,
+        DEC_DUE - timedelta(days=1),
+        "result_reported",
+        NoticeCounts(True, True, False),
+    ),
+    (
+        "closed after it",
+        DEC_DUE,
+        None,
+        DEC_DUE + timedelta(days=1),
+        "result_reported",
+        NoticeCounts(True, False, False),
+    ),
+    (
+        "ended during a pause begun before its deadline",
+        DEC_DUE,
+        DEC_DUE - timedelta(days=2),
+        DEC_DUE + timedelta(days=5),
+        "result_reported",
+        NoticeCounts(True, True, False),
+    ),
+    (
+        "ended during a pause begun after its deadline",
+        DEC_DUE,
+        DEC_DUE + timedelta(days=2),
+        DEC_DUE + timedelta(days=5),
+        "result_reported",
+        NoticeCounts(True, False, False),
+    ),
+    (
+        "still paused, its frozen deadline in the month",
+        DEC_DUE,
+        DEC_DUE - timedelta(days=2),
+        None,
+        None,
+        NoticeCounts(),
+    ),
+    ("declined before its deadline", DEC_DUE, None, DEC_DUE - timedelta(days=3), "declined", NoticeCounts()),
+    (
+        "still open over the year end",
+        datetime(2026, 12, 30, 17, 30, tzinfo=CST),
+        None,
+        None,
+        None,
+        NoticeCounts(True, False, True),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", NOTICE_CASES, ids=[c[0] for c in NOTICE_CASES])
+def test_a_notice_judges_each_part_as_the_report_does(case: tuple[Any, ...]) -> None:
+    _, due_at, paused_at, closed_at, reason, expected = case
+    part = Part("r", CASE_ID, STATION, "lead", due_at, closed_at, paused_at, reason)
+    assert notice_counts(part, DEC_START, DEC_END) == expected
+
+
+@pytest.mark.parametrize("case", NOTICE_CASES, ids=[c[0] for c in NOTICE_CASES])
+def test_the_store_counts_a_notice_by_the_same_rules(stores: StoreBench[Any], case: tuple[Any, ...]) -> None:
+    _, due_at, paused_at, closed_at, reason, expected = case
+    referral = summary(41, STATION, datetime(2026, 11, 20, 9, 0, tzinfo=CST), due_at)
+    with stores.transaction() as store:
+        store.add_watch(CASE_ID, referral, TRACE)
+        if paused_at is not None:
+            store.save_deadline(change_deadline(store.lock_watch(referral.referral_id), due_at, paused_at, 1))
+        if closed_at is not None:
+            store.close_watch(CASE_ID, referral.referral_id, closed_at)
+        if reason is not None:
+            store.record_referral_result(
+                ReferralClosed.build(
+                    message_id=UUID(int=9041),
+                    occurred_at=closed_at,
+                    case_id=CASE_ID,
+                    sender="centre:430426",
+                    recipient="centre:430426",
+                    referral_id=referral.referral_id,
+                    unit=STATION,
+                    reason=reason,
+                )
+            )
+
+    with stores.transaction() as store:
+        figures = store.notice_figures(DEC_START, DEC_END)
+
+    counted = [UnitFigures(STATION, int(expected.due), int(expected.on_time), int(expected.overdue), 0)]
+    assert figures == (counted if expected.due or expected.overdue else [])
 
 
 # --- PostgreSQL's own guarantees ------------------------------------------------------------

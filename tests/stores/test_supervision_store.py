@@ -271,6 +271,30 @@ def test_a_late_watch_starts_closed_at_the_earliest_follow_up_that_ended_its_rou
     assert closed_at(stores, referral(1, round=2)) == NOW - timedelta(days=2)
 
 
+def test_a_late_watch_starts_closed_when_its_round_was_resolved_not_when_supervision_handled_it(
+    stores: StoreBench[Any],
+) -> None:
+    resolved_at = datetime(2026, 12, 31, 16, 0, tzinfo=CST)
+    handled_at = datetime(2027, 1, 4, 9, 0, tzinfo=CST)  # a CaseResolved that waited over the New Year in a retry
+    with stores.transaction() as store:
+        store.open_follow_up(follow_up(round=1, opened_at=handled_at), TRACE)
+        store.record_fact(
+            CaseResolved.build(
+                message_id=UUID(int=7001),
+                occurred_at=resolved_at,
+                case_id=CASE_ID,
+                sender=CENTRE,
+                recipient=CENTRE,
+                lead_unit=POLICE_STATION,
+                round=1,
+            )
+        )
+
+    designate(stores, referral(1, round=1))
+
+    assert closed_at(stores, referral(1, round=1)) == resolved_at
+
+
 def test_a_follow_up_of_an_earlier_round_or_another_case_leaves_a_new_watch_open(stores: StoreBench[Any]) -> None:
     reopened_lead = referral(1, round=2)
     open_visits(

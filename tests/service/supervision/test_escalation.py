@@ -111,3 +111,65 @@ def test_a_county_unit_has_the_county_s_longer_threshold(supervision, uow, clock
 
     [escalate] = uow.sent_of(EscalateCase)
     assert escalate.overdue_working_days == 5
+
+
+def designate_due(supervision: Supervision, n: int, unit: str, due_at: datetime) -> UUID:
+    referral_id = UUID(int=n)
+    issued_at = due_at - timedelta(days=14)
+    supervision.on_unit_designated(
+        UnitDesignated.build(
+            message_id=UUID(int=1000 + n),
+            occurred_at=issued_at,
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral=ReferralSummary(
+                referral_id=referral_id, unit=unit, role="lead", round=1, issued_at=issued_at, due_at=due_at
+            ),
+        )
+    )
+    return referral_id
+
+
+YEAR_END_DUE = datetime(2026, 12, 30, 17, 30, tzinfo=CST)  # a Wednesday
+
+
+def test_past_the_known_calendar_weekdays_stand_in_and_the_case_still_goes_up(
+    supervision, uow, clock, supervision_store
+):
+    referral_id = designate_due(supervision, 5, POLICE_STATION, YEAR_END_DUE)
+    supervision_store.save_letters(
+        replace(supervision_store.watches[referral_id], overdue_sent_at=YEAR_END_DUE + timedelta(seconds=5))
+    )
+    clock.at = datetime(2027, 1, 6, 10, 0, tzinfo=CST)  # 2027 not loaded: Thu 31, Fri 1, Mon 4, Tue 5, Wed 6
+
+    tick(supervision)
+
+    [escalate] = uow.sent_of(EscalateCase)
+    assert (escalate.referral_id, escalate.overdue_working_days) == (referral_id, 5)
+
+
+def test_a_watch_that_cannot_be_judged_does_not_hold_up_the_others(
+    supervision, uow, clock, supervision_store, monkeypatch
+):
+    from services.supervision import escalation_handlers
+
+    broken = designate_due(supervision, 6, POLICE_STATION, YEAR_END_DUE - timedelta(days=1))
+    fine = designate_due(supervision, 7, POLICE_STATION, YEAR_END_DUE)
+    for referral_id in (broken, fine):
+        supervision_store.save_letters(
+            replace(supervision_store.watches[referral_id], overdue_sent_at=YEAR_END_DUE + timedelta(seconds=5))
+        )
+    judge = escalation_handlers.escalation_due
+
+    def failing_for_one(watch, *args):  # type: ignore[no-untyped-def]
+        if watch.referral_id == broken:
+            raise KeyError("a unit missing from centres.toml")
+        return judge(watch, *args)
+
+    monkeypatch.setattr(escalation_handlers, "escalation_due", failing_for_one)
+    clock.at = datetime(2027, 1, 6, 10, 0, tzinfo=CST)
+
+    tick(supervision)
+
+    assert [m.referral_id for m in uow.sent_of(EscalateCase)] == [fine]

@@ -175,3 +175,14 @@ def test_a_satisfied_finding_leaves_the_case_closed(uow, store, platform, http):
 def test_a_finding_for_a_case_never_drawn_is_not_found(uow, platform, http):
     with pytest.raises(NotFound):
         supervision(uow, platform).record_spot_check_finding(http.post({"rating": "satisfied"}), case_number(7))
+
+
+def test_the_summary_rounds_the_share_halves_up_as_the_report_does(uow, store, platform, http, monkeypatch):
+    figures = {"closed": 16, "drawn": 1, "done": 0, "reopened": 0, "ratings": {}}
+    monkeypatch.setattr(store, "spot_check_figures", lambda start, end: figures)
+
+    summary = http.body(
+        supervision(uow, platform).spot_check_summary(http.get({"from": "2026-12-01", "to": "2026-12-31"}))
+    )
+
+    assert summary["share_percent"] == 6.3  # 1 of 16 is 6.25: the report's 6.3, not float rounding's 6.2

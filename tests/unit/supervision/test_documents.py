@@ -145,14 +145,10 @@ def overdue_facts_args() -> dict[str, object]:
     }
 
 
-def test_past_the_known_calendar_a_letter_counts_calendar_days_and_says_so(monkeypatch):
-    def unknown(start: datetime, end: datetime) -> int:
-        raise ValueError("the official calendar for 2027 is not known")
-
-    monkeypatch.setattr(d, "working_days_between", unknown)
-    facts = overdue_facts_args() | {"due_at": datetime(2027, 1, 4, 17, 30, tzinfo=CHINA_TZ)}
-    facts["issued_at"] = datetime(2027, 1, 8, 9, 0, tzinfo=CHINA_TZ)
-    text = d.letter_text(d.letter_facts(**facts))  # type: ignore[arg-type]
+def test_a_letter_archived_when_unknown_years_counted_calendar_days_still_reads_as_it_did():
+    facts = overdue_facts(working_days=4, working_days_exact=False)
+    del facts["counted_on_weekdays"], facts["respond_by_provisional"]
+    text = d.letter_text(facts)
     assert "已超期4日（该年度法定节假日安排尚未公布，暂按自然日计）" in text.paragraphs[0]
 
 
