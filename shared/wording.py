@@ -97,6 +97,26 @@ REFERRAL_STATUSES = {
     "escalated": "已提级",
     "withdrawn": "已提级（收回）",
 }
+# A line of a referral's own log at the receiving agency (`referral_log.kind`), as its officers read it.
+REFERRAL_LOG_KINDS = {
+    "received": "收到交办",
+    "accepted": "签收",
+    "declined": "退回",
+    "progress": "报告进展",
+    "result": "反馈结果",
+    "reported": "反馈结果",
+    "paused": "暂停计时",
+    "resumed": "恢复计时",
+    "reminder": "收到提醒函",
+    "overdue_notice": "收到督办函",
+    "overdue_notice_superior": "收到督办函（抄送上级）",
+    "deadline_changed": "期限变更",
+    "withdrawn": "案件提级，交办已收回",
+    "rejected": "中心拒收",
+    "mediation_assigned": "指派调解员",
+    "mediation_session": "记录调解",
+    "legal_aid": "转介法律援助",
+}
 TIMELINE_KINDS = {
     "case_triaged": "分流",
     "referral_issued": "派单",

@@ -28,7 +28,10 @@ from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[JusticeStore]
 
-FINISHED = (AgencyReferralStatus.DECLINED, AgencyReferralStatus.REPORTED)
+# A withdrawn referral is finished too: the centre took it back, so the unit no longer mediates it.
+FINISHED = (AgencyReferralStatus.DECLINED, AgencyReferralStatus.REPORTED, AgencyReferralStatus.WITHDRAWN)
+# Legal aid may still follow a reported result (a failed mediation sends a party on), not a case the unit gave up.
+NO_LEGAL_AID = (AgencyReferralStatus.DECLINED, AgencyReferralStatus.WITHDRAWN)
 NOT_ASSIGNED = "not_assigned"
 
 
@@ -165,14 +168,14 @@ def record_session(
 def refer_to_legal_aid(
     referral_id: UUID, command: ReferToLegalAid, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, Any]:
-    """法律援助: a party referred to the legal aid centre, at any point but after a decline."""
+    """法律援助: a party referred to the legal aid centre, at any point but after a decline or a withdrawal."""
     require_officer_of_agency(caller, platform)
     at = platform.now()
     with uow:
         referral, _ = uow.store.lock_referral(referral_id)
         caller.require_unit(referral.unit, f"referral {referral_id}")
-        if referral.status is AgencyReferralStatus.DECLINED:
-            raise Refused(ActionRefusal.ALREADY_FINISHED, f"referral {referral_id} was declined")
+        if referral.status in NO_LEGAL_AID:
+            raise Refused(ActionRefusal.ALREADY_FINISHED, f"referral {referral_id} is {referral.status}")
         uow.store.add_legal_aid(referral_id, command.party, command.reason, caller.subject, at)
         uow.store.log(referral_id, "legal_aid", caller.subject, {"party": command.party}, at)
         legal_aid = uow.store.legal_aid(referral_id)

@@ -1,9 +1,11 @@
-"""Pure rules of a referral's life inside an agency: received → accepted → reported, or declined;
-and, while accepted, its clock paused and resumed."""
+"""Pure rules of a referral's life inside an agency: received → accepted → reported, or declined, or withdrawn;
+while accepted, its clock paused and resumed; and a finishing report the centre refused, undone."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 from uuid import UUID
 
 from shared.contracts.disputes import Agreement, ResultReport
@@ -44,6 +46,11 @@ class AgencyReferral:
     pause_reason: PauseReason | None = None
     pause_note: str | None = None
     pauses: int = 0  # pauses so far; each pause and its resume carry the number, so the centre keeps them in order
+    # The result or decline that finished the referral, as sent to the centre, and the status to return to
+    # should the centre refuse it: until the centre took it, the unit's part is not done.
+    finished_by: UUID | None = None
+    finished_from: AgencyReferralStatus | None = None
+    refusal: Mapping[str, Any] | None = None  # the centre's refusal of that report, shown until the unit acts again
 
     @property
     def paused(self) -> bool:
@@ -75,11 +82,18 @@ def decline(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     )
 
 
+# The reports that finish a referral, by message type, and the status each leaves it in.
+FINISHING_REPORTS = {"ResultReported": AgencyReferralStatus.REPORTED, "ReferralDeclined": AgencyReferralStatus.DECLINED}
+
+
 def withdraw(referral: AgencyReferral, now: datetime) -> AgencyReferral | None:
-    """The centre took the referral back: an open one ends here, its clock with it; one the unit already
-    finished stays as it is (None: nothing to change)."""
+    """The centre took the referral back: an open one ends here, its clock with it. One the unit already
+    finished stays as it is (None: nothing to change), but should the centre refuse the report that finished
+    it (the report crossed the withdrawal), it is withdrawn then rather than reopened (`refused`)."""
     if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
-        return None
+        if referral.finished_by is None or referral.finished_from is AgencyReferralStatus.WITHDRAWN:
+            return None
+        return replace(referral, finished_from=AgencyReferralStatus.WITHDRAWN, updated_at=now)
     return replace(
         referral,
         status=AgencyReferralStatus.WITHDRAWN,
@@ -143,3 +157,41 @@ def resume(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     if referral.status is not AgencyReferralStatus.ACCEPTED or referral.paused_at is None:
         raise Refused(ActionRefusal.NOT_PAUSED, f"the clock of referral {referral.referral_id} is not paused")
     return replace(referral, updated_at=now, paused_at=None, pause_reason=None, pause_note=None)
+
+
+def finished_by(before: AgencyReferral, after: AgencyReferral, report_id: UUID) -> AgencyReferral:
+    """`after`, once an officer's action sent `report_id`: when that report finished the referral (a result or
+    a decline), it is kept with the status before, to go back to should the centre refuse it, and the
+    refusal of an earlier report is no longer shown."""
+    if after.status not in FINISHING_REPORTS.values() or before.status is after.status:
+        return after
+    return replace(after, finished_by=report_id, finished_from=before.status, refusal=None)
+
+
+def refused(
+    referral: AgencyReferral,
+    rejected_message_id: UUID | None,
+    rejected_type: str | None,
+    refusal: Mapping[str, Any],
+    now: datetime,
+) -> AgencyReferral | None:
+    """The centre refused one of the unit's messages for good (MessageRejected). When it is the very result or
+    decline that finished the referral, the unit's part is not done: left finished, the referral could never be
+    reported again and the case would wait on the unit for good. It goes back to the status it had before
+    (accepted after a result, received or accepted after a decline; withdrawn if the centre took it back
+    meanwhile), its unaccepted result dropped, `refusal` kept to show. The refusal of any other message (an
+    older one, or one that finished nothing) changes no status: None."""
+    finished = FINISHING_REPORTS.get(rejected_type or "")
+    if rejected_message_id is None or rejected_message_id != referral.finished_by or referral.status is not finished:
+        return None
+    return replace(
+        referral,
+        status=referral.finished_from or AgencyReferralStatus.ACCEPTED,
+        outcome=None,
+        result=None,
+        agreement=None,
+        updated_at=now,
+        finished_by=None,
+        finished_from=None,
+        refusal=dict(refusal),
+    )

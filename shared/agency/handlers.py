@@ -152,13 +152,25 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
         uow.claim(message)
         kept = uow.store.add_rejection(message, now)
         if kept and message.referral_id is not None and uow.store.referral_exists(message.referral_id):
-            detail = {
+            detail: dict[str, Any] = {
                 "reason": message.reason,
                 "detail": message.detail,
                 "rejected_message_id": message.rejected_message_id,
                 "rejected_type": message.rejected_type,
                 "refused_by": message.refused_by,
             }
+            referral, _ = uow.store.lock_referral(message.referral_id)
+            refusal = {
+                **detail,
+                "rejected_message_id": str(message.rejected_message_id),
+                "notice_id": str(message.message_id),
+                "received_at": now.isoformat(),
+            }
+            reopened = domain.refused(referral, message.rejected_message_id, message.rejected_type, refusal, now)
+            if reopened is not None:
+                # The centre never took the report that finished it: the unit's part is open again.
+                uow.store.save_referral(reopened)
+                detail["reopened"] = {"status": reopened.status.value, "was": referral.status.value}
             uow.store.log(message.referral_id, "rejected", None, detail, now)
     log.warning(
         "%s refused %s %s: %s",
@@ -400,6 +412,7 @@ class OfficerAction:
         }
 
     def record(self, updated: AgencyReferral, report: Envelope) -> dict[str, str]:
+        updated = domain.finished_by(self.referral, updated, report.message_id)
         self.uow.store.save_referral(updated)
         detail = self.command.model_dump(mode="json")
         self.uow.store.log(updated.referral_id, self.kind, self.officer, detail, self.at)

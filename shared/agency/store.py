@@ -15,8 +15,10 @@ from shared.persistence.jsonb import jsonb
 _COLUMNS = (
     "referral_id, case_id, unit, role, round, status, outcome, result, agreement, category, source, division_code,"
     " summary, flags, parties, due_at, received_at, updated_at, source_record_id"
-    ", paused_at, pause_reason, pause_note, pauses, due_provisional"
+    ", paused_at, pause_reason, pause_note, pauses, due_provisional, refusal"
 )
+# A referral is finished, and its parties' mobile numbers are dropped in time, once declined, reported or withdrawn.
+_FINISHED = "('declined', 'reported', 'withdrawn')"
 
 
 class AgencyStore(Protocol):
@@ -33,7 +35,8 @@ class AgencyStore(Protocol):
 
     def save_referral(self, referral: AgencyReferral) -> None:
         """Keep the referral's status, its result (code, outcome, agreement), its clock's pause (when, why,
-        how many so far) and its time of update."""
+        how many so far), the report that finished it (and the status before), the centre's refusal of that
+        report, and its time of update."""
         ...
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
@@ -51,7 +54,8 @@ class AgencyStore(Protocol):
     def get_referral(self, referral_id: UUID) -> Row:
         """A referral with its `log` (`kind`, `officer`, `detail`, `at`) in order; NotFound if there is none.
 
-        A reported one names its `result` and `outcome`, and its `agreement` as JSON (`signed_on` an ISO date)."""
+        A reported one names its `result` and `outcome`, and its `agreement` as JSON (`signed_on` an ISO date);
+        one whose finishing report the centre refused names that `refusal` (else null)."""
         ...
 
     def add_record(
@@ -68,7 +72,7 @@ class AgencyStore(Protocol):
         ...
 
     def purge_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[UUID]:
-        """Drop the mobile numbers of referrals finished (declined or reported) before `finished_before`."""
+        """Drop the mobile numbers of referrals finished (declined, reported or withdrawn) before `finished_before`."""
         ...
 
     def purge_record_phones(self, recorded_before: datetime, *, dry_run: bool = False) -> list[str]:
@@ -126,7 +130,8 @@ class PostgresAgencyStore:
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
         row = self.sql.one(
             "SELECT referral_id, case_id, unit, status, outcome, result, agreement, trace,"
-            " paused_at, pause_reason, pause_note, pauses FROM referrals WHERE referral_id = %s FOR UPDATE",
+            " paused_at, pause_reason, pause_note, pauses, finished_by, finished_from, refusal"
+            " FROM referrals WHERE referral_id = %s FOR UPDATE",
             (referral_id,),
         )
         if row is None:
@@ -143,13 +148,17 @@ class PostgresAgencyStore:
             pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
             pause_note=row["pause_note"],
             pauses=row["pauses"],
+            finished_by=row["finished_by"],
+            finished_from=AgencyReferralStatus(row["finished_from"]) if row["finished_from"] else None,
+            refusal=row["refusal"],
         )
         return referral, row["trace"]
 
     def save_referral(self, referral: AgencyReferral) -> None:
         self.sql.write(
             "UPDATE referrals SET status = %s, outcome = %s, result = %s, agreement = %s, updated_at = %s,"
-            " paused_at = %s, pause_reason = %s, pause_note = %s, pauses = %s"
+            " paused_at = %s, pause_reason = %s, pause_note = %s, pauses = %s,"
+            " finished_by = %s, finished_from = %s, refusal = %s"
             " WHERE referral_id = %s",
             (
                 referral.status.value,
@@ -161,6 +170,9 @@ class PostgresAgencyStore:
                 referral.pause_reason.value if referral.pause_reason else None,
                 referral.pause_note,
                 referral.pauses,
+                referral.finished_by,
+                referral.finished_from.value if referral.finished_from else None,
+                jsonb(dict(referral.refusal)) if referral.refusal is not None else None,
                 referral.referral_id,
             ),
         )
@@ -227,7 +239,7 @@ class PostgresAgencyStore:
 
     def purge_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[UUID]:
         due = self.sql.all(
-            "SELECT referral_id FROM referrals WHERE status IN ('declined', 'reported') AND updated_at < %s"
+            f"SELECT referral_id FROM referrals WHERE status IN {_FINISHED} AND updated_at < %s"
             f" AND {_HAS_PHONE.format(column='parties')} ORDER BY updated_at FOR UPDATE",
             (finished_before,),
         )

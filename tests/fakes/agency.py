@@ -59,6 +59,9 @@ class FakeAgencyStore:
             "pause_note": None,
             "pauses": 0,
             "due_provisional": message.due_provisional,
+            "refusal": None,
+            "finished_by": None,
+            "finished_from": None,
             "trace": as_json(trace),
         }
         self.deadline_revisions[message.referral_id] = 0
@@ -85,7 +88,9 @@ class FakeAgencyStore:
             (
                 r
                 for r in self.referrals.values()
-                if r["status"] in ("declined", "reported") and r["updated_at"] < finished_before and _has_phone(r)
+                if r["status"] in ("declined", "reported", "withdrawn")
+                and r["updated_at"] < finished_before
+                and _has_phone(r)
             ),
             key=lambda r: r["updated_at"],
         )
@@ -132,6 +137,9 @@ class FakeAgencyStore:
             pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
             pause_note=row["pause_note"],
             pauses=row["pauses"],
+            finished_by=row["finished_by"],
+            finished_from=AgencyReferralStatus(row["finished_from"]) if row["finished_from"] else None,
+            refusal=copy.deepcopy(row["refusal"]),
         )
         return referral, dict(row["trace"])
 
@@ -152,6 +160,9 @@ class FakeAgencyStore:
                 pause_reason=referral.pause_reason.value if referral.pause_reason else None,
                 pause_note=referral.pause_note,
                 pauses=referral.pauses,
+                finished_by=referral.finished_by,
+                finished_from=referral.finished_from.value if referral.finished_from else None,
+                refusal=as_json(dict(referral.refusal)) if referral.refusal is not None else None,
             )
 
     def referral_exists(self, referral_id: UUID) -> bool:
@@ -431,8 +442,11 @@ class FakeStabilityStore(FakeAgencyStore):
 
 
 def _read(row: Row) -> Row:
-    """A row as a query returns it: the reader's own copy, without the stored trace."""
-    return copy.deepcopy({key: value for key, value in row.items() if key != "trace"})
+    """A row as a query returns it: the reader's own copy, without the stored trace and finishing report."""
+    return copy.deepcopy({key: value for key, value in row.items() if key not in _UNREAD})
+
+
+_UNREAD = ("trace", "finished_by", "finished_from")
 
 
 def _has_phone(referral: Row) -> bool:

@@ -9,7 +9,15 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from shared.agency.domain import AgencyReferral, AgencyReferralStatus, accept, report_result
+from shared.agency.domain import (
+    AgencyReferral,
+    AgencyReferralStatus,
+    accept,
+    finished_by,
+    refused,
+    report_result,
+    withdraw,
+)
 from shared.agency.store import PostgresAgencyStore
 from shared.contracts.disputes import Agreement, ResultReport
 from shared.contracts.messages import ReferralIssued
@@ -111,6 +119,7 @@ def test_a_received_referral_reads_back_as_issued(stores):
         "pause_note": None,
         "pauses": 0,
         "due_provisional": False,
+        "refusal": None,
     }
     assert all(referral[moment].utcoffset() is not None for moment in ("due_at", "received_at", "updated_at"))
 
@@ -495,6 +504,21 @@ def test_a_finished_referral_loses_its_mobile_numbers_after_the_cut_off_and_not_
     assert names == ["张三", "祁东县某建筑公司"]
 
 
+def test_a_withdrawn_referral_loses_its_mobile_numbers_after_the_cut_off_too(stores):
+    receive(stores, issued())
+    withdrawn_at = RECEIVED_AT + timedelta(days=3)
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        withdrawn = withdraw(accept(referral, withdrawn_at), withdrawn_at)
+        assert withdrawn is not None
+        store.save_referral(withdrawn)
+
+    with stores.transaction() as store:
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=2)) == []
+        assert store.purge_phones(RECEIVED_AT + timedelta(days=4)) == [REFERRAL]
+    assert phones(stores, REFERRAL) == [None, None]
+
+
 def test_an_open_referral_keeps_its_mobile_numbers_however_old(stores):
     receive(stores, issued())
 
@@ -579,3 +603,38 @@ def test_the_results_migration_reads_referrals_reported_before_it_as_the_codes_t
         (3, None, None, None),
         (4, None, None, None),
     ]
+
+
+# --- a finishing report the centre refused ----------------------------------------------------
+
+REPORT = UUID("44444444-4444-4444-8444-444444444444")
+REFUSAL = {"reason": "failed", "detail": "rejected: failed after 5 attempts", "rejected_type": "ResultReported"}
+
+
+def test_the_report_that_finished_a_referral_and_its_refusal_are_kept_and_the_refusal_shown(stores):
+    receive(stores, issued())
+    at = RECEIVED_AT + timedelta(days=3)
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        accepted = accept(referral, at)
+        store.save_referral(finished_by(accepted, report_result(accepted, MEDIATED, at), REPORT))
+    with stores.transaction() as store:
+        reported, _ = store.lock_referral(REFERRAL)
+        shown_reported = store.get_referral(REFERRAL)
+    assert (reported.finished_by, reported.finished_from) == (REPORT, AgencyReferralStatus.ACCEPTED)
+    assert shown_reported["refusal"] is None
+
+    with stores.transaction() as store:
+        reopened = refused(reported, REPORT, "ResultReported", REFUSAL, at + timedelta(hours=1))
+        assert reopened is not None
+        store.save_referral(reopened)
+    with stores.transaction() as store:
+        locked, _ = store.lock_referral(REFERRAL)
+        shown = store.get_referral(REFERRAL)
+        (listed_row,) = store.list_referrals(AgencyReferralStatus.ACCEPTED, 10, OWN)
+
+    assert (locked.status, locked.finished_by, locked.finished_from) == (AgencyReferralStatus.ACCEPTED, None, None)
+    assert (locked.result, locked.outcome, locked.agreement) == (None, None, None)
+    assert locked.refusal == REFUSAL
+    assert (shown["status"], shown["result"], shown["agreement"], shown["refusal"]) == ("accepted", None, None, REFUSAL)
+    assert listed_row["refusal"] == REFUSAL

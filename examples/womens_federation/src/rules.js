@@ -24,19 +24,18 @@ const ACTIONS = {
 
 // The reports that finish a referral, and the status each leaves it in.
 const FINISHING_REPORTS = { ResultReported: 'reported', ReferralDeclined: 'declined' };
-// A refusal that sending again cannot mend: the centre has closed the unit's part.
-const FINAL_REFUSALS = new Set(['referral_closed']);
 
 /**
  * The status a finished referral returns to when the centre refused the very report that finished it
  * (`MessageRejected`), so that an officer can report again; null when it stays as it is. The centre's
- * answer is what counts: until it took the report, the unit's part is not done.
+ * answer is what counts: until it took the report, the unit's part is not done. Whatever the reason: when the
+ * centre has closed the unit's part (`referral_closed`), its ReferralWithdrawn then withdraws the referral, as
+ * the Python agency base does (shared/agency/README.md).
  */
 function reopenedBy(referral, notice) {
   if (!referral || FINISHING_REPORTS[notice.rejected_type] !== referral.status) return null;
   const refused = String(notice.rejected_message_id ?? '').toLowerCase();
   if (refused === '' || refused !== String(referral.report_message_id ?? '').toLowerCase()) return null;
-  if (FINAL_REFUSALS.has(notice.reason)) return null;
   return referral.finished_from ?? 'accepted';
 }
 

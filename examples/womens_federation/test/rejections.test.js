@@ -171,19 +171,29 @@ test('a result the centre refuses returns the referral to accepted, with the ref
   assert.equal(store.outbox.length, 2);
 });
 
-test('a refusal of another message, or one that closes the part, leaves a finished referral as it is', async () => {
+test('a refusal of another message leaves a finished referral as it is', async () => {
+  const store = memoryStore();
+  acceptedReferral(store);
+  const officers = officersOn(store);
+  await officers.act('result', REFERRAL_ID, { result: 'handled', summary: '已依职能办结' }, officer);
+
+  await EFFECTS.MessageRejected(store.tx, refusalOf('0d3c1d7e-8a37-4a4c-9b1f-0f6bb0c1a001', 'ProgressReported'), {}, new Date());
+
+  assert.equal(store.referrals.get(REFERRAL_ID).status, 'reported');
+  assert.deepEqual(store.log.map((line) => line.kind), ['result', 'rejected']);
+  assert.ok(store.log.every((line) => line.detail.reopened === undefined));
+  assert.equal(store.rejections.length, 1); // kept for the officers all the same
+});
+
+test('a result refused because the centre closed the part reopens it, for the withdrawal that follows', async () => {
   const store = memoryStore();
   acceptedReferral(store);
   const officers = officersOn(store);
   const sent = await officers.act('result', REFERRAL_ID, { result: 'handled', summary: '已依职能办结' }, officer);
 
-  await EFFECTS.MessageRejected(store.tx, refusalOf('0d3c1d7e-8a37-4a4c-9b1f-0f6bb0c1a001', 'ProgressReported'), {}, new Date());
   await EFFECTS.MessageRejected(store.tx, refusalOf(sent.message_id, 'ResultReported', 'referral_closed'), {}, new Date());
 
-  assert.equal(store.referrals.get(REFERRAL_ID).status, 'reported');
-  assert.deepEqual(store.log.map((line) => line.kind), ['result', 'rejected', 'rejected']);
-  assert.ok(store.log.every((line) => line.detail.reopened === undefined));
-  assert.equal(store.rejections.length, 2); // each kept for the officers all the same
+  assert.equal(store.referrals.get(REFERRAL_ID).status, 'accepted');
 });
 
 test('a refused decline returns the referral to the status it was declined from', () => {

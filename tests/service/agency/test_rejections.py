@@ -1,4 +1,5 @@
-"""An agency learns the centre refused one of its messages: kept, logged on the referral, listed for its officers."""
+"""An agency learns the centre refused one of its messages: kept, logged on the referral, listed for its officers;
+and a refused result or decline no longer leaves the referral finished."""
 
 from dataclasses import replace
 from uuid import UUID
@@ -9,7 +10,7 @@ from nameko.testing.services import worker_factory
 from services.police_link.service import PoliceLink
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
-from shared.contracts.messages import MessageRejected
+from shared.contracts.messages import MessageRejected, ReferralDeclined, ReferralWithdrawn, ResultReported
 from shared.http import BadInput
 from shared.refusal import Refused
 from tests.fakes.agency import FakeAgencyStore
@@ -160,3 +161,94 @@ def test_a_limit_that_is_not_a_number_names_the_field(police, http):
     with pytest.raises(BadInput) as bad:
         police.list_rejections(http.get({"limit": "many"}))
     assert [f["field"] for f in bad.value.fields] == ["limit"]
+
+
+# --- a refused result or decline: the referral is not finished ----------------------------------
+
+
+def withdrawn_by_the_centre() -> ReferralWithdrawn:
+    return ReferralWithdrawn.build(
+        message_id=UUID(int=904),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=POLICE_STATION,
+        referral_id=REFERRAL,
+        reason="escalated",
+        successor="police:430426",
+    )
+
+
+def reported(police, uow, http) -> UUID:
+    """The station's result, as sent to the centre; its message id."""
+    police.accept(http.post({}), str(REFERRAL))
+    police.result(http.post({"result": "handled", "summary": "已调处。"}), str(REFERRAL))
+    [report] = uow.sent_of(ResultReported)
+    return UUID(str(report.message_id))
+
+
+def shown(police, http) -> dict:
+    return http.body(police.show_referral(http.get(), str(REFERRAL)))
+
+
+def test_a_result_the_centre_dead_lettered_goes_back_to_accepted_and_can_be_reported_again(police, uow, http):
+    report = reported(police, uow, http)
+
+    police.on_message_rejected(rejection(rejected_message_id=report, reason="failed", detail="rejected: failed"))
+    police.on_message_rejected(rejection(rejected_message_id=report, reason="failed", detail="rejected: failed"))
+
+    referral = shown(police, http)
+    assert (referral["status"], referral["result"], referral["outcome"]) == ("accepted", None, None)
+    assert (referral["refusal"]["reason"], referral["refusal"]["rejected_type"]) == ("failed", "ResultReported")
+    [line] = [e for e in referral["log"] if e["kind"] == "rejected"]
+    assert line["detail"]["reopened"] == {"status": "accepted", "was": "reported"}
+
+    police.result(http.post({"result": "handled", "summary": "已调处，重新反馈。"}), str(REFERRAL))
+    referral = shown(police, http)
+    assert (referral["status"], referral["refusal"]) == ("reported", None)
+    assert len(uow.sent_of(ResultReported)) == 2
+
+
+def test_a_result_refused_as_the_centre_escalated_is_then_withdrawn(police, uow, http):
+    report = reported(police, uow, http)
+
+    police.on_message_rejected(rejection(rejected_message_id=report))  # referral_closed
+    police.on_referral_withdrawn(withdrawn_by_the_centre())
+
+    referral = shown(police, http)
+    assert (referral["status"], referral["result"]) == ("withdrawn", None)
+    [line] = [e for e in referral["log"] if e["kind"] == "withdrawn"]
+    assert line["detail"]["was"] == "accepted"
+
+
+def test_a_withdrawal_that_overtook_the_refusal_of_the_result_leaves_the_referral_withdrawn(police, uow, http):
+    report = reported(police, uow, http)
+
+    police.on_referral_withdrawn(withdrawn_by_the_centre())
+    assert shown(police, http)["status"] == "reported"  # the centre may still have taken the result
+    police.on_message_rejected(rejection(rejected_message_id=report))
+
+    referral = shown(police, http)
+    assert (referral["status"], referral["result"]) == ("withdrawn", None)
+
+
+def test_a_refused_decline_goes_back_to_received(police, uow, http):
+    police.decline(http.post({"reason": "不属于本所辖区。"}), str(REFERRAL))
+    [declined] = uow.sent_of(ReferralDeclined)
+
+    police.on_message_rejected(
+        rejection(rejected_message_id=UUID(str(declined.message_id)), rejected_type="ReferralDeclined")
+    )
+
+    assert shown(police, http)["status"] == "received"
+
+
+def test_the_refusal_of_an_older_message_changes_no_status(police, uow, http):
+    reported(police, uow, http)
+
+    police.on_message_rejected(rejection(rejected_type="ProgressReported"))  # REPORT: not the result sent
+
+    referral = shown(police, http)
+    assert (referral["status"], referral["result"], referral["refusal"]) == ("reported", "handled", None)
+    [line] = [e for e in referral["log"] if e["kind"] == "rejected"]
+    assert "reopened" not in line["detail"]

@@ -12,7 +12,7 @@ from nameko.testing.services import worker_factory
 from services.justice_link.directory import load_directory
 from services.justice_link.service import JusticeLink
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import ResultReported
+from shared.contracts.messages import ReferralWithdrawn, ResultReported
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -127,6 +127,43 @@ def test_a_finished_referral_cannot_be_assigned(justice, http):
     with pytest.raises(Refused, match="can no longer be assigned") as refused:
         justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
     assert refused.value.code == "already_finished"
+
+
+def withdrawn_by_the_centre(referral: UUID) -> ReferralWithdrawn:
+    return ReferralWithdrawn.build(
+        message_id=UUID(int=904),
+        occurred_at=MORNING,
+        case_id="430426-20261122-00001",
+        sender="centre:430426",
+        recipient=OFFICE,
+        referral_id=referral,
+        reason="escalated",
+        successor="justice:430426",
+    )
+
+
+def test_no_mediation_work_is_recorded_on_a_referral_the_centre_took_back(justice, uow, http):
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    facts = len(uow.link_facts())
+    justice.on_referral_withdrawn(withdrawn_by_the_centre(FENCE))
+
+    session = {"held_on": "2026-12-04", "note": "补录调解"}
+    with pytest.raises(Refused, match="can no longer have sessions recorded") as refused:
+        justice.record_session(http.post(session), str(FENCE))
+    assert refused.value.code == "already_finished"
+    with pytest.raises(Refused, match="can no longer be assigned") as refused:
+        justice.assign_mediation(http.post({"organisation": "zt-town", "mediator": "zt-town-02"}), str(FENCE))
+    assert refused.value.code == "already_finished"
+    with pytest.raises(Refused) as refused:
+        justice.refer_to_legal_aid(http.post({"party": "张三", "reason": "经济困难"}), str(FENCE))
+    assert refused.value.code == "already_finished"
+
+    # Nothing kept, and supervision is told of no more mediation on it.
+    shown = mediation(justice, http)
+    assert (shown["status"], shown["sessions"], shown["legal_aid"]) == ("withdrawn", [], [])
+    assert shown["assignment"]["mediator"] == "zt-xintang-01"
+    assert len(uow.link_facts()) == facts
 
 
 def test_another_offices_officer_may_neither_see_nor_assign(justice, http):
