@@ -1,6 +1,6 @@
 """Working-day arithmetic in the official calendar: chinesecalendar's years and years loaded from the notices."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
@@ -23,18 +23,23 @@ def add_working_days(start: datetime, days: int, tz: tzinfo = CHINA_TZ) -> datet
     current working day, or of the next one when `start` is already past it or not a working day.
     The result is in `tz` and always later than `start`.
     """
+    return _add_days(start, days, tz, is_working_day)
+
+
+def _add_days(start: datetime, days: int, tz: tzinfo, works_on: Callable[[date], bool]) -> datetime:
+    """Close of business on the `days`-th day after `start`'s local date on which `works_on` says work is done."""
     _require_aware(start, "start")
     if days < 0:
         raise ValueError(f"days must be 0 or more, got {days}")
     local = start.astimezone(tz)
     day = local.date()
     if days == 0:
-        if is_working_day(day) and local.time() < BUSINESS_DAY_END:
+        if works_on(day) and local.time() < BUSINESS_DAY_END:
             return _close_of(day, tz)
         days = 1
     for _ in range(days):
         day += _ONE_DAY
-        while not is_working_day(day):
+        while not works_on(day):
             day += _ONE_DAY
     return _close_of(day, tz)
 
@@ -45,17 +50,18 @@ def working_days_between(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) 
     The inverse of `add_working_days`: `working_days_between(t, add_working_days(t, n)) == n`
     for every n >= 1.
     """
+    return _count_days(start, end, tz, is_working_day)
+
+
+def _count_days(start: datetime, end: datetime, tz: tzinfo, works_on: Callable[[date], bool]) -> int:
+    """Days after `start`'s local date up to and including `end`'s on which `works_on` says work is done."""
     _require_aware(start, "start")
     _require_aware(end, "end")
     first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
+    sign = 1
     if last < first:
-        return -working_days_between(end, start, tz)
-    count = 0
-    day = first + _ONE_DAY
-    while day <= last:
-        count += is_working_day(day)
-        day += _ONE_DAY
-    return count
+        first, last, sign = last, first, -1
+    return sign * sum(works_on(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
 
 
 @dataclass(frozen=True)
@@ -131,34 +137,14 @@ def works(day: date) -> bool:
 def add_working_days_or_weekdays(start: datetime, days: int, tz: tzinfo = CHINA_TZ) -> tuple[datetime, bool]:
     """`add_working_days`, with weekdays standing in for an unknown year (`works`), and whether the result is
     provisional (暂定): a reply or a deadline must not wait for next year's holidays to be published."""
-    _require_aware(start, "start")
-    if days < 0:
-        raise ValueError(f"days must be 0 or more, got {days}")
-    local = start.astimezone(tz)
-    day = local.date()
-    if days == 0:
-        if works(day) and local.time() < BUSINESS_DAY_END:
-            return _close_of(day, tz), runs_into_unknown_year(start, start, tz)
-        days = 1
-    while days > 0:
-        day += _ONE_DAY
-        if works(day):
-            days -= 1
-    end = _close_of(day, tz)
+    end = _add_days(start, days, tz, works)
     return end, runs_into_unknown_year(start, end, tz)
 
 
 def working_days_or_weekdays(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ) -> tuple[int, bool]:
     """`working_days_between`, with weekdays standing in for an unknown year (`works`), and whether the count
     is provisional (暂定)."""
-    _require_aware(start, "start")
-    _require_aware(end, "end")
-    first, last = start.astimezone(tz).date(), end.astimezone(tz).date()
-    sign = 1
-    if last < first:
-        first, last, sign = last, first, -1
-    count = sum(works(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
-    return sign * count, runs_into_unknown_year(start, end, tz)
+    return _count_days(start, end, tz, works), runs_into_unknown_year(start, end, tz)
 
 
 # A few years of days: every deadline asks about the same few weeks, many times a second.
