@@ -34,8 +34,22 @@ class ReportQuery(BaseModel):
     format: Literal["json", "csv"] = "json"  # csv: one row per figure, then the ranking (reports.report_csv)
 
 
-def _wrong(field: str, message: str) -> FieldError:
-    return {"field": field, "message": message, "type": "value_error"}
+# Why a query is refused, as each field error's `type`: stable codes that the console and `wuyuan report` word
+# in Chinese (services/console/handlers/reports.py, shared/wording.py), whatever the English message says.
+RANGE_OR_PERIOD = "range_or_period"  # from and to given with period and date
+RANGE_MISSING = "range_missing"  # neither from and to nor period and date
+PERIOD_MISSING = "period_missing"  # date given without period
+DATE_MISSING = "date_missing"  # period given without date
+UNIT_LEVEL_ONLY = "unit_level_only"  # unit given with another level than unit
+DIVISION_NOT_WITH_UNIT = "division_not_with_unit"  # division given with level unit
+UNIT_MISSING = "unit_missing"  # level unit without a unit
+UNIT_OUTSIDE_COUNTY = "unit_outside_county"
+DIVISION_NOT_WITH_COUNTY = "division_not_with_county"  # another division with level county
+TOWNSHIP_MISSING = "township_missing"  # level township without a 9-digit township code of the county
+
+
+def _wrong(field: str, code: str, message: str) -> FieldError:
+    return {"field": field, "message": message, "type": code}
 
 
 def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, Scope]:
@@ -45,41 +59,42 @@ def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, S
     if query.period is not None or query.date_ is not None:
         for name, value in (("from", query.from_), ("to", query.to)):
             if value is not None:
-                wrong.append(_wrong(name, "give either from and to, or period and date"))
+                wrong.append(_wrong(name, RANGE_OR_PERIOD, "give either from and to, or period and date"))
         if query.period is None:
-            wrong.append(_wrong("period", "day, week or month, with date"))
+            wrong.append(_wrong("period", PERIOD_MISSING, "day, week or month, with date"))
         elif query.date_ is None:
-            wrong.append(_wrong("date", "a date within the period"))
+            wrong.append(_wrong("date", DATE_MISSING, "a date within the period"))
         else:
             period = reports.period_of(query.period, query.date_)
     else:
         for name, value in (("from", query.from_), ("to", query.to)):
             if value is None:
-                wrong.append(_wrong(name, "required: a date, YYYY-MM-DD (or period and date)"))
+                wrong.append(_wrong(name, RANGE_MISSING, "required: a date, YYYY-MM-DD (or period and date)"))
         if query.from_ is not None and query.to is not None:
             try:
                 period = reports.period_between(query.from_, query.to)
-            except ValueError as exc:
-                wrong.append(_wrong("to", str(exc)))
+            except reports.PeriodRefused as exc:
+                wrong.append(_wrong("to", exc.code, str(exc)))
     scope: Scope | None = None
     if query.level is Level.UNIT:
         if query.division is not None:
-            wrong.append(_wrong("division", "not with level unit"))
+            wrong.append(_wrong("division", DIVISION_NOT_WITH_UNIT, "not with level unit"))
         if query.unit is None:
-            wrong.append(_wrong("unit", "required with level unit"))
+            wrong.append(_wrong("unit", UNIT_MISSING, "required with level unit"))
         elif not query.unit.split(":", 1)[1].startswith(county):
-            wrong.append(_wrong("unit", f"not a unit of county {county}"))
+            wrong.append(_wrong("unit", UNIT_OUTSIDE_COUNTY, f"not a unit of county {county}"))
         else:
             scope = Scope(Level.UNIT, query.unit)
     else:
         if query.unit is not None:
-            wrong.append(_wrong("unit", "only with level unit"))
+            wrong.append(_wrong("unit", UNIT_LEVEL_ONLY, "only with level unit"))
         if query.level is Level.COUNTY:
             if query.division is not None and query.division != county:
-                wrong.append(_wrong("division", f"the county is {county}"))
+                wrong.append(_wrong("division", DIVISION_NOT_WITH_COUNTY, f"the county is {county}"))
             scope = Scope(Level.COUNTY, county)
         elif query.division is None or len(query.division) != 9 or not query.division.startswith(county):
-            wrong.append(_wrong("division", f"required with level township: a 9-digit township code of {county}"))
+            reason = f"required with level township: a 9-digit township code of {county}"
+            wrong.append(_wrong("division", TOWNSHIP_MISSING, reason))
         else:
             scope = Scope(Level.TOWNSHIP, query.division)
     if wrong or period is None or scope is None:

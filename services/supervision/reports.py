@@ -68,11 +68,19 @@ class Period:
         return (self.end - self.start).days + 1
 
 
+class PeriodRefused(ValueError):
+    """A period that cannot be reported on; `code` says which rule, for a client to word it."""
+
+    def __init__(self, code: str, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
 def period_between(start: date, end: date) -> Period:
     if end < start:
-        raise ValueError("to is before from")
+        raise PeriodRefused("to_before_from", "to is before from")
     if (end - start).days >= MAX_DAYS:
-        raise ValueError(f"a period of at most {MAX_DAYS} days")
+        raise PeriodRefused("period_too_long", f"a period of at most {MAX_DAYS} days")
     return Period(start, end)
 
 

@@ -49,26 +49,25 @@ REPORT_FIELDS = {
     "division": "乡镇",
     "unit": "单位",
 }
-# Supervision's reasons for refusing a report query (services/supervision/report_handlers.py), by the input and a
-# phrase of its message, as a leader should read them beside that input.
-REPORT_ERRORS = (
-    ("from", "give either from and to", "起止日期与今日、本周、本月只能选一种"),
-    ("to", "give either from and to", "起止日期与今日、本周、本月只能选一种"),
-    ("from", "required: a date", "请填写起始日期，如2026-12-01"),
-    ("to", "required: a date", "请填写截止日期，如2026-12-31"),
-    ("to", "is before from", "截止日期不能早于起始日期"),
-    ("to", "a period of at most", "查询时段最长一年（366天）"),
-    ("period", "day, week or month", "请选择今日、本周或本月"),
-    ("date", "a date within the period", "请填写日期，如2026-12-04"),
-    ("division", "not with level unit", "范围为“单位”时不选乡镇"),
-    ("division", "the county is", "范围为“全县”时不选乡镇"),
-    ("division", "required with level township", "范围为“乡镇”时请选择乡镇"),
-    ("division", "division code of 6, 9 or 12", "请从列表中选择乡镇"),
-    ("division", "must name a county or below", "请从列表中选择乡镇"),
-    ("unit", "required with level unit", "范围为“单位”时请选择单位"),
-    ("unit", "not a unit of county", "请选择本县的单位"),
-    ("unit", "only with level unit", "范围为“单位”时才选单位"),
-)
+# Supervision's reasons for refusing a report query (services/supervision/report_handlers.py), by the input and
+# the refusal's code, as a leader should read them beside that input on this form.
+REPORT_ERRORS = {
+    ("from", "range_or_period"): "起止日期与今日、本周、本月只能选一种",
+    ("to", "range_or_period"): "起止日期与今日、本周、本月只能选一种",
+    ("from", "range_missing"): "请填写起始日期，如2026-12-01",
+    ("to", "range_missing"): "请填写截止日期，如2026-12-31",
+    ("to", "to_before_from"): "截止日期不能早于起始日期",
+    ("to", "period_too_long"): "查询时段最长一年（366天）",
+    ("period", "period_missing"): "请选择今日、本周或本月",
+    ("date", "date_missing"): "请填写日期，如2026-12-04",
+    ("division", "division_not_with_unit"): "范围为“单位”时不选乡镇",
+    ("division", "division_not_with_county"): "范围为“全县”时不选乡镇",
+    ("division", "township_missing"): "范围为“乡镇”时请选择乡镇",
+    ("division", "value_error"): "请从列表中选择乡镇",  # not a division code of the county
+    ("unit", "unit_missing"): "范围为“单位”时请选择单位",
+    ("unit", "unit_outside_county"): "请选择本县的单位",
+    ("unit", "unit_level_only"): "范围为“单位”时才选单位",
+}
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}
 
 
@@ -103,8 +102,7 @@ def report_errors(answer: Answer) -> dict[str, str]:
 
 
 def _report_clearer(key: str, error: Mapping[str, Any]) -> str | None:
-    message = str(error.get("message", ""))
-    return next((text for field, said, text in REPORT_ERRORS if field == key and said in message), None)
+    return REPORT_ERRORS.get((key, str(error.get("type", ""))))
 
 
 def _choices_with(choices: list[tuple[str, str]], value: str | None, name: str) -> list[tuple[str, str]]:

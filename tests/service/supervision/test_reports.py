@@ -5,6 +5,7 @@ from uuid import UUID
 
 import pytest
 
+from shared import wording
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
@@ -177,6 +178,33 @@ def test_a_wrong_query_is_a_400_naming_each_wrong_parameter(supervision, http, q
     with pytest.raises(BadInput) as bad:
         supervision.report(http.get(query))
     assert [error["field"] for error in bad.value.fields] == fields
+
+
+@pytest.mark.parametrize(
+    ("query", "codes"),
+    [
+        ({}, ["range_missing", "range_missing"]),
+        ({"from": "2026-11-30", "to": "2026-11-01"}, ["to_before_from"]),
+        ({"from": "2025-01-01", "to": "2026-11-01"}, ["period_too_long"]),
+        ({"period": "week"}, ["date_missing"]),
+        ({"date": "2026-11-01"}, ["period_missing"]),
+        ({"period": "week", "date": "2026-11-01", "from": "2026-11-01"}, ["range_or_period"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "township"}, ["township_missing"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit"}, ["unit_missing"]),
+        (
+            {"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "police:430427101"},
+            ["unit_outside_county"],
+        ),
+        ({"from": "2026-11-01", "to": "2026-11-30", "unit": COURT}, ["unit_level_only"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "division": "430426101"}, ["division_not_with_county"]),
+    ],
+)
+def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, http, query, codes):
+    """The console and `wuyuan report` say these in Chinese by their codes; the English message is for people."""
+    with pytest.raises(BadInput) as bad:
+        supervision.report(http.get(query))
+    assert [error["type"] for error in bad.value.fields] == codes
+    assert all(wording.field_error_text(error) != "填写有误" for error in bad.value.fields)
 
 
 def test_the_report_as_csv_names_units_as_staff_call_them(november, http):

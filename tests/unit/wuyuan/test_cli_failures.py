@@ -265,8 +265,8 @@ def test_a_refused_filter_under_json_keeps_the_apis_fields(platform):
 
 def test_a_report_refused_for_want_of_dates_names_the_options_in_chinese(platform):
     wrong = [
-        {"field": "from", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "value_error"},
-        {"field": "to", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "value_error"},
+        {"field": "from", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "range_missing"},
+        {"field": "to", "message": "required: a date, YYYY-MM-DD (or period and date)", "type": "range_missing"},
     ]
     platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": wrong}))
     out = failed_cleanly(run("report", "--from", "2026-11-01"), exit_code=2)

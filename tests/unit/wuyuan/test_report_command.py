@@ -83,7 +83,7 @@ def test_json_is_the_apis_answer_and_csv_one_row_per_figure(supervision):
 
 
 def test_a_unit_report_passes_its_scope_and_a_refusal_names_the_option_in_chinese(supervision):
-    wrong = {"field": "unit", "message": "required with level unit", "type": "value_error"}
+    wrong = {"field": "unit", "message": "required with level unit", "type": "unit_missing"}
     http = supervision(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [wrong]}))
     result = CliRunner().invoke(main, ["report", "--period", "week", "--date", "2026-11-18", "--level", "unit"])
     assert result.exit_code == 2
