@@ -7,11 +7,13 @@ from services.supervision.escalation import escalation_due
 from services.supervision.handlers import Work
 from shared.centres import county_centres
 from shared.contracts.messages import EscalateCase
+from shared.logs import Throttle
 from shared.platform import Platform
 from shared.telemetry.case_scope import case_scope
 from shared.workdays import working_days_or_weekdays
 
 log = logging.getLogger(__name__)
+_provisional_counts = Throttle(3600.0)
 
 ESCALATION_BATCH = 200
 
@@ -21,7 +23,10 @@ def overdue_days(due_at: datetime, now: datetime) -> int:
     that a unit is still sent up in January before the year's holidays are published."""
     days, provisional = working_days_or_weekdays(due_at, now)
     if provisional:
-        log.info("overdue days counted on weekdays (calendar unknown, provisional)", extra={"due_at": due_at})
+        # Every overdue watch on every tick would say it again: once an hour per year is enough to be seen.
+        _provisional_counts.warning(
+            log, "overdue days counted on weekdays (calendar unknown, provisional)", key=now.year, year=now.year
+        )
     return days
 
 

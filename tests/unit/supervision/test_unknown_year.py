@@ -136,3 +136,14 @@ def test_the_warning_stays_on_after_new_year_while_the_current_year_is_unknown()
 def test_near_is_counted_on_weekdays_over_an_unknown_year_instead_of_failing_the_scrape():
     assert near_horizon(cst(2026, 12, 31, 9, 0)) == cst(2027, 1, 1, 17, 30)
     assert near_horizon(cst(2027, 1, 8, 18, 0)) == cst(2027, 1, 11, 17, 30)
+
+
+def test_counting_many_overdue_parts_on_weekdays_says_so_once(caplog, monkeypatch) -> None:
+    from services.supervision import escalation_handlers
+
+    monkeypatch.setattr(escalation_handlers, "_provisional_counts", escalation_handlers.Throttle(3600.0))
+    for day in range(4, 9):
+        assert escalation_handlers.overdue_days(cst(2026, 12, 30, 17, 30), cst(2027, 1, day, 10, 0)) > 0
+
+    lines = [r for r in caplog.records if "counted on weekdays" in r.getMessage()]
+    assert len(lines) == 1
