@@ -46,10 +46,14 @@ class AgencyReferral:
     pause_reason: PauseReason | None = None
     pause_note: str | None = None
     pauses: int = 0  # pauses so far; each pause and its resume carry the number, so the centre keeps them in order
-    # The result or decline that finished the referral, as sent to the centre, and the status to return to
-    # should the centre refuse it: until the centre took it, the unit's part is not done.
+    # The result or decline that finished the referral, as sent to the centre, and the status and paused clock to
+    # return to should the centre refuse it: until the centre took it, the unit's part is not done, and the
+    # centre still holds the clock paused as the unit had it.
     finished_by: UUID | None = None
     finished_from: AgencyReferralStatus | None = None
+    finished_paused_at: datetime | None = None
+    finished_pause_reason: PauseReason | None = None
+    finished_pause_note: str | None = None
     refusal: Mapping[str, Any] | None = None  # the centre's refusal of that report, shown until the unit acts again
 
     @property
@@ -93,7 +97,15 @@ def withdraw(referral: AgencyReferral, now: datetime) -> AgencyReferral | None:
     if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
         if referral.finished_by is None or referral.finished_from is AgencyReferralStatus.WITHDRAWN:
             return None
-        return replace(referral, finished_from=AgencyReferralStatus.WITHDRAWN, updated_at=now)
+        return replace(
+            referral,
+            finished_from=AgencyReferralStatus.WITHDRAWN,
+            updated_at=now,
+            # The centre's withdrawal ended the clock too: a refusal then brings back no pause.
+            finished_paused_at=None,
+            finished_pause_reason=None,
+            finished_pause_note=None,
+        )
     return replace(
         referral,
         status=AgencyReferralStatus.WITHDRAWN,
@@ -161,11 +173,19 @@ def resume(referral: AgencyReferral, now: datetime) -> AgencyReferral:
 
 def finished_by(before: AgencyReferral, after: AgencyReferral, report_id: UUID) -> AgencyReferral:
     """`after`, once an officer's action sent `report_id`: when that report finished the referral (a result or
-    a decline), it is kept with the status before, to go back to should the centre refuse it, and the
-    refusal of an earlier report is no longer shown."""
+    a decline), it is kept with the status and the clock's pause before, to go back to should the centre refuse
+    it, and the refusal of an earlier report is no longer shown."""
     if after.status not in FINISHING_REPORTS.values() or before.status is after.status:
         return after
-    return replace(after, finished_by=report_id, finished_from=before.status, refusal=None)
+    return replace(
+        after,
+        finished_by=report_id,
+        finished_from=before.status,
+        finished_paused_at=before.paused_at,
+        finished_pause_reason=before.pause_reason,
+        finished_pause_note=before.pause_note,
+        refusal=None,
+    )
 
 
 def refused(
@@ -179,8 +199,9 @@ def refused(
     decline that finished the referral, the unit's part is not done: left finished, the referral could never be
     reported again and the case would wait on the unit for good. It goes back to the status it had before
     (accepted after a result, received or accepted after a decline; withdrawn if the centre took it back
-    meanwhile), its unaccepted result dropped, `refusal` kept to show. The refusal of any other message (an
-    older one, or one that finished nothing) changes no status: None."""
+    meanwhile), with its clock paused as it was (the same pause, not a new one), its unaccepted result dropped,
+    `refusal` kept to show. The refusal of any other message (an older one, or one that finished nothing)
+    changes no status: None."""
     finished = FINISHING_REPORTS.get(rejected_type or "")
     if rejected_message_id is None or rejected_message_id != referral.finished_by or referral.status is not finished:
         return None
@@ -191,7 +212,15 @@ def refused(
         result=None,
         agreement=None,
         updated_at=now,
+        # The centre never saw the report, so it still holds the clock paused since then: a pause dropped here
+        # would leave the unit's screen showing a running clock it could not resume.
+        paused_at=referral.finished_paused_at,
+        pause_reason=referral.finished_pause_reason,
+        pause_note=referral.finished_pause_note,
         finished_by=None,
         finished_from=None,
+        finished_paused_at=None,
+        finished_pause_reason=None,
+        finished_pause_note=None,
         refusal=dict(refusal),
     )

@@ -35,8 +35,8 @@ class AgencyStore(Protocol):
 
     def save_referral(self, referral: AgencyReferral) -> None:
         """Keep the referral's status, its result (code, outcome, agreement), its clock's pause (when, why,
-        how many so far), the report that finished it (and the status before), the centre's refusal of that
-        report, and its time of update."""
+        how many so far), the report that finished it (and the status and pause before), the centre's refusal
+        of that report, and its time of update."""
         ...
 
     def referral_exists(self, referral_id: UUID) -> bool: ...
@@ -130,7 +130,8 @@ class PostgresAgencyStore:
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
         row = self.sql.one(
             "SELECT referral_id, case_id, unit, status, outcome, result, agreement, trace,"
-            " paused_at, pause_reason, pause_note, pauses, finished_by, finished_from, refusal"
+            " paused_at, pause_reason, pause_note, pauses, finished_by, finished_from, refusal,"
+            " finished_paused_at, finished_pause_reason, finished_pause_note"
             " FROM referrals WHERE referral_id = %s FOR UPDATE",
             (referral_id,),
         )
@@ -151,6 +152,9 @@ class PostgresAgencyStore:
             finished_by=row["finished_by"],
             finished_from=AgencyReferralStatus(row["finished_from"]) if row["finished_from"] else None,
             refusal=row["refusal"],
+            finished_paused_at=row["finished_paused_at"],
+            finished_pause_reason=PauseReason(row["finished_pause_reason"]) if row["finished_pause_reason"] else None,
+            finished_pause_note=row["finished_pause_note"],
         )
         return referral, row["trace"]
 
@@ -158,7 +162,8 @@ class PostgresAgencyStore:
         self.sql.write(
             "UPDATE referrals SET status = %s, outcome = %s, result = %s, agreement = %s, updated_at = %s,"
             " paused_at = %s, pause_reason = %s, pause_note = %s, pauses = %s,"
-            " finished_by = %s, finished_from = %s, refusal = %s"
+            " finished_by = %s, finished_from = %s, refusal = %s,"
+            " finished_paused_at = %s, finished_pause_reason = %s, finished_pause_note = %s"
             " WHERE referral_id = %s",
             (
                 referral.status.value,
@@ -173,6 +178,9 @@ class PostgresAgencyStore:
                 referral.finished_by,
                 referral.finished_from.value if referral.finished_from else None,
                 jsonb(dict(referral.refusal)) if referral.refusal is not None else None,
+                referral.finished_paused_at,
+                referral.finished_pause_reason.value if referral.finished_pause_reason else None,
+                referral.finished_pause_note,
                 referral.referral_id,
             ),
         )

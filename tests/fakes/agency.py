@@ -62,6 +62,9 @@ class FakeAgencyStore:
             "refusal": None,
             "finished_by": None,
             "finished_from": None,
+            "finished_paused_at": None,
+            "finished_pause_reason": None,
+            "finished_pause_note": None,
             "trace": as_json(trace),
         }
         self.deadline_revisions[message.referral_id] = 0
@@ -140,6 +143,9 @@ class FakeAgencyStore:
             finished_by=row["finished_by"],
             finished_from=AgencyReferralStatus(row["finished_from"]) if row["finished_from"] else None,
             refusal=copy.deepcopy(row["refusal"]),
+            finished_paused_at=row["finished_paused_at"],
+            finished_pause_reason=PauseReason(row["finished_pause_reason"]) if row["finished_pause_reason"] else None,
+            finished_pause_note=row["finished_pause_note"],
         )
         return referral, dict(row["trace"])
 
@@ -163,6 +169,9 @@ class FakeAgencyStore:
                 finished_by=referral.finished_by,
                 finished_from=referral.finished_from.value if referral.finished_from else None,
                 refusal=as_json(dict(referral.refusal)) if referral.refusal is not None else None,
+                finished_paused_at=referral.finished_paused_at,
+                finished_pause_reason=referral.finished_pause_reason.value if referral.finished_pause_reason else None,
+                finished_pause_note=referral.finished_pause_note,
             )
 
     def referral_exists(self, referral_id: UUID) -> bool:
@@ -446,7 +455,14 @@ def _read(row: Row) -> Row:
     return copy.deepcopy({key: value for key, value in row.items() if key not in _UNREAD})
 
 
-_UNREAD = ("trace", "finished_by", "finished_from")
+_UNREAD = (
+    "trace",
+    "finished_by",
+    "finished_from",
+    "finished_paused_at",
+    "finished_pause_reason",
+    "finished_pause_note",
+)
 
 
 def _has_phone(referral: Row) -> bool:

@@ -1,10 +1,11 @@
-"""An agency's store keeps a referral's paused clock and the deadline the centre moved, whether fake or PostgreSQL."""
+"""An agency's store keeps a referral's paused clock, the pause a finishing report ended, and the deadline the centre
+moved, whether fake or PostgreSQL."""
 
 from datetime import datetime, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from shared.agency.domain import accept, pause, report_result, resume
+from shared.agency.domain import accept, finished_by, pause, refused, report_result, resume
 from shared.agency.store import PostgresAgencyStore
 from shared.contracts.disputes import ResultReport
 from shared.contracts.messages import PauseReason
@@ -25,6 +26,8 @@ DUE_AT = datetime(2026, 12, 7, 17, 30, tzinfo=BEIJING)
 PAUSED_AT = datetime(2026, 11, 25, 15, 0, tzinfo=BEIJING)
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 WAITING = "申请人外出务工，约定12月1日返乡后再调解"
+RESULT_MESSAGE = UUID("44444444-4444-4444-8444-444444444444")
+REFUSAL = {"reason": "failed", "detail": "rejected: failed after 5 attempts", "rejected_type": "ResultReported"}
 
 
 def accepted(stores) -> None:
@@ -107,3 +110,52 @@ def test_the_centres_latest_revision_of_the_deadline_wins_later_or_earlier_whate
     with stores.transaction() as store:
         kept = store.get_referral(REFERRAL)
     assert (kept["due_at"], kept["due_provisional"]) == (one_day_later, False)
+
+
+def test_a_result_reported_while_paused_keeps_the_pause_and_a_refusal_of_it_brings_the_pause_back(stores) -> None:
+    accepted(stores)
+    with stores.transaction() as store:
+        referral, _ = store.lock_referral(REFERRAL)
+        store.save_referral(pause(referral, PauseReason.AWAITING_PARTY, WAITING, PAUSED_AT))
+    with stores.transaction() as store:
+        before, _ = store.lock_referral(REFERRAL)
+        done = report_result(before, ResultReport(result=ResultCode.HANDLED), PAUSED_AT + timedelta(days=1))
+        store.save_referral(finished_by(before, done, RESULT_MESSAGE))
+
+    with stores.transaction() as store:
+        reported, _ = store.lock_referral(REFERRAL)
+        shown_reported = store.get_referral(REFERRAL)
+    assert (reported.finished_paused_at, reported.finished_pause_reason, reported.finished_pause_note) == (
+        PAUSED_AT,
+        PauseReason.AWAITING_PARTY,
+        WAITING,
+    )
+    assert (shown_reported["status"], shown_reported["paused_at"], shown_reported["pause_reason"]) == (
+        "reported",
+        None,
+        None,
+    )
+
+    with stores.transaction() as store:
+        reopened = refused(reported, RESULT_MESSAGE, "ResultReported", REFUSAL, PAUSED_AT + timedelta(days=2))
+        assert reopened is not None
+        store.save_referral(reopened)
+    with stores.transaction() as store:
+        locked, _ = store.lock_referral(REFERRAL)
+        shown = store.get_referral(REFERRAL)
+
+    assert (locked.status.value, locked.paused_at, locked.pause_reason, locked.pause_note, locked.pauses) == (
+        "accepted",
+        PAUSED_AT,
+        PauseReason.AWAITING_PARTY,
+        WAITING,
+        1,
+    )
+    assert (locked.finished_paused_at, locked.finished_pause_reason, locked.finished_pause_note) == (None, None, None)
+    assert (shown["paused_at"], shown["pause_reason"], shown["pause_note"], shown["pauses"]) == (
+        PAUSED_AT,
+        "awaiting_party",
+        WAITING,
+        1,
+    )
+    assert shown["refusal"] == REFUSAL

@@ -30,7 +30,10 @@ const FINISHING_REPORTS = { ResultReported: 'reported', ReferralDeclined: 'decli
  * (`MessageRejected`), so that an officer can report again; null when it stays as it is. The centre's
  * answer is what counts: until it took the report, the unit's part is not done. Whatever the reason: when the
  * centre has closed the unit's part (`referral_closed`), its ReferralWithdrawn then withdraws the referral, as
- * the Python agency base does (shared/agency/README.md).
+ * the Python agency base does (shared/agency/README.md). It goes back exactly as it was before the report, as the
+ * centre still sees it: this agency never pauses a referral's clock, so the status is all a report changed besides
+ * its result. An agency that pauses keeps the pause beside `finished_from` and brings it back too, because the
+ * centre still holds that clock paused (shared/agency/domain.py `refused`).
  */
 function reopenedBy(referral, notice) {
   if (!referral || FINISHING_REPORTS[notice.rejected_type] !== referral.status) return null;

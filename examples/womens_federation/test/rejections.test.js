@@ -171,6 +171,25 @@ test('a result the centre refuses returns the referral to accepted, with the ref
   assert.equal(store.outbox.length, 2);
 });
 
+test('a refused result or decline leaves the referral exactly as it was before the report, but for the refusal', async () => {
+  // Nothing of the refused report stays, and nothing the referral had before it is lost (a null is no value).
+  const kept = (referral) => Object.fromEntries(Object.entries(referral).filter(([key, value]) => key !== 'refusal' && value != null));
+  for (const [action, body, type] of [
+    ['result', { result: 'mediated', summary: '已调解', agreement: { signed_on: '2026-03-05', terms: '双方和解' } }, 'ResultReported'],
+    ['decline', { reason: '不属于妇联职责' }, 'ReferralDeclined'],
+  ]) {
+    const store = memoryStore();
+    acceptedReferral(store);
+    const before = kept(store.referrals.get(REFERRAL_ID));
+    const sent = await officersOn(store).act(action, REFERRAL_ID, body, officer);
+
+    await EFFECTS.MessageRejected(store.tx, refusalOf(sent.message_id, type), {}, new Date());
+
+    assert.deepEqual(kept(store.referrals.get(REFERRAL_ID)), before, action);
+    assert.equal(store.referrals.get(REFERRAL_ID).refusal.rejected_type, type);
+  }
+});
+
 test('a refusal of another message leaves a finished referral as it is', async () => {
   const store = memoryStore();
   acceptedReferral(store);

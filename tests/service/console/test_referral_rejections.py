@@ -70,6 +70,22 @@ def test_a_refused_result_shows_the_refusal_and_that_the_referral_is_open_again(
     assert 'action="/referrals/police/' in page and "/result" in page  # the result form is offered again
 
 
+def test_a_refused_result_sent_while_paused_shows_the_refusal_and_the_clock_still_paused(console, browser, staff, apis):
+    paused_again = {
+        **REOPENED,
+        "paused_at": "2026-11-22T07:00:00+00:00",
+        "pause_reason": "appraisal",
+        "pause_note": "等待司法鉴定所出具伤情鉴定意见",
+        "pauses": 1,
+    }
+
+    page = re.sub(r"\s+", " ", open_page(console, browser, staff, apis, paused_again))
+
+    assert "中心拒收了本单位的反馈结果：多次处理失败 (failed)。此件仍未办结，请核实后重新反馈结果。" in page
+    assert "计时已暂停（鉴定：等待司法鉴定所出具伤情鉴定意见）" in page
+    assert '<button type="submit">恢复计时</button>' in page and "<h2>暂停计时</h2>" not in page
+
+
 def test_a_referral_without_a_refusal_shows_none(console, browser, staff, apis):
     page = open_page(console, browser, staff, apis, {**REPORTED, "refusal": None})
 

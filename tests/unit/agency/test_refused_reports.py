@@ -1,4 +1,5 @@
-"""A result or decline the centre refused for good: the referral goes back to where it was, once, and no other."""
+"""A result or decline the centre refused for good: the referral goes back to where it was, its clock paused as it
+was, once, and no other."""
 
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -11,12 +12,15 @@ from shared.agency.domain import (
     accept,
     decline,
     finished_by,
+    pause,
     record_progress,
     refused,
     report_result,
+    resume,
     withdraw,
 )
 from shared.contracts.disputes import ResultReport
+from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import ResultCode
 
 RECEIVED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -26,6 +30,8 @@ RESULT_MESSAGE = UUID("44444444-4444-4444-8444-444444444444")
 DECLINE_MESSAGE = UUID("55555555-5555-4555-8555-555555555555")
 OLDER_MESSAGE = UUID("66666666-6666-4666-8666-666666666666")
 REFUSAL = {"reason": "failed", "detail": "rejected: failed after 5 attempts", "rejected_type": "ResultReported"}
+PAUSED_AT = AT + timedelta(minutes=30)
+WAITING = "等待司法鉴定所出具伤情鉴定意见"
 
 
 def received() -> AgencyReferral:
@@ -128,3 +134,72 @@ def test_the_refusal_then_the_withdrawal_withdraws_the_referral_as_usual():
 def test_a_finished_referral_whose_report_is_not_known_stays_as_it_is_when_withdrawn():
     legacy = report_result(accept(received(), AT), ResultReport(result=ResultCode.HANDLED), AT)
     assert withdraw(legacy, LATER) is None
+
+
+# --- finished while the clock stood still ---------------------------------------------------------
+
+
+def paused() -> AgencyReferral:
+    return pause(accept(received(), AT), PauseReason.APPRAISAL, WAITING, PAUSED_AT)
+
+
+def pause_of(referral: AgencyReferral) -> tuple[object, ...]:
+    return (referral.paused_at, referral.pause_reason, referral.pause_note, referral.pauses)
+
+
+def test_a_result_reported_while_paused_keeps_the_pause_it_ended_beside_the_status_before():
+    done = reported(paused())
+
+    assert (done.status, done.paused) == (AgencyReferralStatus.REPORTED, False)
+    assert (done.finished_paused_at, done.finished_pause_reason, done.finished_pause_note) == (
+        PAUSED_AT,
+        PauseReason.APPRAISAL,
+        WAITING,
+    )
+
+
+def test_a_refused_result_reported_while_paused_goes_back_paused_as_it_was_and_can_be_resumed():
+    reopened = refused(reported(paused()), RESULT_MESSAGE, "ResultReported", REFUSAL, LATER)
+
+    assert reopened is not None
+    assert (reopened.status, reopened.result) == (AgencyReferralStatus.ACCEPTED, None)
+    # The same pause the centre still holds: its time, reason and note, and no second pause counted.
+    assert pause_of(reopened) == (PAUSED_AT, PauseReason.APPRAISAL, WAITING, 1)
+    assert (reopened.finished_paused_at, reopened.finished_pause_reason, reopened.finished_pause_note) == (
+        None,
+        None,
+        None,
+    )
+    running = resume(reopened, LATER)
+    assert (running.paused, running.pauses) == (False, 1)
+
+
+def test_a_refused_decline_made_while_paused_goes_back_paused_as_it_was():
+    before = paused()
+    declined = finished_by(before, decline(before, AT + timedelta(hours=1)), DECLINE_MESSAGE)
+    assert declined.paused is False
+
+    reopened = refused(declined, DECLINE_MESSAGE, "ReferralDeclined", REFUSAL, LATER)
+
+    assert reopened is not None and reopened.status is AgencyReferralStatus.ACCEPTED
+    assert pause_of(reopened) == (PAUSED_AT, PauseReason.APPRAISAL, WAITING, 1)
+    assert resume(reopened, LATER).paused is False
+
+
+def test_a_refused_result_reported_with_the_clock_running_goes_back_running():
+    running = resume(paused(), AT + timedelta(hours=1))
+
+    reopened = refused(reported(running), RESULT_MESSAGE, "ResultReported", REFUSAL, LATER)
+
+    assert reopened is not None
+    assert pause_of(reopened) == (None, None, None, 1)
+
+
+def test_a_withdrawal_crossing_a_result_reported_while_paused_leaves_the_referral_withdrawn_without_a_pause():
+    kept = withdraw(reported(paused()), LATER)
+    assert kept is not None
+
+    reopened = refused(kept, RESULT_MESSAGE, "ResultReported", REFUSAL, LATER)
+
+    assert reopened is not None
+    assert (reopened.status, reopened.paused) == (AgencyReferralStatus.WITHDRAWN, False)
