@@ -14,7 +14,6 @@ from services.supervision.documents_settings import Documents
 from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
-from shared.contracts import dates
 from shared.contracts.disputes import LongText
 from shared.contracts.identifiers import CaseId, UnitCode, split_unit
 from shared.contracts.messages import (
@@ -46,7 +45,6 @@ Work = UnitOfWork[SupervisionStore]
 
 class LinkFactRefusal(StrEnum):
     OTHER_AGENCYS_UNIT = "other_agencys_unit"  # a link noted a record of a unit that is not its agency's
-    TIME_OUT_OF_RANGE = "time_out_of_range"  # a decision dated in a year no report counts
 
 
 class RateFollowUp(BaseModel):
@@ -377,10 +375,8 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
         if split_unit(unit)[0] != agency.code:
             reason = f"{message.type} of {message.link}: {field} {unit} is not a unit of {agency.code}"
             raise Refused(LinkFactRefusal.OTHER_AGENCYS_UNIT, reason)
-    # Counted by its China date, every time the reports recount: a time no date can hold would fail each of them.
-    if not dates.instant_in_range(message.at):
-        reason = f"{message.type} of {message.link}: at {message.at.isoformat()} is not {dates.YEARS_TEXT}"
-        raise Refused(LinkFactRefusal.TIME_OUT_OF_RANGE, reason)
+    # `at` is counted by its China date at every recount. A time whose date could leave the calendar (year 9999 …)
+    # never gets here: the contract (CalendarDateTime) refuses a time outside 1900-2100 as a schema violation.
     with uow:
         uow.claim(message)
         uow.store.record_link_fact(message)  # counted once, by the next recount (recount_stale)

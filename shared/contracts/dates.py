@@ -1,10 +1,12 @@
-"""Dates a request may name: years a county's records can fall in, so a day before or after is always a date."""
+"""Dates a request or a message may name: years a county's records can fall in, so a day before or after is a date."""
 
-from datetime import UTC, date, datetime
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any
 
-from pydantic import AfterValidator
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 # Wide enough for any record or period a county asks about; narrow enough that counting days from a date
 # never leaves Python's calendar (years 1 to 9999), where it would fail as our error, not the caller's.
@@ -14,10 +16,9 @@ FIRST_DATE = date(FIRST_YEAR, 1, 1)
 LAST_DATE = date(LAST_YEAR, 12, 31)
 YEARS_TEXT = f"in a year from {FIRST_YEAR} to {LAST_YEAR}"
 OUT_OF_RANGE = "date_out_of_range"
-# The same years as instants. Comparing an aware time with them converts nothing, so it cannot overflow
-# as moving the time itself into another zone can.
-_FIRST_INSTANT = datetime(FIRST_YEAR, 1, 1, tzinfo=UTC)
-_END_INSTANT = datetime(LAST_YEAR + 1, 1, 1, tzinfo=UTC)
+# The same years at the start of an RFC 3339 date-time, as a JSON Schema pattern for receivers in any language.
+# Spelled out for 1900 to 2100; tests/unit/contracts/test_dates.py holds it to check_year for every year.
+YEARS_PATTERN = "^(?:19[0-9]{2}|20[0-9]{2}|2100)-"
 
 
 def check_year(year: int) -> int:
@@ -37,10 +38,29 @@ def in_range(day: date) -> date:
     return day
 
 
-def instant_in_range(moment: datetime) -> bool:
-    """Whether an aware time lies in the accepted years (as UTC counts them)."""
-    return _FIRST_INSTANT <= moment < _END_INSTANT
+def time_in_range(moment: datetime) -> datetime:
+    """The time, or a field error when the year it is written in is outside the accepted years.
+
+    The year as written, in the time's own offset: judged without converting (which could overflow near year
+    1 or 9999), and exactly what YEARS_PATTERN says. Such a time is within a day of those years in any zone,
+    so its China date, or any date counted a few years from it, is still a date."""
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise PydanticCustomError(OUT_OF_RANGE, "must be a time {years}", {"years": YEARS_TEXT})
+    return moment
+
+
+@dataclass(frozen=True)
+class _PublishedYears:
+    """Publishes YEARS_PATTERN in the JSON Schema of a bounded time; validation itself is time_in_range."""
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema: dict[str, Any] = handler(core)
+        return {**schema, "pattern": YEARS_PATTERN}
 
 
 CalendarDate = Annotated[date, AfterValidator(in_range)]
 """A date (YYYY-MM-DD) from FIRST_DATE to LAST_DATE: any date a request names, whatever it counts from it."""
+
+CalendarDateTime = Annotated[AwareDatetime, AfterValidator(time_in_range), _PublishedYears()]
+"""An aware time written in a year from FIRST_YEAR to LAST_YEAR: a time a message names that its receiver counts
+by date (the schema's `pattern` says the same)."""

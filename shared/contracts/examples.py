@@ -16,6 +16,7 @@ from uuid import NAMESPACE_URL, uuid5
 
 from pydantic import ValidationError
 
+from shared.contracts.dates import YEARS_PATTERN, YEARS_TEXT
 from shared.contracts.disputes import NOT_BLANK_PATTERN
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import TO_RECIPIENT_AGENCY, Document
@@ -304,6 +305,15 @@ def _blank_field(model: type[Envelope]) -> str | None:
     return None
 
 
+def _years_field(model: type[Envelope]) -> str | None:
+    """The first required field of the body whose time must be written in one of the accepted years."""
+    schema = model.model_json_schema()
+    for name in schema.get("required", ()):
+        if _not_null(schema["properties"][name], schema).get("pattern") == YEARS_PATTERN:
+            return str(name)
+    return None
+
+
 def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
     """Bodies a receiver refuses (dead letter, reason naming the field): one rule broken in each."""
     valid = valid_example(model)
@@ -347,6 +357,16 @@ def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
                 f"`{blank}` is only spaces: text is read with its surrounding whitespace stripped, and must keep "
                 "a character",
                 {**valid, blank: " \u3000 "},
+            )
+        )
+    dated = _years_field(model)
+    if dated:
+        examples.append(
+            InvalidExample(
+                f"out-of-years-{dated}",
+                dated,
+                f"`{dated}` is in the year 9999: a time must be written {YEARS_TEXT}",
+                {**valid, dated: "9999-12-31T23:00:00+08:00"},
             )
         )
     for name, field, reason, changes in RULE_BREAKERS.get(model.TYPE, ()):

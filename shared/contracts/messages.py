@@ -14,6 +14,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
+from shared.contracts.dates import YEARS_TEXT, CalendarDateTime
 from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ResultReport, ShortText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode
@@ -403,7 +404,9 @@ class LinkRecordNoted(Document):
     record_id: RecordId = Field(description="the filing, call or petition number; the referral id for justice")
     kind: LinkRecordKind
     unit: UnitCode = Field(description="the link's unit whose record it is")
-    at: AwareDatetime = Field(description="when the link decided")
+    at: CalendarDateTime = Field(
+        description=f"when the link decided, written {YEARS_TEXT} (in its own offset); counted by its China date"
+    )
     detail: dict[DetailCode, DetailValue] = Field(default_factory=dict, max_length=20)
 
 

@@ -4,18 +4,22 @@ Each is refused as the caller's mistake (a 403 or a 400 naming the field, a dead
 nothing is kept, and the service answers the next request as before.
 """
 
-from datetime import UTC, datetime, timedelta
+import json
+from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
+from kombu.message import Message
 
 from services.supervision.dependencies import RatingLinks
 from services.supervision.domain import rating_link_for
+from services.supervision.service import Supervision
 from shared.auth.principal import Forbidden
 from shared.clock import now
-from shared.contracts.messages import CaseResolved, FollowUpRated, LinkRecordNoted, NoticeCirculated
+from shared.contracts.envelope import Envelope
+from shared.contracts.messages import REJECTED_SCHEMA, CaseResolved, FollowUpRated, LinkRecordNoted, NoticeCirculated
 from shared.http import PUBLIC, ApiHandler, BadInput
-from shared.refusal import Refused
+from shared.messaging.consumer import InboxConsumer, Unreadable
 
 CASE_ID = "430426-20260101-00001"
 CENTRE = "centre:430426"
@@ -193,19 +197,49 @@ def noted(n: int, at: datetime) -> LinkRecordNoted:
     )
 
 
-@pytest.mark.parametrize(
-    "at",
-    [datetime(9999, 12, 31, 20, tzinfo=UTC), datetime(1, 1, 1, tzinfo=UTC), datetime(2101, 1, 1, tzinfo=UTC)],
-)
-def test_a_link_fact_dated_outside_the_years_is_dead_lettered_and_reports_still_read(
+def read_at_supervisions_inbox(body: dict[str, object]) -> Envelope:
+    """The body as supervision's inbox reads it before any handler runs (shared.messaging.consumer), with the
+    model its `on_link_record_noted` entrypoint declares."""
+    consumer = InboxConsumer()
+    consumer.service = "supervision"
+    consumer.handlers = {h.model.TYPE: h for h in Supervision.on_link_record_noted.nameko_entrypoints}
+    _, message = consumer.read(Message(body=json.dumps(body).encode(), content_type="application/json"))
+    return message
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T20:00:00+00:00", "0001-01-01T00:00:00+00:00", "2101-01-01T00:00:00+08:00"])
+def test_a_link_fact_dated_outside_the_years_is_dead_lettered_as_a_schema_violation_and_reports_still_read(
     supervision, supervision_store, uow, http, at
 ):
-    supervision.sender = COURT_USER
-    with pytest.raises(Refused, match="is not in a year from 1900 to 2100") as refused:
-        supervision.on_link_record_noted(noted(1, at))
+    body = {**noted(1, datetime(2026, 12, 1, tzinfo=UTC)).model_dump(mode="json"), "at": at}
+    with pytest.raises(Unreadable) as refused:
+        read_at_supervisions_inbox(body)
 
-    assert refused.value.code == "time_out_of_range"  # the consumer dead-letters it with this reason
+    # The consumer dead-letters it with this code and reason (and tells the court) before any handler runs.
+    assert refused.value.code == REJECTED_SCHEMA
+    assert str(refused.value) == "schema violation: at: must be a time in a year from 1900 to 2100"
     assert supervision_store.link_facts == {} and uow.claimed == set()
-    supervision.on_link_record_noted(noted(2, datetime(2026, 12, 1, 15, 30, tzinfo=UTC)))
+    supervision.sender = COURT_USER
+    supervision.on_link_record_noted(
+        read_at_supervisions_inbox(noted(2, datetime(2026, 12, 1, 15, 30, tzinfo=UTC)).model_dump(mode="json"))
+    )
     report = supervision.report(http.get({"from": "2026-12-01", "to": "2026-12-01"}))
     assert report.status_code == 200
+    assert len(supervision_store.link_facts) == 1
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(1900, 1, 1, tzinfo=timezone(timedelta(hours=14))),  # 1899-12-31 in China
+        datetime(2100, 12, 31, 23, 59, tzinfo=UTC),  # 2101-01-01 in China
+    ],
+)
+def test_a_link_fact_at_either_end_of_the_years_is_kept_and_counted_by_a_china_date(
+    supervision, supervision_store, http, at
+):
+    supervision.sender = COURT_USER
+    supervision.on_link_record_noted(read_at_supervisions_inbox(noted(3, at).model_dump(mode="json")))
+
+    assert len(supervision_store.link_facts) == 1
+    assert supervision.report(http.get({"from": "2100-12-31", "to": "2100-12-31"})).status_code == 200

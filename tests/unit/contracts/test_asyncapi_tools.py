@@ -20,6 +20,7 @@ from shared.contracts.messages import (
     CaseReopened,
     ClockPaused,
     DeadlineChanged,
+    LinkRecordNoted,
     PauseReason,
     RegisterDispute,
     ResultReported,
@@ -117,6 +118,13 @@ console.log(JSON.stringify(cases.map(([type, schema, body]) => {
 })));
 """
 _ABSENT = object()
+# Times around the ends of the years 1900 to 2100 and of Python's calendar, in offsets either side of UTC.
+_EDGE_TIMES = [
+    f"{day}T{time}{offset}"
+    for day in ("0001-01-01", "1899-12-31", "1900-01-01", "2026-12-01", "2100-12-31", "2101-01-01", "9999-12-31")
+    for time in ("00:00:00", "23:59:59.999")
+    for offset in ("Z", "+14:00", "-12:00", "+08:00")
+]
 _WHITESPACE = ["\t", "\n", "\x0b", "\x0c", "\r", " ", "\x85", "\xa0", "\u1680", "\u2000", "\u200a", "\u2028", "\u3000"]
 
 
@@ -126,7 +134,8 @@ def _with(body: dict[str, Any], **changes: Any) -> dict[str, Any]:
 
 
 def _rule_bodies() -> list[tuple[type[Envelope], dict[str, Any]]]:
-    """Bodies around each rule between fields, and blank text, that the models refuse or take."""
+    """Bodies around each rule between fields, blank text and the years a time is written in, that the models
+    refuse or take."""
     result = valid_example(ResultReported)
     agreement = result["agreement"]
     bodies: list[tuple[type[Envelope], dict[str, Any]]] = [
@@ -165,6 +174,8 @@ def _rule_bodies() -> list[tuple[type[Envelope], dict[str, Any]]]:
             [{"role": "respondent", "name": "张某"}, person],
         )
     ]
+    noted = valid_example(LinkRecordNoted)
+    bodies += [(LinkRecordNoted, _with(noted, at=at)) for at in _EDGE_TIMES]
     bodies += [(ResultReported, _with(result, summary=f"{space}{space}")) for space in _WHITESPACE]
     bodies += [(ResultReported, _with(result, summary=f"{space}办结{space}")) for space in _WHITESPACE]
     return bodies
@@ -178,7 +189,7 @@ def _accepted_by_model(model: type[Envelope], body: dict[str, Any]) -> bool:
     return True
 
 
-def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_and_in_blank_text():
+def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_in_blank_text_and_in_years():
     bodies = _rule_bodies()
     cases = [(model.TYPE, message_schema(model), body) for model, body in bodies]
     assert NODE is not None
@@ -196,3 +207,5 @@ def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_and_in_bl
     ]
     assert not disagreements, disagreements[:5]
     assert True in verdicts and False in verdicts
+    dated = [says for (model, _), says in zip(bodies, verdicts, strict=True) if model is LinkRecordNoted]
+    assert dated.count(True) == 3 * 2 * 4  # 1900-01-01, 2026-12-01 and 2100-12-31 in every offset, no other day

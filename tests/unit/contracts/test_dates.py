@@ -1,15 +1,27 @@
-"""Dates a request may name: 1900 to 2100, so a day before or after any of them is still a date."""
+"""Dates and times a request or a message may name: 1900 to 2100, so a day before or after is still a date."""
 
+import re
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.contracts.dates import FIRST_DATE, LAST_DATE, CalendarDate, check_year, instant_in_range
+from shared.contracts.dates import (
+    FIRST_DATE,
+    LAST_DATE,
+    YEARS_PATTERN,
+    CalendarDate,
+    CalendarDateTime,
+    check_year,
+)
 
 
 class Asked(BaseModel):
     on: CalendarDate
+
+
+class Noted(BaseModel):
+    at: CalendarDateTime
 
 
 def test_the_first_and_last_accepted_dates_leave_room_for_a_day_either_side() -> None:
@@ -41,17 +53,68 @@ def test_a_year_written_as_text_is_checked_against_the_same_range() -> None:
 
 
 @pytest.mark.parametrize(
-    ("moment", "inside"),
+    "moment",
     [
-        (datetime(2026, 12, 1, 15, 30, tzinfo=UTC), True),
-        (datetime(9999, 12, 31, 23, 0, tzinfo=timezone(timedelta(hours=-5))), False),  # past year 9999 in UTC
-        (datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=14))), False),  # before year 1 in UTC
-        (datetime(2101, 1, 1, tzinfo=UTC), False),
-        (datetime(1900, 1, 1, tzinfo=UTC), True),
+        "2026-12-01T15:30:00+08:00",
+        "1900-01-01T00:00:00+14:00",  # 1899 in UTC, but written in 1900: its China date is still a date
+        "2100-12-31T23:59:59-12:00",  # 2101 in UTC and in China, a day past the years: still a date
+        datetime(1900, 1, 1, tzinfo=UTC),
     ],
 )
-def test_an_aware_time_at_the_calendars_edges_is_judged_without_overflowing(moment: datetime, inside: bool) -> None:
-    assert instant_in_range(moment) is inside
+def test_a_time_written_in_the_years_is_taken_as_written_and_has_a_china_date(moment: str | datetime) -> None:
+    noted = Noted(at=moment).at
+
+    china_date = noted.astimezone(timezone(timedelta(hours=8))).date()
+    assert FIRST_DATE - timedelta(days=1) <= china_date <= LAST_DATE + timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        "9999-12-31T23:00:00-05:00",  # past year 9999 in UTC: judged as written, without converting
+        "0001-01-01T00:00:00+14:00",  # before year 1 in UTC
+        "1899-12-31T23:59:59-12:00",
+        "2101-01-01T00:00:00Z",
+        datetime(9999, 12, 31, 23, tzinfo=timezone(timedelta(hours=-5))),
+    ],
+)
+def test_a_time_written_outside_the_years_is_refused_naming_the_field_without_overflowing(
+    moment: str | datetime,
+) -> None:
+    with pytest.raises(ValidationError) as refused:
+        Noted(at=moment)
+    [error] = refused.value.errors()
+    assert (error["loc"], error["type"]) == (("at",), "date_out_of_range")
+    assert error["msg"] == "must be a time in a year from 1900 to 2100"
+
+
+def test_a_naive_time_is_still_refused_as_pydantic_says() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Noted(at="2026-12-01T15:30:00")
+    assert refused.value.errors()[0]["type"] == "timezone_aware"
+
+
+def test_the_published_pattern_takes_exactly_the_years_check_year_takes() -> None:
+    def pattern_takes(year: int) -> bool:
+        return re.search(YEARS_PATTERN, f"{year:04d}-01-01T00:00:00Z") is not None
+
+    def check_takes(year: int) -> bool:
+        try:
+            check_year(year)
+        except ValueError:
+            return False
+        return True
+
+    assert [year for year in range(10_000) if pattern_takes(year) != check_takes(year)] == []
+
+
+def test_a_bounded_time_is_published_as_a_date_time_with_its_years_pattern() -> None:
+    assert Noted.model_json_schema()["properties"]["at"] == {
+        "format": "date-time",
+        "pattern": YEARS_PATTERN,
+        "title": "At",
+        "type": "string",
+    }
 
 
 def test_a_date_is_still_published_as_a_date_in_the_json_schema() -> None:

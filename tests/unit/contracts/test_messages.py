@@ -273,3 +273,17 @@ def test_a_link_records_detail_refuses_names_numbers_and_free_text(value):
 def test_a_link_record_refuses_an_unknown_kind_or_link_and_a_naive_time(field, value):
     with pytest.raises(ValidationError, match=field):
         LinkRecordNoted.model_validate(link_record(**{field: value}))
+
+
+@pytest.mark.parametrize("at", ["9999-12-31T20:00:00+08:00", "0001-01-01T00:00:00Z", "2101-01-01T00:00:00+08:00"])
+def test_a_link_record_dated_outside_the_years_is_refused_at_the_boundary_naming_at(at):
+    with pytest.raises(ValidationError) as refused:
+        LinkRecordNoted.model_validate(link_record(at=at))
+
+    [error] = refused.value.errors()
+    assert (error["loc"], error["msg"]) == (("at",), "must be a time in a year from 1900 to 2100")
+
+
+def test_a_link_record_dated_at_either_end_of_the_years_is_taken():
+    for at in ("1900-01-01T00:00:00+08:00", "2100-12-31T23:59:59+08:00"):
+        assert LinkRecordNoted.model_validate(link_record(at=at)).at.year in (1900, 2100)
