@@ -117,6 +117,7 @@ REFERRAL_LOG_KINDS = {
     "mediation_session": "记录调解",
     "legal_aid": "转介法律援助",
 }
+# A line of a case's timeline (the coordinator's TimelineKind); what its detail says is timeline_parts's.
 TIMELINE_KINDS = {
     "case_triaged": "分流",
     "referral_issued": "派单",
@@ -298,6 +299,15 @@ def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str
         # Above the agency's own units: the county's bureau itself (祁东县公安局), not a station.
         return f"{place}{agency.name_zh}"
     return agency.unit_name.format(place=place, agency=agency.name_zh)
+
+
+# A unit's code as the platform writes it in free text: its agency, then a division of 6, 9 or 12 digits.
+_UNIT_CODE = re.compile(r"\b[a-z][a-z0-9_]*:[0-9]{6}(?:[0-9]{3}){0,2}\b")
+
+
+def units_in_text(text: str, registry: AgencyRegistry, places: Places) -> str:
+    """Free text with every unit code in it ('police:430426101') replaced by the unit's name."""
+    return _UNIT_CODE.sub(lambda found: unit_name(found.group(0), registry, places), text)
 
 
 # --- times ---------------------------------------------------------------------------------------
@@ -609,7 +619,6 @@ CALL_IN_REFUSALS = {
     "wrong_status": "此案件已办结、已结案或尚未分流，不能吹哨报到。",
 }
 CALL_IN_REFUSED = "暂时不能吹哨报到，请刷新页面查看案件的最新情况。"
-_UNIT_IN_TEXT = re.compile(r"\b[a-z_]+:[0-9]{6,12}\b")
 
 
 def call_in_refusal_text(
@@ -624,7 +633,7 @@ def call_in_refusal_text(
         return unit_name(str(unit), registry, places) if unit else None
 
     unit = named(detail.get("unit"))
-    centre = named(detail.get("centre")) or next(iter(map(named, _UNIT_IN_TEXT.findall(reason))), None)
+    centre = named(detail.get("centre")) or next(iter(map(named, _UNIT_CODE.findall(reason))), None)
     if code == "unit_already_on_case" and unit:
         return f"{unit}已在办理此案，不需要再吹哨报到。"
     if code == "bad_unit" and unit:

@@ -112,6 +112,17 @@ def ascii_digits(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
+# More than any count a form asks for (a group of 100000 at most), and far below the 4300 digits int() refuses.
+MAX_COUNT_DIGITS = 6
+
+
+def typed_count(text: str) -> int | str:
+    """A count as typed in a form, spaces dropped: a number when it is ASCII digits, else the text as typed, for
+    the API to refuse beside its input in that input's own words."""
+    digits = "".join(text.split())
+    return int(digits) if len(digits) <= MAX_COUNT_DIGITS and ascii_digits(digits) else digits
+
+
 # --- 吹哨报到 ------------------------------------------------------------------------------------------
 
 # The coordinator's referral statuses (and an agency's 'received') that keep a unit on a case.

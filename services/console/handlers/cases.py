@@ -1,6 +1,6 @@
 """Coordination (综合协调组): the case list, a case's page, and the manual-triage queue."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,11 +21,13 @@ from services.console.handlers.common import (
     posted_form,
     refusal_code,
 )
+from services.console.handlers.documents import KINDS as DOCUMENT_KINDS
 from services.console.handlers.documents import case_documents
 from services.console.pages import redirect, render
 from shared import wording
 from shared.centres import CentresError, county_centres
 from shared.platform import Platform
+from shared.timeline_wording import timeline_parts
 
 CASE_FILTERS = ("status", "source", "category", "unit", "place", "registered_from", "registered_to", "overdue", "q")
 PAGE_SIZE = 50
@@ -99,6 +101,16 @@ def case_page(
         errors=errors or {},
         **levels_context(case, visitor, names, form or {}),
         documents=case_documents(visitor, case_id, apis),  # the case's 提醒函 and 督办函, with their 文号
+        document_kinds=DOCUMENT_KINDS,
+        timeline_parts=timeline_wording(case, names),
+    )
+
+
+def timeline_wording(case: Mapping[str, Any], names: Names) -> Callable[[Mapping[str, Any]], list[str]]:
+    """A timeline line's detail, part by part, worded as `wuyuan case show` words it (shared.timeline_wording)."""
+    units = {str(r.get("referral_id")): str(r.get("unit")) for r in case.get("referrals") or [] if isinstance(r, dict)}
+    return lambda entry: timeline_parts(
+        str(entry.get("kind")), entry.get("detail") or {}, names.platform.registry, names.places, units
     )
 
 
@@ -112,8 +124,6 @@ def levels_context(
     return {
         "centre_name": wording.centre_name(case.get("centre"), registry, places),
         "escalation_text": lambda step: wording.escalation_text(step, registry, places),
-        "called_in_text": lambda detail: wording.called_in_text(detail, registry, places),
-        "report_rejected_text": lambda detail: wording.report_rejected_text(detail, registry, places),
         "may_call_in": "coordinator" in visitor.roles
         and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage"),
         "call_in_choices": domain.callable_units(

@@ -3,7 +3,6 @@ and replied to under the 信访工作条例's terms, and the year's figures, thr
 
 The bureau's API lists no petitions, so the first page shows the figures and finds a petition by its number."""
 
-import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
@@ -11,7 +10,7 @@ from urllib.parse import quote
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Answer, Apis
-from services.console.domain import ascii_digits
+from services.console.domain import ascii_digits, typed_count
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -188,9 +187,8 @@ def petition_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     body["respondents"] = [
         {key: value for key, value in row.items() if value} for _, row in _rows(form, "respondents", RESPONDENT_ROWS)
     ]
-    size = re.sub(r"\s", "", first_value(form, "group_size"))
-    if size:
-        body["group_size"] = int(size) if re.fullmatch(r"[0-9]{1,6}", size) else size
+    if size := first_value(form, "group_size"):
+        body["group_size"] = typed_count(size)
     related = first_value(form, "litigation_related") == "yes"
     body["litigation_related"] = related
     reason = first_value(form, "litigation_reason")
@@ -325,9 +323,8 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
         if first_value(form, "to_mediation") == "yes":
             body["to_mediation"] = True
     elif action == "extension":
-        days = re.sub(r"\s", "", first_value(form, "extension_days"))
-        if days:
-            body["days"] = int(days) if re.fullmatch(r"[0-9]{1,6}", days) else days
+        if days := first_value(form, "extension_days"):
+            body["days"] = typed_count(days)
         if reason := first_value(form, "extension_reason"):
             body["reason"] = reason
     else:

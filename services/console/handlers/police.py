@@ -184,8 +184,7 @@ def call_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     body["parties"] = domain.report_from_form(form).get("parties", [])
     for name, _ in SCENE_FACTS:
         body[name] = first_value(form, name) == "yes"
-    repeats = re.sub(r"\s", "", first_value(form, "repeat_calls"))
-    body["repeat_calls"] = int(repeats) if re.fullmatch(r"[0-9]{1,6}", repeats) else (repeats or 0)
+    body["repeat_calls"] = domain.typed_count(first_value(form, "repeat_calls")) or 0
     suitable = first_value(form, "suitable_for_mediation")
     if suitable in ("yes", "no"):
         body["suitable_for_mediation"] = suitable == "yes"

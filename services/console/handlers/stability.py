@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Apis
-from services.console.domain import ascii_digits
+from services.console.domain import typed_count
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -67,6 +67,7 @@ CLEARER_ERRORS = {
     ("events.size", "int_type"): "人数请填写阿拉伯数字，如 12",
     ("events.size", "greater_than_equal"): "群体性纠纷须填写人数（2人以上）",
     ("events.size", "less_than_equal"): "人数不能超过100000",
+    ("events.size", "int_parsing_size"): "人数不能超过100000",  # digits beyond any integer the committee reads
     ("leader.name", "missing"): "请填写包案领导姓名",
     ("leader.post", "missing"): "请填写包案领导职务",
     ("leader.plan", "missing"): "请填写稳控方案",
@@ -236,8 +237,7 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
         if field == "at" and _LOCAL_MINUTE.fullmatch(value):
             value = value + (":00" if len(value) == 16 else "") + "+08:00"
         if field == "size":
-            # Anything but ASCII digits goes as typed, for the committee to refuse beside the input.
-            body[field] = int(value) if ascii_digits(value) else value
+            body[field] = typed_count(value)
         elif field == "criminal_risk":
             body[field] = True
         else:

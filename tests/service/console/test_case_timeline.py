@@ -1,10 +1,15 @@
-"""The case page reads a unit's term, a paused and resumed clock and a late step in Chinese, in Beijing time."""
+"""The case page reads each line of a case's history in Chinese and Beijing time, as `wuyuan case show` words it."""
 
 import copy
+import html
 import re
 
 from tests.service.console.test_calendar_marks import CASE, CASE_ID
 from tests.service.console.visitors import ZHOU
+from tests.unit.shared.test_wording_timeline import CO_ID, JUSTICE
+from tests.unit.shared.test_wording_timeline import TIMELINE as EVERY_KIND
+from wuyuan.labels import Names, timeline_detail
+from wuyuan.settings import PlatformSettings
 
 REFERRAL_ID = CASE["referrals"][0]["referral_id"]
 TIMELINE = [
@@ -82,8 +87,32 @@ def test_the_timeline_reads_terms_pauses_and_late_steps_in_chinese(console, brow
 
     assert "时限：5个工作日" in timeline
     assert "暂停原因：鉴定" in timeline and "暂停说明：委托伤情鉴定" in timeline
-    assert "暂停时间 2026-12-05 09:00" in timeline and "恢复时间 2026-12-08 10:00" in timeline
-    assert "原期限 2026-12-11 17:30" in timeline and "期限 2026-12-14 17:30" in timeline
+    assert "暂停时间：2026-12-05 09:00" in timeline and "恢复时间：2026-12-08 10:00" in timeline
+    assert "原期限：2026-12-11 17:30" in timeline and "顺延至：2026-12-14 17:30" in timeline
     assert "（在该单位反馈结果之后收到，仅作记录）" in timeline
     shown = re.sub(r'datetime="[^"]*"', "", timeline[: timeline.index("</ol>")])
     assert "appraisal" not in shown and "working" not in shown and "+00:00" not in shown
+
+
+def test_every_kind_of_line_reads_on_the_case_page_as_in_wuyuan_case_show(console, browser, staff, apis, tmp_path):
+    case = copy.deepcopy(CASE)
+    case["referrals"] = [*case["referrals"], {**case["referrals"][0], "referral_id": CO_ID, "unit": JUSTICE}]
+    case["timeline"] = [
+        {"seq": seq, "at": "2026-12-04T01:00:00+00:00", "kind": kind, "detail": detail}
+        for seq, (kind, detail) in enumerate(EVERY_KIND, start=1)
+    ]
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>")]
+    shown = [
+        "；".join(html.unescape(part) for part in re.findall(r'<span class="part">(.*?)</span>', line))
+        for line in timeline.split("</li>")[:-1]
+    ]
+
+    names = Names.of(PlatformSettings(state_dir=tmp_path))
+    units = {str(r["referral_id"]): r["unit"] for r in case["referrals"]}
+    assert shown == [timeline_detail(kind, detail, names, units) for kind, detail in EVERY_KIND]

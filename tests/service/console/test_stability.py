@@ -291,6 +291,20 @@ def test_a_size_in_other_digits_than_0_to_9_is_told_beside_the_size_and_the_entr
     assert "三十余人聚集村委会。" in page
 
 
+@pytest.mark.parametrize("size", ["1000000", "9" * 5000])
+def test_a_size_too_large_is_told_beside_the_size_never_a_server_error(console, apis, browser, xia, size):
+    form = {"kind": "group", "at": "2026-11-22T20:00", "detail": "三十余人聚集村委会。", "size": size}
+    answer_refusal(
+        apis, PLC, f"/api/v1/persons/{PID}/events", AddEvent, action_body("events", {k: [v] for k, v in form.items()})
+    )
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, RED)
+
+    response = post_action(console, browser, "events", form)
+
+    assert response.status_code == 400
+    assert error_beside(text_of(response), "events.size") == "人数不能超过100000"
+
+
 def test_a_leader_is_named_and_the_gap_closes(console, apis, browser, xia):
     apis.answer(PLC, "POST", f"/api/v1/persons/{PID}/leader", 200, LED)
     form = {"leader_name": "刘建国", "leader_post": "砖塘镇党委副书记", "leader_plan": "每周走访"}

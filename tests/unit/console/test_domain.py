@@ -327,6 +327,29 @@ def test_only_ascii_digits_count_as_a_number(text, plain):
     assert domain.ascii_digits(text) is plain
 
 
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("12", 12),
+        (" 1 2 ", 12),  # spaces typed between the digits
+        ("0", 0),
+        ("５", "５"),  # full-width, '①' and '²': sent as typed, for the API to refuse in the input's words
+        ("①", "①"),
+        ("²", "²"),
+        ("12人", "12人"),
+        ("1" * 7, "1" * 7),  # more than any count, and never int() of thousands of digits
+        ("", ""),
+    ],
+)
+def test_a_count_typed_in_a_form_is_a_number_only_in_ascii_digits(typed, sent):
+    assert domain.typed_count(typed) == sent
+    assert type(domain.typed_count(typed)) is type(sent)
+
+
+def test_a_count_of_thousands_of_digits_is_sent_as_typed_not_a_server_error():
+    assert domain.typed_count("9" * 5000) == "9" * 5000
+
+
 UNITS = [
     ("police:430426101", "砖塘镇派出所"),
     ("justice:430426101", "砖塘镇司法所"),

@@ -86,7 +86,7 @@ def test_a_result_reads_as_its_chinese_code_with_the_agreement_and_not_its_outco
     line = timeline_detail("result_reported", detail, names, {})
 
     assert line == (
-        "砖塘镇司法所（配合单位）；结果：调解成功；调解协议：祁东人调〔2026〕118号，2026-12-03签订：赔偿3000元；"
+        "砖塘镇司法所（配合单位）；结果：调解成功；调解协议 祁东人调〔2026〕118号（2026-12-03签订）：赔偿3000元；"
         "经办人：zhou.tiaojie"
     )
 
@@ -102,4 +102,4 @@ def test_why_a_case_waits_for_staff_reads_from_its_code_not_the_apis_sentence(na
 
     line = timeline_detail("manual_triage_needed", detail, names, {})
 
-    assert line == "需指派牵头单位；结果：调解不成；原因：牵头单位反馈未化解；单位：砖塘镇派出所"
+    assert line == "需指派牵头单位；结果：调解不成；原因：牵头单位反馈未化解（砖塘镇派出所）"
