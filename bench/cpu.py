@@ -47,8 +47,9 @@ def backend_database(pid: int) -> str | None:
 
 # The broker and database serve every service; counted by command name when they run here.
 POSTGRES = "postgresql (all local backends)"
+BROKER_CPU = "rabbitmq (beam.smp)"
 DRIVERS = "bench drivers (this process)"
-SHARED = {POSTGRES: ("postgres",), "rabbitmq (beam.smp)": ("beam.smp",)}
+SHARED = {POSTGRES: ("postgres",), BROKER_CPU: ("beam.smp",)}
 
 
 class CpuMeter:

@@ -21,10 +21,10 @@ from dataclasses import dataclass
 
 import psycopg
 
-from bench.cpu import DRIVERS, CpuMeter
+from bench.cpu import BROKER_CPU, DRIVERS, CpuMeter
 from bench.filings import in_turn, walk_in_dispute
 from bench.http import JsonHttp, sign_in
-from bench.raw import amqp_confirmed_rate, postgres_write_rate
+from bench.raw import amqp_broker_cost, amqp_confirmed_rate, postgres_write_rate
 from shared.auth.settings import AuthSettings
 from shared.auth.tokens import TokenVerifier
 from shared.registry import load_registry
@@ -35,7 +35,7 @@ from wuyuan.agencies import is_external
 from wuyuan.provision import provision_all
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
-from wuyuan.settings import PlatformSettings
+from wuyuan.settings import FRONT_SERVICES, PlatformSettings
 
 # A mix of joint (traffic: police + court) and single-unit (neighbour: justice; debt: court) cases.
 CATEGORIES = ("traffic", "neighbour", "debt")
@@ -186,10 +186,28 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     for service in ("intake", "supervision"):
         with psycopg.connect(settings.database_url(service)) as conn:
             sent += conn.execute("SELECT count(*) FROM outbox").fetchone()[0]
+    delivered = sum(inbox_rows(settings, service) for service in settings.services if service not in FRONT_SERVICES)
     to_lead = [(lead_delivered[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in lead_delivered]
     to_closed = [(closed[c] - registered[c]).total_seconds() * 1000 for c in case_ids if c in closed]
     span = (max(closed.values()) - min(registered.values())).total_seconds() if closed else float("nan")
-    return {"closed": len(closed), "to_lead": to_lead, "to_closed": to_closed, "span_s": span, "messages": sent}
+    return {
+        "closed": len(closed),
+        "to_lead": to_lead,
+        "to_closed": to_closed,
+        "span_s": span,
+        "messages": sent,
+        "delivered": delivered,
+    }
+
+
+def inbox_rows(settings: PlatformSettings, service: str) -> int:
+    """Messages the service's inbox took and handled (one row each; redeliveries add none); 0 for an agency
+    outside Python, whose inbox is its own."""
+    try:
+        with psycopg.connect(settings.database_url(service)) as conn:
+            return int(conn.execute("SELECT count(*) FROM inbox").fetchone()[0])
+    except (psycopg.errors.UndefinedTable, psycopg.OperationalError):
+        return 0
 
 
 @dataclass(frozen=True)
@@ -273,6 +291,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         raw_uri = settings.amqp_admin_uri.rstrip("/") + f"/{settings.vhost}"
         amqp_rate = amqp_confirmed_rate(raw_uri, window=200)
         amqp_one_by_one = amqp_confirmed_rate(raw_uri, messages=3000, window=1)
+        broker_alone = amqp_broker_cost(raw_uri, messages=3000, window=1)
+        broker_batched = amqp_broker_cost(raw_uri, messages=20_000, window=200)
         pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
         verify_us, remembered_us = verification_cost(settings, accounts.token("demo.window"))
         requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
@@ -311,6 +331,17 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     print(f"{'raw AMQP: persistent confirmed publishes/s, 1 client':52} {amqp_rate:12.0f}   (confirms awaited per 200)")
     print(f"{'raw AMQP: the same, awaiting each confirm':52} {amqp_one_by_one:12.0f}")
     print(f"{'raw PostgreSQL: write transactions/s':52} {pg_rate:12.0f}   ({pg_how})")
+    delivered = results["delivered"] / max(results["closed"], 1)
+    print(f"{'messages delivered per case (all inboxes)':52} {delivered:12.1f}")
+    if broker_alone is not None and broker_batched is not None:
+        # The broker's floor beside what it took from the platform: a service's relay mostly sends one
+        # message at a time, and each persistent message alone pays for its own write to disk and confirm.
+        how = "(persistent, confirmed, delivered, acked)"
+        print(f"{'raw AMQP: broker CPU per message, sent alone (µs)':52} {broker_alone:12.0f}   {how}")
+        print(f"{'raw AMQP: the same, sent 200 at a time (µs)':52} {broker_batched:12.0f}")
+        broker_seconds = cpu_used.get(BROKER_CPU, 0.0)
+        per_delivery = 1e6 * broker_seconds / max(results["delivered"], 1)
+        print(f"{'the platform: broker CPU per message delivered (µs)':52} {per_delivery:12.0f}")
     print(f"{'ratio: platform messages / raw AMQP rate':52} {rate * per_case / amqp_rate:12.3f}")
     print(f"{'ratio: lifecycles / raw PostgreSQL tx rate':52} {rate / pg_rate:12.4f}")
     requests_per_case = requests_sent / max(results["closed"], 1)

@@ -10,6 +10,11 @@ from urllib.parse import unquote, urlsplit
 import amqp
 import psycopg
 
+from bench.cpu import seconds_by_command
+
+# The broker, counted by its command name when it runs on this machine.
+BROKER = ("beam.smp",)
+
 
 def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int = 600, window: int = 1) -> float:
     """Messages per second one client publishes persistent, with publisher confirms, to a durable queue.
@@ -19,14 +24,7 @@ def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int =
     """
     queue_name = f"bench.raw.{uuid.uuid4().hex[:8]}"
     payload = b"x" * body_bytes
-    parts = urlsplit(amqp_uri)
-    connection = amqp.Connection(
-        host=f"{parts.hostname or 'localhost'}:{parts.port or 5672}",
-        userid=unquote(parts.username or "guest"),
-        password=unquote(parts.password or "guest"),
-        virtual_host=unquote(parts.path.lstrip("/")) or "/",
-    )
-    connection.connect()
+    connection = _amqp_connection(amqp_uri)
     try:
         channel = connection.channel()
         channel.queue_declare(queue_name, durable=True, auto_delete=False)
@@ -54,6 +52,68 @@ def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int =
         return rate
     finally:
         connection.close()
+
+
+def amqp_broker_cost(amqp_uri: str, messages: int, window: int, body_bytes: int = 600) -> float | None:
+    """The broker's CPU µs per persistent message published with confirms, delivered and acknowledged.
+
+    `window` messages are published before their confirms are awaited (1: each alone, as a service's relay
+    sends a message when nothing else is queued; 200: a busy relay's batch). A second connection takes
+    them from the durable queue (32 in flight, as the services prefetch) and acknowledges each. The
+    broker's CPU is read from /proc, so None when it does not run on this machine.
+    """
+    if not seconds_by_command(BROKER):
+        return None
+    queue_name = f"bench.broker.{uuid.uuid4().hex[:8]}"
+    payload = b"x" * body_bytes
+    publisher, consumer = _amqp_connection(amqp_uri), _amqp_connection(amqp_uri)
+    try:
+        channel = publisher.channel()
+        channel.queue_declare(queue_name, durable=True, auto_delete=False)
+        channel.confirm_select()
+        confirmed, taken = [0], [0]
+
+        def on_confirm(tag: int, multiple: bool) -> None:
+            confirmed[0] = max(confirmed[0], tag) if multiple else confirmed[0] + 1
+
+        def on_message(message: amqp.Message) -> None:
+            taken[0] += 1
+            receiver.basic_ack(message.delivery_tag)
+
+        channel.events["basic_ack"].add(on_confirm)
+        receiver = consumer.channel()
+        receiver.basic_qos(0, 32, False)
+        receiver.basic_consume(queue_name, callback=on_message)
+        before = sum(seconds_by_command(BROKER).values())
+        sent = 0
+        while sent < messages:
+            for _ in range(min(window, messages - sent)):
+                properties = {"delivery_mode": 2, "content_type": "application/json", "message_id": uuid.uuid4().hex}
+                channel.basic_publish(amqp.Message(payload, **properties), exchange="", routing_key=queue_name)
+                sent += 1
+            while confirmed[0] < sent:
+                publisher.drain_events(timeout=30)
+            while taken[0] < sent:  # taken as they come, as an inbox keeps up with a trickle
+                consumer.drain_events(timeout=30)
+        used = sum(seconds_by_command(BROKER).values()) - before
+        receiver.close()
+        channel.queue_delete(queue_name)
+        return used / messages * 1e6
+    finally:
+        consumer.close()
+        publisher.close()
+
+
+def _amqp_connection(amqp_uri: str) -> amqp.Connection:
+    parts = urlsplit(amqp_uri)
+    connection = amqp.Connection(
+        host=f"{parts.hostname or 'localhost'}:{parts.port or 5672}",
+        userid=unquote(parts.username or "guest"),
+        password=unquote(parts.password or "guest"),
+        virtual_host=unquote(parts.path.lstrip("/")) or "/",
+    )
+    connection.connect()
+    return connection
 
 
 def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> tuple[float, str]:
