@@ -20,6 +20,27 @@ def process_seconds(pid: int) -> float | None:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def family_seconds(names: tuple[str, ...]) -> float | None:
+    """CPU seconds of every process whose command is one of `names`, with the children they have reaped.
+
+    A server that starts a process per connection (PostgreSQL) loses a connection's CPU from /proc when
+    it closes; its parent then holds it as the CPU of its reaped children. None when none runs here.
+    """
+    found = seconds_by_command(names)
+    if not found:
+        return None
+    reaped = 0.0
+    for pid in found:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        # The family's parent (the postmaster) has a parent outside it: ppid is field 4, cutime 16, cstime 17.
+        if int(fields[1]) not in found:
+            reaped += (int(fields[13]) + int(fields[14])) / _TICKS
+    return sum(found.values()) + reaped
+
+
 def seconds_by_command(names: tuple[str, ...]) -> dict[int, float]:
     """CPU seconds of each process whose command is one of `names` (e.g. every postgres backend)."""
     found: dict[int, float] = {}

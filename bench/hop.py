@@ -207,7 +207,7 @@ def run(service: str, cases: int) -> int:
         raw_uri = settings.amqp_admin_uri.rstrip("/") + f"/{settings.vhost}"
         bare_us = bare_consumer_cost(raw_uri, settings.pg_admin_url, json.dumps(example, ensure_ascii=False).encode())
         amqp_rate = amqp_confirmed_rate(raw_uri, window=200)
-        pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
+        pg_rate, pg_how, _ = postgres_write_rate(settings.pg_admin_url)
     finally:
         supervise.stop(settings)
         delete_broker(settings)

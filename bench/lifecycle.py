@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from bench.cpu import BROKER_CPU, DRIVERS, CpuMeter
+from bench.cpu import BROKER_CPU, DRIVERS, POSTGRES, CpuMeter
 from bench.filings import in_turn, walk_in_dispute
 from bench.http import JsonHttp, sign_in
 from bench.raw import amqp_broker_cost, amqp_confirmed_rate, postgres_write_rate
@@ -200,6 +200,16 @@ def measure(settings: PlatformSettings, case_ids: list[str]) -> dict:
     }
 
 
+def commits(settings: PlatformSettings) -> int:
+    """Transactions committed so far in the run's databases (PostgreSQL's own count)."""
+    with psycopg.connect(settings.pg_admin_url) as conn:
+        row = conn.execute(
+            "SELECT coalesce(sum(xact_commit), 0) FROM pg_stat_database WHERE starts_with(datname, %s)",
+            (settings.db_prefix,),
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
 def inbox_rows(settings: PlatformSettings, service: str) -> int:
     """Messages the service's inbox took and handled (one row each; redeliveries add none); 0 for an agency
     outside Python, whose inbox is its own."""
@@ -270,6 +280,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
             return json.loads(answer)["case_id"]
 
         meter = CpuMeter({s.name: s.pid for s in supervise.status(settings) if s.pid})
+        commits_before = commits(settings)
         started = time.perf_counter()
         with ThreadPoolExecutor(filers) as pool:
             case_ids = list(pool.map(file, range(cases)))
@@ -284,6 +295,8 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
             time.sleep(0.5)
         drivers.stop.set()
         cpu_used = meter.used()
+        time.sleep(1.5)  # PostgreSQL publishes its backends' counts within a second
+        committed = commits(settings) - commits_before
         database_cpu = meter.by_database()
         results = measure(settings, case_ids)
 
@@ -293,7 +306,7 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         amqp_one_by_one = amqp_confirmed_rate(raw_uri, messages=3000, window=1)
         broker_alone = amqp_broker_cost(raw_uri, messages=3000, window=1)
         broker_batched = amqp_broker_cost(raw_uri, messages=20_000, window=200)
-        pg_rate, pg_how = postgres_write_rate(settings.pg_admin_url)
+        pg_rate, pg_how, pg_server_us = postgres_write_rate(settings.pg_admin_url)
         verify_us, remembered_us = verification_cost(settings, accounts.token("demo.window"))
         requests_sent = http.requests + watcher.requests + sum(c.requests for c in drivers.clients)
         volume = trace_volume(settings)  # the raw figures took seconds: the services' spans are flushed by now
@@ -331,6 +344,11 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     print(f"{'raw AMQP: persistent confirmed publishes/s, 1 client':52} {amqp_rate:12.0f}   (confirms awaited per 200)")
     print(f"{'raw AMQP: the same, awaiting each confirm':52} {amqp_one_by_one:12.0f}")
     print(f"{'raw PostgreSQL: write transactions/s':52} {pg_rate:12.0f}   ({pg_how})")
+    if pg_server_us is not None:
+        print(f"{'raw PostgreSQL: its CPU per transaction (µs)':52} {pg_server_us:12.0f}   (all postgres processes)")
+    print(f"{'the platform: transactions per lifecycle':52} {committed / max(results['closed'], 1):12.1f}")
+    per_commit = 1e6 * cpu_used.get(POSTGRES, 0.0) / max(committed, 1)
+    print(f"{'the platform: PostgreSQL CPU per transaction (µs)':52} {per_commit:12.0f}")
     delivered = results["delivered"] / max(results["closed"], 1)
     print(f"{'messages delivered per case (all inboxes)':52} {delivered:12.1f}")
     if broker_alone is not None and broker_batched is not None:

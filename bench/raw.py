@@ -5,15 +5,17 @@ import subprocess
 import tempfile
 import time
 import uuid
+from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
 import amqp
 import psycopg
 
-from bench.cpu import seconds_by_command
+from bench.cpu import family_seconds, seconds_by_command
 
-# The broker, counted by its command name when it runs on this machine.
+# The broker and the database, counted by their command names when they run on this machine.
 BROKER = ("beam.smp",)
+DATABASE = ("postgres",)
 
 
 def amqp_confirmed_rate(amqp_uri: str, messages: int = 20_000, body_bytes: int = 600, window: int = 1) -> float:
@@ -116,8 +118,15 @@ def _amqp_connection(amqp_uri: str) -> amqp.Connection:
     return connection
 
 
-def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> tuple[float, str]:
-    """Small write transactions per second: pgbench when installed, else a psycopg loop."""
+class WriteRate(NamedTuple):
+    rate: float  # transactions a second
+    how: str  # what ran them
+    server_us: float | None  # PostgreSQL's CPU µs per transaction, all its processes; None when it is not local
+
+
+def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> WriteRate:
+    """Small write transactions per second: pgbench when installed, else a psycopg loop; and what each cost the
+    server (its backends, WAL writer and the rest: every `postgres` process here), the database's own floor."""
     database = f"bench_raw_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(admin_url, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{database}"')
@@ -132,6 +141,7 @@ def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> 
                     "INSERT INTO ledger (case_id, at, body) VALUES ('430426-20261121-00001', now(), "
                     '\'{"kind": "bench"}\');\n'
                 )
+            before = _server_seconds()
             result = subprocess.run(
                 ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, url],
                 capture_output=True,
@@ -140,12 +150,28 @@ def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> 
             )
             for line in result.stdout.splitlines():
                 if line.startswith("tps ="):
-                    return float(line.split()[2]), f"pgbench -c {clients} -j 2, one INSERT per transaction"
+                    rate = float(line.split()[2])
+                    how = f"pgbench -c {clients} -j 2, one INSERT per transaction"
+                    return WriteRate(rate, how, _per_transaction(before, rate * seconds))
             raise RuntimeError(f"pgbench printed no tps: {result.stdout[-500:]}")
-        return _psycopg_rate(url, seconds), "psycopg loop, one INSERT per transaction (pgbench not installed)"
+        before = _server_seconds()
+        rate = _psycopg_rate(url, seconds)
+        how = "psycopg loop, one INSERT per transaction (pgbench not installed)"
+        return WriteRate(rate, how, _per_transaction(before, rate * seconds))
     finally:
         with psycopg.connect(admin_url, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def _server_seconds() -> float | None:
+    return family_seconds(DATABASE)  # pgbench's connections end with it: their CPU is the postmaster's reaped
+
+
+def _per_transaction(before: float | None, transactions: float) -> float | None:
+    after = _server_seconds()
+    if before is None or after is None or transactions <= 0:
+        return None
+    return (after - before) / transactions * 1e6
 
 
 def _psycopg_rate(url: str, seconds: int) -> float:
