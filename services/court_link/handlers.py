@@ -81,7 +81,7 @@ def register_filing(
         first_time = uow.store.add_filing(filing, facts, caller.subject, fed[0].message_id if fed else None, at)
         if first_time and fed is not None:
             message, details = fed
-            keep_fed_record(uow, message, details, at)
+            keep_fed_record(uow, message, details, at, caller, platform)
         if first_time:
             diverted = screening.diverted
             note_record(uow, platform, "filing_registered", filing.number, unit, at, diverted=diverted)

@@ -236,7 +236,7 @@ def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Pl
         caller,
         platform,
     )
-    agency.keep_fed_record(uow, message, read.details, message.occurred_at)
+    agency.keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
     return decisions.mark_fed(petition, message.message_id)
 
 

@@ -20,7 +20,7 @@ from services.police_link.domain.calls import (
 )
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
-from shared.agency.handlers import keep_fed_record, record_dispute, require_officer_of_agency
+from shared.agency.handlers import keep_fed_record, record_dispute, require_feeder_of, require_officer_of_agency
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import minimise_parties
@@ -81,9 +81,12 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
             recorded_at=at,
         )
         first_time = uow.store.add_call(call)
+        if first_time and earlier is not None:
+            # Its case is the one that record opened: the call may join it only for the record's own place.
+            require_feeder_of(earlier, command.call_number, caller, platform)
         if first_time and fed is not None and earlier is None:
             message, details = fed
-            keep_fed_record(uow, message, details, at)
+            keep_fed_record(uow, message, details, at, caller, platform)
         if first_time:
             number, handed = command.call_number, decided.handed_over
             note_record(uow, platform, "call_recorded", number, command.unit, at, handed_over=handed)

@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from shared.agency import domain
 from shared.agency.commands import (
     AcceptReferral,
@@ -51,7 +53,7 @@ from shared.contracts.messages import (
 )
 from shared.contracts.vocabulary import Category, Flag
 from shared.delivery.statements import Row
-from shared.http import BadInput
+from shared.http import BadInput, field_errors
 from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
@@ -304,7 +306,8 @@ def feed_record(
     """Turn one of the agency's records into a RegisterDispute for intake, under the source the agency feeds.
 
     Only the agency's own officers may feed it, each for the places of their own units: a record
-    opens a case in the agency's name.
+    opens a case in the agency's name. A record id fed before is fed again only for the place it was first
+    fed for (`keep_fed_record`).
     """
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
@@ -321,7 +324,7 @@ def feed_record(
         platform,
     )
     with uow:
-        first_time = keep_fed_record(uow, message, read.details, message.occurred_at)
+        first_time = keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
     return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
 
 
@@ -339,7 +342,8 @@ def record_dispute(
 ) -> RegisterDispute:
     """One of the agency's records (a filing, a call, a petition) as the dispute it feeds to intake: the
     source the agency feeds, the record's id to link repeats by, fed in the name of the signed-in officer.
-    A report that does not hold is a BadInput naming `field` (the record, or the link's own filing or call)."""
+    A report that does not hold is a BadInput naming the report's field (`parties`: no respondent, say), or
+    `field` (the record, or the link's own filing or call) when the report as a whole does not hold."""
     agency = platform.registry.by_service(platform.service)
     if agency.feeds is None:
         raise BadInput([{"field": "(service)", "message": f"{platform.service} feeds no source", "type": "config"}])
@@ -353,8 +357,12 @@ def record_dispute(
             flags=list(dict.fromkeys(flags)),
             source_record_id=record_id,
         )
-    except ValueError as exc:
-        raise BadInput([{"field": field, "message": str(exc), "type": "value_error"}]) from None
+    except ValidationError as invalid:
+        # Never its text: that echoes the input, a party's mobile or ID number among it.
+        errors = field_errors(invalid)
+        raise BadInput([{**f, "field": field} if f["field"] == "(body)" else f for f in errors]) from None
+    except ValueError:
+        raise BadInput([{"field": field, "message": "does not make a dispute report", "type": "value_error"}]) from None
     return RegisterDispute.build(
         message_id=platform.new_id(),
         occurred_at=platform.now(),
@@ -366,15 +374,38 @@ def record_dispute(
     )
 
 
-def keep_fed_record(uow: Work, message: RegisterDispute, details: dict[str, Any], at: datetime) -> bool:
+def keep_fed_record(
+    uow: Work,
+    message: RegisterDispute,
+    details: dict[str, Any],
+    at: datetime,
+    caller: Principal,
+    platform: Platform,
+) -> bool:
     """Inside an open transaction: keep the record as fed and queue its feed, so that a link's own decision
     (a filing diverted, a call handed over) and the feed commit together or not at all. False when the
-    record id was kept before."""
+    record id was kept before: the feed is then a repeat report, which intake links to the case the record
+    opened (and which may reopen it), so it is sent only if the `caller` acts for the record as first kept
+    (`require_feeder_of`); checked after the insert, so that a feed of the same id that committed meanwhile
+    counts too."""
     report = message.report
     record_id = str(report.source_record_id)
     first_time = uow.store.add_record(record_id, kept_of(report), details, message.message_id, at)
+    if not first_time:
+        require_feeder_of(uow.store.get_record(record_id), record_id, caller, platform)
     uow.send(message)
     return first_time
+
+
+def require_feeder_of(kept: Row | None, record_id: str, caller: Principal, platform: Platform) -> None:
+    """A record kept before is fed again only by an officer who acts for the unit of the place it was first fed
+    for, as its first feed had to: Forbidden (403) otherwise, as a filing or a call sent again from another
+    place is (the number's first unit decides)."""
+    agency = platform.registry.by_service(platform.service)
+    place = kept["report"]["division_code"] if kept is not None else platform.county
+    unit = agency.unit_for(str(place))
+    if kept is None or not caller.acts_for(unit):
+        raise Forbidden(f"{caller.subject} does not act for {unit}, the unit of record {record_id} as first fed")
 
 
 def kept_of(report: DisputeReport) -> dict[str, Any]:
