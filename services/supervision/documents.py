@@ -12,6 +12,10 @@ from shared.wording import PROVISIONAL_MARK
 from shared.workdays import CHINA_TZ, add_working_days_or_weekdays, working_days_or_weekdays
 
 ISSUER = "检查督导组"  # the inspection group signs every document for the centre
+# Who issued a document (签发人), as archived: a supervisor's account for a 通报 on demand, or this for what
+# supervision's timers issue (提醒函, 督办函, the monthly 通报), as spot checks record their scheduled draws.
+TIMER_ISSUER = "timer"
+SYSTEM_ISSUED = "系统自动生成"  # how a document issued by a timer says so
 # A unit named in two or more 督办函 in a 通报's period is "repeatedly late" (多次被督办).
 REPEATEDLY_LATE_LETTERS = 2
 # A 督办函 asks for the result, or the reason for the delay, within this many working days.
@@ -129,6 +133,7 @@ def letter_facts(
         "superior": superior,
         "superior_name": superior_name,
         "issued_at": issued_at.isoformat(),
+        "issued_by": TIMER_ISSUER,  # letters come from the deadline timer alone
     }
 
 
@@ -148,6 +153,15 @@ class DocumentText:
     table: list[list[str]] = field(default_factory=list)
     after_table: list[str] = field(default_factory=list)
     issuer: str = ISSUER
+    issued_by: str | None = None  # 签发人：<account>, or 系统自动生成; None for documents archived without it
+
+
+def issued_by_line(facts: dict[str, Any]) -> str | None:
+    """Who issued the document, as its last line says; nothing for one archived before it was recorded."""
+    issued_by = facts.get("issued_by")
+    if issued_by is None:
+        return None
+    return SYSTEM_ISSUED if issued_by == TIMER_ISSUER else f"签发人：{issued_by}"
 
 
 def _local(value: str) -> str:
@@ -205,6 +219,7 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         paragraphs=body,
         issued_on=_day(facts["issued_at"]),
         copy_to=facts["superior_name"] if kind is DocumentKind.OVERDUE else None,
+        issued_by=issued_by_line(facts),
     )
 
 
@@ -300,7 +315,10 @@ def notice_facts(
     names: dict[str, str],
     issued_at: datetime,
     scheduled: bool,
+    issued_by: str,
 ) -> dict[str, Any]:
+    """What a 通报 says, fixed at issue; `issued_by` is the supervisor's account, or TIMER_ISSUER when scheduled."""
+
     def row(f: UnitFigures) -> dict[str, Any]:
         return {
             "unit": f.unit,
@@ -327,6 +345,7 @@ def notice_facts(
         "respond_by_provisional": respond_by_provisional,
         "issued_at": issued_at.isoformat(),
         "scheduled": scheduled,
+        "issued_by": issued_by,
     }
 
 
@@ -376,6 +395,7 @@ def notice_text(facts: dict[str, Any]) -> DocumentText:
         table_header=["排名", "单位", "到期件数", "按期办结", "按期办结率", "超期未结", "督办函"],
         table=table if table else [["—", "本期无到期交办件", "", "", "", "", ""]],
         after_table=after,
+        issued_by=issued_by_line(facts),
     )
 
 

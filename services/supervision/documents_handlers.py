@@ -10,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from services.supervision import domain
 from services.supervision.documents import (
+    TIMER_ISSUER,
     DocumentKind,
     UnitFigures,
     document_number,
@@ -125,6 +126,7 @@ def issue_letter(
             issued_at=at,
             facts=facts,
             html=render_html(document_text(facts)),
+            issued_by=TIMER_ISSUER,
             case_id=watch.case_id,
             referral_id=watch.referral_id,
             unit=watch.unit,
@@ -153,7 +155,17 @@ def issue_letter(
 
 
 def issue_notice(
-    command: IssueNotice, uow: Work, platform: Platform, documents: Documents, scheduled: bool = False
+    command: IssueNotice, issued_by: str, uow: Work, platform: Platform, documents: Documents
+) -> dict[str, object]:
+    """A 通报 on demand, issued by the signed-in supervisor `issued_by` (the caller's account, never the body's),
+    who is recorded as its 签发人."""
+    if issued_by == TIMER_ISSUER:  # the archive's word for the timers: an account of that name would read as them
+        raise Forbidden(f"the account {issued_by} may not issue a 通报: its name stands for supervision's timers")
+    return _issue_notice(command, issued_by, uow, platform, documents, scheduled=False)
+
+
+def _issue_notice(
+    command: IssueNotice, issued_by: str, uow: Work, platform: Platform, documents: Documents, scheduled: bool
 ) -> dict[str, object]:
     """A 通报 over the period: the units overdue at its end and those repeatedly sent 督办函, the ranking by
     on-time rate; numbered, archived, and sent to each unit it names."""
@@ -178,6 +190,7 @@ def issue_notice(
             names=names,
             issued_at=at,
             scheduled=scheduled,
+            issued_by=issued_by,
         )
         document = ArchivedDocument(
             id=platform.new_id(),
@@ -189,6 +202,7 @@ def issue_notice(
             issued_at=at,
             facts=facts,
             html=render_html(document_text(facts)),
+            issued_by=issued_by,
             period_from=command.from_,
             period_to=command.to,
         )
@@ -222,7 +236,7 @@ def issue_scheduled_notice(uow: Work, platform: Platform, documents: Documents) 
     period = monthly_notice_due(platform.now(), is_working_day)
     if period is None:
         return
-    issue_notice(IssueNotice(from_=period[0], to=period[1]), uow, platform, documents, scheduled=True)
+    _issue_notice(IssueNotice(from_=period[0], to=period[1]), TIMER_ISSUER, uow, platform, documents, scheduled=True)
 
 
 # --- reading --------------------------------------------------------------------------------
@@ -297,6 +311,7 @@ def _as_row(document: ArchivedDocument) -> dict[str, Any]:
         "period_from": document.period_from,
         "period_to": document.period_to,
         "issued_at": document.issued_at,
+        "issued_by": document.issued_by,
     }
 
 
@@ -316,6 +331,7 @@ def _listed(row: dict[str, Any]) -> dict[str, object]:
         "period_from": iso(row["period_from"]),
         "period_to": iso(row["period_to"]),
         "issued_at": iso(row["issued_at"]),
+        "issued_by": row["issued_by"],  # the supervisor's account, "timer", or null: not recorded (older 通报)
         "html": f"/api/v1/documents/{row['id']}/html",
         "pdf": f"/api/v1/documents/{row['id']}/pdf",
     }

@@ -66,6 +66,8 @@ def render_pdf(text: DocumentText) -> bytes:
     story += [Spacer(1, 1 * cm), para(f"{text.centre_name}{text.issuer}", right), para(text.issued_on, right)]
     if text.copy_to:
         story += [Spacer(1, 1 * cm), para(f"抄送：{text.copy_to}", plain)]
+    if text.issued_by:
+        story += [Spacer(1, 0.5 * cm), para(text.issued_by, plain)]
     buffer = io.BytesIO()
     document = SimpleDocTemplate(
         buffer,

@@ -5,13 +5,20 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, UnitFigures
+from services.supervision.documents import TIMER_ISSUER, DocumentKind, UnitFigures
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 
-# What a list of documents shows (not the HTML nor the facts, which only one document's page needs).
-_LISTED = "id, number, kind, case_id, referral_id, unit, superior_unit, units, period_from, period_to, issued_at"
+# What a list of documents shows (not the HTML nor the facts, which only one document's page needs). A document
+# archived before issuers were recorded (migration 0014) has none: a letter or a scheduled 通报 among them came from
+# a timer, as the archive itself tells; a 通报 issued on demand then reads None (not recorded). COALESCE stops at a
+# recorded issuer, so only those older rows have their facts read for it.
+_LISTED = (
+    "id, number, kind, case_id, referral_id, unit, superior_unit, units, period_from, period_to, issued_at,"
+    f" COALESCE(issued_by, CASE WHEN kind <> 'notice' OR (facts ->> 'scheduled')::boolean THEN '{TIMER_ISSUER}' END)"
+    " AS issued_by"
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +32,7 @@ class ArchivedDocument:
     issued_at: datetime
     facts: dict[str, Any]
     html: str
+    issued_by: str  # 签发人: the supervisor's account who issued a 通报 on demand, or TIMER_ISSUER
     case_id: str | None = None
     referral_id: UUID | None = None
     unit: str | None = None
@@ -56,7 +64,8 @@ class DocumentStore(Protocol):
 
     def list_documents(self, query: DocumentFilter) -> list[Row]:
         """Documents as `id`, `number`, `kind`, `case_id`, `referral_id`, `unit`, `superior_unit`, `units`,
-        `period_from`, `period_to`, `issued_at`, the newest first (then by number)."""
+        `period_from`, `period_to`, `issued_at`, `issued_by` (an account, TIMER_ISSUER, or None for a 通报
+        issued on demand before issuers were recorded), the newest first (then by number)."""
         ...
 
     def get_document(self, document_id: UUID) -> Row:
@@ -87,8 +96,8 @@ class PostgresDocumentStore:
     def archive_document(self, document: ArchivedDocument) -> None:
         self.sql.write(
             "INSERT INTO documents (id, number, kind, year, seq, case_id, referral_id, unit, superior_unit, units,"
-            " period_from, period_to, issued_at, facts, html)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " period_from, period_to, issued_at, facts, html, issued_by)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 document.id,
                 document.number,
@@ -105,6 +114,7 @@ class PostgresDocumentStore:
                 document.issued_at,
                 jsonb(document.facts),
                 document.html,
+                document.issued_by,
             ),
         )
 

@@ -198,7 +198,8 @@ class Supervision(PlatformService):
     @api("POST", "/api/v1/notices", access=allow(Role.SUPERVISOR))
     def issue_notice(self, request: Request) -> Response:
         command = parse_body(request, documents_handlers.IssueNotice)
-        return json_response(201, documents_handlers.issue_notice(command, self.uow, self.platform, self.documents))
+        issued = documents_handlers.issue_notice(command, self.caller.subject, self.uow, self.platform, self.documents)
+        return json_response(201, issued)
 
     @api("GET", "/api/v1/documents", access=DOCUMENT_READERS)
     def list_documents(self, request: Request) -> Response:

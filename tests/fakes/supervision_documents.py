@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, UnitFigures, notice_counts
+from services.supervision.documents import TIMER_ISSUER, DocumentKind, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import Watch
 from services.supervision.reports_counters import Part
@@ -31,6 +31,10 @@ class FakeDocumentStore:
         for other in self.documents.values():  # the table's unique keys
             if document.id == other.id or document.number == other.number:
                 raise ValueError(f"document {document.number} archived twice")
+        # documents_issuer_is_the_timer_for_what_it_issues (migration 0014)
+        by_timer = document.kind is not DocumentKind.NOTICE or bool(document.facts.get("scheduled"))
+        if (document.issued_by == TIMER_ISSUER) != by_timer:
+            raise ValueError(f"document {document.number} issued by {document.issued_by}")
         self.documents[document.id] = document
 
     def list_documents(self, query: DocumentFilter) -> list[Row]:
@@ -87,4 +91,5 @@ def _listed(d: ArchivedDocument) -> dict[str, Any]:
         "period_from": d.period_from,
         "period_to": d.period_to,
         "issued_at": d.issued_at,
+        "issued_by": d.issued_by,
     }

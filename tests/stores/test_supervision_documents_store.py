@@ -1,20 +1,26 @@
 """Supervision's document archive, held to one contract whether it is the fake or PostgreSQL."""
 
+import shutil
 from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 
-from services.supervision.documents import DocumentKind, NoticeCounts, UnitFigures, notice_counts
+from services.supervision.documents import TIMER_ISSUER, DocumentKind, NoticeCounts, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import change_deadline, letters_due, mark_sent
 from services.supervision.reports_counters import Part
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import ReferralClosed, ReferralSummary
 from shared.persistence.errors import NotFound
+from shared.persistence.jsonb import jsonb
 from tests.fakes.supervision import FakeSupervisionStore
+from tests.integration.databases import migrated_database
 from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
+from wuyuan.provision_db import SERVICES_ROOT, apply_migrations, migration_dirs
 
 SERVICE = "supervision"
 FAKE = FakeSupervisionStore
@@ -27,6 +33,7 @@ STATION = "police:430426101"
 OTHER_STATION = "police:430426102"
 BUREAU = "police:430426"
 COURT = "court:430426"
+SUPERVISOR = "zhou.hui"
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 
 
@@ -48,7 +55,11 @@ def document(
         "unit": (units or [STATION])[0] if kind is not DocumentKind.NOTICE else None,
         "superior_unit": None,
     }
-    return ArchivedDocument(**(fields | changes))
+    fields |= changes
+    # The timer issues the letters and the scheduled 通报; a supervisor the 通报 on demand.
+    by_timer = kind is not DocumentKind.NOTICE or fields["facts"].get("scheduled")
+    fields.setdefault("issued_by", TIMER_ISSUER if by_timer else SUPERVISOR)
+    return ArchivedDocument(**fields)
 
 
 def archive(stores: StoreBench[Any], *documents: ArchivedDocument) -> None:
@@ -92,6 +103,35 @@ def test_a_document_reads_back_as_issued(stores: StoreBench[Any]) -> None:
         letter.facts,
         letter.html,
     )
+
+
+def test_a_document_reads_back_with_who_issued_it(stores: StoreBench[Any]) -> None:
+    letter = document(1)
+    on_demand = document(2, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": False}, issued_by=SUPERVISOR)
+    scheduled = document(3, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": True})
+    archive(stores, letter, on_demand, scheduled)
+
+    with stores.transaction() as store:
+        issuers = {row["number"]: row["issued_by"] for row in store.list_documents(DocumentFilter())}
+        shown = store.get_document(on_demand.id)["issued_by"]
+    assert issuers == {letter.number: TIMER_ISSUER, on_demand.number: SUPERVISOR, scheduled.number: TIMER_ISSUER}
+    assert shown == SUPERVISOR
+
+
+@pytest.mark.parametrize(
+    ("kind", "facts", "issued_by"),
+    [
+        (DocumentKind.OVERDUE, {}, SUPERVISOR),  # a letter comes from the timer alone
+        (DocumentKind.NOTICE, {"scheduled": True}, SUPERVISOR),  # so does the monthly 通报
+        (DocumentKind.NOTICE, {"scheduled": False}, TIMER_ISSUER),  # one on demand is a supervisor's
+    ],
+)
+def test_a_document_that_misnames_its_issuer_is_refused(
+    stores: StoreBench[Any], kind: DocumentKind, facts: dict[str, Any], issued_by: str
+) -> None:
+    with pytest.raises(Exception, match="issue"):  # the fake's ValueError, PostgreSQL's check violation
+        archive(stores, document(1, kind, facts=facts, issued_by=issued_by))
+    assert listed(stores) == []
 
 
 def test_an_unknown_document_is_not_found(stores: StoreBench[Any]) -> None:
@@ -307,3 +347,51 @@ def test_an_archived_document_cannot_be_changed_or_deleted(service_database: str
         with pytest.raises(Exception, match="archived as issued"), bench.transaction() as store:
             store.sql.write(statement)
     assert listed(bench) == [document(1).number]
+
+
+# --- documents archived before issuers were recorded (migration 0014) -------------------------
+
+SUPERVISION_MIGRATIONS = SERVICES_ROOT / "supervision" / "migrations"
+ISSUER_MIGRATION = "0014_document_issuer.sql"
+
+
+def insert_without_issuer(url: str, *documents: ArchivedDocument) -> None:
+    """As the store wrote a document before 0014 (its INSERT had no issued_by)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        for d in documents:
+            values = [d.id, d.number, d.kind.value, d.year, d.seq, d.case_id, d.referral_id, d.unit, d.superior_unit]
+            values += [d.units, d.period_from, d.period_to, d.issued_at, jsonb(d.facts), d.html]
+            conn.execute(
+                "INSERT INTO documents (id, number, kind, year, seq, case_id, referral_id, unit, superior_unit, units,"
+                " period_from, period_to, issued_at, facts, html)"
+                " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                values,
+            )
+
+
+@pytest.mark.integration
+def test_documents_archived_before_issuers_were_recorded_read_as_the_timer_s_or_not_recorded(tmp_path: Path) -> None:
+    """Older rows are never updated (the archive's trigger): letters and scheduled 通报 read as the timer's, since
+    only it issues them; a 通报 issued on demand back then has no issuer to show. A new document must name one."""
+    migrations = tmp_path / "supervision"
+    migrations.mkdir()
+    for earlier in sorted(SUPERVISION_MIGRATIONS.glob("*.sql")):
+        if earlier.name < ISSUER_MIGRATION:
+            shutil.copy(earlier, migrations)
+    directories = [*migration_dirs(SERVICE)[:-1], migrations]
+    letter = document(1)
+    on_demand = document(2, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": False})
+    scheduled = document(3, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": True})
+    with migrated_database("wys_issuer", directories) as url:
+        insert_without_issuer(url, letter, on_demand, scheduled)
+        shutil.copy(SUPERVISION_MIGRATIONS / ISSUER_MIGRATION, migrations)
+        assert apply_migrations(url, directories) == [ISSUER_MIGRATION.removesuffix(".sql")]
+
+        bench = postgres_bench(url, PostgresSupervisionStore)
+        with bench.transaction() as store:
+            issuers = {row["number"]: row["issued_by"] for row in store.list_documents(DocumentFilter())}
+            assert store.get_document(on_demand.id)["issued_by"] is None
+        assert issuers == {letter.number: TIMER_ISSUER, on_demand.number: None, scheduled.number: TIMER_ISSUER}
+
+        with pytest.raises(psycopg.errors.CheckViolation, match="documents_issuer_recorded"):
+            insert_without_issuer(url, document(4))

@@ -13,6 +13,9 @@ from shared.platform import Platform
 
 PATH = "/documents"
 KINDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+# Who issued a document, as supervision answers it (its documents.TIMER_ISSUER): the timers, for the letters and
+# the monthly 通报; otherwise the supervisor's account who issued a 通报 on demand.
+ISSUED_BY_TIMER = "timer"
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The archived document carries its own print CSS inline; nothing else may load or run in it.
 PRINT_POLICY = (
@@ -40,7 +43,17 @@ def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         chosen=chosen,
         kinds=KINDS,
         units=names.unit_choices(),
+        issued_by=issued_by,
     )
+
+
+def issued_by(document: Mapping[str, object]) -> str:
+    """签发人 as staff read it: the supervisor's account, 系统自动生成, or 未记录 (a 通报 issued on demand before
+    supervision recorded its issuer)."""
+    account = document.get("issued_by")
+    if account == ISSUED_BY_TIMER:
+        return "系统自动生成"
+    return str(account) if account else "未记录"
 
 
 def _document_id(value: str) -> str:

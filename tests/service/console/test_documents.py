@@ -19,6 +19,7 @@ LETTER = {
     "period_from": None,
     "period_to": None,
     "issued_at": "2026-11-20T01:00:00+00:00",
+    "issued_by": "timer",  # the deadline timer sent it
 }
 NOTICE = LETTER | {
     "id": "7f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d",
@@ -31,6 +32,7 @@ NOTICE = LETTER | {
     "units": ["court:430426", "police:430426101"],
     "period_from": "2026-11-01",
     "period_to": "2026-11-30",
+    "issued_by": "zhou.hui",  # issued on demand by the supervisor
 }
 
 
@@ -56,6 +58,22 @@ def test_the_list_shows_each_document_with_its_number_units_by_name_and_beijing_
         assert text in page, text
     [call] = apis.calls
     assert call.token == token_of(ZHOU) and call.params == {"limit": "200"}
+
+
+def test_the_list_shows_who_issued_each_document_or_that_the_system_did(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    older = NOTICE | {"id": "8f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d", "number": "祁东综治〔2026〕通报第0号"}
+    apis.answer(
+        "supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER, older | {"issued_by": None}]}
+    )
+
+    page = console.documents(browser.get("/documents", as_=ZHOU)).get_data(as_text=True)
+
+    assert '<th scope="col">签发人</th>' in page
+    rows = {row.split("</td>")[0].split("<td>")[-1]: row for row in page.split("<tr>")[2:]}
+    assert "<td>zhou.hui</td>" in rows[NOTICE["number"]]
+    assert "<td>系统自动生成</td>" in rows[LETTER["number"]]
+    assert "<td>未记录</td>" in rows[older["number"]]  # a 通报 issued before supervision recorded its issuer
 
 
 def test_the_filters_reach_supervision_and_a_malformed_one_is_left_out(console, apis, browser, staff):
@@ -87,7 +105,7 @@ def test_window_staff_may_not_open_documents(console, apis, browser, staff):
 
 def test_the_print_view_is_the_archived_html_with_nothing_that_could_run(console, apis, browser, staff):
     staff.signed_in(ZHOU)
-    archived = "<html><style>@page { size: A4 }</style><body>督办函</body></html>"
+    archived = "<html><style>@page { size: A4 }</style><body>通报<p>签发人：zhou.hui</p></body></html>"
     apis.answer("supervision", "GET", f"/api/v1/documents/{DOCUMENT_ID}/html", 200, archived)
 
     response = console.print_document(browser.get(f"/documents/{DOCUMENT_ID}/print", as_=ZHOU), DOCUMENT_ID)

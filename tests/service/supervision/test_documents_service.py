@@ -224,3 +224,67 @@ def test_an_unknown_document_is_not_found_and_a_malformed_id_refused(supervision
         supervision.show_document(http.get(), str(UUID(int=404)))
     with pytest.raises(BadInput):
         supervision.document_html(http.get(), "not-a-uuid")
+
+
+# --- 签发人: who issued each document ---------------------------------------------------------
+
+ANOTHER_SUPERVISOR = Principal("li.na", "督导员李娜", frozenset({Role.SUPERVISOR}))
+
+
+def test_a_notice_on_demand_records_the_signed_in_supervisor_as_its_issuer(supervision, supervision_store, http):
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.caller = ANOTHER_SUPERVISOR
+
+    answer = http.body(supervision.issue_notice(http.post({"from": "2026-11-01", "to": "2026-11-20"})))
+
+    assert answer["issued_by"] == "li.na"
+    assert supervision_store.documents[UUID(answer["id"])].issued_by == "li.na"
+    supervision.caller = SUPERVISOR  # whoever reads it later sees who issued it, not themselves
+    [listed] = http.body(supervision.list_documents(http.get({"kind": "notice"})))["documents"]
+    assert listed["issued_by"] == "li.na"
+    shown = http.body(supervision.show_document(http.get(), answer["id"]))
+    assert shown["issued_by"] == shown["facts"]["issued_by"] == "li.na"
+    page = supervision.document_html(http.get(), answer["id"]).get_data(as_text=True)
+    assert "签发人：li.na" in page and "系统自动生成" not in page
+    pdf = supervision.document_pdf(http.get(), answer["id"]).get_data()
+    assert "签发人：li.na" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_issuer_of_a_notice_cannot_be_given_in_the_body(supervision, supervision_store, uow, http):
+    body = {"from": "2026-11-01", "to": "2026-11-20", "issued_by": "zhang.san"}
+
+    with pytest.raises(BadInput) as refused:
+        supervision.issue_notice(http.post(body))
+
+    assert [f["field"] for f in refused.value.fields] == ["issued_by"]
+    assert supervision_store.documents == {} and uow.sent == []
+
+
+def test_an_account_named_as_the_timer_may_not_issue_a_notice(supervision, supervision_store, uow, http):
+    supervision.caller = Principal("timer", "计时器", frozenset({Role.SUPERVISOR}))
+
+    with pytest.raises(Forbidden):
+        supervision.issue_notice(http.post({"from": "2026-11-01", "to": "2026-11-20"}))
+
+    assert supervision_store.documents == {} and uow.sent == []
+
+
+def test_letters_and_the_monthly_notice_say_the_system_issued_them(supervision, http):
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, COURT, due=LATE_TICK + timedelta(days=1))  # a 提醒函
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    at(supervision, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 1 December in Beijing: the monthly 通报
+    supervision.issue_scheduled_notice()
+
+    documents = http.body(supervision.list_documents(http.get()))["documents"]
+
+    assert sorted((d["kind"], d["issued_by"]) for d in documents) == [
+        ("notice", "timer"),
+        ("overdue", "timer"),
+        ("reminder", "timer"),
+    ]
+    for d in documents:
+        page = supervision.document_html(http.get(), d["id"]).get_data(as_text=True)
+        assert "系统自动生成" in page and "签发人" not in page, d["number"]

@@ -177,6 +177,17 @@ def test_the_pdf_is_the_same_each_time_it_is_rendered_from_the_same_facts():
     assert render_pdf(d.letter_text(overdue_facts())) == render_pdf(d.letter_text(overdue_facts()))
 
 
+def test_a_letter_says_the_system_issued_it_and_one_archived_before_that_says_nothing_of_it():
+    assert d.letter_text(overdue_facts()).issued_by == d.SYSTEM_ISSUED
+    assert d.SYSTEM_ISSUED in render_html(d.letter_text(overdue_facts()))
+
+    older = overdue_facts()
+    del older["issued_by"]
+    assert d.letter_text(older).issued_by is None
+    html = render_html(d.letter_text(older))
+    assert "签发人" not in html and d.SYSTEM_ISSUED not in html
+
+
 # --- the 通报 ---------------------------------------------------------------------------------
 
 
@@ -226,6 +237,7 @@ def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
         names={"police:430426101": "砖塘镇派出所", "court:430426": "祁东县人民法院"},
         issued_at=datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ),
         scheduled=True,
+        issued_by=d.TIMER_ISSUER,
     )
     text = d.notice_text(facts)
     html = render_html(text)
@@ -238,6 +250,27 @@ def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
         ["2", "砖塘镇派出所", "4", "2", "50.0%", "2", "2"],
     ]
     assert "2026年12月8日17:30前" in html  # five working days on, to report their rectification
+    assert text.issued_by == d.SYSTEM_ISSUED  # the monthly 通报 comes from the timer
+
+
+def test_a_notice_on_demand_names_the_supervisor_who_issued_it_in_the_html_and_the_pdf():
+    facts = d.notice_facts(
+        number="祁东综治〔2026〕通报第2号",
+        centre_name="祁东县综治中心",
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 20),
+        selection=d.select_for_notice([figures("court:430426", 2, 2)]),
+        names={"court:430426": "祁东县人民法院"},
+        issued_at=datetime(2026, 11, 21, 10, 0, tzinfo=CHINA_TZ),
+        scheduled=False,
+        issued_by="zhou.hui",
+    )
+
+    assert facts["issued_by"] == "zhou.hui"
+    text = d.notice_text(facts)
+    assert "签发人：zhou.hui" in render_html(text) and d.SYSTEM_ISSUED not in render_html(text)
+    pdf = pypdf.PdfReader(io.BytesIO(render_pdf(text)))
+    assert "签发人：zhou.hui" in "".join(page.extract_text() for page in pdf.pages)
 
 
 # --- the monthly schedule --------------------------------------------------------------------

@@ -115,6 +115,7 @@ def test_the_december_notice_issued_on_new_year_s_day_asks_for_working_days_to_t
         names={"police:430426101": "砖塘镇派出所"},
         issued_at=cst(2027, 1, 1, 0, 2),
         scheduled=True,
+        issued_by=d.TIMER_ISSUER,
     )
     assert (facts["respond_by"], facts["respond_by_provisional"]) == ("2027-01-08T17:30:00+08:00", True)
     text = d.notice_text(facts)
