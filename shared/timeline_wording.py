@@ -93,6 +93,7 @@ TIMELINE_KEYS = frozenset({"unit", "role", "referral_id", "late"} | {key for key
 _PAUSE_KINDS = ("clock_paused", "clock_resumed")
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
 # Set when the unit's own result was handled first (the coordinator's rules._overtaken): the step changed nothing.
+_CLOSING_STOPS = "。；;，, \t\n"
 LATE_NOTE = "（在该单位反馈结果之后收到，仅作记录）"
 
 
@@ -114,6 +115,9 @@ def timeline_parts(
         parts = sentence(detail, registry, places)
     else:
         parts = _detail_parts(kind, detail, registry, places, referral_units or {})
+    # Parts are read one after another ('；' between them): a part's own closing stop, typed by an officer at
+    # the end of a summary, would read '。；'.
+    parts = [trimmed for part in parts if (trimmed := part.rstrip(_CLOSING_STOPS))]
     if detail.get("late") and parts:
         parts[-1] += LATE_NOTE
     return parts

@@ -234,3 +234,12 @@ def test_units_in_free_text_read_by_name_and_other_codes_stay():
     assert wording.units_in_text(text, REGISTRY, PLACES) == (
         "砖塘镇派出所 declined; 祁东县综治中心 above; fire:430426101 and 430426101 as they are"
     )
+
+
+def test_a_summary_s_closing_stop_does_not_double_the_separator():
+    detail = {**LEAD, "summary": "双方达成协议，赔偿损失。", "officer": "liu.yang"}
+
+    parts = tw.timeline_parts("result_reported", detail, REGISTRY, PLACES)
+
+    assert "；".join(parts).count("。；") == 0
+    assert "办理情况：双方达成协议，赔偿损失" in parts
