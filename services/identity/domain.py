@@ -7,7 +7,9 @@ from enum import StrEnum
 
 from shared.auth.principal import Principal, Role
 
-USERNAME = re.compile(r"[a-z][a-z0-9._-]{1,63}", re.ASCII)
+# Well within the longest account id a token may name and a message may carry (ACCOUNT_ID_MAX_LENGTH, 200).
+USERNAME_MAX_LENGTH = 64
+USERNAME = re.compile(rf"[a-z][a-z0-9._-]{{1,{USERNAME_MAX_LENGTH - 1}}}", re.ASCII)
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -50,7 +52,9 @@ class Account:
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:
     """An account as asked, or AccountError: officers are bound to units, and only officers are."""
     if not USERNAME.fullmatch(username):
-        raise AccountError("username: 2-64 characters, lower-case ASCII letters, digits, '.', '_' or '-'")
+        raise AccountError(
+            f"username: 2-{USERNAME_MAX_LENGTH} characters, lower-case ASCII letters, digits, '.', '_' or '-'"
+        )
     if not display_name.strip() or len(display_name) > 100:
         raise AccountError("name: 1-100 characters")
     if not roles:

@@ -10,6 +10,7 @@ from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import SignInOutcome
 from services.identity.store import AccountStore
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -20,7 +21,9 @@ SIGN_IN_REFUSED = "wrong username or password, or the account is locked after re
 
 class SignIn(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-    username: str = Field(min_length=1, max_length=64)
+    # Bounded as account ids are: a name no account has (one over 64 characters, say) is refused as unknown
+    # (401) and logged; a longer one, which no token may name, is a bad field (400), logged nowhere.
+    username: str = Field(min_length=1, max_length=ACCOUNT_ID_MAX_LENGTH)
     password: str = Field(min_length=1, max_length=1024)
 
 

@@ -5,6 +5,7 @@ from typing import Protocol
 
 from services.identity.domain import Account
 from shared.auth.principal import Role
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row, Statements
 
 
@@ -110,12 +111,13 @@ class PostgresAccountStore:
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.sql.write(
             "INSERT INTO sign_ins (username, address, outcome, at) VALUES (%s, %s, %s, %s)",
-            (username[:64], address, outcome, at),
+            (username[:ACCOUNT_ID_MAX_LENGTH], address, outcome, at),
         )
 
     def sign_ins(self, username: str) -> list[Row]:
         return self.sql.all(
-            "SELECT address, outcome, at FROM sign_ins WHERE username = %s ORDER BY at, id", (username[:64],)
+            "SELECT address, outcome, at FROM sign_ins WHERE username = %s ORDER BY at, id",
+            (username[:ACCOUNT_ID_MAX_LENGTH],),
         )
 
     def failures_from(self, address: str, since: datetime) -> int:

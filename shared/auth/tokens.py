@@ -7,7 +7,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 import jwt
@@ -16,7 +16,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from shared.auth.principal import Principal, Role, Unauthenticated
 from shared.auth.settings import AuthSettings, claim_at
-from shared.contracts.identifiers import UnitCode
+from shared.contracts.identifiers import AccountId, UnitCode
 
 # An unknown key id may mean the issuer rotated; ask again, but not more often than this, so
 # tokens with made-up key ids cannot turn every request into a call to the issuer.
@@ -24,6 +24,7 @@ REFRESH_AT_MOST_EVERY_SECONDS = 10.0
 MAX_TOKEN_BYTES = 8192
 VERIFIED_TOKENS_KEPT = 4096  # callers remembered at once; the least recently seen is forgotten first
 _UNIT_CODE: TypeAdapter[str] = TypeAdapter(UnitCode)
+_ACCOUNT_ID: TypeAdapter[str] = TypeAdapter(AccountId)
 
 
 class KeysUnavailable(Exception):
@@ -179,7 +180,7 @@ class TokenVerifier:
     def principal_from(self, claims: dict[str, Any]) -> Principal:
         settings = self.settings
         subject = claim_at(claims, settings.subject_claim)
-        if not isinstance(subject, str) or not subject or len(subject) > 200:
+        if not _is_account_id(subject):
             raise Unauthenticated(f"token has no usable {settings.subject_claim!r} claim")
         name = claim_at(claims, settings.name_claim)
         return Principal(
@@ -210,6 +211,15 @@ def _suits(key: jwt.PyJWK, algorithm: str) -> bool:
         return False
     # An EC key's curve fixes its algorithm (P-256: ES256); an RSA key serves any RS or PS algorithm.
     return key.key_type != "EC" or key.algorithm_name == algorithm
+
+
+def _is_account_id(value: object) -> TypeGuard[str]:
+    """An account id exactly as the messages will name the caller (shared.contracts.identifiers.AccountId):
+    a subject a message would refuse, or carry altered, would fail every write with a 500 instead."""
+    try:
+        return isinstance(value, str) and _ACCOUNT_ID.validate_python(value) == value
+    except ValidationError:
+        return False
 
 
 def _is_unit_code(value: str) -> bool:

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
+from shared.contracts.identifiers import WHITESPACE, DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
@@ -36,11 +36,8 @@ from shared.contracts.vocabulary import (
     outcome_of,
 )
 
-# The characters `strip_whitespace` removes (Unicode White_Space, as Rust's `str::trim`), spelled out:
-# `\s` means another set in JavaScript and in Python, and a receiver must refuse exactly what the model does.
-_WHITESPACE = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Text the model strips must keep a character: a blank one is empty once stripped, and refused.
-NOT_BLANK_PATTERN = f"[^{_WHITESPACE}]"
+NOT_BLANK_PATTERN = f"[^{WHITESPACE}]"
 
 
 @dataclass(frozen=True)

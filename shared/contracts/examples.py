@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from shared.contracts.dates import YEARS_PATTERN, YEARS_TEXT
 from shared.contracts.disputes import NOT_BLANK_PATTERN
 from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
 from shared.contracts.messages import TO_RECIPIENT_AGENCY, Document
 
 COUNTY = "430426"  # 祁东县's statistical division code
@@ -163,6 +164,10 @@ RULE_BREAKERS: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {
 }
 
 
+# Text that must keep a character once stripped: free and short text, and account ids.
+_TEXT_PATTERNS = (NOT_BLANK_PATTERN, ACCOUNT_ID_PATTERN)
+
+
 class ExampleError(ValueError):
     """A message type for which no valid example could be built: add what it lacks to OVERRIDES."""
 
@@ -223,7 +228,7 @@ def _value(name: str, schema: dict[str, Any], root: dict[str, Any], where: str) 
             return OCCURRED_AT.isoformat()
         if schema.get("format") == "date":
             return OCCURRED_AT.date().isoformat()
-        if "pattern" not in schema or schema["pattern"] == NOT_BLANK_PATTERN:
+        if schema.get("pattern", NOT_BLANK_PATTERN) in _TEXT_PATTERNS:
             return "示例"
     raise ExampleError(f"{where}: no sample for a {kind} field {schema}; add one to FIELD_SAMPLES or OVERRIDES")
 
@@ -295,12 +300,12 @@ def _enum_field(model: type[Envelope]) -> tuple[str, list[str]] | None:
     return None
 
 
-def _blank_field(model: type[Envelope]) -> str | None:
-    """The first required field of the body (after the envelope) whose text must not be blank."""
+def _first_field(model: type[Envelope], patterns: tuple[str, ...]) -> str | None:
+    """The first required field of the body (after the envelope) whose text has one of these patterns."""
     schema = model.model_json_schema()
     envelope = set(Envelope.model_fields)
     for name in schema.get("required", ()):
-        if name not in envelope and _not_null(schema["properties"][name], schema).get("pattern") == NOT_BLANK_PATTERN:
+        if name not in envelope and _not_null(schema["properties"][name], schema).get("pattern") in patterns:
             return str(name)
     return None
 
@@ -348,7 +353,7 @@ def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
                 {**valid, "type": f"{model.TYPE}Draft"},
             )
         )
-    blank = _blank_field(model)
+    blank = _first_field(model, _TEXT_PATTERNS)
     if blank:
         examples.append(
             InvalidExample(
@@ -359,6 +364,23 @@ def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
                 {**valid, blank: " \u3000 "},
             )
         )
+    account = _first_field(model, (ACCOUNT_ID_PATTERN,))
+    if account:
+        examples += [
+            InvalidExample(
+                f"control-character-{account}",
+                account,
+                f"`{account}` holds a line break: an account id has no control character",
+                {**valid, account: "zhou.min\nadmin"},
+            ),
+            InvalidExample(
+                f"too-long-{account}",
+                account,
+                f"`{account}` is {ACCOUNT_ID_MAX_LENGTH + 1} characters: an account id has at most "
+                f"{ACCOUNT_ID_MAX_LENGTH}",
+                {**valid, account: "z" * (ACCOUNT_ID_MAX_LENGTH + 1)},
+            ),
+        ]
     dated = _years_field(model)
     if dated:
         examples.append(

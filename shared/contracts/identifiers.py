@@ -1,4 +1,4 @@
-"""Validated identifier types: resident ID numbers, mobile numbers, division and unit codes."""
+"""Validated identifier types: resident ID numbers, mobile numbers, division and unit codes, account ids."""
 
 import re
 from datetime import date
@@ -16,6 +16,19 @@ _DIVISION_SHAPE = re.compile(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
 _UNIT_SHAPE = re.compile(r"^([a-z][a-z_]{1,31}):([0-9]{6}(?:[0-9]{3}(?:[0-9]{3})?)?)$")
 # County, local day, daily sequence: five digits, then as many as a day needs (100000 follows 99999).
 CASE_ID_PATTERN = r"^[0-9]{6}-[0-9]{8}-(?:[0-9]{5}|[1-9][0-9]{5,8})$"
+# The characters `strip_whitespace` removes (Unicode White_Space, as Rust's `str::trim`), spelled out:
+# `\s` means another set in JavaScript and in Python, and a receiver must refuse exactly what the model does.
+WHITESPACE = r"\t-\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+# Unicode Cc: a line break or an escape sequence in a name would forge log lines and garble screens.
+_CONTROL = r"\x00-\x1f\x7f-\x9f"
+# The longest account id a token may name and a message may carry: the identity service's usernames
+# (2-64 characters) and an OIDC provider's subjects (an e-mail address, a UUID) all fit.
+ACCOUNT_ID_MAX_LENGTH = 200
+# Not blank, and no control character. Whitespace around it is allowed (the model strips it), so the
+# pattern holds alike for a value as sent and as stripped: after its last character, a tab or a line
+# break may only begin the whitespace that ends it. Each value matches one way only, so a receiver's
+# backtracking regex (JavaScript's) takes time in proportion to its length.
+ACCOUNT_ID_PATTERN = rf"^[{WHITESPACE}]*[^{WHITESPACE}{_CONTROL}][^{_CONTROL}]*(?:[\t-\r\u0085][{WHITESPACE}]*)?$"
 
 
 def resident_id_check_char(first_17_digits: str) -> str:
@@ -104,6 +117,15 @@ UnitCode = Annotated[
     _published_as(_UNIT_SHAPE.pattern, "unit: '<agency>:<division code>', e.g. 'court:430426'"),
 ]
 CaseId = Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN)]
+# Who acted: the signed-in caller's `subject` (shared.auth), as every message that names an acting user
+# carries it (an officer, a clerk, a supervisor, an operator). The verifier refuses a token whose subject
+# is not one, so a caller it lets through can always be named in a message.
+AccountId = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=ACCOUNT_ID_MAX_LENGTH, pattern=ACCOUNT_ID_PATTERN
+    ),
+]
 
 
 def mask_resident_id(value: str) -> str:

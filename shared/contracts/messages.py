@@ -17,7 +17,7 @@ from pydantic_core import PydanticCustomError
 from shared.contracts.dates import YEARS_TEXT, CalendarDateTime
 from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ResultReport, ShortText
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode
+from shared.contracts.identifiers import AccountId, CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
     AlertKind,
     Category,
@@ -83,7 +83,7 @@ class RegisterDispute(Document):
     case_id: None  # intake numbers the case
 
     report: DisputeReport
-    fed_by: ShortText | None = Field(None, description="the agency officer's account that fed the record in")
+    fed_by: AccountId | None = Field(None, description="the agency officer's account that fed the record in")
 
 
 class CaseRegistered(CaseDocument):
@@ -100,7 +100,7 @@ class CaseRegistered(CaseDocument):
     flags: list[Flag]
     parties: list[PartyNotice]
     source_record_id: RecordId | None = None
-    registered_by: ShortText | None = Field(
+    registered_by: AccountId | None = Field(
         None, description="the account that registered it: a window clerk, or the officer who fed the record"
     )
 
@@ -157,7 +157,7 @@ class ReferralIssued(CaseDocument):
 class _ReferralReport(CaseDocument):
     DESTINATION = "coordinator"
     referral_id: UUID
-    officer: ShortText
+    officer: AccountId = Field(description="the signed-in officer's account that acted")
 
 
 class ReferralAccepted(_ReferralReport):
@@ -341,7 +341,7 @@ class FollowUpRated(CaseDocument):
     type: Literal["FollowUpRated"] = "FollowUpRated"
     rating: Rating
     comment: LongText | None = None
-    rated_by: ShortText | None = Field(
+    rated_by: AccountId | None = Field(
         None, description="who entered the rating: a signed-in supervisor's account, or 'citizen:rating-link'"
     )
 
@@ -555,7 +555,7 @@ class CalendarYearLoaded(Event):
     source: LongText = Field(description="the notice's title and 文号")
     holidays: list[CalendarHoliday] = Field(min_length=1, max_length=7)
     working_weekends: list[date] = Field(max_length=20, description="调休上班: weekends worked in exchange")
-    loaded_by: ShortText = Field(description="the operator's account that loaded it")
+    loaded_by: AccountId = Field(description="the operator's account that loaded it")
 
 
 class CaseAwaitingManualTriage(Event):
@@ -638,7 +638,7 @@ class SpotCheckFound(CaseDocument):
     round: int = Field(ge=1, description="the round the case was closed in when it was drawn")
     rating: Rating
     comment: LongText | None = None
-    checked_by: ShortText = Field(description="the signed-in supervisor's account who recorded the finding")
+    checked_by: AccountId = Field(description="the signed-in supervisor's account who recorded the finding")
 
 
 PersonRef = Annotated[str, Field(pattern=r"^[0-9a-f]{32}$", description="keyed in intake; means nothing elsewhere")]

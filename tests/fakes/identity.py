@@ -5,6 +5,7 @@ from datetime import datetime
 
 from services.identity.domain import Account
 from shared.auth.principal import Role
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
 
 _LISTED = (
@@ -85,7 +86,9 @@ class FakeAccountStore:
         return True
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
-        self.attempts.append({"username": username[:64], "address": address, "outcome": outcome, "at": at})
+        self.attempts.append(
+            {"username": username[:ACCOUNT_ID_MAX_LENGTH], "address": address, "outcome": outcome, "at": at}
+        )
 
     def failures_from(self, address: str, since: datetime) -> int:
         return sum(
@@ -93,7 +96,7 @@ class FakeAccountStore:
         )
 
     def sign_ins(self, username: str) -> list[Row]:
-        mine = [a for a in self.attempts if a["username"] == username[:64]]
+        mine = [a for a in self.attempts if a["username"] == username[:ACCOUNT_ID_MAX_LENGTH]]
         return [{k: a[k] for k in ("address", "outcome", "at")} for a in sorted(mine, key=lambda a: a["at"])]
 
     def accounts(self) -> list[Row]:

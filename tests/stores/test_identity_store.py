@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 from services.identity.domain import Account
 from services.identity.store import PostgresAccountStore
 from shared.auth.principal import Role
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from tests.fakes.identity import FakeAccountStore
 
 SERVICE = "identity"
@@ -180,9 +181,9 @@ def test_every_attempt_is_logged_in_order_with_address_and_outcome(stores):
 def test_attempts_for_usernames_that_do_not_exist_are_logged_too(stores):
     with stores.transaction() as store:
         store.log_sign_in("admin", "203.0.113.9", "unknown_account", CREATED_AT)
-        store.log_sign_in("x" * 80, "203.0.113.9", "unknown_account", CREATED_AT)
+        store.log_sign_in("x" * (ACCOUNT_ID_MAX_LENGTH + 20), "203.0.113.9", "unknown_account", CREATED_AT)
 
     with stores.transaction() as store:
         assert [a["outcome"] for a in store.sign_ins("admin")] == ["unknown_account"]
-        assert len(store.sign_ins("x" * 64)) == 1  # an overlong username is kept cut, not refused
+        assert len(store.sign_ins("x" * ACCOUNT_ID_MAX_LENGTH)) == 1  # an overlong username is kept cut, not refused
         assert store.sign_ins(OFFICER.username) == []

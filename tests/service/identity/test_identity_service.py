@@ -8,17 +8,19 @@ from pathlib import Path
 import argon2
 import pytest
 from nameko.testing.services import worker_factory
+from pydantic import TypeAdapter
 from werkzeug.test import EnvironBuilder
 
 from services.identity import handlers
 from services.identity.dependencies import Issuer, Passwords
-from services.identity.domain import LockoutPolicy
+from services.identity.domain import USERNAME_MAX_LENGTH, LockoutPolicy
 from services.identity.handlers import SIGN_IN_REFUSED
 from services.identity.service import Identity
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys
 from shared.auth.tokens import KeySet, TokenVerifier
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.http import PUBLIC, ApiHandler, BadInput
 from tests.fakes.identity import FakeAccountStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
@@ -220,6 +222,45 @@ def test_every_attempt_is_logged_whatever_came_of_it(identity, account_store, ht
     assert [a["at"] for a in account_store.sign_ins("liu.yang")] == [
         MORNING + timedelta(minutes=m) for m in (0, 1, 4, 5, 6)
     ]
+
+
+# The longest username the issuer gives out: every message naming who acted must take it (they took 50 once).
+LONG_USERNAME = "zhou.min.qidong-county-people-s-court.civil-mediation-office.001"
+
+
+def test_an_account_with_the_longest_username_signs_in_and_is_named_as_it_in_messages(
+    identity, issuer, account_store, passwords, http
+):
+    assert len(LONG_USERNAME) == USERNAME_MAX_LENGTH
+    officer = Principal(LONG_USERNAME, "周敏", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
+    handlers.add_account(
+        account_store, passwords, officer.subject, officer.name, officer.roles, officer.units, PASSWORD, MORNING
+    )
+
+    response = sign_in(identity, http, LONG_USERNAME, PASSWORD)
+
+    assert response.status_code == 201
+    caller = verifier(issuer).verify(http.body(response)["token"])
+    assert caller == officer
+    assert TypeAdapter(AccountId).validate_python(caller.subject) == LONG_USERNAME
+
+
+@pytest.mark.parametrize("length", [USERNAME_MAX_LENGTH + 1, ACCOUNT_ID_MAX_LENGTH])
+def test_a_username_longer_than_any_account_has_is_refused_as_an_unknown_one(identity, account_store, http, length):
+    username = "w" * length
+
+    assert refused(identity, http, username, PASSWORD) == WRONG_ANSWER
+    assert account_store.outcomes() == [(username, "unknown_account")]
+
+
+def test_a_username_longer_than_any_token_may_name_is_a_bad_field_and_logs_nothing(identity, account_store, http):
+    with pytest.raises(BadInput) as bad:
+        sign_in(identity, http, "w" * (ACCOUNT_ID_MAX_LENGTH + 1), PASSWORD)
+
+    assert [(f["field"], f["type"]) for f in bad.value.fields] == [("username", "string_too_long")]
+    response = ApiHandler("POST", "/api/v1/sessions", access=PUBLIC).response_from_exception(bad.value)
+    assert response.status_code == 400
+    assert account_store.attempts == []
 
 
 def test_a_sign_in_body_with_other_fields_names_them_and_logs_nothing(identity, account_store, http):

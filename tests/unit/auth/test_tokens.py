@@ -4,6 +4,7 @@ import base64
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import jwt
 import pytest
@@ -12,6 +13,8 @@ from shared.auth.principal import Forbidden, Principal, Role, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys, issue_token
 from shared.auth.tokens import KeySet, KeysUnavailable, TokenVerifier, fetch_jwks
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
+from shared.contracts.messages import ReferralAccepted
 
 ISSUER, AUDIENCE = "urn:wuyuan:test", "urn:wuyuan:test"
 LIFETIME = timedelta(hours=8)
@@ -272,3 +275,46 @@ def test_requests_arriving_while_the_keys_are_fetched_wait_for_them(keys: Keys) 
     second.join(5)
     assert answers == [OFFICER]
     assert keys.fetches == 1
+
+
+# --- the subject: the account id every message names the caller by ------------------------------------------
+
+# An OIDC provider's subject as long as any message takes it (shared.contracts.identifiers.AccountId).
+LONG_EMAIL = "zhou.min." + "x" * (ACCOUNT_ID_MAX_LENGTH - len("zhou.min.@qidong.gov.cn")) + "@qidong.gov.cn"
+
+
+def test_a_subject_of_200_characters_is_the_caller_and_names_them_in_their_reports(keys: Keys) -> None:
+    verifier = verifier_for(keys, subject_claim="email")
+
+    caller = verifier.verify(token(keys, email=LONG_EMAIL))
+    accepted = ReferralAccepted.build(
+        message_id=UUID("00000000-0000-4000-8000-000000000200"),
+        occurred_at=datetime.now(UTC),
+        case_id="430426-20261122-00001",
+        sender="police:430426101",
+        recipient="centre:430426",
+        referral_id=UUID("33333333-3333-4333-8333-333333333333"),
+        officer=caller.subject,
+    )
+
+    assert len(caller.subject) == ACCOUNT_ID_MAX_LENGTH
+    assert ReferralAccepted.model_validate_json(accepted.model_dump_json()).officer == LONG_EMAIL
+
+
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "z" * (ACCOUNT_ID_MAX_LENGTH + 1),  # longer than a message may name
+        "",
+        "   ",
+        " liu.yang",  # a message would name another account: the stripped one
+        "liu.yang\n",
+        "liu.yang\nadmin",  # a forged second line in every log that names the caller
+        "liu\x00yang",
+        42,
+        None,
+    ],
+)
+def test_a_subject_no_message_could_name_the_caller_by_is_refused(keys: Keys, subject: object) -> None:
+    with pytest.raises(Unauthenticated, match="'email'"):
+        verifier_for(keys, subject_claim="email").verify(token(keys, email=subject))

@@ -17,6 +17,7 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.examples import valid_example
 from shared.contracts.export import ASYNCAPI_FILE, INVALID_DIR, message_schema, published_models, write
 from shared.contracts.messages import (
+    CalendarYearLoaded,
     CaseReopened,
     ClockPaused,
     DeadlineChanged,
@@ -189,16 +190,22 @@ def _accepted_by_model(model: type[Envelope], body: dict[str, Any]) -> bool:
     return True
 
 
-def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_in_blank_text_and_in_years():
-    bodies = _rule_bodies()
+def _schema_verdicts(bodies: list[tuple[type[Envelope], dict[str, Any]]]) -> list[bool]:
+    """Whether Ajv takes each body by its type's published schema."""
     cases = [(model.TYPE, message_schema(model), body) for model, body in bodies]
     assert NODE is not None
     done = subprocess.run(
         [NODE, "-e", _VERDICTS], input=json.dumps(cases), cwd=TOOL, capture_output=True, text=True, timeout=120
     )
     assert done.returncode == 0, done.stderr[-2000:]
+    verdicts: list[bool] = json.loads(done.stdout)
+    return verdicts
 
-    verdicts = json.loads(done.stdout)
+
+def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_in_blank_text_and_in_years():
+    bodies = _rule_bodies()
+
+    verdicts = _schema_verdicts(bodies)
 
     disagreements = [
         (model.TYPE, body, schema_says)
@@ -209,3 +216,52 @@ def test_the_json_schemas_refuse_what_the_models_refuse_between_fields_in_blank_
     assert True in verdicts and False in verdicts
     dated = [says for (model, _), says in zip(bodies, verdicts, strict=True) if model is LinkRecordNoted]
     assert dated.count(True) == 3 * 2 * 4  # 1900-01-01, 2026-12-01 and 2100-12-31 in every offset, no other day
+
+
+# Account ids (who acted): as long as a token's subject may be, and around the control characters refused in them.
+_ACCOUNTS_TAKEN = [
+    "liu.yang",
+    "citizen:rating-link",
+    "周敏",
+    "zhou min",
+    "zhou\u2028min",
+    "a" * 50,
+    "a" * 51,
+    "w" * 64,
+    "z" * 200,
+    " liu.yang ",
+    "\tliu.yang\r\n",
+    "liu.yang \t \u3000",
+    "\u0085liu.yang\u0085",
+]
+_ACCOUNTS_REFUSED = [
+    "z" * 201,
+    "",
+    " ",
+    "\t\n",
+    "\u3000",
+    "liu.yang\nadmin",
+    "liu\tyang",
+    "liu.yang\t x",
+    "\x00liu.yang",
+    "liu.yang\x7f",
+    "liu\x85yang",
+    "\x1b[31mliu.yang",
+    "liu.yang\x9f",
+]
+
+
+def test_the_json_schemas_take_exactly_the_account_ids_the_models_take():
+    result, feed, loaded = (valid_example(model) for model in (ResultReported, RegisterDispute, CalendarYearLoaded))
+    accounts = _ACCOUNTS_TAKEN + _ACCOUNTS_REFUSED
+    bodies: list[tuple[type[Envelope], dict[str, Any]]] = [
+        *((ResultReported, _with(result, officer=account)) for account in accounts),
+        *((RegisterDispute, _with(feed, fed_by=account)) for account in accounts),
+        *((CalendarYearLoaded, _with(loaded, loaded_by=account)) for account in accounts),
+    ]
+
+    verdicts = _schema_verdicts(bodies)
+
+    by_model = [_accepted_by_model(model, body) for model, body in bodies]
+    expected = [account in _ACCOUNTS_TAKEN for account in accounts] * 3
+    assert verdicts == by_model == expected

@@ -3,8 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from pydantic import TypeAdapter
 
 from services.identity.domain import (
+    USERNAME_MAX_LENGTH,
     Account,
     AccountError,
     LockoutPolicy,
@@ -14,6 +16,7 @@ from services.identity.domain import (
     sign_in,
 )
 from shared.auth.principal import Role
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 
 NOW = datetime(2026, 12, 4, 9, 30, tzinfo=UTC)
 POLICY = LockoutPolicy(max_failures=3, lockout=timedelta(minutes=15))
@@ -35,6 +38,17 @@ def test_accounts_that_cannot_exist_are_refused_naming_the_field(
 ) -> None:
     with pytest.raises(AccountError, match=field):
         new_account(username, "名字", frozenset(roles), frozenset(units))
+
+
+def test_the_longest_username_is_an_account_id_every_message_can_name_and_one_longer_cannot_exist() -> None:
+    longest = "w" * USERNAME_MAX_LENGTH
+
+    account = new_account(longest, "王伟", frozenset({Role.INTAKE_STAFF}), frozenset())
+
+    assert TypeAdapter(AccountId).validate_python(account.principal().subject) == longest
+    assert USERNAME_MAX_LENGTH <= ACCOUNT_ID_MAX_LENGTH
+    with pytest.raises(AccountError, match="username"):
+        new_account(longest + "w", "王伟", frozenset({Role.INTAKE_STAFF}), frozenset())
 
 
 def test_short_passwords_are_refused() -> None:

@@ -15,6 +15,7 @@ from shared.auth.principal import Principal, Role, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys, issue_token
 from shared.auth.tokens import KeySet, KeysUnavailable, TokenVerifier
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.http import PUBLIC, SIGNED_IN, Access, ApiHandler, Authenticator, Caller, allow, json_response
 
 ISSUER = AUDIENCE = "urn:wuyuan:430426"
@@ -145,6 +146,28 @@ def test_a_token_for_another_platform_answers_401(endpoint, container, keys):
     response = endpoint(COORDINATORS).handle_request(request(f"Bearer {elsewhere}"))
 
     assert response.status_code == 401
+    assert container.workers == []
+
+
+@pytest.mark.parametrize("length", [ACCOUNT_ID_MAX_LENGTH - 1, ACCOUNT_ID_MAX_LENGTH])
+def test_a_subject_as_long_as_a_message_may_name_reaches_the_worker(endpoint, container, keys, length):
+    long_named = Principal("w" * length, "王芳", frozenset({Role.COORDINATOR}))
+
+    response = endpoint(COORDINATORS).handle_request(request(f"Bearer {keys.token(long_named)}"))
+
+    assert response.status_code == 200
+    assert container.workers == [long_named]
+
+
+@pytest.mark.parametrize("subject", ["w" * (ACCOUNT_ID_MAX_LENGTH + 1), "wang.fang\nadmin"])
+def test_a_subject_no_message_could_name_answers_401_before_any_worker_runs(endpoint, container, keys, subject):
+    # Let through, the caller would reach every write and fail it with a 500 when the message refused the name.
+    unnameable = Principal(subject, "王芳", frozenset({Role.COORDINATOR}))
+
+    response = endpoint(COORDINATORS).handle_request(request(f"Bearer {keys.token(unnameable)}"))
+
+    assert response.status_code == 401
+    assert answer(response) == {"error": "unauthenticated", "message": "token has no usable 'sub' claim"}
     assert container.workers == []
 
 
