@@ -2,6 +2,8 @@
 
 import inspect
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
@@ -19,7 +21,7 @@ from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
 from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
-from shared.persistence.errors import Conflict, NotFound, StoreUnavailable
+from shared.persistence.errors import Conflict, InvalidValue, NotFound, StoreUnavailable
 from shared.persistence.idempotency import (
     HELD_TRANSACTIONS_ENVIRON,
     KEY_HEADER,
@@ -127,13 +129,76 @@ def parse_body(request: Request, model: type[M]) -> M:
         raise _body_error(f"could not be validated: {type(exc).__name__}", "value_error") from None
 
 
+# Text no one types into a filter or a URL: the C0 controls and DEL. NUL is what PostgreSQL text refuses
+# (psycopg raises before sending it), and a lone surrogate cannot be encoded as UTF-8 to send at all.
+_CONTROLS = re.compile("[\x00-\x1f\x7f]")
+_NUL = re.compile("\x00")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED_UP_TO = 100  # a parameter's name as a field error repeats it
+
+
+def _character_fault(field: str, text: str, controls: re.Pattern[str]) -> FieldError | None:
+    """What is wrong with the characters of `text`, never repeating them (they may be a person's data)."""
+    if controls.search(text):
+        allowed = "control characters" if controls is _CONTROLS else "the NUL character"
+        return {"field": field, "message": f"must not contain {allowed}", "type": "control_character"}
+    if _SURROGATE.search(text):
+        return {"field": field, "message": "must be Unicode text: it holds a lone surrogate", "type": "string_unicode"}
+    return None
+
+
+def text_faults(pairs: Iterable[tuple[str, object]], unnamed: str) -> list[FieldError]:
+    """Field errors for the query parameters or path variables (`pairs`) whose text holds a control character
+    or a lone surrogate, each named by its parameter, or `unnamed` when the name itself holds one."""
+    faults: dict[str, FieldError] = {}
+    for name, value in pairs:
+        fault = _character_fault(unnamed, name, _CONTROLS)
+        if fault is None and isinstance(value, str):
+            fault = _character_fault(name[:_NAMED_UP_TO], value, _CONTROLS)
+        if fault is not None:
+            faults.setdefault(str(fault["field"]), fault)
+    return list(faults.values())
+
+
+def _decoded_faults(data: object) -> list[FieldError]:
+    """Field errors for the text anywhere in decoded input that PostgreSQL could not store: NUL or a lone surrogate.
+    Other controls may belong there (a note's line breaks)."""
+    faults: list[FieldError] = []
+    pending: list[tuple[str, object]] = [("", data)]
+    while pending:
+        path, item = pending.pop()
+        children: Iterable[tuple[object, object]] = ()
+        if isinstance(item, dict):
+            children = item.items()
+        elif isinstance(item, list | tuple):
+            children = enumerate(item)
+        elif isinstance(item, str):
+            fault = _character_fault(path or "(input)", item, _NUL)
+            if fault is not None:
+                faults.append(fault)
+        for key, child in children:
+            key_fault = _character_fault(path or "(input)", key, _NUL) if isinstance(key, str) else None
+            if key_fault is not None:
+                faults.append(key_fault)
+                continue
+            name = str(key)[:_NAMED_UP_TO]
+            pending.append((f"{path}.{name}" if path else name, child))
+    return faults
+
+
 def parse_query(request: Request, model: type[M]) -> M:
     """Validate the query string against `model`, or raise BadInput naming the parameters."""
+    faults = text_faults(request.args.items(multi=True), "(query)")
+    if faults:
+        raise BadInput(faults)
     return validate_value(model, request.args.to_dict())
 
 
 def validate_value(model: type[M], data: dict[str, Any]) -> M:
-    """Validate already-decoded input (RPC arguments) against `model`."""
+    """Validate already-decoded input (RPC arguments, a path's variables) against `model`."""
+    faults = _decoded_faults(data)
+    if faults:
+        raise BadInput(faults)
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -214,6 +279,8 @@ EXPECTED += (AlreadyAnswered, KeyReused, InProgress)
 """Refusals and retries the caller is told about: logged as warnings, not errors."""
 ExcInfo = tuple[type[BaseException], BaseException, TracebackType] | None
 REPLAYED_HEADER = "Idempotent-Replayed"
+# A value the database refused (shared.persistence.errors.InvalidValue): which one, and why, may be a person's data.
+INVALID_VALUE = "a value given is not valid for its field (out of range, or not of its type)"
 # What a 503 or a 409 `in_progress` asks the caller to wait: a database restart or a first request's end.
 RETRY_AFTER_SECONDS = 2
 
@@ -266,6 +333,12 @@ class ApiHandler(HttpRequestHandler):
         except (AuthFailure, KeysUnavailable) as exc:
             return self.response_from_exception(exc)
         request.environ[PRINCIPAL_KEY] = principal
+        # Every endpoint's path variables and query parameters, before any worker: a NUL there would otherwise
+        # reach the store (which cannot hold it) from endpoints that read them without parse_query.
+        path_values = getattr(request, "path_values", None) or {}
+        faults = text_faults([*path_values.items(), *request.args.items(multi=True)], "(query)")
+        if faults:
+            return self.response_from_exception(BadInput(faults))
         request.shallow = False  # as nameko's handler sets it: the body may be read
         if self.takes_key and request.method in WRITE_METHODS:
             try:
@@ -354,6 +427,10 @@ class ApiHandler(HttpRequestHandler):
             )
         if isinstance(exc, Conflict):
             return json_response(409, {"error": "conflict", "message": str(exc)})
+        if isinstance(exc, InvalidValue):
+            # The boundary's checks should have refused it first: not in EXPECTED, so the gap is logged as an error.
+            invalid: FieldError = {"field": "(input)", "message": INVALID_VALUE, "type": "invalid_value"}
+            return json_response(400, {"error": "invalid_input", "message": INVALID_VALUE, "fields": [invalid]})
         if isinstance(exc, StoreUnavailable):
             unavailable = {"error": "unavailable", "message": "storage unavailable, retry later"}
             return _retry_later(json_response(503, unavailable))

@@ -98,8 +98,14 @@ def may_open(path: str, roles: Iterable[str], agencies: Iterable[str] = ()) -> b
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path of this console only, never another site."""
+    """Where to go after signing in: a path of this console only, never another site.
+
+    No control characters: a browser drops tabs and line breaks from a URL, so `/%09/evil.example` (a tab) would
+    lead to //evil.example, and a line break cannot go in the Location header at all (the sign-in would fail).
+    """
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    if any(character < " " or character == "\x7f" for character in target):
         return "/"
     return target
 

@@ -13,6 +13,12 @@ class Conflict(StoreError):
     """A uniqueness or concurrency rule was violated by this write."""
 
 
+class InvalidValue(StoreError):
+    """A value the database would not take: text holding NUL, a number beyond its column's range, text that does
+    not read as the type it was given as. The input's fault, not the database's: trying again cannot help.
+    Its text names the error's code, never the value (it may be a person's data)."""
+
+
 class NotFound(StoreError):
     """The row asked for does not exist."""
 

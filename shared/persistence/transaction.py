@@ -28,7 +28,7 @@ from psycopg.rows import DictRow
 from shared.delivery import outbox
 from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
-from shared.persistence.errors import Busy, Conflict, StoreDown, StoreError, StoreUnavailable
+from shared.persistence.errors import Busy, Conflict, InvalidValue, StoreDown, StoreError, StoreUnavailable
 from shared.persistence.prepared import PreparedStatements, prepared_on
 from shared.telemetry import round_trips
 
@@ -68,18 +68,22 @@ class Transaction:
         if not self._begun:
             self._prepare(prepared, statements)  # between transactions: a failed PREPARE costs no transaction
             statements.insert(0, ("BEGIN", ()))
-            self._begun = True
+        # A value refused while quoting it in (NUL, a lone surrogate) fails before anything is sent: the
+        # transaction stays as it was, held writes and savepoint too, so a handler's rollback finds them.
+        query = _quoted(prepared, statements)
+        self._begun = True
         self._held = []
         cursor = ClientCursor(self.conn)
         began = round_trips.started()
         try:
-            cursor.execute(prepared.query(statements))  # the values are quoted in already
+            cursor.execute(query)
         except psycopg.Error as exc:
             prepared.failed(exc)
             error = store_error(exc)
             redelivered = isinstance(error, AlreadyHandled)  # no failure: no driver error behind it
             round_trips.traced(statements, began, None if redelivered else exc)
-            raise error from (None if redelivered else exc)
+            # A refused value's error may quote it (a person's data): the code in InvalidValue is enough to log.
+            raise error from (None if redelivered or isinstance(error, InvalidValue) else exc)
         round_trips.traced(statements, began)
         while cursor.nextset():  # the answer wanted is the last statement's
             pass
@@ -143,8 +147,24 @@ class Transaction:
             self._send([(f"ROLLBACK TO SAVEPOINT {name}", ()), (f"RELEASE SAVEPOINT {name}", ())])
 
 
+def _quoted(prepared: PreparedStatements, statements: list[tuple[str, Sequence[Any]]]) -> bytes:
+    """The round trip's text with its values quoted in; psycopg's refusals of them as our errors (store_error's)."""
+    try:
+        return prepared.query(statements)
+    except UnicodeEncodeError:  # a lone surrogate: no UTF-8 for it, so PostgreSQL could never be sent it
+        raise InvalidValue("the database refused a value (before sending: text that is not valid Unicode)") from None
+    except psycopg.DataError as exc:  # NUL in text
+        raise store_error(exc) from None
+    except psycopg.Error as exc:  # placeholders and values that disagree, a value of no SQL type: a bug of ours
+        raise store_error(exc) from exc
+
+
 def store_error(exc: psycopg.Error) -> Exception:
     """The driver's error as one of ours (shared.persistence.errors), or AlreadyHandled for a redelivery."""
+    if isinstance(exc, psycopg.DataError):  # SQLSTATE class 22, or refused by psycopg before sending
+        # The input's fault, not an outage: a 400 over HTTP, and a message retried only for its attempts.
+        where = exc.sqlstate or "before sending"
+        return InvalidValue(f"the database refused a value ({where}: {type(exc).__name__})")
     if isinstance(exc, pg_errors.UniqueViolation):
         if exc.diag.constraint_name == INBOX_KEY:
             return AlreadyHandled(str(exc.diag.message_detail))
