@@ -95,6 +95,14 @@ def describe_validation_error(error: ValidationError) -> str:
     return "schema violation: " + "; ".join(parts)
 
 
+def failure_text(error: BaseException) -> str:
+    """A handler's error as its dead letter and log line name it: a model the handler built and pydantic refused
+    is described field by field, without the values (its text would quote them, a phone number included)."""
+    if isinstance(error, ValidationError):
+        return f"{type(error).__name__}: {describe_validation_error(error)}"
+    return f"{type(error).__name__}: {error}"
+
+
 # How long a message waits before it is delivered again while the database is down.
 STORE_DOWN_PAUSE_SECONDS = 2.0
 
@@ -266,13 +274,11 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         except Exception:  # an x-death header a client forged with junk in it
             attempts = self.max_attempts
         if attempts >= self.max_attempts:
-            self.dead_letter(
-                message, f"failed {attempts} times, last: {type(error).__name__}: {error}", REJECTED_FAILED
-            )
+            self.dead_letter(message, f"failed {attempts} times, last: {failure_text(error)}", REJECTED_FAILED)
             return
         log.warning(
             "handler failed, retrying later",
-            extra={"attempt": attempts, "error": f"{type(error).__name__}: {error}"},
+            extra={"attempt": attempts, "error": failure_text(error)},
         )
         self.consumer.reject_message(message)
 

@@ -292,3 +292,17 @@ def test_a_call_in_refusal_naming_nothing_or_of_a_new_rule_still_reads_in_chines
         == (wording.CALL_IN_REFUSALS["wrong_status"])
     )
     assert wording.call_in_refusal_text("a_new_rule", {}, "something", REGISTRY, PLACES) == wording.CALL_IN_REFUSED
+
+
+@pytest.mark.parametrize(
+    ("code", "chinese"),
+    [
+        ("control_character", "不能含有控制字符（如换行、制表符）"),
+        ("string_unicode", "含有无法识别的字符"),
+        ("invalid_value", "填写的值无效（超出范围或格式不对）"),
+    ],
+)
+def test_the_http_layer_s_character_and_value_refusals_read_in_chinese(code, chinese):
+    assert wording.field_error_text({"field": "q", "message": "must not hold control characters", "type": code}) == (
+        chinese
+    )
