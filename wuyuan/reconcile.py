@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from shared.wording import local_time
+from shared.wording import RESULT_CODES, local_time
 from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.settings import PlatformSettings
 
@@ -18,7 +18,8 @@ OPERATOR = "demo.operator"
 REDO_WORDS = {
     "accept": "受理",
     "progress": "进展报告",
-    "pause": "期限中止",
+    "pause": "暂停计时",
+    "resume": "恢复计时",
     "decline": "退回",
     "result": "办理结果",
 }
@@ -35,6 +36,15 @@ STATUS_WORDS = {
     "declined": "已退回",
     "reported": "已报结",
     "escalated": "已提级收回",
+}
+# What reconciling cannot give back (the coordinator's `gaps`), as officers and staff read it.
+GAP_WORDS = {
+    "issued_unknown": "该交办的原消息编号已无记录，未重发：请核对机构是否仍有此交办，没有则联系中心重新交办",
+    "finished_not_resent": "该交办在恢复时间点之后交办并已由本单位办结，机构恢复后的数据库中本无此件："
+    "不重发，也无需重办，以中心记录为准",
+    "contact_not_resent": "重发的交办不含当事人手机号（登记时如有）：牵头单位签收后中心即按规定删除，"
+    "只有信息收集组（受理窗口）加密保存。机构页面没有号码的，请向县综治中心受理窗口查询；"
+    "案件页（控制台“案件”）可核对当事人姓名和掩码号码。身份证号从不随交办发送",
 }
 
 
@@ -63,11 +73,35 @@ def report_lines(report: JsonObject, unit_name: Callable[[str], str] = str) -> l
         status = STATUS_WORDS.get(line["status"], line["status"])
         unit = unit_name(line["unit"])
         lines.append(f"  案件 {line['case_id']}  {unit}  交办 {line['referral_id']}（中心状态：{status}）")
-        for item in line.get("redo") or []:
-            at = local_time(line.get(REDO_TIME.get(item, "")))
-            lines.append(f"    · 重办{REDO_WORDS.get(item, item)}" + (f"（中心于 {at} 收到）" if at else ""))
-        if "issued_unknown" in (line.get("gaps") or []):
-            lines.append("    · 该交办的原消息编号已无记录，未重发：请核对机构是否仍有此交办，没有则联系中心重新交办")
+        lines.extend(f"    · {_redo_text(item, line)}" for item in line.get("redo") or [])
+        lines.extend(f"    · {GAP_WORDS.get(gap, gap)}" for gap in line.get("gaps") or [])
+    if any(line.get("redo") for line in to_redo):
+        lines.append(
+            "重办时，中心已有的记录不会重复计入，也不会拒收；办理结果须与中心记录的相同，否则中心拒收（已报结）"
+        )
     if not since:
         lines.append("未给出恢复时间点（--since 或 --backup）：以上为中心所持全部记录，机构仍有的无需重办")
     return lines
+
+
+def _redo_text(item: str, line: JsonObject) -> str:
+    """One thing to redo, with when the centre received it and what the officer must give to match the centre."""
+    at = local_time(line.get(REDO_TIME.get(item, "")))
+    received = f"中心于 {at} 收到" if at else ""
+    pauses = line.get("pauses") or 0
+    if item == "progress":
+        return f"进展报告（{received or '中心已收到'}）：中心已有记录，可不重报；重报也会收下，时间线上另记一条"
+    if item == "pause":
+        text = f"重办暂停计时（{received + '；' if received else ''}中心记录共暂停 {pauses} 次，现暂停中）"
+        if pauses > 1:
+            text += f"：机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次暂停"
+        return text
+    if item == "resume":
+        return (
+            f"核对恢复计时（中心记录共暂停 {pauses} 次，均已恢复）：机构仍显示暂停的，请恢复计时；"
+            f"机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次恢复"
+        )
+    what = REDO_WORDS.get(item, item)
+    if item == "result" and line.get("result"):
+        what += f"：{RESULT_CODES.get(line['result'], line['result'])}"
+    return f"重办{what}" + (f"（{received}）" if received else "")

@@ -4,6 +4,7 @@ Every change follows the same steps: lock the case, let a rule decide, store the
 and its timeline, and queue the messages its effects stand for, all in the case's trace.
 """
 
+import logging
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,6 +13,7 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
 
 from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
@@ -50,10 +52,14 @@ from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers, trace_id_of
 from shared.workdays import CHINA_TZ
 
+log = logging.getLogger(__name__)
+
 MAX_LIST = 500
 # Far past any county's cases; keeps a mistyped offset a 400 rather than a database error.
 MAX_OFFSET = 10_000_000
 MAX_SEARCH_CHARS = 50
+# A query's `registered_to` before its `registered_from`, as a field error's `type`.
+TO_BEFORE_FROM = "to_before_from"
 # What the coordinator keeps of a registration, to brief the units it refers the case to.
 REGISTERED_FIELDS = {
     "source",
@@ -115,7 +121,9 @@ class ListCases(BaseModel):
     def _not_before_the_start(cls, value: date | None, info: ValidationInfo) -> date | None:
         start = info.data.get("registered_from")
         if value is not None and start is not None and value < start:
-            raise ValueError(f"must not be before registered_from ({start})")
+            # The code supervision's report query gives the same mistake, which the console and `wuyuan` word
+            # in Chinese (shared/wording.py), whatever the English says.
+            raise PydanticCustomError(TO_BEFORE_FROM, "is before registered_from ({start})", {"start": str(start)})
         return value
 
 
@@ -196,6 +204,8 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: referral declined", message) as change:
         # 超出本级处置能力 takes the case up a level; at the county's centre it is an ordinary decline.
+        # A decline the unit repeats (`rules.record_decline`) takes nothing up a level again.
+        repeated = rules.declined_already(change.case, message.referral_id, message.sender)
         escalated = (
             levels.record_beyond_level(
                 change.case,
@@ -206,7 +216,7 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
                 desk.levels(),
                 *change.issuing,
             )
-            if message.reason_code is DeclineReason.BEYOND_LEVEL
+            if message.reason_code is DeclineReason.BEYOND_LEVEL and not repeated
             else None
         )
         change.apply(
@@ -364,7 +374,7 @@ def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
         "summary": listed.summary,
         "registered_at": listed.registered_at.isoformat(),
         "updated_at": listed.updated_at.isoformat(),
-        "next_due_at": next_due_at.isoformat() if next_due_at else None,
+        "next_due_at": _iso(next_due_at),
         # 暂定: a running deadline counted over a year whose official calendar is not loaded yet.
         "next_due_provisional": any(
             r.due_provisional for r in case.referrals if r.round == case.round and r.is_open and r.due_at == next_due_at
@@ -538,7 +548,7 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         "rating": case.rating.value if case.rating else None,
         "repeat_reports": case.repeat_reports,
         "escalations": [e.detail() for e in case.escalations],  # 三级: its steps up, oldest first
-        "timeline": timeline,
+        "timeline": [_timeline_line(line) for line in timeline],
         "trace_id": trace_id_of(stored.trace),
     }
 
@@ -553,15 +563,26 @@ def _referral_view(referral: Referral) -> dict[str, Any]:
         "outcome": _value(referral.outcome),
         "result": _value(referral.result),
         "agreement": referral.agreement.detail() if referral.agreement else None,
-        "issued_at": referral.issued_at,
-        "due_at": referral.due_at,
+        "issued_at": referral.issued_at.isoformat(),
+        "due_at": referral.due_at.isoformat(),
         "due_provisional": referral.due_provisional,
         "term": referral.term.detail() if referral.term else None,
         "paused": referral.paused,
-        "paused_at": referral.paused_at,
+        "paused_at": _iso(referral.paused_at),
         "pause_reason": _value(referral.pause_reason),
         "pause_note": referral.pause_note,
     }
+
+
+def _timeline_line(line: Mapping[str, Any]) -> dict[str, Any]:
+    """A timeline line as the API gives it: its time in ISO 8601, as every other time in the answer."""
+    at = line.get("at")
+    return {**line, "at": at.isoformat() if isinstance(at, datetime) else at}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    """Every time in the API's answers is ISO 8601 ('2026-12-05T18:38:37.084985+00:00'), never str()'s form."""
+    return moment.isoformat() if moment is not None else None
 
 
 def _value(code: StrEnum | None) -> str | None:
@@ -590,6 +611,11 @@ class CaseChange:
         return self.at, self.desk.deadline_for, self.desk.platform.new_id
 
     def apply(self, decision: Decision) -> None:
+        if rules.is_unchanged(self.case, decision):
+            # A unit repeating what the case holds (rules.unchanged): the case is not touched, not even its
+            # time of update, so the list does not show it as changed.
+            log.info("case %s: a report repeats what the case holds; nothing changed", self.case.case_id)
+            return
         self.uow.store.save(decision.case, self.at)
         _record(self.uow, self.desk, decision, self.stored.registered, self.at)
         if _holds_phones(self.stored.registered) and rules.lead_has_taken_contacts(decision.case):

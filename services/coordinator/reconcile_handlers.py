@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from services.coordinator.domain.reconciliation import ISSUED, ReferralPlan, SentDocument, plan_referral
+from services.coordinator.domain.rules import lead_has_taken_contacts
 from services.coordinator.handlers import Coordination
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
@@ -42,7 +43,8 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
         ]
         documents = uow.store.documents([referral.referral_id for _, referral in referrals])
         for stored, referral in referrals:
-            plan = plan_referral(stored.case.case_id, referral, documents, command.since)
+            dropped = contacts_dropped(stored)
+            plan = plan_referral(stored.case.case_id, referral, documents, command.since, contacts_dropped=dropped)
             if plan is not None:
                 plans.append(plan)
                 registered_of[plan.case_id] = stored
@@ -73,6 +75,15 @@ def rebuilt(document: SentDocument, registered: dict[str, Any]) -> Envelope:
         body["parties"] = [p if lead else {**p, "phone": None} for p in registered.get("parties", [])]
         body["summary"] = registered["summary"]
     return MESSAGE_TYPES[document.message_type].model_validate(body)
+
+
+def contacts_dropped(stored: StoredCase) -> bool:
+    """Whether the centre has dropped the parties' mobile numbers it was registered with (a lead accepted the
+    case: `handlers.CaseChange.apply`), so that a lead's referral sent again carries none. Only persons have
+    numbers; a case of organisations alone lost nothing."""
+    parties = stored.registered.get("parties") or []
+    persons = [p for p in parties if p.get("kind", "person") == "person"]
+    return bool(persons) and not any(p.get("phone") for p in persons) and lead_has_taken_contacts(stored.case)
 
 
 def _agency_code(desk: Coordination, service: str) -> str:
@@ -114,6 +125,9 @@ def _line(plan: ReferralPlan, waiting: set[Any]) -> dict[str, Any]:
         "accepted_at": _iso(referral.accepted_at),
         "last_progress_at": _iso(referral.last_progress_at),
         "paused_at": _iso(referral.paused_at) if referral.paused else None,
+        # The clock as the centre holds it: officers redo pauses and resumes until theirs says the same.
+        "paused": referral.paused,
+        "pauses": referral.pauses,
         "closed_at": _iso(referral.closed_at),
         "result": referral.result.value if referral.result else None,
     }

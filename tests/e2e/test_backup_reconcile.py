@@ -10,14 +10,16 @@ import psycopg
 import pytest
 
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
-from tests.e2e.test_delivery import COURT, debt_case
+from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case
 from wuyuan import supervise
 from wuyuan.client import PlatformClient
+from wuyuan.dead_letters import list_dead_letters
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.e2e
 
-SERVICES = ("intake", "coordinator", "court_link", "identity")
+# Supervision opens the follow-up visit whose rating closes a case.
+SERVICES = ("intake", "coordinator", "court_link", "identity", "supervision")
 AGENCY = "court_link"
 
 
@@ -55,6 +57,17 @@ def inbox_claims(settings: PlatformSettings, message_type: str) -> list[str]:
     with psycopg.connect(settings.database_url(AGENCY)) as conn:
         rows = conn.execute("SELECT message_id::text FROM inbox WHERE message_type = %s", (message_type,))
         return [r[0] for r in rows.fetchall()]
+
+
+def rejections(client: PlatformClient) -> list[dict]:
+    """The court's messages the centre refused, as its officers read them."""
+    found: list[dict] = client.call("GET", AGENCY, "/api/v1/rejections?limit=500")["rejections"]
+    return found
+
+
+def phones(client: PlatformClient, referral_id: str) -> list[str | None]:
+    """The parties' mobile numbers on the officer's referral page."""
+    return [party.get("phone") for party in client.referral(COURT, referral_id)["parties"]]
 
 
 def wait_until(check, timeout: float = 60.0):
@@ -119,6 +132,10 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
     assert lines[referral_d["referral_id"]]["redo"] == ["accept"]
     for referral_id in open_ids:
         assert [d["type"] for d in lines[referral_id]["resent"]] == ["ReferralIssued"]
+    # D's 签收 made the centre drop its copy of the parties' numbers, and the court lost D: it comes again without
+    # them, and the report says so. C is not accepted yet (the centre still holds them); B the court kept.
+    assert lines[referral_d["referral_id"]]["gaps"] == ["contact_not_resent"]
+    assert lines[referral_b["referral_id"]]["gaps"] == lines[referral_c["referral_id"]]["gaps"] == []
 
     # The court holds every open referral again, each once, under the message id it was first sent with.
     assert wait_until(lambda: open_ids <= set(agency_referrals(platform)))
@@ -133,10 +150,40 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
     told = wuyuan_text(platform, "reconcile", AGENCY, "--backup", str(folder))
     assert "以下 3 件交办，中心持有而机构恢复后的数据库可能已丢失" in told
     assert f"案件 {case_a}" in told and f"案件 {case_b}" in told and f"案件 {case_d}" in told
-    assert told.count("重办受理") == 2 and told.count("重办办理结果") == 1
+    assert told.count("重办受理") == 2 and told.count("重办办理结果：依职能办结") == 1
+    assert told.count("重发的交办不含当事人手机号") == 1 and "受理窗口" in told
+    assert "不会重复计入，也不会拒收" in told
     time.sleep(2)
     assert sorted(inbox_claims(platform, "ReferralIssued")) == sorted(claims)
     assert agency_referrals(platform) == held
+    assert not any(phones(client, referral_d["referral_id"]))
+    assert any(phones(client, referral_c["referral_id"]))
+
+    # The officers redo what the report lists, through the court's own API, as the report words it.
+    for line in report["referrals"]:
+        for item in line["redo"]:
+            if item == "accept":
+                client.act(COURT, line["referral_id"], "accept", {})
+            elif item == "result":
+                body = {"result": line["result"], "summary": "恢复数据后按中心记录重报办理结果"}
+                client.act(COURT, line["referral_id"], "result", body)
+    assert wait_until(lambda: agency_referrals(platform)[referral_a["referral_id"]] == "reported")
+
+    # Each redo lands as a repeat of what the centre holds: no refusal, no dead letter, no 拒收 on any timeline.
+    # The cases go on to the end, each act counted once.
+    client.act(COURT, referral_b["referral_id"], "result", {"result": "handled", "summary": "已依法办结"})
+    client.settle(COURT, referral_c["referral_id"], "已依法办结")
+    client.act(COURT, referral_d["referral_id"], "result", {"result": "handled", "summary": "已依法办结"})
+    for case_id in (case_a, case_b, case_d):
+        closed = close_after_follow_up(client, case_id)
+        kinds = [entry["kind"] for entry in closed["timeline"]]
+        assert "report_rejected" not in kinds, closed["timeline"]
+        assert kinds.count("referral_accepted") == kinds.count("result_reported") == 1, kinds
+        assert all("T" in entry["at"] for entry in closed["timeline"])
+        assert all("T" in r["issued_at"] and "T" in r["due_at"] for r in closed["referrals"])
+    time.sleep(1)  # a refusal would have been written with the repeat it refused; give its notice time to arrive
+    assert rejections(client) == []
+    assert list_dead_letters(platform, services=("coordinator", AGENCY)) == []
 
 
 def test_intake_and_identity_are_backed_up_with_their_keys(platform, tmp_path):

@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from services.coordinator.domain.model import Referral, ReferralStatus
+from shared.contracts.vocabulary import ReferralRole
 
 ISSUED = "ReferralIssued"
 DEADLINE_CHANGED = "ReferralDeadlineChanged"
@@ -32,19 +33,27 @@ class SentDocument:
 class Redo(StrEnum):
     """What the centre holds from the agency that the agency's restored database may no longer have.
 
-    Messages cannot give it back: it was the agency's own act, so its officers do it again."""
+    Messages cannot give it back: it was the agency's own act, so its officers do it again. The centre takes
+    each redo as a repeat of what it holds (`rules.unchanged`): nothing is refused, counted or timed twice."""
 
     ACCEPT = "accept"
-    PROGRESS = "progress"
-    PAUSE = "pause"
+    PROGRESS = "progress"  # for checking only: the centre keeps it; one reported again is another line
+    PAUSE = "pause"  # the clock stands paused at the centre: pauses and resumes up to its count of pauses
+    RESUME = "resume"  # the clock runs again at the centre after a change since the backup: up to its last resume
     DECLINE = "decline"
-    RESULT = "result"
+    RESULT = "result"  # the same result code as the centre holds (another one is refused: `referral_closed`)
 
 
 class Gap(StrEnum):
-    """Why a referral's documents could not all be sent again."""
+    """What reconciling cannot give the agency back, whatever its officers redo."""
 
     ISSUED_UNKNOWN = "issued_unknown"  # sent before documents were kept, and its outbox row is pruned
+    # Issued and finished (declined or reported) after the backup: the restored agency never had it, and a
+    # finished referral is not sent again, so there is nothing to redo; the centre's record stands.
+    FINISHED_NOT_RESENT = "finished_not_resent"
+    # A lead's referral sent again without the parties' mobile numbers: the centre dropped its copy once a lead
+    # accepted (only intake keeps them, sealed); the agency's page shows none unless it kept its first copy.
+    CONTACT_NOT_RESENT = "contact_not_resent"
 
 
 @dataclass(frozen=True)
@@ -59,14 +68,22 @@ class ReferralPlan:
 
 
 def plan_referral(
-    case_id: str, referral: Referral, documents: Sequence[SentDocument], since: datetime | None
+    case_id: str,
+    referral: Referral,
+    documents: Sequence[SentDocument],
+    since: datetime | None,
+    *,
+    contacts_dropped: bool = False,
 ) -> ReferralPlan | None:
     """The referral's plan, or None when it is no concern of the reconciliation.
 
     Open referrals are all concerned (the agency's inbox skips what it still has). With `since` (when the
     restored backup was taken), so are referrals the centre closed from then on: a withdrawal is sent again
-    with its referral; a decline or result the agency reported since then is for officers to redo. Without
-    `since`, whatever the centre holds from the agency on an open referral is listed for officers to check.
+    with its referral; a decline or result the agency reported since then is for officers to redo, on a
+    referral the agency had at the backup (one issued after it, and finished, it never had: `finished_not_resent`).
+    Without `since`, whatever the centre holds from the agency on an open referral is listed for officers to
+    check. `contacts_dropped`: the centre no longer holds the parties' mobile numbers (a lead accepted), so a
+    lead's referral the agency lost goes again without them (`contact_not_resent`).
     """
     closed_since = since is not None and referral.closed_at is not None and referral.closed_at >= since
     if not referral.is_open and not closed_since:
@@ -75,29 +92,44 @@ def plan_referral(
     issued = [d for d in mine if d.message_type == ISSUED][:1]
     withdrawn = [d for d in mine if d.message_type == WITHDRAWN][-1:]
     deadlines = sorted((d for d in mine if d.message_type == DEADLINE_CHANGED), key=lambda d: d.revision)[-1:]
-    gaps: tuple[Gap, ...] = ()
+    gaps: list[Gap] = []
     resend: tuple[SentDocument, ...] = ()
     if referral.is_open or referral.status is ReferralStatus.ESCALATED:
         if issued:
             resend = (*issued, *deadlines, *withdrawn)
         else:
-            gaps = (Gap.ISSUED_UNKNOWN,)
-    return ReferralPlan(case_id, referral, resend, _redo(referral, since), gaps)
+            gaps.append(Gap.ISSUED_UNKNOWN)
+    elif _after(referral.issued_at, since):
+        return ReferralPlan(case_id, referral, (), (), (Gap.FINISHED_NOT_RESENT,))
+    if referral.status is ReferralStatus.ESCALATED:
+        # The agency gets the referral and its withdrawal: its officers can do nothing more on it.
+        return ReferralPlan(case_id, referral, resend, (), tuple(gaps))
+    # Before the backup the agency had the referral, with the numbers it first came with; one it lost comes again
+    # without them once the centre has dropped them.
+    if resend and contacts_dropped and referral.role is ReferralRole.LEAD and _after(referral.issued_at, since):
+        gaps.append(Gap.CONTACT_NOT_RESENT)
+    clock_changed = any(_after(d.recorded_at, since) for d in mine if d.message_type == DEADLINE_CHANGED)
+    return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps))
 
 
-def _redo(referral: Referral, since: datetime | None) -> tuple[Redo, ...]:
-    def after(moment: datetime | None) -> bool:
-        return moment is not None and (since is None or moment >= since)
+def _after(moment: datetime | None, since: datetime | None) -> bool:
+    """At or after the backup; without a backup time, anything the centre holds."""
+    return moment is not None and (since is None or moment >= since)
 
+
+def _redo(referral: Referral, since: datetime | None, clock_changed: bool) -> tuple[Redo, ...]:
     redo: list[Redo] = []
-    if after(referral.accepted_at):
+    if _after(referral.accepted_at, since):
         redo.append(Redo.ACCEPT)
-    if after(referral.last_progress_at):
+    if _after(referral.last_progress_at, since):
         redo.append(Redo.PROGRESS)
-    if referral.paused and after(referral.paused_at):
+    if referral.paused and _after(referral.paused_at, since):
         redo.append(Redo.PAUSE)
-    if referral.status is ReferralStatus.DECLINED and after(referral.closed_at):
+    elif referral.is_open and not referral.paused and referral.pauses and clock_changed:
+        # Resumed since the backup (a ReferralDeadlineChanged went out then): the agency may show it paused still.
+        redo.append(Redo.RESUME)
+    if referral.status is ReferralStatus.DECLINED and _after(referral.closed_at, since):
         redo.append(Redo.DECLINE)
-    if referral.status is ReferralStatus.REPORTED and after(referral.closed_at):
+    if referral.status is ReferralStatus.REPORTED and _after(referral.closed_at, since):
         redo.append(Redo.RESULT)
     return tuple(redo)

@@ -3,8 +3,10 @@
 triage → record_acceptance / record_progress / record_decline / record_result → record_rating,
 with assign_by_hand for staff, link_repeat for repeat reports, and record_pause / record_resume
 for a unit's clock. A refusal raises `Refused` and changes nothing; a report that comes before
-one it follows raises `ReportTooEarly`, and is retried. How a round's result follows from its
-units' results: `record_result`.
+one it follows raises `ReportTooEarly`, and is retried. A report that repeats what the centre
+holds from the same unit (its database restored to an earlier point, its officers redoing what
+`wuyuan reconcile` lists) changes nothing and is not refused: `unchanged`. How a round's result
+follows from its units' results: `record_result`.
 """
 
 from dataclasses import replace
@@ -57,12 +59,14 @@ class RefusalCode(StrEnum):
     UNKNOWN_REFERRAL = "unknown_referral"
     WRONG_UNIT = "wrong_unit"
     REFERRAL_CLOSED = "referral_closed"
+    # No longer raised: a repeat of what the centre holds is taken as a repeat (`unchanged`). Kept, with the two
+    # clock codes below, because agencies' refusal lists and the wording of refusals still name them.
     ALREADY_ACCEPTED = "already_accepted"
     WRONG_STATUS = "wrong_status"
     BAD_UNIT = "bad_unit"
     UNIT_ALREADY_ON_CASE = "unit_already_on_case"
-    ALREADY_PAUSED = "already_paused"  # a pause whose turn has passed: the clock was paused that time already
-    NOT_PAUSED = "not_paused"  # a resume of a pause that was already resumed
+    ALREADY_PAUSED = "already_paused"  # formerly: a pause whose turn had passed
+    NOT_PAUSED = "not_paused"  # formerly: a resume of a pause already resumed
 
 
 class ReportTooEarly(Exception):
@@ -132,16 +136,33 @@ def triage(
     return Assignment(decision.case, decision.effects, decision.timeline)
 
 
+def unchanged(case: Case) -> Decision:
+    """A report that repeats what the case holds from the same unit: no state, no message, no timeline line.
+
+    It comes from an agency whose database was restored to an earlier point, when its officers redo what
+    `wuyuan reconcile` lists (the centre holds it already; the agency had lost it). Refused, it would be
+    dead-lettered, its agency told it was rejected and the case's timeline given a refusal, for a report
+    that agrees with the record."""
+    return Decision(case=case, effects=(), timeline=())
+
+
+def is_unchanged(case: Case, decision: Decision) -> bool:
+    """Whether the decision leaves the case exactly as it was (`unchanged`): nothing to store."""
+    return not decision.timeline and not decision.effects and decision.case == case
+
+
 def record_acceptance(case: Case, referral_id: UUID, unit: str, officer: str, now: datetime) -> Decision:
+    """签收. The same unit accepting again what the centre holds as accepted changes nothing (`unchanged`)."""
+    known = _of_unit(case, referral_id, unit)
+    if known is not None and (known.accepted_at is not None or known.status is ReferralStatus.ACCEPTED):
+        return unchanged(case)
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
-        # The unit's result was handled first; record the acceptance, change nothing.
+        # The unit's result or decline was handled first; record the acceptance, change nothing.
         draft = DecisionDraft(case, now)
         draft.note(TimelineKind.REFERRAL_ACCEPTED, **about(overtaken), officer=officer, late=True)
         return draft.decision()
     referral = _open_referral(case, referral_id, unit)
-    if referral.status is ReferralStatus.ACCEPTED:
-        raise Refused(RefusalCode.ALREADY_ACCEPTED, f"referral {referral_id} is already accepted")
     draft = DecisionDraft(case, now)
     draft.update(referral, status=ReferralStatus.ACCEPTED, accepted_at=now)
     draft.note(TimelineKind.REFERRAL_ACCEPTED, **about(referral), officer=officer)
@@ -174,7 +195,11 @@ def record_decline(
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
 ) -> Decision:
-    """不属于本单位职责: hand the role to the next fall-back not yet on the case, or to centre staff."""
+    """不属于本单位职责: hand the role to the next fall-back not yet on the case, or to centre staff.
+
+    The same unit declining again a referral it declined changes nothing (`unchanged`)."""
+    if declined_already(case, referral_id, unit):
+        return unchanged(case)
     referral = _open_referral(case, referral_id, unit)
     draft = DecisionDraft(case, now)
     draft.close(referral, ReferralStatus.DECLINED, None)
@@ -216,7 +241,14 @@ def record_result(
        result when the lead reports `handled` (`Case.round_result`);
     d. a co-unit's failed or onward result neither blocks nor reopens the round;
     e. a lead that reports before its co-units waits for them; an overdue co-unit is supervision's to chase.
+
+    The same unit reporting again the result the centre holds from it changes nothing (`unchanged`); a
+    different result for a referral it already reported is refused (`referral_closed`): the first one
+    decided the round.
     """
+    known = _of_unit(case, referral_id, unit)
+    if known is not None and known.status is ReferralStatus.REPORTED and known.result is result:
+        return unchanged(case)
     referral = _open_referral(case, referral_id, unit)
     draft = DecisionDraft(case, now)
     draft.close(referral, ReferralStatus.REPORTED, result, agreement)
@@ -257,7 +289,8 @@ def record_pause(
 
     Pauses and resumes are numbered by the agency, so one handled out of order is put back in turn:
     a pause before the resume of the one before it is retried (ReportTooEarly), and a pause whose
-    number was already recorded is refused (`already_paused`)."""
+    number was already recorded changes nothing (`unchanged`: the agency repeats it, after its
+    database was restored)."""
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
         # Paused before the result but handled after it: the result was judged without it; keep the record.
@@ -265,7 +298,8 @@ def record_pause(
         draft.note(TimelineKind.CLOCK_PAUSED, **about(overtaken), officer=officer, reason=reason, note=note, late=True)
         return draft.decision()
     referral = _open_referral(case, referral_id, unit)
-    _in_turn(referral, 2 * pause_number - 1, "pause", pause_number)
+    if not _in_turn(referral, 2 * pause_number - 1, "pause", pause_number):
+        return unchanged(case)
     at = max(min(paused_at, now), referral.issued_at)
     draft = DecisionDraft(case, now)
     draft.update(referral, paused_at=at, pause_reason=reason, pause_note=note, pauses=pause_number)
@@ -300,7 +334,7 @@ def record_resume(
     (working time for a working-day term, calendar time for a calendar-day one; `extend_for`).
 
     A resume handled before its pause is retried (ReportTooEarly); one of a pause already resumed
-    is refused (`not_paused`)."""
+    changes nothing (`unchanged`)."""
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
         # The result came while the clock stood still and was judged as of the pause; keep the record.
@@ -308,7 +342,8 @@ def record_resume(
         draft.note(TimelineKind.CLOCK_RESUMED, **about(overtaken), officer=officer, late=True)
         return draft.decision()
     referral = _open_referral(case, referral_id, unit)
-    _in_turn(referral, 2 * pause_number, "resume", pause_number)
+    if not _in_turn(referral, 2 * pause_number, "resume", pause_number):
+        return unchanged(case)
     paused_at = referral.paused_at
     assert paused_at is not None  # in turn, a resume follows its pause
     at = max(min(resumed_at, now), paused_at)
@@ -343,21 +378,19 @@ def record_resume(
     return draft.decision()
 
 
-def _in_turn(referral: Referral, revision: int, what: str, pause_number: int) -> None:
-    """A clock change applies right after the one before it: later is retried, earlier refused."""
+def _in_turn(referral: Referral, revision: int, what: str, pause_number: int) -> bool:
+    """Whether a clock change applies now: right after the one before it. Later is retried (ReportTooEarly);
+    earlier (False) repeats a change the centre recorded already.
+
+    A repeat comes with a new message id only from an agency that numbers its pauses again from an earlier
+    point: its database was restored, and its officers bring its clock back in line with the centre's by
+    redoing the pauses and resumes `wuyuan reconcile` lists. The centre's clock is right already."""
     current = referral.clock_revision
     if revision > current + 1:
         raise ReportTooEarly(
             f"{what} {pause_number} of referral {referral.referral_id} came before the clock's change {current + 1}"
         )
-    if revision <= current:
-        code = RefusalCode.ALREADY_PAUSED if what == "pause" else RefusalCode.NOT_PAUSED
-        state = f"paused since {referral.paused_at.isoformat()}" if referral.paused_at is not None else "running"
-        raise Refused(
-            code,
-            f"referral {referral.referral_id} was paused {referral.pauses} time(s) and its clock is {state};"
-            f" {what} {pause_number} was handled already",
-        )
+    return revision == current + 1
 
 
 def record_rating(
@@ -444,11 +477,24 @@ def link_repeat(
     return draft.decision()
 
 
-def _overtaken(case: Case, referral_id: UUID, unit: str) -> Referral | None:
-    """The referral, if its own unit already reported its result: messages from one unit may be
-    handled out of order by concurrent workers, and an earlier step arriving late is not an error."""
+def declined_already(case: Case, referral_id: UUID, unit: str) -> bool:
+    """Whether the unit declined this referral already, so that a decline from it repeats that one."""
+    known = _of_unit(case, referral_id, unit)
+    return known is not None and known.status is ReferralStatus.DECLINED
+
+
+def _of_unit(case: Case, referral_id: UUID, unit: str) -> Referral | None:
+    """The referral, if it went to this unit."""
     referral = case.referral(referral_id)
-    if referral is not None and referral.unit == unit and referral.status is ReferralStatus.REPORTED:
+    return referral if referral is not None and referral.unit == unit else None
+
+
+def _overtaken(case: Case, referral_id: UUID, unit: str) -> Referral | None:
+    """The referral, if its own unit already finished it (reported its result, or declined it): messages
+    from one unit may be handled out of order by concurrent workers, and an earlier step arriving late
+    is not an error."""
+    referral = _of_unit(case, referral_id, unit)
+    if referral is not None and referral.status in (ReferralStatus.REPORTED, ReferralStatus.DECLINED):
         return referral
     return None
 

@@ -13,6 +13,7 @@ from services.coordinator.service import Coordinator
 from shared.auth.principal import Principal, Role
 from shared.contracts.messages import CaseRegistered, ReferralIssued, ResultReported
 from shared.http import BadInput
+from shared.wording import field_error_text
 from shared.workdays import CHINA_TZ
 from tests.fakes.coordinator import FakeCaseStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
@@ -201,6 +202,17 @@ def test_a_malformed_parameter_is_named_in_the_refusal(coordinator, http, query,
         coordinator.list_cases(http.get(query))
 
     assert [f["field"] for f in refused.value.fields] == [field]
+
+
+def test_an_end_before_the_start_is_refused_with_the_code_staff_read_in_chinese(coordinator, http):
+    """`to_before_from`, as supervision's report query says it: the console and `wuyuan case list` word the code
+    (截止日期早于起始日期), never pydantic's English."""
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"registered_from": "2026-12-10", "registered_to": "2026-12-01"}))
+
+    [error] = refused.value.fields
+    assert (error["field"], error["type"]) == ("registered_to", "to_before_from")
+    assert field_error_text(error) == "截止日期早于起始日期"
 
 
 def test_a_unit_of_an_agency_the_county_does_not_have_is_named_in_the_refusal(coordinator, http):

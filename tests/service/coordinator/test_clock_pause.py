@@ -1,5 +1,7 @@
 """The coordinator and a unit's clock: ClockPaused and ClockResumed from the unit's agency, in order, once."""
 
+import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
@@ -224,16 +226,19 @@ def test_a_resume_that_overtook_its_pause_is_retried_and_then_fits(coordinator, 
     assert store.case(CASE_ID).referral(lead.referral_id).due_at == MOVED_DUE  # type: ignore[union-attr]
 
 
-def test_a_resume_of_a_clock_already_running_again_is_refused_and_dead_lettered(coordinator, uow, store, clock, lead):
+def test_a_pause_and_resume_the_centre_holds_already_are_taken_as_repeats(coordinator, uow, store, clock, lead):
+    """A police service restored to before pause 1 numbers it 1 again: its officer redoes the pause and the resume
+    `wuyuan reconcile` lists. Neither is refused (no dead letter, no MessageRejected); the deadline stays moved once."""
     clock.at = RESUMED
     deliver(coordinator, paused(lead), POLICE_USER)
     deliver(coordinator, resumed(lead), POLICE_USER)
-    sent_before = len(uow.sent)
+    sent_before, timeline = len(uow.sent), list(store.timeline[CASE_ID])
 
-    with pytest.raises(Refused, match="not_paused"):
-        deliver(coordinator, resumed(lead), POLICE_USER)  # a second resume of pause 1, under a new message id
+    deliver(coordinator, paused(lead), POLICE_USER)  # pause 1 again, under a new message id
+    deliver(coordinator, resumed(lead), POLICE_USER)  # and its resume
 
     assert len(uow.sent) == sent_before
+    assert store.timeline[CASE_ID] == timeline
     assert store.case(CASE_ID).referral(lead.referral_id).due_at == MOVED_DUE  # type: ignore[union-attr]
 
 
@@ -272,3 +277,32 @@ def test_a_paused_referral_is_not_listed_overdue_when_its_old_deadline_passes(co
     figures = http.body(coordinator.overview(http.get()))
     by_unit = {u["unit"]: u["overdue"] for u in figures["by_unit"]}
     assert by_unit == {JUSTICE_OFFICE: 1, POLICE_STATION: 0}
+
+
+def test_every_time_in_the_case_view_is_iso_8601(coordinator, http, clock, lead):
+    """`issued_at`, `due_at`, `paused_at`, each timeline line's `at` and the times inside its detail: one format,
+    ISO 8601 with its 'T', as the list's rows give them (never str()'s '2026-12-05 18:38:37+00:00')."""
+    clock.at = RESUMED
+    deliver(coordinator, paused(lead), POLICE_USER)
+
+    case = http.body(coordinator.show_case(http.get(), CASE_ID))
+
+    times = list(_times(case))
+    assert {"issued_at", "due_at", "paused_at", "at"} <= {key for key, _ in times}
+    for key, value in times:
+        assert "T" in value and datetime.fromisoformat(value).tzinfo is not None, (key, value)
+
+
+_LOOKS_LIKE_A_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}")
+
+
+def _times(value: object, key: str = "") -> Iterator[tuple[str, str]]:
+    """Every time in an API answer: a value under a key named `at` or `…_at`, or a string that looks like one."""
+    if isinstance(value, dict):
+        for name, item in value.items():
+            yield from _times(item, name)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _times(item, key)
+    elif isinstance(value, str) and (key == "at" or key.endswith("_at") or _LOOKS_LIKE_A_TIME.match(value)):
+        yield key, value

@@ -70,6 +70,7 @@ def deliver(service: Coordinator, message, broker_user: str) -> None:
         "RepeatReportLinked": service.on_repeat_report_linked,
         "ReferralAccepted": service.on_referral_accepted,
         "ResultReported": service.on_result_reported,
+        "ReferralDeclined": service.on_referral_declined,
         "FollowUpRated": service.on_follow_up_rated,
     }[message.type]
     service_method(message)
@@ -250,12 +251,41 @@ def test_a_unit_cannot_report_a_result_on_another_units_referral(coordinator, uo
     assert coordinator_store.case(CASE_ID).referral(lead.referral_id).outcome is None
 
 
-def test_accepting_a_referral_twice_is_rejected(coordinator, uow, triaged):
+def test_a_unit_accepting_again_is_taken_quietly_and_changes_nothing(coordinator, uow, coordinator_store, triaged):
+    """The police service's database was restored to before its 签收, and its officer redid it as `wuyuan reconcile`
+    said: a new message id for an acceptance the centre holds. No refusal (so no dead letter, no MessageRejected,
+    no 拒收反馈 on the timeline); the case, its time of update and its timeline stay as they were."""
     lead, _ = triaged
     deliver(coordinator, accepted(lead), POLICE_USER)
+    row = dict(coordinator_store.rows[CASE_ID])
+    timeline, sent = list(coordinator_store.timeline[CASE_ID]), len(uow.sent)
+    again = accepted(lead)
 
-    with pytest.raises(Refused, match="already_accepted"):
-        deliver(coordinator, accepted(lead), POLICE_USER)
+    deliver(coordinator, again, POLICE_USER)
+
+    assert again.message_id in uow.claimed
+    assert coordinator_store.rows[CASE_ID] == row
+    assert coordinator_store.timeline[CASE_ID] == timeline
+    assert len(uow.sent) == sent
+
+
+def test_a_unit_reporting_its_result_or_decline_again_changes_nothing(coordinator, uow, coordinator_store, triaged):
+    lead, co_unit = triaged
+    deliver(coordinator, accepted(lead), POLICE_USER)
+    deliver(coordinator, result(lead), POLICE_USER)
+    deliver(coordinator, declined(co_unit), JUSTICE_USER)
+    row = dict(coordinator_store.rows[CASE_ID])
+    timeline, sent = list(coordinator_store.timeline[CASE_ID]), len(uow.sent)
+
+    deliver(coordinator, result(lead), POLICE_USER)
+    deliver(coordinator, declined(co_unit), JUSTICE_USER)
+
+    assert coordinator_store.rows[CASE_ID] == row
+    assert coordinator_store.timeline[CASE_ID] == timeline
+    assert len(uow.sent) == sent
+    # A different result is no repeat: refused, as any report on a closed referral.
+    with pytest.raises(Refused, match="referral_closed"):
+        deliver(coordinator, result(lead, outcome="unresolved"), POLICE_USER)
 
 
 def test_an_acceptance_handled_after_the_units_result_is_kept_without_reopening(

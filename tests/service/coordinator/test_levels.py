@@ -171,6 +171,17 @@ def test_a_station_that_declines_as_beyond_its_level_sends_the_case_to_the_count
     assert designated.referral.unit == COUNTY_POLICE
 
 
+def test_a_station_declining_again_as_beyond_its_level_takes_the_case_up_no_further(coordinator, uow, http, referrals):
+    """After the police service's database was restored, its officer redoes the decline `wuyuan reconcile` lists."""
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+    before, sent = view(coordinator, http), len(uow.sent)
+
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")  # a new message id
+
+    assert view(coordinator, http) == before
+    assert len(uow.sent) == sent
+
+
 def test_an_ordinary_decline_re_routes_as_before_and_stays_at_the_township(coordinator, http, referrals):
     deliver(coordinator, beyond_level(referrals[POLICE_STATION], "not_competent"), "wuyuan.police_link")
 

@@ -16,6 +16,7 @@ from services.coordinator.domain.rules import (
     record_result,
     record_resume,
     triage,
+    unchanged,
 )
 from services.coordinator.routing import load_routing_table
 from shared.contracts.messages import PauseReason
@@ -146,16 +147,21 @@ def test_a_second_pause_handled_before_the_first_resume_is_retried() -> None:
         pause(paused, datetime(2025, 9, 19, 10, 0, tzinfo=CST), number=2)
 
 
-def test_a_resume_of_a_clock_already_running_again_is_refused() -> None:
+def test_a_pause_or_resume_the_centre_recorded_already_changes_nothing() -> None:
+    """An agency restored to an earlier point numbers its pauses again from there: its officers redo the pauses and
+    resumes `wuyuan reconcile` lists, each a repeat of one the centre holds, until its clock agrees."""
     paused = pause(police_call(), datetime(2025, 9, 17, 10, 0, tzinfo=CST)).case
     resumed = resume(paused, datetime(2025, 9, 18, 10, 0, tzinfo=CST)).case
 
-    with pytest.raises(Refused) as refused:
-        resume(resumed, datetime(2025, 9, 19, 10, 0, tzinfo=CST))
-    assert refused.value.code == RefusalCode.NOT_PAUSED
-    with pytest.raises(Refused) as again:
-        pause(resumed, datetime(2025, 9, 19, 10, 0, tzinfo=CST), number=1)
-    assert again.value.code == RefusalCode.ALREADY_PAUSED
+    assert pause(paused, datetime(2025, 9, 19, 10, 0, tzinfo=CST)) == unchanged(paused)
+    for repeat in (
+        pause(resumed, datetime(2025, 9, 19, 10, 0, tzinfo=CST), number=1),
+        resume(resumed, datetime(2025, 9, 19, 11, 0, tzinfo=CST), number=1),
+    ):
+        assert repeat == unchanged(resumed)
+    # Once in line, the agency's next pause is a new one.
+    again = pause(resumed, datetime(2025, 9, 22, 10, 0, tzinfo=CST), number=2)
+    assert lead_of(again.case).paused and lead_of(again.case).pauses == 2
 
 
 def test_only_the_unit_a_referral_went_to_may_pause_it() -> None:

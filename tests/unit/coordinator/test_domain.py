@@ -35,6 +35,7 @@ from services.coordinator.domain.model import (
 from services.coordinator.domain.rules import (
     RefusalCode,
     assign_by_hand,
+    is_unchanged,
     link_repeat,
     record_acceptance,
     record_decline,
@@ -42,6 +43,7 @@ from services.coordinator.domain.rules import (
     record_rating,
     record_result,
     triage,
+    unchanged,
 )
 from services.coordinator.routing import load_routing_table, parse_routing_table
 from shared.contracts.vocabulary import (
@@ -458,10 +460,38 @@ def test_a_referral_of_another_case_is_refused() -> None:
     assert refusal.code == RefusalCode.UNKNOWN_REFERRAL
 
 
-def test_accepting_twice_is_refused() -> None:
+def test_a_unit_accepting_again_changes_nothing_and_is_not_refused() -> None:
+    """As after its database was restored: the agency lost its 签收, the officer redoes it (`wuyuan reconcile`)."""
     case = ok(accept(triaged(Category.NEIGHBOUR).case, JUSTICE)).case
+    reported = resolve(case, JUSTICE)
 
-    assert refused(lambda: accept(case, JUSTICE, hours=2)).code == RefusalCode.ALREADY_ACCEPTED
+    for held in (case, reported):
+        again = accept(held, JUSTICE, hours=20)
+        assert again == unchanged(held)
+        assert is_unchanged(held, again)
+
+
+def test_a_unit_reporting_its_result_or_decline_again_changes_nothing() -> None:
+    reported = resolve(triaged(Category.NEIGHBOUR).case, JUSTICE)
+    declined = ok(decline(triaged(Category.NEIGHBOUR).case, JUSTICE)).case
+
+    assert report(reported, JUSTICE, hours=20) == unchanged(reported)
+    assert decline(declined, JUSTICE, reason="重办退回", hours=20) == unchanged(declined)
+    # A different result is no repeat: the first one decided the round.
+    other = refused(lambda: report(reported, JUSTICE, ResultCode.MEDIATION_FAILED, hours=20))
+    assert other.code == RefusalCode.REFERRAL_CLOSED
+
+
+def test_an_acceptance_or_progress_handled_after_the_units_own_decline_is_recorded_not_refused() -> None:
+    """Concurrent workers may handle the decline first; the late steps change nothing."""
+    declined = ok(decline(triaged(Category.NEIGHBOUR).case, JUSTICE)).case
+    rid = referral_of(declined, JUSTICE).referral_id
+
+    late_accept = ok(record_acceptance(declined, rid, JUSTICE, "值班员", at(3)))
+    late_progress = ok(record_progress(late_accept.case, rid, JUSTICE, "值班员", "已约谈", at(3)))
+
+    assert late_progress.case.referrals == declined.referrals and late_progress.effects == ()
+    assert [e.detail["late"] for e in (*late_accept.timeline, *late_progress.timeline)] == [True, True]
 
 
 # --- ratings ------------------------------------------------------------------------------
@@ -626,6 +656,8 @@ def test_no_sequence_of_inputs_resolves_a_case_without_its_lead_or_rewrites_its_
             result = apply(case, step, ids)
         except Refused:
             continue
+        if is_unchanged(case, result):
+            continue  # a unit repeating what the case holds (rules.unchanged)
         assert result.timeline, f"{step[0]} changed the case without a timeline entry"
         timeline.extend(result.timeline)
         case = result.case

@@ -1,9 +1,10 @@
 """Which documents a restored agency is sent again, and what its officers are told to redo."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
-from services.coordinator.domain.model import Referral, ReferralStatus
+from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, Plan, Referral, ReferralStatus
 from services.coordinator.domain.reconciliation import (
     DEADLINE_CHANGED,
     ISSUED,
@@ -13,9 +14,11 @@ from services.coordinator.domain.reconciliation import (
     SentDocument,
     plan_referral,
 )
-from services.coordinator.reconcile_handlers import rebuilt
-from shared.contracts.vocabulary import ReferralRole
+from services.coordinator.reconcile_handlers import contacts_dropped, rebuilt
+from services.coordinator.store import StoredCase
+from shared.contracts.vocabulary import Category, HandlingMode, ReferralRole, Source
 from tests.messages import referral_issued
+from wuyuan.reconcile import report_lines
 
 ISSUED_AT = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 BACKUP = datetime(2026, 11, 5, 2, 0, tzinfo=UTC)  # the restored backup was taken then
@@ -34,6 +37,12 @@ def referral(**changes: object) -> Referral:
     }
     fields.update(changes)
     return Referral(**fields)  # type: ignore[arg-type]
+
+
+def police_case() -> Case:
+    facts = CaseFacts("430426-20261102-00001", Source.POLICE_CALL, Category.NEIGHBOUR, "430426101203")
+    plan = Plan(0, HandlingMode.SINGLE_UNIT, ("court:430426",), (), (), 10)
+    return Case(facts=facts, plan=plan, status=CaseStatus.IN_PROGRESS)
 
 
 def document(kind: str, at: datetime, referral_id: UUID | None = None, **body: object) -> SentDocument:
@@ -110,3 +119,120 @@ def test_a_referral_is_rebuilt_as_it_was_sent_from_what_was_kept_and_the_registr
 def minimised(registered: dict, role: str) -> list[dict]:
     """As the coordinator issued it: only the lead is given the phones."""
     return [p if role == "lead" else {**p, "phone": None} for p in registered["parties"]]
+
+
+def test_a_referral_issued_and_finished_after_the_backup_is_neither_resent_nor_redone():
+    """The restored agency never had it: there is nothing its officers could redo; the centre's record stands."""
+    issued_after = dict(issued_at=AFTER, accepted_at=AFTER, closed_at=AFTER + timedelta(hours=1))
+    for finished in (
+        referral(status=ReferralStatus.DECLINED, **issued_after),
+        referral(status=ReferralStatus.REPORTED, outcome="resolved", **issued_after),
+    ):
+        plan = plan_referral("C1", finished, [document(ISSUED, AFTER)], BACKUP)
+        assert plan is not None
+        assert (plan.resend, plan.redo, plan.gaps) == ((), (), (Gap.FINISHED_NOT_RESENT,))
+
+
+def test_a_decline_after_the_backup_of_a_referral_the_agency_had_is_redone():
+    declined = referral(status=ReferralStatus.DECLINED, closed_at=AFTER)
+    plan = plan_referral("C1", declined, [document(ISSUED, ISSUED_AT)], BACKUP)
+    assert plan is not None and plan.redo == (Redo.DECLINE,) and plan.gaps == ()
+
+
+def test_an_escalated_referral_is_sent_with_its_withdrawal_and_nothing_is_redone():
+    escalated = referral(status=ReferralStatus.ESCALATED, accepted_at=AFTER, closed_at=AFTER)
+    plan = plan_referral("C1", escalated, [document(ISSUED, ISSUED_AT), document(WITHDRAWN, AFTER)], BACKUP)
+    assert plan is not None and plan.redo == ()
+
+
+def test_a_clock_paused_or_resumed_after_the_backup_is_for_officers_to_bring_in_line():
+    paused = referral(status=ReferralStatus.ACCEPTED, accepted_at=BEFORE, paused_at=AFTER, pauses=2)
+    plan = plan_referral("C1", paused, [document(ISSUED, ISSUED_AT)], BACKUP)
+    assert plan is not None and plan.redo == (Redo.PAUSE,)
+    resumed = referral(status=ReferralStatus.ACCEPTED, accepted_at=BEFORE, pauses=1)
+    moved = document(DEADLINE_CHANGED, AFTER, revision=2)
+    plan = plan_referral("C1", resumed, [document(ISSUED, ISSUED_AT), moved], BACKUP)
+    assert plan is not None and plan.redo == (Redo.RESUME,) and plan.resend[-1] == moved
+    # Resumed before the backup: the agency's copy says so already.
+    earlier = document(DEADLINE_CHANGED, BEFORE, revision=2)
+    plan = plan_referral("C1", resumed, [document(ISSUED, ISSUED_AT), earlier], BACKUP)
+    assert plan is not None and plan.redo == ()
+
+
+def test_a_lead_referral_the_agency_lost_goes_again_without_the_numbers_the_centre_dropped():
+    lost = referral(status=ReferralStatus.ACCEPTED, issued_at=AFTER, accepted_at=AFTER)
+    plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True)
+    assert plan is not None and plan.gaps == (Gap.CONTACT_NOT_RESENT,)
+    # The agency had it at the backup, with the numbers it first came with; a co-unit never had any.
+    held = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
+    co_unit = referral(role=ReferralRole.CO_UNIT, issued_at=AFTER)
+    for plan in (
+        plan_referral("C1", held, [document(ISSUED, ISSUED_AT)], BACKUP, contacts_dropped=True),
+        plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True),
+        plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=False),
+    ):
+        assert plan is not None and Gap.CONTACT_NOT_RESENT not in plan.gaps
+
+
+def test_the_centre_has_dropped_the_numbers_once_a_lead_accepted():
+    lead = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
+    case = replace(police_case(), referrals=(lead,))
+    kept = [{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}]
+    dropped = [{**kept[0], "phone": None}]
+    organisations = [{"role": "applicant", "kind": "organisation", "name": "某物业公司", "phone": None}]
+    assert contacts_dropped(StoredCase(case, {"parties": dropped}, {}))
+    assert not contacts_dropped(StoredCase(case, {"parties": kept}, {}))
+    assert not contacts_dropped(StoredCase(case, {"parties": organisations}, {}))
+    not_yet = replace(case, referrals=(referral(),))
+    assert not contacts_dropped(StoredCase(not_yet, {"parties": dropped}, {}))
+
+
+def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_numbers_are():
+    """`wuyuan reconcile`'s report, from the coordinator's answer."""
+    answer = {
+        "service": "police_link",
+        "since": BACKUP.isoformat(),
+        "resent": 1,
+        "referrals": [
+            {
+                "case_id": "430426-20261205-00001",
+                "referral_id": "r-1",
+                "unit": "police:430426101",
+                "status": "accepted",
+                "redo": ["accept", "pause"],
+                "gaps": ["contact_not_resent"],
+                "accepted_at": AFTER.isoformat(),
+                "paused_at": AFTER.isoformat(),
+                "paused": True,
+                "pauses": 2,
+            },
+            {
+                "case_id": "430426-20261205-00002",
+                "referral_id": "r-2",
+                "unit": "police:430426101",
+                "status": "reported",
+                "redo": ["result"],
+                "gaps": [],
+                "closed_at": AFTER.isoformat(),
+                "result": "mediated",
+            },
+            {
+                "case_id": "430426-20261205-00003",
+                "referral_id": "r-3",
+                "unit": "police:430426101",
+                "status": "declined",
+                "redo": [],
+                "gaps": ["finished_not_resent"],
+            },
+        ],
+    }
+    text = "\n".join(report_lines(answer))
+    assert "· 重办受理（中心于 2026-11-05 13:00 收到）" in text
+    assert "重办暂停计时（中心于 2026-11-05 13:00 收到；中心记录共暂停 2 次，现暂停中）" in text
+    assert "直至第 2 次暂停" in text
+    assert "· 重办办理结果：调解成功（中心于 2026-11-05 13:00 收到）" in text
+    assert "重发的交办不含当事人手机号" in text and "受理窗口" in text
+    assert "机构恢复后的数据库中本无此件" in text
+    assert "不会重复计入，也不会拒收" in text
+    for code in ("contact_not_resent", "finished_not_resent", "pause", "accept"):
+        assert code not in text  # staff read words, not codes
