@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -57,10 +58,18 @@ class BadInput(Exception):
 
 def json_response(status: int, payload: object) -> Response:
     return Response(
-        json.dumps(payload, ensure_ascii=False, default=str),
+        json.dumps(payload, ensure_ascii=False, default=_as_json),
         status=status,
         mimetype="application/json",
     )
+
+
+def _as_json(value: object) -> str:
+    """A value JSON has no type for: times and dates in ISO 8601 (str() would write '2026-12-05 18:38:37+00:00',
+    which a client parsing RFC 3339 refuses), anything else (UUIDs, decimals) as its text."""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return str(value)
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

@@ -264,7 +264,7 @@ def test_a_follow_up_says_whether_it_is_rated(supervision, http):
     assert (done["rated"], done["rating"], done["rated_at"]) == (
         True,
         "basically_satisfied",
-        "2026-11-30 04:00:00+00:00",
+        "2026-11-30T04:00:00+00:00",  # ISO 8601, as every answer writes times
     )
     assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
 

@@ -195,3 +195,19 @@ def test_responses_keep_chinese_text_readable():
     response = json_response(200, {"name": "张三"})
 
     assert "张三" in response.get_data(as_text=True)
+
+
+def test_answers_write_times_and_dates_in_iso_8601():
+    from datetime import UTC, date, datetime
+    from uuid import UUID
+
+    response = json_response(
+        200,
+        {"at": datetime(2026, 12, 5, 18, 38, 37, 84985, tzinfo=UTC), "on": date(2026, 12, 5), "id": UUID(int=1)},
+    )
+
+    assert json.loads(response.get_data()) == {
+        "at": "2026-12-05T18:38:37.084985+00:00",
+        "on": "2026-12-05",
+        "id": "00000000-0000-0000-0000-000000000001",
+    }
