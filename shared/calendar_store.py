@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from shared.calendar_file import CalendarYear, parse_calendar
+from shared.calendar_file import AS_LOADED, CalendarYear, parse_calendar
 from shared.contracts.messages import CalendarYearLoaded
 from shared.delivery.statements import Row, Statements
 from shared.persistence.jsonb import jsonb
@@ -67,8 +67,10 @@ def days_of(calendar: CalendarYear) -> dict[str, Any]:
 
 
 def stored_year(row: Row) -> StoredYear:
-    """A row of `calendar_years` (`YEARS`), validated again as a year file is."""
-    calendar = CalendarYear.model_validate({"year": row["year"], "source": row["source"], **row["days"]})
+    """A row of `calendar_years` (`YEARS`), validated again as a year file is (AS_LOADED: as it was then)."""
+    calendar = CalendarYear.model_validate(
+        {"year": row["year"], "source": row["source"], **row["days"]}, context=AS_LOADED
+    )
     return StoredYear(calendar, row["loaded_by"], row["loaded_at"])
 
 
@@ -90,7 +92,8 @@ def keep_calendar_year(
 ) -> None:
     """CalendarYearLoaded, from the coordinator only: keep the service's own copy of the year and count by it.
 
-    The year is validated again as the coordinator validated it; one that fails is a dead letter."""
+    The year is validated again as the coordinator validated it (AS_LOADED: a coordinator of an earlier version
+    may have loaded it); one that fails is a dead letter."""
     platform.require_sender(message, sent_by, "coordinator")
     calendar = parse_calendar(
         {
@@ -98,7 +101,8 @@ def keep_calendar_year(
             "source": message.source,
             "holidays": [h.model_dump(mode="json") for h in message.holidays],
             "working_weekends": [d.isoformat() for d in message.working_weekends],
-        }
+        },
+        as_loaded=True,
     )
     with uow:
         uow.claim(message)

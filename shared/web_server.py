@@ -8,7 +8,8 @@ connection forever, and a worker too, and workers are what the AMQP consumers ne
 - the connection's own thread reads the body before a worker is taken, so workers never wait
   on a client;
 - connections are capped in total and per client address; the rest get a 503;
-- headers and bodies are capped; 404, 405, 408, 413, 431 and 503 answer in JSON like the API;
+- headers and bodies are capped; 404, 405, 408, 413, 431 and 503 answer in JSON like the API, save
+  that a service of pages answers an unknown path with its own page (`answer_unknown_paths`);
 - an error on one connection is logged, never raised into nameko (which would kill the service);
 - `GET /health/live` is answered by the connection's own thread, never a worker: a service whose
   workers are all busy is alive, and a liveness probe must not restart it for that.
@@ -50,6 +51,8 @@ REFUSAL_SECONDS = 1.0  # how long a refused connection may take to receive its 5
 MAX_REFUSING = 64  # refusals answered at once; beyond that, excess connections are just closed
 
 StartResponse = Callable[..., Any]
+# How a service answers a path none of its entrypoints serves: a person's mistyped address gets a page.
+UnknownPathAnswer = Callable[[Request], Response]
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,9 @@ class HardenedWsgiApp(WsgiApp):
             response.headers["Allow"] = allowed
             return response
         except NotFound:
+            answer = self.web_server.unknown_path_answer
+            if answer is not None:
+                return answer(Request(environ, shallow=True))
             return json_error(404, "not_found", f"no such path: {path[:200]}")
         except HTTPException as exc:
             return json_error(exc.code or 400, "bad_request", exc.description or "bad request")
@@ -294,6 +300,14 @@ class HardenedWebServer(WebServer):
         self.limits = HttpLimits()
         self.open_connections: Counter[str] = Counter()
         self.refusing = 0
+        self.unknown_path_answer: UnknownPathAnswer | None = None
+
+    def answer_unknown_paths(self, answer: UnknownPathAnswer) -> None:
+        """Answer paths no entrypoint serves with `answer` rather than JSON: the console's 未找到 page.
+
+        One server serves all of a service's entrypoints, so this is the service's choice, made by its
+        page entrypoints as they are set up; a service of APIs alone keeps the JSON 404."""
+        self.unknown_path_answer = answer
 
     @property
     def connection_count(self) -> int:

@@ -12,7 +12,16 @@ import click
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
-from shared.calendar_file import FIRST_YEAR, HOLIDAY_NAMES, LAST_YEAR, CalendarYear, error_place
+from shared.calendar_file import (
+    EXAMPLE_KEY,
+    FIRST_YEAR,
+    HOLIDAY_NAMES,
+    LAST_YEAR,
+    CalendarYear,
+    error_place,
+    example_field,
+    without_example_mark,
+)
 from shared.wording import PROVISIONAL_MARK, field_error_text, local_time
 from wuyuan.cli_errors import (
     CommandError,
@@ -111,7 +120,7 @@ def year_lines(answer: JsonObject) -> list[str]:
 
 def field_in_chinese(field: str) -> str:
     """'holidays[1].days[3]' → '第2个节假日的第4天': the place in the file as staff would say it."""
-    words = {"year": "年份", "source": "通知来源", "name": "名称", "(file)": "文件"}
+    words = {"year": "年份", "source": "通知来源", "name": "名称", "(file)": "文件", EXAMPLE_KEY: "示例标记"}
     parts = []
     for name, index in re.findall(r"([a-z_()]+)(?:\[(\d+)\])?", field):
         if name == "holidays":
@@ -144,30 +153,55 @@ def _span(days: list[str]) -> str:
 # --- the year file ------------------------------------------------------------------------------------------
 
 
-def read_year_file(path: Path) -> CalendarYear:
-    """The year file, validated as the coordinator will; or CommandError naming each entry wrong, in Chinese."""
+def read_year_file(path: Path, *, allow_example: bool = False) -> CalendarYear:
+    """The year file, validated as the coordinator will; or CommandError naming each entry wrong, in Chinese.
+
+    The shipped example (`example = true`) is refused: its dates are made up. `allow_example` is for tests."""
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _bad_file(path, [(FILE, f"该文件不存在。{WRITE_IT}")]) from None
     except (OSError, UnicodeDecodeError) as unreadable:
-        raise _bad_file(path, [("(file)", f"读不到该文件：{config_error_text(unreadable)}")]) from None
+        raise _bad_file(path, [(FILE, f"读不到该文件：{config_error_text(unreadable)}")]) from None
     except tomllib.TOMLDecodeError as bad:
-        raise _bad_file(path, [("(file)", toml_error_text(bad))]) from None
+        raise _bad_file(path, [(FILE, toml_error_text(bad))]) from None
+    example = example_field(raw)
+    if example is not None and not allow_example:
+        raise _bad_file(path, [(example, EXAMPLE_REFUSED[example])])
     try:
-        return CalendarYear.model_validate(raw)
+        return CalendarYear.model_validate(without_example_mark(raw))
     except ValidationError as invalid:
         problems = [(error_place(item), calendar_error_text(_as_field_error(item))) for item in invalid.errors()]
         raise _bad_file(path, problems) from None
 
 
+FILE = "(file)"  # the place of an error about the whole file
+EXAMPLE_FILE = "config/calendar/example-2027.toml"
+WRITE_IT = (
+    f"每年的节假日安排文件由运维人员按国务院办公厅通知原文自行编写：复制 {EXAMPLE_FILE}，"
+    "填入通知的 year、source 与每个日期，删去 example = true 一行（见 config/calendar/README.md）"
+)
+EXAMPLE_REFUSED = {
+    EXAMPLE_KEY: (
+        "这是示例文件（example = true），其中日期是编造的，不是国务院办公厅通知的安排，不能载入。"
+        "请按通知原文另写该年的文件：复制本文件，替换 source 与每个日期，并删去 example = true 一行"
+    ),
+    "source": "仍是示例文件的文字（含“示例”）：请填写通知原文的标题与文号，并核对每个日期都已按通知替换",
+}
+
+
 def _field_named(field: str) -> str:
+    if field == FILE:
+        return "文件"
     return f"{field_in_chinese(field)}（{field}）"
 
 
 def _bad_file(path: Path, problems: list[tuple[str, str]]) -> CommandError:
     lines = [f"  {_field_named(field)}：{message}" for field, message in problems]
+    count = f"，共{len(problems)}处" if len(problems) > 1 else ""
     return CommandError(
         "invalid_calendar_file",
-        f"节假日安排文件有误，未载入（{path}）：\n" + "\n".join(lines),
+        f"节假日安排文件有误，未载入（{path}）{count}：\n" + "\n".join(lines),
         {"fields": [{"field": field, "message": message} for field, message in problems]},
     )
 
@@ -184,11 +218,23 @@ _CALENDAR_SENTENCES = (
     (re.compile(r"^(\S+) is already listed as a day off \((.+)\)$"), "{0}已列为放假日（{1}）"),
     (re.compile(r"^(\S+) is a weekday: only a Saturday or Sunday"), "{0}是工作日：调休上班只能是星期六或星期日"),
     (re.compile(r"^(\S+) is also a holiday day \((.+)\)$"), "{0}同时列为放假日（{1}）"),
-    (re.compile(r"^(\S+) is not in (\d+)$"), "{0}不在{1}年内"),
+    # The year said in full: 2月6日 "not in 2028" reads as a riddle when the file says 2027-02-06.
+    (re.compile(r"^((\d{4})-\d\d-\d\d) is not in (\d+)$"), "{1}年{0}不在{2}年内"),
+    (
+        re.compile(r"^(\S+) days must be in order: (\S+) is listed after (\S+)$"),
+        "{0}的日期应按先后顺序列出：{1}列在了{2}之后",
+    ),
+    (
+        re.compile(r"^(\S+) days must be consecutive: nothing is listed between (\S+) and (\S+)$"),
+        "{0}的放假日应是连续的日子（通知中每个假期都连续放假，周末也列入）：{1}与{2}之间缺了日子",
+    ),
     (re.compile(r"^(.+) is listed twice$"), "{0}重复列出"),
     (re.compile(r"^the file is for (\d+), the path names (\d+)$"), "文件是{0}年的，载入的却是{1}年"),
     (re.compile(r"^chinesecalendar already knows (\d+)"), "chinesecalendar 已内置{0}年的安排；确需更正时加 --replace"),
 )
+
+
+HOLIDAY_SHAPE = 'name = "春节" 与 days = [2027-02-06, 2027-02-07] 两行'
 
 
 def calendar_error_text(error: Mapping[str, Any]) -> str:
@@ -218,10 +264,12 @@ def calendar_error_text(error: Mapping[str, Any]) -> str:
         return f"至少{error.get('min_length')}项"
     if kind == "too_long":
         return f"至多{error.get('max_length')}项"
+    if kind == "list_type" and str(error.get("field")) == "holidays":
+        return f"应为若干个节假日表，每个写作一段：[[holidays]] 一行，其下 {HOLIDAY_SHAPE}"
     if kind == "list_type":
-        return "应为列表，如 [2027-01-01, 2027-01-02]"
+        return "应为日期列表，如 [2027-02-06, 2027-02-07]（日期不加引号）"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return "应为一个表，如 [[holidays]] 下的 name 与 days"
+        return f"应为一个节假日表：[[holidays]] 一行，其下 {HOLIDAY_SHAPE}"
     if kind == "string_type":
         return "应为加引号的文字"
     return field_error_text(error)

@@ -85,6 +85,21 @@ def error_page(status: int, title: str, message: str) -> Response:
     return response
 
 
+NOT_FOUND = ("未找到", "没有找到您要的页面或案件，或您无权查看。")
+
+
+def secured(response: Response) -> Response:
+    """The response with the headers every page carries (those it sets itself kept)."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def unknown_path_page(request: Request) -> Response:
+    """A mistyped or outdated address: the same 未找到 page as a case that is not there, never the APIs' JSON."""
+    return secured(error_page(404, *NOT_FOUND))
+
+
 def same_origin(request: Request) -> bool:
     """A browser names the page a form was posted from; one from another site is refused before any
     worker runs. This covers the forms no session key can: signing in (a site signing a browser into
@@ -107,6 +122,11 @@ class PageHandler(HttpRequestHandler):
         )
         super().__init__(method, url, **kwargs)
 
+    def setup(self) -> None:
+        super().setup()
+        # The server answers the paths no page has; a service with pages answers them as a page.
+        self.server.answer_unknown_paths(unknown_path_page)
+
     def handle_request(self, request: Request) -> Response:
         request.max_form_memory_size = MAX_FORM_BYTES
         request.max_content_length = MAX_FORM_BYTES
@@ -114,9 +134,7 @@ class PageHandler(HttpRequestHandler):
             response = self.response_from_exception(StaleForm())
         else:
             response = super().handle_request(request)
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+        return secured(response)
 
     def response_from_exception(self, exc: Exception) -> Response:
         if isinstance(exc, SignInNeeded):
@@ -124,7 +142,7 @@ class PageHandler(HttpRequestHandler):
         if isinstance(exc, Forbidden):
             return error_page(403, "无权访问", "您的账号无权查看或办理此项。如需权限，请联系本中心管理员。")
         if isinstance(exc, PageNotFound):
-            return error_page(404, "未找到", "没有找到您要的页面或案件，或您无权查看。")
+            return error_page(404, *NOT_FOUND)
         if isinstance(exc, StaleForm):
             return error_page(403, "表单已失效", "页面已过期或来自其他网站。请返回，刷新页面后重新提交。")
         if isinstance(exc, RequestEntityTooLarge):

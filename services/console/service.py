@@ -22,7 +22,7 @@ from services.console.handlers import (
     supervision,
     window,
 )
-from services.console.handlers.assets import static_file
+from services.console.handlers.assets import FAVICON, static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
 from services.console.pages import PageNotFound, page
@@ -267,6 +267,10 @@ class Console(PlatformService):
     @page("GET", "/static/<path:name>")
     def static(self, request: Request, name: str) -> Response:
         return static_file(name)
+
+    @page("GET", "/favicon.ico")
+    def favicon(self, request: Request) -> Response:
+        return static_file(FAVICON)
 
     @timer(interval=SWEEP_SECONDS)
     def forget_expired_sessions(self) -> None:

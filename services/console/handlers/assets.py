@@ -1,4 +1,4 @@
-"""The console's own stylesheets, scripts and the vendored chart library: served by the platform, never a CDN."""
+"""The console's own stylesheets, scripts, icon and the vendored chart library: served by the platform, never a CDN."""
 
 from pathlib import PurePosixPath
 
@@ -7,7 +7,14 @@ from werkzeug.wrappers import Response
 
 from services.console.pages import STATIC, PageNotFound
 
-CONTENT_TYPES = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml", ".png": "image/png"}
+CONTENT_TYPES = {
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+FAVICON = "favicon.ico"  # browsers ask for /favicon.ico whatever a page links
 
 
 def static_file(name: str) -> Response:

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import ApiUnavailable
@@ -12,6 +13,7 @@ from services.console.handlers.assets import static_file
 from services.console.pages import SECURITY_HEADERS, PageHandler, PageNotFound, SignInNeeded, StaleForm
 from services.console.service import Console
 from shared.auth.principal import Forbidden
+from shared.web_server import HardenedWsgiApp
 from tests.service.console.visitors import WANG, form_key_of
 
 # --- each refusal as the page a person sees ------------------------------------------------------
@@ -243,3 +245,76 @@ def test_a_form_from_the_consoles_own_page_names_its_origin_and_passes(serve, br
     response = serve("sign_out", request)
 
     assert response.status_code == 303
+
+
+# --- addresses no page has, and the icon a browser asks for ----------------------------------------
+
+
+@pytest.fixture
+def console_server(console):
+    """The console's pages on one HardenedWsgiApp, as its web server routes them (the worker run at once)."""
+    container = RunsTheWorker(console)
+    container.shared_extensions = {}  # type: ignore[attr-defined]  # where nameko keeps the one web server
+    handlers = [
+        entrypoint.bind(container, name)
+        for name, method in vars(Console).items()
+        for entrypoint in getattr(method, "nameko_entrypoints", ())
+        if isinstance(entrypoint, PageHandler)
+    ]
+    for handler in handlers:
+        handler.setup()
+    yield HardenedWsgiApp(handlers[0].server)  # nameko's extensions hold their container weakly: kept alive here
+
+
+def get(app: HardenedWsgiApp, path: str, method: str = "GET") -> Response:
+    return app.respond(EnvironBuilder(method=method, path=path).get_environ())
+
+
+@pytest.mark.parametrize(
+    ("method", "path"), [("GET", "/nonexistent"), ("GET", "/court-filings/new"), ("POST", "/cases-list")]
+)
+def test_a_mistyped_address_is_the_chinese_not_found_page_not_json(console_server, method, path):
+    response = get(console_server, path, method)
+
+    assert (response.status_code, response.mimetype) == (404, "text/html")
+    page = text_of(response)
+    assert "<h1>未找到</h1>" in page and "没有找到您要的页面" in page and '<a href="/">返回首页</a>' in page
+    assert "not_found" not in page and "no such path" not in page
+    assert_security_headers(response)
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_a_mistyped_address_reads_as_a_missing_case_does(console_server):
+    mistyped = get(console_server, "/nonexistent")
+    missing_case = HANDLER.response_from_exception(PageNotFound())
+
+    def main_of(response: Response) -> str:  # the footer's clock may have moved on
+        return text_of(response).split("<main", 1)[1].split("</main>", 1)[0]
+
+    assert mistyped.status_code == missing_case.status_code == 404
+    assert main_of(mistyped) == main_of(missing_case)
+
+
+def test_the_favicon_is_the_consoles_own_icon_served_without_signing_in(console_server):
+    response = get(console_server, "/favicon.ico")
+
+    assert (response.status_code, response.mimetype) == (200, "image/x-icon")
+    icon = response.get_data()
+    assert icon[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    sizes = {(icon[6 + 16 * n], icon[7 + 16 * n]) for n in range(icon[4])}
+    assert sizes == {(16, 16), (32, 32), (48, 48)}
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+
+
+def test_every_page_links_the_icon_from_the_consoles_own_static_files(console_server, serve, browser):
+    svg = get(console_server, "/static/favicon.svg")
+    sign_in = text_of(serve("sign_in_page", browser.get("/login")))
+    not_found = text_of(get(console_server, "/nonexistent"))
+
+    assert (svg.status_code, svg.mimetype) == (200, "image/svg+xml")
+    assert svg.get_data(as_text=True).startswith("<svg") and "http" not in svg.get_data(as_text=True).replace(
+        "http://www.w3.org/2000/svg", ""
+    )
+    for page in (sign_in, not_found):
+        assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+        assert '<link rel="icon" href="/favicon.ico"' in page

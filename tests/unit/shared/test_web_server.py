@@ -29,6 +29,7 @@ class Server:
     def __init__(self, endpoint: Endpoint, limits: HttpLimits) -> None:
         self.endpoint = endpoint
         self.limits = limits
+        self.unknown_path_answer = None
 
     def make_url_map(self) -> Map:
         rule = Rule("/api/v1/referrals/<referral_id>/accept", methods=["POST"])
@@ -55,6 +56,27 @@ def test_an_unknown_path_is_a_json_404():
 
     assert (status, body["error"]) == (404, "not_found")
     assert headers["Content-Type"] == "application/json"
+
+
+class Page(Endpoint):
+    """Stands for a page entrypoint registered with a real server."""
+
+    def get_url_rule(self) -> Rule:
+        return Rule("/cases/<case_id>", methods=["GET"])
+
+
+def test_a_service_of_pages_answers_an_unknown_path_with_its_own_page_and_a_known_one_as_before():
+    server, page = HardenedWebServer(), Page()
+    server.register_provider(page)
+    server.answer_unknown_paths(lambda request: Response(f"<h1>未找到</h1>{request.path}", 404, mimetype="text/html"))
+    wsgi_app = HardenedWsgiApp(server)
+
+    missing = wsgi_app.respond(EnvironBuilder(method="GET", path="/court-filings/new").get_environ())
+    found = wsgi_app.respond(EnvironBuilder(method="GET", path="/cases/430426-20261123-00007").get_environ())
+
+    assert (missing.status_code, missing.mimetype) == (404, "text/html")
+    assert missing.get_data(as_text=True) == "<h1>未找到</h1>/court-filings/new"
+    assert found.status_code == 200 and page.bodies == [b""]
 
 
 def test_a_wrong_method_is_a_json_405_with_allow():
