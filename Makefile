@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-browser bench bench-hop bench-reports infra browser asyncapi example-agency venv lint contracts down clean
+.PHONY: run test test-fast test-browser bench bench-hop bench-reports infra browser asyncapi example-agency venv lint contracts down clean purge
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "wuyuan needs Python 3.11 or 3.12; set PYTHON=python3.11")'
@@ -89,5 +89,17 @@ deploy: venv
 down: venv
 	$(BIN)/wuyuan down
 
+# What installing and the tools made: the venv (the platform is stopped first: nothing could stop it after),
+# build files and caches. It keeps var/: the local platform's databases stay, and var/secrets holds the keys
+# their data is sealed and signed with (var/backups the backups). To remove the local platform itself, on
+# purpose: `make purge` (`wuyuan down --purge`), which asks first.
+CACHE_DIRS := shared services wuyuan tests bench typings scripts tools examples
 clean:
-	rm -rf $(VENV) var
+	-@if [ -x $(BIN)/wuyuan ]; then $(BIN)/wuyuan down; fi
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	find $(CACHE_DIRS) -name node_modules -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The local platform's databases and roles, broker vhost and users, and var/'s secrets, logs and traces
+# (backups kept): after a confirmation, or with PURGE_ARGS=--yes.
+purge: venv
+	$(BIN)/wuyuan down --purge $(PURGE_ARGS)

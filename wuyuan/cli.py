@@ -9,7 +9,8 @@ import sys
 import click
 
 from wuyuan import supervise
-from wuyuan.cli_errors import load_settings
+from wuyuan.cli_errors import CommandError, load_settings
+from wuyuan.cli_usage import ChineseErrorsGroup
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
@@ -17,17 +18,20 @@ ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
 
 def _known_service(context: click.Context, parameter: click.Parameter, value: str) -> str:
     """Services come from the agency registry, so the choice is checked once settings are read."""
-    try:
-        return load_settings().require_service(value)
-    except ValueError as unknown:
-        raise click.BadParameter(str(unknown)) from None
+    settings = load_settings()
+    if value not in settings.services:
+        raise click.BadParameter(f"未知服务 {value!r}；可选：{', '.join(settings.services)}")
+    return value
 
 
 service_argument = click.argument("service", metavar="SERVICE", callback=_known_service)
 
 
-@click.group()
-def main() -> None:
+@click.group(cls=ChineseErrorsGroup)
+@click.option(
+    "-v", "--verbose", is_flag=True, help="errors end with what lay behind them (a service's own answer, in English)"
+)
+def main(verbose: bool) -> None:
     """五源共治 wuyuan: run the dispute-resolution platform's services locally."""
 
 
@@ -47,10 +51,10 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
         supervise.start(settings, detach=True)
         supervise.wait_until_ready(settings, timeout)
     except supervise.NotReady as exc:
-        tail = "\n".join(f"  {line}" for line in exc.log_lines) or "  (empty)"
+        tail = "\n".join(f"  {line}" for line in exc.log_lines) or "  （空）"
         raise click.ClickException(
-            f"{exc}\nlast lines of {supervise.log_path(settings, exc.service)}:\n{tail}\n"
-            f"the other services keep running: `wuyuan logs {exc.service}` shows more, `wuyuan down` stops all"
+            f"{exc}\n{supervise.log_path(settings, exc.service)} 的最后几行：\n{tail}\n"
+            f"其他服务仍在运行：wuyuan logs {exc.service} 看更多，wuyuan down 全部停止"
         ) from exc
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
@@ -75,14 +79,78 @@ def provision() -> None:
 
 
 @main.command()
-def down() -> None:
-    """Stop every service and the supervisor."""
+@click.option(
+    "--purge",
+    is_flag=True,
+    help="also remove the local platform for good: its databases and roles, broker vhost and users, and the secrets,"
+    " logs and traces in the state directory (backups are kept)",
+)
+@click.option("--yes", is_flag=True, help="with --purge: do not ask for confirmation")
+def down(purge: bool, yes: bool) -> None:
+    """Stop every service and the supervisor; with --purge, remove the local platform itself."""
     settings = load_settings()
+    if yes and not purge:
+        raise click.UsageError("--yes 只与 --purge 一起使用")
+    if purge:
+        _confirm_purge(settings, yes)
     try:
         stopped = supervise.stop(settings)
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo("stopped" if stopped else "not running")
+    if not purge:
+        click.echo("stopped" if stopped else "not running")
+        return
+    _purge(settings)
+
+
+def _confirm_purge(settings: PlatformSettings, yes: bool) -> None:
+    from wuyuan.provision_purge import PurgeRefused, purge_plan
+
+    try:
+        plan = purge_plan(settings)
+    except PurgeRefused as refused:
+        raise CommandError("purge_refused", str(refused)) from None
+    click.echo("将永久删除本机平台：", err=True)
+    for line in plan.lines():
+        click.echo(f"  {line}", err=True)
+    if yes:
+        return
+    if not at_terminal():
+        raise CommandError("confirmation_needed", "删除前须确认：在终端中运行，或加 --yes")
+    click.confirm("确定删除吗？数据无法恢复（备份除外）", abort=True, err=True)
+
+
+def at_terminal() -> bool:
+    """Whether someone is there to answer a question."""
+    return sys.stdin.isatty()
+
+
+def _purge(settings: PlatformSettings) -> None:
+    import psycopg
+
+    from wuyuan.provision_amqp import BrokerSetupError
+    from wuyuan.provision_purge import PurgeRefused, purge_platform
+
+    try:
+        removed = purge_platform(settings)
+    except PurgeRefused as refused:
+        raise CommandError("purge_refused", str(refused)) from None
+    except psycopg.Error as exc:
+        raise CommandError(
+            "database_unreachable",
+            "无法删除数据库：PostgreSQL（WUYUAN_PG_ADMIN_URL）不可用或拒绝了操作；已删除的不会恢复，修好后再运行一次",
+            detail=" ".join(str(exc).split()),
+        ) from None
+    except BrokerSetupError as exc:
+        raise CommandError(
+            "broker_unreachable",
+            "无法删除 RabbitMQ 虚拟主机和用户：管理接口（WUYUAN_RABBIT_MANAGEMENT_URL）不可用或拒绝了操作；"
+            "数据库已删除，修好后再运行一次",
+            detail=str(exc),
+        ) from None
+    for line in removed:
+        click.echo(line)
+    click.echo("本机平台已删除；`make run` 会重新建立一个新的平台")
 
 
 @main.command()
@@ -135,7 +203,7 @@ def logs(service: str, lines: int) -> None:
     _require_managed(settings, service)
     path = supervise.log_path(settings, service)
     if not path.exists():
-        raise click.ClickException(f"no log yet at {path}; has `wuyuan up` run?")
+        raise click.ClickException(f"还没有日志 {path}：平台是否启动过（wuyuan up）？")
     for line in supervise.log_tail(settings, service, lines):
         click.echo(line)
 
@@ -145,8 +213,8 @@ def _require_managed(settings: PlatformSettings, service: str) -> None:
 
     if not is_managed(settings, service):
         raise click.ClickException(
-            f"{service} runs elsewhere (config/agencies.toml gives it no command): the platform provisions it and"
-            " watches its health (`wuyuan status`), but does not start, stop or keep its log"
+            f"{service} 在别处运行（config/agencies.toml 没有给出它的启动命令）：平台为它准备数据库和消息队列、"
+            "检查它的健康状态（wuyuan status），但不启动、不停止它，也不保存它的日志"
         )
 
 
@@ -155,9 +223,7 @@ def _ensure_infra() -> None:
         return  # an installed copy without the repository's scripts: infrastructure is the operator's
     result = subprocess.run(["bash", str(ENSURE_INFRA)], check=False)
     if result.returncode != 0:
-        raise click.ClickException(
-            "RabbitMQ or PostgreSQL is not ready (see above); fix that and run `wuyuan up` again"
-        )
+        raise click.ClickException("RabbitMQ 或 PostgreSQL 未就绪（见上）：修好后再运行 wuyuan up")
 
 
 def _provision(settings: PlatformSettings) -> None:
@@ -167,21 +233,49 @@ def _provision(settings: PlatformSettings) -> None:
 
     from wuyuan.provision import provision_all
     from wuyuan.provision_amqp import BrokerSetupError
+    from wuyuan.provision_db import SealingKeyMissing
 
     try:
         provision_all(settings)
+    except SealingKeyMissing:
+        raise CommandError("personal_data_key_missing", sealing_key_missing_text(settings)) from None
     except psycopg.OperationalError as exc:
-        raise click.ClickException(
-            f"cannot use PostgreSQL at WUYUAN_PG_ADMIN_URL: {exc}\n"
-            "check it is running (scripts/ensure-infra.sh) and the URL's user may create databases"
-        ) from exc
+        raise CommandError(
+            "database_unreachable",
+            "连不上 PostgreSQL（WUYUAN_PG_ADMIN_URL）：它是否在运行（scripts/ensure-infra.sh）？"
+            "该地址的用户能否建数据库？",
+            detail=" ".join(str(exc).split()),
+        ) from None
+    except psycopg.Error as exc:  # a refusal of the server's: a privilege, an object someone else owns
+        raise CommandError(
+            "database_refused",
+            "PostgreSQL 拒绝了准备数据库的操作：WUYUAN_PG_ADMIN_URL 的用户须能建库、建角色",
+            detail=" ".join(str(exc).split()),
+        ) from None
     except requests.ConnectionError as exc:
-        raise click.ClickException(
-            f"cannot reach the RabbitMQ management API at WUYUAN_RABBIT_MANAGEMENT_URL: {exc}\n"
-            "enable it with `rabbitmq-plugins enable rabbitmq_management` (scripts/ensure-infra.sh does)"
-        ) from exc
+        raise CommandError(
+            "broker_unreachable",
+            "连不上 RabbitMQ 管理接口（WUYUAN_RABBIT_MANAGEMENT_URL）：请启用它"
+            "（rabbitmq-plugins enable rabbitmq_management，scripts/ensure-infra.sh 会做）",
+            detail=str(exc),
+        ) from None
     except BrokerSetupError as exc:
-        raise click.ClickException(f"cannot set up the broker: {exc}") from exc
+        raise CommandError("broker_refused", "无法设置 RabbitMQ（虚拟主机、用户或队列）", detail=str(exc)) from None
+
+
+def sealing_key_missing_text(settings: PlatformSettings) -> str:
+    """Why provisioning stops when intake holds cases but no key is known to read their sealed numbers: most
+    often the state directory's secrets were deleted (`make clean` once did) while the databases stayed."""
+    secrets = settings.state_dir / "secrets"
+    return (
+        "信息收集组（intake）的数据库中已有案件，但找不到加密其身份证号和手机号的个人信息密钥"
+        f"（{secrets / 'personal-data-key'}，或 WUYUAN_PERSONAL_DATA_KEY）。状态目录中的密钥可能已被删除，"
+        "而数据库还在。服务未启动。可以：\n"
+        f"  1. 从备份取回密钥：把备份目录（wuyuan-<vhost>-<时间>）中 secrets/ 下的文件复制回 {secrets}；\n"
+        "  2. 或设置 WUYUAN_PERSONAL_DATA_KEY 为 intake 原来所用的密钥；\n"
+        "  3. 或放弃本机平台的全部数据、从头开始：.venv/bin/wuyuan down --purge（删除数据库、消息队列和密钥，"
+        "备份保留），再 make run"
+    )
 
 
 def _print_status(statuses: list[supervise.ServiceStatus]) -> None:

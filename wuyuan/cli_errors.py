@@ -26,20 +26,32 @@ Answer = TypeVar("Answer")
 
 class CommandError(click.ClickException):
     """A failure as staff read it. Under the command's --json it is printed as {"error": code, "message": …}
-    on standard output instead, so that a script reads the code; the exit status is non-zero either way."""
+    on standard output instead, so that a script reads the code; the exit status is non-zero either way.
 
-    def __init__(self, code: str, message: str, details: Mapping[str, Any] | None = None) -> None:
+    `detail` is what lay behind it in another's words (a service's raw answer, a library's error): in the JSON,
+    and after the message with `wuyuan --verbose`, never in the line staff read by default."""
+
+    def __init__(
+        self, code: str, message: str, details: Mapping[str, Any] | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.details = dict(details or {})
+        self.detail = detail
         # Decided where it is raised: click shows it after the command's context has closed.
         self.as_json = _json_wanted()
+        self.verbose = verbose_wanted()
 
     def show(self, file: IO[Any] | None = None) -> None:
         if not self.as_json:
-            super().show(file)
+            text = f"错误：{self.message}"
+            if self.verbose and self.detail:
+                text += f"\n  详情：{self.detail}"
+            click.echo(text, file=file, err=file is None)
             return
-        click.echo(json.dumps({"error": self.code, "message": self.message, **self.details}, ensure_ascii=False))
+        extra = {"detail": self.detail} if self.detail else {}
+        answer = {"error": self.code, "message": self.message, **self.details, **extra}
+        click.echo(json.dumps(answer, ensure_ascii=False))
 
 
 class CommandUsageError(CommandError):
@@ -55,6 +67,12 @@ def _json_wanted() -> bool:
             return True
         context = context.parent
     return False
+
+
+def verbose_wanted() -> bool:
+    """`wuyuan --verbose …`: errors end with what lay behind them."""
+    context = click.get_current_context(silent=True)
+    return bool(context is not None and context.find_root().params.get("verbose"))
 
 
 # --- settings --------------------------------------------------------------------------------------------
@@ -222,6 +240,19 @@ def service_words(service: str, settings: PlatformSettings | None = None) -> str
     return f"{words}（{service}）" if words else service
 
 
+# The console's words for a value picked from a list, as a command line asks it to be typed.
+_TYPED_NOT_CHOSEN = {
+    "请选择单位": "应为单位代码（机构:区划代码），如 police:430426101",
+    "请选择发生地点": "应为6、9或12位的区划代码，如 430426101",
+}
+
+
+def typed_field_text(error: Mapping[str, Any]) -> str:
+    """field_error_text, with the console's "choose …" said as what to type."""
+    text = field_error_text(error)
+    return _TYPED_NOT_CHOSEN.get(text, text)
+
+
 @dataclass(frozen=True)
 class Refusals:
     """How one command words a service's refusals: a 400's title and each field by the option that set it
@@ -230,7 +261,7 @@ class Refusals:
     title: str = "请求有误："
     options: Mapping[str, str] = field(default_factory=dict)
     name_of: Callable[[str], str] | None = None
-    field_text: Callable[[Mapping[str, Any]], str] = field_error_text
+    field_text: Callable[[Mapping[str, Any]], str] = typed_field_text
     not_found: str | None = None
 
     def field_name(self, path: str) -> str:
@@ -260,18 +291,22 @@ def platform_failure(
 ) -> CommandError:
     """A failed call as staff read it: unreachable, not signed in, or the service's refusal."""
     if isinstance(error, ServiceUnreachable):
-        return CommandError(f"{error.service}_unreachable", str(error))
+        return CommandError(f"{error.service}_unreachable", str(error), detail=error.detail)
     if isinstance(error, requests.exceptions.InvalidJSONError):
         words = service_words(service, settings)
-        return CommandError("service_error", f"{words}的回答无法读取（不是 JSON）：{error}")
+        return CommandError("service_error", f"{words}的回答无法读取（不是 JSON）", detail=str(error))
     if isinstance(error, OSError):
         words = service_words(service, settings)
         return CommandError(
-            f"{service}_unreachable", f"连不上{words}：{error}；平台是否已经启动？用 `wuyuan status` 查看"
+            f"{service}_unreachable",
+            f"连不上{words}；平台是否已经启动？用 `wuyuan status` 查看",
+            detail=str(error),
         )
     if error.code != "service_refused":  # sign-in, role or address: the client said it in Chinese already
-        return CommandError(error.code, str(error))
-    return refusal_error(error.answer or {}, error.status, error.service or service, settings, refusals)
+        return CommandError(error.code, str(error), detail=error.detail)
+    failure = refusal_error(error.answer or {}, error.status, error.service or service, settings, refusals)
+    failure.detail = error.detail
+    return failure
 
 
 def refusal_error(
@@ -303,8 +338,11 @@ def refusal_error(
         )
     if status is not None and status >= 500:
         return CommandError("service_error", f"{words}内部出错（{status}）：请查看它的日志（wuyuan logs {service}）")
-    detail = answer.get("message") or code
-    return CommandError("service_refused", f"{words}拒绝了请求（{status}）：{detail}")
+    # A refusal with no sentence here: its status and code; the service's own words are the detail (--verbose).
+    said = f"，{code}" if code != "service_refused" else ""
+    return CommandError(
+        "service_refused", f"{words}拒绝了请求（{status}{said}）", detail=str(answer.get("message") or "") or None
+    )
 
 
 # What field_error_text says of an error it has no sentence for.

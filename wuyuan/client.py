@@ -42,28 +42,32 @@ class PlatformError(RuntimeError):
         status: int | None = None,
         service: str | None = None,
         answer: JsonObject | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status
         self.service = service
         self.answer = answer
+        # The request and the service's raw answer, in its own words: shown only under --json or --verbose.
+        self.detail = detail
 
 
 class SignInError(PlatformError):
     """The command cannot act as anyone: a sign-in setting missing or unreadable, or the credentials refused."""
 
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message, code)
+    def __init__(self, code: str, message: str, detail: str | None = None) -> None:
+        super().__init__(message, code, detail=detail)
 
 
 class ServiceUnreachable(requests.ConnectionError):
     """A service did not answer at its address; the message names the service, the address and what to check."""
 
-    def __init__(self, service: str, url: str, message: str) -> None:
+    def __init__(self, service: str, url: str, message: str, detail: str | None = None) -> None:
         super().__init__(message)
         self.service = service
         self.url = url
+        self.detail = detail  # the network library's own words (--verbose)
 
 
 # The centre's services as staff name them; an agency's service by its agency's name.
@@ -112,15 +116,22 @@ def sign_in_choice(settings: PlatformSettings, ask_password: Callable[[str], str
         return Credentials("person", username, password)
     if working_accounts_here(settings):
         return Credentials("working_accounts")
-    where = (
-        "服务地址已配置（WUYUAN_SERVICE_URLS / WUYUAN_SERVICE_URL_TEMPLATE）"
-        if settings.addresses_configured
-        else f"本机没有运行中的本地平台（wuyuan up，状态目录 {settings.state_dir}）"
+    sign_in = (
+        "WUYUAN_CLI_USERNAME（本人账号，密码在终端输入或由 WUYUAN_CLI_PASSWORD_FILE 给出），"
+        "或 WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE（统一身份认证平台签发的令牌）"
     )
+    if not settings.addresses_configured:
+        # Most often the platform is simply not started: say that first, and sign-in only as the other way.
+        raise SignInError(
+            "local_platform_not_running",
+            f"本机没有运行中的本地平台（状态目录 {settings.state_dir}）：请先启动平台"
+            "（make run，或 .venv/bin/wuyuan up -d），再运行此命令。"
+            f"若要以本人身份连接其他平台或正式部署，请设置 {sign_in}",
+        )
     raise SignInError(
         "sign_in_not_configured",
-        "未设置登录身份：请设置 WUYUAN_CLI_USERNAME（本人账号，密码在终端输入或由 WUYUAN_CLI_PASSWORD_FILE 给出），"
-        f"或 WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE（统一身份认证平台签发的令牌）。{where}，不使用演示账号",
+        f"未设置登录身份：请设置 {sign_in}。服务地址已配置（WUYUAN_SERVICE_URLS / WUYUAN_SERVICE_URL_TEMPLATE），"
+        "不使用演示账号",
     )
 
 
@@ -246,7 +257,8 @@ class PlatformClient:
             hint = "平台是否已经启动？用 `wuyuan status` 查看"
         else:
             hint = f"请检查 {setting} 给出的地址，以及本机到该服务的网络"
-        return ServiceUnreachable(service, url, f"连不上{words}（{service}，{url}）：{reason}；{hint}")
+        why = f"{self.timeout:g} 秒内没有回答" if isinstance(reason, requests.Timeout) else "连接失败"
+        return ServiceUnreachable(service, url, f"连不上{words}（{service}，{url}）：{why}；{hint}", str(reason))
 
     def sign_in(self, username: str) -> str:
         if username not in self.accounts:
@@ -258,16 +270,18 @@ class PlatformClient:
             )
         except (requests.ConnectionError, requests.Timeout) as exc:
             raise self.unreachable("identity", url, exc) from exc
+        detail = f"POST identity/api/v1/sessions -> {response.status_code}: {response.text[:300]}"
         if response.status_code == 401:
             raise SignInError(
-                "sign_in_refused",
-                f"以账号 {username} 登录被拒绝：用户名或密码不对，或账号已停用、已锁定（{response.text[:200]}）",
+                "sign_in_refused", f"以账号 {username} 登录被拒绝：用户名或密码不对，或账号已停用、已锁定", detail
             )
         if response.status_code != 201:
             raise PlatformError(
-                f"以账号 {username} 登录失败（identity -> {response.status_code}）：{response.text[:300]}",
+                f"以账号 {username} 登录失败：{_sign_in_failure(response)}",
                 "sign_in_failed",
                 response.status_code,
+                "identity",
+                detail=detail,
             )
         token: str = response.json()["token"]
         self.tokens[username] = token
@@ -302,17 +316,31 @@ class PlatformClient:
 
     def _refusal(self, method: str, service: str, path: str, user: str, response: requests.Response) -> PlatformError:
         status, text = response.status_code, response.text[:500]
+        # Staff read the refusal in Chinese (here, or wuyuan/cli_errors.py from the status and the answer's
+        # code); the request and the service's own answer are the detail, for --json and --verbose.
+        detail = f"{method} {service}{path} -> {status}: {text}"
+        words = self._words(service)
         if status == 401 and user == TOKEN_HOLDER:
             return SignInError(
                 "sign_in_refused",
-                f"{service} 不接受所给的令牌（401）：令牌无效或已过期，请重新取得后再设置"
-                f" WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE（{text[:200]}）",
+                f"{words}不接受所给的令牌：令牌无效或已过期，请重新取得后再设置"
+                " WUYUAN_CLI_TOKEN / WUYUAN_CLI_TOKEN_FILE",
+                detail,
             )
-        message = f"{method} {service}{path} -> {status}: {text}"
         if status == 403 and self.person is not None:
             who = "令牌所代表的账号" if user == TOKEN_HOLDER else f"账号 {user} "
-            return PlatformError(f"{who}没有此操作所需的角色或单位（{message}）", "forbidden", status, service)
-        return PlatformError(message, status=status, service=service, answer=_answer_of(response))
+            return PlatformError(
+                f"{words}拒绝：{who}没有此操作所需的角色或单位", "forbidden", status, service, detail=detail
+            )
+        return PlatformError(detail, status=status, service=service, answer=_answer_of(response), detail=detail)
+
+    def _words(self, service: str) -> str:
+        """'综合协调组（coordinator）', or an agency's name with its service."""
+        try:
+            words = SERVICE_WORDS.get(service) or self.registry.by_service(service).name_zh
+        except (KeyError, ValueError):
+            return service
+        return f"{words}（{service}）"
 
     def _send(
         self,
@@ -373,10 +401,11 @@ class PlatformClient:
                 if error.status not in NOT_YET:
                     raise  # refused for good (a sign-in, a role): waiting would only hide why
             time.sleep(0.1)
-        raise TimeoutError(f"case {case_id}: {what} not reached in {timeout}s; last seen: {last and last['status']}")
+        seen = last["status"] if last else "（未查到）"
+        raise TimeoutError(f"案件 {case_id}：{timeout:g} 秒内未达到“{what}”；最后看到的状态：{seen}")
 
     def wait_for_status(self, case_id: str, status: str, timeout: float = 30.0) -> JsonObject:
-        return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"status {status}")
+        return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"状态 {status}")
 
     # --- agency officers ----------------------------------------------------------------
 
@@ -395,7 +424,7 @@ class PlatformClient:
                 if error.status not in NOT_YET:
                     raise
                 time.sleep(0.1)
-        raise TimeoutError(f"referral {referral_id} did not reach {unit} in {timeout}s")
+        raise TimeoutError(f"交办单 {referral_id} 在 {timeout:g} 秒内没有到达 {unit}")
 
     def act(self, unit: str, referral_id: str, action: str, body: JsonObject) -> JsonObject:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
@@ -435,7 +464,20 @@ class PlatformClient:
             if any(f["case_id"] == case_id for f in pending):
                 return
             time.sleep(0.1)
-        raise TimeoutError(f"no follow-up opened for {case_id} in {timeout}s")
+        raise TimeoutError(f"案件 {case_id} 在 {timeout:g} 秒内没有开始回访")
+
+
+def _sign_in_failure(response: requests.Response) -> str:
+    """Why identity gave no token, from its status: the cases a person can act on, in Chinese."""
+    status = response.status_code
+    if status == 429:
+        wait = (getattr(response, "headers", None) or {}).get("Retry-After")
+        return f"登录尝试过多，请{f'在 {wait} 秒后' if wait else '稍后'}再试"
+    if status == 503:
+        return "身份认证（identity）暂时不可用，请稍后再试；`wuyuan status` 查看"
+    if status >= 500:
+        return f"身份认证（identity）内部出错（{status}）：请查看它的日志（wuyuan logs identity）"
+    return f"身份认证（identity）的回答是 {status}"
 
 
 def _answer_of(response: requests.Response) -> JsonObject | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from shared.wording import local_time
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
 
@@ -104,7 +105,8 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
-    click.echo(f"已将 {service} 的数据库 {report.database} 恢复到备份时点 {report.backup_time}")
+    # Staff read Beijing time, as everywhere else; --json keeps the manifest's ISO time.
+    click.echo(f"已将 {service} 的数据库 {report.database} 恢复到备份时点 {local_time(report.backup_time)}")
     if report.migrations_applied_after:
         click.echo(f"  补做迁移：{'、'.join(report.migrations_applied_after)}")
     for line in secret_lines(report.secrets):

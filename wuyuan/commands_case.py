@@ -4,7 +4,6 @@ Staff read the cases in Chinese (shared.wording): units and places by name, time
 `--json` prints the API's answer with its codes, for scripts.
 """
 
-import contextlib
 import json
 import sys
 import time
@@ -303,15 +302,23 @@ def trace_command(case_id: str) -> None:
     """The case's spans as a tree across services (from the local span files)."""
     settings = load_settings()
     trace_id = None
-    with contextlib.suppress(PlatformError, OSError):  # without the coordinator, the spans still name the case
+    try:
         trace_id = PlatformClient.from_settings(settings).case(case_id)["trace_id"]
+    except PlatformError as error:
+        if error.status == 404:  # the coordinator has no such case: spans naming it are only lookups like ours
+            raise CommandError(
+                "not_found", f"没有找到案件 {case_id} 的追踪记录：综合协调组没有这个案件（请核对案件编号）"
+            ) from None
+    except OSError:  # without the coordinator, the spans still name the case
+        pass
     lines = _trace_lines(settings, case_id, trace_id)
     if not lines:
-        raise click.ClickException(
-            f"no spans for {case_id} under {settings.trace_dir} (with OTEL_EXPORTER_OTLP_ENDPOINT set,"
-            " spans go to your collector instead)"
+        raise CommandError(
+            "no_spans",
+            f"没有找到案件 {case_id} 的追踪记录（{settings.trace_dir}）；设置了 OTEL_EXPORTER_OTLP_ENDPOINT 时，"
+            "追踪记录发往该收集器，不写在本机",
         )
-    click.echo(f"trace {trace_id or '(unknown)'} of case {case_id}")
+    click.echo(f"案件 {case_id} 的追踪 {trace_id or '（追踪编号未知：未能向综合协调组查询）'}")
     for line in lines:
         click.echo(line)
 

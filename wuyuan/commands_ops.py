@@ -52,7 +52,7 @@ def management_failure(settings: PlatformSettings, error: Exception) -> CommandE
             "broker_refused",
             f"RabbitMQ 上没有平台的死信队列（{where}）：WUYUAN_VHOST 是否与平台一致、是否已 wuyuan provision？",
         )
-    return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝了请求：{text}")
+    return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝了请求", detail=text)
 
 
 def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError:
@@ -81,9 +81,10 @@ def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError
     if isinstance(error, OSError):
         return CommandError(
             "broker_unreachable",
-            f"连不上 RabbitMQ（WUYUAN_AMQP_ADMIN_URI 的主机 {host}，以运维用户 {user}）：{error}" + after,
+            f"连不上 RabbitMQ（WUYUAN_AMQP_ADMIN_URI 的主机 {host}，以运维用户 {user}）" + after,
+            detail=str(error),
         )
-    return CommandError("broker_refused", f"RabbitMQ（{host}）中止了重放：{error}" + after)
+    return CommandError("broker_refused", f"RabbitMQ（{host}）中止了重放" + after, detail=str(error))
 
 
 @click.group("dlq")
@@ -95,6 +96,9 @@ def dlq() -> None:
 @click.option("--json", "as_json", is_flag=True, help="machine-readable output")
 @click.option("--service", "services", multiple=True, help="only these services (repeatable)")
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
+    """Show each dead letter with its service, type, message id, when and why, and whether it may be replayed.
+
+    Peeks without taking them: they stay in their dead-letter queues."""
     from wuyuan.dead_letters import list_dead_letters
     from wuyuan.labels import local_time, service_label
     from wuyuan.provision_amqp import BrokerSetupError

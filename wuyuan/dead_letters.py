@@ -10,12 +10,14 @@ dead-lettered before letters were signed) is refused, reported, and left in the 
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import quote
 
 import amqp
 from kombu import Connection
 
 from shared.messaging.amqp import PERSISTENT
+from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, REPLAYED_PROPERTIES
 from shared.messaging.routing import (
     DEAD_AT_HEADER,
     DEAD_QUEUE_HEADER,
@@ -25,10 +27,16 @@ from shared.messaging.routing import (
     inbox_queue,
 )
 from shared.telemetry.processors import redact
-from wuyuan.provision_amqp import _call
+from wuyuan.provision_amqp import _call, has_inbox
 from wuyuan.settings import OPERATOR, PlatformSettings
 
-_DEAD_HEADERS = (DEAD_AT_HEADER, DEAD_QUEUE_HEADER, DEAD_REASON_HEADER, ORIGINAL_USER_HEADER)
+_DEAD_HEADERS = (
+    DEAD_AT_HEADER,
+    DEAD_QUEUE_HEADER,
+    DEAD_REASON_HEADER,
+    ORIGINAL_USER_HEADER,
+    ORIGINAL_PROPERTIES_HEADER,
+)
 
 
 @dataclass(frozen=True)
@@ -63,8 +71,8 @@ def replay_refusal(settings: PlatformSettings, service: str, user_id: object) ->
     if user_id == owner:
         return None
     return (
-        f"not dead-lettered by {owner} (its user_id is {user_id or 'unset'}): planted by another account,"
-        " or dead-lettered before dead letters were signed; left in the dead queue"
+        f"不是 {owner} 写入的死信（其 user_id 为 {user_id or '空'}）：由其他账号放入，"
+        "或是死信签名之前写入的；留在死信队列中"
     )
 
 
@@ -73,7 +81,7 @@ def list_dead_letters(
 ) -> list[DeadLetter]:
     """Peek without consuming: the management API requeues what it shows."""
     found = []
-    for service in settings.services if services is None else services:
+    for service in _with_queues(settings, services):
         response = _call(
             settings,
             "POST",
@@ -88,7 +96,7 @@ def list_dead_letters(
                     service=service,
                     message_id=props.get("message_id"),
                     message_type=props.get("type"),
-                    reason=str(headers.get(DEAD_REASON_HEADER, "(no reason recorded)")),
+                    reason=str(headers.get(DEAD_REASON_HEADER, "（未记录原因）")),
                     dead_at=headers.get(DEAD_AT_HEADER),
                     from_queue=headers.get(DEAD_QUEUE_HEADER),
                     # Operators see why, not whose: ID and phone numbers in the body are not shown.
@@ -123,7 +131,7 @@ def replay_dead_letters(
     with operator_connection(settings) as conn:
         channel = conn.channel()
         channel.confirm_select()
-        for service in settings.services if services is None else services:
+        for service in _with_queues(settings, services):
             kept = []
             # Only what was dead when the replay began: a message that fails again is dead-lettered
             # behind these while we work, and fetching it again would replay it round and round.
@@ -144,20 +152,9 @@ def replay_dead_letters(
                     continue
                 # Only the service that dead-lettered it gets it back, whatever its headers say.
                 target = inbox_queue(service)
-                original_user = headers.get(ORIGINAL_USER_HEADER)
-                properties = {
-                    "application_headers": {k: v for k, v in headers.items() if k not in _DEAD_HEADERS},
-                    "delivery_mode": PERSISTENT,
-                    "content_type": message.properties.get("content_type"),
-                    "content_encoding": message.properties.get("content_encoding"),
-                    "message_id": message.properties.get("message_id"),
-                    "type": message.properties.get("type"),
-                }
-                if isinstance(original_user, str) and original_user:
-                    properties["user_id"] = original_user
                 # The default exchange delivers straight to the named queue: only the original consumer.
                 channel.basic_publish(
-                    amqp.Message(message.body, **{k: v for k, v in properties.items() if v is not None}),
+                    amqp.Message(message.body, **replayed_properties(message.properties, headers)),
                     exchange="",
                     routing_key=target,
                     mandatory=True,
@@ -167,3 +164,27 @@ def replay_dead_letters(
             for message in kept:
                 channel.basic_reject(message.delivery_tag, requeue=True)
     return report
+
+
+def replayed_properties(dead: dict[str, Any], headers: dict[str, Any]) -> dict[str, Any]:
+    """The properties a dead letter is replayed with: the original's as the service recorded them (none it was
+    sent without), its headers less the dead-lettering ones, and its original sender as user_id."""
+    recorded = headers.get(ORIGINAL_PROPERTIES_HEADER)
+    if isinstance(recorded, dict):
+        properties = {name: recorded[name] for name in REPLAYED_PROPERTIES if recorded.get(name) is not None}
+    else:  # dead-lettered before the original properties were recorded: what the dead letter itself carries
+        properties = {name: dead.get(name) for name in ("content_type", "content_encoding", "message_id", "type")}
+        properties = {"delivery_mode": PERSISTENT, **{k: v for k, v in properties.items() if v is not None}}
+    kept = {key: value for key, value in headers.items() if key not in _DEAD_HEADERS}
+    if kept:
+        properties["application_headers"] = kept
+    original_user = headers.get(ORIGINAL_USER_HEADER)
+    if isinstance(original_user, str) and original_user:
+        properties["user_id"] = original_user
+    return properties
+
+
+def _with_queues(settings: PlatformSettings, services: Iterable[str] | None) -> list[str]:
+    """The services asked for (all by default) that have dead-letter queues: one that receives no messages (the
+    console, identity) has none, and so no dead letters."""
+    return [s for s in (settings.services if services is None else services) if has_inbox(settings, s)]

@@ -46,12 +46,12 @@ def run_demo(client: PlatformClient, echo: Callable[[str], None], timeout: float
     registered = client.register(demo_dispute())
     case_id = registered["case_id"]
     if registered["linked"]:
-        raise RuntimeError(f"the demo dispute was linked to existing case {case_id} as a repeat report")
+        raise RuntimeError(f"演示纠纷被作为重复报告关联到已有案件 {case_id}")
     names = Names.of(client.settings)
     echo(f"1. 群众点单  窗口登记：{case_id}")
 
     case = client.wait_for(
-        case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout, "two referrals issued"
+        case_id, lambda c: c["status"] == "assigned" and len(c["referrals"]) >= 2, timeout, "两份交办单发出"
     )
     echo(
         f"2. 平台派单  {label(MODES, case['mode'])}：牵头单位 {names.unit(case['lead_unit'])}，"

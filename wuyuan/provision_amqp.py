@@ -1,5 +1,6 @@
 """Create the platform's vhost, one broker user per service with least privilege, and the topology."""
 
+import logging
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -13,6 +14,8 @@ from shared.messaging.routing import dead_letter_exchange, inbox_queue
 from shared.messaging.topology import EXCHANGES, service_queues
 from wuyuan.agencies import inbox_case_sources, inbox_models
 from wuyuan.settings import OPERATOR, PlatformSettings
+
+log = logging.getLogger(__name__)
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
 AGENCY_TOPIC_WRITE = "^(coordinator|intake)\\.|^supervision\\.LinkRecordNoted$"
@@ -120,16 +123,26 @@ def admin_connection(settings: PlatformSettings) -> Connection:
     return Connection(urlunsplit(parts._replace(path=f"/{settings.vhost}")), connect_timeout=10)
 
 
+def has_inbox(settings: PlatformSettings, service: str) -> bool:
+    """Whether the service receives messages, and so has inbox, retry and dead-letter queues: the console and
+    identity handle none (an external agency always receives the agency documents)."""
+    return bool(inbox_models(settings, service))
+
+
 def declare_topology(settings: PlatformSettings, services: Iterable[str] | None = None) -> None:
-    """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows."""
+    """Idempotent: exchanges, each service's inbox/retry/dead queues and bindings, before any message flows.
+
+    A service that handles no message gets no queue and no dead-letter exchange: nothing would be routed to
+    them, and nothing consumes them. Ones an earlier provisioning declared for it are removed while empty."""
     services = list(settings.services if services is None else services)
+    receiving = [service for service in services if has_inbox(settings, service)]
     with admin_connection(settings) as conn:
         channel = conn.channel()
-        kinds = {**EXCHANGES, **{dead_letter_exchange(service): "direct" for service in services}}
+        kinds = {**EXCHANGES, **{dead_letter_exchange(service): "direct" for service in receiving}}
         exchanges = {name: Exchange(name, type=kind, durable=True) for name, kind in kinds.items()}
         for exchange in exchanges.values():
             exchange(channel).declare()
-        for service in services:
+        for service in receiving:
             models = inbox_models(settings, service)
             sources = inbox_case_sources(settings, service)
             for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type, sources):
@@ -137,6 +150,21 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] | None 
                 queue.declare()
                 for exchange_name, routing_key in spec.bindings:
                     queue.bind_to(exchange=exchange_name, routing_key=routing_key)
+    for service in services:
+        if service not in receiving:
+            _remove_unused_queues(settings, service)
+
+
+def _remove_unused_queues(settings: PlatformSettings, service: str) -> None:
+    """The queues and dead-letter exchange an earlier provisioning declared for a service that receives nothing;
+    a queue holding a message (which nothing should have routed there) is left for an operator to look at."""
+    vhost = quote(settings.vhost, safe="")
+    for spec in service_queues(service, [], settings.retry_delay_ms, settings.queue_type):
+        try:
+            _call(settings, "DELETE", f"queues/{vhost}/{quote(spec.name, safe='')}?if-empty=true")
+        except BrokerSetupError:
+            log.warning("left %s in place: it holds messages", spec.name)
+    _call(settings, "DELETE", f"exchanges/{vhost}/{quote(dead_letter_exchange(service), safe='')}")
 
 
 def delete_broker(settings: PlatformSettings, services: Iterable[str] | None = None) -> None:

@@ -22,6 +22,7 @@ import requests
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
 from wuyuan.agencies import health_url, is_external, is_managed, launch, managed_services
+from wuyuan.secrets import kept_secret
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 # All services form one supervisord group so that `down` stops them in parallel.
@@ -49,7 +50,7 @@ class NotReady(SupervisorError):
     """A service did not answer its health check in time, or crashed repeatedly."""
 
     def __init__(self, service: str, reason: str, log_lines: list[str]):
-        super().__init__(f"{service} is not ready: {reason}")
+        super().__init__(f"{service} 未就绪：{reason}")
         self.service = service
         self.reason = reason
         self.log_lines = log_lines
@@ -84,6 +85,15 @@ def pid_path(settings: PlatformSettings) -> Path:
     return settings.state_dir / "supervisord.pid"
 
 
+def rpc_password_path(settings: PlatformSettings) -> Path:
+    """The password of supervisord's socket, made once: only those who read the state's secrets may command it."""
+    return settings.state_dir / "secrets" / "supervisor"
+
+
+# The user name that goes with it; the password alone is the secret.
+RPC_USERNAME = "wuyuan"
+
+
 def log_path(settings: PlatformSettings, service: str) -> Path:
     return settings.log_dir / f"{service}.log"
 
@@ -104,14 +114,17 @@ def render_config(
     services = managed_services(settings) if services is None else services
     sock = socket_path(settings)
     if len(os.fsencode(sock)) > _MAX_SOCKET_PATH:
-        raise SupervisorError(
-            f"the state directory path is too long for a unix socket ({sock}); set WUYUAN_STATE_DIR to a shorter path"
-        )
+        raise SupervisorError(f"状态目录的路径太长，放不下 unix 套接字（{sock}）：请把 WUYUAN_STATE_DIR 设为较短的路径")
+    # A socket without a user and password makes supervisord log a CRIT line on every start; with them, its
+    # socket (mode 0700 already) also refuses any process of this user that has not read the state's secrets.
+    password = kept_secret(rpc_password_path(settings))
+    credentials = [f"username={RPC_USERNAME}", f"password={_ini(password)}"]
     lines = [
         "; Written by `wuyuan up`; edits are overwritten on the next run.",
         "[unix_http_server]",
         f"file={_ini(str(sock))}",
         "chmod=0700",
+        *credentials,
         "",
         "[supervisord]",
         f"logfile={_ini(str(supervisord_log_path(settings)))}",
@@ -130,6 +143,7 @@ def render_config(
         "",
         "[supervisorctl]",
         f"serverurl=unix://{_ini(str(sock))}",
+        *credentials,
         "",
         f"[group:{GROUP}]",
         f"programs={','.join(services)}",
@@ -225,7 +239,13 @@ def _env_value(key: str, value: str) -> str:
 @contextlib.contextmanager
 def _rpc(settings: PlatformSettings) -> Iterator[Any]:
     """An XML-RPC proxy to supervisord (its replies are plain dicts and lists, hence Any)."""
-    transport = SupervisorTransport(None, None, f"unix://{socket_path(settings)}")
+    # A supervisord started before its socket had a password checks none: sending it does no harm there.
+    try:
+        password: str | None = rpc_password_path(settings).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        password = None
+    username = RPC_USERNAME if password else None
+    transport = SupervisorTransport(username, password, f"unix://{socket_path(settings)}")
     try:
         # The host part is ignored: the transport talks over the unix socket.
         yield xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
@@ -247,7 +267,7 @@ def is_running(settings: PlatformSettings) -> bool:
 
 def _require_running(settings: PlatformSettings) -> None:
     if not is_running(settings):
-        raise NotRunning("the platform is not running; start it with `wuyuan up -d`")
+        raise NotRunning("平台没有运行：请先启动（make run，或 .venv/bin/wuyuan up -d）")
 
 
 def _namespec(service: str) -> str:
@@ -281,7 +301,7 @@ def start(
         _start_daemon(settings, conf)
         return 0
     if is_running(settings):
-        raise AlreadyRunning("the platform is already running in the background; see `wuyuan status`")
+        raise AlreadyRunning("平台已在后台运行：用 wuyuan status 查看，wuyuan down 停止")
     return _run_foreground(settings, conf, managed_services(settings) if services is None else services, timeout, echo)
 
 
@@ -298,12 +318,12 @@ def _start_daemon(settings: PlatformSettings, conf: Path) -> None:
         errors.seek(0)
         message = errors.read().decode(errors="replace").strip()
     if result.returncode != 0:
-        raise SupervisorError(f"supervisord did not start: {message or 'exit code ' + str(result.returncode)}")
+        raise SupervisorError(f"supervisord 没有启动：{message or '退出码 ' + str(result.returncode)}")
     deadline = time.monotonic() + 15
     while not is_running(settings):
         if time.monotonic() > deadline:
             tail = "\n".join(_tail(supervisord_log_path(settings), 20))
-            raise SupervisorError(f"supervisord did not come up; its log ends:\n{tail}")
+            raise SupervisorError(f"supervisord 没有启动起来；它的日志最后几行：\n{tail}")
         time.sleep(0.1)
 
 
@@ -338,10 +358,10 @@ def _run_foreground(
         try:
             _wait_ready(settings, timeout, services, abort=lambda: child.poll() is not None)
         except NotReady as exc:
-            echo(f"warning: {exc}; its log ends:")
+            echo(f"警告：{exc}；它的日志最后几行：")
             for line in exc.log_lines:
                 echo(f"  {line}")
-            echo("the other services keep running; Ctrl-C stops everything")
+            echo("其他服务仍在运行；Ctrl-C 全部停止")
         else:
             if child.poll() is None:
                 _echo_urls(settings, services, echo)
@@ -395,10 +415,10 @@ def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[s
             if not waiting or abort():
                 return
             for service in _given_up(settings, waiting):
-                raise NotReady(service, "it kept crashing and supervisord gave up", log_tail(settings, service))
+                raise NotReady(service, "反复崩溃，supervisord 已放弃重启", log_tail(settings, service))
             if time.monotonic() > deadline:
                 service = waiting[0]
-                reason = f"no healthy answer from {health_url(settings, service)} within {timeout:g}s"
+                reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常"
                 raise NotReady(service, reason, log_tail(settings, service))
             time.sleep(0.25)
 
@@ -447,9 +467,7 @@ def stop(settings: PlatformSettings, timeout: float | None = None) -> bool:
     deadline = time.monotonic() + (timeout if timeout is not None else STOP_WAIT_SECONDS * 2 + 10)
     while _pid_alive(pid):
         if time.monotonic() > deadline:
-            raise SupervisorError(
-                f"supervisord (pid {pid}) is still shutting down; see {supervisord_log_path(settings)}"
-            )
+            raise SupervisorError(f"supervisord（pid {pid}）仍在停止中：见 {supervisord_log_path(settings)}")
         time.sleep(0.1)
     return True
 
@@ -513,7 +531,7 @@ def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.
             rpc.supervisor.startProcess(_namespec(name), wait)
         except xmlrpc.client.Fault as fault:
             if fault.faultCode in (Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION):
-                raise NotReady(name, "it exited while starting", log_tail(settings, name)) from fault
+                raise NotReady(name, "启动时退出了", log_tail(settings, name)) from fault
             _raise_unless(fault, Faults.ALREADY_STARTED, name)
     if wait:
         wait_until_ready(settings, timeout, services=[name])
@@ -523,8 +541,8 @@ def _raise_unless(fault: xmlrpc.client.Fault, harmless: int, name: str) -> None:
     if fault.faultCode == harmless:
         return
     if fault.faultCode == Faults.BAD_NAME:
-        raise SupervisorError(f"supervisord does not know a service called {name!r}") from fault
-    raise SupervisorError(f"supervisord refused for {name}: {fault.faultString}") from fault
+        raise SupervisorError(f"supervisord 中没有服务 {name!r}") from fault
+    raise SupervisorError(f"supervisord 拒绝了对 {name} 的操作：{fault.faultString}") from fault
 
 
 # --- logs -------------------------------------------------------------------------------------

@@ -17,7 +17,28 @@ from shared.messaging.routing import (
 from shared.telemetry.processors import redact
 
 MAX_REASON = 1000
-_WRITTEN_HERE = frozenset({"x-death", DEAD_REASON_HEADER, DEAD_QUEUE_HEADER, DEAD_AT_HEADER, ORIGINAL_USER_HEADER})
+# The delivered message's AMQP properties, as it came (headers and user_id apart, which are kept as they are
+# above): publishing the dead letter cannot keep them all (kombu sets a content_encoding the original lacked,
+# 'binary', and a content_type), so replay sets from this what the original had, and nothing it had not.
+ORIGINAL_PROPERTIES_HEADER = "x-wuyuan-original-properties"
+# The basic properties replay restores (py-amqp's names), all but application_headers and user_id.
+REPLAYED_PROPERTIES = (
+    "content_type",
+    "content_encoding",
+    "delivery_mode",
+    "priority",
+    "correlation_id",
+    "reply_to",
+    "expiration",
+    "message_id",
+    "timestamp",
+    "type",
+    "app_id",
+    "cluster_id",
+)
+_WRITTEN_HERE = frozenset(
+    {"x-death", DEAD_REASON_HEADER, DEAD_QUEUE_HEADER, DEAD_AT_HEADER, ORIGINAL_USER_HEADER, ORIGINAL_PROPERTIES_HEADER}
+)
 
 
 def dead_letter_headers(message: Message, queue: str, reason: str) -> dict[str, Any]:
@@ -32,7 +53,14 @@ def dead_letter_headers(message: Message, queue: str, reason: str) -> dict[str, 
     original_user = message.properties.get("user_id")
     if original_user:
         headers[ORIGINAL_USER_HEADER] = original_user
+    headers[ORIGINAL_PROPERTIES_HEADER] = original_properties(message)
     return headers
+
+
+def original_properties(message: Message) -> dict[str, Any]:
+    """The properties the message came with, those it was sent without left out (not written as empty)."""
+    given = {**message.properties, "content_type": message.content_type, "content_encoding": message.content_encoding}
+    return {name: given[name] for name in REPLAYED_PROPERTIES if given.get(name) is not None}
 
 
 def publish_dead_letter(

@@ -312,11 +312,11 @@ def test_a_dead_letter_planted_by_another_account_is_refused_and_left_in_place(p
     [listed] = list_dead_letters(platform, ["coordinator"])
     report = replay_dead_letters(platform, ["coordinator"])
 
-    assert listed.message_id == "planted-1" and "not dead-lettered by" in (listed.refused or "")
+    assert listed.message_id == "planted-1" and "不是 " in (listed.refused or "") and "写入的死信" in listed.refused
     assert report.replayed == []
     [refused] = report.refused
     assert (refused.service, refused.message_id) == ("coordinator", "planted-1")
-    assert "user_id is" in refused.why
+    assert "user_id 为 空" in refused.why  # published with no user_id at all
     assert drain(admin, inbox_queue("coordinator")) == []
     [still_there] = drain(admin, dead_queue("coordinator"))
     assert still_there.properties["message_id"] == "planted-1"

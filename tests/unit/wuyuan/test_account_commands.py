@@ -69,7 +69,7 @@ def test_a_unit_that_is_not_one_is_refused_in_chinese_naming_the_option(store, u
 
     assert result.exit_code == 1
     assert result.exception is None or isinstance(result.exception, SystemExit)
-    assert result.output.startswith("Error: 未完成：--unit：")
+    assert result.output.startswith("错误：未完成：--unit：")
     assert says in result.output
     assert store.added == []
 

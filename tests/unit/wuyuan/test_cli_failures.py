@@ -354,7 +354,9 @@ def test_a_missing_year_file_under_json_is_invalid_calendar_file(tmp_path):
     failed_cleanly(result)
     answer = json_error(result)
     assert answer["error"] == "invalid_calendar_file" and "文件不存在" in answer["message"]
-    assert answer["fields"] == [{"field": "(file)", "message": "读不到该文件：文件不存在"}]
+    [missing] = answer["fields"]
+    assert missing["field"] == "(file)" and missing["message"].startswith("该文件不存在。")
+    assert "config/calendar/example-2027.toml" in missing["message"]  # where to start writing it
 
 
 def test_a_year_the_library_knows_is_refused_with_what_to_do(tmp_path, platform):

@@ -116,8 +116,11 @@ def test_a_bad_address_is_refused_naming_its_setting(settings, named):
 def test_the_working_accounts_serve_only_the_platform_wuyuan_up_runs_here(monkeypatch):
     with pytest.raises(SignInError) as nobody:
         sign_in_choice(PlatformSettings())
-    assert nobody.value.code == "sign_in_not_configured"
-    assert "本机没有运行中的本地平台" in str(nobody.value)
+    # The platform not started is the likely cause: said first, with how to start it; signing in comes after.
+    message = str(nobody.value)
+    assert nobody.value.code == "local_platform_not_running"
+    assert message.startswith("本机没有运行中的本地平台")
+    assert "make run" in message and message.index("make run") < message.index("WUYUAN_CLI_USERNAME")
 
     monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
     assert sign_in_choice(PlatformSettings()).kind == "working_accounts"

@@ -1,0 +1,193 @@
+"""Every line a `wuyuan` command fails with is Chinese: click's own usage errors, unknown services, and a service's
+refusal worded from its status and code; the service's raw English answer only under --json or --verbose."""
+
+import json
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.unit.wuyuan.test_case_commands import CASE, FakeResponse
+from tests.unit.wuyuan.test_cli_failures import FakeSession, failed_cleanly
+from wuyuan.cli import main
+
+FORBIDDEN = {"error": "forbidden", "message": "wang.fang (intake_staff) may not do this; needs coordinator"}
+PASSWORD = "Wang-Fang-2026-pass"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch, tmp_path):
+    for name in ("WUYUAN_SERVICE_URLS", "WUYUAN_SERVICE_URL_TEMPLATE", "WUYUAN_CLI_USERNAME", "WUYUAN_CLI_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
+
+
+def run(*args: str, **environment: str) -> Result:
+    return CliRunner().invoke(main, list(args), env=environment or None)
+
+
+def no_english(output: str) -> None:
+    """None of click's English framing or messages."""
+    for english in ("Error:", "Usage:", "Invalid value", "Missing ", "No such", "does not match", "is not one of"):
+        assert english not in output, output
+
+
+# --- click's own usage errors ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (
+            ("case", "list", "--from", "2026-13-01"),
+            "--from：“2026-13-01”不是有效的日期，应为 YYYY-MM-DD，如 2026-12-04",
+        ),
+        (("case", "list", "--status", "nosuch"), "--status：“nosuch”不在可选范围内；可选：registered、assigned"),
+        (("case", "list", "--limit", "-1"), "--limit：-1 超出允许的范围（x≥0）"),
+        (("case", "list", "--limit", "lots"), "--limit：“lots”不是整数"),
+        (("case", "list", "--unti", "police:430426101"), "没有选项 --unti；是否要用 --to、--unit？"),
+        (("report", "--level", "village"), "--level：“village”不在可选范围内；可选：county、township、unit"),
+        (("case", "show"), "缺少参数 CASE_ID"),
+        (("restore", "intake"), "缺少选项 --from"),
+        (("up", "--timeout"), "选项 --timeout 后面要给出一个值"),
+        (("cases",), "没有命令 cases"),
+        (("stop", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
+        (("logs", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
+    ],
+)
+def test_a_mistyped_command_line_is_said_in_chinese_with_click_s_exit_status(args, says):
+    out = failed_cleanly(run(*args), exit_code=2)
+
+    assert f"错误：{says}" in out
+    no_english(out)
+
+
+def test_the_usage_line_and_where_help_is_are_said_in_chinese_too():
+    out = failed_cleanly(CliRunner().invoke(main, ["case", "list", "--from", "2026-13-01"], prog_name="wuyuan"), 2)
+
+    assert out.startswith("用法：wuyuan case list [OPTIONS]\n（`wuyuan case list --help` 查看帮助）")
+
+
+def test_a_mistyped_command_line_under_json_is_a_usage_error_naming_the_option():
+    result = run("case", "list", "--status", "nosuch", "--json")
+
+    failed_cleanly(result, exit_code=2)
+    answer = json.loads(result.stdout)
+    assert answer["error"] == "usage_error" and answer["parameter"] == "--status"
+    assert answer["message"].startswith("--status：“nosuch”不在可选范围内")
+
+
+def test_a_bare_group_still_shows_its_help_not_an_error():
+    for args in ((), ("case",)):
+        result = run(*args)
+        assert "Commands:" in result.output and "错误" not in result.output
+
+
+def test_help_still_exits_cleanly():
+    result = run("dlq", "--help")
+
+    assert result.exit_code == 0
+    assert "list    Show each dead letter" in result.output  # every subcommand says what it does
+
+
+# --- a service's refusals --------------------------------------------------------------------------------
+
+
+def signed_in_as_wang_fang(monkeypatch, tmp_path, *answers: FakeResponse) -> FakeSession:
+    """A person signed in at a deployment (identity answers the sign-in first)."""
+    password = tmp_path / "password"
+    password.write_text(PASSWORD, encoding="utf-8")
+    monkeypatch.setenv("WUYUAN_SERVICE_URL_TEMPLATE", "http://{dns_name}:8000")
+    monkeypatch.setenv("WUYUAN_CLI_USERNAME", "wang.fang")
+    monkeypatch.setenv("WUYUAN_CLI_PASSWORD_FILE", str(password))
+    session = FakeSession(FakeResponse(201, {"token": "tok-wang"}), *answers)
+    monkeypatch.setattr("wuyuan.client.requests.Session", lambda: session)
+    return session
+
+
+def test_a_refusal_for_want_of_a_role_is_said_in_chinese_without_the_services_english(monkeypatch, tmp_path):
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(403, FORBIDDEN))
+
+    out = failed_cleanly(run("case", "show", CASE["case_id"]))
+
+    assert out == "错误：综合协调组（coordinator）拒绝：账号 wang.fang 没有此操作所需的角色或单位\n"
+
+
+def test_verbose_adds_the_services_own_answer(monkeypatch, tmp_path):
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(403, FORBIDDEN))
+
+    out = failed_cleanly(run("--verbose", "case", "show", CASE["case_id"]))
+
+    assert out.startswith("错误：综合协调组（coordinator）拒绝：账号 wang.fang 没有此操作所需的角色或单位\n  详情：")
+    assert "GET coordinator/api/v1/cases/" in out and "-> 403" in out and "may not do this" in out
+
+
+def test_json_keeps_the_code_and_the_raw_answer_as_detail(monkeypatch, tmp_path):
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(403, FORBIDDEN))
+
+    result = run("case", "show", CASE["case_id"], "--json")
+
+    failed_cleanly(result)
+    answer = json.loads(result.stdout)
+    assert answer["error"] == "forbidden" and "may not do this" not in answer["message"]
+    assert "may not do this" in answer["detail"]
+
+
+def test_a_refused_password_is_said_without_the_identity_services_answer(monkeypatch, tmp_path):
+    session = signed_in_as_wang_fang(monkeypatch, tmp_path)
+    session.answers[0] = FakeResponse(401, {"error": "unauthorized", "message": "invalid credentials"})
+
+    out = failed_cleanly(run("case", "show", CASE["case_id"]))
+
+    assert "以账号 wang.fang 登录被拒绝：用户名或密码不对" in out
+    assert "invalid credentials" not in out and "unauthorized" not in out
+
+
+def test_an_unknown_refusal_is_its_status_and_code_the_english_only_with_verbose(monkeypatch, tmp_path):
+    teapot = {"error": "teapot", "message": "I refuse to brew coffee"}
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(418, teapot))
+    out = failed_cleanly(run("case", "show", CASE["case_id"]))
+    assert out == "错误：综合协调组（coordinator）拒绝了请求（418，teapot）\n"
+
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(418, teapot))
+    assert "I refuse to brew coffee" in failed_cleanly(run("-v", "case", "show", CASE["case_id"]))
+
+
+def test_a_unit_the_coordinator_refuses_is_told_how_a_unit_code_is_written(monkeypatch, tmp_path):
+    fields = [
+        {
+            "field": "unit",
+            "message": "Value error, must be '<agency>:<division code>', e.g. 'court:430426'",
+            "type": "value_error",
+        }
+    ]
+    answer = {"error": "invalid_input", "message": "invalid input", "fields": fields}
+    signed_in_as_wang_fang(monkeypatch, tmp_path, FakeResponse(400, answer))
+
+    out = failed_cleanly(run("case", "list", "--unit", "police:999"), exit_code=2)
+
+    assert "--unit：应为单位代码（机构:区划代码），如 police:430426101" in out
+    assert "请选择单位" not in out
+
+
+def test_an_unreachable_service_says_so_in_chinese_the_librarys_words_only_with_verbose(monkeypatch, tmp_path):
+    import requests
+
+    signed_in_as_wang_fang(monkeypatch, tmp_path, requests.ConnectionError("HTTPConnectionPool: Max retries exceeded"))
+    out = failed_cleanly(run("case", "show", CASE["case_id"]))
+    assert "连不上综合协调组（coordinator，http://coordinator:8000/api/v1/cases/" in out and "）：连接失败；" in out
+    assert "Max retries" not in out
+
+    signed_in_as_wang_fang(monkeypatch, tmp_path, requests.ConnectionError("HTTPConnectionPool: Max retries exceeded"))
+    assert "Max retries exceeded" in failed_cleanly(run("--verbose", "case", "show", CASE["case_id"]))
+
+
+def test_with_the_platform_stopped_the_command_says_to_start_it_first(monkeypatch):
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: False)
+
+    out = failed_cleanly(run("report"))
+    as_json = json.loads(run("case", "show", CASE["case_id"], "--json").stdout)
+
+    assert out.startswith("错误：本机没有运行中的本地平台")
+    assert "make run" in out.splitlines()[0].split("。")[0]
+    assert as_json["error"] == "local_platform_not_running"

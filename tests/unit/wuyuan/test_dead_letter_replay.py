@@ -1,0 +1,95 @@
+"""Replay sends a dead letter back with the properties it first came with, and only services that receive
+messages (not the console or identity) have dead-letter queues to list or replay."""
+
+from kombu.message import Message
+
+from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, dead_letter_headers
+from shared.messaging.routing import DEAD_REASON_HEADER, ORIGINAL_USER_HEADER
+from tests.unit.wuyuan.test_case_commands import FakeResponse
+from wuyuan.dead_letters import list_dead_letters, replayed_properties
+from wuyuan.provision_amqp import has_inbox
+from wuyuan.settings import PlatformSettings
+
+SUPERVISION = "wuyuan.supervision"
+
+
+def delivered(**properties) -> Message:
+    """A message as the inbox consumer got it: JSON with no content_encoding, as a sender may publish it."""
+    return Message(
+        body=b'{"type": "FollowUpRated"}',
+        content_type="application/json",
+        content_encoding=None,
+        headers={"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+        properties={"message_id": "rated-1", "type": "FollowUpRated", "user_id": SUPERVISION, **properties},
+    )
+
+
+def test_a_dead_letter_records_the_properties_its_message_came_with_and_none_it_lacked():
+    headers = dead_letter_headers(delivered(correlation_id="c-7", delivery_mode=2), "wuyuan.coordinator.inbox", "x")
+
+    assert headers[ORIGINAL_PROPERTIES_HEADER] == {
+        "content_type": "application/json",
+        "delivery_mode": 2,
+        "correlation_id": "c-7",
+        "message_id": "rated-1",
+        "type": "FollowUpRated",
+    }
+
+
+def test_a_sender_cannot_write_the_record_itself():
+    forged = delivered()
+    forged.headers[ORIGINAL_PROPERTIES_HEADER] = {"reply_to": "somewhere-else"}
+
+    headers = dead_letter_headers(forged, "wuyuan.coordinator.inbox", "x")
+
+    assert "reply_to" not in headers[ORIGINAL_PROPERTIES_HEADER]
+
+
+def test_replay_restores_exactly_the_recorded_properties():
+    # As the dead letter reached the dead queue: kombu gave it a content_encoding the original never had.
+    headers = dead_letter_headers(delivered(delivery_mode=2), "wuyuan.coordinator.inbox", "rejected: not yet")
+    dead = {"content_type": "application/json", "content_encoding": "binary", "message_id": "rated-1"}
+
+    replayed = replayed_properties(dead, headers)
+
+    assert "content_encoding" not in replayed
+    assert replayed == {
+        "content_type": "application/json",
+        "delivery_mode": 2,
+        "message_id": "rated-1",
+        "type": "FollowUpRated",
+        "application_headers": {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"},
+        "user_id": SUPERVISION,
+    }
+
+
+def test_a_dead_letter_from_before_the_record_is_replayed_as_before():
+    headers = {DEAD_REASON_HEADER: "failed", ORIGINAL_USER_HEADER: SUPERVISION, "traceparent": "00-x"}
+    dead = {"content_type": "application/json", "content_encoding": "utf-8", "message_id": "old-1", "type": "T"}
+
+    replayed = replayed_properties(dead, headers)
+
+    assert replayed["delivery_mode"] == 2 and replayed["content_encoding"] == "utf-8"
+    assert replayed["application_headers"] == {"traceparent": "00-x"} and replayed["user_id"] == SUPERVISION
+
+
+def test_only_services_that_receive_messages_have_queues():
+    settings = PlatformSettings()
+
+    assert not has_inbox(settings, "console") and not has_inbox(settings, "identity")
+    assert all(has_inbox(settings, s) for s in settings.services if s not in ("console", "identity"))
+
+
+def test_listing_every_service_s_dead_letters_asks_only_for_queues_that_exist(monkeypatch):
+    asked = []
+
+    def call(settings, method, path, payload=None):
+        asked.append(path)
+        return FakeResponse(200, [])
+
+    monkeypatch.setattr("wuyuan.dead_letters._call", call)
+    settings = PlatformSettings()
+
+    assert list_dead_letters(settings) == []
+    assert not [path for path in asked if "console" in path or "identity" in path]
+    assert len(asked) == len(settings.services) - 2

@@ -1,0 +1,194 @@
+"""Starting over with the local platform: `make clean` keeps its state, `wuyuan up` explains data left without its
+keys, and `wuyuan down --purge` removes the platform only when asked, and only a local one."""
+
+import json
+import subprocess
+from pathlib import Path
+
+import psycopg
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.unit.wuyuan.test_cli_failures import failed_cleanly
+from wuyuan.cli import main
+from wuyuan.provision_db import SealingKeyMissing
+from wuyuan.provision_purge import PurgeRefused, purge_plan
+from wuyuan.settings import REPO_ROOT, PlatformSettings
+
+
+@pytest.fixture(autouse=True)
+def state(monkeypatch, tmp_path) -> Path:
+    """A state directory of the test's own, with what `wuyuan up` keeps there, and a backup."""
+    state = tmp_path / "state"
+    for kept in ("secrets/broker", "secrets/postgres", "logs", "traces", "backups/wuyuan-wuyuan-20261205T183952Z"):
+        (state / kept).mkdir(parents=True)
+    (state / "secrets" / "personal-data-key").write_text("ab" * 32 + "\n", encoding="ascii")
+    (state / "supervisord.conf").write_text("; written by wuyuan up\n", encoding="utf-8")
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(state))
+    for name in ("WUYUAN_PG_ADMIN_URL", "WUYUAN_PG_ADMIN_URLS", "WUYUAN_RABBIT_MANAGEMENT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr("wuyuan.supervise.stop", lambda settings, timeout=None: False)
+    return state
+
+
+@pytest.fixture
+def purged(monkeypatch) -> list[PlatformSettings]:
+    """Records each purge instead of dropping anything."""
+    done: list[PlatformSettings] = []
+    monkeypatch.setattr("wuyuan.provision_purge.purge_platform", lambda settings: done.append(settings) or ["ok"])
+    return done
+
+
+def run(*args: str, answer: str | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), input=answer)
+
+
+# --- make clean ---------------------------------------------------------------------------------------------
+
+
+def test_make_clean_removes_the_venv_and_caches_but_never_the_state_directory():
+    planned = subprocess.run(["make", "-n", "clean"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    removed = [line for line in planned.stdout.splitlines() if line.startswith("rm ")]
+
+    assert removed and all(".venv" in line or "cache" in line for line in removed)
+    assert not any(" var" in line for line in planned.stdout.splitlines())
+    assert "wuyuan down" in planned.stdout  # stopped while there is still a venv to stop it with
+
+
+def test_make_purge_is_the_command_that_removes_the_platform():
+    planned = subprocess.run(["make", "-n", "purge"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+
+    assert planned.stdout.strip().endswith("wuyuan down --purge")
+
+
+# --- wuyuan up over data without its keys ----------------------------------------------------------------
+
+
+def provisioning_fails_with(monkeypatch, error: Exception) -> None:
+    def provision_all(settings):
+        raise error
+
+    monkeypatch.setattr("wuyuan.provision.provision_all", provision_all)
+
+
+def test_cases_without_their_personal_data_key_stop_provisioning_with_what_to_do(monkeypatch, state):
+    provisioning_fails_with(monkeypatch, SealingKeyMissing("intake holds cases but no personal data key is known"))
+
+    out = failed_cleanly(run("provision"))
+
+    assert out.startswith("错误：信息收集组（intake）的数据库中已有案件，但找不到")
+    assert str(state / "secrets" / "personal-data-key") in out
+    assert "secrets/" in out and "WUYUAN_PERSONAL_DATA_KEY" in out and "wuyuan down --purge" in out
+    assert "Traceback" not in out and "SealingKeyMissing" not in out
+
+
+def test_up_says_the_same_before_starting_anything(monkeypatch):
+    provisioning_fails_with(monkeypatch, SealingKeyMissing("intake holds cases but no personal data key is known"))
+    monkeypatch.setattr("wuyuan.supervise.start", lambda *args, **kwargs: pytest.fail("a service was started"))
+
+    result = run("up", "--skip-infra")
+
+    assert "个人信息密钥" in failed_cleanly(result)
+
+
+def test_a_database_server_that_refuses_provisioning_is_named_in_chinese(monkeypatch):
+    provisioning_fails_with(monkeypatch, psycopg.errors.InsufficientPrivilege("permission denied to create role"))
+
+    out = failed_cleanly(run("provision"))
+
+    assert "PostgreSQL 拒绝了准备数据库的操作" in out and "permission denied" not in out
+    assert "permission denied to create role" in failed_cleanly(run("--verbose", "provision"))
+
+
+# --- wuyuan down --purge ---------------------------------------------------------------------------------
+
+
+def test_purge_lists_what_it_removes_and_without_a_terminal_or_yes_removes_nothing(purged):
+    result = run("down", "--purge")
+
+    out = failed_cleanly(result)
+    assert "将永久删除本机平台" in out and "wuyuan_intake" in out and "RabbitMQ 虚拟主机 wuyuan" in out
+    assert "删除前须确认：在终端中运行，或加 --yes" in out
+    assert purged == []
+
+
+def test_purge_asks_and_a_no_removes_nothing(monkeypatch, purged, state):
+    monkeypatch.setattr("wuyuan.cli.at_terminal", lambda: True)
+
+    out = failed_cleanly(run("down", "--purge", answer="n\n"))
+
+    assert "确定删除吗？" in out and "已取消" in out
+    assert purged == [] and (state / "secrets" / "personal-data-key").exists()
+
+
+def test_purge_asks_and_a_yes_removes_the_platform(monkeypatch, purged):
+    monkeypatch.setattr("wuyuan.cli.at_terminal", lambda: True)
+
+    result = run("down", "--purge", answer="y\n")
+
+    assert result.exit_code == 0, result.output
+    assert len(purged) == 1 and "本机平台已删除" in result.output
+
+
+def test_yes_is_only_for_purge():
+    out = failed_cleanly(run("down", "--yes"), exit_code=2)
+
+    assert "--yes 只与 --purge 一起使用" in out
+
+
+def test_the_plan_names_the_state_it_removes_and_keeps_the_backups(state):
+    plan = purge_plan(PlatformSettings())
+
+    assert {path.name for path in plan.state} == {"secrets", "logs", "traces", "supervisord.conf"}
+    assert plan.kept == (state / "backups",)
+    assert "wuyuan_coordinator" in plan.databases and "wuyuan.operator" in plan.broker_users
+    assert any("保留" in line and "backups" in line for line in plan.lines())
+
+
+@pytest.mark.parametrize(
+    ("settings", "named"),
+    [
+        ({"pg_admin_url": "postgresql://postgres@db.county.example:5432/postgres"}, "WUYUAN_PG_ADMIN_URL（db.county"),
+        ({"pg_admin_urls": {"court_link": "postgresql://postgres@10.2.0.7/postgres"}}, "PG_ADMIN_URLS.court_link"),
+        ({"rabbit_management_url": "http://guest:guest@mq.county.example:15672"}, "WUYUAN_RABBIT_MANAGEMENT_URL"),
+        ({"pg_admin_urls": {"court_link": "postgresql://wuyuan_court_link@127.0.0.1/wuyuan_court_link"}}, "运维方"),
+    ],
+)
+def test_purge_refuses_anything_but_a_local_platform(settings, named):
+    with pytest.raises(PurgeRefused) as refused:
+        purge_plan(PlatformSettings(**settings))
+
+    assert named in str(refused.value)
+
+
+def test_a_refused_purge_is_said_with_a_code_and_nothing_is_removed(monkeypatch, purged):
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", "postgresql://postgres@db.county.example:5432/postgres")
+
+    result = run("down", "--purge", "--yes")
+
+    failed_cleanly(result)
+    assert "不在本机" in result.output and purged == []
+
+
+def test_a_local_server_by_unix_socket_or_loopback_is_local():
+    for url in ("postgresql:///postgres?host=/var/run/postgresql", "postgresql://postgres@localhost/postgres"):
+        assert purge_plan(PlatformSettings(pg_admin_url=url)).vhost == "wuyuan"
+
+
+def test_the_command_section_of_the_readme_documents_purge():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## The `wuyuan` command") : readme.index("## The services")]
+
+    assert "wuyuan down --purge" in section and "make clean" in section
+    assert json.dumps("local_platform_not_running").strip('"') in section
+
+
+def test_every_command_the_readme_gives_to_run_works_on_a_fresh_clone():
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = readme.split("```sh")[1:]
+    lines = [line.strip() for block in blocks for line in block.split("```")[0].splitlines()]
+    commands = [part.strip() for line in lines for part in line.split("#")[0].split(";")]
+
+    assert not [command for command in commands if command.startswith("wuyuan ")]
+    # The agency made with `agency new` is not the Node example's (code `women`): following both must not collide.
+    assert "agency new women" not in readme

@@ -1,0 +1,67 @@
+"""supervisord's socket asks for a user and password kept in the state's secrets: it starts without its CRIT line
+about running without authentication, the project's own calls still work, and a caller without them is refused."""
+
+import shutil
+import tempfile
+import time
+import xmlrpc.client
+from pathlib import Path
+
+import pytest
+from supervisor.options import ServerOptions
+from supervisor.xmlrpc import SupervisorTransport
+
+from wuyuan import supervise
+from wuyuan.settings import PlatformSettings
+
+
+@pytest.fixture
+def settings():
+    # Short enough for a unix socket path, and a name of this test's own.
+    state = Path(tempfile.mkdtemp(prefix="wysock-"))
+    try:
+        yield PlatformSettings(state_dir=state, http_port_base=9300)
+    finally:
+        shutil.rmtree(state)
+
+
+def test_the_socket_and_supervisorctl_both_carry_the_kept_password(settings):
+    options = ServerOptions()
+    options.configfile = str(supervise.write_config(settings))
+    options.process_config(do_usage=False)
+    password = supervise.rpc_password_path(settings).read_text(encoding="ascii").strip()
+
+    [server] = options.configroot.supervisord.server_configs
+    assert (server["username"], server["password"]) == (supervise.RPC_USERNAME, password)
+    assert len(password) == 64 and supervise.rpc_password_path(settings).stat().st_mode & 0o777 == 0o600
+    text = supervise.config_path(settings).read_text(encoding="utf-8")
+    supervisorctl = text[text.index("[supervisorctl]") :].split("\n\n")[0]
+    assert f"password={password}" in supervisorctl
+
+
+def test_the_password_is_made_once_and_kept(settings):
+    supervise.write_config(settings)
+    first = supervise.rpc_password_path(settings).read_text(encoding="ascii")
+    supervise.write_config(settings)
+
+    assert supervise.rpc_password_path(settings).read_text(encoding="ascii") == first
+
+
+def test_a_real_supervisord_starts_without_the_crit_line_and_answers_only_with_the_password(settings):
+    supervise.start(settings, detach=True, services=["intake"], command_for=lambda service: ["sleep", "30"])
+    try:
+        assert supervise.is_running(settings)
+        deadline = time.monotonic() + 10
+        while supervise.status(settings, ["intake"])[0].state != "running":
+            assert time.monotonic() < deadline, supervise.status(settings, ["intake"])
+            time.sleep(0.1)
+
+        stranger = SupervisorTransport(None, None, f"unix://{supervise.socket_path(settings)}")
+        with pytest.raises(xmlrpc.client.ProtocolError) as refused:
+            xmlrpc.client.ServerProxy("http://127.0.0.1", transport=stranger).supervisor.getState()
+        assert refused.value.errcode == 401
+    finally:
+        assert supervise.stop(settings)
+
+    log = supervise.supervisord_log_path(settings).read_text(encoding="utf-8")
+    assert "without any HTTP authentication" not in log and "CRIT" not in log

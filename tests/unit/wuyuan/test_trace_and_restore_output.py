@@ -1,0 +1,104 @@
+"""`wuyuan trace` of a case that does not exist fails saying so; `wuyuan restore` says its time as Beijing time."""
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from tests.unit.wuyuan.test_case_commands import CASE, FakeResponse
+from tests.unit.wuyuan.test_cli_failures import FakeSession, failed_cleanly
+from wuyuan.backup_restore import RestoreReport
+from wuyuan.cli import main
+
+MISSING = "430426-20261204-99999"
+TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+
+@pytest.fixture(autouse=True)
+def local_platform(monkeypatch, tmp_path) -> Path:
+    """The local platform runs here, signed in already; returns its span directory."""
+    for name in ("WUYUAN_SERVICE_URLS", "WUYUAN_SERVICE_URL_TEMPLATE", "WUYUAN_CLI_USERNAME", "WUYUAN_CLI_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
+    monkeypatch.setattr("wuyuan.accounts.ensure_accounts", lambda settings, specs: {})
+    monkeypatch.setattr("wuyuan.client.PlatformClient.headers_for", lambda self, user: {})
+    traces = tmp_path / "state" / "traces"
+    traces.mkdir(parents=True)
+    return traces
+
+
+def coordinator_answers(monkeypatch, answer: FakeResponse) -> None:
+    session = FakeSession(answer)
+    monkeypatch.setattr("wuyuan.client.requests.Session", lambda: session)
+
+
+def span(traces: Path, case_id: str, trace_id: str, name: str) -> None:
+    record = {
+        "trace_id": trace_id,
+        "span_id": "00f067aa0ba902b7",
+        "parent_span_id": None,
+        "name": name,
+        "kind": "SERVER",
+        "service": "coordinator",
+        "start_ns": 1,
+        "end_ns": 2_000_001,
+        "status": "UNSET",
+        "attributes": {"wuyuan.case_id": case_id},
+        "links": [],
+    }
+    with (traces / "coordinator.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(record) + "\n")
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def test_the_trace_of_a_case_that_does_not_exist_is_no_trace_and_a_failure(monkeypatch, local_platform):
+    # The coordinator's own lookup of the missing case is a span tagged with its number: it is not the case's trace.
+    span(local_platform, MISSING, "0" * 31 + "1", f"GET /api/v1/cases/{MISSING}")
+    coordinator_answers(monkeypatch, FakeResponse(404, {"error": "not_found", "message": f"no case {MISSING}"}))
+
+    out = failed_cleanly(run("trace", MISSING))
+
+    assert out == f"错误：没有找到案件 {MISSING} 的追踪记录：综合协调组没有这个案件（请核对案件编号）\n"
+
+
+def test_a_case_with_no_spans_here_is_a_failure_naming_where_it_looked(monkeypatch, local_platform):
+    coordinator_answers(monkeypatch, FakeResponse(200, {**CASE, "trace_id": TRACE_ID}))
+
+    out = failed_cleanly(run("trace", CASE["case_id"]))
+
+    assert f"没有找到案件 {CASE['case_id']} 的追踪记录（{local_platform}）" in out
+
+
+def test_a_case_s_trace_is_drawn_under_a_chinese_heading(monkeypatch, local_platform):
+    span(local_platform, CASE["case_id"], TRACE_ID, "POST /api/v1/disputes")
+    coordinator_answers(monkeypatch, FakeResponse(200, {**CASE, "trace_id": TRACE_ID}))
+
+    result = run("trace", CASE["case_id"])
+
+    assert result.exit_code == 0, result.output
+    heading, tree = result.output.splitlines()
+    assert heading == f"案件 {CASE['case_id']} 的追踪 {TRACE_ID}"
+    assert tree.startswith("└─ coordinator: POST /api/v1/disputes")
+
+
+def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_time(monkeypatch, tmp_path):
+    report = RestoreReport(
+        service="intake",
+        database="wuyuan_intake",
+        backup=str(tmp_path),
+        backup_time="2026-12-05T18:39:52.447237+00:00",
+        migrations_in_backup=["0001_cases"],
+    )
+    monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
+
+    shown = run("restore", "intake", "--from", str(tmp_path))
+    as_json = run("restore", "intake", "--from", str(tmp_path), "--json")
+
+    assert shown.exit_code == 0, shown.output
+    assert "恢复到备份时点 2026-12-06 02:39\n" in shown.output and "+00:00" not in shown.output
+    assert json.loads(as_json.output)["backup_time"] == "2026-12-05T18:39:52.447237+00:00"

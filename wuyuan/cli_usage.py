@@ -1,0 +1,172 @@
+"""A mistyped `wuyuan` command line, said in Chinese: click's own usage errors, with a code under --json."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
+
+import click
+
+# What a date or time format asks for, as it is written on a form.
+_FORMAT_FIELDS = {"%Y": "YYYY", "%m": "MM", "%d": "DD", "%H": "HH", "%M": "mm", "%S": "ss", "%z": "+08:00"}
+_PATH_KINDS = {"File": "文件", "Directory": "目录", "Path": "路径", "file": "文件", "directory": "目录", "path": "路径"}
+_QUOTED = re.compile(r"""'([^']*)'|"([^"]*)\"""")
+
+
+def _quoted(text: str) -> list[str]:
+    """The values of a list click prints with repr: "'a', 'b'" → ['a', 'b']."""
+    return [single if single or not double else double for single, double in _QUOTED.findall(text)]
+
+
+def _format_words(formats: str) -> str:
+    """The formats click lists ('%Y-%m-%d') as a form writes them: '日期，应为 YYYY-MM-DD，如 2026-12-04'."""
+    written = []
+    for pattern in _quoted(formats):
+        for field, words in _FORMAT_FIELDS.items():
+            pattern = pattern.replace(field, words)
+        written.append(pattern)
+    if written == ["YYYY-MM-DD"]:
+        return "日期，应为 YYYY-MM-DD，如 2026-12-04"
+    return "时间，应为 " + " 或 ".join(written)
+
+
+def _range_words(text: str) -> str:
+    """click's 'x>=0' or '1<=x<=49' as it is written in Chinese text."""
+    return text.replace(">=", "≥").replace("<=", "≤")
+
+
+# click's parameter-type messages (click 8, pinned in constraints.txt), and how staff read them.
+_VALUE = r"^(['\"])(.*)\1 "  # the value as click quotes it: m[2]
+_PATH = r"^(File|Directory|Path|file|directory|path) (['\"])(.*)\2 "  # the kind m[1], the path m[3]
+_ACCESS = {"readable": "读取", "writable": "写入", "executable": "执行"}
+_TYPE_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(_VALUE + r"does not match the formats? (.+)\.$"), lambda m: f"“{m[2]}”不是有效的{_format_words(m[3])}"),
+    (
+        re.compile(_VALUE + r"is not one of (.+)\.$"),
+        lambda m: f"“{m[2]}”不在可选范围内；可选：{'、'.join(_quoted(m[3]))}",
+    ),
+    (re.compile(_VALUE + r"is not (['\"].*)\.$"), lambda m: f"“{m[2]}”不可用；只能是 {'、'.join(_quoted(m[3]))}"),
+    (re.compile(_VALUE + r"is not a valid integer( range)?\.$"), lambda m: f"“{m[2]}”不是整数"),
+    (re.compile(_VALUE + r"is not a valid float( range)?\.$"), lambda m: f"“{m[2]}”不是数字"),
+    (re.compile(_VALUE + r"is not a valid boolean\."), lambda m: f"“{m[2]}”应为 true 或 false"),
+    (re.compile(_VALUE + r"is not a valid UUID\.$"), lambda m: f"“{m[2]}”不是有效的 UUID"),
+    (re.compile(r"^(.+) is not in the range (.+)\.$"), lambda m: f"{m[1]} 超出允许的范围（{_range_words(m[2])}）"),
+    (re.compile(_PATH + r"does not exist\.$"), lambda m: f"{_PATH_KINDS[m[1]]} {m[3]} 不存在"),
+    (re.compile(_PATH + r"is a file\.$"), lambda m: f"{m[3]} 是文件，应为目录"),
+    (re.compile(_PATH + r"is a directory\.$"), lambda m: f"{m[3]} 是目录，应为文件"),
+    (re.compile(_PATH + r"is not (readable|writable|executable)\.$"), lambda m: f"{m[3]} 没有{_ACCESS[m[4]]}权限"),
+)
+
+# click's own usage errors that are no parameter's.
+_USAGE_MESSAGES: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (re.compile(r"^No such command (['\"])(.*)\1\.$"), lambda m: f"没有命令 {m[2]}"),
+    (re.compile(r"^Got unexpected extra arguments? \((.*)\)$"), lambda m: f"多余的参数：{m[1]}"),
+    (re.compile(r"^Missing command\.$"), lambda m: "缺少命令"),
+    (re.compile(r"^Option (['\"])(.*)\1 requires an argument\.$"), lambda m: f"选项 {m[2]} 后面要给出一个值"),
+    (re.compile(r"^Option (['\"])(.*)\1 requires (\d+) arguments\.$"), lambda m: f"选项 {m[2]} 后面要给出 {m[3]} 个值"),
+    (re.compile(r"^Option (['\"])(.*)\1 does not take a value\.$"), lambda m: f"选项 {m[2]} 不带值"),
+    (re.compile(r"^Argument (['\"])(.*)\1 takes (\d+) values\.$"), lambda m: f"参数 {m[2]} 要给出 {m[3]} 个值"),
+)
+
+
+def _translated(message: str, table: Sequence[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]) -> str:
+    """The message in Chinese; one already in Chinese (our own callbacks') as it is."""
+    for pattern, chinese in table:
+        found = pattern.match(message)
+        if found:
+            return chinese(found)
+    return message
+
+
+def _hint(error: click.BadParameter) -> str | None:
+    """'--from' or 'SERVICE': the parameter as it was typed, without click's quotes."""
+    hint: Any = error.param_hint
+    if hint is None and error.param is not None:
+        hint = error.param.get_error_hint(error.ctx)
+    if hint is None:
+        return None
+    names = [hint] if isinstance(hint, str) else list(hint)
+    return " / ".join(name.strip("'\"") for name in names)
+
+
+def usage_text(error: click.UsageError) -> tuple[str, str | None]:
+    """(the error in Chinese, the option or argument at fault if one is)."""
+    if isinstance(error, click.MissingParameter):
+        hint = _hint(error)
+        kind = error.param_type or (error.param.param_type_name if error.param is not None else "parameter")
+        what = {"argument": "参数", "option": "选项"}.get(kind, "参数")
+        text = f"缺少{what} {hint}" if hint else f"缺少{what}"
+        if error.param is not None and isinstance(error.param.type, click.Choice):
+            text += f"；可选：{'、'.join(str(choice) for choice in error.param.type.choices)}"
+        return text, hint
+    if isinstance(error, click.NoSuchOption):
+        text = f"没有选项 {error.option_name}"
+        if error.possibilities:
+            text += f"；是否要用 {'、'.join(sorted(error.possibilities))}？"
+        return text, error.option_name
+    if isinstance(error, click.BadOptionUsage):
+        return _translated(error.message, _USAGE_MESSAGES), error.option_name
+    if isinstance(error, click.BadParameter):
+        hint = _hint(error)
+        text = _translated(error.message, _TYPE_MESSAGES)
+        return (f"{hint}：{text}" if hint else text), hint
+    return _translated(error.message, _USAGE_MESSAGES), None
+
+
+def show_usage_error(error: click.UsageError, as_json: bool) -> NoReturn:
+    """The usage error on standard error (usage line, where help is, then what is wrong), or under --json as
+    {"error": "usage_error", "message", "parameter"?} on standard output; exit status 2 either way."""
+    text, parameter = usage_text(error)
+    if as_json:
+        answer = {"error": "usage_error", "message": text, **({"parameter": parameter} if parameter else {})}
+        click.echo(json.dumps(answer, ensure_ascii=False))
+        sys.exit(error.exit_code)
+    context = error.ctx
+    if context is not None:
+        usage = re.sub(r"^Usage:\s*", "用法：", context.get_usage())
+        click.echo(f"{usage}\n（`{context.command_path} --help` 查看帮助）\n", err=True)
+    click.echo(f"错误：{text}", err=True)
+    sys.exit(error.exit_code)
+
+
+def _json_asked(args: Sequence[str]) -> bool:
+    """--json among the words typed before any `--`."""
+    words = list(args)
+    return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
+class ChineseErrorsGroup(click.Group):
+    """The `wuyuan` group: every error a command line can end in is said in Chinese (ours already are; click's
+    own are translated here), never with click's English "Error:" or "Aborted!"."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        words = list(sys.argv[1:] if args is None else args)
+        try:
+            result = super().main(words, prog_name, complete_var, False, **extra)
+        except click.exceptions.NoArgsIsHelpError as error:  # a bare group: its help, as click shows it
+            error.show()
+            sys.exit(error.exit_code)
+        except click.UsageError as error:
+            show_usage_error(error, _json_asked(words))
+        except click.ClickException as error:
+            if type(error).show is click.ClickException.show:  # click's own wording: "Error: …"
+                click.echo(f"错误：{error.format_message()}", err=True)
+            else:
+                error.show()
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("已取消", err=True)
+            sys.exit(1)
+        sys.exit(result if isinstance(result, int) else 0)

@@ -1,0 +1,131 @@
+"""Remove a local platform on purpose (`wuyuan down --purge`): what provisioning made, and the state it keeps.
+
+Provisioning makes, per service, a database and its login role, and on the broker a vhost with one user per
+service and the operator; `wuyuan up` keeps their secrets, logs and traces in the state directory. Removing
+the state alone (as `make clean` once did) leaves databases holding data sealed under keys no longer known;
+this removes all of it together, and keeps the backups, which carry their own copy of the secrets.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from wuyuan.agencies import has_database
+from wuyuan.provision_amqp import delete_broker
+from wuyuan.provision_db import drop_databases
+from wuyuan.settings import OPERATOR, PlatformSettings
+
+# What `wuyuan up` writes in the state directory; anything else there (backups, screenshots) is left alone.
+STATE_ENTRIES = (
+    "secrets",
+    "logs",
+    "traces",
+    "supervisord.conf",
+    "supervisord.conf.tmp",
+    "supervisor.sock",
+    "supervisord.pid",
+)
+KEPT_ENTRIES = ("backups",)
+_LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+
+
+class PurgeRefused(RuntimeError):
+    """The settings point at something that is not a local platform's to remove; the message says what."""
+
+
+@dataclass(frozen=True)
+class PurgePlan:
+    """What `wuyuan down --purge` removes, named as the confirmation shows it."""
+
+    databases: tuple[str, ...]
+    roles: tuple[str, ...]
+    vhost: str
+    broker_users: tuple[str, ...]
+    state: tuple[Path, ...]
+    kept: tuple[Path, ...]
+
+    def lines(self) -> list[str]:
+        lines = [
+            f"PostgreSQL 数据库 {len(self.databases)} 个：{'、'.join(self.databases)}",
+            f"PostgreSQL 角色 {len(self.roles)} 个：{'、'.join(self.roles) or '无'}",
+            f"RabbitMQ 虚拟主机 {self.vhost}（其中的全部队列和消息）及用户 {len(self.broker_users)} 个",
+        ]
+        if self.state:
+            lines.append(f"状态目录中的密钥、日志和追踪：{'、'.join(str(path) for path in self.state)}")
+        if self.kept:
+            lines.append(f"保留：{'、'.join(str(path) for path in self.kept)}")
+        return lines
+
+
+def purge_plan(settings: PlatformSettings) -> PurgePlan:
+    """What would be removed; PurgeRefused when it is not a local platform's (a server elsewhere, or databases
+    whose owner role is handed out by their operator, as CloudNativePG does)."""
+    refuse_unless_local(settings)
+    with_database = [s for s in settings.services if has_database(settings, s)]
+    return PurgePlan(
+        databases=tuple(settings.database_name(s) for s in with_database),
+        roles=tuple(settings.database_role(s) for s in with_database),
+        vhost=settings.vhost,
+        broker_users=tuple(settings.broker_user(user) for user in (*settings.services, OPERATOR)),
+        state=tuple(settings.state_dir / name for name in STATE_ENTRIES if _exists(settings.state_dir / name)),
+        kept=tuple(settings.state_dir / name for name in KEPT_ENTRIES if (settings.state_dir / name).exists()),
+    )
+
+
+def refuse_unless_local(settings: PlatformSettings) -> None:
+    """A local platform's databases and broker are on this machine, and its database roles are provisioning's."""
+    owned = [s for s in settings.services if has_database(settings, s) and settings.admin_is_the_role(s)]
+    if owned:
+        raise PurgeRefused(
+            f"{'、'.join(owned)} 的数据库由其运维方管理（WUYUAN_PG_ADMIN_URL 的用户就是数据库的所有者，"
+            "如 CloudNativePG）：这不是本机平台，不能用 wuyuan down --purge 删除"
+        )
+    remote = {
+        setting: host
+        for setting, url in _servers(settings).items()
+        if (host := urlsplit(url).hostname or "") not in _LOCAL_HOSTS and not host.startswith("127.")
+    }
+    if remote:
+        named = "、".join(f"{setting}（{host}）" for setting, host in remote.items())
+        raise PurgeRefused(f"{named} 不在本机：wuyuan down --purge 只删除本机平台")
+
+
+def purge_platform(settings: PlatformSettings) -> list[str]:
+    """Drop the databases and roles, delete the vhost and broker users, then the state; returns what was removed,
+    one line each. The platform must be stopped first. Run again after a failure: each step is idempotent, and
+    the state (whose secrets nothing here needs) goes last, so a failed run leaves it in place."""
+    plan = purge_plan(settings)
+    drop_databases(settings)
+    delete_broker(settings)
+    for path in plan.state:
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
+    done = [
+        f"已删除数据库及角色：{'、'.join(plan.databases)}",
+        f"已删除 RabbitMQ 虚拟主机 {plan.vhost} 及其用户",
+    ]
+    if plan.state:
+        done.append(f"已删除：{'、'.join(str(path) for path in plan.state)}")
+    if plan.kept:
+        done.append(f"已保留：{'、'.join(str(path) for path in plan.kept)}（不需要时可自行删除）")
+    return done
+
+
+def _servers(settings: PlatformSettings) -> dict[str, str]:
+    """Each setting that names a server the purge would act on, with its URL."""
+    servers = {
+        "WUYUAN_PG_ADMIN_URL": settings.pg_admin_url,
+        "WUYUAN_RABBIT_MANAGEMENT_URL": settings.rabbit_management_url,
+    }
+    for service, url in settings.pg_admin_urls.items():
+        servers[f"WUYUAN_PG_ADMIN_URLS.{service}"] = url
+    return servers
+
+
+def _exists(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
