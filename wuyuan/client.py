@@ -146,7 +146,12 @@ def working_accounts_here(settings: PlatformSettings) -> bool:
         return True
     from wuyuan import supervise
 
-    return supervise.is_running(settings)
+    try:
+        return supervise.is_running(settings)
+    except supervise.PasswordRefused as refused:
+        from wuyuan.cli_errors import CommandError  # it reads this module's errors: imported when needed
+
+        raise CommandError("local_platform_unreachable", str(refused)) from None
 
 
 def terminal_password(username: str) -> str | None:

@@ -8,10 +8,15 @@ this removes all of it together, and keeps the backups, which carry their own co
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
 
 from wuyuan.agencies import has_database
 from wuyuan.provision_amqp import delete_broker
@@ -29,7 +34,7 @@ STATE_ENTRIES = (
     "supervisord.pid",
 )
 KEPT_ENTRIES = ("backups",)
-_LOCAL_HOSTS = ("", "localhost", "127.0.0.1", "::1")
+BROKER_SETTING = "WUYUAN_RABBIT_MANAGEMENT_URL"
 
 
 class PurgeRefused(RuntimeError):
@@ -46,9 +51,11 @@ class PurgePlan:
     broker_users: tuple[str, ...]
     state: tuple[Path, ...]
     kept: tuple[Path, ...]
+    servers: tuple[str, ...] = ()  # each setting's server, as the one asked to confirm must see it
 
     def lines(self) -> list[str]:
         lines = [
+            *(f"所在服务器：{server}" for server in self.servers),
             f"PostgreSQL 数据库 {len(self.databases)} 个：{'、'.join(self.databases)}",
             f"PostgreSQL 角色 {len(self.roles)} 个：{'、'.join(self.roles) or '无'}",
             f"RabbitMQ 虚拟主机 {self.vhost}（其中的全部队列和消息）及用户 {len(self.broker_users)} 个",
@@ -72,7 +79,18 @@ def purge_plan(settings: PlatformSettings) -> PurgePlan:
         broker_users=tuple(settings.broker_user(user) for user in (*settings.services, OPERATOR)),
         state=tuple(settings.state_dir / name for name in STATE_ENTRIES if _exists(settings.state_dir / name)),
         kept=tuple(settings.state_dir / name for name in KEPT_ENTRIES if (settings.state_dir / name).exists()),
+        servers=tuple(f"{setting} {_address(setting, url)}" for setting, url in _servers(settings).items()),
     )
+
+
+def _address(setting: str, url: str) -> str:
+    """The host and port a setting names, without its credentials."""
+    if setting == BROKER_SETTING:
+        parts = urlsplit(url)
+        return f"{parts.hostname}:{parts.port or 15672}"
+    given = conninfo_to_dict(url)
+    host = given.get("host") or given.get("hostaddr") or os.environ.get("PGHOST") or "本机默认 unix 套接字"
+    return f"{host}:{given.get('port') or os.environ.get('PGPORT') or 5432}"
 
 
 def refuse_unless_local(settings: PlatformSettings) -> None:
@@ -83,14 +101,49 @@ def refuse_unless_local(settings: PlatformSettings) -> None:
             f"{'、'.join(owned)} 的数据库由其运维方管理（WUYUAN_PG_ADMIN_URL 的用户就是数据库的所有者，"
             "如 CloudNativePG）：这不是本机平台，不能用 wuyuan down --purge 删除"
         )
-    remote = {
-        setting: host
-        for setting, url in _servers(settings).items()
-        if (host := urlsplit(url).hostname or "") not in _LOCAL_HOSTS and not host.startswith("127.")
-    }
+    remote = {setting: where for setting, url in _servers(settings).items() if (where := _elsewhere(setting, url))}
     if remote:
-        named = "、".join(f"{setting}（{host}）" for setting, host in remote.items())
+        named = "、".join(f"{setting}（{where}）" for setting, where in remote.items())
         raise PurgeRefused(f"{named} 不在本机：wuyuan down --purge 只删除本机平台")
+
+
+def _elsewhere(setting: str, url: str) -> str | None:
+    """Where a setting's server is when that is not this machine (or cannot be told), else None."""
+    if setting == BROKER_SETTING:
+        host = urlsplit(url).hostname or ""
+        return None if _loopback(host) else host or "未写主机"
+    return _postgres_elsewhere(url)
+
+
+def _postgres_elsewhere(url: str) -> str | None:
+    """Where libpq would connect for this URL, when that is not this machine. libpq takes its hosts from the
+    URL's authority, from `host`/`hostaddr`/`service` in its query, and, for what the URL leaves out, from
+    PGHOST, PGHOSTADDR and PGSERVICE: a URL with no host of its own may still name a server elsewhere."""
+    try:
+        given = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "无法解析的地址"
+    service = given.get("service") or os.environ.get("PGSERVICE")
+    if service:
+        return f"service={service}"  # pg_service.conf may name any host
+    hosts = str(given.get("host") or os.environ.get("PGHOST", ""))
+    addresses = str(given.get("hostaddr") or os.environ.get("PGHOSTADDR", ""))
+    for host in filter(None, hosts.split(",")):
+        if not (host.startswith("/") or host.startswith("@") or _loopback(host)):  # a unix socket's directory
+            return host
+    for address in filter(None, addresses.split(",")):
+        if not _loopback(address):
+            return address
+    return None  # no host at all: libpq's default unix socket on this machine
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:  # a name other than localhost may resolve anywhere
+        return False
 
 
 def purge_platform(settings: PlatformSettings) -> list[str]:
@@ -120,7 +173,7 @@ def _servers(settings: PlatformSettings) -> dict[str, str]:
     """Each setting that names a server the purge would act on, with its URL."""
     servers = {
         "WUYUAN_PG_ADMIN_URL": settings.pg_admin_url,
-        "WUYUAN_RABBIT_MANAGEMENT_URL": settings.rabbit_management_url,
+        BROKER_SETTING: settings.rabbit_management_url,
     }
     for service, url in settings.pg_admin_urls.items():
         servers[f"WUYUAN_PG_ADMIN_URLS.{service}"] = url

@@ -46,6 +46,10 @@ class AlreadyRunning(SupervisorError):
     """supervisord is already running for this state directory."""
 
 
+class PasswordRefused(SupervisorError):
+    """A supervisord answers on the platform's socket but refuses the password kept in the state's secrets."""
+
+
 class NotReady(SupervisorError):
     """A service did not answer its health check in time, or crashed repeatedly."""
 
@@ -261,6 +265,13 @@ def is_running(settings: PlatformSettings) -> bool:
         with _rpc(settings) as rpc:
             state: str = rpc.supervisor.getState()["statename"]
             return state == "RUNNING"
+    except xmlrpc.client.ProtocolError as exc:
+        if exc.errcode == 401:  # one runs, but not with the password kept here: neither stop nor start over it
+            raise PasswordRefused(
+                f"本机平台的 supervisord 正在运行，但不接受 {rpc_password_path(settings)} 中的密码（该文件在它启动后"
+                f"被删除或替换）：请按 {pid_path(settings)} 中的进程号停止它（kill 进程号），再运行 wuyuan up"
+            ) from None
+        return False
     except (OSError, xmlrpc.client.Error):
         return False
 

@@ -170,9 +170,56 @@ def test_a_refused_purge_is_said_with_a_code_and_nothing_is_removed(monkeypatch,
     assert "不在本机" in result.output and purged == []
 
 
-def test_a_local_server_by_unix_socket_or_loopback_is_local():
-    for url in ("postgresql:///postgres?host=/var/run/postgresql", "postgresql://postgres@localhost/postgres"):
-        assert purge_plan(PlatformSettings(pg_admin_url=url)).vhost == "wuyuan"
+def test_a_local_server_by_unix_socket_or_loopback_is_local(monkeypatch):
+    for variable in ("PGHOST", "PGHOSTADDR", "PGSERVICE"):
+        monkeypatch.delenv(variable, raising=False)
+    for url in (
+        "postgresql:///postgres?host=/var/run/postgresql",
+        "postgresql://postgres@localhost/postgres",
+        "postgresql://postgres@127.0.0.2:5433/postgres",
+        "postgresql://postgres@[::1]/postgres",
+        "postgresql:///postgres",
+    ):
+        assert purge_plan(PlatformSettings(pg_admin_url=url)).vhost == "wuyuan", url
+
+
+@pytest.mark.parametrize(
+    ("url", "environment", "named"),
+    [
+        # libpq takes the host from the query when the URL's authority has none
+        ("postgresql://postgres@/postgres?host=db.county.example", {}, "db.county.example"),
+        ("postgresql://postgres@localhost/postgres?hostaddr=10.2.0.7", {}, "10.2.0.7"),
+        ("postgresql://postgres@/postgres?service=county", {}, "service=county"),
+        ("postgresql://postgres@127.prod.example.org/postgres", {}, "127.prod.example.org"),
+        ("postgresql://postgres@localhost,db.county.example/postgres", {}, "db.county.example"),
+        # and from the environment for what the URL leaves out
+        ("postgresql:///postgres", {"PGHOST": "db.county.example"}, "db.county.example"),
+        ("postgresql:///postgres", {"PGSERVICE": "county"}, "service=county"),
+    ],
+)
+def test_purge_refuses_a_server_libpq_would_reach_elsewhere(monkeypatch, url, environment, named):
+    for variable in ("PGHOST", "PGHOSTADDR", "PGSERVICE"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environment.items():
+        monkeypatch.setenv(variable, value)
+
+    with pytest.raises(PurgeRefused) as refused:
+        purge_plan(PlatformSettings(pg_admin_url=url))
+
+    assert named in str(refused.value) and "不在本机" in str(refused.value)
+
+
+def test_the_confirmation_names_each_server_without_its_credentials():
+    plan = purge_plan(
+        PlatformSettings(
+            pg_admin_url="postgresql://postgres:s3cr3t-pw@127.0.0.1:5432/postgres",
+            rabbit_management_url="http://guest:guest@127.0.0.1:15672",
+        )
+    )
+
+    shown = "\n".join(plan.lines())
+    assert "WUYUAN_PG_ADMIN_URL 127.0.0.1:5432" in shown and "WUYUAN_RABBIT_MANAGEMENT_URL 127.0.0.1:15672" in shown
+    assert "s3cr3t-pw" not in shown and "guest:guest" not in shown
 
 
 def test_the_command_section_of_the_readme_documents_purge():

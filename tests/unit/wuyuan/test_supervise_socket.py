@@ -65,3 +65,22 @@ def test_a_real_supervisord_starts_without_the_crit_line_and_answers_only_with_t
 
     log = supervise.supervisord_log_path(settings).read_text(encoding="utf-8")
     assert "without any HTTP authentication" not in log and "CRIT" not in log
+
+
+def test_a_supervisord_that_refuses_the_kept_password_is_said_to_run_not_taken_for_stopped(settings):
+    supervise.start(settings, detach=True, services=["intake"], command_for=lambda service: ["sleep", "30"])
+    kept = supervise.rpc_password_path(settings)
+    password = kept.read_text(encoding="ascii")
+    try:
+        kept.write_text("f" * 64 + "\n", encoding="ascii")  # the secrets replaced while it runs
+
+        # Taken for stopped, `down` would leave every service running and `up` would start a second supervisord.
+        with pytest.raises(supervise.PasswordRefused) as refused:
+            supervise.stop(settings)
+        assert str(supervise.pid_path(settings)) in str(refused.value)
+        with pytest.raises(supervise.PasswordRefused):
+            supervise.start(settings, detach=True, services=["intake"], command_for=lambda service: ["sleep", "30"])
+    finally:
+        kept.write_text(password, encoding="ascii")
+        supervise.write_config(settings, ["intake"], lambda service: ["sleep", "30"])
+        assert supervise.stop(settings)
