@@ -92,9 +92,12 @@ _KIND_TITLES = {
 TIMELINE_KEYS = frozenset({"unit", "role", "referral_id", "late"} | {key for key, _ in TIMELINE_DETAILS})
 _PAUSE_KINDS = ("clock_paused", "clock_resumed")
 _EMPTY: tuple[Any, ...] = (None, "", [], {})
-# Set when the unit's own result was handled first (the coordinator's rules._overtaken): the step changed nothing.
+# The stops and spaces a part may end with (an officer's summary typed with its own 。): trimmed, since the parts
+# are read one after another with '；' between them.
 _CLOSING_STOPS = "。；;，, \t\n"
-LATE_NOTE = "（在该单位反馈结果之后收到，仅作记录）"
+# After a line marked `late`: a step of the unit handled after its own result or decline, which the coordinator keeps
+# on the record and which changed nothing (its rules._overtaken).
+LATE_NOTE = "（在该单位办结或退回之后收到，仅作记录）"
 
 
 def timeline_parts(
@@ -115,8 +118,7 @@ def timeline_parts(
         parts = sentence(detail, registry, places)
     else:
         parts = _detail_parts(kind, detail, registry, places, referral_units or {})
-    # Parts are read one after another ('；' between them): a part's own closing stop, typed by an officer at
-    # the end of a summary, would read '。；'.
+    # A part's own closing stop, typed by an officer at the end of a summary, would read '。；'.
     parts = [trimmed for part in parts if (trimmed := part.rstrip(_CLOSING_STOPS))]
     if detail.get("late") and parts:
         parts[-1] += LATE_NOTE

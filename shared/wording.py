@@ -577,6 +577,23 @@ def deadline_recomputed_text(detail: Mapping[str, Any]) -> str:
     return line + (f"{PROVISIONAL_MARK}" if detail.get("due_provisional") else "")
 
 
+# --- who issued a document (签发人: supervision's 两函一通报) ------------------------------------------------
+
+# How supervision's archive names its timers as a document's issuer (the 提醒函, 督办函 and monthly 通报 they issue),
+# as spot checks record their scheduled draws; anyone else is named by an account.
+TIMER_ISSUER = "timer"
+SYSTEM_ISSUED = "系统自动生成"  # how a document issued by a timer says so
+
+
+def issuer_text(account: str, name: str | None = None) -> str:
+    """签发人 as a person reads it: '周敏（zhou.min）', the name the account signed in under with the account beside it
+    (the name for the reader, the account to trace it by: with OIDC an e-mail address or a UUID); the account alone
+    when no name was recorded; 系统自动生成 for the timers."""
+    if account == TIMER_ISSUER:
+        return SYSTEM_ISSUED
+    return f"{name}（{account}）" if name and name != account else account
+
+
 # --- 三级: the centres' levels, escalation and 吹哨报到 (services/coordinator/README.md, "Levels") ---------
 
 LEVELS = {"county": "县级", "township": "乡镇级", "village": "村级"}
@@ -680,6 +697,9 @@ REJECTION_REASONS = {
     "unit_already_on_case": "该单位已在办理此案",
     "already_paused": "该次暂停已记录",
     "not_paused": "计时并未暂停",
+    # A pause or resume the centre holds already, after which the unit's clock would differ from the centre's.
+    "centre_clock_running": "该次暂停中心已记录并已恢复，中心计时仍在进行",
+    "centre_clock_paused": "该次恢复中心已记录，中心计时现已再次暂停",
 }
 
 

@@ -84,6 +84,11 @@ def report_lines(report: JsonObject, unit_name: Callable[[str], str] = str) -> l
     return lines
 
 
+# While officers catch up, a pause they redo while the centre's clock runs is refused (centre_clock_running), so
+# that a new pause numbered from the earlier point is never lost: expected, and said so before it happens.
+CATCH_UP_NOTE = "（补办中，中心计时未停时补办的暂停会被拒收并注明中心的暂停次数，属正常，接着恢复计时即可）"
+
+
 def _redo_text(item: str, line: JsonObject) -> str:
     """One thing to redo, with when the centre received it and what the officer must give to match the centre."""
     at = local_time(line.get(REDO_TIME.get(item, "")))
@@ -94,12 +99,12 @@ def _redo_text(item: str, line: JsonObject) -> str:
     if item == "pause":
         text = f"重办暂停计时（{received + '；' if received else ''}中心记录共暂停 {pauses} 次，现暂停中）"
         if pauses > 1:
-            text += f"：机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次暂停"
+            text += f"：机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次暂停{CATCH_UP_NOTE}"
         return text
     if item == "resume":
         return (
             f"核对恢复计时（中心记录共暂停 {pauses} 次，均已恢复）：机构仍显示暂停的，请恢复计时；"
-            f"机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次恢复"
+            f"机构记录的暂停少于 {pauses} 次的，按先后补办暂停、恢复，直至第 {pauses} 次恢复{CATCH_UP_NOTE}"
         )
     what = REDO_WORDS.get(item, item)
     if item == "result" and line.get("result"):

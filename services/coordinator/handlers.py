@@ -204,8 +204,6 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: referral declined", message) as change:
         # 超出本级处置能力 takes the case up a level; at the county's centre it is an ordinary decline.
-        # A decline the unit repeats (`rules.record_decline`) takes nothing up a level again.
-        repeated = rules.declined_already(change.case, message.referral_id, message.sender)
         escalated = (
             levels.record_beyond_level(
                 change.case,
@@ -216,7 +214,7 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
                 desk.levels(),
                 *change.issuing,
             )
-            if message.reason_code is DeclineReason.BEYOND_LEVEL and not repeated
+            if message.reason_code is DeclineReason.BEYOND_LEVEL
             else None
         )
         change.apply(
@@ -265,37 +263,56 @@ def handle_clock_paused(message: ClockPaused, sent_by: str | None, uow: Work, de
     """期限中止: the unit's clock stops when its officer paused it (the message's `occurred_at`)."""
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: clock paused", message) as change:
-        change.apply(
-            rules.record_pause(
-                change.case,
-                message.referral_id,
-                message.sender,
-                message.officer,
-                message.reason,
-                message.note,
-                message.pause_number,
-                message.occurred_at,
-                change.at,
-            )
+        decision = rules.record_pause(
+            change.case,
+            message.referral_id,
+            message.sender,
+            message.officer,
+            message.reason,
+            message.note,
+            message.pause_number,
+            message.occurred_at,
+            change.at,
         )
+        _apply_clock_change(change, decision, message)
 
 
 def handle_clock_resumed(message: ClockResumed, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     """The clock runs again from when the officer resumed it; the deadline moves later by the pause."""
     _require_agency_of_unit(desk.platform, message, sent_by)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: clock resumed", message) as change:
-        change.apply(
-            rules.record_resume(
-                change.case,
-                message.referral_id,
-                message.sender,
-                message.officer,
-                message.pause_number,
-                message.occurred_at,
-                change.at,
-                desk.extend_for,
-            )
+        decision = rules.record_resume(
+            change.case,
+            message.referral_id,
+            message.sender,
+            message.officer,
+            message.pause_number,
+            message.occurred_at,
+            change.at,
+            desk.extend_for,
         )
+        _apply_clock_change(change, decision, message)
+
+
+def _apply_clock_change(change: "CaseChange", decision: Decision, message: ClockPaused | ClockResumed) -> None:
+    """Apply a pause or resume. One taken as a repeat of a change the centre holds (`rules._repeat`) is said at
+    WARNING: it comes only from an agency numbering its pauses again from an earlier point (its database restored),
+    and should its officers not finish the redo `wuyuan reconcile` lists, this is where its clock and the centre's
+    began to differ. (A repeat that leaves them differing is refused, and its agency told.)"""
+    if rules.is_unchanged(change.case, decision):
+        referral = change.case.referral(message.referral_id)
+        log.warning(
+            "case %s: %s of referral %s (pause %d) repeats a clock change the centre holds; taken as a repeat"
+            " (the centre's clock %s, pauses recorded: %d)",
+            change.case.case_id,
+            message.type,
+            message.referral_id,
+            message.pause_number,
+            "stopped" if referral is not None and referral.paused else "running",
+            referral.pauses if referral is not None else 0,
+        )
+        return  # nothing to store: `CaseChange.apply` would only say so again
+    change.apply(decision)
 
 
 def _result_of(message: ResultReported) -> ResultCode:
@@ -618,7 +635,9 @@ class CaseChange:
             return
         self.uow.store.save(decision.case, self.at)
         _record(self.uow, self.desk, decision, self.stored.registered, self.at)
-        if _holds_phones(self.stored.registered) and rules.lead_has_taken_contacts(decision.case):
+        if rules.holds_phones(self.stored.registered.get("parties", [])) and rules.lead_has_taken_contacts(
+            decision.case
+        ):
             # The lead unit keeps the parties' numbers from here; the centre needs them no more.
             self.uow.store.forget_phones(decision.case.case_id)
 
@@ -653,10 +672,6 @@ def _require_known_agency(platform: Platform, unit: str, field: str = "unit") ->
         platform.registry.service_for_unit(unit)
     except KeyError as unknown:
         raise BadInput([{"field": field, "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
-
-
-def _holds_phones(registered: dict[str, Any]) -> bool:
-    return any(party.get("phone") for party in registered.get("parties", []))
 
 
 def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str | None) -> None:

@@ -5,8 +5,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from services.coordinator.domain.reconciliation import ISSUED, ReferralPlan, SentDocument, plan_referral
-from services.coordinator.domain.rules import lead_has_taken_contacts
+from services.coordinator.domain.reconciliation import (
+    ISSUED,
+    ReferralPlan,
+    SentDocument,
+    contacts_dropped,
+    plan_referral,
+)
 from services.coordinator.handlers import Coordination
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
@@ -43,7 +48,7 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
         ]
         documents = uow.store.documents([referral.referral_id for _, referral in referrals])
         for stored, referral in referrals:
-            dropped = contacts_dropped(stored)
+            dropped = contacts_dropped(stored.case, stored.registered.get("parties") or [])
             plan = plan_referral(stored.case.case_id, referral, documents, command.since, contacts_dropped=dropped)
             if plan is not None:
                 plans.append(plan)
@@ -75,15 +80,6 @@ def rebuilt(document: SentDocument, registered: dict[str, Any]) -> Envelope:
         body["parties"] = [p if lead else {**p, "phone": None} for p in registered.get("parties", [])]
         body["summary"] = registered["summary"]
     return MESSAGE_TYPES[document.message_type].model_validate(body)
-
-
-def contacts_dropped(stored: StoredCase) -> bool:
-    """Whether the centre has dropped the parties' mobile numbers it was registered with (a lead accepted the
-    case: `handlers.CaseChange.apply`), so that a lead's referral sent again carries none. Only persons have
-    numbers; a case of organisations alone lost nothing."""
-    parties = stored.registered.get("parties") or []
-    persons = [p for p in parties if p.get("kind", "person") == "person"]
-    return bool(persons) and not any(p.get("phone") for p in persons) and lead_has_taken_contacts(stored.case)
 
 
 def _agency_code(desk: Coordination, service: str) -> str:

@@ -8,14 +8,13 @@ from enum import StrEnum
 from typing import Any
 
 from services.supervision.reports_counters import Part, on_time
-from shared.wording import PROVISIONAL_MARK
+from shared.wording import PROVISIONAL_MARK, TIMER_ISSUER, issuer_text
 from shared.workdays import CHINA_TZ, add_working_days_or_weekdays, working_days_or_weekdays
 
 ISSUER = "检查督导组"  # the inspection group signs every document for the centre
-# Who issued a document (签发人), as archived: a supervisor's account for a 通报 on demand, or this for what
-# supervision's timers issue (提醒函, 督办函, the monthly 通报), as spot checks record their scheduled draws.
-TIMER_ISSUER = "timer"
-SYSTEM_ISSUED = "系统自动生成"  # how a document issued by a timer says so
+# Who issued a document (签发人), as archived in its `issued_by`: a supervisor's account for a 通报 on demand, or
+# TIMER_ISSUER for what supervision's timers issue (提醒函, 督办函, the monthly 通报). A 通报 on demand keeps the
+# supervisor's name too, as the token gave it that day, in its facts' `issued_by_name`.
 # A unit named in two or more 督办函 in a 通报's period is "repeatedly late" (多次被督办).
 REPEATEDLY_LATE_LETTERS = 2
 # A 督办函 asks for the result, or the reason for the delay, within this many working days.
@@ -153,7 +152,9 @@ class DocumentText:
     table: list[list[str]] = field(default_factory=list)
     after_table: list[str] = field(default_factory=list)
     issuer: str = ISSUER
-    issued_by: str | None = None  # 签发人：<account>, or 系统自动生成; None for documents archived without it
+    # 签发人：周敏（zhou.min）, 签发人：<account> (archived without a name), or 系统自动生成; None for documents
+    # archived before their issuer was recorded.
+    issued_by: str | None = None
 
 
 def issued_by_line(facts: dict[str, Any]) -> str | None:
@@ -161,7 +162,8 @@ def issued_by_line(facts: dict[str, Any]) -> str | None:
     issued_by = facts.get("issued_by")
     if issued_by is None:
         return None
-    return SYSTEM_ISSUED if issued_by == TIMER_ISSUER else f"签发人：{issued_by}"
+    text = issuer_text(issued_by, facts.get("issued_by_name"))
+    return text if issued_by == TIMER_ISSUER else f"签发人：{text}"
 
 
 def _local(value: str) -> str:
@@ -316,8 +318,10 @@ def notice_facts(
     issued_at: datetime,
     scheduled: bool,
     issued_by: str,
+    issued_by_name: str | None = None,
 ) -> dict[str, Any]:
-    """What a 通报 says, fixed at issue; `issued_by` is the supervisor's account, or TIMER_ISSUER when scheduled."""
+    """What a 通报 says, fixed at issue; `issued_by` is the supervisor's account, or TIMER_ISSUER when scheduled, and
+    `issued_by_name` the supervisor's name as the token gave it (None for the timer, or when the token gave none)."""
 
     def row(f: UnitFigures) -> dict[str, Any]:
         return {
@@ -346,6 +350,7 @@ def notice_facts(
         "issued_at": issued_at.isoformat(),
         "scheduled": scheduled,
         "issued_by": issued_by,
+        "issued_by_name": issued_by_name,
     }
 
 

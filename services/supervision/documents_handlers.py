@@ -1,5 +1,6 @@
 """Supervision's documents (两函一通报): issue, number, archive and deliver them; list and show them."""
 
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import quote
@@ -10,7 +11,6 @@ from werkzeug.wrappers import Response
 
 from services.supervision import domain
 from services.supervision.documents import (
-    TIMER_ISSUER,
     DocumentKind,
     UnitFigures,
     document_number,
@@ -34,6 +34,7 @@ from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, Rem
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.wording import TIMER_ISSUER
 from shared.workdays import CHINA_TZ, is_working_day
 
 Work = UnitOfWork[SupervisionStore]
@@ -155,17 +156,39 @@ def issue_letter(
 
 
 def issue_notice(
-    command: IssueNotice, issued_by: str, uow: Work, platform: Platform, documents: Documents
+    command: IssueNotice,
+    issued_by: str,
+    uow: Work,
+    platform: Platform,
+    documents: Documents,
+    issued_by_name: str | None = None,
 ) -> dict[str, object]:
     """A 通报 on demand, issued by the signed-in supervisor `issued_by` (the caller's account, never the body's),
-    who is recorded as its 签发人."""
+    who is recorded as its 签发人: by the account, and by `issued_by_name`, the caller's name as the token gave it,
+    which the 通报 prints beside the account."""
     if issued_by == TIMER_ISSUER:  # the archive's word for the timers: an account of that name would read as them
         raise Forbidden(f"the account {issued_by} may not issue a 通报: its name stands for supervision's timers")
-    return _issue_notice(command, issued_by, uow, platform, documents, scheduled=False)
+    name = _printable(issued_by_name)
+    return _issue_notice(command, issued_by, uow, platform, documents, scheduled=False, issued_by_name=name)
+
+
+def _printable(name: str | None) -> str | None:
+    """A display name as a document may print it: control characters dropped (a line break would forge a line,
+    and PostgreSQL's JSON keeps no NUL) and runs of spaces made one; None when nothing is left."""
+    if name is None:
+        return None
+    kept = "".join(c for c in name if unicodedata.category(c) != "Cc" or c.isspace())
+    return " ".join(kept.split()) or None
 
 
 def _issue_notice(
-    command: IssueNotice, issued_by: str, uow: Work, platform: Platform, documents: Documents, scheduled: bool
+    command: IssueNotice,
+    issued_by: str,
+    uow: Work,
+    platform: Platform,
+    documents: Documents,
+    scheduled: bool,
+    issued_by_name: str | None = None,
 ) -> dict[str, object]:
     """A 通报 over the period: the units overdue at its end and those repeatedly sent 督办函, the ranking by
     on-time rate; numbered, archived, and sent to each unit it names."""
@@ -191,6 +214,7 @@ def _issue_notice(
             issued_at=at,
             scheduled=scheduled,
             issued_by=issued_by,
+            issued_by_name=issued_by_name,
         )
         document = ArchivedDocument(
             id=platform.new_id(),
@@ -312,6 +336,7 @@ def _as_row(document: ArchivedDocument) -> dict[str, Any]:
         "period_to": document.period_to,
         "issued_at": document.issued_at,
         "issued_by": document.issued_by,
+        "issued_by_name": document.facts.get("issued_by_name"),
     }
 
 
@@ -332,6 +357,7 @@ def _listed(row: dict[str, Any]) -> dict[str, object]:
         "period_to": iso(row["period_to"]),
         "issued_at": iso(row["issued_at"]),
         "issued_by": row["issued_by"],  # the supervisor's account, "timer", or null: not recorded (older 通报)
+        "issued_by_name": row.get("issued_by_name"),  # that supervisor's name, where the 通报 recorded it
         "html": f"/api/v1/documents/{row['id']}/html",
         "pdf": f"/api/v1/documents/{row['id']}/pdf",
     }

@@ -5,19 +5,21 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.supervision.documents import TIMER_ISSUER, DocumentKind, UnitFigures
+from services.supervision.documents import DocumentKind, UnitFigures
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
+from shared.wording import TIMER_ISSUER
 
 # What a list of documents shows (not the HTML nor the facts, which only one document's page needs). A document
 # archived before issuers were recorded (migration 0014) has none: a letter or a scheduled 通报 among them came from
 # a timer, as the archive itself tells; a 通报 issued on demand then reads None (not recorded). COALESCE stops at a
-# recorded issuer, so only those older rows have their facts read for it.
+# recorded issuer, so only those older rows have their facts read for it. A 通报 on demand keeps its supervisor's
+# name in its facts (`issued_by_name`; none before it was recorded).
 _LISTED = (
     "id, number, kind, case_id, referral_id, unit, superior_unit, units, period_from, period_to, issued_at,"
     f" COALESCE(issued_by, CASE WHEN kind <> 'notice' OR (facts ->> 'scheduled')::boolean THEN '{TIMER_ISSUER}' END)"
-    " AS issued_by"
+    " AS issued_by, facts ->> 'issued_by_name' AS issued_by_name"
 )
 
 
@@ -32,7 +34,8 @@ class ArchivedDocument:
     issued_at: datetime
     facts: dict[str, Any]
     html: str
-    issued_by: str  # 签发人: the supervisor's account who issued a 通报 on demand, or TIMER_ISSUER
+    # 签发人: the supervisor's account who issued a 通报 on demand (its name is in `facts`), or TIMER_ISSUER
+    issued_by: str
     case_id: str | None = None
     referral_id: UUID | None = None
     unit: str | None = None
@@ -65,7 +68,8 @@ class DocumentStore(Protocol):
     def list_documents(self, query: DocumentFilter) -> list[Row]:
         """Documents as `id`, `number`, `kind`, `case_id`, `referral_id`, `unit`, `superior_unit`, `units`,
         `period_from`, `period_to`, `issued_at`, `issued_by` (an account, TIMER_ISSUER, or None for a 通报
-        issued on demand before issuers were recorded), the newest first (then by number)."""
+        issued on demand before issuers were recorded), `issued_by_name` (that account's name, or None), the newest
+        first (then by number)."""
         ...
 
     def get_document(self, document_id: UUID) -> Row:

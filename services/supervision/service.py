@@ -198,7 +198,10 @@ class Supervision(PlatformService):
     @api("POST", "/api/v1/notices", access=allow(Role.SUPERVISOR))
     def issue_notice(self, request: Request) -> Response:
         command = parse_body(request, documents_handlers.IssueNotice)
-        issued = documents_handlers.issue_notice(command, self.caller.subject, self.uow, self.platform, self.documents)
+        caller = self.caller
+        issued = documents_handlers.issue_notice(
+            command, caller.subject, self.uow, self.platform, self.documents, issued_by_name=caller.name
+        )
         return json_response(201, issued)
 
     @api("GET", "/api/v1/documents", access=DOCUMENT_READERS)

@@ -401,11 +401,12 @@ def require_feeder_of(kept: Row | None, record_id: str, caller: Principal, platf
     """A record kept before is fed again only by an officer who acts for the unit of the place it was first fed
     for, as its first feed had to: Forbidden (403) otherwise, as a filing or a call sent again from another
     place is (the number's first unit decides)."""
+    if kept is None:
+        # Known when it was inserted, gone when read back (its row deleted meanwhile): with no place to judge by,
+        # nobody is shown to act for it, and nothing is fed.
+        raise Forbidden(f"record {record_id} is no longer kept: no place to feed it again for")
     agency = platform.registry.by_service(platform.service)
-    place = kept["report"]["division_code"] if kept is not None else platform.county
-    unit = agency.unit_for(str(place))
-    if kept is None or not caller.acts_for(unit):
-        raise Forbidden(f"{caller.subject} does not act for {unit}, the unit of record {record_id} as first fed")
+    caller.require_unit(agency.unit_for(str(kept["report"]["division_code"])), f"record {record_id} as first fed")
 
 
 def kept_of(report: DisputeReport) -> dict[str, Any]:

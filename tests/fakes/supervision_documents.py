@@ -5,12 +5,13 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.supervision.documents import TIMER_ISSUER, DocumentKind, UnitFigures, notice_counts
+from services.supervision.documents import DocumentKind, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import Watch
 from services.supervision.reports_counters import Part
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
+from shared.wording import TIMER_ISSUER
 
 
 class FakeDocumentStore:
@@ -92,4 +93,5 @@ def _listed(d: ArchivedDocument) -> dict[str, Any]:
         "period_to": d.period_to,
         "issued_at": d.issued_at,
         "issued_by": d.issued_by,
+        "issued_by_name": d.facts.get("issued_by_name"),
     }

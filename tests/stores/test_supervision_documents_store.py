@@ -9,7 +9,7 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from services.supervision.documents import TIMER_ISSUER, DocumentKind, NoticeCounts, UnitFigures, notice_counts
+from services.supervision.documents import DocumentKind, NoticeCounts, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import change_deadline, letters_due, mark_sent
 from services.supervision.reports_counters import Part
@@ -17,6 +17,7 @@ from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import ReferralClosed, ReferralSummary
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
+from shared.wording import TIMER_ISSUER
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.integration.databases import migrated_database
 from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
@@ -107,15 +108,21 @@ def test_a_document_reads_back_as_issued(stores: StoreBench[Any]) -> None:
 
 def test_a_document_reads_back_with_who_issued_it(stores: StoreBench[Any]) -> None:
     letter = document(1)
-    on_demand = document(2, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": False}, issued_by=SUPERVISOR)
+    named = {"scheduled": False, "issued_by_name": "周慧"}  # the supervisor's name, kept in the facts
+    on_demand = document(2, DocumentKind.NOTICE, units=[STATION], facts=named, issued_by=SUPERVISOR)
     scheduled = document(3, DocumentKind.NOTICE, units=[STATION], facts={"scheduled": True})
     archive(stores, letter, on_demand, scheduled)
 
     with stores.transaction() as store:
-        issuers = {row["number"]: row["issued_by"] for row in store.list_documents(DocumentFilter())}
-        shown = store.get_document(on_demand.id)["issued_by"]
-    assert issuers == {letter.number: TIMER_ISSUER, on_demand.number: SUPERVISOR, scheduled.number: TIMER_ISSUER}
-    assert shown == SUPERVISOR
+        rows = store.list_documents(DocumentFilter())
+        shown = store.get_document(on_demand.id)
+    issuers = {row["number"]: (row["issued_by"], row["issued_by_name"]) for row in rows}
+    assert issuers == {
+        letter.number: (TIMER_ISSUER, None),
+        on_demand.number: (SUPERVISOR, "周慧"),
+        scheduled.number: (TIMER_ISSUER, None),
+    }
+    assert (shown["issued_by"], shown["issued_by_name"]) == (SUPERVISOR, "周慧")
 
 
 @pytest.mark.parametrize(

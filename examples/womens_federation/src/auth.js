@@ -9,9 +9,14 @@ const { HttpError } = require('./officers');
 const unauthorized = (message) => new HttpError(401, 'unauthorized', message);
 
 // The contract's AccountId: the subject becomes the `officer` of every report, which the centre refuses beyond
-// 200 characters or with control characters; refused here, such a caller gets 401 rather than a 400 per report.
+// 200 characters or with control characters, and carries stripped of the whitespace around it (another account);
+// refused here, such a caller gets 401 rather than a 400 per report. Its character classes as the contract spells
+// them (shared/contracts/identifiers.py WHITESPACE and _CONTROL, the schemas' `officer` pattern): JavaScript's `\s`
+// is another set, which holds U+FEFF (the contract keeps it as a character) and not U+0085.
 const ACCOUNT_ID_MAX_LENGTH = 200;
-const CONTROL_OR_SPACE_AROUND = /[\u0000-\u001f\u007f-\u009f]|^\s|\s$/;
+const WHITESPACE = '\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+const CONTROL = '\\u0000-\\u001f\\u007f-\\u009f';
+const CONTROL_OR_SPACE_AROUND = new RegExp(`[${CONTROL}]|^[${WHITESPACE}]|[${WHITESPACE}]$`, 'u');
 const isAccountId = (sub) =>
   typeof sub === 'string' && sub.length > 0 && [...sub].length <= ACCOUNT_ID_MAX_LENGTH && !CONTROL_OR_SPACE_AROUND.test(sub);
 

@@ -10,12 +10,10 @@ from services.console.dependencies import Apis
 from services.console.handlers.common import Names, Visitor, expect, page_context
 from services.console.pages import PageNotFound, render
 from shared.platform import Platform
+from shared.wording import issuer_text
 
 PATH = "/documents"
 KINDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
-# Who issued a document, as supervision answers it (its documents.TIMER_ISSUER): the timers, for the letters and
-# the monthly 通报; otherwise the supervisor's account who issued a 通报 on demand.
-ISSUED_BY_TIMER = "timer"
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The archived document carries its own print CSS inline; nothing else may load or run in it.
 PRINT_POLICY = (
@@ -48,12 +46,11 @@ def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
 
 
 def issued_by(document: Mapping[str, object]) -> str:
-    """签发人 as staff read it: the supervisor's account, 系统自动生成, or 未记录 (a 通报 issued on demand before
-    supervision recorded its issuer)."""
-    account = document.get("issued_by")
-    if account == ISSUED_BY_TIMER:
-        return "系统自动生成"
-    return str(account) if account else "未记录"
+    """签发人 as staff read it, as the document itself prints it: the supervisor's name with the account
+    (周敏（zhou.min）), the account alone for a 通报 archived without a name, 系统自动生成, or 未记录 (a 通报 issued
+    on demand before supervision recorded its issuer)."""
+    account, name = document.get("issued_by"), document.get("issued_by_name")
+    return issuer_text(str(account), str(name) if name else None) if account else "未记录"
 
 
 def _document_id(value: str) -> str:

@@ -1,13 +1,14 @@
 """Reconciling one agency restored to an earlier point: which documents to send again, and what officers must redo."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from services.coordinator.domain.model import Referral, ReferralStatus
+from services.coordinator.domain.model import Case, Referral, ReferralStatus
+from services.coordinator.domain.rules import holds_phones, lead_has_taken_contacts
 from shared.contracts.vocabulary import ReferralRole
 
 ISSUED = "ReferralIssued"
@@ -34,7 +35,11 @@ class Redo(StrEnum):
     """What the centre holds from the agency that the agency's restored database may no longer have.
 
     Messages cannot give it back: it was the agency's own act, so its officers do it again. The centre takes
-    each redo as a repeat of what it holds (`rules.unchanged`): nothing is refused, counted or timed twice."""
+    each redo as a repeat of what it holds (`rules.unchanged`): nothing is counted or timed twice. Pauses and
+    resumes are redone in turn up to the centre's count; a step on the way after which the agency's clock stands
+    otherwise than the centre's (a pause while the centre's clock runs, a resume while it stands still) is refused
+    (`centre_clock_running`, `centre_clock_paused`: `rules._repeat`), telling the officers the centre's clock, and the
+    next step agrees again. A pause the officers make anew before they finish would otherwise be lost unseen."""
 
     ACCEPT = "accept"
     PROGRESS = "progress"  # for checking only: the centre keeps it; one reported again is another line
@@ -110,6 +115,17 @@ def plan_referral(
         gaps.append(Gap.CONTACT_NOT_RESENT)
     clock_changed = any(_after(d.recorded_at, since) for d in mine if d.message_type == DEADLINE_CHANGED)
     return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps))
+
+
+def contacts_dropped(case: Case, parties: Sequence[Mapping[str, Any]]) -> bool:
+    """Whether the centre has dropped the parties' mobile numbers the case was registered with (`parties`, as its
+    registration keeps them now), so that a lead's referral sent again carries none: a lead accepted the case
+    (`rules.lead_has_taken_contacts`, when `handlers.CaseChange.apply` drops them) and no person has a number left.
+    Only persons have numbers: a case of organisations alone lost nothing. One whose persons never gave a number
+    cannot be told apart (the registration keeps no mark of numbers dropped; both read null), so it is listed too:
+    the centre has none to send either way, and only the window knows whether there were any."""
+    persons = [p for p in parties if p.get("kind", "person") == "person"]
+    return bool(persons) and not holds_phones(persons) and lead_has_taken_contacts(case)
 
 
 def _after(moment: datetime | None, since: datetime | None) -> bool:

@@ -5,13 +5,16 @@ with assign_by_hand for staff, link_repeat for repeat reports, and record_pause 
 for a unit's clock. A refusal raises `Refused` and changes nothing; a report that comes before
 one it follows raises `ReportTooEarly`, and is retried. A report that repeats what the centre
 holds from the same unit (its database restored to an earlier point, its officers redoing what
-`wuyuan reconcile` lists) changes nothing and is not refused: `unchanged`. How a round's result
-follows from its units' results: `record_result`.
+`wuyuan reconcile` lists) changes nothing and is not refused: `unchanged`; but a repeated pause or resume
+after which the unit's clock would stand otherwise than the centre's is refused, so that its agency learns how
+the centre's clock stands (`_repeat`). How a round's result follows from its units' results: `record_result`.
 """
 
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
+from typing import Any, Literal
 from uuid import UUID, uuid4
 
 from services.coordinator.domain.decisions import (
@@ -67,6 +70,10 @@ class RefusalCode(StrEnum):
     UNIT_ALREADY_ON_CASE = "unit_already_on_case"
     ALREADY_PAUSED = "already_paused"  # formerly: a pause whose turn had passed
     NOT_PAUSED = "not_paused"  # formerly: a resume of a pause already resumed
+    # A pause or resume the centre recorded already, after which the agency's clock would stand otherwise than the
+    # centre's (`_repeat`): refused, so that the agency is told how the centre's clock stands.
+    CENTRE_CLOCK_RUNNING = "centre_clock_running"  # a pause, while the centre's clock runs
+    CENTRE_CLOCK_PAUSED = "centre_clock_paused"  # a resume, while the centre's clock stands still
 
 
 class ReportTooEarly(Exception):
@@ -288,9 +295,10 @@ def record_pause(
     """期限中止: the unit's clock stops at `paused_at` (when the officer paused it, never later than now).
 
     Pauses and resumes are numbered by the agency, so one handled out of order is put back in turn:
-    a pause before the resume of the one before it is retried (ReportTooEarly), and a pause whose
-    number was already recorded changes nothing (`unchanged`: the agency repeats it, after its
-    database was restored)."""
+    a pause before the resume of the one before it is retried (ReportTooEarly). A pause whose number
+    was already recorded (the agency repeats it, after its database was restored) changes nothing
+    while the centre's clock stands still too (`unchanged`), and is refused while it runs
+    (`centre_clock_running`: `_repeat`)."""
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
         # Paused before the result but handled after it: the result was judged without it; keep the record.
@@ -299,7 +307,7 @@ def record_pause(
         return draft.decision()
     referral = _open_referral(case, referral_id, unit)
     if not _in_turn(referral, 2 * pause_number - 1, "pause", pause_number):
-        return unchanged(case)
+        return _repeat(case, referral, "pause", pause_number)
     at = max(min(paused_at, now), referral.issued_at)
     draft = DecisionDraft(case, now)
     draft.update(referral, paused_at=at, pause_reason=reason, pause_note=note, pauses=pause_number)
@@ -334,7 +342,8 @@ def record_resume(
     (working time for a working-day term, calendar time for a calendar-day one; `extend_for`).
 
     A resume handled before its pause is retried (ReportTooEarly); one of a pause already resumed
-    changes nothing (`unchanged`)."""
+    changes nothing while the centre's clock runs (`unchanged`), and is refused while a later pause
+    stops it (`centre_clock_paused`: `_repeat`)."""
     overtaken = _overtaken(case, referral_id, unit)
     if overtaken is not None:
         # The result came while the clock stood still and was judged as of the pause; keep the record.
@@ -343,7 +352,7 @@ def record_resume(
         return draft.decision()
     referral = _open_referral(case, referral_id, unit)
     if not _in_turn(referral, 2 * pause_number, "resume", pause_number):
-        return unchanged(case)
+        return _repeat(case, referral, "resume", pause_number)
     paused_at = referral.paused_at
     assert paused_at is not None  # in turn, a resume follows its pause
     at = max(min(resumed_at, now), paused_at)
@@ -380,17 +389,55 @@ def record_resume(
 
 def _in_turn(referral: Referral, revision: int, what: str, pause_number: int) -> bool:
     """Whether a clock change applies now: right after the one before it. Later is retried (ReportTooEarly);
-    earlier (False) repeats a change the centre recorded already.
-
-    A repeat comes with a new message id only from an agency that numbers its pauses again from an earlier
-    point: its database was restored, and its officers bring its clock back in line with the centre's by
-    redoing the pauses and resumes `wuyuan reconcile` lists. The centre's clock is right already."""
+    earlier (False) repeats a change the centre recorded already (`_repeat`)."""
     current = referral.clock_revision
     if revision > current + 1:
         raise ReportTooEarly(
             f"{what} {pause_number} of referral {referral.referral_id} came before the clock's change {current + 1}"
         )
     return revision == current + 1
+
+
+def _repeat(case: Case, referral: Referral, what: Literal["pause", "resume"], pause_number: int) -> Decision:
+    """A pause or resume whose number the centre recorded already. With a message id of its own it comes only from
+    an agency that numbers its pauses again from an earlier point: its database was restored.
+
+    Where the agency's clock after it stands as the centre's does (paused after a pause, running after a resume),
+    it changes nothing and is not refused (`unchanged`): so ends the redo of the pauses and resumes `wuyuan
+    reconcile` lists. Where it does not (a pause while the centre's clock runs, a resume while it stands still), the
+    agency would show one clock and the centre keep another, and a pause the agency's officer made anew, numbered
+    from the earlier point, would be lost without a word while supervision's letters went out on the centre's clock:
+    refused, so that the agency's officers are told how the centre's clock stands (MessageRejected) and pause and
+    resume in turn until theirs agrees. The centre's clock is the one that counts; the refusal changes nothing."""
+    pausing = what == "pause"
+    if referral.paused == pausing:
+        return unchanged(case)
+    pauses = referral.pauses
+    if pausing:
+        catch_up = "resume the unit's clock" + (
+            "" if pause_number == pauses else f", then pause and resume it in turn up to resume {pauses}"
+        )
+        raise Refused(
+            RefusalCode.CENTRE_CLOCK_RUNNING,
+            f"pause {pause_number} of referral {referral.referral_id} was recorded already and resumed since: the"
+            f" centre's clock runs after {pauses} pause{'' if pauses == 1 else 's'}. To agree with it, {catch_up}"
+            f" (as `wuyuan reconcile` lists); pause {pauses + 1} then stops the centre's clock",
+            {"pauses": str(pauses)},
+        )
+    paused_at = referral.paused_at
+    assert paused_at is not None  # a resume repeated while the centre's clock stands still
+    catch_up = (
+        f"pause the unit's clock again (pause {pauses})"
+        if pause_number + 1 == pauses
+        else f"pause and resume the unit's clock in turn up to pause {pauses}"
+    )
+    raise Refused(
+        RefusalCode.CENTRE_CLOCK_PAUSED,
+        f"resume {pause_number} of referral {referral.referral_id} was recorded already: the centre's clock stands"
+        f" still since pause {pauses} ({paused_at.isoformat()}). To agree with it, {catch_up} (as `wuyuan reconcile`"
+        f" lists); resume {pauses} then starts the centre's clock again",
+        {"pauses": str(pauses), "paused_at": paused_at.isoformat()},
+    )
 
 
 def record_rating(
@@ -509,6 +556,11 @@ def _open_referral(case: Case, referral_id: UUID, unit: str) -> Referral:
     if not referral.is_open:
         raise Refused(RefusalCode.REFERRAL_CLOSED, f"referral {referral_id} is already closed ({referral.status})")
     return referral
+
+
+def holds_phones(parties: Iterable[Mapping[str, Any]]) -> bool:
+    """Whether any of the parties, as the case's registration keeps them, still has a mobile number."""
+    return any(party.get("phone") for party in parties)
 
 
 def lead_has_taken_contacts(case: Case) -> bool:

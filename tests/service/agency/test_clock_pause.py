@@ -13,6 +13,7 @@ from shared.clock import now
 from shared.contracts.messages import (
     ClockPaused,
     ClockResumed,
+    MessageRejected,
     ReferralDeadlineChanged,
     ReferralWithdrawn,
     ResultReported,
@@ -169,6 +170,40 @@ def test_a_result_reported_while_paused_ends_the_pause_without_a_resume(justice,
     assert uow.sent_of(ClockResumed) == []
     shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
     assert (shown["status"], shown["paused_at"], shown["pause_reason"]) == ("reported", None, None)
+
+
+def test_a_pause_the_centre_refuses_as_its_clock_runs_is_shown_to_officers_who_then_resume(
+    justice, uow, agency_store, http, accepted
+):
+    """Restored from a backup, the office numbers a new pause 1 that the centre holds already, resumed since: the
+    centre refuses it (`centre_clock_running`), and the office's officers read why while their clock still shows the
+    pause they made, so that they can resume it and redo the rest, as the refusal says."""
+    justice.pause(http.post(APPRAISAL), str(REFERRAL))
+    [pause] = uow.sent_of(ClockPaused)
+    detail = "rejected: centre_clock_running: pause 1 of referral … the centre's clock runs after 2 pauses"
+    refusal = MessageRejected.build(
+        message_id=UUID(int=903),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=JUSTICE_OFFICE,
+        rejected_message_id=pause.message_id,
+        rejected_type="ClockPaused",
+        reason="centre_clock_running",
+        detail=detail,
+        referral_id=REFERRAL,
+        refused_by="coordinator",
+    )
+
+    justice.on_message_rejected(refusal)
+
+    [listed] = http.body(justice.list_rejections(http.get()))["rejections"]
+    assert (listed["reason"], listed["detail"]) == ("centre_clock_running", detail)
+    assert listed["rejected_type"] == "ClockPaused"
+    shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
+    assert shown["log"][-1]["kind"] == "rejected" and shown["paused_at"] is not None
+    justice.resume(http.post({}), str(REFERRAL))
+    assert [m.pause_number for m in uow.sent_of(ClockResumed)] == [1]
 
 
 def deadline_changed(due_in: timedelta, message: int, revision: int = 2) -> ReferralDeadlineChanged:

@@ -109,6 +109,14 @@ def test_the_county_bureau_may_feed_its_stations_record_again(police, uow, http,
     assert len(uow.sent_of(RegisterDispute)) == 2
 
 
+def test_a_record_known_but_no_longer_kept_is_fed_again_by_nobody(police):
+    """Its id taken (the insert found it) but its row gone when read back: with no place left to judge the officer
+    by, not even the station that fed it may feed it again, nor anyone for the county."""
+    for officer in (STATION_OFFICER, BUREAU_OFFICER):
+        with pytest.raises(Forbidden, match=f"record {CALL_RECORD} is no longer kept"):
+            handlers.require_feeder_of(None, CALL_RECORD, officer, police.platform)
+
+
 def test_another_station_cannot_record_a_call_under_the_number_of_the_stations_record(
     police, uow, agency_store, http, fed_by_the_station
 ):

@@ -89,7 +89,7 @@ def test_the_timeline_reads_terms_pauses_and_late_steps_in_chinese(console, brow
     assert "暂停原因：鉴定" in timeline and "暂停说明：委托伤情鉴定" in timeline
     assert "暂停时间：2026-12-05 09:00" in timeline and "恢复时间：2026-12-08 10:00" in timeline
     assert "原期限：2026-12-11 17:30" in timeline and "顺延至：2026-12-14 17:30" in timeline
-    assert "（在该单位反馈结果之后收到，仅作记录）" in timeline
+    assert "（在该单位办结或退回之后收到，仅作记录）" in timeline
     shown = re.sub(r'datetime="[^"]*"', "", timeline[: timeline.index("</ol>")])
     assert "appraisal" not in shown and "working" not in shown and "+00:00" not in shown
 

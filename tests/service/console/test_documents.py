@@ -33,6 +33,7 @@ NOTICE = LETTER | {
     "period_from": "2026-11-01",
     "period_to": "2026-11-30",
     "issued_by": "zhou.hui",  # issued on demand by the supervisor
+    "issued_by_name": "周慧",  # as her token named her that day
 }
 
 
@@ -63,17 +64,19 @@ def test_the_list_shows_each_document_with_its_number_units_by_name_and_beijing_
 def test_the_list_shows_who_issued_each_document_or_that_the_system_did(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     older = NOTICE | {"id": "8f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d", "number": "祁东综治〔2026〕通报第0号"}
-    apis.answer(
-        "supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER, older | {"issued_by": None}]}
-    )
+    unnamed = NOTICE | {"id": "9f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d", "number": "祁东综治〔2026〕通报第9号"}
+    unrecorded = older | {"issued_by": None, "issued_by_name": None}
+    documents = [NOTICE, LETTER, unrecorded, unnamed | {"issued_by_name": None}]
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": documents})
 
     page = console.documents(browser.get("/documents", as_=ZHOU)).get_data(as_text=True)
 
     assert '<th scope="col">签发人</th>' in page
     rows = {row.split("</td>")[0].split("<td>")[-1]: row for row in page.split("<tr>")[2:]}
-    assert "<td>zhou.hui</td>" in rows[NOTICE["number"]]
+    assert "<td>周慧（zhou.hui）</td>" in rows[NOTICE["number"]]  # as the 通报 itself prints it
     assert "<td>系统自动生成</td>" in rows[LETTER["number"]]
     assert "<td>未记录</td>" in rows[older["number"]]  # a 通报 issued before supervision recorded its issuer
+    assert "<td>zhou.hui</td>" in rows[unnamed["number"]]  # issued before supervision kept names: the account
 
 
 def test_the_filters_reach_supervision_and_a_malformed_one_is_left_out(console, apis, browser, staff):

@@ -1,5 +1,6 @@
 """The coordinator and a unit's clock: ClockPaused and ClockResumed from the unit's agency, in order, once."""
 
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -226,20 +227,45 @@ def test_a_resume_that_overtook_its_pause_is_retried_and_then_fits(coordinator, 
     assert store.case(CASE_ID).referral(lead.referral_id).due_at == MOVED_DUE  # type: ignore[union-attr]
 
 
-def test_a_pause_and_resume_the_centre_holds_already_are_taken_as_repeats(coordinator, uow, store, clock, lead):
-    """A police service restored to before pause 1 numbers it 1 again: its officer redoes the pause and the resume
-    `wuyuan reconcile` lists. Neither is refused (no dead letter, no MessageRejected); the deadline stays moved once."""
+def test_a_resume_the_centre_holds_already_is_taken_as_a_repeat_and_said_in_the_log(
+    coordinator, uow, store, clock, lead, caplog
+):
+    """A police service restored to while pause 1 lasted: its officer redoes the resume `wuyuan reconcile` lists. Not
+    refused (no dead letter, no MessageRejected); the deadline stays moved once; a warning names what was repeated."""
     clock.at = RESUMED
     deliver(coordinator, paused(lead), POLICE_USER)
     deliver(coordinator, resumed(lead), POLICE_USER)
     sent_before, timeline = len(uow.sent), list(store.timeline[CASE_ID])
 
-    deliver(coordinator, paused(lead), POLICE_USER)  # pause 1 again, under a new message id
-    deliver(coordinator, resumed(lead), POLICE_USER)  # and its resume
+    with caplog.at_level(logging.WARNING, logger="services.coordinator.handlers"):
+        deliver(coordinator, resumed(lead), POLICE_USER)  # resume 1 again, under a new message id
 
     assert len(uow.sent) == sent_before
     assert store.timeline[CASE_ID] == timeline
     assert store.case(CASE_ID).referral(lead.referral_id).due_at == MOVED_DUE  # type: ignore[union-attr]
+    [warning] = [r for r in caplog.records if r.levelno == logging.WARNING]
+    said = warning.getMessage()
+    for part in (CASE_ID, str(lead.referral_id), "ClockResumed", "(pause 1)", "taken as a repeat"):
+        assert part in said, part
+
+
+def test_a_new_pause_from_an_agency_behind_the_centre_is_refused_not_dropped(coordinator, uow, store, clock, lead):
+    """A police service restored to before pause 1, whose officers skipped the redo: the officer's new pause is
+    numbered 1 again. The centre's clock runs, so it is refused (the runtime tells the agency with MessageRejected and
+    puts `report_rejected` on the timeline), rather than taken quietly while the station shows its clock stopped."""
+    clock.at = RESUMED
+    deliver(coordinator, paused(lead), POLICE_USER)
+    deliver(coordinator, resumed(lead), POLICE_USER)
+    sent_before, timeline = len(uow.sent), list(store.timeline[CASE_ID])
+    clock.at = RESUMED + timedelta(days=3)
+
+    with pytest.raises(Refused, match="centre_clock_running") as refused:
+        deliver(coordinator, paused(lead), POLICE_USER)
+
+    assert "the centre's clock runs after 1 pause." in str(refused.value)
+    assert len(uow.sent) == sent_before and store.timeline[CASE_ID] == timeline
+    referral = store.case(CASE_ID).referral(lead.referral_id)
+    assert referral is not None and (referral.paused, referral.pauses, referral.due_at) == (False, 1, MOVED_DUE)
 
 
 def test_a_pause_published_by_another_agencys_service_is_refused(coordinator, uow, store, clock, lead):

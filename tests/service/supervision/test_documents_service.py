@@ -8,6 +8,7 @@ from uuid import UUID
 import pypdf
 import pytest
 
+from services.supervision import documents_handlers
 from services.supervision.documents_settings import NoticeSchedule
 from services.supervision.service import Supervision
 from shared.auth.principal import Forbidden, Principal, Role
@@ -246,9 +247,31 @@ def test_a_notice_on_demand_records_the_signed_in_supervisor_as_its_issuer(super
     shown = http.body(supervision.show_document(http.get(), answer["id"]))
     assert shown["issued_by"] == shown["facts"]["issued_by"] == "li.na"
     page = supervision.document_html(http.get(), answer["id"]).get_data(as_text=True)
-    assert "签发人：li.na" in page and "系统自动生成" not in page
+    assert "签发人：督导员李娜（li.na）" in page and "系统自动生成" not in page
     pdf = supervision.document_pdf(http.get(), answer["id"]).get_data()
-    assert "签发人：li.na" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert "签发人：督导员李娜（li.na）" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_notice_on_demand_archives_and_prints_the_supervisors_name_beside_the_account(
+    supervision, supervision_store, uow, http
+):
+    """签发人：李娜（li.na）: the name a reader knows, the account to trace it by (with OIDC an e-mail or a UUID)."""
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    command = documents_handlers.IssueNotice.model_validate({"from": "2026-11-01", "to": "2026-11-20"})
+
+    answer = documents_handlers.issue_notice(
+        command, "li.na", uow, supervision.platform, supervision.documents, issued_by_name="李娜\n"
+    )
+
+    archived = supervision_store.documents[UUID(str(answer["id"]))]
+    assert (archived.issued_by, archived.facts["issued_by_name"]) == ("li.na", "李娜")  # the account column as before
+    [listed] = http.body(supervision.list_documents(http.get({"kind": "notice"})))["documents"]
+    assert (listed["issued_by"], listed["issued_by_name"]) == ("li.na", "李娜")
+    page = supervision.document_html(http.get(), str(answer["id"])).get_data(as_text=True)
+    assert "签发人：李娜（li.na）" in page
+    pdf = supervision.document_pdf(http.get(), str(answer["id"])).get_data()
+    assert "签发人：李娜（li.na）" in "".join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
 
 
 def test_the_issuer_of_a_notice_cannot_be_given_in_the_body(supervision, supervision_store, uow, http):

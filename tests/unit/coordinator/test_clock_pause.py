@@ -147,21 +147,86 @@ def test_a_second_pause_handled_before_the_first_resume_is_retried() -> None:
         pause(paused, datetime(2025, 9, 19, 10, 0, tzinfo=CST), number=2)
 
 
-def test_a_pause_or_resume_the_centre_recorded_already_changes_nothing() -> None:
+def test_a_pause_or_resume_the_centre_recorded_already_changes_nothing_while_the_clocks_agree() -> None:
     """An agency restored to an earlier point numbers its pauses again from there: its officers redo the pauses and
-    resumes `wuyuan reconcile` lists, each a repeat of one the centre holds, until its clock agrees."""
+    resumes `wuyuan reconcile` lists, each a repeat of one the centre holds, until its clock agrees. A repeat after
+    which the agency's clock stands as the centre's does is taken quietly."""
     paused = pause(police_call(), datetime(2025, 9, 17, 10, 0, tzinfo=CST)).case
     resumed = resume(paused, datetime(2025, 9, 18, 10, 0, tzinfo=CST)).case
+    paused_again = pause(resumed, datetime(2025, 9, 22, 10, 0, tzinfo=CST), number=2).case
 
     assert pause(paused, datetime(2025, 9, 19, 10, 0, tzinfo=CST)) == unchanged(paused)
-    for repeat in (
-        pause(resumed, datetime(2025, 9, 19, 10, 0, tzinfo=CST), number=1),
-        resume(resumed, datetime(2025, 9, 19, 11, 0, tzinfo=CST), number=1),
-    ):
-        assert repeat == unchanged(resumed)
+    assert resume(resumed, datetime(2025, 9, 19, 11, 0, tzinfo=CST), number=1) == unchanged(resumed)
+    # Paused at both ends, whatever the count: the agency's resume 1, should it come, is what does not agree.
+    assert pause(paused_again, datetime(2025, 9, 23, 10, 0, tzinfo=CST), number=1) == unchanged(paused_again)
     # Once in line, the agency's next pause is a new one.
     again = pause(resumed, datetime(2025, 9, 22, 10, 0, tzinfo=CST), number=2)
     assert lead_of(again.case).paused and lead_of(again.case).pauses == 2
+
+
+# --- an agency behind the centre (restored, its redo not finished) -----------------------------------------------
+
+
+def twice_paused_and_resumed() -> Case:
+    """The centre holds two pauses of the station's clock, both resumed: its clock runs."""
+    case = police_call()
+    for number, day in ((1, 16), (2, 18)):
+        case = pause(case, datetime(2025, 9, day, 10, 0, tzinfo=CST), number=number).case
+        case = resume(case, datetime(2025, 9, day + 1, 10, 0, tzinfo=CST), number=number).case
+    return case
+
+
+def test_a_new_pause_from_an_agency_behind_is_refused_telling_it_the_centres_clock_runs() -> None:
+    """The station's database was restored to before both pauses, and its officers did not redo them: the officer's
+    next pause is numbered 1 again. Taken quietly, the station would show its clock stopped while the centre's runs
+    and supervision's letters go out on it; refused, the station is told (MessageRejected) and nothing changes."""
+    case = twice_paused_and_resumed()
+    due = lead_of(case).due_at
+
+    for number in (1, 2):
+        with pytest.raises(Refused) as refused:
+            pause(case, datetime(2025, 9, 22, 10, 0, tzinfo=CST), number=number)
+        assert refused.value.code == RefusalCode.CENTRE_CLOCK_RUNNING
+        assert refused.value.detail == {"pauses": "2"}
+        assert "the centre's clock runs after 2 pauses" in refused.value.reason
+        assert "pause 3 then stops the centre's clock" in refused.value.reason
+    assert (lead_of(case).paused, lead_of(case).pauses, lead_of(case).due_at) == (False, 2, due)
+
+
+def test_an_agency_behind_brought_in_line_by_its_refusals_then_pauses_the_centres_clock() -> None:
+    """The station's officer, told, goes on as the refusals say: resume, pause and resume up to pause 2, then pause 3
+    stops the centre's clock. Each resume agrees with the centre's running clock and is taken quietly."""
+    case = twice_paused_and_resumed()
+    at = datetime(2025, 9, 22, 10, 0, tzinfo=CST)
+
+    assert resume(case, at, number=1) == unchanged(case)
+    with pytest.raises(Refused):
+        pause(case, at, number=2)
+    assert resume(case, at, number=2) == unchanged(case)
+    stopped = pause(case, at, number=3).case
+
+    assert (lead_of(stopped).paused, lead_of(stopped).pauses) == (True, 3)
+
+
+def test_a_resume_from_an_agency_behind_is_refused_telling_it_the_centres_clock_stands_still() -> None:
+    """Restored to while its first pause lasted, the station shows its clock stopped by pause 1; the centre has had it
+    resumed and paused again since. The officer's resume 1 would leave the station's clock running while the centre's
+    stands still: refused. Pause 2, as the refusal says, agrees quietly, and resume 2 starts the centre's clock."""
+    case = pause(police_call(), datetime(2025, 9, 16, 10, 0, tzinfo=CST)).case
+    case = resume(case, datetime(2025, 9, 17, 10, 0, tzinfo=CST)).case
+    stopped_at = datetime(2025, 9, 18, 10, 0, tzinfo=CST)
+    case = pause(case, stopped_at, number=2).case
+    at = datetime(2025, 9, 22, 10, 0, tzinfo=CST)
+
+    with pytest.raises(Refused) as refused:
+        resume(case, at, number=1)
+
+    assert refused.value.code == RefusalCode.CENTRE_CLOCK_PAUSED
+    assert refused.value.detail == {"pauses": "2", "paused_at": stopped_at.isoformat()}
+    assert "stands still since pause 2" in refused.value.reason
+    assert pause(case, at, number=2) == unchanged(case)
+    running = resume(case, at, number=2).case
+    assert (lead_of(running).paused, lead_of(running).pauses) == (False, 2)
 
 
 def test_only_the_unit_a_referral_went_to_may_pause_it() -> None:

@@ -16,7 +16,7 @@ from services.coordinator.domain.decisions import (
 )
 from services.coordinator.domain.levels import call_in, escalate_overdue, hold, record_beyond_level
 from services.coordinator.domain.model import Case, CaseFacts, CaseStatus, GapCode, ReferralStatus, TimelineKind
-from services.coordinator.domain.rules import triage
+from services.coordinator.domain.rules import triage, unchanged
 from services.coordinator.routing import parse_routing_table
 from shared.centres import Centres, load_centres
 from shared.contracts.vocabulary import Category, ReferralRole, Source
@@ -116,6 +116,23 @@ def test_a_unit_already_at_the_upper_level_leaves_the_part_to_the_upper_centre_s
     assert (gap.role, gap.code, gap.unit) == (ReferralRole.LEAD, GapCode.ESCALATED, "court:430426")
     assert any(isinstance(e, AnnounceManualTriage) for e in up.effects)
     assert [(e.unit, e.successor) for e in up.effects if isinstance(e, WithdrawReferral)] == [("court:430426", None)]
+
+
+def test_a_unit_declining_again_as_beyond_its_level_takes_the_case_up_no_further():
+    """The village committee's service, restored to an earlier point, redoes the decline `wuyuan reconcile` lists: the
+    case went up once, and is not taken up again from the township it reached."""
+    case = triaged()
+    [village] = case.referrals
+    up = record_beyond_level(
+        case, village.referral_id, village.unit, "wang", "调委会无力调处", CENTRES, REGISTERED, deadline_for, new_id
+    )
+    assert up is not None
+
+    again = record_beyond_level(
+        up.case, village.referral_id, village.unit, "wang", "调委会无力调处", CENTRES, LATE, deadline_for, new_id
+    )
+
+    assert again == unchanged(up.case)
 
 
 def test_an_escalation_for_a_part_already_ended_changes_nothing():

@@ -12,10 +12,10 @@ from services.coordinator.domain.reconciliation import (
     Gap,
     Redo,
     SentDocument,
+    contacts_dropped,
     plan_referral,
 )
-from services.coordinator.reconcile_handlers import contacts_dropped, rebuilt
-from services.coordinator.store import StoredCase
+from services.coordinator.reconcile_handlers import rebuilt
 from shared.contracts.vocabulary import Category, HandlingMode, ReferralRole, Source
 from tests.messages import referral_issued
 from wuyuan.reconcile import report_lines
@@ -180,11 +180,12 @@ def test_the_centre_has_dropped_the_numbers_once_a_lead_accepted():
     kept = [{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}]
     dropped = [{**kept[0], "phone": None}]
     organisations = [{"role": "applicant", "kind": "organisation", "name": "某物业公司", "phone": None}]
-    assert contacts_dropped(StoredCase(case, {"parties": dropped}, {}))
-    assert not contacts_dropped(StoredCase(case, {"parties": kept}, {}))
-    assert not contacts_dropped(StoredCase(case, {"parties": organisations}, {}))
+    assert contacts_dropped(case, dropped)
+    assert not contacts_dropped(case, kept)
+    assert not contacts_dropped(case, organisations)
+    assert not contacts_dropped(case, [])
     not_yet = replace(case, referrals=(referral(),))
-    assert not contacts_dropped(StoredCase(not_yet, {"parties": dropped}, {}))
+    assert not contacts_dropped(not_yet, dropped)
 
 
 def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_numbers_are():

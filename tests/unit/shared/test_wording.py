@@ -306,3 +306,14 @@ def test_the_http_layer_s_character_and_value_refusals_read_in_chinese(code, chi
     assert wording.field_error_text({"field": "q", "message": "must not hold control characters", "type": code}) == (
         chinese
     )
+
+
+# --- 签发人 -----------------------------------------------------------------------------------------
+
+
+def test_an_issuer_reads_by_name_with_the_account_beside_it_and_the_timers_as_the_system():
+    """The same words on the 通报 itself (supervision) and in the console's list of documents."""
+    assert wording.issuer_text("zhou.min", "周敏") == "周敏（zhou.min）"
+    assert wording.issuer_text("zhou.min") == "zhou.min"  # archived before names were kept
+    assert wording.issuer_text("zhou.min", "zhou.min") == "zhou.min"  # a token with no name: the account stood in
+    assert wording.issuer_text(wording.TIMER_ISSUER) == wording.SYSTEM_ISSUED == "系统自动生成"

@@ -197,7 +197,7 @@ def test_each_line_reads_in_chinese_with_no_code_repr_or_utc_time(kind, detail):
 def test_a_late_step_says_so_after_its_last_part():
     parts = tw.timeline_parts("clock_resumed", {**LEAD, "officer": "liu.yang", "late": True}, REGISTRY, PLACES)
 
-    assert parts == ["砖塘镇派出所（牵头单位）", "经办人：liu.yang（在该单位反馈结果之后收到，仅作记录）"]
+    assert parts == ["砖塘镇派出所（牵头单位）", "经办人：liu.yang（在该单位办结或退回之后收到，仅作记录）"]
 
 
 def test_a_gap_names_the_unit_that_left_it_beside_its_cause():

@@ -8,6 +8,7 @@ import pytest
 
 from services.supervision import documents as d
 from services.supervision.documents_render import render_html, render_pdf
+from shared.wording import SYSTEM_ISSUED, TIMER_ISSUER
 from shared.workdays import CHINA_TZ
 
 CENTRE = "centre:430426"
@@ -178,14 +179,14 @@ def test_the_pdf_is_the_same_each_time_it_is_rendered_from_the_same_facts():
 
 
 def test_a_letter_says_the_system_issued_it_and_one_archived_before_that_says_nothing_of_it():
-    assert d.letter_text(overdue_facts()).issued_by == d.SYSTEM_ISSUED
-    assert d.SYSTEM_ISSUED in render_html(d.letter_text(overdue_facts()))
+    assert d.letter_text(overdue_facts()).issued_by == SYSTEM_ISSUED
+    assert SYSTEM_ISSUED in render_html(d.letter_text(overdue_facts()))
 
     older = overdue_facts()
     del older["issued_by"]
     assert d.letter_text(older).issued_by is None
     html = render_html(d.letter_text(older))
-    assert "签发人" not in html and d.SYSTEM_ISSUED not in html
+    assert "签发人" not in html and SYSTEM_ISSUED not in html
 
 
 # --- the 通报 ---------------------------------------------------------------------------------
@@ -237,7 +238,7 @@ def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
         names={"police:430426101": "砖塘镇派出所", "court:430426": "祁东县人民法院"},
         issued_at=datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ),
         scheduled=True,
-        issued_by=d.TIMER_ISSUER,
+        issued_by=TIMER_ISSUER,
     )
     text = d.notice_text(facts)
     html = render_html(text)
@@ -250,11 +251,11 @@ def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
         ["2", "砖塘镇派出所", "4", "2", "50.0%", "2", "2"],
     ]
     assert "2026年12月8日17:30前" in html  # five working days on, to report their rectification
-    assert text.issued_by == d.SYSTEM_ISSUED  # the monthly 通报 comes from the timer
+    assert text.issued_by == SYSTEM_ISSUED  # the monthly 通报 comes from the timer
 
 
-def test_a_notice_on_demand_names_the_supervisor_who_issued_it_in_the_html_and_the_pdf():
-    facts = d.notice_facts(
+def on_demand_notice(issued_by: str, issued_by_name: str | None = None) -> dict[str, object]:
+    return d.notice_facts(
         number="祁东综治〔2026〕通报第2号",
         centre_name="祁东县综治中心",
         period_from=date(2026, 11, 1),
@@ -263,14 +264,38 @@ def test_a_notice_on_demand_names_the_supervisor_who_issued_it_in_the_html_and_t
         names={"court:430426": "祁东县人民法院"},
         issued_at=datetime(2026, 11, 21, 10, 0, tzinfo=CHINA_TZ),
         scheduled=False,
-        issued_by="zhou.hui",
+        issued_by=issued_by,
+        issued_by_name=issued_by_name,
     )
 
-    assert facts["issued_by"] == "zhou.hui"
+
+def test_a_notice_on_demand_names_the_supervisor_who_issued_it_in_the_html_and_the_pdf():
+    facts = on_demand_notice("zhou.min", "周敏")
+
+    # Archived with the facts the PDF is rendered from: the name to read, the account to trace it by.
+    assert (facts["issued_by"], facts["issued_by_name"]) == ("zhou.min", "周敏")
     text = d.notice_text(facts)
-    assert "签发人：zhou.hui" in render_html(text) and d.SYSTEM_ISSUED not in render_html(text)
+    assert text.issued_by == "签发人：周敏（zhou.min）"
+    assert "签发人：周敏（zhou.min）" in render_html(text) and SYSTEM_ISSUED not in render_html(text)
     pdf = pypdf.PdfReader(io.BytesIO(render_pdf(text)))
-    assert "签发人：zhou.hui" in "".join(page.extract_text() for page in pdf.pages)
+    assert "签发人：周敏（zhou.min）" in "".join(page.extract_text() for page in pdf.pages)
+
+
+def test_a_notice_archived_without_the_supervisors_name_names_the_account():
+    """通报 issued before names were kept, or under a token that gave no name (the name is then the account)."""
+    assert d.notice_text(on_demand_notice("zhou.hui")).issued_by == "签发人：zhou.hui"
+    older = on_demand_notice("zhou.hui")
+    del older["issued_by_name"]
+    assert d.notice_text(older).issued_by == "签发人：zhou.hui"
+    assert d.notice_text(on_demand_notice("zhou.hui", "zhou.hui")).issued_by == "签发人：zhou.hui"
+
+
+def test_a_name_from_the_token_is_printed_as_text_not_markup():
+    facts = on_demand_notice("f3a1c2d4-0000-4000-8000-000000000001", "<b>周敏</b>")
+
+    html = render_html(d.notice_text(facts))
+
+    assert "签发人：&lt;b&gt;周敏&lt;/b&gt;（f3a1c2d4-0000-4000-8000-000000000001）" in html
 
 
 # --- the monthly schedule --------------------------------------------------------------------

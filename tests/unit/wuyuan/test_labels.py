@@ -63,7 +63,7 @@ def test_a_repeat_report_and_a_late_report_say_what_happened(names):
     )
     late = {"unit": "court:430426", "role": "co_unit", "officer": "fy.wang", "note": "已联系", "late": True}
     assert timeline_detail("progress_reported", late, names, {}) == (
-        "祁东县人民法院（配合单位）；进展：已联系；经办人：fy.wang（在该单位反馈结果之后收到，仅作记录）"
+        "祁东县人民法院（配合单位）；进展：已联系；经办人：fy.wang（在该单位办结或退回之后收到，仅作记录）"
     )
 
 
