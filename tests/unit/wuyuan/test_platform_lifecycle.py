@@ -2,6 +2,7 @@
 keys, and `wuyuan down --purge` removes the platform only when asked, and only a local one."""
 
 import json
+import os
 import subprocess
 from pathlib import Path
 
@@ -56,9 +57,14 @@ def test_make_clean_removes_the_venv_and_caches_but_never_the_state_directory():
 
 
 def test_make_purge_is_the_command_that_removes_the_platform():
-    planned = subprocess.run(["make", "-n", "purge"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    # Under `make test` this is a make within make, which would add its directory lines and flags.
+    alone = {name: value for name, value in os.environ.items() if name not in ("MAKEFLAGS", "MAKELEVEL", "MFLAGS")}
+    planned = subprocess.run(
+        ["make", "--no-print-directory", "-n", "purge"], cwd=REPO_ROOT, env=alone, capture_output=True, text=True
+    )
 
-    assert planned.stdout.strip().endswith("wuyuan down --purge")
+    assert planned.returncode == 0, planned.stderr
+    assert planned.stdout.splitlines()[-1].strip() == ".venv/bin/wuyuan down --purge"  # after the venv, if due
 
 
 # --- wuyuan up over data without its keys ----------------------------------------------------------------
