@@ -5,7 +5,6 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -22,6 +21,7 @@ from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
 from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
+from shared.json_values import json_default
 from shared.persistence.errors import Conflict, InvalidValue, NotFound, StoreUnavailable
 from shared.persistence.idempotency import (
     HELD_TRANSACTIONS_ENVIRON,
@@ -58,18 +58,10 @@ class BadInput(Exception):
 
 def json_response(status: int, payload: object) -> Response:
     return Response(
-        json.dumps(payload, ensure_ascii=False, default=_as_json),
+        json.dumps(payload, ensure_ascii=False, default=json_default),
         status=status,
         mimetype="application/json",
     )
-
-
-def _as_json(value: object) -> str:
-    """A value JSON has no type for: times and dates in ISO 8601 (str() would write '2026-12-05 18:38:37+00:00',
-    which a client parsing RFC 3339 refuses), anything else (UUIDs, decimals) as its text."""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return str(value)
 
 
 def field_errors(error: ValidationError) -> list[FieldError]:

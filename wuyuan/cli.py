@@ -11,6 +11,7 @@ import click
 from wuyuan import supervise
 from wuyuan.cli_errors import CommandError, load_settings
 from wuyuan.cli_usage import ChineseErrorsGroup
+from wuyuan.labels import table
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
@@ -73,8 +74,8 @@ def provision() -> None:
     _provision(settings)
     servers = sorted({settings.pg_admin_url_of(s).rsplit("@", 1)[-1] for s in settings.services})
     click.echo(
-        f"provisioned {len(settings.services)} services: vhost {settings.vhost} ({settings.queue_type} queues),"
-        f" databases {settings.db_prefix}* on {', '.join(servers)}"
+        f"已准备 {len(settings.services)} 个服务：RabbitMQ 虚拟主机 {settings.vhost}（{settings.queue_type} 队列），"
+        f"数据库 {settings.db_prefix}*，位于 {'、'.join(servers)}"
     )
 
 
@@ -98,7 +99,7 @@ def down(purge: bool, yes: bool) -> None:
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
     if not purge:
-        click.echo("stopped" if stopped else "not running")
+        click.echo("已停止" if stopped else "没有在运行")
         return
     _purge(settings)
 
@@ -178,7 +179,7 @@ def start_command(service: str, timeout: float) -> None:
         raise click.ClickException(f"{exc}\n{tail}") from exc
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{service} ready at {settings.http_base_url(service)}")
+    click.echo(f"{service} 已就绪：{settings.http_base_url(service)}")
 
 
 @main.command("stop")
@@ -191,7 +192,7 @@ def stop_command(service: str) -> None:
         supervise.stop_service(settings, service)
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{service} stopped")
+    click.echo(f"{service} 已停止")
 
 
 @main.command()
@@ -278,11 +279,28 @@ def sealing_key_missing_text(settings: PlatformSettings) -> str:
     )
 
 
+# supervisord's states, and a remote agency's health, as operators read them (--json keeps the codes).
+STATE_WORDS = {
+    "running": "运行中",
+    "starting": "启动中",
+    "backoff": "反复重启",
+    "stopping": "停止中",
+    "stopped": "已停止",
+    "exited": "已退出",
+    "fatal": "启动失败",
+    "unknown": "未知",
+    "unreachable": "连不上",
+}
+KIND_WORDS = {"python": "Python", "external": "外部机构"}
+
+
 def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
-    width = max(len("SERVICE"), *(len(s.name) for s in statuses))
-    click.echo(f"{'SERVICE':<{width}}  {'KIND':<8}  {'STATE':<11}  {'PID':>7}  URL")
-    for s in statuses:
-        click.echo(f"{s.name:<{width}}  {s.kind:<8}  {s.state:<11}  {s.pid or '-':>7}  {s.url}")
+    rows = [
+        [s.name, KIND_WORDS.get(s.kind, s.kind), STATE_WORDS.get(s.state, s.state), str(s.pid or "-"), s.url]
+        for s in statuses
+    ]
+    for line in table(["服务", "类型", "状态", "进程号", "地址"], rows):
+        click.echo(line)
 
 
 # --- command groups from other modules --------------------------------------------------------

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import click
 
+from shared.json_values import json_default
 from wuyuan.cli_errors import load_settings
 from wuyuan.settings import PlatformSettings
 
@@ -143,7 +144,7 @@ def account_list(as_json: bool) -> None:
     with account_store(settings) as store:
         rows = store.accounts()
     if as_json:
-        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=json_default))
         return
     names = Names.of(settings)
     lines = []

@@ -16,6 +16,7 @@ import click
 from services.coordinator.domain.model import CaseStatus
 from shared import clock
 from shared.contracts.vocabulary import Category, Source
+from shared.json_values import json_default
 from shared.wording import (
     CASE_STATUSES,
     CATEGORIES,
@@ -150,7 +151,7 @@ def _print_case(case: JsonObject, names: Names) -> None:
 
 
 def _echo_json(answer: JsonObject) -> None:
-    click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=str))
+    click.echo(json.dumps(answer, ensure_ascii=False, indent=2, default=json_default))
 
 
 @click.group("case")

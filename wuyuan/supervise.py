@@ -397,8 +397,8 @@ def _echo_urls(settings: PlatformSettings, services: Sequence[str], echo: Callab
 def console_banner(settings: PlatformSettings) -> str:
     """Where staff open the platform: the line a new user looks for after `make run`."""
     return (
-        f"\n工作台（staff console）: {settings.http_base_url('console')}/\n"
-        "  sign in with an account made by `wuyuan account add` (README: 第一次使用)"
+        f"\n工作台：{settings.http_base_url('console')}/\n"
+        "  用 wuyuan account add 建立的账号登录（见 README「第一次使用」）"
     )
 
 

@@ -1,11 +1,13 @@
-"""JSON columns that accept datetimes, UUIDs and enums as their ISO/str forms, or JSON text serialised already."""
+"""JSON columns that take datetimes (in ISO 8601), UUIDs and enums, or JSON text serialised already."""
 
 import json
 from functools import partial
 
 from psycopg.types.json import Jsonb
 
-_dumps = partial(json.dumps, default=str, ensure_ascii=False)
+from shared.json_values import json_default
+
+_dumps = partial(json.dumps, default=json_default, ensure_ascii=False)
 
 
 def jsonb(value: object) -> Jsonb:

@@ -211,3 +211,13 @@ def test_answers_write_times_and_dates_in_iso_8601():
         "on": "2026-12-05",
         "id": "00000000-0000-0000-0000-000000000001",
     }
+
+
+def test_stored_json_writes_times_as_answers_do():
+    from datetime import UTC, datetime
+
+    from shared.persistence.jsonb import jsonb
+
+    stored = jsonb({"due_at": datetime(2026, 12, 25, 9, 30, tzinfo=UTC)})
+
+    assert json.loads(stored.dumps(stored.obj)) == {"due_at": "2026-12-25T09:30:00+00:00"}

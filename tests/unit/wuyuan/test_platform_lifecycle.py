@@ -245,3 +245,19 @@ def test_every_command_the_readme_gives_to_run_works_on_a_fresh_clone():
     assert not [command for command in commands if command.startswith("wuyuan ")]
     # The agency made with `agency new` is not the Node example's (code `women`): following both must not collide.
     assert "agency new women" not in readme
+
+
+def test_status_reads_in_chinese_with_its_codes_kept_under_json(monkeypatch):
+    from wuyuan import supervise
+
+    statuses = [
+        supervise.ServiceStatus("intake", 4242, "running", "http://127.0.0.1:8701"),
+        supervise.ServiceStatus("women", None, "fatal", "http://127.0.0.1:8712", kind="external"),
+    ]
+    monkeypatch.setattr(supervise, "status", lambda settings, services=None: statuses)
+
+    shown = run("status").output
+    as_json = json.loads(run("status", "--json").output)
+
+    assert "服务" in shown and "运行中" in shown and "启动失败" in shown and "外部机构" in shown
+    assert [s["state"] for s in as_json] == ["running", "fatal"]
