@@ -19,9 +19,9 @@ from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, TooMa
 from shared.auth.settings import current_auth_settings
 from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
+from shared.contracts.json_values import json_default
 from shared.contracts.strict_json import loads_strict
 from shared.dependency import Injects
-from shared.json_values import json_default
 from shared.persistence.errors import Conflict, InvalidValue, NotFound, StoreUnavailable
 from shared.persistence.idempotency import (
     HELD_TRANSACTIONS_ENVIRON,

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import click
 
-from shared.json_values import json_default
+from shared.contracts.json_values import json_default
 from wuyuan.cli_errors import load_settings
 from wuyuan.settings import PlatformSettings
 

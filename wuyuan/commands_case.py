@@ -15,8 +15,8 @@ import click
 
 from services.coordinator.domain.model import CaseStatus
 from shared import clock
+from shared.contracts.json_values import json_default
 from shared.contracts.vocabulary import Category, Source
-from shared.json_values import json_default
 from shared.wording import (
     CASE_STATUSES,
     CATEGORIES,

@@ -376,7 +376,7 @@ def _run_foreground(
         else:
             if child.poll() is None:
                 _echo_urls(settings, services, echo)
-                echo("all services ready; Ctrl-C stops them")
+                echo("全部服务已就绪；按 Ctrl-C 全部停止")
         return child.wait()
     finally:
         for sig, handler in previous.items():

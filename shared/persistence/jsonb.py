@@ -5,7 +5,7 @@ from functools import partial
 
 from psycopg.types.json import Jsonb
 
-from shared.json_values import json_default
+from shared.contracts.json_values import json_default
 
 _dumps = partial(json.dumps, default=json_default, ensure_ascii=False)
 

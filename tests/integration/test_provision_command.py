@@ -44,7 +44,7 @@ def test_provision_prepares_everything_and_a_second_run_changes_nothing(platform
     runner = CliRunner()
     first = runner.invoke(main, ["provision"])
     assert first.exit_code == 0, first.output
-    assert f"vhost {platform.vhost} (quorum queues)" in first.output
+    assert f"RabbitMQ 虚拟主机 {platform.vhost}（quorum 队列）" in first.output
     assert "s3cret" not in first.output
 
     declared = queues(platform)
