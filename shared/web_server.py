@@ -9,7 +9,8 @@ connection forever, and a worker too, and workers are what the AMQP consumers ne
   on a client;
 - connections are capped in total and per client address; the rest get a 503;
 - headers and bodies are capped; 404, 405, 408, 413, 431 and 503 answer in JSON like the API, save
-  that a service of pages answers an unknown path with its own page (`answer_unknown_paths`);
+  that a service of pages answers an unknown path or a wrong method with its own page
+  (`answer_routing_errors`);
 - an error on one connection is logged, never raised into nameko (which would kill the service);
 - `GET /health/live` is answered by the connection's own thread, never a worker: a service whose
   workers are all busy is alive, and a liveness probe must not restart it for that.
@@ -52,7 +53,8 @@ MAX_REFUSING = 64  # refusals answered at once; beyond that, excess connections 
 
 StartResponse = Callable[..., Any]
 # How a service answers a path none of its entrypoints serves: a person's mistyped address gets a page.
-UnknownPathAnswer = Callable[[Request], Response]
+# A service of pages answers routing errors as pages: (request, 404 or 405, the methods the path takes).
+RoutingErrorAnswer = Callable[[Request, int, tuple[str, ...]], Response]
 
 
 @dataclass(frozen=True)
@@ -210,14 +212,20 @@ class HardenedWsgiApp(WsgiApp):
         except RequestRedirect as redirect:
             return redirect.get_response(environ)
         except MethodNotAllowed as exc:
-            allowed = ", ".join(sorted(exc.valid_methods or ()))
-            response = json_error(405, "method_not_allowed", f"{method} is not allowed on {path[:200]}; use {allowed}")
+            methods = tuple(sorted(exc.valid_methods or ()))
+            allowed = ", ".join(methods)
+            answer = self.web_server.routing_error_answer
+            if answer is not None:
+                response = answer(Request(environ, shallow=True), 405, methods)
+            else:
+                message = f"{method} is not allowed on {path[:200]}; use {allowed}"
+                response = json_error(405, "method_not_allowed", message)
             response.headers["Allow"] = allowed
             return response
         except NotFound:
-            answer = self.web_server.unknown_path_answer
+            answer = self.web_server.routing_error_answer
             if answer is not None:
-                return answer(Request(environ, shallow=True))
+                return answer(Request(environ, shallow=True), 404, ())
             return json_error(404, "not_found", f"no such path: {path[:200]}")
         except HTTPException as exc:
             return json_error(exc.code or 400, "bad_request", exc.description or "bad request")
@@ -300,14 +308,15 @@ class HardenedWebServer(WebServer):
         self.limits = HttpLimits()
         self.open_connections: Counter[str] = Counter()
         self.refusing = 0
-        self.unknown_path_answer: UnknownPathAnswer | None = None
+        self.routing_error_answer: RoutingErrorAnswer | None = None
 
-    def answer_unknown_paths(self, answer: UnknownPathAnswer) -> None:
-        """Answer paths no entrypoint serves with `answer` rather than JSON: the console's 未找到 page.
+    def answer_routing_errors(self, answer: RoutingErrorAnswer) -> None:
+        """Answer paths no entrypoint serves, and methods a path does not take, with `answer` rather than
+        JSON: the console's 未找到 and 无法这样打开 pages (the server adds the 405's Allow header).
 
         One server serves all of a service's entrypoints, so this is the service's choice, made by its
-        page entrypoints as they are set up; a service of APIs alone keeps the JSON 404."""
-        self.unknown_path_answer = answer
+        page entrypoints as they are set up; a service of APIs alone keeps the JSON 404 and 405."""
+        self.routing_error_answer = answer
 
     @property
     def connection_count(self) -> int:

@@ -95,9 +95,14 @@ def secured(response: Response) -> Response:
     return response
 
 
-def unknown_path_page(request: Request) -> Response:
-    """A mistyped or outdated address: the same 未找到 page as a case that is not there, never the APIs' JSON."""
-    return secured(error_page(404, *NOT_FOUND))
+WRONG_METHOD = ("无法这样打开", "此页面不能以这种方式打开或提交。请从菜单重新打开页面，或返回上一页后重试。")
+
+
+def routing_error_page(request: Request, status: int, allowed: tuple[str, ...]) -> Response:
+    """A mistyped or outdated address: the same 未找到 page as a case that is not there; a form or link that
+    uses a method the page does not take (an old bookmark of a POST-only address): a page that says so.
+    Never the APIs' JSON."""
+    return secured(error_page(405, *WRONG_METHOD) if status == 405 else error_page(404, *NOT_FOUND))
 
 
 def same_origin(request: Request) -> bool:
@@ -124,8 +129,8 @@ class PageHandler(HttpRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        # The server answers the paths no page has; a service with pages answers them as a page.
-        self.server.answer_unknown_paths(unknown_path_page)
+        # The server answers the paths no page has, and methods a page does not take; here, as pages.
+        self.server.answer_routing_errors(routing_error_page)
 
     def handle_request(self, request: Request) -> Response:
         request.max_form_memory_size = MAX_FORM_BYTES

@@ -284,6 +284,17 @@ def test_a_mistyped_address_is_the_chinese_not_found_page_not_json(console_serve
     assert response.headers["Cache-Control"] == "no-store"
 
 
+@pytest.mark.parametrize(("method", "path", "allowed"), [("GET", "/logout", "POST"), ("DELETE", "/window", "GET, HEAD, POST")])
+def test_a_page_opened_with_a_method_it_does_not_take_is_a_chinese_page_not_json(console_server, method, path, allowed):
+    response = get(console_server, path, method)
+
+    assert (response.status_code, response.mimetype, response.headers["Allow"]) == (405, "text/html", allowed)
+    page = text_of(response)
+    assert "<h1>无法这样打开</h1>" in page and "请从菜单重新打开页面" in page
+    assert "method_not_allowed" not in page and "is not allowed" not in page
+    assert_security_headers(response)
+
+
 def test_a_mistyped_address_reads_as_a_missing_case_does(console_server):
     mistyped = get(console_server, "/nonexistent")
     missing_case = HANDLER.response_from_exception(PageNotFound())

@@ -29,7 +29,7 @@ class Server:
     def __init__(self, endpoint: Endpoint, limits: HttpLimits) -> None:
         self.endpoint = endpoint
         self.limits = limits
-        self.unknown_path_answer = None
+        self.routing_error_answer = None
 
     def make_url_map(self) -> Map:
         rule = Rule("/api/v1/referrals/<referral_id>/accept", methods=["POST"])
@@ -65,11 +65,20 @@ class Page(Endpoint):
         return Rule("/cases/<case_id>", methods=["GET"])
 
 
-def test_a_service_of_pages_answers_an_unknown_path_with_its_own_page_and_a_known_one_as_before():
+def as_page(request, status: int, allowed: tuple[str, ...]) -> Response:
+    title = "未找到" if status == 404 else f"无法这样打开（{'、'.join(allowed)}）"
+    return Response(f"<h1>{title}</h1>{request.path}", status, mimetype="text/html")
+
+
+def pages_app() -> tuple[HardenedWsgiApp, Page]:
     server, page = HardenedWebServer(), Page()
     server.register_provider(page)
-    server.answer_unknown_paths(lambda request: Response(f"<h1>未找到</h1>{request.path}", 404, mimetype="text/html"))
-    wsgi_app = HardenedWsgiApp(server)
+    server.answer_routing_errors(as_page)
+    return HardenedWsgiApp(server), page
+
+
+def test_a_service_of_pages_answers_an_unknown_path_with_its_own_page_and_a_known_one_as_before():
+    wsgi_app, page = pages_app()
 
     missing = wsgi_app.respond(EnvironBuilder(method="GET", path="/court-filings/new").get_environ())
     found = wsgi_app.respond(EnvironBuilder(method="GET", path="/cases/430426-20261123-00007").get_environ())
@@ -77,6 +86,16 @@ def test_a_service_of_pages_answers_an_unknown_path_with_its_own_page_and_a_know
     assert (missing.status_code, missing.mimetype) == (404, "text/html")
     assert missing.get_data(as_text=True) == "<h1>未找到</h1>/court-filings/new"
     assert found.status_code == 200 and page.bodies == [b""]
+
+
+def test_a_service_of_pages_answers_a_wrong_method_with_its_own_page_and_the_allow_header():
+    wsgi_app, page = pages_app()
+
+    wrong = wsgi_app.respond(EnvironBuilder(method="POST", path="/cases/430426-20261123-00007").get_environ())
+
+    assert (wrong.status_code, wrong.mimetype, wrong.headers["Allow"]) == (405, "text/html", "GET, HEAD")
+    assert wrong.get_data(as_text=True) == "<h1>无法这样打开（GET、HEAD）</h1>/cases/430426-20261123-00007"
+    assert page.bodies == []  # no worker ran
 
 
 def test_a_wrong_method_is_a_json_405_with_allow():
