@@ -24,6 +24,7 @@ from shared.wording import (
     escalation_text,
     label,
     local_time,
+    person_text,
     report_rejected_text,
     unit_name,
     units_in_text,
@@ -95,6 +96,8 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 # The stops and spaces a part may end with (an officer's summary typed with its own 。): trimmed, since the parts
 # are read one after another with '；' between them.
 _CLOSING_STOPS = "。；;，, \t\n"
+# A member of staff by account, as people read them ('刘洋（liu.yang）').
+Person = Callable[[object], str]
 # After a line marked `late`: a step of the unit handled after its own result or decline, which the coordinator keeps
 # on the record and which changed nothing (its rules._overtaken).
 LATE_NOTE = "（在该单位办结或退回之后收到，仅作记录）"
@@ -106,18 +109,25 @@ def timeline_parts(
     registry: AgencyRegistry,
     places: Places,
     referral_units: Mapping[str, str] | None = None,
+    people: Mapping[str, str] | None = None,
 ) -> list[str]:
     """What a timeline line's detail says, part by part ('砖塘镇派出所（牵头单位）', '期限：2026-12-11 17:30'): units
-    by name, codes in Chinese, times in Beijing time, officers' accounts as they are. The case page shows each part
-    in a span of its own, `wuyuan case show` joins them with '；'.
+    by name, codes in Chinese, times in Beijing time, staff by name and account ('刘洋（liu.yang）'). The case page
+    shows each part in a span of its own, `wuyuan case show` joins them with '；'.
 
-    `referral_units` maps the case's referral ids to their units, for the referral a new one replaces.
+    `referral_units` maps the case's referral ids to their units, for the referral a new one replaces; `people` maps
+    accounts to their names (identity's directory), an account it does not know being shown as it is.
     """
+    known = people or {}
+
+    def person(account: object) -> str:
+        return person_text(str(account), known.get(str(account)))
+
     sentence = _SENTENCES.get(kind)
     if sentence is not None:
-        parts = sentence(detail, registry, places)
+        parts = sentence(detail, registry, places, person)
     else:
-        parts = _detail_parts(kind, detail, registry, places, referral_units or {})
+        parts = _detail_parts(kind, detail, registry, places, referral_units or {}, person)
     # A part's own closing stop, typed by an officer at the end of a summary, would read '。；'.
     parts = [trimmed for part in parts if (trimmed := part.rstrip(_CLOSING_STOPS))]
     if detail.get("late") and parts:
@@ -126,7 +136,12 @@ def timeline_parts(
 
 
 def _detail_parts(
-    kind: str, detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, referral_units: Mapping[str, str]
+    kind: str,
+    detail: Mapping[str, Any],
+    registry: AgencyRegistry,
+    places: Places,
+    referral_units: Mapping[str, str],
+    person: Person,
 ) -> list[str]:
     def unit(code: object) -> str:
         return unit_name(str(code), registry, places)
@@ -159,7 +174,9 @@ def _detail_parts(
         "code": lambda code: label(TRIAGE_CAUSES, code) + (f"（{unit(by)}）" if (by := detail.get("by_unit")) else ""),
         "by_unit": unit,
         "reason_code": lambda code: label(DECLINE_REASONS, code),
-        "rated_by": lambda account: label(RATERS, account),
+        "rated_by": lambda account: RATERS.get(str(account)) or person(account),
+        "officer": person,
+        "staff": person,
     }
     parts = []
     role = label(REFERRAL_ROLES, detail.get("role"))
@@ -239,20 +256,20 @@ def readable(value: Any, in_text: Callable[[str], str] | None = None) -> str:
     return in_text(text) if in_text is not None else text
 
 
-def _recomputed(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> list[str]:
+def _recomputed(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, _: Person) -> list[str]:
     return [_of_unit(detail, registry, places, deadline_recomputed_text(detail))]
 
 
-def _escalated(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> list[str]:
+def _escalated(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, _: Person) -> list[str]:
     return [_of_unit(detail, registry, places, escalation_text(detail, registry, places))]
 
 
-def _called_in(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> list[str]:
-    staff = f"经办人：{detail['staff']}" if detail.get("staff") else None
+def _called_in(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, person: Person) -> list[str]:
+    staff = f"经办人：{person(detail['staff'])}" if detail.get("staff") else None
     return [called_in_text(detail, registry, places), *([staff] if staff else [])]
 
 
-def _rejected(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> list[str]:
+def _rejected(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, _: Person) -> list[str]:
     return [report_rejected_text(detail, registry, places)]
 
 
@@ -263,7 +280,7 @@ def _of_unit(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places
 
 # Kinds a sentence of their own tells: whose part, what happened and why. Their other keys are for software,
 # but for who called units in.
-_SENTENCES: dict[str, Callable[[Mapping[str, Any], AgencyRegistry, Places], list[str]]] = {
+_SENTENCES: dict[str, Callable[[Mapping[str, Any], AgencyRegistry, Places, Person], list[str]]] = {
     "deadline_recomputed": _recomputed,
     "case_escalated": _escalated,
     "leaders_alerted": _escalated,

@@ -591,6 +591,12 @@ def issuer_text(account: str, name: str | None = None) -> str:
     when no name was recorded; 系统自动生成 for the timers."""
     if account == TIMER_ISSUER:
         return SYSTEM_ISSUED
+    return person_text(account, name)
+
+
+def person_text(account: str, name: str | None = None) -> str:
+    """A member of staff as people read them: '刘洋（liu.yang）', the name for the reader and the account to trace it
+    by; the account alone when no name is known (an account of a deployment's own OpenID Connect provider, say)."""
     return f"{name}（{account}）" if name and name != account else account
 
 

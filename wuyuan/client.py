@@ -383,6 +383,19 @@ class PlatformClient:
     def case(self, case_id: str) -> JsonObject:
         return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
 
+    def people(self) -> dict[str, str]:
+        """Staff names by account (identity's directory), asked as whoever reads the cases; none when identity
+        cannot be asked (a deployment's own OpenID Connect provider, an account without the role): a name is a
+        courtesy, and a command shows the accounts as they are rather than fail for it."""
+        try:
+            answer = self.call("GET", "identity", "/api/v1/people", as_user=self.user_for("coordinator"))
+        except (PlatformError, OSError, ValueError):  # refused, out of reach, or not JSON
+            return {}
+        people = answer.get("people") if isinstance(answer, dict) else None
+        if not isinstance(people, dict):
+            return {}
+        return {str(account): name for account, name in people.items() if isinstance(name, str) and name.strip()}
+
     def cases(self, query: Mapping[str, str]) -> JsonObject:
         """The case list, filtered by the coordinator's query parameters. A refused parameter is not raised:
         the 400's JSON ({"error": "invalid_input", "fields": [{field, message, type}]}) is returned to show."""

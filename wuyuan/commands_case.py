@@ -37,6 +37,7 @@ from shared.wording import (
     escalation_text,
     label,
     local_time,
+    person_text,
 )
 from wuyuan.cli_errors import CommandError, Refusals, ask_platform, load_settings, platform_failure, refusal_error
 from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
@@ -71,7 +72,8 @@ def _styled(deadline: Countdown, text: str, overdue: bool = False) -> str:
     return text
 
 
-def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
+def _case_lines(case: JsonObject, names: Names, now: datetime, people: Mapping[str, str] | None = None) -> list[str]:
+    known = people or {}
     rating = label(RATINGS, case.get("rating")) or "尚未评价"
     facts = [
         ("案件编号", case["case_id"]),
@@ -82,7 +84,12 @@ def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
         ("地点", names.place(case["division_code"])),
         ("标记", "、".join(label(FLAGS, flag) for flag in case.get("flags") or []) or "无"),
         ("概要", case.get("summary") or ""),
-        ("登记人", case.get("registered_by") or ""),
+        (
+            "登记人",
+            person_text(str(case["registered_by"]), known.get(str(case["registered_by"])))
+            if case.get("registered_by")
+            else "",
+        ),
         ("牵头单位", names.unit(case.get("lead_unit")) or "无"),
         ("配合单位", names.units(case.get("co_units")) or "无"),
         ("群众评价", rating),
@@ -110,7 +117,7 @@ def _case_lines(case: JsonObject, names: Names, now: datetime) -> list[str]:
                 str(entry["seq"]),
                 local_time(entry["at"]),
                 label(TIMELINE_KINDS, entry["kind"]),
-                timeline_detail(entry["kind"], entry.get("detail") or {}, names, units),
+                timeline_detail(entry["kind"], entry.get("detail") or {}, names, units, known),
             ]
             for entry in case["timeline"]
         ],
@@ -145,8 +152,8 @@ def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str
     ]
 
 
-def _print_case(case: JsonObject, names: Names) -> None:
-    for line in _case_lines(case, names, clock.now()):
+def _print_case(case: JsonObject, names: Names, people: Mapping[str, str]) -> None:
+    for line in _case_lines(case, names, clock.now(), people):
         click.echo(line)
 
 
@@ -165,16 +172,24 @@ def case_group() -> None:
 def case_show(case_id: str, as_json: bool) -> None:
     """One case: its units, referrals with their deadlines, and what happened, in Chinese."""
     settings = load_settings()
+    people: dict[str, str] = {}
+
+    def read(client: PlatformClient) -> JsonObject:
+        case = client.case(case_id)
+        if not as_json:  # staff read who acted by name; scripts get the accounts, as the API gives them
+            people.update(client.people())
+        return case
+
     case = ask_platform(
         settings,
         "coordinator",
-        lambda client: client.case(case_id),
+        read,
         Refusals(not_found=f"没有这个案件：{case_id}（请核对案件编号，形如 430426-20261204-00003）"),
     )
     if as_json:
         _echo_json(case)
     else:
-        _print_case(case, Names.of(settings))
+        _print_case(case, Names.of(settings), people)
 
 
 def _date(value: datetime | None) -> str | None:
@@ -340,7 +355,8 @@ def demo_command(timeout: float) -> None:
             "不能在正式部署上运行",
         )
     try:
-        case = run_demo(PlatformClient.with_working_accounts(settings), click.echo, timeout)
+        client = PlatformClient.with_working_accounts(settings)
+        case = run_demo(client, click.echo, timeout)
     except TimeoutError as error:  # a step not reached in time (an OSError too, so first)
         _demo_failed(str(error))
     except (PlatformError, OSError) as error:
@@ -348,7 +364,7 @@ def demo_command(timeout: float) -> None:
     except RuntimeError as error:
         _demo_failed(str(error))
     click.echo("")
-    _print_case(case, Names.of(settings))
+    _print_case(case, Names.of(settings), client.people())
     time.sleep(1.5)  # spans are exported in batches every 0.5 s
     click.echo("")
     for line in _trace_lines(settings, case["case_id"], case["trace_id"]):

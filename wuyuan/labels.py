@@ -125,9 +125,16 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str = "
 # --- timeline lines ----------------------------------------------------------------------------------
 
 
-def timeline_detail(kind: str, detail: Mapping[str, Any], names: Names, referral_units: Mapping[str, str]) -> str:
+def timeline_detail(
+    kind: str,
+    detail: Mapping[str, Any],
+    names: Names,
+    referral_units: Mapping[str, str],
+    people: Mapping[str, str] | None = None,
+) -> str:
     """A timeline entry's detail as one line, worded as on the console's case page (shared.timeline_wording).
 
-    `referral_units` maps the case's referral ids to their units, for the referral a new one replaces.
+    `referral_units` maps the case's referral ids to their units, for the referral a new one replaces; `people`
+    maps accounts to staff names (identity's directory).
     """
-    return "；".join(timeline_parts(kind, detail, names.registry, names.places, referral_units))
+    return "；".join(timeline_parts(kind, detail, names.registry, names.places, referral_units, people))

@@ -6,17 +6,22 @@ from functools import cache
 from typing import Any
 
 import requests
+import structlog
 from nameko.containers import WorkerContext
 from opentelemetry import propagate
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.console.api_client import key_for
+from services.console.people import Fetch, StaffDirectory
 from shared.auth.principal import Principal
 from shared.dependency import Injects
 from shared.forwarded import check_networks
 from shared.http import Authenticator
 from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
+
+log = structlog.get_logger(__name__)
+PEOPLE_PATH = "/api/v1/people"
 
 
 class ConsoleSettings(BaseSettings):
@@ -154,6 +159,42 @@ class PlatformApis(Injects[Apis]):
     def get_dependency(self, worker_ctx: WorkerContext) -> Apis:
         assert self.apis is not None, "PlatformApis used before setup"
         return self.apis
+
+
+def people_from(apis: Apis) -> Fetch:
+    """identity's directory of names, asked with the visitor's token; None when it cannot be had."""
+
+    def fetch(token: str) -> dict[str, str] | None:
+        try:
+            answer = apis.call("identity", "GET", PEOPLE_PATH, token=token)
+        except ApiUnavailable:
+            return None
+        people = answer.body.get("people") if answer.ok and isinstance(answer.body, dict) else None
+        if not isinstance(people, dict):
+            log.warning("staff_names_unavailable", status=answer.status)
+            return None
+        # Names that are text, for accounts that are text: anything else is not shown.
+        return {
+            account: name
+            for account, name in people.items()
+            if isinstance(account, str) and isinstance(name, str) and name.strip()
+        }
+
+    return fetch
+
+
+class StaffNames(Injects[StaffDirectory]):
+    """`self.people`: who each account is, one directory for the container's workers (services.console.people)."""
+
+    directory: StaffDirectory | None = None
+
+    def setup(self) -> None:
+        settings = console_settings()
+        self.directory = StaffDirectory(people_from(Apis(settings.api_urls, settings.api_timeout_seconds)))
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> StaffDirectory:
+        assert self.directory is not None, "StaffNames used before setup"
+        return self.directory
 
 
 class TokenCheck(Injects[Callable[[str], Principal]]):

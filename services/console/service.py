@@ -5,7 +5,7 @@ import re
 from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
 
-from services.console.dependencies import PlatformApis, TokenCheck, console_settings
+from services.console.dependencies import PlatformApis, StaffNames, TokenCheck, console_settings
 from services.console.handlers import (
     alerts,
     cases,
@@ -47,9 +47,10 @@ class Console(PlatformService):
     platform = PlatformProvider()
     apis = PlatformApis()
     check_token = TokenCheck()
+    people = StaffNames()
 
     def visitor(self, request: Request) -> SignedIn:
-        return visitor_of(request, self.uow, self.check_token, self.platform.now())
+        return visitor_of(request, self.uow, self.check_token, self.platform.now(), self.people)
 
     @page("GET", "/login")
     def sign_in_page(self, request: Request) -> Response:

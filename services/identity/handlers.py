@@ -134,3 +134,10 @@ def accounts(store: AccountStore) -> list[Row]:
 def list_accounts(uow: Work) -> dict[str, list[Row]]:
     with uow:
         return {"accounts": uow.store.accounts()}
+
+
+def staff_names(uow: Work) -> dict[str, dict[str, str]]:
+    """Who each account is, for pages and printouts that name the staff who acted (刘洋（liu.yang）):
+    names only, nothing of roles, units or sign-ins."""
+    with uow:
+        return {"people": uow.store.display_names()}

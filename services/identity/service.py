@@ -11,6 +11,8 @@ from shared.http import PUBLIC, SIGNED_IN, Caller, allow, api, json_response, pa
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
 
+STAFF_ROLES = tuple(role for role in Role if role is not Role.OPERATOR)
+
 
 class Identity(PlatformService):
     name = "identity"
@@ -35,6 +37,11 @@ class Identity(PlatformService):
     @api("GET", "/api/v1/me", access=SIGNED_IN)
     def me(self, request: Request) -> Response:
         return json_response(200, self.caller.as_json())
+
+    # Staff read who acted on a case (登记人, 经办人) by name; operators see no case, so need none.
+    @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES))
+    def staff_names(self, request: Request) -> Response:
+        return json_response(200, handlers.staff_names(self.uow))
 
     @api("GET", "/api/v1/accounts", access=allow(Role.OPERATOR))
     def list_accounts(self, request: Request) -> Response:

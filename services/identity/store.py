@@ -42,6 +42,11 @@ class AccountStore(Protocol):
         """Every account without its hash, by username."""
         ...
 
+    def display_names(self) -> dict[str, str]:
+        """Every account's name as people read it, by username, disabled accounts included (they signed
+        what is on record)."""
+        ...
+
 
 class PostgresAccountStore:
     def __init__(self, sql: Statements) -> None:
@@ -132,3 +137,7 @@ class PostgresAccountStore:
             "SELECT username, display_name, roles, units, disabled, failed_attempts, locked_until,"
             " password_changed_at, created_at, last_signed_in_at FROM accounts ORDER BY username"
         )
+
+    def display_names(self) -> dict[str, str]:
+        rows = self.sql.all("SELECT username, display_name FROM accounts ORDER BY username")
+        return {row["username"]: row["display_name"] for row in rows}

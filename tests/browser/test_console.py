@@ -163,6 +163,8 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     expect(timeline).to_contain_text("结案")
     expect(timeline).to_contain_text("评价：满意")
     expect(timeline).to_contain_text("群众（扫码评价）")
+    # Who acted, by name with the account (identity's directory, asked by the console with the visitor's token).
+    expect(coordinator.locator("dl.facts")).to_contain_text("窗口登记员（demo.window）")
     # Staff read units and times, never codes or UTC.
     expect(coordinator.locator("main")).not_to_contain_text("police:")
     expect(coordinator.locator("main")).not_to_contain_text("+00:00")

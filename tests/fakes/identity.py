@@ -102,6 +102,9 @@ class FakeAccountStore:
     def accounts(self) -> list[Row]:
         return [copy.deepcopy({k: row[k] for k in _LISTED}) for _, row in sorted(self.rows.items())]
 
+    def display_names(self) -> dict[str, str]:
+        return {username: row["display_name"] for username, row in sorted(self.rows.items())}
+
     # --- for tests -----------------------------------------------------------------------
 
     def outcomes(self) -> list[tuple[str, str]]:

@@ -54,6 +54,16 @@ def test_a_username_taken_is_refused_and_the_first_account_kept(stores):
     assert locked(stores) == (OFFICER, HASH)
 
 
+def test_every_accounts_name_is_listed_by_username_disabled_ones_too(stores):
+    add(stores)
+    add(stores, COORDINATOR)
+    with stores.transaction() as store:
+        store.save(replace(COORDINATOR, disabled=True), None)  # left the centre; what they signed still names them
+
+    with stores.transaction() as store:
+        assert store.display_names() == {"liu.yang": "刘洋", "wang.fang": "王芳"}
+
+
 def test_an_unknown_username_reads_as_none(stores):
     add(stores)
 

@@ -102,15 +102,17 @@ def case_page(
         **levels_context(case, visitor, names, form or {}),
         documents=case_documents(visitor, case_id, apis),  # the case's 提醒函 and 督办函, with their 文号
         document_kinds=DOCUMENT_KINDS,
-        timeline_parts=timeline_wording(case, names),
+        timeline_parts=timeline_wording(case, names, visitor.people),
     )
 
 
-def timeline_wording(case: Mapping[str, Any], names: Names) -> Callable[[Mapping[str, Any]], list[str]]:
+def timeline_wording(
+    case: Mapping[str, Any], names: Names, people: Mapping[str, str]
+) -> Callable[[Mapping[str, Any]], list[str]]:
     """A timeline line's detail, part by part, worded as `wuyuan case show` words it (shared.timeline_wording)."""
     units = {str(r.get("referral_id")): str(r.get("unit")) for r in case.get("referrals") or [] if isinstance(r, dict)}
     return lambda entry: timeline_parts(
-        str(entry.get("kind")), entry.get("detail") or {}, names.platform.registry, names.places, units
+        str(entry.get("kind")), entry.get("detail") or {}, names.platform.registry, names.places, units, people
     )
 
 

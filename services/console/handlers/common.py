@@ -3,7 +3,7 @@
 import re
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from services.console import domain
 from services.console.api_client import ACTION_FIELD, act_on, new_action_key
 from services.console.dependencies import Answer, Apis, ApiUnavailable
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
+from services.console.people import StaffDirectory
 from services.console.store import SessionStore
 from shared import wording
 from shared.auth.principal import AuthFailure, Forbidden, Principal
@@ -27,10 +28,18 @@ CheckToken = Callable[[str], Principal]
 
 @dataclass(frozen=True)
 class Visitor:
-    """A signed-in member of staff: the session the console keeps, and who its token says they are."""
+    """A signed-in member of staff: the session the console keeps, who its token says they are, and the names of
+    the staff a page may mention (services.console.people)."""
 
     session: domain.Session
     principal: Principal
+    people: Mapping[str, str] = field(default_factory=dict)
+
+    def person(self, account: object) -> str:
+        """Who acted, as staff read it: '刘洋（liu.yang）', or the account when its name is not known."""
+        if account is None or account == "":
+            return ""
+        return wording.person_text(str(account), self.people.get(str(account)))
 
     @property
     def token(self) -> str:
@@ -51,7 +60,9 @@ class Visitor:
             raise Forbidden(f"{self.principal.subject} may not open {path}")
 
 
-def visitor_of(request: Request, uow: Work, check_token: CheckToken, now: datetime) -> Visitor:
+def visitor_of(
+    request: Request, uow: Work, check_token: CheckToken, now: datetime, people: StaffDirectory | None = None
+) -> Visitor:
     cookie = request.cookies.get(domain.SESSION_COOKIE)
     if not cookie or len(cookie) > 200:
         raise SignInNeeded(_here(request))
@@ -65,7 +76,7 @@ def visitor_of(request: Request, uow: Work, check_token: CheckToken, now: dateti
         raise SignInNeeded(_here(request)) from None
     except KeysUnavailable:
         raise ApiUnavailable("identity") from None
-    return Visitor(session, principal)
+    return Visitor(session, principal, people.for_page(session.token) if people is not None else {})
 
 
 def _here(request: Request) -> str:
@@ -120,6 +131,10 @@ class Names:
         return [(unit, self.unit(unit)) for unit in choices]
 
 
+def _account_as_it_is(account: object) -> str:
+    return "" if account is None else str(account)
+
+
 def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime, **extra: Any) -> dict[str, Any]:
     """What the layout needs on every page: who is signed in, the navigation their roles open, the form key."""
     return {
@@ -133,6 +148,7 @@ def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime
         "path": path,
         "unit": names.unit,
         "place": names.place,
+        "who": visitor.person if visitor else _account_as_it_is,
         "now": now,
         "countdown": lambda due, issued=None: wording.countdown(due, now, issued),
         **extra,

@@ -7,14 +7,13 @@ and drives the page methods with the werkzeug requests a browser would send (`Br
 from dataclasses import replace
 
 import pytest
-from nameko.testing.services import worker_factory
 
 from services.console.dependencies import console_settings
 from services.console.service import Console
 from shared.platform import Platform
-from tests.fakes.console import FakeApis, FakeSessionStore, FakeTokens
+from tests.fakes.console import FakeApis, FakeSessionStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
-from tests.service.console.visitors import NOW, STAFF, Browser, Staff
+from tests.service.console.visitors import NOW, Browser, Staff, console_knowing
 
 
 @pytest.fixture(autouse=True)
@@ -58,5 +57,11 @@ def console_platform(platform: Platform) -> Platform:
 
 
 @pytest.fixture
-def console(uow, apis, console_platform) -> Console:
-    return worker_factory(Console, uow=uow, apis=apis, check_token=FakeTokens(STAFF), platform=console_platform)
+def people() -> dict[str, str]:
+    """identity's directory of names as the console's pages get it: empty unless a test names someone."""
+    return {}
+
+
+@pytest.fixture
+def console(uow, apis, console_platform, people) -> Console:
+    return console_knowing(uow, apis, console_platform, people=people)

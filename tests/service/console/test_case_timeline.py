@@ -116,3 +116,30 @@ def test_every_kind_of_line_reads_on_the_case_page_as_in_wuyuan_case_show(consol
     names = Names.of(PlatformSettings(state_dir=tmp_path))
     units = {str(r["referral_id"]): r["unit"] for r in case["referrals"]}
     assert shown == [timeline_detail(kind, detail, names, units) for kind, detail in EVERY_KIND]
+
+
+def test_staff_who_acted_read_by_name_with_their_account(console, browser, staff, apis, people):
+    case = copy.deepcopy(CASE)
+    case["timeline"] = TIMELINE
+    people.update({"demo.window": "王芳", "zhao.faguan": "赵法官"})
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = html.unescape(console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True))
+
+    assert "<dt>登记人</dt><dd>王芳（demo.window）</dd>" in page
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>")]
+    assert timeline.count("经办人：赵法官（zhao.faguan）") == 3
+
+
+def test_an_account_identity_does_not_know_is_shown_as_it_is(console, browser, staff, apis):
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, copy.deepcopy(CASE))
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+
+    assert "<dt>登记人</dt><dd>demo.window</dd>" in page

@@ -600,3 +600,12 @@ def test_a_late_application_names_the_days_it_was_due_by(console, apis, browser,
 
 def _lists(form: dict[str, str]) -> dict[str, list[str]]:
     return {key: [value] for key, value in form.items()}
+
+
+def test_the_officer_who_registered_and_logged_reads_by_name(uow, apis, console_platform, browser, zhao):
+    named = console_knowing(uow, apis, console_platform, ZHAO, people={"zhao.li": "赵丽"})
+
+    page = open_filing(named, browser, apis, DIVERTED)
+
+    assert "经办：赵丽（zhao.li）" in page
+    assert page.count("赵丽（zhao.li）") == 2  # the registration, and the log's first line

@@ -284,7 +284,9 @@ def test_a_mistyped_address_is_the_chinese_not_found_page_not_json(console_serve
     assert response.headers["Cache-Control"] == "no-store"
 
 
-@pytest.mark.parametrize(("method", "path", "allowed"), [("GET", "/logout", "POST"), ("DELETE", "/window", "GET, HEAD, POST")])
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"), [("GET", "/logout", "POST"), ("DELETE", "/window", "GET, HEAD, POST")]
+)
 def test_a_page_opened_with_a_method_it_does_not_take_is_a_chinese_page_not_json(console_server, method, path, allowed):
     response = get(console_server, path, method)
 

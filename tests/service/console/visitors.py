@@ -108,12 +108,24 @@ def answer_refusal(apis: Any, service: str, path: str, command: type[BaseModel],
     raise AssertionError(f"{command.__name__} accepts {body}: the test expects a refusal")
 
 
-def console_knowing(uow: Any, apis: Any, platform: Any, *officers: Principal) -> Any:
-    """The console as conftest builds it, knowing these officers' tokens as well as the staff's."""
+def console_knowing(
+    uow: Any, apis: Any, platform: Any, *officers: Principal, people: dict[str, str] | None = None
+) -> Any:
+    """The console as conftest builds it, knowing these officers' tokens as well as the staff's, and the names in
+    `people` (identity's directory; none unless given)."""
     from nameko.testing.services import worker_factory
 
+    from services.console.people import StaffDirectory
     from services.console.service import Console
     from tests.fakes.console import FakeTokens
 
     tokens = FakeTokens({**STAFF, **{token_of(officer): officer for officer in officers}})
-    return worker_factory(Console, uow=uow, apis=apis, check_token=tokens, platform=platform)
+    known = people if people is not None else {}
+    return worker_factory(
+        Console,
+        uow=uow,
+        apis=apis,
+        check_token=tokens,
+        platform=platform,
+        people=StaffDirectory(lambda token: dict(known)),
+    )

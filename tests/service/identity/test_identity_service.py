@@ -313,6 +313,22 @@ def test_the_account_list_shows_no_password_hash(identity, http):
     assert all("password_hash" not in a and "$argon2" not in str(a) for a in accounts)
 
 
+def test_staff_read_every_accounts_name_and_nothing_else_of_it(identity, http):
+    identity.caller = OFFICER
+
+    answer = http.body(identity.staff_names(http.get()))
+
+    assert answer == {"people": {"liu.yang": "刘洋", "ops.zhang": "张运维"}}
+
+
+def test_names_are_for_staff_who_read_cases_not_for_operators():
+    [entrypoint] = Identity.staff_names.nameko_entrypoints
+    allowed = entrypoint.access.roles
+
+    assert Role.OPERATOR not in allowed
+    assert {Role.OFFICER, Role.INTAKE_STAFF, Role.COORDINATOR, Role.SUPERVISOR, Role.LEADER} <= allowed
+
+
 def test_one_address_failing_across_many_accounts_is_stopped_before_any_password_is_checked(
     identity, account_store, http, clock
 ):

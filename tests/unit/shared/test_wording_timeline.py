@@ -218,6 +218,26 @@ def test_a_call_in_names_who_called():
     ]
 
 
+PEOPLE = {"liu.yang": "刘洋", "chen.xietiao": "陈协调", "wang.ducha": "王督查"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "detail", "expected"),
+    [
+        ("referral_accepted", {**LEAD, "officer": "liu.yang"}, "经办人：刘洋（liu.yang）"),
+        ("units_called_in", dict(TIMELINE[-2][1]), "经办人：陈协调（chen.xietiao）"),
+        ("spot_checked", {"rating": "satisfied", "rated_by": "wang.ducha", "round": 1}, "录入人：王督查（wang.ducha）"),
+        ("case_closed", {"rating": "satisfied", "rated_by": "citizen:rating-link"}, "录入人：群众（扫码评价）"),
+        # An account the directory does not know (a deployment's own OIDC provider's): shown as it is.
+        ("referral_accepted", {**LEAD, "officer": "zhou.tiaojie"}, "经办人：zhou.tiaojie"),
+    ],
+)
+def test_staff_who_acted_read_by_name_with_their_account(kind, detail, expected):
+    parts = tw.timeline_parts(kind, detail, REGISTRY, PLACES, people=PEOPLE)
+
+    assert expected in parts
+
+
 def test_a_term_or_value_of_another_shape_still_reads():
     assert tw.term_text({"days": 3}) == "3个工作日"
     assert tw.term_text(7) == "7"

@@ -63,15 +63,17 @@ class FakeResponse:
 
 
 class FakeHttp:
-    """The coordinator's HTTP API, answering each request with the next recorded answer."""
+    """The coordinator's HTTP API, answering each request with the next recorded answer; identity's directory of
+    staff names answers with `people` (none unless a test names someone)."""
 
     def __init__(self, *answers: FakeResponse | Exception) -> None:
         self.answers = list(answers)
         self.urls: list[str] = []
+        self.people: FakeResponse | Exception = FakeResponse(200, {"people": {}})
 
     def request(self, method, url, json=None, headers=None, timeout=None):
         self.urls.append(url)
-        answer = self.answers.pop(0)
+        answer = self.people if url.endswith("/api/v1/people") else self.answers.pop(0)
         if isinstance(answer, Exception):
             raise answer
         return answer
@@ -170,6 +172,41 @@ def test_show_makes_the_timeline_readable_and_keeps_officers_accounts(coordinato
     assert "派单      砖塘镇司法所（配合单位）；第1轮；期限：2026-12-25 17:30；接替：祁东县人民法院" in out
     assert "进展：已约双方周五到所调解；经办人：demo.police" in out
     assert "b766c46b" not in out  # referral ids mean nothing to staff
+
+
+def test_show_names_who_registered_and_who_acted_with_their_accounts(coordinator, now):
+    http = coordinator(FakeResponse(200, CASE))
+    http.people = FakeResponse(200, {"people": {CASE["registered_by"]: "王芳", "demo.court": "赵法官"}})
+    now(TWO_DAYS_BEFORE)
+
+    out = run("case", "show", CASE["case_id"]).output
+
+    assert f"登记人    王芳（{CASE['registered_by']}）" in out
+    assert "理由：不属于本单位职责；经办人：赵法官（demo.court）" in out
+    assert "经办人：demo.police" in out  # an account identity did not name: as it is
+    assert http.urls[-1].endswith("/api/v1/people")
+
+
+@pytest.mark.parametrize(
+    "people", [FakeResponse(403, {"error": "forbidden"}), requests.ConnectionError("refused"), FakeResponse(200, {})]
+)
+def test_show_still_shows_the_case_with_accounts_when_identity_gives_no_names(coordinator, now, people):
+    http = coordinator(FakeResponse(200, CASE))
+    http.people = people
+    now(TWO_DAYS_BEFORE)
+
+    result = run("case", "show", CASE["case_id"])
+
+    assert result.exit_code == 0, result.output
+    assert f"登记人    {CASE['registered_by']}" in result.output and "经办人：demo.court" in result.output
+
+
+def test_show_json_asks_no_names(coordinator):
+    http = coordinator(FakeResponse(200, CASE))
+
+    run("case", "show", CASE["case_id"], "--json")
+
+    assert not any(url.endswith("/api/v1/people") for url in http.urls)
 
 
 def test_show_lines_up_the_referral_columns_with_chinese_unit_names(coordinator, now):

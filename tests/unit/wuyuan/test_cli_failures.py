@@ -290,7 +290,7 @@ def test_a_referral_paused_for_appraisal_past_its_old_deadline_is_not_overdue(pl
     paused = json.loads(json.dumps(CASE))
     lead = paused["referrals"][0]
     lead.update(paused=True, paused_at="2026-12-20 09:00:00+08:00", pause_reason="appraisal")
-    platform(FakeResponse(200, paused))
+    platform(FakeResponse(200, paused), FakeResponse(403, {"error": "forbidden"}))  # no names: accounts shown
     monkeypatch.setattr("shared.clock.now", lambda: DAY_AFTER)
     result = run("case", "show", paused["case_id"])
     assert result.exit_code == 0, result.output
