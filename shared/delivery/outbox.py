@@ -43,13 +43,14 @@ def insert(statements: Statements, queued: Queued) -> None:
 
 # Rows another relay's sweep holds are skipped, not waited for: that relay marks them. A sent
 # row is kept as a record of what went out, but without the ID and mobile numbers it carried
-# (a referral to the lead has the parties' phones): the recipient has them now. The pattern is
-# shared/telemetry's PII_PATTERN in PostgreSQL's syntax; only a body that has such digits is
-# walked (outbox_scrubbed, migration s0003), which rewrites them inside JSON strings alone.
+# (a referral to the lead has the parties' phones): the recipient has them now. Only a body
+# whose text has eleven digits in a row is walked (outbox_scrubbed, migration s0003), which
+# rewrites them inside JSON strings alone, each string decoded (shared/telemetry's PII_PATTERN
+# in PostgreSQL's syntax). The text alone cannot say more: in it a number typed after a line
+# break follows the escape's letter ('\n1391…').
 _MARK_PUBLISHED = """
 UPDATE outbox SET published_at = now(),
-  body = CASE WHEN body::text ~ '(?<![0-9A-Za-z])([0-9]{17}[0-9Xx]|1[3-9][0-9]{9})(?![0-9A-Za-z])'
-         THEN outbox_scrubbed(body) ELSE body END
+  body = CASE WHEN body::text ~ '[0-9]{11}' THEN outbox_scrubbed(body) ELSE body END
 WHERE id IN (
   SELECT id FROM outbox WHERE message_id = ANY(%s::uuid[]) AND published_at IS NULL FOR UPDATE SKIP LOCKED
 )

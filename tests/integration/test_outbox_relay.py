@@ -173,6 +173,7 @@ def test_a_sent_row_keeps_no_id_or_mobile_number_in_its_text_but_numbers_stay(
             {
                 "parties": [{"name": "张三", "phone": "13800138000"}],
                 "summary": "身份证430426199005201239，电话13912345678",
+                "note": "另留电话：\n13700137000",  # after a line break, as an officer types it
                 "details": {"amount": 13800138000, "ids": [13912345678]},
             },
             ensure_ascii=False,
@@ -191,5 +192,6 @@ def test_a_sent_row_keeps_no_id_or_mobile_number_in_its_text_but_numbers_stay(
         [(kept,)] = conn.execute("SELECT body FROM outbox WHERE message_id = %s", (referral.message_id,)).fetchall()
     assert kept["parties"][0]["phone"] == "[redacted]"
     assert kept["summary"] == "身份证[redacted]，电话[redacted]"
+    assert kept["note"] == "另留电话：\n[redacted]"
     # Digits that are JSON numbers are not text anyone typed: left alone, so the body stays valid.
     assert kept["details"] == {"amount": 13800138000, "ids": [13912345678]}
