@@ -11,8 +11,10 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
 # 18-digit resident IDs and 11-digit mobiles, standing alone: not inside a longer run of digits
-# or letters, so UUIDs and trace ids (hex) are left intact.
-PII_PATTERN = re.compile(r"(?<![0-9A-Za-z])(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+# or letters, so UUIDs and trace ids (hex) are left intact. In JSON text (a message body shown or
+# logged as it came) a number typed after a line break or a tab follows the escape's letter
+# ('\\n13912345678'): that letter does not join it to a longer run.
+PII_PATTERN = re.compile(r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt]))(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
 
 
 def redact(text: str) -> str:

@@ -21,6 +21,8 @@ REFERRAL_ID = "3f2b8c1e-9a4d-4c7b-8e21-5d0e7a6b4c3f"
         f"张三，电话{ZHANG_SAN_MOBILE}，到中心反映",
         f'{{"phone": "{ZHANG_SAN_MOBILE}"}}',
         f"+86 {ZHANG_SAN_MOBILE}",
+        # A body as JSON text (a dead letter's preview): a number typed after a line break or a tab.
+        f'{{"note": "另留电话：\\n{ZHANG_SAN_MOBILE}\\t{ZHANG_SAN_ID}"}}',
     ],
 )
 def test_id_and_mobile_numbers_are_replaced(text):
