@@ -12,7 +12,8 @@ from wuyuan.provision_db import SHARED_MIGRATIONS, apply_migrations
 MOBILE = "13912345678"
 INSERT = (
     "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers, published_at)"
-    " VALUES (%s, 'ReferralIssued', '430426-20261204-00003', 'wuyuan.documents', 'court', %s::jsonb, '{}', PUBLISHED_AT)"
+    " VALUES (%s, 'ReferralIssued', '430426-20261204-00003', 'wuyuan.documents', 'court', %s::jsonb, '{}',"
+    " PUBLISHED_AT)"
 )
 
 
@@ -27,8 +28,9 @@ def test_a_number_after_a_line_break_left_in_a_kept_row_is_redacted_and_an_unsen
     body = json.dumps({"note": f"另留电话：\n{MOBILE}", "amount": 13800138000}, ensure_ascii=False)
     with migrated_database("wyt_outbox_kept", [earlier]) as url:
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute(INSERT.replace("PUBLISHED_AT", "now()"), (kept_id, body))  # sent, and missed by the pass of then
-            conn.execute(INSERT.replace("PUBLISHED_AT", "NULL"), (unsent_id, body))  # still to be sent: the recipient needs it
+            # Sent, and missed by the pass of then; and one still to be sent, which the recipient needs whole.
+            conn.execute(INSERT.replace("PUBLISHED_AT", "now()"), (kept_id, body))
+            conn.execute(INSERT.replace("PUBLISHED_AT", "NULL"), (unsent_id, body))
         shutil.copy(SHARED_MIGRATIONS / "s0005_outbox_kept_rows_rescrubbed.sql", earlier)
 
         assert apply_migrations(url, [earlier]) == ["s0005_outbox_kept_rows_rescrubbed"]
