@@ -22,6 +22,8 @@ from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 
 log = structlog.get_logger(__name__)
 PEOPLE_PATH = "/api/v1/people"
+# A page waits this long at most for staff names, which it can show without: not the APIs' full timeout.
+PEOPLE_TIMEOUT_SECONDS = 3.0
 
 
 class ConsoleSettings(BaseSettings):
@@ -190,7 +192,8 @@ class StaffNames(Injects[StaffDirectory]):
 
     def setup(self) -> None:
         settings = console_settings()
-        self.directory = StaffDirectory(people_from(Apis(settings.api_urls, settings.api_timeout_seconds)))
+        timeout = min(settings.api_timeout_seconds, PEOPLE_TIMEOUT_SECONDS)
+        self.directory = StaffDirectory(people_from(Apis(settings.api_urls, timeout)))
 
     def get_dependency(self, worker_ctx: WorkerContext) -> StaffDirectory:
         assert self.directory is not None, "StaffNames used before setup"

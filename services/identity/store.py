@@ -43,8 +43,9 @@ class AccountStore(Protocol):
         ...
 
     def display_names(self) -> dict[str, str]:
-        """Every account's name as people read it, by username, disabled accounts included (they signed
-        what is on record)."""
+        """The names of the accounts that act on cases, by username: every account with a role but `operator`,
+        disabled ones included (they signed what is on record). Operators act on no case, and their accounts
+        are the platform's keys: no list of them goes to staff."""
         ...
 
 
@@ -139,5 +140,8 @@ class PostgresAccountStore:
         )
 
     def display_names(self) -> dict[str, str]:
-        rows = self.sql.all("SELECT username, display_name FROM accounts ORDER BY username")
+        rows = self.sql.all(
+            "SELECT username, display_name FROM accounts WHERE NOT roles <@ %s ORDER BY username",
+            ([Role.OPERATOR.value],),
+        )
         return {row["username"]: row["display_name"] for row in rows}

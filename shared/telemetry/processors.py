@@ -11,10 +11,14 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
 # 18-digit resident IDs and 11-digit mobiles, standing alone: not inside a longer run of digits
-# or letters, so UUIDs and trace ids (hex) are left intact. In JSON text (a message body shown or
-# logged as it came) a number typed after a line break or a tab follows the escape's letter
-# ('\\n13912345678'): that letter does not join it to a longer run.
-PII_PATTERN = re.compile(r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt]))(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])")
+# or letters, so UUIDs and trace ids (hex) are left intact. In escaped text (a message body shown or
+# logged as JSON, a value quoted in a validation error) a number typed after a line break, a tab or
+# a character written as an escape follows the escape's last letter or hex digit ('\\n13912345678',
+# '\\u300013912345678' after a full-width space): the escape does not join it to a longer run.
+PII_PATTERN = re.compile(
+    r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt])|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\U[0-9A-Fa-f]{8}))"
+    r"(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])"
+)
 
 
 def redact(text: str) -> str:

@@ -103,7 +103,11 @@ class FakeAccountStore:
         return [copy.deepcopy({k: row[k] for k in _LISTED}) for _, row in sorted(self.rows.items())]
 
     def display_names(self) -> dict[str, str]:
-        return {username: row["display_name"] for username, row in sorted(self.rows.items())}
+        return {
+            username: row["display_name"]
+            for username, row in sorted(self.rows.items())
+            if set(row["roles"]) - {Role.OPERATOR}
+        }
 
     # --- for tests -----------------------------------------------------------------------
 

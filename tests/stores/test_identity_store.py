@@ -54,14 +54,18 @@ def test_a_username_taken_is_refused_and_the_first_account_kept(stores):
     assert locked(stores) == (OFFICER, HASH)
 
 
-def test_every_accounts_name_is_listed_by_username_disabled_ones_too(stores):
-    add(stores)
-    add(stores, COORDINATOR)
+OPERATOR = Account("ops.zhang", "张运维", frozenset({Role.OPERATOR}), frozenset())
+OPERATING_LEADER = Account("li.ke", "李科", frozenset({Role.OPERATOR, Role.LEADER}), frozenset())
+
+
+def test_the_names_of_accounts_that_act_on_cases_are_listed_disabled_ones_too_operators_not(stores):
+    for account in (OFFICER, COORDINATOR, OPERATOR, OPERATING_LEADER):
+        add(stores, account)
     with stores.transaction() as store:
         store.save(replace(COORDINATOR, disabled=True), None)  # left the centre; what they signed still names them
 
     with stores.transaction() as store:
-        assert store.display_names() == {"liu.yang": "刘洋", "wang.fang": "王芳"}
+        assert store.display_names() == {"li.ke": "李科", "liu.yang": "刘洋", "wang.fang": "王芳"}
 
 
 def test_an_unknown_username_reads_as_none(stores):

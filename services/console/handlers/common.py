@@ -33,13 +33,12 @@ class Visitor:
 
     session: domain.Session
     principal: Principal
-    people: Mapping[str, str] = field(default_factory=dict)
+    people: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
     def person(self, account: object) -> str:
         """Who acted, as staff read it: '刘洋（liu.yang）', or the account when its name is not known."""
-        if account is None or account == "":
-            return ""
-        return wording.person_text(str(account), self.people.get(str(account)))
+        text = "" if account is None else str(account)  # a key the answer left out reads as ''
+        return wording.person_text(text, self.people.get(text)) if text else ""
 
     @property
     def token(self) -> str:

@@ -1,10 +1,13 @@
 """Staff are named on the console's pages from identity's directory, asked seldom, and never at a page's expense."""
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
+from jinja2 import ChainableUndefined
 
 from services.console.dependencies import Apis, people_from
+from services.console.handlers.common import Visitor
 from services.console.people import StaffDirectory
 from tests.unit.console.test_apis import Wire
 
@@ -83,6 +86,30 @@ def test_an_account_added_since_is_asked_for_but_at_most_once_a_minute(clock):
     assert staff.for_page(TOKEN).get("zhao.xin") == "赵新"
     assert staff.for_page(TOKEN).get("nobody.here") is None  # unknown to identity too: not asked again at once
     assert len(identity.asked) == 2
+
+
+def test_an_account_identity_does_not_name_is_not_asked_about_again_until_the_names_are_renewed(clock):
+    identity = Identity(NAMES)
+    staff = directory(identity, clock)
+    staff.for_page(TOKEN).get("liu.yang")
+
+    clock.now += 60
+    assert staff.for_page(TOKEN).get("oidc|5f2a") is None  # an account of the deployment's own provider: asked once
+    clock.now += 60
+    assert staff.for_page(TOKEN).get("oidc|5f2a") is None  # and not again
+    assert len(identity.asked) == 2
+    clock.now += 600
+    staff.for_page(TOKEN).get("oidc|5f2a")  # the names are renewed, and it is asked about with them
+    assert len(identity.asked) == 3
+
+
+@pytest.mark.parametrize("left_out", ["", None, ChainableUndefined(name="named_by")])
+def test_a_page_whose_answer_left_out_who_acted_asks_nothing(clock, left_out):
+    identity = Identity(NAMES)
+    visitor = cast(Visitor, SimpleNamespace(people=directory(identity, clock).for_page(TOKEN)))
+
+    assert Visitor.person(visitor, left_out) == ""
+    assert identity.asked == []
 
 
 def test_without_identity_pages_show_accounts_and_it_is_asked_again_a_minute_later(clock):

@@ -23,6 +23,9 @@ REFERRAL_ID = "3f2b8c1e-9a4d-4c7b-8e21-5d0e7a6b4c3f"
         f"+86 {ZHANG_SAN_MOBILE}",
         # A body as JSON text (a dead letter's preview): a number typed after a line break or a tab.
         f'{{"note": "另留电话：\\n{ZHANG_SAN_MOBILE}\\t{ZHANG_SAN_ID}"}}',
+        # After a character written as an escape: a full-width space in JSON, in a validation error's repr.
+        f'{{"n": "\\u8054\\u7cfb\\uff1a{ZHANG_SAN_MOBILE}"}}',
+        f"input_value='电话\\u3000{ZHANG_SAN_MOBILE}', \\xa0{ZHANG_SAN_ID}, \\U0001f4de{ZHANG_SAN_MOBILE}",
     ],
 )
 def test_id_and_mobile_numbers_are_replaced(text):
@@ -50,6 +53,8 @@ def test_every_number_in_a_text_is_replaced_and_the_rest_is_kept():
         "registered 2026-11-22T09:30:00+08:00",
         "12345 hotline ticket 20261122093000",  # 14 digits: longer than a mobile, shorter than an ID
         "trace 4bf92f3577b34da6a3ce929d0e0e4736",
+        "span 3f2b8c1e13912345678",  # hex ending in a mobile's digits: one longer run
+        "path C:\\u30zz13912345678x",  # no whole escape before it, and letters after
     ],
 )
 def test_case_numbers_ids_places_and_times_are_kept(text):
