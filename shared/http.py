@@ -187,12 +187,15 @@ def _decoded_faults(data: object) -> list[FieldError]:
     return faults
 
 
-def parse_query(request: Request, model: type[M]) -> M:
-    """Validate the query string against `model`, or raise BadInput naming the parameters."""
+def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = ()) -> M:
+    """Validate the query string against `model`, or raise BadInput naming the parameters. A parameter named in
+    `repeated` may be given several times (`?account=a&account=b`) and is validated as the list of them."""
     faults = text_faults(request.args.items(multi=True), "(query)")
     if faults:
         raise BadInput(faults)
-    return validate_value(model, request.args.to_dict())
+    values: dict[str, Any] = request.args.to_dict()
+    values.update({name: request.args.getlist(name) for name in repeated if name in request.args})
+    return validate_value(model, values)
 
 
 def validate_value(model: type[M], data: dict[str, Any]) -> M:

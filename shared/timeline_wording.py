@@ -98,6 +98,21 @@ _EMPTY: tuple[Any, ...] = (None, "", [], {})
 _CLOSING_STOPS = "。；;，, \t\n"
 # A member of staff by account, as people read them ('刘洋（liu.yang）').
 Person = Callable[[object], str]
+# The keys of a line's detail that hold an account: who handled, assigned or rated.
+ACCOUNT_KEYS = ("officer", "staff", "rated_by")
+
+
+def accounts_named(case: Mapping[str, Any]) -> list[str]:
+    """The staff accounts a case's page names (登记人, and who handled, assigned or rated each step), for asking
+    their names: the citizen's rating link and other codes that are not accounts left out."""
+    named = {case.get("registered_by")}
+    for entry in case.get("timeline") or []:
+        detail = entry.get("detail") if isinstance(entry, Mapping) else None
+        if isinstance(detail, Mapping):
+            named.update(detail.get(key) for key in ACCOUNT_KEYS)
+    return sorted(account for account in named if isinstance(account, str) and account and account not in RATERS)
+
+
 # After a line marked `late`: a step of the unit handled after its own result or decline, which the coordinator keeps
 # on the record and which changed nothing (its rules._overtaken).
 LATE_NOTE = "（在该单位办结或退回之后收到，仅作记录）"

@@ -7,7 +7,7 @@ answer, a 503 or a 409 `in_progress` is sent again with the same key, so it chan
 import sys
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +27,10 @@ JsonObject = dict[str, Any]
 # Answers that mean "not there yet" while a case or referral travels between services: not known yet (404),
 # or the service busy or its database coming back (503).
 NOT_YET = (404, 503)
+
+
+# As many accounts as identity names in one answer.
+PEOPLE_ASKED_AT_ONCE = 50
 
 
 class PlatformError(RuntimeError):
@@ -383,18 +387,25 @@ class PlatformClient:
     def case(self, case_id: str) -> JsonObject:
         return self.call("GET", "coordinator", f"/api/v1/cases/{case_id}")
 
-    def people(self) -> dict[str, str]:
-        """Staff names by account (identity's directory), asked as whoever reads the cases; none when identity
-        cannot be asked (a deployment's own OpenID Connect provider, an account without the role): a name is a
-        courtesy, and a command shows the accounts as they are rather than fail for it."""
-        try:
-            answer = self.call("GET", "identity", "/api/v1/people", as_user=self.user_for("coordinator"))
-        except (PlatformError, OSError, ValueError):  # refused, out of reach, or not JSON
-            return {}
-        people = answer.get("people") if isinstance(answer, dict) else None
-        if not isinstance(people, dict):
-            return {}
-        return {str(account): name for account, name in people.items() if isinstance(name, str) and name.strip()}
+    def people(self, accounts: Sequence[str]) -> dict[str, str]:
+        """Staff names of these accounts (identity answers for the accounts asked about, 50 at a time), asked as
+        whoever reads the cases; none when identity cannot be asked (a deployment's own OpenID Connect provider,
+        an account without the role): a name is a courtesy, and a command shows the accounts as they are
+        rather than fail for it."""
+        names: dict[str, str] = {}
+        for first in range(0, len(accounts), PEOPLE_ASKED_AT_ONCE):
+            asked = accounts[first : first + PEOPLE_ASKED_AT_ONCE]
+            path = "/api/v1/people?" + urlencode([("account", account) for account in asked])
+            try:
+                answer = self.call("GET", "identity", path, as_user=self.user_for("coordinator"))
+            except (PlatformError, OSError, ValueError):  # refused, out of reach, or not JSON
+                return names
+            people = answer.get("people") if isinstance(answer, dict) else None
+            if isinstance(people, dict):
+                names.update(
+                    {account: name for account, name in people.items() if account in asked and isinstance(name, str)}
+                )
+        return names
 
     def cases(self, query: Mapping[str, str]) -> JsonObject:
         """The case list, filtered by the coordinator's query parameters. A refused parameter is not raised:

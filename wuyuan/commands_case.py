@@ -17,6 +17,7 @@ from services.coordinator.domain.model import CaseStatus
 from shared import clock
 from shared.contracts.json_values import json_default
 from shared.contracts.vocabulary import Category, Source
+from shared.timeline_wording import accounts_named
 from shared.wording import (
     CASE_STATUSES,
     CATEGORIES,
@@ -177,7 +178,7 @@ def case_show(case_id: str, as_json: bool) -> None:
     def read(client: PlatformClient) -> JsonObject:
         case = client.case(case_id)
         if not as_json:  # staff read who acted by name; scripts get the accounts, as the API gives them
-            people.update(client.people())
+            people.update(client.people(accounts_named(case)))
         return case
 
     case = ask_platform(
@@ -364,7 +365,7 @@ def demo_command(timeout: float) -> None:
     except RuntimeError as error:
         _demo_failed(str(error))
     click.echo("")
-    _print_case(case, Names.of(settings), client.people())
+    _print_case(case, Names.of(settings), client.people(accounts_named(case)))
     time.sleep(1.5)  # spans are exported in batches every 0.5 s
     click.echo("")
     for line in _trace_lines(settings, case["case_id"], case["trace_id"]):

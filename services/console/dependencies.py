@@ -1,6 +1,6 @@
 """The console's dependencies: its settings, the platform's APIs it calls as the signed-in user, token checks."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -98,7 +98,7 @@ class Apis:
         path: str,
         *,
         token: str | None = None,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str | list[str]] | None = None,
         body: dict[str, Any] | None = None,
         forwarded_for: str | None = None,
     ) -> Answer:
@@ -164,22 +164,22 @@ class PlatformApis(Injects[Apis]):
 
 
 def people_from(apis: Apis) -> Fetch:
-    """identity's directory of names, asked with the visitor's token; None when it cannot be had."""
+    """identity's names for the accounts asked about, asked with the visitor's token; None when it cannot be had."""
 
-    def fetch(token: str) -> dict[str, str] | None:
+    def fetch(token: str, accounts: Sequence[str]) -> dict[str, str] | None:
         try:
-            answer = apis.call("identity", "GET", PEOPLE_PATH, token=token)
+            answer = apis.call("identity", "GET", PEOPLE_PATH, token=token, params={"account": list(accounts)})
         except ApiUnavailable:
             return None
         people = answer.body.get("people") if answer.ok and isinstance(answer.body, dict) else None
         if not isinstance(people, dict):
             log.warning("staff_names_unavailable", status=answer.status)
             return None
-        # Names that are text, for accounts that are text: anything else is not shown.
+        # Names that are text, for the accounts asked about: anything else is not shown.
         return {
             account: name
             for account, name in people.items()
-            if isinstance(account, str) and isinstance(name, str) and name.strip()
+            if account in accounts and isinstance(name, str) and name.strip()
         }
 
     return fetch

@@ -1,24 +1,29 @@
-"""Who each account is, for pages that name the staff who acted (刘洋（liu.yang））: identity's directory, kept a while.
+"""Who each account is, for pages that name the staff who acted (刘洋（liu.yang））: identity's answers, kept a while.
 
 Messages and records carry the acting account, which is all a service can trust; staff know one
-another by name. The console asks identity for every account's name (`GET /api/v1/people`, one
-small answer for a county) with the visitor's own token, keeps it for `fresh_seconds`, and asks
-again sooner only when a page names an account it has not met (an officer added since), at most
-once every `retry_seconds`; an account identity did not name either is not asked about again
-until the names are renewed (accounts of a deployment's own OpenID Connect provider, which identity
-never holds). When identity cannot be asked, pages show the accounts as they are: a name is a
-courtesy, never a reason for a page to fail, and the question has a short timeout of its own.
+another by name. The console asks identity for the names of the accounts a page shows
+(`GET /api/v1/people?account=…`), with the visitor's own token, and keeps each answer, a name or
+none, for `fresh_seconds`; a question about one account also renews the others that have grown
+old. Identity answers only for the accounts asked about, so no page, and no member of staff, can
+list them all. When identity cannot be asked (it is down, or a deployment trusts its own OpenID
+Connect provider and runs none), pages show the accounts as they are and identity is not asked
+again for `retry_seconds`: a name is a courtesy, never a reason for a page to fail.
 """
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 FRESH_SECONDS = 600.0
 RETRY_SECONDS = 60.0
+# As many accounts as identity answers for in one question.
+ASKED_AT_ONCE = 50
+# Answers kept at most (the oldest go first): far more staff than a county has.
+KEPT_AT_MOST = 5000
 
-# The directory as identity gives it, or None when it could not be had; called with the visitor's token.
-Fetch = Callable[[str], dict[str, str] | None]
+# The names identity gives for these accounts (an account it does not name is left out), or None when it
+# could not be asked; called with the visitor's token.
+Fetch = Callable[[str, Sequence[str]], dict[str, str] | None]
 
 
 class StaffDirectory:
@@ -35,57 +40,65 @@ class StaffDirectory:
         self._fresh_seconds = fresh_seconds
         self._retry_seconds = retry_seconds
         self._clock = clock
-        self._names: dict[str, str] = {}
-        self._unnamed: set[str] = set()  # asked about since the last renewal, and not named
-        self._fetched_at: float | None = None
-        self._asked_at: float | None = None
-        self._asking = threading.Lock()  # one request to identity at a time, however many pages want one
+        self._known: dict[str, tuple[str | None, float]] = {}  # account: its name or None, and when asked
+        self._quiet_until = float("-inf")  # identity could not be asked: not again before this
+        self._asking = threading.Lock()  # one question to identity at a time, however many pages want one
 
     def for_page(self, token: str) -> Mapping[str, str]:
-        """The names one page reads, asked of identity with `token` if the page needs them and they are old."""
+        """The names one page reads, asked of identity with `token` for the accounts the page shows."""
         return _PeopleOnPage(self, token)
 
-    def names(self, token: str, missing: str | None = None) -> dict[str, str]:
-        """The names known now, asked again first when they are stale, or when `missing` is not among them."""
+    def name_of(self, token: str, account: str) -> str | None:
+        """The account's name: as kept while fresh, else asked of identity (with the other old ones)."""
+        answer = self._fresh(account)
+        if answer is not None or self._clock() < self._quiet_until:
+            return self._kept_name(account)
+        with self._asking:
+            if self._fresh(account) is None and self._clock() >= self._quiet_until:  # not asked while it waited
+                self._ask(token, account)
+        return self._kept_name(account)
+
+    def known(self) -> dict[str, str]:
+        return {account: name for account, (name, _) in self._known.items() if name is not None}
+
+    def _fresh(self, account: str) -> tuple[str | None, float] | None:
+        kept = self._known.get(account)
+        return kept if kept is not None and self._clock() - kept[1] < self._fresh_seconds else None
+
+    def _kept_name(self, account: str) -> str | None:
+        kept = self._known.get(account)
+        return kept[0] if kept is not None else None
+
+    def _ask(self, token: str, account: str) -> None:
         now = self._clock()
-        stale = self._fetched_at is None or now - self._fetched_at >= self._fresh_seconds
-        new_face = missing is not None and missing not in self._names and missing not in self._unnamed
-        answered = False
-        if (stale or new_face) and self._may_ask(now):
-            with self._asking:
-                if self._may_ask(self._clock()):  # nobody asked while this one waited its turn
-                    answered = self._ask(token, renewing=stale)
-        if answered and missing is not None and missing not in self._names:
-            self._unnamed.add(missing)  # identity was asked, and does not name it
-        return self._names
-
-    def _may_ask(self, now: float) -> bool:
-        return self._asked_at is None or now - self._asked_at >= self._retry_seconds
-
-    def _ask(self, token: str, renewing: bool) -> bool:
-        """Ask identity for the names; True if it gave them."""
-        self._asked_at = self._clock()
-        found = self._fetch(token)
+        old = [other for other, (_, at) in self._known.items() if other != account and now - at >= self._fresh_seconds]
+        asked = [account, *old[: ASKED_AT_ONCE - 1]]
+        found = self._fetch(token, asked)
         if found is None:
-            return False
-        self._names = found
-        if renewing or self._fetched_at is None:
-            self._fetched_at, self._unnamed = self._asked_at, set()
-        return True
+            self._quiet_until = now + self._retry_seconds
+            return
+        for each in asked:
+            self._known.pop(each, None)  # re-inserted last: the oldest answers stay first, to go first
+            self._known[each] = (found.get(each), now)
+        while len(self._known) > KEPT_AT_MOST:
+            del self._known[next(iter(self._known))]
 
 
 class _PeopleOnPage(Mapping[str, str]):
-    """A page's view of the directory: asks identity only when the page names someone."""
+    """A page's view of the directory: asks identity only about the accounts the page shows."""
 
     def __init__(self, directory: StaffDirectory, token: str) -> None:
         self._directory = directory
         self._token = token
 
     def __getitem__(self, account: str) -> str:
-        return self._directory.names(self._token, missing=account)[account]
+        name = self._directory.name_of(self._token, account) if account else None
+        if name is None:
+            raise KeyError(account)
+        return name
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._directory.names(self._token))
+        return iter(self._directory.known())
 
     def __len__(self) -> int:
-        return len(self._directory.names(self._token))
+        return len(self._directory.known())

@@ -10,13 +10,15 @@ from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import SignInOutcome
 from services.identity.store import AccountStore
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
-from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 
 Work = UnitOfWork[AccountStore]
 SIGN_IN_REFUSED = "wrong username or password, or the account is locked after repeated failures"
+# More accounts than a page names (a case's timeline names a handful): a caller cannot list them all this way.
+MAX_PEOPLE_ASKED = 50
 
 
 class SignIn(BaseModel):
@@ -136,8 +138,17 @@ def list_accounts(uow: Work) -> dict[str, list[Row]]:
         return {"accounts": uow.store.accounts()}
 
 
-def staff_names(uow: Work) -> dict[str, dict[str, str]]:
-    """Who each account is, for pages and printouts that name the staff who acted (刘洋（liu.yang）):
-    names only, nothing of roles, units or sign-ins."""
+class PeopleAsked(BaseModel):
+    """The accounts a page or printout names, whose names it asks for (`?account=…`, repeated)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    account: list[AccountId] = Field(min_length=1, max_length=MAX_PEOPLE_ASKED)
+
+
+def staff_names(asked: PeopleAsked, uow: Work) -> dict[str, dict[str, str]]:
+    """Who the named accounts are, for pages and printouts that name the staff who acted (刘洋（liu.yang）):
+    names only, nothing of roles, units or sign-ins, and only for accounts the caller already knows of. An
+    account that is not there, or only an operator's, is left out of the answer."""
     with uow:
-        return {"people": uow.store.display_names()}
+        return {"people": uow.store.display_names(sorted(set(asked.account)))}

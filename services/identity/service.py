@@ -7,7 +7,7 @@ from services.identity.dependencies import IssuerProvider, trusted_proxies
 from services.identity.store import PostgresAccountStore
 from shared.auth.principal import Role
 from shared.forwarded import client_address
-from shared.http import PUBLIC, SIGNED_IN, Caller, allow, api, json_response, parse_body
+from shared.http import PUBLIC, SIGNED_IN, Caller, allow, api, json_response, parse_body, parse_query
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
 
@@ -41,7 +41,8 @@ class Identity(PlatformService):
     # Staff read who acted on a case (登记人, 经办人) by name; operators see no case, so need none.
     @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES))
     def staff_names(self, request: Request) -> Response:
-        return json_response(200, handlers.staff_names(self.uow))
+        asked = parse_query(request, handlers.PeopleAsked, repeated=("account",))
+        return json_response(200, handlers.staff_names(asked, self.uow))
 
     @api("GET", "/api/v1/accounts", access=allow(Role.OPERATOR))
     def list_accounts(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 """The identity store: accounts with their password hashes, and the log of sign-in attempts."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -42,10 +43,10 @@ class AccountStore(Protocol):
         """Every account without its hash, by username."""
         ...
 
-    def display_names(self) -> dict[str, str]:
-        """The names of the accounts that act on cases, by username: every account with a role but `operator`,
-        disabled ones included (they signed what is on record). Operators act on no case, and their accounts
-        are the platform's keys: no list of them goes to staff."""
+    def display_names(self, usernames: Sequence[str]) -> dict[str, str]:
+        """The names of those of `usernames` that act on cases: accounts with a role but `operator`, disabled
+        ones included (they signed what is on record). Operators act on no case, and their accounts are the
+        platform's keys: no name of one goes to staff."""
         ...
 
 
@@ -139,9 +140,9 @@ class PostgresAccountStore:
             " password_changed_at, created_at, last_signed_in_at FROM accounts ORDER BY username"
         )
 
-    def display_names(self) -> dict[str, str]:
+    def display_names(self, usernames: Sequence[str]) -> dict[str, str]:
         rows = self.sql.all(
-            "SELECT username, display_name FROM accounts WHERE NOT roles <@ %s ORDER BY username",
-            ([Role.OPERATOR.value],),
+            "SELECT username, display_name FROM accounts WHERE username = ANY(%s) AND NOT roles <@ %s",
+            (list(usernames), [Role.OPERATOR.value]),
         )
         return {row["username"]: row["display_name"] for row in rows}

@@ -1,6 +1,7 @@
 """The identity store in memory: accounts with their password hashes, and the log of sign-in attempts."""
 
 import copy
+from collections.abc import Sequence
 from datetime import datetime
 
 from services.identity.domain import Account
@@ -102,11 +103,11 @@ class FakeAccountStore:
     def accounts(self) -> list[Row]:
         return [copy.deepcopy({k: row[k] for k in _LISTED}) for _, row in sorted(self.rows.items())]
 
-    def display_names(self) -> dict[str, str]:
+    def display_names(self, usernames: Sequence[str]) -> dict[str, str]:
         return {
             username: row["display_name"]
-            for username, row in sorted(self.rows.items())
-            if set(row["roles"]) - {Role.OPERATOR}
+            for username, row in self.rows.items()
+            if username in usernames and set(row["roles"]) - {Role.OPERATOR}
         }
 
     # --- for tests -----------------------------------------------------------------------

@@ -58,14 +58,16 @@ OPERATOR = Account("ops.zhang", "张运维", frozenset({Role.OPERATOR}), frozens
 OPERATING_LEADER = Account("li.ke", "李科", frozenset({Role.OPERATOR, Role.LEADER}), frozenset())
 
 
-def test_the_names_of_accounts_that_act_on_cases_are_listed_disabled_ones_too_operators_not(stores):
+def test_the_names_asked_for_are_given_for_accounts_that_act_on_cases_disabled_ones_too_operators_not(stores):
     for account in (OFFICER, COORDINATOR, OPERATOR, OPERATING_LEADER):
         add(stores, account)
     with stores.transaction() as store:
         store.save(replace(COORDINATOR, disabled=True), None)  # left the centre; what they signed still names them
 
     with stores.transaction() as store:
-        assert store.display_names() == {"li.ke": "李科", "liu.yang": "刘洋", "wang.fang": "王芳"}
+        named = store.display_names(["liu.yang", "wang.fang", "ops.zhang", "li.ke", "nobody.here"])
+        assert named == {"li.ke": "李科", "liu.yang": "刘洋", "wang.fang": "王芳"}
+        assert store.display_names(["liu.yang"]) == {"liu.yang": "刘洋"}  # only those asked for
 
 
 def test_an_unknown_username_reads_as_none(stores):

@@ -127,5 +127,5 @@ def console_knowing(
         apis=apis,
         check_token=tokens,
         platform=platform,
-        people=StaffDirectory(lambda token: dict(known)),
+        people=StaffDirectory(lambda token, accounts: {a: known[a] for a in accounts if a in known}),
     )

@@ -10,6 +10,7 @@ import pytest
 from nameko.testing.services import worker_factory
 from pydantic import TypeAdapter
 from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from services.identity import handlers
 from services.identity.dependencies import Issuer, Passwords
@@ -313,12 +314,35 @@ def test_the_account_list_shows_no_password_hash(identity, http):
     assert all("password_hash" not in a and "$argon2" not in str(a) for a in accounts)
 
 
-def test_staff_read_every_accounts_name_and_nothing_else_of_it(identity, http):
+def asking(query: str) -> Request:
+    return EnvironBuilder(method="GET", path="/api/v1/people", query_string=query).get_request()
+
+
+def test_staff_read_the_names_of_the_accounts_they_ask_about_and_nothing_else_of_them(identity, http):
     identity.caller = OFFICER
 
-    answer = http.body(identity.staff_names(http.get()))
+    answer = http.body(identity.staff_names(asking("account=liu.yang&account=ops.zhang&account=nobody.here")))
 
-    assert answer == {"people": {"liu.yang": "刘洋"}}  # an operator's account is not for staff to list
+    # An operator's account, and one that is not there, are left out alike: nothing to tell them apart by.
+    assert answer == {"people": {"liu.yang": "刘洋"}}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("", "account"),  # nothing asked: no list of every account
+        ("&".join(f"account=u{n}" for n in range(51)), "account"),
+        ("account=" + "x" * 201, "account.0"),
+        ("account=liu.yang&everyone=1", "everyone"),
+    ],
+)
+def test_a_question_that_is_not_a_pages_few_accounts_is_refused_naming_the_parameter(identity, query, field):
+    identity.caller = OFFICER
+
+    with pytest.raises(BadInput) as refused:
+        identity.staff_names(asking(query))
+
+    assert field in {fault["field"] for fault in refused.value.fields}
 
 
 def test_names_are_for_staff_who_read_cases_not_for_operators():

@@ -263,3 +263,12 @@ def test_a_summary_s_closing_stop_does_not_double_the_separator():
 
     assert "；".join(parts).count("。；") == 0
     assert "办理情况：双方达成协议，赔偿损失" in parts
+
+
+def test_the_accounts_a_case_names_are_who_registered_handled_assigned_and_rated_not_the_rating_link():
+    case = {
+        "registered_by": "demo.window",
+        "timeline": [{"kind": kind, "detail": detail} for kind, detail in TIMELINE] + [{"kind": "x", "detail": None}],
+    }
+
+    assert tw.accounts_named(case) == sorted({"demo.window", *OFFICERS})
