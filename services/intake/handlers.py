@@ -132,6 +132,9 @@ def _register(
     report = domain.masked_free_text(report)
     uow.store.lock_keys(keys)
     decision = domain.decide_registration(keys, uow.store.candidates(keys), at)
+    # Read before a new case takes its number: the county's daily counter is one row, locked from its update
+    # to the commit, so every filing waits for the one before it to get there. Nothing is read after it.
+    histories = uow.store.alert_histories(sighting.watched, at - rules.window)
     if isinstance(decision, domain.LinkedRepeat):
         case_id = decision.case_id
         with case_scope(case_id, uow.store.case_trace(case_id), "intake: repeat report linked"):
@@ -154,7 +157,7 @@ def _register(
                     reason=decision.reason.value,
                 )
             )
-            _raise_alerts(sighting, case_id, report, at, uow, platform, party_key_secret, rules)
+            _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)
         return Registered(case_id, decision.reason)
     sequence = uow.store.next_sequence(report.division_code[:6], domain.local_day(at))
     case_id = domain.case_id_for(report.division_code, at, sequence)
@@ -177,7 +180,7 @@ def _register(
                 registered_by=registered_by,
             )
         )
-        _raise_alerts(sighting, case_id, report, at, uow, platform, party_key_secret, rules)
+        _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)
     return Registered(case_id, None)
 
 
@@ -200,6 +203,7 @@ class _Sighting:
 
 def _raise_alerts(
     sighting: _Sighting,
+    histories: list[frequency.AlertHistory],
     case_id: str,
     report: DisputeReport,
     at: datetime,
@@ -209,11 +213,14 @@ def _raise_alerts(
     rules: frequency.AlertRules,
 ) -> None:
     """高频线索预警: count the report against each identified party, and tell supervision and stability of each
-    count that crosses its threshold (once per party, side and window). Only keys, counts and masked names leave."""
+    count that crosses its threshold (once per party, side and window). Only keys, counts and masked names leave.
+
+    `histories` were read (and each party's decision locked) before this report's own sightings were written:
+    the report is counted here, as it is kept."""
     uow.store.add_sightings(sighting.report_id, case_id, sighting.watched, sighting.applicants, at)
-    histories = uow.store.alert_histories(sighting.watched, at - rules.window)
+    this_report = frequency.SeenReport(str(sighting.report_id), case_id, at, sighting.applicants)
     for watched, history in zip(sighting.watched, histories, strict=True):
-        alert = frequency.detect(watched, history.seen, history.last_raised_at, at, rules)
+        alert = frequency.detect(watched, [*history.seen, this_report], history.last_raised_at, at, rules)
         if alert is None:
             continue
         alert_id = platform.new_id()
