@@ -4,26 +4,16 @@ refusal worded from its status and code; the service's raw English answer only u
 import json
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import CliRunner
 
 from tests.unit.wuyuan.test_case_commands import CASE, FakeResponse
-from tests.unit.wuyuan.test_cli_failures import FakeSession, failed_cleanly
+
+# The same clean environment as the failure tests (their autouse fixture applies here too), and the same runner.
+from tests.unit.wuyuan.test_cli_failures import FakeSession, clean_environment, failed_cleanly, run  # noqa: F401
 from wuyuan.cli import main
 
 FORBIDDEN = {"error": "forbidden", "message": "wang.fang (intake_staff) may not do this; needs coordinator"}
 PASSWORD = "Wang-Fang-2026-pass"
-
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch, tmp_path):
-    for name in ("WUYUAN_SERVICE_URLS", "WUYUAN_SERVICE_URL_TEMPLATE", "WUYUAN_CLI_USERNAME", "WUYUAN_CLI_TOKEN"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: True)
-
-
-def run(*args: str, **environment: str) -> Result:
-    return CliRunner().invoke(main, list(args), env=environment or None)
 
 
 def no_english(output: str) -> None:
