@@ -42,10 +42,12 @@ GAP_WORDS = {
     "issued_unknown": "该交办的原消息编号已无记录，未重发：请核对机构是否仍有此交办，没有则联系中心重新交办",
     "finished_not_resent": "该交办在恢复时间点之后交办并已由本单位办结，机构恢复后的数据库中本无此件："
     "不重发，也无需重办，以中心记录为准",
-    "contact_not_resent": "重发的交办不含当事人手机号（登记时如有）：牵头单位签收后中心即按规定删除，"
-    "只有信息收集组（受理窗口）加密保存。机构页面没有号码的，请向县综治中心受理窗口查询；"
-    "案件页（控制台“案件”）可核对当事人姓名和掩码号码。身份证号从不随交办发送",
 }
+# A lead's referral the agency lost after the centre dropped its copy of the parties' mobile numbers.
+AWAITING_CONTACTS_WORDS = (
+    "牵头单位签收后中心已按规定删除当事人手机号，这份交办待信息收集组（受理窗口）补回手机号后即重发，无需人工处理；"
+    "受理窗口也无号码的，照常重发但不含号码（服务日志有记录）。身份证号从不随交办发送"
+)
 
 
 def request_reconcile(
@@ -64,7 +66,10 @@ def report_lines(report: JsonObject, unit_name: Callable[[str], str] = str) -> l
     since = report.get("since")
     head = f"已向 {report['service']} 重发 {report['resent']} 份交办文书（原消息编号不变，机构已有的将被跳过）"
     lines = [head + (f"；以恢复时间点 {local_time(since)} 为准" if since else "")]
-    to_redo = [r for r in referrals if r.get("redo") or r.get("gaps")]
+    awaiting = report.get("awaiting_contacts") or 0
+    if awaiting:
+        lines.append(f"另有 {awaiting} 份交办文书待信息收集组补回当事人手机号后重发（见下）")
+    to_redo = [r for r in referrals if r.get("redo") or r.get("gaps") or r.get("awaiting_contacts")]
     if not to_redo:
         lines.append("无需机构重办的事项")
         return lines
@@ -75,6 +80,8 @@ def report_lines(report: JsonObject, unit_name: Callable[[str], str] = str) -> l
         lines.append(f"  案件 {line['case_id']}  {unit}  交办 {line['referral_id']}（中心状态：{status}）")
         lines.extend(f"    · {_redo_text(item, line)}" for item in line.get("redo") or [])
         lines.extend(f"    · {GAP_WORDS.get(gap, gap)}" for gap in line.get("gaps") or [])
+        if line.get("awaiting_contacts"):
+            lines.append(f"    · {AWAITING_CONTACTS_WORDS}")
     if any(line.get("redo") for line in to_redo):
         lines.append(
             "重办时，中心已有的记录不会重复计入，也不会拒收；办理结果须与中心记录的相同，否则中心拒收（已报结）"

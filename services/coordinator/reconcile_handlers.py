@@ -1,6 +1,12 @@
 """Reconcile one agency after its database was restored: send its referral documents again under their original
-message ids, and report per referral what messages cannot give back (the operator's `wuyuan reconcile`)."""
+message ids, and report per referral what messages cannot give back (the operator's `wuyuan reconcile`).
 
+A lead's referral the agency lost after the centre dropped its copy of the parties' mobile numbers waits for them:
+the coordinator asks intake (ProvideLeadContacts), and sends the referral with them once intake answers
+(LeadContactsProvided). Its outbox row is scrubbed once sent, as the first one was."""
+
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
@@ -16,11 +22,16 @@ from services.coordinator.handlers import Coordination
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
 from shared.auth.principal import Principal
+from shared.contracts.disputes import PartyNotice
 from shared.contracts.envelope import MESSAGE_TYPES, Envelope
+from shared.contracts.messages import LeadContactsProvided, ProvideLeadContacts
+from shared.contracts.vocabulary import ReferralRole
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.registry import CENTRE
 from shared.telemetry.case_scope import case_scope
+
+log = logging.getLogger(__name__)
 
 Work = UnitOfWork[ReconcileStore]
 
@@ -53,10 +64,24 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
             if plan is not None:
                 plans.append(plan)
                 registered_of[plan.case_id] = stored
-        waiting = uow.store.clear_sent([d.message_id for plan in plans for d in plan.resend])
+        sent_now = [plan for plan in plans if not plan.awaits_contacts]
+        waiting = uow.store.clear_sent([d.message_id for plan in sent_now for d in plan.resend])
+        platform = desk.platform
         for plan in plans:
             stored = registered_of[plan.case_id]
             with case_scope(plan.case_id, stored.trace, "coordinator: reconcile"):
+                if plan.awaits_contacts:
+                    uow.send(
+                        ProvideLeadContacts.build(
+                            message_id=platform.new_id(),
+                            occurred_at=platform.now(),
+                            case_id=plan.case_id,
+                            sender=platform.centre_unit,
+                            recipient=platform.centre_unit,
+                            referral_id=plan.referral.referral_id,
+                        )
+                    )
+                    continue
                 for document in plan.resend:
                     if document.message_id not in waiting:
                         uow.send(rebuilt(document, stored.registered))
@@ -67,17 +92,52 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
         "since": command.since.isoformat() if command.since else None,
         "requested_by": caller.subject,
         "resent": sum(len(line["resent"]) for line in lines),
+        "awaiting_contacts": sum(len(line["awaiting_contacts"]) for line in lines),
         "referrals": lines,
     }
 
 
-def rebuilt(document: SentDocument, registered: dict[str, Any]) -> Envelope:
-    """The document as it was sent: kept without the parties and summary, which the case's registration holds."""
+def handle_lead_contacts_provided(
+    message: LeadContactsProvided, sent_by: str | None, uow: Work, desk: Coordination
+) -> None:
+    """Intake gave the parties back: send the lead's referral, and the documents that follow it, as reconciling
+    would have, with the mobile numbers. A referral closed meanwhile goes as any closed one would (not at all)."""
+    desk.platform.require_sender(message, sent_by, "intake")
+    with uow:
+        uow.claim(message)
+        stored = uow.store.case(message.case_id)
+        held = stored.case.referrals if stored is not None else ()
+        referral = next((r for r in held if r.referral_id == message.referral_id), None)
+        if stored is None or referral is None:
+            log.warning("contacts for a referral the centre does not hold", extra={"referral": message.referral_id})
+            return
+        plan = plan_referral(stored.case.case_id, referral, uow.store.documents([referral.referral_id]), None)
+        if plan is None or not plan.resend:
+            log.info("the referral closed before its contacts came back; nothing sent again")
+            return
+        if message.parties is None:
+            log.warning("intake holds no such case: the lead's referral goes again without the parties' numbers")
+        contacts = message.parties if referral.role is ReferralRole.LEAD else None
+        waiting = uow.store.clear_sent([d.message_id for d in plan.resend])
+        with case_scope(plan.case_id, stored.trace, "coordinator: reconcile"):
+            for document in plan.resend:
+                if document.message_id not in waiting:
+                    uow.send(rebuilt(document, stored.registered, contacts))
+
+
+def rebuilt(
+    document: SentDocument, registered: dict[str, Any], contacts: Sequence[PartyNotice] | None = None
+) -> Envelope:
+    """The document as it was sent: kept without the parties and summary, which the case's registration holds;
+    a lead's with `contacts`, the parties as intake gave them back, when it has them."""
     body = dict(document.body)
     if document.message_type == ISSUED:
         lead = body.get("role") == "lead"
+        parties = registered.get("parties", [])
+        if lead and contacts is not None:
+            parties = [party.model_dump(mode="json") for party in contacts]
         # As when it was issued: only the lead contacts the parties; co-units get names and roles.
-        body["parties"] = [p if lead else {**p, "phone": None} for p in registered.get("parties", [])]
+        body["parties"] = [p if lead else {**p, "phone": None} for p in parties]
         body["summary"] = registered["summary"]
     return MESSAGE_TYPES[document.message_type].model_validate(body)
 
@@ -113,7 +173,11 @@ def _line(plan: ReferralPlan, waiting: set[Any]) -> dict[str, Any]:
         "resent": [
             {"message_id": str(d.message_id), "type": d.message_type}
             for d in plan.resend
-            if d.message_id not in waiting
+            if d.message_id not in waiting and not plan.awaits_contacts
+        ],
+        # Sent once intake gives the parties' mobile numbers back.
+        "awaiting_contacts": [
+            {"message_id": str(d.message_id), "type": d.message_type} for d in plan.resend if plan.awaits_contacts
         ],
         "still_queued": [str(d.message_id) for d in plan.resend if d.message_id in waiting],
         "redo": [item.value for item in plan.redo],

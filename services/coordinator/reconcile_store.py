@@ -26,6 +26,10 @@ class ReconcileStore(Protocol):
         """The cases with a referral to one of the agency's units that is open, or closed at or after `since`."""
         ...
 
+    def case(self, case_id: str) -> StoredCase | None:
+        """One case as `cases_of_agency` reads them, or None when the centre holds no such case."""
+        ...
+
     def documents(self, referral_ids: Sequence[UUID]) -> list[SentDocument]: ...
 
     def clear_sent(self, message_ids: Sequence[UUID]) -> set[UUID]:
@@ -42,6 +46,12 @@ class PostgresReconcileStore:
         # Without `since`, no closed referral qualifies: NULL compares as unknown.
         rows = self.sql.all(_CASES, (starting_with(f"{agency}:"), since))
         return [_stored(row["case_id"], row) for row in rows]
+
+    def case(self, case_id: str) -> StoredCase | None:
+        row = self.sql.one(
+            "SELECT case_id, state::text AS state, registered, trace FROM cases WHERE case_id = %s", (case_id,)
+        )
+        return _stored(row["case_id"], row) if row is not None else None
 
     def documents(self, referral_ids: Sequence[UUID]) -> list[SentDocument]:
         rows = self.sql.all(

@@ -2,7 +2,7 @@
 
 from werkzeug.wrappers import Request, Response
 
-from services.coordinator import calendar_handlers, handlers
+from services.coordinator import calendar_handlers, handlers, reconcile_handlers
 from services.coordinator.calendar_handlers import year_in_path
 from services.coordinator.dependencies import CoordinationProvider
 from services.coordinator.metrics import CasesByStatus
@@ -16,6 +16,7 @@ from shared.contracts.messages import (
     ClockResumed,
     EscalateCase,
     FollowUpRated,
+    LeadContactsProvided,
     ProgressReported,
     ReferralAccepted,
     ReferralDeclined,
@@ -91,6 +92,11 @@ class Coordinator(PlatformService):
     @handles(EscalateCase)
     def on_escalate_case(self, message: EscalateCase) -> None:
         handlers.handle_escalate_case(message, self.sender, self.uow, self.desk)
+
+    # Intake gave back the parties' numbers a lead's referral, sent again by `wuyuan reconcile`, waited for.
+    @handles(LeadContactsProvided)
+    def on_lead_contacts_provided(self, message: LeadContactsProvided) -> None:
+        reconcile_handlers.handle_lead_contacts_provided(message, self.sender, self.reconciling, self.desk)
 
     @api("GET", "/api/v1/cases/<case_id>", access=READS_CASES)
     def show_case(self, request: Request, case_id: str) -> Response:

@@ -7,13 +7,15 @@ from uuid import UUID
 
 from services.intake import domain, frequency
 from services.intake.store import IntakeStore
-from shared.contracts.disputes import DisputeReport, minimise_parties
+from shared.contracts.disputes import DisputeReport, Party, minimise_parties
 from shared.contracts.identifiers import mask_mobile, mask_resident_id, split_unit
 from shared.contracts.messages import (
     CaseClosed,
     CaseRegistered,
     CaseReopened,
     HighFrequencyAlertRaised,
+    LeadContactsProvided,
+    ProvideLeadContacts,
     RegisterDispute,
     RepeatReportLinked,
     StabilityAlertRaised,
@@ -74,6 +76,29 @@ def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, plat
     with uow:
         uow.claim(message)
         uow.store.note_closure(message.case_id, message.occurred_at, message.occurred_at)
+
+
+def handle_provide_lead_contacts(
+    message: ProvideLeadContacts, sent_by: str | None, uow: Work, platform: Platform
+) -> None:
+    """A lead unit's agency lost its referral after the centre dropped its copy of the parties' mobile numbers:
+    give the coordinator the parties again, numbers included (as at registration; none once purged), for it to
+    send the referral with them. ID numbers stay here, as always."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        parties = uow.store.parties(message.case_id)
+        uow.send(
+            LeadContactsProvided.build(
+                **_to_coordinator(platform, message.case_id, platform.now()),
+                referral_id=message.referral_id,
+                parties=None if parties is None else minimise_parties(_parties(parties), with_contact=True),
+            )
+        )
+
+
+def _parties(stored: list[dict[str, Any]]) -> list[Party]:
+    return [Party.model_validate(party) for party in stored]
 
 
 def handle_case_reopened(message: CaseReopened, sent_by: str | None, uow: Work, platform: Platform) -> None:

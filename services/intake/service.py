@@ -8,7 +8,7 @@ from services.intake.dependencies import AlertRulesProvider, PartyKeySecret, sea
 from services.intake.settings import intake_settings
 from shared.auth.principal import Role
 from shared.contracts.disputes import WindowReport
-from shared.contracts.messages import CaseClosed, CaseReopened, RegisterDispute
+from shared.contracts.messages import CaseClosed, CaseReopened, ProvideLeadContacts, RegisterDispute
 from shared.http import Caller, allow, api, case_id_in_path, json_response, parse_body
 from shared.messaging.consumer import MessageSender, handles
 from shared.runtime.dependencies import Database, PlatformProvider
@@ -52,6 +52,10 @@ class Intake(PlatformService):
     @handles(CaseReopened)
     def on_case_reopened(self, message: CaseReopened) -> None:
         handlers.handle_case_reopened(message, self.sender, self.uow, self.platform)
+
+    @handles(ProvideLeadContacts)
+    def on_provide_lead_contacts(self, message: ProvideLeadContacts) -> None:
+        handlers.handle_provide_lead_contacts(message, self.sender, self.uow, self.platform)
 
     @timer(interval=PURGE_INTERVAL_SECONDS)
     def purge_personal_data(self) -> None:

@@ -57,6 +57,10 @@ class IntakeStore(Protocol):
         NotFound if there is none."""
         ...
 
+    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
+        """The case's parties as registered, ID and mobile numbers opened (none once purged); None if no such case."""
+        ...
+
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
         """Record that the coordinator closed the case at `closed_at` (None: reopened it), unless a later
         closure or reopening was noted already; unknown cases are ignored."""
@@ -214,6 +218,13 @@ class PostgresIntakeStore:
             (case_id,),
         )
         return row
+
+    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
+        row = self.sql.one("SELECT report -> 'parties' AS parties FROM cases WHERE case_id = %s", (case_id,))
+        if row is None:
+            return None
+        opened: list[dict[str, Any]] = self.cipher.open_parties({"parties": row["parties"] or []}, case_id)["parties"]
+        return opened
 
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
         self.sql.write(

@@ -151,6 +151,35 @@ class ReferralIssued(CaseDocument):
     )
 
 
+# --- coordinator <-> intake, reconciling a restored agency ---------------------------
+
+
+class ProvideLeadContacts(CaseDocument):
+    """The coordinator asks intake for a case's parties again, mobile numbers included: a lead unit lost its
+    referral (its agency's database was restored), and the centre dropped its own copy of the numbers once the
+    lead accepted. Intake alone keeps them, sealed."""
+
+    TYPE = "ProvideLeadContacts"
+    DESTINATION = "intake"
+    type: Literal["ProvideLeadContacts"] = "ProvideLeadContacts"
+
+    referral_id: UUID = Field(description="the lead's referral that goes out again once intake answers")
+
+
+class LeadContactsProvided(CaseDocument):
+    """Intake's answer to ProvideLeadContacts: the parties as the case was registered, with the mobile numbers it
+    still holds, for the coordinator to send the lead's referral again with them."""
+
+    TYPE = "LeadContactsProvided"
+    DESTINATION = "coordinator"
+    type: Literal["LeadContactsProvided"] = "LeadContactsProvided"
+
+    referral_id: UUID
+    parties: list[PartyNotice] | None = Field(
+        description="null when intake holds no such case (its own database restored to before the case)"
+    )
+
+
 # --- agencies -> coordinator ----------------------------------------------------------
 
 

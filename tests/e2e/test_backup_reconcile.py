@@ -53,6 +53,16 @@ def agency_referrals(settings: PlatformSettings) -> dict[str, str]:
     return dict(rows)
 
 
+def kept_at_the_centre(settings: PlatformSettings, message_id: str) -> tuple[bool, bool] | None:
+    """(sent, still holds a mobile number) for one of the coordinator's outbox rows, or None when there is none."""
+    with psycopg.connect(settings.database_url("coordinator")) as conn:
+        row = conn.execute(
+            "SELECT published_at IS NOT NULL, body::text ~ '1[3-9][0-9]{9}' FROM outbox WHERE message_id = %s",
+            (message_id,),
+        ).fetchone()
+    return (bool(row[0]), bool(row[1])) if row else None
+
+
 def inbox_claims(settings: PlatformSettings, message_type: str) -> list[str]:
     with psycopg.connect(settings.database_url(AGENCY)) as conn:
         rows = conn.execute("SELECT message_id::text FROM inbox WHERE message_type = %s", (message_type,))
@@ -130,12 +140,15 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
     assert lines[referral_b["referral_id"]]["redo"] == ["accept"]
     assert lines[referral_c["referral_id"]]["redo"] == []
     assert lines[referral_d["referral_id"]]["redo"] == ["accept"]
-    for referral_id in open_ids:
+    for referral_id in open_ids - {referral_d["referral_id"]}:
         assert [d["type"] for d in lines[referral_id]["resent"]] == ["ReferralIssued"]
-    # D's 签收 made the centre drop its copy of the parties' numbers, and the court lost D: it comes again without
-    # them, and the report says so. C is not accepted yet (the centre still holds them); B the court kept.
-    assert lines[referral_d["referral_id"]]["gaps"] == ["contact_not_resent"]
-    assert lines[referral_b["referral_id"]]["gaps"] == lines[referral_c["referral_id"]]["gaps"] == []
+        assert lines[referral_id]["awaiting_contacts"] == []
+    # D's 签收 made the centre drop its copy of the parties' numbers, and the court lost D: it goes again once intake
+    # has given them back. C is not accepted yet (the centre still holds them); B the court kept.
+    assert lines[referral_d["referral_id"]]["resent"] == []
+    assert [d["type"] for d in lines[referral_d["referral_id"]]["awaiting_contacts"]] == ["ReferralIssued"]
+    assert report["resent"] == 2 and report["awaiting_contacts"] == 1
+    assert all(line["gaps"] == [] for line in report["referrals"])
 
     # The court holds every open referral again, each once, under the message id it was first sent with.
     assert wait_until(lambda: open_ids <= set(agency_referrals(platform)))
@@ -143,21 +156,30 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
     assert held[referral_c["referral_id"]] == "received" and held[referral_d["referral_id"]] == "received"
     claims = inbox_claims(platform, "ReferralIssued")
     assert len(claims) == len(set(claims)) == 4
-    resent_ids = {d["message_id"] for referral_id in open_ids for d in lines[referral_id]["resent"]}
+    resent_ids = {
+        d["message_id"]
+        for referral_id in open_ids
+        for d in lines[referral_id]["resent"] + lines[referral_id]["awaiting_contacts"]
+    }
     assert resent_ids <= set(claims)
+    # D came back as it first came: the lead's page shows the parties' numbers again, and the centre, which had them
+    # from intake for the sending alone, keeps none of them once it is sent.
+    assert wait_until(lambda: any(phones(client, referral_d["referral_id"])))
+    [issued_d] = lines[referral_d["referral_id"]]["awaiting_contacts"]
+    assert wait_until(lambda: kept_at_the_centre(platform, issued_d["message_id"]) == (True, False))
 
     # Reconciling again changes nothing at the agency: its inbox skips every document. Officers read what to redo.
     told = wuyuan_text(platform, "reconcile", AGENCY, "--backup", str(folder))
     assert "以下 3 件交办，中心持有而机构恢复后的数据库可能已丢失" in told
     assert f"案件 {case_a}" in told and f"案件 {case_b}" in told and f"案件 {case_d}" in told
     assert told.count("重办受理") == 2 and told.count("重办办理结果：依职能办结") == 1
-    assert told.count("重发的交办不含当事人手机号") == 1 and "受理窗口" in told
+    assert "另有 1 份交办文书待信息收集组补回当事人手机号后重发" in told
+    assert told.count("补回手机号后即重发，无需人工处理") == 1
     assert "不会重复计入，也不会拒收" in told
     time.sleep(2)
     assert sorted(inbox_claims(platform, "ReferralIssued")) == sorted(claims)
     assert agency_referrals(platform) == held
-    assert not any(phones(client, referral_d["referral_id"]))
-    assert any(phones(client, referral_c["referral_id"]))
+    assert any(phones(client, referral_d["referral_id"])) and any(phones(client, referral_c["referral_id"]))
 
     # The officers redo what the report lists, through the court's own API, as the report words it.
     for line in report["referrals"]:

@@ -123,6 +123,12 @@ class FakeIntakeStore:
             ],
         }
 
+    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
+        if case_id not in self.cases:
+            return None
+        report = self.cases[case_id]["report"]
+        return list(as_json(self.cipher.open_parties(report, case_id))["parties"])
+
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
         case = self.cases.get(case_id)
         if case is not None and (case["closure_noted_at"] is None or case["closure_noted_at"] < occurred_at):

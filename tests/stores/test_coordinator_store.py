@@ -970,3 +970,18 @@ def test_reconciliation_reads_back_whole_every_case_an_agency_holds_open(service
         elsewhere = reconcile.cases_of_agency("court", since=None)
     assert [(s.case, s.registered, s.trace) for s in held] == [(fence, REGISTERED, TRACE), (well, REGISTERED, TRACE)]
     assert elsewhere == []
+
+
+@pytest.mark.integration
+def test_reconciliation_reads_one_case_back_whole_for_the_contacts_intake_gives_back(service_database: str) -> None:
+    """A lead's referral waits for intake's answer; the case it then goes out from reads as it was saved."""
+    empty_tables(service_database)
+    cases = postgres_bench(service_database, PostgresCaseStore)
+    well = accepted(registered_case(cases, WELL_QUARREL, MORNING), NEXT_MORNING)
+    with cases.transaction() as store:
+        store.save(well, NEXT_MORNING)
+
+    with postgres_bench(service_database, PostgresReconcileStore).transaction() as reconcile:
+        found = reconcile.case(WELL_QUARREL)
+        assert reconcile.case(FENCE_QUARREL) is None
+    assert found is not None and (found.case, found.registered, found.trace) == (well, REGISTERED, TRACE)

@@ -431,6 +431,16 @@ def test_a_case_never_registered_is_not_found_and_has_no_trace(stores):
         assert store.case_trace(WAGES_CASE) == {}
         with pytest.raises(NotFound):
             store.get_case(WAGES_CASE)
+        assert store.parties(WAGES_CASE) is None
+
+
+def test_a_case_gives_its_parties_back_numbers_opened(stores):
+    """What a lead's referral sent again after an agency's restore carries, ID numbers left out by the handler."""
+    report = dispute(zhang_san(phone="13800138000"), li_si())
+    register(stores, NEIGHBOUR_CASE, report)
+
+    with stores.transaction() as store:
+        assert store.parties(NEIGHBOUR_CASE) == report.model_dump(mode="json")["parties"]
 
 
 # --- personal data at rest -----------------------------------------------------------------

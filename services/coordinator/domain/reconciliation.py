@@ -56,20 +56,21 @@ class Gap(StrEnum):
     # Issued and finished (declined or reported) after the backup: the restored agency never had it, and a
     # finished referral is not sent again, so there is nothing to redo; the centre's record stands.
     FINISHED_NOT_RESENT = "finished_not_resent"
-    # A lead's referral sent again without the parties' mobile numbers: the centre dropped its copy once a lead
-    # accepted (only intake keeps them, sealed); the agency's page shows none unless it kept its first copy.
-    CONTACT_NOT_RESENT = "contact_not_resent"
 
 
 @dataclass(frozen=True)
 class ReferralPlan:
-    """One referral's part in the reconciliation."""
+    """One referral's part in the reconciliation.
+
+    `awaits_contacts`: `resend` goes only once intake has given the parties' mobile numbers back (a lead's
+    referral the agency lost after the centre dropped its own copy of them: `contacts_dropped`)."""
 
     case_id: str
     referral: Referral
     resend: tuple[SentDocument, ...]
     redo: tuple[Redo, ...]
     gaps: tuple[Gap, ...]
+    awaits_contacts: bool = False
 
 
 def plan_referral(
@@ -88,7 +89,7 @@ def plan_referral(
     referral the agency had at the backup (one issued after it, and finished, it never had: `finished_not_resent`).
     Without `since`, whatever the centre holds from the agency on an open referral is listed for officers to
     check. `contacts_dropped`: the centre no longer holds the parties' mobile numbers (a lead accepted), so a
-    lead's referral the agency lost goes again without them (`contact_not_resent`).
+    lead's referral the agency lost waits for intake to give them back (`awaits_contacts`).
     """
     closed_since = since is not None and referral.closed_at is not None and referral.closed_at >= since
     if not referral.is_open and not closed_since:
@@ -109,21 +110,21 @@ def plan_referral(
     if referral.status is ReferralStatus.ESCALATED:
         # The agency gets the referral and its withdrawal: its officers can do nothing more on it.
         return ReferralPlan(case_id, referral, resend, (), tuple(gaps))
-    # Before the backup the agency had the referral, with the numbers it first came with; one it lost comes again
-    # without them once the centre has dropped them.
-    if resend and contacts_dropped and referral.role is ReferralRole.LEAD and _after(referral.issued_at, since):
-        gaps.append(Gap.CONTACT_NOT_RESENT)
+    # Before the backup the agency had the referral, with the numbers it first came with; one it lost needs them
+    # from intake once the centre has dropped its copy.
+    awaits = bool(resend) and contacts_dropped and referral.role is ReferralRole.LEAD
+    awaits = awaits and _after(referral.issued_at, since)
     clock_changed = any(_after(d.recorded_at, since) for d in mine if d.message_type == DEADLINE_CHANGED)
-    return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps))
+    return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps), awaits)
 
 
 def contacts_dropped(case: Case, parties: Sequence[Mapping[str, Any]]) -> bool:
     """Whether the centre has dropped the parties' mobile numbers the case was registered with (`parties`, as its
-    registration keeps them now), so that a lead's referral sent again carries none: a lead accepted the case
-    (`rules.lead_has_taken_contacts`, when `handlers.CaseChange.apply` drops them) and no person has a number left.
-    Only persons have numbers: a case of organisations alone lost nothing. One whose persons never gave a number
-    cannot be told apart (the registration keeps no mark of numbers dropped; both read null), so it is listed too:
-    the centre has none to send either way, and only the window knows whether there were any."""
+    registration keeps them now), so that a lead's referral sent again must get them from intake: a lead accepted
+    the case (`rules.lead_has_taken_contacts`, when `handlers.CaseChange.apply` drops them) and no person has a
+    number left. Only persons have numbers: a case of organisations alone lost nothing. One whose persons never
+    gave a number cannot be told apart (the registration keeps no mark of numbers dropped; both read null), so
+    intake is asked then too, and answers with none."""
     persons = [p for p in parties if p.get("kind", "person") == "person"]
     return bool(persons) and not holds_phones(persons) and lead_has_taken_contacts(case)
 

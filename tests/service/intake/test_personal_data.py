@@ -12,7 +12,14 @@ from services.intake.personal_data import is_sealed
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.messages import CaseClosed, CaseRegistered, CaseReopened, RegisterDispute
+from shared.contracts.messages import (
+    CaseClosed,
+    CaseRegistered,
+    CaseReopened,
+    LeadContactsProvided,
+    ProvideLeadContacts,
+    RegisterDispute,
+)
 from shared.contracts.vocabulary import Rating, ReopenCause
 from shared.refusal import Refused
 from tests.fakes.intake import FakeIntakeStore
@@ -167,3 +174,56 @@ def test_only_the_coordinator_may_close_a_case_in_intake(uow, intake_store, plat
     with pytest.raises(Refused):
         worker(uow, platform, "wuyuan.court_link").on_case_closed(closed)
     assert intake_store.cases[case_id]["closed_at"] is None
+
+
+LOST_REFERRAL = UUID("5b0c1c7e-0000-4000-8000-0000000000aa")
+
+
+def contacts_asked(case_id: str, message_id: str) -> ProvideLeadContacts:
+    return fact(ProvideLeadContacts, case_id, CLOSED_AT, message_id, referral_id=LOST_REFERRAL)
+
+
+def test_the_coordinator_gets_the_parties_numbers_back_for_a_lead_that_lost_its_referral(uow, intake_store, platform):
+    """A restored agency's lead lost its referral after the centre dropped its copy: intake alone can give them."""
+    case_id = registered_case(uow, platform)
+    asked = contacts_asked(case_id, "7d9f3c1e-0000-4000-8000-000000000006")
+
+    from_coordinator = worker(uow, platform, "wuyuan.coordinator")
+    from_coordinator.on_provide_lead_contacts(asked)
+    from_coordinator.on_provide_lead_contacts(asked)  # delivered again: answered once
+
+    [answer] = uow.sent_of(LeadContactsProvided)
+    assert (answer.case_id, answer.referral_id) == (case_id, LOST_REFERRAL)
+    assert [(p.name, p.phone) for p in answer.parties or []] == [("张三", None), ("李四", LI_SI_PHONE)]
+    # ID numbers never leave intake, whoever asks.
+    assert ZHANG_SAN_ID not in answer.model_dump_json()
+    assert uow.routing_keys[answer.message_id] == "coordinator.LeadContactsProvided"
+
+
+def test_numbers_are_given_back_to_the_coordinator_alone(uow, intake_store, platform):
+    case_id = registered_case(uow, platform)
+
+    with pytest.raises(Refused) as refused:
+        worker(uow, platform, "wuyuan.court_link").on_provide_lead_contacts(
+            contacts_asked(case_id, "7d9f3c1e-0000-4000-8000-000000000007")
+        )
+    assert refused.value.code == "wrong_sender"
+    assert uow.sent_of(LeadContactsProvided) == []
+
+
+def test_a_case_intake_does_not_hold_or_has_purged_is_answered_without_numbers(uow, intake_store, platform):
+    """The coordinator waits for an answer either way: it then sends the referral as it can."""
+    case_id = registered_case(uow, platform)
+    from_coordinator = worker(uow, platform, "wuyuan.coordinator")
+    from_coordinator.on_provide_lead_contacts(
+        contacts_asked("430426-20261130-09999", "7d9f3c1e-0000-4000-8000-00000000000a")
+    )
+    from_coordinator.on_case_closed(
+        fact(CaseClosed, case_id, CLOSED_AT, "7d9f3c1e-0000-4000-8000-000000000008", rating=Rating.SATISFIED)
+    )
+    worker(uow, platform, "wuyuan.coordinator", CLOSED_AT + timedelta(days=RETENTION_DAYS + 1)).purge_personal_data()
+    from_coordinator.on_provide_lead_contacts(contacts_asked(case_id, "7d9f3c1e-0000-4000-8000-000000000009"))
+
+    unknown, purged = uow.sent_of(LeadContactsProvided)
+    assert unknown.parties is None
+    assert [(p.name, p.phone) for p in purged.parties or []] == [("张三", None), ("李四", None)]

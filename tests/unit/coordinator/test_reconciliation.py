@@ -159,10 +159,11 @@ def test_a_clock_paused_or_resumed_after_the_backup_is_for_officers_to_bring_in_
     assert plan is not None and plan.redo == ()
 
 
-def test_a_lead_referral_the_agency_lost_goes_again_without_the_numbers_the_centre_dropped():
+def test_a_lead_referral_the_agency_lost_waits_for_intake_to_give_back_the_numbers_the_centre_dropped():
     lost = referral(status=ReferralStatus.ACCEPTED, issued_at=AFTER, accepted_at=AFTER)
     plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True)
-    assert plan is not None and plan.gaps == (Gap.CONTACT_NOT_RESENT,)
+    assert plan is not None and plan.awaits_contacts and plan.gaps == ()
+    assert [d.message_type for d in plan.resend] == [ISSUED]  # what goes once intake answers
     # The agency had it at the backup, with the numbers it first came with; a co-unit never had any.
     held = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
     co_unit = referral(role=ReferralRole.CO_UNIT, issued_at=AFTER)
@@ -171,7 +172,7 @@ def test_a_lead_referral_the_agency_lost_goes_again_without_the_numbers_the_cent
         plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True),
         plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=False),
     ):
-        assert plan is not None and Gap.CONTACT_NOT_RESENT not in plan.gaps
+        assert plan is not None and not plan.awaits_contacts and plan.resend
 
 
 def test_the_centre_has_dropped_the_numbers_once_a_lead_accepted():
@@ -194,6 +195,7 @@ def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_
         "service": "police_link",
         "since": BACKUP.isoformat(),
         "resent": 1,
+        "awaiting_contacts": 1,
         "referrals": [
             {
                 "case_id": "430426-20261205-00001",
@@ -201,7 +203,8 @@ def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_
                 "unit": "police:430426101",
                 "status": "accepted",
                 "redo": ["accept", "pause"],
-                "gaps": ["contact_not_resent"],
+                "gaps": [],
+                "awaiting_contacts": [{"message_id": "m-1", "type": "ReferralIssued"}],
                 "accepted_at": AFTER.isoformat(),
                 "paused_at": AFTER.isoformat(),
                 "paused": True,
@@ -232,8 +235,9 @@ def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_
     assert "重办暂停计时（中心于 2026-11-05 13:00 收到；中心记录共暂停 2 次，现暂停中）" in text
     assert "直至第 2 次暂停" in text
     assert "· 重办办理结果：调解成功（中心于 2026-11-05 13:00 收到）" in text
-    assert "重发的交办不含当事人手机号" in text and "受理窗口" in text
+    assert "另有 1 份交办文书待信息收集组补回当事人手机号后重发" in text
+    assert "待信息收集组（受理窗口）补回手机号后即重发，无需人工处理" in text
     assert "机构恢复后的数据库中本无此件" in text
     assert "不会重复计入，也不会拒收" in text
-    for code in ("contact_not_resent", "finished_not_resent", "pause", "accept"):
+    for code in ("awaiting_contacts", "ReferralIssued", "finished_not_resent", "pause", "accept"):
         assert code not in text  # staff read words, not codes
