@@ -15,18 +15,20 @@ from services.coordinator.domain.reconciliation import (
     ISSUED,
     ReferralPlan,
     SentDocument,
-    contacts_dropped,
+    came_with_numbers,
+    numbers_dropped_at,
     plan_referral,
 )
 from services.coordinator.handlers import Coordination
+from services.coordinator.handlers import Work as CaseWork
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
 from shared.auth.principal import Principal
 from shared.contracts.disputes import PartyNotice
 from shared.contracts.envelope import MESSAGE_TYPES, Envelope
 from shared.contracts.messages import LeadContactsProvided, ProvideLeadContacts
-from shared.contracts.vocabulary import ReferralRole
 from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.registry import CENTRE
 from shared.telemetry.case_scope import case_scope
@@ -57,15 +59,15 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
             for referral in stored.case.referrals
             if referral.unit.startswith(f"{agency}:")
         ]
-        documents = uow.store.documents([referral.referral_id for _, referral in referrals])
+        documents = uow.store.sent.documents([referral.referral_id for _, referral in referrals])
         for stored, referral in referrals:
-            dropped = contacts_dropped(stored.case, stored.registered.get("parties") or [])
-            plan = plan_referral(stored.case.case_id, referral, documents, command.since, contacts_dropped=dropped)
+            dropped_at = numbers_dropped_at(stored.case, stored.registered.get("parties") or [])
+            plan = plan_referral(stored.case.case_id, referral, documents, command.since, numbers_dropped_at=dropped_at)
             if plan is not None:
                 plans.append(plan)
                 registered_of[plan.case_id] = stored
         sent_now = [plan for plan in plans if not plan.awaits_contacts]
-        waiting = uow.store.clear_sent([d.message_id for plan in sent_now for d in plan.resend])
+        waiting = uow.store.sent.clear_sent([d.message_id for plan in sent_now for d in plan.resend])
         platform = desk.platform
         for plan in plans:
             stored = registered_of[plan.case_id]
@@ -98,27 +100,37 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
 
 
 def handle_lead_contacts_provided(
-    message: LeadContactsProvided, sent_by: str | None, uow: Work, desk: Coordination
+    message: LeadContactsProvided, sent_by: str | None, uow: CaseWork, desk: Coordination
 ) -> None:
     """Intake gave the parties back: send the lead's referral, and the documents that follow it, as reconciling
-    would have, with the mobile numbers. A referral closed meanwhile goes as any closed one would (not at all)."""
+    would have, with the mobile numbers it first went with. The case is locked as for any change to it, so a
+    referral closed meanwhile is seen closed: it is not sent (one escalated goes with its withdrawal, no numbers)."""
     desk.platform.require_sender(message, sent_by, "intake")
     with uow:
         uow.claim(message)
-        stored = uow.store.case(message.case_id)
+        try:
+            stored = uow.store.lock(message.case_id)
+        except NotFound:
+            stored = None
         held = stored.case.referrals if stored is not None else ()
         referral = next((r for r in held if r.referral_id == message.referral_id), None)
         if stored is None or referral is None:
             log.warning("contacts for a referral the centre does not hold", extra={"referral": message.referral_id})
             return
-        plan = plan_referral(stored.case.case_id, referral, uow.store.documents([referral.referral_id]), None)
+        plan = plan_referral(stored.case.case_id, referral, uow.store.sent.documents([referral.referral_id]), None)
         if plan is None or not plan.resend:
             log.info("the referral closed before its contacts came back; nothing sent again")
             return
-        if message.parties is None:
-            log.warning("intake holds no such case: the lead's referral goes again without the parties' numbers")
-        contacts = message.parties if referral.role is ReferralRole.LEAD else None
-        waiting = uow.store.clear_sent([d.message_id for d in plan.resend])
+        dropped_at = numbers_dropped_at(stored.case, stored.registered.get("parties") or [])
+        first_with_numbers = referral.is_open and came_with_numbers(referral, dropped_at)
+        contacts = message.parties if first_with_numbers else None
+        if first_with_numbers and not any(party.phone for party in message.parties or ()):
+            # Never given, purged after the retention period, or intake restored to before the case.
+            log.warning(
+                "intake holds no mobile number for the parties: the lead's referral goes again without them",
+                extra={"referral": referral.referral_id, "intake_holds_case": message.parties is not None},
+            )
+        waiting = uow.store.sent.clear_sent([d.message_id for d in plan.resend])
         with case_scope(plan.case_id, stored.trace, "coordinator: reconcile"):
             for document in plan.resend:
                 if document.message_id not in waiting:

@@ -96,7 +96,7 @@ class Coordinator(PlatformService):
     # Intake gave back the parties' numbers a lead's referral, sent again by `wuyuan reconcile`, waited for.
     @handles(LeadContactsProvided)
     def on_lead_contacts_provided(self, message: LeadContactsProvided) -> None:
-        reconcile_handlers.handle_lead_contacts_provided(message, self.sender, self.reconciling, self.desk)
+        reconcile_handlers.handle_lead_contacts_provided(message, self.sender, self.uow, self.desk)
 
     @api("GET", "/api/v1/cases/<case_id>", access=READS_CASES)
     def show_case(self, request: Request, case_id: str) -> Response:

@@ -16,6 +16,7 @@ from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
 from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
+from services.coordinator.sent_documents import PostgresSentDocuments, SentDocuments
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.vocabulary import Category, Rating, ResultCode, Source
 from shared.delivery.statements import Row, Statements
@@ -99,6 +100,8 @@ class CaseStore(Protocol):
 
     # The official calendar's loaded years (`shared.calendar_store`), kept in the same transactions.
     calendar: CalendarStore
+    # The documents sent to each referral, for sending them again (`wuyuan reconcile`).
+    sent: SentDocuments
 
     def open_cases_due_from(self, moment: datetime) -> list[str]:
         """The cases with an open referral due at or after `moment`, by case id: those a year's calendar,
@@ -110,6 +113,7 @@ class PostgresCaseStore:
     def __init__(self, statements: Statements) -> None:
         self.sql = statements
         self.calendar: CalendarStore = PostgresCalendarStore(statements)
+        self.sent: SentDocuments = PostgresSentDocuments(statements)
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
         facts = case.facts

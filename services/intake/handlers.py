@@ -1,13 +1,16 @@
 """Intake's service layer: one registration for walk-in reports and agency feeds alike, and a case as staff read it."""
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from pydantic import ValidationError
+
 from services.intake import domain, frequency
 from services.intake.store import IntakeStore
-from shared.contracts.disputes import DisputeReport, Party, minimise_parties
+from shared.contracts.disputes import DisputeReport, PartyNotice, minimise_parties
 from shared.contracts.identifiers import mask_mobile, mask_resident_id, split_unit
 from shared.contracts.messages import (
     CaseClosed,
@@ -25,6 +28,8 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers
+
+log = logging.getLogger(__name__)
 
 Work = UnitOfWork[IntakeStore]
 
@@ -82,23 +87,38 @@ def handle_provide_lead_contacts(
     message: ProvideLeadContacts, sent_by: str | None, uow: Work, platform: Platform
 ) -> None:
     """A lead unit's agency lost its referral after the centre dropped its copy of the parties' mobile numbers:
-    give the coordinator the parties again, numbers included (as at registration; none once purged), for it to
-    send the referral with them. ID numbers stay here, as always."""
+    give the coordinator the parties again with their numbers, as at registration, for it to send the referral
+    with them. Always answered, so that the referral goes out: without a number where intake holds none (purged,
+    or one that does not open), with `parties` null for a case it does not hold. ID numbers stay here."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
-        parties = uow.store.parties(message.case_id)
+        contacts = uow.store.contacts(message.case_id)
         uow.send(
             LeadContactsProvided.build(
                 **_to_coordinator(platform, message.case_id, platform.now()),
                 referral_id=message.referral_id,
-                parties=None if parties is None else minimise_parties(_parties(parties), with_contact=True),
+                parties=None if contacts is None else _notices(contacts),
             )
         )
 
 
-def _parties(stored: list[dict[str, Any]]) -> list[Party]:
-    return [Party.model_validate(party) for party in stored]
+def _notices(contacts: list[dict[str, Any]]) -> list[PartyNotice] | None:
+    """The parties as a referral names them. A stored number today's rules refuse goes as none rather than stop the
+    rest; a party that reads as no party at all makes the answer none (the coordinator then sends the parties as
+    its registration keeps them, without numbers), so that an answer always goes."""
+    notices = []
+    for contact in contacts:
+        fields = {key: contact.get(key) for key in ("role", "kind", "name")}
+        try:
+            notices.append(PartyNotice.model_validate({**fields, "phone": contact.get("phone")}))
+        except ValidationError:
+            try:
+                notices.append(PartyNotice.model_validate({**fields, "phone": None}))
+            except ValidationError:
+                log.warning("a stored party no longer reads as one; the parties go without numbers")
+                return None
+    return notices
 
 
 def handle_case_reopened(message: CaseReopened, sent_by: str | None, uow: Work, platform: Platform) -> None:

@@ -1,5 +1,6 @@
 """Intake's cases as reported, every report, the repeat keys cases are matched by, and the daily case numbers."""
 
+import logging
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -7,12 +8,20 @@ from uuid import UUID
 
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
 from services.intake.frequency import Alert, AlertHistory, SeenReport, Watched
-from services.intake.personal_data import SEALED_FIELDS, SEALED_PREFIX, PersonalDataCipher, is_sealed
+from services.intake.personal_data import (
+    SEALED_FIELDS,
+    SEALED_PREFIX,
+    PersonalDataCipher,
+    PersonalDataError,
+    is_sealed,
+)
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.vocabulary import Category
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
+
+log = logging.getLogger(__name__)
 
 
 class IntakeStore(Protocol):
@@ -57,8 +66,9 @@ class IntakeStore(Protocol):
         NotFound if there is none."""
         ...
 
-    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
-        """The case's parties as registered, ID and mobile numbers opened (none once purged); None if no such case."""
+    def contacts(self, case_id: str) -> list[dict[str, Any]] | None:
+        """The case's parties as registered (`role`, `kind`, `name`, `phone`), each mobile number opened: none once
+        purged, or where it does not open (logged); never the ID numbers. None if there is no such case."""
         ...
 
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
@@ -219,12 +229,11 @@ class PostgresIntakeStore:
         )
         return row
 
-    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
+    def contacts(self, case_id: str) -> list[dict[str, Any]] | None:
         row = self.sql.one("SELECT report -> 'parties' AS parties FROM cases WHERE case_id = %s", (case_id,))
         if row is None:
             return None
-        opened: list[dict[str, Any]] = self.cipher.open_parties({"parties": row["parties"] or []}, case_id)["parties"]
-        return opened
+        return [contact_of(party, self.cipher, case_id) for party in row["parties"] or []]
 
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
         self.sql.write(
@@ -315,6 +324,18 @@ _PLAIN_NUMBER_PATH = (
     f'$.parties[*] ? ((@.id_number.type() == "string" && !(@.id_number starts with "{SEALED_PREFIX}"))'
     f' || (@.phone.type() == "string" && !(@.phone starts with "{SEALED_PREFIX}")))'
 )
+
+
+def contact_of(party: dict[str, Any], cipher: PersonalDataCipher, case_id: str) -> dict[str, Any]:
+    """A stored party as the lead unit may have it: its mobile number opened (the ID number never)."""
+    phone = party.get("phone")
+    if isinstance(phone, str) and is_sealed(phone):
+        try:
+            phone = cipher.open(phone, case_id)
+        except PersonalDataError as exc:  # a retired key dropped, or a damaged value: the others still go
+            log.warning("a party's mobile number does not open", extra={"case_id": case_id, "error": str(exc)})
+            phone = None
+    return {"role": party.get("role"), "kind": party.get("kind", "person"), "name": party.get("name"), "phone": phone}
 
 
 def has_plain_numbers(report: dict[str, Any]) -> bool:

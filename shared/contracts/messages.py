@@ -15,7 +15,15 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from shared.contracts.dates import YEARS_TEXT, CalendarDateTime
-from shared.contracts.disputes import DisputeReport, LongText, PartyNotice, RecordId, ResultReport, ShortText
+from shared.contracts.disputes import (
+    MAX_PARTIES,
+    DisputeReport,
+    LongText,
+    PartyNotice,
+    RecordId,
+    ResultReport,
+    ShortText,
+)
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import AccountId, CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
@@ -176,7 +184,8 @@ class LeadContactsProvided(CaseDocument):
 
     referral_id: UUID
     parties: list[PartyNotice] | None = Field(
-        description="null when intake holds no such case (its own database restored to before the case)"
+        max_length=MAX_PARTIES,
+        description="null when intake holds no such case (its own database restored to before the case)",
     )
 
 

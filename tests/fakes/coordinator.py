@@ -4,15 +4,21 @@ import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, tally
 from services.coordinator.domain.model import Case, TimelineEntry
+from services.coordinator.domain.reconciliation import SentDocument
 from services.coordinator.store import CaseQuery, ListedCase, StoredCase
+from shared.contracts.envelope import Envelope
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.calendar import FakeCalendarStore
+
+# What the outbox's trigger keeps of a referral's documents (coordinator migration 0007).
+REFERRAL_DOCUMENTS = ("ReferralIssued", "ReferralDeadlineChanged", "ReferralWithdrawn")
 
 _case_codec = TypeAdapter(Case)
 
@@ -22,11 +28,38 @@ def as_json(value: object) -> Any:
     return json.loads(json.dumps(value, default=str, ensure_ascii=False))
 
 
+class FakeSentDocuments:
+    """The documents sent to referrals, kept as the outbox's trigger keeps them, and the outbox rows still waiting."""
+
+    def __init__(self) -> None:
+        self.kept: list[SentDocument] = []
+        self.waiting: set[UUID] = set()  # queued and not yet sent: a test puts ids here
+        self.cleared: list[UUID] = []  # sent rows dropped to be queued again
+
+    def keep(self, messages: Sequence[Envelope], at: datetime) -> None:
+        """What the trigger records as these messages are queued: the body less parties and summary."""
+        for message in messages:
+            if message.type in REFERRAL_DOCUMENTS:
+                body = message.model_dump(mode="json", exclude={"parties", "summary"})
+                referral_id = UUID(body["referral_id"])
+                self.kept.append(SentDocument(message.message_id, message.type, referral_id, body, at))
+
+    def documents(self, referral_ids: Sequence[UUID]) -> list[SentDocument]:
+        wanted = set(referral_ids)
+        found = [d for d in self.kept if d.referral_id in wanted]
+        return sorted(found, key=lambda d: (d.recorded_at, str(d.message_id)))
+
+    def clear_sent(self, message_ids: Sequence[UUID]) -> set[UUID]:
+        self.cleared.extend(i for i in message_ids if i not in self.waiting)
+        return {i for i in message_ids if i in self.waiting}
+
+
 class FakeCaseStore:
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Any]] = {}
         self.timeline: dict[str, list[Row]] = {}
         self.calendar = FakeCalendarStore()
+        self.sent = FakeSentDocuments()
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
         if case.case_id in self.rows:

@@ -8,7 +8,7 @@ from uuid import UUID
 from services.intake.domain import PairKey, PriorCase, RepeatKeys
 from services.intake.frequency import Alert, AlertHistory, SeenReport, Watched
 from services.intake.personal_data import PersonalDataCipher
-from services.intake.store import has_plain_numbers, without_personal_numbers
+from services.intake.store import contact_of, has_plain_numbers, without_personal_numbers
 from shared.contracts.disputes import DisputeReport
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
@@ -123,11 +123,10 @@ class FakeIntakeStore:
             ],
         }
 
-    def parties(self, case_id: str) -> list[dict[str, Any]] | None:
+    def contacts(self, case_id: str) -> list[dict[str, Any]] | None:
         if case_id not in self.cases:
             return None
-        report = self.cases[case_id]["report"]
-        return list(as_json(self.cipher.open_parties(report, case_id))["parties"])
+        return [contact_of(party, self.cipher, case_id) for party in self.cases[case_id]["report"]["parties"]]
 
     def note_closure(self, case_id: str, closed_at: datetime | None, occurred_at: datetime) -> None:
         case = self.cases.get(case_id)

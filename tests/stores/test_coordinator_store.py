@@ -973,15 +973,41 @@ def test_reconciliation_reads_back_whole_every_case_an_agency_holds_open(service
 
 
 @pytest.mark.integration
-def test_reconciliation_reads_one_case_back_whole_for_the_contacts_intake_gives_back(service_database: str) -> None:
-    """A lead's referral waits for intake's answer; the case it then goes out from reads as it was saved."""
+def test_documents_sent_to_a_referral_are_kept_without_parties_and_cleared_only_once_sent(
+    service_database: str,
+) -> None:
+    """`wuyuan reconcile` sends a referral's documents again from what the outbox's trigger kept; a sent row makes
+    way for the document queued again under its id, while one still waiting to go is left to go once."""
     empty_tables(service_database)
-    cases = postgres_bench(service_database, PostgresCaseStore)
-    well = accepted(registered_case(cases, WELL_QUARREL, MORNING), NEXT_MORNING)
-    with cases.transaction() as store:
-        store.save(well, NEXT_MORNING)
+    referral_id = UUID("5b0c1c7e-0000-4000-8000-0000000000aa")
+    issued, deadline = UUID("7d9f3c1e-0000-4000-8000-0000000000a1"), UUID("7d9f3c1e-0000-4000-8000-0000000000a2")
+    body = {
+        "referral_id": str(referral_id),
+        "case_id": WELL_QUARREL,
+        "recipient": JUSTICE_OFFICE,
+        "role": "lead",
+        "summary": "两户共用水井",
+        "parties": [{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}],
+    }
+    with postgres_bench(service_database, PostgresCaseStore).transaction() as store:
+        for message_id, kind in ((issued, "ReferralIssued"), (deadline, "ReferralDeadlineChanged")):
+            store.sql.write(
+                "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
+                " VALUES (%s, %s, %s, 'wuyuan.documents', 'justice_link.x', %s, '{}')",
+                (message_id, kind, WELL_QUARREL, jsonb(body)),
+            )
+        store.sql.write("UPDATE outbox SET published_at = now() WHERE message_id = %s", (issued,))
 
-    with postgres_bench(service_database, PostgresReconcileStore).transaction() as reconcile:
-        found = reconcile.case(WELL_QUARREL)
-        assert reconcile.case(FENCE_QUARREL) is None
-    assert found is not None and (found.case, found.registered, found.trace) == (well, REGISTERED, TRACE)
+    with postgres_bench(service_database, PostgresCaseStore).transaction() as store:
+        kept = store.sent.documents([referral_id])
+        waiting = store.sent.clear_sent([issued, deadline])
+        assert store.sent.documents([UUID(int=1)]) == []
+    assert [(d.message_id, d.message_type) for d in kept] == [
+        (issued, "ReferralIssued"),
+        (deadline, "ReferralDeadlineChanged"),
+    ]
+    assert "parties" not in kept[0].body and "summary" not in kept[0].body and kept[0].body["role"] == "lead"
+    assert waiting == {deadline}
+    with psycopg.connect(service_database) as conn:
+        left = [row[0] for row in conn.execute("SELECT message_id FROM outbox")]
+    assert left == [deadline]

@@ -431,16 +431,20 @@ def test_a_case_never_registered_is_not_found_and_has_no_trace(stores):
         assert store.case_trace(WAGES_CASE) == {}
         with pytest.raises(NotFound):
             store.get_case(WAGES_CASE)
-        assert store.parties(WAGES_CASE) is None
+        assert store.contacts(WAGES_CASE) is None
 
 
-def test_a_case_gives_its_parties_back_numbers_opened(stores):
-    """What a lead's referral sent again after an agency's restore carries, ID numbers left out by the handler."""
+def test_a_case_gives_its_parties_back_with_their_mobile_numbers_never_their_id_numbers(stores):
+    """What a lead's referral sent again after an agency's restore carries (`ProvideLeadContacts`)."""
     report = dispute(zhang_san(phone="13800138000"), li_si())
     register(stores, NEIGHBOUR_CASE, report)
 
     with stores.transaction() as store:
-        assert store.parties(NEIGHBOUR_CASE) == report.model_dump(mode="json")["parties"]
+        contacts = store.contacts(NEIGHBOUR_CASE)
+    assert contacts == [
+        {"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"},
+        {"role": "respondent", "kind": "person", "name": "李四", "phone": None},
+    ]
 
 
 # --- personal data at rest -----------------------------------------------------------------

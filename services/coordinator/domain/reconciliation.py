@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from services.coordinator.domain.model import Case, Referral, ReferralStatus
-from services.coordinator.domain.rules import holds_phones, lead_has_taken_contacts
+from services.coordinator.domain.rules import holds_phones
 from shared.contracts.vocabulary import ReferralRole
 
 ISSUED = "ReferralIssued"
@@ -63,7 +63,7 @@ class ReferralPlan:
     """One referral's part in the reconciliation.
 
     `awaits_contacts`: `resend` goes only once intake has given the parties' mobile numbers back (a lead's
-    referral the agency lost after the centre dropped its own copy of them: `contacts_dropped`)."""
+    referral first sent with them, lost by the agency after the centre dropped its own copy: `came_with_numbers`)."""
 
     case_id: str
     referral: Referral
@@ -79,7 +79,7 @@ def plan_referral(
     documents: Sequence[SentDocument],
     since: datetime | None,
     *,
-    contacts_dropped: bool = False,
+    numbers_dropped_at: datetime | None = None,
 ) -> ReferralPlan | None:
     """The referral's plan, or None when it is no concern of the reconciliation.
 
@@ -88,8 +88,9 @@ def plan_referral(
     with its referral; a decline or result the agency reported since then is for officers to redo, on a
     referral the agency had at the backup (one issued after it, and finished, it never had: `finished_not_resent`).
     Without `since`, whatever the centre holds from the agency on an open referral is listed for officers to
-    check. `contacts_dropped`: the centre no longer holds the parties' mobile numbers (a lead accepted), so a
-    lead's referral the agency lost waits for intake to give them back (`awaits_contacts`).
+    check. `numbers_dropped_at` (`numbers_dropped_at()`): when the centre dropped its copy of the parties' mobile
+    numbers; a lead's referral first sent with them, and lost by the agency, waits for intake to give them back
+    (`awaits_contacts`).
     """
     closed_since = since is not None and referral.closed_at is not None and referral.closed_at >= since
     if not referral.is_open and not closed_since:
@@ -112,21 +113,34 @@ def plan_referral(
         return ReferralPlan(case_id, referral, resend, (), tuple(gaps))
     # Before the backup the agency had the referral, with the numbers it first came with; one it lost needs them
     # from intake once the centre has dropped its copy.
-    awaits = bool(resend) and contacts_dropped and referral.role is ReferralRole.LEAD
-    awaits = awaits and _after(referral.issued_at, since)
+    awaits = bool(resend) and came_with_numbers(referral, numbers_dropped_at) and _after(referral.issued_at, since)
     clock_changed = any(_after(d.recorded_at, since) for d in mine if d.message_type == DEADLINE_CHANGED)
     return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps), awaits)
 
 
-def contacts_dropped(case: Case, parties: Sequence[Mapping[str, Any]]) -> bool:
-    """Whether the centre has dropped the parties' mobile numbers the case was registered with (`parties`, as its
-    registration keeps them now), so that a lead's referral sent again must get them from intake: a lead accepted
-    the case (`rules.lead_has_taken_contacts`, when `handlers.CaseChange.apply` drops them) and no person has a
-    number left. Only persons have numbers: a case of organisations alone lost nothing. One whose persons never
-    gave a number cannot be told apart (the registration keeps no mark of numbers dropped; both read null), so
-    intake is asked then too, and answers with none."""
+def numbers_dropped_at(case: Case, parties: Sequence[Mapping[str, Any]]) -> datetime | None:
+    """When the centre dropped the parties' mobile numbers the case was registered with (`parties`, as its
+    registration keeps them now): the first time a lead took the case, by accepting it or by reporting its result
+    (`rules.lead_has_taken_contacts`, when `handlers.CaseChange.apply` drops them). None while a person's number is
+    still held, when the parties are organisations alone (they have no numbers), or before any lead took the case.
+    Persons who never gave a number cannot be told apart (both read null): intake is asked then too, and answers
+    with none."""
     persons = [p for p in parties if p.get("kind", "person") == "person"]
-    return bool(persons) and not holds_phones(persons) and lead_has_taken_contacts(case)
+    if not persons or holds_phones(persons):
+        return None
+    taken = [
+        r.accepted_at or r.closed_at
+        for r in case.referrals
+        if r.role is ReferralRole.LEAD and (r.accepted_at is not None or r.status is ReferralStatus.REPORTED)
+    ]
+    return min((moment for moment in taken if moment is not None), default=None)
+
+
+def came_with_numbers(referral: Referral, dropped_at: datetime | None) -> bool:
+    """Whether the referral was first sent with the parties' mobile numbers the centre has dropped since: a lead's,
+    issued before they were dropped. Co-units never get them, nor does a lead issued after (another round, or one
+    that took the case over): it is sent again as it first went, without them."""
+    return referral.role is ReferralRole.LEAD and dropped_at is not None and referral.issued_at < dropped_at
 
 
 def _after(moment: datetime | None, since: datetime | None) -> bool:

@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.intake.frequency import DEFAULT_RULES
-from services.intake.personal_data import is_sealed
+from services.intake.personal_data import PersonalDataCipher, is_sealed
 from services.intake.service import Intake
 from services.intake.settings import intake_settings
 from shared.contracts.disputes import DisputeReport
@@ -227,3 +227,16 @@ def test_a_case_intake_does_not_hold_or_has_purged_is_answered_without_numbers(u
     unknown, purged = uow.sent_of(LeadContactsProvided)
     assert unknown.parties is None
     assert [(p.name, p.phone) for p in purged.parties or []] == [("张三", None), ("李四", None)]
+
+
+def test_a_number_that_no_longer_opens_is_left_out_and_the_answer_still_goes(uow, intake_store, platform):
+    """A retired key dropped too early, say: the lead's referral must still go out, without that number."""
+    case_id = registered_case(uow, platform)
+    intake_store.cipher = PersonalDataCipher(bytes(range(1, 33)))  # not the key the numbers were sealed under
+
+    worker(uow, platform, "wuyuan.coordinator").on_provide_lead_contacts(
+        contacts_asked(case_id, "7d9f3c1e-0000-4000-8000-00000000000b")
+    )
+
+    [answer] = uow.sent_of(LeadContactsProvided)
+    assert [(p.name, p.phone) for p in answer.parties or []] == [("张三", None), ("李四", None)]

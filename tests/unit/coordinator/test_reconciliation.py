@@ -12,7 +12,8 @@ from services.coordinator.domain.reconciliation import (
     Gap,
     Redo,
     SentDocument,
-    contacts_dropped,
+    came_with_numbers,
+    numbers_dropped_at,
     plan_referral,
 )
 from services.coordinator.reconcile_handlers import rebuilt
@@ -160,33 +161,46 @@ def test_a_clock_paused_or_resumed_after_the_backup_is_for_officers_to_bring_in_
 
 
 def test_a_lead_referral_the_agency_lost_waits_for_intake_to_give_back_the_numbers_the_centre_dropped():
-    lost = referral(status=ReferralStatus.ACCEPTED, issued_at=AFTER, accepted_at=AFTER)
-    plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True)
+    lost = referral(status=ReferralStatus.ACCEPTED, issued_at=AFTER, accepted_at=AFTER + timedelta(hours=1))
+    dropped_at = lost.accepted_at
+    plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at)
     assert plan is not None and plan.awaits_contacts and plan.gaps == ()
     assert [d.message_type for d in plan.resend] == [ISSUED]  # what goes once intake answers
-    # The agency had it at the backup, with the numbers it first came with; a co-unit never had any.
+    # The agency had it at the backup, with the numbers it first came with; a co-unit never had any; nor did a
+    # lead issued once the numbers were dropped (another round, or one that took the case over).
     held = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
     co_unit = referral(role=ReferralRole.CO_UNIT, issued_at=AFTER)
+    successor = referral(issued_at=AFTER + timedelta(days=1))
     for plan in (
-        plan_referral("C1", held, [document(ISSUED, ISSUED_AT)], BACKUP, contacts_dropped=True),
-        plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=True),
-        plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, contacts_dropped=False),
+        plan_referral("C1", held, [document(ISSUED, ISSUED_AT)], BACKUP, numbers_dropped_at=dropped_at),
+        plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at),
+        plan_referral("C1", successor, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at),
+        plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=None),
     ):
         assert plan is not None and not plan.awaits_contacts and plan.resend
 
 
-def test_the_centre_has_dropped_the_numbers_once_a_lead_accepted():
-    lead = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
+def test_the_centre_dropped_the_numbers_when_a_lead_first_took_the_case():
+    taken = AFTER + timedelta(hours=1)
+    lead = referral(status=ReferralStatus.ACCEPTED, accepted_at=taken)
     case = replace(police_case(), referrals=(lead,))
     kept = [{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}]
     dropped = [{**kept[0], "phone": None}]
     organisations = [{"role": "applicant", "kind": "organisation", "name": "某物业公司", "phone": None}]
-    assert contacts_dropped(case, dropped)
-    assert not contacts_dropped(case, kept)
-    assert not contacts_dropped(case, organisations)
-    assert not contacts_dropped(case, [])
-    not_yet = replace(case, referrals=(referral(),))
-    assert not contacts_dropped(not_yet, dropped)
+    assert numbers_dropped_at(case, dropped) == taken
+    assert numbers_dropped_at(case, kept) is None
+    assert numbers_dropped_at(case, organisations) is None
+    assert numbers_dropped_at(case, []) is None
+    assert numbers_dropped_at(replace(case, referrals=(referral(),)), dropped) is None
+    # A lead that reported without accepting took the case too; the first lead to take it says when.
+    reported = referral(status=ReferralStatus.REPORTED, closed_at=taken - timedelta(minutes=5))
+    later = referral(referral_id=uuid4(), status=ReferralStatus.ACCEPTED, accepted_at=taken + timedelta(days=3))
+    assert numbers_dropped_at(replace(case, referrals=(reported, later)), dropped) == taken - timedelta(minutes=5)
+    # Only a lead issued before then went with them.
+    assert came_with_numbers(lead, taken)
+    assert not came_with_numbers(referral(issued_at=taken + timedelta(days=1)), taken)
+    assert not came_with_numbers(referral(role=ReferralRole.CO_UNIT), taken)
+    assert not came_with_numbers(lead, None)
 
 
 def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_numbers_are():
@@ -236,7 +250,7 @@ def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_
     assert "直至第 2 次暂停" in text
     assert "· 重办办理结果：调解成功（中心于 2026-11-05 13:00 收到）" in text
     assert "另有 1 份交办文书待信息收集组补回当事人手机号后重发" in text
-    assert "待信息收集组（受理窗口）补回手机号后即重发，无需人工处理" in text
+    assert "待信息收集组（受理窗口）补回手机号后即重发，送达后再按上列重办" in text
     assert "机构恢复后的数据库中本无此件" in text
     assert "不会重复计入，也不会拒收" in text
     for code in ("awaiting_contacts", "ReferralIssued", "finished_not_resent", "pause", "accept"):
