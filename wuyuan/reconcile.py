@@ -46,9 +46,8 @@ GAP_WORDS = {
 # A lead's referral the agency lost after the centre dropped its copy of the parties' mobile numbers.
 AWAITING_CONTACTS_WORDS = (
     "牵头单位签收后中心已按规定删除当事人手机号，这份交办待信息收集组（受理窗口）补回手机号后即重发，"
-    "送达后再按上列重办；受理窗口也无号码的，照常重发但不含号码（协调组服务日志有警告）。"
-    "信息收集组停机时交办随其恢复而发出；迟迟未到的，请查看死信（wuyuan dlq list）后再运行一次本命令。"
-    "身份证号从不随交办发送"
+    "送达后再按上列重办。重发的交办仍无号码的（受理窗口也未保存或已按期删除），请向县综治中心受理窗口核实；"
+    "迟迟未送达的，请运维人员查看死信（wuyuan dlq list）后再运行一次本命令。身份证号从不随交办发送"
 )
 
 

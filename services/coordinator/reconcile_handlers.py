@@ -11,11 +11,13 @@ from typing import Any
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from services.coordinator.domain.model import ReferralStatus
 from services.coordinator.domain.reconciliation import (
     ISSUED,
     ReferralPlan,
     SentDocument,
-    came_with_numbers,
+    agency_had_numbers,
+    documents_again,
     numbers_dropped_at,
     plan_referral,
 )
@@ -62,7 +64,10 @@ def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, des
         documents = uow.store.sent.documents([referral.referral_id for _, referral in referrals])
         for stored, referral in referrals:
             dropped_at = numbers_dropped_at(stored.case, stored.registered.get("parties") or [])
-            plan = plan_referral(stored.case.case_id, referral, documents, command.since, numbers_dropped_at=dropped_at)
+            had_numbers = agency_had_numbers(stored.case, referral, dropped_at)
+            plan = plan_referral(
+                stored.case.case_id, referral, documents, command.since, agency_had_numbers=had_numbers
+            )
             if plan is not None:
                 plans.append(plan)
                 registered_of[plan.case_id] = stored
@@ -103,8 +108,9 @@ def handle_lead_contacts_provided(
     message: LeadContactsProvided, sent_by: str | None, uow: CaseWork, desk: Coordination
 ) -> None:
     """Intake gave the parties back: send the lead's referral, and the documents that follow it, as reconciling
-    would have, with the mobile numbers it first went with. The case is locked as for any change to it, so a
-    referral closed meanwhile is seen closed: it is not sent (one escalated goes with its withdrawal, no numbers)."""
+    would have, with the mobile numbers its agency held. The case is locked as for any change to it, so a change
+    made meanwhile is seen: a referral escalated meanwhile goes with its withdrawal and no numbers, one finished
+    meanwhile not at all (the agency reported it, so has it)."""
     desk.platform.require_sender(message, sent_by, "intake")
     with uow:
         uow.claim(message)
@@ -117,22 +123,25 @@ def handle_lead_contacts_provided(
         if stored is None or referral is None:
             log.warning("contacts for a referral the centre does not hold", extra={"referral": message.referral_id})
             return
-        plan = plan_referral(stored.case.case_id, referral, uow.store.sent.documents([referral.referral_id]), None)
-        if plan is None or not plan.resend:
-            log.info("the referral closed before its contacts came back; nothing sent again")
+        if not (referral.is_open or referral.status is ReferralStatus.ESCALATED):
+            log.info("the referral was finished before its contacts came back; nothing sent again")
+            return
+        resend = documents_again(referral, uow.store.sent.documents([referral.referral_id]))
+        if not resend:
+            log.warning("the referral's first document is not kept; it cannot be sent again (issued_unknown)")
             return
         dropped_at = numbers_dropped_at(stored.case, stored.registered.get("parties") or [])
-        first_with_numbers = referral.is_open and came_with_numbers(referral, dropped_at)
-        contacts = message.parties if first_with_numbers else None
-        if first_with_numbers and not any(party.phone for party in message.parties or ()):
-            # Never given, purged after the retention period, or intake restored to before the case.
+        with_numbers = referral.is_open and agency_had_numbers(stored.case, referral, dropped_at)
+        contacts = message.parties if with_numbers else None
+        if with_numbers and not any(party.phone for party in message.parties or ()):
+            # Never given, purged after the retention period, not opening, or intake restored to before the case.
             log.warning(
-                "intake holds no mobile number for the parties: the lead's referral goes again without them",
-                extra={"referral": referral.referral_id, "intake_holds_case": message.parties is not None},
+                "intake gave no mobile number for the parties: the lead's referral goes again without them",
+                extra={"referral": referral.referral_id, "parties_given": message.parties is not None},
             )
-        waiting = uow.store.sent.clear_sent([d.message_id for d in plan.resend])
-        with case_scope(plan.case_id, stored.trace, "coordinator: reconcile"):
-            for document in plan.resend:
+        waiting = uow.store.sent.clear_sent([d.message_id for d in resend])
+        with case_scope(stored.case.case_id, stored.trace, "coordinator: reconcile"):
+            for document in resend:
                 if document.message_id not in waiting:
                     uow.send(rebuilt(document, stored.registered, contacts))
 

@@ -185,7 +185,8 @@ class LeadContactsProvided(CaseDocument):
     referral_id: UUID
     parties: list[PartyNotice] | None = Field(
         max_length=MAX_PARTIES,
-        description="null when intake holds no such case (its own database restored to before the case)",
+        description="null when intake holds no such case (its own database restored to before the case), or holds "
+        "a party that no longer reads as one; a number intake no longer holds (purged) or cannot open is null",
     )
 
 

@@ -140,14 +140,14 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
     assert lines[referral_b["referral_id"]]["redo"] == ["accept"]
     assert lines[referral_c["referral_id"]]["redo"] == []
     assert lines[referral_d["referral_id"]]["redo"] == ["accept"]
-    for referral_id in open_ids - {referral_d["referral_id"]}:
-        assert [d["type"] for d in lines[referral_id]["resent"]] == ["ReferralIssued"]
-        assert lines[referral_id]["awaiting_contacts"] == []
-    # D's 签收 made the centre drop its copy of the parties' numbers, and the court lost D: it goes again once intake
-    # has given them back. C is not accepted yet (the centre still holds them); B the court kept.
-    assert lines[referral_d["referral_id"]]["resent"] == []
-    assert [d["type"] for d in lines[referral_d["referral_id"]]["awaiting_contacts"]] == ["ReferralIssued"]
-    assert report["resent"] == 2 and report["awaiting_contacts"] == 1
+    # B's and D's 签收 made the centre drop its copy of their parties' numbers: each goes again once intake has given
+    # them back (the court lost D; B it kept, and its inbox skips it). C is not accepted yet: the centre holds them.
+    assert [d["type"] for d in lines[referral_c["referral_id"]]["resent"]] == ["ReferralIssued"]
+    assert lines[referral_c["referral_id"]]["awaiting_contacts"] == []
+    for referral_id in (referral_b["referral_id"], referral_d["referral_id"]):
+        assert lines[referral_id]["resent"] == []
+        assert [d["type"] for d in lines[referral_id]["awaiting_contacts"]] == ["ReferralIssued"]
+    assert report["resent"] == 1 and report["awaiting_contacts"] == 2
     assert all(line["gaps"] == [] for line in report["referrals"])
 
     # The court holds every open referral again, each once, under the message id it was first sent with.
@@ -170,13 +170,13 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
 
     # Reconciling again changes nothing at the agency: its inbox skips every document. Officers read what to redo.
     told = wuyuan_text(platform, "reconcile", AGENCY, "--backup", str(folder))
-    # D waited for intake again: the check below counts only once its answer was handled.
-    assert wait_until(lambda: len(inbox_claims(platform, "LeadContactsProvided", "coordinator")) == 2)
+    # B and D waited for intake again: the check below counts only once its answers were handled.
+    assert wait_until(lambda: len(inbox_claims(platform, "LeadContactsProvided", "coordinator")) == 4)
     assert "以下 3 件交办，中心持有而机构恢复后的数据库可能已丢失" in told
     assert f"案件 {case_a}" in told and f"案件 {case_b}" in told and f"案件 {case_d}" in told
     assert told.count("重办受理") == 2 and told.count("重办办理结果：依职能办结") == 1
-    assert "另有 1 份交办文书待信息收集组补回当事人手机号后重发" in told
-    assert told.count("补回手机号后即重发") == 1
+    assert "另有 2 份交办文书待信息收集组补回当事人手机号后重发" in told
+    assert told.count("补回手机号后即重发") == 2
     assert "不会重复计入，也不会拒收" in told
     time.sleep(2)
     assert sorted(inbox_claims(platform, "ReferralIssued")) == sorted(claims)

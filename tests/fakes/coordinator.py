@@ -12,6 +12,7 @@ from services.coordinator.domain.figures import Figures, tally
 from services.coordinator.domain.model import Case, TimelineEntry
 from services.coordinator.domain.reconciliation import SentDocument
 from services.coordinator.store import CaseQuery, ListedCase, StoredCase
+from shared import clock
 from shared.contracts.envelope import Envelope
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
@@ -36,13 +37,13 @@ class FakeSentDocuments:
         self.waiting: set[UUID] = set()  # queued and not yet sent: a test puts ids here
         self.cleared: list[UUID] = []  # sent rows dropped to be queued again
 
-    def keep(self, messages: Sequence[Envelope], at: datetime) -> None:
-        """What the trigger records as these messages are queued: the body less parties and summary."""
-        for message in messages:
-            if message.type in REFERRAL_DOCUMENTS:
-                body = message.model_dump(mode="json", exclude={"parties", "summary"})
-                referral_id = UUID(body["referral_id"])
-                self.kept.append(SentDocument(message.message_id, message.type, referral_id, body, at))
+    def keep(self, message: Envelope, at: datetime) -> None:
+        """What the trigger records as a message is queued: a referral's document, its body less parties and
+        summary, once per message id (one sent again is kept already)."""
+        if message.type not in REFERRAL_DOCUMENTS or any(d.message_id == message.message_id for d in self.kept):
+            return
+        body = message.model_dump(mode="json", exclude={"parties", "summary"})
+        self.kept.append(SentDocument(message.message_id, message.type, UUID(body["referral_id"]), body, at))
 
     def documents(self, referral_ids: Sequence[UUID]) -> list[SentDocument]:
         wanted = set(referral_ids)
@@ -60,6 +61,10 @@ class FakeCaseStore:
         self.timeline: dict[str, list[Row]] = {}
         self.calendar = FakeCalendarStore()
         self.sent = FakeSentDocuments()
+
+    def outbox_queued(self, message: Envelope) -> None:
+        """The outbox's trigger, as FakeUnitOfWork queues a message in the store's transaction."""
+        self.sent.keep(message, clock.now())
 
     def add(self, case: Case, registered: dict[str, Any], trace: dict[str, str], at: datetime) -> None:
         if case.case_id in self.rows:

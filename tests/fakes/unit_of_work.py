@@ -67,6 +67,10 @@ class FakeUnitOfWork(Generic[S]):
         # A message that cannot be routed fails here, as in the outbox.
         _, routing_key = address(message, self.registry, case_source)
         self._open[2].append((message, routing_key))
+        # What a trigger on the outbox does in the same transaction (the coordinator keeps referral documents).
+        queued = getattr(self._store, "outbox_queued", None)
+        if queued is not None:
+            queued(message)
 
     # --- for tests -----------------------------------------------------------------------
 

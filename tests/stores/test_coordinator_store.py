@@ -35,7 +35,7 @@ from services.coordinator.domain.rules import (
 from services.coordinator.reconcile_store import PostgresReconcileStore
 from services.coordinator.routing import load_routing_table
 from services.coordinator.store import CaseQuery, ListedCase, PostgresCaseStore, StoredCase
-from shared.contracts.messages import PauseReason
+from shared.contracts.messages import PauseReason, ReferralDeadlineChanged
 from shared.contracts.vocabulary import Category, Rating, ReferralRole, ResultCode, Source
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
@@ -43,6 +43,7 @@ from shared.registry import DEFAULT_CONFIG_DIR, load_registry
 from tests.calendar_years import TEST_2027, year_file
 from tests.fakes.coordinator import FakeCaseStore
 from tests.integration.databases import migrated_database
+from tests.messages import referral_issued
 from tests.stores.conftest import StoreBench, empty_tables, postgres_bench
 from wuyuan.provision_db import SERVICES_ROOT, apply_migrations, migration_dirs
 
@@ -972,42 +973,49 @@ def test_reconciliation_reads_back_whole_every_case_an_agency_holds_open(service
     assert elsewhere == []
 
 
-@pytest.mark.integration
-def test_documents_sent_to_a_referral_are_kept_without_parties_and_cleared_only_once_sent(
-    service_database: str,
-) -> None:
-    """`wuyuan reconcile` sends a referral's documents again from what the outbox's trigger kept; a sent row makes
-    way for the document queued again under its id, while one still waiting to go is left to go once."""
-    empty_tables(service_database)
-    referral_id = UUID("5b0c1c7e-0000-4000-8000-0000000000aa")
-    issued, deadline = UUID("7d9f3c1e-0000-4000-8000-0000000000a1"), UUID("7d9f3c1e-0000-4000-8000-0000000000a2")
-    body = {
-        "referral_id": str(referral_id),
-        "case_id": WELL_QUARREL,
-        "recipient": JUSTICE_OFFICE,
-        "role": "lead",
-        "summary": "两户共用水井",
-        "parties": [{"role": "applicant", "kind": "person", "name": "张三", "phone": "13800138000"}],
-    }
-    with postgres_bench(service_database, PostgresCaseStore).transaction() as store:
-        for message_id, kind in ((issued, "ReferralIssued"), (deadline, "ReferralDeadlineChanged")):
-            store.sql.write(
-                "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers)"
-                " VALUES (%s, %s, %s, 'wuyuan.documents', 'justice_link.x', %s, '{}')",
-                (message_id, kind, WELL_QUARREL, jsonb(body)),
-            )
-        store.sql.write("UPDATE outbox SET published_at = now() WHERE message_id = %s", (issued,))
+def queue_document(stores: StoreBench[Any], store: Any, message: Any, sent: bool) -> None:
+    """What the unit of work does with a document: its outbox row, and what the outbox's trigger keeps of it."""
+    if stores.kind == "memory":
+        store.outbox_queued(message)
+        if not sent:
+            store.sent.waiting.add(message.message_id)
+        return
+    store.sql.write(
+        "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, headers, published_at)"
+        " VALUES (%s, %s, %s, 'wuyuan.documents', 'justice_link.x', %s, '{}', CASE WHEN %s THEN now() END)",
+        (message.message_id, message.type, message.case_id, jsonb(message.model_dump(mode="json")), sent),
+    )
 
-    with postgres_bench(service_database, PostgresCaseStore).transaction() as store:
-        kept = store.sent.documents([referral_id])
-        waiting = store.sent.clear_sent([issued, deadline])
+
+def test_documents_sent_to_a_referral_are_kept_without_parties_and_cleared_only_once_sent(stores):
+    """`wuyuan reconcile` sends a referral's documents again from what was kept as they were queued; a sent row
+    makes way for the document queued again under its id, while one still waiting to go is left to go once."""
+    issued = referral_issued(UUID("5b0c1c7e-0000-4000-8000-0000000000aa"), JUSTICE_OFFICE, case_id=WELL_QUARREL)
+    moved = ReferralDeadlineChanged.build(
+        message_id=UUID("7d9f3c1e-0000-4000-8000-0000000000a2"),
+        occurred_at=issued.occurred_at + timedelta(days=3),
+        case_id=WELL_QUARREL,
+        sender=issued.sender,
+        recipient=JUSTICE_OFFICE,
+        referral_id=issued.referral_id,
+        due_at=issued.due_at + timedelta(days=2),
+        revision=2,
+    )
+    with stores.transaction() as store:
+        queue_document(stores, store, issued, sent=True)
+        queue_document(stores, store, moved, sent=False)
+
+    with stores.transaction() as store:
+        kept = store.sent.documents([issued.referral_id])
+        waiting = store.sent.clear_sent([issued.message_id, moved.message_id])
         assert store.sent.documents([UUID(int=1)]) == []
+        # Queued again under its id, as reconciling does: the outbox takes it, and what was kept stays as it was.
+        queue_document(stores, store, issued.model_copy(update={"round": 2}), sent=True)
+        assert store.sent.documents([issued.referral_id]) == kept
     assert [(d.message_id, d.message_type) for d in kept] == [
-        (issued, "ReferralIssued"),
-        (deadline, "ReferralDeadlineChanged"),
+        (issued.message_id, "ReferralIssued"),
+        (moved.message_id, "ReferralDeadlineChanged"),
     ]
-    assert "parties" not in kept[0].body and "summary" not in kept[0].body and kept[0].body["role"] == "lead"
-    assert waiting == {deadline}
-    with psycopg.connect(service_database) as conn:
-        left = [row[0] for row in conn.execute("SELECT message_id FROM outbox")]
-    assert left == [deadline]
+    assert "parties" not in kept[0].body and "summary" not in kept[0].body
+    assert kept[0].body["role"] == issued.role.value and kept[1].body["revision"] == moved.revision
+    assert waiting == {moved.message_id}

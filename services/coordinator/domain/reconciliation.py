@@ -9,6 +9,7 @@ from uuid import UUID
 
 from services.coordinator.domain.model import Case, Referral, ReferralStatus
 from services.coordinator.domain.rules import holds_phones
+from shared.contracts.identifiers import split_unit
 from shared.contracts.vocabulary import ReferralRole
 
 ISSUED = "ReferralIssued"
@@ -79,7 +80,7 @@ def plan_referral(
     documents: Sequence[SentDocument],
     since: datetime | None,
     *,
-    numbers_dropped_at: datetime | None = None,
+    agency_had_numbers: bool = False,
 ) -> ReferralPlan | None:
     """The referral's plan, or None when it is no concern of the reconciliation.
 
@@ -88,32 +89,28 @@ def plan_referral(
     with its referral; a decline or result the agency reported since then is for officers to redo, on a
     referral the agency had at the backup (one issued after it, and finished, it never had: `finished_not_resent`).
     Without `since`, whatever the centre holds from the agency on an open referral is listed for officers to
-    check. `numbers_dropped_at` (`numbers_dropped_at()`): when the centre dropped its copy of the parties' mobile
-    numbers; a lead's referral first sent with them, and lost by the agency, waits for intake to give them back
-    (`awaits_contacts`).
+    check. `agency_had_numbers` (`agency_had_numbers()`): a lead's referral sent again to an agency that held the
+    parties' mobile numbers the centre has dropped since waits for intake to give them back (`awaits_contacts`),
+    whether or not the agency still has it (its inbox skips what it has).
     """
     closed_since = since is not None and referral.closed_at is not None and referral.closed_at >= since
     if not referral.is_open and not closed_since:
         return None
     mine = sorted((d for d in documents if d.referral_id == referral.referral_id), key=lambda d: d.recorded_at)
-    issued = [d for d in mine if d.message_type == ISSUED][:1]
-    withdrawn = [d for d in mine if d.message_type == WITHDRAWN][-1:]
-    deadlines = sorted((d for d in mine if d.message_type == DEADLINE_CHANGED), key=lambda d: d.revision)[-1:]
     gaps: list[Gap] = []
     resend: tuple[SentDocument, ...] = ()
     if referral.is_open or referral.status is ReferralStatus.ESCALATED:
-        if issued:
-            resend = (*issued, *deadlines, *withdrawn)
-        else:
+        resend = documents_again(referral, mine)
+        if not resend:
             gaps.append(Gap.ISSUED_UNKNOWN)
     elif _after(referral.issued_at, since):
         return ReferralPlan(case_id, referral, (), (), (Gap.FINISHED_NOT_RESENT,))
     if referral.status is ReferralStatus.ESCALATED:
         # The agency gets the referral and its withdrawal: its officers can do nothing more on it.
         return ReferralPlan(case_id, referral, resend, (), tuple(gaps))
-    # Before the backup the agency had the referral, with the numbers it first came with; one it lost needs them
-    # from intake once the centre has dropped its copy.
-    awaits = bool(resend) and came_with_numbers(referral, numbers_dropped_at) and _after(referral.issued_at, since)
+    # Issued before the backup is no proof the agency had it then (it may have been down), so every lead's referral
+    # sent again to an agency that held the numbers waits for them.
+    awaits = bool(resend) and referral.role is ReferralRole.LEAD and agency_had_numbers
     clock_changed = any(_after(d.recorded_at, since) for d in mine if d.message_type == DEADLINE_CHANGED)
     return ReferralPlan(case_id, referral, resend, _redo(referral, since, clock_changed), tuple(gaps), awaits)
 
@@ -136,11 +133,31 @@ def numbers_dropped_at(case: Case, parties: Sequence[Mapping[str, Any]]) -> date
     return min((moment for moment in taken if moment is not None), default=None)
 
 
-def came_with_numbers(referral: Referral, dropped_at: datetime | None) -> bool:
-    """Whether the referral was first sent with the parties' mobile numbers the centre has dropped since: a lead's,
-    issued before they were dropped. Co-units never get them, nor does a lead issued after (another round, or one
-    that took the case over): it is sent again as it first went, without them."""
-    return referral.role is ReferralRole.LEAD and dropped_at is not None and referral.issued_at < dropped_at
+def agency_had_numbers(case: Case, referral: Referral, dropped_at: datetime | None) -> bool:
+    """Whether the referral's agency held the parties' mobile numbers the centre dropped at `dropped_at`, so that a
+    lead's referral sent to it again may carry them: a lead referral of the case to one of its units was issued
+    before they were dropped. That is the referral itself, or an earlier one the agency copied them from into a
+    later lead referral (another round, or the county unit taking over from its township's: `carry_over_phones` in
+    shared/agency). Co-units never get them, nor does an agency whose first lead referral came after."""
+    if referral.role is not ReferralRole.LEAD or dropped_at is None:
+        return False
+    agency = split_unit(referral.unit)[0]
+    return any(
+        r.role is ReferralRole.LEAD and split_unit(r.unit)[0] == agency and r.issued_at < dropped_at
+        for r in case.referrals
+    )
+
+
+def documents_again(referral: Referral, documents: Sequence[SentDocument]) -> tuple[SentDocument, ...]:
+    """What goes to the unit again for a referral, from the documents kept for it (oldest first): its issue, its
+    latest deadline and its withdrawal, if any; nothing when its issue was never kept."""
+    mine = [d for d in documents if d.referral_id == referral.referral_id]
+    issued = [d for d in mine if d.message_type == ISSUED][:1]
+    if not issued:
+        return ()
+    withdrawn = [d for d in mine if d.message_type == WITHDRAWN][-1:]
+    deadlines = sorted((d for d in mine if d.message_type == DEADLINE_CHANGED), key=lambda d: d.revision)[-1:]
+    return (*issued, *deadlines, *withdrawn)
 
 
 def _after(moment: datetime | None, since: datetime | None) -> bool:

@@ -12,7 +12,8 @@ from services.coordinator.domain.reconciliation import (
     Gap,
     Redo,
     SentDocument,
-    came_with_numbers,
+    agency_had_numbers,
+    documents_again,
     numbers_dropped_at,
     plan_referral,
 )
@@ -160,24 +161,53 @@ def test_a_clock_paused_or_resumed_after_the_backup_is_for_officers_to_bring_in_
     assert plan is not None and plan.redo == ()
 
 
-def test_a_lead_referral_the_agency_lost_waits_for_intake_to_give_back_the_numbers_the_centre_dropped():
+def test_a_lead_referral_sent_again_to_an_agency_that_held_the_numbers_waits_for_intake_to_give_them_back():
     lost = referral(status=ReferralStatus.ACCEPTED, issued_at=AFTER, accepted_at=AFTER + timedelta(hours=1))
-    dropped_at = lost.accepted_at
-    plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at)
+    plan = plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, agency_had_numbers=True)
     assert plan is not None and plan.awaits_contacts and plan.gaps == ()
     assert [d.message_type for d in plan.resend] == [ISSUED]  # what goes once intake answers
-    # The agency had it at the backup, with the numbers it first came with; a co-unit never had any; nor did a
-    # lead issued once the numbers were dropped (another round, or one that took the case over).
+    # Issued before the backup is no proof the agency had it then (it may have been down): it waits too, and an
+    # agency that still has it skips it.
     held = referral(status=ReferralStatus.ACCEPTED, accepted_at=AFTER)
+    plan = plan_referral("C1", held, [document(ISSUED, ISSUED_AT)], BACKUP, agency_had_numbers=True)
+    assert plan is not None and plan.awaits_contacts
+    # A co-unit never waits; nor a lead whose agency never held them; nor one taken back (escalated).
     co_unit = referral(role=ReferralRole.CO_UNIT, issued_at=AFTER)
-    successor = referral(issued_at=AFTER + timedelta(days=1))
+    escalated = referral(status=ReferralStatus.ESCALATED, issued_at=AFTER, closed_at=AFTER + timedelta(days=1))
+    documents = [document(ISSUED, AFTER), document(WITHDRAWN, AFTER + timedelta(days=1))]
     for plan in (
-        plan_referral("C1", held, [document(ISSUED, ISSUED_AT)], BACKUP, numbers_dropped_at=dropped_at),
-        plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at),
-        plan_referral("C1", successor, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=dropped_at),
-        plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, numbers_dropped_at=None),
+        plan_referral("C1", co_unit, [document(ISSUED, AFTER)], BACKUP, agency_had_numbers=True),
+        plan_referral("C1", lost, [document(ISSUED, AFTER)], BACKUP, agency_had_numbers=False),
+        plan_referral("C1", escalated, documents, BACKUP, agency_had_numbers=True),
     ):
         assert plan is not None and not plan.awaits_contacts and plan.resend
+
+
+def test_what_goes_again_is_the_issue_its_latest_deadline_and_its_withdrawal():
+    issued, withdrawn = document(ISSUED, ISSUED_AT), document(WITHDRAWN, AFTER)
+    first = document(DEADLINE_CHANGED, ISSUED_AT + timedelta(days=1), revision=1)
+    latest = document(DEADLINE_CHANGED, ISSUED_AT + timedelta(days=2), revision=2)
+    elsewhere = document(ISSUED, ISSUED_AT, referral_id=uuid4())
+    assert documents_again(referral(), [issued, first, latest, withdrawn, elsewhere]) == (issued, latest, withdrawn)
+    assert documents_again(referral(), [first, withdrawn]) == ()  # its issue not kept: nothing to build on
+
+
+def test_an_agency_held_the_numbers_when_one_of_its_lead_referrals_came_before_they_were_dropped():
+    dropped = AFTER
+    first_lead = referral(issued_at=ISSUED_AT)  # to court:430426
+    later_round = referral(referral_id=uuid4(), issued_at=dropped + timedelta(days=5), round=2)
+    county_unit = referral(referral_id=uuid4(), unit="court:430426000", issued_at=dropped + timedelta(days=6))
+    other_agency = referral(referral_id=uuid4(), unit="justice:430426", issued_at=dropped + timedelta(days=7))
+    co_unit = referral(referral_id=uuid4(), unit="court:430426", role=ReferralRole.CO_UNIT)
+    case = replace(police_case(), referrals=(first_lead, later_round, county_unit, other_agency, co_unit))
+    # The agency copied them from its first lead referral into later ones (another round, its county unit).
+    assert agency_had_numbers(case, first_lead, dropped)
+    assert agency_had_numbers(case, later_round, dropped)
+    assert agency_had_numbers(case, county_unit, dropped)
+    # A lead of another agency, issued after they were dropped, first went without them; co-units never get them.
+    assert not agency_had_numbers(case, other_agency, dropped)
+    assert not agency_had_numbers(case, co_unit, dropped)
+    assert not agency_had_numbers(case, first_lead, None)  # the centre still holds them: nothing to wait for
 
 
 def test_the_centre_dropped_the_numbers_when_a_lead_first_took_the_case():
@@ -196,11 +226,6 @@ def test_the_centre_dropped_the_numbers_when_a_lead_first_took_the_case():
     reported = referral(status=ReferralStatus.REPORTED, closed_at=taken - timedelta(minutes=5))
     later = referral(referral_id=uuid4(), status=ReferralStatus.ACCEPTED, accepted_at=taken + timedelta(days=3))
     assert numbers_dropped_at(replace(case, referrals=(reported, later)), dropped) == taken - timedelta(minutes=5)
-    # Only a lead issued before then went with them.
-    assert came_with_numbers(lead, taken)
-    assert not came_with_numbers(referral(issued_at=taken + timedelta(days=1)), taken)
-    assert not came_with_numbers(referral(role=ReferralRole.CO_UNIT), taken)
-    assert not came_with_numbers(lead, None)
 
 
 def test_officers_read_what_to_redo_what_the_centre_takes_quietly_and_where_the_numbers_are():
