@@ -23,8 +23,6 @@ from shared.contracts.messages import (
 from shared.http import BadInput
 from shared.workdays import unload_year
 from tests.calendar_years import TEST_2027
-from tests.fakes.coordinator import FakeCaseStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CST = timezone(timedelta(hours=8))
 CASE_ID = "430426-20261224-00001"
@@ -55,16 +53,6 @@ def forget_2027():
 @pytest.fixture
 def clock() -> Clock:
     return Clock(REGISTERED)
-
-
-@pytest.fixture
-def store() -> FakeCaseStore:
-    return FakeCaseStore()
-
-
-@pytest.fixture
-def uow(store) -> FakeUnitOfWork[FakeCaseStore]:
-    return FakeUnitOfWork(store)
 
 
 @pytest.fixture

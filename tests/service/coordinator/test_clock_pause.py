@@ -23,8 +23,6 @@ from shared.contracts.messages import (
 )
 from shared.messaging.routing import address
 from shared.refusal import Refused
-from tests.fakes.coordinator import FakeCaseStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CST = timezone(timedelta(hours=8))
 CASE_ID = "430426-20250915-00001"
@@ -54,16 +52,6 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(REGISTERED)
-
-
-@pytest.fixture
-def store() -> FakeCaseStore:
-    return FakeCaseStore()
-
-
-@pytest.fixture
-def uow(store) -> FakeUnitOfWork[FakeCaseStore]:
-    return FakeUnitOfWork(store)
 
 
 @pytest.fixture

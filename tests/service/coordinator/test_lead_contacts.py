@@ -15,8 +15,6 @@ from shared.contracts.disputes import PartyNotice
 from shared.contracts.messages import LeadContactsProvided, ReferralIssued, ReferralWithdrawn
 from shared.contracts.vocabulary import Category, HandlingMode, ReferralRole, Source
 from shared.refusal import Refused
-from tests.fakes.coordinator import FakeCaseStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
 from tests.service.coordinator.test_coordinator_service import (
     CASE_ID,
@@ -38,16 +36,6 @@ GIVEN_BACK = [
     PartyNotice(role="applicant", kind="person", name="张三", phone=ZHANG_SAN_PHONE),
     PartyNotice(role="respondent", kind="person", name="李四", phone=LI_SI_PHONE),
 ]
-
-
-@pytest.fixture
-def store() -> FakeCaseStore:
-    return FakeCaseStore()
-
-
-@pytest.fixture
-def uow(store) -> FakeUnitOfWork[FakeCaseStore]:
-    return FakeUnitOfWork(store)
 
 
 @pytest.fixture

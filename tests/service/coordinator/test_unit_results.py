@@ -20,8 +20,6 @@ from shared.contracts.messages import (
     ReferralIssued,
     ResultReported,
 )
-from tests.fakes.coordinator import FakeCaseStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261204-00031"
 POLICE_STATION = "police:430426101"
@@ -36,16 +34,6 @@ AGREEMENT = {
 }
 
 _ids = count(1)
-
-
-@pytest.fixture
-def store() -> FakeCaseStore:
-    return FakeCaseStore()
-
-
-@pytest.fixture
-def uow(store) -> FakeUnitOfWork[FakeCaseStore]:
-    return FakeUnitOfWork(store)
 
 
 @pytest.fixture
