@@ -1,8 +1,8 @@
 """Reconcile one agency after its database was restored: send its referral documents again under their original
 message ids, and report per referral what messages cannot give back (the operator's `wuyuan reconcile`).
 
-A lead's referral the agency lost after the centre dropped its copy of the parties' mobile numbers waits for them:
-the coordinator asks intake (ProvideLeadContacts), and sends the referral with them once intake answers
+A lead's referral to an agency that held the parties' mobile numbers, which the centre has dropped since, waits for
+them: the coordinator asks intake (ProvideLeadContacts), and sends the referral with them once intake answers
 (LeadContactsProvided). Its outbox row is scrubbed once sent, as the first one was."""
 
 import logging

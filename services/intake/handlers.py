@@ -86,10 +86,11 @@ def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, plat
 def handle_provide_lead_contacts(
     message: ProvideLeadContacts, sent_by: str | None, uow: Work, platform: Platform
 ) -> None:
-    """A lead unit's agency lost its referral after the centre dropped its copy of the parties' mobile numbers:
-    give the coordinator the parties again with their numbers, as at registration, for it to send the referral
-    with them. Always answered, so that the referral goes out: without a number where intake holds none (purged,
-    or one that does not open), with `parties` null for a case it does not hold. ID numbers stay here."""
+    """A lead's referral goes again to an agency whose database was restored, and the centre has dropped its copy
+    of the parties' mobile numbers: give the coordinator the parties again with their numbers, as at registration,
+    for it to send the referral with them. Always answered, so that the referral goes out: without a number where
+    intake holds none (purged, or one that does not open), with `parties` null for a case it does not hold. ID
+    numbers stay here."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)

@@ -163,9 +163,9 @@ class ReferralIssued(CaseDocument):
 
 
 class ProvideLeadContacts(CaseDocument):
-    """The coordinator asks intake for a case's parties again, mobile numbers included: a lead unit lost its
-    referral (its agency's database was restored), and the centre dropped its own copy of the numbers once the
-    lead accepted. Intake alone keeps them, sealed."""
+    """The coordinator asks intake for a case's parties again, mobile numbers included: a lead unit's referral goes
+    to it again (its agency's database was restored, and may have lost it), and the centre dropped its own copy of
+    the numbers once a lead took the case. Intake alone keeps them, sealed."""
 
     TYPE = "ProvideLeadContacts"
     DESTINATION = "intake"

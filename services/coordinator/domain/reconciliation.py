@@ -64,7 +64,7 @@ class ReferralPlan:
     """One referral's part in the reconciliation.
 
     `awaits_contacts`: `resend` goes only once intake has given the parties' mobile numbers back (a lead's
-    referral first sent with them, lost by the agency after the centre dropped its own copy: `came_with_numbers`)."""
+    referral to an agency that held them, which the centre has dropped since: `agency_had_numbers`)."""
 
     case_id: str
     referral: Referral
