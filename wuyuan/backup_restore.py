@@ -6,18 +6,20 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg import sql
 
+from shared.workdays import CHINA_TZ
 from wuyuan import supervise
 from wuyuan.agencies import is_managed
 from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
+from wuyuan.restore_case_numbers import advance_case_numbers
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
@@ -34,6 +36,8 @@ class RestoreReport:
     migrations_applied_after: list[str] = field(default_factory=list)
     secrets: list[dict[str, str]] = field(default_factory=list)
     forced: bool = False
+    # intake alone: its counters moved past the numbers the centre holds (restore_case_numbers).
+    case_numbers: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -66,14 +70,33 @@ def restore_service(
         migrations_in_backup=list(entry.get("migrations") or []),
         forced=force,
     )
+    # A secret missing here goes back before the database is touched: provisioning, which the replacement runs
+    # first, would otherwise make a new one (intake's personal data key) that no restored row is sealed under.
+    put_back = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.MISSING_HERE,))
     with _as_backup_errors(settings, service, "replace"):
         _replace_database(settings, service, folder / entry["dump"]["file"], pg_restore)
-    # Secrets are settled once the data is back: a failed restore changes none of them.
-    report.secrets = _settle_secrets(settings, folder, entry, restore_secrets)
+    # One that differs is replaced once the data is back: a failed restore changes none of them.
+    replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))
+    report.secrets = _reported_together(put_back, replaced)
     # A backup older than the code: its missing migrations are applied now, as the service's role.
     with _as_backup_errors(settings, service, "migrate"):
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
+    if service == "intake":
+        since = _china_date(report.backup_time) - timedelta(days=1)
+        report.case_numbers = advance_case_numbers(settings, since).as_dict()
     return report
+
+
+def _china_date(moment: str) -> date:
+    """The China date of a backup's time (the day part of the case numbers intake gave then)."""
+    parsed = datetime.fromisoformat(moment)
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).astimezone(CHINA_TZ).date()
+
+
+def _reported_together(put_back: list[dict[str, str]], replaced: list[dict[str, str]]) -> list[dict[str, str]]:
+    """One line per secret: what the first pass did to it, else what the second found and did."""
+    first = {line["file"]: line for line in put_back if line["action"] != "none"}
+    return [first.get(line["file"], line) for line in replaced]
 
 
 def require_sealing_key(
@@ -199,27 +222,33 @@ def _replace_database(settings: PlatformSettings, service: str, dump: Path, pg_r
 
 
 def _settle_secrets(
-    settings: PlatformSettings, folder: Path, entry: dict[str, Any], restore: bool
+    settings: PlatformSettings,
+    folder: Path,
+    entry: dict[str, Any],
+    restore: bool,
+    settle: tuple[SecretState, ...] = (SecretState.MISSING_HERE, SecretState.DIFFERENT),
 ) -> list[dict[str, str]]:
-    """Compare the backup's secrets with those kept here; with `restore`, put back the missing ones and, for a
-    different one, keep ours aside (`.replaced-<time>`) before writing the backup's. Never silent: all reported."""
+    """Compare the backup's secrets with those kept here; with `restore`, put back those in a `settle` state: a
+    missing one, and for a different one, ours kept aside (`.replaced-<time>`) before the backup's is written.
+    Never silent: all reported."""
     files = [f["file"].removeprefix("secrets/") for s in entry.get("secrets", []) for f in s.get("files", [])]
     kept = settings.state_dir / "secrets"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out: list[dict[str, str]] = []
     for comparison in compare_secrets(folder / "secrets", kept, files):
-        action = "none"
-        if restore and comparison.state in (SecretState.MISSING_HERE, SecretState.DIFFERENT):
+        action, kept_as = "none", ""
+        if restore and comparison.state in settle:
             target = kept / comparison.file
             target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if comparison.state is SecretState.DIFFERENT:
                 aside = target.with_name(f"{target.name}.replaced-{stamp}")
                 os.replace(target, aside)
-                action = f"replaced (ours kept as {aside.name})"
+                action, kept_as = "replaced", aside.name
             else:
                 action = "restored"
             fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write((folder / "secrets" / comparison.file).read_bytes())
-        out.append({"file": comparison.file, "state": comparison.state.value, "action": action})
+        line = {"file": comparison.file, "state": comparison.state.value, "action": action}
+        out.append({**line, "kept_as": kept_as} if kept_as else line)
     return out

@@ -224,3 +224,27 @@ def test_intake_and_identity_are_backed_up_with_their_keys(platform, tmp_path):
     assert (folder / "secrets" / "personal-data-key").read_bytes() == (kept / "personal-data-key").read_bytes()
     for path in folder.rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) == (0o700 if path.is_dir() else 0o600), path
+
+
+def test_intake_restored_to_an_earlier_point_numbers_the_next_dispute_past_those_the_centre_holds(
+    platform, client, tmp_path
+):
+    before, _ = debt_case(client)
+    backup = wuyuan(platform, "backup", "intake", "--to", str(tmp_path / "backups"))
+    folder = Path(backup["folder"])
+    after, _ = debt_case(client)  # numbered since the backup: the restored intake will not have it
+
+    supervise.stop_service(platform, "intake")
+    restored = wuyuan(platform, "restore", "intake", "--from", str(folder))
+    supervise.start_service(platform, "intake")
+
+    assert after in restored["case_numbers"]["lost"] and before not in restored["case_numbers"]["lost"]
+    county, day, number = after.split("-")
+    assert {"county": county, "day": f"{day[:4]}-{day[4:6]}-{day[6:]}", "last": int(number)} in restored[
+        "case_numbers"
+    ]["advanced"]
+    # The next filing gets a number of its own and reaches the coordinator; nothing goes to the dead letters.
+    new_case, referral = debt_case(client)
+    assert new_case not in (before, after)
+    assert referral["unit"] == COURT
+    assert list_dead_letters(platform, ["coordinator"]) == []

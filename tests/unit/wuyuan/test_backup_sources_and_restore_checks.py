@@ -150,3 +150,31 @@ def test_provisioning_missing_the_sealing_key_mid_restore_is_the_commands_error_
         raise SealingKeyMissing("intake holds cases but no personal data key is known")
     assert refused.value.code == "personal_data_key_missing"
     assert "重新运行本命令" in str(refused.value)
+
+
+def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_backups_if_that_fails(
+    tmp_path, monkeypatch
+):
+    """Provisioning, which the replacement runs first, would otherwise make a new personal data key."""
+    import wuyuan.backup_restore as restoring
+
+    folder = tmp_path / "backup"
+    intake_backup(folder, with_key=True)
+    settings = PlatformSettings(state_dir=tmp_path / "state")
+    kept = tmp_path / "state" / "secrets" / "personal-data-key"
+    seen_at_replacement: list[bytes] = []
+
+    def replace(settings, service, dump, pg_restore):
+        seen_at_replacement.append(kept.read_bytes())
+        raise BackupError("tool_failed", "pg_restore 失败")
+
+    monkeypatch.setattr(restoring, "server_info", lambda url: type("Server", (), {"major": 15})())
+    monkeypatch.setattr(restoring, "client_binary", lambda name, major: Path("/usr/bin/true"))
+    monkeypatch.setattr(restoring, "_replace_database", replace)
+
+    with pytest.raises(BackupError, match="pg_restore 失败"):
+        restoring.restore_service(settings, "intake", folder, force=True, restore_secrets=True)
+
+    assert seen_at_replacement == [(folder / "secrets" / "personal-data-key").read_bytes()]
+    assert kept.read_bytes() == (folder / "secrets" / "personal-data-key").read_bytes()
+    assert list(kept.parent.glob("personal-data-key.replaced-*")) == []

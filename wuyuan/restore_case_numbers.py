@@ -1,0 +1,85 @@
+"""After intake's database is restored to an earlier point: its case numbers moved past those the centre holds.
+
+Intake numbers cases per county and day (`430426-20261206-00004`, services/intake/domain.py) from its counters.
+Restored, the counters are back where the backup left them, and the next filings would get numbers the
+coordinator already holds for other disputes: the coordinator would refuse each registration as a duplicate and
+the dispute would be lost to the dead letters. So the restore, while intake is still stopped, reads the highest
+number of each county and day from the coordinator's database (the operator's tool reaches every database, as a
+backup does) and moves intake's counters past it. The cases numbered after the backup stay at the coordinator,
+but intake's own records of them (the filing, the parties' ID and mobile numbers) are gone: they are listed, so
+that staff know which cases the window no longer holds the parties' details of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import psycopg
+
+from wuyuan.backup import BackupError
+from wuyuan.settings import PlatformSettings
+
+# A case number intake gives: county, China date, sequence. Anything else (none is expected) is left alone.
+CASE_NUMBER = r"^[0-9]{6}-[0-9]{8}-[0-9]{5,9}$"
+# How many of the cases intake lost the report lists by number; the count is always given.
+LISTED = 50
+
+HIGHEST_AT_THE_CENTRE = f"""
+SELECT split_part(case_id, '-', 1) AS county, to_date(split_part(case_id, '-', 2), 'YYYYMMDD') AS day,
+       max(split_part(case_id, '-', 3)::integer) AS last
+FROM cases
+WHERE case_id ~ '{CASE_NUMBER}' AND split_part(case_id, '-', 2) >= %s
+GROUP BY 1, 2
+ORDER BY 1, 2
+"""
+
+NUMBERED_AT_THE_CENTRE = f"""
+SELECT case_id FROM cases WHERE case_id ~ '{CASE_NUMBER}' AND split_part(case_id, '-', 2) >= %s ORDER BY case_id
+"""
+
+# Only ever forward: a counter already past the centre's number (a case the coordinator has not taken in yet)
+# keeps its own.
+ADVANCE = """
+INSERT INTO case_counters (county, day, last) VALUES (%s, %s, %s)
+ON CONFLICT (county, day) DO UPDATE SET last = excluded.last WHERE case_counters.last < excluded.last
+RETURNING county
+"""
+
+
+@dataclass
+class CaseNumbersAfterRestore:
+    """What moving intake's counters did: the days moved, and the cases the centre holds that intake lost."""
+
+    advanced: list[dict[str, object]] = field(default_factory=list)
+    lost_count: int = 0
+    lost: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"advanced": self.advanced, "lost_count": self.lost_count, "lost": self.lost}
+
+
+def advance_case_numbers(settings: PlatformSettings, since: date) -> CaseNumbersAfterRestore:
+    """Move intake's counters past every number the coordinator holds from `since` (the backup's China date, less
+    a day for filings numbered just before midnight); list the centre's cases intake no longer has."""
+    day = since.strftime("%Y%m%d")
+    try:
+        with psycopg.connect(settings.admin_database_url("coordinator"), connect_timeout=10) as centre:
+            highest = centre.execute(HIGHEST_AT_THE_CENTRE, (day,)).fetchall()
+            numbered = [row[0] for row in centre.execute(NUMBERED_AT_THE_CENTRE, (day,)).fetchall()]
+    except psycopg.Error as exc:
+        raise BackupError(
+            "case_numbers_not_advanced",
+            f"intake 的数据库已恢复，但读不到综合协调组（coordinator）的数据库 {settings.database_name('coordinator')}"
+            f"（{' '.join(str(exc).split())}），案件编号尚未校正：启动 intake 前请排除后重新运行本命令，"
+            "否则新登记的案件会用到已有的编号",
+        ) from None
+    found = CaseNumbersAfterRestore()
+    with psycopg.connect(settings.admin_database_url("intake"), connect_timeout=10) as intake:
+        for county, on, last in highest:
+            if intake.execute(ADVANCE, (county, on, last)).fetchone() is not None:
+                found.advanced.append({"county": county, "day": on.isoformat(), "last": last})
+        held = {row[0] for row in intake.execute("SELECT case_id FROM cases WHERE case_id = ANY(%s)", (numbered,))}
+    lost = [case_id for case_id in numbered if case_id not in held]
+    found.lost_count, found.lost = len(lost), lost[:LISTED]
+    return found
