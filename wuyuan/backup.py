@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import subprocess
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ import psycopg
 
 from wuyuan.agencies import has_database
 from wuyuan.backup_secrets import Source, needed_secrets, secret_files, secret_source, sha256_of, source_note
+from wuyuan.os_words import os_error_words
 from wuyuan.settings import PlatformSettings
 
 MANIFEST = "manifest.json"
@@ -97,10 +99,18 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
         raise BackupError("nothing_to_back_up", "所选服务都没有数据库，无可备份")
     at = datetime.now(UTC)
     root = (to or settings.state_dir / "backups").resolve()
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if to is not None and not root.parent.is_dir():
+        # A mistyped --to would otherwise make a whole tree of folders wherever it pointed.
+        raise BackupError(
+            "folder_unusable", f"备份存放目录 {root} 的上级目录 {root.parent} 不存在或不是目录：请先建好或改正路径"
+        )
     folder = root / f"wuyuan-{settings.vhost}-{at:%Y%m%dT%H%M%S%fZ}"
-    folder.mkdir(mode=0o700)
-    os.chmod(folder, 0o700)
+    try:
+        root.mkdir(parents=True, exist_ok=True, mode=0o700)
+        folder.mkdir(mode=0o700)
+        os.chmod(folder, 0o700)
+    except OSError as exc:
+        raise BackupError("folder_unusable", f"无法在 {root} 中建立备份目录：{os_error_words(exc)}") from None
     entries: dict[str, Any] = {}
     try:
         for service in chosen:
@@ -203,28 +213,47 @@ def run_client(command: list[str], database_url: str, service: str) -> None:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    if not folder.is_dir():
+        raise BackupError("no_backup_folder", f"备份目录 {folder} 不存在")
     path = folder / MANIFEST
     if not path.is_file():
         raise BackupError("no_manifest", f"{folder} 不是 wuyuan 备份：缺少 {MANIFEST}")
     try:
-        manifest: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise BackupError("bad_manifest", f"{path} 无法解析：{exc}") from None
-    if manifest.get("format") != FORMAT or not isinstance(manifest.get("services"), dict):
-        raise BackupError("bad_manifest", f"{path}：不认识的备份格式 {manifest.get('format')!r}")
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError):
+        raise BackupError("bad_manifest", f"{path} 不是有效的 JSON：备份已损坏或被改动") from None
+    if not isinstance(manifest, dict):
+        raise BackupError("bad_manifest", f"{path} 不是 wuyuan 备份清单（应为 JSON 对象）")
+    if "format" not in manifest:
+        raise BackupError("bad_manifest", f"{path} 缺少 format 项：不是 wuyuan 备份清单")
+    if manifest["format"] != FORMAT:
+        raise BackupError("bad_manifest", f"{path}：不认识的备份格式 {manifest['format']!r}（本版本读 {FORMAT!r}）")
+    if not isinstance(manifest.get("services"), dict):
+        raise BackupError("bad_manifest", f"{path} 的 services 项缺失或不是对象")
     return manifest
 
 
-def prune_backups(root: Path, vhost: str, keep: int) -> list[Path]:
-    """Remove this platform's oldest backups under `root` beyond the newest `keep`; returns those removed.
+def prune_backups(root: Path, vhost: str, keep: int, services: Iterable[str]) -> list[Path]:
+    """Remove this platform's oldest backups of the same services under `root` beyond the newest `keep`; returns
+    those removed. A backup of other services (one service's before a change, say) is not counted against the
+    full ones, nor removed by them.
 
     Only whole backups (with a manifest) are counted and removed; a folder being written is never touched.
     """
     if keep < 1:
         raise BackupError("bad_keep", f"--keep 须至少为 1（给的是 {keep}）")
-    whole = sorted(p for p in root.glob(f"wuyuan-{vhost}-*") if (p / MANIFEST).is_file())
+    same = set(services)
+    whole = sorted(p for p in root.glob(f"wuyuan-{vhost}-*") if _services_of(p) == same)
     # The names end in the UTC time they were taken, so they sort oldest first.
     removed = whole[:-keep]
     for folder in removed:
         shutil.rmtree(folder)
     return removed
+
+
+def _services_of(folder: Path) -> set[str] | None:
+    """The services a whole backup holds; None for anything else (being written, damaged, not ours)."""
+    try:
+        return set(read_manifest(folder)["services"])
+    except BackupError:
+        return None

@@ -18,6 +18,7 @@ import requests
 
 from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 from shared.registry import load_registry
+from wuyuan.os_words import os_error_words
 from wuyuan.settings import PlatformSettings
 
 # A JSON object as the services' APIs take and give it.
@@ -174,7 +175,8 @@ def _read_secret(setting: str, path: Path) -> str:
     try:
         value = path.read_text(encoding="utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
-        raise SignInError("credential_file_unreadable", f"读不到 {setting} 所指的文件 {path}：{exc}") from None
+        unreadable = f"读不到 {setting} 所指的文件 {path}：{os_error_words(exc)}"
+        raise SignInError("credential_file_unreadable", unreadable) from None
     if not value:
         raise SignInError("credential_file_unreadable", f"{setting} 所指的文件 {path} 是空的")
     return value

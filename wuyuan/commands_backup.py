@@ -10,7 +10,9 @@ from typing import Any
 import click
 
 from shared.wording import local_time
+from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
+from wuyuan.cli_errors import CommandUsageError
 from wuyuan.settings import PlatformSettings
 
 
@@ -42,27 +44,28 @@ FOLDER = click.Path(file_okay=False, path_type=Path)
 @click.argument("services", nargs=-1, metavar="[SERVICE]...")
 @click.option("--to", "to", type=FOLDER, help="备份存放目录（默认 STATE_DIR/backups）")
 @click.option("--keep", type=click.IntRange(min=1), default=None, help="只保留最近 N 份本平台的备份（删除更早的）")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the manifest)")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（备份清单 manifest，稳定的键和代码）")
 def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None, as_json: bool) -> None:
-    """Dump each service's database (all by default) with the secrets its data needs, into a new timestamped folder."""
+    """备份服务的数据库及其数据所需的密钥，存入以时间命名的新目录.
+
+    不指定 SERVICE 时备份全部服务。备份含密钥，请按机密资料保管。
+    """
     from wuyuan.backup import MANIFEST, backup_services, prune_backups
 
     settings = _settings()
     _require_services(settings, services)
     try:
         folder = backup_services(settings, services, to)
-        pruned = prune_backups(folder.parent, settings.vhost, keep) if keep else []
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        pruned = prune_backups(folder.parent, settings.vhost, keep, manifest["services"]) if keep else []
     except BackupError as error:
         _fail(as_json, error.code, str(error))
         return
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     if as_json:
         answer = {"folder": str(folder), "pruned": [str(p) for p in pruned], **manifest}
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     click.echo(f"已备份 {len(manifest['services'])} 个服务的数据库到 {folder}")
-    if pruned:
-        click.echo(f"已删除较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
     for service, entry in manifest["services"].items():
         kept = [s["name"] for s in entry["secrets"] if s.get("files")]
         dump, migrations = entry["dump"], len(entry["migrations"])
@@ -73,6 +76,8 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
             if named:
                 line += f"；{words}：{'、'.join(named)}"
         click.echo(line)
+    if pruned:
+        click.echo(f"已删除同一组服务较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
     click.echo("备份含密钥：请按机密资料保管（目录权限 0700，文件 0600）")
 
 
@@ -90,9 +95,13 @@ SOURCE_WORDS = {
 @click.option("--from", "folder", required=True, type=FOLDER, help="备份目录")
 @click.option("--force", is_flag=True, help="即使平台仍在运行该服务或其数据库仍有连接也恢复")
 @click.option("--restore-secrets", is_flag=True, help="同时恢复备份中的密钥（与现有不同的，现有的另存后替换）")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
 def restore_command(service: str, folder: Path, force: bool, restore_secrets: bool, as_json: bool) -> None:
-    """Replace one service's database with its dump from a backup folder (checksums verified first)."""
+    """从备份恢复一个服务的数据库（先核对校验和）.
+
+    用备份目录中该服务的数据库转储（dump）替换现有数据库。恢复的是机构服务时，之后先
+    wuyuan start SERVICE，再用 wuyuan reconcile 对账。
+    """
     from wuyuan.backup_restore import restore_service
 
     settings = _settings()
@@ -111,14 +120,38 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
         click.echo(f"  补做迁移：{'、'.join(report.migrations_applied_after)}")
     for line in secret_lines(report.secrets):
         click.echo(f"  {line}")
+    for line in case_number_lines(report.case_numbers):
+        click.echo(f"  {line}")
+    # Forced, the service kept running and reconnects to the restored database by itself.
+    start = "" if report.forced else f"`wuyuan start {service}`，然后 "
     if service in settings.registry.agency_services():
-        click.echo(f"下一步：`wuyuan start {service}`，然后 `wuyuan reconcile {service} --backup {folder}`")
+        click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
+    elif start:
+        click.echo(f"下一步：{start.removesuffix('，然后 ')}")
+
+
+def case_number_lines(found: dict[str, Any] | None) -> list[str]:
+    """What restoring intake did to its case numbers (wuyuan/restore_case_numbers.py), as operators read it."""
+    if found is None:
+        return []
+    lines = [
+        f"案件编号：{item['county']} {item['day']} 的流水号已续至 {item['last']}（综合协调组已有此前的编号）"
+        for item in found["advanced"]
+    ]
+    if found["lost_count"]:
+        shown = "、".join(found["lost"])
+        more = f" 等 {found['lost_count']} 件" if found["lost_count"] > len(found["lost"]) else ""
+        lines.append(
+            f"备份之后登记的 {found['lost_count']} 件案件仍在综合协调组，但窗口的登记材料（当事人身份证号、手机号等）"
+            f"已随恢复丢失：{shown}{more}"
+        )
+    return lines
 
 
 SECRET_WORDS = {
     "same": "与现用一致",
     "missing_here": "本机没有",
-    "different": "与现用不同！用现用密钥读备份数据可能失败",
+    "different": "与现用的不同",
     "not_in_backup": "备份中没有",
 }
 
@@ -128,22 +161,35 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
     for secret in secrets:
         words = SECRET_WORDS.get(secret["state"], secret["state"])
         action = secret["action"]
-        if action == "none" and secret["state"] in ("missing_here", "different"):
+        if action == "none" and secret["state"] == "different":
+            words += "！用现用密钥读备份中的数据可能失败（未改动；确认后加 --restore-secrets 换成备份中的）"
+        elif action == "none" and secret["state"] == "missing_here":
             words += "（未改动；确认后加 --restore-secrets 恢复）"
+        elif action == "restored":
+            words += "（已恢复为备份中的）"
         elif action != "none":
-            words += f"（{'已恢复' if action == 'restored' else '已替换，原密钥另存'}）"
+            words += f"（已换成备份中的；原用的另存为 {secret.get('kept_as') or '同目录下的 .replaced- 文件'}）"
         lines.append(f"密钥 {secret['file']}：{words}")
     return lines
 
 
 @click.command("reconcile")
 @click.argument("service", metavar="SERVICE")
-@click.option("--since", type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z"]), help="所恢复备份的时间")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    help="所恢复备份的时间（不带时区时按北京时间）",
+)
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the coordinator's answer)")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（综合协调组的原始答复）")
 def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
-    """After an agency's database was restored: the coordinator sends its referral documents again under their
-    original ids; what messages cannot give back is listed per referral for its officers to redo."""
+    """对账：机构的数据库恢复后，由综合协调组重发给它的交办文书.
+
+    以原消息编号重发（机构已有的会跳过）；消息补不回的，按交办件逐件列出，由该机构的经办人员重办或核对。
+
+    恢复时间点用 --since 或 --backup
+    给出（只能给一个），其后结束的交办件也一并处理；都不给时只处理尚未结束的交办件。
+    """
     from wuyuan.backup import read_manifest
     from wuyuan.cli_errors import platform_failure
     from wuyuan.client import PlatformError, ServiceUnreachable
@@ -155,7 +201,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     if service not in settings.registry.agency_services():
         _fail(as_json, "not_an_agency", f"{service} 不是机构服务：只有机构服务的数据库恢复后需要对账")
     if since is not None and folder is not None:
-        _fail(as_json, "both_since_and_backup", "--since 与 --backup 只能给一个")
+        raise CommandUsageError("both_since_and_backup", "--since 与 --backup 只能给一个")
     if folder is not None:
         try:
             entry = read_manifest(folder)["services"].get(service)
@@ -166,8 +212,8 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
             _fail(as_json, "service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库，无从得知恢复时间点")
             return
         since = datetime.fromisoformat(entry["time"])
-    if since is not None and since.tzinfo is None:
-        _fail(as_json, "since_without_zone", "--since 须带时区，例如 2026-12-04T20:00:00+08:00")
+    if since is not None and since.tzinfo is None:  # typed by staff, who read Beijing time everywhere
+        since = since.replace(tzinfo=CHINA_TZ)
     try:
         report = request_reconcile(settings, service, since)
     except PlatformError as error:

@@ -89,17 +89,17 @@ def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError
 
 @click.group("dlq")
 def dlq() -> None:
-    """Dead letters: messages a service could never process, with the reason."""
+    """死信：服务始终无法处理的消息，及其原因（dead letters）."""
 
 
 @dlq.command("list")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
-@click.option("--service", "services", multiple=True, help="only these services (repeatable)")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
+@click.option("--service", "services", multiple=True, help="只看这些服务的（可重复；默认全部服务）")
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
-    """Show each dead letter with its service, type, message id, when and why, and whether it may be replayed.
+    """列出死信：所属服务、消息类型、消息编号、时间、原因，以及可否重放.
 
-    Peeks without taking them: they stay in their dead-letter queues."""
-    from wuyuan.dead_letters import list_dead_letters
+    只查看、不取走：死信仍留在各自的死信队列中。"""
+    from wuyuan.dead_letters import list_dead_letters, reason_in_chinese
     from wuyuan.labels import local_time, service_label
     from wuyuan.provision_amqp import BrokerSetupError
 
@@ -119,18 +119,20 @@ def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
             f"{service_label(settings, letter.service)}（{letter.service}）  {letter.message_type or '?'}"
             f"  {letter.message_id or '-'}  {local_time(letter.dead_at)}"
         )
-        click.echo(f"    原因：{letter.reason}")
-        if letter.refused:
-            click.echo(f"    不予重放：{letter.refused}")
+        worded = reason_in_chinese(letter.reason)
+        click.echo(f"    原因：{worded}" if worded else f"    原因（服务原话）：{letter.reason}")
+        if worded:
+            click.echo(f"    服务原话：{letter.reason}")
+        click.echo(f"    不予重放：{letter.refused}" if letter.refused else "    可重放：排除原因后 wuyuan dlq replay")
 
 
 @dlq.command("replay")
-@click.option("--service", "services", multiple=True, help="only these services (repeatable)")
-@click.option("--message-id", default=None, help="only the dead letter with this message id")
+@click.option("--service", "services", multiple=True, help="只重放这些服务的（可重复；默认全部服务）")
+@click.option("--message-id", default=None, help="只重放该消息编号的死信")
 def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
-    """Send dead letters back to the inbox they came from; fix the cause first.
+    """把死信送回其原来的收件队列重新处理；请先排除出错的原因.
 
-    Only dead letters their own service signed are replayed; others stay in the dead queue.
+    只重放由所属服务自己签名（user_id）写入的死信；其余的留在死信队列中。
     """
     from amqp.exceptions import AMQPError
     from kombu.exceptions import KombuError
@@ -145,6 +147,8 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
         report = replay_dead_letters(settings, chosen, message_id)
     except (AMQPError, KombuError, BrokerSetupError, OSError) as error:
         raise broker_failure(settings, error) from None
+    if message_id is not None and not report.replayed and not report.refused:
+        raise CommandError("no_such_dead_letter", f"死信队列中没有编号为 {message_id} 的死信；用 wuyuan dlq list 查看")
     click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
         label = service_label(settings, refused.service)

@@ -8,6 +8,7 @@ when RabbitMQ had validated it. Anything else (a letter planted by another accou
 dead-lettered before letters were signed) is refused, reported, and left in the dead queue.
 """
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,6 +28,7 @@ from shared.messaging.routing import (
     inbox_queue,
 )
 from shared.telemetry.processors import redact
+from shared.wording import REJECTION_REASONS
 from wuyuan.provision_amqp import _call, has_inbox
 from wuyuan.settings import OPERATOR, PlatformSettings
 
@@ -63,6 +65,33 @@ class RefusedReplay:
 class ReplayReport:
     replayed: list[str | None] = field(default_factory=list)  # message ids, in the order sent
     refused: list[RefusedReplay] = field(default_factory=list)  # left in their dead queue
+
+
+# How the platform's own consumers open a dead letter's reason (shared/messaging/consumer.py), and what each means
+# for an operator. An agency written elsewhere words its own; its reason is then shown as it is.
+_REASON_OPENINGS = (
+    (re.compile(r"^malformed JSON"), "消息不是有效的 JSON"),
+    (re.compile(r"^malformed message"), "消息不是 JSON 对象"),
+    (re.compile(r"^no message type"), "消息没有注明类型（正文缺少 type 项）"),
+    (re.compile(r"^unknown message type"), "该服务不接收此类消息"),
+    (re.compile(r"^schema violation"), "消息格式不符合约定"),
+    (re.compile(r"^unreadable message"), "消息无法读取"),
+    (re.compile(r"^failed (\d+) times"), "处理失败 {0} 次后放弃（多为数据库或程序出错，见该服务日志）"),
+)
+_REFUSED = re.compile(r"^rejected: ([a-z_]+): ")
+
+
+def reason_in_chinese(reason: str) -> str | None:
+    """What a dead letter's reason says, in Chinese, when it is one of the platform's own; None otherwise."""
+    refused = _REFUSED.match(reason)
+    if refused:
+        code = refused.group(1)
+        return f"被业务规则拒收：{REJECTION_REASONS.get(code, '其他原因')}（{code}）"
+    for opening, words in _REASON_OPENINGS:
+        found = opening.match(reason)
+        if found:
+            return words.format(*found.groups())
+    return None
 
 
 def replay_refusal(settings: PlatformSettings, service: str, user_id: object) -> str | None:

@@ -206,6 +206,8 @@ class InboxConsumer(SharedExtension, ProviderCollector):
                 raise Unreadable(
                     f"malformed message: the body is a JSON {type(data).__name__}, not an object", REJECTED_MALFORMED
                 )
+            if message_type is None:  # the AMQP `type` property is not what a receiver reads: the body's is
+                raise Unreadable('no message type: the body has no "type" field', REJECTED_UNKNOWN_TYPE)
             raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}", REJECTED_UNKNOWN_TYPE)
         try:
             return handler, handler.model.model_validate(data)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from wuyuan.backup import FORMAT, MANIFEST, BackupError, prune_backups, read_manifest
+from wuyuan.backup import FORMAT, MANIFEST, BackupError, backup_services, prune_backups, read_manifest
 from wuyuan.backup_restore import _settle_secrets, verify_checksums
 from wuyuan.backup_secrets import NeededSecret, SecretState, compare_secrets, needed_secrets, secret_files, sha256_of
 from wuyuan.commands_backup import secret_lines
@@ -55,7 +55,8 @@ def test_a_backups_secrets_are_compared_one_by_one(tmp_path):
 def test_a_different_secret_is_reported_and_left_alone_without_the_flag():
     lines = secret_lines([{"file": "personal-data-key", "state": "different", "action": "none"}])
     assert lines == [
-        "密钥 personal-data-key：与现用不同！用现用密钥读备份数据可能失败（未改动；确认后加 --restore-secrets 恢复）"
+        "密钥 personal-data-key：与现用的不同！用现用密钥读备份中的数据可能失败"
+        "（未改动；确认后加 --restore-secrets 换成备份中的）"
     ]
 
 
@@ -88,19 +89,63 @@ def test_a_folder_without_a_manifest_is_not_a_backup(tmp_path):
         read_manifest(tmp_path)
 
 
-def test_only_this_platforms_oldest_whole_backups_beyond_keep_are_removed(tmp_path):
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("not json", "不是有效的 JSON"),
+        ("[]", "应为 JSON 对象"),
+        ("{}", "缺少 format 项"),
+        (json.dumps({"format": FORMAT}), "services 项缺失"),
+    ],
+)
+def test_a_damaged_manifest_is_refused_saying_what_is_wrong_in_chinese(tmp_path, text, says):
+    write(tmp_path / MANIFEST, text)
+    with pytest.raises(BackupError, match=says) as refused:
+        read_manifest(tmp_path)
+    assert refused.value.code == "bad_manifest" and "Expecting" not in str(refused.value)
+
+
+def test_a_backup_folder_that_does_not_exist_is_said_to_be_missing(tmp_path):
+    with pytest.raises(BackupError, match="不存在") as refused:
+        read_manifest(tmp_path / "nowhere")
+    assert refused.value.code == "no_backup_folder"
+
+
+def whole_backup(folder: Path, *services: str) -> None:
+    write(folder / MANIFEST, json.dumps({"format": FORMAT, "services": {s: {} for s in services}}))
+
+
+def test_only_this_platforms_oldest_whole_backups_of_the_same_services_beyond_keep_are_removed(tmp_path):
     names = [f"wuyuan-county-2026120{day}T020000000000Z" for day in range(1, 6)]
     for name in names:
-        write(tmp_path / name / MANIFEST, "{}")
+        whole_backup(tmp_path / name, "intake", "court_link")
+    whole_backup(tmp_path / "wuyuan-county-20261201T030000000000Z", "court_link")  # one service's, taken apart
     write(tmp_path / "wuyuan-county-20261206T020000000000Z" / "court_link.dump", "being written")
-    write(tmp_path / "wuyuan-other-20261101T020000000000Z" / MANIFEST, "{}")
-    removed = prune_backups(tmp_path, "county", keep=2)
+    whole_backup(tmp_path / "wuyuan-other-20261101T020000000000Z", "intake", "court_link")
+    removed = prune_backups(tmp_path, "county", keep=2, services=["court_link", "intake"])
     assert [p.name for p in removed] == names[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "wuyuan-county-20261201T030000000000Z",
         *names[3:],
         "wuyuan-county-20261206T020000000000Z",
         "wuyuan-other-20261101T020000000000Z",
     ]
+
+
+def test_a_backup_folder_under_a_parent_that_does_not_exist_is_refused_before_anything_is_made(tmp_path):
+    settings = PlatformSettings(state_dir=tmp_path / "state")
+    with pytest.raises(BackupError, match="上级目录") as refused:
+        backup_services(settings, ("court_link",), tmp_path / "typo" / "backups")
+    assert refused.value.code == "folder_unusable"
+    assert not (tmp_path / "typo").exists()
+
+
+def test_a_backup_folder_that_cannot_be_made_is_the_commands_error_in_chinese(tmp_path):
+    settings = PlatformSettings(state_dir=tmp_path / "state")
+    # /proc takes no new folders, whoever asks (root included).
+    with pytest.raises(BackupError, match="无法在 /proc/wuyuan-backups 中建立备份目录：路径不存在") as refused:
+        backup_services(settings, ("court_link",), Path("/proc/wuyuan-backups"))
+    assert refused.value.code == "folder_unusable"
 
 
 def secrets_entry(folder: Path, *names: str) -> dict:
@@ -126,7 +171,10 @@ def test_secrets_are_only_reported_unless_asked_and_then_the_one_in_use_is_kept_
 
     restored = _settle_secrets(settings, folder, entry, restore=True)
     assert [r["action"] for r in restored][1] == "restored"
-    assert restored[0]["action"].startswith("replaced (ours kept as party-key.replaced-")
+    assert restored[0]["action"] == "replaced" and restored[0]["kept_as"].startswith("party-key.replaced-")
+    assert secret_lines(restored)[0].startswith(
+        "密钥 party-key：与现用的不同（已换成备份中的；原用的另存为 party-key.replaced-"
+    )
     assert (state / "secrets" / "party-key").read_text() == "from the backup"
     [aside] = (state / "secrets").glob("party-key.replaced-*")
     assert aside.read_text() == "in use"

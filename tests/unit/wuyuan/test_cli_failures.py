@@ -414,4 +414,22 @@ def test_a_reconcile_the_coordinator_refuses_reads_in_chinese_with_its_code(monk
     as_json = json_error(run("reconcile", "court_link", "--since", "2026-12-04T02:30:00+0800", "--json"))
 
     assert "未予办理" in shown and "-> 409" not in shown
+    # The rule's code stands in for words this release lacks; the service's English is only the detail.
+    assert "not_an_agency_unit" in shown and "has no referrals" not in shown
     assert as_json["error"] == "coordinator_refused" and "未予办理" in as_json["message"]
+
+
+def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times_are_a_usage_error(monkeypatch):
+    asked: list[datetime] = []
+
+    def reconciled(settings, service, since):
+        asked.append(since)
+        return {"agency": "court", "since": since.isoformat(), "referrals": [], "resent": 0}
+
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", reconciled)
+
+    run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--json")
+    both = run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--backup", "/tmp", "--json")
+
+    assert asked == [datetime(2026, 12, 6, 1, 0, tzinfo=UTC)]
+    assert both.exit_code == 2 and json.loads(both.output)["error"] == "both_since_and_backup"

@@ -182,6 +182,7 @@ def test_a_credential_file_that_is_missing_or_empty_is_named(tmp_path, setting):
     with pytest.raises(SignInError) as missing:
         sign_in_choice(PlatformSettings(**person, **{setting: tmp_path / "not-mounted"}))
     assert missing.value.code == "credential_file_unreadable" and variable in str(missing.value)
+    assert str(missing.value).endswith("：路径不存在") and "Errno" not in str(missing.value)
 
     with pytest.raises(SignInError, match=variable):
         sign_in_choice(PlatformSettings(**person, **{setting: secret_file(tmp_path, "empty", "\n")}))

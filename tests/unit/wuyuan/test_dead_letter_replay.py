@@ -93,3 +93,51 @@ def test_listing_every_service_s_dead_letters_asks_only_for_queues_that_exist(mo
     assert list_dead_letters(settings) == []
     assert not [path for path in asked if "console" in path or "identity" in path]
     assert len(asked) == len(settings.services) - 2
+
+
+def test_the_platforms_own_reasons_read_in_chinese_and_an_agencys_own_words_are_shown_as_they_are():
+    from wuyuan.dead_letters import reason_in_chinese
+
+    assert reason_in_chinese("malformed JSON (content_encoding None): Expecting value") == "消息不是有效的 JSON"
+    assert reason_in_chinese('no message type: the body has no "type" field') == "消息没有注明类型（正文缺少 type 项）"
+    assert reason_in_chinese("failed 5 times, last: Conflict: duplicate key").startswith("处理失败 5 次后放弃")
+    refused = reason_in_chinese("rejected: referral_closed: referral 7f… is closed")
+    assert refused == "被业务规则拒收：该交办件已结束（referral_closed）"
+    assert reason_in_chinese("bad payload from our gateway") is None
+
+
+def test_dlq_list_says_why_in_chinese_and_whether_each_letter_may_be_replayed(monkeypatch):
+    from click.testing import CliRunner
+
+    from wuyuan.cli import main
+    from wuyuan.dead_letters import DeadLetter
+
+    letters = [
+        DeadLetter("court_link", "m-1", "ReferralIssued", "schema violation: summary: Field required", None, None, ""),
+        DeadLetter(
+            "court_link", "m-2", None, "bad payload", None, None, "", refused="不是 wuyuan_court_link 写入的死信"
+        ),
+    ]
+    monkeypatch.setattr("wuyuan.dead_letters.list_dead_letters", lambda settings, services: letters)
+
+    shown = CliRunner().invoke(main, ["dlq", "list"]).output
+
+    assert "原因：消息格式不符合约定\n    服务原话：schema violation" in shown
+    assert "可重放：排除原因后 wuyuan dlq replay" in shown
+    assert "原因（服务原话）：bad payload" in shown and "不予重放：不是 wuyuan_court_link 写入的死信" in shown
+
+
+def test_replaying_a_message_id_no_dead_letter_has_is_said_not_counted_as_zero(monkeypatch):
+    from click.testing import CliRunner
+
+    from wuyuan.cli import main
+    from wuyuan.dead_letters import ReplayReport
+
+    monkeypatch.setattr(
+        "wuyuan.dead_letters.replay_dead_letters", lambda settings, services, message_id: ReplayReport()
+    )
+
+    result = CliRunner().invoke(main, ["dlq", "replay", "--message-id", "no-such-id"])
+
+    assert result.exit_code == 1
+    assert "死信队列中没有编号为 no-such-id 的死信" in result.output

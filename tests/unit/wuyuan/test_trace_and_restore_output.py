@@ -102,3 +102,42 @@ def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_t
     assert shown.exit_code == 0, shown.output
     assert "恢复到备份时点 2026-12-06 02:39\n" in shown.output and "+00:00" not in shown.output
     assert json.loads(as_json.output)["backup_time"] == "2026-12-05T18:39:52.447237+00:00"
+
+
+def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it_lost(monkeypatch, tmp_path):
+    report = RestoreReport(
+        service="intake",
+        database="wuyuan_intake",
+        backup=str(tmp_path),
+        backup_time="2026-12-05T18:39:52+00:00",
+        migrations_in_backup=["0001_cases"],
+        case_numbers={
+            "advanced": [{"county": "430426", "day": "2026-12-06", "last": 5}],
+            "lost_count": 3,
+            "lost": ["430426-20261206-00003", "430426-20261206-00004", "430426-20261206-00005"],
+        },
+    )
+    monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
+
+    shown = run("restore", "intake", "--from", str(tmp_path)).output
+
+    assert "案件编号：430426 2026-12-06 的流水号已续至 5" in shown
+    assert "备份之后登记的 3 件案件仍在综合协调组" in shown and "430426-20261206-00005" in shown
+    assert shown.rstrip().endswith("下一步：`wuyuan start intake`")
+
+
+def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monkeypatch, tmp_path):
+    report = RestoreReport(
+        service="court_link",
+        database="wuyuan_court_link",
+        backup=str(tmp_path),
+        backup_time="2026-12-05T18:39:52+00:00",
+        migrations_in_backup=["a0001_agency"],
+        forced=True,
+    )
+    monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
+
+    shown = run("restore", "court_link", "--from", str(tmp_path), "--force").output
+
+    assert "wuyuan start" not in shown
+    assert f"下一步：`wuyuan reconcile court_link --backup {tmp_path}`" in shown
