@@ -29,19 +29,17 @@ service_argument = click.argument("service", metavar="SERVICE", callback=_known_
 
 
 @click.group(cls=ChineseErrorsGroup)
-@click.option(
-    "-v", "--verbose", is_flag=True, help="errors end with what lay behind them (a service's own answer, in English)"
-)
+@click.option("-v", "--verbose", is_flag=True, help="出错时在末尾附上背后的原因（服务自己的答复，英文）")
 def main(verbose: bool) -> None:
-    """五源共治 wuyuan: run the dispute-resolution platform's services locally."""
+    """五源共治 wuyuan：在本机运行矛盾纠纷多元化解平台的各项服务."""
 
 
 @main.command()
-@click.option("-d", "--detach", is_flag=True, help="Run in the background; return once every service is ready.")
-@click.option("--timeout", default=90.0, show_default=True, help="Seconds to wait for the services to be ready.")
-@click.option("--skip-infra", is_flag=True, help="Do not check (or install) RabbitMQ and PostgreSQL first.")
+@click.option("-d", "--detach", is_flag=True, help="在后台运行：全部服务就绪后即返回")
+@click.option("--timeout", default=90.0, show_default=True, help="等待全部服务就绪的秒数")
+@click.option("--skip-infra", is_flag=True, help="不先检查（或安装）RabbitMQ 和 PostgreSQL")
 def up(detach: bool, timeout: float, skip_infra: bool) -> None:
-    """Provision databases and broker, then start every service."""
+    """准备数据库和消息队列（RabbitMQ），然后启动全部服务."""
     settings = load_settings()
     if not skip_infra:
         _ensure_infra()
@@ -65,10 +63,12 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
 
 @main.command()
 def provision() -> None:
-    """Create the services' databases (with migrations), the broker vhost, users and queues; start nothing.
+    """准备各服务的数据库和消息队列，不启动服务.
 
-    Idempotent, and what a deployment runs once before its services (a compose one-shot, a
-    Kubernetes Job). It uses the RabbitMQ and PostgreSQL that WUYUAN_* points at, as they are.
+    建立各服务的数据库（并执行迁移），以及 RabbitMQ 的虚拟主机（vhost）、用户和队列。
+
+    可重复运行（幂等）；正式部署在启动各服务之前运行一次（compose 的一次性任务、Kubernetes
+    Job）。直接使用 WUYUAN_* 所指的 RabbitMQ 和 PostgreSQL，不检查、不安装它们。
     """
     settings = load_settings()
     _provision(settings)
@@ -83,12 +83,12 @@ def provision() -> None:
 @click.option(
     "--purge",
     is_flag=True,
-    help="also remove the local platform for good: its databases and roles, broker vhost and users, and the secrets,"
-    " logs and traces in the state directory (backups are kept)",
+    help="同时永久删除本机平台：其数据库和数据库角色、RabbitMQ 虚拟主机和用户，以及状态目录中的密钥、日志和"
+    "追踪记录（备份保留）",
 )
-@click.option("--yes", is_flag=True, help="with --purge: do not ask for confirmation")
+@click.option("--yes", is_flag=True, help="与 --purge 同用：不再询问确认")
 def down(purge: bool, yes: bool) -> None:
-    """Stop every service and the supervisor; with --purge, remove the local platform itself."""
+    """停止全部服务和进程管理器（supervisor）；加 --purge 则删除本机平台本身."""
     settings = load_settings()
     if yes and not purge:
         raise click.UsageError("--yes 只与 --purge 一起使用")
@@ -155,9 +155,11 @@ def _purge(settings: PlatformSettings) -> None:
 
 
 @main.command()
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {name, pid, state, url, kind}.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出：列表，每项为 {name, pid, state, url, kind}"
+)
 def status(as_json: bool) -> None:
-    """Show each service's state, pid and address."""
+    """查看各服务的类型、状态、进程号和地址."""
     statuses = supervise.status(load_settings())
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
@@ -167,9 +169,9 @@ def status(as_json: bool) -> None:
 
 @main.command("start")
 @service_argument
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for its health check.")
+@click.option("--timeout", default=60.0, show_default=True, help="等待其健康检查通过的秒数")
 def start_command(service: str, timeout: float) -> None:
-    """Start one service again (after `wuyuan stop SERVICE`)."""
+    """重新启动一个服务（用于 `wuyuan stop SERVICE` 之后）."""
     settings = load_settings()
     _require_managed(settings, service)
     try:
@@ -185,7 +187,7 @@ def start_command(service: str, timeout: float) -> None:
 @main.command("stop")
 @service_argument
 def stop_command(service: str) -> None:
-    """Stop one service; messages addressed to it wait in its queues."""
+    """停止一个服务；发给它的消息留在其队列中等候."""
     settings = load_settings()
     _require_managed(settings, service)
     try:
@@ -197,9 +199,9 @@ def stop_command(service: str) -> None:
 
 @main.command()
 @service_argument
-@click.option("-n", "--lines", default=50, show_default=True, help="How many lines from the end.")
+@click.option("-n", "--lines", default=50, show_default=True, help="显示末尾的多少行")
 def logs(service: str, lines: int) -> None:
-    """Print the end of a service's log."""
+    """显示一个服务日志的最后几行."""
     settings = load_settings()
     _require_managed(settings, service)
     path = supervise.log_path(settings, service)
@@ -324,6 +326,18 @@ EXTRA_COMMANDS.append(conformance_command)
 EXTRA_COMMANDS.extend([backup_command, restore_command, reconcile_command])
 for _command in EXTRA_COMMANDS:
     main.add_command(_command)
+
+
+def _help_option_in_chinese(command: click.Command) -> None:
+    """Every command's --help says what it does in Chinese too, not click's "Show this message and exit."; click
+    adds none of its own once a parameter holds the name."""
+    if not any("--help" in parameter.opts for parameter in command.params):
+        click.help_option("--help", help="显示本帮助并退出")(command)
+    for subcommand in getattr(command, "commands", {}).values():
+        _help_option_in_chinese(subcommand)
+
+
+_help_option_in_chinese(main)
 
 
 if __name__ == "__main__":

@@ -263,6 +263,8 @@ class Refusals:
     name_of: Callable[[str], str] | None = None
     field_text: Callable[[Mapping[str, Any]], str] = typed_field_text
     not_found: str | None = None
+    # A 409's rule (its code) as staff should read it.
+    conflicts: Mapping[str, str] = field(default_factory=dict)
 
     def field_name(self, path: str) -> str:
         if self.name_of is not None:
@@ -322,12 +324,19 @@ def refusal_error(
     fields = answer.get("fields") or []
     if fields or code == "invalid_input":
         lines = refusal_lines(answer, refusals)
-        return CommandUsageError("invalid_input", "\n".join(lines), {"fields": fields})
+        said = str(answer.get("message") or "") or None  # the service's own words: --verbose and --json
+        return CommandUsageError("invalid_input", "\n".join(lines), {"fields": fields}, detail=said)
     if status == 404 or code == "not_found":
         return CommandError("not_found", refusals.not_found or f"{words}没有找到所要的内容")
+    if code == "in_progress":  # the same Idempotency-Key's first request has not finished yet
+        return CommandError("in_progress", f"{words}仍在办理同一请求，请稍后再试（结果不会重复）")
     if status == 409 or code == "conflict":
-        rule, _, reason = str(answer.get("message") or "").partition(": ")
-        return CommandError("conflict", f"{words}未予办理：{reason or rule}", {"refusal": rule})
+        # The service's message opens with its rule ('already_extended: …') and goes on in English: staff read
+        # the rule in Chinese where the command has words for it, else the rule itself; the English is the detail.
+        message = str(answer.get("message") or "")
+        rule = str(answer.get("code") or message.partition(": ")[0] or "conflict")
+        said = refusals.conflicts.get(rule) or f"与现有记录冲突（{rule}）"
+        return CommandError("conflict", f"{words}未予办理：{said}", {"refusal": rule}, detail=message or None)
     if status == 403 or code == "forbidden":
         return CommandError("forbidden", f"{words}拒绝：所用账号没有此操作所需的角色或单位")
     if status == 401:
@@ -357,6 +366,6 @@ def refusal_lines(answer: Mapping[str, Any], refusals: Refusals = Refusals()) ->
         if text == _NO_SENTENCE:  # the service's own words then say what is wrong
             text += f"（{error.get('message', '')}）"
         lines.append(f"  {refusals.field_name(str(error.get('field', '')))}：{text}")
-    if len(lines) == 1:
-        lines.append(f"  {answer.get('message') or answer.get('error')}")
+    if len(lines) == 1:  # no field named: the service's words are the detail (--verbose), not this line
+        lines.append("  服务未指明哪一项有误；加 --verbose 可看服务的原话")
     return lines

@@ -7,18 +7,13 @@ from datetime import timedelta
 
 import click
 
+from shared import wording
 from shared.contracts.json_values import json_default
 from wuyuan.cli_errors import load_settings
 from wuyuan.settings import PlatformSettings
 
-ROLE_NAMES = {
-    "intake_staff": "窗口登记",
-    "coordinator": "综合协调组",
-    "supervisor": "检查督导组",
-    "leader": "领导（只读）",
-    "officer": "部门办理人",
-    "operator": "运维",
-}
+# The same names the console gives the roles.
+ROLE_NAMES = wording.ROLES
 
 
 def _password(from_stdin: bool) -> tuple[str, bool]:
@@ -109,7 +104,14 @@ def account() -> None:
 @account.command("add")
 @click.argument("username")
 @click.option("--name", required=True, help="显示名称，如 张三")
-@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(sorted(ROLE_NAMES)))
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(sorted(ROLE_NAMES)),
+    help="角色（可重复）：" + "，".join(f"{code} {name}" for code, name in ROLE_NAMES.items()),
+)
 @click.option("--unit", "units", multiple=True, help="officer 所属单位，如 police:430426101（可重复）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码；否则随机生成并只显示一次")
 def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[str, ...], password_stdin: bool) -> None:
@@ -133,7 +135,7 @@ def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[s
 
 
 @account.command("list")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
 def account_list(as_json: bool) -> None:
     """列出账号."""
     from shared import clock
@@ -220,7 +222,12 @@ def auth() -> None:
 
 
 @auth.command("rotate-key")
-@click.option("--token-lifetime-minutes", default=480, show_default=True, help="as the identity service's setting")
+@click.option(
+    "--token-lifetime-minutes",
+    default=480,
+    show_default=True,
+    help="令牌有效期（分钟），须与 identity 服务的设置 WUYUAN_IDENTITY_TOKEN_LIFETIME_MINUTES 相同",
+)
 def auth_rotate_key(token_lifetime_minutes: int) -> None:
     """换用新的签名密钥；旧密钥在其签发的令牌全部过期后删除。无需停机."""
     from wuyuan.accounts import rotate_signing_key

@@ -26,27 +26,37 @@ class Refusal(click.ClickException):
 
 @click.group("agency")
 def agency_group() -> None:
-    """Agencies joined to the centre (机构)."""
+    """机构：接入综治中心的各机构（agencies）."""
 
 
 @agency_group.command("new")
 @click.argument("code")
-@click.option("--name-zh", required=True, help="the agency's Chinese name, e.g. 妇联")
-@click.option("--name-en", required=True, help='its English name, e.g. "Women\'s federation"')
-@click.option("--unit-digits", default="6", show_default=True, help="level of its units: 6, 9 or 12 digits")
-@click.option("--unit-name", default=None, help="how staff read a unit, e.g. {place}妇联")
-@click.option("--feeds", default=None, help="the source its own records come in as (shared/contracts/vocabulary.py)")
+@click.option("--name-zh", required=True, help="机构的中文名称，如 妇联")
+@click.option("--name-en", required=True, help='机构的英文名称，如 "Women\'s federation"')
+@click.option(
+    "--unit-digits", default="6", show_default=True, help="其单位所在的区划层级：6（县）、9（乡镇）或 12（村）位代码"
+)
+@click.option(
+    "--unit-name", default=None, help="单位名称的写法，{place} 代表地名，如 {place}妇联（默认 {place} 加中文名称）"
+)
+@click.option(
+    "--feeds", default=None, help="该机构自己的记录进入平台时的案件来源（source，见 shared/contracts/vocabulary.py）"
+)
 @click.option(
     "--root",
     type=click.Path(file_okay=False, path_type=Path),
     default=REPO_ROOT,
-    show_default="the repository",
-    help="the repository tree to write into",
+    show_default="本仓库",
+    help="写入哪个仓库目录",
 )
 def new_agency(
     code: str, name_zh: str, name_en: str, unit_digits: str, unit_name: str | None, feeds: str | None, root: Path
 ) -> None:
-    """Write services/CODE_link/, its tests and its entry in config/agencies.toml; nothing if anything is wrong."""
+    """为新机构生成 Python 服务的代码、测试和登记项.
+
+    生成 services/CODE_link/（含 README）、其测试，以及 config/agencies.toml
+    中的登记项。CODE 为机构代码（2 至 16 位小写字母，如 women）。有任何一项不对时，什么都不写。
+    """
     # ASCII digits only: str.isdigit() also passes '²' and '٦', which int() refuses or reads as another number.
     if not _UNIT_DIGITS.fullmatch(unit_digits):
         raise Refusal(f"unit_digits：单位层级须为 6（县）、9（乡镇）或 12（村）位，收到 {unit_digits!r}")

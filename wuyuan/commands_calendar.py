@@ -41,15 +41,18 @@ WEEKDAYS = "一二三四五六日"
 
 @click.group("calendar")
 def calendar_group() -> None:
-    """The official holiday calendar (节假日安排) deadlines are counted by."""
+    """节假日安排：计算办理期限所依据的法定节假日与调休."""
 
 
 @calendar_group.command("load")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--replace", is_flag=True, help="correct a year chinesecalendar already knows")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's answer)")
+@click.option("--replace", is_flag=True, help="更正 chinesecalendar 已内置的年份的安排")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复）")
 def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
-    """Check a year file (config/calendar/README.md) and load it at the coordinator as an operator."""
+    """检查一年的节假日安排文件，以运维（operator）身份载入综合协调组.
+
+    FILE 的写法见 config/calendar/README.md。载入后重算受影响的期限，并逐件列出。
+    """
     calendar = read_year_file(file)
     body: JsonObject = {**calendar.model_dump(mode="json"), "replace": replace}
     settings = load_settings()
@@ -81,9 +84,12 @@ def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
 
 @calendar_group.command("show")
 @click.argument("year", type=click.IntRange(2004, 2100))
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's answer)")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复）")
 def calendar_show(year: int, as_json: bool) -> None:
-    """A year's holidays by name and its 调休 working weekends, and whether it is from the library or loaded."""
+    """查看某年的节假日安排：各节假日与调休上班日.
+
+    同时说明该年的安排来自 chinesecalendar 内置，还是由运维载入（何人、何时），或尚未载入。
+    """
     settings = load_settings()
     answer = ask_platform(
         settings,

@@ -164,14 +164,17 @@ def _echo_json(answer: JsonObject) -> None:
 
 @click.group("case")
 def case_group() -> None:
-    """Cases as the coordinator tracks them."""
+    """案件：综合协调组（coordinator）掌握的案件."""
 
 
 @case_group.command("show")
 @click.argument("case_id")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's codes)")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
 def case_show(case_id: str, as_json: bool) -> None:
-    """One case: its units, referrals with their deadlines, and what happened, in Chinese."""
+    """查看一个案件：牵头单位、配合单位，各交办件及其期限，办理经过.
+
+    CASE_ID 为案件编号，形如 430426-20261204-00003。人员显示为 姓名（账号），查不到姓名时只显示账号。
+    """
     settings = load_settings()
     people: dict[str, str] = {}
 
@@ -198,19 +201,21 @@ def _date(value: datetime | None) -> str | None:
 
 
 @case_group.command("list")
-@click.option("--status", type=click.Choice([s.value for s in CaseStatus]), help="cases in this status")
-@click.option("--source", type=click.Choice([s.value for s in Source]), help="cases that came from this source")
-@click.option("--category", type=click.Choice([c.value for c in Category]), help="cases of this kind of dispute")
-@click.option("--unit", metavar="UNIT", help="cases referred to this unit, e.g. police:430426101")
-@click.option("--place", metavar="DIVISION", help="cases in this division or below it: a code (430426101) or a name")
-@click.option("--centre", metavar="DIVISION", help="cases held by this centre (三级): its code or place name")
-@click.option("--from", "registered_from", type=DATE, metavar="YYYY-MM-DD", help="registered on or after this day")
-@click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="registered on or before this day")
-@click.option("--overdue/--not-overdue", default=None, help="only cases past (or within) their deadline")
-@click.option("--search", metavar="TEXT", help="text in the case number or summary")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="cases to show")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="cases to skip (for the next page)")
-@click.option("--json", "as_json", is_flag=True, help="machine-readable output (the API's codes)")
+@click.option("--status", type=click.Choice([s.value for s in CaseStatus]), help="处于该状态的案件")
+@click.option("--source", type=click.Choice([s.value for s in Source]), help="来自该来源的案件")
+@click.option("--category", type=click.Choice([c.value for c in Category]), help="该类别的纠纷")
+@click.option("--unit", metavar="UNIT", help="交办给该单位的案件，如 police:430426101")
+@click.option(
+    "--place", metavar="DIVISION", help="该区划及其下级区划的案件：区划代码（如 430426101）或地名（如 砖塘镇）"
+)
+@click.option("--centre", metavar="DIVISION", help="由该综治中心（县、乡、村三级）掌握的案件：其区划代码或地名")
+@click.option("--from", "registered_from", type=DATE, metavar="YYYY-MM-DD", help="在该日或之后登记的案件")
+@click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="在该日或之前登记的案件")
+@click.option("--overdue/--not-overdue", default=None, help="只列已超过期限（或未超过期限）的案件")
+@click.option("--search", metavar="TEXT", help="案件编号或概要中含有该文字的案件")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多显示多少件")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="跳过前多少件（翻到下一页）")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
 def case_list(
     status: str | None,
     source: str | None,
@@ -226,7 +231,10 @@ def case_list(
     offset: int,
     as_json: bool,
 ) -> None:
-    """Cases as the coordinator lists them, filtered, in a table in Chinese."""
+    """按条件列出案件（综合协调组的案件列表）.
+
+    各条件可组合使用；不给条件时列出全部案件。每页最多 --limit 件，用 --offset 翻页。
+    """
     settings = load_settings()
     names = Names.of(settings)
     query = {
@@ -316,7 +324,11 @@ def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None)
 @click.command("trace")
 @click.argument("case_id")
 def trace_command(case_id: str) -> None:
-    """The case's spans as a tree across services (from the local span files)."""
+    """追踪：一个案件在各服务间的处理过程，显示为树.
+
+    读取本机状态目录中的追踪记录文件（spans）。设置了
+    OTEL_EXPORTER_OTLP_ENDPOINT 时，追踪记录发往该收集器，本机没有。
+    """
     settings = load_settings()
     trace_id = None
     try:
@@ -341,9 +353,14 @@ def trace_command(case_id: str) -> None:
 
 
 @click.command("demo")
-@click.option("--timeout", default=60.0, show_default=True, help="seconds to wait for each step")
+@click.option("--timeout", default=60.0, show_default=True, help="每一步最多等待的秒数")
 def demo_command(timeout: float) -> None:
-    """File a dispute needing two agencies, drive it to closed through each agency's API, print what happened."""
+    """演示：登记一件需两个机构办理的纠纷，办到结案，并显示经过.
+
+    各单位经其机构的接口签收、报告进展、反馈结果，检查督导组回访、群众评价后结案；最后显示案件及其追踪。
+
+    只在本机用 wuyuan up 启动的平台（或开发模式）上运行，不能在正式部署上运行。
+    """
     from wuyuan.demo import run_demo
 
     settings = load_settings()

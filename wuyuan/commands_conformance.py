@@ -19,22 +19,23 @@ BAD_INPUT = 2
     "checks",
     multiple=True,
     metavar="CODE",
-    help=f"Run only this check (and those it needs); repeatable. Checks: {', '.join(CHECK_CODES)}.",
+    help=f"只做这一项检查（及其所需的前置检查），可重复。检查项：{', '.join(CHECK_CODES)}",
 )
-@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=1), help="Seconds per wait.")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=1), help="每次等待的秒数")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（检查报告，稳定的键和代码）")
 @click.option(
     "--private-broker",
     is_flag=True,
-    help="Run on a RabbitMQ node of the kit's own, which `reconnects` kills and restarts (needs rabbitmq-server).",
+    help="在检查工具自己启动的 RabbitMQ 节点上运行，reconnects 检查会将它杀掉再重启（需要 rabbitmq-server）",
 )
 def conformance_command(
     agency: str, checks: tuple[str, ...], timeout: float, as_json: bool, private_broker: bool
 ) -> None:
-    """一致性检查：在独立的虚拟主机中扮演中心，检验机构 AGENCY（代码或服务名）是否符合消息契约。
+    """一致性检查：检验机构 AGENCY 是否符合消息契约.
 
-    Starts the agency as `wuyuan up` would, against a private vhost, database and token issuer of the
-    kit's own, runs each check, removes everything it made, and exits 1 when a check fails.
+    AGENCY 为机构代码或服务名。检查工具扮演中心：像 wuyuan
+    up 那样启动该机构的服务，但连接工具自己的独立虚拟主机、数据库和令牌签发方（token
+    issuer）；逐项检查，结束后删除所建的一切。有检查项未通过时退出状态为 1。
     """
     try:
         settings = load_settings()

@@ -138,19 +138,27 @@ def report_query(
 
 
 @click.command("report")
-@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD", help="first day (China date), included")
-@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD", help="last day (China date), included")
+@click.option("--from", "start", type=DATE, metavar="YYYY-MM-DD", help="起始日（北京时间的日期），含当日")
+@click.option("--to", "end", type=DATE, metavar="YYYY-MM-DD", help="截止日（北京时间的日期），含当日")
 @click.option(
     "--period",
     type=click.Choice(["day", "week", "month"]),
-    help="日小结/周调度/月总结 instead of --from/--to (without either: this month, as the console's 总览)",
+    help="日小结（day）/周调度（week）/月总结（month），代替 --from/--to（两者都不给时：本月，同工作台的总览）",
 )
-@click.option("--date", "day", type=DATE, metavar="YYYY-MM-DD", help="a day within --period (default today)")
-@click.option("--level", type=click.Choice(list(LEVELS)), default="county", show_default=True)
-@click.option("--division", metavar="CODE", help="the township's 9-digit division code (--level township)")
-@click.option("--unit", metavar="UNIT", help="the unit, e.g. police:430426101 (--level unit)")
-@click.option("--json", "as_json", is_flag=True, help="the API's JSON (stable keys and codes)")
-@click.option("--csv", "as_csv", is_flag=True, help="one row per figure, then the unit ranking")
+@click.option(
+    "--date", "day", type=DATE, metavar="YYYY-MM-DD", help="与 --period 同用：取包含该日的日、周或月（默认今天）"
+)
+@click.option(
+    "--level",
+    type=click.Choice(list(LEVELS)),
+    default="county",
+    show_default=True,
+    help="范围：county 全县，township 乡镇，unit 单位",
+)
+@click.option("--division", metavar="CODE", help="乡镇的9位区划代码（与 --level township 同用）")
+@click.option("--unit", metavar="UNIT", help="单位代码，如 police:430426101（与 --level unit 同用）")
+@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV 输出：每项指标一行，其后是单位排名")
 def report_command(
     start: datetime | None,
     end: datetime | None,
@@ -162,7 +170,10 @@ def report_command(
     as_json: bool,
     as_csv: bool,
 ) -> None:
-    """The leaders' report for a period: counts, published rates and the unit ranking (supervision)."""
+    """领导报表（日小结/周调度/月总结）：各项数量、比率与单位排名.
+
+    由检查督导组（supervision）统计；比率按公布的统计口径计算，报表注明口径版本。
+    """
     if as_json and as_csv:
         raise click.UsageError("--json 与 --csv 只能选一个")
     if period is None and start is None and end is None:

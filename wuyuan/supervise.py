@@ -122,20 +122,20 @@ def render_config(
     # A socket without a user and password makes supervisord log a CRIT line on every start; with them, its
     # socket (mode 0700 already) also refuses any process of this user that has not read the state's secrets.
     password = kept_secret(rpc_password_path(settings))
-    credentials = [f"username={RPC_USERNAME}", f"password={_ini(password)}"]
+    credentials = [f"username={RPC_USERNAME}", f"password={_ini(password, 'supervisord 的 RPC 口令')}"]
     lines = [
         "; Written by `wuyuan up`; edits are overwritten on the next run.",
         "[unix_http_server]",
-        f"file={_ini(str(sock))}",
+        f"file={_ini(str(sock), STATE_DIR_PATH)}",
         "chmod=0700",
         *credentials,
         "",
         "[supervisord]",
-        f"logfile={_ini(str(supervisord_log_path(settings)))}",
+        f"logfile={_ini(str(supervisord_log_path(settings)), STATE_DIR_PATH)}",
         "logfile_maxbytes=10MB",
         "logfile_backups=3",
-        f"pidfile={_ini(str(pid_path(settings)))}",
-        f"childlogdir={_ini(str(settings.log_dir))}",
+        f"pidfile={_ini(str(pid_path(settings)), STATE_DIR_PATH)}",
+        f"childlogdir={_ini(str(settings.log_dir), STATE_DIR_PATH)}",
         # Logs (supervisord's, and each service's stdout it writes) readable by this user alone;
         # the services inherit it, so their span files and anything else they write are too.
         "umask=077",
@@ -146,7 +146,7 @@ def render_config(
         "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
         "",
         "[supervisorctl]",
-        f"serverurl=unix://{_ini(str(sock))}",
+        f"serverurl=unix://{_ini(str(sock), STATE_DIR_PATH)}",
         *credentials,
         "",
         f"[group:{GROUP}]",
@@ -161,9 +161,9 @@ def render_config(
         lines += [
             "",
             f"[program:{service}]",
-            f"command={_ini(shlex.join(command))}",
+            f"command={_ini(shlex.join(command), f'服务 {service} 的启动命令')}",
             f"environment={environment}",
-            f"directory={_ini(str(directory))}",
+            f"directory={_ini(str(directory), f'服务 {service} 的工作目录')}",
             f"priority={priority}",
             "autostart=true",
             "autorestart=true",
@@ -175,7 +175,7 @@ def render_config(
             "killasgroup=true",
             "redirect_stderr=true",
             # supervisord expands %(…)s in this one value twice.
-            f"stdout_logfile={_ini(_ini(str(log_path(settings, service))))}",
+            f"stdout_logfile={_ini(_ini(str(log_path(settings, service)), STATE_DIR_PATH), STATE_DIR_PATH)}",
             "stdout_logfile_maxbytes=10MB",
             "stdout_logfile_backups=3",
         ]
@@ -210,31 +210,40 @@ def write_config(
 
 # configparser cuts a value at ";" or "#" preceded by whitespace, and has no escape for it.
 _INLINE_COMMENT = re.compile(r"\s[;#]")
+# Where the paths in supervisord.conf come from, as an error about one of them names it.
+STATE_DIR_PATH = "状态目录（WUYUAN_STATE_DIR）的路径"
 
 
-def _ini(value: str) -> str:
-    """A value for supervisord's ini format: `%` doubled (it expands %(name)s), no line breaks."""
+def _ini(value: str, what: str) -> str:
+    """A value for supervisord's ini format: `%` doubled (it expands %(name)s), no line breaks.
+
+    `what` names where the value comes from (a variable, a path); the value itself is never quoted back,
+    since it may be a password or a database URL that holds one."""
     if any(c in value for c in "\r\n\0"):
-        raise SupervisorError(f"value with a line break cannot go into supervisord.conf: {value!r}")
+        raise SupervisorError(f"{what} 含有换行或空字符，无法写入 supervisord.conf：请改正后再启动")
     if _INLINE_COMMENT.search(value):
-        raise SupervisorError(f"value with ' ;' or ' #' cannot go into supervisord.conf: {value!r}")
+        raise SupervisorError(
+            f"{what} 含有空白后紧跟的 ; 或 #，supervisord.conf 会把其后部分当作注释截掉：请改正后再启动"
+        )
     return value.replace("%", "%%")
 
 
 def _env_value(key: str, value: str) -> str:
     """One value of `environment=`, which supervisord splits with a non-POSIX shlex: quote, no escapes."""
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key):
-        raise SupervisorError(f"unusable environment variable name for supervisord: {key!r}")
+        raise SupervisorError(
+            f"环境变量名 {key[:80]!r} 不能交给 supervisord：只能由字母、数字和下划线组成，且不以数字开头"
+        )
     # supervisord strips every quote character from both ends of a value.
     if value[:1] in ("'", '"') or value[-1:] in ("'", '"'):
-        raise SupervisorError(f"{key} may not begin or end with a quote character for supervisord")
+        raise SupervisorError(f"环境变量 {key} 的值不能以引号开头或结尾（supervisord 会把它们去掉）：请改正后再启动")
     if '"' not in value:
         quoted = f'"{value}"'
     elif "'" not in value:
         quoted = f"'{value}'"
     else:
-        raise SupervisorError(f"{key} holds both quote characters, which supervisord cannot carry")
-    return _ini(quoted)
+        raise SupervisorError(f"环境变量 {key} 的值同时含有单引号和双引号，supervisord 无法传递：请改正后再启动")
+    return _ini(quoted, f"环境变量 {key} 的值")
 
 
 # --- talking to supervisord -------------------------------------------------------------------

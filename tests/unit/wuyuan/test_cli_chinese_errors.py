@@ -77,7 +77,7 @@ def test_help_still_exits_cleanly():
     result = run("dlq", "--help")
 
     assert result.exit_code == 0
-    assert "list    Show each dead letter" in result.output  # every subcommand says what it does
+    assert "list    列出死信" in result.output  # every subcommand says what it does
 
 
 # --- a service's refusals --------------------------------------------------------------------------------
@@ -181,3 +181,38 @@ def test_with_the_platform_stopped_the_command_says_to_start_it_first(monkeypatc
     assert out.startswith("错误：本机没有运行中的本地平台")
     assert "make run" in out.splitlines()[0].split("。")[0]
     assert as_json["error"] == "local_platform_not_running"
+
+
+# --- refusals worded without the service's English ---------------------------------------------------------
+
+
+def test_a_conflict_reads_as_the_commands_words_for_its_rule_the_english_only_as_detail():
+    from wuyuan.cli_errors import Refusals, refusal_error
+
+    answer = {"error": "conflict", "code": "year_loaded", "message": "year_loaded: 2027 was loaded by zhou.min"}
+
+    worded = refusal_error(answer, 409, "coordinator", refusals=Refusals(conflicts={"year_loaded": "该年已载入"}))
+    unworded = refusal_error(answer, 409, "coordinator")
+
+    assert worded.message.endswith("未予办理：该年已载入")
+    assert unworded.message.endswith("未予办理：与现有记录冲突（year_loaded）")
+    for failure in (worded, unworded):
+        assert "was loaded by" not in failure.message and failure.detail == answer["message"]
+
+
+def test_a_request_still_in_progress_under_its_key_asks_to_wait_and_says_nothing_is_done_twice():
+    from wuyuan.cli_errors import refusal_error
+
+    failure = refusal_error({"error": "in_progress", "message": "the first request is still running"}, 409, "intake")
+
+    assert failure.code == "in_progress"
+    assert "稍后再试" in failure.message and "still running" not in failure.message
+
+
+def test_a_bad_request_naming_no_field_points_to_verbose_instead_of_quoting_english():
+    from wuyuan.cli_errors import refusal_error
+
+    failure = refusal_error({"error": "invalid_input", "message": "body: expected an object"}, 400, "coordinator")
+
+    assert "expected an object" not in failure.message and "--verbose" in failure.message
+    assert failure.detail == "body: expected an object"

@@ -133,6 +133,25 @@ def test_values_supervisord_cannot_carry_are_refused_not_mangled(state_dir, name
         supervise.render_config(settings)
 
 
+def test_a_refused_value_is_named_by_its_variable_and_never_quoted_back(state_dir, monkeypatch):
+    # The database URL carries the service's password: an error about it must not print it.
+    secret = "postgresql://coordinator:s3cret ;pw@127.0.0.1:5432/wuyuan_coordinator"
+    settings = PlatformSettings(state_dir=state_dir)
+    real = PlatformSettings.service_environment
+
+    def with_secret(self, service):
+        return {**real(self, service), "WUYUAN_DATABASE_URL": secret}
+
+    monkeypatch.setattr(PlatformSettings, "service_environment", with_secret)
+
+    with pytest.raises(supervise.SupervisorError) as refused:
+        supervise.render_config(settings)
+
+    assert "WUYUAN_DATABASE_URL" in str(refused.value)
+    assert "s3cret" not in str(refused.value)
+    assert "请改正后再启动" in str(refused.value)
+
+
 def test_a_state_directory_too_long_for_a_socket_is_refused_with_advice(tmp_path):
     settings = PlatformSettings(state_dir=tmp_path / ("deep" * 30))
 
