@@ -167,12 +167,13 @@ REOPEN_CAUSES = {
 LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}
 # 高频线索预警: why intake raised an alert (the contract's AlertKind).
 ALERT_KINDS = {"repeated_applicant": "同一人反复反映", "shared_respondent": "多人反映同一对象"}
+# An account's roles, as the console's header and `wuyuan account` both name them.
 ROLES = {
-    "intake_staff": "窗口受理",
-    "coordinator": "综合协调",
-    "supervisor": "检查督导",
+    "intake_staff": "窗口登记",
+    "coordinator": "综合协调组",
+    "supervisor": "检查督导组",
     "leader": "领导",
-    "officer": "部门经办",
+    "officer": "部门办理人",
     "operator": "运维",
 }
 DEADLINE_STATES = {"on_time": "未到期", "near": "临期", "overdue": "已超期"}
@@ -710,14 +711,17 @@ REJECTION_REASONS = {
 
 
 def rejection_text(detail: Mapping[str, Any]) -> str:
-    """'该交办件已结束 (referral_closed)' from a refusal: the reason in Chinese, its code beside it."""
+    """'该交办件已结束' from a refusal: the reason in Chinese. Only a reason this release has no words for shows its
+    code ('其他原因（代码 a_new_rule）'), the one thing staff could then quote to the centre."""
     code = str(detail.get("reason") or "")
     reason = REJECTION_REASONS.get(code)
-    return f"{reason or '其他原因'} ({code})"
+    if reason:
+        return reason
+    return f"其他原因（代码 {code}）" if code else "其他原因"
 
 
 def report_rejected_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:
-    """'拒收祁东县人民法院的反馈结果：该交办件已结束 (referral_closed)' from a `report_rejected` timeline entry."""
+    """'拒收祁东县人民法院的反馈结果：该交办件已结束' from a `report_rejected` timeline entry."""
     kind = REJECTED_TYPES.get(str(detail.get("rejected_type") or ""), "消息")
     return f"拒收{unit_name(detail.get('unit'), registry, places)}的{kind}：{rejection_text(detail)}"
 

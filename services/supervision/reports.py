@@ -390,11 +390,17 @@ BREAKDOWNS = {"by_source": ("按来源", SOURCES), "by_category": ("按类别", 
 BREAKDOWN_FIGURES = {"cases_received": "受理案件数", "cases_handled": "办结案件数", "cases_resolved": "化解案件数"}
 
 
+# Leaders open the file in a spreadsheet: the headings are Chinese. The first column keeps each figure's stable
+# key (and the ranking each unit's code), so that a month's file can be matched against the next by machine.
+FIGURE_HEADINGS = ["指标代码", "指标", "分子", "分母", "数值"]
+RANKING_HEADINGS = ["名次", "单位代码", "单位名称", "单位办结任务数", "按期办结率", "化解率"]
+
+
 def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
-    """One row per figure (key, 中文名称, numerator, denominator, value), the breakdowns, then the ranking."""
+    """One row per figure (指标代码, 指标, 分子, 分母, 数值), the breakdowns, then the ranking."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["key", "中文名称", "numerator", "denominator", "value"])
+    writer.writerow(FIGURE_HEADINGS)
     for row in figure_rows(report):
         writer.writerow([row["key"], row["label"], row["numerator"], row["denominator"], row["value"]])
     for key, (title, vocabulary) in BREAKDOWNS.items():
@@ -414,7 +420,7 @@ def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
                 ]
             )
     writer.writerow([])
-    writer.writerow(["rank", "unit", "单位名称", "parts_ended", "on_time_rate", "resolution_rate"])
+    writer.writerow(RANKING_HEADINGS)
     for row in report["ranking"]:
         writer.writerow(
             [

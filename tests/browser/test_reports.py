@@ -38,7 +38,7 @@ def test_a_leader_reads_this_months_report_and_downloads_it(page, console_url, p
     with leader.expect_download() as download:
         leader.get_by_role("link", name="CSV").click()
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # the BOM is for spreadsheets
-    assert text.splitlines()[0] == "key,中文名称,numerator,denominator,value"
+    assert text.splitlines()[0] == "指标代码,指标,分子,分母,数值"
     assert any(line.startswith("police_referred,警调对接移交数") for line in text.splitlines())
 
     refused = page(allow_errors=True)

@@ -184,6 +184,26 @@ def errors_in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict
     }
 
 
+# What the API calls the request as a whole, when no one field of it was at fault.
+_WHOLE_REQUEST = ("", "(input)", "(body)")
+
+
+def errors_off_the_form(errors: Mapping[str, str], on_the_form: Callable[[str], bool]) -> list[str]:
+    """The errors with no input on the form to stand beside, each naming what it is about
+    ('原始编号：不能超过64字'), for the line above the form."""
+    listed = []
+    for key, text in errors.items():
+        if on_the_form(key):
+            continue
+        if key in _WHOLE_REQUEST:
+            name = "提交的内容"
+        else:
+            label = wording.field_label(key)
+            name = label if label != key else f"“{key}”一项"
+        listed.append(f"{name}：{text}")
+    return listed
+
+
 def clean_params(values: Mapping[str, str], allowed: tuple[str, ...]) -> dict[str, str]:
     """The filters a person actually filled in, and only those the API knows."""
     return {key: values[key].strip() for key in allowed if values.get(key, "").strip()}

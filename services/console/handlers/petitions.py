@@ -17,6 +17,7 @@ from services.console.handlers.common import (
     by_field_and_type,
     count_text,
     errors_clearer,
+    errors_off_the_form,
     expect,
     field_errors,
     figures_this_year,
@@ -156,7 +157,7 @@ def new_petition_page(
         ticked=lambda name: bool(values.get(name)),
         errors=shown,
         refusal=refusal,
-        elsewhere=[text for key, text in shown.items() if not _on_the_form(key)],
+        elsewhere=errors_off_the_form(shown, _on_the_form),
     )
 
 

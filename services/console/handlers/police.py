@@ -18,6 +18,7 @@ from services.console.handlers.common import (
     clean_params,
     count_text,
     errors_clearer,
+    errors_off_the_form,
     expect,
     field_errors,
     figures_this_year,
@@ -157,7 +158,7 @@ def new_call_page(
         value=lambda name, default="": (values.get(name) or [default])[0],
         ticked=lambda name: bool(values.get(name)),
         errors=shown,
-        elsewhere=[text for key, text in shown.items() if not _on_the_form(key)],
+        elsewhere=errors_off_the_form(shown, _on_the_form),
     )
 
 

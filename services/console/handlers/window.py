@@ -10,6 +10,7 @@ from services.console.handlers.common import (
     Names,
     Visitor,
     errors_in_chinese,
+    errors_off_the_form,
     expect,
     field_errors,
     page_context,
@@ -46,7 +47,16 @@ def window_page(
         value=lambda name, default="": (values.get(name) or [default])[0],
         checked=lambda name, code: code in values.get(name, []),
         errors=errors or {},
+        elsewhere=errors_off_the_form(errors or {}, _on_the_form),
     )
+
+
+# The register form's inputs (window.html); an error about anything else is listed above the form.
+WINDOW_INPUTS = ("source", "category", "division_code", "summary", "flags")
+
+
+def _on_the_form(key: str) -> bool:
+    return key in WINDOW_INPUTS or key.startswith("parties")
 
 
 def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:

@@ -122,9 +122,7 @@ def test_a_report_the_centre_refused_reads_on_the_case_page_as_one_sentence(cons
 
     line = page[page.index("<strong>拒收反馈</strong>") :].split("</li>")[0]
     # one sentence names the unit, what it sent and why; no second part repeats the unit
-    assert re.findall(r'<span class="part">([^<]*)</span>', line) == [
-        "拒收祁东县人民法院的反馈结果：该交办件已结束 (referral_closed)"
-    ]
+    assert re.findall(r'<span class="part">([^<]*)</span>', line) == ["拒收祁东县人民法院的反馈结果：该交办件已结束"]
 
 
 # --- 吹哨报到: the units offered, and a refusal read in Chinese with the form as it was ----------------------

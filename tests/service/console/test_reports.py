@@ -86,7 +86,7 @@ def test_the_range_and_scope_chosen_are_passed_on_and_a_refusal_shown_beside_its
 
 def test_the_csv_download_is_fetched_with_the_visitors_token_and_opens_in_a_spreadsheet(console, apis, browser, staff):
     staff.signed_in(ZHOU)
-    apis.answer("supervision", "GET", "/api/v1/reports", 200, "key,中文名称,numerator,denominator,value\n")
+    apis.answer("supervision", "GET", "/api/v1/reports", 200, "指标代码,指标,分子,分母,数值\n")
 
     response = console.report_csv(browser.get("/overview/report.csv?period=week&date=2026-11-23", as_=ZHOU))
 
@@ -94,7 +94,7 @@ def test_the_csv_download_is_fetched_with_the_visitors_token_and_opens_in_a_spre
     assert call.params == {"period": "week", "date": "2026-11-23", "format": "csv"}
     assert call.token == token_of(ZHOU)
     assert response.mimetype == "text/csv"
-    assert text_of(response).startswith("\ufeffkey,中文名称")
+    assert text_of(response).startswith("\ufeff指标代码,指标")
     assert "attachment" in response.headers["Content-Disposition"]
 
 

@@ -233,7 +233,7 @@ def test_a_page_shows_who_is_signed_in_and_carries_the_form_key_but_never_the_to
 
     page = console.window(browser.get("/window", as_=WANG)).get_data(as_text=True)
 
-    assert "王芳（窗口受理）" in page
+    assert "王芳（窗口登记）" in page
     assert f'name="csrf" value="{form_key_of(WANG)}"' in page
     assert token_of(WANG) not in page
 

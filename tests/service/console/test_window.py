@@ -100,6 +100,28 @@ def test_a_report_without_an_applicant_is_explained_above_the_parties(console, a
     assert '<p class="error" id="parties-error" role="alert">至少需要一名申请人</p>' in response.get_data(as_text=True)
 
 
+def test_an_error_with_no_input_to_stand_beside_is_listed_above_the_form_naming_what_it_is_about(
+    console, apis, browser, staff
+):
+    staff.signed_in(WANG)
+    body = {
+        "error": "invalid_input",
+        "message": "invalid input",
+        "fields": [
+            {"field": "(input)", "message": "value out of range", "type": "invalid_value"},
+            {"field": "source_record_id", "message": "too long", "type": "string_too_long", "limit": 64},
+        ],
+    }
+    apis.answer("intake", "POST", "/api/v1/disputes", 400, body)
+
+    response = console.register(browser.post("/window", FORM, as_=WANG))
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "有 2 处需要修改" in page
+    assert "另：提交的内容：填写的值无效（超出范围或格式不对）；原始编号：不能超过64字" in page
+
+
 @pytest.mark.parametrize("key", ["form-key-of-liu.yang", ""])
 def test_a_form_without_the_sessions_key_is_stale_and_nothing_is_registered(console, apis, browser, staff, key):
     staff.signed_in(WANG)

@@ -212,8 +212,8 @@ def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
     text = response.get_data(as_text=True)
-    assert text.splitlines()[0] == "key,中文名称,numerator,denominator,value"
+    assert text.splitlines()[0] == "指标代码,指标,分子,分母,数值"
     assert "court_diversion_rate,诉调对接分流率,3,4,75.0" in text.splitlines()
     ranking = text.splitlines()[text.splitlines().index("") + 1 :]
-    assert ranking[0] == "rank,unit,单位名称,parts_ended,on_time_rate,resolution_rate"
+    assert ranking[0] == "名次,单位代码,单位名称,单位办结任务数,按期办结率,化解率"
     assert ",court:430426,祁东县人民法院,2,50.0,50.0" in ranking  # two parts: too few to rank

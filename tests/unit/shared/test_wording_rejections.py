@@ -12,10 +12,11 @@ def test_each_rule_code_of_the_coordinator_reads_in_chinese():
     assert codes <= set(REJECTION_REASONS)
 
 
-def test_a_refusal_reads_as_its_reason_with_the_code_beside_it():
-    assert rejection_text({"reason": "referral_closed"}) == "该交办件已结束 (referral_closed)"
-    assert rejection_text({"reason": "schema"}) == "消息格式不符合约定 (schema)"
-    assert rejection_text({"reason": "a_new_rule"}) == "其他原因 (a_new_rule)"
+def test_a_refusal_reads_as_its_reason_and_only_an_unworded_one_shows_its_code():
+    assert rejection_text({"reason": "referral_closed"}) == "该交办件已结束"
+    assert rejection_text({"reason": "schema"}) == "消息格式不符合约定"
+    assert rejection_text({"reason": "a_new_rule"}) == "其他原因（代码 a_new_rule）"
+    assert rejection_text({}) == "其他原因"
 
 
 def test_the_case_timeline_names_the_unit_and_what_it_sent():
@@ -23,4 +24,4 @@ def test_the_case_timeline_names_the_unit_and_what_it_sent():
 
     text = report_rejected_text(detail, load_registry(), load_places())
 
-    assert text.startswith("拒收") and "人民法院的反馈结果：该交办件已结束 (referral_closed)" in text
+    assert text.startswith("拒收") and "人民法院的反馈结果：该交办件已结束" in text

@@ -57,5 +57,5 @@ def test_a_report_the_centre_refused_reads_who_sent_what_and_why(names):
 
     line = timeline_detail("report_rejected", detail, names, {})
 
-    assert line.startswith("拒收祁东县人民法院的反馈结果：")
-    assert "referral_closed" in line
+    assert line.startswith("拒收祁东县人民法院的反馈结果：该交办件已结束")
+    assert "referral_closed" not in line
