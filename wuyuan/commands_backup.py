@@ -99,10 +99,11 @@ SOURCE_WORDS = {
 def restore_command(service: str, folder: Path, force: bool, restore_secrets: bool, as_json: bool) -> None:
     """从备份恢复一个服务的数据库（先核对校验和）.
 
-    用备份目录中该服务的数据库转储（dump）替换现有数据库。恢复的是机构服务时，之后先
+    用备份目录中该服务的数据库转储（dump）替换现有数据库。恢复的是机构服务或 supervision、stability、intake 时，之后先
     wuyuan start SERVICE，再用 wuyuan reconcile 对账。
     """
     from wuyuan.backup_restore import restore_service
+    from wuyuan.reconcile_subscriber import FOLLOWERS
 
     settings = _settings()
     _require_services(settings, (service,))
@@ -124,7 +125,7 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
         click.echo(f"  {line}")
     # Forced, the service kept running and reconnects to the restored database by itself.
     start = "" if report.forced else f"`wuyuan start {service}`，然后 "
-    if service in settings.registry.agency_services():
+    if service in settings.registry.agency_services() or service in FOLLOWERS:
         click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
     elif start:
         click.echo(f"下一步：{start.removesuffix('，然后 ')}")
@@ -183,23 +184,33 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（综合协调组的原始答复）")
 def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
-    """对账：机构的数据库恢复后，由综合协调组重发给它的交办文书.
+    """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
 
-    以原消息编号重发（机构已有的会跳过）；消息补不回的，按交办件逐件列出，由该机构的经办人员重办或核对。
-
-    恢复时间点用 --since 或 --backup
+    机构服务（如
+    court_link）：由综合协调组重发给它的交办文书（机构已有的会跳过）；消息补不回的，按交办件逐件列出，由该机构的经办人员重办或核对。恢复时间点用
+    --since 或 --backup
     给出（只能给一个），其后结束的交办件也一并处理；都不给时只处理尚未结束的交办件。
+
+    supervision、stability、intake：其他各服务把自恢复时间点前一天起、可能发给它的消息（不给时间点则发件箱中仍保留的全部）以原编号重发，已收到的服务会跳过。综合协调组本身不能这样对账。
     """
     from wuyuan.backup import read_manifest
     from wuyuan.cli_errors import platform_failure
     from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
     from wuyuan.reconcile import report_lines, request_reconcile
+    from wuyuan.reconcile_subscriber import FOLLOWERS
 
     settings = _settings()
     _require_services(settings, (service,))
-    if service not in settings.registry.agency_services():
-        _fail(as_json, "not_an_agency", f"{service} 不是机构服务：只有机构服务的数据库恢复后需要对账")
+    if service == "coordinator":
+        _fail(
+            as_json,
+            "not_reconciled",
+            "综合协调组恢复到较早时点后，尚不能由消息对账：其后的交办需重新作出决定，会产生新的交办件。"
+            "请改为把全部服务恢复到同一份备份",
+        )
+    if service not in settings.registry.agency_services() and service not in FOLLOWERS:
+        _fail(as_json, "not_reconciled", f"{service} 不接收其他服务的消息，恢复后无需对账")
     if since is not None and folder is not None:
         raise CommandUsageError("both_since_and_backup", "--since 与 --backup 只能给一个")
     if folder is not None:
@@ -214,6 +225,9 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
         since = datetime.fromisoformat(entry["time"])
     if since is not None and since.tzinfo is None:  # typed by staff, who read Beijing time everywhere
         since = since.replace(tzinfo=CHINA_TZ)
+    if service in FOLLOWERS:
+        _reconcile_follower(settings, service, since, as_json)
+        return
     try:
         report = request_reconcile(settings, service, since)
     except PlatformError as error:
@@ -233,3 +247,49 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     names = Names.of(settings)
     for line in report_lines(report, names.unit):
         click.echo(line)
+
+
+def _reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> None:
+    from wuyuan.labels import service_label
+    from wuyuan.reconcile_subscriber import reconcile_follower
+
+    try:
+        report = reconcile_follower(settings, service, since)
+    except BackupError as error:
+        _fail(as_json, error.code, str(error))
+        return
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        return
+    for line in follower_lines(report.as_dict(), lambda name: service_label(settings, name)):
+        click.echo(line)
+
+
+# What the restored service did of its own accord, which no message brings back.
+OWN_ACTS = {
+    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对",
+    "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
+    "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
+}
+
+
+def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
+    """A follower's reconcile (wuyuan/reconcile_subscriber.py) as operators read it."""
+    service = report["service"]
+    since = report.get("sent_from")
+    frame = f"自 {local_time(since)} 起" if since else "发件箱中仍保留的全部"
+    lines = [f"对账 {label(service)}（{service}）：各服务把{frame}可能发给它的消息以原编号重发，已收到的会跳过"]
+    for sender in report["senders"]:
+        name = f"{label(sender['service'])}（{sender['service']}）"
+        if sender.get("unreachable"):
+            lines.append(f"  {name}：未能重发，{sender['unreachable']}")
+            continue
+        line = f"  {name}：重发 {sender['sent_again']} 条"
+        if sender["scrubbed"]:
+            line += f"；{sender['scrubbed']} 条已抹去身份证号或手机号，无法重发"
+        lines.append(line)
+        oldest = sender.get("oldest_kept")
+        if since and oldest and datetime.fromisoformat(oldest) > datetime.fromisoformat(since):
+            lines.append(f"    其发件箱只保留 {local_time(oldest)} 之后的消息：更早的已清理，无法重发")
+    lines.append(OWN_ACTS.get(service, ""))
+    return [line for line in lines if line]

@@ -248,3 +248,37 @@ def test_intake_restored_to_an_earlier_point_numbers_the_next_dispute_past_those
     assert new_case not in (before, after)
     assert referral["unit"] == COURT
     assert list_dead_letters(platform, ["coordinator"]) == []
+
+
+def watched_referrals(settings: PlatformSettings) -> set[str]:
+    """The referrals supervision holds to a deadline, as its own database has them."""
+    with psycopg.connect(settings.database_url("supervision")) as conn:
+        return {row[0] for row in conn.execute("SELECT referral_id::text FROM watches").fetchall()}
+
+
+def test_supervision_restored_to_an_earlier_point_gets_back_through_messages_the_watches_it_lost(
+    platform, client, tmp_path
+):
+    _, kept = debt_case(client)
+    assert wait_until(lambda: kept["referral_id"] in watched_referrals(platform))
+    backup = wuyuan(platform, "backup", "supervision", "--to", str(tmp_path / "backups"))
+    folder = Path(backup["folder"])
+    _, lost = debt_case(client)  # assigned after the backup: its clock starts in supervision
+    assert wait_until(lambda: lost["referral_id"] in watched_referrals(platform))
+
+    supervise.stop_service(platform, "supervision")
+    wuyuan(platform, "restore", "supervision", "--from", str(folder))
+    supervise.start_service(platform, "supervision")
+    assert lost["referral_id"] not in watched_referrals(platform)
+
+    report = wuyuan(platform, "reconcile", "supervision", "--backup", str(folder))
+
+    by_sender = {sender["service"]: sender for sender in report["senders"]}
+    assert by_sender["coordinator"]["sent_again"] >= 2 and by_sender["coordinator"]["unreachable"] is None
+    assert wait_until(lambda: lost["referral_id"] in watched_referrals(platform))
+    assert kept["referral_id"] in watched_referrals(platform)
+    # Every other receiver had the messages already: its inbox skipped them, and nothing was dead-lettered.
+    time.sleep(2)
+    assert list_dead_letters(platform) == []
+    text = wuyuan_text(platform, "reconcile", "supervision", "--backup", str(folder))
+    assert "综合协调组（coordinator）：重发" in text and "提醒函" in text

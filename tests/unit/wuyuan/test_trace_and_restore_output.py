@@ -123,7 +123,7 @@ def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it
 
     assert "案件编号：430426 2026-12-06 的流水号已续至 5" in shown
     assert "备份之后登记的 3 件案件仍在综合协调组" in shown and "430426-20261206-00005" in shown
-    assert shown.rstrip().endswith("下一步：`wuyuan start intake`")
+    assert shown.rstrip().endswith(f"下一步：`wuyuan start intake`，然后 `wuyuan reconcile intake --backup {tmp_path}`")
 
 
 def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monkeypatch, tmp_path):
@@ -141,3 +141,33 @@ def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monk
 
     assert "wuyuan start" not in shown
     assert f"下一步：`wuyuan reconcile court_link --backup {tmp_path}`" in shown
+
+
+def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_only_officers_can_redo():
+    from wuyuan.commands_backup import follower_lines
+
+    report = {
+        "service": "supervision",
+        "since": "2026-12-06T02:00:00+00:00",
+        "sent_from": "2026-12-05T02:00:00+00:00",
+        "senders": [
+            {"service": "coordinator", "sent_again": 12, "scrubbed": 1, "oldest_kept": "2026-12-05T06:00:00+00:00"},
+            {"service": "women_fed", "sent_again": 0, "scrubbed": 0, "unreachable": "外部机构：请该机构自行重发"},
+        ],
+    }
+
+    lines = follower_lines(report, lambda service: {"coordinator": "综合协调组"}.get(service, service))
+
+    assert lines[0].startswith("对账 supervision（supervision）：各服务把自 2026-12-05 10:00 起")
+    assert lines[1] == "  综合协调组（coordinator）：重发 12 条；1 条已抹去身份证号或手机号，无法重发"
+    assert lines[2] == "    其发件箱只保留 2026-12-05 14:00 之后的消息：更早的已清理，无法重发"
+    assert lines[3] == "  women_fed（women_fed）：未能重发，外部机构：请该机构自行重发"
+    assert "提醒函" in lines[-1]
+
+
+@pytest.mark.parametrize(("service", "says"), [("coordinator", "尚不能由消息对账"), ("identity", "无需对账")])
+def test_a_service_reconcile_cannot_bring_back_is_refused_saying_why(service, says):
+    result = run("reconcile", service, "--json")
+
+    assert result.exit_code == 1
+    assert json.loads(result.output)["error"] == "not_reconciled" and says in json.loads(result.output)["message"]

@@ -1,0 +1,90 @@
+"""Which sent rows a sender marks again for a restored follower, against the real PostgreSQL: the coordinator's
+database of a run of its own, migrated as provisioning migrates it."""
+
+import json
+import secrets
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import psycopg
+import pytest
+
+from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from wuyuan.provision_db import drop_databases, ensure_databases
+from wuyuan.reconcile_subscriber import reconcile_follower, taken_types
+from wuyuan.settings import PlatformSettings
+
+pytestmark = pytest.mark.integration
+
+BACKUP = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    settings = PlatformSettings(db_prefix=f"wyt_{secrets.token_hex(4)}_", state_dir=tmp_path / "state")
+    ensure_databases(settings, ["coordinator"])
+    try:
+        yield settings
+    finally:
+        drop_databases(settings, ["coordinator"])
+
+
+def sent(settings, message_type: str, exchange: str, routing_key: str, created_at: datetime, body: dict) -> str:
+    message_id = str(uuid.uuid4())
+    with psycopg.connect(settings.admin_database_url("coordinator")) as conn:
+        conn.execute(
+            "INSERT INTO outbox (message_id, message_type, case_id, exchange, routing_key, body, created_at,"
+            " published_at) VALUES (%s, %s, '430426-20261206-00001', %s, %s, %s, %s, %s)",
+            (message_id, message_type, exchange, routing_key, json.dumps(body), created_at, created_at),
+        )
+    return message_id
+
+
+def unsent(settings) -> set[str]:
+    with psycopg.connect(settings.admin_database_url("coordinator")) as conn:
+        rows = conn.execute("SELECT message_id::text FROM outbox WHERE published_at IS NULL").fetchall()
+    return {row[0] for row in rows}
+
+
+def test_the_facts_the_follower_takes_since_a_day_before_the_backup_are_sent_again_and_nothing_else(settings):
+    after = BACKUP + timedelta(hours=3)
+    assigned = sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", after, {"summary": "邻里"})
+    waited = sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.walk_in", BACKUP - timedelta(hours=5), {})
+    too_old = sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.walk_in", BACKUP - timedelta(days=2), {})
+    # A referral document for an agency: not the follower's.
+    referral = {"referral_id": str(uuid.uuid4()), "case_id": "430426-20261206-00001", "recipient": "court:430426"}
+    sent(settings, "ReferralIssued", DOCUMENTS_EXCHANGE, "court_link.ReferralIssued", after, referral)
+    # A fact whose mobile number was scrubbed once sent: it would fail the receiver's schema now.
+    scrubbed = sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", after, {"p": "[redacted]"})
+
+    report = reconcile_follower(settings, "supervision", since=BACKUP)
+
+    assert unsent(settings) == {assigned, waited}
+    [coordinator] = [s for s in report.senders if s.service == "coordinator"]
+    assert (coordinator.sent_again, coordinator.scrubbed, coordinator.unreachable) == (2, 1, None)
+    assert too_old not in unsent(settings) and scrubbed not in unsent(settings)
+    assert report.sent_from == (BACKUP - timedelta(days=1)).isoformat()
+
+
+def test_documents_addressed_to_the_follower_go_again_and_those_to_others_do_not(settings):
+    asked = sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake.ProvideLeadContacts", BACKUP, {})
+    sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake_other.ProvideLeadContacts", BACKUP, {})
+
+    reconcile_follower(settings, "intake", since=None)
+
+    assert unsent(settings) == {asked}
+
+
+def test_a_follower_takes_only_the_types_its_inbox_is_bound_to(settings):
+    assert "CaseAssigned" in taken_types(settings, "stability") and "CaseClosed" not in taken_types(
+        settings, "stability"
+    )
+    assert {"CaseClosed", "ProvideLeadContacts"} <= set(taken_types(settings, "intake"))
+
+
+def test_a_sender_whose_database_cannot_be_reached_is_reported_not_fatal(settings):
+    report = reconcile_follower(settings, "supervision", since=BACKUP)
+
+    # Only the coordinator's database exists in this run: every other sender is named, with why.
+    missing = [s for s in report.senders if s.service == "court_link"]
+    assert missing and "连不上数据库" in (missing[0].unreachable or "")

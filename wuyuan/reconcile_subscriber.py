@@ -1,0 +1,131 @@
+"""After a centre service that follows others' messages (supervision, stability, intake) is restored to an earlier
+point: every other service sends it again, under their first ids, the messages it may have lost.
+
+A restored service no longer holds what it did with the messages it took after its backup: supervision the
+deadline watches and follow-up visits of cases assigned or resolved since, stability the risk histories, intake
+the closures. The messages themselves are still in their senders' outboxes (sent rows are kept
+WUYUAN_OUTBOX_RETENTION_DAYS, 7 by default). So each sender marks again as unsent the rows of the types the
+restored service takes, addressed to it or published as case facts, from a day before the backup on (a message
+may have waited in its queue before it was taken); each relay publishes them again in their first order. Every
+receiver's inbox holds each message id it took for good, so whoever had a message already skips it, and only the
+restored service does again what it lost. The operator's tool marks the rows in each sender's database, as a
+backup reads them; the messages themselves travel as any other.
+
+Two things messages cannot give back, and the report says so: a sent row whose ID or mobile numbers were scrubbed
+from it (it would no longer pass the receiver's schema, so it is left alone), and what the restored service did
+of its own accord since the backup (supervision's letters and the ratings it took, stability's registrations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import psycopg
+
+from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from wuyuan.agencies import has_database, inbox_models, is_external
+from wuyuan.backup import BackupError
+from wuyuan.settings import PlatformSettings
+
+# Services restored and reconciled this way. An agency's referrals are re-sent by the coordinator (wuyuan reconcile
+# AGENCY); the coordinator's own decisions (case numbers taken in, referral ids) would be made afresh, not re-sent.
+FOLLOWERS = ("supervision", "stability", "intake")
+# Before the backup's time, as far back as a message may have waited in the restored service's queue.
+QUEUED_BEFORE = timedelta(days=1)
+# What the outbox scrub writes in place of an ID or mobile number (migration s0003).
+SCRUBBED = "[redacted]"
+
+_SELECTED = """
+FROM outbox
+WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
+  AND (exchange = %(events)s OR (exchange = %(documents)s AND starts_with(routing_key, %(addressed)s)))
+  AND (%(from)s::timestamptz IS NULL OR created_at >= %(from)s)
+"""
+
+# Rows another relay holds are not waited for: they are being sent already.
+SEND_AGAIN = f"""
+UPDATE outbox SET published_at = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL
+WHERE id IN (SELECT id {_SELECTED} AND strpos(body::text, %(scrubbed)s) = 0 FOR UPDATE SKIP LOCKED)
+"""
+
+SCRUBBED_ROWS = f"SELECT count(*) {_SELECTED} AND strpos(body::text, %(scrubbed)s) > 0"
+
+OLDEST_KEPT = "SELECT min(created_at) FROM outbox WHERE published_at IS NOT NULL"
+
+
+@dataclass
+class SenderReport:
+    service: str
+    sent_again: int = 0
+    scrubbed: int = 0  # rows left alone: their ID or mobile numbers were scrubbed once sent
+    oldest_kept: str | None = None  # the oldest sent row the sender still keeps
+    unreachable: str | None = None  # why its rows could not be marked (its database, or an agency run elsewhere)
+
+
+@dataclass
+class FollowerReconcile:
+    service: str
+    since: str | None
+    sent_from: str | None
+    senders: list[SenderReport] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "service": self.service,
+            "since": self.since,
+            "sent_from": self.sent_from,
+            "senders": [sender.__dict__ for sender in self.senders],
+        }
+
+
+def taken_types(settings: PlatformSettings, service: str) -> list[str]:
+    """The message types the service's inbox takes."""
+    return sorted({str(model.model_fields["type"].default) for model in inbox_models(settings, service)})
+
+
+def reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None) -> FollowerReconcile:
+    """Have every other service send `service` again what it may have lost since `since` (everything still kept
+    when None)."""
+    if service not in FOLLOWERS:
+        raise BackupError("not_a_follower", f"{service} 不按此方式对账")
+    sent_from = since - QUEUED_BEFORE if since is not None else None
+    report = FollowerReconcile(
+        service, since.isoformat() if since else None, sent_from.isoformat() if sent_from else None
+    )
+    parameters: dict[str, Any] = {
+        "types": taken_types(settings, service),
+        "events": EVENTS_EXCHANGE,
+        "documents": DOCUMENTS_EXCHANGE,
+        "addressed": f"{service}.",
+        "from": sent_from,
+        "scrubbed": SCRUBBED,
+    }
+    for sender in senders(settings, service):
+        report.senders.append(_send_again(settings, sender, parameters))
+    return report
+
+
+def senders(settings: PlatformSettings, restored: str) -> Sequence[str]:
+    return [s for s in settings.services if s != restored and s not in ("identity", "console")]
+
+
+def _send_again(settings: PlatformSettings, sender: str, parameters: dict[str, Any]) -> SenderReport:
+    found = SenderReport(sender)
+    if is_external(settings, sender) or not has_database(settings, sender):
+        found.unreachable = "外部机构：其发件箱不由本平台管理，请该机构自行重发"
+        return found
+    try:
+        with psycopg.connect(settings.admin_database_url(sender), connect_timeout=10) as conn:
+            if conn.execute("SELECT to_regclass('outbox')").fetchone() == (None,):
+                return found  # sends nothing
+            found.sent_again = conn.execute(SEND_AGAIN, parameters).rowcount
+            scrubbed = conn.execute(SCRUBBED_ROWS, parameters).fetchone()
+            found.scrubbed = int(scrubbed[0]) if scrubbed else 0
+            oldest = conn.execute(OLDEST_KEPT).fetchone()
+            found.oldest_kept = oldest[0].isoformat() if oldest and oldest[0] else None
+    except psycopg.Error as exc:
+        found.unreachable = f"连不上数据库 {settings.database_name(sender)}（{' '.join(str(exc).split())[:200]}）"
+    return found
