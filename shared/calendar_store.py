@@ -104,7 +104,12 @@ def keep_calendar_year(
         },
         as_loaded=True,
     )
+    kept = False
     with uow:
         uow.claim(message)
         uow.store.calendar.put(calendar, message.loaded_by, message.occurred_at)
-    load_year(calendar.days())
+        kept = True
+    # Only a year this message stored: one already handled (sent again by `wuyuan reconcile`) may be older than
+    # the year in use.
+    if kept:
+        load_year(calendar.days())

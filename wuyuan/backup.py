@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -121,6 +120,8 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
     manifest = {
         "format": FORMAT,
         "created_at": at.isoformat(),
+        # Every service the platform had then (no SERVICE given), or those chosen: --keep counts each kind apart.
+        "scope": "chosen" if services else "all",
         "vhost": settings.vhost,
         "db_prefix": settings.db_prefix,
         "services": entries,
@@ -233,17 +234,18 @@ def read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
-def prune_backups(root: Path, vhost: str, keep: int, services: Iterable[str]) -> list[Path]:
-    """Remove this platform's oldest backups of the same services under `root` beyond the newest `keep`; returns
-    those removed. A backup of other services (one service's before a change, say) is not counted against the
-    full ones, nor removed by them.
+def prune_backups(root: Path, vhost: str, keep: int, manifest: dict[str, Any]) -> list[Path]:
+    """Remove this platform's oldest backups of the same kind as `manifest`'s under `root` beyond the newest `keep`;
+    returns those removed. Backups of every service count against each other, even when an agency joined between
+    them; a backup of chosen services counts only against those of the same services, so one service's taken
+    before a change is not removed by the nightly full ones, nor counts against them.
 
     Only whole backups (with a manifest) are counted and removed; a folder being written is never touched.
     """
     if keep < 1:
         raise BackupError("bad_keep", f"--keep 须至少为 1（给的是 {keep}）")
-    same = set(services)
-    whole = sorted(p for p in root.glob(f"wuyuan-{vhost}-*") if _services_of(p) == same)
+    kind = _kind_of(manifest)
+    whole = sorted(p for p in root.glob(f"wuyuan-{vhost}-*") if _kind_of_backup(p) == kind)
     # The names end in the UTC time they were taken, so they sort oldest first.
     removed = whole[:-keep]
     for folder in removed:
@@ -251,9 +253,16 @@ def prune_backups(root: Path, vhost: str, keep: int, services: Iterable[str]) ->
     return removed
 
 
-def _services_of(folder: Path) -> set[str] | None:
-    """The services a whole backup holds; None for anything else (being written, damaged, not ours)."""
+def _kind_of(manifest: dict[str, Any]) -> str | frozenset[str]:
+    """ "all" for a backup of every service; else the services it holds (a manifest from before `scope` included)."""
+    if manifest.get("scope") == "all":
+        return "all"
+    return frozenset(manifest["services"])
+
+
+def _kind_of_backup(folder: Path) -> str | frozenset[str] | None:
+    """The kind of a whole backup; None for anything else (being written, damaged, not ours)."""
     try:
-        return set(read_manifest(folder)["services"])
+        return _kind_of(read_manifest(folder))
     except BackupError:
         return None

@@ -19,7 +19,7 @@ from wuyuan.agencies import is_managed
 from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
-from wuyuan.restore_case_numbers import advance_case_numbers
+from wuyuan.restore_case_numbers import CentreNumbers, advance_case_numbers, centre_numbers
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
@@ -58,6 +58,10 @@ def restore_service(
         raise BackupError("service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库（其中有：{held}）")
     verify_checksums(folder, entry)
     require_sealing_key(settings, service, folder, entry, restore_secrets)
+    backup_time = str(entry.get("time") or manifest.get("created_at"))
+    # intake's case numbers go on after the coordinator's: a coordinator that cannot be read stops it here.
+    numbers_since = _china_date(backup_time) - timedelta(days=1) if service == "intake" else None
+    taken_before = centre_numbers(settings, numbers_since) if numbers_since is not None else None
     with _as_backup_errors(settings, service, "check"):
         if not force:
             refuse_while_running(settings, service)
@@ -66,7 +70,7 @@ def restore_service(
         service=service,
         database=settings.database_name(service),
         backup=str(folder),
-        backup_time=str(entry.get("time") or manifest.get("created_at")),
+        backup_time=backup_time,
         migrations_in_backup=list(entry.get("migrations") or []),
         forced=force,
     )
@@ -81,10 +85,19 @@ def restore_service(
     # A backup older than the code: its missing migrations are applied now, as the service's role.
     with _as_backup_errors(settings, service, "migrate"):
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
-    if service == "intake":
-        since = _china_date(report.backup_time) - timedelta(days=1)
-        report.case_numbers = advance_case_numbers(settings, since).as_dict()
+    if numbers_since is not None and taken_before is not None:
+        report.case_numbers = advance_case_numbers(
+            settings, _read_again(settings, numbers_since, taken_before)
+        ).as_dict()
     return report
+
+
+def _read_again(settings: PlatformSettings, since: date, before: CentreNumbers) -> CentreNumbers:
+    """The coordinator's numbers once more, as it may have taken in cases during the restore; else those read first."""
+    try:
+        return centre_numbers(settings, since)
+    except BackupError:
+        return before
 
 
 def _china_date(moment: str) -> date:

@@ -334,8 +334,10 @@ def refusal_error(
         # The service's message opens with its rule ('already_extended: …') and goes on in English: staff read
         # the rule in Chinese where the command has words for it, else the rule itself; the English is the detail.
         message = str(answer.get("message") or "")
-        rule = str(answer.get("code") or message.partition(": ")[0] or "conflict")
-        said = refusals.conflicts.get(rule) or f"与现有记录冲突（{rule}）"
+        opening = message.partition(": ")[0]
+        # A rule is a code ('already_extended'); a conflict without one opens with the database's English sentence.
+        rule = str(answer.get("code") or (opening if re.fullmatch(r"[a-z][a-z0-9_]{0,63}", opening) else "conflict"))
+        said = refusals.conflicts.get(rule) or ("与现有记录冲突" if rule == "conflict" else f"与现有记录冲突（{rule}）")
         return CommandError("conflict", f"{words}未予办理：{said}", {"refusal": rule}, detail=message or None)
     if status == 403 or code == "forbidden":
         return CommandError("forbidden", f"{words}拒绝：所用账号没有此操作所需的角色或单位")

@@ -57,7 +57,7 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
     try:
         folder = backup_services(settings, services, to)
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        pruned = prune_backups(folder.parent, settings.vhost, keep, manifest["services"]) if keep else []
+        pruned = prune_backups(folder.parent, settings.vhost, keep, manifest) if keep else []
     except BackupError as error:
         _fail(as_json, error.code, str(error))
         return
@@ -77,7 +77,7 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
                 line += f"；{words}：{'、'.join(named)}"
         click.echo(line)
     if pruned:
-        click.echo(f"已删除同一组服务较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
+        click.echo(f"已删除同类较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
     click.echo("备份含密钥：请按机密资料保管（目录权限 0700，文件 0600）")
 
 
@@ -182,7 +182,9 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
     help="所恢复备份的时间（不带时区时按北京时间）",
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
-@click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（综合协调组的原始答复）")
+@click.option(
+    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（对账报告：机构服务的为综合协调组的原始答复）"
+)
 def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
     """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
 
@@ -225,7 +227,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
         since = datetime.fromisoformat(entry["time"])
     if since is not None and since.tzinfo is None:  # typed by staff, who read Beijing time everywhere
         since = since.replace(tzinfo=CHINA_TZ)
-    if service in FOLLOWERS:
+    if service not in settings.registry.agency_services():
         _reconcile_follower(settings, service, since, as_json)
         return
     try:
@@ -241,33 +243,48 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     except OSError as error:
         _fail(as_json, "coordinator_unreachable", f"连不上综合协调组（coordinator）：{error}")
         return
+    # An agency that also follows the centre's facts (stability: the political-legal committee) gets its referrals
+    # back from the coordinator, as above, and the rest of what it takes from its senders' outboxes.
+    followed = _followed(settings, service, since, as_json) if service in FOLLOWERS else None
     if as_json:
-        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        answer = report if followed is None else {**report, "followed": followed}
+        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
     names = Names.of(settings)
     for line in report_lines(report, names.unit):
         click.echo(line)
+    if followed is not None:
+        from wuyuan.labels import service_label
+
+        for line in follower_lines(followed, lambda name: service_label(settings, name)):
+            click.echo(line)
+
+
+def _followed(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> dict[str, Any]:
+    from wuyuan.reconcile_subscriber import reconcile_follower
+
+    try:
+        return reconcile_follower(settings, service, since).as_dict()
+    except BackupError as error:
+        _fail(as_json, error.code, str(error))
+        raise  # not reached: _fail exits
 
 
 def _reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> None:
     from wuyuan.labels import service_label
-    from wuyuan.reconcile_subscriber import reconcile_follower
 
-    try:
-        report = reconcile_follower(settings, service, since)
-    except BackupError as error:
-        _fail(as_json, error.code, str(error))
-        return
+    followed = _followed(settings, service, since, as_json)
     if as_json:
-        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+        click.echo(json.dumps(followed, ensure_ascii=False, indent=2))
         return
-    for line in follower_lines(report.as_dict(), lambda name: service_label(settings, name)):
+    for line in follower_lines(followed, lambda name: service_label(settings, name)):
         click.echo(line)
 
 
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
-    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对",
+    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对；"
+    "重建的期限监督可能把恢复前已发出的提醒函、督办函以新文号再发一次",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
     "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
 }
@@ -291,5 +308,8 @@ def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
         oldest = sender.get("oldest_kept")
         if since and oldest and datetime.fromisoformat(oldest) > datetime.fromisoformat(since):
             lines.append(f"    其发件箱只保留 {local_time(oldest)} 之后的消息：更早的已清理，无法重发")
+    lines.append(
+        "重发的消息由各服务的转发程序在其运行时发出（停着的服务启动后发出）；此前被拒收而进入死信的消息会再次进入死信"
+    )
     lines.append(OWN_ACTS.get(service, ""))
     return [line for line in lines if line]

@@ -10,7 +10,7 @@ _WORDS = {
     errno.ENOSPC: "磁盘空间不足",
     errno.ENOTDIR: "路径中有一项不是目录",
     errno.EISDIR: "这是目录，不是文件",
-    errno.EEXIST: "已存在同名文件",
+    errno.EEXIST: "已存在同名的文件或目录",
 }
 
 

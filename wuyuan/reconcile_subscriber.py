@@ -6,7 +6,7 @@ deadline watches and follow-up visits of cases assigned or resolved since, stabi
 the closures. The messages themselves are still in their senders' outboxes (sent rows are kept
 WUYUAN_OUTBOX_RETENTION_DAYS, 7 by default). So each sender marks again as unsent the rows of the types the
 restored service takes, addressed to it or published as case facts, from a day before the backup on (a message
-may have waited in its queue before it was taken); each relay publishes them again in their first order. Every
+may have waited in its queue before it was taken); each relay publishes them again, oldest first. Every
 receiver's inbox holds each message id it took for good, so whoever had a message already skips it, and only the
 restored service does again what it lost. The operator's tool marks the rows in each sender's database, as a
 backup reads them; the messages themselves travel as any other.
@@ -26,6 +26,7 @@ from typing import Any
 import psycopg
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from shared.messaging.topology import AGENCY_INBOX
 from wuyuan.agencies import has_database, inbox_models, is_external
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
@@ -35,6 +36,8 @@ from wuyuan.settings import PlatformSettings
 FOLLOWERS = ("supervision", "stability", "intake")
 # Before the backup's time, as far back as a message may have waited in the restored service's queue.
 QUEUED_BEFORE = timedelta(days=1)
+# Sent again, these would be done again rather than skipped: a fed record opens a case under a new number.
+NEVER_AGAIN = frozenset({"RegisterDispute"})
 # What the outbox scrub writes in place of an ID or mobile number (migration s0003).
 SCRUBBED = "[redacted]"
 
@@ -45,7 +48,8 @@ WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
   AND (%(from)s::timestamptz IS NULL OR created_at >= %(from)s)
 """
 
-# Rows another relay holds are not waited for: they are being sent already.
+# A sent row is locked only by its deletion (pruning, or the coordinator's own reconcile taking it to send it
+# again): such a row is skipped rather than waited for.
 SEND_AGAIN = f"""
 UPDATE outbox SET published_at = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL
 WHERE id IN (SELECT id {_SELECTED} AND strpos(body::text, %(scrubbed)s) = 0 FOR UPDATE SKIP LOCKED)
@@ -53,7 +57,8 @@ WHERE id IN (SELECT id {_SELECTED} AND strpos(body::text, %(scrubbed)s) = 0 FOR 
 
 SCRUBBED_ROWS = f"SELECT count(*) {_SELECTED} AND strpos(body::text, %(scrubbed)s) > 0"
 
-OLDEST_KEPT = "SELECT min(created_at) FROM outbox WHERE published_at IS NOT NULL"
+# Read before the rows are marked: how far back the sender's outbox still reaches.
+OLDEST_KEPT = "SELECT min(created_at) FROM outbox"
 
 
 @dataclass
@@ -82,8 +87,17 @@ class FollowerReconcile:
 
 
 def taken_types(settings: PlatformSettings, service: str) -> list[str]:
-    """The message types the service's inbox takes."""
-    return sorted({str(model.model_fields["type"].default) for model in inbox_models(settings, service)})
+    """The message types sent again to the service: those its inbox takes, less those that must not go again.
+
+    An agency's referral documents come back from the coordinator's own reconcile (`wuyuan reconcile AGENCY`, which
+    also brings back a lead's mobile numbers and lists what officers must redo): stability is an agency too. And a
+    record an agency fed to intake (`RegisterDispute`) would be registered again as a new case: the cases it
+    opened are at the coordinator, and restoring intake lists them.
+    """
+    taken = {str(model.model_fields["type"].default) for model in inbox_models(settings, service)}
+    if service in settings.registry.agency_services():
+        taken -= {str(model.model_fields["type"].default) for model in AGENCY_INBOX}
+    return sorted(taken - NEVER_AGAIN)
 
 
 def reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None) -> FollowerReconcile:
@@ -121,11 +135,11 @@ def _send_again(settings: PlatformSettings, sender: str, parameters: dict[str, A
         with psycopg.connect(settings.admin_database_url(sender), connect_timeout=10) as conn:
             if conn.execute("SELECT to_regclass('outbox')").fetchone() == (None,):
                 return found  # sends nothing
+            oldest = conn.execute(OLDEST_KEPT).fetchone()
+            found.oldest_kept = oldest[0].isoformat() if oldest and oldest[0] else None
             found.sent_again = conn.execute(SEND_AGAIN, parameters).rowcount
             scrubbed = conn.execute(SCRUBBED_ROWS, parameters).fetchone()
             found.scrubbed = int(scrubbed[0]) if scrubbed else 0
-            oldest = conn.execute(OLDEST_KEPT).fetchone()
-            found.oldest_kept = oldest[0].isoformat() if oldest and oldest[0] else None
     except psycopg.Error as exc:
         found.unreachable = f"连不上数据库 {settings.database_name(sender)}（{' '.join(str(exc).split())[:200]}）"
     return found

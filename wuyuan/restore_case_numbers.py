@@ -59,9 +59,18 @@ class CaseNumbersAfterRestore:
         return {"advanced": self.advanced, "lost_count": self.lost_count, "lost": self.lost}
 
 
-def advance_case_numbers(settings: PlatformSettings, since: date) -> CaseNumbersAfterRestore:
-    """Move intake's counters past every number the coordinator holds from `since` (the backup's China date, less
-    a day for filings numbered just before midnight); list the centre's cases intake no longer has."""
+@dataclass(frozen=True)
+class CentreNumbers:
+    """What the coordinator holds from a day on: the highest sequence of each county and day, and every number."""
+
+    highest: list[tuple[str, date, int]]
+    numbered: list[str]
+
+
+def centre_numbers(settings: PlatformSettings, since: date) -> CentreNumbers:
+    """The coordinator's case numbers from `since` (the backup's China date, less a day for filings numbered just
+    before midnight). Read once before intake's database is replaced, so that a coordinator that cannot be read
+    stops the restore before anything changes, and again after, for what it took in meanwhile."""
     day = since.strftime("%Y%m%d")
     try:
         with psycopg.connect(settings.admin_database_url("coordinator"), connect_timeout=10) as centre:
@@ -69,17 +78,30 @@ def advance_case_numbers(settings: PlatformSettings, since: date) -> CaseNumbers
             numbered = [row[0] for row in centre.execute(NUMBERED_AT_THE_CENTRE, (day,)).fetchall()]
     except psycopg.Error as exc:
         raise BackupError(
-            "case_numbers_not_advanced",
-            f"intake 的数据库已恢复，但读不到综合协调组（coordinator）的数据库 {settings.database_name('coordinator')}"
-            f"（{' '.join(str(exc).split())}），案件编号尚未校正：启动 intake 前请排除后重新运行本命令，"
-            "否则新登记的案件会用到已有的编号",
+            "case_numbers_unreadable",
+            f"恢复 intake 需要读综合协调组（coordinator）的数据库 {settings.database_name('coordinator')}，以便把案件"
+            f"编号续在其已有编号之后，但读不到（{' '.join(str(exc).split())}）；数据库未做任何改动",
         ) from None
+    return CentreNumbers([(county, on, last) for county, on, last in highest], numbered)
+
+
+def advance_case_numbers(settings: PlatformSettings, centre: CentreNumbers) -> CaseNumbersAfterRestore:
+    """Move intake's counters past every number the coordinator holds; list the centre's cases intake no longer
+    has."""
     found = CaseNumbersAfterRestore()
-    with psycopg.connect(settings.admin_database_url("intake"), connect_timeout=10) as intake:
-        for county, on, last in highest:
-            if intake.execute(ADVANCE, (county, on, last)).fetchone() is not None:
-                found.advanced.append({"county": county, "day": on.isoformat(), "last": last})
-        held = {row[0] for row in intake.execute("SELECT case_id FROM cases WHERE case_id = ANY(%s)", (numbered,))}
-    lost = [case_id for case_id in numbered if case_id not in held]
+    try:
+        with psycopg.connect(settings.admin_database_url("intake"), connect_timeout=10) as intake:
+            for county, on, last in centre.highest:
+                if intake.execute(ADVANCE, (county, on, last)).fetchone() is not None:
+                    found.advanced.append({"county": county, "day": on.isoformat(), "last": last})
+            held_rows = intake.execute("SELECT case_id FROM cases WHERE case_id = ANY(%s)", (centre.numbered,))
+            held = {row[0] for row in held_rows}
+    except psycopg.Error as exc:
+        raise BackupError(
+            "case_numbers_not_advanced",
+            f"intake 的数据库已恢复，但案件编号未能续在综合协调组已有编号之后（{' '.join(str(exc).split())}）："
+            "启动 intake 前请排除后重新运行本命令，否则新登记的案件会用到已有的编号",
+        ) from None
+    lost = [case_id for case_id in centre.numbered if case_id not in held]
     found.lost_count, found.lost = len(lost), lost[:LISTED]
     return found

@@ -112,7 +112,11 @@ def prune_batch(statements: Statements, retention_days: float, after: int, limit
     rows = statements.all(_OLDEST_AFTER, (retention_days, retention_days, after, limit))
     prunable = [row["id"] for row in rows if row["prunable"]]
     if prunable:
-        statements.write("DELETE FROM outbox WHERE id = ANY(%s)", (prunable,))
+        # Checked again as it is deleted: a row marked unsent meanwhile (`wuyuan reconcile` sends it again) stays.
+        statements.write(
+            "DELETE FROM outbox WHERE id = ANY(%s) AND published_at < now() - %s * interval '1 day'",
+            (prunable, retention_days),
+        )
     # Rows older than the retention but unpublished (backing off) are stepped over.
     more = len(rows) == limit and bool(rows[-1]["old"])
     return PruneStep(pruned=len(prunable), last_id=rows[-1]["id"] if rows else after, more=more)

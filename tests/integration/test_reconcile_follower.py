@@ -50,19 +50,18 @@ def test_the_facts_the_follower_takes_since_a_day_before_the_backup_are_sent_aga
     after = BACKUP + timedelta(hours=3)
     assigned = sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", after, {"summary": "邻里"})
     waited = sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.walk_in", BACKUP - timedelta(hours=5), {})
-    too_old = sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.walk_in", BACKUP - timedelta(days=2), {})
+    sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.walk_in", BACKUP - timedelta(days=2), {})
     # A referral document for an agency: not the follower's.
     referral = {"referral_id": str(uuid.uuid4()), "case_id": "430426-20261206-00001", "recipient": "court:430426"}
     sent(settings, "ReferralIssued", DOCUMENTS_EXCHANGE, "court_link.ReferralIssued", after, referral)
     # A fact whose mobile number was scrubbed once sent: it would fail the receiver's schema now.
-    scrubbed = sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", after, {"p": "[redacted]"})
+    sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", after, {"p": "[redacted]"})
 
     report = reconcile_follower(settings, "supervision", since=BACKUP)
 
     assert unsent(settings) == {assigned, waited}
     [coordinator] = [s for s in report.senders if s.service == "coordinator"]
     assert (coordinator.sent_again, coordinator.scrubbed, coordinator.unreachable) == (2, 1, None)
-    assert too_old not in unsent(settings) and scrubbed not in unsent(settings)
     assert report.sent_from == (BACKUP - timedelta(days=1)).isoformat()
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from wuyuan.backup import BackupError
 from wuyuan.provision_db import drop_databases, ensure_databases
-from wuyuan.restore_case_numbers import advance_case_numbers
+from wuyuan.restore_case_numbers import advance_case_numbers, centre_numbers
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -62,7 +62,7 @@ def test_the_counters_move_past_the_centres_numbers_and_the_cases_intake_lost_ar
     at_the_centre(settings, IN_THE_BACKUP + NUMBERED_SINCE)
     restored_intake(settings, IN_THE_BACKUP, {("430426", date(2026, 12, 6)): 2})
 
-    found = advance_case_numbers(settings, since=date(2026, 12, 5))
+    found = advance_case_numbers(settings, centre_numbers(settings, date(2026, 12, 5)))
 
     assert counters(settings) == {("430426", date(2026, 12, 6)): 5, ("430426", date(2026, 12, 7)): 1}
     assert found.as_dict() == {
@@ -80,8 +80,8 @@ def test_a_counter_already_ahead_of_the_centre_keeps_its_own_and_running_it_agai
     # A filing numbered 3 that the coordinator has not taken in yet.
     restored_intake(settings, IN_THE_BACKUP, {("430426", date(2026, 12, 6)): 3})
 
-    first = advance_case_numbers(settings, since=date(2026, 12, 5))
-    again = advance_case_numbers(settings, since=date(2026, 12, 5))
+    first = advance_case_numbers(settings, centre_numbers(settings, date(2026, 12, 5)))
+    again = advance_case_numbers(settings, centre_numbers(settings, date(2026, 12, 5)))
 
     assert counters(settings) == {("430426", date(2026, 12, 6)): 3}
     assert first.advanced == again.advanced == [] and first.lost_count == 0
@@ -91,18 +91,18 @@ def test_days_before_the_backup_are_left_alone(settings):
     at_the_centre(settings, ["430426-20261201-00009", *IN_THE_BACKUP])
     restored_intake(settings, IN_THE_BACKUP, {("430426", date(2026, 12, 6)): 2})
 
-    found = advance_case_numbers(settings, since=date(2026, 12, 5))
+    found = advance_case_numbers(settings, centre_numbers(settings, date(2026, 12, 5)))
 
     assert ("430426", date(2026, 12, 1)) not in counters(settings)
     assert found.lost_count == 0
 
 
-def test_a_coordinator_database_that_cannot_be_read_is_said_and_intake_is_told_not_to_start(tmp_path):
+def test_a_coordinator_database_that_cannot_be_read_stops_the_restore_before_anything_changes(tmp_path):
     # Nothing listens on port 1.
     nowhere = PlatformSettings(state_dir=tmp_path / "state", pg_admin_url="postgresql://postgres@127.0.0.1:1/postgres")
 
     with pytest.raises(BackupError) as refused:
-        advance_case_numbers(nowhere, since=date(2026, 12, 5))
+        centre_numbers(nowhere, date(2026, 12, 5))
 
-    assert refused.value.code == "case_numbers_not_advanced"
-    assert "启动 intake 前" in str(refused.value)
+    assert refused.value.code == "case_numbers_unreadable"
+    assert "数据库未做任何改动" in str(refused.value)

@@ -69,3 +69,13 @@ def test_a_calendar_year_from_an_agency_is_refused(court, store):
     with pytest.raises(Refused):
         court.on_calendar_year_loaded(year_loaded())
     assert store.calendar.years() == []
+
+
+def test_a_year_sent_again_after_it_was_handled_does_not_replace_the_year_in_use(court, store):
+    diverted = date(2026, 12, 2)
+    court.on_calendar_year_loaded(year_loaded())
+    unload_year(2027)  # stands for a later version of 2027 in use since: the old one must not come back
+
+    court.on_calendar_year_loaded(year_loaded())  # the same message again (wuyuan reconcile), already handled
+
+    assert is_provisional(diverted, term_end(diverted, 30))  # nothing loaded by the repeat

@@ -111,18 +111,22 @@ def test_a_backup_folder_that_does_not_exist_is_said_to_be_missing(tmp_path):
     assert refused.value.code == "no_backup_folder"
 
 
-def whole_backup(folder: Path, *services: str) -> None:
-    write(folder / MANIFEST, json.dumps({"format": FORMAT, "services": {s: {} for s in services}}))
+def whole_backup(folder: Path, *services: str, scope: str | None = "all") -> dict:
+    manifest = {"format": FORMAT, "services": {s: {} for s in services}}
+    write(folder / MANIFEST, json.dumps(manifest if scope is None else {**manifest, "scope": scope}))
+    return manifest if scope is None else {**manifest, "scope": scope}
 
 
-def test_only_this_platforms_oldest_whole_backups_of_the_same_services_beyond_keep_are_removed(tmp_path):
+def test_only_this_platforms_oldest_whole_backups_of_the_same_kind_beyond_keep_are_removed(tmp_path):
     names = [f"wuyuan-county-2026120{day}T020000000000Z" for day in range(1, 6)]
-    for name in names:
+    for name in names[:2]:
         whole_backup(tmp_path / name, "intake", "court_link")
-    whole_backup(tmp_path / "wuyuan-county-20261201T030000000000Z", "court_link")  # one service's, taken apart
+    for name in names[2:]:  # an agency joined since: still backups of every service
+        latest = whole_backup(tmp_path / name, "intake", "court_link", "women_fed")
+    whole_backup(tmp_path / "wuyuan-county-20261201T030000000000Z", "court_link", scope="chosen")  # taken apart
     write(tmp_path / "wuyuan-county-20261206T020000000000Z" / "court_link.dump", "being written")
     whole_backup(tmp_path / "wuyuan-other-20261101T020000000000Z", "intake", "court_link")
-    removed = prune_backups(tmp_path, "county", keep=2, services=["court_link", "intake"])
+    removed = prune_backups(tmp_path, "county", keep=2, manifest=latest)
     assert [p.name for p in removed] == names[:3]
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "wuyuan-county-20261201T030000000000Z",
@@ -146,6 +150,17 @@ def test_a_backup_folder_that_cannot_be_made_is_the_commands_error_in_chinese(tm
     with pytest.raises(BackupError, match="无法在 /proc/wuyuan-backups 中建立备份目录：路径不存在") as refused:
         backup_services(settings, ("court_link",), Path("/proc/wuyuan-backups"))
     assert refused.value.code == "folder_unusable"
+
+
+def test_backups_of_chosen_services_count_only_against_those_of_the_same_services(tmp_path):
+    older = whole_backup(tmp_path / "wuyuan-county-20261201T020000000000Z", "court_link", scope=None)
+    whole_backup(tmp_path / "wuyuan-county-20261202T020000000000Z", "intake", scope="chosen")
+    newer = whole_backup(tmp_path / "wuyuan-county-20261203T020000000000Z", "court_link", scope="chosen")
+    assert older["services"] == newer["services"]
+
+    removed = prune_backups(tmp_path, "county", keep=1, manifest=newer)
+
+    assert [p.name for p in removed] == ["wuyuan-county-20261201T020000000000Z"]
 
 
 def secrets_entry(folder: Path, *names: str) -> dict:

@@ -171,6 +171,7 @@ def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_b
     monkeypatch.setattr(restoring, "server_info", lambda url: type("Server", (), {"major": 15})())
     monkeypatch.setattr(restoring, "client_binary", lambda name, major: Path("/usr/bin/true"))
     monkeypatch.setattr(restoring, "_replace_database", replace)
+    monkeypatch.setattr(restoring, "centre_numbers", lambda settings, since: restoring.CentreNumbers([], []))
 
     with pytest.raises(BackupError, match="pg_restore 失败"):
         restoring.restore_service(settings, "intake", folder, force=True, restore_secrets=True)
@@ -178,3 +179,19 @@ def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_b
     assert seen_at_replacement == [(folder / "secrets" / "personal-data-key").read_bytes()]
     assert kept.read_bytes() == (folder / "secrets" / "personal-data-key").read_bytes()
     assert list(kept.parent.glob("personal-data-key.replaced-*")) == []
+
+
+def test_restoring_intake_while_the_coordinators_database_cannot_be_read_changes_nothing(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    intake_backup(folder, with_key=True)
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", NO_SERVER)
+    monkeypatch.delenv("WUYUAN_PG_ADMIN_URLS", raising=False)
+    monkeypatch.delenv("WUYUAN_PERSONAL_DATA_KEY", raising=False)
+
+    result = CliRunner().invoke(restore_command, ["intake", "--from", str(folder), "--restore-secrets", "--json"])
+
+    assert result.exit_code == 1
+    answer = json.loads(result.output)
+    assert answer["error"] == "case_numbers_unreadable" and "数据库未做任何改动" in answer["message"]
+    assert not (tmp_path / "state" / "secrets" / "personal-data-key").exists()  # no secret put back either

@@ -216,3 +216,13 @@ def test_a_bad_request_naming_no_field_points_to_verbose_instead_of_quoting_engl
 
     assert "expected an object" not in failure.message and "--verbose" in failure.message
     assert failure.detail == "body: expected an object"
+
+
+def test_a_conflict_without_a_rule_does_not_show_the_databases_english():
+    from wuyuan.cli_errors import refusal_error
+
+    answer = {"error": "conflict", "message": 'duplicate key value violates unique constraint "cases_pkey"'}
+
+    failure = refusal_error(answer, 409, "coordinator")
+
+    assert failure.message.endswith("未予办理：与现有记录冲突") and failure.detail == answer["message"]

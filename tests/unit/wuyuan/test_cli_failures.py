@@ -433,3 +433,37 @@ def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times
 
     assert asked == [datetime(2026, 12, 6, 1, 0, tzinfo=UTC)]
     assert both.exit_code == 2 and json.loads(both.output)["error"] == "both_since_and_backup"
+
+
+def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_reconciles(monkeypatch):
+    from wuyuan.reconcile_subscriber import FollowerReconcile, SenderReport
+
+    asked: list[str] = []
+
+    def referrals_again(settings, service, since):
+        asked.append(f"agency {service}")
+        return {"agency": "plc", "since": None, "referrals": [], "resent": 0}
+
+    def facts_again(settings, service, since):
+        asked.append(f"follower {service}")
+        return FollowerReconcile(service, None, None, [SenderReport("coordinator", sent_again=3)])
+
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", referrals_again)
+    monkeypatch.setattr("wuyuan.reconcile_subscriber.reconcile_follower", facts_again)
+
+    answer = json.loads(run("reconcile", "stability", "--json").output)
+
+    assert asked == ["agency stability", "follower stability"]
+    assert answer["agency"] == "plc" and answer["followed"]["senders"][0]["sent_again"] == 3
+
+
+def test_the_agency_documents_are_never_sent_again_to_stability_nor_fed_records_to_intake():
+    from wuyuan.reconcile_subscriber import taken_types
+    from wuyuan.settings import PlatformSettings
+
+    settings = PlatformSettings()
+
+    assert "ReferralIssued" not in taken_types(settings, "stability") and "CaseAssigned" in taken_types(
+        settings, "stability"
+    )
+    assert "RegisterDispute" not in taken_types(settings, "intake")
