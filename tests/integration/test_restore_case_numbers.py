@@ -30,24 +30,31 @@ def settings(tmp_path):
         drop_databases(settings, SERVICES)
 
 
+# A case row as each service keeps it, with only what its table requires.
+CENTRE_CASE = (
+    "INSERT INTO cases (case_id, status, state, registered, created_at, updated_at, source, category, division_code)"
+    " VALUES (%s, 'assigned', '{}', '{}', now(), now(), 'walk_in', 'neighbour', '430426')"
+)
+INTAKE_CASE = (
+    "INSERT INTO cases (case_id, source, category, division_code, summary, report, registered_at)"
+    " VALUES (%s, 'walk_in', 'neighbour', '430426', '邻里纠纷', '{}', now())"
+)
+
+
+def cases_in(settings: PlatformSettings, service: str, insert: str, case_ids: list[str]) -> psycopg.Connection:
+    conn = psycopg.connect(settings.admin_database_url(service))
+    for case_id in case_ids:
+        conn.execute(insert, (case_id,))
+    return conn
+
+
 def at_the_centre(settings: PlatformSettings, case_ids: list[str]) -> None:
-    with psycopg.connect(settings.admin_database_url("coordinator")) as centre:
-        for case_id in case_ids:
-            centre.execute(
-                "INSERT INTO cases (case_id, status, state, registered, created_at, updated_at, source, category,"
-                " division_code) VALUES (%s, 'assigned', '{}', '{}', now(), now(), 'walk_in', 'neighbour', '430426')",
-                (case_id,),
-            )
+    with cases_in(settings, "coordinator", CENTRE_CASE, case_ids):
+        pass
 
 
 def restored_intake(settings: PlatformSettings, case_ids: list[str], counters: dict[tuple[str, date], int]) -> None:
-    with psycopg.connect(settings.admin_database_url("intake")) as intake:
-        for case_id in case_ids:
-            intake.execute(
-                "INSERT INTO cases (case_id, source, category, division_code, summary, report, registered_at)"
-                " VALUES (%s, 'walk_in', 'neighbour', '430426', '邻里纠纷', '{}', now())",
-                (case_id,),
-            )
+    with cases_in(settings, "intake", INTAKE_CASE, case_ids) as intake:
         for (county, day), last in counters.items():
             intake.execute("INSERT INTO case_counters (county, day, last) VALUES (%s, %s, %s)", (county, day, last))
 

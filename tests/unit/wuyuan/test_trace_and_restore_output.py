@@ -86,15 +86,22 @@ def test_a_case_s_trace_is_drawn_under_a_chinese_heading(monkeypatch, local_plat
     assert tree.startswith("└─ coordinator: POST /api/v1/disputes")
 
 
-def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_time(monkeypatch, tmp_path):
+def restored(monkeypatch, folder: Path, service: str = "intake", **fields) -> RestoreReport:
+    """What `wuyuan restore` is told the restore did (the restore itself stood in for)."""
     report = RestoreReport(
-        service="intake",
-        database="wuyuan_intake",
-        backup=str(tmp_path),
-        backup_time="2026-12-05T18:39:52.447237+00:00",
-        migrations_in_backup=["0001_cases"],
+        service=service,
+        database=f"wuyuan_{service}",
+        backup=str(folder),
+        backup_time=fields.pop("backup_time", "2026-12-05T18:39:52+00:00"),
+        migrations_in_backup=["0001"],
+        **fields,
     )
     monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
+    return report
+
+
+def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_time(monkeypatch, tmp_path):
+    restored(monkeypatch, tmp_path, backup_time="2026-12-05T18:39:52.447237+00:00")
 
     shown = run("restore", "intake", "--from", str(tmp_path))
     as_json = run("restore", "intake", "--from", str(tmp_path), "--json")
@@ -105,19 +112,15 @@ def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_t
 
 
 def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it_lost(monkeypatch, tmp_path):
-    report = RestoreReport(
-        service="intake",
-        database="wuyuan_intake",
-        backup=str(tmp_path),
-        backup_time="2026-12-05T18:39:52+00:00",
-        migrations_in_backup=["0001_cases"],
+    restored(
+        monkeypatch,
+        tmp_path,
         case_numbers={
             "advanced": [{"county": "430426", "day": "2026-12-06", "last": 5}],
             "lost_count": 3,
             "lost": ["430426-20261206-00003", "430426-20261206-00004", "430426-20261206-00005"],
         },
     )
-    monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
 
     shown = run("restore", "intake", "--from", str(tmp_path)).output
 
@@ -127,15 +130,7 @@ def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it
 
 
 def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monkeypatch, tmp_path):
-    report = RestoreReport(
-        service="court_link",
-        database="wuyuan_court_link",
-        backup=str(tmp_path),
-        backup_time="2026-12-05T18:39:52+00:00",
-        migrations_in_backup=["a0001_agency"],
-        forced=True,
-    )
-    monkeypatch.setattr("wuyuan.backup_restore.restore_service", lambda *args, **kwargs: report)
+    restored(monkeypatch, tmp_path, "court_link", forced=True)
 
     shown = run("restore", "court_link", "--from", str(tmp_path), "--force").output
 
