@@ -103,7 +103,7 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
     wuyuan start SERVICE，再用 wuyuan reconcile 对账。
     """
     from wuyuan.backup_restore import restore_service
-    from wuyuan.reconcile_subscriber import FOLLOWERS
+    from wuyuan.reconcile_followers import FOLLOWERS
 
     settings = _settings()
     _require_services(settings, (service,))
@@ -200,7 +200,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
     from wuyuan.reconcile import report_lines, request_reconcile
-    from wuyuan.reconcile_subscriber import FOLLOWERS
+    from wuyuan.reconcile_followers import FOLLOWERS
 
     settings = _settings()
     _require_services(settings, (service,))
@@ -261,7 +261,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
 
 
 def _followed(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> dict[str, Any]:
-    from wuyuan.reconcile_subscriber import reconcile_follower
+    from wuyuan.reconcile_followers import reconcile_follower
 
     try:
         return reconcile_follower(settings, service, since).as_dict()
@@ -291,7 +291,7 @@ OWN_ACTS = {
 
 
 def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
-    """A follower's reconcile (wuyuan/reconcile_subscriber.py) as operators read it."""
+    """A follower's reconcile (wuyuan/reconcile_followers.py) as operators read it."""
     service = report["service"]
     since = report.get("sent_from")
     frame = f"自 {local_time(since)} 起" if since else "发件箱中仍保留的全部"

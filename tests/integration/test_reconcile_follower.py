@@ -11,7 +11,7 @@ import pytest
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from wuyuan.provision_db import drop_databases, ensure_databases
-from wuyuan.reconcile_subscriber import reconcile_follower, taken_types
+from wuyuan.reconcile_followers import reconcile_follower, taken_types
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration

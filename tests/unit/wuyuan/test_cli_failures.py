@@ -436,7 +436,7 @@ def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times
 
 
 def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_reconciles(monkeypatch):
-    from wuyuan.reconcile_subscriber import FollowerReconcile, SenderReport
+    from wuyuan.reconcile_followers import FollowerReconcile, SenderReport
 
     asked: list[str] = []
 
@@ -449,7 +449,7 @@ def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_recon
         return FollowerReconcile(service, None, None, [SenderReport("coordinator", sent_again=3)])
 
     monkeypatch.setattr("wuyuan.reconcile.request_reconcile", referrals_again)
-    monkeypatch.setattr("wuyuan.reconcile_subscriber.reconcile_follower", facts_again)
+    monkeypatch.setattr("wuyuan.reconcile_followers.reconcile_follower", facts_again)
 
     answer = json.loads(run("reconcile", "stability", "--json").output)
 
@@ -458,7 +458,7 @@ def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_recon
 
 
 def test_the_agency_documents_are_never_sent_again_to_stability_nor_fed_records_to_intake():
-    from wuyuan.reconcile_subscriber import taken_types
+    from wuyuan.reconcile_followers import taken_types
     from wuyuan.settings import PlatformSettings
 
     settings = PlatformSettings()

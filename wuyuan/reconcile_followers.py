@@ -66,7 +66,7 @@ class SenderReport:
     service: str
     sent_again: int = 0
     scrubbed: int = 0  # rows left alone: their ID or mobile numbers were scrubbed once sent
-    oldest_kept: str | None = None  # the oldest sent row the sender still keeps
+    oldest_kept: str | None = None  # the oldest row the sender still keeps
     unreachable: str | None = None  # why its rows could not be marked (its database, or an agency run elsewhere)
 
 
