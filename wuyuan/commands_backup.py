@@ -305,9 +305,11 @@ def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
         if sender["scrubbed"]:
             line += f"；{sender['scrubbed']} 条已抹去身份证号或手机号，无法重发"
         lines.append(line)
-        oldest = sender.get("oldest_kept")
-        if since and oldest and datetime.fromisoformat(oldest) > datetime.fromisoformat(since):
-            lines.append(f"    其发件箱只保留 {local_time(oldest)} 之后的消息：更早的已清理，无法重发")
+    if report.get("pruned_before"):
+        lines.append(
+            f"各服务的发件箱只保留近期发出的消息（WUYUAN_OUTBOX_RETENTION_DAYS）：{local_time(report['pruned_before'])}"
+            " 之前发出的可能已清理，无法重发"
+        )
     lines.append(
         "重发的消息由各服务的转发程序在其运行时发出（停着的服务启动后发出）；此前被拒收而进入死信的消息会再次进入死信"
     )

@@ -18,13 +18,15 @@ of its own accord since the backup (supervision's letters and the ratings it too
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
 
+from shared.config import ServiceSettings
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.topology import AGENCY_INBOX
 from wuyuan.agencies import has_database, inbox_models, is_external
@@ -76,14 +78,27 @@ class FollowerReconcile:
     since: str | None
     sent_from: str | None
     senders: list[SenderReport] = field(default_factory=list)
+    # Set when the window reaches back past what senders keep: rows sent before it may be pruned already.
+    pruned_before: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "service": self.service,
             "since": self.since,
             "sent_from": self.sent_from,
+            "pruned_before": self.pruned_before,
             "senders": [sender.__dict__ for sender in self.senders],
         }
+
+
+def retention_days() -> float:
+    """How long senders keep sent rows: their WUYUAN_OUTBOX_RETENTION_DAYS where this process is given it too,
+    else its default."""
+    default = float(ServiceSettings.model_fields["outbox_retention_days"].default)
+    try:
+        return float(os.environ.get("WUYUAN_OUTBOX_RETENTION_DAYS", default))
+    except ValueError:
+        return default
 
 
 def taken_types(settings: PlatformSettings, service: str) -> list[str]:
@@ -109,6 +124,9 @@ def reconcile_follower(settings: PlatformSettings, service: str, since: datetime
     report = FollowerReconcile(
         service, since.isoformat() if since else None, sent_from.isoformat() if sent_from else None
     )
+    kept_from = datetime.now(UTC) - timedelta(days=retention_days())
+    if sent_from is None or sent_from < kept_from:
+        report.pruned_before = kept_from.isoformat()
     parameters: dict[str, Any] = {
         "types": taken_types(settings, service),
         "events": EVENTS_EXCHANGE,

@@ -16,7 +16,8 @@ from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
 
-BACKUP = datetime(2026, 12, 6, 2, 0, tzinfo=UTC)
+# Last night's backup, as the nightly CronJob takes it: well within what senders keep.
+BACKUP = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
 
 
 @pytest.fixture
@@ -63,15 +64,17 @@ def test_the_facts_the_follower_takes_since_a_day_before_the_backup_are_sent_aga
     [coordinator] = [s for s in report.senders if s.service == "coordinator"]
     assert (coordinator.sent_again, coordinator.scrubbed, coordinator.unreachable) == (2, 1, None)
     assert report.sent_from == (BACKUP - timedelta(days=1)).isoformat()
+    assert report.pruned_before is None  # a day before a backup of today: within what senders keep
 
 
 def test_documents_addressed_to_the_follower_go_again_and_those_to_others_do_not(settings):
     asked = sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake.ProvideLeadContacts", BACKUP, {})
     sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake_other.ProvideLeadContacts", BACKUP, {})
 
-    reconcile_follower(settings, "intake", since=None)
+    report = reconcile_follower(settings, "intake", since=None)
 
     assert unsent(settings) == {asked}
+    assert report.pruned_before is not None  # without a time, all that is kept: older rows may be gone
 
 
 def test_a_follower_takes_only_the_types_its_inbox_is_bound_to(settings):

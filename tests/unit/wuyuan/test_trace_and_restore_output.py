@@ -145,6 +145,7 @@ def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_o
         "service": "supervision",
         "since": "2026-12-06T02:00:00+00:00",
         "sent_from": "2026-12-05T02:00:00+00:00",
+        "pruned_before": "2026-12-05T06:00:00+00:00",
         "senders": [
             {"service": "coordinator", "sent_again": 12, "scrubbed": 1, "oldest_kept": "2026-12-05T06:00:00+00:00"},
             {"service": "women_fed", "sent_again": 0, "scrubbed": 0, "unreachable": "外部机构：请该机构自行重发"},
@@ -155,8 +156,8 @@ def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_o
 
     assert lines[0].startswith("对账 supervision（supervision）：各服务把自 2026-12-05 10:00 起")
     assert lines[1] == "  综合协调组（coordinator）：重发 12 条；1 条已抹去身份证号或手机号，无法重发"
-    assert lines[2] == "    其发件箱只保留 2026-12-05 14:00 之后的消息：更早的已清理，无法重发"
-    assert lines[3] == "  women_fed（women_fed）：未能重发，外部机构：请该机构自行重发"
+    assert lines[2] == "  women_fed（women_fed）：未能重发，外部机构：请该机构自行重发"
+    assert lines[3].endswith("2026-12-05 14:00 之前发出的可能已清理，无法重发")
     assert "提醒函" in lines[-1]
 
 
