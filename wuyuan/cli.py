@@ -10,7 +10,7 @@ import click
 
 from wuyuan import supervise
 from wuyuan.cli_errors import CommandError, load_settings
-from wuyuan.cli_usage import ChineseErrorsGroup
+from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext
 from wuyuan.labels import table
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -330,9 +330,10 @@ for _command in EXTRA_COMMANDS:
 
 def _help_option_in_chinese(command: click.Command) -> None:
     """Every command's --help says what it does in Chinese too, not click's "Show this message and exit."; click
-    adds none of its own once a parameter holds the name."""
+    adds none of its own once a parameter holds the name. Its headings and notes are Chinese as well."""
     if not any("--help" in parameter.opts for parameter in command.params):
         click.help_option("--help", help="显示本帮助并退出")(command)
+    command.context_class = ChineseHelpContext
     for subcommand in getattr(command, "commands", {}).values():
         _help_option_in_chinese(subcommand)
 

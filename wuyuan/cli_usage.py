@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
 import click
@@ -136,6 +136,33 @@ def _json_asked(args: Sequence[str]) -> bool:
     """--json among the words typed before any `--`."""
     words = list(args)
     return "--json" in (words[: words.index("--")] if "--" in words else words)
+
+
+# click's own words in a command's help (click 8: Usage, the headings, what an option's help ends with).
+_HEADINGS = {"Options": "选项", "Commands": "命令", "Arguments": "参数"}
+_HELP_EXTRAS = ((re.compile(r"\[default: "), "[默认："), (re.compile(r"\brequired\]"), "必填]"))
+
+
+class ChineseHelpFormatter(click.HelpFormatter):
+    """A command's help with click's headings and notes in Chinese, as the rest of it is."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        super().write_usage(prog, args, "用法：" if prefix is None else prefix)
+
+    def write_heading(self, heading: str) -> None:
+        self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
+
+    def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        worded = []
+        for term, text in rows:
+            for pattern, words in _HELP_EXTRAS:
+                text = pattern.sub(words, text)
+            worded.append((term, _range_words(text)))
+        super().write_dl(worded, col_max, col_spacing)
+
+
+class ChineseHelpContext(click.Context):
+    formatter_class = ChineseHelpFormatter
 
 
 class ChineseErrorsGroup(click.Group):

@@ -70,7 +70,16 @@ def test_a_mistyped_command_line_under_json_is_a_usage_error_naming_the_option()
 def test_a_bare_group_still_shows_its_help_not_an_error():
     for args in ((), ("case",)):
         result = run(*args)
-        assert "Commands:" in result.output and "错误" not in result.output
+        assert "命令：" in result.output and "错误" not in result.output
+
+
+def test_help_is_chinese_down_to_clicks_own_headings_and_notes():
+    shown = run("restore", "--help").output + run("backup", "--help").output + run("up", "--help").output
+
+    assert shown.startswith("用法：") and "选项：" in shown
+    assert "[必填]" in shown and "[默认：90.0]" in shown and "[x≥1]" in shown
+    for english in ("Usage:", "Options:", "Commands:", "default:", "required]", "Show this message"):
+        assert english not in shown
 
 
 def test_help_still_exits_cleanly():
