@@ -253,11 +253,19 @@ def prune_backups(root: Path, vhost: str, keep: int, manifest: dict[str, Any]) -
     return removed
 
 
+# Every platform has these; a backup of chosen services rarely holds all three.
+CENTRE_SERVICES = frozenset({"intake", "coordinator", "supervision"})
+
+
 def _kind_of(manifest: dict[str, Any]) -> str | frozenset[str]:
     """ "all" for a backup of every service; else the services it holds (a manifest from before `scope` included)."""
     if manifest.get("scope") == "all":
         return "all"
-    return frozenset(manifest["services"])
+    services = frozenset(manifest["services"])
+    # Written before `scope` was: a backup holding the centre's own services was one of every service.
+    if "scope" not in manifest and services >= CENTRE_SERVICES:
+        return "all"
+    return services
 
 
 def _kind_of_backup(folder: Path) -> str | frozenset[str] | None:

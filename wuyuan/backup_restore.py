@@ -79,16 +79,18 @@ def restore_service(
     put_back = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.MISSING_HERE,))
     with _as_backup_errors(settings, service, "replace"):
         _replace_database(settings, service, folder / entry["dump"]["file"], pg_restore)
+    # Right after the data is back, before anything else can fail: intake's counters go on past the centre's
+    # numbers (case_counters is as the first migration made it, whatever the backup's age).
+    if numbers_since is not None and taken_before is not None:
+        report.case_numbers = advance_case_numbers(
+            settings, _read_again(settings, numbers_since, taken_before)
+        ).as_dict()
     # One that differs is replaced once the data is back: a failed restore changes none of them.
     replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))
     report.secrets = _reported_together(put_back, replaced)
     # A backup older than the code: its missing migrations are applied now, as the service's role.
     with _as_backup_errors(settings, service, "migrate"):
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
-    if numbers_since is not None and taken_before is not None:
-        report.case_numbers = advance_case_numbers(
-            settings, _read_again(settings, numbers_since, taken_before)
-        ).as_dict()
     return report
 
 

@@ -157,7 +157,7 @@ class ChineseHelpFormatter(click.HelpFormatter):
         for term, text in rows:
             for pattern, words in _HELP_EXTRAS:
                 text = pattern.sub(words, text)
-            worded.append((term, _range_words(text)))
+            worded.append((term, _range_words(text).replace("; ", "；")))
         super().write_dl(worded, col_max, col_spacing)
 
 

@@ -43,7 +43,12 @@ FOLDER = click.Path(file_okay=False, path_type=Path)
 @click.command("backup")
 @click.argument("services", nargs=-1, metavar="[SERVICE]...")
 @click.option("--to", "to", type=FOLDER, help="备份存放目录（默认 STATE_DIR/backups）")
-@click.option("--keep", type=click.IntRange(min=1), default=None, help="只保留最近 N 份本平台的备份（删除更早的）")
+@click.option(
+    "--keep",
+    type=click.IntRange(min=1),
+    default=None,
+    help="只保留最近 N 份本平台的同类备份（删除更早的）：全部服务的备份与指定服务的备份分开计",
+)
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（备份清单 manifest，稳定的键和代码）")
 def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None, as_json: bool) -> None:
     """备份服务的数据库及其数据所需的密钥，存入以时间命名的新目录.
@@ -183,7 +188,7 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
 @click.option(
-    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（对账报告：机构服务的为综合协调组的原始答复）"
+    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（对账报告；stability 的另含 followed 一项）"
 )
 def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
     """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
@@ -243,42 +248,46 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     except OSError as error:
         _fail(as_json, "coordinator_unreachable", f"连不上综合协调组（coordinator）：{error}")
         return
+    if not as_json:  # what officers must redo is shown before anything else can fail
+        for line in report_lines(report, Names.of(settings).unit):
+            click.echo(line)
     # An agency that also follows the centre's facts (stability: the political-legal committee) gets its referrals
     # back from the coordinator, as above, and the rest of what it takes from its senders' outboxes.
-    followed = _followed(settings, service, since, as_json) if service in FOLLOWERS else None
+    followed = _followed(settings, service, since) if service in FOLLOWERS else None
     if as_json:
         answer = report if followed is None else {**report, "followed": followed}
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
-        return
-    names = Names.of(settings)
-    for line in report_lines(report, names.unit):
-        click.echo(line)
-    if followed is not None:
-        from wuyuan.labels import service_label
-
-        for line in follower_lines(followed, lambda name: service_label(settings, name)):
-            click.echo(line)
+    elif followed is not None:
+        _show_followed(settings, followed)
 
 
-def _followed(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> dict[str, Any]:
+def _followed(settings: PlatformSettings, service: str, since: datetime | None) -> dict[str, Any]:
+    """The follower's reconcile as a report, or {error, message} when it could not be made."""
     from wuyuan.reconcile_followers import reconcile_follower
 
     try:
         return reconcile_follower(settings, service, since).as_dict()
     except BackupError as error:
-        _fail(as_json, error.code, str(error))
-        raise  # not reached: _fail exits
+        return {"error": error.code, "message": str(error)}
+
+
+def _show_followed(settings: PlatformSettings, followed: dict[str, Any]) -> None:
+    from wuyuan.labels import service_label
+
+    if "error" in followed:
+        raise click.ClickException(followed["message"])
+    for line in follower_lines(followed, lambda name: service_label(settings, name)):
+        click.echo(line)
 
 
 def _reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None, as_json: bool) -> None:
-    from wuyuan.labels import service_label
-
-    followed = _followed(settings, service, since, as_json)
+    followed = _followed(settings, service, since)
+    if "error" in followed:
+        _fail(as_json, followed["error"], followed["message"])
     if as_json:
         click.echo(json.dumps(followed, ensure_ascii=False, indent=2))
         return
-    for line in follower_lines(followed, lambda name: service_label(settings, name)):
-        click.echo(line)
+    _show_followed(settings, followed)
 
 
 # What the restored service did of its own accord, which no message brings back.
@@ -304,6 +313,8 @@ def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
         line = f"  {name}：重发 {sender['sent_again']} 条"
         if sender["scrubbed"]:
             line += f"；{sender['scrubbed']} 条已抹去身份证号或手机号，无法重发"
+        if sender.get("never_again"):
+            line += f"；{sender['never_again']} 条推送的登记未重发（重发会另立新案），请核对这些记录是否已在案件中"
         lines.append(line)
     if report.get("pruned_before"):
         lines.append(

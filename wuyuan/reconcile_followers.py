@@ -27,8 +27,8 @@ from typing import Any
 import psycopg
 
 from shared.config import ServiceSettings
+from shared.contracts.messages import ReferralDeadlineChanged, ReferralIssued, ReferralWithdrawn, RegisterDispute
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
-from shared.messaging.topology import AGENCY_INBOX
 from wuyuan.agencies import has_database, inbox_models, is_external
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
@@ -39,7 +39,11 @@ FOLLOWERS = ("supervision", "stability", "intake")
 # Before the backup's time, as far back as a message may have waited in the restored service's queue.
 QUEUED_BEFORE = timedelta(days=1)
 # Sent again, these would be done again rather than skipped: a fed record opens a case under a new number.
-NEVER_AGAIN = frozenset({"RegisterDispute"})
+# They are counted, not sent.
+NEVER_AGAIN = frozenset({RegisterDispute.TYPE})
+# What the coordinator's own reconcile of an agency re-sends from the documents it keeps (referral_documents):
+# not from the outbox as well. Letters, notices and refusals to the agency do go again from here.
+REFERRAL_DOCUMENTS = frozenset({ReferralIssued.TYPE, ReferralDeadlineChanged.TYPE, ReferralWithdrawn.TYPE})
 # What the outbox scrub writes in place of an ID or mobile number (migration s0003).
 SCRUBBED = "[redacted]"
 
@@ -58,6 +62,8 @@ WHERE id IN (SELECT id {_SELECTED} AND strpos(body::text, %(scrubbed)s) = 0 FOR 
 """
 
 SCRUBBED_ROWS = f"SELECT count(*) {_SELECTED} AND strpos(body::text, %(scrubbed)s) > 0"
+LEFT_OUT = _SELECTED.replace("%(types)s", "%(never_again)s")
+NEVER_AGAIN_ROWS = f"SELECT count(*) {LEFT_OUT}"
 
 # Read before the rows are marked: how far back the sender's outbox still reaches.
 OLDEST_KEPT = "SELECT min(created_at) FROM outbox"
@@ -68,6 +74,7 @@ class SenderReport:
     service: str
     sent_again: int = 0
     scrubbed: int = 0  # rows left alone: their ID or mobile numbers were scrubbed once sent
+    never_again: int = 0  # rows of the window of a type never sent again (NEVER_AGAIN), for staff to check
     oldest_kept: str | None = None  # the oldest row the sender still keeps
     unreachable: str | None = None  # why its rows could not be marked (its database, or an agency run elsewhere)
 
@@ -96,9 +103,15 @@ def retention_days() -> float:
     else its default."""
     default = float(ServiceSettings.model_fields["outbox_retention_days"].default)
     try:
-        return float(os.environ.get("WUYUAN_OUTBOX_RETENTION_DAYS", default))
+        given = float(os.environ.get("WUYUAN_OUTBOX_RETENTION_DAYS", default))
     except ValueError:
         return default
+    return min(max(given, 0.0), 3650.0) if given == given else default  # the setting's own bounds; NaN is none
+
+
+def inbox_types(settings: PlatformSettings, service: str) -> list[str]:
+    """Every message type the service's inbox takes."""
+    return sorted({str(model.model_fields["type"].default) for model in inbox_models(settings, service)})
 
 
 def taken_types(settings: PlatformSettings, service: str) -> list[str]:
@@ -107,11 +120,11 @@ def taken_types(settings: PlatformSettings, service: str) -> list[str]:
     An agency's referral documents come back from the coordinator's own reconcile (`wuyuan reconcile AGENCY`, which
     also brings back a lead's mobile numbers and lists what officers must redo): stability is an agency too. And a
     record an agency fed to intake (`RegisterDispute`) would be registered again as a new case: the cases it
-    opened are at the coordinator, and restoring intake lists them.
+    opened are at the coordinator, restoring intake lists them, and the report counts the records left.
     """
-    taken = {str(model.model_fields["type"].default) for model in inbox_models(settings, service)}
+    taken = set(inbox_types(settings, service))
     if service in settings.registry.agency_services():
-        taken -= {str(model.model_fields["type"].default) for model in AGENCY_INBOX}
+        taken -= REFERRAL_DOCUMENTS
     return sorted(taken - NEVER_AGAIN)
 
 
@@ -134,6 +147,7 @@ def reconcile_follower(settings: PlatformSettings, service: str, since: datetime
         "addressed": f"{service}.",
         "from": sent_from,
         "scrubbed": SCRUBBED,
+        "never_again": sorted(set(inbox_types(settings, service)) & NEVER_AGAIN),
     }
     for sender in senders(settings, service):
         report.senders.append(_send_again(settings, sender, parameters))
@@ -158,6 +172,8 @@ def _send_again(settings: PlatformSettings, sender: str, parameters: dict[str, A
             found.sent_again = conn.execute(SEND_AGAIN, parameters).rowcount
             scrubbed = conn.execute(SCRUBBED_ROWS, parameters).fetchone()
             found.scrubbed = int(scrubbed[0]) if scrubbed else 0
+            left_out = conn.execute(NEVER_AGAIN_ROWS, parameters).fetchone()
+            found.never_again = int(left_out[0]) if left_out else 0
     except psycopg.Error as exc:
         found.unreachable = f"连不上数据库 {settings.database_name(sender)}（{' '.join(str(exc).split())[:200]}）"
     return found

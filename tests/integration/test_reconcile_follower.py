@@ -77,6 +77,16 @@ def test_documents_addressed_to_the_follower_go_again_and_those_to_others_do_not
     assert report.pruned_before is not None  # without a time, all that is kept: older rows may be gone
 
 
+def test_a_record_fed_to_intake_is_never_sent_again_but_counted_for_staff_to_check(settings):
+    fed = sent(settings, "RegisterDispute", DOCUMENTS_EXCHANGE, "intake.RegisterDispute", BACKUP, {})
+
+    report = reconcile_follower(settings, "intake", since=BACKUP)
+
+    assert fed not in unsent(settings)
+    [coordinator] = [s for s in report.senders if s.service == "coordinator"]
+    assert (coordinator.sent_again, coordinator.never_again) == (0, 1)
+
+
 def test_a_follower_takes_only_the_types_its_inbox_is_bound_to(settings):
     assert "CaseAssigned" in taken_types(settings, "stability") and "CaseClosed" not in taken_types(
         settings, "stability"

@@ -163,6 +163,15 @@ def test_backups_of_chosen_services_count_only_against_those_of_the_same_service
     assert [p.name for p in removed] == ["wuyuan-county-20261201T020000000000Z"]
 
 
+def test_a_full_backup_written_before_scope_was_recorded_counts_with_the_full_ones(tmp_path):
+    whole_backup(tmp_path / "wuyuan-county-20261201T020000000000Z", "intake", "coordinator", "supervision", scope=None)
+    latest = whole_backup(tmp_path / "wuyuan-county-20261202T020000000000Z", "intake", "coordinator", "supervision")
+
+    removed = prune_backups(tmp_path, "county", keep=1, manifest=latest)
+
+    assert [p.name for p in removed] == ["wuyuan-county-20261201T020000000000Z"]
+
+
 def secrets_entry(folder: Path, *names: str) -> dict:
     files = [{"file": f"secrets/{name}", "sha256": sha256_of(folder / "secrets" / name)} for name in names]
     return {"secrets": [{"name": "keys", "files": files}]}

@@ -2,6 +2,7 @@
 missing personal data key for intake, a database server it cannot reach, each as a code under --json."""
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,17 @@ def test_restoring_intake_while_the_coordinators_database_cannot_be_read_changes
     answer = json.loads(result.output)
     assert answer["error"] == "case_numbers_unreadable" and "数据库未做任何改动" in answer["message"]
     assert not (tmp_path / "state" / "secrets" / "personal-data-key").exists()  # no secret put back either
+
+
+def test_the_coordinators_numbers_read_before_the_restore_stand_when_they_cannot_be_read_again(monkeypatch):
+    import wuyuan.backup_restore as restoring
+    from wuyuan.restore_case_numbers import CentreNumbers
+
+    before = CentreNumbers([("430426", date(2026, 12, 6), 5)], ["430426-20261206-00005"])
+
+    def unreadable(settings, since):
+        raise BackupError("case_numbers_unreadable", "读不到")
+
+    monkeypatch.setattr(restoring, "centre_numbers", unreadable)
+
+    assert restoring._read_again(PlatformSettings(), date(2026, 12, 5), before) is before

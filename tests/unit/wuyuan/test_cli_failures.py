@@ -467,3 +467,21 @@ def test_the_agency_documents_are_never_sent_again_to_stability_nor_fed_records_
         settings, "stability"
     )
     assert "RegisterDispute" not in taken_types(settings, "intake")
+
+
+def test_stabilitys_reconcile_shows_what_officers_must_redo_before_what_was_sent_again(monkeypatch):
+    from wuyuan.reconcile_followers import FollowerReconcile, SenderReport
+
+    monkeypatch.setattr(
+        "wuyuan.reconcile.request_reconcile",
+        lambda settings, service, since: {"service": service, "since": None, "referrals": [], "resent": 2},
+    )
+    monkeypatch.setattr(
+        "wuyuan.reconcile_followers.reconcile_follower",
+        lambda settings, service, since: FollowerReconcile(service, None, None, [SenderReport("coordinator", 3)]),
+    )
+
+    shown = run("reconcile", "stability").output
+
+    assert shown.startswith("已向 stability 重发 2 份交办文书")
+    assert shown.index("无需机构重办的事项") < shown.index("对账 ") < shown.index("重发 3 条")
