@@ -22,7 +22,7 @@ from shared.calendar_file import (
     example_field,
     without_example_mark,
 )
-from shared.wording import PROVISIONAL_MARK, field_error_text, local_time
+from shared.wording import PROVISIONAL_MARK, field_error_text, local_time, person_text
 from wuyuan.cli_errors import (
     CommandError,
     Refusals,
@@ -31,7 +31,7 @@ from wuyuan.cli_errors import (
     load_settings,
     toml_error_text,
 )
-from wuyuan.client import JsonObject
+from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.labels import Names
 
 # The working account with the operator role (wuyuan/accounts.py); a person signed in acts as themselves.
@@ -91,28 +91,32 @@ def calendar_show(year: int, as_json: bool) -> None:
     同时说明该年的安排来自 chinesecalendar 内置，还是由运维载入（何人、何时），或尚未载入。
     """
     settings = load_settings()
-    answer = ask_platform(
-        settings,
-        "coordinator",
-        lambda client: client.call("GET", "coordinator", f"/api/v1/calendar/{year}"),
-        Refusals(not_found=f"协调组没有{year}年的节假日安排"),
-    )
+    people: dict[str, str] = {}
+
+    def read(client: PlatformClient) -> JsonObject:
+        answer = client.call("GET", "coordinator", f"/api/v1/calendar/{year}")
+        loaded_by = answer.get("loaded_by") if isinstance(answer, dict) else None
+        if not as_json and isinstance(loaded_by, str):  # staff read who loaded it by name, as in `case show`
+            people.update(client.people([loaded_by]))
+        return answer
+
+    answer = ask_platform(settings, "coordinator", read, Refusals(not_found=f"协调组没有{year}年的节假日安排"))
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
-    for line in year_lines(answer):
+    for line in year_lines(answer, people):
         click.echo(line)
 
 
-def year_lines(answer: JsonObject) -> list[str]:
-    """A year as `wuyuan calendar show` prints it, in Chinese."""
+def year_lines(answer: JsonObject, people: Mapping[str, str] | None = None) -> list[str]:
+    """A year as `wuyuan calendar show` prints it, in Chinese; who loaded it as 姓名（账号） where the name is known."""
     year, origin = answer["year"], answer.get("origin")
     if origin == "unknown":
         return [f"{year}年节假日安排尚未载入：延伸至该年的期限按周一至周五暂计，标注“暂定”。"]
     if origin == "loaded":
-        source = (
-            f"已载入：{answer.get('source')}（{answer.get('loaded_by')}于{local_time(answer.get('loaded_at'))}载入）"
-        )
+        account = str(answer.get("loaded_by") or "")
+        loader = person_text(account, (people or {}).get(account))
+        source = f"已载入：{answer.get('source')}（{loader}于{local_time(answer.get('loaded_at'))}载入）"
     else:
         source = "来源：chinesecalendar 内置"
     lines = [f"{year}年节假日安排（{source}）"]

@@ -55,6 +55,15 @@ def test_a_loaded_year_prints_its_holidays_and_its_working_weekends() -> None:
     assert "尚未载入" in year_lines({"year": 2031, "origin": "unknown"})[0]
 
 
+def test_who_loaded_a_year_is_named_as_staff_read_people_where_identity_knows_them() -> None:
+    loaded = {"year": 2027, "origin": "loaded", "source": "国务院办公厅通知", "loaded_by": "yunwei.wang"}
+    loaded["loaded_at"] = "2026-12-10T02:00:00+00:00"
+
+    assert year_lines(loaded, {"yunwei.wang": "王运维"})[0] == (
+        "2027年节假日安排（已载入：国务院办公厅通知（王运维（yunwei.wang）于2026-12-10 10:00载入））"
+    )
+
+
 def test_a_missing_file_says_to_write_it_from_the_notice_starting_from_the_example(tmp_path: Path) -> None:
     said = load(tmp_path / "2027.toml")
     assert "文件：该文件不存在" in said
