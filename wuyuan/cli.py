@@ -334,6 +334,10 @@ def _help_option_in_chinese(command: click.Command) -> None:
     if not any("--help" in parameter.opts for parameter in command.params):
         click.help_option("--help", help="显示本帮助并退出")(command)
     command.context_class = ChineseHelpContext
+    if command.options_metavar == "[OPTIONS]":
+        command.options_metavar = "[选项]"
+    if isinstance(command, click.Group) and command.subcommand_metavar == "COMMAND [ARGS]...":
+        command.subcommand_metavar = "命令 [参数]..."
     for subcommand in getattr(command, "commands", {}).values():
         _help_option_in_chinese(subcommand)
 

@@ -184,6 +184,7 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 @click.option(
     "--since",
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    metavar="YYYY-MM-DDTHH:mm:ss[+08:00]",
     help="所恢复备份的时间（不带时区时按北京时间）",
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")

@@ -55,7 +55,7 @@ def test_a_mistyped_command_line_is_said_in_chinese_with_click_s_exit_status(arg
 def test_the_usage_line_and_where_help_is_are_said_in_chinese_too():
     out = failed_cleanly(CliRunner().invoke(main, ["case", "list", "--from", "2026-13-01"], prog_name="wuyuan"), 2)
 
-    assert out.startswith("用法：wuyuan case list [OPTIONS]\n（`wuyuan case list --help` 查看帮助）")
+    assert out.startswith("用法：wuyuan case list [选项]\n（`wuyuan case list --help` 查看帮助）")
 
 
 def test_a_mistyped_command_line_under_json_is_a_usage_error_naming_the_option():
