@@ -20,6 +20,7 @@ from wuyuan.backup import BackupError, client_binary, read_manifest, run_client,
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
 from wuyuan.restore_case_numbers import CentreNumbers, advance_case_numbers, centre_numbers
+from wuyuan.restore_document_numbers import advance_document_numbers, numbers_held
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
@@ -38,6 +39,8 @@ class RestoreReport:
     forced: bool = False
     # intake alone: its counters moved past the numbers the centre holds (restore_case_numbers).
     case_numbers: dict[str, object] | None = None
+    # supervision alone: its 文号 series moved past the letters the agencies hold (restore_document_numbers).
+    document_numbers: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -62,6 +65,8 @@ def restore_service(
     # intake's case numbers go on after the coordinator's: a coordinator that cannot be read stops it here.
     numbers_since = _china_date(backup_time) - timedelta(days=1) if service == "intake" else None
     taken_before = centre_numbers(settings, numbers_since) if numbers_since is not None else None
+    # supervision's 文号 go on past those the agencies hold: read now, so that the restore's own time is not spent.
+    letters_held = numbers_held(settings) if service == "supervision" else None
     with _as_backup_errors(settings, service, "check"):
         if not force:
             refuse_while_running(settings, service)
@@ -85,6 +90,8 @@ def restore_service(
         report.case_numbers = advance_case_numbers(
             settings, _read_again(settings, numbers_since, taken_before)
         ).as_dict()
+    if letters_held is not None:
+        report.document_numbers = advance_document_numbers(settings, letters_held)
     # One that differs is replaced once the data is back: a failed restore changes none of them.
     replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))
     report.secrets = _reported_together(put_back, replaced)

@@ -126,7 +126,7 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
         click.echo(f"  补做迁移：{'、'.join(report.migrations_applied_after)}")
     for line in secret_lines(report.secrets):
         click.echo(f"  {line}")
-    for line in case_number_lines(report.case_numbers):
+    for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers):
         click.echo(f"  {line}")
     # Forced, the service kept running and reconnects to the restored database by itself.
     start = "" if report.forced else f"`wuyuan start {service}`，然后 "
@@ -134,6 +134,23 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
         click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
     elif start:
         click.echo(f"下一步：{start.removesuffix('，然后 ')}")
+
+
+SERIES_WORDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+
+
+def document_number_lines(found: dict[str, Any] | None) -> list[str]:
+    """What restoring supervision did to its 文号 series (wuyuan/restore_document_numbers.py)."""
+    if found is None:
+        return []
+    lines = []
+    for item in found["advanced"]:
+        series = SERIES_WORDS.get(item["kind"], item["kind"])
+        lines.append(f"文号：{series} {item['year']} 年已续至第 {item['last']} 号（各机构已收到此前的编号）")
+    if found["unreadable"]:
+        lines.append(f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号")
+    lines.append("通报不由各机构保存：备份之后发出的通报，其文号可能再次用到")
+    return lines
 
 
 def case_number_lines(found: dict[str, Any] | None) -> list[str]:
@@ -294,8 +311,8 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
     "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对；"
-    "重建的期限监督可能把恢复前已发出的提醒函、督办函、通报再发一次，所用文号接续备份时的编号，"
-    "可能与恢复前已发出的文书重号",
+    "重建的期限监督可能把恢复前已发出的提醒函、督办函、通报再发一次（提醒函、督办函的文号已续在各机构收到的编号之后，"
+    "通报的文号可能重号）",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
     "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
 }

@@ -18,6 +18,7 @@ from datetime import date
 import psycopg
 
 from wuyuan.backup import BackupError
+from wuyuan.counters import move_forward
 from wuyuan.settings import PlatformSettings
 
 # A case number intake gives: county, China date, sequence. Anything else (none is expected) is left alone.
@@ -36,14 +37,6 @@ ORDER BY 1, 2
 
 NUMBERED_AT_THE_CENTRE = f"""
 SELECT case_id FROM cases WHERE case_id ~ '{CASE_NUMBER}' AND split_part(case_id, '-', 2) >= %s ORDER BY case_id
-"""
-
-# Only ever forward: a counter already past the centre's number (a case the coordinator has not taken in yet)
-# keeps its own.
-ADVANCE = """
-INSERT INTO case_counters (county, day, last) VALUES (%s, %s, %s)
-ON CONFLICT (county, day) DO UPDATE SET last = excluded.last WHERE case_counters.last < excluded.last
-RETURNING county
 """
 
 
@@ -92,7 +85,8 @@ def advance_case_numbers(settings: PlatformSettings, centre: CentreNumbers) -> C
     try:
         with psycopg.connect(settings.admin_database_url("intake"), connect_timeout=10) as intake:
             for county, on, last in centre.highest:
-                if intake.execute(ADVANCE, (county, on, last)).fetchone() is not None:
+                # A counter already past the centre's number (a case the coordinator has not taken in yet) stays.
+                if move_forward(intake, "case_counters", {"county": county, "day": on}, last):
                     found.advanced.append({"county": county, "day": on.isoformat(), "last": last})
             held_rows = intake.execute("SELECT case_id FROM cases WHERE case_id = ANY(%s)", (centre.numbered,))
             held = {row[0] for row in held_rows}

@@ -59,6 +59,19 @@ def document_number(prefix: str, kind: DocumentKind, year: int, seq: int) -> str
     return f"{prefix}〔{year}〕{_SERIES[kind]}第{seq}号"
 
 
+_NUMBERED = re.compile(r"〔(\d{4})〕(" + "|".join(_SERIES.values()) + r")第(\d{1,9})号$")
+
+
+def numbered_as(number: str) -> tuple[DocumentKind, int, int] | None:
+    """The series, year and place of a 文号 `document_number` gave ('…〔2026〕督办第3号' → overdue, 2026, 3); None
+    for any other text."""
+    found = _NUMBERED.search(number)
+    if found is None:
+        return None
+    kind = next(kind for kind, series in _SERIES.items() if series == found[2])
+    return kind, int(found[1]), int(found[3])
+
+
 def superior_of(unit: str, centre_unit: str) -> str:
     """Whom a 督办函 is also sent to: the same agency's unit one level up (village → township → county);
     above a county-level unit stands the county's centre itself, which keeps the copy in its archive."""

@@ -3,12 +3,13 @@
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from psycopg import sql
 
-from wuyuan.provision_db import apply_migrations
+from wuyuan.provision_db import apply_migrations, drop_databases, ensure_databases
 from wuyuan.settings import PlatformSettings
 
 
@@ -26,3 +27,14 @@ def migrated_database(prefix: str, migration_dirs: list) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def provisioned(tmp_path: Path, services: list[str]) -> Iterator[PlatformSettings]:
+    """These services' databases under a prefix of this run's own, provisioned as `wuyuan up` does; dropped after."""
+    settings = PlatformSettings(db_prefix=f"wyt_{uuid.uuid4().hex[:8]}_", state_dir=tmp_path / "state")
+    ensure_databases(settings, services)
+    try:
+        yield settings
+    finally:
+        drop_databases(settings, services)

@@ -2,7 +2,6 @@
 database of a run of its own, migrated as provisioning migrates it."""
 
 import json
-import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -10,9 +9,8 @@ import psycopg
 import pytest
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
-from wuyuan.provision_db import drop_databases, ensure_databases
+from tests.integration.databases import provisioned
 from wuyuan.reconcile_followers import reconcile_follower, taken_types
-from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +20,8 @@ BACKUP = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=6)
 
 @pytest.fixture
 def settings(tmp_path):
-    settings = PlatformSettings(db_prefix=f"wyt_{secrets.token_hex(4)}_", state_dir=tmp_path / "state")
-    ensure_databases(settings, ["coordinator"])
-    try:
+    with provisioned(tmp_path, ["coordinator"]) as settings:
         yield settings
-    finally:
-        drop_databases(settings, ["coordinator"])
 
 
 def sent(settings, message_type: str, exchange: str, routing_key: str, created_at: datetime, body: dict) -> str:

@@ -1,14 +1,13 @@
 """Intake restored to an earlier point numbers its next cases past those the coordinator holds, against the real
 PostgreSQL: the service databases of a run of its own, migrated as provisioning migrates them."""
 
-import secrets
 from datetime import date
 
 import psycopg
 import pytest
 
+from tests.integration.databases import provisioned
 from wuyuan.backup import BackupError
-from wuyuan.provision_db import drop_databases, ensure_databases
 from wuyuan.restore_case_numbers import advance_case_numbers, centre_numbers
 from wuyuan.settings import PlatformSettings
 
@@ -22,12 +21,8 @@ NUMBERED_SINCE = ["430426-20261206-00003", "430426-20261206-00004", "430426-2026
 
 @pytest.fixture
 def settings(tmp_path):
-    settings = PlatformSettings(db_prefix=f"wyt_{secrets.token_hex(4)}_", state_dir=tmp_path / "state")
-    ensure_databases(settings, SERVICES)
-    try:
+    with provisioned(tmp_path, SERVICES) as settings:
         yield settings
-    finally:
-        drop_databases(settings, SERVICES)
 
 
 # A case row as each service keeps it, with only what its table requires.

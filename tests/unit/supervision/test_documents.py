@@ -49,6 +49,12 @@ def overdue_facts(**changes: object) -> dict[str, object]:
 )
 def test_each_kind_has_its_own_series_per_year(kind, seq, number):
     assert d.document_number("临澧综治", kind, 2026, seq) == number
+    assert d.numbered_as(number) == (kind, 2026, seq)  # and a number reads back as its series and place
+
+
+@pytest.mark.parametrize("text", ["临澧综治〔2026〕函第3号", "临澧综治〔2026〕督办第号", "督办第3号", ""])
+def test_text_that_is_not_a_number_supervision_gives_reads_as_none(text):
+    assert d.numbered_as(text) is None
 
 
 def test_numbers_start_at_one():

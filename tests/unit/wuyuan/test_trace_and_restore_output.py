@@ -167,3 +167,18 @@ def test_a_service_reconcile_cannot_bring_back_is_refused_saying_why(service, sa
 
     assert result.exit_code == 1
     assert json.loads(result.output)["error"] == "not_reconciled" and says in json.loads(result.output)["message"]
+
+
+def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_not_count(monkeypatch, tmp_path):
+    restored(
+        monkeypatch,
+        tmp_path,
+        "supervision",
+        document_numbers={"advanced": [{"kind": "overdue", "year": 2026, "last": 9}], "unreadable": ["women_fed"]},
+    )
+
+    shown = run("restore", "supervision", "--from", str(tmp_path)).output
+
+    assert "文号：督办函 2026 年已续至第 9 号" in shown
+    assert "未能读取 women_fed 收到的文书" in shown and "通报不由各机构保存" in shown
+    assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown

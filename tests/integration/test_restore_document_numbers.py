@@ -1,0 +1,72 @@
+"""Supervision restored to an earlier point numbers its next letters past those the agencies hold, against the real
+PostgreSQL: the service databases of a run of its own, migrated as provisioning migrates them."""
+
+import json
+import uuid
+
+import psycopg
+import pytest
+
+from services.supervision.documents import DocumentKind
+from tests.integration.databases import provisioned
+from wuyuan.restore_document_numbers import advance_document_numbers, numbers_held
+from wuyuan.settings import PlatformSettings
+
+pytestmark = pytest.mark.integration
+
+SERVICES = ["supervision", "court_link"]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    with provisioned(tmp_path, SERVICES) as settings:
+        yield settings
+
+
+def letters_at_the_court(settings: PlatformSettings, *numbers: str) -> None:
+    """Letters the court logged on one of its referrals, as the agency's handler logs them."""
+    referral_id = uuid.uuid4()
+    with psycopg.connect(settings.admin_database_url("court_link")) as court:
+        court.execute(
+            "INSERT INTO referrals (referral_id, case_id, unit, role, round, status, category, source, division_code,"
+            " summary, flags, parties, due_at, received_at, updated_at) VALUES (%s, '430426-20261206-00001',"
+            " 'court:430426', 'lead', 1, 'accepted', 'debt', 'walk_in', '430426', '借款纠纷', '[]', '[]', now(),"
+            " now(), now())",
+            (referral_id,),
+        )
+        for number in numbers:
+            court.execute(
+                "INSERT INTO referral_log (referral_id, kind, detail, at) VALUES (%s, 'reminder', %s, now())",
+                (referral_id, json.dumps({"document_number": number, "due_at": "2026-12-10T09:00:00+08:00"})),
+            )
+
+
+def series(settings: PlatformSettings) -> dict[tuple[str, int], int]:
+    with psycopg.connect(settings.admin_database_url("supervision")) as conn:
+        rows = conn.execute("SELECT kind, year, last FROM document_numbers").fetchall()
+    return {(kind, year): last for kind, year, last in rows}
+
+
+def test_the_series_move_past_the_letters_the_agencies_hold_and_only_forward(settings):
+    letters_at_the_court(
+        settings, "临澧综治〔2026〕提醒第7号", "临澧综治〔2026〕提醒第5号", "临澧综治〔2026〕督办第2号"
+    )
+    with psycopg.connect(settings.admin_database_url("supervision")) as conn:
+        conn.execute(
+            "INSERT INTO document_numbers (kind, year, last) VALUES ('reminder', 2026, 4), ('overdue', 2026, 9)"
+        )
+
+    held = numbers_held(settings)
+    found = advance_document_numbers(settings, held)
+
+    assert held.highest == {(DocumentKind.REMINDER, 2026): 7, (DocumentKind.OVERDUE, 2026): 2}
+    assert series(settings) == {("reminder", 2026): 7, ("overdue", 2026): 9}  # 督办 was past the court's already
+    assert found["advanced"] == [{"kind": "reminder", "year": 2026, "last": 7}]
+    # Agencies whose databases this run did not make are named, not counted.
+    assert "police_link" in found["unreadable"] and "court_link" not in found["unreadable"]
+
+
+def test_text_that_is_not_a_number_supervision_gave_is_left_alone(settings):
+    letters_at_the_court(settings, "某某〔2026〕函第3号", "not a number")
+
+    assert numbers_held(settings).highest == {}
