@@ -311,8 +311,7 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
     "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对；"
-    "重建的期限监督可能把恢复前已发出的提醒函、督办函、通报再发一次（提醒函、督办函的文号已续在各机构收到的编号之后，"
-    "通报的文号可能重号）",
+    "重建的期限监督不再补发恢复前已到时的提醒函、督办函；备份之后发出的通报可能再发一次，其文号可能重号",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
     "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
 }

@@ -28,7 +28,7 @@ import psycopg
 
 from shared.config import ServiceSettings
 from shared.contracts.messages import ReferralDeadlineChanged, ReferralIssued, ReferralWithdrawn, RegisterDispute
-from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
 from wuyuan.agencies import has_database, inbox_models, is_external
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
@@ -57,7 +57,8 @@ WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
 # A sent row is locked only by its deletion (pruning, or the coordinator's own reconcile taking it to send it
 # again): such a row is skipped rather than waited for.
 SEND_AGAIN = f"""
-UPDATE outbox SET published_at = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL
+UPDATE outbox SET published_at = NULL, attempts = 0, next_attempt_at = NULL, last_error = NULL,
+  headers = headers || jsonb_build_object(%(header)s::text, %(at)s::text)
 WHERE id IN (SELECT id {_SELECTED} AND strpos(body::text, %(scrubbed)s) = 0 FOR UPDATE SKIP LOCKED)
 """
 
@@ -147,6 +148,9 @@ def reconcile_follower(settings: PlatformSettings, service: str, since: datetime
         "addressed": f"{service}.",
         "from": sent_from,
         "scrubbed": SCRUBBED,
+        # Said on each message sent again, so that a receiver can tell it from one that came late (SENT_AGAIN_HEADER).
+        "header": SENT_AGAIN_HEADER,
+        "at": datetime.now(UTC).isoformat(),
         "never_again": sorted(set(inbox_types(settings, service)) & NEVER_AGAIN),
     }
     for sender in senders(settings, service):

@@ -103,6 +103,20 @@ def mark_sent(watch: Watch, letter: Letter, at: datetime) -> Watch:
     return replace(watch, overdue_sent_at=watch.overdue_sent_at or at)
 
 
+def letters_sent_before(watch: Watch, sent_again_at: datetime) -> Watch:
+    """A watch started again from a fact `wuyuan reconcile` sent again after supervision's database was restored:
+    the letters whose moments had come by then went out before the restore (the agencies hold them), so they are
+    recorded as sent at their moments rather than sent a second time. A watch closed or paused is left as it is."""
+    _require_aware(sent_again_at, "sent_again_at")
+    if not watch.is_open or watch.paused:
+        return watch
+    if watch.due_at < sent_again_at:  # as `letters_due` would have had it: past the deadline, the overdue letter
+        return replace(watch, overdue_sent_at=watch.overdue_sent_at or watch.due_at)
+    if reminder_due_at(watch) <= sent_again_at:
+        return replace(watch, reminder_sent_at=watch.reminder_sent_at or reminder_due_at(watch))
+    return watch
+
+
 class WatchState(StrEnum):
     """Where an open watch stands at a moment: the same moments at which its letters fall due."""
 

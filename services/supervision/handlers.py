@@ -25,6 +25,7 @@ from shared.contracts.messages import (
     FollowUpRated,
     LinkRecordNoted,
     ReferralClosed,
+    ReferralSummary,
     UnitDesignated,
 )
 from shared.contracts.vocabulary import Rating
@@ -77,25 +78,40 @@ class LettersQuery(BaseModel):
 # --- case facts: each counts only from the coordinator's broker user, which RabbitMQ vouches for ----
 
 
-def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, platform: Platform) -> None:
+def handle_case_assigned(
+    message: CaseAssigned, sent_by: str | None, uow: Work, platform: Platform, sent_again: datetime | None = None
+) -> None:
     """Triage's units: one clock each, and the fact for reports."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         for referral in message.referrals:
-            uow.store.add_watch(message.case_id, referral, current_trace_headers())
+            _start_watch(uow, message.case_id, referral, sent_again)
         uow.store.record_fact(message)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
-def handle_unit_designated(message: UnitDesignated, sent_by: str | None, uow: Work, platform: Platform) -> None:
+def handle_unit_designated(
+    message: UnitDesignated, sent_by: str | None, uow: Work, platform: Platform, sent_again: datetime | None = None
+) -> None:
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
-        uow.store.add_watch(message.case_id, message.referral, current_trace_headers())
+        _start_watch(uow, message.case_id, message.referral, sent_again)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
+
+
+def _start_watch(uow: Work, case_id: str, referral: ReferralSummary, sent_again: datetime | None) -> None:
+    """A unit's clock; started from a fact sent again after a restore (`wuyuan reconcile`), without the letters
+    that went out before it (domain.letters_sent_before)."""
+    uow.store.add_watch(case_id, referral, current_trace_headers())
+    if sent_again is not None:
+        watch = uow.store.lock_watch(referral.referral_id)
+        settled = domain.letters_sent_before(watch, sent_again)
+        if settled != watch:
+            uow.store.save_letters(settled)
 
 
 def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:

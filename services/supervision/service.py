@@ -34,7 +34,7 @@ from shared.contracts.messages import (
     UnitDesignated,
 )
 from shared.http import PUBLIC, Caller, allow, api, case_id_in_path, json_response, parse_body, parse_query
-from shared.messaging.consumer import MessageSender, handles
+from shared.messaging.consumer import MessageSender, SentAgain, handles
 from shared.runtime.calendar import CalendarYears
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
@@ -62,17 +62,18 @@ class Supervision(PlatformService):
     rating_links = RatingLinksProvider()
     documents = DocumentsProvider()  # the 文号 prefix, the 通报 schedule, units' Chinese names
     sender = MessageSender()  # who published the case fact a worker handles, as RabbitMQ checked
+    sent_again = SentAgain()  # when `wuyuan reconcile` sent that fact again after this database was restored
     spot_check_rules = SpotCheckRulesProvider()  # 回访抽查: share, period, minimum
     calendar = CalendarYears()  # the official calendar's loaded years, from the table CalendarYearLoaded fills
     calendar_warning = CalendarWarningProvider()  # next year's calendar still unknown near the year end
 
     @handles(CaseAssigned)
     def on_case_assigned(self, message: CaseAssigned) -> None:
-        handlers.handle_case_assigned(message, self.sender, self.uow, self.platform)
+        handlers.handle_case_assigned(message, self.sender, self.uow, self.platform, self.sent_again)
 
     @handles(UnitDesignated)
     def on_unit_designated(self, message: UnitDesignated) -> None:
-        handlers.handle_unit_designated(message, self.sender, self.uow, self.platform)
+        handlers.handle_unit_designated(message, self.sender, self.uow, self.platform, self.sent_again)
 
     @handles(ReferralClosed)
     def on_referral_closed(self, message: ReferralClosed) -> None:

@@ -16,6 +16,7 @@ Before a message is dead-lettered, the service's refusal recorder (if it has one
 import logging
 import sys
 from collections.abc import Callable, Collection
+from datetime import datetime
 from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -43,7 +44,7 @@ from shared.contracts.vocabulary import Source
 from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
-from shared.messaging.routing import TRACE_HEADERS, inbox_queue
+from shared.messaging.routing import SENT_AGAIN_HEADER, TRACE_HEADERS, inbox_queue
 from shared.refusal import Refused
 from shared.telemetry.propagation import context_from_headers
 
@@ -346,6 +347,7 @@ class InboxHandler(Entrypoint):
         context_data["message_type"] = model.type
         user_id = message.properties.get("user_id") if isinstance(message.properties, dict) else None
         context_data["user_id"] = user_id if isinstance(user_id, str) else None
+        context_data["sent_again"] = sent_again_of(message)
         handle_result = partial(self.handle_result, message)
 
         def spawn_worker() -> None:
@@ -369,6 +371,30 @@ class InboxHandler(Entrypoint):
 
 
 handles = InboxHandler.decorator
+
+
+def sent_again_of(message: Message) -> str | None:
+    """When `wuyuan reconcile` sent this message again (SENT_AGAIN_HEADER), as an aware ISO time; None when it was
+    not, or the header is not a time (it is then ignored, never trusted)."""
+    headers = message.headers
+    value = headers.get(SENT_AGAIN_HEADER) if isinstance(headers, dict) else None
+    if isinstance(value, bytes):
+        value = value.decode("ascii", "replace")
+    if not isinstance(value, str) or len(value) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment.isoformat() if moment.tzinfo is not None else None
+
+
+class SentAgain(Injects[datetime | None]):
+    """`self.sent_again`: when `wuyuan reconcile` sent the message a worker handles again, or None."""
+
+    def get_dependency(self, worker_ctx: WorkerContext) -> datetime | None:
+        value = worker_ctx.context_data.get("sent_again")
+        return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
 class MessageSender(Injects[str | None]):

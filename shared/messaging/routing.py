@@ -22,6 +22,9 @@ DEAD_REASON_HEADER = "x-wuyuan-dead-reason"
 DEAD_QUEUE_HEADER = "x-wuyuan-dead-queue"
 DEAD_AT_HEADER = "x-wuyuan-dead-at"
 ORIGINAL_USER_HEADER = "x-wuyuan-original-user-id"
+# When `wuyuan reconcile` marked a sent message to go again (ISO 8601, UTC): its receivers may take it as one they
+# had handled before their database was restored (supervision: the letters of its watch went out then).
+SENT_AGAIN_HEADER = "x-wuyuan-sent-again"
 TRACE_HEADERS = ("traceparent", "tracestate", "baggage")
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import psycopg
 import pytest
 
-from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
+from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
 from tests.integration.databases import provisioned
 from wuyuan.reconcile_followers import reconcile_follower, taken_types
 
@@ -59,6 +59,9 @@ def test_the_facts_the_follower_takes_since_a_day_before_the_backup_are_sent_aga
     assert (coordinator.sent_again, coordinator.scrubbed, coordinator.unreachable) == (2, 1, None)
     assert report.sent_from == (BACKUP - timedelta(days=1)).isoformat()
     assert report.pruned_before is None  # a day before a backup of today: within what senders keep
+    with psycopg.connect(settings.admin_database_url("coordinator")) as conn:
+        [said] = conn.execute("SELECT headers ->> %s FROM outbox WHERE message_id = %s", (SENT_AGAIN_HEADER, assigned))
+    assert datetime.fromisoformat(said[0]) > BACKUP  # each message sent again says when
 
 
 def test_documents_addressed_to_the_follower_go_again_and_those_to_others_do_not(settings):

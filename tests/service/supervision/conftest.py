@@ -32,6 +32,7 @@ def uow(supervision_store) -> FakeUnitOfWork[FakeSupervisionStore]:
 def supervision(uow, platform) -> Supervision:
     return worker_factory(
         Supervision,
+        sent_again=None,  # a fact as first sent, not sent again by `wuyuan reconcile`
         uow=uow,
         platform=replace(platform, service="supervision"),
         sender=COORDINATOR_USER,

@@ -53,6 +53,7 @@ def uow() -> FakeUnitOfWork[FakeSupervisionStore]:
 def supervision(uow, platform, sender: str = "wuyuan.intake") -> Supervision:
     return worker_factory(
         Supervision,
+        sent_again=None,
         uow=uow,
         platform=replace(platform, service="supervision"),
         sender=sender,

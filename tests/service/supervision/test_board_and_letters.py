@@ -309,3 +309,22 @@ def test_the_inspection_group_the_coordinators_and_leaders_read_them(method, rol
 @pytest.mark.parametrize("role", [Role.INTAKE_STAFF, Role.OPERATOR])
 def test_intake_staff_and_operators_may_not_read_the_board(role):
     assert answer_to("board", Principal("li.na", "李娜", frozenset({role}))) == 403
+
+
+def test_a_clock_started_again_by_reconcile_sends_no_letter_that_went_out_before_the_restore(supervision, uow):
+    """Restored to before these designations, supervision gets them again from `wuyuan reconcile` (SENT_AGAIN_HEADER):
+    the reminder and the 督办函 whose moments had come by then went out already, and are not sent a second time."""
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    designate(supervision, LEAD_REFERRAL, POLICE_STATION, "lead", TICK - timedelta(days=9), TICK + timedelta(days=1))
+    designate(supervision, COURT_REFERRAL, COURT, "co_unit", TICK, TICK + timedelta(days=10))  # nothing due yet
+    at(supervision, TICK)
+
+    supervision.send_due_letters()
+
+    assert [m for m in uow.sent if isinstance(m, ReminderIssued | OverdueNoticeIssued)] == []
+    # Ten days on, the court's own reminder is due: sent as any other, once.
+    at(supervision, TICK + timedelta(days=8, hours=1))
+    supervision.send_due_letters()
+    reminders = [m for m in uow.sent if isinstance(m, ReminderIssued)]
+    assert [m.referral_id for m in reminders] == [COURT_REFERRAL]

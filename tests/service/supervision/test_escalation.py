@@ -37,6 +37,7 @@ def clock() -> Clock:
 def supervision(uow, platform, clock) -> Supervision:
     return worker_factory(
         Supervision,
+        sent_again=None,
         uow=uow,
         platform=replace(platform, service="supervision", now=clock),
         sender=COORDINATOR_USER,

@@ -43,6 +43,7 @@ def uow(store) -> FakeUnitOfWork[FakeSupervisionStore]:
 def supervision_as(subject: str, uow, platform) -> Supervision:
     return worker_factory(
         Supervision,
+        sent_again=None,
         uow=uow,
         platform=replace(platform, service="supervision", now=lambda: NOW),
         sender="wuyuan.coordinator",

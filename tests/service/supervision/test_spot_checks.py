@@ -46,6 +46,7 @@ def uow(store) -> FakeUnitOfWork[FakeSupervisionStore]:
 def supervision(uow, platform, rules: SpotCheckRules = DEFAULT) -> Supervision:
     return worker_factory(
         Supervision,
+        sent_again=None,
         uow=uow,
         platform=replace(platform, service="supervision", now=lambda: NOW),
         sender="wuyuan.coordinator",

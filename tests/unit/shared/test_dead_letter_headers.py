@@ -265,3 +265,23 @@ def test_a_reason_quoting_personal_numbers_keeps_none_of_them():
     assert "13800138000" not in headers[DEAD_REASON_HEADER]
     assert "430426199005201239" not in headers[DEAD_REASON_HEADER]
     assert headers[DEAD_REASON_HEADER].startswith("schema violation: parties.0.phone")
+
+
+@pytest.mark.parametrize(
+    ("value", "read"),
+    [
+        ("2026-12-06T02:40:00+00:00", "2026-12-06T02:40:00+00:00"),
+        (b"2026-12-06T10:40:00+08:00", "2026-12-06T10:40:00+08:00"),
+        ("2026-12-06T02:40:00", None),  # no offset: not a moment
+        ("yesterday", None),
+        (7, None),
+        ("9" * 100, None),
+    ],
+)
+def test_the_sent_again_header_is_read_as_an_aware_time_or_ignored(value, read):
+    from shared.messaging.consumer import sent_again_of
+    from shared.messaging.routing import SENT_AGAIN_HEADER
+
+    message = type("Delivered", (), {"headers": {SENT_AGAIN_HEADER: value}})()
+
+    assert sent_again_of(message) == read

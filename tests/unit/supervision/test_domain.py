@@ -22,6 +22,7 @@ from services.supervision.domain import (
     is_within,
     letters_due,
     letters_sent,
+    letters_sent_before,
     mark_sent,
     open_follow_up,
     rate,
@@ -287,3 +288,28 @@ def test_a_watch_never_written_to_is_near_or_overdue_exactly_when_that_letter_is
         WatchState.OVERDUE: [LetterKind.OVERDUE],
     }
     assert kinds(letters_due(watch, now)) == letter_for[watch_state(watch, now)]
+
+
+# --- a clock started again by `wuyuan reconcile` -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sent_again", "reminder_sent_at", "overdue_sent_at"),
+    [
+        (REMINDER_MOMENT - timedelta(hours=1), None, None),  # nothing had gone out
+        (REMINDER_MOMENT + timedelta(hours=1), REMINDER_MOMENT, None),  # the reminder had
+        (DUE + timedelta(hours=1), None, DUE),  # past the deadline: the 督办函, as letters_due would have sent it
+    ],
+)
+def test_a_clock_started_again_records_as_sent_the_letters_whose_moments_had_come(
+    sent_again, reminder_sent_at, overdue_sent_at
+) -> None:
+    settled = letters_sent_before(court_watch(), sent_again)
+
+    assert (settled.reminder_sent_at, settled.overdue_sent_at) == (reminder_sent_at, overdue_sent_at)
+    assert letters_due(settled, sent_again) == []
+
+
+def test_a_closed_or_paused_clock_started_again_is_left_as_it_is() -> None:
+    for watch in (court_watch(closed_at=ISSUED + timedelta(days=1)), court_watch(paused_at=ISSUED + timedelta(days=1))):
+        assert letters_sent_before(watch, DUE + timedelta(days=1)) == watch
