@@ -117,6 +117,21 @@ def letters_sent_before(watch: Watch, sent_again_at: datetime) -> Watch:
     return watch
 
 
+def deadline_sent_again(before: Watch, changed: Watch, sent_again_at: datetime) -> Watch:
+    """A deadline change `wuyuan reconcile` sent again (`changed`, from `before`): the letters `letters_sent_before`
+    took as sent for the old deadline are judged again against the new one, so that a deadline moved later since
+    the backup still gets its letters. (Those recorded at exactly their moments are the ones it took as sent: the
+    timer records the moment it sends, which is never exactly a letter's moment.)"""
+    assumed_reminder = before.reminder_sent_at is not None and before.reminder_sent_at == reminder_due_at(before)
+    assumed_overdue = before.overdue_sent_at is not None and before.overdue_sent_at == before.due_at
+    cleared = replace(
+        changed,
+        reminder_sent_at=None if assumed_reminder else changed.reminder_sent_at,
+        overdue_sent_at=None if assumed_overdue else changed.overdue_sent_at,
+    )
+    return letters_sent_before(cleared, sent_again_at)
+
+
 class WatchState(StrEnum):
     """Where an open watch stands at a moment: the same moments at which its letters fall due."""
 

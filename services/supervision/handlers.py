@@ -124,7 +124,9 @@ def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Wo
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
-def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: Work, platform: Platform) -> None:
+def handle_deadline_changed(
+    message: DeadlineChanged, sent_by: str | None, uow: Work, platform: Platform, sent_again: datetime | None = None
+) -> None:
     """A unit's clock stopped, or runs again with its deadline moved: no letters while it stands still,
     and the reminder's moment follows the new deadline. One that overtook its watch's start is retried."""
     platform.require_sender(message, sent_by, "coordinator")
@@ -134,6 +136,10 @@ def handle_deadline_changed(message: DeadlineChanged, sent_by: str | None, uow: 
         watch = uow.store.lock_watch(message.referral_id)
         paused_at = message.paused_at if message.paused else None
         changed = domain.change_deadline(watch, message.due_at, paused_at, message.revision)
+        if sent_again is not None and changed != watch:
+            settled = domain.deadline_sent_again(watch, changed, sent_again)
+            if (settled.reminder_sent_at, settled.overdue_sent_at) != (watch.reminder_sent_at, watch.overdue_sent_at):
+                uow.store.save_letters(settled)
         if changed != watch:
             uow.store.save_deadline(changed)
             if reports_counters.deadline_change_counts(changed.closed_at):  # a running part counts nothing yet

@@ -81,7 +81,7 @@ class Supervision(PlatformService):
 
     @handles(DeadlineChanged)
     def on_deadline_changed(self, message: DeadlineChanged) -> None:
-        handlers.handle_deadline_changed(message, self.sender, self.uow, self.platform)
+        handlers.handle_deadline_changed(message, self.sender, self.uow, self.platform, self.sent_again)
 
     @handles(CaseResolved)
     def on_case_resolved(self, message: CaseResolved) -> None:

@@ -9,7 +9,7 @@ from werkzeug.test import EnvironBuilder
 
 from services.supervision.service import Supervision
 from shared.auth.principal import AuthFailure, Principal, Role
-from shared.contracts.messages import CaseResolved, OverdueNoticeIssued, ReminderIssued, UnitDesignated
+from shared.contracts.messages import CaseResolved, DeadlineChanged, OverdueNoticeIssued, ReminderIssued, UnitDesignated
 from shared.http import PUBLIC, ApiHandler, Authenticator, BadInput
 
 CASE_ID = "430426-20261129-00042"
@@ -328,3 +328,31 @@ def test_a_clock_started_again_by_reconcile_sends_no_letter_that_went_out_before
     supervision.send_due_letters()
     reminders = [m for m in uow.sent if isinstance(m, ReminderIssued)]
     assert [m.referral_id for m in reminders] == [COURT_REFERRAL]
+
+
+def test_a_deadline_moved_later_since_the_backup_still_gets_its_overdue_letter_after_reconcile(supervision, uow):
+    """The justice office's first deadline had passed when supervision was restored; the deadline was moved a week
+    on after the backup. Sent again in order, the designation takes its 督办函 as gone, and the move takes it back."""
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    moved = TICK + timedelta(days=7)
+    supervision.on_deadline_changed(
+        DeadlineChanged.build(
+            message_id=UUID(int=901),
+            occurred_at=TICK - timedelta(days=2),
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=CO_REFERRAL,
+            unit=JUSTICE_OFFICE,
+            due_at=moved,
+            revision=1,
+            paused=False,
+        )
+    )
+
+    at(supervision, moved + timedelta(hours=1))
+    supervision.send_due_letters()
+
+    overdue = [m for m in uow.sent if isinstance(m, OverdueNoticeIssued) and m.about_unit is None]
+    assert [(m.referral_id, m.due_at) for m in overdue] == [(CO_REFERRAL, moved)]

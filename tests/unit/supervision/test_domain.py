@@ -19,6 +19,7 @@ from services.supervision.domain import (
     Watch,
     WatchState,
     close_watch,
+    deadline_sent_again,
     is_within,
     letters_due,
     letters_sent,
@@ -313,3 +314,16 @@ def test_a_clock_started_again_records_as_sent_the_letters_whose_moments_had_com
 def test_a_closed_or_paused_clock_started_again_is_left_as_it_is() -> None:
     for watch in (court_watch(closed_at=ISSUED + timedelta(days=1)), court_watch(paused_at=ISSUED + timedelta(days=1))):
         assert letters_sent_before(watch, DUE + timedelta(days=1)) == watch
+
+
+def test_a_deadline_moved_later_after_a_restart_is_judged_again_but_a_letter_really_sent_stays() -> None:
+    restarted = letters_sent_before(court_watch(), DUE + timedelta(hours=1))  # the 督办函 taken as gone
+    moved = replace(restarted, due_at=DUE + timedelta(days=10), clock_revision=1)
+
+    assert deadline_sent_again(restarted, moved, DUE + timedelta(hours=1)).overdue_sent_at is None
+
+    really_sent = court_watch(overdue_sent_at=DUE + timedelta(minutes=3))  # the timer's own moment
+    moved_later = replace(really_sent, due_at=DUE + timedelta(days=10), clock_revision=1)
+    assert deadline_sent_again(really_sent, moved_later, DUE + timedelta(hours=1)).overdue_sent_at == (
+        DUE + timedelta(minutes=3)
+    )
