@@ -147,9 +147,18 @@ def document_number_lines(found: dict[str, Any] | None) -> list[str]:
     for item in found["advanced"]:
         series = SERIES_WORDS.get(item["kind"], item["kind"])
         lines.append(f"文号：{series} {item['year']} 年已续至第 {item['last']} 号（各机构已收到此前的编号）")
+    if found.get("notices_reissued"):
+        lines.append(
+            f"按月通报 {'、'.join(found['notices_reissued'])} 已不在档案中：定时任务将以原文号重新归档，"
+            "各单位已收到的不会重复收到"
+        )
+    if found.get("notices_lost"):
+        lines.append(
+            f"备份之后发出的通报 {'、'.join(found['notices_lost'])} 已不在档案中（各单位已收到），不会自动补发："
+            "如需存档，请核对后重新签发"
+        )
     if found["unreadable"]:
         lines.append(f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号")
-    lines.append("通报不由各机构保存：备份之后发出的通报，其文号可能再次用到")
     return lines
 
 
@@ -311,7 +320,8 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
     "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对；"
-    "重建的期限监督不再补发恢复前已到时的提醒函、督办函；备份之后发出的通报可能再发一次，其文号可能重号",
+    "重建的期限监督不再补发恢复前已到时的提醒函、督办函；上月的按月通报由定时任务以原文号重新归档（见 wuyuan restore "
+    "supervision 的列表），其余备份之后发出的通报不会补回",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
     "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
 }

@@ -1,6 +1,7 @@
 """两函一通报 as documents: numbers (文号), a 督办函's superior, the 通报's selection and ranking, and their text."""
 
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -441,6 +442,22 @@ def first_working_day(year: int, month: int, is_working: Callable[[date], bool])
     except ValueError:
         return date(year, month, 1)
     return day
+
+
+# The scheduled 通报 of a period is one document however often it is issued: after supervision's database is
+# restored to a point before it went out, the timer issues it again under the same id, and each unit's copy under
+# the same message id, which the unit's inbox has already taken.
+_SCHEDULED_NOTICE = uuid.UUID("6f1c2b0e-5d1a-4c6b-9a57-2f0e8d3c4b71")
+
+
+def scheduled_notice_id(centre_unit: str, period_from: date, period_to: date) -> uuid.UUID:
+    """The id of the centre's scheduled 通报 over [period_from, period_to], the same at every issue."""
+    return uuid.uuid5(_SCHEDULED_NOTICE, f"{centre_unit}/{period_from.isoformat()}/{period_to.isoformat()}")
+
+
+def scheduled_notice_copy_id(document_id: uuid.UUID, unit: str) -> uuid.UUID:
+    """The message id of a scheduled 通报's copy to `unit`, the same at every issue."""
+    return uuid.uuid5(document_id, unit)
 
 
 def monthly_notice_due(now: datetime, is_working: Callable[[date], bool]) -> tuple[date, date] | None:

@@ -18,6 +18,8 @@ from services.supervision.documents import (
     letter_facts,
     monthly_notice_due,
     notice_facts,
+    scheduled_notice_copy_id,
+    scheduled_notice_id,
     select_for_notice,
     superior_of,
     year_of,
@@ -200,9 +202,17 @@ def _issue_notice(
                 return {}
         figures = uow.store.notice_figures(_day_start(command.from_), _day_start(command.to + timedelta(days=1)))
         selection = select_for_notice(figures)
-        year = year_of(at)
-        seq = uow.store.next_document_seq(DocumentKind.NOTICE, year)
-        number = document_number(documents.prefix, DocumentKind.NOTICE, year, seq)
+        document_id = platform.new_id()
+        given = None
+        if scheduled:
+            document_id = scheduled_notice_id(platform.centre_unit, command.from_, command.to)
+            given = uow.store.number_given(document_id)  # issued once already, before a restore
+        if given is not None:
+            number, year, seq = given
+        else:
+            year = year_of(at)
+            seq = uow.store.next_document_seq(DocumentKind.NOTICE, year)
+            number = document_number(documents.prefix, DocumentKind.NOTICE, year, seq)
         names = {f.unit: documents.name(f.unit) for f in figures}
         facts = notice_facts(
             number=number,
@@ -217,7 +227,7 @@ def _issue_notice(
             issued_by_name=issued_by_name,
         )
         document = ArchivedDocument(
-            id=platform.new_id(),
+            id=document_id,
             number=number,
             kind=DocumentKind.NOTICE,
             year=year,
@@ -236,7 +246,7 @@ def _issue_notice(
         for unit in selection.named_units:
             uow.send(
                 NoticeCirculated.build(
-                    message_id=platform.new_id(),
+                    message_id=scheduled_notice_copy_id(document_id, unit) if scheduled else platform.new_id(),
                     occurred_at=at,
                     sender=platform.centre_unit,
                     recipient=unit,

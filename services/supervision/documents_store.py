@@ -80,6 +80,11 @@ class DocumentStore(Protocol):
         """The scheduled 通报 already issued for the period, if any."""
         ...
 
+    def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
+        """The 文号, year and place a document first went out under, as a restore found it kept by the agencies
+        while the archive no longer holds it; None otherwise."""
+        ...
+
     def notice_figures(self, start: datetime, end: datetime) -> list[UnitFigures]:
         """Each unit's figures over [start, end) (documents.UnitFigures), by unit code."""
         ...
@@ -153,6 +158,10 @@ class PostgresDocumentStore:
         if row is None:
             raise NotFound(f"no document {document_id}")
         return row
+
+    def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
+        row = self.sql.one("SELECT number, year, seq FROM notice_numbers_given WHERE document_id = %s", (document_id,))
+        return None if row is None else (str(row["number"]), int(row["year"]), int(row["seq"]))
 
     def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
         row = self.sql.one(

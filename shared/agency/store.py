@@ -1,4 +1,5 @@
-"""An agency's referrals, their log (officers' actions, supervision's letters) and the agency's own records."""
+"""An agency's referrals, their log (officers' actions, supervision's letters), the 通报 naming its units, and the
+agency's own records."""
 
 from datetime import datetime
 from typing import Any, Protocol
@@ -6,7 +7,7 @@ from uuid import UUID
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import MessageRejected, PauseReason, ReferralIssued
+from shared.contracts.messages import MessageRejected, NoticeCirculated, PauseReason, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -28,6 +29,10 @@ class AgencyStore(Protocol):
         ...
 
     def log(self, referral_id: UUID, kind: str, officer: str | None, detail: dict[str, Any], at: datetime) -> None: ...
+
+    def keep_notice(self, notice: NoticeCirculated, at: datetime) -> None:
+        """A 通报 naming one of the agency's units, by its id, number and period; one taken again changes nothing."""
+        ...
 
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:
         """The referral and its stored trace, locked for this transaction; NotFound if there is none."""
@@ -125,6 +130,13 @@ class PostgresAgencyStore:
         self.sql.write(
             "INSERT INTO referral_log (referral_id, kind, officer, detail, at) VALUES (%s, %s, %s, %s, %s)",
             (referral_id, kind, officer, jsonb(detail), at),
+        )
+
+    def keep_notice(self, notice: NoticeCirculated, at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO notices (document_id, unit, document_number, period_from, period_to, received_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (document_id, unit) DO NOTHING",
+            (notice.document_id, notice.recipient, notice.document_number, notice.period_from, notice.period_to, at),
         )
 
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:

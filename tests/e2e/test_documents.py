@@ -142,10 +142,14 @@ def test_an_overdue_referral_gets_a_numbered_supervision_letter_and_a_notice_nam
     listed = client.call("GET", "supervision", f"/api/v1/documents?kind=notice&unit={STATION}")["documents"]
     assert notice["id"] in [d["id"] for d in listed]
 
-    # Delivered: the police service took the station's NoticeCirculated into its inbox (once, not dead-lettered).
+    # Delivered: the police service took the station's NoticeCirculated into its inbox (once, not dead-lettered),
+    # and keeps the notice's number, where a restore of supervision reads it.
     def taken() -> int:
         with psycopg.connect(platform.database_url("police_link"), autocommit=True) as conn:
             row = conn.execute("SELECT count(*) FROM inbox WHERE message_type = 'NoticeCirculated'").fetchone()
         return int(row[0]) if row else 0
 
     wait_until(taken, lambda n: n >= 1, "the 通报 in the police service's inbox")
+    with psycopg.connect(platform.database_url("police_link"), autocommit=True) as conn:
+        kept = conn.execute("SELECT document_number FROM notices WHERE unit = %s", (STATION,)).fetchall()
+    assert (notice["number"],) in kept

@@ -13,6 +13,7 @@ from shared.contracts.messages import (
     CaseAssigned,
     CaseWentOverdue,
     MessageRejected,
+    NoticeCirculated,
     PauseReason,
     ReferralIssued,
     StabilityAlertRaised,
@@ -30,6 +31,7 @@ class FakeAgencyStore:
         self.records: dict[str, Row] = {}
         self.deadline_revisions: dict[UUID, int] = {}
         self.rejections: dict[UUID, Row] = {}
+        self.notices: dict[tuple[UUID, str], Row] = {}
 
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
         if message.referral_id in self.referrals:
@@ -122,6 +124,17 @@ class FakeAgencyStore:
             raise StoreError(f"insert violates foreign key constraint: no referral {referral_id}")
         self.entries.append(
             {"referral_id": referral_id, "kind": kind, "officer": officer, "detail": as_json(detail), "at": at}
+        )
+
+    def keep_notice(self, notice: NoticeCirculated, at: datetime) -> None:
+        self.notices.setdefault(
+            (notice.document_id, notice.recipient),
+            {
+                "document_number": notice.document_number,
+                "period_from": notice.period_from,
+                "period_to": notice.period_to,
+                "received_at": at,
+            },
         )
 
     def lock_referral(self, referral_id: UUID) -> tuple[AgencyReferral, dict[str, str]]:

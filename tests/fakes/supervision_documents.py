@@ -22,6 +22,7 @@ class FakeDocumentStore:
         super().__init__()
         self.numbers: dict[tuple[str, int], int] = {}
         self.documents: dict[UUID, ArchivedDocument] = {}
+        self.numbers_given: dict[UUID, tuple[str, int, int]] = {}  # notice_numbers_given, as a restore writes it
 
     def next_document_seq(self, kind: DocumentKind, year: int) -> int:
         key = (kind.value, year)
@@ -58,6 +59,9 @@ class FakeDocumentStore:
         if document is None:
             raise NotFound(f"no document {document_id}")
         return {**_listed(document), "facts": document.facts, "html": document.html}
+
+    def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
+        return self.numbers_given.get(document_id)
 
     def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
         for d in self.documents.values():

@@ -1,13 +1,16 @@
-"""Supervision restored to an earlier point numbers its next letters past those the agencies hold, against the real
-PostgreSQL: the service databases of a run of its own, migrated as provisioning migrates them."""
+"""Supervision restored to an earlier point numbers its next letters and 通报 past those the agencies hold, and gives
+last month's 通报 back its number, against the real PostgreSQL: the service databases of a run of its own, migrated
+as provisioning migrates them."""
 
 import json
 import uuid
+from datetime import date, datetime
 
 import psycopg
 import pytest
 
-from services.supervision.documents import DocumentKind
+from services.supervision.documents import DocumentKind, scheduled_notice_id
+from shared.workdays import CHINA_TZ
 from tests.integration.databases import provisioned
 from wuyuan.restore_document_numbers import advance_document_numbers, numbers_held
 from wuyuan.settings import PlatformSettings
@@ -70,3 +73,42 @@ def test_text_that_is_not_a_number_supervision_gave_is_left_alone(settings):
     letters_at_the_court(settings, "某某〔2026〕函第3号", "not a number")
 
     assert numbers_held(settings).highest == {}
+
+
+def notices_at_the_court(settings: PlatformSettings, *notices: tuple[uuid.UUID, str, date, date]) -> None:
+    """通报 naming the court's unit, kept as the agency's handler keeps them."""
+    with psycopg.connect(settings.admin_database_url("court_link")) as court:
+        for document_id, number, period_from, period_to in notices:
+            court.execute(
+                "INSERT INTO notices (document_id, unit, document_number, period_from, period_to, received_at)"
+                " VALUES (%s, 'court:430426', %s, %s, %s, now())",
+                (document_id, number, period_from, period_to),
+            )
+
+
+def test_the_notice_series_moves_past_the_notices_held_and_last_months_gets_its_number_back(settings):
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=CHINA_TZ)
+    centre = settings.registry.centre_unit(settings.county)
+    november = scheduled_notice_id(centre, date(2026, 11, 1), date(2026, 11, 30))
+    october = scheduled_notice_id(centre, date(2026, 10, 1), date(2026, 10, 31))
+    on_demand = uuid.uuid4()
+    notices_at_the_court(
+        settings,
+        (october, "临澧综治〔2026〕通报第9号", date(2026, 10, 1), date(2026, 10, 31)),
+        (november, "临澧综治〔2026〕通报第11号", date(2026, 11, 1), date(2026, 11, 30)),
+        (on_demand, "临澧综治〔2026〕通报第12号", date(2026, 11, 16), date(2026, 11, 30)),
+    )
+
+    held = numbers_held(settings)
+    found = advance_document_numbers(settings, held, now)
+
+    assert held.highest == {(DocumentKind.NOTICE, 2026): 12}
+    assert series(settings) == {("notice", 2026): 12}
+    # November's is the one the timer issues again, under the number the court holds; the others are named as lost.
+    assert found["notices_reissued"] == ["临澧综治〔2026〕通报第11号"]
+    assert found["notices_lost"] == ["临澧综治〔2026〕通报第12号", "临澧综治〔2026〕通报第9号"]
+    with psycopg.connect(settings.admin_database_url("supervision")) as conn:
+        given = conn.execute("SELECT document_id, number, year, seq FROM notice_numbers_given").fetchall()
+    assert given == [(november, "临澧综治〔2026〕通报第11号", 2026, 11)]
+    # Run again (a second restore from the same backup), nothing is written twice.
+    assert advance_document_numbers(settings, numbers_held(settings), now)["notices_reissued"] == []

@@ -325,6 +325,21 @@ def test_the_store_counts_a_notice_by_the_same_rules(stores: StoreBench[Any], ca
 
 
 @pytest.mark.integration
+def test_the_number_a_restore_gave_back_to_a_lost_notice_is_found_by_its_id(service_database: str) -> None:
+    empty_tables(service_database)
+    with psycopg.connect(service_database) as conn:  # as wuyuan/restore_document_numbers.py writes it
+        conn.execute(
+            "INSERT INTO notice_numbers_given (document_id, number, year, seq) VALUES (%s, %s, 2026, 11)",
+            (UUID(int=11), "祁东综治〔2026〕通报第11号"),
+        )
+    bench = postgres_bench(service_database, PostgresSupervisionStore)
+
+    with bench.transaction() as store:
+        assert store.number_given(UUID(int=11)) == ("祁东综治〔2026〕通报第11号", 2026, 11)
+        assert store.number_given(UUID(int=12)) is None
+
+
+@pytest.mark.integration
 def test_a_number_is_held_until_its_transaction_ends_and_given_back_on_rollback(service_database: str) -> None:
     empty_tables(service_database)
     bench = postgres_bench(service_database, PostgresSupervisionStore)

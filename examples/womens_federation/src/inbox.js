@@ -39,8 +39,9 @@ const EFFECTS = {
   async OverdueNoticeIssued(tx, m, trace, now) {
     await letter(tx, m, m.about_unit ? 'overdue_notice_superior' : 'overdue_notice', now);
   },
-  async NoticeCirculated() {
-    // A 通报 stays in supervision's archive; claiming its id here is the receipt.
+  async NoticeCirculated(tx, m, trace, now) {
+    // A 通报 stays in supervision's archive; claiming its id here is the receipt, and its 文号 is kept.
+    await tx.keepNotice(m, now);
   },
   async ReferralDeadlineChanged(tx, m, trace, now) {
     await requireReferral(tx, m.referral_id);

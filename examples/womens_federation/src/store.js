@@ -55,6 +55,17 @@ CREATE TABLE IF NOT EXISTS referral_log (
   at          timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS referral_log_by_referral ON referral_log (referral_id, id);
+-- Each 通报 naming one of the agency's units, with its 文号: supervision numbers its next 通报 past these after its
+-- own database is restored to an earlier point, where the operator's tool can read them.
+CREATE TABLE IF NOT EXISTS notices (
+  document_id     uuid NOT NULL,
+  unit            text NOT NULL,
+  document_number text NOT NULL,
+  period_from     date NOT NULL,
+  period_to       date NOT NULL,
+  received_at     timestamptz NOT NULL,
+  PRIMARY KEY (document_id, unit)
+);
 CREATE TABLE IF NOT EXISTS rejections (
   notice_id           uuid PRIMARY KEY,
   unit                text NOT NULL,
@@ -166,6 +177,14 @@ class Tx {
     await this.client.query(
       'INSERT INTO referral_log (referral_id, kind, officer, detail, at) VALUES ($1, $2, $3, $4, $5)',
       [referralId, kind, officer, JSON.stringify(detail), now],
+    );
+  }
+
+  async keepNotice(m, now) {
+    await this.client.query(
+      'INSERT INTO notices (document_id, unit, document_number, period_from, period_to, received_at)'
+        + ' VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (document_id, unit) DO NOTHING',
+      [m.document_id, m.recipient, m.document_number, m.period_from, m.period_to, now],
     );
   }
 

@@ -97,3 +97,12 @@ test('the agency refuses to start without its environment, naming the variable',
   assert.throws(() => loadConfig({ ...env, WUYUAN_AMQP_USER: 'wuyuan.court_link' }), /WUYUAN_AMQP_USER/);
   assert.throws(() => loadConfig({ ...env, WUYUAN_MAX_ATTEMPTS: 'five' }), /WUYUAN_MAX_ATTEMPTS/);
 });
+
+test('a 通报 is kept with its number, for a restore of supervision to number after it', async () => {
+  const { EFFECTS } = require('../src/inbox');
+  const kept = [];
+  const tx = { keepNotice: async (m, now) => kept.push([m.document_number, m.recipient, now]) };
+  const notice = example('valid', 'NoticeCirculated');
+  await EFFECTS.NoticeCirculated(tx, notice, null, 'now');
+  assert.deepEqual(kept, [[notice.document_number, notice.recipient, 'now']]);
+});

@@ -562,7 +562,7 @@ def test_a_numbered_letter_and_the_superior_s_copy_are_logged_with_the_number(po
     assert letters[1]["detail"]["about_unit"] == POLICE_STATION
 
 
-def test_a_notice_is_taken_once_and_only_from_supervision(police, uow):
+def test_a_notice_is_taken_once_and_only_from_supervision(police, uow, agency_store):
     notice = NoticeCirculated.build(
         message_id=UUID(int=103),
         occurred_at=now(),
@@ -581,3 +581,7 @@ def test_a_notice_is_taken_once_and_only_from_supervision(police, uow):
     deliver(police, police.on_notice_circulated, notice, SUPERVISION_USER)
 
     assert notice.message_id in uow.claimed
+    # Its number is kept, for a restore of supervision to number the next 通报 after it.
+    kept = agency_store.notices[(UUID(int=8), POLICE_STATION)]
+    assert kept["document_number"] == "祁东综治〔2026〕通报第1号"
+    assert (kept["period_from"], kept["period_to"]) == (date(2026, 11, 1), date(2026, 11, 30))

@@ -210,6 +210,33 @@ def test_the_monthly_notice_is_issued_once_on_the_first_working_day(supervision,
     assert notice.document_number == "祁东综治〔2026〕通报第1号"
 
 
+def test_the_monthly_notice_issued_again_after_a_restore_goes_under_its_first_id_and_number(
+    supervision, uow, supervision_store
+):
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    at(supervision, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))
+    supervision.issue_scheduled_notice()
+    [first] = uow.sent_of(NoticeCirculated)
+    # Supervision's database restored to before the notice: the archive lost it, and the restore wrote the number
+    # the station kept and moved the series past it.
+    del supervision_store.documents[first.document_id]
+    supervision_store.numbers_given[first.document_id] = (first.document_number, 2026, 1)
+
+    supervision.issue_scheduled_notice()
+
+    again = uow.sent_of(NoticeCirculated)[-1]
+    assert again is not first
+    # The station's inbox has taken this copy already; the archive holds the notice under the number it went out with.
+    assert (again.message_id, again.document_id, again.document_number) == (
+        first.message_id,
+        first.document_id,
+        "祁东综治〔2026〕通报第1号",
+    )
+    assert supervision_store.documents[first.document_id].number == "祁东综治〔2026〕通报第1号"
+
+
 def test_with_the_schedule_off_no_notice_is_issued_by_itself(supervision, uow, platform):
     supervision.documents = documents_of(platform, NoticeSchedule.OFF)
     designate(supervision, 1, STATION)

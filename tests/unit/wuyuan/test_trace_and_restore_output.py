@@ -174,11 +174,18 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
         monkeypatch,
         tmp_path,
         "supervision",
-        document_numbers={"advanced": [{"kind": "overdue", "year": 2026, "last": 9}], "unreadable": ["women_fed"]},
+        document_numbers={
+            "advanced": [{"kind": "overdue", "year": 2026, "last": 9}],
+            "notices_reissued": ["临澧综治〔2026〕通报第11号"],
+            "notices_lost": ["临澧综治〔2026〕通报第12号"],
+            "unreadable": ["women_fed"],
+        },
     )
 
     shown = run("restore", "supervision", "--from", str(tmp_path)).output
 
     assert "文号：督办函 2026 年已续至第 9 号" in shown
-    assert "未能读取 women_fed 收到的文书" in shown and "通报不由各机构保存" in shown
+    assert "按月通报 临澧综治〔2026〕通报第11号 已不在档案中：定时任务将以原文号重新归档" in shown
+    assert "备份之后发出的通报 临澧综治〔2026〕通报第12号 已不在档案中（各单位已收到），不会自动补发" in shown
+    assert "未能读取 women_fed 收到的文书" in shown
     assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown
