@@ -1,10 +1,10 @@
 """Messages as the centre sends them, for tests: realistic defaults, and each test names what it cares about."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from shared.contracts.messages import ReferralIssued
+from shared.contracts.messages import NoticeCirculated, ReferralIssued
 
 CENTRE = "centre:430426"
 ISSUED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -35,4 +35,20 @@ def referral_issued(referral_id: UUID, recipient: str, **fields: Any) -> Referra
         recipient=recipient,
         referral_id=referral_id,
         **{**defaults, **fields},
+    )
+
+
+def notice_circulated(document_id: UUID, recipient: str, number: str, **fields: Any) -> NoticeCirculated:
+    """November's 通报 naming `recipient` as overdue once; `fields` override any of it."""
+    defaults: dict[str, Any] = {
+        "message_id": UUID(int=document_id.int ^ 1),
+        "occurred_at": datetime(2026, 12, 1, 1, 0, tzinfo=UTC),
+        "sender": CENTRE,
+        "period_from": date(2026, 11, 1),
+        "period_to": date(2026, 11, 30),
+        "overdue": 1,
+        "overdue_letters": 0,
+    }
+    return NoticeCirculated.build(
+        recipient=recipient, document_id=document_id, document_number=number, **{**defaults, **fields}
     )

@@ -20,12 +20,12 @@ from shared.agency.domain import (
 )
 from shared.agency.store import PostgresAgencyStore
 from shared.contracts.disputes import Agreement, ResultReport
-from shared.contracts.messages import NoticeCirculated, ReferralIssued
+from shared.contracts.messages import ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.agency import FakeAgencyStore
 from tests.integration.databases import migrated_database
-from tests.messages import referral_issued
+from tests.messages import notice_circulated, referral_issued
 from tests.stores.conftest import empty_tables, postgres_bench
 from wuyuan.provision_db import AGENCY_MIGRATIONS, SHARED_MIGRATIONS, apply_migrations
 
@@ -648,18 +648,7 @@ def test_the_report_that_finished_a_referral_and_its_refusal_are_kept_and_the_re
 def test_a_notice_is_kept_once_by_id_and_unit_with_its_number_and_period(service_database):
     empty_tables(service_database)
     bench = postgres_bench(service_database, PostgresAgencyStore)
-    notice = NoticeCirculated.build(
-        message_id=UUID(int=103),
-        occurred_at=RECEIVED_AT,
-        sender=CENTRE,
-        recipient=COURT,
-        document_number="祁东综治〔2026〕通报第11号",
-        document_id=UUID(int=8),
-        period_from=date(2026, 11, 1),
-        period_to=date(2026, 11, 30),
-        overdue=1,
-        overdue_letters=0,
-    )
+    notice = notice_circulated(UUID(int=8), COURT, "祁东综治〔2026〕通报第11号")
 
     for _ in range(2):  # the copy taken again, after the inbox lost its row to pruning
         with bench.transaction() as store:

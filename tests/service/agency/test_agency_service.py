@@ -12,7 +12,6 @@ from services.police_link.service import PoliceLink
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
-    NoticeCirculated,
     OverdueNoticeIssued,
     ProgressReported,
     ReferralAccepted,
@@ -28,7 +27,7 @@ from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.agency import FakeAgencyStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
-from tests.messages import referral_issued
+from tests.messages import notice_circulated, referral_issued
 
 CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
@@ -563,18 +562,7 @@ def test_a_numbered_letter_and_the_superior_s_copy_are_logged_with_the_number(po
 
 
 def test_a_notice_is_taken_once_and_only_from_supervision(police, uow, agency_store):
-    notice = NoticeCirculated.build(
-        message_id=UUID(int=103),
-        occurred_at=now(),
-        sender=CENTRE,
-        recipient=POLICE_STATION,
-        document_number="祁东综治〔2026〕通报第1号",
-        document_id=UUID(int=8),
-        period_from=date(2026, 11, 1),
-        period_to=date(2026, 11, 30),
-        overdue=1,
-        overdue_letters=2,
-    )
+    notice = notice_circulated(UUID(int=8), POLICE_STATION, "祁东综治〔2026〕通报第1号", overdue_letters=2)
 
     with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
         deliver(police, police.on_notice_circulated, notice, COORDINATOR_USER)
