@@ -10,6 +10,7 @@ from uuid import UUID
 from shared import clock
 from shared.config import ServiceSettings
 from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import split_unit
 from shared.refusal import Refused
 from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry, load_registry
 
@@ -17,6 +18,7 @@ from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry, load_registry
 class SenderRefusal(StrEnum):
     WRONG_SENDER = "wrong_sender"  # published by another service's broker user than the message needs
     UNKNOWN_AGENCY = "unknown_agency"  # names a unit of an agency the registry does not know
+    WRONG_UNIT = "wrong_unit"  # a document addressed to a unit of another agency than the service's own
 
 
 @dataclass(frozen=True)
@@ -62,5 +64,14 @@ class Platform:
         """RabbitMQ vouches for the AMQP user_id, so a message counts only from the broker user of `service`."""
         expected = self.broker_user_of(service)
         if sent_by != expected:
-            reason = f"{message.type} for {message.sender} must come from {expected}, came from {sent_by}"
+            came = f"came from {sent_by}" if sent_by else "it carried no AMQP user_id"
+            reason = f"{message.type} for {message.sender} must come from {expected}, {came}"
             raise Refused(SenderRefusal.WRONG_SENDER, reason)
+
+    def require_own_unit(self, message: Envelope) -> None:
+        """A document counts only when addressed to a unit of this service's agency: one that reached the wrong
+        agency's service is refused, never kept or shown to that agency's officers."""
+        agency = self.registry.by_service(self.service)
+        if split_unit(message.recipient)[0] != agency.code:
+            reason = f"{message.type} to {message.recipient}: {message.recipient} is not a unit of {agency.code}"
+            raise Refused(SenderRefusal.WRONG_UNIT, reason)

@@ -47,6 +47,7 @@ def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Wo
     """The agency base's referral, and, for the case a lead of the committee's own opened, the register entry in
     the lead's own colour: every lead enters, green and yellow ones without risk flags too."""
     platform.require_sender(message, sent_by, "coordinator")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         uow.store.add_referral(message, current_trace_headers(), platform.now())

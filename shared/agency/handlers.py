@@ -34,7 +34,6 @@ from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import DisputeReport, Party, minimise_parties
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import split_unit
 from shared.contracts.messages import (
     ClockPaused,
     ClockResumed,
@@ -70,8 +69,10 @@ log = logging.getLogger(__name__)
 
 
 def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A referral counts only from the coordinator's broker user (RabbitMQ vouches for it)."""
+    """A referral counts only from the coordinator's broker user (RabbitMQ vouches for it), to one of the agency's
+    own units."""
     platform.require_sender(message, sent_by, "coordinator")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         uow.store.add_referral(message, current_trace_headers(), platform.now())
@@ -81,8 +82,10 @@ def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Wo
 def handle_letter(
     message: ReminderIssued | OverdueNoticeIssued, kind: str, sent_by: str | None, uow: Work, platform: Platform
 ) -> None:
-    """Supervision's 提醒函 or 督办函, logged on the referral it is about; only supervision's user may send one."""
+    """Supervision's 提醒函 or 督办函, logged on the referral it is about; only supervision's user may send one, to
+    one of the agency's units."""
     platform.require_sender(message, sent_by, "supervision")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         if not uow.store.referral_exists(message.referral_id):
@@ -101,6 +104,7 @@ def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow
     in supervision's archive (officers read it there, `GET /api/v1/documents?kind=notice`); taking it here
     once is its delivery receipt, and its number is kept, for a restore of supervision to number after it."""
     platform.require_sender(message, sent_by, "supervision")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         uow.store.keep_notice(message, platform.now())
@@ -113,6 +117,7 @@ def handle_deadline_changed(
     """The deadline the centre now keeps for the referral, after its clock was resumed; only the coordinator's
     user may send it. Deadlines only ever move later, so one that arrives after a later one changes nothing."""
     platform.require_sender(message, sent_by, "coordinator")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         if not uow.store.referral_exists(message.referral_id):
@@ -126,6 +131,7 @@ def handle_referral_withdrawn(message: ReferralWithdrawn, sent_by: str | None, u
     """The centre took the referral back (the case went up a level): an open one is withdrawn, so that officers
     see it and act on it no more; only the coordinator's user may send it."""
     platform.require_sender(message, sent_by, "coordinator")
+    platform.require_own_unit(message)
     now = platform.now()
     with uow:
         uow.claim(message)
@@ -147,9 +153,7 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
     if not centre_service:
         raise Refused(SenderRefusal.WRONG_SENDER, f"{message.refused_by} is not a centre service")
     platform.require_sender(message, sent_by, message.refused_by)
-    agency = platform.registry.by_service(platform.service)
-    if split_unit(message.recipient)[0] != agency.code:
-        raise Refused("wrong_unit", f"{message.recipient} is not a unit of {agency.code}")
+    platform.require_own_unit(message)
     now = platform.now()
     with uow:
         uow.claim(message)
@@ -203,7 +207,8 @@ def list_rejections(query: ListRejections, caller: Principal, uow: Work, platfor
     return {"rejections": rejections}
 
 
-def show_referral(referral_id: UUID, caller: Principal, uow: Work) -> Row:
+def show_referral(referral_id: UUID, caller: Principal, uow: Work, platform: Platform) -> Row:
+    require_officer_of_agency(caller, platform)
     with uow:
         referral = uow.store.get_referral(referral_id)
     caller.require_unit(str(referral["unit"]), f"referral {referral_id}")
@@ -461,7 +466,9 @@ class OfficerAction:
 def acting_on(
     uow: Work, platform: Platform, caller: Principal, referral_id: UUID, kind: str, command: OfficerCommand
 ) -> Iterator[OfficerAction]:
-    """Inside `with uow`: lock the referral, check the caller acts for its unit, and join its case's trace."""
+    """Inside `with uow`: lock the referral, check the caller is an officer of this agency acting for its unit, and
+    join its case's trace."""
+    require_officer_of_agency(caller, platform)
     referral, trace = uow.store.lock_referral(referral_id)
     caller.require_unit(referral.unit, f"referral {referral_id}")
     with case_scope(referral.case_id, trace, f"{platform.service}: referral {kind}"):

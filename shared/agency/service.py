@@ -108,7 +108,9 @@ class AgencyService(PlatformService):
 
     @api("GET", "/api/v1/referrals/<referral_id>", access=OFFICERS)
     def show_referral(self, request: Request, referral_id: str) -> Response:
-        return json_response(200, handlers.show_referral(parse_referral_id(referral_id), self.caller, self.uow))
+        return json_response(
+            200, handlers.show_referral(parse_referral_id(referral_id), self.caller, self.uow, self.platform)
+        )
 
     @api("POST", "/api/v1/referrals/<referral_id>/accept", access=OFFICERS)
     def accept(self, request: Request, referral_id: str) -> Response:

@@ -322,8 +322,10 @@ def test_an_officer_of_another_unit_cannot_act_and_nothing_is_stored_or_sent(
     police, uow, agency_store, http, received, caller, action
 ):
     police.caller = caller
+    # Another agency's officer is refused before the referral is read; another station's, by the referral's unit.
+    refused = "is not an officer of police" if caller is COURT_OFFICER else f"does not act for {POLICE_STATION}"
 
-    with pytest.raises(Forbidden, match=f"{caller.subject} does not act for {POLICE_STATION}"):
+    with pytest.raises(Forbidden, match=f"{caller.subject} {refused}"):
         getattr(police, action)(http.post(ACTIONS[action]), str(REFERRAL))
 
     assert uow.sent == []
@@ -407,6 +409,30 @@ def test_a_referral_not_published_by_the_coordinator_is_refused_and_nothing_is_s
     assert REFERRAL not in agency_store.referrals
     assert agency_store.entries == []
     assert forged.message_id not in uow.claimed
+
+
+def test_a_referral_to_another_agency_s_unit_is_refused_and_never_shown_to_anyone(police, uow, agency_store):
+    misrouted = issued(unit="court:430426")
+
+    with pytest.raises(Refused) as refused:
+        deliver(police, police.on_referral_issued, misrouted, COORDINATOR_USER)
+
+    assert refused.value.code == "wrong_unit"
+    assert "court:430426 is not a unit of police" in str(refused.value)
+    assert REFERRAL not in agency_store.referrals
+    assert misrouted.message_id not in uow.claimed
+
+
+def test_a_letter_or_notice_to_another_agency_s_unit_is_refused_and_not_kept(police, uow, agency_store, received):
+    letter = numbered_notice(99, "court:430426")
+    notice = notice_circulated(UUID(int=8), "court:430426", "祁东综治〔2026〕通报第1号")
+
+    for handle, message in ((police.on_overdue_notice_issued, letter), (police.on_notice_circulated, notice)):
+        with pytest.raises(Refused, match=r"wrong_unit: .*court:430426 is not a unit of police"):
+            deliver(police, handle, message, SUPERVISION_USER)
+
+    assert [e["kind"] for e in agency_store.entries] == ["received"]
+    assert agency_store.notices == {}
 
 
 def test_a_letter_not_published_by_supervision_is_refused_and_not_logged(police, uow, agency_store, received):
