@@ -1,36 +1,62 @@
 """Keeps this process's official calendar in step with the service's table of loaded years."""
 
+import logging
 import time
 
 from nameko.containers import WorkerContext
 
 from shared.calendar_store import YEARS, stored_year, use_years
 from shared.dependency import Injects
-from shared.runtime.pool import PostgresPool
+from shared.logs import Throttle
+from shared.runtime.pool import DATABASE_AWAY, PostgresPool
+
+log = logging.getLogger(__name__)
 
 # Another process of the service may load a year; a worker starting later than this after the last
 # look reads the table again (one small query), so every process counts by it within a minute.
 REFRESH_SECONDS = 60.0
+# After a look that failed (the database is away), the years in use stay, and the next look is this much later:
+# a worker of an outage does not wait for the pool each time. Until a first look succeeds, every worker looks.
+RETRY_SECONDS = 5.0
+_unread = Throttle(60.0)
 
 
 class CalendarYears(Injects[None]):
     """Loads the service's `calendar_years` into `shared.workdays` at start, and again as workers
-    begin once `REFRESH_SECONDS` have passed. Injects nothing; its presence is what it does."""
+    begin once `REFRESH_SECONDS` have passed. Injects nothing; its presence is what it does.
+
+    A dependency that raises as a worker begins stops the whole nameko container, so a database that is away
+    only leaves the years in use as they are (logged, at most once a minute): the worker goes on, and its own
+    unit of work answers for the database (503, or the message retried)."""
 
     pool = PostgresPool()
 
     def __init__(self) -> None:
-        self._looked_at = float("-inf")
+        self._next_look = float("-inf")
+        self._read_once = False
 
     def start(self) -> None:
-        self.refresh()
+        self._look()
 
     def get_dependency(self, worker_ctx: WorkerContext) -> None:
-        if time.monotonic() - self._looked_at >= REFRESH_SECONDS:
+        if not self._read_once or time.monotonic() >= self._next_look:
+            self._look()
+
+    def _look(self) -> None:
+        try:
             self.refresh()
+        except DATABASE_AWAY as error:
+            self._next_look = time.monotonic() + RETRY_SECONDS
+            _unread.warning(
+                log,
+                "official calendar not re-read: the database is not answering; the years read before stay in use",
+                error=" ".join(str(error).split())[:300],
+                read_before=self._read_once,
+            )
 
     def refresh(self) -> None:
         with self.pool.connection() as connection:
             rows = connection.execute(YEARS).fetchall()
         use_years([stored_year(row) for row in rows])
-        self._looked_at = time.monotonic()
+        self._read_once = True
+        self._next_look = time.monotonic() + REFRESH_SECONDS

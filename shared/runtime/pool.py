@@ -2,18 +2,23 @@
 
 from contextlib import AbstractContextManager
 
+import psycopg
 from nameko.extensions import SharedExtension
 from psycopg import ClientCursor
 from psycopg.rows import dict_row
-from psycopg_pool import ConnectionPool
+from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 from shared.config import current_settings
+from shared.persistence.errors import StoreError
 from shared.persistence.green import assert_green_wait, use_green_wait
 from shared.persistence.limits import database_limits
 from shared.persistence.transaction import Connection
 from shared.telemetry.round_trips import span_threshold_ns
 
+# What work that needs no particular statement (a start-up read, a refresh) fails with while the database is away
+# or restarting: such work waits for the next try; anything else is a defect, and raises.
+DATABASE_AWAY = (psycopg.OperationalError, PoolTimeout, StoreError)
 # Longest pause between two attempts to reconnect: a database back from an outage is used within it.
 MAX_RECONNECT_DELAY_SECONDS = 1.0
 
@@ -71,7 +76,9 @@ class PostgresPool(SharedExtension):
             open=False,
             name=f"{settings.service}-pool",
         )
-        self.pool.open(wait=True, timeout=30)
+        # Not waiting for the first connections: a service started while its database is away starts all the
+        # same, answers /health/live, and reads as not ready (503 naming the database) until the pool connects.
+        self.pool.open(wait=False)
 
     def stop(self) -> None:
         if self.pool is not None:

@@ -9,7 +9,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import closing, suppress
+from contextlib import closing, contextmanager, suppress
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
@@ -150,25 +150,27 @@ def test_a_dead_lettered_message_is_counted_by_type_and_reason(platform):
 
 
 class CuttableProxy:
-    """A TCP relay to PostgreSQL that the test can cut: the service behind it loses its database, nothing else does."""
+    """A TCP relay to PostgreSQL that the test can cut and join again: the service behind it loses its database,
+    nothing else does."""
 
-    def __init__(self, target: tuple[str, int]) -> None:
+    def __init__(self, target: tuple[str, int], cut: bool = False) -> None:
         self.target = target
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
         self.open: list[socket.socket] = []
-        self.cut = False
+        self.cut = cut
+        self.closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        while not self.cut:
+        while not self.closed:
             try:
                 client, _ = self.listener.accept()
             except OSError:
                 return
-            if self.cut:
+            if self.cut:  # the database refuses: the connection ends as soon as it is made
                 client.close()
-                return
+                continue
             upstream = socket.create_connection(self.target)
             self.open += [client, upstream]
             for source, sink in ((client, upstream), (upstream, client)):
@@ -185,10 +187,17 @@ class CuttableProxy:
 
     def cut_off(self) -> None:
         self.cut = True
-        self.listener.close()
         for end in self.open:
             with suppress(OSError):
                 end.shutdown(socket.SHUT_RDWR)
+
+    def join_again(self) -> None:
+        self.cut = False
+
+    def close(self) -> None:
+        self.cut_off()
+        self.closed = True
+        self.listener.close()
 
 
 def free_port() -> int:
@@ -197,12 +206,24 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.fixture
-def coordinator_behind_proxy(platform, tmp_path) -> Iterator[tuple[str, CuttableProxy]]:
-    """A second coordinator process whose database connections all pass through a proxy the test cuts."""
+def wait_for(check, what: str, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        with suppress(requests.RequestException):
+            if check():
+                return
+        assert process.poll() is None, f"the proxied coordinator exited while waiting for {what}"
+        assert time.monotonic() < deadline, f"the proxied coordinator: {what} never came"
+        time.sleep(0.5)
+
+
+@contextmanager
+def proxied_coordinator(platform, tmp_path, cut: bool) -> Iterator[tuple[str, CuttableProxy, subprocess.Popen]]:
+    """A second coordinator process whose database connections all pass through a proxy the test cuts (cut from
+    the start when `cut`), answering once live."""
     environment = platform.service_environment("coordinator")
     database = urlsplit(environment["WUYUAN_DATABASE_URL"])
-    proxy = CuttableProxy((database.hostname or "127.0.0.1", database.port or 5432))
+    proxy = CuttableProxy((database.hostname or "127.0.0.1", database.port or 5432), cut=cut)
     credentials = database.netloc.rpartition("@")[0]
     netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
     port = free_port()
@@ -219,23 +240,42 @@ def coordinator_behind_proxy(platform, tmp_path) -> Iterator[tuple[str, Cuttable
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + PATIENCE
-        while True:
-            with suppress(requests.RequestException):
-                if requests.get(f"{base}/health/ready", timeout=5).status_code == 200:
-                    break
-            assert process.poll() is None, "the proxied coordinator exited"
-            assert time.monotonic() < deadline, "the proxied coordinator never became ready"
-            time.sleep(0.5)
-        yield base, proxy
+        wait_for(lambda: requests.get(f"{base}/health/live", timeout=5).status_code == 200, "liveness", process)
+        yield base, proxy, process
     finally:
-        proxy.cut_off()
+        proxy.close()
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@pytest.fixture
+def coordinator_behind_proxy(platform, tmp_path) -> Iterator[tuple[str, CuttableProxy]]:
+    """A proxied coordinator, ready."""
+    with proxied_coordinator(platform, tmp_path, cut=False) as (base, proxy, process):
+        wait_for(lambda: requests.get(f"{base}/health/ready", timeout=5).status_code == 200, "readiness", process)
+        yield base, proxy
+
+
+def test_a_service_started_while_its_database_is_away_starts_and_serves_once_it_answers(platform, client, tmp_path):
+    with proxied_coordinator(platform, tmp_path, cut=True) as (base, proxy, process):
+        ready = requests.get(f"{base}/health/ready", timeout=10)
+        assert ready.status_code == 503 and set(ready.json()["down"]) == {"database"}, ready.text
+        # Workers begin while the database is away (the calendar is read as each begins, until a first read
+        # succeeds): each answers 503, and the service stays up.
+        token = {"Authorization": f"Bearer {client.sign_in('demo.coordinator')}"}
+        for _ in range(3):
+            answer = requests.get(f"{base}/api/v1/cases?limit=1", headers=token, timeout=30)
+            assert answer.status_code == 503, answer.text
+        assert process.poll() is None
+
+        proxy.join_again()
+
+        wait_for(lambda: requests.get(f"{base}/health/ready", timeout=5).status_code == 200, "readiness", process)
+        assert requests.get(f"{base}/api/v1/cases?limit=1", headers=token, timeout=30).status_code == 200
 
 
 def test_readiness_turns_503_naming_the_database_when_it_is_unreachable_and_liveness_does_not(

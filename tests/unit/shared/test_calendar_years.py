@@ -1,0 +1,87 @@
+"""The calendar dependency never stops its service when the database is away: the years in use stay, and are
+read again once it answers."""
+
+import logging
+from contextlib import contextmanager
+
+import psycopg
+import pytest
+
+from shared.runtime import calendar
+from shared.runtime.calendar import CalendarYears
+
+
+class Database:
+    """A pool whose connections fail while `away`, and count the looks that reached the table."""
+
+    def __init__(self) -> None:
+        self.away = False
+        self.looks = 0
+
+    @contextmanager
+    def connection(self):
+        if self.away:
+            raise psycopg.OperationalError("terminating connection due to administrator command")
+        self.looks += 1
+        yield self
+
+    def execute(self, query: str) -> "Database":
+        return self
+
+    def fetchall(self) -> list:
+        return []
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(calendar.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(calendar, "_unread", calendar.Throttle(60.0, clock=lambda: now[0]))
+    return now
+
+
+@pytest.fixture
+def years(monkeypatch, clock):
+    monkeypatch.setattr(calendar, "use_years", lambda stored: None)
+    found = CalendarYears()
+    found.pool = Database()  # type: ignore[assignment]
+    return found
+
+
+def test_a_database_away_as_a_worker_begins_leaves_the_years_and_the_worker_goes_on(years, clock, caplog):
+    years.start()
+    years.pool.away = True
+    clock[0] += calendar.REFRESH_SECONDS
+
+    with caplog.at_level(logging.WARNING):
+        for _ in range(20):  # twenty workers of the outage: none raises, one line is written
+            years.get_dependency(None)
+
+    assert [r.message for r in caplog.records].count(
+        "official calendar not re-read: the database is not answering; the years read before stay in use"
+    ) == 1
+
+    years.pool.away = False
+    clock[0] += calendar.RETRY_SECONDS
+    years.get_dependency(None)
+    assert years.pool.looks == 2  # read again once the database answers
+
+
+def test_until_a_first_look_succeeds_every_worker_looks(years, clock):
+    years.pool.away = True
+    years.start()  # the database is away as the service starts: it starts all the same
+    years.pool.away = False
+
+    years.get_dependency(None)  # the next worker reads the years before its handler counts any deadline
+
+    assert years.pool.looks == 1
+
+
+def test_a_fault_that_is_not_the_database_s_is_not_hidden(years, monkeypatch):
+    def broken(stored):
+        raise ValueError("a stored year that does not read")
+
+    monkeypatch.setattr(calendar, "use_years", broken)
+
+    with pytest.raises(ValueError):
+        years.start()
