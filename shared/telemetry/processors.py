@@ -1,4 +1,4 @@
-"""The span processor: copy the case id from baggage onto every span, scrub personal data."""
+"""The span processor: copy the case id from baggage onto every span, scrub personal data and credentials."""
 
 import re
 from collections import OrderedDict
@@ -21,15 +21,28 @@ PII_PATTERN = re.compile(
 )
 
 
+# The password of a URI that carries one (`amqp://user:password@host/vhost`): a library that names its connection
+# in a span or a log line (nameko's OpenTelemetry instrumentation sets `nameko.amqp.amqp_uri` on every publish
+# made inside a span) would hand the service's own broker password to whoever reads traces or logs.
+CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@]*@")
+
+
 def redact(text: str) -> str:
-    return PII_PATTERN.sub("[redacted]", text)
+    """`text` without ID and mobile numbers, and without the password of any URI in it."""
+    text = PII_PATTERN.sub("[redacted]", text)
+    return CREDENTIALS.sub(r"\1***@", text) if "://" in text else text
+
+
+def _needs_redacting(text: str) -> bool:
+    return PII_PATTERN.search(text) is not None or ("://" in text and CREDENTIALS.search(text) is not None)
 
 
 class CaseSpanProcessor(SpanProcessor):
     """Every span of the platform passes here once as it starts and once as it ends.
 
-    On start it gets the case id the context's baggage carries. On end, ID and phone numbers
-    are removed from its name, attributes and recorded exceptions before any exporter sees it.
+    On start it gets the case id the context's baggage carries. On end, ID and phone numbers, and the
+    password of any URI, are removed from its name, attributes and recorded exceptions before any exporter
+    sees it.
     One processor rather than one per concern: the SDK calls each processor for every span,
     and on a busy service those calls add up.
     """
@@ -58,9 +71,9 @@ def _scrub(attributes: Mapping[str, object] | None) -> None:
     if not isinstance(target, dict):
         return
     for key, value in list(target.items()):
-        if isinstance(value, str) and PII_PATTERN.search(value):
+        if isinstance(value, str) and _needs_redacting(value):
             target[key] = redact(value)
-        elif isinstance(value, tuple | list) and any(isinstance(v, str) and PII_PATTERN.search(v) for v in value):
+        elif isinstance(value, tuple | list) and any(isinstance(v, str) and _needs_redacting(v) for v in value):
             target[key] = tuple(redact(v) if isinstance(v, str) else v for v in value)
 
 

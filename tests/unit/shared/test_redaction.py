@@ -101,3 +101,29 @@ def test_phone_numbers_in_span_names_and_recorded_exceptions_are_scrubbed():
     assert "13800138000" not in exported
     assert "11010519491231002X" not in exported
     assert "赵六" in exported
+
+
+def test_the_broker_password_a_publish_span_names_never_reaches_an_exporter():
+    provider, exporter = recording_provider()
+    uri = "amqp://wuyuan.coordinator:Zq9%40tK7-w@127.0.0.1:5672/wuyuan"
+
+    with provider.get_tracer("test").start_as_current_span("coordinator refuse message") as span:
+        span.set_attribute("nameko.amqp.amqp_uri", uri)  # as nameko's instrumentation sets it on a publish
+        span.record_exception(ConnectionError(f"cannot reach {uri}"))
+
+    (finished,) = exporter.get_finished_spans()
+    assert finished.attributes["nameko.amqp.amqp_uri"] == "amqp://wuyuan.coordinator:***@127.0.0.1:5672/wuyuan"
+    assert "Zq9" not in repr([dict(e.attributes) for e in finished.events])
+    provider.shutdown()
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("postgresql://wyb_intake:p4ss@db:5432/wyb_intake", "postgresql://wyb_intake:***@db:5432/wyb_intake"),
+        ("amqp://guest@127.0.0.1/", "amqp://guest@127.0.0.1/"),  # no password: nothing to hide
+        ("http://console/cases?from=2026-12-01T09:30@x", "http://console/cases?from=2026-12-01T09:30@x"),
+    ],
+)
+def test_only_the_password_of_a_uri_in_a_log_line_is_hidden(text, shown):
+    assert redact(text) == shown
