@@ -98,6 +98,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     logging.logMultiprocessing = False
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.addFilter(RepeatedLines())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -141,4 +142,53 @@ class Throttle:
         if suppressed is None:
             return False
         logger.warning(event, extra={**fields, "suppressed": suppressed, "repeat_seconds": self.seconds})
+        return True
+
+
+# Exceptions that say a dependency is away (the database, the broker) rather than that something is wrong with one
+# piece of work: while it lasts, every worker and every reconnect attempt fails the same way.
+_OUTAGES = (
+    "OperationalError",
+    "PoolTimeout",
+    "StoreUnavailable",
+    "StoreDown",
+    "ConnectionError",
+    "RecoverableConnectionError",
+)
+_WORKER_ERRORS = ("error handling worker %s: %s", "(expected) error handling worker %s: %s")
+
+
+class RepeatedLines(logging.Filter):
+    """Lines that repeat themselves while a dependency is away, held to one a minute each, the next one saying how
+    many were held back (`suppressed`): psycopg's pool (a line per reconnect attempt, one a second), a worker that
+    failed because the database or broker is away (every worker of an outage), and the outbox relay's failed
+    passes. An expected error (bad input, a refusal: the client's, answered 4xx) keeps its one line without the
+    traceback nameko adds, which says nothing the line does not. Everything else passes untouched."""
+
+    SECONDS = 60.0
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
+        self.throttle = Throttle(self.SECONDS, clock)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
+        failure = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
+        if record.msg == _WORKER_ERRORS[1]:
+            record.exc_info, record.exc_text = None, None
+            return True
+        if record.name.startswith("psycopg.pool"):
+            key = ""
+        elif record.msg == _WORKER_ERRORS[0] and failure in _OUTAGES:
+            entrypoint = getattr(getattr(record.args[0], "entrypoint", None), "method_name", "") if record.args else ""
+            key = f"{entrypoint}:{failure}"
+        elif record.name == "shared.runtime.relay" and failure:
+            key = failure
+        else:
+            return True
+        held = self.throttle.admit(f"{record.name}:{record.msg}", key)
+        if held is None:
+            return False
+        record.suppressed, record.repeat_seconds = held, self.SECONDS
         return True
