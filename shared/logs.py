@@ -181,7 +181,8 @@ class RepeatedLines(logging.Filter):
         if record.name.startswith("psycopg.pool"):
             key = ""
         elif record.msg == _WORKER_ERRORS[0] and failure in _OUTAGES:
-            entrypoint = getattr(getattr(record.args[0], "entrypoint", None), "method_name", "") if record.args else ""
+            worker = record.args[0] if isinstance(record.args, tuple) and record.args else None
+            entrypoint = getattr(getattr(worker, "entrypoint", None), "method_name", "")
             key = f"{entrypoint}:{failure}"
         elif record.name == "shared.runtime.relay" and failure:
             key = failure

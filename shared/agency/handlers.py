@@ -58,7 +58,7 @@ from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.rejections import agency_services
-from shared.telemetry.case_scope import case_scope
+from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
 
 Work = UnitOfWork[AgencyStore]
@@ -212,6 +212,7 @@ def show_referral(referral_id: UUID, caller: Principal, uow: Work, platform: Pla
     with uow:
         referral = uow.store.get_referral(referral_id)
     caller.require_unit(str(referral["unit"]), f"referral {referral_id}")
+    name_the_case(str(referral["case_id"]))
     return referral
 
 

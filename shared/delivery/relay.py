@@ -38,6 +38,7 @@ from opentelemetry import trace
 from shared.delivery import outbox
 from shared.delivery.outbox import Queued
 from shared.delivery.statements import Statements
+from shared.telemetry.case_scope import trace_id_in
 from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers, headers_for_context
 
 log = logging.getLogger(__name__)
@@ -109,7 +110,7 @@ class Outbox:
         self.unmarked.extend(confirmed)
         if failed:  # the usual pass has none, and takes no database connection at all
             with self._begin() as statements:
-                self._back_off(statements, failed)
+                self._back_off(statements, failed, queued)
         return len(confirmed)
 
     def mark_published(self) -> None:
@@ -126,7 +127,7 @@ class Outbox:
         with self._begin() as statements:
             found = outbox.lock_unannounced(statements, SWEEP_GRACE_SECONDS, self.batch)
             confirmed, failed = self._publish(found, traced=True)
-            self._back_off(statements, failed)
+            self._back_off(statements, failed, found)
             if confirmed:
                 outbox.mark_published(statements, confirmed)
         return len(found)
@@ -166,9 +167,17 @@ class Outbox:
         return result.confirmed, {**result.unroutable, **result.failed}
 
     @staticmethod
-    def _back_off(statements: Statements, failed: dict[str, str]) -> None:
+    def _back_off(statements: Statements, failed: dict[str, str], queued: list[Queued]) -> None:
+        rows = {row.message_id: row for row in queued}
         for message_id, error in failed.items():
-            log.error("outbox message not published", extra={"message_id": message_id, "error": error})
+            row = rows.get(message_id)
+            about: dict[str, str] = {}
+            if row is not None:  # the line of the case, and of the trace that queued it
+                about = {"message_type": row.message_type, "case_id": row.case_id or ""}
+                traced = trace_id_in(row.headers)
+                if traced is not None:
+                    about["trace_id"] = format(traced, "032x")
+            log.error("outbox message not published", extra={"message_id": message_id, "error": error, **about})
             outbox.back_off(statements, message_id, error)
 
     def _start_span(self, queued: Queued, began: int) -> trace.Span:

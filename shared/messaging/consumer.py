@@ -14,6 +14,7 @@ Before a message is dead-lettered, the service's refusal recorder (if it has one
 """
 
 import logging
+import re
 import sys
 from collections.abc import Callable, Collection
 from datetime import datetime
@@ -31,6 +32,7 @@ from pydantic import ValidationError
 
 from shared.config import current_settings
 from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.messages import (
     REJECTED_FAILED,
     REJECTED_MALFORMED,
@@ -46,9 +48,10 @@ from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_que
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
 from shared.messaging.routing import SENT_AGAIN_HEADER, TRACE_HEADERS, inbox_queue
 from shared.refusal import Refused
-from shared.telemetry.propagation import context_from_headers
+from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers
 
 log = logging.getLogger(__name__)
+_CASE_ID = re.compile(CASE_ID_PATTERN)
 
 ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType]
 MAX_REASON = 1000  # a dead letter's reason, as dead_letters keeps it
@@ -70,6 +73,21 @@ class RecordsRefusals(Protocol):
     It raises when it could not record; the message is then retried rather than dead-lettered."""
 
     def record_refusal(self, message: Message, code: str, detail: str) -> None: ...
+
+
+def case_named_by(message: Message) -> str | None:
+    """The case a message's body names, when it reads as a JSON object with a well-formed `case_id`: for the lines
+    and spans of a message that is refused, whose model was never built. Anything else (a sender's free text)
+    is None."""
+    body = bytes(message.body) if isinstance(message.body, bytearray | memoryview) else message.body
+    if not isinstance(body, bytes | str):
+        return None
+    try:
+        data = loads_strict(body)
+    except ValueError:
+        return None
+    case_id = data.get("case_id") if isinstance(data, dict) else None
+    return case_id if isinstance(case_id, str) and _CASE_ID.fullmatch(case_id) else None
 
 
 def trace_context_of(message: Message) -> dict[str, str]:
@@ -248,7 +266,13 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             log.exception("could not reject a message either; the broker redelivers it when the channel closes")
 
     def dead_letter(self, message: Message, reason: str, code: str) -> None:
-        log.error("dead-lettering message", extra={"reason": reason, "queue": self.queue_name})
+        case_id = case_named_by(message)
+        if case_id is not None:  # on the handler's span, or the refusal's own
+            trace.get_current_span().set_attribute(CASE_ID_KEY, case_id)
+        log.error(
+            "dead-lettering message",
+            extra={"reason": reason, "queue": self.queue_name, **({"case_id": case_id} if case_id else {})},
+        )
         self.tell_sender(message, code, reason)
         publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason)
         for listener in self.dead_letter_listeners:

@@ -147,6 +147,19 @@ def test_a_message_that_can_never_be_read_is_dead_lettered_with_why(body, reason
     assert len(result) < 1200
 
 
+def test_the_dead_letter_line_names_the_case_a_refused_message_names_and_never_a_senders_free_text(caplog):
+    consumer = inbox()
+    named = {**VALID, "schema_version": 99}  # refused (schema), its case id well formed
+    free_text = {**VALID, "schema_version": 99, "case_id": "张三 13800138000"}
+
+    with caplog.at_level("ERROR"):
+        consumer.on_message(delivery(json.dumps(named)))
+        consumer.on_message(delivery(json.dumps(free_text)))
+
+    lines = [r for r in caplog.records if r.getMessage() == "dead-lettering message"]
+    assert [getattr(r, "case_id", None) for r in lines] == [VALID["case_id"], None]
+
+
 def test_a_body_in_another_encoding_says_which_encoding_it_claimed():
     consumer = inbox()
     message = delivery("张三".encode("gbk"), encoding="gbk")

@@ -113,12 +113,18 @@ def test_a_confirmed_publish_makes_no_span_and_the_message_carries_its_handlers_
     assert all(item.headers == message.headers for item, message in zip(broker.sent, messages, strict=True))
 
 
-def test_a_returned_message_is_a_failed_span_in_its_cases_trace(exported):
+def test_a_returned_message_is_a_failed_span_in_its_cases_trace(exported, caplog):
     messages, handler = queued_by_a_handler(exported.handler_tracer, 3)
     lost = messages[1].message_id
     outbox, writes = outbox_with(Broker(unroutable=[lost]))
 
-    assert outbox.publish_announced(messages) == 2
+    with caplog.at_level("ERROR"):
+        assert outbox.publish_announced(messages) == 2
+
+    # Its log line names the case and the trace that queued it.
+    [line] = [r for r in caplog.records if r.getMessage() == "outbox message not published"]
+    assert (line.message_id, line.case_id) == (lost, CASE_ID)
+    assert line.trace_id == format(handler.get_span_context().trace_id, "032x")
 
     [failed] = [span for span in exported.get_finished_spans() if span.kind is SpanKind.PRODUCER]
     assert failed.name == "publish ReferralIssued"
