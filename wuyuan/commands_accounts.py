@@ -75,9 +75,19 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
                 f"未完成：--unit：“{unit}”不是单位代码；应为 机构代码:区划代码，区划为县、乡镇或村的6、9或12位代码，"
                 "如 police:430426101"
             ) from None
-        agency = split_unit(unit)[0]
+        agency, division = split_unit(unit)
         if agency not in registry.agencies:
             raise click.ClickException(f"未完成：--unit：“{unit}”中的机构 {agency} 未登记；已登记的机构：{known}")
+        # An agency's units stand at one level (unit_digits); an officer may act for a level above (a county
+        # bureau over its stations), never for a finer one, where the agency has no unit to send referrals to.
+        deepest = registry.agencies[agency].unit_digits
+        if len(division) > deepest:
+            level = {6: "县级", 9: "乡镇级", 12: "村级"}[deepest]
+            name = registry.agencies[agency].name_zh
+            raise click.ClickException(
+                f"未完成：--unit：“{unit}”：{name}的单位设到{level}（{deepest} 位区划代码），"
+                f"没有更下一级的单位；请用 {agency}:{division[:deepest]} 或更上一级"
+            )
     return list(units)
 
 

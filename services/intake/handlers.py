@@ -311,6 +311,9 @@ def _require_own_feed(message: RegisterDispute, sent_by: str | None, platform: P
     except KeyError:
         reason = f"RegisterDispute from broker user {sent_by!r}, which feeds no source"
         raise Refused(SenderRefusal.WRONG_SENDER, reason) from None
+    if agency.feeds is None:
+        reason = f"{service} feeds no source: its entry in the agency registry (config/agencies.toml) has no `feeds`"
+        raise Refused(SenderRefusal.WRONG_SENDER, reason)
     if agency.feeds is not message.report.source or split_unit(message.sender)[0] != agency.code:
         raise Refused(
             SenderRefusal.WRONG_SENDER,

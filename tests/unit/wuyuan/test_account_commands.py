@@ -60,6 +60,8 @@ def test_the_confirmation_names_the_units_as_staff_know_them(store):
         (["police:000000"], "“police:000000”不是单位代码"),
         (["police:４３０４２６"], "不是单位代码"),  # full-width digits typed with a Chinese input method
         (["fire:430426101"], "“fire:430426101”中的机构 fire 未登记；已登记的机构：centre（综治中心）"),
+        # The court's units stand at the county: a township court unit is no unit at all.
+        (["court:430426101"], "“court:430426101”：法院的单位设到县级（6 位区划代码），没有更下一级的单位"),
     ],
 )
 def test_a_unit_that_is_not_one_is_refused_in_chinese_naming_the_option(store, units, says):
