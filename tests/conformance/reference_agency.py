@@ -6,6 +6,7 @@ with http.server, and verifies officers' tokens with PyJWT. Correct by default; 
 so that the conformance kit can be shown to catch it:
 
   wrong_user          takes referrals from any broker user, not only the coordinator's
+  any_unit            takes referrals addressed to another agency's units too
   wrong_schema        replies leave out the required field `officer`
   duplicate_effects   no inbox de-duplication: a redelivered referral is applied again
   no_trace            replies carry no traceparent
@@ -34,7 +35,15 @@ import jwt
 import psycopg
 from psycopg.types.json import Jsonb
 
-FAULTS = ("wrong_user", "wrong_schema", "duplicate_effects", "no_trace", "ack_before_confirm", "no_reconnect")
+FAULTS = (
+    "wrong_user",
+    "any_unit",
+    "wrong_schema",
+    "duplicate_effects",
+    "no_trace",
+    "ack_before_confirm",
+    "no_reconnect",
+)
 DOCUMENTS = "wuyuan.documents"
 REQUIRED = ("message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at",
             "referral_id", "role", "round", "source", "category", "division_code", "summary", "flags",
@@ -140,6 +149,9 @@ class Agency:
         sent_by = message.properties.get("user_id")
         if self.fault != "wrong_user" and sent_by != self.coordinator_user:
             return f"rejected: wrong_sender: ReferralIssued must come from {self.coordinator_user}, came from {sent_by}"
+        recipient = body.get("recipient")
+        if self.fault != "any_unit" and (not isinstance(recipient, str) or recipient.partition(":")[0] != self.code):
+            return f"rejected: wrong_unit: {recipient!r:.60} is not a unit of {self.code}"
         return None
 
     def record_referral(self, message: amqp.Message, body: dict[str, Any]) -> None:

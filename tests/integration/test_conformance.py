@@ -50,12 +50,13 @@ def test_the_reference_agency_passes_every_check(tmp_path: Path) -> None:
     report = run_conformance(PlatformSettings(config_dir=register_reference(tmp_path, None)), "reference_link")
 
     assert report.service == "reference_link"
-    assert [result.outcome for result in report.results] == ["passed"] * 12, report.render()
+    assert [result.outcome for result in report.results] == ["passed"] * 13, report.render()
 
 
 @pytest.mark.parametrize(
     ("fault", "check"),
     [
+        ("any_unit", "foreign_unit_refused"),
         ("wrong_schema", "accept_reply"),
         ("duplicate_effects", "duplicate_referral"),
         ("no_trace", "trace_continued"),

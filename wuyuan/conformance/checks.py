@@ -375,27 +375,47 @@ def malformed_dead_lettered(run: Run) -> None:
 
 def foreign_sender_refused(run: Run) -> None:
     referral = run.new_referral()
-    run.send_referral(referral, as_service="supervision")
+    sender = run.settings.broker_user("supervision")
+    problems = _not_taken(run, referral, "supervision", f"a referral published by {sender}")
+    if problems:
+        raise CheckFailed("a referral from another sender than the coordinator was taken:\n- " + "\n- ".join(problems))
+
+
+def foreign_unit_refused(run: Run) -> None:
+    """A referral the coordinator addressed to another agency's unit, delivered to this one's inbox all the same."""
+    other = next(a for a in run.settings.registry.agencies.values() if a.code != run.agency.code)
+    referral = run.new_referral()
+    referral = referral.model_copy(update={"recipient": other.unit_for(referral.division_code)})
+    problems = _not_taken(run, referral, "coordinator", f"a referral to {referral.recipient}", as_unit=referral)
+    if problems:
+        raise CheckFailed("a referral to another agency's unit was taken:\n- " + "\n- ".join(problems))
+
+
+def _not_taken(
+    run: Run, referral: ReferralIssued, as_service: str, what: str, as_unit: ReferralIssued | None = None
+) -> list[str]:
+    """Send the referral as `as_service`; the problems if it is recorded or not dead-lettered with a reason. Asked
+    for as an officer of the agency's own unit (`as_unit` names another: the officer asks about it as their own)."""
+    run.send_referral(referral, as_service=as_service)
+    asked = run.new_referral() if as_unit is not None else referral
+    asked = asked.model_copy(update={"referral_id": referral.referral_id})
+
     deadline = time.monotonic() + run.timeout
     letter = None
     # Until it is dead-lettered, or shows up recorded (then there is no point waiting for the dead letter).
     while letter is None and time.monotonic() < deadline:
         letter = run.centre.dead_letters.wait_for(lambda d: d.message_id == str(referral.message_id), POLL_SECONDS)
-        if letter is None and run.show(referral).status == 200:
+        if letter is None and run.show(asked).status == 200:
             break
-    shown = run.show(referral)
+    shown = run.show(asked)
     problems = []
     if shown.status != 404:
-        problems.append(
-            f"a referral published by {run.settings.broker_user('supervision')}: expected it not recorded (404),"
-            f" saw {shown.describe()}"
-        )
+        problems.append(f"{what}: expected it not recorded (404), saw {shown.describe()}")
     if letter is None:
-        problems.append(f"expected it in wuyuan.{run.environment.service}.dead, not there")
+        problems.append(f"{what}: expected it in wuyuan.{run.environment.service}.dead, not there")
     elif not letter.dead_reason:
-        problems.append("dead-lettered without the header x-wuyuan-dead-reason")
-    if problems:
-        raise CheckFailed("a referral from another sender than the coordinator was taken:\n- " + "\n- ".join(problems))
+        problems.append(f"{what}: dead-lettered without the header x-wuyuan-dead-reason")
+    return problems
 
 
 def reconnects(run: Run) -> None:
@@ -456,6 +476,7 @@ CHECKS = (
     Check("reply_confirmed", "回执经代理确认后才算发出", reply_confirmed, ("consumes_referral",)),
     Check("malformed_dead_lettered", "畸形消息进入死信并注明原因", malformed_dead_lettered, ("starts",)),
     Check("foreign_sender_refused", "拒收非协调组发来的交办单", foreign_sender_refused, ("consumes_referral",)),
+    Check("foreign_unit_refused", "拒收交给其他机构单位的交办单", foreign_unit_refused, ("consumes_referral",)),
     Check("reconnects", "连接断开后重连并继续接收", reconnects, ("consumes_referral",)),
 )
 CHECK_CODES = tuple(check.code for check in CHECKS)
