@@ -21,6 +21,7 @@ The limits come from `nameko.config["WEB_SERVER_LIMITS"]` (set from ServiceSetti
 import io
 import json
 import logging
+import re
 import socket
 import time
 from collections import Counter
@@ -273,12 +274,18 @@ class HardenedWsgiApp(WsgiApp):
         return response
 
 
+# Paths that carry a credential: a citizen's rating link (`<case id>.<round>.<code>`) rates and closes its case for
+# whoever holds it, so the line keeps which case and round it was, and never the code.
+_CREDENTIAL_IN_PATH = re.compile(r"^(/rate/|/api/v1/ratings/)([^/]*\.)?[^/.]*$")
+
+
 def loggable_path(environ: dict[str, Any]) -> str:
     """The path as it came on the wire, percent-encoded: a hostile one (line breaks, U+0085, U+2028 …) stays on
-    one log line and cannot forge another; the first 200 characters."""
+    one log line and cannot forge another; the first 200 characters; a rating link's code masked."""
     # WSGI hands PATH_INFO over as latin-1 text of the raw bytes.
     raw = str(environ.get("PATH_INFO", "")).encode("latin-1", errors="replace")
-    return quote(raw, safe="/:@!$&'()*+,;=-._~")[:200]
+    path = quote(raw, safe="/:@!$&'()*+,;=-._~")
+    return _CREDENTIAL_IN_PATH.sub(lambda found: f"{found[1]}{found[2] or ''}***", path)[:200]
 
 
 def log_access(environ: dict[str, Any], response: Response, started: float) -> None:

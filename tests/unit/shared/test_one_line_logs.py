@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from shared.logs import one_line_json
 from shared.web_server import loggable_path
 
@@ -17,10 +19,18 @@ def test_characters_line_readers_break_on_are_escaped_and_the_record_reads_back(
 
 
 def test_an_access_line_carries_the_path_percent_encoded():
-    hostile = '/api/v1/ratings/\u0085forged\r\n{"level": "error"}'.encode().decode("latin-1")
+    hostile = '/api/v1/documents/\u0085forged\r\n{"level": "error"}'.encode().decode("latin-1")
 
     path = loggable_path({"PATH_INFO": hostile})
 
-    assert path.startswith("/api/v1/ratings/%C2%85forged%0D%0A")
+    assert path.startswith("/api/v1/documents/%C2%85forged%0D%0A")
     assert path.isascii() and len(path.splitlines()) == 1
     assert loggable_path({"PATH_INFO": "/api/v1/cases/430426-20261121-00001"}) == "/api/v1/cases/430426-20261121-00001"
+
+
+@pytest.mark.parametrize("prefix", ["/rate/", "/api/v1/ratings/"])
+def test_an_access_line_keeps_the_case_and_round_of_a_rating_link_and_never_its_code(prefix):
+    """The code rates and closes the case for whoever holds it: logs and their readers never see it."""
+    path = loggable_path({"PATH_INFO": f"{prefix}430426-20261206-00002.1.mQSS9l2Xv4Jk_8wq"})
+
+    assert path == f"{prefix}430426-20261206-00002.1.***"
