@@ -26,7 +26,7 @@ from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredC
 from shared.auth.principal import Forbidden, Principal
 from shared.centres import Centres, Level, load_centres
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import DivisionCode, UnitCode
+from shared.contracts.identifiers import DivisionCode, UnitCode, split_unit
 from shared.contracts.messages import (
     CaseRegistered,
     ClockPaused,
@@ -697,6 +697,9 @@ def note_refusal(notice: MessageRejected, uow: Work, platform: Platform) -> None
         stored = uow.store.lock(notice.case_id)
     except NotFound:
         return  # a case it does not hold (a made-up or mistyped number): the notice alone
+    agency = split_unit(notice.recipient)[0]
+    if not any(split_unit(referral.unit)[0] == agency for referral in stored.case.referrals):
+        return  # the body named a case the refused agency has no part in: not that case's history
     at = platform.now()
     detail = {
         "unit": notice.recipient,

@@ -86,17 +86,32 @@ def handle_letter(
     one of the agency's units."""
     platform.require_sender(message, sent_by, "supervision")
     platform.require_own_unit(message)
+    about = message.about_unit if isinstance(message, OverdueNoticeIssued) else None  # set on the superior's copy
     with uow:
         uow.claim(message)
-        if not uow.store.referral_exists(message.referral_id):
-            # The letter overtook its referral; retrying lets the referral land first.
-            raise NotFound(f"referral {message.referral_id} not received yet")
+        referral_about(uow, message, message.referral_id, about or message.recipient)
         detail: dict[str, Any] = {"due_at": message.due_at}
         if message.document_number is not None:  # version 2: the letter's 文号 and where to read it
             detail |= {"document_number": message.document_number, "document_id": message.document_id}
-        if isinstance(message, OverdueNoticeIssued) and message.about_unit is not None:
-            kind, detail["about_unit"] = "overdue_notice_superior", message.about_unit  # the superior's copy
+        if about is not None:
+            kind, detail["about_unit"] = "overdue_notice_superior", about
         uow.store.log(message.referral_id, kind, None, detail, platform.now())
+
+
+def referral_about(uow: Work, message: Envelope, referral_id: UUID, unit: str) -> AgencyReferral:
+    """The referral a document from the centre is about, locked: NotFound while it has not arrived (the document
+    overtook it, and is retried), refused when it is another unit's or another case's than the document says."""
+    try:
+        referral, _ = uow.store.lock_referral(referral_id)
+    except NotFound:
+        raise NotFound(f"referral {referral_id} not received yet") from None
+    if referral.unit != unit or referral.case_id != message.case_id:
+        raise Refused(
+            SenderRefusal.WRONG_UNIT,
+            f"{message.type} for {unit} in case {message.case_id} names referral {referral_id},"
+            f" which is {referral.unit}'s in case {referral.case_id}",
+        )
+    return referral
 
 
 def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -120,8 +135,7 @@ def handle_deadline_changed(
     platform.require_own_unit(message)
     with uow:
         uow.claim(message)
-        if not uow.store.referral_exists(message.referral_id):
-            raise NotFound(f"referral {message.referral_id} not received yet")
+        referral_about(uow, message, message.referral_id, message.recipient)
         if uow.store.move_deadline(message.referral_id, message.due_at, message.revision, message.due_provisional):
             detail = {"due_at": message.due_at, "due_provisional": message.due_provisional}
             uow.store.log(message.referral_id, "deadline_changed", None, detail, platform.now())
@@ -135,9 +149,7 @@ def handle_referral_withdrawn(message: ReferralWithdrawn, sent_by: str | None, u
     now = platform.now()
     with uow:
         uow.claim(message)
-        if not uow.store.referral_exists(message.referral_id):
-            raise NotFound(f"referral {message.referral_id} not received yet")
-        referral, _ = uow.store.lock_referral(message.referral_id)
+        referral = referral_about(uow, message, message.referral_id, message.recipient)
         withdrawn = domain.withdraw(referral, now)
         if withdrawn is not None:
             uow.store.save_referral(withdrawn)
@@ -158,7 +170,11 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
     with uow:
         uow.claim(message)
         kept = uow.store.add_rejection(message, now)
+        referral = None
         if kept and message.referral_id is not None and uow.store.referral_exists(message.referral_id):
+            referral, _ = uow.store.lock_referral(message.referral_id)
+        # Logged on the referral only when it is the refused unit's own: the notice names the unit it is for.
+        if referral is not None and message.referral_id is not None and referral.unit == message.recipient:
             detail: dict[str, Any] = {
                 "reason": message.reason,
                 "detail": message.detail,
@@ -166,7 +182,6 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
                 "rejected_type": message.rejected_type,
                 "refused_by": message.refused_by,
             }
-            referral, _ = uow.store.lock_referral(message.referral_id)
             refusal = {
                 **detail,
                 "rejected_message_id": str(message.rejected_message_id),

@@ -17,6 +17,7 @@ from shared.contracts.messages import (
     ReferralAccepted,
     ReferralDeclined,
     ReferralIssued,
+    ReferralWithdrawn,
     RegisterDispute,
     ReminderIssued,
     ResultReported,
@@ -433,6 +434,40 @@ def test_a_letter_or_notice_to_another_agency_s_unit_is_refused_and_not_kept(pol
 
     assert [e["kind"] for e in agency_store.entries] == ["received"]
     assert agency_store.notices == {}
+
+
+def test_a_letter_or_withdrawal_naming_another_unit_s_referral_is_refused_and_changes_nothing(
+    police, uow, agency_store, received
+):
+    """Addressed to the neighbouring station, about this station's referral: neither is touched."""
+    neighbour = "police:430426102"
+    reminder = ReminderIssued.build(
+        message_id=UUID(int=97),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=neighbour,
+        referral_id=REFERRAL,
+        due_at=now(),
+    )
+    withdrawal = ReferralWithdrawn.build(
+        message_id=UUID(int=96),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=neighbour,
+        referral_id=REFERRAL,
+        reason="escalated",
+        successor="police:430426",
+    )
+
+    with pytest.raises(Refused, match=r"wrong_unit: .*which is police:430426101's"):
+        deliver(police, police.on_reminder_issued, reminder, SUPERVISION_USER)
+    with pytest.raises(Refused, match="wrong_unit"):
+        deliver(police, police.on_referral_withdrawn, withdrawal, COORDINATOR_USER)
+
+    assert agency_store.status_of(REFERRAL) == "received"
+    assert [e["kind"] for e in agency_store.entries] == ["received"]
 
 
 def test_a_letter_not_published_by_supervision_is_refused_and_not_logged(police, uow, agency_store, received):

@@ -15,7 +15,7 @@ from tests.fakes.coordinator import FakeCaseStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
-COURT = "court:430426"
+JUSTICE_OFFICE = "justice:430426101"  # 砖塘镇司法所, which leads a neighbours' dispute at 砖塘镇
 REPORT = UUID("44444444-4444-4444-8444-444444444444")
 REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
 
@@ -50,13 +50,13 @@ def registered(uow, platform) -> None:
     handlers.handle_case_registered(message, "wuyuan.intake", uow, coordination_for(platform))
 
 
-def notice(case_id: str | None = CASE_ID) -> MessageRejected:
+def notice(case_id: str | None = CASE_ID, unit: str = JUSTICE_OFFICE) -> MessageRejected:
     return MessageRejected.build(
         message_id=UUID("77777777-7777-4777-8777-777777777777"),
         occurred_at=now(),
         case_id=case_id,
         sender="centre:430426",
-        recipient=COURT,
+        recipient=unit,
         rejected_message_id=REPORT,
         rejected_type="ResultReported",
         reason="referral_closed",
@@ -84,7 +84,7 @@ def test_a_refusal_about_a_held_case_is_a_timeline_line_after_the_others(uow, co
     last = lines[-1]
     assert last["kind"] == "report_rejected"
     assert last["seq"] == before[-1]["seq"] + 1
-    assert (last["detail"]["unit"], last["detail"]["reason"]) == (COURT, "referral_closed")
+    assert (last["detail"]["unit"], last["detail"]["reason"]) == (JUSTICE_OFFICE, "referral_closed")
     assert last["detail"]["rejected_message_id"] == str(REPORT)
 
 
@@ -99,6 +99,17 @@ def test_a_refusal_about_no_case_or_a_case_not_held_changes_nothing(uow, coordin
     assert timeline(uow) == before
     with uow:
         assert list(uow.store.timeline) == [CASE_ID]
+
+
+def test_a_refusal_naming_a_case_the_refused_agency_has_no_part_in_is_not_that_cases_history(uow, coordinating):
+    """An agency's broken body may name any case number: only a case with a referral to that agency records it."""
+    registered(uow, coordinating)
+    before = timeline(uow)
+
+    with uow:
+        handlers.note_refusal(notice(unit="petition:430426"), uow, coordinating)
+
+    assert timeline(uow) == before
 
 
 def test_the_coordinator_declares_its_timeline_hook_for_refusals():
