@@ -1,6 +1,8 @@
 """An agency joined from configuration alone, as tests add it: the women's federation (妇联) in a copy of config/."""
 
+import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 from shared.registry import DEFAULT_CONFIG_DIR
@@ -22,12 +24,36 @@ directory = "examples/womens_federation"
 image = "wuyuan/womens-federation:0.1.0"
 """
 NODE_EXAMPLE = WOMEN + IN_ITS_IMAGE
+# The agencies the platform ships with, first in config/agencies.toml; an integrator adds others after them
+# (`wuyuan agency new`, examples/womens_federation/README.md).
+SHIPPED_AGENCIES = ("centre", "court", "police", "justice", "petition", "plc")
+# A table of the registry, [agencies.<code>] or [agencies.<code>.external], and the code it belongs to.
+TABLE = re.compile(r"^\[agencies\.([a-z]+)[].]", re.MULTILINE)
 
 
 def config_with(directory: Path, *entries: str) -> Path:
-    """A copy of the shipped configuration in `directory` with these entries added to the agency registry;
-    the shipped registry stays as it is."""
+    """A copy of the configuration in `directory` with these entries in the agency registry, in place of any
+    entry config/ already has for the same agency (an integrator may have registered it); config/ stays as it is."""
+    added = "".join(entries)
+    replaced = {match[1] for match in TABLE.finditer(added)}
+    return _copy(directory, lambda code: code not in replaced, added)
+
+
+def shipped_config_with(directory: Path, *entries: str) -> Path:
+    """A copy of the configuration in `directory` whose registry holds the agencies the platform ships with and
+    then these entries, whatever config/ has had added: ports and rendered files as the repository gives them.
+
+    Only for what reads the registry alone: config/routing.toml may name an agency an integrator added."""
+    return _copy(directory, lambda code: code in SHIPPED_AGENCIES, "".join(entries))
+
+
+def _copy(directory: Path, keep: Callable[[str], bool], added: str) -> Path:
+    """config/ copied into `directory`, its registry holding the agencies `keep` accepts and then `added`."""
     shutil.copytree(DEFAULT_CONFIG_DIR, directory, dirs_exist_ok=True)
-    with (directory / "agencies.toml").open("a", encoding="utf-8") as registry:
-        registry.write("".join(entries))
+    registry = directory / "agencies.toml"
+    text = registry.read_text(encoding="utf-8")
+    headers = list(TABLE.finditer(text))
+    ends = [header.start() for header in headers[1:]] + [len(text)]
+    kept = [text[header.start() : end] for header, end in zip(headers, ends, strict=True) if keep(header[1])]
+    registry.write_text(text[: headers[0].start()] + "".join(kept) + added, encoding="utf-8")
     return directory

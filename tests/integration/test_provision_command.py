@@ -61,8 +61,8 @@ def test_provision_prepares_everything_and_a_second_run_changes_nothing(platform
 
 
 def test_provision_with_a_bad_setting_names_it_and_creates_nothing(monkeypatch):
-    monkeypatch.setenv("WUYUAN_PG_ADMIN_URLS", '{"housing_link": "postgresql://db/postgres"}')
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URLS", '{"nosuchagency_link": "postgresql://db/postgres"}')
     result = CliRunner().invoke(main, ["provision"])
     assert result.exit_code != 0
-    assert "WUYUAN_PG_ADMIN_URLS：没有 housing_link" in result.output
+    assert "WUYUAN_PG_ADMIN_URLS：没有 nosuchagency_link" in result.output
     assert "Traceback" not in result.output

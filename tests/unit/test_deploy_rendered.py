@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 from shared.registry import DEFAULT_CONFIG_DIR
-from tests.joined_agencies import IN_ITS_IMAGE, WOMEN, config_with
+from tests.joined_agencies import IN_ITS_IMAGE, WOMEN, config_with, shipped_config_with
 from wuyuan.agencies import has_database
 from wuyuan.deploy_render import (
     COMPOSE_PORT_BASE,
@@ -71,7 +71,8 @@ def shipped() -> Deployment:
 
 def rendered_with(tmp_path: Path, *entries: str) -> Deployment:
     """deploy/ as `make deploy` writes it for the shipped registry with these entries added."""
-    settings = PlatformSettings(config_dir=config_with(tmp_path / "config", *entries), http_port_base=COMPOSE_PORT_BASE)
+    config = shipped_config_with(tmp_path / "config", *entries)
+    settings = PlatformSettings(config_dir=config, http_port_base=COMPOSE_PORT_BASE)
     root = tmp_path / "deploy"
     shutil.copytree(DEPLOY, root)  # the files no registry changes: secret.yaml, config.yaml, rabbitmq.yaml …
     write(render(load_templates(), deployment_plan(settings)), root)

@@ -157,7 +157,7 @@ def test_the_valid_example_parses() -> None:
     [
         ("rules.0.lead", ["fire"], "rules[0].lead: unknown agency 'fire'"),
         ("rules.0.co", ["labour"], "rules[0].co: unknown agency 'labour'"),
-        ("rules.0.co_reserve", ["housing"], "rules[0].co_reserve: unknown agency 'housing'"),
+        ("rules.0.co_reserve", ["nosuchagency"], "rules[0].co_reserve: unknown agency 'nosuchagency'"),
         ("rules.2.lead", ["centre"], "rules[2].lead: 'centre' triages cases"),
         ("rules.0.category", "noise", "rules[0].category: unknown value 'noise'"),
         ("rules.0.category", None, "rules[0].category: required"),

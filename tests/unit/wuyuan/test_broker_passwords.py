@@ -67,7 +67,7 @@ def test_configured_passwords_take_the_place_of_kept_ones(tmp_path, monkeypatch)
 @pytest.mark.parametrize(
     ("passwords", "named"),
     [
-        ({"housing_link": COURT}, "unknown user 'housing_link'"),
+        ({"nosuchagency_link": COURT}, "unknown user 'nosuchagency_link'"),
         ({"court_link": "not/safe@in:a#uri-at-all"}, "broker_passwords.court_link"),
         ({"court_link": "CHANGE-ME"}, "WUYUAN_BROKER_PASSWORDS.court_link"),
         ({"operator": "wuyuan-dev"}, "WUYUAN_BROKER_PASSWORDS.operator"),

@@ -7,6 +7,7 @@ from pydantic import ValidationError
 
 from shared.contracts.messages import ReferralIssued
 from shared.messaging.topology import service_queues
+from tests.joined_agencies import NODE_EXAMPLE, shipped_config_with
 from wuyuan.settings import PlatformSettings
 
 # Every service of a platform with the shipped agency registry.
@@ -43,8 +44,8 @@ def test_each_service_connects_as_its_own_role_with_a_password_kept_for_it_alone
 
 
 def test_a_server_for_a_service_that_does_not_exist_is_refused_by_name():
-    with pytest.raises(ValidationError, match="pg_admin_urls: unknown service 'housing_link'"):
-        PlatformSettings(pg_admin_urls={"housing_link": COURT_SERVER})
+    with pytest.raises(ValidationError, match="pg_admin_urls: unknown service 'nosuchagency_link'"):
+        PlatformSettings(pg_admin_urls={"nosuchagency_link": COURT_SERVER})
 
 
 def test_a_server_url_that_is_not_postgresql_is_refused_by_service():
@@ -116,15 +117,8 @@ def test_where_provisioning_connects_as_the_services_own_role_its_url_and_passwo
 
 
 def test_an_added_agency_moves_no_service_port(tmp_path):
-    shipped = PlatformSettings()
-    (tmp_path / "agencies.toml").write_text(
-        (shipped.config_dir / "agencies.toml").read_text(encoding="utf-8")
-        + '\n[agencies.women]\nname_zh = "妇联"\nname_en = "Women\'s federation"\nservice = "women_link"\n'
-        'unit_digits = 6\n[agencies.women.external]\ncommand = ["node", "agency.js"]\n',
-        encoding="utf-8",
-    )
-
-    joined = PlatformSettings(config_dir=tmp_path)
+    shipped = PlatformSettings(config_dir=shipped_config_with(tmp_path / "shipped"))
+    joined = PlatformSettings(config_dir=shipped_config_with(tmp_path / "joined", NODE_EXAMPLE))
 
     assert joined.services == (*shipped.services, "women_link")
     assert {s: joined.http_port(s) for s in shipped.services} == {s: shipped.http_port(s) for s in shipped.services}
@@ -134,8 +128,7 @@ def test_an_added_agency_moves_no_service_port(tmp_path):
 
 def test_the_shipped_ports_are_those_the_readmes_give():
     settings = PlatformSettings()
-
-    assert {s: settings.http_port(s) - settings.http_port_base for s in settings.services} == {
+    shipped = {
         "intake": 1,
         "coordinator": 2,
         "supervision": 3,
@@ -147,6 +140,11 @@ def test_the_shipped_ports_are_those_the_readmes_give():
         "identity": 9,
         "console": 10,
     }
+    added = [s for s in settings.services if s not in shipped]
+
+    assert {s: settings.http_port(s) - settings.http_port_base for s in shipped} == shipped
+    # Agencies an integrator has registered since come after them, in the registry's order.
+    assert [settings.http_port(s) - settings.http_port_base for s in added] == list(range(11, 11 + len(added)))
 
 
 def test_a_missing_registry_is_named(tmp_path):

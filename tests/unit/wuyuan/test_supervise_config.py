@@ -9,11 +9,9 @@ from pathlib import Path
 import pytest
 from supervisor.options import ServerOptions
 
+from tests.joined_agencies import shipped_config_with
 from wuyuan import supervise
 from wuyuan.settings import REPO_ROOT, PlatformSettings
-
-# Every service of a platform with the shipped agency registry.
-SERVICES = PlatformSettings().services
 
 
 @pytest.fixture
@@ -27,9 +25,11 @@ def state_dir():
 
 
 @pytest.fixture
-def settings(state_dir) -> PlatformSettings:
+def settings(state_dir, tmp_path) -> PlatformSettings:
+    """A platform with the shipped agency registry: all its services Python ones."""
     return PlatformSettings(
         state_dir=state_dir,
+        config_dir=shipped_config_with(tmp_path / "config"),
         # A URL-encoded password (`%25`), a comma and a quote.
         pg_admin_url="postgresql://postgres:it's-p%25ss,word@127.0.0.1:5432/postgres",
         http_port_base=9100,
@@ -52,7 +52,7 @@ def programs(options: ServerOptions) -> dict:
 def test_every_service_is_one_program_started_through_the_runtime(settings):
     parsed = programs(parse(supervise.write_config(settings)))
 
-    assert list(parsed) == list(SERVICES)
+    assert list(parsed) == list(settings.services)
     for name, program in parsed.items():
         assert program.command == f"{sys.executable} -m shared.runtime {name}"
         assert program.directory == str(REPO_ROOT)
@@ -162,7 +162,7 @@ def test_a_state_directory_too_long_for_a_socket_is_refused_with_advice(tmp_path
 def test_without_supervisord_every_service_is_stopped(settings):
     statuses = supervise.status(settings)
 
-    assert [s.name for s in statuses] == list(SERVICES)
+    assert [s.name for s in statuses] == list(settings.services)
     assert {(s.state, s.pid) for s in statuses} == {("stopped", None)}
     assert statuses[0].url == "http://127.0.0.1:9101"
     assert not supervise.is_running(settings)
