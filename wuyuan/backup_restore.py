@@ -20,7 +20,7 @@ from wuyuan.backup import BackupError, client_binary, read_manifest, run_client,
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
 from wuyuan.restore_case_numbers import CentreNumbers, advance_case_numbers, centre_numbers
-from wuyuan.restore_document_numbers import advance_document_numbers, numbers_held
+from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
@@ -98,6 +98,8 @@ def restore_service(
     # A backup older than the code: its missing migrations are applied now, as the service's role.
     with _as_backup_errors(settings, service, "migrate"):
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
+    if letters_held is not None and report.document_numbers is not None:
+        report.document_numbers |= give_back_notice_numbers(settings, letters_held)
     return report
 
 

@@ -88,21 +88,36 @@ def numbers_held(settings: PlatformSettings) -> NumbersHeld:
     return held
 
 
-def advance_document_numbers(
-    settings: PlatformSettings, held: NumbersHeld, now: datetime | None = None
-) -> dict[str, object]:
-    """Move supervision's series past what the agencies hold and give the scheduled 通报 the timer will issue again
-    (last month's; the timer issues no other) its first number if the archive lost it; what moved, the 通报 to be
-    archived again, the lost ones it will not issue again (on demand, or of an earlier month), and what could not be
-    counted."""
-    due = previous_month((now or datetime.now(CHINA_TZ)).astimezone(CHINA_TZ).date())
-    advanced, given = [], []
-    gone = dict(held.notices_on_demand)
+def advance_document_numbers(settings: PlatformSettings, held: NumbersHeld) -> dict[str, object]:
+    """Move supervision's series past what the agencies hold, right after the data is back: what moved, and what
+    could not be counted."""
+    advanced = []
     try:
         with psycopg.connect(settings.admin_database_url("supervision"), connect_timeout=10) as conn:
             for (kind, year), last in sorted(held.highest.items()):
                 if move_forward(conn, "document_numbers", {"kind": kind.value, "year": year}, last):
                     advanced.append({"kind": kind.value, "year": year, "last": last})
+    except psycopg.Error as exc:
+        raise BackupError(
+            "document_numbers_not_advanced",
+            f"supervision 的数据库已恢复，但文号未能续在各机构已收到的编号之后（{' '.join(str(exc).split())}）："
+            "启动 supervision 前请排除后重新运行本命令，否则新发的提醒函、督办函、通报会与已发出的重号",
+        ) from None
+    return {"advanced": advanced, "unreadable": held.unreadable}
+
+
+def give_back_notice_numbers(
+    settings: PlatformSettings, held: NumbersHeld, now: datetime | None = None
+) -> dict[str, list[str]]:
+    """Once the restored database has every migration (a backup may predate `notice_numbers_given`): give the
+    scheduled 通报 the timer will issue again (last month's; the timer issues no other) its first number if the
+    archive lost it; the 通报 to be archived again, and the lost ones it will not issue again (on demand, or of an
+    earlier month), by number."""
+    due = previous_month((now or datetime.now(CHINA_TZ)).astimezone(CHINA_TZ).date())
+    given = []
+    gone = dict(held.notices_on_demand)
+    try:
+        with psycopg.connect(settings.admin_database_url("supervision"), connect_timeout=10) as conn:
             for document_id, (number, *period) in sorted(held.scheduled_notices.items(), key=lambda item: item[1]):
                 found = numbered_as(number)
                 if tuple(period) != due or found is None:
@@ -115,9 +130,15 @@ def advance_document_numbers(
             archived = {row[0] for row in conn.execute(ARCHIVED, (list(gone),)).fetchall()}
     except psycopg.Error as exc:
         raise BackupError(
-            "document_numbers_not_advanced",
-            f"supervision 的数据库已恢复，但文号未能续在各机构已收到的编号之后（{' '.join(str(exc).split())}）："
-            "启动 supervision 前请排除后重新运行本命令，否则新发的提醒函、督办函、通报会与已发出的重号",
+            "notice_numbers_not_given",
+            f"supervision 的数据库已恢复，但上月通报的原文号未能写回（{' '.join(str(exc).split())}）："
+            "启动 supervision 前请排除后重新运行本命令，否则定时任务会以新文号重新签发该通报",
         ) from None
-    lost = sorted(number for document_id, number in gone.items() if document_id not in archived)
-    return {"advanced": advanced, "notices_reissued": given, "notices_lost": lost, "unreadable": held.unreadable}
+    lost = [number for document_id, number in gone.items() if document_id not in archived]
+    return {"notices_reissued": given, "notices_lost": sorted(lost, key=_place_in_series)}
+
+
+def _place_in_series(number: str) -> tuple[int, int, str]:
+    """第9号 before 第12号: by year and place, as the series runs."""
+    found = numbered_as(number)
+    return (found[1], found[2], number) if found is not None else (0, 0, number)

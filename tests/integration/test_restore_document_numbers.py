@@ -12,7 +12,7 @@ import pytest
 from services.supervision.documents import DocumentKind, scheduled_notice_id
 from shared.workdays import CHINA_TZ
 from tests.integration.databases import provisioned
-from wuyuan.restore_document_numbers import advance_document_numbers, numbers_held
+from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
@@ -100,15 +100,16 @@ def test_the_notice_series_moves_past_the_notices_held_and_last_months_gets_its_
     )
 
     held = numbers_held(settings)
-    found = advance_document_numbers(settings, held, now)
+    advance_document_numbers(settings, held)
+    found = give_back_notice_numbers(settings, held, now)
 
     assert held.highest == {(DocumentKind.NOTICE, 2026): 12}
     assert series(settings) == {("notice", 2026): 12}
     # November's is the one the timer issues again, under the number the court holds; the others are named as lost.
     assert found["notices_reissued"] == ["临澧综治〔2026〕通报第11号"]
-    assert found["notices_lost"] == ["临澧综治〔2026〕通报第12号", "临澧综治〔2026〕通报第9号"]
+    assert found["notices_lost"] == ["临澧综治〔2026〕通报第9号", "临澧综治〔2026〕通报第12号"]  # as the series runs
     with psycopg.connect(settings.admin_database_url("supervision")) as conn:
         given = conn.execute("SELECT document_id, number, year, seq FROM notice_numbers_given").fetchall()
     assert given == [(november, "临澧综治〔2026〕通报第11号", 2026, 11)]
     # Run again (a second restore from the same backup), nothing is written twice.
-    assert advance_document_numbers(settings, numbers_held(settings), now)["notices_reissued"] == []
+    assert give_back_notice_numbers(settings, numbers_held(settings), now)["notices_reissued"] == []
