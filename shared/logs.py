@@ -152,6 +152,7 @@ _OUTAGES = (
     "PoolTimeout",
     "StoreUnavailable",
     "StoreDown",
+    "CalendarNotRead",
     "ConnectionError",
     "RecoverableConnectionError",
 )
@@ -175,16 +176,15 @@ class RepeatedLines(logging.Filter):
         if record.levelno < logging.WARNING:
             return True
         failure = record.exc_info[0].__name__ if record.exc_info and record.exc_info[0] else ""
-        if record.msg == _WORKER_ERRORS[1]:
+        if record.msg == _WORKER_ERRORS[1]:  # nameko's traceback of an error the entrypoint expects
             record.exc_info, record.exc_text = None, None
-            return True
+        args = record.args if isinstance(record.args, tuple) else ()
         if record.name.startswith("psycopg.pool"):
-            key = ""
-        elif record.msg == _WORKER_ERRORS[0] and failure in _OUTAGES:
-            worker = record.args[0] if isinstance(record.args, tuple) and record.args else None
-            entrypoint = getattr(getattr(worker, "entrypoint", None), "method_name", "")
+            key = str(args[-1])[:120] if args else ""  # the error: a refusal, then a wrong password, each written
+        elif record.msg in _WORKER_ERRORS and failure in _OUTAGES:
+            entrypoint = getattr(getattr(args[0] if args else None, "entrypoint", None), "method_name", "")
             key = f"{entrypoint}:{failure}"
-        elif record.name == "shared.runtime.relay" and failure:
+        elif record.name == "shared.runtime.relay" and failure in _OUTAGES:
             key = failure
         else:
             return True

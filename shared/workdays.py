@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from shared.persistence.errors import StoreDown
+
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 # Government offices close at 17:30; a deadline "within N working days" ends then.
 BUSINESS_DAY_END = time(17, 30)
@@ -82,6 +84,26 @@ class YearDays:
 _SATURDAY = 5
 # Years loaded from notices, in this process; they take precedence over the library's own years.
 _loaded: dict[int, YearDays] = {}
+# A process that keeps its loaded years in its database (shared/runtime/calendar.py) and has not read them yet:
+# a year loaded there, or a correction of one the library knows, would be missed, so no day is counted until then.
+_stored_years_unread = False
+
+
+class CalendarNotRead(StoreDown):
+    """The service's loaded years are not read yet (its database has not answered since it started): retried like
+    a database that is away, never counted in weekdays or by the library alone."""
+
+
+def expect_stored_years() -> None:
+    """This process keeps loaded years in its database: count no day until `stored_years_read`."""
+    global _stored_years_unread
+    _stored_years_unread = True
+    is_working_day.cache_clear()
+
+
+def stored_years_read() -> None:
+    global _stored_years_unread
+    _stored_years_unread = False
 
 
 def load_year(days: YearDays) -> YearDays | None:
@@ -154,6 +176,8 @@ def is_working_day(day: date) -> bool:
 
     A year loaded from a notice comes first, then the library's; an unknown year raises ValueError:
     a caller that stands in weekdays for it must say that its result is provisional."""
+    if _stored_years_unread:
+        raise CalendarNotRead("the official calendar's loaded years are not read from the database yet")
     loaded = _loaded.get(day.year)
     if loaded is not None:
         return loaded.is_working_day(day)

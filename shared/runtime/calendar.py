@@ -9,6 +9,7 @@ from shared.calendar_store import YEARS, stored_year, use_years
 from shared.dependency import Injects
 from shared.logs import Throttle
 from shared.runtime.pool import DATABASE_AWAY, PostgresPool
+from shared.workdays import expect_stored_years, stored_years_read
 
 log = logging.getLogger(__name__)
 
@@ -27,13 +28,19 @@ class CalendarYears(Injects[None]):
 
     A dependency that raises as a worker begins stops the whole nameko container, so a database that is away
     only leaves the years in use as they are (logged, at most once a minute): the worker goes on, and its own
-    unit of work answers for the database (503, or the message retried)."""
+    unit of work answers for the database (503, or the message retried). Before a first read succeeds, counting a
+    working day raises CalendarNotRead, answered the same way."""
 
     pool = PostgresPool()
 
     def __init__(self) -> None:
         self._next_look = float("-inf")
         self._read_once = False
+
+    def setup(self) -> None:
+        # Until a first read, this process counts no day (shared.workdays.CalendarNotRead, retried as a database
+        # that is away): a year loaded only in the table must not be counted in weekdays meanwhile.
+        expect_stored_years()
 
     def start(self) -> None:
         self._look()
@@ -58,5 +65,6 @@ class CalendarYears(Injects[None]):
         with self.pool.connection() as connection:
             rows = connection.execute(YEARS).fetchall()
         use_years([stored_year(row) for row in rows])
+        stored_years_read()
         self._read_once = True
         self._next_look = time.monotonic() + REFRESH_SECONDS

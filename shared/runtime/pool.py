@@ -10,7 +10,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from psycopg_pool.base import AttemptWithBackoff
 
 from shared.config import current_settings
-from shared.persistence.errors import StoreError
+from shared.persistence.errors import StoreUnavailable
 from shared.persistence.green import assert_green_wait, use_green_wait
 from shared.persistence.limits import database_limits
 from shared.persistence.transaction import Connection
@@ -18,7 +18,7 @@ from shared.telemetry.round_trips import span_threshold_ns
 
 # What work that needs no particular statement (a start-up read, a refresh) fails with while the database is away
 # or restarting: such work waits for the next try; anything else is a defect, and raises.
-DATABASE_AWAY = (psycopg.OperationalError, PoolTimeout, StoreError)
+DATABASE_AWAY = (psycopg.OperationalError, PoolTimeout, StoreUnavailable)
 # Longest pause between two attempts to reconnect: a database back from an outage is used within it.
 MAX_RECONNECT_DELAY_SECONDS = 1.0
 

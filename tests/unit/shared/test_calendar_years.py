@@ -3,10 +3,12 @@ read again once it answers."""
 
 import logging
 from contextlib import contextmanager
+from datetime import date, datetime
 
 import psycopg
 import pytest
 
+from shared import workdays
 from shared.runtime import calendar
 from shared.runtime.calendar import CalendarYears
 
@@ -85,3 +87,19 @@ def test_a_fault_that_is_not_the_database_s_is_not_hidden(years, monkeypatch):
 
     with pytest.raises(ValueError):
         years.start()
+
+
+def test_no_day_is_counted_until_the_stored_years_are_first_read(years):
+    years.pool.away = True
+    years.setup()
+    try:
+        years.start()  # the database is away: nothing read
+        with pytest.raises(workdays.CalendarNotRead):  # retried as a database that is away, never guessed
+            workdays.add_working_days_or_weekdays(datetime(2026, 12, 4, 9, 0, tzinfo=workdays.CHINA_TZ), 5)
+
+        years.pool.away = False
+        years.get_dependency(None)
+
+        assert workdays.is_working_day(date(2026, 12, 7))  # a Monday, counted once the years are read
+    finally:
+        workdays.stored_years_read()

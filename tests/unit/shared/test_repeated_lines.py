@@ -82,3 +82,23 @@ def test_other_lines_pass_untouched(lines):
     records = [line("shared.agency.handlers", "通报 %s names %s", "第1号", "police:430426101") for _ in range(3)]
     assert all(lines.filter(r) for r in records)
     assert lines.filter(line("psycopg.pool", "connection added", level=logging.INFO))
+
+
+def test_requests_answered_503_during_an_outage_write_one_line_too(lines):
+    expected = "(expected) error handling worker %s: %s"
+    refused = [line("nameko.containers", expected, Worker(), "x", error=StoreUnavailable("down")) for _ in range(50)]
+
+    assert [lines.filter(r) for r in refused].count(True) == 1
+
+
+def test_a_new_reason_to_fail_connecting_is_written_at_once(lines):
+    template = "error connecting in %r: %s"
+    assert lines.filter(line("psycopg.pool", template, "coordinator-pool", "Connection refused"))
+    assert lines.filter(line("psycopg.pool", template, "coordinator-pool", 'password authentication failed for "x"'))
+    assert not lines.filter(line("psycopg.pool", template, "coordinator-pool", "Connection refused"))
+
+
+def test_a_relay_pass_failing_on_a_defect_is_written_every_time(lines):
+    failures = [line("shared.runtime.relay", "outbox relay pass failed; will retry", error=KeyError("k")) for _ in "ab"]
+
+    assert all(lines.filter(r) for r in failures)
