@@ -276,7 +276,7 @@ class HardenedWsgiApp(WsgiApp):
 
 # Paths that carry a credential: a citizen's rating link (`<case id>.<round>.<code>`) rates and closes its case for
 # whoever holds it, so the line keeps which case and round it was, and never the code.
-_CREDENTIAL_IN_PATH = re.compile(r"^(/rate/|/api/v1/ratings/)([^/]*\.)?[^/.]*$")
+_CREDENTIAL_IN_PATH = re.compile(r"(/rate/|/ratings/)((?:[^/.]*\.)*)[^/.]*")
 
 
 def loggable_path(environ: dict[str, Any]) -> str:

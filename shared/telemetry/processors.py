@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from opentelemetry.context import Context
 from opentelemetry.sdk.trace import ReadableSpan, Span, SpanProcessor
 from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
+from opentelemetry.trace import Status
 
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
@@ -24,17 +25,27 @@ PII_PATTERN = re.compile(
 # The password of a URI that carries one (`amqp://user:password@host/vhost`): a library that names its connection
 # in a span or a log line (nameko's OpenTelemetry instrumentation sets `nameko.amqp.amqp_uri` on every publish
 # made inside a span) would hand the service's own broker password to whoever reads traces or logs.
-CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s@]*@")
+CREDENTIALS = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/@]*:)[^\s/?#]*@")
+# The same in a query or a connection string: `password=…` (libpq's keyword form, a URL's query).
+PASSWORD_SETTING = re.compile(r"\b((?:password|passwd|pwd)=)[^&\s]*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
     """`text` without ID and mobile numbers, and without the password of any URI in it."""
     text = PII_PATTERN.sub("[redacted]", text)
-    return CREDENTIALS.sub(r"\1***@", text) if "://" in text else text
+    if "://" in text:
+        text = CREDENTIALS.sub(r"\1***@", text)
+    if "=" in text:
+        text = PASSWORD_SETTING.sub(r"\1***", text)
+    return text
 
 
 def _needs_redacting(text: str) -> bool:
-    return PII_PATTERN.search(text) is not None or ("://" in text and CREDENTIALS.search(text) is not None)
+    return (
+        PII_PATTERN.search(text) is not None
+        or ("://" in text and CREDENTIALS.search(text) is not None)
+        or ("=" in text and PASSWORD_SETTING.search(text) is not None)
+    )
 
 
 class CaseSpanProcessor(SpanProcessor):
@@ -61,6 +72,10 @@ class CaseSpanProcessor(SpanProcessor):
         _scrub(getattr(span, "_attributes", None))
         for event in getattr(span, "_events", None) or ():  # recorded exceptions carry messages
             _scrub(event.attributes)
+        status = getattr(span, "_status", None)  # an error's description is its exception's text
+        description = getattr(status, "description", None)
+        if isinstance(status, Status) and isinstance(description, str) and _needs_redacting(description):
+            span._status = Status(status.status_code, redact(description))
 
 
 def _scrub(attributes: Mapping[str, object] | None) -> None:

@@ -1,6 +1,7 @@
 """Traces leave the county's servers: resident ID and mobile numbers are scrubbed, case numbers and ids stay."""
 
 import pytest
+from opentelemetry.trace import StatusCode
 
 from shared.telemetry.processors import PII_PATTERN, redact
 from tests.spans import recording_provider
@@ -110,10 +111,12 @@ def test_the_broker_password_a_publish_span_names_never_reaches_an_exporter():
     with provider.get_tracer("test").start_as_current_span("coordinator refuse message") as span:
         span.set_attribute("nameko.amqp.amqp_uri", uri)  # as nameko's instrumentation sets it on a publish
         span.record_exception(ConnectionError(f"cannot reach {uri}"))
+        span.set_status(StatusCode.ERROR, f"cannot reach {uri}")
 
     (finished,) = exporter.get_finished_spans()
     assert finished.attributes["nameko.amqp.amqp_uri"] == "amqp://wuyuan.coordinator:***@127.0.0.1:5672/wuyuan"
     assert "Zq9" not in repr([dict(e.attributes) for e in finished.events])
+    assert finished.status.description == "cannot reach amqp://wuyuan.coordinator:***@127.0.0.1:5672/wuyuan"
     provider.shutdown()
 
 
@@ -123,6 +126,9 @@ def test_the_broker_password_a_publish_span_names_never_reaches_an_exporter():
         ("postgresql://wyb_intake:p4ss@db:5432/wyb_intake", "postgresql://wyb_intake:***@db:5432/wyb_intake"),
         ("amqp://guest@127.0.0.1/", "amqp://guest@127.0.0.1/"),  # no password: nothing to hide
         ("http://console/cases?from=2026-12-01T09:30@x", "http://console/cases?from=2026-12-01T09:30@x"),
+        ("amqp://u:p@ss@host/v", "amqp://u:***@host/v"),  # an @ typed into the password
+        ("http://host:8080/a?mail=x@y.z", "http://host:8080/a?mail=x@y.z"),
+        ("host=db password=s3cret user=wyb", "host=db password=*** user=wyb"),  # libpq's keyword form
     ],
 )
 def test_only_the_password_of_a_uri_in_a_log_line_is_hidden(text, shown):
