@@ -383,16 +383,24 @@ def foreign_sender_refused(run: Run) -> None:
 
 def foreign_unit_refused(run: Run) -> None:
     """A referral the coordinator addressed to another agency's unit, delivered to this one's inbox all the same."""
-    other = next(a for a in run.settings.registry.agencies.values() if a.code != run.agency.code)
+    registry = run.settings.registry
+    others = [registry.by_service(s) for s in registry.agency_services() if s != run.environment.service]
     referral = run.new_referral()
-    referral = referral.model_copy(update={"recipient": other.unit_for(referral.division_code)})
-    problems = _not_taken(run, referral, "coordinator", f"a referral to {referral.recipient}", as_unit=referral)
+    referral = referral.model_copy(update={"recipient": others[0].unit_for(referral.division_code)})
+    problems = _not_taken(
+        run, referral, "coordinator", f"a referral to {referral.recipient}", as_unit=referral, reason="wrong_unit"
+    )
     if problems:
         raise CheckFailed("a referral to another agency's unit was taken:\n- " + "\n- ".join(problems))
 
 
 def _not_taken(
-    run: Run, referral: ReferralIssued, as_service: str, what: str, as_unit: ReferralIssued | None = None
+    run: Run,
+    referral: ReferralIssued,
+    as_service: str,
+    what: str,
+    as_unit: ReferralIssued | None = None,
+    reason: str | None = None,
 ) -> list[str]:
     """Send the referral as `as_service`; the problems if it is recorded or not dead-lettered with a reason. Asked
     for as an officer of the agency's own unit (`as_unit` names another: the officer asks about it as their own)."""
@@ -415,6 +423,8 @@ def _not_taken(
         problems.append(f"{what}: expected it in wuyuan.{run.environment.service}.dead, not there")
     elif not letter.dead_reason:
         problems.append(f"{what}: dead-lettered without the header x-wuyuan-dead-reason")
+    elif reason is not None and reason not in letter.dead_reason:
+        problems.append(f"{what}: dead-lettered, but its reason does not say {reason}: {letter.dead_reason[:200]!r}")
     return problems
 
 
