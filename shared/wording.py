@@ -451,6 +451,7 @@ _TYPE_ERRORS = {
     "date_from_datetime_parsing": "请填写日期，如2026-12-04",
     "date_parsing": "请填写日期，如2026-12-04",
     "date_out_of_range": "请填写1900年至2100年之间的日期",
+    "date_future": "不能晚于今天",
     "int_parsing": "请填写数字",
     "extra_forbidden": "不应填写此项",
     "string_pattern_mismatch": "格式不正确",
@@ -481,6 +482,8 @@ def field_error_text(error: Mapping[str, Any]) -> str:
     for english, chinese in _VALUE_ERRORS:
         if english in message:
             return chinese
+    if kind == "too_short" and str(error.get("field", "")) == "parties":
+        return "至少需要一名申请人和一名被申请人（请填写姓名）"
     return _TYPE_ERRORS.get(kind, "填写有误")
 
 

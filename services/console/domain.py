@@ -174,12 +174,25 @@ def _first(form: Mapping[str, list[str]], name: str) -> str:
     return values[0].strip()
 
 
+# Full-width digits and letters, as a Chinese input method types them ('１３９…', 'Ｘ').
+_FULL_WIDTH = {code: code - 0xFEE0 for code in range(0xFF10, 0xFF5B)}
+# What staff type inside a number to read it more easily: spaces (full-width too) and hyphens.
+_SEPARATORS = dict.fromkeys(map(ord, " \u3000-－"), None)
+
+
+def _number_typed(text: str) -> str:
+    """A mobile or ID number as typed at the window, in the digits intake reads: '139 0734 1234' and
+    '１３９０７３４１２３４' are 13907341234."""
+    return text.translate(_FULL_WIDTH).translate(_SEPARATORS)
+
+
 def report_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     """The window's form as the body intake validates; blank party rows are left out, and blank
     optional fields are omitted so that intake names what is missing rather than what is empty."""
     parties: list[dict[str, str]] = []
     for row in range(MAX_PARTIES_ON_FORM):
         fields = {key: _first(form, f"parties.{row}.{key}") for key in ("role", "kind", "name", "id_number", "phone")}
+        fields["id_number"], fields["phone"] = _number_typed(fields["id_number"]), _number_typed(fields["phone"])
         if not (fields["name"] or fields["id_number"] or fields["phone"]):
             continue
         party = {key: value for key, value in fields.items() if value}

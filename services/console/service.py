@@ -89,7 +89,9 @@ class Console(PlatformService):
 
     @page("GET", "/cases/<case_id>")
     def case(self, request: Request, case_id: str) -> Response:
-        return cases.case_page(self.visitor(request), case_in_path(case_id), self.apis, self.platform)
+        return cases.case_page(
+            self.visitor(request), case_in_path(case_id), self.apis, self.platform, done=request.args.get("done")
+        )
 
     @page("POST", "/cases/<case_id>/assign")
     def assign(self, request: Request, case_id: str) -> Response:

@@ -60,6 +60,7 @@ from shared.refusal import Refused
 from shared.rejections import agency_services
 from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
+from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[AgencyStore]
 log = logging.getLogger(__name__)
@@ -275,6 +276,17 @@ def report_referral_progress(
 def report_referral_result(
     referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, str]:
+    today = platform.now().astimezone(CHINA_TZ).date()
+    if command.agreement is not None and command.agreement.signed_on > today:  # a typing mistake, never a fact
+        raise BadInput(
+            [
+                {
+                    "field": "agreement.signed_on",
+                    "message": f"is after today ({today.isoformat()})",
+                    "type": "date_future",
+                }
+            ]
+        )
     with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
         acted = action.record(
             domain.report_result(action.referral, command, action.at),

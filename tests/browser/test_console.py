@@ -80,7 +80,7 @@ def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, 
         page.get_by_label("签订日期", exact=True).fill("2026-12-04")
         page.get_by_label("协议内容", exact=True).fill(AGREEMENT_TERMS)
     page.get_by_role("button", name="反馈结果").click()
-    expect(page.get_by_role("status")).to_have_text("结果已反馈，等待回访。")
+    expect(page.get_by_role("status")).to_have_text("结果已反馈综合协调组。")
     expect(page.locator(".referral-status")).to_have_text(f"已办结（{result}）")
     expect(page.locator(".result-code")).to_have_text(result)
     if mediated:

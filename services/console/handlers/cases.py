@@ -71,6 +71,13 @@ def _offset(raw: str | None) -> int:
     return int(raw) if raw and domain.ascii_digits(raw) and len(raw) < 9 else 0
 
 
+# What the coordinator's actions on a case page did, said once the page is shown again.
+CASE_ACTIONS_DONE = {
+    "assigned": "已指派，交办单已发给所选单位。",
+    "called_in": "已吹哨，交办单已发给所选单位。",
+}
+
+
 def case_page(
     visitor: Visitor,
     case_id: str,
@@ -78,8 +85,10 @@ def case_page(
     platform: Platform,
     errors: dict[str, str] | None = None,
     form: Mapping[str, list[str]] | None = None,
+    done: str | None = None,
 ) -> Response:
-    """A case's page; after a refused form, the errors beside its fields and what was typed in them."""
+    """A case's page; after a refused form, the errors beside its fields and what was typed in them; after an
+    action (`done`), what it did."""
     visitor.require("/cases")
     names = Names.of(platform)
     case = expect(
@@ -96,6 +105,7 @@ def case_page(
         case=case,
         report=(dispute or {}).get("report"),
         trace_link=trace_url.replace("{trace_id}", case["trace_id"]) if trace_url and case.get("trace_id") else None,
+        done=CASE_ACTIONS_DONE.get(done or ""),
         may_assign="coordinator" in visitor.roles and case["status"] == "awaiting_manual_triage",
         units=names.unit_choices(),
         errors=errors or {},

@@ -14,6 +14,7 @@ from services.console.handlers.common import (
     errors_in_chinese,
     expect,
     field_errors,
+    first_value,
     page_context,
     posted_form,
 )
@@ -155,7 +156,9 @@ def act(
     if answer.status == 409:
         return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=CONFLICTS[action])
     expect(answer, service=service)
-    return redirect(f"/referrals/{agency}/{referral_id}?done={action}")
+    # 超出本级处置能力 sends the case up a level, not back to the county's own coordination group.
+    done = "decline_up" if action == "decline" and first_value(form, "reason_code") == "beyond_level" else action
+    return redirect(f"/referrals/{agency}/{referral_id}?done={done}")
 
 
 def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """The agency base as the police station's officers use it: referrals in, accept/result out, police calls fed in."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from uuid import UUID
 
 import pytest
@@ -26,6 +26,7 @@ from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
+from shared.workdays import CHINA_TZ
 from tests.fakes.agency import FakeAgencyStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import notice_circulated, referral_issued
@@ -208,6 +209,19 @@ def test_an_agreement_without_its_signing_day_is_refused_naming_that_field(polic
 
     assert refused_fields(police, http, body) == ["agreement.signed_on"]
     assert uow.sent_of(ResultReported) == []
+
+
+def test_an_agreement_dated_after_today_is_refused_as_a_typing_mistake(police, uow, agency_store, http, received):
+    tomorrow = (now().astimezone(CHINA_TZ).date() + timedelta(days=1)).isoformat()
+    body = {**MEDIATED, "agreement": {**AGREEMENT, "signed_on": tomorrow}}
+
+    police.accept(http.post({}), str(REFERRAL))
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post(body), str(REFERRAL))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("agreement.signed_on", "date_future")]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
 
 
 def test_an_outcome_that_contradicts_the_result_is_refused_naming_the_result(police, uow, agency_store, http, received):

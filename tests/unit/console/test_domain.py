@@ -374,3 +374,19 @@ def test_only_the_agencies_the_holding_centre_may_call_in_are_offered():
     offered = domain.callable_units(UNITS, [], ("police", "justice"))
 
     assert [code for code, _ in offered] == ["police:430426101", "justice:430426101"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "sent"),
+    [
+        ("139 0734 1234", "13907341234"),  # grouped as it is read aloud
+        ("139-0734-1234", "13907341234"),
+        ("１３９０７３４１２３４", "13907341234"),  # full-width, from a Chinese input method
+    ],
+)
+def test_a_number_typed_with_spaces_or_full_width_digits_goes_to_intake_as_digits(typed, sent):
+    form = {**FILLED, "parties.0.phone": [typed], "parties.0.id_number": ["４３０４２６１９８５０３１２００２３"]}
+
+    [applicant, _] = domain.report_from_form(form)["parties"]
+
+    assert (applicant["phone"], applicant["id_number"]) == (sent, "430426198503120023")
