@@ -9,11 +9,15 @@ from werkzeug.wrappers import Response
 from services.console.dependencies import Apis
 from services.console.handlers.common import Names, Visitor, expect, page_context
 from services.console.pages import PageNotFound, render
+from shared.auth.principal import Role
 from shared.platform import Platform
 from shared.wording import issuer_text
 
 PATH = "/documents"
 KINDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+FILTER_NAMES = {"unit": "单位", "kind": "文书", "month": "月份"}
+# Who reads every unit's documents at supervision (services/supervision/documents_handlers._READERS).
+READERS = frozenset({Role.SUPERVISOR, Role.LEADER, Role.COORDINATOR})
 _MONTH = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 # The archived document carries its own print CSS inline; nothing else may load or run in it.
 PRINT_POLICY = (
@@ -25,11 +29,16 @@ def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
     """Supervision answers only what this visitor may read (an officer: his own units' documents)."""
     visitor.require(PATH)
     names = Names.of(platform)
-    chosen = {
-        "unit": args.get("unit", "") if args.get("unit", "") in dict(names.unit_choices()) else "",
-        "kind": args.get("kind", "") if args.get("kind", "") in KINDS else "",
-        "month": args.get("month", "") if _MONTH.match(args.get("month", "")) else "",
+    units = _units_to_choose(visitor, names)
+    asked = {name: args.get(name, "") for name in FILTER_NAMES}
+    valid = {
+        "unit": asked["unit"] in dict(units),
+        "kind": asked["kind"] in KINDS,
+        "month": _MONTH.match(asked["month"]) is not None,
     }
+    chosen = {name: value if valid[name] else "" for name, value in asked.items()}
+    # A filter that names nothing this page offers (a month 2026-13, another unit's code) is said, not dropped quietly.
+    ignored = [FILTER_NAMES[name] for name, value in asked.items() if value and not valid[name]]
     params = {name: value for name, value in chosen.items() if value} | {"limit": "200"}
     found = expect(
         apis.call("supervision", "GET", "/api/v1/documents", token=visitor.token, params=params), service="supervision"
@@ -39,10 +48,21 @@ def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         **page_context(visitor, PATH, names, platform.now()),
         documents=found.get("documents", []),
         chosen=chosen,
+        ignored=ignored,
         kinds=KINDS,
-        units=names.unit_choices(),
+        units=units,
         issued_by=issued_by,
     )
+
+
+def _units_to_choose(visitor: Visitor, names: Names) -> list[tuple[str, str]]:
+    """The units a visitor may filter by: an officer's own units and those under them (supervision answers an
+    officer with nothing else); every unit for the centre's readers."""
+    everything = names.unit_choices()
+    if visitor.principal.roles & READERS:
+        return everything
+    own = visitor.principal.units
+    return [(code, text) for code, text in everything if any(code.startswith(unit) for unit in own)]
 
 
 def issued_by(document: Mapping[str, object]) -> str:

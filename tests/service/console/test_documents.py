@@ -1,5 +1,7 @@
 """督办文书 in the console: the list with its filters, the print view and the PDF, all read with the visitor's token."""
 
+import re
+
 import pytest
 
 from services.console.pages import PageNotFound
@@ -85,7 +87,9 @@ def test_the_filters_reach_supervision_and_a_malformed_one_is_left_out(console, 
 
     response = console.documents(browser.get("/documents?unit=police:430426101&kind=overdue&month=2026-13", as_=ZHOU))
 
-    assert response.status_code == 200 and "没有符合条件的文书" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and "没有符合条件的文书" in page
+    assert "筛选条件无效，已忽略：月份" in page  # said, not dropped quietly
     assert apis.calls[0].params == {"unit": "police:430426101", "kind": "overdue", "limit": "200"}
 
 
@@ -97,6 +101,9 @@ def test_an_officer_opens_the_page_and_supervision_answers_only_his_units(consol
 
     assert response.status_code == 200
     assert apis.calls[0].token == token_of(LIU)
+    # The unit filter offers his own units (and those under them) only: any other would always list nothing.
+    offered = re.findall(r'<option value="([a-z]+:[0-9]+)"', response.get_data(as_text=True))
+    assert offered and all(any(code.startswith(own) for own in LIU.units) for code in offered)
 
 
 def test_window_staff_may_not_open_documents(console, apis, browser, staff):
