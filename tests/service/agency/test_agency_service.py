@@ -293,16 +293,21 @@ def test_an_officer_name_typed_into_the_body_is_refused_the_signed_in_caller_act
     assert uow.sent == []
 
 
-def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(police, uow, agency_store):
-    notice = OverdueNoticeIssued.build(
-        message_id=UUID(int=99),
+def letter(kind: type[ReminderIssued] | type[OverdueNoticeIssued], message_id: int, recipient: str = POLICE_STATION):
+    """Supervision's letter about this station's referral, due now, to `recipient`."""
+    return kind.build(
+        message_id=UUID(int=message_id),
         occurred_at=now(),
         case_id=CASE_ID,
         sender=CENTRE,
-        recipient=POLICE_STATION,
+        recipient=recipient,
         referral_id=REFERRAL,
         due_at=now(),
     )
+
+
+def test_an_overdue_notice_that_overtakes_its_referral_is_retried_then_logged(police, uow, agency_store):
+    notice = letter(OverdueNoticeIssued, 99)
 
     with pytest.raises(NotFound):
         deliver(police, police.on_overdue_notice_issued, notice, SUPERVISION_USER)
@@ -455,15 +460,7 @@ def test_a_letter_or_withdrawal_naming_another_unit_s_referral_is_refused_and_ch
 ):
     """Addressed to the neighbouring station, about this station's referral: neither is touched."""
     neighbour = "police:430426102"
-    reminder = ReminderIssued.build(
-        message_id=UUID(int=97),
-        occurred_at=now(),
-        case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=neighbour,
-        referral_id=REFERRAL,
-        due_at=now(),
-    )
+    reminder = letter(ReminderIssued, 97, neighbour)
     withdrawal = ReferralWithdrawn.build(
         message_id=UUID(int=96),
         occurred_at=now(),
@@ -485,15 +482,7 @@ def test_a_letter_or_withdrawal_naming_another_unit_s_referral_is_refused_and_ch
 
 
 def test_a_letter_not_published_by_supervision_is_refused_and_not_logged(police, uow, agency_store, received):
-    reminder = ReminderIssued.build(
-        message_id=UUID(int=98),
-        occurred_at=now(),
-        case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=POLICE_STATION,
-        referral_id=REFERRAL,
-        due_at=now(),
-    )
+    reminder = letter(ReminderIssued, 98)
 
     for broker_user in (COORDINATOR_USER, "wuyuan.court_link"):
         with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
