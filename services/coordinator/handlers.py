@@ -697,9 +697,11 @@ def note_refusal(notice: MessageRejected, uow: Work, platform: Platform) -> None
         stored = uow.store.lock(notice.case_id)
     except NotFound:
         return  # a case it does not hold (a made-up or mistyped number): the notice alone
+    # A refused body may name any case: only one that holds the referral it names, or a referral to the refused
+    # agency, keeps the line in its history.
     agency = split_unit(notice.recipient)[0]
-    if not any(split_unit(referral.unit)[0] == agency for referral in stored.case.referrals):
-        return  # the body named a case the refused agency has no part in: not that case's history
+    if not any(r.referral_id == notice.referral_id or split_unit(r.unit)[0] == agency for r in stored.case.referrals):
+        return
     at = platform.now()
     detail = {
         "unit": notice.recipient,

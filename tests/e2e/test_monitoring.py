@@ -27,6 +27,7 @@ pytestmark = pytest.mark.e2e
 
 SERVICES = PlatformSettings().services
 PATIENCE = 60.0
+ACCEPT_POLL_SECONDS = 0.2
 
 
 def scrape(settings: PlatformSettings, service: str) -> dict[str, list]:
@@ -163,18 +164,26 @@ class CuttableProxy:
         threading.Thread(target=self._accept, daemon=True).start()
 
     def _accept(self) -> None:
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            if self.cut:  # the database refuses: the connection ends as soon as it is made
-                client.close()
-                continue
-            upstream = socket.create_connection(self.target)
-            self.open += [client, upstream]
-            for source, sink in ((client, upstream), (upstream, client)):
-                threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+        # The listener is closed here, by the thread that waits on it: closed from another green thread while
+        # this one waits, the hub would keep this wait on its file number, which the next socket then reuses.
+        self.listener.settimeout(ACCEPT_POLL_SECONDS)
+        try:
+            while not self.closed:
+                try:
+                    client, _ = self.listener.accept()
+                except TimeoutError:
+                    continue
+                except OSError:
+                    return
+                if self.cut:  # the database refuses: the connection ends as soon as it is made
+                    client.close()
+                    continue
+                upstream = socket.create_connection(self.target)
+                self.open += [client, upstream]
+                for source, sink in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=self._pipe, args=(source, sink), daemon=True).start()
+        finally:
+            self.listener.close()
 
     @staticmethod
     def _pipe(source: socket.socket, sink: socket.socket) -> None:
@@ -196,8 +205,7 @@ class CuttableProxy:
 
     def close(self) -> None:
         self.cut_off()
-        self.closed = True
-        self.listener.close()
+        self.closed = True  # the accept loop ends within ACCEPT_POLL_SECONDS, closing the listener
 
 
 def free_port() -> int:
