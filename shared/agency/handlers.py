@@ -115,6 +115,20 @@ def referral_about(uow: Work, message: Envelope, referral_id: UUID, unit: str) -
     return referral
 
 
+def _own_referral(uow: Work, message: MessageRejected) -> AgencyReferral | None:
+    """The referral a refusal notice is about, locked, when it is the refused unit's own in the notice's case: the
+    notice is logged on that referral alone (one about none of the unit's referrals is kept without a log line)."""
+    if message.referral_id is None:
+        return None
+    try:
+        referral, _ = uow.store.lock_referral(message.referral_id)
+    except NotFound:
+        return None
+    if referral.unit != message.recipient or message.case_id not in (None, referral.case_id):
+        return None
+    return referral
+
+
 def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """A 通报 names one of the agency's units; only supervision's user may send one. The notice itself stays
     in supervision's archive (officers read it there, `GET /api/v1/documents?kind=notice`); taking it here
@@ -171,11 +185,8 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
     with uow:
         uow.claim(message)
         kept = uow.store.add_rejection(message, now)
-        referral = None
-        if kept and message.referral_id is not None and uow.store.referral_exists(message.referral_id):
-            referral, _ = uow.store.lock_referral(message.referral_id)
-        # Logged on the referral only when it is the refused unit's own: the notice names the unit it is for.
-        if referral is not None and message.referral_id is not None and referral.unit == message.recipient:
+        referral = _own_referral(uow, message) if kept else None
+        if referral is not None:
             detail: dict[str, Any] = {
                 "reason": message.reason,
                 "detail": message.detail,
@@ -194,7 +205,7 @@ def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: 
                 # The centre never took the report that finished it: the unit's part is open again.
                 uow.store.save_referral(reopened)
                 detail["reopened"] = {"status": reopened.status.value, "was": referral.status.value}
-            uow.store.log(message.referral_id, "rejected", None, detail, now)
+            uow.store.log(referral.referral_id, "rejected", None, detail, now)
     log.warning(
         "%s refused %s %s: %s",
         message.refused_by,

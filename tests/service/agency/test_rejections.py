@@ -99,6 +99,24 @@ def test_a_refusal_about_no_referral_of_the_agency_is_kept_without_a_log_line(po
 
 
 @pytest.mark.parametrize(
+    "fields",
+    [{"recipient": NEIGHBOURING_STATION}, {"case_id": "430426-20261122-00002"}],
+    ids=["another station's", "another case's"],
+)
+def test_a_refusal_naming_the_referral_of_another_unit_or_case_leaves_that_referral_alone(
+    police, uow, agency_store, http, fields
+):
+    police.accept(http.post({}), str(REFERRAL))
+    police.result(http.post({"result": "handled", "summary": "已化解"}), str(REFERRAL))
+
+    police.on_message_rejected(rejection(**fields))
+
+    assert len(agency_store.rejections) == 1  # kept for the officers it names
+    assert agency_store.status_of(REFERRAL) == "reported"  # not reopened
+    assert "rejected" not in [e["kind"] for e in agency_store.entries]
+
+
+@pytest.mark.parametrize(
     ("sent_by", "refused_by"),
     [
         ("wuyuan.intake", "coordinator"),  # claims the coordinator refused, published by intake
