@@ -7,7 +7,8 @@ installs it), never one Playwright downloads.
 
 Every page comes from the `page` factory, whose context may talk to the platform on loopback only:
 any other request is aborted and fails the test, as do console errors, uncaught page errors and
-HTTP 5xx responses. `shoot(page, name)` keeps a full-page screenshot in var/screenshots/.
+HTTP 5xx responses. A confirmation dialog (an irreversible action's `data-confirm`) is accepted
+and recorded, unless the test asked the factory to cancel them. `shoot(page, name)` keeps a full-page screenshot in var/screenshots/.
 """
 
 import os
@@ -23,6 +24,7 @@ from playwright.sync_api import (
     Browser,
     BrowserContext,
     ConsoleMessage,
+    Dialog,
     Page,
     Response,
     Route,
@@ -54,8 +56,6 @@ VIEWPORTS: dict[str, dict[str, Any]] = {
         "has_touch": True,
     },
 }
-
-NewPage = Callable[..., Page]
 
 
 def chromium_path() -> str | None:
@@ -97,6 +97,16 @@ class _Watch:
         self.outside: list[str] = []
         self.errors: list[str] = []
         self.server_errors: list[str] = []
+        self.dialogs: list[str] = []
+        self.cancel_dialogs = False
+
+    def dialog(self, dialog: Dialog) -> None:
+        """Answer as a staff member would (confirm, unless told to cancel) and keep what it asked."""
+        self.dialogs.append(dialog.message)
+        if self.cancel_dialogs:
+            dialog.dismiss()
+        else:
+            dialog.accept()
 
     def route(self, route: Route) -> None:
         url = route.request.url
@@ -134,37 +144,59 @@ class _Watch:
         return found
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[NewPage]:
-    """A factory: page(viewport="desktop" | "phone" | (width, height), allow_errors=False) -> a fresh Page.
+class NewPage:
+    """The `page` fixture: page(viewport="desktop" | "phone" | (width, height), allow_errors=False) -> a fresh Page.
 
     Each call opens a new context (no cookies shared) in zh-CN on Beijing time. At teardown the
     test fails if any of its pages asked for anything beyond 127.0.0.1/localhost or, unless
     allow_errors=True (for a test that provokes them), logged a console or page error or got a 5xx.
     """
-    opened: list[tuple[BrowserContext, _Watch, bool]] = []
 
-    def new_page(viewport: str | tuple[int, int] = "desktop", *, allow_errors: bool = False) -> Page:
+    def __init__(self, browser: Browser) -> None:
+        self.browser = browser
+        self.opened: list[tuple[BrowserContext, _Watch, bool]] = []
+
+    def __call__(self, viewport: str | tuple[int, int] = "desktop", *, allow_errors: bool = False) -> Page:
         if isinstance(viewport, str):
             options = VIEWPORTS[viewport]
         else:
             options = {"viewport": {"width": viewport[0], "height": viewport[1]}}
-        context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context = self.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
         watch = _Watch()
-        opened.append((context, watch, allow_errors))
+        self.opened.append((context, watch, allow_errors))
         context.route("**/*", watch.route)
         context.route_web_socket("**/*", watch.route_web_socket)
         context.on("console", watch.console)
         context.on("weberror", watch.web_error)
         context.on("response", watch.response)
+        context.on("dialog", watch.dialog)
         return context.new_page()
 
-    yield new_page
+    def _watch(self, page: Page) -> _Watch:
+        return next(watch for context, watch, _ in self.opened if context == page.context)
 
-    problems: list[str] = []
-    for context, watch, allow_errors in opened:
-        context.close()
-        problems += watch.problems(allow_errors=allow_errors)
+    def confirmations(self, page: Page) -> list[str]:
+        """What the page's dialogs asked, in order."""
+        return self._watch(page).dialogs
+
+    def cancel_confirmations(self, page: Page, cancel: bool = True) -> None:
+        """From now on answer the page's dialogs with 取消 (or, with cancel=False, 确定 again)."""
+        self._watch(page).cancel_dialogs = cancel
+
+    def close(self) -> list[str]:
+        problems: list[str] = []
+        for context, watch, allow_errors in self.opened:
+            context.close()
+            problems += watch.problems(allow_errors=allow_errors)
+        return problems
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[NewPage]:
+    """A NewPage factory for the test; its pages' problems fail the test at teardown."""
+    factory = NewPage(browser)
+    yield factory
+    problems = factory.close()
     if problems:
         pytest.fail("the browser saw:\n  " + "\n  ".join(problems), pytrace=False)
 

@@ -63,6 +63,7 @@ def open_referral(page: Page, console_url: str, agency: str, case_id: str) -> No
 
 
 AGREEMENT_TERMS = "双方同意按协议履行，互不追究。"
+RESULT_CONFIRMATION = "确认反馈办理结果？反馈后不能修改，将交综合协调组审核结案。"
 
 
 def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, summary: str) -> None:
@@ -121,6 +122,8 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     open_referral(police, console_url, "police", case_id)
     shoot(police, "04-officer-referral")
     accept_and_resolve(police, console_url, "police", case_id, "已组织双方现场勘界，达成调解协议")
+    # A result cannot be taken back, so the page asked once more before sending it.
+    assert page.confirmations(police) == [RESULT_CONFIRMATION]
     shoot(police, "05-officer-result-reported")
     police.goto(f"{console_url}/referrals?agency=police&tab=finished")
     expect(police.get_by_role("link", name=case_id)).to_be_visible()
@@ -153,6 +156,7 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     citizen.get_by_label("您的意见（选填）").fill("调解很及时，谢谢")
     citizen.get_by_role("button", name="提交评价").click()
     expect(citizen.get_by_role("status")).to_contain_text("感谢您的评价")
+    assert page.confirmations(citizen) == ["确认提交评价？提交后不能修改。"]
     shoot(citizen, "09-citizen-thanks-phone")
 
     coordinator = page()
@@ -184,6 +188,40 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
     # Chart.js, served by the console itself, has drawn on the canvas.
     assert leader.evaluate("() => Chart.getChart('chart-sources') !== undefined")
     shoot(leader, "12-leader-overview")
+
+
+def test_an_irreversible_action_asks_first_and_cancelling_sends_nothing(page, console_url, passwords, shoot):
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    case_id = register_joint_dispute(window, "两户共用排水沟被堵，雨天倒灌", "周九", "13900003333", "吴十")
+
+    police = page()
+    sign_in(police, console_url, "demo.police", passwords["demo.police"])
+    police.goto(f"{console_url}/referrals")
+    reload_until(police, lambda: police.get_by_role("link", name=case_id).count() > 0)
+    open_referral(police, console_url, "police", case_id)
+    police.get_by_role("button", name="签收").click()
+    expect(police.locator(".referral-status")).to_have_text("办理中")
+    assert page.confirmations(police) == []  # signing for a referral is not final: no dialog
+
+    police.get_by_label("依职能办结", exact=True).check()
+    police.get_by_label("办理情况", exact=True).fill("已疏通排水沟")
+    page.cancel_confirmations(police)
+    with police.expect_event("dialog") as asked:
+        police.get_by_role("button", name="反馈结果").click()
+    assert asked.value.message == RESULT_CONFIRMATION
+    # 取消: the form stays as filled in and nothing was reported.
+    expect(police.get_by_label("办理情况", exact=True)).to_have_value("已疏通排水沟")
+    police.reload()
+    expect(police.locator(".referral-status")).to_have_text("办理中")
+    shoot(police, "05b-officer-result-cancelled")
+
+    page.cancel_confirmations(police, cancel=False)
+    police.get_by_label("依职能办结", exact=True).check()
+    police.get_by_label("办理情况", exact=True).fill("已疏通排水沟")
+    police.get_by_role("button", name="反馈结果").click()
+    expect(police.get_by_role("status")).to_have_text("结果已反馈综合协调组。")
+    expect(police.locator(".referral-status")).to_have_text("已办结（依职能办结）")
 
 
 def test_a_validation_error_appears_in_chinese_beside_its_field(page, console_url, passwords, shoot):

@@ -118,6 +118,7 @@ def test_a_court_officer_diverts_a_filing_files_another_and_sees_the_diverted_on
     expect(court.get_by_role("status")).to_have_text(
         "已裁定确认调解协议有效。已自动向综治中心反馈本院交办单的办理结果（司法确认）。"
     )
+    assert page.confirmations(court) == ["确认作出裁定？裁定作出后不能撤回。"]  # 受理申请 did not ask
     expect(court.locator(".confirmation-status")).to_contain_text("裁定确认有效")
     expect(court.locator(".agreement")).to_contain_text(TERMS)
     expect(court.locator(".case-referrals")).to_contain_text("已办结（司法确认）")

@@ -115,6 +115,7 @@ def test_a_petition_officer_registers_a_petition_and_accepts_it_to_mediation(pag
     decision.get_by_role("button", name="作出决定").click()
 
     expect(bureau.get_by_role("status")).to_have_text("已受理，并转综治中心调解（访调对接）。")
+    assert page.confirmations(bureau) == ["确认作出受理决定？决定将告知信访人，不能修改。"]
     expect(bureau.locator(".petition-status")).to_have_text("已受理，办理中")
     expect(bureau.locator(".handling-term")).to_contain_text("剩余60天")
     expect(bureau.locator(".fed")).to_have_text("已转综治中心调解")

@@ -19,6 +19,16 @@ function enableSpareParties() {
   });
 }
 
+// An action that cannot be taken back (a result, a decline, a rating, a ruling …) asks once more:
+// its form names the consequence in data-confirm, and a cancelled dialog sends nothing.
+function confirmIrreversibleActions() {
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => {
+      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+    });
+  });
+}
+
 // Countdowns keep counting while the page is open, as the server would render them.
 function span(seconds) {
   const days = Math.floor(seconds / 86400);
@@ -53,5 +63,6 @@ function refreshCountdowns() {
 
 document.addEventListener("DOMContentLoaded", () => {
   enableSpareParties();
+  confirmIrreversibleActions();
   setInterval(refreshCountdowns, 30000);
 });
