@@ -569,7 +569,7 @@ PROVISIONAL_MARK = "（暂定）"
 def provisional_title(year: int | None = None) -> str:
     """Why a deadline is marked 暂定: the hover text beside it, and the note after it in the terminal."""
     which = f"{year}年" if year else "该年度"
-    return f"{which}节假日安排未载入，期限按周一至周五暂计，载入后自动重算"
+    return f"{which}节假日安排未载入，期限暂按周一至周五（法定节假日除外）计算，载入后自动重算"
 
 
 def deadline_recomputed_text(detail: Mapping[str, Any]) -> str:

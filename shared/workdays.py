@@ -7,6 +7,7 @@ from functools import cache, lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
+from lunar_python import Lunar, Solar
 
 from shared.persistence.errors import StoreDown
 
@@ -148,12 +149,33 @@ def runs_into_unknown_year(start: datetime, end: datetime, tz: tzinfo = CHINA_TZ
 
 
 def works(day: date) -> bool:
-    """A working day by the official calendar, or Monday to Friday in a year whose calendar is unknown: the
-    agreed stand-in, whose results a caller marks provisional (暂定, `runs_into_unknown_year`)."""
+    """A working day by the official calendar, or in a year whose calendar is unknown the agreed stand-in:
+    Monday to Friday except the statutory holidays (`statutory_holidays`), whose results a caller marks
+    provisional (暂定, `runs_into_unknown_year`)."""
     try:
         return is_working_day(day)
     except ValueError:
-        return day.weekday() < _SATURDAY
+        return day.weekday() < _SATURDAY and day not in statutory_holidays(day.year)
+
+
+@lru_cache(maxsize=64)
+def statutory_holidays(year: int) -> frozenset[date]:
+    """The days off that 《全国年节及纪念日放假办法》 (as revised in 2024, from 2025) fixes by date, known before
+    the year's notice is: 元旦 1 January; 春节 除夕 to 正月初三; 清明节 the day of the 清明 solar term; 劳动节 1–2
+    May; 端午节 五月初五; 中秋节 八月十五; 国庆节 1–3 October. The notice adds the bridging days and the
+    adjusted working weekends (调休), which no rule gives, so a count over them stays provisional."""
+    new_year = Lunar.fromYmd(year, 1, 1)
+    lunar_days = [new_year.next(n) for n in (-1, 0, 1, 2)]
+    lunar_days += [Lunar.fromYmd(year, 5, 5), Lunar.fromYmd(year, 8, 15)]
+    days = {date(year, 1, 1), date(year, 5, 1), date(year, 5, 2), date(year, 10, 1), date(year, 10, 2)}
+    days.add(date(year, 10, 3))
+    days.update(_gregorian(lunar.getSolar()) for lunar in lunar_days)
+    days.add(_gregorian(Solar.fromYmd(year, 4, 15).getLunar().getJieQiTable()["清明"]))
+    return frozenset(days)
+
+
+def _gregorian(solar: Solar) -> date:
+    return date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
 def add_working_days_or_weekdays(start: datetime, days: int, tz: tzinfo = CHINA_TZ) -> tuple[datetime, bool]:

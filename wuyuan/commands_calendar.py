@@ -112,7 +112,7 @@ def year_lines(answer: JsonObject, people: Mapping[str, str] | None = None) -> l
     """A year as `wuyuan calendar show` prints it, in Chinese; who loaded it as 姓名（账号） where the name is known."""
     year, origin = answer["year"], answer.get("origin")
     if origin == "unknown":
-        return [f"{year}年节假日安排尚未载入：延伸至该年的期限按周一至周五暂计，标注“暂定”。"]
+        return [f"{year}年节假日安排尚未载入：延伸至该年的期限暂按周一至周五（法定节假日除外）计算，标注“暂定”。"]
     if origin == "loaded":
         account = str(answer.get("loaded_by") or "")
         loader = person_text(account, (people or {}).get(account))

@@ -50,7 +50,7 @@ def report_lines(report: JsonObject, names: Names) -> list[str]:
         f"统计时间：{local_time(report['as_of'])}　口径版本：{report['definitions']}",
     ]
     if report.get("provisional"):
-        lines.append("注意：部分年份的法定节假日安排尚未载入，工作日按周一至周五计算（暂定）")
+        lines.append("注意：部分年份的法定节假日安排尚未载入，工作日按周一至周五（法定节假日除外）计算（暂定）")
     rows = []
     for row in figure_rows(report):
         is_rate = row["key"].endswith(("_rate", "_share"))

@@ -1,6 +1,7 @@
 """Units' deadlines by the official calendar: terms in working or calendar days, and moving a deadline by a pause.
 
-Past the years the holiday calendar knows, weekdays stand in for working days: a case must never
+Past the years the holiday calendar knows, weekdays less the holidays the law fixes by date stand in for
+working days (`shared.workdays.works`): a case must never
 stall because next year's holidays are not yet published. Such a deadline is provisional (暂定:
 `shared.workdays.runs_into_unknown_year`) and is recomputed when its year is loaded
 (`recompute_deadline`); the log says so once per unknown year an hour, not once per referral.

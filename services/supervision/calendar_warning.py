@@ -53,14 +53,14 @@ def warning_text(
         # On and after 1 January every deadline counted now runs on weekdays: warn whatever the day setting.
         year = today.year
         return (
-            f"{year}年节假日安排尚未载入：{year}年内的期限暂按周一至周五计算并标注“暂定”。"
+            f"{year}年节假日安排尚未载入：{year}年内的期限暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
             f"请运维人员在国务院办公厅发布通知后，尽快用 wuyuan calendar load 载入{year}年安排。"
         )
     if next_year_known or (today.month, today.day) < warn_from:
         return None
     year = today.year + 1
     return (
-        f"{year}年节假日安排尚未载入：期限延伸至{year}年的，暂按周一至周五计算并标注“暂定”。"
+        f"{year}年节假日安排尚未载入：期限延伸至{year}年的，暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
         f"请运维人员在国务院办公厅发布通知后，用 wuyuan calendar load 载入{year}年安排。"
     )
 

@@ -37,7 +37,7 @@ TITLES = {DocumentKind.REMINDER: "提醒函", DocumentKind.OVERDUE: "督办函",
 _SERIES = {DocumentKind.REMINDER: "提醒", DocumentKind.OVERDUE: "督办", DocumentKind.NOTICE: "通报"}
 _ROLES = {"lead": "牵头", "co_unit": "协办"}
 # Said once under a letter or 通报 whose working days ran over a year whose calendar is not loaded yet.
-PROVISIONAL_NOTE = "注：标注“暂定”的，因该年度法定节假日安排尚未公布，暂按周一至周五计算工作日。"
+PROVISIONAL_NOTE = "注：标注“暂定”的，因该年度法定节假日安排尚未公布，暂按周一至周五（法定节假日除外）计算工作日。"
 
 
 def check_prefix(prefix: str) -> str:

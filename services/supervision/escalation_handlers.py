@@ -19,8 +19,8 @@ ESCALATION_BATCH = 200
 
 
 def overdue_days(due_at: datetime, now: datetime) -> int:
-    """Working days past the deadline; weekdays stand in for a year whose calendar is not loaded yet (暂定), so
-    that a unit is still sent up in January before the year's holidays are published."""
+    """Working days past the deadline; weekdays less the statutory holidays stand in for a year whose calendar is
+    not loaded yet (暂定), so that a unit is still sent up in January before the year's holidays are published."""
     days, provisional = working_days_or_weekdays(due_at, now)
     if provisional:
         # Every overdue watch on every tick would say it again: once an hour per year is enough to be seen.

@@ -8,7 +8,8 @@ installs it), never one Playwright downloads.
 Every page comes from the `page` factory, whose context may talk to the platform on loopback only:
 any other request is aborted and fails the test, as do console errors, uncaught page errors and
 HTTP 5xx responses. A confirmation dialog (an irreversible action's `data-confirm`) is accepted
-and recorded, unless the test asked the factory to cancel them. `shoot(page, name)` keeps a full-page screenshot in var/screenshots/.
+and recorded, unless the test asked the factory to cancel them. `shoot(page, name)` keeps a full-page
+screenshot in var/screenshots/.
 """
 
 import os

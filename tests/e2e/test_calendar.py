@@ -95,7 +95,8 @@ def test_a_provisional_deadline_becomes_exact_at_the_centre_supervision_and_the_
         load_year(read_calendar_file(path).days())
         loaded_here.append(read_calendar_file(path).year)
     expected = deadline_for(issued_at, TERM)
-    assert expected > due_before
+    # Later when the term ends in its last day, earlier when it spans a statutory day the made-up file leaves out.
+    assert expected != due_before
 
     def lead_at_centre() -> dict[str, Any]:
         [found] = [r for r in client.case(case_id)["referrals"] if r["referral_id"] == referral_id]

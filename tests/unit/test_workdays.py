@@ -1,6 +1,6 @@
 """Deadlines in working days follow China's official calendar, holidays and 调休 included."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -11,7 +11,11 @@ from shared.workdays import (
     BUSINESS_DAY_END,
     CHINA_TZ,
     add_working_days,
+    add_working_days_or_weekdays,
     is_working_day,
+    library_holidays,
+    library_years,
+    statutory_holidays,
     working_days_between,
 )
 
@@ -133,6 +137,49 @@ def test_a_year_the_calendar_does_not_know_is_refused_by_name() -> None:
 def test_running_past_the_last_known_year_is_refused_not_guessed() -> None:
     with pytest.raises(ValueError, match="2027"):
         add_working_days(shanghai(2026, 12, 28), 10)
+
+
+# --- a year not published yet: weekdays less the holidays the law fixes by date -----------
+
+
+def test_the_law_fixes_thirteen_days_off_in_2027_on_their_lunar_and_solar_dates() -> None:
+    assert statutory_holidays(2027) == {
+        date(2027, 1, 1),  # 元旦
+        date(2027, 2, 5),  # 除夕
+        date(2027, 2, 6),  # 春节, 正月初一
+        date(2027, 2, 7),
+        date(2027, 2, 8),  # 正月初三
+        date(2027, 4, 5),  # 清明
+        date(2027, 5, 1),  # 劳动节
+        date(2027, 5, 2),
+        date(2027, 6, 9),  # 端午, 五月初五
+        date(2027, 9, 15),  # 中秋, 八月十五
+        date(2027, 10, 1),  # 国庆节
+        date(2027, 10, 2),
+        date(2027, 10, 3),
+    }
+
+
+@pytest.mark.parametrize("year", [2025, 2026])
+def test_every_day_the_law_fixes_is_a_holiday_of_the_published_notices(year: int) -> None:
+    """The rule agrees with the State Council's notices for every year since the 2024 revision took effect."""
+    assert year in library_years()
+    assert statutory_holidays(year) <= set(library_holidays(year))
+
+
+def test_a_provisional_deadline_skips_new_years_day() -> None:
+    # Issued on Wednesday 30 December 2026 with 2 working days: Thursday the 31st, then not Friday 1 January
+    # 2027 (元旦) but Monday the 4th, marked provisional since 2027's notice is not known.
+    due, provisional = add_working_days_or_weekdays(shanghai(2026, 12, 30), 2)
+    assert due == close_of(2027, 1, 4)
+    assert provisional
+
+
+def test_a_provisional_deadline_skips_the_spring_festival_of_2027() -> None:
+    # Thursday 4 February 2027, one working day: Friday the 5th is 除夕, the 8th 初三; Tuesday the 9th.
+    due, provisional = add_working_days_or_weekdays(shanghai(2027, 2, 4), 1)
+    assert due == close_of(2027, 2, 9)
+    assert provisional
 
 
 # --- properties ------------------------------------------------------------------------

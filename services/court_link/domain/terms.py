@@ -5,14 +5,14 @@ counted (民法典 第二百零一条; 民事诉讼法, 期间: 期间开始的�
 day is one on which courts are closed (a weekend or statutory holiday, 法定休假日), the term ends
 on the next day they are open (民法典 第二百零三条; the same article of 民事诉讼法), by the official
 calendar with its adjusted working weekends (调休). Where the State Council has not yet published
-a year's holidays (neither chinesecalendar nor a year loaded at the coordinator knows it), only
-Saturdays and Sundays move it, and such a term's end is provisional (`is_provisional`) until the
-year is loaded (CalendarYearLoaded keeps court_link's copy).
+a year's holidays (neither chinesecalendar nor a year loaded at the coordinator knows it), Saturdays,
+Sundays and the holidays the law fixes by date move it (`shared.workdays.works`), and such a term's end
+is provisional (`is_provisional`) until the year is loaded (CalendarYearLoaded keeps court_link's copy).
 """
 
 from datetime import date, datetime, timedelta
 
-from shared.workdays import CHINA_TZ, is_known, is_working_day
+from shared.workdays import CHINA_TZ, is_known, works
 
 # 诉前调解期限: 30 days from the day the court diverted the filing (SPC guidance on 委派调解, the
 # county's practice); the parties may agree to go on, which the court notes but the term does not show.
@@ -33,12 +33,9 @@ def local_date(moment: datetime) -> date:
 
 
 def is_court_day(day: date) -> bool:
-    """Whether courts are open: a working day of the official calendar, Monday to Friday where it is not known."""
-    try:
-        return is_working_day(day)
-    except ValueError:
-        # The year's holidays are not published yet; refusing would stop every term that runs into it.
-        return day.weekday() < 5
+    """Whether courts are open: a working day of the official calendar, or where the year's is not published
+    yet (refusing would stop every term that runs into it) Monday to Friday but the statutory holidays."""
+    return works(day)
 
 
 def term_end(start: date, days: int) -> date:

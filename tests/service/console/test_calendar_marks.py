@@ -14,7 +14,7 @@ WATCH = {
     "letters": [],
     "due_provisional": True,
 }
-WARNING = "2027年节假日安排尚未载入：期限延伸至2027年的，暂按周一至周五计算并标注“暂定”。"
+WARNING = "2027年节假日安排尚未载入：期限延伸至2027年的，暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
 
 
 def test_the_board_shows_the_calendar_warning_and_marks_a_provisional_deadline(console, apis, browser, staff):

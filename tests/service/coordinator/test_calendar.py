@@ -25,15 +25,17 @@ from shared.workdays import unload_year
 from tests.calendar_years import TEST_2027
 
 CST = timezone(timedelta(hours=8))
-CASE_ID = "430426-20261224-00001"
+CASE_ID = "430426-20270128-00001"
 POLICE_STATION = "police:430426101"
 CENTRE = "centre:430426"
 OPERATOR = Principal("yunwei.wang", "王运维", frozenset({Role.OPERATOR}))
-# Thursday 24 December 2026, ten working days: Thursday 7 January on weekdays, Friday 8 once 元旦 is known.
-REGISTERED = datetime(2026, 12, 24, 9, 0, tzinfo=CST)
-PROVISIONAL_DUE = datetime(2027, 1, 7, 17, 30, tzinfo=CST)
-EXACT_DUE = datetime(2027, 1, 8, 17, 30, tzinfo=CST)
-LOADED_AT = datetime(2026, 12, 28, 10, 0, tzinfo=CST)
+# Thursday 28 January 2027, ten working days over the Spring Festival: Monday 15 February on weekdays less the
+# statutory days (除夕 5 and 初三 8 February off), Wednesday 17 once the (test) 2027 calendar is known (春节 6–14
+# February, Saturday 30 January worked, 除夕 not off).
+REGISTERED = datetime(2027, 1, 28, 9, 0, tzinfo=CST)
+PROVISIONAL_DUE = datetime(2027, 2, 15, 17, 30, tzinfo=CST)
+EXACT_DUE = datetime(2027, 2, 17, 17, 30, tzinfo=CST)
+LOADED_AT = datetime(2027, 1, 29, 10, 0, tzinfo=CST)
 
 
 class Clock:
@@ -149,7 +151,8 @@ def test_a_year_the_library_knows_needs_replace_and_the_path_must_match(coordina
     unload_year(2026)
 
 
-def test_the_calendar_lists_library_and_loaded_years_and_shows_a_year_by_holiday(coordinator, http, issued):
+def test_the_calendar_lists_library_and_loaded_years_and_shows_a_year_by_holiday(coordinator, http, clock, issued):
+    clock.at = datetime(2026, 12, 28, 10, 0, tzinfo=CST)  # in December, when next year's notice is awaited
     assert http.body(coordinator.list_calendar(http.get()))["next_year_known"] is False
     coordinator.load_calendar_year(put(http, TEST_2027), "2027")
 
@@ -168,8 +171,8 @@ def test_the_calendar_lists_library_and_loaded_years_and_shows_a_year_by_holiday
 
 
 def test_a_deadline_already_moved_by_a_pause_is_recomputed_with_that_pause(coordinator, http, uow, clock, issued):
-    paused_at = datetime(2026, 12, 28, 9, 0, tzinfo=CST)  # Monday
-    resumed_at = datetime(2026, 12, 30, 9, 0, tzinfo=CST)  # Wednesday: two working days given back
+    paused_at = datetime(2027, 2, 1, 9, 0, tzinfo=CST)  # Monday
+    resumed_at = datetime(2027, 2, 3, 9, 0, tzinfo=CST)  # Wednesday: two working days given back
     common = {
         "case_id": CASE_ID,
         "sender": POLICE_STATION,
@@ -186,15 +189,15 @@ def test_a_deadline_already_moved_by_a_pause_is_recomputed_with_that_pause(coord
     clock.at = resumed_at
     coordinator.on_clock_resumed(ClockResumed.build(message_id=UUID(int=next(_ids)), occurred_at=resumed_at, **common))
     [moved] = [m for m in uow.sent_of(ReferralDeadlineChanged) if m.recipient == POLICE_STATION]
-    assert (moved.due_at, moved.due_provisional, moved.revision) == (datetime(2027, 1, 11, 17, 30, tzinfo=CST), True, 2)
+    assert (moved.due_at, moved.due_provisional, moved.revision) == (datetime(2027, 2, 17, 17, 30, tzinfo=CST), True, 2)
 
     clock.at = LOADED_AT
     coordinator.load_calendar_year(put(http, TEST_2027), "2027")
 
-    # Friday 8 January by the known calendar, then the two working days the pause gave back: Tuesday 12.
+    # Wednesday 17 February by the known calendar, then the two working days the pause gave back: Friday 19.
     exact = [m for m in uow.sent_of(ReferralDeadlineChanged) if m.recipient == POLICE_STATION][-1]
     assert (exact.due_at, exact.due_provisional, exact.revision) == (
-        datetime(2027, 1, 12, 17, 30, tzinfo=CST),
+        datetime(2027, 2, 19, 17, 30, tzinfo=CST),
         False,
         3,
     )

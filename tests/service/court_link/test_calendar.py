@@ -52,16 +52,17 @@ def year_loaded() -> CalendarYearLoaded:
     )
 
 
-def test_a_term_ending_on_1_january_moves_past_the_holiday_once_the_year_is_loaded(court, store):
-    # 诉前调解 30 days from Wednesday 2 December 2026 end on Friday 1 January 2027: provisional on weekdays.
-    diverted = date(2026, 12, 2)
-    assert (term_end(diverted, 30), is_provisional(diverted, term_end(diverted, 30))) == (date(2027, 1, 1), True)
+def test_a_term_ending_in_the_spring_festival_week_moves_past_it_once_the_year_is_loaded(court, store):
+    # 诉前调解 30 days from Sunday 10 January 2027 end on Tuesday 9 February (初四): provisional, since only the
+    # days the law fixes (除夕 to 初三) are known to be off before the notice.
+    diverted = date(2027, 1, 10)
+    assert (term_end(diverted, 30), is_provisional(diverted, term_end(diverted, 30))) == (date(2027, 2, 9), True)
 
     court.on_calendar_year_loaded(year_loaded())
 
     assert [y.year for y in store.calendar.years()] == [2027]
-    # 元旦 runs to Sunday 3 January: the term ends on Monday 4 January, and is exact.
-    assert (term_end(diverted, 30), is_provisional(diverted, term_end(diverted, 30))) == (date(2027, 1, 4), False)
+    # The (test) notice gives 春节 as 6–14 February: the term ends on Monday 15 February, and is exact.
+    assert (term_end(diverted, 30), is_provisional(diverted, term_end(diverted, 30))) == (date(2027, 2, 15), False)
 
 
 def test_a_calendar_year_from_an_agency_is_refused(court, store):

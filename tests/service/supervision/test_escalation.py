@@ -135,14 +135,15 @@ def designate_due(supervision: Supervision, n: int, unit: str, due_at: datetime)
 YEAR_END_DUE = datetime(2026, 12, 30, 17, 30, tzinfo=CST)  # a Wednesday
 
 
-def test_past_the_known_calendar_weekdays_stand_in_and_the_case_still_goes_up(
+def test_past_the_known_calendar_weekdays_less_statutory_holidays_stand_in_and_the_case_still_goes_up(
     supervision, uow, clock, supervision_store
 ):
     referral_id = designate_due(supervision, 5, POLICE_STATION, YEAR_END_DUE)
     supervision_store.save_letters(
         replace(supervision_store.watches[referral_id], overdue_sent_at=YEAR_END_DUE + timedelta(seconds=5))
     )
-    clock.at = datetime(2027, 1, 6, 10, 0, tzinfo=CST)  # 2027 not loaded: Thu 31, Fri 1, Mon 4, Tue 5, Wed 6
+    # 2027 not loaded: Thu 31, then Mon 4 to Thu 7 as weekdays, Friday 1 January being 元旦.
+    clock.at = datetime(2027, 1, 7, 10, 0, tzinfo=CST)
 
     tick(supervision)
 

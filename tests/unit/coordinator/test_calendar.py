@@ -17,17 +17,20 @@ from tests.calendar_years import loaded, year_file
 REGISTRY = load_registry()
 SHIPPED = load_routing_table(DEFAULT_CONFIG_DIR / "routing.toml", set(REGISTRY.agencies))
 CST = timezone(timedelta(hours=8))
-# A police call on Thursday 24 December 2026: the station leads with 10 working days, into 2027.
-ISSUED = datetime(2026, 12, 24, 9, 0, tzinfo=CST)
-# Weekdays standing in for 2027: Dec 25, 28–31, Jan 1, 4–7 → Thursday 7 January.
-PROVISIONAL_DUE = datetime(2027, 1, 7, 17, 30, tzinfo=CST)
-# By the (test) 2027 calendar 1 January is 元旦: one working day later, Friday 8 January.
-EXACT_DUE = datetime(2027, 1, 8, 17, 30, tzinfo=CST)
-LOADED_AT = datetime(2026, 12, 28, 10, 0, tzinfo=CST)
+# A police call on Thursday 28 January 2027, before that year's notice is known: the station leads with 10
+# working days, over the Spring Festival.
+ISSUED = datetime(2027, 1, 28, 9, 0, tzinfo=CST)
+# Weekdays less the statutory days standing in for 2027: Jan 29, Feb 1–4, (除夕 5 and 初三 8 off), 9–12, 15
+# → Monday 15 February.
+PROVISIONAL_DUE = datetime(2027, 2, 15, 17, 30, tzinfo=CST)
+# By the (test) 2027 calendar 春节 runs 6–14 February, Saturday 30 January is worked (调休) and 除夕 is not off:
+# Jan 29, 30, Feb 1–5, 15–17 → Wednesday 17 February.
+EXACT_DUE = datetime(2027, 2, 17, 17, 30, tzinfo=CST)
+LOADED_AT = datetime(2027, 1, 29, 10, 0, tzinfo=CST)
 
 
 def police_call() -> Case:
-    facts = CaseFacts("430426-20261224-00001", Source.POLICE_CALL, Category.NEIGHBOUR, "430426101203")
+    facts = CaseFacts("430426-20270128-00001", Source.POLICE_CALL, Category.NEIGHBOUR, "430426101203")
     ids = iter(range(1, 100))
     return triage(facts, SHIPPED, REGISTRY, ISSUED, deadline_for, lambda: UUID(int=next(ids))).case
 
@@ -82,15 +85,15 @@ def test_a_year_that_does_not_touch_the_term_leaves_it_alone() -> None:
 def test_a_pause_already_resumed_is_given_back_again_by_the_known_calendar() -> None:
     case = police_call()
     lead = lead_of(case)
-    paused_at = datetime(2026, 12, 28, 9, 0, tzinfo=CST)  # Monday
-    resumed_at = datetime(2026, 12, 30, 9, 0, tzinfo=CST)  # Wednesday: two working days given back
+    paused_at = datetime(2027, 2, 1, 9, 0, tzinfo=CST)  # Monday
+    resumed_at = datetime(2027, 2, 3, 9, 0, tzinfo=CST)  # Wednesday: two working days given back
     paused = record_pause(
         case, lead.referral_id, lead.unit, "liu", PauseReason.APPRAISAL, None, 1, paused_at, paused_at
     )
     resumed = record_resume(paused.case, lead.referral_id, lead.unit, "liu", 1, resumed_at, resumed_at, extend_for)
-    # On weekdays: Thursday 7 January + 2 → Monday 11 January, still provisional.
+    # Provisionally: Monday 15 February + 2 → Wednesday 17 February, still provisional.
     moved = lead_of(resumed.case)
-    assert (moved.due_at, moved.due_provisional) == (datetime(2027, 1, 11, 17, 30, tzinfo=CST), True)
+    assert (moved.due_at, moved.due_provisional) == (datetime(2027, 2, 17, 17, 30, tzinfo=CST), True)
 
     timeline = [
         {"kind": e.kind.value, "detail": {k: str(v) for k, v in e.detail.items()}}
@@ -102,16 +105,16 @@ def test_a_pause_already_resumed_is_given_back_again_by_the_known_calendar() -> 
         decision = recompute_deadlines(resumed.case, 2027, pauses, recompute_deadline, LOADED_AT)
     assert decision is not None
     exact = lead_of(decision.case)
-    # Friday 8 January + 2 working days → Tuesday 12 January, as issuing and resuming by the known calendar give.
-    assert (exact.due_at, exact.due_provisional) == (datetime(2027, 1, 12, 17, 30, tzinfo=CST), False)
+    # Wednesday 17 February + 2 working days → Friday 19 February, as issuing and resuming by the known calendar give.
+    assert (exact.due_at, exact.due_provisional) == (datetime(2027, 2, 19, 17, 30, tzinfo=CST), False)
     assert exact.deadline_revision == moved.deadline_revision + 1
 
 
 def test_a_referral_whose_pauses_are_not_all_on_record_is_not_guessed_at() -> None:
     case = police_call()
     lead = lead_of(case)
-    paused_at = datetime(2026, 12, 28, 9, 0, tzinfo=CST)
-    resumed_at = datetime(2026, 12, 30, 9, 0, tzinfo=CST)
+    paused_at = datetime(2027, 2, 1, 9, 0, tzinfo=CST)
+    resumed_at = datetime(2027, 2, 3, 9, 0, tzinfo=CST)
     paused = record_pause(
         case, lead.referral_id, lead.unit, "liu", PauseReason.APPRAISAL, None, 1, paused_at, paused_at
     )

@@ -40,11 +40,14 @@ def test_a_term_ending_in_the_national_day_week_runs_past_the_holiday():
     assert term_end(date(2026, 9, 1), 30) == date(2026, 10, 8)
 
 
-def test_a_term_running_into_a_year_whose_holidays_are_not_published_yet_moves_past_weekends_only():
-    """chinesecalendar knows the State Council's holidays up to 2026: a 2027 end skips Saturday and Sunday alone."""
+def test_a_term_running_into_a_year_whose_holidays_are_not_published_yet_moves_past_weekends_and_statutory_days():
+    """chinesecalendar knows the State Council's holidays up to 2026: a 2027 end skips Saturday, Sunday and the
+    days the law fixes (元旦, 除夕 to 初三 …), not yet the notice's bridging days."""
     assert term_end(date(2026, 12, 4), 30) == date(2027, 1, 4)  # 3 January 2027 is a Sunday
-    assert term_end(date(2026, 12, 2), 30) == date(2027, 1, 1)  # a Friday; 元旦 2027 is not known yet
+    assert term_end(date(2026, 12, 2), 30) == date(2027, 1, 4)  # Friday 1 January is 元旦, then a weekend
+    assert term_end(date(2027, 1, 6), 30) == date(2027, 2, 9)  # Friday 5 February is 除夕; 初三 is Monday the 8th
     assert is_court_day(date(2027, 1, 2)) is False
+    assert is_court_day(date(2027, 2, 10)) is True  # 初五: only the notice can give it off
 
 
 def test_the_decision_term_is_fifteen_days_and_twenty_five_once_extended():

@@ -206,13 +206,13 @@ def test_a_unit_counts_the_cases_it_had_a_part_in() -> None:
 
 
 def test_an_unknown_years_calendar_counts_weekdays_and_marks_the_report_provisional() -> None:
-    # 2027 is past the library's years and not loaded here: weekdays stand in for it.
+    # 2027 is past the library's years and not loaded here: weekdays less the statutory holidays stand in for it.
     facts = ReportFacts(
-        case_facts=[assigned("F", at(31, month=12)), resolved("F", at(4, month=1, year=2027), "mediated")]
+        case_facts=[assigned("F", at(31, month=12)), resolved("F", at(5, month=1, year=2027), "mediated")]
     )
     report = build_report(facts, Period(date(2027, 1, 1), date(2027, 1, 31)), COUNTY, AS_OF)
     assert report["provisional"] is True
-    assert figure(report, "average_working_days_to_resolve") == 2.0  # Fri 1 and Mon 4 January, as weekdays
+    assert figure(report, "average_working_days_to_resolve") == 2.0  # Mon 4 and Tue 5 January; Fri 1 is 元旦
 
 
 def ended(n: int, unit: str, on_time: int, resolving: int) -> list[Part]:

@@ -1,4 +1,5 @@
-"""Supervision over the 2026/2027 year end with 2027's calendar not loaded: weekdays stand in, marked 暂定."""
+"""Supervision over the 2026/2027 year end with 2027's calendar not loaded: weekdays less the statutory holidays
+stand in, marked 暂定."""
 
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -43,9 +44,9 @@ def cst(*parts: int) -> datetime:
 # --- the shared stand-in ---------------------------------------------------------------------
 
 
-def test_weekdays_stand_in_for_an_unknown_year_and_the_result_is_provisional() -> None:
-    # Thu 31 Dec 2026 by the calendar; Fri 1, Mon 4, Tue 5, Wed 6 Jan 2027 as weekdays.
-    assert working_days_or_weekdays(cst(2026, 12, 30, 17, 30), cst(2027, 1, 6, 10, 0)) == (5, True)
+def test_weekdays_less_the_statutory_holidays_stand_in_for_an_unknown_year_and_the_result_is_provisional() -> None:
+    # Thu 31 Dec 2026 by the calendar; Mon 4, Tue 5, Wed 6 Jan 2027 as weekdays, Friday 1 January being 元旦.
+    assert working_days_or_weekdays(cst(2026, 12, 30, 17, 30), cst(2027, 1, 6, 10, 0)) == (4, True)
     assert add_working_days_or_weekdays(cst(2027, 1, 6, 17, 30, 5), 3) == (cst(2027, 1, 11, 17, 30), True)
 
 
@@ -90,12 +91,12 @@ def test_a_letter_sent_moments_after_the_deadline_says_it_has_passed_not_zero_da
     text = d.letter_text(overdue_letter(cst(2026, 12, 30, 17, 30), cst(2026, 12, 30, 17, 30, 5)))
     assert "该件已超过办理期限，尚未反馈办理结果" in text.paragraphs[0]
     assert "0个工作日" not in "".join(text.paragraphs)
-    assert "于2027年1月4日17:30（暂定）前办结" in text.paragraphs[1]  # Thu 31, Fri 1 (as a weekday), Mon 4
+    assert "于2027年1月5日17:30（暂定）前办结" in text.paragraphs[1]  # Thu 31, Mon 4, Tue 5 (Fri 1 is 元旦)
 
 
 def test_a_letter_counts_the_working_days_begun_since_the_deadline_provisionally_over_an_unknown_year():
     text = d.letter_text(overdue_letter(cst(2026, 12, 30, 17, 30), cst(2027, 1, 6, 10, 0)))
-    assert "该件已超期5个工作日（暂定），尚未反馈办理结果" in text.paragraphs[0]
+    assert "该件已超期4个工作日（暂定），尚未反馈办理结果" in text.paragraphs[0]  # Thu 31, Mon 4 to Wed 6
 
 
 def test_a_letter_within_known_years_has_no_provisional_mark():
@@ -135,7 +136,7 @@ def test_the_warning_stays_on_after_new_year_while_the_current_year_is_unknown()
 
 
 def test_near_is_counted_on_weekdays_over_an_unknown_year_instead_of_failing_the_scrape():
-    assert near_horizon(cst(2026, 12, 31, 9, 0)) == cst(2027, 1, 1, 17, 30)
+    assert near_horizon(cst(2026, 12, 31, 9, 0)) == cst(2027, 1, 4, 17, 30)  # past 元旦 and the weekend
     assert near_horizon(cst(2027, 1, 8, 18, 0)) == cst(2027, 1, 11, 17, 30)
 
 
