@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
-from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral
+from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral, ReferralStatus
 from services.coordinator.domain.rejections import note_rejection
 from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
@@ -540,6 +540,18 @@ def _case_facts(case: Case) -> dict[str, Any]:
         # 三级: the centre holding the case (None before levels: the county's) and its level.
         "centre": case.centre,
         "level": Level.of(case.centre).value if case.centre else None,
+        # What manual triage needs to see at once: why the case waits, and which units have turned it down.
+        "gaps": [
+            {
+                "role": gap.role.value,
+                "code": _value(gap.code),
+                "unit": gap.unit,
+                "result": _value(gap.result),
+                "reason": gap.reason,
+            }
+            for gap in case.gaps
+        ],
+        "declined_units": sorted({r.unit for r in case.referrals if r.status is ReferralStatus.DECLINED}),
     }
 
 
@@ -551,16 +563,6 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         "summary": registered.get("summary"),
         "registered_by": registered.get("registered_by"),
         "referrals": [_referral_view(r) for r in case.referrals],
-        "gaps": [
-            {
-                "role": gap.role.value,
-                "code": _value(gap.code),
-                "unit": gap.unit,
-                "result": _value(gap.result),
-                "reason": gap.reason,
-            }
-            for gap in case.gaps
-        ],
         "result": _value(case.result),
         "rating": case.rating.value if case.rating else None,
         "repeat_reports": case.repeat_reports,

@@ -452,6 +452,21 @@ def test_a_gap_is_filled_only_by_a_unit_of_the_county(coordinator, uow, http, tr
     assert len(uow.sent) == sent_before
 
 
+def test_the_triage_queue_says_why_each_case_waits_and_which_units_declined_it(coordinator, uow, http, triaged):
+    _decline_until_staff_must_assign(coordinator, uow, http)
+    leads = [m.recipient for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"]
+
+    [row] = http.body(coordinator.list_cases(http.get({"status": "awaiting_manual_triage"})))["cases"]
+
+    assert row["case_id"] == CASE_ID
+    assert row["declined_units"] == sorted(set(leads))
+    [gap] = row["gaps"]
+    assert (gap["role"], gap["code"], gap["unit"]) == ("lead", "lead_declined", leads[-1])
+    # The case's own page says the same.
+    shown = http.body(coordinator.show_case(http.get(), CASE_ID))
+    assert (shown["declined_units"], shown["gaps"]) == (row["declined_units"], row["gaps"])
+
+
 def _decline_until_staff_must_assign(coordinator, uow, http) -> None:
     """Each lead declines in turn until no competent unit is left and the case waits for centre staff."""
     assert _status(coordinator, http) == "assigned"
