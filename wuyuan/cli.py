@@ -160,7 +160,7 @@ def _purge(settings: PlatformSettings) -> None:
 )
 def status(as_json: bool) -> None:
     """查看各服务的类型、状态、进程号和地址."""
-    statuses = supervise.status(load_settings())
+    statuses = supervise.status(load_settings(), check_ready=True)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
     else:
@@ -298,11 +298,20 @@ KIND_WORDS = {"python": "Python", "external": "外部机构"}
 
 def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
     rows = [
-        [s.name, KIND_WORDS.get(s.kind, s.kind), STATE_WORDS.get(s.state, s.state), str(s.pid or "-"), s.url]
+        [
+            s.name,
+            KIND_WORDS.get(s.kind, s.kind),
+            STATE_WORDS.get(s.state, s.state) + ("，未就绪" if s.not_ready else ""),
+            str(s.pid or "-"),
+            s.url,
+        ]
         for s in statuses
     ]
     for line in table(["服务", "类型", "状态", "进程号", "地址"], rows):
         click.echo(line)
+    for s in statuses:
+        if s.not_ready:
+            click.echo(f"{s.name} 未就绪（连不上其数据库或消息队列）：{s.not_ready}")
 
 
 # --- command groups from other modules --------------------------------------------------------

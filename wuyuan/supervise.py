@@ -69,6 +69,9 @@ class ServiceStatus:
     # "python", or "external" for an agency in another language (registry); one that runs elsewhere has
     # no supervisord state, only its health check: "running" or "unreachable".
     kind: str = "python"
+    # Why a running service does not answer its readiness check (its database or broker), when asked
+    # (`status(check_ready=True)`); None when it is ready or was not asked.
+    not_ready: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -431,14 +434,15 @@ def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[s
     with requests.Session() as http:
         http.trust_env = False  # never send local health checks through a proxy
         while waiting:
-            waiting = [s for s in waiting if not _healthy(http, settings, s)]
+            problems = {s: health_problem(http, settings, s) for s in waiting}
+            waiting = [s for s, problem in problems.items() if problem is not None]
             if not waiting or abort():
                 return
             for service in _given_up(settings, waiting):
                 raise NotReady(service, "反复崩溃，supervisord 已放弃重启", log_tail(settings, service))
             if time.monotonic() > deadline:
                 service = waiting[0]
-                reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常"
+                reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常（{problems[service]}）"
                 raise NotReady(service, reason, log_tail(settings, service))
             time.sleep(0.25)
 
@@ -452,13 +456,19 @@ def health_problem(http: requests.Session, settings: PlatformSettings, service: 
     url = health_url(settings, service)
     try:
         response = http.get(url, timeout=2)
-        body = response.json() if response.status_code == 200 else None
+        body = response.json() if response.status_code in (200, 503) else None
     except requests.RequestException as failed:
         return f"GET {url}: no answer ({failed.__class__.__name__})"
     except ValueError:
-        return f"GET {url}: 200 but not JSON"
+        return f"GET {url}: HTTP {response.status_code} but not JSON"
     if body is None:
         return f"GET {url}: HTTP {response.status_code}"
+    if response.status_code == 503:
+        # The service runs but cannot reach what it needs: its answer says which and why (a wrong password …).
+        down = body.get("down") if isinstance(body, dict) else None
+        if isinstance(down, dict) and down:
+            return f"GET {url}: HTTP 503, " + "; ".join(f"{name}: {why}" for name, why in down.items())[:600]
+        return f"GET {url}: HTTP 503"
     if not isinstance(body, dict) or body.get("status") != "ok":
         return f'GET {url}: expected {{"status": "ok"}}, saw {str(body)[:200]}'
     # Name and vhost guard against another platform's service holding the port; an external agency
@@ -506,9 +516,12 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
-def status(settings: PlatformSettings, services: Sequence[str] | None = None) -> list[ServiceStatus]:
+def status(
+    settings: PlatformSettings, services: Sequence[str] | None = None, *, check_ready: bool = False
+) -> list[ServiceStatus]:
     """Each service's supervisord state (all "stopped" when supervisord is not running); an external agency
-    that runs elsewhere is "running" or "unreachable" by its health check."""
+    that runs elsewhere is "running" or "unreachable" by its health check. With `check_ready`, a running
+    service is asked its readiness too, and `not_ready` says why it is not (a database that refuses it …)."""
     services = settings.services if services is None else services
     infos: dict[str, dict[str, Any]] = {}
     if socket_path(settings).exists():
@@ -529,7 +542,12 @@ def status(settings: PlatformSettings, services: Sequence[str] | None = None) ->
         info = infos.get(service)
         pid = info["pid"] if info and info["pid"] else None
         state = info["statename"].lower() if info else "stopped"
-        result.append(ServiceStatus(service, pid, state, settings.http_base_url(service), kind))
+        not_ready = None
+        if check_ready and state == "running":
+            with requests.Session() as http:
+                http.trust_env = False
+                not_ready = health_problem(http, settings, service)
+        result.append(ServiceStatus(service, pid, state, settings.http_base_url(service), kind, not_ready))
     return result
 
 

@@ -37,10 +37,24 @@ class PromptBackoff(AttemptWithBackoff):
 
 
 class PromptlyReconnectingPool(ConnectionPool[Connection]):
-    """A pool whose lost connections are made again with PromptBackoff (psycopg-pool is pinned, see the README)."""
+    """A pool whose lost connections are made again with PromptBackoff (psycopg-pool is pinned, see the README),
+    and which remembers why its last attempt to connect failed (`last_connect_error`): readiness names it, where a
+    wait for a connection alone would only say that none came (a wrong password, a database that is not there)."""
+
+    last_connect_error: str | None = None
 
     def _add_connection(self, attempt: AttemptWithBackoff | None, growing: bool = False) -> None:
         super()._add_connection(attempt or PromptBackoff(timeout=self.reconnect_timeout), growing=growing)
+
+    def _connect(self, timeout: float | None = None) -> Connection:
+        try:
+            connection = super()._connect(timeout)
+        except Exception as failed:
+            # libpq's message names the server, the database and the role, never the password.
+            self.last_connect_error = " ".join(str(failed).split())[:300] or type(failed).__name__
+            raise
+        self.last_connect_error = None
+        return connection
 
 
 class PostgresPool(SharedExtension):

@@ -8,6 +8,7 @@ import amqp
 import eventlet
 from kombu.utils.url import parse_url
 from opentelemetry.instrumentation.utils import suppress_instrumentation
+from psycopg_pool import PoolTimeout
 
 READY_CHECK_SECONDS = 1.0
 # Probes from Kubernetes, Prometheus and `wuyuan status` may come together: one check answers them all.
@@ -22,7 +23,7 @@ def bounded(check: Check, seconds: float = READY_CHECK_SECONDS) -> str | None:
         with eventlet.Timeout(seconds, TimeoutError(f"no answer within {seconds:g} s")):
             check()
     except Exception as exc:
-        return f"{type(exc).__name__}: {str(exc)[:200]}"
+        return f"{type(exc).__name__}: {str(exc)[:300]}"
     return None
 
 
@@ -32,10 +33,21 @@ def run_checks(checks: dict[str, Check], seconds: float = READY_CHECK_SECONDS) -
     return {name: thread.wait() for name, thread in threads.items()}
 
 
+class DatabaseUnreachable(Exception):
+    """The pool has no connection to give and cannot make one: why, as the database server last answered."""
+
+
 def database_check(pool: Any) -> Check:
     def check() -> None:
-        with suppress_instrumentation(), pool.pool.connection(timeout=READY_CHECK_SECONDS) as connection:
-            connection.execute("SELECT 1").fetchone()
+        try:
+            # The pool's own wait ends first, so that the answer can say why no connection came.
+            with suppress_instrumentation(), pool.pool.connection(timeout=0.8 * READY_CHECK_SECONDS) as connection:
+                connection.execute("SELECT 1").fetchone()
+        except (PoolTimeout, TimeoutError):
+            failure = getattr(pool.pool, "last_connect_error", None)
+            if failure:
+                raise DatabaseUnreachable(f"cannot connect: {failure}") from None
+            raise
 
     return check
 

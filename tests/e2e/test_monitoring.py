@@ -226,19 +226,14 @@ def wait_for(check, what: str, process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def proxied_coordinator(platform, tmp_path, cut: bool) -> Iterator[tuple[str, CuttableProxy, subprocess.Popen]]:
-    """A second coordinator process whose database connections all pass through a proxy the test cuts (cut from
-    the start when `cut`), answering once live."""
+def extra_coordinator(platform, tmp_path, database_url: str) -> Iterator[tuple[str, subprocess.Popen]]:
+    """A second coordinator process of the platform, connecting to `database_url`, answering once live."""
     environment = platform.service_environment("coordinator")
-    database = urlsplit(environment["WUYUAN_DATABASE_URL"])
-    proxy = CuttableProxy((database.hostname or "127.0.0.1", database.port or 5432), cut=cut)
-    credentials = database.netloc.rpartition("@")[0]
-    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
     port = free_port()
     environment |= {
-        "WUYUAN_DATABASE_URL": urlunsplit(database._replace(netloc=netloc)),
+        "WUYUAN_DATABASE_URL": database_url,
         "WUYUAN_HTTP_ADDRESS": f"127.0.0.1:{port}",
-        "WUYUAN_TRACE_FILE": str(tmp_path / "coordinator-proxied.jsonl"),  # not among the platform's spans
+        "WUYUAN_TRACE_FILE": str(tmp_path / "coordinator-extra.jsonl"),  # not among the platform's spans
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "shared.runtime", "coordinator"],
@@ -249,15 +244,29 @@ def proxied_coordinator(platform, tmp_path, cut: bool) -> Iterator[tuple[str, Cu
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: requests.get(f"{base}/health/live", timeout=5).status_code == 200, "liveness", process)
-        yield base, proxy, process
+        yield base, process
     finally:
-        proxy.close()
         process.terminate()
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@contextmanager
+def proxied_coordinator(platform, tmp_path, cut: bool) -> Iterator[tuple[str, CuttableProxy, subprocess.Popen]]:
+    """A second coordinator process whose database connections all pass through a proxy the test cuts (cut from
+    the start when `cut`), answering once live."""
+    database = urlsplit(platform.service_environment("coordinator")["WUYUAN_DATABASE_URL"])
+    proxy = CuttableProxy((database.hostname or "127.0.0.1", database.port or 5432), cut=cut)
+    credentials = database.netloc.rpartition("@")[0]
+    netloc = f"{credentials}@127.0.0.1:{proxy.port}" if credentials else f"127.0.0.1:{proxy.port}"
+    try:
+        with extra_coordinator(platform, tmp_path, urlunsplit(database._replace(netloc=netloc))) as (base, process):
+            yield base, proxy, process
+    finally:
+        proxy.close()
 
 
 @pytest.fixture
@@ -308,3 +317,23 @@ def test_readiness_turns_503_naming_the_database_when_it_is_unreachable_and_live
     metrics = requests.get(f"{base}/metrics", timeout=10)
     assert metrics.status_code == 200
     assert 'wuyuan_scrape_ok{service="coordinator",source="outbox"} 0.0' in metrics.text
+
+
+def test_a_service_the_database_refuses_runs_unready_and_says_why(platform, tmp_path):
+    """A role the server does not know, as a wrong password would be refused (the test servers trust loopback)."""
+    database = urlsplit(platform.service_environment("coordinator")["WUYUAN_DATABASE_URL"])
+    stranger = f"{database.username or 'coordinator'}_nobody"
+    refused = database._replace(netloc=f"{stranger}:not-the-password@{database.hostname}:{database.port or 5432}")
+    with extra_coordinator(platform, tmp_path, urlunsplit(refused)) as (base, process):
+        deadline = time.monotonic() + PATIENCE
+        while True:
+            ready = requests.get(f"{base}/health/ready", timeout=10)
+            why = str(ready.json().get("down", {}).get("database", "")) if ready.status_code == 503 else ""
+            if "does not exist" in why or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        # Not "no answer within 1 s": what the database server said, which an operator can act on.
+        assert why.startswith("DatabaseUnreachable: cannot connect:"), ready.text
+        assert f'role "{stranger}" does not exist' in why, why
+        assert "not-the-password" not in ready.text
+        assert process.poll() is None  # it keeps running, ready as soon as its settings are put right

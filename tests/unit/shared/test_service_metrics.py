@@ -3,11 +3,13 @@ fail soft when the database does not answer, and readiness within its bound."""
 
 import time
 from contextlib import nullcontext
+from typing import Any
 
 import eventlet
 import pytest
 from nameko.containers import ServiceContainer
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg_pool import PoolTimeout
 
 from shared.contracts.messages import (
     REJECTED_FAILED,
@@ -28,7 +30,7 @@ from shared.runtime.metrics import (
     bounded_label,
     message_type_of,
 )
-from shared.runtime.readiness import Readiness, bounded
+from shared.runtime.readiness import Readiness, bounded, database_check
 
 
 class InboxEntrypoint:
@@ -107,6 +109,33 @@ def test_a_check_that_hangs_is_reported_down_within_its_bound():
     problem = bounded(hangs, seconds=0.2)
     assert problem is not None and "TimeoutError" in problem
     assert time.monotonic() - started < 2
+
+
+class PoolThatCannotConnect:
+    """A pool with no connection to give; `last_connect_error` as PromptlyReconnectingPool keeps it."""
+
+    def __init__(self, last_connect_error: str | None) -> None:
+        self.last_connect_error = last_connect_error
+
+    def connection(self, timeout: float) -> Any:
+        raise PoolTimeout(f"couldn't get a connection after {timeout:.2f} sec")
+
+
+class PostgresPoolHolding:
+    def __init__(self, pool: PoolThatCannotConnect) -> None:
+        self.pool = pool
+
+
+def test_readiness_says_what_the_server_answered_when_no_connection_can_be_made():
+    refusal = 'connection failed: FATAL:  password authentication failed for user "wy_intake"'
+    problem = bounded(database_check(PostgresPoolHolding(PoolThatCannotConnect(refusal))))
+    assert problem == f"DatabaseUnreachable: cannot connect: {refusal}"
+
+
+def test_readiness_reports_the_wait_itself_when_the_pool_never_failed_to_connect():
+    """All connections busy, none refused: the timeout is the truth."""
+    problem = bounded(database_check(PostgresPoolHolding(PoolThatCannotConnect(None))))
+    assert problem is not None and problem.startswith("PoolTimeout: couldn't get a connection")
 
 
 def test_readiness_names_what_is_down_and_checks_side_by_side():

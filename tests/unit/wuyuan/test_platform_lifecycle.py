@@ -254,10 +254,29 @@ def test_status_reads_in_chinese_with_its_codes_kept_under_json(monkeypatch):
         supervise.ServiceStatus("intake", 4242, "running", "http://127.0.0.1:8701"),
         supervise.ServiceStatus("women", None, "fatal", "http://127.0.0.1:8712", kind="external"),
     ]
-    monkeypatch.setattr(supervise, "status", lambda settings, services=None: statuses)
+    monkeypatch.setattr(supervise, "status", lambda settings, services=None, check_ready=False: statuses)
 
     shown = run("status").output
     as_json = json.loads(run("status", "--json").output)
 
     assert "服务" in shown and "运行中" in shown and "启动失败" in shown and "外部机构" in shown
     assert [s["state"] for s in as_json] == ["running", "fatal"]
+    assert "未就绪" not in shown
+
+
+def test_status_says_why_a_running_service_is_not_ready(monkeypatch):
+    from wuyuan import supervise
+
+    refused = (
+        "GET http://127.0.0.1:8701/health: HTTP 503, database: DatabaseUnreachable: cannot connect: "
+        'FATAL:  password authentication failed for user "wy_intake"'
+    )
+    statuses = [supervise.ServiceStatus("intake", 4242, "running", "http://127.0.0.1:8701", not_ready=refused)]
+    monkeypatch.setattr(supervise, "status", lambda settings, services=None, check_ready=False: statuses)
+
+    shown = run("status").output
+    [as_json] = json.loads(run("status", "--json").output)
+
+    assert "运行中，未就绪" in shown
+    assert "intake 未就绪（连不上其数据库或消息队列）" in shown and "password authentication failed" in shown
+    assert as_json["not_ready"] == refused
