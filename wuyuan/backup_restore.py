@@ -19,7 +19,13 @@ from wuyuan.agencies import is_managed
 from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
-from wuyuan.restore_case_numbers import CentreNumbers, advance_case_numbers, centre_numbers
+from wuyuan.restore_case_numbers import (
+    DRAIN_WAIT_SECONDS,
+    CentreNumbers,
+    advance_case_numbers,
+    centre_numbers,
+    require_coordinator_drained,
+)
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
 from wuyuan.settings import PlatformSettings
 
@@ -47,7 +53,13 @@ class RestoreReport:
 
 
 def restore_service(
-    settings: PlatformSettings, service: str, folder: Path, *, force: bool, restore_secrets: bool
+    settings: PlatformSettings,
+    service: str,
+    folder: Path,
+    *,
+    force: bool,
+    restore_secrets: bool,
+    queue_wait: float = DRAIN_WAIT_SECONDS,
 ) -> RestoreReport:
     """Check the backup, refuse while the service runs (unless forced), then replace its database with the dump.
 
@@ -64,6 +76,8 @@ def restore_service(
     backup_time = str(entry.get("time") or manifest.get("created_at"))
     # intake's case numbers go on after the coordinator's: a coordinator that cannot be read stops it here.
     numbers_since = _china_date(backup_time) - timedelta(days=1) if service == "intake" else None
+    if numbers_since is not None and not force:
+        require_coordinator_drained(settings, queue_wait)  # numbers still queued at the centre are in no database yet
     taken_before = centre_numbers(settings, numbers_since) if numbers_since is not None else None
     # supervision's 文号 go on past those the agencies hold: read now, so that the restore's own time is not spent.
     letters_held = numbers_held(settings) if service == "supervision" else None

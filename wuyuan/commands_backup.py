@@ -13,6 +13,7 @@ from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
 from wuyuan.cli_errors import CommandUsageError
+from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
 from wuyuan.settings import PlatformSettings
 
 
@@ -100,8 +101,17 @@ SOURCE_WORDS = {
 @click.option("--from", "folder", required=True, type=FOLDER, help="备份目录")
 @click.option("--force", is_flag=True, help="即使平台仍在运行该服务或其数据库仍有连接也恢复")
 @click.option("--restore-secrets", is_flag=True, help="同时恢复备份中的密钥（与现有不同的，现有的另存后替换）")
+@click.option(
+    "--queue-wait",
+    type=click.FloatRange(0, 3600),
+    default=DRAIN_WAIT_SECONDS,
+    show_default=True,
+    help="恢复 intake 前，最多等待综合协调组处理完其收件队列的秒数",
+)
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
-def restore_command(service: str, folder: Path, force: bool, restore_secrets: bool, as_json: bool) -> None:
+def restore_command(
+    service: str, folder: Path, force: bool, restore_secrets: bool, queue_wait: float, as_json: bool
+) -> None:
     """从备份恢复一个服务的数据库（先核对校验和）.
 
     用备份目录中该服务的数据库转储（dump）替换现有数据库。恢复的是机构服务或 supervision、stability、intake 时，之后先
@@ -113,7 +123,9 @@ def restore_command(service: str, folder: Path, force: bool, restore_secrets: bo
     settings = _settings()
     _require_services(settings, (service,))
     try:
-        report = restore_service(settings, service, folder, force=force, restore_secrets=restore_secrets)
+        report = restore_service(
+            settings, service, folder, force=force, restore_secrets=restore_secrets, queue_wait=queue_wait
+        )
     except BackupError as error:
         _fail(as_json, error.code, str(error))
         return

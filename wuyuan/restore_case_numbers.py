@@ -8,23 +8,36 @@ number of each county and day from the coordinator's database (the operator's to
 backup does) and moves intake's counters past it. The cases numbered after the backup stay at the coordinator,
 but intake's own records of them (the filing, the parties' ID and mobile numbers) are gone: they are listed, so
 that staff know which cases the window no longer holds the parties' details of.
+
+Numbers the coordinator has not taken in yet, registrations still waiting in its inbox or retry queue, are in no
+database: the restore waits a while for the coordinator to take them in, and refuses (before it changes anything)
+while any wait, since the next filings would be given their numbers again (`require_coordinator_drained`).
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
 import psycopg
+from amqp.exceptions import AMQPError, ChannelError
 
+from shared.messaging.routing import inbox_queue, retry_queue
 from wuyuan.backup import BackupError
 from wuyuan.counters import move_forward
+from wuyuan.provision_amqp import admin_connection
 from wuyuan.settings import PlatformSettings
+
+NOT_FOUND = 404  # AMQP's reply code for a queue that does not exist
 
 # A case number intake gives: county, China date, sequence. Anything else (none is expected) is left alone.
 CASE_NUMBER = r"^[0-9]{6}-[0-9]{8}-[0-9]{5,9}$"
 # How many of the cases intake lost the report lists by number; the count is always given.
 LISTED = 50
+# How long the restore waits for a running coordinator to take in what waits in its queues.
+DRAIN_WAIT_SECONDS = 30.0
 
 HIGHEST_AT_THE_CENTRE = f"""
 SELECT split_part(case_id, '-', 1) AS county, to_date(split_part(case_id, '-', 2), 'YYYYMMDD') AS day,
@@ -99,3 +112,52 @@ def advance_case_numbers(settings: PlatformSettings, centre: CentreNumbers) -> C
     lost = [case_id for case_id in centre.numbered if case_id not in held]
     found.lost_count, found.lost = len(lost), lost[:LISTED]
     return found
+
+
+def messages_waiting_at_the_centre(settings: PlatformSettings) -> int:
+    """Messages ready in the coordinator's inbox and retry queues, as the broker counts them at this moment (a passive
+    declare: the management API's figures lag by seconds); a queue the platform has not declared holds none. Those
+    the coordinator is handling are committed within moments, and the restore reads its numbers again afterwards."""
+    total = 0
+    with admin_connection(settings) as connection:
+        for queue in (inbox_queue("coordinator"), retry_queue("coordinator")):
+            try:
+                total += connection.channel().queue_declare(queue=queue, passive=True).message_count
+            except ChannelError as missing:
+                if getattr(missing, "code", None) != NOT_FOUND:
+                    raise
+    return total
+
+
+def require_coordinator_drained(
+    settings: PlatformSettings,
+    wait: float = DRAIN_WAIT_SECONDS,
+    waiting: Callable[[PlatformSettings], int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> None:
+    """Refuse to restore intake while registrations may wait, numbered, in the coordinator's queue: their numbers are
+    in no database yet, so the restored counters would give them to the next filings, and the coordinator would
+    refuse those as duplicates. Waits up to `wait` seconds for a running coordinator to take them in."""
+    count_waiting = waiting or messages_waiting_at_the_centre
+    give_up = clock() + wait
+    while True:
+        try:
+            count = count_waiting(settings)
+        except (OSError, AMQPError) as exc:
+            raise BackupError(
+                "centre_queue_unreadable",
+                "恢复 intake 前需确认综合协调组（coordinator）收件队列中没有尚未入库的登记，但连不上 RabbitMQ"
+                f"（{type(exc).__name__}）；数据库未做任何改动。确需立即恢复，加 --force",
+            ) from None
+        if count == 0:
+            return
+        if clock() >= give_up:
+            raise BackupError(
+                "registrations_waiting",
+                f"综合协调组（coordinator）的收件队列 {inbox_queue('coordinator')} 中还有 {count} 条消息未处理，"
+                "其中可能有已编号、尚未入库的登记：现在恢复，新登记的案件会再次用到这些编号。请先让 coordinator "
+                "运行并处理完队列（`wuyuan status`；队列深度见 rabbitmq_queue_messages_ready），再恢复；"
+                "数据库未做任何改动。确需立即恢复，加 --force",
+            )
+        sleep(1.0)

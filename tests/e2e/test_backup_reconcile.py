@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
-from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case
+from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case, dispute
 from wuyuan import supervise
 from wuyuan.client import PlatformClient
 from wuyuan.dead_letters import list_dead_letters
@@ -247,6 +247,28 @@ def test_intake_restored_to_an_earlier_point_numbers_the_next_dispute_past_those
     new_case, referral = debt_case(client)
     assert new_case not in (before, after)
     assert referral["unit"] == COURT
+    assert list_dead_letters(platform, ["coordinator"]) == []
+
+
+def test_intake_is_not_restored_while_numbered_registrations_wait_in_the_coordinators_queue(platform, client, tmp_path):
+    backup = wuyuan(platform, "backup", "intake", "--to", str(tmp_path / "backups"))
+    supervise.stop_service(platform, "coordinator")
+    try:
+        waiting = client.register(dispute("debt", "借款三万元逾期未还，出借人要求调解"))["case_id"]
+        supervise.stop_service(platform, "intake")
+        refused = wuyuan(platform, "restore", "intake", "--from", backup["folder"], "--queue-wait", "3", ok=False)
+        assert refused["error"] == "registrations_waiting", refused
+        assert "数据库未做任何改动" in refused["message"]
+    finally:
+        supervise.start_service(platform, "coordinator")
+
+    # Once the coordinator has taken the registration in, the restore goes on, and numbers past it.
+    restored = wuyuan(platform, "restore", "intake", "--from", backup["folder"])
+    supervise.start_service(platform, "intake")
+    assert waiting in restored["case_numbers"]["lost"]
+    new_case, _ = debt_case(client)
+    assert new_case != waiting
+    assert client.wait_for_status(waiting, "assigned")["case_id"] == waiting
     assert list_dead_letters(platform, ["coordinator"]) == []
 
 

@@ -185,6 +185,7 @@ def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_b
 def test_restoring_intake_while_the_coordinators_database_cannot_be_read_changes_nothing(tmp_path, monkeypatch):
     folder = tmp_path / "backup"
     intake_backup(folder, with_key=True)
+    monkeypatch.setattr("wuyuan.restore_case_numbers.messages_waiting_at_the_centre", lambda settings: 0)
     monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", NO_SERVER)
     monkeypatch.delenv("WUYUAN_PG_ADMIN_URLS", raising=False)
@@ -210,3 +211,49 @@ def test_the_coordinators_numbers_read_before_the_restore_stand_when_they_cannot
     monkeypatch.setattr(restoring, "centre_numbers", unreadable)
 
     assert restoring._read_again(PlatformSettings(), date(2026, 12, 5), before) is before
+
+
+class Queue:
+    """The coordinator's inbox queue as the management API counts it, call after call, on a clock of its own."""
+
+    def __init__(self, *counts: int) -> None:
+        self.counts = list(counts)
+        self.now = 0.0
+        self.asked = 0
+
+    def waiting(self, settings: PlatformSettings) -> int:
+        self.asked += 1
+        return self.counts.pop(0) if len(self.counts) > 1 else self.counts[0]
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_intake_is_restored_once_the_coordinator_has_taken_in_what_waited_in_its_queue():
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    queue = Queue(3, 1, 0)
+    require_coordinator_drained(PlatformSettings(), 30, queue.waiting, queue.sleep, lambda: queue.now)
+    assert queue.asked == 3
+
+
+def test_intake_is_not_restored_while_registrations_wait_numbered_in_the_coordinators_queue():
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    queue = Queue(2)  # a coordinator that is stopped: nothing moves
+    with pytest.raises(BackupError) as refused:
+        require_coordinator_drained(PlatformSettings(), 30, queue.waiting, queue.sleep, lambda: queue.now)
+    assert refused.value.code == "registrations_waiting"
+    assert "还有 2 条消息未处理" in str(refused.value) and "数据库未做任何改动" in str(refused.value)
+    assert 30 <= queue.now <= 31
+
+
+def test_a_broker_that_cannot_be_asked_stops_the_restore_of_intake_before_anything_changes():
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    def unreachable(settings: PlatformSettings) -> int:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(BackupError) as refused:
+        require_coordinator_drained(PlatformSettings(), 30, unreachable, lambda s: None, lambda: 0.0)
+    assert refused.value.code == "centre_queue_unreadable" and "--force" in str(refused.value)
