@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from shared.private_dirs import private_directory
 from shared.workdays import CHINA_TZ
 from wuyuan import supervise
 from wuyuan.agencies import is_managed
@@ -277,7 +278,8 @@ def _settle_secrets(
         action, kept_as = "none", ""
         if restore and comparison.state in settle:
             target = kept / comparison.file
-            target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            private_directory(kept)
+            private_directory(target.parent)
             if comparison.state is SecretState.DIFFERENT:
                 aside = target.with_name(f"{target.name}.replaced-{stamp}")
                 os.replace(target, aside)

@@ -140,8 +140,13 @@ def restore_command(
         click.echo(f"  {line}")
     for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers):
         click.echo(f"  {line}")
-    # Forced, the service kept running and reconnects to the restored database by itself.
-    start = "" if report.forced else f"`wuyuan start {service}`，然后 "
+    # Forced, the service kept running and reconnects to the restored database by itself. A secret put back or
+    # replaced reaches the services only through a new supervisord config, which `wuyuan up` writes and applies.
+    changed_secrets = any(secret["action"] != "none" for secret in report.secrets)
+    if changed_secrets:
+        start = "`wuyuan up -d`（各服务按恢复的密钥重新启动），然后 "
+    else:
+        start = "" if report.forced else f"`wuyuan start {service}`，然后 "
     if service in settings.registry.agency_services() or service in FOLLOWERS:
         click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
     elif start:

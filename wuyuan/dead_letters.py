@@ -17,6 +17,13 @@ from urllib.parse import quote
 import amqp
 from kombu import Connection
 
+from shared.contracts.messages import (
+    REJECTED_FAILED,
+    REJECTED_MALFORMED,
+    REJECTED_SCHEMA,
+    REJECTED_UNKNOWN_TYPE,
+    REJECTED_UNREADABLE,
+)
 from shared.messaging.amqp import PERSISTENT
 from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, REPLAYED_PROPERTIES
 from shared.messaging.routing import (
@@ -52,6 +59,9 @@ class DeadLetter:
     body_preview: str
     # Why replay would leave it where it is; None when it may be replayed.
     refused: str | None = None
+    # The reason as a code (`malformed`, `schema`, `failed`, a business rule's …), as the dead-letter metric's `reason`
+    # label gives it; None for a reason worded elsewhere (an agency in another language).
+    reason_code: str | None = None
 
 
 @dataclass(frozen=True)
@@ -70,13 +80,17 @@ class ReplayReport:
 # How the platform's own consumers open a dead letter's reason (shared/messaging/consumer.py), and what each means
 # for an operator. An agency written elsewhere words its own; its reason is then shown as it is.
 _REASON_OPENINGS = (
-    (re.compile(r"^malformed JSON"), "消息不是有效的 JSON"),
-    (re.compile(r"^malformed message"), "消息不是 JSON 对象"),
-    (re.compile(r"^no message type"), "消息没有注明类型（正文缺少 type 项）"),
-    (re.compile(r"^unknown message type"), "该服务不接收此类消息"),
-    (re.compile(r"^schema violation"), "消息格式不符合约定"),
-    (re.compile(r"^unreadable message"), "消息无法读取"),
-    (re.compile(r"^failed (\d+) times"), "处理失败 {0} 次后放弃（多为数据库或程序出错，见该服务日志）"),
+    (re.compile(r"^malformed JSON"), REJECTED_MALFORMED, "消息不是有效的 JSON"),
+    (re.compile(r"^malformed message"), REJECTED_MALFORMED, "消息不是 JSON 对象"),
+    (re.compile(r"^no message type"), REJECTED_UNKNOWN_TYPE, "消息没有注明类型（正文缺少 type 项）"),
+    (re.compile(r"^unknown message type"), REJECTED_UNKNOWN_TYPE, "该服务不接收此类消息"),
+    (re.compile(r"^schema violation"), REJECTED_SCHEMA, "消息格式不符合约定"),
+    (re.compile(r"^unreadable message"), REJECTED_UNREADABLE, "消息无法读取"),
+    (
+        re.compile(r"^failed (\d+) times"),
+        REJECTED_FAILED,
+        "处理失败 {0} 次后放弃（多为数据库或程序出错，见该服务日志）",
+    ),
 )
 _REFUSED = re.compile(r"^rejected: ([a-z_]+): ")
 
@@ -87,11 +101,19 @@ def reason_in_chinese(reason: str) -> str | None:
     if refused:
         code = refused.group(1)
         return f"被业务规则拒收：{REJECTION_REASONS.get(code, '其他原因')}（{code}）"
-    for opening, words in _REASON_OPENINGS:
+    for opening, _, words in _REASON_OPENINGS:
         found = opening.match(reason)
         if found:
             return words.format(*found.groups())
     return None
+
+
+def reason_code(reason: str) -> str | None:
+    """The code of a dead letter's reason when it is one of the platform's own (the consumer's, or a rule's)."""
+    refused = _REFUSED.match(reason)
+    if refused:
+        return refused.group(1)
+    return next((code for opening, code, _ in _REASON_OPENINGS if opening.match(reason)), None)
 
 
 def replay_refusal(settings: PlatformSettings, service: str, user_id: object) -> str | None:
@@ -131,6 +153,7 @@ def list_dead_letters(
                     # Operators see why, not whose: ID and phone numbers in the body are not shown.
                     body_preview=redact(str(item.get("payload", "")))[:200],
                     refused=replay_refusal(settings, service, props.get("user_id")),
+                    reason_code=reason_code(str(headers.get(DEAD_REASON_HEADER, ""))),
                 )
             )
     return found

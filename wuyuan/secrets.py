@@ -6,6 +6,8 @@ import secrets
 import tempfile
 from pathlib import Path
 
+from shared.private_dirs import private_directory
+
 
 def kept_secret(path: Path, min_length: int = 32) -> str:
     """The secret stored at `path`, made (64 hex digits, readable by this user only) the first time.
@@ -15,7 +17,7 @@ def kept_secret(path: Path, min_length: int = 32) -> str:
     user's password must stay what provisioning set. Deleting the file is how one is rotated.
     Hex digits only, so a secret goes into a URL (an amqp:// URI) as it is.
     """
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_directory(path.parent)
     if not path.exists():
         # Written whole beside it, then linked into place: a start racing this one either
         # wins the link or reads the winner's complete file, never a half-written one.

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.private_dirs import private_directory
 from shared.registry import AgencyRegistry, load_registry
 from shared.secret_values import refuse_placeholder
 from wuyuan.secrets import kept_secret
@@ -310,8 +311,7 @@ class PlatformSettings(BaseSettings):
             return self.broker_passwords[user].get_secret_value()
         if user not in (*self.services, OPERATOR):
             raise ValueError(f"no broker user {user!r}")
-        secrets_dir = self.state_dir / "secrets"
-        secrets_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        secrets_dir = private_directory(self.state_dir / "secrets")
         return kept_secret(secrets_dir / "broker" / user)
 
     def service_amqp_uri(self, service: str) -> str:

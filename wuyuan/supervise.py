@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
+from shared.private_dirs import private_directory
 from wuyuan.agencies import health_url, is_external, is_managed, launch, managed_services
 from wuyuan.secrets import kept_secret
 from wuyuan.settings import REPO_ROOT, PlatformSettings
@@ -193,6 +194,7 @@ def write_config(
     """Write state_dir/supervisord.conf (creating the state and log directories) and return its path."""
     text = render_config(settings, services, command_for)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.state_dir / "secrets")  # also when an earlier version left it readable
     for private in (settings.log_dir, settings.trace_dir):
         private.mkdir(parents=True, exist_ok=True, mode=0o700)
         private.chmod(0o700)  # also when an earlier version made it world-readable
@@ -561,9 +563,32 @@ def stop_service(settings: PlatformSettings, name: str) -> None:
             _raise_unless(fault, Faults.NOT_RUNNING, name)
 
 
+class ConfigChanged(SupervisorError):
+    """supervisord would start a service with settings or secrets that are no longer the platform's."""
+
+
+def require_current_config(settings: PlatformSettings) -> None:
+    """supervisord holds every service's environment as `wuyuan up` wrote it. A secret replaced since (`wuyuan
+    restore --restore-secrets`, a key rotated by hand) or a changed setting would not reach a service started
+    again: one process cannot be given a new environment while the others run on in its group, so say so."""
+    path = config_path(settings)
+    try:
+        written = path.read_text(encoding="utf-8")
+    except OSError:
+        return
+    configured = re.findall(r"^\[program:([^\]]+)\]$", written, flags=re.MULTILINE)
+    if configured and render_config(settings, configured) != written:
+        raise ConfigChanged(
+            "平台的设置或密钥自 wuyuan up 以来已变（例如刚用 --restore-secrets 恢复了密钥），supervisord 仍按原配置"
+            "启动服务：请运行 wuyuan up -d，按新配置重启全部服务"
+        )
+
+
 def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.0, wait: bool = True) -> None:
-    """Start one stopped service and wait until it answers its health check (`wait=False`: only spawn it)."""
+    """Start one stopped service and wait until it answers its health check (`wait=False`: only spawn it);
+    refused (ConfigChanged) when the platform's settings or secrets changed since `wuyuan up` wrote them."""
     _require_running(settings)
+    require_current_config(settings)
     with _rpc(settings) as rpc:
         try:
             rpc.supervisor.startProcess(_namespec(name), wait)

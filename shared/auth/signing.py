@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from shared.auth.principal import Principal
+from shared.private_dirs import private_directory
 
 ALGORITHM = "ES256"
 SUFFIX = ".pem"
@@ -69,7 +70,7 @@ class SigningKeys:
         return _signing(keys, time.time() if now is None else now) if keys else self.create()
 
     def create(self) -> SigningKey:
-        self.directory.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private_directory(self.directory)
         kid = datetime.now(UTC).strftime(KID_TIME) + "-" + secrets.token_hex(4)
         private_key = ec.generate_private_key(ec.SECP256R1())
         pem = private_key.private_bytes(

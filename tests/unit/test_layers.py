@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 BASE = ("shared.contracts", "shared.clock", "shared.refusal", "shared.registry", "shared.config", "shared.telemetry")
 ALLOWED = {
     "shared/contracts": ("shared.contracts",),
-    "shared/auth": ("shared.auth", "shared.contracts"),
+    "shared/auth": ("shared.auth", "shared.contracts", "shared.private_dirs"),
     "shared/telemetry": ("shared.telemetry",),
     "shared/delivery": ("shared.contracts", "shared.telemetry", "shared.delivery"),
     "shared/persistence": ("shared.contracts", "shared.telemetry", "shared.delivery", "shared.persistence"),
@@ -30,6 +30,8 @@ ALLOWED = {
     "shared/web_server.py": (),
     # Below shared.config, which uses it to refuse placeholder secrets: it imports nothing of the project.
     "shared/secret_values.py": (),
+    # Below shared.auth, whose signing keys it keeps private: it imports nothing of the project.
+    "shared/private_dirs.py": (),
 }
 # Libraries a layer must not reach for: the outbox and inbox know neither the broker's client
 # nor nameko, and persistence knows no broker.

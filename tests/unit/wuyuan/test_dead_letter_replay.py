@@ -106,6 +106,17 @@ def test_the_platforms_own_reasons_read_in_chinese_and_an_agencys_own_words_are_
     assert reason_in_chinese("bad payload from our gateway") is None
 
 
+def test_a_dead_letters_reason_has_the_code_the_metric_counts_it_under():
+    from wuyuan.dead_letters import reason_code
+
+    assert reason_code("malformed JSON (content_encoding None): Expecting value") == "malformed"
+    assert reason_code('no message type: the body has no "type" field') == "unknown_type"
+    assert reason_code("schema violation: summary: Field required") == "schema"
+    assert reason_code("failed 5 times, last: Conflict: duplicate key") == "failed"
+    assert reason_code("rejected: referral_closed: referral 7f… is closed") == "referral_closed"
+    assert reason_code("bad payload from our gateway") is None
+
+
 def test_dlq_list_says_why_in_chinese_and_whether_each_letter_may_be_replayed(monkeypatch):
     from click.testing import CliRunner
 

@@ -189,3 +189,16 @@ def test_logs_and_spans_are_readable_by_the_platform_user_alone(settings):
     assert options.umask == 0o077  # supervisord's log and every service's stdout log it writes
     assert settings.log_dir.stat().st_mode & 0o777 == 0o700
     assert settings.trace_dir.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_service_is_not_started_again_on_secrets_that_are_no_longer_the_platforms(settings):
+    supervise.write_config(settings, ["intake", "supervision"])
+    supervise.require_current_config(settings)  # as written: nothing to say
+
+    # `wuyuan restore supervision --restore-secrets` put the backup's rating-link key in place.
+    (settings.state_dir / "secrets" / "rating-link").write_text("a" * 64 + "\n", encoding="ascii")
+
+    with pytest.raises(supervise.ConfigChanged, match="wuyuan up -d"):
+        supervise.require_current_config(settings)
+    supervise.write_config(settings, ["intake", "supervision"])  # what `wuyuan up -d` writes before it reloads
+    supervise.require_current_config(settings)

@@ -138,6 +138,19 @@ def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monk
     assert f"下一步：`wuyuan reconcile court_link --backup {tmp_path}`" in shown
 
 
+def test_a_restore_that_put_back_a_secret_asks_for_wuyuan_up_which_gives_it_to_the_services(monkeypatch, tmp_path):
+    secrets = [{"file": "rating-link", "state": "different", "action": "replaced", "kept_as": "rating-link.replaced-x"}]
+    restored(monkeypatch, tmp_path, "supervision", secrets=secrets)
+
+    shown = run("restore", "supervision", "--from", str(tmp_path), "--restore-secrets").output
+
+    assert "wuyuan start" not in shown
+    assert (
+        f"下一步：`wuyuan up -d`（各服务按恢复的密钥重新启动），然后 `wuyuan reconcile supervision --backup {tmp_path}`"
+        in shown
+    )
+
+
 def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_only_officers_can_redo():
     from wuyuan.commands_backup import follower_lines
 
