@@ -137,6 +137,7 @@ def parse_registry(data: dict[str, Any]) -> AgencyRegistry:
     if CENTRE not in agencies:
         raise RegistryError("agencies.centre: the centre itself must be listed")
     _check_unique_services(agencies)
+    _check_unique_feeds(agencies)
     return AgencyRegistry(agencies)
 
 
@@ -159,6 +160,18 @@ def _check_unique_services(agencies: dict[str, Agency]) -> None:
                 f"agencies.{code}.service: {agency.service!r} already speaks for {seen[agency.service]}"
             )
         seen[agency.service] = code
+
+
+def _check_unique_feeds(agencies: dict[str, Agency]) -> None:
+    """Intake takes an agency's records as its source by the registry alone: a second agency naming the same source
+    could file records, and take over cases, as the first."""
+    fed: dict[Source, str] = {}
+    for code, agency in agencies.items():
+        if agency.feeds is None:
+            continue
+        if agency.feeds in fed:
+            raise RegistryError(f"agencies.{code}.feeds: {agency.feeds.value!r} is fed by agencies.{fed[agency.feeds]}")
+        fed[agency.feeds] = code
 
 
 def _implementation(entry: dict[str, Any], where: str) -> Implementation:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from shared.registry import DEFAULT_CONFIG_DIR
+from wuyuan.agencies import is_external
+from wuyuan.settings import PlatformSettings
 
 WOMEN = """
 [agencies.women]
@@ -56,4 +58,25 @@ def _copy(directory: Path, keep: Callable[[str], bool], added: str) -> Path:
     ends = [header.start() for header in headers[1:]] + [len(text)]
     kept = [text[header.start() : end] for header, end in zip(headers, ends, strict=True) if keep(header[1])]
     registry.write_text(text[: headers[0].start()] + "".join(kept) + added, encoding="utf-8")
+    return directory
+
+
+def platform_code_services(settings: PlatformSettings | None = None) -> tuple[str, ...]:
+    """The services that run the platform's own code, and so have its tables, its metrics, its health paths and its
+    endpoints: every one but an agency registered as external, which keeps its own (docs/integrating-an-agency.md)."""
+    settings = settings or PlatformSettings()
+    return tuple(service for service in settings.services if not is_external(settings, service))
+
+
+def without_routes_to(directory: Path, code: str) -> Path:
+    """The copy of the configuration in `directory` with `code` taken out of every list of config/routing.toml: an
+    integrator may have routed a category to the agency (docs/integrating-an-agency.md, section 2), where a test
+    needs it reached by hand alone. A rule the agency alone would fill stops the test, named."""
+    routing = directory / "routing.toml"
+    text = routing.read_text(encoding="utf-8")
+    quoted = re.escape(f'"{code}"')
+    text = re.sub(rf"{quoted}\s*,\s*|,\s*{quoted}", "", text)
+    if f'"{code}"' in text:
+        raise AssertionError(f"{routing}: a rule names {code} alone; the test cannot take it out")
+    routing.write_text(text, encoding="utf-8")
     return directory

@@ -9,8 +9,6 @@ from wuyuan.cli_errors import CommandError, CommandUsageError, load_settings
 from wuyuan.conformance import CHECK_CODES, UnknownAgency, UnknownCheck, run_conformance
 from wuyuan.conformance.runner import run_on_private_broker
 
-BAD_INPUT = 2
-
 
 @click.command("conformance")
 @click.argument("agency")
@@ -45,10 +43,10 @@ def conformance_command(
         run = run_on_private_broker if private_broker else run_conformance
         report = run(settings, agency, only=checks, timeout=timeout)
     except UnknownAgency as exc:
-        click.echo(f"未知机构 {exc.name!r}。已知机构：{'、'.join(exc.known)}", err=True)
-        sys.exit(BAD_INPUT)
+        # Under --json as {"error", "message"} on stdout, as every command answers a mistyped argument.
+        raise CommandUsageError("unknown_agency", f"未知机构 {exc.name!r}。已知机构：{'、'.join(exc.known)}") from None
     except UnknownCheck as exc:
-        click.echo(f"未知检查项 {'、'.join(exc.names)}。检查项：{'、'.join(exc.known)}", err=True)
-        sys.exit(BAD_INPUT)
+        known = "、".join(exc.known)
+        raise CommandUsageError("unknown_check", f"未知检查项 {'、'.join(exc.names)}。检查项：{known}") from None
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.render())
     sys.exit(0 if report.passed else 1)

@@ -13,6 +13,8 @@ from shared.registry import AGENCY_CODE, AgencyRegistry, RegistryError, parse_re
 from shared.wording import Places, unit_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates" / "agency"
+# The agency base's migrations, which an agency's own come after.
+AGENCY_MIGRATIONS = Path(__file__).resolve().parents[1] / "shared" / "agency" / "migrations"
 REGISTRY_FILE = "config/agencies.toml"
 UNIT_LEVELS = {6: "县级", 9: "乡镇级", 12: "村级"}
 LEVELS_EN = {6: "county", 9: "township", 12: "village"}
@@ -142,6 +144,12 @@ def _check_free(spec: AgencySpec, registry: AgencyRegistry, existing: Collection
     for code, agency in registry.agencies.items():
         if agency.service == spec.service:
             raise ScaffoldRefused("code", f"服务 {spec.service} 已由 agencies.{code} 使用")
+        if spec.feeds is not None and agency.feeds is not None and agency.feeds.value == spec.feeds:
+            raise ScaffoldRefused(
+                "feeds",
+                f"来源 {spec.feeds} 已由 {agency.name_zh}（agencies.{code}）提供：一个来源只能由一个机构报入，"
+                "否则另一机构可以冒其名报案；新机构通常不填 --feeds（见 docs/integrating-an-agency.md 第 7 节）",
+            )
     for directory in directories_of(spec):
         if directory in existing:
             raise ScaffoldRefused("code", f"目录 {directory} 已存在，不会覆盖")
@@ -182,9 +190,15 @@ def _literal(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def latest_agency_migration() -> str:
+    """The agency base's last migration, which an agency's own first migration depends on."""
+    return max(path.stem for path in AGENCY_MIGRATIONS.glob("a[0-9]*.sql"))
+
+
 def _values(spec: AgencySpec, registry: AgencyRegistry) -> dict[str, str]:
     unit = spec.unit_for(SAMPLE_PLACE)
     values = {
+        "latest_agency_migration": latest_agency_migration(),
         "code": spec.code,
         "service": spec.service,
         "class_name": spec.class_name,

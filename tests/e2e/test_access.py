@@ -23,12 +23,12 @@ import requests
 from shared.auth.principal import Principal, Role
 from shared.auth.signing import SigningKeys, issue_token
 from shared.http import Access, ApiHandler
+from tests.joined_agencies import platform_code_services
 from wuyuan.accounts import AccountSpec, ensure_accounts
 from wuyuan.client import PlatformClient
-from wuyuan.settings import PlatformSettings
 
 # Every service of a platform with the shipped agency registry.
-SERVICES = PlatformSettings().services
+SERVICES = platform_code_services()  # an external agency keeps endpoints of its own
 
 pytestmark = pytest.mark.e2e
 

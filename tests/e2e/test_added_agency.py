@@ -13,7 +13,7 @@ from kombu import Connection, Exchange, Producer
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, document_routing_key
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_routing_flows import close_after_follow_up, dispute, entries, open_lead
-from tests.joined_agencies import NODE_EXAMPLE, config_with
+from tests.joined_agencies import NODE_EXAMPLE, config_with, without_routes_to
 from wuyuan.client import PlatformClient
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -41,7 +41,8 @@ SERVICES = (
 def joined(tmp_path_factory) -> PlatformSettings:
     if shutil.which("node") is None or not (EXAMPLE / "node_modules").is_dir():
         pytest.fail("the Node.js example is not installed: run scripts/ensure-example-agency.sh (make test does)")
-    config_dir = config_with(tmp_path_factory.mktemp("config"), NODE_EXAMPLE)
+    # Reached by hand alone (a decline, then 人工分派; 吹哨), whatever routing rule config/ may give it.
+    config_dir = without_routes_to(config_with(tmp_path_factory.mktemp("config"), NODE_EXAMPLE), "women")
     settings = private_settings(tmp_path_factory.mktemp("joined"), config_dir)
     assert "women_link" in settings.services
     with running_platform(settings, SERVICES):

@@ -9,12 +9,12 @@ import psycopg
 import pytest
 
 from shared.contracts.identifiers import resident_id_check_char
+from tests.joined_agencies import platform_code_services
 from wuyuan.client import PlatformClient
 from wuyuan.dead_letters import list_dead_letters
-from wuyuan.settings import PlatformSettings
 
 # Every service of a platform with the shipped agency registry.
-SERVICES = PlatformSettings().services
+SERVICES = platform_code_services()  # an external agency's outbox is its own
 
 pytestmark = pytest.mark.e2e
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.registry import load_registry
 from wuyuan.settings import REPO_ROOT
 
 pytestmark = pytest.mark.integration
@@ -20,15 +21,30 @@ pytestmark = pytest.mark.integration
 COPIED = ("shared", "services", "wuyuan", "config", "tests", "typings", "docs", "pyproject.toml")
 SKIPPED = shutil.ignore_patterns("__pycache__", ".mypy_cache", ".ruff_cache", "node_modules", "*.pyc")
 BIN = Path(sys.executable).parent
-WOMEN = ["women", "--name-zh", "妇联", "--name-en", "Women's federation"]
+
+
+def unused_code(*candidates: str) -> str:
+    """The first of these agency codes the repository has not registered or scaffolded: an integrator may have added
+    the ones the README gives as examples (`wuyuan agency new housing`), and the copy would refuse them."""
+    registered = load_registry().agencies
+    for code in candidates:
+        if code not in registered and not (REPO_ROOT / "services" / f"{code}_link").exists():
+            return code
+    raise RuntimeError(f"every one of {candidates} is registered already: add another candidate")
+
+
+FIRST = unused_code("women", "education", "health", "veterans", "transport")
+SECOND = unused_code("housing", "labour", "commerce", "ecology", "culture")
+FIRST_SERVICE, SECOND_SERVICE = f"{FIRST}_link", f"{SECOND}_link"
+WOMEN = [FIRST, "--name-zh", "妇联", "--name-en", "Women's federation"]
 # A second agency that differs in every choice the templates make: level, unit name, a source it feeds.
 HOUSING = [
-    "housing", "--name-zh", "住房和城乡建设局", "--name-en", "Housing and urban-rural development bureau",
+    SECOND, "--name-zh", "住房和城乡建设局", "--name-en", "Housing and urban-rural development bureau",
     "--unit-digits", "9", "--unit-name", "{place}住建所", "--feeds", "grid",
 ]  # fmt: skip
 GENERATED = [
     f"{folder}/{service}"
-    for service in ("women_link", "housing_link")
+    for service in (FIRST_SERVICE, SECOND_SERVICE)
     for folder in ("services", "tests/unit", "tests/service")
 ]
 
@@ -71,10 +87,10 @@ def test_the_command_wrote_the_packages_tests_and_registry_entries_and_said_what
         assert (tree / folder).is_dir(), folder
     registry = (tree / "config" / "agencies.toml").read_text(encoding="utf-8")
     assert registry.startswith((REPO_ROOT / "config" / "agencies.toml").read_text(encoding="utf-8"))
-    assert "[agencies.women]" in registry and "[agencies.housing]" in registry
+    assert f"[agencies.{FIRST}]" in registry and f"[agencies.{SECOND}]" in registry
     again = wuyuan(tree, "agency", "new", *WOMEN, "--root", str(tree))
     assert again.returncode == 2
-    assert "code：机构代码 women 已在 config/agencies.toml 中登记" in again.stderr
+    assert f"code：机构代码 {FIRST} 已在 config/agencies.toml 中登记" in again.stderr
 
 
 def test_the_copy_imports_its_own_packages_not_the_repositorys(tree: Path) -> None:
@@ -82,15 +98,15 @@ def test_the_copy_imports_its_own_packages_not_the_repositorys(tree: Path) -> No
         tree,
         sys.executable,
         "-c",
-        "import shared, services.women_link.service as s; from shared.registry import load_registry as r;"
-        " print(shared.__file__); print(s.__file__); print(r().get('women').service)",
+        f"import shared, services.{FIRST_SERVICE}.service as s; from shared.registry import load_registry as r;"
+        f" print(shared.__file__); print(s.__file__); print(r().get('{FIRST}').service)",
     )
 
     assert probe.returncode == 0, probe.stderr
     shared_file, service_file, service = probe.stdout.split()
     assert Path(shared_file).is_relative_to(tree)
     assert Path(service_file).is_relative_to(tree)
-    assert service == "women_link"
+    assert service == FIRST_SERVICE
 
 
 def test_the_generated_tests_pass_as_generated(tree: Path) -> None:
@@ -103,11 +119,11 @@ def test_the_generated_tests_pass_as_generated(tree: Path) -> None:
 
 
 def test_the_generated_tests_fail_when_the_service_and_its_registry_entry_disagree(tree: Path) -> None:
-    service = tree / "services" / "women_link" / "service.py"
+    service = tree / "services" / FIRST_SERVICE / "service.py"
     written = service.read_text(encoding="utf-8")
-    service.write_text(written.replace('name = "women_link"', 'name = "womens_link"'), encoding="utf-8")
+    service.write_text(written.replace(f'name = "{FIRST_SERVICE}"', 'name = "another_link"'), encoding="utf-8")
     try:
-        result = run(tree, sys.executable, "-m", "pytest", "-q", "tests/unit/women_link")
+        result = run(tree, sys.executable, "-m", "pytest", "-q", f"tests/unit/{FIRST_SERVICE}")
     finally:
         service.write_text(written, encoding="utf-8")
 
@@ -133,7 +149,7 @@ def test_the_generated_agency_passes_the_conformance_kit(tree: Path) -> None:
     result = wuyuan(
         tree,
         "conformance",
-        "women",
+        FIRST,
         "--json",
         timeout=600,
         WUYUAN_CONFIG_DIR=str(tree / "config"),
@@ -144,7 +160,7 @@ def test_the_generated_agency_passes_the_conformance_kit(tree: Path) -> None:
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
     report = json.loads(result.stdout)
-    assert (report["agency"], report["service"], report["passed"]) == ("women", "women_link", True)
+    assert (report["agency"], report["service"], report["passed"]) == (FIRST, FIRST_SERVICE, True)
     outcomes = {check["code"]: check["outcome"] for check in report["results"]}
     assert {code for code, outcome in outcomes.items() if outcome != "passed"} == set()
     assert {"consumes_referral", "accept_reply", "foreign_sender_refused"} <= set(outcomes)

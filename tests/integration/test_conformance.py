@@ -106,8 +106,11 @@ def test_the_command_fails_an_agency_taking_referrals_from_anyone(tmp_path: Path
 
 
 def test_the_command_names_the_known_agencies_when_one_is_unknown() -> None:
-    done = CliRunner().invoke(main, ["conformance", "women"])
+    done = CliRunner().invoke(main, ["conformance", "nosuchagency"])  # no registry has it, whatever was added
+    as_json = CliRunner().invoke(main, ["conformance", "nosuchagency", "--json"])
 
     assert done.exit_code == 2
-    assert "未知机构 'women'" in done.output
+    assert "未知机构 'nosuchagency'" in done.output
     assert "court (court_link)" in done.output
+    assert as_json.exit_code == 2
+    assert json.loads(as_json.output)["error"] == "unknown_agency"

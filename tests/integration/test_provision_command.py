@@ -7,13 +7,14 @@ import pytest
 import requests
 from click.testing import CliRunner
 
+from tests.joined_agencies import platform_code_services
 from wuyuan.cli import main
 from wuyuan.provision_amqp import delete_broker
 from wuyuan.provision_db import drop_databases
 from wuyuan.settings import PlatformSettings
 
 # Every service of a platform with the shipped agency registry.
-SERVICES = PlatformSettings().services
+SERVICES = platform_code_services()  # an external agency's tables are its own
 
 pytestmark = pytest.mark.integration
 

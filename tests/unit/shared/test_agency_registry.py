@@ -68,6 +68,8 @@ def test_an_external_agency_that_runs_elsewhere_is_only_watched():
         ("women", {**WOMEN, "service": "court_link"}, "agencies.women.service: 'court_link' already speaks for court"),
         ("women", {**WOMEN, "service": "Women-Link"}, "agencies.women.service"),
         ("Women", WOMEN, "agencies.Women: the code"),
+        # A second agency for a source would file records, and take over cases, as its owner.
+        ("women", {**WOMEN, "feeds": "court_filing"}, "agencies.women.feeds: 'court_filing' is fed by agencies.court"),
     ],
 )
 def test_a_malformed_entry_is_refused_naming_its_field(code, entry, field):

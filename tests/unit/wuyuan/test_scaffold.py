@@ -102,6 +102,9 @@ def test_the_readme_says_what_it_owns_consumes_and_emits_and_what_to_do_next() -
     assert "wuyuan conformance women" in readme
     assert "config/routing.toml" in readme
     assert "feeds no source" in readme
+    # Its own tables come after the agency base's, whose last migration the README names as it is now.
+    latest = max(path.stem for path in (REPO_ROOT / "shared" / "agency" / "migrations").glob("a*.sql"))
+    assert f"-- depends: {latest}" in readme
 
 
 @pytest.mark.parametrize(
@@ -212,6 +215,13 @@ def test_a_service_another_agency_already_uses_is_refused() -> None:
 
     with pytest.raises(ScaffoldRefused, match=r"women_link 已由 agencies\.fulian 使用"):
         render(WOMEN, taken)
+
+
+def test_a_source_another_agency_feeds_is_refused_naming_the_agency() -> None:
+    with pytest.raises(ScaffoldRefused, match=r"来源 court_filing 已由 法院（agencies\.court）提供") as refused:
+        render(AgencySpec("women", "妇联", "Women's federation", feeds="court_filing"), REGISTRY)
+
+    assert refused.value.field == "feeds"
 
 
 def test_an_existing_directory_is_never_overwritten() -> None:
