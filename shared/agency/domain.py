@@ -25,9 +25,9 @@ class AgencyReferralStatus(StrEnum):
 
 
 class ActionRefusal(StrEnum):
-    NOT_RECEIVED = "not_received"  # only a referral waiting for an officer can be accepted
-    NOT_ACCEPTED = "not_accepted"  # progress and results come after acceptance
-    ALREADY_FINISHED = "already_finished"  # declined or reported: nothing more can be done
+    NOT_RECEIVED = "not_received"  # only a referral waiting for an officer can be accepted (it was, already)
+    NOT_ACCEPTED = "not_accepted"  # progress, pauses and results come after acceptance
+    ALREADY_FINISHED = "already_finished"  # declined, reported or taken back: nothing more can be done
     ALREADY_PAUSED = "already_paused"  # the clock stands still already: resume it first
     NOT_PAUSED = "not_paused"  # only a paused clock can be resumed
 
@@ -61,7 +61,18 @@ class AgencyReferral:
         return self.paused_at is not None
 
 
+def _require_open(referral: AgencyReferral, action: str) -> None:
+    """Whatever the action, a referral the unit declined or reported, or the centre took back, is done with: one
+    code for it (`already_finished`), so that an officer repeating an action is told so the same way each time."""
+    if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
+        raise Refused(
+            ActionRefusal.ALREADY_FINISHED,
+            f"referral {referral.referral_id} is {referral.status} and can no longer be {action}",
+        )
+
+
 def accept(referral: AgencyReferral, now: datetime) -> AgencyReferral:
+    _require_open(referral, "accepted")
     if referral.status is not AgencyReferralStatus.RECEIVED:
         raise Refused(
             ActionRefusal.NOT_RECEIVED,
@@ -71,11 +82,7 @@ def accept(referral: AgencyReferral, now: datetime) -> AgencyReferral:
 
 
 def decline(referral: AgencyReferral, now: datetime) -> AgencyReferral:
-    if referral.status not in (AgencyReferralStatus.RECEIVED, AgencyReferralStatus.ACCEPTED):
-        raise Refused(
-            ActionRefusal.ALREADY_FINISHED,
-            f"referral {referral.referral_id} is {referral.status} and can no longer be declined",
-        )
+    _require_open(referral, "declined")
     return replace(
         referral,
         status=AgencyReferralStatus.DECLINED,
@@ -117,6 +124,7 @@ def withdraw(referral: AgencyReferral, now: datetime) -> AgencyReferral | None:
 
 
 def record_progress(referral: AgencyReferral, now: datetime) -> AgencyReferral:
+    _require_open(referral, "reported on")
     if referral.status is not AgencyReferralStatus.ACCEPTED:
         raise Refused(
             ActionRefusal.NOT_ACCEPTED,
@@ -128,6 +136,7 @@ def record_progress(referral: AgencyReferral, now: datetime) -> AgencyReferral:
 def report_result(referral: AgencyReferral, report: ResultReport, now: datetime) -> AgencyReferral:
     """The referral's part done, as `report` says; the report was checked as it was read (an agreement
     exactly when the result is one, an outcome that matches the result), so it is kept as it is."""
+    _require_open(referral, "reported on")
     if referral.status is not AgencyReferralStatus.ACCEPTED:
         raise Refused(
             ActionRefusal.NOT_ACCEPTED,
@@ -149,6 +158,7 @@ def report_result(referral: AgencyReferral, report: ResultReport, now: datetime)
 
 def pause(referral: AgencyReferral, reason: PauseReason, note: str | None, now: datetime) -> AgencyReferral:
     """期限中止: the unit's clock stops while it waits for a party, a court's confirmation, an appraisal …"""
+    _require_open(referral, "paused")
     if referral.status is not AgencyReferralStatus.ACCEPTED:
         raise Refused(
             ActionRefusal.NOT_ACCEPTED,
@@ -166,6 +176,7 @@ def pause(referral: AgencyReferral, reason: PauseReason, note: str | None, now: 
 
 def resume(referral: AgencyReferral, now: datetime) -> AgencyReferral:
     """The clock runs again; the centre moves the deadline by the pause."""
+    _require_open(referral, "resumed")
     if referral.status is not AgencyReferralStatus.ACCEPTED or referral.paused_at is None:
         raise Refused(ActionRefusal.NOT_PAUSED, f"the clock of referral {referral.referral_id} is not paused")
     return replace(referral, updated_at=now, paused_at=None, pause_reason=None, pause_note=None)

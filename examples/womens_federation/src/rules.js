@@ -42,9 +42,15 @@ function reopenedBy(referral, notice) {
   return referral.finished_from ?? 'accepted';
 }
 
-/** The status an action leaves the referral in; a Refusal (HTTP 409) when the referral's status forbids it. */
+/**
+ * The status an action leaves the referral in; a Refusal (HTTP 409) when the referral's status forbids it. A
+ * referral declined, reported or taken back answers `already_finished` whatever the action, as the Python base does.
+ */
 function transition(action, referral) {
   const rule = ACTIONS[action];
+  if (!OPEN.has(referral.status)) {
+    throw new Refusal('already_finished', `referral ${referral.referral_id} is ${referral.status}; nothing more can be done`);
+  }
   if (!rule.from.includes(referral.status)) {
     throw new Refusal(rule.refusal, `referral ${referral.referral_id} is ${referral.status}; ${action} needs ${rule.from.join(' or ')}`);
   }

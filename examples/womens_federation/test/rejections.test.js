@@ -152,7 +152,7 @@ test('a result the centre refuses returns the referral to accepted, with the ref
   const officers = officersOn(store);
   const first = await officers.act('result', REFERRAL_ID, { result: 'handled', summary: '已依职能办结' }, officer);
   assert.equal(first.status, 'reported');
-  await assert.rejects(officers.act('result', REFERRAL_ID, { result: 'handled', summary: '再报' }, officer), (e) => e.code === 'not_accepted');
+  await assert.rejects(officers.act('result', REFERRAL_ID, { result: 'handled', summary: '再报' }, officer), (e) => e.code === 'already_finished');
 
   const notice = refusalOf(first.message_id, 'ResultReported');
   await EFFECTS.MessageRejected(store.tx, notice, {}, new Date());

@@ -17,6 +17,7 @@ from services.console.handlers.common import (
     first_value,
     page_context,
     posted_form,
+    refusal_code,
 )
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
@@ -51,6 +52,8 @@ CONFLICTS = {
     "pause": "只有办理中、正在计时的交办单才能暂停计时。",
     "resume": "此交办单没有暂停计时，无需恢复。",
 }
+# Whatever was asked, once the referral is done with (the agency base's and the example's `already_finished`).
+FINISHED_CONFLICT = "此交办单已办结、已退回或已由上级接办，不能再办理。"
 
 
 def agencies_of(visitor: Visitor, platform: Platform) -> list[str]:
@@ -154,7 +157,9 @@ def act(
             errors.update(_clearer_result_errors(placed))
         return referral_page(visitor, agency, referral_id, apis, platform, errors, form, 400)
     if answer.status == 409:
-        return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=CONFLICTS[action])
+        finished = refusal_code(answer)[0] == "already_finished"
+        conflict = FINISHED_CONFLICT if finished else CONFLICTS[action]
+        return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=conflict)
     expect(answer, service=service)
     # 超出本级处置能力 sends the case up a level, not back to the county's own coordination group.
     done = "decline_up" if action == "decline" and first_value(form, "reason_code") == "beyond_level" else action

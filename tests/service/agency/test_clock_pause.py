@@ -268,7 +268,7 @@ def test_a_referral_the_centre_took_back_is_withdrawn_its_clock_stopped_and_no_r
     assert line["detail"] == {"reason": "escalated", "successor": "justice:430426", "was": "accepted"}
     with pytest.raises(Refused) as refused:
         justice.result(http.post({"result": "handled", "summary": "已调处。"}), str(REFERRAL))
-    assert refused.value.code == "not_accepted"
+    assert refused.value.code == "already_finished"
     assert uow.sent_of(ResultReported) == []
 
 

@@ -65,6 +65,16 @@ def test_a_resume_is_sent_with_an_empty_body(console, apis, browser, staff):
     assert call.body == {}
 
 
+def test_any_action_on_a_referral_done_with_says_so_whatever_was_asked(console, apis, browser, staff):
+    apis.answer("police_link", "POST", RESUME, 409, {"error": "conflict", "message": "already_finished: … withdrawn"})
+    apis.answer("police_link", "GET", PAGE, 200, {**ACCEPTED, "status": "withdrawn"})
+
+    response = post(console, browser, staff, "resume", {})
+
+    assert response.status_code == 409
+    assert "此交办单已办结、已退回或已由上级接办，不能再办理。" in text_of(response)
+
+
 def test_a_resume_of_a_running_clock_says_so(console, apis, browser, staff):
     apis.answer("police_link", "POST", RESUME, 409, {"error": "conflict", "message": "not_paused: …"})
     apis.answer("police_link", "GET", PAGE, 200, ACCEPTED)

@@ -44,8 +44,14 @@ def test_a_pause_counts_itself_and_a_resume_clears_it_but_keeps_the_count() -> N
     assert (second.pauses, second.pause_reason) == (2, PauseReason.JUDICIAL_CONFIRMATION)
 
 
-@pytest.mark.parametrize("status", [AgencyReferralStatus.RECEIVED, AgencyReferralStatus.REPORTED])
-def test_only_an_accepted_referrals_clock_can_be_paused(status: AgencyReferralStatus) -> None:
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [
+        (AgencyReferralStatus.RECEIVED, ActionRefusal.NOT_ACCEPTED),
+        (AgencyReferralStatus.REPORTED, ActionRefusal.ALREADY_FINISHED),
+    ],
+)
+def test_only_an_accepted_referrals_clock_can_be_paused(status: AgencyReferralStatus, code: ActionRefusal) -> None:
     with pytest.raises(Refused) as refused:
         pause(
             AgencyReferral(ACCEPTED.referral_id, ACCEPTED.case_id, ACCEPTED.unit, status),
@@ -54,7 +60,7 @@ def test_only_an_accepted_referrals_clock_can_be_paused(status: AgencyReferralSt
             MONDAY,
         )
 
-    assert refused.value.code == ActionRefusal.NOT_ACCEPTED
+    assert refused.value.code == code
 
 
 def test_a_paused_clock_cannot_be_paused_again_nor_a_running_one_resumed() -> None:
