@@ -102,6 +102,19 @@ def reload_until(page: Page, check, tries: int = 40) -> None:
     assert check(), f"still not shown on {page.url}"
 
 
+def filed_and_listed_at_the_station(page, console_url: str, passwords, dispute: tuple[str, str, str, str]):
+    """A joint dispute registered at the window (summary, applicant, phone, respondent), and the police station's
+    officer signed in with it listed among the unit's referrals: (the officer's page, the case id)."""
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    case_id = register_joint_dispute(window, *dispute)
+    police = page()
+    sign_in(police, console_url, "demo.police", passwords["demo.police"])
+    police.goto(f"{console_url}/referrals")
+    reload_until(police, lambda: police.get_by_role("link", name=case_id).count() > 0)
+    return police, case_id
+
+
 def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, console_url, passwords, shoot):
     window = page()
     sign_in(window, console_url, "demo.window", passwords["demo.window"])
@@ -191,14 +204,9 @@ def test_a_joint_dispute_goes_from_the_window_to_closed_in_the_console(page, con
 
 
 def test_an_irreversible_action_asks_first_and_cancelling_sends_nothing(page, console_url, passwords, shoot):
-    window = page()
-    sign_in(window, console_url, "demo.window", passwords["demo.window"])
-    case_id = register_joint_dispute(window, "两户共用排水沟被堵，雨天倒灌", "周九", "13900003333", "吴十")
-
-    police = page()
-    sign_in(police, console_url, "demo.police", passwords["demo.police"])
-    police.goto(f"{console_url}/referrals")
-    reload_until(police, lambda: police.get_by_role("link", name=case_id).count() > 0)
+    police, case_id = filed_and_listed_at_the_station(
+        page, console_url, passwords, ("两户共用排水沟被堵，雨天倒灌", "周九", "13900003333", "吴十")
+    )
     open_referral(police, console_url, "police", case_id)
     police.get_by_role("button", name="签收").click()
     expect(police.locator(".referral-status")).to_have_text("办理中")
@@ -246,14 +254,9 @@ def test_a_validation_error_appears_in_chinese_beside_its_field(page, console_ur
 
 
 def test_an_officer_can_neither_see_nor_open_another_units_referral(page, console_url, passwords, shoot):
-    window = page()
-    sign_in(window, console_url, "demo.window", passwords["demo.window"])
-    case_id = register_joint_dispute(window, "村道占用纠纷", "钱七", "13900002222", "孙八")
-
-    owner = page()
-    sign_in(owner, console_url, "demo.police", passwords["demo.police"])
-    owner.goto(f"{console_url}/referrals")
-    reload_until(owner, lambda: owner.get_by_role("link", name=case_id).count() > 0)
+    owner, case_id = filed_and_listed_at_the_station(
+        page, console_url, passwords, ("村道占用纠纷", "钱七", "13900002222", "孙八")
+    )
     referral_url = owner.get_by_role("link", name=case_id).get_attribute("href")
 
     other_station = page(allow_errors=True)  # the refusal is a 403 page
