@@ -9,7 +9,7 @@ import sys
 import click
 
 from wuyuan import supervise
-from wuyuan.cli_errors import CommandError, load_settings
+from wuyuan.cli_errors import CommandError, load_settings, services_named
 from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext
 from wuyuan.labels import table
 from wuyuan.settings import REPO_ROOT, PlatformSettings
@@ -19,10 +19,8 @@ ENSURE_INFRA = REPO_ROOT / "scripts" / "ensure-infra.sh"
 
 def _known_service(context: click.Context, parameter: click.Parameter, value: str) -> str:
     """Services come from the agency registry, so the choice is checked once settings are read."""
-    settings = load_settings()
-    if value not in settings.services:
-        raise click.BadParameter(f"未知服务 {value!r}；可选：{', '.join(settings.services)}")
-    return value
+    [service] = services_named(load_settings(), (value,), "SERVICE")
+    return service
 
 
 service_argument = click.argument("service", metavar="SERVICE", callback=_known_service)

@@ -371,3 +371,15 @@ def refusal_lines(answer: Mapping[str, Any], refusals: Refusals = Refusals()) ->
     if len(lines) == 1:  # no field named: the service's words are the detail (--verbose), not this line
         lines.append("  服务未指明哪一项有误；加 --verbose 可看服务的原话")
     return lines
+
+
+def services_named(settings: PlatformSettings, names: tuple[str, ...], hint: str) -> tuple[str, ...]:
+    """The services typed, each by its name or its agency's code, or a usage error naming the known ones."""
+    found = []
+    for name in names:
+        service = settings.service_called(name)
+        if service is None:
+            known = ", ".join(settings.services)
+            raise click.BadParameter(f"未知服务 {name!r}；可选：{known}（或其机构代码，如 court）", param_hint=hint)
+        found.append(service)
+    return tuple(found)

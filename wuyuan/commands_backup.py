@@ -12,7 +12,7 @@ import click
 from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
-from wuyuan.cli_errors import CommandUsageError
+from wuyuan.cli_errors import CommandUsageError, services_named
 from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
 from wuyuan.settings import PlatformSettings
 
@@ -31,11 +31,8 @@ def _fail(as_json: bool, code: str, message: str) -> None:
     raise click.ClickException(message)
 
 
-def _require_services(settings: PlatformSettings, services: tuple[str, ...]) -> None:
-    for service in services:
-        if service not in settings.services:
-            known = ", ".join(settings.services)
-            raise click.BadParameter(f"未知服务 {service!r}；可选：{known}", param_hint="SERVICE")
+def _require_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
+    return services_named(settings, services, "SERVICE")
 
 
 FOLDER = click.Path(file_okay=False, path_type=Path)
@@ -59,7 +56,7 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
     from wuyuan.backup import MANIFEST, backup_services, prune_backups
 
     settings = _settings()
-    _require_services(settings, services)
+    services = _require_services(settings, services)
     try:
         folder = backup_services(settings, services, to)
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
@@ -121,7 +118,7 @@ def restore_command(
     from wuyuan.reconcile_followers import FOLLOWERS
 
     settings = _settings()
-    _require_services(settings, (service,))
+    [service] = _require_services(settings, (service,))
     try:
         report = restore_service(
             settings, service, folder, force=force, restore_secrets=restore_secrets, queue_wait=queue_wait
@@ -252,7 +249,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     from wuyuan.reconcile_followers import FOLLOWERS
 
     settings = _settings()
-    _require_services(settings, (service,))
+    [service] = _require_services(settings, (service,))
     if service == "coordinator":
         _fail(
             as_json,

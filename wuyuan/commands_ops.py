@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import click
 
-from wuyuan.cli_errors import CommandError, load_settings
+from wuyuan.cli_errors import CommandError, load_settings, services_named
 from wuyuan.settings import OPERATOR, PlatformSettings
 
 ACCESS_REFUSED = 403  # the AMQP reply code of a login the broker refused
@@ -15,12 +15,7 @@ ACCESS_REFUSED = 403  # the AMQP reply code of a login the broker refused
 
 def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
     """The services asked for (every one in the registry when none), or a usage error naming the unknown one."""
-    for service in services:
-        if service not in settings.services:
-            raise click.BadParameter(
-                f"未知服务 {service!r}；可选：{', '.join(settings.services)}", param_hint="--service"
-            )
-    return services or settings.services
+    return services_named(settings, services, "--service") or settings.services
 
 
 def _management_host(settings: PlatformSettings) -> str:

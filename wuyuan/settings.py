@@ -223,6 +223,14 @@ class PlatformSettings(BaseSettings):
     def is_agency(self, service: str) -> bool:
         return service in self.registry.agency_services()
 
+    def service_called(self, name: str) -> str | None:
+        """The service an operator means by `name`: a service's own name, or its agency's code (`court` for
+        court_link, as `wuyuan conformance` takes either); None when neither."""
+        if name in self.services:
+            return name
+        agency = self.registry.agencies.get(name)
+        return agency.service if agency is not None and agency.service in self.services else None
+
     def require_service(self, service: str) -> str:
         """The service's name, or ValueError naming the known ones."""
         if service not in self.services:

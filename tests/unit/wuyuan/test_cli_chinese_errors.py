@@ -235,3 +235,17 @@ def test_a_conflict_without_a_rule_does_not_show_the_databases_english():
     failure = refusal_error(answer, 409, "coordinator")
 
     assert failure.message.endswith("未予办理：与现有记录冲突") and failure.detail == answer["message"]
+
+
+def test_a_service_may_be_named_by_its_agency_s_code_as_conformance_takes_it():
+    from wuyuan.cli_errors import services_named
+    from wuyuan.settings import PlatformSettings
+
+    settings = PlatformSettings()
+    assert services_named(settings, ("court", "court_link", "supervision"), "--service") == (
+        "court_link",
+        "court_link",
+        "supervision",
+    )
+    assert settings.service_called("centre") == "coordinator"
+    assert settings.service_called("nosuch") is None
