@@ -22,7 +22,7 @@ def privacy_purge(dry_run: bool) -> None:
     from services.intake.personal_data import PersonalDataError
     from shared.persistence.errors import StoreError
     from wuyuan.labels import service_label
-    from wuyuan.privacy import purge_personal_data
+    from wuyuan.privacy import external_agencies, purge_personal_data
 
     settings = load_settings()
     verb = "将清除" if dry_run else "已清除"
@@ -48,3 +48,6 @@ def privacy_purge(dry_run: bool) -> None:
         click.echo(f"{service_label(settings, purged.service)}：{verb} {len(purged.ids)} {purged.what}")
         for purged_id in purged.ids:
             click.echo(f"    {purged_id}")
+    for service in external_agencies(settings):
+        # Their databases are their own (docs/integrating-an-agency.md): the platform cannot purge them, only say so.
+        click.echo(f"{service_label(settings, service)}：外部机构，由其自行按保存期限清除（本命令不处理）")

@@ -66,3 +66,9 @@ def _statements(settings: PlatformSettings, service: str) -> Iterator[Statements
     )
     with transaction(connect) as sql:
         yield sql
+
+
+def external_agencies(settings: PlatformSettings) -> list[str]:
+    """The agencies written elsewhere, which drop their own copies of the numbers by the same retention period."""
+    agencies = agency_services(settings.config_dir)
+    return [s for s in settings.services if s in agencies and is_external(settings, s)]

@@ -226,6 +226,17 @@ def test_privacy_purge_names_the_database_it_cannot_reach(monkeypatch):
     assert "Connection refused" in out
 
 
+def test_privacy_purge_says_an_external_agency_purges_its_own(monkeypatch, tmp_path):
+    from tests.joined_agencies import NODE_EXAMPLE, config_with
+
+    monkeypatch.setenv("WUYUAN_CONFIG_DIR", str(config_with(tmp_path / "config", NODE_EXAMPLE)))
+    monkeypatch.setattr("wuyuan.privacy.purge_personal_data", lambda settings, dry_run=False: [])
+
+    out = run("privacy", "purge", "--dry-run").output
+
+    assert "妇联：外部机构，由其自行按保存期限清除（本命令不处理）" in out
+
+
 # --- 4. refusals -------------------------------------------------------------------------------------------
 
 NOT_FOUND = {"error": "not_found", "message": "no case 430426-20261204-99999"}
