@@ -99,10 +99,14 @@ def test_a_query_cancelled_on_the_server_is_reported_and_the_connection_still_wo
 def test_a_backend_terminated_mid_query_is_a_lost_connection(connections):
     waiting, killer, _ = connections
     pid = waiting.info.backend_pid
-    eventlet.spawn_after(0.2, killer.execute, "SELECT pg_terminate_backend(%s)", (pid,))
+    terminating = eventlet.spawn_after(0.2, killer.execute, "SELECT pg_terminate_backend(%s)", (pid,))
     with pytest.raises(psycopg.OperationalError):
         waiting.execute("SELECT pg_sleep(5)")
     assert waiting.closed or waiting.broken
+    # The killer's answer may come after the victim's error. Its green thread must have it before the fixture
+    # closes the killer's connection: closed under a parked wait, the hub would keep that wait on the file number,
+    # and the next socket to reuse the number would be refused ("Second simultaneous read").
+    terminating.wait()
 
 
 def test_use_green_wait_restores_the_green_wait(c_wait):
