@@ -93,7 +93,7 @@ def applied_migrations(database_url: str) -> list[str]:
 
 def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: Path | None) -> Path:
     """Dump each service's database and copy its secrets into a new timestamped folder; returns the folder."""
-    chosen = [s for s in (services or settings.services) if has_database(settings, s)]
+    chosen = dumped_in_order([s for s in (services or settings.services) if has_database(settings, s)])
     if not chosen:
         raise BackupError("nothing_to_back_up", "所选服务都没有数据库，无可备份")
     at = datetime.now(UTC)
@@ -128,6 +128,15 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
     }
     _write_private(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
     return folder
+
+
+def dumped_in_order(services: list[str]) -> list[str]:
+    """The coordinator's database is dumped after every other: each dump is one snapshot, but of one database, and
+    they are taken one after another. With the coordinator's taken last, no other service of a backup is ahead of
+    the centre: an agency restored with it never holds a referral the centre did not issue (one issued between two
+    dumps would be such an orphan, whose results the centre could not take), and what the others lack behind the
+    coordinator, `wuyuan reconcile` brings back as after any one service's restore."""
+    return sorted(services, key=lambda service: service == "coordinator")
 
 
 def _back_up_one(settings: PlatformSettings, service: str, folder: Path) -> dict[str, Any]:

@@ -146,6 +146,14 @@ def restore_command(
         start = "" if report.forced else f"`wuyuan start {service}`，然后 "
     if service in settings.registry.agency_services() or service in FOLLOWERS:
         click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
+    elif service == "coordinator":
+        # Its decisions since the backup cannot come back through messages (wuyuan reconcile refuses it): the
+        # others go back to the same backup, behind the coordinator's dump, and are reconciled one by one.
+        click.echo(
+            "下一步：其余各服务也恢复到这份备份（先 intake，再各机构、stability，最后 supervision），"
+            f"然后 `wuyuan up -d`，再逐一对账：`wuyuan reconcile 机构服务 --backup {folder}`（每个机构一次），"
+            "然后 supervision、stability、intake 同样各一次"
+        )
     elif start:
         click.echo(f"下一步：{start.removesuffix('，然后 ')}")
 
@@ -237,7 +245,8 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     机构服务（如
     court_link）：由综合协调组重发给它的交办文书（机构已有的会跳过）；消息补不回的，按交办件逐件列出，由该机构的经办人员重办或核对。恢复时间点用
     --since 或 --backup
-    给出（只能给一个），其后结束的交办件也一并处理；都不给时只处理尚未结束的交办件。
+    给出（只能给一个），其后结束的交办件也一并处理；都不给时只处理尚未结束的交办件。随后其他各服务把它可能丢失的提醒函、督办函、通报、拒收通知（及它订阅的案件消息）
+    按下述方式以原编号重发。
 
     supervision、stability、intake：其他各服务把自恢复时间点前一天起、可能发给它的消息（不给时间点则发件箱中仍保留的全部）以原编号重发，已收到的服务会跳过。综合协调组本身不能这样对账。
     """
@@ -245,7 +254,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     from wuyuan.cli_errors import platform_failure
     from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
-    from wuyuan.reconcile import report_lines, request_reconcile
+    from wuyuan.reconcile import FINISHED, report_lines, request_reconcile
     from wuyuan.reconcile_followers import FOLLOWERS
 
     settings = _settings()
@@ -292,22 +301,25 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
     if not as_json:  # what officers must redo is shown before anything else can fail
         for line in report_lines(report, Names.of(settings).unit):
             click.echo(line)
-    # An agency that also follows the centre's facts (stability: the political-legal committee) gets its referrals
-    # back from the coordinator, as above, and the rest of what it takes from its senders' outboxes.
-    followed = _followed(settings, service, since) if service in FOLLOWERS else None
+    # An agency gets its referrals back from the coordinator, as above, and the rest of what it takes (letters,
+    # notices, refusals; stability and the police case facts too) from its senders' outboxes, save what is about a
+    # referral it never had and will not get back.
+    finished = [line["referral_id"] for line in report.get("referrals") or [] if FINISHED in (line.get("gaps") or [])]
+    followed = _followed(settings, service, since, finished)
     if as_json:
-        answer = report if followed is None else {**report, "followed": followed}
-        click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
-    elif followed is not None:
+        click.echo(json.dumps({**report, "followed": followed}, ensure_ascii=False, indent=2))
+    else:
         _show_followed(settings, followed)
 
 
-def _followed(settings: PlatformSettings, service: str, since: datetime | None) -> dict[str, Any]:
+def _followed(
+    settings: PlatformSettings, service: str, since: datetime | None, finished: list[str] | None = None
+) -> dict[str, Any]:
     """The follower's reconcile as a report, or {error, message} when it could not be made."""
     from wuyuan.reconcile_followers import reconcile_follower
 
     try:
-        return reconcile_follower(settings, service, since).as_dict()
+        return reconcile_follower(settings, service, since, finished or ()).as_dict()
     except BackupError as error:
         return {"error": error.code, "message": str(error)}
 

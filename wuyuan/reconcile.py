@@ -37,10 +37,12 @@ STATUS_WORDS = {
     "reported": "已报结",
     "escalated": "已提级收回",
 }
+# A referral issued and finished since the backup: the agency never had it, and it is not sent again.
+FINISHED = "finished_not_resent"
 # What reconciling cannot give back (the coordinator's `gaps`), as officers and staff read it.
 GAP_WORDS = {
     "issued_unknown": "该交办的原消息编号已无记录，未重发：请核对机构是否仍有此交办，没有则联系中心重新交办",
-    "finished_not_resent": "该交办在恢复时间点之后交办并已由本单位办结，机构恢复后的数据库中本无此件："
+    FINISHED: "该交办在恢复时间点之后交办并已由本单位办结，机构恢复后的数据库中本无此件："
     "不重发，也无需重办，以中心记录为准",
 }
 # A lead's referral the agency lost after the centre dropped its copy of the parties' mobile numbers.

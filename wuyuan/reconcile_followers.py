@@ -1,5 +1,6 @@
-"""After a centre service that follows others' messages (supervision, stability, intake) is restored to an earlier
-point: every other service sends it again, under their first ids, the messages it may have lost.
+"""After a service that follows others' messages (supervision, stability, intake, and every agency for its letters,
+notices and refusals) is restored to an earlier point: every other service sends it again, under their first ids, the
+messages it may have lost.
 
 A restored service no longer holds what it did with the messages it took after its backup: supervision the
 deadline watches and follow-up visits of cases assigned or resolved since, stability the risk histories, intake
@@ -29,12 +30,13 @@ import psycopg
 from shared.config import ServiceSettings
 from shared.contracts.messages import ReferralDeadlineChanged, ReferralIssued, ReferralWithdrawn, RegisterDispute
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
-from wuyuan.agencies import has_database, inbox_models, is_external
+from wuyuan.agencies import has_database, inbox_case_sources, inbox_models, is_external
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
 
-# Services restored and reconciled this way. An agency's referrals are re-sent by the coordinator (wuyuan reconcile
-# AGENCY); the coordinator's own decisions (case numbers taken in, referral ids) would be made afresh, not re-sent.
+# The centre's services restored and reconciled this way. An agency is too, after the coordinator has sent its
+# referrals again (wuyuan reconcile AGENCY): the letters, notices, refusals and case facts it takes come from here.
+# The coordinator's own decisions (case numbers taken in, referral ids) would be made afresh, not re-sent.
 FOLLOWERS = ("supervision", "stability", "intake")
 # Before the backup's time, as far back as a message may have waited in the restored service's queue.
 QUEUED_BEFORE = timedelta(days=1)
@@ -52,6 +54,8 @@ FROM outbox
 WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
   AND (exchange = %(events)s OR (exchange = %(documents)s AND starts_with(routing_key, %(addressed)s)))
   AND (%(from)s::timestamptz IS NULL OR created_at >= %(from)s)
+  AND (exchange <> %(events)s OR NOT message_type = ANY(%(filtered)s) OR routing_key = ANY(%(sources)s))
+  AND NOT coalesce(body ->> 'referral_id' = ANY(%(finished)s), false)
 """
 
 # A sent row is locked only by its deletion (pruning, or the coordinator's own reconcile taking it to send it
@@ -129,10 +133,20 @@ def taken_types(settings: PlatformSettings, service: str) -> list[str]:
     return sorted(taken - NEVER_AGAIN)
 
 
-def reconcile_follower(settings: PlatformSettings, service: str, since: datetime | None) -> FollowerReconcile:
+def follows_others(settings: PlatformSettings, service: str) -> bool:
+    """Whether the service takes messages that others keep in their outboxes: the centre's followers and every
+    agency (its letters, notices and refusals; the police also a source's case facts)."""
+    return service in FOLLOWERS or service in settings.registry.agency_services()
+
+
+def reconcile_follower(
+    settings: PlatformSettings, service: str, since: datetime | None, finished_referrals: Sequence[str] = ()
+) -> FollowerReconcile:
     """Have every other service send `service` again what it may have lost since `since` (everything still kept
-    when None)."""
-    if service not in FOLLOWERS:
+    when None). Nothing about `finished_referrals` goes: referrals issued and finished since the backup, which the
+    coordinator does not send a restored agency again (`finished_not_resent`), so a letter about one would find no
+    referral there and end in its dead letters."""
+    if not follows_others(settings, service):
         raise BackupError("not_a_follower", f"{service} 不按此方式对账")
     sent_from = since - QUEUED_BEFORE if since is not None else None
     report = FollowerReconcile(
@@ -152,10 +166,23 @@ def reconcile_follower(settings: PlatformSettings, service: str, since: datetime
         "header": SENT_AGAIN_HEADER,
         "at": datetime.now(UTC).isoformat(),
         "never_again": sorted(set(inbox_types(settings, service)) & NEVER_AGAIN),
+        # A case fact the service takes for some sources only (the police: its own calls' cases) goes again for those.
+        **_source_filters(settings, service),
+        "finished": [str(referral) for referral in finished_referrals],
     }
     for sender in senders(settings, service):
         report.senders.append(_send_again(settings, sender, parameters))
     return report
+
+
+def _source_filters(settings: PlatformSettings, service: str) -> dict[str, list[str]]:
+    """The fact types the service takes for some case sources only, and the routing keys (`<Type>.<source>`) of
+    those it takes."""
+    filters = inbox_case_sources(settings, service)
+    return {
+        "filtered": sorted(filters),
+        "sources": sorted(f"{kind}.{source}" for kind, sources in filters.items() for source in sources),
+    }
 
 
 def senders(settings: PlatformSettings, restored: str) -> Sequence[str]:

@@ -149,6 +149,10 @@ def test_a_restored_agency_is_reconciled_through_messages(platform, client, tmp_
         assert [d["type"] for d in lines[referral_id]["awaiting_contacts"]] == ["ReferralIssued"]
     assert report["resent"] == 1 and report["awaiting_contacts"] == 2
     assert all(line["gaps"] == [] for line in report["referrals"])
+    # Then every other service marks again what else the court takes (letters, notices, refusals) in its outbox.
+    followed = {sender["service"]: sender for sender in report["followed"]["senders"]}
+    assert report["followed"]["service"] == AGENCY and AGENCY not in followed
+    assert followed["supervision"]["unreachable"] is None and followed["coordinator"]["unreachable"] is None
 
     # The court holds every open referral again, each once, under the message id it was first sent with.
     assert wait_until(lambda: open_ids <= set(agency_referrals(platform)))

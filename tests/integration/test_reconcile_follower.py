@@ -10,6 +10,7 @@ import pytest
 
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
 from tests.integration.databases import provisioned
+from wuyuan.backup import BackupError
 from wuyuan.reconcile_followers import reconcile_follower, taken_types
 
 pytestmark = pytest.mark.integration
@@ -97,3 +98,37 @@ def test_a_sender_whose_database_cannot_be_reached_is_reported_not_fatal(setting
     # Only the coordinator's database exists in this run: every other sender is named, with why.
     missing = [s for s in report.senders if s.service == "court_link"]
     assert missing and "连不上数据库" in (missing[0].unreachable or "")
+
+
+def test_the_police_get_again_only_their_own_calls_case_facts_and_no_agency_its_referral_documents(settings):
+    own = sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.police_call", BACKUP, {})
+    sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.walk_in", BACKUP, {})  # bound for others alone
+    referral = {"referral_id": str(uuid.uuid4()), "case_id": "430426-20261206-00001", "recipient": "police:430426"}
+    sent(settings, "ReferralIssued", DOCUMENTS_EXCHANGE, "police_link.ReferralIssued", BACKUP, referral)
+
+    report = reconcile_follower(settings, "police_link", since=BACKUP)
+
+    assert unsent(settings) == {own}
+    [coordinator] = [s for s in report.senders if s.service == "coordinator"]
+    assert coordinator.sent_again == 1
+
+
+def test_a_restored_agency_gets_its_refusals_again_save_those_about_a_referral_it_will_never_have_again(settings):
+    finished, open_one = str(uuid.uuid4()), str(uuid.uuid4())
+    kept = sent(
+        settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {"referral_id": open_one}
+    )
+    sent(
+        settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {"referral_id": finished}
+    )
+    about_no_referral = sent(settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {})
+
+    reconcile_follower(settings, "court_link", since=BACKUP, finished_referrals=[finished])
+
+    assert unsent(settings) == {kept, about_no_referral}
+
+
+def test_a_service_that_takes_no_ones_messages_is_not_reconciled_so(settings):
+    with pytest.raises(BackupError) as refused:
+        reconcile_follower(settings, "identity", since=BACKUP)
+    assert refused.value.code == "not_a_follower"

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from wuyuan.backup import FORMAT, MANIFEST, BackupError, backup_services, prune_backups, read_manifest
+from wuyuan.backup import (
+    FORMAT,
+    MANIFEST,
+    BackupError,
+    backup_services,
+    dumped_in_order,
+    prune_backups,
+    read_manifest,
+)
 from wuyuan.backup_restore import _settle_secrets, verify_checksums
 from wuyuan.backup_secrets import NeededSecret, SecretState, compare_secrets, needed_secrets, secret_files, sha256_of
 from wuyuan.commands_backup import secret_lines
@@ -203,3 +211,12 @@ def test_secrets_are_only_reported_unless_asked_and_then_the_one_in_use_is_kept_
     [aside] = (state / "secrets").glob("party-key.replaced-*")
     assert aside.read_text() == "in use"
     assert stat.S_IMODE((state / "secrets" / "rating-link").stat().st_mode) == 0o600
+
+
+def test_the_coordinator_is_dumped_after_every_other_service_so_no_agency_of_a_backup_is_ahead_of_the_centre():
+    platform = list(PlatformSettings().services)
+    assert platform.index("coordinator") < platform.index("court_link")  # as the platform lists them
+    order = dumped_in_order(platform)
+    assert order[-1] == "coordinator"
+    assert [s for s in order if s != "coordinator"] == [s for s in platform if s != "coordinator"]
+    assert dumped_in_order(["court_link", "intake"]) == ["court_link", "intake"]

@@ -3,6 +3,7 @@ never a traceback for a bad setting, a bad config file, an unreachable broker or
 
 import json
 import shutil
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeHttp, Fake
 from wuyuan.cli import main
 from wuyuan.cli_errors import load_settings
 from wuyuan.client import PlatformClient, PlatformError
+from wuyuan.reconcile_followers import FollowerReconcile, SenderReport
 
 SECRET = "Broker-Secret-7f3a9c"  # a password given in a setting: never in any message
 
@@ -420,6 +422,7 @@ def test_a_reconcile_the_coordinator_refuses_reads_in_chinese_with_its_code(monk
         )
 
     monkeypatch.setattr("wuyuan.reconcile.request_reconcile", refused)
+    monkeypatch.setattr("wuyuan.reconcile_followers.reconcile_follower", never_followed)
 
     shown = failed_cleanly(run("reconcile", "court_link", "--since", "2026-12-04T02:30:00+0800"))
     as_json = json_error(run("reconcile", "court_link", "--since", "2026-12-04T02:30:00+0800", "--json"))
@@ -438,12 +441,48 @@ def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times
         return {"agency": "court", "since": since.isoformat(), "referrals": [], "resent": 0}
 
     monkeypatch.setattr("wuyuan.reconcile.request_reconcile", reconciled)
+    monkeypatch.setattr(
+        "wuyuan.reconcile_followers.reconcile_follower", lambda *_: FollowerReconcile("court_link", None, None)
+    )
 
     run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--json")
     both = run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--backup", "/tmp", "--json")
 
     assert asked == [datetime(2026, 12, 6, 1, 0, tzinfo=UTC)]
     assert both.exit_code == 2 and json.loads(both.output)["error"] == "both_since_and_backup"
+
+
+def never_followed(*_):
+    raise AssertionError("nothing is sent again when the coordinator refused")
+
+
+def test_an_agency_gets_its_letters_back_after_its_referrals_but_none_about_a_referral_it_will_never_have_again(
+    monkeypatch,
+):
+    finished, kept = str(uuid.uuid4()), str(uuid.uuid4())
+    asked: list[tuple[str, object]] = []
+
+    def referrals_again(settings, service, since):
+        asked.append(("coordinator", service))
+        lines = [
+            {"referral_id": finished, "case_id": "430426-20261206-00001", "unit": "court:430426", "status": "resolved"}
+            | {"gaps": ["finished_not_resent"], "redo": []},
+            {"referral_id": kept, "case_id": "430426-20261206-00002", "unit": "court:430426", "status": "accepted"}
+            | {"gaps": [], "redo": ["accept"]},
+        ]
+        return {"service": service, "agency": "court", "since": None, "referrals": lines, "resent": 1}
+
+    def letters_again(settings, service, since, left_out):
+        asked.append(("others", list(left_out)))
+        return FollowerReconcile(service, None, None, [SenderReport("supervision", sent_again=2)])
+
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", referrals_again)
+    monkeypatch.setattr("wuyuan.reconcile_followers.reconcile_follower", letters_again)
+
+    shown = run("reconcile", "court").output
+
+    assert asked == [("coordinator", "court_link"), ("others", [finished])]
+    assert shown.index("重办受理") < shown.index("对账 ") < shown.index("重发 2 条")
 
 
 def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_reconciles(monkeypatch):
@@ -455,7 +494,7 @@ def test_stability_an_agency_that_also_follows_the_centres_facts_gets_both_recon
         asked.append(f"agency {service}")
         return {"agency": "plc", "since": None, "referrals": [], "resent": 0}
 
-    def facts_again(settings, service, since):
+    def facts_again(settings, service, since, finished):
         asked.append(f"follower {service}")
         return FollowerReconcile(service, None, None, [SenderReport("coordinator", sent_again=3)])
 
@@ -489,7 +528,9 @@ def test_stabilitys_reconcile_shows_what_officers_must_redo_before_what_was_sent
     )
     monkeypatch.setattr(
         "wuyuan.reconcile_followers.reconcile_follower",
-        lambda settings, service, since: FollowerReconcile(service, None, None, [SenderReport("coordinator", 3)]),
+        lambda settings, service, since, finished: FollowerReconcile(
+            service, None, None, [SenderReport("coordinator", 3)]
+        ),
     )
 
     shown = run("reconcile", "stability").output

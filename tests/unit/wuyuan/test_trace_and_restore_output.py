@@ -111,6 +111,18 @@ def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_t
     assert json.loads(as_json.output)["backup_time"] == "2026-12-05T18:39:52.447237+00:00"
 
 
+def test_restoring_the_coordinator_says_that_the_others_go_back_to_the_same_backup_and_are_reconciled(
+    monkeypatch, tmp_path
+):
+    restored(monkeypatch, tmp_path, "coordinator")
+
+    shown = run("restore", "coordinator", "--from", str(tmp_path)).output
+
+    [next_step] = [line for line in shown.splitlines() if line.startswith("下一步")]
+    assert "其余各服务也恢复到这份备份" in next_step and "`wuyuan up -d`" in next_step
+    assert f"`wuyuan reconcile 机构服务 --backup {tmp_path}`" in next_step
+
+
 def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it_lost(monkeypatch, tmp_path):
     restored(
         monkeypatch,
