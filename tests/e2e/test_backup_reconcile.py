@@ -12,7 +12,7 @@ import pytest
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case, dispute
 from wuyuan import supervise
-from wuyuan.client import PlatformClient
+from wuyuan.client import PlatformClient, PlatformError
 from wuyuan.dead_letters import list_dead_letters
 from wuyuan.settings import PlatformSettings
 
@@ -308,3 +308,62 @@ def test_supervision_restored_to_an_earlier_point_gets_back_through_messages_the
     assert list_dead_letters(platform) == []
     text = wuyuan_text(platform, "reconcile", "supervision", "--backup", str(folder))
     assert "综合协调组（coordinator）：重发" in text and "提醒函" in text
+
+
+# The order README.md gives: intake moves its numbers past the coordinator's, supervision its 文号 past the agencies'.
+RESTORE_ORDER = ("coordinator", "intake", AGENCY, "supervision", "identity")
+
+
+def test_every_service_restored_from_one_backup_is_in_line_again_once_the_others_are_reconciled(
+    platform, client, tmp_path
+):
+    taken_case, taken = debt_case(client)
+    client.settle(COURT, taken["referral_id"], "当事人达成还款协议")
+    assert wait_until(lambda: client.case(taken_case)["status"] == "resolved")
+    open_case, still_open = debt_case(client)
+    assert wait_until(lambda: still_open["referral_id"] in agency_referrals(platform))
+    assert wait_until(lambda: still_open["referral_id"] in watched_referrals(platform))
+
+    backup = wuyuan(platform, "backup", "--to", str(tmp_path / "backups"))
+    folder = Path(backup["folder"])
+    dumped_at = {service: entry["time"] for service, entry in backup["services"].items()}
+    assert max(dumped_at, key=lambda service: dumped_at[service]) == "coordinator"  # last, behind every other
+
+    # After the backup: the court accepts the open referral and a new case arrives. Neither survives anywhere.
+    client.act(COURT, still_open["referral_id"], "accept", {})
+    assert wait_until(lambda: client.case(open_case)["referrals"][0]["status"] == "accepted")
+    gone_case, gone = debt_case(client)
+    assert wait_until(lambda: gone["referral_id"] in watched_referrals(platform))
+
+    for service in SERVICES:
+        supervise.stop_service(platform, service)
+    for service in RESTORE_ORDER:
+        wuyuan(platform, "restore", service, "--from", str(folder))
+    for service in reversed(RESTORE_ORDER):
+        supervise.start_service(platform, service)
+    court = wuyuan(platform, "reconcile", AGENCY, "--backup", str(folder))
+    for service in ("supervision", "intake"):
+        wuyuan(platform, "reconcile", service, "--backup", str(folder))
+
+    # Every service is back at the backup's point, and they agree: the court holds the open referral as received,
+    # supervision watches it, and the case filed since is in none of them.
+    assert court["referrals"] == [] or all(line["redo"] == [] for line in court["referrals"])
+    assert client.case(open_case)["referrals"][0]["status"] == "issued"
+    assert agency_referrals(platform)[still_open["referral_id"]] == "received"
+    assert gone["referral_id"] not in agency_referrals(platform)
+    with pytest.raises(PlatformError) as unknown:
+        client.case(gone_case)
+    assert unknown.value.status == 404
+    assert gone["referral_id"] not in watched_referrals(platform)
+    assert still_open["referral_id"] in watched_referrals(platform)
+    assert client.case(taken_case)["status"] == "resolved"
+
+    # The platform carries on: the open case and a new one go to the end, and nothing went to the dead letters.
+    client.settle(COURT, still_open["referral_id"], "已依法办结")
+    for case_id in (taken_case, open_case):
+        closed = close_after_follow_up(client, case_id)
+        assert [entry["kind"] for entry in closed["timeline"]].count("result_reported") == 1
+    new_case, _ = debt_case(client)
+    assert new_case not in (taken_case, open_case)
+    time.sleep(2)
+    assert list_dead_letters(platform) == []
