@@ -326,17 +326,27 @@ def _moment(value: str | datetime | None) -> datetime | None:
 
 def local_time(value: str | datetime | None) -> str:
     """An ISO time as Beijing time to the minute, '2026-12-04 22:10'; '' when there is none."""
-    moment = _moment(value)
+    moment = _in_china(value)
     if moment is None:
         return "" if value in (None, "") else str(value)
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M")
+    return moment.strftime("%Y-%m-%d %H:%M")
 
 
 def local_date(value: str | datetime | date | None) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%Y-%m-%d")
+    moment = _in_china(value)
+    return moment.strftime("%Y-%m-%d") if moment else ""
+
+
+def _in_china(value: str | datetime | None) -> datetime | None:
+    """The time in Beijing; None when there is none, or when it lies so near year 1 or 9999 that it has no Beijing
+    time (a row stored before its field's years were bounded): shown as stored rather than failing the page."""
     moment = _moment(value)
-    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d") if moment else ""
+    try:
+        return moment.astimezone(CHINA_TZ) if moment is not None else None
+    except OverflowError:
+        return None
 
 
 def case_date(case_id: str) -> str:
@@ -452,6 +462,7 @@ _TYPE_ERRORS = {
     "date_parsing": "请填写日期，如2026-12-04",
     "date_out_of_range": "请填写1900年至2100年之间的日期",
     "date_future": "不能晚于今天",
+    "datetime_future": "不能晚于现在",
     "int_parsing": "请填写数字",
     "extra_forbidden": "不应填写此项",
     "string_pattern_mismatch": "格式不正确",

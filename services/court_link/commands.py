@@ -10,6 +10,7 @@ from pydantic_core import PydanticCustomError
 from services.court_link.domain.filings import FilingStatus
 from services.court_link.domain.screening import AdministrativeMatter, CaseType, FilingDecision, ScreeningFacts
 from shared.agency.commands import Period
+from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import MAX_PARTIES, Agreement, LongText, Party
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, PartyRole
@@ -36,7 +37,7 @@ class RegisterFiling(_Body):
     administrative_matter: AdministrativeMatter | None = Field(
         default=None, validate_default=True, description="an administrative filing's matter (行政诉讼法 第六十条)"
     )
-    filed_on: date
+    filed_on: CalendarDate
     category: Category
     division_code: DivisionCode
     summary: LongText
@@ -94,9 +95,9 @@ class RequestConfirmation(_Body):
     applied and when the court accepted it (by default: it took effect when signed, applied and accepted today)."""
 
     agreement: Agreement
-    effective_on: date | None = None
-    applied_on: date | None = None
-    accepted_on: date | None = None
+    effective_on: CalendarDate | None = None
+    applied_on: CalendarDate | None = None
+    accepted_on: CalendarDate | None = None
 
     def days(self, today: date) -> tuple[date, date, date]:
         """(effective, applied, accepted), in that order and none after today; BadInput naming the field if not."""
@@ -121,7 +122,7 @@ class DecideConfirmation(_Body):
 
     decision: Literal["confirmed", "refused"]
     reason: LongText | None = Field(default=None, validate_default=True)
-    decided_on: date | None = None
+    decided_on: CalendarDate | None = None
 
     @field_validator("reason")
     @classmethod
@@ -140,7 +141,7 @@ class ReturnToLitigation(_Body):
 
     reason: LongText
     litigation_number: FilingNumber | None = None
-    returned_on: date | None = None
+    returned_on: CalendarDate | None = None
 
 
 class _FilingPath(BaseModel):

@@ -6,7 +6,6 @@ record of source `police_call` with the call number as its record id; the coordi
 then names that number (`source_record_id`), which is how the centre's later case facts find the call.
 """
 
-from datetime import timedelta
 from typing import Any
 
 from services.police_link.commands import FiguresQuery, ListCalls, RecordCall
@@ -23,6 +22,7 @@ from services.police_link.store import PoliceStore
 from shared.agency.handlers import keep_fed_record, record_dispute, require_feeder_of, require_officer_of_agency
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
+from shared.contracts.dates import CLOCK_SKEW
 from shared.contracts.disputes import minimise_parties
 from shared.contracts.identifiers import split_unit
 from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
@@ -33,9 +33,6 @@ from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 
 Work = UnitOfWork[PoliceStore]
-
-# A station's clock may run a little ahead of ours; a call "received" further in the future is a typing error.
-CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --- recording a call --------------------------------------------------------------------------------

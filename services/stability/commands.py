@@ -2,9 +2,10 @@
 
 from typing import Annotated, Literal, Self
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.stability.persons import EventKind
+from shared.contracts.dates import CalendarDateTime
 from shared.contracts.disputes import LongText, RecordId, ShortText
 from shared.contracts.identifiers import CaseId, DivisionCode, Mobile, ResidentId
 
@@ -31,7 +32,7 @@ class AddEvent(Body):
 
     kind: EventKind
     case_id: CaseId | None = None
-    at: AwareDatetime
+    at: CalendarDateTime
     detail: LongText
     size: Annotated[int, Field(ge=2, le=100_000)] | None = None
     criminal_risk: bool = False

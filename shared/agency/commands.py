@@ -6,6 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.agency.domain import AgencyReferralStatus
+from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import LongText, Party, RecordId, ResultReport
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.messages import DeclineReason, PauseReport
@@ -86,8 +87,8 @@ class Period(BaseModel):
     """A period of the county's calendar days, `from` and `to` both included: what a link's figures count."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
-    first: date = Field(alias="from")
-    last: date = Field(alias="to")
+    first: CalendarDate = Field(alias="from")
+    last: CalendarDate = Field(alias="to")
 
     @field_validator("last")
     @classmethod

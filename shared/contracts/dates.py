@@ -1,7 +1,7 @@
 """Dates a request or a message may name: years a county's records can fall in, so a day before or after is a date."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler
@@ -16,6 +16,8 @@ FIRST_DATE = date(FIRST_YEAR, 1, 1)
 LAST_DATE = date(LAST_YEAR, 12, 31)
 YEARS_TEXT = f"in a year from {FIRST_YEAR} to {LAST_YEAR}"
 OUT_OF_RANGE = "date_out_of_range"
+# An officer's clock may run a little ahead of the service's; a moment further in the future is a typing error.
+CLOCK_SKEW = timedelta(minutes=5)
 # The same years at the start of an RFC 3339 date-time, as a JSON Schema pattern for receivers in any language.
 # Spelled out for 1900 to 2100; tests/unit/contracts/test_dates.py holds it to check_year for every year.
 YEARS_PATTERN = "^(?:19[0-9]{2}|20[0-9]{2}|2100)-"

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -19,6 +18,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from shared.contracts.dates import CalendarDate
 from shared.contracts.identifiers import WHITESPACE, DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
@@ -166,7 +166,7 @@ class Agreement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: ShortText | None = Field(default=None, description="the agreement's own number (协议编号), if it has one")
-    signed_on: date = Field(description="the day the parties signed")
+    signed_on: CalendarDate = Field(description="the day the parties signed")
     terms: LongText = Field(description="what the parties agreed (ID and mobile numbers are masked)")
 
 

@@ -55,6 +55,7 @@ SCENE_FACTS = (
 CLEARER_ERRORS = {
     ("call_number", "string_pattern_mismatch"): "警情编号只能包含字母、数字和 - _ .，如JQ4304262026112100017",
     ("received_at", "datetime_future"): "接警时间不能晚于现在",
+    ("received_at", "date_out_of_range"): "请填写1900年至2100年之间的接警时间",
     ("received_at", "datetime_parsing"): "请填写接警时间，如2026-11-23 09:10",
     ("received_at", "datetime_from_date_parsing"): "请填写接警时间，如2026-11-23 09:10",
     ("received_at", "timezone_aware"): "请填写接警时间，如2026-11-23 09:10",

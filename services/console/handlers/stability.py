@@ -61,6 +61,8 @@ CLEARER_ERRORS = {
     ("events.kind", "missing"): "请选择情况类型",
     ("events.kind", "enum"): "请选择情况类型",
     ("events.at", "missing"): "请填写发生时间",
+    ("events.at", "datetime_future"): "发生时间不能晚于现在",
+    ("events.at", "date_out_of_range"): "请填写1900年至2100年之间的时间",
     ("events.detail", "missing"): "请填写具体情况",
     ("events.detail", "string_too_short"): "请填写具体情况",
     ("events.size", "int_parsing"): "人数请填写阿拉伯数字，如 12",

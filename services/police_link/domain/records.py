@@ -1,8 +1,9 @@
 """What a dispute-type police call fed in as a record carries in `details`, and the risk flags it implies."""
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.police_link.domain.risk import RiskFacts, risk_flags
+from shared.contracts.dates import CalendarDateTime
 from shared.contracts.vocabulary import Flag
 
 MAX_REPEAT_CALLS = 999
@@ -14,7 +15,7 @@ class PoliceCall(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     call_number: str = Field(min_length=1, max_length=64)
-    called_at: AwareDatetime | None = None
+    called_at: CalendarDateTime | None = None
     violence: bool = Field(False, description="threats or violence seen at the scene")
     injury: bool = Field(False, description="someone was hurt (人身伤害)")
     weapon_or_threat: bool = Field(False, description="a weapon shown or harm threatened (持械、扬言)")

@@ -224,6 +224,21 @@ def test_an_agreement_dated_after_today_is_refused_as_a_typing_mistake(police, u
     assert agency_store.status_of(REFERRAL) == "accepted"
 
 
+@pytest.mark.parametrize("signed_on", ["0001-01-01", "1899-12-31"])
+def test_an_agreement_dated_outside_the_accepted_years_is_refused_naming_its_day(
+    police, uow, agency_store, http, received, signed_on
+):
+    body = {**MEDIATED, "agreement": {**AGREEMENT, "signed_on": signed_on}}
+
+    police.accept(http.post({}), str(REFERRAL))
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post(body), str(REFERRAL))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("agreement.signed_on", "date_out_of_range")]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
+
+
 def test_an_outcome_that_contradicts_the_result_is_refused_naming_the_result(police, uow, agency_store, http, received):
     body = {"result": "referred_to_litigation", "outcome": "resolved", "summary": "已引导当事人起诉。"}
 

@@ -202,6 +202,8 @@ def test_a_filing_sent_again_answers_the_first_decision_and_feeds_nothing_twice(
         ({"administrative_matter": "compensation"}, "administrative_matter"),
         ({"filing_number": "湘0426民初123号"}, "filing_number"),
         ({"filed_on": "2026-12-05"}, "filed_on"),
+        ({"filed_on": "0001-01-01"}, "filed_on"),
+        ({"filed_on": "1899-12-31"}, "filed_on"),
         ({"claim_amount_yuan": "100.005"}, "claim_amount_yuan"),
         ({"category": "murder"}, "category"),
         ({"parties": [{"role": "applicant", "name": "陈立新"}, {"role": "third_party", "name": "周某"}]}, "parties"),
@@ -500,6 +502,8 @@ def test_the_figures_count_this_months_filings(court, http, diverted):
         ({"from": "2026-12-31", "to": "2026-12-01"}, "to"),
         ({"from": "2026-13-01", "to": "2026-12-31"}, "from"),
         ({"from": "2026-12-01", "to": "2026-12-31", "unit": "court:430426"}, "unit"),
+        ({"from": "0001-01-01", "to": "2026-12-31"}, "from"),
+        ({"from": "2026-12-01", "to": "9999-12-31"}, "to"),
     ],
 )
 def test_a_figures_period_that_is_wrong_is_refused_naming_the_parameter(court, http, query, field):

@@ -219,6 +219,8 @@ def test_an_economic_dispute_becomes_the_category_the_officer_names_and_keeps_it
         ({"division_code": "430426102001"}, "division_code"),
         ({"received_at": "2026-11-21T21:40:00"}, "received_at"),
         ({"received_at": "2026-11-23T09:00:00+08:00"}, "received_at"),
+        ({"received_at": "0001-01-01T00:00:00+14:00"}, "received_at"),
+        ({"received_at": "1899-12-31T23:00:00+08:00"}, "received_at"),
         ({"classification": "labour", "category": "debt"}, "category"),
         ({"classification": "gossip"}, "classification"),
         ({"suitable_for_mediation": "yes"}, "suitable_for_mediation"),

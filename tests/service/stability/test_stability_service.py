@@ -318,6 +318,27 @@ def test_a_group_fact_needs_its_size_and_violence_alone_carries_criminal_risk(st
         )
 
 
+@pytest.mark.parametrize(
+    ("at", "kind"),
+    [
+        ("9999-12-31T23:59:59-12:00", "date_out_of_range"),
+        ("0001-01-01T00:00:00+14:00", "date_out_of_range"),
+        ("2099-01-01T00:00:00+08:00", "datetime_future"),  # would turn the person red before anything happened
+    ],
+)
+def test_a_fact_dated_outside_the_accepted_years_or_still_to_come_is_a_400_naming_at_and_nothing_is_kept(
+    stability, http, at, kind
+):
+    person_id = put_on_file(stability, http)
+    before = http.body(stability.show_person(http.get(), person_id))
+
+    with pytest.raises(BadInput) as refused:
+        stability.add_person_event(http.post({"kind": "violence", "at": at, "detail": "持刀威胁"}), person_id)
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("at", kind)]
+    assert http.body(stability.show_person(http.get(), person_id)) == before
+
+
 def test_an_unknown_person_is_not_found(stability, http):
     with pytest.raises(NotFound):
         stability.show_person(http.get(), str(UUID(int=9)))

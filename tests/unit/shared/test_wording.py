@@ -142,6 +142,12 @@ def test_no_time_reads_as_nothing_and_a_time_without_zone_is_not_shifted():
     assert wording.local_time("2026-12-04T14:10") == "2026-12-04T14:10"
 
 
+def test_a_time_stored_too_near_year_one_or_ten_thousand_for_beijing_is_shown_as_stored_not_failing_the_page():
+    assert wording.local_time("0001-01-01T00:00:00+14:00") == "0001-01-01T00:00:00+14:00"
+    assert wording.local_time("9999-12-31T23:59:59-12:00") == "9999-12-31T23:59:59-12:00"
+    assert wording.local_date("9999-12-31T23:59:59-12:00") == ""
+
+
 # --- validation errors, as intake's API reports them --------------------------------------------
 
 APPLICANT = {"role": "applicant", "name": "张秀英", "id_number": "430426198503120023", "phone": "13907341234"}
