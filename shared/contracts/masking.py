@@ -3,10 +3,15 @@
 import re
 
 # An 18-character resident ID (17 digits and a check character) or a mainland mobile, optionally
-# written +86/0086-prefixed or in 3-4-4 groups with spaces or hyphens, standing alone: not part
-# of a longer run of digits, so case numbers, record ids and amounts are left as they are.
-_ID = r"(?P<id>\d{6})\d{8}(?P<id_tail>\d{3}[\dXx])"
-_MOBILE = r"(?:(?:\+|00)?86[ -]?)?(?P<m_head>1[3-9]\d)[ -]?\d{4}[ -]?(?P<m_tail>\d{4})"
+# written +86/0086-prefixed or in 3-4-4 groups, standing alone: not part of a longer run of digits,
+# so case numbers, record ids and amounts are left as they are. Written as people type them: in
+# full-width characters too (a Chinese input method in 全角 mode gives '１３８…' and 'Ｘ'; `\d` takes
+# any decimal digit, the literal digits and letters here are spelled both ways), and grouped by
+# spaces, hyphens or dots, with or without spaces around them ('138 - 0013 - 8000', '138.0013.8000').
+SEPARATOR = r"(?:[ \u3000]*[-.\u2010-\u2015\uff0d\uff0e\u00b7][ \u3000]*|[ \u3000]+)?"
+_ID = r"(?P<id>\d{6})\d{8}(?P<id_tail>\d{3}[\dXx\uff38\uff58])"
+_COUNTRY = rf"(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{SEPARATOR})?"
+_MOBILE = rf"{_COUNTRY}(?P<m_head>[1\uff11][3-9\uff13-\uff19]\d){SEPARATOR}\d{{4}}{SEPARATOR}(?P<m_tail>\d{{4}})"
 FREE_TEXT_NUMBER = re.compile(rf"(?<!\d)(?:{_ID}|{_MOBILE})(?!\d)")
 
 

@@ -12,13 +12,18 @@ from opentelemetry.trace import Status
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 
 # 18-digit resident IDs and 11-digit mobiles, standing alone: not inside a longer run of digits
-# or letters, so UUIDs and trace ids (hex) are left intact. In escaped text (a message body shown or
+# or letters, so UUIDs and trace ids (hex) are left intact; typed in full-width characters or grouped too, as
+# intake masks them in free text (shared/contracts/masking.py). In escaped text (a message body shown or
 # logged as JSON, a value quoted in a validation error) a number typed after a line break, a tab or
 # a character written as an escape follows the escape's last letter or hex digit ('\\n13912345678',
 # '\\u300013912345678' after a full-width space): the escape does not join it to a longer run.
+# What may stand between a mobile's groups: spaces, or a hyphen or dot with or without spaces around it. The same
+# as intake's masking of free text (shared.contracts.masking.SEPARATOR, which a test holds this to); telemetry sits
+# below the contracts and imports none of them.
+SEPARATOR = r"(?:[ \u3000]*[-.\u2010-\u2015\uff0d\uff0e\u00b7][ \u3000]*|[ \u3000]+)?"
 PII_PATTERN = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt])|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\U[0-9A-Fa-f]{8}))"
-    r"(\d{17}[\dXx]|1[3-9]\d{9})(?![0-9A-Za-z])"
+    rf"(\d{{17}}[\dXx\uff38\uff58]|[1\uff11][3-9\uff13-\uff19]\d{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}})(?![0-9A-Za-z])"
 )
 
 

@@ -50,3 +50,16 @@ def test_mobiles_written_with_a_country_code_or_in_groups_are_masked_too() -> No
 def test_case_numbers_record_ids_and_amounts_stay_as_they_are() -> None:
     text = "案号 430426-20261122-00001，警情 JQ4304262026112100017，欠款 1234567890123 元"
     assert mask_free_text(text) == text
+
+
+def test_numbers_typed_in_full_width_or_grouped_by_dots_or_spaced_hyphens_are_masked_too() -> None:
+    typed = ["１３８００１３８０００", "138.0013.8000", "1３800138000", "电话：138 - 0013 - 8000"]
+    typed.append("身份证１１０１０５１９４９１２３１００２Ｘ")
+    masked = ["１３８****８０００", "138****8000", "1３8****8000", "电话：138****8000"]
+    masked.append("身份证１１０１０５********００２Ｘ")
+    assert mask_free_text("；".join(typed)) == "；".join(masked)
+
+
+def test_dates_and_times_with_dots_or_hyphens_stay_as_they_are() -> None:
+    text = "2026.12.04 13:45 调解，2026-12-04，第138-0013号卷宗"
+    assert mask_free_text(text) == text

@@ -133,3 +133,15 @@ def test_the_broker_password_a_publish_span_names_never_reaches_an_exporter():
 )
 def test_only_the_password_of_a_uri_in_a_log_line_is_hidden(text, shown):
     assert redact(text) == shown
+
+
+def test_numbers_in_full_width_or_grouped_are_redacted_from_logs_and_spans_too():
+    text = "电话１３８００１３８０００、138.0013.8000、138 - 0013 - 8000，身份证１１０１０５１９４９１２３１００２Ｘ"
+    assert redact(text) == "电话[redacted]、[redacted]、[redacted]，身份证[redacted]"
+
+
+def test_logs_and_spans_take_the_same_groupings_of_a_mobile_as_intakes_masking():
+    from shared.contracts import masking
+    from shared.telemetry import processors
+
+    assert processors.SEPARATOR == masking.SEPARATOR
