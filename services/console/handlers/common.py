@@ -120,12 +120,16 @@ class Names:
         return self.places.choices(self.platform.county)
 
     def unit_choices(self) -> list[tuple[str, str]]:
-        """Every unit of every agency in the county: at its level, for each listed division."""
+        """Every unit of every agency in the county: its county unit (the county bureau, which routing designates as
+        `police@county` and a township's escalation reaches), then one for each listed division down to its own
+        level (the township's police station and 司法所)."""
+        county = self.platform.county
+        within = [d for d, _ in self.place_choices() if d != county]
         choices: list[str] = []
         for code, agency in self.platform.registry.agencies.items():
             if code == "centre":
                 continue
-            divisions = [d for d, _ in self.place_choices() if len(d) == agency.unit_digits] or [self.platform.county]
+            divisions = [county, *(d for d in within if len(d) <= agency.unit_digits)]
             choices.extend(f"{code}:{division}" for division in divisions)
         return [(unit, self.unit(unit)) for unit in choices]
 
