@@ -209,7 +209,8 @@ def test_a_court_officer_has_the_filings_in_the_navigation_and_lists_them_with_t
         "分流率": "78.2%",
         "诉前调解中": "100件",
         "调解成功": "1407件",
-        "调解成功率": "77.9%",
+        "诉前调解成功率（占分流）": "73.8%",  # as the leaders' report and Shandan's published figure count it
+        "已结束调解的成功率": "77.9%",
         "调解不成转立案": "400件",
         "申请司法确认": "120件",
         "裁定确认有效": "110件",
@@ -220,11 +221,14 @@ def test_a_court_officer_has_the_filings_in_the_navigation_and_lists_them_with_t
 
 def test_a_rate_with_nothing_to_divide_reads_as_a_dash(console, apis, browser, zhao):
     apis.answer(COURT, "GET", "/api/v1/filings", 200, {"filings": []})
-    apis.answer(COURT, "GET", "/api/v1/filings/figures", 200, figures(success_rate=None))
+    apis.answer(
+        COURT, "GET", "/api/v1/filings/figures", 200, figures(success_rate=None, mediated_share_of_diverted=None)
+    )
 
     page = text_of(console.court_filings(browser.get("/court/filings", as_=zhao)))
 
-    assert '<th scope="row">调解成功率</th><td>—</td>' in page
+    assert '<th scope="row">诉前调解成功率（占分流）</th><td>—</td>' in page
+    assert '<th scope="row">已结束调解的成功率</th><td>—</td>' in page
 
 
 def test_an_officer_of_another_agency_does_not_see_the_filings_in_the_navigation(console, apis, browser, staff):
