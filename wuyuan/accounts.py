@@ -21,6 +21,7 @@ from shared.auth.signing import SigningKeys
 from shared.contracts.identifiers import UnitCode
 from shared.persistence.transaction import transaction
 from shared.registry import load_registry
+from shared.wording import Places, load_places
 from wuyuan.secrets import kept_secret
 from wuyuan.settings import PlatformSettings
 
@@ -38,9 +39,20 @@ def account_store(settings: PlatformSettings) -> Iterator[PostgresAccountStore]:
         yield PostgresAccountStore(tx)
 
 
+def in_county(division: str, county: str, places: Places) -> bool:
+    """Whether a division code is one of the county's: listed in divisions.toml, where that lists the county's
+    divisions; else (a deployment that reads places as codes) at least a code within the county."""
+    if not division.startswith(county):
+        return False
+    listed = {code for code in places.names if code.startswith(county)}
+    return not listed or division in listed
+
+
 def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str]:
-    """Unit codes of agencies the registry knows, or AccountError naming the first that is not."""
+    """Unit codes of agencies the registry knows, at divisions of the county, or AccountError naming the first
+    that is not: an officer bound to a mistyped division would silently see nothing."""
     registry = load_registry(settings.config_dir)
+    places = load_places(settings.config_dir)
     for unit in units:
         try:
             _UNIT.validate_python(unit)
@@ -49,6 +61,8 @@ def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str
             raise AccountError(
                 f"units: {unit!r} is not a unit of a known agency ('<agency>:<division code>')"
             ) from None
+        if not in_county(unit.partition(":")[2], settings.county, places):
+            raise AccountError(f"units: {unit!r} is not at a division of county {settings.county} (divisions.toml)")
     return frozenset(units)
 
 

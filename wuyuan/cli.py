@@ -195,9 +195,16 @@ def stop_command(service: str) -> None:
     click.echo(f"{service} 已停止")
 
 
+# A service's log rotates at 10 MB, tens of thousands of lines: a bound above that shows any of it, and a
+# mistyped number is said as such instead of overflowing the reader.
+MAX_LOG_LINES = 100_000
+
+
 @main.command()
 @service_argument
-@click.option("-n", "--lines", default=50, show_default=True, help="显示末尾的多少行")
+@click.option(
+    "-n", "--lines", type=click.IntRange(1, MAX_LOG_LINES), default=50, show_default=True, help="显示末尾的多少行"
+)
 def logs(service: str, lines: int) -> None:
     """显示一个服务日志的最后几行."""
     settings = load_settings()

@@ -88,7 +88,8 @@ def _hint(error: click.BadParameter) -> str | None:
         hint = error.param.get_error_hint(error.ctx)
     if hint is None:
         return None
-    names = [hint] if isinstance(hint, str) else list(hint)
+    # click quotes each of an option's names and joins them: "'-n' / '--lines'".
+    names = hint.split(" / ") if isinstance(hint, str) else list(hint)
     return " / ".join(name.strip("'\"") for name in names)
 
 

@@ -41,6 +41,7 @@ _ACCOUNT_ERRORS = (
         "--unit：只有部门办理人（officer）绑定单位，其他角色不填",
     ),
     (re.compile(r"^units: (.+) is not a unit of a known agency"), "--unit：{0} 不是已登记机构的单位"),
+    (re.compile(r"^units: (.+) is not at a division of county ([0-9]+)"), "--unit：{0} 不在本县（{1}）的区划内"),
     (re.compile(r"^password: at least ([0-9]+) characters$"), "密码至少{0}个字符"),
     (re.compile(r"^password: at most ([0-9]+) characters$"), "密码最多{0}个字符"),
 )
@@ -58,14 +59,16 @@ def _fail(error: Exception) -> click.ClickException:
 def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
     """The units as given, or a refusal in Chinese naming --unit: before the identity database is touched."""
     from shared.contracts.identifiers import split_unit, validate_unit
-    from shared.registry import load_registry
+    from wuyuan.accounts import in_county
+    from wuyuan.labels import Names
 
     units = tuple(unit.strip() for unit in units)
     if "officer" in roles and not units:
         raise click.ClickException("未完成：--unit：部门办理人（officer）须指定所属单位，如 --unit police:430426101")
     if units and "officer" not in roles:
         raise click.ClickException("未完成：--unit：只有部门办理人（officer）绑定单位，其他角色不填 --unit")
-    registry = load_registry(settings.config_dir)
+    names = Names.of(settings)
+    registry = names.registry
     known = "、".join(f"{agency.code}（{agency.name_zh}）" for agency in registry.agencies.values())
     for unit in units:
         try:
@@ -87,6 +90,15 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
             raise click.ClickException(
                 f"未完成：--unit：“{unit}”：{name}的单位设到{level}（{deepest} 位区划代码），"
                 f"没有更下一级的单位；请用 {agency}:{division[:deepest]} 或更上一级"
+            )
+        # The code's shape says nothing of whether the place exists: an officer bound to a mistyped division
+        # would see no case at all, and nobody would be told.
+        if not in_county(division, settings.county, names.places):
+            county = names.place(settings.county)
+            county = settings.county if county == settings.county else f"{county}，{settings.county}"
+            raise click.ClickException(
+                f"未完成：--unit：“{unit}”中的区划 {division} 不是本县（{county}）的区划；"
+                f"本县的区划见 {settings.config_dir / 'divisions.toml'}"
             )
     return list(units)
 

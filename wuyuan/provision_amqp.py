@@ -13,12 +13,16 @@ from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.routing import dead_letter_exchange, inbox_queue
 from shared.messaging.topology import EXCHANGES, service_queues
 from wuyuan.agencies import inbox_case_sources, inbox_models
-from wuyuan.settings import OPERATOR, PlatformSettings
+from wuyuan.settings import FRONT_SERVICES, OPERATOR, PlatformSettings
 
 log = logging.getLogger(__name__)
 
 CENTRE_SERVICES = {"intake", "coordinator", "supervision"}
 AGENCY_TOPIC_WRITE = "^(coordinator|intake)\\.|^supervision\\.LinkRecordNoted$"
+# The console and identity answer HTTP alone: they queue no message (and take none, `has_inbox`). Their users
+# exist because every service is given one (WUYUAN_AMQP_URI, the deployment's Secrets), but may do nothing.
+SENDS_NOTHING = frozenset(FRONT_SERVICES)
+NOTHING = "^$"  # RabbitMQ's pattern for no resource at all
 # Dead letters carry personal data: a policy (not a queue argument, which an existing queue could not
 # take) makes them expire after WUYUAN_DEAD_LETTER_TTL_DAYS.
 DEAD_LETTER_POLICY = "wuyuan-dead-letters-expire"
@@ -59,19 +63,23 @@ def _permissions(settings: PlatformSettings, service: str) -> tuple[dict[str, st
     """(vhost permissions, topic permissions on the documents exchange) for a service's user.
 
     A service writes its dead letters to an exchange of its own, which no other user may write
-    to: a dead letter's user_id is then its owner's, and replay trusts nothing else.
+    to: a dead letter's user_id is then its owner's, and replay trusts nothing else. A service that
+    sends no message may write nowhere, and one with no inbox may read nothing.
     """
-    writes = [DOCUMENTS_EXCHANGE, dead_letter_exchange(service)]
+    sends, receives = service not in SENDS_NOTHING, has_inbox(settings, service)
+    writes = [DOCUMENTS_EXCHANGE] if sends else []
+    if receives:
+        writes.append(dead_letter_exchange(service))
     if service == "coordinator":
         writes.append(EVENTS_EXCHANGE)
-    write = "^(" + "|".join(re.escape(name) for name in writes) + ")$"
-    read = "^" + re.escape(inbox_queue(service)) + "$"
+    write = "^(" + "|".join(re.escape(name) for name in writes) + ")$" if writes else NOTHING
+    read = "^" + re.escape(inbox_queue(service)) + "$" if receives else NOTHING
     # Agencies may only address the centre (and note their own decisions for supervision, nothing else of
     # supervision's); the centre's groups may address anyone.
-    topic_write = ".*" if service in CENTRE_SERVICES else AGENCY_TOPIC_WRITE
+    topic_write = ".*" if service in CENTRE_SERVICES else AGENCY_TOPIC_WRITE if sends else NOTHING
     return (
-        {"configure": "^$", "write": write, "read": read},
-        {"exchange": DOCUMENTS_EXCHANGE, "write": topic_write, "read": ".*"},
+        {"configure": NOTHING, "write": write, "read": read},
+        {"exchange": DOCUMENTS_EXCHANGE, "write": topic_write, "read": ".*" if receives else NOTHING},
     )
 
 

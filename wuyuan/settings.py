@@ -1,8 +1,10 @@
 """Platform-wide settings for the `wuyuan` command, from WUYUAN_* environment variables."""
 
 import base64
+import ipaddress
 import json
 import re
+import socket
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -27,6 +29,8 @@ AGENCIES_BEFORE_FRONT = 5
 # The broker user that replays dead letters (`wuyuan dlq replay`); not a service.
 OPERATOR = "operator"
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
+# A host name as RFC 1123 writes one: dot-separated labels of letters, digits and inner hyphens.
+HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
 class PlatformSettings(BaseSettings):
@@ -79,7 +83,9 @@ class PlatformSettings(BaseSettings):
     public_url: str | None = Field(
         None, pattern=r"^https?://[^\s]+$", description="where citizens' phones reach the platform (rating links)"
     )
-    http_host: str = "127.0.0.1"
+    http_host: str = Field(
+        "127.0.0.1", description="where `wuyuan up` serves each service: a host name or an IPv4 address"
+    )
     http_port_base: int = Field(8700, ge=1024, le=65000)
     service_urls: dict[str, str] = Field(
         default_factory=dict,
@@ -193,6 +199,12 @@ class PlatformSettings(BaseSettings):
         if self.cli_token is not None and not self.cli_token.get_secret_value().strip():
             raise ValueError("WUYUAN_CLI_TOKEN：是空的")
         return self
+
+    @field_validator("http_host")
+    @classmethod
+    def _host(cls, value: str) -> str:
+        """A host name or IPv4 address, or ValueError saying which is wanted (the setting is named by the caller)."""
+        return _checked_host(value)
 
     @field_validator("state_dir", "config_dir")
     @classmethod
@@ -381,7 +393,7 @@ class PlatformSettings(BaseSettings):
             environment["WUYUAN_IDENTITY_SIGNING_KEY_DIR"] = str(self.signing_key_dir)
         if service == "identity":
             # The console signs staff in on their behalf and passes on the browser's address.
-            environment["WUYUAN_IDENTITY_TRUSTED_PROXIES"] = json.dumps([self.http_host])
+            environment["WUYUAN_IDENTITY_TRUSTED_PROXIES"] = json.dumps(_addresses_of(self.http_host))
         if service == "supervision":
             environment["WUYUAN_RATING_LINK_SECRET"] = kept_secret(self.state_dir / "secrets" / "rating-link")
             # A rating link opens the console's citizen page.
@@ -401,6 +413,40 @@ class PlatformSettings(BaseSettings):
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()
         environment["WUYUAN_PERSONAL_DATA_RETENTION_DAYS"] = str(self.personal_data_retention_days)
         return environment
+
+
+def _checked_host(value: str) -> str:
+    """A host the services can listen on and be reached at as http://HOST:PORT, or ValueError in Chinese.
+
+    An IPv6 address is refused: nameko reads its bind address as HOST:PORT, with no colon in HOST, and
+    the services' WUYUAN_HTTP_ADDRESS is checked the same way, so no service would start on one."""
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        address = None
+    if address is not None and address.version == 6:
+        raise ValueError("服务不能在 IPv6 地址上监听；请用 IPv4 地址或主机名，如 127.0.0.1、0.0.0.0 或 localhost")
+    if address is not None:
+        return value
+    labels = value.removesuffix(".").split(".")
+    # A name whose last label is a number is a mistyped IPv4 address ('10.0.0.256'), which no resolver looks up.
+    if len(value) > 253 or not all(HOST_LABEL.match(label) for label in labels) or labels[-1].isdigit():
+        raise ValueError("不是主机名或 IPv4 地址；应如 127.0.0.1、0.0.0.0 或 localhost（只用字母、数字、“-”和“.”）")
+    return value
+
+
+def _addresses_of(host: str) -> list[str]:
+    """The host's address, or the IPv4 addresses its name resolves to: identity trusts addresses, never names,
+    and the console, reaching identity on this machine at that host, connects from the address it reached."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        pass
+    try:
+        found = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
+    except OSError:  # a name that resolves to nothing: no service could listen on it either
+        return []
+    return sorted({str(entry[4][0]) for entry in found})
 
 
 def _base_url(setting: str, url: str) -> str:

@@ -181,6 +181,27 @@ def test_intake_may_raise_alerts_to_supervision_and_stability_but_no_agency_may(
         drain(admin, inbox_queue("stability"))
 
 
+@pytest.mark.parametrize("service", ["identity", "console"])
+def test_the_console_and_identity_log_in_but_may_send_and_take_nothing(platform, admin, service):
+    # They answer HTTP alone; their users exist only because every service is given one.
+    connection = connect(platform, service, platform.broker_password(service))
+    try:
+        for routing_key in ("coordinator.ReferralAccepted", "intake.RegisterDispute", "supervision.LinkRecordNoted"):
+            refused = connection.channel()
+            refused.confirm_select()
+            with pytest.raises(AccessRefused):
+                refused.basic_publish(
+                    amqp.Message(BODY, user_id=platform.broker_user(service)),
+                    exchange=DOCUMENTS_EXCHANGE,
+                    routing_key=routing_key,
+                )
+        with pytest.raises(AccessRefused):
+            connection.channel().basic_get(inbox_queue("coordinator"))
+    finally:
+        connection.collect()
+    assert drain(admin, inbox_queue("coordinator")) == []
+
+
 # --- dead-letter exchanges --------------------------------------------------------------------
 
 

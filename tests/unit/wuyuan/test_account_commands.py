@@ -1,11 +1,13 @@
 """`wuyuan account add`: units by name in the confirmation, and every refusal in Chinese naming what to fix."""
 
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import pytest
 from click.testing import CliRunner
 
+from shared.registry import DEFAULT_CONFIG_DIR
 from wuyuan.cli import main
 
 PASSWORD = "correct horse battery\n"
@@ -62,6 +64,10 @@ def test_the_confirmation_names_the_units_as_staff_know_them(store):
         (["fire:430426101"], "“fire:430426101”中的机构 fire 未登记；已登记的机构：centre（综治中心）"),
         # The court's units stand at the county: a township court unit is no unit at all.
         (["court:430426101"], "“court:430426101”：法院的单位设到县级（6 位区划代码），没有更下一级的单位"),
+        # Codes of the right shape at places the county does not have: a typo, or another county's.
+        (["police:999999"], "“police:999999”中的区划 999999 不是本县（祁东县，430426）的区划"),
+        (["police:430426999"], "“police:430426999”中的区划 430426999 不是本县（祁东县，430426）的区划"),
+        (["police:430426101", "court:431121"], "“court:431121”中的区划 431121 不是本县（祁东县，430426）的区划"),
     ],
 )
 def test_a_unit_that_is_not_one_is_refused_in_chinese_naming_the_option(store, units, says):
@@ -95,3 +101,46 @@ def test_the_identity_services_refusals_read_in_chinese(store):
     assert "未完成：密码至少12个字符" in short.output
     for result in (taken, bad_name, short):
         assert result.exit_code == 1 and "Traceback" not in result.output
+
+
+def test_units_at_the_countys_own_divisions_are_kept_at_every_level_an_agency_has(store):
+    result = add(
+        "zhou.min",
+        "--name",
+        "周敏",
+        "--role",
+        "officer",
+        "--unit",
+        "centre:430426",  # the centre itself
+        "--unit",
+        "police:430426",  # the county's bureau, above its stations
+        "--unit",
+        "justice:430426102",  # a township's 司法所
+    )
+
+    assert result.exit_code == 0, result.output
+    assert [sorted(account.units) for account in store.added] == [
+        ["centre:430426", "justice:430426102", "police:430426"]
+    ]
+
+
+def test_a_unit_at_no_division_of_the_county_says_where_the_countys_divisions_are_listed(store):
+    result = add("ding.li", "--name", "丁力", "--role", "officer", "--unit", "police:999999")
+
+    assert result.exit_code == 1
+    assert result.output.rstrip().endswith("本县的区划见 " + str(DEFAULT_CONFIG_DIR / "divisions.toml"))
+    assert store.added == []
+
+
+def test_without_a_list_of_the_countys_divisions_a_unit_must_still_lie_within_the_county(store, monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    (config / "divisions.toml").unlink()
+    monkeypatch.setenv("WUYUAN_CONFIG_DIR", str(config))
+
+    elsewhere = add("ding.li", "--name", "丁力", "--role", "officer", "--unit", "police:999999")
+    unlisted = add("zhou.min", "--name", "周敏", "--role", "officer", "--unit", "police:430426999")
+
+    assert "“police:999999”中的区划 999999 不是本县（430426）的区划" in elsewhere.output
+    assert unlisted.exit_code == 0, unlisted.output
+    assert [sorted(account.units) for account in store.added] == [["police:430426999"]]

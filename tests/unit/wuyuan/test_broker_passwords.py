@@ -87,11 +87,36 @@ def test_development_mode_accepts_a_placeholder_password(monkeypatch):
     assert PlatformSettings().broker_password("court_link") == "CHANGE-ME"
 
 
+# The console and identity answer HTTP alone: they send no message and take none.
+SILENT = ("identity", "console")
+MESSAGING = [service for service in SERVICES if service not in SILENT]
+
+
 @pytest.mark.parametrize("service", SERVICES)
-def test_each_service_may_write_only_its_own_dead_letter_exchange(service):
+def test_each_service_may_write_no_other_services_dead_letter_exchange(service):
     permissions, _ = _permissions(PlatformSettings(), service)
     write = re.compile(permissions["write"])
 
-    assert write.search(f"wuyuan.dead.{service}")
+    assert bool(write.search(f"wuyuan.dead.{service}")) == (service in MESSAGING)
     assert not any(write.search(f"wuyuan.dead.{other}") for other in SERVICES if other != service)
     assert not write.search("wuyuan.dead")  # the old shared exchange, through which anyone could plant
+
+
+@pytest.mark.parametrize("service", MESSAGING)
+def test_a_service_that_sends_and_takes_messages_writes_documents_and_reads_its_own_inbox_only(service):
+    permissions, topic = _permissions(PlatformSettings(), service)
+
+    assert re.search(permissions["write"], "wuyuan.documents")
+    assert re.search(permissions["read"], f"wuyuan.{service}.inbox")
+    assert not any(re.search(permissions["read"], f"wuyuan.{other}.inbox") for other in SERVICES if other != service)
+    assert re.search(topic["write"], "coordinator.ReferralAccepted")
+
+
+@pytest.mark.parametrize("service", SILENT)
+def test_the_console_and_identity_may_write_read_and_address_nothing(service):
+    permissions, topic = _permissions(PlatformSettings(), service)
+
+    assert permissions == {"configure": "^$", "write": "^$", "read": "^$"}
+    assert (topic["write"], topic["read"]) == ("^$", "^$")
+    for routing_key in ("coordinator.ReferralAccepted", "intake.RegisterDispute", "supervision.LinkRecordNoted"):
+        assert not re.search(topic["write"], routing_key)

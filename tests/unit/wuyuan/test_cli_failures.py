@@ -102,6 +102,7 @@ def test_a_malformed_setting_is_named_in_chinese_by_every_command(command):
     [
         ("WUYUAN_SERVICE_URLS", "coordinator=http://x", "WUYUAN_SERVICE_URLS：不是有效的 JSON"),
         ("WUYUAN_HTTP_PORT_BASE", "eighty", "WUYUAN_HTTP_PORT_BASE：应为整数"),
+        ("WUYUAN_HTTP_HOST", "not a host", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),
         ("WUYUAN_DEAD_LETTER_TTL_DAYS", "90", "WUYUAN_DEAD_LETTER_TTL_DAYS：不能大于 49"),
         ("WUYUAN_QUEUE_TYPE", "mirrored", "WUYUAN_QUEUE_TYPE：应为 'classic'、'quorum' 之一"),
         ("WUYUAN_BROKER_PASSWORDS", json.dumps({"court_link": "guest"}), "WUYUAN_BROKER_PASSWORDS.court_link：密码是"),

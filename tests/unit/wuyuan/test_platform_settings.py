@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from shared.contracts.messages import ReferralIssued
 from shared.messaging.topology import service_queues
 from tests.joined_agencies import NODE_EXAMPLE, shipped_config_with
+from wuyuan.cli_errors import setting_errors
 from wuyuan.settings import PlatformSettings
 
 # Every service of a platform with the shipped agency registry.
@@ -150,3 +151,51 @@ def test_the_shipped_ports_are_those_the_readmes_give():
 def test_a_missing_registry_is_named(tmp_path):
     with pytest.raises(ValueError, match="config_dir: no agency registry at"):
         PlatformSettings(config_dir=tmp_path)
+
+
+# --- WUYUAN_HTTP_HOST ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("host", "says"),
+    [
+        ("not a host", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址；应如 127.0.0.1、0.0.0.0 或 localhost"),
+        ("", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),
+        ("127.0.0.1:8700", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),  # the port is WUYUAN_HTTP_PORT_BASE's
+        ("10.0.0.256", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),
+        ("-zzzx.example.cn", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),
+        ("http://127.0.0.1", "WUYUAN_HTTP_HOST：不是主机名或 IPv4 地址"),
+        ("::1", "WUYUAN_HTTP_HOST：服务不能在 IPv6 地址上监听；请用 IPv4 地址或主机名"),
+    ],
+)
+def test_a_host_the_services_cannot_listen_on_is_refused_in_chinese_by_name(host, says):
+    with pytest.raises(ValidationError) as refused:
+        PlatformSettings(http_host=host)
+
+    [line] = setting_errors(refused.value)
+    assert line.startswith(says)
+
+
+@pytest.mark.parametrize(
+    ("host", "url"),
+    [
+        ("127.0.0.1", "http://127.0.0.1:8702"),
+        ("0.0.0.0", "http://0.0.0.0:8702"),
+        ("localhost", "http://localhost:8702"),
+        ("zzzx-app.qidong.example.cn", "http://zzzx-app.qidong.example.cn:8702"),
+    ],
+)
+def test_a_host_name_or_ipv4_address_is_where_the_local_platform_is_reached(host, url, tmp_path):
+    settings = PlatformSettings(http_host=host, http_port_base=8700, state_dir=tmp_path)
+
+    assert settings.http_base_url("coordinator") == url
+    assert settings.service_environment("coordinator")["WUYUAN_HTTP_ADDRESS"] == url.removeprefix("http://")
+
+
+def test_identity_trusts_the_console_at_the_address_a_host_name_resolves_to(tmp_path):
+    """Identity takes addresses and networks, never names: given one, it would not start."""
+    by_name = PlatformSettings(http_host="localhost", state_dir=tmp_path).service_environment("identity")
+    by_address = PlatformSettings(http_host="10.0.0.5", state_dir=tmp_path).service_environment("identity")
+
+    assert json.loads(by_name["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["127.0.0.1"]
+    assert json.loads(by_address["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["10.0.0.5"]
