@@ -61,8 +61,11 @@ def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str
             raise AccountError(
                 f"units: {unit!r} is not a unit of a known agency ('<agency>:<division code>')"
             ) from None
-        if not in_county(unit.partition(":")[2], settings.county, places):
+        agency, _, division = unit.partition(":")
+        if not in_county(division, settings.county, places):
             raise AccountError(f"units: {unit!r} is not at a division of county {settings.county} (divisions.toml)")
+        if len(division) > registry.agencies[agency].unit_digits:  # a village police station no referral reaches
+            raise AccountError(f"units: {unit!r} is finer than {agency}'s units, which stand at {agency}'s own level")
     return frozenset(units)
 
 

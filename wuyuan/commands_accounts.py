@@ -42,6 +42,7 @@ _ACCOUNT_ERRORS = (
     ),
     (re.compile(r"^units: (.+) is not a unit of a known agency"), "--unit：{0} 不是已登记机构的单位"),
     (re.compile(r"^units: (.+) is not at a division of county ([0-9]+)"), "--unit：{0} 不在本县（{1}）的区划内"),
+    (re.compile(r"^units: (.+) is finer than "), "--unit：{0} 比该机构最下一级的单位还细，没有这样的单位"),
     (re.compile(r"^password: at least ([0-9]+) characters$"), "密码至少{0}个字符"),
     (re.compile(r"^password: at most ([0-9]+) characters$"), "密码最多{0}个字符"),
 )

@@ -30,3 +30,10 @@ def test_a_unit_at_no_division_of_the_county_is_refused_naming_it(settings, unit
 def test_a_unit_of_no_known_agency_is_still_refused_first(settings):
     with pytest.raises(AccountError, match="units: 'fire:999999' is not a unit of a known agency"):
         checked_units(settings, ["fire:999999"])
+
+
+def test_a_unit_finer_than_its_agencys_own_is_refused_where_accounts_are_made_from_python_too(settings):
+    with pytest.raises(AccountError) as refused:
+        checked_units(settings, ["police:430426101201"])  # a village: the police have no unit there
+    assert "finer than police's units" in str(refused.value)
+    assert checked_units(settings, ["police:430426101"]) == frozenset({"police:430426101"})
