@@ -13,6 +13,7 @@ from services.console.handlers import (
     court,
     documents,
     mediation,
+    password,
     petitions,
     police,
     referrals,
@@ -66,6 +67,14 @@ class Console(PlatformService):
     @page("POST", "/logout")
     def sign_out(self, request: Request) -> Response:
         return sessions.sign_out(request, self.visitor(request), self.uow)
+
+    @page("GET", "/password")
+    def password_page(self, request: Request) -> Response:
+        return password.password_page(self.visitor(request), self.platform, done=request.args.get("done") == "1")
+
+    @page("POST", "/password")
+    def change_password(self, request: Request) -> Response:
+        return password.change_password(self.visitor(request), request, self.apis, self.platform)
 
     @page("GET", "/")
     def home(self, request: Request) -> Response:

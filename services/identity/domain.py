@@ -66,11 +66,19 @@ def new_account(username: str, display_name: str, roles: frozenset[Role], units:
     return Account(username, display_name.strip(), roles, units)
 
 
-def check_password(password: str) -> None:
+def password_problem(password: str) -> str | None:
+    """What the password rule says of a password, or None when it may be used."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"password: at least {MIN_PASSWORD_LENGTH} characters")
+        return f"at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > 1024:
-        raise AccountError("password: at most 1024 characters")
+        return "at most 1024 characters"
+    return None
+
+
+def check_password(password: str) -> None:
+    problem = password_problem(password)
+    if problem is not None:
+        raise AccountError(f"password: {problem}")
 
 
 def sign_in(

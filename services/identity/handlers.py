@@ -12,6 +12,8 @@ from services.identity.store import AccountStore
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.delivery.statements import Row
+from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 
@@ -70,6 +72,54 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
         "expires_at": expires_at.isoformat(),
         "account": principal.as_json(),
     }
+
+
+class ChangePassword(BaseModel):
+    """A signed-in person's own new password, given with the one they have."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+def change_own_password(
+    command: ChangePassword, caller: Principal, address: str | None, uow: Work, issuer: Issuer, platform: Platform
+) -> dict[str, Any]:
+    """The caller's own password, changed once they have given the one they have.
+
+    A wrong current password counts as a failed sign-in, toward the same lock: a token left on an unattended
+    screen must not become a way to guess the password. The hashes are computed outside any transaction, as
+    for signing in."""
+    problem = domain.password_problem(command.new_password)
+    if problem is None and command.new_password == command.current_password:
+        problem = "must differ from the current password"
+    if problem is not None:
+        raise BadInput([{"field": "new_password", "message": problem, "type": "password_policy"}])
+    now = platform.now()
+    with uow:
+        checked_hash = uow.store.password_hash(caller.subject)
+    if checked_hash is None:  # a person a deployment's own OpenID Connect provider vouches for
+        raise NotFound(f"account {caller.subject}: its password is kept by the identity provider that signed it")
+    matches = issuer.passwords.matches(checked_hash, command.current_password)
+    new_hash = issuer.passwords.hash(command.new_password) if matches else None
+    with uow:
+        found = uow.store.lock(caller.subject)
+        if found is None:
+            raise NotFound(f"account {caller.subject}")
+        account, password_hash = found
+        outcome, updated = domain.sign_in(account, matches and password_hash == checked_hash, now, issuer.lockout)
+        if outcome is SignInOutcome.SIGNED_IN and new_hash is not None:
+            uow.store.set_password(caller.subject, new_hash, now)
+            uow.store.log_sign_in(caller.subject, address, "password_changed", now)
+            return {"changed_at": now.isoformat()}
+        if updated is not None:
+            uow.store.save(updated, None)
+        uow.store.log_sign_in(caller.subject, address, f"password_change_{outcome.value}", now)
+    if outcome is SignInOutcome.WRONG_PASSWORD:
+        raise BadInput([{"field": "current_password", "message": "is not the account's password", "type": "wrong"}])
+    raise TooManyAttempts(  # locked (now or before) or disabled: no more guesses until the lock lapses
+        "the account is locked after repeated failures; try again later", int(issuer.lockout.lockout.total_seconds())
+    )
 
 
 # --- accounts, managed by operators with `wuyuan account` ----------------------------------------

@@ -38,6 +38,16 @@ class Identity(PlatformService):
     def me(self, request: Request) -> Response:
         return json_response(200, self.caller.as_json())
 
+    # Anyone signed in by this issuer changes their own password, and only their own: the account is the token's.
+    # No Idempotency-Key is kept: its fingerprint would be a fast hash of a body holding both passwords.
+    @api("POST", "/api/v1/me/password", access=SIGNED_IN, idempotent=False)
+    def change_password(self, request: Request) -> Response:
+        command = parse_body(request, handlers.ChangePassword)
+        address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies())
+        return json_response(
+            200, handlers.change_own_password(command, self.caller, address, self.uow, self.issuer, self.platform)
+        )
+
     # Staff read who acted on a case (登记人, 经办人) by name; operators see no case, so need none.
     @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES))
     def staff_names(self, request: Request) -> Response:

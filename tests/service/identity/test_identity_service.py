@@ -22,7 +22,8 @@ from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys
 from shared.auth.tokens import KeySet, TokenVerifier
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
-from shared.http import PUBLIC, ApiHandler, BadInput
+from shared.http import PUBLIC, SIGNED_IN, ApiHandler, BadInput
+from shared.persistence.errors import NotFound
 from tests.fakes.identity import FakeAccountStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
@@ -368,3 +369,81 @@ def test_one_address_failing_across_many_accounts_is_stopped_before_any_password
     assert account_store.rows["liu.yang"]["failed_attempts"] == 0  # the account itself is untouched
     clock[0] = MORNING + LOCKOUT + timedelta(minutes=1)  # the failures have aged out of the window
     assert sign_in(identity, http, "liu.yang", PASSWORD).status_code == 201
+
+
+# --- changing one's own password --------------------------------------------------------------------
+
+NEW_PASSWORD = "wuyuan-刘洋-2027-changed"
+
+
+def change_password(identity: Identity, http, current: str, new: str = NEW_PASSWORD):
+    identity.caller = OFFICER
+    body = {"current_password": current, "new_password": new}
+    return identity.change_password(
+        EnvironBuilder(method="POST", json=body, environ_base={"REMOTE_ADDR": "10.0.3.9"}).get_request()
+    )
+
+
+def refused_password_change(identity: Identity, http, current: str, new: str = NEW_PASSWORD) -> list[tuple]:
+    with pytest.raises(BadInput) as refusal:
+        change_password(identity, http, current, new)
+    return [(f["field"], f["type"]) for f in refusal.value.fields]
+
+
+def test_a_signed_in_officer_changes_their_own_password_and_signs_in_with_the_new_one_only(
+    identity, account_store, http
+):
+    response = change_password(identity, http, PASSWORD)
+
+    assert response.status_code == 200 and http.body(response) == {"changed_at": MORNING.isoformat()}
+    assert refused(identity, http, "liu.yang", PASSWORD) == WRONG_ANSWER
+    assert sign_in(identity, http, "liu.yang", NEW_PASSWORD).status_code == 201
+    assert ("liu.yang", "password_changed") in account_store.outcomes()
+    # The operator's account, which shared the first password, keeps it.
+    assert sign_in(identity, http, "ops.zhang", PASSWORD).status_code == 201
+
+
+def test_a_wrong_current_password_changes_nothing_and_counts_toward_the_lock_as_a_failed_sign_in(
+    identity, account_store, http
+):
+    assert refused_password_change(identity, http, WRONG) == [("current_password", "wrong")]
+
+    assert account_store.rows["liu.yang"]["failed_attempts"] == 1
+    assert account_store.outcomes()[-1] == ("liu.yang", "password_change_wrong_password")
+    for _ in range(MAX_FAILURES - 1):
+        with contextlib.suppress(BadInput):
+            change_password(identity, http, WRONG)
+    # Locked now, even against the right password: a token left on a screen is no way to guess it.
+    with pytest.raises(TooManyAttempts):
+        change_password(identity, http, PASSWORD)
+    assert refused(identity, http, "liu.yang", PASSWORD) == WRONG_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("new", "problem"),
+    [("short-1", "at least 12 characters"), (PASSWORD, "must differ from the current password")],
+)
+def test_a_new_password_the_rule_refuses_is_named_and_nothing_is_checked_or_counted(
+    identity, account_store, http, new, problem
+):
+    with pytest.raises(BadInput) as refusal:
+        change_password(identity, http, PASSWORD, new)
+
+    [field] = refusal.value.fields
+    assert (field["field"], field["type"], field["message"]) == ("new_password", "password_policy", problem)
+    assert account_store.rows["liu.yang"]["failed_attempts"] == 0
+    assert sign_in(identity, http, "liu.yang", PASSWORD).status_code == 201
+
+
+def test_a_person_another_provider_vouches_for_has_no_password_here(identity, account_store, http):
+    identity.caller = Principal("oidc.wang", "王某", frozenset({Role.LEADER}))
+    body = {"current_password": PASSWORD, "new_password": NEW_PASSWORD}
+    request = EnvironBuilder(method="POST", json=body).get_request()
+
+    with pytest.raises(NotFound):
+        identity.change_password(request)
+
+
+def test_changing_a_password_is_open_to_anyone_signed_in_and_to_no_one_else():
+    handler = next(h for h in Identity.change_password.nameko_entrypoints if isinstance(h, ApiHandler))
+    assert handler.access == SIGNED_IN and not handler.takes_key
