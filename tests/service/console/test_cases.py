@@ -82,3 +82,29 @@ def test_a_case_number_with_a_trailing_newline_is_not_found_without_asking(conso
         console.registered(browser.get("/window/cases/x", as_=WANG), CASE_ID + "\n")
 
     assert apis.calls == []
+
+
+@pytest.mark.parametrize(
+    ("query", "order"),
+    [
+        ("", "按最近变动时间排列，最新的在前"),
+        ("?status=in_progress", "按最近变动时间排列，最早的在前（久未变动的先办）"),
+    ],
+)
+def test_the_list_says_how_it_is_ordered_and_shows_each_cases_last_change_in_beijing_time(
+    console, apis, browser, staff, query, order
+):
+    staff.signed_in(WANG)
+    row = {
+        "case_id": CASE_ID,
+        "status": "in_progress",
+        "registered_at": "2026-11-23T01:10:00+00:00",
+        "updated_at": "2026-11-24T07:45:00+00:00",
+    }
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [row], "counts": {}, "total": 1})
+
+    page = console.cases(browser.get(f"/cases{query}", as_=WANG)).get_data(as_text=True)
+
+    assert order in page
+    assert '<th scope="col">最近变动</th>' in page
+    assert "<td>2026-11-23 09:10</td>\n    <td>2026-11-24 15:45</td>" in page
