@@ -31,6 +31,7 @@ from services.coordinator.domain.decisions import (
     about,
 )
 from services.coordinator.domain.model import (
+    SETTLING_RESULTS,
     Agreement,
     Case,
     CaseFacts,
@@ -213,6 +214,10 @@ def record_decline(
     draft.note(TimelineKind.REFERRAL_DECLINED, **about(referral), officer=officer, reason=reason)
     lead = referral.role is ReferralRole.LEAD
     fallbacks = case.plan.lead_units if lead else case.plan.co_reserve_units
+    if not lead and _lead_has_settled(case):
+        # The lead has resolved the dispute (or taken it into a statutory procedure): a co-unit brought in now
+        # would have nothing left to work with it on, and the case would wait on it for nothing.
+        fallbacks = ()
     # Any unit that ever held a referral is out: one that declined would only decline again.
     taken = {r.unit for r in case.referrals}
     successor = next((u for u in fallbacks if u not in taken), None)
@@ -224,6 +229,12 @@ def record_decline(
         draft.await_staff(referral.role, f"{unit} declined as {role} and no {kind} is left", code, unit)
     draft.conclude()
     return draft.decision()
+
+
+def _lead_has_settled(case: Case) -> bool:
+    """The lead of the case's round has reported a result that settles it, whatever its co-units still do."""
+    lead = case.current_lead()
+    return lead is not None and lead.result in SETTLING_RESULTS
 
 
 def record_result(

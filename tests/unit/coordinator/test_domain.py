@@ -395,6 +395,17 @@ def test_a_co_unit_gap_no_longer_matters_once_the_lead_has_resolved_the_dispute(
     assert resolved.gaps == ()
 
 
+def test_a_co_unit_that_declines_after_the_lead_resolved_the_dispute_is_not_replaced_and_the_case_resolves() -> None:
+    case = triaged(Category.TRAFFIC).case  # police lead, justice co-unit, petition in reserve
+    case = ok(report(case, POLICE, ResultCode.HANDLED)).case
+    assert case.status is not CaseStatus.RESOLVED  # the lead waits for its co-unit
+
+    declined = ok(decline(case, JUSTICE, "当事人已和解，无需配合"))
+
+    assert {r.unit for r in declined.case.referrals} == {POLICE, JUSTICE}  # no reserve brought in for nothing
+    assert declined.case.status is CaseStatus.RESOLVED and declined.case.gaps == ()
+
+
 def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the_reason() -> None:
     case = triaged(Category.NEIGHBOUR).case
     justice = referral_of(case, JUSTICE)
