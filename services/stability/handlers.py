@@ -185,9 +185,13 @@ def _shown(person: Row, cases: list[Row], platform: Platform) -> dict[str, Any]:
     own = [c for c in cases if c["case_id"] in person["case_ids"] or c["record_id"] in person["record_ids"]]
     case_facts = facts_of_cases(own)
     assessment = assess([*person["events"], *case_facts], platform.now())
+    known = {c["case_id"] for c in own}
     return {
         **person,
         "case_facts": case_facts,
+        # Numbers typed onto the file that the committee has no case of (mistyped, or not yet assigned): said
+        # on the file, since they add nothing to its colour.
+        "unknown_case_ids": [case_id for case_id in person["case_ids"] if case_id not in known],
         "colour": assessment.colour.value,
         "reasons": [r.as_json() for r in assessment.reasons],
         "missing_leader": missing_leader(assessment.colour, person["leader"]),

@@ -335,3 +335,12 @@ def test_a_form_without_the_session_key_reaches_no_committee(console, apis, brow
         console.act_on_stability_person(browser.post(f"{LINK}/leader", {"leader_name": "刘"}, as_=xia), PID, "leader")
 
     assert apis.calls == []
+
+
+def test_a_case_number_the_committee_has_no_case_of_is_said_beside_the_cases_on_the_file(console, apis, browser, xia):
+    typo = "430426-20261123-99999"
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, {**RED, "case_ids": [typo], "unknown_case_ids": [typo]})
+
+    page = text_of(console.stability_person(browser.get(LINK, as_=xia), PID))
+
+    assert f"其中 {typo} 本委尚无此案件的记录：编号有误，或案件尚未分派" in page

@@ -407,6 +407,16 @@ def went_overdue(case_number: int) -> CaseWentOverdue:
     )
 
 
+def test_a_case_number_the_committee_has_no_case_of_is_named_on_the_file(stability, http):
+    stability.on_case_assigned(petition_case(1))
+    typo = "430426-20261123-99999"
+    person_id = put_on_file(stability, http, {**ZHANG, "case_ids": ["430426-20261123-00001", typo]})
+
+    shown = http.body(stability.show_person(http.get(), person_id))
+
+    assert shown["unknown_case_ids"] == [typo]
+
+
 def test_two_petition_cases_on_file_make_a_repeat_petitioner_with_no_fact_typed_in(stability, http):
     stability.on_case_assigned(petition_case(1))
     stability.on_case_assigned(petition_case(2))
