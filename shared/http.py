@@ -20,7 +20,14 @@ from shared.auth.settings import current_auth_settings
 from shared.auth.tokens import KeysUnavailable, TokenVerifier
 from shared.contracts.identifiers import CaseId
 from shared.contracts.json_values import json_default
-from shared.contracts.strict_json import loads_strict
+from shared.contracts.strict_json import (
+    LONE_SURROGATE,
+    NUL,
+    TextFault,
+    UnstorableText,
+    loads_strict,
+    unstorable_text,
+)
 from shared.dependency import Injects
 from shared.persistence.errors import Conflict, InvalidValue, NotFound, StoreUnavailable
 from shared.persistence.idempotency import (
@@ -118,6 +125,8 @@ def parse_body(request: Request, model: type[M]) -> M:
         )
     try:
         data = loads_strict(raw or b"null")
+    except UnstorableText as exc:  # plain JSON, but text no store could keep: named where it is
+        raise BadInput(_text_field_errors(exc.faults, "(body)")) from None
     except ValueError as exc:  # not UTF-8, not JSON, NaN, duplicate keys, too deep
         raise _body_error(f"not valid JSON: {str(exc)[:200]}") from None
     if not isinstance(data, dict):
@@ -133,18 +142,24 @@ def parse_body(request: Request, model: type[M]) -> M:
 # Text no one types into a filter or a URL: the C0 controls and DEL. NUL is what PostgreSQL text refuses
 # (psycopg raises before sending it), and a lone surrogate cannot be encoded as UTF-8 to send at all.
 _CONTROLS = re.compile("[\x00-\x1f\x7f]")
-_NUL = re.compile("\x00")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _NAMED_UP_TO = 100  # a parameter's name as a field error repeats it
+_NOT_UNICODE = "must be Unicode text: it holds a lone surrogate"
+# Decoded input's unstorable text (shared.contracts.strict_json.TextFault): (kind, in a key) -> message, type.
+_TEXT_FAULTS = {
+    (NUL, False): ("must not contain the NUL character", "control_character"),
+    (NUL, True): ("holds a key that contains the NUL character", "control_character"),
+    (LONE_SURROGATE, False): (_NOT_UNICODE, "string_unicode"),
+    (LONE_SURROGATE, True): ("holds a key that is not Unicode text (a lone surrogate)", "string_unicode"),
+}
 
 
-def _character_fault(field: str, text: str, controls: re.Pattern[str]) -> FieldError | None:
+def _character_fault(field: str, text: str) -> FieldError | None:
     """What is wrong with the characters of `text`, never repeating them (they may be a person's data)."""
-    if controls.search(text):
-        allowed = "control characters" if controls is _CONTROLS else "the NUL character"
-        return {"field": field, "message": f"must not contain {allowed}", "type": "control_character"}
+    if _CONTROLS.search(text):
+        return {"field": field, "message": "must not contain control characters", "type": "control_character"}
     if _SURROGATE.search(text):
-        return {"field": field, "message": "must be Unicode text: it holds a lone surrogate", "type": "string_unicode"}
+        return {"field": field, "message": _NOT_UNICODE, "type": "string_unicode"}
     return None
 
 
@@ -153,9 +168,9 @@ def text_faults(pairs: Iterable[tuple[str, object]], unnamed: str) -> list[Field
     or a lone surrogate, each named by its parameter, or `unnamed` when the name itself holds one."""
     faults: dict[str, FieldError] = {}
     for name, value in pairs:
-        fault = _character_fault(unnamed, name, _CONTROLS)
+        fault = _character_fault(unnamed, name)
         if fault is None and isinstance(value, str):
-            fault = _character_fault(name[:_NAMED_UP_TO], value, _CONTROLS)
+            fault = _character_fault(name[:_NAMED_UP_TO], value)
         if fault is not None:
             faults.setdefault(str(fault["field"]), fault)
     return list(faults.values())
@@ -164,27 +179,18 @@ def text_faults(pairs: Iterable[tuple[str, object]], unnamed: str) -> list[Field
 def _decoded_faults(data: object) -> list[FieldError]:
     """Field errors for the text anywhere in decoded input that PostgreSQL could not store: NUL or a lone surrogate.
     Other controls may belong there (a note's line breaks)."""
-    faults: list[FieldError] = []
-    pending: list[tuple[str, object]] = [("", data)]
-    while pending:
-        path, item = pending.pop()
-        children: Iterable[tuple[object, object]] = ()
-        if isinstance(item, dict):
-            children = item.items()
-        elif isinstance(item, list | tuple):
-            children = enumerate(item)
-        elif isinstance(item, str):
-            fault = _character_fault(path or "(input)", item, _NUL)
-            if fault is not None:
-                faults.append(fault)
-        for key, child in children:
-            key_fault = _character_fault(path or "(input)", key, _NUL) if isinstance(key, str) else None
-            if key_fault is not None:
-                faults.append(key_fault)
-                continue
-            name = str(key)[:_NAMED_UP_TO]
-            pending.append((f"{path}.{name}" if path else name, child))
-    return faults
+    return _text_field_errors(unstorable_text(data), "(input)")
+
+
+def _text_field_errors(faults: list[TextFault], whole: str) -> list[FieldError]:
+    """Each fault named by its dotted path (`whole` for the input itself), once per field and message: a key's
+    fault names the object that holds the key."""
+    errors: dict[tuple[str, str], FieldError] = {}
+    for fault in faults:
+        field = ".".join(str(part)[:_NAMED_UP_TO] for part in fault.path) or whole
+        message, error_type = _TEXT_FAULTS[fault.kind, fault.in_key]
+        errors.setdefault((field, message), {"field": field, "message": message, "type": error_type})
+    return list(errors.values())
 
 
 def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = ()) -> M:

@@ -19,6 +19,7 @@ class SenderRefusal(StrEnum):
     WRONG_SENDER = "wrong_sender"  # published by another service's broker user than the message needs
     UNKNOWN_AGENCY = "unknown_agency"  # names a unit of an agency the registry does not know
     WRONG_UNIT = "wrong_unit"  # a document addressed to a unit of another agency than the service's own
+    WRONG_RECIPIENT = "wrong_recipient"  # a document to the centre addressed to another unit than the centre's
 
 
 @dataclass(frozen=True)
@@ -75,3 +76,13 @@ class Platform:
         if split_unit(message.recipient)[0] != agency.code:
             reason = f"{message.type} to {message.recipient}: {message.recipient} is not a unit of {agency.code}"
             raise Refused(SenderRefusal.WRONG_UNIT, reason)
+
+    def require_centre_recipient(self, message: Envelope) -> None:
+        """A document to a centre service counts only when addressed to the county's centre unit, the one unit
+        every report to the centre names: one addressed elsewhere was meant for someone else, or its sender
+        does not know whom it reports to, and keeping it would record it as said to the centre."""
+        if message.recipient != self.centre_unit:
+            reason = (
+                f"{message.type} to {message.recipient}: a document to the centre is addressed to {self.centre_unit}"
+            )
+            raise Refused(SenderRefusal.WRONG_RECIPIENT, reason)

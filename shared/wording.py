@@ -711,6 +711,7 @@ REJECTION_REASONS = {
     "unknown_agency": "署名单位不属于已登记的机构",
     "unknown_referral": "中心没有该交办件",
     "wrong_unit": "该交办件不是交给本单位的",
+    "wrong_recipient": "收件单位不是本县综治中心",
     "referral_closed": "该交办件已结束",
     "already_accepted": "该交办件已签收",
     "wrong_status": "交办件当前状态不允许此操作",

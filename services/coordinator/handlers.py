@@ -152,7 +152,7 @@ class CallIn(BaseModel):
 
 def handle_case_registered(message: CaseRegistered, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     """Triage a new case: designate its units and refer it to them."""
-    desk.platform.require_sender(message, sent_by, "intake")
+    _require_centre_service(desk.platform, message, sent_by, "intake")
     facts = CaseFacts(
         case_id=message.case_id,
         source=message.source,
@@ -175,7 +175,7 @@ def handle_case_registered(message: CaseRegistered, sent_by: str | None, uow: Wo
 def handle_repeat_report_linked(
     message: RepeatReportLinked, sent_by: str | None, uow: Work, desk: Coordination
 ) -> None:
-    desk.platform.require_sender(message, sent_by, "intake")
+    _require_centre_service(desk.platform, message, sent_by, "intake")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: repeat linked", message) as change:
         change.apply(
             rules.link_repeat(change.case, message.source, message.source_record_id, message.reason, *change.issuing)
@@ -227,7 +227,7 @@ def handle_referral_declined(message: ReferralDeclined, sent_by: str | None, uow
 
 def handle_escalate_case(message: EscalateCase, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     """逾期提级: supervision saw a unit overdue past its level's threshold; only supervision may say so."""
-    desk.platform.require_sender(message, sent_by, "supervision")
+    _require_centre_service(desk.platform, message, sent_by, "supervision")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: escalate case", message) as change:
         change.apply(
             levels.escalate_overdue(
@@ -326,7 +326,7 @@ def _result_of(message: ResultReported) -> ResultCode:
 
 
 def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Work, desk: Coordination) -> None:
-    desk.platform.require_sender(message, sent_by, "supervision")
+    _require_centre_service(desk.platform, message, sent_by, "supervision")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: follow-up rated", message) as change:
         change.apply(
             rules.record_rating(
@@ -337,7 +337,7 @@ def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Wor
 
 def handle_spot_check_found(message: SpotCheckFound, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     """回访抽查: supervision's finding on a closed case; dissatisfied reopens it (only supervision may say so)."""
-    desk.platform.require_sender(message, sent_by, "supervision")
+    _require_centre_service(desk.platform, message, sent_by, "supervision")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: spot check found", message) as change:
         change.apply(
             spot_checks.record_spot_check(
@@ -677,7 +677,7 @@ def _require_known_agency(platform: Platform, unit: str, field: str = "unit") ->
 
 
 def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str | None) -> None:
-    """A report counts only from the service of the agency its unit belongs to."""
+    """A report counts only from the service of the agency its unit belongs to, addressed to the centre."""
     try:
         service = platform.registry.service_for_unit(message.sender)
     except KeyError as unknown:
@@ -685,6 +685,14 @@ def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str 
             SenderRefusal.UNKNOWN_AGENCY, f"{message.type} from {message.sender}: {unknown.args[0]}"
         ) from None
     platform.require_sender(message, sent_by, service)
+    platform.require_centre_recipient(message)
+
+
+def _require_centre_service(platform: Platform, message: Envelope, sent_by: str | None, service: str) -> None:
+    """A document of the centre's own services counts only from `service`'s broker user, addressed to the centre
+    as they address it: one for another centre came from a service set up for another county."""
+    platform.require_sender(message, sent_by, service)
+    platform.require_centre_recipient(message)
 
 
 # --- refusals (issue 15) -----------------------------------------------------------------------------

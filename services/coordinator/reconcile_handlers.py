@@ -112,6 +112,7 @@ def handle_lead_contacts_provided(
     made meanwhile is seen: a referral escalated meanwhile goes with its withdrawal and no numbers, one finished
     meanwhile not at all (the agency reported it, so has it)."""
     desk.platform.require_sender(message, sent_by, "intake")
+    desk.platform.require_centre_recipient(message)
     with uow:
         uow.claim(message)
         try:

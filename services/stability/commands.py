@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from services.stability.persons import EventKind
 from shared.contracts.dates import CalendarDateTime
 from shared.contracts.disputes import LongText, RecordId, ShortText
+from shared.contracts.field_rules import field_error
 from shared.contracts.identifiers import CaseId, DivisionCode, Mobile, ResidentId
 
 MAX_LINKS = 50
@@ -40,11 +41,11 @@ class AddEvent(Body):
     @model_validator(mode="after")
     def _fits_its_kind(self) -> Self:
         if self.kind is EventKind.GROUP and self.size is None:
-            raise ValueError("size: a group needs its size (人数)")
+            raise field_error("size", "a group needs its size (人数)", self.size, "missing")
         if self.kind is not EventKind.GROUP and self.size is not None:
-            raise ValueError("size: only a group has a size")
+            raise field_error("size", "only a group has a size", self.size)
         if self.kind is not EventKind.VIOLENCE and self.criminal_risk:
-            raise ValueError("criminal_risk: only violence carries 民转刑 risk")
+            raise field_error("criminal_risk", "only violence carries 民转刑 risk", self.criminal_risk)
         return self
 
 

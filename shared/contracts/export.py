@@ -113,7 +113,8 @@ document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it say
   units (`rejected: wrong_unit: …`).
 - `sender` and `recipient` are unit codes `<agency>:<division code>`. A referral's `recipient` is the
   unit it is issued to; a report about it (accepted, declined, progress, clock, result) has that unit as
-  `sender` and the centre unit `centre:<county division>` (e.g. `{CENTRE_UNIT}`) as `recipient`.
+  `sender` and the centre unit `centre:<county division>` (e.g. `{CENTRE_UNIT}`) as `recipient`. The
+  coordinator dead-letters a document addressed to any other unit (`rejected: wrong_recipient: …`).
 - Only an agency that owns a source may feed records in (`RegisterDispute` to intake): its entry in the
   agency registry (config/agencies.toml) names it in `feeds`, and intake takes a feed only from that
   agency's broker user, from one of its units, with `report.source` equal to its `feeds`; anything
@@ -454,6 +455,8 @@ def _trusted_sender(model: type[Envelope], vhost: str) -> str:
 def _recipient_check(model: type[Envelope]) -> str:
     if issubclass(model, Document) and model.DESTINATION == TO_RECIPIENT_AGENCY:
         return ", that `recipient` is one of the service's own units (else `wrong_unit`)"
+    if issubclass(model, Document) and model.DESTINATION == "coordinator":
+        return ", that `recipient` is the centre unit `centre:<county division>` (else `wrong_recipient`)"
     return ""
 
 

@@ -138,6 +138,11 @@ CASES = {
     "result-outcome-unknown": Bad(
         "justice_link", REFERRAL + "/result", changed(RESULT, outcome="partly"), field="outcome"
     ),
+    # Text no database could keep, escaped in otherwise plain JSON: named by its field, not as the body.
+    "progress-note-nul": Bad("justice_link", REFERRAL + "/progress", {"note": "已联系\x00申请人"}, field="note"),
+    "result-summary-lone-surrogate": Bad(
+        "justice_link", REFERRAL + "/result", changed(RESULT, summary="双方\ud800达成协议"), field="summary"
+    ),
     "result-summary-too-long": Bad(
         "justice_link", REFERRAL + "/result", changed(RESULT, summary=TOO_LONG), field="summary"
     ),

@@ -3,10 +3,12 @@
 import json
 import secrets
 import time
+from datetime import UTC, datetime
 from uuid import uuid4
 
 import pytest
 
+from shared.contracts.messages import ProgressReported
 from shared.messaging.routing import document_routing_key
 from shared.telemetry.file_exporter import read_spans
 from tests.e2e.test_delivery import COURT, debt_case, message_body, publish_as, report_for
@@ -101,6 +103,36 @@ def test_a_result_for_a_referral_already_closed_is_told_to_the_court_once_and_ke
         return found if len(found) == 2 else {}
 
     assert wait_for(refusal_spans, 15, "the refusal's spans") == {"refused": "coordinator", "told": "court_link"}
+
+
+def test_a_report_addressed_to_another_unit_than_the_centre_is_refused_and_never_on_the_case(platform, client):
+    case_id, referral = debt_case(client)
+    misaddressed = ProgressReported.build(
+        message_id=uuid4(),
+        occurred_at=datetime.now(UTC),
+        case_id=case_id,
+        sender=COURT,
+        recipient="police:430426",
+        referral_id=referral["referral_id"],
+        officer=OFFICER,
+        note="已电话联系双方",
+    )
+    publish_report(platform, misaddressed)
+
+    [rejection] = wait_for(
+        lambda: [r for r in rejections(client) if r["rejected_message_id"] == str(misaddressed.message_id)],
+        30,
+        "the court's refusal notice",
+    )
+    assert (rejection["refused_by"], rejection["reason"], rejection["unit"]) == (
+        "coordinator",
+        "wrong_recipient",
+        COURT,
+    )
+    timeline = client.wait_for(
+        case_id, lambda c: any(e["kind"] == "report_rejected" for e in c["timeline"]), what="report_rejected"
+    )["timeline"]
+    assert "progress_reported" not in [e["kind"] for e in timeline]
 
 
 def test_a_report_about_a_case_not_registered_is_retried_before_anyone_is_told(platform, client):

@@ -74,11 +74,12 @@ CLEARER_ERRORS = {
     ("leader.post", "missing"): "请填写包案领导职务",
     ("leader.plan", "missing"): "请填写稳控方案",
 }
-# The API's rules across fields (its model's own check, named in the message): the input each belongs beside.
+# The API's rules across fields (its model's own check): the input each belongs beside. The API names the field;
+# an answer from before it did named the body, with the field in the message, and is placed by its message.
 CROSS_FIELD_ERRORS = (
-    ("size: a group needs", "events.size", "群体性纠纷须填写人数（2人以上）"),
-    ("size: only a group", "events.size", "只有群体性纠纷才填写人数"),
-    ("criminal_risk:", "events.criminal_risk", "只有暴力倾向才能标记民转刑风险"),
+    ("a group needs its size", "events.size", "群体性纠纷须填写人数（2人以上）"),
+    ("only a group has a size", "events.size", "只有群体性纠纷才填写人数"),
+    ("only violence carries", "events.criminal_risk", "只有暴力倾向才能标记民转刑风险"),
 )
 DATE_TIME_ERROR = "请填写日期和时间，如2026-11-23 09:30"
 

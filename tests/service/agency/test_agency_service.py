@@ -308,6 +308,33 @@ def test_an_officer_name_typed_into_the_body_is_refused_the_signed_in_caller_act
     assert uow.sent == []
 
 
+@pytest.mark.parametrize(
+    ("note", "error_type"), [("已联系\x00申请人", "control_character"), ("已联系\ud800申请人", "string_unicode")]
+)
+def test_a_note_no_database_could_keep_is_refused_naming_the_note_and_nothing_is_sent(
+    police, uow, agency_store, http, received, note, error_type
+):
+    police.accept(http.post({}), str(REFERRAL))
+    kept = len(agency_store.entries)
+
+    with pytest.raises(BadInput) as refused:
+        police.progress(http.post({"note": note}), str(REFERRAL))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("note", error_type)]
+    assert uow.sent_of(ProgressReported) == []
+    assert len(agency_store.entries) == kept
+
+
+def test_a_result_summary_holding_a_lone_surrogate_is_refused_naming_the_summary(police, uow, http, received):
+    police.accept(http.post({}), str(REFERRAL))
+
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post({"result": "handled", "summary": "依法处理\ud800"}), str(REFERRAL))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("summary", "string_unicode")]
+    assert uow.sent_of(ResultReported) == []
+
+
 def letter(kind: type[ReminderIssued] | type[OverdueNoticeIssued], message_id: int, recipient: str = POLICE_STATION):
     """Supervision's letter about this station's referral, due now, to `recipient`."""
     return kind.build(

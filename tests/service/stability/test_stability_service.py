@@ -304,18 +304,27 @@ def test_a_named_leader_closes_the_gap(stability, http):
     assert http.body(stability.list_persons(http.get({"missing_leader": "true"})))["persons"] == []
 
 
-def test_a_group_fact_needs_its_size_and_violence_alone_carries_criminal_risk(stability, http):
+@pytest.mark.parametrize(
+    ("event", "field", "error_type"),
+    [
+        ({"kind": "group"}, "size", "missing"),
+        ({"kind": "petition", "size": 30}, "size", "value_error"),
+        ({"kind": "petition", "criminal_risk": True}, "criminal_risk", "value_error"),
+    ],
+    ids=["group without size", "size without group", "criminal risk without violence"],
+)
+def test_a_group_fact_needs_its_size_and_violence_alone_carries_criminal_risk_each_refused_naming_its_field(
+    stability, http, event, field, error_type
+):
     person_id = put_on_file(stability, http)
 
-    with pytest.raises(BadInput):
+    with pytest.raises(BadInput) as refused:
         stability.add_person_event(
-            http.post({"kind": "group", "at": "2026-11-20T10:00:00+08:00", "detail": "聚集"}), person_id
+            http.post({"at": "2026-11-20T10:00:00+08:00", "detail": "三十余人聚集村委会。", **event}), person_id
         )
-    with pytest.raises(BadInput):
-        stability.add_person_event(
-            http.post({"kind": "petition", "at": "2026-11-20T10:00:00+08:00", "detail": "x", "criminal_risk": True}),
-            person_id,
-        )
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [(field, error_type)]
+    assert http.body(stability.show_person(http.get(), person_id))["events"] == []
 
 
 @pytest.mark.parametrize(

@@ -322,3 +322,12 @@ def test_the_document_says_whom_an_agency_trusts_for_each_document_and_who_may_f
     assert "`wuyuan.<refused_by>`" in operations["court_link.receiveMessageRejected"]["description"]
     assert "`wuyuan.coordinator`" in operations["court_link.receiveReferralWithdrawn"]["description"]
     assert "`feeds`" in operations["court_link.sendRegisterDispute"]["description"]
+
+
+def test_the_document_says_the_coordinator_takes_only_what_is_addressed_to_the_centre():
+    document = asyncapi_document()
+
+    assert "wrong_recipient" in document["info"]["description"]
+    for report in ("ReferralAccepted", "ProgressReported", "ResultReported", "ClockPaused", "CaseRegistered"):
+        receive = document["operations"][f"coordinator.receive{report}"]["description"]
+        assert "the centre unit" in receive and "wrong_recipient" in receive, report

@@ -1,16 +1,17 @@
 """Request bodies: only JSON is read, and whatever a client sends is a model or a clear 4xx, never a crash."""
 
 import json
-from typing import Any
+from typing import Any, Self
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from werkzeug.test import EnvironBuilder
 
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.strict_json import MAX_DEPTH, _check_decoded, loads_strict
+from shared.contracts.field_rules import field_error
+from shared.contracts.strict_json import MAX_DEPTH, TextFault, UnstorableText, _check_decoded, loads_strict
 from shared.http import PUBLIC, ApiHandler, BadInput, UnsupportedMediaType, parse_body
 
 WALK_IN = {
@@ -91,8 +92,6 @@ def test_no_body_and_no_content_type_is_refused_as_not_an_object_as_before():
         b'{"officer": 1e999}',
         b'{"officer": ' + b"9" * 5000 + b"}",  # past Python's int-from-text limit
         b'{"officer": "a", "officer": "b"}',
-        b'{"officer": "\\u0000"}',
-        b'{"officer": "\\ud800"}',
         b"\xef\xbb\xbf{}",  # a byte-order mark
         "{}".encode("utf-16"),
         b'{"officer": "\xff"}',
@@ -104,6 +103,76 @@ def test_json_that_two_parsers_or_postgres_would_read_differently_is_refused_as_
 
     assert (error["field"], error["type"]) == ("(body)", "json_invalid")
     assert len(error["message"]) < 300
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "error_type"),
+    [
+        (b'{"officer": "a\\u0000b"}', "officer", "control_character"),
+        (b'{"officer": "\\ud800"}', "officer", "string_unicode"),
+        (b'{"officer": "\\udc00\\ud800"}', "officer", "string_unicode"),  # a pair in the wrong order is two lone ones
+    ],
+)
+def test_text_no_database_could_keep_is_refused_naming_its_field(data, field, error_type):
+    [error] = refusal(post(data), Officer).fields
+
+    assert (error["field"], error["type"]) == (field, error_type)
+
+
+def test_text_no_database_could_keep_deep_in_a_body_is_named_by_its_path_and_never_repeated():
+    body = {**WALK_IN, "parties": [WALK_IN["parties"][0], {"role": "respondent", "name": "李\x00四"}]}
+
+    [error] = refusal(post(json.dumps(body).encode())).fields
+
+    assert (error["field"], error["type"]) == ("parties.1.name", "control_character")
+    assert "李" not in str(error["message"])  # a person's name: never repeated
+
+
+def test_every_field_holding_such_text_is_named_at_once():
+    body = {**WALK_IN, "summary": "占用\ud800楼道", "division_code": "430426\x00101"}
+
+    fields = refusal(post(json.dumps(body).encode())).fields
+
+    assert [(f["field"], f["type"]) for f in fields] == [
+        ("division_code", "control_character"),
+        ("summary", "string_unicode"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"offi\x00cer": "zhao"}, "(body)"),
+        ({"parties": [{"name": "张三"}, {"na\x00me": "李四"}]}, "parties.1"),
+        ({"parties": [{"\ud800": "李四"}]}, "parties.0"),
+    ],
+)
+def test_a_key_holding_such_text_names_the_object_that_holds_it(body, field):
+    [error] = refusal(post(json.dumps(body).encode())).fields
+
+    assert error["field"] == field
+    assert "key" in str(error["message"])
+
+
+def test_an_escaped_surrogate_pair_is_one_character_and_is_read():
+    assert parse_body(post(b'{"officer": "zhao \\ud83d\\ude00"}'), Officer).officer == "zhao \U0001f600"
+
+
+def test_a_consumer_s_refusal_of_such_text_says_where_it_is():
+    with pytest.raises(UnstorableText) as refused:
+        loads_strict(b'{"type": "ProgressReported", "note": "a\\u0000b"}')
+
+    assert refused.value.faults == [TextFault(("note",), "nul")]
+    assert str(refused.value) == "text at note contains a NUL character"
+
+
+def test_such_text_deeper_than_any_value_may_nest_is_refused_for_its_depth():
+    nested = b'{"a":' * MAX_DEPTH + b'"\\u0000"' + b"}" * MAX_DEPTH
+
+    with pytest.raises(ValueError, match="nested deeper") as refused:
+        loads_strict(nested)
+
+    assert not isinstance(refused.value, UnstorableText)
 
 
 def test_nesting_up_to_the_limit_is_still_json():
@@ -147,6 +216,38 @@ def test_reading_without_the_walk_refuses_exactly_what_the_walk_refuses(value, a
     data = text.encode("utf-8", "surrogatepass")  # a raw lone surrogate makes bytes UTF-8 refuses, as it should
 
     assert outcome(loads_strict, data) == outcome(read_walking_every_value, data)
+
+
+class Gathering(BaseModel):
+    """A rule across two fields, as services/stability/commands.py's AddEvent keeps one."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: str
+    size: int | None = None
+
+    @model_validator(mode="after")
+    def _group_has_its_size(self) -> Self:
+        if self.kind == "group" and self.size is None:
+            raise field_error("size", "a group needs its size (人数)", self.size, "missing")
+        return self
+
+
+class Gatherings(BaseModel):
+    gatherings: list[Gathering]
+
+
+def test_a_rule_across_fields_is_refused_naming_its_field_not_the_body():
+    [error] = refusal(post(b'{"kind": "group"}'), Gathering).fields
+
+    assert error == {"field": "size", "message": "a group needs its size (人数)", "type": "missing"}
+
+
+def test_a_rule_across_fields_of_a_nested_object_names_the_field_s_path():
+    data = b'{"gatherings": [{"kind": "petition"}, {"kind": "group"}]}'
+
+    [error] = refusal(post(data), Gatherings).fields
+
+    assert error["field"] == "gatherings.1.size"
 
 
 def test_a_validator_that_raises_an_unexpected_error_is_still_a_refusal():
