@@ -302,17 +302,30 @@ class ApiHandler(HttpRequestHandler):
     A state-changing endpoint (POST, PUT, PATCH, DELETE) takes an Idempotency-Key: its change
     and its answer commit together, and a retry with the key gets that answer again and changes
     nothing. `idempotent=False` opts an endpoint out, for an answer that must never be stored
-    (a sign-in's token); the key is then accepted and ignored.
+    (a sign-in's token); the key is then accepted and ignored. `secret_body=True` keeps the body out
+    of the key's fingerprint, for a body that holds secrets (a password change): the fingerprint is a
+    fast hash that would let anyone who read the table guess them; such a key stands for one request
+    to the endpoint, whatever body it comes with.
     """
 
     authenticator = Authenticator()
     server = HardenedWebServer()
 
-    def __init__(self, method: str, url: str, *, access: Access, idempotent: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        *,
+        access: Access,
+        idempotent: bool = True,
+        secret_body: bool = False,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("expected_exceptions", EXPECTED)
         super().__init__(method, url, **kwargs)
         self.access = access
         self.takes_key = idempotent and bool(WRITE_METHODS & {m.strip().upper() for m in method.split(",")})
+        self.secret_body = secret_body
 
     def setup(self) -> None:
         self.check_route_matches_method()
@@ -352,7 +365,7 @@ class ApiHandler(HttpRequestHandler):
         request.shallow = False  # as nameko's handler sets it: the body may be read
         if self.takes_key and request.method in WRITE_METHODS:
             try:
-                keyed = _keyed(request, principal)
+                keyed = _keyed(request, principal, with_body=not self.secret_body)
             except BadInput as exc:
                 return self.response_from_exception(exc)
             if keyed is not None:
@@ -452,7 +465,7 @@ def _retry_later(response: Response) -> Response:
     return response
 
 
-def _keyed(request: Request, principal: Principal | None) -> KeyedRequest | None:
+def _keyed(request: Request, principal: Principal | None, with_body: bool = True) -> KeyedRequest | None:
     """The request's key with what identifies it, None without a key; BadInput naming the header if it is bad."""
     value = request.headers.get(KEY_HEADER)
     if value is None:
@@ -470,7 +483,7 @@ def _keyed(request: Request, principal: Principal | None) -> KeyedRequest | None
     query = request.query_string.decode("latin-1")
     path = request.path + (f"?{query}" if query else "")
     subject = principal.subject if principal is not None else ANONYMOUS.subject
-    return KeyedRequest(key, subject, fingerprint(request.method, path, body))
+    return KeyedRequest(key, subject, fingerprint(request.method, path, body if with_body else b""))
 
 
 api = ApiHandler.decorator

@@ -39,8 +39,8 @@ class Identity(PlatformService):
         return json_response(200, self.caller.as_json())
 
     # Anyone signed in by this issuer changes their own password, and only their own: the account is the token's.
-    # No Idempotency-Key is kept: its fingerprint would be a fast hash of a body holding both passwords.
-    @api("POST", "/api/v1/me/password", access=SIGNED_IN, idempotent=False)
+    # Its Idempotency-Key's fingerprint leaves the body out: a fast hash of both passwords must not be stored.
+    @api("POST", "/api/v1/me/password", access=SIGNED_IN, secret_body=True)
     def change_password(self, request: Request) -> Response:
         command = parse_body(request, handlers.ChangePassword)
         address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies())

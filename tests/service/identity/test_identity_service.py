@@ -444,6 +444,6 @@ def test_a_person_another_provider_vouches_for_has_no_password_here(identity, ac
         identity.change_password(request)
 
 
-def test_changing_a_password_is_open_to_anyone_signed_in_and_to_no_one_else():
+def test_changing_a_password_is_open_to_anyone_signed_in_and_its_key_keeps_no_hash_of_the_passwords():
     handler = next(h for h in Identity.change_password.nameko_entrypoints if isinstance(h, ApiHandler))
-    assert handler.access == SIGNED_IN and not handler.takes_key
+    assert handler.access == SIGNED_IN and handler.takes_key and handler.secret_body

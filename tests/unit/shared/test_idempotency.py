@@ -72,6 +72,17 @@ def test_a_key_belongs_to_its_caller_and_names_its_request():
     assert keyed.fingerprint == fingerprint("POST", "/api/v1/disputes", b'{"a": 1}')
 
 
+def test_a_key_to_an_endpoint_whose_body_holds_secrets_keeps_no_hash_of_the_body():
+    body = b'{"current_password": "wuyuan-2026-correct", "new_password": "wuyuan-2027-changed"}'
+    request = EnvironBuilder(
+        method="POST", path="/api/v1/me/password", data=body, content_type="application/json", headers={KEY_HEADER: "k"}
+    ).get_request()
+
+    keyed = _keyed(request, CLERK, with_body=False)
+
+    assert keyed is not None and keyed.fingerprint == fingerprint("POST", "/api/v1/me/password", b"")
+
+
 # --- what makes two requests the same ---------------------------------------------------------
 
 
