@@ -1,16 +1,12 @@
 """Every document the coordinator takes counts only when addressed to the county's centre: anything else is refused
 (`wrong_recipient`), and the case, its timeline and the outbox stay as they were."""
 
-from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 import pytest
-from nameko.testing.services import worker_factory
 
-from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
-from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.envelope import Envelope
 from shared.contracts.examples import valid_example
@@ -31,8 +27,6 @@ from shared.contracts.messages import (
 )
 from shared.platform import SenderRefusal
 from shared.refusal import Refused
-from tests.fakes.coordinator import FakeCaseStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 CASE_ID = "430426-20261122-00001"
 CENTRE = "centre:430426"
@@ -40,7 +34,6 @@ POLICE_STATION = "police:430426101"
 INTAKE_USER = "wuyuan.intake"
 POLICE_USER = "wuyuan.police_link"
 SUPERVISION_USER = "wuyuan.supervision"
-COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
 # Whom a report could be misaddressed to: another agency's unit, a township's centre, another county's centre.
 ELSEWHERE = ["court:430426", "centre:430426101", "centre:430481"]
 AGENCY_REPORTS = [ReferralAccepted, ProgressReported, ReferralDeclined, ResultReported, ClockPaused, ClockResumed]
@@ -52,23 +45,6 @@ CENTRE_DOCUMENTS = {
     SpotCheckFound: SUPERVISION_USER,
     EscalateCase: SUPERVISION_USER,
 }
-
-
-@pytest.fixture
-def coordinator_store() -> FakeCaseStore:
-    return FakeCaseStore()
-
-
-@pytest.fixture
-def uow(coordinator_store) -> FakeUnitOfWork[FakeCaseStore]:
-    return FakeUnitOfWork(coordinator_store)
-
-
-@pytest.fixture
-def coordinator(uow, platform) -> Coordinator:
-    return worker_factory(
-        Coordinator, uow=uow, desk=coordination_for(replace(platform, service="coordinator")), caller=COORDINATOR
-    )
 
 
 _ids = iter(range(1, 10_000))
@@ -99,22 +75,22 @@ def report(model: type[Envelope], lead: ReferralIssued, recipient: str) -> Envel
     return document(model, sender=POLICE_STATION, recipient=recipient, referral_id=str(lead.referral_id))
 
 
-def test_a_progress_report_addressed_to_the_centre_is_recorded(coordinator, coordinator_store, lead):
-    before = len(coordinator_store.timeline[CASE_ID])
+def test_a_progress_report_addressed_to_the_centre_is_recorded(coordinator, store, lead):
+    before = len(store.timeline[CASE_ID])
 
     deliver(coordinator, report(ProgressReported, lead, CENTRE), POLICE_USER)
 
-    assert len(coordinator_store.timeline[CASE_ID]) > before
+    assert len(store.timeline[CASE_ID]) > before
 
 
 @pytest.mark.parametrize("recipient", ELSEWHERE)
 @pytest.mark.parametrize("model", AGENCY_REPORTS, ids=lambda model: model.TYPE)
 def test_an_agency_s_report_addressed_elsewhere_is_refused_and_nothing_is_recorded(
-    coordinator, uow, coordinator_store, lead, model, recipient
+    coordinator, uow, store, lead, model, recipient
 ):
     timeline, row, sent = (
-        list(coordinator_store.timeline[CASE_ID]),
-        dict(coordinator_store.rows[CASE_ID]),
+        list(store.timeline[CASE_ID]),
+        dict(store.rows[CASE_ID]),
         len(uow.sent),
     )
 
@@ -123,8 +99,8 @@ def test_an_agency_s_report_addressed_elsewhere_is_refused_and_nothing_is_record
 
     assert refused.value.code == SenderRefusal.WRONG_RECIPIENT
     assert recipient in refused.value.reason and CENTRE in refused.value.reason
-    assert coordinator_store.timeline[CASE_ID] == timeline
-    assert coordinator_store.rows[CASE_ID] == row
+    assert store.timeline[CASE_ID] == timeline
+    assert store.rows[CASE_ID] == row
     assert len(uow.sent) == sent
 
 
@@ -137,11 +113,11 @@ def test_a_report_from_the_wrong_service_is_refused_as_such_whatever_it_is_addre
 
 @pytest.mark.parametrize(("model", "broker_user"), CENTRE_DOCUMENTS.items(), ids=[m.TYPE for m in CENTRE_DOCUMENTS])
 def test_a_centre_service_s_document_addressed_to_another_centre_is_refused(
-    coordinator, uow, coordinator_store, model, broker_user
+    coordinator, uow, store, model, broker_user
 ):
     with pytest.raises(Refused) as refused:
         deliver(coordinator, document(model, recipient="centre:430481"), broker_user)
 
     assert refused.value.code == SenderRefusal.WRONG_RECIPIENT
-    assert coordinator_store.rows == {}
+    assert store.rows == {}
     assert uow.sent == []
