@@ -1,18 +1,19 @@
 """Request bodies: only JSON is read, and whatever a client sends is a model or a clear 4xx, never a crash."""
 
 import json
-from typing import Any, Self
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 from werkzeug.test import EnvironBuilder
 
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.field_rules import field_error
 from shared.contracts.strict_json import MAX_DEPTH, TextFault, UnstorableText, _check_decoded, loads_strict
 from shared.http import PUBLIC, ApiHandler, BadInput, UnsupportedMediaType, parse_body
+from tests.unit.contracts.test_field_rules import Gathering
+from tests.unit.contracts.test_field_rules import Register as Gatherings
 
 WALK_IN = {
     "source": "walk_in",
@@ -216,24 +217,6 @@ def test_reading_without_the_walk_refuses_exactly_what_the_walk_refuses(value, a
     data = text.encode("utf-8", "surrogatepass")  # a raw lone surrogate makes bytes UTF-8 refuses, as it should
 
     assert outcome(loads_strict, data) == outcome(read_walking_every_value, data)
-
-
-class Gathering(BaseModel):
-    """A rule across two fields, as services/stability/commands.py's AddEvent keeps one."""
-
-    model_config = ConfigDict(extra="forbid")
-    kind: str
-    size: int | None = None
-
-    @model_validator(mode="after")
-    def _group_has_its_size(self) -> Self:
-        if self.kind == "group" and self.size is None:
-            raise field_error("size", "a group needs its size (人数)", self.size, "missing")
-        return self
-
-
-class Gatherings(BaseModel):
-    gatherings: list[Gathering]
 
 
 def test_a_rule_across_fields_is_refused_naming_its_field_not_the_body():
