@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from shared.registry import AgencyRegistry
@@ -17,15 +18,15 @@ from shared.wording import (
     REOPEN_CAUSES,
     RESULT_CODES,
     SOURCES,
-    TRIAGE_CAUSES,
     Places,
-    called_in_text,
+    called_in_parts,
     deadline_recomputed_text,
     escalation_text,
     label,
     local_time,
     person_text,
     report_rejected_text,
+    triage_cause_text,
     unit_name,
     units_in_text,
 )
@@ -169,7 +170,8 @@ def _detail_parts(
         "lead_unit": unit,
         "co_units": lambda codes: "、".join(unit(code) for code in codes) if isinstance(codes, list) else unit(codes),
         "round": lambda n: f"第{n}轮",
-        "rule": lambda n: f"第{n}条",
+        # The coordinator numbers routing.toml's rules from 0; people count from 1.
+        "rule": lambda n: f"第{int(n) + 1}条" if isinstance(n, int) else readable(n),
         "term": term_text,
         "due_at": local_time,
         "previous_due_at": local_time,
@@ -185,8 +187,8 @@ def _detail_parts(
         "cause": lambda code: label(REOPEN_CAUSES, code),
         "source": lambda code: label(SOURCES, code),
         "reason": lambda text: _reason(kind, str(text), registry, places),
-        # The unit whose decline or report left the gap, beside the cause it is part of.
-        "code": lambda code: label(TRIAGE_CAUSES, code) + (f"（{unit(by)}）" if (by := detail.get("by_unit")) else ""),
+        # The unit whose decline or report left the gap, named in the cause as the one that left it.
+        "code": lambda code: triage_cause_text(code, unit(by) if (by := detail.get("by_unit")) else ""),
         "by_unit": unit,
         "reason_code": lambda code: label(DECLINE_REASONS, code),
         "rated_by": lambda account: RATERS.get(str(account)) or person(account),
@@ -205,6 +207,8 @@ def _detail_parts(
             continue
         text = values[key](value) if key in values else readable(value, in_text)
         title = _KIND_TITLES.get((kind, key), title)
+        if key == "due_at" and _deadline_kept(detail):
+            title = "期限不变"
         parts.append(f"{title}：{text}" if title else text)
     # A key added to the coordinator after this wording: shown as it reads, never as a Python repr.
     parts.extend(
@@ -218,10 +222,26 @@ def _detail_parts(
 def _said_otherwise(kind: str, key: str, detail: Mapping[str, Any]) -> bool:
     if key == "outcome" and detail.get("result"):
         return True  # a result code says more than the outcome it implies
+    if key == "rule" and detail.get("mode") == "on_the_spot":
+        return True  # settled at the window: 现场办 says it, and no unit was routed
+    if key == "previous_due_at" and _deadline_kept(detail):
+        return True  # a pause that moved nothing: the deadline is said once, as kept
     if key == "by_unit" and detail.get("code"):
         return True  # named beside its cause
     # The gap's code and unit say it in Chinese; the sentence is for the API.
     return key == "reason" and kind == "manual_triage_needed" and bool(detail.get("code"))
+
+
+def _deadline_kept(detail: Mapping[str, Any]) -> bool:
+    """A line that names the deadline before and after (a resume) where both are the same instant: a pause over
+    time that did not count (a weekend, for a working-day term) moved nothing."""
+    before, after = detail.get("previous_due_at"), detail.get("due_at")
+    if before in _EMPTY or after in _EMPTY:
+        return False
+    try:
+        return datetime.fromisoformat(str(before)) == datetime.fromisoformat(str(after))
+    except ValueError:
+        return before == after
 
 
 def _reason(kind: str, text: str, registry: AgencyRegistry, places: Places) -> str:
@@ -281,7 +301,7 @@ def _escalated(detail: Mapping[str, Any], registry: AgencyRegistry, places: Plac
 
 def _called_in(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, person: Person) -> list[str]:
     staff = f"经办人：{person(detail['staff'])}" if detail.get("staff") else None
-    return [called_in_text(detail, registry, places), *([staff] if staff else [])]
+    return [*called_in_parts(detail, registry, places), *([staff] if staff else [])]
 
 
 def _rejected(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places, _: Person) -> list[str]:

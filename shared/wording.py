@@ -6,7 +6,7 @@ so that the console, the `wuyuan` command and the letters call a thing by the sa
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
@@ -40,8 +40,10 @@ CATEGORIES = {
     "consultation": "法律咨询",
     "other": "其他纠纷",
 }
+# Each flag says one thing: 有暴力倾向 is violence alone; the 民转刑 risk a police officer judges is what raises
+# 命案风险 (services/police_link/domain/risk.py), and is said where that judgement is shown.
 FLAGS = {
-    "violence_risk": "有暴力倾向（民转刑风险）",
+    "violence_risk": "有暴力倾向",
     "high_risk": "命案风险",
     "group": "群体性纠纷",
     "petition_involved": "涉访",
@@ -151,7 +153,8 @@ PAUSE_REASONS = {
 DAY_COUNTS = {"working": "工作日", "calendar": "自然日"}
 # Who entered a rating when it was not a signed-in account (supervision's rating link).
 RATERS = {"citizen:rating-link": "群众（扫码评价）"}
-# Why a case waits for staff to designate a unit (the coordinator's gap codes).
+# Why a case waits for staff to designate a unit (the coordinator's gap codes), when the unit that left the gap is
+# not known (triage_cause_text names it where it is).
 TRIAGE_CAUSES = {
     "lead_declined": "牵头单位退回，已无可替补的牵头单位",
     "co_unit_declined": "配合单位退回，已无可替补的配合单位",
@@ -159,6 +162,25 @@ TRIAGE_CAUSES = {
     "window_case_reopened": "窗口当场化解的案件需重新办理",
     "escalated": "案件已上报上一级，由上级中心指派单位",
 }
+# The same causes naming the unit whose decline, result or step up left the gap ({unit}: its name).
+_TRIAGE_CAUSES_BY_UNIT = {
+    "lead_declined": "{unit}退回牵头，已无可替补的牵头单位",
+    "co_unit_declined": "{unit}退回配合，已无可替补的配合单位",
+    "lead_failed": "牵头单位{unit}反馈未化解",
+    "escalated": "案件已上报上一级（原由{unit}办理），由上级中心指派单位",
+}
+
+
+def triage_cause_text(code: object, unit: str = "") -> str:
+    """Why a case waits for staff, naming the unit that left the gap as the one that returned the case or reported
+    it unresolved ('祁东县人民法院退回牵头，已无可替补的牵头单位'); '需人工指定单位' for a gap with no code."""
+    text = str(getattr(code, "value", code) or "")
+    if unit and text in _TRIAGE_CAUSES_BY_UNIT:
+        return _TRIAGE_CAUSES_BY_UNIT[text].format(unit=unit)
+    cause = TRIAGE_CAUSES.get(text, text) or "需人工指定单位"
+    return f"{cause}（{unit}）" if unit else cause
+
+
 REOPEN_CAUSES = {
     "dissatisfied": "群众不满意",
     "repeat_report": "结案后再次反映（矛盾反弹）",
@@ -167,15 +189,25 @@ REOPEN_CAUSES = {
 LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}
 # 高频线索预警: why intake raised an alert (the contract's AlertKind).
 ALERT_KINDS = {"repeated_applicant": "同一人反复反映", "shared_respondent": "多人反映同一对象"}
-# An account's roles, as the console's header and `wuyuan account` both name them.
+# An account's roles, as the console's header and `wuyuan account` both name them, in the order the closed loop
+# runs: the window registers, coordination dispatches, the units handle, inspection supervises, leaders oversee.
 ROLES = {
     "intake_staff": "窗口登记",
     "coordinator": "综合协调组",
+    "officer": "部门办理人",
     "supervisor": "检查督导组",
     "leader": "领导",
-    "officer": "部门办理人",
     "operator": "运维",
 }
+
+
+def role_names(roles: Iterable[object]) -> str:
+    """'窗口登记、综合协调组、部门办理人' for an account's roles: in ROLES's order, a role it does not know last."""
+    codes = {str(getattr(role, "value", role)) for role in roles}
+    order = {code: index for index, code in enumerate(ROLES)}
+    return "、".join(label(ROLES, code) for code in sorted(codes, key=lambda code: (order.get(code, len(order)), code)))
+
+
 DEADLINE_STATES = {"on_time": "未到期", "near": "临期", "overdue": "已超期"}
 # 诉调对接: the court's filings as its officers read them (services/court_link).
 COURT_CASE_TYPES = {"civil": "民事", "commercial": "商事", "administrative": "行政"}
@@ -371,27 +403,28 @@ NEAR_SHARE = 0.8  # as supervision's reminder letter: 80 % of the term gone
 
 
 def countdown(due_at: str | datetime | None, now: datetime, issued_at: str | datetime | None = None) -> Countdown:
-    due = _moment(due_at)
-    if due is None:
+    """How long a unit has left, as every page and `wuyuan case` say it: in Beijing calendar days while the deadline
+    falls on another day ('剩余30天', '已超期2天', as the court counts its terms), in hours and minutes on the day
+    itself ('剩余5小时30分', '已超期40分钟'). So a deadline reads the same on every page all day long, whenever each
+    page was opened (static/console.js counts the same way)."""
+    due, at = _in_china(due_at), _in_china(now)
+    if due is None or at is None:
         return Countdown("", "none")
-    left = (due - now).total_seconds()
+    left = (due - at).total_seconds()
+    days = (due.date() - at.date()).days
     if left < 0:
-        return Countdown(f"已超期{_span(-left)}", "overdue")
+        return Countdown(f"已超期{-days}天" if days < 0 else f"已超期{_hours(-left)}", "overdue")
     issued = _moment(issued_at)
     near = left < 24 * 3600
     if issued is not None and due > issued:
-        near = near or (now - issued).total_seconds() >= NEAR_SHARE * (due - issued).total_seconds()
-    return Countdown(f"剩余{_span(left)}", "near" if near else "ok")
+        near = near or (at - issued).total_seconds() >= NEAR_SHARE * (due - issued).total_seconds()
+    return Countdown(f"剩余{days}天" if days > 0 else f"剩余{_hours(left)}", "near" if near else "ok")
 
 
-def _span(seconds: float) -> str:
-    days, rest = divmod(int(seconds), 86400)
-    hours, rest = divmod(rest, 3600)
-    if days:
-        return f"{days}天{hours}小时" if hours else f"{days}天"
-    if hours:
-        return f"{hours}小时{rest // 60}分"
-    return f"{max(rest // 60, 1)}分钟"
+def _hours(seconds: float) -> str:
+    """'5小时30分', or '40分钟' under an hour (never nothing: the last seconds read as a minute)."""
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours}小时{rest // 60}分" if hours else f"{max(rest // 60, 1)}分钟"
 
 
 # --- validation errors ----------------------------------------------------------------------------
@@ -644,10 +677,12 @@ def escalation_text(step: Mapping[str, Any], registry: AgencyRegistry, places: P
     return line + (f"，由{unit_name(new_unit, registry, places)}接办" if new_unit else "，由上级中心指派单位")
 
 
-def called_in_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:
-    """'吹哨报到：祁东县信访局；请…' from a `units_called_in` timeline entry."""
+def called_in_parts(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> list[str]:
+    """['报到单位：祁东县信访局', '事项：请…'] from a `units_called_in` timeline entry: the line's own title
+    (吹哨报到) is not said again."""
     units = "、".join(unit_name(str(u), registry, places) for u in detail.get("units") or [])
-    return f"吹哨报到：{units}；{detail.get('note') or ''}".rstrip("；")
+    note = str(detail.get("note") or "").strip()
+    return [part for part in (f"报到单位：{units}" if units else "", f"事项：{note}" if note else "") if part]
 
 
 # 吹哨报到 refused by the coordinator (409; 403 for another centre's case), by its rules' codes

@@ -55,12 +55,13 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/overview", "总览", frozenset({"leader", "coordinator", "supervisor"})),
 )
 # (path, label, roles, agency): pages that also need the account bound to a unit of `agency`
-# (`<agency>:<division>`), shown after PAGES. Kept apart so that PAGES keeps the shape its readers unpack.
+# (`<agency>:<division>`), shown after PAGES. Kept apart so that PAGES keeps the shape its readers unpack. In the
+# agencies' order of config/agencies.toml, as 本单位交办 lists the officer's agencies.
 AGENCY_PAGES: tuple[tuple[str, str, frozenset[str], str], ...] = (
     ("/court/filings", "诉调对接", frozenset({"officer"}), "court"),
     ("/police/calls", "警情调解", frozenset({"officer"}), "police"),
-    ("/petitions", "信访事项", frozenset({"officer"}), "petition"),
     ("/justice/mediation", "人民调解", frozenset({"officer"}), "justice"),
+    ("/petitions", "信访事项", frozenset({"officer"}), "petition"),
     ("/stability/register", "三色预警", frozenset({"officer"}), "plc"),
 )
 # Where each role starts, most specific first (an account can hold several roles).

@@ -10,6 +10,7 @@ from nameko.web.handlers import HttpRequestHandler
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from services.console import case_text
 from services.console.dependencies import ApiUnavailable
 from shared import clock, wording
 from shared.auth.principal import Forbidden
@@ -61,6 +62,7 @@ def templates() -> Environment:
         lstrip_blocks=True,
     )
     environment.globals["w"] = wording
+    environment.globals["case_text"] = case_text  # who handles a case, as every page that shows one says it
     return environment
 
 

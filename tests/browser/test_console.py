@@ -45,7 +45,7 @@ def register_joint_dispute(page: Page, summary: str, applicant: str, applicant_p
     page.get_by_label("纠纷类别").select_option(NEIGHBOURS)
     page.get_by_label("发生地点").select_option(VILLAGE)
     page.get_by_label("纠纷概要").fill(summary)
-    page.get_by_label("有暴力倾向（民转刑风险）").check()
+    page.get_by_label("有暴力倾向", exact=True).check()
     page.locator('[name="parties.0.name"]').fill(applicant)
     page.locator('[name="parties.0.phone"]').fill(applicant_phone)
     page.locator('[name="parties.1.name"]').fill(respondent)

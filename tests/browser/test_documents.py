@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 
 from shared import clock
 from tests.browser.test_console import passwords, register_joint_dispute, reload_until, sign_in
+from tests.browser.test_police_petitions import assert_fits_the_phone
 
 pytestmark = pytest.mark.browser
 __all__ = ["passwords"]  # the accounts fixture, shared with the console's own tests
@@ -65,6 +66,12 @@ def test_a_numbered_supervision_letter_is_listed_printed_and_downloaded(page, co
 
     supervisor.goto(f"{console_url}/cases/{case_id}")
     expect(supervisor.locator("#case-documents")).to_contain_text(number.group())
+
+    phone = page("phone")
+    sign_in(phone, console_url, "demo.supervisor", passwords["demo.supervisor"])
+    phone.goto(f"{console_url}/documents")
+    expect(phone.locator("#documents tr", has_text=case_id)).to_contain_text(number.group())
+    assert_fits_the_phone(phone)
 
     bureau = page()
     sign_in(bureau, console_url, "demo.police", passwords["demo.police"])

@@ -66,7 +66,9 @@ def test_a_police_officer_records_a_call_that_is_handed_to_mediation(page, conso
     expect(police.get_by_role("heading", name=f"警情 {number}")).to_be_visible()
     expect(police.get_by_role("status")).to_have_text("已登记警情。")
     expect(police.locator(".call-decision")).to_have_text("转调解（警调对接）")
-    expect(police.locator(".call-flags")).to_contain_text("有暴力倾向（民转刑风险）")
+    # Violence alone: the flag says so, and 民转刑 only where the officer judged that risk (here: not).
+    expect(police.locator(".call-flags")).to_have_text("有暴力倾向")
+    expect(police.locator(".screening-facts")).to_contain_text("民转刑风险否")
     expect(police.locator(".mediation-result")).to_have_text("尚未办结")
     expect(police.locator("main")).to_contain_text("砖塘镇")
     # The case the call became comes back to the station as a referral.
@@ -79,6 +81,30 @@ def test_a_police_officer_records_a_call_that_is_handed_to_mediation(page, conso
     police.get_by_role("link", name="← 返回警情调解").click()
     expect(police.get_by_role("link", name=number)).to_be_visible()
     expect(police.locator(".figures-table")).to_contain_text("起")
+
+    # The same list on a phone: the page does not scroll sideways, the table scrolls in its own box.
+    phone = page("phone")
+    sign_in(phone, console_url, "demo.police", passwords["demo.police"])
+    phone.goto(f"{console_url}/police/calls")
+    expect(phone.get_by_role("link", name=number)).to_be_visible()
+    assert_fits_the_phone(phone)
+    shoot(phone, "23-police-calls-phone")
+
+
+def assert_fits_the_phone(page: Page) -> None:
+    """No sideways scrolling of the page at a phone's width, and no list table folded to a character a column: each
+    column at least as wide as its heading, a wide table scrolling inside its own box."""
+    width = page.evaluate("window.innerWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    for table in page.locator("table.list").all():
+        assert table.evaluate("t => t.parentElement.classList.contains('table-scroll')")
+        folded = table.evaluate(
+            "t => Array.from(t.querySelectorAll('thead th'))"
+            ".filter(th => th.scrollWidth > th.clientWidth || th.getClientRects().length > 1"
+            " || th.getBoundingClientRect().height > 2 * parseFloat(getComputedStyle(th).lineHeight))"
+            ".map(th => th.textContent)"
+        )
+        assert folded == [], f"headings folded on {page.url}: {folded}"
 
 
 def test_a_petition_officer_registers_a_petition_and_accepts_it_to_mediation(page, console_url, passwords, shoot):

@@ -1,13 +1,14 @@
 """Coordination (综合协调组): the case list, a case's page, and the manual-triage queue."""
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
-from services.console import domain
-from services.console.dependencies import Apis, console_settings
+from services.console import case_text, domain
+from services.console.dependencies import Answer, Apis, console_settings
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -86,9 +87,10 @@ def case_page(
     errors: dict[str, str] | None = None,
     form: Mapping[str, list[str]] | None = None,
     done: str | None = None,
+    status: int | None = None,
 ) -> Response:
-    """A case's page; after a refused form, the errors beside its fields and what was typed in them; after an
-    action (`done`), what it did."""
+    """A case's page; after a refused form, the errors beside its fields and what was typed in them (400, or
+    `status`); after an action (`done`), what it did."""
     visitor.require("/cases")
     names = Names.of(platform)
     case = expect(
@@ -100,7 +102,7 @@ def case_page(
     trace_url = console_settings().trace_url
     return render(
         "case.html",
-        status=400 if errors else 200,
+        status=status or (400 if errors else 200),
         **page_context(visitor, "/cases", names, platform.now()),
         case=case,
         report=(dispute or {}).get("report"),
@@ -109,11 +111,17 @@ def case_page(
         may_assign="coordinator" in visitor.roles and case["status"] == "awaiting_manual_triage",
         units=names.unit_choices(),
         errors=errors or {},
+        gap_text=gap_wording(names),
         **levels_context(case, visitor, names, form or {}),
         documents=case_documents(visitor, case_id, apis),  # the case's 提醒函 and 督办函, with their 文号
         document_kinds=DOCUMENT_KINDS,
         timeline_parts=timeline_wording(case, names, visitor.people),
     )
+
+
+def gap_wording(names: Names) -> Callable[[Mapping[str, Any]], str]:
+    """Why a case waits for staff, the unit that returned it named as the one that did (case_text.gap_text)."""
+    return lambda gap: case_text.gap_text(gap, names.unit, names.platform.registry, names.places)
 
 
 def timeline_wording(
@@ -209,6 +217,19 @@ def _call_in_clearer(key: str, error: Mapping[str, Any]) -> str | None:
     return _CALL_IN_ERRORS.get((key, str(error.get("type", ""))))
 
 
+# Why the coordinator refused a manual assignment (409, by its rules' codes), as the coordinator reads it; the
+# ones about the unit chosen stand beside the list, the others above the page (case.html).
+ASSIGN_REFUSALS = {
+    "wrong_status": "此案件当前不需要人工分派（可能已由其他工作人员指派），下面是案件的最新情况。",
+    "bad_unit": "所选单位不是本县的单位，请从列表中选择。",
+    "unit_already_on_case": "所选单位已在办理此案，请选择其他单位。",
+}
+ASSIGN_REFUSED = "暂时不能指派，下面是案件的最新情况；如仍需指派，请重新选择单位。"
+_REFUSALS_OF_THE_UNIT = frozenset({"bad_unit", "unit_already_on_case"})
+# The holding centre, as the coordinator's refusal of another centre's case names it ('… is held by centre:430426101').
+_CENTRE_UNIT = re.compile(r"\bcentre:[0-9]{6}(?:[0-9]{3}){0,2}\b")
+
+
 def assign(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require("/triage")
     form = posted_form(request, visitor)
@@ -219,10 +240,30 @@ def assign(visitor: Visitor, case_id: str, request: Request, apis: Apis, platfor
     if answer.status == 400:
         errors = errors_in_chinese({"unit": field_errors(answer)})
         return case_page(visitor, case_id, apis, platform, errors)
-    if answer.status == 409:
-        return case_page(visitor, case_id, apis, platform, {"unit": "此案件当前不需要人工分派，请刷新后查看。"})
+    if answer.status in (403, 409):
+        return case_page(visitor, case_id, apis, platform, _assign_refusal(answer, platform), status=answer.status)
     expect(answer, service="coordinator")
     return redirect(f"/cases/{case_id}?done=assigned")
+
+
+def _assign_refusal(answer: Answer, platform: Platform) -> dict[str, str]:
+    """The coordinator's refusal of an assignment, in Chinese, under the key of where the page shows it: another
+    centre's case (403) and a case no longer awaiting triage above the page, a unit refused beside the list."""
+    names = Names.of(platform)
+    code, message = refusal_code(answer)
+    detail = answer.body.get("detail") if isinstance(answer.body, dict) else None
+    named = detail.get("unit") if isinstance(detail, dict) else None
+    unit_name = names.unit(str(named)) if named else ""
+    if answer.status == 403:  # the page's own check let a coordinator in: the case is another centre's
+        held = _CENTRE_UNIT.search(message)
+        centre = names.unit(held.group(0)) if held else "其他综治中心"
+        return {"assign": f"此案件由{centre}办理，只有该中心或其上级中心的工作人员可以指派单位。"}
+    if code == "unit_already_on_case" and unit_name:
+        return {"unit": f"{unit_name}已在办理此案，请选择其他单位。"}
+    if code == "bad_unit" and unit_name:
+        return {"unit": f"{unit_name}不是本县的单位，请从列表中选择。"}
+    text = ASSIGN_REFUSALS.get(code, ASSIGN_REFUSED)
+    return {"unit" if code in _REFUSALS_OF_THE_UNIT else "assign": text}
 
 
 def triage_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
@@ -243,4 +284,5 @@ def triage_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         **page_context(visitor, "/triage", names, platform.now()),
         cases=listing.get("cases", []),
         units=names.unit_choices(),
+        gap_text=gap_wording(names),
     )

@@ -15,7 +15,7 @@ _TOKEN = re.compile(r"^[A-Za-z0-9._~-]{10,300}$")
 
 def rating_page(token: str, request: Request, apis: Apis, platform: Platform) -> Response:
     names = Names.of(platform)
-    context = page_context(None, "/rate", names, platform.now())
+    context = page_context(None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit))
     if not _TOKEN.fullmatch(token):
         return render("rate.html", status=403, **context, state="invalid", visit=None, token="", errors={})
     answer = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
@@ -45,11 +45,12 @@ def rate(token: str, request: Request, apis: Apis, platform: Platform) -> Respon
         body["comment"] = comment
     answer = apis.call("supervision", "POST", f"/api/v1/ratings/{token}", body=body)
     if answer.status == 400:
+        names = Names.of(platform)
         visit = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
         return render(
             "rate.html",
             status=400,
-            **page_context(None, "/rate", Names.of(platform), platform.now()),
+            **page_context(None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit)),
             state="open",
             visit=visit.body if visit.ok else None,
             token=token,

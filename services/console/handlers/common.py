@@ -142,9 +142,7 @@ def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime
     """What the layout needs on every page: who is signed in, the navigation their roles open, the form key."""
     return {
         "visitor": visitor,
-        "visitor_roles": "、".join(wording.label(wording.ROLES, role) for role in sorted(visitor.roles))
-        if visitor
-        else "",
+        "visitor_roles": wording.role_names(visitor.roles) if visitor else "",  # in the order the loop runs
         "nav": domain.pages_for(visitor.roles, visitor.agencies) if visitor else [],
         "csrf": visitor.session.csrf if visitor else "",
         "action_key": new_action_key(),  # one per rendering: the form's change is made once

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
@@ -15,6 +16,7 @@ from services.console.handlers.common import (
     expect,
     field_errors,
     first_value,
+    mapping_of,
     page_context,
     posted_form,
     refusal_code,
@@ -22,6 +24,7 @@ from services.console.handlers.common import (
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.auth.principal import Forbidden
+from shared.centres import CentresError, county_centres
 from shared.platform import Platform
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -57,9 +60,11 @@ FINISHED_CONFLICT = "此交办单已办结、已退回或已由上级接办，�
 
 
 def agencies_of(visitor: Visitor, platform: Platform) -> list[str]:
-    """The agencies the officer works for, from the units their account is bound to."""
-    codes = sorted({unit.partition(":")[0] for unit in visitor.principal.units})
-    return [code for code in codes if code in platform.registry.agencies and code != "centre"]
+    """The agencies the officer works for, from the units their account is bound to, in the registry's order
+    (config/agencies.toml: 法院, 公安局, 司法局, 信访局, 政法委, then those joined later), as the navigation lists
+    their pages."""
+    held = {unit.partition(":")[0] for unit in visitor.principal.units}
+    return [code for code in platform.registry.agencies if code in held and code != "centre"]
 
 
 def _service_of(agency: str, visitor: Visitor, platform: Platform) -> str:
@@ -117,6 +122,7 @@ def referral_page(
         apis.call(service, "GET", f"/api/v1/referrals/{referral_id}", token=visitor.token), service=service
     )
     values = form or {}
+    upper = centre_above(platform, str(referral.get("unit") or ""))
     return render(
         "referral.html",
         status=status,
@@ -126,10 +132,18 @@ def referral_page(
         tab=domain.tab_of(str(referral.get("status"))),
         result_groups=wording.RESULT_GROUPS,
         reported=_reported_summary(referral),
+        log=log_with_deadlines(referral.get("log")),
         errors=errors or {},
         value=lambda name: (values.get(name) or [""])[0],
-        done=done,
+        # A decline as beyond the level where nothing is above (a form shown before the file changed) went back to
+        # the coordination group like any other.
+        done="decline" if done == "decline_up" and upper is None else done,
         conflict=conflict,
+        # 超出本级处置能力 is offered only where there is a level above to take the case (`centre_above`).
+        decline_reasons=[
+            (code, text) for code, text in wording.DECLINE_REASONS.items() if code != BEYOND or upper is not None
+        ],
+        centre_above=upper or "上一级综治中心",
     )
 
 
@@ -161,9 +175,27 @@ def act(
         conflict = FINISHED_CONFLICT if finished else CONFLICTS[action]
         return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=conflict)
     expect(answer, service=service)
-    # 超出本级处置能力 sends the case up a level, not back to the county's own coordination group.
-    done = "decline_up" if action == "decline" and first_value(form, "reason_code") == "beyond_level" else action
+    # 超出本级处置能力 sends the case up a level, not back to the county's own coordination group (the page says
+    # which, from the referral's unit: at the county's centre the coordinator takes it as an ordinary decline).
+    done = "decline_up" if action == "decline" and first_value(form, "reason_code") == BEYOND else action
     return redirect(f"/referrals/{agency}/{referral_id}?done={done}")
+
+
+BEYOND = "beyond_level"
+
+
+def centre_above(platform: Platform, unit: str) -> str | None:
+    """The centre a case goes up to when this unit declines it as beyond its level (超出本级处置能力): the one above
+    the centre nearest the unit's place, which holds the cases it leads (config/centres.toml, as the coordinator
+    reads it). None at the county's centre, which has nothing above it: the coordinator then takes such a decline
+    as an ordinary one and routes the case again, so it is not offered. '' (offered, the centre unnamed) when the
+    file cannot be read: the coordinator still decides."""
+    try:
+        centres = county_centres(platform.config_dir, platform.county)
+    except (CentresError, OSError):
+        return ""
+    above = centres.above(centres.holding(unit.partition(":")[2] or platform.county))
+    return above.name if above is not None else None
 
 
 def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
@@ -192,6 +224,31 @@ def _clearer_result_errors(placed: Mapping[str, list[dict[str, Any]]]) -> dict[s
             if sentence:
                 clearer[key] = sentence
     return clearer
+
+
+def log_with_deadlines(log: object) -> list[dict[str, Any]]:
+    """The referral's log, each `deadline_changed` line with the deadline it replaced (`previous_due_at`: the one
+    the referral was received with, or the last change's), so that a resume that moved nothing (a pause over a
+    weekend, for a working-day term) is not said to have changed the deadline."""
+    lines: list[dict[str, Any]] = []
+    due: object = None
+    for entry in log if isinstance(log, list) else []:
+        if not isinstance(entry, dict):
+            continue
+        detail = mapping_of(entry.get("detail"))
+        if entry.get("kind") == "deadline_changed":
+            entry = {**entry, "previous_due_at": due, "unchanged": _same_time(due, detail.get("due_at"))}
+        if entry.get("kind") in ("received", "deadline_changed") and detail.get("due_at"):
+            due = detail["due_at"]
+        lines.append(entry)
+    return lines
+
+
+def _same_time(before: object, after: object) -> bool:
+    try:
+        return before is not None and datetime.fromisoformat(str(before)) == datetime.fromisoformat(str(after))
+    except ValueError:
+        return False
 
 
 def _reported_summary(referral: Mapping[str, Any]) -> str:

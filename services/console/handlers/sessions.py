@@ -5,9 +5,11 @@ from datetime import datetime
 from werkzeug.wrappers import Request, Response
 
 from services.console import domain
+from services.console.api_client import new_action_key
 from services.console.dependencies import Apis
 from services.console.handlers.common import Names, Visitor, Work, new_secret, page_context, posted_form
-from services.console.pages import error_page, redirect, render
+from services.console.pages import redirect, render
+from shared import clock, wording
 from shared.forwarded import client_address
 from shared.platform import Platform
 
@@ -81,8 +83,27 @@ def sign_out(request: Request, visitor: Visitor, uow: Work) -> Response:
 def home(visitor: Visitor) -> Response:
     target = domain.home_for(visitor.roles)
     if target is None:  # an operator: the console has nothing for them, the `wuyuan` command does
-        return error_page(403, "此账号无需使用工作台", "运维账号请使用 wuyuan 命令管理平台。")
+        return _nothing_here(visitor)
     return redirect(target)
+
+
+def _nothing_here(visitor: Visitor) -> Response:
+    """An account whose roles open no page (an operator's): said with who is signed in and the way out, since a
+    link home would lead back here."""
+    return render(
+        "error.html",
+        status=403,
+        title="此账号无需使用工作台",
+        message="运维账号请在平台所在的主机上使用 wuyuan 命令管理平台。如需办理案件，请使用本人的工作人员账号登录。",
+        signed_in_elsewhere=True,
+        visitor=visitor,
+        visitor_roles=wording.role_names(visitor.roles),
+        nav=[],
+        path="/",
+        csrf=visitor.session.csrf,
+        action_key=new_action_key(),
+        now=clock.now(),
+    )
 
 
 def forget_expired_sessions(uow: Work, platform: Platform) -> int:

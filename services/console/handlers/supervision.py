@@ -22,6 +22,9 @@ from services.console.pages import redirect, render
 from shared import wording
 from shared.platform import Platform
 
+# The statuses a case is in once a round is settled and its follow-up (回访) is open.
+FOLLOW_UP_STATUSES = frozenset({"resolved"})
+
 
 def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     visitor.require("/board")
@@ -63,8 +66,10 @@ def follow_up_page(
     case = expect(
         apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token), service="coordinator"
     )
+    # A visit follows a settled round: before that (or once it is closed) supervision has no link to give.
+    ready = case.get("status") in FOLLOW_UP_STATUSES
     link = None
-    if "supervisor" in visitor.roles:
+    if "supervisor" in visitor.roles and ready:
         answer = apis.call("supervision", "GET", f"/api/v1/follow-ups/{case_id}/rating-link", token=visitor.token)
         link = answer.body if answer.ok else None
     return render(
@@ -72,6 +77,7 @@ def follow_up_page(
         status=status,
         **page_context(visitor, "/board", Names.of(platform), platform.now()),
         case=case,
+        not_settled=case.get("status") not in (*FOLLOW_UP_STATUSES, "closed"),  # says why there is no visit yet
         link=link,
         ratings=list(wording.RATINGS.items()),
         errors=errors or {},

@@ -1,6 +1,7 @@
 """The one window (窗口): registering a dispute, and telling the citizen where it went."""
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
@@ -71,19 +72,43 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
     return redirect(f"/window/cases/{registered['case_id']}?linked={linked}")
 
 
+# How long the page waits for triage, looking again every two seconds, before it says it takes longer than usual:
+# triage takes a moment once the coordinator has the case, so a case still not there is waiting on something
+# (the coordinator down, its queue backed up) that staff need not watch happen.
+TRIAGE_WAIT = timedelta(minutes=1)
+
+
 def registered_page(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
     """The case number, and where triage sent it: 现场办 / 马上办 / 共同办 with its lead and co-units.
 
-    Triage happens when the coordinator receives the case, a moment after intake numbered it: until
-    then the page says so and looks again by itself.
+    Triage happens when the coordinator receives the case, a moment after intake numbered it: until then the page
+    says so and looks again by itself, for a minute (TRIAGE_WAIT), then says it takes longer than usual and where
+    to find the case. A number intake never gave is no case: 404.
     """
     visitor.require("/window")
     answer = apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token)
     case = expect(answer, service="coordinator") if answer.status != 404 else None
+    waited_long = False
+    if case is None:
+        # Not at the coordinator: registered and on its way, or never registered at all (intake answers 404).
+        dispute = expect(
+            apis.call("intake", "GET", f"/api/v1/disputes/{case_id}", token=visitor.token), service="intake"
+        )
+        registered_at = _moment(dispute.get("registered_at") if isinstance(dispute, dict) else None)
+        waited_long = registered_at is None or platform.now() - registered_at > TRIAGE_WAIT
     return render(
         "registered.html",
         **page_context(visitor, "/window", Names.of(platform), platform.now()),
         case_id=case_id,
         case=case,
+        waited_long=waited_long,
         linked=request.args.get("linked") == "1",
     )
+
+
+def _moment(value: object) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else None

@@ -29,14 +29,19 @@ function confirmIrreversibleActions() {
   });
 }
 
-// Countdowns keep counting while the page is open, as the server would render them.
-function span(seconds) {
-  const days = Math.floor(seconds / 86400);
-  const hours = Math.floor((seconds % 86400) / 3600);
+// Countdowns keep counting while the page is open, as the server renders them (shared/wording.py countdown): in
+// Beijing calendar days while the deadline falls on another day, in hours and minutes on the day itself.
+const BEIJING_OFFSET_MS = 8 * 3600 * 1000; // China keeps no daylight saving time
+const DAY_MS = 86400 * 1000;
+
+function beijingDay(ms) {
+  return Math.floor((ms + BEIJING_OFFSET_MS) / DAY_MS);
+}
+
+function hoursAndMinutes(seconds) {
+  const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);
-  if (days) return hours ? `${days}天${hours}小时` : `${days}天`;
-  if (hours) return `${hours}小时${minutes}分`;
-  return `${Math.max(minutes, 1)}分钟`;
+  return hours ? `${hours}小时${minutes}分` : `${Math.max(minutes, 1)}分钟`;
 }
 
 function refreshCountdowns() {
@@ -46,15 +51,16 @@ function refreshCountdowns() {
     const due = Date.parse(element.dataset.due);
     if (Number.isNaN(due)) return;
     const left = (due - now) / 1000;
+    const days = beijingDay(due) - beijingDay(now);
     let level = "ok";
     if (left < 0) {
       level = "overdue";
-      element.textContent = `已超期${span(-left)}`;
+      element.textContent = days < 0 ? `已超期${-days}天` : `已超期${hoursAndMinutes(-left)}`;
     } else {
       const issued = Date.parse(element.dataset.issued || "");
       const near = left < 86400 || (!Number.isNaN(issued) && due > issued && now - issued >= 0.8 * (due - issued));
       level = near ? "near" : "ok";
-      element.textContent = `剩余${span(left)}`;
+      element.textContent = days > 0 ? `剩余${days}天` : `剩余${hoursAndMinutes(left)}`;
     }
     element.classList.remove("due-ok", "due-near", "due-overdue");
     element.classList.add(`due-${level}`);

@@ -33,7 +33,7 @@ from services.coordinator.domain.model import (
     ReferralStatus,
     TimelineKind,
 )
-from services.coordinator.domain.rules import RefusalCode, _open_referral, declined_already, unchanged
+from services.coordinator.domain.rules import RefusalCode, _open_referral, declined_already, record_decline, unchanged
 from shared.centres import Centre, Centres
 from shared.contracts.identifiers import split_unit, validate_unit
 from shared.contracts.vocabulary import ReferralRole
@@ -72,20 +72,23 @@ def record_beyond_level(
     now: datetime,
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
-) -> Decision | None:
+) -> Decision:
     """超出本级处置能力: the unit declines and the case goes up one level, its part to the upper level.
 
-    None when the case is at the county centre already (nothing above it): the decline is then an
-    ordinary one (`rules.record_decline`) and re-routes to the next competent unit. The same unit declining
-    again a referral it declined changes nothing (`unchanged`), as with `record_decline`: the case went up
-    once, and does not go up again from the level it reached."""
+    At the county centre (nothing above it) the decline is an ordinary one (`rules.record_decline`) and
+    re-routes to the next competent unit; its timeline line keeps the type the officer chose, as a decline
+    below the county does. The same unit declining again a referral it declined changes nothing
+    (`unchanged`), as with `record_decline`: the case went up once, and does not go up again from the level
+    it reached."""
     if declined_already(case, referral_id, unit):
         return unchanged(case)
     referral = _open_referral(case, referral_id, unit)
     here = holding_centre(case, centres)
     upper = centres.above(here)
     if upper is None:
-        return None
+        return record_decline(
+            case, referral_id, unit, officer, reason, now, deadline_for, new_id, reason_code="beyond_level"
+        )
     draft = DecisionDraft(case, now)
     draft.close(referral, ReferralStatus.DECLINED)
     draft.note(

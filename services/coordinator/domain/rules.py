@@ -202,16 +202,20 @@ def record_decline(
     now: datetime,
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
+    reason_code: str | None = None,
 ) -> Decision:
     """不属于本单位职责: hand the role to the next fall-back not yet on the case, or to centre staff.
 
+    `reason_code` is the decline's type when it is another that ends here: 超出本级处置能力 at the county's centre,
+    with nothing above it (`levels.record_beyond_level`), kept on the timeline as the officer chose it.
     The same unit declining again a referral it declined changes nothing (`unchanged`)."""
     if declined_already(case, referral_id, unit):
         return unchanged(case)
     referral = _open_referral(case, referral_id, unit)
     draft = DecisionDraft(case, now)
     draft.close(referral, ReferralStatus.DECLINED, None)
-    draft.note(TimelineKind.REFERRAL_DECLINED, **about(referral), officer=officer, reason=reason)
+    typed = {"reason_code": reason_code} if reason_code else {}
+    draft.note(TimelineKind.REFERRAL_DECLINED, **about(referral), officer=officer, reason=reason, **typed)
     lead = referral.role is ReferralRole.LEAD
     fallbacks = case.plan.lead_units if lead else case.plan.co_reserve_units
     if not lead and _lead_has_settled(case):

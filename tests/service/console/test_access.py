@@ -1,10 +1,12 @@
 """Who may open what: the page checks the visitor's role and agency before calling, and the API's refusal stands."""
 
+import re
+
 import pytest
 
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
-from shared.auth.principal import Forbidden
-from tests.service.console.visitors import LIU, WANG, ZHOU, form_key_of, token_of
+from shared.auth.principal import Forbidden, Principal, Role
+from tests.service.console.visitors import LIU, WANG, ZHOU, console_knowing, form_key_of, token_of
 
 REFERRAL_ID = "5b0c6f0e-3d2a-4c1b-9f8e-7a6d5c4b3a21"
 REFERRAL = {
@@ -164,3 +166,27 @@ def test_an_expired_token_at_the_api_sends_the_visitor_to_sign_in(console, apis,
 
     with pytest.raises(SignInNeeded):
         console.board(browser.get("/board", as_=ZHOU))
+
+
+def test_an_officer_of_every_agency_sees_their_tabs_and_pages_in_one_order(uow, apis, console_platform, browser, staff):
+    """The trial account acts for the five agencies: 本单位交办's tabs and the navigation list them as
+    config/agencies.toml does (法院, 公安局, 司法局, 信访局, 政法委), not by their codes' spelling."""
+    every = frozenset({"court:430426", "police:430426", "justice:430426", "petition:430426", "plc:430426"})
+    shiyong = Principal("shiyong", "试用", frozenset({Role.OFFICER}), every)
+    console = console_knowing(uow, apis, console_platform, shiyong)
+    staff.signed_in(shiyong)
+    apis.answer("court_link", "GET", "/api/v1/referrals", 200, {"referrals": []})
+
+    page = console.referrals(browser.get("/referrals", as_=shiyong)).get_data(as_text=True)
+
+    main = page.split("<main")[1]
+    agencies = re.findall(r'<a href="/referrals\?agency=[a-z]+"(?: aria-current="page")?>([^<]+)</a>', main)
+    assert agencies == ["法院", "公安局", "司法局", "信访局", "政法委"]
+    nav = re.findall(r'<li><a href="(/[a-z/]+)"', page.split("</nav>")[0])
+    assert [path for path in nav if path not in ("/referrals", "/documents")] == [
+        "/court/filings",
+        "/police/calls",
+        "/justice/mediation",
+        "/petitions",
+        "/stability/register",
+    ]

@@ -143,3 +143,62 @@ def test_an_account_identity_does_not_know_is_shown_as_it_is(console, browser, s
     page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
 
     assert "<dt>登记人</dt><dd>demo.window</dd>" in page
+
+
+def case_timeline(console, browser, staff, apis, lines: list[dict]) -> list[str]:
+    """Each timeline line of the case page as its text: the kind, then its parts joined as the page shows them."""
+    case = copy.deepcopy(CASE)
+    case["timeline"] = lines
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
+    items = re.findall(r"<li>(.*?)</li>", timeline, re.DOTALL)
+    texts = [html.unescape(re.sub(r"<[^>]+>", "", item.replace('</span><span class="part">', "；"))) for item in items]
+    return [" ".join(text.split()[2:]).replace("； ", "；") for text in texts]  # without the time (day and hour)
+
+
+def line(kind: str, detail: dict) -> dict:
+    return {"seq": 1, "at": "2026-12-06T02:00:00+00:00", "kind": kind, "detail": detail}
+
+
+def test_a_call_in_does_not_repeat_its_title(console, browser, staff, apis):
+    called = {"units": ["petition:430426"], "note": "多户联名信访，请信访局报到", "staff": "chen.xietiao"}
+
+    [text] = case_timeline(console, browser, staff, apis, [line("units_called_in", called)])
+
+    assert text == "吹哨报到 报到单位：祁东县信访局；事项：多户联名信访，请信访局报到；经办人：chen.xietiao"
+
+
+def test_a_case_settled_on_the_spot_names_no_routing_rule(console, browser, staff, apis):
+    settled = {"rule": 0, "mode": "on_the_spot", "lead_unit": None, "co_units": []}
+
+    [text] = case_timeline(console, browser, staff, apis, [line("case_triaged", settled)])
+
+    assert text == "分流 现场办"
+
+
+def test_a_routed_case_counts_its_rule_from_one(console, browser, staff, apis):
+    routed = {"rule": 0, "mode": "single_unit", "lead_unit": "court:430426", "co_units": []}
+
+    [text] = case_timeline(console, browser, staff, apis, [line("case_triaged", routed)])
+
+    assert text == "分流 马上办；牵头单位：祁东县人民法院；分流规则：第1条"  # routing.toml's first rule
+
+
+def test_a_resume_that_moved_nothing_says_the_deadline_stands(console, browser, staff, apis):
+    """Paused on a Saturday and resumed on the Sunday: a working-day term loses no time, and the line says so."""
+    resumed = {
+        **TIMELINE[2]["detail"],
+        "paused_at": "2026-12-05T02:00:00+00:00",
+        "resumed_at": "2026-12-06T02:00:00+00:00",
+        "previous_due_at": "2026-12-11T09:30:00+00:00",
+        "due_at": "2026-12-11T09:30:00+00:00",
+    }
+
+    [text] = case_timeline(console, browser, staff, apis, [line("clock_resumed", resumed)])
+
+    assert "期限不变：2026-12-11 17:30" in text
+    assert "原期限" not in text and "顺延至" not in text

@@ -1,5 +1,7 @@
 """The citizen's rating page: opened from a QR code with no account, the link alone is the credential."""
 
+import re
+
 import pytest
 
 from tests.service.console.visitors import ZHOU
@@ -81,3 +83,27 @@ def test_the_thanks_page_follows_a_rating(console, apis, browser):
     response = console.rating_page(browser.get(f"/rate/{LINK}?done=1"), LINK)
 
     assert "感谢您的评价" in response.get_data(as_text=True)
+
+
+def test_a_case_settled_on_the_spot_names_the_centre_that_settled_it(console, apis, browser):
+    """现场办: the follow-up has no lead unit (supervision's visit carries none), so no unit is named as lead."""
+    on_the_spot = {**VISIT, "case_id": "430426-20261206-00004", "lead_unit": None}
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, on_the_spot)
+
+    page = console.rating_page(browser.get(f"/rate/{LINK}"), LINK).get_data(as_text=True)
+
+    assert "已由 <strong>祁东县综治中心</strong> 当场办结" in page
+    assert "已由  牵头" not in page and "牵头办理" not in page
+
+
+def test_the_page_asks_what_its_choices_answer(console, apis, browser):
+    """The rating API takes a satisfaction level: the page asks for one, and says what 不满意 leads to."""
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+
+    page = console.rating_page(browser.get(f"/rate/{LINK}"), LINK).get_data(as_text=True)
+
+    assert "问题真正解决了吗" not in page
+    assert "<legend>您对办理结果是否满意？</legend>" in page
+    choices = re.findall(r'<input type="radio" name="rating" value="([a-z_]+)"', page)
+    assert choices == ["satisfied", "basically_satisfied", "dissatisfied"]
+    assert "问题没有真正解决的，请选“不满意”：综治中心将重新办理。" in page

@@ -1,13 +1,16 @@
 """暂停计时 and 恢复计时 on an officer's referral page: the form, what is sent, a paused deadline shown paused."""
 
 import re
+from dataclasses import replace
+from datetime import timedelta
 
 from services.console.handlers.referrals import body_of
 from shared import wording
 from shared.agency.commands import PauseClock
 from tests.service.console.test_referrals import ACCEPTED, PAGE, REFERRAL_ID, open_page, text_of
-from tests.service.console.visitors import LIU, form_key_of, token_of
+from tests.service.console.visitors import LIU, NOW, WANG, console_knowing, form_key_of, token_of
 
+CASE_ROW = {"case_id": "430426-20261123-00007", "status": "in_progress", "category": "neighbour"}
 PAUSE = f"/api/v1/referrals/{REFERRAL_ID}/pause"
 RESUME = f"/api/v1/referrals/{REFERRAL_ID}/resume"
 PAUSED = {
@@ -87,3 +90,61 @@ def test_a_resume_of_a_running_clock_says_so(console, apis, browser, staff):
 
 def test_the_progress_note_does_not_fill_in_the_pause_note(console, browser, staff, apis):
     assert body_of("pause", {"note": ["进展"], "pause_reason": ["other"]}) == {"reason": "other"}
+
+
+# --- the deadline as the referral's log and every list say it ---------------------------------------------------
+
+RECEIVED = {"kind": "received", "officer": None, "detail": {"role": "lead", "due_at": "2026-11-30T09:30:00+00:00"}}
+
+
+def changed(due_at: str, at: str) -> dict:
+    return {
+        "kind": "deadline_changed",
+        "officer": None,
+        "detail": {"due_at": due_at, "due_provisional": False},
+        "at": at,
+    }
+
+
+def log_lines(page: str) -> list[str]:
+    timeline = page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
+    return [
+        " ".join(re.sub(r"<[^>]+>", "", item).split()[2:]) for item in re.findall(r"<li>(.*?)</li>", timeline, re.S)
+    ]
+
+
+def test_a_resume_that_moved_nothing_is_not_logged_as_a_change_of_deadline(console, browser, staff, apis):
+    """Paused and resumed within a weekend: the centre sends the deadline again, the same; the log says it stands."""
+    log = [
+        {**RECEIVED, "at": "2026-11-23T01:00:00+00:00"},
+        changed("2026-11-30T09:30:00+00:00", "2026-11-29T02:00:00+00:00"),
+        changed("2026-12-02T09:30:00+00:00", "2026-12-01T02:00:00+00:00"),
+    ]
+
+    page = open_page(console, browser, staff, apis, {**ACCEPTED, "log": log})
+
+    lines = log_lines(page)
+    assert lines[1] == "期限未变（仍为 2026-11-30 17:30）"
+    assert lines[2] == "期限变更（由 2026-11-30 17:30 调整为 2026-12-02 17:30）"
+
+
+def test_a_deadline_reads_the_same_in_the_case_list_and_the_units_referral_list(
+    uow, apis, console_platform, browser, staff
+):
+    """The coordination group opens the case list, and the court's officer their list an afternoon later: the same
+    deadline reads the same, as the days to its day, on both."""
+    due = "2026-12-23T09:30:00+00:00"  # 17:30 in Beijing, thirty days on
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [{**CASE_ROW, "next_due_at": due}], "total": 1})
+    apis.answer("police_link", "GET", "/api/v1/referrals", 200, {"referrals": [{**ACCEPTED, "due_at": due}]})
+    morning = console_knowing(uow, apis, console_platform)
+    afternoon = console_knowing(uow, apis, replace(console_platform, now=lambda: NOW + timedelta(hours=8, minutes=15)))
+    staff.signed_in(WANG)
+    staff.signed_in(LIU, expires_in=timedelta(hours=12))  # signed in for the day
+
+    case_list = text_of(morning.cases(browser.get("/cases", as_=WANG)))
+    referral_list = text_of(afternoon.referrals(browser.get("/referrals?tab=accepted", as_=LIU)))
+
+    assert '<span class="due due-ok" data-due="2026-12-23T09:30:00+00:00">剩余30天</span>' in case_list
+    assert re.search(
+        r'<span class="due due-ok" data-due="2026-12-23T09:30:00\+00:00"[^>]*>剩余30天</span>', referral_list
+    )

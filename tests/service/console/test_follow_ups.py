@@ -68,3 +68,41 @@ def test_a_comment_refused_keeps_the_rating_chosen(console, apis, browser, staff
     assert error_beside(page, "comment") == "不能超过2000字"
     [chosen] = [radio for radio in radios_of(page) if " checked" in radio]
     assert 'value="dissatisfied"' in chosen
+
+
+def test_a_case_settled_on_the_spot_says_so_rather_than_an_empty_lead(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer(
+        "coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, {**CASE, "mode": "on_the_spot", "lead_unit": None}
+    )
+    apis.answer("supervision", "GET", f"/api/v1/follow-ups/{CASE_ID}/rating-link", 200, {**LINK, "rated": False})
+
+    page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
+
+    assert "邻里纠纷，砖塘镇新塘村，现场办，由综治中心当场办结。" in page
+    assert "牵头单位 —" not in page
+
+
+def test_a_case_not_yet_resolved_explains_why_it_cannot_be_followed_up_and_links_to_it(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, {**CASE, "status": "assigned"})
+
+    response = console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID)
+
+    page = text_of(response)
+    assert response.status_code == 200
+    assert "尚不能回访" in page
+    assert "此案件目前已派单，各单位仍在办理，尚未办结。" in page
+    assert "案件办结（状态为“已办结，待回访”）后，才能请群众评价。" in page
+    assert f'<a href="/cases/{CASE_ID}">查看案件办理情况</a>' in page
+    assert radios_of(page) == [] and "qr.svg" not in page
+    assert [call.service for call in apis.calls] == ["coordinator"]  # no rating link asked for a visit not open
+
+
+def test_a_resolved_case_shows_no_such_explanation(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+
+    page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
+
+    assert "尚不能回访" not in page and "牵头单位 砖塘镇派出所" in page

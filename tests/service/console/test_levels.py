@@ -9,7 +9,7 @@ from services.coordinator.handlers import CallIn
 from shared.agency.commands import DeclineReferral
 from shared.auth.principal import Principal, Role
 from tests.service.console.test_referrals import ACCEPTED, REFERRAL_ID, open_page, text_of
-from tests.service.console.visitors import STAFF, answer_refusal, error_beside, form_key_of, token_of
+from tests.service.console.visitors import LIU, STAFF, answer_refusal, error_beside, form_key_of, token_of
 
 CASE_ID = "430426-20261123-00007"
 COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
@@ -265,3 +265,63 @@ def test_a_call_in_without_its_note_asks_for_one_beside_the_note_and_keeps_the_u
 
     assert error_beside(page, "call_in.note") == "请填写请报到单位办理的事项"
     assert options_of(page, "call-in-units")["justice:430426101"]
+
+
+# --- 超出本级处置能力 only where a level above exists ----------------------------------------------------------
+
+
+def decline_choices(page: str) -> dict[str, str]:
+    """The decline form's types: code → what the officer reads."""
+    return dict(re.findall(r'<input type="radio" name="reason_code" value="([a-z_]+)"[^>]*> ([^<]*)</label>', page))
+
+
+def test_a_township_station_may_send_the_case_up_to_the_county_centre_named(console, browser, staff, apis):
+    page = open_page(console, browser, staff, apis, {**ACCEPTED, "status": "received"})
+
+    assert decline_choices(page) == {
+        "not_competent": "不属于本单位职责",
+        "beyond_level": "超出本级处置能力（上报祁东县综治中心）",
+    }
+
+
+@pytest.mark.parametrize(
+    "unit",
+    [
+        "police:430426",  # the county bureau: its cases are the county centre's, the top
+        "police:430426106",  # 灵官镇 has no centre of its own (config/centres.toml): its station's are the county's
+    ],
+)
+def test_a_unit_whose_cases_the_county_centre_holds_is_not_offered_a_level_above(console, browser, staff, apis, unit):
+    page = open_page(console, browser, staff, apis, {**ACCEPTED, "unit": unit, "status": "received"})
+
+    assert decline_choices(page) == {"not_competent": "不属于本单位职责"}
+    assert (
+        "没有更上一级的综治中心可以上报。超出本单位处置能力的，请在退回理由中说明，退回后由综合协调组重新分派。" in page
+    )
+
+
+def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
+    staff.signed_in(LIU)
+    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, {**ACCEPTED, "status": "declined"})
+
+    response = console.referral(
+        browser.get(f"/referrals/police/{REFERRAL_ID}?done=decline_up", as_=LIU), "police", REFERRAL_ID
+    )
+
+    assert '<p class="notice" role="status">已退回，案件将上报祁东县综治中心处理。</p>' in text_of(response)
+
+
+def test_at_the_county_a_decline_as_beyond_the_level_is_confirmed_as_what_it_is(console, browser, staff, apis):
+    """A form shown before the unit's level was known, sent as beyond the level: the coordinator routes it again."""
+    staff.signed_in(LIU)
+    county = {**ACCEPTED, "unit": "police:430426", "status": "declined"}
+    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, county)
+
+    page = text_of(
+        console.referral(
+            browser.get(f"/referrals/police/{REFERRAL_ID}?done=decline_up", as_=LIU), "police", REFERRAL_ID
+        )
+    )
+
+    assert '<p class="notice" role="status">已退回，由综合协调组重新分派。</p>' in page
+    assert "上一级" not in page.split("<dl")[0]

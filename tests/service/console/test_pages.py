@@ -1,5 +1,6 @@
 """Every answer as a person sees it: refusals as Chinese pages, the headers every page carries, and static files."""
 
+import re
 import sys
 from dataclasses import dataclass
 from typing import Any
@@ -10,7 +11,15 @@ from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import ApiUnavailable
 from services.console.handlers.assets import static_file
-from services.console.pages import SECURITY_HEADERS, PageHandler, PageNotFound, SignInNeeded, StaleForm
+from services.console.pages import (
+    SECURITY_HEADERS,
+    STATIC,
+    TEMPLATES,
+    PageHandler,
+    PageNotFound,
+    SignInNeeded,
+    StaleForm,
+)
 from services.console.service import Console
 from shared.auth.principal import Forbidden
 from shared.web_server import HardenedWsgiApp
@@ -331,3 +340,23 @@ def test_every_page_links_the_icon_from_the_consoles_own_static_files(console_se
     for page in (sign_in, not_found):
         assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
         assert '<link rel="icon" href="/favicon.ico"' in page
+
+
+# --- phones ---------------------------------------------------------------------------------------------------
+
+
+def test_every_list_table_scrolls_in_its_own_box_so_the_page_never_scrolls_sideways():
+    """A list of eight columns on a 390 px phone: the table scrolls within `.table-scroll`, not the page, and
+    its headings keep to one line (each column at least as wide as its title)."""
+    unwrapped = {
+        template.name: count
+        for template in sorted(TEMPLATES.glob("*.html"))
+        if (
+            count := template.read_text().count("<table")
+            - template.read_text().count('<div class="table-scroll"><table')
+        )
+    }
+    assert unwrapped == {}
+    css = (STATIC / "console.css").read_text()
+    assert re.search(r"\.table-scroll \{[^}]*overflow-x: auto", css)
+    assert re.search(r"table\.list th[^{]*\{[^}]*white-space: nowrap", css)

@@ -332,7 +332,7 @@ def test_a_handed_call_shows_its_scene_its_mediation_and_its_referrals(console, 
 
     assert '<p class="notice" role="status">已登记警情。</p>' in page
     assert '<dd class="call-decision">转调解（警调对接）</dd>' in page
-    assert '<dd class="call-flags"><span class="badge badge-flag">有暴力倾向（民转刑风险）</span>' in page
+    assert '<dd class="call-flags"><span class="badge badge-flag">有暴力倾向</span> </dd>' in page
     assert "<dt>重复报警</dt><dd>1次</dd>" in page
     assert '<dd class="mediation-result">调解成功（第1轮，' in page
     assert "砖塘镇司法所：调解成功" in page
@@ -349,3 +349,37 @@ def test_a_kept_call_says_why_and_has_no_mediation(console, apis, browser, liu):
 
     assert '<dd class="call-decision">公安处置：刑事案件程序（涉嫌犯罪、民警判断不宜调解）</dd>' in page
     assert "调解情况" not in page
+
+
+def test_violence_alone_is_not_called_a_civil_to_criminal_risk(console, apis, browser, liu):
+    """Only 有暴力行为 ticked: the flag says violence, and 民转刑 is said only by the officer's own judgement (否)."""
+    apis.answer(POLICE, "GET", API, 200, HANDED)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    assert "<dt>暴力行为</dt><dd>是</dd>" in page and "<dt>民转刑风险</dt><dd>否</dd>" in page
+    assert page.count("民转刑") == 1  # the judgement's own line, nowhere else
+
+
+def test_a_judged_civil_to_criminal_risk_reads_as_such_beside_its_flags(console, apis, browser, liu):
+    judged = {
+        **HANDED,
+        "flags": ["violence_risk", "high_risk"],
+        "scene": {**HANDED["scene"], "civil_to_criminal_risk": True},
+    }
+    apis.answer(POLICE, "GET", API, 200, judged)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    flags = page.split('<dd class="call-flags">')[1].split("</dd>")[0]
+    assert re.findall(r'<span class="badge badge-flag">([^<]*)</span>', flags) == ["有暴力倾向", "命案风险"]
+    assert "<dt>民转刑风险</dt><dd>是</dd>" in page
+
+
+def test_the_calls_list_names_the_violence_flag_alone(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": [HANDED]})
+    apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures())
+
+    page = text_of(console.police_calls(browser.get("/police/calls", as_=liu)))
+
+    assert '<span class="badge badge-flag">有暴力倾向</span>' in page and "倾向（民转刑" not in page

@@ -9,7 +9,18 @@ import pytest
 from services.console.dependencies import console_settings
 from services.console.domain import SESSION_COOKIE, session_digest
 from services.console.pages import SignInNeeded, StaleForm
-from tests.service.console.visitors import BROWSER_ADDRESS, CHEN, LIU, NOW, WANG, cookie_of, form_key_of, token_of
+from shared.auth.principal import Principal, Role
+from tests.service.console.visitors import (
+    BROWSER_ADDRESS,
+    CHEN,
+    LIU,
+    NOW,
+    WANG,
+    console_knowing,
+    cookie_of,
+    form_key_of,
+    token_of,
+)
 
 SIGNED_IN_UNTIL = NOW + timedelta(hours=8)
 IDENTITY_TOKEN = "eyJhbGciOiJFZERTQSJ9.wang-fang-claims.signature"
@@ -226,6 +237,40 @@ def test_an_operator_is_told_the_console_is_not_for_them(console, browser, staff
 
     assert response.status_code == 403
     assert "wuyuan 命令" in response.get_data(as_text=True)
+
+
+def test_the_operators_page_leads_out_not_back_to_itself(console, browser, staff):
+    """ "返回首页" would open this very page again: the way on is signing out, with the session's form key."""
+    staff.signed_in(CHEN)
+
+    page = console.home(browser.get("/", as_=CHEN)).get_data(as_text=True)
+
+    assert 'href="/"' not in page.split("<main")[1] and "返回首页" not in page
+    main = page.split("<main")[1]
+    assert '<form method="post" action="/logout">' in main and f'value="{form_key_of(CHEN)}"' in main
+    assert "陈工（运维）" in page  # who is signed in, as on every page
+
+
+def test_the_sign_in_page_says_whom_to_ask_for_an_account_and_names_no_command(console, browser):
+    page = console.sign_in_page(browser.get("/login")).get_data(as_text=True)
+
+    assert "没有账号、忘记密码或账号被锁定，请联系本中心的系统管理员。" in page
+    assert "wuyuan" not in page.split("<main")[1] and "<code>" not in page
+
+
+def test_the_header_names_the_roles_in_the_order_the_loop_runs(uow, apis, console_platform, browser, staff):
+    everyone = Principal(
+        "shiyong",
+        "试用",
+        frozenset({Role.LEADER, Role.SUPERVISOR, Role.OFFICER, Role.COORDINATOR, Role.INTAKE_STAFF}),
+        frozenset({"court:430426"}),
+    )
+    console = console_knowing(uow, apis, console_platform, everyone)
+    staff.signed_in(everyone)
+
+    page = console.window(browser.get("/window", as_=everyone)).get_data(as_text=True)
+
+    assert "试用（窗口登记、综合协调组、部门办理人、检查督导组、领导）" in page
 
 
 def test_a_page_shows_who_is_signed_in_and_carries_the_form_key_but_never_the_token(console, browser, staff):

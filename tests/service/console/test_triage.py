@@ -7,7 +7,7 @@ import pytest
 from shared.auth.principal import Principal, Role
 from tests.service.console.test_levels import CASE, CASE_ID
 from tests.service.console.test_referrals import text_of
-from tests.service.console.visitors import STAFF, token_of
+from tests.service.console.visitors import STAFF, error_beside, form_key_of, token_of
 
 COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
 STATION, OTHER_STATION = "police:430426101", "police:430426102"
@@ -40,7 +40,7 @@ def test_the_queue_says_why_a_case_waits_and_which_units_declined_it(console, br
 
     page = text_of(console.triage(browser.get("/triage", as_=COORDINATOR)))
 
-    assert "牵头单位退回，已无可替补的牵头单位（蒋家桥镇派出所）" in page
+    assert "蒋家桥镇派出所退回牵头，已无可替补的牵头单位" in page
     assert "已退回本案：砖塘镇派出所、蒋家桥镇派出所" in page
     offered = options(page)
     assert offered[STATION] == "砖塘镇派出所（已退回本案）"
@@ -67,5 +67,125 @@ def test_the_case_page_says_why_before_its_assignment_form(console, browser, sta
 
     page = text_of(console.case(browser.get(f"/cases/{CASE_ID}", as_=COORDINATOR), CASE_ID))
 
-    assert "待分派原因：牵头单位退回，已无可替补的牵头单位（蒋家桥镇派出所）" in page
+    assert "待分派原因：蒋家桥镇派出所退回牵头，已无可替补的牵头单位" in page
     assert options(page)[STATION] == "砖塘镇派出所（已退回本案）"
+
+
+# --- a lead that returned the case is not shown as the lead ----------------------------------------------------
+
+COURT = "court:430426"
+COURT_DECLINED = {
+    **WAITING,
+    "lead_unit": COURT,
+    "gaps": [{"role": "lead", "code": "lead_declined", "unit": COURT, "result": None, "reason": "declined"}],
+    "declined_units": [COURT],
+    "referrals": [
+        {
+            "referral_id": "0b6f3c1e-8a2d-4e5f-9a1b-2c3d4e5f6a7b",
+            "unit": COURT,
+            "role": "lead",
+            "round": 1,
+            "status": "declined",
+            "issued_at": "2026-11-23T01:00:00+00:00",
+            "due_at": "2026-12-23T09:30:00+00:00",
+        }
+    ],
+}
+
+
+def open_case(console, browser, staff, apis, case: dict) -> str:
+    staff.signed_in(COORDINATOR)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    return text_of(console.case(browser.get(f"/cases/{CASE_ID}", as_=COORDINATOR), CASE_ID))
+
+
+def test_a_lead_that_declined_is_not_shown_as_the_current_lead(console, browser, staff, apis):
+    page = open_case(console, browser, staff, apis, COURT_DECLINED)
+
+    assert '<dd class="lead-unit">待指派（祁东县人民法院已退回）</dd>' in page
+    assert "待分派原因：祁东县人民法院退回牵头，已无可替补的牵头单位" in page
+
+
+def test_a_case_settled_on_the_spot_has_no_lead_and_says_why(console, browser, staff, apis):
+    settled = {
+        **CASE,
+        "mode": "on_the_spot",
+        "status": "resolved",
+        "lead_unit": None,
+        "co_units": [],
+        "escalations": [],
+    }
+
+    page = open_case(console, browser, staff, apis, settled)
+
+    assert '<dd class="lead-unit">无（现场办，由综治中心当场办结）</dd>' in page
+
+
+# --- a refused assignment is said where it is seen ---------------------------------------------------------------
+
+
+def assign_refused(console, browser, staff, apis, status: int, body: dict, case: dict):
+    staff.signed_in(COORDINATOR)
+    apis.answer("coordinator", "POST", f"/api/v1/cases/{CASE_ID}/assign", status, body)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    form = {"csrf": form_key_of(COORDINATOR), "unit": "court:430426"}
+    return console.assign(browser.post(f"/cases/{CASE_ID}/assign", form, as_=COORDINATOR), CASE_ID)
+
+
+def test_a_case_another_coordinator_assigned_first_says_so_at_the_top_of_its_page(console, browser, staff, apis):
+    """Two coordinators on the triage list: the second's assignment comes back refused, and the case page, whose
+    assignment form is gone, says why above everything else."""
+    refusal = {"error": "conflict", "code": "wrong_status", "message": "wrong_status: nothing awaits manual triage"}
+    assigned_meanwhile = {**CASE, "status": "assigned", "escalations": []}
+
+    response = assign_refused(console, browser, staff, apis, 409, refusal, assigned_meanwhile)
+
+    page = text_of(response)
+    assert response.status_code == 409
+    notice = page.split("<dl")[0]  # above the case's facts
+    assert (
+        '<p class="error" role="alert" id="assign-error">未能指派：'
+        "此案件当前不需要人工分派（可能已由其他工作人员指派），下面是案件的最新情况。</p>"
+    ) in notice
+    assert "<h2>人工分派</h2>" not in page
+
+
+def test_a_unit_already_on_the_case_is_refused_beside_the_list_naming_it(console, browser, staff, apis):
+    refusal = {
+        "error": "conflict",
+        "code": "unit_already_on_case",
+        "message": "unit_already_on_case: court:430426 already holds an open referral",
+        "detail": {"unit": "court:430426"},
+    }
+
+    page = text_of(assign_refused(console, browser, staff, apis, 409, refusal, WAITING))
+
+    assert error_beside(page, "unit") == "祁东县人民法院已在办理此案，请选择其他单位。"
+    assert 'id="assign-error"' not in page  # the form is there, and the error beside it
+
+
+def test_another_centres_case_is_refused_naming_the_centre_that_holds_it(console, browser, staff, apis):
+    refusal = {
+        "error": "forbidden",
+        "message": f"not_this_centre: case {CASE_ID} is held by centre:430426101; the caller acts for 430426102",
+    }
+
+    page = text_of(assign_refused(console, browser, staff, apis, 403, refusal, {**WAITING, "centre": "430426101"}))
+
+    assert "未能指派：此案件由砖塘镇综治中心办理，只有该中心或其上级中心的工作人员可以指派单位。" in page
+
+
+def test_the_case_list_names_no_declined_unit_and_no_empty_lead(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    settled = {**CASE, "case_id": "430426-20261206-00004", "mode": "on_the_spot", "lead_unit": None, "co_units": []}
+    listing = {"cases": [COURT_DECLINED, settled], "counts": {}, "total": 2}
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, listing)
+
+    page = text_of(console.cases(browser.get("/cases", as_=COORDINATOR)))
+
+    assert "<td>待指派（祁东县人民法院已退回）</td>" in page
+    assert "<td>无（现场办）</td>" in page

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from services.console.api_client import key_for
 from services.console.dependencies import ApiUnavailable
 from services.console.domain import report_from_form
-from services.console.pages import StaleForm
+from services.console.pages import PageNotFound, StaleForm
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import DisputeReport
 from shared.http import field_errors
@@ -180,3 +180,75 @@ def test_each_rendering_of_the_form_carries_an_action_key_that_its_post_acts_und
     console.register(browser.post("/window", {**FORM, "action_key": keys[0].group(1)}, as_=WANG))
 
     assert key_for("POST", "/api/v1/disputes") == sent, "the same form posted again must send the same key"
+
+
+# --- where the case went (the registration result page) ------------------------------------------------------
+
+NOT_THERE = {"error": "not_found", "message": f"no case {CASE_ID}"}
+
+
+def open_result(console, browser, case_id: str = CASE_ID):
+    return console.registered(browser.get(f"/window/cases/{case_id}", as_=WANG), case_id)
+
+
+def test_a_case_intake_never_registered_is_not_found_rather_than_waited_for(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    missing = "430426-20261206-99999"
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{missing}", 404, NOT_THERE)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{missing}", 404, NOT_THERE)
+
+    with pytest.raises(PageNotFound):
+        open_result(console, browser, missing)
+
+    assert [(call.service, call.token) for call in apis.calls] == [
+        ("coordinator", token_of(WANG)),
+        ("intake", token_of(WANG)),
+    ]
+
+
+def test_a_case_registered_a_moment_ago_waits_for_triage_and_looks_again(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
+    apis.answer(
+        "intake",
+        "GET",
+        f"/api/v1/disputes/{CASE_ID}",
+        200,
+        {"case_id": CASE_ID, "registered_at": "2026-11-23T01:29:50+00:00"},
+    )
+
+    response = open_result(console, browser)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert '<meta http-equiv="refresh" content="2">' in page
+    assert "正在分流，请稍候……（页面会自动刷新）" in page and CASE_ID in page
+
+
+def test_a_case_still_not_triaged_after_a_minute_says_so_and_stops_looking(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
+    apis.answer(
+        "intake",
+        "GET",
+        f"/api/v1/disputes/{CASE_ID}",
+        200,
+        {"case_id": CASE_ID, "registered_at": "2026-11-23T01:20:00+00:00"},
+    )
+
+    page = open_result(console, browser).get_data(as_text=True)
+
+    assert 'http-equiv="refresh"' not in page and "正在分流，请稍候" not in page
+    assert "分流比平时慢：案件已登记，编号有效" in page
+    assert f"请稍后在“案件”中按编号 {CASE_ID} 查询分流结果" in page
+
+
+def test_a_case_settled_on_the_spot_names_no_unit_as_its_lead(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    settled = {"case_id": CASE_ID, "mode": "on_the_spot", "status": "resolved", "lead_unit": None, "co_units": []}
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, settled)
+
+    page = open_result(console, browser).get_data(as_text=True)
+
+    assert "<dt>牵头单位</dt><dd>无（现场办，由综治中心当场办结）</dd>" in page
+    assert [call.service for call in apis.calls] == ["coordinator"]  # intake is asked only about a case not triaged

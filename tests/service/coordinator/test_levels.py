@@ -290,3 +290,23 @@ def test_a_centre_that_is_no_division_code_names_the_parameter(coordinator, http
         coordinator.list_cases(http.get({"centre": "砖塘镇"}))
 
     assert [f["field"] for f in refused.value.fields] == ["centre"]
+
+
+def test_at_the_county_a_decline_as_beyond_the_level_re_routes_and_keeps_its_type_on_the_timeline(
+    coordinator, uow, http, referrals
+):
+    """Nothing is above the county centre: the decline is an ordinary one, but the timeline still says which
+    type the officer chose, as it does for a township's decline that went up."""
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+    [county] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == COUNTY_POLICE]
+
+    deliver(coordinator, beyond_level(county), "wuyuan.police_link")
+
+    case = view(coordinator, http)
+    assert (case["level"], len(case["escalations"])) == ("county", 1)  # it went up once, and no further
+    declines = [line["detail"] for line in case["timeline"] if line["kind"] == "referral_declined"]
+    assert [(d["unit"], d.get("reason_code")) for d in declines] == [
+        (POLICE_STATION, "beyond_level"),
+        (COUNTY_POLICE, "beyond_level"),
+    ]
+    assert case["timeline"][-1]["kind"] != "case_escalated"

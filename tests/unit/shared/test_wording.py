@@ -100,7 +100,7 @@ def test_half_the_term_left_is_on_time():
 def test_just_short_of_80_percent_of_the_term_gone_is_still_on_time():
     left = wording.countdown(DUE, ISSUED + timedelta(days=7, hours=23), ISSUED)
 
-    assert (left.text, left.level) == ("剩余2天1小时", "ok")
+    assert (left.text, left.level) == ("剩余2天", "ok")  # 08:00 on the 28th, due at 09:00 on the 30th
 
 
 def test_80_percent_of_the_term_gone_is_near_even_with_days_left():
@@ -121,10 +121,33 @@ def test_the_last_seconds_read_as_a_minute_not_as_nothing():
     assert left.text == "剩余1分钟"
 
 
-def test_past_the_due_time_is_overdue_by_how_long():
+def test_past_the_due_day_is_overdue_by_the_days_since():
     left = wording.countdown(DUE, DUE + timedelta(days=1, hours=3), ISSUED)
 
-    assert (left.text, left.level) == ("已超期1天3小时", "overdue")
+    assert (left.text, left.level) == ("已超期1天", "overdue")
+
+
+def test_past_the_due_time_on_the_due_day_is_overdue_by_how_long():
+    left = wording.countdown(DUE, DUE + timedelta(hours=2, minutes=15), ISSUED)
+
+    assert (left.text, left.level) == ("已超期2小时15分", "overdue")
+
+
+@pytest.mark.parametrize("hours_later", [0, 1, 7, 14])
+def test_a_deadline_reads_the_same_all_day_whenever_the_page_is_opened(hours_later):
+    """The case list and a unit's referral list opened minutes or hours apart say the same: days until the
+    deadline's day in Beijing, not '30天' on one page and '29天23小时' on the other."""
+    due = datetime(2026, 12, 23, 17, 30, tzinfo=CHINA_TZ)
+    opened = datetime(2026, 11, 23, 9, 5, tzinfo=CHINA_TZ) + timedelta(hours=hours_later)
+
+    assert wording.countdown(due, opened).text == "剩余30天"
+
+
+def test_the_days_left_are_counted_in_beijing_whatever_zone_the_times_come_in():
+    due = "2026-12-23T09:30:00+00:00"  # 17:30 in Beijing
+    late_evening = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)  # 23:30 in Beijing, still the 23rd
+
+    assert wording.countdown(due, late_evening).text == "剩余30天"
 
 
 @pytest.mark.parametrize("due", [None, "", "not a time", "2026-11-30T09:00:00"])

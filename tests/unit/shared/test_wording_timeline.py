@@ -200,12 +200,12 @@ def test_a_late_step_says_so_after_its_last_part():
     assert parts == ["砖塘镇派出所（牵头单位）", "经办人：liu.yang（在该单位办结或退回之后收到，仅作记录）"]
 
 
-def test_a_gap_names_the_unit_that_left_it_beside_its_cause():
+def test_a_gap_names_the_unit_that_left_it_as_the_one_that_returned_the_case():
     detail = {"role": "co_unit", "code": "co_unit_declined", "by_unit": JUSTICE, "reason": f"{JUSTICE} declined"}
 
     assert tw.timeline_parts("manual_triage_needed", detail, REGISTRY, PLACES) == [
         "需指派配合单位",
-        "原因：配合单位退回，已无可替补的配合单位（砖塘镇司法所）",
+        "原因：砖塘镇司法所退回配合，已无可替补的配合单位",
     ]
 
 
@@ -213,7 +213,8 @@ def test_a_call_in_names_who_called():
     called = dict(TIMELINE[-2][1])
 
     assert tw.timeline_parts("units_called_in", called, REGISTRY, PLACES) == [
-        "吹哨报到：祁东县信访局；多户联名信访",
+        "报到单位：祁东县信访局",  # the line's own title, 吹哨报到, is not said again
+        "事项：多户联名信访",
         "经办人：chen.xietiao",
     ]
 

@@ -102,4 +102,4 @@ def test_why_a_case_waits_for_staff_reads_from_its_code_not_the_apis_sentence(na
 
     line = timeline_detail("manual_triage_needed", detail, names, {})
 
-    assert line == "需指派牵头单位；结果：调解不成；原因：牵头单位反馈未化解（砖塘镇派出所）"
+    assert line == "需指派牵头单位；结果：调解不成；原因：牵头单位砖塘镇派出所反馈未化解"

@@ -42,7 +42,7 @@ def test_a_call_in_and_a_decline_code_read_in_chinese(names):
     declined = {"unit": "police:430426101", "role": "lead", "reason": "跨乡镇", "reason_code": "beyond_level"}
 
     assert timeline_detail("units_called_in", called, names, {}) == (
-        "吹哨报到：祁东县信访局；多户联名信访；经办人：chen"
+        "报到单位：祁东县信访局；事项：多户联名信访；经办人：chen"
     )
     assert "退回类型：超出本级处置能力" in timeline_detail("referral_declined", declined, names, {})
 
