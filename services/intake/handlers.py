@@ -68,8 +68,9 @@ def handle_register_dispute(
     party_key_secret: bytes,
     rules: frequency.AlertRules = frequency.DEFAULT_RULES,
 ) -> None:
-    """An agency's own record, fed in as a dispute."""
+    """An agency's own record, fed in as a dispute, addressed to the county's centre."""
     _require_own_feed(message, sent_by, platform)
+    platform.require_centre_recipient(message)
     with uow:
         uow.claim(message)
         _register(message.report, message.fed_by, uow, platform, party_key_secret, rules)

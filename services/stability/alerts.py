@@ -15,8 +15,9 @@ Work = UnitOfWork[StabilityStore]
 
 
 def handle_alert_raised(message: StabilityAlertRaised, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """Only intake, which alone holds the identities, raises alerts."""
+    """Only intake, which alone holds the identities, raises alerts, to a unit of the committee."""
     platform.require_sender(message, sent_by, "intake")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         uow.store.record_alert(message)

@@ -37,8 +37,10 @@ def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, 
 
 
 def handle_case_went_overdue(message: CaseWentOverdue, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A unit let a case's deadline pass: the person file of everyone on that case counts it (from supervision)."""
+    """A unit let a case's deadline pass: the person file of everyone on that case counts it (from supervision, to
+    a unit of the committee)."""
     platform.require_sender(message, sent_by, "supervision")
+    platform.require_own_unit(message)
     with uow:
         uow.claim(message)
         uow.store.note_overdue(message, platform.now())

@@ -36,8 +36,9 @@ def alert_id_in_path(value: str) -> UUID:
 
 
 def handle_alert_raised(message: HighFrequencyAlertRaised, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """Only intake, which alone holds the identities, raises alerts."""
+    """Only intake, which alone holds the identities, raises alerts, to the county's centre."""
     platform.require_sender(message, sent_by, "intake")
+    platform.require_centre_recipient(message)
     with uow:
         uow.claim(message)
         uow.store.record_alert(message)

@@ -387,7 +387,8 @@ def watches_of_case(case_id: str, uow: Work) -> dict[str, object]:
 
 
 def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A link's decision counts only from that link's own broker user, and only about a unit of its agency."""
+    """A link's decision counts only from that link's own broker user, only about a unit of its agency, and only
+    addressed to the county's centre."""
     try:
         agency = platform.registry.get(message.link)
     except KeyError as unknown:
@@ -397,6 +398,7 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
         if split_unit(unit)[0] != agency.code:
             reason = f"{message.type} of {message.link}: {field} {unit} is not a unit of {agency.code}"
             raise Refused(LinkFactRefusal.OTHER_AGENCYS_UNIT, reason)
+    platform.require_centre_recipient(message)
     # `at` is counted by its China date at every recount. A time whose date could leave the calendar (year 9999 …)
     # never gets here: the contract (CalendarDateTime) refuses a time outside 1900-2100 as a schema violation.
     with uow:

@@ -280,3 +280,17 @@ def test_intake_keys_parties_with_the_configured_secret(run_as, monkeypatch):
 
     assert provider.get_dependency(worker_ctx=None) == PARTY_KEY_SECRET
     intake_settings.cache_clear()
+
+
+@pytest.mark.parametrize("recipient", ["court:430426", "centre:430426101", "centre:430481"])
+def test_a_feed_not_addressed_to_the_countys_centre_is_refused_and_nothing_is_registered(
+    intake, uow, intake_store, recipient
+):
+    intake.sender = "wuyuan.court_link"
+    misaddressed = fed_by_court("00000000-0000-4000-8000-0000000000f3").model_copy(update={"recipient": recipient})
+
+    with pytest.raises(Refused, match="wrong_recipient"):
+        intake.on_register_dispute(misaddressed)
+
+    assert intake_store.cases == {}
+    assert uow.sent == []

@@ -76,3 +76,8 @@ def test_only_intake_may_raise_an_alert(uow, platform, http):
 def test_another_agencys_officer_may_not_read_the_alerts(uow, platform, http):
     with pytest.raises(Forbidden):
         stability(uow, platform, POLICE_OFFICER).list_alerts(http.get())
+
+
+def test_an_alert_addressed_to_another_agency_is_refused(uow, platform, http):
+    with pytest.raises(Refused, match="wrong_unit"):
+        stability(uow, platform).on_stability_alert_raised(raised().model_copy(update={"recipient": "police:430426"}))

@@ -451,8 +451,11 @@ def test_a_late_unit_on_a_case_on_file_shows_as_overdue_and_only_supervision_may
     with pytest.raises(Refused, match=r"must come from wuyuan\.supervision"):
         stability.on_case_went_overdue(went_overdue(1))
     assert stability_store.overdue == {}
-
     stability.sender = "wuyuan.supervision"
+    with pytest.raises(Refused, match="wrong_unit"):  # from supervision, but addressed to another agency
+        stability.on_case_went_overdue(went_overdue(1).model_copy(update={"recipient": "police:430426"}))
+    assert stability_store.overdue == {}
+
     stability.on_case_went_overdue(went_overdue(1))
 
     persons = http.body(stability.list_persons(http.get()))["persons"]

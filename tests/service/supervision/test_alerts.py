@@ -97,3 +97,10 @@ def test_an_unknown_or_malformed_alert_id(uow, platform, http):
         service.mark_alert_handled(http.post({}), str(ALERT_ID))
     with pytest.raises(BadInput):
         service.mark_alert_handled(http.post({}), "not-a-uuid")
+
+
+def test_an_alert_not_addressed_to_the_countys_centre_is_refused(uow, platform, http):
+    service = supervision(uow, platform)
+    with pytest.raises(Refused, match="wrong_recipient"):
+        service.on_high_frequency_alert_raised(raised().model_copy(update={"recipient": "centre:430481"}))
+    assert http.body(service.list_alerts(http.get()))["alerts"] == []

@@ -84,3 +84,13 @@ def test_a_period_ending_before_it_starts_is_a_400_naming_to(supervision, http):
     with pytest.raises(BadInput) as bad:
         supervision.link_fact_counts(http.get({"from": "2026-12-02", "to": "2026-12-01"}))
     assert [error["field"] for error in bad.value.fields] == ["to"]
+
+
+def test_a_courts_decision_not_addressed_to_the_countys_centre_is_refused_and_kept_nowhere(
+    supervision, supervision_store, uow
+):
+    supervision.sender = COURT_USER
+    with pytest.raises(Refused) as refused:
+        supervision.on_link_record_noted(noted(1).model_copy(update={"recipient": "centre:430426101"}))
+    assert refused.value.code == "wrong_recipient"
+    assert supervision_store.link_facts == {} and uow.claimed == set()
