@@ -217,11 +217,13 @@ def record_decline(
     typed = {"reason_code": reason_code} if reason_code else {}
     draft.note(TimelineKind.REFERRAL_DECLINED, **about(referral), officer=officer, reason=reason, **typed)
     lead = referral.role is ReferralRole.LEAD
-    fallbacks = case.plan.lead_units if lead else case.plan.co_reserve_units
     if not lead and _lead_has_settled(case):
-        # The lead has resolved the dispute (or taken it into a statutory procedure): a co-unit brought in now
-        # would have nothing left to work with it on, and the case would wait on it for nothing.
-        fallbacks = ()
+        # The lead has resolved the dispute (or taken it into a statutory procedure): a co-unit brought in now, by
+        # the table or by staff, would have nothing left to work with it on. The case resolves once the co-units
+        # still working have reported.
+        draft.conclude()
+        return draft.decision()
+    fallbacks = case.plan.lead_units if lead else case.plan.co_reserve_units
     # Any unit that ever held a referral is out: one that declined would only decline again.
     taken = {r.unit for r in case.referrals}
     successor = next((u for u in fallbacks if u not in taken), None)

@@ -406,6 +406,31 @@ def test_a_co_unit_that_declines_after_the_lead_resolved_the_dispute_is_not_repl
     assert declined.case.status is CaseStatus.RESOLVED and declined.case.gaps == ()
 
 
+def test_a_co_unit_that_declines_after_the_lead_settled_leaves_no_gap_while_another_co_unit_still_works() -> None:
+    two_co_units = parse_routing_table(
+        tomllib.loads(
+            """
+            [[rules]]
+            category = "*"
+            mode = "joint"
+            lead = ["police"]
+            co = ["justice", "petition"]
+            co_reserve = ["plc"]
+            deadline_working_days = 15
+            """
+        ),
+        set(REGISTRY.agencies),
+    )
+    case = triage(facts(Category.TRAFFIC), two_co_units, REGISTRY, MONDAY, every_day_works, Ids()).case
+    case = ok(report(case, POLICE, ResultCode.HANDLED)).case
+
+    declined = ok(decline(case, PETITION, "当事人已和解，无需配合"))
+
+    assert declined.case.status is not CaseStatus.AWAITING_MANUAL_TRIAGE and declined.case.gaps == ()
+    assert PLC not in {r.unit for r in declined.case.referrals}  # the reserve is not brought in
+    assert ok(report(declined.case, JUSTICE)).case.status is CaseStatus.RESOLVED
+
+
 def test_a_lead_that_cannot_mediate_sends_the_case_back_to_centre_staff_with_the_reason() -> None:
     case = triaged(Category.NEIGHBOUR).case
     justice = referral_of(case, JUSTICE)
