@@ -151,8 +151,8 @@ def restore_command(
         # others go back to the same backup, behind the coordinator's dump, and are reconciled one by one.
         click.echo(
             "下一步：其余各服务也恢复到这份备份（先 intake，再各机构、stability，最后 supervision），"
-            f"然后 `wuyuan up -d`，再逐一对账：`wuyuan reconcile 机构服务 --backup {folder}`（每个机构一次），"
-            "然后 supervision、stability、intake 同样各一次"
+            f"然后 `wuyuan up -d`，再逐一对账：`wuyuan reconcile 机构服务 --backup {folder}`（每个机构一次，"
+            "stability 也在其中），然后 supervision、intake 同样各一次"
         )
     elif start:
         click.echo(f"下一步：{start.removesuffix('，然后 ')}")
@@ -237,7 +237,10 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
 @click.option(
-    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（对账报告；stability 的另含 followed 一项）"
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="机器可读的 JSON 输出（对账报告；机构的另含 followed 一项：其他服务重发的消息）",
 )
 def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
     """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
@@ -302,10 +305,11 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
         for line in report_lines(report, Names.of(settings).unit):
             click.echo(line)
     # An agency gets its referrals back from the coordinator, as above, and the rest of what it takes (letters,
-    # notices, refusals; stability and the police case facts too) from its senders' outboxes, save what is about a
-    # referral it never had and will not get back.
-    finished = [line["referral_id"] for line in report.get("referrals") or [] if FINISHED in (line.get("gaps") or [])]
-    followed = _followed(settings, service, since, finished)
+    # notices, refusals; stability and the police case facts too) from the centre's outboxes; its letters only
+    # about the referrals it holds again, never one issued and finished since the backup, which it never gets back.
+    lines = report.get("referrals") or []
+    held = [line["referral_id"] for line in lines if FINISHED not in (line.get("gaps") or [])]
+    followed = _followed(settings, service, since, held)
     if as_json:
         click.echo(json.dumps({**report, "followed": followed}, ensure_ascii=False, indent=2))
     else:
@@ -313,13 +317,13 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
 
 
 def _followed(
-    settings: PlatformSettings, service: str, since: datetime | None, finished: list[str] | None = None
+    settings: PlatformSettings, service: str, since: datetime | None, held: list[str] | None = None
 ) -> dict[str, Any]:
     """The follower's reconcile as a report, or {error, message} when it could not be made."""
     from wuyuan.reconcile_followers import reconcile_follower
 
     try:
-        return reconcile_follower(settings, service, since, finished or ()).as_dict()
+        return reconcile_follower(settings, service, since, held).as_dict()
     except BackupError as error:
         return {"error": error.code, "message": str(error)}
 

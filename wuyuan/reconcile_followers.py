@@ -28,7 +28,14 @@ from typing import Any
 import psycopg
 
 from shared.config import ServiceSettings
-from shared.contracts.messages import ReferralDeadlineChanged, ReferralIssued, ReferralWithdrawn, RegisterDispute
+from shared.contracts.messages import (
+    OverdueNoticeIssued,
+    ReferralDeadlineChanged,
+    ReferralIssued,
+    ReferralWithdrawn,
+    RegisterDispute,
+    ReminderIssued,
+)
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
 from wuyuan.agencies import has_database, inbox_case_sources, inbox_models, is_external
 from wuyuan.backup import BackupError
@@ -46,6 +53,10 @@ NEVER_AGAIN = frozenset({RegisterDispute.TYPE})
 # What the coordinator's own reconcile of an agency re-sends from the documents it keeps (referral_documents):
 # not from the outbox as well. Letters, notices and refusals to the agency do go again from here.
 REFERRAL_DOCUMENTS = frozenset({ReferralIssued.TYPE, ReferralDeadlineChanged.TYPE, ReferralWithdrawn.TYPE})
+# Letters an agency files under their referral: one about a referral it does not hold waits for it, then ends in its
+# dead letters. To a restored agency they go again only about the referrals it holds, or gets back, from the
+# coordinator's reconcile.
+FILED_UNDER_REFERRAL = frozenset({ReminderIssued.TYPE, OverdueNoticeIssued.TYPE})
 # What the outbox scrub writes in place of an ID or mobile number (migration s0003).
 SCRUBBED = "[redacted]"
 
@@ -55,7 +66,8 @@ WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
   AND (exchange = %(events)s OR (exchange = %(documents)s AND starts_with(routing_key, %(addressed)s)))
   AND (%(from)s::timestamptz IS NULL OR created_at >= %(from)s)
   AND (exchange <> %(events)s OR NOT message_type = ANY(%(filtered)s) OR routing_key = ANY(%(sources)s))
-  AND NOT coalesce(body ->> 'referral_id' = ANY(%(finished)s), false)
+  AND (%(held)s::text[] IS NULL OR NOT message_type = ANY(%(filed)s)
+       OR coalesce(body ->> 'referral_id' = ANY(%(held)s::text[]), false))
 """
 
 # A sent row is locked only by its deletion (pruning, or the coordinator's own reconcile taking it to send it
@@ -133,6 +145,14 @@ def taken_types(settings: PlatformSettings, service: str) -> list[str]:
     return sorted(taken - NEVER_AGAIN)
 
 
+def databases_configured(settings: PlatformSettings) -> bool:
+    """Whether this host reaches the platform's databases: the local platform's, or a deployment's where their
+    admin URLs are given. Against a deployment reached at configured addresses, the default admin URL is this
+    machine's own server, whose rows (a developer's platform) are not the deployment's to mark."""
+    given = bool(settings.pg_admin_urls) or "pg_admin_url" in settings.model_fields_set
+    return given or not settings.addresses_configured
+
+
 def follows_others(settings: PlatformSettings, service: str) -> bool:
     """Whether the service takes messages that others keep in their outboxes: the centre's followers and every
     agency (its letters, notices and refusals; the police also a source's case facts)."""
@@ -140,14 +160,23 @@ def follows_others(settings: PlatformSettings, service: str) -> bool:
 
 
 def reconcile_follower(
-    settings: PlatformSettings, service: str, since: datetime | None, finished_referrals: Sequence[str] = ()
+    settings: PlatformSettings, service: str, since: datetime | None, held_referrals: Sequence[str] | None = None
 ) -> FollowerReconcile:
     """Have every other service send `service` again what it may have lost since `since` (everything still kept
-    when None). Nothing about `finished_referrals` goes: referrals issued and finished since the backup, which the
-    coordinator does not send a restored agency again (`finished_not_resent`), so a letter about one would find no
-    referral there and end in its dead letters."""
+    when None). For a restored agency, `held_referrals` are the referrals it holds again once the coordinator's
+    reconcile has run (those it re-sent, or found the agency must still hold): a letter filed under another (one
+    issued and finished since the backup, `finished_not_resent`, which the agency never gets back) would find no
+    referral there and end in its dead letters, so it does not go."""
     if not follows_others(settings, service):
         raise BackupError("not_a_follower", f"{service} 不按此方式对账")
+    if not databases_configured(settings):
+        raise BackupError(
+            "databases_not_configured",
+            "未给出各服务数据库的管理地址（WUYUAN_PG_ADMIN_URL 或 WUYUAN_PG_ADMIN_URLS）：其他服务发给它的消息未重发。"
+            "请在能连接各服务数据库的地方运行本命令（如 Kubernetes 的 wuyuan-ops）",
+        )
+    if since is not None and not 1900 <= since.year <= 2100:
+        raise BackupError("since_out_of_range", "恢复时间点须在 1900 年至 2100 年之间")
     sent_from = since - QUEUED_BEFORE if since is not None else None
     report = FollowerReconcile(
         service, since.isoformat() if since else None, sent_from.isoformat() if sent_from else None
@@ -168,7 +197,8 @@ def reconcile_follower(
         "never_again": sorted(set(inbox_types(settings, service)) & NEVER_AGAIN),
         # A case fact the service takes for some sources only (the police: its own calls' cases) goes again for those.
         **_source_filters(settings, service),
-        "finished": [str(referral) for referral in finished_referrals],
+        "held": None if held_referrals is None else [str(referral) for referral in held_referrals],
+        "filed": sorted(FILED_UNDER_REFERRAL),
     }
     for sender in senders(settings, service):
         report.senders.append(_send_again(settings, sender, parameters))
@@ -186,7 +216,11 @@ def _source_filters(settings: PlatformSettings, service: str) -> dict[str, list[
 
 
 def senders(settings: PlatformSettings, restored: str) -> Sequence[str]:
-    return [s for s in settings.services if s != restored and s not in ("identity", "console")]
+    """Every service that may have sent the restored one something: an agency hears from the centre's services
+    alone (agencies send only to the centre), a centre service from everyone."""
+    agencies = settings.registry.agency_services()
+    others = [s for s in settings.services if s != restored and s not in ("identity", "console")]
+    return [s for s in others if s not in agencies] if restored in agencies else others
 
 
 def _send_again(settings: PlatformSettings, sender: str, parameters: dict[str, Any]) -> SenderReport:

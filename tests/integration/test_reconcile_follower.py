@@ -113,19 +113,49 @@ def test_the_police_get_again_only_their_own_calls_case_facts_and_no_agency_its_
     assert coordinator.sent_again == 1
 
 
-def test_a_restored_agency_gets_its_refusals_again_save_those_about_a_referral_it_will_never_have_again(settings):
-    finished, open_one = str(uuid.uuid4()), str(uuid.uuid4())
-    kept = sent(
-        settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {"referral_id": open_one}
-    )
-    sent(
-        settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {"referral_id": finished}
-    )
-    about_no_referral = sent(settings, "MessageRejected", DOCUMENTS_EXCHANGE, "court_link.MessageRejected", BACKUP, {})
+def letter(settings, message_type: str, service: str, referral_id: str) -> str:
+    body = {"referral_id": referral_id}
+    return sent(settings, message_type, DOCUMENTS_EXCHANGE, f"{service}.{message_type}", BACKUP, body)
 
-    reconcile_follower(settings, "court_link", since=BACKUP, finished_referrals=[finished])
 
-    assert unsent(settings) == {kept, about_no_referral}
+def test_a_restored_agency_gets_its_letters_again_only_about_the_referrals_it_holds_again(settings):
+    held, finished_since = str(uuid.uuid4()), str(uuid.uuid4())
+    reminder = letter(settings, "ReminderIssued", "court_link", held)
+    letter(settings, "OverdueNoticeIssued", "court_link", finished_since)  # it never gets that referral back
+    # A refusal needs no referral to be filed under: it goes whatever it is about.
+    refusal = letter(settings, "MessageRejected", "court_link", finished_since)
+
+    reconcile_follower(settings, "court_link", since=BACKUP, held_referrals=[held])
+
+    assert unsent(settings) == {reminder, refusal}
+
+
+def test_a_late_units_note_to_stability_goes_again_whatever_became_of_its_referral(settings):
+    late = sent(
+        settings, "CaseWentOverdue", DOCUMENTS_EXCHANGE, "stability.CaseWentOverdue", BACKUP, {"referral_id": "r"}
+    )
+
+    reconcile_follower(settings, "stability", since=BACKUP, held_referrals=[])
+
+    assert unsent(settings) == {late}
+
+
+def test_against_a_deployment_with_no_database_addresses_nothing_is_marked_on_this_machine(settings):
+    deployed = settings.model_copy(update={"service_urls": {"coordinator": "http://coordinator:8000"}})
+    deployed.model_fields_set.discard("pg_admin_url")
+    waiting = sent(settings, "CaseAssigned", EVENTS_EXCHANGE, "CaseAssigned.walk_in", BACKUP, {})
+
+    with pytest.raises(BackupError) as refused:
+        reconcile_follower(deployed, "supervision", since=BACKUP)
+
+    assert refused.value.code == "databases_not_configured"
+    assert waiting not in unsent(settings)
+
+
+def test_a_time_outside_the_calendars_years_is_refused_before_anything_is_marked(settings):
+    with pytest.raises(BackupError) as refused:
+        reconcile_follower(settings, "supervision", since=datetime(1, 1, 1, tzinfo=UTC))
+    assert refused.value.code == "since_out_of_range"
 
 
 def test_a_service_that_takes_no_ones_messages_is_not_reconciled_so(settings):

@@ -473,8 +473,8 @@ def test_an_agency_gets_its_letters_back_after_its_referrals_but_none_about_a_re
         ]
         return {"service": service, "agency": "court", "since": None, "referrals": lines, "resent": 1}
 
-    def letters_again(settings, service, since, left_out):
-        asked.append(("others", list(left_out)))
+    def letters_again(settings, service, since, held):
+        asked.append(("others", list(held)))
         return FollowerReconcile(service, None, None, [SenderReport("supervision", sent_again=2)])
 
     monkeypatch.setattr("wuyuan.reconcile.request_reconcile", referrals_again)
@@ -482,7 +482,7 @@ def test_an_agency_gets_its_letters_back_after_its_referrals_but_none_about_a_re
 
     shown = run("reconcile", "court").output
 
-    assert asked == [("coordinator", "court_link"), ("others", [finished])]
+    assert asked == [("coordinator", "court_link"), ("others", [kept])]  # letters only about what it holds again
     assert shown.index("重办受理") < shown.index("对账 ") < shown.index("重发 2 条")
 
 
