@@ -15,6 +15,7 @@ from services.court_link.domain.filings import (
 from services.court_link.domain.screening import FilingDecision
 from shared.agency.store import AgencyStore, PostgresAgencyStore
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
+from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -274,7 +275,7 @@ def filing_of(row: Row) -> Filing:
         status=FilingStatus(row["status"]),
         diverted_on=row["diverted_on"],
         mediation_due_on=row["mediation_due_on"],
-        agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+        agreement=Agreement.model_validate(row["agreement"], context=STORED_ROW) if row["agreement"] else None,
         mediated_on=row["mediated_on"],
         returned_on=row["returned_on"],
         return_reason=row["return_reason"],
@@ -286,7 +287,7 @@ def confirmation_of(row: Row) -> Confirmation:
     return Confirmation(
         filing_number=row["filing_number"],
         seq=row["seq"],
-        agreement=Agreement.model_validate(row["agreement"]),
+        agreement=Agreement.model_validate(row["agreement"], context=STORED_ROW),
         effective_on=row["effective_on"],
         applied_on=row["applied_on"],
         application_due_on=row["application_due_on"],

@@ -17,6 +17,7 @@ from services.petition_link.domain.model import (
 )
 from services.petition_link.domain.persons import Mention
 from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
 from shared.delivery.statements import Row
@@ -223,7 +224,7 @@ def petition_of(row: Row, petitioners: Sequence[Petitioner]) -> Petition:
             ResultCode(row["result"]),
             row["reply_summary"],
             row["replied_on"],
-            Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+            Agreement.model_validate(row["agreement"], context=STORED_ROW) if row["agreement"] else None,
         )
         if row["result"] is not None
         else None

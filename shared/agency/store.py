@@ -6,6 +6,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
+from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
 from shared.contracts.messages import MessageRejected, NoticeCirculated, PauseReason, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
@@ -156,7 +157,7 @@ class PostgresAgencyStore:
             status=AgencyReferralStatus(row["status"]),
             outcome=Outcome(row["outcome"]) if row["outcome"] else None,
             result=ResultCode(row["result"]) if row["result"] else None,
-            agreement=Agreement.model_validate(row["agreement"]) if row["agreement"] else None,
+            agreement=Agreement.model_validate(row["agreement"], context=STORED_ROW) if row["agreement"] else None,
             paused_at=row["paused_at"],
             pause_reason=PauseReason(row["pause_reason"]) if row["pause_reason"] else None,
             pause_note=row["pause_note"],

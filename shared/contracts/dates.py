@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler
+from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -30,7 +30,18 @@ def check_year(year: int) -> int:
     return year
 
 
-def in_range(day: date) -> date:
+# The validation context of a row read back from a service's own store: what was taken before the years were bounded
+# (a typed 0001-01-01) is read as it was stored, so that one old row never fails every page that lists it.
+STORED_ROW = {"stored_row": True}
+
+
+def _stored(info: ValidationInfo) -> bool:
+    return bool(info.context and info.context.get("stored_row"))
+
+
+def in_range(day: date, info: ValidationInfo) -> date:
+    if _stored(info):
+        return day
     if not FIRST_DATE <= day <= LAST_DATE:
         raise PydanticCustomError(
             OUT_OF_RANGE,
@@ -53,14 +64,15 @@ def time_in_range(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class _PublishedYears:
-    """Publishes YEARS_PATTERN in the JSON Schema of a bounded time; validation itself is time_in_range."""
+    """Publishes YEARS_PATTERN in the JSON Schema of a bounded date or time, for receivers in any language;
+    validation itself is in_range and time_in_range."""
 
     def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
         schema: dict[str, Any] = handler(core)
         return {**schema, "pattern": YEARS_PATTERN}
 
 
-CalendarDate = Annotated[date, AfterValidator(in_range)]
+CalendarDate = Annotated[date, AfterValidator(in_range), _PublishedYears()]
 """A date (YYYY-MM-DD) from FIRST_DATE to LAST_DATE: any date a request names, whatever it counts from it."""
 
 CalendarDateTime = Annotated[AwareDatetime, AfterValidator(time_in_range), _PublishedYears()]

@@ -117,5 +117,23 @@ def test_a_bounded_time_is_published_as_a_date_time_with_its_years_pattern() -> 
     }
 
 
-def test_a_date_is_still_published_as_a_date_in_the_json_schema() -> None:
-    assert Asked.model_json_schema()["properties"]["on"] == {"format": "date", "title": "On", "type": "string"}
+def test_a_date_is_still_published_as_a_date_in_the_json_schema_with_its_years() -> None:
+    assert Asked.model_json_schema()["properties"]["on"] == {
+        "format": "date",
+        "pattern": YEARS_PATTERN,  # what an agency in another language checks before it sends
+        "title": "On",
+        "type": "string",
+    }
+
+
+def test_a_row_read_back_from_a_store_keeps_a_day_taken_before_the_years_were_bounded():
+    from pydantic import ValidationError
+
+    from shared.contracts.dates import STORED_ROW
+    from shared.contracts.disputes import Agreement
+
+    typed_long_ago = {"signed_on": "0001-01-01", "terms": "双方同意"}
+
+    assert Agreement.model_validate(typed_long_ago, context=STORED_ROW).signed_on.year == 1
+    with pytest.raises(ValidationError, match="must be a date from"):
+        Agreement.model_validate(typed_long_ago)
