@@ -74,7 +74,8 @@ class Console(PlatformService):
 
     @page("POST", "/password")
     def change_password(self, request: Request) -> Response:
-        return password.change_password(self.visitor(request), request, self.apis, self.platform)
+        proxies = console_settings().trusted_proxies
+        return password.change_password(self.visitor(request), request, self.apis, self.platform, proxies)
 
     @page("GET", "/")
     def home(self, request: Request) -> Response:

@@ -17,6 +17,10 @@ class AccountError(ValueError):
     """An account that must not exist as asked; the message names what is wrong."""
 
 
+# Outcomes in the sign-in log that are no failure: every other counts toward stopping the address it came from.
+SUCCEEDED = ("signed_in", "password_changed")
+
+
 class SignInOutcome(StrEnum):
     SIGNED_IN = "signed_in"
     WRONG_PASSWORD = "wrong_password"

@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from services.identity.domain import Account
+from services.identity.domain import SUCCEEDED, Account
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row, Statements
@@ -129,8 +129,8 @@ class PostgresAccountStore:
 
     def failures_from(self, address: str, since: datetime) -> int:
         row = self.sql.one(
-            "SELECT count(*) AS n FROM sign_ins WHERE address = %s AND at >= %s AND outcome <> 'signed_in'",
-            (address, since),
+            "SELECT count(*) AS n FROM sign_ins WHERE address = %s AND at >= %s AND outcome <> ALL(%s)",
+            (address, since, list(SUCCEEDED)),
         )
         return int(row["n"]) if row else 0
 

@@ -4,7 +4,7 @@ import copy
 from collections.abc import Sequence
 from datetime import datetime
 
-from services.identity.domain import Account
+from services.identity.domain import SUCCEEDED, Account
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
@@ -93,7 +93,7 @@ class FakeAccountStore:
 
     def failures_from(self, address: str, since: datetime) -> int:
         return sum(
-            1 for a in self.attempts if a["address"] == address and a["at"] >= since and a["outcome"] != "signed_in"
+            1 for a in self.attempts if a["address"] == address and a["at"] >= since and a["outcome"] not in SUCCEEDED
         )
 
     def sign_ins(self, username: str) -> list[Row]:

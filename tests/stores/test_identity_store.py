@@ -203,3 +203,15 @@ def test_attempts_for_usernames_that_do_not_exist_are_logged_too(stores):
         assert [a["outcome"] for a in store.sign_ins("admin")] == ["unknown_account"]
         assert len(store.sign_ins("x" * ACCOUNT_ID_MAX_LENGTH)) == 1  # an overlong username is kept cut, not refused
         assert store.sign_ins(OFFICER.username) == []
+
+
+def test_only_failed_attempts_count_against_their_address(stores):
+    outcomes = ["signed_in", "password_changed", "wrong_password", "password_change_wrong_password", "throttled"]
+    with stores.transaction() as store:
+        for minute, outcome in enumerate(outcomes):
+            store.log_sign_in(OFFICER.username, "10.0.3.7", outcome, CREATED_AT + timedelta(minutes=minute))
+        store.log_sign_in(OFFICER.username, "10.0.3.8", "wrong_password", CREATED_AT)
+
+    with stores.transaction() as store:
+        assert store.failures_from("10.0.3.7", CREATED_AT) == 3
+        assert store.failures_from("10.0.3.7", CREATED_AT + timedelta(minutes=3)) == 2

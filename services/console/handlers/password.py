@@ -8,6 +8,7 @@ from werkzeug.wrappers import Request, Response
 from services.console.dependencies import Apis
 from services.console.handlers.common import Names, Visitor, expect, page_context, posted_form
 from services.console.pages import redirect, render
+from shared.forwarded import client_address
 from shared.platform import Platform
 
 PAGE = "/password"
@@ -36,14 +37,18 @@ def password_page(
     )
 
 
-def change_password(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+def change_password(
+    visitor: Visitor, request: Request, apis: Apis, platform: Platform, trusted_proxies: list[str]
+) -> Response:
     form = posted_form(request, visitor)
     current, new, again = (_value(form, name) for name in ("current_password", "new_password", "new_password_again"))
     errors = _unfilled(current, new, again)
     if errors:
         return password_page(visitor, platform, errors, status=400)
     body = {"current_password": current[:1024], "new_password": new[:1024]}
-    answer = apis.call("identity", "POST", "/api/v1/me/password", token=visitor.token, body=body)
+    # Identity logs the attempt, and counts a wrong password, under the browser's address, as for a sign-in.
+    browser = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies)
+    answer = apis.call("identity", "POST", "/api/v1/me/password", token=visitor.token, body=body, forwarded_for=browser)
     if answer.status == 400:
         return password_page(visitor, platform, _refusals(answer.body), status=400)
     if answer.status == 429:

@@ -4,7 +4,7 @@ import pytest
 
 from services.console.pages import SignInNeeded, StaleForm
 from tests.service.console.test_referrals import text_of
-from tests.service.console.visitors import CHEN, LIU, form_key_of, token_of
+from tests.service.console.visitors import BROWSER_ADDRESS, CHEN, LIU, form_key_of, token_of
 
 CURRENT, NEW = "wuyuan-刘洋-2026-correct", "wuyuan-刘洋-2027-changed"
 PATH = "/api/v1/me/password"
@@ -35,6 +35,7 @@ def test_the_change_goes_to_identity_with_the_persons_own_token_and_says_it_is_d
     assert (response.status_code, response.headers["Location"]) == (303, "/password?done=1")
     [call] = apis.posts()
     assert (call.service, call.path, call.token) == ("identity", PATH, token_of(LIU))
+    assert call.forwarded_for == BROWSER_ADDRESS  # logged, and a wrong password counted, under the browser's address
     assert call.body == {"current_password": CURRENT, "new_password": NEW}
     done = text_of(console.password_page(browser.get("/password?done=1", as_=LIU)))
     assert "密码已修改。下次登录请使用新密码。" in done

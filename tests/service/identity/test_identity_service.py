@@ -3,6 +3,7 @@
 import contextlib
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 
 import argon2
@@ -447,3 +448,12 @@ def test_a_person_another_provider_vouches_for_has_no_password_here(identity, ac
 def test_changing_a_password_is_open_to_anyone_signed_in_and_its_key_keeps_no_hash_of_the_passwords():
     handler = next(h for h in Identity.change_password.nameko_entrypoints if isinstance(h, ApiHandler))
     assert handler.access == SIGNED_IN and handler.takes_key and handler.secret_body
+
+
+def test_password_changes_that_succeed_never_count_toward_stopping_the_address(identity, account_store, http):
+    passwords = [PASSWORD, *(f"wuyuan-刘洋-2027-change-{n:02d}" for n in range(25))]
+    for current, new in pairwise(passwords):
+        change_password(identity, http, current, new)
+
+    assert account_store.failures_from("10.0.3.9", MORNING - LOCKOUT) == 0
+    assert sign_in(identity, http, "liu.yang", passwords[-1]).status_code == 201
