@@ -437,11 +437,14 @@ def _checked_host(value: str) -> str:
 
 def _addresses_of(host: str) -> list[str]:
     """The host's address, or the IPv4 addresses its name resolves to: identity trusts addresses, never names,
-    and the console, reaching identity on this machine at that host, connects from the address it reached."""
+    and the console, reaching identity on this machine at that host, connects from the address it reached. Services
+    listening on every address (0.0.0.0) are reached on loopback, so the console connects from 127.0.0.1."""
     try:
-        return [str(ipaddress.ip_address(host))]
+        address = ipaddress.ip_address(host)
     except ValueError:
         pass
+    else:
+        return ["127.0.0.1"] if address.is_unspecified else [str(address)]
     try:
         found = socket.getaddrinfo(host, None, socket.AF_INET, socket.SOCK_STREAM)
     except OSError:  # a name that resolves to nothing: no service could listen on it either

@@ -199,3 +199,11 @@ def test_identity_trusts_the_console_at_the_address_a_host_name_resolves_to(tmp_
 
     assert json.loads(by_name["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["127.0.0.1"]
     assert json.loads(by_address["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["10.0.0.5"]
+
+
+def test_identity_trusts_the_console_on_loopback_when_the_services_listen_on_every_address(tmp_path):
+    """The console reaches http://0.0.0.0:… on loopback: trusting 0.0.0.0 would leave every browser behind one
+    address, and 20 mistyped passwords would stop everyone's sign-in."""
+    everywhere = PlatformSettings(http_host="0.0.0.0", state_dir=tmp_path).service_environment("identity")
+
+    assert json.loads(everywhere["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["127.0.0.1"]
