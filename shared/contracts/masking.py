@@ -7,9 +7,11 @@ import re
 # so case numbers, record ids and amounts are left as they are. Written as people type them: in
 # full-width characters too (a Chinese input method in 全角 mode gives '１３８…' and 'Ｘ'; `\d` takes
 # any decimal digit, the literal digits and letters here are spelled both ways), and grouped by
-# spaces, hyphens or dots, with or without spaces around them ('138 - 0013 - 8000', '138.0013.8000').
-SEPARATOR = r"(?:[ \u3000]*[-.\u2010-\u2015\uff0d\uff0e\u00b7][ \u3000]*|[ \u3000]+)?"
-_ID = r"(?P<id>\d{6})\d{8}(?P<id_tail>\d{3}[\dXx\uff38\uff58])"
+# spaces (a pasted no-break or thin space too), hyphens or dots, with or without spaces around them
+# ('138 - 0013 - 8000', '138.0013.8000', an ID as '430426 19850312 0023' or '430426-1985-0312-0023').
+_SPACE = r"[ \u00a0\u2009\u202f\u3000]"  # a space, a no-break or thin one (pasted), an ideographic one
+SEPARATOR = rf"(?:{_SPACE}*[-.\u2010-\u2015\uff0d\uff0e\u00b7]{_SPACE}*|{_SPACE}+)?"
+_ID = rf"(?P<id>\d{{6}}){SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}}{SEPARATOR}(?P<id_tail>\d{{3}}[\dXx\uff38\uff58])"
 _COUNTRY = rf"(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{SEPARATOR})?"
 _MOBILE = rf"{_COUNTRY}(?P<m_head>[1\uff11][3-9\uff13-\uff19]\d){SEPARATOR}\d{{4}}{SEPARATOR}(?P<m_tail>\d{{4}})"
 FREE_TEXT_NUMBER = re.compile(rf"(?<!\d)(?:{_ID}|{_MOBILE})(?!\d)")

@@ -20,10 +20,12 @@ from shared.telemetry.propagation import CASE_ID_KEY, case_id_in
 # What may stand between a mobile's groups: spaces, or a hyphen or dot with or without spaces around it. The same
 # as intake's masking of free text (shared.contracts.masking.SEPARATOR, which a test holds this to); telemetry sits
 # below the contracts and imports none of them.
-SEPARATOR = r"(?:[ \u3000]*[-.\u2010-\u2015\uff0d\uff0e\u00b7][ \u3000]*|[ \u3000]+)?"
+_SPACE = r"[ \u00a0\u2009\u202f\u3000]"  # a space, a no-break or thin one (pasted), an ideographic one
+SEPARATOR = rf"(?:{_SPACE}*[-.\u2010-\u2015\uff0d\uff0e\u00b7]{_SPACE}*|{_SPACE}+)?"
 PII_PATTERN = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt])|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\U[0-9A-Fa-f]{8}))"
-    rf"(\d{{17}}[\dXx\uff38\uff58]|[1\uff11][3-9\uff13-\uff19]\d{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}})(?![0-9A-Za-z])"
+    rf"(\d{{6}}{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}}{SEPARATOR}\d{{3}}[\dXx\uff38\uff58]"
+    rf"|[1\uff11][3-9\uff13-\uff19]\d{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}})(?![0-9A-Za-z])"
 )
 
 

@@ -63,3 +63,15 @@ def test_numbers_typed_in_full_width_or_grouped_by_dots_or_spaced_hyphens_are_ma
 def test_dates_and_times_with_dots_or_hyphens_stay_as_they_are() -> None:
     text = "2026.12.04 13:45 调解，2026-12-04，第138-0013号卷宗"
     assert mask_free_text(text) == text
+
+
+def test_ids_grouped_and_mobiles_spaced_as_pasted_are_masked_too() -> None:
+    ids = "身份证 430426 19850312 0023，另 430426-1985-0312-0023"
+    mobiles = "电话\u00a0138\u00a01234\u00a05678、138\u20091234\u20095678"
+    assert mask_free_text(ids) == "身份证 430426********0023，另 430426********0023"
+    assert mask_free_text(mobiles) == "电话\u00a0138****5678、138****5678"
+
+
+def test_case_numbers_in_a_row_stay_as_they_are() -> None:
+    text = "关联案件 430426-20261123-00001、430426-20261123-00002"
+    assert mask_free_text(text) == text

@@ -145,3 +145,8 @@ def test_logs_and_spans_take_the_same_groupings_of_a_mobile_as_intakes_masking()
     from shared.telemetry import processors
 
     assert processors.SEPARATOR == masking.SEPARATOR
+
+
+def test_grouped_ids_and_mobiles_spaced_as_pasted_are_redacted_and_case_numbers_kept():
+    text = "430426 19850312 0023 / 430426-1985-0312-0023 / \u00a0138\u00a01234\u00a05678 / 430426-20261123-00001"
+    assert redact(text) == "[redacted] / [redacted] / \u00a0[redacted] / 430426-20261123-00001"
