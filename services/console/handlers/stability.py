@@ -266,7 +266,7 @@ def in_chinese(placed: Mapping[str, Sequence[Mapping[str, Any]]]) -> dict[str, s
 def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
     kind, message = str(error.get("type", "")), str(error.get("message", ""))
     clearer = CLEARER_ERRORS.get((key, kind))
-    if key == "events.at" and kind != "missing":
+    if key == "events.at" and clearer is None:  # a time it could not read, whatever the parser called it
         clearer = DATE_TIME_ERROR
     for said, where, text in CROSS_FIELD_ERRORS:
         if where == key and said in message:

@@ -344,3 +344,17 @@ def test_a_case_number_the_committee_has_no_case_of_is_said_beside_the_cases_on_
     page = text_of(console.stability_person(browser.get(LINK, as_=xia), PID))
 
     assert f"其中 {typo} 本委尚无此案件的记录：编号有误，或案件尚未分派" in page
+
+
+@pytest.mark.parametrize(
+    ("kind", "says"),
+    [
+        ("datetime_future", "发生时间不能晚于现在"),
+        ("date_out_of_range", "请填写1900年至2100年之间的时间"),
+        ("datetime_from_date_parsing", "请填写日期和时间，如2026-11-23 09:30"),
+    ],
+)
+def test_a_refused_time_of_a_fact_says_why_beside_it(kind, says):
+    from services.console.handlers.stability import _clearer
+
+    assert _clearer("events.at", {"field": "at", "type": kind, "message": "…"}) == says
