@@ -83,7 +83,13 @@ class ChangePassword(BaseModel):
 
 
 def change_own_password(
-    command: ChangePassword, caller: Principal, address: str | None, uow: Work, issuer: Issuer, platform: Platform
+    command: ChangePassword,
+    caller: Principal,
+    token: str,
+    address: str | None,
+    uow: Work,
+    issuer: Issuer,
+    platform: Platform,
 ) -> dict[str, Any]:
     """The caller's own password, changed once they have given the one they have.
 
@@ -95,6 +101,8 @@ def change_own_password(
         problem = "must differ from the current password"
     if problem is not None:
         raise BadInput([{"field": "new_password", "message": problem, "type": "password_policy"}])
+    if not issuer.signed(token):  # never a guess at a local account that happens to bear the provider's name
+        raise NotFound(f"account {caller.subject}: its password is kept by the identity provider that signed it")
     now = platform.now()
     with uow:
         checked_hash = uow.store.password_hash(caller.subject)

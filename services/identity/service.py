@@ -44,9 +44,11 @@ class Identity(PlatformService):
     def change_password(self, request: Request) -> Response:
         command = parse_body(request, handlers.ChangePassword)
         address = client_address(request.remote_addr, request.headers.get("X-Forwarded-For"), trusted_proxies())
-        return json_response(
-            200, handlers.change_own_password(command, self.caller, address, self.uow, self.issuer, self.platform)
+        token = request.headers.get("Authorization", "").partition(" ")[2].strip()
+        changed = handlers.change_own_password(
+            command, self.caller, token, address, self.uow, self.issuer, self.platform
         )
+        return json_response(200, changed)
 
     # Staff read who acted on a case (登记人, 经办人) by name; operators see no case, so need none.
     @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES))
