@@ -206,16 +206,16 @@ def test_a_case_intake_never_registered_is_not_found_rather_than_waited_for(cons
     ]
 
 
+def not_yet_triaged(apis, registered_at: str) -> None:
+    """The coordinator has not the case yet; intake registered it at `registered_at`."""
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
+    body = {"case_id": CASE_ID, "registered_at": registered_at}
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 200, body)
+
+
 def test_a_case_registered_a_moment_ago_waits_for_triage_and_looks_again(console, apis, browser, staff):
     staff.signed_in(WANG)
-    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
-    apis.answer(
-        "intake",
-        "GET",
-        f"/api/v1/disputes/{CASE_ID}",
-        200,
-        {"case_id": CASE_ID, "registered_at": "2026-11-23T01:29:50+00:00"},
-    )
+    not_yet_triaged(apis, "2026-11-23T01:29:50+00:00")
 
     response = open_result(console, browser)
 
@@ -227,14 +227,7 @@ def test_a_case_registered_a_moment_ago_waits_for_triage_and_looks_again(console
 
 def test_a_case_still_not_triaged_after_a_minute_says_so_and_stops_looking(console, apis, browser, staff):
     staff.signed_in(WANG)
-    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
-    apis.answer(
-        "intake",
-        "GET",
-        f"/api/v1/disputes/{CASE_ID}",
-        200,
-        {"case_id": CASE_ID, "registered_at": "2026-11-23T01:20:00+00:00"},
-    )
+    not_yet_triaged(apis, "2026-11-23T01:20:00+00:00")
 
     page = open_result(console, browser).get_data(as_text=True)
 
