@@ -34,7 +34,7 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
-from shared.workdays import CHINA_TZ
+from shared.workdays import CHINA_TZ, CalendarNotRead, working_days_or_weekdays
 
 LETTER_BATCH = 200
 MAX_LIST = 500
@@ -343,6 +343,7 @@ def board(query: BoardQuery, uow: Work, platform: Platform) -> dict[str, object]
 
 
 def _on_board(watch: domain.Watch, now: datetime) -> dict[str, object]:
+    state = domain.watch_state(watch, now)
     return {
         "case_id": watch.case_id,
         "referral_id": str(watch.referral_id),
@@ -351,12 +352,24 @@ def _on_board(watch: domain.Watch, now: datetime) -> dict[str, object]:
         "issued_at": watch.issued_at.isoformat(),
         "due_at": watch.due_at.isoformat(),
         "paused_at": watch.paused_at.isoformat() if watch.paused_at else None,
-        "state": domain.watch_state(watch, now).value,
+        "state": state.value,
+        **(_working_days_late(watch.due_at, now) if state is domain.WatchState.OVERDUE else {}),
         "letters": [
             {"kind": letter.kind.value, "issued_at": letter.issued_at.isoformat()}
             for letter in domain.letters_sent(watch)
         ],
     }
+
+
+def _working_days_late(due_at: datetime, now: datetime) -> dict[str, object]:
+    """How many working days a referral is past its deadline, as its 督办函 and the escalation count them (the board
+    shows calendar days beside it); provisional where a year's holidays are not published yet. Nothing while the
+    calendar's loaded years are still being read."""
+    try:
+        late, provisional = working_days_or_weekdays(due_at, now)
+    except CalendarNotRead:
+        return {}
+    return {"overdue_working_days": late, "overdue_working_days_provisional": provisional}
 
 
 def list_letters(query: LettersQuery, uow: Work) -> dict[str, object]:

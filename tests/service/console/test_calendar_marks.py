@@ -32,6 +32,23 @@ def test_the_board_shows_the_calendar_warning_and_marks_a_provisional_deadline(c
     assert '<span class="provisional" title="该年度节假日安排未载入' in page
 
 
+def test_an_overdue_referral_on_the_board_says_its_working_days_late_beside_its_calendar_days(
+    console, apis, browser, staff
+):
+    staff.signed_in(ZHOU)
+    late = {**WATCH, "due_at": "2026-11-30T09:30:00+00:00", "state": "overdue", "due_provisional": False}
+    late |= {"overdue_working_days": 4, "overdue_working_days_provisional": False}
+    board = {"as_of": "2026-12-05T02:00:00+00:00", "units": [], "watches": [late], "calendar_warning": None}
+    apis.answer("supervision", "GET", "/api/v1/board", 200, board)
+    for path, key in (("letters", "letters"), ("alerts", "alerts"), ("follow-ups", "follow_ups")):
+        apis.answer("supervision", "GET", f"/api/v1/{path}", 200, {key: []})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
+
+    assert '<span class="when">督办计：超期4个工作日</span>' in page
+
+
 CASE_ID = "430426-20261204-00007"
 CASE = {
     "case_id": CASE_ID,

@@ -91,6 +91,8 @@ def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_sa
                 "paused_at": None,
                 "due_provisional": False,
                 "state": "overdue",  # an hour late, though only its reminder has been sent
+                "overdue_working_days": 0,  # late by hours: no working day has passed since the deadline's
+                "overdue_working_days_provisional": False,
                 "letters": [{"kind": "reminder", "issued_at": "2026-11-29T01:00:00+00:00"}],
             },
             {
@@ -121,6 +123,14 @@ def test_the_board_shows_each_unit_s_clock_as_it_stands_not_as_the_timer_last_sa
         # 30 November: before the warning starts on 1 December.
         "calendar_warning": None,
     }
+
+
+def test_an_overdue_watch_says_how_many_working_days_late_it_is_as_its_督办函_counts_them(three_units, http):
+    at(three_units, TICK + timedelta(days=5))  # Monday 30 November to Saturday 5 December: four working days on
+
+    [late] = [w for w in http.body(three_units.board(http.get()))["watches"] if w["referral_id"] == str(CO_REFERRAL)]
+
+    assert (late["overdue_working_days"], late["overdue_working_days_provisional"]) == (4, False)
 
 
 def test_a_unit_s_watches_leave_the_board_when_the_case_is_resolved(three_units, http):
