@@ -145,7 +145,8 @@ def handle_deadline_changed(
     message: ReferralDeadlineChanged, sent_by: str | None, uow: Work, platform: Platform
 ) -> None:
     """The deadline the centre now keeps for the referral, after its clock was resumed; only the coordinator's
-    user may send it. Deadlines only ever move later, so one that arrives after a later one changes nothing."""
+    user may send it. The centre's latest revision wins, so one that arrives after a later one changes nothing;
+    one that leaves the deadline where it was (a pause over a weekend, for a working-day term) is kept, not logged."""
     platform.require_sender(message, sent_by, "coordinator")
     platform.require_own_unit(message)
     with uow:

@@ -49,7 +49,9 @@ class AgencyStore(Protocol):
 
     def move_deadline(self, referral_id: UUID, due_at: datetime, revision: int, provisional: bool) -> bool:
         """Set the referral's deadline as the centre's change `revision` gives it, unless a change as recent is
-        already applied (they may arrive out of order); False when it changed nothing."""
+        already applied (they may arrive out of order). True when the deadline (or whether it is provisional)
+        moved; False when it did not, a revision that gives the same deadline (a resume after a pause over a
+        weekend, for a working-day term) being kept all the same, so that an older one arriving late is ignored."""
         ...
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
@@ -202,12 +204,16 @@ class PostgresAgencyStore:
         return self.sql.one("SELECT 1 AS found FROM referrals WHERE referral_id = %s", (referral_id,)) is not None
 
     def move_deadline(self, referral_id: UUID, due_at: datetime, revision: int, provisional: bool) -> bool:
+        # The CTE reads the row as it stood before the update: the deadline it replaced.
         row = self.sql.one(
-            "UPDATE referrals SET due_at = %s, deadline_revision = %s, due_provisional = %s"
-            " WHERE referral_id = %s AND deadline_revision < %s RETURNING referral_id",
-            (due_at, revision, provisional, referral_id, revision),
+            "WITH before AS (SELECT due_at, due_provisional FROM referrals WHERE referral_id = %s)"
+            " UPDATE referrals SET due_at = %s, deadline_revision = %s, due_provisional = %s FROM before"
+            " WHERE referral_id = %s AND deadline_revision < %s"
+            " RETURNING (before.due_at, before.due_provisional)"
+            " IS DISTINCT FROM (referrals.due_at, referrals.due_provisional) AS moved",
+            (referral_id, due_at, revision, provisional, referral_id, revision),
         )
-        return row is not None
+        return bool(row and row["moved"])
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
         own = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(referrals.unit, own.unit))"

@@ -195,8 +195,9 @@ class FakeAgencyStore:
         if row is None or self.deadline_revisions[referral_id] >= revision:
             return False
         self.deadline_revisions[referral_id] = revision
+        moved = (row["due_at"], row["due_provisional"]) != (due_at, provisional)
         row.update(due_at=due_at, due_provisional=provisional)
-        return True
+        return moved
 
     def list_referrals(self, status: AgencyReferralStatus | None, limit: int, units: frozenset[str]) -> list[Row]:
         rows = [r for r in self.referrals.values() if any(r["unit"].startswith(own) for own in units)]

@@ -111,6 +111,15 @@ def test_the_centres_latest_revision_of_the_deadline_wins_later_or_earlier_whate
         kept = store.get_referral(REFERRAL)
     assert (kept["due_at"], kept["due_provisional"]) == (one_day_later, False)
 
+    # a resume that leaves the deadline where it was (a pause over a weekend) moves nothing, yet its revision stands
+    with stores.transaction() as store:
+        same = store.move_deadline(REFERRAL, one_day_later, 4, False)
+        older = store.move_deadline(REFERRAL, two_days_later, 3, True)
+    assert (same, older) == (False, False)
+    with stores.transaction() as store:
+        kept = store.get_referral(REFERRAL)
+    assert (kept["due_at"], kept["due_provisional"]) == (one_day_later, False)
+
 
 def test_a_result_reported_while_paused_keeps_the_pause_and_a_refusal_of_it_brings_the_pause_back(stores) -> None:
     accepted(stores)

@@ -232,6 +232,14 @@ def test_the_centres_moved_deadline_is_kept_and_logged_and_an_older_one_never_mo
     assert [e["kind"] for e in shown["log"]].count("deadline_changed") == 1
 
 
+def test_a_resume_that_leaves_the_deadline_where_it_was_logs_no_change(justice, agency_store, http, accepted):
+    justice.on_referral_deadline_changed(deadline_changed(timedelta(0), 904, revision=2))  # a pause over a weekend
+
+    shown = http.body(justice.show_referral(http.get(), str(REFERRAL)))
+    assert agency_store.referrals[REFERRAL]["due_at"] == DUE
+    assert "deadline_changed" not in [e["kind"] for e in shown["log"]]
+
+
 def test_a_moved_deadline_not_from_the_coordinator_is_refused(justice, agency_store, accepted):
     justice.sender = "wuyuan.supervision"
 
