@@ -25,6 +25,7 @@ from shared.contracts.disputes import (
     ShortText,
 )
 from shared.contracts.envelope import Envelope
+from shared.contracts.field_rules import field_error
 from shared.contracts.identifiers import AccountId, CaseId, DivisionCode, UnitCode
 from shared.contracts.vocabulary import (
     AlertKind,
@@ -560,9 +561,9 @@ class DeadlineChanged(Event, _DeadlineFields):
     def _pause_named_while_paused(self) -> Self:
         for name in ("paused_at", "reason"):
             if self.paused and getattr(self, name) is None:
-                raise ValueError(f"{name}: a paused clock says when and why it stopped")
+                raise field_error(name, "a paused clock says when and why it stopped", None, "missing")
             if not self.paused and getattr(self, name) is not None:
-                raise ValueError(f"{name}: only a paused clock names it")
+                raise field_error(name, "only a paused clock names it", getattr(self, name))
         return self
 
 
@@ -653,11 +654,13 @@ class CaseReopened(Event):
     @model_validator(mode="after")
     def _rating_matches_cause(self) -> "CaseReopened":
         if self.cause is ReopenCause.SPOT_CHECK and self.rating is not Rating.DISSATISFIED:
-            raise ValueError("rating: a case reopened by a spot check carries the dissatisfied finding")
+            raise field_error("rating", "a case reopened by a spot check carries the dissatisfied finding", self.rating)
         if self.cause is ReopenCause.DISSATISFIED and self.rating is not Rating.DISSATISFIED:
-            raise ValueError("rating: a case reopened because the citizen was dissatisfied carries that rating")
+            raise field_error(
+                "rating", "a case reopened because the citizen was dissatisfied carries that rating", self.rating
+            )
         if self.cause is ReopenCause.REPEAT_REPORT and self.rating is not None:
-            raise ValueError("rating: a case reopened by a repeat report carries no rating")
+            raise field_error("rating", "a case reopened by a repeat report carries no rating", self.rating)
         return self
 
 

@@ -3,6 +3,9 @@
 from datetime import UTC, datetime
 from uuid import UUID
 
+import pytest
+from pydantic import ValidationError
+
 from shared.contracts.messages import (
     EVENTS_EXCHANGE,
     CalendarYearLoaded,
@@ -70,3 +73,21 @@ def test_a_loaded_year_is_an_event_about_no_case() -> None:
     assert message.case_id is None
     assert address(message, load_registry()) == (EVENTS_EXCHANGE, "CalendarYearLoaded")
     assert CalendarYearLoaded.model_validate(message.model_dump(mode="json")) == message
+
+
+def test_a_paused_clock_that_does_not_say_when_or_why_names_the_field_it_lacks() -> None:
+    body = {
+        **ENVELOPE,
+        "type": "DeadlineChanged",
+        "schema_version": 2,
+        "referral_id": str(UUID(int=2)),
+        "unit": "police:430426101",
+        "due_at": "2027-01-07T09:30:00+00:00",
+        "revision": 2,
+        "paused": True,
+        "reason": "awaiting_party",
+    }
+    with pytest.raises(ValidationError) as refused:
+        DeadlineChanged.model_validate(body)
+    [error] = refused.value.errors()
+    assert (error["loc"], error["type"]) == (("paused_at",), "missing")

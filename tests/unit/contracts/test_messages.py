@@ -133,8 +133,10 @@ def test_a_reopening_by_a_repeat_report_carries_no_rating():
     assert CaseReopened.model_validate(body).cause is ReopenCause.REPEAT_REPORT
 
     for cause, rating in (("repeat_report", "dissatisfied"), ("dissatisfied", None), ("dissatisfied", "satisfied")):
-        with pytest.raises(ValidationError, match="rating: a case reopened"):
+        with pytest.raises(ValidationError) as refused:
             CaseReopened.model_validate({**body, "cause": cause, "rating": rating})
+        [error] = refused.value.errors()
+        assert error["loc"] == ("rating",) and error["msg"].startswith("a case reopened")  # named, on a dead letter too
 
 
 def test_build_fills_type_and_version_from_the_model():
