@@ -27,17 +27,21 @@ ENVELOPE = {
 }
 
 
+# A unit's deadline moved, as version 1 wrote it.
+DEADLINE_CHANGED = {
+    **ENVELOPE,
+    "type": "DeadlineChanged",
+    "schema_version": 1,
+    "referral_id": str(UUID(int=2)),
+    "unit": "police:430426101",
+    "due_at": "2027-01-07T09:30:00+00:00",
+    "revision": 2,
+    "paused": False,
+}
+
+
 def test_a_version_1_deadline_change_reads_as_not_provisional() -> None:
-    body = {
-        **ENVELOPE,
-        "type": "DeadlineChanged",
-        "schema_version": 1,
-        "referral_id": str(UUID(int=2)),
-        "unit": "police:430426101",
-        "due_at": "2027-01-07T09:30:00+00:00",
-        "revision": 2,
-        "paused": False,
-    }
+    body = DEADLINE_CHANGED
     assert DeadlineChanged.model_validate(body).due_provisional is False
     unit_body = {k: v for k, v in body.items() if k not in ("unit", "paused")}
     assert (
@@ -76,17 +80,7 @@ def test_a_loaded_year_is_an_event_about_no_case() -> None:
 
 
 def test_a_paused_clock_that_does_not_say_when_or_why_names_the_field_it_lacks() -> None:
-    body = {
-        **ENVELOPE,
-        "type": "DeadlineChanged",
-        "schema_version": 2,
-        "referral_id": str(UUID(int=2)),
-        "unit": "police:430426101",
-        "due_at": "2027-01-07T09:30:00+00:00",
-        "revision": 2,
-        "paused": True,
-        "reason": "awaiting_party",
-    }
+    body = {**DEADLINE_CHANGED, "schema_version": 2, "paused": True, "reason": "awaiting_party"}
     with pytest.raises(ValidationError) as refused:
         DeadlineChanged.model_validate(body)
     [error] = refused.value.errors()
