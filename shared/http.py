@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
+from uuid import UUID
 
 from nameko.containers import WorkerContext
 from nameko.extensions import SharedExtension
@@ -222,6 +223,14 @@ class _CasePath(BaseModel):
 def case_id_in_path(value: str) -> str:
     """A case number from a URL path, or BadInput naming `case_id`."""
     return validate_value(_CasePath, {"case_id": value}).case_id
+
+
+def referral_id_in_path(value: str) -> UUID:
+    """A referral id from a URL path, or BadInput naming `referral_id`."""
+    try:
+        return UUID(value)
+    except ValueError:
+        raise BadInput([{"field": "referral_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
 
 
 @dataclass(frozen=True)

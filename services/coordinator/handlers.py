@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Annotated, Any
+from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
@@ -24,7 +25,7 @@ from services.coordinator.effects import messages_for
 from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
 from shared.auth.principal import Forbidden, Principal
-from shared.centres import Centres, Level, load_centres
+from shared.centres import Centre, Centres, Level, load_centres
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode, split_unit
 from shared.contracts.messages import (
@@ -353,6 +354,33 @@ def show_case(case_id: str, uow: Work) -> dict[str, Any]:
     with case_baggage(case_id), uow:
         stored, timeline = uow.store.read(case_id)
     return case_view(stored, timeline)
+
+
+def referral_level(case_id: str, referral_id: UUID, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:
+    """Where a referral's case is held, and the centre a decline as beyond the level (超出本级处置能力) would send it
+    up to: for the officers of the referral's unit, whose console offers that decline only where a level stands
+    above. The case's holding centre is the lead's (or where it went up to), not the unit's own: a county bureau
+    helping on a township's case may still send it up."""
+    with case_baggage(case_id), uow:
+        stored, _ = uow.store.read(case_id)
+    referral = stored.case.referral(referral_id)
+    if referral is None:
+        raise NotFound(f"case {case_id} has no referral {referral_id}")
+    caller.require_unit(referral.unit, f"referral {referral_id}")
+    centres = desk.levels()
+    here = levels.holding_centre(stored.case, centres)
+    upper = centres.above(here)
+    return {
+        "case_id": case_id,
+        "referral_id": str(referral_id),
+        "unit": referral.unit,
+        "centre": _centre_view(here),
+        "above": _centre_view(upper) if upper is not None else None,
+    }
+
+
+def _centre_view(centre: Centre) -> dict[str, str]:
+    return {"division": centre.division, "name": centre.name, "level": centre.level.value}
 
 
 def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any]:

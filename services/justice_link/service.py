@@ -10,9 +10,9 @@ from services.justice_link.directory import Directory
 from services.justice_link.domain import MediationRequest, flags_for
 from services.justice_link.store import JusticeStore, PostgresJusticeStore
 from shared.agency.records import RecordKind
-from shared.agency.service import OFFICERS, AgencyService, parse_referral_id
+from shared.agency.service import OFFICERS, AgencyService
 from shared.dependency import Injects
-from shared.http import api, json_response, parse_body, parse_query
+from shared.http import api, json_response, parse_body, parse_query, referral_id_in_path
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.runtime.dependencies import Database
 
@@ -25,22 +25,22 @@ class JusticeLink(AgencyService):
 
     @api("GET", "/api/v1/referrals/<referral_id>/mediation", access=OFFICERS)
     def show_mediation(self, request: Request, referral_id: str) -> Response:
-        rid = parse_referral_id(referral_id)
+        rid = referral_id_in_path(referral_id)
         return json_response(200, handlers.show_mediation(rid, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/referrals/<referral_id>/mediation", access=OFFICERS)
     def assign_mediation(self, request: Request, referral_id: str) -> Response:
-        rid, command = parse_referral_id(referral_id), parse_body(request, AssignMediation)
+        rid, command = referral_id_in_path(referral_id), parse_body(request, AssignMediation)
         return json_response(200, handlers.assign_mediation(rid, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/referrals/<referral_id>/mediation/sessions", access=OFFICERS)
     def record_session(self, request: Request, referral_id: str) -> Response:
-        rid, command = parse_referral_id(referral_id), parse_body(request, RecordSession)
+        rid, command = referral_id_in_path(referral_id), parse_body(request, RecordSession)
         return json_response(201, handlers.record_session(rid, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/referrals/<referral_id>/mediation/legal-aid", access=OFFICERS)
     def refer_to_legal_aid(self, request: Request, referral_id: str) -> Response:
-        rid, command = parse_referral_id(referral_id), parse_body(request, ReferToLegalAid)
+        rid, command = referral_id_in_path(referral_id), parse_body(request, ReferToLegalAid)
         return json_response(201, handlers.refer_to_legal_aid(rid, command, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/mediation/figures", access=OFFICERS)

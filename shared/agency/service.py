@@ -1,7 +1,6 @@
 """The agency service base: referrals in, officers' actions over HTTP, the agency's own records fed in."""
 
 from typing import Any, ClassVar
-from uuid import UUID
 
 from nameko.timer import timer
 from werkzeug.wrappers import Request, Response
@@ -32,19 +31,11 @@ from shared.contracts.messages import (
     ReminderIssued,
 )
 from shared.dependency import Injects
-from shared.http import BadInput, Caller, allow, api, json_response, parse_body, parse_query
+from shared.http import Caller, allow, api, json_response, parse_body, parse_query, referral_id_in_path
 from shared.messaging.consumer import MessageSender, handles
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
-
-
-def parse_referral_id(value: str) -> UUID:
-    try:
-        return UUID(value)
-    except ValueError:
-        raise BadInput([{"field": "referral_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
-
 
 # Only an agency's officers, and each only for their own units (checked by the handlers).
 OFFICERS = allow(Role.OFFICER)
@@ -109,14 +100,15 @@ class AgencyService(PlatformService):
     @api("GET", "/api/v1/referrals/<referral_id>", access=OFFICERS)
     def show_referral(self, request: Request, referral_id: str) -> Response:
         return json_response(
-            200, handlers.show_referral(parse_referral_id(referral_id), self.caller, self.uow, self.platform)
+            200, handlers.show_referral(referral_id_in_path(referral_id), self.caller, self.uow, self.platform)
         )
 
     @api("POST", "/api/v1/referrals/<referral_id>/accept", access=OFFICERS)
     def accept(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, AcceptReferral)
         return json_response(
-            202, handlers.accept_referral(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
+            202,
+            handlers.accept_referral(referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform),
         )
 
     @api("POST", "/api/v1/referrals/<referral_id>/decline", access=OFFICERS)
@@ -124,7 +116,7 @@ class AgencyService(PlatformService):
         command = parse_body(request, DeclineReferral)
         return json_response(
             202,
-            handlers.decline_referral(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform),
+            handlers.decline_referral(referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform),
         )
 
     @api("POST", "/api/v1/referrals/<referral_id>/progress", access=OFFICERS)
@@ -133,7 +125,7 @@ class AgencyService(PlatformService):
         return json_response(
             202,
             handlers.report_referral_progress(
-                parse_referral_id(referral_id), command, self.caller, self.uow, self.platform
+                referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform
             ),
         )
 
@@ -143,7 +135,7 @@ class AgencyService(PlatformService):
         return json_response(
             202,
             handlers.report_referral_result(
-                parse_referral_id(referral_id), command, self.caller, self.uow, self.platform
+                referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform
             ),
         )
 
@@ -151,14 +143,14 @@ class AgencyService(PlatformService):
     def pause(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, PauseClock)
         return json_response(
-            202, handlers.pause_clock(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
+            202, handlers.pause_clock(referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform)
         )
 
     @api("POST", "/api/v1/referrals/<referral_id>/resume", access=OFFICERS)
     def resume(self, request: Request, referral_id: str) -> Response:
         command = parse_body(request, ResumeClock)
         return json_response(
-            202, handlers.resume_clock(parse_referral_id(referral_id), command, self.caller, self.uow, self.platform)
+            202, handlers.resume_clock(referral_id_in_path(referral_id), command, self.caller, self.uow, self.platform)
         )
 
     @api("POST", "/api/v1/records", access=OFFICERS)

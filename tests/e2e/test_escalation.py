@@ -32,6 +32,13 @@ def test_a_station_declines_beyond_its_level_the_county_takes_it_and_calls_the_p
     case = client.wait_for_status(case_id, "assigned")
     assert (case["level"], case["centre"], case["lead_unit"]) == ("township", "430426101", STATION)
     [station] = [r for r in case["referrals"] if r["unit"] == STATION]
+    level = f"/api/v1/cases/{case_id}/referrals/{station['referral_id']}/level"
+    # What the station's officer is offered: the case may go up from the township's centre to the county's.
+    held = client.call("GET", "coordinator", level, as_user="demo.police")
+    assert (held["centre"]["name"], held["above"]["name"]) == ("砖塘镇综治中心", "祁东县综治中心")
+    with pytest.raises(PlatformError) as refused:
+        client.call("GET", "coordinator", level, as_user="demo.justice")  # another agency's officer
+    assert refused.value.status == 403
 
     client.wait_for_referral(STATION, station["referral_id"])
     client.act(
@@ -54,6 +61,10 @@ def test_a_station_declines_beyond_its_level_the_county_takes_it_and_calls_the_p
     assert kinds.count("case_escalated") == 1
     [bureau] = [r for r in case["referrals"] if r["unit"] == COUNTY_BUREAU]
     client.wait_for_referral(COUNTY_BUREAU, bureau["referral_id"])
+    held = client.call(
+        "GET", "coordinator", level.replace(station["referral_id"], bureau["referral_id"]), as_user="demo.police"
+    )
+    assert (held["centre"]["name"], held["above"]) == ("祁东县综治中心", None)  # the top: nothing to go up to
 
     called = client.call(
         "POST",

@@ -4,11 +4,12 @@ import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from services.console import domain
-from services.console.dependencies import Apis
+from services.console.dependencies import Apis, ApiUnavailable
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -24,7 +25,6 @@ from services.console.handlers.common import (
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.auth.principal import Forbidden
-from shared.centres import CentresError, county_centres
 from shared.platform import Platform
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -122,7 +122,7 @@ def referral_page(
         apis.call(service, "GET", f"/api/v1/referrals/{referral_id}", token=visitor.token), service=service
     )
     values = form or {}
-    upper = centre_above(platform, str(referral.get("unit") or ""))
+    upper = centre_above(apis, visitor, referral)
     return render(
         "referral.html",
         status=status,
@@ -184,18 +184,22 @@ def act(
 BEYOND = "beyond_level"
 
 
-def centre_above(platform: Platform, unit: str) -> str | None:
-    """The centre a case goes up to when this unit declines it as beyond its level (超出本级处置能力): the one above
-    the centre nearest the unit's place, which holds the cases it leads (config/centres.toml, as the coordinator
-    reads it). None at the county's centre, which has nothing above it: the coordinator then takes such a decline
-    as an ordinary one and routes the case again, so it is not offered. '' (offered, the centre unnamed) when the
-    file cannot be read: the coordinator still decides."""
+def centre_above(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> str | None:
+    """The centre a case goes up to when this unit declines it as beyond its level (超出本级处置能力), as the
+    coordinator says: the one above the centre holding the case, which is the lead's (or where the case went up
+    to), not necessarily the unit's own. None where nothing is above (the county's centre): the coordinator then
+    takes such a decline as an ordinary one and routes the case again, so it is not offered. '' (offered, the
+    centre unnamed) when the coordinator cannot say now: it still decides when the decline reaches it."""
+    case_id, referral_id = str(referral.get("case_id") or ""), str(referral.get("referral_id") or "")
+    path = f"/api/v1/cases/{quote(case_id, safe='')}/referrals/{quote(referral_id, safe='')}/level"
     try:
-        centres = county_centres(platform.config_dir, platform.county)
-    except (CentresError, OSError):
+        answer = apis.call("coordinator", "GET", path, token=visitor.token)
+    except ApiUnavailable:
         return ""
-    above = centres.above(centres.holding(unit.partition(":")[2] or platform.county))
-    return above.name if above is not None else None
+    if answer.status != 200 or not isinstance(answer.body, dict):
+        return ""
+    above = answer.body.get("above")
+    return str(above.get("name") or "") if isinstance(above, dict) else None
 
 
 def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:

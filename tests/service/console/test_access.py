@@ -6,7 +6,7 @@ import pytest
 
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
 from shared.auth.principal import Forbidden, Principal, Role
-from tests.service.console.visitors import LIU, WANG, ZHOU, console_knowing, form_key_of, token_of
+from tests.service.console.visitors import LIU, WANG, ZHOU, agency_shows, console_knowing, form_key_of, token_of
 
 REFERRAL_ID = "5b0c6f0e-3d2a-4c1b-9f8e-7a6d5c4b3a21"
 REFERRAL = {
@@ -43,7 +43,7 @@ def test_an_officer_may_not_open_another_agencys_referral_and_it_is_never_asked_
 
 def test_an_officer_opens_their_own_units_referral_with_their_own_token(console, apis, browser, staff):
     staff.signed_in(LIU)
-    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, REFERRAL)
+    agency_shows(apis, "police_link", REFERRAL)
 
     response = console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID)
 
@@ -51,7 +51,11 @@ def test_an_officer_opens_their_own_units_referral_with_their_own_token(console,
     page = response.get_data(as_text=True)
     assert "砖塘镇派出所（牵头单位，第1轮）" in page
     assert "砖塘镇新塘村" in page
-    assert [call.token for call in apis.calls] == [token_of(LIU)]
+    # the agency's referral, and where the coordinator holds its case: each asked as the officer
+    assert [(call.service, call.token) for call in apis.calls] == [
+        ("police_link", token_of(LIU)),
+        ("coordinator", token_of(LIU)),
+    ]
 
 
 def test_the_agencys_own_refusal_becomes_forbidden(console, apis, browser, staff):
@@ -103,7 +107,7 @@ def test_an_action_the_referral_no_longer_allows_says_why_in_chinese(
 ):
     staff.signed_in(LIU)
     apis.answer("police_link", "POST", f"/api/v1/referrals/{REFERRAL_ID}/{action}", 409, {"error": "conflict"})
-    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, {**REFERRAL, "status": status_now})
+    agency_shows(apis, "police_link", {**REFERRAL, "status": status_now})
 
     form = {"csrf": form_key_of(LIU), "note": "已联系双方当事人"}
     request = browser.post(f"/referrals/police/{REFERRAL_ID}/{action}", form, as_=LIU)

@@ -7,8 +7,8 @@ from datetime import timedelta
 from services.console.handlers.referrals import body_of
 from shared import wording
 from shared.agency.commands import PauseClock
-from tests.service.console.test_referrals import ACCEPTED, PAGE, REFERRAL_ID, open_page, text_of
-from tests.service.console.visitors import LIU, NOW, WANG, console_knowing, form_key_of, token_of
+from tests.service.console.test_referrals import ACCEPTED, REFERRAL_ID, open_page, text_of
+from tests.service.console.visitors import LIU, NOW, WANG, agency_shows, console_knowing, form_key_of, token_of
 
 CASE_ROW = {"case_id": "430426-20261123-00007", "status": "in_progress", "category": "neighbour"}
 PAUSE = f"/api/v1/referrals/{REFERRAL_ID}/pause"
@@ -70,7 +70,7 @@ def test_a_resume_is_sent_with_an_empty_body(console, apis, browser, staff):
 
 def test_any_action_on_a_referral_done_with_says_so_whatever_was_asked(console, apis, browser, staff):
     apis.answer("police_link", "POST", RESUME, 409, {"error": "conflict", "message": "already_finished: … withdrawn"})
-    apis.answer("police_link", "GET", PAGE, 200, {**ACCEPTED, "status": "withdrawn"})
+    agency_shows(apis, "police_link", {**ACCEPTED, "status": "withdrawn"})
 
     response = post(console, browser, staff, "resume", {})
 
@@ -80,7 +80,7 @@ def test_any_action_on_a_referral_done_with_says_so_whatever_was_asked(console, 
 
 def test_a_resume_of_a_running_clock_says_so(console, apis, browser, staff):
     apis.answer("police_link", "POST", RESUME, 409, {"error": "conflict", "message": "not_paused: …"})
-    apis.answer("police_link", "GET", PAGE, 200, ACCEPTED)
+    agency_shows(apis, "police_link", ACCEPTED)
 
     response = post(console, browser, staff, "resume", {})
 

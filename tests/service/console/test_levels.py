@@ -9,7 +9,16 @@ from services.coordinator.handlers import CallIn
 from shared.agency.commands import DeclineReferral
 from shared.auth.principal import Principal, Role
 from tests.service.console.test_referrals import ACCEPTED, REFERRAL_ID, open_page, text_of
-from tests.service.console.visitors import LIU, STAFF, answer_refusal, error_beside, form_key_of, token_of
+from tests.service.console.visitors import (
+    COUNTY_CENTRE,
+    LIU,
+    STAFF,
+    agency_shows,
+    answer_refusal,
+    error_beside,
+    form_key_of,
+    token_of,
+)
 
 CASE_ID = "430426-20261123-00007"
 COORDINATOR = Principal("chen.zhuren", "陈主任", frozenset({Role.COORDINATOR}))
@@ -275,24 +284,38 @@ def decline_choices(page: str) -> dict[str, str]:
     return dict(re.findall(r'<input type="radio" name="reason_code" value="([a-z_]+)"[^>]*> ([^<]*)</label>', page))
 
 
+def referral_page(console, browser, staff, apis, referral: dict, above: dict | None = COUNTY_CENTRE, done: str = ""):
+    staff.signed_in(LIU)
+    agency_shows(apis, "police_link", referral, above)
+    query = f"?done={done}" if done else ""
+    return text_of(
+        console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}{query}", as_=LIU), "police", REFERRAL_ID)
+    )
+
+
 def test_a_township_station_may_send_the_case_up_to_the_county_centre_named(console, browser, staff, apis):
-    page = open_page(console, browser, staff, apis, {**ACCEPTED, "status": "received"})
+    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "received"})
 
     assert decline_choices(page) == {
         "not_competent": "不属于本单位职责",
         "beyond_level": "超出本级处置能力（上报祁东县综治中心）",
     }
+    [asked] = apis.calls_to("coordinator")  # where the case is held is the coordinator's to say, for this officer
+    assert (asked.path, asked.token) == (f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}/level", token_of(LIU))
 
 
 @pytest.mark.parametrize(
     "unit",
     [
-        "police:430426",  # the county bureau: its cases are the county centre's, the top
-        "police:430426106",  # 灵官镇 has no centre of its own (config/centres.toml): its station's are the county's
+        "police:430426",  # the county bureau leading a case the county centre holds: the top
+        "police:430426101",  # a township station helping on a case that went up to the county: its own place has a
+        # centre above, but the case's holding centre has none
     ],
 )
-def test_a_unit_whose_cases_the_county_centre_holds_is_not_offered_a_level_above(console, browser, staff, apis, unit):
-    page = open_page(console, browser, staff, apis, {**ACCEPTED, "unit": unit, "status": "received"})
+def test_a_referral_whose_case_the_county_centre_holds_is_not_offered_a_level_above(
+    console, browser, staff, apis, unit
+):
+    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "unit": unit, "status": "received"}, above=None)
 
     assert decline_choices(page) == {"not_competent": "不属于本单位职责"}
     assert (
@@ -300,28 +323,37 @@ def test_a_unit_whose_cases_the_county_centre_holds_is_not_offered_a_level_above
     )
 
 
-def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
+def test_a_county_bureau_helping_on_a_township_centres_case_may_send_it_up(console, browser, staff, apis):
+    county_bureau = {**ACCEPTED, "unit": "police:430426", "role": "co_unit", "status": "received"}
+
+    page = referral_page(console, browser, staff, apis, county_bureau)
+
+    assert decline_choices(page)["beyond_level"] == "超出本级处置能力（上报祁东县综治中心）"
+
+
+def test_while_the_coordinator_cannot_say_the_decline_up_is_offered_and_the_coordinator_decides(
+    console, browser, staff, apis
+):
     staff.signed_in(LIU)
-    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, {**ACCEPTED, "status": "declined"})
+    agency_shows(apis, "police_link", {**ACCEPTED, "status": "received"})
+    apis.down("coordinator", "GET", f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}/level")
 
-    response = console.referral(
-        browser.get(f"/referrals/police/{REFERRAL_ID}?done=decline_up", as_=LIU), "police", REFERRAL_ID
-    )
+    page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
 
-    assert '<p class="notice" role="status">已退回，案件将上报祁东县综治中心处理。</p>' in text_of(response)
+    assert decline_choices(page)["beyond_level"] == "超出本级处置能力（上报上一级综治中心）"
+
+
+def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
+    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "declined"}, done="decline_up")
+
+    assert '<p class="notice" role="status">已退回，案件将上报祁东县综治中心处理。</p>' in page
 
 
 def test_at_the_county_a_decline_as_beyond_the_level_is_confirmed_as_what_it_is(console, browser, staff, apis):
-    """A form shown before the unit's level was known, sent as beyond the level: the coordinator routes it again."""
-    staff.signed_in(LIU)
+    """A form shown before the case went up, sent as beyond the level: the coordinator routes it again."""
     county = {**ACCEPTED, "unit": "police:430426", "status": "declined"}
-    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, county)
 
-    page = text_of(
-        console.referral(
-            browser.get(f"/referrals/police/{REFERRAL_ID}?done=decline_up", as_=LIU), "police", REFERRAL_ID
-        )
-    )
+    page = referral_page(console, browser, staff, apis, county, above=None, done="decline_up")
 
     assert '<p class="notice" role="status">已退回，由综合协调组重新分派。</p>' in page
     assert "上一级" not in page.split("<dl")[0]

@@ -12,6 +12,7 @@ from services.justice_link.commands import RecordSession, ReferToLegalAid
 from shared.auth.principal import Forbidden, Principal, Role
 from tests.service.console.visitors import (
     LIU,
+    agency_shows,
     answer_refusal,
     console_knowing,
     error_beside,
@@ -308,7 +309,7 @@ def test_the_justice_referral_links_to_its_mediation(console, apis, browser, tan
         "division_code": "430426101203",
         "log": [],
     }
-    apis.answer(JUSTICE, "GET", f"/api/v1/referrals/{RID}", 200, referral)
+    agency_shows(apis, JUSTICE, referral)
 
     page = text_of(console.referral(browser.get(f"/referrals/justice/{RID}", as_=tang), "justice", RID))
 

@@ -9,7 +9,7 @@ from services.console.handlers.referrals import body_of
 from shared import wording
 from shared.agency.commands import ReportResult
 from shared.http import field_errors
-from tests.service.console.visitors import LIU, error_beside, form_key_of, text_of, token_of
+from tests.service.console.visitors import LIU, agency_shows, error_beside, form_key_of, text_of, token_of
 
 REFERRAL_ID = "5b0c6f0e-3d2a-4c1b-9f8e-7a6d5c4b3a21"
 PAGE = f"/api/v1/referrals/{REFERRAL_ID}"
@@ -61,7 +61,7 @@ REPORTED = {
 
 def open_page(console, browser, staff, apis, referral: dict) -> str:
     staff.signed_in(LIU)
-    apis.answer("police_link", "GET", PAGE, 200, referral)
+    agency_shows(apis, "police_link", referral)
     response = console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID)
     assert response.status_code == 200
     return text_of(response)
@@ -79,7 +79,7 @@ def agency_refuses(apis, form: dict) -> None:
         ReportResult.model_validate(body_of("result", {key: [value] for key, value in form.items()}))
     body = {"error": "invalid_input", "message": "invalid input", "fields": field_errors(refused.value)}
     apis.answer("police_link", "POST", RESULT, 400, body)
-    apis.answer("police_link", "GET", PAGE, 200, ACCEPTED)
+    agency_shows(apis, "police_link", ACCEPTED)
 
 
 # --- the form -------------------------------------------------------------------------------------

@@ -129,3 +129,17 @@ def console_knowing(
         platform=platform,
         people=StaffDirectory(lambda token, accounts: {a: known[a] for a in accounts if a in known}),
     )
+
+
+COUNTY_CENTRE = {"division": "430426", "name": "祁东县综治中心", "level": "county"}
+
+
+def agency_shows(
+    apis: Any, service: str, referral: dict[str, Any], above: dict[str, str] | None = COUNTY_CENTRE
+) -> None:
+    """An officer's referral page: the agency's referral, and the coordinator's answer on where its case is held
+    (a township centre's case by default, which a decline as beyond the level sends up to the county's)."""
+    referral_id, case_id = referral["referral_id"], referral.get("case_id", "")
+    apis.answer(service, "GET", f"/api/v1/referrals/{referral_id}", 200, referral)
+    level = f"/api/v1/cases/{case_id}/referrals/{referral_id}/level"
+    apis.answer("coordinator", "GET", level, 200, {"case_id": case_id, "referral_id": referral_id, "above": above})

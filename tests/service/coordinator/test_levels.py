@@ -21,6 +21,7 @@ from shared.contracts.messages import (
     UnitDesignated,
 )
 from shared.http import BadInput
+from shared.persistence.errors import NotFound
 from shared.platform import SenderRefusal
 from shared.refusal import Refused
 from tests.fakes.coordinator import FakeCaseStore
@@ -310,3 +311,70 @@ def test_at_the_county_a_decline_as_beyond_the_level_re_routes_and_keeps_its_typ
         (COUNTY_POLICE, "beyond_level"),
     ]
     assert case["timeline"][-1]["kind"] != "case_escalated"
+
+
+def officer_of(unit: str) -> Principal:
+    return Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({unit}))
+
+
+def level_of(uow, platform, clock, http, referral: ReferralIssued, caller: Principal | None = None) -> dict:
+    asking = coordinator_for(uow, platform, clock, caller or officer_of(referral.recipient))
+    return http.body(asking.referral_level(http.get(), CASE_ID, str(referral.referral_id)))
+
+
+def test_a_township_stations_officer_learns_the_case_would_go_up_to_the_county(uow, platform, clock, http, referrals):
+    level = level_of(uow, platform, clock, http, referrals[POLICE_STATION])
+
+    assert (level["unit"], level["centre"]["name"], level["centre"]["level"]) == (
+        POLICE_STATION,
+        "砖塘镇综治中心",
+        "township",
+    )
+    assert level["above"] == {"division": "430426", "name": "祁东县综治中心", "level": "county"}
+
+
+def test_a_township_co_unit_of_a_case_taken_up_to_the_county_has_no_level_above(
+    coordinator, uow, platform, clock, http, referrals
+):
+    """The justice office sits in a township, but the case it helps on is now the county centre's."""
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+
+    level = level_of(uow, platform, clock, http, referrals[JUSTICE_OFFICE])
+
+    assert (level["centre"]["division"], level["above"]) == ("430426", None)
+
+
+def test_a_county_bureau_called_in_to_a_township_case_may_send_it_up(
+    coordinator, uow, platform, clock, http, referrals
+):
+    township = Principal("wang.ganshi", "王干事", frozenset({Role.COORDINATOR}), frozenset({"centre:430426101"}))
+    coordinator_for(uow, platform, clock, township).call_in(
+        http.post({"units": [COUNTY_JUSTICE], "note": "请县司法局报到"}), CASE_ID
+    )
+    [called] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == COUNTY_JUSTICE]
+
+    level = level_of(uow, platform, clock, http, called)
+
+    assert (level["centre"]["name"], level["above"]["name"]) == ("砖塘镇综治中心", "祁东县综治中心")
+
+
+def test_only_the_referrals_own_units_officers_may_ask_where_its_case_is_held(uow, platform, clock, http, referrals):
+    with pytest.raises(Forbidden):
+        level_of(uow, platform, clock, http, referrals[POLICE_STATION], officer_of(JUSTICE_OFFICE))
+    with pytest.raises(Forbidden):
+        level_of(uow, platform, clock, http, referrals[POLICE_STATION], COUNTY_COORDINATOR)
+
+    county_bureau = level_of(uow, platform, clock, http, referrals[POLICE_STATION], officer_of(COUNTY_POLICE))
+    assert county_bureau["unit"] == POLICE_STATION  # the county bureau acts for its stations
+
+
+def test_a_referral_the_case_does_not_hold_is_not_found(uow, platform, clock, http, referrals):
+    asking = coordinator_for(uow, platform, clock, officer_of(POLICE_STATION))
+
+    with pytest.raises(NotFound):
+        asking.referral_level(http.get(), CASE_ID, str(UUID(int=999_999)))
+    with pytest.raises(NotFound):
+        asking.referral_level(http.get(), "430426-20250915-00099", str(referrals[POLICE_STATION].referral_id))
+    with pytest.raises(BadInput) as refused:
+        asking.referral_level(http.get(), CASE_ID, "not-a-uuid")
+    assert [f["field"] for f in refused.value.fields] == ["referral_id"]
