@@ -298,7 +298,7 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             return
         try:
             attempts = delivery_attempts(message, self.queue_name)
-        except Exception:  # an x-death header a client forged with junk in it
+        except Exception:  # an x-death header a client forged (junk, or a count no broker writes)
             attempts = self.max_attempts
         if attempts >= self.max_attempts:
             self.dead_letter(message, f"failed {attempts} times, last: {failure_text(error)}", REJECTED_FAILED)

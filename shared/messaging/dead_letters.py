@@ -87,8 +87,15 @@ def publish_dead_letter(
 
 
 def delivery_attempts(message: Message, queue: str) -> int:
-    """How many times the message was handled before: RabbitMQ counts rejections in x-death."""
+    """How many times the message was handled before: RabbitMQ counts rejections in x-death.
+
+    A sender may publish its own x-death, which RabbitMQ then counts on from: a count that no broker writes
+    (negative, not a whole number) raises ValueError, and the consumer takes the message as out of attempts,
+    so that a forged count of -1000 cannot buy a thousand retries."""
     for death in (message.headers or {}).get("x-death") or []:
         if death.get("queue") == queue and death.get("reason") == "rejected":
-            return int(death.get("count", 0)) + 1
+            count = death.get("count", 0)
+            if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+                raise ValueError(f"x-death count {count!r} for {queue}: not one RabbitMQ writes")
+            return count + 1
     return 1

@@ -155,6 +155,15 @@ def test_expiries_in_the_retry_queue_are_not_attempts():
     assert delivery_attempts(message, INBOX) == 1
 
 
+@pytest.mark.parametrize("forged", [-1000, -1, 2.5, "3", True, None])
+def test_a_count_no_broker_writes_is_refused_rather_than_buying_retries(forged):
+    """A sender's own x-death that RabbitMQ counts on from: -1000 would otherwise retry a thousand times."""
+    message = delivered({"x-death": [{"queue": INBOX, "reason": "rejected", "count": forged}]})
+
+    with pytest.raises(ValueError):
+        delivery_attempts(message, INBOX)
+
+
 # --- settling a handled message -------------------------------------------------------------
 
 
