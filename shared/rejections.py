@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from shared.contracts.identifiers import CASE_ID_PATTERN, split_unit, validate_unit
-from shared.contracts.messages import MessageRejected
+from shared.contracts.messages import MAX_MESSAGE_BYTES, MessageRejected
 from shared.contracts.strict_json import loads_strict
 from shared.platform import Platform
 from shared.registry import CENTRE, Agency
@@ -57,7 +57,8 @@ def read_refusal(
     raw = body.encode("utf-8", "replace") if isinstance(body, str) else (body or b"")
     fields: dict[str, Any] = {}
     try:
-        data = loads_strict(raw)
+        # A body too large to read (refused unread) gives nothing either: reading it is what its refusal spares.
+        data = loads_strict(raw) if len(raw) <= MAX_MESSAGE_BYTES else None
     except ValueError:
         data = None
     if isinstance(data, dict):

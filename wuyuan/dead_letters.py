@@ -21,6 +21,7 @@ from shared.contracts.messages import (
     REJECTED_FAILED,
     REJECTED_MALFORMED,
     REJECTED_SCHEMA,
+    REJECTED_TOO_LARGE,
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
 )
@@ -86,6 +87,7 @@ _REASON_OPENINGS = (
     (re.compile(r"^unknown message type"), REJECTED_UNKNOWN_TYPE, "该服务不接收此类消息"),
     (re.compile(r"^schema violation"), REJECTED_SCHEMA, "消息格式不符合约定"),
     (re.compile(r"^unreadable message"), REJECTED_UNREADABLE, "消息无法读取"),
+    (re.compile(r"^message too large"), REJECTED_TOO_LARGE, "消息过大，未读取（正文已丢弃）"),
     (
         re.compile(r"^failed (\d+) times"),
         REJECTED_FAILED,

@@ -732,6 +732,10 @@ REJECTED_MALFORMED = "malformed"  # not UTF-8 JSON, or not a JSON object
 REJECTED_UNKNOWN_TYPE = "unknown_type"  # a type the refusing service does not take
 REJECTED_SCHEMA = "schema"  # the type's schema does not hold (a field missing, too long, a newer version …)
 REJECTED_UNREADABLE = "unreadable"  # reading it failed in a way not foreseen
+REJECTED_TOO_LARGE = "too_large"  # a body over MAX_MESSAGE_BYTES, refused before it is read
+# The largest body a receiver reads. A case's largest message (a registration with its parties, or a referral) is a
+# few kB; a sender's 100 MB body would hold a consumer for seconds and fill its dead letters.
+MAX_MESSAGE_BYTES = 1024 * 1024
 REJECTED_FAILED = "failed"  # valid, but applying it failed on every attempt (its case never arrived …)
 
 

@@ -34,9 +34,11 @@ from shared.config import current_settings
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.messages import (
+    MAX_MESSAGE_BYTES,
     REJECTED_FAILED,
     REJECTED_MALFORMED,
     REJECTED_SCHEMA,
+    REJECTED_TOO_LARGE,
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
     Event,
@@ -80,7 +82,7 @@ def case_named_by(message: Message) -> str | None:
     and spans of a message that is refused, whose model was never built. Anything else (a sender's free text)
     is None."""
     body = bytes(message.body) if isinstance(message.body, bytearray | memoryview) else message.body
-    if not isinstance(body, bytes | str):
+    if not isinstance(body, bytes | str) or len(body) > MAX_MESSAGE_BYTES:  # too large: refused unread
         return None
     try:
         data = loads_strict(body)
@@ -211,6 +213,11 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             body = bytes(body)
         if not isinstance(body, bytes | str):
             raise Unreadable(f"malformed JSON: the body is a {type(body).__name__}", REJECTED_MALFORMED)
+        if len(body) > MAX_MESSAGE_BYTES:
+            raise Unreadable(
+                f"message too large: {len(body)} bytes, at most {MAX_MESSAGE_BYTES}; the body was not kept",
+                REJECTED_TOO_LARGE,
+            )
         try:
             data = loads_strict(body)
         except ValueError as exc:  # not UTF-8 whatever content_encoding says, not JSON, NaN, too deep
@@ -274,7 +281,9 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             extra={"reason": reason, "queue": self.queue_name, **({"case_id": case_id} if case_id else {})},
         )
         self.tell_sender(message, code, reason)
-        publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason)
+        # A body too large to read is not kept either: it could never be replayed, and would fill the dead queue.
+        body = b"" if code == REJECTED_TOO_LARGE else None
+        publish_dead_letter(self.publisher, self.service, self.user_id, self.queue_name, message, reason, body)
         for listener in self.dead_letter_listeners:
             listener(message, code)
         assert self.consumer is not None

@@ -64,15 +64,22 @@ def original_properties(message: Message) -> dict[str, Any]:
 
 
 def publish_dead_letter(
-    publisher: Publisher, service: str, user_id: str, queue: str, message: Message, reason: str
+    publisher: Publisher,
+    service: str,
+    user_id: str,
+    queue: str,
+    message: Message,
+    reason: str,
+    body: bytes | None = None,
 ) -> None:
-    """Publish the raw body unchanged with the reason in headers; confirmed before the original is acked.
+    """Publish the raw body unchanged (or `body` in its place) with the reason in headers; confirmed before the
+    original is acked.
 
     It goes to the service's own dead-letter exchange, stamped with the service's own broker user:
     RabbitMQ checks that user_id, so replay can tell a genuine dead letter from a planted one.
     """
     publisher.publish(
-        message.body,
+        message.body if body is None else body,
         exchange=existing_exchange(dead_letter_exchange(service), "direct"),
         routing_key=service,
         user_id=user_id,

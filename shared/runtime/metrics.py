@@ -41,6 +41,7 @@ from shared.contracts.messages import (
     REJECTED_FAILED,
     REJECTED_MALFORMED,
     REJECTED_SCHEMA,
+    REJECTED_TOO_LARGE,
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
 )
@@ -60,7 +61,14 @@ SCRAPE_TIMEOUT_SECONDS = 1.0  # a scrape must not hang on a slow database; a gap
 UNKNOWN = "unknown"
 MAX_LABEL = 64  # reason codes are constants; a longer one is not ours
 # Why the inbox itself dead-letters a message, whatever the service (shared.messaging.consumer).
-INBOX_REASONS = (REJECTED_MALFORMED, REJECTED_UNKNOWN_TYPE, REJECTED_SCHEMA, REJECTED_UNREADABLE, REJECTED_FAILED)
+INBOX_REASONS = (
+    REJECTED_MALFORMED,
+    REJECTED_UNKNOWN_TYPE,
+    REJECTED_SCHEMA,
+    REJECTED_UNREADABLE,
+    REJECTED_TOO_LARGE,
+    REJECTED_FAILED,
+)
 
 
 class GaugeSource(Protocol):

@@ -7,7 +7,7 @@ import pytest
 from kombu.message import Message
 from pydantic import ValidationError
 
-from shared.contracts.messages import CaseRegistered, ReferralAccepted
+from shared.contracts.messages import MAX_MESSAGE_BYTES, CaseRegistered, ReferralAccepted
 from shared.messaging.consumer import InboxConsumer, describe_validation_error
 from shared.messaging.dead_letters import MAX_REASON, dead_letter_headers, delivery_attempts, publish_dead_letter
 from shared.messaging.routing import (
@@ -17,6 +17,7 @@ from shared.messaging.routing import (
     ORIGINAL_USER_HEADER,
 )
 from shared.refusal import Refused
+from wuyuan.dead_letters import reason_in_chinese
 
 INBOX = "wuyuan.coordinator.inbox"
 RETRY = "wuyuan.coordinator.retry"
@@ -229,6 +230,32 @@ def test_a_handled_message_is_acknowledged(inbox):
 
     assert inbox.consumer.acked == [message]
     assert inbox.publisher.published == []
+
+
+def test_a_forged_count_is_dead_lettered_at_once_instead_of_retried(inbox):
+    message = delivered({"x-death": [x_death(INBOX, "rejected", -1000)]})
+
+    inbox.settle(message, failure(ConnectionError("no such case yet")))
+
+    [(_, options)] = inbox.publisher.published
+    assert options["headers"][DEAD_REASON_HEADER].startswith("failed 5 times")
+    assert inbox.consumer.rejected == []
+
+
+def test_a_body_over_the_limit_is_dead_lettered_unread_and_without_its_body(inbox):
+    inbox.recorder = None
+    body = b'{"type": "ProgressReported", "note": "' + b"x" * MAX_MESSAGE_BYTES + b'"}'
+    message = Message(body=body, content_type="application/json", properties={"user_id": POLICE_USER})
+
+    inbox.on_message(message)
+
+    [(kept, options)] = inbox.publisher.published
+    assert kept == b""  # never replayable, and a dead queue of 100 MB bodies helps no one
+    assert options["headers"][DEAD_REASON_HEADER] == (
+        f"message too large: {len(body)} bytes, at most {MAX_MESSAGE_BYTES}; the body was not kept"
+    )
+    assert reason_in_chinese(options["headers"][DEAD_REASON_HEADER]) == "消息过大，未读取（正文已丢弃）"
+    assert inbox.consumer.acked == [message]
 
 
 # --- why a message broke its schema ----------------------------------------------------------

@@ -15,6 +15,7 @@ from shared.contracts.messages import (
     REJECTED_FAILED,
     REJECTED_MALFORMED,
     REJECTED_SCHEMA,
+    REJECTED_TOO_LARGE,
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
     CaseRegistered,
@@ -238,7 +239,14 @@ def test_every_dead_letter_series_the_inbox_can_name_is_at_0_from_the_start_so_t
 
     counts = dead_letter_counts(monitoring.metrics)
 
-    reasons = {REJECTED_MALFORMED, REJECTED_UNKNOWN_TYPE, REJECTED_SCHEMA, REJECTED_UNREADABLE, REJECTED_FAILED}
+    reasons = {
+        REJECTED_MALFORMED,
+        REJECTED_UNKNOWN_TYPE,
+        REJECTED_SCHEMA,
+        REJECTED_UNREADABLE,
+        REJECTED_TOO_LARGE,
+        REJECTED_FAILED,
+    }
     types = {ResultReported.TYPE, CaseRegistered.TYPE, "unknown"}
     assert counts == {(message_type, reason): 0 for message_type in types for reason in reasons}
 
