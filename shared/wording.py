@@ -501,6 +501,7 @@ _TYPE_ERRORS = {
     "string_pattern_mismatch": "格式不正确",
     # shared/http.py's refusals of what no field may hold, and of a value the database could not take
     "control_character": "不能含有控制字符（如换行、制表符）",
+    "personal_number": "不能是手机号或身份证号，请填写记录本身的编号",
     "string_unicode": "含有无法识别的字符",
     "invalid_value": "填写的值无效（超出范围或格式不对）",
 }

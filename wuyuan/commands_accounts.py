@@ -33,6 +33,7 @@ _ACCOUNT_ERRORS = (
     ),
     (re.compile(r"^username: (.+) is taken$"), "账号 {0} 已存在"),
     (re.compile(r"^username: no account (.+)$"), "没有账号 {0}"),
+    (re.compile(r"^name: one line"), "--name：姓名只能是一行文字，不能含有换行、转义等控制字符"),
     (re.compile(r"^name: "), "--name：姓名须为1至100个字"),
     (re.compile(r"^roles: "), "--role：至少指定一个角色"),
     (re.compile(r"^units: an officer acts for at least one unit$"), "--unit：部门办理人（officer）须指定所属单位"),
@@ -45,6 +46,7 @@ _ACCOUNT_ERRORS = (
     (re.compile(r"^units: (.+) is finer than "), "--unit：{0} 比该机构最下一级的单位还细，没有这样的单位"),
     (re.compile(r"^password: at least ([0-9]+) characters$"), "密码至少{0}个字符"),
     (re.compile(r"^password: at most ([0-9]+) characters$"), "密码最多{0}个字符"),
+    (re.compile(r"^password: no NUL character$"), "密码不能含有空字符（NUL）"),
 )
 
 

@@ -6,11 +6,13 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from shared.auth.principal import Principal, Role
+from shared.contracts.identifiers import SINGLE_LINE_PATTERN
 
 # Well within the longest account id a token may name and a message may carry (ACCOUNT_ID_MAX_LENGTH, 200).
 USERNAME_MAX_LENGTH = 64
 USERNAME = re.compile(rf"[a-z][a-z0-9._-]{{1,{USERNAME_MAX_LENGTH - 1}}}", re.ASCII)
 MIN_PASSWORD_LENGTH = 12
+_ONE_LINE = re.compile(SINGLE_LINE_PATTERN)
 
 
 class AccountError(ValueError):
@@ -61,6 +63,8 @@ def new_account(username: str, display_name: str, roles: frozenset[Role], units:
         )
     if not display_name.strip() or len(display_name) > 100:
         raise AccountError("name: 1-100 characters")
+    if not _ONE_LINE.match(display_name):  # the name goes into tokens, timelines, letters and terminals
+        raise AccountError("name: one line, without control or bidirectional override characters")
     if not roles:
         raise AccountError("roles: at least one")
     if Role.OFFICER in roles and not units:
@@ -76,6 +80,8 @@ def password_problem(password: str) -> str | None:
         return f"at least {MIN_PASSWORD_LENGTH} characters"
     if len(password) > 1024:
         return "at most 1024 characters"
+    if "\x00" in password:  # no request can carry it to sign in with (shared.contracts.strict_json refuses NUL)
+        return "no NUL character"
     return None
 
 

@@ -1,5 +1,6 @@
 """The dispute as reported: parties, place, category and flags, validated at every boundary."""
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Annotated, Any, Self
@@ -19,7 +20,15 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared.contracts.dates import CalendarDate
-from shared.contracts.identifiers import WHITESPACE, DivisionCode, Mobile, ResidentId
+from shared.contracts.identifiers import (
+    SINGLE_LINE_PATTERN,
+    WHITESPACE,
+    DivisionCode,
+    Mobile,
+    ResidentId,
+    validate_mobile,
+    validate_resident_id,
+)
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
@@ -50,7 +59,49 @@ class _PublishedNotBlank:
 
 
 _NOT_BLANK = _PublishedNotBlank()
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), _NOT_BLANK]
+_SINGLE_LINE = re.compile(SINGLE_LINE_PATTERN)
+
+
+@dataclass(frozen=True)
+class _PublishedSingleLine:
+    """Publishes SINGLE_LINE_PATTERN in the JSON Schema of a one-line text, which `single_line` checks."""
+
+    def __get_pydantic_json_schema__(self, core: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema: dict[str, Any] = handler(core)
+        return {**schema, "pattern": SINGLE_LINE_PATTERN}
+
+
+def single_line(text: str) -> str:
+    """A name, a number or a 文号 is one line: a line break or an escape in it forges lines in logs and letters and
+    garbles terminals, and a bidirectional override makes it read as another on screen."""
+    if not _SINGLE_LINE.match(text):
+        raise PydanticCustomError(
+            "control_character", "must be one line, without control or bidirectional override characters"
+        )
+    return text
+
+
+def not_a_personal_number(text: str) -> str:
+    """A record's number travels to every service unmasked: one that is a mobile or resident ID number would carry a
+    person's number where none may go. Only the whole value is judged: agencies' own numbers embed the county's code
+    and a date (a police call 'JQ430426202611220042'), which free text's masking would take for an ID number."""
+    for personal in (validate_mobile, validate_resident_id):
+        try:
+            personal(text)
+        except ValueError:
+            continue
+        raise PydanticCustomError(
+            "personal_number", "must not be a mobile or resident ID number: give the record's own number"
+        )
+    return text
+
+
+ShortText = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    AfterValidator(single_line),
+    _PublishedSingleLine(),
+]
 # Free text: a summary, a reason, a note, a comment. ID and mobile numbers typed into it are masked
 # as it is read, wherever it is read, so none travels on or is stored from free text.
 LongText = Annotated[
@@ -59,7 +110,13 @@ LongText = Annotated[
     AfterValidator(mask_free_text),
     _NOT_BLANK,
 ]
-RecordId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), _NOT_BLANK]
+RecordId = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(single_line),
+    AfterValidator(not_a_personal_number),
+    _PublishedSingleLine(),
+]
 
 MAX_PARTIES = 50
 

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from shared.contracts.dates import YEARS_PATTERN, YEARS_TEXT
 from shared.contracts.disputes import NOT_BLANK_PATTERN
 from shared.contracts.envelope import Envelope
-from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN
+from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, ACCOUNT_ID_PATTERN, SINGLE_LINE_PATTERN
 from shared.contracts.messages import TO_RECIPIENT_AGENCY, Document
 
 COUNTY = "430426"  # 祁东县's statistical division code
@@ -164,8 +164,8 @@ RULE_BREAKERS: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {
 }
 
 
-# Text that must keep a character once stripped: free and short text, and account ids.
-_TEXT_PATTERNS = (NOT_BLANK_PATTERN, ACCOUNT_ID_PATTERN)
+# Text that must keep a character once stripped: free and short text, names and numbers, and account ids.
+_TEXT_PATTERNS = (NOT_BLANK_PATTERN, SINGLE_LINE_PATTERN, ACCOUNT_ID_PATTERN)
 
 
 class ExampleError(ValueError):
@@ -362,6 +362,17 @@ def invalid_examples(model: type[Envelope]) -> list[InvalidExample]:
                 f"`{blank}` is only spaces: text is read with its surrounding whitespace stripped, and must keep "
                 "a character",
                 {**valid, blank: " \u3000 "},
+            )
+        )
+    line = _first_field(model, (SINGLE_LINE_PATTERN,))
+    if line:
+        examples.append(
+            InvalidExample(
+                f"control-character-{line}",
+                line,
+                f"`{line}` holds an escape sequence: a name or a number is one line, without control or "
+                "bidirectional override characters",
+                {**valid, line: "\u001b[31m示例"},
             )
         )
     account = _first_field(model, (ACCOUNT_ID_PATTERN,))

@@ -29,6 +29,14 @@ ACCOUNT_ID_MAX_LENGTH = 200
 # break may only begin the whitespace that ends it. Each value matches one way only, so a receiver's
 # backtracking regex (JavaScript's) takes time in proportion to its length.
 ACCOUNT_ID_PATTERN = rf"^[{WHITESPACE}]*[^{WHITESPACE}{_CONTROL}][^{_CONTROL}]*(?:[\t-\r\u0085][{WHITESPACE}]*)?$"
+# Bidirectional embeddings, overrides and isolates: they reorder what follows on screen, so that a name or a
+# number can read as another.
+_BIDI_CONTROL = r"\u202a-\u202e\u2066-\u2069"
+# One line of text (a name, a number, a 文号), as ACCOUNT_ID_PATTERN and with no bidirectional control either.
+SINGLE_LINE_PATTERN = (
+    rf"^[{WHITESPACE}]*[^{WHITESPACE}{_CONTROL}{_BIDI_CONTROL}][^{_CONTROL}{_BIDI_CONTROL}]*"
+    rf"(?:[\t-\r\u0085][{WHITESPACE}]*)?$"
+)
 
 
 def resident_id_check_char(first_17_digits: str) -> str:

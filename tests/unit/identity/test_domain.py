@@ -40,6 +40,17 @@ def test_accounts_that_cannot_exist_are_refused_naming_the_field(
         new_account(username, "名字", frozenset(roles), frozenset(units))
 
 
+@pytest.mark.parametrize("name", ["\x1b[31m红\x1b[0m", "王芳\n伪造的一行", "王\u202e芳"])
+def test_a_name_that_would_forge_lines_or_reorder_text_in_tokens_and_letters_is_refused(name: str) -> None:
+    with pytest.raises(AccountError, match="name: one line"):
+        new_account("wang.fang", name, frozenset({Role.INTAKE_STAFF}), frozenset())
+
+
+def test_a_password_no_sign_in_could_ever_send_is_refused() -> None:
+    with pytest.raises(AccountError, match="password: no NUL"):
+        check_password("correct-horse\x00battery")
+
+
 def test_the_longest_username_is_an_account_id_every_message_can_name_and_one_longer_cannot_exist() -> None:
     longest = "w" * USERNAME_MAX_LENGTH
 
