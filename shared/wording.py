@@ -287,6 +287,14 @@ class Places:
             return self.names[code[:9]] + self.names[code]
         return self.names[code]
 
+    def in_county(self, division: str, county: str) -> bool:
+        """Whether a division code is one of the county's: listed here, where the file lists the county's divisions;
+        else (a deployment that reads places as codes) at least a code within the county."""
+        if not division.startswith(county):
+            return False
+        listed = {code for code in self.names if code.startswith(county)}
+        return not listed or division in listed
+
     def choices(self, county: str) -> list[tuple[str, str]]:
         """(code, name) of the county and everything in it, in code order: a township before its villages."""
         return [(code, self.name(code)) for code in sorted(self.names) if code.startswith(county)]
@@ -484,6 +492,7 @@ _TYPE_ERRORS = {
     "division_not_with_unit": "按单位统计时不填",
     "unit_level_only": "只在按单位统计时填写",
     "unit_outside_county": "不是本县的单位",
+    "not_in_county": "不是本县的乡镇或村（社区），请从列表中选择",
     "division_not_with_county": "按全县统计时不填乡镇",
     "string_too_short": "不能为空",
     "too_short": "数量不够",

@@ -21,7 +21,7 @@ from shared.auth.signing import SigningKeys
 from shared.contracts.identifiers import UnitCode
 from shared.persistence.transaction import transaction
 from shared.registry import load_registry
-from shared.wording import Places, load_places
+from shared.wording import load_places
 from wuyuan.secrets import kept_secret
 from wuyuan.settings import PlatformSettings
 
@@ -39,15 +39,6 @@ def account_store(settings: PlatformSettings) -> Iterator[PostgresAccountStore]:
         yield PostgresAccountStore(tx)
 
 
-def in_county(division: str, county: str, places: Places) -> bool:
-    """Whether a division code is one of the county's: listed in divisions.toml, where that lists the county's
-    divisions; else (a deployment that reads places as codes) at least a code within the county."""
-    if not division.startswith(county):
-        return False
-    listed = {code for code in places.names if code.startswith(county)}
-    return not listed or division in listed
-
-
 def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str]:
     """Unit codes of agencies the registry knows, at divisions of the county, or AccountError naming the first
     that is not: an officer bound to a mistyped division would silently see nothing."""
@@ -62,7 +53,7 @@ def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str
                 f"units: {unit!r} is not a unit of a known agency ('<agency>:<division code>')"
             ) from None
         agency, _, division = unit.partition(":")
-        if not in_county(division, settings.county, places):
+        if not places.in_county(division, settings.county):
             raise AccountError(f"units: {unit!r} is not at a division of county {settings.county} (divisions.toml)")
         if len(division) > registry.agencies[agency].unit_digits:  # a village police station no referral reaches
             raise AccountError(f"units: {unit!r} is finer than {agency}'s units, which stand at {agency}'s own level")

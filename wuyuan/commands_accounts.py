@@ -62,7 +62,6 @@ def _fail(error: Exception) -> click.ClickException:
 def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tuple[str, ...]) -> list[str]:
     """The units as given, or a refusal in Chinese naming --unit: before the identity database is touched."""
     from shared.contracts.identifiers import split_unit, validate_unit
-    from wuyuan.accounts import in_county
     from wuyuan.labels import Names
 
     units = tuple(unit.strip() for unit in units)
@@ -96,7 +95,7 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
             )
         # The code's shape says nothing of whether the place exists: an officer bound to a mistyped division
         # would see no case at all, and nobody would be told.
-        if not in_county(division, settings.county, names.places):
+        if not names.places.in_county(division, settings.county):
             county = names.place(settings.county)
             county = settings.county if county == settings.county else f"{county}，{settings.county}"
             raise click.ClickException(

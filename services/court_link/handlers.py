@@ -29,7 +29,13 @@ from services.court_link.domain.terms import local_date
 from services.court_link.store import CourtStore, confirmation_of, filing_of
 from shared.agency import domain as referrals
 from shared.agency.commands import ReportResult
-from shared.agency.handlers import acting_on, keep_fed_record, record_dispute, require_officer_of_agency
+from shared.agency.handlers import (
+    acting_on,
+    keep_fed_record,
+    record_dispute,
+    require_officer_of_agency,
+    require_place_of_county,
+)
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import Agreement, minimise_parties
@@ -59,6 +65,7 @@ def register_filing(
     agency = platform.registry.by_service(platform.service)
     unit = agency.unit_for(command.division_code)
     caller.require_unit(unit, f"filing {command.filing_number}'s place")
+    require_place_of_county(command.division_code, platform)
     at = platform.now()
     today = local_date(at)
     check_day("filed_on", command.filed_on, today)

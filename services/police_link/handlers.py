@@ -19,7 +19,13 @@ from services.police_link.domain.calls import (
 )
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
-from shared.agency.handlers import keep_fed_record, record_dispute, require_feeder_of, require_officer_of_agency
+from shared.agency.handlers import (
+    keep_fed_record,
+    record_dispute,
+    require_feeder_of,
+    require_officer_of_agency,
+    require_place_of_county,
+)
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.dates import CLOCK_SKEW
@@ -47,6 +53,7 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
     _check_place(command, agency.code, agency.unit_digits)
+    require_place_of_county(command.division_code, platform)
     caller.require_unit(command.unit, f"call {command.call_number}")
     at = platform.now()
     if command.received_at > at + CLOCK_SKEW:

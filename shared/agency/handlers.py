@@ -60,6 +60,7 @@ from shared.refusal import Refused
 from shared.rejections import agency_services
 from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
+from shared.wording import load_places
 from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[AgencyStore]
@@ -346,6 +347,14 @@ def resume_clock(
 # --- the agency's own records, fed in as a source ---------------------------------------------
 
 
+def require_place_of_county(division_code: str, platform: Platform, field: str = "division_code") -> None:
+    """A record's place is one of the county's (config/divisions.toml), or a 400 naming the field: intake would refuse
+    its case, after the agency had kept the record, and no unit's officer could act at a place that does not exist."""
+    if not load_places(platform.config_dir).in_county(division_code, platform.county):
+        message = f"{division_code} is not a division of county {platform.county} (config/divisions.toml)"
+        raise BadInput([{"field": field, "message": message, "type": "not_in_county"}])
+
+
 def feed_record(
     record: AgencyRecord, kind: RecordKind[Any], caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, Any]:
@@ -358,6 +367,7 @@ def feed_record(
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
     caller.require_unit(agency.unit_for(record.division_code), f"record {record.record_id}'s place")
+    require_place_of_county(record.division_code, platform)
     read = kind.read(record.details)
     message = record_dispute(
         record.record_id,

@@ -126,7 +126,7 @@ def test_another_station_cannot_record_a_call_under_the_number_of_the_stations_r
         "received_at": "2026-11-21T21:40:00+08:00",
         "unit": "police:430426102",
         "classification": "neighbour",
-        "division_code": "430426102201",
+        "division_code": "430426102007",
         "summary": "两户因宅基地界址发生推搡，民警到场制止。",
         "parties": [{"role": "applicant", "name": "王五"}, {"role": "respondent", "name": "赵六"}],
         "suitable_for_mediation": True,
@@ -174,3 +174,18 @@ def test_any_other_fault_of_the_report_is_worded_without_its_text(police, http, 
     assert refused.value.fields == [
         {"field": "(record)", "message": "does not make a dispute report", "type": "value_error"}
     ]
+
+
+@pytest.mark.parametrize("place", ["430426199", "430426101299"], ids=["no such township", "no such village"])
+def test_a_record_at_a_place_the_county_does_not_have_is_refused_before_anything_is_kept(
+    police, uow, agency_store, http, place
+):
+    """The county bureau acts for every code under the county's, listed or not: the place itself must exist, or
+    intake would refuse the case after the record was kept, and no station could ever act on it."""
+    police.caller = BUREAU_OFFICER
+
+    with pytest.raises(BadInput) as refused:
+        police.feed_record(http.post(call_record(place)))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("division_code", "not_in_county")]
+    assert (agency_store.records, uow.sent) == ({}, [])

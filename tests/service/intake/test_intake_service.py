@@ -232,6 +232,38 @@ def test_the_window_registers_its_own_channels(intake, intake_store, http, sourc
     assert len(intake_store.cases) == 1
 
 
+@pytest.mark.parametrize(
+    "place",
+    ["430421101", "430426199", "430426101299"],
+    ids=["another county's township", "a township the county does not have", "a village it does not have"],
+)
+def test_a_report_placed_outside_the_countys_divisions_is_refused_naming_the_place(
+    intake, uow, intake_store, http, place
+):
+    """A case numbered for another county, or led by a unit at a place that does not exist, no account could act on."""
+    with pytest.raises(BadInput) as refused:
+        intake.register_dispute(http.post(report(division_code=place)))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("division_code", "not_in_county")]
+    assert intake_store.cases == {}
+    assert uow.sent == []
+
+
+def test_an_agencys_record_placed_outside_the_county_is_refused_and_nothing_is_registered(intake, uow, intake_store):
+    intake.sender = "wuyuan.court_link"
+    elsewhere = fed_by_court("00000000-0000-4000-8000-0000000000f3")
+    elsewhere = elsewhere.model_copy(
+        update={"report": elsewhere.report.model_copy(update={"division_code": "430421101"})}
+    )
+
+    with pytest.raises(Refused) as refused:
+        intake.on_register_dispute(elsewhere)
+
+    assert refused.value.code == "not_in_county"
+    assert intake_store.cases == {}
+    assert uow.sent == []
+
+
 def test_an_agency_cannot_feed_another_agencys_source(intake, uow, intake_store):
     """The police's broker user sending a 'court filing' is refused, and nothing is registered."""
     intake.sender = "wuyuan.police_link"
