@@ -273,7 +273,9 @@ class NoticeCounts:
 def notice_counts(part: Part, start: datetime, end: datetime) -> NoticeCounts:
     """A part's place in the 通报, judged as the leaders' report judges it (reports_counters): a declined part is
     not the unit's to do and counts nowhere but in 超期未结 at the period's end; a part whose clock stood still by
-    its deadline is judged at the pause (`on_time`), and not yet at all while it stands still.
+    its deadline is judged at the pause (`on_time`), and not yet at all while it stands still. A part taken up a
+    level (escalated), which the report leaves out of the ended parts, stays due here and is late: the 通报 ranks
+    units by the deadlines that fell to them, and that one went up only because the unit let it pass.
     `PostgresDocumentStore.notice_figures` repeats these rules in SQL; both are tested on the same cases."""
     standing_still = part.closed_at is None and part.paused_at is not None and part.paused_at <= part.due_at
     due = start <= part.due_at < end and part.reason != "declined" and not standing_still
@@ -301,6 +303,12 @@ class NoticeSelection:
     def named_units(self) -> list[str]:
         """Every unit the 通报 names as lagging, each once, in code order."""
         return sorted({f.unit for f in self.overdue} | {f.unit for f in self.repeatedly_late})
+
+    @property
+    def units(self) -> list[str]:
+        """Every unit the 通报 names or ranks, each once, in code order: a unit it speaks of must be able to read
+        it and is sent its copy, whether it lags or leads."""
+        return sorted(set(self.named_units) | {r.figures.unit for r in self.ranking})
 
 
 def select_for_notice(figures: list[UnitFigures]) -> NoticeSelection:

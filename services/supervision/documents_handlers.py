@@ -27,7 +27,7 @@ from services.supervision.documents import (
 from services.supervision.documents_render import render_html, render_pdf
 from services.supervision.documents_settings import Documents, NoticeSchedule
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
-from services.supervision.periods import DateRange
+from services.supervision.periods import DateRange, refuse_unfinished
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.dates import CalendarDate, check_year
@@ -170,6 +170,7 @@ def issue_notice(
     which the 通报 prints beside the account."""
     if issued_by == TIMER_ISSUER:  # the archive's word for the timers: an account of that name would read as them
         raise Forbidden(f"the account {issued_by} may not issue a 通报: its name stands for supervision's timers")
+    refuse_unfinished(command, platform.now())  # a 通报 of a future period would call deadlines to come overdue
     name = _printable(issued_by_name)
     return _issue_notice(command, issued_by, uow, platform, documents, scheduled=False, issued_by_name=name)
 
@@ -193,14 +194,17 @@ def _issue_notice(
     issued_by_name: str | None = None,
 ) -> dict[str, object]:
     """A 通报 over the period: the units overdue at its end and those repeatedly sent 督办函, the ranking by
-    on-time rate; numbered, archived, and sent to each unit it names."""
+    on-time rate; numbered, archived, and sent to each unit it names or ranks."""
     at = platform.now()
     with uow:
         if scheduled:
             uow.store.serialise_case(f"{NOTICE_LOCK}{command.from_}/{command.to}")
             if uow.store.scheduled_notice(command.from_, command.to) is not None:
                 return {}
-        figures = uow.store.notice_figures(_day_start(command.from_), _day_start(command.to + timedelta(days=1)))
+        # Overdue as of the period's end, or as of now for a period that ends today: a deadline later today is not
+        # one the unit has missed yet.
+        end = min(_day_start(command.to + timedelta(days=1)), at)
+        figures = uow.store.notice_figures(_day_start(command.from_), end)
         selection = select_for_notice(figures)
         document_id = platform.new_id()
         given = None
@@ -232,7 +236,7 @@ def _issue_notice(
             kind=DocumentKind.NOTICE,
             year=year,
             seq=seq,
-            units=selection.named_units,
+            units=selection.units,
             issued_at=at,
             facts=facts,
             html=render_html(document_text(facts)),
@@ -243,7 +247,7 @@ def _issue_notice(
         uow.store.archive_document(document)
         ranks = {r.figures.unit: r.rank for r in selection.ranking}
         by_unit: dict[str, UnitFigures] = {f.unit: f for f in figures}
-        for unit in selection.named_units:
+        for unit in selection.units:
             uow.send(
                 NoticeCirculated.build(
                     message_id=scheduled_notice_copy_id(document_id, unit) if scheduled else platform.new_id(),

@@ -67,6 +67,13 @@ class LinkFactsQuery(DateRange):
     """The link facts' counts: a period of China local dates, both included, at most a year."""
 
 
+class FollowUpsQuery(BaseModel):
+    """The follow-up to-do list: the unrated rounds by default, every round with `pending=false`."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    pending: bool = True
+
+
 class LettersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: UnitCode | None = None  # that unit and the units below it
@@ -322,9 +329,9 @@ def _check_link(link: domain.RatingLink, follow_up: domain.FollowUp, links: Rati
         raise
 
 
-def list_follow_ups(pending_only: bool, uow: Work) -> dict[str, object]:
+def list_follow_ups(query: FollowUpsQuery, uow: Work) -> dict[str, object]:
     with uow:
-        visits = uow.store.list_follow_ups(pending_only, MAX_LIST)
+        visits = uow.store.list_follow_ups(query.pending, MAX_LIST)
     # `rated` spares a to-do list from reading "no rating yet" out of a null.
     return {"follow_ups": [{**visit, "rated": visit["rating"] is not None} for visit in visits]}
 

@@ -27,7 +27,8 @@ from shared.wording import CATEGORIES, SOURCES, label
 from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
 # Bumped whenever a figure's numerator, denominator or rounding changes: a report names the definitions it used.
-DEFINITIONS_VERSION = "2026-12.2"  # .2: every figure a flow counted on its day (read model)
+# .2: every figure a flow counted on its day (read model); .3: a part escalated past its unit is no ended part
+DEFINITIONS_VERSION = "2026-12.3"
 MAX_DAYS = 366
 # A unit with fewer ended parts than this in the period is listed but not ranked: two cases are no league table.
 MIN_RANKED_PARTS = 3
@@ -197,6 +198,7 @@ COUNTS: dict[str, str] = {
     "petition_mediated": "访调调解成功数",
     "parts_ended": "单位办结任务数",
     "parts_on_time": "按期办结任务数",
+    "parts_escalated": "逾期提级任务数",
     "ratings": "回访评价数",
     "ratings_satisfied": "满意及基本满意数",
     "cases_reopened": "矛盾反弹案件数",
@@ -242,7 +244,11 @@ _PLAIN = {
     "cases_reopened": Metric.REOPENED,
     "cases_to_litigation": Metric.TO_LITIGATION,
 }
-_PARTS = {"parts_ended": Metric.PARTS_ENDED, "parts_on_time": Metric.PARTS_ON_TIME}
+_PARTS = {
+    "parts_ended": Metric.PARTS_ENDED,
+    "parts_on_time": Metric.PARTS_ON_TIME,
+    "parts_escalated": Metric.PARTS_ESCALATED,
+}
 
 
 def build_report(facts: ReportFacts, period: Period, scope: Scope, as_of: datetime) -> dict[str, Any]:

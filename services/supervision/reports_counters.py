@@ -35,6 +35,7 @@ class Metric:
     RESOLVE_PROVISIONAL = "resolve_provisional"  # of those, counted on plain weekdays (a year unknown)
     PARTS_ENDED = "parts_ended"
     PARTS_ON_TIME = "parts_on_time"
+    PARTS_ESCALATED = "parts_escalated"  # taken up a level past the unit for being overdue (逾期提级)
     PARTS_WITH_RESULT = "parts_with_result"
     PARTS_RESOLVING = "parts_resolving"
 
@@ -100,7 +101,7 @@ class Part:
     due_at: datetime
     closed_at: datetime | None
     paused_at: datetime | None = None
-    reason: str | None = None  # ReferralClosed's: result_reported or declined; None when the case's end closed it
+    reason: str | None = None  # ReferralClosed's (result_reported, declined, escalated); None: the case's end closed it
     result: str | None = None  # ReferralClosed's result code
 
 
@@ -117,6 +118,12 @@ class LinkFact:
     kind: str
     unit: str
     at: datetime
+
+
+# A part that ReferralClosed ended with one of these passed to another unit, which answers for it under its own
+# deadline: the unit did not finish it, so it is neither an ended part nor an on-time or late one (as the
+# coordinator's figures count a declined or escalated referral in neither finished nor open).
+PASSED_ON = frozenset({"declined", "escalated"})
 
 
 def on_time(part: Part) -> bool:
@@ -233,9 +240,13 @@ def case_contribution(
         add(day, [""], Metric.RATINGS_SATISFIED, visit.rating in HAPPY_RATINGS)
     units: UnitItems = Counter()
     for part in parts:
-        if part.closed_at is None or part.reason == "declined":
+        if part.closed_at is None:
             continue
         day = china_day(part.closed_at)
+        if part.reason == "escalated":
+            units[(day, part.unit, Metric.PARTS_ESCALATED)] += 1  # shown on its own, so the failure stays visible
+        if part.reason in PASSED_ON:
+            continue
         result = part_result(part, resolutions)
         for metric, n in (
             (Metric.PARTS_ENDED, 1),

@@ -124,8 +124,8 @@ class Supervision(PlatformService):
 
     @api("GET", "/api/v1/follow-ups", access=READERS)
     def list_follow_ups(self, request: Request) -> Response:
-        pending_only = request.args.get("pending", "true") != "false"
-        return json_response(200, handlers.list_follow_ups(pending_only, self.uow))
+        query = parse_query(request, handlers.FollowUpsQuery)
+        return json_response(200, handlers.list_follow_ups(query, self.uow))
 
     @api("GET", "/api/v1/board", access=READERS)
     def board(self, request: Request) -> Response:

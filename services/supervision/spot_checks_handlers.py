@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.supervision import spot_checks
-from services.supervision.periods import DateRange
+from services.supervision.periods import DateRange, refuse_unfinished
 from services.supervision.reports import percent
 from services.supervision.store import SupervisionStore
 from shared.contracts.disputes import LongText
@@ -52,6 +52,7 @@ def draw_on_demand(
     command: DateRange, supervisor: str, uow: Work, platform: Platform, rules: spot_checks.SpotCheckRules
 ) -> dict[str, Any]:
     """A supervisor's draw over a date range: the same share of the cases closed then and not drawn before."""
+    refuse_unfinished(command, platform.now())  # the cases closed after today are not there to draw yet
     with uow:
         return _draw(spot_checks.Trigger.ON_DEMAND, (command.from_, command.to), supervisor, uow, platform, rules)
 

@@ -272,6 +272,15 @@ NOTICE_CASES: list[tuple[str, datetime, datetime | None, datetime | None, str | 
         NoticeCounts(),
     ),
     ("declined before its deadline", DEC_DUE, None, DEC_DUE - timedelta(days=3), "declined", NoticeCounts()),
+    # The report leaves it out of the unit's ended parts; the 通报, which ranks by deadlines, counts it due and late.
+    (
+        "taken up a level past its deadline",
+        DEC_DUE,
+        None,
+        DEC_DUE + timedelta(days=5),
+        "escalated",
+        NoticeCounts(True, False, False),
+    ),
     (
         "still open over the year end",
         datetime(2026, 12, 30, 17, 30, tzinfo=CST),

@@ -1,6 +1,7 @@
 """The report's read model, held to one contract whether the store is the fake or PostgreSQL: counters kept as facts
 arrive, counted once, on the fact's own day however late it comes, and rebuilt from the facts to the same sums."""
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
@@ -8,7 +9,15 @@ from uuid import UUID
 
 from services.supervision.domain import FollowUp
 from services.supervision.reports import Level, Period, Scope, report_from_sums
-from services.supervision.reports_counters import expand, kept_from_json, to_rows
+from services.supervision.reports_counters import (
+    Contribution,
+    Metric,
+    change,
+    contribution_to_json,
+    expand,
+    kept_from_json,
+    to_rows,
+)
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import (
     CaseAssigned,
@@ -311,3 +320,87 @@ def test_a_case_kept_as_expanded_rows_before_counts_on_from_them(stores: StoreBe
         with stores.transaction() as store:
             kept = store.sql.one("SELECT counters FROM report_cases WHERE case_id = %s", (QIDONG.in_november,))
         assert kept is not None and set(kept["counters"]) == {"scopes", "case", "units"}
+
+
+def escalated_case(stores: StoreBench[Any], c: County) -> tuple[str, str]:
+    """The station's part, due 12 November, taken up a level on the 17th (逾期提级); the county bureau it passed to
+    ended with the case on the 20th. The case and the bureau."""
+    case_id, bureau = f"{c.code}-20261102-00004", f"police:{c.code}"
+    station_part = c.summary(301, c.police, ReferralRole.LEAD, at(11, 2))
+    bureau_part = c.summary(302, bureau, ReferralRole.LEAD, at(11, 17))
+    with stores.transaction() as store:
+        store.record_fact(c.assigned(30, case_id, at(11, 2), station_part))
+        store.add_watch(case_id, station_part, {})
+        store.mark_report_stale(case_id)
+    with stores.transaction() as store:
+        store.close_watch(case_id, station_part.referral_id, at(11, 17))
+        escalated = ReferralClosed.build(
+            message_id=c.id(31),
+            occurred_at=at(11, 17),
+            case_id=case_id,
+            sender=f"centre:{c.code}",
+            recipient=f"centre:{c.code}",
+            referral_id=station_part.referral_id,
+            unit=c.police,
+            reason="escalated",
+        )
+        store.record_referral_result(escalated)
+        store.add_watch(case_id, bureau_part, {})
+        store.mark_report_stale(case_id)
+    with stores.transaction() as store:
+        store.close_watches_of_case(case_id, at(11, 20))
+        store.record_fact(c.resolved(32, case_id, at(11, 20)))
+        store.mark_report_stale(case_id)
+    return case_id, bureau
+
+
+def test_a_part_taken_up_a_level_counts_as_an_escalation_and_not_as_its_units_ended_part(
+    stores: StoreBench[Any],
+) -> None:
+    _, bureau = escalated_case(stores, QIDONG)
+    county = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    assert (county["parts_ended"], county["parts_on_time"], county["parts_escalated"]) == (1, 1, 1)
+    assert [row["unit"] for row in county["ranking"]] == [bureau]
+    station = figures(stores, Scope(Level.UNIT, QIDONG.police), NOVEMBER)
+    assert (station["parts_ended"], station["parts_escalated"], station["ranking"]) == (0, 1, [])
+
+
+def test_counters_kept_under_older_definitions_are_recounted_by_the_rebuild(stores: StoreBench[Any]) -> None:
+    """Definitions 2026-12.2 counted an escalated part as its unit's late ended part; a deployment's counters kept
+    under them are put right by the rebuild that the new DEFINITIONS_VERSION starts, without any new fact."""
+    case_id, bureau = escalated_case(stores, QIDONG)
+    figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    with stores.transaction() as store:
+        if stores.kind == "postgres":
+            row = store.sql.one("SELECT counters FROM report_cases WHERE case_id = %s", (case_id,))
+            assert row is not None
+            now = kept_from_json(row["counters"])
+        else:
+            now = store.report_cases[case_id]
+        assert isinstance(now, Contribution)
+        seventeenth = date(2026, 11, 17)
+        units = Counter(now.units)
+        del units[(seventeenth, QIDONG.police, Metric.PARTS_ESCALATED)]
+        units[(seventeenth, QIDONG.police, Metric.PARTS_ENDED)] += 1
+        before = Contribution(now.scopes, now.case, units)
+        if stores.kind == "postgres":
+            store.sql.write(
+                "UPDATE report_cases SET counters = %s, definitions = '2026-12.2' WHERE case_id = %s",
+                (jsonb(contribution_to_json(before)), case_id),
+            )
+            store._add(change(before, now))
+            store.sql.write("UPDATE report_rebuild SET definitions = '2026-12.2', next_case = '', done = true")
+        else:
+            store.report_cases[case_id] = before
+            store.report_counters.update(change(before, now))
+            store.report_rebuild.update(definitions="2026-12.2", next_case="", done=True)
+    assert figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)["on_time_rate"] == 50.0  # as 2026-12.2 said
+
+    while True:
+        with stores.transaction() as store:
+            if not store.rebuild_report_step(500):
+                break
+
+    county = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
+    assert (county["on_time_rate"], county["parts_escalated"]) == (100.0, 1)
+    assert [row["unit"] for row in county["ranking"]] == [bureau]

@@ -236,6 +236,8 @@ def test_letters_are_filtered_by_kind_unit_and_case(three_units, http):
         ("letters", {"case_id": "00042"}, "case_id"),
         ("letters", {"limit": "0"}, "limit"),
         ("letters", {"unit": "police:43"}, "unit"),
+        ("list_follow_ups", {"pending": "nonsense"}, "pending"),
+        ("list_follow_ups", {"x": "1"}, "x"),
     ],
 )
 def test_a_bad_query_parameter_answers_400_naming_it(three_units, http, endpoint, query, field):
@@ -277,6 +279,18 @@ def test_a_follow_up_says_whether_it_is_rated(supervision, http):
         "2026-11-30T04:00:00+00:00",  # ISO 8601, as every answer writes times
     )
     assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
+
+
+def test_a_follow_up_list_asked_for_with_a_word_it_does_not_know_is_a_400_not_the_pending_list(supervision, http):
+    """?pending=nonsense&x=1 once answered the unrated rounds as if pending were true; now the asker learns both."""
+    with pytest.raises(BadInput) as refused:
+        supervision.list_follow_ups(http.get({"pending": "nonsense", "x": "1"}))
+
+    assert ApiHandler("GET", "/", access=PUBLIC).response_from_exception(refused.value).status_code == 400
+    assert sorted((f["field"], f["type"]) for f in refused.value.fields) == [
+        ("pending", "bool_parsing"),
+        ("x", "extra_forbidden"),
+    ]
 
 
 # --- who may read ------------------------------------------------------------------------------

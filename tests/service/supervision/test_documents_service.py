@@ -2,17 +2,25 @@
 
 import io
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pypdf
 import pytest
 
 from services.supervision import documents_handlers
+from services.supervision.documents import scheduled_notice_copy_id, scheduled_notice_id
 from services.supervision.documents_settings import NoticeSchedule
 from services.supervision.service import Supervision
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued, UnitDesignated
+from shared.contracts.messages import (
+    NoticeCirculated,
+    OverdueNoticeIssued,
+    ReferralClosed,
+    ReminderIssued,
+    UnitDesignated,
+)
+from shared.contracts.vocabulary import ResultCode
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from tests.service.supervision.conftest import documents_of
@@ -158,6 +166,63 @@ def test_a_supervisor_issues_a_notice_on_demand_naming_the_late_units(supervisio
     assert "2026年11月1日至2026年11月20日" in page and "砖塘镇派出所1件" in page
 
 
+COURT_OFFICER = Principal("wang.fang", "王芳", frozenset({Role.OFFICER}), frozenset({COURT}))
+
+
+def finish_in_time(supervision: Supervision, n: int, unit: str) -> None:
+    supervision.on_referral_closed(
+        ReferralClosed.build(
+            message_id=UUID(int=2000 + n),
+            occurred_at=DUE - timedelta(days=1),
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=UUID(int=n),
+            unit=unit,
+            reason="result_reported",
+            result=ResultCode.MEDIATED,
+        )
+    )
+
+
+def test_a_unit_the_notice_ranks_without_naming_it_receives_it_and_may_read_and_print_it(supervision, uow, http):
+    designate(supervision, 1, STATION)  # overdue: named
+    designate(supervision, 2, COURT)  # done the day before its deadline: ranked first, named nowhere
+    finish_in_time(supervision, 2, COURT)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+
+    answer = http.body(supervision.issue_notice(http.post({"from": "2026-11-01", "to": "2026-11-20"})))
+
+    assert answer["named_units"] == [STATION]
+    assert [(r["unit"], r["rank"]) for r in answer["ranking"]] == [(COURT, 1), (STATION, 2)]
+    assert answer["units"] == [COURT, STATION]
+    to_court = [n for n in uow.sent_of(NoticeCirculated) if n.recipient == COURT]
+    assert [(n.document_id, n.rank, n.overdue, n.on_time_rate) for n in to_court] == [(UUID(answer["id"]), 1, 0, 100.0)]
+    supervision.caller = COURT_OFFICER
+    [listed] = http.body(supervision.list_documents(http.get({"kind": "notice"})))["documents"]
+    assert listed["id"] == answer["id"]
+    assert "祁东县人民法院" in supervision.document_html(http.get(), answer["id"]).get_data(as_text=True)
+    assert supervision.document_pdf(http.get(), answer["id"]).status_code == 200
+
+
+def test_the_monthly_notice_reaches_every_unit_it_ranks_each_copy_under_an_id_kept_across_restores(supervision, uow):
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, COURT)
+    finish_in_time(supervision, 2, COURT)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    at(supervision, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 1 December in Beijing
+
+    supervision.issue_scheduled_notice()
+
+    notice = scheduled_notice_id(CENTRE, date(2026, 11, 1), date(2026, 11, 30))
+    assert {n.recipient: n.message_id for n in uow.sent_of(NoticeCirculated)} == {
+        COURT: scheduled_notice_copy_id(notice, COURT),
+        STATION: scheduled_notice_copy_id(notice, STATION),
+    }
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -172,6 +237,41 @@ def test_a_notice_over_a_bad_period_is_refused_naming_the_field(supervision, uow
         supervision.issue_notice(http.post(body))
     assert [f["field"] for f in refused.value.fields] == [field]
     assert uow.sent == []
+
+
+@pytest.mark.parametrize(
+    ("body", "refusal"),
+    [
+        ({"from": "2099-01-01", "to": "2099-12-31"}, ("to", "date_future")),
+        ({"from": "2026-11-01", "to": "2026-11-21"}, ("to", "date_future")),  # tomorrow in Beijing
+        ({"from": "2026-11-20", "to": "2026-11-01"}, ("to", "value_error")),
+    ],
+)
+def test_a_notice_over_a_period_not_yet_over_is_refused_and_nothing_is_numbered_kept_or_sent(
+    supervision, supervision_store, uow, http, body, refusal
+):
+    designate(supervision, 1, STATION, due=datetime(2027, 3, 1, 9, 30, tzinfo=UTC))  # due next year: not overdue
+    at(supervision, LATE_TICK)
+
+    with pytest.raises(BadInput) as refused:
+        supervision.issue_notice(http.post(body))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [refusal]
+    assert supervision_store.documents == {} and supervision_store.numbers == {} and uow.sent == []
+
+
+def test_a_notice_over_a_period_ending_today_counts_overdue_as_of_now(supervision, uow, http):
+    """Friday 20 November, 09:00 in Beijing: the station's deadline was Monday, the justice office's is 17:30 today.
+    Only the station has missed one; the office's deadline has not come, so it is neither due nor overdue yet."""
+    designate(supervision, 1, STATION)
+    designate(supervision, 2, JUSTICE_OFFICE, due=datetime(2026, 11, 20, 9, 30, tzinfo=UTC))
+    at(supervision, LATE_TICK)
+
+    answer = http.body(supervision.issue_notice(http.post({"from": "2026-11-01", "to": "2026-11-20"})))
+
+    assert answer["named_units"] == [STATION]
+    assert [(r["unit"], r["due"], r["overdue"]) for r in answer["ranking"]] == [(STATION, 1, 1)]
+    assert [n.recipient for n in uow.sent_of(NoticeCirculated)] == [STATION]
 
 
 @pytest.mark.parametrize(

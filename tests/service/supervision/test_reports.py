@@ -12,6 +12,7 @@ from shared.contracts.messages import (
     LinkRecordNoted,
     ReferralClosed,
     ReferralSummary,
+    UnitDesignated,
 )
 from shared.contracts.vocabulary import Category, HandlingMode, ResultCode, Source
 from shared.http import BadInput
@@ -217,3 +218,58 @@ def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
     ranking = text.splitlines()[text.splitlines().index("") + 1 :]
     assert ranking[0] == "名次,单位代码,单位名称,单位办结任务数,按期办结率,化解率"
     assert ",court:430426,祁东县人民法院,2,50.0,50.0" in ranking  # two parts: too few to rank
+
+
+def test_a_unit_whose_case_went_up_a_level_is_not_credited_with_a_finished_part(supervision, http):
+    """逾期提级: the station stays overdue, the coordinator takes the case up and its role passes to the county bureau
+    (ReferralClosed reason escalated, then UnitDesignated). The station finished nothing: 按期办结率 counts the parts
+    the units finished (here the justice office's and the bureau's, 2/2, as the 总览 tile counts them), the ranking
+    leaves the station out, and the escalation is a figure of its own."""
+    case_id = "430426-20261102-00009"
+    bureau = "police:430426"
+    supervision.on_case_assigned(
+        assigned(
+            21,
+            case_id,
+            Source.WALK_IN,
+            referral(31, POLICE_STATION, "lead", at(2)),
+            referral(32, JUSTICE_OFFICE, "co_unit", at(2)),
+        )
+    )
+
+    def closed(
+        n: int, when: datetime, referral_id: int, unit: str, reason: str, result: ResultCode | None = None
+    ) -> ReferralClosed:
+        return ReferralClosed.build(
+            message_id=UUID(int=n),
+            occurred_at=when,
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=UUID(int=referral_id),
+            unit=unit,
+            reason=reason,
+            result=result,
+        )
+
+    supervision.on_referral_closed(closed(22, at(6), 32, JUSTICE_OFFICE, "result_reported", ResultCode.MEDIATED))
+    supervision.on_referral_closed(closed(23, at(17), 31, POLICE_STATION, "escalated"))  # due on the 12th
+    supervision.on_unit_designated(
+        UnitDesignated.build(
+            message_id=UUID(int=24),
+            occurred_at=at(17),
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral=referral(33, bureau, "lead", at(17)),
+        )
+    )
+    supervision.on_case_resolved(resolved(25, case_id, at(20), ResultCode.MEDIATED))
+
+    body = report(supervision, http, period="month", date="2026-11-18")
+    assert body["figures"]["on_time_rate"] == {"label": "按期办结率", "numerator": 2, "denominator": 2, "value": 100.0}
+    assert body["figures"]["parts_escalated"] == {"label": "逾期提级任务数", "value": 1}
+    assert sorted(row["unit"] for row in body["ranking"]) == [JUSTICE_OFFICE, bureau]
+    station = report(supervision, http, period="month", date="2026-11-18", level="unit", unit=POLICE_STATION)
+    assert station["figures"]["parts_ended"]["value"] == 0 and station["ranking"] == []
+    assert station["figures"]["parts_escalated"]["value"] == 1

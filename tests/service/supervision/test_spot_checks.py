@@ -121,6 +121,27 @@ def test_a_bad_range_is_refused_naming_the_field(uow, platform, http):
     assert [f["field"] for f in refused.value.fields] == ["to"]
 
 
+@pytest.mark.parametrize(
+    "period",
+    [{"from": "2026-11-01", "to": "2026-12-05"}, {"from": "2099-01-01", "to": "2099-12-31"}],  # NOW: 4 December
+)
+def test_a_draw_over_a_period_not_yet_over_is_refused_naming_to_and_draws_nothing(uow, store, platform, http, period):
+    closed(store, 1)
+
+    with pytest.raises(BadInput) as refused:
+        supervision(uow, platform).draw_spot_checks_now(http.post(period))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("to", "date_future")]
+    assert store.draws == {}
+
+
+def test_a_draw_over_a_period_ending_today_is_taken(uow, store, platform, http):
+    closed(store, 1)
+    today = {"from": "2026-11-01", "to": "2026-12-04"}
+    drawn = http.body(supervision(uow, platform).draw_spot_checks_now(http.post(today)))
+    assert (drawn["closed"], len(drawn["drawn"])) == (1, 1)
+
+
 def test_a_dissatisfied_finding_tells_the_coordinator_to_reopen_and_is_counted(uow, store, platform, http):
     case_id = closed(store, 1)
     closed(store, 2)

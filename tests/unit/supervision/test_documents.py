@@ -226,6 +226,14 @@ def test_a_notice_names_overdue_and_repeatedly_late_units_and_ranks_every_unit_b
         ("court:430426", 3),  # 50 %, two due: the same rank
     ]
     assert selection.named_units == ["justice:430426102", "petition:430426", "police:430426101"]
+    # Each unit named or ranked reads it and is sent it: the leading ones too, not only the lagging.
+    assert selection.units == [
+        "court:430426",
+        "justice:430426101",
+        "justice:430426102",
+        "petition:430426",
+        "police:430426101",
+    ]
 
 
 def test_one_letter_is_not_repeatedly_late():

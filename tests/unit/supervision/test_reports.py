@@ -263,8 +263,30 @@ def test_figure_rows_list_every_key_once_with_its_chinese_name() -> None:
     assert on_time == {"key": "on_time_rate", "label": "按期办结率", "numerator": 3, "denominator": 4, "value": 75.0}
 
 
+def test_a_part_taken_up_a_level_is_no_finished_part_of_its_unit_and_is_counted_as_an_escalation() -> None:
+    """砖塘镇派出所 stays overdue, the case goes up and 祁东县公安局 finishes it: the station finished nothing, so
+    the report's 按期办结率 is the bureau's 1/1 (as the coordinator's 总览 counts it), and the escalation shows on its
+    own."""
+    station, bureau = "police:430426101", "police:430426"
+    facts = ReportFacts(
+        case_facts=[assigned("H", at(2)), resolved("H", at(20), "mediated")],
+        parts=[
+            Part("1", "H", station, "lead", due_at=at(12), closed_at=at(17), reason="escalated"),
+            Part("2", "H", bureau, "lead", due_at=at(27), closed_at=at(20)),
+        ],
+    )
+
+    county = build_report(facts, NOVEMBER, COUNTY, AS_OF)
+    on_time = county["figures"]["on_time_rate"]
+    assert on_time == {"label": "按期办结率", "numerator": 1, "denominator": 1, "value": 100.0}
+    assert county["figures"]["parts_escalated"] == {"label": "逾期提级任务数", "value": 1}
+    assert [row["unit"] for row in county["ranking"]] == [bureau]
+    own = build_report(facts, NOVEMBER, Scope(Level.UNIT, station), AS_OF)
+    assert (figure(own, "parts_ended"), figure(own, "parts_escalated"), own["ranking"]) == (0, 1, [])
+
+
 def test_handled_and_reopened_are_flows_counted_on_each_facts_day() -> None:
-    # Definitions 2026-12.2: a case resolved, reopened and resolved again in one month counts each event.
+    # Since definitions 2026-12.2: a case resolved, reopened and resolved again in one month counts each event.
     facts = ReportFacts(
         case_facts=[
             assigned("H", at(2)),
