@@ -131,7 +131,7 @@ def _own_referral(uow: Work, message: MessageRejected) -> AgencyReferral | None:
 
 
 def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A 通报 names one of the agency's units; only supervision's user may send one. The notice itself stays
+    """A 通报 names or ranks one of the agency's units; only supervision's user may send one. The notice itself stays
     in supervision's archive (officers read it there, `GET /api/v1/documents?kind=notice`); taking it here
     once is its delivery receipt, and its number is kept, for a restore of supervision to number after it."""
     platform.require_sender(message, sent_by, "supervision")
@@ -139,7 +139,7 @@ def handle_notice_circulated(message: NoticeCirculated, sent_by: str | None, uow
     with uow:
         uow.claim(message)
         uow.store.keep_notice(message, platform.now())
-    log.info("通报 %s names %s (document %s)", message.document_number, message.recipient, message.document_id)
+    log.info("通报 %s names or ranks %s (document %s)", message.document_number, message.recipient, message.document_id)
 
 
 def handle_deadline_changed(

@@ -358,7 +358,8 @@ class CaseWentOverdue(CaseDocument):
 
 class NoticeCirculated(Document):
     """通报: the centre's circulated notice over a period names this unit as lagging (overdue referrals
-    still open at the period's end, or repeatedly sent 督办函); one message to each unit named."""
+    still open at the period's end, or repeatedly sent 督办函), or ranks it by its on-time rate; one message to
+    each unit it names or ranks."""
 
     TYPE = "NoticeCirculated"
     type: Literal["NoticeCirculated"] = "NoticeCirculated"
