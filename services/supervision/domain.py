@@ -7,7 +7,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.contracts.messages import CaseClosed, CaseReopened, Event
+from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause
 from shared.refusal import Refused
 
 # The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
@@ -247,6 +248,18 @@ class RatingDecision:
 
 def open_follow_up(case_id: str, lead_unit: str | None, round: int, now: datetime) -> FollowUp:
     return FollowUp(case_id=case_id, lead_unit=lead_unit, round=round, opened_at=now)
+
+
+def rating_the_centre_took(fact: Event) -> tuple[int | None, Rating] | None:
+    """The round (None: the latest) whose follow-up a case fact says was rated, and how: a closure ends the latest
+    round as rated, a reopening for the citizen's dissatisfaction the round before the new one. Supervision gave those
+    ratings itself; they come back this way when its database was restored to before them (`wuyuan reconcile
+    supervision`), or the visit would wait for a rating the case no longer takes."""
+    if isinstance(fact, CaseClosed):
+        return None, fact.rating
+    if isinstance(fact, CaseReopened) and fact.cause is ReopenCause.DISSATISFIED:
+        return fact.round - 1, Rating.DISSATISFIED
+    return None
 
 
 def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime) -> RatingDecision:

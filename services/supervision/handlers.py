@@ -40,6 +40,9 @@ LETTER_BATCH = 200
 MAX_LIST = 500
 # Recorded as the visitor of a rating the citizen gave through the link: no account, but never free text.
 CITIZEN_BY_LINK = "citizen:rating-link"
+# Recorded as the visitor of a rating taken back from the coordinator's closure or reopening of the case, after a
+# restore lost the one entered here: who entered it is no longer known.
+RATED_AT_THE_CENTRE = "centre:case-fact"
 
 Work = UnitOfWork[SupervisionStore]
 
@@ -167,12 +170,20 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
 
 
 def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A fact that changes no clock, kept for the reports."""
+    """A fact that changes no clock, kept for the reports; a closure or a reopening also settles the follow-up it
+    says was rated, should it still wait (domain.rating_the_centre_took)."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
+        rated = domain.rating_the_centre_took(message)
+        if rated is not None:
+            uow.store.serialise_case(message.case_id)  # the case's lock first, as a rating takes it
         uow.store.record_fact(message)
-        if reports_counters.fact_counts(message.type):  # CaseClosed changes no counter: no recount
+        settled = rated is not None and uow.store.settle_follow_up(
+            message.case_id, rated[0], rated[1], message.occurred_at, RATED_AT_THE_CENTRE
+        )
+        # CaseClosed changes no counter: no recount, unless it gave a visit back its rating
+        if settled or reports_counters.fact_counts(message.type):
             uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 

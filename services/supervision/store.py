@@ -83,6 +83,11 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
 
     def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None: ...
 
+    def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
+        """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it, if it holds
+        none yet; whether it did. A rated follow-up keeps its own."""
+        ...
+
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
         """Visits as `case_id`, `round`, `lead_unit`, `opened_at`, `rating`, `comment`, `rated_at`, oldest first."""
         ...
@@ -251,6 +256,14 @@ class PostgresSupervisionStore(
                 follow_up.round,
             ),
         )
+
+    def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
+        row = self.sql.one(
+            "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s WHERE case_id = %s AND rating IS NULL"
+            " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s)) RETURNING round",
+            (rating.value, at, visitor, case_id, round, case_id),
+        )
+        return row is not None
 
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
         where = "WHERE rating IS NULL" if pending_only else ""

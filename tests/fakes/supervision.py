@@ -16,6 +16,7 @@ from services.supervision.domain import (
     watch_state,
 )
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
+from shared.contracts.vocabulary import Rating
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from tests.fakes.calendar import FakeCalendarStore
@@ -131,6 +132,14 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 comment=comment,
                 visitor=visitor,
             )
+
+    def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
+        rounds = [r for c, r in self.follow_ups if c == case_id]
+        row = self.follow_ups.get((case_id, max(rounds) if round is None and rounds else round))
+        if row is None or row["follow_up"].rating is not None:
+            return False
+        row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at), visitor=visitor)
+        return True
 
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
         rows = sorted(self.follow_ups.values(), key=lambda row: row["follow_up"].opened_at)

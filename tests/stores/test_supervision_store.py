@@ -483,6 +483,25 @@ def test_a_saved_rating_is_on_the_follow_up_when_it_is_next_locked(stores: Store
         assert store.lock_latest_follow_up(CASE_ID) == (rated, TRACE)
 
 
+def test_a_round_waiting_for_its_rating_is_settled_with_the_centres_and_a_rated_one_keeps_its_own(
+    stores: StoreBench[Any],
+) -> None:
+    open_visits(stores, follow_up(round=1, opened_at=NOW), follow_up(round=2, opened_at=NOW + timedelta(days=9)))
+    later = NOW + timedelta(days=10)
+
+    with stores.transaction() as store:
+        assert store.settle_follow_up(CASE_ID, 1, Rating.DISSATISFIED, NOW + timedelta(days=1), "centre:case-fact")
+        assert store.settle_follow_up(CASE_ID, None, Rating.SATISFIED, later, "centre:case-fact")  # the latest
+        assert not store.settle_follow_up(CASE_ID, None, Rating.DISSATISFIED, later, "centre:case-fact")
+        assert not store.settle_follow_up(OTHER_CASE, None, Rating.SATISFIED, later, "centre:case-fact")
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
+            follow_up(round=2, opened_at=NOW + timedelta(days=9)), rating=Rating.SATISFIED, rated_at=later
+        )
+        assert store.list_follow_ups(True, 10) == []
+
+
 def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:
     open_visits(
         stores,

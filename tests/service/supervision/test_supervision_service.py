@@ -12,6 +12,7 @@ from shared.clock import now
 from shared.contracts.messages import (
     CaseAssigned,
     CaseClosed,
+    CaseReopened,
     CaseResolved,
     FollowUpRated,
     OverdueNoticeIssued,
@@ -371,3 +372,61 @@ def test_every_case_fact_is_kept_once_for_the_reports(supervision, supervision_s
     supervision.on_case_closed(closed)
 
     assert [f["fact"] for f in supervision_store.facts.values()] == ["CaseResolved", "CaseClosed"]
+
+
+# --- a visit's rating, given back by the case's closure or reopening (supervision restored) ------------
+
+
+def closed(message_id: int = 601, rating: str = "satisfied") -> CaseClosed:
+    return CaseClosed.build(
+        message_id=UUID(int=message_id),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        rating=rating,
+    )
+
+
+def test_a_closure_gives_a_visit_still_waiting_the_rating_the_centre_took_and_it_is_no_longer_pending(
+    supervision, supervision_store, http
+):
+    """Supervision restored to before the rating: the closure sent again must not leave the visit to be rated again."""
+    supervision.on_case_resolved(resolved())
+
+    supervision.on_case_closed(closed())
+
+    follow_up: FollowUp = supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"]
+    assert follow_up.rating is not None and follow_up.rating.value == "satisfied"
+    assert supervision_store.follow_ups[(CASE_ID, 1)]["visitor"] == "centre:case-fact"
+    assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
+    with pytest.raises(Refused, match="already rated"):  # never a second, contrary rating the coordinator refuses
+        supervision.rate(http.post({"rating": "dissatisfied"}), CASE_ID)
+
+
+def test_a_reopening_for_dissatisfaction_rates_the_round_before_it(supervision, supervision_store):
+    supervision.on_case_resolved(resolved())
+    reopened = CaseReopened.build(
+        message_id=UUID(int=602),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        cause="dissatisfied",
+        rating="dissatisfied",
+        round=2,
+    )
+
+    supervision.on_case_reopened(reopened)
+
+    assert supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"].rating.value == "dissatisfied"
+
+
+def test_a_visit_already_rated_keeps_its_own_rating_and_visitor(supervision, supervision_store, http):
+    supervision.on_case_resolved(resolved())
+    supervision.rate(http.post({"rating": "basically_satisfied"}), CASE_ID)
+
+    supervision.on_case_closed(closed(rating="satisfied"))
+
+    row = supervision_store.follow_ups[(CASE_ID, 1)]
+    assert (row["follow_up"].rating.value, row["visitor"]) == ("basically_satisfied", "zhou.hui")
