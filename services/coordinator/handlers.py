@@ -26,6 +26,8 @@ from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
 from shared.auth.principal import Forbidden, Principal
 from shared.centres import Centre, Centres, Level, load_centres
+from shared.contracts.dates import CLOCK_SKEW
+from shared.contracts.disputes import LongText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode, split_unit
 from shared.contracts.messages import (
@@ -95,6 +97,8 @@ class Coordination:
 
 
 Work = UnitOfWork[CaseStore]
+# A result whose agreement is dated after the report (refused back to the agency).
+AGREEMENT_AFTER_REPORT = "agreement_after_report"
 
 
 class ListCases(BaseModel):
@@ -138,7 +142,7 @@ class CallIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     units: Annotated[list[UnitCode], Field(min_length=1, max_length=10)]
-    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    note: LongText  # free text, kept on the timeline: ID and mobile numbers typed into it are masked
 
     @field_validator("units")
     @classmethod
@@ -244,6 +248,7 @@ def handle_escalate_case(message: EscalateCase, sent_by: str | None, uow: Work, 
 
 def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Work, desk: Coordination) -> None:
     _require_agency_of_unit(desk.platform, message, sent_by)
+    _require_agreement_signed_by_the_report(message, desk.platform)
     with uow, changing_case(uow, desk, message.case_id, "coordinator: result reported", message) as change:
         agreement = message.agreement
         change.apply(
@@ -257,6 +262,21 @@ def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Wo
                 change.at,
                 Agreement(agreement.signed_on, agreement.terms, agreement.number) if agreement else None,
             )
+        )
+
+
+def _require_agreement_signed_by_the_report(message: ResultReported, platform: Platform) -> None:
+    """An agreement is signed before its result is reported: one dated later (a typing mistake, or a sender's forgery)
+    would count in the figures as a mediation of days to come. The agencies' own APIs refuse it as they take it; a
+    sender written elsewhere is held to it here. The report's day is its own time, or now should it claim later."""
+    if message.agreement is None:
+        return
+    reported = min(message.occurred_at, platform.now() + CLOCK_SKEW).astimezone(CHINA_TZ).date()
+    if message.agreement.signed_on > reported:
+        raise Refused(
+            AGREEMENT_AFTER_REPORT,
+            f"agreement.signed_on {message.agreement.signed_on.isoformat()} is after the day the result was reported"
+            f" ({reported.isoformat()})",
         )
 
 
@@ -735,10 +755,10 @@ def note_refusal(notice: MessageRejected, uow: Work, platform: Platform) -> None
         stored = uow.store.lock(notice.case_id)
     except NotFound:
         return  # a case it does not hold (a made-up or mistyped number): the notice alone
-    # A refused body may name any case: only one that holds the referral it names, or a referral to the refused
-    # agency, keeps the line in its history.
+    # A refused body may name any case, and any referral of it: only a case on which the refused agency holds (or
+    # held) a referral keeps the line in its history, so that no agency writes on the file of a case it has no part in.
     agency = split_unit(notice.recipient)[0]
-    if not any(r.referral_id == notice.referral_id or split_unit(r.unit)[0] == agency for r in stored.case.referrals):
+    if not any(split_unit(r.unit)[0] == agency for r in stored.case.referrals):
         return
     at = platform.now()
     detail = {

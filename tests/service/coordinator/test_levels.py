@@ -265,6 +265,17 @@ def test_another_townships_coordinator_may_not_call_units_in(uow, platform, cloc
         stranger.call_in(http.post({"units": [COUNTY_POLICE], "note": "请县公安局报到"}), CASE_ID)
 
 
+def test_a_call_in_note_keeps_no_id_or_mobile_number_typed_into_it(coordinator, uow, http, referrals):
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+    note = "请信访局报到，申请人电话13800138000，身份证430426199005201239"
+
+    case = http.body(coordinator.call_in(http.post({"units": ["petition:430426"], "note": note}), CASE_ID))
+
+    [line] = [line for line in case["timeline"] if line["kind"] == "units_called_in"]
+    assert "13800138000" not in line["detail"]["note"] and "430426199005201239" not in line["detail"]["note"]
+    assert line["detail"]["note"].startswith("请信访局报到，申请人电话138****8000")
+
+
 def test_a_call_in_naming_an_unknown_agency_names_the_field(coordinator, http, referrals):
     with pytest.raises(BadInput) as refused:
         coordinator.call_in(http.post({"units": [JUSTICE_OFFICE, "fire:430426"], "note": "请报到"}), CASE_ID)

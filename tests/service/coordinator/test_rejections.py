@@ -112,6 +112,24 @@ def test_a_refusal_naming_a_case_the_refused_agency_has_no_part_in_is_not_that_c
     assert timeline(uow) == before
 
 
+def test_a_refusal_naming_another_agencys_referral_is_not_the_history_of_a_case_the_agency_has_no_part_in(
+    uow, coordinating
+):
+    """The police send an acceptance naming the justice office's referral: the referral is the case's, the police
+    are not on it."""
+    registered(uow, coordinating)
+    with uow:
+        stored, before = uow.store.read(CASE_ID)
+    [justice] = stored.case.referrals
+
+    with uow:
+        handlers.note_refusal(
+            notice(unit="police:430426").model_copy(update={"referral_id": justice.referral_id}), uow, coordinating
+        )
+
+    assert timeline(uow) == before
+
+
 def test_the_coordinator_declares_its_timeline_hook_for_refusals():
     hooks = [value for value in vars(Coordinator).values() if isinstance(value, OnRefusal)]
     assert [hook.hook for hook in hooks] == [handlers.note_refusal]

@@ -20,6 +20,7 @@ from shared.contracts.messages import (
     ReferralIssued,
     ResultReported,
 )
+from shared.refusal import Refused
 
 CASE_ID = "430426-20261204-00031"
 POLICE_STATION = "police:430426101"
@@ -235,3 +236,17 @@ def test_the_overview_counts_results_by_unit_and_code_settled_cases_and_mediatio
     ]
     rows = {row["case_id"]: row["result"] for row in http.body(coordinator.list_cases(http.get()))["cases"]}
     assert rows == {fence: "mediated", loan: "judicially_confirmed", open_case: None}
+
+
+def test_an_agreement_dated_after_the_report_is_refused_and_the_case_waits_for_the_unit(coordinator, uow, http):
+    """The agencies' APIs refuse it as they take it; a sender written elsewhere (or a forged message) is held here."""
+    register(coordinator, "walk_in")
+    justice = referral_to(uow, JUSTICE_OFFICE)
+    before = case_page(coordinator, http)
+
+    with pytest.raises(Refused) as refused:
+        report(coordinator, justice, result="mediated", agreement={**AGREEMENT, "signed_on": "2099-01-01"})
+
+    assert refused.value.code == "agreement_after_report"
+    assert case_page(coordinator, http) == before
+    assert uow.sent_of(CaseResolved) == []
