@@ -13,7 +13,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.petition_link.domain.model import PetitionForm
+from services.petition_link.domain.model import PetitionForm, PetitionOrder, PetitionStatus
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
 from shared.agency.commands import Period
 from shared.contracts.dates import CalendarDate
@@ -25,6 +25,8 @@ MAX_PETITIONERS = 40  # a joint letter's signatories; a visit names at most 5 re
 MAX_RESPONDENTS = 10  # with the petitioners, within the 50 parties a dispute report may name
 MAX_WINDOW_DAYS = 3650
 REPEAT_WINDOW_DAYS = 365
+MAX_LIST = 500  # petitions on one page, as the agency base's lists
+MAX_OFFSET = 100_000  # a deep page costs the database the rows before it; years of a county's petitions fit
 
 
 def _addressable(number: str) -> str:
@@ -152,6 +154,17 @@ class ReplyPetition(Body, ResultReport):
 
 class ShowPetition(Body):
     window_days: int = Field(REPEAT_WINDOW_DAYS, ge=1, le=MAX_WINDOW_DAYS)
+
+
+class ListPetitions(Body):
+    """The register as officers work its terms: of one status, the overdue (or the others) as of today, in an order;
+    a page of it."""
+
+    status: PetitionStatus | None = None
+    overdue: bool | None = None
+    order: PetitionOrder = PetitionOrder.DUE
+    limit: int = Field(100, ge=0, le=MAX_LIST)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FiguresQuery(Period):

@@ -1,4 +1,4 @@
-"""The petition register's service layer, beside the agency base's: register, decide, extend, reply, count."""
+"""The petition register's service layer, beside the agency base's: register, list, decide, extend, reply, count."""
 
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
@@ -9,6 +9,7 @@ from services.petition_link.commands import (
     DecideAcceptance,
     ExtendTerm,
     FiguresQuery,
+    ListPetitions,
     RegisterPetition,
     ReplyPetition,
     ShowPetition,
@@ -17,7 +18,7 @@ from services.petition_link.domain import decisions, figures, persons, terms
 from services.petition_link.domain.model import OtherSide, Petition, PetitionStatus
 from services.petition_link.domain.records import PetitionDetails, flags_for
 from services.petition_link.store import PetitionStore
-from services.petition_link.views import petition_view
+from services.petition_link.views import petition_row, petition_view
 from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
 from shared.agency.link_facts import note_record
@@ -51,6 +52,7 @@ def register_petition(
     agency.require_officer_of_agency(caller, platform)
     unit = platform.registry.by_service(platform.service).unit_for(command.division_code)
     caller.require_unit(unit, f"petition {command.number}'s place")
+    agency.require_place_of_county(command.division_code, platform)
     secret = _require_key(key, platform)
     now = platform.now()
     today = terms.local_day(now)
@@ -93,6 +95,24 @@ def register_petition(
     return (201 if first_time else 200), {"first_time": first_time, **shown}
 
 
+def list_petitions(query: ListPetitions, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """The petitions of the caller's units and those under them, what is due first unless asked otherwise, with
+    how many match in all; overdue as of today in the county."""
+    units = agency.require_officer_of_agency(caller, platform)
+    today = terms.local_day(platform.now())
+    with uow:
+        petitions, total = uow.store.list_petitions(
+            units,
+            today,
+            status=query.status,
+            overdue=query.overdue,
+            order=query.order,
+            limit=query.limit,
+            offset=query.offset,
+        )
+    return {"petitions": [petition_row(p, today) for p in petitions], "total": total, "as_of": today.isoformat()}
+
+
 def show_petition(number: str, query: ShowPetition, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     agency.require_officer_of_agency(caller, platform)
     with uow:
@@ -130,6 +150,7 @@ def extend_term(number: str, command: ExtendTerm, caller: Principal, uow: Work, 
 def reply_to_petition(
     number: str, command: ReplyPetition, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, Any]:
+    agency.require_signed_by_today(command.agreement, platform)
     with uow:
         petition, now = _lock(number, caller, uow, platform)
         replied = decisions.reply(petition, command.result, command.summary, command.agreement, terms.local_day(now))

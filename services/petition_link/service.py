@@ -8,6 +8,7 @@ from services.petition_link.commands import (
     DecideAcceptance,
     ExtendTerm,
     FiguresQuery,
+    ListPetitions,
     PetitionPath,
     RegisterPetition,
     ReplyPetition,
@@ -50,6 +51,12 @@ class PetitionLink(AgencyService):
         return json_response(
             *handlers.register_petition(command, self.caller, self.uow, self.platform, self.petition_key)
         )
+
+    @api("GET", "/api/v1/petitions", access=OFFICERS)
+    def list_petitions(self, request: Request) -> Response:
+        self.require_bureau_officer()
+        query = parse_query(request, ListPetitions)
+        return json_response(200, handlers.list_petitions(query, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/petitions/figures", access=OFFICERS)
     def petition_figures(self, request: Request) -> Response:

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from services.petition_link.domain.decisions import open_term
 from services.petition_link.domain.model import (
     FINISHED,
     Decision,
@@ -12,6 +13,7 @@ from services.petition_link.domain.model import (
     Petition,
     Petitioner,
     PetitionForm,
+    PetitionOrder,
     PetitionStatus,
     Reply,
 )
@@ -33,6 +35,17 @@ _COLUMNS = (
 _FINISHED = sorted(status.value for status in FINISHED)
 # What the bureau's page of a petition shows of the referrals its case brought back to the bureau.
 CASE_REFERRAL_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
+# The petitions of the units given and those under them, of a status if one is given, and overdue or not if asked:
+# overdue is an open term (due_on, kept from the domain on every save) whose last day is before today.
+_LISTED = (
+    "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with(petitions.unit, own.unit))"
+    " AND (%s::text IS NULL OR status = %s) AND (%s::boolean IS NULL OR coalesce(due_on < %s, false) = %s)"
+)
+# Numbers compared by code point, as Python compares them (and the fake), whatever the database's collation.
+_ORDERS = {
+    PetitionOrder.DUE: 'due_on ASC NULLS LAST, received_on DESC, number COLLATE "C"',
+    PetitionOrder.RECEIVED: 'received_on DESC, number COLLATE "C"',
+}
 
 
 class PetitionStore(AgencyStore, Protocol):
@@ -53,6 +66,22 @@ class PetitionStore(AgencyStore, Protocol):
     def petitions_received(self, first: date, last: date, units: frozenset[str]) -> list[Petition]:
         """Petitions received from `first` to `last` (both included) by `units` or the units under them, by
         day received, then number."""
+        ...
+
+    def list_petitions(
+        self,
+        units: frozenset[str],
+        today: date,
+        *,
+        status: PetitionStatus | None,
+        overdue: bool | None,
+        order: PetitionOrder,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Petition], int]:
+        """The petitions of `units` or the units under them, of `status` when given, only the overdue (or only the
+        others) on `today` when `overdue` is given, in `order`: `limit` of them from `offset`, and how many match
+        in all. Ties fall to the number."""
         ...
 
     def mentions(self, keys: frozenset[str], since: date, before: Petition) -> list[Mention]:
@@ -122,12 +151,14 @@ class PostgresPetitionStore(PostgresAgencyStore):
 
     def save_petition(self, petition: Petition, at: datetime) -> None:
         decision, extension, reply = petition.decision, petition.extension, petition.reply
+        term = open_term(petition)
         self.sql.write(
-            "UPDATE petitions SET status = %s, accepted = %s, decision_reason = %s, decided_on = %s,"
+            "UPDATE petitions SET status = %s, due_on = %s, accepted = %s, decision_reason = %s, decided_on = %s,"
             " extension_days = %s, extension_reason = %s, extended_on = %s, result = %s, reply_summary = %s,"
             " agreement = %s, replied_on = %s, fed_message_id = %s, updated_at = %s WHERE number = %s",
             (
                 petition.status.value,
+                term.due_on if term else None,
                 decision.accepted if decision else None,
                 decision.reason if decision else None,
                 decision.decided_on if decision else None,
@@ -151,6 +182,26 @@ class PostgresPetitionStore(PostgresAgencyStore):
             " ORDER BY received_on, number",
             (first, last, sorted(units)),
         )
+
+    def list_petitions(
+        self,
+        units: frozenset[str],
+        today: date,
+        *,
+        status: PetitionStatus | None,
+        overdue: bool | None,
+        order: PetitionOrder,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Petition], int]:
+        code = status.value if status else None
+        params = (sorted(units), code, code, overdue, today, overdue)
+        counted = self.sql.one(f"SELECT count(*) AS total FROM petitions WHERE {_LISTED}", params)
+        listed = self._read(
+            f"SELECT {_COLUMNS} FROM petitions WHERE {_LISTED} ORDER BY {_ORDERS[order]} LIMIT %s OFFSET %s",
+            (*params, limit, offset),
+        )
+        return listed, int(counted["total"]) if counted else 0
 
     def mentions(self, keys: frozenset[str], since: date, before: Petition) -> list[Mention]:
         if not keys:

@@ -3,7 +3,7 @@
 from datetime import date
 from typing import Any
 
-from services.petition_link.domain.decisions import standing
+from services.petition_link.domain.decisions import open_term, standing
 from services.petition_link.domain.model import OtherSide, Petition, Petitioner, PetitionStatus
 from services.petition_link.domain.persons import EarlierPetitions
 from shared.contracts.identifiers import mask_mobile
@@ -77,6 +77,24 @@ def petition_view(petition: Petition, today: date, earlier: list[EarlierPetition
         },
         "registered_by": petition.registered_by,
         "registered_at": petition.registered_at.isoformat(),
+    }
+
+
+def petition_row(petition: Petition, today: date) -> dict[str, Any]:
+    """A petition as the register's list shows it: what it is, and the term it waits on (acceptance or handling,
+    none once finished), the day that term ends and whether it is overdue today."""
+    term = open_term(petition)
+    return {
+        "number": petition.number,
+        "status": petition.status.value,
+        "received_on": petition.received_on.isoformat(),
+        "form": petition.form.value,
+        "group_size": petition.group_size,
+        "category": petition.category.value,
+        "division_code": petition.division_code,
+        "term": term.term.value if term else None,
+        "due_on": term.due_on.isoformat() if term else None,
+        "overdue": standing(petition, today).overdue,
     }
 
 

@@ -1,5 +1,6 @@
 """Stability's own service layer, beside the agency base's: the risk register and the person-level warning file."""
 
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
@@ -130,23 +131,33 @@ def name_leader(
 
 
 def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
-    """The file, each person with their computed colour and its reasons; `missing_leader` keeps only the gaps."""
+    """The file, each person with their computed colour and its reasons, the latest changed first; `missing_leader`
+    keeps only the gaps, `colour` one colour. `total` counts every person the query matches, `truncated` says the
+    list was cut at `limit`."""
     own_units = require_officer_of_agency(caller, platform)
     # The places the caller's units are competent for, as _require_person_of_caller judges one person: a person's
     # unit is their place cut to the agency's level, so a unit bound below that level is competent for no one's file.
     unit_digits = platform.registry.by_service(platform.service).unit_digits
     places = [division for division in (unit.partition(":")[2] for unit in own_units) if len(division) <= unit_digits]
+    by_colour = query.missing_leader or query.colour is not None
     with uow:
-        stored = uow.store.list_persons(MAX_LIST, places) if places else []
-        cases = uow.store.case_histories(
-            [c for p in stored for c in p["case_ids"]], [r for p in stored for r in p["record_ids"]]
+        # A colour is computed from the person's history as of now and held in no column, so every candidate is
+        # assessed before the list is cut: a red person without a leader (一人一案) must be on the gap list however
+        # many other files changed since theirs. Only a person without a leader can be a gap, which SQL can tell.
+        stored = uow.store.list_persons(places, without_leader=query.missing_leader) if places else []
+        assessed = stored if by_colour else stored[: query.limit]
+        cases = _CaseIndex.of(
+            uow.store.case_histories(
+                [c for p in assessed for c in p["case_ids"]], [r for p in assessed for r in p["record_ids"]]
+            )
         )
-    persons = [_shown(p, cases, platform) for p in stored]
+    persons = [_shown(p, cases.of_person(p), platform) for p in assessed]
     if query.missing_leader:
         persons = [p for p in persons if p["missing_leader"]]
     if query.colour is not None:
         persons = [p for p in persons if p["colour"] == query.colour]
-    return {"persons": persons[: query.limit]}
+    total = len(persons) if by_colour else len(stored)
+    return {"persons": persons[: query.limit], "total": total, "truncated": total > query.limit}
 
 
 def show_person(person_id: UUID, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
@@ -179,12 +190,36 @@ def _require_person(uow: Work, person_id: UUID) -> Row:
 def _person_shown(uow: Work, person_id: UUID, platform: Platform) -> dict[str, Any]:
     """One person's file as shown, with the history of the cases on it; inside the caller's unit of work."""
     person = _require_person(uow, person_id)
-    return _shown(person, uow.store.case_histories(person["case_ids"], person["record_ids"]), platform)
+    cases = _CaseIndex.of(uow.store.case_histories(person["case_ids"], person["record_ids"]))
+    return _shown(person, cases.of_person(person), platform)
 
 
-def _shown(person: Row, cases: list[Row], platform: Platform) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _CaseIndex:
+    """Case histories by case and by the lead that opened each: a list of many files finds each one's cases
+    without reading every case for every person."""
+
+    by_case: dict[str, Row]
+    by_record: dict[str, list[Row]]
+
+    @classmethod
+    def of(cls, cases: list[Row]) -> "_CaseIndex":
+        by_record: dict[str, list[Row]] = {}
+        for case in cases:
+            if case["record_id"] is not None:
+                by_record.setdefault(case["record_id"], []).append(case)
+        return cls({case["case_id"]: case for case in cases}, by_record)
+
+    def of_person(self, person: Row) -> list[Row]:
+        """The cases on the person's file (named, or opened by a lead on it), by case id."""
+        own = {case_id: self.by_case[case_id] for case_id in person["case_ids"] if case_id in self.by_case}
+        for record_id in person["record_ids"]:
+            own.update((case["case_id"], case) for case in self.by_record.get(record_id, []))
+        return [own[case_id] for case_id in sorted(own)]
+
+
+def _shown(person: Row, own: list[Row], platform: Platform) -> dict[str, Any]:
     """The file with its colour: officers' facts (`events`) and the facts of its cases (`case_facts`) together."""
-    own = [c for c in cases if c["case_id"] in person["case_ids"] or c["record_id"] in person["record_ids"]]
     case_facts = facts_of_cases(own)
     assessment = assess([*person["events"], *case_facts], platform.now())
     known = {c["case_id"] for c in own}

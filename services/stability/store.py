@@ -65,9 +65,12 @@ class StabilityStore(AgencyStore, Protocol):
         """A person's file with its `events`, oldest first."""
         ...
 
-    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
-        """Persons on file whose place (division code) starts with one of `places`, with their `events`, the
-        latest changed first."""
+    def list_persons(self, places: Sequence[str], *, without_leader: bool = False) -> list[Row]:
+        """Every person on file whose place (division code) starts with one of `places` (only those without a
+        named leader, with `without_leader`), with their `events`, the latest changed first.
+
+        Not cut at a limit: the lists filter on a colour computed from each person's history as of the moment
+        they are read, which no column holds, so the caller assesses every one before it cuts the list."""
         ...
 
     def note_case(self, assigned: CaseAssigned) -> None:
@@ -205,12 +208,12 @@ class PostgresStabilityStore(PostgresAgencyStore):
         person["events"] = self._events([person_id]).get(person_id, [])
         return person
 
-    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
+    def list_persons(self, places: Sequence[str], *, without_leader: bool = False) -> list[Row]:
         # Division codes are digits alone (validated where they enter), so a prefix is a LIKE pattern as it is.
         persons = self.sql.all(
             f"SELECT {PERSON_COLUMNS} FROM persons WHERE division_code LIKE ANY(%s)"
-            " ORDER BY updated_at DESC, person_id LIMIT %s",
-            ([f"{place}%" for place in places], limit),
+            " AND (NOT %s OR leader IS NULL) ORDER BY updated_at DESC, person_id",
+            ([f"{place}%" for place in places], without_leader),
         )
         events = self._events([p["person_id"] for p in persons])
         for person in persons:

@@ -381,11 +381,15 @@ class FakeStabilityStore(FakeAgencyStore):
         person = self.persons.get(person_id)
         return None if person is None else self._shown(person)
 
-    def list_persons(self, limit: int, places: Sequence[str]) -> list[Row]:
-        placed = [p for p in self.persons.values() if p["division_code"].startswith(tuple(places))]
-        ordered = sorted(placed, key=lambda p: (p["updated_at"], str(p["person_id"])))
+    def list_persons(self, places: Sequence[str], *, without_leader: bool = False) -> list[Row]:
+        placed = [
+            p
+            for p in self.persons.values()
+            if p["division_code"].startswith(tuple(places)) and not (without_leader and p["leader"] is not None)
+        ]
+        ordered = sorted(placed, key=lambda p: str(p["person_id"]))
         ordered.sort(key=lambda p: p["updated_at"], reverse=True)
-        return [self._shown(p) for p in ordered[:limit]]
+        return [self._shown(p) for p in ordered]
 
     def _shown(self, person: Row) -> Row:
         shown = copy.deepcopy({k: v for k, v in person.items() if k not in ("id_key", "contact_key")})

@@ -3,7 +3,8 @@
 from dataclasses import replace
 from datetime import date, datetime
 
-from services.petition_link.domain.model import FINISHED, Petition, PetitionStatus
+from services.petition_link.domain.decisions import open_term
+from services.petition_link.domain.model import FINISHED, Petition, PetitionOrder, PetitionStatus
 from services.petition_link.domain.persons import Mention
 from services.petition_link.store import CASE_REFERRAL_COLUMNS
 from shared.delivery.statements import Row
@@ -61,6 +62,38 @@ class FakePetitionStore(FakeAgencyStore):
             ),
             key=lambda p: (p.received_on, p.number),
         )
+
+    def list_petitions(
+        self,
+        units: frozenset[str],
+        today: date,
+        *,
+        status: PetitionStatus | None,
+        overdue: bool | None,
+        order: PetitionOrder,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[Petition], int]:
+        def due_on(petition: Petition) -> date | None:
+            term = open_term(petition)
+            return term.due_on if term else None
+
+        def late(petition: Petition) -> bool:
+            due = due_on(petition)
+            return due is not None and due < today
+
+        matching = [
+            p
+            for p in self.petitions.values()
+            if any(p.unit.startswith(own) for own in units)
+            and (status is None or p.status is status)
+            and (overdue is None or late(p) is overdue)
+        ]
+        ordered = sorted(matching, key=lambda p: p.number)
+        ordered.sort(key=lambda p: p.received_on, reverse=True)
+        if order is PetitionOrder.DUE:
+            ordered.sort(key=lambda p: (due_on(p) is None, due_on(p) or date.min))
+        return ordered[offset : offset + limit], len(matching)
 
     def mentions(self, keys: frozenset[str], since: date, before: Petition) -> list[Mention]:
         found = [

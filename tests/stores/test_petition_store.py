@@ -1,14 +1,16 @@
 """The petition register keeps each petition once, with its petitioners by key, and finds earlier petitions."""
 
+import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from services.petition_link.domain import decisions, persons
-from services.petition_link.domain.model import OtherSide, Petition, PetitionForm, PetitionStatus
+from services.petition_link.domain.model import OtherSide, Petition, PetitionForm, PetitionOrder, PetitionStatus
 from services.petition_link.store import PostgresPetitionStore
 from shared.contracts.disputes import Agreement
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -200,6 +202,125 @@ def test_a_period_lists_only_the_units_given_and_those_under_them(stores):
     assert [p.number for p in ours] == ["XF-1"]
     assert [p.number for p in city] == ["XF-1", "XF-2"]
     assert none == []
+
+
+# --- the list, what is due first ---------------------------------------------------------------------------
+
+TODAY = date(2026, 11, 20)
+
+
+def kept_as(stores, number: str, received_on: date, step=None, **fields) -> None:
+    """A petition registered, then moved on by `step(petition) -> petition` (decided, extended, replied) and saved."""
+    add(stores, decisions.register(petition(number, received_on, **fields), received_on))
+    if step is not None:
+        with stores.transaction() as store:
+            store.save_petition(step(store.lock_petition(number)), REGISTERED_AT)
+
+
+def accepted_on(day: date):
+    return lambda p: decisions.decide(p, True, "予以受理。", day)
+
+
+def listed(
+    stores, today: date = TODAY, *, units=OWN, status=None, overdue=None, order=PetitionOrder.DUE, limit=10, offset=0
+) -> tuple[list[str], int]:
+    with stores.transaction() as store:
+        petitions, total = store.list_petitions(
+            units, today, status=status, overdue=overdue, order=order, limit=limit, offset=offset
+        )
+    return [p.number for p in petitions], total
+
+
+@pytest.fixture
+def register_of_november(stores):
+    """Two overdue (a handling term ended 31 October, an acceptance term 16 November), two open, two finished, and
+    one of another county's bureau."""
+    kept_as(stores, "XF-R1", date(2026, 11, 1))  # acceptance due 16 November: overdue on the 20th
+    kept_as(stores, "XF-R2", date(2026, 11, 10))  # acceptance due 25 November
+    kept_as(stores, "XF-A1", date(2026, 11, 2), accepted_on(date(2026, 11, 5)))  # handling due 4 January
+    kept_as(stores, "XF-A2", date(2026, 8, 25), accepted_on(date(2026, 9, 1)))  # handling due 31 October: overdue
+    kept_as(stores, "XF-N", date(2026, 11, 3), lambda p: decisions.decide(p, False, "不属于本机关职权。", TODAY))
+    kept_as(stores, "XF-S", date(2026, 11, 4), litigation_reason="不服一审判决。")
+    kept_as(stores, "XF-O", date(2026, 11, 1), unit="petition:430405")
+    return stores
+
+
+def test_the_list_puts_what_is_due_first_then_the_finished_latest_received_with_the_total(register_of_november):
+    assert listed(register_of_november) == (["XF-A2", "XF-R1", "XF-R2", "XF-A1", "XF-S", "XF-N"], 6)
+
+
+def test_the_list_takes_only_the_overdue_on_the_day_or_only_the_others(register_of_november):
+    assert listed(register_of_november, overdue=True) == (["XF-A2", "XF-R1"], 2)
+    assert listed(register_of_november, overdue=False) == (["XF-R2", "XF-A1", "XF-S", "XF-N"], 4)
+    assert listed(register_of_november, date(2026, 11, 16), overdue=True) == (["XF-A2"], 1)
+
+
+def test_the_list_takes_one_status_and_lists_by_receipt_when_asked(register_of_november):
+    assert listed(register_of_november, status=PetitionStatus.ACCEPTED) == (["XF-A2", "XF-A1"], 2)
+    assert listed(register_of_november, order=PetitionOrder.RECEIVED) == (
+        ["XF-R2", "XF-S", "XF-N", "XF-A1", "XF-R1", "XF-A2"],
+        6,
+    )
+
+
+def test_the_list_is_paged_and_counts_every_petition_it_matches(register_of_november):
+    assert listed(register_of_november, limit=2, offset=1) == (["XF-R1", "XF-R2"], 6)
+    assert listed(register_of_november, limit=0) == ([], 6)
+    assert listed(register_of_november, offset=6) == ([], 6)
+
+
+def test_the_list_holds_only_the_units_given_and_those_under_them(register_of_november):
+    assert listed(register_of_november, units=frozenset({"petition:430405"})) == (["XF-O"], 1)
+    assert listed(register_of_november, units=frozenset({"petition:4304"}))[1] == 7
+    assert listed(register_of_november, units=frozenset({"court:430426"})) == ([], 0)
+
+
+def test_an_extension_moves_a_petition_down_the_list_and_a_reply_takes_it_off_the_overdue(stores):
+    kept_as(stores, "XF-1", date(2026, 9, 1), accepted_on(date(2026, 9, 10)))  # due 9 November
+    kept_as(stores, "XF-2", date(2026, 9, 1), accepted_on(date(2026, 9, 5)))  # due 4 November
+    assert listed(stores, date(2026, 11, 1)) == (["XF-2", "XF-1"], 2)
+
+    with stores.transaction() as store:
+        extended = decisions.extend(store.lock_petition("XF-2"), 30, "情况复杂。", date(2026, 11, 1))
+        store.save_petition(extended, REGISTERED_AT)  # now due 4 December
+    assert listed(stores, date(2026, 11, 20)) == (["XF-1", "XF-2"], 2)
+    assert listed(stores, date(2026, 11, 20), overdue=True) == (["XF-1"], 1)
+
+    with stores.transaction() as store:
+        replied = decisions.reply(store.lock_petition("XF-1"), ResultCode.HANDLED, "已答复。", None, TODAY)
+        store.save_petition(replied, REGISTERED_AT)
+    assert listed(stores, date(2026, 11, 20), overdue=True) == ([], 0)
+    assert listed(stores, date(2026, 11, 20)) == (["XF-2", "XF-1"], 2)
+
+
+def test_petitions_due_the_same_day_and_received_the_same_day_are_listed_by_number_as_written(stores):
+    for number in ("XF-a", "XF-B", "XF-10", "XF-9"):
+        kept_as(stores, number, date(2026, 11, 10))
+
+    assert listed(stores)[0] == ["XF-10", "XF-9", "XF-B", "XF-a"]
+
+
+def test_the_migration_gives_each_petition_kept_before_it_the_day_the_domain_gives(register_of_november):
+    stores = register_of_november
+    if stores.kind != "postgres":
+        pytest.skip("the backfill is the migration's SQL")
+
+    def extended(registered: Petition) -> Petition:
+        return decisions.extend(accepted_on(date(2026, 10, 8))(registered), 25, "情况复杂。", TODAY)
+
+    kept_as(stores, "XF-E", date(2026, 10, 1), extended)
+    migration = (Path(__file__).parents[2] / "services/petition_link/migrations/p0002_due_on.sql").read_text()
+    (backfill,) = re.findall(r"^UPDATE petitions SET due_on = CASE.*?^END", migration, re.MULTILINE | re.DOTALL)
+
+    with stores.transaction() as store:
+        store.sql.write("UPDATE petitions SET due_on = NULL")
+        store.sql.write(backfill)
+
+    with stores.transaction() as store:
+        backfilled = {row["number"]: row["due_on"] for row in store.sql.all("SELECT number, due_on FROM petitions")}
+        terms = {number: decisions.open_term(store.lock_petition(number)) for number in backfilled}
+    assert backfilled == {number: term.due_on if term else None for number, term in terms.items()}
+    assert backfilled["XF-E"] == date(2027, 1, 1)  # 8 October + 60 + 25
 
 
 # --- earlier petitions -------------------------------------------------------------------------------

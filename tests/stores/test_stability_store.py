@@ -327,10 +327,36 @@ def test_persons_are_listed_latest_changed_first_with_their_events(stores):
         store.add_person_event(ZHANG, event(3, "overdue", NOTED_AT), NOTED_AT + timedelta(hours=2))
 
     with stores.transaction() as store:
-        listed = store.list_persons(10, ["430426"])
-        assert [p["person_id"] for p in store.list_persons(1, ["430426"])] == [ZHANG]
+        listed = store.list_persons(["430426"])
     assert [p["person_id"] for p in listed] == [ZHANG, LI]
     assert [[e["kind"] for e in p["events"]] for p in listed] == [["overdue"], []]
+
+
+def test_every_person_of_the_places_is_listed_however_many_and_those_changed_at_once_by_id(stores):
+    many = [UUID(int=number) for number in range(1, 506)]
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+        for number, person_id in enumerate(reversed(many)):
+            store.add_person(
+                person(person_id, f"群众{number}"), f"id-key-{number}", None, NOTED_AT + timedelta(hours=1)
+            )
+
+    with stores.transaction() as store:
+        listed = [p["person_id"] for p in store.list_persons(["430426"])]
+    assert listed == [*many, ZHANG]
+
+
+def test_persons_without_a_leader_alone_are_listed_when_asked(stores):
+    with stores.transaction() as store:
+        store.add_person(person(ZHANG, "张某"), "id-key-zhang", None, NOTED_AT)
+        store.add_person(person(LI, "李某"), "id-key-li", None, NOTED_AT)
+        store.set_leader(
+            LI, {"name": "李书记", "post": "县委政法委书记", "plan": "每周走访"}, NOTED_AT + timedelta(hours=1)
+        )
+
+    with stores.transaction() as store:
+        assert [p["person_id"] for p in store.list_persons(["430426"], without_leader=True)] == [ZHANG]
+        assert [p["person_id"] for p in store.list_persons(["430426"])] == [LI, ZHANG]
 
 
 def test_persons_are_listed_only_from_the_places_asked_for(stores):
@@ -339,10 +365,10 @@ def test_persons_are_listed_only_from_the_places_asked_for(stores):
         store.add_person(person(LI, "李某", division_code="430426102001"), "id-key-li", None, NOTED_AT)
 
     with stores.transaction() as store:
-        assert [p["person_id"] for p in store.list_persons(10, ["430426101"])] == [ZHANG]
-        assert [p["person_id"] for p in store.list_persons(10, ["430426102", "430426103"])] == [LI]
-        assert store.list_persons(10, ["430421"]) == []
-        assert store.list_persons(10, []) == []
+        assert [p["person_id"] for p in store.list_persons(["430426101"])] == [ZHANG]
+        assert [p["person_id"] for p in store.list_persons(["430426102", "430426103"])] == [LI]
+        assert store.list_persons(["430421"]) == []
+        assert store.list_persons([]) == []
 
 
 # --- what the platform says about each case, for the person file -------------------------------------------

@@ -1,11 +1,12 @@
 """访调对接 for the petition bureau's officers: petitions registered, decided (受理, and to mediation), extended once
 and replied to under the 信访工作条例's terms, and the year's figures, through the bureau's own API (petition_link).
 
-The bureau's API lists no petitions, so the first page shows the figures and finds a petition by its number."""
+The first page lists the officer's petitions what is due first (the 15-day 受理 and 60-day 办理 terms), finds one by
+its number, and shows the year's figures."""
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -15,8 +16,10 @@ from services.console.handlers.common import (
     Names,
     Visitor,
     by_field_and_type,
+    clean_params,
     count_text,
     errors_clearer,
+    errors_in_chinese,
     errors_off_the_form,
     expect,
     field_errors,
@@ -37,6 +40,11 @@ from shared.platform import Platform
 PAGE = "/petitions"
 AGENCY = "petition"
 MAX_NUMBER = 64
+LIST_FILTERS = ("status", "overdue", "order")
+PAGE_SIZE = 50
+MAX_OFFSET = 100_000  # the deepest page the bureau's API serves (services/petition_link/commands.py)
+TERM_NAMES = {"acceptance": "受理期限", "handling": "办理期限"}
+ORDERS = {"due": "超期的和期限最近的在前，已办结的在后", "received": "最近收到的在前"}
 PETITIONER_ROWS = 5  # a visit names at most five representatives (信访工作条例 第二十条)
 RESPONDENT_ROWS = 3
 PETITION_INPUTS = ("number", "received_on", "form", "category", "division_code", "summary", "repeat_of")
@@ -88,16 +96,51 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
             return redirect(petition_link(looked_for))
         errors["number"] = CLEARER_ERRORS[("number", "value_error")]
     service = service_of(platform, AGENCY)
+    filters = clean_params(request.args.to_dict(), LIST_FILTERS)
+    offset = _offset(request.args.get("offset"))
+    answer = apis.call(
+        service,
+        "GET",
+        "/api/v1/petitions",
+        token=visitor.token,
+        params={**filters, "limit": str(PAGE_SIZE), "offset": str(offset)},
+    )
+    if answer.status == 400:
+        errors.update(errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}))
+        listing: Mapping[str, Any] = {}
+    else:
+        listing = mapping_of(expect(answer, service=service))
     year = figures_this_year(apis, visitor, platform, service, "/api/v1/petitions/figures")
+    today = today_in_beijing(platform)
+    petitions = listing.get("petitions")
     return render(
         "petitions.html",
         status=400 if errors else 200,
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         errors=errors,
         looked_for=looked_for,
+        filters=filters,
+        petitions=petitions if isinstance(petitions, list) else [],
+        total=listing.get("total") if isinstance(listing.get("total"), int) else 0,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        page_link=lambda at: f"{PAGE}?{urlencode({**filters, 'offset': str(at)})}",
+        statuses=list(wording.PETITION_STATUSES.items()),
+        orders=list(ORDERS.items()),
+        order_text=ORDERS.get(filters.get("order", "due"), ORDERS["due"]),
+        term_names=TERM_NAMES,
+        link=petition_link,
+        term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
         period=year.period,
         figures=figure_rows(year.figures),
     )
+
+
+def _offset(raw: str | None) -> int:
+    """Where the page starts: a plain number of ASCII digits ('５' passes isdigit()) up to the deepest page the
+    bureau serves; anything else is the first page."""
+    offset = int(raw) if raw and ascii_digits(raw) and len(raw) <= len(str(MAX_OFFSET)) else 0
+    return offset if offset <= MAX_OFFSET else 0
 
 
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:

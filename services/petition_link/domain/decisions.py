@@ -108,6 +108,27 @@ def _handling_due(petition: Petition) -> date:
     return terms.handling_due(accepted_on, petition.extension.days if petition.extension else 0)
 
 
+class Term(StrEnum):
+    ACCEPTANCE = "acceptance"  # 受理: decided within 15 days of receipt
+    HANDLING = "handling"  # 办理: replied to within 60 days of acceptance, plus the extension
+
+
+@dataclass(frozen=True)
+class OpenTerm:
+    term: Term
+    due_on: date
+
+
+def open_term(petition: Petition) -> OpenTerm | None:
+    """The term a petition waits on: acceptance while registered, handling (with its extension) while accepted;
+    none once it is finished. A petition is overdue exactly when today is after this term's due day (`standing`)."""
+    if petition.status is PetitionStatus.REGISTERED:
+        return OpenTerm(Term.ACCEPTANCE, terms.acceptance_due(petition.received_on))
+    if petition.status is PetitionStatus.ACCEPTED:
+        return OpenTerm(Term.HANDLING, _handling_due(petition))
+    return None
+
+
 @dataclass(frozen=True)
 class Standing:
     """A petition against its terms on one day. `None` where a question does not arise yet (or at all)."""

@@ -29,6 +29,13 @@ class PetitionStatus(StrEnum):
 FINISHED = frozenset({PetitionStatus.NOT_ACCEPTED, PetitionStatus.SEPARATED, PetitionStatus.REPLIED})
 
 
+class PetitionOrder(StrEnum):
+    """The orders the register lists petitions in."""
+
+    DUE = "due"  # what is due first: open petitions by the day their term ends, then the finished, latest received
+    RECEIVED = "received"  # the latest received first
+
+
 @dataclass(frozen=True)
 class Petitioner:
     """One person who petitions (信访人). The ID number itself is never kept: only keyed digests, which

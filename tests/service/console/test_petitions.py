@@ -2,6 +2,7 @@
 number, and decides, extends and replies to it; the bureau's own API answers, its refusals read in Chinese."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 
@@ -138,9 +139,8 @@ def post_action(console, browser, action: str, form: dict):
 # --- who sees and opens 信访事项 -------------------------------------------------------------------------
 
 
-def test_a_petition_officer_sees_the_years_figures_and_a_lookup_as_the_bureau_lists_no_petitions(
-    console, apis, browser, xu
-):
+def test_a_petition_officer_sees_the_years_figures_and_a_lookup(console, apis, browser, xu):
+    apis.answer(BUREAU, "GET", "/api/v1/petitions", 200, {"petitions": [], "total": 0, "as_of": "2026-11-23"})
     apis.answer(
         BUREAU,
         "GET",
@@ -164,7 +164,7 @@ def test_a_petition_officer_sees_the_years_figures_and_a_lookup_as_the_bureau_li
     page = text_of(console.petitions(browser.get("/petitions", as_=xu)))
 
     assert '<a href="/petitions" aria-current="page">信访事项</a>' in page
-    [year] = apis.calls
+    [year] = [call for call in apis.calls if call.path == "/api/v1/petitions/figures"]
     assert (year.token, year.params) == (token_of(XU), {"from": "2026-01-01", "to": "2026-11-23"})
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
     assert rows["信访事项（批次）"] == "40批"
@@ -173,6 +173,7 @@ def test_a_petition_officer_sees_the_years_figures_and_a_lookup_as_the_bureau_li
     assert rows["转调解（访调对接）"] == "21件"
     assert rows["超期未办"] == "1件"
     assert '<form method="get" action="/petitions" class="filters" role="search">' in page
+    assert "没有符合条件的信访事项。" in page
 
 
 def test_a_number_looked_up_opens_its_petition_and_a_number_that_cannot_be_one_says_so(console, apis, browser, xu):
@@ -180,10 +181,139 @@ def test_a_number_looked_up_opens_its_petition_and_a_number_that_cannot_be_one_s
     assert (found.status_code, found.headers["Location"]) == (303, LINK)
     assert apis.calls == []
 
+    apis.answer(BUREAU, "GET", "/api/v1/petitions", 200, {"petitions": [], "total": 0})
     apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {})
     wrong = console.petitions(browser.get("/petitions?number=abc%2Fdef", as_=xu))
     assert wrong.status_code == 400
     assert error_beside(text_of(wrong), "number").startswith("编号不能含有")
+
+
+# --- the list: what is due first ------------------------------------------------------------------------------
+
+LISTED = {
+    "petitions": [
+        {
+            "number": "XF430426-2026-0301",
+            "status": "registered",
+            "received_on": "2026-11-01",
+            "form": "letter",
+            "group_size": 1,
+            "category": "wages",
+            "division_code": "430426101",
+            "term": "acceptance",
+            "due_on": "2026-11-16",
+            "overdue": True,
+        },
+        {
+            "number": "XF430426-2026-0302",
+            "status": "accepted",
+            "received_on": "2026-11-02",
+            "form": "visit",
+            "group_size": 6,
+            "category": "land",
+            "division_code": "430426101",
+            "term": "handling",
+            "due_on": "2027-01-04",
+            "overdue": False,
+        },
+        {
+            "number": "祁信〔2026〕303号",
+            "status": "replied",
+            "received_on": "2026-10-20",
+            "form": "online",
+            "group_size": 1,
+            "category": "debt",
+            "division_code": "430426101",
+            "term": None,
+            "due_on": None,
+            "overdue": False,
+        },
+    ],
+    "total": 3,
+    "as_of": "2026-11-23",
+}
+
+
+def list_rows(page: str) -> list[str]:
+    """Each row of the list, its cells' text run together (tags dropped)."""
+    table = page.split('<table class="list petitions">')[1].split("</table>")[0]
+    body = table.split("<tbody>")[1]
+    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)).strip() for row in body.split("</tr>")[:-1]]
+
+
+def test_the_petitions_page_lists_what_is_due_first_each_row_opening_its_petition_with_its_term_in_days(
+    console, apis, browser, xu
+):
+    apis.answer(BUREAU, "GET", "/api/v1/petitions", 200, LISTED)
+    apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {})
+
+    page = text_of(console.petitions(browser.get("/petitions", as_=xu)))
+
+    [listing] = [call for call in apis.calls if call.path == "/api/v1/petitions"]
+    assert (listing.token, listing.params) == (token_of(XU), {"limit": "50", "offset": "0"})
+    assert list_rows(page) == [
+        "XF430426-2026-0301 2026-11-01 劳资欠薪纠纷 砖塘镇 1人次 待决定是否受理 受理期限 已超期7天 （至 2026-11-16）",
+        "XF430426-2026-0302 2026-11-02 土地山林纠纷 砖塘镇 6人次 已受理，办理中 办理期限 剩余42天 （至 2027-01-04）",
+        "祁信〔2026〕303号 2026-10-20 民间借贷纠纷 砖塘镇 1人次 已答复办结 —",
+    ]
+    assert '<tr class="row-overdue">' in page
+    assert '<a href="/petitions/XF430426-2026-0301">XF430426-2026-0301</a>' in page
+    assert f'<a href="/petitions/{quote("祁信〔2026〕303号")}">祁信〔2026〕303号</a>' in page
+    assert "共 3 件，显示第 1–3 件" in page
+
+
+def test_the_list_is_asked_for_as_filtered_and_paged_and_offers_the_pages_around(console, apis, browser, xu):
+    apis.answer(BUREAU, "GET", "/api/v1/petitions", 200, {**LISTED, "total": 120})
+    apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {})
+    query = "/petitions?status=accepted&overdue=true&order=received&offset=50&page=3&number="
+
+    page = text_of(console.petitions(browser.get(query, as_=xu)))
+
+    [listing] = [call for call in apis.calls if call.path == "/api/v1/petitions"]
+    assert listing.params == {
+        "status": "accepted",
+        "overdue": "true",
+        "order": "received",
+        "limit": "50",
+        "offset": "50",
+    }
+    assert "共 120 件，显示第 51–53 件；最近收到的在前" in page
+    assert '<a href="/petitions?status=accepted&amp;overdue=true&amp;order=received&amp;offset=0">上一页</a>' in page
+    assert '<a href="/petitions?status=accepted&amp;overdue=true&amp;order=received&amp;offset=100">下一页</a>' in page
+    assert '<option value="accepted" selected>已受理，办理中</option>' in page
+
+
+@pytest.mark.parametrize("offset", ["abc", "５", "-1", "100001"])
+def test_an_offset_that_is_no_page_of_the_list_asks_for_the_first(console, apis, browser, xu, offset):
+    apis.answer(BUREAU, "GET", "/api/v1/petitions", 200, LISTED)
+    apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {})
+
+    console.petitions(browser.get(f"/petitions?offset={offset}", as_=xu))
+
+    [listing] = [call for call in apis.calls if call.path == "/api/v1/petitions"]
+    assert listing.params == {"limit": "50", "offset": "0"}
+
+
+def test_a_filter_the_bureau_refuses_is_said_beside_it_and_the_figures_still_show(console, apis, browser, xu):
+    apis.answer(
+        BUREAU,
+        "GET",
+        "/api/v1/petitions",
+        400,
+        {
+            "error": "invalid_input",
+            "fields": [{"field": "status", "message": "Input should be 'registered', …", "type": "enum"}],
+        },
+    )
+    apis.answer(BUREAU, "GET", "/api/v1/petitions/figures", 200, {"batches": 40})
+
+    response = console.petitions(browser.get("/petitions?status=lost", as_=xu))
+
+    page = text_of(response)
+    assert response.status_code == 400
+    assert error_beside(page, "status")
+    assert "没有符合条件的信访事项。" in page
+    assert dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))["信访事项（批次）"] == "40批"
 
 
 @pytest.mark.parametrize(

@@ -410,6 +410,40 @@ def test_a_reply_is_checked_by_the_contracts_result_rules(bureau, http, accepted
     assert refused_fields(lambda: bureau.reply(http.post(body), NUMBER)) == [field]
 
 
+def test_a_reply_with_an_agreement_signed_after_today_is_a_400_naming_its_date_and_the_petition_stays_open(
+    bureau, http, accepted, clock, petition_store
+):
+    clock.at = datetime(2026, 12, 21, 15, 0, tzinfo=BEIJING)
+    body = {
+        "result": "mediated",
+        "summary": "经人民调解，双方达成协议。",
+        "agreement": {**AGREEMENT, "signed_on": "2099-01-01"},
+    }
+
+    with pytest.raises(BadInput) as refused:
+        bureau.reply(http.post(body), NUMBER)
+
+    assert refused.value.fields == [
+        {"field": "agreement.signed_on", "message": "is after today (2026-12-21)", "type": "date_future"}
+    ]
+    assert petition_store.status_of_petition(NUMBER) == "accepted"
+
+
+def test_an_agreement_signed_today_in_the_county_is_taken_though_it_is_still_yesterday_in_utc(
+    bureau, http, accepted, clock
+):
+    clock.at = datetime(2026, 12, 21, 0, 30, tzinfo=BEIJING)
+    body = {
+        "result": "mediated",
+        "summary": "经人民调解，双方达成协议。",
+        "agreement": {**AGREEMENT, "signed_on": "2026-12-21"},
+    }
+
+    shown = http.body(bureau.reply(http.post(body), NUMBER))
+
+    assert (shown["status"], shown["reply"]["agreement"]["signed_on"]) == ("replied", "2026-12-21")
+
+
 def test_a_reply_before_acceptance_is_refused(bureau, http):
     register(bureau, http)
 

@@ -1,7 +1,7 @@
 """The political-legal committee's service: risky cases enter the risk register in their colour, once."""
 
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -462,3 +462,49 @@ def test_a_late_unit_on_a_case_on_file_shows_as_overdue_and_only_supervision_may
     assert [(p["person_id"], p["colour"], [r["code"] for r in p["reasons"]]) for p in persons] == [
         (person_id, "yellow", ["overdue"])
     ]
+
+
+# --- the lists are filtered before they are cut at their limit ---------------------------------------------
+
+RED_FACT = {"kind": "violence", "at": "2026-11-20T10:00:00+08:00", "detail": "扬言报复", "criminal_risk": True}
+
+
+def later(stability, hours: int) -> None:
+    """Move the service's clock on: what is done from now on changes a file later than what came before."""
+    stability.platform = replace(stability.platform, now=lambda: NOTED_AT + timedelta(hours=hours))
+
+
+def put_many_on_file(stability, http, count: int) -> None:
+    for number in range(count):
+        stability.add_person(http.post({"name": f"群众{number:03d}", "division_code": "430426101203"}))
+
+
+def test_a_red_person_without_a_leader_stays_on_the_gap_list_however_many_files_changed_since(stability, http):
+    person_id = put_on_file(stability, http)
+    stability.add_person_event(http.post(RED_FACT), person_id)
+    assert [p["person_id"] for p in http.body(stability.list_persons(http.get({"missing_leader": "true"})))["persons"]]
+    later(stability, 1)
+
+    put_many_on_file(stability, http, 505)
+
+    gaps = http.body(stability.list_persons(http.get({"missing_leader": "true"})))
+    reds = http.body(stability.list_persons(http.get({"colour": "red"})))
+    assert [(p["person_id"], p["colour"], p["missing_leader"]) for p in gaps["persons"]] == [(person_id, "red", True)]
+    assert (gaps["total"], gaps["truncated"]) == (1, False)
+    assert [p["person_id"] for p in reds["persons"]] == [person_id]
+    shown = http.body(stability.show_person(http.get(), person_id))
+    assert (shown["colour"], shown["missing_leader"]) == ("red", True)
+
+
+def test_a_list_cut_at_its_limit_says_how_many_there_are_latest_changed_first(stability, http):
+    for number in range(3):
+        later(stability, number)
+        stability.add_person(http.post({"name": f"群众{number}", "division_code": "430426101203"}))
+
+    listed = http.body(stability.list_persons(http.get({"limit": "2", "colour": "green"})))
+    whole = http.body(stability.list_persons(http.get()))
+
+    assert [p["name"] for p in listed["persons"]] == ["群众2", "群众1"]
+    assert (listed["total"], listed["truncated"]) == (3, True)
+    assert [p["name"] for p in whole["persons"]] == ["群众2", "群众1", "群众0"]
+    assert (whole["total"], whole["truncated"]) == (3, False)

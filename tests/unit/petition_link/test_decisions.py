@@ -5,9 +5,12 @@ from datetime import date, timedelta
 import pytest
 
 from services.petition_link.domain.decisions import (
+    OpenTerm,
     PetitionRefusal,
+    Term,
     decide,
     extend,
+    open_term,
     register,
     reply,
     require_mediable,
@@ -181,3 +184,31 @@ def test_every_date_of_a_petition_received_at_the_end_of_the_year_rolls_into_the
     assert now.acceptance_due == date(2027, 1, 12)
     assert now.decided_on_time is True
     assert now.handling_due == date(2027, 3, 9) + timedelta(days=30)
+
+
+# --- the term a petition waits on -------------------------------------------------------------------------
+
+
+def test_a_registered_petition_waits_on_its_acceptance_and_an_accepted_one_on_its_handling_with_the_extension():
+    registered = register(petition("XF-1", RECEIVED), RECEIVED)
+    extended = extend(accepted(), 20, "情况复杂", ACCEPTED + timedelta(days=5))
+
+    assert open_term(registered) == OpenTerm(Term.ACCEPTANCE, date(2026, 11, 17))
+    assert open_term(accepted()) == OpenTerm(Term.HANDLING, date(2027, 1, 9))
+    assert open_term(extended) == OpenTerm(Term.HANDLING, date(2027, 1, 29))
+
+
+def test_a_finished_petition_waits_on_no_term():
+    not_accepted = decide(register(petition("XF-1", RECEIVED), RECEIVED), False, "不属于本机关职权。", ACCEPTED)
+    separated = register(petition("XF-2", litigation_reason="不服一审判决。"), RECEIVED)
+    replied = reply(accepted(), ResultCode.HANDLED, "已答复。", None, ACCEPTED)
+
+    assert [open_term(p) for p in (not_accepted, separated, replied)] == [None, None, None]
+
+
+@pytest.mark.parametrize(("days_from_due", "overdue"), [(-1, False), (0, False), (1, True), (30, True)])
+def test_a_petition_is_overdue_exactly_when_today_is_after_the_day_its_open_term_is_due(days_from_due, overdue):
+    for waiting in (register(petition("XF-1", RECEIVED), RECEIVED), accepted()):
+        term = open_term(waiting)
+        assert term is not None
+        assert standing(waiting, term.due_on + timedelta(days=days_from_due)).overdue is overdue
