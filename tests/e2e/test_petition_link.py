@@ -176,6 +176,7 @@ def test_a_litigation_related_petition_is_separated_to_the_court_and_never_becom
 
 PETITION_ENDPOINTS = [
     ("POST", "/api/v1/petitions"),
+    ("GET", "/api/v1/petitions"),
     ("GET", "/api/v1/petitions/figures?from=2026-11-01&to=2026-11-30"),
     ("GET", "/api/v1/petitions/XF430426-2026-0001"),
     ("POST", "/api/v1/petitions/XF430426-2026-0001/acceptance"),
