@@ -117,6 +117,7 @@ class ListCases(BaseModel):
     registered_to: date | None = None
     overdue: bool | None = None
     centre: DivisionCode | None = None  # 三级: the cases that centre holds
+    leaders: bool | None = None  # 提请领导督办: flagged for the leaders and still handled (true), or not (false)
     q: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SEARCH_CHARS)] | None = None
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)
@@ -420,6 +421,7 @@ def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any
         overdue=query.overdue,
         text=query.q,
         centre=query.centre,
+        awaits_the_leaders=query.leaders,
     )
     with uow:
         listed = uow.store.list_cases(selection, query.limit, query.offset) if query.limit else []

@@ -50,6 +50,7 @@ class CaseQuery:
     overdue: bool | None = None  # has an open referral past its deadline (True), or none (False)
     text: str | None = None  # a case id prefix, or a part of the summary in any letter case
     centre: str | None = None  # held by this centre (三级); a case stored before levels is its county's
+    awaits_the_leaders: bool | None = None  # flagged for the leaders and still handled (Case.awaits_the_leaders)
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,12 @@ GROUP BY unit, result
 # first six digits of its place. Migration 0006 indexes this very expression.
 HOLDING_CENTRE = "COALESCE(c.state ->> 'centre', left(c.division_code, 6))"
 
+# Case.awaits_the_leaders in SQL: an escalation without a centre to go to, on a case still being handled.
+_AWAITS_THE_LEADERS = (
+    "c.status IN ('registered', 'assigned', 'in_progress', 'awaiting_manual_triage')"
+    " AND jsonb_path_exists(c.state, '$.escalations[*] ? (@.to_centre == null)')"
+)
+
 _OPEN_PAST_DUE = (
     "SELECT 1 FROM case_referrals r WHERE r.case_id = c.case_id"
     " AND r.status IN ('issued', 'accepted') AND r.due_at < LEAST(%s, r.paused_at)"
@@ -311,6 +318,8 @@ def _where(query: CaseQuery) -> tuple[str, list[Any]]:
         match(f"{'' if query.overdue else 'NOT '}EXISTS ({_OPEN_PAST_DUE})", query.now)
     if query.centre is not None:
         match(f"{HOLDING_CENTRE} = %s", query.centre)
+    if query.awaits_the_leaders is not None:
+        match(f"{'' if query.awaits_the_leaders else 'NOT '}({_AWAITS_THE_LEADERS})")
     if query.text is not None:
         match("(c.case_id LIKE %s OR c.summary ILIKE %s)", starting_with(query.text), f"%{_escape_like(query.text)}%")
     return (" WHERE " + " AND ".join(clauses)) if clauses else "", params

@@ -161,6 +161,7 @@ def _matches(query: CaseQuery, listed: ListedCase) -> bool:
             query.registered_before is None or listed.registered_at < query.registered_before,
             query.overdue is None or case.overdue(query.now) is query.overdue,
             query.centre is None or (case.centre or facts.division_code[:6]) == query.centre,
+            query.awaits_the_leaders is None or case.awaits_the_leaders is query.awaits_the_leaders,
             text is None
             or case.case_id.startswith(text)
             or (listed.summary is not None and text.lower() in listed.summary.lower()),

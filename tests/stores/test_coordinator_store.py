@@ -18,6 +18,8 @@ from services.coordinator.domain.model import (
     CaseFacts,
     CaseStatus,
     DayCount,
+    Escalation,
+    EscalationCause,
     Term,
     TimelineEntry,
     TimelineKind,
@@ -954,6 +956,31 @@ def test_a_centre_finds_the_cases_it_holds_and_a_case_from_before_levels_is_the_
     assert found(stores, centre="430426101") == [FENCE_QUARREL]
     assert found(stores, centre=COUNTY) == [LOAN_CLAIM, WELL_QUARREL]
     assert found(stores, centre="430426102") == []
+
+
+def test_the_cases_flagged_for_the_leaders_are_those_still_handled_with_an_overdue_unit_at_the_top(
+    stores: StoreBench[Any], county: County
+) -> None:
+    """提请领导督办: an escalation with no centre above to go to; once the case is resolved it no longer waits."""
+    [loan_lead, _] = county.loan.referrals
+    flag = Escalation(
+        at=NEXT_MORNING,
+        cause=EscalationCause.OVERDUE,
+        from_centre=COUNTY,
+        to_centre=None,
+        unit=loan_lead.unit,
+        referral_id=loan_lead.referral_id,
+        overdue_working_days=6,
+    )
+    gone_up = replace(flag, from_centre="430426101", to_centre=COUNTY, unit=JUSTICE_OFFICE)
+    save(stores, replace(county.loan, escalations=(flag,)), NEXT_MORNING)
+    save(stores, replace(county.fence, escalations=(gone_up,)), NEXT_MORNING)  # went up a level: no flag
+
+    assert found(stores, awaits_the_leaders=True) == [LOAN_CLAIM]
+    assert found(stores, awaits_the_leaders=False) == [FENCE_QUARREL, WELL_QUARREL]  # the latest change first
+
+    save(stores, replace(county.loan, escalations=(flag,), status=CaseStatus.RESOLVED), NEXT_MORNING)
+    assert found(stores, awaits_the_leaders=True) == []
 
 
 @pytest.mark.integration

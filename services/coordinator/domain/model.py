@@ -39,6 +39,12 @@ class CaseStatus(StrEnum):
     CLOSED = "closed"
 
 
+# The statuses of a case the centre is still handling: neither resolved (awaiting its rating) nor closed.
+STILL_HANDLED = frozenset(
+    {CaseStatus.REGISTERED, CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS, CaseStatus.AWAITING_MANUAL_TRIAGE}
+)
+
+
 class ReferralStatus(StrEnum):
     """A referral as the centre follows it; the receiving agency keeps its own view (`AgencyReferralStatus`)."""
 
@@ -339,6 +345,12 @@ class Case:
 
     def overdue(self, now: datetime) -> bool:
         return any(r.overdue(now) for r in self.referrals)
+
+    @property
+    def awaits_the_leaders(self) -> bool:
+        """提请领导督办: still being handled after a unit stayed overdue at the county centre, which has no level above
+        to send it to (`levels.escalate_overdue`)."""
+        return self.status in STILL_HANDLED and any(e.to_centre is None for e in self.escalations)
 
     def round_settled(self) -> bool:
         """The lead of this round reported a settling result (resolved, or taken into a statutory
