@@ -83,6 +83,15 @@ class HeldTransaction:
         if transaction.queued and self._on_commit is not None:
             self._on_commit(transaction.queued)
 
+    def remember(self, answer: StoredAnswer) -> None:
+        """Keep a refusal as the key's answer, in a transaction of its own: whatever the request began was rolled back
+        with it, and a retry with the key must get the same refusal, not try again on what changed since (a petition
+        accepted meanwhile, say). A retry racing this one finds the answer, or waits for it."""
+        if self._open is not None:
+            return  # a change waits: `finish` commits the answer with it
+        self._start()
+        self.finish(answer)
+
     def abandon(self) -> None:
         """Roll back whatever the request did."""
         if self._open is not None:
