@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
@@ -122,8 +122,11 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
         "created_at": at.isoformat(),
         # Every service the platform had then (no SERVICE given), or those chosen: --keep counts each kind apart.
         "scope": "chosen" if services else "all",
+        # Which platform it is of (restore and reconcile refuse another's): its vhost and database prefix, which
+        # stay the same when it moves to another host, and the county it serves.
         "vhost": settings.vhost,
         "db_prefix": settings.db_prefix,
+        "county": settings.county,
         "services": entries,
     }
     _write_private(folder / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2).encode())
@@ -223,6 +226,9 @@ def run_client(command: list[str], database_url: str, service: str) -> None:
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
+    """The backup's manifest, its every entry of the shape restore and reconcile read, and each file it names inside
+    `folder`; else BackupError `bad_manifest` naming the entry and field (a damaged or altered backup is never half
+    read, and a file outside the backup, by its path or by a symbolic link, is never opened or written)."""
     if not folder.is_dir():
         raise BackupError("no_backup_folder", f"备份目录 {folder} 不存在")
     path = folder / MANIFEST
@@ -240,7 +246,147 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise BackupError("bad_manifest", f"{path}：不认识的备份格式 {manifest['format']!r}（本版本读 {FORMAT!r}）")
     if not isinstance(manifest.get("services"), dict):
         raise BackupError("bad_manifest", f"{path} 的 services 项缺失或不是对象")
+    _ManifestCheck(folder, path).whole(manifest)
     return manifest
+
+
+def other_platform(
+    settings: PlatformSettings, folder: Path, manifest: dict[str, Any], service: str, after: str
+) -> BackupError | None:
+    """A backup of another platform as the error `other_platform` naming both, or None for this platform's: its vhost,
+    database prefix, the service's database and, where recorded, its county against this platform's settings. A
+    platform moved to another host keeps its vhost and prefix, so its own backups pass; one restored on purpose under
+    other names is the operator's explicit choice (`--from-other-platform`), which the caller weighs."""
+    theirs = {
+        "vhost": manifest["vhost"],
+        "db_prefix": manifest["db_prefix"],
+        "database": manifest["services"][service]["database"],
+        "county": manifest.get("county", settings.county),
+    }
+    ours = {
+        "vhost": settings.vhost,
+        "db_prefix": settings.db_prefix,
+        "database": settings.database_name(service),
+        "county": settings.county,
+    }
+    if theirs == ours:
+        return None
+
+    def described(platform: dict[str, str]) -> str:
+        county = f"、区划 {platform['county']}" if "county" in manifest else ""  # older backups do not record it
+        database = f"{service} 的数据库 {platform['database']}"
+        return f"vhost {platform['vhost']}、数据库前缀 {platform['db_prefix']}（{database}）{county}"
+
+    return BackupError(
+        "other_platform",
+        f"备份 {folder} 是另一个平台的：{described(theirs)}；本平台（WUYUAN_VHOST、WUYUAN_DB_PREFIX、WUYUAN_COUNTY）"
+        f"为 {described(ours)}{after}。同一平台迁到另一台主机时 vhost 和数据库前缀不变，不会有此提示；"
+        "确是有意用另一个平台的备份（如平台迁来时改了 vhost 或数据库前缀，或在演练平台上试恢复），"
+        "加 --from-other-platform",
+    )
+
+
+SHA256 = re.compile(r"^[0-9a-f]{64}$")
+SERVICE_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class _ManifestCheck:
+    """Each field of a manifest as `wuyuan backup` writes it (every one of them since the first format)."""
+
+    def __init__(self, folder: Path, path: Path) -> None:
+        self.folder, self.path = folder, path
+        self.root = folder.resolve()
+
+    def bad(self, where: str, why: str) -> BackupError:
+        return BackupError("bad_manifest", f"{self.path} 中的 {where} {why}：备份已损坏或被改动，未做任何改动")
+
+    def whole(self, manifest: dict[str, Any]) -> None:
+        for name in ("vhost", "db_prefix"):
+            self.text(manifest, name, name)
+        if "created_at" in manifest:  # read by nothing since each entry has its own time, but written always
+            self.moment(manifest, "created_at", "created_at")
+        if manifest.get("scope", "all") not in ("all", "chosen"):
+            raise self.bad("scope", "应为 all 或 chosen")
+        if "county" in manifest and not re.fullmatch(r"[0-9]{6}", str(manifest["county"])):
+            raise self.bad("county", "应为6位区划代码")
+        for service, entry in manifest["services"].items():
+            self.entry(service, entry)
+
+    def entry(self, service: str, entry: object) -> None:
+        where = f"services.{service}"
+        if not SERVICE_NAME.fullmatch(service):
+            raise self.bad(where, "不是服务名")
+        if not isinstance(entry, dict):
+            raise self.bad(where, "缺失或不是对象")
+        if entry.get("service", service) != service:
+            raise self.bad(f"{where}.service", f"与其所在的项（{service}）不符")
+        self.text(entry, "database", f"{where}.database")
+        self.moment(entry, "time", f"{where}.time")
+        migrations = entry.get("migrations")
+        if not isinstance(migrations, list) or not all(isinstance(m, str) for m in migrations):
+            raise self.bad(f"{where}.migrations", "缺失或不是文字的列表")
+        dump = entry.get("dump")
+        if not isinstance(dump, dict):
+            raise self.bad(f"{where}.dump", "缺失或不是对象")
+        self.file(dump, f"{where}.dump")
+        secrets = entry.get("secrets")
+        if not isinstance(secrets, list):
+            raise self.bad(f"{where}.secrets", "缺失或不是列表")
+        # A secret is put back into STATE_DIR/secrets under its name (--restore-secrets): only those the service's
+        # data needs, each within its own folder there, so that a manifest cannot name another service's password.
+        needed = {secret.path for secret in needed_secrets(service)}
+        for index, secret in enumerate(secrets):
+            at = f"{where}.secrets[{index}]"
+            if not isinstance(secret, dict):
+                raise self.bad(at, "不是对象")
+            name = self.text(secret, "name", f"{at}.name")
+            if name not in needed:
+                raise self.bad(
+                    f"{at}.name", f"“{name}”不是 {service} 的数据所需的密钥（应为 {'、'.join(sorted(needed))}）"
+                )
+            files = secret.get("files", [])
+            if not isinstance(files, list):
+                raise self.bad(f"{at}.files", "不是列表")
+            for number, listed in enumerate(files):
+                if not isinstance(listed, dict):
+                    raise self.bad(f"{at}.files[{number}]", "不是对象")
+                self.file(listed, f"{at}.files[{number}]", under=f"secrets/{name}")
+
+    def text(self, holder: dict[str, Any], key: str, where: str) -> str:
+        value = holder.get(key)
+        if not isinstance(value, str) or not value:
+            raise self.bad(where, "缺失或不是文字")
+        return value
+
+    def moment(self, holder: dict[str, Any], key: str, where: str) -> None:
+        try:
+            parsed = datetime.fromisoformat(self.text(holder, key, where))
+        except ValueError:
+            raise self.bad(where, "不是 ISO 8601 时间") from None
+        if parsed.tzinfo is None:  # reconcile reads it as the moment of the backup: it must say which zone
+            raise self.bad(where, "没有时区")
+
+    def file(self, listed: dict[str, Any], where: str, under: str = "") -> None:
+        """A file of the backup: a relative path inside the folder (under `under` there), and its sha256."""
+        name = self.text(listed, "file", f"{where}.file")
+        relative = PurePosixPath(name)
+        inside = PurePosixPath(under) if under else None
+        if (
+            "\\" in name
+            or "\x00" in name
+            or relative.is_absolute()
+            or ".." in relative.parts
+            or (inside is not None and relative != inside and inside not in relative.parents)
+        ):
+            within = f"备份目录的 {under}/ 之内" if under else "备份目录之内"
+            raise self.bad(f"{where}.file", f"“{name}”不在{within}（应为其中的相对路径）")
+        # A symbolic link in the backup (the file, or a folder on its way) that leads out of it is refused too.
+        if not (self.folder / name).resolve().is_relative_to(self.root):
+            raise self.bad(f"{where}.file", f"“{name}”经符号链接指向备份目录之外")
+        if not isinstance(listed.get("sha256"), str) or not SHA256.fullmatch(listed["sha256"]):
+            raise self.bad(f"{where}.sha256", "缺失或不是64位十六进制的 sha256")
+        if "bytes" in listed and (type(listed["bytes"]) is not int or listed["bytes"] < 0):
+            raise self.bad(f"{where}.bytes", "不是非负整数")
 
 
 def prune_backups(root: Path, vhost: str, keep: int, manifest: dict[str, Any]) -> list[Path]:

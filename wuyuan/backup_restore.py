@@ -17,7 +17,14 @@ from shared.private_dirs import private_directory
 from shared.workdays import CHINA_TZ
 from wuyuan import supervise
 from wuyuan.agencies import is_managed
-from wuyuan.backup import BackupError, client_binary, read_manifest, run_client, server_info
+from wuyuan.backup import (
+    BackupError,
+    client_binary,
+    other_platform,
+    read_manifest,
+    run_client,
+    server_info,
+)
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
 from wuyuan.restore_case_numbers import (
@@ -44,6 +51,10 @@ class RestoreReport:
     migrations_applied_after: list[str] = field(default_factory=list)
     secrets: list[dict[str, str]] = field(default_factory=list)
     forced: bool = False
+    # intake alone: restored without asking the broker what waits in the coordinator's queues (--skip-queue-check).
+    queue_check_skipped: bool = False
+    # A backup of another platform (its vhost, database prefix or county), restored on purpose.
+    from_other_platform: bool = False
     # intake alone: its counters moved past the numbers the centre holds (restore_case_numbers).
     case_numbers: dict[str, object] | None = None
     # supervision alone: its 文号 series moved past the letters the agencies hold (restore_document_numbers).
@@ -61,23 +72,29 @@ def restore_service(
     force: bool,
     restore_secrets: bool,
     queue_wait: float = DRAIN_WAIT_SECONDS,
+    skip_queue_check: bool = False,
+    from_other_platform: bool = False,
 ) -> RestoreReport:
     """Check the backup, refuse while the service runs (unless forced), then replace its database with the dump.
 
-    Everything the restore needs is checked before anything is replaced: the files, for intake the personal data
-    key its rows are sealed under, the database server and its sessions, and pg_restore.
+    Everything the restore needs is checked before anything is replaced: that the backup is this platform's (unless
+    `from_other_platform`), the files, for intake the personal data key its rows are sealed under and the
+    coordinator's queues (unless `skip_queue_check` or forced), the database server and its sessions, and pg_restore.
     """
     manifest = read_manifest(folder)
     entry = manifest["services"].get(service)
-    if not isinstance(entry, dict):
+    if entry is None:
         held = "、".join(sorted(manifest["services"])) or "无"
         raise BackupError("service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库（其中有：{held}）")
+    elsewhere = other_platform(settings, folder, manifest, service, AFTER["check"])
+    if elsewhere is not None and not from_other_platform:
+        raise elsewhere
     verify_checksums(folder, entry)
     require_sealing_key(settings, service, folder, entry, restore_secrets)
-    backup_time = str(entry.get("time") or manifest.get("created_at"))
+    backup_time = str(entry["time"])
     # intake's case numbers go on after the coordinator's: a coordinator that cannot be read stops it here.
     numbers_since = _china_date(backup_time) - timedelta(days=1) if service == "intake" else None
-    if numbers_since is not None and not force:
+    if numbers_since is not None and not force and not skip_queue_check:
         require_coordinator_drained(settings, queue_wait)  # numbers still queued at the centre are in no database yet
     taken_before = centre_numbers(settings, numbers_since) if numbers_since is not None else None
     # supervision's 文号 go on past those the agencies hold: read now, so that the restore's own time is not spent.
@@ -91,14 +108,18 @@ def restore_service(
         database=settings.database_name(service),
         backup=str(folder),
         backup_time=backup_time,
-        migrations_in_backup=list(entry.get("migrations") or []),
+        migrations_in_backup=list(entry["migrations"]),
         forced=force,
+        queue_check_skipped=numbers_since is not None and (force or skip_queue_check),
+        from_other_platform=elsewhere is not None,
     )
     # A secret missing here goes back before the database is touched: provisioning, which the replacement runs
     # first, would otherwise make a new one (intake's personal data key) that no restored row is sealed under.
     put_back = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.MISSING_HERE,))
     with _as_backup_errors(settings, service, "replace"):
-        _replace_database(settings, service, folder / entry["dump"]["file"], pg_restore)
+        _replace_database(
+            settings, service, folder / entry["dump"]["file"], pg_restore, foreign_roles=elsewhere is not None
+        )
     # Right after the data is back, before anything else can fail: intake's counters go on past the centre's
     # numbers (case_counters is as the first migration made it, whatever the backup's age).
     if numbers_since is not None and taken_before is not None:
@@ -225,11 +246,17 @@ def _sessions(settings: PlatformSettings, service: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _replace_database(settings: PlatformSettings, service: str, dump: Path, pg_restore: Path) -> None:
+def _replace_database(
+    settings: PlatformSettings, service: str, dump: Path, pg_restore: Path, *, foreign_roles: bool = False
+) -> None:
     # The role (with its kept password) and an up-to-date database exist first, as provisioning makes them.
     ensure_databases(settings, [service])
     name = settings.database_name(service)
     restore = [str(pg_restore), "--exit-on-error", "--single-transaction", "--no-password"]
+    if foreign_roles:
+        # Another platform's dump gives its objects to that platform's roles, which need not exist here (nor should
+        # own anything here): restored as the admin, they pass to this service's role when provisioning runs next.
+        restore += ["--no-owner", "--no-privileges"]
     if settings.admin_is_the_role(service):
         # A role that owns its database but may create none (CloudNativePG): restored in place.
         run_client([*restore, "--clean", "--if-exists", str(dump)], settings.admin_database_url(service), service)

@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, TypeVar
+from urllib.parse import urlsplit
 
 import click
 import requests
@@ -224,6 +225,40 @@ def toml_error_text(error: tomllib.TOMLDecodeError) -> str:
     if found:
         return f"不是有效的 TOML：文件在结尾处不完整（{found.group(1)}）"
     return f"不是有效的 TOML（{text}）"
+
+
+# --- the database server ------------------------------------------------------------------------------------
+
+# PostgreSQL's refusal of a connection when it has max_connections already (SQLSTATE 53300): "sorry, too many clients
+# already", or, with only the slots kept for superusers left, "remaining connection slots are reserved for …".
+_SERVER_FULL = re.compile(r"too many clients already|remaining connection slots are reserved", re.IGNORECASE)
+TOO_MANY_CONNECTIONS = "53300"
+
+
+def database_full(error: BaseException, database_url: str) -> CommandError | None:
+    """CommandError `database_full` when `error` (or what it wraps) is the server refusing a connection for want of a
+    free one, naming the server; None for any other error. Said so, an operator does not go looking for a platform
+    that is not running: the platform runs, and its services hold the connections."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if getattr(cause, "sqlstate", None) == TOO_MANY_CONNECTIONS or _SERVER_FULL.search(str(cause)):
+            break
+        cause = cause.__cause__ or cause.__context__
+    else:
+        return None
+    parts = urlsplit(database_url)
+    try:
+        server = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+    except ValueError:  # a port that is not a number
+        server = parts.hostname or "?"
+    return CommandError(
+        "database_full",
+        f"数据库服务器 {server} 的连接已满（已达 max_connections），本命令连不上：平台未必有问题，是连接被占满了。"
+        "请稍后重试；或查看谁占着连接（SELECT usename, datname, count(*) FROM pg_stat_activity GROUP BY 1, 2）"
+        "并停掉不用的程序；长期不够时由数据库管理员调大 max_connections（postgresql.conf，重启数据库后生效），"
+        "或减小各服务的连接池（WUYUAN_DB_POOL_SIZE）",
+        detail=" ".join(str(error).split()),
+    )
 
 
 # --- the services' answers ---------------------------------------------------------------------------------

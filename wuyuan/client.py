@@ -227,6 +227,11 @@ class PlatformClient:
         try:
             accounts = ensure_accounts(settings, working_accounts(settings))
         except StoreUnavailable as exc:
+            from wuyuan.cli_errors import database_full  # it words this client's errors: imported only when needed
+
+            full = database_full(exc, settings.pg_admin_url_of("identity"))
+            if full is not None:  # the platform runs: its services hold every connection the server has
+                raise SignInError(full.code, full.message, full.detail) from None
             raise SignInError(
                 "working_accounts_unavailable",
                 f"连不上身份认证（identity）的数据库，无法建立演示账号：{exc}；平台是否已经 wuyuan up？",

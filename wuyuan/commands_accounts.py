@@ -9,7 +9,7 @@ import click
 
 from shared import wording
 from shared.contracts.json_values import json_default
-from wuyuan.cli_errors import load_settings
+from wuyuan.cli_errors import database_full, load_settings
 from wuyuan.settings import PlatformSettings
 
 # The same names the console gives the roles.
@@ -105,8 +105,9 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
     return list(units)
 
 
-class _AccountCommands(click.Group):
-    """Account commands reach the identity service's database: when it cannot be reached, say so plainly."""
+class _AccountCommand(click.Command):
+    """An account command reaches the identity service's database: when it cannot be reached, say so plainly (under
+    the command's --json too, which only its own context knows)."""
 
     def invoke(self, ctx: click.Context) -> object:
         from shared.persistence.errors import StoreUnavailable
@@ -114,10 +115,20 @@ class _AccountCommands(click.Group):
         try:
             return super().invoke(ctx)
         except StoreUnavailable as exc:
+            full = database_full(exc, load_settings().pg_admin_url_of("identity"))
+            if full is not None:  # the platform runs: its services hold every connection the server has
+                full.as_json = bool(ctx.params.get("as_json"))
+                raise full from None
             raise click.ClickException(
                 f"连不上身份认证（identity）的数据库：{exc}\n平台是否已经 wuyuan up 或 wuyuan provision？"
                 "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）"
             ) from None
+
+
+class _AccountCommands(click.Group):
+    """`wuyuan account`: each of its commands says plainly when the identity database cannot be reached."""
+
+    command_class = _AccountCommand
 
 
 @click.group("account", cls=_AccountCommands)

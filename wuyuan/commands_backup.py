@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import click
 
+from shared import clock
 from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
@@ -96,7 +97,11 @@ SOURCE_WORDS = {
 @click.command("restore")
 @click.argument("service", metavar="SERVICE")
 @click.option("--from", "folder", required=True, type=FOLDER, help="备份目录")
-@click.option("--force", is_flag=True, help="即使平台仍在运行该服务或其数据库仍有连接也恢复")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="即使平台仍在运行该服务或其数据库仍有连接也恢复（恢复 intake 时也不查综合协调组的队列）",
+)
 @click.option("--restore-secrets", is_flag=True, help="同时恢复备份中的密钥（与现有不同的，现有的另存后替换）")
 @click.option(
     "--queue-wait",
@@ -105,9 +110,27 @@ SOURCE_WORDS = {
     show_default=True,
     help="恢复 intake 前，最多等待综合协调组处理完其收件队列的秒数",
 )
+@click.option(
+    "--skip-queue-check",
+    is_flag=True,
+    help="恢复 intake 时不向 RabbitMQ 查综合协调组收件队列中等待的登记（其余检查照做）；仅在确知该队列已空时使用，"
+    "否则其中登记的编号会再次发给新案件、被综合协调组以重号拒收",
+)
+@click.option(
+    "--from-other-platform",
+    is_flag=True,
+    help="备份的 vhost、数据库前缀或区划与本平台不同也恢复（有意用另一个平台的备份时）；同一平台换主机无需此项",
+)
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
 def restore_command(
-    service: str, folder: Path, force: bool, restore_secrets: bool, queue_wait: float, as_json: bool
+    service: str,
+    folder: Path,
+    force: bool,
+    restore_secrets: bool,
+    queue_wait: float,
+    skip_queue_check: bool,
+    from_other_platform: bool,
+    as_json: bool,
 ) -> None:
     """从备份恢复一个服务的数据库（先核对校验和）.
 
@@ -121,7 +144,14 @@ def restore_command(
     [service] = _require_services(settings, (service,))
     try:
         report = restore_service(
-            settings, service, folder, force=force, restore_secrets=restore_secrets, queue_wait=queue_wait
+            settings,
+            service,
+            folder,
+            force=force,
+            restore_secrets=restore_secrets,
+            queue_wait=queue_wait,
+            skip_queue_check=skip_queue_check,
+            from_other_platform=from_other_platform,
         )
     except BackupError as error:
         _fail(as_json, error.code, str(error))
@@ -131,6 +161,13 @@ def restore_command(
         return
     # Staff read Beijing time, as everywhere else; --json keeps the manifest's ISO time.
     click.echo(f"已将 {service} 的数据库 {report.database} 恢复到备份时点 {local_time(report.backup_time)}")
+    if report.from_other_platform:
+        click.echo("  所用备份是另一个平台的（--from-other-platform）")
+    if report.queue_check_skipped:
+        click.echo(
+            f"  未核对综合协调组收件队列中等待的登记（{'--force' if report.forced else '--skip-queue-check'}）："
+            "如有，其编号可能再次发给新登记的案件，须留意死信（wuyuan dlq list）"
+        )
     if report.migrations_applied_after:
         click.echo(f"  补做迁移：{'、'.join(report.migrations_applied_after)}")
     for line in secret_lines(report.secrets):
@@ -144,8 +181,10 @@ def restore_command(
         start = "`wuyuan up -d`（各服务按恢复的密钥重新启动），然后 "
     else:
         start = "" if report.forced else f"`wuyuan start {service}`，然后 "
+    # Where the backup's folder cannot be read (Kubernetes' wuyuan-ops has no backups volume), its time does as well.
+    since = f"（读不到该备份目录处，如 wuyuan-ops：--since {since_of(report.backup_time)}）"
     if service in settings.registry.agency_services() or service in FOLLOWERS:
-        click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`")
+        click.echo(f"下一步：{start}`wuyuan reconcile {service} --backup {folder}`{since}")
     elif service == "coordinator":
         # Its decisions since the backup cannot come back through messages (wuyuan reconcile refuses it): the
         # others go back to the same backup, behind the coordinator's dump, and are reconciled one by one.
@@ -153,9 +192,18 @@ def restore_command(
             "下一步：其余各服务也恢复到这份备份（先 intake，再各机构、stability，最后 supervision），"
             f"然后 `wuyuan up -d`，再逐一对账：`wuyuan reconcile 机构服务 --backup {folder}`（每个机构一次，"
             "stability 也在其中），然后 supervision、intake 同样各一次"
+            "（读不到该备份目录处，如 wuyuan-ops，改用 --since 给出各服务恢复时所报的备份时点）"
         )
     elif start:
         click.echo(f"下一步：{start.removesuffix('，然后 ')}")
+
+
+def since_of(backup_time: str) -> str:
+    """A backup's time as `wuyuan reconcile --since` takes it, in Beijing time: cut to the second, never later than
+    the backup (a moment earlier only lists and sends again a moment more, which is harmless)."""
+    moment = datetime.fromisoformat(backup_time)
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(CHINA_TZ).replace(microsecond=0).isoformat()
 
 
 SERIES_WORDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
@@ -233,16 +281,23 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
     "--since",
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
     metavar="YYYY-MM-DDTHH:mm:ss[+08:00]",
-    help="所恢复备份的时间（不带时区时按北京时间）",
+    help="所恢复备份的时间（不带时区时按北京时间；不能晚于现在；wuyuan restore 的“下一步”中有）",
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
+@click.option(
+    "--from-other-platform",
+    is_flag=True,
+    help="--backup 的备份是另一个平台的（vhost、数据库前缀或区划不同）也用其时间（与 wuyuan restore 的同名选项配合）",
+)
 @click.option(
     "--json",
     "as_json",
     is_flag=True,
     help="机器可读的 JSON 输出（对账报告；机构的另含 followed 一项：其他服务重发的消息）",
 )
-def reconcile_command(service: str, since: datetime | None, folder: Path | None, as_json: bool) -> None:
+def reconcile_command(
+    service: str, since: datetime | None, folder: Path | None, from_other_platform: bool, as_json: bool
+) -> None:
     """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
 
     机构服务（如
@@ -253,7 +308,7 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
 
     supervision、stability、intake：其他各服务把自恢复时间点前一天起、可能发给它的消息（不给时间点则发件箱中仍保留的全部）以原编号重发，已收到的服务会跳过。综合协调组本身不能这样对账。
     """
-    from wuyuan.backup import read_manifest
+    from wuyuan.backup import other_platform, read_manifest
     from wuyuan.cli_errors import platform_failure
     from wuyuan.client import PlatformError, ServiceUnreachable
     from wuyuan.labels import Names
@@ -275,16 +330,24 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
         raise CommandUsageError("both_since_and_backup", "--since 与 --backup 只能给一个")
     if folder is not None:
         try:
-            entry = read_manifest(folder)["services"].get(service)
+            manifest = read_manifest(folder)
         except BackupError as error:
             _fail(as_json, error.code, str(error))
             return
-        if not isinstance(entry, dict) or not entry.get("time"):
+        entry = manifest["services"].get(service)
+        if entry is None:
             _fail(as_json, "service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库，无从得知恢复时间点")
             return
-        since = datetime.fromisoformat(entry["time"])
+        # Another platform's folder is most likely the wrong one: its time is not when this service went back to.
+        elsewhere = other_platform(settings, folder, manifest, service, "；未对账")
+        if elsewhere is not None and not from_other_platform:
+            _fail(as_json, elsewhere.code, str(elsewhere))
+            return
+        since = datetime.fromisoformat(entry["time"])  # read_manifest holds it to a time with its offset
     if since is not None and since.tzinfo is None:  # typed by staff, who read Beijing time everywhere
         since = since.replace(tzinfo=CHINA_TZ)
+    if since is not None:
+        _refuse_a_time_to_come(since, folder, service, as_json)
     if service not in settings.registry.agency_services():
         _reconcile_follower(settings, service, since, as_json)
         return
@@ -314,6 +377,32 @@ def reconcile_command(service: str, since: datetime | None, folder: Path | None,
         click.echo(json.dumps({**report, "followed": followed}, ensure_ascii=False, indent=2))
     else:
         _show_followed(settings, followed)
+
+
+def _refuse_a_time_to_come(since: datetime, folder: Path | None, service: str, as_json: bool) -> None:
+    """A time later than now would leave out what happened between the backup and it: the report would list less for
+    officers to redo, and less would be sent again, with nothing to say so."""
+    now = clock.now()
+    if since <= now:
+        return
+    given, current = _beijing(since), _beijing(now)
+    if folder is None:
+        raise CommandUsageError(
+            "since_in_future",
+            f"--since 给的时间 {given}（北京时间）晚于现在（{current}）：对账补的是备份时点之后的事，"
+            "给将来的时间会漏掉其间要重办、重发的内容。请给所恢复备份的时间（见 wuyuan restore 输出的“下一步”，"
+            f"或备份目录中 manifest.json 的 services.{service}.time）",
+        )
+    _fail(
+        as_json,
+        "since_in_future",
+        f"备份 {folder} 中 {service} 的时间 {given}（北京时间）晚于现在（{current}）：做备份的主机或本机的时钟不准？"
+        "核对后用 --since 给出备份的实际时间；未对账",
+    )
+
+
+def _beijing(moment: datetime) -> str:
+    return moment.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _followed(

@@ -138,8 +138,7 @@ def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str
     left = ""
     if referral["status"] in OPEN_REFERRALS and referral.get("paused"):
         # A paused clock runs no countdown, whatever the old deadline: it moves on when the clock resumes.
-        reason = label(PAUSE_REASONS, referral.get("pause_reason")) or "原因未记录"
-        left = f"计时已暂停（{reason}），恢复后顺延"
+        left = _paused_text([referral])
     elif referral["status"] in OPEN_REFERRALS:
         deadline = countdown(referral.get("due_at"), now, referral.get("issued_at"))
         left = _styled(deadline, deadline.text) if deadline.text else ""
@@ -151,6 +150,12 @@ def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str
         (local_time(referral.get("due_at")) or "-") + (PROVISIONAL_MARK if referral.get("due_provisional") else ""),
         left,
     ]
+
+
+def _paused_text(paused: list[JsonObject]) -> str:
+    """'计时已暂停（等待当事人），恢复后顺延': the clocks stopped, by why."""
+    reasons = dict.fromkeys(label(PAUSE_REASONS, r.get("pause_reason")) or "原因未记录" for r in paused)
+    return f"计时已暂停（{'、'.join(reasons)}），恢复后顺延"
 
 
 def _print_case(case: JsonObject, names: Names, people: Mapping[str, str]) -> None:
@@ -251,15 +256,25 @@ def case_list(
         "limit": str(limit),
         "offset": str(offset) if offset else None,
     }
-    answer = ask_platform(
-        settings, "coordinator", lambda client: client.cases({k: v for k, v in query.items() if v is not None})
-    )
+    # The list gives each case's earliest deadline of its round, a paused referral's too, whose clock stands still:
+    # the referrals of the cases that show one say which clocks run (the case page's countdown, case by case).
+    referrals: dict[str, list[JsonObject]] = {}
+
+    def read(client: PlatformClient) -> JsonObject:
+        answer = client.cases({k: v for k, v in query.items() if v is not None})
+        if not as_json and "fields" not in answer and "error" not in answer:
+            for row in answer.get("cases") or []:
+                if row.get("next_due_at"):
+                    referrals[row["case_id"]] = client.case(row["case_id"]).get("referrals") or []
+        return answer
+
+    answer = ask_platform(settings, "coordinator", read)
     if "fields" in answer or "error" in answer:
         raise refusal_error(answer, 400, "coordinator", settings, Refusals("查询条件有误：", QUERY_OPTIONS))
     if as_json:
         _echo_json(answer)
         return
-    for line in _list_lines(answer, names, clock.now(), offset):
+    for line in _list_lines(answer, names, clock.now(), offset, referrals):
         click.echo(line)
 
 
@@ -279,13 +294,20 @@ def _place_code(place: str, names: Names, option: str = "--place") -> str:
     )
 
 
-def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) -> list[str]:
+def _list_lines(
+    answer: JsonObject,
+    names: Names,
+    now: datetime,
+    offset: int,
+    referrals: Mapping[str, list[JsonObject]] | None = None,
+) -> list[str]:
     cases: list[JsonObject] = answer.get("cases") or []
     total = int(answer.get("total", len(cases)))
     lines = []
     if cases:
         headers = ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
-        lines += table(headers, [_list_row(row, names, now) for row in cases])
+        known = referrals or {}
+        lines += table(headers, [_list_row(row, names, now, known.get(str(row.get("case_id")))) for row in cases])
         lines += ["", f"共{total}件，显示第{offset + 1}–{offset + len(cases)}件"]
     elif total:
         lines.append(f"共{total}件，第{offset + 1}件起没有了")
@@ -298,11 +320,7 @@ def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) ->
     return lines
 
 
-def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
-    due = row.get("next_due_at")
-    deadline = countdown(due, now)
-    mark = PROVISIONAL_MARK if row.get("next_due_provisional") else ""
-    cell = f"{local_time(due)}{mark} {deadline.text}".strip() if due else "-"
+def _list_row(row: JsonObject, names: Names, now: datetime, referrals: list[JsonObject] | None = None) -> list[str]:
     return [
         str(row.get("case_id", "")),
         local_time(row.get("registered_at")),
@@ -311,8 +329,27 @@ def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
         label(CATEGORIES, row.get("category")),
         names.place(row.get("division_code")),
         names.unit(row.get("lead_unit")) or "-",
-        _styled(deadline, cell, bool(row.get("overdue"))) if due else cell,
+        _deadline_cell(row, now, referrals),
     ]
+
+
+def _deadline_cell(row: JsonObject, now: datetime, referrals: list[JsonObject] | None) -> str:
+    """The case's next deadline that runs, with its countdown; said paused, as on the case's page, when every open
+    referral of its round has its clock stopped. Without its referrals, the list's own deadline."""
+    due, provisional = row.get("next_due_at"), bool(row.get("next_due_provisional"))
+    if not due:
+        return "-"
+    if referrals is not None:
+        open_now = [r for r in referrals if r.get("round") == row.get("round") and r.get("status") in OPEN_REFERRALS]
+        running = [r for r in open_now if not r.get("paused")]
+        if open_now and not running:
+            return _styled(Countdown("", "paused"), _paused_text(open_now), bool(row.get("overdue")))
+        if running:
+            first = min(running, key=lambda r: datetime.fromisoformat(str(r["due_at"])))
+            due, provisional = first["due_at"], bool(first.get("due_provisional"))
+    deadline = countdown(due, now)
+    cell = f"{local_time(due)}{PROVISIONAL_MARK if provisional else ''} {deadline.text}".strip()
+    return _styled(deadline, cell, bool(row.get("overdue")))
 
 
 def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None) -> list[str]:

@@ -3,6 +3,7 @@
 import json
 import re
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import click
@@ -10,7 +11,29 @@ import click
 from wuyuan.cli_errors import CommandError, load_settings, services_named
 from wuyuan.settings import OPERATOR, PlatformSettings
 
+if TYPE_CHECKING:  # the broker's libraries load only for the commands that use them
+    from wuyuan.dead_letters import DeadLetter
+
 ACCESS_REFUSED = 403  # the AMQP reply code of a login the broker refused
+# A receiver's business rule refused the message (shared/messaging/consumer.py: "rejected: <code>: <why>").
+RULE_REFUSAL = re.compile(r"^rejected: [a-z_]+: ")
+# What a terminal acts on rather than shows: C0 and C1 controls (ESC, BEL, CR, LF …), DEL, the line and paragraph
+# separators, and the bidirectional overrides that reorder what follows them.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """Text another party wrote, safe to print on an operator's terminal: each control character as its escape
+    ('\\x1b', '\\n', '\\u202e'), so that it can neither drive the terminal nor begin a line of its own."""
+
+    def escaped(found: re.Match[str]) -> str:
+        char = found.group()
+        if char in _NAMED:
+            return _NAMED[char]
+        return f"\\x{ord(char):02x}" if ord(char) < 0x100 else f"\\u{ord(char):04x}"
+
+    return _CONTROLS.sub(escaped, text)
 
 
 def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
@@ -110,15 +133,30 @@ def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
         click.echo("没有死信")
         return
     for letter in letters:
+        # The type, id, time and reason come with the message, from whoever sent it: shown escaped, never acted on.
         click.echo(
-            f"{service_label(settings, letter.service)}（{letter.service}）  {letter.message_type or '?'}"
-            f"  {letter.message_id or '-'}  {local_time(letter.dead_at)}"
+            f"{service_label(settings, letter.service)}（{letter.service}）  {printable(letter.message_type or '?')}"
+            f"  {printable(letter.message_id or '-')}  {printable(local_time(letter.dead_at))}"
         )
         worded = reason_in_chinese(letter.reason)
-        click.echo(f"    原因：{worded}" if worded else f"    原因（服务原话）：{letter.reason}")
+        click.echo(f"    原因：{worded}" if worded else f"    原因（服务原话）：{printable(letter.reason)}")
         if worded:
-            click.echo(f"    服务原话：{letter.reason}")
-        click.echo(f"    不予重放：{letter.refused}" if letter.refused else "    可重放：排除原因后 wuyuan dlq replay")
+            click.echo(f"    服务原话：{printable(letter.reason)}")
+        click.echo(f"    {what_to_do(letter)}")
+
+
+def what_to_do(letter: "DeadLetter") -> str:
+    """Whether replay can help. A refusal by a business rule (`rejected: <code>: …`) is the receiver's answer to the
+    message as it is: replayed unchanged it is refused again, so its sender must correct it and send it anew; replay
+    stays possible for when the receiver's state has changed since (e.g. a record corrected by hand)."""
+    if letter.refused:
+        return f"不予重放：{printable(letter.refused)}"
+    if RULE_REFUSAL.match(letter.reason):
+        return (
+            "须由发送方更正后重新发送：这是接收方按业务规则的拒收，原样重放只会再次拒收、回到死信"
+            "（接收方的数据已改正、规则不再拒收时，仍可 wuyuan dlq replay）"
+        )
+    return "可重放：排除原因后 wuyuan dlq replay"
 
 
 @dlq.command("replay")
@@ -147,4 +185,6 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
     click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
         label = service_label(settings, refused.service)
-        click.echo(f"不予重放 {label}（{refused.service}）{refused.message_id or '-'}：{refused.why}")
+        click.echo(
+            f"不予重放 {label}（{refused.service}）{printable(refused.message_id or '-')}：{printable(refused.why)}"
+        )

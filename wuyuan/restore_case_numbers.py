@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from urllib.parse import urlsplit
 
 import psycopg
 from amqp.exceptions import AMQPError, ChannelError
@@ -145,11 +146,7 @@ def require_coordinator_drained(
         try:
             count = count_waiting(settings)
         except (OSError, AMQPError) as exc:
-            raise BackupError(
-                "centre_queue_unreadable",
-                "恢复 intake 前需确认综合协调组（coordinator）收件队列中没有尚未入库的登记，但连不上 RabbitMQ"
-                f"（{type(exc).__name__}）；数据库未做任何改动。确需立即恢复，加 --force",
-            ) from None
+            raise BackupError("centre_queue_unreadable", _queue_unreadable(settings, exc)) from None
         if count == 0:
             return
         if clock() >= give_up:
@@ -158,6 +155,40 @@ def require_coordinator_drained(
                 f"综合协调组（coordinator）的收件队列 {inbox_queue('coordinator')} 中还有 {count} 条消息未处理，"
                 "其中可能有已编号、尚未入库的登记：现在恢复，新登记的案件会再次用到这些编号。请先让 coordinator "
                 "运行并处理完队列（`wuyuan status`；队列深度见 rabbitmq_queue_messages_ready），再恢复；"
-                "数据库未做任何改动。确需立即恢复，加 --force",
+                "数据库未做任何改动。确需立即恢复（接受上述重号），加 --skip-queue-check",
             )
         sleep(1.0)
+
+
+ACCESS_REFUSED = 403  # AMQP's reply code for a login the broker refused
+NOT_ALLOWED = 530  # …and for a vhost the user may not open (or that does not exist)
+
+
+def _queue_unreadable(settings: PlatformSettings, error: Exception) -> str:
+    """Why the broker could not be asked, naming the setting and its host:port (never the password it holds), and
+    the narrow way past this one check with what it risks."""
+    parts = urlsplit(settings.amqp_admin_uri)
+    try:
+        host = parts.hostname or "127.0.0.1"
+        where = f"{f'[{host}]' if ':' in host else host}:{parts.port or 5672}"
+    except ValueError:  # a port that is not a number
+        where = parts.hostname or "?"
+    code = getattr(error, "reply_code", None)
+    if code == ACCESS_REFUSED:
+        why = f"RabbitMQ 拒绝以用户 {parts.username or 'guest'} 登录：其中的用户名或密码不对"
+    elif code == NOT_ALLOWED:
+        why = f"该用户不能打开 vhost {settings.vhost}（vhost 不存在，或该用户没有权限）"
+    else:
+        said = " ".join(str(error).split())
+        if parts.password:
+            said = said.replace(parts.password, "***")
+        why = f"连不上（{type(error).__name__}{f'：{said}' if said else ''}）"
+    # Unset, the setting falls back to a broker on this machine: in a pod that is nobody, and the operator should know.
+    given = "" if "amqp_admin_uri" in settings.model_fields_set else "（未设置，用的是默认的本机地址）"
+    return (
+        f"恢复 intake 前需确认综合协调组（coordinator）的收件队列 {inbox_queue('coordinator')} 中没有尚未入库的登记，"
+        f"但无法经 WUYUAN_AMQP_ADMIN_URI{given}向 RabbitMQ（{where}）查询：{why}；数据库未做任何改动。"
+        "请改正 WUYUAN_AMQP_ADMIN_URI 后重试（Kubernetes：恢复 Job 须由 CronJob wuyuan-backup 生成，其中有此设置）。"
+        "确知该队列已空（如在 RabbitMQ 管理界面看过），可加 --skip-queue-check 只跳过这一项："
+        "若队列中仍有登记，其编号会再次发给新登记的案件，综合协调组将以重号拒收"
+    )

@@ -108,3 +108,24 @@ def test_a_coordinator_database_that_cannot_be_read_stops_the_restore_before_any
 
     assert refused.value.code == "case_numbers_unreadable"
     assert "数据库未做任何改动" in str(refused.value)
+
+
+def test_a_broker_refusing_the_admin_uris_login_is_named_by_setting_and_address_never_by_its_password(tmp_path):
+    """The real RabbitMQ, asked with a password it does not know: the restore of intake stops before anything
+    changes, saying which setting and which host:port, and how to get past this one check."""
+    from urllib.parse import urlsplit
+
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    real = urlsplit(PlatformSettings().amqp_admin_uri)
+    wrong = real._replace(netloc=f"{real.username}:Not-Its-Password-4c1d@{real.hostname}:{real.port or 5672}")
+    settings = PlatformSettings(state_dir=tmp_path / "state", amqp_admin_uri=wrong.geturl())
+
+    with pytest.raises(BackupError) as refused:
+        require_coordinator_drained(settings, wait=0)
+
+    said = str(refused.value)
+    assert refused.value.code == "centre_queue_unreadable"
+    assert f"WUYUAN_AMQP_ADMIN_URI向 RabbitMQ（{real.hostname}:{real.port or 5672}）" in said
+    assert f"拒绝以用户 {real.username} 登录" in said
+    assert "Not-Its-Password-4c1d" not in said and "--skip-queue-check" in said

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.unit.wuyuan.backup_folders import backup_folder, service_entry, write, write_manifest
 from wuyuan.backup import (
     FORMAT,
     MANIFEST,
@@ -21,12 +22,6 @@ from wuyuan.backup_restore import _settle_secrets, verify_checksums
 from wuyuan.backup_secrets import NeededSecret, SecretState, compare_secrets, needed_secrets, secret_files, sha256_of
 from wuyuan.commands_backup import secret_lines
 from wuyuan.settings import PlatformSettings
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_intake_is_backed_up_with_both_of_its_keys_and_every_service_with_its_role_password():
@@ -68,16 +63,9 @@ def test_a_different_secret_is_reported_and_left_alone_without_the_flag():
     ]
 
 
-def manifest_with(folder: Path, dump: Path) -> dict:
-    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": []}
-    manifest = {"format": FORMAT, "created_at": "2026-12-04T20:00:00+00:00", "services": {"court_link": entry}}
-    write(folder / MANIFEST, json.dumps(manifest))
-    return entry
-
-
 def test_a_dump_changed_after_the_backup_is_refused(tmp_path):
-    dump = write(tmp_path / "court_link.dump", "PGDMP as written")
-    entry = manifest_with(tmp_path, dump)
+    entry = backup_folder(tmp_path, "court_link")["services"]["court_link"]
+    dump = tmp_path / "court_link.dump"
     verify_checksums(tmp_path, entry)
     dump.write_text("PGDMP changed")
     with pytest.raises(BackupError, match=re.escape("court_link.dump 的 sha256 与清单不符")) as refused:
@@ -120,9 +108,7 @@ def test_a_backup_folder_that_does_not_exist_is_said_to_be_missing(tmp_path):
 
 
 def whole_backup(folder: Path, *services: str, scope: str | None = "all") -> dict:
-    manifest = {"format": FORMAT, "services": {s: {} for s in services}}
-    write(folder / MANIFEST, json.dumps(manifest if scope is None else {**manifest, "scope": scope}))
-    return manifest if scope is None else {**manifest, "scope": scope}
+    return backup_folder(folder, *services, scope=scope)
 
 
 def test_only_this_platforms_oldest_whole_backups_of_the_same_kind_beyond_keep_are_removed(tmp_path):
@@ -220,3 +206,126 @@ def test_the_coordinator_is_dumped_after_every_other_service_so_no_agency_of_a_b
     assert order[-1] == "coordinator"
     assert [s for s in order if s != "coordinator"] == [s for s in platform if s != "coordinator"]
     assert dumped_in_order(["court_link", "intake"]) == ["court_link", "intake"]
+
+
+# --- a manifest read whole, every file inside the backup ---------------------------------------------------
+
+
+def manifest_changed(folder: Path, change) -> None:
+    """A backup of the court's database whose manifest `change` altered, as a damaged or forged copy would be."""
+    manifest = backup_folder(folder, "court_link")
+    change(manifest["services"]["court_link"])
+    write_manifest(folder, manifest)
+
+
+@pytest.mark.parametrize(
+    ("change", "names"),
+    [
+        (lambda entry: entry.pop("dump"), "services.court_link.dump 缺失或不是对象"),
+        (lambda entry: entry["dump"].pop("file"), "services.court_link.dump.file 缺失或不是文字"),
+        (lambda entry: entry["dump"].update(sha256="not-a-digest"), "services.court_link.dump.sha256"),
+        (lambda entry: entry.pop("time"), "services.court_link.time 缺失或不是文字"),
+        (lambda entry: entry.update(time="2026-12-06 02:30:41"), "services.court_link.time 没有时区"),
+        (lambda entry: entry.update(migrations="0001_initial"), "services.court_link.migrations"),
+        (
+            lambda entry: entry.update(secrets={"name": "postgres/court_link"}),
+            "services.court_link.secrets 缺失或不是列表",
+        ),
+        (lambda entry: entry.update(database=None), "services.court_link.database"),
+    ],
+)
+def test_a_manifest_entry_without_a_field_restore_reads_is_refused_naming_the_entry_and_the_field(
+    tmp_path, change, names
+):
+    manifest_changed(tmp_path, change)
+
+    with pytest.raises(BackupError) as refused:
+        read_manifest(tmp_path)
+
+    assert refused.value.code == "bad_manifest"
+    assert names in str(refused.value) and "备份已损坏或被改动" in str(refused.value)
+
+
+def test_a_manifest_of_another_service_than_its_own_entry_or_of_no_platform_is_refused(tmp_path):
+    manifest = backup_folder(tmp_path, "court_link")
+    manifest["services"]["court_link"]["service"] = "coordinator"
+    write_manifest(tmp_path, manifest)
+    with pytest.raises(BackupError, match=re.escape("services.court_link.service 与其所在的项（court_link）不符")):
+        read_manifest(tmp_path)
+
+    write_manifest(tmp_path, {**backup_folder(tmp_path, "court_link"), "vhost": ""})
+    with pytest.raises(BackupError, match="中的 vhost 缺失或不是文字") as refused:
+        read_manifest(tmp_path)
+    assert refused.value.code == "bad_manifest"
+
+
+# What a forged manifest would point at; never opened, whatever its checksum says.
+SOME_DIGEST = "5f1e0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f5f1e0c9b8a7d6e5f4a3b2c1d"
+
+
+@pytest.mark.parametrize(
+    "outside", ["../../../../etc/hostname", "/etc/hostname", "secrets/../../../etc/hostname", "..\\..\\etc\\hostname"]
+)
+def test_a_dump_named_outside_the_backup_folder_is_refused_before_it_is_read(tmp_path, outside):
+    folder = tmp_path / "backups" / "wuyuan-wuyuan-20261205T183000123456Z"
+    manifest_changed(folder, lambda entry: entry["dump"].update(file=outside, sha256=SOME_DIGEST))
+
+    with pytest.raises(BackupError) as refused:
+        read_manifest(folder)
+
+    assert refused.value.code == "bad_manifest"
+    assert f"services.court_link.dump.file “{outside}”不在备份目录之内" in str(refused.value)
+
+
+def test_a_symbolic_link_in_the_backup_that_leads_out_of_it_is_refused(tmp_path):
+    outside = write(tmp_path / "elsewhere" / "hostname", "another machine's file")
+    folder = tmp_path / "backup"
+    manifest_changed(folder, lambda entry: entry["dump"].update(sha256=sha256_of(outside)))
+    (folder / "court_link.dump").unlink()
+    (folder / "court_link.dump").symlink_to(outside)
+
+    with pytest.raises(BackupError, match=re.escape("“court_link.dump”经符号链接指向备份目录之外")) as refused:
+        read_manifest(folder)
+    assert refused.value.code == "bad_manifest"
+
+    # A folder on the way counts as much as the file: secrets/ linked to the state directory's own keys.
+    folder = tmp_path / "another-backup"
+    state = tmp_path / "state" / "secrets"
+    key = write(state / "postgres" / "court_link", "the password in use")
+    files = [{"file": "secrets/postgres/court_link", "sha256": sha256_of(key)}]
+    entry = service_entry(folder, "court_link", secrets=[{"name": "postgres/court_link", "files": files}])
+    write_manifest(folder, {**backup_folder(folder, "court_link"), "services": {"court_link": entry}})
+    (folder / "secrets").symlink_to(state)
+    with pytest.raises(
+        BackupError, match=re.escape("secrets[0].files[0].file “secrets/postgres/court_link”经符号链接")
+    ):
+        read_manifest(folder)
+
+
+def test_a_secret_is_only_ever_one_the_service_needs_and_within_its_own_folder(tmp_path):
+    """--restore-secrets writes each into STATE_DIR/secrets: a forged manifest must not reach another's password."""
+    folder = tmp_path / "backup"
+    other = write(folder / "secrets" / "postgres" / "coordinator", "a password of the coordinator's")
+    listed = [{"file": "secrets/postgres/coordinator", "sha256": sha256_of(other)}]
+
+    manifest_changed(folder, lambda entry: entry.update(secrets=[{"name": "postgres/court_link", "files": listed}]))
+    with pytest.raises(BackupError, match="不在备份目录的 secrets/postgres/court_link/ 之内") as refused:
+        read_manifest(folder)
+    assert refused.value.code == "bad_manifest"
+
+    manifest_changed(folder, lambda entry: entry.update(secrets=[{"name": "postgres/coordinator", "files": listed}]))
+    with pytest.raises(BackupError, match="“postgres/coordinator”不是 court_link 的数据所需的密钥"):
+        read_manifest(folder)
+
+
+def test_a_whole_backup_as_wuyuan_backup_writes_it_is_read_as_it_is(tmp_path):
+    key = write(tmp_path / "secrets" / "token-signing" / "key-1.pem", "a signing key")
+    files = [{"file": "secrets/token-signing/key-1.pem", "sha256": sha256_of(key)}]
+    identity = service_entry(
+        tmp_path, "identity", secrets=[{"name": "token-signing", "source": "kept", "files": files}]
+    )
+    manifest = backup_folder(tmp_path, "court_link", "intake", county="430426")
+    manifest["services"]["identity"] = identity
+    write_manifest(tmp_path, manifest)
+
+    assert read_manifest(tmp_path) == manifest

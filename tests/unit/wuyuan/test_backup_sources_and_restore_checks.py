@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from wuyuan.backup import FORMAT, MANIFEST, BackupError, _copy_secrets
+from tests.unit.wuyuan.backup_folders import backup_folder, service_entry, write, write_manifest
+from wuyuan.backup import BackupError, _copy_secrets
 from wuyuan.backup_restore import _as_backup_errors, require_sealing_key
 from wuyuan.backup_secrets import Source, needed_secrets, secret_source, sha256_of
 from wuyuan.commands_backup import restore_command
@@ -19,12 +20,6 @@ PERSONAL_DATA_KEY = "q7Jr8xvQpVnD2b0cT6mH1sKfL9aYwE3uZgN5oRiPjXk="
 PARTY_KEY = "5f1e0c9b8a7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f"
 # Nothing listens on port 1: a database server that does not answer.
 NO_SERVER = "postgresql://postgres@127.0.0.1:1/postgres"
-
-
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def sources(settings: PlatformSettings, service: str, environ: dict[str, str] | None = None) -> dict[str, Source]:
@@ -82,15 +77,13 @@ def test_the_manifest_names_each_secrets_source_as_a_code_with_its_setting_and_c
 
 
 def intake_backup(folder: Path, *, with_key: bool) -> dict:
-    dump = write(folder / "intake.dump", "PGDMP intake")
     secrets = []
     if with_key:
         key = write(folder / "secrets" / "personal-data-key", "e" * 64)
         files = [{"file": "secrets/personal-data-key", "sha256": sha256_of(key)}]
         secrets.append({"name": "personal-data-key", "source": "kept", "files": files})
-    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": secrets, "time": "2026-12-04T18:30Z"}
-    manifest = {"format": FORMAT, "created_at": "2026-12-04T18:30:00+00:00", "services": {"intake": entry}}
-    write(folder / MANIFEST, json.dumps(manifest))
+    entry = service_entry(folder, "intake", secrets=secrets, time="2026-12-04T18:30Z")
+    write_manifest(folder, {**backup_folder(folder, "intake"), "services": {"intake": entry}})
     return entry
 
 
@@ -112,12 +105,19 @@ def test_intake_is_not_restored_without_the_key_its_rows_are_sealed_under(tmp_pa
     require_sealing_key(bare, "intake", folder, never_ran, restore_secrets=False)  # nothing sealed in that backup
 
 
-def restore(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, folder: Path) -> tuple[int, dict]:
+def restore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, service: str, folder: Path, *options: str, **settings: str
+) -> tuple[int, dict]:
+    """`wuyuan restore SERVICE --from FOLDER --json` on the default platform (vhost wuyuan, prefix wuyuan_), its
+    database server not answering: a refusal before it is the check that refused."""
     monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", NO_SERVER)
-    monkeypatch.delenv("WUYUAN_PG_ADMIN_URLS", raising=False)
-    monkeypatch.delenv("WUYUAN_PERSONAL_DATA_KEY", raising=False)
-    result = CliRunner().invoke(restore_command, [service, "--from", str(folder), "--json"])
+    for name in ("PG_ADMIN_URLS", "PERSONAL_DATA_KEY", "VHOST", "DB_PREFIX", "COUNTY", "AMQP_ADMIN_URI"):
+        monkeypatch.delenv(f"WUYUAN_{name}", raising=False)
+    for name, value in settings.items():
+        monkeypatch.setenv(f"WUYUAN_{name.upper()}", value)
+    result = CliRunner().invoke(restore_command, [service, "--from", str(folder), "--json", *options])
+    assert "Traceback" not in result.output
     return result.exit_code, json.loads(result.output)
 
 
@@ -134,9 +134,7 @@ def test_restoring_intake_without_its_key_is_refused_with_a_code_before_the_data
 
 def test_a_database_server_that_does_not_answer_is_the_commands_error_not_a_traceback(tmp_path, monkeypatch):
     folder = tmp_path / "backup"
-    dump = write(folder / "court_link.dump", "PGDMP court")
-    entry = {"dump": {"file": dump.name, "sha256": sha256_of(dump)}, "secrets": []}
-    write(folder / MANIFEST, json.dumps({"format": FORMAT, "services": {"court_link": entry}}))
+    backup_folder(folder, "court_link")
 
     status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
 
@@ -165,7 +163,7 @@ def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_b
     kept = tmp_path / "state" / "secrets" / "personal-data-key"
     seen_at_replacement: list[bytes] = []
 
-    def replace(settings, service, dump, pg_restore):
+    def replace(settings, service, dump, pg_restore, **how):
         seen_at_replacement.append(kept.read_bytes())
         raise BackupError("tool_failed", "pg_restore 失败")
 
@@ -256,4 +254,146 @@ def test_a_broker_that_cannot_be_asked_stops_the_restore_of_intake_before_anythi
 
     with pytest.raises(BackupError) as refused:
         require_coordinator_drained(PlatformSettings(), 30, unreachable, lambda s: None, lambda: 0.0)
-    assert refused.value.code == "centre_queue_unreadable" and "--force" in str(refused.value)
+    assert refused.value.code == "centre_queue_unreadable" and "--skip-queue-check" in str(refused.value)
+
+
+# --- another platform's backup -----------------------------------------------------------------------------
+
+
+def another_platforms(folder: Path, **names: str) -> None:
+    """A backup of the court's database of the platform `names` says (vhost, db_prefix, county)."""
+    backup_folder(folder, "court_link", **names)
+
+
+def test_another_platforms_backup_is_refused_naming_both_platforms_before_anything_is_touched(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    another_platforms(folder, vhost="linli", db_prefix="linli_")
+
+    status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
+
+    assert status == 1 and answer["error"] == "other_platform"
+    said = answer["message"]
+    assert "vhost linli、数据库前缀 linli_（court_link 的数据库 linli_court_link）" in said
+    assert "本平台（WUYUAN_VHOST、WUYUAN_DB_PREFIX、WUYUAN_COUNTY）为 vhost wuyuan、数据库前缀 wuyuan_" in said
+    assert "数据库未做任何改动" in said and "--from-other-platform" in said
+
+
+def test_only_the_database_names_changed_to_another_platforms_is_refused_as_well(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    manifest = backup_folder(folder, "court_link")
+    manifest["services"]["court_link"]["database"] = "linli_court_link"
+    write_manifest(folder, manifest)
+
+    assert restore(tmp_path, monkeypatch, "court_link", folder)[1]["error"] == "other_platform"
+
+
+def test_a_backup_of_another_county_under_the_same_names_is_another_platforms(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    another_platforms(folder, county="430481")
+
+    answer = restore(tmp_path, monkeypatch, "court_link", folder)[1]
+
+    assert answer["error"] == "other_platform" and "区划 430481" in answer["message"]
+    assert "区划 430426" in answer["message"]
+
+
+def test_another_platforms_backup_is_restored_when_the_flag_says_it_is_meant(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    another_platforms(folder, vhost="linli", db_prefix="linli_")
+
+    answer = restore(tmp_path, monkeypatch, "court_link", folder, "--from-other-platform")[1]
+
+    assert answer["error"] == "database_unreachable"  # past the check, on to the database server
+
+
+def test_the_same_platform_moved_to_another_host_restores_its_own_backups(tmp_path, monkeypatch):
+    """Same vhost and database prefix, another database server and broker: its backups are its own."""
+    folder = tmp_path / "backup"
+    backup_folder(folder, "court_link", county="430426")
+
+    moved = "postgresql://postgres@127.0.0.2:1/postgres"  # another server, which does not answer here
+    answer = restore(tmp_path, monkeypatch, "court_link", folder, pg_admin_url=moved)[1]
+
+    assert answer["error"] == "database_unreachable"  # past the check, on to the new host's database server
+
+
+# --- a damaged manifest ------------------------------------------------------------------------------------
+
+
+def test_a_manifest_without_the_services_dump_is_the_commands_error_not_a_traceback(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    manifest = backup_folder(folder, "court_link")
+    del manifest["services"]["court_link"]["dump"]
+    write_manifest(folder, manifest)
+
+    status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
+
+    assert status == 1 and answer["error"] == "bad_manifest"
+    assert "services.court_link.dump" in answer["message"]
+
+
+def test_a_dump_named_outside_the_backup_is_never_restored_from(tmp_path, monkeypatch):
+    folder = tmp_path / "backups" / "wuyuan-wuyuan-20261205T183000123456Z"
+    elsewhere = write(tmp_path / "etc" / "hostname", "vm")
+    manifest = backup_folder(folder, "court_link")
+    manifest["services"]["court_link"]["dump"].update(file="../../etc/hostname", sha256=sha256_of(elsewhere))
+    write_manifest(folder, manifest)
+
+    status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
+
+    assert status == 1 and answer["error"] == "bad_manifest"
+    assert "“../../etc/hostname”不在备份目录之内" in answer["message"]
+
+
+# --- the coordinator's queue ---------------------------------------------------------------------------------
+
+
+def test_the_broker_that_cannot_be_asked_is_named_by_its_setting_and_address_never_its_password():
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    def unreachable(settings: PlatformSettings) -> int:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    settings = PlatformSettings(amqp_admin_uri="amqp://admin:Broker-Secret-7f3a9c@rabbitmq:5672/")
+    with pytest.raises(BackupError) as refused:
+        require_coordinator_drained(settings, 30, unreachable, lambda s: None, lambda: 0.0)
+
+    said = str(refused.value)
+    assert refused.value.code == "centre_queue_unreadable"
+    assert "WUYUAN_AMQP_ADMIN_URI" in said and "RabbitMQ（rabbitmq:5672）" in said
+    assert "Broker-Secret-7f3a9c" not in said
+    assert "--skip-queue-check" in said and "数据库未做任何改动" in said
+
+
+def test_a_broker_left_at_its_default_says_the_setting_is_not_set():
+    """The Kubernetes restore Job made from a CronJob without it: 127.0.0.1 is nobody in a pod."""
+    from wuyuan.restore_case_numbers import require_coordinator_drained
+
+    def unreachable(settings: PlatformSettings) -> int:
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    with pytest.raises(BackupError) as refused:
+        require_coordinator_drained(PlatformSettings(), 30, unreachable, lambda s: None, lambda: 0.0)
+
+    assert "WUYUAN_AMQP_ADMIN_URI（未设置，用的是默认的本机地址）" in str(refused.value)
+    assert "127.0.0.1:5672" in str(refused.value) and "guest" not in str(refused.value)
+
+
+def test_skipping_the_queue_check_asks_no_broker_but_still_makes_every_other_check(tmp_path, monkeypatch):
+    folder = tmp_path / "backup"
+    intake_backup(folder, with_key=True)
+    asked: list[str] = []
+
+    def broker(settings: PlatformSettings) -> int:
+        asked.append("broker")
+        raise ConnectionRefusedError(111, "Connection refused")
+
+    monkeypatch.setattr("wuyuan.restore_case_numbers.messages_waiting_at_the_centre", broker)
+
+    unchecked = restore(tmp_path, monkeypatch, "intake", folder, "--restore-secrets", "--skip-queue-check")[1]
+    checked = restore(tmp_path, monkeypatch, "intake", folder, "--restore-secrets")[1]
+
+    # The next check, the coordinator's database, still stops it; without the option the broker stops it first.
+    assert unchecked["error"] == "case_numbers_unreadable"
+    assert checked["error"] == "centre_queue_unreadable"
+    assert asked == ["broker"]

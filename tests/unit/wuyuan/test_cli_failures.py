@@ -240,6 +240,61 @@ def test_privacy_purge_says_an_external_agency_purges_its_own(monkeypatch, tmp_p
     assert "妇联：外部机构，由其自行按保存期限清除（本命令不处理）" in out
 
 
+# A database server at max_connections, in PostgreSQL's own words (16's, and before 16's).
+SERVER_FULL = [
+    'connection to server at "10.0.3.7", port 6432 failed: FATAL:  sorry, too many clients already',
+    'connection to server at "10.0.3.7", port 6432 failed: FATAL:  remaining connection slots are reserved for '
+    "roles with the SUPERUSER attribute",
+]
+
+
+def database_says(monkeypatch, words: str) -> None:
+    """Every connection to the database server refused with these words, as psycopg raises it."""
+
+    def refused(*args, **kwargs):
+        raise psycopg.OperationalError(words)
+
+    monkeypatch.setattr("psycopg.connect", refused)
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", "postgresql://postgres@10.0.3.7:6432/postgres")
+    monkeypatch.delenv("WUYUAN_PG_ADMIN_URLS", raising=False)
+
+
+@pytest.mark.parametrize("words", SERVER_FULL)
+@pytest.mark.parametrize("command", [("case", "show", "430426-20261204-00003"), ("report",)], ids=" ".join)
+def test_a_database_server_with_no_free_connection_is_said_full_not_a_platform_to_start(monkeypatch, words, command):
+    database_says(monkeypatch, words)
+
+    result = run(*command, "--json")
+
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "database_full"
+    assert "数据库服务器 10.0.3.7:6432 的连接已满" in answer["message"] and "max_connections" in answer["message"]
+    assert "wuyuan up" not in answer["message"]
+
+
+def test_adding_an_account_while_the_database_server_is_full_says_so_in_chinese(monkeypatch):
+    database_says(monkeypatch, SERVER_FULL[0])
+
+    result = CliRunner().invoke(
+        main,
+        ["account", "add", "zhou.min", "--name", "周敏", "--role", "intake_staff", "--password-stdin"],
+        input="correct horse battery\n",
+    )
+
+    out = failed_cleanly(result)
+    assert "数据库服务器 10.0.3.7:6432 的连接已满（已达 max_connections）" in out
+    assert "wuyuan up" not in out and "Traceback" not in out
+
+
+def test_a_database_server_that_is_not_there_still_asks_whether_the_platform_runs(monkeypatch):
+    database_says(monkeypatch, 'connection to server at "10.0.3.7", port 6432 failed: Connection refused')
+
+    answer = json_error(run("case", "show", "430426-20261204-00003", "--json"))
+
+    assert answer["error"] == "working_accounts_unavailable" and "wuyuan up" in answer["message"]
+
+
 # --- 4. refusals -------------------------------------------------------------------------------------------
 
 NOT_FOUND = {"error": "not_found", "message": "no case 430426-20261204-99999"}
@@ -455,6 +510,91 @@ def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times
 
 def never_followed(*_):
     raise AssertionError("nothing is sent again when the coordinator refused")
+
+
+# 20:00 in Beijing on 6 December 2026.
+NOW = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+
+
+def never_asked(*_):
+    raise AssertionError("the coordinator is not asked to reconcile")
+
+
+def test_a_reconcile_time_later_than_now_is_refused_naming_it_in_beijing_time(monkeypatch):
+    """A time to come would leave out what officers must redo since the backup, with nothing to say so."""
+    monkeypatch.setattr("shared.clock.now", lambda: NOW)
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", never_asked)
+    monkeypatch.setattr("wuyuan.reconcile_followers.reconcile_follower", never_asked)
+
+    as_json = run("reconcile", "court_link", "--since", "2026-12-07T01:00:00+0000", "--json")
+    shown = failed_cleanly(run("reconcile", "court_link", "--since", "2026-12-07 09:00:00"), exit_code=2)
+
+    failed_cleanly(as_json, exit_code=2)
+    answer = json_error(as_json)
+    assert answer["error"] == "since_in_future"
+    assert "--since 给的时间 2026-12-07 09:00:00（北京时间）晚于现在（2026-12-06 20:00:00）" in answer["message"]
+    assert "--since 给的时间 2026-12-07 09:00:00（北京时间）" in shown
+
+
+def test_a_reconcile_time_up_to_now_is_taken(monkeypatch):
+    asked: list[datetime] = []
+    monkeypatch.setattr("shared.clock.now", lambda: NOW)
+    monkeypatch.setattr(
+        "wuyuan.reconcile.request_reconcile",
+        lambda settings, service, since: asked.append(since) or {"service": service, "referrals": [], "resent": 0},
+    )
+    monkeypatch.setattr(
+        "wuyuan.reconcile_followers.reconcile_follower", lambda *_: FollowerReconcile("court_link", None, None)
+    )
+
+    assert run("reconcile", "court_link", "--since", "2026-12-06 20:00:00", "--json").exit_code == 0
+    assert asked == [NOW]
+
+
+def test_reconcile_refuses_another_platforms_backup_unless_told_it_is_meant(monkeypatch, tmp_path):
+    from tests.unit.wuyuan.backup_folders import BACKUP_TIME, backup_folder
+
+    asked: list[datetime] = []
+    monkeypatch.setattr("shared.clock.now", lambda: NOW)
+    monkeypatch.setattr(
+        "wuyuan.reconcile.request_reconcile",
+        lambda settings, service, since: asked.append(since) or {"service": service, "referrals": [], "resent": 0},
+    )
+    monkeypatch.setattr(
+        "wuyuan.reconcile_followers.reconcile_follower", lambda *_: FollowerReconcile("court_link", None, None)
+    )
+    for name in ("VHOST", "DB_PREFIX", "COUNTY"):
+        monkeypatch.delenv(f"WUYUAN_{name}", raising=False)
+    backup_folder(tmp_path / "backup", "court_link", vhost="linli", db_prefix="linli_")
+
+    refused = run("reconcile", "court_link", "--backup", str(tmp_path / "backup"), "--json")
+    meant = run("reconcile", "court_link", "--backup", str(tmp_path / "backup"), "--from-other-platform", "--json")
+
+    failed_cleanly(refused)
+    answer = json_error(refused)
+    assert answer["error"] == "other_platform" and "vhost linli" in answer["message"]
+    assert "vhost wuyuan" in answer["message"] and "未对账" in answer["message"]
+    assert meant.exit_code == 0, meant.output
+    assert asked == [datetime.fromisoformat(BACKUP_TIME)]
+
+
+def test_a_backup_whose_time_is_later_than_now_says_a_clock_is_wrong(monkeypatch, tmp_path):
+    from tests.unit.wuyuan.backup_folders import backup_folder, write_manifest
+
+    monkeypatch.setattr("shared.clock.now", lambda: NOW)
+    monkeypatch.setattr("wuyuan.reconcile.request_reconcile", never_asked)
+    for name in ("VHOST", "DB_PREFIX", "COUNTY"):
+        monkeypatch.delenv(f"WUYUAN_{name}", raising=False)
+    manifest = backup_folder(tmp_path, "court_link")
+    manifest["services"]["court_link"]["time"] = "2026-12-06T13:00:00+00:00"
+    write_manifest(tmp_path, manifest)
+
+    result = run("reconcile", "court_link", "--backup", str(tmp_path), "--json")
+
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "since_in_future" and "2026-12-06 21:00:00（北京时间）" in answer["message"]
+    assert "时钟" in answer["message"]
 
 
 def test_an_agency_gets_its_letters_back_after_its_referrals_but_none_about_a_referral_it_will_never_have_again(

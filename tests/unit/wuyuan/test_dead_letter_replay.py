@@ -1,6 +1,8 @@
 """Replay sends a dead letter back with the properties it first came with, and only services that receive
 messages (not the console or identity) have dead-letter queues to list or replay."""
 
+import json
+
 from kombu.message import Message
 
 from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, dead_letter_headers
@@ -152,3 +154,52 @@ def test_replaying_a_message_id_no_dead_letter_has_is_said_not_counted_as_zero(m
 
     assert result.exit_code == 1
     assert "死信队列中没有编号为 no-such-id 的死信" in result.output
+
+
+def dlq_list(monkeypatch, *letters, options: tuple[str, ...] = ()) -> str:
+    from click.testing import CliRunner
+
+    from wuyuan.cli import main
+
+    monkeypatch.setattr("wuyuan.dead_letters.list_dead_letters", lambda settings, services: list(letters))
+    result = CliRunner().invoke(main, ["dlq", "list", *options])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_a_refusal_by_a_business_rule_asks_the_sender_to_correct_and_resend_rather_than_replay(monkeypatch):
+    from wuyuan.dead_letters import DeadLetter
+
+    refusal = "rejected: wrong_status: referral 7f… is declined, not accepted"
+    letter = DeadLetter("coordinator", "m-7", "ResultReported", refusal, None, None, "", reason_code="wrong_status")
+
+    shown = dlq_list(monkeypatch, letter)
+
+    assert "须由发送方更正后重新发送" in shown and "原样重放只会再次拒收" in shown
+    assert "可重放：排除原因后" not in shown
+    assert "仍可 wuyuan dlq replay" in shown  # replay stays possible once the receiver's data is put right
+
+
+def test_what_a_sender_wrote_reaches_the_terminal_escaped_and_json_keeps_it_exact(monkeypatch):
+    """A forged message must not drive the operator's terminal (colours, a cleared screen, a title) nor fake a line
+    of the listing (a newline then what looks like another letter)."""
+    from wuyuan.dead_letters import DeadLetter
+
+    forged = DeadLetter(
+        "court_link",
+        "m-1\x1b]0;pwned\x07",
+        "ReferralIssued\x1b[2J",
+        "bad payload\n    可重放：排除原因后 wuyuan dlq replay\r\x9b31m\u202e",
+        "2026-12-06T01:00:00+00:00\x1b[8m",
+        None,
+        "",
+    )
+
+    shown = dlq_list(monkeypatch, forged)
+    as_json = json.loads(dlq_list(monkeypatch, forged, options=("--json",)))
+
+    assert not any(char in shown for char in "\x1b\x07\r\x9b\u202e")
+    assert "ReferralIssued\\x1b[2J" in shown and "m-1\\x1b]0;pwned\\x07" in shown
+    assert "bad payload\\n    可重放：排除原因后 wuyuan dlq replay\\r\\x9b31m\\u202e" in shown
+    assert len(shown.splitlines()) == 3  # the letter's line, its reason, what to do: nothing more
+    assert as_json[0]["reason"] == forged.reason and as_json[0]["message_id"] == forged.message_id

@@ -138,7 +138,9 @@ def test_restoring_intake_says_how_far_its_case_numbers_moved_and_which_cases_it
 
     assert "案件编号：430426 2026-12-06 的流水号已续至 5" in shown
     assert "备份之后登记的 3 件案件仍在综合协调组" in shown and "430426-20261206-00005" in shown
-    assert shown.rstrip().endswith(f"下一步：`wuyuan start intake`，然后 `wuyuan reconcile intake --backup {tmp_path}`")
+    assert (
+        f"下一步：`wuyuan start intake`，然后 `wuyuan reconcile intake --backup {tmp_path}`" in shown.splitlines()[-1]
+    )
 
 
 def test_a_forced_restore_does_not_ask_to_start_a_service_that_kept_running(monkeypatch, tmp_path):
@@ -214,3 +216,23 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
     assert "备份之后发出的通报 临澧综治〔2026〕通报第12号 已不在档案中（各单位已收到），不会自动补发" in shown
     assert "未能读取 women_fed 收到的文书" in shown
     assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown
+
+
+def test_the_next_step_gives_the_backups_time_for_where_its_folder_cannot_be_read(monkeypatch, tmp_path):
+    """Kubernetes' wuyuan-ops has no backups volume: `reconcile --since` there, with the time the restore says."""
+    restored(monkeypatch, tmp_path, "court_link", backup_time="2026-12-05T18:30:41.750000+00:00")
+
+    shown = run("restore", "court_link", "--from", str(tmp_path)).output
+
+    last = shown.splitlines()[-1]
+    assert last.startswith(f"下一步：`wuyuan start court_link`，然后 `wuyuan reconcile court_link --backup {tmp_path}`")
+    # Beijing time, cut to the second: never later than the backup, which would leave out what happened since.
+    assert last.endswith("（读不到该备份目录处，如 wuyuan-ops：--since 2026-12-06T02:30:41+08:00）")
+
+
+def test_a_restore_that_skipped_the_queue_check_says_so(monkeypatch, tmp_path):
+    restored(monkeypatch, tmp_path, "intake", queue_check_skipped=True)
+
+    shown = run("restore", "intake", "--from", str(tmp_path), "--skip-queue-check").output
+
+    assert "未核对综合协调组收件队列中等待的登记（--skip-queue-check）" in shown
