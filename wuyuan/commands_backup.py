@@ -438,7 +438,8 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
-    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、回访评价、抽查）无法由消息补回，请核对；"
+    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、抽查）无法由消息补回，请核对；"
+    "回访评价随案件办结、重新交办的消息补回（评价人记为综治中心），评价的备注无法补回；"
     "重建的期限监督不再补发恢复前已到时的提醒函、督办函；上月的按月通报由定时任务以原文号重新归档（见 wuyuan restore "
     "supervision 的列表），其余备份之后发出的通报不会补回",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",

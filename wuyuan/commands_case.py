@@ -57,6 +57,7 @@ QUERY_OPTIONS = {
     "registered_from": "--from",
     "registered_to": "--to",
     "overdue": "--overdue/--not-overdue",
+    "leaders": "--leaders",
     "q": "--search",
     "limit": "--limit",
     "offset": "--offset",
@@ -217,6 +218,7 @@ def _date(value: datetime | None) -> str | None:
 @click.option("--from", "registered_from", type=DATE, metavar="YYYY-MM-DD", help="在该日或之后登记的案件")
 @click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="在该日或之前登记的案件")
 @click.option("--overdue/--not-overdue", default=None, help="只列已超过期限（或未超过期限）的案件")
+@click.option("--leaders", is_flag=True, help="只列提请领导督办、仍在办理的案件（县级单位逾期超过时限）")
 @click.option("--search", metavar="TEXT", help="案件编号或概要中含有该文字的案件")
 @click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多显示多少件")
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="跳过前多少件（翻到下一页）")
@@ -231,6 +233,7 @@ def case_list(
     registered_from: datetime | None,
     registered_to: datetime | None,
     overdue: bool | None,
+    leaders: bool,
     search: str | None,
     limit: int,
     offset: int,
@@ -252,6 +255,7 @@ def case_list(
         "registered_from": _date(registered_from),
         "registered_to": _date(registered_to),
         "overdue": None if overdue is None else str(overdue).lower(),
+        "leaders": "true" if leaders else None,
         "q": search,
         "limit": str(limit),
         "offset": str(offset) if offset else None,

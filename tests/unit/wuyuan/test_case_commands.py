@@ -292,6 +292,12 @@ def test_list_without_filters_asks_for_the_first_fifty(coordinator):
     assert query_of(http.urls[0]) == {"limit": "50", "overdue": "true"}
 
 
+def test_list_asks_for_the_cases_flagged_for_the_leaders(coordinator):
+    http = coordinator(listing())
+    run("case", "list", "--leaders")
+    assert query_of(http.urls[0]) == {"limit": "50", "leaders": "true"}
+
+
 def test_list_takes_a_place_by_its_name(coordinator):
     http = coordinator(listing())
     run("case", "list", "--place", "砖塘镇新塘村")
