@@ -477,6 +477,9 @@ _VALUE_ERRORS = (
     ("each flag at most once", "每个标记只能选一次"),
     ("organisation carries no", "单位当事人不填身份证号和手机号"),
     ("'<agency>:<division code>'", "请选择单位"),
+    # supervision's periods (a 通报, a spot-check draw, their figures: services/supervision/periods.py)
+    ("is before from", "截止日期早于起始日期"),
+    ("a period of at most", "期间最长一年（366天）"),
 )
 _TYPE_ERRORS = {
     "missing": "必填",
@@ -781,6 +784,38 @@ def rejection_text(detail: Mapping[str, Any]) -> str:
     if reason:
         return reason
     return f"其他原因（代码 {code}）" if code else "其他原因"
+
+
+def issue_reason_text(reason: Mapping[str, Any] | None, registry: AgencyRegistry, places: Places) -> str:
+    """Why a unit was handed a case, as its officers read it on the referral ('砖塘镇派出所以超出本级处置能力退回
+    （理由：…），案件上报至本级办理'); '' for a case's first designation. From the coordinator's `issued_because`."""
+    if not reason:
+        return ""
+    cause = reason.get("cause")
+    from_unit = unit_name(str(reason.get("from_unit") or ""), registry, places) if reason.get("from_unit") else ""
+    why = f"（理由：{reason['reason']}）" if reason.get("reason") else ""
+    if cause == "reopened":
+        opening = {
+            "spot_check": "回访抽查发现群众对办理结果不满意，案件重新交办",
+            "repeat_report": "案件办结后群众再次反映，重新交办",
+        }.get(str(reason.get("reopen_cause")), "群众对上一轮办理不满意，案件重新交办")
+        said = f"。群众意见：{reason['comment']}" if reason.get("comment") else ""
+        text = opening + said
+    elif cause == "escalated" and reason.get("escalation_cause") == "overdue":
+        days = reason.get("overdue_working_days")
+        late = f"逾期{days}个工作日" if days else "逾期"
+        text = f"{from_unit or '原承办单位'}{late}仍未办结，案件提级由本单位接办"
+    elif cause == "escalated":
+        text = f"{from_unit or '原承办单位'}以超出本级处置能力退回{why}，案件上报后由本单位接办"
+    elif cause == "declined":
+        text = f"{from_unit or '原承办单位'}退回此案{why}，改由本单位办理"
+    elif cause == "called_in":
+        text = "综治中心吹哨，请本单位报到协办" + (f"：{reason['note']}" if reason.get("note") else "")
+    else:
+        earlier = f"（此前{from_unit}退回{why}）" if from_unit else ""
+        text = f"综合协调组指派本单位办理{earlier}"
+    at = local_time(reason.get("at")) if reason.get("at") else ""
+    return f"{text}（{at}）" if at else text
 
 
 def report_rejected_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:

@@ -51,8 +51,13 @@ PAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("/triage", "待人工分派", frozenset({"coordinator"})),
     ("/referrals", "本单位交办", frozenset({"officer"})),
     ("/board", "督办看板", frozenset({"supervisor", "coordinator", "leader"})),
+    # 回访抽查: supervision lists the draws and their figures to these three; only a supervisor draws and records.
+    ("/spot-checks", "回访抽查", frozenset({"supervisor", "coordinator", "leader"})),
     ("/documents", "督办文书", frozenset({"supervisor", "coordinator", "leader", "officer"})),
     ("/overview", "总览", frozenset({"leader", "coordinator", "supervisor"})),
+    # The risk register (三色预警, case level): stability reads it to the centre's coordinators and to leaders, and
+    # to the committee's own officers (AGENCY_PAGES below); never to supervisors.
+    ("/stability/register", "三色预警", frozenset({"coordinator", "leader"})),
 )
 # (path, label, roles, agency): pages that also need the account bound to a unit of `agency`
 # (`<agency>:<division>`), shown after PAGES. Kept apart so that PAGES keeps the shape its readers unpack. In the
@@ -63,6 +68,11 @@ AGENCY_PAGES: tuple[tuple[str, str, frozenset[str], str], ...] = (
     ("/justice/mediation", "人民调解", frozenset({"officer"}), "justice"),
     ("/petitions", "信访事项", frozenset({"officer"}), "petition"),
     ("/stability/register", "三色预警", frozenset({"officer"}), "plc"),
+)
+# (path, roles, agency or None): pages opened from another page rather than the navigation. The person file
+# (一人一档) is the committee's own officers' alone, as stability's API allows it.
+LINKED_PAGES: tuple[tuple[str, frozenset[str], str | None], ...] = (
+    ("/stability/persons", frozenset({"officer"}), "plc"),
 )
 # Where each role starts, most specific first (an account can hold several roles).
 HOME_BY_ROLE = (
@@ -80,9 +90,14 @@ def agencies_of(units: Iterable[str]) -> frozenset[str]:
 
 
 def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The navigation: each page a role opens, once, where the first list that opens it to this visitor puts it."""
     held, bound = set(roles), set(agencies)
-    return [(path, label) for path, label, allowed in PAGES if held & allowed] + [
-        (path, label) for path, label, allowed, agency in AGENCY_PAGES if held & allowed and agency in bound
+    pages = [(path, label) for path, label, allowed in PAGES if held & allowed]
+    listed = {path for path, _ in pages}
+    return pages + [
+        (path, label)
+        for path, label, allowed, agency in AGENCY_PAGES
+        if held & allowed and agency in bound and path not in listed
     ]
 
 
@@ -95,7 +110,9 @@ def home_for(roles: Iterable[str]) -> str | None:
 
 
 def may_open(path: str, roles: Iterable[str], agencies: Iterable[str] = ()) -> bool:
-    return path in {page for page, _ in pages_for(roles, agencies)}
+    held, bound = set(roles), set(agencies)
+    linked = (held & allowed and agency in (None, *bound) for page, allowed, agency in LINKED_PAGES if page == path)
+    return any(linked) or path in {page for page, _ in pages_for(held, bound)}
 
 
 def safe_next(target: str | None) -> str:

@@ -19,6 +19,7 @@ from services.console.handlers import (
     referrals,
     reports,
     sessions,
+    spot_checks,
     stability,
     supervision,
     window,
@@ -247,6 +248,24 @@ class Console(PlatformService):
     @page("GET", "/documents")
     def documents(self, request: Request) -> Response:
         return documents.documents_page(self.visitor(request), request.args, self.apis, self.platform)
+
+    @page("POST", "/documents/notices")
+    def issue_notice(self, request: Request) -> Response:
+        return documents.issue_notice(self.visitor(request), request, self.apis, self.platform)
+
+    # 回访抽查: closed cases drawn for a second visit.
+    @page("GET", "/spot-checks")
+    def spot_checks(self, request: Request) -> Response:
+        return spot_checks.spot_checks_page(self.visitor(request), request.args, self.apis, self.platform)
+
+    @page("POST", "/spot-checks/draw")
+    def draw_spot_checks(self, request: Request) -> Response:
+        return spot_checks.draw(self.visitor(request), request, self.apis, self.platform)
+
+    @page("POST", "/spot-checks/<case_id>/finding")
+    def record_spot_check_finding(self, request: Request, case_id: str) -> Response:
+        visitor = self.visitor(request)
+        return spot_checks.record_finding(visitor, case_in_path(case_id), request, self.apis, self.platform)
 
     @page("GET", "/documents/<document_id>/print")
     def print_document(self, request: Request, document_id: str) -> Response:

@@ -19,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
+from services.coordinator.domain.issue_reasons import why_issued
 from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral, ReferralStatus
 from services.coordinator.domain.rejections import note_rejection
 from services.coordinator.effects import messages_for
@@ -377,13 +378,16 @@ def show_case(case_id: str, uow: Work) -> dict[str, Any]:
     return case_view(stored, timeline)
 
 
-def referral_level(case_id: str, referral_id: UUID, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:
-    """Where a referral's case is held, and the centre a decline as beyond the level (超出本级处置能力) would send it
-    up to: for the officers of the referral's unit, whose console offers that decline only where a level stands
-    above. The case's holding centre is the lead's (or where it went up to), not the unit's own: a county bureau
-    helping on a township's case may still send it up."""
+def referral_at_the_centre(
+    case_id: str, referral_id: UUID, caller: Principal, uow: Work, desk: Coordination
+) -> dict[str, Any]:
+    """One referral as the centre holds it, for the officers of its unit (who may not read the case itself): why it
+    was issued, when not as the case's first designation (issue_reasons), where its case is held, and the centre a
+    decline as beyond the level (超出本级处置能力) would send it up to, which the console offers only where a level
+    stands above. The case's holding centre is the lead's (or where it went up to), not the unit's own: a county
+    bureau helping on a township's case may still send it up."""
     with case_baggage(case_id), uow:
-        stored, _ = uow.store.read(case_id)
+        stored, timeline = uow.store.read(case_id)
     referral = stored.case.referral(referral_id)
     if referral is None:
         raise NotFound(f"case {case_id} has no referral {referral_id}")
@@ -395,6 +399,7 @@ def referral_level(case_id: str, referral_id: UUID, caller: Principal, uow: Work
         "case_id": case_id,
         "referral_id": str(referral_id),
         "unit": referral.unit,
+        "issued_because": why_issued(timeline, str(referral_id)),
         "centre": _centre_view(here),
         "above": _centre_view(upper) if upper is not None else None,
     }
@@ -757,10 +762,11 @@ def note_refusal(notice: MessageRejected, uow: Work, platform: Platform) -> None
         stored = uow.store.lock(notice.case_id)
     except NotFound:
         return  # a case it does not hold (a made-up or mistyped number): the notice alone
-    # A refused body may name any case, and any referral of it: only a case on which the refused agency holds (or
-    # held) a referral keeps the line in its history, so that no agency writes on the file of a case it has no part in.
+    # A refused body may name any case: only one that holds the referral it names, or a referral to the refused
+    # agency, keeps the line in its history. Another agency's report naming one of the case's referrals is kept: its
+    # referral ids reach only its own units, so staff see on the case that someone reported on it who should not.
     agency = split_unit(notice.recipient)[0]
-    if not any(split_unit(r.unit)[0] == agency for r in stored.case.referrals):
+    if not any(r.referral_id == notice.referral_id or split_unit(r.unit)[0] == agency for r in stored.case.referrals):
         return
     at = platform.now()
     detail = {

@@ -116,11 +116,12 @@ class Coordinator(PlatformService):
     def list_cases(self, request: Request) -> Response:
         return json_response(200, handlers.list_cases(parse_query(request, handlers.ListCases), self.uow, self.desk))
 
-    # An officer's console asks where the case of one of its unit's referrals is held (the handler checks the unit).
-    @api("GET", "/api/v1/cases/<case_id>/referrals/<referral_id>/level", access=allow(Role.OFFICER))
-    def referral_level(self, request: Request, case_id: str, referral_id: str) -> Response:
+    # An officer's console asks why one of its unit's referrals was issued and where its case is held (the handler
+    # checks the unit).
+    @api("GET", "/api/v1/cases/<case_id>/referrals/<referral_id>", access=allow(Role.OFFICER))
+    def referral_at_the_centre(self, request: Request, case_id: str, referral_id: str) -> Response:
         case_id, referral = case_id_in_path(case_id), referral_id_in_path(referral_id)
-        return json_response(200, handlers.referral_level(case_id, referral, self.caller, self.uow, self.desk))
+        return json_response(200, handlers.referral_at_the_centre(case_id, referral, self.caller, self.uow, self.desk))
 
     @api("GET", "/api/v1/overview", access=READS_FIGURES)
     def overview(self, request: Request) -> Response:

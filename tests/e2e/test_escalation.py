@@ -32,7 +32,7 @@ def test_a_station_declines_beyond_its_level_the_county_takes_it_and_calls_the_p
     case = client.wait_for_status(case_id, "assigned")
     assert (case["level"], case["centre"], case["lead_unit"]) == ("township", "430426101", STATION)
     [station] = [r for r in case["referrals"] if r["unit"] == STATION]
-    level = f"/api/v1/cases/{case_id}/referrals/{station['referral_id']}/level"
+    level = f"/api/v1/cases/{case_id}/referrals/{station['referral_id']}"
     # What the station's officer is offered: the case may go up from the township's centre to the county's.
     held = client.call("GET", "coordinator", level, as_user="demo.police")
     assert (held["centre"]["name"], held["above"]["name"]) == ("砖塘镇综治中心", "祁东县综治中心")
@@ -65,6 +65,7 @@ def test_a_station_declines_beyond_its_level_the_county_takes_it_and_calls_the_p
         "GET", "coordinator", level.replace(station["referral_id"], bureau["referral_id"]), as_user="demo.police"
     )
     assert (held["centre"]["name"], held["above"]) == ("祁东县综治中心", None)  # the top: nothing to go up to
+    assert (held["issued_because"]["cause"], held["issued_because"]["from_unit"]) == ("escalated", STATION)
 
     called = client.call(
         "POST",

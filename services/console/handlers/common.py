@@ -18,12 +18,15 @@ from services.console.store import SessionStore
 from shared import wording
 from shared.auth.principal import AuthFailure, Forbidden, Principal
 from shared.auth.tokens import KeysUnavailable
+from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[SessionStore]
 CheckToken = Callable[[str], Principal]
+_CASE_ID = re.compile(CASE_ID_PATTERN)
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,28 @@ class Visitor:
         """The agencies whose units the account is bound to."""
         return domain.agencies_of(self.principal.units)
 
+    def may_open(self, path: str) -> bool:
+        return domain.may_open(path, self.roles, self.agencies)
+
     def require(self, path: str) -> None:
         """The page's own check, the same roles (and agency) its API allows; the API checks again when called."""
-        if not domain.may_open(path, self.roles, self.agencies):
+        if not self.may_open(path):
             raise Forbidden(f"{self.principal.subject} may not open {path}")
+
+    def case_href(self, case_id: object, unit: object = None, referral_id: object = None) -> str | None:
+        """Where a case number links for this visitor: the case page for staff who may open the cases; for an
+        officer, the referral page when the row names the referral and its unit's agency is one of theirs (the
+        agency still checks the unit); else nowhere, and the number is shown as text."""
+        case = str(case_id or "")
+        if not _CASE_ID.fullmatch(case):
+            return None
+        if self.may_open("/cases"):
+            return f"/cases/{case}"
+        agency = str(unit or "").partition(":")[0]
+        referral = str(referral_id or "")
+        if _UUID.fullmatch(referral) and agency in self.agencies and self.may_open("/referrals"):
+            return f"/referrals/{agency}/{referral}"
+        return None
 
 
 def visitor_of(
@@ -138,6 +159,10 @@ def _account_as_it_is(account: object) -> str:
     return "" if account is None else str(account)
 
 
+def _no_link(case_id: object, unit: object = None, referral_id: object = None) -> None:
+    return None
+
+
 def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime, **extra: Any) -> dict[str, Any]:
     """What the layout needs on every page: who is signed in, the navigation their roles open, the form key."""
     return {
@@ -150,6 +175,7 @@ def page_context(visitor: Visitor | None, path: str, names: Names, now: datetime
         "unit": names.unit,
         "place": names.place,
         "who": visitor.person if visitor else _account_as_it_is,
+        "case_href": visitor.case_href if visitor else _no_link,
         "now": now,
         "countdown": lambda due, issued=None: wording.countdown(due, now, issued),
         **extra,
@@ -271,6 +297,30 @@ def future_day_text(message: str) -> str:
     """'不能晚于今天（2026-12-04）' from a link's date_future error, which names today in brackets."""
     day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)
     return f"不能晚于今天（{day.group(1)}）" if day else "不能晚于今天"
+
+
+# A period of Beijing dates as supervision takes it (`from`, `to`): its refusals beside the inputs, in Chinese.
+_PERIOD_ERRORS = {
+    ("from", "missing"): "请填写起始日期，如2026-11-01",
+    ("to", "missing"): "请填写截止日期，如2026-11-30",
+}
+
+
+def period_errors(answer: Answer, form: str) -> dict[str, str]:
+    """Supervision's 400 on a period, each error under `<form>.from` or `<form>.to` (anything else under `form`):
+    a period that ends after today names today's date, as supervision does."""
+    placed: dict[str, list[Mapping[str, Any]]] = {}
+    for error in field_errors(answer):
+        field = str(error.get("field", ""))
+        placed.setdefault(f"{form}.{field}" if field in ("from", "to") else form, []).append(error)
+
+    def clearer(key: str, error: Mapping[str, Any]) -> str | None:
+        kind = str(error.get("type", ""))
+        if kind == "date_future":
+            return future_day_text(str(error.get("message", "")))
+        return _PERIOD_ERRORS.get((key.rpartition(".")[2], kind))
+
+    return errors_clearer(placed, clearer)
 
 
 @dataclass(frozen=True)

@@ -1,15 +1,27 @@
-"""督办文书: the 提醒函, 督办函 and 通报 supervision issued, listed with filters, printed and downloaded as PDF."""
+"""督办文书: the 提醒函, 督办函 and 通报 supervision issued, listed with filters, printed and downloaded as PDF; a
+supervisor issues a 通报 on demand."""
 
 import re
 from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Apis
-from services.console.handlers.common import Names, Visitor, expect, page_context
-from services.console.pages import PageNotFound, render
-from shared.auth.principal import Role
+from services.console.handlers.common import (
+    Names,
+    Visitor,
+    expect,
+    first_value,
+    page_context,
+    period_errors,
+    posted_form,
+    today_in_beijing,
+)
+from services.console.pages import PageNotFound, redirect, render
+from shared.auth.principal import Forbidden, Role
 from shared.platform import Platform
 from shared.wording import issuer_text
 
@@ -25,8 +37,18 @@ PRINT_POLICY = (
 )
 
 
-def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> Response:
-    """Supervision answers only what this visitor may read (an officer: his own units' documents)."""
+def documents_page(
+    visitor: Visitor,
+    args: Mapping[str, str],
+    apis: Apis,
+    platform: Platform,
+    *,
+    errors: dict[str, str] | None = None,
+    form: Mapping[str, list[str]] | None = None,
+    status: int = 200,
+) -> Response:
+    """Supervision answers only what this visitor may read (an officer: his own units' documents); a supervisor
+    also has the form that issues a 通报 now, and after a refused one its errors beside its inputs."""
     visitor.require(PATH)
     names = Names.of(platform)
     units = _units_to_choose(visitor, names)
@@ -43,16 +65,51 @@ def documents_page(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
     found = expect(
         apis.call("supervision", "GET", "/api/v1/documents", token=visitor.token, params=params), service="supervision"
     )
+    documents = found.get("documents", [])
+    values = form or {}
+    today = today_in_beijing(platform)
+    starting = {"notice_from": today.replace(day=1).isoformat(), "notice_to": today.isoformat()}
     return render(
         "documents.html",
+        status=status,
         **page_context(visitor, PATH, names, platform.now()),
-        documents=found.get("documents", []),
+        documents=documents,
         chosen=chosen,
         ignored=ignored,
         kinds=KINDS,
         units=units,
         issued_by=issued_by,
+        issued=issued_notice(args.get("issued"), documents),
+        may_issue=Role.SUPERVISOR in visitor.principal.roles,
+        errors=errors or {},
+        value=lambda name: (values.get(name) or [starting.get(name, "")])[0],
     )
+
+
+def issued_notice(document_id: str | None, documents: list[Any]) -> str:
+    """What the 通报 just issued is, said above the list: its 文号 when the list shows it."""
+    if not document_id:
+        return ""
+    number = next(
+        (str(d.get("number")) for d in documents if isinstance(d, dict) and str(d.get("id")) == document_id), ""
+    )
+    return f"已发出通报 {number}，已存档并发送给被通报和参加排名的单位。" if number else "已发出通报。"
+
+
+def issue_notice(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
+    """A 通报 on demand over a period of Beijing dates that ends today at the latest; supervision numbers it,
+    archives it with the supervisor as its 签发人, and sends it to every unit it names or ranks."""
+    visitor.require(PATH)
+    if Role.SUPERVISOR not in visitor.principal.roles:  # supervision lets no one else issue one
+        raise Forbidden(f"{visitor.principal.subject} is no supervisor")
+    form = posted_form(request, visitor)
+    body = {field: value for field in ("from", "to") if (value := first_value(form, f"notice_{field}"))}
+    answer = apis.call("supervision", "POST", "/api/v1/notices", token=visitor.token, body=body)
+    if answer.status == 400:
+        errors = period_errors(answer, "notice")
+        return documents_page(visitor, request.args, apis, platform, errors=errors, form=form, status=400)
+    notice = expect(answer, service="supervision")
+    return redirect(f"{PATH}?{urlencode({'kind': 'notice', 'issued': str(notice.get('id') or '')})}")
 
 
 def _units_to_choose(visitor: Visitor, names: Names) -> list[tuple[str, str]]:

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -57,6 +58,20 @@ CONFLICTS = {
 }
 # Whatever was asked, once the referral is done with (the agency base's and the example's `already_finished`).
 FINISHED_CONFLICT = "此交办单已办结、已退回或已由上级接办，不能再办理。"
+# What an action did, said on the referral's page once it is shown again (a decline: `decline_done`).
+DONE = {
+    "accept": "已签收。",
+    "progress": "进展已报告。",
+    "result": "结果已反馈综合协调组。",
+    "pause": "已暂停计时。",
+    "resume": "已恢复计时，期限将按暂停时间顺延。",
+}
+# A lead's decline: the coordinator always fills the role again, with the next fall-back lead or by staff.
+LEAD_DECLINED = "已退回，由综合协调组重新分派。"
+# A co-unit's decline: the coordinator replaces it only while the lead has not settled the case (its rule: a
+# co-unit declining after the lead reported a settling result is neither replaced nor a gap), which the agency's
+# referral cannot tell, so nothing is promised.
+CO_UNIT_DECLINED = "已退回综合协调组。是否另行指派配合单位，由综合协调组根据案件办理情况确定。"
 
 
 def agencies_of(visitor: Visitor, platform: Platform) -> list[str]:
@@ -122,13 +137,16 @@ def referral_page(
         apis.call(service, "GET", f"/api/v1/referrals/{referral_id}", token=visitor.token), service=service
     )
     values = form or {}
-    upper = centre_above(apis, visitor, referral)
+    centre = at_the_centre(apis, visitor, referral)
+    upper = centre.above
+    names = Names.of(platform)
     return render(
         "referral.html",
         status=status,
-        **page_context(visitor, "/referrals", Names.of(platform), platform.now()),
+        **page_context(visitor, "/referrals", names, platform.now()),
         agency=agency,
         referral=referral,
+        issued_because=wording.issue_reason_text(centre.issued_because, platform.registry, names.places),
         tab=domain.tab_of(str(referral.get("status"))),
         result_groups=wording.RESULT_GROUPS,
         reported=_reported_summary(referral),
@@ -137,9 +155,9 @@ def referral_page(
         value=lambda name: (values.get(name) or [""])[0],
         # A decline as beyond the level where nothing is above (a form shown before the file changed) went back to
         # the coordination group like any other.
-        done="decline" if done == "decline_up" and upper is None else done,
+        done=done_text(done, referral, upper),
         conflict=conflict,
-        # 超出本级处置能力 is offered only where there is a level above to take the case (`centre_above`).
+        # 超出本级处置能力 is offered only where there is a level above to take the case (`AtTheCentre.above`).
         decline_reasons=[
             (code, text) for code, text in wording.DECLINE_REASONS.items() if code != BEYOND or upper is not None
         ],
@@ -184,22 +202,49 @@ def act(
 BEYOND = "beyond_level"
 
 
-def centre_above(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> str | None:
-    """The centre a case goes up to when this unit declines it as beyond its level (超出本级处置能力), as the
-    coordinator says: the one above the centre holding the case, which is the lead's (or where the case went up
-    to), not necessarily the unit's own. None where nothing is above (the county's centre): the coordinator then
-    takes such a decline as an ordinary one and routes the case again, so it is not offered. '' (offered, the
-    centre unnamed) when the coordinator cannot say now: it still decides when the decline reaches it."""
+def done_text(done: str | None, referral: Mapping[str, Any], upper: str | None) -> str:
+    """What the officer's action did, as the coordinator will take it: a decline as beyond the level sends the case
+    up to the centre above (named as the coordinator said, or 上一级综治中心 while it could not say; with nothing
+    above it is an ordinary decline); any other decline goes back to the coordination group, which fills a lead's
+    role again and a co-unit's only while the case still needs one."""
+    if done == "decline_up" and upper is not None:
+        return f"已退回，案件将上报{upper or '上一级综治中心'}处理。"
+    if done in ("decline", "decline_up"):
+        return decline_done(referral)
+    return DONE.get(done or "", "")
+
+
+def decline_done(referral: Mapping[str, Any]) -> str:
+    return LEAD_DECLINED if referral.get("role") == "lead" else CO_UNIT_DECLINED
+
+
+@dataclass(frozen=True)
+class AtTheCentre:
+    """What the coordinator says of a referral to its unit's officers (they may not read the case itself)."""
+
+    # The centre a case goes up to when this unit declines it as beyond its level (超出本级处置能力): the one above
+    # the centre holding the case, which is the lead's (or where the case went up to), not necessarily the unit's
+    # own. None where nothing is above (the county's centre): the coordinator then takes such a decline as an
+    # ordinary one and routes the case again, so it is not offered. '' (offered, the centre unnamed) when the
+    # coordinator cannot say now: it still decides when the decline reaches it.
+    above: str | None
+    # Why the unit was handed the case, when not as its first designation (the coordinator's `issued_because`).
+    issued_because: Mapping[str, Any] | None
+
+
+def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> AtTheCentre:
     case_id, referral_id = str(referral.get("case_id") or ""), str(referral.get("referral_id") or "")
-    path = f"/api/v1/cases/{quote(case_id, safe='')}/referrals/{quote(referral_id, safe='')}/level"
+    path = f"/api/v1/cases/{quote(case_id, safe='')}/referrals/{quote(referral_id, safe='')}"
     try:
         answer = apis.call("coordinator", "GET", path, token=visitor.token)
     except ApiUnavailable:
-        return ""
+        return AtTheCentre("", None)
     if answer.status != 200 or not isinstance(answer.body, dict):
-        return ""
-    above = answer.body.get("above")
-    return str(above.get("name") or "") if isinstance(above, dict) else None
+        return AtTheCentre("", None)
+    above, why = answer.body.get("above"), answer.body.get("issued_because")
+    return AtTheCentre(
+        str(above.get("name") or "") if isinstance(above, dict) else None, why if isinstance(why, dict) else None
+    )
 
 
 def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""稳控档案 for the political-legal committee's officers: the case-level risk register (三色预警) and the
-person-level file (一人一档): each person's colour and its reasons, the facts recorded, and the leader
-who answers for a red person (包案领导, 一人一案), through the committee's own API (stability)."""
+"""三色预警 through the committee's own API (stability): the case-level risk register, which the centre's
+coordinators and leaders read too, and the committee officers' person-level file (一人一档): each person's colour
+and its reasons, the facts recorded, and the leader who answers for a red person (包案领导, 一人一案)."""
 
 import re
 from collections.abc import Mapping, Sequence
@@ -29,6 +29,7 @@ from shared import wording
 from shared.platform import Platform
 
 PAGE = "/stability/register"
+PERSONS = "/stability/persons"  # the person file: the committee's own officers only, as stability allows
 AGENCY = "plc"
 PERSON_FILTERS = ("colour", "missing_leader")
 LIST_LIMIT = 100
@@ -98,6 +99,7 @@ def register_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         cases=cases,
         counts=counts,
+        may_keep_files=visitor.may_open(PERSONS),
     )
 
 
@@ -114,7 +116,7 @@ def persons_page(
     form: Mapping[str, list[str]] | None = None,
     status: int = 200,
 ) -> Response:
-    visitor.require(PAGE)
+    visitor.require(PERSONS)
     service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), PERSON_FILTERS)
     if filters.get("missing_leader") not in (None, "true"):
@@ -136,6 +138,10 @@ def persons_page(
         **page_context(visitor, PAGE, names, platform.now()),
         filters=filters,
         persons=listing.get("persons") or [],
+        # How many the query matches, and whether the list stops short of them (an answer from before the API
+        # counted them says neither).
+        total=listing.get("total"),
+        truncated=listing.get("truncated") is True,
         limit=LIST_LIMIT,
         errors={**filter_errors, **(errors or {})},
         value=lambda name: (values.get(name) or [""])[0],
@@ -145,7 +151,7 @@ def persons_page(
 
 
 def add_person(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
-    visitor.require(PAGE)
+    visitor.require(PERSONS)
     form = posted_form(request, visitor)
     service = service_of(platform, AGENCY)
     answer = apis.call(service, "POST", "/api/v1/persons", token=visitor.token, body=person_from_form(form))
@@ -180,7 +186,7 @@ def person_page(
     form: Mapping[str, list[str]] | None = None,
     status: int = 200,
 ) -> Response:
-    visitor.require(PAGE)
+    visitor.require(PERSONS)
     person_id = person_in_path(person_id)
     service = service_of(platform, AGENCY)
     person = expect(apis.call(service, "GET", f"/api/v1/persons/{person_id}", token=visitor.token), service=service)
@@ -212,7 +218,7 @@ def person_history(person: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 
 def act(visitor: Visitor, person_id: str, action: str, request: Request, apis: Apis, platform: Platform) -> Response:
-    visitor.require(PAGE)
+    visitor.require(PERSONS)
     person_id = person_in_path(person_id)
     if action not in ACTIONS:
         raise PageNotFound()

@@ -120,6 +120,27 @@ def rating_qr(visitor: Visitor, case_id: str, apis: Apis) -> Response:
     return response
 
 
+# Who reads the cases flagged for the leaders (提请领导督办) on the overview: the leaders, and the coordinators
+# who bring the cases to them.
+LEADERS_LIST_ROLES = frozenset({"leader", "coordinator"})
+LEADERS_LIST_SIZE = 10
+
+
+def awaiting_the_leaders(visitor: Visitor, apis: Apis) -> dict[str, Any] | None:
+    """提请领导督办: the cases still being handled that a county-level unit let run past its level's threshold, as
+    the coordinator lists them (`leaders=true`, the latest changed first; the whole list is /cases?leaders=true);
+    None for a visitor who does not read them here, and no rows (`unavailable`) when the coordinator refuses the
+    filter (one from before it)."""
+    if not visitor.roles & LEADERS_LIST_ROLES:
+        return None
+    params = {"leaders": "true", "limit": str(LEADERS_LIST_SIZE)}
+    answer = apis.call("coordinator", "GET", "/api/v1/cases", token=visitor.token, params=params)
+    if answer.status == 400:
+        return {"cases": [], "total": 0, "unavailable": True}
+    listing = expect(answer, service="coordinator")
+    return {"cases": listing.get("cases") or [], "total": listing.get("total") or 0, "unavailable": False}
+
+
 def overview_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mapping[str, str] | None = None) -> Response:
     visitor.require("/overview")
     overview = expect(apis.call("coordinator", "GET", "/api/v1/overview", token=visitor.token), service="coordinator")
@@ -150,6 +171,7 @@ def overview_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mappin
         "overview.html",
         **page_context(visitor, "/overview", names, platform.now()),
         overview=overview,
+        leaders=awaiting_the_leaders(visitor, apis),
         # Read by the chart script from a JSON block: no inline script, so the page's CSP stays strict.
         chart_data=json.dumps(charts, ensure_ascii=False),
         # The leaders' report for the period and scope chosen (this month by default), from supervision.

@@ -46,7 +46,7 @@ def test_an_overdue_referral_on_the_board_says_its_working_days_late_beside_its_
 
     page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
 
-    assert '<span class="when">督办计：超期4个工作日</span>' in page
+    assert '<span class="when">按工作日计：超期4个工作日</span>' in page
 
 
 CASE_ID = "430426-20261204-00007"

@@ -108,3 +108,42 @@ def test_the_list_says_how_it_is_ordered_and_shows_each_cases_last_change_in_bei
     assert order in page
     assert '<th scope="col">最近变动</th>' in page
     assert "<td>2026-11-23 09:10</td>\n    <td>2026-11-24 15:45</td>" in page
+
+
+# A joint case whose co-unit, the county petition bureau, let its deadline pass while the lead's runs later: the
+# coordinator's row gives the case's nearest deadline, and does not say whose it is.
+CO_UNIT_OVERDUE = {
+    "case_id": CASE_ID,
+    "status": "in_progress",
+    "mode": "joint",
+    "lead_unit": "justice:430426101",
+    "co_units": ["petition:430426"],
+    "gaps": [],
+    "registered_at": "2026-11-10T01:10:00+00:00",
+    "updated_at": "2026-11-12T07:45:00+00:00",
+    "next_due_at": "2026-11-19T09:30:00+00:00",
+    "overdue": True,
+}
+
+
+def test_the_deadline_beside_the_lead_is_said_to_be_the_cases_nearest_not_the_leads(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [CO_UNIT_OVERDUE], "counts": {}, "total": 1})
+
+    page = console.cases(browser.get("/cases", as_=WANG)).get_data(as_text=True)
+
+    assert "<td>砖塘镇司法所</td>" in page and "已超期4天" in page
+    assert '<th scope="col">期限</th>' not in page  # which would read as the lead's own
+    assert "最近期限（含配合单位）</th>" in page
+
+
+def test_the_cases_flagged_for_the_leaders_are_a_filter_of_the_list(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [CO_UNIT_OVERDUE], "counts": {}, "total": 1})
+
+    page = console.cases(browser.get("/cases?leaders=true", as_=WANG)).get_data(as_text=True)
+
+    [call] = apis.calls
+    assert call.params == {"leaders": "true", "limit": "50", "offset": "0"}
+    assert '<label for="leaders">提请领导督办</label>' in page
+    assert '<option value="true" selected>已提请领导督办</option>' in page

@@ -4,9 +4,21 @@ import re
 
 import pytest
 
-from services.console.pages import PageNotFound
+from services.console.pages import PageNotFound, StaleForm
+from services.supervision.documents_handlers import IssueNotice
 from shared.auth.principal import Forbidden
-from tests.service.console.visitors import LIU, WANG, ZHOU, token_of
+from tests.service.console.visitors import (
+    HE,
+    LIU,
+    LUO,
+    WANG,
+    ZHOU,
+    answer_refusal,
+    error_beside,
+    form_key_of,
+    text_of,
+    token_of,
+)
 
 DOCUMENT_ID = "6f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d"
 LETTER = {
@@ -138,4 +150,121 @@ def test_a_malformed_document_id_is_not_found_without_asking(console, apis, brow
     staff.signed_in(ZHOU)
     with pytest.raises(PageNotFound):
         console.document_pdf(browser.get("/documents/x.pdf", as_=ZHOU), "x")
+    assert apis.calls == []
+
+
+# --- case numbers: each visitor's own way to the case ------------------------------------------------------------
+
+
+def test_an_officer_opens_a_letters_case_at_his_referral_not_at_the_case_page_he_may_not_open(
+    console, apis, browser, staff
+):
+    staff.signed_in(LIU)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [LETTER]})
+
+    page = text_of(console.documents(browser.get("/documents", as_=LIU)))
+
+    referral = f"/referrals/police/{LETTER['referral_id']}"
+    assert f'<a href="{referral}">430426-20261102-00007</a>' in page
+    assert 'href="/cases/' not in page
+
+
+def test_a_letter_that_names_no_referral_shows_its_case_number_to_an_officer_as_text(console, apis, browser, staff):
+    staff.signed_in(LIU)
+    older = LETTER | {"referral_id": None}
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [older]})
+
+    page = text_of(console.documents(browser.get("/documents", as_=LIU)))
+
+    assert "<td>430426-20261102-00007</td>" in page
+    assert 'href="/cases/' not in page and 'href="/referrals/' not in page
+
+
+@pytest.mark.parametrize("reader", [ZHOU, HE, LUO], ids=["supervisor", "coordinator", "leader"])
+def test_the_centres_staff_keep_the_link_to_the_case(console, apis, browser, staff, reader):
+    staff.signed_in(reader)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [LETTER]})
+
+    page = text_of(console.documents(browser.get("/documents", as_=reader)))
+
+    assert '<a href="/cases/430426-20261102-00007">430426-20261102-00007</a>' in page
+
+
+# --- 发出通报: a supervisor issues a 通报 now ----------------------------------------------------------------
+
+
+def post_notice(console, browser, who, form: dict):
+    request = browser.post("/documents/notices", {"csrf": form_key_of(who), "action_key": "a" * 32, **form}, as_=who)
+    return console.issue_notice(request)
+
+
+def test_a_supervisor_issues_a_notice_for_a_period_and_sees_its_number(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "POST", "/api/v1/notices", 201, NOTICE | {"named_units": [], "ranking": []})
+
+    response = post_notice(console, browser, ZHOU, {"notice_from": "2026-11-01", "notice_to": "2026-11-23"})
+
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/documents?kind=notice&issued={NOTICE['id']}"
+    [call] = apis.posts()
+    assert (call.path, call.token, call.body) == (
+        "/api/v1/notices",
+        token_of(ZHOU),
+        {"from": "2026-11-01", "to": "2026-11-23"},
+    )
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER]})
+    page = text_of(console.documents(browser.get(response.headers["Location"], as_=ZHOU)))
+    assert "已发出通报 祁东综治〔2026〕通报第1号" in page
+
+
+def test_the_notice_form_is_the_supervisors_alone(console, apis, browser, staff):
+    for reader in (HE, LUO, LIU):
+        staff.signed_in(reader)
+        apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+        page = text_of(console.documents(browser.get("/documents", as_=reader)))
+        assert 'action="/documents/notices"' not in page
+        with pytest.raises(Forbidden):
+            post_notice(console, browser, reader, {"notice_from": "2026-11-01", "notice_to": "2026-11-23"})
+    assert apis.posts() == []
+    staff.signed_in(ZHOU)
+    page = text_of(console.documents(browser.get("/documents", as_=ZHOU)))
+    assert '<h2 id="notice-title">发出通报</h2>' in page
+    assert 'value="2026-11-01"' in page and 'value="2026-11-23"' in page  # this month so far, to start with
+
+
+def test_a_period_ending_after_today_is_refused_beside_its_end_in_chinese(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    future = {"field": "to", "message": "is after today (2026-11-23)", "type": "date_future"}
+    apis.answer("supervision", "POST", "/api/v1/notices", 400, {"error": "invalid_input", "fields": [future]})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    response = post_notice(console, browser, ZHOU, {"notice_from": "2026-11-01", "notice_to": "2026-11-30"})
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "notice.to") == "不能晚于今天（2026-11-23）"
+    assert 'value="2026-11-30" aria-invalid="true"' in page  # what was typed, kept
+
+
+def test_a_period_that_ends_before_it_starts_or_misses_a_date_is_said_beside_the_date(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    answer_refusal(apis, "supervision", "/api/v1/notices", IssueNotice, {"from": "2026-11-30", "to": "2026-11-01"})
+
+    page = text_of(post_notice(console, browser, ZHOU, {"notice_from": "2026-11-30", "notice_to": "2026-11-01"}))
+
+    assert error_beside(page, "notice.to") == "截止日期早于起始日期"
+
+    answer_refusal(apis, "supervision", "/api/v1/notices", IssueNotice, {"to": "2026-11-01"})
+    page = text_of(post_notice(console, browser, ZHOU, {"notice_from": "", "notice_to": "2026-11-01"}))
+
+    assert error_beside(page, "notice.from") == "请填写起始日期，如2026-11-01"
+
+
+def test_a_notice_form_without_the_session_key_issues_nothing(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+
+    with pytest.raises(StaleForm):
+        console.issue_notice(browser.post("/documents/notices", {"notice_to": "2026-11-23"}, as_=ZHOU))
+
     assert apis.calls == []

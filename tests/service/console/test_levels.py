@@ -12,7 +12,9 @@ from tests.service.console.test_referrals import ACCEPTED, REFERRAL_ID, open_pag
 from tests.service.console.visitors import (
     COUNTY_CENTRE,
     LIU,
+    LUO,
     STAFF,
+    ZHOU,
     agency_shows,
     answer_refusal,
     error_beside,
@@ -301,7 +303,7 @@ def test_a_township_station_may_send_the_case_up_to_the_county_centre_named(cons
         "beyond_level": "超出本级处置能力（上报祁东县综治中心）",
     }
     [asked] = apis.calls_to("coordinator")  # where the case is held is the coordinator's to say, for this officer
-    assert (asked.path, asked.token) == (f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}/level", token_of(LIU))
+    assert (asked.path, asked.token) == (f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}", token_of(LIU))
 
 
 @pytest.mark.parametrize(
@@ -336,11 +338,58 @@ def test_while_the_coordinator_cannot_say_the_decline_up_is_offered_and_the_coor
 ):
     staff.signed_in(LIU)
     agency_shows(apis, "police_link", {**ACCEPTED, "status": "received"})
-    apis.down("coordinator", "GET", f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}/level")
+    apis.down("coordinator", "GET", f"/api/v1/cases/{CASE_ID}/referrals/{REFERRAL_ID}")
 
     page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
 
     assert decline_choices(page)["beyond_level"] == "超出本级处置能力（上报上一级综治中心）"
+
+
+def why_shown(page: str) -> str:
+    found = re.search(
+        r'<p class="notice issued-because" role="note"><strong>为何交由本单位：</strong>([^<]*)</p>', page
+    )
+    return found.group(1) if found else ""
+
+
+def test_a_first_designation_says_nothing_of_why(console, browser, staff, apis):
+    assert why_shown(referral_page(console, browser, staff, apis, ACCEPTED)) == ""
+
+
+@pytest.mark.parametrize(
+    ("reason", "shown"),
+    [
+        (
+            {"cause": "escalated", "escalation_cause": "beyond_level", "from_unit": "police:430426101",
+             "reason": "涉及两个乡镇的土地权属"},
+            "砖塘镇派出所以超出本级处置能力退回（理由：涉及两个乡镇的土地权属），案件上报后由本单位接办",
+        ),
+        (
+            {"cause": "escalated", "escalation_cause": "overdue", "from_unit": "police:430426101",
+             "overdue_working_days": 4},
+            "砖塘镇派出所逾期4个工作日仍未办结，案件提级由本单位接办",
+        ),
+        (
+            {"cause": "reopened", "reopen_cause": "dissatisfied", "comment": "他还是天天骂人"},
+            "群众对上一轮办理不满意，案件重新交办。群众意见：他还是天天骂人",
+        ),
+        (
+            {"cause": "declined", "from_unit": "justice:430426101", "reason": "不属于司法所职责"},
+            "砖塘镇司法所退回此案（理由：不属于司法所职责），改由本单位办理",
+        ),
+        (
+            {"cause": "called_in", "note": "请派出所到场维护秩序"},
+            "综治中心吹哨，请本单位报到协办：请派出所到场维护秩序",
+        ),
+    ],
+)  # fmt: skip
+def test_a_unit_handed_a_case_reads_why_before_it_acts(console, browser, staff, apis, reason, shown):
+    staff.signed_in(LIU)
+    agency_shows(apis, "police_link", ACCEPTED, issued_because={**reason, "at": "2026-11-24T02:00:00+00:00"})
+
+    page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
+
+    assert why_shown(page) == f"{shown}（2026-11-24 10:00）"
 
 
 def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
@@ -357,3 +406,95 @@ def test_at_the_county_a_decline_as_beyond_the_level_is_confirmed_as_what_it_is(
 
     assert '<p class="notice" role="status">已退回，由综合协调组重新分派。</p>' in page
     assert "上一级" not in page.split("<dl")[0]
+
+
+# --- a decline's confirmation: what the coordinator will do with it --------------------------------------------
+
+
+def test_a_co_units_decline_is_confirmed_without_promising_a_new_unit(console, browser, staff, apis):
+    """The coordinator replaces no co-unit that declines after the lead settled the case; the agency's referral
+    cannot say whether it did, so the confirmation promises nothing."""
+    court = {**ACCEPTED, "unit": "police:430426", "role": "co_unit", "status": "declined"}
+
+    page = referral_page(console, browser, staff, apis, court, above=None, done="decline")
+
+    confirmation = re.search(r'<p class="notice" role="status">([^<]*)</p>', page)
+    assert confirmation is not None
+    assert confirmation.group(1).startswith("已退回综合协调组。")
+    assert "重新分派" not in confirmation.group(1)
+
+
+def test_a_co_units_decline_form_promises_no_new_assignment_either(console, browser, staff, apis):
+    co_unit = {**ACCEPTED, "unit": "police:430426", "role": "co_unit", "status": "received"}
+
+    page = referral_page(console, browser, staff, apis, co_unit, above=None)
+
+    assert "退回后由综合协调组根据案件办理情况处理。" in page
+    assert "重新分派" not in page
+
+
+def test_a_leads_decline_is_still_confirmed_as_reassigned(console, browser, staff, apis):
+    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "declined"}, done="decline")
+
+    assert '<p class="notice" role="status">已退回，由综合协调组重新分派。</p>' in page
+
+
+# --- 提请领导督办 on the overview --------------------------------------------------------------------------------
+
+FLAGGED = {
+    "case_id": CASE_ID,
+    "status": "in_progress",
+    "mode": "joint",
+    "category": "neighbour",
+    "division_code": "430426101203",
+    "lead_unit": "court:430426",
+    "co_units": ["justice:430426101"],
+    "gaps": [],
+    "next_due_at": "2026-11-16T09:30:00+00:00",
+    "overdue": True,
+}
+OVERVIEW = {
+    "as_of": "2026-11-23T09:30:00+08:00",
+    "cases_total": 5,
+    "referrals": {"on_time_rate": None, "on_time": 0, "finished": 0, "overdue": 1},
+    "ratings": {"satisfaction_rate": None},
+    "by_source": {},
+    "by_status": {},
+    "by_unit": [],
+}
+
+
+def overview_of(console, browser, staff, apis, who, listing: dict | None = None):
+    staff.signed_in(who)
+    apis.answer("coordinator", "GET", "/api/v1/overview", 200, OVERVIEW)
+    apis.answer("supervision", "GET", "/api/v1/reports", 400, {"error": "invalid_input", "fields": []})
+    if listing is not None:
+        apis.answer("coordinator", "GET", "/api/v1/cases", 200, listing)
+    return text_of(console.overview(browser.get("/overview", as_=who)))
+
+
+@pytest.mark.parametrize("reader", [COORDINATOR, LUO], ids=["coordinator", "leader"])
+def test_the_overview_lists_the_cases_flagged_for_the_leaders(console, browser, staff, apis, reader):
+    page = overview_of(console, browser, staff, apis, reader, {"cases": [FLAGGED], "counts": {}, "total": 12})
+
+    [listed] = [call for call in apis.calls_to("coordinator") if call.path == "/api/v1/cases"]
+    assert (listed.params, listed.token) == ({"leaders": "true", "limit": "10"}, token_of(reader))
+    section = page.split('<section id="leaders-alerted"')[1].split("</section>")[0]
+    assert "提请领导督办（12件）" in section
+    assert f'<a href="/cases/{CASE_ID}">{CASE_ID}</a>' in section
+    assert "<td>祁东县人民法院</td>" in section and "<td>砖塘镇司法所</td>" in section
+    assert "已超期7天" in section
+    assert '<a href="/cases?leaders=true">查看全部12件</a>' in section
+
+
+def test_a_supervisor_reads_the_overview_without_the_leaders_list(console, browser, staff, apis):
+    page = overview_of(console, browser, staff, apis, ZHOU)
+
+    assert 'id="leaders-alerted"' not in page
+    assert [call.path for call in apis.calls_to("coordinator")] == ["/api/v1/overview"]
+
+
+def test_no_case_flagged_for_the_leaders_is_said(console, browser, staff, apis):
+    page = overview_of(console, browser, staff, apis, LUO, {"cases": [], "counts": {}, "total": 0})
+
+    assert "当前没有提请领导督办的案件。" in page

@@ -11,7 +11,10 @@ from services.console.pages import PageNotFound, StaleForm
 from services.stability.commands import AddEvent, AddPerson
 from shared.auth.principal import Forbidden, Principal, Role
 from tests.service.console.visitors import (
+    HE,
     LIU,
+    LUO,
+    ZHOU,
     answer_refusal,
     console_knowing,
     error_beside,
@@ -358,3 +361,130 @@ def test_a_refused_time_of_a_fact_says_why_beside_it(kind, says):
     from services.console.handlers.stability import _clearer
 
     assert _clearer("events.at", {"field": "at", "type": kind, "message": "…"}) == says
+
+
+# --- the register for the centre's coordinators and leaders; the person file stays the committee's -------------
+
+REGISTERED = {
+    "case_id": "430426-20261120-00003",
+    "colour": "red",
+    "flags": ["high_risk"],
+    "category": "land",
+    "division_code": "430426101203",
+    "lead_unit": "plc:430426",
+    "noted_at": "2026-11-20T02:00:00+00:00",
+    "record_id": None,
+}
+
+
+@pytest.mark.parametrize("reader", [HE, LUO], ids=["coordinator", "leader"])
+def test_coordinators_and_leaders_read_the_register_from_their_menu_with_their_own_token(
+    console, apis, browser, staff, reader
+):
+    staff.signed_in(reader)
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [REGISTERED]})
+
+    response = console.risk_register(browser.get("/stability/register", as_=reader))
+
+    assert response.status_code == 200
+    page = text_of(response)
+    assert '<a href="/stability/register" aria-current="page">三色预警</a>' in page  # in the menu
+    assert apis.calls[0].token == token_of(reader)
+    assert '<span class="colour colour-red">红色</span> 1件' in page
+    # They may open the case; the committee's person file is not theirs, and not offered.
+    assert '<a href="/cases/430426-20261120-00003">430426-20261120-00003</a>' in page
+    assert 'href="/stability/persons"' not in page
+
+
+def test_a_committee_officer_sees_case_numbers_on_the_register_as_text_and_the_person_file_offered(
+    console, apis, browser, xia
+):
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [REGISTERED]})
+
+    page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
+
+    assert 'href="/cases/' not in page
+    assert '<a href="/stability/persons">稳控对象档案（一人一档）</a>' in page
+
+
+def test_a_supervisor_has_no_register_as_stability_reads_it_to_no_supervisor(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+
+    with pytest.raises(Forbidden):
+        console.risk_register(browser.get("/stability/register", as_=ZHOU))
+
+    assert apis.calls == []
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    page = text_of(console.documents(browser.get("/documents", as_=ZHOU)))
+    assert 'href="/stability/register"' not in page
+
+
+@pytest.mark.parametrize("reader", [HE, LUO], ids=["coordinator", "leader"])
+@pytest.mark.parametrize(
+    "visit",
+    [
+        lambda console, browser, who: console.stability_persons(browser.get("/stability/persons", as_=who)),
+        lambda console, browser, who: console.stability_person(browser.get(LINK, as_=who), PID),
+        lambda console, browser, who: console.add_stability_person(
+            browser.post("/stability/persons", {"csrf": form_key_of(who), "name": "赵大勇"}, as_=who)
+        ),
+    ],
+    ids=["persons", "person", "add"],
+)
+def test_the_person_file_stays_the_committee_officers_and_the_committee_is_never_asked(
+    console, apis, browser, staff, reader, visit
+):
+    staff.signed_in(reader)
+
+    with pytest.raises(Forbidden):
+        visit(console, browser, reader)
+
+    assert apis.calls == []
+
+
+def test_a_list_cut_at_its_limit_says_how_many_match_and_how_many_are_shown(console, apis, browser, xia):
+    listing = {"persons": [RED, GREEN], "total": 250, "truncated": True}
+    apis.answer(PLC, "GET", "/api/v1/persons", 200, listing)
+
+    page = text_of(console.stability_persons(browser.get("/stability/persons", as_=xia)))
+
+    assert "共250人，显示前2人" in page
+
+
+def test_a_whole_list_says_how_many_match(console, apis, browser, xia):
+    apis.answer(PLC, "GET", "/api/v1/persons", 200, {"persons": [RED, GREEN], "total": 2, "truncated": False})
+
+    page = text_of(console.stability_persons(browser.get("/stability/persons", as_=xia)))
+
+    assert "<caption>共 2 人</caption>" in page and "显示前" not in page
+
+
+PETITION_FACT = {
+    "kind": "petition",
+    "case_id": "430426-20261101-00009",
+    "at": "2026-11-01T02:00:00+00:00",
+    "detail": "信访案件",
+    "from_case": True,
+}
+
+
+def test_an_officer_reads_the_case_numbers_of_a_persons_history_as_text_not_links_he_may_not_open(
+    console, apis, browser, xia
+):
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, {**RED, "case_facts": [PETITION_FACT]})
+
+    page = text_of(console.stability_person(browser.get(LINK, as_=xia), PID))
+
+    assert "<td>430426-20261101-00009</td>" in page
+    assert 'href="/cases/' not in page
+
+
+def test_an_officer_who_also_coordinates_keeps_the_link_to_the_case(uow, apis, console_platform, staff, browser):
+    both = Principal("xia.he", "夏和", frozenset({Role.OFFICER, Role.COORDINATOR}), frozenset({"plc:430426"}))
+    console = console_knowing(uow, apis, console_platform, both)
+    staff.signed_in(both)
+    apis.answer(PLC, "GET", f"/api/v1/persons/{PID}", 200, {**RED, "case_facts": [PETITION_FACT]})
+
+    page = text_of(console.stability_person(browser.get(LINK, as_=both), PID))
+
+    assert '<a href="/cases/430426-20261101-00009">430426-20261101-00009</a>' in page

@@ -23,7 +23,9 @@ WANG = Principal("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}))
 LIU = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
 ZHOU = Principal("zhou.hui", "周慧", frozenset({Role.SUPERVISOR}))
 CHEN = Principal("chen.ops", "陈工", frozenset({Role.OPERATOR}))
-STAFF = {f"token.of.{p.subject}": p for p in (WANG, LIU, ZHOU, CHEN)}
+HE = Principal("he.ping", "何平", frozenset({Role.COORDINATOR}))  # 综合协调组
+LUO = Principal("luo.jun", "罗军", frozenset({Role.LEADER}))
+STAFF = {f"token.of.{p.subject}": p for p in (WANG, LIU, ZHOU, CHEN, HE, LUO)}
 
 
 def token_of(principal: Principal) -> str:
@@ -135,11 +137,24 @@ COUNTY_CENTRE = {"division": "430426", "name": "祁东县综治中心", "level":
 
 
 def agency_shows(
-    apis: Any, service: str, referral: dict[str, Any], above: dict[str, str] | None = COUNTY_CENTRE
+    apis: Any,
+    service: str,
+    referral: dict[str, Any],
+    above: dict[str, str] | None = COUNTY_CENTRE,
+    issued_because: dict[str, Any] | None = None,
 ) -> None:
-    """An officer's referral page: the agency's referral, and the coordinator's answer on where its case is held
-    (a township centre's case by default, which a decline as beyond the level sends up to the county's)."""
+    """An officer's referral page: the agency's referral, and the coordinator's answer on it (a first designation, by
+    default, of a case a township centre holds, which a decline as beyond the level sends up to the county's)."""
     referral_id, case_id = referral["referral_id"], referral.get("case_id", "")
     apis.answer(service, "GET", f"/api/v1/referrals/{referral_id}", 200, referral)
-    level = f"/api/v1/cases/{case_id}/referrals/{referral_id}/level"
-    apis.answer("coordinator", "GET", level, 200, {"case_id": case_id, "referral_id": referral_id, "above": above})
+    apis.answer(
+        "coordinator",
+        "GET",
+        at_the_centre_path(case_id, referral_id),
+        200,
+        {"case_id": case_id, "referral_id": referral_id, "above": above, "issued_because": issued_because},
+    )
+
+
+def at_the_centre_path(case_id: str, referral_id: str) -> str:
+    return f"/api/v1/cases/{case_id}/referrals/{referral_id}"

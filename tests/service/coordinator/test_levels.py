@@ -330,7 +330,7 @@ def officer_of(unit: str) -> Principal:
 
 def level_of(uow, platform, clock, http, referral: ReferralIssued, caller: Principal | None = None) -> dict:
     asking = coordinator_for(uow, platform, clock, caller or officer_of(referral.recipient))
-    return http.body(asking.referral_level(http.get(), CASE_ID, str(referral.referral_id)))
+    return http.body(asking.referral_at_the_centre(http.get(), CASE_ID, str(referral.referral_id)))
 
 
 def test_a_township_stations_officer_learns_the_case_would_go_up_to_the_county(uow, platform, clock, http, referrals):
@@ -369,6 +369,39 @@ def test_a_county_bureau_called_in_to_a_township_case_may_send_it_up(
     assert (level["centre"]["name"], level["above"]["name"]) == ("砖塘镇综治中心", "祁东县综治中心")
 
 
+def test_a_first_designation_needs_no_reason(uow, platform, clock, http, referrals):
+    assert level_of(uow, platform, clock, http, referrals[POLICE_STATION])["issued_because"] is None
+
+
+def test_the_county_bureau_reads_that_its_station_declined_the_case_as_beyond_its_level_and_why(
+    coordinator, uow, platform, clock, http, referrals
+):
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION]), "wuyuan.police_link")
+    [bureau] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == COUNTY_POLICE]
+
+    why = level_of(uow, platform, clock, http, bureau)["issued_because"]
+
+    assert (why["cause"], why["escalation_cause"], why["from_unit"]) == ("escalated", "beyond_level", POLICE_STATION)
+    assert why["reason"] == "涉及多个乡镇的宅基地权属，超出派出所处置能力"
+
+
+def test_the_unit_assigned_by_hand_after_a_decline_reads_who_declined_it_and_why(
+    coordinator, uow, platform, clock, http, referrals
+):
+    """No other lead was left to route to: the centre's staff chose the county justice bureau by hand."""
+    deliver(coordinator, beyond_level(referrals[POLICE_STATION], "not_competent"), "wuyuan.police_link")
+    coordinator.assign(http.post({"unit": COUNTY_JUSTICE}), CASE_ID)
+    [bureau] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == COUNTY_JUSTICE]
+
+    why = level_of(uow, platform, clock, http, bureau)["issued_because"]
+
+    assert (why["cause"], why["from_unit"], why["reason"]) == (
+        "assigned_by_hand",
+        POLICE_STATION,
+        "涉及多个乡镇的宅基地权属，超出派出所处置能力",
+    )
+
+
 def test_only_the_referrals_own_units_officers_may_ask_where_its_case_is_held(uow, platform, clock, http, referrals):
     with pytest.raises(Forbidden):
         level_of(uow, platform, clock, http, referrals[POLICE_STATION], officer_of(JUSTICE_OFFICE))
@@ -383,9 +416,9 @@ def test_a_referral_the_case_does_not_hold_is_not_found(uow, platform, clock, ht
     asking = coordinator_for(uow, platform, clock, officer_of(POLICE_STATION))
 
     with pytest.raises(NotFound):
-        asking.referral_level(http.get(), CASE_ID, str(UUID(int=999_999)))
+        asking.referral_at_the_centre(http.get(), CASE_ID, str(UUID(int=999_999)))
     with pytest.raises(NotFound):
-        asking.referral_level(http.get(), "430426-20250915-00099", str(referrals[POLICE_STATION].referral_id))
+        asking.referral_at_the_centre(http.get(), "430426-20250915-00099", str(referrals[POLICE_STATION].referral_id))
     with pytest.raises(BadInput) as refused:
-        asking.referral_level(http.get(), CASE_ID, "not-a-uuid")
+        asking.referral_at_the_centre(http.get(), CASE_ID, "not-a-uuid")
     assert [f["field"] for f in refused.value.fields] == ["referral_id"]

@@ -41,7 +41,14 @@ def test_window_staff_see_the_window_and_the_cases():
 
 
 def test_a_leader_reads_cases_the_board_the_documents_and_the_overview_but_registers_nothing():
-    assert [label for _, label in domain.pages_for({"leader"})] == ["案件", "督办看板", "督办文书", "总览"]
+    assert [label for _, label in domain.pages_for({"leader"})] == [
+        "案件",
+        "督办看板",
+        "回访抽查",
+        "督办文书",
+        "总览",
+        "三色预警",
+    ]
 
 
 def test_an_operator_sees_no_page_of_the_console():
@@ -295,7 +302,7 @@ def test_an_officer_of_the_political_legal_committee_has_the_three_colour_warnin
 
     assert pages[-1] == ("/stability/register", "三色预警")
     assert "/justice/mediation" not in {path for path, _ in pages}
-    assert not domain.may_open("/stability/register", {"leader"}, {"plc"})
+    assert not domain.may_open("/stability/persons", {"leader"}, {"plc"})
 
 
 def test_a_police_officer_has_the_calls_and_a_petition_officer_the_petitions():
