@@ -96,6 +96,12 @@ def test_the_superior_is_the_same_agency_one_level_up(unit, superior):
 # --- letters --------------------------------------------------------------------------------
 
 
+def test_a_letter_opened_on_a_phone_is_laid_out_for_its_screen():
+    html = render_html(d.letter_text(overdue_facts()))
+
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in html
+
+
 def test_a_supervision_letter_says_how_late_in_working_days_and_what_is_required_by_when():
     facts = overdue_facts()
     assert facts["working_days"] == 4
