@@ -758,6 +758,7 @@ REJECTION_REASONS = {
     "too_large": "消息过大，未读取",
     "not_in_county": "纠纷发生地不是本县的乡镇或村（社区）",
     "agreement_after_report": "调解协议的签订日期晚于反馈结果当天",
+    "message_id_reused": "消息编号已被此前另一条消息使用，请以新的编号重发",
     "wrong_sender": "发送方与署名单位不符",
     "unknown_agency": "署名单位不属于已登记的机构",
     "unknown_referral": "中心没有该交办件",

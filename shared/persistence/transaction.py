@@ -26,7 +26,7 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 
 from shared.delivery import outbox
-from shared.delivery.inbox import INBOX_KEY, AlreadyHandled
+from shared.delivery.inbox import CLAIM, INBOX_KEY, AlreadyHandled
 from shared.delivery.outbox import Queued
 from shared.persistence.errors import Busy, Conflict, InvalidValue, StoreDown, StoreError, StoreUnavailable
 from shared.persistence.prepared import PreparedStatements, prepared_on
@@ -44,6 +44,8 @@ class Transaction:
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.queued: list[Queued] = []
+        # The message ids whose inbox claim found one already there: redeliveries, or ids another message took.
+        self.claimed_before: set[Any] = set()
         self._held: list[tuple[str, Sequence[Any]]] = []
         self._begun = False
 
@@ -81,6 +83,8 @@ class Transaction:
             prepared.failed(exc)
             error = store_error(exc)
             redelivered = isinstance(error, AlreadyHandled)  # no failure: no driver error behind it
+            if redelivered:
+                self.claimed_before.update(params[1] for sql, params in statements if sql == CLAIM)
             round_trips.traced(statements, began, None if redelivered else exc)
             # A refused value's error may quote it (a person's data): the code in InvalidValue is enough to log.
             raise error from (None if redelivered or isinstance(error, InvalidValue) else exc)

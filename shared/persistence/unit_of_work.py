@@ -17,6 +17,7 @@ from shared.delivery import inbox
 from shared.delivery.outbox import Queued
 from shared.delivery.statements import Statements
 from shared.persistence.transaction import Transaction
+from shared.refusal import Refused
 from shared.telemetry.propagation import current_trace_headers
 
 S = TypeVar("S")
@@ -57,6 +58,7 @@ class PostgresUnitOfWork(Generic[S]):
         self.consumer = consumer
         self._address = address
         self._open: tuple[ExitStack, Transaction, S] | None = None
+        self._claimed: Envelope | None = None
 
     def __enter__(self) -> Self:
         if self._open is not None:
@@ -70,10 +72,21 @@ class PostgresUnitOfWork(Generic[S]):
         self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
     ) -> bool:
         assert self._open is not None, "a unit of work left without being entered"
-        stack, _, _ = self._open
+        stack, transaction, _ = self._open
         self._open = None
+        claimed, self._claimed = self._claimed, None
         # The transaction decides: commit, roll back, or swallow a redelivery (AlreadyHandled).
-        return bool(stack.__exit__(kind, error, traceback))
+        swallowed = bool(stack.__exit__(kind, error, traceback))
+        if claimed is not None and claimed.message_id in transaction.claimed_before:
+            self._refuse_a_reused_id(claimed)
+        return swallowed
+
+    def _refuse_a_reused_id(self, message: Envelope) -> None:
+        """A claim that existed: a redelivery, unless the id was taken by another message (inbox.reused_id)."""
+        with self._begin() as transaction:
+            why = inbox.reused_id(transaction, self.consumer, message)
+        if why is not None:
+            raise Refused(inbox.MESSAGE_ID_REUSED, why)
 
     @property
     def store(self) -> S:
@@ -82,6 +95,7 @@ class PostgresUnitOfWork(Generic[S]):
     def claim(self, message: Envelope) -> None:
         """Record that this service handles `message`; a redelivered one rolls the block back, acknowledged."""
         inbox.claim(self._parts()[1], self.consumer, message)
+        self._claimed = message
 
     def send(self, message: Envelope, case_source: str | None = None) -> None:
         """Queue `message` to be published once this transaction commits."""

@@ -6,8 +6,9 @@ from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from shared.contracts.envelope import Envelope
-from shared.delivery.inbox import AlreadyHandled
+from shared.delivery.inbox import MESSAGE_ID_REUSED, AlreadyHandled
 from shared.messaging.routing import address
+from shared.refusal import Refused
 from shared.registry import AgencyRegistry, load_registry
 
 S = TypeVar("S")
@@ -20,6 +21,7 @@ class FakeUnitOfWork(Generic[S]):
         self._store = store
         self.registry = registry or load_registry()
         self.claimed: set[UUID] = set()
+        self._claimed_as: dict[UUID, tuple[str, str | None]] = {}  # what each id was claimed for: type and case
         self.sent: list[Envelope] = []
         self.routing_keys: dict[UUID, str] = {}  # each sent message's, as the outbox would publish it
         self.commits = 0
@@ -59,8 +61,12 @@ class FakeUnitOfWork(Generic[S]):
         assert self._open is not None
         # The real claim fails at the next round trip; the outcome is the same.
         if message.message_id in self.claimed or message.message_id in self._open[1]:
+            claimed_as = self._claimed_as.get(message.message_id)
+            if claimed_as is not None and claimed_as != (message.type, message.case_id):  # as inbox.reused_id
+                raise Refused(MESSAGE_ID_REUSED, f"message id {message.message_id} was taken before")
             raise AlreadyHandled(str(message.message_id))
         self._open[1].append(message.message_id)
+        self._claimed_as[message.message_id] = (message.type, message.case_id)
 
     def send(self, message: Envelope, case_source: str | None = None) -> None:
         assert self._open is not None

@@ -232,7 +232,13 @@ def test_a_redelivery_alone_is_acknowledged_with_nothing_kept_and_the_next_handl
     assert run_together([writer(transactions, handled_before, again)]) == ["done"]
     assert run_together([writer(transactions, *fresh)]) == ["done"]
 
-    assert round_trips.sent == ["SAVEPOINT; INSERT; INSERT; RELEASE; COMMIT"] * 2
+    # The redelivery then reads what its id was claimed for (the same message, or another that took its id).
+    assert round_trips.sent == [
+        "SAVEPOINT; INSERT; INSERT; RELEASE; COMMIT",
+        "SAVEPOINT; SELECT",
+        "RELEASE; COMMIT",
+        "SAVEPOINT; INSERT; INSERT; RELEASE; COMMIT",
+    ]
     assert stored(messaging_database, "outbox", [again.message_id]) == 0
     assert stored(messaging_database, "inbox", [fresh[0].message_id]) == 1
     assert transactions.announced[-1] == [str(fresh[1].message_id)]

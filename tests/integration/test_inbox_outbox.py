@@ -8,11 +8,13 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from shared.contracts.messages import EVENTS_EXCHANGE, ReferralAccepted, ReferralClosed
+from shared.contracts.messages import EVENTS_EXCHANGE, ReferralAccepted, ReferralClosed, ReferralDeclined
+from shared.delivery.inbox import MESSAGE_ID_REUSED
 from shared.messaging.routing import addressing
 from shared.persistence.errors import Conflict
 from shared.persistence.transaction import Transaction, transaction
 from shared.persistence.unit_of_work import PostgresUnitOfWork
+from shared.refusal import Refused
 from shared.registry import load_registry
 
 pytestmark = pytest.mark.integration
@@ -125,6 +127,34 @@ def test_a_redelivered_message_changes_nothing(messaging_database, unit, relay):
     assert len(inbox) == 1
     assert stored(messaging_database, second.message_id) == ([], [])
     assert relay.announced == [[str(first.message_id)]]  # only the first commit queued anything
+
+
+def test_a_message_under_an_id_another_message_took_is_refused_not_skipped(messaging_database, unit, relay):
+    """An acceptance, then a decline the sender sent under the acceptance's id: skipped as a redelivery, the decline
+    would be lost without a word; refused, it goes to the dead letters and the sender is told."""
+    accepted = accepted_by_court()
+    declined = ReferralDeclined.build(
+        message_id=accepted.message_id,
+        occurred_at=datetime.now(UTC),
+        case_id=CASE_ID,
+        sender="court:430426",
+        recipient="centre:430426",
+        referral_id=REFERRAL_ID,
+        officer="法官陈",
+        reason="不属于法院主管",
+    )
+    with unit() as uow:
+        uow.claim(accepted)
+
+    with pytest.raises(Refused) as refused, unit() as uow:
+        uow.claim(declined)
+        uow.send(referral_closed())
+
+    assert refused.value.code == MESSAGE_ID_REUSED
+    assert "ReferralAccepted" in str(refused.value) and "ReferralDeclined" in str(refused.value)
+    inbox, _ = stored(messaging_database, accepted.message_id)
+    assert [row["message_type"] for row in inbox] == ["ReferralAccepted"]
+    assert relay.announced == [[]] or relay.announced == []  # the decline's block kept nothing
 
 
 def test_a_redelivery_is_found_before_the_handler_reads(messaging_database, unit):

@@ -14,7 +14,14 @@ ALLOWED = {
     "shared/auth": ("shared.auth", "shared.contracts", "shared.private_dirs"),
     "shared/telemetry": ("shared.telemetry",),
     "shared/delivery": ("shared.contracts", "shared.telemetry", "shared.delivery"),
-    "shared/persistence": ("shared.contracts", "shared.telemetry", "shared.delivery", "shared.persistence"),
+    # shared.refusal: a unit of work refuses a message whose id another message took (shared.delivery.inbox).
+    "shared/persistence": (
+        "shared.contracts",
+        "shared.telemetry",
+        "shared.delivery",
+        "shared.persistence",
+        "shared.refusal",
+    ),
     "shared/messaging": (*BASE, "shared.dependency", "shared.delivery", "shared.messaging"),
     "shared/http.py": (
         "shared.contracts",

@@ -4,12 +4,15 @@ from dataclasses import replace
 from uuid import UUID
 
 import pytest
+from nameko.testing.services import worker_factory
 
 from services.coordinator import handlers
 from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
 from shared.clock import now
-from shared.contracts.messages import CaseRegistered, MessageRejected
+from shared.contracts.messages import CaseRegistered, MessageRejected, ReferralAccepted, ReferralDeclined
+from shared.delivery.inbox import MESSAGE_ID_REUSED
+from shared.refusal import Refused
 from shared.runtime.refusals import OnRefusal
 from tests.fakes.coordinator import FakeCaseStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
@@ -134,3 +137,27 @@ def test_another_agencys_report_naming_one_of_the_cases_referrals_is_kept_on_the
 def test_the_coordinator_declares_its_timeline_hook_for_refusals():
     hooks = [value for value in vars(Coordinator).values() if isinstance(value, OnRefusal)]
     assert [hook.hook for hook in hooks] == [handlers.note_refusal]
+
+
+def test_a_decline_sent_under_the_id_of_the_units_acceptance_is_refused_not_lost(platform):
+    """Skipped as a redelivery, the decline would never reach the case, and the unit would not know."""
+    uow = FakeUnitOfWork(FakeCaseStore())
+    coordinator = worker_factory(Coordinator, uow=uow, desk=coordination_for(replace(platform, service="coordinator")))
+    registered(uow, replace(platform, service="coordinator"))
+    with uow:
+        stored, _ = uow.store.read(CASE_ID)
+    [justice] = stored.case.referrals
+    coordinator.sender = "wuyuan.justice_link"
+    same = {"occurred_at": now(), "case_id": CASE_ID, "sender": JUSTICE_OFFICE, "recipient": "centre:430426"}
+    coordinator.on_referral_accepted(
+        ReferralAccepted.build(message_id=REPORT, referral_id=justice.referral_id, officer="li.tiaojie", **same)
+    )
+
+    with pytest.raises(Refused) as refused:
+        coordinator.on_referral_declined(
+            ReferralDeclined.build(
+                message_id=REPORT, referral_id=justice.referral_id, officer="li.tiaojie", reason="不属于本所", **same
+            )
+        )
+
+    assert refused.value.code == MESSAGE_ID_REUSED
