@@ -2,7 +2,6 @@
 
 import inspect
 import json
-import logging
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -50,8 +49,6 @@ from shared.persistence.idempotency import (
 )
 from shared.refusal import Refused
 from shared.web_server import HardenedWebServer
-
-log = logging.getLogger(__name__)
 
 M = TypeVar("M", bound=BaseModel)
 FieldError = dict[str, str | int]  # field, message, type; limit (an int) when a length bound was broken
@@ -406,8 +403,6 @@ class ApiHandler(HttpRequestHandler):
             assert exc_info is not None
             response = self.response_from_exception(exc_info[1])  # type: ignore[arg-type]
         if not any(part.pending for part in held):
-            if held and exc_info is not None and _a_refusal_to_keep(exc_info[1], response.status_code):
-                _remember(held[0], response)
             return response
         if not should_keep(response.status_code):
             for part in held:
@@ -477,20 +472,6 @@ class ApiHandler(HttpRequestHandler):
 def _retry_later(response: Response) -> Response:
     response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response
-
-
-def _a_refusal_to_keep(exc: BaseException | None, status: int) -> bool:
-    """A keyed request's refusal is its first answer, as a success would be: not a server's failure (a retry may well
-    succeed) nor the key's own answer (the first one replayed, a reused or busy key)."""
-    return should_keep(status) and not isinstance(exc, AlreadyAnswered | KeyReused | InProgress)
-
-
-def _remember(holder: AnswerHolder, response: Response) -> None:
-    answer = StoredAnswer(response.status_code, response.get_data(as_text=True), response.content_type or "")
-    try:
-        holder.remember(answer)
-    except Exception:  # the database is down or the key answered meanwhile: the refusal still goes out
-        log.warning("could not keep a refusal as its key's answer; a retry with the key is handled anew", exc_info=True)
 
 
 def _keyed(request: Request, principal: Principal | None, with_body: bool = True) -> KeyedRequest | None:

@@ -288,12 +288,13 @@ class Places:
         return self.names[code]
 
     def in_county(self, division: str, county: str) -> bool:
-        """Whether a division code is one of the county's: listed here, where the file lists the county's divisions;
-        else (a deployment that reads places as codes) at least a code within the county."""
+        """Whether a division code is one of the county's: within it, and at one of its townships where the file
+        lists them (a village need not be listed: a county's 300-odd villages are seldom all in the file, and its
+        township says where a case is held). A deployment whose file lists none reads places as codes."""
         if not division.startswith(county):
             return False
-        listed = {code for code in self.names if code.startswith(county)}
-        return not listed or division in listed
+        townships = {code for code in self.names if code.startswith(county) and len(code) == 9}
+        return len(division) == 6 or not townships or division[:9] in townships
 
     def choices(self, county: str) -> list[tuple[str, str]]:
         """(code, name) of the county and everything in it, in code order: a township before its villages."""
@@ -513,7 +514,6 @@ _TYPE_ERRORS = {
     "string_pattern_mismatch": "格式不正确",
     # shared/http.py's refusals of what no field may hold, and of a value the database could not take
     "control_character": "不能含有控制字符（如换行、制表符）",
-    "personal_number": "不能是手机号或身份证号，请填写记录本身的编号",
     "string_unicode": "含有无法识别的字符",
     "invalid_value": "填写的值无效（超出范围或格式不对）",
 }
@@ -794,12 +794,12 @@ def issue_reason_text(reason: Mapping[str, Any] | None, registry: AgencyRegistry
         return ""
     cause = reason.get("cause")
     from_unit = unit_name(str(reason.get("from_unit") or ""), registry, places) if reason.get("from_unit") else ""
-    why = f"（理由：{reason['reason']}）" if reason.get("reason") else ""
+    why = f"，理由：{reason['reason']}" if reason.get("reason") else ""
     if cause == "reopened":
         opening = {
             "spot_check": "回访抽查发现群众对办理结果不满意，案件重新交办",
             "repeat_report": "案件办结后群众再次反映，重新交办",
-        }.get(str(reason.get("reopen_cause")), "群众对上一轮办理不满意，案件重新交办")
+        }.get(str(reason.get("reopen_cause")), "群众对上一轮办理结果不满意，案件重新交办")
         said = f"。群众意见：{reason['comment']}" if reason.get("comment") else ""
         text = opening + said
     elif cause == "escalated" and reason.get("escalation_cause") == "overdue":
@@ -807,16 +807,16 @@ def issue_reason_text(reason: Mapping[str, Any] | None, registry: AgencyRegistry
         late = f"逾期{days}个工作日" if days else "逾期"
         text = f"{from_unit or '原承办单位'}{late}仍未办结，案件提级由本单位接办"
     elif cause == "escalated":
-        text = f"{from_unit or '原承办单位'}以超出本级处置能力退回{why}，案件上报后由本单位接办"
+        text = f"{from_unit or '原承办单位'}以超出本级处置能力退回{why}。案件上报后由本单位接办"
     elif cause == "declined":
-        text = f"{from_unit or '原承办单位'}退回此案{why}，改由本单位办理"
+        text = f"{from_unit or '原承办单位'}退回此案{why}。改由本单位办理"
     elif cause == "called_in":
         text = "综治中心吹哨，请本单位报到协办" + (f"：{reason['note']}" if reason.get("note") else "")
     else:
-        earlier = f"（此前{from_unit}退回{why}）" if from_unit else ""
+        earlier = f"。此前{from_unit}已退回{why}" if from_unit else ""
         text = f"综合协调组指派本单位办理{earlier}"
     at = local_time(reason.get("at")) if reason.get("at") else ""
-    return f"{text}（{at}）" if at else text
+    return f"{text}（{at}）。" if at else f"{text}。"
 
 
 def report_rejected_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:

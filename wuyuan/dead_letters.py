@@ -118,11 +118,15 @@ def reason_code(reason: str) -> str | None:
     return next((code for opening, code, _ in _REASON_OPENINGS if opening.match(reason)), None)
 
 
-def replay_refusal(settings: PlatformSettings, service: str, user_id: object) -> str | None:
+# A body refused unread for its size is not kept: nothing is left to send again.
+BODY_NOT_KEPT = "消息过大，正文未保留，无法重放；请发送方改小后重新发送"
+
+
+def replay_refusal(settings: PlatformSettings, service: str, user_id: object, reason: str = "") -> str | None:
     """Why a dead letter in `service`'s dead queue may not be replayed, or None if it may."""
     owner = settings.broker_user(service)
     if user_id == owner:
-        return None
+        return BODY_NOT_KEPT if reason_code(reason) == REJECTED_TOO_LARGE else None
     return (
         f"不是 {owner} 写入的死信（其 user_id 为 {user_id or '空'}）：由其他账号放入，"
         "或是死信签名之前写入的；留在死信队列中"
@@ -154,7 +158,9 @@ def list_dead_letters(
                     from_queue=headers.get(DEAD_QUEUE_HEADER),
                     # Operators see why, not whose: ID and phone numbers in the body are not shown.
                     body_preview=redact(str(item.get("payload", "")))[:200],
-                    refused=replay_refusal(settings, service, props.get("user_id")),
+                    refused=replay_refusal(
+                        settings, service, props.get("user_id"), str(headers.get(DEAD_REASON_HEADER, ""))
+                    ),
                     reason_code=reason_code(str(headers.get(DEAD_REASON_HEADER, ""))),
                 )
             )
@@ -199,7 +205,9 @@ def replay_dead_letters(
                 if message_id and message.properties.get("message_id") != message_id:
                     kept.append(message)
                     continue
-                refusal = replay_refusal(settings, service, message.properties.get("user_id"))
+                refusal = replay_refusal(
+                    settings, service, message.properties.get("user_id"), str(headers.get(DEAD_REASON_HEADER, ""))
+                )
                 if refusal is not None:
                     report.refused.append(RefusedReplay(service, message.properties.get("message_id"), refusal))
                     kept.append(message)

@@ -8,6 +8,7 @@ from uuid import UUID
 from services.coordinator.domain import decisions
 from services.coordinator.domain.decisions import Effect
 from services.coordinator.domain.model import Case, Referral
+from shared.contracts.disputes import as_one_line, parties_as_one_line
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
     CaseAssigned,
@@ -52,11 +53,14 @@ def messages_for(
                         summary=registered["summary"],
                         flags=registered["flags"],
                         # Only the lead contacts the parties; co-units get names and roles.
-                        parties=[p if r.role.value == "lead" else {**p, "phone": None} for p in registered["parties"]],
+                        parties=[
+                            p if r.role.value == "lead" else {**p, "phone": None}
+                            for p in parties_as_one_line(registered["parties"])
+                        ],
                         due_at=r.due_at,
                         due_provisional=r.due_provisional,
                         # The feeding agency's own record, so that it can tie the referral to it.
-                        source_record_id=registered.get("source_record_id"),
+                        source_record_id=_one_line_or_none(registered.get("source_record_id")),
                         **common,
                     )
                 )
@@ -175,3 +179,8 @@ def _summary(referral: Referral) -> ReferralSummary:
         due_at=referral.due_at,
         due_provisional=referral.due_provisional,
     )
+
+
+def _one_line_or_none(text: str | None) -> str | None:
+    """A stored record number, one line (as_one_line): registered before it had to be."""
+    return as_one_line(text) if text else None

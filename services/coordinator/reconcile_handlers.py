@@ -26,7 +26,7 @@ from services.coordinator.handlers import Work as CaseWork
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
 from shared.auth.principal import Principal
-from shared.contracts.disputes import PartyNotice
+from shared.contracts.disputes import PartyNotice, parties_as_one_line
 from shared.contracts.envelope import MESSAGE_TYPES, Envelope
 from shared.contracts.messages import LeadContactsProvided, ProvideLeadContacts
 from shared.http import BadInput
@@ -155,7 +155,7 @@ def rebuilt(
     body = dict(document.body)
     if document.message_type == ISSUED:
         lead = body.get("role") == "lead"
-        parties = registered.get("parties", [])
+        parties = parties_as_one_line(registered.get("parties", []))
         if lead and contacts is not None:
             parties = [party.model_dump(mode="json") for party in contacts]
         # As when it was issued: only the lead contacts the parties; co-units get names and roles.

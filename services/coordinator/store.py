@@ -15,7 +15,7 @@ from typing import Any, Protocol
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.figures import Figures, UnitFigures
-from services.coordinator.domain.model import Case, CaseStatus, TimelineEntry
+from services.coordinator.domain.model import STILL_HANDLED, Case, CaseStatus, TimelineEntry
 from services.coordinator.sent_documents import PostgresSentDocuments, SentDocuments
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.vocabulary import Category, Rating, ResultCode, Source
@@ -277,7 +277,7 @@ HOLDING_CENTRE = "COALESCE(c.state ->> 'centre', left(c.division_code, 6))"
 
 # Case.awaits_the_leaders in SQL: an escalation without a centre to go to, on a case still being handled.
 _AWAITS_THE_LEADERS = (
-    "c.status IN ('registered', 'assigned', 'in_progress', 'awaiting_manual_triage')"
+    f"c.status IN ({', '.join(sorted(repr(status.value) for status in STILL_HANDLED))})"
     " AND jsonb_path_exists(c.state, '$.escalations[*] ? (@.to_centre == null)')"
 )
 

@@ -84,8 +84,9 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
     def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None: ...
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
-        """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it, if it holds
-        none yet; whether it did. A rated follow-up keeps its own."""
+        """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it at `at`, if it
+        holds none yet and was open by then; whether it did. A rated follow-up keeps its own, and one opened after `at`
+        (a later round's, its closure handled late) is not the one rated."""
         ...
 
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
@@ -260,8 +261,9 @@ class PostgresSupervisionStore(
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         row = self.sql.one(
             "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s WHERE case_id = %s AND rating IS NULL"
+            " AND opened_at <= %s"
             " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s)) RETURNING round",
-            (rating.value, at, visitor, case_id, round, case_id),
+            (rating.value, at, visitor, case_id, at, round, case_id),
         )
         return row is not None
 

@@ -1,7 +1,7 @@
 """The dispute as reported: parties, place, category and flags, validated at every boundary."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
@@ -20,15 +20,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared.contracts.dates import CalendarDate
-from shared.contracts.identifiers import (
-    SINGLE_LINE_PATTERN,
-    WHITESPACE,
-    DivisionCode,
-    Mobile,
-    ResidentId,
-    validate_mobile,
-    validate_resident_id,
-)
+from shared.contracts.identifiers import SINGLE_LINE_PATTERN, WHITESPACE, DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
@@ -60,6 +52,7 @@ class _PublishedNotBlank:
 
 _NOT_BLANK = _PublishedNotBlank()
 _SINGLE_LINE = re.compile(SINGLE_LINE_PATTERN)
+_CONTROL_CHARACTERS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 
 
 @dataclass(frozen=True)
@@ -81,19 +74,18 @@ def single_line(text: str) -> str:
     return text
 
 
-def not_a_personal_number(text: str) -> str:
-    """A record's number travels to every service unmasked: one that is a mobile or resident ID number would carry a
-    person's number where none may go. Only the whole value is judged: agencies' own numbers embed the county's code
-    and a date (a police call 'JQ430426202611220042'), which free text's masking would take for an ID number."""
-    for personal in (validate_mobile, validate_resident_id):
-        try:
-            personal(text)
-        except ValueError:
-            continue
-        raise PydanticCustomError(
-            "personal_number", "must not be a mobile or resident ID number: give the record's own number"
-        )
-    return text
+def as_one_line(text: str) -> str:
+    """A name or number stored before it had to be one line, made one (each control or bidirectional override
+    character a space), so that a message built from it again (a referral of a later round) is one a receiver
+    takes."""
+    return re.sub(rf"[{_CONTROL_CHARACTERS}]+", " ", text).strip() or text
+
+
+def parties_as_one_line(parties: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Stored parties (a case's registration) with their names made one line (as_one_line)."""
+    return [
+        {**party, "name": as_one_line(str(party["name"]))} if party.get("name") else dict(party) for party in parties
+    ]
 
 
 ShortText = Annotated[
@@ -114,7 +106,6 @@ RecordId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
     AfterValidator(single_line),
-    AfterValidator(not_a_personal_number),
     _PublishedSingleLine(),
 ]
 

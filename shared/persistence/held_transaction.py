@@ -18,6 +18,9 @@ from shared.persistence.errors import StoreUnavailable
 from shared.persistence.idempotency import KeyedRequest, StoredAnswer
 from shared.persistence.transaction import ConnectionFactory, OnCommit, Transaction
 
+# The savepoint right after the key's claim: a refused block goes back to it.
+CLAIMED = "key_claimed"
+
 
 class HeldTransaction:
     """Hands every `with uow:` block of one keyed request the same transaction, its key claimed at the start."""
@@ -34,6 +37,7 @@ class HeldTransaction:
         self.request = request
         self._wait_seconds = wait_seconds
         self._open: tuple[ExitStack, Transaction] | None = None
+        self._claimed_mark: tuple[int, int] = (0, 0)  # the savepoint after the claim (Transaction.savepoint)
 
     @property
     def pending(self) -> bool:
@@ -42,13 +46,27 @@ class HeldTransaction:
 
     @contextmanager
     def begin(self) -> Iterator[Transaction]:
-        """The request's transaction (opened and claimed on first use); a block that raises rolls it all back."""
+        """The request's transaction (opened and claimed on first use); a block that raises undoes all but the claim.
+
+        The claim stays, its row locked, so that the request's answer (a refusal, most often) is committed with it
+        by the HTTP entrypoint (`finish`), or everything is rolled back after a server error (`abandon`): a retry
+        with the key waits for it meanwhile, and never runs the request again."""
         transaction = self._open[1] if self._open is not None else self._start()
         try:
             yield transaction
         except BaseException:
-            self.abandon()
+            self._back_to_the_claim()
             raise
+
+    def _back_to_the_claim(self) -> None:
+        if self._open is None:
+            return
+        _, transaction = self._open
+        try:
+            transaction.rollback_to(CLAIMED, self._claimed_mark)
+            self._claimed_mark = transaction.savepoint(CLAIMED)  # for a later block of the same request
+        except Exception:  # the connection is gone: nothing of the request can be kept
+            self.abandon()
 
     def _start(self) -> Transaction:
         stack = ExitStack()
@@ -58,6 +76,7 @@ class HeldTransaction:
             transaction = Transaction(conn)
             stack.callback(transaction.rollback)  # a no-op once committed
             answers.claim(transaction, self.request, self._wait_seconds)
+            self._claimed_mark = transaction.savepoint(CLAIMED)  # sent with the request's first statement
         except psycopg.OperationalError as exc:  # no connection within the pool's wait, or a broken one
             _close(stack)
             raise StoreUnavailable(str(exc)) from exc
@@ -82,15 +101,6 @@ class HeldTransaction:
             _close(stack)
         if transaction.queued and self._on_commit is not None:
             self._on_commit(transaction.queued)
-
-    def remember(self, answer: StoredAnswer) -> None:
-        """Keep a refusal as the key's answer, in a transaction of its own: whatever the request began was rolled back
-        with it, and a retry with the key must get the same refusal, not try again on what changed since (a petition
-        accepted meanwhile, say). A retry racing this one finds the answer, or waits for it."""
-        if self._open is not None:
-            return  # a change waits: `finish` commits the answer with it
-        self._start()
-        self.finish(answer)
 
     def abandon(self) -> None:
         """Roll back whatever the request did."""

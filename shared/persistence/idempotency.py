@@ -1,7 +1,6 @@
 """Idempotency keys of HTTP requests: what a key is, what identifies its request, and how a retry is told apart."""
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass
 from typing import Protocol
@@ -32,23 +31,12 @@ def checked_key(value: str) -> str:
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    """What makes two requests the same request: method, path with query, and body, hashed. A JSON body counts by
-    what it says, not how it was written: a client that writes it again with its keys in another order, other
-    spacing or characters escaped (`\\u5f20`) retries the same request."""
+    """What makes two requests the same request: method, path with query, and body, hashed."""
     digest = hashlib.sha256()
-    for part in (method.upper().encode(), path.encode("utf-8", "surrogateescape"), _canonical(body)):
+    for part in (method.upper().encode(), path.encode("utf-8", "surrogateescape"), body):
         digest.update(len(part).to_bytes(8, "big"))  # lengths first, so parts cannot run into each other
         digest.update(part)
     return digest.hexdigest()
-
-
-def _canonical(body: bytes) -> bytes:
-    """A JSON body as one spelling of what it says; anything else (not JSON, not UTF-8) as it came."""
-    try:
-        said = json.loads(body)
-    except (ValueError, RecursionError):
-        return body
-    return json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True)
@@ -78,8 +66,6 @@ class AnswerHolder(Protocol):
     def finish(self, answer: StoredAnswer) -> None: ...
 
     def abandon(self) -> None: ...
-
-    def remember(self, answer: StoredAnswer) -> None: ...
 
 
 class AlreadyAnswered(Exception):

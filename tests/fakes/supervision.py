@@ -136,7 +136,7 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         rounds = [r for c, r in self.follow_ups if c == case_id]
         row = self.follow_ups.get((case_id, max(rounds) if round is None and rounds else round))
-        if row is None or row["follow_up"].rating is not None:
+        if row is None or row["follow_up"].rating is not None or row["follow_up"].opened_at > at:
             return False
         row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at), visitor=visitor)
         return True

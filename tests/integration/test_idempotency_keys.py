@@ -294,17 +294,17 @@ def test_a_refusal_is_the_keys_answer_its_change_undone_and_a_retry_gets_it_agai
     assert (count(database, "filings"), count(database, "outbox"), count(database, "idempotency_keys")) == (0, 0, 1)
 
 
-def test_a_body_written_again_another_way_is_the_same_request(service):
+def test_a_retry_racing_a_refusal_waits_for_it_and_gets_it_never_running_the_request_again(service):
+    """The refusal's block is undone but the key's claim stays, locked, until the refusal is its answer."""
     url, database, _ = service
-    headers = {KEY_HEADER: "k-3s", "Content-Type": "application/json"}
-    first = requests.post(url, data='{"summary": "宅基地纠纷"}'.encode(), headers=headers, timeout=10)
+    body = {"summary": "物业纠纷", "refuse": True, "hold_seconds": 1.0}
 
-    escaped = b'{ "summary" : "\\u5b85\\u57fa\\u5730\\u7ea0\\u7eb7" }'
-    again = requests.post(url, data=escaped, headers=headers, timeout=10)
+    with ThreadPoolExecutor(2) as pool:
+        answers = list(pool.map(lambda _: post(url, body, key="k-3t"), range(2)))
 
-    assert first.status_code == again.status_code == 201, again.text
-    assert again.headers.get("Idempotent-Replayed") == "true"
-    assert count(database, "filings") == 1
+    assert [a.status_code for a in answers] == [409, 409]
+    assert sorted(a.headers.get("Idempotent-Replayed", "") for a in answers) == ["", "true"]  # one ran, one replayed
+    assert (count(database, "filings"), count(database, "idempotency_keys")) == (0, 1)
 
 
 def test_two_requests_at_once_with_one_key_make_one_change_and_get_one_answer(service):

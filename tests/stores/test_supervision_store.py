@@ -494,12 +494,15 @@ def test_a_round_waiting_for_its_rating_is_settled_with_the_centres_and_a_rated_
         assert store.settle_follow_up(CASE_ID, None, Rating.SATISFIED, later, "centre:case-fact")  # the latest
         assert not store.settle_follow_up(CASE_ID, None, Rating.DISSATISFIED, later, "centre:case-fact")
         assert not store.settle_follow_up(OTHER_CASE, None, Rating.SATISFIED, later, "centre:case-fact")
+        # A closure handled late, after the next round's visit opened: not that visit's rating.
+        store.open_follow_up(follow_up(round=1, opened_at=later + timedelta(days=1), case_id=OTHER_CASE), TRACE)
+        assert not store.settle_follow_up(OTHER_CASE, None, Rating.SATISFIED, later, "centre:case-fact")
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
             follow_up(round=2, opened_at=NOW + timedelta(days=9)), rating=Rating.SATISFIED, rated_at=later
         )
-        assert store.list_follow_ups(True, 10) == []
+        assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [OTHER_CASE]  # the later visit waits
 
 
 def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:

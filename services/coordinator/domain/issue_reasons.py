@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from services.coordinator.domain.model import EscalationCause, TimelineKind
+from shared.contracts.masking import mask_free_text
 
 # The lines that lead to referrals being issued; triage's is a case's first designation, which needs no reason.
 _EXPLAINING = frozenset(
@@ -44,6 +45,12 @@ def why_issued(timeline: Sequence[Mapping[str, Any]], referral_id: str) -> dict[
 
 
 def _reason(line: Mapping[str, Any] | None, declined: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    reason = _unmasked_reason(line, declined)
+    # What staff typed: masked as it was taken since it is free text, but a call-in's note was not before.
+    return {k: mask_free_text(v) if isinstance(v, str) else v for k, v in reason.items()} if reason else None
+
+
+def _unmasked_reason(line: Mapping[str, Any] | None, declined: Mapping[str, Any] | None) -> dict[str, Any] | None:
     if line is None or line.get("kind") == TimelineKind.CASE_TRIAGED:
         return None
     kind, detail = line["kind"], line.get("detail") or {}

@@ -176,7 +176,7 @@ def test_any_other_fault_of_the_report_is_worded_without_its_text(police, http, 
     ]
 
 
-@pytest.mark.parametrize("place", ["430426199", "430426101299"], ids=["no such township", "no such village"])
+@pytest.mark.parametrize("place", ["430426199", "430426199001"], ids=["no such township", "a village of no township"])
 def test_a_record_at_a_place_the_county_does_not_have_is_refused_before_anything_is_kept(
     police, uow, agency_store, http, place
 ):

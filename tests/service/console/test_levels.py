@@ -362,7 +362,7 @@ def test_a_first_designation_says_nothing_of_why(console, browser, staff, apis):
         (
             {"cause": "escalated", "escalation_cause": "beyond_level", "from_unit": "police:430426101",
              "reason": "涉及两个乡镇的土地权属"},
-            "砖塘镇派出所以超出本级处置能力退回（理由：涉及两个乡镇的土地权属），案件上报后由本单位接办",
+            "砖塘镇派出所以超出本级处置能力退回，理由：涉及两个乡镇的土地权属。案件上报后由本单位接办",
         ),
         (
             {"cause": "escalated", "escalation_cause": "overdue", "from_unit": "police:430426101",
@@ -371,11 +371,11 @@ def test_a_first_designation_says_nothing_of_why(console, browser, staff, apis):
         ),
         (
             {"cause": "reopened", "reopen_cause": "dissatisfied", "comment": "他还是天天骂人"},
-            "群众对上一轮办理不满意，案件重新交办。群众意见：他还是天天骂人",
+            "群众对上一轮办理结果不满意，案件重新交办。群众意见：他还是天天骂人",
         ),
         (
             {"cause": "declined", "from_unit": "justice:430426101", "reason": "不属于司法所职责"},
-            "砖塘镇司法所退回此案（理由：不属于司法所职责），改由本单位办理",
+            "砖塘镇司法所退回此案，理由：不属于司法所职责。改由本单位办理",
         ),
         (
             {"cause": "called_in", "note": "请派出所到场维护秩序"},
@@ -389,7 +389,7 @@ def test_a_unit_handed_a_case_reads_why_before_it_acts(console, browser, staff, 
 
     page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
 
-    assert why_shown(page) == f"{shown}（2026-11-24 10:00）"
+    assert why_shown(page) == f"{shown}（2026-11-24 10:00）。"
 
 
 def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):

@@ -234,8 +234,8 @@ def test_the_window_registers_its_own_channels(intake, intake_store, http, sourc
 
 @pytest.mark.parametrize(
     "place",
-    ["430421101", "430426199", "430426101299"],
-    ids=["another county's township", "a township the county does not have", "a village it does not have"],
+    ["430421101", "430426199", "430426199001"],
+    ids=["another county's township", "a township the county does not have", "a village of no township of it"],
 )
 def test_a_report_placed_outside_the_countys_divisions_is_refused_naming_the_place(
     intake, uow, intake_store, http, place

@@ -1,11 +1,11 @@
-"""Names, numbers and 文号 are one line of plain text, and a record's number is never a person's own number."""
+"""Names, numbers and 文号 are one line of plain text."""
 
 import re
 
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from shared.contracts.disputes import Party, RecordId, ShortText
+from shared.contracts.disputes import Party, RecordId, ShortText, as_one_line, parties_as_one_line
 from shared.contracts.identifiers import SINGLE_LINE_PATTERN
 
 SHORT_TEXT: TypeAdapter[str] = TypeAdapter(ShortText)
@@ -51,20 +51,13 @@ def test_the_published_pattern_takes_exactly_what_the_model_takes(text):
     assert SHORT_TEXT.json_schema()["pattern"] == SINGLE_LINE_PATTERN
 
 
-@pytest.mark.parametrize("number", ["13800138000", " 13800138000 ", "430426199005201239"])
-def test_a_record_number_that_is_a_persons_mobile_or_id_number_is_refused(number):
-    with pytest.raises(ValidationError) as refused:
-        RECORD_ID.validate_python(number)
-
-    assert refused.value.errors()[0]["type"] == "personal_number"
-    assert number.strip() not in str(refused.value.errors()[0]["msg"])
-
-
 @pytest.mark.parametrize(
     "number",
-    ["JQ430426202611220042", "(2026)湘0426民诉前调1234号", "祁信[2026]101", "XF-2026-0042", "138001380001"],
+    ["JQ430426202611220042", "(2026)湘0426民诉前调1234号", "祁信[2026]101", "XF-2026-0042", "430426202611220047"],
 )
-def test_agencies_own_numbers_are_taken_even_where_they_embed_the_county_and_a_date(number):
+def test_agencies_own_numbers_are_taken_whatever_they_look_like(number):
+    """A number of county code, date and sequence can pass for a resident ID's shape and check digit: an agency's
+    own numbering is not judged, only that it is one line."""
     assert RECORD_ID.validate_python(number) == number
 
 
@@ -73,3 +66,14 @@ def test_a_partys_name_is_one_line():
         Party.model_validate({"role": "applicant", "name": "张三\r\n伪造的一行"})
 
     assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("name",), "control_character")]
+
+
+def test_a_name_stored_before_it_had_to_be_one_line_is_made_one_for_a_message_built_from_it_again():
+    """A referral of a later round is built from the case's registration, kept as it was first taken."""
+    stored = [{"role": "applicant", "name": "张\t三\n"}, {"role": "respondent", "name": "\u202e李四"}]
+
+    parties = parties_as_one_line(stored)
+
+    assert [p["name"] for p in parties] == ["张 三", "李四"]
+    assert [Party.model_validate(p).name for p in parties] == ["张 三", "李四"]
+    assert RECORD_ID.validate_python(as_one_line("JQ4304\x1b[31m26")) == "JQ4304 [31m26"

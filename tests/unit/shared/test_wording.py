@@ -346,3 +346,19 @@ def test_an_issuer_reads_by_name_with_the_account_beside_it_and_the_timers_as_th
     assert wording.issuer_text("zhou.min") == "zhou.min"  # archived before names were kept
     assert wording.issuer_text("zhou.min", "zhou.min") == "zhou.min"  # a token with no name: the account stood in
     assert wording.issuer_text(wording.TIMER_ISSUER) == wording.SYSTEM_ISSUED == "系统自动生成"
+
+
+@pytest.mark.parametrize(
+    ("division", "held"),
+    [
+        ("430426", True),  # the county itself
+        ("430426101", True),  # a listed township
+        ("430426101203", True),  # a listed village
+        ("430426103004", True),  # a village the file does not list, of a listed township
+        ("430426199", False),  # a township the county does not have
+        ("430426199001", False),  # a village of it
+        ("430421101", False),  # another county's
+    ],
+)
+def test_a_place_is_the_countys_when_its_township_is(division, held):
+    assert wording.load_places().in_county(division, "430426") is held

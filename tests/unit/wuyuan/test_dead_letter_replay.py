@@ -8,7 +8,7 @@ from kombu.message import Message
 from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, dead_letter_headers
 from shared.messaging.routing import DEAD_REASON_HEADER, ORIGINAL_USER_HEADER
 from tests.unit.wuyuan.test_case_commands import FakeResponse
-from wuyuan.dead_letters import list_dead_letters, replayed_properties
+from wuyuan.dead_letters import BODY_NOT_KEPT, list_dead_letters, replay_refusal, replayed_properties
 from wuyuan.provision_amqp import has_inbox
 from wuyuan.settings import PlatformSettings
 
@@ -203,3 +203,12 @@ def test_what_a_sender_wrote_reaches_the_terminal_escaped_and_json_keeps_it_exac
     assert "bad payload\\n    可重放：排除原因后 wuyuan dlq replay\\r\\x9b31m\\u202e" in shown
     assert len(shown.splitlines()) == 3  # the letter's line, its reason, what to do: nothing more
     assert as_json[0]["reason"] == forged.reason and as_json[0]["message_id"] == forged.message_id
+
+
+def test_a_letter_whose_body_was_too_large_to_keep_is_not_replayed_but_one_that_failed_is():
+    settings = PlatformSettings()
+    owner = settings.broker_user("coordinator")
+    too_large = "message too large: 104857600 bytes, at most 1048576; the body was not kept"
+
+    assert replay_refusal(settings, "coordinator", owner, too_large) == BODY_NOT_KEPT
+    assert replay_refusal(settings, "coordinator", owner, "failed 5 times, last: StoreDown: …") is None
