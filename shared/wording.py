@@ -266,6 +266,10 @@ def label(vocabulary: Mapping[str, str], code: object) -> str:
 # --- places and units ---------------------------------------------------------------------------
 
 
+# A place outside the county's divisions (a 400 at the window and the agencies' APIs, a refusal of a feed).
+NOT_IN_COUNTY = "not_in_county"
+
+
 class PlacesError(ValueError):
     """divisions.toml is malformed; the message names the entry."""
 
@@ -295,6 +299,12 @@ class Places:
             return False
         townships = {code for code in self.names if code.startswith(county) and len(code) == 9}
         return len(division) == 6 or not townships or division[:9] in townships
+
+    def outside(self, division: str, county: str) -> str | None:
+        """Why a place is not the county's (`in_county`), as an error names it; None when it is."""
+        if self.in_county(division, county):
+            return None
+        return f"{division} is not a division of county {county} (config/divisions.toml)"
 
     def choices(self, county: str) -> list[tuple[str, str]]:
         """(code, name) of the county and everything in it, in code order: a township before its villages."""

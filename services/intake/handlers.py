@@ -29,11 +29,9 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers
-from shared.wording import load_places
+from shared.wording import NOT_IN_COUNTY, load_places
 
 log = logging.getLogger(__name__)
-# A dispute placed outside the county's divisions (a 400 at the window, a refusal of an agency's feed).
-NOT_IN_COUNTY = "not_in_county"
 
 Work = UnitOfWork[IntakeStore]
 
@@ -60,8 +58,9 @@ def register_dispute(
     rules: frequency.AlertRules = frequency.DEFAULT_RULES,
 ) -> Registered:
     """A report from the window (walk-in, hotline, grid worker), registered by the signed-in `clerk`."""
-    if not in_the_county(report, platform):
-        raise BadInput([{"field": "division_code", "message": _not_in_county(report, platform), "type": NOT_IN_COUNTY}])
+    outside = outside_the_county(report, platform)
+    if outside is not None:
+        raise BadInput([{"field": "division_code", "message": outside, "type": NOT_IN_COUNTY}])
     with uow:
         return _register(report, clerk, uow, platform, party_key_secret, rules)
 
@@ -77,21 +76,18 @@ def handle_register_dispute(
     """An agency's own record, fed in as a dispute, addressed to the county's centre."""
     _require_own_feed(message, sent_by, platform)
     platform.require_centre_recipient(message)
-    if not in_the_county(message.report, platform):
-        raise Refused(NOT_IN_COUNTY, f"report.division_code: {_not_in_county(message.report, platform)}")
+    outside = outside_the_county(message.report, platform)
+    if outside is not None:
+        raise Refused(NOT_IN_COUNTY, f"report.division_code: {outside}")
     with uow:
         uow.claim(message)
         _register(message.report, message.fed_by, uow, platform, party_key_secret, rules)
 
 
-def in_the_county(report: DisputeReport, platform: Platform) -> bool:
-    """Whether the dispute arose at one of the county's places (config/divisions.toml): a case numbered for another
+def outside_the_county(report: DisputeReport, platform: Platform) -> str | None:
+    """Why the dispute's place is not the county's (config/divisions.toml), or None: a case numbered for another
     county, or at a township that does not exist, would be handed to units no account acts for, and never close."""
-    return load_places(platform.config_dir).in_county(report.division_code, platform.county)
-
-
-def _not_in_county(report: DisputeReport, platform: Platform) -> str:
-    return f"{report.division_code} is not a division of county {platform.county} (config/divisions.toml)"
+    return load_places(platform.config_dir).outside(report.division_code, platform.county)
 
 
 def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:

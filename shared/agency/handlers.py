@@ -60,7 +60,7 @@ from shared.refusal import Refused
 from shared.rejections import agency_services
 from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
-from shared.wording import load_places
+from shared.wording import NOT_IN_COUNTY, load_places
 from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[AgencyStore]
@@ -349,9 +349,9 @@ def resume_clock(
 def require_place_of_county(division_code: str, platform: Platform, field: str = "division_code") -> None:
     """A record's place is one of the county's (config/divisions.toml), or a 400 naming the field: intake would refuse
     its case, after the agency had kept the record, and no unit's officer could act at a place that does not exist."""
-    if not load_places(platform.config_dir).in_county(division_code, platform.county):
-        message = f"{division_code} is not a division of county {platform.county} (config/divisions.toml)"
-        raise BadInput([{"field": field, "message": message, "type": "not_in_county"}])
+    outside = load_places(platform.config_dir).outside(division_code, platform.county)
+    if outside is not None:
+        raise BadInput([{"field": field, "message": outside, "type": NOT_IN_COUNTY}])
 
 
 def feed_record(

@@ -17,6 +17,7 @@ from shared.contracts.vocabulary import Category, PartyKind, ResultCode
 from shared.persistence.errors import NotFound, StoreError
 from tests.fakes.petition import FakePetitionStore
 from tests.messages import referral_issued
+from tests.stores.conftest import empty_tables, postgres_bench
 
 SERVICE = "petition_link"
 FAKE = FakePetitionStore
@@ -300,10 +301,14 @@ def test_petitions_due_the_same_day_and_received_the_same_day_are_listed_by_numb
     assert listed(stores)[0] == ["XF-10", "XF-9", "XF-B", "XF-a"]
 
 
-def test_the_migration_gives_each_petition_kept_before_it_the_day_the_domain_gives(register_of_november):
-    stores = register_of_november
-    if stores.kind != "postgres":
-        pytest.skip("the backfill is the migration's SQL")
+@pytest.mark.integration
+def test_the_migration_gives_each_petition_kept_before_it_the_day_the_domain_gives(service_database):
+    """The backfill is the migration's SQL: PostgreSQL's alone, so this runs on it only."""
+    empty_tables(service_database)
+    stores = postgres_bench(service_database, POSTGRES_STORE)
+    kept_as(stores, "XF-R1", date(2026, 11, 1))
+    kept_as(stores, "XF-A1", date(2026, 11, 2), accepted_on(date(2026, 11, 5)))
+    kept_as(stores, "XF-N", date(2026, 11, 3), lambda p: decisions.decide(p, False, "不属于本机关职权。", TODAY))
 
     def extended(registered: Petition) -> Petition:
         return decisions.extend(accepted_on(date(2026, 10, 8))(registered), 25, "情况复杂。", TODAY)
