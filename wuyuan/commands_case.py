@@ -260,25 +260,13 @@ def case_list(
         "limit": str(limit),
         "offset": str(offset) if offset else None,
     }
-    # The list gives each case's earliest deadline of its round, a paused referral's too, whose clock stands still:
-    # the referrals of the cases that show one say which clocks run (the case page's countdown, case by case).
-    referrals: dict[str, list[JsonObject]] = {}
-
-    def read(client: PlatformClient) -> JsonObject:
-        answer = client.cases({k: v for k, v in query.items() if v is not None})
-        if not as_json and "fields" not in answer and "error" not in answer:
-            for row in answer.get("cases") or []:
-                if row.get("next_due_at"):
-                    referrals[row["case_id"]] = client.case(row["case_id"]).get("referrals") or []
-        return answer
-
-    answer = ask_platform(settings, "coordinator", read)
+    answer = ask_platform(settings, "coordinator", lambda client: client.cases({k: v for k, v in query.items() if v}))
     if "fields" in answer or "error" in answer:
         raise refusal_error(answer, 400, "coordinator", settings, Refusals("查询条件有误：", QUERY_OPTIONS))
     if as_json:
         _echo_json(answer)
         return
-    for line in _list_lines(answer, names, clock.now(), offset, referrals):
+    for line in _list_lines(answer, names, clock.now(), offset):
         click.echo(line)
 
 
@@ -298,20 +286,13 @@ def _place_code(place: str, names: Names, option: str = "--place") -> str:
     )
 
 
-def _list_lines(
-    answer: JsonObject,
-    names: Names,
-    now: datetime,
-    offset: int,
-    referrals: Mapping[str, list[JsonObject]] | None = None,
-) -> list[str]:
+def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) -> list[str]:
     cases: list[JsonObject] = answer.get("cases") or []
     total = int(answer.get("total", len(cases)))
     lines = []
     if cases:
         headers = ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
-        known = referrals or {}
-        lines += table(headers, [_list_row(row, names, now, known.get(str(row.get("case_id")))) for row in cases])
+        lines += table(headers, [_list_row(row, names, now) for row in cases])
         lines += ["", f"共{total}件，显示第{offset + 1}–{offset + len(cases)}件"]
     elif total:
         lines.append(f"共{total}件，第{offset + 1}件起没有了")
@@ -324,7 +305,7 @@ def _list_lines(
     return lines
 
 
-def _list_row(row: JsonObject, names: Names, now: datetime, referrals: list[JsonObject] | None = None) -> list[str]:
+def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
     return [
         str(row.get("case_id", "")),
         local_time(row.get("registered_at")),
@@ -333,27 +314,27 @@ def _list_row(row: JsonObject, names: Names, now: datetime, referrals: list[Json
         label(CATEGORIES, row.get("category")),
         names.place(row.get("division_code")),
         names.unit(row.get("lead_unit")) or "-",
-        _deadline_cell(row, now, referrals),
+        _deadline_cell(row, names, now),
     ]
 
 
-def _deadline_cell(row: JsonObject, now: datetime, referrals: list[JsonObject] | None) -> str:
-    """The case's next deadline that runs, with its countdown; said paused, as on the case's page, when every open
-    referral of its round has its clock stopped. Without its referrals, the list's own deadline."""
-    due, provisional = row.get("next_due_at"), bool(row.get("next_due_provisional"))
+def _deadline_cell(row: JsonObject, names: Names, now: datetime) -> str:
+    """The deadline the coordinator's row says a list counts down to (its `deadline`), whose it is, with its countdown;
+    said paused, as on the case's page, when every open referral of the round has its clock stopped."""
+    deadline = row.get("deadline")
+    if not isinstance(deadline, dict):  # a coordinator from before rows carried it: the round's earliest
+        due, provisional, unit = row.get("next_due_at"), bool(row.get("next_due_provisional")), None
+    elif deadline.get("paused"):
+        reasons = [{"pause_reason": reason} for reason in deadline.get("pause_reasons") or [None]]
+        return _styled(Countdown("", "paused"), _paused_text(reasons), bool(row.get("overdue")))
+    else:
+        due, provisional, unit = deadline.get("due_at"), bool(deadline.get("provisional")), deadline.get("unit")
     if not due:
         return "-"
-    if referrals is not None:
-        open_now = [r for r in referrals if r.get("round") == row.get("round") and r.get("status") in OPEN_REFERRALS]
-        running = [r for r in open_now if not r.get("paused")]
-        if open_now and not running:
-            return _styled(Countdown("", "paused"), _paused_text(open_now), bool(row.get("overdue")))
-        if running:
-            first = min(running, key=lambda r: datetime.fromisoformat(str(r["due_at"])))
-            due, provisional = first["due_at"], bool(first.get("due_provisional"))
-    deadline = countdown(due, now)
-    cell = f"{local_time(due)}{PROVISIONAL_MARK if provisional else ''} {deadline.text}".strip()
-    return _styled(deadline, cell, bool(row.get("overdue")))
+    left = countdown(due, now)
+    whose = f"（{names.unit(str(unit))}）" if unit and unit != row.get("lead_unit") else ""
+    cell = f"{local_time(due)}{PROVISIONAL_MARK if provisional else ''} {left.text}{whose}".strip()
+    return _styled(left, cell, bool(row.get("overdue")))
 
 
 def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None) -> list[str]:

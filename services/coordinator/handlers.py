@@ -454,6 +454,25 @@ def case_row(listed: ListedCase, now: datetime) -> dict[str, Any]:
         "overdue": case.overdue(now),
         "rating": case.rating.value if case.rating else None,
         "result": _value(case.result),
+        "deadline": _deadline_shown(case),
+    }
+
+
+def _deadline_shown(case: Case) -> dict[str, Any] | None:
+    """The deadline a list shows for the case, as its page counts down: the round's earliest whose clock runs, and
+    whose it is; when every open referral's clock stands still (期限中止), the earliest of those, said paused, with
+    why. None when no referral of the round is open."""
+    open_now = [r for r in case.referrals if r.round == case.round and r.is_open]
+    running = [r for r in open_now if r.paused_at is None]
+    if not open_now:
+        return None
+    shown = min(running or open_now, key=lambda r: r.due_at)
+    return {
+        "due_at": shown.due_at.isoformat(),
+        "unit": shown.unit,
+        "provisional": shown.due_provisional,
+        "paused": not running,
+        "pause_reasons": [] if running else sorted({r.pause_reason.value for r in open_now if r.pause_reason}),
     }
 
 

@@ -126,15 +126,50 @@ CO_UNIT_OVERDUE = {
 }
 
 
-def test_the_deadline_beside_the_lead_is_said_to_be_the_cases_nearest_not_the_leads(console, apis, browser, staff):
+def deadline_cell(page: str) -> str:
+    return page.split("</tr>")[1].rsplit("<td>", 1)[1].split("</td>")[0]
+
+
+def test_the_deadline_beside_the_lead_names_the_unit_whose_it_is(console, apis, browser, staff):
     staff.signed_in(WANG)
-    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [CO_UNIT_OVERDUE], "counts": {}, "total": 1})
+    row = {
+        **CO_UNIT_OVERDUE,
+        "deadline": {
+            "due_at": CO_UNIT_OVERDUE["next_due_at"],
+            "unit": "petition:430426",
+            "provisional": False,
+            "paused": False,
+            "pause_reasons": [],
+        },
+    }
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [row], "counts": {}, "total": 1})
 
     page = console.cases(browser.get("/cases", as_=WANG)).get_data(as_text=True)
 
-    assert "<td>砖塘镇司法所</td>" in page and "已超期4天" in page
+    assert "<td>砖塘镇司法所</td>" in page  # the lead
+    assert "已超期4天" in deadline_cell(page) and "祁东县信访局" in deadline_cell(page)  # the co-unit that is late
     assert '<th scope="col">期限</th>' not in page  # which would read as the lead's own
-    assert "最近期限（含配合单位）</th>" in page
+
+
+def test_a_case_whose_every_clock_stands_still_says_so_rather_than_count_down(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    row = {
+        **CO_UNIT_OVERDUE,
+        "overdue": False,
+        "deadline": {
+            "due_at": CO_UNIT_OVERDUE["next_due_at"],
+            "unit": "justice:430426101",
+            "provisional": False,
+            "paused": True,
+            "pause_reasons": ["appraisal", "awaiting_party"],
+        },
+    }
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [row], "counts": {}, "total": 1})
+
+    page = console.cases(browser.get("/cases", as_=WANG)).get_data(as_text=True)
+
+    assert "计时已暂停（鉴定、等待当事人）" in deadline_cell(page)
+    assert "已超期" not in deadline_cell(page)
 
 
 def test_the_cases_flagged_for_the_leaders_are_a_filter_of_the_list(console, apis, browser, staff):

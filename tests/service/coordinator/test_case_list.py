@@ -11,7 +11,7 @@ from nameko.testing.services import worker_factory
 from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
 from shared.auth.principal import Principal, Role
-from shared.contracts.messages import CaseRegistered, ReferralIssued, ResultReported
+from shared.contracts.messages import CaseRegistered, ClockPaused, ReferralAccepted, ReferralIssued, ResultReported
 from shared.http import BadInput
 from shared.wording import field_error_text
 from shared.workdays import CHINA_TZ
@@ -84,6 +84,27 @@ def two_cases(coordinator, clock) -> None:
     register(coordinator, LOAN_CLAIM, "court_filing", "debt", "430426", "借款三万元逾期未还")
 
 
+def due(referral: ReferralIssued) -> datetime:
+    return referral.due_at
+
+
+def pause(coordinator: Coordinator, referral: ReferralIssued, reason: str) -> None:
+    """The unit accepts its referral, then stops its clock (期限中止), as its agency's service reports them."""
+    coordinator.sender = f"wuyuan.{referral.recipient.split(':')[0]}_link"
+    about = {
+        "occurred_at": LATE_EVENING,
+        "case_id": referral.case_id,
+        "sender": referral.recipient,
+        "recipient": "centre:430426",
+        "referral_id": referral.referral_id,
+        "officer": "liu.yang",
+    }
+    coordinator.on_referral_accepted(ReferralAccepted.build(message_id=UUID(int=next(_ids)), **about))
+    coordinator.on_clock_paused(
+        ClockPaused.build(message_id=UUID(int=next(_ids)), reason=reason, note="等待", pause_number=1, **about)
+    )
+
+
 def listed(coordinator, http, **query: str) -> dict:
     return http.body(coordinator.list_cases(http.get(query)))
 
@@ -97,6 +118,7 @@ def ids(answer: dict) -> list[str]:
 
 def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(coordinator, uow, http, two_cases):
     [lead, co_unit] = [m for m in uow.sent_of(ReferralIssued) if m.case_id == FENCE_QUARREL]
+    first = min(lead, co_unit, key=due)
 
     answer = listed(coordinator, http, source="police_call")
 
@@ -126,8 +148,31 @@ def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(c
             "overdue": False,
             "rating": None,
             "result": None,
+            "deadline": {
+                "due_at": first.due_at.isoformat(),
+                "unit": first.recipient,
+                "provisional": False,
+                "paused": False,
+                "pause_reasons": [],
+            },
         }
     ]
+
+
+def test_a_row_counts_down_to_the_deadline_still_running_and_says_when_every_clock_stands_still(
+    coordinator, uow, http, two_cases
+):
+    """The case's page counts down to a running clock: a paused unit's earlier deadline is not the one that nears."""
+    [lead, co_unit] = sorted((m for m in uow.sent_of(ReferralIssued) if m.case_id == FENCE_QUARREL), key=due)
+    pause(coordinator, lead, "awaiting_party")
+
+    [row] = listed(coordinator, http, source="police_call")["cases"]
+    assert (row["deadline"]["unit"], row["deadline"]["paused"]) == (co_unit.recipient, False)
+
+    pause(coordinator, co_unit, "appraisal")
+    [row] = listed(coordinator, http, source="police_call")["cases"]
+    assert (row["deadline"]["unit"], row["deadline"]["paused"]) == (lead.recipient, True)
+    assert row["deadline"]["pause_reasons"] == ["appraisal", "awaiting_party"]
 
 
 def test_registration_dates_are_days_in_china_time(coordinator, http, two_cases):

@@ -251,18 +251,6 @@ def listing(*rows: dict, total: int | None = None) -> FakeResponse:
     return FakeResponse(200, {"cases": list(rows), "counts": counts, "total": len(rows) if total is None else total})
 
 
-def referral(unit: str, due_at: str, **more: object) -> dict:
-    """A referral of round 1 as the case's page lists it, open and its clock running unless `more` says otherwise."""
-    return {"unit": unit, "role": "lead", "round": 1, "status": "accepted", "due_at": due_at, "paused": False, **more}
-
-
-def case_of(row: dict, *referrals: dict) -> FakeResponse:
-    """GET /api/v1/cases/<id> for a listed case: the list's facts and its referrals (by default one running to the
-    list's deadline)."""
-    held = list(referrals) or [referral(row["lead_unit"], row["next_due_at"])]
-    return FakeResponse(200, {**CASE, **row, "referrals": held})
-
-
 def test_list_passes_each_filter_as_the_coordinators_query_parameter(coordinator):
     http = coordinator(listing())
     result = run(
@@ -321,7 +309,7 @@ def test_list_refuses_a_status_the_coordinator_does_not_have(coordinator):
 
 
 def test_list_prints_a_table_in_chinese_and_marks_the_overdue(coordinator, now):
-    coordinator(listing(LIST_ROW, OVERDUE_ROW, total=57), case_of(LIST_ROW), case_of(OVERDUE_ROW))
+    coordinator(listing(LIST_ROW, OVERDUE_ROW, total=57))
     now(TWO_DAYS_BEFORE)
     result = run("case", "list", "--offset", "40", "--limit", "2")
     assert result.exit_code == 0, result.output
@@ -340,35 +328,35 @@ def test_list_prints_a_table_in_chinese_and_marks_the_overdue(coordinator, now):
     assert "各状态：办理中 40，已结案 17" in result.output
 
 
-def test_list_says_a_paused_referrals_clock_stands_still_as_the_case_page_does(coordinator, now):
-    """The list's deadline is the round's earliest, a paused one's too; the case's page says its clock stopped."""
-    paused = referral(
-        "police:430426101",
-        LIST_ROW["next_due_at"],
-        paused=True,
-        paused_at="2026-12-20 09:00:00+08:00",
-        pause_reason="awaiting_party",
-    )
-    http = coordinator(listing(LIST_ROW, total=1), case_of(LIST_ROW, paused))
+def shown_deadline(due_at: str, unit: str, paused: bool = False, reasons: tuple[str, ...] = ()) -> dict:
+    """The row's `deadline`: the one the coordinator says a list counts down to."""
+    return {"due_at": due_at, "unit": unit, "provisional": False, "paused": paused, "pause_reasons": list(reasons)}
+
+
+def test_list_says_the_clocks_stand_still_as_the_case_page_does_and_asks_nothing_more(coordinator, now):
+    row = {
+        **LIST_ROW,
+        "deadline": shown_deadline(LIST_ROW["next_due_at"], "police:430426101", True, ("awaiting_party",)),
+    }
+    http = coordinator(listing(row, total=1))
     now(TWO_DAYS_BEFORE)
 
     shown = run("case", "list").output
 
-    row = next(line for line in shown.splitlines() if line.startswith(LIST_ROW["case_id"]))
-    assert row.endswith("计时已暂停（等待当事人），恢复后顺延")
-    assert "剩余" not in row and "2026-12-25" not in row
-    assert http.urls[1].endswith(f"/api/v1/cases/{LIST_ROW['case_id']}")
+    line = next(line for line in shown.splitlines() if line.startswith(LIST_ROW["case_id"]))
+    assert line.endswith("计时已暂停（等待当事人），恢复后顺延")
+    assert "剩余" not in line and "2026-12-25" not in line
+    assert len(http.urls) == 1  # the row says it: no case is fetched one by one
 
 
-def test_list_counts_down_to_the_deadline_still_running_when_another_is_paused(coordinator, now):
-    paused = referral("police:430426101", "2026-12-24 17:30:00+08:00", paused=True, pause_reason="appraisal")
-    running = referral("justice:430426101", "2026-12-30 17:30:00+08:00", role="co_unit")
-    coordinator(listing({**LIST_ROW, "next_due_at": paused["due_at"]}), case_of(LIST_ROW, paused, running))
+def test_list_counts_down_to_the_deadline_still_running_and_names_a_co_unit_whose_it_is(coordinator, now):
+    running = shown_deadline("2026-12-30 17:30:00+08:00", "justice:430426101")
+    coordinator(listing({**LIST_ROW, "next_due_at": "2026-12-24 17:30:00+08:00", "deadline": running}))
     now(TWO_DAYS_BEFORE)
 
     row = next(line for line in run("case", "list").output.splitlines() if line.startswith(LIST_ROW["case_id"]))
 
-    assert row.endswith("2026-12-30 17:30 剩余7天")
+    assert row.endswith("2026-12-30 17:30 剩余7天（砖塘镇司法所）")
 
 
 def test_list_json_asks_nothing_more_than_the_list(coordinator):
