@@ -26,7 +26,8 @@ from shared.workdays import CHINA_TZ
 Work = UnitOfWork[SessionStore]
 CheckToken = Callable[[str], Principal]
 _CASE_ID = re.compile(CASE_ID_PATTERN)
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# An id the services give (a referral, a person): anything else in a URL is a page that does not exist.
+UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,13 @@ class Visitor:
         if not self.may_open(path):
             raise Forbidden(f"{self.principal.subject} may not open {path}")
 
+    def require_supervisor(self, path: str) -> None:
+        """A change only the inspection group may ask of supervision (a draw, a finding, a 通报): refused here, asking
+        no service, as supervision would refuse it."""
+        self.require(path)
+        if "supervisor" not in self.roles:
+            raise Forbidden(f"{self.principal.subject} is no supervisor")
+
     def case_href(self, case_id: object, unit: object = None, referral_id: object = None) -> str | None:
         """Where a case number links for this visitor: the case page for staff who may open the cases; for an
         officer, the referral page when the row names the referral and its unit's agency is one of theirs (the
@@ -75,7 +83,7 @@ class Visitor:
             return f"/cases/{case}"
         agency = str(unit or "").partition(":")[0]
         referral = str(referral_id or "")
-        if _UUID.fullmatch(referral) and agency in self.agencies and self.may_open("/referrals"):
+        if UUID_TEXT.fullmatch(referral) and agency in self.agencies and self.may_open("/referrals"):
             return f"/referrals/{agency}/{referral}"
         return None
 

@@ -21,7 +21,7 @@ from services.console.handlers.common import (
     today_in_beijing,
 )
 from services.console.pages import PageNotFound, redirect, render
-from shared.auth.principal import Forbidden, Role
+from shared.auth.principal import Role
 from shared.platform import Platform
 from shared.wording import issuer_text
 
@@ -99,9 +99,7 @@ def issued_notice(document_id: str | None, documents: list[Any]) -> str:
 def issue_notice(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     """A 通报 on demand over a period of Beijing dates that ends today at the latest; supervision numbers it,
     archives it with the supervisor as its 签发人, and sends it to every unit it names or ranks."""
-    visitor.require(PATH)
-    if Role.SUPERVISOR not in visitor.principal.roles:  # supervision lets no one else issue one
-        raise Forbidden(f"{visitor.principal.subject} is no supervisor")
+    visitor.require_supervisor(PATH)
     form = posted_form(request, visitor)
     body = {field: value for field in ("from", "to") if (value := first_value(form, f"notice_{field}"))}
     answer = apis.call("supervision", "POST", "/api/v1/notices", token=visitor.token, body=body)

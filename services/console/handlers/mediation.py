@@ -14,6 +14,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
+    UUID_TEXT,
     Names,
     Visitor,
     errors_clearer,
@@ -37,7 +38,6 @@ from shared.platform import Platform
 PAGE = "/justice/mediation"
 AGENCY = "justice"
 DIRECTORY_FILE = "mediation_organisations.toml"
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # Each action on a referral's mediation: its path under `…/mediation`, and its inputs (named as the API's fields).
 ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "assign": ("", ("organisation", "mediator")),
@@ -248,7 +248,7 @@ def _clearer(key: str, error: Mapping[str, Any]) -> str | None:
 
 def referral_in_path(value: str) -> str:
     """A referral id from the console's own path; any other text names no referral (never sent on)."""
-    if not _UUID.fullmatch(value):
+    if not UUID_TEXT.fullmatch(value):
         raise PageNotFound()
     return value
 

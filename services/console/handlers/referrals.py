@@ -1,6 +1,5 @@
 """Agency officers: their own units' referrals in tabs, and the forms to accept, decline and report on them."""
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,6 +11,7 @@ from werkzeug.wrappers import Request, Response
 from services.console import domain
 from services.console.dependencies import Apis, ApiUnavailable
 from services.console.handlers.common import (
+    UUID_TEXT,
     Names,
     Visitor,
     errors_in_chinese,
@@ -28,7 +28,6 @@ from shared import wording
 from shared.auth.principal import Forbidden
 from shared.platform import Platform
 
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 # The officer's actions, each with the fields its form sends (the agency API validates them).
 ACTIONS = {
     "accept": (),
@@ -130,7 +129,7 @@ def referral_page(
     conflict: str | None = None,
 ) -> Response:
     visitor.require("/referrals")
-    if not _UUID.fullmatch(referral_id):
+    if not UUID_TEXT.fullmatch(referral_id):
         raise PageNotFound()
     service = _service_of(agency, visitor, platform)
     referral = expect(
@@ -169,7 +168,7 @@ def act(
     visitor: Visitor, agency: str, referral_id: str, action: str, request: Request, apis: Apis, platform: Platform
 ) -> Response:
     visitor.require("/referrals")
-    if action not in ACTIONS or not _UUID.fullmatch(referral_id):
+    if action not in ACTIONS or not UUID_TEXT.fullmatch(referral_id):
         raise PageNotFound()
     service = _service_of(agency, visitor, platform)
     form = dict(posted_form(request, visitor))

@@ -25,7 +25,6 @@ from services.console.handlers.common import (
 )
 from services.console.pages import redirect, render
 from shared import wording
-from shared.auth.principal import Forbidden
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.platform import Platform
 
@@ -117,16 +116,9 @@ def done_text(args: Mapping[str, str]) -> str:
     return ""
 
 
-def _require_supervisor(visitor: Visitor) -> None:
-    """Only the inspection group draws and records (supervision allows no one else): asked of no service."""
-    visitor.require(PATH)
-    if "supervisor" not in visitor.roles:
-        raise Forbidden(f"{visitor.principal.subject} is no supervisor")
-
-
 def draw(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     """A draw on demand over a period of Beijing dates: supervision draws its share of the cases closed then."""
-    _require_supervisor(visitor)
+    visitor.require_supervisor(PATH)
     form = posted_form(request, visitor)
     body = {field: value for field in ("from", "to") if (value := first_value(form, f"draw_{field}"))}
     answer = apis.call("supervision", "POST", "/api/v1/spot-checks/draw", token=visitor.token, body=body)
@@ -146,7 +138,7 @@ def draw(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> 
 
 def record_finding(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
     """The second visit's finding (满意, 基本满意 or 不满意, and a comment); 不满意 reopens the case."""
-    _require_supervisor(visitor)
+    visitor.require_supervisor(PATH)
     form = posted_form(request, visitor)
     body = {field: value for field in FINDING_INPUTS if (value := first_value(form, field))}
     path = f"/api/v1/spot-checks/{case_id}/finding"

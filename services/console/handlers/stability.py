@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 from services.console.dependencies import Apis
 from services.console.domain import typed_count
 from services.console.handlers.common import (
+    UUID_TEXT,
     Names,
     Visitor,
     clean_params,
@@ -33,7 +34,6 @@ PERSONS = "/stability/persons"  # the person file: the committee's own officers 
 AGENCY = "plc"
 PERSON_FILTERS = ("colour", "missing_leader")
 LIST_LIMIT = 100
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")  # what <input type=datetime-local> sends
 _SEPARATORS = re.compile(r"[\s、，,；;]+")
 PERSON_INPUTS = ("name", "id_number", "mobile", "division_code")
@@ -292,6 +292,6 @@ def reason_text(reason: Mapping[str, Any]) -> str:
 
 
 def person_in_path(value: str) -> str:
-    if not _UUID.fullmatch(value):
+    if not UUID_TEXT.fullmatch(value):
         raise PageNotFound()
     return value
