@@ -9,7 +9,7 @@ dead-lettered before letters were signed) is refused, reported, and left in the 
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -18,6 +18,7 @@ import amqp
 from kombu import Connection
 
 from shared.contracts.messages import (
+    MAX_MESSAGE_BYTES,
     REJECTED_FAILED,
     REJECTED_MALFORMED,
     REJECTED_SCHEMA,
@@ -25,6 +26,7 @@ from shared.contracts.messages import (
     REJECTED_UNKNOWN_TYPE,
     REJECTED_UNREADABLE,
 )
+from shared.contracts.strict_json import loads_strict
 from shared.messaging.amqp import PERSISTENT
 from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, REPLAYED_PROPERTIES
 from shared.messaging.routing import (
@@ -110,6 +112,28 @@ def reason_in_chinese(reason: str) -> str | None:
     return None
 
 
+def letter_id(properties: Mapping[str, Any], body: object) -> str | None:
+    """A dead letter's message id: the AMQP property, or the body's own `message_id` when its sender set none (an
+    agency written elsewhere may not), so that an operator can still name it to `dlq replay --message-id`."""
+    given = properties.get("message_id")
+    if given:
+        return str(given)
+    raw = body.encode() if isinstance(body, str) else body
+    if not isinstance(raw, bytes | bytearray) or len(raw) > MAX_MESSAGE_BYTES:
+        return None
+    try:
+        said = loads_strict(bytes(raw))
+    except ValueError:
+        return None
+    found = said.get("message_id") if isinstance(said, dict) else None
+    return found if isinstance(found, str) and len(found) <= 100 else None
+
+
+def _text_payload(item: Mapping[str, Any]) -> str | None:
+    """The body the management API showed, when it showed it as text (not base64)."""
+    return str(item.get("payload")) if item.get("payload_encoding") == "string" else None
+
+
 def reason_code(reason: str) -> str | None:
     """The code of a dead letter's reason when it is one of the platform's own (the consumer's, or a rule's)."""
     refused = _REFUSED.match(reason)
@@ -151,7 +175,9 @@ def list_dead_letters(
             found.append(
                 DeadLetter(
                     service=service,
-                    message_id=props.get("message_id"),
+                    message_id=letter_id(
+                        props, item.get("payload") if item.get("payload_encoding") == "string" else None
+                    ),
                     message_type=props.get("type"),
                     reason=str(headers.get(DEAD_REASON_HEADER, "（未记录原因）")),
                     dead_at=headers.get(DEAD_AT_HEADER),
@@ -202,7 +228,7 @@ def replay_dead_letters(
                     break
                 left = message.delivery_info["message_count"] if left is None else left - 1
                 headers = dict(message.properties.get("application_headers") or {})
-                if message_id and message.properties.get("message_id") != message_id:
+                if message_id and letter_id(message.properties, message.body) != message_id:
                     kept.append(message)
                     continue
                 refusal = replay_refusal(

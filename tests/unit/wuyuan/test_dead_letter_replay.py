@@ -8,7 +8,7 @@ from kombu.message import Message
 from shared.messaging.dead_letters import ORIGINAL_PROPERTIES_HEADER, dead_letter_headers
 from shared.messaging.routing import DEAD_REASON_HEADER, ORIGINAL_USER_HEADER
 from tests.unit.wuyuan.test_case_commands import FakeResponse
-from wuyuan.dead_letters import BODY_NOT_KEPT, list_dead_letters, replay_refusal, replayed_properties
+from wuyuan.dead_letters import BODY_NOT_KEPT, letter_id, list_dead_letters, replay_refusal, replayed_properties
 from wuyuan.provision_amqp import has_inbox
 from wuyuan.settings import PlatformSettings
 
@@ -212,3 +212,12 @@ def test_a_letter_whose_body_was_too_large_to_keep_is_not_replayed_but_one_that_
 
     assert replay_refusal(settings, "coordinator", owner, too_large) == BODY_NOT_KEPT
     assert replay_refusal(settings, "coordinator", owner, "failed 5 times, last: StoreDown: …") is None
+
+
+def test_a_letter_whose_sender_set_no_message_id_property_is_named_by_its_body():
+    body = json.dumps({"message_id": "3f2b8c1e-5d4a-4b6c-9e8f-0a1b2c3d4e5f", "type": "ResultReported"})
+
+    assert letter_id({}, body) == "3f2b8c1e-5d4a-4b6c-9e8f-0a1b2c3d4e5f"
+    assert letter_id({"message_id": "given"}, body) == "given"
+    assert letter_id({}, b"not json") is None
+    assert letter_id({}, None) is None
