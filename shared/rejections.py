@@ -127,8 +127,9 @@ def notice_for(refusal: Refusal, platform: Platform, now: datetime) -> MessageRe
 
 
 def notice_id(refusal: Refusal) -> UUID:
-    """The same for every delivery of one refused message: its id, or its body's digest if it has none."""
-    key = str(refusal.message_id) if refusal.message_id else f"body:{refusal.body_digest}"
+    """The same for every delivery of one refused message: its id and its body's digest (the digest alone if it has no
+    id). Another message refused under the same id (a sender that reused it) is told apart, and told of."""
+    key = f"{refusal.message_id}/{refusal.body_digest}" if refusal.message_id else f"body:{refusal.body_digest}"
     return uuid5(NOTICE_NAMESPACE, f"{refusal.refused_by}/{key}")
 
 

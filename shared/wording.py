@@ -798,35 +798,39 @@ def rejection_text(detail: Mapping[str, Any]) -> str:
 
 
 def issue_reason_text(reason: Mapping[str, Any] | None, registry: AgencyRegistry, places: Places) -> str:
-    """Why a unit was handed a case, as its officers read it on the referral ('砖塘镇派出所以超出本级处置能力退回
-    （理由：…），案件上报至本级办理'); '' for a case's first designation. From the coordinator's `issued_because`."""
+    """Why a unit was handed a case, as its officers read it on the referral ('砖塘镇派出所以超出本级处置能力退回，
+    案件上报后由本单位接办（2026-12-04 10:00）。退回理由：……。'); '' for a case's first designation. From the
+    coordinator's `issued_because`: what happened, when, then what was said."""
     if not reason:
         return ""
     cause = reason.get("cause")
-    from_unit = unit_name(str(reason.get("from_unit") or ""), registry, places) if reason.get("from_unit") else ""
-    why = f"，理由：{reason['reason']}" if reason.get("reason") else ""
+    unit = unit_name(str(reason.get("from_unit") or ""), registry, places) if reason.get("from_unit") else ""
+    said = str(reason.get("reason") or "")
     if cause == "reopened":
-        opening = {
+        main = {
             "spot_check": "回访抽查发现群众对办理结果不满意，案件重新交办",
             "repeat_report": "案件办结后群众再次反映，重新交办",
         }.get(str(reason.get("reopen_cause")), "群众对上一轮办理结果不满意，案件重新交办")
-        said = f"。群众意见：{reason['comment']}" if reason.get("comment") else ""
-        text = opening + said
+        extra = f"群众意见：{reason['comment']}" if reason.get("comment") else ""
     elif cause == "escalated" and reason.get("escalation_cause") == "overdue":
         days = reason.get("overdue_working_days")
-        late = f"逾期{days}个工作日" if days else "逾期"
-        text = f"{from_unit or '原承办单位'}{late}仍未办结，案件提级由本单位接办"
+        main = f"{unit or '原承办单位'}{f'逾期{days}个工作日' if days else '逾期'}仍未办结，案件提级由本单位接办"
+        extra = ""
     elif cause == "escalated":
-        text = f"{from_unit or '原承办单位'}以超出本级处置能力退回{why}。案件上报后由本单位接办"
+        main = f"{unit or '原承办单位'}以超出本级处置能力退回，案件上报后由本单位接办"
+        extra = f"退回理由：{said}" if said else ""
     elif cause == "declined":
-        text = f"{from_unit or '原承办单位'}退回此案{why}。改由本单位办理"
+        main = f"{unit or '原承办单位'}退回此案，改由本单位办理"
+        extra = f"退回理由：{said}" if said else ""
     elif cause == "called_in":
-        text = "综治中心吹哨，请本单位报到协办" + (f"：{reason['note']}" if reason.get("note") else "")
+        main = "综治中心吹哨，请本单位报到协办"
+        extra = f"中心要求：{reason['note']}" if reason.get("note") else ""
     else:
-        earlier = f"。此前{from_unit}已退回{why}" if from_unit else ""
-        text = f"综合协调组指派本单位办理{earlier}"
+        main = "综合协调组指派本单位办理"
+        extra = (f"此前{unit}已退回" + (f"，理由：{said}" if said else "")) if unit else ""
     at = local_time(reason.get("at")) if reason.get("at") else ""
-    return f"{text}（{at}）。" if at else f"{text}。"
+    text = f"{main}（{at}）。" if at else f"{main}。"
+    return text + (extra.rstrip("。") + "。" if extra else "")
 
 
 def report_rejected_text(detail: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:

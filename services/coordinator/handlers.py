@@ -54,6 +54,7 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers, trace_id_of
+from shared.wording import load_places
 from shared.workdays import CHINA_TZ
 
 log = logging.getLogger(__name__)
@@ -386,11 +387,15 @@ def referral_at_the_centre(
     decline as beyond the level (超出本级处置能力) would send it up to, which the console offers only where a level
     stands above. The case's holding centre is the lead's (or where it went up to), not the unit's own: a county
     bureau helping on a township's case may still send it up."""
+    not_found = NotFound(f"no referral {referral_id} of case {case_id}")  # one answer, whether the case exists or not
     with case_baggage(case_id), uow:
-        stored, timeline = uow.store.read(case_id)
+        try:
+            stored, timeline = uow.store.read(case_id)
+        except NotFound:
+            raise not_found from None
     referral = stored.case.referral(referral_id)
     if referral is None:
-        raise NotFound(f"case {case_id} has no referral {referral_id}")
+        raise not_found
     caller.require_unit(referral.unit, f"referral {referral_id}")
     centres = desk.levels()
     here = levels.holding_centre(stored.case, centres)
@@ -553,7 +558,7 @@ def assign_unit(
 ) -> dict[str, Any]:
     """Manual triage: staff designate a unit for the role no competent unit was left for; the timeline
     names the signed-in caller."""
-    _require_known_agency(desk.platform, command.unit)
+    _require_unit_of_the_county(desk.platform, command.unit)
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: assigned by hand") as change:
             centres = desk.levels()
@@ -568,7 +573,7 @@ def assign_unit(
 def call_in_units(case_id: str, command: CallIn, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:
     """吹哨报到: the holding centre's coordinator calls units in as co-units; the timeline names the caller."""
     for index, unit in enumerate(command.units):
-        _require_known_agency(desk.platform, unit, f"units.{index}")
+        _require_unit_of_the_county(desk.platform, unit, f"units.{index}")
     with uow:
         with changing_case(uow, desk, case_id, "coordinator: units called in") as change:
             with _another_centres_case_forbidden():
@@ -748,6 +753,17 @@ def _require_known_agency(platform: Platform, unit: str, field: str = "unit") ->
         platform.registry.service_for_unit(unit)
     except KeyError as unknown:
         raise BadInput([{"field": field, "message": str(unknown.args[0]), "type": "unknown_agency"}]) from None
+
+
+def _require_unit_of_the_county(platform: Platform, unit: str, field: str = "unit") -> None:
+    """A unit the centre hands a case to: of a known agency, and at one of the county's places (config/divisions.toml),
+    as a dispute's own place must be; refused as `bad_unit`, as the rules refuse another county's unit
+    (levels.require_county_unit), which they judge themselves."""
+    _require_known_agency(platform, unit, field)
+    division = split_unit(unit)[1]
+    outside = load_places(platform.config_dir).outside(division, platform.county)
+    if outside is not None and division.startswith(platform.county):
+        raise Refused(rules.RefusalCode.BAD_UNIT, f"{unit}: {outside}", {"unit": unit})
 
 
 def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str | None) -> None:

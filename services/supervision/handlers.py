@@ -163,7 +163,9 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         uow.store.close_watches_of_case(message.case_id, message.occurred_at)
-        follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, platform.now())
+        # Opened when the case was resolved, by the coordinator's clock, as its closure is dated: the closure of a round
+        # then rates its own visit, whenever each is handled (late, or sent again after a restore).
+        follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, message.occurred_at)
         uow.store.open_follow_up(follow_up, current_trace_headers())
         uow.store.record_fact(message)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path

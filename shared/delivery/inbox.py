@@ -16,20 +16,25 @@ class AlreadyHandled(Exception):
     """The message's inbox claim exists: a redelivery. The transaction is rolled back and the message acknowledged."""
 
 
-def reused_id(statements: Statements, consumer: str, message: Envelope) -> str | None:
-    """Why a message whose claim exists is not the message claimed under its id, or None when it is the same one.
-
-    A redelivery, or a document the centre sends again under its first id (`wuyuan reconcile`), has the type and
-    case it had; an acceptance and then a decline under one id (a sender's bug) would otherwise lose the decline
-    without a word. Only type and case are compared: a document sent again may differ in what it carries."""
+def claimed_as(statements: Statements, consumer: str, message: Envelope) -> tuple[str, str | None] | None:
+    """The type and case the message's id was claimed for by `consumer`, or None when no claim holds it (yet)."""
     row = statements.one(
         "SELECT message_type, case_id FROM inbox WHERE consumer = %s AND message_id = %s",
         (consumer, message.message_id),
     )
-    if row is None or (row["message_type"], row["case_id"]) == (message.type, message.case_id):
+    return None if row is None else (row["message_type"], row["case_id"])
+
+
+def reused_id(message: Envelope, claimed: tuple[str, str | None]) -> str | None:
+    """Why a message whose id was claimed is not the message claimed under it, or None when it is the same one.
+
+    A redelivery, or a document the centre sends again under its first id (`wuyuan reconcile`), has the type and
+    case it had; an acceptance and then a decline under one id (a sender's bug) would otherwise lose the decline
+    without a word. Only type and case are compared: a document sent again may differ in what it carries."""
+    if claimed == (message.type, message.case_id):
         return None
     return (
-        f"message id {message.message_id} was taken before for a {row['message_type']} of case {row['case_id']};"
+        f"message id {message.message_id} was taken before for a {claimed[0]} of case {claimed[1]};"
         f" this {message.type} of case {message.case_id} needs an id of its own"
     )
 

@@ -92,11 +92,9 @@ class HeldTransaction:
             return
         stack, transaction = self._open
         self._open = None
-        try:
+        try:  # the transaction turns the driver's errors into ours (StoreDown for a commit not confirmed)
             answers.record(transaction, self.request, answer)
             transaction.commit()
-        except psycopg.OperationalError as exc:
-            raise StoreUnavailable(str(exc)) from exc
         finally:
             _close(stack)
         if transaction.queued and self._on_commit is not None:

@@ -16,6 +16,7 @@ from shared.contracts.envelope import Envelope
 from shared.delivery import inbox
 from shared.delivery.outbox import Queued
 from shared.delivery.statements import Statements
+from shared.persistence.errors import StoreUnavailable
 from shared.persistence.transaction import Transaction
 from shared.refusal import Refused
 from shared.telemetry.propagation import current_trace_headers
@@ -82,9 +83,15 @@ class PostgresUnitOfWork(Generic[S]):
         return swallowed
 
     def _refuse_a_reused_id(self, message: Envelope) -> None:
-        """A claim that existed: a redelivery, unless the id was taken by another message (inbox.reused_id)."""
+        """A claim that existed: a redelivery, unless the id was taken by another message (inbox.reused_id).
+
+        A claim no longer there was another handler's in the same group commit, which then failed: nothing of either
+        was kept, and the message is retried rather than acknowledged as handled."""
         with self._begin() as transaction:
-            why = inbox.reused_id(transaction, self.consumer, message)
+            claimed = inbox.claimed_as(transaction, self.consumer, message)
+        if claimed is None:
+            raise StoreUnavailable(f"message {message.message_id}: its id's claim was not kept (a group commit failed)")
+        why = inbox.reused_id(message, claimed)
         if why is not None:
             raise Refused(inbox.MESSAGE_ID_REUSED, why)
 

@@ -170,6 +170,31 @@ def test_when_the_commit_fails_every_handler_of_the_group_fails(messaging_databa
     assert transactions.announced == []
 
 
+def test_a_message_meeting_its_ids_claim_in_a_group_whose_commit_failed_is_retried_not_taken_as_handled(
+    messaging_database, transactions
+):
+    """Its claim met another handler's claim of the same id in the group, which then failed: neither was kept, so the
+    message was never handled, and it must not be acknowledged as if it had been."""
+    first = accepted(4)
+    same_id = accepted(5).model_copy(update={"message_id": first.message_id})
+
+    def claims_then_fails_at_commit():
+        with transactions.unit() as uow:
+            uow.claim(first)
+            uow.store.write(
+                "CREATE TEMP TABLE parent (n int PRIMARY KEY) ON COMMIT DROP;"
+                " CREATE TEMP TABLE child (n int REFERENCES parent DEFERRABLE INITIALLY DEFERRED) ON COMMIT DROP"
+            )
+            uow.store.write("INSERT INTO child VALUES (1)")
+            uow.store.one("SELECT 1 AS one")
+        return "done"
+
+    outcomes = run_together([claims_then_fails_at_commit, handler(transactions, same_id, closed(5))])
+
+    assert [type(outcome) for outcome in outcomes] == [StoreUnavailable, StoreUnavailable], outcomes
+    assert stored(messaging_database, "inbox", [first.message_id]) == 0
+
+
 def test_one_handler_at_a_time_commits_alone(messaging_database, transactions):
     first, second = (accepted(1), closed(1)), (accepted(2), closed(2))
 

@@ -100,6 +100,15 @@ def test_two_refused_messages_are_two_notices(outbox, rows):
     assert len({r["message_id"] for r in rows()}) == 2
 
 
+def test_two_messages_refused_under_one_id_are_two_notices_and_neither_is_retried_for_ever(outbox, rows):
+    """A sender that reused an id: its second message (another case) is refused as message_id_reused, and told so."""
+    other_case = BODY.replace(b"430426-20261122-00001", b"430426-20261122-00002")
+    outbox.record_refusal(refused("wuyuan.court_link"), "referral_closed", "closed")
+    outbox.record_refusal(refused("wuyuan.court_link", other_case), "message_id_reused", "reused")
+
+    assert sorted(r["body"]["reason"] for r in rows()) == ["message_id_reused", "referral_closed"]
+
+
 @pytest.mark.parametrize("user_id", [None, "wuyuan.intake", "guest"])
 def test_a_message_from_no_agency_leaves_no_notice(outbox, rows, user_id):
     outbox.record_refusal(refused(user_id), "schema", "schema violation")

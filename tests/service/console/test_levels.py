@@ -362,24 +362,25 @@ def test_a_first_designation_says_nothing_of_why(console, browser, staff, apis):
         (
             {"cause": "escalated", "escalation_cause": "beyond_level", "from_unit": "police:430426101",
              "reason": "涉及两个乡镇的土地权属"},
-            "砖塘镇派出所以超出本级处置能力退回，理由：涉及两个乡镇的土地权属。案件上报后由本单位接办",
+            "砖塘镇派出所以超出本级处置能力退回，案件上报后由本单位接办（2026-11-24 10:00）。"
+            "退回理由：涉及两个乡镇的土地权属。",
         ),
         (
             {"cause": "escalated", "escalation_cause": "overdue", "from_unit": "police:430426101",
              "overdue_working_days": 4},
-            "砖塘镇派出所逾期4个工作日仍未办结，案件提级由本单位接办",
+            "砖塘镇派出所逾期4个工作日仍未办结，案件提级由本单位接办（2026-11-24 10:00）。",
         ),
         (
             {"cause": "reopened", "reopen_cause": "dissatisfied", "comment": "他还是天天骂人"},
-            "群众对上一轮办理结果不满意，案件重新交办。群众意见：他还是天天骂人",
+            "群众对上一轮办理结果不满意，案件重新交办（2026-11-24 10:00）。群众意见：他还是天天骂人。",
         ),
         (
             {"cause": "declined", "from_unit": "justice:430426101", "reason": "不属于司法所职责"},
-            "砖塘镇司法所退回此案，理由：不属于司法所职责。改由本单位办理",
+            "砖塘镇司法所退回此案，改由本单位办理（2026-11-24 10:00）。退回理由：不属于司法所职责。",
         ),
         (
             {"cause": "called_in", "note": "请派出所到场维护秩序"},
-            "综治中心吹哨，请本单位报到协办：请派出所到场维护秩序",
+            "综治中心吹哨，请本单位报到协办（2026-11-24 10:00）。中心要求：请派出所到场维护秩序。",
         ),
     ],
 )  # fmt: skip
@@ -389,7 +390,7 @@ def test_a_unit_handed_a_case_reads_why_before_it_acts(console, browser, staff, 
 
     page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
 
-    assert why_shown(page) == f"{shown}（2026-11-24 10:00）。"
+    assert why_shown(page) == shown
 
 
 def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
@@ -498,3 +499,13 @@ def test_no_case_flagged_for_the_leaders_is_said(console, browser, staff, apis):
     page = overview_of(console, browser, staff, apis, LUO, {"cases": [], "counts": {}, "total": 0})
 
     assert "当前没有提请领导督办的案件。" in page
+
+
+def test_a_reason_typed_with_its_own_full_stop_ends_with_one(console, browser, staff, apis):
+    staff.signed_in(LIU)
+    reason = {"cause": "declined", "from_unit": "justice:430426101", "reason": "不属于司法所职责。"}
+    agency_shows(apis, "police_link", ACCEPTED, issued_because=reason)
+
+    page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
+
+    assert why_shown(page).endswith("退回理由：不属于司法所职责。") and "。。" not in why_shown(page)

@@ -452,6 +452,19 @@ def test_a_gap_is_filled_only_by_a_unit_of_the_county(coordinator, uow, http, tr
     assert len(uow.sent) == sent_before
 
 
+def test_a_gap_is_filled_only_by_a_unit_at_a_township_the_county_has(coordinator, uow, http, triaged):
+    """430426199 is under the county's code, but no township of it (config/divisions.toml): no officer is there."""
+    _decline_until_staff_must_assign(coordinator, uow, http)
+    sent_before = len(uow.sent)
+
+    with pytest.raises(Refused) as refused:
+        coordinator.assign(http.post({"unit": "police:430426199"}), CASE_ID)
+
+    assert (refused.value.code, refused.value.detail) == ("bad_unit", {"unit": "police:430426199"})
+    assert _status(coordinator, http) == "awaiting_manual_triage"
+    assert len(uow.sent) == sent_before
+
+
 def test_the_triage_queue_says_why_each_case_waits_and_which_units_declined_it(coordinator, uow, http, triaged):
     _decline_until_staff_must_assign(coordinator, uow, http)
     leads = [m.recipient for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"]

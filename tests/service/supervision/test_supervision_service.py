@@ -430,3 +430,15 @@ def test_a_visit_already_rated_keeps_its_own_rating_and_visitor(supervision, sup
 
     row = supervision_store.follow_ups[(CASE_ID, 1)]
     assert (row["follow_up"].rating.value, row["visitor"]) == ("basically_satisfied", "zhou.hui")
+
+
+def test_facts_sent_again_after_a_restore_settle_the_visit_they_re_create_whatever_the_clock_says_now(
+    supervision, supervision_store
+):
+    """`wuyuan reconcile supervision`: the resolution and the closure come again with their first times, days ago."""
+    days_ago = now() - timedelta(days=3)
+    supervision.on_case_resolved(resolved().model_copy(update={"occurred_at": days_ago}))
+
+    supervision.on_case_closed(closed().model_copy(update={"occurred_at": days_ago + timedelta(hours=2)}))
+
+    assert supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"].rating.value == "satisfied"
