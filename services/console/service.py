@@ -206,7 +206,7 @@ class Console(PlatformService):
 
     @page("GET", "/stability/register")
     def risk_register(self, request: Request) -> Response:
-        return stability.register_page(self.visitor(request), self.apis, self.platform)
+        return stability.register_page(self.visitor(request), request, self.apis, self.platform)
 
     @page("GET", "/stability/persons")
     def stability_persons(self, request: Request) -> Response:

@@ -27,8 +27,9 @@ def list_alerts(caller: Principal, uow: Work, platform: Platform) -> dict[str, A
     """The alerts addressed to the caller's own units of the committee, the latest first."""
     units = require_officer_of_agency(caller, platform)
     with uow:
-        rows = uow.store.list_alerts(units, MAX_LIST)
+        rows = uow.store.list_alerts(units, MAX_LIST + 1)
     return {
+        "truncated": len(rows) > MAX_LIST,  # the latest MAX_LIST are listed, and older ones exist
         "alerts": [
             {
                 **row,
@@ -36,6 +37,6 @@ def list_alerts(caller: Principal, uow: Work, platform: Platform) -> dict[str, A
                 "window_start": row["window_start"].isoformat(),
                 "raised_at": row["raised_at"].isoformat(),
             }
-            for row in rows
-        ]
+            for row in rows[:MAX_LIST]
+        ],
     }

@@ -57,6 +57,14 @@ class NameLeader(Body):
     plan: LongText
 
 
+class ListRiskRegister(Body):
+    """A page of the register, the latest noted first; `colour` keeps one colour."""
+
+    colour: Literal["red", "yellow", "green"] | None = None
+    limit: Annotated[int, Field(ge=0, le=500)] = 100
+    offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
+
+
 class ListPersons(Body):
     missing_leader: bool = False
     colour: Literal["red", "yellow", "green"] | None = None

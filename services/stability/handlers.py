@@ -4,8 +4,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
-from services.stability.domain import lead_colour, warning_colour
+from services.stability.commands import AddEvent, AddPerson, ListPersons, ListRiskRegister, NameLeader
+from services.stability.domain import WarningColour, lead_colour, warning_colour
 from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from services.stability.store import StabilityStore
 from shared.agency.handlers import require_officer_of_agency
@@ -19,8 +19,6 @@ from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.telemetry.propagation import current_trace_headers
-
-MAX_LIST = 500
 
 Work = UnitOfWork[StabilityStore]
 
@@ -63,13 +61,24 @@ def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Wo
                 uow.store.note_lead(message, colour, platform.now())
 
 
-def risk_register(caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
-    """The register, for the centre and leaders, and for the political-legal committee's own officers."""
+def risk_register(query: ListRiskRegister, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
+    """A page of the register, for the centre and leaders, and for the political-legal committee's own officers.
+
+    `counts` are the whole register's, by colour, and `total` what the query matches, so that a page never passes
+    for the register: it grows by every flagged case, year after year."""
     if not caller.has_any(frozenset({Role.COORDINATOR, Role.LEADER})):
         require_officer_of_agency(caller, platform)
     with uow:
-        cases = uow.store.risk_register(MAX_LIST)
-    return {"cases": cases}
+        cases = uow.store.risk_register(query.limit, query.offset, query.colour)
+        counts = uow.store.risk_register_counts()
+    total = counts.get(query.colour, 0) if query.colour else sum(counts.values())
+    return {
+        "cases": cases,
+        "counts": {colour.value: counts.get(colour.value, 0) for colour in WarningColour},
+        "total": total,
+        "offset": query.offset,
+        "limit": query.limit,
+    }
 
 
 # --- the person file (三色预警档案, 一人一档) -------------------------------------------------------

@@ -5,7 +5,7 @@ from uuid import UUID
 from werkzeug.wrappers import Request, Response
 
 from services.stability import alerts, handlers
-from services.stability.commands import AddEvent, AddPerson, ListPersons, NameLeader
+from services.stability.commands import AddEvent, AddPerson, ListPersons, ListRiskRegister, NameLeader
 from services.stability.dependencies import PersonKey
 from services.stability.domain import StabilityLead, flags_for
 from services.stability.store import PostgresStabilityStore, StabilityStore
@@ -49,7 +49,8 @@ class Stability(AgencyService):
 
     @api("GET", "/api/v1/risk-register", access=allow(Role.OFFICER, Role.COORDINATOR, Role.LEADER))
     def risk_register(self, request: Request) -> Response:
-        return json_response(200, handlers.risk_register(self.caller, self.uow, self.platform))
+        query = parse_query(request, ListRiskRegister)
+        return json_response(200, handlers.risk_register(query, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/persons", access=OFFICERS)
     def add_person(self, request: Request) -> Response:

@@ -37,8 +37,12 @@ class StabilityStore(AgencyStore, Protocol):
         """Enter the case a stability lead opened, in the lead's colour (graver colours kept), naming the lead."""
         ...
 
-    def risk_register(self, limit: int) -> list[Row]:
-        """The register's cases, the latest noted first."""
+    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
+        """The register's cases (of one colour, if given), the latest noted first, from `offset` on."""
+        ...
+
+    def risk_register_counts(self) -> dict[str, int]:
+        """How many cases the whole register holds in each colour it has."""
         ...
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
@@ -131,8 +135,16 @@ class PostgresStabilityStore(PostgresAgencyStore):
             ),
         )
 
-    def risk_register(self, limit: int) -> list[Row]:
-        return self.sql.all("SELECT * FROM risk_register ORDER BY noted_at DESC LIMIT %s", (limit,))
+    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
+        return self.sql.all(
+            "SELECT * FROM risk_register WHERE %s::text IS NULL OR colour = %s"
+            " ORDER BY noted_at DESC, case_id LIMIT %s OFFSET %s",
+            (colour, colour, limit, offset),
+        )
+
+    def risk_register_counts(self) -> dict[str, int]:
+        rows = self.sql.all("SELECT colour, count(*) AS cases FROM risk_register GROUP BY colour")
+        return {row["colour"]: row["cases"] for row in rows}
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
         self.sql.write(

@@ -46,7 +46,9 @@ def handle_alert_raised(message: HighFrequencyAlertRaised, sent_by: str | None, 
 
 def list_alerts(query: AlertsQuery, uow: Work) -> dict[str, Any]:
     with uow:
-        return {"alerts": [shown(row) for row in uow.store.list_alerts(query.open, MAX_LIST)]}
+        rows = uow.store.list_alerts(query.open, MAX_LIST + 1)
+    # `truncated`: the latest MAX_LIST are shown, and older ones exist.
+    return {"alerts": [shown(row) for row in rows[:MAX_LIST]], "truncated": len(rows) > MAX_LIST}
 
 
 def mark_handled(

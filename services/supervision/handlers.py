@@ -344,9 +344,13 @@ def _check_link(link: domain.RatingLink, follow_up: domain.FollowUp, links: Rati
 
 def list_follow_ups(query: FollowUpsQuery, uow: Work) -> dict[str, object]:
     with uow:
-        visits = uow.store.list_follow_ups(query.pending, MAX_LIST)
-    # `rated` spares a to-do list from reading "no rating yet" out of a null.
-    return {"follow_ups": [{**visit, "rated": visit["rating"] is not None} for visit in visits]}
+        visits = uow.store.list_follow_ups(query.pending, MAX_LIST + 1)
+    # `rated` spares a to-do list from reading "no rating yet" out of a null; `truncated` says the oldest MAX_LIST
+    # are shown and more wait behind them.
+    return {
+        "follow_ups": [{**visit, "rated": visit["rating"] is not None} for visit in visits[:MAX_LIST]],
+        "truncated": len(visits) > MAX_LIST,
+    }
 
 
 # --- the inspection group's board and letters ---------------------------------------------------

@@ -87,8 +87,9 @@ def list_spot_checks(query: SpotChecksQuery, uow: Work) -> dict[str, Any]:
     if query.period is not None:
         start, end = spot_checks.bounds(*spot_checks.parse_period(query.period))
     with uow:
-        rows = uow.store.list_spot_checks(start, end, query.pending, MAX_LIST)
-    return {"spot_checks": [_shown(row) for row in rows]}
+        rows = uow.store.list_spot_checks(start, end, query.pending, MAX_LIST + 1)
+    # `truncated`: the first MAX_LIST drawn are shown, and more follow them.
+    return {"spot_checks": [_shown(row) for row in rows[:MAX_LIST]], "truncated": len(rows) > MAX_LIST}
 
 
 def _shown(row: dict[str, Any]) -> dict[str, Any]:

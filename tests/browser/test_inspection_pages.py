@@ -55,3 +55,7 @@ def test_a_leader_reads_the_risk_register_and_the_cases_flagged_for_the_leaders(
     expect(leader.get_by_role("heading", name="三色预警")).to_be_visible()
     expect(leader.get_by_role("link", name="稳控对象档案（一人一档）")).to_have_count(0)
     assert_fits_the_phone(leader)
+
+    leader.get_by_role("link", name=re.compile(r"^红色 \d+件$")).click()
+    expect(leader.get_by_role("table").locator("caption")).to_contain_text("红色预警共")
+    expect(leader.get_by_role("link", name="显示全部颜色")).to_be_visible()

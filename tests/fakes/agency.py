@@ -1,6 +1,7 @@
 """An agency's store in memory: referrals, their log and the agency's own records; and stability's risk register."""
 
 import copy
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -312,8 +313,14 @@ class FakeStabilityStore(FakeAgencyStore):
             }
         )
 
-    def risk_register(self, limit: int) -> list[Row]:
-        return [_read(r) for r in sorted(self.register.values(), key=lambda r: r["noted_at"], reverse=True)[:limit]]
+    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
+        rows = [r for r in self.register.values() if colour is None or r["colour"] == colour]
+        rows.sort(key=lambda r: r["case_id"])
+        rows.sort(key=lambda r: r["noted_at"], reverse=True)
+        return [_read(r) for r in rows[offset : offset + limit]]
+
+    def risk_register_counts(self) -> dict[str, int]:
+        return dict(Counter(r["colour"] for r in self.register.values()))
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
         for kept in self.persons.values():

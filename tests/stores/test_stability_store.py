@@ -128,6 +128,30 @@ def test_the_register_lists_at_most_the_limit(stores):
         assert store.risk_register(0) == []
 
 
+def test_the_register_is_read_a_page_at_a_time_in_one_colour_and_counted_whole(stores):
+    note(stores, BOUNDARY_FIGHT, ["violence_risk"], WarningColour.YELLOW, NOTED_AT)
+    note(stores, UNPAID_WORKERS, ["group"], WarningColour.YELLOW, NOTED_AT + timedelta(hours=1))
+    note(stores, FAMILY_THREAT, ["high_risk"], WarningColour.RED, NOTED_AT + timedelta(hours=2))
+
+    with stores.transaction() as store:
+        assert [entry["case_id"] for entry in store.risk_register(2, offset=1)] == [UNPAID_WORKERS, BOUNDARY_FIGHT]
+        assert [entry["case_id"] for entry in store.risk_register(10, colour="yellow")] == [
+            UNPAID_WORKERS,
+            BOUNDARY_FIGHT,
+        ]
+        assert [entry["case_id"] for entry in store.risk_register(10, offset=1, colour="red")] == []
+        assert store.risk_register_counts() == {"yellow": 2, "red": 1}
+
+
+def test_cases_noted_at_the_same_moment_keep_one_order_across_pages(stores):
+    for case_id in (FAMILY_THREAT, BOUNDARY_FIGHT, UNPAID_WORKERS):
+        note(stores, case_id, ["group"], WarningColour.YELLOW, NOTED_AT)
+
+    with stores.transaction() as store:
+        pages = [entry["case_id"] for at in range(3) for entry in store.risk_register(1, offset=at)]
+    assert pages == [BOUNDARY_FIGHT, UNPAID_WORKERS, FAMILY_THREAT]
+
+
 def test_a_reader_changing_a_register_entry_it_read_changes_nothing_stored(stores):
     note(stores, BOUNDARY_FIGHT, ["violence_risk"], WarningColour.YELLOW, NOTED_AT)
     with stores.transaction() as store:

@@ -19,6 +19,7 @@ from services.console.handlers.common import (
     field_errors,
     first_value,
     page_context,
+    page_offset,
     posted_form,
     refusal_code,
 )
@@ -43,13 +44,14 @@ CASE_FILTERS = (
     "q",
 )
 PAGE_SIZE = 50
+CASES_DEEPEST = 10_000_000  # the deepest offset the coordinator serves (its MAX_OFFSET)
 
 
 def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require("/cases")
     names = Names.of(platform)
     filters = clean_params(request.args.to_dict(), CASE_FILTERS)
-    offset = _offset(request.args.get("offset"))
+    offset = page_offset(request.args.get("offset"), CASES_DEEPEST)
     answer = apis.call(
         "coordinator",
         "GET",
@@ -76,11 +78,6 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
         units=names.unit_choices(),
         query_without_offset=urlencode(filters),
     )
-
-
-def _offset(raw: str | None) -> int:
-    # Anything but a plain number of ASCII digits ('①' passes isdigit()) is the first page.
-    return int(raw) if raw and domain.ascii_digits(raw) and len(raw) < 9 else 0
 
 
 # What the coordinator's actions on a case page did, said once the page is shown again.

@@ -30,6 +30,13 @@ _CASE_ID = re.compile(CASE_ID_PATTERN)
 UUID_TEXT = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
+def page_offset(raw: str | None, deepest: int) -> int:
+    """Where a list's page starts, from the URL: a plain number of ASCII digits ('５' and '①' pass isdigit()) up to
+    the deepest offset the service behind the list serves; anything else is the first page."""
+    offset = int(raw) if raw and domain.ascii_digits(raw) and len(raw) <= len(str(deepest)) else 0
+    return offset if offset <= deepest else 0
+
+
 @dataclass(frozen=True)
 class Visitor:
     """A signed-in member of staff: the session the console keeps, who its token says they are, and the names of

@@ -27,6 +27,7 @@ from services.console.handlers.common import (
     first_value,
     mapping_of,
     page_context,
+    page_offset,
     posted_form,
     refusal_code,
     service_of,
@@ -97,7 +98,7 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
         errors["number"] = CLEARER_ERRORS[("number", "value_error")]
     service = service_of(platform, AGENCY)
     filters = clean_params(request.args.to_dict(), LIST_FILTERS)
-    offset = _offset(request.args.get("offset"))
+    offset = page_offset(request.args.get("offset"), MAX_OFFSET)
     answer = apis.call(
         service,
         "GET",
@@ -134,13 +135,6 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
         period=year.period,
         figures=figure_rows(year.figures),
     )
-
-
-def _offset(raw: str | None) -> int:
-    """Where the page starts: a plain number of ASCII digits ('５' passes isdigit()) up to the deepest page the
-    bureau serves; anything else is the first page."""
-    offset = int(raw) if raw and ascii_digits(raw) and len(raw) <= len(str(MAX_OFFSET)) else 0
-    return offset if offset <= MAX_OFFSET else 0
 
 
 def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -74,6 +74,7 @@ def spot_checks_page(
         status=status,
         **page_context(visitor, PATH, names, platform.now()),
         spot_checks=[c for c in pending.get("spot_checks") or [] if isinstance(c, dict)],
+        spot_checks_truncated=pending.get("truncated") is True,
         summary=summary,
         period=period,
         errors={**summary_errors, **(errors or {})},

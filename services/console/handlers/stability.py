@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from werkzeug.wrappers import Request, Response
 
@@ -22,6 +23,7 @@ from services.console.handlers.common import (
     field_errors,
     first_value,
     page_context,
+    page_offset,
     posted_form,
     service_of,
 )
@@ -34,6 +36,9 @@ PERSONS = "/stability/persons"  # the person file: the committee's own officers 
 AGENCY = "plc"
 PERSON_FILTERS = ("colour", "missing_leader")
 LIST_LIMIT = 100
+REGISTER_FILTERS = ("colour",)
+REGISTER_PAGE_SIZE = 100
+REGISTER_DEEPEST = 10_000_000  # the deepest offset stability serves (services/stability/commands.py)
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")  # what <input type=datetime-local> sends
 _SEPARATORS = re.compile(r"[\s、，,；;]+")
 PERSON_INPUTS = ("name", "id_number", "mobile", "division_code")
@@ -88,19 +93,47 @@ DATE_TIME_ERROR = "请填写日期和时间，如2026-11-23 09:30"
 # --- the register (三色预警, case level) ----------------------------------------------------------------
 
 
-def register_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require(PAGE)
     service = service_of(platform, AGENCY)
-    register = expect(apis.call(service, "GET", "/api/v1/risk-register", token=visitor.token), service=service)
+    filters = clean_params(request.args.to_dict(), REGISTER_FILTERS)
+    if filters.get("colour") not in wording.WARNING_COLOURS:
+        filters.pop("colour", None)
+    offset = page_offset(request.args.get("offset"), REGISTER_DEEPEST)
+    register = expect(
+        apis.call(
+            service,
+            "GET",
+            "/api/v1/risk-register",
+            token=visitor.token,
+            params={**filters, "limit": str(REGISTER_PAGE_SIZE), "offset": str(offset)},
+        ),
+        service=service,
+    )
+    chosen = filters.get("colour")
     cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
-    counts = {colour: sum(1 for c in cases if c.get("colour") == colour) for colour in wording.WARNING_COLOURS}
+    counts = register.get("counts") if isinstance(register.get("counts"), dict) else {}
+    total = register.get("total") if isinstance(register.get("total"), int) else len(cases)
     return render(
         "stability_register.html",
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         cases=cases,
-        counts=counts,
+        counts={colour: _count(counts.get(colour)) for colour in wording.WARNING_COLOURS},
+        colour=chosen,
+        total=total,
+        offset=offset,
+        page_size=REGISTER_PAGE_SIZE,
+        page_link=lambda at, colour=chosen: f"{PAGE}?{urlencode(_register_query(colour, at))}",
         may_keep_files=visitor.may_open(PERSONS),
     )
+
+
+def _count(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _register_query(colour: str | None, offset: int) -> dict[str, str]:
+    return {**({"colour": colour} if colour else {}), **({"offset": str(offset)} if offset else {})}
 
 
 # --- the person file (一人一档) -------------------------------------------------------------------------

@@ -44,10 +44,12 @@ def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
     return render(
         "board.html",
         alerts=alerts.get("alerts", []),
+        alerts_truncated=alerts.get("truncated") is True,
         **page_context(visitor, "/board", Names.of(platform), platform.now()),
         board=board,
         letters=letters.get("letters", []),
         follow_ups=follow_ups.get("follow_ups", []),
+        follow_ups_truncated=follow_ups.get("truncated") is True,
         may_rate="supervisor" in visitor.roles,
     )
 

@@ -43,6 +43,21 @@ def test_the_board_shows_open_alerts_with_their_cases(console, apis, browser, st
     assert call.params == {"open": "true"}
 
 
+@pytest.mark.parametrize("truncated", [True, False])
+def test_the_board_says_when_a_list_shows_only_the_first_of_many(console, apis, browser, staff, truncated):
+    staff.signed_in(ZHOU)
+    visit = {"case_id": "430426-20261201-00001", "round": 1, "opened_at": "2026-12-01T02:00:00+00:00"}
+    apis.answer("supervision", "GET", "/api/v1/board", 200, {"as_of": "2026-12-04T02:00:00+00:00", "units": []})
+    apis.answer("supervision", "GET", "/api/v1/letters", 200, {"letters": []})
+    apis.answer("supervision", "GET", "/api/v1/alerts", 200, {"alerts": [ALERT], "truncated": truncated})
+    apis.answer("supervision", "GET", "/api/v1/follow-ups", 200, {"follow_ups": [visit], "truncated": truncated})
+
+    page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
+
+    assert ("这里只列出最近的1条" in page) is truncated
+    assert ("这里只列出化解最早的1件" in page) is truncated
+
+
 def test_a_supervisor_marks_an_alert_handled_from_the_board(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     apis.answer("supervision", "POST", f"/api/v1/alerts/{ALERT['alert_id']}/handled", 200, {**ALERT, "handled": True})

@@ -488,6 +488,38 @@ def test_the_overview_lists_the_cases_flagged_for_the_leaders(console, browser, 
     assert '<a href="/cases?leaders=true">查看全部12件</a>' in section
 
 
+def test_the_leaders_list_names_whose_deadline_it_counts_down_to_or_that_the_clocks_stand_still(
+    console, browser, staff, apis
+):
+    running = {
+        **FLAGGED,
+        "deadline": {
+            "due_at": "2026-11-16T09:30:00+00:00",
+            "unit": "justice:430426101",
+            "provisional": False,
+            "paused": False,
+            "pause_reasons": [],
+        },
+    }
+    paused = {
+        **FLAGGED,
+        "case_id": "430426-20261110-00002",
+        "deadline": {
+            "due_at": None,
+            "unit": None,
+            "provisional": False,
+            "paused": True,
+            "pause_reasons": ["appraisal"],
+        },
+    }
+
+    page = overview_of(console, browser, staff, apis, LUO, {"cases": [running, paused], "counts": {}, "total": 2})
+
+    section = page.split('<section id="leaders-alerted"')[1].split("</section>")[0]
+    assert "已超期7天" in section and '<span class="hint">砖塘镇司法所</span>' in section
+    assert "计时已暂停（鉴定）" in section
+
+
 def test_a_supervisor_reads_the_overview_without_the_leaders_list(console, browser, staff, apis):
     page = overview_of(console, browser, staff, apis, ZHOU)
 

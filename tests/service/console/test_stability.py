@@ -101,7 +101,19 @@ def test_the_register_shows_each_case_in_its_colour_with_the_lead_unit_and_place
         "noted_at": "2026-11-20T02:00:00+00:00",
         "record_id": "WY-2026-0042",
     }
-    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [case, {**case, "colour": "yellow"}]})
+    apis.answer(
+        PLC,
+        "GET",
+        "/api/v1/risk-register",
+        200,
+        {
+            "cases": [case, {**case, "colour": "yellow"}],
+            "counts": {"red": 1, "yellow": 1, "green": 0},
+            "total": 2,
+            "offset": 0,
+            "limit": 100,
+        },
+    )
 
     page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
 
@@ -111,6 +123,46 @@ def test_the_register_shows_each_case_in_its_colour_with_the_lead_unit_and_place
     assert '<td><span class="colour colour-yellow">黄色</span></td>' in page
     assert "新塘村" in page and "plc:430426" not in page
     assert '<span class="colour colour-red">红色</span> 1件' in page
+
+
+def test_the_register_counts_the_whole_register_and_pages_through_one_colour(console, apis, browser, xia):
+    case = {
+        "case_id": "430426-20261120-00003",
+        "colour": "yellow",
+        "flags": ["group"],
+        "category": "wages",
+        "division_code": "430426101203",
+        "lead_unit": "plc:430426",
+        "noted_at": "2026-11-20T02:00:00+00:00",
+        "record_id": None,
+    }
+    apis.answer(
+        PLC,
+        "GET",
+        "/api/v1/risk-register",
+        200,
+        {"cases": [case], "counts": {"red": 12, "yellow": 640, "green": 3}, "total": 640, "offset": 100, "limit": 100},
+    )
+
+    page = text_of(console.risk_register(browser.get("/stability/register?colour=yellow&offset=100", as_=xia)))
+
+    assert apis.calls[0].params == {"colour": "yellow", "limit": "100", "offset": "100"}
+    assert "台账共 655 件" in page and '<span class="colour colour-red">红色</span> 12件' in page
+    assert "黄色预警共 640 件，显示第 101–101 件" in page
+    assert '<a href="/stability/register?colour=yellow">上一页</a>' in page
+    assert '<a href="/stability/register?colour=yellow&amp;offset=200">下一页</a>' in page
+
+
+@pytest.mark.parametrize("query", ["colour=blue&offset=%EF%BC%95", "offset=-3", "offset=99999999999"])
+def test_a_register_address_with_an_unknown_colour_or_page_shows_the_first_page_of_all(
+    console, apis, browser, xia, query
+):
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [], "counts": {}, "total": 0})
+
+    page = text_of(console.risk_register(browser.get(f"/stability/register?{query}", as_=xia)))
+
+    assert apis.calls[0].params == {"limit": "100", "offset": "0"}
+    assert "台账中暂无案件。" in page
 
 
 @pytest.mark.parametrize(
@@ -382,7 +434,7 @@ def test_coordinators_and_leaders_read_the_register_from_their_menu_with_their_o
     console, apis, browser, staff, reader
 ):
     staff.signed_in(reader)
-    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [REGISTERED]})
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [REGISTERED], "counts": {"red": 1}, "total": 1})
 
     response = console.risk_register(browser.get("/stability/register", as_=reader))
 

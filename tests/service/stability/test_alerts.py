@@ -22,14 +22,14 @@ RAISED = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 CASES = ["430426-20261101-00001", "430426-20261110-00002", "430426-20261130-00003"]
 
 
-def raised(message_id: int = 1) -> StabilityAlertRaised:
+def raised(message_id: int = 1, alert_id: int = 77) -> StabilityAlertRaised:
     return StabilityAlertRaised.build(
         message_id=UUID(int=message_id),
         occurred_at=RAISED,
         case_id=CASES[-1],
         sender="centre:430426",
         recipient="plc:430426",
-        alert_id=UUID(int=77),
+        alert_id=UUID(int=alert_id),
         kind=AlertKind.REPEATED_APPLICANT,
         person_ref="0123456789abcdef0123456789abcdef",
         masked_name="张*",
@@ -66,6 +66,20 @@ def test_an_alert_from_intake_is_listed_for_the_committees_officers(uow, platfor
         "张*",
     )
     assert http.body(stability(uow, platform, OTHER_COUNTY_OFFICER).list_alerts(http.get()))["alerts"] == []
+
+
+def test_a_list_of_alerts_longer_than_a_page_lists_the_latest_and_says_older_ones_exist(
+    uow, platform, http, monkeypatch
+):
+    monkeypatch.setattr("services.stability.alerts.MAX_LIST", 1)
+    service = stability(uow, platform)
+    service.on_stability_alert_raised(raised(1))
+    assert http.body(service.list_alerts(http.get()))["truncated"] is False
+
+    service.on_stability_alert_raised(raised(2, alert_id=78))
+    listed = http.body(service.list_alerts(http.get()))
+
+    assert (len(listed["alerts"]), listed["truncated"]) == (1, True)
 
 
 def test_only_intake_may_raise_an_alert(uow, platform, http):

@@ -80,6 +80,25 @@ def test_a_case_at_risk_of_a_killing_enters_the_register_red(stability, stabilit
     assert (entry["lead_unit"], entry["division_code"]) == ("police:430426101", "430426101203")
 
 
+def test_the_register_is_read_a_page_at_a_time_with_the_whole_register_counted_by_colour(stability, http):
+    for number in range(1, 6):
+        stability.on_case_assigned(assigned(number, "high_risk" if number == 1 else "group"))
+
+    page = http.body(stability.risk_register(http.get({"colour": "yellow", "limit": "2", "offset": "1"})))
+
+    assert [entry["colour"] for entry in page["cases"]] == ["yellow", "yellow"]
+    assert page["counts"] == {"red": 1, "yellow": 4, "green": 0}
+    assert (page["total"], page["offset"], page["limit"]) == (4, 1, 2)
+
+
+@pytest.mark.parametrize("query", [{"colour": "blue"}, {"limit": "501"}, {"offset": "-1"}, {"offset": "第二页"}])
+def test_a_register_query_out_of_range_is_refused_naming_its_field(stability, http, query):
+    with pytest.raises(BadInput) as refused:
+        stability.risk_register(http.get(query))
+
+    assert [error["field"] for error in refused.value.fields] == list(query)
+
+
 def test_violence_or_a_group_dispute_is_yellow_and_a_calm_case_stays_out(stability, stability_store):
     stability.on_case_assigned(assigned(2, "violence_risk"))
     stability.on_case_assigned(assigned(3, "group"))

@@ -25,14 +25,14 @@ RAISED = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
 CASES = ["430426-20261101-00001", "430426-20261110-00002", "430426-20261130-00003"]
 
 
-def raised(message_id: int = 1) -> HighFrequencyAlertRaised:
+def raised(message_id: int = 1, alert_id: UUID = ALERT_ID) -> HighFrequencyAlertRaised:
     return HighFrequencyAlertRaised.build(
         message_id=UUID(int=message_id),
         occurred_at=RAISED,
         case_id=CASES[-1],
         sender=CENTRE,
         recipient=CENTRE,
-        alert_id=ALERT_ID,
+        alert_id=alert_id,
         kind=AlertKind.REPEATED_APPLICANT,
         person_ref="0123456789abcdef0123456789abcdef",
         masked_name="张*",
@@ -60,6 +60,19 @@ def supervision(uow, platform, sender: str = "wuyuan.intake") -> Supervision:
         caller=SUPERVISOR,
         spot_check_rules=SpotCheckRules(),
     )
+
+
+def test_a_list_of_alerts_longer_than_a_page_says_older_ones_exist(uow, platform, http, monkeypatch):
+    monkeypatch.setattr("services.supervision.alerts_handlers.MAX_LIST", 1)
+    service = supervision(uow, platform)
+    service.on_high_frequency_alert_raised(raised(1))
+
+    assert http.body(service.list_alerts(http.get()))["truncated"] is False
+
+    service.on_high_frequency_alert_raised(raised(3, alert_id=UUID(int=4242)))
+    listed = http.body(service.list_alerts(http.get()))
+
+    assert (len(listed["alerts"]), listed["truncated"]) == (1, True)
 
 
 def test_an_alert_from_intake_is_listed_with_its_cases_until_handled(uow, platform, http):

@@ -253,6 +253,28 @@ def test_a_bad_query_parameter_answers_400_naming_it(three_units, http, endpoint
 # --- the follow-up to-do list ----------------------------------------------------------------
 
 
+def test_a_to_do_list_longer_than_a_page_shows_the_oldest_and_says_more_wait(supervision, http, monkeypatch):
+    monkeypatch.setattr("services.supervision.handlers.MAX_LIST", 2)
+    cases = [f"430426-20261120-{number:05d}" for number in (7, 8, 9)]
+    for hour, case_id in enumerate(cases):
+        supervision.on_case_resolved(
+            CaseResolved.build(
+                message_id=UUID(int=600 + hour),
+                occurred_at=TICK + timedelta(hours=hour),
+                case_id=case_id,
+                sender=CENTRE,
+                recipient=CENTRE,
+                lead_unit=POLICE_STATION,
+                round=1,
+            )
+        )
+
+    listed = http.body(supervision.list_follow_ups(http.get()))
+
+    assert [visit["case_id"] for visit in listed["follow_ups"]] == cases[:2]
+    assert listed["truncated"] is True
+
+
 def test_a_follow_up_says_whether_it_is_rated(supervision, http):
     supervision.on_case_resolved(
         CaseResolved.build(
