@@ -211,7 +211,7 @@ class PostgresCourtStore(PostgresAgencyStore):
             "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (number,)
         )
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s"
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'court_filing'"
             " ORDER BY received_at, referral_id",
             (number,),
         )
@@ -236,7 +236,8 @@ class PostgresCourtStore(PostgresAgencyStore):
 
     def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
         row = self.sql.one(
-            f"SELECT referral_id FROM referrals WHERE source_record_id = %s AND status = 'accepted'"
+            f"SELECT referral_id FROM referrals WHERE source_record_id = %s AND source = 'court_filing'"
+            " AND status = 'accepted'"
             f" AND {_OWN.format(table='referrals')} ORDER BY received_at DESC, referral_id LIMIT 1",
             (record_id, sorted(units)),
         )

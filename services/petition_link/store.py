@@ -219,7 +219,7 @@ class PostgresPetitionStore(PostgresAgencyStore):
 
     def case_referrals(self, number: str) -> list[Row]:
         return self.sql.all(
-            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s"
+            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'petition'"
             " ORDER BY received_at, referral_id",
             (number,),
         )

@@ -63,8 +63,10 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
     flags = flags_of(scene)
     fed = _fed_dispute(command, flags, caller, platform) if decided.handed_over else None
     with uow:
-        # The same number fed earlier through the record feed (POST /api/v1/records) opened its case already.
-        earlier = uow.store.get_record(command.call_number) if fed else None
+        # The same number fed earlier through the record feed (POST /api/v1/records) opened its case already; a
+        # call kept by its station may carry that number only if the record is the station's own too, as its
+        # page lists the referrals of the record's case.
+        earlier = uow.store.get_record(command.call_number)
         message_id = None
         if fed is not None:
             message_id = earlier["message_id"] if earlier else fed[0].message_id
@@ -95,7 +97,7 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
             number, handed = command.call_number, decided.handed_over
             note_record(uow, platform, "call_recorded", number, command.unit, at, handed_over=handed)
             note_record(uow, platform, "call_handed_over" if handed else "call_kept", number, command.unit, at)
-        stored = uow.store.get_call(command.call_number)
+        stored = uow.store.get_call(command.call_number, frozenset(caller.units))
     caller.require_unit(str(stored["unit"]), f"call {command.call_number}")
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}
 
@@ -151,9 +153,9 @@ def list_calls(query: ListCalls, caller: Principal, uow: Work, platform: Platfor
 
 
 def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
-    require_officer_of_agency(caller, platform)
+    units = require_officer_of_agency(caller, platform)
     with uow:
-        row = uow.store.get_call(number)
+        row = uow.store.get_call(number, units)
     caller.require_unit(str(row["unit"]), f"call {number}")
     return call_view(row)
 

@@ -38,9 +38,10 @@ class PoliceStore(AgencyStore, Protocol):
         """Keep a call as recorded; False, keeping nothing, when its number is known (recorded twice)."""
         ...
 
-    def get_call(self, call_number: str) -> Row:
-        """A call with the `referrals` the police received for the case it became (matched by the referrals'
-        source record), in the order received; NotFound if there is none."""
+    def get_call(self, call_number: str, units: frozenset[str]) -> Row:
+        """A call with the `referrals` that any of `units` (or a unit below one) received for the case it became
+        (matched by the referrals' source record), in the order received; NotFound if there is none. Another
+        station called into the case holds a referral of it too, which is that station's to read."""
         ...
 
     def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
@@ -99,14 +100,14 @@ class PostgresPoliceStore(PostgresAgencyStore):
         )
         return row is not None
 
-    def get_call(self, call_number: str) -> Row:
+    def get_call(self, call_number: str, units: frozenset[str]) -> Row:
         row = self.sql.one(f"SELECT {CALL_COLUMNS} FROM calls WHERE call_number = %s", (call_number,))
         if row is None:
             raise NotFound(f"no call {call_number}")
         row["referrals"] = self.sql.all(
             f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'police_call'"
-            " ORDER BY received_at, referral_id",
-            (call_number,),
+            f" AND {_OWN.format(table='referrals')} ORDER BY received_at, referral_id",
+            (call_number, sorted(units)),
         )
         return row
 

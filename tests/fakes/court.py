@@ -131,7 +131,7 @@ class FakeCourtStore(FakeAgencyStore):
         if row is None:
             raise NotFound(f"no filing {number}")
         linked = sorted(
-            (r for r in self.referrals.values() if r.get("source_record_id") == number),
+            (r for r in self.referrals.values() if r.get("source_record_id") == number and _of_filings(r)),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return copy.deepcopy(
@@ -165,7 +165,10 @@ class FakeCourtStore(FakeAgencyStore):
         accepted = [
             r
             for r in self.referrals.values()
-            if r.get("source_record_id") == record_id and r["status"] == "accepted" and _own(r["unit"], units)
+            if r.get("source_record_id") == record_id
+            and _of_filings(r)
+            and r["status"] == "accepted"
+            and _own(r["unit"], units)
         ]
         by_id = sorted(accepted, key=lambda r: str(r["referral_id"]))
         latest = sorted(by_id, key=lambda r: r["received_at"], reverse=True)
@@ -203,3 +206,8 @@ def _confirmation_row(c: Confirmation) -> Row:
         "decided_on": c.decided_on,
         "decision_reason": c.decision_reason,
     }
+
+
+def _of_filings(referral: Row) -> bool:
+    """A referral of a case a court filing opened: another agency's record may carry the same number."""
+    return bool(referral["source"] == "court_filing")

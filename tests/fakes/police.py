@@ -74,7 +74,7 @@ class FakePoliceStore(FakeAgencyStore):
         }
         return True
 
-    def get_call(self, call_number: str) -> Row:
+    def get_call(self, call_number: str, units: frozenset[str]) -> Row:
         row = self.calls.get(call_number)
         if row is None:
             raise NotFound(f"no call {call_number}")
@@ -82,7 +82,9 @@ class FakePoliceStore(FakeAgencyStore):
             (
                 r
                 for r in self.referrals.values()
-                if r["source_record_id"] == call_number and r["source"] == "police_call"
+                if r["source_record_id"] == call_number
+                and r["source"] == "police_call"
+                and any(r["unit"].startswith(unit) for unit in units)
             ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )

@@ -381,9 +381,17 @@ LATER_ROUND = UUID("44444444-4444-4444-8444-444444444444")
 OTHER_CASE = UUID("55555555-5555-4555-8555-555555555555")
 
 
-def receive(stores, referral_id: UUID, record: str | None, at: datetime, unit: str = COURT, accepted: bool = False):
+def receive(
+    stores,
+    referral_id: UUID,
+    record: str | None,
+    at: datetime,
+    unit: str = COURT,
+    accepted: bool = False,
+    source: str = "court_filing",
+):
     message = referral_issued(
-        referral_id, unit, occurred_at=at, case_id="430426-20260601-00042", source_record_id=record
+        referral_id, unit, occurred_at=at, case_id="430426-20260601-00042", source_record_id=record, source=source
     )
     with stores.transaction() as store:
         store.add_referral(message, {}, at)
@@ -421,6 +429,17 @@ def test_the_accepted_referral_for_a_filing_is_the_latest_accepted_one_to_the_gi
         assert store.accepted_referral_for(LOAN, OWN) == LATER_ROUND
         assert store.accepted_referral_for(LOAN, frozenset({"court:430421"})) is None
         assert store.accepted_referral_for(LAND_TAKING, OWN) is None
+
+
+def test_another_agencys_record_under_a_filings_number_is_no_referral_of_the_filing(stores):
+    keep(stores, LOAN, facts())
+    receive(stores, LEAD, LOAN, REGISTERED_AT, accepted=True)
+    # The police fed a record under the same number, and the court was called into the case it opened.
+    receive(stores, OTHER_CASE, LOAN, REGISTERED_AT + timedelta(days=1), accepted=True, source="police_call")
+
+    with stores.transaction() as store:
+        assert [link["referral_id"] for link in store.get_filing(LOAN)["referrals"]] == [LEAD]
+        assert store.accepted_referral_for(LOAN, OWN) == LEAD
 
 
 def test_a_referral_only_received_is_not_the_accepted_one(stores):

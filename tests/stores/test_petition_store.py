@@ -426,6 +426,12 @@ def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_fir
             referral_issued(lead, BUREAU, source="petition", source_record_id="XF-2026-0311"), {}, REGISTERED_AT
         )
         store.add_referral(referral_issued(other, BUREAU, source="walk_in"), {}, REGISTERED_AT)
+        # Another agency's record under the same number opened a case the bureau was called into.
+        store.add_referral(
+            referral_issued(UUID(int=74), BUREAU, source="police_call", source_record_id="XF-2026-0311"),
+            {},
+            REGISTERED_AT,
+        )
 
     with stores.transaction() as store:
         referrals = store.case_referrals("XF-2026-0311")

@@ -31,6 +31,7 @@ POSTGRES_STORE = PostgresPoliceStore
 BEIJING = ZoneInfo("Asia/Shanghai")
 STATION = "police:430426101"  # 城关派出所
 OTHER_STATION = "police:430426102"
+OWN = frozenset({STATION})
 RECEIVED_AT = datetime(2026, 11, 21, 21, 40, tzinfo=BEIJING)
 MESSAGE = UUID("12341234-1234-4234-8234-123412341234")
 
@@ -96,7 +97,7 @@ def test_a_call_is_kept_once_by_its_number_as_first_recorded(stores):
     assert add(stores, replace(violent, summary="另一次录入。"), call(BOUNDARY, suitable=False)) == [False, False]
 
     with stores.transaction() as store:
-        kept = store.get_call(BOUNDARY)
+        kept = store.get_call(BOUNDARY, OWN)
     assert kept["summary"] == "两户因宅基地界址发生推搡，民警到场制止。"
     assert (kept["decision"], kept["procedure"], kept["reasons"]) == ("mediation", None, [])
     assert (kept["violence"], kept["injury"], kept["flags"]) == (True, True, ["violence_risk"])
@@ -117,14 +118,14 @@ def test_a_kept_call_has_its_procedure_and_reasons_and_was_fed_nowhere(stores):
     add(stores, call(STABBING, risk=RiskFacts(weapon_or_threat=True, injury=True), offence=Offence.CRIMINAL))
 
     with stores.transaction() as store:
-        kept = store.get_call(STABBING)
+        kept = store.get_call(STABBING, OWN)
     assert (kept["decision"], kept["procedure"], kept["reasons"]) == ("police", "criminal", ["crime_suspected"])
     assert (kept["offence"], kept["message_id"]) == ("criminal", None)
 
 
 def test_an_unknown_call_is_not_found(stores):
     with stores.transaction() as store, pytest.raises(NotFound):
-        store.get_call("JQ-NONE")
+        store.get_call("JQ-NONE", OWN)
 
 
 def test_a_call_shows_the_referrals_the_police_received_for_the_case_it_became(stores):
@@ -134,9 +135,21 @@ def test_a_call_shows_the_referrals_the_police_received_for_the_case_it_became(s
     referral_of(stores, BOUNDARY, OTHER_CASE, source="court_filing", n=2)
 
     with stores.transaction() as store:
-        (referral,) = store.get_call(BOUNDARY)["referrals"]
+        (referral,) = store.get_call(BOUNDARY, OWN)["referrals"]
     assert (referral["referral_id"], referral["case_id"], referral["unit"]) == (UUID(int=1), CASE, STATION)
     assert (referral["role"], referral["status"], referral["result"]) == ("lead", "received", None)
+
+
+def test_a_call_shows_only_the_referrals_of_the_readers_own_units(stores):
+    add(stores, call(BOUNDARY))
+    referral_of(stores, BOUNDARY, CASE, n=1)
+    referral_of(stores, BOUNDARY, CASE, unit=OTHER_STATION, n=2)  # the other station, called into the case
+
+    with stores.transaction() as store:
+        station = [r["referral_id"] for r in store.get_call(BOUNDARY, OWN)["referrals"]]
+        county = [r["referral_id"] for r in store.get_call(BOUNDARY, frozenset({"police:430426"}))["referrals"]]
+    assert station == [UUID(int=1)]
+    assert county == [UUID(int=1), UUID(int=2)]
 
 
 def test_the_list_shows_the_units_calls_the_latest_received_first(stores):
@@ -171,7 +184,7 @@ def test_a_resolved_case_is_noted_on_the_handed_call_it_came_from_only(stores):
         elsewhere = store.note_case_result("430426-20261121-09999", 1, ResultCode.HANDLED, at)
 
     with stores.transaction() as store:
-        boundary, debt = store.get_call(BOUNDARY), store.get_call(DEBT)
+        boundary, debt = store.get_call(BOUNDARY, OWN), store.get_call(DEBT, OWN)
     assert (noted, elsewhere) == ([BOUNDARY], [])
     assert (boundary["case_id"], boundary["result"], boundary["result_round"], boundary["resolved_at"]) == (
         CASE,
@@ -192,7 +205,7 @@ def test_a_later_rounds_result_is_kept_over_an_earlier_one_that_arrives_late(sto
         late = store.note_case_result(CASE, 1, ResultCode.MEDIATED, first)
 
     with stores.transaction() as store:
-        kept = store.get_call(BOUNDARY)
+        kept = store.get_call(BOUNDARY, OWN)
     assert late == []
     assert (kept["result"], kept["result_round"], kept["resolved_at"]) == ("referred_to_litigation", 2, second)
 
@@ -216,7 +229,7 @@ def test_the_mediators_latest_result_is_noted_on_the_handed_call(stores):
         stale = store.note_mediator_result(CASE, "justice:430426101", ResultCode.MEDIATION_FAILED, failed)
 
     with stores.transaction() as store:
-        kept = store.get_call(BOUNDARY)
+        kept = store.get_call(BOUNDARY, OWN)
     assert (noted, stale) == ([BOUNDARY], [])
     assert (kept["case_id"], kept["mediator_unit"], kept["mediator_result"], kept["mediator_reported_at"]) == (
         CASE,

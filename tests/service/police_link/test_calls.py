@@ -204,6 +204,27 @@ def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_agai
     assert len(uow.sent_of(RegisterDispute)) == 1
 
 
+def test_a_call_kept_by_a_station_may_not_take_the_number_of_another_stations_record(police, police_store, http):
+    police.feed_record(
+        http.post(
+            {
+                "record_id": BOUNDARY,
+                "category": "neighbour",
+                "division_code": "430426101203",
+                "summary": "两户因宅基地界址发生推搡。",
+                "parties": [{"role": "applicant", "name": "刘桂兰"}, {"role": "respondent", "name": "何建军"}],
+                "details": {"call_number": BOUNDARY},
+            }
+        )
+    )
+    police.caller = NEIGHBOURING_OFFICER
+    kept = call(unit="police:430426102", division_code="430426102001", suitable_for_mediation=False)
+
+    with pytest.raises(Forbidden):
+        police.record_call(http.post(kept))
+    assert police_store.calls == {}
+
+
 def test_an_economic_dispute_becomes_the_category_the_officer_names_and_keeps_its_own_label(police, uow, http):
     _, body = record(police, http, call(classification="economic", category="debt"))
 
