@@ -80,6 +80,9 @@ class PlatformSettings(BaseSettings):
     auth_jwks_url: str | None = Field(
         None, pattern=r"^(https?|file)://", description="the issuer's public keys; unset, the identity service's"
     )
+    auth_revocations_max_age_seconds: int = Field(
+        30, ge=1, le=3600, description="how often each service reads the embedded issuer's withdrawn tokens again"
+    )
     public_url: str | None = Field(
         None, pattern=r"^https?://[^\s]+$", description="where citizens' phones reach the platform (rating links)"
     )
@@ -369,12 +372,17 @@ class PlatformSettings(BaseSettings):
         return self.state_dir / "secrets" / "token-signing"
 
     def auth_environment(self) -> dict[str, str]:
-        """Which tokens the services trust: the embedded issuer unless a deployment names its own provider."""
-        return {
+        """Which tokens the services trust: the embedded issuer unless a deployment names its own provider, and for
+        the embedded one, where it lists the tokens it withdrew (a provider of a deployment's own withdraws its own)."""
+        trusted = {
             "WUYUAN_AUTH_ISSUER": self.auth_issuer or f"urn:wuyuan:{self.vhost}",
             "WUYUAN_AUTH_AUDIENCE": self.auth_audience or f"urn:wuyuan:{self.vhost}",
             "WUYUAN_AUTH_JWKS_URL": self.auth_jwks_url or f"{self.http_base_url('identity')}/.well-known/jwks.json",
         }
+        if not self.auth_jwks_url:
+            trusted["WUYUAN_AUTH_REVOCATIONS_URL"] = f"{self.http_base_url('identity')}/api/v1/token-revocations"
+            trusted["WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS"] = str(self.auth_revocations_max_age_seconds)
+        return trusted
 
     def service_environment(self, service: str) -> dict[str, str]:
         """The environment a service process is started with (see shared/config.py and each service's settings)."""

@@ -75,8 +75,16 @@ class Console(PlatformService):
 
     @page("POST", "/password")
     def change_password(self, request: Request) -> Response:
-        proxies = console_settings().trusted_proxies
-        return password.change_password(self.visitor(request), request, self.apis, self.platform, proxies)
+        settings = console_settings()
+        return password.change_password(
+            self.visitor(request),
+            request,
+            self.uow,
+            self.apis,
+            self.platform,
+            settings.trusted_proxies,
+            settings.secure_cookies,
+        )
 
     @page("GET", "/")
     def home(self, request: Request) -> Response:

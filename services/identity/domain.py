@@ -55,6 +55,19 @@ class Account:
         return Principal(self.username, self.display_name, self.roles, self.units)
 
 
+def withdraws_tokens(before: Account, after: Account) -> bool:
+    """Whether a change to an account ends the tokens it holds: disabling it, or changing what its tokens say it
+    may do (its roles, its units). Unlocking or enabling it again leaves them as they are."""
+    disabled = after.disabled and not before.disabled
+    return disabled or before.roles != after.roles or before.units != after.units
+
+
+def tokens_valid_from(now: datetime) -> datetime:
+    """When the tokens still valid after a withdrawal at `now` begin: the whole second, as a token's `iat` counts,
+    so that the token issued in the same moment (the one a changed password is answered with) is one of them."""
+    return now.replace(microsecond=0)
+
+
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:
     """An account as asked, or AccountError: officers are bound to units, and only officers are."""
     if not USERNAME.fullmatch(username):

@@ -1,6 +1,6 @@
 """The identity service layer: signing in, the issuer's public keys, and managing accounts (for the CLI)."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +10,7 @@ from services.identity.dependencies import Issuer, Passwords
 from services.identity.domain import SignInOutcome
 from services.identity.store import AccountStore
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
+from shared.auth.tokens import subject_digest
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.delivery.statements import Row
 from shared.http import BadInput
@@ -21,6 +22,7 @@ Work = UnitOfWork[AccountStore]
 SIGN_IN_REFUSED = "wrong username or password, or the account is locked after repeated failures"
 # More accounts than a page names (a case's timeline names a handful): a caller cannot list them all this way.
 MAX_PEOPLE_ASKED = 50
+WITHDRAWAL_SLACK = timedelta(minutes=1)  # the verifiers' leeway on expiry, and clocks
 
 
 class SignIn(BaseModel):
@@ -118,8 +120,12 @@ def change_own_password(
         outcome, updated = domain.sign_in(account, matches and password_hash == checked_hash, now, issuer.lockout)
         if outcome is SignInOutcome.SIGNED_IN and new_hash is not None:
             uow.store.set_password(caller.subject, new_hash, now)
+            # Every token of the old password stops counting, this one too (one left on another screen, say): the
+            # caller signs in with the new password. No token is answered here, as an answer may be kept for a
+            # retry under its Idempotency-Key, and a token is never kept.
+            uow.store.withdraw_tokens(caller.subject, domain.tokens_valid_from(now))
             uow.store.log_sign_in(caller.subject, address, "password_changed", now)
-            return {"changed_at": now.isoformat()}
+            return {"changed_at": now.isoformat(), "sign_in_again": True}
         if updated is not None:
             uow.store.save(updated, None)
         uow.store.log_sign_in(caller.subject, address, f"password_change_{outcome.value}", now)
@@ -166,25 +172,43 @@ def change_account(
     changed = domain.new_account(
         account.username, account.display_name, roles or account.roles, account.units if units is None else units
     )
-    store.save(
-        domain.Account(
-            changed.username,
-            changed.display_name,
-            changed.roles,
-            changed.units,
-            disabled=account.disabled if disabled is None else disabled,
-            failed_attempts=0 if unlock else account.failed_attempts,
-            locked_until=None if unlock else account.locked_until,
-        ),
-        None,
+    saved = domain.Account(
+        changed.username,
+        changed.display_name,
+        changed.roles,
+        changed.units,
+        disabled=account.disabled if disabled is None else disabled,
+        failed_attempts=0 if unlock else account.failed_attempts,
+        locked_until=None if unlock else account.locked_until,
     )
+    store.save(saved, None)
+    if domain.withdraws_tokens(account, saved):
+        store.withdraw_tokens(username, domain.tokens_valid_from(now))
     return changed.principal()
 
 
 def set_password(store: AccountStore, passwords: Passwords, username: str, password: str, now: datetime) -> None:
+    """An operator's reset: the tokens the account held stop counting, whoever had them."""
     domain.check_password(password)
     if not store.set_password(username, passwords.hash(password), now):
         raise domain.AccountError(f"username: no account {username}")
+    store.withdraw_tokens(username, domain.tokens_valid_from(now))
+
+
+def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
+    """The accounts whose earlier tokens no longer count, for every service's verifier to read (`Revocations`):
+    those withdrawn within a token's lifetime (and a minute of slack), as a digest of the account, never its name.
+    An older withdrawal can meet no token still valid."""
+    now = platform.now()
+    with uow:
+        withdrawn = uow.store.withdrawals_since(now - issuer.lifetime - WITHDRAWAL_SLACK)
+    return {
+        "as_of": now.isoformat(),
+        "revoked": [
+            {"subject_digest": subject_digest(username), "tokens_valid_from": int(valid_from.timestamp())}
+            for username, valid_from in withdrawn
+        ],
+    }
 
 
 def accounts(store: AccountStore) -> list[Row]:

@@ -34,6 +34,13 @@ class Identity(PlatformService):
         response.headers["Cache-Control"] = "public, max-age=300"
         return response
 
+    # Read by every service's token verifier, which has no token of its own; it names accounts by digest alone.
+    @api("GET", "/api/v1/token-revocations", access=PUBLIC)
+    def token_revocations(self, request: Request) -> Response:
+        response = json_response(200, handlers.token_revocations(self.uow, self.issuer, self.platform))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
     @api("GET", "/api/v1/me", access=SIGNED_IN)
     def me(self, request: Request) -> Response:
         return json_response(200, self.caller.as_json())

@@ -29,6 +29,14 @@ class AccountStore(Protocol):
 
     def set_password(self, username: str, password_hash: str, now: datetime) -> bool: ...
 
+    def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
+        """Tokens of the account issued before `valid_from` no longer count."""
+        ...
+
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        """The accounts whose tokens were withdrawn after `since`, with when their valid tokens begin."""
+        ...
+
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
 
     def failures_from(self, address: str, since: datetime) -> int:
@@ -114,6 +122,19 @@ class PostgresAccountStore:
             (password_hash, now, username),
         )
         return row is not None
+
+    def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
+        self.sql.write(
+            "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s) WHERE username = %s",
+            (valid_from, username),
+        )
+
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        rows = self.sql.all(
+            "SELECT username, tokens_valid_from FROM accounts WHERE tokens_valid_from > %s ORDER BY username",
+            (since,),
+        )
+        return [(row["username"], row["tokens_valid_from"]) for row in rows]
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.sql.write(

@@ -27,6 +27,20 @@ class AuthSettings(BaseSettings):
     algorithms: list[str] = Field(default_factory=lambda: ["ES256", "RS256", "EdDSA"], min_length=1)
     leeway_seconds: int = Field(30, ge=0, le=300, description="clock skew allowed on exp, nbf and iat")
     keys_max_age_seconds: int = Field(3600, ge=10, le=86400, description="how long fetched keys are trusted")
+    revocations_url: str | None = Field(
+        None,
+        pattern=r"^(https?|file)://",
+        description="where the embedded issuer lists the accounts whose earlier tokens no longer count (disabled,"
+        " password or roles changed); unset for a provider of a deployment's own, whose tokens it withdraws itself",
+    )
+    revocations_max_age_seconds: int = Field(
+        30, ge=1, le=3600, description="how often that list is read again: how late a withdrawal takes effect"
+    )
+
+    @field_validator("revocations_url", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, url: object) -> object:
+        return None if url == "" else url  # compose's way to leave it out: `WUYUAN_AUTH_REVOCATIONS_URL=`
 
     @field_validator("algorithms")
     @classmethod

@@ -1,4 +1,5 @@
-"""Verifying a bearer token locally: signature against the issuer's published keys, expiry, audience, issuer."""
+"""Verifying a bearer token locally: signature against the issuer's published keys, expiry, audience, issuer, and
+the accounts whose earlier tokens the issuer has withdrawn."""
 
 import hashlib
 import json
@@ -7,7 +8,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeGuard
+from typing import Any, NamedTuple, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 import jwt
@@ -116,38 +117,129 @@ class KeySet:
         self._fetched_at = self._tried_at
 
 
+def fetch_revocations(url: str, timeout: float = 5.0) -> dict[str, float]:
+    """The withdrawals an issuer lists at an http(s) or file URL: account digest -> when its valid tokens begin."""
+    try:
+        if url.startswith("file://"):
+            data = json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
+        else:
+            response = requests.get(url, timeout=timeout)
+            response.raise_for_status()
+            data = response.json()
+        entries = data["revoked"]
+        return {str(entry["subject_digest"]): float(entry["tokens_valid_from"]) for entry in entries}
+    except (OSError, ValueError, TypeError, KeyError, requests.RequestException) as exc:
+        raise KeysUnavailable(f"cannot read the withdrawn tokens from {url}: {exc.__class__.__name__}") from None
+
+
+def subject_digest(subject: str) -> str:
+    """How the issuer names an account in its list of withdrawals: a digest, so the list names no one."""
+    return hashlib.sha256(subject.encode("utf-8")).hexdigest()
+
+
+class Revocations:
+    """The accounts whose tokens issued before a moment no longer count (an account disabled, its password or its
+    roles changed), read from the issuer again once `max_age` has passed: a withdrawal takes effect within it.
+
+    While the issuer cannot be reached the list last read still holds, and it is asked again at most every
+    REFRESH_AT_MOST_EVERY_SECONDS; before any list was read, no token is taken as withdrawn (the keys, which
+    every token needs, are what a service cannot work without).
+    """
+
+    def __init__(
+        self,
+        url: str,
+        max_age: float,
+        fetch: Callable[[str], dict[str, float]] = fetch_revocations,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.url = url
+        self.max_age = max_age
+        self._fetch = fetch
+        self._clock = clock
+        self._valid_from: dict[str, float] = {}
+        self._fetched_at: float | None = None
+        self._tried_at: float | None = None
+        self.unavailable: str | None = None  # why the last read failed, until one succeeds
+        self._lock = threading.Lock()
+
+    def valid_from(self, subject: str) -> float | None:
+        """When the account's valid tokens begin (epoch seconds), or None if none of its tokens was withdrawn."""
+        if self._wants_refresh():
+            with self._lock:
+                if self._wants_refresh():  # unless a request that held the lock just read it
+                    self._refresh()
+        return self._valid_from.get(subject_digest(subject))
+
+    def _wants_refresh(self) -> bool:
+        now = self._clock()
+        if self._tried_at is not None and now - self._tried_at <= min(REFRESH_AT_MOST_EVERY_SECONDS, self.max_age):
+            return False
+        return self._fetched_at is None or now - self._fetched_at >= self.max_age
+
+    def _refresh(self) -> None:
+        self._tried_at = self._clock()
+        try:
+            self._valid_from = self._fetch(self.url)
+        except KeysUnavailable as failure:
+            self.unavailable = str(failure)
+            return
+        self.unavailable = None
+        self._fetched_at = self._tried_at
+
+
+class Verified(NamedTuple):
+    principal: Principal
+    issued_at: float  # epoch seconds
+    expires_at: float
+
+
 class TokenVerifier:
     """Turns a bearer token into a Principal, or refuses it; no call to another service per request."""
 
     def __init__(
-        self, settings: AuthSettings, keys: KeySet | None = None, wall_clock: Callable[[], float] = time.time
+        self,
+        settings: AuthSettings,
+        keys: KeySet | None = None,
+        wall_clock: Callable[[], float] = time.time,
+        revocations: Revocations | None = None,
     ) -> None:
         self.settings = settings
         self.keys = keys or KeySet(settings.jwks_url, settings.keys_max_age_seconds)
+        if revocations is None and settings.revocations_url:
+            revocations = Revocations(settings.revocations_url, settings.revocations_max_age_seconds)
+        self.revocations = revocations
         self._wall_clock = wall_clock
         # A signed-in user sends the same token with every request of a working day: its signature
         # is checked once, then the verified caller is remembered (by the token's digest) until it expires.
-        self._verified: OrderedDict[bytes, tuple[Principal, float]] = OrderedDict()
+        self._verified: OrderedDict[bytes, Verified] = OrderedDict()
 
     def verify(self, token: str) -> Principal:
         if len(token) > MAX_TOKEN_BYTES:
             raise Unauthenticated("token too long")
         digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
-        remembered = self._verified.get(digest)
-        if remembered is not None:
-            principal, expires_at = remembered
-            if self._wall_clock() < expires_at + self.settings.leeway_seconds:
-                self._verified.move_to_end(digest)
-                return principal
+        verified = self._verified.get(digest)
+        if verified is not None and self._wall_clock() >= verified.expires_at + self.settings.leeway_seconds:
             del self._verified[digest]
-        principal, expires_at = self.check_signature(token)
-        self._verified[digest] = (principal, expires_at)
-        if len(self._verified) > VERIFIED_TOKENS_KEPT:
-            self._verified.popitem(last=False)
-        return principal
+            verified = None
+        if verified is None:
+            verified = self.check_signature(token)
+            self._verified[digest] = verified
+            if len(self._verified) > VERIFIED_TOKENS_KEPT:
+                self._verified.popitem(last=False)
+        else:
+            self._verified.move_to_end(digest)
+        # Asked of a remembered token too: an account disabled mid-day stops within the list's age.
+        valid_from = self.revocations.valid_from(verified.principal.subject) if self.revocations else None
+        if valid_from is not None and verified.issued_at < valid_from:
+            raise Unauthenticated(
+                "token withdrawn: the account was disabled, or its password or roles changed, after it was issued;"
+                " sign in again"
+            )
+        return verified.principal
 
-    def check_signature(self, token: str) -> tuple[Principal, float]:
-        """The caller and the token's expiry (epoch seconds), checked in full, remembered or not."""
+    def check_signature(self, token: str) -> Verified:
+        """The caller and the token's issue and expiry times, checked in full, remembered or not."""
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:
@@ -175,7 +267,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from None
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise Unauthenticated(f"token refused: {exc.__class__.__name__}") from None
-        return self.principal_from(claims), float(claims["exp"])
+        return Verified(self.principal_from(claims), float(claims["iat"]), float(claims["exp"]))
 
     def principal_from(self, claims: dict[str, Any]) -> Principal:
         settings = self.settings

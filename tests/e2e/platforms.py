@@ -28,6 +28,7 @@ def private_settings(state_dir: Path, config_dir: Path = DEFAULT_CONFIG_DIR) -> 
         state_dir=state_dir,
         config_dir=config_dir,
         http_port_base=free_port_base(len(services) + 1),
+        auth_revocations_max_age_seconds=2,  # a withdrawn token is refused within seconds, not half a minute
     )
 
 

@@ -23,9 +23,10 @@ import requests
 from shared.auth.principal import Principal, Role
 from shared.auth.signing import SigningKeys, issue_token
 from shared.http import Access, ApiHandler
+from tests.e2e.platforms import run_wuyuan
 from tests.joined_agencies import platform_code_services
 from wuyuan.accounts import AccountSpec, ensure_accounts
-from wuyuan.client import PlatformClient
+from wuyuan.client import PlatformClient, SignInError
 
 # Every service of a platform with the shipped agency registry.
 SERVICES = platform_code_services()  # an external agency keeps endpoints of its own
@@ -337,3 +338,32 @@ def test_the_acting_user_recorded_everywhere_is_the_signed_in_account(platform, 
     with psycopg.connect(platform.database_url("supervision")) as conn:
         visitors = conn.execute("SELECT visitor FROM follow_ups WHERE case_id = %s", (case_id,)).fetchall()
     assert visitors == [("demo.supervisor",)]
+
+
+# --- an account disabled mid-day -------------------------------------------------------------------------------
+
+
+def test_a_disabled_accounts_token_is_refused_by_every_service_within_seconds_and_it_cannot_sign_in_again(
+    platform, client
+):
+    """The operator disables an officer (`wuyuan account disable`): the token the officer signed in with that
+    morning stops working at the services, although it has hours left, and a new sign-in is refused."""
+    gone = {"e2e.police.gone": AccountSpec("调离民警", frozenset({Role.OFFICER}), frozenset({STATION}))}
+    officer = PlatformClient(platform, accounts=ensure_accounts(platform, gone))
+    token = officer.sign_in("e2e.police.gone")
+    bearer = {"Authorization": f"Bearer {token}"}
+    referrals = f"{platform.http_base_url('police_link')}/api/v1/referrals"
+    assert requests.get(referrals, headers=bearer, timeout=15).status_code == 200
+
+    run_wuyuan(platform, "account", "disable", "e2e.police.gone")
+
+    deadline = time.monotonic() + 20  # the services read the list again every 2 s on this platform (platforms.py)
+    while (answer := requests.get(referrals, headers=bearer, timeout=15)).status_code == 200:
+        assert time.monotonic() < deadline, "the disabled account's token still works"
+        time.sleep(0.5)
+    refused(answer, 401, "unauthenticated")
+    assert "token withdrawn" in answer.json()["message"]
+    coordinator = requests.get(f"{platform.http_base_url('coordinator')}/api/v1/cases", headers=bearer, timeout=15)
+    assert coordinator.status_code == 401
+    with pytest.raises(SignInError):
+        officer.sign_in("e2e.police.gone")

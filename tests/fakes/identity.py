@@ -43,6 +43,7 @@ class FakeAccountStore:
             "password_changed_at": now,
             "created_at": now,
             "last_signed_in_at": None,
+            "tokens_valid_from": None,
         }
         return True
 
@@ -85,6 +86,18 @@ class FakeAccountStore:
             return False
         row.update(password_hash=password_hash, password_changed_at=now, failed_attempts=0, locked_until=None)
         return True
+
+    def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
+        row = self.rows.get(username)
+        if row is not None:
+            row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from)))
+
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
+        return [
+            (username, row["tokens_valid_from"])
+            for username, row in sorted(self.rows.items())
+            if row["tokens_valid_from"] is not None and row["tokens_valid_from"] > since
+        ]
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.attempts.append(

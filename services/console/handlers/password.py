@@ -5,8 +5,9 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.console.dependencies import Apis
-from services.console.handlers.common import Names, Visitor, expect, page_context, posted_form
+from services.console.dependencies import Apis, ApiUnavailable
+from services.console.handlers.common import Names, Visitor, Work, expect, page_context, posted_form
+from services.console.handlers.sessions import open_session
 from services.console.pages import redirect, render
 from shared.forwarded import client_address
 from shared.platform import Platform
@@ -38,8 +39,16 @@ def password_page(
 
 
 def change_password(
-    visitor: Visitor, request: Request, apis: Apis, platform: Platform, trusted_proxies: list[str]
+    visitor: Visitor,
+    request: Request,
+    uow: Work,
+    apis: Apis,
+    platform: Platform,
+    trusted_proxies: list[str],
+    secure_cookie: bool,
 ) -> Response:
+    """The password changed at identity, which withdraws every token the account held, this session's too; the
+    console then signs in with the new password and carries on in a new session under a new cookie."""
     form = posted_form(request, visitor)
     current, new, again = (_value(form, name) for name in ("current_password", "new_password", "new_password_again"))
     errors = _unfilled(current, new, again)
@@ -58,7 +67,21 @@ def change_password(
         elsewhere = {"current_password": "此账号由单位统一身份认证管理，请在那里修改密码。"}
         return password_page(visitor, platform, elsewhere, status=409)
     expect(answer, service="identity")
-    return redirect(f"{PAGE}?done=1")
+    try:
+        signed_in = apis.call(
+            "identity",
+            "POST",
+            "/api/v1/sessions",
+            body={"username": visitor.principal.subject, "password": new[:1024]},
+            forwarded_for=browser,
+        )
+    except ApiUnavailable:
+        signed_in = None
+    if signed_in is None or not signed_in.ok:  # changed, but no new token (identity busy, say): told why
+        with uow:
+            uow.store.remove(visitor.session.digest)
+        return redirect("/login?password_changed=1")
+    return open_session(uow, platform, signed_in.body, secure_cookie, f"{PAGE}?done=1", visitor.session.digest)
 
 
 def _value(form: Mapping[str, list[str]], name: str) -> str:

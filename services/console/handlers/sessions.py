@@ -1,6 +1,8 @@
 """Signing in and out: the console asks the identity service, and keeps the token on the server side."""
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -28,6 +30,7 @@ def sign_in_page(request: Request, platform: Platform, message: str = "", status
         next=domain.safe_next(request.args.get("next")),
         message=message,
         signed_out=request.method == "GET" and request.args.get("signed_out") == "1",
+        password_changed=request.method == "GET" and request.args.get("password_changed") == "1",
         username=request.form.get("username", "") if request.method == "POST" else "",
     )
 
@@ -50,15 +53,30 @@ def sign_in(
     if not answer.ok:
         refusal = SIGN_IN_REFUSALS.get(answer.status, "暂时无法登录，请稍后再试。")
         return sign_in_page(request, platform, refusal, status=answer.status if answer.status < 500 else 503)
+    return open_session(uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")))
+
+
+def open_session(
+    uow: Work,
+    platform: Platform,
+    signed_in: Mapping[str, Any],
+    secure_cookie: bool,
+    target: str,
+    replacing: bytes | None = None,
+) -> Response:
+    """A new session for identity's answer to a sign-in, under a new cookie, and on to `target`; `replacing` is
+    the session it takes the place of (one whose token was withdrawn by the change of password)."""
     cookie = new_secret()
     now = platform.now()
-    expires_at = datetime.fromisoformat(answer.body["expires_at"])
+    expires_at = datetime.fromisoformat(signed_in["expires_at"])
     session = domain.open_session(
-        answer.body["account"]["subject"], answer.body["token"], expires_at, now, cookie, new_secret()
+        signed_in["account"]["subject"], signed_in["token"], expires_at, now, cookie, new_secret()
     )
     with uow:
+        if replacing is not None:
+            uow.store.remove(replacing)
         uow.store.add(session)
-    response = redirect(domain.safe_next(request.form.get("next")))
+    response = redirect(target)
     response.set_cookie(
         domain.SESSION_COOKIE,
         cookie,

@@ -26,19 +26,70 @@ def test_every_page_links_to_it_and_it_asks_for_the_current_password_and_the_new
     assert "至少12个字符，不能与当前密码相同" in page
 
 
+def identity_signs_in_anew(apis, subject: str = "liu.yang") -> None:
+    apis.answer(
+        "identity",
+        "POST",
+        "/api/v1/sessions",
+        201,
+        {
+            "token": "the-token-of-the-new-password",
+            "token_type": "Bearer",
+            "expires_at": "2026-12-06T10:00:00+00:00",
+            "account": {"subject": subject, "name": "刘洋", "roles": ["officer"], "units": ["police:430426101"]},
+        },
+    )
+
+
 def test_the_change_goes_to_identity_with_the_persons_own_token_and_says_it_is_done(console, browser, staff, apis):
     staff.signed_in(LIU)
-    apis.answer("identity", "POST", PATH, 200, {"changed_at": "2026-12-06T02:00:00+00:00"})
+    apis.answer("identity", "POST", PATH, 200, {"changed_at": "2026-12-06T02:00:00+00:00", "sign_in_again": True})
+    identity_signs_in_anew(apis)
 
     response = console.change_password(posted(browser))
 
     assert (response.status_code, response.headers["Location"]) == (303, "/password?done=1")
-    [call] = apis.posts()
-    assert (call.service, call.path, call.token) == ("identity", PATH, token_of(LIU))
-    assert call.forwarded_for == BROWSER_ADDRESS  # logged, and a wrong password counted, under the browser's address
-    assert call.body == {"current_password": CURRENT, "new_password": NEW}
-    done = text_of(console.password_page(browser.get("/password?done=1", as_=LIU)))
-    assert "密码已修改。下次登录请使用新密码。" in done
+    change, sign_in = apis.posts()
+    assert (change.service, change.path, change.token) == ("identity", PATH, token_of(LIU))
+    assert change.forwarded_for == BROWSER_ADDRESS  # logged, and a wrong password counted, under the browser's address
+    assert change.body == {"current_password": CURRENT, "new_password": NEW}
+    # Identity withdrew every token of the old password, this session's too: the person goes on signed in anew.
+    assert (sign_in.path, sign_in.body, sign_in.token) == (
+        "/api/v1/sessions",
+        {"username": "liu.yang", "password": NEW},
+        None,
+    )
+    assert sign_in.forwarded_for == BROWSER_ADDRESS
+
+
+def test_the_person_goes_on_in_a_new_session_with_the_new_token_and_the_old_session_ends(
+    console, browser, staff, apis, sessions
+):
+    staff.signed_in(LIU)
+    [old] = sessions.sessions
+    apis.answer("identity", "POST", PATH, 200, {"changed_at": "2026-12-06T02:00:00+00:00", "sign_in_again": True})
+    identity_signs_in_anew(apis)
+
+    response = console.change_password(posted(browser))
+
+    [session] = sessions.sessions.values()
+    assert session.digest != old and session.token == "the-token-of-the-new-password"
+    assert "wuyuan_session=" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
+
+
+def test_a_change_whose_new_sign_in_fails_ends_the_session_and_says_to_sign_in_with_the_new_password(
+    console, browser, staff, apis, sessions
+):
+    staff.signed_in(LIU)
+    apis.answer("identity", "POST", PATH, 200, {"changed_at": "2026-12-06T02:00:00+00:00", "sign_in_again": True})
+    apis.down("identity", "POST", "/api/v1/sessions")
+
+    response = console.change_password(posted(browser))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/login?password_changed=1")
+    assert sessions.sessions == {}
+    page = text_of(console.sign_in_page(browser.get("/login?password_changed=1")))
+    assert "密码已修改，原来的登录均已失效。请用新密码登录。" in page
 
 
 @pytest.mark.parametrize(
@@ -88,6 +139,7 @@ def test_what_identity_refuses_is_said_in_chinese_beside_the_input_it_concerns(
 def test_an_operator_may_change_their_password_here_though_they_use_no_other_page(console, browser, staff, apis):
     staff.signed_in(CHEN)
     apis.answer("identity", "POST", PATH, 200, {"changed_at": "2026-12-06T02:00:00+00:00"})
+    identity_signs_in_anew(apis, "chen.ops")
 
     assert console.change_password(posted(browser, as_=CHEN)).status_code == 303
 

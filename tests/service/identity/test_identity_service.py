@@ -1,6 +1,9 @@
 """Signing in at the embedded issuer: a token for the right password, one answer for every wrong one, lockout, a log."""
 
 import contextlib
+import hashlib
+import itertools
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
@@ -21,7 +24,7 @@ from services.identity.service import Identity
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys
-from shared.auth.tokens import KeySet, TokenVerifier
+from shared.auth.tokens import KeySet, Revocations, TokenVerifier
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.http import PUBLIC, SIGNED_IN, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
@@ -99,10 +102,19 @@ def refused(identity: Identity, http, username: str, password: str) -> str:
     return str(failure.value)
 
 
-def verifier(issuer: Issuer) -> TokenVerifier:
-    """A service's verifier, reading this issuer's published keys."""
+def verifier(issuer: Issuer, identity: Identity | None = None) -> TokenVerifier:
+    """A service's verifier, reading this issuer's published keys, and with `identity` its withdrawn tokens as the
+    endpoint answers them, read afresh for every request."""
     settings = AuthSettings(issuer=ISSUER, audience=AUDIENCE, jwks_url="http://identity.invalid/jwks")
-    return TokenVerifier(settings, KeySet(settings.jwks_url, 3600, lambda url: issuer.jwks()))
+    revocations = None
+    if identity is not None:
+
+        def read(url: str) -> dict[str, float]:
+            answer = json.loads(identity.token_revocations(EnvironBuilder().get_request()).get_data())
+            return {entry["subject_digest"]: entry["tokens_valid_from"] for entry in answer["revoked"]}
+
+        revocations = Revocations("http://identity.invalid/revoked", 0.5, read, clock=itertools.count().__next__)
+    return TokenVerifier(settings, KeySet(settings.jwks_url, 3600, lambda url: issuer.jwks()), revocations=revocations)
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -187,6 +199,91 @@ def test_a_lock_lapses_and_the_right_password_signs_in_again(identity, account_s
         0,
         None,
     )
+
+
+# --- withdrawing the tokens an account holds -----------------------------------------------------------------
+
+
+def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(identity, issuer, account_store, clock):
+    token = issuer.sign(OFFICER, MORNING)[0]
+    services = verifier(issuer, identity)
+    assert services.verify(token) == OFFICER
+
+    clock[0] = MORNING + timedelta(hours=1, microseconds=250_000)
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=True)
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        services.verify(token)
+    assert verifier(issuer, identity).verify(issuer.sign(OPERATOR, MORNING)[0]) == OPERATOR  # no one else's
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda store, at: handlers.change_account(store, "liu.yang", at, units=frozenset({"police:430426102"})),
+        lambda store, at: handlers.change_account(
+            store, "liu.yang", at, roles=frozenset({Role.LEADER}), units=frozenset()
+        ),
+        lambda store, at: handlers.set_password(
+            store,
+            Passwords(argon2.PasswordHasher(time_cost=1, memory_cost=8, parallelism=1), offload=False),
+            "liu.yang",
+            "wuyuan-重设-2026-password",
+            at,
+        ),
+    ],
+    ids=["units", "roles", "reset password"],
+)
+def test_changing_what_a_token_says_or_resetting_the_password_withdraws_the_tokens_before_it(
+    identity, issuer, account_store, clock, change
+):
+    token = issuer.sign(OFFICER, MORNING)[0]
+    clock[0] = MORNING + timedelta(minutes=5)
+
+    change(account_store, clock[0])
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+
+
+def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, account_store, clock):
+    token = issuer.sign(OFFICER, MORNING)[0]
+
+    handlers.change_account(account_store, "liu.yang", MORNING + timedelta(minutes=5), unlock=True)
+
+    assert verifier(issuer, identity).verify(token) == OFFICER
+    assert account_store.withdrawals_since(MORNING - LIFETIME) == []
+
+
+def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign_in_with_the_new_one(
+    identity, issuer, http, clock
+):
+    old_token = issuer.sign(OFFICER, MORNING)[0]
+    clock[0] = MORNING + timedelta(seconds=10, microseconds=900_000)  # signed in again within the second
+    change_password(identity, http, PASSWORD, token=old_token)
+
+    new_token = http.body(sign_in(identity, http, "liu.yang", NEW_PASSWORD))["token"]
+
+    services = verifier(issuer, identity)
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        services.verify(old_token)
+    assert services.verify(new_token) == OFFICER
+
+
+def test_the_list_of_withdrawals_names_accounts_by_digest_and_only_within_a_tokens_lifetime(
+    identity, account_store, http, clock
+):
+    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
+
+    listed = http.body(identity.token_revocations(EnvironBuilder().get_request()))
+    clock[0] = MORNING + LIFETIME + timedelta(minutes=2)
+    later = http.body(identity.token_revocations(EnvironBuilder().get_request()))
+
+    assert listed["revoked"] == [
+        {"subject_digest": hashlib.sha256(b"liu.yang").hexdigest(), "tokens_valid_from": int(MORNING.timestamp())}
+    ]
+    assert "liu.yang" not in json.dumps(listed)
+    assert later["revoked"] == []
 
 
 def test_a_disabled_account_cannot_sign_in_and_is_told_nothing_more(identity, account_store, http):
@@ -402,7 +499,8 @@ def test_a_signed_in_officer_changes_their_own_password_and_signs_in_with_the_ne
 ):
     response = change_password(identity, http, PASSWORD)
 
-    assert response.status_code == 200 and http.body(response) == {"changed_at": MORNING.isoformat()}
+    assert response.status_code == 200
+    assert http.body(response) == {"changed_at": MORNING.isoformat(), "sign_in_again": True}
     assert refused(identity, http, "liu.yang", PASSWORD) == WRONG_ANSWER
     assert sign_in(identity, http, "liu.yang", NEW_PASSWORD).status_code == 201
     assert ("liu.yang", "password_changed") in account_store.outcomes()

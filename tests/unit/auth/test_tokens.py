@@ -12,7 +12,15 @@ import pytest
 from shared.auth.principal import Forbidden, Principal, Role, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys, issue_token
-from shared.auth.tokens import KeySet, KeysUnavailable, TokenVerifier, fetch_jwks
+from shared.auth.tokens import (
+    KeySet,
+    KeysUnavailable,
+    Revocations,
+    TokenVerifier,
+    fetch_jwks,
+    fetch_revocations,
+    subject_digest,
+)
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.contracts.messages import ReferralAccepted
 
@@ -318,3 +326,90 @@ def test_a_subject_of_200_characters_is_the_caller_and_names_them_in_their_repor
 def test_a_subject_no_message_could_name_the_caller_by_is_refused(keys: Keys, subject: object) -> None:
     with pytest.raises(Unauthenticated, match="'email'"):
         verifier_for(keys, subject_claim="email").verify(token(keys, email=subject))
+
+
+# --- tokens withdrawn by the issuer (an account disabled, its password or roles changed) -------------------------
+
+
+class Withdrawals:
+    """The issuer's list of withdrawn tokens as the verifier reads it, counting reads; `down` makes it unreachable."""
+
+    def __init__(self) -> None:
+        self.valid_from: dict[str, float] = {}
+        self.reads = 0
+        self.down = False
+
+    def fetch(self, url: str) -> dict[str, float]:
+        self.reads += 1
+        if self.down:
+            raise KeysUnavailable("identity is down")
+        return dict(self.valid_from)
+
+    def withdraw(self, subject: str, at: datetime) -> None:
+        self.valid_from[subject_digest(subject)] = float(int(at.timestamp()))
+
+
+def withdrawing_verifier(keys: Keys, withdrawals: Withdrawals, clock: list[float]) -> TokenVerifier:
+    revocations = Revocations("file:///unused", 30, withdrawals.fetch, lambda: clock[0])
+    return TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), revocations=revocations)
+
+
+def test_a_withdrawn_token_is_refused_once_the_list_is_read_again_even_a_remembered_one(keys: Keys) -> None:
+    withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
+    verifier = withdrawing_verifier(keys, withdrawals, clock)
+    held = token(keys, at=morning)
+    assert verifier.verify(held) == OFFICER
+
+    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+    clock[0] = 29.0
+    assert verifier.verify(held) == OFFICER  # the list read a moment ago still holds
+    clock[0] = 30.0
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier.verify(held)
+    assert verifier.verify(token(keys, at=morning + timedelta(minutes=1))) == OFFICER  # signed in again since
+    assert withdrawals.reads == 2
+
+
+def test_while_the_issuer_is_down_the_withdrawals_last_read_still_hold_and_it_is_asked_at_most_every_ten_seconds(
+    keys: Keys,
+) -> None:
+    withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+    verifier = withdrawing_verifier(keys, withdrawals, clock)
+    held = token(keys, at=morning)
+    with pytest.raises(Unauthenticated):
+        verifier.verify(held)
+
+    withdrawals.down = True
+    for clock[0] in (31.0, 35.0, 40.0, 41.5):
+        with pytest.raises(Unauthenticated, match="token withdrawn"):
+            verifier.verify(held)
+
+    assert withdrawals.reads == 3  # at 0, 31 and 41.5
+    assert verifier.revocations is not None and verifier.revocations.unavailable is not None
+
+
+def test_before_any_list_was_read_no_token_is_taken_as_withdrawn(keys: Keys) -> None:
+    withdrawals = Withdrawals()
+    withdrawals.down = True
+    verifier = withdrawing_verifier(keys, withdrawals, [0.0])
+
+    assert verifier.verify(token(keys)) == OFFICER
+
+
+def test_the_list_is_read_from_a_file_or_refused_whole_when_it_is_not_one(tmp_path: Path) -> None:
+    listed = tmp_path / "revoked.json"
+    listed.write_text(json.dumps({"revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}]}))
+    broken = tmp_path / "broken.json"
+    broken.write_text(json.dumps({"revoked": [{"subject_digest": "ab12"}]}))
+
+    assert fetch_revocations(listed.as_uri()) == {"ab12": 1764979200.0}
+    with pytest.raises(KeysUnavailable, match="withdrawn tokens"):
+        fetch_revocations(broken.as_uri())
+
+
+def test_an_empty_revocations_setting_is_no_list_and_a_malformed_one_is_refused_naming_it() -> None:
+    assert settings(revocations_url="").revocations_url is None
+    with pytest.raises(ValueError, match="revocations_url"):
+        settings(revocations_url="identity:8000/api/v1/token-revocations")
