@@ -17,6 +17,7 @@ from shared.contracts.messages import (
     CaseReopened,
     CaseResolved,
     DeadlineChanged,
+    EndedPart,
     ReferralClosed,
     ReferralDeadlineChanged,
     ReferralIssued,
@@ -120,6 +121,10 @@ def messages_for(
                         lead_unit=effect.lead_unit,
                         round=effect.round,
                         result=effect.result,
+                        parts=[
+                            EndedPart(referral_id=p.referral_id, unit=p.unit, reason=p.reason, result=p.result)
+                            for p in effect.parts
+                        ],
                         **common,
                     )
                 )

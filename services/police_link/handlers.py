@@ -219,12 +219,16 @@ def call_view(row: Row) -> dict[str, Any]:
 
 
 def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """The case a handed call became is resolved: the call keeps the round's result (facts from the coordinator
-    only). A case that came from none of the police's calls changes nothing. The police's own referral of the
-    case was stored before the case could resolve: its lead, or a unit that declined, had to act on it first."""
+    """The case a handed call became is resolved: the call keeps the round's result, and the mediators' own when
+    their report is what settled it (facts from the coordinator only). A case that came from none of the police's
+    calls changes nothing. The police's own referral of the case was stored before the case could resolve: its
+    lead, or a unit that declined, had to act on it first."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
+        for part in message.parts:
+            if part.reason == "result_reported" and part.result is not None and reported_by_mediators(part.unit):
+                uow.store.note_mediator_result(message.case_id, part.unit, part.result, message.occurred_at)
         if message.result is not None:
             uow.store.note_case_result(message.case_id, message.round, message.result, message.occurred_at)
 

@@ -7,12 +7,40 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
-from shared.contracts.messages import CaseClosed, CaseReopened, Event
-from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause
+from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, Event, ReferralClosed
+from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause, ResultCode
 from shared.refusal import Refused
 
 # The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
 REMINDER_FRACTION = 0.8
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """How one unit's part of a case ended, by its own report: a result, a decline, or the case going up a level
+    past it. The report's unit 化解率 reads it, not the round's result."""
+
+    referral_id: UUID
+    case_id: str
+    unit: str
+    reason: str  # result_reported, declined, escalated
+    result: ResultCode | None
+    ended_at: datetime
+
+
+def unit_result(message: ReferralClosed) -> UnitResult:
+    """A part that ended while the round went on."""
+    return UnitResult(
+        message.referral_id, message.case_id, message.unit, message.reason, message.result, message.occurred_at
+    )
+
+
+def unit_results_of(message: CaseResolved) -> list[UnitResult]:
+    """The parts whose own report or decline settled the round (CaseResolved version 4; none before it)."""
+    return [
+        UnitResult(part.referral_id, message.case_id, part.unit, part.reason, part.result, message.occurred_at)
+        for part in message.parts
+    ]
 
 
 class LetterKind(StrEnum):

@@ -130,7 +130,7 @@ def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Wo
         uow.claim(message)
         uow.store.serialise_case(message.case_id)  # its watch may be being added right now
         uow.store.close_watch(message.case_id, message.referral_id, message.occurred_at)
-        uow.store.record_referral_result(message)  # the unit's own result, for the report's unit 化解率
+        uow.store.record_referral_result(domain.unit_result(message))  # the unit's own, for the report's 化解率
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
@@ -163,6 +163,8 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         uow.store.close_watches_of_case(message.case_id, message.occurred_at)
+        for part in domain.unit_results_of(message):  # the parts whose own report or decline settled the round
+            uow.store.record_referral_result(part)
         # Opened when the case was resolved, by the coordinator's clock, as its closure is dated: the closure of a round
         # then rates its own visit, whenever each is handled (late, or sent again after a restore).
         follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, message.occurred_at)

@@ -5,6 +5,7 @@ from collections import Counter
 from datetime import date, datetime
 from typing import Protocol
 
+from services.supervision.domain import UnitResult
 from services.supervision.reports import DEFINITIONS_VERSION, working_days
 from services.supervision.reports_counters import (
     COUNTED_FACTS,
@@ -20,7 +21,6 @@ from services.supervision.reports_counters import (
     link_counters,
     to_additions,
 )
-from shared.contracts.messages import ReferralClosed
 from shared.delivery.statements import Statements
 
 # (unit or '', dimension or '', metric) -> the sum over the period, for one scope key (reports.Sums).
@@ -28,8 +28,8 @@ Sums = dict[tuple[str, str, str], int]
 
 
 class ReportStore(Protocol):
-    def record_referral_result(self, message: ReferralClosed) -> None:
-        """Keep a unit's own result (or its decline) when its part ended before the round, once per referral."""
+    def record_referral_result(self, part: UnitResult) -> None:
+        """Keep a unit's own result (or its decline), once per referral."""
         ...
 
     def mark_report_stale(self, case_id: str) -> None:
@@ -57,17 +57,17 @@ class PostgresReportStore:
 
     sql: Statements
 
-    def record_referral_result(self, message: ReferralClosed) -> None:
+    def record_referral_result(self, part: UnitResult) -> None:
         self.sql.write(
             "INSERT INTO referral_results (referral_id, case_id, unit, reason, result, ended_at)"
             " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (referral_id) DO NOTHING",
             (
-                message.referral_id,
-                message.case_id,
-                message.unit,
-                message.reason,
-                message.result.value if message.result else None,
-                message.occurred_at,
+                part.referral_id,
+                part.case_id,
+                part.unit,
+                part.reason,
+                part.result.value if part.result else None,
+                part.ended_at,
             ),
         )
 

@@ -607,20 +607,36 @@ class CaseAwaitingManualTriage(Event):
     reason: LongText
 
 
+class EndedPart(_Frozen):
+    """A unit's part that ended with the resolution, as its own ReferralClosed would have said it."""
+
+    referral_id: UUID
+    unit: UnitCode
+    reason: Literal["result_reported", "declined", "escalated"]
+    result: ResultCode | None = Field(default=None, description="the unit's own result code, when it reported one")
+
+
 class CaseResolved(Event):
     """The lead reported a resolution and every co-unit reported; the follow-up visit for `round` is due.
 
     Every unit's part of the case has ended, so every clock still running stops; version 2
     sends no ReferralClosed for the parts that ended with the resolution. Version 3 added `result`:
     the round's result by the coordinator's rules (resolved, or taken into a statutory procedure).
+    Version 4 added `parts`: the parts whose own report or decline settled the round, each with its own
+    reason and result (a co-unit's 调解不成, say, beside the lead's resolution), which no ReferralClosed carries.
     """
 
     TYPE = "CaseResolved"
-    VERSION = 3
+    VERSION = 4
     type: Literal["CaseResolved"] = "CaseResolved"
     lead_unit: UnitCode | None
     round: int = Field(ge=1)
     result: ResultCode | None = Field(default=None, description="the round's result code (version 3)")
+    parts: list[EndedPart] = Field(
+        default_factory=list,
+        description="(version 4) the parts that ended with the resolution itself, each with its own reason and result;"
+        " every other part ended before it (its own ReferralClosed) or ends with the round, with no result of its own",
+    )
 
 
 class CaseClosed(Event):

@@ -5,7 +5,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from services.supervision.domain import Watch
+from services.supervision.domain import UnitResult, Watch
 from services.supervision.reports import DEFINITIONS_VERSION, working_days
 from services.supervision.reports_counters import (
     CaseFact,
@@ -18,7 +18,6 @@ from services.supervision.reports_counters import (
     change,
     link_counters,
 )
-from shared.contracts.messages import ReferralClosed
 from shared.delivery.statements import Row
 
 
@@ -39,10 +38,9 @@ class FakeReportStore:
             self.report_stale: set[str] = set()
         return self.report_counters, self.report_cases, self.counted_links, self.report_rebuild
 
-    def record_referral_result(self, message: ReferralClosed) -> None:
+    def record_referral_result(self, part: UnitResult) -> None:
         self.referral_results.setdefault(
-            message.referral_id,
-            {"reason": message.reason, "result": message.result.value if message.result else None},
+            part.referral_id, {"reason": part.reason, "result": part.result.value if part.result else None}
         )
 
     def mark_report_stale(self, case_id: str) -> None:

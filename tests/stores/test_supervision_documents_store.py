@@ -11,7 +11,7 @@ import pytest
 
 from services.supervision.documents import DocumentKind, NoticeCounts, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
-from services.supervision.domain import change_deadline, letters_due, mark_sent
+from services.supervision.domain import change_deadline, letters_due, mark_sent, unit_result
 from services.supervision.reports_counters import Part
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import ReferralClosed, ReferralSummary
@@ -311,15 +311,17 @@ def test_the_store_counts_a_notice_by_the_same_rules(stores: StoreBench[Any], ca
             store.close_watch(CASE_ID, referral.referral_id, closed_at)
         if reason is not None:
             store.record_referral_result(
-                ReferralClosed.build(
-                    message_id=UUID(int=9041),
-                    occurred_at=closed_at,
-                    case_id=CASE_ID,
-                    sender="centre:430426",
-                    recipient="centre:430426",
-                    referral_id=referral.referral_id,
-                    unit=STATION,
-                    reason=reason,
+                unit_result(
+                    ReferralClosed.build(
+                        message_id=UUID(int=9041),
+                        occurred_at=closed_at,
+                        case_id=CASE_ID,
+                        sender="centre:430426",
+                        recipient="centre:430426",
+                        referral_id=referral.referral_id,
+                        unit=STATION,
+                        reason=reason,
+                    )
                 )
             )
 

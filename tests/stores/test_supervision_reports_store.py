@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
-from services.supervision.domain import FollowUp
+from services.supervision.domain import FollowUp, unit_result
 from services.supervision.reports import Level, Period, Scope, report_from_sums
 from services.supervision.reports_counters import (
     Contribution,
@@ -150,7 +150,7 @@ def drive(stores: StoreBench[Any], county: County, counting: bool = True) -> Non
         counted(store, c.in_november)
     with stores.transaction() as store:
         store.close_watch(c.in_november, c.id(102), at(11, 4))
-        store.record_referral_result(c.closed(5, 102, at(11, 4), ResultCode.MEDIATED))
+        store.record_referral_result(unit_result(c.closed(5, 102, at(11, 4), ResultCode.MEDIATED)))
         counted(store, c.in_november)
     with stores.transaction() as store:
         store.close_watches_of_case(c.in_november, at(11, 6))
@@ -344,7 +344,7 @@ def escalated_case(stores: StoreBench[Any], c: County) -> tuple[str, str]:
             unit=c.police,
             reason="escalated",
         )
-        store.record_referral_result(escalated)
+        store.record_referral_result(unit_result(escalated))
         store.add_watch(case_id, bureau_part, {})
         store.mark_report_stale(case_id)
     with stores.transaction() as store:

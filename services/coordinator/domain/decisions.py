@@ -128,12 +128,14 @@ class AnnounceManualTriage:
 
 @dataclass(frozen=True)
 class AnnounceResolved:
-    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it.
-    `result` is the round's (`Case.round_result`); None for a case settled at the window."""
+    """-> CaseResolved: every part of the round has ended, so no CloseReferral accompanies it: `parts` are those
+    the same decision closed, each with its own reason and result. `result` is the round's (`Case.round_result`);
+    None for a case settled at the window."""
 
     lead_unit: str | None
     round: int
     result: ResultCode | None = None
+    parts: tuple[CloseReferral, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -329,10 +331,12 @@ class DecisionDraft:
         result = self.case.round_result()
         # A co-unit gap no longer matters once the lead has settled the round.
         self.case = replace(self.case, status=CaseStatus.RESOLVED, gaps=(), result=result)
-        # CaseResolved ends every part of the round at once: the parts this same decision
-        # closed need no ReferralClosed of their own.
+        # CaseResolved ends every part of the round at once: the parts this same decision closed need no
+        # ReferralClosed of their own, but their own results travel with it (a co-unit's 调解不成 beside the lead's
+        # resolution counts against that unit, and the police read the mediators' result on their call).
+        closed = tuple(e for e in self.effects if isinstance(e, CloseReferral))
         self.effects = [e for e in self.effects if not isinstance(e, CloseReferral)]
-        self.emit(AnnounceResolved(lead_unit, self.case.round, result))
+        self.emit(AnnounceResolved(lead_unit, self.case.round, result, closed))
         self.note(TimelineKind.CASE_RESOLVED, lead_unit=lead_unit, round=self.case.round, result=result)
 
     def conclude(self) -> None:

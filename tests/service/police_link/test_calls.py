@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.police_link.service import PoliceLink
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
+from shared.contracts.messages import CaseResolved, EndedPart, ReferralClosed, RegisterDispute
 from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
@@ -91,7 +91,9 @@ def case_of(police, number: str = BOUNDARY, case_id: str = CASE_ID) -> None:
     )
 
 
-def resolved(result: str, *, round: int = 1, message: int = 100, case_id: str = CASE_ID) -> CaseResolved:
+def resolved(
+    result: str, *, round: int = 1, message: int = 100, case_id: str = CASE_ID, parts: tuple[EndedPart, ...] = ()
+) -> CaseResolved:
     return CaseResolved.build(
         message_id=UUID(int=message),
         occurred_at=NOW + timedelta(days=4),
@@ -101,6 +103,7 @@ def resolved(result: str, *, round: int = 1, message: int = 100, case_id: str = 
         lead_unit=STATION,
         round=round,
         result=result,
+        parts=list(parts),
     )
 
 
@@ -351,6 +354,21 @@ def test_the_case_result_and_the_mediators_agreement_are_shown_on_the_call(polic
     assert mediation["mediators"]["unit"] == JUSTICE
     assert (mediation["mediators"]["result"], mediation["mediators"]["mediated"]) == ("mediated", True)
     assert [r["case_id"] for r in shown["referrals"]] == [CASE_ID]
+
+
+def test_the_mediators_result_that_settled_the_round_is_shown_on_the_call(police, http):
+    """The station reported first; the mediators' 调解成功 came last and settled the round: no ReferralClosed of
+    its own, but CaseResolved carries it."""
+    record(police, http, call())
+    case_of(police)
+    police.on_referral_closed(closed(STATION, "handled", message=201))
+
+    mediators_last = EndedPart(referral_id=UUID(int=77), unit=JUSTICE, reason="result_reported", result="mediated")
+    police.on_case_resolved(resolved("mediated", parts=(mediators_last,)))
+
+    mediation = http.body(police.show_call(http.get(), BOUNDARY))["mediation"]
+    assert mediation["mediators"]["unit"] == JUSTICE
+    assert (mediation["mediators"]["result"], mediation["mediators"]["mediated"]) == ("mediated", True)
 
 
 def test_a_failed_mediation_is_shown_before_the_case_ends(police, http):

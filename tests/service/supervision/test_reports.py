@@ -9,6 +9,7 @@ from shared import wording
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
+    EndedPart,
     LinkRecordNoted,
     ReferralClosed,
     ReferralSummary,
@@ -148,6 +149,59 @@ def test_the_monthly_county_report_counts_what_the_facts_say(november, http):
     justice = next(row for row in body["ranking"] if row["unit"] == JUSTICE_OFFICE)
     assert justice["resolution_rate"]["value"] == 100.0  # its own result, not the case's
     assert body["definitions"] and body["as_of"]
+
+
+def test_a_co_units_own_result_that_settled_the_round_counts_as_its_own_not_the_rounds(supervision, http):
+    """A co-unit's 调解不成 (or its decline) that came last and settled the round travels in CaseResolved: the
+    court is not credited with the lead's 依职能办结, and the office that declined has no ended part."""
+    case_id = "430426-20261110-00009"
+    supervision.on_case_assigned(
+        assigned(
+            41,
+            case_id,
+            Source.WALK_IN,
+            referral(51, POLICE_STATION, "lead", at(2)),
+            referral(52, COURT, "co_unit", at(2)),
+            referral(53, JUSTICE_OFFICE, "co_unit", at(2)),
+        )
+    )
+    supervision.on_referral_closed(
+        ReferralClosed.build(
+            message_id=UUID(int=42),
+            occurred_at=at(4),
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=UUID(int=51),
+            unit=POLICE_STATION,
+            reason="result_reported",
+            result=ResultCode.HANDLED,
+        )
+    )
+    supervision.on_case_resolved(
+        CaseResolved.build(
+            message_id=UUID(int=43),
+            occurred_at=at(5),
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            lead_unit=POLICE_STATION,
+            round=1,
+            result=ResultCode.HANDLED,
+            parts=[
+                EndedPart(
+                    referral_id=UUID(int=52), unit=COURT, reason="result_reported", result=ResultCode.MEDIATION_FAILED
+                ),
+                EndedPart(referral_id=UUID(int=53), unit=JUSTICE_OFFICE, reason="declined"),
+            ],
+        )
+    )
+
+    ranked = {row["unit"]: row for row in report(supervision, http, period="month", date="2026-11-18")["ranking"]}
+
+    assert ranked[COURT]["resolution_rate"]["value"] == 0.0
+    assert ranked[POLICE_STATION]["resolution_rate"]["value"] == 100.0
+    assert JUSTICE_OFFICE not in ranked
 
 
 def test_a_unit_report_and_a_range(november, http):

@@ -294,8 +294,12 @@ def test_a_joint_case_resolves_only_when_the_lead_and_every_co_unit_have_reporte
 
     all_done = ok(report(lead_done.case, JUSTICE, summary="签订调解协议", hours=52))
     assert all_done.case.status is CaseStatus.RESOLVED
-    # The resolution ends the co-unit's part too: no separate CloseReferral for it.
-    assert all_done.effects == (AnnounceResolved(lead_unit=POLICE, round=1, result=ResultCode.HANDLED),)
+    # The resolution ends the co-unit's part too: no separate CloseReferral for it, but its own result goes with it.
+    justice = referral_of(case, JUSTICE)
+    closed_with_it = CloseReferral(justice.referral_id, JUSTICE, "result_reported", ResultCode.HANDLED)
+    assert all_done.effects == (
+        AnnounceResolved(lead_unit=POLICE, round=1, result=ResultCode.HANDLED, parts=(closed_with_it,)),
+    )
     assert kinds(all_done) == ["result_reported", "case_resolved"]
 
     closed = ok(record_rating(all_done.case, Rating.BASICALLY_SATISFIED, None, at(120), every_day_works))

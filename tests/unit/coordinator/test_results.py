@@ -168,7 +168,9 @@ def test_a_lead_handling_the_case_by_its_own_procedure_settles_the_round_once_th
     settled = report(lead_done.case, JUSTICE, ResultCode.WITHDRAWN, "申请人撤回")
     assert settled.case.status is CaseStatus.RESOLVED
     assert settled.case.result is ResultCode.HANDLED
-    assert settled.effects == (AnnounceResolved(POLICE, 1, ResultCode.HANDLED),)
+    # The justice office's own result goes with the resolution: its withdrawal is no resolution of its part.
+    withdrawn = CloseReferral(referral_of(case, JUSTICE).referral_id, JUSTICE, "result_reported", ResultCode.WITHDRAWN)
+    assert settled.effects == (AnnounceResolved(POLICE, 1, ResultCode.HANDLED, (withdrawn,)),)
     assert settled.timeline[-1].detail == {"lead_unit": POLICE, "round": 1, "result": ResultCode.HANDLED}
 
 
@@ -180,7 +182,10 @@ def test_a_lead_taking_the_dispute_to_litigation_ends_the_centres_part_and_goes_
     assert settled.case.status is CaseStatus.RESOLVED
     assert settled.case.result is ResultCode.REFERRED_TO_LITIGATION
     assert settled.case.gaps == ()
-    assert settled.effects == (AnnounceResolved(COURT, 1, ResultCode.REFERRED_TO_LITIGATION),)
+    court = CloseReferral(
+        referral_of(case, COURT).referral_id, COURT, "result_reported", ResultCode.REFERRED_TO_LITIGATION
+    )
+    assert settled.effects == (AnnounceResolved(COURT, 1, ResultCode.REFERRED_TO_LITIGATION, (court,)),)
 
 
 @pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
@@ -244,7 +249,10 @@ def test_police_handling_with_the_justice_offices_mediation_is_a_mediated_case()
     settled = report(handled, JUSTICE, ResultCode.MEDIATED, "签订协议", WANG_ZHAO_AGREEMENT)
 
     assert settled.case.result is ResultCode.MEDIATED
-    assert settled.effects == (AnnounceResolved(POLICE, 1, ResultCode.MEDIATED),)
+    mediators = CloseReferral(
+        referral_of(handled, JUSTICE).referral_id, JUSTICE, "result_reported", ResultCode.MEDIATED
+    )
+    assert settled.effects == (AnnounceResolved(POLICE, 1, ResultCode.MEDIATED, (mediators,)),)
 
 
 def test_a_court_confirmed_agreement_outranks_a_plain_one_among_co_units() -> None:
@@ -288,7 +296,9 @@ def test_a_new_round_has_no_result_until_it_is_settled_and_only_its_own_units_co
     # Round two is the police station's alone: the justice office's round-one agreement does not make it mediated.
     again = report(reopened.case, POLICE, ResultCode.HANDLED, "督促履行完毕", hours=100)
     assert again.case.result is ResultCode.HANDLED
-    assert again.effects == (AnnounceResolved(POLICE, 2, ResultCode.HANDLED),)
+    [police] = [r for r in reopened.case.referrals if r.unit == POLICE and r.round == 2]
+    station = CloseReferral(police.referral_id, POLICE, "result_reported", ResultCode.HANDLED)
+    assert again.effects == (AnnounceResolved(POLICE, 2, ResultCode.HANDLED, (station,)),)
 
 
 # --- d. a co-unit's failure neither blocks nor reopens the round -------------------------------------
