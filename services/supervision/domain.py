@@ -8,7 +8,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, Event, ReferralClosed
-from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause, ResultCode
+from shared.contracts.vocabulary import ONWARD_RESULTS, Rating, ReferralRole, ReopenCause, ResultCode
 from shared.refusal import Refused
 
 # The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
@@ -252,6 +252,13 @@ class FollowUp:
     opened_at: datetime
     rating: Rating | None = None
     rated_at: datetime | None = None
+    result: ResultCode | None = None  # the round's, as CaseResolved (version 3 on) says it
+
+    @property
+    def onward(self) -> bool:
+        """The round took the dispute into a statutory procedure (导入法定途径), which answers for it now: the centre
+        closes the case whatever the rating, as the coordinator does (a new round would be the centre's again)."""
+        return self.result in ONWARD_RESULTS
 
     def __post_init__(self) -> None:
         if self.round < 1:
@@ -274,8 +281,10 @@ class RatingDecision:
         return self.transition is CaseTransition.CLOSE
 
 
-def open_follow_up(case_id: str, lead_unit: str | None, round: int, now: datetime) -> FollowUp:
-    return FollowUp(case_id=case_id, lead_unit=lead_unit, round=round, opened_at=now)
+def open_follow_up(
+    case_id: str, lead_unit: str | None, round: int, now: datetime, result: ResultCode | None = None
+) -> FollowUp:
+    return FollowUp(case_id=case_id, lead_unit=lead_unit, round=round, opened_at=now, result=result)
 
 
 def rating_the_centre_took(fact: Event) -> tuple[int | None, Rating] | None:
@@ -301,7 +310,8 @@ def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime
         )
     rating = Rating(rating)
     rated = replace(follow_up, rating=rating, rated_at=now)
-    return RatingDecision(follow_up=rated, rating=rating, comment=comment, transition=_TRANSITION_FOR[rating])
+    transition = CaseTransition.CLOSE if follow_up.onward else _TRANSITION_FOR[rating]
+    return RatingDecision(follow_up=rated, rating=rating, comment=comment, transition=transition)
 
 
 def _letter(watch: Watch, kind: LetterKind) -> Letter:

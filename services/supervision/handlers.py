@@ -167,7 +167,9 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
             uow.store.record_referral_result(part)
         # Opened when the case was resolved, by the coordinator's clock, as its closure is dated: the closure of a round
         # then rates its own visit, whenever each is handled (late, or sent again after a restore).
-        follow_up = domain.open_follow_up(message.case_id, message.lead_unit, message.round, message.occurred_at)
+        follow_up = domain.open_follow_up(
+            message.case_id, message.lead_unit, message.round, message.occurred_at, message.result
+        )
         uow.store.open_follow_up(follow_up, current_trace_headers())
         uow.store.record_fact(message)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
@@ -322,6 +324,9 @@ def show_rating_link(token: str, uow: Work, links: RatingLinks, platform: Platfo
         "opened_at": follow_up.opened_at.isoformat(),
         "rated": follow_up.rating is not None,
         "choices": [rating.value for rating in Rating],
+        # The round's result: one taken into a statutory procedure closes whatever is chosen, and the page says so.
+        "result": follow_up.result.value if follow_up.result else None,
+        "onward": follow_up.onward,
     }
 
 

@@ -138,12 +138,14 @@ def draw(
     return Draw(trigger, *period, rules.share_percent, rules.minimum, len(population), seed, tuple(drawn))
 
 
-def find(check: SpotCheck, rating: Rating, at: datetime) -> tuple[SpotCheck, SpotCheckWill]:
-    """Record the second visit's finding, once; a dissatisfied finding sends the case back (like a rating)."""
+def find(check: SpotCheck, rating: Rating, at: datetime, onward: bool = False) -> tuple[SpotCheck, SpotCheckWill]:
+    """Record the second visit's finding, once; a dissatisfied finding sends the case back (like a rating), unless
+    its round took the dispute into a statutory procedure (`onward`), which answers for it now."""
     if check.rating is not None:
         raise Refused(
             SpotCheckRefusal.ALREADY_FOUND,
             f"the spot check of case {check.case_id} round {check.round} already found {check.rating.value}",
         )
     found = replace(check, rating=Rating(rating), found_at=at)
-    return found, SpotCheckWill.REOPEN if rating is Rating.DISSATISFIED else SpotCheckWill.STAY_CLOSED
+    reopens = rating is Rating.DISSATISFIED and not onward
+    return found, SpotCheckWill.REOPEN if reopens else SpotCheckWill.STAY_CLOSED

@@ -11,7 +11,7 @@ from services.supervision.reports import percent
 from services.supervision.store import SupervisionStore
 from shared.contracts.disputes import LongText
 from shared.contracts.messages import SpotCheckFound
-from shared.contracts.vocabulary import Rating
+from shared.contracts.vocabulary import ONWARD_RESULTS, Rating
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.telemetry.case_scope import case_scope
@@ -109,8 +109,9 @@ def record_finding(
     at = platform.now()
     with uow:
         check = uow.store.lock_spot_check(case_id)
-        found, will = spot_checks.find(check, command.rating, at)
-        uow.store.save_finding(found, command.comment, supervisor)
+        onward = uow.store.round_result(case_id, check.round) in ONWARD_RESULTS
+        found, will = spot_checks.find(check, command.rating, at, onward)
+        uow.store.save_finding(found, command.comment, supervisor, will is spot_checks.SpotCheckWill.REOPEN)
         with case_scope(case_id, {}, "supervision: spot check found"):
             uow.send(
                 SpotCheckFound.build(

@@ -35,7 +35,10 @@ class SpotCheckStore(Protocol):
         """The case's latest spot check, locked; NotFound if it was never drawn."""
         ...
 
-    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str) -> None: ...
+    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
+        """The finding, and whether it reopens the case (a dissatisfied one does, but for a round taken into a
+        statutory procedure)."""
+        ...
 
     def list_spot_checks(
         self, start: datetime | None, end: datetime | None, pending_only: bool, limit: int
@@ -124,7 +127,7 @@ class PostgresSpotCheckStore:
             row["found_at"],
         )
 
-    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str) -> None:
+    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
         self.sql.write(
             "UPDATE spot_checks SET rating = %s, comment = %s, checked_by = %s, found_at = %s, reopened = %s"
             " WHERE case_id = %s AND round = %s",
@@ -133,7 +136,7 @@ class PostgresSpotCheckStore:
                 comment,
                 checked_by,
                 check.found_at,
-                check.rating is Rating.DISSATISFIED,
+                reopened,
                 check.case_id,
                 check.round,
             ),

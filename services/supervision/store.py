@@ -12,7 +12,7 @@ from services.supervision.reports_store import PostgresReportStore, ReportStore
 from services.supervision.spot_checks_store import PostgresSpotCheckStore, SpotCheckStore
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.contracts.vocabulary import Rating, ReferralRole, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -82,6 +82,10 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         ...
 
     def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None: ...
+
+    def round_result(self, case_id: str, round: int) -> ResultCode | None:
+        """The result of a round of the case, as its follow-up keeps it; None if unknown."""
+        ...
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it at `at`, if it
@@ -223,9 +227,16 @@ class PostgresSupervisionStore(
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         self.sql.write(
-            "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace) VALUES (%s, %s, %s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            (follow_up.case_id, follow_up.round, follow_up.lead_unit, follow_up.opened_at, jsonb(trace)),
+            "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result)"
+            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            (
+                follow_up.case_id,
+                follow_up.round,
+                follow_up.lead_unit,
+                follow_up.opened_at,
+                jsonb(trace),
+                follow_up.result.value if follow_up.result else None,
+            ),
         )
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
@@ -241,8 +252,14 @@ class PostgresSupervisionStore(
             opened_at=row["opened_at"],
             rating=Rating(row["rating"]) if row["rating"] else None,
             rated_at=row["rated_at"],
+            result=ResultCode(row["result"]) if row["result"] in ResultCode.__members__.values() else None,
         )
         return follow_up, row["trace"]
+
+    def round_result(self, case_id: str, round: int) -> ResultCode | None:
+        row = self.sql.one("SELECT result FROM follow_ups WHERE case_id = %s AND round = %s", (case_id, round))
+        result = str(row["result"]) if row and row["result"] else ""
+        return ResultCode(result) if result in ResultCode.__members__.values() else None
 
     def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
         self.sql.write(

@@ -208,3 +208,9 @@ def test_a_failed_mediation_returned_to_the_court_concludes_as_taken_into_litiga
     figures = client.call("GET", COURT, f"/api/v1/filings/figures?from={today()}&to={today()}")
     assert figures["mediation"]["returned_to_litigation"] >= 1
     assert figures["filings"]["diverted"] >= 1
+
+    # The citizen, still facing a lawsuit, is dissatisfied: heard, and the case closes, as the court now answers for it.
+    client.wait_for_follow_up(case_id)
+    assert client.rate(case_id, "dissatisfied", "还要打官司，问题没解决")["case_will"] == "close"
+    closed = client.wait_for_status(case_id, "closed")
+    assert (closed["round"], closed["rating"]) == (1, "dissatisfied")

@@ -16,7 +16,7 @@ from services.supervision.domain import (
     watch_state,
 )
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating
+from shared.contracts.vocabulary import Rating, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from tests.fakes.calendar import FakeCalendarStore
@@ -122,6 +122,10 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
             raise NotFound(f"no follow-up is open for case {case_id}; a case is rated after it is resolved")
         row = self.follow_ups[(case_id, max(rounds))]
         return row["follow_up"], row["trace"]
+
+    def round_result(self, case_id: str, round: int) -> ResultCode | None:
+        row = self.follow_ups.get((case_id, round))
+        return row["follow_up"].result if row else None
 
     def save_rating(self, follow_up: FollowUp, comment: str | None, visitor: str) -> None:
         row = self.follow_ups.get((follow_up.case_id, follow_up.round))

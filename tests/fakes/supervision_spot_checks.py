@@ -6,7 +6,6 @@ from typing import Any
 from uuid import UUID
 
 from services.supervision.spot_checks import ClosedCase, Draw, SpotCheck, Trigger
-from shared.contracts.vocabulary import Rating
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 
@@ -77,11 +76,11 @@ class FakeSpotCheckStore:
         check: SpotCheck = self.spot_checks[(case_id, max(rounds))]["check"]
         return check
 
-    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str) -> None:
+    def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
         row = self.spot_checks.get((check.case_id, check.round))
         if row is not None:
             row.update(check=replace(row["check"], rating=check.rating, found_at=check.found_at))
-            row.update(comment=comment, checked_by=checked_by)
+            row.update(comment=comment, checked_by=checked_by, reopened=reopened)
 
     def list_spot_checks(
         self, start: datetime | None, end: datetime | None, pending_only: bool, limit: int
@@ -104,7 +103,7 @@ class FakeSpotCheckStore:
                     "comment": row["comment"],
                     "checked_by": row["checked_by"],
                     "found_at": check.found_at,
-                    "reopened": check.rating is Rating.DISSATISFIED,
+                    "reopened": row.get("reopened", False),
                     "draw_id": row["draw_id"],
                     "trigger": row["trigger"],
                 }
@@ -113,7 +112,8 @@ class FakeSpotCheckStore:
 
     def spot_check_figures(self, start: datetime, end: datetime) -> Row:
         closed = sum(1 for f in self.facts.values() if f["fact"] == "CaseClosed" and start <= f["occurred_at"] < end)
-        checks = [row["check"] for row in self.spot_checks.values() if start <= row["check"].closed_at < end]
+        rows = [row for row in self.spot_checks.values() if start <= row["check"].closed_at < end]
+        checks = [row["check"] for row in rows]
         ratings: dict[str, int] = {}
         for check in checks:
             if check.rating is not None:
@@ -122,6 +122,6 @@ class FakeSpotCheckStore:
             "closed": closed,
             "drawn": len(checks),
             "done": sum(ratings.values()),
-            "reopened": ratings.get(Rating.DISSATISFIED.value, 0),
+            "reopened": sum(1 for row in rows if row.get("reopened")),
             "ratings": ratings,
         }

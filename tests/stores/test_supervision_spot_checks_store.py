@@ -84,7 +84,9 @@ def test_a_finding_is_kept_and_counted(stores):
     with stores.transaction() as store:
         check = store.lock_spot_check(FIRST)
         assert check == SpotCheck(FIRST, 1, LEAD, CLOSED_AT)
-        store.save_finding(SpotCheck(FIRST, 1, LEAD, CLOSED_AT, Rating.DISSATISFIED, found_at), "仍未解决", "zhou.hui")
+        store.save_finding(
+            SpotCheck(FIRST, 1, LEAD, CLOSED_AT, Rating.DISSATISFIED, found_at), "仍未解决", "zhou.hui", True
+        )
     with stores.transaction() as store:
         assert store.lock_spot_check(FIRST).rating is Rating.DISSATISFIED
         pending = store.list_spot_checks(*NOVEMBER, True, 10)

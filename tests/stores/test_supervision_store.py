@@ -10,7 +10,7 @@ import pytest
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at, watch_state
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import CaseClosed, CaseResolved, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.contracts.vocabulary import Rating, ReferralRole, ResultCode
 from shared.persistence.errors import NotFound
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.stores.conftest import StoreBench
@@ -243,6 +243,21 @@ def test_a_close_handled_early_ends_only_its_own_referral(stores: StoreBench[Any
 
     assert closed_at(stores, still_open) is None
     assert due(stores) == [still_open.referral_id]
+
+
+def test_a_follow_up_keeps_the_result_of_its_round_and_tells_it_by_round(stores: StoreBench[Any]) -> None:
+    open_visits(
+        stores,
+        replace(follow_up(round=1), result=ResultCode.MEDIATION_FAILED),
+        replace(follow_up(round=2, opened_at=NOW + timedelta(days=3)), result=ResultCode.REFERRED_TO_LITIGATION),
+    )
+
+    with stores.transaction() as store:
+        latest, _ = store.lock_latest_follow_up(CASE_ID)
+        first, unknown = store.round_result(CASE_ID, 1), store.round_result(CASE_ID, 3)
+
+    assert (latest.round, latest.result, latest.onward) == (2, ResultCode.REFERRED_TO_LITIGATION, True)
+    assert (first, unknown) == (ResultCode.MEDIATION_FAILED, None)
 
 
 @pytest.mark.parametrize("visit_round", [1, 2])
@@ -611,7 +626,7 @@ def test_a_case_fact_is_kept_once_per_message_without_its_envelope(stores: Store
                 "case_id": CASE_ID,
                 "fact": "CaseResolved",
                 "occurred_at": NOW,
-                "detail": {"lead_unit": POLICE_STATION, "round": 1, "result": None},
+                "detail": {"lead_unit": POLICE_STATION, "round": 1, "result": None, "parts": []},
             },
             {
                 "message_id": UUID(int=2),

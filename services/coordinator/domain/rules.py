@@ -47,6 +47,7 @@ from shared.contracts.identifiers import truncate_division, validate_unit
 from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
     FAILED_RESULTS,
+    ONWARD_RESULTS,
     Rating,
     ReferralRole,
     ReopenCause,
@@ -467,17 +468,22 @@ def record_rating(
     *,
     rated_by: str | None = None,
 ) -> Decision:
-    """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round.
+    """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round, unless the
+    round took the dispute into a statutory procedure (导入法定途径: a court, an arbitration, an administrative
+    ruling or review), which now answers for it: the rating is kept and the case closes, as nothing the centre's
+    units could do again would reach a dispute a court has filed.
 
     `rated_by` is who entered it (a supervisor's account, or the citizen's link), for the timeline."""
     if case.status is not CaseStatus.RESOLVED:
         reason = f"case {case.case_id} is {case.status}; a rating counts only once it is resolved"
         raise Refused(RefusalCode.WRONG_STATUS, reason)
     draft = DecisionDraft(replace(case, rating=rating), now)
-    if rating is not Rating.DISSATISFIED:
+    if rating is not Rating.DISSATISFIED or case.result in ONWARD_RESULTS:
         draft.case = replace(draft.case, status=CaseStatus.CLOSED)
         draft.emit(AnnounceClosed(rating))
-        draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment, rated_by=rated_by)
+        # Said on the line, so that no one looks for the new round a dissatisfied rating otherwise brings.
+        stays_with = {"stays_with": case.result} if rating is Rating.DISSATISFIED else {}
+        draft.note(TimelineKind.CASE_CLOSED, rating=rating, comment=comment, rated_by=rated_by, **stays_with)
         return draft.decision()
     draft.note(
         TimelineKind.CASE_REOPENED,

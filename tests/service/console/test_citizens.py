@@ -107,3 +107,13 @@ def test_the_page_asks_what_its_choices_answer(console, apis, browser):
     choices = re.findall(r'<input type="radio" name="rating" value="([a-z_]+)"', page)
     assert choices == ["satisfied", "basically_satisfied", "dissatisfied"]
     assert "问题没有真正解决的，请选“不满意”：综治中心将重新办理。" in page
+
+
+def test_a_dispute_taken_to_court_is_said_so_and_the_page_promises_no_new_round(console, apis, browser):
+    taken_to_court = {**VISIT, "lead_unit": "court:430426", "result": "referred_to_litigation", "onward": True}
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, taken_to_court)
+
+    page = console.rating_page(browser.get(f"/rate/{LINK}"), LINK).get_data(as_text=True)
+
+    assert "已导入诉讼，今后由有关机关依法处理" in page and "祁东县人民法院" in page
+    assert "综治中心不再重新交办" in page and "综治中心将重新办理" not in page

@@ -13,7 +13,7 @@ from services.supervision.service import Supervision
 from services.supervision.spot_checks import Period, SpotCheckRules
 from shared.auth.principal import Principal, Role
 from shared.contracts.messages import CaseClosed, SpotCheckFound
-from shared.contracts.vocabulary import Rating
+from shared.contracts.vocabulary import Rating, ResultCode
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -55,10 +55,12 @@ def supervision(uow, platform, rules: SpotCheckRules = DEFAULT) -> Supervision:
     )
 
 
-def closed(store: FakeSupervisionStore, n: int, at: datetime = NOVEMBER, round: int = 1) -> str:
+def closed(
+    store: FakeSupervisionStore, n: int, at: datetime = NOVEMBER, round: int = 1, result: ResultCode | None = None
+) -> str:
     """A case rated and closed at `at`, as supervision saw it: its rated follow-up and the CaseClosed fact."""
     case_id = case_number(n)
-    store.open_follow_up(FollowUp(case_id, LEAD, round, at - timedelta(days=1)), {})
+    store.open_follow_up(FollowUp(case_id, LEAD, round, at - timedelta(days=1), result=result), {})
     store.save_rating(FollowUp(case_id, LEAD, round, at, Rating.SATISFIED, at), None, "zhou.hui")
     store.record_fact(
         CaseClosed.build(
@@ -184,6 +186,18 @@ def test_a_dissatisfied_finding_tells_the_coordinator_to_reopen_and_is_counted(u
     }
     township = {"from": "2026-11-01", "to": "2026-11-30", "level": "township", "division": "430426101"}
     assert http.body(service.report(http.get(township)))["spot_checks"] is None
+
+
+def test_a_dissatisfied_finding_on_a_dispute_taken_to_court_is_counted_but_reopens_nothing(uow, store, platform, http):
+    case_id = closed(store, 1, result=ResultCode.REFERRED_TO_LITIGATION)
+    service = supervision(uow, platform)
+    service.draw_spot_checks()
+
+    answer = http.body(service.record_spot_check_finding(http.post({"rating": "dissatisfied"}), case_id))
+
+    assert answer["case_will"] == "stay_closed"
+    summary = http.body(service.spot_check_summary(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
+    assert (summary["findings"]["dissatisfied"], summary["reopened"]) == (1, 0)
 
 
 def test_a_satisfied_finding_leaves_the_case_closed(uow, store, platform, http):

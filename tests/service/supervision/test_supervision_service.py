@@ -71,7 +71,7 @@ def assigned(*referrals: ReferralSummary) -> CaseAssigned:
     )
 
 
-def resolved(message_id: int = 501, round: int = 1) -> CaseResolved:
+def resolved(message_id: int = 501, round: int = 1, result: str | None = None) -> CaseResolved:
     return CaseResolved.build(
         message_id=UUID(int=message_id),
         occurred_at=now(),
@@ -80,6 +80,7 @@ def resolved(message_id: int = 501, round: int = 1) -> CaseResolved:
         recipient=CENTRE,
         lead_unit=POLICE_STATION,
         round=round,
+        result=result,
     )
 
 
@@ -318,6 +319,16 @@ def test_a_dissatisfied_citizen_sends_the_case_back(supervision, http):
     response = supervision.rate(http.post({"rating": "dissatisfied"}), CASE_ID)
 
     assert http.body(response)["case_will"] == "reopen"
+
+
+def test_a_dissatisfied_citizen_of_a_dispute_taken_to_court_is_heard_and_the_case_closes(supervision, uow, http):
+    supervision.on_case_resolved(resolved(result="referred_to_litigation"))
+
+    response = supervision.rate(http.post({"rating": "dissatisfied", "comment": "还要打官司"}), CASE_ID)
+
+    assert http.body(response)["case_will"] == "close"
+    [rated] = uow.sent_of(FollowUpRated)
+    assert rated.rating.value == "dissatisfied"
 
 
 def test_a_second_rating_of_the_same_round_is_refused_with_409(supervision, uow, http):

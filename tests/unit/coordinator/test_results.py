@@ -8,6 +8,7 @@ import pytest
 from pydantic import TypeAdapter
 
 from services.coordinator.domain.decisions import (
+    AnnounceClosed,
     AnnounceManualTriage,
     AnnounceResolved,
     CloseReferral,
@@ -23,8 +24,10 @@ from services.coordinator.domain.model import (
     Referral,
     ReferralStatus,
     Term,
+    TimelineKind,
 )
 from services.coordinator.domain.rules import assign_by_hand, record_decline, record_rating, record_result, triage
+from services.coordinator.domain.spot_checks import record_spot_check
 from services.coordinator.routing import parse_routing_table
 from shared.contracts.vocabulary import (
     FAILED_RESULTS,
@@ -186,6 +189,33 @@ def test_a_lead_taking_the_dispute_to_litigation_ends_the_centres_part_and_goes_
         referral_of(case, COURT).referral_id, COURT, "result_reported", ResultCode.REFERRED_TO_LITIGATION
     )
     assert settled.effects == (AnnounceResolved(COURT, 1, ResultCode.REFERRED_TO_LITIGATION, (court,)),)
+
+
+@pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
+def test_a_citizen_dissatisfied_with_a_dispute_taken_into_a_statutory_procedure_is_heard_and_the_case_closes(
+    onward: ResultCode,
+) -> None:
+    """A court has filed it (导入诉讼): a new round of the centre's would send the court a mediation of a lawsuit."""
+    settled = report(triaged(Category.DEBT), COURT, onward, "调解不成，已导入法定途径").case
+
+    rated = record_rating(settled, Rating.DISSATISFIED, "还要打官司", MONDAY + timedelta(days=5), every_day_works)
+
+    assert (rated.case.status, rated.case.round, rated.case.rating) == (CaseStatus.CLOSED, 1, Rating.DISSATISFIED)
+    assert rated.effects == (AnnounceClosed(Rating.DISSATISFIED),)
+    [closed] = rated.timeline
+    assert (closed.kind, closed.detail["stays_with"]) == (TimelineKind.CASE_CLOSED, onward)
+
+
+def test_a_dissatisfied_spot_check_of_a_dispute_taken_to_court_is_noted_and_the_case_stays_closed() -> None:
+    settled = report(triaged(Category.DEBT), COURT, ResultCode.REFERRED_TO_LITIGATION, "已登记立案").case
+    closed = record_rating(settled, Rating.SATISFIED, None, MONDAY + timedelta(days=5), every_day_works).case
+
+    found = record_spot_check(
+        closed, 1, Rating.DISSATISFIED, "官司还没打完", "zhou.hui", MONDAY + timedelta(days=20), every_day_works
+    )
+
+    assert (found.case.status, found.case.round, found.effects) == (CaseStatus.CLOSED, 1, ())
+    assert [entry.kind for entry in found.timeline] == [TimelineKind.SPOT_CHECKED]
 
 
 @pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
