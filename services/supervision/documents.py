@@ -298,11 +298,15 @@ class NoticeSelection:
     overdue: list[UnitFigures]  # units with overdue referrals still open, the most first
     repeatedly_late: list[UnitFigures]  # units sent REPEATEDLY_LATE_LETTERS or more 督办函, the most first
     ranking: list[Ranked]  # every unit that had referrals due, by on-time rate
+    # Units that did not finish every referral due in the period on time (late, or not yet), named beside the two
+    # above: a 通报 is there to push the laggards (倒逼后进), not to thank a unit at 0% for keeping it up.
+    late: list[UnitFigures] = field(default_factory=list)
 
     @property
     def named_units(self) -> list[str]:
         """Every unit the 通报 names as lagging, each once, in code order."""
-        return sorted({f.unit for f in self.overdue} | {f.unit for f in self.repeatedly_late})
+        lagging = self.overdue + self.repeatedly_late + self.late
+        return sorted({f.unit for f in lagging})
 
     @property
     def units(self) -> list[str]:
@@ -322,7 +326,8 @@ def select_for_notice(figures: list[UnitFigures]) -> NoticeSelection:
     for position, unit in enumerate(rated, start=1):
         tied = ranking and ranking[-1].figures.on_time_rate == unit.on_time_rate
         ranking.append(Ranked(unit, ranking[-1].rank if tied else position))
-    return NoticeSelection(overdue, repeated, ranking)
+    late = sorted((f for f in rated if f.on_time < f.due), key=lambda f: (f.on_time_rate or 0.0, -f.due, f.unit))
+    return NoticeSelection(overdue, repeated, ranking, late)
 
 
 def _rate(value: float | None) -> str:
@@ -366,6 +371,7 @@ def notice_facts(
         "overdue": [row(f) for f in selection.overdue],
         "repeatedly_late": [row(f) for f in selection.repeatedly_late],
         "ranking": [{**row(r.figures), "rank": r.rank} for r in selection.ranking],
+        "late": [row(f) for f in selection.late],
         "named_units": selection.named_units,
         "respond_by": respond_by.isoformat(),
         "respond_by_provisional": respond_by_provisional,
@@ -389,7 +395,20 @@ def notice_text(facts: dict[str, Any]) -> DocumentText:
         paragraphs.append(f"二、多次被督办单位（本期收到督办函{REPEATEDLY_LATE_LETTERS}次及以上）：{names}。")
     else:
         paragraphs.append("二、多次被督办单位：本期无。")
-    paragraphs.append("三、各单位按期办结率排名（按期办结率=期限在本期内且按期办结的件数÷期限在本期内的件数）：")
+    ranking_heading = "三"
+    if "late" in facts:  # a 通报 issued before it named them keeps the words it was issued with
+        ranking_heading = "四"
+        if facts["late"]:
+            names = "；".join(
+                f"{u['unit_name']}（到期{u['due']}件，按期办结{u['on_time']}件，按期办结率{_rate(u['on_time_rate'])}）"
+                for u in facts["late"]
+            )
+            paragraphs.append(f"三、未按期办结单位（期限在本期内的交办件未全部按期办结）：{names}。")
+        else:
+            paragraphs.append("三、未按期办结单位：本期无。")
+    paragraphs.append(
+        f"{ranking_heading}、各单位按期办结率排名（按期办结率=期限在本期内且按期办结的件数÷期限在本期内的件数）："
+    )
     table = [
         [
             str(u["rank"]),

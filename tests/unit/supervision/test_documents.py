@@ -231,7 +231,9 @@ def test_a_notice_names_overdue_and_repeatedly_late_units_and_ranks_every_unit_b
         ("police:430426101", 3),  # 50 %, four due
         ("court:430426", 3),  # 50 %, two due: the same rank
     ]
-    assert selection.named_units == ["justice:430426102", "petition:430426", "police:430426101"]
+    # Late too, though neither overdue at the end nor chased twice: the court finished one of its two late.
+    assert [f.unit for f in selection.late] == ["police:430426101", "court:430426"]  # the lowest rate first
+    assert selection.named_units == ["court:430426", "justice:430426102", "petition:430426", "police:430426101"]
     # Each unit named or ranked reads it and is sent it: the leading ones too, not only the lagging.
     assert selection.units == [
         "court:430426",
@@ -242,9 +244,10 @@ def test_a_notice_names_overdue_and_repeatedly_late_units_and_ranks_every_unit_b
     ]
 
 
-def test_one_letter_is_not_repeatedly_late():
+def test_one_letter_is_not_repeatedly_late_but_a_referral_finished_late_is_named_as_late():
     selection = d.select_for_notice([figures("court:430426", 1, 0, letters=d.REPEATEDLY_LATE_LETTERS - 1)])
-    assert selection.repeatedly_late == [] and selection.named_units == []
+    assert selection.repeatedly_late == []
+    assert [f.unit for f in selection.late] == selection.named_units == ["court:430426"]
 
 
 def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
@@ -266,12 +269,46 @@ def test_a_notice_reads_the_period_the_named_units_and_the_ranking():
     assert "2026年11月1日至2026年11月30日" in html
     assert "一、超期未办结单位（截至期末）：砖塘镇派出所2件" in html
     assert "二、多次被督办单位（本期收到督办函2次及以上）：砖塘镇派出所2次" in html
+    assert (
+        "三、未按期办结单位（期限在本期内的交办件未全部按期办结）：砖塘镇派出所（到期4件，按期办结2件，按期办结率50.0%）"
+        in html
+    )
+    assert "四、各单位按期办结率排名" in html
     assert text.table == [
         ["1", "祁东县人民法院", "2", "2", "100.0%", "0", "0"],
         ["2", "砖塘镇派出所", "4", "2", "50.0%", "2", "2"],
     ]
     assert "2026年12月8日17:30前" in html  # five working days on, to report their rectification
     assert text.issued_by == SYSTEM_ISSUED  # the monthly 通报 comes from the timer
+
+
+def test_a_notice_with_a_unit_at_nought_per_cent_asks_for_rectification_not_to_keep_it_up():
+    """Every referral of the station finished late, with one 督办函: neither overdue at the end nor chased twice."""
+    facts = d.notice_facts(
+        number="祁东综治〔2026〕通报第3号",
+        centre_name="祁东县综治中心",
+        period_from=date(2026, 11, 1),
+        period_to=date(2026, 11, 30),
+        selection=d.select_for_notice([figures("police:430426101", due=1, on_time=0, letters=1)]),
+        names={"police:430426101": "砖塘镇派出所"},
+        issued_at=datetime(2026, 12, 1, 9, 0, tzinfo=CHINA_TZ),
+        scheduled=True,
+        issued_by=TIMER_ISSUER,
+    )
+
+    html = render_html(d.notice_text(facts))
+
+    assert "三、未按期办结单位（期限在本期内的交办件未全部按期办结）：砖塘镇派出所" in html
+    assert "落实整改" in html and "继续保持" not in html
+
+
+def test_a_notice_issued_before_it_named_late_units_reads_as_it_was_issued():
+    facts = {**on_demand_notice("zhou.min", "周敏")}
+    del facts["late"]
+
+    html = render_html(d.notice_text(facts))
+
+    assert "三、各单位按期办结率排名" in html and "未按期办结单位" not in html
 
 
 def on_demand_notice(issued_by: str, issued_by_name: str | None = None) -> dict[str, object]:
