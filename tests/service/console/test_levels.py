@@ -541,3 +541,15 @@ def test_a_reason_typed_with_its_own_full_stop_ends_with_one(console, browser, s
     page = text_of(console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID))
 
     assert why_shown(page).endswith("退回理由：不属于司法所职责。") and "。。" not in why_shown(page)
+
+
+def test_the_overviews_satisfaction_tile_says_whose_ratings_it_counts_and_shows_them(console, browser, staff, apis):
+    ratings = {"satisfied": 4, "basically_satisfied": 2, "dissatisfied": 1, "satisfaction_rate": 0.8571}
+    staff.signed_in(LUO)
+    apis.answer("coordinator", "GET", "/api/v1/overview", 200, {**OVERVIEW, "ratings": ratings})
+    apis.answer("supervision", "GET", "/api/v1/reports", 400, {"error": "invalid_input", "fields": []})
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [], "counts": {}, "total": 0})
+
+    page = text_of(console.overview(browser.get("/overview", as_=LUO)))
+
+    assert "85.7%" in page and "群众满意率（全部案件最近一次评价，6/7）" in page
