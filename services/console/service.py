@@ -131,8 +131,9 @@ class Console(PlatformService):
 
     @page("GET", "/referrals/<agency>/<referral_id>")
     def referral(self, request: Request, agency: str, referral_id: str) -> Response:
-        done = request.args.get("done")
-        return referrals.referral_page(self.visitor(request), agency, referral_id, self.apis, self.platform, done=done)
+        done, up = request.args.get("done"), request.args.get("up")
+        visitor = self.visitor(request)
+        return referrals.referral_page(visitor, agency, referral_id, self.apis, self.platform, done=done, went_up_to=up)
 
     @page("POST", "/referrals/<agency>/<referral_id>/<action>")
     def act_on_referral(self, request: Request, agency: str, referral_id: str, action: str) -> Response:

@@ -1,5 +1,6 @@
 """Agency officers: their own units' referrals in tabs, and the forms to accept, decline and report on them."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from services.console.handlers.common import (
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.auth.principal import Forbidden
+from shared.centres import CentresError, county_centres
 from shared.platform import Platform
 
 # The officer's actions, each with the fields its form sends (the agency API validates them).
@@ -127,7 +129,9 @@ def referral_page(
     status: int = 200,
     done: str | None = None,
     conflict: str | None = None,
+    went_up_to: str | None = None,
 ) -> Response:
+    """`went_up_to`: the division of the centre a decline as beyond the level sent the case to (`act`)."""
     visitor.require("/referrals")
     if not UUID_TEXT.fullmatch(referral_id):
         raise PageNotFound()
@@ -152,9 +156,7 @@ def referral_page(
         log=log_with_deadlines(referral.get("log")),
         errors=errors or {},
         value=lambda name: (values.get(name) or [""])[0],
-        # A decline as beyond the level where nothing is above (a form shown before the file changed) went back to
-        # the coordination group like any other.
-        done=done_text(done, referral, upper),
+        done=done_text(done, referral, upper_centre_named(platform, went_up_to)),
         conflict=conflict,
         # 超出本级处置能力 is offered only where there is a level above to take the case (`AtTheCentre.above`).
         decline_reasons=[
@@ -172,6 +174,11 @@ def act(
         raise PageNotFound()
     service = _service_of(agency, visitor, platform)
     form = dict(posted_form(request, visitor))
+    # Where a decline as beyond the level will send the case, asked before the decline: once the coordinator has
+    # taken it, the case is held above and nothing is above that any more. With nothing above (the county's centre)
+    # the coordinator takes it as an ordinary decline, and the page says so.
+    going_up = action == "decline" and first_value(form, "reason_code") == BEYOND
+    above = _above_before_decline(apis, visitor, service, referral_id) if going_up else None
     answer = apis.call(
         service,
         "POST",
@@ -192,22 +199,48 @@ def act(
         conflict = FINISHED_CONFLICT if finished else CONFLICTS[action]
         return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=conflict)
     expect(answer, service=service)
-    # 超出本级处置能力 sends the case up a level, not back to the county's own coordination group (the page says
-    # which, from the referral's unit: at the county's centre the coordinator takes it as an ordinary decline).
-    done = "decline_up" if action == "decline" and first_value(form, "reason_code") == BEYOND else action
+    # 超出本级处置能力 sends the case up a level, to the centre named before the decline.
+    if going_up and above is not None:
+        up = f"&up={above.above_division}" if CENTRE_DIVISION.fullmatch(above.above_division) else ""
+        return redirect(f"/referrals/{agency}/{referral_id}?done=decline_up{up}")
+    done = "decline" if going_up else action
     return redirect(f"/referrals/{agency}/{referral_id}?done={done}")
 
 
+def _above_before_decline(apis: Apis, visitor: Visitor, service: str, referral_id: str) -> "AtTheCentre | None":
+    """The centre above the case's, as the coordinator says it now (None: none above, or not known)."""
+    try:
+        referral = expect(
+            apis.call(service, "GET", f"/api/v1/referrals/{referral_id}", token=visitor.token), service=service
+        )
+    except ApiUnavailable:
+        return None
+    at = at_the_centre(apis, visitor, referral)
+    return at if at.above is not None else None
+
+
+def upper_centre_named(platform: Platform, division: str | None) -> str:
+    """The name of the centre a declined case went up to, by its division as the redirect carries it."""
+    if not division or not CENTRE_DIVISION.fullmatch(division):
+        return ""
+    try:
+        centre = county_centres(platform.config_dir, platform.county).get(division)
+    except CentresError:
+        return ""
+    return centre.name if centre is not None else ""
+
+
 BEYOND = "beyond_level"
+CENTRE_DIVISION = re.compile(r"^[0-9]{6}(?:[0-9]{3}){0,2}$")
 
 
-def done_text(done: str | None, referral: Mapping[str, Any], upper: str | None) -> str:
+def done_text(done: str | None, referral: Mapping[str, Any], went_up_to: str = "") -> str:
     """What the officer's action did, as the coordinator will take it: a decline as beyond the level sends the case
-    up to the centre above (named as the coordinator said, or 上一级综治中心 while it could not say; with nothing
-    above it is an ordinary decline); any other decline goes back to the coordination group, which fills a lead's
-    role again and a co-unit's only while the case still needs one."""
-    if done == "decline_up" and upper is not None:
-        return f"已退回，案件将上报{upper or '上一级综治中心'}处理。"
+    up to the centre above (named as the coordinator said before the decline, or 上一级综治中心 when it could not
+    say; where nothing was above, `act` took it as the ordinary decline it is); any other decline goes back to the
+    coordination group, which fills a lead's role again and a co-unit's only while the case still needs one."""
+    if done == "decline_up":
+        return f"已退回，案件将上报{went_up_to or '上一级综治中心'}处理。"
     if done in ("decline", "decline_up"):
         return decline_done(referral)
     return DONE.get(done or "", "")
@@ -229,6 +262,8 @@ class AtTheCentre:
     above: str | None
     # Why the unit was handed the case, when not as its first designation (the coordinator's `issued_because`).
     issued_because: Mapping[str, Any] | None
+    # The division of the centre above, when the coordinator named one (`above`).
+    above_division: str = ""
 
 
 def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> AtTheCentre:
@@ -242,7 +277,9 @@ def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> 
         return AtTheCentre("", None)
     above, why = answer.body.get("above"), answer.body.get("issued_because")
     return AtTheCentre(
-        str(above.get("name") or "") if isinstance(above, dict) else None, why if isinstance(why, dict) else None
+        str(above.get("name") or "") if isinstance(above, dict) else None,
+        why if isinstance(why, dict) else None,
+        str(above.get("division") or "") if isinstance(above, dict) else "",
     )
 
 

@@ -393,20 +393,48 @@ def test_a_unit_handed_a_case_reads_why_before_it_acts(console, browser, staff, 
     assert why_shown(page) == shown
 
 
-def test_the_confirmation_names_the_centre_the_case_goes_up_to(console, browser, staff, apis):
-    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "declined"}, done="decline_up")
+def decline_beyond_the_level(console, browser, staff, apis, referral: dict, above: dict | None = COUNTY_CENTRE):
+    """The officer sends the decline as beyond the level; where it goes is asked of the coordinator first."""
+    staff.signed_in(LIU)
+    agency_shows(apis, "police_link", referral, above)
+    apis.answer("police_link", "POST", f"/api/v1/referrals/{REFERRAL_ID}/decline", 200, referral)
+    form = {"csrf": form_key_of(LIU), "reason": "跨乡镇土地权属", "reason_code": "beyond_level"}
+    request = browser.post(f"/referrals/police/{REFERRAL_ID}/decline", form, as_=LIU)
+    return console.act_on_referral(request, "police", REFERRAL_ID, "decline").headers["Location"]
 
+
+def test_the_confirmation_names_the_centre_the_case_went_up_to_as_asked_before_the_decline(
+    console, browser, staff, apis
+):
+    sent_to = decline_beyond_the_level(console, browser, staff, apis, {**ACCEPTED, "status": "accepted"})
+    # Once the coordinator took the decline, the case is held at the county: nothing is above it any more.
+    apis.answer("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}", 200, {**ACCEPTED, "status": "declined"})
+    agency_shows(apis, "police_link", {**ACCEPTED, "status": "declined"}, above=None)
+
+    page = text_of(console.referral(browser.get(sent_to, as_=LIU), "police", REFERRAL_ID))
+
+    assert sent_to == f"/referrals/police/{REFERRAL_ID}?done=decline_up&up=430426"
     assert '<p class="notice" role="status">已退回，案件将上报祁东县综治中心处理。</p>' in page
 
 
 def test_at_the_county_a_decline_as_beyond_the_level_is_confirmed_as_what_it_is(console, browser, staff, apis):
     """A form shown before the case went up, sent as beyond the level: the coordinator routes it again."""
-    county = {**ACCEPTED, "unit": "police:430426", "status": "declined"}
+    county = {**ACCEPTED, "unit": "police:430426", "status": "accepted"}
 
-    page = referral_page(console, browser, staff, apis, county, above=None, done="decline_up")
+    sent_to = decline_beyond_the_level(console, browser, staff, apis, county, above=None)
+    agency_shows(apis, "police_link", {**county, "status": "declined"}, above=None)
+    page = text_of(console.referral(browser.get(sent_to, as_=LIU), "police", REFERRAL_ID))
 
+    assert sent_to == f"/referrals/police/{REFERRAL_ID}?done=decline"
     assert '<p class="notice" role="status">已退回，由综合协调组重新分派。</p>' in page
     assert "上一级" not in page.split("<dl")[0]
+
+
+@pytest.mark.parametrize("up", ["", "430426<b>", "999999"])
+def test_a_centre_the_address_names_wrongly_is_said_as_the_centre_above(console, browser, staff, apis, up):
+    page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "declined"}, done=f"decline_up&up={up}")
+
+    assert '<p class="notice" role="status">已退回，案件将上报上一级综治中心处理。</p>' in page
 
 
 # --- a decline's confirmation: what the coordinator will do with it --------------------------------------------
