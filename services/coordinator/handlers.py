@@ -631,6 +631,8 @@ def _case_facts(case: Case) -> dict[str, Any]:
             for gap in case.gaps
         ],
         "declined_units": sorted({r.unit for r in case.referrals if r.status is ReferralStatus.DECLINED}),
+        # Units at work on the case now: staff cannot hand it to one of them by hand (unit_already_on_case).
+        "open_units": sorted({r.unit for r in case.referrals if r.is_open}),
     }
 
 

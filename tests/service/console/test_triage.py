@@ -48,6 +48,18 @@ def test_the_queue_says_why_a_case_waits_and_which_units_declined_it(console, br
     assert offered["court:430426"] == "祁东县人民法院"  # one that never had it reads as it is
 
 
+def test_a_unit_at_work_on_the_case_is_offered_only_as_such_and_cannot_be_chosen(console, browser, staff, apis):
+    """The co-unit still mediating is no unit to hand the lead's role to by hand: the coordinator refuses it."""
+    staff.signed_in(COORDINATOR)
+    at_work = {**WAITING, "open_units": ["justice:430426101"]}
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [at_work], "counts": {}, "total": 1})
+
+    page = text_of(console.triage(browser.get("/triage", as_=COORDINATOR)))
+
+    assert '<option value="justice:430426101" disabled>砖塘镇司法所（正在办理本案）</option>' in page
+    assert options(page)["court:430426"] == "祁东县人民法院"
+
+
 def test_a_case_from_a_coordinator_without_the_two_fields_still_lists(console, browser, staff, apis):
     """During an upgrade the console may meet a coordinator that does not send them yet."""
     staff.signed_in(COORDINATOR)

@@ -141,6 +141,7 @@ def test_a_row_of_the_list_says_what_the_case_is_who_has_it_and_when_it_is_due(c
             "level": "township",
             "gaps": [],
             "declined_units": [],
+            "open_units": ["justice:430426101", "police:430426101"],
             "registered_at": "2026-11-23T23:30:00+08:00",
             "updated_at": "2026-11-23T23:30:00+08:00",
             "next_due_at": min(lead.due_at, co_unit.due_at).isoformat(),
