@@ -63,7 +63,7 @@ def open_referral(page: Page, console_url: str, agency: str, case_id: str) -> No
 
 
 AGREEMENT_TERMS = "双方同意按协议履行，互不追究。"
-RESULT_CONFIRMATION = "确认反馈办理结果？反馈后不能修改，将交综合协调组审核结案。"
+RESULT_CONFIRMATION = "确认反馈办理结果？反馈后不能修改，结果将报送综治中心。"
 
 
 def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, summary: str) -> None:

@@ -201,3 +201,16 @@ def test_the_case_list_names_no_declined_unit_and_no_empty_lead(console, browser
 
     assert "<td>待指派（祁东县人民法院已退回）</td>" in page
     assert "<td>无（现场办）</td>" in page
+
+
+def test_a_case_settled_at_the_window_reads_as_settled_on_the_spot_not_as_waiting(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    on_the_spot = {**CASE, "mode": "on_the_spot", "status": "resolved", "referrals": [], "result": None}
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, on_the_spot)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = text_of(console.case(browser.get(f"/cases/{CASE_ID}", as_=COORDINATOR), CASE_ID))
+
+    assert "<dt>办结结果</dt><dd>当场化解</dd>" in page
+    assert "现场办：登记时当场化解，无需交办。" in page and "尚未交办" not in page
