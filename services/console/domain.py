@@ -226,6 +226,20 @@ def report_from_form(form: Mapping[str, list[str]]) -> dict[str, Any]:
     return {key: value for key, value in report.items() if value != ""}
 
 
+def sides_missing(report: Mapping[str, Any], reported: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+    """The side of the dispute (申请人, 被申请人) no party of the report takes, as intake's error says it, when intake
+    did not say it already: intake judges the sides only once every party is valid, so a form with a bad mobile
+    number and no respondent would learn of the respondent on its second try. Said with the rest, at once."""
+    if any(str(error.get("field", "")) == "parties" for error in reported):
+        return []
+    roles = {party.get("role") for party in report.get("parties") or [] if isinstance(party, Mapping)}
+    return [
+        {"field": "parties", "message": f"at least one party must have role '{role}'", "type": "value_error"}
+        for role in ("applicant", "respondent")
+        if role not in roles
+    ]
+
+
 def party_rows_for_errors(form: Mapping[str, list[str]]) -> dict[int, int]:
     """Which form row each reported party came from: intake numbers the parties it was sent, which
     skip blank rows, so an error on `parties.1` belongs beside the form's row where that party was typed."""

@@ -63,9 +63,12 @@ def _on_the_form(key: str) -> bool:
 def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require("/window")
     form = posted_form(request, visitor)
-    answer = apis.call("intake", "POST", "/api/v1/disputes", token=visitor.token, body=domain.report_from_form(form))
+    report = domain.report_from_form(form)
+    answer = apis.call("intake", "POST", "/api/v1/disputes", token=visitor.token, body=report)
     if answer.status == 400:
-        placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
+        reported = field_errors(answer)
+        reported = [*reported, *domain.sides_missing(report, reported)]
+        placed = domain.errors_by_form_field(reported, domain.party_rows_for_errors(form))
         return window_page(visitor, platform, form, errors_in_chinese(placed), status=400)
     registered = expect(answer, service="intake")
     linked = "1" if registered.get("linked") else "0"

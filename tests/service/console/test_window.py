@@ -100,6 +100,19 @@ def test_a_report_without_an_applicant_is_explained_above_the_parties(console, a
     assert '<p class="error" id="parties-error" role="alert">至少需要一名申请人</p>' in response.get_data(as_text=True)
 
 
+def test_a_form_with_a_bad_mobile_and_no_respondent_is_told_both_at_once(console, apis, browser, staff):
+    """Intake judges the sides only once each party is valid: the console says the missing respondent beside the
+    bad number, not on the clerk's second try."""
+    staff.signed_in(WANG)
+    no_respondent = {**BAD_PHONE, "parties.2.role": "applicant"}
+    intake_refuses(apis, no_respondent)
+
+    page = console.register(browser.post("/window", no_respondent, as_=WANG)).get_data(as_text=True)
+
+    assert 'id="parties.2.phone-error"' in page
+    assert '<p class="error" id="parties-error" role="alert">至少需要一名被申请人</p>' in page
+
+
 def test_an_error_with_no_input_to_stand_beside_is_listed_above_the_form_naming_what_it_is_about(
     console, apis, browser, staff
 ):
