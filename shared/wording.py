@@ -20,7 +20,7 @@ SOURCES = {
     "walk_in": "来访",
     "hotline": "12345热线",
     "grid": "网格员上报",
-    "court_filing": "诉源（法院立案）",
+    "court_filing": "诉源（诉前分流）",
     "police_call": "案源（警情）",
     "mediation_request": "调源（调解申请）",
     "petition": "访源（信访）",
@@ -111,7 +111,8 @@ REFERRAL_LOG_KINDS = {
     "resumed": "恢复计时",
     "reminder": "收到提醒函",
     "overdue_notice": "收到督办函",
-    "overdue_notice_superior": "收到督办函（抄送上级）",
+    # The superior unit's copy of the same 督办函, logged on the late unit's referral beside the letter itself.
+    "overdue_notice_superior": "上级单位收到督办函抄送",
     "deadline_changed": "期限变更",
     "withdrawn": "案件提级，交办已收回",
     "rejected": "中心拒收",

@@ -30,6 +30,7 @@ from shared.wording import (
     RATINGS,
     REFERRAL_ROLES,
     REFERRAL_STATUSES,
+    RESULT_CODES,
     SOURCES,
     TIMELINE_KINDS,
     Countdown,
@@ -134,7 +135,11 @@ def _case_lines(case: JsonObject, names: Names, now: datetime, people: Mapping[s
 
 def _referral_row(referral: JsonObject, names: Names, now: datetime) -> list[str]:
     status = label(REFERRAL_STATUSES, referral["status"])
-    if referral.get("outcome"):
+    # The result code says what the unit did; the outcome derived from it says only resolved or not, and would
+    # read 依职能办结 as 化解成功 and 导入诉讼 as 未化解. A referral reported before result codes has the outcome alone.
+    if referral.get("result"):
+        status += f"（{label(RESULT_CODES, referral['result'])}）"
+    elif referral.get("outcome"):
         status += f"（{label(OUTCOMES, referral['outcome'])}）"
     left = ""
     if referral["status"] in OPEN_REFERRALS and referral.get("paused"):

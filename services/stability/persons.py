@@ -3,7 +3,7 @@
 Pure rules: no nameko, psycopg or logging. The colour is never stored; it is computed whenever the file
 is read from the person's history: what the platform says about the cases on their file (a petition,
 violence or group flags, a unit that let its deadline pass) and what officers record by hand. A case
-closing late, a fact recorded today or a petition leaving the window changes it at once.
+going overdue, a fact recorded today or a petition leaving the window changes it at once.
 """
 
 import hashlib
@@ -97,8 +97,10 @@ def facts_of_cases(cases: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 facts.append(_case_fact(EventKind.VIOLENCE, case_id, at, "案件标记有暴力倾向"))
             if Flag.GROUP in flags:
                 facts.append(_case_fact(EventKind.GROUP, case_id, at, "群体性纠纷（5人以上）", size=GROUP_SIZE))
+        # Worded as what happened at the deadline: the service never hears a case close, and "未结" would be
+        # false of a late case resolved since.
         for late in case["overdue"]:
-            facts.append(_case_fact(EventKind.OVERDUE, case_id, late["due_at"], "承办单位逾期未结", unit=late["unit"]))
+            facts.append(_case_fact(EventKind.OVERDUE, case_id, late["due_at"], "承办单位逾期", unit=late["unit"]))
     return sorted(facts, key=lambda f: (f["at"], f["case_id"], f["kind"]))
 
 
@@ -118,8 +120,8 @@ def assess(events: Iterable[Mapping[str, Any]], now: datetime) -> Assessment:
     """A person's colour from their recorded history, with every reason that raised it (gravest first).
 
     red:    violence with 民转刑 risk; or ≥3 petitions in the last 90 days with a group of ≥5 behind them
-    yellow: violence; or ≥2 petitions in the last 90 days (repeat petitions); or an overdue case;
-            or a group dispute of ≥5
+    yellow: violence; or ≥2 petitions in the last 90 days (repeat petitions); or a case that went overdue, even
+            if it has closed since (a grievance the delay left is still one to watch); or a group dispute of ≥5
     green:  none of these
     """
     events = list(events)
@@ -142,7 +144,8 @@ def assess(events: Iterable[Mapping[str, Any]], now: datetime) -> Assessment:
     if petitions >= REPEAT_PETITIONS and not any(r.code == "repeat_petitions_in_group" for r in reasons):
         reasons.append(Reason(yellow, "repeat_petitions", f"90日内重复信访{petitions}次"))
     if overdue:
-        reasons.append(Reason(yellow, "overdue", f"所涉案件逾期未结 ({overdue})"))
+        # "曾": the service is not told when a case closes, so it says only what is true of a closed one too.
+        reasons.append(Reason(yellow, "overdue", f"所涉案件曾逾期 ({overdue})"))
     if largest_group >= GROUP_SIZE and not any(r.code == "repeat_petitions_in_group" for r in reasons):
         reasons.append(Reason(yellow, "group", f"涉及{largest_group}人群体纠纷"))
     colour = red if any(r.colour is red for r in reasons) else yellow if reasons else WarningColour.GREEN

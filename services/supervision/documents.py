@@ -107,6 +107,7 @@ def letter_facts(
     *,
     kind: DocumentKind,
     number: str,
+    centre_unit: str,
     centre_name: str,
     case_id: str,
     referral_id: str,
@@ -119,7 +120,9 @@ def letter_facts(
     superior_name: str | None,
     issued_at: datetime,
 ) -> dict[str, Any]:
-    """What a 提醒函 or 督办函 says, fixed at issue (names as they read that day), as JSON to archive."""
+    """What a 提醒函 or 督办函 says, fixed at issue (names as they read that day), as JSON to archive. A 督办函 is
+    copied (抄送) to the unit's superior, unless that is the centre issuing it (a county-level unit's): the letter
+    is the centre's own, and its copy is the archive."""
     if kind is DocumentKind.OVERDUE:
         days, exact = working_days(due_at, issued_at)
         respond_by, respond_by_provisional = reply_by(issued_at, OVERDUE_REPLY_WORKING_DAYS)
@@ -145,6 +148,7 @@ def letter_facts(
         "respond_by_provisional": respond_by_provisional,
         "superior": superior,
         "superior_name": superior_name,
+        "copy_to": superior_name if kind is DocumentKind.OVERDUE and superior not in (None, centre_unit) else None,
         "issued_at": issued_at.isoformat(),
         "issued_by": TIMER_ISSUER,  # letters come from the deadline timer alone
     }
@@ -234,7 +238,8 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         addressee=f"{facts['unit_name']}：",
         paragraphs=body,
         issued_on=_day(facts["issued_at"]),
-        copy_to=facts["superior_name"] if kind is DocumentKind.OVERDUE else None,
+        # A letter archived before `copy_to` was fixed at issue reads as it was issued, copied to its superior.
+        copy_to=facts.get("copy_to", facts["superior_name"]) if kind is DocumentKind.OVERDUE else None,
         issued_by=issued_by_line(facts),
     )
 

@@ -105,6 +105,7 @@ def issue_letter(
     facts = letter_facts(
         kind=kind,
         number=number,
+        centre_unit=platform.centre_unit,
         centre_name=documents.name(platform.centre_unit),
         case_id=watch.case_id,
         referral_id=str(watch.referral_id),

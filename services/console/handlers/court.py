@@ -98,8 +98,9 @@ DAY_NAMES = {
 }
 # Where the API's general sentence would leave an officer guessing: (input's key, error type) -> what to change.
 # A form's key is the API's field, after its action's name on a filing's page ('decision.reason').
+# A filing is registered under its pre-litigation 案号 (民诉前调); the one it is filed under on its return is 民初.
 CLEARER_ERRORS = {
-    ("filing_number", "string_pattern_mismatch"): "案号格式不正确，应如（2026）湘0426民初123号",
+    ("filing_number", "string_pattern_mismatch"): "案号格式不正确，应如（2026）湘0426民诉前调123号",
     ("administrative_matter", "missing"): "行政案件须选择行政事项",
     ("administrative_matter", "value_error"): "只有行政案件才选择行政事项；民事、商事案件请选“不适用”",
     ("legal_relation_clear", "missing"): "请选择是或否",

@@ -26,6 +26,7 @@ from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
+from shared.wording import REFERRAL_LOG_KINDS
 from shared.workdays import CHINA_TZ
 from tests.fakes.agency import FakeAgencyStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
@@ -665,6 +666,8 @@ def test_a_numbered_letter_and_the_superior_s_copy_are_logged_with_the_number(po
     assert [e["kind"] for e in letters] == ["overdue_notice", "overdue_notice_superior"]
     assert {e["detail"]["document_number"] for e in letters} == {"祁东综治〔2026〕督办第3号"}
     assert letters[1]["detail"]["about_unit"] == POLICE_STATION
+    # Both lines sit in the station's referral log: one letter, and its copy, never read as a second letter.
+    assert [REFERRAL_LOG_KINDS[e["kind"]] for e in letters] == ["收到督办函", "上级单位收到督办函抄送"]
 
 
 def test_a_notice_is_taken_once_and_only_from_supervision(police, uow, agency_store):

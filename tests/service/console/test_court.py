@@ -217,6 +217,8 @@ def test_a_court_officer_has_the_filings_in_the_navigation_and_lists_them_with_t
         "裁定驳回申请": "5件",
     }
     assert '<a href="/court/filings/new" class="button-link">登记立案审查</a>' in page
+    assert "<caption>收案日期 2026-01-01 至 2026-11-23</caption>" in page
+    assert '<th scope="col">收案日期</th>' in page
 
 
 def test_a_rate_with_nothing_to_divide_reads_as_a_dash(console, apis, browser, zhao):
@@ -294,6 +296,11 @@ def test_the_register_form_asks_the_three_findings_as_yes_or_no(console, apis, b
         ("no", "否"),
     ]
     assert re.search(r'<input id="filed_on" name="filed_on" type="date" max="2026-11-23" value="2026-11-23"', page)
+    # A filing screened here is a pre-litigation one: received, not yet filed (立案), and its parties not yet 原告/被告.
+    assert '<label for="filed_on">收案日期</label>' in page
+    assert 'placeholder="（2026）湘0426民诉前调123号"' in page
+    assert "<legend>当事人（至少一名申请人和一名被申请人）</legend>" in page
+    assert "立案日期" not in page and "原告" not in page
     assert '<option value="civil" selected>民事</option>' in page
     assert '<option value="compensation">行政赔偿</option>' in page
     assert 'name="parties.5.phone"' in page
@@ -383,7 +390,7 @@ def test_the_courts_refusal_is_shown_in_chinese_beside_each_field_and_the_form_k
 
     assert response.status_code == 400
     page = text_of(response)
-    assert error_beside(page, "filing_number") == "案号格式不正确，应如（2026）湘0426民初123号"
+    assert error_beside(page, "filing_number") == "案号格式不正确，应如（2026）湘0426民诉前调123号"
     assert error_beside(page, "administrative_matter") == "行政案件须选择行政事项"
     assert error_beside(page, "claim_amount_yuan") == "请填写金额（元），最多两位小数，如50000或50000.50"
     assert error_beside(page, "facts_clear") == "请选择是或否"
@@ -424,6 +431,7 @@ def test_a_filing_in_mediation_shows_its_term_and_offers_an_agreement_a_confirma
     assert "<dd>祁东县人民法院</dd>" in page
     assert "<dd>砖塘镇</dd>" in page
     assert "<dd>50000.00元</dd>" in page
+    assert "<dt>收案日期</dt>" in page and "立案日期" not in page  # received, not filed: it is being mediated
     assert "登记立案审查" in page  # the log, by name
 
 

@@ -277,7 +277,7 @@ def test_the_facts_drawn_from_the_persons_cases_stand_in_the_history_by_time_mar
         "kind": "overdue",
         "case_id": "430426-20261120-00003",
         "at": "2026-11-27T09:30:00+00:00",
-        "detail": "承办单位逾期未结",
+        "detail": "承办单位逾期",
         "from_case": True,
         "unit": "police:430426101",
     }
@@ -287,7 +287,7 @@ def test_the_facts_drawn_from_the_persons_cases_stand_in_the_history_by_time_mar
 
     rows = re.findall(r"<tr(?: class=\"from-case\")?>\s*<td>([^<]+)</td>", page)
     assert rows == ["2026-11-01 10:00", "2026-11-22 20:00", "2026-11-27 17:30"]
-    assert "承办单位逾期未结：砖塘镇派出所" in page
+    assert "承办单位逾期：砖塘镇派出所" in page
     assert page.count("案件信息（平台）") == 2
 
 

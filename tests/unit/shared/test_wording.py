@@ -17,6 +17,14 @@ REGISTRY = load_registry()
 PLACES = wording.load_places()
 
 
+# --- codes -------------------------------------------------------------------------------------------
+
+
+def test_a_case_the_court_diverted_reads_as_pre_litigation_not_as_filed():
+    # The court diverts it before filing (诉前调解); it is filed (立案) only if mediation fails (转立案).
+    assert wording.label(wording.SOURCES, "court_filing") == "诉源（诉前分流）"
+
+
 # --- units and places ---------------------------------------------------------------------------
 
 

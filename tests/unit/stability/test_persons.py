@@ -206,7 +206,9 @@ def test_each_late_unit_is_an_overdue_fact_but_a_case_counts_once() -> None:
     ]
     assessment = assess(facts, NOW)
     assert assessment.colour is YELLOW
-    assert assessment.reasons[0].text == "所涉案件逾期未结 (1)"
+    # The service never hears a case close: "曾逾期" stays true once the late case is resolved, "逾期未结" would not.
+    assert assessment.reasons[0].text == "所涉案件曾逾期 (1)"
+    assert {f["detail"] for f in facts} == {"承办单位逾期"}
 
 
 def test_a_case_heard_of_only_through_its_lateness_gives_that_fact_alone() -> None:

@@ -21,6 +21,7 @@ def overdue_facts(**changes: object) -> dict[str, object]:
     facts = d.letter_facts(
         kind=d.DocumentKind.OVERDUE,
         number="祁东综治〔2026〕督办第3号",
+        centre_unit=CENTRE,
         centre_name="祁东县综治中心",
         case_id="430426-20261102-00007",
         referral_id="11111111-1111-4111-8111-111111111111",
@@ -140,10 +141,31 @@ def test_a_reminder_says_how_many_working_days_are_left_and_goes_to_the_unit_alo
     assert "于2026年11月16日17:30前办结" in text.paragraphs[1]
 
 
+def test_a_county_level_unit_s_supervision_letter_is_not_copied_to_the_centre_that_issues_it():
+    # The court's superior is the centre itself: "抄送：祁东县综治中心" would have the centre copying itself.
+    court = {"unit": "court:430426", "unit_name": "祁东县人民法院"}
+    court |= {"superior": CENTRE, "superior_name": "祁东县综治中心"}
+    facts = d.letter_facts(**overdue_facts_args() | court)  # type: ignore[arg-type]
+
+    text = d.letter_text(facts)
+    assert text.copy_to is None
+    assert "抄送" not in render_html(text)
+    pdf = pypdf.PdfReader(io.BytesIO(render_pdf(text)))
+    assert "抄送" not in "".join(page.extract_text() for page in pdf.pages)
+    assert facts["superior"] == CENTRE  # still archived as the letter's superior, who keeps the copy
+
+
+def test_a_supervision_letter_archived_before_its_copy_was_fixed_at_issue_reads_as_issued():
+    older = overdue_facts()
+    del older["copy_to"]
+    assert d.letter_text(older).copy_to == "祁东县公安局"
+
+
 def overdue_facts_args() -> dict[str, object]:
     return {
         "kind": d.DocumentKind.OVERDUE,
         "number": "祁东综治〔2026〕提醒第9号",
+        "centre_unit": CENTRE,
         "centre_name": "祁东县综治中心",
         "case_id": "430426-20261102-00007",
         "referral_id": "11111111-1111-4111-8111-111111111111",

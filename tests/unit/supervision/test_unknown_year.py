@@ -65,6 +65,7 @@ def overdue_letter(due_at: datetime, issued_at: datetime) -> dict[str, object]:
     return d.letter_facts(
         kind=d.DocumentKind.OVERDUE,
         number="祁东综治〔2027〕督办第1号",
+        centre_unit="centre:430426",
         centre_name="祁东县综治中心",
         case_id="430426-20261215-00007",
         referral_id="11111111-1111-4111-8111-111111111111",

@@ -211,6 +211,27 @@ def test_show_json_asks_no_names(coordinator):
     assert not any("/api/v1/people" in url for url in http.urls)
 
 
+@pytest.mark.parametrize(
+    ("result", "outcome", "said"),
+    [
+        ("handled", "resolved", "已办结（依职能办结）"),  # not 化解成功: the unit acted within its remit
+        ("referred_to_litigation", "unresolved", "已办结（导入诉讼）"),  # not 未化解: sent on to the court
+        ("mediated", "resolved", "已办结（调解成功）"),
+        (None, "unresolved", "已办结（未化解）"),  # reported before result codes: the outcome is all there is
+    ],
+)
+def test_show_names_a_reported_referral_s_result_as_the_unit_reported_it(coordinator, now, result, outcome, said):
+    lead, *others = CASE["referrals"]
+    reported = {**lead, "status": "reported", "outcome": outcome, "result": result}
+    coordinator(FakeResponse(200, {**CASE, "referrals": [reported, *others]}))
+    now(TWO_DAYS_BEFORE)
+
+    lines = run("case", "show", CASE["case_id"]).output.splitlines()
+
+    row = next(line for line in lines if line.lstrip().startswith("砖塘镇派出所"))
+    assert said in row
+
+
 def test_show_lines_up_the_referral_columns_with_chinese_unit_names(coordinator, now):
     coordinator(FakeResponse(200, CASE))
     now(TWO_DAYS_BEFORE)
