@@ -51,6 +51,18 @@ NOTICE = LETTER | {
 }
 
 
+def test_a_county_level_units_letter_is_listed_without_a_copy_to_the_centre_that_issued_it(
+    console, apis, browser, staff
+):
+    staff.signed_in(ZHOU)
+    county = LETTER | {"unit": "court:430426", "superior_unit": "centre:430426", "units": ["court:430426"]}
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [county]})
+
+    page = console.documents(browser.get("/documents", as_=ZHOU)).get_data(as_text=True)
+
+    assert "祁东县人民法院" in page and "抄送" not in page
+
+
 def test_the_list_shows_each_document_with_its_number_units_by_name_and_beijing_time(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER]})
