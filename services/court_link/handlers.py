@@ -44,6 +44,7 @@ from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.workdays import is_known
 
 Work = UnitOfWork[CourtStore]
 
@@ -149,15 +150,30 @@ def filing_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: 
 
 
 def _view(row: Row, today: date) -> dict[str, Any]:
-    """A filing as officers read it, with whether its terms have run out today."""
-    view = {**row, "mediation_overdue": rules.mediation_overdue(filing_of(row), today)}
+    """A filing as officers read it, with whether its terms have run out today, and whether each is provisional
+    (暂定): counted into a year whose official calendar is not known yet, it moves should a holiday fall on its end."""
+    view = {
+        **row,
+        "mediation_overdue": rules.mediation_overdue(filing_of(row), today),
+        "mediation_due_provisional": _provisional(row.get("diverted_on"), row.get("mediation_due_on")),
+    }
     if "confirmations" in row:
         view["confirmations"] = [
-            {**c, "decision_overdue": confirmation_of({**c, "filing_number": row["filing_number"]}).overdue(today)}
+            {
+                **c,
+                "decision_overdue": confirmation_of({**c, "filing_number": row["filing_number"]}).overdue(today),
+                "decision_due_provisional": _provisional(c.get("applied_on"), c.get("decision_due_on")),
+            }
             for c in row["confirmations"]
         ]
         view["confirmation"] = view["confirmations"][-1] if view["confirmations"] else None
     return view
+
+
+def _provisional(start: object, due_on: object) -> bool:
+    if not isinstance(start, date) or not isinstance(due_on, date):
+        return False
+    return any(not is_known(year) for year in range(start.year, due_on.year + 1))
 
 
 # --- what came of a diverted filing's mediation -----------------------------------------------------

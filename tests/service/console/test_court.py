@@ -435,6 +435,14 @@ def test_a_filing_in_mediation_shows_its_term_and_offers_an_agreement_a_confirma
     assert "登记立案审查" in page  # the log, by name
 
 
+def test_a_mediation_term_counted_into_an_unknown_year_is_marked_provisional(console, apis, browser, zhao):
+    into_2027 = {**DIVERTED, "mediation_due_on": "2027-01-04", "mediation_due_provisional": True}
+
+    page = open_filing(console, browser, apis, into_2027)
+
+    assert '至 2027-01-04）</span><span class="provisional"' in page
+
+
 def test_a_mediation_past_its_term_is_marked_overdue(console, apis, browser, zhao):
     late = {**DIVERTED, "diverted_on": "2026-10-20", "mediation_due_on": "2026-11-19", "mediation_overdue": True}
 

@@ -131,6 +131,7 @@ def test_a_clear_loan_whose_parties_agree_is_diverted_and_fed_to_the_centre(cour
     assert (status, shown["decision"], shown["status"], shown["reasons"]) == (201, "diverted", "in_mediation", [])
     assert (shown["diverted_on"], shown["mediation_due_on"]) == ("2026-12-04", "2027-01-04")  # 3 January is a Sunday
     assert (shown["first_time"], shown["mediation_overdue"], shown["confirmation"]) == (True, False, None)
+    assert shown["mediation_due_provisional"] is True  # counted into 2027, whose holidays are not known yet
     [fed] = uow.sent_of(RegisterDispute)
     assert str(fed.message_id) == shown["message_id"]
     assert (fed.report.source.value, fed.report.source_record_id) == ("court_filing", LOAN)
@@ -158,6 +159,7 @@ def test_a_filing_whose_facts_are_unclear_is_filed_with_the_reason_and_opens_no_
     assert (status, shown["decision"], shown["status"]) == (201, "filed", "filed")
     assert shown["reasons"] == ["facts_unclear", "no_consent"]
     assert (shown["diverted_on"], shown["mediation_due_on"], shown["message_id"]) == (None, None, None)
+    assert shown["mediation_due_provisional"] is False
     assert uow.sent_but_link_facts() == []
     assert court_store.records == {}
 
