@@ -32,15 +32,19 @@ class KeysUnavailable(Exception):
     """The issuer's keys could not be fetched, so no token can be verified now (HTTP 503)."""
 
 
+def read_json(url: str, timeout: float = 5.0) -> Any:
+    """The JSON document at an http(s) or file URL, as the issuer publishes its keys and withdrawals."""
+    if url.startswith("file://"):
+        return json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
+    response = requests.get(url, timeout=timeout)
+    response.raise_for_status()
+    return response.json()
+
+
 def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:
     """The JSON Web Key Set at an http(s) or file URL."""
     try:
-        if url.startswith("file://"):
-            data = json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
-        else:
-            response = requests.get(url, timeout=timeout)
-            response.raise_for_status()
-            data = response.json()
+        data = read_json(url, timeout)
     except (OSError, ValueError, requests.RequestException) as exc:
         raise KeysUnavailable(f"cannot fetch the token keys from {url}: {exc.__class__.__name__}") from None
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
@@ -120,13 +124,7 @@ class KeySet:
 def fetch_revocations(url: str, timeout: float = 5.0) -> dict[str, float]:
     """The withdrawals an issuer lists at an http(s) or file URL: account digest -> when its valid tokens begin."""
     try:
-        if url.startswith("file://"):
-            data = json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
-        else:
-            response = requests.get(url, timeout=timeout)
-            response.raise_for_status()
-            data = response.json()
-        entries = data["revoked"]
+        entries = read_json(url, timeout)["revoked"]
         return {str(entry["subject_digest"]): float(entry["tokens_valid_from"]) for entry in entries}
     except (OSError, ValueError, TypeError, KeyError, requests.RequestException) as exc:
         raise KeysUnavailable(f"cannot read the withdrawn tokens from {url}: {exc.__class__.__name__}") from None

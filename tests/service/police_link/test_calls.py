@@ -186,7 +186,8 @@ def test_a_call_the_officer_finds_unsuitable_is_handled_by_the_police_alone(poli
     assert uow.link_facts() == [("call_recorded", number), ("call_kept", number)]
 
 
-def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_again(police, uow, http):
+def feed_the_boundary_call_as_a_record(police, http) -> None:
+    """The station's call, fed through the record feed (POST /api/v1/records), as calls recorded elsewhere are."""
     police.feed_record(
         http.post(
             {
@@ -199,6 +200,10 @@ def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_agai
             }
         )
     )
+
+
+def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_again(police, uow, http):
+    feed_the_boundary_call_as_a_record(police, http)
     [earlier] = uow.sent_of(RegisterDispute)
 
     status, body = record(police, http, call())
@@ -208,18 +213,7 @@ def test_a_call_fed_earlier_through_the_record_feed_is_recorded_but_not_fed_agai
 
 
 def test_a_call_kept_by_a_station_may_not_take_the_number_of_another_stations_record(police, police_store, http):
-    police.feed_record(
-        http.post(
-            {
-                "record_id": BOUNDARY,
-                "category": "neighbour",
-                "division_code": "430426101203",
-                "summary": "两户因宅基地界址发生推搡。",
-                "parties": [{"role": "applicant", "name": "刘桂兰"}, {"role": "respondent", "name": "何建军"}],
-                "details": {"call_number": BOUNDARY},
-            }
-        )
-    )
+    feed_the_boundary_call_as_a_record(police, http)
     police.caller = NEIGHBOURING_OFFICER
     kept = call(unit="police:430426102", division_code="430426102001", suitable_for_mediation=False)
 
