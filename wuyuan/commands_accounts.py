@@ -210,7 +210,7 @@ def _change(username: str, **change: object) -> None:
 @account.command("disable")
 @click.argument("username")
 def account_disable(username: str) -> None:
-    """停用账号（已签发的令牌在30秒内于各服务失效）."""
+    """停用账号（已签发的令牌约30秒内在各服务失效）."""
     _change(username, disabled=True)
     click.echo(f"已停用 {username}")
 

@@ -162,7 +162,7 @@ def _view(row: Row, today: date) -> dict[str, Any]:
             {
                 **c,
                 "decision_overdue": confirmation_of({**c, "filing_number": row["filing_number"]}).overdue(today),
-                "decision_due_provisional": _provisional(c.get("applied_on"), c.get("decision_due_on")),
+                "decision_due_provisional": _provisional(c.get("accepted_on"), c.get("decision_due_on")),
             }
             for c in row["confirmations"]
         ]

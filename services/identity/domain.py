@@ -50,6 +50,7 @@ class Account:
     disabled: bool = False
     failed_attempts: int = 0
     locked_until: datetime | None = None
+    tokens_valid_from: datetime | None = None  # the tokens issued before it are withdrawn
 
     def principal(self) -> Principal:
         return Principal(self.username, self.display_name, self.roles, self.units)
@@ -63,9 +64,18 @@ def withdraws_tokens(before: Account, after: Account) -> bool:
 
 
 def tokens_valid_from(now: datetime) -> datetime:
-    """When the tokens still valid after a withdrawal at `now` begin: the whole second, as a token's `iat` counts,
-    so that the token issued in the same moment (the one a changed password is answered with) is one of them."""
-    return now.replace(microsecond=0)
+    """When the tokens still valid after a withdrawal at `now` begin: the next whole second. A token's `iat` is whole
+    seconds, so every token issued up to and within the second of the change (one signed in a loop with a stolen
+    password, say) is withdrawn; a sign-in after the change is issued at this second at the earliest
+    (`token_issued_at`)."""
+    return now.replace(microsecond=0) + timedelta(seconds=1)
+
+
+def token_issued_at(account: "Account", now: datetime) -> datetime:
+    """When a token signed in now is issued: now, or the moment the account's valid tokens begin if that is later
+    (within the second after a withdrawal; a second in the future is well inside every verifier's leeway)."""
+    valid_from = account.tokens_valid_from
+    return valid_from if valid_from is not None and valid_from > now else now
 
 
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:

@@ -22,7 +22,9 @@ Work = UnitOfWork[AccountStore]
 SIGN_IN_REFUSED = "wrong username or password, or the account is locked after repeated failures"
 # More accounts than a page names (a case's timeline names a handful): a caller cannot list them all this way.
 MAX_PEOPLE_ASKED = 50
-WITHDRAWAL_SLACK = timedelta(minutes=1)  # the verifiers' leeway on expiry, and clocks
+# The verifiers' leeway on expiry (WUYUAN_AUTH_LEEWAY_SECONDS, at most 300) and a minute for clocks: a withdrawn
+# token stays on the list for as long as any verifier could still take it.
+WITHDRAWAL_SLACK = timedelta(minutes=6)
 
 
 class SignIn(BaseModel):
@@ -67,7 +69,8 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
         # sign-in log keeps the real outcome for operators (`wuyuan account list` shows locks).
         raise Unauthenticated(SIGN_IN_REFUSED)
     principal = updated.principal()
-    token, expires_at = issuer.sign(principal, now)
+    # Issued no earlier than the account's valid tokens begin: a sign-in in the second after a withdrawal counts.
+    token, expires_at = issuer.sign(principal, domain.token_issued_at(updated, now))
     return {
         "token": token,
         "token_type": "Bearer",

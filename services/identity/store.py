@@ -96,6 +96,7 @@ class PostgresAccountStore:
             disabled=row["disabled"],
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
+            tokens_valid_from=row["tokens_valid_from"],
         )
         return account, row["password_hash"]
 

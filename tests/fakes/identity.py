@@ -63,6 +63,7 @@ class FakeAccountStore:
             disabled=row["disabled"],
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
+            tokens_valid_from=row["tokens_valid_from"],
         )
         return account, row["password_hash"]
 

@@ -3,3 +3,10 @@
 -- depends: 0015_notice_numbers_given
 
 ALTER TABLE follow_ups ADD COLUMN result text;
+
+-- The visits opened before this column, from the CaseResolved each was opened by (kept in case_facts), so that a
+-- rating given after the upgrade is judged as the coordinator judges it.
+UPDATE follow_ups f SET result = c.detail->>'result'
+FROM case_facts c
+WHERE c.fact = 'CaseResolved' AND c.case_id = f.case_id AND (c.detail->>'round')::int = f.round
+  AND c.detail->>'result' IS NOT NULL;

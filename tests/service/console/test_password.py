@@ -89,7 +89,7 @@ def test_a_change_whose_new_sign_in_fails_ends_the_session_and_says_to_sign_in_w
     assert (response.status_code, response.headers["Location"]) == (303, "/login?password_changed=1")
     assert sessions.sessions == {}
     page = text_of(console.sign_in_page(browser.get("/login?password_changed=1")))
-    assert "密码已修改，原来的登录均已失效。请用新密码登录。" in page
+    assert "密码已修改，原来的登录将在约30秒内失效。请用新密码登录。" in page
 
 
 @pytest.mark.parametrize(

@@ -214,3 +214,15 @@ def test_a_case_settled_at_the_window_reads_as_settled_on_the_spot_not_as_waitin
 
     assert "<dt>办结结果</dt><dd>当场化解</dd>" in page
     assert "现场办：登记时当场化解，无需交办。" in page and "尚未交办" not in page
+
+
+def test_a_window_case_reopened_and_waiting_for_a_unit_reads_as_not_yet_referred(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    reopened = {**CASE, "mode": "on_the_spot", "status": "awaiting_manual_triage", "round": 2, "referrals": []}
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, reopened)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = text_of(console.case(browser.get(f"/cases/{CASE_ID}", as_=COORDINATOR), CASE_ID))
+
+    assert "尚未交办。" in page and "无需交办" not in page and "当场化解" not in page

@@ -246,6 +246,22 @@ def test_changing_what_a_token_says_or_resetting_the_password_withdraws_the_toke
         verifier(issuer, identity).verify(token)
 
 
+def test_a_token_signed_in_within_the_second_before_a_withdrawal_is_withdrawn_too(
+    identity, issuer, account_store, http, clock
+):
+    """Someone signing in over and over with a stolen password: the token of the moment before the operator disables
+    the account, within the same second, must not outlive it."""
+    clock[0] = MORNING + timedelta(seconds=5, microseconds=100_000)
+    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+
+    handlers.change_account(
+        account_store, "liu.yang", MORNING + timedelta(seconds=5, microseconds=700_000), disabled=True
+    )
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+
+
 def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, account_store, clock):
     token = issuer.sign(OFFICER, MORNING)[0]
 
@@ -276,11 +292,11 @@ def test_the_list_of_withdrawals_names_accounts_by_digest_and_only_within_a_toke
     handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
 
     listed = http.body(identity.token_revocations(EnvironBuilder().get_request()))
-    clock[0] = MORNING + LIFETIME + timedelta(minutes=2)
+    clock[0] = MORNING + LIFETIME + timedelta(minutes=7)  # past any verifier's leeway too
     later = http.body(identity.token_revocations(EnvironBuilder().get_request()))
 
     assert listed["revoked"] == [
-        {"subject_digest": hashlib.sha256(b"liu.yang").hexdigest(), "tokens_valid_from": int(MORNING.timestamp())}
+        {"subject_digest": hashlib.sha256(b"liu.yang").hexdigest(), "tokens_valid_from": int(MORNING.timestamp()) + 1}
     ]
     assert "liu.yang" not in json.dumps(listed)
     assert later["revoked"] == []
