@@ -161,6 +161,7 @@ TRIAGE_CAUSES = {
     "co_unit_declined": "配合单位退回，已无可替补的配合单位",
     "lead_failed": "牵头单位反馈未化解",
     "window_case_reopened": "窗口当场化解的案件需重新办理",
+    "onward_case_reopened": "已导入法定途径的案件再次反映，由综合协调组决定办理单位",
     "escalated": "案件已上报上一级，由上级中心指派单位",
 }
 # The same causes naming the unit whose decline, result or step up left the gap ({unit}: its name).
@@ -168,6 +169,7 @@ _TRIAGE_CAUSES_BY_UNIT = {
     "lead_declined": "{unit}退回牵头，已无可替补的牵头单位",
     "co_unit_declined": "{unit}退回配合，已无可替补的配合单位",
     "lead_failed": "牵头单位{unit}反馈未化解",
+    "onward_case_reopened": "上一轮由{unit}导入法定途径，案件再次反映，由综合协调组决定办理单位",
     "escalated": "案件已上报上一级（原由{unit}办理），由上级中心指派单位",
 }
 

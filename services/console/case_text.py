@@ -17,6 +17,7 @@ _LEAD_GONE = {
     "lead_declined": "{unit}已退回",
     "lead_failed": "{unit}反馈未化解",
     "escalated": "已上报上一级，原牵头单位{unit}",
+    "onward_case_reopened": "上一轮由{unit}导入法定途径",
 }
 # A lead referral that no longer holds the role, when the case names no gap (a coordinator from before gap codes).
 _LEAD_PASSED_ON = {"declined": "{unit}已退回", "escalated": "{unit}已提级"}

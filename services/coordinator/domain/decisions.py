@@ -24,6 +24,7 @@ from services.coordinator.domain.model import (
     TimelineKind,
 )
 from shared.contracts.vocabulary import (
+    ONWARD_RESULTS,
     Category,
     Flag,
     HandlingMode,
@@ -294,12 +295,17 @@ class DecisionDraft:
 
     def reopen(self, cause: ReopenCause, rating: Rating | None, deadline_for: DeadlineFor, new_id: IdFactory) -> None:
         """Start a new round with the same lead; co-units finished their part, and the lead
-        answers for the outcome (谁主管谁负责)."""
+        answers for the outcome (谁主管谁负责). A round that took the dispute into a statutory procedure leaves the
+        lead no part in it: staff decide who takes the case up."""
         lead = self.case.current_lead()
+        onward = self.case.result if self.case.result in ONWARD_RESULTS else None
         # The new round has no result until it is settled in its turn.
         self.case = replace(self.case, round=self.case.round + 1, status=CaseStatus.IN_PROGRESS, result=None)
         self.emit(AnnounceReopened(cause, rating, self.case.round))
-        if lead is not None:
+        if lead is not None and onward is not None:
+            reason = f"the dispute was taken into a statutory procedure ({onward.value}) and is reported again"
+            self.await_staff(ReferralRole.LEAD, reason, GapCode.ONWARD_CASE_REOPENED, lead.unit, onward)
+        elif lead is not None:
             self.issue(lead.unit, ReferralRole.LEAD, deadline_for, new_id)
         else:
             self.await_staff(ReferralRole.LEAD, _WINDOW_CASE_REOPENED[cause], GapCode.WINDOW_CASE_REOPENED)

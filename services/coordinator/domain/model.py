@@ -248,6 +248,9 @@ class GapCode(StrEnum):
     CO_UNIT_DECLINED = "co_unit_declined"  # a co-unit declined and no reserve co-unit is left
     LEAD_FAILED = "lead_failed"  # the lead reported a failed result (调解不成, 不宜调解)
     WINDOW_CASE_REOPENED = "window_case_reopened"  # a case settled at the window is back, with no lead to return to
+    # A case whose last round took the dispute into a statutory procedure (导入诉讼 …) is reported again: its lead
+    # has no part in the dispute now (the court filed it), so staff decide who takes it up.
+    ONWARD_CASE_REOPENED = "onward_case_reopened"
     ESCALATED = "escalated"  # the case went up a level and the upper level has no unit of that agency to take it
 
 

@@ -26,7 +26,14 @@ from services.coordinator.domain.model import (
     Term,
     TimelineKind,
 )
-from services.coordinator.domain.rules import assign_by_hand, record_decline, record_rating, record_result, triage
+from services.coordinator.domain.rules import (
+    assign_by_hand,
+    link_repeat,
+    record_decline,
+    record_rating,
+    record_result,
+    triage,
+)
 from services.coordinator.domain.spot_checks import record_spot_check
 from services.coordinator.routing import parse_routing_table
 from shared.contracts.vocabulary import (
@@ -189,6 +196,18 @@ def test_a_lead_taking_the_dispute_to_litigation_ends_the_centres_part_and_goes_
         referral_of(case, COURT).referral_id, COURT, "result_reported", ResultCode.REFERRED_TO_LITIGATION
     )
     assert settled.effects == (AnnounceResolved(COURT, 1, ResultCode.REFERRED_TO_LITIGATION, (court,)),)
+
+
+def test_a_dispute_taken_to_court_and_reported_again_waits_for_staff_not_for_the_court() -> None:
+    settled = report(triaged(Category.DEBT), COURT, ResultCode.REFERRED_TO_LITIGATION, "已登记立案").case
+    closed = record_rating(settled, Rating.SATISFIED, None, MONDAY + timedelta(days=5), every_day_works).case
+
+    again = link_repeat(closed, Source.WALK_IN, None, "same_parties", MONDAY + timedelta(days=20), every_day_works)
+
+    assert (again.case.status, again.case.round) == (CaseStatus.AWAITING_MANUAL_TRIAGE, 2)
+    [gap] = again.case.gaps
+    assert (gap.code, gap.unit, gap.result) == (GapCode.ONWARD_CASE_REOPENED, COURT, ResultCode.REFERRED_TO_LITIGATION)
+    assert [r for r in again.case.referrals if r.round == 2] == []
 
 
 @pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
