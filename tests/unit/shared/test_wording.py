@@ -370,3 +370,10 @@ def test_an_issuer_reads_by_name_with_the_account_beside_it_and_the_timers_as_th
 )
 def test_a_place_is_the_countys_when_its_township_is(division, held):
     assert wording.load_places().in_county(division, "430426") is held
+
+
+def test_a_case_back_after_a_statutory_procedure_says_who_took_it_there_and_that_staff_decide():
+    assert wording.triage_cause_text("onward_case_reopened", "祁东县人民法院") == (
+        "上一轮由祁东县人民法院导入法定途径，案件再次反映，由综合协调组决定办理单位"
+    )
+    assert wording.triage_cause_text("onward_case_reopened") == "已导入法定途径的案件再次反映，由综合协调组决定办理单位"
