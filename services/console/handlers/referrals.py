@@ -208,13 +208,14 @@ def act(
 
 
 def _above_before_decline(apis: Apis, visitor: Visitor, service: str, referral_id: str) -> "AtTheCentre | None":
-    """The centre above the case's, as the coordinator says it now (None: none above, or not known)."""
+    """The centre above the case's, as the coordinator says it now: None when none is above (the county's centre);
+    unnamed when it cannot be asked now, as the form offered the choice only where a level was above."""
     try:
         referral = expect(
             apis.call(service, "GET", f"/api/v1/referrals/{referral_id}", token=visitor.token), service=service
         )
     except ApiUnavailable:
-        return None
+        return AtTheCentre("", None)
     at = at_the_centre(apis, visitor, referral)
     return at if at.above is not None else None
 

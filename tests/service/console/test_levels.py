@@ -430,6 +430,21 @@ def test_at_the_county_a_decline_as_beyond_the_level_is_confirmed_as_what_it_is(
     assert "上一级" not in page.split("<dl")[0]
 
 
+def test_a_decline_as_beyond_the_level_sent_while_the_agency_cannot_be_asked_says_it_goes_up(
+    console, browser, staff, apis
+):
+    staff.signed_in(LIU)
+    apis.down("police_link", "GET", f"/api/v1/referrals/{REFERRAL_ID}")
+    apis.answer("police_link", "POST", f"/api/v1/referrals/{REFERRAL_ID}/decline", 200, ACCEPTED)
+    form = {"csrf": form_key_of(LIU), "reason": "跨乡镇土地权属", "reason_code": "beyond_level"}
+
+    response = console.act_on_referral(
+        browser.post(f"/referrals/police/{REFERRAL_ID}/decline", form, as_=LIU), "police", REFERRAL_ID, "decline"
+    )
+
+    assert response.headers["Location"] == f"/referrals/police/{REFERRAL_ID}?done=decline_up"
+
+
 @pytest.mark.parametrize("up", ["", "430426<b>", "999999"])
 def test_a_centre_the_address_names_wrongly_is_said_as_the_centre_above(console, browser, staff, apis, up):
     page = referral_page(console, browser, staff, apis, {**ACCEPTED, "status": "declined"}, done=f"decline_up&up={up}")
