@@ -112,7 +112,9 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
     )
     chosen = filters.get("colour")
     cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
-    counts = register.get("counts") if isinstance(register.get("counts"), dict) else {}
+    counts = register.get("counts")
+    if not isinstance(counts, dict):  # a committee service from before it counted the register: what it listed
+        counts = {colour: sum(1 for c in cases if c.get("colour") == colour) for colour in wording.WARNING_COLOURS}
     total = register.get("total") if isinstance(register.get("total"), int) else len(cases)
     return render(
         "stability_register.html",

@@ -153,6 +153,25 @@ def test_the_register_counts_the_whole_register_and_pages_through_one_colour(con
     assert '<a href="/stability/register?colour=yellow&amp;offset=200">下一页</a>' in page
 
 
+def test_a_register_from_a_committee_service_that_does_not_count_it_yet_counts_what_it_listed(
+    console, apis, browser, xia
+):
+    listed = {
+        "case_id": "430426-20261120-00003",
+        "colour": "red",
+        "flags": ["high_risk"],
+        "category": "land",
+        "division_code": "430426101203",
+        "lead_unit": "plc:430426",
+        "noted_at": "2026-11-20T02:00:00+00:00",
+    }
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [listed, {**listed, "colour": "yellow"}]})
+
+    page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
+
+    assert "台账共 2 件" in page and '<span class="colour colour-red">红色</span> 1件' in page
+
+
 @pytest.mark.parametrize("query", ["colour=blue&offset=%EF%BC%95", "offset=-3", "offset=99999999999"])
 def test_a_register_address_with_an_unknown_colour_or_page_shows_the_first_page_of_all(
     console, apis, browser, xia, query
