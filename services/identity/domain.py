@@ -66,16 +66,18 @@ def withdraws_tokens(before: Account, after: Account) -> bool:
 def tokens_valid_from(now: datetime) -> datetime:
     """When the tokens still valid after a withdrawal at `now` begin: the next whole second. A token's `iat` is whole
     seconds, so every token issued up to and within the second of the change (one signed in a loop with a stolen
-    password, say) is withdrawn; a sign-in after the change is issued at this second at the earliest
-    (`token_issued_at`)."""
+    password, say) is withdrawn; the store also begins it after the last token it noted as issued, whatever clock
+    read `now`. A sign-in after the change is issued at this second at the earliest (`token_issued_at`)."""
     return now.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def token_issued_at(account: "Account", now: datetime) -> datetime:
-    """When a token signed in now is issued: now, or the moment the account's valid tokens begin if that is later
-    (within the second after a withdrawal; a second in the future is well inside every verifier's leeway)."""
+    """When a token signed in now is issued, as its `iat` counts (whole seconds): now, or the moment the account's
+    valid tokens begin if that is later (the sign-in then waits for it: a token dated ahead of the verifiers' clocks
+    would be refused where they allow no leeway)."""
     valid_from = account.tokens_valid_from
-    return valid_from if valid_from is not None and valid_from > now else now
+    moment = valid_from if valid_from is not None and valid_from > now else now
+    return moment.replace(microsecond=0)
 
 
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:

@@ -1,5 +1,6 @@
 """The identity service layer: signing in, the issuer's public keys, and managing accounts (for the CLI)."""
 
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ MAX_PEOPLE_ASKED = 50
 # The verifiers' leeway on expiry (WUYUAN_AUTH_LEEWAY_SECONDS, at most 300) and a minute for clocks: a withdrawn
 # token stays on the list for as long as any verifier could still take it.
 WITHDRAWAL_SLACK = timedelta(minutes=6)
+MAX_WAIT_FOR_VALID_FROM = 2.0  # seconds: a withdrawal begins at most a second or two after a token issued
 
 
 class SignIn(BaseModel):
@@ -56,6 +58,7 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
             int(issuer.lockout.lockout.total_seconds()),
         )
     matches = issuer.passwords.matches(checked_hash, command.password)
+    issued_at = now
     with uow:
         found = uow.store.lock(command.username)
         account, password_hash = found if found else (None, None)
@@ -64,13 +67,21 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
         if updated is not None:
             uow.store.save(updated, now if outcome is SignInOutcome.SIGNED_IN else None)
         uow.store.log_sign_in(command.username, address, outcome.value, now)
+        if outcome is SignInOutcome.SIGNED_IN and updated is not None:
+            # Noted under the row lock: a withdrawal after this commit begins after this token, whatever its clock.
+            issued_at = domain.token_issued_at(updated, platform.now())
+            uow.store.note_issued(updated.username, issued_at)
     if outcome is not SignInOutcome.SIGNED_IN or updated is None:
         # One answer for every refusal, so that it never tells whether an account exists; the
         # sign-in log keeps the real outcome for operators (`wuyuan account list` shows locks).
         raise Unauthenticated(SIGN_IN_REFUSED)
     principal = updated.principal()
-    # Issued no earlier than the account's valid tokens begin: a sign-in in the second after a withdrawal counts.
-    token, expires_at = issuer.sign(principal, domain.token_issued_at(updated, now))
+    # Issued no earlier than the account's valid tokens begin, and not before that moment has come: a sign-in in the
+    # second after a withdrawal waits out the rest of it (at most a second) rather than being dated ahead.
+    ahead = (issued_at - platform.now()).total_seconds()
+    if ahead > 0:
+        time.sleep(min(ahead, MAX_WAIT_FOR_VALID_FROM))
+    token, expires_at = issuer.sign(principal, issued_at)
     return {
         "token": token,
         "token_type": "Bearer",

@@ -30,7 +30,11 @@ class AccountStore(Protocol):
     def set_password(self, username: str, password_hash: str, now: datetime) -> bool: ...
 
     def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
-        """Tokens of the account issued before `valid_from` no longer count."""
+        """Tokens of the account issued before `valid_from`, and every token issued it so far, no longer count."""
+        ...
+
+    def note_issued(self, username: str, issued_at: datetime) -> None:
+        """A token of the account is issued at `issued_at` (its whole second, as its `iat`)."""
         ...
 
     def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
@@ -125,9 +129,17 @@ class PostgresAccountStore:
         return row is not None
 
     def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
+        # GREATEST skips NULLs: after the last token issued, even one signed a moment ago in the same second.
         self.sql.write(
-            "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s) WHERE username = %s",
+            "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s,"
+            " tokens_issued_until + interval '1 second') WHERE username = %s",
             (valid_from, username),
+        )
+
+    def note_issued(self, username: str, issued_at: datetime) -> None:
+        self.sql.write(
+            "UPDATE accounts SET tokens_issued_until = GREATEST(tokens_issued_until, %s) WHERE username = %s",
+            (issued_at, username),
         )
 
     def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:

@@ -2,7 +2,7 @@
 
 import copy
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.identity.domain import SUCCEEDED, Account
 from shared.auth.principal import Role
@@ -44,6 +44,7 @@ class FakeAccountStore:
             "created_at": now,
             "last_signed_in_at": None,
             "tokens_valid_from": None,
+            "tokens_issued_until": None,
         }
         return True
 
@@ -91,7 +92,13 @@ class FakeAccountStore:
     def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
         row = self.rows.get(username)
         if row is not None:
-            row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from)))
+            after_issued = row["tokens_issued_until"] and row["tokens_issued_until"] + timedelta(seconds=1)
+            row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from, after_issued)))
+
+    def note_issued(self, username: str, issued_at: datetime) -> None:
+        row = self.rows.get(username)
+        if row is not None:
+            row["tokens_issued_until"] = max(filter(None, (row["tokens_issued_until"], issued_at)))
 
     def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
         return [

@@ -215,3 +215,29 @@ def test_only_failed_attempts_count_against_their_address(stores):
     with stores.transaction() as store:
         assert store.failures_from("10.0.3.7", CREATED_AT) == 3
         assert store.failures_from("10.0.3.7", CREATED_AT + timedelta(minutes=3)) == 2
+
+
+# --- withdrawn tokens ------------------------------------------------------------------------------
+
+
+def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(stores):
+    add(stores)
+    add(stores, COORDINATOR)
+    issued = CREATED_AT + timedelta(seconds=10)
+    with stores.transaction() as store:
+        store.note_issued(OFFICER.username, issued)
+        store.note_issued(OFFICER.username, issued - timedelta(seconds=5))  # an earlier one changes nothing
+        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=3))  # a clock behind the sign-in's
+    with stores.transaction() as store:
+        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))  # an earlier one changes nothing
+        store.withdraw_tokens(COORDINATOR.username, CREATED_AT + timedelta(seconds=2))  # none issued yet
+
+    with stores.transaction() as store:
+        withdrawn = dict(store.withdrawals_since(CREATED_AT))
+        officer, _ = store.lock(OFFICER.username)
+
+    assert withdrawn == {
+        OFFICER.username: issued + timedelta(seconds=1),
+        COORDINATOR.username: CREATED_AT + timedelta(seconds=2),
+    }
+    assert officer.tokens_valid_from == issued + timedelta(seconds=1)

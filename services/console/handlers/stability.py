@@ -113,8 +113,12 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
     chosen = filters.get("colour")
     cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
     counts = register.get("counts")
-    if not isinstance(counts, dict):  # a committee service from before it counted the register: what it listed
+    counted_whole = isinstance(counts, dict)
+    if not isinstance(counts, dict):
+        # A committee service from before it counted the register and read it in pages (a console upgraded first):
+        # its latest entries, whatever was asked, counted and filtered here and said to be only what it listed.
         counts = {colour: sum(1 for c in cases if c.get("colour") == colour) for colour in wording.WARNING_COLOURS}
+        cases = [c for c in cases if chosen is None or c.get("colour") == chosen]
     total = register.get("total") if isinstance(register.get("total"), int) else len(cases)
     return render(
         "stability_register.html",
@@ -122,6 +126,7 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
         cases=cases,
         counts={colour: _count(counts.get(colour)) for colour in wording.WARNING_COLOURS},
         colour=chosen,
+        counted_whole=counted_whole,
         total=total,
         offset=offset,
         page_size=REGISTER_PAGE_SIZE,

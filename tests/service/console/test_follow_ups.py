@@ -83,6 +83,16 @@ def test_a_case_settled_on_the_spot_says_so_rather_than_an_empty_lead(console, a
     assert "牵头单位 —" not in page
 
 
+def test_a_case_back_for_staff_to_assign_does_not_read_as_referred_again(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    waiting = {**CASE, "status": "awaiting_manual_triage", "round": 2, "rating": "dissatisfied"}
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, waiting)
+
+    page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
+
+    assert "（案件重新办理，正等待综合协调组指派单位；本轮尚待评价）" in page and "已重新交办" not in page
+
+
 def test_a_case_not_yet_resolved_explains_why_it_cannot_be_followed_up_and_links_to_it(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, {**CASE, "status": "assigned"})

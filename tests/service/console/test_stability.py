@@ -169,7 +169,8 @@ def test_a_register_from_a_committee_service_that_does_not_count_it_yet_counts_w
 
     page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
 
-    assert "台账共 2 件" in page and '<span class="colour colour-red">红色</span> 1件' in page
+    assert "已列出最近列入的 2 件" in page and '<span class="colour colour-red">红色</span> 1件' in page
+    assert "台账共" not in page
 
 
 @pytest.mark.parametrize("query", ["colour=blue&offset=%EF%BC%95", "offset=-3", "offset=99999999999"])

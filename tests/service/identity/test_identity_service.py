@@ -262,6 +262,35 @@ def test_a_token_signed_in_within_the_second_before_a_withdrawal_is_withdrawn_to
         verifier(issuer, identity).verify(token)
 
 
+def test_a_withdrawal_dated_by_a_clock_behind_identitys_still_withdraws_every_token_signed_before_it(
+    identity, issuer, account_store, http, clock
+):
+    """The operator's `wuyuan account disable` reads its own host's clock, three seconds behind identity's."""
+    clock[0] = MORNING + timedelta(seconds=20)
+    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+
+    handlers.change_account(account_store, "liu.yang", MORNING + timedelta(seconds=17), disabled=True)
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+
+
+def test_a_sign_in_between_two_withdrawals_of_one_second_is_withdrawn_by_the_second(
+    identity, issuer, account_store, http, clock
+):
+    first = MORNING + timedelta(seconds=3, microseconds=200_000)
+    handlers.change_account(account_store, "liu.yang", first, units=frozenset({"police:430426102"}))
+    clock[0] = MORNING + timedelta(seconds=3, microseconds=500_000)
+    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]  # issued at the second after the first
+
+    handlers.change_account(
+        account_store, "liu.yang", MORNING + timedelta(seconds=30, microseconds=800_000), disabled=True
+    )
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+
+
 def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, account_store, clock):
     token = issuer.sign(OFFICER, MORNING)[0]
 
