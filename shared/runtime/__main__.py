@@ -48,6 +48,7 @@ def main(argv: list[str]) -> int:
     nameko.config.update(
         {
             "AMQP_URI": settings.amqp_uri,
+            "SERVICE_CONTAINER_CLS": "shared.runtime.entrypoint_spans.TracedContainer",
             "WEB_SERVER_ADDRESS": settings.http_address,
             "max_workers": settings.max_workers,
             "PREFETCH_COUNT": settings.prefetch_count,

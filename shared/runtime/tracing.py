@@ -8,6 +8,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter
 
+from shared.runtime.entrypoint_spans import ADAPTER_CONFIG
 from shared.telemetry.file_exporter import JsonLinesSpanExporter
 from shared.telemetry.processors import BackfillingExporter, CaseSpanProcessor
 
@@ -34,17 +35,17 @@ def install_tracing(service: str, trace_file: Path | None) -> TracerProvider:
 
 
 def instrument_libraries() -> None:
-    """nameko's entrypoints, RPC and events. Database round trips get their spans from
-    shared.persistence.transaction, the one place every statement is sent from."""
-    from nameko_opentelemetry import NamekoInstrumentor
+    """nameko's RPC, events and publishes, and the adapters that name and tag each worker's span. The
+    workers' spans themselves are opened by the service container (shared.runtime.entrypoint_spans), and
+    database round trips get theirs from shared.persistence.transaction, the one place every statement is
+    sent from."""
+    from nameko_opentelemetry import NamekoInstrumentor, entrypoints
 
-    # Payloads and headers stay out of spans: they carry ID and phone numbers.
     NamekoInstrumentor().instrument(
-        send_headers=False,
-        send_request_payloads=False,
-        send_response_payloads=False,
+        **ADAPTER_CONFIG,
         entrypoint_adapters={
             "shared.messaging.consumer.InboxHandler": "shared.runtime.entrypoint_spans.InboxHandlerAdapter",
             "shared.http.ApiHandler": "shared.runtime.entrypoint_spans.ApiHandlerAdapter",
         },
     )
+    entrypoints.uninstrument()  # TracedContainer opens and closes the workers' spans in their place

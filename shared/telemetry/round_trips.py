@@ -2,7 +2,8 @@
 
 A span for every round trip was half of all the spans a case made (35 of 70 in a lifecycle) and
 most of what tracing cost. Each hop's span (the handler's, the request's) now carries how many
-round trips it made and how long they took together (`db.round_trips`, `db.time_ms`); a round
+round trips it made and how long they took together (`db.round_trips`, `db.time_ms`), tallied
+as they go and written when the span ends; a round
 trip that took at least `WUYUAN_DB_SPAN_MIN_MS` (10 ms by default; 0 records every one), or
 failed, is still a client span of its own, named after every statement it carried, beneath it.
 """
@@ -59,15 +60,10 @@ def traced(
     if not is_instrumentation_enabled():  # the relay's and the metrics' own polling stay out of traces
         return
     ended = time.time_ns()
-    hop = trace.get_current_span()
-    if counted and hop.is_recording():
-        attributes = getattr(hop, "attributes", None) or {}
-        hop.set_attributes(  # one call: the SDK takes the span's lock and checks the values once per call
-            {
-                ROUND_TRIPS: int(attributes.get(ROUND_TRIPS, 0)) + 1,
-                TIME_MS: round(float(attributes.get(TIME_MS, 0.0)) + (ended - began) / 1e6, 3),
-            }
-        )
+    if counted:
+        hop = trace.get_current_span()
+        if hop.is_recording():  # only a recording span ends through the processor that takes its tally
+            TALLIES.add(hop.get_span_context().span_id, ended - began)
     if error is None and ended - began < span_threshold_ns():
         return
     span = _tracer.start_span(
@@ -80,3 +76,37 @@ def traced(
     if error is not None:
         span.set_status(Status(StatusCode.ERROR, type(error).__name__))
     span.end(end_time=ended)
+
+
+class Tallies:
+    """Each open hop's round trips and their time, by span id, written onto the span as it ends.
+
+    Setting the span's attributes at every round trip took the span's lock and checked its values each time;
+    a hop makes several. The span processor (shared.telemetry.processors) takes the tally when the span ends.
+    A span that never ends (its process stopped mid-hop) leaves an entry behind: the oldest are dropped
+    beyond `capacity`.
+    """
+
+    def __init__(self, capacity: int = 10_000) -> None:
+        self.capacity = capacity
+        self._open: dict[int, list[int]] = {}  # span id: [round trips, nanoseconds]
+
+    def add(self, span_id: int, nanoseconds: int) -> None:
+        tally = self._open.get(span_id)
+        if tally is None:
+            if len(self._open) >= self.capacity:
+                del self._open[next(iter(self._open))]
+            self._open[span_id] = [1, nanoseconds]
+        else:
+            tally[0] += 1
+            tally[1] += nanoseconds
+
+    def take(self, span_id: int) -> dict[str, int | float] | None:
+        """The span's tally as its attributes, once: None if it made no round trip."""
+        tally = self._open.pop(span_id, None)
+        if tally is None:
+            return None
+        return {ROUND_TRIPS: tally[0], TIME_MS: round(tally[1] / 1e6, 3)}
+
+
+TALLIES = Tallies()

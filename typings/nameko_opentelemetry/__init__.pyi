@@ -3,6 +3,8 @@ from abc import ABCMeta
 from collections.abc import Collection
 from typing import Any
 
+__version__: str
+
 # At run time a subclass of opentelemetry's BaseInstrumentor (one instance per class), whose
 # module opts out of type checking (`# type: ignore`); the methods callers use are declared here.
 class NamekoInstrumentor(metaclass=ABCMeta):

@@ -49,3 +49,20 @@ def test_a_tiny_limit_is_refused_with_its_name(monkeypatch):
     monkeypatch.setenv("WUYUAN_TRACE_FILE_MAX_BYTES", "10")
     with pytest.raises(ValueError, match="max_bytes"):
         TraceFileSettings()
+
+
+def test_a_line_is_compact_json_with_chinese_kept_readable(tmp_path):
+    path = tmp_path / "court_link.jsonl"
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(JsonLinesSpanExporter(path)))
+    with provider.get_tracer("test").start_as_current_span("court_link: 诉前调解受理") as span:
+        span.set_attributes({"wuyuan.case_id": "430426-20260315-00042", "db.round_trips": 2, "db.time_ms": 1.25})
+    provider.shutdown()
+
+    line = path.read_text(encoding="utf-8")
+    assert line.endswith("}\n") and line.count("\n") == 1
+    assert '"name":"court_link: 诉前调解受理"' in line
+    (read,) = read_spans(tmp_path)
+    assert read["kind"] == "INTERNAL" and read["status"] == "UNSET" and read["parent_span_id"] is None
+    assert read["attributes"] == {"wuyuan.case_id": "430426-20260315-00042", "db.round_trips": 2, "db.time_ms": 1.25}
+    assert len(read["trace_id"]) == 32 and len(read["span_id"]) == 16
