@@ -5,6 +5,7 @@ CalendarYearLoaded. Every one of them puts its years into `shared.workdays` when
 workers begin, whenever another process of it has loaded one since (`shared.runtime.calendar`).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
@@ -15,7 +16,7 @@ from shared.delivery.statements import Row, Statements
 from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
-from shared.workdays import load_year
+from shared.workdays import load_year, unload_year
 
 
 @dataclass(frozen=True)
@@ -88,12 +89,17 @@ class KeepsCalendar(Protocol):
 
 
 def keep_calendar_year(
-    message: CalendarYearLoaded, sent_by: str | None, uow: UnitOfWork[KeepsCalendar], platform: Platform
+    message: CalendarYearLoaded,
+    sent_by: str | None,
+    uow: UnitOfWork[KeepsCalendar],
+    platform: Platform,
+    then: Callable[[], None] | None = None,
 ) -> None:
     """CalendarYearLoaded, from the coordinator only: keep the service's own copy of the year and count by it.
 
-    The year is validated again as the coordinator validated it (AS_LOADED: a coordinator of an earlier version
-    may have loaded it); one that fails is a dead letter."""
+    `then` runs in the same transaction, with this process counting by the year already: a service's own
+    recount of what the year moves. The year is validated again as the coordinator validated it (AS_LOADED: a
+    coordinator of an earlier version may have loaded it); one that fails is a dead letter."""
     platform.require_sender(message, sent_by, "coordinator")
     calendar = parse_calendar(
         {
@@ -104,12 +110,18 @@ def keep_calendar_year(
         },
         as_loaded=True,
     )
-    kept = False
-    with uow:
-        uow.claim(message)
-        uow.store.calendar.put(calendar, message.loaded_by, message.occurred_at)
-        kept = True
-    # Only a year this message stored: one already handled (sent again by `wuyuan reconcile`) may be older than
-    # the year in use.
-    if kept:
-        load_year(calendar.days())
+    replaced = load_year(calendar.days())
+    stored = kept = False
+    try:
+        with uow:
+            uow.claim(message)
+            uow.store.calendar.put(calendar, message.loaded_by, message.occurred_at)
+            if then is not None:
+                then()
+            stored = True
+        kept = stored  # committed
+    finally:
+        # Only a year this message stored: one already handled (sent again by `wuyuan reconcile`) may be older than
+        # the year in use, and a transaction that failed kept nothing.
+        if not kept:
+            unload_year(calendar.year, replaced)

@@ -244,7 +244,10 @@ FILING_LOG_KINDS = {
     "confirmation_extended": "延长审查期限",
     "confirmation_decided": "作出裁定",
     "returned": "调解不成转立案",
+    "term_recounted": "按节假日安排重新计算期限",
 }
+# Which term a `term_recounted` line counted again.
+RECOUNTED_TERMS = {"mediation": "诉前调解期限", "decision": "司法确认审查期限"}
 # The court's refusals of an action on a filing (409, by code), as the officer should read them.
 FILING_REFUSALS = {
     "not_diverted": "此案已立案，未分流诉前调解，不能办理此项。",

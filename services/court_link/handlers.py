@@ -38,8 +38,9 @@ from shared.agency.handlers import (
 )
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
+from shared.calendar_store import keep_calendar_year
 from shared.contracts.disputes import Agreement, minimise_parties
-from shared.contracts.messages import RegisterDispute, ResultReported
+from shared.contracts.messages import CalendarYearLoaded, RegisterDispute, ResultReported
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
@@ -282,6 +283,53 @@ def return_to_litigation(
         note_record(uow, platform, "filing_returned", number, filing.unit, at, reported=reported is not None)
         row = uow.store.get_filing(number)
     return {**_view(row, today), "reported": reported}
+
+
+# --- the official calendar's years ---------------------------------------------------------------------
+
+
+def keep_calendar_year_and_recount(
+    message: CalendarYearLoaded, sent_by: str | None, uow: Work, platform: Platform
+) -> None:
+    """CalendarYearLoaded: keep the year, and count again, in the same transaction, every running term it touches.
+
+    A term counted into a year whose official calendar was not known yet (暂定) moved only for weekends and the
+    holidays the law fixes by date; by the year's calendar it may end later (a holiday added round a festival)
+    or earlier (an adjusted working weekend, 调休). Each term that now ends on another day is kept so, with a
+    `term_recounted` line in its filing's log naming the year and who loaded it."""
+    keep_calendar_year(message, sent_by, uow, platform, then=lambda: _recount_terms(message, uow))
+
+
+def _recount_terms(message: CalendarYearLoaded, uow: Work) -> None:
+    first, last = date(message.year, 1, 1), date(message.year, 12, 31)
+    at = message.occurred_at
+    in_mediation, pending = uow.store.running_terms_over(first, last)
+    for filing in in_mediation:
+        recounted = rules.recount_mediation_term(filing)
+        if recounted.mediation_due_on != filing.mediation_due_on:
+            uow.store.save_mediation_term(recounted, at)
+            detail = _recount_detail(message, "mediation", filing.mediation_due_on, recounted.mediation_due_on)
+            uow.store.log_filing(filing.number, "term_recounted", message.loaded_by, detail, at)
+    for confirmation in pending:
+        recounted_confirmation = rules.recount_decision_term(confirmation)
+        if recounted_confirmation.decision_due_on != confirmation.decision_due_on:
+            uow.store.save_confirmation(recounted_confirmation)
+            detail = {
+                **_recount_detail(
+                    message, "decision", confirmation.decision_due_on, recounted_confirmation.decision_due_on
+                ),
+                "seq": confirmation.seq,
+            }
+            uow.store.log_filing(confirmation.filing_number, "term_recounted", message.loaded_by, detail, at)
+
+
+def _recount_detail(message: CalendarYearLoaded, term: str, was: date | None, now: date | None) -> dict[str, Any]:
+    return {
+        "term": term,
+        "year": message.year,
+        "was": was.isoformat() if was else None,
+        "now": now.isoformat() if now else None,
+    }
 
 
 # --- steps the actions share --------------------------------------------------------------------------

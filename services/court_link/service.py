@@ -18,7 +18,6 @@ from services.court_link.domain import CourtFiling, flags_for
 from services.court_link.store import CourtStore, PostgresCourtStore
 from shared.agency.records import RecordKind
 from shared.agency.service import OFFICERS, AgencyService
-from shared.calendar_store import keep_calendar_year
 from shared.contracts.messages import CalendarYearLoaded
 from shared.dependency import Injects
 from shared.http import api, json_response, parse_body, parse_query
@@ -36,7 +35,7 @@ class CourtLink(AgencyService):
 
     @handles(CalendarYearLoaded)
     def on_calendar_year_loaded(self, message: CalendarYearLoaded) -> None:
-        keep_calendar_year(message, self.sender, self.uow, self.platform)
+        handlers.keep_calendar_year_and_recount(message, self.sender, self.uow, self.platform)
 
     @api("POST", "/api/v1/filings", access=OFFICERS)
     def register_filing(self, request: Request) -> Response:

@@ -60,6 +60,15 @@ class CourtStore(AgencyStore, Protocol):
         """Keep an application's extension and decision."""
         ...
 
+    def running_terms_over(self, first: date, last: date) -> tuple[list[Filing], list[Confirmation]]:
+        """The filings in mediation, and the applications awaiting a decision, whose term runs over a day from
+        `first` to `last`; each one's filing locked for this transaction, in filing number order."""
+        ...
+
+    def save_mediation_term(self, filing: Filing, at: datetime) -> None:
+        """Keep the last day of a filing's mediation term, counted again."""
+        ...
+
     def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None: ...
 
     def get_filing(self, number: str) -> Row:
@@ -177,6 +186,32 @@ class PostgresCourtStore(PostgresAgencyStore):
             ),
         )
 
+    def running_terms_over(self, first: date, last: date) -> tuple[list[Filing], list[Confirmation]]:
+        # The filings are locked, not the applications: an officer's decision on one is taken under its filing's lock.
+        rows = self.sql.all(
+            f"SELECT {FILING_COLUMNS} FROM filings f"
+            " WHERE (f.status = 'in_mediation' AND f.diverted_on <= %s AND f.mediation_due_on >= %s)"
+            " OR EXISTS (SELECT 1 FROM confirmations c WHERE c.filing_number = f.filing_number"
+            "  AND c.status = 'pending' AND c.accepted_on <= %s AND c.decision_due_on >= %s)"
+            " ORDER BY f.filing_number FOR UPDATE",
+            (last, first, last, first),
+        )
+        filings = [filing_of(row) for row in rows]
+        pending = self.sql.all(
+            f"SELECT filing_number, {CONFIRMATION_COLUMNS} FROM confirmations"
+            " WHERE filing_number = ANY(%s) AND status = 'pending' AND accepted_on <= %s AND decision_due_on >= %s"
+            " ORDER BY filing_number, seq",
+            ([f.number for f in filings], last, first),
+        )
+        in_mediation = [f for f in filings if runs_over(f, first, last)]
+        return in_mediation, [confirmation_of(row) for row in pending]
+
+    def save_mediation_term(self, filing: Filing, at: datetime) -> None:
+        self.sql.write(
+            "UPDATE filings SET mediation_due_on = %s, updated_at = %s WHERE filing_number = %s",
+            (filing.mediation_due_on, at, filing.number),
+        )
+
     def save_confirmation(self, confirmation: Confirmation) -> None:
         c = confirmation
         self.sql.write(
@@ -265,6 +300,18 @@ class PostgresCourtStore(PostgresAgencyStore):
             [(r["reason"], r["n"]) for r in reasons],
             [(r["status"], r["n"]) for r in confirmations],
         )
+
+
+def runs_over(filing: Filing, first: date, last: date) -> bool:
+    """Whether a filing is in mediation with its term running over a day from `first` to `last`."""
+    start, due = filing.diverted_on, filing.mediation_due_on
+    return (
+        filing.status is FilingStatus.IN_MEDIATION
+        and start is not None
+        and due is not None
+        and start <= last
+        and due >= first
+    )
 
 
 def filing_of(row: Row) -> Filing:

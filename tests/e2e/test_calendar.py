@@ -1,4 +1,5 @@
-"""A deadline into a year whose calendar is unknown is provisional; `wuyuan calendar load` makes it exact everywhere.
+"""A deadline into a year whose calendar is unknown is provisional; `wuyuan calendar load` makes it exact everywhere,
+the court's own terms included.
 
 The year files here are made up for the test (the deadline's own day becomes a holiday, so that it must
 move), NOT the State Council's calendar. The platform of this session counts by them from here on; this
@@ -11,6 +12,7 @@ from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import psycopg
 import pytest
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 
 from services.coordinator.deadlines import deadline_for
 from services.coordinator.domain.model import Term
+from services.court_link.domain.terms import MEDIATION_TERM_DAYS, local_date, term_end
 from shared.calendar_file import read_calendar_file
 from shared.workdays import CHINA_TZ, is_known, load_year, runs_into_unknown_year, unload_year
 from wuyuan.cli import main
@@ -37,6 +40,24 @@ LOAN = {
     ],
 }
 
+# A loan the court diverts to pre-litigation mediation today (诉前调解, 30 days).
+FILING = {
+    "filing_number": "(2026)湘0426民初8890号",
+    "case_type": "civil",
+    "filed_on": local_date(datetime.now(CHINA_TZ)).isoformat(),
+    "category": "debt",
+    "division_code": "430426101",
+    "summary": "原告诉请被告归还借款两万元。",
+    "parties": [
+        {"role": "applicant", "name": "龙秋菊", "phone": "13807341288"},
+        {"role": "respondent", "name": "邓立军", "phone": "13907345699"},
+    ],
+    "claim_amount_yuan": "20000",
+    "legal_relation_clear": True,
+    "facts_clear": True,
+    "parties_consent": True,
+}
+
 
 def wait_until(read: Callable[[], Any], holds: Callable[[Any], bool], what: str, timeout: float = 30.0) -> Any:
     deadline = time.monotonic() + timeout
@@ -49,11 +70,12 @@ def wait_until(read: Callable[[], Any], holds: Callable[[Any], bool], what: str,
     raise TimeoutError(f"{what} not reached in {timeout}s; last seen: {last}")
 
 
-def year_file(directory: Path, year: int, holiday: date) -> Path:
+def year_file(directory: Path, year: int, holidays: list[date]) -> Path:
     path = directory / f"{year}.toml"
+    days = ", ".join(day.isoformat() for day in sorted(set(holidays)))
     path.write_text(
         f'year = {year}\nsource = "端到端测试用节假日安排（非国务院办公厅通知）"\n'
-        f'working_weekends = []\n\n[[holidays]]\nname = "元旦"\ndays = [{holiday.isoformat()}]\n',
+        f'working_weekends = []\n\n[[holidays]]\nname = "元旦"\ndays = [{days}]\n',
         encoding="utf-8",
     )
     return path
@@ -82,12 +104,18 @@ def test_a_provisional_deadline_becomes_exact_at_the_centre_supervision_and_the_
     referral_id = lead["referral_id"]
     shown = CliRunner().invoke(main, ["case", "show", case_id], env=cli_env(platform))
     assert "（暂定）" in shown.output, shown.output
+    # The court's own 30-day mediation term of a filing diverted today runs into an unknown year too.
+    filing = client.call("POST", "court_link", "/api/v1/filings", FILING, expect=(201,))
+    diverted_on, court_due = date.fromisoformat(filing["diverted_on"]), date.fromisoformat(filing["mediation_due_on"])
+    assert not is_known(court_due.year) and filing["mediation_due_provisional"] is True, filing
 
-    # The term's last day becomes a holiday of its year; earlier unknown years get a harmless 1 January.
+    # The term's last day, and the court's, become holidays of their year; other unknown years get 1 January.
     last_day = due_before.astimezone(CHINA_TZ).date()
     first_year = issued_at.astimezone(CHINA_TZ).year
-    years = [y for y in range(first_year, last_day.year + 1) if not is_known(y)]
-    files = [year_file(tmp_path, y, last_day if y == last_day.year else date(y, 1, 1)) for y in years]
+    years = [y for y in range(first_year, max(last_day.year, court_due.year) + 1) if not is_known(y)]
+    files = [
+        year_file(tmp_path, y, [d for d in (last_day, court_due) if d.year == y] or [date(y, 1, 1)]) for y in years
+    ]
     for path in files:
         loaded = CliRunner().invoke(main, ["calendar", "load", str(path)], env=cli_env(platform))
         assert loaded.exit_code == 0, loaded.output
@@ -125,6 +153,22 @@ def test_a_provisional_deadline_becomes_exact_at_the_centre_supervision_and_the_
     # court_link and supervision keep their own copy of every year loaded (CalendarYearLoaded).
     for service in ("court_link", "supervision"):
         wait_until(lambda service=service: copied_years(platform, service), lambda kept: set(years) <= kept, service)
+    # The court counted its running term again: past the holiday its last day became, and exact.
+    court_expected = term_end(diverted_on, MEDIATION_TERM_DAYS)
+    assert court_expected > court_due
+    recounted = wait_until(
+        lambda: client.call("GET", "court_link", f"/api/v1/filings/{quote(FILING['filing_number'], safe='')}"),
+        lambda f: f["mediation_due_on"] == court_expected.isoformat(),
+        "the court's term counted again",
+    )
+    assert recounted["mediation_due_provisional"] is False
+    [line] = [e for e in recounted["log"] if e["kind"] == "term_recounted"]
+    assert line["detail"] == {
+        "term": "mediation",
+        "year": court_due.year,
+        "was": court_due.isoformat(),
+        "now": court_expected.isoformat(),
+    }
 
     again = CliRunner().invoke(main, ["calendar", "load", str(files[-1])], env=cli_env(platform))
     assert "未作改动" in again.output and "重算期限0件" in again.output, again.output

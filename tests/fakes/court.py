@@ -9,7 +9,7 @@ from uuid import UUID
 from services.court_link.domain.figures import FilingFigures
 from services.court_link.domain.filings import Confirmation, Filing, FilingFacts, FilingStatus
 from services.court_link.domain.screening import FilingDecision
-from services.court_link.store import confirmation_of, filing_of, registered_detail
+from services.court_link.store import confirmation_of, filing_of, registered_detail, runs_over
 from shared.contracts.disputes import Agreement
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
@@ -118,6 +118,22 @@ class FakeCourtStore(FakeAgencyStore):
             if row["seq"] == confirmation.seq:
                 changed = _confirmation_row(confirmation)
                 row.update({key: changed[key] for key in CHANGING_KEYS})
+
+    def running_terms_over(self, first: date, last: date) -> tuple[list[Filing], list[Confirmation]]:
+        in_mediation, pending = [], []
+        for number in sorted(self.filings):
+            filing = filing_of(self.filings[number])
+            if runs_over(filing, first, last):
+                in_mediation.append(filing)
+            for row in sorted(self.confirmations.get(number, []), key=lambda c: c["seq"]):
+                if row["status"] == "pending" and row["accepted_on"] <= last and row["decision_due_on"] >= first:
+                    pending.append(confirmation_of({**row, "filing_number": number}))
+        return in_mediation, pending
+
+    def save_mediation_term(self, filing: Filing, at: datetime) -> None:
+        row = self.filings.get(filing.number)
+        if row is not None:
+            row.update(mediation_due_on=filing.mediation_due_on, updated_at=at)
 
     def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None:
         if number not in self.filings:

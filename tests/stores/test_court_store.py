@@ -292,6 +292,37 @@ def test_applications_are_kept_in_order_and_the_latest_comes_with_the_locked_fil
     }
 
 
+def test_the_running_terms_over_a_year_are_the_filings_in_mediation_and_pending_applications_that_touch_it(stores):
+    december = datetime(2026, 12, 20, 9, 30, tzinfo=BEIJING)
+    keep(stores, LOAN, facts(filed_on=december.date()), at=december)  # in mediation into January 2027
+    keep(stores, FENCE, facts(screening_facts=ScreeningFacts(False, False, True)), at=december)  # filed: no term
+    keep(stores, LAND_TAKING, facts(CaseType.ADMINISTRATIVE, matter=AdministrativeMatter.COMPENSATION))  # June only
+    mediated = "(2026)湘0426民初200号"
+    keep(stores, mediated, facts(), at=REGISTERED_AT)
+    with stores.transaction() as store:
+        filing, _ = store.lock_filing(mediated)
+        _, pending = request_confirmation(
+            filing, None, AGREEMENT, date(2026, 12, 20), date(2026, 12, 22), date(2026, 12, 22)
+        )
+        store.add_confirmation(pending)  # decision due in January 2027
+
+    with stores.transaction() as store:
+        in_mediation, applications = store.running_terms_over(date(2027, 1, 1), date(2027, 12, 31))
+        moved = replace(in_mediation[0], mediation_due_on=date(2027, 1, 25))
+        store.save_mediation_term(moved, december + timedelta(days=1))
+        store.save_confirmation(replace(applications[0], decision_due_on=date(2027, 1, 8)))
+    with stores.transaction() as store:
+        none_in_2025, _ = store.running_terms_over(date(2025, 1, 1), date(2025, 12, 31))
+        loan = store.get_filing(LOAN)
+        other = store.get_filing(mediated)
+
+    assert [f.number for f in in_mediation] == [LOAN]
+    assert [(a.filing_number, a.seq) for a in applications] == [(mediated, 1)]
+    assert none_in_2025 == []
+    assert (loan["mediation_due_on"], loan["updated_at"]) == (date(2027, 1, 25), december + timedelta(days=1))
+    assert other["confirmations"][0]["decision_due_on"] == date(2027, 1, 8)
+
+
 def test_an_application_for_a_filing_never_registered_is_refused_and_is_no_conflict(stores):
     keep(stores, LOAN, facts())
     with stores.transaction() as store:

@@ -227,6 +227,25 @@ def return_to_litigation(
     )
 
 
+def recount_mediation_term(filing: Filing) -> Filing:
+    """A filing still in mediation with its term counted again, by a calendar year loaded since it was counted;
+    the same filing when the term ends where it did, or is no longer running."""
+    if filing.status is not FilingStatus.IN_MEDIATION or filing.diverted_on is None:
+        return filing
+    due = term_end(filing.diverted_on, MEDIATION_TERM_DAYS)
+    return filing if due == filing.mediation_due_on else replace(filing, mediation_due_on=due)
+
+
+def recount_decision_term(confirmation: Confirmation) -> Confirmation:
+    """An application awaiting the court's decision with its term (and extension) counted again, by a calendar
+    year loaded since; the same application when the term ends where it did, or was decided."""
+    if confirmation.status is not ConfirmationStatus.PENDING:
+        return confirmation
+    days = DECISION_TERM_DAYS + (DECISION_EXTENSION_DAYS if confirmation.extended else 0)
+    due = term_end(confirmation.accepted_on, days)
+    return confirmation if due == confirmation.decision_due_on else replace(confirmation, decision_due_on=due)
+
+
 def _require_diverted(filing: Filing) -> None:
     if filing.decision is not FilingDecision.DIVERTED:
         raise Refused(FilingRefusal.NOT_DIVERTED, f"filing {filing.number} was filed, not diverted to mediation")

@@ -443,6 +443,25 @@ def test_a_mediation_term_counted_into_an_unknown_year_is_marked_provisional(con
     assert '至 2027-01-04）</span><span class="provisional"' in page
 
 
+def test_a_term_counted_again_once_the_years_holidays_were_published_says_from_what_to_what(
+    console, apis, browser, zhao
+):
+    recounted = {
+        "kind": "term_recounted",
+        "officer": "yunwei.wang",
+        "detail": {"term": "mediation", "year": 2027, "was": "2027-02-09", "now": "2027-02-15"},
+        "at": "2026-12-10T02:00:00+00:00",
+    }
+    into_2027 = {**DIVERTED, "mediation_due_on": "2027-02-15", "log": [*DIVERTED["log"], recounted]}
+
+    page = open_filing(console, browser, apis, into_2027)
+
+    assert (
+        "<strong>按节假日安排重新计算期限</strong>（2027年节假日安排公布后，诉前调解期限由 2027-02-09 改为 2027-02-15）"
+        in page
+    )
+
+
 def test_a_mediation_past_its_term_is_marked_overdue(console, apis, browser, zhao):
     late = {**DIVERTED, "diverted_on": "2026-10-20", "mediation_due_on": "2026-11-19", "mediation_overdue": True}
 

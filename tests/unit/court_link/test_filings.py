@@ -5,7 +5,9 @@ from datetime import date
 import pytest
 
 from services.court_link.domain.filings import (
+    Confirmation,
     ConfirmationStatus,
+    Filing,
     FilingRefusal,
     FilingStatus,
     decide_confirmation,
@@ -13,6 +15,8 @@ from services.court_link.domain.filings import (
     mediation_overdue,
     pending_confirmation,
     record_agreement,
+    recount_decision_term,
+    recount_mediation_term,
     register,
     request_confirmation,
     return_to_litigation,
@@ -219,3 +223,29 @@ def test_a_filed_or_already_returned_filing_is_not_returned():
     returned = return_to_litigation(in_mediation(), None, "调解不成", date(2026, 6, 15), None)
     with refused(FilingRefusal.ALREADY_RETURNED):
         return_to_litigation(returned, None, "调解不成", date(2026, 6, 16), None)
+
+
+def test_a_recount_leaves_a_decided_application_and_a_filing_no_longer_in_mediation_as_they_are():
+    decided = Confirmation(
+        filing_number="(2026)湘0426民初9号",
+        seq=1,
+        agreement=Agreement(signed_on=date(2026, 12, 20), terms="被告于1月31日前归还借款一万元。"),
+        effective_on=date(2026, 12, 20),
+        applied_on=date(2026, 12, 21),
+        application_due_on=date(2027, 1, 19),
+        accepted_on=date(2026, 12, 21),
+        decision_due_on=date(2027, 1, 5),  # not what a count gives (5 January is a Tuesday): must stay
+        status=ConfirmationStatus.CONFIRMED,
+        decided_on=date(2026, 12, 30),
+    )
+    returned = Filing(
+        "(2026)湘0426民初10号",
+        "court:430426",
+        FilingDecision.DIVERTED,
+        FilingStatus.RETURNED,
+        diverted_on=date(2026, 12, 1),
+        mediation_due_on=date(2027, 1, 4),
+    )
+
+    assert recount_decision_term(decided) is decided
+    assert recount_mediation_term(returned) is returned
