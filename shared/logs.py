@@ -34,13 +34,9 @@ def _case_id_of_current_span() -> str | None:
     return str(value) if value else None
 
 
-# Values the platform writes itself, never from a person: not searched for numbers to redact.
-_OWN_KEYS = frozenset({"timestamp", "level", "service", "trace_id", "span_id", "logger"})
-
-
 def _redact_values(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     for key, value in event_dict.items():
-        if isinstance(value, str) and key not in _OWN_KEYS:
+        if isinstance(value, str):
             event_dict[key] = redact(value)
     return event_dict
 

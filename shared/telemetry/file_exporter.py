@@ -58,7 +58,8 @@ def span_record(span: ReadableSpan) -> dict[str, Any]:
 
 def span_line(span: ReadableSpan) -> bytes:
     """The span as one line of compact JSON in UTF-8, Chinese kept readable, any value JSON has no form for as
-    its text. pydantic's serialiser writes the same text as the standard library's encoder, four times as fast."""
+    its text. pydantic's serialiser reads back as the standard library's encoder did (a float may be written in
+    another form: 0.00001 for 1e-05), at a quarter of its cost."""
     return pydantic_core.to_json(span_record(span), fallback=str) + b"\n"
 
 

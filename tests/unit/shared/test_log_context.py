@@ -23,6 +23,8 @@ CASE_ID = "430426-20261122-00001"
 def json_lines():
     root = logging.getLogger()
     kept = root.handlers[:], root.level
+    # configure_logging also turns off what no line carries (the caller's file and line, the thread): put it back.
+    switches = logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing
     configure_logging("coordinator")
     written = io.StringIO()
     handler = root.handlers[0]
@@ -35,6 +37,7 @@ def json_lines():
     yield read
     root.handlers[:], _ = kept
     root.setLevel(kept[1])
+    logging._srcfile, logging.logThreads, logging.logProcesses, logging.logMultiprocessing = switches
 
 
 @pytest.fixture
