@@ -18,7 +18,6 @@ from services.identity.domain import LockoutPolicy
 from shared.auth.principal import Principal
 from shared.auth.settings import current_auth_settings
 from shared.auth.signing import SigningKeys, issue_token
-from shared.auth.tokens import WITHDRAWAL_KEY_CLAIM
 from shared.dependency import Injects
 from shared.forwarded import check_networks
 
@@ -95,10 +94,8 @@ class Issuer:
     lockout: LockoutPolicy
     passwords: Passwords
 
-    def sign(self, principal: Principal, now: datetime, withdrawal_key: str | None = None) -> tuple[str, datetime]:
-        """A token for `principal`, carrying its account's withdrawal key (by which withdrawals are listed)."""
-        claims = [(WITHDRAWAL_KEY_CLAIM, withdrawal_key)] if withdrawal_key else []
-        token = issue_token(principal, self.keys.ensure(), self.issuer, self.audience, now, self.lifetime, claims)
+    def sign(self, principal: Principal, now: datetime) -> tuple[str, datetime]:
+        token = issue_token(principal, self.keys.ensure(), self.issuer, self.audience, now, self.lifetime)
         return token, now + self.lifetime
 
     def jwks(self) -> dict[str, Any]:

@@ -51,9 +51,6 @@ class Account:
     failed_attempts: int = 0
     locked_until: datetime | None = None
     tokens_valid_from: datetime | None = None  # the tokens issued before it are withdrawn
-    withdrawal_key: str | None = (
-        None  # random, kept by the store; its tokens carry it, the list of withdrawals names it
-    )
 
     def principal(self) -> Principal:
         return Principal(self.username, self.display_name, self.roles, self.units)

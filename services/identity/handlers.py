@@ -81,7 +81,7 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
     ahead = (issued_at - platform.now()).total_seconds()
     if ahead > 0:
         time.sleep(min(ahead, MAX_WAIT_FOR_VALID_FROM))
-    token, expires_at = issuer.sign(principal, issued_at, updated.withdrawal_key)
+    token, expires_at = issuer.sign(principal, issued_at)
     return {
         "token": token,
         "token_type": "Bearer",
@@ -211,28 +211,17 @@ def set_password(store: AccountStore, passwords: Passwords, username: str, passw
 
 def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
     """The accounts whose earlier tokens no longer count, for every service's verifier to read (`Revocations`):
-    those withdrawn within a token's lifetime (and some slack; an older withdrawal can meet no token still valid),
-    each by the withdrawal key its tokens carry (`withdrawn`), which names no one to whoever holds none of them.
-
-    Until every token issued before the keys were given has expired, the same accounts are also listed by a digest
-    of their name (`revoked`), for those tokens, which carry no key, and for verifiers of earlier versions."""
+    those withdrawn within a token's lifetime (and a minute of slack), as a digest of the account, never its name.
+    An older withdrawal can meet no token still valid."""
     now = platform.now()
-    horizon = now - issuer.lifetime - WITHDRAWAL_SLACK
     with uow:
-        withdrawn = uow.store.withdrawals_since(horizon)
-        keys_given_since = uow.store.withdrawal_keys_given_since()
-    keyless_tokens_live = keys_given_since is None or keys_given_since > horizon
+        withdrawn = uow.store.withdrawals_since(now - issuer.lifetime - WITHDRAWAL_SLACK)
     return {
         "as_of": now.isoformat(),
-        "withdrawn": [
-            {"withdrawal_key": w.withdrawal_key, "tokens_valid_from": int(w.valid_from.timestamp())} for w in withdrawn
-        ],
         "revoked": [
-            {"subject_digest": subject_digest(w.username), "tokens_valid_from": int(w.valid_from.timestamp())}
-            for w in withdrawn
-        ]
-        if keyless_tokens_live
-        else [],
+            {"subject_digest": subject_digest(username), "tokens_valid_from": int(valid_from.timestamp())}
+            for username, valid_from in withdrawn
+        ],
     }
 
 

@@ -2,20 +2,12 @@
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import NamedTuple, Protocol
+from typing import Protocol
 
 from services.identity.domain import SUCCEEDED, Account
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row, Statements
-
-
-class Withdrawal(NamedTuple):
-    """An account whose tokens issued before `valid_from` no longer count."""
-
-    username: str
-    withdrawal_key: str
-    valid_from: datetime
 
 
 class AccountStore(Protocol):
@@ -45,12 +37,8 @@ class AccountStore(Protocol):
         """A token of the account is issued at `issued_at` (its whole second, as its `iat`)."""
         ...
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
         """The accounts whose tokens were withdrawn after `since`, with when their valid tokens begin."""
-        ...
-
-    def withdrawal_keys_given_since(self) -> datetime | None:
-        """Since when the tokens issued carry their account's withdrawal key (the migration that made the keys)."""
         ...
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
@@ -113,7 +101,6 @@ class PostgresAccountStore:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_from=row["tokens_valid_from"],
-            withdrawal_key=str(row["withdrawal_key"]),
         )
         return account, row["password_hash"]
 
@@ -155,17 +142,12 @@ class PostgresAccountStore:
             (issued_at, username),
         )
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
         rows = self.sql.all(
-            "SELECT username, withdrawal_key, tokens_valid_from FROM accounts WHERE tokens_valid_from > %s"
-            " ORDER BY username",
+            "SELECT username, tokens_valid_from FROM accounts WHERE tokens_valid_from > %s ORDER BY username",
             (since,),
         )
-        return [Withdrawal(row["username"], str(row["withdrawal_key"]), row["tokens_valid_from"]) for row in rows]
-
-    def withdrawal_keys_given_since(self) -> datetime | None:
-        row = self.sql.one("SELECT min(since) AS since FROM withdrawal_keys_given")
-        return None if row is None else row["since"]
+        return [(row["username"], row["tokens_valid_from"]) for row in rows]
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.sql.write(

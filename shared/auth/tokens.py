@@ -121,37 +121,17 @@ class KeySet:
         self._fetched_at = self._tried_at
 
 
-# The claim an issuer's tokens carry their account's withdrawal key in: a random value the issuer keeps for the account,
-# by which its list of withdrawals names the account without naming anyone to whoever holds none of its tokens.
-WITHDRAWAL_KEY_CLAIM = "wdk"
-
-
-class Withdrawals(NamedTuple):
-    """An issuer's list of withdrawals as read: when each account's valid tokens begin (epoch seconds), by the
-    withdrawal key its tokens carry, and for tokens that carry none (issued before the issuer gave keys), by the
-    digest of the account's name."""
-
-    by_key: dict[str, float]
-    by_subject_digest: dict[str, float]
-
-
-NO_WITHDRAWALS = Withdrawals({}, {})
-
-
-def fetch_revocations(url: str, timeout: float = 5.0) -> Withdrawals:
-    """The withdrawals an issuer lists at an http(s) or file URL (`withdrawn`, by key; `revoked`, by digest)."""
+def fetch_revocations(url: str, timeout: float = 5.0) -> dict[str, float]:
+    """The withdrawals an issuer lists at an http(s) or file URL: account digest -> when its valid tokens begin."""
     try:
-        listed = read_json(url, timeout)
-        return Withdrawals(
-            {str(entry["withdrawal_key"]): float(entry["tokens_valid_from"]) for entry in listed.get("withdrawn", [])},
-            {str(entry["subject_digest"]): float(entry["tokens_valid_from"]) for entry in listed.get("revoked", [])},
-        )
-    except (OSError, ValueError, TypeError, KeyError, AttributeError, requests.RequestException) as exc:
+        entries = read_json(url, timeout)["revoked"]
+        return {str(entry["subject_digest"]): float(entry["tokens_valid_from"]) for entry in entries}
+    except (OSError, ValueError, TypeError, KeyError, requests.RequestException) as exc:
         raise KeysUnavailable(f"cannot read the withdrawn tokens from {url}: {exc.__class__.__name__}") from None
 
 
 def subject_digest(subject: str) -> str:
-    """How the issuer named an account in its list of withdrawals before its tokens carried a withdrawal key."""
+    """How the issuer names an account in its list of withdrawals: a digest, so the list names no one."""
     return hashlib.sha256(subject.encode("utf-8")).hexdigest()
 
 
@@ -168,29 +148,26 @@ class Revocations:
         self,
         url: str,
         max_age: float,
-        fetch: Callable[[str], Withdrawals] = fetch_revocations,
+        fetch: Callable[[str], dict[str, float]] = fetch_revocations,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.max_age = max_age
         self._fetch = fetch
         self._clock = clock
-        self._withdrawals = NO_WITHDRAWALS
+        self._valid_from: dict[str, float] = {}
         self._fetched_at: float | None = None
         self._tried_at: float | None = None
         self.unavailable: str | None = None  # why the last read failed, until one succeeds
         self._lock = threading.Lock()
 
-    def valid_from(self, subject: str, withdrawal_key: str | None = None) -> float | None:
-        """When the valid tokens of the account begin (epoch seconds), or None if none of its tokens was withdrawn:
-        looked up by the withdrawal key its token carries, or for a token that carries none, by its name's digest."""
+    def valid_from(self, subject: str) -> float | None:
+        """When the account's valid tokens begin (epoch seconds), or None if none of its tokens was withdrawn."""
         if self._wants_refresh():
             with self._lock:
                 if self._wants_refresh():  # unless a request that held the lock just read it
                     self._refresh()
-        if withdrawal_key is not None:
-            return self._withdrawals.by_key.get(withdrawal_key)
-        return self._withdrawals.by_subject_digest.get(subject_digest(subject))
+        return self._valid_from.get(subject_digest(subject))
 
     def _wants_refresh(self) -> bool:
         now = self._clock()
@@ -201,7 +178,7 @@ class Revocations:
     def _refresh(self) -> None:
         self._tried_at = self._clock()
         try:
-            self._withdrawals = self._fetch(self.url)
+            self._valid_from = self._fetch(self.url)
         except KeysUnavailable as failure:
             self.unavailable = str(failure)
             return
@@ -213,7 +190,6 @@ class Verified(NamedTuple):
     principal: Principal
     issued_at: float  # epoch seconds
     expires_at: float
-    withdrawal_key: str | None = None  # the account's, in tokens of an issuer that gives one (WITHDRAWAL_KEY_CLAIM)
 
 
 class TokenVerifier:
@@ -252,10 +228,7 @@ class TokenVerifier:
         else:
             self._verified.move_to_end(digest)
         # Asked of a remembered token too: an account disabled mid-day stops within the list's age.
-        revocations = self.revocations
-        valid_from = (
-            revocations.valid_from(verified.principal.subject, verified.withdrawal_key) if revocations else None
-        )
+        valid_from = self.revocations.valid_from(verified.principal.subject) if self.revocations else None
         if valid_from is not None and verified.issued_at < valid_from:
             raise Unauthenticated(
                 "token withdrawn: the account was disabled, or its password or roles changed, after it was issued;"
@@ -292,9 +265,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from None
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise Unauthenticated(f"token refused: {exc.__class__.__name__}") from None
-        key_claim = claims.get(WITHDRAWAL_KEY_CLAIM)
-        withdrawal_key = key_claim if isinstance(key_claim, str) and 0 < len(key_claim) <= 64 else None
-        return Verified(self.principal_from(claims), float(claims["iat"]), float(claims["exp"]), withdrawal_key)
+        return Verified(self.principal_from(claims), float(claims["iat"]), float(claims["exp"]))
 
     def principal_from(self, claims: dict[str, Any]) -> Principal:
         settings = self.settings

@@ -2,11 +2,9 @@
 
 import copy
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from uuid import uuid4
+from datetime import datetime, timedelta
 
 from services.identity.domain import SUCCEEDED, Account
-from services.identity.store import Withdrawal
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
@@ -29,8 +27,6 @@ class FakeAccountStore:
     def __init__(self) -> None:
         self.rows: dict[str, Row] = {}
         self.attempts: list[Row] = []
-        # When the migration that made withdrawal keys ran: long ago, unless a test says otherwise.
-        self.keys_given_since: datetime | None = datetime(2020, 1, 1, tzinfo=UTC)
 
     def add(self, account: Account, password_hash: str, now: datetime) -> bool:
         if account.username in self.rows:
@@ -49,7 +45,6 @@ class FakeAccountStore:
             "last_signed_in_at": None,
             "tokens_valid_from": None,
             "tokens_issued_until": None,
-            "withdrawal_key": str(uuid4()),
         }
         return True
 
@@ -70,7 +65,6 @@ class FakeAccountStore:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_from=row["tokens_valid_from"],
-            withdrawal_key=str(row["withdrawal_key"]),
         )
         return account, row["password_hash"]
 
@@ -106,15 +100,12 @@ class FakeAccountStore:
         if row is not None:
             row["tokens_issued_until"] = max(filter(None, (row["tokens_issued_until"], issued_at)))
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
         return [
-            Withdrawal(username, row["withdrawal_key"], row["tokens_valid_from"])
+            (username, row["tokens_valid_from"])
             for username, row in sorted(self.rows.items())
             if row["tokens_valid_from"] is not None and row["tokens_valid_from"] > since
         ]
-
-    def withdrawal_keys_given_since(self) -> datetime | None:
-        return self.keys_given_since
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.attempts.append(

@@ -2,7 +2,6 @@
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from services.identity.domain import Account
@@ -32,14 +31,9 @@ def add(stores, account: Account = OFFICER, password_hash: str = HASH, at: datet
 
 
 def locked(stores, username: str = OFFICER.username) -> tuple[Account, str] | None:
-    """The account as locked, but for its withdrawal key: random, so the keys have a test of their own."""
     with stores.transaction() as store:
         found: tuple[Account, str] | None = store.lock(username)
-    if found is None:
-        return None
-    account, password_hash = found
-    assert account.withdrawal_key
-    return replace(account, withdrawal_key=None), password_hash
+    return found
 
 
 # --- accounts ---------------------------------------------------------------------------------
@@ -239,7 +233,7 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
         store.withdraw_tokens(COORDINATOR.username, CREATED_AT + timedelta(seconds=2))  # none issued yet
 
     with stores.transaction() as store:
-        withdrawn = {w.username: w.valid_from for w in store.withdrawals_since(CREATED_AT)}
+        withdrawn = dict(store.withdrawals_since(CREATED_AT))
         officer, _ = store.lock(OFFICER.username)
 
     assert withdrawn == {
@@ -247,32 +241,3 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
         COORDINATOR.username: CREATED_AT + timedelta(seconds=2),
     }
     assert officer.tokens_valid_from == issued + timedelta(seconds=1)
-
-
-def test_each_account_has_a_random_withdrawal_key_of_its_own_by_which_its_withdrawal_is_listed(stores):
-    add(stores)
-    add(stores, COORDINATOR)
-    with stores.transaction() as store:
-        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=2))
-    with stores.transaction() as store:
-        officer, _ = store.lock(OFFICER.username)
-        coordinator, _ = store.lock(COORDINATOR.username)
-        (withdrawn,) = store.withdrawals_since(CREATED_AT)
-
-    assert (
-        officer.withdrawal_key and coordinator.withdrawal_key and officer.withdrawal_key != coordinator.withdrawal_key
-    )
-    assert str(UUID(officer.withdrawal_key)) == officer.withdrawal_key
-    assert withdrawn == (OFFICER.username, officer.withdrawal_key, CREATED_AT + timedelta(seconds=2))
-
-
-def test_since_when_keys_are_given_is_read_from_the_migrations_record(stores):
-    with stores.transaction() as store:
-        if isinstance(store, PostgresAccountStore):  # the row the migration wrote, as of a known moment
-            store.sql.write("DELETE FROM withdrawal_keys_given")
-            store.sql.write("INSERT INTO withdrawal_keys_given (since) VALUES (%s)", (CREATED_AT,))
-        else:
-            store.keys_given_since = CREATED_AT
-        given = store.withdrawal_keys_given_since()
-
-    assert given == CREATED_AT

@@ -10,7 +10,6 @@ from itertools import pairwise
 from pathlib import Path
 
 import argon2
-import jwt
 import pytest
 from nameko.testing.services import worker_factory
 from pydantic import TypeAdapter
@@ -25,7 +24,7 @@ from services.identity.service import Identity
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import AuthSettings
 from shared.auth.signing import SigningKeys
-from shared.auth.tokens import KeySet, Revocations, TokenVerifier, Withdrawals
+from shared.auth.tokens import KeySet, Revocations, TokenVerifier
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.http import PUBLIC, SIGNED_IN, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
@@ -110,20 +109,12 @@ def verifier(issuer: Issuer, identity: Identity | None = None) -> TokenVerifier:
     revocations = None
     if identity is not None:
 
-        def read(url: str) -> Withdrawals:
+        def read(url: str) -> dict[str, float]:
             answer = json.loads(identity.token_revocations(EnvironBuilder().get_request()).get_data())
-            return Withdrawals(
-                {entry["withdrawal_key"]: entry["tokens_valid_from"] for entry in answer["withdrawn"]},
-                {entry["subject_digest"]: entry["tokens_valid_from"] for entry in answer["revoked"]},
-            )
+            return {entry["subject_digest"]: entry["tokens_valid_from"] for entry in answer["revoked"]}
 
         revocations = Revocations("http://identity.invalid/revoked", 0.5, read, clock=itertools.count().__next__)
     return TokenVerifier(settings, KeySet(settings.jwks_url, 3600, lambda url: issuer.jwks()), revocations=revocations)
-
-
-def held_token(issuer: Issuer, account_store: FakeAccountStore) -> str:
-    """liu.yang's token of this morning, as identity signs it: with the account's withdrawal key."""
-    return issuer.sign(OFFICER, MORNING, account_store.rows["liu.yang"]["withdrawal_key"])[0]
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -214,7 +205,7 @@ def test_a_lock_lapses_and_the_right_password_signs_in_again(identity, account_s
 
 
 def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(identity, issuer, account_store, clock):
-    token = held_token(issuer, account_store)
+    token = issuer.sign(OFFICER, MORNING)[0]
     services = verifier(issuer, identity)
     assert services.verify(token) == OFFICER
 
@@ -246,7 +237,7 @@ def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(i
 def test_changing_what_a_token_says_or_resetting_the_password_withdraws_the_tokens_before_it(
     identity, issuer, account_store, clock, change
 ):
-    token = held_token(issuer, account_store)
+    token = issuer.sign(OFFICER, MORNING)[0]
     clock[0] = MORNING + timedelta(minutes=5)
 
     change(account_store, clock[0])
@@ -301,7 +292,7 @@ def test_a_sign_in_between_two_withdrawals_of_one_second_is_withdrawn_by_the_sec
 
 
 def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, account_store, clock):
-    token = held_token(issuer, account_store)
+    token = issuer.sign(OFFICER, MORNING)[0]
 
     handlers.change_account(account_store, "liu.yang", MORNING + timedelta(minutes=5), unlock=True)
 
@@ -310,9 +301,9 @@ def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, ac
 
 
 def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign_in_with_the_new_one(
-    identity, issuer, account_store, http, clock
+    identity, issuer, http, clock
 ):
-    old_token = held_token(issuer, account_store)
+    old_token = issuer.sign(OFFICER, MORNING)[0]
     clock[0] = MORNING + timedelta(seconds=10, microseconds=900_000)  # signed in again within the second
     change_password(identity, http, PASSWORD, token=old_token)
 
@@ -324,42 +315,19 @@ def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign
     assert services.verify(new_token) == OFFICER
 
 
-def test_the_list_of_withdrawals_names_accounts_by_the_key_their_tokens_carry_and_only_within_a_tokens_lifetime(
+def test_the_list_of_withdrawals_names_accounts_by_digest_and_only_within_a_tokens_lifetime(
     identity, account_store, http, clock
 ):
-    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
     handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
 
     listed = http.body(identity.token_revocations(EnvironBuilder().get_request()))
     clock[0] = MORNING + LIFETIME + timedelta(minutes=7)  # past any verifier's leeway too
     later = http.body(identity.token_revocations(EnvironBuilder().get_request()))
 
-    key = account_store.rows["liu.yang"]["withdrawal_key"]
-    assert jwt.decode(token, options={"verify_signature": False})["wdk"] == key
-    assert listed["withdrawn"] == [{"withdrawal_key": key, "tokens_valid_from": int(MORNING.timestamp()) + 1}]
-    assert listed["revoked"] == []  # keys were given long before: no token without one is still valid
-    assert "liu.yang" not in json.dumps(listed) and hashlib.sha256(b"liu.yang").hexdigest() not in json.dumps(listed)
-    assert later["withdrawn"] == later["revoked"] == []
-
-
-def test_while_tokens_without_a_key_may_still_be_valid_the_list_also_names_accounts_by_digest(
-    identity, account_store, issuer, http, clock
-):
-    account_store.keys_given_since = MORNING - timedelta(hours=1)  # identity upgraded an hour ago
-    keyless = issuer.sign(OFFICER, MORNING - timedelta(hours=2))[0]  # signed in before the upgrade
-    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
-
-    listed = http.body(identity.token_revocations(EnvironBuilder().get_request()))
-    clock[0] = MORNING - timedelta(hours=1) + LIFETIME + timedelta(minutes=7)  # every keyless token has expired
-    later = http.body(identity.token_revocations(EnvironBuilder().get_request()))
-
     assert listed["revoked"] == [
         {"subject_digest": hashlib.sha256(b"liu.yang").hexdigest(), "tokens_valid_from": int(MORNING.timestamp()) + 1}
     ]
-    assert later["withdrawn"] != []  # the withdrawal is still listed, by key alone
-    clock[0] = MORNING + timedelta(minutes=1)
-    with pytest.raises(Unauthenticated, match="token withdrawn"):
-        verifier(issuer, identity).verify(keyless)
+    assert "liu.yang" not in json.dumps(listed)
     assert later["revoked"] == []
 
 

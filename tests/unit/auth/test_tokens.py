@@ -17,7 +17,6 @@ from shared.auth.tokens import (
     KeysUnavailable,
     Revocations,
     TokenVerifier,
-    Withdrawals,
     fetch_jwks,
     fetch_revocations,
     subject_digest,
@@ -332,36 +331,31 @@ def test_a_subject_no_message_could_name_the_caller_by_is_refused(keys: Keys, su
 # --- tokens withdrawn by the issuer (an account disabled, its password or roles changed) -------------------------
 
 
-KEY = "6f1c2b4e-8d0a-4c55-9a3e-2b7f1d9c0e41"  # liu.yang's withdrawal key, as the issuer keeps it
-
-
-class IssuerList:
+class Withdrawals:
     """The issuer's list of withdrawn tokens as the verifier reads it, counting reads; `down` makes it unreachable."""
 
     def __init__(self) -> None:
-        self.by_key: dict[str, float] = {}
-        self.by_digest: dict[str, float] = {}
+        self.valid_from: dict[str, float] = {}
         self.reads = 0
         self.down = False
 
-    def fetch(self, url: str) -> Withdrawals:
+    def fetch(self, url: str) -> dict[str, float]:
         self.reads += 1
         if self.down:
             raise KeysUnavailable("identity is down")
-        return Withdrawals(dict(self.by_key), dict(self.by_digest))
+        return dict(self.valid_from)
 
-    def withdraw(self, subject: str, at: datetime, key: str = KEY) -> None:
-        self.by_key[key] = float(int(at.timestamp()))
-        self.by_digest[subject_digest(subject)] = float(int(at.timestamp()))
+    def withdraw(self, subject: str, at: datetime) -> None:
+        self.valid_from[subject_digest(subject)] = float(int(at.timestamp()))
 
 
-def withdrawing_verifier(keys: Keys, withdrawals: IssuerList, clock: list[float]) -> TokenVerifier:
+def withdrawing_verifier(keys: Keys, withdrawals: Withdrawals, clock: list[float]) -> TokenVerifier:
     revocations = Revocations("file:///unused", 30, withdrawals.fetch, lambda: clock[0])
     return TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), revocations=revocations)
 
 
 def test_a_withdrawn_token_is_refused_once_the_list_is_read_again_even_a_remembered_one(keys: Keys) -> None:
-    withdrawals, clock, morning = IssuerList(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
     verifier = withdrawing_verifier(keys, withdrawals, clock)
     held = token(keys, at=morning)
     assert verifier.verify(held) == OFFICER
@@ -380,7 +374,7 @@ def test_a_withdrawn_token_is_refused_once_the_list_is_read_again_even_a_remembe
 def test_while_the_issuer_is_down_the_withdrawals_last_read_still_hold_and_it_is_asked_at_most_every_ten_seconds(
     keys: Keys,
 ) -> None:
-    withdrawals, clock, morning = IssuerList(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
     withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
     verifier = withdrawing_verifier(keys, withdrawals, clock)
     held = token(keys, at=morning)
@@ -397,7 +391,7 @@ def test_while_the_issuer_is_down_the_withdrawals_last_read_still_hold_and_it_is
 
 
 def test_before_any_list_was_read_no_token_is_taken_as_withdrawn(keys: Keys) -> None:
-    withdrawals = IssuerList()
+    withdrawals = Withdrawals()
     withdrawals.down = True
     verifier = withdrawing_verifier(keys, withdrawals, [0.0])
 
@@ -406,41 +400,13 @@ def test_before_any_list_was_read_no_token_is_taken_as_withdrawn(keys: Keys) -> 
 
 def test_the_list_is_read_from_a_file_or_refused_whole_when_it_is_not_one(tmp_path: Path) -> None:
     listed = tmp_path / "revoked.json"
-    listed.write_text(
-        json.dumps(
-            {
-                "withdrawn": [{"withdrawal_key": KEY, "tokens_valid_from": 1764979300}],
-                "revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}],
-            }
-        )
-    )
-    earlier = tmp_path / "earlier.json"  # an issuer of an earlier version lists digests alone
-    earlier.write_text(json.dumps({"revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}]}))
+    listed.write_text(json.dumps({"revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}]}))
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"withdrawn": [{"withdrawal_key": KEY}]}))
+    broken.write_text(json.dumps({"revoked": [{"subject_digest": "ab12"}]}))
 
-    assert fetch_revocations(listed.as_uri()) == Withdrawals({KEY: 1764979300.0}, {"ab12": 1764979200.0})
-    assert fetch_revocations(earlier.as_uri()) == Withdrawals({}, {"ab12": 1764979200.0})
+    assert fetch_revocations(listed.as_uri()) == {"ab12": 1764979200.0}
     with pytest.raises(KeysUnavailable, match="withdrawn tokens"):
         fetch_revocations(broken.as_uri())
-
-
-def test_a_token_with_a_withdrawal_key_is_judged_by_its_key_and_one_without_by_its_accounts_digest(keys: Keys) -> None:
-    withdrawals, clock, morning = IssuerList(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
-    withdrawals.by_key[KEY] = float(int((morning + timedelta(minutes=1)).timestamp()))
-    verifier = withdrawing_verifier(keys, withdrawals, clock)
-
-    with pytest.raises(Unauthenticated, match="token withdrawn"):
-        verifier.verify(token(keys, at=morning, wdk=KEY))
-    # A token issued before keys were given carries none: the digest, which this list does not hold, decides.
-    assert verifier.verify(token(keys, at=morning)) == OFFICER
-    # Another account's key, or the same name with another key (an account made again), is not withdrawn.
-    assert verifier.verify(token(keys, at=morning, wdk="0c7d6a2e-5b1f-4e8a-8f3d-9a6b2c1e7d50")) == OFFICER
-
-    withdrawals.by_digest[subject_digest("liu.yang")] = withdrawals.by_key[KEY]
-    clock[0] = 30.0
-    with pytest.raises(Unauthenticated, match="token withdrawn"):
-        verifier.verify(token(keys, at=morning))
 
 
 def test_an_empty_revocations_setting_is_no_list_and_a_malformed_one_is_refused_naming_it() -> None:
