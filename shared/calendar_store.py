@@ -16,7 +16,7 @@ from shared.delivery.statements import Row, Statements
 from shared.persistence.jsonb import jsonb
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
-from shared.workdays import load_year, unload_year
+from shared.workdays import YearDays, load_year, unload_year
 
 
 @dataclass(frozen=True)
@@ -93,11 +93,11 @@ def keep_calendar_year(
     sent_by: str | None,
     uow: UnitOfWork[KeepsCalendar],
     platform: Platform,
-    then: Callable[[], None] | None = None,
+    then: Callable[[CalendarYear], None] | None = None,
 ) -> None:
     """CalendarYearLoaded, from the coordinator only: keep the service's own copy of the year and count by it.
 
-    `then` runs in the same transaction, with this process counting by the year already: a service's own
+    `then` runs in the same transaction, once the year is stored and this process counts by it: a service's own
     recount of what the year moves. The year is validated again as the coordinator validated it (AS_LOADED: a
     coordinator of an earlier version may have loaded it); one that fails is a dead letter."""
     platform.require_sender(message, sent_by, "coordinator")
@@ -110,18 +110,23 @@ def keep_calendar_year(
         },
         as_loaded=True,
     )
-    replaced = load_year(calendar.days())
-    stored = kept = False
+    replaced: YearDays | None = None
+    loaded = done = stored = False
     try:
         with uow:
             uow.claim(message)
+            # A message handled before (sent again by `wuyuan reconcile`, and perhaps older than the year in use) is
+            # found out by this round trip, before its year is counted by anywhere in the process.
             uow.store.calendar.put(calendar, message.loaded_by, message.occurred_at)
+            replaced, loaded = load_year(calendar.days()), True
             if then is not None:
-                then()
-            stored = True
-        kept = stored  # committed
+                then(calendar)
+            done = True
+        stored = done  # committed (a redelivery leaves the block early, and is swallowed)
     finally:
-        # Only a year this message stored: one already handled (sent again by `wuyuan reconcile`) may be older than
-        # the year in use, and a transaction that failed kept nothing.
-        if not kept:
+        if loaded and not stored:  # the transaction failed: this process counts as it did before
             unload_year(calendar.year, replaced)
+    if stored:
+        # Again once committed: a worker that re-read the table meanwhile (shared.runtime.calendar) put back the
+        # version stored before this one.
+        load_year(calendar.days())

@@ -38,6 +38,7 @@ from shared.agency.handlers import (
 )
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
+from shared.calendar_file import CalendarYear
 from shared.calendar_store import keep_calendar_year
 from shared.contracts.disputes import Agreement, minimise_parties
 from shared.contracts.messages import CalendarYearLoaded, RegisterDispute, ResultReported
@@ -45,7 +46,7 @@ from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
-from shared.workdays import is_known
+from shared.workdays import is_known, load_year
 
 Work = UnitOfWork[CourtStore]
 
@@ -297,21 +298,24 @@ def keep_calendar_year_and_recount(
     holidays the law fixes by date; by the year's calendar it may end later (a holiday added round a festival)
     or earlier (an adjusted working weekend, 调休). Each term that now ends on another day is kept so, with a
     `term_recounted` line in its filing's log naming the year and who loaded it."""
-    keep_calendar_year(message, sent_by, uow, platform, then=lambda: _recount_terms(message, uow))
+    keep_calendar_year(
+        message, sent_by, uow, platform, then=lambda calendar: _recount_terms(message, calendar, uow, platform.now())
+    )
 
 
-def _recount_terms(message: CalendarYearLoaded, uow: Work) -> None:
-    first, last = date(message.year, 1, 1), date(message.year, 12, 31)
-    at = message.occurred_at
-    in_mediation, pending = uow.store.running_terms_over(first, last)
-    for filing in in_mediation:
-        recounted = rules.recount_mediation_term(filing)
+def _recount_terms(message: CalendarYearLoaded, calendar: CalendarYear, uow: Work, at: datetime) -> None:
+    in_mediation, pending = uow.store.running_terms_over(date(calendar.year, 1, 1), date(calendar.year, 12, 31))
+    # Counted by this message's year, whatever another worker did while the terms were read (one that re-read the
+    # table put back the version stored before), and with no round trip between here and the last count.
+    load_year(calendar.days())
+    filings = [(f, rules.recount_mediation_term(f)) for f in in_mediation]
+    applications = [(c, rules.recount_decision_term(c)) for c in pending]
+    for filing, recounted in filings:
         if recounted.mediation_due_on != filing.mediation_due_on:
             uow.store.save_mediation_term(recounted, at)
             detail = _recount_detail(message, "mediation", filing.mediation_due_on, recounted.mediation_due_on)
             uow.store.log_filing(filing.number, "term_recounted", message.loaded_by, detail, at)
-    for confirmation in pending:
-        recounted_confirmation = rules.recount_decision_term(confirmation)
+    for confirmation, recounted_confirmation in applications:
         if recounted_confirmation.decision_due_on != confirmation.decision_due_on:
             uow.store.save_confirmation(recounted_confirmation)
             detail = {

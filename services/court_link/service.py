@@ -33,7 +33,8 @@ class CourtLink(AgencyService):
     uow: Injects[UnitOfWork[CourtStore]] = Database(PostgresCourtStore)
     calendar = CalendarYears()
 
-    @handles(CalendarYearLoaded)
+    # Alone: the recount locks every filing with a running term, in an order no other handler's locks follow.
+    @handles(CalendarYearLoaded, alone=True)
     def on_calendar_year_loaded(self, message: CalendarYearLoaded) -> None:
         handlers.keep_calendar_year_and_recount(message, self.sender, self.uow, self.platform)
 

@@ -360,8 +360,14 @@ class InboxHandler(Entrypoint):
     # Handlers of queued messages may share a transaction (shared.persistence.group_commit).
     commits_in_groups = True
 
-    def __init__(self, model: type[Envelope], case_sources: Collection[str] = (), **kwargs: Any) -> None:
-        """`case_sources` (events only): the inbox is bound to the facts of cases from these sources alone."""
+    def __init__(
+        self, model: type[Envelope], case_sources: Collection[str] = (), alone: bool = False, **kwargs: Any
+    ) -> None:
+        """`case_sources` (events only): the inbox is bound to the facts of cases from these sources alone.
+        `alone`: the handler commits in a transaction of its own, never shared with other handlers' (one that
+        locks many rows, whose order against theirs no one chose, would risk deadlocks)."""
+        if alone:
+            self.commits_in_groups = False
         # CalendarYearLoaded is an event about no case: it is published without a source, so it would never arrive.
         if case_sources and not (issubclass(model, Event) and model.model_fields["case_id"].is_required()):
             raise TypeError(f"{model.TYPE} is not a case fact: only case facts are routed by their case's source")

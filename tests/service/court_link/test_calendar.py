@@ -187,3 +187,26 @@ def test_a_recount_that_fails_keeps_neither_the_year_nor_a_moved_term_and_counts
     assert store.calendar.years() == []
     assert store.get_filing(LOAN)["mediation_due_on"] == date(2027, 2, 9)
     assert is_provisional(date(2027, 1, 10), term_end(date(2027, 1, 10), 30))  # this process counts as before
+
+
+def test_a_worker_that_re_reads_the_table_during_the_recount_does_not_make_it_count_by_the_older_year(
+    court, store, monkeypatch
+):
+    diverted_on(store, LOAN, date(2027, 1, 10))
+    read_terms = store.running_terms_over
+
+    def meanwhile_the_table_is_read_again(first: date, last: date):
+        unload_year(2027)  # as a worker re-reading the table puts back what was stored before (here: nothing)
+        return read_terms(first, last)
+
+    monkeypatch.setattr(store, "running_terms_over", meanwhile_the_table_is_read_again)
+    court.on_calendar_year_loaded(year_loaded())
+
+    assert store.get_filing(LOAN)["mediation_due_on"] == date(2027, 2, 15)
+    assert not is_provisional(date(2027, 1, 10), date(2027, 2, 15))  # and the process counts by it afterwards
+
+
+def test_the_year_is_handled_in_a_transaction_of_its_own_not_in_a_group_with_other_handlers():
+    (entrypoint,) = CourtLink.on_calendar_year_loaded.nameko_entrypoints
+
+    assert entrypoint.commits_in_groups is False
