@@ -252,9 +252,16 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
     settings = PlatformSettings()
     print(f"bench {run_id}: provisioning a platform of its own (vhost {settings.vhost})", flush=True)
     provision_all(settings)
-    complete = False
+    complete = started = False
     try:
-        supervise.start(settings, detach=True)
+        try:
+            supervise.start(settings, detach=True)
+        except supervise.PortsTaken as taken:
+            raise SystemExit(
+                f"bench {run_id}: {taken}\n(the bench's platform takes its ports from WUYUAN_BENCH_PORT_BASE,"
+                " 18900 by default)"
+            ) from None
+        started = True
         supervise.wait_until_ready(settings, timeout=120)
         accounts = SignedIn(settings)
         drivers = Drivers(settings, accounts, keys)
@@ -312,12 +319,20 @@ def run(cases: int, filers: int, timeout: float, keep: bool, rate: float | None 
         volume = trace_volume(settings)  # the raw figures took seconds: the services' spans are flushed by now
         complete = results["closed"] == cases and not drivers.errors
     finally:
-        if not keep:
+        if keep:
+            print(
+                f"bench {run_id}: the platform keeps running; to stop it and remove what it provisioned:"
+                f" WUYUAN_VHOST={settings.vhost} WUYUAN_DB_PREFIX={settings.db_prefix}"
+                f" WUYUAN_STATE_DIR={settings.state_dir} WUYUAN_HTTP_PORT_BASE={settings.http_port_base}"
+                " .venv/bin/wuyuan down --purge --yes",
+                flush=True,
+            )
+        else:
             supervise.stop(settings)
             delete_broker(settings)
             drop_databases(settings)
             # A run's logs and traces take tens of megabytes; they are kept only to explain a failure.
-            if complete:
+            if complete or not started:
                 shutil.rmtree(settings.state_dir, ignore_errors=True)
             else:
                 print(f"bench {run_id}: logs and traces kept in {settings.state_dir}", flush=True)

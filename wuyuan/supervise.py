@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,10 @@ class NotRunning(SupervisorError):
 
 class AlreadyRunning(SupervisorError):
     """supervisord is already running for this state directory."""
+
+
+class PortsTaken(SupervisorError):
+    """Something already listens on a port a service of the platform is to take (another platform, most likely)."""
 
 
 class PasswordRefused(SupervisorError):
@@ -319,15 +324,42 @@ def start(
     are forwarded to it; each service's URL is printed once ready; returns supervisord's exit code.
     """
     conf = write_config(settings, services, command_for)
+    starting = managed_services(settings) if services is None else services
     if detach:
         if is_running(settings):
             _reload(settings)
             return 0
+        _require_free_ports(settings, starting)
         _start_daemon(settings, conf)
         return 0
     if is_running(settings):
         raise AlreadyRunning("平台已在后台运行：用 wuyuan status 查看，wuyuan down 停止")
-    return _run_foreground(settings, conf, managed_services(settings) if services is None else services, timeout, echo)
+    _require_free_ports(settings, starting)
+    return _run_foreground(settings, conf, starting, timeout, echo)
+
+
+def _require_free_ports(settings: PlatformSettings, services: Sequence[str]) -> None:
+    """PortsTaken, naming each, when something already answers on a port the services are to listen on: each would
+    otherwise fail to start, or another platform's service would answer its health checks, and only a wait for
+    readiness would tell, long after."""
+    taken = [
+        f"{service} {settings.http_host}:{settings.http_port(service)}"
+        for service in services
+        if _answers(settings.http_host, settings.http_port(service))
+    ]
+    if taken:
+        raise PortsTaken(
+            f"端口已被占用：{'、'.join(taken)}。可能另一个 wuyuan 平台仍在运行（用它的 WUYUAN_STATE_DIR 执行"
+            " wuyuan down 停止它），或设置 WUYUAN_HTTP_PORT_BASE 换用其他端口"
+        )
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
 
 
 def _supervisord_argv(conf: Path) -> list[str]:

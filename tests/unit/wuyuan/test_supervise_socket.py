@@ -2,6 +2,7 @@
 about running without authentication, the project's own calls still work, and a caller without them is refused."""
 
 import shutil
+import socket
 import tempfile
 import time
 import xmlrpc.client
@@ -84,3 +85,17 @@ def test_a_supervisord_that_refuses_the_kept_password_is_said_to_run_not_taken_f
         kept.write_text(password, encoding="ascii")
         supervise.write_config(settings, ["intake"], lambda service: ["sleep", "30"])
         assert supervise.stop(settings)
+
+
+def test_a_port_another_program_listens_on_stops_the_start_at_once_naming_it(settings):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    taking = PlatformSettings(state_dir=settings.state_dir, http_port_base=port - 1 - settings.services.index("intake"))
+    try:
+        with pytest.raises(supervise.PortsTaken, match=rf"端口已被占用：intake 127\.0\.0\.1:{port}。.*wuyuan down"):
+            supervise.start(taking, detach=True, services=["intake"], command_for=lambda service: ["sleep", "30"])
+        assert not supervise.is_running(taking)  # nothing was started
+    finally:
+        listener.close()
