@@ -59,19 +59,20 @@ def load_calendar_year(
             # Recomputed even when the year is unchanged: a deadline another process issued before it
             # had read the year is caught up by loading the same file again.
             recomputed = _recompute(calendar.year, uow, desk, now)
-            if changed:
-                uow.send(
-                    CalendarYearLoaded.build(
-                        message_id=desk.platform.new_id(),
-                        occurred_at=now,
-                        sender=desk.platform.centre_unit,
-                        recipient=desk.platform.centre_unit,
-                        year=calendar.year,
-                        source=calendar.source,
-                        loaded_by=caller.subject,
-                        **days_of(calendar),
-                    )
+            # Sent when unchanged too: a court_link process that counted a term before it had read the year
+            # counts it again then (the services keep the same copy twice without change).
+            uow.send(
+                CalendarYearLoaded.build(
+                    message_id=desk.platform.new_id(),
+                    occurred_at=now,
+                    sender=desk.platform.centre_unit,
+                    recipient=desk.platform.centre_unit,
+                    year=calendar.year,
+                    source=calendar.source,
+                    loaded_by=caller.subject,
+                    **days_of(calendar),
                 )
+            )
     except BaseException:
         unload_year(calendar.year, replaced)
         raise
