@@ -623,6 +623,9 @@ MEDIATION_REFUSALS = {
 }
 # 稳源 (stability): 三色预警 colours, the reasons a person's colour is given, and the facts recorded on a file.
 WARNING_COLOURS = {"red": "红色", "yellow": "黄色", "green": "绿色"}
+# A register case's state: still being handled, closed after the citizen's rating (as CASE_STATUSES says it), or
+# unknown (entered before the register heard of closings).
+REGISTER_STATUSES = {"open": "在办", "closed": "已结案", "unknown": "状态不明"}
 PERSON_REASONS = {
     "criminal_risk": "有暴力倾向，存在民转刑风险",
     "repeat_petitions_in_group": "90日内信访3次以上，且涉及5人以上群体纠纷",

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shared.contracts.envelope import Envelope
-from shared.messaging.topology import AGENCY_INBOX, case_source_filters, handled_models
+from shared.messaging.routing import CaseFilter
+from shared.messaging.topology import AGENCY_INBOX, case_filters, handled_models
 from shared.registry import Implementation
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -65,12 +66,12 @@ def inbox_models(settings: PlatformSettings, service: str) -> list[type[Envelope
     return handled_models(_service_class(settings, service))
 
 
-def inbox_case_sources(settings: PlatformSettings, service: str) -> dict[str, frozenset[str]]:
-    """The case facts a Python service's inbox takes only for cases from some sources, by type (none for an
-    external agency, which receives documents alone)."""
+def inbox_case_filters(settings: PlatformSettings, service: str) -> dict[str, CaseFilter]:
+    """The case facts a Python service's inbox takes only for some cases (by their source or flags), by type (none
+    for an external agency, which receives documents alone)."""
     if is_external(settings, service):
         return {}
-    return case_source_filters(_service_class(settings, service))
+    return case_filters(_service_class(settings, service))
 
 
 def _service_class(settings: PlatformSettings, service: str) -> type:

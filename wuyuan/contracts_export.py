@@ -26,7 +26,7 @@ from shared.messaging.routing import (
     RETRY_EXCHANGE,
 )
 from shared.messaging.topology import service_queues
-from wuyuan.agencies import inbox_case_sources, inbox_models
+from wuyuan.agencies import inbox_case_filters, inbox_models
 from wuyuan.provision_amqp import AGENCY_TOPIC_WRITE
 from wuyuan.settings import PlatformSettings
 
@@ -43,9 +43,9 @@ def service_topology(settings: PlatformSettings, service: str, retry_delay_ms: i
     models = sorted((m for m in inbox_models(settings, service) if m in published), key=lambda m: m.TYPE)
     if not models:
         return None
-    sources = inbox_case_sources(settings, service)
-    classic = service_queues(service, list(models), retry_delay_ms, "classic", sources)
-    quorum = service_queues(service, list(models), retry_delay_ms, "quorum", sources)
+    filters = inbox_case_filters(settings, service)
+    classic = service_queues(service, list(models), retry_delay_ms, "classic", filters)
+    quorum = service_queues(service, list(models), retry_delay_ms, "quorum", filters)
     inbox, retry, dead = (
         QueueFacts(one.name, one.arguments, cluster.arguments, one.bindings)
         for one, cluster in zip(classic, quorum, strict=True)

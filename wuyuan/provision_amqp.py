@@ -12,7 +12,7 @@ from kombu import Connection, Exchange, Queue
 from shared.contracts.messages import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE
 from shared.messaging.routing import dead_letter_exchange, inbox_queue
 from shared.messaging.topology import EXCHANGES, service_queues
-from wuyuan.agencies import inbox_case_sources, inbox_models
+from wuyuan.agencies import inbox_case_filters, inbox_models
 from wuyuan.settings import FRONT_SERVICES, OPERATOR, PlatformSettings
 
 log = logging.getLogger(__name__)
@@ -152,8 +152,8 @@ def declare_topology(settings: PlatformSettings, services: Iterable[str] | None 
             exchange(channel).declare()
         for service in receiving:
             models = inbox_models(settings, service)
-            sources = inbox_case_sources(settings, service)
-            for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type, sources):
+            filters = inbox_case_filters(settings, service)
+            for spec in service_queues(service, models, settings.retry_delay_ms, settings.queue_type, filters):
                 queue = Queue(spec.name, durable=True, queue_arguments=spec.arguments, channel=channel)
                 queue.declare()
                 for exchange_name, routing_key in spec.bindings:

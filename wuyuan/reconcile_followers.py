@@ -37,8 +37,8 @@ from shared.contracts.messages import (
     RegisterDispute,
     ReminderIssued,
 )
-from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER
-from wuyuan.agencies import has_database, inbox_case_sources, inbox_models, is_external
+from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER, binding_pattern
+from wuyuan.agencies import has_database, inbox_case_filters, inbox_models, is_external
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
 
@@ -66,7 +66,7 @@ FROM outbox
 WHERE published_at IS NOT NULL AND message_type = ANY(%(types)s)
   AND (exchange = %(events)s OR (exchange = %(documents)s AND starts_with(routing_key, %(addressed)s)))
   AND (%(from)s::timestamptz IS NULL OR created_at >= %(from)s)
-  AND (exchange <> %(events)s OR NOT message_type = ANY(%(filtered)s) OR routing_key = ANY(%(sources)s))
+  AND (exchange <> %(events)s OR NOT message_type = ANY(%(filtered)s) OR ('.' || routing_key) ~ ANY(%(bound)s))
   AND (%(held)s::text[] IS NULL OR NOT message_type = ANY(%(filed)s)
        OR coalesce(body ->> 'referral_id' = ANY(%(held)s::text[]), false))
 """
@@ -196,8 +196,8 @@ def reconcile_follower(
         "header": SENT_AGAIN_HEADER,
         "at": datetime.now(UTC).isoformat(),
         "never_again": sorted(set(inbox_types(settings, service)) & NEVER_AGAIN),
-        # A case fact the service takes for some sources only (the police: its own calls' cases) goes again for those.
-        **_source_filters(settings, service),
+        # A case fact the service takes for some cases only (the police: its own calls') goes again for those.
+        **_case_filters(settings, service),
         "held": None if held_referrals is None else [str(referral) for referral in held_referrals],
         "filed": sorted(FILED_UNDER_REFERRAL),
     }
@@ -206,13 +206,13 @@ def reconcile_follower(
     return report
 
 
-def _source_filters(settings: PlatformSettings, service: str) -> dict[str, list[str]]:
-    """The fact types the service takes for some case sources only, and the routing keys (`<Type>.<source>`) of
-    those it takes."""
-    filters = inbox_case_sources(settings, service)
+def _case_filters(settings: PlatformSettings, service: str) -> dict[str, list[str]]:
+    """The fact types the service takes for some cases only (by their source or flags), and the patterns of the routing
+    keys (`<Type>.<source>[.<flag>…]`) of those it takes, as its inbox's bindings match them."""
+    filters = inbox_case_filters(settings, service)
     return {
         "filtered": sorted(filters),
-        "sources": sorted(f"{kind}.{source}" for kind, sources in filters.items() for source in sources),
+        "bound": sorted(binding_pattern(key) for kind, only in filters.items() for key in only.binding_keys(kind)),
     }
 
 

@@ -746,8 +746,9 @@ def _record(uow: Work, desk: Coordination, decision: Decision, registered: dict[
     uow.store.append_timeline(decision.case.case_id, decision.timeline)
     platform = desk.platform
     for message in messages_for(decision.case, decision.effects, registered, platform.centre_unit, at, platform.new_id):
-        # A case fact's routing key names the case's source, so a service can subscribe to one source's cases.
-        uow.send(message, registered.get("source"))
+        # A case fact's routing key names the case's source and flags, so a service can subscribe to one source's
+        # cases (the police, its own calls') or to the cases with a flag (stability, the risky ones).
+        uow.send(message, registered.get("source"), [flag.value for flag in decision.case.facts.flags])
 
 
 def _require_known_agency(platform: Platform, unit: str, field: str = "unit") -> None:

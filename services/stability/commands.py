@@ -58,9 +58,11 @@ class NameLeader(Body):
 
 
 class ListRiskRegister(Body):
-    """A page of the register, the latest noted first; `colour` keeps one colour."""
+    """A page of the register, the latest noted first; `colour` keeps one colour, `status` the open, the closed, or the
+    cases whose closing is unknown (entered before the register heard of closings)."""
 
     colour: Literal["red", "yellow", "green"] | None = None
+    status: Literal["open", "closed", "unknown"] | None = None
     limit: Annotated[int, Field(ge=0, le=500)] = 100
     offset: Annotated[int, Field(ge=0, le=10_000_000)] = 0
 

@@ -28,6 +28,13 @@ def flags_for(lead: StabilityLead) -> list[Flag]:
     return [Flag.HIGH_RISK] if lead.colour is WarningColour.RED else []
 
 
+# A register case's state: still open, closed (with the citizen's rating), or unknown (entered before the register
+# heard of closings, and heard of none since).
+REGISTER_STATUSES = ("open", "closed", "unknown")
+# The flags that call for a colour (warning_colour): a case with one enters the register.
+REGISTER_FLAGS = (Flag.HIGH_RISK, Flag.VIOLENCE_RISK, Flag.GROUP)
+
+
 def warning_colour(flags: list[Flag]) -> WarningColour | None:
     """Colour a case by its risk flags: 命案风险 red, violence or group yellow, none otherwise."""
     if Flag.HIGH_RISK in flags:

@@ -5,13 +5,13 @@ from typing import Any
 from uuid import UUID
 
 from services.stability.commands import AddEvent, AddPerson, ListPersons, ListRiskRegister, NameLeader
-from services.stability.domain import WarningColour, lead_colour, warning_colour
+from services.stability.domain import REGISTER_STATUSES, WarningColour, lead_colour, warning_colour
 from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from services.stability.store import StabilityStore
 from shared.agency.handlers import require_officer_of_agency
 from shared.auth.principal import Principal, Role
 from shared.contracts.dates import CLOCK_SKEW
-from shared.contracts.messages import CaseAssigned, CaseWentOverdue, ReferralIssued
+from shared.contracts.messages import CaseAssigned, CaseClosed, CaseReopened, CaseWentOverdue, ReferralIssued
 from shared.contracts.vocabulary import Source
 from shared.delivery.statements import Row
 from shared.http import BadInput
@@ -33,6 +33,23 @@ def handle_case_assigned(message: CaseAssigned, sent_by: str | None, uow: Work, 
         uow.store.note_case(message)
         if colour is not None:
             uow.store.note_risk(message, colour, platform.now())
+
+
+def handle_case_closed(message: CaseClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A case of the register closed (结案): it shows closed, with the citizen's rating, until it reopens (facts from
+    the coordinator only; the inbox takes them for the committee's leads' cases and the risky ones alone)."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.note_closing(message.case_id, message.occurred_at, message.rating.value, message.occurred_at)
+
+
+def handle_case_reopened(message: CaseReopened, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """A closed case of the register reopened: it is open again (from the coordinator only)."""
+    platform.require_sender(message, sent_by, "coordinator")
+    with uow:
+        uow.claim(message)
+        uow.store.note_closing(message.case_id, None, None, message.occurred_at)
 
 
 def handle_case_went_overdue(message: CaseWentOverdue, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -64,17 +81,28 @@ def handle_referral_issued(message: ReferralIssued, sent_by: str | None, uow: Wo
 def risk_register(query: ListRiskRegister, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """A page of the register, for the centre and leaders, and for the political-legal committee's own officers.
 
-    `counts` are the whole register's, by colour, and `total` what the query matches, so that a page never passes
-    for the register: it grows by every flagged case, year after year."""
+    `counts` are the whole register's, by colour, `status_counts` the same by status (`open`, `closed`, and `unknown`
+    for cases entered before the register heard of closings), and `total` what the query matches, so that a page never
+    passes for the register: it grows by every flagged case, year after year."""
     if not caller.has_any(frozenset({Role.COORDINATOR, Role.LEADER})):
         require_officer_of_agency(caller, platform)
     with uow:
-        cases = uow.store.risk_register(query.limit, query.offset, query.colour)
+        cases = uow.store.risk_register(query.limit, query.offset, query.colour, query.status)
         counts = uow.store.risk_register_counts()
-    total = counts.get(query.colour, 0) if query.colour else sum(counts.values())
+    colours = [colour.value for colour in WarningColour]
+    by_status = {
+        status: {colour: counts.get(colour, {}).get(status, 0) for colour in colours} for status in REGISTER_STATUSES
+    }
+    total = sum(
+        by_status[status][colour]
+        for status in REGISTER_STATUSES
+        for colour in colours
+        if query.status in (None, status) and query.colour in (None, colour)
+    )
     return {
         "cases": cases,
-        "counts": {colour.value: counts.get(colour.value, 0) for colour in WarningColour},
+        "counts": {colour: sum(counts.get(colour, {}).values()) for colour in colours},
+        "status_counts": by_status,
         "total": total,
         "offset": query.offset,
         "limit": query.limit,

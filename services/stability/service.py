@@ -7,12 +7,20 @@ from werkzeug.wrappers import Request, Response
 from services.stability import alerts, handlers
 from services.stability.commands import AddEvent, AddPerson, ListPersons, ListRiskRegister, NameLeader
 from services.stability.dependencies import PersonKey
-from services.stability.domain import StabilityLead, flags_for
+from services.stability.domain import REGISTER_FLAGS, StabilityLead, flags_for
 from services.stability.store import PostgresStabilityStore, StabilityStore
 from shared.agency.records import RecordKind
 from shared.agency.service import AgencyService
 from shared.auth.principal import Role
-from shared.contracts.messages import CaseAssigned, CaseWentOverdue, ReferralIssued, StabilityAlertRaised
+from shared.contracts.messages import (
+    CaseAssigned,
+    CaseClosed,
+    CaseReopened,
+    CaseWentOverdue,
+    ReferralIssued,
+    StabilityAlertRaised,
+)
+from shared.contracts.vocabulary import Source
 from shared.dependency import Injects
 from shared.http import BadInput, allow, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import handles
@@ -42,6 +50,15 @@ class Stability(AgencyService):
     @handles(CaseAssigned)
     def on_case_assigned(self, message: CaseAssigned) -> None:
         handlers.handle_case_assigned(message, self.sender, self.uow, self.platform)
+
+    # The register's cases alone: those of the committee's leads, and those whose flags call for a colour.
+    @handles(CaseClosed, case_sources=(Source.STABILITY_LEAD,), case_flags=REGISTER_FLAGS)
+    def on_case_closed(self, message: CaseClosed) -> None:
+        handlers.handle_case_closed(message, self.sender, self.uow, self.platform)
+
+    @handles(CaseReopened, case_sources=(Source.STABILITY_LEAD,), case_flags=REGISTER_FLAGS)
+    def on_case_reopened(self, message: CaseReopened) -> None:
+        handlers.handle_case_reopened(message, self.sender, self.uow, self.platform)
 
     @handles(CaseWentOverdue)
     def on_case_went_overdue(self, message: CaseWentOverdue) -> None:

@@ -27,6 +27,17 @@ _UPSERT_REGISTER = (
 )
 
 
+# Each register entry with what is known of its case's closing: `open`, `closed` (when, and the rating), or `unknown`
+# for a case entered before the register heard of closings, until a closing or reopening of it arrives.
+_REGISTER_WITH_STATUS = (
+    "SELECT r.case_id, r.colour, r.flags, r.category, r.division_code, r.lead_unit, r.noted_at, r.record_id,"
+    " c.closed_at, c.rating AS closed_rating,"
+    " CASE WHEN c.case_id IS NULL THEN CASE WHEN r.closings_heard THEN 'open' ELSE 'unknown' END"
+    " WHEN c.closed_at IS NULL THEN 'open' ELSE 'closed' END AS status"
+    " FROM risk_register r LEFT JOIN case_closures c ON c.case_id = r.case_id"
+)
+
+
 class StabilityStore(AgencyStore, Protocol):
     def note_risk(self, assigned: CaseAssigned, colour: WarningColour, at: datetime) -> None:
         """Enter a case in the risk register, with its colour, flags, place and lead unit; noted again, it keeps
@@ -37,12 +48,20 @@ class StabilityStore(AgencyStore, Protocol):
         """Enter the case a stability lead opened, in the lead's colour (graver colours kept), naming the lead."""
         ...
 
-    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
-        """The register's cases (of one colour, if given), the latest noted first, from `offset` on."""
+    def risk_register(
+        self, limit: int, offset: int = 0, colour: str | None = None, status: str | None = None
+    ) -> list[Row]:
+        """The register's cases (of one colour, of one status, if given), the latest noted first, from `offset` on;
+        each with its `status` (`open`, `closed` or `unknown`), `closed_at` and `closed_rating` (None unless closed)."""
         ...
 
-    def risk_register_counts(self) -> dict[str, int]:
-        """How many cases the whole register holds in each colour it has."""
+    def risk_register_counts(self) -> dict[str, dict[str, int]]:
+        """How many cases the register holds, by colour, then by status."""
+        ...
+
+    def note_closing(self, case_id: str, closed_at: datetime | None, rating: str | None, fact_at: datetime) -> None:
+        """A case closed (`closed_at`, with its rating) or reopened (None), as of the fact at `fact_at`; a fact older
+        than the one applied last changes nothing."""
         ...
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
@@ -135,16 +154,29 @@ class PostgresStabilityStore(PostgresAgencyStore):
             ),
         )
 
-    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
+    def risk_register(
+        self, limit: int, offset: int = 0, colour: str | None = None, status: str | None = None
+    ) -> list[Row]:
         return self.sql.all(
-            "SELECT * FROM risk_register WHERE %s::text IS NULL OR colour = %s"
-            " ORDER BY noted_at DESC, case_id LIMIT %s OFFSET %s",
-            (colour, colour, limit, offset),
+            f"SELECT * FROM ({_REGISTER_WITH_STATUS}) r WHERE (%s::text IS NULL OR colour = %s::text)"
+            " AND (%s::text IS NULL OR status = %s::text) ORDER BY noted_at DESC, case_id LIMIT %s OFFSET %s",
+            (colour, colour, status, status, limit, offset),
         )
 
-    def risk_register_counts(self) -> dict[str, int]:
-        rows = self.sql.all("SELECT colour, count(*) AS cases FROM risk_register GROUP BY colour")
-        return {row["colour"]: row["cases"] for row in rows}
+    def risk_register_counts(self) -> dict[str, dict[str, int]]:
+        rows = self.sql.all(f"SELECT colour, status, count(*) AS cases FROM ({_REGISTER_WITH_STATUS}) r GROUP BY 1, 2")
+        counts: dict[str, dict[str, int]] = {}
+        for row in rows:
+            counts.setdefault(row["colour"], {})[row["status"]] = row["cases"]
+        return counts
+
+    def note_closing(self, case_id: str, closed_at: datetime | None, rating: str | None, fact_at: datetime) -> None:
+        self.sql.write(
+            "INSERT INTO case_closures (case_id, closed_at, rating, fact_at) VALUES (%s, %s, %s, %s)"
+            " ON CONFLICT (case_id) DO UPDATE SET closed_at = EXCLUDED.closed_at, rating = EXCLUDED.rating,"
+            " fact_at = EXCLUDED.fact_at WHERE case_closures.fact_at <= EXCLUDED.fact_at",
+            (case_id, closed_at, rating, fact_at),
+        )
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
         self.sql.write(

@@ -38,7 +38,7 @@ from shared.contracts.vocabulary import Source
 
 ASYNCAPI_VERSION = "3.0.0"
 # The contract's own version; raise it with any change to a message's fields, its VERSION or its schema's rules.
-CONTRACT_VERSION = "1.6.0"
+CONTRACT_VERSION = "1.7.0"
 DEFAULT_VHOST = "wuyuan"
 AMQP_BINDING_VERSION = "0.3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -70,8 +70,9 @@ CENTRE_SENDERS = {
 
 # Routing keys of documents addressed by `recipient` name the service as a channel parameter.
 SERVICE_PARAMETER = "{service}"
-# Routing keys of case facts name the case's source as a channel parameter (shared.messaging.routing).
+# Routing keys of case facts name the case's source, then its flags, as channel parameters (shared.messaging.routing).
 SOURCE_PARAMETER = "{source}"
+FLAGS_PARAMETER = "{flags}"
 
 
 def info_description(facts: "BrokerFacts") -> str:
@@ -89,10 +90,11 @@ document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it say
   durable inbox queue `wuyuan.<service>.inbox`, declared before the first document is sent.
   A document to an agency is routed by its `recipient` unit's agency (`court:430426` → `court_link`).
 - **Events** are case facts from the coordinator: published on the durable topic exchange
-  `{EVENTS_EXCHANGE}` with routing key `<Type>.<source>`, the channel the case first came by
-  (`CaseClosed.walk_in`, `CaseResolved.police_call`); an event about no case has the key `<Type>`
-  (`CalendarYearLoaded`). A subscriber binds its inbox by `<Type>.#` (every case's, and a key without a
-  source) or by `<Type>.<source>` (one source's cases alone).
+  `{EVENTS_EXCHANGE}` with routing key `<Type>.<source>[.<flag>…]`: the channel the case first came by,
+  then the case's flags in alphabetical order (`CaseClosed.walk_in`, `CaseResolved.police_call.violence_risk`,
+  `CaseClosed.hotline.group.high_risk`); an event about no case has the key `<Type>` (`CalendarYearLoaded`).
+  A subscriber binds its inbox by `<Type>.#` (every case's, and a key without a source), by
+  `<Type>.<source>.#` (one source's cases alone) or by `<Type>.*.#.<flag>.#` (the cases with a flag alone).
 - Every service has three queues (channels `<service>.inbox`, `.retry`, `.dead`). Services never
   declare topology: the operator provisions it (`wuyuan provision`), and a broker user may not configure.
 
@@ -245,12 +247,12 @@ def is_case_fact(model: type[Envelope]) -> bool:
 
 
 def routing_key(model: type[Envelope]) -> str:
-    """`<service>.<Type>` for a document (`{service}` when set by the recipient), `<Type>.{source}` for a case
-    fact, `<Type>` for another event."""
+    """`<service>.<Type>` for a document (`{service}` when set by the recipient), `<Type>.{source}{flags}` for a
+    case fact, `<Type>` for another event."""
     if issubclass(model, Document):
         return f"{_destination(model)}.{model.TYPE}"
     kind(model)  # refuses anything but an event
-    return f"{model.TYPE}.{SOURCE_PARAMETER}" if is_case_fact(model) else model.TYPE
+    return f"{model.TYPE}.{SOURCE_PARAMETER}{FLAGS_PARAMETER}" if is_case_fact(model) else model.TYPE
 
 
 def inbox_queue(model: type[Document]) -> str:
@@ -316,7 +318,10 @@ def _route_channel(model: type[Envelope], vhost: str) -> dict[str, Any]:
     else:
         where = f"On `{EVENTS_EXCHANGE}`, routing key `{key}`, to every subscriber's inbox."
         if is_case_fact(model):
-            where += f" A subscriber binds `{model.TYPE}.#` for every case, `{model.TYPE}.<source>` for one source's."
+            where += (
+                f" A subscriber binds `{model.TYPE}.#` for every case, `{model.TYPE}.<source>.#` for one source's,"
+                f" `{model.TYPE}.*.#.<flag>.#` for those with a flag."
+            )
         exchange = _exchange(EVENTS_EXCHANGE, "topic", vhost)
     channel: dict[str, Any] = {
         "address": key,
@@ -328,7 +333,10 @@ def _route_channel(model: type[Envelope], vhost: str) -> dict[str, Any]:
     if issubclass(model, Document) and model.DESTINATION == TO_RECIPIENT_AGENCY:
         channel["parameters"] = {"service": {"$ref": "#/components/parameters/service"}}
     if is_case_fact(model):
-        channel["parameters"] = {"source": {"$ref": "#/components/parameters/source"}}
+        channel["parameters"] = {
+            "source": {"$ref": "#/components/parameters/source"},
+            "flags": {"$ref": "#/components/parameters/flags"},
+        }
     return channel
 
 
@@ -599,10 +607,19 @@ SERVICE_PARAMETER_OBJECT = {
 SOURCE_PARAMETER_OBJECT = {
     "description": (
         "The channel the fact's case first came by (`source` of its CaseAssigned): a service that needs one "
-        "source's cases alone binds that key (police_link takes CaseResolved and ReferralClosed of `police_call`)."
+        "source's cases alone binds `<Type>.<source>.#` (police_link takes CaseResolved and ReferralClosed of "
+        "`police_call`)."
     ),
     "enum": [source.value for source in Source],
     "examples": ["police_call", "walk_in"],
+}
+FLAGS_PARAMETER_OBJECT = {
+    "description": (
+        "The case's flags, each after a dot, in alphabetical order (`.group.high_risk`); empty for a case with none. "
+        "A service that needs the cases with a flag alone binds `<Type>.*.#.<flag>.#` (stability takes CaseClosed "
+        "and CaseReopened of the cases flagged `high_risk`, `violence_risk` or `group`, and of its own leads')."
+    ),
+    "examples": ["", ".high_risk", ".group.violence_risk"],
 }
 
 
@@ -657,7 +674,11 @@ def asyncapi_document(facts: BrokerFacts, vhost: str = DEFAULT_VHOST) -> dict[st
         "components": {
             "messages": {model.TYPE: _message(model) for model in models},
             "schemas": {"headers": headers_schema(facts.dead_letter_headers)},
-            "parameters": {"service": SERVICE_PARAMETER_OBJECT, "source": SOURCE_PARAMETER_OBJECT},
+            "parameters": {
+                "service": SERVICE_PARAMETER_OBJECT,
+                "source": SOURCE_PARAMETER_OBJECT,
+                "flags": FLAGS_PARAMETER_OBJECT,
+            },
             "correlationIds": {
                 "messageId": {
                     "description": "`message_id`, the idempotency key: a receiver handles each at most once",

@@ -44,11 +44,11 @@ from shared.contracts.messages import (
     Event,
 )
 from shared.contracts.strict_json import loads_strict
-from shared.contracts.vocabulary import Source
+from shared.contracts.vocabulary import Flag, Source
 from shared.dependency import Injects
 from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_queue
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
-from shared.messaging.routing import SENT_AGAIN_HEADER, TRACE_HEADERS, inbox_queue
+from shared.messaging.routing import SENT_AGAIN_HEADER, TRACE_HEADERS, CaseFilter, inbox_queue
 from shared.refusal import Refused
 from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers
 
@@ -361,18 +361,34 @@ class InboxHandler(Entrypoint):
     commits_in_groups = True
 
     def __init__(
-        self, model: type[Envelope], case_sources: Collection[str] = (), alone: bool = False, **kwargs: Any
+        self,
+        model: type[Envelope],
+        case_sources: Collection[str] = (),
+        case_flags: Collection[str] = (),
+        alone: bool = False,
+        **kwargs: Any,
     ) -> None:
-        """`case_sources` (events only): the inbox is bound to the facts of cases from these sources alone.
-        `alone`: the handler commits in a transaction of its own, never shared with other handlers' (one that
-        locks many rows, whose order against theirs no one chose, would risk deadlocks)."""
+        """`case_sources`, `case_flags` (case facts only): the inbox is bound to the facts of cases from these sources
+        and of cases with these flags alone (either is enough). `alone`: the handler commits in a transaction of its
+        own, never shared with other handlers' (one that locks many rows, whose order against theirs no one chose,
+        would risk deadlocks)."""
         if alone:
             self.commits_in_groups = False
         # CalendarYearLoaded is an event about no case: it is published without a source, so it would never arrive.
-        if case_sources and not (issubclass(model, Event) and model.model_fields["case_id"].is_required()):
-            raise TypeError(f"{model.TYPE} is not a case fact: only case facts are routed by their case's source")
+        is_case_fact = issubclass(model, Event) and model.model_fields["case_id"].is_required()
+        if (case_sources or case_flags) and not is_case_fact:
+            raise TypeError(
+                f"{model.TYPE} is not a case fact: only case facts are routed by their case's source, flags"
+            )
         self.model = model
-        self.case_sources = frozenset(Source(source).value for source in case_sources)
+        self.case_filter = (
+            CaseFilter(
+                frozenset(Source(source).value for source in case_sources),
+                frozenset(Flag(flag).value for flag in case_flags),
+            )
+            if case_sources or case_flags
+            else None
+        )
         super().__init__(expected_exceptions=(Refused,), **kwargs)
 
     def setup(self) -> None:

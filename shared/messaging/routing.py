@@ -1,6 +1,8 @@
 """Where each message goes: exchanges, routing keys and the queue names of every service."""
 
+import re
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 
 from shared.contracts.envelope import Envelope
 from shared.contracts.messages import (
@@ -11,7 +13,7 @@ from shared.contracts.messages import (
     Event,
     dead_letter_exchange,
 )
-from shared.contracts.vocabulary import Source
+from shared.contracts.vocabulary import Flag, Source
 from shared.registry import AgencyRegistry
 
 RETRY_EXCHANGE = "wuyuan.retry"
@@ -44,18 +46,56 @@ def document_routing_key(service: str, message_type: str) -> str:
     return f"{service}.{message_type}"
 
 
-def event_routing_key(message_type: str, case_source: str | None) -> str:
-    """`<Type>.<source>`: a case fact names the channel its case came by (a `Source`), so a service can take the
-    facts of one source's cases alone (police_link: those of its own calls'); `<Type>` when no source is given."""
-    return f"{message_type}.{Source(case_source).value}" if case_source is not None else message_type
+def event_routing_key(message_type: str, case_source: str | None, case_flags: Collection[str] = ()) -> str:
+    """`<Type>.<source>[.<flag>…]`: a case fact names the channel its case came by (a `Source`), then the case's
+    flags (`Flag`s, in alphabetical order), so a service can take the facts of one source's cases alone (police_link:
+    those of its own calls') or of the cases with a flag (stability: the risky ones); `<Type>` when no source is
+    given (a fact about no case, which has no flags either)."""
+    if case_source is None:
+        if case_flags:
+            raise ValueError(f"{message_type}: flags name a case, and a fact about no case has none")
+        return message_type
+    flags = sorted({Flag(flag).value for flag in case_flags})
+    return ".".join((message_type, Source(case_source).value, *flags))
 
 
-def event_binding_keys(message_type: str, case_sources: Collection[str] = ()) -> list[str]:
-    """`<Type>.#` takes every fact of the type, with a source or without; `<Type>.<source>` those of that source's
-    cases alone."""
-    if not case_sources:
+def event_binding_keys(
+    message_type: str, case_sources: Collection[str] = (), case_flags: Collection[str] = ()
+) -> list[str]:
+    """`<Type>.#` takes every fact of the type, with a source or without; `<Type>.<source>.#` those of that source's
+    cases; `<Type>.*.#.<flag>.#` those of the cases with that flag (whatever their source and other flags). A fact
+    of a case that several bind matches them all, and still reaches the queue once."""
+    if not case_sources and not case_flags:
         return [f"{message_type}.#"]
-    return [event_routing_key(message_type, source) for source in sorted(case_sources)]
+    by_source = [f"{message_type}.{Source(source).value}.#" for source in sorted(case_sources)]
+    by_flag = [f"{message_type}.*.#.{Flag(flag).value}.#" for flag in sorted(case_flags)]
+    return by_source + by_flag
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    """The cases whose facts of one type a service takes (`@handles(..., case_sources=..., case_flags=...)`): those
+    from any of `sources`, and those with any of `flags`."""
+
+    sources: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+
+    def binding_keys(self, message_type: str) -> list[str]:
+        return event_binding_keys(message_type, self.sources, self.flags)
+
+
+def binding_pattern(binding_key: str) -> str:
+    """A topic binding key as a regular expression (Python's and PostgreSQL's) over `.` + the routing key: `*` is one
+    word, `#` zero or more, as RabbitMQ matches them. The dot in front lets `#` match no word at all."""
+    parts = []
+    for word in binding_key.split("."):
+        if word == "#":
+            parts.append(r"(?:\.[^.]+)*")
+        elif word == "*":
+            parts.append(r"\.[^.]+")
+        else:
+            parts.append(r"\." + re.escape(word))
+    return "^" + "".join(parts) + "$"
 
 
 def destination_service(message: Document, registry: AgencyRegistry) -> str:
@@ -64,20 +104,22 @@ def destination_service(message: Document, registry: AgencyRegistry) -> str:
     return message.DESTINATION
 
 
-def address(message: Envelope, registry: AgencyRegistry, case_source: str | None = None) -> tuple[str, str]:
-    """(exchange, routing key) for a message; an event's key names its case's source when it is given."""
+def address(
+    message: Envelope, registry: AgencyRegistry, case_source: str | None = None, case_flags: Collection[str] = ()
+) -> tuple[str, str]:
+    """(exchange, routing key) for a message; an event's key names its case's source and flags when they are given."""
     if isinstance(message, Event):
-        return EVENTS_EXCHANGE, event_routing_key(message.type, case_source)
+        return EVENTS_EXCHANGE, event_routing_key(message.type, case_source, case_flags)
     if isinstance(message, Document):
         return DOCUMENTS_EXCHANGE, document_routing_key(destination_service(message, registry), message.type)
     raise TypeError(f"{type(message).__name__} is neither a Document nor an Event")
 
 
-def addressing(registry: AgencyRegistry) -> Callable[[Envelope, str | None], tuple[str, str]]:
+def addressing(registry: AgencyRegistry) -> Callable[[Envelope, str | None, Collection[str]], tuple[str, str]]:
     """`address` over one registry: what a unit of work asks for each message it queues."""
 
-    def address_in(message: Envelope, case_source: str | None) -> tuple[str, str]:
-        return address(message, registry, case_source)
+    def address_in(message: Envelope, case_source: str | None, case_flags: Collection[str]) -> tuple[str, str]:
+        return address(message, registry, case_source, case_flags)
 
     return address_in
 
@@ -86,8 +128,10 @@ __all__ = [
     "DOCUMENTS_EXCHANGE",
     "EVENTS_EXCHANGE",
     "RETRY_EXCHANGE",
+    "CaseFilter",
     "address",
     "addressing",
+    "binding_pattern",
     "dead_letter_exchange",
     "dead_queue",
     "destination_service",

@@ -20,6 +20,7 @@ from shared.contracts.messages import (
 from shared.messaging.consumer import InboxHandler
 from shared.messaging.routing import (
     RETRY_EXCHANGE,
+    CaseFilter,
     dead_letter_exchange,
     dead_queue,
     document_routing_key,
@@ -59,10 +60,11 @@ def handled_models(service_cls: type) -> list[type[Envelope]]:
     return [handler.model for handler in _inbox_handlers(service_cls)]
 
 
-def case_source_filters(service_cls: type) -> dict[str, frozenset[str]]:
-    """The case facts a service takes only for cases from some sources (`@handles(..., case_sources=...)`), by type."""
+def case_filters(service_cls: type) -> dict[str, CaseFilter]:
+    """The case facts a service takes only for some cases (`@handles(..., case_sources=..., case_flags=...)`), by
+    type."""
     handlers = _inbox_handlers(service_cls)
-    return {handler.model.TYPE: handler.case_sources for handler in handlers if handler.case_sources}
+    return {handler.model.TYPE: handler.case_filter for handler in handlers if handler.case_filter is not None}
 
 
 def service_queues(
@@ -70,17 +72,18 @@ def service_queues(
     models: list[type[Envelope]],
     retry_delay_ms: int,
     queue_type: str = "classic",
-    case_sources: Mapping[str, frozenset[str]] | None = None,
+    filters: Mapping[str, CaseFilter] | None = None,
 ) -> list[QueueSpec]:
     """Inbox, retry and dead-letter queues of one service; `quorum` replicates them across a cluster.
-    `case_sources` (case_source_filters): the facts bound for those sources' cases alone."""
+    `filters` (case_filters): the facts bound for some cases alone, by type."""
     # Only quorum is spelled out: queues declared before the setting existed have no type argument,
     # and redeclaring them with one would be refused as inequivalent.
     kind = {"x-queue-type": queue_type} if queue_type != "classic" else {}
     bindings = []
     for model in sorted(models, key=lambda m: m.TYPE):
         if issubclass(model, Event):
-            for key in event_binding_keys(model.TYPE, (case_sources or {}).get(model.TYPE, ())):
+            only = (filters or {}).get(model.TYPE)
+            for key in only.binding_keys(model.TYPE) if only is not None else event_binding_keys(model.TYPE):
                 bindings.append((EVENTS_EXCHANGE, key))
         else:
             bindings.append((DOCUMENTS_EXCHANGE, document_routing_key(service, model.TYPE)))

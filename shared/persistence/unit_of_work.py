@@ -7,7 +7,7 @@ commits; an exception rolls everything back. Where a message goes is the platfor
 business, so the unit of work is given an addressing function rather than the agencies.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from contextlib import AbstractContextManager, ExitStack
 from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
@@ -24,7 +24,7 @@ from shared.telemetry.propagation import current_trace_headers
 S = TypeVar("S")
 S_co = TypeVar("S_co", covariant=True)
 
-Addressing = Callable[[Envelope, str | None], tuple[str, str]]
+Addressing = Callable[[Envelope, str | None, Collection[str]], tuple[str, str]]
 """(exchange, routing key) of a message, given its case's source (shared.messaging.routing.address)."""
 BeginTransaction = Callable[[], AbstractContextManager[Transaction]]
 
@@ -37,8 +37,9 @@ class UnitOfWork(Protocol[S_co]):
 
     def claim(self, message: Envelope) -> None: ...
 
-    def send(self, message: Envelope, case_source: str | None = None) -> None:
-        """Queue the message; a case fact given its case's source (a `Source`) names it in its routing key."""
+    def send(self, message: Envelope, case_source: str | None = None, case_flags: Collection[str] = ()) -> None:
+        """Queue the message; a case fact given its case's source (a `Source`) and flags names them in its routing
+        key."""
         ...
 
     def __enter__(self) -> Self: ...
@@ -104,9 +105,9 @@ class PostgresUnitOfWork(Generic[S]):
         inbox.claim(self._parts()[1], self.consumer, message)
         self._claimed = message
 
-    def send(self, message: Envelope, case_source: str | None = None) -> None:
+    def send(self, message: Envelope, case_source: str | None = None, case_flags: Collection[str] = ()) -> None:
         """Queue `message` to be published once this transaction commits."""
-        exchange, routing_key = self._address(message, case_source)
+        exchange, routing_key = self._address(message, case_source, case_flags)
         self._parts()[1].queue(
             Queued(
                 message_id=str(message.message_id),

@@ -119,3 +119,26 @@ def test_a_persons_colour_follows_the_cases_on_their_file_without_an_officer_rec
         [("petition", first), ("petition", second["case_id"]), ("violence", second["case_id"])]
     )
     assert (shown["colour"], [r["code"] for r in shown["reasons"]]) == ("yellow", ["violence", "repeat_petitions"])
+
+
+def test_a_group_dispute_closed_after_the_citizen_s_rating_shows_closed_on_the_register(client):
+    case_id = client.register(dispute("wages", ["group"], f"劳务公司{uuid.uuid4().hex[:6]}"))["case_id"]
+    case = client.wait_for_status(case_id, "assigned")
+    assert any(referral["unit"] == PLC for referral in case["referrals"])  # a group brings the committee in
+    assert wait_for_register(client, case_id)["status"] == "open"
+
+    for referral in case["referrals"]:
+        client.settle(referral["unit"], referral["referral_id"], "欠薪已分期支付，工人代表签字确认")
+    client.wait_for_status(case_id, "resolved")
+    client.wait_for_follow_up(case_id)
+    client.rate(case_id, "satisfied")
+    client.wait_for_status(case_id, "closed")
+
+    deadline = time.monotonic() + 30
+    entry = wait_for_register(client, case_id)
+    while entry["status"] != "closed" and time.monotonic() < deadline:
+        time.sleep(0.1)
+        entry = wait_for_register(client, case_id)
+    assert (entry["status"], entry["closed_rating"]) == ("closed", "satisfied")
+    closed = client.call("GET", STABILITY, "/api/v1/risk-register?status=closed&colour=yellow", as_user=PLC_OFFICER)
+    assert case_id in [listed["case_id"] for listed in closed["cases"]]

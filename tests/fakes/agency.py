@@ -1,7 +1,6 @@
 """An agency's store in memory: referrals, their log and the agency's own records; and stability's risk register."""
 
 import copy
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -277,6 +276,7 @@ class FakeStabilityStore(FakeAgencyStore):
         self.person_events: list[Row] = []
         self.histories: dict[str, Row] = {}
         self.overdue: dict[UUID, Row] = {}
+        self.closures: dict[str, Row] = {}
 
     def _note(self, row: Row) -> None:
         kept = self.register.setdefault(row["case_id"], row)
@@ -313,14 +313,39 @@ class FakeStabilityStore(FakeAgencyStore):
             }
         )
 
-    def risk_register(self, limit: int, offset: int = 0, colour: str | None = None) -> list[Row]:
-        rows = [r for r in self.register.values() if colour is None or r["colour"] == colour]
+    def _with_closing(self, row: Row) -> Row:
+        closing = self.closures.get(row["case_id"])
+        if closing is None:
+            status = "open" if row.get("closings_heard", True) else "unknown"
+        else:
+            status = "open" if closing["closed_at"] is None else "closed"
+        return {
+            **{key: value for key, value in row.items() if key != "closings_heard"},
+            "closed_at": closing["closed_at"] if closing else None,
+            "closed_rating": closing["rating"] if closing else None,
+            "status": status,
+        }
+
+    def risk_register(
+        self, limit: int, offset: int = 0, colour: str | None = None, status: str | None = None
+    ) -> list[Row]:
+        rows = [self._with_closing(r) for r in self.register.values() if colour is None or r["colour"] == colour]
+        rows = [r for r in rows if status is None or r["status"] == status]
         rows.sort(key=lambda r: r["case_id"])
         rows.sort(key=lambda r: r["noted_at"], reverse=True)
         return [_read(r) for r in rows[offset : offset + limit]]
 
-    def risk_register_counts(self) -> dict[str, int]:
-        return dict(Counter(r["colour"] for r in self.register.values()))
+    def risk_register_counts(self) -> dict[str, dict[str, int]]:
+        counts: dict[str, dict[str, int]] = {}
+        for row in map(self._with_closing, self.register.values()):
+            by_status = counts.setdefault(row["colour"], {})
+            by_status[row["status"]] = by_status.get(row["status"], 0) + 1
+        return counts
+
+    def note_closing(self, case_id: str, closed_at: datetime | None, rating: str | None, fact_at: datetime) -> None:
+        kept = self.closures.get(case_id)
+        if kept is None or kept["fact_at"] <= fact_at:
+            self.closures[case_id] = {"closed_at": closed_at, "rating": rating, "fact_at": fact_at}
 
     def add_person(self, person: dict[str, Any], id_key: str | None, contact_key: str | None, at: datetime) -> None:
         for kept in self.persons.values():

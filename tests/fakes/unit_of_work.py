@@ -1,6 +1,7 @@
 """A unit of work in memory: what a block claims and sends counts only if it commits; the store rolls back with it."""
 
 import copy
+from collections.abc import Collection
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
@@ -68,10 +69,10 @@ class FakeUnitOfWork(Generic[S]):
         self._open[1].append(message.message_id)
         self._claimed_as[message.message_id] = (message.type, message.case_id)
 
-    def send(self, message: Envelope, case_source: str | None = None) -> None:
+    def send(self, message: Envelope, case_source: str | None = None, case_flags: Collection[str] = ()) -> None:
         assert self._open is not None
         # A message that cannot be routed fails here, as in the outbox.
-        _, routing_key = address(message, self.registry, case_source)
+        _, routing_key = address(message, self.registry, case_source, case_flags)
         self._open[2].append((message, routing_key))
         # What a trigger on the outbox does in the same transaction (the coordinator keeps referral documents).
         queued = getattr(self._store, "outbox_queued", None)

@@ -266,19 +266,54 @@ def test_police_link_receives_the_facts_of_police_call_cases_alone_and_supervisi
     channel = connection.channel()
     channel.confirm_select()
     try:
-        for source in ("police_call", "walk_in"):
+        for source, flags in (("police_call", ()), ("walk_in", ()), ("police_call", ("violence_risk",))):
             channel.basic_publish(
                 amqp.Message(BODY, user_id=platform.broker_user("coordinator")),
                 exchange=EVENTS_EXCHANGE,
-                routing_key=event_routing_key("CaseResolved", source),
+                routing_key=event_routing_key("CaseResolved", source, flags),
                 mandatory=True,
             )
     finally:
         connection.collect()
     police = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("police_link"))]
     supervision = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("supervision"))]
-    assert police == ["CaseResolved.police_call"]
-    assert supervision == ["CaseResolved.police_call", "CaseResolved.walk_in"]
+    assert police == ["CaseResolved.police_call", "CaseResolved.police_call.violence_risk"]
+    assert supervision == [
+        "CaseResolved.police_call",
+        "CaseResolved.walk_in",
+        "CaseResolved.police_call.violence_risk",
+    ]
+
+
+def test_stability_receives_the_closing_of_its_leads_and_flagged_cases_once_each_and_no_others(platform, admin):
+    connection = connect(platform, "coordinator", platform.broker_password("coordinator"))
+    channel = connection.channel()
+    channel.confirm_select()
+    published = [
+        ("walk_in", ()),
+        ("walk_in", ("group", "high_risk")),  # matches two of its bindings, delivered once
+        ("hotline", ("petition_involved",)),
+        ("stability_lead", ()),
+        ("police_call", ("violence_risk",)),
+    ]
+    try:
+        for source, flags in published:
+            channel.basic_publish(
+                amqp.Message(BODY, user_id=platform.broker_user("coordinator")),
+                exchange=EVENTS_EXCHANGE,
+                routing_key=event_routing_key("CaseClosed", source, flags),
+                mandatory=True,
+            )
+    finally:
+        connection.collect()
+    stability = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("stability"))]
+    supervision = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("supervision"))]
+    assert stability == [
+        "CaseClosed.walk_in.group.high_risk",
+        "CaseClosed.stability_lead",
+        "CaseClosed.police_call.violence_risk",
+    ]
+    assert len(supervision) == len(published)
 
 
 # --- replay -----------------------------------------------------------------------------------

@@ -86,10 +86,21 @@ def test_a_record_fed_to_intake_is_never_sent_again_but_counted_for_staff_to_che
 
 
 def test_a_follower_takes_only_the_types_its_inbox_is_bound_to(settings):
-    assert "CaseAssigned" in taken_types(settings, "stability") and "CaseClosed" not in taken_types(
+    assert "CaseAssigned" in taken_types(settings, "stability") and "CaseResolved" not in taken_types(
         settings, "stability"
     )
     assert {"CaseClosed", "ProvideLeadContacts"} <= set(taken_types(settings, "intake"))
+
+
+def test_stability_gets_again_the_closings_of_its_leads_and_flagged_cases_alone(settings):
+    lead = sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.stability_lead", BACKUP, {})
+    risky = sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.walk_in.group.high_risk", BACKUP, {})
+    sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.walk_in.petition_involved", BACKUP, {})
+    sent(settings, "CaseClosed", EVENTS_EXCHANGE, "CaseClosed.hotline", BACKUP, {})
+
+    reconcile_follower(settings, "stability", since=BACKUP)
+
+    assert unsent(settings) == {lead, risky}
 
 
 def test_a_sender_whose_database_cannot_be_reached_is_reported_not_fatal(settings):
@@ -102,15 +113,17 @@ def test_a_sender_whose_database_cannot_be_reached_is_reported_not_fatal(setting
 
 def test_the_police_get_again_only_their_own_calls_case_facts_and_no_agency_its_referral_documents(settings):
     own = sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.police_call", BACKUP, {})
+    flagged = sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.police_call.violence_risk", BACKUP, {})
     sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.walk_in", BACKUP, {})  # bound for others alone
+    sent(settings, "CaseResolved", EVENTS_EXCHANGE, "CaseResolved.walk_in.violence_risk", BACKUP, {})
     referral = {"referral_id": str(uuid.uuid4()), "case_id": "430426-20261206-00001", "recipient": "police:430426"}
     sent(settings, "ReferralIssued", DOCUMENTS_EXCHANGE, "police_link.ReferralIssued", BACKUP, referral)
 
     report = reconcile_follower(settings, "police_link", since=BACKUP)
 
-    assert unsent(settings) == {own}
+    assert unsent(settings) == {own, flagged}
     [coordinator] = [s for s in report.senders if s.service == "coordinator"]
-    assert coordinator.sent_again == 1
+    assert coordinator.sent_again == 2
 
 
 def letter(settings, message_type: str, service: str, referral_id: str) -> str:

@@ -94,6 +94,9 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "lead_unit": None,
             "noted_at": NOTED_AT + timedelta(hours=2),
             "record_id": None,
+            "closed_at": None,
+            "closed_rating": None,
+            "status": "open",
         },
         {
             "case_id": FAMILY_THREAT,
@@ -104,6 +107,9 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "lead_unit": POLICE_STATION,
             "noted_at": NOTED_AT + timedelta(hours=1),
             "record_id": None,
+            "closed_at": None,
+            "closed_rating": None,
+            "status": "open",
         },
         {
             "case_id": BOUNDARY_FIGHT,
@@ -114,6 +120,9 @@ def test_the_register_lists_the_latest_noted_case_first_with_what_it_was_noted_f
             "lead_unit": POLICE_STATION,
             "noted_at": NOTED_AT,
             "record_id": None,
+            "closed_at": None,
+            "closed_rating": None,
+            "status": "open",
         },
     ]
     assert all(entry["noted_at"].utcoffset() is not None for entry in register)
@@ -140,7 +149,48 @@ def test_the_register_is_read_a_page_at_a_time_in_one_colour_and_counted_whole(s
             BOUNDARY_FIGHT,
         ]
         assert [entry["case_id"] for entry in store.risk_register(10, offset=1, colour="red")] == []
-        assert store.risk_register_counts() == {"yellow": 2, "red": 1}
+        assert store.risk_register_counts() == {"yellow": {"open": 2}, "red": {"open": 1}}
+
+
+def test_a_closed_case_reads_closed_with_its_rating_until_a_later_fact_reopens_it(stores):
+    note(stores, BOUNDARY_FIGHT, ["violence_risk"], WarningColour.YELLOW, NOTED_AT)
+    note(stores, FAMILY_THREAT, ["high_risk"], WarningColour.RED, NOTED_AT + timedelta(hours=1))
+    closed_at = NOTED_AT + timedelta(days=8)
+    with stores.transaction() as store:
+        store.note_closing(BOUNDARY_FIGHT, closed_at, "satisfied", closed_at)
+        store.note_closing(FAMILY_THREAT, closed_at, "dissatisfied", closed_at)
+        store.note_closing(FAMILY_THREAT, None, None, closed_at + timedelta(hours=1))  # reopened
+        store.note_closing(FAMILY_THREAT, closed_at, "dissatisfied", closed_at)  # the closing, again and late
+
+    with stores.transaction() as store:
+        [done] = store.risk_register(10, status="closed")
+        [still_open] = store.risk_register(10, status="open")
+        counts = store.risk_register_counts()
+        red_closed = store.risk_register(10, colour="red", status="closed")
+
+    assert (done["case_id"], done["status"], done["closed_at"], done["closed_rating"]) == (
+        BOUNDARY_FIGHT,
+        "closed",
+        closed_at,
+        "satisfied",
+    )
+    assert done["closed_at"].utcoffset() is not None
+    assert (still_open["case_id"], still_open["status"], still_open["closed_at"]) == (FAMILY_THREAT, "open", None)
+    assert counts == {"yellow": {"closed": 1}, "red": {"open": 1}}
+    assert red_closed == []
+
+
+def test_a_closing_kept_before_its_case_entered_the_register_is_read_with_it(stores):
+    with stores.transaction() as store:
+        store.note_closing(UNPAID_WORKERS, NOTED_AT, "satisfied", NOTED_AT)
+        assert store.risk_register(10) == []
+        assert store.risk_register_counts() == {}
+    note(stores, UNPAID_WORKERS, ["group"], WarningColour.YELLOW, NOTED_AT - timedelta(days=3))
+
+    with stores.transaction() as store:
+        [entry] = store.risk_register(10)
+        assert store.risk_register_counts() == {"yellow": {"closed": 1}}
+    assert (entry["status"], entry["closed_at"]) == ("closed", NOTED_AT)
 
 
 def test_cases_noted_at_the_same_moment_keep_one_order_across_pages(stores):

@@ -36,7 +36,7 @@ PERSONS = "/stability/persons"  # the person file: the committee's own officers 
 AGENCY = "plc"
 PERSON_FILTERS = ("colour", "missing_leader")
 LIST_LIMIT = 100
-REGISTER_FILTERS = ("colour",)
+REGISTER_FILTERS = ("colour", "status")
 REGISTER_PAGE_SIZE = 100
 REGISTER_DEEPEST = 10_000_000  # the deepest offset stability serves (services/stability/commands.py)
 _LOCAL_MINUTE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$")  # what <input type=datetime-local> sends
@@ -99,6 +99,8 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
     filters = clean_params(request.args.to_dict(), REGISTER_FILTERS)
     if filters.get("colour") not in wording.WARNING_COLOURS:
         filters.pop("colour", None)
+    if filters.get("status") not in wording.REGISTER_STATUSES:
+        filters.pop("status", None)
     offset = page_offset(request.args.get("offset"), REGISTER_DEEPEST)
     register = expect(
         apis.call(
@@ -111,8 +113,10 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
         service=service,
     )
     chosen = filters.get("colour")
+    status = filters.get("status")
     cases = [c for c in register.get("cases") or [] if isinstance(c, dict)]
     counts = register.get("counts")
+    status_counts = register.get("status_counts")
     counted_whole = isinstance(counts, dict)
     if not isinstance(counts, dict):
         # A committee service from before it counted the register and read it in pages (a console upgraded first):
@@ -125,22 +129,37 @@ def register_page(visitor: Visitor, request: Request, apis: Apis, platform: Plat
         **page_context(visitor, PAGE, Names.of(platform), platform.now()),
         cases=cases,
         counts={colour: _count(counts.get(colour)) for colour in wording.WARNING_COLOURS},
+        # A committee service from before it heard of closings knows none: the page shows no state at all.
+        status_counts=_status_counts(status_counts, chosen) if isinstance(status_counts, dict) else None,
         colour=chosen,
+        register_status=status,
         counted_whole=counted_whole,
         total=total,
         offset=offset,
         page_size=REGISTER_PAGE_SIZE,
-        page_link=lambda at, colour=chosen: f"{PAGE}?{urlencode(_register_query(colour, at))}",
+        page_link=lambda at, colour=chosen, status=status: f"{PAGE}?{urlencode(_register_query(colour, status, at))}",
         may_keep_files=visitor.may_open(PERSONS),
     )
+
+
+def _status_counts(counts: dict[str, Any], colour: str | None) -> dict[str, int]:
+    """How many of the register's cases (of the colour shown) are open, closed, and of unknown state."""
+    return {
+        status: sum(
+            _count(by_colour.get(shown)) if isinstance(by_colour := counts.get(status), dict) else 0
+            for shown in ([colour] if colour else wording.WARNING_COLOURS)
+        )
+        for status in wording.REGISTER_STATUSES
+    }
 
 
 def _count(value: object) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
-def _register_query(colour: str | None, offset: int) -> dict[str, str]:
-    return {**({"colour": colour} if colour else {}), **({"offset": str(offset)} if offset else {})}
+def _register_query(colour: str | None, status: str | None, offset: int) -> dict[str, str]:
+    chosen = {"colour": colour, "status": status, "offset": str(offset) if offset else None}
+    return {name: value for name, value in chosen.items() if value}
 
 
 # --- the person file (一人一档) -------------------------------------------------------------------------

@@ -153,6 +153,100 @@ def test_the_register_counts_the_whole_register_and_pages_through_one_colour(con
     assert '<a href="/stability/register?colour=yellow&amp;offset=200">下一页</a>' in page
 
 
+def test_the_register_shows_which_cases_are_still_open_and_when_each_closed_with_the_citizen_s_rating(
+    console, apis, browser, xia
+):
+    case = {
+        "case_id": "430426-20261120-00003",
+        "colour": "red",
+        "flags": ["high_risk"],
+        "category": "land",
+        "division_code": "430426101203",
+        "lead_unit": "plc:430426",
+        "noted_at": "2026-11-20T02:00:00+00:00",
+        "record_id": None,
+        "status": "closed",
+        "closed_at": "2026-11-28T07:30:00+00:00",
+        "closed_rating": "basically_satisfied",
+    }
+    apis.answer(
+        PLC,
+        "GET",
+        "/api/v1/risk-register",
+        200,
+        {
+            "cases": [case],
+            "counts": {"red": 3, "yellow": 5, "green": 0},
+            "status_counts": {
+                "open": {"red": 2, "yellow": 1, "green": 0},
+                "closed": {"red": 1, "yellow": 4, "green": 0},
+                "unknown": {"red": 0, "yellow": 0, "green": 0},
+            },
+            "total": 1,
+            "offset": 0,
+            "limit": 100,
+        },
+    )
+
+    page = text_of(console.risk_register(browser.get("/stability/register?colour=red&status=closed", as_=xia)))
+
+    assert apis.calls[0].params == {"colour": "red", "status": "closed", "limit": "100", "offset": "0"}
+    assert "红色预警已结案的共 1 件" in page
+    assert '已结案<br><span class="when">2026-11-28 15:30，群众评价基本满意</span>' in page  # Beijing time
+    assert '<a href="/stability/register?colour=red&amp;status=open">在办 2件</a>' in page
+    assert 'status=closed" aria-current="true">已结案 1件</a>' in page
+    assert '<a href="/stability/register?colour=yellow&amp;status=closed">' in page  # another colour, still closed
+    assert "状态不明" not in page  # none of unknown state: no word of it
+
+
+def test_cases_entered_before_the_register_heard_of_closings_are_counted_and_marked_of_unknown_state(
+    console, apis, browser, xia
+):
+    case = {
+        "case_id": "430426-20261020-00007",
+        "colour": "yellow",
+        "flags": ["group"],
+        "category": "wages",
+        "division_code": "430426101203",
+        "lead_unit": "plc:430426",
+        "noted_at": "2026-10-20T02:00:00+00:00",
+        "record_id": None,
+        "status": "unknown",
+        "closed_at": None,
+        "closed_rating": None,
+    }
+    apis.answer(
+        PLC,
+        "GET",
+        "/api/v1/risk-register",
+        200,
+        {
+            "cases": [case],
+            "counts": {"red": 0, "yellow": 4, "green": 0},
+            "status_counts": {
+                "open": {"red": 0, "yellow": 1, "green": 0},
+                "closed": {"red": 0, "yellow": 0, "green": 0},
+                "unknown": {"red": 0, "yellow": 3, "green": 0},
+            },
+            "total": 4,
+        },
+    )
+
+    page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
+
+    assert '<a href="/stability/register?status=unknown">状态不明 3件</a>' in page
+    assert "<td>状态不明</td>" in page
+    assert "是否结案请查看案件详情" in page
+
+
+def test_a_register_from_a_committee_service_not_told_of_closings_shows_no_state(console, apis, browser, xia):
+    apis.answer(PLC, "GET", "/api/v1/risk-register", 200, {"cases": [], "counts": {"red": 1}, "total": 1, "offset": 0})
+
+    page = text_of(console.risk_register(browser.get("/stability/register", as_=xia)))
+
+    assert "在办" not in page and "状态" not in page
+
+
 def test_a_register_from_a_committee_service_that_does_not_count_it_yet_counts_what_it_listed(
     console, apis, browser, xia
 ):

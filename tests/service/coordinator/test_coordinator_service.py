@@ -207,6 +207,16 @@ def test_case_facts_name_the_cases_source_in_their_routing_key(coordinator, uow)
     assert uow.routing_keys[referral.message_id] == f"police_link.{referral.type}"  # documents as before
 
 
+def test_case_facts_name_the_cases_flags_after_its_source_so_stability_may_take_the_risky_ones(coordinator, uow):
+    deliver(coordinator, police_call(flags=("violence_risk", "group")), INTAKE_USER)
+    deliver(coordinator, police_call(source="walk_in", category="consultation", case_id=OTHER_CASE_ID), INTAKE_USER)
+
+    [assigned] = [m for m in uow.sent_of(CaseAssigned) if m.case_id == CASE_ID]
+    assert uow.routing_keys[assigned.message_id] == "CaseAssigned.police_call.group.violence_risk"
+    [resolved] = uow.sent_of(CaseResolved)
+    assert uow.routing_keys[resolved.message_id] == "CaseResolved.walk_in"  # a case with no flags, as before
+
+
 def test_a_redelivered_case_registered_is_triaged_once(coordinator, uow):
     message = police_call()
 

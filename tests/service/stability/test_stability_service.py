@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.stability.service import Stability
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import CaseAssigned, CaseWentOverdue, RegisterDispute
+from shared.contracts.messages import CaseAssigned, CaseClosed, CaseReopened, CaseWentOverdue, RegisterDispute
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -91,12 +91,118 @@ def test_the_register_is_read_a_page_at_a_time_with_the_whole_register_counted_b
     assert (page["total"], page["offset"], page["limit"]) == (4, 1, 2)
 
 
-@pytest.mark.parametrize("query", [{"colour": "blue"}, {"limit": "501"}, {"offset": "-1"}, {"offset": "第二页"}])
+@pytest.mark.parametrize(
+    "query", [{"colour": "blue"}, {"status": "done"}, {"limit": "501"}, {"offset": "-1"}, {"offset": "第二页"}]
+)
 def test_a_register_query_out_of_range_is_refused_naming_its_field(stability, http, query):
     with pytest.raises(BadInput) as refused:
         stability.risk_register(http.get(query))
 
     assert [error["field"] for error in refused.value.fields] == list(query)
+
+
+def closed(case_number: int, at: datetime, rating: str = "satisfied") -> CaseClosed:
+    return CaseClosed.build(
+        message_id=UUID(int=1000 + case_number),
+        occurred_at=at,
+        case_id=f"430426-20261123-{case_number:05d}",
+        sender=CENTRE,
+        recipient=CENTRE,
+        rating=rating,
+    )
+
+
+def reopened(case_number: int, at: datetime) -> CaseReopened:
+    return CaseReopened.build(
+        message_id=UUID(int=2000 + case_number),
+        occurred_at=at,
+        case_id=f"430426-20261123-{case_number:05d}",
+        sender=CENTRE,
+        recipient=CENTRE,
+        rating="dissatisfied",
+        round=2,
+    )
+
+
+def test_a_closed_case_of_the_register_shows_closed_with_its_rating_and_open_again_once_reopened(stability, http):
+    stability.on_case_assigned(assigned(11, "high_risk"))
+    closed_at = NOTED_AT + timedelta(days=9)
+
+    stability.on_case_closed(closed(11, closed_at, "basically_satisfied"))
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert (entry["status"], entry["closed_at"], entry["closed_rating"]) == (
+        "closed",
+        closed_at.isoformat(),
+        "basically_satisfied",
+    )
+
+    stability.on_case_reopened(reopened(11, closed_at + timedelta(days=2)))
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert (entry["status"], entry["closed_at"], entry["closed_rating"]) == ("open", None, None)
+
+
+def test_the_register_is_read_open_or_closed_with_each_colour_counted_whole_and_open(stability, http):
+    for number, flag in ((21, "high_risk"), (22, "high_risk"), (23, "group"), (24, "violence_risk")):
+        stability.on_case_assigned(assigned(number, flag))
+    stability.on_case_closed(closed(21, NOTED_AT + timedelta(days=3)))
+    stability.on_case_closed(closed(23, NOTED_AT + timedelta(days=4)))
+
+    still_open = http.body(stability.risk_register(http.get({"status": "open"})))
+    red_closed = http.body(stability.risk_register(http.get({"status": "closed", "colour": "red"})))
+
+    assert sorted(entry["case_id"][-2:] for entry in still_open["cases"]) == ["22", "24"]
+    assert still_open["total"] == 2
+    assert [entry["case_id"][-2:] for entry in red_closed["cases"]] == ["21"]
+    assert red_closed["total"] == 1
+    assert still_open["counts"] == {"red": 2, "yellow": 2, "green": 0}
+    assert still_open["status_counts"] == {
+        "open": {"red": 1, "yellow": 1, "green": 0},
+        "closed": {"red": 1, "yellow": 1, "green": 0},
+        "unknown": {"red": 0, "yellow": 0, "green": 0},
+    }
+
+
+def test_a_closing_that_comes_after_a_later_reopening_leaves_the_case_open(stability, http):
+    stability.on_case_assigned(assigned(31, "group"))
+    stability.on_case_reopened(reopened(31, NOTED_AT + timedelta(days=6)))
+
+    stability.on_case_closed(closed(31, NOTED_AT + timedelta(days=5)))  # retried past the reopening
+
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert entry["status"] == "open"
+
+
+def test_a_closing_heard_before_its_case_is_noted_shows_once_the_case_enters(stability, http):
+    stability.on_case_closed(closed(41, NOTED_AT + timedelta(days=1)))
+    stability.on_case_assigned(assigned(41, "high_risk"))
+
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert entry["status"] == "closed"
+
+
+def test_a_closing_not_published_by_the_coordinator_is_refused_and_changes_nothing(stability, stability_store, http):
+    stability.on_case_assigned(assigned(51, "high_risk"))
+    stability.sender = "wuyuan.police_link"
+
+    with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+        stability.on_case_closed(closed(51, NOTED_AT + timedelta(days=1)))
+    with pytest.raises(Refused, match=r"must come from wuyuan\.coordinator"):
+        stability.on_case_reopened(reopened(51, NOTED_AT + timedelta(days=1)))
+
+    assert stability_store.closures == {}
+
+
+def test_a_closing_delivered_again_is_claimed_once_and_its_second_delivery_rolled_back(stability, http, uow):
+    stability.on_case_assigned(assigned(61, "group"))
+    closing = closed(61, NOTED_AT + timedelta(days=1))
+    stability.on_case_closed(closing)
+    assert (closing.message_id in uow.claimed, uow.rollbacks) == (True, 0)
+
+    stability.on_case_closed(closing)
+
+    assert uow.rollbacks == 1  # the claim failed: nothing of the second delivery was kept
+    [entry] = http.body(stability.risk_register(http.get()))["cases"]
+    assert entry["status"] == "closed"
 
 
 def test_violence_or_a_group_dispute_is_yellow_and_a_calm_case_stays_out(stability, stability_store):

@@ -92,7 +92,7 @@ def test_case_facts_are_published_on_the_events_exchange_by_type_and_case_source
     document = asyncapi_document()
     channel = document["channels"]["event.CaseClosed"]
 
-    assert channel["address"] == "CaseClosed.{source}"
+    assert channel["address"] == "CaseClosed.{source}{flags}"
     source = document["components"]["parameters"]["source"]
     assert "police_call" in source["enum"] and "walk_in" in source["enum"]
     assert document["channels"]["event.CalendarYearLoaded"]["address"] == "CalendarYearLoaded"  # about no case
@@ -105,10 +105,24 @@ def test_case_facts_are_published_on_the_events_exchange_by_type_and_case_source
 
 def test_police_link_takes_the_facts_of_its_own_calls_cases_alone_and_supervision_every_case():
     queues = {t.service: t.inbox.bindings for t in FACTS.services}
-    assert (EVENTS_EXCHANGE, "CaseResolved.police_call") in queues["police_link"]
-    assert (EVENTS_EXCHANGE, "ReferralClosed.police_call") in queues["police_link"]
-    assert not [key for exchange, key in queues["police_link"] if key.endswith(".#")]
+    assert (EVENTS_EXCHANGE, "CaseResolved.police_call.#") in queues["police_link"]
+    assert (EVENTS_EXCHANGE, "ReferralClosed.police_call.#") in queues["police_link"]
+    assert not [
+        key for exchange, key in queues["police_link"] if key.startswith(("CaseResolved.#", "ReferralClosed.#"))
+    ]
     assert (EVENTS_EXCHANGE, "CaseResolved.#") in queues["supervision"]
+
+
+def test_stability_takes_the_closing_and_reopening_of_its_leads_and_risky_cases_alone():
+    queues = {t.service: t.inbox.bindings for t in FACTS.services}
+    closing = sorted(key for _, key in queues["stability"] if key.startswith("CaseClosed."))
+    assert closing == [
+        "CaseClosed.*.#.group.#",
+        "CaseClosed.*.#.high_risk.#",
+        "CaseClosed.*.#.violence_risk.#",
+        "CaseClosed.stability_lead.#",
+    ]
+    assert (EVENTS_EXCHANGE, "CaseAssigned.#") in queues["stability"]
 
 
 def test_messages_are_sent_persistent_mandatory_and_typed():
@@ -296,7 +310,7 @@ def test_each_receive_operation_names_the_keys_its_inbox_is_bound_by():
     operations = asyncapi_document()["operations"]
 
     assert "`CaseResolved.#`" in operations["supervision.receiveCaseResolved"]["summary"]
-    assert "`CaseResolved.police_call`" in operations["police_link.receiveCaseResolved"]["summary"]
+    assert "`CaseResolved.police_call.#`" in operations["police_link.receiveCaseResolved"]["summary"]
     assert "`court_link.ReferralIssued`" in operations["court_link.receiveReferralIssued"]["summary"]
     for topology in FACTS.services:
         for model in topology.models:
@@ -313,7 +327,8 @@ def test_the_document_says_whom_an_agency_trusts_for_each_document_and_who_may_f
         "`ReferralDeadlineChanged` and `ReferralWithdrawn` only from `<vhost>.coordinator`",
         "only from `<vhost>.<refused_by>`",
         "wrong_unit",
-        "`<Type>.<source>`",
+        "`<Type>.<source>[.<flag>…]`",
+        "`<Type>.*.#.<flag>.#`",
         "`feeds`",
         "`MessageRejected`, and must be corrected",
     ):
