@@ -37,7 +37,7 @@ from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.wording import TIMER_ISSUER
-from shared.workdays import CHINA_TZ, is_working_day
+from shared.workdays import CHINA_TZ, works
 
 Work = UnitOfWork[SupervisionStore]
 MAX_LIST = 500
@@ -269,10 +269,11 @@ def _issue_notice(
 
 
 def issue_scheduled_notice(uow: Work, platform: Platform, documents: Documents) -> None:
-    """The monthly 通报, from the first working day of the month on, once per month across instances."""
+    """The monthly 通报, from the first working day of the month on, once per month across instances; in a year whose
+    calendar is not loaded, the first weekday that is no statutory holiday (元旦, 劳动节, 国庆节 fall on the 1st)."""
     if documents.schedule is NoticeSchedule.OFF:
         return
-    period = monthly_notice_due(platform.now(), is_working_day)
+    period = monthly_notice_due(platform.now(), works)
     if period is None:
         return
     _issue_notice(IssueNotice(from_=period[0], to=period[1]), TIMER_ISSUER, uow, platform, documents, scheduled=True)

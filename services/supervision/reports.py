@@ -28,7 +28,7 @@ from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
 # Bumped whenever a figure's numerator, denominator or rounding changes: a report names the definitions it used.
 # .2: every figure a flow counted on its day (read model); .3: a part escalated past its unit is no ended part
-DEFINITIONS_VERSION = "2026-12.3"
+DEFINITIONS_VERSION = "2026-12.4"
 MAX_DAYS = 366
 # A unit with fewer ended parts than this in the period is listed but not ranked: two cases are no league table.
 MIN_RANKED_PARTS = 3

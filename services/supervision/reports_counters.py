@@ -214,8 +214,10 @@ def case_contribution(
 
     if assigned is not None:
         add(china_day(assigned.occurred_at), (source, category), Metric.RECEIVED)
-    first_seen = ordered[0].occurred_at if ordered else None
+    # A round runs from the case first seen, or from its reopening, to its resolution.
+    round_began = ordered[0].occurred_at if ordered else None
     resolutions: list[tuple[datetime, str]] = []
+    mediated_before = False
     for fact in ordered:
         day = china_day(fact.occurred_at)
         if fact.fact == "CaseResolved":
@@ -223,17 +225,22 @@ def case_contribution(
             result = fact.detail.get("result") or ResultCode.HANDLED.value
             resolutions.append((fact.occurred_at, result))
             add(day, (source, category), Metric.HANDLED)
-            add(day, [source], Metric.MEDIATED, result in AGREEMENT_RESULTS)
+            # A case mediated successfully is one success, however many rounds end in an agreement (Shandan counts
+            # cases): the rates divide it by cases, so a second agreement after a reopening would count it twice.
+            mediated = result in AGREEMENT_RESULTS
+            add(day, [source], Metric.MEDIATED, mediated and not mediated_before)
+            mediated_before = mediated_before or mediated
             add(day, [""], Metric.TO_LITIGATION, result == ResultCode.REFERRED_TO_LITIGATION)
             if result in RESOLVING_RESULTS:
                 add(day, (source, category), Metric.RESOLVED)
-                assert first_seen is not None
-                days, provisional = working_days(first_seen, fact.occurred_at)
+                assert round_began is not None
+                days, provisional = working_days(round_began, fact.occurred_at)
                 add(day, [""], Metric.RESOLVE_DAYS, days)
                 add(day, [""], Metric.RESOLVE_COUNT)
                 add(day, [""], Metric.RESOLVE_PROVISIONAL, provisional)
         elif fact.fact == "CaseReopened":
             add(day, [""], Metric.REOPENED)
+            round_began = fact.occurred_at
     for visit in ratings:
         day = china_day(visit.rated_at)
         add(day, [""], Metric.RATINGS)

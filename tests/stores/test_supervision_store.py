@@ -20,7 +20,7 @@ FAKE = FakeSupervisionStore
 POSTGRES_STORE = PostgresSupervisionStore
 
 CST = timezone(timedelta(hours=8))
-NOW = datetime(2026, 11, 22, 9, 0, tzinfo=CST)
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=CST)  # a Monday: a reminder falls due in office hours
 
 CASE_ID = "430426-20261122-00007"
 OTHER_CASE = "430426-20261122-00008"
@@ -410,9 +410,9 @@ def test_exactly_the_watches_whose_reminder_or_deadline_has_come_are_due(stores:
 
 def test_watches_due_come_in_the_order_their_reminders_fell_due_up_to_the_limit(stores: StoreBench[Any]) -> None:
     # Issued at different times with different deadlines, and designated in neither order.
-    latest = referral(1, issued=timedelta(days=-9), due=timedelta(days=1))  # reminder a day ago
+    latest = referral(1, issued=timedelta(hours=-8), due=timedelta(hours=2))  # reminder now
     earliest = referral(2, issued=timedelta(days=-30), due=timedelta(days=-5))  # reminder 10 days ago
-    middle = referral(3, issued=timedelta(days=-20), due=timedelta(days=2))  # reminder 2 days 9.6 hours ago
+    middle = referral(3, issued=timedelta(days=-20), due=timedelta(days=2))  # reminder Friday 17:30 (80 %: 23:24)
     designate(stores, latest, middle, earliest)
 
     assert due(stores) == [earliest.referral_id, middle.referral_id, latest.referral_id]

@@ -9,7 +9,7 @@ import pytest
 from services.supervision import documents as d
 from services.supervision.documents_render import render_html, render_pdf
 from shared.wording import SYSTEM_ISSUED, TIMER_ISSUER
-from shared.workdays import CHINA_TZ
+from shared.workdays import CHINA_TZ, works
 
 CENTRE = "centre:430426"
 ISSUED = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TZ)  # a Monday
@@ -401,6 +401,16 @@ def test_in_a_year_the_calendar_does_not_know_the_monthly_notice_is_due_on_the_f
     assert d.monthly_notice_due(datetime(2028, 3, 1, 9, 0, tzinfo=CHINA_TZ), unknown) == (
         date(2028, 2, 1),
         date(2028, 2, 29),
+    )
+
+
+def test_in_a_year_not_loaded_the_monthly_notice_waits_past_the_statutory_holidays_on_the_first():
+    # 1–2 May 2028 are 劳动节 by law, whatever the year's notice adds: the 通报 is due on Wednesday 3 May.
+    assert d.monthly_notice_due(datetime(2028, 5, 1, 9, 0, tzinfo=CHINA_TZ), works) is None
+    assert d.monthly_notice_due(datetime(2028, 5, 2, 9, 0, tzinfo=CHINA_TZ), works) is None
+    assert d.monthly_notice_due(datetime(2028, 5, 3, 9, 0, tzinfo=CHINA_TZ), works) == (
+        date(2028, 4, 1),
+        date(2028, 4, 30),
     )
 
 

@@ -302,6 +302,42 @@ def test_handled_and_reopened_are_flows_counted_on_each_facts_day() -> None:
     assert (figure(first_half, "cases_handled"), figure(first_half, "cases_resolved")) == (1, 0)
 
 
+def test_a_police_call_mediated_again_after_a_reopening_is_one_success_of_one_referral() -> None:
+    # Since definitions 2026-12.4: rounds resolved are a flow, but a mediated case is one success (the rates divide
+    # it by cases received, as Shandan counts: 530 of 578 cases).
+    facts = ReportFacts(
+        case_facts=[
+            assigned("P", at(2), source="police_call"),
+            resolved("P", at(5), "mediated"),
+            CaseFact("P", "CaseReopened", at(9), {"cause": "dissatisfied", "round": 2}),
+            resolved("P", at(16), "mediated"),
+        ]
+    )
+    report = build_report(facts, NOVEMBER, COUNTY, AS_OF)
+
+    assert (figure(report, "police_referred"), figure(report, "police_mediated")) == (1, 1)
+    assert figure(report, "police_mediation_success_rate") == 100.0
+    assert figure(report, "cases_handled") == 2  # the rounds, as before
+
+
+def test_a_reopened_round_counts_its_days_from_the_reopening_not_from_the_case_s_first_day() -> None:
+    # Registered Mon 2 Nov, resolved Wed 4 Nov (2 working days); reported again Mon 23 Nov, resolved Tue 24 Nov (1).
+    facts = ReportFacts(
+        case_facts=[
+            assigned("R", at(2)),
+            resolved("R", at(4), "mediated"),
+            CaseFact("R", "CaseReopened", at(23), {"cause": "repeat_report", "round": 2}),
+            resolved("R", at(24), "mediated"),
+        ]
+    )
+
+    last_week = build_report(facts, Period(date(2026, 11, 23), date(2026, 11, 29)), COUNTY, AS_OF)
+    whole_month = build_report(facts, NOVEMBER, COUNTY, AS_OF)
+
+    assert figure(last_week, "average_working_days_to_resolve") == 1.0
+    assert figure(whole_month, "average_working_days_to_resolve") == 1.5  # (2 + 1) ÷ 2 rounds
+
+
 def test_the_spot_checks_share_and_completion_round_half_up_and_an_empty_period_has_no_rates():
     figures = {"closed": 8, "drawn": 1, "done": 1, "reopened": 0, "ratings": {"satisfied": 1}}
 
