@@ -290,8 +290,12 @@ class Places:
     names: Mapping[str, str]
 
     def name(self, code: str) -> str:
-        """'砖塘镇新塘村' for a village, '砖塘镇' for a township; the code itself when it is not listed."""
+        """'砖塘镇新塘村' for a village, '砖塘镇' for a township; a village not listed by its township
+        ('砖塘镇（村 430426101299）'), since a county's file seldom lists all its villages; the code itself when
+        neither is listed."""
         if code not in self.names:
+            if len(code) == 12 and code[:9] in self.names:
+                return f"{self.names[code[:9]]}（村 {code}）"
             return code
         if len(code) == 12 and code[:9] in self.names:
             return self.names[code[:9]] + self.names[code]
@@ -512,6 +516,8 @@ _TYPE_ERRORS = {
     "division_not_with_unit": "按单位统计时不填",
     "unit_level_only": "只在按单位统计时填写",
     "unit_outside_county": "不是本县的单位",
+    "unknown_township": "不是本县登记的乡镇（见区划配置 divisions.toml）",
+    "unknown_unit": "没有这个单位：机构未登记，或该机构在这一级没有单位，或地点不属本县",
     "not_in_county": "不是本县的乡镇或村（社区），请从列表中选择",
     "division_not_with_county": "按全县统计时不填乡镇",
     "string_too_short": "不能为空",
@@ -524,6 +530,7 @@ _TYPE_ERRORS = {
     "date_parsing": "请填写日期，如2026-12-04",
     "date_out_of_range": "请填写1900年至2100年之间的日期",
     "date_future": "不能晚于今天",
+    "date_before_start": "不能早于案件登记（或信访事项收到）的日期",
     "datetime_future": "不能晚于现在",
     "int_parsing": "请填写数字",
     "extra_forbidden": "不应填写此项",
@@ -544,6 +551,17 @@ def field_label(path: str) -> str:
     return FIELD_NAMES.get(parts[-1], path)
 
 
+# A number out of its range, as pydantic says it ("Input should be less than or equal to 500"): the bound is the
+# message's last word.
+_BOUND = re.compile(r"(-?[0-9]+(?:\.[0-9]+)?)$")
+_BOUND_ERRORS = {
+    "less_than_equal": "不能大于{}",
+    "less_than": "应小于{}",
+    "greater_than_equal": "不能小于{}",
+    "greater_than": "应大于{}",
+}
+
+
 def field_error_text(error: Mapping[str, Any]) -> str:
     """One field error of an API answer ({field, message, type, limit?}) as a sentence in Chinese."""
     kind = str(error.get("type", ""))
@@ -555,6 +573,9 @@ def field_error_text(error: Mapping[str, Any]) -> str:
     for english, chinese in _VALUE_ERRORS:
         if english in message:
             return chinese
+    bound = _BOUND.search(message.strip())
+    if kind in _BOUND_ERRORS and bound is not None:
+        return _BOUND_ERRORS[kind].format(bound.group(1))
     if kind == "too_short" and str(error.get("field", "")) == "parties":
         return "至少需要一名申请人和一名被申请人（请填写姓名）"
     return _TYPE_ERRORS.get(kind, "填写有误")

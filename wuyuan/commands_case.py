@@ -5,6 +5,7 @@ Staff read the cases in Chinese (shared.wording): units and places by name, time
 """
 
 import json
+import re
 import sys
 import time
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ import click
 
 from services.coordinator.domain.model import CaseStatus
 from shared import clock
+from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.json_values import json_default
 from shared.contracts.vocabulary import Category, Source
 from shared.timeline_wording import accounts_named
@@ -41,7 +43,15 @@ from shared.wording import (
     local_time,
     person_text,
 )
-from wuyuan.cli_errors import CommandError, Refusals, ask_platform, load_settings, platform_failure, refusal_error
+from wuyuan.cli_errors import (
+    CommandError,
+    CommandUsageError,
+    Refusals,
+    ask_platform,
+    load_settings,
+    platform_failure,
+    refusal_error,
+)
 from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
@@ -178,6 +188,15 @@ def case_group() -> None:
     """案件：综合协调组（coordinator）掌握的案件."""
 
 
+def require_case_number(case_id: str) -> None:
+    """A mistyped case number is said to be one before anything is asked of the platform."""
+    if re.fullmatch(CASE_ID_PATTERN, case_id) is None:
+        raise CommandUsageError(
+            "bad_case_id",
+            f"CASE_ID：{case_id!r} 不是案件编号，案件编号形如 430426-20261204-00003（县区划-登记日期-序号）",
+        )
+
+
 @case_group.command("show")
 @click.argument("case_id")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
@@ -186,6 +205,7 @@ def case_show(case_id: str, as_json: bool) -> None:
 
     CASE_ID 为案件编号，形如 430426-20261204-00003。人员显示为 姓名（账号），查不到姓名时只显示账号。
     """
+    require_case_number(case_id)
     settings = load_settings()
     people: dict[str, str] = {}
 
@@ -299,6 +319,8 @@ def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) ->
         headers = ["案件编号", "登记时间", "状态", "来源", "类别", "地点", "牵头单位", "期限/倒计时"]
         lines += table(headers, [_list_row(row, names, now) for row in cases])
         lines += ["", f"共{total}件，显示第{offset + 1}–{offset + len(cases)}件"]
+    elif total > offset:  # --limit 0: counted, none listed
+        lines.append(f"共{total}件（未列出）")
     elif total:
         lines.append(f"共{total}件，第{offset + 1}件起没有了")
     else:
@@ -306,7 +328,10 @@ def _list_lines(answer: JsonObject, names: Names, now: datetime, offset: int) ->
     counts: Mapping[str, int] = answer.get("counts") or {}
     if counts:
         ordered = [code for code in CASE_STATUSES if code in counts] + sorted(set(counts) - set(CASE_STATUSES))
-        lines.append("各状态：" + "，".join(f"{label(CASE_STATUSES, code)} {counts[code]}" for code in ordered))
+        lines.append(
+            "全部案件（不按上述条件筛选）各状态："
+            + "，".join(f"{label(CASE_STATUSES, code)} {counts[code]}" for code in ordered)
+        )
     return lines
 
 
@@ -356,6 +381,7 @@ def trace_command(case_id: str) -> None:
     读取本机状态目录中的追踪记录文件（spans）。设置了
     OTEL_EXPORTER_OTLP_ENDPOINT 时，追踪记录发往该收集器，本机没有。
     """
+    require_case_number(case_id)
     settings = load_settings()
     trace_id = None
     try:

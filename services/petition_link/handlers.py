@@ -153,6 +153,7 @@ def reply_to_petition(
     agency.require_signed_by_today(command.agreement, platform)
     with uow:
         petition, now = _lock(number, caller, uow, platform)
+        agency.require_signed_since(command.agreement, petition.received_on, "the petition was received")
         replied = decisions.reply(petition, command.result, command.summary, command.agreement, terms.local_day(now))
         uow.store.save_petition(replied, now)
         _note(uow, platform, "petition_replied", replied, now, result=str(command.result))

@@ -13,7 +13,8 @@ from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.http import BadInput, FieldError
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
-from shared.wording import load_places, unit_name
+from shared.registry import AgencyRegistry
+from shared.wording import Places, load_places, unit_name
 from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[SupervisionStore]
@@ -46,14 +47,19 @@ UNIT_MISSING = "unit_missing"  # level unit without a unit
 UNIT_OUTSIDE_COUNTY = "unit_outside_county"
 DIVISION_NOT_WITH_COUNTY = "division_not_with_county"  # another division with level county
 TOWNSHIP_MISSING = "township_missing"  # level township without a 9-digit township code of the county
+UNKNOWN_TOWNSHIP = "unknown_township"  # a township code the county's divisions.toml does not list
+UNKNOWN_UNIT = "unknown_unit"  # a unit of an agency the registry does not know, or of no place of the county
 
 
 def _wrong(field: str, code: str, message: str) -> FieldError:
     return {"field": field, "message": message, "type": code}
 
 
-def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, Scope]:
-    """The period and the scope the query names, or BadInput naming every parameter that is wrong or missing."""
+def period_and_scope(
+    query: ReportQuery, county: str, registry: AgencyRegistry, places: Places
+) -> tuple[reports.Period, Scope]:
+    """The period and the scope the query names, or BadInput naming every parameter that is wrong or missing: a
+    township or a unit the platform does not know is refused, not reported on as an empty scope."""
     wrong: list[FieldError] = []
     period: reports.Period | None = None
     if query.period is not None or query.date_ is not None:
@@ -83,6 +89,8 @@ def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, S
             wrong.append(_wrong("unit", UNIT_MISSING, "required with level unit"))
         elif not query.unit.split(":", 1)[1].startswith(county):
             wrong.append(_wrong("unit", UNIT_OUTSIDE_COUNTY, f"not a unit of county {county}"))
+        elif (unknown := _unknown_unit(query.unit, county, registry, places)) is not None:
+            wrong.append(_wrong("unit", UNKNOWN_UNIT, unknown))
         else:
             scope = Scope(Level.UNIT, query.unit)
     else:
@@ -95,6 +103,8 @@ def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, S
         elif query.division is None or len(query.division) != 9 or not query.division.startswith(county):
             reason = f"required with level township: a 9-digit township code of {county}"
             wrong.append(_wrong("division", TOWNSHIP_MISSING, reason))
+        elif not places.in_county(query.division, county):
+            wrong.append(_wrong("division", UNKNOWN_TOWNSHIP, f"not a township of county {county} (divisions.toml)"))
         else:
             scope = Scope(Level.TOWNSHIP, query.division)
     if wrong or period is None or scope is None:
@@ -102,9 +112,23 @@ def period_and_scope(query: ReportQuery, county: str) -> tuple[reports.Period, S
     return period, scope
 
 
+def _unknown_unit(unit: str, county: str, registry: AgencyRegistry, places: Places) -> str | None:
+    """Why the platform knows no such unit, or None: its agency is not in the registry, its division is deeper than
+    the agency's units go, or it is no place of the county's."""
+    agency_code, division = unit.split(":", 1)
+    agency = registry.agencies.get(agency_code)
+    if agency is None:
+        return f"no agency {agency_code!r} is registered (agencies.toml)"
+    if len(division) > agency.unit_digits:
+        return f"the {agency_code} agency has no units below {agency.unit_digits}-digit divisions"
+    if not places.in_county(division, county):
+        return f"{division} is no place of county {county} (divisions.toml)"
+    return None
+
+
 def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, object]:
     """The report as of now: every count and rate under its stable key (README, 报表)."""
-    period, scope = period_and_scope(query, platform.county)
+    period, scope = period_and_scope(query, platform.county, platform.registry, load_places(platform.config_dir))
     with uow:
         # As of now: the cases changed since the timer's last recount count first (those changing this instant wait).
         uow.store.recount_stale(READ_RECOUNT_LIMIT)

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -34,6 +34,7 @@ from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import Agreement, DisputeReport, Party, minimise_parties
 from shared.contracts.envelope import Envelope
+from shared.contracts.identifiers import case_registered_on
 from shared.contracts.messages import (
     ClockPaused,
     ClockResumed,
@@ -295,11 +296,22 @@ def require_signed_by_today(agreement: Agreement | None, platform: Platform) -> 
         raise BadInput([{"field": "agreement.signed_on", "message": message, "type": "date_future"}])
 
 
+def require_signed_since(agreement: Agreement | None, earliest: date | None, what: str) -> None:
+    """An agreement dated before the dispute it settles reached the platform (the case registered, the petition
+    received) is a typing mistake too: a 400 naming `agreement.signed_on`."""
+    if agreement is not None and earliest is not None and agreement.signed_on < earliest:
+        message = f"is before {what} ({earliest.isoformat()})"
+        raise BadInput([{"field": "agreement.signed_on", "message": message, "type": "date_before_start"}])
+
+
 def report_referral_result(
     referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, str]:
     require_signed_by_today(command.agreement, platform)
     with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
+        # The case's own day, which its number carries: a referral received again (an agency's database restored,
+        # then reconciled) is newer than the agreement its mediation reached, the case never is.
+        require_signed_since(command.agreement, case_registered_on(action.referral.case_id), "the case was registered")
         acted = action.record(
             domain.report_result(action.referral, command, action.at),
             ResultReported.build(

@@ -1,7 +1,7 @@
 """Validated identifier types: resident ID numbers, mobile numbers, division and unit codes, account ids."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, StringConstraints, WithJsonSchema
@@ -125,6 +125,17 @@ UnitCode = Annotated[
     _published_as(_UNIT_SHAPE.pattern, "unit: '<agency>:<division code>', e.g. 'court:430426'"),
 ]
 CaseId = Annotated[str, StringConstraints(pattern=CASE_ID_PATTERN)]
+
+
+def case_registered_on(case_id: str) -> date | None:
+    """The day a case was registered, as its number says it (`430426-20261204-00001`: 4 December 2026, China's
+    day); None for a number that says no valid day."""
+    try:
+        return datetime.strptime(case_id.split("-")[1], "%Y%m%d").date()
+    except (IndexError, ValueError):
+        return None
+
+
 # Who acted: the signed-in caller's `subject` (shared.auth), as every message that names an acting user
 # carries it (an officer, a clerk, a supervisor, an operator). The verifier refuses a token whose subject
 # is not one, so a caller it lets through can always be named in a message.

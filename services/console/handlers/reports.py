@@ -66,6 +66,8 @@ REPORT_ERRORS = {
     ("division", "value_error"): "请从列表中选择乡镇",  # not a division code of the county
     ("unit", "unit_missing"): "范围为“单位”时请选择单位",
     ("unit", "unit_outside_county"): "请选择本县的单位",
+    ("division", "unknown_township"): "请从列表中选择本县的乡镇",
+    ("unit", "unknown_unit"): "请从列表中选择本县的单位",
     ("unit", "unit_level_only"): "范围为“单位”时才选单位",
 }
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}

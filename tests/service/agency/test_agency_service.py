@@ -225,6 +225,22 @@ def test_an_agreement_dated_after_today_is_refused_as_a_typing_mistake(police, u
     assert agency_store.status_of(REFERRAL) == "accepted"
 
 
+def test_an_agreement_dated_before_the_case_was_registered_is_refused_as_a_typing_mistake(
+    police, uow, agency_store, http, received
+):
+    body = {**MEDIATED, "agreement": {**AGREEMENT, "signed_on": "2026-11-21"}}  # the case is of 22 November
+
+    police.accept(http.post({}), str(REFERRAL))
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post(body), str(REFERRAL))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("agreement.signed_on", "date_before_start")]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
+    police.result(http.post({**MEDIATED, "agreement": {**AGREEMENT, "signed_on": "2026-11-22"}}), str(REFERRAL))
+    assert uow.sent_of(ResultReported)[0].agreement.signed_on.isoformat() == "2026-11-22"  # its own day is taken
+
+
 @pytest.mark.parametrize("signed_on", ["0001-01-01", "1899-12-31"])
 def test_an_agreement_dated_outside_the_accepted_years_is_refused_naming_its_day(
     police, uow, agency_store, http, received, signed_on

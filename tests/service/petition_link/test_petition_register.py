@@ -429,6 +429,23 @@ def test_a_reply_with_an_agreement_signed_after_today_is_a_400_naming_its_date_a
     assert petition_store.status_of_petition(NUMBER) == "accepted"
 
 
+def test_a_reply_with_an_agreement_signed_before_the_petition_was_received_is_a_400_naming_its_date(
+    bureau, http, accepted, clock, petition_store
+):
+    clock.at = datetime(2026, 12, 21, 15, 0, tzinfo=BEIJING)
+    body = {
+        "result": "mediated",
+        "summary": "经人民调解，双方达成协议。",
+        "agreement": {**AGREEMENT, "signed_on": "2026-11-01"},  # received 2 November
+    }
+
+    with pytest.raises(BadInput) as refused:
+        bureau.reply(http.post(body), NUMBER)
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("agreement.signed_on", "date_before_start")]
+    assert petition_store.status_of_petition(NUMBER) == "accepted"
+
+
 def test_an_agreement_signed_today_in_the_county_is_taken_though_it_is_still_yesterday_in_utc(
     bureau, http, accepted, clock
 ):

@@ -252,6 +252,14 @@ def test_a_wrong_query_is_a_400_naming_each_wrong_parameter(supervision, http, q
         ),
         ({"from": "2026-11-01", "to": "2026-11-30", "unit": COURT}, ["unit_level_only"]),
         ({"from": "2026-11-01", "to": "2026-11-30", "division": "430426101"}, ["division_not_with_county"]),
+        # A township, an agency, or a unit the platform does not know: refused, never an empty report of it.
+        (
+            {"from": "2026-11-01", "to": "2026-11-30", "level": "township", "division": "430426999"},
+            ["unknown_township"],
+        ),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "housing:430426"}, ["unknown_unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "police:430426999"}, ["unknown_unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "court:430426101"}, ["unknown_unit"]),
     ],
 )
 def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, http, query, codes):

@@ -54,6 +54,12 @@ def test_a_village_reads_with_its_township_before_it():
     assert PLACES.name("430426101") == "砖塘镇"
 
 
+def test_a_village_not_on_the_list_reads_as_its_township_with_the_village_s_code():
+    # A county's file seldom lists all its villages, and an agency's feed may name any of them.
+    assert PLACES.name("430426101299") == "砖塘镇（村 430426101299）"
+    assert PLACES.name("430426199001") == "430426199001"  # its township is not listed either
+
+
 def test_a_unit_in_a_division_not_on_the_list_keeps_its_code_beside_the_agency():
     assert wording.unit_name("police:430426199", REGISTRY, PLACES) == "公安局（430426199）"
 

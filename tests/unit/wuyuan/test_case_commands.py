@@ -346,7 +346,7 @@ def test_list_prints_a_table_in_chinese_and_marks_the_overdue(coordinator, now):
     assert late.endswith("2026-12-22 17:30 已超期1天！")  # due yesterday
     assert columns(on_time[: on_time.index("2026-12-25")]) == columns(late[: late.index("2026-12-22")])
     assert "共57件，显示第41–42件" in result.output
-    assert "各状态：办理中 40，已结案 17" in result.output
+    assert "全部案件（不按上述条件筛选）各状态：办理中 40，已结案 17" in result.output
 
 
 def shown_deadline(due_at: str, unit: str, paused: bool = False, reasons: tuple[str, ...] = ()) -> dict:
@@ -411,10 +411,18 @@ def test_a_filter_the_coordinator_refuses_is_named_by_its_option(coordinator):
     result = CliRunner().invoke(main, ["case", "list", "--from", "2026-12-01", "--limit", "900"])
     assert result.exit_code == 2
     assert "--from：请填写日期，如2026-12-04" in result.output
-    assert "--limit：" in result.output and "less than or equal to 500" in result.output
+    assert "--limit：不能大于500" in result.output and "less than" not in result.output  # said in Chinese
 
 
 def test_list_takes_the_holding_centre_by_its_place_name(coordinator):
     http = coordinator(listing())
     run("case", "list", "--centre", "砖塘镇")
     assert query_of(http.urls[0])["centre"] == "430426101"
+
+
+@pytest.mark.parametrize("command", [["case", "show"], ["trace"]])
+def test_a_mistyped_case_number_is_said_to_be_one_before_the_platform_is_asked(command):
+    result = CliRunner().invoke(main, [*command, "garbage"])
+
+    assert result.exit_code == 2
+    assert "CASE_ID：'garbage' 不是案件编号，案件编号形如 430426-20261204-00003" in result.output
