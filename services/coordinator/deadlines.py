@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 
 from services.coordinator.domain.model import DayCount, Term
 from shared.logs import Throttle
-from shared.workdays import BUSINESS_DAY_END, CHINA_TZ, add_working_days_or_weekdays, is_known
+from shared.workdays import BUSINESS_DAY_END, BUSINESS_DAY_START, CHINA_TZ, add_working_days_or_weekdays, is_known
 from shared.workdays import works as works_or_weekday
 
 log = logging.getLogger(__name__)
@@ -40,10 +40,10 @@ def deadline_for(issued_at: datetime, term: Term) -> datetime:
 def extend_for(due_at: datetime, paused_at: datetime, resumed_at: datetime, counting: DayCount) -> datetime:
     """`due_at` moved later by the pause from `paused_at` to `resumed_at`, measured in the term's own time.
 
-    - Working-day term: the part of the pause that fell on working days (each counted in full,
-      day and night; weekends and holidays not at all, 调休 weekends in full) is added to the
-      deadline again through working days only. A pause over a weekend costs the unit nothing it is
-      given back; a pause of two whole working days gives two back, so a 17:30 deadline stays 17:30.
+    - Working-day term: the part of the pause that fell in office hours (8:30 to 17:30 on working days;
+      weekends and holidays not at all, 调休 weekends in full) is added to the deadline again in office
+      hours only. A pause over a weekend or a night costs the unit nothing it is given back; a pause of
+      two whole working days gives two back, so a 17:30 deadline stays 17:30.
     - Calendar-day term: the whole pause is added; a deadline that then falls on a rest day or a
       holiday ends at the close of the next working day, as the term itself would.
     """
@@ -61,30 +61,32 @@ def extend_for(due_at: datetime, paused_at: datetime, resumed_at: datetime, coun
 
 
 def working_time_between(start: datetime, end: datetime) -> timedelta:
-    """How much of the span from `start` to `end` fell on working days (China time)."""
+    """How much of the span from `start` to `end` fell in office hours (8:30 to 17:30, China time, on working
+    days): the time a paused unit could not work and is given back."""
     total = timedelta()
-    moment = start.astimezone(CHINA_TZ)
-    end = end.astimezone(CHINA_TZ)
-    while moment < end:
-        next_midnight = _midnight(moment.date() + _ONE_DAY)
-        if works(moment.date()):
-            total += min(end, next_midnight) - moment
-        moment = next_midnight
+    day = start.astimezone(CHINA_TZ).date()
+    while _opening(day) < end:
+        if works(day):
+            total += max(timedelta(), min(end, _closing(day)) - max(start, _opening(day)))
+        day += _ONE_DAY
     return total
 
 
 def add_working_time(moment: datetime, amount: timedelta) -> datetime:
-    """`moment` moved later by `amount` of time on working days, rest days and holidays skipped."""
+    """`moment` moved later by `amount` of office hours (8:30 to 17:30 on working days), the rest skipped: eight
+    hours given back to a deadline of Friday 17:30 end on Monday at 16:30, not in Monday's small hours."""
     local = moment.astimezone(CHINA_TZ)
     left = amount
+    day = local.date()
     while left > timedelta():
-        next_midnight = _midnight(local.date() + _ONE_DAY)
-        if works(local.date()):
-            if local + left <= next_midnight:
-                return local + left
-            left -= next_midnight - local
-        local = next_midnight
-    return local
+        if works(day) and local < _closing(day):
+            begin = max(local, _opening(day))
+            if begin + left <= _closing(day):
+                return begin + left
+            left -= _closing(day) - begin
+        day += _ONE_DAY
+        local = _opening(day)
+    return local if amount > timedelta() else moment
 
 
 def works(day: date) -> bool:
@@ -127,5 +129,9 @@ def _warn_once(year: int) -> None:
     )
 
 
-def _midnight(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), tzinfo=CHINA_TZ)
+def _opening(day: date) -> datetime:
+    return datetime.combine(day, BUSINESS_DAY_START, tzinfo=CHINA_TZ)
+
+
+def _closing(day: date) -> datetime:
+    return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)

@@ -222,13 +222,13 @@ def test_a_working_day_term_counts_the_adjusted_working_saturday() -> None:
 
 
 def test_a_pause_over_a_weekend_and_the_national_day_holiday_gives_back_only_its_working_days() -> None:
-    # Paused Friday 26 September 17:30, resumed Thursday 9 October 17:30: the working days in it are the
-    # rest of Friday, Sunday 28 September (调休), Monday, Tuesday and Thursday until 17:30: four days in all.
+    # Paused Friday 26 September 17:30, resumed Thursday 9 October 17:30: the office hours in it are those of
+    # Sunday 28 September (调休), Monday, Tuesday and Thursday: four working days of nine hours.
     paused = datetime(2025, 9, 26, 17, 30, tzinfo=CST)
     resumed = datetime(2025, 10, 9, 17, 30, tzinfo=CST)
     due = datetime(2025, 10, 10, 17, 30, tzinfo=CST)
 
-    assert working_time_between(paused, resumed) == timedelta(days=4)
+    assert working_time_between(paused, resumed) == timedelta(hours=4 * 9)
     # Four working days after Friday 10 October: Saturday 11 (调休), Monday 13, Tuesday 14, Wednesday 15.
     assert extend_for(due, paused, resumed, DayCount.WORKING) == datetime(2025, 10, 15, 17, 30, tzinfo=CST)
 
@@ -238,8 +238,23 @@ def test_a_pause_of_part_of_a_day_moves_the_deadline_by_as_many_hours() -> None:
     resumed = datetime(2025, 10, 9, 10, 0, tzinfo=CST)  # Thursday 10:00
     due = datetime(2025, 10, 10, 17, 30, tzinfo=CST)
 
-    # 9 hours of Friday, Sunday (调休), Monday and Tuesday, 10 hours of Thursday: 3 days 19 hours.
+    # Office hours: 2.5 of Friday, 9 each of Sunday (调休), Monday and Tuesday, 1.5 of Thursday: 31 hours, given
+    # back from Friday 10 October's close: Saturday 11 (调休), Monday 13, Tuesday 14, then 4 hours of Wednesday.
     assert extend_for(due, paused, resumed, DayCount.WORKING) == datetime(2025, 10, 15, 12, 30, tzinfo=CST)
+
+
+def test_a_pause_in_one_day_s_office_hours_gives_them_back_in_office_hours_not_in_the_night() -> None:
+    # Due Friday 20 November 17:30; the unit waited for a party on Monday 16 November from 9:30 to 17:30.
+    due = datetime(2026, 11, 20, 17, 30, tzinfo=CST)
+    paused, resumed = datetime(2026, 11, 16, 9, 30, tzinfo=CST), datetime(2026, 11, 16, 17, 30, tzinfo=CST)
+
+    assert extend_for(due, paused, resumed, DayCount.WORKING) == datetime(2026, 11, 23, 16, 30, tzinfo=CST)
+    # A pause from a working day's close to the next day's close gives back that one office day.
+    evening, next_evening = datetime(2026, 11, 16, 17, 30, tzinfo=CST), datetime(2026, 11, 17, 17, 30, tzinfo=CST)
+    assert extend_for(due, evening, next_evening, DayCount.WORKING) == datetime(2026, 11, 23, 17, 30, tzinfo=CST)
+    # A pause overnight gives back nothing: no office hour was lost.
+    night = (datetime(2026, 11, 16, 20, 0, tzinfo=CST), datetime(2026, 11, 17, 8, 0, tzinfo=CST))
+    assert extend_for(due, *night, DayCount.WORKING) == due
 
 
 def test_a_pause_over_a_weekend_alone_moves_a_working_day_deadline_not_at_all() -> None:
