@@ -60,8 +60,9 @@ def messages_for(
                         ],
                         due_at=r.due_at,
                         due_provisional=r.due_provisional,
-                        # The feeding agency's own record, so that it can tie the referral to it.
-                        source_record_id=_one_line_or_none(registered.get("source_record_id")),
+                        # The agency's own record, so that it can tie the referral to it: the one the case came from,
+                        # or one of its own linked to the case (a petition), which brought it in.
+                        source_record_id=_one_line_or_none(r.source_record_id or registered.get("source_record_id")),
                         **common,
                     )
                 )

@@ -185,9 +185,25 @@ def handle_repeat_report_linked(
 ) -> None:
     _require_centre_service(desk.platform, message, sent_by, "intake")
     with uow, changing_case(uow, desk, message.case_id, "coordinator: repeat linked", message) as change:
+        feeding_unit = _feeding_unit(desk.platform, message.source, change.case.facts.division_code)
         change.apply(
-            rules.link_repeat(change.case, message.source, message.source_record_id, message.reason, *change.issuing)
+            rules.link_repeat(
+                change.case,
+                message.source,
+                message.source_record_id,
+                message.reason,
+                *change.issuing,
+                feeding_unit=feeding_unit,
+            )
         )
+
+
+def _feeding_unit(platform: Platform, source: Source, division_code: str) -> str | None:
+    """The unit of the agency that feeds this source (agencies.toml `feeds`) competent for the case's place."""
+    for agency in platform.registry.agencies.values():
+        if agency.feeds is source:
+            return agency.unit_for(division_code)
+    return None
 
 
 def handle_referral_accepted(message: ReferralAccepted, sent_by: str | None, uow: Work, desk: Coordination) -> None:

@@ -91,7 +91,9 @@ class PetitionStore(AgencyStore, Protocol):
 
     def case_referrals(self, number: str) -> list[Row]:
         """The referrals the bureau received for the case the petition became (the centre passes the record id
-        on as `source_record_id`), the first received first: how an officer finds the case."""
+        on as `source_record_id`), or as co-unit of the case intake linked it to as a repeat (the centre names the
+        petition on that referral), the first received first: how an officer finds the case. A case of another
+        source whose record bears the same number, which the bureau leads, is not the petition's."""
         ...
 
     def purge_petitioner_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[str]:
@@ -219,8 +221,8 @@ class PostgresPetitionStore(PostgresAgencyStore):
 
     def case_referrals(self, number: str) -> list[Row]:
         return self.sql.all(
-            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'petition'"
-            " ORDER BY received_at, referral_id",
+            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s"
+            " AND (source = 'petition' OR role = 'co_unit') ORDER BY received_at, referral_id",
             (number,),
         )
 

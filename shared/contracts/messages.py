@@ -151,7 +151,9 @@ class ReferralIssued(CaseDocument):
     parties: list[PartyNotice]
     due_at: AwareDatetime
     source_record_id: RecordId | None = Field(
-        default=None, description="the feeding agency's record the case came from (version 2)"
+        default=None,
+        description="the feeding agency's record the case came from (version 2); on the referral of a unit that"
+        " one of its own agency's records brought in (a petition linked to the case as a repeat), that record",
     )
     due_provisional: bool = Field(
         default=False,

@@ -2,14 +2,13 @@
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
-from services.coordinator.deadlines import extend_for
+from services.coordinator.deadlines import extend_for, working_time_between
 from services.coordinator.domain.model import DayCount
-from shared.workdays import CHINA_TZ, is_working_day
 
 pytestmark = pytest.mark.e2e
 
@@ -79,12 +78,15 @@ def test_a_lead_that_pauses_for_an_appraisal_and_resumes_gets_its_deadline_moved
     assert (detail["reason"], detail["officer"], detail["counting"]) == ("appraisal", "demo.police", "working")
     paused_at, resumed_at = moment(detail["paused_at"]), moment(detail["resumed_at"])
     assert resumed_at > paused_at
-    # The deadline moved by the working time of the pause: seconds, on a working day; nothing on a rest day.
+    # The deadline moved by the office hours of the pause: seconds, in a working day's office hours; nothing on a
+    # rest day or at night.
     due_after = moment(resumed["due_at"])
     assert due_after == extend_for(due_before, paused_at, resumed_at, DayCount.WORKING)
     assert moment(detail["due_at"]) == due_after
-    if is_working_day(paused_at.astimezone(CHINA_TZ).date()):
+    if working_time_between(paused_at, resumed_at) > timedelta():
         assert due_after > due_before
+    else:
+        assert due_after == due_before
     assert moment(referral_at_centre()["due_at"]) == due_after
     # Only the unit that paused gets its time back.
     [co_after] = [r for r in client.case(case_id)["referrals"] if r["unit"] == CO_UNIT]

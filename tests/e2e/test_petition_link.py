@@ -2,6 +2,7 @@
 
 import random
 import time
+import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -195,3 +196,60 @@ def test_only_the_bureaus_officers_reach_the_register(client, method, path, user
 
     assert response.status_code == status, response.text[:300]
     assert response.json()["error"] == ("unauthenticated" if status == 401 else "forbidden")
+
+
+def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau_in_and_names_the_case(client):
+    # A neighbours' dispute at the window first; then the same villager petitions the bureau about it.
+    suffix = uuid.uuid4().hex[:6]
+    applicant, neighbour = f"周建华{suffix}", f"邻居{suffix}"
+    walk_in = client.register(
+        {
+            "source": "walk_in",
+            "category": "neighbour",
+            "division_code": "430426105",
+            "summary": "邻居加盖房屋挡住采光，多次协商未果。",
+            "parties": [
+                {"role": "applicant", "name": applicant, "phone": "13786500001"},
+                {"role": "respondent", "name": neighbour},
+            ],
+        }
+    )["case_id"]
+    case = client.wait_for_status(walk_in, "assigned")
+    assert all(not r["unit"].startswith("petition:") for r in case["referrals"])
+
+    number = petition_number()
+    register(
+        client,
+        {
+            "number": number,
+            "received_on": county_today(),
+            "form": "visit",
+            "petitioners": [{"name": applicant, "phone": "13786500001"}],
+            "group_size": 1,
+            "category": "neighbour",
+            "division_code": "430426105",
+            "summary": "来访人反映邻居加盖房屋挡住采光，已向综治中心反映过。",
+            "respondents": [{"name": neighbour}],
+        },
+    )
+    client.call(
+        "POST",
+        "petition_link",
+        f"/api/v1/petitions/{number}/acceptance",
+        {"accepted": True, "reason": "属本机关职权范围，予以受理，转人民调解。", "to_mediation": True},
+        as_user=OFFICER,
+    )
+
+    # Intake links it to the walk-in case; the coordinator brings the bureau in as co-unit, naming the petition.
+    deadline = time.monotonic() + 30
+    shown: dict = {}
+    while time.monotonic() < deadline:
+        shown = client.call("GET", "petition_link", f"/api/v1/petitions/{number}", as_user=OFFICER)
+        if shown.get("case_referrals"):
+            break
+        time.sleep(0.2)
+    [joined] = shown["case_referrals"]
+    assert (joined["case_id"], joined["unit"], joined["role"]) == (walk_in, BUREAU, "co_unit")
+    case = client.case(walk_in)
+    assert case["repeat_reports"] == 1
+    assert BUREAU in case["co_units"]

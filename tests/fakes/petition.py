@@ -108,7 +108,11 @@ class FakePetitionStore(FakeAgencyStore):
 
     def case_referrals(self, number: str) -> list[Row]:
         rows = sorted(
-            (r for r in self.referrals.values() if r.get("source_record_id") == number and r["source"] == "petition"),
+            (
+                r
+                for r in self.referrals.values()
+                if r.get("source_record_id") == number and (r["source"] == "petition" or r["role"] == "co_unit")
+            ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return [{column: r[column] for column in CASE_REFERRAL_COLUMNS.split(", ")} for r in rows]

@@ -415,6 +415,7 @@ def test_the_bureau_keeps_its_referrals_beside_the_register(stores):
 def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_first_received_first(stores):
     lead, again = UUID("77777777-7777-4777-8777-777777777771"), UUID("77777777-7777-4777-8777-777777777772")
     other = UUID("77777777-7777-4777-8777-777777777773")
+    joined = UUID("77777777-7777-4777-8777-777777777774")
     add(stores, petition("XF-2026-0311"))
     with stores.transaction() as store:
         store.add_referral(
@@ -426,11 +427,17 @@ def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_fir
             referral_issued(lead, BUREAU, source="petition", source_record_id="XF-2026-0311"), {}, REGISTERED_AT
         )
         store.add_referral(referral_issued(other, BUREAU, source="walk_in"), {}, REGISTERED_AT)
-        # Another agency's record under the same number opened a case the bureau was called into.
+        # Another agency's record under the same number opened a case the bureau leads.
         store.add_referral(
             referral_issued(UUID(int=74), BUREAU, source="police_call", source_record_id="XF-2026-0311"),
             {},
             REGISTERED_AT,
+        )
+        # The petition, linked by intake to a walk-in case as a repeat, brought the bureau in as co-unit.
+        store.add_referral(
+            referral_issued(joined, BUREAU, source="walk_in", role="co_unit", round=1, source_record_id="XF-2026-0311"),
+            {},
+            REGISTERED_AT + timedelta(days=40),
         )
 
     with stores.transaction() as store:
@@ -439,5 +446,6 @@ def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_fir
     assert [(r["referral_id"], r["round"], r["status"], r["role"]) for r in referrals] == [
         (lead, 1, "received", "lead"),
         (again, 2, "received", "lead"),
+        (joined, 1, "received", "co_unit"),
     ]
     assert set(referrals[0]) == {"referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at"}

@@ -261,6 +261,7 @@ class DecisionDraft:
         new_id: IdFactory,
         replaces: UUID | None = None,
         announce: bool = True,
+        source_record_id: str | None = None,
     ) -> None:
         # Each unit gets its role's term; where the table gave none (a unit staff add to a case settled
         # at the window), 10 working days.
@@ -279,6 +280,7 @@ class DecisionDraft:
             term=term,
             # Counted over a year whose calendar is unknown: 暂定 until that year is loaded.
             due_provisional=runs_into_unknown_year(self.now, due_at),
+            source_record_id=source_record_id,
         )
         self.case = replace(self.case, referrals=(*self.case.referrals, referral))
         self.emit(IssueReferral(referral))

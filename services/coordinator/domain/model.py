@@ -180,6 +180,9 @@ class Referral:
     # deadline is recomputed when that year is loaded, and `recomputes` counts those recomputations.
     due_provisional: bool = False
     recomputes: int = 0
+    # A record of the unit's own agency that this referral answers, where it is not the one the case came from: a
+    # petition the bureau passed to mediation that intake linked to this case as a repeat (访调对接).
+    source_record_id: str | None = None
 
     def __post_init__(self) -> None:
         # A state stored before result codes has only the outcome: it reads as the code it stood for,

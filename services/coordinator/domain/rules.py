@@ -523,6 +523,13 @@ def assign_by_hand(
     return draft.decision()
 
 
+# The sources whose agency takes part in the case a record of theirs is linked to as a repeat: a petition the
+# bureau passed to mediation must still be answered by the bureau (信访工作条例, 60 days), so the bureau joins
+# the case's mediation as co-unit (访调对接). A police call or a court filing handed over is the mediators' to
+# settle, and their agencies hear of the result through the case's facts.
+JOINS_ON_REPEAT = frozenset({Source.PETITION})
+
+
 def link_repeat(
     case: Case,
     source: Source,
@@ -531,19 +538,30 @@ def link_repeat(
     now: datetime,
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
+    feeding_unit: str | None = None,
 ) -> Decision:
     """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts.
 
     One that comes after the case was closed means the dispute is back (矛盾反弹): the same
     lead takes it up again as a new round, as after a dissatisfied rating, instead of the
     report resting unread on a closed case. Before closing, the units are still at work or
-    the follow-up visit is about to ask the citizen, so the record is enough.
+    the follow-up visit is about to ask the citizen, so the record is enough. A petition
+    (`JOINS_ON_REPEAT`) brings its bureau (`feeding_unit`) in as co-unit of a case still being
+    handled, unless it already holds an open part: its referral names the petition.
     """
     draft = DecisionDraft(replace(case, repeat_reports=case.repeat_reports + 1), now)
     draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
     if case.status is CaseStatus.CLOSED:
         draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
         draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)
+    joined = draft.case
+    if (
+        source in JOINS_ON_REPEAT
+        and feeding_unit is not None
+        and joined.status in (CaseStatus.ASSIGNED, CaseStatus.IN_PROGRESS)
+        and not any(r.unit == feeding_unit and r.is_open for r in joined.referrals)
+    ):
+        draft.issue(feeding_unit, ReferralRole.CO_UNIT, deadline_for, new_id, source_record_id=source_record_id)
     return draft.decision()
 
 

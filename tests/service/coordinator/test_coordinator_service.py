@@ -391,6 +391,33 @@ def test_a_repeat_report_is_counted_on_the_case(coordinator, coordinator_store, 
     assert coordinator_store.timeline[CASE_ID][-1]["kind"] == "repeat_linked"
 
 
+def test_a_petition_linked_as_a_repeat_brings_the_county_s_petition_bureau_in_naming_the_petition(
+    coordinator, coordinator_store, uow, triaged
+):
+    repeat = RepeatReportLinked.build(
+        message_id=next_message_id(),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender="centre:430426",
+        recipient="centre:430426",
+        source="petition",
+        source_record_id="XF-2026-0311",
+        reason="same parties and category within 30 days",
+    )
+
+    deliver(coordinator, repeat, INTAKE_USER)
+
+    [joined] = [m for m in uow.sent_of(ReferralIssued) if m.recipient.startswith("petition:")]
+    assert (joined.recipient, joined.role.value, joined.source_record_id) == (
+        "petition:430426",
+        "co_unit",
+        "XF-2026-0311",
+    )
+    assert joined.source.value == "police_call"  # the case's own source, as every referral of it says
+    assert joined.parties[0].phone is None  # a co-unit: names and roles only
+    assert [r.unit for r in coordinator_store.case(CASE_ID).referrals if r.is_open][-1] == "petition:430426"
+
+
 # --- centre staff ------------------------------------------------------------------------
 
 

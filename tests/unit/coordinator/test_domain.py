@@ -616,6 +616,63 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead() -> None:
     assert ok(record_rating(again, Rating.SATISFIED, None, at(240), every_day_works)).case.status is CaseStatus.CLOSED
 
 
+def test_a_petition_linked_to_a_case_in_hand_brings_the_bureau_in_as_co_unit_naming_the_petition() -> None:
+    ids = Ids()
+    case = triaged(Category.TRAFFIC, ids=ids).case
+
+    linked = link_repeat(
+        case, Source.PETITION, "XF-2025-0311", "同一当事人", at(50), every_day_works, ids, feeding_unit=PETITION
+    )
+
+    [joined] = [e.referral for e in linked.effects if isinstance(e, IssueReferral)]
+    assert (joined.unit, joined.role, joined.round, joined.source_record_id) == (
+        PETITION,
+        ReferralRole.CO_UNIT,
+        1,
+        "XF-2025-0311",
+    )
+    assert kinds(linked) == ["repeat_linked", "referral_issued"]
+    # The petition again, or while the bureau's part is still open: nothing more.
+    again = link_repeat(
+        linked.case, Source.PETITION, "XF-2025-0312", "同一当事人", at(60), every_day_works, ids, feeding_unit=PETITION
+    )
+    assert again.effects == ()
+
+
+def test_a_petition_linked_to_a_resolved_case_waits_for_its_follow_up_and_other_sources_bring_no_one_in() -> None:
+    case = triaged(Category.TRAFFIC).case
+    resolved = resolve(resolve(case, POLICE), JUSTICE)
+
+    assert (
+        link_repeat(
+            resolved, Source.PETITION, "XF-1", "同一当事人", at(100), every_day_works, feeding_unit=PETITION
+        ).effects
+        == ()
+    )
+    assert (
+        link_repeat(
+            case, Source.POLICE_CALL, "JQ-1", "同一当事人", at(50), every_day_works, feeding_unit=POLICE
+        ).effects
+        == ()
+    )
+
+
+def test_a_petition_linked_to_a_closed_case_reopens_it_with_its_lead_and_the_bureau() -> None:
+    ids = Ids()
+    case = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
+    closed = ok(record_rating(case, Rating.SATISFIED, None, at(100), every_day_works, ids)).case
+
+    linked = link_repeat(
+        closed, Source.PETITION, "XF-9", "纠纷再次发生", at(200), every_day_works, ids, feeding_unit=PETITION
+    )
+
+    new = [e.referral for e in linked.effects if isinstance(e, IssueReferral)]
+    assert [(r.unit, r.role, r.round) for r in new] == [
+        (POLICE, ReferralRole.LEAD, 2),
+        (PETITION, ReferralRole.CO_UNIT, 2),
+    ]
+
+
 def test_a_closed_window_case_reported_again_goes_to_centre_staff() -> None:
     window = triaged(Category.CONSULTATION).case
     closed = ok(record_rating(window, Rating.SATISFIED, None, at(1), every_day_works)).case
