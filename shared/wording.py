@@ -354,7 +354,7 @@ def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str
         agency = registry.get(agency_code)
     except KeyError:
         return unit
-    place = places.name(division)
+    place = places.name(division) if division in places.names else division
     if place == division:  # a place not on the list: the agency's name and the code stay readable
         return f"{agency.name_zh}（{division}）"
     if len(division) < agency.unit_digits:

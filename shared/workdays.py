@@ -19,31 +19,6 @@ BUSINESS_DAY_END = time(17, 30)
 _ONE_DAY = timedelta(days=1)
 
 
-def in_office_hours(moment: datetime) -> datetime:
-    """`moment` if it falls in a working day's office hours (8:30 to 17:30 China time, `works`), else the close of
-    business of the last working day before it; `moment`'s own day's close when it falls after that."""
-    _require_aware(moment, "moment")
-    local = moment.astimezone(CHINA_TZ)
-    day = local.date()
-    if works(day) and BUSINESS_DAY_START <= local.time() <= BUSINESS_DAY_END:
-        return moment
-    if not (works(day) and local.time() > BUSINESS_DAY_END):
-        day -= _ONE_DAY
-        while not works(day):
-            day -= _ONE_DAY
-    return datetime.combine(day, BUSINESS_DAY_END, tzinfo=CHINA_TZ)
-
-
-def next_office_opening(moment: datetime) -> datetime:
-    """The first opening of office hours (8:30 China time on a working day, `works`) after `moment`."""
-    _require_aware(moment, "moment")
-    local = moment.astimezone(CHINA_TZ)
-    day = local.date() if local.time() < BUSINESS_DAY_START else local.date() + _ONE_DAY
-    while not works(day):
-        day += _ONE_DAY
-    return datetime.combine(day, BUSINESS_DAY_START, tzinfo=CHINA_TZ)
-
-
 def add_working_days(start: datetime, days: int, tz: tzinfo = CHINA_TZ) -> datetime:
     """Close of business (17:30 in `tz`) on the `days`-th working day after `start`'s local date.
 

@@ -209,6 +209,10 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
     # deadline has passed rather than "0 working days". The practice the county follows (两函一通报,
     # xianning-practice.txt) gives no form for the count, so the letter keeps to what the clock shows.
     lateness = f"已超期{unit_days}" if facts["working_days"] > 0 else "已超过办理期限"
+    # A 提醒函 on the deadline's own day (a short term's 80 % falls on its last day, even in its small hours): the
+    # day itself is left, not "0 working days".
+    last_day = f"期限为{_local(facts['due_at'])}，已不足1个工作日"
+    left = f"距期限还剩{unit_days}" if facts["working_days"] > 0 else last_day
     respond_by = _local(facts["respond_by"]) + (PROVISIONAL_MARK if facts.get("respond_by_provisional") else "")
     provisional = facts.get("respond_by_provisional") or (
         not facts["working_days_exact"] and facts.get("counted_on_weekdays")
@@ -226,7 +230,7 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         ]
     else:
         body = [
-            opening + f"截至{_local(facts['issued_at'])}，办理时限已过八成，距期限还剩{unit_days}。",
+            opening + f"截至{_local(facts['issued_at'])}，办理时限已过八成，{left}。",
             f"请你单位抓紧办理，于{respond_by}前办结并反馈办理结果，避免超期。",
         ]
     if provisional:

@@ -10,7 +10,6 @@ from uuid import UUID
 from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, Event, ReferralClosed
 from shared.contracts.vocabulary import ONWARD_RESULTS, Rating, ReferralRole, ReopenCause, ResultCode
 from shared.refusal import Refused
-from shared.workdays import in_office_hours, next_office_opening
 
 # The 提醒函 goes out when this share of the unit's time is gone, early enough to still act.
 REMINDER_FRACTION = 0.8
@@ -104,16 +103,9 @@ class Letter:
 
 
 def reminder_due_at(watch: Watch) -> datetime:
-    """80 % of the unit's time from issue to its deadline, the deadline as it stands (moved by any pause), in office
-    hours: a moment outside them comes forward to the close of business of the working day before it, so that a
-    提醒函 on a short term is not dated in the night of its last day, saying no working day is left when the whole
-    day is. Brought forward to before the referral was issued, it goes at the next opening of office hours instead
-    (by the deadline at the latest)."""
-    moment = watch.issued_at + (watch.due_at - watch.issued_at) * REMINDER_FRACTION
-    earlier = in_office_hours(moment)
-    if earlier > watch.issued_at:
-        return earlier
-    return max(watch.issued_at, min(next_office_opening(moment), watch.due_at))
+    """80 % of the unit's time from issue to its deadline, the deadline as it stands (moved by any pause). The board
+    (SQL over the stored `reminder_at`) and the console's countdown judge `near` by the same moment."""
+    return watch.issued_at + (watch.due_at - watch.issued_at) * REMINDER_FRACTION
 
 
 def letters_due(watch: Watch, now: datetime) -> list[Letter]:

@@ -64,8 +64,6 @@ def open_referral(page: Page, console_url: str, agency: str, case_id: str) -> No
 
 
 AGREEMENT_TERMS = "双方同意按协议履行，互不追究。"
-# The day the parties sign: the case's own day or later (an earlier one is refused), so today in Beijing.
-SIGNED_ON = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
 RESULT_CONFIRMATION = "确认反馈办理结果？反馈后不能修改，结果将报送综治中心。"
 
 
@@ -80,8 +78,10 @@ def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, 
     result = "调解成功" if mediated else "依职能办结"
     page.get_by_label(result, exact=True).check()
     page.get_by_label("办理情况", exact=True).fill(summary)
+    # The day the parties sign: the case's own day or later (an earlier one is refused), so today in Beijing.
+    signed_on = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
     if mediated:
-        page.get_by_label("签订日期", exact=True).fill(SIGNED_ON)
+        page.get_by_label("签订日期", exact=True).fill(signed_on)
         page.get_by_label("协议内容", exact=True).fill(AGREEMENT_TERMS)
     page.get_by_role("button", name="反馈结果").click()
     expect(page.get_by_role("status")).to_have_text("结果已反馈综合协调组。")
@@ -89,7 +89,7 @@ def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, 
     expect(page.locator(".result-code")).to_have_text(result)
     if mediated:
         agreement = page.locator(".agreement")
-        expect(agreement).to_contain_text(SIGNED_ON)
+        expect(agreement).to_contain_text(signed_on)
         expect(agreement).to_contain_text(AGREEMENT_TERMS)
     else:
         expect(page.locator(".agreement")).to_have_count(0)

@@ -88,11 +88,10 @@ def test_after_a_resume_the_reminder_comes_at_80_percent_of_the_moved_term(watch
     watched.on_deadline_changed(PAUSE)
     watched.on_deadline_changed(RESUME)
 
-    # 80 % of the moved term is Sunday 6 December: the reminder comes forward to Friday's close of business.
-    tick(watched, ISSUED + timedelta(days=14))  # past the old deadline, before the new reminder (Fri 09:00)
+    tick(watched, ISSUED + timedelta(days=15, hours=23))  # past the old deadline, before the new reminder
     assert uow.sent == []
 
-    tick(watched, ISSUED + timedelta(days=14, hours=9))  # Fri 4 December, 18:00 in Beijing
+    tick(watched, ISSUED + timedelta(days=16))
     [reminder] = uow.sent
     assert (reminder.type, reminder.due_at) == ("ReminderIssued", MOVED_DUE)
     assert supervision_store.watches[LEAD_REFERRAL].paused_at is None

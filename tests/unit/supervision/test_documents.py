@@ -141,6 +141,22 @@ def test_a_reminder_says_how_many_working_days_are_left_and_goes_to_the_unit_alo
     assert "于2026年11月16日17:30前办结" in text.paragraphs[1]
 
 
+def test_a_reminder_on_the_deadline_s_own_day_names_the_deadline_instead_of_0_working_days():
+    # The fast track's 3 working days end Monday 16 November 17:30; 80 % of them is 01:24 that day.
+    facts = d.letter_facts(
+        **overdue_facts_args()  # type: ignore[arg-type]
+        | {
+            "kind": d.DocumentKind.REMINDER,
+            "issued_at": datetime(2026, 11, 16, 1, 24, tzinfo=CHINA_TZ),
+            "superior": None,
+            "superior_name": None,
+        }
+    )
+    text = d.letter_text(facts).paragraphs[0]
+    assert "0个工作日" not in text
+    assert "期限为2026年11月16日17:30，已不足1个工作日" in text
+
+
 def test_a_county_level_unit_s_supervision_letter_is_not_copied_to_the_centre_that_issues_it():
     # The court's superior is the centre itself: "抄送：祁东县综治中心" would have the centre copying itself.
     court = {"unit": "court:430426", "unit_name": "祁东县人民法院"}

@@ -59,26 +59,6 @@ def test_reminder_falls_due_after_eighty_percent_of_the_time() -> None:
     assert reminder_due_at(court_watch()) == REMINDER_MOMENT
 
 
-def test_a_reminder_due_in_the_night_of_a_short_term_s_last_day_goes_at_the_close_of_the_day_before() -> None:
-    # 命案风险's 3 working days from Monday 16 November 09:00: due Thursday 17:30; 80 % is Thursday 01:24.
-    issued = datetime(2026, 11, 16, 9, 0, tzinfo=BEIJING)
-    watch = court_watch(issued_at=issued, due_at=datetime(2026, 11, 19, 17, 30, tzinfo=BEIJING))
-
-    assert reminder_due_at(watch) == datetime(2026, 11, 18, 17, 30, tzinfo=BEIJING)
-
-
-def test_a_reminder_due_on_a_weekend_goes_at_friday_s_close_and_one_before_the_issue_at_the_next_opening() -> None:
-    # Issued Friday 20 November 09:00 with its deadline Thursday 10 December: 80 % is Sunday 6 December.
-    issued = datetime(2026, 11, 20, 9, 0, tzinfo=BEIJING)
-    long_term = court_watch(issued_at=issued, due_at=datetime(2026, 12, 10, 9, 0, tzinfo=BEIJING))
-    assert reminder_due_at(long_term) == datetime(2026, 12, 4, 17, 30, tzinfo=BEIJING)
-    # Issued Saturday 21 November 10:00, due Monday 17:30: 80 % is Monday 06:24, and Friday is before the issue.
-    weekend = court_watch(
-        issued_at=datetime(2026, 11, 21, 10, 0, tzinfo=BEIJING), due_at=datetime(2026, 11, 23, 17, 30, tzinfo=BEIJING)
-    )
-    assert reminder_due_at(weekend) == datetime(2026, 11, 23, 8, 30, tzinfo=BEIJING)
-
-
 def test_reminder_is_sent_at_exactly_eighty_percent() -> None:
     [letter] = letters_due(court_watch(), REMINDER_MOMENT)
     assert letter == Letter(LetterKind.REMINDER, REFERRAL, CASE, COURT, DUE)
