@@ -261,20 +261,26 @@ def test_dead_letters_expire_by_a_policy_and_keep_their_queue_arguments(platform
 # --- case facts by source -------------------------------------------------------------------------
 
 
-def test_police_link_receives_the_facts_of_police_call_cases_alone_and_supervision_every_case(platform, admin):
+def publish_facts(platform, message_type: str, cases: list[tuple[str, tuple[str, ...]]]) -> None:
+    """A fact of `message_type` for each (source, flags), as the coordinator publishes case facts."""
     connection = connect(platform, "coordinator", platform.broker_password("coordinator"))
     channel = connection.channel()
     channel.confirm_select()
     try:
-        for source, flags in (("police_call", ()), ("walk_in", ()), ("police_call", ("violence_risk",))):
+        for source, flags in cases:
             channel.basic_publish(
                 amqp.Message(BODY, user_id=platform.broker_user("coordinator")),
                 exchange=EVENTS_EXCHANGE,
-                routing_key=event_routing_key("CaseResolved", source, flags),
+                routing_key=event_routing_key(message_type, source, flags),
                 mandatory=True,
             )
     finally:
         connection.collect()
+
+
+def test_police_link_receives_the_facts_of_police_call_cases_alone_and_supervision_every_case(platform, admin):
+    publish_facts(platform, "CaseResolved", [("police_call", ()), ("walk_in", ()), ("police_call", ("violence_risk",))])
+
     police = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("police_link"))]
     supervision = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("supervision"))]
     assert police == ["CaseResolved.police_call", "CaseResolved.police_call.violence_risk"]
@@ -286,9 +292,6 @@ def test_police_link_receives_the_facts_of_police_call_cases_alone_and_supervisi
 
 
 def test_stability_receives_the_closing_of_its_leads_and_flagged_cases_once_each_and_no_others(platform, admin):
-    connection = connect(platform, "coordinator", platform.broker_password("coordinator"))
-    channel = connection.channel()
-    channel.confirm_select()
     published = [
         ("walk_in", ()),
         ("walk_in", ("group", "high_risk")),  # matches two of its bindings, delivered once
@@ -296,16 +299,8 @@ def test_stability_receives_the_closing_of_its_leads_and_flagged_cases_once_each
         ("stability_lead", ()),
         ("police_call", ("violence_risk",)),
     ]
-    try:
-        for source, flags in published:
-            channel.basic_publish(
-                amqp.Message(BODY, user_id=platform.broker_user("coordinator")),
-                exchange=EVENTS_EXCHANGE,
-                routing_key=event_routing_key("CaseClosed", source, flags),
-                mandatory=True,
-            )
-    finally:
-        connection.collect()
+    publish_facts(platform, "CaseClosed", published)
+
     stability = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("stability"))]
     supervision = [m.delivery_info["routing_key"] for m in drain(admin, inbox_queue("supervision"))]
     assert stability == [

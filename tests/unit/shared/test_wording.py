@@ -58,6 +58,8 @@ def test_a_village_not_on_the_list_reads_as_its_township_with_the_village_s_code
     # A county's file seldom lists all its villages, and an agency's feed may name any of them.
     assert PLACES.name("430426101299") == "砖塘镇（村 430426101299）"
     assert PLACES.name("430426199001") == "430426199001"  # its township is not listed either
+    # A unit's name reads only a listed place: a code below the agency's level keeps it, as any unknown place does.
+    assert wording.unit_name("court:430426101299", REGISTRY, PLACES).endswith("（430426101299）")
 
 
 def test_a_unit_in_a_division_not_on_the_list_keeps_its_code_beside_the_agency():
