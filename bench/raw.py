@@ -5,6 +5,7 @@ import subprocess
 import tempfile
 import time
 import uuid
+from pathlib import Path
 from typing import NamedTuple
 from urllib.parse import unquote, urlsplit
 
@@ -136,18 +137,20 @@ def postgres_write_rate(admin_url: str, seconds: int = 10, clients: int = 8) -> 
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("CREATE TABLE ledger (id bigserial PRIMARY KEY, case_id text, at timestamptz, body jsonb)")
         if shutil.which("pgbench"):
-            with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as script:
-                script.write(
+            # The script lives as long as the run: a file kept past it would pile up in /tmp, one per bench.
+            with tempfile.TemporaryDirectory(prefix="wuyuan-bench-pgbench-") as scratch:
+                script = Path(scratch) / "insert.sql"
+                script.write_text(
                     "INSERT INTO ledger (case_id, at, body) VALUES ('430426-20261121-00001', now(), "
                     '\'{"kind": "bench"}\');\n'
                 )
-            before = _server_seconds()
-            result = subprocess.run(
-                ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", script.name, url],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
+                before = _server_seconds()
+                result = subprocess.run(
+                    ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(script), url],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
             for line in result.stdout.splitlines():
                 if line.startswith("tps ="):
                     rate = float(line.split()[2])
