@@ -5,7 +5,7 @@ from typing import Any
 
 from shared import wording
 from shared.registry import AgencyRegistry
-from shared.timeline_wording import triage_reason
+from shared.timeline_wording import LINK_REASONS, triage_reason
 
 UnitName = Callable[[str | None], str]
 
@@ -81,3 +81,28 @@ def co_units_text(case: Mapping[str, Any], unit: UnitName) -> str:
             gone = "已提级" if gap.get("code") == "escalated" else "已退回"
             named.append(f"待指派（{unit(by)}{gone}）" if by else "待指派")
     return "、".join(named) or "—"
+
+
+def reported_again_since_settled(case: Mapping[str, Any]) -> list[str]:
+    """What the follow-up visitor must raise with the citizen: each repeat report linked to the case since its
+    round was last settled (重复反映 while the visit waits), as a line: '2026-12-04 22:10，访源（信访），记录
+    XF-2026-0311，30日内同一当事人、同类纠纷'. A report linked before the settlement was the units' to answer, and
+    is on the case's timeline; one after it says the dispute may not be over (事了心不顺), which the units'
+    report alone cannot show."""
+    timeline = [e for e in case.get("timeline") or [] if isinstance(e, Mapping)]
+    settled = max((i for i, e in enumerate(timeline) if e.get("kind") == "case_resolved"), default=None)
+    if settled is None:
+        return []
+    lines = []
+    for entry in timeline[settled + 1 :]:
+        if entry.get("kind") != "repeat_linked":
+            continue
+        found = entry.get("detail")
+        detail: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+        parts = [wording.local_time(entry.get("at")), wording.label(wording.SOURCES, detail.get("source"))]
+        if detail.get("source_record_id"):
+            parts.append(f"记录 {detail['source_record_id']}")
+        if detail.get("reason"):
+            parts.append(LINK_REASONS.get(str(detail["reason"]), str(detail["reason"])))
+        lines.append("，".join(p for p in parts if p))
+    return lines

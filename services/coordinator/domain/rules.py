@@ -545,7 +545,8 @@ def link_repeat(
     One that comes after the case was closed means the dispute is back (矛盾反弹): the same
     lead takes it up again as a new round, as after a dissatisfied rating, instead of the
     report resting unread on a closed case. Before closing, the units are still at work or
-    the follow-up visit is about to ask the citizen, so the record is enough. A petition
+    the follow-up visit is about to ask the citizen, so the record is enough (the visitor's page lists the
+    reports linked since the round was settled). A petition
     (`JOINS_ON_REPEAT`) brings its bureau (`feeding_unit`) in as co-unit of a case still being
     handled, unless it already holds an open part: its referral names the petition.
     """

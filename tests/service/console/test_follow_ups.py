@@ -116,3 +116,34 @@ def test_a_resolved_case_shows_no_such_explanation(console, apis, browser, staff
     page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
 
     assert "尚不能回访" not in page and "牵头单位 砖塘镇派出所" in page
+
+
+def test_the_visitor_is_told_the_citizen_petitioned_after_the_units_reported_it_resolved(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    timeline = [
+        {"seq": 1, "kind": "case_resolved", "at": "2026-11-24T07:30:00+00:00", "detail": {"round": 1}},
+        {
+            "seq": 2,
+            "kind": "repeat_linked",
+            "at": "2026-11-25T01:05:00+00:00",
+            "detail": {"source": "petition", "source_record_id": "XF-2026-0311", "reason": "same source record"},
+        },
+    ]
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, {**CASE, "timeline": timeline})
+    apis.answer("supervision", "GET", f"/api/v1/follow-ups/{CASE_ID}/rating-link", 200, {**LINK, "rated": False})
+
+    page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
+
+    assert "办结后群众又反映了1次" in page
+    assert "<li>2026-11-25 09:05，访源（信访），记录 XF-2026-0311，同一原始记录</li>" in page
+    assert "请如实录入“不满意”" in page
+    assert len(radios_of(page)) == 3  # the rating is still the visitor's to enter
+
+
+def test_a_follow_up_with_no_report_since_the_settlement_shows_no_warning(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+
+    page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
+
+    assert "办结后群众又反映" not in page
