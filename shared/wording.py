@@ -137,6 +137,7 @@ TIMELINE_KINDS = {
     "clock_paused": "暂停计时",
     "clock_resumed": "恢复计时",
     "spot_checked": "回访抽查",
+    "rating_overtaken": "回访评价（案件已重新办理，仅作记录）",
     "deadline_recomputed": "节假日安排载入，期限重算",
     "case_escalated": "上报上一级",
     "leaders_alerted": "逾期提请领导督办",
@@ -186,7 +187,7 @@ def triage_cause_text(code: object, unit: str = "") -> str:
 
 REOPEN_CAUSES = {
     "dissatisfied": "群众不满意",
-    "repeat_report": "结案后再次反映（矛盾反弹）",
+    "repeat_report": "办结后再次反映（矛盾反弹）",
     "spot_check": "回访抽查不满意，案件重新办理",
 }
 LETTER_KINDS = {"reminder": "提醒函", "overdue": "督办函"}

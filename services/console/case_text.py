@@ -85,10 +85,10 @@ def co_units_text(case: Mapping[str, Any], unit: UnitName) -> str:
 
 def reported_again_since_settled(case: Mapping[str, Any]) -> list[str]:
     """What the follow-up visitor must raise with the citizen: each repeat report linked to the case since its
-    round was last settled (重复反映 while the visit waits), as a line: '2026-12-04 22:10，访源（信访），记录
-    XF-2026-0311，30日内同一当事人、同类纠纷'. A report linked before the settlement was the units' to answer, and
-    is on the case's timeline; one after it says the dispute may not be over (事了心不顺), which the units'
-    report alone cannot show."""
+    round was last settled (重复反映 while the visit waits), as a line: '2026-12-04 22:10，12345热线，记录
+    12345-20261204-0042，30日内同一当事人、同类纠纷'. A report linked before the settlement was the units' to answer,
+    and is on the case's timeline; one after it says the dispute may not be over (事了心不顺), which the units'
+    report alone cannot show. (A petition then reopens the case, unless its round went to a statutory procedure.)"""
     timeline = [e for e in case.get("timeline") or [] if isinstance(e, Mapping)]
     settled = max((i for i, e in enumerate(timeline) if e.get("kind") == "case_resolved"), default=None)
     if settled is None:

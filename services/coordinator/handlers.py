@@ -370,7 +370,12 @@ def handle_follow_up_rated(message: FollowUpRated, sent_by: str | None, uow: Wor
     with uow, changing_case(uow, desk, message.case_id, "coordinator: follow-up rated", message) as change:
         change.apply(
             rules.record_rating(
-                change.case, message.rating, message.comment, *change.issuing, rated_by=message.rated_by
+                change.case,
+                message.rating,
+                message.comment,
+                *change.issuing,
+                rated_by=message.rated_by,
+                round=message.round,
             )
         )
 

@@ -227,6 +227,7 @@ def close_watch(watch: Watch, at: datetime) -> Watch:
 
 class RatingRefusal(StrEnum):
     ALREADY_RATED = "already_rated"
+    CALLED_OFF = "visit_called_off"  # a petition reopened the case before the visit: its next round is visited
 
 
 class CaseTransition(StrEnum):
@@ -254,6 +255,7 @@ class FollowUp:
     rating: Rating | None = None
     rated_at: datetime | None = None
     result: ResultCode | None = None  # the round's, as CaseResolved (version 3 on) says it
+    called_off_at: datetime | None = None  # the case reopened before the visit asked the citizen (visit_called_off)
 
     @property
     def onward(self) -> bool:
@@ -266,6 +268,7 @@ class FollowUp:
             raise ValueError(f"case {self.case_id}: round must be 1 or more, got {self.round}")
         _require_aware(self.opened_at, "opened_at")
         _require_aware(self.rated_at, "rated_at")
+        _require_aware(self.called_off_at, "called_off_at")
 
 
 @dataclass(frozen=True)
@@ -300,9 +303,31 @@ def rating_the_centre_took(fact: Event) -> tuple[int | None, Rating] | None:
     return None
 
 
+def visit_called_off(fact: Event) -> int | None:
+    """The round whose visit a case fact calls off, if it still waits: a case reopened by a repeat report before its
+    visit asked the citizen (a petition linked while it waited: the coordinator's `reopens_before_the_visit`). The new
+    round is handled again and visited in its turn; a rating of the old round would rate a settlement that did not
+    hold. A reopening after closing finds the visit rated already, and calls nothing off."""
+    if isinstance(fact, CaseReopened) and fact.cause is ReopenCause.REPEAT_REPORT:
+        return fact.round - 1
+    return None
+
+
+def require_visit_on(follow_up: FollowUp) -> None:
+    """Refuse to rate, or to hand the citizen a link for, a visit called off before it was rated."""
+    if follow_up.called_off_at is not None and follow_up.rating is None:
+        raise Refused(
+            RatingRefusal.CALLED_OFF,
+            f"case {follow_up.case_id} round {follow_up.round}: the visit was called off at "
+            f"{follow_up.called_off_at.isoformat()}, as a petition reopened the case; its next round will be visited",
+        )
+
+
 def rate(follow_up: FollowUp, rating: Rating, comment: str | None, now: datetime) -> RatingDecision:
-    """Record the citizen's rating; each round is rated once, so a second rating is refused."""
+    """Record the citizen's rating; each round is rated once, so a second rating is refused, and so is a rating of
+    a visit called off (`visit_called_off`)."""
     _require_aware(now, "now")
+    require_visit_on(follow_up)
     if follow_up.rating is not None:
         raise Refused(
             RatingRefusal.ALREADY_RATED,
@@ -373,7 +398,8 @@ def parse_rating_link(token: str) -> RatingLink:
 
 
 def check_rating_link(link: RatingLink, latest: FollowUp, secret: bytes, valid_for: timedelta, now: datetime) -> None:
-    """Refuse a link that is not this visit's, that a later round superseded, or that has expired.
+    """Refuse a link that is not this visit's, that a later round superseded (or a reopening called off), or that
+    has expired.
     Used once: a rated visit refuses a second rating (`rate`)."""
     verify_rating_link(link, secret)
     if link.round != latest.round:
@@ -382,6 +408,8 @@ def check_rating_link(link: RatingLink, latest: FollowUp, secret: bytes, valid_f
                 RatingLinkRefusal.SUPERSEDED, f"case {link.case_id} was reopened; this link is no longer valid"
             )
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
+    if latest.called_off_at is not None and latest.rating is None:
+        raise Refused(RatingLinkRefusal.SUPERSEDED, f"case {link.case_id} was reopened; this link is no longer valid")
     if now > latest.opened_at + valid_for:
         raise Refused(RatingLinkRefusal.EXPIRED, f"the rating link of case {link.case_id} has expired")
 

@@ -177,17 +177,21 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
 
 def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """A fact that changes no clock, kept for the reports; a closure or a reopening also settles the follow-up it
-    says was rated, should it still wait (domain.rating_the_centre_took)."""
+    says was rated, should it still wait (domain.rating_the_centre_took), and a reopening by a petition before the
+    visit calls the visit off (domain.visit_called_off)."""
     platform.require_sender(message, sent_by, "coordinator")
     with uow:
         uow.claim(message)
         rated = domain.rating_the_centre_took(message)
-        if rated is not None:
+        called_off = domain.visit_called_off(message)
+        if rated is not None or called_off is not None:
             uow.store.serialise_case(message.case_id)  # the case's lock first, as a rating takes it
         uow.store.record_fact(message)
         settled = rated is not None and uow.store.settle_follow_up(
             message.case_id, rated[0], rated[1], message.occurred_at, RATED_AT_THE_CENTRE
         )
+        if called_off is not None:
+            uow.store.call_off_follow_up(message.case_id, called_off, message.occurred_at)
         # CaseClosed changes no counter: no recount, unless it gave a visit back its rating
         if settled or reports_counters.fact_counts(message.type):
             uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
@@ -279,6 +283,7 @@ def _rate(
                     rating=command.rating,
                     comment=command.comment,
                     rated_by=visitor,
+                    round=follow_up.round,
                 )
             )
     return {
@@ -290,9 +295,11 @@ def _rate(
 
 
 def rating_link(case_id: str, uow: Work, links: RatingLinks) -> dict[str, object]:
-    """The link (for a QR code) a supervisor hands the citizen for the case's latest visit."""
+    """The link (for a QR code) a supervisor hands the citizen for the case's latest visit; none for a visit called
+    off (409 `visit_called_off`)."""
     with uow:
         follow_up, _ = uow.store.lock_latest_follow_up(case_id)
+    domain.require_visit_on(follow_up)
     link = domain.rating_link_for(follow_up, links.secret)
     return {
         "case_id": case_id,

@@ -12,7 +12,7 @@ from services.supervision.reports_store import PostgresReportStore, ReportStore
 from services.supervision.spot_checks_store import PostgresSpotCheckStore, SpotCheckStore
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating, ReferralRole, ResultCode
+from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -74,7 +74,9 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
     def save_letters(self, watch: Watch) -> None: ...
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
-        """Open the visit of a round, once; a second opening of the same round changes nothing."""
+        """Open the visit of a round, once; a second opening of the same round changes nothing. One whose case a
+        repeat report reopened already (its `CaseReopened` kept by `record_fact`, handled before the resolution)
+        opens called off, at that reopening (domain.visit_called_off)."""
         ...
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
@@ -93,8 +95,14 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         (a later round's, its closure handled late) is not the one rated."""
         ...
 
+    def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
+        """Call off a round's visit that still waits for its rating, as of `at` (domain.visit_called_off); whether
+        one was. A rated visit, or one called off already, stays as it is."""
+        ...
+
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
-        """Visits as `case_id`, `round`, `lead_unit`, `opened_at`, `rating`, `comment`, `rated_at`, oldest first."""
+        """Visits as `case_id`, `round`, `lead_unit`, `opened_at`, `rating`, `comment`, `rated_at`, `called_off_at`,
+        oldest first; `pending_only`: those still to be rated, and not called off."""
         ...
 
     def watches_of(self, case_id: str) -> list[Row]:
@@ -227,8 +235,10 @@ class PostgresSupervisionStore(
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         self.sql.write(
-            "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result)"
-            " VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result, called_off_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, (SELECT min(occurred_at) FROM case_facts WHERE case_id = %s"
+            " AND fact = 'CaseReopened' AND detail->>'cause' = %s AND detail->>'round' = %s))"
+            " ON CONFLICT DO NOTHING",
             (
                 follow_up.case_id,
                 follow_up.round,
@@ -236,6 +246,9 @@ class PostgresSupervisionStore(
                 follow_up.opened_at,
                 jsonb(trace),
                 follow_up.result.value if follow_up.result else None,
+                follow_up.case_id,
+                ReopenCause.REPEAT_REPORT.value,
+                str(follow_up.round + 1),
             ),
         )
 
@@ -253,6 +266,7 @@ class PostgresSupervisionStore(
             rating=Rating(row["rating"]) if row["rating"] else None,
             rated_at=row["rated_at"],
             result=ResultCode(row["result"]) if row["result"] in ResultCode.__members__.values() else None,
+            called_off_at=row["called_off_at"],
         )
         return follow_up, row["trace"]
 
@@ -284,10 +298,19 @@ class PostgresSupervisionStore(
         )
         return row is not None
 
+    def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
+        row = self.sql.one(
+            "UPDATE follow_ups SET called_off_at = %s WHERE case_id = %s AND round = %s AND rating IS NULL"
+            " AND called_off_at IS NULL RETURNING round",
+            (at, case_id, round),
+        )
+        return row is not None
+
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
-        where = "WHERE rating IS NULL" if pending_only else ""
+        where = "WHERE rating IS NULL AND called_off_at IS NULL" if pending_only else ""
         return self.sql.all(
-            f"SELECT case_id, round, lead_unit, opened_at, rating, comment, rated_at FROM follow_ups {where}"
+            "SELECT case_id, round, lead_unit, opened_at, rating, comment, rated_at, called_off_at"
+            f" FROM follow_ups {where}"
             " ORDER BY opened_at LIMIT %s",
             (limit,),
         )

@@ -377,16 +377,21 @@ class NoticeCirculated(Document):
 
 
 class FollowUpRated(CaseDocument):
-    """群众评单: the citizen's rating from the follow-up visit."""
+    """群众评单: the citizen's rating from the follow-up visit.
+
+    Version 2 added `round`: a rating of a round that a petition reopened while the rating was on its way is kept
+    on the case's timeline and changes nothing. A version 1 body reads as rating the case's current round."""
 
     TYPE = "FollowUpRated"
     DESTINATION = "coordinator"
+    VERSION = 2
     type: Literal["FollowUpRated"] = "FollowUpRated"
     rating: Rating
     comment: LongText | None = None
     rated_by: AccountId | None = Field(
         None, description="who entered the rating: a signed-in supervisor's account, or 'citizen:rating-link'"
     )
+    round: int | None = Field(None, ge=1, description="the round whose follow-up visit was rated (version 2)")
 
 
 class EscalateCase(CaseDocument):

@@ -131,7 +131,7 @@ class ReopenCause(StrEnum):
     """Why a case the units had finished is handled again."""
 
     DISSATISFIED = "dissatisfied"  # the citizen's follow-up rating (群众评单)
-    REPEAT_REPORT = "repeat_report"  # reported again after it was closed: the dispute is back (矛盾反弹)
+    REPEAT_REPORT = "repeat_report"  # reported again after it was closed, or petitioned before its visit (矛盾反弹)
     SPOT_CHECK = "spot_check"  # a closed case drawn for a second follow-up (回访抽查) found the citizen dissatisfied
 
 

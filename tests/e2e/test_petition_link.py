@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from shared.contracts.identifiers import resident_id_check_char
-from wuyuan.client import PlatformClient
+from wuyuan.client import PlatformClient, PlatformError
 
 pytestmark = pytest.mark.e2e
 
@@ -198,8 +198,8 @@ def test_only_the_bureaus_officers_reach_the_register(client, method, path, user
     assert response.json()["error"] == ("unauthenticated" if status == 401 else "forbidden")
 
 
-def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau_in_and_names_the_case(client):
-    # A neighbours' dispute at the window first; then the same villager petitions the bureau about it.
+def walk_in_then_petition(client: PlatformClient) -> tuple[str, str, str, str]:
+    """A neighbours' dispute registered at the window: its case, and the applicant's and neighbour's names."""
     suffix = uuid.uuid4().hex[:6]
     applicant, neighbour = f"周建华{suffix}", f"邻居{suffix}"
     walk_in = client.register(
@@ -214,10 +214,11 @@ def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau
             ],
         }
     )["case_id"]
-    case = client.wait_for_status(walk_in, "assigned")
-    assert all(not r["unit"].startswith("petition:") for r in case["referrals"])
+    return walk_in, applicant, neighbour, petition_number()
 
-    number = petition_number()
+
+def petition_again(client: PlatformClient, number: str, applicant: str, neighbour: str) -> None:
+    """The same villager petitions the bureau about it, and the bureau passes it to mediation (访调对接)."""
     register(
         client,
         {
@@ -240,7 +241,9 @@ def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau
         as_user=OFFICER,
     )
 
-    # Intake links it to the walk-in case; the coordinator brings the bureau in as co-unit, naming the petition.
+
+def bureau_part(client: PlatformClient, number: str) -> dict:
+    """The referral the petition's page lists, once the coordinator brought the bureau in."""
     deadline = time.monotonic() + 30
     shown: dict = {}
     while time.monotonic() < deadline:
@@ -249,7 +252,57 @@ def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau
             break
         time.sleep(0.2)
     [joined] = shown["case_referrals"]
+    return dict(joined)
+
+
+def test_a_petition_about_a_dispute_the_centre_already_handles_brings_the_bureau_in_and_names_the_case(client):
+    walk_in, applicant, neighbour, number = walk_in_then_petition(client)
+    case = client.wait_for_status(walk_in, "assigned")
+    assert all(not r["unit"].startswith("petition:") for r in case["referrals"])
+
+    petition_again(client, number, applicant, neighbour)
+
+    # Intake links it to the walk-in case; the coordinator brings the bureau in as co-unit, naming the petition.
+    joined = bureau_part(client, number)
     assert (joined["case_id"], joined["unit"], joined["role"]) == (walk_in, BUREAU, "co_unit")
     case = client.case(walk_in)
     assert case["repeat_reports"] == 1
     assert BUREAU in case["co_units"]
+
+
+def test_a_petition_while_the_case_awaits_its_visit_reopens_it_with_the_bureau_and_calls_the_visit_off(client):
+    walk_in, applicant, neighbour, number = walk_in_then_petition(client)
+    case = client.wait_for_status(walk_in, "assigned")
+    [lead] = [r for r in case["referrals"] if r["role"] == "lead"]
+    client.settle(lead["unit"], lead["referral_id"], "双方协商一致，已化解")
+    client.wait_for_status(walk_in, "resolved")
+    client.wait_for_follow_up(walk_in)
+
+    petition_again(client, number, applicant, neighbour)
+
+    # The settlement did not hold: a new round with the same lead, and the bureau as co-unit to answer the petition.
+    joined = bureau_part(client, number)
+    assert (joined["case_id"], joined["unit"], joined["role"]) == (walk_in, BUREAU, "co_unit")
+    case = client.wait_for(walk_in, lambda c: c["round"] == 2 and BUREAU in c["co_units"], what="the new round")
+    assert case["status"] == "in_progress" and case["rating"] is None
+    second = sorted((r["unit"], r["role"]) for r in case["referrals"] if r["round"] == 2)
+    assert second == sorted([(lead["unit"], "lead"), (BUREAU, "co_unit")])
+    [reopened] = [e["detail"] for e in case["timeline"] if e["kind"] == "case_reopened"]
+    assert reopened == {"cause": "repeat_report", "round": 2}
+
+    # Supervision calls the first round's visit off: it is no longer to visit, and a rating of it is refused.
+    deadline = time.monotonic() + 30
+    while any(f["case_id"] == walk_in for f in client.call("GET", "supervision", "/api/v1/follow-ups")["follow_ups"]):
+        assert time.monotonic() < deadline, "the first round's visit was never called off"
+        time.sleep(0.1)
+    with pytest.raises(PlatformError) as refused:
+        client.rate(walk_in, "satisfied")
+    assert refused.value.status == 409 and (refused.value.answer or {}).get("code") == "visit_called_off"
+
+    # Both parts report; the new round is visited and rated, and the case closes.
+    for referral in [r for r in case["referrals"] if r["round"] == 2]:
+        client.settle(referral["unit"], referral["referral_id"], "再次调解，已履行")
+    client.wait_for_status(walk_in, "resolved")
+    client.wait_for_follow_up(walk_in)
+    assert client.rate(walk_in, "satisfied")["round"] == 2
+    client.wait_for_status(walk_in, "closed")

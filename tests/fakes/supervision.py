@@ -114,7 +114,16 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         key = (follow_up.case_id, follow_up.round)
         if key not in self.follow_ups:
-            self.follow_ups[key] = {"follow_up": follow_up, "trace": as_json(trace), "comment": None, "visitor": None}
+            reopened = [
+                f["occurred_at"]
+                for f in self.facts.values()
+                if f["case_id"] == follow_up.case_id
+                and f["fact"] == "CaseReopened"
+                and f["detail"].get("cause") == "repeat_report"
+                and f["detail"].get("round") == follow_up.round + 1
+            ]
+            opened = replace(follow_up, called_off_at=min(reopened)) if reopened else follow_up
+            self.follow_ups[key] = {"follow_up": opened, "trace": as_json(trace), "comment": None, "visitor": None}
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
         rounds = [r for c, r in self.follow_ups if c == case_id]
@@ -145,12 +154,19 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at), visitor=visitor)
         return True
 
+    def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
+        row = self.follow_ups.get((case_id, round))
+        if row is None or row["follow_up"].rating is not None or row["follow_up"].called_off_at is not None:
+            return False
+        row.update(follow_up=replace(row["follow_up"], called_off_at=at))
+        return True
+
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
         rows = sorted(self.follow_ups.values(), key=lambda row: row["follow_up"].opened_at)
         visits = []
         for row in rows:
             f: FollowUp = row["follow_up"]
-            if pending_only and f.rating is not None:
+            if pending_only and (f.rating is not None or f.called_off_at is not None):
                 continue
             visits.append(
                 {
@@ -161,6 +177,7 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                     "rating": f.rating.value if f.rating else None,
                     "comment": row["comment"],
                     "rated_at": f.rated_at,
+                    "called_off_at": f.called_off_at,
                 }
             )
         return visits[:limit]

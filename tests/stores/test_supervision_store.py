@@ -9,8 +9,8 @@ import pytest
 
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at, watch_state
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import CaseClosed, CaseResolved, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating, ReferralRole, ResultCode
+from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, LinkRecordNoted, ReferralSummary
+from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause, ResultCode
 from shared.persistence.errors import NotFound
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.stores.conftest import StoreBench
@@ -520,6 +520,64 @@ def test_a_round_waiting_for_its_rating_is_settled_with_the_centres_and_a_rated_
         assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [OTHER_CASE]  # the later visit waits
 
 
+def test_a_visit_waiting_for_its_rating_is_called_off_once_and_a_rated_one_never(stores: StoreBench[Any]) -> None:
+    open_visits(stores, follow_up(round=1, opened_at=NOW), follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE))
+    called_off_at = NOW + timedelta(days=2)
+    with stores.transaction() as store:
+        store.save_rating(
+            replace(follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE), rating=Rating.SATISFIED, rated_at=NOW),
+            None,
+            "回访员小周",
+        )
+
+    with stores.transaction() as store:
+        assert store.call_off_follow_up(CASE_ID, 1, called_off_at)
+        assert not store.call_off_follow_up(CASE_ID, 1, called_off_at + timedelta(hours=1))  # once
+        assert not store.call_off_follow_up(OTHER_CASE, 1, called_off_at)  # rated: it stands
+        assert not store.call_off_follow_up(CASE_ID, 2, called_off_at)  # no such visit
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
+            follow_up(round=1, opened_at=NOW), called_off_at=called_off_at
+        )
+        assert store.list_follow_ups(True, 10) == []
+        listed = {row["case_id"]: row["called_off_at"] for row in store.list_follow_ups(False, 10)}
+        assert listed == {CASE_ID: called_off_at, OTHER_CASE: None}
+
+
+def test_a_visit_whose_case_a_petition_reopened_before_its_resolution_was_handled_opens_called_off(
+    stores: StoreBench[Any],
+) -> None:
+    reopened_at = NOW + timedelta(hours=3)
+    petition = CaseReopened.build(
+        message_id=UUID(int=901),
+        occurred_at=reopened_at,
+        case_id=CASE_ID,
+        sender="centre:430426",
+        recipient="centre:430426",
+        cause="repeat_report",
+        round=2,
+    )
+    dissatisfied = petition.model_copy(
+        update={
+            "message_id": UUID(int=902),
+            "case_id": OTHER_CASE,
+            "cause": ReopenCause.DISSATISFIED,
+            "rating": Rating.DISSATISFIED,
+        }
+    )
+    with stores.transaction() as store:
+        store.record_fact(petition)
+        store.record_fact(dissatisfied)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW), TRACE)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE), TRACE)
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID)[0].called_off_at == reopened_at
+        assert store.lock_latest_follow_up(OTHER_CASE)[0].called_off_at is None  # rated by the fact, not called off
+        assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [OTHER_CASE]
+
+
 def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:
     open_visits(
         stores,
@@ -543,6 +601,7 @@ def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(st
         "rating": "dissatisfied",
         "comment": "院墙还没拆",
         "rated_at": NOW,
+        "called_off_at": None,
     }
     on_the_spot = {
         "case_id": OTHER_CASE,
@@ -552,6 +611,7 @@ def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(st
         "rating": None,
         "comment": None,
         "rated_at": None,
+        "called_off_at": None,
     }
     second_visit = {
         "case_id": CASE_ID,
@@ -561,6 +621,7 @@ def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(st
         "rating": None,
         "comment": None,
         "rated_at": None,
+        "called_off_at": None,
     }
     assert every == [first_visit, on_the_spot, second_visit]
     assert pending == [on_the_spot, second_visit]

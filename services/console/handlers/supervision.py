@@ -17,6 +17,7 @@ from services.console.handlers.common import (
     first_value,
     page_context,
     posted_form,
+    refusal_code,
 )
 from services.console.pages import redirect, render
 from shared import wording
@@ -101,9 +102,18 @@ def rate(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform:
         errors = errors_clearer({str(e.get("field")): [e] for e in field_errors(answer)}, _rating_clearer)
         return follow_up_page(visitor, case_id, apis, platform, errors, 400, form)
     if answer.status == 409:
-        return follow_up_page(visitor, case_id, apis, platform, {"rating": "此次回访已评价。"}, 409)
+        code, _ = refusal_code(answer)
+        said = _RATING_CONFLICTS.get(code, _RATING_CONFLICTS["already_rated"])
+        return follow_up_page(visitor, case_id, apis, platform, {"rating": said}, 409)
     expect(answer, service="supervision")
     return redirect(f"/follow-ups/{case_id}?done=rated")
+
+
+# Why supervision took no rating (its RatingRefusal codes): rated already, or the visit called off by a petition.
+_RATING_CONFLICTS = {
+    "already_rated": "此次回访已评价。",
+    "visit_called_off": "群众再次信访，案件已重新办理，本轮回访已取消；新一轮办结后再回访。",
+}
 
 
 def _rating_clearer(key: str, error: Mapping[str, Any]) -> str | None:

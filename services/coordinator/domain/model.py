@@ -79,6 +79,7 @@ class TimelineKind(StrEnum):
     LEADERS_ALERTED = "leaders_alerted"  # overdue past the threshold at the county centre: 提请领导督办
     UNITS_CALLED_IN = "units_called_in"  # 吹哨报到: the holding centre called departments in
     SPOT_CHECKED = "spot_checked"  # 回访抽查: a closed case's second follow-up found the citizen satisfied
+    RATING_OVERTAKEN = "rating_overtaken"  # a visit's rating of a round a petition reopened meanwhile: kept, no change
     REPORT_REJECTED = "report_rejected"  # a unit's message refused for good; its agency was told (MessageRejected)
 
 

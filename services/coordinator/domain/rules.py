@@ -467,13 +467,20 @@ def record_rating(
     new_id: IdFactory = uuid4,
     *,
     rated_by: str | None = None,
+    round: int | None = None,
 ) -> Decision:
     """群众评单: satisfied closes the case; dissatisfied sends it back to the same lead as a new round, unless the
     round took the dispute into a statutory procedure (导入法定途径: a court, an arbitration, an administrative
     ruling or review), which now answers for it: the rating is kept and the case closes, as nothing the centre's
     units could do again would reach a dispute a court has filed.
 
-    `rated_by` is who entered it (a supervisor's account, or the citizen's link), for the timeline."""
+    `rated_by` is who entered it (a supervisor's account, or the citizen's link), for the timeline. A rating of an
+    earlier `round` than the case's (a petition reopened the case while the rating was on its way) is kept on the
+    timeline and changes nothing: the new round is being handled, and its own visit will ask again."""
+    if round is not None and round < case.round:
+        draft = DecisionDraft(case, now)
+        draft.note(TimelineKind.RATING_OVERTAKEN, rating=rating, comment=comment, rated_by=rated_by, round=round)
+        return draft.decision()
     if case.status is not CaseStatus.RESOLVED:
         reason = f"case {case.case_id} is {case.status}; a rating counts only once it is resolved"
         raise Refused(RefusalCode.WRONG_STATUS, reason)
@@ -530,6 +537,21 @@ def assign_by_hand(
 JOINS_ON_REPEAT = frozenset({Source.PETITION})
 
 
+def reopens_before_the_visit(case: Case, source: Source, feeding_unit: str | None) -> bool:
+    """Whether a repeat report reopens a case its units settled before the follow-up visit asked the citizen: a
+    petition (`JOINS_ON_REPEAT`) does, as its bureau must still answer the petitioner (信访工作条例) and the
+    citizen petitioning again says the settlement did not hold. Not a round that took the dispute into a
+    statutory procedure, which answers for it now (诉访分离), nor a case settled at the window, which has no lead
+    to take it up again: those are recorded, and the visitor's page lists the report."""
+    return (
+        case.status is CaseStatus.RESOLVED
+        and source in JOINS_ON_REPEAT
+        and feeding_unit is not None
+        and case.result not in ONWARD_RESULTS
+        and case.current_lead() is not None
+    )
+
+
 def link_repeat(
     case: Case,
     source: Source,
@@ -548,11 +570,13 @@ def link_repeat(
     the follow-up visit is about to ask the citizen, so the record is enough (the visitor's page lists the
     reports linked since the round was settled). A petition
     (`JOINS_ON_REPEAT`) brings its bureau (`feeding_unit`) in as co-unit of a case still being
-    handled, unless it already holds an open part: its referral names the petition.
+    handled, unless it already holds an open part: its referral names the petition. A petition linked
+    while the case awaits its visit (`reopens_before_the_visit`) reopens it as after closing: the bureau
+    must answer it, and the units' settlement did not hold; supervision calls the visit off.
     """
     draft = DecisionDraft(replace(case, repeat_reports=case.repeat_reports + 1), now)
     draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
-    if case.status is CaseStatus.CLOSED:
+    if case.status is CaseStatus.CLOSED or reopens_before_the_visit(case, source, feeding_unit):
         draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
         draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)
     joined = draft.case

@@ -118,7 +118,9 @@ def test_a_resolved_case_shows_no_such_explanation(console, apis, browser, staff
     assert "尚不能回访" not in page and "牵头单位 砖塘镇派出所" in page
 
 
-def test_the_visitor_is_told_the_citizen_petitioned_after_the_units_reported_it_resolved(console, apis, browser, staff):
+def test_the_visitor_is_told_the_citizen_called_again_after_the_units_reported_it_resolved(
+    console, apis, browser, staff
+):
     staff.signed_in(ZHOU)
     timeline = [
         {"seq": 1, "kind": "case_resolved", "at": "2026-11-24T07:30:00+00:00", "detail": {"round": 1}},
@@ -126,7 +128,7 @@ def test_the_visitor_is_told_the_citizen_petitioned_after_the_units_reported_it_
             "seq": 2,
             "kind": "repeat_linked",
             "at": "2026-11-25T01:05:00+00:00",
-            "detail": {"source": "petition", "source_record_id": "XF-2026-0311", "reason": "same source record"},
+            "detail": {"source": "hotline", "source_record_id": "12345-20261125-0042", "reason": "same source record"},
         },
     ]
     apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, {**CASE, "timeline": timeline})
@@ -135,7 +137,7 @@ def test_the_visitor_is_told_the_citizen_petitioned_after_the_units_reported_it_
     page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
 
     assert "办结后群众又反映了1次" in page
-    assert "<li>2026-11-25 09:05，访源（信访），记录 XF-2026-0311，同一原始记录</li>" in page
+    assert "<li>2026-11-25 09:05，12345热线，记录 12345-20261125-0042，同一原始记录</li>" in page
     assert "请如实录入“不满意”" in page
     assert len(radios_of(page)) == 3  # the rating is still the visitor's to enter
 
@@ -147,3 +149,22 @@ def test_a_follow_up_with_no_report_since_the_settlement_shows_no_warning(consol
     page = text_of(console.follow_up(browser.get(f"/follow-ups/{CASE_ID}", as_=ZHOU), CASE_ID))
 
     assert "办结后群众又反映" not in page
+
+
+def test_a_rating_for_a_visit_a_petition_called_off_says_so_rather_than_rated_already(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+    refusal = {
+        "error": "conflict",
+        "message": f"visit_called_off: case {CASE_ID} round 1: the visit was called off",
+        "code": "visit_called_off",
+    }
+    apis.answer("supervision", "POST", f"/api/v1/follow-ups/{CASE_ID}/rating", 409, refusal)
+    form = {"csrf": form_key_of(ZHOU), "rating": "satisfied"}
+
+    response = console.rate_follow_up(browser.post(f"/follow-ups/{CASE_ID}/rating", form, as_=ZHOU), CASE_ID)
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert error_beside(page, "rating") == "群众再次信访，案件已重新办理，本轮回访已取消；新一轮办结后再回访。"
+    assert "此次回访已评价" not in page

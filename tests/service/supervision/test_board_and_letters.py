@@ -294,7 +294,17 @@ def test_a_follow_up_says_whether_it_is_rated(supervision, http):
     [done] = http.body(supervision.list_follow_ups(http.get({"pending": "false"})))["follow_ups"]
 
     assert (waiting["case_id"], waiting["round"], waiting["rated"], waiting["rating"]) == (CASE_ID, 1, False, None)
-    assert set(waiting) == {"case_id", "round", "lead_unit", "opened_at", "rating", "comment", "rated_at", "rated"}
+    assert set(waiting) == {
+        "case_id",
+        "round",
+        "lead_unit",
+        "opened_at",
+        "rating",
+        "comment",
+        "rated_at",
+        "called_off_at",
+        "rated",
+    }
     assert (done["rated"], done["rating"], done["rated_at"]) == (
         True,
         "basically_satisfied",

@@ -6,7 +6,8 @@ from uuid import UUID
 
 import pytest
 
-from services.supervision.domain import FollowUp
+from services.supervision.dependencies import RatingLinks
+from services.supervision.domain import FollowUp, rating_link_for
 from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
@@ -29,6 +30,7 @@ CASE_ID = "430426-20261122-00001"
 POLICE_STATION = "police:430426101"
 JUSTICE_OFFICE = "justice:430426101"
 CENTRE = "centre:430426"
+LINKS = RatingLinks(b"k" * 32, timedelta(days=15), "https://wuyuan.example.cn")
 LEAD_REFERRAL = UUID("11111111-1111-4111-8111-111111111111")
 CO_REFERRAL = UUID("22222222-2222-4222-8222-222222222222")
 COORDINATOR_USER = "wuyuan.coordinator"  # the broker user RabbitMQ vouches for as a fact's publisher
@@ -431,6 +433,65 @@ def test_a_reopening_for_dissatisfaction_rates_the_round_before_it(supervision, 
     supervision.on_case_reopened(reopened)
 
     assert supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"].rating.value == "dissatisfied"
+
+
+def reopened_by_petition(message_id: int = 603, round: int = 2) -> CaseReopened:
+    return CaseReopened.build(
+        message_id=UUID(int=message_id),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        cause="repeat_report",
+        round=round,
+    )
+
+
+def test_a_petition_reopening_the_case_before_its_visit_calls_the_visit_off(supervision, supervision_store, uow, http):
+    supervision.rating_links = LINKS
+    supervision.on_case_resolved(resolved())
+
+    supervision.on_case_reopened(reopened_by_petition())
+
+    follow_up: FollowUp = supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"]
+    assert follow_up.rating is None and follow_up.called_off_at is not None
+    assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []  # no longer to visit
+    with pytest.raises(Refused, match="the visit was called off") as rating:
+        supervision.rate(http.post({"rating": "satisfied"}), CASE_ID)
+    with pytest.raises(Refused) as link:
+        supervision.rating_link(http.get(), CASE_ID)
+    with pytest.raises(Refused, match="was reopened") as by_link:
+        supervision.rate_by_link(http.post({"rating": "satisfied"}), rating_link_for(follow_up, LINKS.secret).token())
+    assert rating.value.code == link.value.code == "visit_called_off"
+    assert by_link.value.code == "rating_link_superseded"
+    handler = ApiHandler("POST", "/", access=PUBLIC)
+    assert {handler.response_from_exception(e.value).status_code for e in (rating, link, by_link)} == {409}
+    assert uow.sent_of(FollowUpRated) == []
+    # The new round is visited in its turn, and rated as usual.
+    supervision.on_case_resolved(resolved(message_id=502, round=2))
+    response = supervision.rate(http.post({"rating": "satisfied"}), CASE_ID)
+    assert http.body(response)["round"] == 2
+    assert [(m.round, m.rating.value) for m in uow.sent_of(FollowUpRated)] == [(2, "satisfied")]
+
+
+def test_a_petition_s_reopening_handled_before_the_resolution_still_calls_the_visit_off(supervision, http):
+    supervision.on_case_reopened(reopened_by_petition())  # two workers: the later fact took the case's lock first
+
+    supervision.on_case_resolved(resolved())
+
+    assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
+    with pytest.raises(Refused, match="the visit was called off"):
+        supervision.rate(http.post({"rating": "satisfied"}), CASE_ID)
+
+
+def test_a_visit_rated_before_the_petition_s_reopening_arrived_keeps_its_rating(supervision, supervision_store, http):
+    supervision.on_case_resolved(resolved())
+    supervision.rate(http.post({"rating": "basically_satisfied"}), CASE_ID)
+
+    supervision.on_case_reopened(reopened_by_petition())
+
+    follow_up: FollowUp = supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"]
+    assert (follow_up.rating.value, follow_up.called_off_at) == ("basically_satisfied", None)
 
 
 def test_a_visit_already_rated_keeps_its_own_rating_and_visitor(supervision, supervision_store, http):

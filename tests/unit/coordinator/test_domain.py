@@ -639,21 +639,85 @@ def test_a_petition_linked_to_a_case_in_hand_brings_the_bureau_in_as_co_unit_nam
     assert again.effects == ()
 
 
-def test_a_petition_linked_to_a_resolved_case_waits_for_its_follow_up_and_other_sources_bring_no_one_in() -> None:
+def test_a_petition_before_the_visit_reopens_the_case_with_its_lead_and_the_bureau_naming_the_petition() -> None:
+    ids = Ids()
+    resolved = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
+    assert resolved.status is CaseStatus.RESOLVED
+
+    linked = link_repeat(
+        resolved, Source.PETITION, "XF-1", "同一当事人", at(100), every_day_works, ids, feeding_unit=PETITION
+    )
+
+    assert linked.case.status is CaseStatus.IN_PROGRESS and linked.case.round == 2
+    assert linked.case.rating is None  # the visit never asked the citizen
+    new = [e.referral for e in linked.effects if isinstance(e, IssueReferral)]
+    assert [(r.unit, r.role, r.round, r.source_record_id) for r in new] == [
+        (POLICE, ReferralRole.LEAD, 2, None),
+        (PETITION, ReferralRole.CO_UNIT, 2, "XF-1"),
+    ]
+    assert linked.effects[0] == AnnounceReopened(ReopenCause.REPEAT_REPORT, None, 2)
+    assert kinds(linked) == ["repeat_linked", "case_reopened", "referral_issued", "referral_issued"]
+
+
+def test_other_sources_before_the_visit_only_add_to_the_record_and_bring_no_one_in() -> None:
     case = triaged(Category.TRAFFIC).case
     resolved = resolve(resolve(case, POLICE), JUSTICE)
 
-    assert (
-        link_repeat(
-            resolved, Source.PETITION, "XF-1", "同一当事人", at(100), every_day_works, feeding_unit=PETITION
-        ).effects
-        == ()
-    )
+    for source, unit in ((Source.POLICE_CALL, POLICE), (Source.HOTLINE, None), (Source.WALK_IN, None)):
+        linked = link_repeat(resolved, source, "R-1", "同一当事人", at(100), every_day_works, feeding_unit=unit)
+        assert (linked.case.status, linked.case.round, linked.effects) == (CaseStatus.RESOLVED, 1, ())
     assert (
         link_repeat(
             case, Source.POLICE_CALL, "JQ-1", "同一当事人", at(50), every_day_works, feeding_unit=POLICE
         ).effects
         == ()
+    )
+
+
+def test_a_petition_before_the_visit_of_a_case_settled_at_the_window_is_only_recorded() -> None:
+    at_the_window = triaged(Category.CONSULTATION).case
+    assert at_the_window.status is CaseStatus.RESOLVED
+
+    linked = link_repeat(
+        at_the_window, Source.PETITION, "XF-2", "同一当事人", at(100), every_day_works, feeding_unit=PETITION
+    )
+
+    assert (linked.case.status, linked.case.round, linked.effects) == (CaseStatus.RESOLVED, 1, ())
+    assert kinds(linked) == ["repeat_linked"]
+
+
+def test_a_rating_of_a_round_a_petition_reopened_is_kept_on_the_timeline_and_changes_nothing() -> None:
+    ids = Ids()
+    resolved = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
+    reopened = link_repeat(
+        resolved, Source.PETITION, "XF-1", "同一当事人", at(100), every_day_works, ids, feeding_unit=PETITION
+    ).case
+
+    late = ok(
+        record_rating(
+            reopened, Rating.SATISFIED, "已赔付", at(101), every_day_works, ids, rated_by="citizen:rating-link", round=1
+        )
+    )
+
+    assert (late.case.status, late.case.round, late.case.referrals, late.case.rating) == (
+        reopened.status,
+        reopened.round,
+        reopened.referrals,
+        None,
+    )
+    assert late.effects == ()
+    assert kinds(late) == ["rating_overtaken"]
+    assert late.timeline[0].detail == {
+        "rating": Rating.SATISFIED,
+        "comment": "已赔付",
+        "rated_by": "citizen:rating-link",
+        "round": 1,
+    }
+    # A rating of the round the case is in, or one that names no round (an older supervision), is taken as before.
+    current = ok(record_rating(resolved, Rating.SATISFIED, None, at(101), every_day_works, round=1))
+    assert current.case.status is CaseStatus.CLOSED
+    assert refused(lambda: record_rating(reopened, Rating.SATISFIED, None, at(101), every_day_works)).code == (
+        RefusalCode.WRONG_STATUS
     )
 
 
@@ -711,6 +775,8 @@ def apply(case: Case, step: tuple[str, int, bool, ResultCode, Rating], ids: Ids)
     if op == "assign":
         unit = CANDIDATE_UNITS[pick % len(CANDIDATE_UNITS)]
         return assign_by_hand(case, unit, "陈主任", when, every_day_works, ids)
+    if op == "repeat" and own_unit:  # a petition: it brings the bureau in, and may reopen a case awaiting its visit
+        return link_repeat(case, Source.PETITION, f"XF-{pick}", "同一当事人", when, every_day_works, ids, PETITION)
     if op == "repeat" or not case.referrals:
         return link_repeat(case, Source.GRID, None, "网格员再次上报", when, every_day_works, ids)
     referral = case.referrals[pick % len(case.referrals)]

@@ -211,6 +211,27 @@ def test_a_dispute_taken_to_court_and_reported_again_waits_for_staff_not_for_the
 
 
 @pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
+def test_a_petition_before_the_visit_of_a_dispute_taken_into_a_statutory_procedure_is_only_recorded(
+    onward: ResultCode,
+) -> None:
+    """诉访分离: a petition about a dispute a statutory procedure holds is that procedure's; the visit asks the
+    citizen as planned."""
+    settled = report(triaged(Category.DEBT), COURT, onward, "已导入法定途径").case
+
+    linked = link_repeat(
+        settled,
+        Source.PETITION,
+        "XF-3",
+        "同一当事人",
+        MONDAY + timedelta(days=3),
+        every_day_works,
+        feeding_unit=PETITION,
+    )
+
+    assert (linked.case.status, linked.case.round, linked.effects) == (CaseStatus.RESOLVED, 1, ())
+
+
+@pytest.mark.parametrize("onward", sorted(ONWARD_RESULTS))
 def test_a_citizen_dissatisfied_with_a_dispute_taken_into_a_statutory_procedure_is_heard_and_the_case_closes(
     onward: ResultCode,
 ) -> None:

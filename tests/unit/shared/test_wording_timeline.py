@@ -102,6 +102,7 @@ TIMELINE = [
     ),
     ("clock_resumed", {**LEAD, "officer": "liu.yang", "late": True}),
     ("spot_checked", {"rating": "satisfied", "comment": "已履行", "rated_by": "wang.ducha", "round": 1}),
+    ("rating_overtaken", {"rating": "satisfied", "comment": "已赔付", "rated_by": "citizen:rating-link", "round": 1}),
     (
         "deadline_recomputed",
         {

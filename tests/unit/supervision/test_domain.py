@@ -28,9 +28,11 @@ from services.supervision.domain import (
     open_follow_up,
     rate,
     reminder_due_at,
+    visit_called_off,
     watch_state,
 )
-from shared.contracts.vocabulary import Rating, ReferralRole
+from shared.contracts.messages import CaseReopened
+from shared.contracts.vocabulary import Rating, ReferralRole, ReopenCause
 from shared.refusal import Refused
 
 BEIJING = timezone(timedelta(hours=8))
@@ -166,6 +168,34 @@ def test_a_round_cannot_be_rated_twice() -> None:
     rated = rate(follow_up(), Rating.SATISFIED, None, VISIT + timedelta(hours=2)).follow_up
     with pytest.raises(Refused, match=rf"already_rated: case {CASE} round 1 was already rated satisfied"):
         rate(rated, Rating.DISSATISFIED, "改主意了", VISIT + timedelta(days=1))
+
+
+def reopening(cause: ReopenCause, round: int = 2) -> CaseReopened:
+    return CaseReopened.build(
+        message_id=UUID(int=7),
+        occurred_at=VISIT,
+        case_id=CASE,
+        sender="centre:430426",
+        recipient="centre:430426",
+        cause=cause,
+        rating=None if cause is ReopenCause.REPEAT_REPORT else Rating.DISSATISFIED,
+        round=round,
+    )
+
+
+def test_only_a_reopening_by_a_repeat_report_calls_off_the_visit_of_the_round_before_it() -> None:
+    assert visit_called_off(reopening(ReopenCause.REPEAT_REPORT, round=3)) == 2
+    assert visit_called_off(reopening(ReopenCause.DISSATISFIED)) is None  # rated: rating_the_centre_took
+    assert visit_called_off(reopening(ReopenCause.SPOT_CHECK)) is None
+
+
+def test_a_visit_called_off_is_not_rated_but_one_rated_before_stays_rated() -> None:
+    called_off = replace(follow_up(), called_off_at=VISIT + timedelta(hours=1))
+    with pytest.raises(Refused, match=rf"visit_called_off: case {CASE} round 1: the visit was called off at"):
+        rate(called_off, Rating.SATISFIED, None, VISIT + timedelta(hours=2))
+    rated = rate(follow_up(), Rating.SATISFIED, None, VISIT).follow_up
+    with pytest.raises(Refused, match="already_rated"):
+        rate(replace(rated, called_off_at=VISIT + timedelta(hours=1)), Rating.SATISFIED, None, VISIT)
 
 
 def test_the_next_round_can_be_rated_after_a_reopen() -> None:

@@ -1,5 +1,6 @@
 """A citizen's rating link: names one visit, cannot be guessed from the case number, expires, dies with a new round."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -55,6 +56,14 @@ def test_a_reopened_case_voids_the_earlier_rounds_link() -> None:
     second = FollowUp(VISIT.case_id, VISIT.lead_unit, 2, OPENED + timedelta(days=9))
     with pytest.raises(Refused) as refused:
         check_rating_link(link, second, SECRET, VALID_FOR, OPENED + timedelta(days=10))
+    assert refused.value.code == RatingLinkRefusal.SUPERSEDED
+
+
+def test_a_visit_called_off_by_a_petition_voids_its_link_before_the_next_round_has_one() -> None:
+    link = rating_link_for(VISIT, SECRET)
+    called_off = replace(VISIT, called_off_at=OPENED + timedelta(days=1))
+    with pytest.raises(Refused) as refused:
+        check_rating_link(link, called_off, SECRET, VALID_FOR, OPENED + timedelta(days=2))
     assert refused.value.code == RatingLinkRefusal.SUPERSEDED
 
 
