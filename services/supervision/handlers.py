@@ -162,7 +162,7 @@ def handle_case_resolved(message: CaseResolved, sent_by: str | None, uow: Work, 
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
-        uow.store.close_watches_of_case(message.case_id, message.occurred_at)
+        uow.store.close_watches_of_case(message.case_id, message.round, message.occurred_at)
         for part in domain.unit_results_of(message):  # the parts whose own report or decline settled the round
             uow.store.record_referral_result(part)
         # Opened when the case was resolved, by the coordinator's clock, as its closure is dated: the closure of a round

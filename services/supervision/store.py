@@ -56,7 +56,10 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         """Stop a unit's clock; if its watch is not there yet, remember the end for when it comes."""
         ...
 
-    def close_watches_of_case(self, case_id: str, at: datetime) -> None: ...
+    def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:
+        """Stop the open clocks of the case's parts in `round` and before it (its CaseResolved ends them): not a later
+        round's, which a reopening may have started before this resolution was handled."""
+        ...
 
     def lock_watch(self, referral_id: UUID) -> Watch:
         """One referral's watch, locked until the transaction ends; NotFound if it has not started yet."""
@@ -91,8 +94,8 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it at `at`, if it
-        holds none yet and was open by then; whether it did. A rated follow-up keeps its own, and one opened after `at`
-        (a later round's, its closure handled late) is not the one rated."""
+        holds none yet, was open by then and was not called off; whether it did. A rated follow-up keeps its own, and
+        one opened after `at` (a later round's, its closure handled late) is not the one rated."""
         ...
 
     def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
@@ -200,8 +203,11 @@ class PostgresSupervisionStore(
             (at, referral_id, referral_id, case_id, at, referral_id),
         )
 
-    def close_watches_of_case(self, case_id: str, at: datetime) -> None:
-        self.sql.write("UPDATE watches SET closed_at = %s WHERE case_id = %s AND closed_at IS NULL", (at, case_id))
+    def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:
+        self.sql.write(
+            "UPDATE watches SET closed_at = %s WHERE case_id = %s AND round <= %s AND closed_at IS NULL",
+            (at, case_id, round),
+        )
 
     def lock_watch(self, referral_id: UUID) -> Watch:
         row = self.sql.one(f"SELECT {_WATCH_COLUMNS} FROM watches WHERE referral_id = %s FOR UPDATE", (referral_id,))
@@ -292,7 +298,7 @@ class PostgresSupervisionStore(
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         row = self.sql.one(
             "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s WHERE case_id = %s AND rating IS NULL"
-            " AND opened_at <= %s"
+            " AND called_off_at IS NULL AND opened_at <= %s"
             " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s)) RETURNING round",
             (rating.value, at, visitor, case_id, at, round, case_id),
         )

@@ -86,6 +86,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "agreement": {"signed_on": "2026-03-05", "terms": FIELD_SAMPLES["terms"]},
     },
     "CaseReopened": {"cause": "dissatisfied", "rating": "dissatisfied", "round": 2},
+    "FollowUpRated": {"rating": "satisfied", "round": 1},
     "CalendarYearLoaded": {
         "source": "国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）",
         "holidays": [{"name": "元旦", "days": ["2026-01-01", "2026-01-02", "2026-01-03"]}],

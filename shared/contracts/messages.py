@@ -656,8 +656,9 @@ class CaseReopened(Event):
     """The dispute is not over; the same lead handles the case again, as a new round.
 
     Either the citizen was dissatisfied at the follow-up (`rating` says so), or the dispute
-    was reported again after the case was closed (no rating). Version 2 added `cause`;
-    version 3 the cause `spot_check` (a closed case's 回访抽查 found the citizen dissatisfied).
+    was reported again after the case was closed, or petitioned again while its follow-up waited
+    (`repeat_report`, no rating: that visit is called off). Version 2 added `cause`; version 3 the
+    cause `spot_check` (a closed case's 回访抽查 found the citizen dissatisfied).
     """
 
     TYPE = "CaseReopened"

@@ -75,9 +75,10 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         elif watch.closed_at is None:
             self.watches[referral_id] = replace(watch, closed_at=at)
 
-    def close_watches_of_case(self, case_id: str, at: datetime) -> None:
+    def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:
         for referral_id, watch in list(self.watches.items()):
-            if watch.case_id == case_id and watch.closed_at is None:
+            in_round = self.watch_rows[referral_id]["round"] <= round
+            if watch.case_id == case_id and in_round and watch.closed_at is None:
                 self.watches[referral_id] = replace(watch, closed_at=at)
 
     def lock_watch(self, referral_id: UUID) -> Watch:
@@ -149,7 +150,8 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         rounds = [r for c, r in self.follow_ups if c == case_id]
         row = self.follow_ups.get((case_id, max(rounds) if round is None and rounds else round))
-        if row is None or row["follow_up"].rating is not None or row["follow_up"].opened_at > at:
+        visit = row["follow_up"] if row is not None else None
+        if visit is None or visit.rating is not None or visit.called_off_at is not None or visit.opened_at > at:
             return False
         row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at), visitor=visitor)
         return True

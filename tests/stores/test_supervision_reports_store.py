@@ -153,7 +153,7 @@ def drive(stores: StoreBench[Any], county: County, counting: bool = True) -> Non
         store.record_referral_result(unit_result(c.closed(5, 102, at(11, 4), ResultCode.MEDIATED)))
         counted(store, c.in_november)
     with stores.transaction() as store:
-        store.close_watches_of_case(c.in_november, at(11, 6))
+        store.close_watches_of_case(c.in_november, 1, at(11, 6))
         store.record_fact(c.resolved(7, c.in_november, at(11, 6)))
         visit = FollowUp(case_id=c.in_november, lead_unit=c.police, round=1, opened_at=at(11, 6))
         store.open_follow_up(visit, {})
@@ -348,7 +348,7 @@ def escalated_case(stores: StoreBench[Any], c: County) -> tuple[str, str]:
         store.add_watch(case_id, bureau_part, {})
         store.mark_report_stale(case_id)
     with stores.transaction() as store:
-        store.close_watches_of_case(case_id, at(11, 20))
+        store.close_watches_of_case(case_id, 1, at(11, 20))
         store.record_fact(c.resolved(32, case_id, at(11, 20)))
         store.mark_report_stale(case_id)
     return case_id, bureau

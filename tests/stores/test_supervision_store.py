@@ -336,16 +336,19 @@ def test_the_referral_s_own_close_wins_over_a_follow_up_for_where_a_late_watch_s
 
 def test_closing_a_case_s_watches_stops_every_open_clock_and_keeps_earlier_ends(stores: StoreBench[Any]) -> None:
     declined, lead = referral(1, JUSTICE_OFFICE, role=ReferralRole.CO_UNIT), referral(2)
-    designate(stores, declined, lead)
+    # The next round's, started by a petition's reopening that was handled before this resolution.
+    next_round = referral(4, issued=timedelta(hours=-1), due=timedelta(days=10), round=2)
+    designate(stores, declined, lead, next_round)
     designate(stores, referral(3, COURT), case_id=OTHER_CASE)
     close(stores, declined, at=NOW - timedelta(hours=5))
 
     with stores.transaction() as store:
-        store.close_watches_of_case(CASE_ID, NOW)
+        store.close_watches_of_case(CASE_ID, 1, NOW)
 
     assert {r: row["closed_at"] for r, row in watches(stores).items()} == {
         declined.referral_id: NOW - timedelta(hours=5),
         lead.referral_id: NOW,
+        next_round.referral_id: None,
     }
     assert watches(stores, OTHER_CASE)[referral_id(3)]["closed_at"] is None
     assert due(stores) == [referral_id(3)]
@@ -353,7 +356,7 @@ def test_closing_a_case_s_watches_stops_every_open_clock_and_keeps_earlier_ends(
 
 def test_closing_a_case_s_watches_remembers_nothing_for_watches_that_come_later(stores: StoreBench[Any]) -> None:
     with stores.transaction() as store:
-        store.close_watches_of_case(CASE_ID, NOW - timedelta(hours=1))
+        store.close_watches_of_case(CASE_ID, 1, NOW - timedelta(hours=1))
 
     designate(stores, referral(1))
 
@@ -535,6 +538,8 @@ def test_a_visit_waiting_for_its_rating_is_called_off_once_and_a_rated_one_never
         assert not store.call_off_follow_up(CASE_ID, 1, called_off_at + timedelta(hours=1))  # once
         assert not store.call_off_follow_up(OTHER_CASE, 1, called_off_at)  # rated: it stands
         assert not store.call_off_follow_up(CASE_ID, 2, called_off_at)  # no such visit
+        # A closure sent again after a restore does not give a called-off visit the next round's rating.
+        assert not store.settle_follow_up(CASE_ID, None, Rating.SATISFIED, called_off_at, "centre:case-fact")
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
@@ -574,7 +579,9 @@ def test_a_visit_whose_case_a_petition_reopened_before_its_resolution_was_handle
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0].called_off_at == reopened_at
-        assert store.lock_latest_follow_up(OTHER_CASE)[0].called_off_at is None  # rated by the fact, not called off
+        # A reopening for the citizen's dissatisfaction calls nothing off (its rating settles the visit when the
+        # fact comes after it: handlers.handle_case_fact).
+        assert store.lock_latest_follow_up(OTHER_CASE)[0].called_off_at is None
         assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [OTHER_CASE]
 
 

@@ -537,16 +537,22 @@ def assign_by_hand(
 JOINS_ON_REPEAT = frozenset({Source.PETITION})
 
 
-def reopens_before_the_visit(case: Case, source: Source, feeding_unit: str | None) -> bool:
+# Intake's reason for linking a record the case already holds (its LinkReason.SAME_SOURCE_RECORD): the same
+# petition sent again, not a new one.
+SAME_RECORD_AGAIN = "same source record"
+
+
+def reopens_before_the_visit(case: Case, source: Source, feeding_unit: str | None, reason: str) -> bool:
     """Whether a repeat report reopens a case its units settled before the follow-up visit asked the citizen: a
     petition (`JOINS_ON_REPEAT`) does, as its bureau must still answer the petitioner (信访工作条例) and the
-    citizen petitioning again says the settlement did not hold. Not a round that took the dispute into a
-    statutory procedure, which answers for it now (诉访分离), nor a case settled at the window, which has no lead
-    to take it up again: those are recorded, and the visitor's page lists the report."""
+    citizen petitioning again says the settlement did not hold. Not the same petition sent again, nor a round
+    that took the dispute into a statutory procedure, which answers for it now (诉访分离), nor a case settled at
+    the window, which has no lead to take it up again: those are recorded, and the visitor's page lists them."""
     return (
         case.status is CaseStatus.RESOLVED
         and source in JOINS_ON_REPEAT
         and feeding_unit is not None
+        and reason != SAME_RECORD_AGAIN
         and case.result not in ONWARD_RESULTS
         and case.current_lead() is not None
     )
@@ -576,7 +582,7 @@ def link_repeat(
     """
     draft = DecisionDraft(replace(case, repeat_reports=case.repeat_reports + 1), now)
     draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
-    if case.status is CaseStatus.CLOSED or reopens_before_the_visit(case, source, feeding_unit):
+    if case.status is CaseStatus.CLOSED or reopens_before_the_visit(case, source, feeding_unit, reason):
         draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
         draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)
     joined = draft.case

@@ -33,6 +33,7 @@ from services.coordinator.domain.model import (
     Term,
 )
 from services.coordinator.domain.rules import (
+    SAME_RECORD_AGAIN,
     RefusalCode,
     assign_by_hand,
     is_unchanged,
@@ -46,6 +47,7 @@ from services.coordinator.domain.rules import (
     unchanged,
 )
 from services.coordinator.routing import load_routing_table, parse_routing_table
+from services.intake.domain import LinkReason
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
     Category,
@@ -686,6 +688,20 @@ def test_a_petition_before_the_visit_of_a_case_settled_at_the_window_is_only_rec
     assert kinds(linked) == ["repeat_linked"]
 
 
+def test_the_coordinator_knows_intakes_reason_for_the_same_record_sent_again() -> None:
+    assert LinkReason.SAME_SOURCE_RECORD.value == SAME_RECORD_AGAIN
+
+
+def test_the_same_petition_sent_again_before_the_visit_is_only_recorded() -> None:
+    resolved = resolve(resolve(triaged(Category.TRAFFIC).case, POLICE), JUSTICE)
+
+    linked = link_repeat(
+        resolved, Source.PETITION, "XF-1", "same source record", at(100), every_day_works, feeding_unit=PETITION
+    )
+
+    assert (linked.case.status, linked.case.round, linked.effects) == (CaseStatus.RESOLVED, 1, ())
+
+
 def test_a_rating_of_a_round_a_petition_reopened_is_kept_on_the_timeline_and_changes_nothing() -> None:
     ids = Ids()
     resolved = resolve(resolve(triaged(Category.TRAFFIC, ids=ids).case, POLICE), JUSTICE)
@@ -771,7 +787,9 @@ def apply(case: Case, step: tuple[str, int, bool, ResultCode, Rating], ids: Ids)
     op, pick, own_unit, result, rating = step
     when = at(pick + 1)
     if op == "rating":
-        return record_rating(case, rating, None, when, every_day_works, ids)
+        # A visit's rating names its round (an earlier one when a petition reopened the case meanwhile), or none.
+        round = None if pick % 3 == 0 else max(1, case.round - pick % 2)
+        return record_rating(case, rating, None, when, every_day_works, ids, round=round)
     if op == "assign":
         unit = CANDIDATE_UNITS[pick % len(CANDIDATE_UNITS)]
         return assign_by_hand(case, unit, "陈主任", when, every_day_works, ids)
