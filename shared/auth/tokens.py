@@ -33,12 +33,17 @@ class KeysUnavailable(Exception):
 
 
 def read_json(url: str, timeout: float = 5.0) -> Any:
-    """The JSON document at an http(s) or file URL, as the issuer publishes its keys and withdrawals."""
-    if url.startswith("file://"):
-        return json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
-    response = requests.get(url, timeout=timeout)
-    response.raise_for_status()
-    return response.json()
+    """The JSON document at an http(s) or file URL, as the issuer publishes its keys and withdrawals; ValueError for
+    one that is not JSON, nested too deep for the parser included (RecursionError), so that the callers' "cannot
+    read it" holds for every document, and the keys or the list last read keep serving."""
+    try:
+        if url.startswith("file://"):
+            return json.loads(Path(unquote(urlsplit(url).path)).read_text(encoding="utf-8"))
+        response = requests.get(url, timeout=timeout)
+        response.raise_for_status()
+        return response.json()
+    except RecursionError:
+        raise ValueError(f"{url}: JSON nested too deep") from None
 
 
 def fetch_jwks(url: str, timeout: float = 5.0) -> dict[str, Any]:

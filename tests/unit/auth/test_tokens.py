@@ -409,6 +409,16 @@ def test_the_list_is_read_from_a_file_or_refused_whole_when_it_is_not_one(tmp_pa
         fetch_revocations(broken.as_uri())
 
 
+def test_a_document_nested_too_deep_to_parse_is_unreadable_not_an_error_that_escapes(tmp_path: Path) -> None:
+    deep = tmp_path / "deep.json"
+    deep.write_text('{"revoked": ' + "[" * 100_000 + "]" * 100_000 + "}")
+
+    with pytest.raises(KeysUnavailable, match="withdrawn tokens"):
+        fetch_revocations(deep.as_uri())
+    with pytest.raises(KeysUnavailable, match="token keys"):
+        fetch_jwks(deep.as_uri())
+
+
 def test_an_empty_revocations_setting_is_no_list_and_a_malformed_one_is_refused_naming_it() -> None:
     assert settings(revocations_url="").revocations_url is None
     with pytest.raises(ValueError, match="revocations_url"):
