@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.identity.domain import LockoutPolicy
 from shared.auth.principal import Principal
-from shared.auth.settings import current_auth_settings
+from shared.auth.settings import HANDLE_CLAIM, current_auth_settings
 from shared.auth.signing import SigningKeys, issue_token
 from shared.dependency import Injects
 from shared.forwarded import check_networks
@@ -94,8 +94,10 @@ class Issuer:
     lockout: LockoutPolicy
     passwords: Passwords
 
-    def sign(self, principal: Principal, now: datetime) -> tuple[str, datetime]:
-        token = issue_token(principal, self.keys.ensure(), self.issuer, self.audience, now, self.lifetime)
+    def sign(self, principal: Principal, now: datetime, handle: str) -> tuple[str, datetime]:
+        """A token for `principal`, carrying its account's handle: the list of withdrawals names the account by it."""
+        claims = [(HANDLE_CLAIM, handle)]
+        token = issue_token(principal, self.keys.ensure(), self.issuer, self.audience, now, self.lifetime, claims)
         return token, now + self.lifetime
 
     def jwks(self) -> dict[str, Any]:

@@ -1,7 +1,7 @@
-"""Accounts and signing in, as rules: who may hold which roles and units, and when an account locks."""
+"""Accounts and signing in, as rules: who may hold which roles and units, when an account locks, when tokens end."""
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -51,9 +51,24 @@ class Account:
     failed_attempts: int = 0
     locked_until: datetime | None = None
     tokens_valid_from: datetime | None = None  # the tokens issued before it are withdrawn
+    # The random name its tokens carry and the list of withdrawals names it by, given by the store when it keeps the
+    # account: like a row's id, not part of what the account is, so left out of comparisons.
+    token_handle: str | None = field(default=None, compare=False)
 
     def principal(self) -> Principal:
         return Principal(self.username, self.display_name, self.roles, self.units)
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """An account whose tokens issued before `valid_from` no longer count, as the list of withdrawals names it."""
+
+    username: str
+    handle: str
+    valid_from: datetime
+    # The latest moment it may have been issued a token without the handle (before identity gave handles, or by an
+    # identity of the release before during the upgrade); None when every token it was issued carries the handle.
+    tokens_without_handle_until: datetime | None
 
 
 def withdraws_tokens(before: Account, after: Account) -> bool:
@@ -78,6 +93,19 @@ def token_issued_at(account: "Account", now: datetime) -> datetime:
     valid_from = account.tokens_valid_from
     moment = valid_from if valid_from is not None and valid_from > now else now
     return moment.replace(microsecond=0)
+
+
+def listed_by_digest(withdrawal: Withdrawal, reach: timedelta) -> bool:
+    """Whether a withdrawal is listed by the digest of the account's name rather than by its handle: when it may meet
+    a token issued without the handle, that is, when it begins within `reach` (a token's lifetime and the verifiers'
+    slack) of the last such token. Its withdrawals after that are listed by handle alone.
+
+    Decided by when the withdrawal begins, not by the hour of reading, so an entry keeps its form for as long as it is
+    listed (unless, during an upgrade, the account is withdrawn again or signed in at an identity of the release
+    before): one that turned from digest to handle between two readings would pair the handle with the digest, and so
+    with the name. For the same reason a withdrawal is listed one way only, never both."""
+    without_handle_until = withdrawal.tokens_without_handle_until
+    return without_handle_until is not None and withdrawal.valid_from <= without_handle_until + reach
 
 
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:

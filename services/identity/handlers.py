@@ -24,7 +24,8 @@ SIGN_IN_REFUSED = "wrong username or password, or the account is locked after re
 # More accounts than a page names (a case's timeline names a handful): a caller cannot list them all this way.
 MAX_PEOPLE_ASKED = 50
 # The verifiers' leeway on expiry (WUYUAN_AUTH_LEEWAY_SECONDS, at most 300) and a minute for clocks: a withdrawn
-# token stays on the list for as long as any verifier could still take it.
+# token stays on the list for as long as any verifier could still take it (and a token without a handle is looked
+# for by digest as long).
 WITHDRAWAL_SLACK = timedelta(minutes=6)
 MAX_WAIT_FOR_VALID_FROM = 2.0  # seconds: a withdrawal begins at most a second or two after a token issued
 
@@ -81,7 +82,8 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
     ahead = (issued_at - platform.now()).total_seconds()
     if ahead > 0:
         time.sleep(min(ahead, MAX_WAIT_FOR_VALID_FROM))
-    token, expires_at = issuer.sign(principal, issued_at)
+    assert updated.token_handle is not None, "the store gives every account a token handle"
+    token, expires_at = issuer.sign(principal, issued_at, updated.token_handle)
     return {
         "token": token,
         "token_type": "Bearer",
@@ -211,17 +213,25 @@ def set_password(store: AccountStore, passwords: Passwords, username: str, passw
 
 def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
     """The accounts whose earlier tokens no longer count, for every service's verifier to read (`Revocations`):
-    those withdrawn within a token's lifetime (and a minute of slack), as a digest of the account, never its name.
-    An older withdrawal can meet no token still valid."""
+    those withdrawn within a token's lifetime and some slack (an older withdrawal can meet no token still valid).
+
+    Each is named by the handle its tokens carry (`withdrawn`), which names no one to whoever holds none of them. A
+    withdrawal that may still meet a token issued without the handle is named instead by the digest of the username
+    (`revoked`), as before handles (`domain.listed_by_digest`); `revoked` stays in the answer, empty once no such
+    token can be valid, since verifiers of the release before read it. Both are sorted by what names the account, so
+    that their order tells nothing of the usernames."""
     now = platform.now()
+    reach = issuer.lifetime + WITHDRAWAL_SLACK
     with uow:
-        withdrawn = uow.store.withdrawals_since(now - issuer.lifetime - WITHDRAWAL_SLACK)
+        withdrawals = uow.store.withdrawals_since(now - reach)
+    by_handle = sorted((w.handle, w.valid_from) for w in withdrawals if not domain.listed_by_digest(w, reach))
+    by_digest = sorted(
+        (subject_digest(w.username), w.valid_from) for w in withdrawals if domain.listed_by_digest(w, reach)
+    )
     return {
         "as_of": now.isoformat(),
-        "revoked": [
-            {"subject_digest": subject_digest(username), "tokens_valid_from": int(valid_from.timestamp())}
-            for username, valid_from in withdrawn
-        ],
+        "withdrawn": [{"handle": h, "tokens_valid_from": int(at.timestamp())} for h, at in by_handle],
+        "revoked": [{"subject_digest": d, "tokens_valid_from": int(at.timestamp())} for d, at in by_digest],
     }
 
 

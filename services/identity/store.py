@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from services.identity.domain import SUCCEEDED, Account
+from services.identity.domain import SUCCEEDED, Account, Withdrawal
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row, Statements
@@ -12,7 +12,7 @@ from shared.delivery.statements import Row, Statements
 
 class AccountStore(Protocol):
     def add(self, account: Account, password_hash: str, now: datetime) -> bool:
-        """Keep a new account; False when the username is taken."""
+        """Keep a new account, with a token handle of its own; False when the username is taken."""
         ...
 
     def password_hash(self, username: str) -> str | None:
@@ -20,7 +20,8 @@ class AccountStore(Protocol):
         ...
 
     def lock(self, username: str) -> tuple[Account, str] | None:
-        """The account and its password hash, locked for this transaction; None if there is none."""
+        """The account (with its token handle) and its password hash, locked for this transaction; None if there is
+        none."""
         ...
 
     def save(self, account: Account, signed_in_at: datetime | None) -> None:
@@ -34,11 +35,12 @@ class AccountStore(Protocol):
         ...
 
     def note_issued(self, username: str, issued_at: datetime) -> None:
-        """A token of the account is issued at `issued_at` (its whole second, as its `iat`)."""
+        """A token of the account, carrying its handle, is issued at `issued_at` (its whole second, as its `iat`)."""
         ...
 
-    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
-        """The accounts whose tokens were withdrawn after `since`, with when their valid tokens begin."""
+    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+        """The accounts whose valid tokens begin after `since`, with their handles and the latest moment each may have
+        been issued a token without it."""
         ...
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
@@ -67,6 +69,7 @@ class PostgresAccountStore:
         self.sql = sql
 
     def add(self, account: Account, password_hash: str, now: datetime) -> bool:
+        # The handle is the column's default (migration 0004): random, and made the same way for every account.
         row = self.sql.one(
             "INSERT INTO accounts (username, display_name, password_hash, roles, units, disabled,"
             " password_changed_at, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
@@ -101,6 +104,7 @@ class PostgresAccountStore:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_from=row["tokens_valid_from"],
+            token_handle=row["token_handle"],
         )
         return account, row["password_hash"]
 
@@ -129,25 +133,34 @@ class PostgresAccountStore:
         return row is not None
 
     def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
-        # GREATEST skips NULLs: after the last token issued, even one signed a moment ago in the same second.
+        # GREATEST skips NULLs: after the last token issued, even one signed a moment ago in the same second, with the
+        # handle or (by an identity of the release before, during the upgrade) without.
         self.sql.write(
             "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s,"
-            " tokens_issued_until + interval '1 second') WHERE username = %s",
+            " tokens_issued_until + interval '1 second', handle_tokens_issued_until + interval '1 second')"
+            " WHERE username = %s",
             (valid_from, username),
         )
 
     def note_issued(self, username: str, issued_at: datetime) -> None:
+        # Not in tokens_issued_until, which an identity of the release before writes for tokens without the handle.
         self.sql.write(
-            "UPDATE accounts SET tokens_issued_until = GREATEST(tokens_issued_until, %s) WHERE username = %s",
+            "UPDATE accounts SET handle_tokens_issued_until = GREATEST(handle_tokens_issued_until, %s)"
+            " WHERE username = %s",
             (issued_at, username),
         )
 
-    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
+    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
         rows = self.sql.all(
-            "SELECT username, tokens_valid_from FROM accounts WHERE tokens_valid_from > %s ORDER BY username",
+            "SELECT username, token_handle, tokens_valid_from,"
+            " GREATEST(tokens_without_handle_until, tokens_issued_until) AS without_handle_until"
+            " FROM accounts WHERE tokens_valid_from > %s ORDER BY username",
             (since,),
         )
-        return [(row["username"], row["tokens_valid_from"]) for row in rows]
+        return [
+            Withdrawal(row["username"], row["token_handle"], row["tokens_valid_from"], row["without_handle_until"])
+            for row in rows
+        ]
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:
         self.sql.write(

@@ -8,6 +8,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared.auth.principal import Role
 
+# The claim the embedded issuer's tokens carry their account's handle in: a random name of the account, by which its
+# list of withdrawn tokens names the account to whoever holds one of its tokens, and to no one else. A private claim
+# (RFC 7519, 4.3), prefixed so that no provider's claim is taken for it; not a setting, as only that issuer gives it.
+HANDLE_CLAIM = "wuyuan_handle"
+
 
 class AuthSettings(BaseSettings):
     """Set by `wuyuan up` for the embedded issuer, or by a deployment for its own OpenID Connect provider."""

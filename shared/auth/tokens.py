@@ -3,20 +3,21 @@ the accounts whose earlier tokens the issuer has withdrawn."""
 
 import hashlib
 import json
+import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple, TypeGuard
+from typing import Annotated, Any, NamedTuple, TypeGuard
 from urllib.parse import unquote, urlsplit
 
 import jwt
 import requests
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from shared.auth.principal import Principal, Role, Unauthenticated
-from shared.auth.settings import AuthSettings, claim_at
+from shared.auth.settings import HANDLE_CLAIM, AuthSettings, claim_at
 from shared.contracts.identifiers import AccountId, UnitCode
 
 # An unknown key id may mean the issuer rotated; ask again, but not more often than this, so
@@ -26,6 +27,9 @@ MAX_TOKEN_BYTES = 8192
 VERIFIED_TOKENS_KEPT = 4096  # callers remembered at once; the least recently seen is forgotten first
 _UNIT_CODE: TypeAdapter[str] = TypeAdapter(UnitCode)
 _ACCOUNT_ID: TypeAdapter[str] = TypeAdapter(AccountId)
+# What an issuer's handle for an account looks like (identity's are 32 hex digits): random, and long enough to be.
+HANDLE_PATTERN = r"^[0-9A-Za-z_-]{16,128}$"
+_HANDLE: TypeAdapter[str] = TypeAdapter(Annotated[str, Field(strict=True, pattern=HANDLE_PATTERN)])
 
 
 class KeysUnavailable(Exception):
@@ -126,18 +130,74 @@ class KeySet:
         self._fetched_at = self._tried_at
 
 
-def fetch_revocations(url: str, timeout: float = 5.0) -> dict[str, float]:
-    """The withdrawals an issuer lists at an http(s) or file URL: account digest -> when its valid tokens begin."""
+class RevocationList(NamedTuple):
+    """An issuer's withdrawals as read: when each account's valid tokens begin (epoch seconds), by the handle its
+    tokens carry, and by the digest of its name (`subject_digest`) for tokens that may carry none."""
+
+    by_handle: dict[str, float]
+    by_subject_digest: dict[str, float]
+
+
+NOTHING_WITHDRAWN = RevocationList({}, {})
+
+
+class _Entry(BaseModel):
+    model_config = ConfigDict(extra="ignore")  # fields an issuer may add later are left alone
+    tokens_valid_from: float = Field(strict=True, allow_inf_nan=False)
+
+
+class _ByHandle(_Entry):
+    handle: str = Field(strict=True, pattern=HANDLE_PATTERN)
+
+
+class _ByDigest(_Entry):
+    subject_digest: str = Field(strict=True, pattern=r"^[0-9a-f]{64}$")
+
+
+class _Listed(BaseModel):
+    # `revoked` (by digest) is in every version of the list; `withdrawn` (by handle) is not in an issuer's from
+    # before handles, whose `revoked` names every withdrawal.
+    revoked: list[_ByDigest]
+    withdrawn: list[_ByHandle] = []
+
+
+def fetch_revocations(url: str, timeout: float = 5.0) -> RevocationList:
+    """The withdrawals an issuer lists at an http(s) or file URL; a list with any entry that is not as it should be is
+    refused whole, as an issuer that cannot be read (the list last read then holds)."""
     try:
-        entries = read_json(url, timeout)["revoked"]
-        return {str(entry["subject_digest"]): float(entry["tokens_valid_from"]) for entry in entries}
-    except (OSError, ValueError, TypeError, KeyError, requests.RequestException) as exc:
+        return revocation_list(read_json(url, timeout))
+    except (OSError, ValueError, requests.RequestException) as exc:  # pydantic's ValidationError is a ValueError
         raise KeysUnavailable(f"cannot read the withdrawn tokens from {url}: {exc.__class__.__name__}") from None
 
 
+def revocation_list(document: object) -> RevocationList:
+    """An issuer's list of withdrawals as it answers it (`GET /api/v1/token-revocations`), or ValidationError."""
+    listed = _Listed.model_validate(document)
+    by_handle: dict[str, float] = {}
+    by_digest: dict[str, float] = {}
+    # Were an account listed twice, its latest withdrawal is the one that counts.
+    for handled in listed.withdrawn:
+        by_handle[handled.handle] = max(handled.tokens_valid_from, by_handle.get(handled.handle, -math.inf))
+    for digested in listed.revoked:
+        by_digest[digested.subject_digest] = max(
+            digested.tokens_valid_from, by_digest.get(digested.subject_digest, -math.inf)
+        )
+    return RevocationList(by_handle, by_digest)
+
+
 def subject_digest(subject: str) -> str:
-    """How the issuer names an account in its list of withdrawals: a digest, so the list names no one."""
+    """How the issuer named an account in its list of withdrawals before tokens carried a handle, and still names one
+    whose withdrawal may meet a token without it: a digest, which a list of likely names reverses."""
     return hashlib.sha256(subject.encode("utf-8")).hexdigest()
+
+
+def token_handle(claims: dict[str, Any]) -> str | None:
+    """The account's handle a token carries (HANDLE_CLAIM), or None: a token of an issuer that gives none, signed
+    before it gave them, or with a value no handle has (looked up by the digest of its subject alone)."""
+    try:
+        return _HANDLE.validate_python(claims.get(HANDLE_CLAIM))
+    except ValidationError:
+        return None
 
 
 class Revocations:
@@ -153,26 +213,35 @@ class Revocations:
         self,
         url: str,
         max_age: float,
-        fetch: Callable[[str], dict[str, float]] = fetch_revocations,
+        fetch: Callable[[str], RevocationList] = fetch_revocations,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.url = url
         self.max_age = max_age
         self._fetch = fetch
         self._clock = clock
-        self._valid_from: dict[str, float] = {}
+        self._listed = NOTHING_WITHDRAWN
         self._fetched_at: float | None = None
         self._tried_at: float | None = None
         self.unavailable: str | None = None  # why the last read failed, until one succeeds
         self._lock = threading.Lock()
 
-    def valid_from(self, subject: str) -> float | None:
-        """When the account's valid tokens begin (epoch seconds), or None if none of its tokens was withdrawn."""
+    def valid_from(self, subject: str, handle: str | None = None) -> float | None:
+        """When the valid tokens of a token's account begin (epoch seconds), or None if none of its tokens was
+        withdrawn: by the handle the token carries, and by the digest of its subject.
+
+        A token with a handle is looked up by digest too. The issuer lists a withdrawal one way only, by digest while
+        it may meet tokens without the handle; and an issuer of the release before handles, still running during an
+        upgrade, lists every withdrawal by digest alone."""
         if self._wants_refresh():
             with self._lock:
                 if self._wants_refresh():  # unless a request that held the lock just read it
                     self._refresh()
-        return self._valid_from.get(subject_digest(subject))
+        listed = self._listed
+        found = [listed.by_subject_digest.get(subject_digest(subject))]
+        if handle is not None:
+            found.append(listed.by_handle.get(handle))
+        return max((valid_from for valid_from in found if valid_from is not None), default=None)
 
     def _wants_refresh(self) -> bool:
         now = self._clock()
@@ -183,7 +252,7 @@ class Revocations:
     def _refresh(self) -> None:
         self._tried_at = self._clock()
         try:
-            self._valid_from = self._fetch(self.url)
+            self._listed = self._fetch(self.url)
         except KeysUnavailable as failure:
             self.unavailable = str(failure)
             return
@@ -195,6 +264,7 @@ class Verified(NamedTuple):
     principal: Principal
     issued_at: float  # epoch seconds
     expires_at: float
+    handle: str | None = None  # the account's, in a token of an issuer that gives one (HANDLE_CLAIM)
 
 
 class TokenVerifier:
@@ -233,7 +303,8 @@ class TokenVerifier:
         else:
             self._verified.move_to_end(digest)
         # Asked of a remembered token too: an account disabled mid-day stops within the list's age.
-        valid_from = self.revocations.valid_from(verified.principal.subject) if self.revocations else None
+        revocations = self.revocations
+        valid_from = revocations.valid_from(verified.principal.subject, verified.handle) if revocations else None
         if valid_from is not None and verified.issued_at < valid_from:
             raise Unauthenticated(
                 "token withdrawn: the account was disabled, or its password or roles changed, after it was issued;"
@@ -270,7 +341,7 @@ class TokenVerifier:
             raise Unauthenticated("token expired") from None
         except (jwt.PyJWTError, TypeError, ValueError) as exc:
             raise Unauthenticated(f"token refused: {exc.__class__.__name__}") from None
-        return Verified(self.principal_from(claims), float(claims["iat"]), float(claims["exp"]))
+        return Verified(self.principal_from(claims), float(claims["iat"]), float(claims["exp"]), token_handle(claims))
 
     def principal_from(self, claims: dict[str, Any]) -> Principal:
         settings = self.settings

@@ -21,7 +21,9 @@ import pytest
 import requests
 
 from shared.auth.principal import Principal, Role
+from shared.auth.settings import HANDLE_CLAIM
 from shared.auth.signing import SigningKeys, issue_token
+from shared.auth.tokens import subject_digest
 from shared.http import Access, ApiHandler
 from tests.e2e.platforms import run_wuyuan
 from tests.joined_agencies import platform_code_services
@@ -372,3 +374,9 @@ def test_a_disabled_accounts_token_is_refused_by_every_service_within_seconds_an
     refused(coordinator, 401, "unauthenticated")
     with pytest.raises(SignInError):
         officer.sign_in("e2e.police.gone")
+    # The public list named the account by the handle its token carries, which names no one to anybody without it.
+    listed = requests.get(f"{platform.http_base_url('identity')}/api/v1/token-revocations", timeout=15)
+    handle = jwt.decode(token, options={"verify_signature": False})[HANDLE_CLAIM]
+    assert handle in {entry["handle"] for entry in listed.json()["withdrawn"]}
+    assert "e2e.police.gone" not in listed.text
+    assert subject_digest("e2e.police.gone") not in listed.text  # an account made since handles holds no token without

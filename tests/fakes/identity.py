@@ -1,10 +1,11 @@
 """The identity store in memory: accounts with their password hashes, and the log of sign-in attempts."""
 
 import copy
+import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from services.identity.domain import SUCCEEDED, Account
+from services.identity.domain import SUCCEEDED, Account, Withdrawal
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
@@ -44,7 +45,10 @@ class FakeAccountStore:
             "created_at": now,
             "last_signed_in_at": None,
             "tokens_valid_from": None,
-            "tokens_issued_until": None,
+            "tokens_issued_until": None,  # noted by an identity of the release before, for tokens without the handle
+            "token_handle": uuid.uuid4().hex,  # as the column's default makes it
+            "tokens_without_handle_until": None,
+            "handle_tokens_issued_until": None,
         }
         return True
 
@@ -65,6 +69,7 @@ class FakeAccountStore:
             failed_attempts=row["failed_attempts"],
             locked_until=row["locked_until"],
             tokens_valid_from=row["tokens_valid_from"],
+            token_handle=row["token_handle"],
         )
         return account, row["password_hash"]
 
@@ -92,17 +97,26 @@ class FakeAccountStore:
     def withdraw_tokens(self, username: str, valid_from: datetime) -> None:
         row = self.rows.get(username)
         if row is not None:
-            after_issued = row["tokens_issued_until"] and row["tokens_issued_until"] + timedelta(seconds=1)
-            row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from, after_issued)))
+            after_issued = [
+                row[issued] + timedelta(seconds=1)
+                for issued in ("tokens_issued_until", "handle_tokens_issued_until")
+                if row[issued] is not None
+            ]
+            row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from, *after_issued)))
 
     def note_issued(self, username: str, issued_at: datetime) -> None:
         row = self.rows.get(username)
         if row is not None:
-            row["tokens_issued_until"] = max(filter(None, (row["tokens_issued_until"], issued_at)))
+            row["handle_tokens_issued_until"] = max(filter(None, (row["handle_tokens_issued_until"], issued_at)))
 
-    def withdrawals_since(self, since: datetime) -> list[tuple[str, datetime]]:
+    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
         return [
-            (username, row["tokens_valid_from"])
+            Withdrawal(
+                username,
+                row["token_handle"],
+                row["tokens_valid_from"],
+                max(filter(None, (row["tokens_without_handle_until"], row["tokens_issued_until"])), default=None),
+            )
             for username, row in sorted(self.rows.items())
             if row["tokens_valid_from"] is not None and row["tokens_valid_from"] > since
         ]
@@ -136,3 +150,8 @@ class FakeAccountStore:
     def outcomes(self) -> list[tuple[str, str]]:
         """Every attempt as (username, outcome), in order."""
         return [(a["username"], a["outcome"]) for a in self.attempts]
+
+    def made_before_handles(self, username: str, migrated_at: datetime) -> None:
+        """The account as identity's migration 0004 at `migrated_at` leaves one it finds: it may hold tokens issued
+        before then, which carry no handle."""
+        self.rows[username]["tokens_without_handle_until"] = migrated_at

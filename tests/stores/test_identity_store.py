@@ -1,10 +1,11 @@
 """The identity store keeps accounts with their password hashes, counts and locks, and logs every sign-in attempt."""
 
+import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from services.identity.domain import Account
+from services.identity.domain import Account, Withdrawal
 from services.identity.store import PostgresAccountStore
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
@@ -233,7 +234,7 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
         store.withdraw_tokens(COORDINATOR.username, CREATED_AT + timedelta(seconds=2))  # none issued yet
 
     with stores.transaction() as store:
-        withdrawn = dict(store.withdrawals_since(CREATED_AT))
+        withdrawn = {w.username: w.valid_from for w in store.withdrawals_since(CREATED_AT)}
         officer, _ = store.lock(OFFICER.username)
 
     assert withdrawn == {
@@ -241,3 +242,54 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
         COORDINATOR.username: CREATED_AT + timedelta(seconds=2),
     }
     assert officer.tokens_valid_from == issued + timedelta(seconds=1)
+
+
+# --- token handles ----------------------------------------------------------------------------------
+
+
+def test_every_account_is_given_a_random_handle_of_its_own_that_stays_with_it(stores):
+    for account in (OFFICER, COORDINATOR, OPERATOR):
+        add(stores, account)
+
+    handles = {
+        account.username: locked(stores, account.username)[0].token_handle
+        for account in (OFFICER, COORDINATOR, OPERATOR)
+    }
+    with stores.transaction() as store:
+        store.save(replace(OFFICER, units=frozenset({"police:430426"}), disabled=True), CREATED_AT)
+        store.set_password(OFFICER.username, NEW_HASH, CREATED_AT)
+        store.note_issued(OFFICER.username, CREATED_AT)
+        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))
+
+    assert all(re.fullmatch(r"[0-9a-f]{32}", handle) for handle in handles.values())
+    assert len(set(handles.values())) == 3
+    assert locked(stores)[0].token_handle == handles[OFFICER.username]
+    with stores.transaction() as store:
+        assert all(handles[OFFICER.username] not in str(row) for row in store.accounts())  # not shown to operators
+
+
+def test_a_withdrawal_is_read_with_the_accounts_handle_and_an_account_made_since_handles_holds_no_token_without(
+    stores,
+):
+    add(stores)
+    with stores.transaction() as store:
+        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))
+
+    with stores.transaction() as store:
+        [withdrawal] = store.withdrawals_since(CREATED_AT)
+    assert withdrawal == Withdrawal(
+        OFFICER.username, locked(stores)[0].token_handle, CREATED_AT + timedelta(seconds=1), None
+    )
+
+
+def test_a_withdrawal_begins_after_the_last_token_signed_with_the_handle(stores):
+    add(stores)
+    issued = CREATED_AT + timedelta(seconds=30)
+    with stores.transaction() as store:
+        store.note_issued(OFFICER.username, issued)
+        store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=10))  # dated by a clock behind
+
+    with stores.transaction() as store:
+        [withdrawal] = store.withdrawals_since(CREATED_AT)
+    assert withdrawal.valid_from == issued + timedelta(seconds=1)
+    assert withdrawal.tokens_without_handle_until is None  # a token with the handle is none without

@@ -4,12 +4,15 @@ import contextlib
 import hashlib
 import itertools
 import json
+import re
+import uuid
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from itertools import pairwise
 from pathlib import Path
 
 import argon2
+import jwt
 import pytest
 from nameko.testing.services import worker_factory
 from pydantic import TypeAdapter
@@ -22,9 +25,9 @@ from services.identity.domain import USERNAME_MAX_LENGTH, LockoutPolicy
 from services.identity.handlers import SIGN_IN_REFUSED
 from services.identity.service import Identity
 from shared.auth.principal import Principal, Role, TooManyAttempts, Unauthenticated
-from shared.auth.settings import AuthSettings
-from shared.auth.signing import SigningKeys
-from shared.auth.tokens import KeySet, Revocations, TokenVerifier
+from shared.auth.settings import HANDLE_CLAIM, AuthSettings
+from shared.auth.signing import SigningKeys, issue_token
+from shared.auth.tokens import KeySet, RevocationList, Revocations, TokenVerifier, revocation_list
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH, AccountId
 from shared.http import PUBLIC, SIGNED_IN, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
@@ -109,12 +112,29 @@ def verifier(issuer: Issuer, identity: Identity | None = None) -> TokenVerifier:
     revocations = None
     if identity is not None:
 
-        def read(url: str) -> dict[str, float]:
-            answer = json.loads(identity.token_revocations(EnvironBuilder().get_request()).get_data())
-            return {entry["subject_digest"]: entry["tokens_valid_from"] for entry in answer["revoked"]}
+        def read(url: str) -> RevocationList:
+            return revocation_list(json.loads(identity.token_revocations(EnvironBuilder().get_request()).get_data()))
 
         revocations = Revocations("http://identity.invalid/revoked", 0.5, read, clock=itertools.count().__next__)
     return TokenVerifier(settings, KeySet(settings.jwks_url, 3600, lambda url: issuer.jwks()), revocations=revocations)
+
+
+def handle_of(account_store: FakeAccountStore, username: str) -> str:
+    return str(account_store.rows[username]["token_handle"])
+
+
+def signed(issuer: Issuer, account_store: FakeAccountStore, principal: Principal, at: datetime = MORNING) -> str:
+    """A token as the issuer signs one at a sign-in: carrying the account's handle."""
+    return issuer.sign(principal, at, handle_of(account_store, principal.subject))[0]
+
+
+def signed_before_handles(issuer: Issuer, principal: Principal, at: datetime = MORNING) -> str:
+    """A token as identity signed them before it gave handles (or one of the release before, during an upgrade)."""
+    return issue_token(principal, issuer.keys.ensure(), ISSUER, AUDIENCE, at, LIFETIME)
+
+
+def withdrawals(identity: Identity) -> dict:
+    return json.loads(identity.token_revocations(EnvironBuilder().get_request()).get_data())
 
 
 # --- signing in -------------------------------------------------------------------------------
@@ -205,7 +225,7 @@ def test_a_lock_lapses_and_the_right_password_signs_in_again(identity, account_s
 
 
 def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(identity, issuer, account_store, clock):
-    token = issuer.sign(OFFICER, MORNING)[0]
+    token = signed(issuer, account_store, OFFICER)
     services = verifier(issuer, identity)
     assert services.verify(token) == OFFICER
 
@@ -214,7 +234,7 @@ def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(i
 
     with pytest.raises(Unauthenticated, match="token withdrawn"):
         services.verify(token)
-    assert verifier(issuer, identity).verify(issuer.sign(OPERATOR, MORNING)[0]) == OPERATOR  # no one else's
+    assert verifier(issuer, identity).verify(signed(issuer, account_store, OPERATOR)) == OPERATOR  # no one else's
 
 
 @pytest.mark.parametrize(
@@ -237,7 +257,7 @@ def test_disabling_an_account_withdraws_the_tokens_it_holds_from_every_service(i
 def test_changing_what_a_token_says_or_resetting_the_password_withdraws_the_tokens_before_it(
     identity, issuer, account_store, clock, change
 ):
-    token = issuer.sign(OFFICER, MORNING)[0]
+    token = signed(issuer, account_store, OFFICER)
     clock[0] = MORNING + timedelta(minutes=5)
 
     change(account_store, clock[0])
@@ -292,7 +312,7 @@ def test_a_sign_in_between_two_withdrawals_of_one_second_is_withdrawn_by_the_sec
 
 
 def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, account_store, clock):
-    token = issuer.sign(OFFICER, MORNING)[0]
+    token = signed(issuer, account_store, OFFICER)
 
     handlers.change_account(account_store, "liu.yang", MORNING + timedelta(minutes=5), unlock=True)
 
@@ -301,9 +321,9 @@ def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, ac
 
 
 def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign_in_with_the_new_one(
-    identity, issuer, http, clock
+    identity, issuer, account_store, http, clock
 ):
-    old_token = issuer.sign(OFFICER, MORNING)[0]
+    old_token = signed(issuer, account_store, OFFICER)
     clock[0] = MORNING + timedelta(seconds=10, microseconds=900_000)  # signed in again within the second
     change_password(identity, http, PASSWORD, token=old_token)
 
@@ -315,20 +335,140 @@ def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign
     assert services.verify(new_token) == OFFICER
 
 
-def test_the_list_of_withdrawals_names_accounts_by_digest_and_only_within_a_tokens_lifetime(
-    identity, account_store, http, clock
+def test_every_token_signed_in_carries_the_accounts_own_random_handle(identity, account_store, http):
+    tokens = {
+        username: http.body(sign_in(identity, http, username, PASSWORD))["token"]
+        for username in ("liu.yang", "ops.zhang")
+    }
+
+    claims = {username: jwt.decode(token, options={"verify_signature": False}) for username, token in tokens.items()}
+    handles = {username: claims[username][HANDLE_CLAIM] for username in tokens}
+    assert handles == {username: handle_of(account_store, username) for username in tokens}
+    assert all(re.fullmatch(r"[0-9a-f]{32}", handle) for handle in handles.values())
+    assert handles["liu.yang"] != handles["ops.zhang"]
+    assert all(handle not in str(account) for handle in handles.values() for account in account_store.accounts())
+
+
+def test_the_list_names_a_withdrawn_account_by_its_handle_only_and_only_within_a_tokens_lifetime(
+    identity, account_store, clock
 ):
     handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
 
-    listed = http.body(identity.token_revocations(EnvironBuilder().get_request()))
+    listed = withdrawals(identity)
     clock[0] = MORNING + LIFETIME + timedelta(minutes=7)  # past any verifier's leeway too
-    later = http.body(identity.token_revocations(EnvironBuilder().get_request()))
+    later = withdrawals(identity)
 
+    assert listed["withdrawn"] == [
+        {"handle": handle_of(account_store, "liu.yang"), "tokens_valid_from": int(MORNING.timestamp()) + 1}
+    ]
+    assert listed["revoked"] == []  # kept, empty, for verifiers of the release before
+    assert "liu.yang" not in json.dumps(listed)
+    assert hashlib.sha256(b"liu.yang").hexdigest() not in json.dumps(listed)
+    assert later == {"as_of": later["as_of"], "withdrawn": [], "revoked": []}
+
+
+def test_the_list_is_in_the_order_of_the_handles_which_tells_nothing_of_the_usernames(
+    identity, account_store, passwords
+):
+    for n in range(12):
+        handlers.add_account(
+            account_store,
+            passwords,
+            f"officer.{n:02d}",
+            "民警",
+            frozenset({Role.OFFICER}),
+            frozenset({"police:430426"}),
+            PASSWORD,
+            MORNING,
+        )
+        handlers.change_account(account_store, f"officer.{n:02d}", MORNING, disabled=True)
+
+    listed = withdrawals(identity)["withdrawn"]
+
+    assert len(listed) == 12
+    assert [entry["handle"] for entry in listed] == sorted(
+        handle_of(account_store, f"officer.{n:02d}") for n in range(12)
+    )
+
+
+# An upgrade: identity's migration 0004 gives liu.yang's account its handle at UPGRADE; the tokens signed before carry
+# none. (Tokens are verified by the real clock, so the upgrade is put before MORNING, which is now.)
+REACH = LIFETIME + handlers.WITHDRAWAL_SLACK
+
+
+def test_a_withdrawal_that_may_meet_tokens_signed_before_handles_is_listed_by_digest_and_refuses_both_kinds(
+    identity, issuer, account_store, http, clock
+):
+    upgrade = MORNING - timedelta(hours=3)
+    account_store.made_before_handles("liu.yang", upgrade)
+    before_upgrade = signed_before_handles(issuer, OFFICER, upgrade - timedelta(hours=1))
+    clock[0] = upgrade + timedelta(hours=1)
+    after_upgrade = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+    services = verifier(issuer, identity)
+    assert services.verify(before_upgrade) == services.verify(after_upgrade) == OFFICER
+
+    clock[0] = MORNING
+    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
+
+    listed = withdrawals(identity)
     assert listed["revoked"] == [
         {"subject_digest": hashlib.sha256(b"liu.yang").hexdigest(), "tokens_valid_from": int(MORNING.timestamp()) + 1}
     ]
-    assert "liu.yang" not in json.dumps(listed)
-    assert later["revoked"] == []
+    assert listed["withdrawn"] == []  # one way only: the two together would pair the handle with the name
+    for token in (before_upgrade, after_upgrade):
+        with pytest.raises(Unauthenticated, match="token withdrawn"):
+            verifier(issuer, identity).verify(token)
+
+
+def test_once_every_token_without_a_handle_has_expired_a_withdrawal_is_listed_by_handle_and_names_no_one(
+    identity, issuer, account_store, http, clock
+):
+    account_store.made_before_handles("liu.yang", MORNING - REACH - timedelta(seconds=1))
+    token = http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]
+
+    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
+
+    listed = withdrawals(identity)
+    assert [entry["handle"] for entry in listed["withdrawn"]] == [handle_of(account_store, "liu.yang")]
+    assert listed["revoked"] == []
+    assert hashlib.sha256(b"liu.yang").hexdigest() not in json.dumps(listed)
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+
+
+def test_a_token_an_identity_of_the_release_before_signs_during_the_upgrade_keeps_the_digest_listed(
+    identity, issuer, account_store, clock
+):
+    """The migration ran while a pod of the release before went on signing tokens without handles (noted in
+    `tokens_issued_until`, as it notes them): a withdrawal past the migration's window must still reach them."""
+    upgrade = MORNING - REACH - timedelta(minutes=10)
+    account_store.made_before_handles("liu.yang", upgrade)
+    late_sign_in = upgrade + timedelta(minutes=20)
+    account_store.rows["liu.yang"]["tokens_issued_until"] = late_sign_in
+    from_old_pod = signed_before_handles(issuer, OFFICER, late_sign_in)
+
+    handlers.change_account(account_store, "liu.yang", MORNING, disabled=True)
+
+    assert [entry["subject_digest"] for entry in withdrawals(identity)["revoked"]] == [
+        hashlib.sha256(b"liu.yang").hexdigest()
+    ]
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(from_old_pod)
+
+
+def test_an_account_made_since_the_upgrade_is_listed_by_handle_from_its_first_withdrawal(
+    identity, account_store, passwords
+):
+    """It holds no token without a handle: its withdrawals name it by digest at no time."""
+    handlers.add_account(
+        account_store, passwords, "zhao.lei", "赵磊", frozenset({Role.LEADER}), frozenset(), PASSWORD, MORNING
+    )
+    handlers.change_account(account_store, "zhao.lei", MORNING, roles=frozenset({Role.COORDINATOR}))
+
+    listed = withdrawals(identity)
+
+    assert [entry["handle"] for entry in listed["withdrawn"]] == [handle_of(account_store, "zhao.lei")]
+    assert listed["revoked"] == []
 
 
 def test_a_disabled_account_cannot_sign_in_and_is_told_nothing_more(identity, account_store, http):
@@ -522,7 +662,8 @@ NEW_PASSWORD = "wuyuan-刘洋-2027-changed"
 def change_password(identity: Identity, http, current: str, new: str = NEW_PASSWORD, token: str | None = None):
     identity.caller = OFFICER
     body = {"current_password": current, "new_password": new}
-    signed_here = token or identity.issuer.sign(OFFICER, MORNING)[0]
+    with identity.uow:
+        signed_here = token or signed(identity.issuer, identity.uow.store, OFFICER)
     return identity.change_password(
         EnvironBuilder(
             method="POST",
@@ -595,7 +736,7 @@ def test_a_person_another_provider_vouches_for_has_no_password_here(identity, ac
         lockout=LockoutPolicy(),
         passwords=identity.issuer.passwords,
     )
-    from_provider = provider.sign(OFFICER, MORNING)[0]
+    from_provider = provider.sign(OFFICER, MORNING, uuid.uuid4().hex)[0]
 
     with pytest.raises(NotFound):
         change_password(identity, http, WRONG, token=from_provider)

@@ -10,11 +10,12 @@ import jwt
 import pytest
 
 from shared.auth.principal import Forbidden, Principal, Role, Unauthenticated
-from shared.auth.settings import AuthSettings
+from shared.auth.settings import HANDLE_CLAIM, AuthSettings
 from shared.auth.signing import SigningKeys, issue_token
 from shared.auth.tokens import (
     KeySet,
     KeysUnavailable,
+    RevocationList,
     Revocations,
     TokenVerifier,
     fetch_jwks,
@@ -330,28 +331,41 @@ def test_a_subject_no_message_could_name_the_caller_by_is_refused(keys: Keys, su
 
 # --- tokens withdrawn by the issuer (an account disabled, its password or roles changed) -------------------------
 
+HANDLE = "5f0c3a9e2b7d41c8a6e09b1d3f2c7a45"  # liu.yang's, as identity gives one
+OTHER_HANDLE = "c81e728d9d4c4f2fa4b1e0d7b6a3f912"
+
 
 class Withdrawals:
     """The issuer's list of withdrawn tokens as the verifier reads it, counting reads; `down` makes it unreachable."""
 
     def __init__(self) -> None:
-        self.valid_from: dict[str, float] = {}
+        self.by_handle: dict[str, float] = {}
+        self.by_digest: dict[str, float] = {}
         self.reads = 0
         self.down = False
 
-    def fetch(self, url: str) -> dict[str, float]:
+    def fetch(self, url: str) -> RevocationList:
         self.reads += 1
         if self.down:
             raise KeysUnavailable("identity is down")
-        return dict(self.valid_from)
+        return RevocationList(dict(self.by_handle), dict(self.by_digest))
 
     def withdraw(self, subject: str, at: datetime) -> None:
-        self.valid_from[subject_digest(subject)] = float(int(at.timestamp()))
+        """Listed by digest: tokens without a handle, or an issuer from before handles."""
+        self.by_digest[subject_digest(subject)] = float(int(at.timestamp()))
+
+    def withdraw_handle(self, handle: str, at: datetime) -> None:
+        self.by_handle[handle] = float(int(at.timestamp()))
 
 
 def withdrawing_verifier(keys: Keys, withdrawals: Withdrawals, clock: list[float]) -> TokenVerifier:
     revocations = Revocations("file:///unused", 30, withdrawals.fetch, lambda: clock[0])
     return TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), revocations=revocations)
+
+
+def handled(keys: Keys, at: datetime, handle: str = HANDLE, principal: Principal = OFFICER) -> str:
+    """A token of the embedded issuer as it signs them now: carrying the account's handle."""
+    return token(keys, principal, at, **{HANDLE_CLAIM: handle})
 
 
 def test_a_withdrawn_token_is_refused_once_the_list_is_read_again_even_a_remembered_one(keys: Keys) -> None:
@@ -371,13 +385,85 @@ def test_a_withdrawn_token_is_refused_once_the_list_is_read_again_even_a_remembe
     assert withdrawals.reads == 2
 
 
+def test_a_token_carrying_a_handle_is_refused_once_its_handle_is_listed_and_another_accounts_handle_does_not_touch_it(
+    keys: Keys,
+) -> None:
+    withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
+    verifier = withdrawing_verifier(keys, withdrawals, clock)
+    held = handled(keys, morning)
+    colleague = Principal("wang.fang", "王芳", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
+    theirs = handled(keys, morning, OTHER_HANDLE, colleague)
+    assert verifier.verify(held) == OFFICER
+
+    withdrawals.withdraw_handle(HANDLE, morning + timedelta(minutes=1))
+    clock[0] = 30.0
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier.verify(held)
+    assert verifier.verify(theirs) == colleague
+    assert verifier.verify(handled(keys, morning + timedelta(minutes=1))) == OFFICER  # signed in again since
+
+
+def test_a_token_without_a_handle_is_looked_up_by_the_digest_of_its_subject_alone(keys: Keys) -> None:
+    """One signed before identity gave handles, or by an identity of the release before during an upgrade."""
+    withdrawals, morning = Withdrawals(), datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals.withdraw_handle(HANDLE, morning + timedelta(minutes=1))
+    old_form = token(keys, at=morning)
+
+    assert withdrawing_verifier(keys, withdrawals, [0.0]).verify(old_form) == OFFICER  # no handle to match
+
+    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        withdrawing_verifier(keys, withdrawals, [0.0]).verify(old_form)
+
+
+def test_a_token_carrying_a_handle_is_refused_by_the_digest_of_its_subject_too(keys: Keys) -> None:
+    """How identity lists a withdrawal that may still meet tokens without a handle (its tokens with one are refused
+    alike), and how an identity of the release before lists every withdrawal: by digest alone."""
+    withdrawals, morning = Withdrawals(), datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        withdrawing_verifier(keys, withdrawals, [0.0]).verify(handled(keys, morning))
+
+
+def test_in_a_list_of_both_forms_each_token_meets_the_entry_that_names_its_account(keys: Keys) -> None:
+    withdrawals, morning = Withdrawals(), datetime.now(UTC) - timedelta(minutes=30)
+    colleague = Principal("wang.fang", "王芳", frozenset({Role.LEADER}))
+    withdrawals.withdraw_handle(HANDLE, morning + timedelta(minutes=10))  # liu.yang, by handle
+    withdrawals.withdraw("wang.fang", morning + timedelta(minutes=20))  # wang.fang, by digest
+    verifier = withdrawing_verifier(keys, withdrawals, [0.0])
+
+    for withdrawn in (
+        handled(keys, morning),
+        handled(keys, morning + timedelta(minutes=15), OTHER_HANDLE, colleague),
+        token(keys, colleague, morning + timedelta(minutes=15)),
+    ):
+        with pytest.raises(Unauthenticated, match="token withdrawn"):
+            verifier.verify(withdrawn)
+    assert verifier.verify(handled(keys, morning + timedelta(minutes=10))) == OFFICER
+    assert verifier.verify(handled(keys, morning + timedelta(minutes=20), OTHER_HANDLE, colleague)) == colleague
+    assert verifier.verify(token(keys, at=morning)) == OFFICER  # no handle, and liu.yang is listed by handle only
+
+
+@pytest.mark.parametrize("claim", [42, "", "short", "x" * 129, "not a handle!", ["5f0c3a9e2b7d41c8a6e09b1d3f2c7a45"]])
+def test_a_handle_claim_no_handle_could_be_is_taken_for_none_and_the_digest_still_counts(
+    keys: Keys, claim: object
+) -> None:
+    withdrawals, morning = Withdrawals(), datetime.now(UTC) - timedelta(minutes=5)
+    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        withdrawing_verifier(keys, withdrawals, [0.0]).verify(token(keys, at=morning, **{HANDLE_CLAIM: claim}))
+
+
 def test_while_the_issuer_is_down_the_withdrawals_last_read_still_hold_and_it_is_asked_at_most_every_ten_seconds(
     keys: Keys,
 ) -> None:
     withdrawals, clock, morning = Withdrawals(), [0.0], datetime.now(UTC) - timedelta(minutes=5)
-    withdrawals.withdraw("liu.yang", morning + timedelta(minutes=1))
+    withdrawals.withdraw_handle(HANDLE, morning + timedelta(minutes=1))
     verifier = withdrawing_verifier(keys, withdrawals, clock)
-    held = token(keys, at=morning)
+    held = handled(keys, morning)
     with pytest.raises(Unauthenticated):
         verifier.verify(held)
 
@@ -396,17 +482,128 @@ def test_before_any_list_was_read_no_token_is_taken_as_withdrawn(keys: Keys) -> 
     verifier = withdrawing_verifier(keys, withdrawals, [0.0])
 
     assert verifier.verify(token(keys)) == OFFICER
+    assert verifier.verify(handled(keys, datetime.now(UTC))) == OFFICER
 
 
-def test_the_list_is_read_from_a_file_or_refused_whole_when_it_is_not_one(tmp_path: Path) -> None:
-    listed = tmp_path / "revoked.json"
-    listed.write_text(json.dumps({"revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}]}))
-    broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"revoked": [{"subject_digest": "ab12"}]}))
+DIGEST = subject_digest("liu.yang")
 
-    assert fetch_revocations(listed.as_uri()) == {"ab12": 1764979200.0}
+
+def listed_at(tmp_path: Path, listed: object) -> str:
+    path = tmp_path / "token-revocations.json"
+    path.write_text(json.dumps(listed))
+    return path.as_uri()
+
+
+def test_the_list_is_read_by_handle_and_by_digest_from_a_file(tmp_path: Path) -> None:
+    url = listed_at(
+        tmp_path,
+        {
+            "as_of": "2026-12-06T09:00:00+08:00",
+            "withdrawn": [{"handle": HANDLE, "tokens_valid_from": 1764979200}],
+            "revoked": [{"subject_digest": DIGEST, "tokens_valid_from": 1764979201.0}],
+        },
+    )
+
+    assert fetch_revocations(url) == RevocationList({HANDLE: 1764979200.0}, {DIGEST: 1764979201.0})
+
+
+def test_a_list_from_an_issuer_before_handles_is_read_by_digest_alone(tmp_path: Path) -> None:
+    url = listed_at(tmp_path, {"revoked": [{"subject_digest": DIGEST, "tokens_valid_from": 1764979200}]})
+
+    assert fetch_revocations(url) == RevocationList({}, {DIGEST: 1764979200.0})
+
+
+def test_an_account_listed_twice_counts_from_its_latest_withdrawal(tmp_path: Path) -> None:
+    url = listed_at(
+        tmp_path,
+        {
+            "withdrawn": [
+                {"handle": HANDLE, "tokens_valid_from": 1764979300},
+                {"handle": HANDLE, "tokens_valid_from": 1764979200},
+            ],
+            "revoked": [],
+        },
+    )
+
+    assert fetch_revocations(url).by_handle == {HANDLE: 1764979300.0}
+
+
+VALID_ENTRY = {"handle": HANDLE, "tokens_valid_from": 1764979200}
+
+
+@pytest.mark.parametrize(
+    "listed",
+    [
+        {"withdrawn": [{"handle": 42, "tokens_valid_from": 1764979200}], "revoked": []},
+        {"withdrawn": [{"handle": "ab12", "tokens_valid_from": 1764979200}], "revoked": []},
+        {"withdrawn": [{"handle": None, "tokens_valid_from": 1764979200}], "revoked": []},
+        {"withdrawn": [{"tokens_valid_from": 1764979200}], "revoked": []},
+        {"withdrawn": [{"handle": HANDLE}], "revoked": []},
+        {"withdrawn": [{"handle": HANDLE, "tokens_valid_from": "1764979200"}], "revoked": []},
+        {"withdrawn": [{"handle": HANDLE, "tokens_valid_from": True}], "revoked": []},
+        {"withdrawn": [VALID_ENTRY, "not an entry"], "revoked": []},
+        {"withdrawn": VALID_ENTRY, "revoked": []},
+        {"withdrawn": [VALID_ENTRY]},  # every issuer's list has `revoked`, empty or not
+        {"withdrawn": [], "revoked": [{"subject_digest": "ab12", "tokens_valid_from": 1764979200}]},
+        {"withdrawn": [], "revoked": [{"subject_digest": DIGEST}]},
+        {"withdrawn": [], "revoked": [{"subject_digest": ["x"], "tokens_valid_from": 1764979200}]},
+        [VALID_ENTRY],
+        "revoked",
+    ],
+    ids=[
+        "handle a number",
+        "handle too short",
+        "handle null",
+        "no handle",
+        "no moment",
+        "moment a string",
+        "moment a boolean",
+        "entry not an object",
+        "withdrawn not a list",
+        "no revoked",
+        "digest not one",
+        "digest without a moment",
+        "digest a list",
+        "a list",
+        "a string",
+    ],
+)
+def test_a_malformed_list_is_refused_whole_as_an_issuer_that_cannot_be_read(tmp_path: Path, listed: object) -> None:
     with pytest.raises(KeysUnavailable, match="withdrawn tokens"):
-        fetch_revocations(broken.as_uri())
+        fetch_revocations(listed_at(tmp_path, listed))
+
+
+def test_a_malformed_list_leaves_the_one_last_read_in_force(keys: Keys, tmp_path: Path) -> None:
+    morning = datetime.now(UTC) - timedelta(minutes=5)
+    path = tmp_path / "token-revocations.json"
+    path.write_text(
+        json.dumps(
+            {"withdrawn": [{"handle": HANDLE, "tokens_valid_from": int(morning.timestamp()) + 60}], "revoked": []}
+        )
+    )
+    clock = [0.0]
+    revocations = Revocations(path.as_uri(), 30, clock=lambda: clock[0])
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), revocations=revocations)
+    held = handled(keys, morning)
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier.verify(held)
+
+    path.write_text(json.dumps({"withdrawn": [{"handle": 42, "tokens_valid_from": 0}], "revoked": []}))
+    clock[0] = 31.0
+
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier.verify(held)
+    assert revocations.unavailable is not None and "withdrawn tokens" in revocations.unavailable
+
+
+def test_a_providers_tokens_are_checked_against_no_list_whatever_claims_they_carry(keys: Keys) -> None:
+    """A deployment's own OpenID Connect provider withdraws its own tokens: no revocations URL is set for it."""
+    verifier = TokenVerifier(
+        settings(jwks_url="https://sso.example.gov.cn/jwks"), KeySet("file:///unused", 3600, keys.fetch)
+    )
+
+    assert verifier.revocations is None
+    assert verifier.verify(handled(keys, datetime.now(UTC))) == OFFICER
 
 
 def test_a_document_nested_too_deep_to_parse_is_unreadable_not_an_error_that_escapes(tmp_path: Path) -> None:

@@ -1,4 +1,5 @@
-"""Accounts: officers are bound to units and only they are; failed sign-ins lock an account for a while."""
+"""Accounts: officers are bound to units and only they are; failed sign-ins lock an account for a while; a withdrawal
+is listed by digest only while it may meet a token without a handle."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -11,7 +12,9 @@ from services.identity.domain import (
     AccountError,
     LockoutPolicy,
     SignInOutcome,
+    Withdrawal,
     check_password,
+    listed_by_digest,
     new_account,
     sign_in,
 )
@@ -89,3 +92,36 @@ def test_unknown_and_disabled_accounts_do_not_sign_in() -> None:
     assert sign_in(None, True, NOW, POLICY)[0] is SignInOutcome.UNKNOWN_ACCOUNT
     disabled = Account(**{**CLERK.__dict__, "disabled": True})
     assert sign_in(disabled, True, NOW, POLICY)[0] is SignInOutcome.DISABLED
+
+
+# --- how a withdrawal is listed ---------------------------------------------------------------------------------
+
+REACH = timedelta(hours=8, minutes=6)  # a token's lifetime and the verifiers' slack
+HANDLE = "5f0c3a9e2b7d41c8a6e09b1d3f2c7a45"
+
+
+def withdrawal(valid_from: datetime, without_handle_until: datetime | None) -> Withdrawal:
+    return Withdrawal("wang.fang", HANDLE, valid_from, without_handle_until)
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "listed"),
+    [
+        (NOW + timedelta(seconds=1), True),
+        (NOW + REACH, True),  # a token without the handle issued at NOW may still be taken
+        (NOW + REACH + timedelta(seconds=1), False),
+        (NOW + timedelta(days=3), False),
+    ],
+)
+def test_a_withdrawal_is_listed_by_digest_only_within_a_tokens_reach_of_the_last_token_without_a_handle(
+    valid_from: datetime, listed: bool
+) -> None:
+    assert listed_by_digest(withdrawal(valid_from, NOW), REACH) is listed
+
+
+def test_an_account_never_issued_a_token_without_a_handle_is_never_listed_by_digest() -> None:
+    assert listed_by_digest(withdrawal(NOW + timedelta(seconds=1), None), REACH) is False
+
+
+def test_the_handle_is_not_part_of_what_an_account_is() -> None:
+    assert Account("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}), frozenset(), token_handle=HANDLE) == CLERK

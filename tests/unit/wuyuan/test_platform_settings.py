@@ -207,3 +207,19 @@ def test_identity_trusts_the_console_on_loopback_when_the_services_listen_on_eve
     everywhere = PlatformSettings(http_host="0.0.0.0", state_dir=tmp_path).service_environment("identity")
 
     assert json.loads(everywhere["WUYUAN_IDENTITY_TRUSTED_PROXIES"]) == ["127.0.0.1"]
+
+
+def test_only_the_embedded_issuer_is_given_a_list_of_withdrawn_tokens_to_read(tmp_path):
+    """A deployment's own OpenID Connect provider withdraws its own tokens: the services read identity's list (by
+    handle and by digest) only where identity signs the tokens."""
+    embedded = PlatformSettings(state_dir=tmp_path).auth_environment()
+    provider = PlatformSettings(
+        state_dir=tmp_path,
+        auth_issuer="https://sso.qidong.gov.cn/realms/zzzx",
+        auth_audience="wuyuan",
+        auth_jwks_url="https://sso.qidong.gov.cn/realms/zzzx/protocol/openid-connect/certs",
+    ).auth_environment()
+
+    assert embedded["WUYUAN_AUTH_REVOCATIONS_URL"].endswith("/api/v1/token-revocations")
+    assert "WUYUAN_AUTH_REVOCATIONS_URL" not in provider
+    assert "WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS" not in provider
