@@ -34,7 +34,8 @@ class Identity(PlatformService):
         response.headers["Cache-Control"] = "public, max-age=300"
         return response
 
-    # Read by every service's token verifier, which has no token of its own; it names accounts by digest alone.
+    # Read by every service's token verifier, which has no token of its own; it names accounts by the handle their
+    # tokens carry, never by name (by digest only while a token without a handle may be valid).
     @api("GET", "/api/v1/token-revocations", access=PUBLIC)
     def token_revocations(self, request: Request) -> Response:
         response = json_response(200, handlers.token_revocations(self.uow, self.issuer, self.platform))
