@@ -45,7 +45,7 @@ async function main() {
   const inbox = makeInbox({ config, contract, store, broker, tracer, log });
   const officers = makeOfficers({ config, contract, store, relay, tracer });
   const server = makeServer({
-    verifier: new Verifier(config),
+    verifier: new Verifier(config, log),
     officers,
     // `wuyuan up` and `wuyuan status` read `status`, and check `service` and `vhost` when given (another
     // platform's service on the same port must not pass for this one).

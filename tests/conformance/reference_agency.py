@@ -11,10 +11,12 @@ so that the conformance kit can be shown to catch it:
   duplicate_effects   no inbox de-duplication: a redelivered referral is applied again
   no_trace            replies carry no traceparent
   ack_before_confirm  replies are published without confirms and marked sent at once
+  ignores_withdrawals takes tokens the issuer withdrew (WUYUAN_AUTH_REVOCATIONS_URL)
 """
 
 import argparse
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -43,6 +45,7 @@ FAULTS = (
     "no_trace",
     "ack_before_confirm",
     "no_reconnect",
+    "ignores_withdrawals",
 )
 DOCUMENTS = "wuyuan.documents"
 REQUIRED = ("message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at",
@@ -82,6 +85,7 @@ class Agency:
         self.issuer = os.environ["WUYUAN_AUTH_ISSUER"]
         self.audience = os.environ["WUYUAN_AUTH_AUDIENCE"]
         self.jwks_url = os.environ["WUYUAN_AUTH_JWKS_URL"]
+        self.revocations_url = os.environ.get("WUYUAN_AUTH_REVOCATIONS_URL")
         self.consuming = threading.Event()
         self.outbox_waiting = threading.Event()
 
@@ -253,9 +257,26 @@ class Agency:
             )
         except (jwt.PyJWTError, StopIteration, OSError, ValueError) as bad:
             raise HttpError(401, f"invalid token: {bad.__class__.__name__}") from None
+        if self.fault != "ignores_withdrawals" and self.withdrawn(claims):
+            raise HttpError(401, "token withdrawn; sign in again")
         if "officer" not in claims.get("roles", []):
             raise HttpError(403, "officers only")
         return claims
+
+    def withdrawn(self, claims: dict[str, Any]) -> bool:
+        """Whether the issuer's list (read at each request: this agency is small, not fast) withdrew the token: by the
+        handle it carries, or by the SHA-256 of its subject; a list that cannot be read withdraws nothing."""
+        if not self.revocations_url:
+            return False
+        try:
+            listed = read_jwks(self.revocations_url)
+            by_handle = {e["handle"]: e["tokens_valid_from"] for e in listed.get("withdrawn", [])}
+            by_digest = {e["subject_digest"]: e["tokens_valid_from"] for e in listed["revoked"]}
+        except (OSError, ValueError, KeyError, TypeError):
+            return False
+        digest = hashlib.sha256(str(claims.get("sub", "")).encode()).hexdigest()
+        found = [by_digest.get(digest), by_handle.get(claims.get("wuyuan_handle"))]
+        return any(at is not None and claims["iat"] < at for at in found)
 
     def acts_for(self, claims: dict[str, Any], unit: str) -> bool:
         agency, _, division = unit.partition(":")

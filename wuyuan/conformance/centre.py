@@ -225,8 +225,11 @@ class OfficerApi:
         self.base_url = base_url.rstrip("/")
         self.session = requests.Session()
 
-    def call(self, method: str, path: str, unit: str, body: dict[str, Any] | None = None) -> Answer:
-        token = self.environment.officer_token(unit)
+    def call(
+        self, method: str, path: str, unit: str, body: dict[str, Any] | None = None, token: str | None = None
+    ) -> Answer:
+        """A call as an officer of `unit` with a new token of the run's issuer, or with `token`."""
+        token = token or self.environment.officer_token(unit)
         response = self.session.request(
             method,
             f"{self.base_url}{path}",

@@ -11,6 +11,7 @@ from uuid import uuid4
 
 from pydantic import ValidationError
 
+from shared.auth.settings import HANDLE_CLAIM
 from shared.contracts.envelope import message_model
 from shared.contracts.messages import ReferralIssued
 from shared.messaging.routing import document_routing_key
@@ -474,6 +475,43 @@ class Check:
     needs: tuple[str, ...] = ()
 
 
+def withdrawn_tokens_refused(run: Run) -> None:
+    """Tokens the issuer withdrew (an account disabled, its password, roles or units changed) are refused, by the handle
+    a token carries and, for a token without one, by the digest of its subject; a token not withdrawn still works."""
+    unit = run.referrals["main"].recipient
+    handle = secrets.token_hex(16)
+    tokens = {
+        "by_handle": run.environment.officer_token(unit, "conformance.withdrawn", handle=handle),
+        "by_subject": run.environment.officer_token(unit, "conformance.withdrawn.old"),
+        "kept": run.environment.officer_token(unit, "conformance.kept", handle=secrets.token_hex(16)),
+    }
+    path = run.referral_path(run.referrals["main"])
+    for name, token in tokens.items():  # taken first, so that an agency remembering a verified caller is tried too
+        answer = run.api.call("GET", path, unit, token=token)
+        if answer.status != 200:
+            raise CheckFailed(f"expected GET {path} with a valid token ({name}) to answer 200; got {answer.describe()}")
+    valid_from = int(time.time()) + 1  # every token above was issued before it
+    run.environment.list_withdrawals({handle: valid_from}, {"conformance.withdrawn.old": valid_from})
+    deadline = time.monotonic() + run.timeout
+    refused: dict[str, Answer] = {}
+    while time.monotonic() < deadline:
+        refused = {n: run.api.call("GET", path, unit, token=tokens[n]) for n in ("by_handle", "by_subject")}
+        if all(answer.status == 401 for answer in refused.values()):
+            break
+        run.require_alive()
+        time.sleep(POLL_SECONDS)
+    else:
+        seen = "; ".join(f"{name}: {answer.describe()}" for name, answer in refused.items())
+        raise CheckFailed(
+            f"expected tokens withdrawn in {run.environment.revocations_path.name} (WUYUAN_AUTH_REVOCATIONS_URL: one"
+            f" by its `{HANDLE_CLAIM}` claim, one by the SHA-256 of its subject) to be refused with 401 within"
+            f" {run.timeout:g}s; {seen}"
+        )
+    kept = run.api.call("GET", path, unit, token=tokens["kept"])
+    if kept.status != 200:
+        raise CheckFailed(f"a token that was not withdrawn must still work: GET {path} answered {kept.describe()}")
+
+
 CHECKS = (
     Check("starts", "启动并应答健康检查", starts),
     Check("consumes_referral", "接收交办单并记录为已接收", consumes_referral, ("starts",)),
@@ -488,5 +526,6 @@ CHECKS = (
     Check("foreign_sender_refused", "拒收非协调组发来的交办单", foreign_sender_refused, ("consumes_referral",)),
     Check("foreign_unit_refused", "拒收交给其他机构单位的交办单", foreign_unit_refused, ("consumes_referral",)),
     Check("reconnects", "连接断开后重连并继续接收", reconnects, ("consumes_referral",)),
+    Check("withdrawn_tokens_refused", "已撤回的令牌被拒绝", withdrawn_tokens_refused, ("consumes_referral",)),
 )
 CHECK_CODES = tuple(check.code for check in CHECKS)

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import IO
 
 from shared.auth.principal import Principal, Role
+from shared.auth.settings import HANDLE_CLAIM
 from shared.auth.signing import SigningKey, SigningKeys, issue_token
+from shared.auth.tokens import subject_digest
 from wuyuan.agencies import has_database, launch
 from wuyuan.ports import free_port_base
 from wuyuan.provision_amqp import delete_broker, ensure_broker
@@ -45,10 +47,34 @@ class ConformanceEnvironment:
     def issuer(self) -> str:
         return f"urn:wuyuan-conformance:{self.run_id}"
 
-    def officer_token(self, unit: str, subject: str = "conformance.officer") -> str:
-        """A token the agency must accept: an officer acting for `unit`, signed by the run's own key."""
+    @property
+    def revocations_path(self) -> Path:
+        """The run's list of withdrawn tokens, as identity publishes one (WUYUAN_AUTH_REVOCATIONS_URL points here)."""
+        return self.log_path.parent / "token-revocations.json"
+
+    def officer_token(self, unit: str, subject: str = "conformance.officer", handle: str | None = None) -> str:
+        """A token the agency must accept: an officer acting for `unit`, signed by the run's own key; with `handle`,
+        carrying it as identity's tokens carry the account's (HANDLE_CLAIM)."""
         principal = Principal(subject, "一致性检查", frozenset({Role.OFFICER}), frozenset({unit}))
-        return issue_token(principal, self.key, self.issuer, self.issuer, datetime.now(UTC), TOKEN_LIFETIME)
+        claims = [(HANDLE_CLAIM, handle)] if handle else []
+        return issue_token(
+            principal, self.key, self.issuer, self.issuer, datetime.now(UTC), TOKEN_LIFETIME, extra_claims=claims
+        )
+
+    def list_withdrawals(self, by_handle: dict[str, int], by_subject: dict[str, int]) -> None:
+        """Publish the list of withdrawn tokens as identity does: accounts by the handle their tokens carry
+        (`withdrawn`) and, for tokens without one, by the SHA-256 of the username (`revoked`), each with the epoch
+        second its valid tokens begin. Replaced whole, so that the agency never reads half a list."""
+        document = {
+            "as_of": datetime.now(UTC).isoformat(),
+            "withdrawn": [{"handle": h, "tokens_valid_from": at} for h, at in sorted(by_handle.items())],
+            "revoked": [
+                {"subject_digest": subject_digest(s), "tokens_valid_from": at} for s, at in sorted(by_subject.items())
+            ],
+        }
+        written = self.revocations_path.with_suffix(".tmp")
+        written.write_text(json.dumps(document), encoding="utf-8")
+        written.replace(self.revocations_path)
 
     def exit_code(self) -> int | None:
         return None if self.process is None else self.process.poll()
@@ -92,6 +118,7 @@ def conformance_environment(settings: PlatformSettings, service: str) -> Iterato
         jwks_path.write_text(json.dumps({"keys": [key.public_jwk()]}), encoding="utf-8")
         conf = private_settings(settings, run_id, state_dir, jwks_path.as_uri())
         environment = ConformanceEnvironment(run_id, conf, service, key, state_dir / f"{service}.log")
+        environment.list_withdrawals({}, {})
         broker_services = [*PLAYED_SERVICES, service]
         cleanup.callback(_quietly, delete_broker, conf, broker_services)
         ensure_broker(conf, broker_services)
@@ -99,17 +126,19 @@ def conformance_environment(settings: PlatformSettings, service: str) -> Iterato
             cleanup.callback(_quietly, drop_databases, conf, [service])
             ensure_databases(conf, [service])
         log_file = cleanup.enter_context(environment.log_path.open("wb"))
-        environment.process = _start(conf, service, log_file)
+        environment.process = _start(conf, service, log_file, environment.revocations_path)
         cleanup.callback(_stop, environment.process)
         yield environment
 
 
-def _start(settings: PlatformSettings, service: str, log_file: IO[bytes]) -> subprocess.Popen[bytes]:
+def _start(settings: PlatformSettings, service: str, log_file: IO[bytes], revocations: Path) -> subprocess.Popen[bytes]:
     started = launch(settings, service)
+    # The run plays the embedded issuer, withdrawals included: its list is read again every second.
+    withdrawals = {"WUYUAN_AUTH_REVOCATIONS_URL": revocations.as_uri(), "WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS": "1"}
     return subprocess.Popen(
         list(started.argv),
         cwd=started.cwd,
-        env={**os.environ, **settings.service_environment(service)},
+        env={**os.environ, **settings.service_environment(service), **withdrawals},
         stdin=subprocess.DEVNULL,
         stdout=log_file,
         stderr=subprocess.STDOUT,

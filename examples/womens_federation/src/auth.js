@@ -5,6 +5,7 @@ const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
 const { jwtVerify, createRemoteJWKSet, createLocalJWKSet, errors } = require('jose');
 const { HttpError } = require('./officers');
+const { Withdrawals } = require('./withdrawals');
 
 const unauthorized = (message) => new HttpError(401, 'unauthorized', message);
 
@@ -21,7 +22,7 @@ const isAccountId = (sub) =>
   typeof sub === 'string' && sub.length > 0 && [...sub].length <= ACCOUNT_ID_MAX_LENGTH && !CONTROL_OR_SPACE_AROUND.test(sub);
 
 class Verifier {
-  constructor(config) {
+  constructor(config, log = () => {}) {
     this.issuer = config.authIssuer;
     this.audience = config.authAudience;
     if (config.jwksUrl.protocol === 'file:') {
@@ -31,6 +32,13 @@ class Verifier {
       // jose caches the keys and fetches them again when a token names an unknown key.
       this.keys = createRemoteJWKSet(config.jwksUrl, { timeoutDuration: 5000, cooldownDuration: 30000 });
     }
+    // The tokens identity withdrew (an account disabled, its password, roles or units changed): refused even though
+    // their signature holds. None without the setting (a provider of the deployment's own withdraws its own).
+    this.withdrawals = config.revocationsUrl
+      ? new Withdrawals(config.revocationsUrl, config.revocationsMaxAgeSeconds, {
+          warn: (error) => log('warning', 'cannot read the withdrawn tokens; the list last read holds', { error }),
+        })
+      : null;
   }
 
   localKeys(reload) {
@@ -69,6 +77,10 @@ class Verifier {
     }
     const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
     if (!isAccountId(payload.sub)) throw unauthorized('invalid token: no usable subject');
+    const validFrom = this.withdrawals ? await this.withdrawals.validFrom(payload.sub, payload.wuyuan_handle) : null;
+    if (validFrom !== null && payload.iat < validFrom) {
+      throw unauthorized('token withdrawn: the account was disabled, or its password or roles changed, after it was issued; sign in again');
+    }
     return { subject: payload.sub, name: typeof payload.name === 'string' ? payload.name : payload.sub, roles: strings(payload.roles), units: strings(payload.units) };
   }
 }

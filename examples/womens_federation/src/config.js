@@ -71,6 +71,9 @@ function loadConfig(env = process.env) {
   if (!/^[0-9]{6}$/.test(county)) throw new ConfigError(`WUYUAN_COUNTY must be a 6-digit division code, not ${JSON.stringify(county)}`);
 
   const jwksUrl = parseUrl('WUYUAN_AUTH_JWKS_URL', required(env, 'WUYUAN_AUTH_JWKS_URL'), ['http:', 'https:', 'file:']);
+  const revocationsUrl = env.WUYUAN_AUTH_REVOCATIONS_URL
+    ? parseUrl('WUYUAN_AUTH_REVOCATIONS_URL', env.WUYUAN_AUTH_REVOCATIONS_URL, ['http:', 'https:', 'file:'])
+    : null;
 
   const otlp = env.OTEL_EXPORTER_OTLP_ENDPOINT ? parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT, ['http:', 'https:']) : null;
 
@@ -88,6 +91,10 @@ function loadConfig(env = process.env) {
     authIssuer: required(env, 'WUYUAN_AUTH_ISSUER'),
     authAudience: required(env, 'WUYUAN_AUTH_AUDIENCE'),
     jwksUrl,
+    // identity's list of withdrawn tokens, read again this often (how late a withdrawal takes effect); unset for a
+    // provider of the deployment's own.
+    revocationsUrl,
+    revocationsMaxAgeSeconds: positiveInteger(env, 'WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS', 30, 3600),
     // The contract's JSON Schemas; by default the copy in this repository (docs/contracts).
     contractsDir: path.resolve(env.WUYUAN_CONTRACTS_DIR || path.join(__dirname, '..', '..', '..', 'docs', 'contracts')),
     maxAttempts: positiveInteger(env, 'WUYUAN_MAX_ATTEMPTS', 5, 100),
