@@ -70,7 +70,7 @@ class Withdrawals {
     this.listed = { byHandle: new Map(), byDigest: new Map() };
     this.readAt = null;
     this.triedAt = null;
-    this.reading = null; // one read at a time, whoever asks meanwhile waits for it
+    this.reading = null; // the read under way, if any: one at a time
   }
 
   wantsRead() {
