@@ -291,6 +291,11 @@ def open_follow_up(
     return FollowUp(case_id=case_id, lead_unit=lead_unit, round=round, opened_at=now, result=result)
 
 
+# Recorded as the visitor of a rating taken back from the coordinator's closure or reopening of the case, after a
+# restore lost the one entered here, or handled before the visit it rated was opened: who entered it is not known here.
+RATED_AT_THE_CENTRE = "centre:case-fact"
+
+
 def rating_the_centre_took(fact: Event) -> tuple[int | None, Rating] | None:
     """The round (None: the latest) whose follow-up a case fact says was rated, and how: a closure ends the latest
     round as rated, a reopening for the citizen's dissatisfaction the round before the new one. Supervision gave those

@@ -40,9 +40,6 @@ LETTER_BATCH = 200
 MAX_LIST = 500
 # Recorded as the visitor of a rating the citizen gave through the link: no account, but never free text.
 CITIZEN_BY_LINK = "citizen:rating-link"
-# Recorded as the visitor of a rating taken back from the coordinator's closure or reopening of the case, after a
-# restore lost the one entered here: who entered it is no longer known.
-RATED_AT_THE_CENTRE = "centre:case-fact"
 
 Work = UnitOfWork[SupervisionStore]
 
@@ -188,7 +185,7 @@ def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: P
             uow.store.serialise_case(message.case_id)  # the case's lock first, as a rating takes it
         uow.store.record_fact(message)
         settled = rated is not None and uow.store.settle_follow_up(
-            message.case_id, rated[0], rated[1], message.occurred_at, RATED_AT_THE_CENTRE
+            message.case_id, rated[0], rated[1], message.occurred_at, domain.RATED_AT_THE_CENTRE
         )
         if called_off is not None:
             uow.store.call_off_follow_up(message.case_id, called_off, message.occurred_at)

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from services.supervision.alerts_store import AlertStore, PostgresAlertStore
 from services.supervision.documents_store import DocumentStore, PostgresDocumentStore
-from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at
+from services.supervision.domain import RATED_AT_THE_CENTRE, FollowUp, LetterKind, Watch, WatchState, reminder_due_at
 from services.supervision.escalation_store import EscalationStore, PostgresEscalationStore
 from services.supervision.reports_store import PostgresReportStore, ReportStore
 from services.supervision.spot_checks_store import PostgresSpotCheckStore, SpotCheckStore
@@ -77,9 +77,12 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
     def save_letters(self, watch: Watch) -> None: ...
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
-        """Open the visit of a round, once; a second opening of the same round changes nothing. One whose case a
-        repeat report reopened already (its `CaseReopened` kept by `record_fact`, handled before the resolution)
-        opens called off, at that reopening (domain.visit_called_off)."""
+        """Open the visit of a round, once; a second opening of the same round changes nothing. The case facts kept
+        by `record_fact` and handled before the resolution (sent again after a restore, by concurrent workers) have
+        their say as they would have had after it: a repeat report's reopening of the next round opens the visit
+        called off at that reopening (domain.visit_called_off); otherwise a dissatisfied reopening of the next round,
+        or the first closure of the case since the visit was opened that no reopening of the next round came before,
+        opens it rated as they say, by `domain.RATED_AT_THE_CENTRE` (domain.rating_the_centre_took)."""
         ...
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
@@ -240,21 +243,39 @@ class PostgresSupervisionStore(
         )
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
+        # A reopening stored before `cause` was in the contract was the citizen's dissatisfaction (its default).
+        case_id, dissatisfied = follow_up.case_id, ReopenCause.DISSATISFIED.value
         self.sql.write(
-            "INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result, called_off_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s, (SELECT min(occurred_at) FROM case_facts WHERE case_id = %s"
-            " AND fact = 'CaseReopened' AND detail->>'cause' = %s AND detail->>'round' = %s))"
+            "WITH next_round AS (SELECT occurred_at, detail->>'rating' AS rating,"
+            " COALESCE(detail->>'cause', %s) AS cause FROM case_facts"
+            " WHERE case_id = %s AND fact = 'CaseReopened' AND detail->>'round' = %s),"
+            " called_off AS (SELECT min(occurred_at) AS at FROM next_round WHERE cause = %s),"
+            " taken AS (SELECT rating, occurred_at AS at FROM next_round WHERE cause = %s"
+            " UNION ALL SELECT detail->>'rating', occurred_at FROM case_facts AS closure"
+            " WHERE case_id = %s AND fact = 'CaseClosed' AND occurred_at >= %s"
+            " AND NOT EXISTS (SELECT 1 FROM next_round WHERE next_round.occurred_at < closure.occurred_at)"
+            " ORDER BY at LIMIT 1)"
+            " INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result, called_off_at, rating,"
+            " rated_at, visitor)"
+            " SELECT %s, %s, %s, %s, %s, %s, called_off.at, taken.rating, taken.at,"
+            " CASE WHEN taken.at IS NOT NULL THEN %s END"
+            " FROM called_off LEFT JOIN taken ON called_off.at IS NULL"
             " ON CONFLICT DO NOTHING",
             (
-                follow_up.case_id,
+                dissatisfied,
+                case_id,
+                str(follow_up.round + 1),
+                ReopenCause.REPEAT_REPORT.value,
+                dissatisfied,
+                case_id,
+                follow_up.opened_at,
+                case_id,
                 follow_up.round,
                 follow_up.lead_unit,
                 follow_up.opened_at,
                 jsonb(trace),
                 follow_up.result.value if follow_up.result else None,
-                follow_up.case_id,
-                ReopenCause.REPEAT_REPORT.value,
-                str(follow_up.round + 1),
+                RATED_AT_THE_CENTRE,
             ),
         )
 

@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from services.supervision.domain import (
+    RATED_AT_THE_CENTRE,
     FollowUp,
     LetterKind,
     Watch,
@@ -123,8 +124,35 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 and f["detail"].get("cause") == "repeat_report"
                 and f["detail"].get("round") == follow_up.round + 1
             ]
-            opened = replace(follow_up, called_off_at=min(reopened)) if reopened else follow_up
-            self.follow_ups[key] = {"follow_up": opened, "trace": as_json(trace), "comment": None, "visitor": None}
+            taken = None if reopened else self._rating_taken_before(follow_up)
+            if reopened:
+                opened = replace(follow_up, called_off_at=min(reopened))
+            elif taken is not None:
+                opened = replace(follow_up, rating=taken[0], rated_at=taken[1])
+            else:
+                opened = follow_up
+            visitor = RATED_AT_THE_CENTRE if taken is not None else None
+            self.follow_ups[key] = {"follow_up": opened, "trace": as_json(trace), "comment": None, "visitor": visitor}
+
+    def _rating_taken_before(self, follow_up: FollowUp) -> tuple[Rating, datetime] | None:
+        """The rating the case's facts gave the round before its visit was opened (the store's open_follow_up)."""
+        facts = [f for f in self.facts.values() if f["case_id"] == follow_up.case_id]
+        next_round = [
+            f for f in facts if f["fact"] == "CaseReopened" and f["detail"].get("round") == follow_up.round + 1
+        ]
+        dissatisfied = [
+            (Rating(f["detail"]["rating"]), f["occurred_at"])
+            for f in next_round
+            if f["detail"].get("cause", "dissatisfied") == "dissatisfied"
+        ]
+        closures = [
+            (Rating(f["detail"]["rating"]), f["occurred_at"])
+            for f in facts
+            if f["fact"] == "CaseClosed"
+            and f["occurred_at"] >= follow_up.opened_at
+            and not any(r["occurred_at"] < f["occurred_at"] for r in next_round)
+        ]
+        return min(dissatisfied + closures, key=lambda taken: taken[1], default=None)
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
         rounds = [r for c, r in self.follow_ups if c == case_id]

@@ -579,10 +579,64 @@ def test_a_visit_whose_case_a_petition_reopened_before_its_resolution_was_handle
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0].called_off_at == reopened_at
-        # A reopening for the citizen's dissatisfaction calls nothing off (its rating settles the visit when the
-        # fact comes after it: handlers.handle_case_fact).
+        # A reopening for the citizen's dissatisfaction calls nothing off: it rated the visit (the test below).
         assert store.lock_latest_follow_up(OTHER_CASE)[0].called_off_at is None
-        assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [OTHER_CASE]
+        assert store.lock_latest_follow_up(OTHER_CASE)[0].rating is Rating.DISSATISFIED
+        assert store.list_follow_ups(True, 10) == []
+
+
+def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_handled_opens_rated(
+    stores: StoreBench[Any],
+) -> None:
+    """Facts sent again after a restore, taken by concurrent workers: the closure or the dissatisfied reopening that
+    rated a round can be handled before the resolution that opens its visit, which must not then wait for ever."""
+    third_case, fourth_case = "430426-20261122-00009", "430426-20261122-00010"
+    closed_at, reopened_at = NOW + timedelta(days=2), NOW + timedelta(days=1)
+    closure = CaseClosed.build(
+        message_id=UUID(int=911),
+        occurred_at=closed_at,
+        case_id=CASE_ID,
+        sender=CENTRE,
+        recipient=CENTRE,
+        rating=Rating.BASICALLY_SATISFIED,
+    )
+    dissatisfied = CaseReopened.build(
+        message_id=UUID(int=912),
+        occurred_at=reopened_at,
+        case_id=OTHER_CASE,
+        sender=CENTRE,
+        recipient=CENTRE,
+        cause=ReopenCause.DISSATISFIED,
+        rating=Rating.DISSATISFIED,
+        round=2,
+    )
+    # The third case was reopened for its dissatisfied citizen, handled again and closed: that closure ends round 2.
+    later_round = [
+        dissatisfied.model_copy(update={"message_id": UUID(int=913), "case_id": third_case}),
+        closure.model_copy(update={"message_id": UUID(int=914), "case_id": third_case}),
+    ]
+    # The fourth case's closure came before its round 2 was resolved (the closure of round 1): it rates nothing here.
+    earlier = closure.model_copy(update={"message_id": UUID(int=915), "case_id": fourth_case, "occurred_at": NOW})
+    with stores.transaction() as store:
+        for fact in (closure, dissatisfied, *later_round, earlier):
+            store.record_fact(fact)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW), TRACE)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE), TRACE)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=third_case), TRACE)
+        store.open_follow_up(follow_up(round=2, opened_at=NOW + SECOND, case_id=fourth_case), TRACE)
+
+    with stores.transaction() as store:
+        assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
+            follow_up(round=1, opened_at=NOW), rating=Rating.BASICALLY_SATISFIED, rated_at=closed_at
+        )
+        assert store.lock_latest_follow_up(OTHER_CASE)[0] == replace(
+            follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE), rating=Rating.DISSATISFIED, rated_at=reopened_at
+        )
+        assert store.lock_latest_follow_up(third_case)[0].rated_at == reopened_at  # its reopening, not the closure
+        assert store.lock_latest_follow_up(fourth_case)[0].rating is None
+        assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [fourth_case]
+        # Taken from the facts, as a rating given back by the coordinator's facts is: it stands, once.
+        assert not store.settle_follow_up(CASE_ID, None, Rating.DISSATISFIED, closed_at, "centre:case-fact")
 
 
 def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:

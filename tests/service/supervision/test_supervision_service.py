@@ -435,6 +435,22 @@ def test_a_reopening_for_dissatisfaction_rates_the_round_before_it(supervision, 
     assert supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"].rating.value == "dissatisfied"
 
 
+def test_a_closure_handled_before_its_resolution_leaves_no_visit_waiting(supervision, supervision_store, http):
+    """Facts sent again after a restore, taken by concurrent workers: the closure may be handled first."""
+    resolution = resolved()
+    closure = closed(rating="basically_satisfied")  # dated after the resolution, as the coordinator sent them
+    supervision.on_case_closed(closure)
+
+    supervision.on_case_resolved(resolution)
+
+    follow_up: FollowUp = supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"]
+    assert (follow_up.rating.value, follow_up.rated_at) == ("basically_satisfied", closure.occurred_at)
+    assert supervision_store.follow_ups[(CASE_ID, 1)]["visitor"] == "centre:case-fact"
+    assert http.body(supervision.list_follow_ups(http.get()))["follow_ups"] == []
+    with pytest.raises(Refused, match="already rated"):
+        supervision.rate(http.post({"rating": "dissatisfied"}), CASE_ID)
+
+
 def reopened_by_petition(message_id: int = 603, round: int = 2) -> CaseReopened:
     return CaseReopened.build(
         message_id=UUID(int=message_id),
