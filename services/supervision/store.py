@@ -79,10 +79,11 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         """Open the visit of a round, once; a second opening of the same round changes nothing. The case facts kept
         by `record_fact` and handled before the resolution (sent again after a restore, by concurrent workers) have
-        their say as they would have had after it: a repeat report's reopening of the next round opens the visit
-        called off at that reopening (domain.visit_called_off); otherwise a dissatisfied reopening of the next round,
-        or the first closure of the case since the visit was opened that no reopening of the next round came before,
-        opens it rated as they say, by `domain.RATED_AT_THE_CENTRE` (domain.rating_the_centre_took)."""
+        their say as they would have had after it. The first of the case's closures since the visit opened and of the
+        next round's reopenings ended the round: a closure, or a reopening for the citizen's dissatisfaction, opens it
+        rated as they say, by `domain.RATED_AT_THE_CENTRE` (domain.rating_the_centre_took); a repeat report's
+        reopening opens it called off at that reopening (domain.visit_called_off). A reopening after the closure (a
+        repeat report after closing, a spot check) leaves the closure's rating."""
         ...
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
@@ -243,33 +244,29 @@ class PostgresSupervisionStore(
         )
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
-        # A reopening stored before `cause` was in the contract was the citizen's dissatisfaction (its default).
-        case_id, dissatisfied = follow_up.case_id, ReopenCause.DISSATISFIED.value
+        # The first of the case's closures since the visit opened and of its next round's reopenings ends the round:
+        # a closure rates it, a dissatisfied reopening too (a reopening stored before `cause` was in the contract was
+        # the citizen's dissatisfaction, its default), a repeat report's reopening calls the visit off.
         self.sql.write(
-            "WITH next_round AS (SELECT occurred_at, detail->>'rating' AS rating,"
-            " COALESCE(detail->>'cause', %s) AS cause FROM case_facts"
-            " WHERE case_id = %s AND fact = 'CaseReopened' AND detail->>'round' = %s),"
-            " called_off AS (SELECT min(occurred_at) AS at FROM next_round WHERE cause = %s),"
-            " taken AS (SELECT rating, occurred_at AS at FROM next_round WHERE cause = %s"
-            " UNION ALL SELECT detail->>'rating', occurred_at FROM case_facts AS closure"
-            " WHERE case_id = %s AND fact = 'CaseClosed' AND occurred_at >= %s"
-            " AND NOT EXISTS (SELECT 1 FROM next_round WHERE next_round.occurred_at < closure.occurred_at)"
-            " ORDER BY at LIMIT 1)"
+            "WITH ended AS (SELECT fact, occurred_at, detail->>'rating' AS rating,"
+            " COALESCE(detail->>'cause', %s) AS cause FROM case_facts WHERE case_id = %s"
+            " AND ((fact = 'CaseClosed' AND occurred_at >= %s) OR (fact = 'CaseReopened' AND detail->>'round' = %s))"
+            " ORDER BY occurred_at LIMIT 1),"
+            " rated AS (SELECT rating, occurred_at FROM ended WHERE fact = 'CaseClosed' OR cause = %s),"
+            " called_off AS (SELECT occurred_at FROM ended WHERE fact = 'CaseReopened' AND cause = %s)"
             " INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result, called_off_at, rating,"
             " rated_at, visitor)"
-            " SELECT %s, %s, %s, %s, %s, %s, called_off.at, taken.rating, taken.at,"
-            " CASE WHEN taken.at IS NOT NULL THEN %s END"
-            " FROM called_off LEFT JOIN taken ON called_off.at IS NULL"
+            " VALUES (%s, %s, %s, %s, %s, %s, (SELECT occurred_at FROM called_off), (SELECT rating FROM rated),"
+            " (SELECT occurred_at FROM rated), (SELECT %s::text FROM rated))"
             " ON CONFLICT DO NOTHING",
             (
-                dissatisfied,
-                case_id,
-                str(follow_up.round + 1),
-                ReopenCause.REPEAT_REPORT.value,
-                dissatisfied,
-                case_id,
+                ReopenCause.DISSATISFIED.value,
+                follow_up.case_id,
                 follow_up.opened_at,
-                case_id,
+                str(follow_up.round + 1),
+                ReopenCause.DISSATISFIED.value,
+                ReopenCause.REPEAT_REPORT.value,
+                follow_up.case_id,
                 follow_up.round,
                 follow_up.lead_unit,
                 follow_up.opened_at,

@@ -116,43 +116,32 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         key = (follow_up.case_id, follow_up.round)
         if key not in self.follow_ups:
-            reopened = [
-                f["occurred_at"]
-                for f in self.facts.values()
-                if f["case_id"] == follow_up.case_id
-                and f["fact"] == "CaseReopened"
-                and f["detail"].get("cause") == "repeat_report"
-                and f["detail"].get("round") == follow_up.round + 1
-            ]
-            taken = None if reopened else self._rating_taken_before(follow_up)
-            if reopened:
-                opened = replace(follow_up, called_off_at=min(reopened))
-            elif taken is not None:
-                opened = replace(follow_up, rating=taken[0], rated_at=taken[1])
+            ended = self._round_ended_by(follow_up)
+            visitor = None
+            if ended is None:
+                opened = follow_up
+            elif ended["fact"] == "CaseReopened" and ended["detail"].get("cause") == "repeat_report":
+                opened = replace(follow_up, called_off_at=ended["occurred_at"])
+            elif ended["fact"] == "CaseClosed" or ended["detail"].get("cause", "dissatisfied") == "dissatisfied":
+                opened = replace(follow_up, rating=Rating(ended["detail"]["rating"]), rated_at=ended["occurred_at"])
+                visitor = RATED_AT_THE_CENTRE
             else:
                 opened = follow_up
-            visitor = RATED_AT_THE_CENTRE if taken is not None else None
             self.follow_ups[key] = {"follow_up": opened, "trace": as_json(trace), "comment": None, "visitor": visitor}
 
-    def _rating_taken_before(self, follow_up: FollowUp) -> tuple[Rating, datetime] | None:
-        """The rating the case's facts gave the round before its visit was opened (the store's open_follow_up)."""
-        facts = [f for f in self.facts.values() if f["case_id"] == follow_up.case_id]
-        next_round = [
-            f for f in facts if f["fact"] == "CaseReopened" and f["detail"].get("round") == follow_up.round + 1
+    def _round_ended_by(self, follow_up: FollowUp) -> dict[str, Any] | None:
+        """The first of the case's closures since the visit opened and of its next round's reopenings, if any were
+        handled before the visit was opened (the store's open_follow_up)."""
+        enders = [
+            f
+            for f in self.facts.values()
+            if f["case_id"] == follow_up.case_id
+            and (
+                (f["fact"] == "CaseClosed" and f["occurred_at"] >= follow_up.opened_at)
+                or (f["fact"] == "CaseReopened" and f["detail"].get("round") == follow_up.round + 1)
+            )
         ]
-        dissatisfied = [
-            (Rating(f["detail"]["rating"]), f["occurred_at"])
-            for f in next_round
-            if f["detail"].get("cause", "dissatisfied") == "dissatisfied"
-        ]
-        closures = [
-            (Rating(f["detail"]["rating"]), f["occurred_at"])
-            for f in facts
-            if f["fact"] == "CaseClosed"
-            and f["occurred_at"] >= follow_up.opened_at
-            and not any(r["occurred_at"] < f["occurred_at"] for r in next_round)
-        ]
-        return min(dissatisfied + closures, key=lambda taken: taken[1], default=None)
+        return min(enders, key=lambda f: f["occurred_at"], default=None)
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
         rounds = [r for c, r in self.follow_ups if c == case_id]

@@ -617,13 +617,26 @@ def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_hand
     ]
     # The fourth case's closure came before its round 2 was resolved (the closure of round 1): it rates nothing here.
     earlier = closure.model_copy(update={"message_id": UUID(int=915), "case_id": fourth_case, "occurred_at": NOW})
+    # The fifth was closed, then reported again: the closure rated the round, and the reopening calls nothing off.
+    fifth_case = "430426-20261122-00011"
+    reported_again = CaseReopened.build(
+        message_id=UUID(int=916),
+        occurred_at=closed_at + DAY,
+        case_id=fifth_case,
+        sender=CENTRE,
+        recipient=CENTRE,
+        cause=ReopenCause.REPEAT_REPORT,
+        round=2,
+    )
+    closed_then_reported = [closure.model_copy(update={"message_id": UUID(int=917), "case_id": fifth_case})]
     with stores.transaction() as store:
-        for fact in (closure, dissatisfied, *later_round, earlier):
+        for fact in (closure, dissatisfied, *later_round, earlier, reported_again, *closed_then_reported):
             store.record_fact(fact)
         store.open_follow_up(follow_up(round=1, opened_at=NOW), TRACE)
         store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=OTHER_CASE), TRACE)
         store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=third_case), TRACE)
         store.open_follow_up(follow_up(round=2, opened_at=NOW + SECOND, case_id=fourth_case), TRACE)
+        store.open_follow_up(follow_up(round=1, opened_at=NOW, case_id=fifth_case), TRACE)
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
@@ -634,6 +647,11 @@ def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_hand
         )
         assert store.lock_latest_follow_up(third_case)[0].rated_at == reopened_at  # its reopening, not the closure
         assert store.lock_latest_follow_up(fourth_case)[0].rating is None
+        assert store.lock_latest_follow_up(fifth_case)[0] == replace(
+            follow_up(round=1, opened_at=NOW, case_id=fifth_case),
+            rating=Rating.BASICALLY_SATISFIED,
+            rated_at=closed_at,
+        )
         assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [fourth_case]
         # Taken from the facts, as a rating given back by the coordinator's facts is: it stands, once.
         assert not store.settle_follow_up(CASE_ID, None, Rating.DISSATISFIED, closed_at, "centre:case-fact")
