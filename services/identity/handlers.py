@@ -59,7 +59,7 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
             int(issuer.lockout.lockout.total_seconds()),
         )
     matches = issuer.passwords.matches(checked_hash, command.password)
-    issued_at = now
+    issued_at, handle = now, None
     with uow:
         found = uow.store.lock(command.username)
         account, password_hash = found if found else (None, None)
@@ -71,8 +71,10 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
         if outcome is SignInOutcome.SIGNED_IN and updated is not None:
             # Noted under the row lock: a withdrawal after this commit begins after this token, whatever its clock.
             issued_at = domain.token_issued_at(updated, platform.now())
-            uow.store.note_issued(updated.username, issued_at)
-    if outcome is not SignInOutcome.SIGNED_IN or updated is None:
+            # A new handle only past the reach of a list read by an identity pod whose clock is a slack behind this one.
+            quiet_since = now - withdrawal_reach(issuer) - WITHDRAWAL_SLACK
+            handle = uow.store.note_issued(updated.username, issued_at, quiet_since)
+    if outcome is not SignInOutcome.SIGNED_IN or updated is None or handle is None:
         # One answer for every refusal, so that it never tells whether an account exists; the
         # sign-in log keeps the real outcome for operators (`wuyuan account list` shows locks).
         raise Unauthenticated(SIGN_IN_REFUSED)
@@ -82,8 +84,7 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
     ahead = (issued_at - platform.now()).total_seconds()
     if ahead > 0:
         time.sleep(min(ahead, MAX_WAIT_FOR_VALID_FROM))
-    assert updated.token_handle is not None, "the store gives every account a token handle"
-    token, expires_at = issuer.sign(principal, issued_at, updated.token_handle)
+    token, expires_at = issuer.sign(principal, issued_at, handle)
     return {
         "token": token,
         "token_type": "Bearer",
@@ -211,6 +212,12 @@ def set_password(store: AccountStore, passwords: Passwords, username: str, passw
     store.withdraw_tokens(username, domain.tokens_valid_from(now))
 
 
+def withdrawal_reach(issuer: Issuer) -> timedelta:
+    """How long a withdrawal stays on the list: a token's lifetime and the verifiers' slack, after which no token it
+    withdrew can be valid."""
+    return issuer.lifetime + WITHDRAWAL_SLACK
+
+
 def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str, Any]:
     """The accounts whose earlier tokens no longer count, for every service's verifier to read (`Revocations`):
     those withdrawn within a token's lifetime and some slack (an older withdrawal can meet no token still valid).
@@ -221,7 +228,7 @@ def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str
     token can be valid, since verifiers of the release before read it. Both are sorted by what names the account, so
     that their order tells nothing of the usernames."""
     now = platform.now()
-    reach = issuer.lifetime + WITHDRAWAL_SLACK
+    reach = withdrawal_reach(issuer)
     with uow:
         withdrawals = uow.store.withdrawals_since(now - reach)
     by_handle = sorted((w.handle, w.valid_from) for w in withdrawals if not domain.listed_by_digest(w, reach))

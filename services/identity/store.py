@@ -8,6 +8,7 @@ from services.identity.domain import SUCCEEDED, Account, Withdrawal
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row, Statements
+from shared.persistence.errors import NotFound
 
 
 class AccountStore(Protocol):
@@ -34,8 +35,14 @@ class AccountStore(Protocol):
         """Tokens of the account issued before `valid_from`, and every token issued it so far, no longer count."""
         ...
 
-    def note_issued(self, username: str, issued_at: datetime) -> None:
-        """A token of the account, carrying its handle, is issued at `issued_at` (its whole second, as its `iat`)."""
+    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
+        """A token of the account is issued at `issued_at` (its whole second, as its `iat`); the handle it is to carry.
+
+        The account is given a new handle when neither a token with its handle nor a withdrawal of it came after
+        `quiet_since` (a token's lifetime and the verifiers' slack ago): no valid token then carries the old one, and
+        no list of withdrawals names it, so nothing ties the new handle to the old. A handle someone once tied to the
+        account's name (by holding one of its tokens, or by comparing two readings of the list during an upgrade)
+        thus tells nothing of its withdrawals after the account's next sign-in after such a pause."""
         ...
 
     def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
@@ -142,13 +149,21 @@ class PostgresAccountStore:
             (valid_from, username),
         )
 
-    def note_issued(self, username: str, issued_at: datetime) -> None:
-        # Not in tokens_issued_until, which an identity of the release before writes for tokens without the handle.
-        self.sql.write(
-            "UPDATE accounts SET handle_tokens_issued_until = GREATEST(handle_tokens_issued_until, %s)"
-            " WHERE username = %s",
-            (issued_at, username),
+    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
+        # Not in tokens_issued_until, which an identity of the release before writes for tokens without the handle. The
+        # handle is drawn as migration 0004's default draws it; the CASE reads the row as it was before this update.
+        row = self.sql.one(
+            "UPDATE accounts SET handle_tokens_issued_until = GREATEST(handle_tokens_issued_until, %s),"
+            " token_handle = CASE WHEN COALESCE(handle_tokens_issued_until, '-infinity') <= %s"
+            " AND COALESCE(tokens_valid_from, '-infinity') <= %s"
+            " THEN replace(gen_random_uuid()::text, '-', '') ELSE token_handle END"
+            " WHERE username = %s RETURNING token_handle",
+            (issued_at, quiet_since, quiet_since, username),
         )
+        if row is None:
+            raise NotFound(f"no account {username}")
+        handle: str = row["token_handle"]
+        return handle
 
     def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
         rows = self.sql.all(

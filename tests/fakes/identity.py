@@ -9,6 +9,10 @@ from services.identity.domain import SUCCEEDED, Account, Withdrawal
 from shared.auth.principal import Role
 from shared.contracts.identifiers import ACCOUNT_ID_MAX_LENGTH
 from shared.delivery.statements import Row
+from shared.persistence.errors import NotFound
+
+# A handle is drawn anew at a sign-in when neither of these is after the quiet moment (the store's note_issued).
+QUIET_UNLESS_AFTER = ("handle_tokens_issued_until", "tokens_valid_from")
 
 _LISTED = (
     "username",
@@ -104,10 +108,14 @@ class FakeAccountStore:
             ]
             row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from, *after_issued)))
 
-    def note_issued(self, username: str, issued_at: datetime) -> None:
+    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
         row = self.rows.get(username)
-        if row is not None:
-            row["handle_tokens_issued_until"] = max(filter(None, (row["handle_tokens_issued_until"], issued_at)))
+        if row is None:
+            raise NotFound(f"no account {username}")
+        if all(row[moment] is None or row[moment] <= quiet_since for moment in QUIET_UNLESS_AFTER):
+            row["token_handle"] = uuid.uuid4().hex
+        row["handle_tokens_issued_until"] = max(filter(None, (row["handle_tokens_issued_until"], issued_at)))
+        return str(row["token_handle"])
 
     def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
         return [

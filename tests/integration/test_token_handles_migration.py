@@ -97,7 +97,9 @@ def test_a_withdrawal_written_the_earlier_releases_way_still_ends_the_tokens_thi
             store = PostgresAccountStore(tx)
             store.add(Account("liu.yang", "刘洋", frozenset({Role.LEADER}), frozenset()), "$argon2id$x", signed)
             store.withdraw_tokens("liu.yang", signed)  # a first withdrawal: valid from `signed`
-            store.note_issued("liu.yang", signed)  # a sign-in at this release right after it, in the same second
+            store.note_issued(
+                "liu.yang", signed, signed - timedelta(hours=8)
+            )  # a sign-in at this release right after it, in the same second
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(EARLIER_WITHDRAWAL, (signed - timedelta(seconds=3), "liu.yang"))  # its clock behind
             conn.execute("UPDATE accounts SET display_name = '刘洋（派出所）' WHERE username = 'liu.yang'")

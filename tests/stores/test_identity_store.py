@@ -19,6 +19,9 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 CREATED_AT = datetime(2026, 11, 22, 8, 30, tzinfo=BEIJING)
 # What argon2id gives, shortened: the store keeps it as it is.
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
+SECOND, HOUR = timedelta(seconds=1), timedelta(hours=1)
+REACH = timedelta(hours=8, minutes=6)  # a token's lifetime and the verifiers' slack
+QUIET_SINCE = CREATED_AT - REACH  # for tests of something else: whether the handle is drawn anew does not matter
 NEW_HASH = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$bmV3aGFzaG5ld2hhc2g"
 
 OFFICER = Account("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426102", "police:430426101"}))
@@ -226,8 +229,9 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
     add(stores, COORDINATOR)
     issued = CREATED_AT + timedelta(seconds=10)
     with stores.transaction() as store:
-        store.note_issued(OFFICER.username, issued)
-        store.note_issued(OFFICER.username, issued - timedelta(seconds=5))  # an earlier one changes nothing
+        store.note_issued(OFFICER.username, issued, QUIET_SINCE)
+        # An earlier one changes nothing.
+        store.note_issued(OFFICER.username, issued - timedelta(seconds=5), QUIET_SINCE)
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=3))  # a clock behind the sign-in's
     with stores.transaction() as store:
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))  # an earlier one changes nothing
@@ -247,7 +251,7 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
 # --- token handles ----------------------------------------------------------------------------------
 
 
-def test_every_account_is_given_a_random_handle_of_its_own_that_stays_with_it(stores):
+def test_every_account_is_given_a_random_handle_of_its_own_that_a_change_to_it_keeps(stores):
     for account in (OFFICER, COORDINATOR, OPERATOR):
         add(stores, account)
 
@@ -258,7 +262,6 @@ def test_every_account_is_given_a_random_handle_of_its_own_that_stays_with_it(st
     with stores.transaction() as store:
         store.save(replace(OFFICER, units=frozenset({"police:430426"}), disabled=True), CREATED_AT)
         store.set_password(OFFICER.username, NEW_HASH, CREATED_AT)
-        store.note_issued(OFFICER.username, CREATED_AT)
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))
 
     assert all(re.fullmatch(r"[0-9a-f]{32}", handle) for handle in handles.values())
@@ -266,6 +269,32 @@ def test_every_account_is_given_a_random_handle_of_its_own_that_stays_with_it(st
     assert locked(stores)[0].token_handle == handles[OFFICER.username]
     with stores.transaction() as store:
         assert all(handles[OFFICER.username] not in str(row) for row in store.accounts())  # not shown to operators
+
+
+def test_a_sign_in_after_a_token_lifetime_with_no_token_and_no_withdrawal_draws_a_new_handle(stores):
+    """So a handle once tied to the account's name (by a token's holder, or by two readings of the list during an
+    upgrade) tells nothing of its withdrawals after the next such pause."""
+    add(stores)
+    signed_in = CREATED_AT + HOUR
+    with stores.transaction() as store:
+        first = store.note_issued(OFFICER.username, signed_in, signed_in - REACH)
+    with stores.transaction() as store:
+        # Its token is still valid: the same handle, whatever the list said of it.
+        assert store.note_issued(OFFICER.username, signed_in + HOUR, signed_in + HOUR - REACH) == first
+        store.withdraw_tokens(OFFICER.username, signed_in + 2 * HOUR)
+    after_tokens_expired = signed_in + HOUR + REACH + SECOND
+    with stores.transaction() as store:
+        # Every token with it has expired, but the list still names it with the withdrawal: the same handle again.
+        assert store.note_issued(OFFICER.username, after_tokens_expired, after_tokens_expired - REACH) == first
+    quiet = after_tokens_expired + REACH + SECOND
+    with stores.transaction() as store:
+        drawn = store.note_issued(OFFICER.username, quiet, quiet - REACH)
+        assert store.note_issued(OFFICER.username, quiet + SECOND, quiet + SECOND - REACH) == drawn  # once
+
+    assert re.fullmatch(r"[0-9a-f]{32}", drawn) and drawn != first
+    assert locked(stores)[0].token_handle == drawn
+    with stores.transaction() as store:
+        assert store.withdrawals_since(quiet - REACH) == []  # no list read then names the account
 
 
 def test_a_withdrawal_is_read_with_the_accounts_handle_and_an_account_made_since_handles_holds_no_token_without(
@@ -286,7 +315,7 @@ def test_a_withdrawal_begins_after_the_last_token_signed_with_the_handle(stores)
     add(stores)
     issued = CREATED_AT + timedelta(seconds=30)
     with stores.transaction() as store:
-        store.note_issued(OFFICER.username, issued)
+        store.note_issued(OFFICER.username, issued, QUIET_SINCE)
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=10))  # dated by a clock behind
 
     with stores.transaction() as store:

@@ -349,6 +349,34 @@ def test_every_token_signed_in_carries_the_accounts_own_random_handle(identity, 
     assert all(handle not in str(account) for handle in handles.values() for account in account_store.accounts())
 
 
+def handle_in(token: str) -> str:
+    return str(jwt.decode(token, options={"verify_signature": False})[HANDLE_CLAIM])
+
+
+def test_the_first_sign_in_after_a_quiet_day_carries_a_new_handle_and_the_list_never_names_it_beside_the_old(
+    identity, account_store, clock, http
+):
+    """A handle someone tied to the officer's name (a token's holder; two readings of the list during an upgrade)
+    tells nothing of the withdrawals after the officer's next sign-in that follows a token's lifetime without one."""
+    morning = handle_in(http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"])
+    clock[0] = MORNING + timedelta(hours=2)
+    assert handle_in(http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]) == morning
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=True)  # withdrawn, listed by the handle
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=False)
+    assert [entry["handle"] for entry in withdrawals(identity)["withdrawn"]] == [morning]
+
+    clock[0] = MORNING + timedelta(days=1)  # the next working day: the list named it until about 18:00 the day before
+    listed_that_morning = withdrawals(identity)
+    next_day = handle_in(http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"])
+    clock[0] += timedelta(minutes=30)
+    listed_after = withdrawals(identity)
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=True)
+
+    assert next_day != morning and next_day == handle_of(account_store, "liu.yang")
+    assert listed_that_morning["withdrawn"] == listed_after["withdrawn"] == []
+    assert [entry["handle"] for entry in withdrawals(identity)["withdrawn"]] == [next_day]
+
+
 def test_the_list_names_a_withdrawn_account_by_its_handle_only_and_only_within_a_tokens_lifetime(
     identity, account_store, clock
 ):
