@@ -97,14 +97,17 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         ...
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
-        """Give a round's follow-up (the latest when `round` is None) the rating the centre took for it at `at`, if it
-        holds none yet, was open by then and was not called off; whether it did. A rated follow-up keeps its own, and
-        one opened after `at` (a later round's, its closure handled late) is not the one rated."""
+        """Give a round's follow-up (when `round` is None, the latest opened by `at`: a closure has no round) the rating
+        the centre took for it at `at`, if it was open by then and holds no rating yet; whether it did. A visit a
+        supervisor or the citizen rated keeps its rating. One whose rating or call-off the store took from a case fact
+        dated after `at` (`domain.RATED_AT_THE_CENTRE`; facts handled out of order, the later one first) takes this
+        one instead: the earlier fact ended the round, and the later belongs to a later round."""
         ...
 
     def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
         """Call off a round's visit that still waits for its rating, as of `at` (domain.visit_called_off); whether
-        one was. A rated visit, or one called off already, stays as it is."""
+        one was. A visit a supervisor or the citizen rated stays as it is, and so does one called off or rated from a
+        case fact by then; one rated or called off from a case fact dated after `at` is called off as of `at`."""
         ...
 
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:
@@ -244,14 +247,15 @@ class PostgresSupervisionStore(
         )
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
-        # The first of the case's closures since the visit opened and of its next round's reopenings ends the round:
+        # The first of the case's closures since the visit opened and of its next round's reopenings ends the round (a
+        # closure first of two at one moment: the reopening came after it, as only a closure's can come so close):
         # a closure rates it, a dissatisfied reopening too (a reopening stored before `cause` was in the contract was
         # the citizen's dissatisfaction, its default), a repeat report's reopening calls the visit off.
         self.sql.write(
             "WITH ended AS (SELECT fact, occurred_at, detail->>'rating' AS rating,"
             " COALESCE(detail->>'cause', %s) AS cause FROM case_facts WHERE case_id = %s"
             " AND ((fact = 'CaseClosed' AND occurred_at >= %s) OR (fact = 'CaseReopened' AND detail->>'round' = %s))"
-            " ORDER BY occurred_at LIMIT 1),"
+            " ORDER BY occurred_at, fact = 'CaseReopened', message_id LIMIT 1),"
             " rated AS (SELECT rating, occurred_at FROM ended WHERE fact = 'CaseClosed' OR cause = %s),"
             " called_off AS (SELECT occurred_at FROM ended WHERE fact = 'CaseReopened' AND cause = %s)"
             " INSERT INTO follow_ups (case_id, round, lead_unit, opened_at, trace, result, called_off_at, rating,"
@@ -315,18 +319,22 @@ class PostgresSupervisionStore(
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
         row = self.sql.one(
-            "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s WHERE case_id = %s AND rating IS NULL"
-            " AND called_off_at IS NULL AND opened_at <= %s"
-            " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s)) RETURNING round",
-            (rating.value, at, visitor, case_id, at, round, case_id),
+            "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s, called_off_at = NULL"
+            " WHERE case_id = %s AND opened_at <= %s"
+            " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s AND opened_at <= %s))"
+            " AND CASE WHEN rating IS NULL THEN called_off_at IS NULL OR called_off_at > %s"
+            " ELSE visitor = %s AND rated_at > %s END RETURNING round",
+            (rating.value, at, visitor, case_id, at, round, case_id, at, at, RATED_AT_THE_CENTRE, at),
         )
         return row is not None
 
     def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
         row = self.sql.one(
-            "UPDATE follow_ups SET called_off_at = %s WHERE case_id = %s AND round = %s AND rating IS NULL"
-            " AND called_off_at IS NULL RETURNING round",
-            (at, case_id, round),
+            "UPDATE follow_ups SET called_off_at = %s, rating = NULL, rated_at = NULL, visitor = NULL"
+            " WHERE case_id = %s AND round = %s"
+            " AND CASE WHEN rating IS NULL THEN called_off_at IS NULL OR called_off_at > %s"
+            " ELSE visitor = %s AND rated_at > %s END RETURNING round",
+            (at, case_id, round, at, RATED_AT_THE_CENTRE, at),
         )
         return row is not None
 

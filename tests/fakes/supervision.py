@@ -133,15 +133,15 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         """The first of the case's closures since the visit opened and of its next round's reopenings, if any were
         handled before the visit was opened (the store's open_follow_up)."""
         enders = [
-            f
-            for f in self.facts.values()
+            (f["occurred_at"], f["fact"] == "CaseReopened", message_id, f)
+            for message_id, f in self.facts.items()
             if f["case_id"] == follow_up.case_id
             and (
                 (f["fact"] == "CaseClosed" and f["occurred_at"] >= follow_up.opened_at)
                 or (f["fact"] == "CaseReopened" and f["detail"].get("round") == follow_up.round + 1)
             )
         ]
-        return min(enders, key=lambda f: f["occurred_at"], default=None)
+        return min(enders, key=lambda ender: ender[:3], default=(None,) * 4)[3]
 
     def lock_latest_follow_up(self, case_id: str) -> tuple[FollowUp, dict[str, str]]:
         rounds = [r for c, r in self.follow_ups if c == case_id]
@@ -164,20 +164,31 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 visitor=visitor,
             )
 
+    def _may_take(self, row: dict[str, Any], at: datetime) -> bool:
+        """Whether a visit takes what a case fact dated `at` says of it (the store's settle and call-off): none yet, or
+        only what a later-dated case fact said."""
+        visit: FollowUp = row["follow_up"]
+        if visit.rating is None:
+            return visit.called_off_at is None or visit.called_off_at > at
+        return row["visitor"] == RATED_AT_THE_CENTRE and visit.rated_at is not None and visit.rated_at > at
+
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
-        rounds = [r for c, r in self.follow_ups if c == case_id]
-        row = self.follow_ups.get((case_id, max(rounds) if round is None and rounds else round))
-        visit = row["follow_up"] if row is not None else None
-        if visit is None or visit.rating is not None or visit.called_off_at is not None or visit.opened_at > at:
+        if round is None:
+            opened_by_then = [
+                r for (c, r), row in self.follow_ups.items() if c == case_id and row["follow_up"].opened_at <= at
+            ]
+            round = max(opened_by_then, default=None)
+        row = self.follow_ups.get((case_id, round)) if round is not None else None
+        if row is None or row["follow_up"].opened_at > at or not self._may_take(row, at):
             return False
-        row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at), visitor=visitor)
+        row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at, called_off_at=None), visitor=visitor)
         return True
 
     def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
         row = self.follow_ups.get((case_id, round))
-        if row is None or row["follow_up"].rating is not None or row["follow_up"].called_off_at is not None:
+        if row is None or not self._may_take(row, at):
             return False
-        row.update(follow_up=replace(row["follow_up"], called_off_at=at))
+        row.update(follow_up=replace(row["follow_up"], called_off_at=at, rating=None, rated_at=None), visitor=None)
         return True
 
     def list_follow_ups(self, pending_only: bool, limit: int) -> list[Row]:

@@ -1,5 +1,6 @@
 """Supervision's store, held to one contract whether it is the fake or PostgreSQL."""
 
+import itertools
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -7,6 +8,7 @@ from uuid import UUID
 
 import pytest
 
+from services.supervision import domain
 from services.supervision.domain import FollowUp, LetterKind, Watch, WatchState, reminder_due_at, watch_state
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, LinkRecordNoted, ReferralSummary
@@ -655,6 +657,130 @@ def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_hand
         assert [row["case_id"] for row in store.list_follow_ups(True, 10)] == [fourth_case]
         # Taken from the facts, as a rating given back by the coordinator's facts is: it stands, once.
         assert not store.settle_follow_up(CASE_ID, None, Rating.DISSATISFIED, closed_at, "centre:case-fact")
+
+
+# --- a case's facts handled in any order (sent again after a restore, taken by concurrent workers) ------------------
+
+Handled = FollowUp | CaseClosed | CaseReopened
+"""A resolution (the visit it opens) or a fact that ends a round."""
+
+
+def ended(message_id: int, at: datetime, rating: Rating | None = None, cause: ReopenCause | None = None) -> Handled:
+    """A closure rated `rating`, or, with `cause`, a reopening of round 2 (round 3 for message ids from 50)."""
+    envelope: dict[str, Any] = {"occurred_at": at, "case_id": CASE_ID, "sender": CENTRE, "recipient": CENTRE}
+    if cause is None:
+        return CaseClosed.build(message_id=UUID(int=message_id), rating=rating, **envelope)
+    rating = None if cause is ReopenCause.REPEAT_REPORT else Rating.DISSATISFIED  # a spot check's finding too
+    round = 3 if message_id >= 50 else 2
+    return CaseReopened.build(message_id=UUID(int=message_id), cause=cause, rating=rating, round=round, **envelope)
+
+
+def handle(store: Any, event: Handled, number: int) -> None:
+    """What handle_case_resolved and handle_case_fact ask of the store, for the `number`th case, each of its facts a
+    message of its own."""
+    case_id = f"430426-20261122-{number:05d}"
+    if isinstance(event, FollowUp):
+        store.open_follow_up(replace(event, case_id=case_id), TRACE)
+        return
+    message_id = UUID(int=number * 1000 + event.message_id.int)
+    fact = event.model_copy(update={"case_id": case_id, "message_id": message_id})
+    store.record_fact(fact)
+    rated = domain.rating_the_centre_took(fact)
+    if rated is not None:
+        store.settle_follow_up(case_id, rated[0], rated[1], fact.occurred_at, domain.RATED_AT_THE_CENTRE)
+    called_off = domain.visit_called_off(fact)
+    if called_off is not None:
+        store.call_off_follow_up(case_id, called_off, fact.occurred_at)
+
+
+T = [NOW + n * DAY for n in range(5)]
+# Each a case's history in the coordinator's order, and what its visits hold in the end: round -> (rating, rated_at,
+# called off at).
+HISTORIES: dict[str, tuple[list[Handled], dict[int, tuple[Rating | None, datetime | None, datetime | None]]]] = {
+    "closed": (
+        [follow_up(1, T[0]), ended(1, T[1], Rating.SATISFIED)],
+        {1: (Rating.SATISFIED, T[1], None)},
+    ),
+    "dissatisfied, then closed": (
+        [
+            follow_up(1, T[0]),
+            ended(2, T[1], cause=ReopenCause.DISSATISFIED),
+            follow_up(2, T[2]),
+            ended(3, T[3], Rating.BASICALLY_SATISFIED),
+        ],
+        {1: (Rating.DISSATISFIED, T[1], None), 2: (Rating.BASICALLY_SATISFIED, T[3], None)},
+    ),
+    "closed, spot-checked and handled again": (
+        [follow_up(1, T[0]), ended(4, T[1], Rating.SATISFIED), ended(5, T[2], cause=ReopenCause.SPOT_CHECK)]
+        + [follow_up(2, T[3])],
+        {1: (Rating.SATISFIED, T[1], None), 2: (None, None, None)},
+    ),
+    "petitioned before the visit, then closed": (
+        [
+            follow_up(1, T[0]),
+            ended(6, T[1], cause=ReopenCause.REPEAT_REPORT),
+            follow_up(2, T[2]),
+            ended(7, T[3], Rating.SATISFIED),
+        ],
+        {1: (None, None, T[1]), 2: (Rating.SATISFIED, T[3], None)},
+    ),
+    "closed, reported again, and closed again": (
+        [follow_up(1, T[0]), ended(8, T[1], Rating.SATISFIED), ended(9, T[2], cause=ReopenCause.REPEAT_REPORT)]
+        + [follow_up(2, T[3]), ended(10, T[4], Rating.DISSATISFIED)],
+        {1: (Rating.SATISFIED, T[1], None), 2: (Rating.DISSATISFIED, T[4], None)},
+    ),
+}
+
+
+@pytest.mark.parametrize("history", list(HISTORIES))
+def test_a_cases_visits_end_as_its_history_says_in_whatever_order_its_facts_are_handled(
+    stores: StoreBench[Any], history: str
+) -> None:
+    """Every order: a closure (which names no round) rates the round it ended, never an earlier or a later one, and a
+    visit rated or called off from a later fact is put right by an earlier one."""
+    events, expected = HISTORIES[history]
+    orders = list(itertools.permutations(events))
+    with stores.transaction() as store:
+        for number, order in enumerate(orders):
+            for event in order:
+                handle(store, event, number)
+
+    with stores.transaction() as store:
+        visits = {
+            (row["case_id"], row["round"]): (row["rating"], row["rated_at"], row["called_off_at"])
+            for row in store.list_follow_ups(False, len(orders) * 2)
+        }
+    for number, order in enumerate(orders):
+        case_id = f"430426-20261122-{number:05d}"
+        ended_as = {r: (Rating(v[0]) if v[0] else None, v[1], v[2]) for (c, r), v in visits.items() if c == case_id}
+        assert ended_as == expected, [type(event).__name__ for event in order]
+
+
+def test_a_closure_and_a_reopening_at_one_moment_end_the_round_as_the_closure_whatever_order_they_were_kept_in(
+    stores: StoreBench[Any],
+) -> None:
+    """Only a closure's reopening can come so close to it (a repeat report right after closing)."""
+    closure, reported = ended(11, T[1], Rating.SATISFIED), ended(12, T[1], cause=ReopenCause.REPEAT_REPORT)
+    with stores.transaction() as store:
+        for number, kept in ((101, (closure, reported)), (102, (reported, closure))):
+            for fact in kept:  # kept by the store, neither handled: one is dated as the other
+                case_id, message_id = f"430426-20261122-{number:05d}", UUID(int=number * 1000 + fact.message_id.int)
+                store.record_fact(fact.model_copy(update={"case_id": case_id, "message_id": message_id}))
+            handle(store, follow_up(1, T[0]), number)
+
+    with stores.transaction() as store:
+        for number in (101, 102):
+            visit = store.lock_latest_follow_up(f"430426-20261122-{number:05d}")[0]
+            assert (visit.rating, visit.called_off_at) == (Rating.SATISFIED, None)
+
+
+def test_a_rating_a_supervisor_entered_is_never_put_right_by_a_fact(stores: StoreBench[Any]) -> None:
+    open_visits(stores, follow_up(1, T[0]))
+    with stores.transaction() as store:
+        store.save_rating(replace(follow_up(1, T[0]), rating=Rating.SATISFIED, rated_at=T[2]), None, "回访员小周")
+        assert not store.settle_follow_up(CASE_ID, 1, Rating.DISSATISFIED, T[1], domain.RATED_AT_THE_CENTRE)
+        assert not store.call_off_follow_up(CASE_ID, 1, T[1])
+        assert store.lock_latest_follow_up(CASE_ID)[0].rating is Rating.SATISFIED
 
 
 def test_follow_ups_are_listed_oldest_first_and_pending_ones_alone_on_request(stores: StoreBench[Any]) -> None:
