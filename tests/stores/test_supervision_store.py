@@ -711,8 +711,12 @@ HISTORIES: dict[str, tuple[list[Handled], dict[int, tuple[Rating | None, datetim
         {1: (Rating.DISSATISFIED, T[1], None), 2: (Rating.BASICALLY_SATISFIED, T[3], None)},
     ),
     "closed, spot-checked and handled again": (
-        [follow_up(1, T[0]), ended(4, T[1], Rating.SATISFIED), ended(5, T[2], cause=ReopenCause.SPOT_CHECK)]
-        + [follow_up(2, T[3])],
+        [
+            follow_up(1, T[0]),
+            ended(4, T[1], Rating.SATISFIED),
+            ended(5, T[2], cause=ReopenCause.SPOT_CHECK),
+            follow_up(2, T[3]),
+        ],
         {1: (Rating.SATISFIED, T[1], None), 2: (None, None, None)},
     ),
     "petitioned before the visit, then closed": (
@@ -725,8 +729,13 @@ HISTORIES: dict[str, tuple[list[Handled], dict[int, tuple[Rating | None, datetim
         {1: (None, None, T[1]), 2: (Rating.SATISFIED, T[3], None)},
     ),
     "closed, reported again, and closed again": (
-        [follow_up(1, T[0]), ended(8, T[1], Rating.SATISFIED), ended(9, T[2], cause=ReopenCause.REPEAT_REPORT)]
-        + [follow_up(2, T[3]), ended(10, T[4], Rating.DISSATISFIED)],
+        [
+            follow_up(1, T[0]),
+            ended(8, T[1], Rating.SATISFIED),
+            ended(9, T[2], cause=ReopenCause.REPEAT_REPORT),
+            follow_up(2, T[3]),
+            ended(10, T[4], Rating.DISSATISFIED),
+        ],
         {1: (Rating.SATISFIED, T[1], None), 2: (Rating.DISSATISFIED, T[4], None)},
     ),
 }
