@@ -35,6 +35,7 @@ from wuyuan.restore_case_numbers import (
     require_coordinator_drained,
 )
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
+from wuyuan.restore_token_handles import forget_token_handles
 from wuyuan.settings import PlatformSettings
 
 RUNNING_STATES = {"running", "starting", "backoff", "stopping"}
@@ -59,6 +60,9 @@ class RestoreReport:
     case_numbers: dict[str, object] | None = None
     # supervision alone: its 文号 series moved past the letters the agencies hold (restore_document_numbers).
     document_numbers: dict[str, object] | None = None
+    # identity alone: withdrawals listed by digest while a token signed since the backup may be valid
+    # (restore_token_handles).
+    token_handles: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -136,6 +140,8 @@ def restore_service(
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
     if letters_held is not None and report.document_numbers is not None:
         report.document_numbers |= give_back_notice_numbers(settings, letters_held)
+    if service == "identity":  # on the migrated schema: a backup from before handles gains the column just now
+        report.token_handles = forget_token_handles(settings)
     return report
 
 

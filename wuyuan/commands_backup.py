@@ -174,6 +174,8 @@ def restore_command(
         click.echo(f"  {line}")
     for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers):
         click.echo(f"  {line}")
+    for line in token_handle_lines(report.token_handles):
+        click.echo(f"  {line}")
     # Forced, the service kept running and reconnects to the restored database by itself. A secret put back or
     # replaced reaches the services only through a new supervisord config, which `wuyuan up` writes and applies.
     changed_secrets = any(secret["action"] != "none" for secret in report.secrets)
@@ -207,6 +209,17 @@ def since_of(backup_time: str) -> str:
 
 
 SERIES_WORDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+
+
+def token_handle_lines(found: dict[str, Any] | None) -> list[str]:
+    """What restoring identity did for the tokens signed since the backup (wuyuan/restore_token_handles.py)."""
+    if found is None or not found["accounts"]:
+        return []
+    since = local_time(str(found["listed_by_digest_from"]))
+    return [
+        f"令牌：备份之后签发的令牌可能带有数据库已不记得的账号标识；自 {since} 起一个令牌有效期（另加六分钟）内，"
+        f"{found['accounts']} 个账号的令牌撤销（停用、改密码、改角色或单位）改按用户名摘要列出，各服务照样拒绝这些令牌"
+    ]
 
 
 def document_number_lines(found: dict[str, Any] | None) -> list[str]:
