@@ -20,9 +20,10 @@ def threshold_for(unit: str, centres: Centres) -> int:
 def escalation_due(
     watch: Watch, escalated_at: datetime | None, now: datetime, centres: Centres, days_between: WorkingDaysBetween
 ) -> int | None:
-    """The whole working days the unit is overdue, when that reaches its level's threshold and the case was
-    not sent up for this referral yet; else None. Only once the 督办函 went out (the letter comes first), never
-    while the clock stands still or after the part ended."""
+    """The working days the unit is overdue (begun since its deadline's date, as a 督办函 counts them and 逾期N个工作日
+    is said), when that reaches its level's threshold and the case was not sent up for this referral yet; else None.
+    Only once the 督办函 went out (the letter comes first), never while the clock stands still or after the part
+    ended."""
     if not watch.is_open or watch.paused or watch.overdue_sent_at is None or escalated_at is not None:
         return None
     if now <= watch.due_at:

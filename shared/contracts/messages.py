@@ -405,7 +405,9 @@ class EscalateCase(CaseDocument):
     referral_id: UUID
     unit: UnitCode = Field(description="the overdue unit")
     due_at: AwareDatetime
-    overdue_working_days: int = Field(ge=0, le=1000, description="whole working days past due_at when sent")
+    overdue_working_days: int = Field(
+        ge=0, le=1000, description="working days begun since due_at's date when sent, as a 督办函 counts them"
+    )
 
 
 # --- agencies -> supervision ------------------------------------------------------------
