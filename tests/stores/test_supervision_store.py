@@ -594,24 +594,8 @@ def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_hand
     rated a round can be handled before the resolution that opens its visit, which must not then wait for ever."""
     third_case, fourth_case = "430426-20261122-00009", "430426-20261122-00010"
     closed_at, reopened_at = NOW + timedelta(days=2), NOW + timedelta(days=1)
-    closure = CaseClosed.build(
-        message_id=UUID(int=911),
-        occurred_at=closed_at,
-        case_id=CASE_ID,
-        sender=CENTRE,
-        recipient=CENTRE,
-        rating=Rating.BASICALLY_SATISFIED,
-    )
-    dissatisfied = CaseReopened.build(
-        message_id=UUID(int=912),
-        occurred_at=reopened_at,
-        case_id=OTHER_CASE,
-        sender=CENTRE,
-        recipient=CENTRE,
-        cause=ReopenCause.DISSATISFIED,
-        rating=Rating.DISSATISFIED,
-        round=2,
-    )
+    closure = ended(911, closed_at, Rating.BASICALLY_SATISFIED)
+    dissatisfied = ended(912, reopened_at, cause=ReopenCause.DISSATISFIED).model_copy(update={"case_id": OTHER_CASE})
     # The third case was reopened for its dissatisfied citizen, handled again and closed: that closure ends round 2.
     later_round = [
         dissatisfied.model_copy(update={"message_id": UUID(int=913), "case_id": third_case}),
@@ -621,15 +605,8 @@ def test_a_visit_whose_rating_the_case_facts_gave_before_its_resolution_was_hand
     earlier = closure.model_copy(update={"message_id": UUID(int=915), "case_id": fourth_case, "occurred_at": NOW})
     # The fifth was closed, then reported again: the closure rated the round, and the reopening calls nothing off.
     fifth_case = "430426-20261122-00011"
-    reported_again = CaseReopened.build(
-        message_id=UUID(int=916),
-        occurred_at=closed_at + DAY,
-        case_id=fifth_case,
-        sender=CENTRE,
-        recipient=CENTRE,
-        cause=ReopenCause.REPEAT_REPORT,
-        round=2,
-    )
+    reported_again = ended(916, closed_at + DAY, cause=ReopenCause.REPEAT_REPORT)
+    reported_again = reported_again.model_copy(update={"case_id": fifth_case})
     closed_then_reported = [closure.model_copy(update={"message_id": UUID(int=917), "case_id": fifth_case})]
     with stores.transaction() as store:
         for fact in (closure, dissatisfied, *later_round, earlier, reported_again, *closed_then_reported):
@@ -666,13 +643,12 @@ Handled = FollowUp | CaseClosed | CaseReopened
 
 
 def ended(message_id: int, at: datetime, rating: Rating | None = None, cause: ReopenCause | None = None) -> Handled:
-    """A closure rated `rating`, or, with `cause`, a reopening of round 2 (round 3 for message ids from 50)."""
+    """A closure of the case rated `rating`, or, with `cause`, its reopening as round 2."""
     envelope: dict[str, Any] = {"occurred_at": at, "case_id": CASE_ID, "sender": CENTRE, "recipient": CENTRE}
     if cause is None:
         return CaseClosed.build(message_id=UUID(int=message_id), rating=rating, **envelope)
     rating = None if cause is ReopenCause.REPEAT_REPORT else Rating.DISSATISFIED  # a spot check's finding too
-    round = 3 if message_id >= 50 else 2
-    return CaseReopened.build(message_id=UUID(int=message_id), cause=cause, rating=rating, round=round, **envelope)
+    return CaseReopened.build(message_id=UUID(int=message_id), cause=cause, rating=rating, round=2, **envelope)
 
 
 def handle(store: Any, event: Handled, number: int) -> None:
