@@ -125,13 +125,16 @@ def restore_service(
             settings, service, folder / entry["dump"]["file"], pg_restore, foreign_roles=elsewhere is not None
         )
     # Right after the data is back, before anything else can fail: intake's counters go on past the centre's
-    # numbers (case_counters is as the first migration made it, whatever the backup's age).
+    # numbers (case_counters is as the first migration made it, whatever the backup's age), supervision's 文号 past
+    # the agencies', and identity's withdrawals are listed by digest.
     if numbers_since is not None and taken_before is not None:
         report.case_numbers = advance_case_numbers(
             settings, _read_again(settings, numbers_since, taken_before)
         ).as_dict()
     if letters_held is not None:
         report.document_numbers = advance_document_numbers(settings, letters_held)
+    if service == "identity":
+        report.token_handles = forget_token_handles(settings)
     # One that differs is replaced once the data is back: a failed restore changes none of them.
     replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))
     report.secrets = _reported_together(put_back, replaced)
@@ -140,8 +143,6 @@ def restore_service(
         report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
     if letters_held is not None and report.document_numbers is not None:
         report.document_numbers |= give_back_notice_numbers(settings, letters_held)
-    if service == "identity":  # on the migrated schema: a backup from before handles gains the column just now
-        report.token_handles = forget_token_handles(settings)
     return report
 
 

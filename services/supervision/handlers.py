@@ -187,10 +187,11 @@ def handle_case_fact(message: Event, sent_by: str | None, uow: Work, platform: P
         settled = rated is not None and uow.store.settle_follow_up(
             message.case_id, rated[0], rated[1], message.occurred_at, domain.RATED_AT_THE_CENTRE
         )
-        if called_off is not None:
-            uow.store.call_off_follow_up(message.case_id, called_off, message.occurred_at)
-        # CaseClosed changes no counter: no recount, unless it gave a visit back its rating
-        if settled or reports_counters.fact_counts(message.type):
+        taken_back = called_off is not None and uow.store.call_off_follow_up(
+            message.case_id, called_off, message.occurred_at
+        )
+        # CaseClosed changes no counter: no recount, unless it gave a visit back its rating (or a call-off took one)
+        if settled or taken_back or reports_counters.fact_counts(message.type):
             uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 

@@ -101,7 +101,9 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         the centre took for it at `at`, if it was open by then and holds no rating yet; whether it did. A visit a
         supervisor or the citizen rated keeps its rating. One whose rating or call-off the store took from a case fact
         dated after `at` (`domain.RATED_AT_THE_CENTRE`; facts handled out of order, the later one first) takes this
-        one instead: the earlier fact ended the round, and the later belongs to a later round."""
+        one instead: the earlier fact ended the round, and the later belongs to a later round; a call-off dated at
+        `at` too, as a closure comes before a reopening of the same moment. Only facts are compared so: they are all
+        dated by the coordinator's clock, and no rating a person gave is changed."""
         ...
 
     def call_off_follow_up(self, case_id: str, round: int, at: datetime) -> bool:
@@ -322,7 +324,7 @@ class PostgresSupervisionStore(
             "UPDATE follow_ups SET rating = %s, rated_at = %s, visitor = %s, called_off_at = NULL"
             " WHERE case_id = %s AND opened_at <= %s"
             " AND round = COALESCE(%s, (SELECT max(round) FROM follow_ups WHERE case_id = %s AND opened_at <= %s))"
-            " AND CASE WHEN rating IS NULL THEN called_off_at IS NULL OR called_off_at > %s"
+            " AND CASE WHEN rating IS NULL THEN called_off_at IS NULL OR called_off_at >= %s"
             " ELSE visitor = %s AND rated_at > %s END RETURNING round",
             (rating.value, at, visitor, case_id, at, round, case_id, at, at, RATED_AT_THE_CENTRE, at),
         )

@@ -164,12 +164,12 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 visitor=visitor,
             )
 
-    def _may_take(self, row: dict[str, Any], at: datetime) -> bool:
+    def _may_take(self, row: dict[str, Any], at: datetime, settling: bool = False) -> bool:
         """Whether a visit takes what a case fact dated `at` says of it (the store's settle and call-off): none yet, or
         only what a later-dated case fact said."""
         visit: FollowUp = row["follow_up"]
         if visit.rating is None:
-            return visit.called_off_at is None or visit.called_off_at > at
+            return visit.called_off_at is None or visit.called_off_at > at or (settling and visit.called_off_at == at)
         return row["visitor"] == RATED_AT_THE_CENTRE and visit.rated_at is not None and visit.rated_at > at
 
     def settle_follow_up(self, case_id: str, round: int | None, rating: Rating, at: datetime, visitor: str) -> bool:
@@ -179,7 +179,7 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
             ]
             round = max(opened_by_then, default=None)
         row = self.follow_ups.get((case_id, round)) if round is not None else None
-        if row is None or row["follow_up"].opened_at > at or not self._may_take(row, at):
+        if row is None or row["follow_up"].opened_at > at or not self._may_take(row, at, settling=True):
             return False
         row.update(follow_up=replace(row["follow_up"], rating=rating, rated_at=at, called_off_at=None), visitor=visitor)
         return True

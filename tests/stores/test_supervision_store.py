@@ -540,8 +540,10 @@ def test_a_visit_waiting_for_its_rating_is_called_off_once_and_a_rated_one_never
         assert not store.call_off_follow_up(CASE_ID, 1, called_off_at + timedelta(hours=1))  # once
         assert not store.call_off_follow_up(OTHER_CASE, 1, called_off_at)  # rated: it stands
         assert not store.call_off_follow_up(CASE_ID, 2, called_off_at)  # no such visit
-        # A closure sent again after a restore does not give a called-off visit the next round's rating.
-        assert not store.settle_follow_up(CASE_ID, None, Rating.SATISFIED, called_off_at, "centre:case-fact")
+        # A closure sent again after a restore does not give a called-off visit the next round's rating (dated after
+        # the call-off: one of the same moment came before it, the moment test below).
+        next_rounds = called_off_at + DAY
+        assert not store.settle_follow_up(CASE_ID, None, Rating.SATISFIED, next_rounds, "centre:case-fact")
 
     with stores.transaction() as store:
         assert store.lock_latest_follow_up(CASE_ID)[0] == replace(
@@ -752,9 +754,12 @@ def test_a_closure_and_a_reopening_at_one_moment_end_the_round_as_the_closure_wh
                 case_id, message_id = f"430426-20261122-{number:05d}", UUID(int=number * 1000 + fact.message_id.int)
                 store.record_fact(fact.model_copy(update={"case_id": case_id, "message_id": message_id}))
             handle(store, follow_up(1, T[0]), number)
+        for number, handled in ((103, (closure, reported)), (104, (reported, closure))):  # the visit open already
+            for event in (follow_up(1, T[0]), *handled):
+                handle(store, event, number)
 
     with stores.transaction() as store:
-        for number in (101, 102):
+        for number in (101, 102, 103, 104):
             visit = store.lock_latest_follow_up(f"430426-20261122-{number:05d}")[0]
             assert (visit.rating, visit.called_off_at) == (Rating.SATISFIED, None)
 
