@@ -205,8 +205,9 @@ class Revocations:
     roles changed), read from the issuer again once `max_age` has passed: a withdrawal takes effect within it.
 
     While the issuer cannot be reached the list last read still holds, and it is asked again at most every
-    REFRESH_AT_MOST_EVERY_SECONDS; before any list was read, no token is taken as withdrawn (the keys, which
-    every token needs, are what a service cannot work without).
+    REFRESH_AT_MOST_EVERY_SECONDS. Before any list was read no token is taken: a service started while the issuer
+    cannot answer its list (its database down, say) would otherwise take a withdrawn token until it could, so it
+    answers "retry later" meanwhile, as it does while it has no keys.
     """
 
     def __init__(
@@ -232,11 +233,15 @@ class Revocations:
 
         A token with a handle is looked up by digest too. The issuer lists a withdrawal one way only, by digest while
         it may meet tokens without the handle; and an issuer of the release before handles, still running during an
-        upgrade, lists every withdrawal by digest alone."""
+        upgrade, lists every withdrawal by digest alone.
+
+        KeysUnavailable while no list has been read yet."""
         if self._wants_refresh():
             with self._lock:
                 if self._wants_refresh():  # unless a request that held the lock just read it
                     self._refresh()
+        if self._fetched_at is None:
+            raise KeysUnavailable(self.unavailable or f"the withdrawn tokens at {self.url} have not been read yet")
         listed = self._listed
         found = [listed.by_subject_digest.get(subject_digest(subject))]
         if handle is not None:

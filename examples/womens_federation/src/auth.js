@@ -5,7 +5,7 @@ const fs = require('node:fs');
 const { fileURLToPath } = require('node:url');
 const { jwtVerify, createRemoteJWKSet, createLocalJWKSet, errors } = require('jose');
 const { HttpError } = require('./officers');
-const { Withdrawals } = require('./withdrawals');
+const { Withdrawals, WithdrawalsUnknown } = require('./withdrawals');
 
 const unauthorized = (message) => new HttpError(401, 'unauthorized', message);
 
@@ -77,7 +77,13 @@ class Verifier {
     }
     const strings = (value) => (Array.isArray(value) ? value.filter((v) => typeof v === 'string') : []);
     if (!isAccountId(payload.sub)) throw unauthorized('invalid token: no usable subject');
-    const validFrom = this.withdrawals ? await this.withdrawals.validFrom(payload.sub, payload.wuyuan_handle) : null;
+    let validFrom = null;
+    try {
+      if (this.withdrawals) validFrom = await this.withdrawals.validFrom(payload.sub, payload.wuyuan_handle);
+    } catch (error) {
+      if (!(error instanceof WithdrawalsUnknown)) throw error;
+      throw new HttpError(503, 'unavailable', 'cannot verify credentials now, retry later');
+    }
     if (validFrom !== null && payload.iat < validFrom) {
       throw unauthorized('token withdrawn: the account was disabled, or its password or roles changed, after it was issued; sign in again');
     }

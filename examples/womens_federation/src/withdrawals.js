@@ -14,6 +14,8 @@ const RETRY_SECONDS = 10;
 const FETCH_TIMEOUT_MS = 5000;
 
 class ListUnreadable extends Error {}
+// No list has been read yet: no token is taken until one is (the agency answers 503, retry later).
+class WithdrawalsUnknown extends Error {}
 
 /** The list as identity answers it, as {byHandle, byDigest} (Maps to epoch seconds); ListUnreadable for any entry
  * that is not as it should be: a list is taken whole or not at all. `withdrawn` is absent from an identity of a
@@ -58,8 +60,8 @@ function validFrom(listed, subject, handle) {
   return known.length ? Math.max(...known) : null;
 }
 
-/** The list, read again once `maxAgeSeconds` have passed; before any list was read, no token is taken as withdrawn
- * (the keys, which every token needs, are what the agency cannot work without). */
+/** The list, read again once `maxAgeSeconds` have passed. Before any list was read no token is taken: an agency
+ * started while identity cannot answer its list would otherwise take a withdrawn token until it could. */
 class Withdrawals {
   constructor(url, maxAgeSeconds, { read = readDocument, clock = () => performance.now() / 1000, warn = () => {} } = {}) {
     this.url = url;
@@ -91,7 +93,8 @@ class Withdrawals {
 
   /** When the valid tokens of this subject's account, or of the handle's, begin; null if none was withdrawn. A
    * request that finds the list old reads it again and waits for it; one that finds that read under way waits for it
-   * only while no list was ever read, and otherwise goes on with the list last read. */
+   * only while no list was ever read, and otherwise goes on with the list last read. WithdrawalsUnknown while no
+   * list has been read. */
   async validFrom(subject, handle) {
     let reads = false;
     if (this.reading === null && this.wantsRead()) {
@@ -99,8 +102,9 @@ class Withdrawals {
       reads = true;
     }
     if (this.reading !== null && (reads || this.readAt === null)) await this.reading;
+    if (this.readAt === null) throw new WithdrawalsUnknown(`the withdrawn tokens at ${this.url} have not been read yet`);
     return validFrom(this.listed, subject, handle);
   }
 }
 
-module.exports = { Withdrawals, ListUnreadable, parseWithdrawals, validFrom, digestOf };
+module.exports = { Withdrawals, ListUnreadable, WithdrawalsUnknown, parseWithdrawals, validFrom, digestOf };

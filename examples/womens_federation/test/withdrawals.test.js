@@ -2,7 +2,7 @@
 // identity's list of withdrawn tokens: read whole or not at all, looked up by a token's handle and its subject's digest.
 const test = require('node:test');
 const assert = require('node:assert');
-const { Withdrawals, ListUnreadable, parseWithdrawals, validFrom, digestOf } = require('../src/withdrawals');
+const { Withdrawals, ListUnreadable, WithdrawalsUnknown, parseWithdrawals, validFrom, digestOf } = require('../src/withdrawals');
 
 const HANDLE = '3f2a9c0d5e7b41a8b6c4d2e0f1a3b5c7';
 const OTHER = '9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b';
@@ -76,4 +76,22 @@ test('requests that find the list old at once wait for one read of it', async ()
 
   assert.deepStrictEqual(found, [1765000000, 1765000000, 1765000000]);
   assert.strictEqual(reads, 1);
+});
+
+test('before any list was read no token is taken: the agency answers retry later until it reads one', async () => {
+  let now = 0;
+  let down = true;
+  const read = async () => {
+    if (down) throw new Error('HTTP 500');
+    return LIST;
+  };
+  const withdrawals = new Withdrawals(new URL('http://identity/list'), 30, { read, clock: () => now });
+
+  await assert.rejects(withdrawals.validFrom('zhou.min', OTHER), WithdrawalsUnknown);
+  down = false;
+  now = 5; // asked again at most every 10 seconds: still nothing read
+  await assert.rejects(withdrawals.validFrom('zhou.min', OTHER), WithdrawalsUnknown);
+  now = 11;
+  assert.strictEqual(await withdrawals.validFrom('zhou.min', HANDLE), 1765000100);
+  assert.strictEqual(await withdrawals.validFrom('zhou.min', OTHER), null);
 });
