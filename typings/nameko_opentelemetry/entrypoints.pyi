@@ -4,6 +4,7 @@ from typing import Any
 
 from nameko.containers import WorkerContext
 from opentelemetry.trace import Span, SpanKind
+from opentelemetry.trace.status import Status
 from opentelemetry.util.types import AttributeValue
 
 class EntrypointAdapter:
@@ -24,6 +25,15 @@ class EntrypointAdapter:
         exc_info: tuple[type[BaseException], BaseException, TracebackType] | None,
     ) -> None: ...
     def get_metadata(self, worker_ctx: WorkerContext) -> dict[str, Any]: ...
+    # Whether `exc` is one of the entrypoint's expected_exceptions.
+    def exception_was_expected(self, worker_ctx: WorkerContext, exc: BaseException) -> bool: ...
+    # OK, or ERROR naming the exception unless it was expected (the HTTP adapter: ERROR for any exception).
+    def get_status(
+        self,
+        worker_ctx: WorkerContext,
+        result: Any,
+        exc_info: tuple[type[BaseException], BaseException, TracebackType] | None,
+    ) -> Status: ...
 
 # The adapter class registered for an entrypoint's type (EntrypointAdapter unless one was), built with `config`.
 def adapter_factory(worker_ctx: WorkerContext, config: dict[str, Any]) -> EntrypointAdapter: ...

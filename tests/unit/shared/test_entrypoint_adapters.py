@@ -10,6 +10,7 @@ from opentelemetry.trace import StatusCode
 
 from shared.contracts.messages import CaseRegistered
 from shared.messaging.consumer import InboxHandler
+from shared.refusal import Refused
 from shared.runtime import entrypoint_spans
 from shared.runtime.entrypoint_spans import ApiHandlerAdapter, InboxHandlerAdapter
 from tests.spans import recording_provider
@@ -121,6 +122,39 @@ def test_a_worker_that_failed_ends_its_span_as_an_error_with_the_exception_recor
     assert span.status.status_code is StatusCode.ERROR
     assert "store away" in span.status.description
     assert [event.name for event in span.events] == ["exception"]
+
+
+def test_a_worker_that_failed_keeps_the_exceptions_stack_for_whoever_reads_the_trace(spans):
+    ctx = inbox_worker({})
+    entrypoint_spans.open_worker_span(ctx)
+    try:
+        raise RuntimeError("store away")
+    except RuntimeError as exc:
+        entrypoint_spans.close_worker_span(ctx, None, (type(exc), exc, exc.__traceback__))
+
+    (span,) = spans.get_finished_spans()
+    assert "Traceback" in span.events[0].attributes["exception.stacktrace"]
+
+
+def test_a_refusal_the_entrypoint_expects_is_recorded_by_its_type_and_message_without_a_stack(spans):
+    """A refused message (or a 4xx answer) is no fault: its span says what was refused, and is not an error."""
+    ctx = inbox_worker({})
+    entrypoint_spans.open_worker_span(ctx)
+    try:
+        raise Refused("wrong_sender", "referral sent by police_link, not by the coordinator")
+    except Refused as exc:
+        entrypoint_spans.close_worker_span(ctx, None, (type(exc), exc, exc.__traceback__))
+
+    (span,) = spans.get_finished_spans()
+    assert span.status.status_code is StatusCode.OK
+    (event,) = span.events
+    assert event.name == "exception"
+    assert dict(event.attributes) == {
+        "exception.type": "shared.refusal.Refused",
+        "exception.message": "wrong_sender: referral sent by police_link, not by the coordinator",
+        "exception.escaped": "True",
+        "exception.expected": "True",
+    }
 
 
 def test_a_result_for_a_worker_whose_span_never_opened_changes_nothing(spans):
