@@ -235,8 +235,9 @@ class Revocations:
         it may meet tokens without the handle; and an issuer of the release before handles, still running during an
         upgrade, lists every withdrawal by digest alone.
 
-        KeysUnavailable while no list has been read yet."""
-        if self._wants_refresh():
+        KeysUnavailable while no list has been read yet. Until one has, every request takes the lock, so that those
+        that come while the first read is under way wait for it rather than being turned away."""
+        if self._fetched_at is None or self._wants_refresh():
             with self._lock:
                 if self._wants_refresh():  # unless a request that held the lock just read it
                     self._refresh()

@@ -2,6 +2,9 @@
 
 import base64
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -404,6 +407,25 @@ def test_a_service_that_has_not_read_the_list_yet_takes_no_token_until_it_can(ke
     with pytest.raises(Unauthenticated, match="token withdrawn"):
         verifier.verify(dismissed)
     assert verifier.verify(colleague) == OFFICER
+
+
+def test_requests_that_come_while_the_first_list_is_being_read_wait_for_it(keys: Keys) -> None:
+    withdrawals, release = Withdrawals(), threading.Event()
+
+    def slow_fetch(url: str) -> RevocationList:
+        release.wait(5)
+        return withdrawals.fetch(url)
+
+    revocations = Revocations("file:///unused", 30, slow_fetch, lambda: 0.0)
+    verifier = TokenVerifier(settings(), KeySet("file:///unused", 3600, keys.fetch), revocations=revocations)
+    held = handled(keys, datetime.now(UTC) - timedelta(minutes=5))
+    verifier.check_signature(held)  # the keys fetched: only the list is slow
+    with ThreadPoolExecutor(4) as pool:
+        answers = [pool.submit(verifier.verify, held) for _ in range(4)]
+        time.sleep(0.05)  # every request has come while the first read is under way
+        release.set()
+        assert [answer.result(5) for answer in answers] == [OFFICER] * 4
+    assert withdrawals.reads == 1
 
 
 def test_a_token_carrying_a_handle_is_refused_once_its_handle_is_listed_and_another_accounts_handle_does_not_touch_it(
