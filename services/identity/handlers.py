@@ -73,7 +73,9 @@ def sign_in(command: SignIn, address: str | None, uow: Work, issuer: Issuer, pla
             issued_at = domain.token_issued_at(updated, platform.now())
             # A new handle only past the reach of a list read by an identity pod whose clock is a slack behind this one.
             quiet_since = now - withdrawal_reach(issuer) - WITHDRAWAL_SLACK
-            handle = uow.store.note_issued(updated.username, issued_at, quiet_since)
+            expired_by = now - 2 * WITHDRAWAL_SLACK
+            expires_at = issued_at + issuer.lifetime
+            handle = uow.store.note_issued(updated.username, issued_at, expires_at, quiet_since, expired_by)
     if outcome is not SignInOutcome.SIGNED_IN or updated is None or handle is None:
         # One answer for every refusal, so that it never tells whether an account exists; the
         # sign-in log keeps the real outcome for operators (`wuyuan account list` shows locks).
@@ -230,7 +232,8 @@ def token_revocations(uow: Work, issuer: Issuer, platform: Platform) -> dict[str
     now = platform.now()
     reach = withdrawal_reach(issuer)
     with uow:
-        withdrawals = uow.store.withdrawals_since(now - reach)
+        # And one whose tokens were signed under a longer lifetime than today's, until they have expired.
+        withdrawals = uow.store.withdrawals_since(now - reach, now - WITHDRAWAL_SLACK)
     by_handle = sorted((w.handle, w.valid_from) for w in withdrawals if not domain.listed_by_digest(w, reach))
     by_digest = sorted(
         (subject_digest(w.username), w.valid_from) for w in withdrawals if domain.listed_by_digest(w, reach)

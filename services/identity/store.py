@@ -35,19 +35,24 @@ class AccountStore(Protocol):
         """Tokens of the account issued before `valid_from`, and every token issued it so far, no longer count."""
         ...
 
-    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
-        """A token of the account is issued at `issued_at` (its whole second, as its `iat`); the handle it is to carry.
+    def note_issued(
+        self, username: str, issued_at: datetime, expires_at: datetime, quiet_since: datetime, expired_by: datetime
+    ) -> str:
+        """A token of the account is issued at `issued_at` (its whole second, as its `iat`) to expire at `expires_at`;
+        the handle it is to carry.
 
         The account is given a new handle when neither a token with its handle nor a withdrawal of it came after
-        `quiet_since` (a token's lifetime and the verifiers' slack ago): no valid token then carries the old one, and
-        no list of withdrawals names it, so nothing ties the new handle to the old. A handle someone once tied to the
-        account's name (by holding one of its tokens, or by comparing two readings of the list during an upgrade)
-        thus tells nothing of its withdrawals after the account's next sign-in after such a pause."""
+        `quiet_since` (a token's lifetime and the verifiers' slack ago), and every token it was signed and every
+        withdrawal's tokens expired by `expired_by` (the verifiers' slack ago): no valid token then carries the old
+        one, and no list of withdrawals names it, so nothing ties the new handle to the old. A handle someone once
+        tied to the account's name (by holding one of its tokens, or by comparing two readings of the list during an
+        upgrade) thus tells nothing of its withdrawals after the account's next sign-in after such a pause."""
         ...
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
-        """The accounts whose valid tokens begin after `since`, with their handles and the latest moment each may have
-        been issued a token without it."""
+    def withdrawals_since(self, since: datetime, expired_by: datetime) -> list[Withdrawal]:
+        """The accounts whose valid tokens begin after `since`, or whose withdrawn tokens expire after `expired_by`
+        (signed under a longer lifetime than today's), with their handles and the latest moment each may have been
+        issued a token without it."""
         ...
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None: ...
@@ -149,28 +154,34 @@ class PostgresAccountStore:
             (valid_from, username),
         )
 
-    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
+    def note_issued(
+        self, username: str, issued_at: datetime, expires_at: datetime, quiet_since: datetime, expired_by: datetime
+    ) -> str:
         # Not in tokens_issued_until, which an identity of the release before writes for tokens without the handle. The
         # handle is drawn as migration 0004's default draws it; the CASE reads the row as it was before this update.
+        # Both the time of issue and the expiry are asked: an identity of the release before notes the one alone.
         row = self.sql.one(
             "UPDATE accounts SET handle_tokens_issued_until = GREATEST(handle_tokens_issued_until, %s),"
+            " handle_tokens_expire_until = GREATEST(handle_tokens_expire_until, %s),"
             " token_handle = CASE WHEN COALESCE(handle_tokens_issued_until, '-infinity') <= %s"
             " AND COALESCE(tokens_valid_from, '-infinity') <= %s"
+            " AND COALESCE(GREATEST(handle_tokens_expire_until, withdrawn_tokens_expire_until), '-infinity') <= %s"
             " THEN replace(gen_random_uuid()::text, '-', '') ELSE token_handle END"
             " WHERE username = %s RETURNING token_handle",
-            (issued_at, quiet_since, quiet_since, username),
+            (issued_at, expires_at, quiet_since, quiet_since, expired_by, username),
         )
         if row is None:
             raise NotFound(f"no account {username}")
         handle: str = row["token_handle"]
         return handle
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+    def withdrawals_since(self, since: datetime, expired_by: datetime) -> list[Withdrawal]:
+        # withdrawn_tokens_expire_until is noted by migration 0005's trigger, at every withdrawal.
         rows = self.sql.all(
             "SELECT username, token_handle, tokens_valid_from,"
             " GREATEST(tokens_without_handle_until, tokens_issued_until) AS without_handle_until"
-            " FROM accounts WHERE tokens_valid_from > %s ORDER BY username",
-            (since,),
+            " FROM accounts WHERE tokens_valid_from > %s OR withdrawn_tokens_expire_until > %s ORDER BY username",
+            (since, expired_by),
         )
         return [
             Withdrawal(row["username"], row["token_handle"], row["tokens_valid_from"], row["without_handle_until"])

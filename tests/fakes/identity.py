@@ -13,6 +13,13 @@ from shared.persistence.errors import NotFound
 
 # A handle is drawn anew at a sign-in when neither of these is after the quiet moment (the store's note_issued).
 QUIET_UNLESS_AFTER = ("handle_tokens_issued_until", "tokens_valid_from")
+# … and when every token it was signed, and every token a withdrawal took back, expired before the expiry moment.
+EXPIRED_UNLESS_AFTER = ("handle_tokens_expire_until", "withdrawn_tokens_expire_until")
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    return max(filter(None, moments), default=None)
+
 
 _LISTED = (
     "username",
@@ -53,6 +60,8 @@ class FakeAccountStore:
             "token_handle": uuid.uuid4().hex,  # as the column's default makes it
             "tokens_without_handle_until": None,
             "handle_tokens_issued_until": None,
+            "handle_tokens_expire_until": None,
+            "withdrawn_tokens_expire_until": None,
         }
         return True
 
@@ -107,17 +116,26 @@ class FakeAccountStore:
                 if row[issued] is not None
             ]
             row["tokens_valid_from"] = max(filter(None, (row["tokens_valid_from"], valid_from, *after_issued)))
+            # As migration 0005's trigger notes it, at every withdrawal.
+            row["withdrawn_tokens_expire_until"] = _latest(
+                row["withdrawn_tokens_expire_until"], row["handle_tokens_expire_until"]
+            )
 
-    def note_issued(self, username: str, issued_at: datetime, quiet_since: datetime) -> str:
+    def note_issued(
+        self, username: str, issued_at: datetime, expires_at: datetime, quiet_since: datetime, expired_by: datetime
+    ) -> str:
         row = self.rows.get(username)
         if row is None:
             raise NotFound(f"no account {username}")
-        if all(row[moment] is None or row[moment] <= quiet_since for moment in QUIET_UNLESS_AFTER):
+        quiet = all(row[moment] is None or row[moment] <= quiet_since for moment in QUIET_UNLESS_AFTER)
+        expired = all(row[moment] is None or row[moment] <= expired_by for moment in EXPIRED_UNLESS_AFTER)
+        if quiet and expired:
             row["token_handle"] = uuid.uuid4().hex
-        row["handle_tokens_issued_until"] = max(filter(None, (row["handle_tokens_issued_until"], issued_at)))
+        row["handle_tokens_issued_until"] = _latest(row["handle_tokens_issued_until"], issued_at)
+        row["handle_tokens_expire_until"] = _latest(row["handle_tokens_expire_until"], expires_at)
         return str(row["token_handle"])
 
-    def withdrawals_since(self, since: datetime) -> list[Withdrawal]:
+    def withdrawals_since(self, since: datetime, expired_by: datetime) -> list[Withdrawal]:
         return [
             Withdrawal(
                 username,
@@ -126,7 +144,8 @@ class FakeAccountStore:
                 max(filter(None, (row["tokens_without_handle_until"], row["tokens_issued_until"])), default=None),
             )
             for username, row in sorted(self.rows.items())
-            if row["tokens_valid_from"] is not None and row["tokens_valid_from"] > since
+            if (row["tokens_valid_from"] is not None and row["tokens_valid_from"] > since)
+            or (row["withdrawn_tokens_expire_until"] is not None and row["withdrawn_tokens_expire_until"] > expired_by)
         ]
 
     def log_sign_in(self, username: str, address: str | None, outcome: str, at: datetime) -> None:

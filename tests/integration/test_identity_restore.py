@@ -21,7 +21,8 @@ from wuyuan.commands_backup import token_handle_lines
 
 pytestmark = pytest.mark.integration
 
-REACH = timedelta(hours=8, minutes=6)  # a token's lifetime by default, and the verifiers' slack
+LIFETIME = timedelta(hours=8)  # a token's lifetime by default
+REACH = LIFETIME + timedelta(minutes=6)  # and the verifiers' slack
 OFFICER = Account("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
 
 
@@ -33,19 +34,23 @@ def test_a_withdrawal_after_identity_is_restored_reaches_a_token_signed_since_th
         with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
             store = PostgresAccountStore(tx)
             store.add(OFFICER, "$argon2id$x", yesterday)
-            at_backup = store.note_issued(OFFICER.username, yesterday, yesterday - REACH)
+            at_backup = store.note_issued(
+                OFFICER.username, yesterday, yesterday + LIFETIME, yesterday - REACH, yesterday - REACH + LIFETIME
+            )
         folder = backup_services(settings, ("identity",), tmp_path / "backups")
         # This morning's sign-in, after a quiet night, draws the officer a new handle, which the token carries.
         morning = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=5)
         with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
-            since_backup = PostgresAccountStore(tx).note_issued(OFFICER.username, morning, morning - REACH)
+            since_backup = PostgresAccountStore(tx).note_issued(
+                OFFICER.username, morning, morning + LIFETIME, morning - REACH, morning - REACH + LIFETIME
+            )
 
         report = restore_service(settings, "identity", folder, force=False, restore_secrets=False)
         with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
             store = PostgresAccountStore(tx)
             restored_handle = store.lock(OFFICER.username)[0].token_handle  # type: ignore[index]
             store.withdraw_tokens(OFFICER.username, domain.tokens_valid_from(datetime.now(UTC)))
-            [withdrawal] = store.withdrawals_since(datetime.now(UTC) - REACH)
+            [withdrawal] = store.withdrawals_since(datetime.now(UTC) - REACH, datetime.now(UTC) - REACH + LIFETIME)
 
     assert since_backup != at_backup and restored_handle == at_backup  # the morning's handle is gone
     assert domain.listed_by_digest(withdrawal, REACH)  # so the morning's token is refused by the digest of its subject

@@ -24,6 +24,7 @@ ADD = (
 )
 NOTE_ISSUED = "UPDATE accounts SET tokens_issued_until = GREATEST(tokens_issued_until, %s) WHERE username = %s"
 BEFORE = ["liu.yang", "wang.fang", "demo.court"]
+LIFETIME = timedelta(hours=8)
 
 
 def test_accounts_there_before_are_each_given_a_handle_and_may_hold_tokens_without_one_until_the_migration(tmp_path):
@@ -55,6 +56,10 @@ def test_accounts_there_before_are_each_given_a_handle_and_may_hold_tokens_witho
             late_sign_in = migrated_at.replace(microsecond=0) + timedelta(minutes=20)
             conn.execute(NOTE_ISSUED, (late_sign_in, "wang.fang"))
             conn.commit()
+        for later in sorted(MIGRATIONS.glob("00*.sql")):  # and the migrations after, which this release's store needs
+            if later.name > "0004":
+                shutil.copy(later, earlier)
+        apply_migrations(url, directories)
         with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
             store = PostgresAccountStore(tx)
             # This release adds an account; every one is withdrawn.
@@ -64,7 +69,7 @@ def test_accounts_there_before_are_each_given_a_handle_and_may_hold_tokens_witho
             handles = {
                 username: store.lock(username)[0].token_handle for username in [*BEFORE, "zhao.lei", "chen.jing"]
             }
-            withdrawn = {w.username: w for w in store.withdrawals_since(migrated_at)}
+            withdrawn = {w.username: w for w in store.withdrawals_since(migrated_at, migrated_at)}
 
     assert all(re.fullmatch(r"[0-9a-f]{32}", handle) for handle in handles.values())
     assert len(set(handles.values())) == len(handles)
@@ -97,12 +102,14 @@ def test_a_withdrawal_written_the_earlier_releases_way_still_ends_the_tokens_thi
             store = PostgresAccountStore(tx)
             store.add(Account("liu.yang", "刘洋", frozenset({Role.LEADER}), frozenset()), "$argon2id$x", signed)
             store.withdraw_tokens("liu.yang", signed)  # a first withdrawal: valid from `signed`
-            store.note_issued(
-                "liu.yang", signed, signed - timedelta(hours=8)
-            )  # a sign-in at this release right after it, in the same second
+            # A sign-in at this release right after it, in the same second.
+            store.note_issued("liu.yang", signed, signed + LIFETIME, signed - LIFETIME, signed)
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(EARLIER_WITHDRAWAL, (signed - timedelta(seconds=3), "liu.yang"))  # its clock behind
             conn.execute("UPDATE accounts SET display_name = '刘洋（派出所）' WHERE username = 'liu.yang'")
-            valid_from = conn.execute("SELECT tokens_valid_from FROM accounts").fetchone()[0]
+            valid_from, listed_until = conn.execute(
+                "SELECT tokens_valid_from, withdrawn_tokens_expire_until FROM accounts"
+            ).fetchone()
 
     assert valid_from == signed + timedelta(seconds=1)  # the token signed at `signed` no longer counts
+    assert listed_until == signed + LIFETIME  # and the withdrawal is listed until that token has expired

@@ -20,7 +20,8 @@ CREATED_AT = datetime(2026, 11, 22, 8, 30, tzinfo=BEIJING)
 # What argon2id gives, shortened: the store keeps it as it is.
 HASH = "$argon2id$v=19$m=65536,t=3,p=4$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA"
 SECOND, HOUR = timedelta(seconds=1), timedelta(hours=1)
-REACH = timedelta(hours=8, minutes=6)  # a token's lifetime and the verifiers' slack
+LIFETIME = timedelta(hours=8)
+REACH = LIFETIME + timedelta(minutes=6)  # a token's lifetime and the verifiers' slack
 QUIET_SINCE = CREATED_AT - REACH  # for tests of something else: whether the handle is drawn anew does not matter
 NEW_HASH = "$argon2id$v=19$m=65536,t=3,p=4$bmV3c2FsdA$bmV3aGFzaG5ld2hhc2g"
 
@@ -32,6 +33,17 @@ def add(stores, account: Account = OFFICER, password_hash: str = HASH, at: datet
     with stores.transaction() as store:
         added: bool = store.add(account, password_hash, at)
     return added
+
+
+def note(store, at: datetime, quiet_since: datetime, lifetime: timedelta = LIFETIME) -> str:
+    """The officer signed a token at `at` for `lifetime`, asked at `quiet_since` + REACH as identity asks: quiet
+    since a lifetime and twice the slack, and every token expired by twice the slack."""
+    return str(store.note_issued(OFFICER.username, at, at + lifetime, quiet_since, quiet_since + LIFETIME))
+
+
+def listed(store, since: datetime) -> list[Withdrawal]:
+    """The list as identity reads it at `since` + REACH: begun within the reach, or tokens not expired a slack ago."""
+    return list(store.withdrawals_since(since, since + LIFETIME))
 
 
 def locked(stores, username: str = OFFICER.username) -> tuple[Account, str] | None:
@@ -229,16 +241,16 @@ def test_a_withdrawal_begins_after_the_last_token_issued_and_never_moves_back(st
     add(stores, COORDINATOR)
     issued = CREATED_AT + timedelta(seconds=10)
     with stores.transaction() as store:
-        store.note_issued(OFFICER.username, issued, QUIET_SINCE)
+        note(store, issued, QUIET_SINCE)
         # An earlier one changes nothing.
-        store.note_issued(OFFICER.username, issued - timedelta(seconds=5), QUIET_SINCE)
+        note(store, issued - timedelta(seconds=5), QUIET_SINCE)
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=3))  # a clock behind the sign-in's
     with stores.transaction() as store:
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))  # an earlier one changes nothing
         store.withdraw_tokens(COORDINATOR.username, CREATED_AT + timedelta(seconds=2))  # none issued yet
 
     with stores.transaction() as store:
-        withdrawn = {w.username: w.valid_from for w in store.withdrawals_since(CREATED_AT)}
+        withdrawn = {w.username: w.valid_from for w in listed(store, CREATED_AT)}
         officer, _ = store.lock(OFFICER.username)
 
     assert withdrawn == {
@@ -277,24 +289,66 @@ def test_a_sign_in_after_a_token_lifetime_with_no_token_and_no_withdrawal_draws_
     add(stores)
     signed_in = CREATED_AT + HOUR
     with stores.transaction() as store:
-        first = store.note_issued(OFFICER.username, signed_in, signed_in - REACH)
+        first = note(store, signed_in, signed_in - REACH)
     with stores.transaction() as store:
         # Its token is still valid: the same handle, whatever the list said of it.
-        assert store.note_issued(OFFICER.username, signed_in + HOUR, signed_in + HOUR - REACH) == first
+        assert note(store, signed_in + HOUR, signed_in + HOUR - REACH) == first
         store.withdraw_tokens(OFFICER.username, signed_in + 2 * HOUR)
     after_tokens_expired = signed_in + HOUR + REACH + SECOND
     with stores.transaction() as store:
         # Every token with it has expired, but the list still names it with the withdrawal: the same handle again.
-        assert store.note_issued(OFFICER.username, after_tokens_expired, after_tokens_expired - REACH) == first
+        assert note(store, after_tokens_expired, after_tokens_expired - REACH) == first
     quiet = after_tokens_expired + REACH + SECOND
     with stores.transaction() as store:
-        drawn = store.note_issued(OFFICER.username, quiet, quiet - REACH)
-        assert store.note_issued(OFFICER.username, quiet + SECOND, quiet + SECOND - REACH) == drawn  # once
+        drawn = note(store, quiet, quiet - REACH)
+        assert note(store, quiet + SECOND, quiet + SECOND - REACH) == drawn  # once
 
     assert re.fullmatch(r"[0-9a-f]{32}", drawn) and drawn != first
     assert locked(stores)[0].token_handle == drawn
     with stores.transaction() as store:
-        assert store.withdrawals_since(quiet - REACH) == []  # no list read then names the account
+        assert listed(store, quiet - REACH) == []  # no list read then names the account
+
+
+def test_a_withdrawal_stays_listed_while_a_token_signed_under_a_longer_lifetime_may_still_be_valid(stores):
+    """The lifetime was a day when the officer signed in, and is eight hours now: the list's reach alone would let
+    the withdrawn token pass again for the rest of its day."""
+    add(stores)
+    signed_in = CREATED_AT + HOUR
+    with stores.transaction() as store:
+        note(store, signed_in, signed_in - REACH, lifetime=timedelta(hours=24))
+        store.withdraw_tokens(OFFICER.username, signed_in + HOUR)
+
+    past_reach = signed_in + HOUR + REACH + HOUR
+    with stores.transaction() as store:
+        assert [w.valid_from for w in listed(store, past_reach - REACH)] == [signed_in + HOUR]
+        # Its token expired more than the verifiers' slack ago: no longer listed.
+        assert listed(store, signed_in + timedelta(hours=24, minutes=7) - REACH) == []
+
+
+def test_a_handle_is_not_drawn_anew_while_a_token_signed_under_a_longer_lifetime_carries_it(stores):
+    add(stores)
+    signed_in = CREATED_AT + HOUR
+    with stores.transaction() as store:
+        first = note(store, signed_in, signed_in - REACH, lifetime=timedelta(hours=24))
+    later = signed_in + REACH + HOUR  # quiet for today's lifetime, but the day's token is valid
+    with stores.transaction() as store:
+        assert note(store, later, later - REACH) == first
+    after_the_day = signed_in + timedelta(hours=24) + 2 * REACH - LIFETIME  # every token expired twice the slack ago
+    with stores.transaction() as store:
+        assert note(store, after_the_day, after_the_day - REACH) != first
+
+
+def test_a_withdrawal_keeps_the_expiry_of_the_tokens_it_took_back_not_of_those_signed_after(stores):
+    add(stores)
+    signed_in = CREATED_AT + HOUR
+    with stores.transaction() as store:
+        note(store, signed_in, signed_in - REACH)  # today's lifetime
+        store.withdraw_tokens(OFFICER.username, signed_in + HOUR)
+        note(store, signed_in + 2 * HOUR, signed_in - REACH, lifetime=timedelta(hours=24))  # signed in again since
+
+    past_reach = signed_in + HOUR + REACH + HOUR
+    with stores.transaction() as store:
+        assert listed(store, past_reach - REACH) == []  # the token it took back has expired: nothing to name
 
 
 def test_a_withdrawal_is_read_with_the_accounts_handle_and_an_account_made_since_handles_holds_no_token_without(
@@ -305,7 +359,7 @@ def test_a_withdrawal_is_read_with_the_accounts_handle_and_an_account_made_since
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=1))
 
     with stores.transaction() as store:
-        [withdrawal] = store.withdrawals_since(CREATED_AT)
+        [withdrawal] = listed(store, CREATED_AT)
     assert withdrawal == Withdrawal(
         OFFICER.username, locked(stores)[0].token_handle, CREATED_AT + timedelta(seconds=1), None
     )
@@ -315,10 +369,10 @@ def test_a_withdrawal_begins_after_the_last_token_signed_with_the_handle(stores)
     add(stores)
     issued = CREATED_AT + timedelta(seconds=30)
     with stores.transaction() as store:
-        store.note_issued(OFFICER.username, issued, QUIET_SINCE)
+        note(store, issued, QUIET_SINCE)
         store.withdraw_tokens(OFFICER.username, CREATED_AT + timedelta(seconds=10))  # dated by a clock behind
 
     with stores.transaction() as store:
-        [withdrawal] = store.withdrawals_since(CREATED_AT)
+        [withdrawal] = listed(store, CREATED_AT)
     assert withdrawal.valid_from == issued + timedelta(seconds=1)
     assert withdrawal.tokens_without_handle_until is None  # a token with the handle is none without

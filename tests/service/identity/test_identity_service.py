@@ -317,7 +317,7 @@ def test_unlocking_or_enabling_an_account_withdraws_nothing(identity, issuer, ac
     handlers.change_account(account_store, "liu.yang", MORNING + timedelta(minutes=5), unlock=True)
 
     assert verifier(issuer, identity).verify(token) == OFFICER
-    assert account_store.withdrawals_since(MORNING - LIFETIME) == []
+    assert account_store.withdrawals_since(MORNING - LIFETIME, MORNING) == []
 
 
 def test_a_changed_password_withdraws_the_tokens_of_the_old_one_but_not_the_sign_in_with_the_new_one(
@@ -393,6 +393,32 @@ def test_the_list_names_a_withdrawn_account_by_its_handle_only_and_only_within_a
     assert "liu.yang" not in json.dumps(listed)
     assert hashlib.sha256(b"liu.yang").hexdigest() not in json.dumps(listed)
     assert later == {"as_of": later["as_of"], "withdrawn": [], "revoked": []}
+
+
+def test_a_token_signed_before_the_lifetime_was_shortened_stays_withdrawn_until_it_expires(
+    identity, issuer, uow, platform, account_store, clock, http
+):
+    """Signed in for a day, then the lifetime set to eight hours: neither the list nor a new handle may count on
+    eight hours for the token signed before."""
+    day_long = worker_factory(
+        Identity,
+        uow=uow,
+        issuer=replace(issuer, lifetime=timedelta(hours=24)),
+        platform=replace(platform, service="identity", now=lambda: clock[0]),
+    )
+    token = http.body(sign_in(day_long, http, "liu.yang", PASSWORD))["token"]
+    clock[0] = MORNING + timedelta(hours=1)
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=True)
+    handlers.change_account(account_store, "liu.yang", clock[0], disabled=False)
+
+    clock[0] = MORNING + timedelta(hours=1) + LIFETIME + timedelta(hours=1)  # past today's reach, within the day
+    assert [entry["handle"] for entry in withdrawals(identity)["withdrawn"]] == [handle_in(token)]
+    with pytest.raises(Unauthenticated, match="token withdrawn"):
+        verifier(issuer, identity).verify(token)
+    assert handle_in(http.body(sign_in(identity, http, "liu.yang", PASSWORD))["token"]) == handle_in(token)
+
+    clock[0] = MORNING + timedelta(hours=24, minutes=13)  # the day's token expired past any verifier's leeway
+    assert withdrawals(identity)["withdrawn"] == []
 
 
 def test_the_list_is_in_the_order_of_the_handles_which_tells_nothing_of_the_usernames(
