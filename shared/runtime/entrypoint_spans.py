@@ -81,13 +81,14 @@ def close_worker_span(worker_ctx: WorkerContext, result: Any, exc_info: ExcInfo 
 
 
 def record_refusal(span: trace.Span, refusal: BaseException) -> None:
-    """An exception the entrypoint expects (a refusal answered 4xx, a message refused), as an exception event
-    without its stack: it is an answer, not a fault, and the message names it. The library formats the stack of
-    every exception twice, which made a refused request cost half as much again as an answered one."""
+    """An exception the entrypoint expects (a refusal, bad input, a store that cannot be reached: each answered as
+    the entrypoint was built to), as an exception event without its stack: the message names what happened, and the
+    service's log keeps the stack. The library formats the stack of every exception twice, which made a refused
+    request cost half as much again as an answered one. Named as the SDK names an exception it records."""
     span.add_event(
         "exception",
         {
-            "exception.type": f"{type(refusal).__module__}.{type(refusal).__qualname__}",
+            "exception.type": type(refusal).__name__,
             "exception.message": str(refusal),
             "exception.escaped": "True",
             "exception.expected": "True",

@@ -265,7 +265,8 @@ class Agency:
 
     def withdrawn(self, claims: dict[str, Any]) -> bool:
         """Whether the issuer's list (read at each request: this agency is small, not fast) withdrew the token: by the
-        handle it carries, or by the SHA-256 of its subject; a list that cannot be read withdraws nothing."""
+        handle it carries, or by the SHA-256 of its subject. A list that cannot be read is a 503: it keeps no list
+        read earlier, and a withdrawn token would pass otherwise."""
         if not self.revocations_url:
             return False
         try:
@@ -273,7 +274,7 @@ class Agency:
             by_handle = {e["handle"]: e["tokens_valid_from"] for e in listed.get("withdrawn", [])}
             by_digest = {e["subject_digest"]: e["tokens_valid_from"] for e in listed["revoked"]}
         except (OSError, ValueError, KeyError, TypeError):
-            return False
+            raise HttpError(503, "cannot read the withdrawn tokens now; retry later") from None
         digest = hashlib.sha256(str(claims.get("sub", "")).encode()).hexdigest()
         found = [by_digest.get(digest), by_handle.get(claims.get("wuyuan_handle"))]
         return any(at is not None and claims["iat"] < at for at in found)

@@ -9,7 +9,14 @@
 -- running during the upgrade, too); a withdrawal stays on the list until then as well.
 --
 -- Tokens signed before this migration expire within a day of their `iat` (the lifetime allows at most 1,440
--- minutes): a day after the last is what is known of them, at worst a withdrawal listed a little longer.
+-- minutes): a day after the last is what is known of them. A withdrawal took back only the tokens issued before
+-- it, so a day after the earlier of its beginning and the last `iat`: at worst a withdrawal of the last day is
+-- listed for the rest of that day, in the form it had (by handle or by digest, as `tokens_without_handle_until`
+-- decides), never one older.
+--
+-- Only tokens with the handle are noted: one without it (signed before migration 0004, or by an identity of the
+-- release before it) keeps the list's reach of today's lifetime. And identity pods of the release before this one
+-- note no expiry: change the lifetime only once every identity pod runs this release.
 -- depends: 0004_token_handles
 
 ALTER TABLE accounts ADD COLUMN handle_tokens_expire_until timestamptz;
@@ -17,8 +24,8 @@ ALTER TABLE accounts ADD COLUMN withdrawn_tokens_expire_until timestamptz;
 
 UPDATE accounts SET handle_tokens_expire_until = handle_tokens_issued_until + interval '1 day'
     WHERE handle_tokens_issued_until IS NOT NULL;
-UPDATE accounts SET withdrawn_tokens_expire_until = GREATEST(tokens_issued_until, handle_tokens_issued_until)
-    + interval '1 day' WHERE tokens_valid_from IS NOT NULL;
+UPDATE accounts SET withdrawn_tokens_expire_until = LEAST(handle_tokens_issued_until, tokens_valid_from)
+    + interval '1 day' WHERE tokens_valid_from IS NOT NULL AND handle_tokens_issued_until IS NOT NULL;
 
 CREATE OR REPLACE FUNCTION withdrawal_after_handle_tokens() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN

@@ -150,7 +150,7 @@ def test_a_refusal_the_entrypoint_expects_is_recorded_by_its_type_and_message_wi
     (event,) = span.events
     assert event.name == "exception"
     assert dict(event.attributes) == {
-        "exception.type": "shared.refusal.Refused",
+        "exception.type": "Refused",
         "exception.message": "wrong_sender: referral sent by police_link, not by the coordinator",
         "exception.escaped": "True",
         "exception.expected": "True",
