@@ -82,9 +82,10 @@ def close_worker_span(worker_ctx: WorkerContext, result: Any, exc_info: ExcInfo 
 
 def record_refusal(span: trace.Span, refusal: BaseException) -> None:
     """An exception the entrypoint expects (a refusal, bad input, a store that cannot be reached: each answered as
-    the entrypoint was built to), as an exception event without its stack: the message names what happened, and the
-    service's log keeps the stack. The library formats the stack of every exception twice, which made a refused
-    request cost half as much again as an answered one. Named as the SDK names an exception it records."""
+    the entrypoint was built to), as an exception event without its stack: the message names what happened, as the
+    service's log line of it does (shared.logs drops that line's stack too). The library formats the stack of every
+    exception twice, which made a refused request cost half as much again as an answered one. Named as the SDK names
+    an exception it records."""
     span.add_event(
         "exception",
         {
