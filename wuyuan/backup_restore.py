@@ -27,6 +27,7 @@ from wuyuan.backup import (
 )
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
+from wuyuan.restore_accounts import accounts_held, keep_restrictions
 from wuyuan.restore_case_numbers import (
     DRAIN_WAIT_SECONDS,
     CentreNumbers,
@@ -63,6 +64,9 @@ class RestoreReport:
     # identity alone: withdrawals listed by digest while a token signed since the backup may be valid
     # (restore_token_handles).
     token_handles: dict[str, object] | None = None
+    # identity alone: accounts disabled, tokens withdrawn and accounts made since the backup, kept so
+    # (restore_accounts).
+    accounts: dict[str, object] | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -120,6 +124,10 @@ def restore_service(
     # A secret missing here goes back before the database is touched: provisioning, which the replacement runs
     # first, would otherwise make a new one (intake's personal data key) that no restored row is sealed under.
     put_back = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.MISSING_HERE,))
+    # identity's accounts as they are now, so that what staff took away since the backup stays taken away (those of
+    # this platform: another platform's backup is no earlier point of them).
+    keeps_accounts = service == "identity" and elsewhere is None
+    accounts_before = accounts_held(settings) if keeps_accounts else None
     with _as_backup_errors(settings, service, "replace"):
         _replace_database(
             settings, service, folder / entry["dump"]["file"], pg_restore, foreign_roles=elsewhere is not None
@@ -134,6 +142,7 @@ def restore_service(
     if letters_held is not None:
         report.document_numbers = advance_document_numbers(settings, letters_held)
     if service == "identity":
+        report.accounts = keep_restrictions(settings, accounts_before) if keeps_accounts else None
         report.token_handles = forget_token_handles(settings)
     # One that differs is replaced once the data is back: a failed restore changes none of them.
     replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))

@@ -174,7 +174,7 @@ def restore_command(
         click.echo(f"  {line}")
     for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers):
         click.echo(f"  {line}")
-    for line in token_handle_lines(report.token_handles):
+    for line in account_lines(report.accounts) + token_handle_lines(report.token_handles):
         click.echo(f"  {line}")
     # Forced, the service kept running and reconnects to the restored database by itself. A secret put back or
     # replaced reaches the services only through a new supervisord config, which `wuyuan up` writes and applies.
@@ -209,6 +209,33 @@ def since_of(backup_time: str) -> str:
 
 
 SERIES_WORDS = {"reminder": "提醒函", "overdue": "督办函", "notice": "通报"}
+
+
+def account_lines(found: dict[str, Any] | None) -> list[str]:
+    """What restoring identity kept of the accounts as they were before it (wuyuan/restore_accounts.py)."""
+    if found is None:
+        return []
+    if not found["read"]:
+        return [
+            "账号：未能读取恢复前的 identity 数据库：备份之后停用的账号、作废的令牌和新建的账号都已回到备份时的样子，"
+            "请逐一核对（wuyuan account list）并重新停用"
+        ]
+    names = "、".join
+    lines = []
+    if found["made_since"]:
+        lines.append(
+            f"账号：备份之后新建的 {names(found['made_since'])} 已按停用恢复，其令牌已全部作废；"
+            "核实后用 wuyuan account enable 启用"
+        )
+    if found["kept_disabled"]:
+        lines.append(f"账号：备份之后停用的 {names(found['kept_disabled'])} 保持停用")
+    if found["kept_withdrawn"]:
+        lines.append(f"账号：备份之后作废的令牌仍然作废（{names(found['kept_withdrawn'])}）")
+    if found["changed_since"]:
+        lines.append(
+            f"账号：{names(found['changed_since'])} 的密码、角色或单位在备份之后改过，已回到备份时的样子，请重新修改"
+        )
+    return lines
 
 
 def token_handle_lines(found: dict[str, Any] | None) -> list[str]:
