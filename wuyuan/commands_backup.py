@@ -217,8 +217,8 @@ def account_lines(found: dict[str, Any] | None) -> list[str]:
         return []
     if not found["read"]:
         return [
-            "账号：未能读取恢复前的 identity 数据库：备份之后停用的账号、作废的令牌和新建的账号都已回到备份时的样子，"
-            "请逐一核对（wuyuan account list）并重新停用"
+            "账号：未能读取恢复前的 identity 数据库：备份之后停用的账号、作废的令牌、新建的账号和改过的密码、角色、单位"
+            "都已回到备份时的样子，请逐一核对（wuyuan account list）并重新停用、修改"
         ]
     names = "、".join
     lines = []
@@ -227,13 +227,25 @@ def account_lines(found: dict[str, Any] | None) -> list[str]:
             f"账号：备份之后新建的 {names(found['made_since'])} 已按停用恢复，其令牌已全部作废；"
             "核实后用 wuyuan account enable 启用"
         )
-    if found["kept_disabled"]:
-        lines.append(f"账号：备份之后停用的 {names(found['kept_disabled'])} 保持停用")
-    if found["kept_withdrawn"]:
-        lines.append(f"账号：备份之后作废的令牌仍然作废（{names(found['kept_withdrawn'])}）")
     if found["changed_since"]:
         lines.append(
-            f"账号：{names(found['changed_since'])} 的密码、角色或单位在备份之后改过，已回到备份时的样子，请重新修改"
+            f"账号：{names(found['changed_since'])} 的角色或单位在备份之后改过，已回到备份时的样子并停用，"
+            "其令牌已全部作废；重新修改后用 wuyuan account enable 启用"
+        )
+    if found["kept_disabled"]:
+        lines.append(f"账号：备份之后停用的 {names(found['kept_disabled'])} 保持停用")
+    if found["enabled_since"]:
+        lines.append(
+            f"账号：备份之后启用的 {names(found['enabled_since'])} 仍为停用，核实后用 wuyuan account enable 启用"
+        )
+    if found["password_kept"]:
+        lines.append(f"账号：{names(found['password_kept'])} 保留备份之后改过的密码")
+    if found["kept_withdrawn"]:
+        lines.append(f"账号：备份之后作废的令牌仍然作废（{names(found['kept_withdrawn'])}）")
+    if found["withdrawals_pending"]:
+        lines.append(
+            "账号：备份早于令牌撤销（迁移 0003），迁移未完成，备份之后作废的令牌未能保留：排除故障后运行 wuyuan up，"
+            "再重新停用上述账号"
         )
     return lines
 

@@ -1,87 +1,97 @@
 """Restoring identity keeps what staff took away since the backup: an account disabled since stays disabled, tokens
-withdrawn since stay withdrawn, and an account made since comes back disabled, its tokens withdrawn.
+withdrawn since stay withdrawn, and an account made or changed since comes back disabled, its tokens withdrawn.
 
 Going back to the backup's accounts would otherwise give back what was taken away after it: a dismissed officer's
-account enabled again, the tokens withdrawn since valid again until they expire, and the tokens of an account made
-since valid with nothing to withdraw them by (the restored database does not hold the account, and the list of
-withdrawals names only accounts it holds). So the accounts of the database being replaced are read before the
-replacement (when it can be read: a database lost or broken cannot, and the restore goes on without), and right
-after it, before anything else can fail, the restored rows are made at least as restrictive as those: `disabled`
-if either was, `tokens_valid_from` the later of the two, and an account missing from the backup added back disabled
-with every token it was issued withdrawn, for staff to check and enable again (`wuyuan account enable`). Nothing
-is given back that the backup had taken away: a password, roles or units changed since the backup go back to the
-backup's, and the report names those accounts, for staff to change again.
+account enabled again, the tokens withdrawn since valid again until they expire, roles or units taken away since
+granted again at the next sign-in, a password replaced since (leaked, say) valid again, and the tokens of an account
+made since valid with nothing to withdraw them by (the list of withdrawals names only accounts identity holds). So
+the accounts of the database being replaced are read before the replacement (when it can be read: a database lost
+with its disk cannot, and the restore goes on without), and right after it, before anything else can fail, each
+restored account is made at least as restrictive:
+- disabled if it was disabled since;
+- its password the newer of the two (a password changed since is kept, so an old one that leaked stays invalid);
+- disabled, its tokens withdrawn, if its roles or units changed since (which way the restore cannot tell: staff
+  check them and enable it again), and so is an account made since the backup, added back as it was;
+- the moments identity noted of its tokens the later of the two (`LATEST`): its withdrawal, and the last token it
+  signed and its expiry, so that a withdrawal begins after every token signed since and stays listed until they
+  expire.
+A backup from before withdrawals (migration 0003) has no column for them until the migrations run: those are then
+kept right after the migrations (`keep_withdrawals`).
 """
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import psycopg
+from psycopg import sql
 from psycopg.rows import dict_row
 
 from wuyuan.backup import BackupError
 from wuyuan.settings import PlatformSettings
 
-# Migration 0003 added it: a backup, or a database, from before knows no withdrawal.
-HAS_WITHDRAWALS = (
-    "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'accounts'"
-    " AND column_name = 'tokens_valid_from'"
+# Moments that only move later, each kept as the later of the two where both databases have it (migrations 0003-0005).
+LATEST = (
+    "tokens_valid_from",
+    "tokens_issued_until",
+    "handle_tokens_issued_until",
+    "handle_tokens_expire_until",
+    "withdrawn_tokens_expire_until",
 )
-HAS_ACCOUNTS = "SELECT to_regclass('accounts') IS NOT NULL"
-# The columns every release of identity has had (migration 0001), and the withdrawal where there is one.
-READ = (
-    "SELECT username, display_name, password_hash, roles, units, disabled, password_changed_at, created_at,"
-    " {valid_from} AS tokens_valid_from FROM accounts ORDER BY username"
+# The columns every release of identity has had (migration 0001).
+BASE = ("username", "display_name", "password_hash", "roles", "units", "disabled", "password_changed_at", "created_at")
+COLUMNS = (
+    "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    " AND table_name = 'accounts'"
 )
-# Every token issued before the restore: the whole second after it, as a withdrawal begins (services/identity).
-WITHDRAWN_FROM = "SELECT date_trunc('second', now()) + interval '1 second'"
-ADD_DISABLED = (
-    "INSERT INTO accounts (username, display_name, password_hash, roles, units, disabled, password_changed_at,"
-    " created_at) VALUES (%s, %s, %s, %s, %s, true, %s, %s)"
-)
-KEEP_DISABLED = "UPDATE accounts SET disabled = true WHERE username = %s"
-KEEP_WITHDRAWN = (
-    "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s) WHERE username = %s"
-    " AND tokens_valid_from IS DISTINCT FROM GREATEST(tokens_valid_from, %s)"
-)
+# Every token issued until the restore: the whole second after it, as a withdrawal begins (services/identity).
+NOW_WITHDRAWN = "SELECT date_trunc('second', now()) + interval '1 second'"
 
 
 @dataclass(frozen=True)
 class HeldAccount:
-    """An account as the database being replaced held it."""
+    """An account as one of the two databases holds it: the columns of 0001, and the `LATEST` moments it has."""
 
     username: str
     display_name: str
     password_hash: str
-    roles: tuple[str, ...]
-    units: tuple[str, ...]
+    roles: frozenset[str]
+    units: frozenset[str]
     disabled: bool
     password_changed_at: datetime
     created_at: datetime
-    tokens_valid_from: datetime | None
+    moments: dict[str, datetime | None]
 
 
-def _read(connection: psycopg.Connection[tuple[object, ...]]) -> list[HeldAccount]:
-    has_accounts = connection.execute(HAS_ACCOUNTS).fetchone()
-    if not has_accounts or not has_accounts[0]:
-        return []
-    valid_from = "tokens_valid_from" if connection.execute(HAS_WITHDRAWALS).fetchone() else "NULL::timestamptz"
-    rows = connection.cursor(row_factory=dict_row).execute(READ.format(valid_from=valid_from))
+def _columns(connection: psycopg.Connection[Any]) -> set[str]:
+    return {str(row[0]) for row in connection.execute(COLUMNS)}
+
+
+def _read(connection: psycopg.Connection[Any]) -> list[HeldAccount]:
+    present = _columns(connection)
+    if not present:
+        return []  # no accounts table
+    moments = [name for name in LATEST if name in present]
+    query = sql.SQL("SELECT {} FROM accounts ORDER BY username").format(
+        sql.SQL(", ").join(sql.Identifier(name) for name in (*BASE, *moments))
+    )
     return [
         HeldAccount(
-            username=str(row["username"]),
-            display_name=str(row["display_name"]),
-            password_hash=str(row["password_hash"]),
-            roles=tuple(row["roles"]),
-            units=tuple(row["units"]),
-            disabled=bool(row["disabled"]),
+            username=row["username"],
+            display_name=row["display_name"],
+            password_hash=row["password_hash"],
+            roles=frozenset(row["roles"]),
+            units=frozenset(row["units"]),
+            disabled=row["disabled"],
             password_changed_at=row["password_changed_at"],
             created_at=row["created_at"],
-            tokens_valid_from=row["tokens_valid_from"],
+            moments={name: row[name] for name in moments},
         )
-        for row in rows
+        for row in connection.cursor(row_factory=dict_row).execute(query)
     ]
 
 
@@ -95,65 +105,131 @@ def accounts_held(settings: PlatformSettings) -> list[HeldAccount] | None:
 
 
 def keep_restrictions(settings: PlatformSettings, held: list[HeldAccount] | None) -> dict[str, object]:
-    """Make the restored accounts at least as restrictive as `held`; what was kept, by username, and those whose
-    password, roles or units went back to the backup's (`changed_since`). `read: False` when nothing was held."""
+    """Make the restored accounts at least as restrictive as `held` (right after the replacement); what was kept, by
+    username. `read: False` when nothing could be read before; `withdrawals_pending` when the restored database has
+    no withdrawals yet, for `keep_withdrawals` after the migrations."""
     if held is None:
         return {"read": False}
+    with _kept_or_said(held), psycopg.connect(settings.admin_database_url("identity"), connect_timeout=10) as identity:
+        return {"read": True, **_keep(identity, held)}
+
+
+def keep_withdrawals(settings: PlatformSettings, held: list[HeldAccount], found: dict[str, object]) -> None:
+    """The withdrawals a backup from before them could not take (`found["withdrawals_pending"]`), once the
+    migrations have made their columns: noted in `found` as `keep_restrictions` notes them."""
+    with _kept_or_said(held), psycopg.connect(settings.admin_database_url("identity"), connect_timeout=10) as identity:
+        withdrawn = set(found["made_since"]) | set(found["changed_since"])  # type: ignore[call-overload]
+        found["kept_withdrawn"] = _withdraw(identity, held, withdrawn)
+        found["withdrawals_pending"] = False
+
+
+@contextlib.contextmanager
+def _kept_or_said(held: list[HeldAccount]) -> Iterator[None]:
+    """A failure once the database is replaced is said with what staff must then do by hand; never run the restore
+    again for it, which would read the restored database as the one before."""
     try:
-        with psycopg.connect(settings.admin_database_url("identity"), connect_timeout=10) as identity:
-            found = _kept(identity, held)
-    except psycopg.Error as exc:
+        yield
+    except psycopg.Error as error:
+        disabled = "、".join(a.username for a in held if a.disabled) or "（无）"
         raise BackupError(
             "accounts_not_kept",
-            f"identity 的数据库已恢复，但未能保留备份之后停用的账号和作废的令牌（{' '.join(str(exc).split())}）："
-            f"启动 identity 前请人工停用 {'、'.join(a.username for a in held if a.disabled) or '（无）'}，"
-            "并核对备份之后新建的账号",
+            f"identity 的数据库已恢复，但未能保留备份之后停用的账号和作废的令牌（{' '.join(str(error).split())}）："
+            f"不要重新运行恢复（恢复前的数据库已被替换）；启动 identity 前请人工停用 {disabled}，"
+            f"逐一核对恢复前的 {len(held)} 个账号（备份之后新建或改过的须停用后重新修改），再运行 wuyuan up",
         ) from None
-    return {"read": True, **found}
 
 
-def _kept(identity: psycopg.Connection[tuple[object, ...]], held: list[HeldAccount]) -> dict[str, list[str]]:
+def _keep(identity: psycopg.Connection[Any], held: list[HeldAccount]) -> dict[str, object]:
     restored = {account.username: account for account in _read(identity)}
-    has_withdrawals = identity.execute(HAS_WITHDRAWALS).fetchone() is not None
-    withdrawn_from = identity.execute(WITHDRAWN_FROM).fetchone()[0]  # type: ignore[index]
-    made_since, kept_disabled, kept_withdrawn, changed_since = [], [], [], []
+    present = _columns(identity)
+    found: dict[str, Any] = {
+        "made_since": [],
+        "kept_disabled": [],
+        "changed_since": [],
+        "password_kept": [],
+        "enabled_since": [],
+    }
     for account in held:
         before = restored.get(account.username)
         if before is None:
-            identity.execute(
-                ADD_DISABLED,
-                (
-                    account.username,
-                    account.display_name,
-                    account.password_hash,
-                    list(account.roles),
-                    list(account.units),
-                    account.password_changed_at,
-                    account.created_at,
-                ),
-            )
-            if has_withdrawals:
-                identity.execute(KEEP_WITHDRAWN, (withdrawn_from, account.username, withdrawn_from))
-            made_since.append(account.username)
+            _add_disabled(identity, account)
+            found["made_since"].append(account.username)
             continue
-        if account.disabled and not before.disabled:
-            identity.execute(KEEP_DISABLED, (account.username,))
-            kept_disabled.append(account.username)
-        if has_withdrawals and account.tokens_valid_from is not None:
-            kept = identity.execute(
-                KEEP_WITHDRAWN, (account.tokens_valid_from, account.username, account.tokens_valid_from)
+        if (account.roles, account.units) != (before.roles, before.units):
+            identity.execute("UPDATE accounts SET disabled = true WHERE username = %s", (account.username,))
+            found["changed_since"].append(account.username)
+        elif account.disabled and not before.disabled:
+            identity.execute("UPDATE accounts SET disabled = true WHERE username = %s", (account.username,))
+            found["kept_disabled"].append(account.username)
+        elif before.disabled and not account.disabled:
+            found["enabled_since"].append(account.username)
+        if account.password_changed_at > before.password_changed_at and account.password_hash != before.password_hash:
+            identity.execute(
+                "UPDATE accounts SET password_hash = %s, password_changed_at = %s WHERE username = %s",
+                (account.password_hash, account.password_changed_at, account.username),
             )
-            if kept.rowcount:
-                kept_withdrawn.append(account.username)
-        if (account.password_hash, set(account.roles), set(account.units)) != (
-            before.password_hash,
-            set(before.roles),
-            set(before.units),
-        ):
-            changed_since.append(account.username)
-    return {
-        "made_since": made_since,
-        "kept_disabled": kept_disabled,
-        "kept_withdrawn": kept_withdrawn,
-        "changed_since": changed_since,
-    }
+            found["password_kept"].append(account.username)
+    if "tokens_valid_from" in present:
+        withdrawn = set(found["made_since"]) | set(found["changed_since"])
+        found["kept_withdrawn"] = _withdraw(identity, held, withdrawn)
+        found["withdrawals_pending"] = False
+    else:
+        found["kept_withdrawn"] = []
+        found["withdrawals_pending"] = True
+    return found
+
+
+def _add_disabled(identity: psycopg.Connection[Any], account: HeldAccount) -> None:
+    """The account as it was, disabled; `_withdraw` then withdraws its tokens and notes what it was signed."""
+    columns = [*BASE]
+    values: list[object] = [
+        account.username,
+        account.display_name,
+        account.password_hash,
+        sorted(account.roles),
+        sorted(account.units),
+        True,
+        account.password_changed_at,
+        account.created_at,
+    ]
+    identity.execute(
+        sql.SQL("INSERT INTO accounts ({}) VALUES ({})").format(
+            sql.SQL(", ").join(sql.Identifier(name) for name in columns),
+            sql.SQL(", ").join(sql.Placeholder() * len(columns)),
+        ),
+        values,
+    )
+
+
+def _withdraw(identity: psycopg.Connection[Any], held: list[HeldAccount], now_too: set[str]) -> list[str]:
+    """Each account's moments the later of the two (the 0004 and 0005 triggers then begin its withdrawal after its
+    last token and keep its tokens' expiry), and those of `now_too` withdrawn as of now; the others whose withdrawal
+    moved."""
+    present = _columns(identity)
+    carried = [name for name in LATEST if name in present]
+    row = identity.execute(NOW_WITHDRAWN).fetchone()
+    assert row is not None
+    now_withdrawn: datetime = row[0]
+    moved = []
+    for account in held:
+        latest = {name: account.moments.get(name) for name in carried}
+        if account.username in now_too:
+            latest["tokens_valid_from"] = max(filter(None, (latest.get("tokens_valid_from"), now_withdrawn)))
+        latest = {name: moment for name, moment in latest.items() if moment is not None}
+        if not latest:
+            continue
+        before = identity.execute(
+            "SELECT tokens_valid_from FROM accounts WHERE username = %s", (account.username,)
+        ).fetchone()
+        identity.execute(
+            sql.SQL("UPDATE accounts SET {} WHERE username = %s").format(
+                sql.SQL(", ").join(sql.SQL("{0} = GREATEST({0}, %s)").format(sql.Identifier(name)) for name in latest)
+            ),
+            [*latest.values(), account.username],
+        )
+        after = identity.execute(
+            "SELECT tokens_valid_from FROM accounts WHERE username = %s", (account.username,)
+        ).fetchone()
+        if before is not None and after is not None and after[0] != before[0] and account.username not in now_too:
+            moved.append(account.username)
+    return moved

@@ -20,6 +20,7 @@ from tests.integration.databases import provisioned
 from wuyuan.backup import backup_services
 from wuyuan.backup_restore import restore_service
 from wuyuan.commands_backup import account_lines, token_handle_lines
+from wuyuan.provision_db import ensure_databases
 
 pytestmark = pytest.mark.integration
 
@@ -63,38 +64,65 @@ def test_a_withdrawal_after_identity_is_restored_reaches_a_token_signed_since_th
 LEADER = Account("wang.fang", "王芳", frozenset({Role.LEADER}), frozenset())
 CLERK = Account("zhao.lei", "赵磊", frozenset({Role.OFFICER}), frozenset({"justice:430426"}))
 NEWCOMER = Account("chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
+MOVED = Account("sun.li", "孙丽", frozenset({Role.OFFICER}), frozenset({"police:430426102"}))
+# Before migration 0003: no withdrawals, no token handles or expiries (what a backup of then holds).
+BEFORE_WITHDRAWALS = (
+    "DROP TRIGGER withdrawal_after_handle_tokens ON accounts; DROP FUNCTION withdrawal_after_handle_tokens();"
+    " ALTER TABLE accounts DROP COLUMN tokens_valid_from, DROP COLUMN tokens_issued_until, DROP COLUMN token_handle,"
+    " DROP COLUMN tokens_without_handle_until, DROP COLUMN handle_tokens_issued_until,"
+    " DROP COLUMN handle_tokens_expire_until, DROP COLUMN withdrawn_tokens_expire_until;"
+    " DELETE FROM _yoyo_migration WHERE migration_id IN ('0003_tokens_valid_from', '0004_token_handles',"
+    " '0005_token_expiries')"
+)
 
 
-def test_what_staff_took_away_since_the_backup_stays_taken_away_and_a_changed_password_is_named(
-    tmp_path: Path,
-) -> None:
+def staff_before_the_backup(url: str, yesterday: datetime) -> None:
+    with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
+        store = PostgresAccountStore(tx)
+        for account in (OFFICER, LEADER, CLERK, MOVED):
+            store.add(account, "$argon2id$before", yesterday)
+
+
+def staff_changes_since_the_backup(url: str, this_morning: datetime) -> None:
+    """The officer dismissed, the clerk's tokens withdrawn after a sign-in under a day-long lifetime (since shortened),
+    the leader's own new password, an officer moved to another unit, and a newcomer given an account, who signed in."""
+    with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
+        store = PostgresAccountStore(tx)
+        store.save(replace(store.lock(OFFICER.username)[0], disabled=True), None)  # type: ignore[index]
+        store.withdraw_tokens(OFFICER.username, this_morning)
+        day = timedelta(days=1)
+        store.note_issued(CLERK.username, this_morning, this_morning + day, this_morning - REACH, this_morning - REACH)
+        store.withdraw_tokens(CLERK.username, this_morning + timedelta(minutes=1))
+        store.set_password(LEADER.username, "$argon2id$after", this_morning)
+        moved = replace(store.lock(MOVED.username)[0], units=frozenset({"police:430426101"}))  # type: ignore[index]
+        store.save(moved, None)
+        store.add(NEWCOMER, "$argon2id$newcomer", this_morning)
+        signed = this_morning + timedelta(minutes=30)
+        store.note_issued(NEWCOMER.username, signed, signed + LIFETIME, signed - REACH, signed - REACH)
+
+
+def accounts_now(url: str) -> dict[str, dict]:
+    with psycopg.connect(url, row_factory=dict_row) as db:
+        return {row["username"]: row for row in db.execute("SELECT * FROM accounts")}
+
+
+@pytest.mark.parametrize("backup_from", ["now", "before withdrawals"])
+def test_what_staff_took_away_since_the_backup_stays_taken_away(tmp_path: Path, backup_from: str) -> None:
     (tmp_path / "backups").mkdir()
     with provisioned(tmp_path, ["identity"]) as settings:
         url = settings.admin_database_url("identity")
-        yesterday = datetime.now(UTC) - timedelta(days=1)
-        with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
-            store = PostgresAccountStore(tx)
-            for account in (OFFICER, LEADER, CLERK):
-                store.add(account, "$argon2id$before", yesterday)
+        staff_before_the_backup(url, datetime.now(UTC) - timedelta(days=1))
+        if backup_from == "before withdrawals":
+            with psycopg.connect(url, autocommit=True) as db:
+                db.execute(BEFORE_WITHDRAWALS)
         folder = backup_services(settings, ("identity",), tmp_path / "backups")
+        ensure_databases(settings, ["identity"])  # the live database as the code has it
         this_morning = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
-        with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
-            store = PostgresAccountStore(tx)
-            # Since the backup: the officer dismissed, the clerk's tokens withdrawn (a roles change, say), the leader's
-            # password changed, and a newcomer given an account, who signed in.
-            store.save(replace(store.lock(OFFICER.username)[0], disabled=True), None)  # type: ignore[index]
-            store.withdraw_tokens(OFFICER.username, this_morning)
-            store.withdraw_tokens(CLERK.username, this_morning)
-            store.set_password(LEADER.username, "$argon2id$after", this_morning)
-            store.add(NEWCOMER, "$argon2id$newcomer", this_morning)
-            store.note_issued(
-                NEWCOMER.username, this_morning, this_morning + LIFETIME, this_morning - REACH, this_morning - REACH
-            )
+        staff_changes_since_the_backup(url, this_morning)
 
         report = restore_service(settings, "identity", folder, force=False, restore_secrets=False)
         restored_at = datetime.now(UTC)
-        with psycopg.connect(url, row_factory=dict_row) as db:
-            rows = {row["username"]: row for row in db.execute("SELECT * FROM accounts")}
+        rows = accounts_now(url)
         with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
             listed = {w.username for w in PostgresAccountStore(tx).withdrawals_since(restored_at - REACH, restored_at)}
 
@@ -102,21 +130,27 @@ def test_what_staff_took_away_since_the_backup_stays_taken_away_and_a_changed_pa
         "read": True,
         "made_since": ["chen.jing"],
         "kept_disabled": ["liu.yang"],
+        "changed_since": ["sun.li"],
+        "password_kept": ["wang.fang"],
+        "enabled_since": [],
         "kept_withdrawn": ["liu.yang", "zhao.lei"],
-        "changed_since": ["wang.fang"],
+        "withdrawals_pending": False,
     }
     assert rows["liu.yang"]["disabled"] and rows["liu.yang"]["tokens_valid_from"] >= this_morning
-    assert rows["zhao.lei"]["tokens_valid_from"] >= this_morning and not rows["zhao.lei"]["disabled"]
-    # The newcomer is back, disabled, every token it was signed withdrawn; its roles and units as they were.
+    clerk = rows["zhao.lei"]
+    assert not clerk["disabled"] and clerk["tokens_valid_from"] >= this_morning + timedelta(minutes=1)
+    assert clerk["withdrawn_tokens_expire_until"] == this_morning + timedelta(days=1)  # listed until its token expires
+    # The newcomer is back as it was, disabled, every token it was signed withdrawn, after the last one too.
     newcomer = rows["chen.jing"]
-    assert newcomer["disabled"] and newcomer["tokens_valid_from"] > this_morning
+    assert newcomer["disabled"] and newcomer["tokens_valid_from"] > newcomer["handle_tokens_issued_until"]
     assert (newcomer["roles"], newcomer["units"]) == (["officer"], ["court:430426"])
-    # Nothing taken away is given back: the leader's password is the backup's, for staff to change again.
-    assert rows["wang.fang"]["password_hash"] == "$argon2id$before"
-    assert listed == {"liu.yang", "zhao.lei", "chen.jing"}
+    # Moved since: the backup's unit again, for staff to check, and disabled until they have.
+    assert rows["sun.li"]["disabled"] and rows["sun.li"]["units"] == ["police:430426102"]
+    assert rows["wang.fang"]["password_hash"] == "$argon2id$after" and not rows["wang.fang"]["disabled"]
+    assert listed == {"liu.yang", "zhao.lei", "chen.jing", "sun.li"}
     lines = account_lines(report.accounts)
-    assert any("陈静" not in line and "chen.jing" in line and "wuyuan account enable" in line for line in lines)
-    assert any("wang.fang" in line and "请重新修改" in line for line in lines)
+    assert any("chen.jing" in line and "wuyuan account enable" in line for line in lines)
+    assert any("sun.li" in line and "重新修改" in line for line in lines)
 
 
 def test_a_database_lost_before_the_restore_is_said_to_have_kept_nothing(tmp_path: Path) -> None:
