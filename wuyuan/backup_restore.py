@@ -27,7 +27,7 @@ from wuyuan.backup import (
 )
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
-from wuyuan.restore_accounts import accounts_held, keep_restrictions, keep_withdrawals
+from wuyuan.restore_accounts import accounts_held, keep_restrictions, keep_withdrawals, withdrawals_not_kept
 from wuyuan.restore_case_numbers import (
     DRAIN_WAIT_SECONDS,
     CentreNumbers,
@@ -148,9 +148,15 @@ def restore_service(
     replaced = _settle_secrets(settings, folder, entry, restore_secrets, settle=(SecretState.DIFFERENT,))
     report.secrets = _reported_together(put_back, replaced)
     # A backup older than the code: its missing migrations are applied now, as the service's role.
-    with _as_backup_errors(settings, service, "migrate"):
-        report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
-    if accounts_before is not None and report.accounts is not None and report.accounts.get("withdrawals_pending"):
+    pending = accounts_before is not None and report.accounts is not None and report.accounts.get("withdrawals_pending")
+    try:
+        with _as_backup_errors(settings, service, "migrate"):
+            report.migrations_applied_after = ensure_databases(settings, [service]).get(service, [])
+    except BackupError as failure:
+        if pending and accounts_before is not None:
+            raise withdrawals_not_kept(failure, accounts_before) from None
+        raise
+    if pending and accounts_before is not None and report.accounts is not None:
         keep_withdrawals(settings, accounts_before, report.accounts)  # a backup from before withdrawals had no column
     if letters_held is not None and report.document_numbers is not None:
         report.document_numbers |= give_back_notice_numbers(settings, letters_held)

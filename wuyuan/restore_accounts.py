@@ -139,6 +139,18 @@ def _kept_or_said(held: list[HeldAccount]) -> Iterator[None]:
         ) from None
 
 
+def withdrawals_not_kept(failure: BackupError, held: list[HeldAccount]) -> BackupError:
+    """The migrations failed after a backup from before withdrawals: none made since it could be kept, and the
+    database they were read from is gone, so staff redo them by hand."""
+    disabled = "、".join(a.username for a in held if a.disabled) or "（无）"
+    return BackupError(
+        failure.code,
+        f"{failure}；备份早于令牌撤销（迁移 0003），备份之后作废的令牌未能保留：不要重新运行恢复，"
+        f"排除故障后运行 wuyuan up，再人工停用 {disabled}，"
+        f"并停用后重新修改备份之后新建或改过的账号（恢复前共 {len(held)} 个账号）",
+    )
+
+
 def _keep(identity: psycopg.Connection[Any], held: list[HeldAccount]) -> dict[str, object]:
     restored = {account.username: account for account in _read(identity)}
     present = _columns(identity)
@@ -202,34 +214,52 @@ def _add_disabled(identity: psycopg.Connection[Any], account: HeldAccount) -> No
 
 
 def _withdraw(identity: psycopg.Connection[Any], held: list[HeldAccount], now_too: set[str]) -> list[str]:
-    """Each account's moments the later of the two (the 0004 and 0005 triggers then begin its withdrawal after its
-    last token and keep its tokens' expiry), and those of `now_too` withdrawn as of now; the others whose withdrawal
-    moved."""
+    """Each account's withdrawal the later of the two, then what identity noted of its tokens (its last token and
+    expiries), and those of `now_too` withdrawn as of now and after their last token, as a withdrawal in identity is;
+    the others whose withdrawal moved.
+
+    In that order: the 0004 trigger begins a withdrawal after the last token the row notes, so a withdrawal kept
+    from before the restore is set while the row still notes the backup's tokens, never one signed after it."""
     present = _columns(identity)
-    carried = [name for name in LATEST if name in present]
+    noted = [name for name in LATEST if name in present and name != "tokens_valid_from"]
+    after_last = [
+        sql.SQL("{} + interval '1 second'").format(sql.Identifier(name))
+        for name in ("tokens_issued_until", "handle_tokens_issued_until")
+        if name in present
+    ]
     row = identity.execute(NOW_WITHDRAWN).fetchone()
     assert row is not None
     now_withdrawn: datetime = row[0]
+    restored = {account.username: account for account in _read(identity)}
     moved = []
     for account in held:
-        latest = {name: account.moments.get(name) for name in carried}
-        if account.username in now_too:
-            latest["tokens_valid_from"] = max(filter(None, (latest.get("tokens_valid_from"), now_withdrawn)))
-        latest = {name: moment for name, moment in latest.items() if moment is not None}
-        if not latest:
+        before = restored.get(account.username)
+        if before is None:
             continue
-        before = identity.execute(
-            "SELECT tokens_valid_from FROM accounts WHERE username = %s", (account.username,)
-        ).fetchone()
-        identity.execute(
-            sql.SQL("UPDATE accounts SET {} WHERE username = %s").format(
-                sql.SQL(", ").join(sql.SQL("{0} = GREATEST({0}, %s)").format(sql.Identifier(name)) for name in latest)
-            ),
-            [*latest.values(), account.username],
-        )
-        after = identity.execute(
-            "SELECT tokens_valid_from FROM accounts WHERE username = %s", (account.username,)
-        ).fetchone()
-        if before is not None and after is not None and after[0] != before[0] and account.username not in now_too:
-            moved.append(account.username)
+        kept = account.moments.get("tokens_valid_from")
+        was = before.moments.get("tokens_valid_from")
+        if kept is not None and (was is None or kept > was):
+            identity.execute(
+                "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s) WHERE username = %s",
+                (kept, account.username),
+            )
+            if account.username not in now_too:
+                moved.append(account.username)
+        later = {name: account.moments[name] for name in noted if account.moments.get(name) is not None}
+        if later:
+            identity.execute(
+                sql.SQL("UPDATE accounts SET {} WHERE username = %s").format(
+                    sql.SQL(", ").join(
+                        sql.SQL("{0} = GREATEST({0}, %s)").format(sql.Identifier(name)) for name in later
+                    )
+                ),
+                [*later.values(), account.username],
+            )
+        if account.username in now_too:
+            identity.execute(
+                sql.SQL(
+                    "UPDATE accounts SET tokens_valid_from = GREATEST(tokens_valid_from, %s, {}) WHERE username = %s"
+                ).format(sql.SQL(", ").join(after_last) if after_last else sql.SQL("NULL")),
+                (now_withdrawn, account.username),
+            )
     return moved

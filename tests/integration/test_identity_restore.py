@@ -65,6 +65,7 @@ LEADER = Account("wang.fang", "王芳", frozenset({Role.LEADER}), frozenset())
 CLERK = Account("zhao.lei", "赵磊", frozenset({Role.OFFICER}), frozenset({"justice:430426"}))
 NEWCOMER = Account("chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
 MOVED = Account("sun.li", "孙丽", frozenset({Role.OFFICER}), frozenset({"police:430426102"}))
+RETURNING = Account("li.na", "李娜", frozenset({Role.OFFICER}), frozenset({"police:430426101"}))
 # Before migration 0003: no withdrawals, no token handles or expiries (what a backup of then holds).
 BEFORE_WITHDRAWALS = (
     "DROP TRIGGER withdrawal_after_handle_tokens ON accounts; DROP FUNCTION withdrawal_after_handle_tokens();"
@@ -79,8 +80,9 @@ BEFORE_WITHDRAWALS = (
 def staff_before_the_backup(url: str, yesterday: datetime) -> None:
     with transaction(lambda: psycopg.connect(url, row_factory=dict_row)) as tx:
         store = PostgresAccountStore(tx)
-        for account in (OFFICER, LEADER, CLERK, MOVED):
+        for account in (OFFICER, LEADER, CLERK, MOVED, RETURNING):
             store.add(account, "$argon2id$before", yesterday)
+        store.withdraw_tokens(RETURNING.username, yesterday)  # her password reset then, long before the backup
 
 
 def staff_changes_since_the_backup(url: str, this_morning: datetime) -> None:
@@ -99,6 +101,7 @@ def staff_changes_since_the_backup(url: str, this_morning: datetime) -> None:
         store.add(NEWCOMER, "$argon2id$newcomer", this_morning)
         signed = this_morning + timedelta(minutes=30)
         store.note_issued(NEWCOMER.username, signed, signed + LIFETIME, signed - REACH, signed - REACH)
+        store.note_issued(RETURNING.username, signed, signed + LIFETIME, signed - REACH, signed - REACH)
 
 
 def accounts_now(url: str) -> dict[str, dict]:
@@ -136,6 +139,11 @@ def test_what_staff_took_away_since_the_backup_stays_taken_away(tmp_path: Path, 
         "kept_withdrawn": ["liu.yang", "zhao.lei"],
         "withdrawals_pending": False,
     }
+    # Her withdrawal of before the backup is kept as it was, not moved past her sign-in since (dropping the column to
+    # make a backup from before withdrawals took it from the live database too).
+    kept = rows["li.na"]["tokens_valid_from"]
+    assert (kept < this_morning if backup_from == "now" else kept is None) and not rows["li.na"]["disabled"]
+    assert rows["li.na"]["handle_tokens_issued_until"] == this_morning + timedelta(minutes=30)
     assert rows["liu.yang"]["disabled"] and rows["liu.yang"]["tokens_valid_from"] >= this_morning
     clerk = rows["zhao.lei"]
     assert not clerk["disabled"] and clerk["tokens_valid_from"] >= this_morning + timedelta(minutes=1)
