@@ -206,16 +206,18 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def run_client(command: list[str], database_url: str, service: str) -> None:
-    """Run pg_dump or pg_restore on a database; a password in the URL goes by environment, never argv (ps)."""
-    parts = urlsplit(database_url)
+def run_client(command: list[str], database_url: str | None, service: str) -> None:
+    """Run pg_dump, pg_restore or psql on a database (none: pg_restore writing a script); a password in the URL goes
+    by environment, never argv (ps)."""
     environment = dict(os.environ)
-    if parts.password:
-        environment["PGPASSWORD"] = unquote(parts.password)
-        host = parts.netloc.rsplit("@", 1)[-1]
-        user = parts.username or ""
-        parts = parts._replace(netloc=f"{user}@{host}" if user else host)
-    command = [*command, f"--dbname={urlunsplit(parts)}"]
+    if database_url is not None:
+        parts = urlsplit(database_url)
+        if parts.password:
+            environment["PGPASSWORD"] = unquote(parts.password)
+            host = parts.netloc.rsplit("@", 1)[-1]
+            user = parts.username or ""
+            parts = parts._replace(netloc=f"{user}@{host}" if user else host)
+        command = [*command, f"--dbname={urlunsplit(parts)}"]
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=DUMP_TIMEOUT_S, check=False, env=environment
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -219,7 +220,8 @@ AFTER = {
 
 @contextmanager
 def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> Iterator[None]:
-    """A database that cannot be reached, or a key provisioning needs, as the command's own error with its code."""
+    """A database that cannot be reached or refuses a statement, or a key provisioning needs, as the command's own
+    error with its code."""
     after = AFTER[step]
     try:
         yield
@@ -231,6 +233,11 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
     except SealingKeyMissing:
         missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
         raise BackupError("personal_data_key_missing", missing) from None
+    except psycopg.Error as exc:
+        # Reached, but a statement failed (a migration that cannot run on what was restored, a right the role lacks).
+        code = "migration_failed" if step == "migrate" else "database_error"
+        failed = f"{service}：数据库 {settings.database_name(service)} 报错（{' '.join(str(exc).split())}）{after}"
+        raise BackupError(code, failed) from None
 
 
 def verify_checksums(folder: Path, entry: dict[str, Any]) -> None:
@@ -282,8 +289,7 @@ def _replace_database(
         # own anything here): restored as the admin, they pass to this service's role when provisioning runs next.
         restore += ["--no-owner", "--no-privileges"]
     if settings.admin_is_the_role(service):
-        # A role that owns its database but may create none (CloudNativePG): restored in place.
-        run_client([*restore, "--clean", "--if-exists", str(dump)], settings.admin_database_url(service), service)
+        _restore_in_place(settings, service, dump, pg_restore, foreign_roles=foreign_roles)
         return
     # Restored beside the live database first, so that a failed restore leaves it as it was.
     draft = f"{name}__restoring"
@@ -309,6 +315,37 @@ def _replace_database(
         )
         admin.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
         admin.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(draft), sql.Identifier(name)))
+
+
+def _restore_in_place(
+    settings: PlatformSettings, service: str, dump: Path, pg_restore: Path, *, foreign_roles: bool
+) -> None:
+    """A role that owns its database but may create none (CloudNativePG): its database emptied and refilled in one
+    transaction. pg_restore's `--clean` drops only what the dump holds, and an object a later migration made (a table,
+    a function) would survive it and stop that migration when it runs again; so everything the role owns is dropped
+    first. The script is written whole before psql reads it: a dump that fails half-way is never half restored."""
+    psql = pg_restore.with_name("psql")
+    if not psql.is_file():
+        missing = f"找不到与 {pg_restore} 同目录的 psql：请安装与之同版本的 postgresql-client"
+        raise BackupError("client_missing", missing)
+    owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
+    with tempfile.TemporaryDirectory(prefix="wuyuan-restore-") as private:  # made 0700: the script holds the data
+        script = Path(private) / f"{service}.sql"
+        run_client([str(pg_restore), "--exit-on-error", *owners, f"--file={script}", str(dump)], None, service)
+        run_client(
+            [
+                str(psql),
+                "--no-psqlrc",
+                "--quiet",
+                "--no-password",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                "--command=DROP OWNED BY CURRENT_USER",
+                f"--file={script}",
+            ],
+            settings.admin_database_url(service),
+            service,
+        )
 
 
 def _settle_secrets(

@@ -38,3 +38,10 @@ def provisioned(tmp_path: Path, services: list[str]) -> Iterator[PlatformSetting
         yield settings
     finally:
         drop_databases(settings, services)
+
+
+def the_role_as_admin(settings: PlatformSettings, service: str) -> PlatformSettings:
+    """The same platform as CloudNativePG hands it out: the service's own role, owner of its database, is all there
+    is to connect as (so a restore empties that database and fills it again, in place)."""
+    as_the_role = urlsplit(settings.database_url(service))._replace(path="/postgres")
+    return settings.model_copy(update={"pg_admin_urls": {service: urlunsplit(as_the_role)}})
