@@ -158,15 +158,28 @@ def purge_platform(settings: PlatformSettings) -> list[str]:
             shutil.rmtree(path)
         else:
             path.unlink(missing_ok=True)
+    removed_state = [str(path) for path in plan.state]
+    if _remove_if_empty(settings.state_dir):
+        removed_state.append(str(settings.state_dir))
     done = [
         f"已删除数据库及角色：{'、'.join(plan.databases)}",
         f"已删除 RabbitMQ 虚拟主机 {plan.vhost} 及其用户",
     ]
-    if plan.state:
-        done.append(f"已删除：{'、'.join(str(path) for path in plan.state)}")
+    if removed_state:
+        done.append(f"已删除：{'、'.join(removed_state)}")
     if plan.kept:
         done.append(f"已保留：{'、'.join(str(path) for path in plan.kept)}（不需要时可自行删除）")
     return done
+
+
+def _remove_if_empty(directory: Path) -> bool:
+    """The state directory goes too once nothing is left in it (backups kept there keep it); a mount point, or one
+    that something else wrote into meanwhile, stays."""
+    try:
+        directory.rmdir()
+    except OSError:
+        return False
+    return True
 
 
 def _servers(settings: PlatformSettings) -> dict[str, str]:

@@ -104,6 +104,7 @@ def test_a_state_directory_deleted_under_the_databases_is_explained_and_purge_st
     assert "wuyuan down --purge" in stopped.output
 
     assert run("down", "--purge", "--yes").exit_code == 0
+    assert not platform.state_dir.exists()  # no backups were kept in it: nothing of the platform is left
     provision_all(platform, SOME_SERVICES)  # a new, empty platform provisions cleanly
     with psycopg.connect(platform.database_url("intake")) as intake:
         assert intake.execute("SELECT count(*) FROM cases").fetchone() == (0,)
