@@ -206,18 +206,10 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def run_client(command: list[str], database_url: str | None, service: str) -> None:
-    """Run pg_dump, pg_restore or psql on a database (none: pg_restore writing a script); a password in the URL goes
-    by environment, never argv (ps)."""
-    environment = dict(os.environ)
-    if database_url is not None:
-        parts = urlsplit(database_url)
-        if parts.password:
-            environment["PGPASSWORD"] = unquote(parts.password)
-            host = parts.netloc.rsplit("@", 1)[-1]
-            user = parts.username or ""
-            parts = parts._replace(netloc=f"{user}@{host}" if user else host)
-        command = [*command, f"--dbname={urlunsplit(parts)}"]
+def run_client(command: list[str], database_url: str, service: str) -> None:
+    """Run pg_dump or pg_restore on a database; a password in the URL goes by environment, never argv (ps)."""
+    environment, dbname = client_connection(database_url)
+    command = [*command, dbname]
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=DUMP_TIMEOUT_S, check=False, env=environment
     )
@@ -225,6 +217,18 @@ def run_client(command: list[str], database_url: str | None, service: str) -> No
         tool = Path(command[0]).name
         failed = f"{service}：{tool} 失败（退出码 {result.returncode}）：{result.stderr.strip()}"
         raise BackupError("tool_failed", failed)
+
+
+def client_connection(database_url: str) -> tuple[dict[str, str], str]:
+    """The environment and `--dbname` argument of a PostgreSQL client: the URL's password goes by environment."""
+    environment = dict(os.environ)
+    parts = urlsplit(database_url)
+    if parts.password:
+        environment["PGPASSWORD"] = unquote(parts.password)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        user = parts.username or ""
+        parts = parts._replace(netloc=f"{user}@{host}" if user else host)
+    return environment, f"--dbname={urlunsplit(parts)}"
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -37,6 +36,7 @@ from wuyuan.restore_case_numbers import (
     require_coordinator_drained,
 )
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
+from wuyuan.restore_in_place import psql_beside, restore_in_place
 from wuyuan.restore_token_handles import forget_token_handles
 from wuyuan.settings import PlatformSettings
 
@@ -111,7 +111,10 @@ def restore_service(
     with _as_backup_errors(settings, service, "check"):
         if not force:
             refuse_while_running(settings, service)
-        pg_restore = client_binary("pg_restore", server_info(settings.pg_admin_url_of(service)).major)
+        server_major = server_info(settings.pg_admin_url_of(service)).major
+        pg_restore = client_binary("pg_restore", server_major)
+        if settings.admin_is_the_role(service):
+            psql_beside(pg_restore, service)  # restoring in place needs it too: missing, nothing is touched
     report = RestoreReport(
         service=service,
         database=settings.database_name(service),
@@ -131,7 +134,12 @@ def restore_service(
     accounts_before = accounts_held(settings) if keeps_accounts else None
     with _as_backup_errors(settings, service, "replace"):
         _replace_database(
-            settings, service, folder / entry["dump"]["file"], pg_restore, foreign_roles=elsewhere is not None
+            settings,
+            service,
+            folder / entry["dump"]["file"],
+            pg_restore,
+            server_major,
+            foreign_roles=elsewhere is not None,
         )
     # Right after the data is back, before anything else can fail: intake's counters go on past the centre's
     # numbers (case_counters is as the first migration made it, whatever the backup's age), supervision's 文号 past
@@ -226,6 +234,8 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
     try:
         yield
     except psycopg.OperationalError as exc:
+        if not _unreachable(exc):
+            raise _refused(settings, service, step, exc) from None
         unreachable = (
             f"{service}：连不上数据库 {settings.database_name(service)}（{' '.join(str(exc).split())}）{after}"
         )
@@ -234,10 +244,21 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
         missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
         raise BackupError("personal_data_key_missing", missing) from None
     except psycopg.Error as exc:
-        # Reached, but a statement failed (a migration that cannot run on what was restored, a right the role lacks).
-        code = "migration_failed" if step == "migrate" else "database_error"
-        failed = f"{service}：数据库 {settings.database_name(service)} 报错（{' '.join(str(exc).split())}）{after}"
-        raise BackupError(code, failed) from None
+        raise _refused(settings, service, step, exc) from None
+
+
+def _unreachable(exc: psycopg.OperationalError) -> bool:
+    """A connection that failed or was cut (libpq's own errors have no SQLSTATE), not a statement that failed: psycopg
+    counts a cancelled statement, a lock not had or a full disk as operational errors too."""
+    state = exc.sqlstate
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+
+
+def _refused(settings: PlatformSettings, service: str, step: str, exc: psycopg.Error) -> BackupError:
+    """Reached, but a statement failed (a migration that cannot run on what was restored, a right the role lacks)."""
+    code = "migration_failed" if step == "migrate" else "database_error"
+    said = " ".join(str(exc).split())
+    return BackupError(code, f"{service}：数据库 {settings.database_name(service)} 报错（{said}）{AFTER[step]}")
 
 
 def verify_checksums(folder: Path, entry: dict[str, Any]) -> None:
@@ -278,7 +299,13 @@ def _sessions(settings: PlatformSettings, service: str) -> int:
 
 
 def _replace_database(
-    settings: PlatformSettings, service: str, dump: Path, pg_restore: Path, *, foreign_roles: bool = False
+    settings: PlatformSettings,
+    service: str,
+    dump: Path,
+    pg_restore: Path,
+    server_major: int,
+    *,
+    foreign_roles: bool = False,
 ) -> None:
     # The role (with its kept password) and an up-to-date database exist first, as provisioning makes them.
     ensure_databases(settings, [service])
@@ -289,7 +316,16 @@ def _replace_database(
         # own anything here): restored as the admin, they pass to this service's role when provisioning runs next.
         restore += ["--no-owner", "--no-privileges"]
     if settings.admin_is_the_role(service):
-        _restore_in_place(settings, service, dump, pg_restore, foreign_roles=foreign_roles)
+        # A role that owns its database but may create none (CloudNativePG).
+        restore_in_place(
+            settings.admin_database_url(service),
+            name,
+            service,
+            dump,
+            pg_restore,
+            server_major,
+            foreign_roles=foreign_roles,
+        )
         return
     # Restored beside the live database first, so that a failed restore leaves it as it was.
     draft = f"{name}__restoring"
@@ -315,37 +351,6 @@ def _replace_database(
         )
         admin.execute(sql.SQL("DROP DATABASE {}").format(sql.Identifier(name)))
         admin.execute(sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(draft), sql.Identifier(name)))
-
-
-def _restore_in_place(
-    settings: PlatformSettings, service: str, dump: Path, pg_restore: Path, *, foreign_roles: bool
-) -> None:
-    """A role that owns its database but may create none (CloudNativePG): its database emptied and refilled in one
-    transaction. pg_restore's `--clean` drops only what the dump holds, and an object a later migration made (a table,
-    a function) would survive it and stop that migration when it runs again; so everything the role owns is dropped
-    first. The script is written whole before psql reads it: a dump that fails half-way is never half restored."""
-    psql = pg_restore.with_name("psql")
-    if not psql.is_file():
-        missing = f"找不到与 {pg_restore} 同目录的 psql：请安装与之同版本的 postgresql-client"
-        raise BackupError("client_missing", missing)
-    owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
-    with tempfile.TemporaryDirectory(prefix="wuyuan-restore-") as private:  # made 0700: the script holds the data
-        script = Path(private) / f"{service}.sql"
-        run_client([str(pg_restore), "--exit-on-error", *owners, f"--file={script}", str(dump)], None, service)
-        run_client(
-            [
-                str(psql),
-                "--no-psqlrc",
-                "--quiet",
-                "--no-password",
-                "--single-transaction",
-                "--set=ON_ERROR_STOP=1",
-                "--command=DROP OWNED BY CURRENT_USER",
-                f"--file={script}",
-            ],
-            settings.admin_database_url(service),
-            service,
-        )
 
 
 def _settle_secrets(

@@ -5,6 +5,7 @@ import json
 from datetime import date
 from pathlib import Path
 
+import psycopg
 import pytest
 from click.testing import CliRunner
 
@@ -163,7 +164,7 @@ def test_a_missing_key_goes_back_before_the_database_is_replaced_and_stays_the_b
     kept = tmp_path / "state" / "secrets" / "personal-data-key"
     seen_at_replacement: list[bytes] = []
 
-    def replace(settings, service, dump, pg_restore, **how):
+    def replace(settings, service, dump, pg_restore, server_major, **how):
         seen_at_replacement.append(kept.read_bytes())
         raise BackupError("tool_failed", "pg_restore 失败")
 
@@ -397,3 +398,20 @@ def test_skipping_the_queue_check_asks_no_broker_but_still_makes_every_other_che
     assert unchecked["error"] == "case_numbers_unreadable"
     assert checked["error"] == "centre_queue_unreadable"
     assert asked == ["broker"]
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (psycopg.OperationalError("connection to server at 127.0.0.1 failed"), "database_unreachable"),
+        (psycopg.errors.AdminShutdown(), "database_unreachable"),
+        (psycopg.errors.QueryCanceled(), "migration_failed"),  # statement_timeout: operational to psycopg, not a link
+        (psycopg.errors.LockNotAvailable(), "migration_failed"),
+        (psycopg.errors.DuplicateFunction(), "migration_failed"),
+    ],
+)
+def test_a_failed_migration_after_the_restore_is_told_apart_from_a_database_not_reached(error, code):
+    with pytest.raises(BackupError) as failed, _as_backup_errors(PlatformSettings(), "identity", "migrate"):
+        raise error
+    assert failed.value.code == code
+    assert "wuyuan provision" in str(failed.value)  # the data is back; the migrations are what is left to do

@@ -1,0 +1,157 @@
+"""A service's database restored in place, for a role that owns its database but may create none (CloudNativePG):
+emptied and filled again in one transaction, committed only once the whole backup has gone in."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import IO
+
+from wuyuan.backup import DUMP_TIMEOUT_S, BackupError, client_connection
+
+# pg_restore 17 and later opens every script with this setting, which a server before 17 refuses as unknown (the
+# Kubernetes image's client is 17 for servers of 16). It is only ever among the settings the script opens with.
+NEWER_SETTING = b"SET transaction_timeout = 0;\n"
+HEADER_LINES = 64
+_HEADER = (b"\n", b"--", b"SET ", b"SELECT pg_catalog.set_config(", b"\\restrict ")
+NEWER_SETTING_SINCE = 17
+# A comment on an extension belongs to the extension's owner: when that is not the role (an extension created by the
+# cluster's superuser), restoring it fails. CREATE EXTENSION gives the stock comment back anyway.
+_EXTENSION_COMMENT = re.compile(r"^\d+; \d+ \d+ COMMENT - EXTENSION ")
+ROLLED_BACK = "；已整体回滚，数据库未做任何改动"
+
+
+def psql_beside(pg_restore: Path, service: str) -> Path:
+    """The psql of pg_restore's own client (the same package installs both); else `client_missing`."""
+    psql = pg_restore.with_name("psql")
+    if not psql.is_file():
+        missing = f"{service}：找不到与 {pg_restore} 同目录的 psql，无法原地恢复：请安装与之同版本的 postgresql-client"
+        raise BackupError("client_missing", missing)
+    return psql
+
+
+def without_extension_comments(listing: str) -> str:
+    """A `pg_restore --list` with the extensions' comments taken out (`;` marks a line pg_restore skips)."""
+    return "\n".join(f";{line}" if _EXTENSION_COMMENT.match(line) else line for line in listing.splitlines()) + "\n"
+
+
+def feed_script(script: IO[bytes], into: IO[bytes], server_major: int) -> bool:
+    """Copy pg_restore's script into psql, without the setting a server older than 17 refuses; False when psql has
+    stopped reading (it met an error and gave up)."""
+    try:
+        for _ in range(HEADER_LINES):
+            line = script.readline()
+            if not line:
+                return True
+            if not (line == NEWER_SETTING and server_major < NEWER_SETTING_SINCE):
+                into.write(line)
+            if not line.startswith(_HEADER):
+                break  # the first object: what follows, data included, goes as it is
+        shutil.copyfileobj(script, into, 1 << 20)
+    except BrokenPipeError:
+        return False
+    return True
+
+
+def restore_in_place(
+    database_url: str,
+    database: str,
+    service: str,
+    dump: Path,
+    pg_restore: Path,
+    server_major: int,
+    *,
+    foreign_roles: bool,
+) -> None:
+    """Everything the role owns in its database dropped, then the backup made again, in one psql transaction.
+
+    pg_restore's `--clean` drops only what the dump holds: a table or function a later migration made would outlive
+    it and stop that migration when it runs again. The script goes straight from pg_restore into psql (nothing of the
+    data lands on disk); psql's input ends, and its transaction commits, only once pg_restore has finished well, and
+    psql is killed before that otherwise, so a restore that fails half-way leaves the database as it was."""
+    psql = psql_beside(pg_restore, service)
+    owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
+    environment, dbname = client_connection(database_url)
+    with tempfile.TemporaryDirectory(prefix="wuyuan-restore-") as private, tempfile.TemporaryFile() as writer_errors:
+        listing = Path(private) / "toc.list"  # the backup's table of contents: names, no data
+        listed = subprocess.run(
+            [str(pg_restore), "--list", str(dump)], capture_output=True, text=True, timeout=DUMP_TIMEOUT_S, check=False
+        )
+        if listed.returncode != 0:
+            unreadable = f"{service}：pg_restore 读不了备份：{listed.stderr.strip()}；数据库未做任何改动"
+            raise BackupError("tool_failed", unreadable)
+        listing.write_text(without_extension_comments(listed.stdout), encoding="utf-8")
+        with tempfile.TemporaryFile() as reader_errors:
+            _restore(
+                [str(pg_restore), "--exit-on-error", *owners, f"--use-list={listing}", "--file=-", str(dump)],
+                [
+                    str(psql),
+                    "--no-psqlrc",
+                    "--quiet",
+                    "--no-password",
+                    "--single-transaction",
+                    "--set=ON_ERROR_STOP=1",
+                    "--command=DROP OWNED BY CURRENT_USER",
+                    # A role that owned the public schema has just dropped it too, and no dump makes it (initdb does).
+                    "--command=CREATE SCHEMA IF NOT EXISTS public",
+                    "--file=-",
+                    dbname,
+                ],
+                environment,
+                (writer_errors, reader_errors),
+                server_major,
+                f"{service}：数据库 {database}",
+            )
+
+
+def _restore(
+    writer_command: list[str],
+    reader_command: list[str],
+    environment: dict[str, str],
+    errors: tuple[IO[bytes], IO[bytes]],
+    server_major: int,
+    what: str,
+) -> None:
+    writer_errors, reader_errors = errors
+    fed = False
+    with (
+        subprocess.Popen(writer_command, stdout=subprocess.PIPE, stderr=writer_errors) as writer,
+        subprocess.Popen(
+            reader_command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=reader_errors, env=environment
+        ) as reader,
+    ):
+        assert writer.stdout is not None and reader.stdin is not None
+        try:
+            fed = feed_script(writer.stdout, reader.stdin, server_major)
+            if fed and writer.wait(timeout=DUMP_TIMEOUT_S) == 0:
+                _close(reader.stdin)  # the end of its input: psql commits
+                reader.wait(timeout=DUMP_TIMEOUT_S)
+        finally:
+            for process in (writer, reader):
+                if process.poll() is None:
+                    process.kill()  # psql before its input ended: its transaction is rolled back with its connection
+                    process.wait()
+            _close(reader.stdin)
+    if fed and writer.returncode != 0:  # the backup could not be read to its end; psql was stopped before committing
+        said = _read(writer_errors)
+        raise BackupError(
+            "tool_failed", f"{what} 恢复失败（pg_restore 退出码 {writer.returncode}）：{said}{ROLLED_BACK}"
+        )
+    if reader.returncode != 0:
+        said = _read(reader_errors)
+        raise BackupError("tool_failed", f"{what} 恢复失败（psql 退出码 {reader.returncode}）：{said}{ROLLED_BACK}")
+
+
+def _close(stream: IO[bytes]) -> None:
+    """Close psql's input; one that stopped reading has its error in its own output."""
+    with contextlib.suppress(BrokenPipeError):
+        stream.close()
+
+
+def _read(errors: IO[bytes]) -> str:
+    errors.seek(0)
+    return errors.read().decode(errors="replace").strip()
