@@ -52,6 +52,7 @@ class PurgePlan:
     state: tuple[Path, ...]
     kept: tuple[Path, ...]
     servers: tuple[str, ...] = ()  # each setting's server, as the one asked to confirm must see it
+    state_dir: Path | None = None  # removed too when nothing is left in it
 
     def lines(self) -> list[str]:
         lines = [
@@ -64,6 +65,8 @@ class PurgePlan:
             lines.append(f"状态目录中的密钥、日志和追踪：{'、'.join(str(path) for path in self.state)}")
         if self.kept:
             lines.append(f"保留：{'、'.join(str(path) for path in self.kept)}")
+        elif self.state_dir is not None:
+            lines.append(f"状态目录 {self.state_dir} 本身（删除以上各项后若已为空）")
         return lines
 
 
@@ -80,6 +83,7 @@ def purge_plan(settings: PlatformSettings) -> PurgePlan:
         state=tuple(settings.state_dir / name for name in STATE_ENTRIES if _exists(settings.state_dir / name)),
         kept=tuple(settings.state_dir / name for name in KEPT_ENTRIES if (settings.state_dir / name).exists()),
         servers=tuple(f"{setting} {_address(setting, url)}" for setting, url in _servers(settings).items()),
+        state_dir=settings.state_dir,
     )
 
 

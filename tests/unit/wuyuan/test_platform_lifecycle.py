@@ -3,6 +3,7 @@ keys, and `wuyuan down --purge` removes the platform only when asked, and only a
 
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -149,6 +150,15 @@ def test_the_plan_names_the_state_it_removes_and_keeps_the_backups(state):
     assert plan.kept == (state / "backups",)
     assert "wuyuan_coordinator" in plan.databases and "wuyuan.operator" in plan.broker_users
     assert any("保留" in line and "backups" in line for line in plan.lines())
+    assert not any("本身" in line for line in plan.lines())  # backups are kept in it: the directory stays
+
+
+def test_the_plan_says_the_state_directory_goes_when_nothing_is_kept_in_it(state):
+    shutil.rmtree(state / "backups")
+    plan = purge_plan(PlatformSettings())
+
+    assert plan.kept == ()
+    assert plan.lines()[-1] == f"状态目录 {state} 本身（删除以上各项后若已为空）"
 
 
 @pytest.mark.parametrize(
