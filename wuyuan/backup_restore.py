@@ -22,7 +22,6 @@ from wuyuan.backup import (
     client_binary,
     other_platform,
     read_manifest,
-    run_client,
     server_info,
 )
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
@@ -36,7 +35,7 @@ from wuyuan.restore_case_numbers import (
     require_coordinator_drained,
 )
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
-from wuyuan.restore_in_place import psql_beside, restore_in_place
+from wuyuan.restore_script import psql_beside, restore_through_psql
 from wuyuan.restore_token_handles import forget_token_handles
 from wuyuan.settings import PlatformSettings
 
@@ -113,8 +112,7 @@ def restore_service(
             refuse_while_running(settings, service)
         server_major = server_info(settings.pg_admin_url_of(service)).major
         pg_restore = client_binary("pg_restore", server_major)
-        if settings.admin_is_the_role(service):
-            psql_beside(pg_restore, service)  # restoring in place needs it too: missing, nothing is touched
+        psql_beside(pg_restore, service)  # the restore runs through it: missing, nothing is touched
     report = RestoreReport(
         service=service,
         database=settings.database_name(service),
@@ -310,22 +308,17 @@ def _replace_database(
     # The role (with its kept password) and an up-to-date database exist first, as provisioning makes them.
     ensure_databases(settings, [service])
     name = settings.database_name(service)
-    restore = [str(pg_restore), "--exit-on-error", "--single-transaction", "--no-password"]
-    if foreign_roles:
-        # Another platform's dump gives its objects to that platform's roles, which need not exist here (nor should
-        # own anything here): restored as the admin, they pass to this service's role when provisioning runs next.
-        restore += ["--no-owner", "--no-privileges"]
-    if settings.admin_is_the_role(service):
-        # A role that owns its database but may create none (CloudNativePG).
-        restore_in_place(
-            settings.admin_database_url(service),
-            name,
-            service,
-            dump,
-            pg_restore,
-            server_major,
-            foreign_roles=foreign_roles,
+
+    # Another platform's dump gives its objects to that platform's roles, which need not exist here (nor should own
+    # anything here): restored without owners, they pass to this service's role when provisioning runs next.
+    def restore(url: str, database: str, *, empty_first: bool) -> None:
+        restore_through_psql(
+            url, database, service, dump, pg_restore, server_major, foreign_roles=foreign_roles, empty_first=empty_first
         )
+
+    if settings.admin_is_the_role(service):
+        # A role that owns its database but may create none (CloudNativePG): emptied and filled again in place.
+        restore(settings.admin_database_url(service), name, empty_first=True)
         return
     # Restored beside the live database first, so that a failed restore leaves it as it was.
     draft = f"{name}__restoring"
@@ -339,7 +332,7 @@ def _replace_database(
         )
     draft_url = settings.admin_database_url(service).replace(f"/{name}", f"/{draft}", 1)
     try:
-        run_client([*restore, str(dump)], draft_url, service)
+        restore(draft_url, draft, empty_first=False)
     except BackupError:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(draft)))

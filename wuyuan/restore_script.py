@@ -1,5 +1,5 @@
-"""A service's database restored in place, for a role that owns its database but may create none (CloudNativePG):
-emptied and filled again in one transaction, committed only once the whole backup has gone in."""
+"""A service's database restored from its dump through psql, in one transaction committed only once the whole backup has
+gone in; in place, for a role that owns its database but may create none (CloudNativePG), emptied first."""
 
 from __future__ import annotations
 
@@ -29,7 +29,7 @@ def psql_beside(pg_restore: Path, service: str) -> Path:
     """The psql of pg_restore's own client (the same package installs both); else `client_missing`."""
     psql = pg_restore.with_name("psql")
     if not psql.is_file():
-        missing = f"{service}：找不到与 {pg_restore} 同目录的 psql，无法原地恢复：请安装与之同版本的 postgresql-client"
+        missing = f"{service}：找不到与 {pg_restore} 同目录的 psql，无法恢复：请安装与之同版本的 postgresql-client"
         raise BackupError("client_missing", missing)
     return psql
 
@@ -57,7 +57,7 @@ def feed_script(script: IO[bytes], into: IO[bytes], server_major: int) -> bool:
     return True
 
 
-def restore_in_place(
+def restore_through_psql(
     database_url: str,
     database: str,
     service: str,
@@ -66,15 +66,26 @@ def restore_in_place(
     server_major: int,
     *,
     foreign_roles: bool,
+    empty_first: bool,
 ) -> None:
-    """Everything the role owns in its database dropped, then the backup made again, in one psql transaction.
+    """The backup made again in the database in one psql transaction; with `empty_first`, everything the connecting
+    role owns there dropped first, in the same transaction (restoring in place, as the database's own role).
 
-    pg_restore's `--clean` drops only what the dump holds: a table or function a later migration made would outlive
-    it and stop that migration when it runs again. The script goes straight from pg_restore into psql (nothing of the
-    data lands on disk); psql's input ends, and its transaction commits, only once pg_restore has finished well, and
-    psql is killed before that otherwise, so a restore that fails half-way leaves the database as it was."""
+    pg_restore's `--clean` would drop only what the dump holds: a table or function a later migration made would
+    outlive it and stop that migration when it runs again. The script goes straight from pg_restore into psql (nothing
+    of the data lands on disk); psql's input ends, and its transaction commits, only once pg_restore has finished well,
+    and psql is killed before that otherwise, so a restore that fails half-way leaves the database as it was."""
     psql = psql_beside(pg_restore, service)
     owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
+    emptying = (
+        [
+            "--command=DROP OWNED BY CURRENT_USER",
+            # A role that owned the public schema has just dropped it too, and no dump makes it (initdb does).
+            "--command=CREATE SCHEMA IF NOT EXISTS public",
+        ]
+        if empty_first
+        else []
+    )
     environment, dbname = client_connection(database_url)
     with tempfile.TemporaryDirectory(prefix="wuyuan-restore-") as private, tempfile.TemporaryFile() as writer_errors:
         listing = Path(private) / "toc.list"  # the backup's table of contents: names, no data
@@ -95,9 +106,7 @@ def restore_in_place(
                     "--no-password",
                     "--single-transaction",
                     "--set=ON_ERROR_STOP=1",
-                    "--command=DROP OWNED BY CURRENT_USER",
-                    # A role that owned the public schema has just dropped it too, and no dump makes it (initdb does).
-                    "--command=CREATE SCHEMA IF NOT EXISTS public",
+                    *emptying,
                     "--file=-",
                     dbname,
                 ],

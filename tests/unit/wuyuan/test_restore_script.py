@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from wuyuan.backup import BackupError
-from wuyuan.restore_in_place import feed_script, psql_beside, without_extension_comments
+from wuyuan.restore_script import feed_script, psql_beside, without_extension_comments
 
 SCRIPT = (
     b"\\restrict abc\n"
