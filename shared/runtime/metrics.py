@@ -140,6 +140,13 @@ class ServiceMetrics:
         if isinstance(message_type, str):
             self.inbox_handled.labels(self.service, message_type, outcome).inc()
 
+    def declare_entrypoints(self, names: Iterable[str]) -> None:
+        """Start at 0 each entrypoint's error series: one born at 1 with its first failure shows no rate, so the
+        first failure of each would be missing from the dashboard and the error-rate alert."""
+        for name in names:
+            for outcome in ("refused", "error"):
+                self.handler_errors.labels(self.service, bounded_label(name), outcome)
+
     def count_dead_letter(self, message_type: str, reason: str) -> None:
         self.dead_lettered.labels(self.service, message_type, bounded_label(reason)).inc()
 
@@ -299,6 +306,7 @@ class ServiceMonitoring(DependencyProvider):
 
     def start(self) -> None:
         self.metrics.registry.register(ReadinessGauge(self.metrics.service, self.readiness))
+        self.metrics.declare_entrypoints(e.method_name for e in self.container.entrypoints)
         pool = self.database_pool()
         if pool is not None:
             sources: list[GaugeSource] = [OutboxBacklog(), *getattr(self.container.service_cls, "scraped_gauges", ())]

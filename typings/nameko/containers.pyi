@@ -38,6 +38,7 @@ class ServiceContainer:
     started: bool
     _worker_pool: GreenPool
     dependencies: Iterable[Extension]  # the bound DependencyProviders
+    entrypoints: Iterable[Entrypoint]  # the bound entrypoints, each calling one method of the service
     extensions: Iterable[Extension]  # entrypoints, dependencies and their sub-extensions, all bound
     def __init__(self, service_cls: type[object]) -> None: ...
     def start(self) -> None: ...

@@ -230,7 +230,7 @@ def dead_letter_counts(metrics: ServiceMetrics) -> dict[tuple[str, str], float]:
     }
 
 
-def test_every_dead_letter_series_the_inbox_can_name_is_at_0_from_the_start_so_the_first_one_is_an_increase():
+def test_every_dead_letter_and_handler_error_series_is_at_0_from_the_start_so_the_first_one_is_an_increase():
     container = ServiceContainer(Receives)
     [monitoring] = [d for d in container.dependencies if isinstance(d, ServiceMonitoring)]
     monitoring.setup()
@@ -252,3 +252,15 @@ def test_every_dead_letter_series_the_inbox_can_name_is_at_0_from_the_start_so_t
 
     monitoring.metrics.count_dead_letter(ResultReported.TYPE, REJECTED_FAILED)
     assert dead_letter_counts(monitoring.metrics)[(ResultReported.TYPE, REJECTED_FAILED)] == 1
+
+    # And each entrypoint's error series, so that its first failure is a rate too.
+    errors = {
+        (dict(labels)["entrypoint"], dict(labels)["outcome"]): value
+        for (name, labels), value in samples(monitoring.metrics).items()
+        if name == "wuyuan_handler_errors_total"
+    }
+    entrypoints = {"on_result_reported", "on_case_registered"}
+    assert {key for key in errors if key[0] in entrypoints} == {
+        (entrypoint, outcome) for entrypoint in entrypoints for outcome in ("refused", "error")
+    }
+    assert all(errors[(entrypoint, outcome)] == 0 for entrypoint in entrypoints for outcome in ("refused", "error"))
