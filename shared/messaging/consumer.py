@@ -50,7 +50,7 @@ from shared.messaging.amqp import RawConsumer, confirmed_publisher, existing_que
 from shared.messaging.dead_letters import delivery_attempts, publish_dead_letter
 from shared.messaging.routing import SENT_AGAIN_HEADER, TRACE_HEADERS, CaseFilter, inbox_queue
 from shared.refusal import Refused
-from shared.telemetry.propagation import CASE_ID_KEY, context_from_headers
+from shared.telemetry.propagation import CASE_ID_KEY, REFUSAL_REASON_KEY, context_from_headers
 
 log = logging.getLogger(__name__)
 _CASE_ID = re.compile(CASE_ID_PATTERN)
@@ -339,12 +339,12 @@ class InboxConsumer(SharedExtension, ProviderCollector):
         span.add_event(
             "message refused",
             {
-                "wuyuan.refusal.reason": code,
+                REFUSAL_REASON_KEY: code,
                 "wuyuan.refusal.message_id": str(properties.get("message_id") or "")[:64],  # a sender's text
                 "wuyuan.refusal.queue": self.queue_name,
             },
         )
-        span.set_attribute("wuyuan.refusal.reason", code)
+        span.set_attribute(REFUSAL_REASON_KEY, code)
         if self.recorder is not None:
             self.recorder.record_refusal(message, code, reason)
 

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from opentelemetry import baggage, context, propagate, trace
 
 CASE_ID_KEY = "wuyuan.case_id"
+# Set on a handler's span when it refused its message (dead-lettered with this reason code): `wuyuan trace` marks it.
+REFUSAL_REASON_KEY = "wuyuan.refusal.reason"
 
 
 # The last context injected and what it gave. Contexts are never changed in place (a new value makes a new
