@@ -16,7 +16,8 @@ def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operatio
     """Run the block in a span of the case's own trace, tagged with the case id.
 
     The entrypoint's span (an HTTP request, a timer tick) gets the case id too and is
-    linked from the case span, so both views lead to each other. A message of the case
+    linked from the case span, so both views lead to each other; one that serves several
+    cases (a reconcile, a sweep) names none of them, rather than the last. A message of the case
     arrives already in its trace (the sender stored it with the case): its handler's span
     is then the case's span, and a second one beneath it would say nothing more.
     """
@@ -27,7 +28,7 @@ def case_scope(case_id: str, stored_trace: Mapping[str, object] | None, operatio
         with case_baggage(case_id):
             yield entry_span
         return
-    _tag(entry_span, case_id)
+    _tag_entry(entry_span, case_id)
     parent = context_from_headers(stored_trace) if stored_trace else context.get_current()
     parent = baggage.set_baggage(CASE_ID_KEY, case_id, parent)
     links = [trace.Link(entry_context)] if entry_context.is_valid else []
@@ -64,6 +65,19 @@ def case_baggage(case_id: str) -> Iterator[None]:
 def name_the_case(case_id: str) -> None:
     """The current span (a read's: its access line too) names the case it turned out to be about."""
     _tag(trace.get_current_span(), case_id)
+
+
+def _tag_entry(span: trace.Span, case_id: str) -> None:
+    """The entrypoint's span names its case, unless it has named another: then it names none (an empty value, which
+    logs and `wuyuan trace` read as no case), and the spans of its trace get none on export either."""
+    named = (getattr(span, "attributes", None) or {}).get(CASE_ID_KEY)
+    if named is None:
+        _tag(span, case_id)
+    elif named and named != case_id:
+        span.set_attribute(CASE_ID_KEY, "")
+        span_context = span.get_span_context()
+        if span_context.is_valid:
+            BACKFILL.forget(span_context.trace_id)
 
 
 def _tag(span: trace.Span, case_id: str) -> None:

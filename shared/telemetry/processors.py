@@ -135,6 +135,10 @@ class CaseIdBackfill:
     def case_of(self, trace_id: int) -> str | None:
         return self._cases.get(trace_id)
 
+    def forget(self, trace_id: int) -> None:
+        """The trace turned out to serve several cases: none of them is its spans' case."""
+        self._cases.pop(trace_id, None)
+
 
 BACKFILL = CaseIdBackfill()
 

@@ -85,6 +85,30 @@ def test_a_request_outside_the_cases_trace_joins_it_through_a_linked_case_span(m
     assert request.attributes[CASE_ID_KEY] == case_span.attributes[CASE_ID_KEY] == CASE_ID
 
 
+OTHER_CASE_ID = "430426-20261122-00002"
+
+
+def test_a_request_that_serves_several_cases_names_none_of_them_rather_than_the_last(monkeypatch):
+    # `wuyuan reconcile` asks the coordinator to send an agency's documents again: one request, many cases. Its access
+    # line and span would otherwise name whichever case came last, and a search by that case would find it.
+    def work(tracer):
+        monkeypatch.setattr("shared.telemetry.case_scope._tracer", tracer)
+        stored = {}
+        for case_id in (CASE_ID, OTHER_CASE_ID):
+            with tracer.start_as_current_span(f"registration {case_id}") as registration:
+                stored[case_id] = traceparent_of(registration)
+        with tracer.start_as_current_span("POST /api/v1/reconcile"):
+            for case_id in (CASE_ID, OTHER_CASE_ID, OTHER_CASE_ID):
+                with case_scope(case_id, stored[case_id], "coordinator: reconcile"):
+                    pass
+
+    *_, request = spans_of(work)
+    case_spans = [span for span in spans_of(work) if span.name == "coordinator: reconcile"]
+
+    assert request.name == "POST /api/v1/reconcile" and request.attributes[CASE_ID_KEY] == ""
+    assert [span.attributes[CASE_ID_KEY] for span in case_spans] == [CASE_ID, OTHER_CASE_ID, OTHER_CASE_ID]
+
+
 def test_a_stored_trace_is_read_only_from_a_well_formed_traceparent():
     assert trace_id_in({"traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"}) == int(
         "0af7651916cd43dd8448eb211c80319c", 16
