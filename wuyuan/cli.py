@@ -154,7 +154,10 @@ def _purge(settings: PlatformSettings) -> None:
 
 @main.command()
 @click.option(
-    "--json", "as_json", is_flag=True, help="机器可读的 JSON 输出：列表，每项为 {name, pid, state, url, kind}"
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="机器可读的 JSON 输出：列表，每项为 {name, pid, state, url, kind}，未就绪的另有 not_ready（原因）",
 )
 def status(as_json: bool) -> None:
     """查看各服务的类型、状态、进程号和地址."""

@@ -331,9 +331,10 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 @click.argument("service", metavar="SERVICE")
 @click.option(
     "--since",
-    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
-    metavar="YYYY-MM-DDTHH:mm:ss[+08:00]",
-    help="所恢复备份的时间（不带时区时按北京时间；不能晚于现在；wuyuan restore 的“下一步”中有）",
+    # Seconds may be left out, and the T may be a space; an offset (+08:00, Z) is taken as given.
+    type=click.DateTime([f"%Y-%m-%d{t}%H:%M{s}{z}" for z in ("%z", "") for t in ("T", " ") for s in (":%S", "")]),
+    metavar="YYYY-MM-DDTHH:mm[:ss][+08:00]",
+    help="所恢复备份的时间（不带时区时按北京时间，秒可省略；不能晚于现在；wuyuan restore 的“下一步”中有）",
 )
 @click.option("--backup", "folder", type=FOLDER, help="恢复所用的备份目录（读其时间）")
 @click.option(

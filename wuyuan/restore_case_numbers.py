@@ -154,7 +154,7 @@ def require_coordinator_drained(
                 "registrations_waiting",
                 f"综合协调组（coordinator）的收件队列 {inbox_queue('coordinator')} 中还有 {count} 条消息未处理，"
                 "其中可能有已编号、尚未入库的登记：现在恢复，新登记的案件会再次用到这些编号。请先让 coordinator "
-                "运行并处理完队列（`wuyuan status`；队列深度见 rabbitmq_queue_messages_ready），再恢复；"
+                "运行并处理完队列（`wuyuan status`；该队列的深度见 RabbitMQ 管理页面），再恢复；"
                 "数据库未做任何改动。确需立即恢复（接受上述重号），加 --skip-queue-check",
             )
         sleep(1.0)

@@ -502,9 +502,10 @@ def test_a_reconcile_time_typed_without_an_offset_is_beijing_time_and_both_times
     )
 
     run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--json")
+    run("reconcile", "court_link", "--since", "2026-12-06T09:30", "--json")  # seconds left out, as people write it
     both = run("reconcile", "court_link", "--since", "2026-12-06 09:00:00", "--backup", "/tmp", "--json")
 
-    assert asked == [datetime(2026, 12, 6, 1, 0, tzinfo=UTC)]
+    assert asked == [datetime(2026, 12, 6, 1, 0, tzinfo=UTC), datetime(2026, 12, 6, 1, 30, tzinfo=UTC)]
     assert both.exit_code == 2 and json.loads(both.output)["error"] == "both_since_and_backup"
 
 
