@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shlex
@@ -473,11 +474,11 @@ def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[s
             if not waiting or abort():
                 return
             for service in _given_up(settings, waiting):
-                raise NotReady(service, "反复崩溃，supervisord 已放弃重启", log_tail(settings, service))
+                raise NotReady(service, "反复崩溃，supervisord 已放弃重启", failure_tail(settings, service))
             if time.monotonic() > deadline:
                 service = waiting[0]
                 reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常（{problems[service]}）"
-                raise NotReady(service, reason, log_tail(settings, service))
+                raise NotReady(service, reason, failure_tail(settings, service))
             time.sleep(0.25)
 
 
@@ -626,7 +627,7 @@ def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.
             rpc.supervisor.startProcess(_namespec(name), wait)
         except xmlrpc.client.Fault as fault:
             if fault.faultCode in (Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION):
-                raise NotReady(name, "启动时退出了", log_tail(settings, name)) from fault
+                raise NotReady(name, "启动时退出了", failure_tail(settings, name)) from fault
             _raise_unless(fault, Faults.ALREADY_STARTED, name)
     if wait:
         wait_until_ready(settings, timeout, services=[name])
@@ -646,6 +647,28 @@ def _raise_unless(fault: xmlrpc.client.Fault, harmless: int, name: str) -> None:
 def log_tail(settings: PlatformSettings, service: str, lines: int = 50) -> list[str]:
     """The last lines of a service's log (stdout and stderr together)."""
     return _tail(log_path(settings, service), lines)
+
+
+def failure_tail(settings: PlatformSettings, service: str, lines: int = 50) -> list[str]:
+    """The last lines of the log of a service that did not come up, without the access lines of the health checks
+    (`wuyuan up` asks several times a second while it waits): they would fill the tail and push out the error that
+    says why, which the service logged once as it started."""
+    read = _tail(log_path(settings, service), FAILURE_LINES_READ)
+    return [line for line in read if not _health_probe(line)][-lines:]
+
+
+# How far back a failure's tail looks past the health checks' access lines: a minute of them at four a second.
+FAILURE_LINES_READ = 2000
+
+
+def _health_probe(line: str) -> bool:
+    if '"/health' not in line:
+        return False
+    try:
+        fields = json.loads(line)
+    except ValueError:
+        return False
+    return isinstance(fields, dict) and str(fields.get("path", "")).startswith("/health") and "status" in fields
 
 
 def _tail(path: Path, lines: int) -> list[str]:

@@ -177,6 +177,22 @@ def test_log_tail_returns_the_last_lines(settings):
     assert supervise.log_tail(settings, "coordinator") == []
 
 
+def test_the_tail_of_a_service_that_did_not_come_up_leaves_out_the_health_checks_that_waited_for_it(settings):
+    log = supervise.log_path(settings, "petition_link")
+    log.parent.mkdir(parents=True)
+    cause = (
+        '{"event": "error connecting in \'petition_link-pool\'", "level": "warning",'
+        ' "error": "role \\"wuyuan_petition_link\\" is not permitted to log in"}'
+    )
+    probe = '{"event": "http request", "method": "GET", "path": "/health", "status": 503, "duration_ms": 1.2}'
+    ready = '{"event": "http request", "method": "GET", "path": "/health/ready", "status": 503, "duration_ms": 0.9}'
+    asked = '{"event": "http request", "method": "GET", "path": "/api/v1/petitions", "status": 503, "duration_ms": 3}'
+    log.write_text("\n".join(["starting petition_link", cause, *[probe, ready] * 240, asked]) + "\n", encoding="utf-8")
+
+    assert supervise.failure_tail(settings, "petition_link") == ["starting petition_link", cause, asked]
+    assert supervise.log_tail(settings, "petition_link", 2) == [ready, asked]  # `wuyuan logs` shows every line
+
+
 def test_the_config_holding_passwords_and_secrets_is_readable_by_its_owner_only(settings):
     path = supervise.write_config(settings)
 
