@@ -18,7 +18,7 @@ APT_UPDATED=0
 PG_INSTALLED_NOW=0
 
 say() { printf '%s\n' "$*"; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+die() { printf '错误：%s\n' "$*" >&2; exit 1; }
 have() { command -v "$1" >/dev/null 2>&1; }
 
 # Prints "HOST PORT" of a URL such as scheme://user:pass@host:port/path.
@@ -96,12 +96,12 @@ as_root_or_note() {
 require_debian() {
     have apt-get && return 0
     {
-        say "error: $1 is not running and this is not a Debian/Ubuntu machine, so it is not installed here."
-        say "Install and start, then run $0 again:"
-        say "  - RabbitMQ 3.10 or newer on 127.0.0.1:5672 (user guest/guest), with the management plugin:"
-        say "      rabbitmq-plugins enable rabbitmq_management   (API on 127.0.0.1:15672)"
-        say "  - PostgreSQL 13 or newer on 127.0.0.1:5432, where user postgres may connect from 127.0.0.1"
-        say "Or point WUYUAN_AMQP_ADMIN_URI, WUYUAN_RABBIT_MANAGEMENT_URL and WUYUAN_PG_ADMIN_URL at running ones."
+        say "错误：$1 没有运行，而本机不是 Debian/Ubuntu，无法在此自动安装。"
+        say "请安装并启动以下服务，再运行 $0："
+        say "  - RabbitMQ 3.10 或更新版本，监听 127.0.0.1:5672（用户 guest/guest），并启用管理插件："
+        say "      rabbitmq-plugins enable rabbitmq_management   （管理接口在 127.0.0.1:15672）"
+        say "  - PostgreSQL 13 或更新版本，监听 127.0.0.1:5432，允许用户 postgres 从 127.0.0.1 连接"
+        say "或者把 WUYUAN_AMQP_ADMIN_URI、WUYUAN_RABBIT_MANAGEMENT_URL 和 WUYUAN_PG_ADMIN_URL 指向已在运行的服务。"
     } >&2
     exit 1
 }
@@ -121,7 +121,7 @@ ensure_rabbitmq() {
 
     if ! amqp_answers "$host" "$port"; then
         if ! is_local "$host" || [[ $port != 5672 ]]; then
-            die "rabbitmq: nothing answers at $host:$port (WUYUAN_AMQP_ADMIN_URI); start that broker or point the variable at a running one"
+            die "rabbitmq：$host:$port（WUYUAN_AMQP_ADMIN_URI）无应答；请启动该消息服务器，或把该变量指向正在运行的服务器"
         fi
         if ! have rabbitmq-server; then
             require_debian RabbitMQ
@@ -132,25 +132,25 @@ ensure_rabbitmq() {
         # The package may have started it already; a second start just fails, which is harmless.
         if ! amqp_answers "$host" "$port"; then
             as_root_or_note "rabbitmq-server -detached" "rabbitmq-plugins enable rabbitmq_management" || return 0
-            say "rabbitmq: starting"
+            say "rabbitmq：正在启动"
             rabbitmq-server -detached || true
         fi
         wait_for "$TIMEOUT" amqp_answers "$host" "$port" ||
-            die "rabbitmq: did not come up on $host:$port within ${TIMEOUT}s; see /var/log/rabbitmq/"
+            die "rabbitmq：${TIMEOUT} 秒内未在 $host:$port 启动；见 /var/log/rabbitmq/"
     fi
 
     if ! management_answers "$mhost" "$mport"; then
         if ! is_local "$mhost" || ! is_local "$host" || [[ $mport != 15672 ]]; then
-            die "rabbitmq: the management API does not answer at $mhost:$mport (WUYUAN_RABBIT_MANAGEMENT_URL); enable rabbitmq_management on that broker"
+            die "rabbitmq：管理接口 $mhost:$mport（WUYUAN_RABBIT_MANAGEMENT_URL）无应答；请在该服务器上启用 rabbitmq_management"
         fi
         as_root_or_note "rabbitmq-plugins enable rabbitmq_management" || return 0
-        say "rabbitmq: enabling the management plugin"
+        say "rabbitmq：正在启用管理插件"
         output=$(rabbitmq-plugins enable rabbitmq_management 2>&1) ||
-            die "rabbitmq: could not enable the management plugin:"$'\n'"$output"
+            die "rabbitmq：无法启用管理插件："$'\n'"$output"
         wait_for "$TIMEOUT" management_answers "$mhost" "$mport" ||
-            die "rabbitmq: the management API did not answer on $mhost:$mport within ${TIMEOUT}s"
+            die "rabbitmq：${TIMEOUT} 秒内管理接口 $mhost:$mport 仍无应答"
     fi
-    say "rabbitmq: ready at $host:$port (management :$mport)"
+    say "rabbitmq：已就绪，$host:$port（管理接口 :$mport）"
 }
 
 postgres_version() {
@@ -164,7 +164,7 @@ ensure_postgresql() {
 
     if ! pg_ready "$host" "$port"; then
         if ! is_local "$host" || [[ $port != 5432 ]]; then
-            die "postgresql: nothing answers at $host:$port (WUYUAN_PG_ADMIN_URL); start that server or point the variable at a running one"
+            die "postgresql：$host:$port（WUYUAN_PG_ADMIN_URL）无应答；请启动该数据库服务器，或把该变量指向正在运行的服务器"
         fi
         if ! have pg_ctlcluster || [[ -z $(postgres_version) ]]; then
             require_debian PostgreSQL
@@ -174,17 +174,17 @@ ensure_postgresql() {
             PG_INSTALLED_NOW=1
         fi
         version=$(postgres_version)
-        [[ -n $version ]] || die "postgresql: installed, but no cluster under /etc/postgresql (create one with pg_createcluster)"
+        [[ -n $version ]] || die "postgresql：已安装，但 /etc/postgresql 下没有数据库集群（用 pg_createcluster 创建）"
         if ! pg_ready "$host" "$port"; then
             as_root_or_note "pg_ctlcluster --skip-systemctl-redirect $version main start" || return 0
-            say "postgresql: starting cluster $version/main"
+            say "postgresql：正在启动集群 $version/main"
             pg_ctlcluster --skip-systemctl-redirect "$version" main start || true
         fi
         wait_for "$TIMEOUT" pg_ready "$host" "$port" ||
-            die "postgresql: did not come up on $host:$port within ${TIMEOUT}s; see /var/log/postgresql/"
+            die "postgresql：${TIMEOUT} 秒内未在 $host:$port 启动；见 /var/log/postgresql/"
     fi
     check_postgres_login "$host" "$port"
-    say "postgresql: ready at $host:$port"
+    say "postgresql：已就绪，$host:$port"
 }
 
 # A fresh Debian cluster asks for a password over TCP, which the default URL does not carry:
@@ -198,19 +198,19 @@ check_postgres_login() {
     trust="sed -i '1i host all postgres 127.0.0.1/32 trust\\nhost all postgres ::1/128 trust' $hba"
     reload="pg_ctlcluster --skip-systemctl-redirect $version main reload"
     if ((PG_INSTALLED_NOW == 1)) && [[ $output == *"authentication failed"* || $output == *"no password supplied"* ]]; then
-        say "postgresql: letting the local postgres user connect from loopback without a password ($hba)"
+        say "postgresql：允许本机 postgres 用户从回环地址免密码连接（$hba）"
         eval "$trust"
         $reload
         output=$(PGCONNECT_TIMEOUT=5 psql "$PG_URL" -XqtAc 'SELECT 1' 2>&1) && return 0
     fi
     {
-        say "error: postgresql answers at $host:$port but refuses WUYUAN_PG_ADMIN_URL:"
+        say "错误：postgresql 在 $host:$port 有应答，但拒绝了 WUYUAN_PG_ADMIN_URL："
         say "$output"
-        say "Give that user a password and put it in WUYUAN_PG_ADMIN_URL, or allow it in pg_hba.conf"
+        say "请给该用户设置密码并写入 WUYUAN_PG_ADMIN_URL，或在 pg_hba.conf 中允许它连接"
         if is_local "$host" && [[ -n $version ]]; then
-            say "(for a local development cluster, as root:"
+            say "（本机开发用的集群，可以 root 身份运行："
             say "  $trust"
-            say "  $reload )"
+            say "  $reload ）"
         fi
     } >&2
     exit 1
@@ -221,9 +221,9 @@ ensure_postgresql
 
 if ((${#SUDO_COMMANDS[@]} > 0)); then
     {
-        say "error: RabbitMQ or PostgreSQL must be installed or started, which needs root. Run:"
+        say "错误：需要安装或启动 RabbitMQ 或 PostgreSQL，这需要 root 权限。请运行："
         for command in "${SUDO_COMMANDS[@]}"; do say "  sudo $command"; done
-        say "then run $0 again."
+        say "然后再运行 $0。"
     } >&2
     exit 1
 fi
