@@ -29,7 +29,7 @@ service_argument = click.argument("service", metavar="SERVICE", callback=_known_
 @click.group(cls=ChineseErrorsGroup)
 @click.option("-v", "--verbose", is_flag=True, help="出错时在末尾附上背后的原因（服务自己的答复，英文）")
 def main(verbose: bool) -> None:
-    """五源共治 wuyuan：在本机运行矛盾纠纷多元化解平台的各项服务."""
+    """五源共治 wuyuan：在本机运行矛盾纠纷多元化解平台的各项服务。"""
 
 
 @main.command()
@@ -37,7 +37,7 @@ def main(verbose: bool) -> None:
 @click.option("--timeout", default=90.0, show_default=True, help="等待全部服务就绪的秒数")
 @click.option("--skip-infra", is_flag=True, help="不先检查（或安装）RabbitMQ 和 PostgreSQL")
 def up(detach: bool, timeout: float, skip_infra: bool) -> None:
-    """准备数据库和消息队列（RabbitMQ），然后启动全部服务."""
+    """准备数据库和消息队列（RabbitMQ），然后启动全部服务。"""
     settings = load_settings()
     if not skip_infra:
         _ensure_infra()
@@ -61,7 +61,7 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
 
 @main.command()
 def provision() -> None:
-    """准备各服务的数据库和消息队列，不启动服务.
+    """准备各服务的数据库和消息队列，不启动服务。
 
     建立各服务的数据库（并执行迁移），以及 RabbitMQ 的虚拟主机（vhost）、用户和队列。
 
@@ -86,7 +86,7 @@ def provision() -> None:
 )
 @click.option("--yes", is_flag=True, help="与 --purge 同用：不再询问确认")
 def down(purge: bool, yes: bool) -> None:
-    """停止全部服务和进程管理器（supervisor）；加 --purge 则删除本机平台本身."""
+    """停止全部服务和进程管理器（supervisor）；加 --purge 则删除本机平台本身。"""
     settings = load_settings()
     if yes and not purge:
         raise click.UsageError("--yes 只与 --purge 一起使用")
@@ -160,7 +160,7 @@ def _purge(settings: PlatformSettings) -> None:
     help="机器可读的 JSON 输出：列表，每项为 {name, pid, state, url, kind}，未就绪的另有 not_ready（原因）",
 )
 def status(as_json: bool) -> None:
-    """查看各服务的类型、状态、进程号和地址."""
+    """查看各服务的类型、状态、进程号和地址。"""
     statuses = supervise.status(load_settings(), check_ready=True)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
@@ -172,7 +172,7 @@ def status(as_json: bool) -> None:
 @service_argument
 @click.option("--timeout", default=60.0, show_default=True, help="等待其健康检查通过的秒数")
 def start_command(service: str, timeout: float) -> None:
-    """重新启动一个服务（用于 `wuyuan stop SERVICE` 之后）."""
+    """重新启动一个服务（用于 `wuyuan stop SERVICE` 之后）。"""
     settings = load_settings()
     _require_managed(settings, service)
     try:
@@ -188,7 +188,7 @@ def start_command(service: str, timeout: float) -> None:
 @main.command("stop")
 @service_argument
 def stop_command(service: str) -> None:
-    """停止一个服务；发给它的消息留在其队列中等候."""
+    """停止一个服务；发给它的消息留在其队列中等候。"""
     settings = load_settings()
     _require_managed(settings, service)
     try:
@@ -209,7 +209,7 @@ MAX_LOG_LINES = 100_000
     "-n", "--lines", type=click.IntRange(1, MAX_LOG_LINES), default=50, show_default=True, help="显示末尾的多少行"
 )
 def logs(service: str, lines: int) -> None:
-    """显示一个服务日志的最后几行."""
+    """显示一个服务日志的最后几行。"""
     settings = load_settings()
     _require_managed(settings, service)
     path = supervise.log_path(settings, service)

@@ -133,7 +133,7 @@ class _AccountCommands(click.Group):
 
 @click.group("account", cls=_AccountCommands)
 def account() -> None:
-    """账号：登录平台的人员、角色与所属单位（embedded issuer accounts）."""
+    """账号：登录平台的人员、角色与所属单位（embedded issuer accounts）。"""
 
 
 @account.command("add")
@@ -150,7 +150,7 @@ def account() -> None:
 @click.option("--unit", "units", multiple=True, help="officer 所属单位，如 police:430426101（可重复）")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码；否则随机生成并只显示一次")
 def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[str, ...], password_stdin: bool) -> None:
-    """新建账号."""
+    """新建账号。"""
     from services.identity.domain import AccountError
     from wuyuan.accounts import add_account
     from wuyuan.labels import Names
@@ -172,7 +172,7 @@ def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[s
 @account.command("list")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
 def account_list(as_json: bool) -> None:
-    """列出账号."""
+    """列出账号。"""
     from shared import clock
     from wuyuan.accounts import account_store
     from wuyuan.labels import Names, local_time, table
@@ -210,7 +210,7 @@ def _change(username: str, **change: object) -> None:
 @account.command("disable")
 @click.argument("username")
 def account_disable(username: str) -> None:
-    """停用账号（已签发的令牌约30秒内在各服务失效）."""
+    """停用账号（已签发的令牌约30秒内在各服务失效）。"""
     _change(username, disabled=True)
     click.echo(f"已停用 {username}")
 
@@ -218,7 +218,7 @@ def account_disable(username: str) -> None:
 @account.command("enable")
 @click.argument("username")
 def account_enable(username: str) -> None:
-    """重新启用账号."""
+    """重新启用账号。"""
     _change(username, disabled=False, unlock=True)
     click.echo(f"已启用 {username}")
 
@@ -226,7 +226,7 @@ def account_enable(username: str) -> None:
 @account.command("unlock")
 @click.argument("username")
 def account_unlock(username: str) -> None:
-    """解除因多次密码错误造成的锁定."""
+    """解除因多次密码错误造成的锁定。"""
     _change(username, unlock=True)
     click.echo(f"已解锁 {username}")
 
@@ -235,7 +235,7 @@ def account_unlock(username: str) -> None:
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取新密码；否则随机生成并只显示一次")
 def account_password(username: str, password_stdin: bool) -> None:
-    """重设密码."""
+    """重设密码。"""
     from services.identity import handlers
     from services.identity.dependencies import Passwords
     from services.identity.domain import AccountError
@@ -253,7 +253,7 @@ def account_password(username: str, password_stdin: bool) -> None:
 
 @click.group("auth")
 def auth() -> None:
-    """令牌签名密钥（the embedded issuer's signing keys）."""
+    """令牌签名密钥（the embedded issuer's signing keys）。"""
 
 
 @auth.command("rotate-key")
@@ -264,7 +264,7 @@ def auth() -> None:
     help="令牌有效期（分钟），须与 identity 服务的设置 WUYUAN_IDENTITY_TOKEN_LIFETIME_MINUTES 相同",
 )
 def auth_rotate_key(token_lifetime_minutes: int) -> None:
-    """换用新的签名密钥；旧密钥在其签发的令牌全部过期后删除。无需停机."""
+    """换用新的签名密钥；旧密钥在其签发的令牌全部过期后删除。无需停机。"""
     from wuyuan.accounts import rotate_signing_key
 
     kid, retired = rotate_signing_key(load_settings(), timedelta(minutes=token_lifetime_minutes))
@@ -273,7 +273,7 @@ def auth_rotate_key(token_lifetime_minutes: int) -> None:
 
 @auth.command("keys")
 def auth_keys() -> None:
-    """列出签名密钥（最新的一把用于签名）."""
+    """列出签名密钥（最新的一把用于签名）。"""
     from wuyuan.accounts import signing_keys
 
     keys = signing_keys(load_settings()).all()

@@ -26,7 +26,7 @@ class Refusal(click.ClickException):
 
 @click.group("agency")
 def agency_group() -> None:
-    """机构：接入综治中心的各机构（agencies）."""
+    """机构：接入综治中心的各机构（agencies）。"""
 
 
 @agency_group.command("new")
@@ -52,7 +52,7 @@ def agency_group() -> None:
 def new_agency(
     code: str, name_zh: str, name_en: str, unit_digits: str, unit_name: str | None, feeds: str | None, root: Path
 ) -> None:
-    """为新机构生成 Python 服务的代码、测试和登记项.
+    """为新机构生成 Python 服务的代码、测试和登记项。
 
     生成 services/CODE_link/（含 README）、其测试，以及 config/agencies.toml
     中的登记项。CODE 为机构代码（2 至 16 位小写字母，如 women）。有任何一项不对时，什么都不写。

@@ -50,7 +50,7 @@ FOLDER = click.Path(file_okay=False, path_type=Path)
 )
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（备份清单 manifest，稳定的键和代码）")
 def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None, as_json: bool) -> None:
-    """备份服务的数据库及其数据所需的密钥，存入以时间命名的新目录.
+    """备份服务的数据库及其数据所需的密钥，存入以时间命名的新目录。
 
     不指定 SERVICE 时备份全部服务。备份含密钥，请按机密资料保管。
     """
@@ -132,7 +132,7 @@ def restore_command(
     from_other_platform: bool,
     as_json: bool,
 ) -> None:
-    """从备份恢复一个服务的数据库（先核对校验和）.
+    """从备份恢复一个服务的数据库（先核对校验和）。
 
     用备份目录中该服务的数据库转储（dump）替换现有数据库。恢复的是机构服务或 supervision、stability、intake 时，之后先
     wuyuan start SERVICE，再用 wuyuan reconcile 对账。
@@ -351,7 +351,7 @@ def secret_lines(secrets: list[dict[str, Any]]) -> list[str]:
 def reconcile_command(
     service: str, since: datetime | None, folder: Path | None, from_other_platform: bool, as_json: bool
 ) -> None:
-    """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发.
+    """对账：服务的数据库恢复到较早时点后，把它可能丢失的消息以原编号重发。
 
     机构服务（如
     court_link）：由综合协调组重发给它的交办文书（机构已有的会跳过）；消息补不回的，按交办件逐件列出，由该机构的经办人员重办或核对。恢复时间点用

@@ -41,7 +41,7 @@ WEEKDAYS = "一二三四五六日"
 
 @click.group("calendar")
 def calendar_group() -> None:
-    """节假日安排：计算办理期限所依据的法定节假日与调休."""
+    """节假日安排：计算办理期限所依据的法定节假日与调休。"""
 
 
 @calendar_group.command("load")
@@ -49,7 +49,7 @@ def calendar_group() -> None:
 @click.option("--replace", is_flag=True, help="更正 chinesecalendar 已内置的年份的安排")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复）")
 def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
-    """检查一年的节假日安排文件，以运维（operator）身份载入综合协调组.
+    """检查一年的节假日安排文件，以运维（operator）身份载入综合协调组。
 
     FILE 的写法见 config/calendar/README.md。载入后重算受影响的期限，并逐件列出。
     """
@@ -86,7 +86,7 @@ def calendar_load(file: Path, replace: bool, as_json: bool) -> None:
 @click.argument("year", type=click.IntRange(2004, 2100))
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复）")
 def calendar_show(year: int, as_json: bool) -> None:
-    """查看某年的节假日安排：各节假日与调休上班日.
+    """查看某年的节假日安排：各节假日与调休上班日。
 
     同时说明该年的安排来自 chinesecalendar 内置，还是由运维载入（何人、何时），或尚未载入。
     """

@@ -185,7 +185,7 @@ def _echo_json(answer: JsonObject) -> None:
 
 @click.group("case")
 def case_group() -> None:
-    """案件：综合协调组（coordinator）掌握的案件."""
+    """案件：综合协调组（coordinator）掌握的案件。"""
 
 
 def require_case_number(case_id: str) -> None:
@@ -201,7 +201,7 @@ def require_case_number(case_id: str) -> None:
 @click.argument("case_id")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
 def case_show(case_id: str, as_json: bool) -> None:
-    """查看一个案件：牵头单位、配合单位，各交办件及其期限，办理经过.
+    """查看一个案件：牵头单位、配合单位，各交办件及其期限，办理经过。
 
     CASE_ID 为案件编号，形如 430426-20261204-00003。人员显示为 姓名（账号），查不到姓名时只显示账号。
     """
@@ -264,7 +264,7 @@ def case_list(
     offset: int,
     as_json: bool,
 ) -> None:
-    """按条件列出案件（综合协调组的案件列表）.
+    """按条件列出案件（综合协调组的案件列表）。
 
     各条件可组合使用；不给条件时列出全部案件。每页最多 --limit 件，用 --offset 翻页。
     """
@@ -376,7 +376,7 @@ def _trace_lines(settings: PlatformSettings, case_id: str, trace_id: str | None)
 @click.command("trace")
 @click.argument("case_id")
 def trace_command(case_id: str) -> None:
-    """追踪：一个案件在各服务间的处理过程，显示为树.
+    """追踪：一个案件在各服务间的处理过程，显示为树。
 
     读取本机状态目录中的追踪记录文件（spans）。设置了
     OTEL_EXPORTER_OTLP_ENDPOINT 时，追踪记录发往该收集器，本机没有。
@@ -408,7 +408,7 @@ def trace_command(case_id: str) -> None:
 @click.command("demo")
 @click.option("--timeout", default=60.0, show_default=True, help="每一步最多等待的秒数")
 def demo_command(timeout: float) -> None:
-    """演示：登记一件需两个机构办理的纠纷，办到结案，并显示经过.
+    """演示：登记一件需两个机构办理的纠纷，办到结案，并显示经过。
 
     各单位经其机构的接口签收、报告进展、反馈结果，检查督导组回访、群众评价后结案；最后显示案件及其追踪。
 

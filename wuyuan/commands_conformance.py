@@ -29,7 +29,7 @@ from wuyuan.conformance.runner import run_on_private_broker
 def conformance_command(
     agency: str, checks: tuple[str, ...], timeout: float, as_json: bool, private_broker: bool
 ) -> None:
-    """一致性检查：检验机构 AGENCY 是否符合消息契约.
+    """一致性检查：检验机构 AGENCY 是否符合消息契约。
 
     AGENCY 为机构代码或服务名。检查工具扮演中心：像 wuyuan
     up 那样启动该机构的服务，但连接工具自己的独立虚拟主机、数据库和令牌签发方（token

@@ -107,14 +107,14 @@ def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError
 
 @click.group("dlq")
 def dlq() -> None:
-    """死信：服务始终无法处理的消息，及其原因（dead letters）."""
+    """死信：服务始终无法处理的消息，及其原因（dead letters）。"""
 
 
 @dlq.command("list")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（稳定的键和代码）")
 @click.option("--service", "services", multiple=True, help="只看这些服务的（可重复；默认全部服务）")
 def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
-    """列出死信：所属服务、消息类型、消息编号、时间、原因，以及可否重放.
+    """列出死信：所属服务、消息类型、消息编号、时间、原因，以及可否重放。
 
     只查看、不取走：死信仍留在各自的死信队列中。"""
     from wuyuan.dead_letters import list_dead_letters, reason_in_chinese
@@ -163,7 +163,7 @@ def what_to_do(letter: "DeadLetter") -> str:
 @click.option("--service", "services", multiple=True, help="只重放这些服务的（可重复；默认全部服务）")
 @click.option("--message-id", default=None, help="只重放该消息编号的死信")
 def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
-    """把死信送回其原来的收件队列重新处理；请先排除出错的原因.
+    """把死信送回其原来的收件队列重新处理；请先排除出错的原因。
 
     只重放由所属服务自己签名（user_id）写入的死信；其余的留在死信队列中。
     """

@@ -7,13 +7,13 @@ from wuyuan.cli_errors import CommandError, load_settings
 
 @click.group("privacy")
 def privacy() -> None:
-    """当事人个人信息：身份证号和手机号只保留到保存期限届满（personal data retention）."""
+    """当事人个人信息：身份证号和手机号只保留到保存期限届满（personal data retention）。"""
 
 
 @privacy.command("purge")
 @click.option("--dry-run", is_flag=True, help="只列出将清除的内容，不做修改")
 def privacy_purge(dry_run: bool) -> None:
-    """清除办结超过保存期限（WUYUAN_PERSONAL_DATA_RETENTION_DAYS）的案件的身份证号和手机号.
+    """清除办结超过保存期限（WUYUAN_PERSONAL_DATA_RETENTION_DAYS）的案件的身份证号和手机号。
 
     各服务每小时也自动清除一次；姓名、角色和案件记录本身保留。
     """

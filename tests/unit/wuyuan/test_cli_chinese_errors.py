@@ -82,6 +82,18 @@ def test_help_is_chinese_down_to_clicks_own_headings_and_notes():
         assert english not in shown
 
 
+def every_command(group=main, path=("wuyuan",)):
+    yield path, group
+    for name, command in getattr(group, "commands", {}).items():
+        yield from every_command(command, (*path, name))
+
+
+def test_every_commands_summary_ends_as_a_chinese_sentence_does():
+    endings = {" ".join(path): (command.help or "").strip().splitlines()[0][-1:] for path, command in every_command()}
+
+    assert {path: end for path, end in endings.items() if end != "。"} == {}
+
+
 def test_help_still_exits_cleanly():
     result = run("dlq", "--help")
 
