@@ -20,6 +20,7 @@ from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
 from services.coordinator.domain.issue_reasons import why_issued
+from services.coordinator.domain.joint_parts import parts_read_by
 from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral, ReferralStatus
 from services.coordinator.domain.rejections import note_rejection
 from services.coordinator.effects import messages_for
@@ -407,7 +408,8 @@ def referral_at_the_centre(
     was issued, when not as the case's first designation (issue_reasons), where its case is held, and the centre a
     decline as beyond the level (超出本级处置能力) would send it up to, which the console offers only where a level
     stands above. The case's holding centre is the lead's (or where it went up to), not the unit's own: a county
-    bureau helping on a township's case may still send it up."""
+    bureau helping on a township's case may still send it up. And the other units' parts of its round that it may
+    read (`joint_parts`): the lead the co-units', a co-unit the lead's."""
     not_found = NotFound(f"no referral {referral_id} of case {case_id}")  # one answer, whether the case exists or not
     with case_baggage(case_id), uow:
         try:
@@ -425,9 +427,11 @@ def referral_at_the_centre(
         "case_id": case_id,
         "referral_id": str(referral_id),
         "unit": referral.unit,
+        "role": referral.role.value,
         "issued_because": why_issued(timeline, str(referral_id)),
         "centre": _centre_view(here),
         "above": _centre_view(upper) if upper is not None else None,
+        "other_parts": parts_read_by(stored.case, referral, timeline),
     }
 
 

@@ -104,14 +104,33 @@ def test_an_accepted_petition_is_mediated_at_the_centre_and_replied_to_on_time(c
     assert (case["source"], case["mode"], case["lead_unit"]) == ("petition", "joint", BUREAU)
     assert case["co_units"] == ["justice:430426105"]
     agreement = {"number": "祁调〔2026〕E2E号", "signed_on": county_today(), "terms": "公司七日内付清拖欠工资四万元。"}
-    for referral in case["referrals"]:
-        client.settle(
-            referral["unit"],
-            referral["referral_id"],
-            "经调解，双方签订调解协议。",
-            result="mediated",
-            agreement=agreement,
-        )
+    [mediators] = [r for r in case["referrals"] if r["role"] == "co_unit"]
+    [bureaus] = [r for r in case["referrals"] if r["role"] == "lead"]
+    client.settle(
+        mediators["unit"],
+        mediators["referral_id"],
+        "经调解，双方签订调解协议。",
+        result="mediated",
+        agreement=agreement,
+    )
+    # The bureau reads the mediators' signed agreement at the centre, and settles its own part with it.
+    at_the_centre = f"/api/v1/cases/{case_id}/referrals/{bureaus['referral_id']}"
+    deadline = time.monotonic() + 30
+    while True:
+        parts = client.call("GET", "coordinator", at_the_centre, as_user=OFFICER)["other_parts"]
+        if (parts and parts[0]["status"] == "reported") or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    [their_part] = parts
+    assert (their_part["unit"], their_part["result"]) == ("justice:430426105", "mediated")
+    assert their_part["agreement"] == agreement  # the same text the mediators signed, numbers masked had there been any
+    client.settle(
+        BUREAU,
+        bureaus["referral_id"],
+        "经调解，双方签订调解协议。",
+        result="mediated",
+        agreement=their_part["agreement"],
+    )
     resolved = client.wait_for_status(case_id, "resolved")
     assert {r["status"] for r in resolved["referrals"]} == {"reported"}
 

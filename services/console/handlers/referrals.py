@@ -150,6 +150,7 @@ def referral_page(
         agency=agency,
         referral=referral,
         issued_because=wording.issue_reason_text(centre.issued_because, platform.registry, names.places),
+        other_parts=centre.other_parts,
         tab=domain.tab_of(str(referral.get("status"))),
         result_groups=wording.RESULT_GROUPS,
         reported=_reported_summary(referral),
@@ -265,6 +266,8 @@ class AtTheCentre:
     issued_because: Mapping[str, Any] | None
     # The division of the centre above, when the coordinator named one (`above`).
     above_division: str = ""
+    # The other units' parts of the round the unit may read (共同办): the lead the co-units', a co-unit the lead's.
+    other_parts: tuple[Mapping[str, Any], ...] = ()
 
 
 def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> AtTheCentre:
@@ -277,10 +280,12 @@ def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> 
     if answer.status != 200 or not isinstance(answer.body, dict):
         return AtTheCentre("", None)
     above, why = answer.body.get("above"), answer.body.get("issued_because")
+    parts = answer.body.get("other_parts")  # none from a coordinator of before joint parts were shown
     return AtTheCentre(
         str(above.get("name") or "") if isinstance(above, dict) else None,
         why if isinstance(why, dict) else None,
         str(above.get("division") or "") if isinstance(above, dict) else "",
+        tuple(part for part in parts if isinstance(part, dict)) if isinstance(parts, list) else (),
     )
 
 

@@ -142,6 +142,7 @@ def agency_shows(
     referral: dict[str, Any],
     above: dict[str, str] | None = COUNTY_CENTRE,
     issued_because: dict[str, Any] | None = None,
+    other_parts: list[dict[str, Any]] | None = None,
 ) -> None:
     """An officer's referral page: the agency's referral, and the coordinator's answer on it (a first designation, by
     default, of a case a township centre holds, which a decline as beyond the level sends up to the county's)."""
@@ -152,7 +153,13 @@ def agency_shows(
         "GET",
         at_the_centre_path(case_id, referral_id),
         200,
-        {"case_id": case_id, "referral_id": referral_id, "above": above, "issued_because": issued_because},
+        {
+            "case_id": case_id,
+            "referral_id": referral_id,
+            "above": above,
+            "issued_because": issued_because,
+            **({"other_parts": other_parts} if other_parts is not None else {}),
+        },
     )
 
 
