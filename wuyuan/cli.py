@@ -38,7 +38,10 @@ def main(verbose: bool) -> None:
 @click.option("--skip-infra", is_flag=True, help="不先检查（或安装）RabbitMQ 和 PostgreSQL")
 def up(detach: bool, timeout: float, skip_infra: bool) -> None:
     """准备数据库和消息队列（RabbitMQ），然后启动全部服务。"""
+    from wuyuan.config_check import check_coordinator_configuration
+
     settings = load_settings()
+    check_coordinator_configuration(settings)
     if not skip_infra:
         _ensure_infra()
     _provision(settings)
@@ -68,7 +71,10 @@ def provision() -> None:
     可重复运行（幂等）；正式部署在启动各服务之前运行一次（compose 的一次性任务、Kubernetes
     Job）。直接使用 WUYUAN_* 所指的 RabbitMQ 和 PostgreSQL，不检查、不安装它们。
     """
+    from wuyuan.config_check import check_coordinator_configuration
+
     settings = load_settings()
+    check_coordinator_configuration(settings)
     _provision(settings)
     servers = sorted({settings.pg_admin_url_of(s).rsplit("@", 1)[-1] for s in settings.services})
     click.echo(
@@ -175,6 +181,10 @@ def start_command(service: str, timeout: float) -> None:
     """重新启动一个服务（用于 `wuyuan stop SERVICE` 之后）。"""
     settings = load_settings()
     _require_managed(settings, service)
+    if service == "coordinator":
+        from wuyuan.config_check import check_coordinator_configuration
+
+        check_coordinator_configuration(settings)
     try:
         supervise.start_service(settings, service, timeout=timeout)
     except supervise.NotReady as exc:

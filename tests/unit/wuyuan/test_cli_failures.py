@@ -679,3 +679,26 @@ def test_stabilitys_reconcile_shows_what_officers_must_redo_before_what_was_sent
 
     assert shown.startswith("已向 stability 重发 2 份交办文书")
     assert shown.index("无需机构重办的事项") < shown.index("对账 ") < shown.index("重发 3 条")
+
+
+@pytest.mark.parametrize("command", [("provision",), ("up", "-d", "--skip-infra"), ("start", "coordinator")])
+def test_a_routing_table_naming_an_unknown_agency_stops_the_platform_before_anything_is_done(
+    monkeypatch, tmp_path, command
+):
+    """The coordinator would not start with it: the command says which file and entry, before provisioning."""
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    routing = config / "routing.toml"
+    routing.write_text(routing.read_text(encoding="utf-8").replace('lead = ["plc"]', 'lead = ["plcc"]', 1), "utf-8")
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("nothing is provisioned or started")
+
+    monkeypatch.setattr("wuyuan.cli._provision", never)
+    monkeypatch.setattr("wuyuan.supervise.start_service", never)
+    monkeypatch.setattr("wuyuan.cli._require_managed", lambda settings, service: None)
+
+    shown = failed_cleanly(run(*command, WUYUAN_CONFIG_DIR=str(config)))
+
+    assert shown.startswith(f"错误：配置文件 {routing} 有误：rules[2].lead: unknown agency 'plcc'。")
+    assert "综合协调组读不了它就不会启动" in shown
