@@ -231,25 +231,30 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
     after = AFTER[step]
     try:
         yield
-    except psycopg.OperationalError as exc:
+    except SealingKeyMissing:
+        missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
+        raise BackupError("personal_data_key_missing", missing) from None
+    except psycopg.Error as exc:
         if not _unreachable(exc):
             raise _refused(settings, service, step, exc) from None
         unreachable = (
             f"{service}：连不上数据库 {settings.database_name(service)}（{' '.join(str(exc).split())}）{after}"
         )
         raise BackupError("database_unreachable", unreachable) from None
-    except SealingKeyMissing:
-        missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
-        raise BackupError("personal_data_key_missing", missing) from None
-    except psycopg.Error as exc:
-        raise _refused(settings, service, step, exc) from None
 
 
-def _unreachable(exc: psycopg.OperationalError) -> bool:
+# Errors by which the server ends the connection: shut down, crashed, starting up, the database dropped, a session
+# idle too long (in a transaction or not).
+_CONNECTION_ENDED = frozenset({"57P01", "57P02", "57P03", "57P04", "57P05", "25P03"})
+
+
+def _unreachable(exc: psycopg.Error) -> bool:
     """A connection that failed or was cut (libpq's own errors have no SQLSTATE), not a statement that failed: psycopg
     counts a cancelled statement, a lock not had or a full disk as operational errors too."""
     state = exc.sqlstate
-    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
+    if state is None:
+        return isinstance(exc, psycopg.OperationalError)
+    return state.startswith("08") or state in _CONNECTION_ENDED
 
 
 def _refused(settings: PlatformSettings, service: str, step: str, exc: psycopg.Error) -> BackupError:

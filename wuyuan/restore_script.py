@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -17,7 +18,10 @@ from wuyuan.backup import DUMP_TIMEOUT_S, BackupError, client_connection
 # Kubernetes image's client is 17 for servers of 16). It is only ever among the settings the script opens with.
 NEWER_SETTING = b"SET transaction_timeout = 0;\n"
 HEADER_LINES = 64
-_HEADER = (b"\n", b"--", b"SET ", b"SELECT pg_catalog.set_config(", b"\\restrict ")
+BEGIN = b"BEGIN;\n"  # pg_restore --single-transaction opens its script with it, and ends it with COMMIT
+_HEADER = (b"\n", b"--", b"SET ", b"SELECT pg_catalog.set_config(", b"\\restrict ", BEGIN)
+# How long emptying the database may wait for a lock that a session still connected holds (a restore with --force).
+LOCK_WAIT = "60s"
 NEWER_SETTING_SINCE = 17
 # A comment on an extension belongs to the extension's owner: when that is not the role (an extension created by the
 # cluster's superuser), restoring it fails. CREATE EXTENSION gives the stock comment back anyway.
@@ -40,14 +44,18 @@ def without_extension_comments(listing: str) -> str:
 
 
 def feed_script(script: IO[bytes], into: IO[bytes], server_major: int) -> bool:
-    """Copy pg_restore's script into psql, without the setting a server older than 17 refuses; False when psql has
-    stopped reading (it met an error and gave up)."""
+    """Copy pg_restore's script into psql, without its opening BEGIN (psql has begun the transaction already, to empty
+    the database in it first) and without the setting a server older than 17 refuses; False when psql has stopped
+    reading (it met an error and gave up)."""
+    began = False
     try:
         for _ in range(HEADER_LINES):
             line = script.readline()
             if not line:
                 return True
-            if not (line == NEWER_SETTING and server_major < NEWER_SETTING_SINCE):
+            if line == BEGIN and not began:
+                began = True
+            elif not (line == NEWER_SETTING and server_major < NEWER_SETTING_SINCE):
                 into.write(line)
             if not line.startswith(_HEADER):
                 break  # the first object: what follows, data included, goes as it is
@@ -73,12 +81,15 @@ def restore_through_psql(
 
     pg_restore's `--clean` would drop only what the dump holds: a table or function a later migration made would
     outlive it and stop that migration when it runs again. The script goes straight from pg_restore into psql (nothing
-    of the data lands on disk); psql's input ends, and its transaction commits, only once pg_restore has finished well,
-    and psql is killed before that otherwise, so a restore that fails half-way leaves the database as it was."""
+    of the data lands on disk), and the transaction psql begins commits only with the COMMIT pg_restore writes once it
+    has written everything else (`--single-transaction`, which also keeps large objects from committing on their own).
+    A restore that stops half-way, whoever stops it (pg_restore failing, psql meeting an error, this process killed
+    or out of time), ends psql's input without it: the transaction is rolled back and the database is as it was."""
     psql = psql_beside(pg_restore, service)
     owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
     emptying = (
         [
+            f"--command=SET lock_timeout = '{LOCK_WAIT}'",  # the script's own settings put it back to 0 after
             "--command=DROP OWNED BY CURRENT_USER",
             # A role that owned the public schema has just dropped it too, and no dump makes it (initdb does).
             "--command=CREATE SCHEMA IF NOT EXISTS public",
@@ -98,14 +109,23 @@ def restore_through_psql(
         listing.write_text(without_extension_comments(listed.stdout), encoding="utf-8")
         with tempfile.TemporaryFile() as reader_errors:
             _restore(
-                [str(pg_restore), "--exit-on-error", *owners, f"--use-list={listing}", "--file=-", str(dump)],
+                [
+                    str(pg_restore),
+                    "--exit-on-error",
+                    "--single-transaction",
+                    *owners,
+                    f"--use-list={listing}",
+                    "--file=-",
+                    str(dump),
+                ],
                 [
                     str(psql),
                     "--no-psqlrc",
                     "--quiet",
                     "--no-password",
-                    "--single-transaction",
                     "--set=ON_ERROR_STOP=1",
+                    "--command=SET client_min_messages = warning",
+                    "--command=BEGIN",
                     *emptying,
                     "--file=-",
                     dbname,
@@ -126,7 +146,7 @@ def _restore(
     what: str,
 ) -> None:
     writer_errors, reader_errors = errors
-    fed = False
+    fed, timed_out = False, threading.Event()
     with (
         subprocess.Popen(writer_command, stdout=subprocess.PIPE, stderr=writer_errors) as writer,
         subprocess.Popen(
@@ -134,17 +154,30 @@ def _restore(
         ) as reader,
     ):
         assert writer.stdout is not None and reader.stdin is not None
+
+        def out_of_time() -> None:
+            timed_out.set()
+            for process in (writer, reader):
+                with contextlib.suppress(ProcessLookupError):
+                    process.kill()  # psql's input ends without the COMMIT: its transaction is rolled back
+
+        watchdog = threading.Timer(DUMP_TIMEOUT_S, out_of_time)
+        watchdog.start()
         try:
             fed = feed_script(writer.stdout, reader.stdin, server_major)
-            if fed and writer.wait(timeout=DUMP_TIMEOUT_S) == 0:
-                _close(reader.stdin)  # the end of its input: psql commits
-                reader.wait(timeout=DUMP_TIMEOUT_S)
+            if fed and writer.wait() == 0:
+                _close(reader.stdin)  # the script ended with pg_restore's COMMIT
+                reader.wait()
         finally:
+            watchdog.cancel()
             for process in (writer, reader):
                 if process.poll() is None:
-                    process.kill()  # psql before its input ended: its transaction is rolled back with its connection
+                    process.kill()
                     process.wait()
             _close(reader.stdin)
+    if timed_out.is_set():
+        late = f"{what} 恢复未在 {DUMP_TIMEOUT_S} 秒内完成，已中止{ROLLED_BACK}"
+        raise BackupError("tool_failed", late)
     if fed and writer.returncode != 0:  # the backup could not be read to its end; psql was stopped before committing
         said = _read(writer_errors)
         raise BackupError(

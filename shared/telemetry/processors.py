@@ -115,6 +115,9 @@ def _scrub(attributes: Mapping[str, object] | None) -> None:
             target[key] = tuple(redact(v) if isinstance(v, str) else v for v in value)
 
 
+SEVERAL_CASES = ""  # what a trace that served several cases is remembered as: no case
+
+
 class CaseIdBackfill:
     """Remembers which case a trace belongs to, for spans that ended before the case id was known.
 
@@ -127,17 +130,20 @@ class CaseIdBackfill:
         self._cases: OrderedDict[int, str] = OrderedDict()
 
     def remember(self, trace_id: int, case_id: str) -> None:
+        if self._cases.get(trace_id) == SEVERAL_CASES:
+            return  # a request that served several cases stays nobody's
         self._cases[trace_id] = case_id
         self._cases.move_to_end(trace_id)
         while len(self._cases) > self.capacity:
             self._cases.popitem(last=False)
 
     def case_of(self, trace_id: int) -> str | None:
-        return self._cases.get(trace_id)
+        return self._cases.get(trace_id) or None
 
     def forget(self, trace_id: int) -> None:
-        """The trace turned out to serve several cases: none of them is its spans' case."""
-        self._cases.pop(trace_id, None)
+        """The trace turned out to serve several cases: none of them is its spans' case, now or later."""
+        self._cases[trace_id] = SEVERAL_CASES
+        self._cases.move_to_end(trace_id)
 
 
 BACKFILL = CaseIdBackfill()

@@ -3,7 +3,11 @@ with pg_restore and psql: the database is emptied and filled again in one transa
 half-way leaves it as it was, and what a later migration made does not outlive it. A platform of this run's own,
 dropped after."""
 
+import json
+import os
 import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -131,3 +135,75 @@ def test_a_backup_that_breaks_off_half_way_is_never_half_restored(tmp_path: Path
             kept = court.execute("SELECT note FROM hearings").fetchall()
     assert "pg_restore 退出码" in str(failed.value) and "已整体回滚" in str(failed.value)  # it had begun writing
     assert kept == [("诉前调解 第1号",)]  # as it was before the restore: not the backup's first rows
+
+
+# Run as its own process, so that the test can kill it half-way: restores court_link in place from the dump given.
+RESTORER = """
+import sys
+from pathlib import Path
+from wuyuan.backup import client_binary, server_info
+from wuyuan.backup_restore import _replace_database
+from wuyuan.settings import PlatformSettings
+settings = PlatformSettings()
+major = server_info(settings.pg_admin_url_of("court_link")).major
+_replace_database(settings, "court_link", Path(sys.argv[1]), client_binary("pg_restore", major), major)
+"""
+
+
+def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_was(tmp_path: Path) -> None:
+    """Killed by the operator, a timeout or the kernel: psql's input ends without pg_restore's COMMIT."""
+    with provisioned(tmp_path, ["court_link"]) as provisioned_settings:
+        settings = the_role_as_admin(provisioned_settings, "court_link")
+        url = settings.admin_database_url("court_link")
+        with psycopg.connect(url, autocommit=True) as court:
+            court.execute("CREATE TABLE hearings (note text)")
+            court.execute("INSERT INTO hearings SELECT '诉前调解 第' || n || '号' FROM generate_series(1, 400000) n")
+        major = server_info(url).major
+        dump = tmp_path / "court_link.dump"
+        subprocess.run(
+            [str(client_binary("pg_dump", major)), "--format=custom", "--compress=0", f"--file={dump}", url],
+            check=True,
+        )
+        with psycopg.connect(url, autocommit=True) as court:
+            court.execute("TRUNCATE hearings; INSERT INTO hearings VALUES ('开庭前的一行')")
+
+        environment = {
+            **os.environ,
+            "WUYUAN_DB_PREFIX": settings.db_prefix,
+            "WUYUAN_STATE_DIR": str(settings.state_dir),
+            "WUYUAN_PG_ADMIN_URLS": json.dumps(settings.pg_admin_urls),
+        }
+        restorer = subprocess.Popen([sys.executable, "-c", RESTORER, str(dump)], env=environment)
+        try:
+            assert copying_into(url, restorer), "the restore never reached the rows"
+        finally:
+            restorer.kill()
+            restorer.wait()
+        deadline = time.monotonic() + 30
+        while psql_sessions(url) and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+        with psycopg.connect(url) as court:
+            kept = court.execute("SELECT note FROM hearings").fetchall()
+    assert kept == [("开庭前的一行",)]
+
+
+def copying_into(url: str, restorer: subprocess.Popen) -> bool:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and restorer.poll() is None:
+        with psycopg.connect(url, autocommit=True) as court:
+            copying = court.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%%'"
+            ).fetchone()
+        if copying and copying[0]:
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def psql_sessions(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as court:
+        row = court.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'psql'"
+        ).fetchone()
+    return int(row[0]) if row else 0

@@ -3,6 +3,7 @@
 from opentelemetry import baggage, context
 
 from shared.telemetry.case_scope import case_scope, trace_id_in
+from shared.telemetry.processors import CaseIdBackfill
 from shared.telemetry.propagation import CASE_ID_KEY
 from tests.spans import recording_provider
 
@@ -121,3 +122,14 @@ def test_a_stored_trace_is_read_only_from_a_well_formed_traceparent():
         {"traceparent": "00-" + "0" * 32 + "-" + "1" * 16 + "-01"},
     ):
         assert trace_id_in(stored) is None
+
+
+def test_a_trace_that_served_several_cases_is_nobodys_for_the_spans_exported_later():
+    # A spot check's request runs each case in its own trace's stead (no stored trace): the spans it starts for the
+    # next case would otherwise have the trace remembered as that case's again.
+    backfill = CaseIdBackfill()
+    backfill.remember(7, CASE_ID)
+    backfill.forget(7)
+    backfill.remember(7, OTHER_CASE_ID)
+
+    assert backfill.case_of(7) is None

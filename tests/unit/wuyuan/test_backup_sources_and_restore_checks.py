@@ -405,6 +405,9 @@ def test_skipping_the_queue_check_asks_no_broker_but_still_makes_every_other_che
     [
         (psycopg.OperationalError("connection to server at 127.0.0.1 failed"), "database_unreachable"),
         (psycopg.errors.AdminShutdown(), "database_unreachable"),
+        (psycopg.errors.IdleSessionTimeout(), "database_unreachable"),
+        (psycopg.errors.IdleInTransactionSessionTimeout(), "database_unreachable"),  # not operational to psycopg
+        (psycopg.errors.DatabaseDropped(), "database_unreachable"),
         (psycopg.errors.QueryCanceled(), "migration_failed"),  # statement_timeout: operational to psycopg, not a link
         (psycopg.errors.LockNotAvailable(), "migration_failed"),
         (psycopg.errors.DuplicateFunction(), "migration_failed"),

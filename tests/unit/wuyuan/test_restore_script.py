@@ -11,6 +11,7 @@ from wuyuan.restore_script import feed_script, psql_beside, without_extension_co
 
 SCRIPT = (
     b"\\restrict abc\n"
+    b"BEGIN;\n"  # pg_restore --single-transaction: psql has begun it already
     b"SET statement_timeout = 0;\n"
     b"SET transaction_timeout = 0;\n"
     b"SET lock_timeout = 0;\n"
@@ -29,17 +30,19 @@ def fed(script: bytes, server_major: int) -> bytes:
 
 def test_a_server_before_17_is_not_sent_the_newer_clients_transaction_timeout():
     sent = fed(SCRIPT, 16).splitlines()
+    assert b"BEGIN;" not in sent
     assert sent[:3] == [b"\\restrict abc", b"SET statement_timeout = 0;", b"SET lock_timeout = 0;"]
     assert sent[-2:] == [b"SET transaction_timeout = 0;", b"\\."]  # the data line stays as it was
 
 
-def test_a_server_of_17_or_later_gets_the_script_as_written():
-    assert fed(SCRIPT, 17) == SCRIPT
+def test_a_server_of_17_or_later_gets_the_script_as_written_but_its_begin():
+    assert fed(SCRIPT, 17) == SCRIPT.replace(b"BEGIN;\n", b"", 1)
 
 
 def test_a_script_past_its_header_goes_through_whole():
     long = b"".join(b"INSERT INTO t VALUES (%d);\n" % n for n in range(10_000))
-    assert fed(SCRIPT + long, 15) == SCRIPT.replace(b"SET transaction_timeout = 0;\n", b"", 1) + long
+    expected = SCRIPT.replace(b"BEGIN;\n", b"", 1).replace(b"SET transaction_timeout = 0;\n", b"", 1)
+    assert fed(SCRIPT + long + b"COMMIT;\n", 15) == expected + long + b"COMMIT;\n"
 
 
 class StoppedReading(io.BytesIO):
