@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from shared.contracts.identifiers import split_unit, truncate_division
-from shared.contracts.vocabulary import Source
+from shared.contracts.vocabulary import WINDOW_SOURCES, Source
 
 DEFAULT_CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 CENTRE = "centre"
@@ -164,11 +164,17 @@ def _check_unique_services(agencies: dict[str, Agency]) -> None:
 
 def _check_unique_feeds(agencies: dict[str, Agency]) -> None:
     """Intake takes an agency's records as its source by the registry alone: a second agency naming the same source
-    could file records, and take over cases, as the first."""
+    could file records, and take over cases, as the first; one naming the window's channels could file its records as
+    the centre's own registrations."""
     fed: dict[Source, str] = {}
     for code, agency in agencies.items():
         if agency.feeds is None:
             continue
+        if agency.feeds in WINDOW_SOURCES:
+            raise RegistryError(
+                f"agencies.{code}.feeds: {agency.feeds.value!r} is the centre's own window, which intake registers "
+                "itself; an agency feeds one of the five sources"
+            )
         if agency.feeds in fed:
             raise RegistryError(f"agencies.{code}.feeds: {agency.feeds.value!r} is fed by agencies.{fed[agency.feeds]}")
         fed[agency.feeds] = code

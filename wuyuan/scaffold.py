@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from shared.contracts.vocabulary import Source
+from shared.contracts.vocabulary import WINDOW_SOURCES, Source
 from shared.registry import AGENCY_CODE, AgencyRegistry, RegistryError, parse_registry
 from shared.wording import Places, unit_name
 
@@ -100,9 +100,15 @@ def check_spec(spec: AgencySpec) -> None:
         pattern.format(place="", agency="")
     except (KeyError, IndexError, ValueError):
         raise ScaffoldRefused("unit_name", "单位名称格式中只能出现 {place} 与 {agency}") from None
-    if spec.feeds is not None and spec.feeds not in {source.value for source in Source}:
-        known = "、".join(source.value for source in Source)
-        raise ScaffoldRefused("feeds", f"来源须为以下之一：{known}；收到 {spec.feeds!r}")
+    fed_by_agencies = [source.value for source in Source if source not in WINDOW_SOURCES]
+    if spec.feeds is not None and spec.feeds in {source.value for source in WINDOW_SOURCES}:
+        raise ScaffoldRefused(
+            "feeds",
+            f"{spec.feeds} 是综治中心窗口自己的登记渠道，不是机构报入记录的来源；机构的来源须为以下之一："
+            f"{'、'.join(fed_by_agencies)}（新机构通常不填 --feeds，见 docs/integrating-an-agency.md 第 7 节）",
+        )
+    if spec.feeds is not None and spec.feeds not in fed_by_agencies:
+        raise ScaffoldRefused("feeds", f"来源须为以下之一：{'、'.join(fed_by_agencies)}；收到 {spec.feeds!r}")
 
 
 def _check_name(field: str, value: str, longest: int, what: str) -> None:

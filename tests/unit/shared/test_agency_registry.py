@@ -70,6 +70,8 @@ def test_an_external_agency_that_runs_elsewhere_is_only_watched():
         ("Women", WOMEN, "agencies.Women: the code"),
         # A second agency for a source would file records, and take over cases, as its owner.
         ("women", {**WOMEN, "feeds": "court_filing"}, "agencies.women.feeds: 'court_filing' is fed by agencies.court"),
+        # The window's channels are intake's own registrations: an agency's records would count as the centre's.
+        ("women", {**WOMEN, "feeds": "walk_in"}, "agencies.women.feeds: 'walk_in' is the centre's own window"),
     ],
 )
 def test_a_malformed_entry_is_refused_naming_its_field(code, entry, field):

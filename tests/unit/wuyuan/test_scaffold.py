@@ -134,18 +134,19 @@ def test_the_unit_test_expects_the_unit_read_as_staff_read_it(digits: int, readi
 
 
 def test_an_agency_that_feeds_a_source_declares_it_and_tests_its_records_reach_intake() -> None:
-    scaffold = render(AgencySpec("housing", "住建局", "Housing bureau", 9, "{place}住建所", "grid"), REGISTRY)
+    spec = AgencySpec("housing", "住建局", "Housing bureau", 9, "{place}住建所", "mediation_request")
+    scaffold = render(spec, REGISTRY)
 
-    assert scaffold.registry_entry.endswith('unit_name = "{place}住建所"\nfeeds = "grid"\n')
+    assert scaffold.registry_entry.endswith('unit_name = "{place}住建所"\nfeeds = "mediation_request"\n')
     agency = parse_registry(tomllib.loads(scaffold.registry_text)).get("housing")
-    assert (agency.feeds, agency.unit_digits) == (Source.GRID, 9)
+    assert (agency.feeds, agency.unit_digits) == (Source.MEDIATION_REQUEST, 9)
     service_tests = scaffold.files["tests/service/housing_link/test_housing_referrals.py"]
-    assert 'assert register.report.source.value == "grid"' in service_tests
+    assert 'assert register.report.source.value == "mediation_request"' in service_tests
     assert "feeds no source" not in scaffold.files["services/housing_link/README.md"]
 
 
 @pytest.mark.parametrize("digits", [6, 9, 12])
-@pytest.mark.parametrize("feeds", [None, "grid"])
+@pytest.mark.parametrize("feeds", [None, "mediation_request"])
 def test_every_variant_renders_python_that_parses_with_no_placeholder_left(digits: int, feeds: str | None) -> None:
     spec = AgencySpec(
         "labour", "人力资源和社会保障局", "Human resources and social security bureau", digits, None, feeds
@@ -224,6 +225,15 @@ def test_a_source_another_agency_feeds_is_refused_naming_the_agency() -> None:
     assert refused.value.field == "feeds"
 
 
+@pytest.mark.parametrize("channel", ["walk_in", "hotline", "grid"])
+def test_the_windows_own_channels_are_no_agencys_source(channel: str) -> None:
+    """Records fed as walk_in would count as the centre's own registrations."""
+    with pytest.raises(ScaffoldRefused, match=f"{channel} 是综治中心窗口自己的登记渠道") as refused:
+        render(AgencySpec("housing", "住建局", "Housing bureau", feeds=channel), REGISTRY)
+
+    assert refused.value.field == "feeds" and "court_filing、police_call" in str(refused.value)
+
+
 def test_an_existing_directory_is_never_overwritten() -> None:
     with pytest.raises(ScaffoldRefused, match="tests/unit/women_link 已存在") as refused:
         render(WOMEN, REGISTRY, existing=["tests/unit/women_link"])
@@ -276,13 +286,13 @@ def test_the_command_writes_the_files_and_the_entry_and_says_what_to_do_next(tre
 def test_the_command_takes_the_level_the_unit_name_and_the_source(tree: Path) -> None:
     code, output = new(
         tree, "housing", "--name-zh", "住建局", "--name-en", "Housing bureau", "--unit-digits", "9",
-        "--unit-name", "{place}住建所", "--feeds", "grid",
+        "--unit-name", "{place}住建所", "--feeds", "petition",
     )  # fmt: skip
 
     assert code == 0, output
     agency = parse_registry(tomllib.loads((tree / "config" / "agencies.toml").read_text(encoding="utf-8")))
     housing = agency.get("housing")
-    assert (housing.unit_digits, housing.unit_name, housing.feeds) == (9, "{place}住建所", Source.GRID)
+    assert (housing.unit_digits, housing.unit_name, housing.feeds) == (9, "{place}住建所", Source.PETITION)
 
 
 @pytest.mark.parametrize(
