@@ -18,6 +18,8 @@ from types import FrameType  # noqa: E402
 
 import nameko  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
+from pydantic import ValidationError  # noqa: E402
+from pydantic_settings import BaseSettings  # noqa: E402
 
 import shared.persistence.green  # noqa: E402,F401  (selects psycopg's green wait before psycopg loads)
 from shared.config import current_settings  # noqa: E402
@@ -34,12 +36,37 @@ def service_class(service: str) -> type:
     return service_cls
 
 
+def refused_settings(service: str, invalid: ValidationError) -> int:
+    """Say which settings are missing or wrong, each by its environment variable, and nothing of their values."""
+    print(f"{service}: not started: its settings are invalid", file=sys.stderr)
+    prefix = env_prefix(invalid.title)
+    for error in invalid.errors(include_url=False, include_input=False):
+        field = ".".join(str(part) for part in error["loc"])
+        named = f"{prefix}{field}".upper() + ": " if field else ""
+        print(f"  {named}{error['msg']}", file=sys.stderr)
+    return 2
+
+
+def env_prefix(settings_class: str) -> str:
+    """The environment prefix of the settings class a validation error names (its title)."""
+    pending: list[type[BaseSettings]] = [BaseSettings]
+    while pending:
+        cls = pending.pop()
+        if cls.__name__ == settings_class:
+            return str(cls.model_config.get("env_prefix") or "")
+        pending.extend(cls.__subclasses__())
+    return ""
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python -m shared.runtime SERVICE", file=sys.stderr)
         return 2
     service = argv[1]
-    settings = current_settings()
+    try:
+        settings = current_settings()
+    except ValidationError as invalid:
+        return refused_settings(service, invalid)
     if settings.service != service:
         print(f"WUYUAN_SERVICE is {settings.service!r} but {service!r} was asked for", file=sys.stderr)
         return 2
@@ -70,7 +97,10 @@ def main(argv: list[str]) -> int:
 
     signal.signal(signal.SIGTERM, shutdown)
     signal.signal(signal.SIGINT, shutdown)
-    runner.start()
+    try:
+        runner.start()
+    except ValidationError as invalid:  # a dependency's own settings (the token verifier's, identity's …)
+        return refused_settings(service, invalid)
     settle_after_start()
     log.info("started", extra={"http": settings.http_address})
     try:
