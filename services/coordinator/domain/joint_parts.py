@@ -15,14 +15,16 @@ from shared.contracts.vocabulary import ReferralRole
 
 
 def parts_read_by(case: Case, referral: Referral, timeline: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """The other units' parts of the referral's round its officers may read, in the order they were issued."""
-    wanted = ReferralRole.CO_UNIT if referral.role is ReferralRole.LEAD else ReferralRole.LEAD
+    """The other units' parts of the referral's round its officers may read, in the order they were issued: for the
+    lead every co-unit's (one that declined too, since the lead works without it), for a co-unit the lead's, the one
+    the round has now (a lead that declined, and the unit that took over, would read as two leads)."""
     reports = _last_reports(timeline)
-    return [
-        _part(other, reports.get(str(other.referral_id)))
-        for other in sorted(case.referrals, key=lambda r: r.issued_at)
-        if other.round == referral.round and other.role is wanted and other.referral_id != referral.referral_id
-    ]
+    same_round = sorted((r for r in case.referrals if r.round == referral.round), key=lambda r: r.issued_at)
+    if referral.role is ReferralRole.LEAD:
+        read = [r for r in same_round if r.role is ReferralRole.CO_UNIT]
+    else:
+        read = [r for r in same_round if r.role is ReferralRole.LEAD][-1:]
+    return [_part(other, reports.get(str(other.referral_id))) for other in read]
 
 
 def _last_reports(timeline: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:

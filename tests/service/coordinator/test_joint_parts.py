@@ -11,14 +11,16 @@ from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
 from shared.auth.principal import Principal, Role
 from shared.clock import now
-from shared.contracts.messages import ResultReported
+from shared.contracts.messages import ReferralIssued, ResultReported
 from tests.service.coordinator.test_coordinator_service import (
     CASE_ID,
     INTAKE_USER,
     JUSTICE_OFFICE,
     JUSTICE_USER,
     POLICE_STATION,
+    POLICE_USER,
     accepted,
+    declined,
     deliver,
     next_message_id,
     police_call,
@@ -106,3 +108,17 @@ def test_co_units_do_not_read_each_others_parts(coordinator, uow, platform, http
 
     assert [p["unit"] for p in seen_by_the_mediators] == [POLICE_STATION]
     assert sorted(p["unit"] for p in seen_by_the_lead["other_parts"]) == [JUSTICE_OFFICE, "plc:430426"]
+
+
+def test_a_co_unit_reads_only_the_lead_the_round_has_now(coordinator, uow, platform, http):
+    """The station declines; no other lead is routed, so the centre's staff designate the county court by hand."""
+    deliver(coordinator, police_call(), INTAKE_USER)
+    first_lead, co_unit = referral_to(uow, POLICE_STATION), referral_to(uow, JUSTICE_OFFICE)
+    deliver(coordinator, declined(first_lead), POLICE_USER)
+    coordinator.assign(http.post({"unit": "court:430426"}), CASE_ID)
+    new_leads = [m for m in uow.sent_of(ReferralIssued) if m.role.value == "lead" and m.recipient != POLICE_STATION]
+
+    seen = at_the_centre(uow, platform, http, co_unit, JUSTICE_OFFICE)["other_parts"]
+
+    assert len(new_leads) == 1
+    assert [(p["unit"], p["status"]) for p in seen] == [(new_leads[0].recipient, "issued")]
