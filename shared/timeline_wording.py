@@ -89,6 +89,7 @@ _KIND_TITLES = {
     ("clock_resumed", "reason"): "暂停原因",
     ("clock_resumed", "note"): "暂停说明",
     ("clock_resumed", "due_at"): "顺延至",
+    ("repeat_linked", "summary"): "反映内容",
 }
 # The keys worded: shown with the unit ('砖塘镇派出所（牵头单位）'), as a note after the line, or not at all (an id
 # staff never use). A key the coordinator writes and this does not know is shown as its code.

@@ -842,7 +842,8 @@ def issue_reason_text(reason: Mapping[str, Any] | None, registry: AgencyRegistry
             "spot_check": "回访抽查发现群众对办理结果不满意，案件重新交办",
             "repeat_report": "案件办结后群众再次反映，重新交办",
         }.get(str(reason.get("reopen_cause")), "群众对上一轮办理结果不满意，案件重新交办")
-        extra = f"群众意见：{reason['comment']}" if reason.get("comment") else ""
+        said_as = "再次反映的内容" if reason.get("reopen_cause") == "repeat_report" else "群众意见"
+        extra = f"{said_as}：{reason['comment']}" if reason.get("comment") else ""
     elif cause == "escalated" and reason.get("escalation_cause") == "overdue":
         days = reason.get("overdue_working_days")
         main = f"{unit or '原承办单位'}{f'逾期{days}个工作日' if days else '逾期'}仍未办结，案件提级由本单位接办"

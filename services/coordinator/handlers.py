@@ -195,6 +195,7 @@ def handle_repeat_report_linked(
                 message.reason,
                 *change.issuing,
                 feeding_unit=feeding_unit,
+                summary=message.summary,
             )
         )
 

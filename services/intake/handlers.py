@@ -216,6 +216,7 @@ def _register(
                     source=report.source,
                     source_record_id=report.source_record_id,
                     reason=decision.reason.value,
+                    summary=report.summary,
                 )
             )
             _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)

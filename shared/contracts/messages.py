@@ -115,15 +115,20 @@ class CaseRegistered(CaseDocument):
 
 
 class RepeatReportLinked(CaseDocument):
-    """A repeat report of an open case was linked to it instead of opening a new case."""
+    """A repeat report of an open case was linked to it instead of opening a new case.
+
+    Version 2 added `summary`: what the citizen said this time (a closed case's dispute back, 矛盾反弹, is taken up
+    again on it). A version 1 report has none."""
 
     TYPE = "RepeatReportLinked"
+    VERSION = 2
     DESTINATION = "coordinator"
     type: Literal["RepeatReportLinked"] = "RepeatReportLinked"
 
     source: Source
     source_record_id: RecordId | None = None
     reason: ShortText
+    summary: LongText | None = Field(None, description="what the repeat report said (version 2)")
 
 
 # --- coordinator -> agencies ----------------------------------------------------------

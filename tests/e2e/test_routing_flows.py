@@ -186,8 +186,14 @@ def test_a_closed_case_reported_again_goes_back_to_the_same_lead(client):
 
     assert reopened["status"] == "in_progress"
     assert entries(reopened, "case_reopened") == [{"cause": "repeat_report", "round": 2}]
+    [repeat] = entries(reopened, "repeat_linked")
+    assert repeat["summary"] == "竹子又长过来了，邻居不肯处理"  # what was said this time is on the case
     round_two = [r for r in reopened["referrals"] if r["round"] == 2]
     assert [(r["unit"], r["role"], r["status"]) for r in round_two] == [(TOWNSHIP_JUSTICE, "lead", "issued")]
+    # and the unit taking it up again reads it with its referral.
+    referral_path = f"/api/v1/cases/{case_id}/referrals/{round_two[0]['referral_id']}"
+    at_the_centre = client.call("GET", "coordinator", referral_path, as_user="demo.justice")
+    assert at_the_centre["issued_because"]["comment"] == "竹子又长过来了，邻居不肯处理"
     client.settle(round_two[0]["unit"], round_two[0]["referral_id"], "竹子连根挖除，双方签订协议")
     assert close_after_follow_up(client, case_id)["repeat_reports"] == 1
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from services.coordinator.domain.model import EscalationCause, TimelineKind
 from shared.contracts.masking import mask_free_text
+from shared.contracts.vocabulary import ReopenCause
 
 # The lines that lead to referrals being issued; triage's is a case's first designation, which needs no reason.
 _EXPLAINING = frozenset(
@@ -31,12 +32,15 @@ def why_issued(timeline: Sequence[Mapping[str, Any]], referral_id: str) -> dict[
     timeline does not name)."""
     explaining: Mapping[str, Any] | None = None
     declined: Mapping[str, Any] | None = None
+    repeated: Mapping[str, Any] | None = None
     for line in sorted(timeline, key=lambda line: int(line["seq"])):
         kind, detail = line.get("kind"), line.get("detail") or {}
         if kind == TimelineKind.REFERRAL_ISSUED and detail.get("referral_id") == referral_id:
-            return _reason(explaining, declined)
+            return _reason(explaining, declined, repeated)
         if kind in _EXPLAINING:
             explaining = line
+        if kind == TimelineKind.REPEAT_LINKED:
+            repeated = line
         if kind == TimelineKind.REFERRAL_DECLINED:
             declined = line
         elif kind in (TimelineKind.CASE_TRIAGED, TimelineKind.CASE_REOPENED):
@@ -44,8 +48,14 @@ def why_issued(timeline: Sequence[Mapping[str, Any]], referral_id: str) -> dict[
     return None
 
 
-def _reason(line: Mapping[str, Any] | None, declined: Mapping[str, Any] | None) -> dict[str, Any] | None:
+def _reason(
+    line: Mapping[str, Any] | None, declined: Mapping[str, Any] | None, repeated: Mapping[str, Any] | None = None
+) -> dict[str, Any] | None:
     reason = _unmasked_reason(line, declined)
+    if reason is not None and reason.get("reopen_cause") == ReopenCause.REPEAT_REPORT and not reason.get("comment"):
+        # The dispute came back: what the citizen said this time is what the new round answers (the repeat report
+        # linked just before the case reopened; none from a report of contract version 1).
+        reason["comment"] = ((repeated or {}).get("detail") or {}).get("summary")
     # What staff typed: masked as it was taken since it is free text, but a call-in's note was not before.
     return {k: mask_free_text(v) if isinstance(v, str) else v for k, v in reason.items()} if reason else None
 

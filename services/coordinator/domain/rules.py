@@ -567,8 +567,10 @@ def link_repeat(
     deadline_for: DeadlineFor,
     new_id: IdFactory = uuid4,
     feeding_unit: str | None = None,
+    summary: str | None = None,
 ) -> Decision:
-    """A repeat report joins the case's record; repeats feed supervision's high-frequency alerts.
+    """A repeat report joins the case's record, with what it said (`summary`, from contract version 2), which the
+    units of a round it reopens read; repeats feed supervision's high-frequency alerts.
 
     One that comes after the case was closed means the dispute is back (矛盾反弹): the same
     lead takes it up again as a new round, as after a dissatisfied rating, instead of the
@@ -581,7 +583,9 @@ def link_repeat(
     must answer it, and the units' settlement did not hold; supervision calls the visit off.
     """
     draft = DecisionDraft(replace(case, repeat_reports=case.repeat_reports + 1), now)
-    draft.note(TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason)
+    draft.note(
+        TimelineKind.REPEAT_LINKED, source=source, source_record_id=source_record_id, reason=reason, summary=summary
+    )
     if case.status is CaseStatus.CLOSED or reopens_before_the_visit(case, source, feeding_unit, reason):
         draft.note(TimelineKind.CASE_REOPENED, cause=ReopenCause.REPEAT_REPORT, round=case.round + 1)
         draft.reopen(ReopenCause.REPEAT_REPORT, None, deadline_for, new_id)

@@ -375,6 +375,10 @@ def test_a_first_designation_says_nothing_of_why(console, browser, staff, apis):
             "群众对上一轮办理结果不满意，案件重新交办（2026-11-24 10:00）。群众意见：他还是天天骂人。",
         ),
         (
+            {"cause": "reopened", "reopen_cause": "repeat_report", "comment": "李国华未按协议拆除围墙"},
+            "案件办结后群众再次反映，重新交办（2026-11-24 10:00）。再次反映的内容：李国华未按协议拆除围墙。",
+        ),
+        (
             {"cause": "declined", "from_unit": "justice:430426101", "reason": "不属于司法所职责"},
             "砖塘镇司法所退回此案，改由本单位办理（2026-11-24 10:00）。退回理由：不属于司法所职责。",
         ),

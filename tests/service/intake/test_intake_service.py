@@ -151,6 +151,9 @@ def test_the_same_people_reporting_again_at_the_window_join_their_open_case(inta
     }
     assert len(intake_store.cases) == 1
     assert uow.sent_types() == ["CaseRegistered", "RepeatReportLinked"]
+    # What was said this time goes to the coordinator, for the units of a round it reopens to read.
+    [linked] = uow.sent_of(RepeatReportLinked)
+    assert linked.summary == "张三再次来访，楼道仍被占用。"
 
 
 def test_a_redelivered_register_dispute_registers_nothing_more(intake, uow, intake_store):

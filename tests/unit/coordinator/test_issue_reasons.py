@@ -40,6 +40,40 @@ def test_a_reopened_round_carries_the_citizens_complaint():
     }
 
 
+def test_a_dispute_back_after_closing_carries_what_the_citizen_said_this_time_masked():
+    timeline = [
+        line(1, "case_triaged"),
+        issued(2, "r1", STATION),
+        line(
+            3,
+            "repeat_linked",
+            source="walk_in",
+            reason="same_parties",
+            summary="李国华未按协议拆除围墙，电话13800138000",
+        ),
+        line(4, "case_reopened", cause="repeat_report", round=2),
+        issued(5, "r2", STATION),
+    ]
+
+    why = why_issued(timeline, "r2")
+
+    assert why is not None and (why["reopen_cause"], why["comment"]) == (
+        "repeat_report",
+        "李国华未按协议拆除围墙，电话138****8000",
+    )
+
+
+def test_a_repeat_report_of_contract_version_1_says_nothing_more():
+    timeline = [
+        issued(2, "r1", STATION),
+        line(3, "repeat_linked", source="walk_in", reason="same_parties"),
+        line(4, "case_reopened", cause="repeat_report", round=2),
+        issued(5, "r2", STATION),
+    ]
+
+    assert why_issued(timeline, "r2")["comment"] is None  # type: ignore[index]
+
+
 def test_a_unit_called_in_reads_what_the_centre_asked_of_it():
     timeline = [
         line(1, "case_triaged"),

@@ -114,6 +114,11 @@ TIMELINE = [
         },
     ),
     ("case_escalated", {**LEAD, **ESCALATION, "overdue_working_days": 3}),
+    # The indices above and the last two are read by name elsewhere (TIMELINE[18], TIMELINE[-2]): add here.
+    (
+        "repeat_linked",
+        {"source": "walk_in", "reason": "same parties and category within 30 days", "summary": "围墙仍未拆除"},
+    ),
     (
         "leaders_alerted",
         {**LEAD, **ESCALATION, "from_centre": "430426", "to_centre": None, "overdue_working_days": 6},
@@ -193,6 +198,12 @@ def test_each_line_reads_in_chinese_with_no_code_repr_or_utc_time(kind, detail):
         assert not ISO_TIME.search(part), part
         assert english_left(part) == [], part
         assert "00000000-" not in part  # referral ids mean nothing to staff
+
+
+def test_a_repeat_report_reads_with_what_the_citizen_said():
+    detail = {"source": "walk_in", "reason": "same parties and category within 30 days", "summary": "围墙仍未拆除"}
+
+    assert "反映内容：围墙仍未拆除" in tw.timeline_parts("repeat_linked", detail, REGISTRY, PLACES, REFERRAL_UNITS)
 
 
 def test_a_late_step_says_so_after_its_last_part():
