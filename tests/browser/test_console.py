@@ -253,6 +253,8 @@ def test_a_validation_error_appears_in_chinese_beside_its_field(page, console_ur
     expect(phone).to_have_attribute("aria-invalid", "true")
     expect(phone).to_have_value("1380000")  # what was typed is kept
     expect(window.locator('[name="parties.0.name"]')).to_have_value("王五")
+    # The page says so at its top, where the keyboard and a screen reader start again.
+    expect(window.locator("#form-errors")).to_be_focused()
     shoot(window, "13-window-validation-error")
 
 

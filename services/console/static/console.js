@@ -67,7 +67,17 @@ function refreshCountdowns() {
   });
 }
 
+// A form sent back with errors says so at the top of the page; the keyboard and a screen reader start there, not at
+// the top of a page whose form may be far below.
+function focusFormErrors() {
+  const summary = document.getElementById("form-errors");
+  if (!summary) return;
+  summary.setAttribute("tabindex", "-1");
+  summary.focus();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  focusFormErrors();
   enableSpareParties();
   confirmIrreversibleActions();
   setInterval(refreshCountdowns, 30000);

@@ -153,6 +153,9 @@ def test_a_mediated_result_without_an_agreement_says_so_beside_the_agreement_and
     assert error_beside(page, "result.agreement") == "调解成功、司法确认须填写调解协议：签订日期和协议内容"
     assert '<input type="radio" name="result" value="mediated" checked>' in page
     assert "双方口头同意和解。</textarea>" in page
+    # Said at the top too, where the page opens (the form is far below), and where the keyboard starts.
+    summary = page.index('id="form-errors"')
+    assert summary < page.index("<h2>当事人</h2>") and "有 1 处需要修改" in page[summary : summary + 200]
 
 
 def test_an_agreement_without_its_signing_day_is_marked_on_the_date_input(console, apis, browser, staff):
