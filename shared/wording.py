@@ -577,9 +577,17 @@ def field_error_text(error: Mapping[str, Any]) -> str:
     bound = _BOUND.search(message.strip())
     if kind in _BOUND_ERRORS and bound is not None:
         return _BOUND_ERRORS[kind].format(bound.group(1))
-    if kind == "too_short" and str(error.get("field", "")) == "parties":
-        return "至少需要一名申请人和一名被申请人（请填写姓名）"
+    too_few = _TOO_FEW.get(str(error.get("field", ""))) if kind == "too_short" else None
+    if too_few is not None:
+        return too_few
     return _TYPE_ERRORS.get(kind, "填写有误")
+
+
+# What a list with too few entries needs, by the list's field: the generic 数量不够 says nothing of what to add.
+_TOO_FEW = {
+    "parties": "至少需要一名申请人和一名被申请人（请填写姓名）",
+    "petitioners": "请至少填写一名信访人的姓名",
+}
 
 
 # --- police calls and petitions

@@ -411,6 +411,15 @@ def test_a_group_smaller_than_the_petitioners_named_says_so(console, apis, brows
     assert error_beside(text_of(response), "group_size") == "人数不能少于列出的信访人"
 
 
+def test_a_petition_without_a_petitioner_asks_for_a_name(console, apis, browser, xu):
+    form = {key: value for key, value in FORM.items() if not key.startswith("petitioners.")}
+    answer_refusal(apis, BUREAU, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
+
+    assert error_beside(text_of(response), "petitioners") == "请至少填写一名信访人的姓名"
+
+
 def test_another_petition_under_a_known_number_reads_in_chinese(console, apis, browser, xu):
     apis.answer(
         BUREAU,
