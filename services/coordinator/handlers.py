@@ -669,6 +669,8 @@ def case_view(stored: StoredCase, timeline: list[dict[str, Any]]) -> dict[str, A
         **_case_facts(case),
         "summary": registered.get("summary"),
         "registered_by": registered.get("registered_by"),
+        # The feeding agency's own number for the record the case came from (a petition's 信访件编号, a filing's 案号).
+        "source_record_id": registered.get("source_record_id"),
         "referrals": [_referral_view(r) for r in case.referrals],
         "result": _value(case.result),
         "rating": case.rating.value if case.rating else None,

@@ -202,3 +202,15 @@ def test_a_resume_that_moved_nothing_says_the_deadline_stands(console, browser, 
 
     assert "期限不变：2026-12-11 17:30" in text
     assert "原期限" not in text and "顺延至" not in text
+
+
+def test_a_case_from_a_petition_names_the_petition_beside_its_source(console, browser, staff, apis):
+    case = {**copy.deepcopy(CASE), "source": "petition", "source_record_id": "XF430426-2026-0312"}
+    staff.signed_in(ZHOU)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.case(browser.get(f"/cases/{CASE_ID}", as_=ZHOU), CASE_ID).get_data(as_text=True)
+
+    assert "<dt>来源</dt><dd>访源（信访）（原始编号 XF430426-2026-0312）</dd>" in page

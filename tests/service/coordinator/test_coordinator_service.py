@@ -153,6 +153,15 @@ def test_a_referral_names_the_feeding_agencys_record_the_case_came_from(coordina
     assert referrals and {r.source_record_id for r in referrals} == {"(2026)湘0426民诉前123号"}
 
 
+def test_the_case_shows_the_feeding_agencys_record_number(coordinator, http):
+    filing = police_call(source="petition", category="wages").model_copy(
+        update={"source_record_id": "XF430426-2026-0312"}
+    )
+    deliver(coordinator, filing, INTAKE_USER)
+
+    assert http.body(coordinator.show_case(http.get(), CASE_ID))["source_record_id"] == "XF430426-2026-0312"
+
+
 def test_a_case_registered_at_the_window_sends_no_record_number(coordinator, uow):
     deliver(coordinator, police_call(source="walk_in"), INTAKE_USER)
 
