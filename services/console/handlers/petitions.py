@@ -34,6 +34,7 @@ from services.console.handlers.common import (
     today_in_beijing,
 )
 from services.console.handlers.court import term_left
+from services.console.handlers.referrals import at_the_centre
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.platform import Platform
@@ -291,6 +292,25 @@ def petition_page(
     petition = expect(apis.call(service, "GET", api_path(number), token=visitor.token), service=service)
     today = today_in_beijing(platform)
     values = form or {}
+    # 访调对接: what the other units of each case came to, the mediators' signed agreement above all, which the reply to
+    # the petitioner is made with (the coordinator gives a lead its co-units' parts, a co-unit the lead's).
+    parts = {
+        str(r.get("referral_id")): at_the_centre(apis, visitor, r).other_parts
+        for r in petition.get("case_referrals") or []
+        if isinstance(r, Mapping)
+    }
+    signed = next((p["agreement"] for ps in parts.values() for p in ps if isinstance(p.get("agreement"), dict)), None)
+    if signed is not None and not values:
+        values = {
+            "agreement_number": [str(signed.get("number") or "")],
+            "agreement_signed_on": [str(signed.get("signed_on") or "")],
+            "agreement_terms": [str(signed.get("terms") or "")],
+        }
+    unreported = [
+        r
+        for r in petition.get("case_referrals") or []
+        if isinstance(r, Mapping) and r.get("status") in ("received", "accepted")
+    ]
     return render(
         "petition.html",
         status=status,
@@ -310,6 +330,9 @@ def petition_page(
         ticked=lambda name: bool(values.get(name)),
         term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
         yes_no=lambda fact: "是" if fact is True else "否" if fact is False else "—",
+        parts=parts,
+        agreement_prefilled=signed is not None and not form,
+        unreported=unreported,
     )
 
 

@@ -12,6 +12,7 @@ from services.petition_link.commands import DecideAcceptance, RegisterPetition, 
 from shared.auth.principal import Forbidden, Principal, Role
 from tests.service.console.visitors import (
     LIU,
+    agency_shows,
     answer_refusal,
     console_knowing,
     error_beside,
@@ -25,6 +26,7 @@ BUREAU = "petition_link"
 NUMBER = "XF430426-2026-0312"
 LINK = f"/petitions/{NUMBER}"
 API = f"/api/v1/petitions/{NUMBER}"
+REFERRAL_ID = "5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11"  # the bureau's, of the case its petition became
 REGISTERED = {
     "number": NUMBER,
     "unit": "petition:430426",
@@ -83,7 +85,7 @@ ACCEPTED = {
     "fed_to_centre": {"record_id": NUMBER, "message_id": "7d3f0c1e-2b4a-4f6d-9e8c-1a2b3c4d5e6f"},
     "case_referrals": [
         {
-            "referral_id": "5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11",
+            "referral_id": REFERRAL_ID,
             "case_id": "C-20261123-0002",
             "unit": "petition:430426",
             "role": "lead",
@@ -125,6 +127,15 @@ def console(uow, apis, console_platform):
 def xu(staff) -> Principal:
     staff.signed_in(XU)
     return XU
+
+
+CENTRE_VIEW = f"/api/v1/cases/C-20261123-0002/referrals/{REFERRAL_ID}"
+
+
+@pytest.fixture(autouse=True)
+def centre_knows_the_referral(apis) -> None:
+    """The coordinator's answer on the bureau's referral: no other unit's part yet, unless a test says otherwise."""
+    apis.answer("coordinator", "GET", CENTRE_VIEW, 200, {"case_id": "C-20261123-0002", "other_parts": []})
 
 
 def listed(form: dict) -> dict:
@@ -454,6 +465,49 @@ def test_a_registered_petition_shows_its_acceptance_term_and_earlier_petitions_a
     assert "答复信访人" not in page
 
 
+MEDIATORS = {
+    "referral_id": "0b7a3c52-9d41-4e0f-8a6b-2c5d7e9f1a30",
+    "unit": "justice:430426105",
+    "role": "co_unit",
+    "status": "reported",
+    "result": "mediated",
+    "outcome": "resolved",
+    "agreement": {
+        "number": "蒋司调字〔2026〕第7号",
+        "signed_on": "2026-11-28",
+        "terms": "公司七日内付清拖欠工资四万元。",
+    },
+    "reported_at": "2026-11-28T07:30:00+00:00",
+    "summary": "经调解，双方签订调解协议。",
+}
+
+
+def test_the_mediators_agreement_shows_under_the_bureaus_referral_and_fills_the_reply(console, apis, browser, xu):
+    """访调对接: the reply to the petitioner is made with the agreement the township's mediators had signed."""
+    apis.answer("coordinator", "GET", CENTRE_VIEW, 200, {"case_id": "C-20261123-0002", "other_parts": [MEDIATORS]})
+    apis.answer(BUREAU, "GET", API, 200, ACCEPTED)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    parts = page[page.index('<ul class="other-parts">') :]
+    assert "双桥镇司法所（配合单位）：已办结（调解成功）" in parts
+    assert "蒋司调字〔2026〕第7号，2026-11-28 签订：公司七日内付清拖欠工资四万元。" in parts
+    assert 'name="agreement_number" maxlength="50" value="蒋司调字〔2026〕第7号"' in page
+    assert 'name="agreement_signed_on" type="date" value="2026-11-28"' in page
+    assert "公司七日内付清拖欠工资四万元。</textarea>" in page and "已按上方配合单位签订的调解协议预填" in page
+
+
+def test_a_replied_petition_whose_referral_is_still_open_says_to_report_its_result(console, apis, browser, xu):
+    replied = {**ACCEPTED, "status": "replied"}
+    replied["case_referrals"] = [{**ACCEPTED["case_referrals"][0], "status": "accepted"}]
+    apis.answer(BUREAU, "GET", API, 200, replied)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert "本局在综治中心的交办件仍未反馈结果" in page
+    assert f'<a href="/referrals/petition/{REFERRAL_ID}">交办单 C-20261123-0002</a>' in page
+
+
 def test_an_accepted_petition_offers_the_reply_and_the_one_extension_and_links_its_referrals(
     console, apis, browser, xu
 ):
@@ -554,3 +608,25 @@ def test_the_bureaus_refusal_is_read_in_chinese_by_its_code(console, apis, brows
     [posted] = apis.posts()
     if action == "extension":
         assert posted.body == {"days": int(form["extension_days"]), "reason": "情况复杂"}
+
+
+def test_the_bureaus_referral_page_leads_back_to_its_petition(console, apis, browser, xu):
+    referral = {
+        **ACCEPTED["case_referrals"][0],
+        "source": "petition",
+        "source_record_id": NUMBER,
+        "category": "wages",
+        "division_code": "430426105",
+        "summary": "三名务工人员反映拖欠工资",
+        "parties": [],
+        "flags": [],
+        "due_at": "2027-01-22T09:30:00+00:00",
+        "outcome": None,
+        "agreement": None,
+        "log": [],
+    }
+    agency_shows(apis, BUREAU, referral)
+
+    page = text_of(console.referral(browser.get(f"/referrals/petition/{REFERRAL_ID}", as_=xu), "petition", REFERRAL_ID))
+
+    assert f'<a href="/petitions/{NUMBER}">信访事项 {NUMBER}：受理、答复信访人</a>' in page
