@@ -20,7 +20,7 @@ from services.coordinator.domain import levels, rules, spot_checks
 from services.coordinator.domain.decisions import DeadlineFor, Decision, ExtendFor, IdFactory
 from services.coordinator.domain.figures import Figures
 from services.coordinator.domain.issue_reasons import why_issued
-from services.coordinator.domain.joint_parts import parts_read_by
+from services.coordinator.domain.joint_parts import earlier_round_read_by, parts_read_by
 from services.coordinator.domain.model import Agreement, Case, CaseFacts, CaseStatus, Referral, ReferralStatus
 from services.coordinator.domain.rejections import note_rejection
 from services.coordinator.effects import messages_for
@@ -433,6 +433,7 @@ def referral_at_the_centre(
         "centre": _centre_view(here),
         "above": _centre_view(upper) if upper is not None else None,
         "other_parts": parts_read_by(stored.case, referral, timeline),
+        "earlier_round": earlier_round_read_by(stored.case, referral, timeline),
     }
 
 

@@ -151,6 +151,7 @@ def referral_page(
         referral=referral,
         issued_because=wording.issue_reason_text(centre.issued_because, platform.registry, names.places),
         other_parts=centre.other_parts,
+        earlier_round=centre.earlier_round,
         tab=domain.tab_of(str(referral.get("status"))),
         result_groups=wording.RESULT_GROUPS,
         reported=_reported_summary(referral),
@@ -268,6 +269,8 @@ class AtTheCentre:
     above_division: str = ""
     # The other units' parts of the round the unit may read (共同办): the lead the co-units', a co-unit the lead's.
     other_parts: tuple[Mapping[str, Any], ...] = ()
+    # For the lead of a reopened round, every unit's part of the round before: what the case came back against.
+    earlier_round: tuple[Mapping[str, Any], ...] = ()
 
 
 def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> AtTheCentre:
@@ -280,13 +283,18 @@ def at_the_centre(apis: Apis, visitor: Visitor, referral: Mapping[str, Any]) -> 
     if answer.status != 200 or not isinstance(answer.body, dict):
         return AtTheCentre("", None)
     above, why = answer.body.get("above"), answer.body.get("issued_because")
-    parts = answer.body.get("other_parts")  # none from a coordinator of before joint parts were shown
     return AtTheCentre(
         str(above.get("name") or "") if isinstance(above, dict) else None,
         why if isinstance(why, dict) else None,
         str(above.get("division") or "") if isinstance(above, dict) else "",
-        tuple(part for part in parts if isinstance(part, dict)) if isinstance(parts, list) else (),
+        _parts(answer.body.get("other_parts")),
+        _parts(answer.body.get("earlier_round")),
     )
+
+
+def _parts(listed: Any) -> tuple[Mapping[str, Any], ...]:
+    """Units' parts as the coordinator lists them; none from a coordinator of before it listed them."""
+    return tuple(part for part in listed if isinstance(part, dict)) if isinstance(listed, list) else ()
 
 
 def body_of(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:

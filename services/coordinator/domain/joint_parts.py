@@ -27,6 +27,19 @@ def parts_read_by(case: Case, referral: Referral, timeline: Sequence[Mapping[str
     return [_part(other, reports.get(str(other.referral_id))) for other in read]
 
 
+def earlier_round_read_by(
+    case: Case, referral: Referral, timeline: Sequence[Mapping[str, Any]]
+) -> list[dict[str, Any]]:
+    """For the lead of a round after the first, every unit's part of the round before it, in the order they were
+    issued: the case came back (the citizen dissatisfied, the dispute back) against what those units did and agreed,
+    which the lead takes up again. None for a co-unit, nor for a first round."""
+    if referral.role is not ReferralRole.LEAD or referral.round <= 1:
+        return []
+    reports = _last_reports(timeline)
+    before = sorted((r for r in case.referrals if r.round == referral.round - 1), key=lambda r: r.issued_at)
+    return [_part(other, reports.get(str(other.referral_id))) for other in before]
+
+
 def _last_reports(timeline: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, Any]]:
     """Each referral's latest result line (a unit reports once a round; a later line is the one that stands)."""
     reports: dict[str, Mapping[str, Any]] = {}

@@ -21,9 +21,11 @@ MEDIATORS = {
 }
 
 
-def page_of(console, browser, staff, apis, referral: dict, other_parts: list[dict] | None) -> str:
+def page_of(
+    console, browser, staff, apis, referral: dict, other_parts: list[dict] | None, earlier: list[dict] | None = None
+) -> str:
     staff.signed_in(LIU)
-    agency_shows(apis, "police_link", referral, other_parts=other_parts)
+    agency_shows(apis, "police_link", referral, other_parts=other_parts, earlier_round=earlier)
     response = console.referral(browser.get(f"/referrals/police/{REFERRAL_ID}", as_=LIU), "police", REFERRAL_ID)
     assert response.status_code == 200
     return text_of(response)
@@ -56,3 +58,16 @@ def test_a_coordinator_of_before_joint_parts_leaves_the_section_out(console, bro
     page = page_of(console, browser, staff, apis, ACCEPTED, None)
 
     assert "配合单位办理情况" not in page and "牵头单位办理情况" not in page
+
+
+def test_the_lead_of_a_reopened_round_reads_what_the_round_before_came_to(console, browser, staff, apis):
+    """The citizen was not satisfied with the agreement the mediators had made: the station reads it again."""
+    round_two = {**ACCEPTED, "round": 2}
+    station = {**MEDIATORS, "unit": "police:430426101", "role": "lead", "result": "handled", "agreement": None}
+
+    page = page_of(console, browser, staff, apis, round_two, [], [station, MEDIATORS])
+
+    section = page[page.index("上一轮办理情况（第1轮）") :].split("</section>")[0]
+    assert "砖塘镇派出所（牵头单位）" in section and "已办结（依职能办结）" in section
+    assert "砖塘镇司法所（配合单位）" in section and "砖司调字〔2026〕第18号" in section
+    assert "配合单位办理情况" not in page  # nothing of its own round's co-units yet

@@ -143,6 +143,7 @@ def agency_shows(
     above: dict[str, str] | None = COUNTY_CENTRE,
     issued_because: dict[str, Any] | None = None,
     other_parts: list[dict[str, Any]] | None = None,
+    earlier_round: list[dict[str, Any]] | None = None,
 ) -> None:
     """An officer's referral page: the agency's referral, and the coordinator's answer on it (a first designation, by
     default, of a case a township centre holds, which a decline as beyond the level sends up to the county's)."""
@@ -159,6 +160,7 @@ def agency_shows(
             "above": above,
             "issued_because": issued_because,
             **({"other_parts": other_parts} if other_parts is not None else {}),
+            **({"earlier_round": earlier_round} if earlier_round is not None else {}),
         },
     )
 

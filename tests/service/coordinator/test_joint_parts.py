@@ -11,7 +11,7 @@ from services.coordinator.dependencies import coordination_for
 from services.coordinator.service import Coordinator
 from shared.auth.principal import Principal, Role
 from shared.clock import now
-from shared.contracts.messages import ReferralIssued, ResultReported
+from shared.contracts.messages import FollowUpRated, ReferralIssued, ResultReported
 from tests.service.coordinator.test_coordinator_service import (
     CASE_ID,
     INTAKE_USER,
@@ -19,12 +19,14 @@ from tests.service.coordinator.test_coordinator_service import (
     JUSTICE_USER,
     POLICE_STATION,
     POLICE_USER,
+    SUPERVISION_USER,
     accepted,
     declined,
     deliver,
     next_message_id,
     police_call,
     referral_to,
+    result,
 )
 
 AGREEMENT = {
@@ -122,3 +124,33 @@ def test_a_co_unit_reads_only_the_lead_the_round_has_now(coordinator, uow, platf
 
     assert len(new_leads) == 1
     assert [(p["unit"], p["status"]) for p in seen] == [(new_leads[0].recipient, "issued")]
+
+
+def test_the_lead_of_a_reopened_round_reads_what_every_unit_did_and_agreed_in_the_round_before(
+    coordinator, uow, platform, http, mediated
+):
+    """The citizen is dissatisfied: the station takes the case up again against the agreement the mediators made."""
+    lead, _ = mediated
+    deliver(coordinator, accepted(lead), POLICE_USER)
+    deliver(coordinator, result(lead), POLICE_USER)
+    rating = FollowUpRated.build(
+        message_id=next_message_id(),
+        occurred_at=now(),
+        case_id=CASE_ID,
+        sender="centre:430426",
+        recipient="centre:430426",
+        rating="dissatisfied",
+        comment="围墙还没拆",
+        rated_by="zhou.hui",
+    )
+    deliver(coordinator, rating, SUPERVISION_USER)
+    [round_two] = [m for m in uow.sent_of(ReferralIssued) if m.recipient == POLICE_STATION and m.round == 2]
+
+    answer = at_the_centre(uow, platform, http, round_two, POLICE_STATION)
+
+    assert [(p["unit"], p["role"], p["result"]) for p in answer["earlier_round"]] == [
+        (POLICE_STATION, "lead", "handled"),
+        (JUSTICE_OFFICE, "co_unit", "mediated"),
+    ]
+    assert answer["earlier_round"][1]["agreement"]["number"] == "砖司调字〔2026〕第18号"
+    assert at_the_centre(uow, platform, http, lead, POLICE_STATION)["earlier_round"] == []  # the first round has none
