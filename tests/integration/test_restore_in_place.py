@@ -110,19 +110,25 @@ def test_a_coordinator_from_before_a_migration_is_restored_in_place_and_migrated
     assert public_owner is not None and public_owner[0] in ("pg_database_owner", settings.database_role("coordinator"))
 
 
+def hearings_dumped(url: str, rows: int, folder: Path) -> tuple[Path, int]:
+    """The court's database given that many rows and dumped uncompressed, so that a restore of it takes a while; the
+    dump, and the server's major version."""
+    with psycopg.connect(url, autocommit=True) as court:
+        court.execute("CREATE TABLE hearings (note text)")
+        court.execute("INSERT INTO hearings SELECT '诉前调解 第' || n || '号' FROM generate_series(1, %s) n", (rows,))
+    major = server_info(url).major
+    dump = folder / "court_link.dump"
+    subprocess.run(
+        [str(client_binary("pg_dump", major)), "--format=custom", "--compress=0", f"--file={dump}", url], check=True
+    )
+    return dump, major
+
+
 def test_a_backup_that_breaks_off_half_way_is_never_half_restored(tmp_path: Path) -> None:
     with provisioned(tmp_path, ["court_link"]) as provisioned_settings:
         settings = the_role_as_admin(provisioned_settings, "court_link")
         url = settings.admin_database_url("court_link")
-        with psycopg.connect(url, autocommit=True) as court:
-            court.execute("CREATE TABLE hearings (note text)")
-            court.execute("INSERT INTO hearings SELECT '诉前调解 第' || n || '号' FROM generate_series(1, 50000) n")
-        major = server_info(url).major
-        dump = tmp_path / "court_link.dump"
-        subprocess.run(
-            [str(client_binary("pg_dump", major)), "--format=custom", "--compress=0", f"--file={dump}", url],
-            check=True,
-        )
+        dump, major = hearings_dumped(url, 50_000, tmp_path)
         whole = dump.read_bytes()
         dump.write_bytes(whole[: len(whole) * 2 // 3])  # the table's rows break off: pg_restore has begun writing
         with psycopg.connect(url, autocommit=True) as court:
@@ -155,15 +161,7 @@ def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_wa
     with provisioned(tmp_path, ["court_link"]) as provisioned_settings:
         settings = the_role_as_admin(provisioned_settings, "court_link")
         url = settings.admin_database_url("court_link")
-        with psycopg.connect(url, autocommit=True) as court:
-            court.execute("CREATE TABLE hearings (note text)")
-            court.execute("INSERT INTO hearings SELECT '诉前调解 第' || n || '号' FROM generate_series(1, 400000) n")
-        major = server_info(url).major
-        dump = tmp_path / "court_link.dump"
-        subprocess.run(
-            [str(client_binary("pg_dump", major)), "--format=custom", "--compress=0", f"--file={dump}", url],
-            check=True,
-        )
+        dump, _ = hearings_dumped(url, 400_000, tmp_path)
         with psycopg.connect(url, autocommit=True) as court:
             court.execute("TRUNCATE hearings; INSERT INTO hearings VALUES ('开庭前的一行')")
 
