@@ -40,7 +40,7 @@ WOMEN = [FIRST, "--name-zh", "妇联", "--name-en", "Women's federation"]
 # A second agency that differs in every choice the templates make: level, unit name, a source it feeds.
 HOUSING = [
     SECOND, "--name-zh", "住房和城乡建设局", "--name-en", "Housing and urban-rural development bureau",
-    "--unit-digits", "9", "--unit-name", "{place}住建所", "--feeds", "grid",
+    "--unit-digits", "9", "--unit-name", "{place}住建所", "--feeds", "mediation_request",
 ]  # fmt: skip
 GENERATED = [
     f"{folder}/{service}"
@@ -76,6 +76,12 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             shutil.copytree(source, root / name, ignore=SKIPPED)
         elif source.exists():
             shutil.copy2(source, root / name)
+    # Each of the five sources is fed by a shipped agency, and the window's channels by none: the copy frees the
+    # justice bureau's for the second agency to feed.
+    registry = root / "config" / "agencies.toml"
+    shipped = registry.read_text(encoding="utf-8")
+    assert shipped.count('feeds = "mediation_request"\n') == 1
+    registry.write_text(shipped.replace('feeds = "mediation_request"\n', "", 1), encoding="utf-8")
     for spec in (WOMEN, HOUSING):
         made = wuyuan(root, "agency", "new", *spec, "--root", str(root))
         assert made.returncode == 0, made.stdout + made.stderr
@@ -86,7 +92,8 @@ def test_the_command_wrote_the_packages_tests_and_registry_entries_and_said_what
     for folder in GENERATED:
         assert (tree / folder).is_dir(), folder
     registry = (tree / "config" / "agencies.toml").read_text(encoding="utf-8")
-    assert registry.startswith((REPO_ROOT / "config" / "agencies.toml").read_text(encoding="utf-8"))
+    shipped = (REPO_ROOT / "config" / "agencies.toml").read_text(encoding="utf-8")
+    assert registry.startswith(shipped.replace('feeds = "mediation_request"\n', "", 1))
     assert f"[agencies.{FIRST}]" in registry and f"[agencies.{SECOND}]" in registry
     again = wuyuan(tree, "agency", "new", *WOMEN, "--root", str(tree))
     assert again.returncode == 2
