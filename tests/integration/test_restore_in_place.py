@@ -170,6 +170,7 @@ def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_wa
             "WUYUAN_DB_PREFIX": settings.db_prefix,
             "WUYUAN_STATE_DIR": str(settings.state_dir),
             "WUYUAN_PG_ADMIN_URLS": json.dumps(settings.pg_admin_urls),
+            "TMPDIR": str(tmp_path),  # the killed restorer leaves its temporary folder (a table of contents) there
         }
         restorer = subprocess.Popen([sys.executable, "-c", RESTORER, str(dump)], env=environment)
         try:
