@@ -3,10 +3,15 @@ and the report recount's backlog."""
 
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
 
 from prometheus_client.core import GaugeMetricFamily
 
+from shared.config import current_settings
 from shared.persistence.transaction import Connection
+from shared.registry import load_registry
+from shared.wording import load_places, unit_name
 from shared.workdays import add_working_days_or_weekdays
 
 # Open, running watches (a paused clock is judged when it resumes), over the index watches_open_by_unit.
@@ -25,28 +30,46 @@ def near_horizon(now: datetime) -> datetime:
     return add_working_days_or_weekdays(now, 1)[0]
 
 
+@cache
+def unit_names(config_dir: Path) -> Callable[[str], str]:
+    """'砖塘镇派出所' for 'police:430426101', by the registry and the divisions of the service's configuration."""
+    registry, places = load_registry(config_dir), load_places(config_dir)
+    return lambda unit: unit_name(unit, registry, places)
+
+
+def _service_unit_names() -> Callable[[str], str]:
+    return unit_names(current_settings().config_dir)
+
+
 class ReferralsByDeadline:
-    """`wuyuan_referrals_overdue` and `wuyuan_referrals_due_soon` per unit code (units are offices, not people)."""
+    """`wuyuan_referrals_overdue` and `wuyuan_referrals_due_soon` per unit (units are offices, not people), labelled
+    with the unit's code and its Chinese name: the centre's staff read the overdue alert and panel by name."""
 
     name = "referrals"
 
-    def __init__(self, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        naming: Callable[[], Callable[[str], str]] = _service_unit_names,
+    ) -> None:
         self.clock = clock
+        self.naming = naming  # called at scrape time: the service's settings are not read at import
 
     def __call__(self, connection: Connection, service: str) -> Iterable[GaugeMetricFamily]:
         now = self.clock()
         rows = connection.execute(_BY_UNIT, {"now": now, "horizon": near_horizon(now)}).fetchall()
+        labels = ["service", "unit", "unit_name"]
         overdue = GaugeMetricFamily(
-            "wuyuan_referrals_overdue", "Open referrals past their deadline, by unit.", labels=["service", "unit"]
+            "wuyuan_referrals_overdue", "Open referrals past their deadline, by unit.", labels=labels
         )
         near = GaugeMetricFamily(
-            "wuyuan_referrals_due_soon",
-            "Open referrals due within one working day, by unit.",
-            labels=["service", "unit"],
+            "wuyuan_referrals_due_soon", "Open referrals due within one working day, by unit.", labels=labels
         )
+        name_of = self.naming()
         for row in rows:
-            overdue.add_metric([service, str(row["unit"])], float(row["overdue"]))
-            near.add_metric([service, str(row["unit"])], float(row["near"]))
+            unit = str(row["unit"])
+            overdue.add_metric([service, unit, name_of(unit)], float(row["overdue"]))
+            near.add_metric([service, unit, name_of(unit)], float(row["near"]))
         return [overdue, near]
 
 

@@ -40,6 +40,16 @@ def scrape(settings: PlatformSettings, service: str) -> dict[str, list]:
     return {family.name: family.samples for family in text_string_to_metric_families(response.text)}
 
 
+def unit_names_watched(settings: PlatformSettings) -> dict[str, str]:
+    """Supervision's units with an open watch, code to name, once the case's facts have reached it."""
+    deadline = time.monotonic() + PATIENCE
+    while True:
+        samples = scrape(settings, "supervision").get("wuyuan_referrals_due_soon", [])
+        if samples or time.monotonic() > deadline:
+            return {s.labels["unit"]: s.labels["unit_name"] for s in samples}
+        time.sleep(ACCEPT_POLL_SECONDS)
+
+
 def names_exposed(text: str) -> set[str]:
     """Sample names, and the names a labelled metric not yet fed will have (it shows only HELP and TYPE)."""
     names: set[str] = set()
@@ -106,6 +116,9 @@ def test_metrics_hold_every_name_the_alerts_and_dashboard_use_and_count_the_case
     supervision = by_service["supervision"]
     scraped = {s.labels["source"] for s in supervision["wuyuan_scrape_ok"] if s.value == 1}
     assert scraped >= {"outbox", "referrals", "report_recount"}
+    # The case's lead unit (砖塘镇's mediators, for a neighbours' dispute there) is named in Chinese beside its code.
+    watched = unit_names_watched(platform)
+    assert watched.get("justice:430426101") == "砖塘镇司法所", watched
     # No case id in any label of any service.
     for families in by_service.values():
         for samples in families.values():

@@ -13,12 +13,13 @@ import yaml
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.coordinator.metrics import CasesByStatus
-from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog
+from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog, unit_names
 from shared.contracts.messages import REJECTED_SCHEMA, CaseRegistered
 from shared.runtime.metrics import DatabaseGauges, OutboxBacklog, ReadinessGauge, ServiceMetrics
 from shared.runtime.readiness import Readiness
 
 MONITORING = Path(__file__).resolve().parents[2] / "deploy" / "monitoring"
+CONFIG = Path(__file__).resolve().parents[2] / "config"
 ALERTS = MONITORING / "alerts.yaml"
 DASHBOARD = MONITORING / "dashboard.json"
 # Not ours: Prometheus' own `up`, and the queue depths from RabbitMQ's plugin (/metrics/per-object).
@@ -85,7 +86,8 @@ class FakeConnection:
         if "FROM cases" in sql:
             return Rows([{"status": "assigned", "cases": 7}, {"status": "closed", "cases": 120}])
         if "FROM watches" in sql:
-            return Rows([{"unit": "court:430426", "overdue": 2, "near": 1}])
+            court = {"unit": "court:430426", "overdue": 2, "near": 1}
+            return Rows([court, {"unit": "police:430426101", "overdue": 0, "near": 3}])
         if "FROM report_stale" in sql:
             return Rows([{"stale": 4}])
         return Rows([])
@@ -111,7 +113,7 @@ def exposed_names() -> set[str]:
             "supervision",
             [
                 OutboxBacklog(),
-                ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC)),
+                ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC), lambda: unit_names(CONFIG)),
                 ReportRecountBacklog(),
             ],
         ),
@@ -207,3 +209,34 @@ def test_no_rule_or_panel_adds_up_a_figure_each_replica_reports_whole():
     exprs = [rule["expr"] for rule in alert_rules()] + dashboard_exprs()
     assert {expr: summed_metrics(expr) & WHOLE_FIGURES for expr in exprs} == {expr: set() for expr in exprs}
     assert summed_metrics("sum by (unit) (wuyuan_referrals_overdue)") == {"wuyuan_referrals_overdue"}  # the check works
+
+
+def test_the_deadline_gauges_name_each_unit_in_chinese_beside_its_code():
+    gauges = ReferralsByDeadline(lambda: datetime(2026, 11, 23, 9, tzinfo=UTC), lambda: unit_names(CONFIG))
+    families = {family.name: family for family in gauges(FakeConnection(), "supervision")}  # type: ignore[arg-type]
+    overdue = {(s.labels["unit"], s.labels["unit_name"]): s.value for s in families["wuyuan_referrals_overdue"].samples}
+    near = {(s.labels["unit"], s.labels["unit_name"]): s.value for s in families["wuyuan_referrals_due_soon"].samples}
+    assert overdue == {("court:430426", "祁东县人民法院"): 2, ("police:430426101", "砖塘镇派出所"): 0}
+    assert near == {("court:430426", "祁东县人民法院"): 1, ("police:430426101", "砖塘镇派出所"): 3}
+
+
+def annotation_labels(rule: dict) -> set[str]:
+    text = " ".join(str(value) for value in rule["annotations"].values())
+    return set(re.findall(r"\$labels\.(\w+)", text))
+
+
+def test_the_centres_alerts_speak_chinese_and_name_units_by_name():
+    rules = {rule["alert"]: rule for rule in alert_rules()}
+    overdue = rules["WuyuanReferralsOverdueRising"]
+    assert "unit_name" in annotation_labels(overdue)
+    # Every label the annotations print survives the expression's grouping on both sides of the subtraction.
+    assert overdue["expr"].count("by (unit, unit_name)") == 2, overdue["expr"]
+    for name in ("WuyuanReferralsOverdueRising", "WuyuanCasesAwaitingTriage"):
+        assert re.search(r"[\u4e00-\u9fff]", rules[name]["annotations"]["summary"]), name
+    panel_legends = [
+        target.get("legendFormat", "")
+        for panel in json.loads(DASHBOARD.read_text(encoding="utf-8"))["panels"]
+        for target in panel["targets"]
+        if "wuyuan_referrals_" in target["expr"]
+    ]
+    assert panel_legends and all("{{unit_name}}" in legend for legend in panel_legends), panel_legends
