@@ -24,6 +24,7 @@ from services.supervision.documents import (
     superior_of,
     year_of,
 )
+from services.supervision.documents_font import PdfFont
 from services.supervision.documents_render import render_html, render_pdf
 from services.supervision.documents_settings import Documents, NoticeSchedule
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
@@ -332,10 +333,10 @@ def document_html(document_id: UUID, caller: Principal, uow: Work) -> str:
     return str(_readable(document_id, caller, uow)["html"])
 
 
-def document_pdf(document_id: UUID, caller: Principal, uow: Work) -> tuple[str, bytes]:
+def document_pdf(document_id: UUID, caller: Principal, uow: Work, font: PdfFont) -> tuple[str, bytes]:
     """The PDF, rendered from the facts archived with the document (so always the same text), and its number."""
     row = _readable(document_id, caller, uow)
-    return str(row["number"]), render_pdf(document_text(row["facts"]))
+    return str(row["number"]), render_pdf(document_text(row["facts"]), font)
 
 
 def _as_row(document: ArchivedDocument) -> dict[str, Any]:

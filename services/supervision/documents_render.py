@@ -1,9 +1,8 @@
-"""A document's text as printable HTML (Jinja2, A4 print CSS) and as PDF (reportlab, no font file, no network)."""
+"""A document's text as printable HTML (Jinja2, A4 print CSS) and as PDF (reportlab, no network)."""
 
 import io
 from functools import cache
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reportlab.lib import colors
@@ -11,15 +10,11 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.supervision.documents import DocumentText
+from services.supervision.documents_font import PdfFont, reader_font
 
-# Adobe's CID font for Simplified Chinese (Adobe-GB1): PDF readers supply the glyphs, so the service
-# needs no font file and the PDF stays small.
-PDF_FONT = "STSong-Light"
 _TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -32,16 +27,11 @@ def render_html(text: DocumentText) -> str:
     return _environment().get_template("document.html").render(doc=text)
 
 
-@cache
-def _font() -> str:
-    pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
-    return PDF_FONT
-
-
-def render_pdf(text: DocumentText) -> bytes:
-    """The same text on A4; `invariant` keeps the bytes the same each time it is rendered from the same facts."""
-    font = _font()
-    body = ParagraphStyle("body", fontName=font, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
+def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
+    """The same text on A4, in `font` (the reader's CID font by default); `invariant` keeps the bytes the same each
+    time it is rendered from the same facts in the same font."""
+    font = font or reader_font()
+    body = ParagraphStyle("body", fontName=font.name, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
     plain = ParagraphStyle("plain", parent=body, firstLineIndent=0)
     centre = ParagraphStyle("centre", parent=plain, alignment=TA_CENTER, fontSize=20, leading=30, textColor=colors.red)
     title = ParagraphStyle("title", parent=plain, alignment=TA_CENTER, fontSize=20, leading=32)
@@ -50,7 +40,7 @@ def render_pdf(text: DocumentText) -> bytes:
     cell = ParagraphStyle("cell", parent=plain, fontSize=10, leading=14, alignment=TA_CENTER)
 
     def para(value: str, style: ParagraphStyle) -> Paragraph:
-        return Paragraph(escape(value), style)
+        return Paragraph(font.markup(value), style)
 
     story: list[Flowable] = [para(text.centre_name, centre), para(text.number, number), para(text.title, title)]
     story += [Spacer(1, 0.3 * cm), para(text.addressee, plain)]

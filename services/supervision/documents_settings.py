@@ -1,4 +1,5 @@
-"""Supervision's document settings: the county's 文号 prefix and the 通报 schedule, read and checked at start."""
+"""Supervision's document settings: the county's 文号 prefix, the 通报 schedule and the PDFs' font, read and checked
+at start."""
 
 from dataclasses import dataclass
 from enum import StrEnum
@@ -9,6 +10,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.supervision.documents import check_prefix, default_prefix
+from services.supervision.documents_font import PdfFont, pdf_font
 from shared.config import current_settings
 from shared.dependency import Injects
 from shared.registry import AgencyRegistry, load_registry
@@ -27,11 +29,22 @@ class DocumentSettings(BaseSettings):
         None, description="the 文号 prefix, the centre's short name (临澧综治); by default the county's name + 综治"
     )
     notice_schedule: NoticeSchedule = Field(NoticeSchedule.MONTHLY, description="when the 通报 is issued by itself")
+    document_font: str | None = Field(
+        None,
+        description="a TrueType font (.ttf, or .ttc with #n for its n-th font) embedded in the documents' PDFs;"
+        " by default the PDFs name Adobe's STSong-Light and the reader supplies it",
+    )
 
     @field_validator("document_prefix")
     @classmethod
     def _a_prefix(cls, prefix: str | None) -> str | None:
         return None if prefix is None else check_prefix(prefix)
+
+    @field_validator("document_font")
+    @classmethod
+    def _a_font(cls, font: str | None) -> str | None:
+        pdf_font(font)  # loaded now: a font the PDFs cannot embed stops the service at start, named
+        return font
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Documents:
     schedule: NoticeSchedule
     registry: AgencyRegistry
     places: Places
+    font: PdfFont
 
     def name(self, unit: str) -> str:
         return unit_name(unit, self.registry, self.places)
@@ -51,7 +65,7 @@ class Documents:
         cls, county: str, registry: AgencyRegistry, places: Places, settings: DocumentSettings
     ) -> "Documents":
         prefix = settings.document_prefix or default_prefix(places.name(county))
-        return cls(prefix, settings.notice_schedule, registry, places)
+        return cls(prefix, settings.notice_schedule, registry, places, pdf_font(settings.document_font))
 
 
 @cache
@@ -63,7 +77,7 @@ def _documents() -> Documents:
 
 
 class DocumentsProvider(Injects[Documents]):
-    """`self.documents`, read at start so that a malformed prefix or schedule stops the service at once."""
+    """`self.documents`, read at start so that a malformed prefix, schedule or font stops the service at once."""
 
     def setup(self) -> None:
         _documents()

@@ -224,7 +224,7 @@ class Supervision(PlatformService):
     @api("GET", "/api/v1/documents/<document_id>/pdf", access=DOCUMENT_READERS)
     def document_pdf(self, request: Request, document_id: str) -> Response:
         document = documents_handlers.document_id_in_path(document_id)
-        number, pdf = documents_handlers.document_pdf(document, self.caller, self.uow)
+        number, pdf = documents_handlers.document_pdf(document, self.caller, self.uow, self.documents.font)
         return documents_handlers.pdf_response(number, pdf)
 
     # --- 回访抽查: closed cases drawn at random for a second follow-up ----------------------------
