@@ -5,6 +5,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import Any, TypeVar
 from uuid import UUID
@@ -19,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from shared.auth.principal import AuthFailure, Forbidden, Principal, Role, TooManyAttempts, Unauthenticated
 from shared.auth.settings import current_auth_settings
 from shared.auth.tokens import KeysUnavailable, TokenVerifier
+from shared.contracts.dates import ClockMissing, request_context
 from shared.contracts.identifiers import CaseId
 from shared.contracts.json_values import json_default
 from shared.contracts.strict_json import (
@@ -98,10 +100,13 @@ def _is_json(request: Request) -> bool:
     return request.mimetype == "application/json" and charset in ("utf-8", "utf8")
 
 
-def parse_body(request: Request, model: type[M]) -> M:
+def parse_body(request: Request, model: type[M], now: datetime | None = None) -> M:
     """Validate a JSON body against `model`, or raise BadInput naming the fields.
 
-    Whatever the body, the answer is the model or BadInput (a 400 or 415), never another error.
+    `now` is the service's clock reading (`platform.now()`), which the model's dates and times that must not be in
+    the future (shared.contracts.dates' NotAfterToday, NotInFuture) are judged by, in the same ValidationError as every
+    other field. A model with such a field parsed without it raises ClockMissing: the endpoint's mistake, a 500.
+    Whatever the body, the answer is otherwise the model or BadInput (a 400 or 415), never another error.
     """
     if request.content_length and request.content_length > MAX_BODY_BYTES:
         raise _body_error(f"larger than {MAX_BODY_BYTES} bytes", "too_large")
@@ -133,9 +138,11 @@ def parse_body(request: Request, model: type[M]) -> M:
     if not isinstance(data, dict):
         raise _body_error("must be a JSON object", "dict_type")
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=request_context(now))
     except ValidationError as exc:
         raise BadInput(field_errors(exc)) from None
+    except ClockMissing:
+        raise
     except Exception as exc:  # a validator that raised something else: still the input's fault here
         raise _body_error(f"could not be validated: {type(exc).__name__}", "value_error") from None
 
@@ -194,24 +201,26 @@ def _text_field_errors(faults: list[TextFault], whole: str) -> list[FieldError]:
     return list(errors.values())
 
 
-def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = ()) -> M:
+def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = (), now: datetime | None = None) -> M:
     """Validate the query string against `model`, or raise BadInput naming the parameters. A parameter named in
-    `repeated` may be given several times (`?account=a&account=b`) and is validated as the list of them."""
+    `repeated` may be given several times (`?account=a&account=b`) and is validated as the list of them; `now` is
+    the service's clock reading, as parse_body takes it."""
     faults = text_faults(request.args.items(multi=True), "(query)")
     if faults:
         raise BadInput(faults)
     values: dict[str, Any] = request.args.to_dict()
     values.update({name: request.args.getlist(name) for name in repeated if name in request.args})
-    return validate_value(model, values)
+    return validate_value(model, values, request_context(now))
 
 
-def validate_value(model: type[M], data: dict[str, Any]) -> M:
-    """Validate already-decoded input (RPC arguments, a path's variables) against `model`."""
+def validate_value(model: type[M], data: dict[str, Any], context: dict[str, Any] | None = None) -> M:
+    """Validate already-decoded input (RPC arguments, a path's variables) against `model`, with the validation
+    `context` given (a request's, from shared.contracts.dates.request_context)."""
     faults = _decoded_faults(data)
     if faults:
         raise BadInput(faults)
     try:
-        return model.model_validate(data)
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         raise BadInput(field_errors(exc)) from None
 

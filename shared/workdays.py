@@ -4,14 +4,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 from functools import cache, lru_cache
-from zoneinfo import ZoneInfo
 
 import chinese_calendar
 from lunar_python import Lunar, Solar
 
+from shared.contracts.dates import CHINA_TZ as CHINA_TZ  # the county's zone, where the contract's "today" is
 from shared.persistence.errors import StoreDown
 
-CHINA_TZ = ZoneInfo("Asia/Shanghai")
 # Government offices open at 8:30 and close at 17:30; a deadline "within N working days" ends at the close.
 BUSINESS_DAY_START = time(8, 30)
 BUSINESS_DAY_END = time(17, 30)

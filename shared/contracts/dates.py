@@ -1,8 +1,11 @@
-"""Dates a request or a message may name: years a county's records can fall in, so a day before or after is a date."""
+"""Dates a request or a message may name: years a county's records can fall in, so a day before or after is a date;
+and, in a request, none after the county's today."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
@@ -18,6 +21,10 @@ YEARS_TEXT = f"in a year from {FIRST_YEAR} to {LAST_YEAR}"
 OUT_OF_RANGE = "date_out_of_range"
 # An officer's clock may run a little ahead of the service's; a moment further in the future is a typing error.
 CLOCK_SKEW = timedelta(minutes=5)
+# The county's day: what "today" is for a date an officer gives, whatever zone the service's clock reads in.
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+FUTURE_DATE = "date_future"
+FUTURE_TIME = "datetime_future"
 # The same years at the start of an RFC 3339 date-time, as a JSON Schema pattern for receivers in any language.
 # Spelled out for 1900 to 2100; tests/unit/contracts/test_dates.py holds it to check_year for every year.
 YEARS_PATTERN = "^(?:19[0-9]{2}|20[0-9]{2}|2100)-"
@@ -78,3 +85,65 @@ CalendarDate = Annotated[date, AfterValidator(in_range), _PublishedYears()]
 CalendarDateTime = Annotated[AwareDatetime, AfterValidator(time_in_range), _PublishedYears()]
 """An aware time written in a year from FIRST_YEAR to LAST_YEAR: a time a message names that its receiver counts
 by date (the schema's `pattern` says the same)."""
+
+
+# --- not in the future: judged against the clock reading of the request ----------------------------------------------
+
+# The validation context's key for the service's clock reading a request is judged by (shared.http's parse_body). Only
+# a request carries it: a message is judged by its receiver's own rules (the coordinator holds a result's agreement to
+# the day it was reported), a stored row was judged when it was taken, and a model built in code states a fact.
+REQUEST_CLOCK = "request_clock"
+
+
+class ClockMissing(RuntimeError):
+    """A request validated without its service's clock reading, though its model holds a date or time that must not be
+    in the future: the endpoint's mistake, never the caller's, so never silently passed as a valid date."""
+
+
+def request_context(now: datetime | None) -> dict[str, datetime | None]:
+    """The validation context of a request judged at `now`, the service's clock reading; None when the endpoint gave
+    none, and then a model that needs one raises ClockMissing rather than let a future date through."""
+    if now is not None and (now.tzinfo is None or now.utcoffset() is None):
+        raise ValueError(f"a request's clock reading must be timezone-aware, got naive {now.isoformat()}")
+    return {REQUEST_CLOCK: now}
+
+
+def _request_clock(info: ValidationInfo) -> datetime | None:
+    """The clock reading the request is judged by, or None when what is validated is no request."""
+    context = info.context
+    if not isinstance(context, Mapping) or REQUEST_CLOCK not in context:
+        return None
+    now = context[REQUEST_CLOCK]
+    if now is None:
+        raise ClockMissing(f"{info.field_name} is judged against the service's clock, and the request carried none")
+    if not isinstance(now, datetime):
+        raise TypeError(f"{REQUEST_CLOCK} must be a datetime, got {type(now).__name__}")
+    return now
+
+
+def not_after_today(day: date, info: ValidationInfo) -> date:
+    """A day that has come, in the county: one after today is a typing mistake, never a fact. The message names
+    today, which a console repeats ('不能晚于今天（2026-12-04）')."""
+    now = _request_clock(info)
+    if now is not None:
+        today = now.astimezone(CHINA_TZ).date()
+        if day > today:
+            raise PydanticCustomError(FUTURE_DATE, "is after today ({today})", {"today": today.isoformat()})
+    return day
+
+
+def not_in_future(moment: datetime, info: ValidationInfo) -> datetime:
+    """A moment that has come: one further ahead of the service's clock than CLOCK_SKEW is a typing mistake."""
+    now = _request_clock(info)
+    if now is not None and moment > now + CLOCK_SKEW:
+        raise PydanticCustomError(FUTURE_TIME, "is in the future")
+    return moment
+
+
+NotAfterToday = Annotated[CalendarDate, AfterValidator(not_after_today)]
+"""A CalendarDate that, in a request, is not after the county's today (Asia/Shanghai) at the service's clock reading:
+a day a thing was received, held or signed. Outside a request it is a CalendarDate."""
+
+NotInFuture = Annotated[CalendarDateTime, AfterValidator(not_in_future)]
+"""A CalendarDateTime that, in a request, is not later than the service's clock reading by more than CLOCK_SKEW:
+a moment a thing happened. Outside a request it is a CalendarDateTime."""

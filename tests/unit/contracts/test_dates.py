@@ -1,18 +1,25 @@
-"""Dates and times a request or a message may name: 1900 to 2100, so a day before or after is still a date."""
+"""Dates and times a request or a message may name: 1900 to 2100, so a day before or after is still a date; and in
+a request, none after the county's today or the service's clock."""
 
 import re
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from pydantic import BaseModel, ValidationError
 
 from shared.contracts.dates import (
+    CLOCK_SKEW,
     FIRST_DATE,
     LAST_DATE,
+    STORED_ROW,
     YEARS_PATTERN,
     CalendarDate,
     CalendarDateTime,
+    ClockMissing,
+    NotAfterToday,
+    NotInFuture,
     check_year,
+    request_context,
 )
 
 
@@ -137,3 +144,68 @@ def test_a_row_read_back_from_a_store_keeps_a_day_taken_before_the_years_were_bo
     assert Agreement.model_validate(typed_long_ago, context=STORED_ROW).signed_on.year == 1
     with pytest.raises(ValidationError, match="must be a date from"):
         Agreement.model_validate(typed_long_ago)
+
+
+# --- not in the future, in a request -------------------------------------------------------------------------------
+
+# 01:30 on 5 December in Beijing, while it is still 4 December in UTC: "today" is the county's day.
+CLOCK = datetime(2026, 12, 4, 17, 30, tzinfo=UTC)
+
+
+class Reported(BaseModel):
+    """A request with a day and a moment that must have come, beside a field of another kind."""
+
+    received_on: NotAfterToday
+    happened_at: NotInFuture
+    persons: int
+
+
+def reported(received_on: str = "2026-12-05", happened_at: str = "2026-12-05T01:30:00+08:00", persons: object = 3):
+    return {"received_on": received_on, "happened_at": happened_at, "persons": persons}
+
+
+def test_the_countys_today_and_a_moment_within_the_clock_skew_are_taken() -> None:
+    ahead = (CLOCK + CLOCK_SKEW).isoformat()
+
+    taken = Reported.model_validate(reported(happened_at=ahead), context=request_context(CLOCK))
+
+    assert (taken.received_on, taken.happened_at) == (date(2026, 12, 5), CLOCK + CLOCK_SKEW)
+
+
+def test_a_day_after_today_and_a_moment_beyond_the_skew_fail_with_the_other_fields_in_one_error() -> None:
+    beyond = (CLOCK + CLOCK_SKEW + timedelta(seconds=1)).isoformat()
+
+    with pytest.raises(ValidationError) as refused:
+        Reported.model_validate(reported("2026-12-06", beyond, "three"), context=request_context(CLOCK))
+
+    assert [(e["loc"], e["type"], e["msg"]) for e in refused.value.errors()] == [
+        (("received_on",), "date_future", "is after today (2026-12-05)"),
+        (("happened_at",), "datetime_future", "is in the future"),
+        (("persons",), "int_parsing", "Input should be a valid integer, unable to parse string as an integer"),
+    ]
+
+
+def test_a_day_outside_the_years_is_refused_for_its_years_first() -> None:
+    with pytest.raises(ValidationError) as refused:
+        Reported.model_validate(reported(received_on="2999-01-01"), context=request_context(CLOCK))
+
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("received_on",), "date_out_of_range")]
+
+
+@pytest.mark.parametrize("context", [None, {}, STORED_ROW], ids=["message", "empty", "stored row"])
+def test_outside_a_request_a_future_day_or_moment_is_left_to_its_receiver(context: dict[str, bool] | None) -> None:
+    """A message (the coordinator holds a result's agreement to the day it was reported), a stored row, a model built
+    in code: none carries a request's clock, and none is judged by one."""
+    later = Reported.model_validate(reported("2099-01-01", "2099-01-01T00:00:00+08:00"), context=context)
+
+    assert later.received_on == date(2099, 1, 1)
+
+
+def test_a_request_validated_without_its_clock_fails_loudly_rather_than_let_a_future_day_through() -> None:
+    with pytest.raises(ClockMissing, match="received_on"):
+        Reported.model_validate(reported("2099-01-01"), context=request_context(None))
+
+
+def test_a_request_clock_must_know_its_zone() -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        request_context(datetime(2026, 12, 5, 1, 30))

@@ -1,6 +1,7 @@
 """Request bodies: only JSON is read, and whatever a client sends is a model or a clear 4xx, never a crash."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -9,6 +10,7 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict
 from werkzeug.test import EnvironBuilder
 
+from shared.contracts.dates import ClockMissing, NotAfterToday
 from shared.contracts.disputes import DisputeReport
 from shared.contracts.strict_json import MAX_DEPTH, TextFault, UnstorableText, _check_decoded, loads_strict
 from shared.http import PUBLIC, ApiHandler, BadInput, UnsupportedMediaType, parse_body
@@ -242,6 +244,38 @@ def test_a_validator_that_raises_an_unexpected_error_is_still_a_refusal():
     [error] = refusal(post(b"{}"), Touchy).fields
 
     assert error["field"] == "(body)"
+
+
+# --- dates not in the future: judged with every other field ---------------------------------------------------------
+
+SESSION_CLOCK = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)  # 09:30 on 4 December in Beijing
+
+
+class Session(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    held_on: NotAfterToday
+    note: str
+
+
+def test_a_day_after_today_is_refused_in_the_same_400_as_the_other_fields():
+    with pytest.raises(BadInput) as refused:
+        parse_body(post(b'{"held_on": "2026-12-05"}'), Session, SESSION_CLOCK)
+
+    assert refused.value.fields == [
+        {"field": "held_on", "message": "is after today (2026-12-04)", "type": "date_future"},
+        {"field": "note", "message": "Field required", "type": "missing"},
+    ]
+
+
+def test_a_body_whose_model_needs_the_clock_parsed_without_it_is_the_endpoints_error_a_500_not_a_pass():
+    with pytest.raises(ClockMissing) as missing:
+        parse_body(post(json.dumps({"held_on": "2099-01-01", "note": "补录"}).encode()), Session)
+
+    assert ApiHandler("POST", "/", access=PUBLIC).response_from_exception(missing.value).status_code == 500
+
+
+def test_a_body_without_such_a_date_needs_no_clock():
+    assert parse_body(post(b'{"officer": "zhao.li"}'), Officer).officer == "zhao.li"
 
 
 # --- fuzzing --------------------------------------------------------------------------------------
