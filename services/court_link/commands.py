@@ -10,7 +10,7 @@ from pydantic_core import PydanticCustomError
 from services.court_link.domain.filings import FilingStatus
 from services.court_link.domain.screening import AdministrativeMatter, CaseType, FilingDecision, ScreeningFacts
 from shared.agency.commands import Period
-from shared.contracts.dates import CalendarDate
+from shared.contracts.dates import NotAfterToday
 from shared.contracts.disputes import MAX_PARTIES, Agreement, LongText, Party
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, PartyRole
@@ -37,7 +37,7 @@ class RegisterFiling(_Body):
     administrative_matter: AdministrativeMatter | None = Field(
         default=None, validate_default=True, description="an administrative filing's matter (行政诉讼法 第六十条)"
     )
-    filed_on: CalendarDate
+    filed_on: NotAfterToday
     category: Category
     division_code: DivisionCode
     summary: LongText
@@ -95,19 +95,19 @@ class RequestConfirmation(_Body):
     applied and when the court accepted it (by default: it took effect when signed, applied and accepted today)."""
 
     agreement: Agreement
-    effective_on: CalendarDate | None = None
-    applied_on: CalendarDate | None = None
-    accepted_on: CalendarDate | None = None
+    effective_on: NotAfterToday | None = None
+    applied_on: NotAfterToday | None = None
+    accepted_on: NotAfterToday | None = None
 
     def days(self, today: date) -> tuple[date, date, date]:
-        """(effective, applied, accepted), in that order and none after today; BadInput naming the field if not."""
+        """(effective, applied, accepted), in that order; BadInput naming the field if not. None of them is after
+        today: the request's own check refused any day given after it, and a day not given is today at the latest."""
         effective = self.effective_on or self.agreement.signed_on
         applied = self.applied_on or self.accepted_on or today
         accepted = self.accepted_on or today
-        check_day("agreement.signed_on", self.agreement.signed_on, today)
-        check_day("effective_on", effective, today, ("agreement.signed_on", self.agreement.signed_on))
-        check_day("applied_on", applied, today, ("effective_on", effective))
-        check_day("accepted_on", accepted, today, ("applied_on", applied))
+        check_order("effective_on", effective, ("agreement.signed_on", self.agreement.signed_on))
+        check_order("applied_on", applied, ("effective_on", effective))
+        check_order("accepted_on", accepted, ("applied_on", applied))
         return effective, applied, accepted
 
 
@@ -122,7 +122,7 @@ class DecideConfirmation(_Body):
 
     decision: Literal["confirmed", "refused"]
     reason: LongText | None = Field(default=None, validate_default=True)
-    decided_on: CalendarDate | None = None
+    decided_on: NotAfterToday | None = None
 
     @field_validator("reason")
     @classmethod
@@ -141,7 +141,7 @@ class ReturnToLitigation(_Body):
 
     reason: LongText
     litigation_number: FilingNumber | None = None
-    returned_on: CalendarDate | None = None
+    returned_on: NotAfterToday | None = None
 
 
 class _FilingPath(BaseModel):
@@ -153,10 +153,9 @@ def filing_number_in_path(value: str) -> str:
     return validate_value(_FilingPath, {"filing_number": value}).filing_number
 
 
-def check_day(field: str, day: date, today: date, not_before: tuple[str, date] | None = None) -> None:
-    """A day an officer gives: not after today, and not before the day it follows; BadInput naming it."""
-    if day > today:
-        raise BadInput([{"field": field, "message": f"is after today ({today.isoformat()})", "type": "date_future"}])
+def check_order(field: str, day: date, not_before: tuple[str, date] | None) -> None:
+    """A day an officer gives, not before the day it follows (`not_before`: its field and day); BadInput naming it.
+    That it is not after today is the request's own check (NotAfterToday)."""
     if not_before is not None and day < not_before[1]:
         name, earliest = not_before
         message = f"must not be before {name} ({earliest.isoformat()})"

@@ -19,7 +19,7 @@ from services.court_link.commands import (
     RegisterFiling,
     RequestConfirmation,
     ReturnToLitigation,
-    check_day,
+    check_order,
 )
 from services.court_link.domain import filings as rules
 from services.court_link.domain.filings import Confirmation, ConfirmationStatus, Filing, FilingFacts
@@ -71,7 +71,6 @@ def register_filing(
     require_place_of_county(command.division_code, platform)
     at = platform.now()
     today = local_date(at)
-    check_day("filed_on", command.filed_on, today)
     screening = screen(command.case_type, command.screening_facts(), command.administrative_matter)
     filing = rules.register(command.filing_number, unit, screening, today)
     facts = FilingFacts(
@@ -188,7 +187,7 @@ def record_agreement(
     at = platform.now()
     with uow:
         filing, _ = _locked(uow, platform, caller, number)
-        _check_signed(command.agreement, filing, local_date(at))
+        _check_signed(command.agreement, filing)
         _save(
             uow,
             rules.record_agreement(filing, command.agreement),
@@ -211,7 +210,7 @@ def request_confirmation(
     effective, applied, accepted = command.days(today)
     with uow:
         filing, latest = _locked(uow, platform, caller, number)
-        _check_signed(command.agreement, filing, today)
+        _check_signed(command.agreement, filing)
         mediated, confirmation = rules.request_confirmation(
             filing, latest, command.agreement, effective, applied, accepted
         )
@@ -247,7 +246,7 @@ def decide_confirmation(
         filing, latest = _locked(uow, platform, caller, number)
         pending = rules.pending_confirmation(number, latest)
         decided_on = command.decided_on or today
-        check_day("decided_on", decided_on, today, ("accepted_on", pending.accepted_on))
+        check_order("decided_on", decided_on, ("accepted_on", pending.accepted_on))
         decided = rules.decide_confirmation(pending, command.confirmed, command.reason, decided_on)
         uow.store.save_confirmation(decided)
         detail = {"seq": decided.seq, "decision": decided.status, "reason": command.reason, "decided_on": decided_on}
@@ -275,7 +274,7 @@ def return_to_litigation(
         filing, latest = _locked(uow, platform, caller, number)
         returned_on = command.returned_on or today
         since = ("diverted_on", filing.diverted_on) if filing.diverted_on else None
-        check_day("returned_on", returned_on, today, since)
+        check_order("returned_on", returned_on, since)
         returned = rules.return_to_litigation(filing, latest, command.reason, returned_on, command.litigation_number)
         _save(uow, returned, caller, "returned", command.model_dump(mode="json") | {"returned_on": returned_on}, at)
         filed_as = f"（立案案号{command.litigation_number}）" if command.litigation_number else ""
@@ -347,10 +346,10 @@ def _locked(uow: Work, platform: Platform, caller: Principal, number: str) -> tu
     return filing, latest
 
 
-def _check_signed(agreement: Agreement, filing: Filing, today: date) -> None:
-    """An agreement of the filing's mediation is signed between its diversion and today."""
+def _check_signed(agreement: Agreement, filing: Filing) -> None:
+    """An agreement of the filing's mediation is signed since its diversion (and, the request's own check, by today)."""
     since = ("diverted_on", filing.diverted_on) if filing.diverted_on else None
-    check_day("agreement.signed_on", agreement.signed_on, today, since)
+    check_order("agreement.signed_on", agreement.signed_on, since)
 
 
 def _save(uow: Work, filing: Filing, caller: Principal, kind: str, detail: dict[str, Any], at: datetime) -> None:

@@ -40,7 +40,7 @@ class CourtLink(AgencyService):
 
     @api("POST", "/api/v1/filings", access=OFFICERS)
     def register_filing(self, request: Request) -> Response:
-        command = parse_body(request, RegisterFiling)
+        command = parse_body(request, RegisterFiling, self.platform.now())
         return json_response(*handlers.register_filing(command, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/filings", access=OFFICERS)
@@ -60,12 +60,14 @@ class CourtLink(AgencyService):
 
     @api("POST", "/api/v1/filings/<filing_number>/agreement", access=OFFICERS)
     def record_agreement(self, request: Request, filing_number: str) -> Response:
-        number, command = filing_number_in_path(filing_number), parse_body(request, RecordAgreement)
+        number = filing_number_in_path(filing_number)
+        command = parse_body(request, RecordAgreement, self.platform.now())
         return json_response(200, handlers.record_agreement(number, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/filings/<filing_number>/confirmation", access=OFFICERS)
     def request_confirmation(self, request: Request, filing_number: str) -> Response:
-        number, command = filing_number_in_path(filing_number), parse_body(request, RequestConfirmation)
+        number = filing_number_in_path(filing_number)
+        command = parse_body(request, RequestConfirmation, self.platform.now())
         return json_response(201, handlers.request_confirmation(number, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/filings/<filing_number>/confirmation/extension", access=OFFICERS)
@@ -75,12 +77,14 @@ class CourtLink(AgencyService):
 
     @api("POST", "/api/v1/filings/<filing_number>/confirmation/decision", access=OFFICERS)
     def decide_confirmation(self, request: Request, filing_number: str) -> Response:
-        number, command = filing_number_in_path(filing_number), parse_body(request, DecideConfirmation)
+        number = filing_number_in_path(filing_number)
+        command = parse_body(request, DecideConfirmation, self.platform.now())
         return json_response(200, handlers.decide_confirmation(number, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/filings/<filing_number>/return", access=OFFICERS)
     def return_to_litigation(self, request: Request, filing_number: str) -> Response:
-        number, command = filing_number_in_path(filing_number), parse_body(request, ReturnToLitigation)
+        number = filing_number_in_path(filing_number)
+        command = parse_body(request, ReturnToLitigation, self.platform.now())
         return json_response(200, handlers.return_to_litigation(number, command, self.caller, self.uow, self.platform))
 
 

@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
-from shared.contracts.dates import CalendarDate
+from shared.contracts.dates import CalendarDate, NotAfterToday
 from shared.contracts.disputes import LongText
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=48)]
@@ -26,7 +26,7 @@ class AssignMediation(_Body):
 class RecordSession(_Body):
     """调解记录: a session the assigned mediator held, who attended, and what happened."""
 
-    held_on: CalendarDate
+    held_on: NotAfterToday
     attendees: list[PersonName] = Field(default_factory=list, max_length=50)
     note: LongText
 

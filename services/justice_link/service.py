@@ -35,7 +35,7 @@ class JusticeLink(AgencyService):
 
     @api("POST", "/api/v1/referrals/<referral_id>/mediation/sessions", access=OFFICERS)
     def record_session(self, request: Request, referral_id: str) -> Response:
-        rid, command = referral_id_in_path(referral_id), parse_body(request, RecordSession)
+        rid, command = referral_id_in_path(referral_id), parse_body(request, RecordSession, self.platform.now())
         return json_response(201, handlers.record_session(rid, command, self.caller, self.uow, self.platform))
 
     @api("POST", "/api/v1/referrals/<referral_id>/mediation/legal-aid", access=OFFICERS)

@@ -16,7 +16,7 @@ from pydantic import (
 from services.petition_link.domain.model import PetitionForm, PetitionOrder, PetitionStatus
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
 from shared.agency.commands import Period
-from shared.contracts.dates import CalendarDate
+from shared.contracts.dates import NotAfterToday
 from shared.contracts.disputes import LongText, ResultReport, ShortText
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -82,7 +82,7 @@ class RegisterPetition(Body):
     """A petition as received: one batch, `group_size` persons, the named petitioners among them."""
 
     number: PetitionNumber
-    received_on: CalendarDate
+    received_on: NotAfterToday
     form: PetitionForm
     petitioners: list[PetitionerIn] = Field(min_length=1, max_length=MAX_PETITIONERS)
     group_size: int | None = Field(None, ge=1, le=10_000, description="人次; by default the petitioners named")

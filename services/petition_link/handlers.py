@@ -56,8 +56,6 @@ def register_petition(
     secret = _require_key(key, platform)
     now = platform.now()
     today = terms.local_day(now)
-    if command.received_on > today:
-        raise BadInput([{"field": "received_on", "message": f"is after today ({today})", "type": "date_future"}])
     sent = {**command.model_dump(mode="json"), "group_size": command.persons}
     new = Petition(
         number=command.number,
@@ -150,7 +148,6 @@ def extend_term(number: str, command: ExtendTerm, caller: Principal, uow: Work, 
 def reply_to_petition(
     number: str, command: ReplyPetition, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, Any]:
-    agency.require_signed_by_today(command.agreement, platform)
     with uow:
         petition, now = _lock(number, caller, uow, platform)
         agency.require_signed_since(command.agreement, petition.received_on, "the petition was received")

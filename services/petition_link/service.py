@@ -47,7 +47,7 @@ class PetitionLink(AgencyService):
     @api("POST", "/api/v1/petitions", access=OFFICERS)
     def register_petition(self, request: Request) -> Response:
         self.require_bureau_officer()
-        command = parse_body(request, RegisterPetition)
+        command = parse_body(request, RegisterPetition, self.platform.now())
         return json_response(
             *handlers.register_petition(command, self.caller, self.uow, self.platform, self.petition_key)
         )
@@ -91,7 +91,7 @@ class PetitionLink(AgencyService):
     @api("POST", "/api/v1/petitions/<number>/reply", access=OFFICERS)
     def reply(self, request: Request, number: str) -> Response:
         self.require_bureau_officer()
-        command = parse_body(request, ReplyPetition)
+        command = parse_body(request, ReplyPetition, self.platform.now())
         return json_response(
             200, handlers.reply_to_petition(petition_number(number), command, self.caller, self.uow, self.platform)
         )

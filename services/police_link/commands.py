@@ -23,7 +23,7 @@ from services.police_link.domain.calls import (
 from services.police_link.domain.records import MAX_REPEAT_CALLS
 from services.police_link.domain.risk import RiskFacts
 from shared.agency.commands import Period
-from shared.contracts.dates import CalendarDateTime
+from shared.contracts.dates import NotInFuture
 from shared.contracts.disputes import MAX_PARTIES, LongText, Party
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.contracts.vocabulary import Category, PartyRole
@@ -46,7 +46,7 @@ class RecordCall(_Body):
     """A dispute-type call as the officer who handled it records it: the call, the dispute, the scene."""
 
     call_number: CallNumber
-    received_at: CalendarDateTime = Field(description="接警时间")
+    received_at: NotInFuture = Field(description="接警时间")
     unit: UnitCode = Field(description="the station that took the call: one the officer acts for")
     classification: Classification
     category: Category | None = Field(

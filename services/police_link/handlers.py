@@ -28,7 +28,6 @@ from shared.agency.handlers import (
 )
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
-from shared.contracts.dates import CLOCK_SKEW
 from shared.contracts.disputes import minimise_parties
 from shared.contracts.identifiers import split_unit
 from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
@@ -56,8 +55,6 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
     require_place_of_county(command.division_code, platform)
     caller.require_unit(command.unit, f"call {command.call_number}")
     at = platform.now()
-    if command.received_at > at + CLOCK_SKEW:
-        raise BadInput([{"field": "received_at", "message": "is in the future", "type": "datetime_future"}])
     scene = command.scene()
     decided = decide(scene)
     flags = flags_of(scene)

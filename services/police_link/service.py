@@ -33,7 +33,7 @@ class PoliceLink(AgencyService):
 
     @api("POST", "/api/v1/calls", access=OFFICERS)
     def record_call(self, request: Request) -> Response:
-        command = parse_body(request, RecordCall)
+        command = parse_body(request, RecordCall, self.platform.now())
         return json_response(*handlers.record_call(command, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/calls", access=OFFICERS)

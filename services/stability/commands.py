@@ -5,7 +5,7 @@ from typing import Annotated, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.stability.persons import EventKind
-from shared.contracts.dates import CalendarDateTime
+from shared.contracts.dates import NotInFuture
 from shared.contracts.disputes import LongText, RecordId, ShortText
 from shared.contracts.field_rules import field_error
 from shared.contracts.identifiers import CaseId, DivisionCode, Mobile, ResidentId
@@ -33,7 +33,7 @@ class AddEvent(Body):
 
     kind: EventKind
     case_id: CaseId | None = None
-    at: CalendarDateTime
+    at: NotInFuture  # a fact still to come would colour the person before it happened
     detail: LongText
     size: Annotated[int, Field(ge=2, le=100_000)] | None = None
     criminal_risk: bool = False

@@ -87,7 +87,7 @@ class Stability(AgencyService):
 
     @api("POST", "/api/v1/persons/<person_id>/events", access=OFFICERS)
     def add_person_event(self, request: Request, person_id: str) -> Response:
-        command = parse_body(request, AddEvent)
+        command = parse_body(request, AddEvent, self.platform.now())
         return json_response(
             201, handlers.add_event(parse_person_id(person_id), command, self.caller, self.uow, self.platform)
         )

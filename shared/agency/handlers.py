@@ -62,7 +62,6 @@ from shared.rejections import agency_services
 from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
 from shared.wording import NOT_IN_COUNTY, load_places
-from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[AgencyStore]
 log = logging.getLogger(__name__)
@@ -287,15 +286,6 @@ def report_referral_progress(
     return acted
 
 
-def require_signed_by_today(agreement: Agreement | None, platform: Platform) -> None:
-    """An agreement signed after today (the county's day) is a typing mistake, never a fact: a 400 naming
-    `agreement.signed_on`, alike for a referral's result and a petition's reply."""
-    today = platform.now().astimezone(CHINA_TZ).date()
-    if agreement is not None and agreement.signed_on > today:
-        message = f"is after today ({today.isoformat()})"
-        raise BadInput([{"field": "agreement.signed_on", "message": message, "type": "date_future"}])
-
-
 def require_signed_since(agreement: Agreement | None, earliest: date | None, what: str) -> None:
     """An agreement dated before the dispute it settles reached the platform (the case registered, the petition
     received) is a typing mistake too: a 400 naming `agreement.signed_on`."""
@@ -307,7 +297,6 @@ def require_signed_since(agreement: Agreement | None, earliest: date | None, wha
 def report_referral_result(
     referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, str]:
-    require_signed_by_today(command.agreement, platform)
     with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
         # The case's own day, which its number carries: a referral received again (an agency's database restored,
         # then reconciled) is newer than the agreement its mediation reached, the case never is.

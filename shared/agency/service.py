@@ -131,7 +131,7 @@ class AgencyService(PlatformService):
 
     @api("POST", "/api/v1/referrals/<referral_id>/result", access=OFFICERS)
     def result(self, request: Request, referral_id: str) -> Response:
-        command = parse_body(request, ReportResult)
+        command = parse_body(request, ReportResult, self.platform.now())
         return json_response(
             202,
             handlers.report_referral_result(

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from shared.contracts.dates import CalendarDate
+from shared.contracts.dates import NotAfterToday
 from shared.contracts.identifiers import SINGLE_LINE_PATTERN, WHITESPACE, DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
@@ -214,7 +214,9 @@ class Agreement(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: ShortText | None = Field(default=None, description="the agreement's own number (协议编号), if it has one")
-    signed_on: CalendarDate = Field(description="the day the parties signed")
+    # In a request (an officer's result, a petition's reply, the court's record) not after today; a message's
+    # receiver holds it to the day the result was reported instead.
+    signed_on: NotAfterToday = Field(description="the day the parties signed")
     terms: LongText = Field(description="what the parties agreed (ID and mobile numbers are masked)")
 
 

@@ -225,6 +225,24 @@ def test_an_agreement_dated_after_today_is_refused_as_a_typing_mistake(police, u
     assert agency_store.status_of(REFERRAL) == "accepted"
 
 
+def test_an_agreement_dated_after_today_in_a_result_without_its_summary_is_one_400_naming_both(
+    police, uow, agency_store, http, received
+):
+    today = now().astimezone(CHINA_TZ).date()
+    body = {"result": "mediated", "agreement": {**AGREEMENT, "signed_on": (today + timedelta(days=1)).isoformat()}}
+
+    police.accept(http.post({}), str(REFERRAL))
+    with pytest.raises(BadInput) as refused:
+        police.result(http.post(body), str(REFERRAL))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("agreement.signed_on", "date_future", f"is after today ({today.isoformat()})"),
+        ("summary", "missing", "Field required"),
+    ]
+    assert uow.sent_of(ResultReported) == []
+    assert agency_store.status_of(REFERRAL) == "accepted"
+
+
 def test_an_agreement_dated_before_the_case_was_registered_is_refused_as_a_typing_mistake(
     police, uow, agency_store, http, received
 ):

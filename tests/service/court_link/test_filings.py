@@ -219,6 +219,21 @@ def test_a_filing_with_a_wrong_field_is_refused_naming_it_and_nothing_is_kept(
     assert (uow.sent, court_store.filings) == ([], {})
 
 
+def test_a_filing_filed_tomorrow_without_its_summary_is_one_400_naming_both_and_nothing_is_kept(
+    court, uow, court_store, http
+):
+    body = {k: v for k, v in filing(filed_on="2026-12-05").items() if k != "summary"}
+
+    with pytest.raises(BadInput) as refused:
+        court.register_filing(http.post(body))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("filed_on", "date_future", "is after today (2026-12-04)"),
+        ("summary", "missing", "Field required"),
+    ]
+    assert (uow.sent, court_store.filings) == ([], {})
+
+
 @pytest.mark.parametrize("caller", [POLICE_OFFICER, COORDINATOR], ids=lambda p: p.subject)
 def test_only_the_courts_officers_register_filings(court, uow, court_store, http, caller):
     court.caller = caller
@@ -458,6 +473,45 @@ def test_a_return_dated_before_the_diversion_or_in_the_future_is_refused_naming_
         assert refused_fields(
             lambda day=day: court.return_to_litigation(http.post({"reason": "调解不成", "returned_on": day}), LOAN)
         ) == ["returned_on"]
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "refused"),
+    [
+        (
+            "record_agreement",
+            {"agreement": {"signed_on": "2026-12-05"}},
+            [("agreement.signed_on", "date_future"), ("agreement.terms", "missing")],
+        ),
+        (
+            "request_confirmation",
+            {"agreement": {"signed_on": "2026-12-05"}, "accepted_on": "2026-12-05"},
+            [("agreement.signed_on", "date_future"), ("agreement.terms", "missing"), ("accepted_on", "date_future")],
+        ),
+        (
+            "decide_confirmation",
+            {"decision": "maybe", "decided_on": "2026-12-05"},
+            [("decision", "literal_error"), ("decided_on", "date_future")],
+        ),
+        (
+            "return_to_litigation",
+            {"returned_on": "2026-12-05"},
+            [("reason", "missing"), ("returned_on", "date_future")],
+        ),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_a_day_after_today_and_another_mistake_are_one_400_naming_both_and_the_filing_is_unchanged(
+    court, uow, http, diverted, action, body, refused
+):
+    before, sent = http.body(court.show_filing(http.get(), LOAN)), list(uow.sent)
+
+    with pytest.raises(BadInput) as bad:
+        getattr(court, action)(http.post(body), LOAN)
+
+    assert [(f["field"], f["type"]) for f in bad.value.fields] == refused
+    assert {f["message"] for f in bad.value.fields if f["type"] == "date_future"} == {"is after today (2026-12-04)"}
+    assert (http.body(court.show_filing(http.get(), LOAN)), uow.sent) == (before, sent)
 
 
 def test_a_filing_returned_once_is_not_returned_again_and_nothing_more_is_sent(court, uow, http, diverted):

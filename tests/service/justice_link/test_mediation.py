@@ -216,6 +216,20 @@ def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):
     assert refused_fields(lambda: justice.record_session(http.post(body), str(FENCE))) == ["held_on"]
 
 
+def test_a_session_in_the_future_without_its_note_is_one_400_naming_both_and_nothing_is_kept(justice, uow, http):
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+
+    with pytest.raises(BadInput) as refused:
+        justice.record_session(http.post({"held_on": "2026-12-05", "attendees": ["张三"]}), str(FENCE))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("held_on", "date_future", "is after today (2026-12-04)"),
+        ("note", "missing", "Field required"),
+    ]
+    assert mediation(justice, http)["sessions"] == []
+    assert ("mediation_session", str(FENCE)) not in uow.link_facts()
+
+
 @pytest.mark.parametrize("held_on", ["0001-01-01", "1899-12-31", "9999-12-31"])
 def test_a_session_dated_outside_the_accepted_years_is_a_400_naming_held_on_and_nothing_is_kept(
     justice, store, uow, http, held_on

@@ -156,6 +156,27 @@ def test_a_petition_received_tomorrow_is_refused_naming_received_on(bureau, http
     assert fields == ["received_on"]
 
 
+def test_a_petition_received_tomorrow_without_its_summary_is_one_400_naming_both_and_is_not_kept(
+    bureau, http, petition_store, uow
+):
+    body = {**{k: v for k, v in WAGES_VISIT.items() if k != "summary"}, "received_on": "2026-11-03"}
+
+    with pytest.raises(BadInput) as refused:
+        bureau.register_petition(http.post(body))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("received_on", "date_future", "is after today (2026-11-02)"),
+        ("summary", "missing", "Field required"),
+    ]
+    assert petition_store.petitions == {} and uow.sent == []
+
+
+def test_a_petition_received_today_in_the_county_is_kept_while_it_is_still_yesterday_in_utc(bureau, http, clock):
+    clock.at = datetime(2026, 11, 3, 0, 30, tzinfo=BEIJING)  # 2 November, 16:30 UTC
+
+    assert register(bureau, http, {**WAGES_VISIT, "received_on": "2026-11-03"})["received_on"] == "2026-11-03"
+
+
 @pytest.mark.parametrize("received_on", ["0001-01-01", "0005-06-01", "1899-12-31"])
 def test_a_petition_received_before_the_accepted_years_is_a_400_naming_received_on_and_is_not_kept(
     bureau, http, petition_store, uow, received_on
@@ -406,7 +427,8 @@ def test_a_mediated_reply_carries_the_agreement_and_is_on_time(bureau, http, acc
         ({"result": "handled"}, "summary"),
     ],
 )
-def test_a_reply_is_checked_by_the_contracts_result_rules(bureau, http, accepted, body, field):
+def test_a_reply_is_checked_by_the_contracts_result_rules(bureau, http, accepted, clock, body, field):
+    clock.at = datetime(2026, 12, 21, 15, 0, tzinfo=BEIJING)  # the day after the agreement was signed
     assert refused_fields(lambda: bureau.reply(http.post(body), NUMBER)) == [field]
 
 
@@ -425,6 +447,22 @@ def test_a_reply_with_an_agreement_signed_after_today_is_a_400_naming_its_date_a
 
     assert refused.value.fields == [
         {"field": "agreement.signed_on", "message": "is after today (2026-12-21)", "type": "date_future"}
+    ]
+    assert petition_store.status_of_petition(NUMBER) == "accepted"
+
+
+def test_a_reply_with_an_agreement_signed_after_today_and_no_summary_is_one_400_naming_both(
+    bureau, http, accepted, clock, petition_store
+):
+    clock.at = datetime(2026, 12, 21, 15, 0, tzinfo=BEIJING)
+    body = {"result": "mediated", "agreement": {**AGREEMENT, "signed_on": "2026-12-22"}}
+
+    with pytest.raises(BadInput) as refused:
+        bureau.reply(http.post(body), NUMBER)
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [
+        ("agreement.signed_on", "date_future"),
+        ("summary", "missing"),
     ]
     assert petition_store.status_of_petition(NUMBER) == "accepted"
 

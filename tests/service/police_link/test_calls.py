@@ -222,6 +222,27 @@ def test_a_call_kept_by_a_station_may_not_take_the_number_of_another_stations_re
     assert police_store.calls == {}
 
 
+def test_a_call_received_beyond_the_clock_skew_ahead_without_its_summary_is_one_400_naming_both(
+    police, uow, police_store, http
+):
+    body = {k: v for k, v in call(received_at="2026-11-21T22:46:00+08:00").items() if k != "summary"}  # NOW + 6 min
+
+    with pytest.raises(BadInput) as refused:
+        police.record_call(http.post(body))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("received_at", "datetime_future", "is in the future"),
+        ("summary", "missing", "Field required"),
+    ]
+    assert (uow.sent, police_store.calls) == ([], {})
+
+
+def test_a_call_received_within_the_clock_skew_ahead_is_kept_as_the_officers_clock_may_run_fast(police, http):
+    status, body = record(police, http, call(received_at="2026-11-21T22:44:00+08:00"))  # NOW + 4 min
+
+    assert (status, body["received_at"]) == (201, "2026-11-21T22:44:00+08:00")
+
+
 def test_an_economic_dispute_becomes_the_category_the_officer_names_and_keeps_its_own_label(police, uow, http):
     _, body = record(police, http, call(classification="economic", category="debt"))
 

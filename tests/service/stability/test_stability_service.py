@@ -473,6 +473,20 @@ def test_a_fact_dated_outside_the_accepted_years_or_still_to_come_is_a_400_namin
     assert http.body(stability.show_person(http.get(), person_id)) == before
 
 
+def test_a_fact_still_to_come_without_its_detail_is_one_400_naming_both_and_nothing_is_kept(stability, http):
+    person_id = put_on_file(stability, http)
+    before = http.body(stability.show_person(http.get(), person_id))
+
+    with pytest.raises(BadInput) as refused:
+        stability.add_person_event(http.post({"kind": "violence", "at": "2026-11-23T09:36:00+08:00"}), person_id)
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("at", "datetime_future", "is in the future"),  # six minutes ahead: more than an officer's clock may run fast
+        ("detail", "missing", "Field required"),
+    ]
+    assert http.body(stability.show_person(http.get(), person_id)) == before
+
+
 def test_an_unknown_person_is_not_found(stability, http):
     with pytest.raises(NotFound):
         stability.show_person(http.get(), str(UUID(int=9)))

@@ -21,6 +21,7 @@ from shared.contracts.dates import (
     check_year,
     request_context,
 )
+from shared.contracts.disputes import Agreement
 
 
 class Asked(BaseModel):
@@ -192,6 +193,19 @@ def test_a_day_outside_the_years_is_refused_for_its_years_first() -> None:
     assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [(("received_on",), "date_out_of_range")]
 
 
+def test_an_agreement_in_a_request_is_not_signed_after_today_and_is_named_by_its_path() -> None:
+    class Reply(BaseModel):
+        agreement: Agreement
+
+    with pytest.raises(ValidationError) as refused:
+        Reply.model_validate({"agreement": {"signed_on": "2026-12-06"}}, context=request_context(CLOCK))
+
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [
+        (("agreement", "signed_on"), "date_future"),
+        (("agreement", "terms"), "missing"),
+    ]
+
+
 @pytest.mark.parametrize("context", [None, {}, STORED_ROW], ids=["message", "empty", "stored row"])
 def test_outside_a_request_a_future_day_or_moment_is_left_to_its_receiver(context: dict[str, bool] | None) -> None:
     """A message (the coordinator holds a result's agreement to the day it was reported), a stored row, a model built
@@ -199,6 +213,10 @@ def test_outside_a_request_a_future_day_or_moment_is_left_to_its_receiver(contex
     later = Reported.model_validate(reported("2099-01-01", "2099-01-01T00:00:00+08:00"), context=context)
 
     assert later.received_on == date(2099, 1, 1)
+    assert (
+        Agreement.model_validate({"signed_on": "2099-01-01", "terms": "双方同意"}, context=context).signed_on.year
+        == 2099
+    )
 
 
 def test_a_request_validated_without_its_clock_fails_loudly_rather_than_let_a_future_day_through() -> None:
