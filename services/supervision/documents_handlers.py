@@ -28,7 +28,7 @@ from services.supervision.documents_font import PdfFont
 from services.supervision.documents_render import render_html, render_pdf
 from services.supervision.documents_settings import Documents, NoticeSchedule
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
-from services.supervision.periods import DateRange, refuse_unfinished
+from services.supervision.periods import FinishedPeriod
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.dates import CalendarDate, check_year
@@ -67,8 +67,9 @@ class DocumentsQuery(BaseModel):
         return month
 
 
-class IssueNotice(DateRange):
-    """A 通报 on demand over a period of China local dates, both included, at most a year."""
+class IssueNotice(FinishedPeriod):
+    """A 通报 on demand over a period of China local dates, both included, at most a year, ended by today: a 通报 of
+    a future period would call deadlines to come overdue."""
 
 
 def document_id_in_path(value: str) -> UUID:
@@ -172,7 +173,6 @@ def issue_notice(
     which the 通报 prints beside the account."""
     if issued_by == TIMER_ISSUER:  # the archive's word for the timers: an account of that name would read as them
         raise Forbidden(f"the account {issued_by} may not issue a 通报: its name stands for supervision's timers")
-    refuse_unfinished(command, platform.now())  # a 通报 of a future period would call deadlines to come overdue
     name = _printable(issued_by_name)
     return _issue_notice(command, issued_by, uow, platform, documents, scheduled=False, issued_by_name=name)
 

@@ -1,12 +1,10 @@
 """A period of China local dates as the supervision APIs take it: `from` and `to`, both included, at most a year."""
 
-from datetime import date, datetime
+from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from shared.contracts.dates import CalendarDate
-from shared.http import BadInput
-from shared.workdays import CHINA_TZ
+from shared.contracts.dates import CalendarDate, NotAfterToday
 
 MAX_PERIOD_DAYS = 366
 
@@ -30,9 +28,9 @@ class DateRange(BaseModel):
         return to
 
 
-def refuse_unfinished(period: DateRange, now: datetime) -> None:
-    """What supervision issues over a period (a 通报, a spot-check draw) judges what happened in it: a period that
-    ends after today (Beijing time) has not happened yet, and is a 400 naming `to` before anything is kept."""
-    today = now.astimezone(CHINA_TZ).date()
-    if period.to > today:
-        raise BadInput([{"field": "to", "message": f"is after today ({today.isoformat()})", "type": "date_future"}])
+class FinishedPeriod(DateRange):
+    """A period that has happened: what supervision issues over one (a 通报, a spot-check draw) judges what happened
+    in it, so a request's period that ends after today (Beijing time) is refused naming `to`, before anything is kept.
+    A period built in code (the timers' previous one) has happened by construction."""
+
+    to: NotAfterToday

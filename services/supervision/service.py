@@ -15,7 +15,7 @@ from services.supervision.calendar_warning import CalendarWarningProvider, mark_
 from services.supervision.dependencies import RatingLinksProvider
 from services.supervision.documents_settings import DocumentsProvider
 from services.supervision.metrics import ReferralsByDeadline, ReportRecountBacklog
-from services.supervision.periods import DateRange
+from services.supervision.periods import DateRange, FinishedPeriod
 from services.supervision.spot_checks_settings import SpotCheckRulesProvider
 from services.supervision.store import PostgresSupervisionStore
 from shared.auth.principal import Role
@@ -198,7 +198,7 @@ class Supervision(PlatformService):
 
     @api("POST", "/api/v1/notices", access=allow(Role.SUPERVISOR))
     def issue_notice(self, request: Request) -> Response:
-        command = parse_body(request, documents_handlers.IssueNotice)
+        command = parse_body(request, documents_handlers.IssueNotice, self.platform.now())
         caller = self.caller
         issued = documents_handlers.issue_notice(
             command, caller.subject, self.uow, self.platform, self.documents, issued_by_name=caller.name
@@ -235,7 +235,7 @@ class Supervision(PlatformService):
 
     @api("POST", "/api/v1/spot-checks/draw", access=allow(Role.SUPERVISOR))
     def draw_spot_checks_now(self, request: Request) -> Response:
-        command = parse_body(request, DateRange)
+        command = parse_body(request, FinishedPeriod, self.platform.now())
         drawn = spot_checks_handlers.draw_on_demand(
             command, self.caller.subject, self.uow, self.platform, self.spot_check_rules
         )

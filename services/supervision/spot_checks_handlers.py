@@ -6,7 +6,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.supervision import spot_checks
-from services.supervision.periods import DateRange, refuse_unfinished
+from services.supervision.periods import DateRange, FinishedPeriod
 from services.supervision.reports import percent
 from services.supervision.store import SupervisionStore
 from shared.contracts.disputes import LongText
@@ -49,10 +49,10 @@ def draw_due(uow: Work, platform: Platform, rules: spot_checks.SpotCheckRules) -
 
 
 def draw_on_demand(
-    command: DateRange, supervisor: str, uow: Work, platform: Platform, rules: spot_checks.SpotCheckRules
+    command: FinishedPeriod, supervisor: str, uow: Work, platform: Platform, rules: spot_checks.SpotCheckRules
 ) -> dict[str, Any]:
-    """A supervisor's draw over a date range: the same share of the cases closed then and not drawn before."""
-    refuse_unfinished(command, platform.now())  # the cases closed after today are not there to draw yet
+    """A supervisor's draw over a date range that has ended (the cases closed after today are not there to draw yet):
+    the same share of the cases closed then and not drawn before."""
     with uow:
         return _draw(spot_checks.Trigger.ON_DEMAND, (command.from_, command.to), supervisor, uow, platform, rules)
 

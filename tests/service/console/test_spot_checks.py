@@ -4,7 +4,7 @@ records each visit's finding and reads the figures; supervision answers and refu
 import pytest
 
 from services.console.pages import PageNotFound, StaleForm
-from services.supervision.periods import DateRange
+from services.supervision.periods import FinishedPeriod
 from services.supervision.spot_checks_handlers import RecordFinding
 from shared.auth.principal import Forbidden
 from tests.service.console.visitors import (
@@ -156,14 +156,14 @@ def test_a_draw_ending_after_today_is_refused_beside_its_end_and_the_dates_are_k
 def test_a_draw_without_its_start_or_over_a_reversed_period_is_said_beside_the_date(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     scripted(apis)
-    answer_refusal(apis, "supervision", "/api/v1/spot-checks/draw", DateRange, {"to": "2026-11-15"})
+    answer_refusal(apis, "supervision", "/api/v1/spot-checks/draw", FinishedPeriod, {"to": "2026-11-15"})
 
     page = text_of(post(console, browser, "/spot-checks/draw", {"draw_from": "", "draw_to": "2026-11-15"}))
 
     assert error_beside(page, "draw.from") == "请填写起始日期，如2026-11-01"
 
     answer_refusal(
-        apis, "supervision", "/api/v1/spot-checks/draw", DateRange, {"from": "2026-11-15", "to": "2026-11-01"}
+        apis, "supervision", "/api/v1/spot-checks/draw", FinishedPeriod, {"from": "2026-11-15", "to": "2026-11-01"}
     )
     page = text_of(post(console, browser, "/spot-checks/draw", {"draw_from": "2026-11-15", "draw_to": "2026-11-01"}))
 

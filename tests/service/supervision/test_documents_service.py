@@ -260,6 +260,22 @@ def test_a_notice_over_a_period_not_yet_over_is_refused_and_nothing_is_numbered_
     assert supervision_store.documents == {} and supervision_store.numbers == {} and uow.sent == []
 
 
+def test_a_notice_over_a_period_not_yet_over_and_a_start_that_is_no_date_is_one_400_naming_both(
+    supervision, supervision_store, uow, http
+):
+    at(supervision, LATE_TICK)
+
+    with pytest.raises(BadInput) as refused:
+        supervision.issue_notice(http.post({"from": "november", "to": "2026-11-21"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [
+        ("from", "date_from_datetime_parsing"),
+        ("to", "date_future"),
+    ]
+    assert refused.value.fields[1]["message"] == "is after today (2026-11-20)"
+    assert supervision_store.documents == {} and supervision_store.numbers == {} and uow.sent == []
+
+
 def test_a_notice_over_a_period_ending_today_counts_overdue_as_of_now(supervision, uow, http):
     """Friday 20 November, 09:00 in Beijing: the station's deadline was Monday, the justice office's is 17:30 today.
     Only the station has missed one; the office's deadline has not come, so it is neither due nor overdue yet."""

@@ -137,6 +137,22 @@ def test_a_draw_over_a_period_not_yet_over_is_refused_naming_to_and_draws_nothin
     assert store.draws == {}
 
 
+def test_a_draw_over_a_period_not_yet_over_and_a_start_that_is_no_date_is_one_400_naming_both(
+    uow, store, platform, http
+):
+    closed(store, 1)
+
+    with pytest.raises(BadInput) as refused:
+        supervision(uow, platform).draw_spot_checks_now(http.post({"from": "2026-13-01", "to": "2026-12-05"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [
+        ("from", "date_from_datetime_parsing"),
+        ("to", "date_future"),
+    ]
+    assert refused.value.fields[1]["message"] == "is after today (2026-12-04)"
+    assert store.draws == {}
+
+
 def test_a_draw_over_a_period_ending_today_is_taken(uow, store, platform, http):
     closed(store, 1)
     today = {"from": "2026-11-01", "to": "2026-12-04"}
