@@ -413,6 +413,20 @@ def test_the_bureaus_refusal_is_shown_beside_each_field_and_rows_where_they_were
     assert 'value="1378654"' in page
 
 
+def test_a_petition_received_tomorrow_and_missing_its_summary_shows_both_mistakes_at_once(console, apis, browser, xu):
+    form = {**FORM, "received_on": "2026-11-24", "summary": ""}  # the bureau's clock, as the console's: 23 November
+    answer_refusal(apis, BUREAU, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))
+
+    response = console.register_petition(browser.post("/petitions/new", {"csrf": form_key_of(XU), **form}, as_=xu))
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "received_on") == "不能晚于今天"
+    assert error_beside(page, "summary") == "必填"
+    assert 'value="2026-11-24"' in page  # kept to correct, with everything else typed
+    assert len([call for call in apis.calls if (call.method, call.path) == ("POST", "/api/v1/petitions")]) == 1
+
+
 def test_a_group_smaller_than_the_petitioners_named_says_so(console, apis, browser, xu):
     form = {**FORM, "group_size": "1"}
     answer_refusal(apis, BUREAU, "/api/v1/petitions", RegisterPetition, petition_from_form(listed(form)))

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request
 
 from services.console.domain import SESSION_COOKIE, Session, open_session
 from shared.auth.principal import Principal, Role
+from shared.contracts.dates import request_context
 from shared.http import field_errors
 from tests.fakes.console import FakeSessionStore
 
@@ -100,10 +101,13 @@ def error_beside(page: str, key: str) -> str:
     return found.group(1)
 
 
-def answer_refusal(apis: Any, service: str, path: str, command: type[BaseModel], body: dict[str, Any]) -> None:
-    """Script the service's own 400 for what the form sends: the body validated as its API validates it."""
+def answer_refusal(
+    apis: Any, service: str, path: str, command: type[BaseModel], body: dict[str, Any], now: datetime = NOW
+) -> None:
+    """Script the service's own 400 for what the form sends: the body validated as its API validates it, as a request
+    judged at the service's clock reading `now` (the console's own, by default: one county, one time)."""
     try:
-        command.model_validate(body)
+        command.model_validate(body, context=request_context(now))
     except ValidationError as refused:
         apis.answer(service, "POST", path, 400, {"error": "invalid_input", "fields": field_errors(refused)})
         return
