@@ -23,10 +23,13 @@ from shared.telemetry.round_trips import TALLIES
 # below the contracts and imports none of them.
 _SPACE = r"[ \u00a0\u2009\u202f\u3000]"  # a space, a no-break or thin one (pasted), an ideographic one
 SEPARATOR = rf"(?:{_SPACE}*[-.\u2010-\u2015\uff0d\uff0e\u00b7]{_SPACE}*|{_SPACE}+)?"
+# A mobile may come with the country code before it, as intake takes one (+86, 0086 or 86, written in full width
+# too): as intake's masking (shared.contracts.masking._COUNTRY), or '+8613800138000' would pass as one longer run.
+COUNTRY = rf"(?:(?:[+\uff0b]|00|\uff10\uff10)?[8\uff18][6\uff16]{SEPARATOR})?"
 PII_PATTERN = re.compile(
     r"(?:(?<![0-9A-Za-z])|(?<=\\[bfnrt])|(?<=\\x[0-9A-Fa-f]{2})|(?<=\\u[0-9A-Fa-f]{4})|(?<=\\U[0-9A-Fa-f]{8}))"
     rf"(\d{{6}}{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}}{SEPARATOR}\d{{3}}[\dXx\uff38\uff58]"
-    rf"|[1\uff11][3-9\uff13-\uff19]\d{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}})(?![0-9A-Za-z])"
+    rf"|{COUNTRY}[1\uff11][3-9\uff13-\uff19]\d{SEPARATOR}\d{{4}}{SEPARATOR}\d{{4}})(?![0-9A-Za-z])"
 )
 
 

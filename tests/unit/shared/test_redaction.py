@@ -140,11 +140,35 @@ def test_numbers_in_full_width_or_grouped_are_redacted_from_logs_and_spans_too()
     assert redact(text) == "电话[redacted]、[redacted]、[redacted]，身份证[redacted]"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"+86{ZHANG_SAN_MOBILE}",  # as intake takes a mobile (Mobile strips +86), and as phones show it
+        f"电话：0086{ZHANG_SAN_MOBILE}",
+        f"电话：86{ZHANG_SAN_MOBILE}",
+        f"input_value='＋８６{ZHANG_SAN_MOBILE}'",  # typed in full width
+    ],
+)
+def test_a_mobile_written_with_the_country_code_is_redacted_as_intake_masks_it(text):
+    from shared.contracts.masking import mask_free_text
+
+    assert ZHANG_SAN_MOBILE not in mask_free_text(text)  # what intake's masking already takes
+    scrubbed = redact(text)
+
+    assert ZHANG_SAN_MOBILE not in scrubbed
+    assert "[redacted]" in scrubbed
+
+
+def test_a_thirteen_digit_run_that_is_no_country_code_and_mobile_is_kept():
+    assert redact("order 7613800138000") == "order 7613800138000"
+
+
 def test_logs_and_spans_take_the_same_groupings_of_a_mobile_as_intakes_masking():
     from shared.contracts import masking
     from shared.telemetry import processors
 
     assert processors.SEPARATOR == masking.SEPARATOR
+    assert processors.COUNTRY == masking._COUNTRY
 
 
 def test_grouped_ids_and_mobiles_spaced_as_pasted_are_redacted_and_case_numbers_kept():
