@@ -3,13 +3,21 @@
 from datetime import date
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, ValidationInfo, field_validator
 
 from shared.contracts.dates import CalendarDate, NotAfterToday
-from shared.contracts.disputes import LongText
+from shared.contracts.disputes import LongText, single_line
+from shared.contracts.masking import mask_free_text
 
 Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=48)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# A name is one line, as every name the platform keeps (a line break or an override would forge lines and garble
+# screens), and a number typed beside it (张三（电话138…）) is masked as it is read, as in any free text.
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    AfterValidator(single_line),
+    AfterValidator(mask_free_text),
+]
 
 
 class _Body(BaseModel):

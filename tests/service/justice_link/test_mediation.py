@@ -253,6 +253,37 @@ def test_a_party_referred_to_legal_aid_is_listed(justice, http):
     assert refused_fields(lambda: justice.refer_to_legal_aid(http.post({"reason": "x"}), str(WAGES))) == ["party"]
 
 
+def test_a_mobile_or_id_number_typed_beside_a_name_is_kept_masked(justice, store, http):
+    # Offices note a party's number beside their name; like every free text, it is masked as it is read.
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    attendees = ["张三（电话13800138000）", "李四 430426199005201239"]
+    session = {"held_on": "2026-12-03", "attendees": attendees, "note": "x"}
+    justice.record_session(http.post(session), str(FENCE))
+    aid = {"party": "王小燕 +8613900139000", "reason": "农民工讨薪，经济困难"}
+    justice.refer_to_legal_aid(http.post(aid), str(WAGES))
+
+    shown = (mediation(justice, http), mediation(justice, http, WAGES))
+    kept = repr((store.sessions(FENCE), store.legal_aid(WAGES), shown))
+    for number in ("13800138000", "430426199005201239", "13900139000"):
+        assert number not in kept
+    assert mediation(justice, http)["sessions"][0]["attendees"] == [
+        "张三（电话138****8000）",
+        "李四 430426********1239",
+    ]
+
+
+@pytest.mark.parametrize("name", ["张三\n李四", "张三\u202e四李", "\x1b[31m张三"])
+def test_a_name_that_is_not_one_line_is_a_400_naming_it_and_nothing_is_kept(justice, store, http, name):
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    session = {"held_on": "2026-12-03", "attendees": ["村支书", name], "note": "x"}
+
+    assert refused_fields(lambda: justice.record_session(http.post(session), str(FENCE))) == ["attendees.1"]
+    assert refused_fields(
+        lambda: justice.refer_to_legal_aid(http.post({"party": name, "reason": "经济困难"}), str(WAGES))
+    ) == ["party"]
+    assert (store.sessions(FENCE), store.legal_aid(WAGES)) == ([], [])
+
+
 def test_failed_wages_mediation_shows_labour_arbitration_first(justice, http):
     justice.accept(http.post({}), str(WAGES))
     justice.result(http.post({"result": "mediation_failed", "summary": "老板拒不到场"}), str(WAGES))
