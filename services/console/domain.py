@@ -1,11 +1,17 @@
 """The console's own rules: sessions, who lands where, which pages a role sees, and forms turned into API bodies."""
 
+import base64
+import binascii
 import hashlib
 import hmac
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.contracts import vocabulary
 
@@ -16,11 +22,12 @@ WINDOW_SOURCES = tuple(source.value for source in vocabulary.WINDOW_SOURCES)  # 
 
 @dataclass(frozen=True)
 class Session:
-    """A signed-in browser: the cookie's digest, whose token the console acts with, and its form key."""
+    """A signed-in browser as the console keeps it: the cookie's digest, the token the console acts with sealed
+    under the cookie (`opened_token`), and its form key."""
 
     digest: bytes
     username: str
-    token: str
+    sealed_token: str
     csrf: str
     created_at: datetime
     expires_at: datetime
@@ -34,7 +41,40 @@ def session_digest(cookie_value: str) -> bytes:
 def open_session(
     username: str, token: str, expires_at: datetime, now: datetime, cookie_value: str, csrf: str
 ) -> Session:
-    return Session(session_digest(cookie_value), username, token, csrf, now, expires_at)
+    digest = session_digest(cookie_value)
+    return Session(digest, username, seal_token(token, cookie_value, digest), csrf, now, expires_at)
+
+
+# The token is a bearer credential for every service's API until it expires: kept in clear, a copy of the sessions
+# (a backup, a replica) would act as each person signed in. It is kept sealed (AES-256-GCM) under a key made from the
+# cookie, which only the browser holds, and bound to the row's digest, so that it opens for that browser alone.
+_SEALED = "v1."
+_TOKEN_KEY_LABEL = b"wuyuan console: the session's token"
+_NONCE_BYTES = 12
+
+
+def _token_key(cookie_value: str) -> bytes:
+    return hmac.new(cookie_value.encode("utf-8", "surrogateescape"), _TOKEN_KEY_LABEL, hashlib.sha256).digest()
+
+
+def seal_token(token: str, cookie_value: str, digest: bytes) -> str:
+    """The token as the session keeps it: readable with the cookie that hashes to `digest`, and only with it."""
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(_token_key(cookie_value)).encrypt(nonce, token.encode("utf-8"), digest)
+    return _SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def opened_token(session: Session, cookie_value: str) -> str | None:
+    """The session's token, opened with the browser's cookie; None for any other cookie, or a token not sealed so (a
+    session kept before tokens were sealed: its person signs in again)."""
+    if not session.sealed_token.startswith(_SEALED):
+        return None
+    try:
+        sealed = base64.urlsafe_b64decode(session.sealed_token[len(_SEALED) :].encode("ascii"))
+        opened = AESGCM(_token_key(cookie_value)).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], session.digest)
+        return opened.decode("utf-8")
+    except (InvalidTag, ValueError, UnicodeError, binascii.Error):
+        return None
 
 
 def form_key_matches(session: Session, offered: str | None) -> bool:

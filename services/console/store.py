@@ -1,4 +1,5 @@
-"""The console's store: signed-in sessions, each holding the token the console calls the services with."""
+"""The console's store: signed-in sessions, each holding the token the console calls the services with, sealed under
+the browser's cookie (services.console.domain.seal_token): the `token` column never holds a usable token."""
 
 from datetime import datetime
 from typing import Protocol
@@ -29,7 +30,14 @@ class PostgresSessionStore:
         self.sql.write(
             "INSERT INTO sessions (session_digest, username, token, csrf, created_at, expires_at)"
             " VALUES (%s, %s, %s, %s, %s, %s)",
-            (session.digest, session.username, session.token, session.csrf, session.created_at, session.expires_at),
+            (
+                session.digest,
+                session.username,
+                session.sealed_token,
+                session.csrf,
+                session.created_at,
+                session.expires_at,
+            ),
         )
 
     def find(self, digest: bytes, now: datetime) -> Session | None:
@@ -43,7 +51,7 @@ class PostgresSessionStore:
         return Session(
             digest=bytes(row["session_digest"]),
             username=row["username"],
-            token=row["token"],
+            sealed_token=row["token"],
             csrf=row["csrf"],
             created_at=row["created_at"],
             expires_at=row["expires_at"],

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.console.domain import Session, open_session, session_digest
+from services.console.domain import Session, open_session, opened_token, session_digest
 from services.console.store import PostgresSessionStore
 from shared.persistence.errors import Conflict
 from tests.fakes.console import FakeSessionStore
@@ -21,7 +21,8 @@ EIGHT_HOURS = timedelta(hours=8)
 
 WANG_COOKIE = "cookie-of-wang-fang-at-the-window"
 LIU_COOKIE = "cookie-of-liu-yang-at-the-police-station"
-WANG = open_session("wang.fang", "token.of.wang.fang", MORNING + EIGHT_HOURS, MORNING, WANG_COOKIE, "form-key-wang")
+WANG_TOKEN = "eyJhbGciOiJFUzI1NiJ9.wang-fang-claims.signature"
+WANG = open_session("wang.fang", WANG_TOKEN, MORNING + EIGHT_HOURS, MORNING, WANG_COOKIE, "form-key-wang")
 LIU = open_session("liu.yang", "token.of.liu.yang", MORNING + timedelta(hours=2), MORNING, LIU_COOKIE, "form-key-liu")
 
 
@@ -43,7 +44,21 @@ def test_a_session_is_found_by_its_cookie_with_the_token_and_form_key_it_was_ope
     found = find(stores, WANG_COOKIE, MORNING + timedelta(minutes=5))
 
     assert found == WANG
-    assert found is not None and found.token == "token.of.wang.fang" and found.csrf == "form-key-wang"
+    assert found is not None and opened_token(found, WANG_COOKIE) == WANG_TOKEN and found.csrf == "form-key-wang"
+
+
+def test_a_copy_of_the_sessions_holds_no_token_anyone_could_call_the_services_with(stores):
+    # The token is a bearer credential for every service's API: what is stored opens it only with the cookie,
+    # which the browser alone holds (the store keeps the cookie's digest).
+    add(stores, WANG)
+
+    with stores.transaction() as store:
+        kept = repr(store.sql.all("SELECT * FROM sessions") if stores.kind == "postgres" else store.sessions)
+
+    assert "wang-fang-claims" not in kept
+    found = find(stores, WANG_COOKIE, MORNING)
+    assert found is not None and opened_token(found, LIU_COOKIE) is None
+    assert opened_token(found, WANG_COOKIE) == WANG_TOKEN
 
 
 def test_another_cookie_finds_no_session(stores):
@@ -98,7 +113,7 @@ def test_the_sweep_forgets_only_expired_sessions_and_counts_them(stores):
 def test_a_second_session_with_the_same_digest_is_refused_and_the_first_kept(stores):
     add(stores, WANG)
 
-    impostor = replace(WANG, username="someone.else", token="token.of.someone.else")
+    impostor = replace(WANG, username="someone.else", sealed_token=LIU.sealed_token)
     with pytest.raises(Conflict), stores.transaction() as store:
         store.add(impostor)
 

@@ -45,6 +45,7 @@ class Visitor:
     session: domain.Session
     principal: Principal
     people: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    opened_token: str = field(default="", compare=False, repr=False)  # the session's, opened with the cookie
 
     def person(self, account: object) -> str:
         """Who acted, as staff read it: '刘洋（liu.yang）', or the account when its name is not known."""
@@ -53,7 +54,7 @@ class Visitor:
 
     @property
     def token(self) -> str:
-        return self.session.token
+        return self.opened_token
 
     @property
     def roles(self) -> frozenset[str]:
@@ -103,15 +104,16 @@ def visitor_of(
         raise SignInNeeded(_here(request))
     with uow:
         session = uow.store.find(domain.session_digest(cookie), now)
-    if session is None:
+    token = domain.opened_token(session, cookie) if session is not None else None
+    if session is None or token is None:
         raise SignInNeeded(_here(request))
     try:
-        principal = check_token(session.token)
+        principal = check_token(token)
     except AuthFailure:  # expired, or signed by a key since withdrawn
         raise SignInNeeded(_here(request)) from None
     except KeysUnavailable:
         raise ApiUnavailable("identity") from None
-    return Visitor(session, principal, people.for_page(session.token) if people is not None else {})
+    return Visitor(session, principal, people.for_page(token) if people is not None else {}, token)
 
 
 def _here(request: Request) -> str:

@@ -2,6 +2,7 @@
 
 import pytest
 
+from services.console.domain import opened_token
 from services.console.pages import SignInNeeded, StaleForm
 from tests.service.console.test_referrals import text_of
 from tests.service.console.visitors import BROWSER_ADDRESS, CHEN, LIU, form_key_of, token_of
@@ -73,7 +74,8 @@ def test_the_person_goes_on_in_a_new_session_with_the_new_token_and_the_old_sess
     response = console.change_password(posted(browser))
 
     [session] = sessions.sessions.values()
-    assert session.digest != old and session.token == "the-token-of-the-new-password"
+    cookie = response.headers["Set-Cookie"].partition("wuyuan_session=")[2].partition(";")[0]
+    assert session.digest != old and opened_token(session, cookie) == "the-token-of-the-new-password"
     assert "wuyuan_session=" in response.headers["Set-Cookie"] and "HttpOnly" in response.headers["Set-Cookie"]
 
 

@@ -7,7 +7,7 @@ from http.cookies import SimpleCookie
 import pytest
 
 from services.console.dependencies import console_settings
-from services.console.domain import SESSION_COOKIE, session_digest
+from services.console.domain import SESSION_COOKIE, opened_token, seal_token, session_digest
 from services.console.pages import SignInNeeded, StaleForm
 from shared.auth.principal import Principal, Role
 from tests.service.console.visitors import (
@@ -71,7 +71,17 @@ def test_a_cookie_that_opens_no_session_must_sign_in(console, browser, staff):
 
 def test_a_session_whose_token_no_longer_verifies_must_sign_in(console, browser, staff, sessions):
     session = staff.signed_in(WANG)
-    sessions.sessions[session.digest] = replace(session, token="token.signed.by.a.withdrawn.key")
+    withdrawn = seal_token("token.signed.by.a.withdrawn.key", cookie_of(WANG), session.digest)
+    sessions.sessions[session.digest] = replace(session, sealed_token=withdrawn)
+
+    with pytest.raises(SignInNeeded):
+        console.window(browser.get("/window", as_=WANG))
+
+
+def test_a_session_kept_with_its_token_in_clear_must_sign_in(console, browser, staff, sessions):
+    # As sessions were kept before their tokens were sealed: such a row is read as no session, never used.
+    session = staff.signed_in(WANG)
+    sessions.sessions[session.digest] = replace(session, sealed_token=token_of(WANG))
 
     with pytest.raises(SignInNeeded):
         console.window(browser.get("/window", as_=WANG))
@@ -115,7 +125,8 @@ def test_signing_in_keeps_the_token_on_the_server_and_gives_the_browser_a_strict
     assert "HttpOnly" in header and "SameSite=Strict" in header and "Path=/" in header
     [kept] = sessions.sessions.values()
     assert kept.digest == session_digest(value)
-    assert (kept.username, kept.token, kept.expires_at) == ("wang.fang", IDENTITY_TOKEN, SIGNED_IN_UNTIL)
+    assert (kept.username, kept.expires_at) == ("wang.fang", SIGNED_IN_UNTIL)
+    assert IDENTITY_TOKEN not in repr(kept) and opened_token(kept, value) == IDENTITY_TOKEN
     assert kept.csrf and kept.csrf != value
     assert IDENTITY_TOKEN not in str(response.headers) + response.get_data(as_text=True)
 

@@ -397,3 +397,40 @@ def test_a_number_typed_with_spaces_or_full_width_digits_goes_to_intake_as_digit
     [applicant, _] = domain.report_from_form(form)["parties"]
 
     assert (applicant["phone"], applicant["id_number"]) == (sent, "430426198503120023")
+
+
+# --- the token a session keeps ---------------------------------------------------------------
+
+
+def test_a_session_keeps_its_token_sealed_under_its_cookie():
+    assert "token.of.wang.fang" not in repr(SESSION)
+    assert domain.opened_token(SESSION, "cookie-of-wang-fang") == "token.of.wang.fang"
+
+
+@pytest.mark.parametrize("cookie", ["cookie-of-liu-yang", "cookie-of-wang-fanG", ""])
+def test_another_cookie_opens_no_token(cookie):
+    assert domain.opened_token(SESSION, cookie) is None
+
+
+def test_a_sealed_token_moved_to_another_session_opens_nothing():
+    # Another row's sealed token copied onto this session's row: bound to the digest it was sealed for.
+    wang_cookie = "cookie-of-wang-fang"
+    other = domain.open_session("liu.yang", "token.of.liu.yang", SESSION.expires_at, MORNING, wang_cookie, "k")
+    moved = domain.Session(
+        domain.session_digest("cookie-of-liu-yang"), "liu.yang", other.sealed_token, "k", MORNING, SESSION.expires_at
+    )
+    assert domain.opened_token(moved, wang_cookie) is None
+
+
+@pytest.mark.parametrize("kept", ["token.of.wang.fang", "v1.", "v1.!!!", "v1." + "A" * 40, ""])
+def test_a_kept_token_that_is_not_one_sealed_here_opens_nothing(kept):
+    from dataclasses import replace
+
+    assert domain.opened_token(replace(SESSION, sealed_token=kept), "cookie-of-wang-fang") is None
+
+
+def test_the_same_token_is_sealed_differently_each_time():
+    again = domain.open_session(
+        "wang.fang", "token.of.wang.fang", SESSION.expires_at, MORNING, "cookie-of-wang-fang", "form-key-wang"
+    )
+    assert again.sealed_token != SESSION.sealed_token
