@@ -127,7 +127,7 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         "report_shortcuts": _shortcuts(platform),
         "report_levels": LEVELS,
         "report_headlines": HEADLINE_RATES,
-        "report_charts": "{}",
+        "report_charts": {},
         # The scope chosen by name; the codes are the values supervision takes.
         "report_townships": _choices_with(townships, params.get("division"), names.place(params.get("division"))),
         "report_units": _choices_with(names.unit_choices(), params.get("unit"), names.unit(params.get("unit"))),
@@ -141,8 +141,9 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         "sources": _chart(report.get("by_source", {}), wording.SOURCES),
         "categories": _chart(report.get("by_category", {}), wording.CATEGORIES),
     }
-    # Read by charts.js from a JSON block: no inline script, so the page's CSP stays strict.
-    context |= {"report": report, "report_charts": json.dumps(charts, ensure_ascii=False)}
+    # Read by charts.js from a JSON block (`tojson`, which escapes <, > and &, so no label can end the block): no
+    # inline script, so the page's CSP stays strict.
+    context |= {"report": report, "report_charts": charts}
     return context
 
 

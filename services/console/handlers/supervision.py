@@ -1,6 +1,5 @@
 """Inspection (检查督导组) and leaders: the deadline board, letters, follow-ups with rating entry, and the overview."""
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -184,8 +183,9 @@ def overview_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mappin
         **page_context(visitor, "/overview", names, platform.now()),
         overview=overview,
         leaders=awaiting_the_leaders(visitor, apis),
-        # Read by the chart script from a JSON block: no inline script, so the page's CSP stays strict.
-        chart_data=json.dumps(charts, ensure_ascii=False),
+        # Read by the chart script from a JSON block (`tojson`, which escapes <, > and &, so no label can end the
+        # block): no inline script, so the page's CSP stays strict.
+        chart_data=charts,
         # The leaders' report for the period and scope chosen (this month by default), from supervision.
         **reports.report_context(visitor, args or {}, apis, platform),
     )

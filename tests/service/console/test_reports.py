@@ -170,3 +170,20 @@ def test_a_download_supervision_refuses_says_what_to_change_in_chinese(console, 
 
     assert response.status_code == 400
     assert "单位：请选择本县的单位" in text_of(response)
+
+
+def test_a_label_that_reads_as_markup_stays_inside_the_charts_data(console, apis, browser, staff):
+    # The charts' data is a JSON block in the page: a code no vocabulary names is shown as it came, and whatever
+    # it says, it cannot end the block and run as a script of the console's own origin.
+    staff.signed_in(ZHOU)
+    stray = "</script><script>alert(document.cookie)</script><!--"
+    apis.answer("coordinator", "GET", "/api/v1/overview", 200, {**OVERVIEW, "by_source": {stray: 1}})
+    tally = next(iter(REPORT["by_category"].values()))
+    apis.answer("supervision", "GET", "/api/v1/reports", 200, {**REPORT, "by_category": {stray: tally}})
+
+    page = console.overview(browser.get("/overview", as_=ZHOU)).get_data(as_text=True)
+
+    assert "<script>alert" not in page and "<!--" not in page
+    for block in ("chart-data", "report-chart-data"):
+        data = json.loads(page.split(f'id="{block}">')[1].split("</script>")[0])
+        assert stray in json.dumps(data, ensure_ascii=False)
