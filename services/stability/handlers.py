@@ -8,7 +8,7 @@ from services.stability.commands import AddEvent, AddPerson, ListPersons, ListRi
 from services.stability.domain import REGISTER_STATUSES, WarningColour, lead_colour, warning_colour
 from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from services.stability.store import StabilityStore
-from shared.agency.handlers import require_officer_of_agency
+from shared.agency.handlers import require_officer_of_agency, require_place_of_county
 from shared.auth.principal import Principal, Role
 from shared.contracts.messages import CaseAssigned, CaseClosed, CaseReopened, CaseWentOverdue, ReferralIssued
 from shared.contracts.vocabulary import Source
@@ -119,6 +119,7 @@ def add_person(
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
     caller.require_unit(agency.unit_for(command.division_code), "the person's place")
+    require_place_of_county(command.division_code, platform)
     keys = person_keys(command.name, command.id_number, command.mobile, _require_key(key, platform))
     at = platform.now()
     with uow:

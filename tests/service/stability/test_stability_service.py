@@ -524,6 +524,18 @@ def test_an_officer_sees_and_changes_only_the_files_of_places_their_units_are_co
     assert stability_store.person_events == []
 
 
+@pytest.mark.parametrize("place", ["430426999", "430426999001"])
+def test_a_person_at_a_place_the_county_does_not_have_is_a_400_naming_it_and_not_put_on_file(
+    stability, stability_store, http, place
+):
+    # As an agency's record, filing, call or petition at such a place is refused: no unit's file would be there.
+    with pytest.raises(BadInput) as refused:
+        stability.add_person(http.post({**ZHANG, "division_code": place}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("division_code", "not_in_county")]
+    assert stability_store.persons == {}
+
+
 def test_without_a_key_no_one_is_put_on_file(stability, stability_store, http):
     stability.person_key = None
 
