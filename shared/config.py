@@ -59,6 +59,15 @@ class ServiceSettings(BaseSettings):
         refuse_placeholder("WUYUAN_AMQP_URI", unquote(password) if password else None, self.dev_mode)
         return self
 
+    @model_validator(mode="after")
+    def _a_real_database_password(self) -> "ServiceSettings":
+        # A password in the URL must be a real one, as the broker's: provisioning refuses a placeholder, and so does the
+        # service that would otherwise connect with it. None at all is another way in (a socket's peer, a certificate).
+        password = urlsplit(self.database_url).password
+        if password is not None:
+            refuse_placeholder("WUYUAN_DATABASE_URL", unquote(password), self.dev_mode)
+        return self
+
     @property
     def vhost(self) -> str:
         """The broker vhost: it names the platform this service belongs to."""

@@ -1,4 +1,5 @@
-"""A service refuses to start on a broker password that is missing, short or a placeholder, outside development."""
+"""A service refuses to start on a broker password that is missing, short or a placeholder, or a database password
+that is short or a placeholder, outside development."""
 
 import pytest
 from pydantic import ValidationError
@@ -9,13 +10,9 @@ from shared.secret_values import PlaceholderSecret, refuse_placeholder
 REAL = "9c41d0e2b7a35f68e1c09b4d2a7f3e56"
 
 
-def settings(amqp_uri: str, **extra) -> ServiceSettings:
+def settings(amqp_uri: str, database_url: str = "postgresql://localhost/wuyuan_court_link", **extra) -> ServiceSettings:
     return ServiceSettings(
-        service="court_link",
-        amqp_uri=amqp_uri,
-        amqp_user="wuyuan.court_link",
-        database_url="postgresql://localhost/wuyuan_court_link",
-        **extra,
+        service="court_link", amqp_uri=amqp_uri, amqp_user="wuyuan.court_link", database_url=database_url, **extra
     )
 
 
@@ -61,3 +58,31 @@ def test_a_service_starts_on_its_own_random_password_or_in_development_mode(monk
 
     monkeypatch.setenv("WUYUAN_DEV_MODE", "true")
     assert settings("amqp://guest:guest@127.0.0.1:5672/wuyuan").dev_mode
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://wuyuan_court_link:CHANGE-ME@postgres:5432/wuyuan_court_link",
+        "postgresql://wuyuan_court_link:password@postgres:5432/wuyuan_court_link",
+        "postgresql://wuyuan_court_link:short@postgres:5432/wuyuan_court_link",
+        "postgresql://wuyuan_court_link:@postgres:5432/wuyuan_court_link",
+    ],
+)
+def test_a_service_will_not_start_on_a_placeholder_database_password(url, monkeypatch):
+    monkeypatch.delenv("WUYUAN_DEV_MODE", raising=False)
+    with pytest.raises(ValidationError, match="WUYUAN_DATABASE_URL: the secret") as refused:
+        settings(f"amqp://wuyuan.court_link:{REAL}@rabbitmq:5672/wuyuan", database_url=url)
+    assert "CHANGE-ME" not in str(refused.value) and "short@" not in str(refused.value)
+
+
+def test_a_database_reached_without_a_password_or_with_a_real_one_is_accepted(monkeypatch):
+    monkeypatch.delenv("WUYUAN_DEV_MODE", raising=False)
+    broker = f"amqp://wuyuan.court_link:{REAL}@rabbitmq:5672/wuyuan"
+    for url in (
+        "postgresql://localhost/wuyuan_court_link",  # a socket's peer, a client certificate
+        f"postgresql://wuyuan_court_link:{REAL}@postgres:5432/wuyuan_court_link",
+    ):
+        assert settings(broker, database_url=url).database_url == url
+    monkeypatch.setenv("WUYUAN_DEV_MODE", "true")
+    assert settings(broker, database_url="postgresql://wuyuan:wuyuan-dev@localhost/wuyuan_court_link").dev_mode
