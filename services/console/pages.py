@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
 from services.console import case_text
-from services.console.dependencies import ApiUnavailable
+from services.console.dependencies import ApiUnavailable, console_settings
 from shared import clock, wording
 from shared.auth.principal import Forbidden
 from shared.web_server import HardenedWebServer
@@ -32,6 +32,9 @@ SECURITY_HEADERS = {
     # no-referrer, under which a browser sends its own forms' Origin as "null" and same_origin fails.
     "Referrer-Policy": "same-origin",
 }
+# Served over https (WUYUAN_CONSOLE_SECURE_COOKIES): a browser that has seen the console once never reaches it over
+# plain http again, where a network in between could read or change the pages before any redirect.
+HTTPS_ONLY = {"Strict-Transport-Security": "max-age=31536000"}
 MAX_FORM_BYTES = 64 * 1024
 
 
@@ -92,7 +95,8 @@ NOT_FOUND = ("未找到", "没有找到您要的页面或案件，或您无权�
 
 def secured(response: Response) -> Response:
     """The response with the headers every page carries (those it sets itself kept)."""
-    for name, value in SECURITY_HEADERS.items():
+    headers = SECURITY_HEADERS | HTTPS_ONLY if console_settings().secure_cookies else SECURITY_HEADERS
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response
 

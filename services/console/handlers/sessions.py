@@ -53,7 +53,13 @@ def sign_in(
     if not answer.ok:
         refusal = SIGN_IN_REFUSALS.get(answer.status, "暂时无法登录，请稍后再试。")
         return sign_in_page(request, platform, refusal, status=answer.status if answer.status < 500 else 503)
-    return open_session(uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")))
+    # A browser signing in again ends the session its cookie still names (its person's, or another's on a shared
+    # computer): it would otherwise stay usable to whoever copies that cookie until it expires.
+    earlier = request.cookies.get(domain.SESSION_COOKIE)
+    replacing = domain.session_digest(earlier) if earlier else None
+    return open_session(
+        uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")), replacing
+    )
 
 
 def open_session(
@@ -65,7 +71,8 @@ def open_session(
     replacing: bytes | None = None,
 ) -> Response:
     """A new session for identity's answer to a sign-in, under a new cookie, and on to `target`; `replacing` is
-    the session it takes the place of (one whose token was withdrawn by the change of password)."""
+    the session it takes the place of (the browser's earlier one, or one whose token the change of password
+    withdrew)."""
     cookie = new_secret()
     now = platform.now()
     expires_at = datetime.fromisoformat(signed_in["expires_at"])

@@ -9,7 +9,7 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request, Response
 
-from services.console.dependencies import ApiUnavailable
+from services.console.dependencies import ApiUnavailable, console_settings
 from services.console.handlers.assets import static_file
 from services.console.pages import (
     SECURITY_HEADERS,
@@ -142,6 +142,17 @@ def test_a_page_carries_the_security_headers_and_is_not_cached(serve, browser, s
     assert "窗口登记" in text_of(response)
     assert_security_headers(response)
     assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_served_over_https_a_page_tells_the_browser_never_to_use_plain_http(serve, browser, staff, monkeypatch):
+    staff.signed_in(WANG)
+    assert "Strict-Transport-Security" not in serve("window", browser.get("/window", as_=WANG)).headers
+
+    monkeypatch.setenv("WUYUAN_CONSOLE_SECURE_COOKIES", "true")
+    console_settings.cache_clear()
+    for response in (serve("window", browser.get("/window", as_=WANG)), serve("cases", browser.get("/cases"))):
+        assert response.headers["Strict-Transport-Security"] == "max-age=31536000"
+        assert_security_headers(response)
 
 
 def test_the_redirect_to_sign_in_carries_the_security_headers_too(serve, browser):

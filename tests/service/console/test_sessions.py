@@ -151,6 +151,33 @@ def test_the_session_cookie_is_marked_secure_when_the_console_is_served_over_htt
     assert "Secure" in header
 
 
+def test_signing_in_again_from_a_browser_ends_the_session_its_cookie_still_named(
+    console, apis, browser, staff, sessions
+):
+    earlier = staff.signed_in(WANG)  # the browser's session of this morning, still open
+    staff.signed_in(LIU)  # another person's, on another computer
+    identity_signs_in(apis)
+
+    response = console.sign_in(
+        browser.post("/login", {"username": "wang.fang", "password": "窗口-2026-春"}, cookie=cookie_of(WANG))
+    )
+
+    _, cookie = set_cookie_of(response)
+    assert earlier.digest not in sessions.sessions
+    assert set(sessions.sessions) == {session_digest(cookie[SESSION_COOKIE].value), session_digest(cookie_of(LIU))}
+    with pytest.raises(SignInNeeded):
+        console.window(browser.get("/window", cookie=cookie_of(WANG)))
+
+
+def test_a_refused_sign_in_leaves_the_browsers_session_as_it_was(console, apis, browser, staff, sessions):
+    earlier = staff.signed_in(WANG)
+    apis.answer("identity", "POST", "/api/v1/sessions", 401, {"detail": "wrong password"})
+
+    console.sign_in(browser.post("/login", {"username": "wang.fang", "password": "错"}, cookie=cookie_of(WANG)))
+
+    assert set(sessions.sessions) == {earlier.digest}
+
+
 @pytest.mark.parametrize("target", ["//evil.example/phish", "https://evil.example/", "\\\\evil.example"])
 def test_a_sign_in_never_leads_to_another_site(console, apis, browser, target):
     identity_signs_in(apis)
