@@ -34,6 +34,8 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_scope
 from shared.telemetry.propagation import current_trace_headers
+from shared.wording import NOT_IN_COUNTY as PLACE_NOT_IN_COUNTY
+from shared.wording import load_places
 from shared.workdays import CHINA_TZ, CalendarNotRead, working_days_or_weekdays
 
 LETTER_BATCH = 200
@@ -46,6 +48,7 @@ Work = UnitOfWork[SupervisionStore]
 
 class LinkFactRefusal(StrEnum):
     OTHER_AGENCYS_UNIT = "other_agencys_unit"  # a link noted a record of a unit that is not its agency's
+    NOT_IN_COUNTY = PLACE_NOT_IN_COUNTY  # a unit of another county, or of a place the county does not have
 
 
 class RateFollowUp(BaseModel):
@@ -436,8 +439,8 @@ def watches_of_case(case_id: str, uow: Work) -> dict[str, object]:
 
 
 def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow: Work, platform: Platform) -> None:
-    """A link's decision counts only from that link's own broker user, only about a unit of its agency, and only
-    addressed to the county's centre."""
+    """A link's decision counts only from that link's own broker user, only about a unit of its agency at one of the
+    county's places (the report counts it there), and only addressed to the county's centre."""
     try:
         agency = platform.registry.get(message.link)
     except KeyError as unknown:
@@ -447,6 +450,11 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
         if split_unit(unit)[0] != agency.code:
             reason = f"{message.type} of {message.link}: {field} {unit} is not a unit of {agency.code}"
             raise Refused(LinkFactRefusal.OTHER_AGENCYS_UNIT, reason)
+    outside = load_places(platform.config_dir).outside(split_unit(message.unit)[1], platform.county)
+    if outside is not None:
+        raise Refused(
+            LinkFactRefusal.NOT_IN_COUNTY, f"{message.type} of {message.link}: unit {message.unit}: {outside}"
+        )
     platform.require_centre_recipient(message)
     # `at` is counted by its China date at every recount. A time whose date could leave the calendar (year 9999 …)
     # never gets here: the contract (CalendarDateTime) refuses a time outside 1900-2100 as a schema violation.

@@ -73,6 +73,23 @@ def test_the_court_cannot_note_a_record_of_a_police_station(supervision, supervi
     assert supervision_store.link_facts == {}
 
 
+@pytest.mark.parametrize(
+    ("unit", "why"),
+    [
+        ("court:430421", "430421 is not a division of county 430426"),  # another county
+        ("court:430426999", "430426999"),  # a township the county does not have
+    ],
+)
+def test_the_court_cannot_note_a_record_of_a_unit_at_a_place_the_county_does_not_have(
+    supervision, supervision_store, uow, unit, why
+):
+    supervision.sender = COURT_USER
+    with pytest.raises(Refused, match=why) as refused:
+        supervision.on_link_record_noted(noted(1, unit=unit))
+    assert refused.value.code == "not_in_county"  # the consumer dead-letters it: the report never counts it
+    assert supervision_store.link_facts == {} and uow.claimed == set()
+
+
 def test_the_police_cannot_pass_for_the_court_by_naming_it(supervision, supervision_store):
     supervision.sender = "wuyuan.police_link"
     with pytest.raises(Refused, match=r"must come from wuyuan\.court_link"):
