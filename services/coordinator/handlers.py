@@ -420,7 +420,7 @@ def referral_at_the_centre(
     referral = stored.case.referral(referral_id)
     if referral is None:
         raise not_found
-    caller.require_unit(referral.unit, f"referral {referral_id}")
+    caller.require_own(referral.unit, f"referral {referral_id}")
     centres = desk.levels()
     here = levels.holding_centre(stored.case, centres)
     upper = centres.above(here)

@@ -139,7 +139,7 @@ def show_filing(number: str, caller: Principal, uow: Work, platform: Platform) -
     require_officer_of_agency(caller, platform)
     with uow:
         row = uow.store.get_filing(number)
-    caller.require_unit(str(row["unit"]), f"filing {number}")
+    caller.require_own(str(row["unit"]), f"filing {number}")
     return _view(row, local_date(platform.now()))
 
 
@@ -342,7 +342,7 @@ def _locked(uow: Work, platform: Platform, caller: Principal, number: str) -> tu
     """Inside `with uow`: the filing and its latest application, locked, once the caller is known to act for it."""
     require_officer_of_agency(caller, platform)
     filing, latest = uow.store.lock_filing(number)
-    caller.require_unit(filing.unit, f"filing {number}")
+    caller.require_own(filing.unit, f"filing {number}")
     return filing, latest
 
 

@@ -46,7 +46,7 @@ def show_mediation(referral_id: UUID, caller: Principal, uow: Work, platform: Pl
     require_officer_of_agency(caller, platform)
     with uow:
         referral = uow.store.get_referral(referral_id)
-        caller.require_unit(str(referral["unit"]), f"referral {referral_id}")
+        caller.require_own(str(referral["unit"]), f"referral {referral_id}")
         load = uow.store.open_load()
         assignment = uow.store.assignment(referral_id)
         if assignment is not None and referral["status"] in ("received", "accepted"):
@@ -170,7 +170,7 @@ def refer_to_legal_aid(
     at = platform.now()
     with uow:
         referral, _ = uow.store.lock_referral(referral_id)
-        caller.require_unit(referral.unit, f"referral {referral_id}")
+        caller.require_own(referral.unit, f"referral {referral_id}")
         if referral.status in NO_LEGAL_AID:
             raise Refused(ActionRefusal.ALREADY_FINISHED, f"referral {referral_id} is {referral.status}")
         uow.store.add_legal_aid(referral_id, command.party, command.reason, caller.subject, at)
@@ -193,7 +193,7 @@ def mediation_figures(query: MediationFiguresQuery, caller: Principal, uow: Work
 def _locked_open(uow: Work, caller: Principal, referral_id: UUID, doing: str) -> AgencyReferral:
     """Inside `with uow`: the referral locked, once the caller acts for it; Refused when it is finished."""
     referral, _ = uow.store.lock_referral(referral_id)
-    caller.require_unit(referral.unit, f"referral {referral_id}")
+    caller.require_own(referral.unit, f"referral {referral_id}")
     if referral.status in FINISHED:
         raise Refused(
             ActionRefusal.ALREADY_FINISHED, f"referral {referral_id} is {referral.status} and can no longer {doing}"

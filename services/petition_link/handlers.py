@@ -117,7 +117,7 @@ def show_petition(number: str, query: ShowPetition, caller: Principal, uow: Work
         petition = uow.store.find_petition(number)
         if petition is None:
             raise NotFound(f"no petition {number}")
-        caller.require_unit(petition.unit, f"petition {number}")
+        caller.require_own(petition.unit, f"petition {number}")
         return _shown(uow, petition, terms.local_day(platform.now()), query.window_days)
 
 
@@ -209,7 +209,7 @@ def _lock(number: str, caller: Principal, uow: Work, platform: Platform) -> tupl
     """Inside `with uow`: the petition locked, once the caller is known to act for its unit."""
     agency.require_officer_of_agency(caller, platform)
     petition = uow.store.lock_petition(number)
-    caller.require_unit(petition.unit, f"petition {number}")
+    caller.require_own(petition.unit, f"petition {number}")
     return petition, platform.now()
 
 

@@ -153,7 +153,7 @@ def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> 
     units = require_officer_of_agency(caller, platform)
     with uow:
         row = uow.store.get_call(number, units)
-    caller.require_unit(str(row["unit"]), f"call {number}")
+    caller.require_own(str(row["unit"]), f"call {number}")
     return call_view(row)
 
 

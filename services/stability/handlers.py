@@ -211,7 +211,7 @@ def _require_person_of_caller(uow: Work, person_id: UUID, caller: Principal, pla
     """The person, if on file in a place the caller acts for (Forbidden otherwise, as for a referral of
     another unit)."""
     person = _require_person(uow, person_id)
-    caller.require_unit(_unit_of_place(person, platform), "the person's place")
+    caller.require_own(_unit_of_place(person, platform), f"person {person_id}")
     return person
 
 

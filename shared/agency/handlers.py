@@ -240,7 +240,7 @@ def show_referral(referral_id: UUID, caller: Principal, uow: Work, platform: Pla
     require_officer_of_agency(caller, platform)
     with uow:
         referral = uow.store.get_referral(referral_id)
-    caller.require_unit(str(referral["unit"]), f"referral {referral_id}")
+    caller.require_own(str(referral["unit"]), f"referral {referral_id}")
     name_the_case(str(referral["case_id"]))
     return referral
 
@@ -520,7 +520,7 @@ def acting_on(
     join its case's trace."""
     require_officer_of_agency(caller, platform)
     referral, trace = uow.store.lock_referral(referral_id)
-    caller.require_unit(referral.unit, f"referral {referral_id}")
+    caller.require_own(referral.unit, f"referral {referral_id}")
     with case_scope(referral.case_id, trace, f"{platform.service}: referral {kind}"):
         yield OfficerAction(uow, platform, referral, kind, command, caller.subject, platform.now())
 

@@ -42,6 +42,13 @@ class Forbidden(AuthFailure):
     error = "forbidden"
 
 
+class NotOwn(AuthFailure):
+    """A record another unit holds, looked up by its id or number: answered exactly as one that does not exist."""
+
+    status = 404
+    error = "not_found"
+
+
 @dataclass(frozen=True)
 class Principal:
     """A verified caller. `subject` is the account id recorded as the acting user everywhere."""
@@ -72,6 +79,13 @@ class Principal:
     def require_unit(self, unit: str, what: str) -> None:
         if not self.acts_for(unit):
             raise Forbidden(f"{self.subject} does not act for {unit}, the unit of {what}")
+
+    def require_own(self, unit: str, what: str) -> None:
+        """A record looked up by its id or number is another unit's: answered as one that does not exist (404), so
+        that numbers an officer can guess (a call's, a filing's, a petition's) never tell whether another unit
+        holds one. A body naming a place the officer does not act for stays a 403 (`require_unit`)."""
+        if not self.acts_for(unit):
+            raise NotOwn(f"no {what}")
 
     def acts_for_agency(self, agency: str) -> bool:
         return Role.OFFICER in self.roles and any(unit.partition(":")[0] == agency for unit in self.units)

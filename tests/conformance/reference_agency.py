@@ -295,8 +295,8 @@ class Agency:
             ).fetchone()
         if row is None:
             raise HttpError(404, f"referral {referral_id} not found")
-        if not self.acts_for(claims, row[2]):
-            raise HttpError(403, f"not an officer of {row[2]}")
+        if not self.acts_for(claims, row[2]):  # another unit's: as if it did not exist
+            raise HttpError(404, f"referral {referral_id} not found")
         return {"referral_id": row[0], "case_id": row[1], "unit": row[2], "status": row[3]}
 
     def list(self, claims: dict[str, Any]) -> dict[str, Any]:
@@ -325,8 +325,8 @@ class Agency:
             if row is None:
                 raise HttpError(404, f"referral {referral_id} not found")
             record_id, case_id, unit, centre, status, trace_id = row
-            if not self.acts_for(claims, unit):
-                raise HttpError(403, f"not an officer of {unit}")
+            if not self.acts_for(claims, unit):  # another unit's: as if it did not exist
+                raise HttpError(404, f"referral {referral_id} not found")
             if status not in allowed:
                 raise HttpError(409, f"status: cannot {action} a referral that is {status}")
             db.execute("UPDATE ref_referrals SET status = %s WHERE record_id = %s", (after, record_id))

@@ -3,7 +3,8 @@
 The endpoints are read from the service classes, so an endpoint added later is covered without
 touching this file: no credentials and bad tokens answer 401, a signed-in account without the role
 403, and public endpoints answer without credentials. An officer acting on another unit's referral
-is refused and nothing changes; the acting user recorded anywhere is the signed-in account.
+is answered as if it did not exist (404) and nothing changes; the acting user recorded anywhere is the
+signed-in account.
 """
 
 import importlib
@@ -260,9 +261,14 @@ def test_an_officer_of_another_unit_is_refused_and_nothing_changes(platform, off
     before_referral = officers.referral(STATION, referral_id)
     before_case = officers.case(case_id)
 
-    refusals = [officers.call("GET", "police_link", path, expect=(403,), as_user=intruder)]
+    # Another agency's officer is refused as such (403); another station's reads the referral as one that does not
+    # exist (404), so that an id never tells whether another unit holds it.
+    status, error = (403, "forbidden") if INTRUDERS[intruder] == "another agency" else (404, "not_found")
+    refusals = [officers.call("GET", "police_link", path, expect=(status,), as_user=intruder)]
     for action, body in ACTIONS.items():
-        refusals.append(officers.call("POST", "police_link", f"{path}/{action}", body, expect=(403,), as_user=intruder))
+        refusals.append(
+            officers.call("POST", "police_link", f"{path}/{action}", body, expect=(status,), as_user=intruder)
+        )
     if INTRUDERS[intruder] == "another agency":
         refusals.append(officers.call("GET", "police_link", "/api/v1/referrals", expect=(403,), as_user=intruder))
         record = {
@@ -280,7 +286,7 @@ def test_an_officer_of_another_unit_is_refused_and_nothing_changes(platform, off
         assert referral_id not in {r["referral_id"] for r in listed}
         assert all(r["unit"].startswith(NEIGHBOURING_STATION) for r in listed)
 
-    assert {r["error"] for r in refusals} == {"forbidden"}
+    assert {r["error"] for r in refusals} == {error}
     time.sleep(1.0)  # anything wrongly sent would have reached the coordinator by now
     assert officers.referral(STATION, referral_id) == before_referral
     after_case = officers.case(case_id)

@@ -38,7 +38,7 @@ def test_a_station_declines_beyond_its_level_the_county_takes_it_and_calls_the_p
     assert (held["centre"]["name"], held["above"]["name"]) == ("砖塘镇综治中心", "祁东县综治中心")
     with pytest.raises(PlatformError) as refused:
         client.call("GET", "coordinator", level, as_user="demo.justice")  # another agency's officer
-    assert refused.value.status == 403
+    assert refused.value.status == 404  # as a referral that does not exist
 
     client.wait_for_referral(STATION, station["referral_id"])
     client.act(

@@ -105,9 +105,8 @@ function makeOfficers({ config, contract, store, relay, tracer }) {
     const span = await store.transaction(async (tx) => {
       const referral = await tx.lockReferral(referralId);
       if (!referral) throw new HttpError(404, 'not_found', `no referral ${referralId}`);
-      if (!actsFor(caller.units, referral.unit)) {
-        throw new HttpError(403, 'forbidden', `${caller.subject} does not act for ${referral.unit}`);
-      }
+      // Another unit's referral is answered as one that does not exist: an id never tells whether another unit holds it.
+      if (!actsFor(caller.units, referral.unit)) throw new HttpError(404, 'not_found', `no referral ${referralId}`);
       const status = transition(action, referral);
       const now = new Date();
       // The reply continues the referral's trace: a new span whose parent is our span of its receipt.
@@ -135,7 +134,7 @@ function makeOfficers({ config, contract, store, relay, tracer }) {
     officerUnits(caller);
     const referral = UUID.test(referralId) ? await store.getReferral(referralId) : null;
     if (!referral) throw new HttpError(404, 'not_found', `no referral ${referralId}`);
-    if (!actsFor(caller.units, referral.unit)) throw new HttpError(403, 'forbidden', `${caller.subject} does not act for ${referral.unit}`);
+    if (!actsFor(caller.units, referral.unit)) throw new HttpError(404, 'not_found', `no referral ${referralId}`);
     return referral;
   }
 

@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.court_link.service import CourtLink
 from services.police_link.service import PoliceLink
-from shared.auth.principal import Forbidden, Principal, Role
+from shared.auth.principal import Forbidden, NotOwn, Principal, Role
 from shared.clock import now
 from shared.contracts.messages import (
     OverdueNoticeIssued,
@@ -419,10 +419,15 @@ def test_an_officer_of_another_unit_cannot_act_and_nothing_is_stored_or_sent(
     police, uow, agency_store, http, received, caller, action
 ):
     police.caller = caller
-    # Another agency's officer is refused before the referral is read; another station's, by the referral's unit.
-    refused = "is not an officer of police" if caller is COURT_OFFICER else f"does not act for {POLICE_STATION}"
+    # Another agency's officer is refused before the referral is read (403); another station's is answered as if the
+    # referral did not exist (404), so that an id never tells whether another unit holds it.
+    refusal = (
+        pytest.raises(Forbidden, match=f"{caller.subject} is not an officer of police")
+        if caller is COURT_OFFICER
+        else pytest.raises(NotOwn, match=f"no referral {REFERRAL}")
+    )
 
-    with pytest.raises(Forbidden, match=f"{caller.subject} {refused}"):
+    with refusal:
         getattr(police, action)(http.post(ACTIONS[action]), str(REFERRAL))
 
     assert uow.sent == []
@@ -434,7 +439,7 @@ def test_an_officer_of_another_unit_cannot_act_and_nothing_is_stored_or_sent(
 def test_an_officer_of_another_unit_cannot_see_the_referral(police, http, received, caller):
     police.caller = caller
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(Forbidden if caller is COURT_OFFICER else NotOwn):
         police.show_referral(http.get(), str(REFERRAL))
 
 

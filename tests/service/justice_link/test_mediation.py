@@ -11,7 +11,7 @@ from nameko.testing.services import worker_factory
 
 from services.justice_link.directory import load_directory
 from services.justice_link.service import JusticeLink
-from shared.auth.principal import Forbidden, Principal, Role
+from shared.auth.principal import NotOwn, Principal, Role
 from shared.contracts.messages import ReferralWithdrawn, ResultReported
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.persistence.errors import NotFound
@@ -168,9 +168,9 @@ def test_no_mediation_work_is_recorded_on_a_referral_the_centre_took_back(justic
 
 def test_another_offices_officer_may_neither_see_nor_assign(justice, http):
     justice.caller = OTHER_OFFICE
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotOwn, match=f"no referral {FENCE}"):
         justice.show_mediation(http.get(), str(FENCE))
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotOwn, match=f"no referral {FENCE}"):
         justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
 
 

@@ -6,7 +6,7 @@ from uuid import UUID
 
 import pytest
 
-from shared.auth.principal import Forbidden, Principal, Role
+from shared.auth.principal import Forbidden, NotOwn, Principal, Role
 from shared.contracts.messages import RegisterDispute
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
@@ -525,11 +525,14 @@ def test_only_the_bureaus_own_officers_register_read_and_act_on_its_petitions(bu
     register(bureau, http)
     bureau.caller = caller
 
+    # Another agency's officer is refused as such (403); another county's bureau reads the petition as one that does
+    # not exist (404), so that a number never tells whether the county holds it.
+    not_theirs = Forbidden if caller is OTHER_AGENCY else NotOwn
     with pytest.raises(Forbidden):
         bureau.register_petition(http.post({**WAGES_VISIT, "number": "XF430426-2026-0999"}))
-    with pytest.raises(Forbidden):
+    with pytest.raises(not_theirs):
         bureau.show_petition(http.get(), NUMBER)
-    with pytest.raises(Forbidden):
+    with pytest.raises(not_theirs):
         bureau.decide_acceptance(http.post({"accepted": True, "reason": "受理"}), NUMBER)
     assert list(petition_store.petitions) == [NUMBER]
     assert petition_store.status_of_petition(NUMBER) == "registered"

@@ -8,7 +8,7 @@ import pytest
 from nameko.testing.services import worker_factory
 
 from services.police_link.service import PoliceLink
-from shared.auth.principal import Forbidden, Principal, Role
+from shared.auth.principal import Forbidden, NotOwn, Principal, Role
 from shared.contracts.messages import CaseResolved, EndedPart, ReferralClosed, RegisterDispute
 from shared.http import BadInput
 from shared.messaging.routing import address
@@ -340,7 +340,7 @@ def test_a_call_is_shown_to_officers_acting_for_its_station_only(police, http):
     police.caller = NEIGHBOURING_OFFICER
 
     assert shown["call_number"] == BOUNDARY
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotOwn, match=f"no call {BOUNDARY}"):  # as a call that does not exist: numbers are guessable
         police.show_call(http.get(), BOUNDARY)
 
 
