@@ -364,6 +364,16 @@ def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str
     return agency.unit_name.format(place=place, agency=agency.name_zh)
 
 
+def report_scope_name(level: str, code: str, registry: AgencyRegistry, places: Places) -> str:
+    """A report's scope as staff name it: '' for the county's own report, the township (砖塘镇) or the unit
+    (砖塘镇派出所) otherwise."""
+    if level == "township":
+        return places.name(code)
+    if level == "unit":
+        return unit_name(code, registry, places)
+    return ""
+
+
 # A unit's code as the platform writes it in free text: its agency, then a division of 6, 9 or 12 digits.
 _UNIT_CODE = re.compile(r"\b[a-z][a-z0-9_]*:[0-9]{6}(?:[0-9]{3}){0,2}\b")
 

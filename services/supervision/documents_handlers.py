@@ -3,7 +3,6 @@
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import quote
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -11,6 +10,7 @@ from werkzeug.wrappers import Response
 
 from services.supervision import domain
 from services.supervision.documents import (
+    TITLES,
     DocumentKind,
     UnitFigures,
     document_number,
@@ -34,6 +34,7 @@ from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.dates import CalendarDate, check_year
 from shared.contracts.identifiers import CaseId, UnitCode
 from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued
+from shared.downloads import DownloadName, document_file
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -79,10 +80,10 @@ def document_id_in_path(value: str) -> UUID:
         raise BadInput([{"field": "document_id", "message": "must be a UUID", "type": "uuid_parsing"}]) from None
 
 
-def pdf_response(number: str, pdf: bytes) -> Response:
-    """Inline, so a browser shows it to print; the file is named by its 文号 (RFC 5987 for the Chinese)."""
+def pdf_response(file: DownloadName, pdf: bytes) -> Response:
+    """Inline, so a browser shows it to print; saved, the file is named by its kind and 文号."""
     response = Response(pdf, status=200, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f"inline; filename=\"document.pdf\"; filename*=UTF-8''{quote(number)}.pdf"
+    response.headers["Content-Disposition"] = file.disposition(inline=True)
     return response
 
 
@@ -333,10 +334,12 @@ def document_html(document_id: UUID, caller: Principal, uow: Work) -> str:
     return str(_readable(document_id, caller, uow)["html"])
 
 
-def document_pdf(document_id: UUID, caller: Principal, uow: Work, font: PdfFont) -> tuple[str, bytes]:
-    """The PDF, rendered from the facts archived with the document (so always the same text), and its number."""
+def document_pdf(document_id: UUID, caller: Principal, uow: Work, font: PdfFont) -> tuple[DownloadName, bytes]:
+    """The PDF, rendered from the facts archived with the document (so always the same text), and its file's name:
+    its kind and 文号."""
     row = _readable(document_id, caller, uow)
-    return str(row["number"]), render_pdf(document_text(row["facts"]), font)
+    kind = DocumentKind(row["kind"])
+    return document_file(kind.value, TITLES[kind], str(row["number"])), render_pdf(document_text(row["facts"]), font)
 
 
 def _as_row(document: ArchivedDocument) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """The leaders' report through the API: the query checked field by field, the read model summed into figures."""
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,11 +11,12 @@ from services.supervision.spot_checks import bounds
 from services.supervision.store import SupervisionStore
 from shared.contracts.dates import CalendarDate
 from shared.contracts.identifiers import DivisionCode, UnitCode
+from shared.downloads import DownloadName, report_file
 from shared.http import BadInput, FieldError
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.registry import AgencyRegistry
-from shared.wording import Places, load_places, unit_name
+from shared.wording import Places, load_places, report_scope_name, unit_name
 from shared.workdays import CHINA_TZ
 
 Work = UnitOfWork[SupervisionStore]
@@ -168,7 +170,17 @@ def rebuild_read_model(uow: Work) -> None:
                 return
 
 
-def report_csv(query: ReportQuery, uow: Work, platform: Platform) -> str:
-    """The same report as CSV, units named as staff call them (a spreadsheet for the 月总结)."""
+def report_csv(query: ReportQuery, uow: Work, platform: Platform) -> tuple[str, DownloadName]:
+    """The same report as CSV, units named as staff call them (a spreadsheet for the 月总结), and the file's name:
+    its scope and period (五源共治报表_2026-11-01至2026-11-30.csv)."""
     places = load_places(platform.config_dir)
-    return reports.report_csv(report(query, uow, platform), lambda unit: unit_name(unit, platform.registry, places))
+    answer = report(query, uow, platform)
+    text = reports.report_csv(answer, lambda unit: unit_name(unit, platform.registry, places))
+    return text, report_file_of(answer, "csv", platform.registry, places)
+
+
+def report_file_of(report: Mapping[str, Any], suffix: str, registry: AgencyRegistry, places: Places) -> DownloadName:
+    """A report's file named by its own period and scope, as the API answered them."""
+    period, scope = report["period"], report["scope"]
+    name = report_scope_name(str(scope["level"]), str(scope["code"]), registry, places)
+    return report_file(str(period["from"]), str(period["to"]), suffix, name)

@@ -23,6 +23,7 @@ from services.supervision.reports_counters import (
     source_dim,
 )
 from shared.contracts.identifiers import split_unit
+from shared.report_periods import period_dates
 from shared.wording import CATEGORIES, SOURCES, label
 from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
@@ -87,14 +88,7 @@ def period_between(start: date, end: date) -> Period:
 
 def period_of(kind: PeriodKind, day: date) -> Period:
     """The day, its Monday-to-Sunday week, or its calendar month."""
-    if kind is PeriodKind.DAY:
-        return Period(day, day)
-    if kind is PeriodKind.WEEK:
-        monday = day - timedelta(days=day.weekday())
-        return Period(monday, monday + timedelta(days=6))
-    first = day.replace(day=1)
-    following = (first + timedelta(days=32)).replace(day=1)
-    return Period(first, following - timedelta(days=1))
+    return Period(*period_dates(kind.value, day))
 
 
 @dataclass(frozen=True)

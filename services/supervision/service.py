@@ -43,7 +43,6 @@ TICK_SECONDS = 5
 SPOT_CHECK_TICK_SECONDS = 60  # is the previous period drawn yet? (once: spot_check_draws)
 # The inspection group's readers: who chases late units, who watches every case, and the leaders.
 READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER)
-REPORT_FILE = 'attachment; filename="wuyuan-report.csv"'
 # Documents: the centre's readers, and officers for their own units' documents (checked by the handlers).
 DOCUMENT_READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER, Role.OFFICER)
 CALENDAR_CHECK_SECONDS = 3600  # next year's calendar still unknown? (logged once a day)
@@ -141,8 +140,9 @@ class Supervision(PlatformService):
     def report(self, request: Request) -> Response:
         query = parse_query(request, report_handlers.ReportQuery)
         if query.format == "csv":
-            csv_text = report_handlers.report_csv(query, self.uow, self.platform)
-            return Response(csv_text, status=200, mimetype="text/csv", headers={"Content-Disposition": REPORT_FILE})
+            csv_text, file = report_handlers.report_csv(query, self.uow, self.platform)
+            disposition = {"Content-Disposition": file.disposition()}
+            return Response(csv_text, status=200, mimetype="text/csv", headers=disposition)
         return json_response(200, report_handlers.report(query, self.uow, self.platform))
 
     # The report's read model: the cases whose facts changed since the last tick, recounted in batches.
@@ -224,8 +224,8 @@ class Supervision(PlatformService):
     @api("GET", "/api/v1/documents/<document_id>/pdf", access=DOCUMENT_READERS)
     def document_pdf(self, request: Request, document_id: str) -> Response:
         document = documents_handlers.document_id_in_path(document_id)
-        number, pdf = documents_handlers.document_pdf(document, self.caller, self.uow, self.documents.font)
-        return documents_handlers.pdf_response(number, pdf)
+        named, pdf = documents_handlers.document_pdf(document, self.caller, self.uow, self.documents.font)
+        return documents_handlers.pdf_response(named, pdf)
 
     # --- 回访抽查: closed cases drawn at random for a second follow-up ----------------------------
 

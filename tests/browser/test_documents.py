@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 from shared import clock
 from tests.browser.test_console import passwords, register_joint_dispute, reload_until, sign_in
 from tests.browser.test_police_petitions import assert_fits_the_phone
+from tests.unit.shared.test_downloads import saved_as
 
 pytestmark = pytest.mark.browser
 __all__ = ["passwords"]  # the accounts fixture, shared with the console's own tests
@@ -57,6 +58,7 @@ def test_a_numbered_supervision_letter_is_listed_printed_and_downloaded(page, co
     pdf = supervisor.request.get(console_url + row.get_by_role("link", name="PDF").get_attribute("href"))
     assert pdf.status == 200 and pdf.headers["content-type"] == "application/pdf"
     assert pdf.body().startswith(b"%PDF")
+    assert saved_as(pdf.headers["content-disposition"])[:2] == ("inline", f"督办函_{number.group()}.pdf")
 
     supervisor.goto(console_url + row.get_by_role("link", name="打印").get_attribute("href"))
     expect(supervisor.get_by_role("heading", name="督办函")).to_be_visible()

@@ -1,11 +1,14 @@
 """A leader reads the report on the overview in Chromium: this month, the rates with their definitions, charts with
 their tables, the unit ranking, a wrong range refused beside its field, and the CSV download through the console."""
 
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from shared.report_periods import period_dates
+from shared.workdays import CHINA_TZ
 from tests.browser.test_console import passwords, sign_in  # noqa: F401 (passwords is a fixture)
 from tests.e2e.test_reports import drive_police
 
@@ -37,6 +40,8 @@ def test_a_leader_reads_this_months_report_and_downloads_it(page, console_url, p
 
     with leader.expect_download() as download:
         leader.get_by_role("link", name="CSV").click()
+    monday, sunday = period_dates("week", datetime.now(CHINA_TZ).date())
+    assert download.value.suggested_filename == f"五源共治报表_{monday}至{sunday}.csv"
     text = Path(download.value.path()).read_text(encoding="utf-8-sig")  # the BOM is for spreadsheets
     assert text.splitlines()[0] == "指标代码,指标,分子,分母,数值"
     assert any(line.startswith("police_referred,警调对接移交数") for line in text.splitlines())
@@ -47,3 +52,4 @@ def test_a_leader_reads_this_months_report_and_downloads_it(page, console_url, p
     expect(refused.locator("#to-error")).to_be_visible()
     expect(refused.get_by_label("截止日期（含）")).to_have_attribute("aria-invalid", "true")
     shoot(refused, "15-leader-report-refused")
+

@@ -22,6 +22,7 @@ from services.console.handlers.common import (
 )
 from services.console.pages import PageNotFound, redirect, render
 from shared.auth.principal import Role
+from shared.downloads import document_file
 from shared.platform import Platform
 from shared.wording import issuer_text
 
@@ -147,11 +148,16 @@ def print_view(visitor: Visitor, document_id: str, apis: Apis) -> Response:
 
 
 def pdf_download(visitor: Visitor, document_id: str, apis: Apis) -> Response:
+    """The PDF as supervision renders it, shown inline to print; saved, it is named by the document's kind and 文号
+    (督办函_临澧综治〔2026〕督办第3号.pdf), which the console reads from the document itself."""
     visitor.require(PATH)
-    answer = apis.fetch("supervision", f"/api/v1/documents/{_document_id(document_id)}/pdf", token=visitor.token)
-    pdf = expect(answer, service="supervision")
+    path = f"/api/v1/documents/{_document_id(document_id)}"
+    document = expect(apis.call("supervision", "GET", path, token=visitor.token), service="supervision")
+    pdf = expect(apis.fetch("supervision", f"{path}/pdf", token=visitor.token), service="supervision")
+    kind, number = str(document.get("kind", "")), str(document.get("number", ""))
+    file = document_file(kind or "document", KINDS.get(kind, "督办文书"), number)
     response = Response(pdf, status=200, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = answer.disposition or "inline"
+    response.headers["Content-Disposition"] = file.disposition(inline=True)
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +20,9 @@ from services.console.handlers.common import (
 )
 from services.console.pages import error_page
 from shared import wording
+from shared.downloads import DownloadName, report_file
 from shared.platform import Platform
+from shared.report_periods import period_dates
 
 # The report's query parameters supervision takes (and checks, naming each wrong one).
 REPORT_PARAMS = ("from", "to", "period", "date", "level", "division", "unit")
@@ -159,17 +162,32 @@ def report_download(visitor: Visitor, kind: str, args: Mapping[str, str], apis: 
     mimetype, suffix = DOWNLOADS[kind]
     # A byte-order mark lets a spreadsheet opened by double-click read the Chinese as UTF-8.
     text = "\ufeff" + str(body) if kind == "csv" else json.dumps(body, ensure_ascii=False, indent=2)
-    start, end = _period_of(body if isinstance(body, dict) else None, params)
     response = Response(text, status=200, content_type=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="wuyuan-report-{start}-{end}.{suffix}"'
+    file = _file_name(body if isinstance(body, dict) else None, params, suffix, Names.of(platform))
+    response.headers["Content-Disposition"] = file.disposition()
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _period_of(report: Mapping[str, Any] | None, params: Mapping[str, str]) -> tuple[str, str]:
-    """The period for the file's name: the report's own, or as asked (CSV carries no period)."""
-    if report is not None:
-        return str(report["period"]["from"]), str(report["period"]["to"])
+def _file_name(report: Mapping[str, Any] | None, params: Mapping[str, str], suffix: str, names: Names) -> DownloadName:
+    """五源共治报表_2026-11-01至2026-11-30.csv: the report's own period and scope; for the CSV, which carries
+    neither, those supervision just accepted, worked out as it does (a period and a date → the period's days)."""
+    if report is not None and isinstance(report.get("period"), dict) and isinstance(report.get("scope"), dict):
+        period, scope = report["period"], report["scope"]
+        start, end, level, code = period["from"], period["to"], scope["level"], scope["code"]
+    else:
+        start, end = _period_asked(params)
+        level = params.get("level", "county")
+        code = params.get("unit" if level == "unit" else "division", "")
+    scope_name = wording.report_scope_name(str(level), str(code), names.platform.registry, names.places)
+    return report_file(str(start), str(end), suffix, scope_name)
+
+
+def _period_asked(params: Mapping[str, str]) -> tuple[str, str]:
     if "from" in params and "to" in params:
         return params["from"], params["to"]
-    return params.get("period", "report"), params.get("date", "")
+    try:
+        start, end = period_dates(params.get("period", ""), date.fromisoformat(params.get("date", "")))
+    except ValueError:  # not a date as the form writes it: named as asked (the helper makes any text safe)
+        return params.get("period", ""), params.get("date", "")
+    return start.isoformat(), end.isoformat()

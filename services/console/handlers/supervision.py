@@ -20,6 +20,7 @@ from services.console.handlers.common import (
 )
 from services.console.pages import redirect, render
 from shared import wording
+from shared.downloads import rating_qr_file
 from shared.platform import Platform
 
 # The statuses a case is in once a round is settled and its follow-up (回访) is open.
@@ -127,6 +128,8 @@ def rating_qr(visitor: Visitor, case_id: str, apis: Apis) -> Response:
     )
     svg = expect(answer, service="supervision")
     response = Response(svg, status=200, mimetype="image/svg+xml")
+    # Shown on the page; a supervisor who saves it to print gets it named for its case.
+    response.headers["Content-Disposition"] = rating_qr_file(case_id).disposition(inline=True)
     response.headers["Cache-Control"] = "no-store"
     return response
 

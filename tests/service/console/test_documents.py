@@ -19,6 +19,7 @@ from tests.service.console.visitors import (
     text_of,
     token_of,
 )
+from tests.unit.shared.test_downloads import saved_as
 
 DOCUMENT_ID = "6f1c7a52-3d4e-4b8a-9c0d-1e2f3a4b5c6d"
 LETTER = {
@@ -149,13 +150,20 @@ def test_the_print_view_is_the_archived_html_with_nothing_that_could_run(console
     assert "default-src 'none'" in response.headers["Content-Security-Policy"]
 
 
-def test_the_pdf_is_passed_through_from_supervision(console, apis, browser, staff):
+def test_the_pdf_is_passed_through_from_supervision_named_by_its_kind_and_number(console, apis, browser, staff):
     staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", f"/api/v1/documents/{DOCUMENT_ID}", 200, LETTER | {"facts": {}})
     apis.answer("supervision", "GET", f"/api/v1/documents/{DOCUMENT_ID}/pdf", 200, b"%PDF-1.4 fake")
 
     response = console.document_pdf(browser.get(f"/documents/{DOCUMENT_ID}.pdf", as_=ZHOU), DOCUMENT_ID)
 
     assert (response.mimetype, response.get_data()) == ("application/pdf", b"%PDF-1.4 fake")
+    assert saved_as(response.headers["Content-Disposition"]) == (
+        "inline",
+        "督办函_祁东综治〔2026〕督办第3号.pdf",
+        "wuyuan-overdue-2026-3.pdf",
+    )
+    assert {call.token for call in apis.calls} == {token_of(ZHOU)}
 
 
 def test_a_malformed_document_id_is_not_found_without_asking(console, apis, browser, staff):

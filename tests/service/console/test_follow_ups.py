@@ -4,6 +4,7 @@ import re
 
 from services.supervision.handlers import RateFollowUp
 from tests.service.console.visitors import ZHOU, answer_refusal, error_beside, form_key_of, text_of
+from tests.unit.shared.test_downloads import saved_as
 
 CASE_ID = "430426-20261123-00007"
 CASE = {
@@ -168,3 +169,15 @@ def test_a_rating_for_a_visit_a_petition_called_off_says_so_rather_than_rated_al
     page = text_of(response)
     assert error_beside(page, "rating") == "群众再次信访，案件已重新办理，本轮回访已取消；新一轮办结后再回访。"
     assert "此次回访已评价" not in page
+
+
+def test_the_rating_qr_code_saved_to_print_is_named_for_its_case(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    svg = '<svg xmlns="http://www.w3.org/2000/svg"></svg>'
+    apis.answer("supervision", "GET", f"/api/v1/follow-ups/{CASE_ID}/rating-link", 200, svg)
+
+    response = console.rating_qr(browser.get(f"/follow-ups/{CASE_ID}/qr.svg", as_=ZHOU), CASE_ID)
+
+    assert (response.mimetype, text_of(response)) == ("image/svg+xml", svg)
+    assert saved_as(response.headers["Content-Disposition"])[:2] == ("inline", f"评价二维码_{CASE_ID}.svg")
+    assert apis.calls[0].params == {"format": "svg"}

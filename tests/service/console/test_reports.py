@@ -10,6 +10,7 @@ import pytest
 from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
 from shared import wording
 from tests.service.console.visitors import ZHOU, error_beside, text_of, token_of
+from tests.unit.shared.test_downloads import saved_as
 from tests.unit.supervision.test_reports import november
 
 REPORT = build_report(
@@ -95,7 +96,22 @@ def test_the_csv_download_is_fetched_with_the_visitors_token_and_opens_in_a_spre
     assert call.token == token_of(ZHOU)
     assert response.mimetype == "text/csv"
     assert text_of(response).startswith("\ufeff指标代码,指标")
-    assert "attachment" in response.headers["Content-Disposition"]
+    # The CSV carries no period: the file is named by the week the date falls in, Monday to Sunday.
+    assert saved_as(response.headers["Content-Disposition"]) == (
+        "attachment",
+        "五源共治报表_2026-11-23至2026-11-29.csv",
+        "wuyuan-report-2026-11-23-2026-11-29.csv",
+    )
+
+
+def test_a_townships_csv_is_named_by_the_township_and_the_dates_chosen(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    apis.answer("supervision", "GET", "/api/v1/reports", 200, "指标代码,指标,分子,分母,数值\n")
+
+    query = "/overview/report.csv?from=2026-11-01&to=2026-11-15&level=township&division=430426101"
+    response = console.report_csv(browser.get(query, as_=ZHOU))
+
+    assert saved_as(response.headers["Content-Disposition"])[1] == "五源共治报表_砖塘镇_2026-11-01至2026-11-15.csv"
 
 
 def test_the_json_download_is_the_apis_report(console, apis, browser, staff):
@@ -105,7 +121,11 @@ def test_the_json_download_is_the_apis_report(console, apis, browser, staff):
     response = console.report_json(browser.get("/overview/report.json", as_=ZHOU))
 
     assert json.loads(text_of(response)) == json.loads(json.dumps(REPORT))
-    assert 'filename="wuyuan-report-2026-11-01-2026-11-30.json"' in response.headers["Content-Disposition"]
+    assert saved_as(response.headers["Content-Disposition"]) == (
+        "attachment",
+        "五源共治报表_2026-11-01至2026-11-30.json",
+        "wuyuan-report-2026-11-01-2026-11-30.json",
+    )
 
 
 def options_of(page: str, select_id: str) -> dict[str, str]:

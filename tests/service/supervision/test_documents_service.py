@@ -24,6 +24,7 @@ from shared.contracts.vocabulary import ResultCode
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from tests.service.supervision.conftest import documents_of
+from tests.unit.shared.test_downloads import saved_as
 
 CASE_ID = "430426-20261102-00042"
 STATION = "police:430426101"  # 砖塘镇派出所
@@ -106,6 +107,12 @@ def test_an_overdue_unit_gets_a_numbered_supervision_letter_archived_and_copied_
     assert pdf.mimetype == "application/pdf"
     text = pypdf.PdfReader(io.BytesIO(pdf.get_data())).pages[0].extract_text().replace("\n", "")
     assert "祁东综治〔2026〕督办第1号" in text and "砖塘镇派出所" in text
+    # Shown to print; saved, named by its kind and number, with an ASCII name for clients that take no other.
+    assert saved_as(pdf.headers["Content-Disposition"]) == (
+        "inline",
+        "督办函_祁东综治〔2026〕督办第1号.pdf",
+        "wuyuan-overdue-2026-1.pdf",
+    )
 
 
 def test_each_kind_is_numbered_in_its_own_series(supervision, uow):

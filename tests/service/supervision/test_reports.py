@@ -17,6 +17,7 @@ from shared.contracts.messages import (
 )
 from shared.contracts.vocabulary import Category, HandlingMode, ResultCode, Source
 from shared.http import BadInput
+from tests.unit.shared.test_downloads import saved_as
 
 CST = timezone(timedelta(hours=8))
 CENTRE = "centre:430426"
@@ -273,7 +274,11 @@ def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, h
 def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
     response = november.report(http.get({"period": "month", "date": "2026-11-01", "format": "csv"}))
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    assert "attachment" in response.headers["Content-Disposition"]
+    assert saved_as(response.headers["Content-Disposition"]) == (
+        "attachment",
+        "五源共治报表_2026-11-01至2026-11-30.csv",
+        "wuyuan-report-2026-11-01-2026-11-30.csv",
+    )
     text = response.get_data(as_text=True)
     assert text.splitlines()[0] == "指标代码,指标,分子,分母,数值"
     assert "court_diversion_rate,诉调对接分流率,3,4,75.0" in text.splitlines()
