@@ -53,3 +53,31 @@ def test_a_leader_reads_this_months_report_and_downloads_it(page, console_url, p
     expect(refused.get_by_label("截止日期（含）")).to_have_attribute("aria-invalid", "true")
     shoot(refused, "15-leader-report-refused")
 
+
+# Every bar chart of the overview, redrawn by the page's own Chart.js options with one bar at each maximum: a count
+# of cases has no halves, however few there are.
+REDRAWN_TICKS = """([ids, maxima]) => ids.flatMap((id) => {
+  const chart = Chart.getChart(id);
+  return maxima.map((max) => {
+    chart.data.labels = ["甲", "乙"];
+    chart.data.datasets.forEach((dataset, i) => { dataset.data = i === 0 ? [max, 0] : [0, 0]; });
+    chart.update();
+    return { id, max, ticks: chart.scales.y.ticks.map((tick) => tick.value) };
+  });
+})"""
+
+
+def test_the_overviews_counts_tick_at_whole_numbers_whatever_the_maximum(page, console_url, passwords):  # noqa: F811
+    leader = page()
+    sign_in(leader, console_url, "demo.leader", passwords["demo.leader"])
+    expect(leader.locator("#chart-report-categories")).to_be_visible()
+    bars = ["chart-sources", "chart-results", "chart-report-sources", "chart-report-categories"]
+
+    drawn = leader.evaluate(REDRAWN_TICKS, [bars, [0, 1, 2, 3, 7, 23, 1000]])
+
+    assert len(drawn) == 4 * 7
+    for axis in drawn:
+        ticks = axis["ticks"]
+        assert ticks and all(float(tick).is_integer() for tick in ticks), axis
+        assert ticks[0] == 0 and ticks[-1] >= axis["max"], axis
+        assert len(set(ticks)) == len(ticks), axis

@@ -2,6 +2,10 @@
 // JSON block; the tables beside each chart carry the same figures for screen readers and for print.
 "use strict";
 
+// Bars count cases: the value axis starts at zero and ticks at whole numbers only. Chart.js would otherwise
+// split a small maximum (0, 1 or 2 cases) into halves or tenths; precision 0 rounds its step up to a whole 1.
+const countScales = () => ({ y: { beginAtZero: true, ticks: { precision: 0 } } });
+
 document.addEventListener("DOMContentLoaded", () => {
   const source = document.getElementById("chart-data");
   if (!source || typeof Chart === "undefined") return;
@@ -18,7 +22,11 @@ document.addEventListener("DOMContentLoaded", () => {
         labels: series.labels,
         datasets: [{ label, data: series.values, backgroundColor: palette.slice(0, series.values.length) }],
       },
-      options: { animation: false, plugins: { legend: { display: type !== "bar" } } },
+      options: {
+        animation: false,
+        plugins: { legend: { display: type !== "bar" } },
+        ...(type === "bar" ? { scales: countScales() } : {}),
+      },
     });
   };
   draw("chart-sources", "bar", data.sources, "件数");
@@ -42,7 +50,7 @@ document.addEventListener("DOMContentLoaded", () => {
         labels: chart.labels,
         datasets: chart.series.map((s, i) => ({ label: s.label, data: s.values, backgroundColor: colours[i] })),
       },
-      options: { animation: false, plugins: { legend: { display: true } } },
+      options: { animation: false, plugins: { legend: { display: true } }, scales: countScales() },
     });
   };
   draw("chart-report-sources", data.sources);
