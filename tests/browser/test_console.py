@@ -374,6 +374,88 @@ def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_co
             assert contrast(keyboard, selector) >= 4.5, selector
 
 
+# Each part of the top bar a person reads or clicks: the brand, every page of the navigation, who is signed in (their
+# name, their roles under it), 修改密码 and 退出登录; with its text and whether that text fits its box.
+TOP_BAR_PARTS = """() => Array.from(document.querySelectorAll(
+    '.top .brand, .top nav a, .top .who .person, .top .who a, .top .who button'
+  )).map((element) => {
+    const box = element.getBoundingClientRect();
+    return {
+      text: element.innerText.trim(), left: box.left, right: box.right, top: box.top, bottom: box.bottom,
+      clipped: element.scrollWidth > Math.ceil(box.width) + 1,
+    };
+  })"""
+# How many lines each text of the bar takes (a Range's rectangles: one per line box it spans).
+TOP_BAR_LINES = """() => Object.fromEntries(Array.from(document.querySelectorAll(
+    '.top .brand, .top nav a, .top .who .name, .top .who .roles, .top .who a, .top .who button'
+  )).map((element) => {
+    const range = document.createRange();
+    range.selectNodeContents(element);
+    const tops = new Set(Array.from(range.getClientRects()).filter((r) => r.width > 0).map((r) => Math.round(r.top)));
+    return [element.innerText.trim(), tops.size];
+  }))"""
+TOWNSHIP_COORDINATOR = "demo.jiangjiaqiao"
+# A township centre's coordinator: an officer bound to the centre's unit, as identity binds only officers to units.
+TOWNSHIP_ACCOUNT = AccountSpec(
+    "蒋家桥镇综治中心综合协调组", frozenset({Role.COORDINATOR, Role.OFFICER}), frozenset({"centre:430426102"})
+)
+
+
+def overlapping(parts: list[dict]) -> list[tuple[str, str]]:
+    def meet(a: dict, b: dict) -> bool:
+        return (
+            a["left"] < b["right"] - 1
+            and b["left"] < a["right"] - 1
+            and a["top"] < b["bottom"] - 1
+            and b["top"] < a["bottom"] - 1
+        )
+
+    return [(a["text"], b["text"]) for i, a in enumerate(parts) for b in parts[i + 1 :] if meet(a, b)]
+
+
+def test_a_township_coordinators_top_bar_is_one_line_at_1280_and_stays_whole_when_narrower(
+    page, console_url, platform, shoot
+):
+    """A township centre's coordinator has nine pages, two roles and a long name; at 1280 px (an office's screen)
+    the whole bar stands on one line, and narrower it wraps in whole parts: none hidden, cut or overlapping."""
+    password = ensure_accounts(platform, {TOWNSHIP_COORDINATOR: TOWNSHIP_ACCOUNT})[TOWNSHIP_COORDINATOR]
+    town = page()
+    town.goto(f"{console_url}/login?next=/cases")  # the case list: 本单位交办 has no agency's referrals to list
+    town.get_by_label("账号").fill(TOWNSHIP_COORDINATOR)
+    town.get_by_label("密码").fill(password)
+    town.get_by_role("button", name="登录").click()
+    expect(town.get_by_role("heading", name="案件", exact=True)).to_be_visible()
+    expect(town.locator(".top .who .name")).to_have_text("蒋家桥镇综治中心综合协调组")
+    expect(town.locator(".top .who .roles")).to_have_text("综合协调组、部门办理人")
+
+    parts = town.evaluate(TOP_BAR_PARTS)
+    pages = [part["text"] for part in parts[1:-3]]
+    assert {"窗口登记", "案件", "待人工分派", "督办看板", "回访抽查", "督办文书", "总览", "三色预警"} <= set(pages), (
+        pages
+    )
+    # One line: every part crosses the same horizontal line, in the order the page has them, left to right.
+    assert max(part["top"] for part in parts) < min(part["bottom"] for part in parts), parts
+    assert sorted(parts, key=lambda part: part["left"]) == parts
+    assert overlapping(parts) == []
+    assert not any(part["clipped"] for part in parts), parts
+    # Every text on a single line of its own, the roles under the name in small type.
+    assert set(town.evaluate(TOP_BAR_LINES).values()) == {1}
+    assert town.evaluate("document.documentElement.scrollWidth") <= 1280
+    shoot(town, "00b-township-coordinator-top-bar")
+
+    for width, height in ((1024, 768), (800, 600), (390, 844)):
+        town.set_viewport_size({"width": width, "height": height})
+        parts = town.evaluate(TOP_BAR_PARTS)
+        assert overlapping(parts) == [], width
+        assert all(part["left"] >= 0 and part["right"] <= width for part in parts), (width, parts)
+        assert not any(part["clipped"] for part in parts), (width, parts)
+        # A page's name, the person's name or a button never breaks in the middle at these widths.
+        assert set(town.evaluate(TOP_BAR_LINES).values()) == {1}, width
+        assert town.evaluate("document.documentElement.scrollWidth") <= width
+        assert town.get_by_role("button", name="退出登录").is_visible()
+    shoot(town, "00c-township-coordinator-top-bar-phone")
+
+
 def test_the_readmes_trial_account_carries_a_case_to_closed_alone(page, console_url, platform, shoot):
     """As README's 第一次使用 says: one account made with `wuyuan account add`, every step in the browser."""
     from click.testing import CliRunner

@@ -286,7 +286,9 @@ def test_the_operators_page_leads_out_not_back_to_itself(console, browser, staff
     assert 'href="/"' not in page.split("<main")[1] and "返回首页" not in page
     main = page.split("<main")[1]
     assert '<form method="post" action="/logout">' in main and f'value="{form_key_of(CHEN)}"' in main
-    assert "陈工（运维）" in page  # who is signed in, as on every page
+    assert (
+        '<span class="name">陈工</span> <span class="roles">运维</span>' in page
+    )  # who is signed in, as on every page
 
 
 def test_the_sign_in_page_says_whom_to_ask_for_an_account_and_names_no_command(console, browser):
@@ -308,7 +310,10 @@ def test_the_header_names_the_roles_in_the_order_the_loop_runs(uow, apis, consol
 
     page = console.window(browser.get("/window", as_=everyone)).get_data(as_text=True)
 
-    assert "试用（窗口登记、综合协调组、部门办理人、检查督导组、领导）" in page
+    assert (
+        '<span class="name">试用</span> <span class="roles">窗口登记、综合协调组、部门办理人、检查督导组、领导</span>'
+        in page
+    )
 
 
 def test_a_page_shows_who_is_signed_in_and_carries_the_form_key_but_never_the_token(console, browser, staff):
@@ -316,7 +321,7 @@ def test_a_page_shows_who_is_signed_in_and_carries_the_form_key_but_never_the_to
 
     page = console.window(browser.get("/window", as_=WANG)).get_data(as_text=True)
 
-    assert "王芳（窗口登记）" in page
+    assert '<span class="name">王芳</span> <span class="roles">窗口登记</span>' in page
     assert f'name="csrf" value="{form_key_of(WANG)}"' in page
     assert token_of(WANG) not in page
 
