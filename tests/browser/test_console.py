@@ -495,3 +495,53 @@ def test_the_readmes_trial_account_carries_a_case_to_closed_alone(page, console_
     trial.goto(f"{console_url}/cases/{case_id}")
     reload_until(trial, lambda: "已结案" in trial.locator("h1").inner_text())
     shoot(trial, "16-trial-account-case-closed")
+
+
+def test_a_coordinator_calls_units_in_by_ticking_their_boxes_with_the_keyboard(page, console_url, passwords, shoot):
+    """吹哨报到 offers the units as checkboxes, each agency's under its name: two are ticked with Tab and the space
+    bar, no Ctrl-click; a whistle with none ticked is refused beside the units, the note kept."""
+    window = page()
+    sign_in(window, console_url, "demo.window", passwords["demo.window"])
+    case_id = register_joint_dispute(
+        window, "两户宅基地界址争执，需派出所、司法所共同调处", "钱一", "13600005555", "孙二"
+    )
+
+    # The refusal is a 400, which the browser logs as an error: this page alone may log it.
+    refused = page(allow_errors=True)
+    sign_in(refused, console_url, "demo.coordinator", passwords["demo.coordinator"])
+    refused.goto(f"{console_url}/cases/{case_id}")
+    reload_until(refused, lambda: refused.get_by_role("heading", name="吹哨报到").count() > 0)
+    refused.get_by_label("请报到单位办理的事项").fill("请到现场共同勘界调处")
+    refused.get_by_role("button", name="吹哨").click()
+    expect(refused.locator("#call_in\\.units-error")).to_have_text("请至少选择一个单位")
+    expect(refused.get_by_role("group", name="报到单位（可多选）")).to_have_attribute(
+        "aria-describedby", "call_in.units-error"
+    )
+    expect(refused.get_by_label("请报到单位办理的事项")).to_have_value("请到现场共同勘界调处")
+
+    coordinator = page()
+    sign_in(coordinator, console_url, "demo.coordinator", passwords["demo.coordinator"])
+    coordinator.goto(f"{console_url}/cases/{case_id}")
+    units = coordinator.get_by_role("group", name="报到单位（可多选）")
+    expect(units.get_by_role("group", name="公安局")).to_be_visible()
+    expect(units.get_by_role("group", name="司法局")).to_be_visible()
+    expect(coordinator.locator("select[multiple]")).to_have_count(0)
+    # 砖塘镇's station and 司法所 hold the case already; the county bureau and 蒋家桥镇's station may be called.
+    expect(units.get_by_role("checkbox", name="砖塘镇派出所")).to_have_count(0)
+    coordinator.get_by_label("请报到单位办理的事项").fill("请到现场共同勘界调处")
+
+    first = units.get_by_role("checkbox", name="祁东县公安局")
+    first.focus()
+    coordinator.keyboard.press("Space")
+    coordinator.keyboard.press("Tab")
+    expect(units.get_by_role("checkbox", name="蒋家桥镇派出所")).to_be_focused()
+    coordinator.keyboard.press("Space")
+    expect(first).to_be_checked()
+    expect(units.get_by_role("checkbox", name="蒋家桥镇派出所")).to_be_checked()
+    expect(units.get_by_role("checkbox", name="蒋家桥镇司法所")).not_to_be_checked()
+    shoot(coordinator, "11b-call-in-checkboxes")
+    coordinator.get_by_role("button", name="吹哨").click()
+
+    expect(coordinator.get_by_role("status")).to_have_text("已吹哨，交办单已发给所选单位。")
+    reload_until(coordinator, lambda: "蒋家桥镇派出所" in coordinator.locator(".co-units").inner_text())
+    expect(coordinator.locator(".co-units")).to_contain_text("祁东县公安局")

@@ -29,6 +29,7 @@ from services.console.pages import redirect, render
 from shared import wording
 from shared.centres import CentresError, county_centres
 from shared.platform import Platform
+from shared.registry import AgencyRegistry
 from shared.timeline_wording import timeline_parts
 
 CASE_FILTERS = (
@@ -149,17 +150,34 @@ def levels_context(
     the holding centre may call in (the coordinator API checks the caller's centre and those units again)."""
     registry, places = names.platform.registry, names.places
     referrals = [r for r in case.get("referrals") or [] if isinstance(r, dict)]
+    choices = domain.callable_units(
+        names.unit_choices(), referrals, _callable_agencies(names.platform, case.get("centre"))
+    )
     return {
         "centre_name": wording.centre_name(case.get("centre"), registry, places),
         "escalation_text": lambda step: wording.escalation_text(step, registry, places),
         "may_call_in": "coordinator" in visitor.roles
         and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage"),
-        "call_in_choices": domain.callable_units(
-            names.unit_choices(), referrals, _callable_agencies(names.platform, case.get("centre"))
-        ),
+        "call_in_choices": choices,
+        # Checkboxes under each agency's name (公安局: the county bureau, then each station), in the registry's order.
+        "call_in_groups": _by_agency(choices, registry),
         "call_in_chosen": frozenset(form.get("units") or []),
         "call_in_note": first_value(form, "note"),
     }
+
+
+def _by_agency(units: list[tuple[str, str]], registry: AgencyRegistry) -> list[tuple[str, list[tuple[str, str]]]]:
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for code, name in units:
+        groups.setdefault(code.partition(":")[0], []).append((code, name))
+    return [(_agency_name(agency, registry), choices) for agency, choices in groups.items()]
+
+
+def _agency_name(agency: str, registry: AgencyRegistry) -> str:
+    try:
+        return registry.get(agency).name_zh
+    except KeyError:
+        return agency
 
 
 def _callable_agencies(platform: Platform, centre: object) -> tuple[str, ...] | None:

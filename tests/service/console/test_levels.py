@@ -152,10 +152,11 @@ TOWNSHIP_CASE = {
 }
 
 
-def options_of(page: str, select_id: str) -> dict[str, bool]:
-    """A select's options: value -> whether it is selected."""
-    select = page.split(f'<select id="{select_id}"')[1].split("</select>")[0]
-    return {value: bool(chosen) for value, chosen in re.findall(r'<option value="([^"]*)"( selected)?>', select)}
+def units_offered(page: str) -> dict[str, bool]:
+    """The 吹哨报到 form's unit checkboxes: value -> whether it is checked."""
+    group = page.split('<fieldset id="call-in-units"')[1].split("<textarea")[0]
+    boxes = re.findall(r'<input type="checkbox" name="units" value="([^"]*)"( checked)?', group)
+    return {value: bool(checked) for value, checked in boxes}
 
 
 def refused_call_in(console, browser, staff, apis, status: int, body: dict, case: dict = CASE):
@@ -178,12 +179,49 @@ def test_the_call_in_list_offers_only_units_the_holding_centre_may_call_that_are
     monkeypatch.setitem(CASE, "referrals", TOWNSHIP_CASE["referrals"])
     monkeypatch.setitem(CASE, "centre", TOWNSHIP_CASE["centre"])
 
-    offered = options_of(case_page(console, browser, staff, apis), "call-in-units")
+    offered = units_offered(case_page(console, browser, staff, apis))
 
     assert "police:430426101" not in offered  # the lead, still handling it
     assert "justice:430426102" in offered  # declined: no longer on the case
     assert "police:430426102" in offered and "justice:430426101" in offered
     assert {unit.partition(":")[0] for unit in offered} == {"police", "justice"}  # no court, petition or plc
+
+
+def test_the_units_to_call_in_are_checkboxes_in_a_fieldset_grouped_by_agency_not_a_list_box(
+    console, browser, staff, apis, monkeypatch
+):
+    """A list box needs Ctrl-click to choose two; checkboxes take a click or the space bar each."""
+    monkeypatch.setitem(CASE, "referrals", TOWNSHIP_CASE["referrals"])
+    monkeypatch.setitem(CASE, "centre", TOWNSHIP_CASE["centre"])
+
+    page = case_page(console, browser, staff, apis)
+
+    assert "<select" not in page.split("<h2>吹哨报到</h2>")[1].split("</form>")[0]
+    form = page.split('<fieldset id="call-in-units"')[1].split("<textarea")[0]
+    assert "<legend>报到单位（可多选）</legend>" in form
+    groups = re.findall(r'<fieldset class="call-in-group">\s*<legend>([^<]*)</legend>(.*?)</fieldset>', form, re.S)
+    assert [agency for agency, _ in groups] == ["公安局", "司法局"]
+    police = dict(re.findall(r'value="([^"]*)"> ([^<]*)</label>', groups[0][1]))
+    assert police["police:430426102"] == "蒋家桥镇派出所" and "police:430426101" not in police
+
+
+def test_a_call_in_with_no_unit_ticked_asks_for_one_beside_the_units_and_keeps_the_note(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    answer_refusal(apis, "coordinator", CALL_IN_PATH, CallIn, {"units": [], "note": "请到场调处"})
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, CASE)
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 403, {"error": "forbidden"})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+    form = {"csrf": form_key_of(COORDINATOR), "note": "请到场调处"}
+
+    page = text_of(console.call_in(browser.post(f"/cases/{CASE_ID}/call-in", form, as_=COORDINATOR), CASE_ID))
+
+    assert error_beside(page, "call_in.units") == "请至少选择一个单位"
+    assert '<fieldset id="call-in-units" class="call-in-units" aria-describedby="call_in.units-error">' in page
+    assert all(not checked for checked in units_offered(page).values())
+    assert page.count('aria-invalid="true"') == len(units_offered(page))  # each box, and nothing else
+    assert ">请到场调处</textarea>" in page
+    [call] = apis.posts()
+    assert call.body == {"units": [], "note": "请到场调处"}  # the coordinator's API decides
 
 
 def test_the_county_centre_may_call_in_every_agency_but_not_a_unit_already_on_the_case(
@@ -195,10 +233,10 @@ def test_the_county_centre_may_call_in_every_agency_but_not_a_unit_already_on_th
 
     page = case_page(console, browser, staff, apis)
 
-    offered = options_of(page, "call-in-units")
+    offered = units_offered(page)
     assert "court:430426" not in offered
     assert {"petition:430426", "plc:430426", "police:430426101", "justice:430426101"} <= offered.keys()
-    assert ">祁东县信访局</option>" in page  # by name
+    assert '<input type="checkbox" name="units" value="petition:430426"> 祁东县信访局</label>' in page  # by name
 
 
 def test_a_unit_already_on_the_case_is_refused_in_chinese_and_the_form_keeps_what_was_chosen(
@@ -217,7 +255,7 @@ def test_a_unit_already_on_the_case_is_refused_in_chinese_and_the_form_keeps_wha
     assert response.status_code == 400
     assert error_beside(page, "call_in.units") == "蒋家桥镇派出所已在办理此案，不需要再吹哨报到。"
     assert "unit_already_on_case" not in page and "already holds" not in page
-    chosen = options_of(page, "call-in-units")
+    chosen = units_offered(page)
     assert chosen["justice:430426101"] and chosen["police:430426102"]
     assert not chosen["police:430426103"]
     assert ">请司法所、派出所到场调处</textarea>" in page
@@ -252,7 +290,7 @@ def test_another_centres_case_is_refused_naming_the_centre_that_holds_it(console
     page = text_of(refused_call_in(console, browser, staff, apis, 403, forbidden, TOWNSHIP_CASE))
 
     assert error_beside(page, "call_in") == "此案件由砖塘镇综治中心办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
-    assert options_of(page, "call-in-units")["justice:430426101"]
+    assert units_offered(page)["justice:430426101"]
 
 
 def test_a_case_closed_meanwhile_still_says_why_the_call_in_was_refused(console, browser, staff, apis):
@@ -275,7 +313,7 @@ def test_a_call_in_without_its_note_asks_for_one_beside_the_note_and_keeps_the_u
     page = text_of(console.call_in(browser.post(f"/cases/{CASE_ID}/call-in", form, as_=COORDINATOR), CASE_ID))
 
     assert error_beside(page, "call_in.note") == "请填写请报到单位办理的事项"
-    assert options_of(page, "call-in-units")["justice:430426101"]
+    assert units_offered(page)["justice:430426101"]
 
 
 # --- 超出本级处置能力 only where a level above exists ----------------------------------------------------------
