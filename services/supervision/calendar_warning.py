@@ -1,7 +1,8 @@
-"""Warns operators while an official calendar (节假日安排) in use is unknown: next year's, or this year's.
+"""Warns while an official calendar (节假日安排) in use is unknown: next year's, or this year's.
 
 From a configurable day (default 1 December, `WUYUAN_CALENDAR_WARNING_FROM`, month-day) the board API
-answers a `calendar_warning` in Chinese and the log carries a warning line at most once a day, until
+answers a `calendar_warning` in Chinese for staff (what it means for their deadlines, and that the operators
+load the year) and the log carries a warning line for operators, with the command, at most once a day, until
 the year is loaded at the coordinator (CalendarYearLoaded reaches supervision's copy); from 1 January on
 it warns for the current year instead, every day until that year is loaded.
 """
@@ -48,21 +49,31 @@ def month_day(value: str) -> tuple[int, int]:
 def warning_text(
     today: date, warn_from: tuple[int, int], next_year_known: bool, this_year_known: bool = True
 ) -> str | None:
-    """The board's warning on `today` (China's date), or None when there is nothing to warn about yet."""
+    """The board's warning on `today` (China's date), or None when there is nothing to warn about yet. Staff read it:
+    it says what the unknown year means for their deadlines and who puts it right, never a command to run (the
+    operators' command is in the log line and in config/calendar/README.md)."""
     if not this_year_known:
         # On and after 1 January every deadline counted now runs on weekdays: warn whatever the day setting.
         year = today.year
         return (
-            f"{year}年节假日安排尚未载入：{year}年内的期限暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
-            f"请运维人员在国务院办公厅发布通知后，尽快用 wuyuan calendar load 载入{year}年安排。"
+            f"{year}年节假日安排尚未载入平台：{year}年内的期限暂按周一至周五计算，可能没有计入{year}年的法定节假日"
+            f"和调休，这些期限标注“暂定”，实际期限可能推后或提前。请联系平台运维人员尽快载入{year}年节假日安排，"
+            "载入后期限自动重新计算。"
         )
     if next_year_known or (today.month, today.day) < warn_from:
         return None
     year = today.year + 1
     return (
-        f"{year}年节假日安排尚未载入：期限延伸至{year}年的，暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
-        f"请运维人员在国务院办公厅发布通知后，用 wuyuan calendar load 载入{year}年安排。"
+        f"{year}年节假日安排尚未载入平台：延续到{year}年的期限暂按周一至周五计算，可能没有计入{year}年的法定节假日"
+        f"和调休，这些期限标注“暂定”，实际期限可能推后或提前。国务院办公厅发布{year}年节假日安排后，由平台运维人员载入，"
+        "载入后期限自动重新计算。"
     )
+
+
+# What an operator does about it, in the log line (English, as logs are): the command and where its file is described.
+OPERATOR_ACTION = (
+    "load the State Council's notice for the year with `wuyuan calendar load FILE` (config/calendar/README.md)"
+)
 
 
 def unknown_year(today: date, warn_from: tuple[int, int]) -> int | None:
@@ -91,7 +102,10 @@ class CalendarWarning:
         if text is None or self.logged_on == today:
             return
         self.logged_on = today
-        log.warning("an official calendar in use is not loaded", extra={"year": unknown_year(today, self.warn_from)})
+        log.warning(
+            "an official calendar in use is not loaded",
+            extra={"year": unknown_year(today, self.warn_from), "action": OPERATOR_ACTION},
+        )
 
 
 class CalendarWarningProvider(Injects[CalendarWarning]):

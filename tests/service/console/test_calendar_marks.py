@@ -1,5 +1,8 @@
 """The console marks a provisional deadline 暂定 and shows the year-end warning as a banner on the board."""
 
+from datetime import date
+
+from services.supervision.calendar_warning import warning_text
 from tests.service.console.visitors import ZHOU
 
 WATCH = {
@@ -14,7 +17,8 @@ WATCH = {
     "letters": [],
     "due_provisional": True,
 }
-WARNING = "2027年节假日安排尚未载入：期限延伸至2027年的，暂按周一至周五（法定节假日除外）计算并标注“暂定”。"
+# As supervision words it for staff in December (services/supervision/calendar_warning.py).
+WARNING = warning_text(date(2026, 12, 4), (12, 1), next_year_known=False)
 
 
 def test_the_board_shows_the_calendar_warning_and_marks_a_provisional_deadline(console, apis, browser, staff):
@@ -28,7 +32,10 @@ def test_the_board_shows_the_calendar_warning_and_marks_a_provisional_deadline(c
 
     page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
 
-    assert WARNING in page
+    assert WARNING is not None and WARNING in page
+    banner = page.split('<p class="banner banner-warning" role="alert">')[1].split("</p>")[0]
+    assert "可能没有计入2027年的法定节假日和调休" in banner and "平台运维人员" in banner
+    assert "wuyuan" not in page.split("<main")[1].split("</main>")[0]  # no command for staff to run
     assert '<span class="provisional" title="该年度节假日安排未载入' in page
 
 
