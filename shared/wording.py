@@ -80,6 +80,8 @@ RESULT_GROUPS = (
     ),
     ("未化解", ("mediation_failed", "not_suitable_for_mediation")),
 )
+# The results that carry the signed 调解协议 (the contract's AGREEMENT_RESULTS): forms ask for the agreement with them.
+AGREEMENT_RESULTS = ("mediated", "judicially_confirmed")
 RATINGS = {"satisfied": "满意", "basically_satisfied": "基本满意", "dissatisfied": "不满意"}
 CASE_STATUSES = {
     "registered": "已登记",

@@ -235,6 +235,55 @@ def test_an_irreversible_action_asks_first_and_cancelling_sends_nothing(page, co
     expect(police.locator(".referral-status")).to_have_text("已办结（依职能办结）")
 
 
+def test_an_invalid_form_shows_its_errors_and_never_asks_for_confirmation(page, console_url, passwords, shoot):
+    """The browser's checks and the form's own come before the dialog: a form with an empty required field, or an
+    agreement missing from a 调解成功, says so beside each field and in a summary, sends nothing and asks nothing."""
+    police, case_id = filed_and_listed_at_the_station(
+        page, console_url, passwords, ("两户共用院墙开裂，互相推诿修缮", "郑三", "13900006666", "王四")
+    )
+    open_referral(police, console_url, "police", case_id)
+    posted: list[str] = []
+    police.on("request", lambda request: posted.append(request.url) if request.method == "POST" else None)
+    summary = police.locator("#form-errors")
+
+    police.get_by_role("button", name="退回").click()
+    expect(summary).to_have_text("未能办理：有 1 处需要修改，已在对应栏目旁标出。")
+    expect(summary).to_be_focused()
+    expect(police.locator('[id="decline.reason-error"]')).to_have_text("请填写退回理由")
+    expect(police.get_by_label("退回理由（不属于本单位职责的，请说明）")).to_have_attribute("aria-invalid", "true")
+    assert page.confirmations(police) == [] and posted == []
+
+    police.get_by_role("button", name="签收").click()
+    expect(police.locator(".referral-status")).to_have_text("办理中")
+    posted.clear()
+    police.get_by_role("button", name="反馈结果").click()
+    expect(summary).to_have_text("未能办理：有 2 处需要修改，已在对应栏目旁标出。")
+    expect(summary).to_be_focused()
+    expect(police.locator('[id="result.result-error"]')).to_have_text("请选择办理结果")
+    expect(police.locator('[id="result.summary-error"]')).to_have_text("请填写办理情况")
+    shoot(police, "05c-officer-result-checked-before-asking")
+
+    police.get_by_label("调解成功", exact=True).check()
+    police.get_by_label("办理情况", exact=True).fill("经调解双方同意共同修缮院墙")
+    police.get_by_role("button", name="反馈结果").click()
+    expect(summary).to_have_text("未能办理：有 2 处需要修改，已在对应栏目旁标出。")
+    expect(police.locator('[id="result.agreement.signed_on-error"]')).to_have_text(
+        "调解成功、司法确认须填写协议的签订日期"
+    )
+    expect(police.locator('[id="result.agreement.terms-error"]')).to_have_text("调解成功、司法确认须填写协议内容")
+    expect(police.get_by_label("协议内容", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(police.locator('[id="result.result-error"]')).to_have_count(0)
+    assert page.confirmations(police) == [] and posted == []
+
+    # Once the form is right, and only then, the dialog asks; 取消 still sends nothing.
+    police.get_by_label("依职能办结", exact=True).check()
+    page.cancel_confirmations(police)
+    with police.expect_event("dialog") as asked:
+        police.get_by_role("button", name="反馈结果").click()
+    assert asked.value.message == RESULT_CONFIRMATION
+    assert page.confirmations(police) == [RESULT_CONFIRMATION] and posted == []
+
+
 def test_a_validation_error_appears_in_chinese_beside_its_field(page, console_url, passwords, shoot):
     window = page(allow_errors=True)  # the refused form comes back as a 400 page, which Chromium logs
     sign_in(window, console_url, "demo.window", passwords["demo.window"])

@@ -34,15 +34,24 @@ def test_a_supervisor_draws_spot_checks_and_issues_a_notice(page, console_url, p
     expect(supervisor.get_by_role("status")).to_contain_text(re.compile(r"已发出通报 祁东综治〔\d{4}〕通报第\d+号"))
     expect(supervisor.locator("#documents")).to_contain_text("通报")
 
-    refused = page(allow_errors=True)  # a 400 page logs the status as a console error
+    # A period that ends tomorrow, or starts nowhere, is said beside its dates before anything asks or is sent.
+    refused = page()
     sign_in(refused, console_url, "demo.supervisor", passwords["demo.supervisor"])
     refused.goto(f"{console_url}/documents")
-    tomorrow = (datetime.now(CHINA_TZ).date() + timedelta(days=1)).isoformat()
+    today = datetime.now(CHINA_TZ).date()
     form = refused.get_by_role("form", name="发出通报")
-    form.get_by_label("至（含）").fill(tomorrow)
+    form.get_by_label("期间自").fill("")
+    form.get_by_label("至（含）").fill((today + timedelta(days=1)).isoformat())
     form.get_by_role("button", name="发出通报").click()
-    expect(refused.locator('[id="notice.to-error"]')).to_contain_text("不能晚于今天")
+    expect(refused.locator("#form-errors")).to_have_text("未能发出通报：有 2 处需要修改，已在对应栏目旁标出。")
+    expect(refused.locator('[id="notice.from-error"]')).to_have_text("请填写起始日期，如2026-11-01")
+    expect(refused.locator('[id="notice.to-error"]')).to_have_text(f"不能晚于今天（{today.isoformat()}）")
     expect(refused.get_by_label("至（含）")).to_have_attribute("aria-invalid", "true")
+    form.get_by_label("期间自").fill(today.isoformat())
+    form.get_by_label("至（含）").fill((today - timedelta(days=1)).isoformat())
+    form.get_by_role("button", name="发出通报").click()
+    expect(refused.locator('[id="notice.to-error"]')).to_have_text("截止日期早于起始日期")
+    assert page.confirmations(refused) == []
 
 
 def test_a_leader_reads_the_risk_register_and_the_cases_flagged_for_the_leaders(page, console_url, passwords):

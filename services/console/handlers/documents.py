@@ -82,6 +82,7 @@ def documents_page(
         issued_by=issued_by,
         issued=issued_notice(args.get("issued"), documents),
         may_issue=Role.SUPERVISOR in visitor.principal.roles,
+        today=today.isoformat(),  # the latest day a 通报's period may end
         errors=errors or {},
         value=lambda name: (values.get(name) or [starting.get(name, "")])[0],
     )

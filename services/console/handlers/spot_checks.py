@@ -85,6 +85,7 @@ def spot_checks_page(
         may_act="supervisor" in visitor.roles,
         triggers=TRIGGERS,
         ratings=list(wording.RATINGS.items()),
+        today=today.isoformat(),  # the latest day a draw's period may end
     )
 
 

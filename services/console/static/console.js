@@ -20,13 +20,107 @@ function enableSpareParties() {
 }
 
 // An action that cannot be taken back (a result, a decline, a rating, a ruling …) asks once more:
-// its form names the consequence in data-confirm, and a cancelled dialog sends nothing.
+// its form names the consequence in data-confirm, and a cancelled dialog sends nothing. The form is checked
+// first, as the browser checks it (required, pattern, min and max, a whole date) and by its own rules below: a
+// form with an error shows it beside its field and in a summary, as a refused form comes back from the server,
+// and asks nothing. The services check everything again; without this script the browser's own checks apply.
 function confirmIrreversibleActions() {
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.noValidate = true; // the console's own messages, in Chinese beside each field, not the browser's bubbles
     form.addEventListener("submit", (event) => {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
+      const problems = formProblems(form);
+      if (problems.length) {
+        event.preventDefault();
+        showFormProblems(form, problems);
+      } else if (!window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+      }
     });
   });
+}
+
+// The form's own rules, stated on its inputs: data-required-if="result=mediated judicially_confirmed" (required
+// while one of those choices is made: an agreement with 调解成功 or 司法确认), data-not-before="<id>" (a period's
+// end not before its start).
+function applyFormRules(form) {
+  form.querySelectorAll("[data-required-if]").forEach((control) => {
+    const [name, values] = control.dataset.requiredIf.split("=");
+    const chosen = Array.from(form.elements).find((e) => e.name === name && e.checked);
+    control.required = Boolean(chosen) && values.split(" ").includes(chosen.value);
+  });
+  form.querySelectorAll("[data-not-before]").forEach((control) => {
+    const start = document.getElementById(control.dataset.notBefore);
+    const early = start && start.value && control.value && control.value < start.value;
+    control.setCustomValidity(early ? control.dataset.notBeforeText || "不能早于起始日期" : "");
+  });
+}
+
+// Where a control's error is said: a choice's group (its fieldset marked data-field, or the nearest fieldset),
+// otherwise the control itself. Its key is the server's name for the field, so both say it in the same place.
+function holderOf(control) {
+  if (control.type === "radio" || control.type === "checkbox") {
+    return control.closest("fieldset[data-field]") || control.closest("fieldset") || control;
+  }
+  return control;
+}
+
+function messageOf(control, holder) {
+  const v = control.validity;
+  const choice = control.type === "radio" || control.type === "checkbox" || control.tagName === "SELECT";
+  if (v.valueMissing) return holder.dataset.missing || control.dataset.missing || (choice ? "请选择一项" : "请填写此项");
+  if (v.badInput) return control.type === "date" ? "请填写完整的日期，如2026-11-30" : "填写有误";
+  if (v.rangeOverflow) return control.dataset.maxText || `不能大于${control.max}`;
+  if (v.rangeUnderflow) return control.dataset.minText || `不能小于${control.min}`;
+  if (v.patternMismatch) return control.dataset.patternText || control.title || "格式不正确";
+  if (v.tooLong) return `不能超过${control.maxLength}个字`;
+  if (v.tooShort) return `至少${control.minLength}个字`;
+  if (v.customError) return control.validationMessage;
+  return "填写有误";
+}
+
+// Each field with an error once, in the form's order: [holder, key, message, controls].
+function formProblems(form) {
+  applyFormRules(form);
+  const problems = new Map();
+  Array.from(form.elements).forEach((control) => {
+    if (!control.willValidate || control.checkValidity()) return;
+    const holder = holderOf(control);
+    const key = holder.dataset.field || control.dataset.field || control.id || control.name;
+    if (!problems.has(key)) problems.set(key, { holder, key, message: messageOf(control, holder), controls: [] });
+    problems.get(key).controls.push(control);
+  });
+  return Array.from(problems.values());
+}
+
+function showFormProblems(form, problems) {
+  // What the server or an earlier try said is stale now: the form is said afresh.
+  form.querySelectorAll("p.error").forEach((old) => old.remove());
+  const summary = document.getElementById("form-errors");
+  if (summary) summary.remove();
+  form.querySelectorAll("[aria-invalid]").forEach((e) => e.removeAttribute("aria-invalid"));
+  form.querySelectorAll("[aria-describedby$='-error']").forEach((e) => e.removeAttribute("aria-describedby"));
+  problems.forEach(({ holder, key, message, controls }) => {
+    const error = document.createElement("p");
+    error.className = "error";
+    error.id = `${key}-error`;
+    const same = document.getElementById(error.id); // another form's earlier try on the page (回访抽查 has many)
+    if (same) same.remove();
+    error.setAttribute("role", "alert");
+    error.textContent = message;
+    if (holder.tagName === "FIELDSET") holder.append(error);
+    else holder.after(error);
+    holder.setAttribute("aria-describedby", error.id);
+    controls.forEach((control) => control.setAttribute("aria-invalid", "true"));
+  });
+  const said = document.createElement("p");
+  said.className = "error";
+  said.id = "form-errors";
+  said.setAttribute("role", "alert");
+  said.textContent = `${form.dataset.summary || "未能办理"}：有 ${problems.length} 处需要修改，已在对应栏目旁标出。`;
+  const heading = form.querySelector("h2"); // under the form's own title, where the eye and the keyboard land
+  if (heading) heading.after(said);
+  else form.prepend(said);
+  focusFormErrors();
 }
 
 // Countdowns keep counting while the page is open, as the server renders them (shared/wording.py countdown): in

@@ -556,7 +556,7 @@ def test_a_refusal_without_its_reason_asks_for_one_beside_the_reason(console, ap
     assert response.status_code == 400
     page = text_of(response)
     assert error_beside(page, "decision.reason") == "驳回申请须写明理由"
-    assert '<input type="radio" name="decision" value="refused" checked>' in page
+    assert '<input type="radio" name="decision" value="refused" required checked>' in page
 
 
 def test_a_return_reports_whether_the_centre_was_told(console, apis, browser, zhao):

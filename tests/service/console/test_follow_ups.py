@@ -53,7 +53,7 @@ def test_a_rating_without_a_choice_asks_for_one_and_keeps_the_comment(console, a
     assert response.status_code == 400
     page = text_of(response)
     assert error_beside(page, "rating") == "请选择一项评价"
-    assert '<fieldset aria-describedby="rating-error">' in page
+    assert '<fieldset data-field="rating" data-missing="请选择一项评价" aria-describedby="rating-error">' in page
     assert ">调解员很耐心，但赔偿还没到位</textarea>" in page
 
 

@@ -532,7 +532,7 @@ def test_an_accepted_petition_offers_the_reply_and_the_one_extension_and_links_i
     assert "已转综治中心调解" in page
     assert '<a href="/referrals/petition/5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11">C-20261123-0002</a>' in page
     assert "答复信访人" in page and "延长办理期限" in page
-    assert '<input type="radio" name="result" value="mediated"> 调解成功</label>' in page
+    assert '<input type="radio" name="result" value="mediated" required> 调解成功</label>' in page
 
     extended = {
         **ACCEPTED,

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from services.console.handlers.referrals import body_of
 from shared import wording
 from shared.agency.commands import ReportResult
+from shared.contracts.vocabulary import AGREEMENT_RESULTS
 from shared.http import field_errors
 from tests.service.console.visitors import LIU, agency_shows, error_beside, form_key_of, text_of, token_of
 
@@ -85,12 +86,31 @@ def agency_refuses(apis, form: dict) -> None:
 # --- the form -------------------------------------------------------------------------------------
 
 
+def test_the_result_form_states_what_it_requires_so_it_is_checked_before_it_asks(console, browser, staff, apis):
+    """console.js checks these before the dialog: a result, what was done, and the agreement of a 调解成功 or 司法确认
+    (the codes the contract gives an agreement to), each with its own words."""
+    page = open_page(console, browser, staff, apis, ACCEPTED)
+
+    form = page.split('action="/referrals/police/' + REFERRAL_ID + '/result"')[1].split("</form>")[0]
+    assert 'data-confirm="确认反馈办理结果？' in page
+    assert form.count('name="result"') == form.count('name="result" value="') == len(wording.RESULT_CODES)
+    assert all(" required" in radio for radio in re.findall(r'<input type="radio" name="result"[^>]*>', form))
+    assert 'data-field="result.result" data-missing="请选择办理结果"' in form
+    summary = re.search(r'<textarea id="result-summary"[^>]*>', form)
+    assert summary and " required" in summary.group(0)
+    for name in ("agreement_signed_on", "agreement_terms"):
+        tag = re.search(rf'<(?:input|textarea) [^>]*name="{name}"[^>]*>', form)
+        assert tag and " required" not in tag.group(0)  # only with an agreement's result
+        required_if = re.search(r'data-required-if="result=([a-z_ ]+)"', tag.group(0))
+        assert required_if and set(required_if.group(1).split()) == {code.value for code in AGREEMENT_RESULTS}
+
+
 def test_the_result_form_offers_every_code_in_its_group_under_a_legend(console, browser, staff, apis):
     page = open_page(console, browser, staff, apis, ACCEPTED)
 
     legends = re.findall(r"<legend>([^<]*)</legend>", page)
     assert legends == ["办理结果", "化解", "导入法定途径", "未化解", "调解协议（调解成功、司法确认时必填）"]
-    offered = re.findall(r'<input type="radio" name="result" value="([a-z_]+)"> (\S+)</label>', page)
+    offered = re.findall(r'<input type="radio" name="result" value="([a-z_]+)" required> (\S+)</label>', page)
     assert offered == [(code, wording.RESULT_CODES[code]) for _, codes in wording.RESULT_GROUPS for code in codes]
     assert len(offered) == len(wording.RESULT_CODES)
     assert 'name="outcome"' not in page
@@ -151,7 +171,7 @@ def test_a_mediated_result_without_an_agreement_says_so_beside_the_agreement_and
     assert response.status_code == 400
     page = text_of(response)
     assert error_beside(page, "result.agreement") == "调解成功、司法确认须填写调解协议：签订日期和协议内容"
-    assert '<input type="radio" name="result" value="mediated" checked>' in page
+    assert '<input type="radio" name="result" value="mediated" required checked>' in page
     assert "双方口头同意和解。</textarea>" in page
     # Said at the top too, where the page opens (the form is far below), and where the keyboard starts.
     summary = page.index('id="form-errors"')
