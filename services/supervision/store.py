@@ -53,7 +53,8 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         ...
 
     def close_watch(self, case_id: str, referral_id: UUID, at: datetime) -> None:
-        """Stop a unit's clock; if its watch is not there yet, remember the end for when it comes."""
+        """Stop a unit's clock, or date its end earlier if the case's resolution stopped it first (handled out of
+        order); if its watch is not there yet, remember the end for when it comes."""
         ...
 
     def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:
@@ -204,12 +205,15 @@ class PostgresSupervisionStore(
         )
 
     def close_watch(self, case_id: str, referral_id: UUID, at: datetime) -> None:
+        # The earliest end wins: the unit's own end, handled after the resolution that came later and stopped every
+        # clock, still dates the part (its day in the report, on time or late), whatever order the queues gave.
         self.sql.write(
-            "WITH closed AS (UPDATE watches SET closed_at = %s WHERE referral_id = %s AND closed_at IS NULL)"
+            "WITH closed AS (UPDATE watches SET closed_at = %s WHERE referral_id = %s"
+            " AND (closed_at IS NULL OR closed_at > %s))"
             " INSERT INTO referral_closures (referral_id, case_id, closed_at)"
             " SELECT %s, %s, %s WHERE NOT EXISTS (SELECT 1 FROM watches WHERE referral_id = %s)"
             " ON CONFLICT (referral_id) DO NOTHING",
-            (at, referral_id, referral_id, case_id, at, referral_id),
+            (at, referral_id, at, referral_id, case_id, at, referral_id),
         )
 
     def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:

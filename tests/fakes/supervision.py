@@ -73,7 +73,7 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         watch = self.watches.get(referral_id)
         if watch is None:
             self.closures.setdefault(referral_id, at)
-        elif watch.closed_at is None:
+        elif watch.closed_at is None or at < watch.closed_at:
             self.watches[referral_id] = replace(watch, closed_at=at)
 
     def close_watches_of_case(self, case_id: str, round: int, at: datetime) -> None:

@@ -404,3 +404,51 @@ def test_counters_kept_under_older_definitions_are_recounted_by_the_rebuild(stor
     county = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
     assert (county["on_time_rate"], county["parts_escalated"]) == (100.0, 1)
     assert [row["unit"] for row in county["ranking"]] == [bureau]
+
+
+def test_a_co_units_own_end_handled_after_the_cases_resolution_counts_on_its_day_and_on_time(
+    stores: StoreBench[Any],
+) -> None:
+    """砖塘镇司法所 mediated on Wednesday 4 November, a day before its deadline; 砖塘镇派出所 settled the round on
+    Monday 9 November. Supervision handled the resolution first (the two facts come by different queues; one retried
+    comes last): the office's part still ended on the 4th, on time, as its ReferralClosed says."""
+    c = QIDONG
+    case_id = f"{c.code}-20261102-00005"
+    lead = c.summary(401, c.police, ReferralRole.LEAD, at(11, 2))
+    co_unit = ReferralSummary(
+        referral_id=c.id(402),
+        unit=c.justice,
+        role=ReferralRole.CO_UNIT,
+        round=1,
+        issued_at=at(11, 2),
+        due_at=at(11, 5, 17),
+    )
+    with stores.transaction() as store:
+        store.record_fact(c.assigned(40, case_id, at(11, 2), lead, co_unit))
+        store.add_watch(case_id, lead, {})
+        store.add_watch(case_id, co_unit, {})
+        store.mark_report_stale(case_id)
+    with stores.transaction() as store:  # the resolution of the 9th, handled first
+        store.close_watches_of_case(case_id, 1, at(11, 9))
+        store.record_fact(c.resolved(41, case_id, at(11, 9)))
+        store.mark_report_stale(case_id)
+    with stores.transaction() as store:  # the office's own end of the 4th, handled after it
+        mediated = ReferralClosed.build(
+            message_id=c.id(42),
+            occurred_at=at(11, 4),
+            case_id=case_id,
+            sender=f"centre:{c.code}",
+            recipient=f"centre:{c.code}",
+            referral_id=co_unit.referral_id,
+            unit=c.justice,
+            reason="result_reported",
+            result=ResultCode.MEDIATED,
+        )
+        store.close_watch(case_id, co_unit.referral_id, mediated.occurred_at)
+        store.record_referral_result(unit_result(mediated))
+        store.mark_report_stale(case_id)
+
+    office = figures(stores, Scope(Level.UNIT, c.justice), (date(2026, 11, 4), date(2026, 11, 4)))
+    assert (office["parts_ended"], office["parts_on_time"], office["on_time_rate"]) == (1, 1, 100.0)
+    county = figures(stores, Scope(Level.COUNTY, c.code), NOVEMBER)
+    assert (county["parts_ended"], county["parts_on_time"]) == (2, 2)

@@ -208,6 +208,17 @@ def test_a_second_close_keeps_the_first_time(stores: StoreBench[Any]) -> None:
     assert closed_at(stores, overdue) == NOW - timedelta(hours=1)
 
 
+def test_a_units_own_end_handled_after_the_cases_resolution_dates_the_watch(stores: StoreBench[Any]) -> None:
+    co_unit = referral(1, JUSTICE_OFFICE, role=ReferralRole.CO_UNIT)
+    designate(stores, co_unit)
+    with stores.transaction() as store:  # the resolution, handled first
+        store.close_watches_of_case(CASE_ID, 1, NOW)
+
+    close(stores, co_unit, at=NOW - timedelta(hours=5))  # the unit's own report, which came before it
+
+    assert closed_at(stores, co_unit) == NOW - timedelta(hours=5)
+
+
 def early_ends(store: Any) -> dict[UUID, datetime]:
     """The ends remembered for watches not started yet: kept out of sight of callers, so each implementation is read."""
     if isinstance(store, FakeSupervisionStore):
