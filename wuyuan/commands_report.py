@@ -158,7 +158,7 @@ def report_query(
 @click.option("--division", metavar="CODE", help="乡镇的9位区划代码（与 --level township 同用）")
 @click.option("--unit", metavar="UNIT", help="单位代码，如 police:430426101（与 --level unit 同用）")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
-@click.option("--csv", "as_csv", is_flag=True, help="CSV 输出：每项指标一行，其后是单位排名")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV 输出：每项指标一行（含全县的回访抽查），其后是单位排名")
 def report_command(
     start: datetime | None,
     end: datetime | None,

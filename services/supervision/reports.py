@@ -390,6 +390,20 @@ BREAKDOWNS = {"by_source": ("按来源", SOURCES), "by_category": ("按类别", 
 BREAKDOWN_FIGURES = {"cases_received": "受理案件数", "cases_handled": "办结案件数", "cases_resolved": "化解案件数"}
 
 
+# The spot checks' rows of a county's CSV, in the order the console's table shows them.
+SPOT_CHECK_FIGURES = {
+    "closed": "本期结案数",
+    "drawn": "抽取数",
+    "share": "抽查比例",
+    "done": "已回访数",
+    "done_rate": "完成率",
+    "findings.satisfied": "满意",
+    "findings.basically_satisfied": "基本满意",
+    "findings.dissatisfied": "不满意",
+    "reopened": "因抽查不满意重新办理",
+}
+
+
 # Leaders open the file in a spreadsheet: the headings are Chinese. The first column keeps each figure's stable
 # key (and the ranking each unit's code), so that a month's file can be matched against the next by machine.
 FIGURE_HEADINGS = ["指标代码", "指标", "分子", "分母", "数值"]
@@ -397,7 +411,8 @@ RANKING_HEADINGS = ["名次", "单位代码", "单位名称", "单位办结任�
 
 
 def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
-    """One row per figure (指标代码, 指标, 分子, 分母, 数值), the breakdowns, then the ranking."""
+    """One row per figure (指标代码, 指标, 分子, 分母, 数值), the breakdowns, the county's spot checks, then the
+    ranking."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIGURE_HEADINGS)
@@ -419,6 +434,15 @@ def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
                     rate["value"],
                 ]
             )
+    spot = report.get("spot_checks")
+    if spot:  # the county's report only: the same 回访抽查 figures as its JSON, the console and the table show
+        for key, name in SPOT_CHECK_FIGURES.items():
+            figure = spot["findings"][key.removeprefix("findings.")] if key.startswith("findings.") else spot[key]
+            if isinstance(figure, dict):  # a rate: its numerator and denominator beside it, as every rate's row
+                cells = [figure["numerator"], figure["denominator"], figure["value"]]
+            else:
+                cells = ["", "", figure]
+            writer.writerow([f"spot_checks.{key}", f"回访抽查·{name}", *cells])
     writer.writerow([])
     writer.writerow(RANKING_HEADINGS)
     for row in report["ranking"]:

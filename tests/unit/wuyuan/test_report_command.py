@@ -110,3 +110,21 @@ def test_the_countys_spot_checks_close_the_table_in_chinese(tmp_path):
     assert "回访抽查" not in report_lines(
         {**REPORT, "spot_checks": None}, Names.of(PlatformSettings(state_dir=tmp_path))
     )
+
+
+def test_the_countys_spot_checks_are_in_its_csv_as_in_its_json(supervision):
+    spot = {"closed": 40, "drawn": 4, "done": 3, "reopened": 1, "ratings": {"satisfied": 2, "dissatisfied": 1}}
+    supervision(FakeResponse(200, {**REPORT, "spot_checks": spot_check_section(spot)}), FakeResponse(200, REPORT))
+
+    rows = list(csv.reader(io.StringIO(run("--from", "2026-11-01", "--to", "2026-11-30", "--csv").output)))
+
+    figures = rows[: rows.index([])]
+    assert ["spot_checks.closed", "回访抽查·本期结案数", "", "", "40"] in figures
+    assert ["spot_checks.share", "回访抽查·抽查比例", "4", "40", "10.0"] in figures
+    assert ["spot_checks.done_rate", "回访抽查·完成率", "3", "4", "75.0"] in figures
+    assert ["spot_checks.findings.dissatisfied", "回访抽查·不满意", "", "", "1"] in figures
+    assert ["spot_checks.reopened", "回访抽查·因抽查不满意重新办理", "", "", "1"] in figures
+    # A township's or a unit's report has no spot checks (the draw is the county's): no such rows.
+    township = list(csv.reader(io.StringIO(run("--from", "2026-11-01", "--to", "2026-11-30", "--csv").output)))
+    assert not any(row and row[0].startswith("spot_checks.") for row in township)
+
