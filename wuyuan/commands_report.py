@@ -124,8 +124,10 @@ def report_query(
     query: dict[str, str] = {"level": level}
     if period is not None:
         query["period"] = period
-        if day is not None:
-            query["date"] = day.date().isoformat()
+    # Sent whenever given: with --from and --to supervision refuses it (range_or_period), rather than the report
+    # coming back for the range as if --date had not been typed.
+    if day is not None:
+        query["date"] = day.date().isoformat()
     if start is not None:
         query["from"] = start.date().isoformat()
     if end is not None:

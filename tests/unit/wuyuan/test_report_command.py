@@ -128,3 +128,15 @@ def test_the_countys_spot_checks_are_in_its_csv_as_in_its_json(supervision):
     township = list(csv.reader(io.StringIO(run("--from", "2026-11-01", "--to", "2026-11-30", "--csv").output)))
     assert not any(row and row[0].startswith("spot_checks.") for row in township)
 
+
+def test_a_date_given_with_from_and_to_goes_to_supervision_to_be_refused_not_dropped(supervision):
+    wrong = [
+        {"field": "from", "message": "give either from and to, or period and date", "type": "range_or_period"},
+        {"field": "period", "message": "day, week or month, with date", "type": "period_missing"},
+    ]
+    http = supervision(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": wrong}))
+
+    result = CliRunner().invoke(main, ["report", "--from", "2026-11-01", "--to", "2026-11-30", "--date", "2026-10-05"])
+
+    assert result.exit_code == 2  # not November's report, as if --date had not been typed
+    assert parse_qs(urlsplit(http.urls[0]).query)["date"] == ["2026-10-05"]
