@@ -14,6 +14,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from shared.contracts import vocabulary
+from shared.registry import CENTRE
 
 SESSION_COOKIE = "wuyuan_session"
 MAX_PARTIES_ON_FORM = 6  # rows the registration form offers; the API takes up to 50 for agency feeds
@@ -114,7 +115,10 @@ AGENCY_PAGES: tuple[tuple[str, str, frozenset[str], str], ...] = (
 LINKED_PAGES: tuple[tuple[str, frozenset[str], str | None], ...] = (
     ("/stability/persons", frozenset({"officer"}), "plc"),
 )
-# Where each role starts, most specific first (an account can hold several roles).
+# Pages for an officer of an agency's unit: an account bound only to a centre (a township's coordinator, whose
+# units name the centre it works for) holds the officer role for that binding, yet has no agency's referrals.
+AGENCY_OFFICERS_ONLY = frozenset({"/referrals"})
+# Where each role starts, most specific first (an account can hold several roles); the first the account may open.
 HOME_BY_ROLE = (
     ("officer", "/referrals"),
     ("intake_staff", "/window"),
@@ -132,7 +136,12 @@ def agencies_of(units: Iterable[str]) -> frozenset[str]:
 def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The navigation: each page a role opens, once, where the first list that opens it to this visitor puts it."""
     held, bound = set(roles), set(agencies)
-    pages = [(path, label) for path, label, allowed in PAGES if held & allowed]
+    of_an_agency = bool(bound - {CENTRE})
+    pages = [
+        (path, label)
+        for path, label, allowed in PAGES
+        if held & allowed and (of_an_agency or path not in AGENCY_OFFICERS_ONLY)
+    ]
     listed = {path for path, _ in pages}
     return pages + [
         (path, label)
@@ -141,12 +150,14 @@ def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[
     ]
 
 
-def home_for(roles: Iterable[str]) -> str | None:
-    held = set(roles)
+def home_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> str | None:
+    """Where the account starts: its roles' own page, or else the first page it may open (an officer of a centre
+    alone: its documents); None for an account the console has no page for."""
+    held, bound = set(roles), set(agencies)
     for role, path in HOME_BY_ROLE:
-        if role in held:
+        if role in held and may_open(path, held, bound):
             return path
-    return None
+    return next((path for path, _ in pages_for(held, bound)), None)
 
 
 def may_open(path: str, roles: Iterable[str], agencies: Iterable[str] = ()) -> bool:

@@ -106,7 +106,7 @@ def sign_out(request: Request, visitor: Visitor, uow: Work) -> Response:
 
 
 def home(visitor: Visitor) -> Response:
-    target = domain.home_for(visitor.roles)
+    target = domain.home_for(visitor.roles, visitor.agencies)
     if target is None:  # an operator: the console has nothing for them, the `wuyuan` command does
         return _nothing_here(visitor)
     return redirect(target)

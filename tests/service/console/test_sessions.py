@@ -9,7 +9,7 @@ import pytest
 from services.console.dependencies import console_settings
 from services.console.domain import SESSION_COOKIE, opened_token, seal_token, session_digest
 from services.console.pages import SignInNeeded, StaleForm
-from shared.auth.principal import Principal, Role
+from shared.auth.principal import Forbidden, Principal, Role
 from tests.service.console.visitors import (
     BROWSER_ADDRESS,
     CHEN,
@@ -266,6 +266,23 @@ def test_an_officer_lands_on_their_units_referrals(console, browser, staff):
     response = console.home(browser.get("/", as_=LIU))
 
     assert (response.status_code, response.headers["Location"]) == (303, "/referrals")
+
+
+def test_a_township_coordinator_lands_on_the_cases_and_is_offered_no_agencys_referrals(
+    uow, apis, console_platform, browser, staff
+):
+    # Identity binds units to officers only: the township's coordinator is an officer of its centre alone.
+    township = Principal(
+        "jiang.min", "蒋敏", frozenset({Role.COORDINATOR, Role.OFFICER}), frozenset({"centre:430426102"})
+    )
+    console = console_knowing(uow, apis, console_platform, township)
+    staff.signed_in(township)
+
+    response = console.home(browser.get("/", as_=township))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/cases")
+    with pytest.raises(Forbidden):
+        console.referrals(browser.get("/referrals", as_=township))
 
 
 def test_an_operator_is_told_the_console_is_not_for_them(console, browser, staff):

@@ -29,11 +29,25 @@ SESSION = domain.open_session(
     ],
 )
 def test_each_role_lands_on_its_own_page(roles, home):
-    assert domain.home_for(roles) == home
+    assert domain.home_for(roles, {"police"}) == home
 
 
 def test_an_officer_sees_only_the_referrals_and_the_supervision_documents_of_their_unit():
-    assert domain.pages_for({"officer"}) == [("/referrals", "本单位交办"), ("/documents", "督办文书")]
+    assert domain.pages_for({"officer"}, {"police"}) == [
+        ("/referrals", "本单位交办"),
+        ("/documents", "督办文书"),
+        ("/police/calls", "警情调解"),
+    ]
+
+
+def test_a_township_coordinator_bound_only_to_its_centre_lands_on_the_cases_without_an_agencys_referrals():
+    # Identity binds units to officers only: a township's coordinator holds the officer role for centre:430426102.
+    roles, agencies = {"coordinator", "officer"}, {"centre"}
+    assert domain.home_for(roles, agencies) == "/cases"
+    assert "/referrals" not in [path for path, _ in domain.pages_for(roles, agencies)]
+    assert not domain.may_open("/referrals", roles, agencies)
+    assert domain.home_for({"officer"}, {"centre"}) == "/documents"  # an officer of the centre alone
+    assert domain.home_for(roles, {"centre", "justice"}) == "/referrals"  # and of the township's justice office
 
 
 def test_window_staff_see_the_window_and_the_cases():
@@ -99,7 +113,7 @@ def test_a_court_officer_may_open_the_filings():
 
 
 def test_pages_bound_to_no_agency_open_as_before_whatever_the_units():
-    assert domain.may_open("/referrals", {"officer"}) is True
+    assert domain.may_open("/documents", {"officer"}) is True
     assert domain.may_open("/referrals", {"officer"}, {"court"}) is True
     assert domain.pages_for({"leader"}, {"court"}) == domain.pages_for({"leader"})
 
