@@ -17,7 +17,11 @@ from shared.contracts.vocabulary import ReferralRole
 def parts_read_by(case: Case, referral: Referral, timeline: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The other units' parts of the referral's round its officers may read, in the order they were issued: for the
     lead every co-unit's (one that declined too, since the lead works without it), for a co-unit the lead's, the one
-    the round has now (a lead that declined, and the unit that took over, would read as two leads)."""
+    the round has now (a lead that declined, and the unit that took over, would read as two leads). None for a part
+    passed on (declined, or taken up a level): that unit no longer works on the case, and what the others do and
+    agree from then on is none of its business."""
+    if referral.passed_on:
+        return []
     reports = _last_reports(timeline)
     same_round = sorted((r for r in case.referrals if r.round == referral.round), key=lambda r: r.issued_at)
     if referral.role is ReferralRole.LEAD:
@@ -33,7 +37,7 @@ def earlier_round_read_by(
     """For the lead of a round after the first, every unit's part of the round before it, in the order they were
     issued: the case came back (the citizen dissatisfied, the dispute back) against what those units did and agreed,
     which the lead takes up again. None for a co-unit, nor for a first round."""
-    if referral.role is not ReferralRole.LEAD or referral.round <= 1:
+    if referral.role is not ReferralRole.LEAD or referral.round <= 1 or referral.passed_on:
         return []
     reports = _last_reports(timeline)
     before = sorted((r for r in case.referrals if r.round == referral.round - 1), key=lambda r: r.issued_at)

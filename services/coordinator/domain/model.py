@@ -198,6 +198,11 @@ class Referral:
         return self.status in (ReferralStatus.ISSUED, ReferralStatus.ACCEPTED)
 
     @property
+    def passed_on(self) -> bool:
+        """Declined, or taken up a level past the unit: the part went to another unit."""
+        return self.status in _PASSED_ON
+
+    @property
     def started(self) -> bool:
         return (
             self.accepted_at is not None or self.last_progress_at is not None or self.status is ReferralStatus.REPORTED

@@ -126,6 +126,23 @@ def test_a_co_unit_reads_only_the_lead_the_round_has_now(coordinator, uow, platf
     assert [(p["unit"], p["status"]) for p in seen] == [(new_leads[0].recipient, "issued")]
 
 
+def test_a_lead_that_declined_reads_nothing_more_of_the_co_units_parts(coordinator, uow, platform, http):
+    """The station declines the lead; the mediators go on and settle it with a signed agreement. The station, out of the
+    case, reads where the case is held but none of what the mediators did or agreed since."""
+    deliver(coordinator, police_call(), INTAKE_USER)
+    first_lead, co_unit = referral_to(uow, POLICE_STATION), referral_to(uow, JUSTICE_OFFICE)
+    assert [p["unit"] for p in at_the_centre(uow, platform, http, first_lead, POLICE_STATION)["other_parts"]] == [
+        JUSTICE_OFFICE
+    ]
+    deliver(coordinator, declined(first_lead), POLICE_USER)
+    deliver(coordinator, accepted(co_unit), JUSTICE_USER)
+    deliver(coordinator, result(co_unit), JUSTICE_USER)
+
+    seen = at_the_centre(uow, platform, http, first_lead, POLICE_STATION)
+
+    assert seen["unit"] == POLICE_STATION and seen["other_parts"] == [] and seen["earlier_round"] == []
+
+
 def test_the_lead_of_a_reopened_round_reads_what_every_unit_did_and_agreed_in_the_round_before(
     coordinator, uow, platform, http, mediated
 ):
