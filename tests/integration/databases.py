@@ -1,5 +1,6 @@
 """Databases of a test run's own, migrated as a service's would be, and dropped afterwards."""
 
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,6 +28,16 @@ def migrated_database(prefix: str, migration_dirs: list) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_url, autocommit=True, connect_timeout=10) as admin:
             admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def migrations_before(migrations: Path, first_left_out: str, folder: Path) -> Path:
+    """`folder`, made, holding the service's migrations that came before `first_left_out` (its number, '0018'): the
+    release before, for a test that migrates a database of it with the next migration."""
+    folder.mkdir()
+    for migration in sorted(migrations.glob("00*.sql")):
+        if migration.name < first_left_out:
+            shutil.copy(migration, folder)
+    return folder
 
 
 @contextmanager

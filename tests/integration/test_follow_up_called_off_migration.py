@@ -6,7 +6,7 @@ import uuid
 
 import psycopg
 
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from wuyuan.provision_db import REPO_ROOT, SHARED_MIGRATIONS, apply_migrations
 
 MIGRATIONS = REPO_ROOT / "services" / "supervision" / "migrations"
@@ -21,11 +21,7 @@ VISIT = (
 
 
 def test_an_unrated_visit_a_petition_s_reopening_followed_is_called_off_and_no_other(tmp_path):
-    earlier = tmp_path / "supervision"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0017":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0017", tmp_path / "supervision")
     petitioned, dissatisfied, rated_first = (f"430426-20261204-0000{n}" for n in (1, 2, 3))
     with migrated_database("wyt_follow_up_called_off", [SHARED_MIGRATIONS, earlier]) as url:
         with psycopg.connect(url, autocommit=True) as conn:

@@ -6,7 +6,7 @@ import uuid
 
 import psycopg
 
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from wuyuan.provision_db import REPO_ROOT, SHARED_MIGRATIONS, apply_migrations
 
 MIGRATIONS = REPO_ROOT / "services" / "supervision" / "migrations"
@@ -20,11 +20,7 @@ VISIT = (
 
 
 def test_a_visit_opened_before_the_upgrade_takes_its_rounds_result_and_one_with_none_stays_without(tmp_path):
-    earlier = tmp_path / "supervision"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0016":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0016", tmp_path / "supervision")
     taken_to_court, before_results = "430426-20261101-00001", "430426-20261101-00002"
     with migrated_database("wyt_follow_up_result", [SHARED_MIGRATIONS, earlier]) as url:
         with psycopg.connect(url, autocommit=True) as conn:

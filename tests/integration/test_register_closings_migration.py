@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import psycopg
 
 from services.stability.store import PostgresStabilityStore
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from tests.stores.conftest import postgres_bench
 from wuyuan.provision_db import REPO_ROOT, apply_migrations, migration_dirs
 
@@ -21,11 +21,7 @@ AFTER = "430426-20261206-00003"
 
 
 def test_an_entry_from_before_reads_unknown_until_its_closing_arrives_and_a_new_one_reads_open(tmp_path):
-    earlier = tmp_path / "stability"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0006":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0006", tmp_path / "stability")
     noted = datetime(2026, 11, 1, 2, tzinfo=UTC)
     with migrated_database("wyt_register_closings", migration_dirs("stability", own_dir=earlier)) as url:
         with psycopg.connect(url, autocommit=True) as conn:

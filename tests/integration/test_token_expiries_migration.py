@@ -10,7 +10,7 @@ from psycopg.rows import dict_row
 
 from services.identity.store import PostgresAccountStore
 from shared.persistence.transaction import transaction
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from wuyuan.provision_db import REPO_ROOT, apply_migrations, migration_dirs
 
 pytestmark = pytest.mark.integration
@@ -28,11 +28,7 @@ WITHDRAWN = "UPDATE accounts SET tokens_valid_from = %s WHERE username = %s"
 
 
 def test_the_backfill_lists_a_withdrawal_of_the_last_day_and_no_older_one_whatever_was_signed_since(tmp_path):
-    earlier = tmp_path / "identity"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0005":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0005", tmp_path / "identity")
     directories = [*migration_dirs("identity")[:-1], earlier]
     now = datetime.now(UTC).replace(microsecond=0)
     with migrated_database("wyt_token_expiries", directories) as url:

@@ -13,7 +13,7 @@ from services.identity.domain import Account
 from services.identity.store import PostgresAccountStore
 from shared.auth.principal import Role
 from shared.persistence.transaction import transaction
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from wuyuan.provision_db import REPO_ROOT, apply_migrations, migration_dirs
 
 MIGRATIONS = REPO_ROOT / "services" / "identity" / "migrations"
@@ -28,11 +28,7 @@ LIFETIME = timedelta(hours=8)
 
 
 def test_accounts_there_before_are_each_given_a_handle_and_may_hold_tokens_without_one_until_the_migration(tmp_path):
-    earlier = tmp_path / "identity"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0004":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0004", tmp_path / "identity")
     directories = [*migration_dirs("identity")[:-1], earlier]
     signed_in_before = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
     with migrated_database("wyt_token_handles", directories) as url:

@@ -6,7 +6,7 @@ import uuid
 
 import psycopg
 
-from tests.integration.databases import migrated_database
+from tests.integration.databases import migrated_database, migrations_before
 from wuyuan.provision_db import REPO_ROOT, SHARED_MIGRATIONS, apply_migrations
 
 MIGRATIONS = REPO_ROOT / "services" / "supervision" / "migrations"
@@ -23,11 +23,7 @@ MEDIATED = "2026-11-04T03:00:00+00"  # the co-unit's own end, Wednesday 4 Novemb
 
 
 def test_a_watch_closed_at_the_resolution_is_dated_by_the_units_own_earlier_end_and_its_case_recounted(tmp_path):
-    earlier = tmp_path / "supervision"
-    earlier.mkdir()
-    for migration in sorted(MIGRATIONS.glob("00*.sql")):
-        if migration.name < "0018":
-            shutil.copy(migration, earlier)
+    earlier = migrations_before(MIGRATIONS, "0018", tmp_path / "supervision")
     late_handled, in_order, lead = (str(uuid.uuid4()) for _ in range(3))
     wrong, right = "430426-20261102-00005", "430426-20261102-00006"
     with migrated_database("wyt_watch_earliest_end", [SHARED_MIGRATIONS, earlier]) as url:
