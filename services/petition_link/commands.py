@@ -17,7 +17,7 @@ from services.petition_link.domain.model import PetitionForm, PetitionOrder, Pet
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
 from shared.agency.commands import Period
 from shared.contracts.dates import NotAfterToday
-from shared.contracts.disputes import LongText, ResultReport, ShortText
+from shared.contracts.disputes import LongText, PartyName, ResultReport
 from shared.contracts.identifiers import DivisionCode, Mobile, ResidentId
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
 
@@ -51,7 +51,7 @@ class PetitionerIn(Body):
     """A person who petitions (信访人); the ID number is turned into a key and never stored."""
 
     kind: PartyKind = PartyKind.PERSON
-    name: ShortText
+    name: PartyName
     id_number: ResidentId | None = None
     phone: Mobile | None = None
 
@@ -67,7 +67,7 @@ class OtherSideIn(Body):
     """Whom the petition is about (the other side of the dispute): a person or an organisation."""
 
     kind: PartyKind = PartyKind.PERSON
-    name: ShortText
+    name: PartyName
     phone: Mobile | None = None
 
     @field_validator("phone")

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.stability.persons import EventKind
 from shared.contracts.dates import NotInFuture
-from shared.contracts.disputes import LongText, RecordId, ShortText
+from shared.contracts.disputes import LongText, PartyName, RecordId, ShortText
 from shared.contracts.field_rules import field_error
 from shared.contracts.identifiers import CaseId, DivisionCode, Mobile, ResidentId
 
@@ -20,7 +20,7 @@ class Body(BaseModel):
 class AddPerson(Body):
     """源头稳控对象: name (kept), ID number and mobile (kept only as keyed digests), place, cases and leads."""
 
-    name: ShortText
+    name: PartyName
     id_number: ResidentId | None = None
     mobile: Mobile | None = None
     division_code: DivisionCode

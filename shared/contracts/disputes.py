@@ -94,6 +94,15 @@ ShortText = Annotated[
     AfterValidator(single_line),
     _PublishedSingleLine(),
 ]
+# A person's or an organisation's name: one line, and an ID or mobile number typed beside it (张三13800138000) is
+# masked as it is read, as in free text, so that none is kept in clear from a name, whichever service keeps it.
+PartyName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+    AfterValidator(single_line),
+    AfterValidator(mask_free_text),
+    _PublishedSingleLine(),
+]
 # Free text: a summary, a reason, a note, a comment. ID and mobile numbers typed into it are masked
 # as it is read, wherever it is read, so none travels on or is stored from free text.
 LongText = Annotated[
@@ -127,7 +136,7 @@ class Party(BaseModel):
 
     role: PartyRole
     kind: PartyKind = PartyKind.PERSON
-    name: ShortText
+    name: PartyName
     id_number: ResidentId | None = None
     phone: Mobile | None = None
 

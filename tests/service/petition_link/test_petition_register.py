@@ -538,6 +538,16 @@ def test_only_the_bureaus_own_officers_register_read_and_act_on_its_petitions(bu
     assert petition_store.status_of_petition(NUMBER) == "registered"
 
 
+def test_a_number_typed_into_a_name_is_kept_masked_not_beyond_the_phones_retention(bureau, http, petition_store):
+    petitioner = {"name": f"邓小勇（身份证{ID_NUMBER}）", "phone": "13786543210"}
+    other_side = {"name": "王老板 13907341122"}
+    register(bureau, http, {**WAGES_VISIT, "petitioners": [petitioner], "group_size": 1, "respondents": [other_side]})
+
+    kept = petition_store.petitions[NUMBER]
+    assert ID_NUMBER not in kept.petitioners[0].name and kept.petitioners[0].name.startswith("邓小勇（身份证")
+    assert "13907341122" not in kept.respondents[0].name
+
+
 def test_mobile_numbers_of_finished_petitions_are_dropped_after_the_retention_period(
     bureau, http, clock, petition_store, run_as
 ):

@@ -374,6 +374,13 @@ def put_on_file(stability, http, body=None) -> str:
     return http.body(stability.add_person(http.post(body or ZHANG)))["person_id"]
 
 
+def test_a_mobile_typed_into_the_persons_name_is_kept_masked(stability, stability_store, http):
+    stability.add_person(http.post({**ZHANG, "name": "张某（13800138000）"}))
+
+    [kept] = stability_store.persons.values()
+    assert "13800138000" not in repr(kept) and kept["name"].startswith("张某（138")
+
+
 def test_a_person_is_kept_by_name_and_keys_with_no_id_number_or_mobile_in_clear(stability, stability_store, http):
     response = stability.add_person(http.post(ZHANG))
 

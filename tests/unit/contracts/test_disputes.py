@@ -84,6 +84,20 @@ def test_an_organisation_with_a_name_only_is_accepted():
     assert accepted.respondents()[0].kind is PartyKind.ORGANISATION
 
 
+def test_an_id_or_mobile_number_typed_into_a_name_is_masked_as_it_is_read():
+    parties = [
+        {"role": "applicant", "name": f"张三（电话13800138000，身份证{ZHANG_SAN_ID}）"},
+        {"role": "respondent", "kind": "organisation", "name": "湘南物业公司 0734-6821234"},
+    ]
+
+    names = [party.name for party in DisputeReport.model_validate(report(parties=parties)).parties]
+
+    assert "13800138000" not in names[0] and ZHANG_SAN_ID not in names[0]
+    assert names[0].startswith("张三（电话138") and "身份证" in names[0]
+    assert names[1] == "湘南物业公司 0734-6821234"  # a landline is no personal number: kept as typed
+    assert Party.model_validate({"role": "applicant", "name": names[0]}).name == names[0]  # masking once is enough
+
+
 def test_a_bad_id_number_is_reported_at_that_partys_id_number():
     parties = report()["parties"]
     parties[0] = {**parties[0], "id_number": "430426199005201238"}
