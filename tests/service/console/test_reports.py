@@ -57,6 +57,16 @@ def test_the_overview_shows_this_months_report_by_default(console, apis, browser
     assert [series["values"][walk_in] for series in charts["sources"]["series"]] == [2, 2, 2]
 
 
+def test_the_table_of_figures_writes_rates_as_percentages_and_counts_as_counts(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    scripted(apis)
+
+    page = text_of(console.overview(browser.get("/overview", as_=ZHOU)))
+
+    assert "<tr><td>按期办结率</td><td>75.0%</td><td>3</td><td>4</td>" in page
+    assert f"<tr><td>单位办结任务数</td><td>{REPORT['figures']['parts_ended']['value']}</td>" in page
+
+
 def test_the_countys_spot_checks_stand_under_the_ranking(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     spot = {"closed": 40, "drawn": 4, "done": 3, "reopened": 1, "ratings": {"dissatisfied": 1}}
