@@ -24,7 +24,7 @@ from services.court_link.commands import (
 from services.court_link.domain import filings as rules
 from services.court_link.domain.filings import Confirmation, ConfirmationStatus, Filing, FilingFacts
 from services.court_link.domain.records import CourtFiling, flags_for
-from services.court_link.domain.screening import screen
+from services.court_link.domain.screening import FilingDecision, screen
 from services.court_link.domain.terms import local_date
 from services.court_link.store import CourtStore, confirmation_of, filing_of
 from shared.agency import domain as referrals
@@ -33,10 +33,12 @@ from shared.agency.handlers import (
     acting_on,
     keep_fed_record,
     record_dispute,
+    require_feeder_of,
     require_officer_of_agency,
     require_place_of_county,
 )
 from shared.agency.link_facts import note_record
+from shared.agency.records import FirstFeed
 from shared.auth.principal import Principal
 from shared.calendar_file import CalendarYear
 from shared.calendar_store import keep_calendar_year
@@ -87,11 +89,18 @@ def register_filing(
     )
     fed = _fed_dispute(command, caller, platform, at) if screening.diverted else None
     with uow:
-        first_time = uow.store.add_filing(filing, facts, caller.subject, fed[0].message_id if fed else None, at)
-        if first_time and fed is not None:
-            message, details = fed
-            keep_fed_record(uow, message, details, at, caller, platform)
-        if first_time:
+        # A filing the court fed earlier as its record (POST /api/v1/records) opened its case then, and was counted
+        # as registered and diverted (`count_fed_filing`): the filing joins that case, for the record's own place
+        # only, and is neither fed nor counted a second time.
+        earlier = uow.store.record_for_filing(command.filing_number)
+        message_id = earlier["message_id"] if earlier else fed[0].message_id if fed else None
+        first_time = uow.store.add_filing(filing, facts, caller.subject, message_id, at)
+        if first_time and earlier is not None:
+            require_feeder_of(earlier, str(earlier["record_id"]), caller, platform)
+        if first_time and earlier is None:
+            if fed is not None:
+                message, details = fed
+                keep_fed_record(uow, message, details, at, caller, platform)
             diverted = screening.diverted
             note_record(uow, platform, "filing_registered", filing.number, unit, at, diverted=diverted)
             note_record(uow, platform, "filing_diverted" if diverted else "filing_filed", filing.number, unit, at)
@@ -99,6 +108,20 @@ def register_filing(
         # Sent again from another place, the number still answers with the filing first kept: its unit decides.
         caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
     return (201 if first_time else 200), {**_view(stored, today), "first_time": first_time}
+
+
+def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:
+    """A filing the court diverted outside the platform and fed as its record counts as the court's decision, as one
+    screened here does: registered and diverted, or, registered here and filed before, diverted now. So every case
+    the court feeds is in the denominator of 诉前调解成功率 (诉前调解成功数 ÷ 诉前分流至中心数), as its mediation is in
+    the numerator. A number registered here as diverted was counted then."""
+    uow: Work = feed.uow
+    number = filing.filing_number
+    decision = uow.store.filing_decision(number)
+    if decision is None:
+        note_record(uow, feed.platform, "filing_registered", number, feed.unit, feed.at, diverted=True)
+    if decision is not FilingDecision.DIVERTED:
+        note_record(uow, feed.platform, "filing_diverted", number, feed.unit, feed.at)
 
 
 def _fed_dispute(

@@ -90,6 +90,15 @@ class CourtStore(AgencyStore, Protocol):
         """The figures of `units`' filings registered with a filing day from `first` to `last`, both included."""
         ...
 
+    def filing_decision(self, number: str) -> FilingDecision | None:
+        """How a filing registered here was screened; None if the number was never registered here."""
+        ...
+
+    def record_for_filing(self, number: str) -> Row | None:
+        """The record fed for a filing number, kept under the number as its id or carrying it in its details (the
+        one under the number first, then the earliest); None if none was fed."""
+        ...
+
 
 class PostgresCourtStore(PostgresAgencyStore):
     def __init__(self, statements: Statements) -> None:
@@ -299,6 +308,18 @@ class PostgresCourtStore(PostgresAgencyStore):
             [(r["case_type"], r["decision"], r["status"], r["n"]) for r in filings],
             [(r["reason"], r["n"]) for r in reasons],
             [(r["status"], r["n"]) for r in confirmations],
+        )
+
+    def filing_decision(self, number: str) -> FilingDecision | None:
+        row = self.sql.one("SELECT decision FROM filings WHERE filing_number = %s", (number,))
+        return None if row is None else FilingDecision(row["decision"])
+
+    def record_for_filing(self, number: str) -> Row | None:
+        return self.sql.one(
+            "SELECT record_id, report, details, message_id, recorded_at FROM records"
+            " WHERE record_id = %s OR details ->> 'filing_number' = %s"
+            " ORDER BY record_id = %s DESC, recorded_at, record_id LIMIT 1",
+            (number, number, number),
         )
 
 

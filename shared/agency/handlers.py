@@ -29,7 +29,7 @@ from shared.agency.commands import (
     ResumeClock,
 )
 from shared.agency.domain import AgencyReferral
-from shared.agency.records import RecordKind
+from shared.agency.records import FirstFeed, RecordKind
 from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
 from shared.contracts.disputes import Agreement, DisputeReport, Party, minimise_parties
@@ -362,11 +362,12 @@ def feed_record(
 
     Only the agency's own officers may feed it, each for the places of their own units: a record
     opens a case in the agency's name. A record id fed before is fed again only for the place it was first
-    fed for (`keep_fed_record`).
+    fed for (`keep_fed_record`). Fed for the first time, it counts as the link's decision where the link counts its
+    records so (`RecordKind.count_first_feed`), in the same transaction.
     """
     require_officer_of_agency(caller, platform)
-    agency = platform.registry.by_service(platform.service)
-    caller.require_unit(agency.unit_for(record.division_code), f"record {record.record_id}'s place")
+    unit = platform.registry.by_service(platform.service).unit_for(record.division_code)
+    caller.require_unit(unit, f"record {record.record_id}'s place")
     require_place_of_county(record.division_code, platform)
     read = kind.read(record.details)
     message = record_dispute(
@@ -381,6 +382,8 @@ def feed_record(
     )
     with uow:
         first_time = keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
+        if first_time:
+            kind.counted(read, FirstFeed(uow, platform, record.record_id, unit, message.occurred_at))
     return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
 
 

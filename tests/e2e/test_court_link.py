@@ -129,6 +129,42 @@ def test_a_filing_whose_facts_are_unclear_is_filed_and_opens_no_case(client, pla
     assert counted["filing_registered"] >= counted_before.get("filing_registered", 0) + 1
 
 
+def link_facts_of(platform, number: str, count: int, timeout: float = 30.0) -> list[str]:
+    """The court's decisions about one filing number as supervision keeps them, once `count` have arrived."""
+    deadline = time.monotonic() + timeout
+    found: list[str] = []
+    while time.monotonic() < deadline:
+        query = "SELECT kind FROM link_facts WHERE link = 'court' AND record_id = %s ORDER BY at, kind"
+        found = [str(row[0]) for row in rows(platform, "supervision", query, (number,))]
+        if len(found) >= count:
+            return found
+        time.sleep(0.2)
+    raise TimeoutError(f"supervision kept {found} for filing {number} in {timeout}s")
+
+
+def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted_and_registered_later_joins_it(
+    client, platform
+):
+    """诉前调解成功率 divides the court-fed cases mediated by the filings diverted: a fed one is in both."""
+    number = "(2026)湘0426民诉前8807号"
+    body = filing(number, "原告诉请被告支付货款两万元，立案前已引导调解。", ("谭志刚", "谭志强"))
+    record = {key: body[key] for key in ("category", "division_code", "summary", "parties")}
+    record |= {"record_id": "FY-2026-8807", "details": {"filing_number": number, "claim_amount_yuan": "20000"}}
+
+    fed = client.call("POST", COURT, "/api/v1/records", record, expect=(202,))
+    case_id, _, _ = joint_case(client, platform, "FY-2026-8807")
+    assert link_facts_of(platform, number, 2) == ["filing_diverted", "filing_registered"]
+
+    registered = client.call("POST", COURT, "/api/v1/filings", body, expect=(201,))
+
+    assert (registered["decision"], registered["message_id"]) == ("diverted", fed["message_id"])
+    # No second case, no second count: the filing joined the case its record opened.
+    query = "SELECT case_id FROM cases WHERE report->>'source_record_id' IN (%s, %s)"
+    assert rows(platform, "intake", query, (number, "FY-2026-8807")) == [(case_id,)]
+    time.sleep(2.0)  # time for anything the registration sent to reach supervision
+    assert link_facts_of(platform, number, 2) == ["filing_diverted", "filing_registered"]
+
+
 def test_a_diverted_filing_mediated_and_judicially_confirmed_closes_after_the_citizens_rating(client, platform):
     number = "(2026)湘0426民初8802号"
     registered = client.call(

@@ -198,6 +198,21 @@ class FakeCourtStore(FakeAgencyStore):
             [(c["status"], 1) for r in counted for c in self.confirmations.get(r["filing_number"], [])],
         )
 
+    def filing_decision(self, number: str) -> FilingDecision | None:
+        row = self.filings.get(number)
+        return None if row is None else FilingDecision(row["decision"])
+
+    def record_for_filing(self, number: str) -> Row | None:
+        fed = [
+            row
+            for row in self.records.values()
+            if row["record_id"] == number or row["details"].get("filing_number") == number
+        ]
+        if not fed:
+            return None
+        first = min(fed, key=lambda row: (row["record_id"] != number, row["recorded_at"], row["record_id"]))
+        return self.get_record(str(first["record_id"]))
+
 
 def _own(unit: str, units: frozenset[str]) -> bool:
     return any(unit.startswith(own) for own in units)

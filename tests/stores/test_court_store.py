@@ -183,6 +183,38 @@ def test_a_filing_never_registered_is_not_found_to_read_or_lock(stores):
             store.lock_filing(LOAN)
 
 
+def test_a_filings_decision_is_read_by_its_number_and_none_for_a_number_never_registered(stores):
+    keep(stores, LOAN, facts())
+    keep(stores, FENCE, facts(screening_facts=ScreeningFacts(True, False, False)))
+
+    with stores.transaction() as store:
+        decisions = [store.filing_decision(number) for number in (LOAN, FENCE, LAND_TAKING)]
+
+    assert decisions == [FilingDecision.DIVERTED, FilingDecision.FILED, None]
+
+
+def feed(stores, record_id: str, number: str, message_id: UUID, at: datetime = REGISTERED_AT) -> None:
+    """A record the court fed for a filing, kept as the agency base keeps it."""
+    with stores.transaction() as store:
+        store.add_record(record_id, {"source_record_id": record_id}, {"filing_number": number}, message_id, at)
+
+
+def test_the_record_fed_for_a_filing_is_found_by_its_id_or_the_filing_number_its_details_carry(stores):
+    first, second, third = (UUID(f"0000000{n}-0000-4000-8000-000000000000") for n in (1, 2, 3))
+    feed(stores, "FY-2026-000123", LOAN, first)
+    feed(stores, "FY-2026-000124", FENCE, second, REGISTERED_AT - timedelta(hours=1))
+    feed(stores, FENCE, FENCE, third)
+
+    with stores.transaction() as store:
+        by_details = store.record_for_filing(LOAN)
+        by_id_first = store.record_for_filing(FENCE)
+        never = store.record_for_filing(LAND_TAKING)
+
+    assert (by_details["record_id"], by_details["message_id"]) == ("FY-2026-000123", first)
+    assert (by_id_first["record_id"], by_id_first["message_id"]) == (FENCE, third)
+    assert never is None
+
+
 def test_a_reader_changing_what_it_read_changes_nothing_stored(stores):
     keep(stores, LOAN, facts())
     with stores.transaction() as store:

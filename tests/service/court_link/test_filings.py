@@ -9,7 +9,7 @@ from nameko.testing.services import worker_factory
 
 from services.court_link.service import CourtLink
 from shared.auth.principal import Forbidden, Principal, Role
-from shared.contracts.messages import ReferralAccepted, RegisterDispute, ResultReported
+from shared.contracts.messages import LinkRecordNoted, ReferralAccepted, RegisterDispute, ResultReported
 from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
@@ -191,6 +191,66 @@ def test_a_filing_sent_again_answers_the_first_decision_and_feeds_nothing_twice(
     assert (status, again["first_time"], again["decision"]) == (200, False, "diverted")
     assert again["message_id"] == diverted["message_id"]
     assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+# --- a filing diverted outside the platform and fed as the court's record ------------------------------------
+
+
+def court_record(record_id: str = LOAN, number: str = LOAN) -> dict:
+    """The same loan as the court feeds it when its own system diverted it (POST /api/v1/records)."""
+    return {
+        "record_id": record_id,
+        "category": "debt",
+        "division_code": "430426101",
+        "summary": "原告诉请被告归还借款五万元，立案前已引导诉前调解。",
+        "parties": [{"role": "applicant", "name": "陈立新"}, {"role": "respondent", "name": "周海波"}],
+        "details": {"filing_number": number, "claim_amount_yuan": "50000"},
+    }
+
+
+def feed(court, http, body: dict) -> dict:
+    return http.body(court.feed_record(http.post(body)))
+
+
+def test_a_filing_fed_as_a_record_counts_as_registered_and_diverted_once(court, uow, http):
+    """诉前调解成功率 divides the mediated cases the court fed by its filings diverted: a fed one is in both."""
+    first = feed(court, http, court_record())
+    again = feed(court, http, court_record())
+
+    assert (first["first_time"], again["first_time"]) == (True, False)
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+    registered = uow.sent_of(LinkRecordNoted)[0]
+    assert (registered.unit, registered.detail) == (COURT, {"diverted": True})
+    assert len(uow.sent_of(RegisterDispute)) == 2  # the second a repeat report, linked to the first one's case
+
+
+def test_a_filing_registered_after_its_record_joins_that_case_and_is_neither_fed_nor_counted_again(
+    court, uow, court_store, http
+):
+    fed = feed(court, http, court_record(record_id="FY-2026-000123"))
+
+    status, shown = register(court, http, filing())
+
+    assert (status, shown["decision"], shown["first_time"]) == (201, "diverted", True)
+    assert shown["message_id"] == fed["message_id"]  # the case the record opened
+    assert len(uow.sent_of(RegisterDispute)) == 1
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+    assert set(court_store.records) == {"FY-2026-000123"}
+
+
+def test_a_filed_filing_fed_later_as_a_record_counts_as_diverted_only(court, uow, http):
+    register(court, http, filing(facts_clear=False))
+
+    feed(court, http, court_record())
+
+    number = LOAN
+    assert uow.link_facts() == [("filing_registered", number), ("filing_filed", number), ("filing_diverted", number)]
+
+
+def test_a_diverted_filing_fed_again_under_another_record_id_is_not_counted_again(court, uow, http, diverted):
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
 
 
 @pytest.mark.parametrize(
