@@ -36,9 +36,29 @@ def _case_id_of_current_span() -> str | None:
 
 def _redact_values(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     for key, value in event_dict.items():
-        if isinstance(value, str):
-            event_dict[key] = redact(value)
+        if not isinstance(value, _PLAIN):
+            event_dict[key] = _redacted(value, _MAX_DEPTH)
     return event_dict
+
+
+_PLAIN = (bool, int, float, type(None))
+# Deeper than any field a line of ours carries; what lies below is written as its text, redacted.
+_MAX_DEPTH = 8
+
+
+def _redacted(value: object, depth: int) -> object:
+    """`value` as the line will write it, with ID and mobile numbers and URI passwords taken out at every level: a
+    field may be a list of refused fields, a message's headers, a model; anything JSON has no form for is written
+    as its text (the renderer's `default=str`), so that text is what is redacted."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, _PLAIN):
+        return value
+    if depth > 0 and isinstance(value, dict):
+        return {redact(str(k)): _redacted(v, depth - 1) for k, v in value.items()}
+    if depth > 0 and isinstance(value, list | tuple | set | frozenset):
+        return [_redacted(v, depth - 1) for v in value]
+    return redact(str(value))
 
 
 def _add_stdlib_extras(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:

@@ -94,3 +94,28 @@ def test_an_access_line_for_a_request_no_worker_answered_has_no_ids(json_lines):
 
     (line,) = json_lines()
     assert line["status"] == 404 and "trace_id" not in line and "case_id" not in line
+
+
+def test_numbers_nested_in_a_fields_lists_dicts_or_objects_are_redacted_as_top_level_ones_are(json_lines):
+    class Party:
+        def __str__(self) -> str:
+            return "Party(name='陈立新', phone='13807341234')"
+
+    logging.getLogger("shared.http").warning(
+        "request refused",
+        extra={
+            "fields": [{"field": "parties.0.phone", "message": "13807341234 is not a mobile number"}],
+            "headers": {"x-id": ("430426199005201239", 7)},
+            "party": Party(),
+            "broker": {"url": "amqp://coordinator:s3cret@127.0.0.1:5672/wuyuan"},
+            "counts": {"open": 3, "overdue": None, "ratio": 0.5, "late": True},
+        },
+    )
+
+    (line,) = json_lines()
+    assert line["fields"] == [{"field": "parties.0.phone", "message": "[redacted] is not a mobile number"}]
+    assert line["headers"] == {"x-id": ["[redacted]", 7]}
+    assert line["party"] == "Party(name='陈立新', phone='[redacted]')"
+    assert line["broker"] == {"url": "amqp://coordinator:***@127.0.0.1:5672/wuyuan"}
+    assert line["counts"] == {"open": 3, "overdue": None, "ratio": 0.5, "late": True}
+    assert "13807341234" not in json.dumps(line) and "s3cret" not in json.dumps(line)
