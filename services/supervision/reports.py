@@ -27,9 +27,11 @@ from shared.report_periods import period_dates
 from shared.wording import CATEGORIES, SOURCES, label
 from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
-# Bumped whenever a figure's numerator, denominator or rounding changes: a report names the definitions it used.
-# .2: every figure a flow counted on its day (read model); .3: a part escalated past its unit is no ended part
-DEFINITIONS_VERSION = "2026-12.4"
+# Bumped whenever a figure's numerator, denominator or rounding changes, or a figure is added: a report names the
+# definitions it used, and a new version makes the rebuild recount every case kept.
+# .2: every figure a flow counted on its day (read model); .3: a part escalated past its unit is no ended part;
+# .4: a mediated case one success, a reopened round timed from its reopening; .5: cases still handled at the end
+DEFINITIONS_VERSION = "2026-12.5"
 MAX_DAYS = 366
 # A unit with fewer ended parts than this in the period is listed but not ranked: two cases are no league table.
 MIN_RANKED_PARTS = 3
@@ -144,8 +146,11 @@ def counters_of(facts: ReportFacts) -> Counters:
     return total
 
 
-# (unit or '', dimension or '', metric) -> the sum over the period's days, for one scope key.
+# (unit or '', dimension or '', metric) -> the sum over the period's days, for one scope key; and under
+# ('', '', Metric.OPEN_AT_END) the rounds opened less those ended over every day up to the period's last (left out
+# when 0, as every sum is when nothing was counted).
 Sums = Mapping[tuple[str, str, str], int]
+OPEN_AT_END = ("", "", Metric.OPEN_AT_END)
 
 
 def scope_key(scope: Scope) -> str:
@@ -153,13 +158,19 @@ def scope_key(scope: Scope) -> str:
     return scope.code
 
 
-def sums_of(counters: Counters, period: Period, scope: Scope) -> dict[tuple[str, str, str], int]:
-    """What the store's aggregate query answers, over counters in memory."""
-    key = scope_key(scope)
+def sums_of(counters: Counters, scope_code: str, first: date, last: date) -> dict[tuple[str, str, str], int]:
+    """What the store's aggregate query answers (`report_sums`), over counters in memory."""
     sums: dict[tuple[str, str, str], int] = {}
-    for (day, scope_code, unit, dim, metric), n in counters.items():
-        if scope_code == key and period.start <= day <= period.end:
+    open_at_end = 0
+    for (day, scope, unit, dim, metric), n in counters.items():
+        if scope != scope_code:
+            continue
+        if first <= day <= last:
             sums[(unit, dim, metric)] = sums.get((unit, dim, metric), 0) + n
+        if day <= last and (unit, dim, metric) == ("", "", Metric.ROUNDS_OPENED_LESS_ENDED):
+            open_at_end += n
+    if open_at_end:
+        sums[OPEN_AT_END] = open_at_end
     return sums
 
 
@@ -183,6 +194,7 @@ COUNTS: dict[str, str] = {
     "cases_received": "受理案件数",
     "cases_handled": "办结案件数",
     "cases_resolved": "化解案件数",
+    "cases_open_at_end": "期末在办案件数",
     "court_filings_registered": "法院登记诉讼案件数",
     "court_filings_diverted": "诉前分流至中心数",
     "court_mediated": "诉前调解成功数",
@@ -247,7 +259,8 @@ _PARTS = {
 
 def build_report(facts: ReportFacts, period: Period, scope: Scope, as_of: datetime) -> dict[str, Any]:
     """The report over facts in memory: their counters, summed as the store sums them."""
-    return report_from_sums(sums_of(counters_of(facts), period, scope), period, scope, as_of)
+    sums = sums_of(counters_of(facts), scope_key(scope), period.start, period.end)
+    return report_from_sums(sums, period, scope, as_of)
 
 
 def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) -> dict[str, Any]:
@@ -269,6 +282,7 @@ def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) 
         **{key: sums.get(("", source_dim(source), metric), 0) for key, (metric, source) in _BY_SOURCE.items()},
         **{key: total(metric, unit=None) for key, metric in _PARTS.items()},
         **{key: sums.get(("", "", metric), 0) for key, metric in _PLAIN.items()},
+        "cases_open_at_end": sums.get(OPEN_AT_END, 0),
     }
     figures: dict[str, dict[str, Any]] = {key: {"label": COUNTS[key], "value": counts[key]} for key in COUNTS}
     for key, (name, numerator, denominator) in RATES.items():

@@ -38,6 +38,11 @@ class Metric:
     PARTS_ESCALATED = "parts_escalated"  # taken up a level past the unit for being overdue (逾期提级)
     PARTS_WITH_RESULT = "parts_with_result"
     PARTS_RESOLVING = "parts_resolving"
+    # +1 on the day a round begins (the case first seen, or reopened), -1 on the day it ends (CaseResolved): not a
+    # figure of its own, but summed over every day up to a date it is the cases still being handled at that date's
+    # end (期末在办), a stock read from the same daily counters as the flows.
+    ROUNDS_OPENED_LESS_ENDED = "rounds_opened_less_ended"
+    OPEN_AT_END = "cases_open_at_end"  # that sum, as the report's sums carry it (never stored)
 
 
 def link_metric(link: str, kind: str) -> str:
@@ -216,11 +221,18 @@ def case_contribution(
         add(china_day(assigned.occurred_at), (source, category), Metric.RECEIVED)
     # A round runs from the case first seen, or from its reopening, to its resolution.
     round_began = ordered[0].occurred_at if ordered else None
+    if round_began is not None:
+        add(china_day(round_began), [""], Metric.ROUNDS_OPENED_LESS_ENDED)
+    round_open = round_began is not None
     resolutions: list[tuple[datetime, str]] = []
     mediated_before = False
     for fact in ordered:
         day = china_day(fact.occurred_at)
         if fact.fact == "CaseResolved":
+            # One round ends once: a second resolution with no reopening between (a fact sent again under a new id)
+            # would take the case below zero.
+            add(day, [""], Metric.ROUNDS_OPENED_LESS_ENDED, -1 if round_open else 0)
+            round_open = False
             # A CaseResolved of version 2 carried no result: the lead had reported the dispute resolved.
             result = fact.detail.get("result") or ResultCode.HANDLED.value
             resolutions.append((fact.occurred_at, result))
@@ -240,6 +252,8 @@ def case_contribution(
                 add(day, [""], Metric.RESOLVE_PROVISIONAL, provisional)
         elif fact.fact == "CaseReopened":
             add(day, [""], Metric.REOPENED)
+            add(day, [""], Metric.ROUNDS_OPENED_LESS_ENDED, 0 if round_open else 1)
+            round_open = True
             round_began = fact.occurred_at
     for visit in ratings:
         day = china_day(visit.rated_at)

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from services.supervision.domain import UnitResult, Watch
-from services.supervision.reports import DEFINITIONS_VERSION, working_days
+from services.supervision.reports import DEFINITIONS_VERSION, sums_of, working_days
 from services.supervision.reports_counters import (
     CaseFact,
     Contribution,
@@ -90,11 +90,7 @@ class FakeReportStore:
 
     def report_sums(self, scope: str, first: date, last: date) -> dict[tuple[str, str, str], int]:
         counters, _, _, _ = self._model()
-        sums: dict[tuple[str, str, str], int] = {}
-        for (day, scope_key, unit, dim, metric), n in counters.items():
-            if scope_key == scope and first <= day <= last:
-                sums[(unit, dim, metric)] = sums.get((unit, dim, metric), 0) + n
-        return sums
+        return sums_of(counters, scope, first, last)
 
     def rebuild_report_step(self, batch: int) -> bool:
         _, _, counted, state = self._model()

@@ -197,6 +197,23 @@ def test_the_counters_say_what_happened_in_november_on_each_facts_own_day(stores
     assert figures(stores, Scope(Level.COUNTY, "430426"), OCTOBER)["cases_received"] == 2
 
 
+def test_the_cases_still_handled_at_a_periods_end_count_rounds_begun_before_the_period_too(
+    stores: StoreBench[Any],
+) -> None:
+    """期末在办: of the October cases one is still handled; the other and November's were resolved in November."""
+    drive(stores, QIDONG)
+    county = Scope(Level.COUNTY, "430426")
+    first_of_december = (date(2026, 12, 1), date(2026, 12, 1))
+
+    assert figures(stores, county, OCTOBER)["cases_open_at_end"] == 2
+    assert figures(stores, county, NOVEMBER)["cases_open_at_end"] == 1
+    assert figures(stores, county, (date(2026, 11, 2), date(2026, 11, 5)))["cases_open_at_end"] == 3
+    assert figures(stores, county, first_of_december)["cases_open_at_end"] == 1  # no flow that day, the stock stays
+    assert figures(stores, Scope(Level.UNIT, QIDONG.police), NOVEMBER)["cases_open_at_end"] == 1
+    assert figures(stores, Scope(Level.UNIT, QIDONG.justice), NOVEMBER)["cases_open_at_end"] == 0
+    assert figures(stores, Scope(Level.COUNTY, "430422"), NOVEMBER)["cases_open_at_end"] == 0  # another county
+
+
 def test_a_fact_handled_late_still_counts_on_its_own_day(stores: StoreBench[Any]) -> None:
     c = QIDONG
     with stores.transaction() as store:
@@ -315,7 +332,9 @@ def test_a_case_kept_as_expanded_rows_before_counts_on_from_them(stores: StoreBe
             store.mark_report_stale(case_id)  # nothing new: nothing changes
     after = figures(stores, Scope(Level.COUNTY, "430426"), NOVEMBER)
     assert (before["cases_reopened"], after["cases_reopened"], after["reopened_rate"]) == (0, 1, 50.0)
-    assert {**after, "cases_reopened": 0, "reopened_rate": before["reopened_rate"]} == before  # all else as it was
+    assert after["cases_open_at_end"] == before["cases_open_at_end"] + 1  # being handled again
+    unchanged = {**after, "cases_reopened": 0, "reopened_rate": before["reopened_rate"]}
+    assert {**unchanged, "cases_open_at_end": before["cases_open_at_end"]} == before  # all else as it was
     if stores.kind == "postgres":
         with stores.transaction() as store:
             kept = store.sql.one("SELECT counters FROM report_cases WHERE case_id = %s", (QIDONG.in_november,))

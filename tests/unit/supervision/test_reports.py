@@ -348,3 +348,33 @@ def test_the_spot_checks_share_and_completion_round_half_up_and_an_empty_period_
     assert section["findings"] == {"satisfied": 1, "basically_satisfied": 0, "dissatisfied": 0}
     empty = reports.spot_check_section({"closed": 0, "drawn": 0, "done": 0, "reopened": 0, "ratings": {}})
     assert (empty["share"]["value"], empty["done_rate"]["value"]) == (None, None)
+
+
+def test_the_cases_still_handled_at_a_periods_end_count_every_round_begun_and_not_yet_ended() -> None:
+    """期末在办: A is handled 2–6 November; B, received on the 3rd, waits for manual triage from the 4th; C is
+    handled from 1 to 4 November, reopened on the 9th and handled again by the 12th; D's resolution came twice."""
+    facts = ReportFacts(
+        case_facts=[
+            assigned("A", at(2)),
+            resolved("A", at(6)),
+            assigned("B", at(3)),
+            CaseFact("B", "CaseAwaitingManualTriage", at(4), {"reason": "no competent unit left"}),
+            assigned("C", at(1)),
+            resolved("C", at(4)),
+            CaseFact("C", "CaseReopened", at(9), {"cause": "dissatisfied", "round": 2}),
+            resolved("C", at(12)),
+            assigned("D", at(1)),
+            resolved("D", at(2)),
+            resolved("D", at(2, hour=11)),
+        ]
+    )
+
+    def still_handled(last: int, first: int | None = None) -> int:
+        period = Period(date(2026, 11, first or last), date(2026, 11, last))
+        return int(figure(build_report(facts, period, COUNTY, AS_OF), "cases_open_at_end"))
+
+    assert [still_handled(day) for day in (1, 2, 3, 4, 5, 6, 8, 9, 11, 12)] == [2, 2, 3, 2, 2, 1, 1, 2, 2, 1]
+    assert still_handled(30, first=1) == 1  # the month: B alone, whatever the period's flows
+    october = build_report(facts, Period(date(2026, 10, 1), date(2026, 10, 31)), COUNTY, AS_OF)
+    assert figure(october, "cases_open_at_end") == 0
+    assert october["figures"]["cases_open_at_end"]["label"] == "期末在办案件数"
