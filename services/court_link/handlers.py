@@ -89,6 +89,8 @@ def register_filing(
     )
     fed = _fed_dispute(command, caller, platform, at) if screening.diverted else None
     with uow:
+        # Held first, so that a record carrying the number fed meanwhile is found here, or finds the filing.
+        uow.store.hold_filing_number(command.filing_number)
         # A filing the court fed earlier as its record (POST /api/v1/records) opened its case then, and was counted
         # as registered and diverted (`count_fed_filing`): the filing joins that case, for the record's own place
         # only, and is neither fed nor counted a second time.
@@ -114,9 +116,13 @@ def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:
     """A filing the court diverted outside the platform and fed as its record counts as the court's decision, as one
     screened here does: registered and diverted, or, registered here and filed before, diverted now. So every case
     the court feeds is in the denominator of 诉前调解成功率 (诉前调解成功数 ÷ 诉前分流至中心数), as its mediation is in
-    the numerator. A number registered here as diverted was counted then."""
+    the numerator. A number registered here as diverted, or fed before under another record id, was counted then:
+    one filing is one decision, whatever ids the court's own system fed it under."""
     uow: Work = feed.uow
     number = filing.filing_number
+    uow.store.hold_filing_number(number)
+    if uow.store.filing_fed_before(number, feed.record_id):
+        return
     decision = uow.store.filing_decision(number)
     if decision is None:
         note_record(uow, feed.platform, "filing_registered", number, feed.unit, feed.at, diverted=True)

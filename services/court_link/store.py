@@ -33,6 +33,9 @@ CONFIRMATION_COLUMNS = (
 )
 # What a filing's page shows of the referrals the centre sent the court about the case it became.
 REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
+# The record ids a filing's case may have been fed under: its number, or a record the court fed carrying it in its
+# details (POST /api/v1/records, before the filing was registered here), whose case the filing joined.
+_FED_AS = "SELECT %s UNION ALL SELECT record_id FROM records WHERE details ->> 'filing_number' = %s"
 _OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
 
 
@@ -82,8 +85,9 @@ class CourtStore(AgencyStore, Protocol):
         """Filings of `units` and the units under them, the latest registered first; without their log."""
         ...
 
-    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
-        """The latest accepted referral to `units` (or under them) of the case fed as `record_id`, if any."""
+    def accepted_referral_for(self, number: str, units: frozenset[str]) -> UUID | None:
+        """The latest accepted referral to `units` (or under them) of the case filing `number` was fed as (under the
+        number, or as a record carrying it that the filing joined), if any."""
         ...
 
     def filing_figures(self, first: date, last: date, units: frozenset[str]) -> FilingFigures:
@@ -97,6 +101,16 @@ class CourtStore(AgencyStore, Protocol):
     def record_for_filing(self, number: str) -> Row | None:
         """The record fed for a filing number, kept under the number as its id or carrying it in its details (the
         one under the number first, then the earliest); None if none was fed."""
+        ...
+
+    def filing_fed_before(self, number: str, record_id: str) -> bool:
+        """Whether a record other than `record_id` was fed carrying the filing number in its details, as every
+        record of the court does (a diverted filing's own feed too)."""
+        ...
+
+    def hold_filing_number(self, number: str) -> None:
+        """Hold a filing number until this transaction ends: registering the filing and feeding a record that
+        carries it take their turns, so neither misses the other's count."""
         ...
 
 
@@ -255,9 +269,9 @@ class PostgresCourtStore(PostgresAgencyStore):
             "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (number,)
         )
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'court_filing'"
-            " ORDER BY received_at, referral_id",
-            (number,),
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id IN ({_FED_AS})"
+            " AND source = 'court_filing' ORDER BY received_at, referral_id",
+            (number, number),
         )
         return row
 
@@ -278,12 +292,12 @@ class PostgresCourtStore(PostgresAgencyStore):
             ),
         )
 
-    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
+    def accepted_referral_for(self, number: str, units: frozenset[str]) -> UUID | None:
         row = self.sql.one(
-            f"SELECT referral_id FROM referrals WHERE source_record_id = %s AND source = 'court_filing'"
+            f"SELECT referral_id FROM referrals WHERE source_record_id IN ({_FED_AS}) AND source = 'court_filing'"
             " AND status = 'accepted'"
             f" AND {_OWN.format(table='referrals')} ORDER BY received_at DESC, referral_id LIMIT 1",
-            (record_id, sorted(units)),
+            (number, number, sorted(units)),
         )
         return row["referral_id"] if row else None
 
@@ -321,6 +335,16 @@ class PostgresCourtStore(PostgresAgencyStore):
             " ORDER BY record_id = %s DESC, recorded_at, record_id LIMIT 1",
             (number, number, number),
         )
+
+    def filing_fed_before(self, number: str, record_id: str) -> bool:
+        row = self.sql.one(
+            "SELECT EXISTS (SELECT FROM records WHERE details ->> 'filing_number' = %s AND record_id <> %s) AS fed",
+            (number, record_id),
+        )
+        return bool(row and row["fed"])
+
+    def hold_filing_number(self, number: str) -> None:
+        self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"filing|{number}",))
 
 
 def runs_over(filing: Filing, first: date, last: date) -> bool:

@@ -147,7 +147,11 @@ class FakeCourtStore(FakeAgencyStore):
         if row is None:
             raise NotFound(f"no filing {number}")
         linked = sorted(
-            (r for r in self.referrals.values() if r.get("source_record_id") == number and _of_filings(r)),
+            (
+                r
+                for r in self.referrals.values()
+                if r.get("source_record_id") in self._fed_as(number) and _of_filings(r)
+            ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return copy.deepcopy(
@@ -177,11 +181,11 @@ class FakeCourtStore(FakeAgencyStore):
         latest_first = sorted(by_number, key=lambda r: r["registered_at"], reverse=True)  # stable: ties by number
         return copy.deepcopy(latest_first[:limit])
 
-    def accepted_referral_for(self, record_id: str, units: frozenset[str]) -> UUID | None:
+    def accepted_referral_for(self, number: str, units: frozenset[str]) -> UUID | None:
         accepted = [
             r
             for r in self.referrals.values()
-            if r.get("source_record_id") == record_id
+            if r.get("source_record_id") in self._fed_as(number)
             and _of_filings(r)
             and r["status"] == "accepted"
             and _own(r["unit"], units)
@@ -212,6 +216,19 @@ class FakeCourtStore(FakeAgencyStore):
             return None
         first = min(fed, key=lambda row: (row["record_id"] != number, row["recorded_at"], row["record_id"]))
         return self.get_record(str(first["record_id"]))
+
+    def _fed_as(self, number: str) -> set[str]:
+        """The record ids the filing's case may have been fed under: its number, or a record carrying it."""
+        return {number} | {r["record_id"] for r in self.records.values() if r["details"].get("filing_number") == number}
+
+    def filing_fed_before(self, number: str, record_id: str) -> bool:
+        return any(
+            row["details"].get("filing_number") == number and row["record_id"] != record_id
+            for row in self.records.values()
+        )
+
+    def hold_filing_number(self, number: str) -> None:
+        pass  # one transaction at a time in memory
 
 
 def _own(unit: str, units: frozenset[str]) -> bool:

@@ -32,6 +32,7 @@ from shared.contracts.vocabulary import Category
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.court import FakeCourtStore
 from tests.messages import referral_issued
+from tests.stores.conftest import empty_tables, postgres_bench
 
 SERVICE = "court_link"
 FAKE = FakeCourtStore
@@ -213,6 +214,42 @@ def test_the_record_fed_for_a_filing_is_found_by_its_id_or_the_filing_number_its
     assert (by_details["record_id"], by_details["message_id"]) == ("FY-2026-000123", first)
     assert (by_id_first["record_id"], by_id_first["message_id"]) == (FENCE, third)
     assert never is None
+
+
+def test_a_filing_number_is_fed_before_when_another_record_carried_it(stores):
+    first, second = (UUID(f"0000000{n}-0000-4000-8000-000000000000") for n in (1, 2))
+    feed(stores, "FY-2026-000123", LOAN, first)
+    feed(stores, FENCE, FENCE, second)
+
+    with stores.transaction() as store:
+        answers = [
+            store.filing_fed_before(LOAN, "FY-2026-000124"),  # fed under another id before
+            store.filing_fed_before(LOAN, "FY-2026-000123"),  # only under this one
+            store.filing_fed_before(FENCE, "FY-2026-000124"),  # under the number itself, carried in its details
+            store.filing_fed_before(LAND_TAKING, "FY-2026-000124"),  # never
+        ]
+
+    assert answers == [True, False, True, False]
+
+
+@pytest.mark.integration
+def test_a_filing_number_is_held_until_its_transaction_ends(service_database: str) -> None:
+    """A filing registered while a record carrying its number is fed waits for the feed, and so finds it."""
+    empty_tables(service_database)
+    bench = postgres_bench(service_database, PostgresCourtStore)
+
+    # Held writes go with the next read, as the handlers' hold goes with the look for what was fed or registered.
+    with bench.transaction() as first:
+        first.hold_filing_number(LOAN)
+        assert not first.filing_fed_before(LOAN, "FY-2026-000123")
+        with pytest.raises(Exception, match="lock"), bench.transaction() as second:
+            second.sql.write("SET LOCAL lock_timeout = '200ms'")
+            second.hold_filing_number(LOAN)
+            second.filing_fed_before(LOAN, "FY-2026-000124")
+        with bench.transaction() as other:
+            other.sql.write("SET LOCAL lock_timeout = '200ms'")
+            other.hold_filing_number(FENCE)  # another number does not wait
+            assert not other.filing_fed_before(FENCE, "FY-2026-000124")
 
 
 def test_a_reader_changing_what_it_read_changes_nothing_stored(stores):
@@ -499,6 +536,19 @@ def test_another_agencys_record_under_a_filings_number_is_no_referral_of_the_fil
     receive(stores, LEAD, LOAN, REGISTERED_AT, accepted=True)
     # The police fed a record under the same number, and the court was called into the case it opened.
     receive(stores, OTHER_CASE, LOAN, REGISTERED_AT + timedelta(days=1), accepted=True, source="police_call")
+
+    with stores.transaction() as store:
+        assert [link["referral_id"] for link in store.get_filing(LOAN)["referrals"]] == [LEAD]
+        assert store.accepted_referral_for(LOAN, OWN) == LEAD
+
+
+def test_a_filing_registered_after_its_record_reaches_the_referrals_of_the_case_the_record_opened(stores):
+    """The court fed the filing under its own system's id before registering it here: the case's referrals carry
+    that id, and the filing, which joined that case, is reported on them."""
+    feed(stores, "FY-2026-000123", LOAN, MESSAGE)
+    keep(stores, LOAN, facts())
+    receive(stores, LEAD, "FY-2026-000123", REGISTERED_AT, accepted=True)
+    receive(stores, OTHER_CASE, "FY-2026-000999", REGISTERED_AT + timedelta(days=1), accepted=True)
 
     with stores.transaction() as store:
         assert [link["referral_id"] for link in store.get_filing(LOAN)["referrals"]] == [LEAD]

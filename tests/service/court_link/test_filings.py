@@ -238,6 +238,24 @@ def test_a_filing_registered_after_its_record_joins_that_case_and_is_neither_fed
     assert set(court_store.records) == {"FY-2026-000123"}
 
 
+def test_a_filing_registered_after_its_record_reports_to_the_centre_on_the_referral_of_the_case_it_joined(
+    court, uow, court_store, http, clock
+):
+    """The referral of the case a record opened carries the record's id: the filing that joined it finds it."""
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    register(court, http, filing())
+    the_case_arrives(court, http, record="FY-2026-000123")
+    clock.days_later(12)
+
+    shown = http.body(court.return_to_litigation(http.post({"reason": "被告拒绝调解"}), LOAN))
+
+    assert shown["reported"]["referral_id"] == str(REFERRAL)
+    [result] = uow.sent_of(ResultReported)
+    assert (result.referral_id, result.result.value) == (REFERRAL, "referred_to_litigation")
+    assert court_store.status_of(REFERRAL) == "reported"
+    assert [(link["referral_id"], link["status"]) for link in shown["referrals"]] == [(str(REFERRAL), "reported")]
+
+
 def test_a_filed_filing_fed_later_as_a_record_counts_as_diverted_only(court, uow, http):
     register(court, http, filing(facts_clear=False))
 
@@ -249,6 +267,32 @@ def test_a_filed_filing_fed_later_as_a_record_counts_as_diverted_only(court, uow
 
 def test_a_diverted_filing_fed_again_under_another_record_id_is_not_counted_again(court, uow, http, diverted):
     feed(court, http, court_record(record_id="FY-2026-000123"))
+
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
+def test_a_filing_fed_under_two_record_ids_counts_once(court, uow, http):
+    """The court's own system fed the filing under its number, then under its internal id: one filing diverted."""
+    feed(court, http, court_record())
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
+def test_a_filed_filing_fed_under_two_record_ids_counts_as_diverted_once(court, uow, http):
+    register(court, http, filing(facts_clear=False))
+
+    feed(court, http, court_record())
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_filed", LOAN), ("filing_diverted", LOAN)]
+
+
+def test_a_filing_registered_as_filed_after_its_record_is_not_counted_again_when_fed_under_another_id(court, uow, http):
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    register(court, http, filing(facts_clear=False))
+
+    feed(court, http, court_record(record_id="FY-2026-000124"))
 
     assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
 
