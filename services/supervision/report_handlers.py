@@ -135,9 +135,12 @@ def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, objec
         # As of now: the cases changed since the timer's last recount count first (those changing this instant wait).
         uow.store.recount_stale(READ_RECOUNT_LIMIT)
         sums = uow.store.report_sums(reports.scope_key(scope), period.start, period.end)
+        complete = uow.store.report_model_complete()
         # The spot-check draw is the county's, so its figures belong to the county's report only.
         spot = uow.store.spot_check_figures(*bounds(period.start, period.end)) if scope.level is Level.COUNTY else None
     report = reports.report_from_sums(sums, period, scope, platform.now().astimezone(CHINA_TZ))
+    if not complete:
+        reports.withhold_stock(report)
     report["spot_checks"] = None if spot is None else reports.spot_check_section(spot)
     return report
 

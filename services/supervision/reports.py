@@ -263,6 +263,14 @@ def build_report(facts: ReportFacts, period: Period, scope: Scope, as_of: dateti
     return report_from_sums(sums, period, scope, as_of)
 
 
+def withhold_stock(report: dict[str, Any]) -> None:
+    """While the rebuild recounts the cases kept under older definitions, the cases still handled at the end are not
+    known: the stock sums its counter from the first day, and a case not yet recounted holds none (the rebuild walks
+    the cases in case number order, so the sum would be the oldest cases' and those changed since). Null (shown as
+    "—") until the rebuild is complete, as a rate with nothing to divide is; each flow stands as counted so far."""
+    report["figures"]["cases_open_at_end"]["value"] = None
+
+
 def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) -> dict[str, Any]:
     """The report as the API answers it, from the scope's counters summed over the period: every count and
     rate under its stable key."""

@@ -52,6 +52,11 @@ class ReportStore(Protocol):
         model is complete (nothing was left to do)."""
         ...
 
+    def report_model_complete(self) -> bool:
+        """Whether the rebuild has counted every case kept under DEFINITIONS_VERSION (until then, a case kept before
+        and unchanged since still holds what older definitions counted)."""
+        ...
+
 
 class PostgresReportStore:
     """Mixed into PostgresSupervisionStore: the same transaction's statements."""
@@ -175,6 +180,10 @@ class PostgresReportStore:
         # (migration 0019): a few thousand index entries for years of a county, whatever the number of cases.
         rows = self.sql.all(_REPORT_SUMS, (scope, first, last, scope, last))
         return {(r["unit"], r["dim"], r["metric"]): int(r["value"]) for r in rows}
+
+    def report_model_complete(self) -> bool:
+        row = self.sql.one("SELECT done AND definitions = %s AS complete FROM report_rebuild", (DEFINITIONS_VERSION,))
+        return bool(row and row["complete"])
 
     def rebuild_report_step(self, batch: int) -> bool:
         # Its one row (put in by migration 0012; again here if the table was emptied), locked: one instance at a time.

@@ -92,6 +92,10 @@ class FakeReportStore:
         counters, _, _, _ = self._model()
         return sums_of(counters, scope, first, last)
 
+    def report_model_complete(self) -> bool:
+        _, _, _, state = self._model()
+        return bool(state["done"] and state["definitions"] == DEFINITIONS_VERSION)
+
     def rebuild_report_step(self, batch: int) -> bool:
         _, _, counted, state = self._model()
         if state["done"] and state["definitions"] == DEFINITIONS_VERSION:

@@ -425,6 +425,37 @@ def test_counters_kept_under_older_definitions_are_recounted_by_the_rebuild(stor
     assert [row["unit"] for row in county["ranking"]] == [bureau]
 
 
+def test_the_model_is_complete_only_once_the_rebuild_has_counted_every_case_under_these_definitions(
+    stores: StoreBench[Any],
+) -> None:
+    drive(stores, QIDONG)
+
+    def complete() -> bool:
+        with stores.transaction() as store:
+            return bool(store.report_model_complete())
+
+    def rebuild() -> None:
+        while True:
+            with stores.transaction() as store:
+                if not store.rebuild_report_step(2):
+                    return
+
+    assert complete() is False  # a new database: the rebuild has yet to run
+    rebuild()
+    assert complete() is True
+    with stores.transaction() as store:  # as an upgrade to new definitions finds it
+        if stores.kind == "postgres":
+            store.sql.write("UPDATE report_rebuild SET definitions = '2026-12.4', next_case = '', done = true")
+        else:
+            store.report_rebuild.update(definitions="2026-12.4", next_case="", done=True)
+    assert complete() is False
+    with stores.transaction() as store:
+        store.rebuild_report_step(2)
+    assert complete() is False  # under way
+    rebuild()
+    assert complete() is True
+
+
 def test_a_co_units_own_end_handled_after_the_cases_resolution_counts_on_its_day_and_on_time(
     stores: StoreBench[Any],
 ) -> None:

@@ -130,6 +130,28 @@ def report(supervision, http, **query: str) -> dict:
     return http.body(supervision.report(http.get(query)))
 
 
+def test_the_cases_still_handled_are_not_given_while_the_rebuild_recounts_the_cases_kept(
+    supervision, supervision_store, http
+):
+    """After an upgrade to new definitions, a case kept before holds no stock counter until the rebuild recounts
+    it: a sum from the first day would say far too few cases are still handled."""
+    supervision.sender = COORDINATOR_USER
+    supervision.on_case_assigned(
+        assigned(1, "430426-20261102-00001", Source.WALK_IN, referral(11, JUSTICE_OFFICE, "lead", at(2)))
+    )
+    supervision.rebuild_report_model()
+    assert report(supervision, http, period="month", date="2026-11-18")["figures"]["cases_open_at_end"]["value"] == 1
+    supervision_store.report_rebuild.update(definitions="2026-12.4", next_case="", done=True)  # the upgrade
+
+    during = report(supervision, http, period="month", date="2026-11-18")
+    supervision.rebuild_report_model()
+    after = report(supervision, http, period="month", date="2026-11-18")
+
+    assert during["figures"]["cases_open_at_end"] == {"label": "期末在办案件数", "value": None}  # shown as —
+    assert during["figures"]["cases_received"]["value"] == 1  # the flows stand as counted
+    assert after["figures"]["cases_open_at_end"]["value"] == 1
+
+
 def test_the_monthly_county_report_counts_what_the_facts_say(november, http):
     body = report(november, http, period="month", date="2026-11-18")
     figures = body["figures"]
