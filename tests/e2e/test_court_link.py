@@ -152,7 +152,7 @@ def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted
     record |= {"record_id": "FY-2026-8807", "details": {"filing_number": number, "claim_amount_yuan": "20000"}}
 
     fed = client.call("POST", COURT, "/api/v1/records", record, expect=(202,))
-    case_id, _, _ = joint_case(client, platform, "FY-2026-8807")
+    case_id, court, _ = joint_case(client, platform, "FY-2026-8807")
     assert link_facts_of(platform, number, 2) == ["filing_diverted", "filing_registered"]
 
     registered = client.call("POST", COURT, "/api/v1/filings", body, expect=(201,))
@@ -163,6 +163,10 @@ def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted
     assert rows(platform, "intake", query, (number, "FY-2026-8807")) == [(case_id,)]
     time.sleep(2.0)  # time for anything the registration sent to reach supervision
     assert link_facts_of(platform, number, 2) == ["filing_diverted", "filing_registered"]
+    # The filing's page lists the referral of the case it joined, which carries the record's id: the court's
+    # agreement or return recorded on the filing is reported on it.
+    shown = client.call("GET", COURT, path(number))
+    assert [(r["referral_id"], r["case_id"]) for r in shown["referrals"]] == [(court["referral_id"], case_id)]
 
 
 def test_a_diverted_filing_mediated_and_judicially_confirmed_closes_after_the_citizens_rating(client, platform):
