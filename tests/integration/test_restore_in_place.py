@@ -143,17 +143,58 @@ def test_a_backup_that_breaks_off_half_way_is_never_half_restored(tmp_path: Path
     assert kept == [("诉前调解 第1号",)]  # as it was before the restore: not the backup's first rows
 
 
-# Run as its own process, so that the test can kill it half-way: restores court_link in place from the dump given.
+# Run as its own process, so that the test can kill it half-way: restores court_link in place from the dump given,
+# with the pg_restore given (psql beside it).
 RESTORER = """
 import sys
 from pathlib import Path
-from wuyuan.backup import client_binary, server_info
+from wuyuan.backup import server_info
 from wuyuan.backup_restore import _replace_database
 from wuyuan.settings import PlatformSettings
 settings = PlatformSettings()
 major = server_info(settings.pg_admin_url_of("court_link")).major
-_replace_database(settings, "court_link", Path(sys.argv[1]), client_binary("pg_restore", major), major)
+_replace_database(settings, "court_link", Path(sys.argv[1]), Path(sys.argv[2]), major)
 """
+
+# pg_restore as a slow disk would make it: the real one's script passed on as it is, but held after the court's first
+# rows (saying so in a file beside it) until whoever reads it is gone; then it ends, and the real one with it. A restore
+# killed while its script is held is killed half-way every time, however slowly the test or the machine runs: no
+# COMMIT has been written for psql to read.
+HELD_PG_RESTORE = """#!{python}
+import os, select, subprocess, sys
+real = {real!r}
+if "--list" in sys.argv:
+    os.execv(real, [real, *sys.argv[1:]])
+out = sys.stdout.buffer
+with subprocess.Popen([real, *sys.argv[1:]], stdout=subprocess.PIPE) as tool:
+    rows = None
+    for line in tool.stdout:
+        out.write(line)
+        if line.startswith(b"COPY public.hearings "):
+            rows = 0
+        elif rows is not None:
+            rows += 1
+            if rows == {held}:
+                break
+    out.flush()
+    open({marker!r}, "w").close()
+    reader_gone = select.poll()
+    reader_gone.register(out.fileno(), 0)  # the writer of a pipe no one reads any more is told POLLERR
+    reader_gone.poll(600_000)
+    tool.kill()
+"""
+HELD_AFTER = 200_000  # of twice as many rows (a dump of 12 MB)
+
+
+def held_pg_restore(real: Path, folder: Path) -> Path:
+    """That pg_restore in `folder`, with the real psql beside it (where the restore looks for psql)."""
+    folder.mkdir()
+    held = folder / "pg_restore"
+    script = HELD_PG_RESTORE.format(python=sys.executable, real=str(real), held=HELD_AFTER, marker=str(folder / "held"))
+    held.write_text(script, encoding="utf-8")
+    held.chmod(0o755)
+    (folder / "psql").symlink_to(real.with_name("psql"))
+    return held
 
 
 def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_was(tmp_path: Path) -> None:
@@ -161,9 +202,10 @@ def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_wa
     with provisioned(tmp_path, ["court_link"]) as provisioned_settings:
         settings = the_role_as_admin(provisioned_settings, "court_link")
         url = settings.admin_database_url("court_link")
-        dump, _ = hearings_dumped(url, 400_000, tmp_path)
+        dump, major = hearings_dumped(url, 2 * HELD_AFTER, tmp_path)
         with psycopg.connect(url, autocommit=True) as court:
             court.execute("TRUNCATE hearings; INSERT INTO hearings VALUES ('开庭前的一行')")
+        pg_restore = held_pg_restore(client_binary("pg_restore", major), tmp_path / "client")
 
         environment = {
             **os.environ,
@@ -172,37 +214,47 @@ def test_a_restore_whose_process_is_killed_half_way_leaves_the_database_as_it_wa
             "WUYUAN_PG_ADMIN_URLS": json.dumps(settings.pg_admin_urls),
             "TMPDIR": str(tmp_path),  # the killed restorer leaves its temporary folder (a table of contents) there
         }
-        restorer = subprocess.Popen([sys.executable, "-c", RESTORER, str(dump)], env=environment)
+        restorer = subprocess.Popen([sys.executable, "-c", RESTORER, str(dump), str(pg_restore)], env=environment)
         try:
-            assert copying_into(url, restorer), "the restore never reached the rows"
+            # The live table dropped and the backup's rows going in, in psql's open transaction, and no more to come.
+            copied = rows_copied_once_held(url, restorer, pg_restore.with_name("held"))
+            assert HELD_AFTER // 2 <= copied <= HELD_AFTER, f"the restore was not held half-way: {copied} rows"
         finally:
             restorer.kill()
             restorer.wait()
-        deadline = time.monotonic() + 30
-        while psql_sessions(url) and time.monotonic() < deadline:
-            time.sleep(0.1)
+        assert psql_gone(url), "psql was still connected a minute after its input ended"
 
         with psycopg.connect(url) as court:
             kept = court.execute("SELECT note FROM hearings").fetchall()
     assert kept == [("开庭前的一行",)]
 
 
-def copying_into(url: str, restorer: subprocess.Popen) -> bool:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and restorer.poll() is None:
-        with psycopg.connect(url, autocommit=True) as court:
-            copying = court.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND query LIKE 'COPY%%'"
-            ).fetchone()
-        if copying and copying[0]:
-            return True
-        time.sleep(0.02)
-    return False
-
-
-def psql_sessions(url: str) -> int:
+def rows_copied_once_held(url: str, restorer: subprocess.Popen, held: Path) -> int:
+    """The rows psql's COPY has taken in, once pg_restore holds its script and at least half of those before it are in
+    (the restorer reads the script a megabyte at a time, and psql sends it on 8 kB at a time: the last of them stay on
+    the way); 0 when the restorer ended first."""
+    deadline = time.monotonic() + 120
     with psycopg.connect(url, autocommit=True) as court:
-        row = court.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'psql'"
-        ).fetchone()
-    return int(row[0]) if row else 0
+        while time.monotonic() < deadline and restorer.poll() is None:
+            row = court.execute(
+                "SELECT tuples_processed FROM pg_stat_progress_copy"
+                " WHERE datname = current_database() AND command = 'COPY FROM'"
+            ).fetchone()
+            if held.exists() and row and row[0] >= HELD_AFTER // 2:
+                return int(row[0])
+            time.sleep(0.1)
+    return 0
+
+
+def psql_gone(url: str) -> bool:
+    """No psql session left in the database (its transaction ended with it), within a minute."""
+    deadline = time.monotonic() + 60
+    with psycopg.connect(url, autocommit=True) as court:
+        while time.monotonic() < deadline:
+            row = court.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'psql'"
+            ).fetchone()
+            if row and row[0] == 0:
+                return True
+            time.sleep(0.1)
+    return False
