@@ -4,10 +4,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_core import PydanticCustomError
 
 from services.court_link.domain.filings import FilingStatus
+from services.court_link.domain.numbers import official
 from services.court_link.domain.screening import AdministrativeMatter, CaseType, FilingDecision, ScreeningFacts
 from shared.agency.commands import Period
 from shared.contracts.dates import NotAfterToday
@@ -18,10 +28,19 @@ from shared.http import BadInput, validate_value
 
 MAX_LIST = 500
 # 案号: (year) then the court's and the docket's marks and the number, ending in 号, as
-# "(2026)湘0426民初123号" or "(2026)湘0426民诉前调1234号"; ASCII or full-width brackets.
+# "（2026）湘0426民初123号" or "（2026）湘0426民诉前调1234号". Typed with ASCII or full-width brackets (or
+# digits), it is taken in its official form (`official`), so that one number is one filing whatever its form.
 FILING_NUMBER_PATTERN = r"^[(（][0-9]{4}[)）][^\s/()（）]{1,50}号$"
+
+
+def _official(value: object) -> object:
+    return official(value) if isinstance(value, str) else value
+
+
 FilingNumber = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=7, max_length=64, pattern=FILING_NUMBER_PATTERN)
+    str,
+    BeforeValidator(_official),
+    StringConstraints(strip_whitespace=True, min_length=7, max_length=64, pattern=FILING_NUMBER_PATTERN),
 ]
 
 
@@ -149,8 +168,12 @@ class _FilingPath(BaseModel):
 
 
 def filing_number_in_path(value: str) -> str:
-    """A filing number from a URL path, or BadInput naming `filing_number`."""
-    return validate_value(_FilingPath, {"filing_number": value}).filing_number
+    """A filing number from a URL path as it was given (stripped), once it reads as one; BadInput naming
+    `filing_number` if not. Not in its official form: the store finds a filing by the number's key, and a filing
+    kept under exactly this form first (one registered twice, under two forms, before numbers were kept
+    officially, is reached under each form)."""
+    validate_value(_FilingPath, {"filing_number": value})
+    return value.strip()
 
 
 def check_order(field: str, day: date, not_before: tuple[str, date] | None) -> None:

@@ -63,8 +63,9 @@ def register_filing(
 ) -> tuple[int, dict[str, Any]]:
     """Screen and keep a filing; a diverted one is fed to intake in the same transaction, as the court's record.
 
-    The filing number is the key: sent again, the filing is not screened anew and nothing is fed
-    twice; the answer is what was decided the first time (200 instead of 201).
+    The filing number, in its official form, is the key: sent again, in whatever form, the filing is not
+    screened anew and nothing is fed twice; the answer is what was decided the first time (200 instead of
+    201).
     """
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
@@ -117,7 +118,8 @@ def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:
     screened here does: registered and diverted, or, registered here and filed before, diverted now. So every case
     the court feeds is in the denominator of 诉前调解成功率 (诉前调解成功数 ÷ 诉前分流至中心数), as its mediation is in
     the numerator. A number registered here as diverted, or fed before under another record id, was counted then:
-    one filing is one decision, whatever ids the court's own system fed it under."""
+    one filing is one decision, whatever ids the court's own system fed it under, and whatever form of the
+    number they carry (CourtFiling keeps it in its official form; the store compares forms by their key)."""
     uow: Work = feed.uow
     number = filing.filing_number
     uow.store.hold_filing_number(number)
@@ -225,8 +227,8 @@ def record_agreement(
             command.model_dump(mode="json"),
             at,
         )
-        note_record(uow, platform, "mediation_agreed", number, filing.unit, at)
-        row = uow.store.get_filing(number)
+        note_record(uow, platform, "mediation_agreed", filing.number, filing.unit, at)
+        row = uow.store.get_filing(filing.number)
     return _view(row, local_date(at))
 
 
@@ -245,7 +247,7 @@ def request_confirmation(
         )
         uow.store.add_confirmation(confirmation)
         _save(uow, mediated, caller, "confirmation_requested", _confirmation_detail(confirmation), at)
-        row = uow.store.get_filing(number)
+        row = uow.store.get_filing(filing.number)
     return _view(row, today)
 
 
@@ -254,12 +256,12 @@ def extend_decision_term(
 ) -> dict[str, Any]:
     at = platform.now()
     with uow:
-        _, latest = _locked(uow, platform, caller, number)
-        extended = rules.extend_decision_term(rules.pending_confirmation(number, latest), command.reason)
+        filing, latest = _locked(uow, platform, caller, number)
+        extended = rules.extend_decision_term(rules.pending_confirmation(filing.number, latest), command.reason)
         uow.store.save_confirmation(extended)
         detail = {"seq": extended.seq, "reason": command.reason, "decision_due_on": extended.decision_due_on}
-        uow.store.log_filing(number, "confirmation_extended", caller.subject, detail, at)
-        row = uow.store.get_filing(number)
+        uow.store.log_filing(filing.number, "confirmation_extended", caller.subject, detail, at)
+        row = uow.store.get_filing(filing.number)
     return _view(row, local_date(at))
 
 
@@ -273,21 +275,22 @@ def decide_confirmation(
     today = local_date(at)
     with uow:
         filing, latest = _locked(uow, platform, caller, number)
-        pending = rules.pending_confirmation(number, latest)
+        kept_as = filing.number
+        pending = rules.pending_confirmation(kept_as, latest)
         decided_on = command.decided_on or today
         check_order("decided_on", decided_on, ("accepted_on", pending.accepted_on))
         decided = rules.decide_confirmation(pending, command.confirmed, command.reason, decided_on)
         uow.store.save_confirmation(decided)
         detail = {"seq": decided.seq, "decision": decided.status, "reason": command.reason, "decided_on": decided_on}
-        uow.store.log_filing(number, "confirmation_decided", caller.subject, detail, at)
-        note_record(uow, platform, "confirmation_decided", number, filing.unit, at, decision=str(decided.status))
+        uow.store.log_filing(kept_as, "confirmation_decided", caller.subject, detail, at)
+        note_record(uow, platform, "confirmation_decided", kept_as, filing.unit, at, decision=str(decided.status))
         reported = None
         if decided.status is ConfirmationStatus.CONFIRMED:
-            summary = f"司法确认：法院裁定确认{number}诉前调解达成的调解协议有效。{command.reason or ''}"
+            summary = f"司法确认：法院裁定确认{kept_as}诉前调解达成的调解协议有效。{command.reason or ''}"
             reported = _report(
-                uow, platform, caller, units, number, ResultCode.JUDICIALLY_CONFIRMED, summary, decided.agreement
+                uow, platform, caller, units, kept_as, ResultCode.JUDICIALLY_CONFIRMED, summary, decided.agreement
             )
-        row = uow.store.get_filing(number)
+        row = uow.store.get_filing(kept_as)
     return {**_view(row, today), "reported": reported}
 
 
@@ -308,9 +311,9 @@ def return_to_litigation(
         _save(uow, returned, caller, "returned", command.model_dump(mode="json") | {"returned_on": returned_on}, at)
         filed_as = f"（立案案号{command.litigation_number}）" if command.litigation_number else ""
         summary = f"调解不成，转立案{filed_as}：{command.reason}"
-        reported = _report(uow, platform, caller, units, number, ResultCode.REFERRED_TO_LITIGATION, summary)
-        note_record(uow, platform, "filing_returned", number, filing.unit, at, reported=reported is not None)
-        row = uow.store.get_filing(number)
+        reported = _report(uow, platform, caller, units, filing.number, ResultCode.REFERRED_TO_LITIGATION, summary)
+        note_record(uow, platform, "filing_returned", filing.number, filing.unit, at, reported=reported is not None)
+        row = uow.store.get_filing(filing.number)
     return {**_view(row, today), "reported": reported}
 
 
@@ -368,7 +371,8 @@ def _recount_detail(message: CalendarYearLoaded, term: str, was: date | None, no
 
 
 def _locked(uow: Work, platform: Platform, caller: Principal, number: str) -> tuple[Filing, Confirmation | None]:
-    """Inside `with uow`: the filing and its latest application, locked, once the caller is known to act for it."""
+    """Inside `with uow`: the filing and its latest application, locked, once the caller is known to act for it.
+    `number` may be in any form; what follows is written under the filing's own (`Filing.number`, as kept)."""
     require_officer_of_agency(caller, platform)
     filing, latest = uow.store.lock_filing(number)
     caller.require_own(filing.unit, f"filing {number}")

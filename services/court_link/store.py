@@ -12,6 +12,7 @@ from services.court_link.domain.filings import (
     FilingFacts,
     FilingStatus,
 )
+from services.court_link.domain.numbers import official
 from services.court_link.domain.screening import FilingDecision
 from shared.agency.store import AgencyStore, PostgresAgencyStore
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
@@ -33,9 +34,23 @@ CONFIRMATION_COLUMNS = (
 )
 # What a filing's page shows of the referrals the centre sent the court about the case it became.
 REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
-# The record ids a filing's case may have been fed under: its number, or a record the court fed carrying it in its
-# details (POST /api/v1/records, before the filing was registered here), whose case the filing joined.
-_FED_AS = "SELECT %s UNION ALL SELECT record_id FROM records WHERE details ->> 'filing_number' = %s"
+# Numbers are compared by their key (migration 0004's `filing_number_key`, `official` in Python): one number is one
+# filing whatever form it was typed in, and rows kept before numbers were kept in their official form keep theirs.
+_SAME_NUMBER = "filing_number_key({column}) = filing_number_key(%s)"
+_CARRIED = _SAME_NUMBER.format(column="details ->> 'filing_number'")  # by a record of the court, in its details
+# A filing under a number: the one kept under exactly that form first (two filings registered under two forms of
+# one number before migration 0004 are each found under their own), then the first registered under any form.
+_FILING_BY_NUMBER = (
+    f"SELECT {FILING_COLUMNS} FROM filings WHERE {_SAME_NUMBER.format(column='filing_number')}"
+    " ORDER BY filing_number = %s DESC, registered_at, filing_number LIMIT 1"
+)
+# The referrals of the case a filing became: their record id is its number (in any form), or that of a record the
+# court fed carrying the number in its details (POST /api/v1/records, before the filing was registered here), whose
+# case the filing joined. The record id is compared as it travelled: intake and the coordinator keep it as fed.
+_OF_FILINGS_CASE = (
+    f"source = 'court_filing' AND ({_SAME_NUMBER.format(column='source_record_id')} OR source_record_id IN"
+    f" (SELECT record_id FROM records WHERE {_CARRIED}))"
+)
 _OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
 
 
@@ -46,11 +61,14 @@ class CourtStore(AgencyStore, Protocol):
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
     ) -> bool:
         """Keep a filing as registered, with a `registered` line in its log; False, keeping nothing, when its
-        number is known (the court sent it twice)."""
+        number is known in any form (the court sent it twice). Holds the number (`hold_filing_number`) first, so
+        that two forms of one number registered at once are one filing too."""
         ...
 
     def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
-        """The filing and its latest application for 司法确认, locked for this transaction; NotFound if none."""
+        """The filing under `number` in any form (the one kept under exactly that form first, then the first
+        registered) and its latest application for 司法确认, locked for this transaction; NotFound if none. The
+        filing's `number` is the one it is kept under."""
         ...
 
     def save_filing(self, filing: Filing, at: datetime) -> None:
@@ -75,8 +93,9 @@ class CourtStore(AgencyStore, Protocol):
     def log_filing(self, number: str, kind: str, officer: str, detail: dict[str, Any], at: datetime) -> None: ...
 
     def get_filing(self, number: str) -> Row:
-        """A filing with its `confirmations` (in order), `log` (in order) and the `referrals` the court received
-        for the case it became (matched by the referrals' source record); NotFound if there is none."""
+        """A filing, found as `lock_filing` finds it and showing the number it is kept under, with its
+        `confirmations` (in order), `log` (in order) and the `referrals` the court received for the case it became
+        (matched by the referrals' source record); NotFound if there is none."""
         ...
 
     def list_filings(
@@ -95,7 +114,8 @@ class CourtStore(AgencyStore, Protocol):
         ...
 
     def filing_decision(self, number: str) -> FilingDecision | None:
-        """How a filing registered here was screened; None if the number was never registered here."""
+        """How a filing registered here was screened; None if the number was never registered here. In any form,
+        as everywhere below."""
         ...
 
     def record_for_filing(self, number: str) -> Row | None:
@@ -104,13 +124,13 @@ class CourtStore(AgencyStore, Protocol):
         ...
 
     def filing_fed_before(self, number: str, record_id: str) -> bool:
-        """Whether a record other than `record_id` was fed carrying the filing number in its details, as every
-        record of the court does (a diverted filing's own feed too)."""
+        """Whether a record other than `record_id` (compared as fed: another id is another record) was fed carrying
+        the filing number in its details, as every record of the court does (a diverted filing's own feed too)."""
         ...
 
     def hold_filing_number(self, number: str) -> None:
-        """Hold a filing number until this transaction ends: registering the filing and feeding a record that
-        carries it take their turns, so neither misses the other's count."""
+        """Hold a filing number, in all its forms, until this transaction ends: registering the filing and feeding
+        a record that carries it take their turns, so neither misses the other's count."""
         ...
 
 
@@ -123,6 +143,10 @@ class PostgresCourtStore(PostgresAgencyStore):
     def add_filing(
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
     ) -> bool:
+        # Held, then looked for: one registered meanwhile under another form committed before the hold was had.
+        self.hold_filing_number(filing.number)
+        if self.sql.one(_FILING_BY_NUMBER, (filing.number, filing.number)) is not None:
+            return False
         row = self.sql.one(
             f"INSERT INTO filings ({FILING_COLUMNS}) VALUES ({', '.join(['%s'] * 27)})"
             " ON CONFLICT (filing_number) DO NOTHING RETURNING filing_number",
@@ -162,13 +186,13 @@ class PostgresCourtStore(PostgresAgencyStore):
         return True
 
     def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
-        row = self.sql.one(f"SELECT {FILING_COLUMNS} FROM filings WHERE filing_number = %s FOR UPDATE", (number,))
+        row = self.sql.one(f"{_FILING_BY_NUMBER} FOR UPDATE", (number, number))
         if row is None:
             raise NotFound(f"no filing {number}")
         latest = self.sql.one(
             f"SELECT filing_number, {CONFIRMATION_COLUMNS} FROM confirmations WHERE filing_number = %s"
             " ORDER BY seq DESC LIMIT 1",
-            (number,),
+            (row["filing_number"],),
         )
         return filing_of(row), confirmation_of(latest) if latest else None
 
@@ -259,19 +283,19 @@ class PostgresCourtStore(PostgresAgencyStore):
         )
 
     def get_filing(self, number: str) -> Row:
-        row = self.sql.one(f"SELECT {FILING_COLUMNS} FROM filings WHERE filing_number = %s", (number,))
+        row = self.sql.one(_FILING_BY_NUMBER, (number, number))
         if row is None:
             raise NotFound(f"no filing {number}")
+        kept_as = row["filing_number"]
         row["confirmations"] = self.sql.all(
-            f"SELECT {CONFIRMATION_COLUMNS} FROM confirmations WHERE filing_number = %s ORDER BY seq", (number,)
+            f"SELECT {CONFIRMATION_COLUMNS} FROM confirmations WHERE filing_number = %s ORDER BY seq", (kept_as,)
         )
         row["log"] = self.sql.all(
-            "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (number,)
+            "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (kept_as,)
         )
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id IN ({_FED_AS})"
-            " AND source = 'court_filing' ORDER BY received_at, referral_id",
-            (number, number),
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE {_OF_FILINGS_CASE} ORDER BY received_at, referral_id",
+            (kept_as, kept_as),
         )
         return row
 
@@ -294,8 +318,7 @@ class PostgresCourtStore(PostgresAgencyStore):
 
     def accepted_referral_for(self, number: str, units: frozenset[str]) -> UUID | None:
         row = self.sql.one(
-            f"SELECT referral_id FROM referrals WHERE source_record_id IN ({_FED_AS}) AND source = 'court_filing'"
-            " AND status = 'accepted'"
+            f"SELECT referral_id FROM referrals WHERE {_OF_FILINGS_CASE} AND status = 'accepted'"
             f" AND {_OWN.format(table='referrals')} ORDER BY received_at DESC, referral_id LIMIT 1",
             (number, number, sorted(units)),
         )
@@ -325,26 +348,26 @@ class PostgresCourtStore(PostgresAgencyStore):
         )
 
     def filing_decision(self, number: str) -> FilingDecision | None:
-        row = self.sql.one("SELECT decision FROM filings WHERE filing_number = %s", (number,))
+        row = self.sql.one(_FILING_BY_NUMBER, (number, number))
         return None if row is None else FilingDecision(row["decision"])
 
     def record_for_filing(self, number: str) -> Row | None:
+        by_id = _SAME_NUMBER.format(column="record_id")
         return self.sql.one(
             "SELECT record_id, report, details, message_id, recorded_at FROM records"
-            " WHERE record_id = %s OR details ->> 'filing_number' = %s"
-            " ORDER BY record_id = %s DESC, recorded_at, record_id LIMIT 1",
+            f" WHERE {by_id} OR {_CARRIED}"
+            f" ORDER BY {by_id} DESC, recorded_at, record_id LIMIT 1",
             (number, number, number),
         )
 
     def filing_fed_before(self, number: str, record_id: str) -> bool:
         row = self.sql.one(
-            "SELECT EXISTS (SELECT FROM records WHERE details ->> 'filing_number' = %s AND record_id <> %s) AS fed",
-            (number, record_id),
+            f"SELECT EXISTS (SELECT FROM records WHERE {_CARRIED} AND record_id <> %s) AS fed", (number, record_id)
         )
         return bool(row and row["fed"])
 
     def hold_filing_number(self, number: str) -> None:
-        self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"filing|{number}",))
+        self.sql.write("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (f"filing|{official(number)}",))
 
 
 def runs_over(filing: Filing, first: date, last: date) -> bool:

@@ -106,7 +106,7 @@ def wait_for_court_counts(client, arrived, timeout: float = 30.0) -> dict[str, i
 
 
 def test_a_filing_whose_facts_are_unclear_is_filed_and_opens_no_case(client, platform):
-    number = "(2026)湘0426民初8801号"
+    number = "（2026）湘0426民初8801号"
     summary = "原告主张合伙分红，双方对合伙关系是否成立各执一词。"
     body = filing(number, summary, ("罗建平", "罗建安"), facts_clear=False, legal_relation_clear=False)
 
@@ -146,7 +146,7 @@ def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted
     client, platform
 ):
     """诉前调解成功率 divides the court-fed cases mediated by the filings diverted: a fed one is in both."""
-    number = "(2026)湘0426民诉前8807号"
+    number = "（2026）湘0426民诉前8807号"
     body = filing(number, "原告诉请被告支付货款两万元，立案前已引导调解。", ("谭志刚", "谭志强"))
     record = {key: body[key] for key in ("category", "division_code", "summary", "parties")}
     record |= {"record_id": "FY-2026-8807", "details": {"filing_number": number, "claim_amount_yuan": "20000"}}
@@ -169,8 +169,40 @@ def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted
     assert [(r["referral_id"], r["case_id"]) for r in shown["referrals"]] == [(court["referral_id"], case_id)]
 
 
+def test_one_filing_number_in_two_bracket_forms_is_one_filing_one_case_and_counted_once(client, platform):
+    """The court's system feeds the number with ASCII brackets, an officer registers it with full-width ones and
+    again with ASCII ones: one filing, the case the centre mediates."""
+    official, ascii = "（2026）湘0426民诉前8808号", "(2026)湘0426民诉前8808号"
+    body = filing(official, "原告诉请被告支付工程款三万元，立案前已引导调解。", ("龙建军", "龙建华"))
+    record = {key: body[key] for key in ("category", "division_code", "summary", "parties")}
+    record |= {"record_id": "FY-2026-8808", "details": {"filing_number": ascii, "claim_amount_yuan": "30000"}}
+
+    fed = client.call("POST", COURT, "/api/v1/records", record, expect=(202,))
+    case_id, court, _ = joint_case(client, platform, "FY-2026-8808")
+    registered = client.call("POST", COURT, "/api/v1/filings", body, expect=(201,))
+    again = client.call("POST", COURT, "/api/v1/filings", {**body, "filing_number": ascii}, expect=(200,))
+
+    assert (registered["filing_number"], registered["decision"], registered["status"]) == (
+        official,
+        "diverted",
+        "in_mediation",
+    )
+    assert registered["message_id"] == fed["message_id"]  # the case the record opened
+    assert (again["first_time"], again["filing_number"], again["message_id"]) == (False, official, fed["message_id"])
+    query = "SELECT case_id FROM cases WHERE report->>'source_record_id' IN (%s, %s, %s)"
+    assert rows(platform, "intake", query, (official, ascii, "FY-2026-8808")) == [(case_id,)]
+    time.sleep(2.0)  # time for anything the registrations sent to reach supervision
+    assert link_facts_of(platform, official, 2) == ["filing_diverted", "filing_registered"]
+    assert link_facts_of(platform, ascii, 0) == []
+    shown = client.call("GET", COURT, path(ascii))
+    assert (shown["filing_number"], [r["referral_id"] for r in shown["referrals"]]) == (
+        official,
+        [court["referral_id"]],
+    )
+
+
 def test_a_diverted_filing_mediated_and_judicially_confirmed_closes_after_the_citizens_rating(client, platform):
-    number = "(2026)湘0426民初8802号"
+    number = "（2026）湘0426民初8802号"
     registered = client.call(
         "POST",
         COURT,
@@ -212,7 +244,7 @@ def test_a_diverted_filing_mediated_and_judicially_confirmed_closes_after_the_ci
 
 
 def test_a_failed_mediation_returned_to_the_court_concludes_as_taken_into_litigation(client, platform):
-    number = "(2026)湘0426民初8803号"
+    number = "（2026）湘0426民初8803号"
     client.call(
         "POST",
         COURT,
@@ -233,7 +265,7 @@ def test_a_failed_mediation_returned_to_the_court_concludes_as_taken_into_litiga
         {"reason": "被告否认欠款，调解不成", "litigation_number": "(2026)湘0426民初8903号"},
     )
 
-    assert (returned["status"], returned["litigation_number"]) == ("returned", "(2026)湘0426民初8903号")
+    assert (returned["status"], returned["litigation_number"]) == ("returned", "（2026）湘0426民初8903号")
     assert returned["reported"]["referral_id"] == court["referral_id"]
     resolved = client.wait_for_status(case_id, "resolved")
     assert resolved["result"] == "referred_to_litigation"

@@ -75,10 +75,10 @@ def drive_court(client, platform) -> None:
     """One filing filed by the court, one diverted, mediated, judicially confirmed and rated satisfied."""
     n = random.randrange(10**5)
     kept = filing(
-        f"(2026)湘0426民初{n}1号", "原告主张合伙分红，双方各执一词。", ("龙正华", "龙正国"), facts_clear=False
+        f"（2026）湘0426民初{n}1号", "原告主张合伙分红，双方各执一词。", ("龙正华", "龙正国"), facts_clear=False
     )
     client.call("POST", COURT, "/api/v1/filings", kept, expect=(201,))
-    number = f"(2026)湘0426民初{n}2号"
+    number = f"（2026）湘0426民初{n}2号"
     client.call("POST", COURT, "/api/v1/filings", filing(number, "原告诉请被告归还借款三万元。", ("阳春生", "阳秋生")))
     case_id, court, mediators = joint_case(client, platform, number)
     client.act(COURT_UNIT, court["referral_id"], "accept", {})

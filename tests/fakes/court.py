@@ -8,6 +8,7 @@ from uuid import UUID
 
 from services.court_link.domain.figures import FilingFigures
 from services.court_link.domain.filings import Confirmation, Filing, FilingFacts, FilingStatus
+from services.court_link.domain.numbers import official
 from services.court_link.domain.screening import FilingDecision
 from services.court_link.store import confirmation_of, filing_of, registered_detail, runs_over
 from shared.contracts.disputes import Agreement
@@ -48,7 +49,7 @@ class FakeCourtStore(FakeAgencyStore):
     def add_filing(
         self, filing: Filing, facts: FilingFacts, officer: str, message_id: UUID | None, at: datetime
     ) -> bool:
-        if filing.number in self.filings:
+        if self._find(filing.number) is not None:
             return False
         amount = facts.claim_amount_yuan
         self.filings[filing.number] = {
@@ -85,11 +86,12 @@ class FakeCourtStore(FakeAgencyStore):
         return True
 
     def lock_filing(self, number: str) -> tuple[Filing, Confirmation | None]:
-        row = self.filings.get(number)
+        row = self._find(number)
         if row is None:
             raise NotFound(f"no filing {number}")
-        applications = self.confirmations.get(number, [])
-        latest = confirmation_of({**applications[-1], "filing_number": number}) if applications else None
+        kept_as = row["filing_number"]
+        applications = self.confirmations.get(kept_as, [])
+        latest = confirmation_of({**applications[-1], "filing_number": kept_as}) if applications else None
         return filing_of(row), latest
 
     def save_filing(self, filing: Filing, at: datetime) -> None:
@@ -143,25 +145,22 @@ class FakeCourtStore(FakeAgencyStore):
         )
 
     def get_filing(self, number: str) -> Row:
-        row = self.filings.get(number)
+        row = self._find(number)
         if row is None:
             raise NotFound(f"no filing {number}")
+        kept_as = row["filing_number"]
         linked = sorted(
-            (
-                r
-                for r in self.referrals.values()
-                if r.get("source_record_id") in self._fed_as(number) and _of_filings(r)
-            ),
+            (r for r in self.referrals.values() if self._of_filings_case(r, kept_as)),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return copy.deepcopy(
             {
                 **row,
-                "confirmations": sorted(self.confirmations.get(number, []), key=lambda c: c["seq"]),
+                "confirmations": sorted(self.confirmations.get(kept_as, []), key=lambda c: c["seq"]),
                 "log": [
                     {k: e[k] for k in ("kind", "officer", "detail", "at")}
                     for e in self.filing_entries
-                    if e["filing_number"] == number
+                    if e["filing_number"] == kept_as
                 ],
                 "referrals": [{k: r[k] for k in REFERRAL_LINK_KEYS} for r in linked],
             }
@@ -185,10 +184,7 @@ class FakeCourtStore(FakeAgencyStore):
         accepted = [
             r
             for r in self.referrals.values()
-            if r.get("source_record_id") in self._fed_as(number)
-            and _of_filings(r)
-            and r["status"] == "accepted"
-            and _own(r["unit"], units)
+            if self._of_filings_case(r, number) and r["status"] == "accepted" and _own(r["unit"], units)
         ]
         by_id = sorted(accepted, key=lambda r: str(r["referral_id"]))
         latest = sorted(by_id, key=lambda r: r["received_at"], reverse=True)
@@ -203,32 +199,47 @@ class FakeCourtStore(FakeAgencyStore):
         )
 
     def filing_decision(self, number: str) -> FilingDecision | None:
-        row = self.filings.get(number)
+        row = self._find(number)
         return None if row is None else FilingDecision(row["decision"])
 
     def record_for_filing(self, number: str) -> Row | None:
-        fed = [
-            row
-            for row in self.records.values()
-            if row["record_id"] == number or row["details"].get("filing_number") == number
-        ]
+        fed = [row for row in self.records.values() if _same(row["record_id"], number) or _carries(row, number)]
         if not fed:
             return None
-        first = min(fed, key=lambda row: (row["record_id"] != number, row["recorded_at"], row["record_id"]))
+        first = min(fed, key=lambda row: (not _same(row["record_id"], number), row["recorded_at"], row["record_id"]))
         return self.get_record(str(first["record_id"]))
 
-    def _fed_as(self, number: str) -> set[str]:
-        """The record ids the filing's case may have been fed under: its number, or a record carrying it."""
-        return {number} | {r["record_id"] for r in self.records.values() if r["details"].get("filing_number") == number}
+    def _find(self, number: str) -> Row | None:
+        """The filing under `number` in any form: the one kept under exactly that form, else the first registered."""
+        same = [row for row in self.filings.values() if _same(row["filing_number"], number)]
+        ordered = sorted(same, key=lambda r: (r["filing_number"] != number, r["registered_at"], r["filing_number"]))
+        return ordered[0] if ordered else None
+
+    def _of_filings_case(self, referral: Row, number: str) -> bool:
+        """A referral of the case a filing became: under its number in any form, or under the id of a record that
+        carried the number (compared as fed: intake and the coordinator keep a record id as it came)."""
+        source = referral.get("source_record_id")
+        if source is None or not _of_filings(referral):
+            return False
+        return _same(source, number) or any(
+            row["record_id"] == source and _carries(row, number) for row in self.records.values()
+        )
 
     def filing_fed_before(self, number: str, record_id: str) -> bool:
-        return any(
-            row["details"].get("filing_number") == number and row["record_id"] != record_id
-            for row in self.records.values()
-        )
+        return any(_carries(row, number) and row["record_id"] != record_id for row in self.records.values())
 
     def hold_filing_number(self, number: str) -> None:
         pass  # one transaction at a time in memory
+
+
+def _same(kept: str, number: str) -> bool:
+    """One filing number, whatever form either was kept or typed in (the store's `filing_number_key`)."""
+    return official(kept) == official(number)
+
+
+def _carries(record: Row, number: str) -> bool:
+    carried = record["details"].get("filing_number")
+    return isinstance(carried, str) and _same(carried, number)
 
 
 def _own(unit: str, units: frozenset[str]) -> bool:

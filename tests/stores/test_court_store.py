@@ -252,6 +252,116 @@ def test_a_filing_number_is_held_until_its_transaction_ends(service_database: st
             assert not other.filing_fed_before(FENCE, "FY-2026-000124")
 
 
+# --- one filing number, whatever its form ------------------------------------------------------------------
+# New filings are kept in the official form (the requests see to it); a filing kept before in the form it was
+# typed in is found under every form of its number, and shows the form it is kept under.
+
+OFFICIAL_LOAN = "（2026）湘0426民初123号"
+LOAN_FORMS = (OFFICIAL_LOAN, "(2026）湘0426民初123号", "（２０２６）湘０４２６民初１２３号", LOAN)
+
+
+def test_a_filing_kept_under_one_form_is_found_read_and_locked_under_every_form_of_its_number(stores):
+    keep(stores, LOAN, facts())  # kept as typed, before numbers were kept officially
+
+    with stores.transaction() as store:
+        read = [store.get_filing(number)["filing_number"] for number in LOAN_FORMS]
+        locked = [store.lock_filing(number)[0].number for number in LOAN_FORMS]
+        decisions = {store.filing_decision(number) for number in LOAN_FORMS}
+        with pytest.raises(NotFound):
+            store.get_filing("（2026）湘0426民初1234号")
+
+    assert read == locked == [LOAN] * len(LOAN_FORMS)
+    assert decisions == {FilingDecision.DIVERTED}
+
+
+@pytest.mark.parametrize(
+    ("first", "again"), [(OFFICIAL_LOAN, form) for form in LOAN_FORMS[1:]] + [(LOAN, OFFICIAL_LOAN)]
+)
+def test_a_number_kept_under_one_form_is_not_kept_again_under_another(stores, first, again):
+    assert keep(stores, first, facts()) is True
+
+    assert keep(stores, again, facts(screening_facts=ScreeningFacts(False, False, False))) is False
+
+    with stores.transaction() as store:
+        assert numbers(store.list_filings(None, None, 10, OWN)) == [first]
+        assert [line["kind"] for line in store.get_filing(again)["log"]] == ["registered"]
+
+
+def test_an_action_on_a_filing_found_under_another_form_is_kept_under_its_own(stores):
+    keep(stores, LOAN, facts())
+    at = REGISTERED_AT + timedelta(days=19)
+
+    with stores.transaction() as store:
+        filing, _ = store.lock_filing(OFFICIAL_LOAN)
+        on = date(2026, 6, 22)
+        mediated, application_kept = request_confirmation(filing, None, AGREEMENT, AGREEMENT.signed_on, on, on)
+        store.save_filing(mediated, at)
+        store.add_confirmation(application_kept)
+        store.log_filing(filing.number, "confirmation_requested", OFFICER, {}, at)
+
+    with stores.transaction() as store:
+        read = store.get_filing(OFFICIAL_LOAN)
+        _, application = store.lock_filing(OFFICIAL_LOAN)
+    assert (read["filing_number"], read["status"]) == (LOAN, "mediated")
+    assert [line["kind"] for line in read["log"]] == ["registered", "confirmation_requested"]
+    assert [c["seq"] for c in read["confirmations"]] == [1]
+    assert application is not None and application.filing_number == LOAN
+
+
+def test_a_record_fed_under_one_form_is_found_for_every_form_of_the_number(stores):
+    first, second = (UUID(f"0000000{n}-0000-4000-8000-000000000000") for n in (1, 2))
+    feed(stores, LOAN, LOAN, first)  # fed with ASCII brackets, id and details alike
+    feed(stores, "FY-2026-000124", "(2026)湘0426民初124号", second)
+
+    with stores.transaction() as store:
+        by_id = [store.record_for_filing(number)["message_id"] for number in LOAN_FORMS]
+        by_details = store.record_for_filing("（2026）湘0426民初124号")
+        fed_before = [
+            store.filing_fed_before(OFFICIAL_LOAN, "FY-2026-000123"),  # the ASCII record carried it
+            store.filing_fed_before(OFFICIAL_LOAN, LOAN),  # only that record: its id as it was fed
+            store.filing_fed_before(OFFICIAL_LOAN, OFFICIAL_LOAN),  # another id than the one fed: another record
+        ]
+
+    assert by_id == [first] * len(LOAN_FORMS)
+    assert by_details is not None and by_details["record_id"] == "FY-2026-000124"
+    assert fed_before == [True, False, True]
+
+
+def test_the_referrals_of_a_filings_case_are_found_whatever_form_its_record_id_travelled_in(stores):
+    """Intake and the coordinator keep a record id as it was fed: the referral carries the form fed, old or new."""
+    keep(stores, OFFICIAL_LOAN, facts())
+    feed(stores, "FY-2026-000123", LOAN, MESSAGE)  # the court's own system fed it, with ASCII brackets
+    receive(stores, LEAD, LOAN, REGISTERED_AT, accepted=True)  # fed under its number, with ASCII brackets
+    receive(stores, LATER_ROUND, "FY-2026-000123", REGISTERED_AT + timedelta(days=1))
+    receive(stores, OTHER_CASE, "(2026)湘0426民初124号", REGISTERED_AT, accepted=True)
+
+    with stores.transaction() as store:
+        links = [link["referral_id"] for link in store.get_filing(OFFICIAL_LOAN)["referrals"]]
+        accepted = store.accepted_referral_for("(2026）湘0426民初123号", OWN)
+
+    assert links == [LEAD, LATER_ROUND]
+    assert accepted == LEAD
+
+
+@pytest.mark.integration
+def test_two_forms_of_one_number_are_held_as_one_and_registered_once(service_database: str) -> None:
+    """Two officers registering one filing at once, with ASCII and full-width brackets: the second waits for the
+    first, then finds its filing (200, sent again), rather than keeping a second."""
+    empty_tables(service_database)
+    bench = postgres_bench(service_database, PostgresCourtStore)
+    filing = register(OFFICIAL_LOAN, COURT, facts().screening, REGISTERED_AT.date())
+
+    with bench.transaction() as first:
+        assert first.add_filing(filing, facts(), OFFICER, MESSAGE, REGISTERED_AT) is True
+        with pytest.raises(Exception, match="lock"), bench.transaction() as second:
+            second.sql.write("SET LOCAL lock_timeout = '200ms'")
+            second.hold_filing_number(LOAN)
+    with bench.transaction() as second:
+        assert second.add_filing(replace(filing, number=LOAN), facts(), OFFICER, MESSAGE, REGISTERED_AT) is False
+    with bench.transaction() as store:
+        assert numbers(store.list_filings(None, None, 10, OWN)) == [OFFICIAL_LOAN]
+
+
 def test_a_reader_changing_what_it_read_changes_nothing_stored(stores):
     keep(stores, LOAN, facts())
     with stores.transaction() as store:

@@ -7,9 +7,14 @@ from uuid import UUID
 import pytest
 from nameko.testing.services import worker_factory
 
+from services.court_link.domain.filings import FilingFacts
+from services.court_link.domain.filings import register as register_filing
+from services.court_link.domain.screening import CaseType, ScreeningFacts, screen
 from services.court_link.service import CourtLink
 from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.disputes import PartyNotice
 from shared.contracts.messages import LinkRecordNoted, ReferralAccepted, RegisterDispute, ResultReported
+from shared.contracts.vocabulary import Category
 from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
@@ -26,7 +31,7 @@ COORDINATOR = Principal("wang.fang", "王芳", frozenset({Role.COORDINATOR}))
 # 09:30 in Beijing on Friday 4 December 2026; the filing is diverted today.
 MORNING = datetime(2026, 12, 4, 1, 30, tzinfo=UTC)
 TODAY = date(2026, 12, 4)
-LOAN = "(2026)湘0426民初123号"
+LOAN = "（2026）湘0426民初123号"
 CASE_ID = "430426-20261204-00007"
 REFERRAL = UUID("33333333-3333-4333-8333-333333333333")
 AGREEMENT = {
@@ -165,21 +170,21 @@ def test_a_filing_whose_facts_are_unclear_is_filed_with_the_reason_and_opens_no_
 
 
 def test_an_administrative_filing_outside_the_mediable_matters_is_filed(court, uow, http):
-    body = filing("(2026)湘0426行初7号", case_type="administrative", administrative_matter="other")
+    body = filing("（2026）湘0426行初7号", case_type="administrative", administrative_matter="other")
 
     status, shown = register(court, http, body)
 
     assert (status, shown["decision"], shown["reasons"]) == (201, "filed", ["not_mediable_by_law"])
     assert uow.sent_but_link_facts() == []
     # Supervision counts the decision all the same, from the court's own fact (codes only, no case yet).
-    number = "(2026)湘0426行初7号"
+    number = "（2026）湘0426行初7号"
     assert uow.link_facts() == [("filing_registered", number), ("filing_filed", number)]
     fact = uow.sent[0]
     assert (fact.link, fact.unit, fact.case_id, fact.detail) == ("court", shown["unit"], None, {"diverted": False})
 
 
 def test_an_administrative_compensation_claim_may_be_diverted(court, uow, http):
-    body = filing("(2026)湘0426行初8号", case_type="administrative", administrative_matter="compensation")
+    body = filing("（2026）湘0426行初8号", case_type="administrative", administrative_matter="compensation")
 
     assert register(court, http, body)[1]["decision"] == "diverted"
     assert len(uow.sent_of(RegisterDispute)) == 1
@@ -297,6 +302,115 @@ def test_a_filing_registered_as_filed_after_its_record_is_not_counted_again_when
     assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
 
 
+# --- one filing number, whatever form it is typed in ---------------------------------------------------------
+
+ASCII_LOAN = "(2026)湘0426民初123号"  # the same 案号 as LOAN, typed with ASCII brackets
+
+
+def test_a_number_typed_with_ascii_brackets_is_kept_and_fed_in_its_official_form(court, uow, http):
+    status, shown = register(court, http, filing(ASCII_LOAN))
+
+    assert (status, shown["filing_number"]) == (201, LOAN)
+    [fed] = uow.sent_of(RegisterDispute)
+    assert fed.report.source_record_id == LOAN
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [ASCII_LOAN, "(2026）湘0426民初123号", "（２０２６）湘０４２６民初１２３号", "  (2026)湘0426民初123号 "],
+    ids=["ascii", "mixed", "full-width digits", "spaces"],
+)
+def test_one_filing_sent_again_in_another_form_is_the_same_filing_fed_and_counted_once(
+    court, uow, court_store, http, diverted, typed
+):
+    status, again = register(court, http, filing(typed, facts_clear=False))
+
+    assert (status, again["first_time"], again["filing_number"], again["decision"]) == (200, False, LOAN, "diverted")
+    assert again["message_id"] == diverted["message_id"]
+    assert list(court_store.filings) == [LOAN]
+    assert len(uow.sent_of(RegisterDispute)) == 1
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
+def test_a_filing_is_read_and_acted_on_under_any_form_of_its_number(court, uow, court_store, http, clock, diverted):
+    the_case_arrives(court, http)
+    clock.days_later(12)
+
+    shown = http.body(court.show_filing(http.get(), "(2026）湘0426民初123号"))
+    returned = http.body(court.return_to_litigation(http.post({"reason": "被告拒绝调解"}), ASCII_LOAN))
+
+    assert shown["filing_number"] == LOAN
+    assert (returned["filing_number"], returned["status"]) == (LOAN, "returned")
+    assert [line["kind"] for line in returned["log"]] == ["registered", "returned"]
+    assert returned["reported"]["referral_id"] == str(REFERRAL)
+    assert ("filing_returned", LOAN) in uow.link_facts()
+
+
+def test_a_record_fed_with_ascii_brackets_is_the_filing_registered_with_full_width_ones(court, uow, court_store, http):
+    fed = feed(court, http, court_record(record_id=ASCII_LOAN, number=ASCII_LOAN))
+
+    status, shown = register(court, http, filing(LOAN))
+
+    assert (status, shown["first_time"], shown["message_id"]) == (201, True, fed["message_id"])  # it joined the case
+    assert len(uow.sent_of(RegisterDispute)) == 1
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+    assert court_store.records[ASCII_LOAN]["details"]["filing_number"] == LOAN  # its id as fed, its number official
+
+
+def test_a_diverted_filing_fed_again_with_ascii_brackets_in_its_details_is_not_counted_again(
+    court, uow, http, diverted
+):
+    feed(court, http, court_record(record_id="FY-2026-000123", number=ASCII_LOAN))
+
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
+def kept_before_numbers_were_official(court_store, number: str, record_id: str) -> None:
+    """A diverted filing registered and fed before numbers were kept in their official form: under the form it was
+    typed in, as its record, whose id intake and the coordinator know it by."""
+    screening = screen(CaseType.CIVIL, ScreeningFacts(True, True, True))
+    facts = FilingFacts(
+        case_type=CaseType.CIVIL,
+        filed_on=date(2026, 12, 1),
+        category=Category.DEBT,
+        division_code="430426101",
+        summary="原告诉请被告归还借款五万元。",
+        parties=(
+            PartyNotice(role="applicant", kind="person", name="陈立新"),
+            PartyNotice(role="respondent", kind="person", name="周海波"),
+        ),
+        claim_amount_yuan=None,
+        screening_facts=ScreeningFacts(True, True, True),
+        administrative_matter=None,
+        screening=screening,
+    )
+    at = MORNING - timedelta(days=3)
+    message_id = UUID("11111111-1111-4111-8111-111111111111")
+    court_store.add_record(record_id, {"division_code": "430426101"}, {"filing_number": number}, message_id, at)
+    kept = register_filing(number, COURT, screening, date(2026, 12, 1))
+    court_store.add_filing(kept, facts, "zhao.li", message_id, at)
+
+
+def test_a_filing_kept_under_ascii_brackets_before_is_the_one_answered_under_its_official_number(
+    court, uow, court_store, http, clock
+):
+    kept_before_numbers_were_official(court_store, ASCII_LOAN, ASCII_LOAN)
+    the_case_arrives(court, http, record=ASCII_LOAN)  # the referral carries the id the filing was fed under
+
+    status, again = register(court, http, filing(LOAN))
+    clock.days_later(6)
+    mediated = http.body(court.record_agreement(http.post({"agreement": AGREEMENT}), LOAN))
+
+    assert (status, again["first_time"], again["filing_number"]) == (200, False, ASCII_LOAN)  # as it is kept
+    assert (mediated["filing_number"], mediated["status"]) == (ASCII_LOAN, "mediated")
+    assert [line["kind"] for line in mediated["log"]] == ["registered", "agreement"]
+    assert [link["referral_id"] for link in mediated["referrals"]] == [str(REFERRAL)]
+    assert list(court_store.filings) == [ASCII_LOAN]
+    assert uow.sent_of(RegisterDispute) == []
+    assert uow.link_facts() == [("mediation_agreed", ASCII_LOAN)]
+
+
 @pytest.mark.parametrize(
     ("change", "field"),
     [
@@ -352,12 +466,12 @@ def test_only_the_courts_officers_register_filings(court, uow, court_store, http
 
 
 def test_officers_list_filings_by_decision_and_read_one_with_its_log(court, http, diverted):
-    register(court, http, filing("(2026)湘0426民初124号", facts_clear=False))
+    register(court, http, filing("（2026）湘0426民初124号", facts_clear=False))
 
     listed = http.body(court.list_filings(http.get({"decision": "filed"})))["filings"]
     shown = http.body(court.show_filing(http.get(), LOAN))
 
-    assert [f["filing_number"] for f in listed] == ["(2026)湘0426民初124号"]
+    assert [f["filing_number"] for f in listed] == ["（2026）湘0426民初124号"]
     assert [(line["kind"], line["officer"]) for line in shown["log"]] == [("registered", "zhao.li")]
 
 
@@ -366,7 +480,7 @@ def test_a_list_query_or_path_that_is_wrong_is_refused_naming_it(court, http):
     assert refused_fields(lambda: court.list_filings(http.get({"limit": "501"}))) == ["limit"]
     assert refused_fields(lambda: court.show_filing(http.get(), "123")) == ["filing_number"]
     with pytest.raises(NotFound):
-        court.show_filing(http.get(), "(2026)湘0426民初999号")
+        court.show_filing(http.get(), "（2026）湘0426民初999号")
 
 
 def test_an_officer_of_another_agency_reads_no_filing(court, http, diverted):
@@ -534,14 +648,14 @@ def test_a_failed_mediation_is_filed_and_the_centre_told_the_case_went_to_litiga
 ):
     the_case_arrives(court, http)
     clock.days_later(12)
-    body = {"reason": "被告坚持借款已归还，双方分歧大，调解不成", "litigation_number": "(2026)湘0426民初456号"}
+    body = {"reason": "被告坚持借款已归还，双方分歧大，调解不成", "litigation_number": "（2026）湘0426民初456号"}
 
     shown = http.body(court.return_to_litigation(http.post(body), LOAN))
 
     assert (shown["status"], shown["returned_on"], shown["litigation_number"]) == (
         "returned",
         "2026-12-16",
-        "(2026)湘0426民初456号",
+        "（2026）湘0426民初456号",
     )
     [result] = uow.sent_of(ResultReported)
     assert (result.result.value, result.outcome.value, result.agreement) == (
@@ -549,8 +663,8 @@ def test_a_failed_mediation_is_filed_and_the_centre_told_the_case_went_to_litiga
         "unresolved",
         None,
     )
-    assert (
-        result.summary == "调解不成，转立案（立案案号(2026)湘0426民初456号）：被告坚持借款已归还，双方分歧大，调解不成"
+    assert result.summary == (
+        "调解不成，转立案（立案案号（2026）湘0426民初456号）：被告坚持借款已归还，双方分歧大，调解不成"
     )
     assert (result.referral_id, result.case_id) == (REFERRAL, CASE_ID)
     assert court_store.status_of(REFERRAL) == "reported"
@@ -628,7 +742,7 @@ def test_a_filing_returned_once_is_not_returned_again_and_nothing_more_is_sent(c
 
 
 def test_a_referral_of_another_filing_is_not_reported_on(court, uow, http, diverted):
-    the_case_arrives(court, http, record="(2026)湘0426民初999号")
+    the_case_arrives(court, http, record="（2026）湘0426民初999号")
 
     shown = http.body(court.return_to_litigation(http.post({"reason": "调解不成"}), LOAN))
 
@@ -640,9 +754,9 @@ def test_a_referral_of_another_filing_is_not_reported_on(court, uow, http, diver
 
 
 def test_the_figures_count_this_months_filings(court, http, diverted):
-    register(court, http, filing("(2026)湘0426民初124号", facts_clear=False))
-    register(court, http, filing("(2026)湘0426民初125号"))
-    court.return_to_litigation(http.post({"reason": "调解不成"}), "(2026)湘0426民初125号")
+    register(court, http, filing("（2026）湘0426民初124号", facts_clear=False))
+    register(court, http, filing("（2026）湘0426民初125号"))
+    court.return_to_litigation(http.post({"reason": "调解不成"}), "（2026）湘0426民初125号")
     court.record_agreement(http.post({"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}}), LOAN)
 
     figures = http.body(court.filing_figures(http.get({"from": "2026-12-01", "to": "2026-12-31"})))

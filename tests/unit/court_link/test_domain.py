@@ -9,9 +9,10 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from services.court_link.domain import CourtFiling, flags_for
+from services.court_link.domain.numbers import official
 from tests.unit.records import refused_fields
 
-FILING_NUMBER = "(2026)湘0426民诉前调1234号"
+FILING_NUMBER = "（2026）湘0426民诉前调1234号"
 
 
 def refused(**details: Any) -> dict[str, str]:
@@ -89,6 +90,24 @@ def test_a_filing_number_longer_than_64_characters_is_refused() -> None:
 
 def test_a_field_the_court_record_does_not_define_is_refused_and_named() -> None:
     assert refused(filing_number=FILING_NUMBER, judge="王法官") == {"judge": "extra_forbidden"}
+
+
+# --- one number, whatever its form ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["(2026)湘0426民初123号", "（2026)湘0426民初123号", "(2026）湘0426民初123号", "（２０２６）湘０４２６民初１２３号"],
+)
+def test_a_filing_number_in_any_form_is_written_as_the_court_writes_it(typed: str) -> None:
+    assert official(typed) == "（2026）湘0426民初123号"
+    assert official(official(typed)) == official(typed)
+
+
+def test_a_record_carries_its_filing_number_in_its_official_form() -> None:
+    filing = CourtFiling.model_validate({"filing_number": " (2026)湘0426民诉前调1234号 "})
+
+    assert filing.filing_number == "（2026）湘0426民诉前调1234号"
 
 
 def test_a_received_filing_cannot_be_altered_afterwards() -> None:
