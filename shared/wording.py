@@ -248,6 +248,7 @@ FILING_LOG_KINDS = {
     "confirmation_decided": "作出裁定",
     "returned": "调解不成转立案",
     "term_recounted": "按节假日安排重新计算期限",
+    "record_joined": "并入此前报送综治中心的案件",
 }
 # Which term a `term_recounted` line counted again.
 RECOUNTED_TERMS = {"mediation": "诉前调解期限", "decision": "司法确认审查期限"}

@@ -65,7 +65,8 @@ def register_filing(
 
     The filing number, in its official form, is the key: sent again, in whatever form, the filing is not
     screened anew and nothing is fed twice; the answer is what was decided the first time (200 instead of
-    201).
+    201). A filing the court fed as its record before is at the centre already: it is registered as diverted
+    on the day it was fed, whatever the screening finds now (`rules.register_fed`).
     """
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
@@ -75,7 +76,6 @@ def register_filing(
     at = platform.now()
     today = local_date(at)
     screening = screen(command.case_type, command.screening_facts(), command.administrative_matter)
-    filing = rules.register(command.filing_number, unit, screening, today)
     facts = FilingFacts(
         case_type=command.case_type,
         filed_on=command.filed_on,
@@ -94,12 +94,21 @@ def register_filing(
         uow.store.hold_filing_number(command.filing_number)
         # A filing the court fed earlier as its record (POST /api/v1/records) opened its case then, and was counted
         # as registered and diverted (`count_fed_filing`): the filing joins that case, for the record's own place
-        # only, and is neither fed nor counted a second time.
+        # only, and is neither fed nor counted a second time. It is in mediation at the centre since that day,
+        # so it is kept diverted from then, whatever the screening finds now: kept as filed, the court would
+        # contradict the report and could record nothing of the mediation the centre is conducting.
         earlier = uow.store.record_for_filing(command.filing_number)
-        message_id = earlier["message_id"] if earlier else fed[0].message_id if fed else None
-        first_time = uow.store.add_filing(filing, facts, caller.subject, message_id, at)
+        if earlier is None:
+            filing, kept = rules.register(command.filing_number, unit, screening, today), facts
+            message_id = fed[0].message_id if fed else None
+        else:
+            fed_on = local_date(earlier["recorded_at"])
+            filing, kept = rules.register_fed(command.filing_number, unit, facts, fed_on)
+            message_id = earlier["message_id"]
+        first_time = uow.store.add_filing(filing, kept, caller.subject, message_id, at)
         if first_time and earlier is not None:
             require_feeder_of(earlier, str(earlier["record_id"]), caller, platform)
+            uow.store.log_filing(filing.number, "record_joined", caller.subject, _joined(earlier, filing, facts), at)
         if first_time and earlier is None:
             if fed is not None:
                 message, details = fed
@@ -111,6 +120,18 @@ def register_filing(
         # Sent again from another place, the number still answers with the filing first kept: its unit decides.
         caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
     return (201 if first_time else 200), {**_view(stored, today), "first_time": first_time}
+
+
+def _joined(record: Row, filing: Filing, facts: FilingFacts) -> dict[str, Any]:
+    """The `record_joined` line of a filing registered after its record: the record, the day it was fed (the
+    filing's `diverted_on`), and what 立案审查 found when the filing was registered here. A finding of `filed`,
+    with its reasons, stands in this line alone: the filing itself is diverted, with no reason not to be."""
+    return {
+        "record_id": record["record_id"],
+        "fed_on": filing.diverted_on,
+        "screened": facts.screening.decision.value,
+        "screened_reasons": [r.value for r in facts.screening.reasons],
+    }
 
 
 def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:

@@ -170,8 +170,8 @@ def test_a_filing_diverted_by_other_means_and_fed_as_a_record_counts_as_diverted
 
 
 def test_one_filing_number_in_two_bracket_forms_is_one_filing_one_case_and_counted_once(client, platform):
-    """The court's system feeds the number with ASCII brackets, an officer registers it with full-width ones and
-    again with ASCII ones: one filing, the case the centre mediates."""
+    """The court's system feeds the number with ASCII brackets, an officer registers it with full-width ones (its
+    facts now found unclear) and again with ASCII ones: one filing, diverted as the case the centre mediates."""
     official, ascii = "（2026）湘0426民诉前8808号", "(2026)湘0426民诉前8808号"
     body = filing(official, "原告诉请被告支付工程款三万元，立案前已引导调解。", ("龙建军", "龙建华"))
     record = {key: body[key] for key in ("category", "division_code", "summary", "parties")}
@@ -179,7 +179,7 @@ def test_one_filing_number_in_two_bracket_forms_is_one_filing_one_case_and_count
 
     fed = client.call("POST", COURT, "/api/v1/records", record, expect=(202,))
     case_id, court, _ = joint_case(client, platform, "FY-2026-8808")
-    registered = client.call("POST", COURT, "/api/v1/filings", body, expect=(201,))
+    registered = client.call("POST", COURT, "/api/v1/filings", {**body, "facts_clear": False}, expect=(201,))
     again = client.call("POST", COURT, "/api/v1/filings", {**body, "filing_number": ascii}, expect=(200,))
 
     assert (registered["filing_number"], registered["decision"], registered["status"]) == (

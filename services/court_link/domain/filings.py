@@ -122,6 +122,23 @@ def register(number: str, unit: str, screening: Screening, today: date) -> Filin
     )
 
 
+def register_fed(number: str, unit: str, facts: FilingFacts, fed_on: date) -> tuple[Filing, FilingFacts]:
+    """A filing the court fed to the centre as its record on `fed_on`, before registering it here: the case has
+    been in 诉前调解 at the centre since then, and the centre's report counted it diverted then. So it is
+    diverted on that day, and its term runs from it, whatever 立案审查 finds now: filed, the court would say
+    otherwise than the report, and could record neither the agreement the centre reaches (signed since the
+    feed) nor a return. Its screening facts are kept as found; its reasons, why it was not diverted, are none."""
+    diverted = Filing(
+        number,
+        unit,
+        FilingDecision.DIVERTED,
+        FilingStatus.IN_MEDIATION,
+        diverted_on=fed_on,
+        mediation_due_on=term_end(fed_on, MEDIATION_TERM_DAYS),
+    )
+    return diverted, replace(facts, screening=Screening(FilingDecision.DIVERTED, ()))
+
+
 def mediation_overdue(filing: Filing, today: date) -> bool:
     """Still in mediation after the term's last day: the court should file it or note the parties' extension."""
     due = filing.mediation_due_on

@@ -461,6 +461,31 @@ def test_a_term_counted_again_once_the_years_holidays_were_published_says_from_w
     assert f"<strong>按节假日安排重新计算期限</strong>{told}" in page
 
 
+def test_a_filing_registered_after_its_record_says_it_joined_that_case_and_what_the_screening_found(
+    console, apis, browser, zhao
+):
+    joined = {
+        "kind": "record_joined",
+        "officer": "zhao.li",
+        "detail": {
+            "record_id": "FY-2026-000123",
+            "fed_on": "2026-11-20",
+            "screened": "filed",
+            "screened_reasons": ["facts_unclear", "no_consent"],
+        },
+        "at": "2026-11-23T02:00:00+00:00",
+    }
+    fed_before = {**DIVERTED, "facts_clear": False, "log": [*DIVERTED["log"], joined]}
+
+    page = open_filing(console, browser, apis, fed_before)
+
+    told = (
+        "（本院已于 2026-11-20 以 FY-2026-000123 报送综治中心调解，按已分流登记；"
+        "本次立案审查结论为立案：事实不清楚、当事人不同意调解）"
+    )
+    assert f"<strong>并入此前报送综治中心的案件</strong>{told}，经办：" in page
+
+
 def test_a_mediation_past_its_term_is_marked_overdue(console, apis, browser, zhao):
     late = {**DIVERTED, "diverted_on": "2026-10-20", "mediation_due_on": "2026-11-19", "mediation_overdue": True}
 

@@ -302,6 +302,57 @@ def test_a_filing_registered_as_filed_after_its_record_is_not_counted_again_when
     assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
 
 
+# --- a filing registered after the court fed its record, whatever 立案审查 finds now -------------------------
+
+
+def test_a_filing_fed_before_and_now_screened_as_filed_is_registered_diverted_on_the_day_it_was_fed(
+    court, uow, http, clock
+):
+    """The centre is mediating the case and its report counted it diverted: the court's filing says so too."""
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    clock.days_later(3)  # Monday 7 December: registered here, its facts now found unclear
+
+    status, shown = register(court, http, filing(facts_clear=False, parties_consent=False))
+
+    assert (status, shown["decision"], shown["status"], shown["reasons"]) == (201, "diverted", "in_mediation", [])
+    assert (shown["diverted_on"], shown["mediation_due_on"]) == ("2026-12-04", "2027-01-04")  # from the feed's day
+    assert (shown["facts_clear"], shown["parties_consent"]) == (False, False)  # as found, kept
+    assert [line["kind"] for line in shown["log"]] == ["registered", "record_joined"]
+    assert shown["log"][1]["detail"] == {
+        "record_id": "FY-2026-000123",
+        "fed_on": "2026-12-04",
+        "screened": "filed",
+        "screened_reasons": ["facts_unclear", "no_consent"],
+    }
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]  # the feed's, alone
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_the_mediation_of_a_filing_fed_before_is_recorded_from_the_day_it_was_fed(court, uow, http, clock):
+    """The parties signed at the centre before the court registered the filing: the agreement still counts."""
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    clock.days_later(7)  # Friday 11 December
+    register(court, http, filing(facts_clear=False))
+
+    shown = http.body(court.record_agreement(http.post({"agreement": AGREEMENT}), LOAN))  # signed on 10 December
+
+    assert (shown["status"], shown["mediated_on"]) == ("mediated", "2026-12-10")
+    assert ("mediation_agreed", LOAN) in uow.link_facts()
+
+
+def test_a_filing_fed_before_and_screened_as_diverted_notes_the_record_it_joined(court, http, clock):
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    clock.days_later(1)
+
+    shown = register(court, http, filing())[1]
+
+    assert (shown["diverted_on"], shown["reasons"]) == ("2026-12-04", [])
+    assert [(line["kind"], line["detail"].get("screened")) for line in shown["log"]] == [
+        ("registered", None),
+        ("record_joined", "diverted"),
+    ]
+
+
 # --- one filing number, whatever form it is typed in ---------------------------------------------------------
 
 ASCII_LOAN = "(2026)湘0426民初123号"  # the same 案号 as LOAN, typed with ASCII brackets

@@ -8,6 +8,7 @@ from services.court_link.domain.filings import (
     Confirmation,
     ConfirmationStatus,
     Filing,
+    FilingFacts,
     FilingRefusal,
     FilingStatus,
     decide_confirmation,
@@ -18,11 +19,13 @@ from services.court_link.domain.filings import (
     recount_decision_term,
     recount_mediation_term,
     register,
+    register_fed,
     request_confirmation,
     return_to_litigation,
 )
-from services.court_link.domain.screening import FilingDecision, NotDiverted, Screening
-from shared.contracts.disputes import Agreement
+from services.court_link.domain.screening import CaseType, FilingDecision, NotDiverted, Screening, ScreeningFacts
+from shared.contracts.disputes import Agreement, PartyNotice
+from shared.contracts.vocabulary import Category
 from shared.refusal import Refused
 
 NUMBER = "(2026)湘0426民初123号"
@@ -33,6 +36,22 @@ DIVERTED_ON = date(2026, 6, 1)
 SIGNED_ON = date(2026, 6, 20)  # a Saturday: the parties signed at the township's mediation room
 AGREEMENT = Agreement(number="祁司调〔2026〕第88号", signed_on=SIGNED_ON, terms="被告于2026年7月31日前归还借款五万元。")
 CHANGED = Agreement(signed_on=date(2026, 7, 10), terms="被告分两期归还借款五万元，免除利息。")
+
+
+def facts_found(screening: Screening) -> FilingFacts:
+    """A loan as 立案审查 found it: here, the facts unclear."""
+    return FilingFacts(
+        case_type=CaseType.CIVIL,
+        filed_on=DIVERTED_ON,
+        category=Category.DEBT,
+        division_code="430426101",
+        summary="原告诉请被告归还借款五万元。",
+        parties=(PartyNotice(role="applicant", kind="person", name="陈立新"),),
+        claim_amount_yuan=None,
+        screening_facts=ScreeningFacts(legal_relation_clear=True, facts_clear=False, parties_consent=True),
+        administrative_matter=None,
+        screening=screening,
+    )
 
 
 def refused(code: FilingRefusal):
@@ -63,6 +82,18 @@ def test_a_diverted_filing_is_in_mediation_for_thirty_days_from_the_day_it_was_d
 
     assert (filing.decision, filing.status) == (FilingDecision.DIVERTED, FilingStatus.IN_MEDIATION)
     assert (filing.diverted_on, filing.mediation_due_on) == (DIVERTED_ON, date(2026, 7, 1))
+
+
+def test_a_filing_fed_before_it_was_registered_is_diverted_on_the_day_it_was_fed_whatever_the_screening_finds():
+    found = facts_found(FILED)
+
+    filing, kept = register_fed(NUMBER, COURT, found, DIVERTED_ON)
+
+    assert (filing.decision, filing.status) == (FilingDecision.DIVERTED, FilingStatus.IN_MEDIATION)
+    assert (filing.diverted_on, filing.mediation_due_on) == (DIVERTED_ON, date(2026, 7, 1))
+    assert kept.screening == DIVERTED  # no reason it was not diverted: it was
+    assert kept.screening_facts == found.screening_facts  # what 立案审查 found, as found
+    assert record_agreement(filing, AGREEMENT).status is FilingStatus.MEDIATED
 
 
 def test_a_filing_still_in_mediation_is_overdue_only_after_its_thirtieth_day():
