@@ -134,6 +134,14 @@ def _joined(record: Row, filing: Filing, facts: FilingFacts) -> dict[str, Any]:
     }
 
 
+def record_of_filing(filing: CourtFiling, uow: Work) -> str | None:
+    """The id a record for the same filing was kept under (its number in any form, as its id or in its details), the
+    number held first: fed again under another id, or by an officer's registration, a filing opens no second case."""
+    uow.store.hold_filing_number(filing.filing_number)
+    kept = uow.store.record_for_filing(filing.filing_number)
+    return None if kept is None else str(kept["record_id"])
+
+
 def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:
     """A filing the court diverted outside the platform and fed as its record counts as the court's decision, as one
     screened here does: registered and diverted, or, registered here and filed before, diverted now. So every case

@@ -29,7 +29,7 @@ from shared.runtime.dependencies import Database
 
 class CourtLink(AgencyService):
     name = "court_link"
-    RECORDS = RecordKind(CourtFiling, flags_for, handlers.count_fed_filing)
+    RECORDS = RecordKind(CourtFiling, flags_for, handlers.count_fed_filing, handlers.record_of_filing)
     uow: Injects[UnitOfWork[CourtStore]] = Database(PostgresCourtStore)
     calendar = CalendarYears()
 

@@ -362,29 +362,32 @@ def feed_record(
 
     Only the agency's own officers may feed it, each for the places of their own units: a record
     opens a case in the agency's name. A record id fed before is fed again only for the place it was first
-    fed for (`keep_fed_record`). Fed for the first time, it counts as the link's decision where the link counts its
-    records so (`RecordKind.count_first_feed`), in the same transaction.
+    fed for (`keep_fed_record`); so is a record of the same thing under another id, where the link can tell
+    (`RecordKind.kept_as`: the answer then names the id it was kept under). Fed for the first time, it counts as the
+    link's decision where the link counts its records so (`RecordKind.count_first_feed`), in the same transaction.
     """
     require_officer_of_agency(caller, platform)
     unit = platform.registry.by_service(platform.service).unit_for(record.division_code)
     caller.require_unit(unit, f"record {record.record_id}'s place")
     require_place_of_county(record.division_code, platform)
     read = kind.read(record.details)
-    message = record_dispute(
-        record.record_id,
-        record.category,
-        record.division_code,
-        record.summary,
-        record.parties,
-        [*record.flags, *read.flags],
-        caller,
-        platform,
-    )
     with uow:
+        # Known only inside the transaction: a record of the same thing kept under another id makes this its repeat.
+        record_id = kind.record_id_for(read, record.record_id, uow)
+        message = record_dispute(
+            record_id,
+            record.category,
+            record.division_code,
+            record.summary,
+            record.parties,
+            [*record.flags, *read.flags],
+            caller,
+            platform,
+        )
         first_time = keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
         if first_time:
-            kind.counted(read, FirstFeed(uow, platform, record.record_id, unit, message.occurred_at))
-    return {"record_id": record.record_id, "message_id": str(message.message_id), "first_time": first_time}
+            kind.counted(read, FirstFeed(uow, platform, record_id, unit, message.occurred_at))
+    return {"record_id": record_id, "message_id": str(message.message_id), "first_time": first_time}
 
 
 def record_dispute(

@@ -50,6 +50,10 @@ class RecordKind(Generic[D]):
     # as one: a filing the court diverted outside the platform and fed in is registered and diverted too, or its
     # mediation would count in 诉前调解成功率 over a denominator that never had it.
     count_first_feed: Callable[[D, FirstFeed], None] | None = None
+    # A link whose records name a thing of its own (the court's: a filing, by its number) finds the record already
+    # kept for that thing under another id, in the open transaction: the feed is then a repeat of that record, so
+    # one filing fed under two ids (or two forms of its number) opens one case, not two.
+    kept_as: Callable[[D, UnitOfWork[Any]], str | None] | None = None
 
     def read(self, raw: dict[str, Any]) -> ReadRecord[D]:
         """Validate `details`, or BadInput naming each field as the request body has it (`details.<field>`)."""
@@ -58,6 +62,11 @@ class RecordKind(Generic[D]):
         except BadInput as bad:
             raise BadInput([{**f, "field": f"details.{f['field']}"} for f in bad.fields]) from None
         return ReadRecord(details.model_dump(mode="json"), self.flags_for(details), details)
+
+    def record_id_for(self, read: ReadRecord[D], record_id: str, uow: UnitOfWork[Any]) -> str:
+        """The id the record is fed under: the one a record of the same thing was kept under, else its own."""
+        kept = self.kept_as(read.model, uow) if self.kept_as is not None else None
+        return kept or record_id
 
     def counted(self, read: ReadRecord[D], feed: FirstFeed) -> None:
         """Count a record fed for the first time as the link's decision, if the link counts its records."""

@@ -276,6 +276,32 @@ def test_a_diverted_filing_fed_again_under_another_record_id_is_not_counted_agai
     assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
 
 
+def test_a_filing_fed_again_under_another_record_id_is_a_repeat_of_its_first_record_and_opens_no_second_case(
+    court, uow, court_store, http
+):
+    first = feed(court, http, court_record(record_id="FY-2026-000123"))
+    again = feed(court, http, court_record(record_id="FY-2026-000124"))
+
+    assert (first["first_time"], again["first_time"]) == (True, False)
+    assert again["record_id"] == "FY-2026-000123"  # the record it was kept under, whose case it joins
+    assert [fed.report.source_record_id for fed in uow.sent_of(RegisterDispute)] == ["FY-2026-000123"] * 2
+    assert set(court_store.records) == {"FY-2026-000123"}
+
+
+def test_a_record_fed_under_another_form_of_a_diverted_filings_number_joins_the_filings_case(
+    court, uow, court_store, http, diverted
+):
+    ascii_form = LOAN.replace("（", "(").replace("）", ")")
+    assert ascii_form != LOAN
+
+    again = feed(court, http, court_record(record_id=ascii_form, number=ascii_form))
+
+    assert (again["first_time"], again["record_id"]) == (False, LOAN)
+    assert [fed.report.source_record_id for fed in uow.sent_of(RegisterDispute)] == [LOAN, LOAN]
+    assert set(court_store.records) == {LOAN}
+    assert uow.link_facts() == [("filing_registered", LOAN), ("filing_diverted", LOAN)]
+
+
 def test_a_filing_fed_under_two_record_ids_counts_once(court, uow, http):
     """The court's own system fed the filing under its number, then under its internal id: one filing diverted."""
     feed(court, http, court_record())
