@@ -112,13 +112,18 @@ def register(number: str, unit: str, screening: Screening, today: date) -> Filin
     """A filing as screened today: filed, or diverted with its 30-day mediation term running from today."""
     if not screening.diverted:
         return Filing(number, unit, FilingDecision.FILED, FilingStatus.FILED)
+    return _diverted(number, unit, today)
+
+
+def _diverted(number: str, unit: str, on: date) -> Filing:
+    """A filing diverted on a day: in 诉前调解, its 30-day term running from that day."""
     return Filing(
         number,
         unit,
         FilingDecision.DIVERTED,
         FilingStatus.IN_MEDIATION,
-        diverted_on=today,
-        mediation_due_on=term_end(today, MEDIATION_TERM_DAYS),
+        diverted_on=on,
+        mediation_due_on=term_end(on, MEDIATION_TERM_DAYS),
     )
 
 
@@ -128,15 +133,7 @@ def register_fed(number: str, unit: str, facts: FilingFacts, fed_on: date) -> tu
     diverted on that day, and its term runs from it, whatever 立案审查 finds now: filed, the court would say
     otherwise than the report, and could record neither the agreement the centre reaches (signed since the
     feed) nor a return. Its screening facts are kept as found; its reasons, why it was not diverted, are none."""
-    diverted = Filing(
-        number,
-        unit,
-        FilingDecision.DIVERTED,
-        FilingStatus.IN_MEDIATION,
-        diverted_on=fed_on,
-        mediation_due_on=term_end(fed_on, MEDIATION_TERM_DAYS),
-    )
-    return diverted, replace(facts, screening=Screening(FilingDecision.DIVERTED, ()))
+    return _diverted(number, unit, fed_on), replace(facts, screening=Screening(FilingDecision.DIVERTED, ()))
 
 
 def mediation_overdue(filing: Filing, today: date) -> bool:
