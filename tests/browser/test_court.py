@@ -6,6 +6,7 @@ from datetime import datetime
 import pytest
 from playwright.sync_api import Page, expect
 
+from services.court_link.domain.numbers import official
 from shared.workdays import CHINA_TZ
 from wuyuan.accounts import ensure_accounts, working_accounts
 
@@ -26,6 +27,7 @@ def today() -> str:
 
 
 def filing_number(serial: int) -> str:
+    """As an officer types it, with ASCII brackets; the court keeps and shows it in the official form (（2026）…)."""
     return f"({today()[:4]})湘0426民初{serial}号"
 
 
@@ -65,7 +67,7 @@ def register_filing(
     for question, yes in (("法律关系是否明确", True), ("事实是否清楚", facts_clear), ("当事人是否同意调解", True)):
         page.get_by_role("group", name=question).get_by_label("是" if yes else "否", exact=True).check()
     page.get_by_role("button", name="登记并审查").click()
-    expect(page.get_by_role("heading", name=f"案号 {number}")).to_be_visible()
+    expect(page.get_by_role("heading", name=f"案号 {official(number)}")).to_be_visible()
 
 
 def test_a_court_officer_diverts_a_filing_files_another_and_sees_the_diverted_one_confirmed(
@@ -92,8 +94,8 @@ def test_a_court_officer_diverts_a_filing_files_another_and_sees_the_diverted_on
 
     court.get_by_role("link", name="← 返回诉调对接").click()
     expect(court.locator(".figures-table")).to_contain_text("2件")  # registered this year: these two
-    court.get_by_role("link", name=diverted).click()
-    expect(court.get_by_role("heading", name=f"案号 {diverted}")).to_be_visible()
+    court.get_by_role("link", name=official(diverted)).click()
+    expect(court.get_by_role("heading", name=f"案号 {official(diverted)}")).to_be_visible()
 
     # The case the filing became reaches the court as a referral; accepted, the court's ruling reports on it.
     referrals = court.locator(".case-referrals a")
