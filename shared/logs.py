@@ -11,7 +11,7 @@ import structlog
 from opentelemetry import trace
 from structlog.typing import EventDict, Processor, WrappedLogger
 
-from shared.telemetry.processors import redact
+from shared.telemetry.processors import redact, redact_integer
 from shared.telemetry.propagation import CASE_ID_KEY, case_id_in, current_trace_ids
 
 
@@ -36,7 +36,7 @@ def _case_id_of_current_span() -> str | None:
 
 def _redact_values(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     for key, value in event_dict.items():
-        if not isinstance(value, _PLAIN):
+        if not isinstance(value, _PLAIN) or isinstance(value, int):
             event_dict[key] = _redacted(value, _MAX_DEPTH)
     return event_dict
 
@@ -52,6 +52,8 @@ def _redacted(value: object, depth: int) -> object:
     as its text (the renderer's `default=str`), so that text is what is redacted."""
     if isinstance(value, str):
         return redact(value)
+    if isinstance(value, int):  # a bool too, which redact_integer keeps
+        return redact_integer(value)
     if isinstance(value, _PLAIN):
         return value
     if depth > 0 and isinstance(value, dict):

@@ -58,6 +58,28 @@ def redact(text: str) -> str:
     return text
 
 
+# The fewest digits a mobile (11) or ID number (15 or 18) has: a smaller integer is a count, an id, a figure.
+_SHORTEST_NUMBER = 10**10
+
+
+def redact_integer(value: int) -> int | str:
+    """`value` as it is, or `[redacted]` when its digits are a mobile or ID number (one logged or set as a number
+    rather than as text): integers that long are seldom anything else, and the check is skipped for the rest."""
+    if -_SHORTEST_NUMBER < value < _SHORTEST_NUMBER or isinstance(value, bool):
+        return value
+    text = str(value)
+    redacted = redact(text)
+    return value if redacted == text else redacted
+
+
+def _redacted_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value) if _needs_redacting(value) else value
+    if isinstance(value, int):
+        return redact_integer(value)
+    return value
+
+
 def _needs_redacting(text: str) -> bool:
     return (
         (_THREE_DIGITS.search(text) is not None and PII_PATTERN.search(text) is not None)
@@ -112,10 +134,15 @@ def _scrub(attributes: Mapping[str, object] | None) -> None:
     if not isinstance(target, dict):
         return
     for key, value in list(target.items()):
-        if isinstance(value, str) and _needs_redacting(value):
-            target[key] = redact(value)
-        elif isinstance(value, tuple | list) and any(isinstance(v, str) and _needs_redacting(v) for v in value):
-            target[key] = tuple(redact(v) if isinstance(v, str) else v for v in value)
+        if isinstance(value, tuple | list):
+            scrubbed = tuple(_redacted_value(v) for v in value)
+            if scrubbed != tuple(value):
+                # A sequence attribute holds one type: a redacted integer makes the whole of it text.
+                target[key] = tuple(str(v) for v in scrubbed) if any(isinstance(v, str) for v in scrubbed) else scrubbed
+        else:
+            scrubbed_value = _redacted_value(value)
+            if scrubbed_value is not value:
+                target[key] = scrubbed_value
 
 
 SEVERAL_CASES = ""  # what a trace that served several cases is remembered as: no case

@@ -109,6 +109,8 @@ def test_numbers_nested_in_a_fields_lists_dicts_or_objects_are_redacted_as_top_l
             "party": Party(),
             "broker": {"url": "amqp://coordinator:s3cret@127.0.0.1:5672/wuyuan"},
             "counts": {"open": 3, "overdue": None, "ratio": 0.5, "late": True},
+            "caller": 13807341234,
+            "holder": {"id": 430426199005201239, "cases": [15, 20261207001]},
         },
     )
 
@@ -118,4 +120,7 @@ def test_numbers_nested_in_a_fields_lists_dicts_or_objects_are_redacted_as_top_l
     assert line["party"] == "Party(name='陈立新', phone='[redacted]')"
     assert line["broker"] == {"url": "amqp://coordinator:***@127.0.0.1:5672/wuyuan"}
     assert line["counts"] == {"open": 3, "overdue": None, "ratio": 0.5, "late": True}
+    # Numbers logged as integers: a mobile and an ID number go, a long number that is neither stays a number.
+    assert line["caller"] == "[redacted]"
+    assert line["holder"] == {"id": "[redacted]", "cases": [15, 20261207001]}
     assert "13807341234" not in json.dumps(line) and "s3cret" not in json.dumps(line)

@@ -81,11 +81,17 @@ def test_span_attributes_are_scrubbed_before_any_exporter_sees_them():
         span.set_attribute("wuyuan.case_id", CASE_ID)
         span.set_attribute("db.params", f"('张三', '{ZHANG_SAN_ID}', '{ZHANG_SAN_MOBILE}')")
         span.set_attribute("parties", 2)
+        span.set_attribute("caller", int(ZHANG_SAN_MOBILE))
+        span.set_attribute("callers", [int(ZHANG_SAN_MOBILE), 7])
+        span.set_attribute("filed", 20261207001)  # eleven digits, but no mobile's
 
     [exported] = exporter.get_finished_spans()
     assert exported.attributes["db.params"] == "('张三', '[redacted]', '[redacted]')"
     assert exported.attributes["wuyuan.case_id"] == CASE_ID
     assert exported.attributes["parties"] == 2
+    assert exported.attributes["caller"] == "[redacted]"
+    assert exported.attributes["callers"] == ("[redacted]", "7")
+    assert exported.attributes["filed"] == 20261207001
     provider.shutdown()
 
 
