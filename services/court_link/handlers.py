@@ -23,6 +23,7 @@ from services.court_link.commands import (
 )
 from services.court_link.domain import filings as rules
 from services.court_link.domain.filings import Confirmation, ConfirmationStatus, Filing, FilingFacts
+from services.court_link.domain.numbers import official
 from services.court_link.domain.records import CourtFiling, flags_for
 from services.court_link.domain.screening import FilingDecision, screen
 from services.court_link.domain.terms import local_date
@@ -114,8 +115,11 @@ def register_filing(
                 message, details = fed
                 keep_fed_record(uow, message, details, at, caller, platform)
             diverted = screening.diverted
-            note_record(uow, platform, "filing_registered", filing.number, unit, at, diverted=diverted)
-            note_record(uow, platform, "filing_diverted" if diverted else "filing_filed", filing.number, unit, at)
+            once = official(filing.number)
+            note_record(uow, platform, "filing_registered", filing.number, unit, at, once_as=once, diverted=diverted)
+            note_record(
+                uow, platform, "filing_diverted" if diverted else "filing_filed", filing.number, unit, at, once_as=once
+            )
         stored = uow.store.get_filing(command.filing_number)
         # Sent again from another place, the number still answers with the filing first kept: its unit decides.
         caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
@@ -156,9 +160,11 @@ def count_fed_filing(filing: CourtFiling, feed: FirstFeed) -> None:
         return
     decision = uow.store.filing_decision(number)
     if decision is None:
-        note_record(uow, feed.platform, "filing_registered", number, feed.unit, feed.at, diverted=True)
+        note_record(
+            uow, feed.platform, "filing_registered", number, feed.unit, feed.at, once_as=official(number), diverted=True
+        )
     if decision is not FilingDecision.DIVERTED:
-        note_record(uow, feed.platform, "filing_diverted", number, feed.unit, feed.at)
+        note_record(uow, feed.platform, "filing_diverted", number, feed.unit, feed.at, once_as=official(number))
 
 
 def _fed_dispute(
@@ -256,7 +262,7 @@ def record_agreement(
             command.model_dump(mode="json"),
             at,
         )
-        note_record(uow, platform, "mediation_agreed", filing.number, filing.unit, at)
+        note_record(uow, platform, "mediation_agreed", filing.number, filing.unit, at, once_as=official(filing.number))
         row = uow.store.get_filing(filing.number)
     return _view(row, local_date(at))
 
@@ -312,7 +318,10 @@ def decide_confirmation(
         uow.store.save_confirmation(decided)
         detail = {"seq": decided.seq, "decision": decided.status, "reason": command.reason, "decided_on": decided_on}
         uow.store.log_filing(kept_as, "confirmation_decided", caller.subject, detail, at)
-        note_record(uow, platform, "confirmation_decided", kept_as, filing.unit, at, decision=str(decided.status))
+        once = f"{official(kept_as)}/{decided.seq}"  # one decision an application: a refused one may be applied again
+        note_record(
+            uow, platform, "confirmation_decided", kept_as, filing.unit, at, once_as=once, decision=str(decided.status)
+        )
         reported = None
         if decided.status is ConfirmationStatus.CONFIRMED:
             summary = f"司法确认：法院裁定确认{kept_as}诉前调解达成的调解协议有效。{command.reason or ''}"
@@ -341,7 +350,16 @@ def return_to_litigation(
         filed_as = f"（立案案号{command.litigation_number}）" if command.litigation_number else ""
         summary = f"调解不成，转立案{filed_as}：{command.reason}"
         reported = _report(uow, platform, caller, units, filing.number, ResultCode.REFERRED_TO_LITIGATION, summary)
-        note_record(uow, platform, "filing_returned", filing.number, filing.unit, at, reported=reported is not None)
+        note_record(
+            uow,
+            platform,
+            "filing_returned",
+            filing.number,
+            filing.unit,
+            at,
+            once_as=official(filing.number),
+            reported=reported is not None,
+        )
         row = uow.store.get_filing(filing.number)
     return {**_view(row, today), "reported": reported}
 

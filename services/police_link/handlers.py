@@ -30,7 +30,7 @@ from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import minimise_parties
 from shared.contracts.identifiers import split_unit
-from shared.contracts.messages import CaseResolved, ReferralClosed, RegisterDispute
+from shared.contracts.messages import CaseResolved, LinkRecordKind, ReferralClosed, RegisterDispute
 from shared.contracts.vocabulary import Flag, ResultCode, outcome_of
 from shared.delivery.statements import Row
 from shared.http import BadInput
@@ -92,8 +92,9 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
             keep_fed_record(uow, message, details, at, caller, platform)
         if first_time:
             number, handed = command.call_number, decided.handed_over
-            note_record(uow, platform, "call_recorded", number, command.unit, at, handed_over=handed)
-            note_record(uow, platform, "call_handed_over" if handed else "call_kept", number, command.unit, at)
+            note_record(uow, platform, "call_recorded", number, command.unit, at, once_as=number, handed_over=handed)
+            decision: LinkRecordKind = "call_handed_over" if handed else "call_kept"
+            note_record(uow, platform, decision, number, command.unit, at, once_as=number)
         stored = uow.store.get_call(command.call_number, frozenset(caller.units))
     caller.require_unit(str(stored["unit"]), f"call {command.call_number}")
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}

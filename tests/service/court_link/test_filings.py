@@ -229,6 +229,42 @@ def test_a_filing_fed_as_a_record_counts_as_registered_and_diverted_once(court, 
     assert len(uow.sent_of(RegisterDispute)) == 2  # the second a repeat report, linked to the first one's case
 
 
+def test_a_filing_fed_again_after_the_courts_database_was_restored_is_the_same_fact_for_supervision(
+    court, uow, http, platform, clock
+):
+    """Restored to a point before the feed, the court keeps the record afresh and notes its decision again: the
+    notes carry the ids of the first ones, so supervision's inbox takes them as messages it has, and counts once."""
+    feed(court, http, court_record())
+    restored_uow = FakeUnitOfWork(FakeCourtStore())
+    restored = worker_factory(
+        CourtLink,
+        uow=restored_uow,
+        platform=replace(platform, service="court_link", now=clock),
+        sender="wuyuan.coordinator",
+        caller=COURT_OFFICER,
+    )
+    clock.days_later(2)
+
+    assert feed(restored, http, court_record("(2026)湘0426民初123号"))["first_time"] is True
+
+    first, again = uow.sent_of(LinkRecordNoted), restored_uow.sent_of(LinkRecordNoted)
+    assert [(n.kind, n.message_id) for n in again] == [(n.kind, n.message_id) for n in first]
+    assert len({n.message_id for n in first}) == 2
+
+
+def test_a_refused_confirmation_and_the_one_applied_for_after_it_are_two_decisions(court, uow, http, clock, diverted):
+    apply(court, http, {"agreement": {**AGREEMENT, "signed_on": "2026-12-04"}})
+    court.decide_confirmation(http.post({"decision": "refused", "reason": "协议约定利息超过法定上限"}), LOAN)
+    clock.days_later(3)
+    changed = {**AGREEMENT, "signed_on": "2026-12-07", "terms": "周海波于2027年1月31日前归还借款五万元，不计利息。"}
+    apply(court, http, {"agreement": changed})
+    court.decide_confirmation(http.post({"decision": "confirmed"}), LOAN)
+
+    decided = [n for n in uow.sent_of(LinkRecordNoted) if n.kind == "confirmation_decided"]
+    assert [n.detail["decision"] for n in decided] == ["refused", "confirmed"]
+    assert decided[0].message_id != decided[1].message_id
+
+
 def test_a_filing_registered_after_its_record_joins_that_case_and_is_neither_fed_nor_counted_again(
     court, uow, court_store, http
 ):

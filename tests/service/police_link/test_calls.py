@@ -186,6 +186,30 @@ def test_a_call_the_officer_finds_unsuitable_is_handled_by_the_police_alone(poli
     assert uow.link_facts() == [("call_recorded", number), ("call_kept", number)]
 
 
+def test_a_call_recorded_again_after_the_stations_database_was_restored_is_the_same_fact_for_supervision(
+    police, uow, http, platform
+):
+    """Restored to a point before the call, the service records it afresh: its notes carry the first ones' ids,
+    which supervision's inbox has taken, so the call is counted once."""
+    record(police, http, call())
+    restored_uow = FakeUnitOfWork(FakePoliceStore())
+    restored = worker_factory(
+        PoliceLink,
+        uow=restored_uow,
+        platform=replace(platform, service="police_link", now=lambda: NOW + timedelta(days=1)),
+        sender=COORDINATOR_USER,
+        caller=STATION_OFFICER,
+    )
+
+    assert record(restored, http, call())[0] == 201
+
+    def notes(work: FakeUnitOfWork[FakePoliceStore]) -> list[tuple[str, UUID]]:
+        return [(m.kind, m.message_id) for m in work.sent if m.type == "LinkRecordNoted"]
+
+    assert notes(restored_uow) == notes(uow)
+    assert [kind for kind, _ in notes(uow)] == ["call_recorded", "call_handed_over"]
+
+
 def feed_the_boundary_call_as_a_record(police, http) -> None:
     """The station's call, fed through the record feed (POST /api/v1/records), as calls recorded elsewhere are."""
     police.feed_record(
