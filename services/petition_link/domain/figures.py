@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from services.petition_link.domain.decisions import standing
-from services.petition_link.domain.model import Petition, PetitionForm, PetitionStatus
+from services.petition_link.domain.model import Petition, Petitioner, PetitionForm, PetitionStatus
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class Handling:
 class Figures:
     batches: int
     persons: int
-    petitioners: int  # distinct people named (by ID number, else name and mobile)
+    petitioners: int  # distinct people named (by ID number, else name and mobile: `_who`)
     unidentified_petitioners: int  # named with neither ID number nor mobile: in 人次, not in `petitioners`
     by_form: dict[str, int]
     collective_visits: Count
@@ -64,10 +64,11 @@ class Figures:
 def count(petitions: Sequence[Petition], today: date) -> Figures:
     """Figures over `petitions` (those received in the period), their terms as they stand on `today`."""
     standings = [(p, standing(p, today)) for p in petitions]
+    ids_by_contact = _ids_by_contact(petitions)
     ordinary = [(p, s) for p, s in standings if not p.litigation_related]
     accepted = [(p, s) for p, s in ordinary if p.accepted_on is not None]
     # A person named twice in one petition is still in it once.
-    named = Counter(key for p in petitions for key in {person.key for person in p.petitioners if person.key})
+    named = Counter(who for p in petitions for who in {_who(person, ids_by_contact) for person in p.petitioners} if who)
     acceptance = Acceptance(
         accepted=len(accepted),
         not_accepted=sum(1 for p, _ in ordinary if p.status is PetitionStatus.NOT_ACCEPTED),
@@ -102,6 +103,27 @@ def count(petitions: Sequence[Petition], today: date) -> Figures:
         results=dict(sorted(Counter(p.reply.result.value for p in petitions if p.reply).items())),
         overdue=acceptance.overdue + handling.overdue,
     )
+
+
+def _ids_by_contact(petitions: Sequence[Petition]) -> dict[str, set[str]]:
+    """For each name-and-mobile key, the ID-number keys it was given with in these petitions."""
+    ids: dict[str, set[str]] = {}
+    for p in petitions:
+        for person in p.petitioners:
+            if person.contact_key:
+                ids.setdefault(person.contact_key, set()).update([person.id_key] if person.id_key else [])
+    return ids
+
+
+def _who(person: Petitioner, ids_by_contact: dict[str, set[str]]) -> str | None:
+    """Whom the figures count a petitioner as: by ID number; without one, as the one person the period knows with
+    that name and mobile and an ID number (someone who came once with their ID card and once without is one person
+    who came twice); else by name and mobile. Two ID numbers are two people, so a name and mobile given with both
+    cannot say which of them came, and stays a person of its own."""
+    if person.id_key or not person.contact_key:
+        return person.id_key
+    ids = ids_by_contact.get(person.contact_key, set())
+    return next(iter(ids)) if len(ids) == 1 else person.contact_key
 
 
 def _count(petitions: Sequence[Petition]) -> Count:

@@ -53,6 +53,33 @@ def test_a_person_named_twice_in_one_petition_has_not_come_twice() -> None:
     assert (figures.petitioners, figures.repeats.petitioners) == (1, 0)
 
 
+def test_a_person_once_with_id_card_and_once_with_name_and_mobile_only_is_one_person_who_came_twice() -> None:
+    without_id_card = persons.petitioner("邓小勇", None, "13786543210", SECRET)
+    first = petition("XF-1", petitioners=(DENG,))
+    again = petition("XF-2", date(2026, 11, 20), petitioners=(without_id_card,), repeat_of="XF-1", matter="XF-1")
+
+    figures = count([first, again], RECEIVED)
+
+    assert (figures.petitioners, figures.repeats.petitioners) == (1, 1)
+
+
+def test_two_id_numbers_are_two_people_even_with_one_name_and_mobile_between_them() -> None:
+    # A father and son of one name sharing the family's mobile: the ID numbers tell them apart, and a visit
+    # with the mobile alone cannot say which of them came, so it is counted as neither.
+    father = persons.petitioner("邓小勇", "430426195503120016", "13786543210", SECRET)
+    son = persons.petitioner("邓小勇", "430426198507120012", "13786543210", SECRET)
+    one_of_them = persons.petitioner("邓小勇", None, "13786543210", SECRET)
+    petitions = [
+        petition("XF-1", petitioners=(father,)),
+        petition("XF-2", petitioners=(son,)),
+        petition("XF-3", petitioners=(one_of_them,)),
+    ]
+
+    figures = count(petitions, RECEIVED)
+
+    assert (figures.petitioners, figures.repeats.petitioners) == (3, 0)
+
+
 def test_people_without_id_number_or_mobile_count_as_persons_but_not_as_people() -> None:
     figures = count([petition("XF-1", petitioners=(WANG, WANG), group_size=2)], RECEIVED)
 
