@@ -342,7 +342,9 @@ def actions_allowed(petition: Mapping[str, Any]) -> list[str]:
         return ["acceptance"]
     if petition.get("status") == "accepted":
         handling = mapping_of(petition.get("handling"))
-        return ["reply"] if handling.get("extension") else ["reply", "extension"]
+        # Extended once only, and only while the term runs (第三十四条): the bureau refuses it after (term_ended).
+        ended = handling.get("overdue") is True
+        return ["reply"] if handling.get("extension") or ended else ["reply", "extension"]
     return []
 
 

@@ -547,6 +547,17 @@ def test_an_accepted_petition_offers_the_reply_and_the_one_extension_and_links_i
     assert "批准延长30日：情况复杂" in page
 
 
+def test_an_accepted_petition_past_its_sixty_days_offers_the_reply_but_no_extension(console, apis, browser, xu):
+    # 第三十四条: an extension is approved while the term runs; the bureau refuses one after it (term_ended).
+    overdue = {**ACCEPTED, "overdue": True, "handling": {**ACCEPTED["handling"], "overdue": True}}
+    apis.answer(BUREAU, "GET", API, 200, overdue)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert '<form method="post" action="/petitions/XF430426-2026-0312/reply"' in page
+    assert '<form method="post" action="/petitions/XF430426-2026-0312/extension"' not in page
+
+
 def test_an_acceptance_to_mediation_is_posted_with_booleans(console, apis, browser, xu):
     apis.answer(BUREAU, "POST", f"{API}/acceptance", 200, ACCEPTED)
 
