@@ -223,8 +223,10 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
 
 
 def _note(uow: Work, platform: Platform, kind: LinkRecordKind, petition: Petition, at: datetime, **detail: Any) -> None:
-    """Inside `with uow`: the bureau's decision, as a fact for supervision's counts (codes and counts only)."""
-    note_record(uow, platform, kind, petition.number, petition.unit, at, **detail)
+    """Inside `with uow`: the bureau's decision, as a fact for supervision's counts (codes and counts only). Each
+    is taken once a petition (registered, separated, accepted or not, extended, replied), so each is one message
+    whenever it is noted: a petition registered again after the bureau's database was restored counts once."""
+    note_record(uow, platform, kind, petition.number, petition.unit, at, once_as=petition.number, **detail)
 
 
 def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Platform) -> Petition:

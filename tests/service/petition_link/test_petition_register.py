@@ -5,15 +5,19 @@ from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import pytest
+from nameko.testing.services import worker_factory
 
+from services.petition_link.service import PetitionLink
 from shared.auth.principal import Forbidden, NotOwn, Principal, Role
 from shared.contracts.messages import RegisterDispute
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import Conflict, NotFound
 from shared.refusal import Refused
+from tests.fakes.petition import FakePetitionStore
+from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
-from tests.service.petition_link.conftest import BEIJING
+from tests.service.petition_link.conftest import BEIJING, BUREAU_OFFICER, PETITION_KEY
 
 NUMBER = "XF430426-2026-0311"
 ID_NUMBER = "430426198507120012"
@@ -335,6 +339,33 @@ def test_a_petition_accepted_without_mediation_stays_with_the_bureau(bureau, htt
     assert uow.sent_but_link_facts() == []
     assert uow.link_facts() == [("petition_registered", NUMBER), ("petition_accepted", NUMBER)]
     assert uow.sent[-1].detail == {"to_mediation": False}
+
+
+def test_a_petition_registered_and_decided_again_after_a_restore_is_the_same_fact_for_supervision(
+    bureau, http, uow, platform, clock
+):
+    """Restored to a point before the petition, the bureau registers and decides it afresh: the notes carry the
+    first ones' ids, which supervision's inbox has taken, so the petition counts once in 批次 and 受理."""
+    accept = {"accepted": True, "reason": "予以受理。"}
+    register(bureau, http)
+    bureau.decide_acceptance(http.post(accept), NUMBER)
+    restored_uow = FakeUnitOfWork(FakePetitionStore())
+    restored = worker_factory(
+        PetitionLink,
+        uow=restored_uow,
+        platform=replace(platform, service="petition_link", now=clock.now),
+        sender="wuyuan.coordinator",
+        caller=BUREAU_OFFICER,
+        petition_key=PETITION_KEY,
+    )
+    register(restored, http)
+    restored.decide_acceptance(http.post(accept), NUMBER)
+
+    def notes(work: FakeUnitOfWork[FakePetitionStore]) -> list[tuple[str, UUID]]:
+        return [(m.kind, m.message_id) for m in work.sent if m.type == "LinkRecordNoted"]
+
+    assert notes(restored_uow) == notes(uow)
+    assert [kind for kind, _ in notes(uow)] == ["petition_registered", "petition_accepted"]
 
 
 def test_a_petition_not_accepted_is_finished_and_cannot_go_to_mediation(bureau, http, uow):
