@@ -24,6 +24,7 @@ from shared.agency.commands import AgencyRecord
 from shared.agency.link_facts import note_record
 from shared.agency.records import RecordKind
 from shared.auth.principal import Principal
+from shared.contracts.disputes import applicants_in
 from shared.contracts.messages import LinkRecordKind
 from shared.contracts.vocabulary import PartyKind, PartyRole
 from shared.http import BadInput, validate_value
@@ -244,7 +245,7 @@ def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Pl
             ]
         )
     record = validate_value(AgencyRecord, _record_of(petition))
-    read = PETITION_RECORDS.read(record.details)
+    read = PETITION_RECORDS.read(record.details, applicants_in(record.parties))
     bureau = platform.registry.by_service(platform.service)
     caller.require_unit(bureau.unit_for(record.division_code), f"petition {petition.number}'s place")
     message = agency.record_dispute(

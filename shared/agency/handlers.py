@@ -32,7 +32,7 @@ from shared.agency.domain import AgencyReferral
 from shared.agency.records import FirstFeed, RecordKind
 from shared.agency.store import AgencyStore
 from shared.auth.principal import Forbidden, Principal
-from shared.contracts.disputes import Agreement, DisputeReport, Party, minimise_parties
+from shared.contracts.disputes import Agreement, DisputeReport, Party, applicants_in, minimise_parties
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import case_registered_on
 from shared.contracts.messages import (
@@ -370,7 +370,7 @@ def feed_record(
     unit = platform.registry.by_service(platform.service).unit_for(record.division_code)
     caller.require_unit(unit, f"record {record.record_id}'s place")
     require_place_of_county(record.division_code, platform)
-    read = kind.read(record.details)
+    read = kind.read(record.details, applicants_in(record.parties))
     with uow:
         # Known only inside the transaction: a record of the same thing kept under another id makes this its repeat.
         record_id = kind.record_id_for(read, record.record_id, uow)

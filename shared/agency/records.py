@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from shared.contracts.disputes import APPLICANTS_CONTEXT
 from shared.contracts.vocabulary import Flag
 from shared.http import BadInput, validate_value
 from shared.persistence.unit_of_work import UnitOfWork
@@ -55,10 +56,13 @@ class RecordKind(Generic[D]):
     # one filing fed under two ids (or two forms of its number) opens one case, not two.
     kept_as: Callable[[D, UnitOfWork[Any]], str | None] | None = None
 
-    def read(self, raw: dict[str, Any]) -> ReadRecord[D]:
-        """Validate `details`, or BadInput naming each field as the request body has it (`details.<field>`)."""
+    def read(self, raw: dict[str, Any], applicants: int = 0) -> ReadRecord[D]:
+        """Validate `details`, or BadInput naming each field as the request body has it (`details.<field>`).
+
+        The record's number of applicants is in the validation context (`APPLICANTS_CONTEXT`), for details whose
+        rules depend on them: a petition's 人次 are at least its petitioners named."""
         try:
-            details = validate_value(self.details, raw)
+            details = validate_value(self.details, raw, context={APPLICANTS_CONTEXT: applicants})
         except BadInput as bad:
             raise BadInput([{**f, "field": f"details.{f['field']}"} for f in bad.fields]) from None
         return ReadRecord(details.model_dump(mode="json"), self.flags_for(details), details)

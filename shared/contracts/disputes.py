@@ -1,7 +1,7 @@
 """The dispute as reported: parties, place, category and flags, validated at every boundary."""
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any, Self
 
@@ -119,6 +119,14 @@ RecordId = Annotated[
 ]
 
 MAX_PARTIES = 50
+
+
+# The validation context key under which an agency's record details see how many applicants the record names.
+APPLICANTS_CONTEXT = "applicants"
+
+
+def applicants_in(parties: Sequence["Party"]) -> int:
+    return sum(1 for party in parties if party.role is PartyRole.APPLICANT)
 
 
 class Party(BaseModel):

@@ -604,3 +604,39 @@ def test_an_officer_of_another_agency_is_refused_before_anything_they_sent_is_re
     ):
         with pytest.raises(Forbidden, match="is not an officer of petition"):
             call()
+
+
+# --- a petition fed in as a record (POST /api/v1/records) ------------------------------------------
+
+
+def petition_record(persons: int | None, applicants: int = 6) -> dict:
+    """A collective visit the bureau's own system registered, fed in with its petitioners as applicants."""
+    details: dict = {"petition_number": NUMBER}
+    if persons is not None:
+        details["persons"] = persons
+    return {
+        "record_id": NUMBER,
+        "category": "wages",
+        "division_code": "430426105",
+        "summary": "务工人员集体来访，反映某建筑公司拖欠工资。",
+        "parties": [
+            *({"role": "applicant", "name": f"务工人员{i + 1}"} for i in range(applicants)),
+            {"role": "respondent", "kind": "organisation", "name": "祁东县某建筑有限公司"},
+        ],
+        "details": details,
+    }
+
+
+def test_a_record_naming_more_petitioners_than_its_persons_is_refused_naming_persons_and_nothing_is_fed(
+    bureau, http, uow
+):
+    assert refused_fields(lambda: bureau.feed_record(http.post(petition_record(persons=1)))) == ["details.persons"]
+    assert uow.sent == []
+
+
+def test_a_record_without_its_persons_counts_everyone_it_names_and_six_are_a_group(bureau, http, uow, petition_store):
+    bureau.feed_record(http.post(petition_record(persons=None)))
+
+    [fed] = uow.sent_of(RegisterDispute)
+    assert "group" in fed.report.flags  # five or more: the political-legal committee joins
+    assert petition_store.records[NUMBER]["details"]["persons"] == 6
