@@ -9,7 +9,7 @@ from services.stability.domain import REGISTER_STATUSES, WarningColour, lead_col
 from services.stability.persons import assess, facts_of_cases, missing_leader, person_keys
 from services.stability.store import StabilityStore
 from shared.agency.handlers import require_officer_of_agency, require_place_of_county
-from shared.auth.principal import Principal, Role
+from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import CaseAssigned, CaseClosed, CaseReopened, CaseWentOverdue, ReferralIssued
 from shared.contracts.vocabulary import Source
 from shared.delivery.statements import Row
@@ -125,6 +125,13 @@ def add_person(
     with uow:
         existing = uow.store.find_person(keys.id_key, keys.contact_key)
         if existing is not None:
+            # The file is kept by the unit competent for the person's place: an officer of another place adds no
+            # case to it, and is told neither its id nor where it is kept.
+            if not caller.acts_for(_unit_of_place(_require_person(uow, existing), platform)):
+                raise Forbidden(
+                    f"{caller.subject} may not add to this person's file: it is kept for a place their units do not"
+                    " cover"
+                )
             uow.store.link_person(existing, list(command.case_ids), list(command.record_ids), at)
             return 200, {"person_id": str(existing), "first_time": False}
         person_id = platform.new_id()

@@ -1,5 +1,6 @@
 """The political-legal committee's service: risky cases enter the risk register in their colour, once."""
 
+import copy
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -13,6 +14,7 @@ from shared.contracts.messages import CaseAssigned, CaseClosed, CaseReopened, Ca
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
+from shared.registry import AgencyRegistry
 from tests.fakes.agency import FakeStabilityStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
@@ -530,6 +532,28 @@ def test_an_officer_sees_and_changes_only_the_files_of_places_their_units_are_co
     [kept] = stability_store.persons.values()
     assert "leader" not in kept or kept["leader"] is None
     assert stability_store.person_events == []
+
+
+def test_a_person_on_file_for_another_townships_committee_gets_nothing_added_from_this_one(
+    stability, stability_store, http
+):
+    # A county whose committee has township units (unit_digits 9): each township's officer keeps its own files.
+    agencies = stability.platform.registry.agencies
+    townships = AgencyRegistry({**agencies, "plc": replace(agencies["plc"], unit_digits=9)})
+    stability.platform = replace(stability.platform, registry=townships)
+    stability.caller = PLC_TOWNSHIP_OFFICER  # plc:430426101, 砖塘镇
+    person_id = put_on_file(stability, http)  # 张某 of 新塘村, 砖塘镇
+    before = copy.deepcopy(stability_store.persons)
+    stability.caller = Principal("zhao.min", "赵敏", frozenset({Role.OFFICER}), frozenset({"plc:430426102"}))
+
+    # The same ID number typed at 蒋家桥镇: neither the file's id nor a case added to it.
+    with pytest.raises(Forbidden) as refused:
+        stability.add_person(
+            http.post({**ZHANG, "division_code": "430426102007", "case_ids": ["430426-20261123-00099"]})
+        )
+
+    assert person_id not in str(refused.value)
+    assert stability_store.persons == before
 
 
 @pytest.mark.parametrize("place", ["430426999", "430426999001"])
