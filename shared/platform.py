@@ -61,13 +61,31 @@ class Platform:
             return None
         return user[len(prefix) + 1 :] if prefix else user
 
-    def require_sender(self, message: Envelope, sent_by: str | None, service: str) -> None:
-        """RabbitMQ vouches for the AMQP user_id, so a message counts only from the broker user of `service`."""
+    def require_sender(self, message: Envelope, sent_by: str | None, service: str, *, sender_unit: bool = True) -> None:
+        """RabbitMQ vouches for the AMQP user_id, so a message counts only from the broker user of `service`, and
+        only in the name of one of that service's units: an agency's service speaks for its agency's units, the
+        centre's services (coordinator, supervision, intake) for the county's centre unit alone. `sender_unit=False`
+        leaves the `sender` to a caller that judges it under a refusal code of its own."""
         expected = self.broker_user_of(service)
         if sent_by != expected:
             came = f"came from {sent_by}" if sent_by else "it carried no AMQP user_id"
             reason = f"{message.type} for {message.sender} must come from {expected}, {came}"
             raise Refused(SenderRefusal.WRONG_SENDER, reason)
+        if not sender_unit:
+            return
+        agency = self._agency_spoken_for(service)
+        if agency is None and message.sender != self.centre_unit:
+            reason = f"{message.type} from {sent_by} names sender {message.sender}, not the centre ({self.centre_unit})"
+            raise Refused(SenderRefusal.WRONG_SENDER, reason)
+        if agency is not None and split_unit(message.sender)[0] != agency:
+            reason = f"{message.type} from {sent_by} names sender {message.sender}, which is not a unit of {agency}"
+            raise Refused(SenderRefusal.WRONG_SENDER, reason)
+
+    def _agency_spoken_for(self, service: str) -> str | None:
+        """The agency whose units `service` sends in the name of; None for the centre's own services."""
+        if service not in self.registry.agency_services():
+            return None
+        return self.registry.by_service(service).code
 
     def require_own_unit(self, message: Envelope) -> None:
         """A document counts only when addressed to a unit of this service's agency: one that reached the wrong

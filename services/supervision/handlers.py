@@ -445,7 +445,7 @@ def handle_link_record_noted(message: LinkRecordNoted, sent_by: str | None, uow:
         agency = platform.registry.get(message.link)
     except KeyError as unknown:
         raise Refused(SenderRefusal.UNKNOWN_AGENCY, f"{message.type} from {message.link}: {unknown.args[0]}") from None
-    platform.require_sender(message, sent_by, agency.service)
+    platform.require_sender(message, sent_by, agency.service, sender_unit=False)  # `sender` judged below
     for field, unit in (("unit", message.unit), ("sender", message.sender)):
         if split_unit(unit)[0] != agency.code:
             reason = f"{message.type} of {message.link}: {field} {unit} is not a unit of {agency.code}"

@@ -513,6 +513,24 @@ def test_a_referral_not_published_by_the_coordinator_is_refused_and_nothing_is_s
     assert forged.message_id not in uow.claimed
 
 
+@pytest.mark.parametrize("sender", ["court:430426", "police:430426", "centre:430426101", "centre:430481"])
+def test_a_referral_from_the_coordinators_user_in_another_units_name_is_refused_and_nothing_is_stored(
+    police, uow, agency_store, sender
+):
+    # The coordinator speaks for the county's centre alone: a referral "from" a court, a police bureau or another
+    # centre was not written by it as it writes referrals, whoever holds its broker user.
+    forged = referral_issued(REFERRAL, POLICE_STATION, occurred_at=now(), case_id=CASE_ID, sender=sender)
+
+    with pytest.raises(Refused) as refused:
+        deliver(police, police.on_referral_issued, forged, COORDINATOR_USER)
+
+    assert refused.value.code == "wrong_sender"
+    assert f"names sender {sender}, not the centre (centre:430426)" in str(refused.value)
+    assert REFERRAL not in agency_store.referrals
+    assert agency_store.entries == []
+    assert forged.message_id not in uow.claimed
+
+
 def test_a_referral_to_another_agency_s_unit_is_refused_and_never_shown_to_anyone(police, uow, agency_store):
     misrouted = issued(unit="court:430426")
 
