@@ -17,6 +17,7 @@ from shared.contracts import vocabulary
 from shared.registry import CENTRE
 
 SESSION_COOKIE = "wuyuan_session"
+MAX_COOKIE_CHARS = 200  # a cookie we set is far shorter: a longer one is no session of ours, never looked up
 MAX_PARTIES_ON_FORM = 6  # rows the registration form offers; the API takes up to 50 for agency feeds
 WINDOW_SOURCES = tuple(source.value for source in vocabulary.WINDOW_SOURCES)  # what the centre's own window registers
 

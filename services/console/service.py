@@ -27,7 +27,7 @@ from services.console.handlers import (
 from services.console.handlers.assets import FAVICON, static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
-from services.console.pages import PageNotFound, page
+from services.console.pages import PageNotFound, SignInNeeded, page
 from services.console.store import PostgresSessionStore
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.runtime.dependencies import Database, PlatformProvider
@@ -67,7 +67,11 @@ class Console(PlatformService):
 
     @page("POST", "/logout")
     def sign_out(self, request: Request) -> Response:
-        return sessions.sign_out(request, self.visitor(request), self.uow)
+        try:
+            visitor = self.visitor(request)
+        except SignInNeeded:
+            return sessions.sign_out_ended(request, self.uow)
+        return sessions.sign_out(request, visitor, self.uow)
 
     @page("GET", "/password")
     def password_page(self, request: Request) -> Response:

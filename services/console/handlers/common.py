@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
@@ -100,7 +101,7 @@ def visitor_of(
     request: Request, uow: Work, check_token: CheckToken, now: datetime, people: StaffDirectory | None = None
 ) -> Visitor:
     cookie = request.cookies.get(domain.SESSION_COOKIE)
-    if not cookie or len(cookie) > 200:
+    if not cookie or len(cookie) > domain.MAX_COOKIE_CHARS:
         raise SignInNeeded(_here(request))
     with uow:
         session = uow.store.find(domain.session_digest(cookie), now)
@@ -117,8 +118,16 @@ def visitor_of(
 
 
 def _here(request: Request) -> str:
-    query = request.query_string.decode("latin-1")
-    return request.path + (f"?{query}" if query and request.method == "GET" else "")
+    """Where to come back to after signing in: the page asked for; for a form posted once the session had ended, the
+    page of ours the browser says it was posted from (an action's own address takes POST only: opened after signing
+    in, it is a 405), else the address posted to, without its query."""
+    if request.method == "GET":
+        query = request.query_string.decode("latin-1")
+        return request.path + (f"?{query}" if query else "")
+    posted_from = urlsplit(request.headers.get("Referer", ""))
+    if posted_from.netloc != request.host or not posted_from.path.startswith("/") or posted_from.path == "/login":
+        return request.path
+    return posted_from.path + (f"?{posted_from.query}" if posted_from.query else "")
 
 
 def posted_form(request: Request, visitor: Visitor) -> Mapping[str, list[str]]:

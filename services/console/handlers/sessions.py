@@ -100,6 +100,20 @@ def sign_out(request: Request, visitor: Visitor, uow: Work) -> Response:
     posted_form(request, visitor)
     with uow:
         uow.store.remove(visitor.session.digest)
+    return _signed_out()
+
+
+def sign_out_ended(request: Request, uow: Work) -> Response:
+    """退出 once the session had ended (expired, or its token withdrawn): nothing is left for the form key to protect,
+    so the browser's cookie is cleared and the session it names forgotten, as for a sign-out."""
+    cookie = request.cookies.get(domain.SESSION_COOKIE)
+    if cookie and len(cookie) <= domain.MAX_COOKIE_CHARS:
+        with uow:
+            uow.store.remove(domain.session_digest(cookie))
+    return _signed_out()
+
+
+def _signed_out() -> Response:
     response = redirect("/login?signed_out=1")
     response.delete_cookie(domain.SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
     return response

@@ -23,6 +23,7 @@ from tests.service.console.visitors import (
 )
 
 SIGNED_IN_UNTIL = NOW + timedelta(hours=8)
+REFERRAL_ID = "33333333-3333-4333-8333-333333333333"
 IDENTITY_TOKEN = "eyJhbGciOiJFZERTQSJ9.wang-fang-claims.signature"
 
 
@@ -243,6 +244,48 @@ def test_signing_out_with_the_sessions_form_key_ends_the_session_and_clears_the_
     assert sessions.sessions == {}
     header, cookie = set_cookie_of(response)
     assert cookie[SESSION_COOKIE].value == "" and "Max-Age=0" in header
+
+
+def test_signing_out_after_the_session_expired_clears_the_cookie_and_says_signed_out(console, browser, staff, sessions):
+    # Not sent to sign in only to land on the POST-only /logout, a 405, with the dead cookie still in the browser.
+    staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
+
+    response = console.sign_out(browser.post("/logout", {"csrf": form_key_of(WANG)}, as_=WANG))
+
+    assert (response.status_code, response.headers["Location"]) == (303, "/login?signed_out=1")
+    assert sessions.sessions == {}
+    header, cookie = set_cookie_of(response)
+    assert cookie[SESSION_COOKIE].value == "" and "Max-Age=0" in header
+
+
+def test_an_action_posted_after_the_session_expired_signs_in_back_to_the_page_it_was_posted_from(
+    console, browser, staff
+):
+    # Not to the action's own address, which takes POST only: opened after signing in, it would be a 405.
+    staff.signed_in(LIU, expires_in=-timedelta(seconds=1))
+    page = f"/referrals/police/{REFERRAL_ID}"
+    posted = browser.post(f"{page}/accept", {"csrf": form_key_of(LIU)}, as_=LIU)
+    posted.environ["HTTP_REFERER"] = f"http://{posted.host}{page}?done=progress"
+
+    with pytest.raises(SignInNeeded) as sent:
+        console.act_on_referral(posted, "police", REFERRAL_ID, "accept")
+
+    assert sent.value.next_path == f"{page}?done=progress"
+
+
+@pytest.mark.parametrize("referer", [None, "https://evil.example/cases", "http://localhost/login?next=/cases"])
+def test_a_form_posted_after_the_session_expired_from_no_page_of_ours_signs_in_to_its_address(
+    console, browser, staff, referer
+):
+    staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
+    posted = browser.post("/window?draft=1", {"csrf": form_key_of(WANG), "summary": "邻里纠纷"}, as_=WANG)
+    if referer is not None:
+        posted.environ["HTTP_REFERER"] = referer
+
+    with pytest.raises(SignInNeeded) as sent:
+        console.register(posted)
+
+    assert sent.value.next_path == "/window"
 
 
 @pytest.mark.parametrize("form", [{"csrf": "form-key-of-liu.yang"}, {"csrf": ""}, {}])
