@@ -82,6 +82,23 @@ def test_a_wage_arrears_mediation_has_15_calendar_days_and_the_petition_bureau_1
     assert (route.lead_term, route.co_term) == (Term(15, DayCount.CALENDAR), Term(10, DayCount.WORKING))
 
 
+@pytest.mark.parametrize("category", [Category.WAGES, Category.NEIGHBOUR, Category.LAND], ids=str)
+def test_a_petitions_mediation_ends_before_the_bureaus_sixty_days_to_reply_in_every_known_year(
+    category: Category,
+) -> None:
+    """信访工作条例 第三十四条: the bureau replies within 60 days of accepting. The mediators' part and its own, sent
+    the day it accepted, end by the 59th day whatever the day, holidays and 调休 included (the official calendars of
+    2018 to 2026), so the reply can still be written on time."""
+    route = SHIPPED.route(category, Source.PETITION, [])
+    start = datetime(2018, 1, 1, 16, 0, tzinfo=CST)
+    latest = 0  # the latest day a term ended on, counted from its start
+    while start.year < 2026 or start.month < 10:  # the last start whose term the library's calendar still covers
+        for term in {route.lead_term, route.co_term}:
+            latest = max(latest, (deadline_for(start, term).astimezone(CST).date() - start.date()).days)
+        start += timedelta(days=1)
+    assert latest <= 59
+
+
 VALID: dict[str, Any] = tomllib.loads(TRAFFIC)
 
 
