@@ -138,14 +138,19 @@ def draw(
     return Draw(trigger, *period, rules.share_percent, rules.minimum, len(population), seed, tuple(drawn))
 
 
-def find(check: SpotCheck, rating: Rating, at: datetime, onward: bool = False) -> tuple[SpotCheck, SpotCheckWill]:
+def find(
+    check: SpotCheck, rating: Rating, at: datetime, onward: bool = False, handled_again: bool = False
+) -> tuple[SpotCheck, SpotCheckWill]:
     """Record the second visit's finding, once; a dissatisfied finding sends the case back (like a rating), unless
-    its round took the dispute into a statutory procedure (`onward`), which answers for it now."""
+    its round took the dispute into a statutory procedure (`onward`), which answers for it now, or the case was
+    reopened since the round drawn (`handled_again`: a repeat report after it closed), so that it is being handled
+    again already. The coordinator decides the same (its `record_spot_check`): what is answered and counted here
+    is what it does."""
     if check.rating is not None:
         raise Refused(
             SpotCheckRefusal.ALREADY_FOUND,
             f"the spot check of case {check.case_id} round {check.round} already found {check.rating.value}",
         )
     found = replace(check, rating=Rating(rating), found_at=at)
-    reopens = rating is Rating.DISSATISFIED and not onward
+    reopens = rating is Rating.DISSATISFIED and not onward and not handled_again
     return found, SpotCheckWill.REOPEN if reopens else SpotCheckWill.STAY_CLOSED

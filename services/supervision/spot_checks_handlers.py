@@ -110,7 +110,8 @@ def record_finding(
     with uow:
         check = uow.store.lock_spot_check(case_id)
         onward = uow.store.round_result(case_id, check.round) in ONWARD_RESULTS
-        found, will = spot_checks.find(check, command.rating, at, onward)
+        handled_again = uow.store.reopened_since(case_id, check.round)
+        found, will = spot_checks.find(check, command.rating, at, onward, handled_again)
         uow.store.save_finding(found, command.comment, supervisor, will is spot_checks.SpotCheckWill.REOPEN)
         with case_scope(case_id, {}, "supervision: spot check found"):
             uow.send(

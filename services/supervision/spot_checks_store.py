@@ -35,6 +35,11 @@ class SpotCheckStore(Protocol):
         """The case's latest spot check, locked; NotFound if it was never drawn."""
         ...
 
+    def reopened_since(self, case_id: str, round: int) -> bool:
+        """Whether the case was reopened after `round` (a CaseReopened kept for a later round): a finding about that
+        round no longer sends it back, as it is handled again already."""
+        ...
+
     def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
         """The finding, and whether it reopens the case (a dissatisfied one does, but for a round taken into a
         statutory procedure)."""
@@ -126,6 +131,14 @@ class PostgresSpotCheckStore:
             Rating(row["rating"]) if row["rating"] else None,
             row["found_at"],
         )
+
+    def reopened_since(self, case_id: str, round: int) -> bool:
+        row = self.sql.one(
+            "SELECT 1 AS found FROM case_facts WHERE case_id = %s AND fact = 'CaseReopened'"
+            " AND (detail ->> 'round')::int > %s LIMIT 1",
+            (case_id, round),
+        )
+        return row is not None
 
     def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
         self.sql.write(

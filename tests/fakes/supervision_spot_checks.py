@@ -76,6 +76,12 @@ class FakeSpotCheckStore:
         check: SpotCheck = self.spot_checks[(case_id, max(rounds))]["check"]
         return check
 
+    def reopened_since(self, case_id: str, round: int) -> bool:
+        return any(
+            fact["case_id"] == case_id and fact["fact"] == "CaseReopened" and int(fact["detail"]["round"]) > round
+            for fact in self.facts.values()
+        )
+
     def save_finding(self, check: SpotCheck, comment: str | None, checked_by: str, reopened: bool) -> None:
         row = self.spot_checks.get((check.case_id, check.round))
         if row is not None:

@@ -9,8 +9,8 @@ import pytest
 from services.supervision.domain import FollowUp
 from services.supervision.spot_checks import ClosedCase, Draw, SpotCheck, Trigger
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import CaseClosed, HighFrequencyAlertRaised
-from shared.contracts.vocabulary import AlertKind, Rating
+from shared.contracts.messages import CaseClosed, CaseReopened, HighFrequencyAlertRaised
+from shared.contracts.vocabulary import AlertKind, Rating, ReopenCause
 from shared.persistence.errors import NotFound
 from shared.workdays import CHINA_TZ
 from tests.fakes.supervision import FakeSupervisionStore
@@ -100,6 +100,27 @@ def test_a_finding_is_kept_and_counted(stores):
     ]
     assert december == []
     assert figures == {"closed": 2, "drawn": 2, "done": 1, "reopened": 1, "ratings": {"dissatisfied": 1}}
+
+
+def test_a_case_reopened_after_a_round_is_handled_again_since_that_round_only(stores):
+    with stores.transaction() as store:
+        close(store, FIRST, n=1)
+        close(store, SECOND, n=2)
+        store.record_fact(
+            CaseReopened.build(
+                message_id=UUID(int=3),
+                occurred_at=CLOSED_AT + timedelta(days=3),
+                case_id=FIRST,
+                sender=CENTRE,
+                recipient=CENTRE,
+                cause=ReopenCause.REPEAT_REPORT,
+                round=2,
+            )
+        )
+    with stores.transaction() as store:
+        assert store.reopened_since(FIRST, 1) is True  # reported again after it closed: round 2 is under way
+        assert store.reopened_since(FIRST, 2) is False
+        assert store.reopened_since(SECOND, 1) is False
 
 
 def test_a_case_never_drawn_has_no_spot_check(stores):

@@ -12,8 +12,8 @@ from services.supervision.domain import FollowUp
 from services.supervision.service import Supervision
 from services.supervision.spot_checks import Period, SpotCheckRules
 from shared.auth.principal import Principal, Role
-from shared.contracts.messages import CaseClosed, SpotCheckFound
-from shared.contracts.vocabulary import Rating, ResultCode
+from shared.contracts.messages import CaseClosed, CaseReopened, SpotCheckFound
+from shared.contracts.vocabulary import Rating, ReopenCause, ResultCode
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -212,6 +212,33 @@ def test_a_dissatisfied_finding_on_a_dispute_taken_to_court_is_counted_but_reope
     answer = http.body(service.record_spot_check_finding(http.post({"rating": "dissatisfied"}), case_id))
 
     assert answer["case_will"] == "stay_closed"
+    summary = http.body(service.spot_check_summary(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
+    assert (summary["findings"]["dissatisfied"], summary["reopened"]) == (1, 0)
+
+
+def test_a_dissatisfied_finding_on_a_case_reported_again_since_it_closed_reopens_nothing(uow, store, platform, http):
+    # Drawn closed in round 1; the citizen reported it again, so the coordinator reopened it as round 2. The finding
+    # about round 1 is only noted there (record_spot_check): supervision must neither promise a reopening nor count one.
+    case_id = closed(store, 1)
+    service = supervision(uow, platform)
+    service.draw_spot_checks()
+    store.record_fact(
+        CaseReopened.build(
+            message_id=UUID(int=500),
+            occurred_at=NOW - timedelta(days=1),
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            cause=ReopenCause.REPEAT_REPORT,
+            round=2,
+        )
+    )
+
+    answer = http.body(service.record_spot_check_finding(http.post({"rating": "dissatisfied"}), case_id))
+
+    assert (answer["round"], answer["case_will"]) == (1, "stay_closed")
+    [found] = uow.sent_of(SpotCheckFound)  # the coordinator still hears of it, and notes it on the timeline
+    assert (found.round, found.rating) == (1, Rating.DISSATISFIED)
     summary = http.body(service.spot_check_summary(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
     assert (summary["findings"]["dissatisfied"], summary["reopened"]) == (1, 0)
 
