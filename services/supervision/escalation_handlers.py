@@ -3,14 +3,14 @@
 import logging
 from datetime import datetime
 
-from services.supervision.escalation import escalation_due
+from services.supervision.escalation import deadlines_due_before, escalation_due
 from services.supervision.handlers import Work
 from shared.centres import county_centres
 from shared.contracts.messages import EscalateCase
 from shared.logs import Throttle
 from shared.platform import Platform
 from shared.telemetry.case_scope import case_scope
-from shared.workdays import working_days_or_weekdays
+from shared.workdays import working_days_or_weekdays, works
 
 log = logging.getLogger(__name__)
 _provisional_counts = Throttle(3600.0)
@@ -35,8 +35,11 @@ def send_escalations(uow: Work, platform: Platform) -> None:
     EscalateCase to the coordinator, which decides (one level up, or the leaders at the county)."""
     at = platform.now()
     centres = county_centres(platform.config_dir, platform.county)
+    # Only the watches each level's threshold has been reached for: the others, most overdue first, would fill the
+    # batch ahead of them pass after pass.
+    due_before = deadlines_due_before(at, centres, works)
     with uow:
-        for watch, trace in uow.store.lock_watches_to_escalate(at, ESCALATION_BATCH):
+        for watch, trace in uow.store.lock_watches_to_escalate(at, ESCALATION_BATCH, due_before):
             try:
                 late = escalation_due(watch, None, at, centres, overdue_days)
             except Exception:

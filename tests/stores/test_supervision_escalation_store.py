@@ -6,6 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from services.supervision.store import PostgresSupervisionStore
+from shared.centres import Level
 from shared.contracts.messages import ReferralSummary
 from shared.contracts.vocabulary import ReferralRole
 from tests.fakes.supervision import FakeSupervisionStore
@@ -21,10 +22,10 @@ CASE_ID = "430426-20261110-00004"
 TRACE = {"traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}
 
 
-def referral(n: int, due: timedelta) -> ReferralSummary:
+def referral(n: int, due: timedelta, unit: str = "police:430426101") -> ReferralSummary:
     return ReferralSummary(
         referral_id=UUID(int=n),
-        unit="police:430426101",
+        unit=unit,
         role=ReferralRole.LEAD,
         round=1,
         issued_at=NOW - timedelta(days=20),
@@ -73,3 +74,20 @@ def test_a_closed_watch_is_not_escalated(stores: StoreBench[Any]) -> None:
         store.close_watch(CASE_ID, UUID(int=1), NOW)
 
     assert to_escalate(stores) == []
+
+
+def test_each_level_is_offered_only_the_deadlines_before_its_own_moment(stores: StoreBench[Any]) -> None:
+    designate(stores, referral(1, -timedelta(days=6), unit="court:430426"))  # county: before its moment
+    designate(stores, referral(2, -timedelta(days=5), unit="court:430426"))  # county: short of it
+    designate(stores, referral(3, -timedelta(days=4)))  # township: past its moment
+    designate(stores, referral(4, -timedelta(days=1), unit="police:430426101203"))  # village: short of it
+    due_before = {
+        Level.COUNTY: NOW - timedelta(days=5, hours=12),
+        Level.TOWNSHIP: NOW - timedelta(days=3),
+        Level.VILLAGE: NOW - timedelta(days=2),
+    }
+
+    with stores.transaction() as store:
+        offered = [watch.referral_id for watch, _ in store.lock_watches_to_escalate(NOW, 10, due_before)]
+
+    assert offered == [UUID(int=1), UUID(int=3)]

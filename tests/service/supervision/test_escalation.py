@@ -175,3 +175,22 @@ def test_a_watch_that_cannot_be_judged_does_not_hold_up_the_others(
     tick(supervision)
 
     assert [m.referral_id for m in uow.sent_of(EscalateCase)] == [fine]
+
+
+def test_county_units_short_of_their_longer_threshold_never_fill_the_batch_ahead_of_a_township_unit_due(
+    supervision, uow, clock, supervision_store, monkeypatch
+):
+    from services.supervision import escalation_handlers
+
+    monkeypatch.setattr(escalation_handlers, "ESCALATION_BATCH", 2)
+    # Three county-level referrals due the Friday before: four working days late on Thursday, short of the county's 5.
+    for n in (11, 12, 13):
+        overdue_letter_sent(supervision_store, designate_due(supervision, n, COUNTY_COURT, DUE - timedelta(days=3)))
+    station = designate(supervision, 14, POLICE_STATION)  # due Monday: three working days late, the township's 3
+    overdue_letter_sent(supervision_store, station)
+    clock.at = datetime(2025, 9, 25, 10, 0, tzinfo=CST)  # Thursday
+
+    tick(supervision)
+
+    [escalate] = uow.sent_of(EscalateCase)
+    assert (escalate.referral_id, escalate.unit, escalate.overdue_working_days) == (station, POLICE_STATION, 3)
