@@ -392,7 +392,8 @@ def _on_board(watch: domain.Watch, now: datetime) -> dict[str, object]:
         "due_at": watch.due_at.isoformat(),
         "paused_at": watch.paused_at.isoformat() if watch.paused_at else None,
         "state": state.value,
-        **(_working_days_late(watch.due_at, now) if state is domain.WatchState.OVERDUE else {}),
+        # Late as of when its clock stopped, for a paused watch, as its state is: the days stand still with it.
+        **(_working_days_late(watch.due_at, watch.clock_at(now)) if state is domain.WatchState.OVERDUE else {}),
         "letters": [
             {"kind": letter.kind.value, "issued_at": letter.issued_at.isoformat()}
             for letter in domain.letters_sent(watch)

@@ -132,3 +132,16 @@ def test_the_board_shows_a_paused_watch_where_it_stood_when_its_clock_stopped(wa
     assert body["units"] == [{"unit": POLICE_STATION, "open": 1, "near": 0, "overdue": 0}]
     [watch] = http.body(watched.case_watches(http.get(), CASE_ID))["watches"]
     assert watch["paused_at"] is not None
+
+
+def test_a_watch_paused_after_its_deadline_stays_as_late_on_the_board_as_it_was_when_its_clock_stopped(watched, http):
+    # Due Monday 30 November at 09:00 (Beijing); the clock stopped on Tuesday (one working day late) for 司法确认.
+    paused_late = DUE + timedelta(days=1)
+    watched.on_deadline_changed(PAUSE.model_copy(update={"paused_at": paused_late}))
+    watched.platform = replace(watched.platform, now=lambda: DUE + timedelta(days=10))  # Thursday 10 December
+
+    [row] = http.body(watched.board(http.get()))["watches"]
+
+    assert (row["state"], row["paused_at"]) == ("overdue", paused_late.isoformat())
+    # standing still: not the eight working days to 10 December, as neither its letters nor 逾期提级 count them
+    assert (row["overdue_working_days"], row["overdue_working_days_provisional"]) == (1, False)
