@@ -116,3 +116,25 @@ def test_the_case_marks_a_provisional_deadline_and_reads_a_recomputation_in_chin
 
     assert 'class="provisional"' in page
     assert "2027年节假日安排已载入，期限由2027-01-01 17:30重算为2027-01-04 17:30" in page
+
+
+def test_a_paused_referral_on_the_board_says_its_clock_stands_still_rather_than_counting_on(
+    console, apis, browser, staff
+):
+    staff.signed_in(ZHOU)
+    paused = {**WATCH, "due_at": "2026-11-30T09:30:00+00:00", "state": "overdue", "due_provisional": False}
+    paused |= {"paused_at": "2026-12-01T01:00:00+00:00", "overdue_working_days": 1}
+    paused |= {"overdue_working_days_provisional": False}
+    board = {"as_of": "2026-12-10T02:00:00+00:00", "units": [], "watches": [paused], "calendar_warning": None}
+    apis.answer("supervision", "GET", "/api/v1/board", 200, board)
+    for path, key in (("letters", "letters"), ("alerts", "alerts"), ("follow-ups", "follow_ups")):
+        apis.answer("supervision", "GET", f"/api/v1/{path}", 200, {key: []})
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": []})
+
+    page = console.board(browser.get("/board", as_=ZHOU)).get_data(as_text=True)
+
+    row = page.split('<tr class="watch-overdue">')[1].split("</tr>")[0]
+    assert '<span class="due due-paused">计时已暂停</span>' in row
+    assert "（期限 2026-11-30 17:30，自 2026-12-01 09:00 起暂停，恢复后顺延）" in row
+    assert "data-due" not in row  # the page's script keeps no countdown running for it
+    assert '<span class="when">按工作日计：暂停时已超期1个工作日</span>' in row
