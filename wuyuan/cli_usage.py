@@ -162,8 +162,39 @@ class ChineseHelpFormatter(click.HelpFormatter):
         super().write_dl(worded, col_max, col_spacing)
 
 
+# How much of a value that is not UTF-8 a refusal quotes: enough to find it, not a screenful.
+_QUOTED_UNDECODABLE = 40
+
+
+def _undecodable(value: object) -> str | None:
+    """A value typed in bytes that are not UTF-8 (Python keeps them as lone surrogates), as it can be shown: 'a\\xffb';
+    None for any other value. No request, database or file takes such text, so it is refused before a command runs."""
+    for text in value if isinstance(value, tuple | list) else (value,):
+        if isinstance(text, str) and _has_surrogate(text):
+            shown = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            return shown if len(shown) <= _QUOTED_UNDECODABLE else shown[:_QUOTED_UNDECODABLE] + "…"
+    return None
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= character <= "\udfff" for character in text)
+
+
 class ChineseHelpContext(click.Context):
     formatter_class = ChineseHelpFormatter
+
+    def invoke(self, callback: Any, /, *args: Any, **kwargs: Any) -> Any:
+        """Refuse, naming the option or argument, a value whose bytes are not UTF-8 before the command acts on it."""
+        if self.command is not None and callback is self.command.callback:
+            for parameter in self.command.params:
+                shown = _undecodable(kwargs.get(parameter.name or ""))
+                if shown is not None:
+                    raise click.BadParameter(
+                        f"“{shown}”含有不是 UTF-8 编码的字节；请按 UTF-8 输入（终端的语言环境如 zh_CN.UTF-8）",
+                        ctx=self,
+                        param=parameter,
+                    )
+        return super().invoke(callback, *args, **kwargs)
 
 
 class ChineseErrorsGroup(click.Group):

@@ -261,3 +261,39 @@ def test_a_service_may_be_named_by_its_agency_s_code_as_conformance_takes_it():
     )
     assert settings.service_called("centre") == "coordinator"
     assert settings.service_called("nosuch") is None
+
+
+# --- a value typed in bytes that are not UTF-8 -------------------------------------------------------------
+
+NOT_UTF8 = b"\xe5\xa6\x87\xff".decode("utf-8", "surrogateescape")  # 妇 and a stray byte, as Python's argv keeps it
+
+
+@pytest.mark.parametrize(
+    ("args", "parameter"),
+    [
+        (("case", "list", "--search", NOT_UTF8), "--search"),
+        (("report", "--unit", NOT_UTF8), "--unit"),
+        (("account", "add", "wang.fang", "--name", NOT_UTF8, "--role", "leader"), "--name"),
+        (("account", "password", NOT_UTF8), "USERNAME"),
+        (("agency", "new", "women", "--name-zh", NOT_UTF8, "--name-en", "Women's federation"), "--name-zh"),
+    ],
+)
+def test_a_value_that_is_not_utf8_is_refused_naming_its_option_before_the_command_acts(monkeypatch, args, parameter):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("the command acted on text that is not UTF-8")
+
+    monkeypatch.setattr("wuyuan.client.requests.Session", must_not_run)
+    monkeypatch.setattr("wuyuan.commands_agency._write", must_not_run)
+
+    out = failed_cleanly(run(*args), exit_code=2)
+
+    assert f"错误：{parameter}：“妇\\xff”含有不是 UTF-8 编码的字节" in out
+    no_english(out)
+
+
+def test_a_value_that_is_not_utf8_under_json_is_a_usage_error_naming_the_option():
+    result = run("case", "list", "--search", NOT_UTF8, "--json")
+
+    failed_cleanly(result, exit_code=2)
+    answer = json.loads(result.stdout)
+    assert answer["error"] == "usage_error" and answer["parameter"] == "--search"
