@@ -102,9 +102,10 @@ def sign_in_choice(settings: PlatformSettings, ask_password: Callable[[str], str
     """A token (WUYUAN_CLI_TOKEN or _FILE), else a person (WUYUAN_CLI_USERNAME, the password from
     WUYUAN_CLI_PASSWORD_FILE or asked for), else the working accounts where they may be made; or SignInError."""
     if settings.cli_token is not None:
-        return Credentials("token", secret=settings.cli_token.get_secret_value().strip())
+        return Credentials("token", secret=_bearer("WUYUAN_CLI_TOKEN", settings.cli_token.get_secret_value().strip()))
     if settings.cli_token_file is not None:
-        return Credentials("token", secret=_read_secret("WUYUAN_CLI_TOKEN_FILE", settings.cli_token_file))
+        token = _read_secret("WUYUAN_CLI_TOKEN_FILE", settings.cli_token_file)
+        return Credentials("token", secret=_bearer("WUYUAN_CLI_TOKEN_FILE", token))
     username = settings.cli_username
     if username is not None:
         password: str | None
@@ -169,6 +170,17 @@ def terminal_password(username: str) -> str | None:
 
 def _no_terminal(username: str) -> str | None:
     return None
+
+
+def _bearer(setting: str, token: str) -> str:
+    """The token as an Authorization header carries it: visible ASCII only (RFC 6750), or SignInError naming the
+    setting, never quoting the token. Anything else is a mistake in copying it, and HTTP could not send it at all."""
+    if not all("!" <= character <= "~" for character in token):
+        raise SignInError(
+            "invalid_setting",
+            f"{setting} 所给的令牌含有空格、中文或其他不可见字符；令牌只由英文字母、数字和符号组成，请重新复制",
+        )
+    return token
 
 
 def _read_secret(setting: str, path: Path) -> str:

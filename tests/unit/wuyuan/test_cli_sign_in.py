@@ -175,6 +175,33 @@ def test_a_token_is_taken_from_the_environment_or_a_file(tmp_path):
     assert (chosen.kind, chosen.secret) == ("token", "eyJ.from-file.sig")
 
 
+@pytest.mark.parametrize("token", ["令牌", "eyJ.pasted with spaces.sig", "eyJ.\udcff.sig"])
+def test_a_token_that_no_authorization_header_can_carry_is_refused_naming_its_setting(tmp_path, token):
+    with pytest.raises(SignInError) as refused:
+        sign_in_choice(PlatformSettings(cli_token=token))
+    assert refused.value.code == "invalid_setting" and str(refused.value).startswith("WUYUAN_CLI_TOKEN ")
+
+    pasted = tmp_path / "token"
+    pasted.write_text("eyJ.两个字.sig\n", encoding="utf-8")
+    with pytest.raises(SignInError) as refused:
+        sign_in_choice(PlatformSettings(cli_token_file=pasted))
+    assert refused.value.code == "invalid_setting" and str(refused.value).startswith("WUYUAN_CLI_TOKEN_FILE ")
+    assert "两个字" not in str(refused.value)
+
+
+def test_a_token_in_chinese_stops_the_command_with_a_code_not_a_traceback(monkeypatch):
+    from click.testing import CliRunner
+
+    from wuyuan.cli import main
+
+    monkeypatch.setenv("WUYUAN_SERVICE_URLS", json.dumps(IN_THE_CLUSTER))
+    monkeypatch.setenv("WUYUAN_CLI_TOKEN", "令牌")
+    result = CliRunner().invoke(main, ["case", "list", "--json"])
+
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.output
+    assert json.loads(result.stdout)["error"] == "invalid_setting"
+
+
 @pytest.mark.parametrize("setting", ["cli_password_file", "cli_token_file"])
 def test_a_credential_file_that_is_missing_or_empty_is_named(tmp_path, setting):
     person = {"cli_username": "wang.yunwei"} if setting == "cli_password_file" else {}
