@@ -159,6 +159,7 @@ _CONSTRAINTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "dict_type": lambda ctx: '应为 JSON 对象，如 {"coordinator": "…"}',
     "json_invalid": lambda ctx: "不是有效的 JSON",
     "string_type": lambda ctx: "应为文字",
+    "string_unicode": lambda ctx: "含有不是 UTF-8 编码的字节；请按 UTF-8 设置",
 }
 
 

@@ -108,6 +108,7 @@ def test_a_malformed_setting_is_named_in_chinese_by_every_command(command):
         ("WUYUAN_BROKER_PASSWORDS", json.dumps({"court_link": "guest"}), "WUYUAN_BROKER_PASSWORDS.court_link：密码是"),
         ("WUYUAN_BROKER_PASSWORDS", json.dumps({"courts": SECRET}), "WUYUAN_BROKER_PASSWORDS：没有 courts"),
         ("WUYUAN_BROKER_PASSWORDS", json.dumps({"court_link": SECRET + "!"}), "只可用字母、数字"),
+        ("WUYUAN_VHOST", "wuyuan\udcff", "WUYUAN_VHOST：含有不是 UTF-8 编码的字节"),  # set from a GBK terminal, say
     ],
 )
 def test_each_bad_setting_says_what_it_should_be_and_never_its_value(setting, value, says):
