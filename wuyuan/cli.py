@@ -10,7 +10,7 @@ import click
 
 from wuyuan import supervise
 from wuyuan.cli_errors import CommandError, load_settings, services_named
-from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext
+from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext, Seconds
 from wuyuan.labels import table
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -34,7 +34,7 @@ def main(verbose: bool) -> None:
 
 @main.command()
 @click.option("-d", "--detach", is_flag=True, help="在后台运行：全部服务就绪后即返回")
-@click.option("--timeout", default=90.0, show_default=True, help="等待全部服务就绪的秒数")
+@click.option("--timeout", default=90.0, show_default=True, type=Seconds(), help="等待全部服务就绪的秒数")
 @click.option("--skip-infra", is_flag=True, help="不先检查（或安装）RabbitMQ 和 PostgreSQL")
 def up(detach: bool, timeout: float, skip_infra: bool) -> None:
     """准备数据库和消息队列（RabbitMQ），然后启动全部服务。"""
@@ -176,7 +176,7 @@ def status(as_json: bool) -> None:
 
 @main.command("start")
 @service_argument
-@click.option("--timeout", default=60.0, show_default=True, help="等待其健康检查通过的秒数")
+@click.option("--timeout", default=60.0, show_default=True, type=Seconds(), help="等待其健康检查通过的秒数")
 def start_command(service: str, timeout: float) -> None:
     """重新启动一个服务（用于 `wuyuan stop SERVICE` 之后）。"""
     settings = load_settings()

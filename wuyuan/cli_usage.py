@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -160,6 +161,23 @@ class ChineseHelpFormatter(click.HelpFormatter):
                 text = pattern.sub(words, text)
             worded.append((term, _range_words(text).replace("; ", "；")))
         super().write_dl(worded, col_max, col_spacing)
+
+
+class Seconds(click.FloatRange):
+    """A wait in seconds, 1 to an hour: a range alone lets 'nan' through (it compares with nothing), and a wait
+    that never ends or has ended before it begins is a typing mistake, not a choice."""
+
+    def __init__(self) -> None:
+        super().__init__(min=1, max=3600)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "SECONDS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        seconds = super().convert(value, param, ctx)
+        if math.isnan(seconds):
+            self.fail(f"“{value}”不是数字", param, ctx)
+        return seconds
 
 
 # How much of a value that is not UTF-8 a refusal quotes: enough to find it, not a screenful.

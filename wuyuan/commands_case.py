@@ -52,6 +52,7 @@ from wuyuan.cli_errors import (
     platform_failure,
     refusal_error,
 )
+from wuyuan.cli_usage import Seconds
 from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
@@ -406,7 +407,7 @@ def trace_command(case_id: str) -> None:
 
 
 @click.command("demo")
-@click.option("--timeout", default=60.0, show_default=True, help="每一步最多等待的秒数")
+@click.option("--timeout", default=60.0, show_default=True, type=Seconds(), help="每一步最多等待的秒数")
 def demo_command(timeout: float) -> None:
     """演示：登记一件需两个机构办理的纠纷，办到结案，并显示经过。
 

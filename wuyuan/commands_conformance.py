@@ -6,6 +6,7 @@ import sys
 import click
 
 from wuyuan.cli_errors import CommandError, CommandUsageError, load_settings
+from wuyuan.cli_usage import Seconds
 from wuyuan.conformance import CHECK_CODES, UnknownAgency, UnknownCheck, run_conformance
 from wuyuan.conformance.runner import run_on_private_broker
 
@@ -19,7 +20,7 @@ from wuyuan.conformance.runner import run_on_private_broker
     metavar="CODE",
     help=f"只做这一项检查（及其所需的前置检查），可重复。检查项：{', '.join(CHECK_CODES)}",
 )
-@click.option("--timeout", default=20.0, show_default=True, type=click.FloatRange(min=1), help="每次等待的秒数")
+@click.option("--timeout", default=20.0, show_default=True, type=Seconds(), help="每次等待的秒数")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（检查报告，稳定的键和代码）")
 @click.option(
     "--private-broker",

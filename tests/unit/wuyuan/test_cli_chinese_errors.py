@@ -40,6 +40,12 @@ def no_english(output: str) -> None:
         (("case", "show"), "缺少参数 CASE_ID"),
         (("restore", "intake"), "缺少选项 --from"),
         (("up", "--timeout"), "选项 --timeout 后面要给出一个值"),
+        # A wait that never ends (nan compares with nothing, so it never runs out) or has ended before it begins.
+        (("up", "-d", "--timeout", "nan"), "--timeout：“nan”不是数字"),
+        (("start", "court", "--timeout", "-5"), "--timeout：-5.0 超出允许的范围（1≤x≤3600）"),
+        (("demo", "--timeout", "inf"), "--timeout：inf 超出允许的范围（1≤x≤3600）"),
+        (("conformance", "court", "--timeout", "NaN"), "--timeout：“NaN”不是数字"),
+        (("up", "--timeout", "soon"), "--timeout：“soon”不是数字"),
         (("cases",), "没有命令 cases"),
         (("stop", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
         (("logs", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
@@ -77,7 +83,7 @@ def test_help_is_chinese_down_to_clicks_own_headings_and_notes():
     shown = run("restore", "--help").output + run("backup", "--help").output + run("up", "--help").output
 
     assert shown.startswith("用法：") and "选项：" in shown
-    assert "[必填]" in shown and "[默认：90.0]" in shown and "[x≥1]" in shown
+    assert "[必填]" in shown and "[默认：90.0；1≤x≤3600]" in shown and "[x≥1]" in shown
     for english in ("Usage:", "Options:", "Commands:", "default:", "required]", "Show this message"):
         assert english not in shown
 
