@@ -10,7 +10,7 @@ from typing import IO, Any
 import click
 
 from wuyuan.scaffold import REGISTRY_FILE, AgencySpec, Scaffold, ScaffoldRefused, check_spec, directories_of, render
-from wuyuan.settings import REPO_ROOT
+from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 _UNIT_DIGITS = re.compile(r"[0-9]{1,2}", re.ASCII)
 
@@ -63,7 +63,7 @@ def new_agency(
     spec = AgencySpec(code, name_zh, name_en, int(unit_digits), unit_name, feeds)
     scaffold = _planned(spec, root)
     _write(root, scaffold)
-    click.echo(_summary(scaffold))
+    click.echo(_summary(scaffold, _county()))
 
 
 def _planned(spec: AgencySpec, root: Path) -> Scaffold:
@@ -109,9 +109,18 @@ def _replace_text(path: Path, text: str) -> None:
         raise
 
 
-def _summary(scaffold: Scaffold) -> str:
+def _county() -> str | None:
+    """The county this deployment serves (WUYUAN_COUNTY), whose unit the officers' step names; None when the
+    settings cannot be read, which is no reason to refuse writing the agency."""
+    try:
+        return PlatformSettings().county
+    except ValueError:
+        return None
+
+
+def _summary(scaffold: Scaffold, county: str | None) -> str:
     spec = scaffold.spec
-    unit = spec.unit_for("430426")
+    unit = spec.unit_for(county) if county is not None else f"{spec.code}:<区划代码>"
     lines = [f"已生成机构 {spec.name_zh}（{spec.code}）的 Python 服务 {spec.service}："]
     lines += [f"  新建 {relative}" for relative in scaffold.files]
     lines += [

@@ -283,6 +283,18 @@ def test_the_command_writes_the_files_and_the_entry_and_says_what_to_do_next(tre
         assert step in output
 
 
+def test_the_officers_step_names_the_unit_of_the_county_this_deployment_serves(tree: Path) -> None:
+    result = CliRunner().invoke(
+        main,
+        ["agency", "new", "women", "--name-zh", "妇联", "--name-en", "Women's federation", "--root", str(tree)],
+        env={"WUYUAN_COUNTY": "511702"},
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "--role officer --unit women:511702" in result.output
+    assert "women:430426" not in result.output
+
+
 def test_the_command_takes_the_level_the_unit_name_and_the_source(tree: Path) -> None:
     code, output = new(
         tree, "housing", "--name-zh", "住建局", "--name-en", "Housing bureau", "--unit-digits", "9",
