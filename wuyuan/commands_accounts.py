@@ -261,6 +261,9 @@ def auth() -> None:
     "--token-lifetime-minutes",
     default=480,
     show_default=True,
+    # identity's own bounds: a shorter lifetime here would delete keys that still sign valid tokens, ending every
+    # session at once
+    type=click.IntRange(5, 1440),
     help="令牌有效期（分钟），须与 identity 服务的设置 WUYUAN_IDENTITY_TOKEN_LIFETIME_MINUTES 相同",
 )
 def auth_rotate_key(token_lifetime_minutes: int) -> None:

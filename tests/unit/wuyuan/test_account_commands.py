@@ -144,3 +144,16 @@ def test_without_a_list_of_the_countys_divisions_a_unit_must_still_lie_within_th
     assert "“police:999999”中的区划 999999 不是本县（430426）的区划" in elsewhere.output
     assert unlisted.exit_code == 0, unlisted.output
     assert [sorted(account.units) for account in store.added] == [["police:430426999"]]
+
+
+@pytest.mark.parametrize("minutes", ["-5", "0", "99999999999999999999"])
+def test_a_token_lifetime_identity_would_not_take_is_refused_before_any_key_is_made_or_deleted(monkeypatch, minutes):
+    def must_not_rotate(*args, **kwargs):
+        raise AssertionError("a key was made or deleted")
+
+    monkeypatch.setattr("wuyuan.accounts.rotate_signing_key", must_not_rotate)
+
+    result = CliRunner().invoke(main, ["auth", "rotate-key", "--token-lifetime-minutes", minutes])
+
+    assert result.exit_code == 2 and "Traceback" not in result.output, result.output
+    assert "错误：--token-lifetime-minutes：" in result.output and "超出允许的范围（5≤x≤1440）" in result.output
