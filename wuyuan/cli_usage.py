@@ -164,11 +164,11 @@ class ChineseHelpFormatter(click.HelpFormatter):
 
 
 class Seconds(click.FloatRange):
-    """A wait in seconds, 1 to an hour: a range alone lets 'nan' through (it compares with nothing), and a wait
-    that never ends or has ended before it begins is a typing mistake, not a choice."""
+    """A wait in seconds, `least` (1 by default) to an hour: a range alone lets 'nan' through (it compares with
+    nothing), and a wait that never ends or has ended before it begins is a typing mistake, not a choice."""
 
-    def __init__(self) -> None:
-        super().__init__(min=1, max=3600)
+    def __init__(self, least: float = 1) -> None:
+        super().__init__(min=least, max=3600)
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
         return "SECONDS"

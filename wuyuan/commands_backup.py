@@ -14,6 +14,7 @@ from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
 from wuyuan.cli_errors import CommandUsageError, services_named
+from wuyuan.cli_usage import Seconds
 from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
 from wuyuan.settings import PlatformSettings
 
@@ -105,7 +106,7 @@ SOURCE_WORDS = {
 @click.option("--restore-secrets", is_flag=True, help="同时恢复备份中的密钥（与现有不同的，现有的另存后替换）")
 @click.option(
     "--queue-wait",
-    type=click.FloatRange(0, 3600),
+    type=Seconds(least=0),
     default=DRAIN_WAIT_SECONDS,
     show_default=True,
     help="恢复 intake 前，最多等待综合协调组处理完其收件队列的秒数",

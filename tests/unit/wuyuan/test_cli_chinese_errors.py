@@ -46,6 +46,7 @@ def no_english(output: str) -> None:
         (("demo", "--timeout", "inf"), "--timeout：inf 超出允许的范围（1≤x≤3600）"),
         (("conformance", "court", "--timeout", "NaN"), "--timeout：“NaN”不是数字"),
         (("up", "--timeout", "soon"), "--timeout：“soon”不是数字"),
+        (("restore", "intake", "--from", "/nonexistent", "--queue-wait", "nan"), "--queue-wait：“nan”不是数字"),
         (("cases",), "没有命令 cases"),
         (("stop", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
         (("logs", "nosuch"), "SERVICE：未知服务 'nosuch'；可选：intake, coordinator"),
