@@ -16,6 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.private_dirs import private_directory
 from shared.registry import AgencyRegistry, load_registry
 from shared.secret_values import refuse_placeholder
+from shared.wording import load_places
 from wuyuan.secrets import kept_secret
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -182,6 +183,24 @@ class PlatformSettings(BaseSettings):
                 ) from None
             _base_url("WUYUAN_SERVICE_URL_TEMPLATE", sample)
             self.service_url_template = template.rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _listed_county(self) -> "PlatformSettings":
+        """A county its divisions.toml does not list: every unit of it would read as a bare code and every place
+        in it be refused as not the county's, while the platform looked as if it worked."""
+        path = self.config_dir / "divisions.toml"
+        try:
+            places = load_places(self.config_dir)
+        except (OSError, ValueError):
+            return self  # the file's own faults are said, naming the entry, where it is read
+        counties = sorted(code for code in places.names if len(code) == 6)
+        if counties and self.county not in counties:
+            listed = "、".join(f"{places.name(code)}（{code}）" for code in counties)
+            raise ValueError(
+                f"WUYUAN_COUNTY：{self.county} 不是 {path} 所列的县（所列的是 {listed}）；"
+                "请设为本平台所服务县的区划代码，或在该文件中列出本县的区划"
+            )
         return self
 
     @model_validator(mode="after")

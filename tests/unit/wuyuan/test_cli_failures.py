@@ -703,3 +703,17 @@ def test_a_routing_table_naming_an_unknown_agency_stops_the_platform_before_anyt
 
     assert shown.startswith(f"错误：配置文件 {routing} 有误：rules[2].lead: unknown agency 'plcc'。")
     assert "综合协调组读不了它就不会启动" in shown
+
+
+def test_a_county_the_divisions_file_does_not_list_is_refused_naming_the_setting():
+    # An officer bound to it was made, and everything else read its units as bare codes, as if nothing were wrong.
+    out = failed_cleanly(
+        run("account", "add", "zhao.li", "--name", "赵丽", "--role", "officer", "--unit", "police:999999",
+            WUYUAN_COUNTY="999999")
+    )  # fmt: skip
+    assert "WUYUAN_COUNTY：999999 不是" in out and "所列的是 祁东县（430426）" in out
+    assert "已创建账号" not in out
+
+    result = run("case", "list", "--json", WUYUAN_COUNTY="999999")
+    failed_cleanly(result)
+    assert json_error(result)["error"] == "invalid_setting"

@@ -1,6 +1,7 @@
 """`wuyuan agency new`: the files and registry entry it renders, what it refuses, and what it writes."""
 
 import ast
+import shutil
 import tomllib
 from pathlib import Path
 
@@ -8,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from shared.contracts.vocabulary import Source
-from shared.registry import parse_registry
+from shared.registry import DEFAULT_CONFIG_DIR, parse_registry
 from wuyuan.cli import main
 from wuyuan.scaffold import AgencySpec, ScaffoldRefused, render
 from wuyuan.settings import REPO_ROOT
@@ -283,11 +284,14 @@ def test_the_command_writes_the_files_and_the_entry_and_says_what_to_do_next(tre
         assert step in output
 
 
-def test_the_officers_step_names_the_unit_of_the_county_this_deployment_serves(tree: Path) -> None:
+def test_the_officers_step_names_the_unit_of_the_county_this_deployment_serves(tree: Path, tmp_path: Path) -> None:
+    deployment = tmp_path / "deployment-config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, deployment)
+    (deployment / "divisions.toml").write_text('[divisions]\n"511702" = "通川区"\n', encoding="utf-8")
     result = CliRunner().invoke(
         main,
         ["agency", "new", "women", "--name-zh", "妇联", "--name-en", "Women's federation", "--root", str(tree)],
-        env={"WUYUAN_COUNTY": "511702"},
+        env={"WUYUAN_COUNTY": "511702", "WUYUAN_CONFIG_DIR": str(deployment)},
     )
 
     assert result.exit_code == 0, result.output
