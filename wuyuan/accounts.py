@@ -18,9 +18,10 @@ from services.identity.store import PostgresAccountStore
 from shared import clock
 from shared.auth.principal import Role
 from shared.auth.signing import SigningKeys
+from shared.centres import county_centres
 from shared.contracts.identifiers import UnitCode
 from shared.persistence.transaction import transaction
-from shared.registry import load_registry
+from shared.registry import CENTRE, load_registry
 from shared.wording import load_places
 from wuyuan.secrets import kept_secret
 from wuyuan.settings import PlatformSettings
@@ -55,6 +56,10 @@ def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str
         agency, _, division = unit.partition(":")
         if not places.in_county(division, settings.county):
             raise AccountError(f"units: {unit!r} is not at a division of county {settings.county} (divisions.toml)")
+        if agency == CENTRE:  # a centre's staff are bound to a centre the county set up, at whatever level
+            if county_centres(settings.config_dir, settings.county).get(division) is None:
+                raise AccountError(f"units: {unit!r} is not a centre of county {settings.county} (centres.toml)")
+            continue
         if len(division) > registry.agencies[agency].unit_digits:  # a village police station no referral reaches
             raise AccountError(f"units: {unit!r} is finer than {agency}'s units, which stand at {agency}'s own level")
     return frozenset(units)

@@ -9,6 +9,7 @@ import click
 
 from shared import wording
 from shared.contracts.json_values import json_default
+from shared.registry import CENTRE
 from wuyuan.cli_errors import database_full, load_settings
 from wuyuan.settings import PlatformSettings
 
@@ -26,6 +27,16 @@ def _password(from_stdin: bool) -> tuple[str, bool]:
 
 
 # The identity service's refusals (AccountError, English for the API and logs), as the operator reads them.
+UNITS_OF_OFFICERS_AND_CENTRE_STAFF = (
+    "--unit：只有部门办理人（officer）绑定单位；综合协调（coordinator）可绑定所在的综治中心"
+    "（centre:乡镇区划代码），不绑定即为县综治中心；其他角色不填"
+)
+
+
+def _centre(unit: str) -> bool:
+    return unit.strip().partition(":")[0] == CENTRE
+
+
 _ACCOUNT_ERRORS = (
     (
         re.compile(r"^username: 2-64 characters"),
@@ -38,12 +49,13 @@ _ACCOUNT_ERRORS = (
     (re.compile(r"^roles: "), "--role：至少指定一个角色"),
     (re.compile(r"^units: an officer acts for at least one unit$"), "--unit：部门办理人（officer）须指定所属单位"),
     (
-        re.compile(r"^units: only officers are bound to units$"),
-        "--unit：只有部门办理人（officer）绑定单位，其他角色不填",
+        re.compile(r"^units: only officers are bound to units, and coordinators to centre units$"),
+        UNITS_OF_OFFICERS_AND_CENTRE_STAFF,
     ),
     (re.compile(r"^units: (.+) is not a unit of a known agency"), "--unit：{0} 不是已登记机构的单位"),
     (re.compile(r"^units: (.+) is not at a division of county ([0-9]+)"), "--unit：{0} 不在本县（{1}）的区划内"),
     (re.compile(r"^units: (.+) is finer than "), "--unit：{0} 比该机构最下一级的单位还细，没有这样的单位"),
+    (re.compile(r"^units: (.+) is not a centre of county ([0-9]+)"), "--unit：{0} 不是本县（{1}）设立的综治中心"),
     (re.compile(r"^password: at least ([0-9]+) characters$"), "密码至少{0}个字符"),
     (re.compile(r"^password: at most ([0-9]+) characters$"), "密码最多{0}个字符"),
     (re.compile(r"^password: no NUL character$"), "密码不能含有空字符（NUL）"),
@@ -67,8 +79,8 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
     units = tuple(unit.strip() for unit in units)
     if "officer" in roles and not units:
         raise click.ClickException("未完成：--unit：部门办理人（officer）须指定所属单位，如 --unit police:430426101")
-    if units and "officer" not in roles:
-        raise click.ClickException("未完成：--unit：只有部门办理人（officer）绑定单位，其他角色不填 --unit")
+    if units and "officer" not in roles and ("coordinator" not in roles or not all(_centre(u) for u in units)):
+        raise click.ClickException(f"未完成：{UNITS_OF_OFFICERS_AND_CENTRE_STAFF}")
     names = Names.of(settings)
     registry = names.registry
     known = "、".join(f"{agency.code}（{agency.name_zh}）" for agency in registry.agencies.values())
@@ -83,6 +95,10 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
         agency, division = split_unit(unit)
         if agency not in registry.agencies:
             raise click.ClickException(f"未完成：--unit：“{unit}”中的机构 {agency} 未登记；已登记的机构：{known}")
+        # The centres are those config/centres.toml lists, at every level: a township centre's staff are bound to it.
+        if agency == CENTRE:
+            _require_centre(settings, unit, division)
+            continue
         # An agency's units stand at one level (unit_digits); an officer may act for a level above (a county
         # bureau over its stations), never for a finer one, where the agency has no unit to send referrals to.
         deepest = registry.agencies[agency].unit_digits
@@ -103,6 +119,24 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
                 f"本县的区划见 {settings.config_dir / 'divisions.toml'}"
             )
     return list(units)
+
+
+def _require_centre(settings: PlatformSettings, unit: str, division: str) -> None:
+    from shared.centres import CentresError, county_centres
+    from wuyuan.labels import Names
+
+    try:
+        centres = county_centres(settings.config_dir, settings.county)
+    except (CentresError, OSError) as exc:
+        raise click.ClickException(
+            f"未完成：--unit：读不到综治中心的设置（{settings.config_dir / 'centres.toml'}）：{exc}"
+        ) from None
+    if centres.get(division) is None:
+        names = Names.of(settings)
+        listed = "、".join(f"{centre.unit}（{names.unit(centre.unit)}）" for centre in centres.centres)
+        raise click.ClickException(
+            f"未完成：--unit：“{unit}”不是本县设立的综治中心；{settings.config_dir / 'centres.toml'} 设立的有：{listed}"
+        )
 
 
 class _AccountCommand(click.Command):
@@ -147,7 +181,12 @@ def account() -> None:
     type=click.Choice(sorted(ROLE_NAMES)),
     help="角色（可重复）：" + "，".join(f"{code} {name}" for code, name in ROLE_NAMES.items()),
 )
-@click.option("--unit", "units", multiple=True, help="officer 所属单位，如 police:430426101（可重复）")
+@click.option(
+    "--unit",
+    "units",
+    multiple=True,
+    help="officer 所属单位，如 police:430426101；coordinator 所在的乡镇综治中心，如 centre:430426101（可重复）",
+)
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码；否则随机生成并只显示一次")
 def account_add(username: str, name: str, roles: tuple[str, ...], units: tuple[str, ...], password_stdin: bool) -> None:
     """新建账号。"""

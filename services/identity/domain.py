@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from shared.auth.principal import Principal, Role
 from shared.contracts.identifiers import SINGLE_LINE_PATTERN
+from shared.registry import CENTRE
 
 # Well within the longest account id a token may name and a message may carry (ACCOUNT_ID_MAX_LENGTH, 200).
 USERNAME_MAX_LENGTH = 64
@@ -109,7 +110,9 @@ def listed_by_digest(withdrawal: Withdrawal, reach: timedelta) -> bool:
 
 
 def new_account(username: str, display_name: str, roles: frozenset[Role], units: frozenset[str]) -> Account:
-    """An account as asked, or AccountError: officers are bound to units, and only officers are."""
+    """An account as asked, or AccountError: officers are bound to units, and coordinators may be bound to the
+    `centre:<division>` units of the centres they work for (a township centre's staff act for their centre and
+    those below it; a coordinator bound to none is the county centre's); no one else is bound to a unit."""
     if not USERNAME.fullmatch(username):
         raise AccountError(
             f"username: 2-{USERNAME_MAX_LENGTH} characters, lower-case ASCII letters, digits, '.', '_' or '-'"
@@ -123,7 +126,9 @@ def new_account(username: str, display_name: str, roles: frozenset[Role], units:
     if Role.OFFICER in roles and not units:
         raise AccountError("units: an officer acts for at least one unit")
     if units and Role.OFFICER not in roles:
-        raise AccountError("units: only officers are bound to units")
+        centre_units = all(unit.partition(":")[0] == CENTRE for unit in units)
+        if Role.COORDINATOR not in roles or not centre_units:
+            raise AccountError("units: only officers are bound to units, and coordinators to centre units")
     return Account(username, display_name.strip(), roles, units)
 
 

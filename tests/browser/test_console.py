@@ -444,7 +444,7 @@ TOP_BAR_LINES = """() => Object.fromEntries(Array.from(document.querySelectorAll
     return [element.innerText.trim(), tops.size];
   }))"""
 TOWNSHIP_COORDINATOR = "demo.jiangjiaqiao"
-# A township centre's coordinator: an officer bound to the centre's unit, as identity binds only officers to units.
+# A township centre's coordinator who is also an officer of the centre's own unit: two roles, every page of both.
 TOWNSHIP_ACCOUNT = AccountSpec(
     "蒋家桥镇综治中心综合协调组", frozenset({Role.COORDINATOR, Role.OFFICER}), frozenset({"centre:430426102"})
 )

@@ -33,6 +33,8 @@ CLERK = Account("wang.fang", "王芳", frozenset({Role.INTAKE_STAFF}), frozenset
         ("王芳", {Role.INTAKE_STAFF}, set(), "username"),
         ("liu.yang", {Role.OFFICER}, set(), "units"),
         ("wang.fang", {Role.INTAKE_STAFF}, {"court:430426"}, "units"),
+        ("wang.fang", {Role.LEADER}, {"centre:430426101"}, "units"),
+        ("wang.fang", {Role.COORDINATOR}, {"centre:430426101", "court:430426"}, "units"),
         ("wang.fang", set(), set(), "roles"),
     ],
 )
@@ -41,6 +43,14 @@ def test_accounts_that_cannot_exist_are_refused_naming_the_field(
 ) -> None:
     with pytest.raises(AccountError, match=field):
         new_account(username, "名字", frozenset(roles), frozenset(units))
+
+
+def test_a_township_centres_coordinator_is_bound_to_the_centre_and_acts_for_no_agency() -> None:
+    account = new_account("jiang.hua", "蒋华", frozenset({Role.COORDINATOR}), frozenset({"centre:430426102"}))
+
+    principal = account.principal()
+    assert principal.units == frozenset({"centre:430426102"})
+    assert not principal.acts_for("centre:430426102")  # binding a centre makes no one an officer
 
 
 @pytest.mark.parametrize("name", ["\x1b[31m红\x1b[0m", "王芳\n伪造的一行", "王\u202e芳"])

@@ -91,6 +91,21 @@ def test_an_officer_needs_a_unit_and_no_one_else_has_one(store):
     assert (officer.exit_code, leader.exit_code, store.added) == (1, 1, [])
 
 
+def test_a_township_centres_coordinator_is_bound_to_the_centre_and_no_other_role_to_one(store):
+    coordinator = add("jiang.hua", "--name", "蒋华", "--role", "coordinator", "--unit", "centre:430426102")
+    supervisor = add("tan.li", "--name", "谭丽", "--role", "supervisor", "--unit", "centre:430426102")
+    beyond = add("he.min", "--name", "何敏", "--role", "coordinator", "--unit", "court:430426")
+    no_centre = add("xu.li", "--name", "许丽", "--role", "coordinator", "--unit", "centre:430426106")
+
+    assert coordinator.exit_code == 0, coordinator.output
+    assert [account.units for account in store.added] == [frozenset({"centre:430426102"})]
+    for refused in (supervisor, beyond):
+        assert refused.exit_code == 1 and "综合协调（coordinator）可绑定所在的综治中心" in refused.output
+    # A township that set up no centre (config/centres.toml) has no staff to bind; the answer lists those that did.
+    assert no_centre.exit_code == 1 and "“centre:430426106”不是本县设立的综治中心" in no_centre.output
+    assert "centre:430426102（" in no_centre.output
+
+
 def test_the_identity_services_refusals_read_in_chinese(store):
     taken = add("liu.yang", "--name", "刘洋", "--role", "coordinator")
     bad_name = add("Liu Yang", "--name", "刘洋", "--role", "coordinator")

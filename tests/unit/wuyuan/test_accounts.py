@@ -37,3 +37,12 @@ def test_a_unit_finer_than_its_agencys_own_is_refused_where_accounts_are_made_fr
         checked_units(settings, ["police:430426101201"])  # a village: the police have no unit there
     assert "finer than police's units" in str(refused.value)
     assert checked_units(settings, ["police:430426101"]) == frozenset({"police:430426101"})
+
+
+def test_a_centre_unit_is_one_of_the_countys_centres_at_whatever_level(settings):
+    """Township and village centres (config/centres.toml) have staff bound to them; a township without one has none."""
+    assert checked_units(settings, ["centre:430426102", "centre:430426101203"]) == frozenset(
+        {"centre:430426102", "centre:430426101203"}
+    )
+    with pytest.raises(AccountError, match="units: 'centre:430426106' is not a centre of county 430426"):
+        checked_units(settings, ["centre:430426106"])
