@@ -28,6 +28,7 @@ JsonObject = dict[str, Any]
 # Answers that mean "not there yet" while a case or referral travels between services: not known yet (404),
 # or the service busy or its database coming back (503).
 NOT_YET = (404, 503)
+JUSTICE_SERVICE = "justice_link"
 
 
 # As many accounts as identity names in one answer.
@@ -488,13 +489,26 @@ class PlatformClient:
         agreement: JsonObject | None = None,
     ) -> JsonObject:
         """An officer of `unit` accepts the referral once it has arrived, and reports its result: by default
-        resolved by the unit's own procedure (`handled`), which needs no agreement."""
+        resolved by the unit's own procedure (`handled`), which needs no agreement. A justice office's agreement is
+        made under a mediator, so its officer first assigns the one the bureau proposes."""
         self.wait_for_referral(unit, referral_id, timeout)
         self.act(unit, referral_id, "accept", {})
+        if agreement is not None and self.service_of(unit) == JUSTICE_SERVICE:
+            self.assign_proposed_mediator(unit, referral_id)
         body: JsonObject = {"result": result, "summary": summary}
         if agreement is not None:
             body["agreement"] = agreement
         return self.act(unit, referral_id, "result", body)
+
+    def assign_proposed_mediator(self, unit: str, referral_id: str) -> JsonObject:
+        """An officer of the justice office `unit` assigns the organisation and mediator proposed for the referral
+        (人民调解法 第二十九条: the mediator signs the agreement); a PlatformError when none fits."""
+        path = f"/api/v1/referrals/{referral_id}/mediation"
+        proposal = self.call("GET", JUSTICE_SERVICE, path).get("proposal")
+        if not isinstance(proposal, dict):
+            raise PlatformError(f"没有可建议指派的调解组织：交办单 {referral_id}（{unit}）")
+        body = {"organisation": proposal["organisation"], "mediator": proposal["mediator"]}
+        return self.call("POST", JUSTICE_SERVICE, path, body)
 
     def feed_record(self, service: str, record: JsonObject) -> JsonObject:
         return self.call("POST", service, "/api/v1/records", record)

@@ -15,11 +15,12 @@ from services.justice_link.domain.assignment import Proposal, propose
 from services.justice_link.domain.figures import MediationFigures
 from services.justice_link.domain.guidance import guidance_for
 from services.justice_link.store import JusticeStore, names_of
+from shared.agency.commands import ReportResult
 from shared.agency.domain import ActionRefusal, AgencyReferral, AgencyReferralStatus
-from shared.agency.handlers import require_officer_of_agency
+from shared.agency.handlers import report_referral_result, require_officer_of_agency
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
-from shared.contracts.vocabulary import Category, ResultCode
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, Category, ResultCode
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -123,6 +124,25 @@ def assign_mediation(
         )
         assignment = uow.store.assignment(referral_id)
     return {"referral_id": str(referral_id), "assignment": assignment}
+
+
+def report_result(
+    referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, str]:
+    """The agency base's result, but an agreement only under an assigned mediator (see `require_mediator`)."""
+
+    def require_mediator(referral: AgencyReferral, result: ReportResult) -> None:
+        # 人民调解法 第二十八、二十九条: the mediator records an oral agreement, and a written one takes effect once
+        # the mediator has signed it too; an agreement with nobody assigned would be one no mediator made, and the
+        # bureau's figures, which count assignments, would never count it.
+        if result.result in AGREEMENT_RESULTS and uow.store.assignment(referral.referral_id) is None:
+            raise Refused(
+                NOT_ASSIGNED,
+                f"referral {referral.referral_id} has no mediator yet:"
+                " assign the mediator who made the agreement first",
+            )
+
+    return report_referral_result(referral_id, command, caller, uow, platform, require_mediator)
 
 
 def record_session(

@@ -9,6 +9,7 @@ from services.justice_link.dependencies import MediationDirectory
 from services.justice_link.directory import Directory
 from services.justice_link.domain import MediationRequest, flags_for
 from services.justice_link.store import JusticeStore, PostgresJusticeStore
+from shared.agency.commands import ReportResult
 from shared.agency.records import RecordKind
 from shared.agency.service import OFFICERS, AgencyService
 from shared.dependency import Injects
@@ -22,6 +23,11 @@ class JusticeLink(AgencyService):
     RECORDS = RecordKind(MediationRequest, flags_for)
     uow: Injects[UnitOfWork[JusticeStore]] = Database(PostgresJusticeStore)
     directory: Injects[Directory] = MediationDirectory()
+
+    @api("POST", "/api/v1/referrals/<referral_id>/result", access=OFFICERS)
+    def result(self, request: Request, referral_id: str) -> Response:
+        rid, command = referral_id_in_path(referral_id), parse_body(request, ReportResult, self.platform.now())
+        return json_response(202, handlers.report_result(rid, command, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/referrals/<referral_id>/mediation", access=OFFICERS)
     def show_mediation(self, request: Request, referral_id: str) -> Response:

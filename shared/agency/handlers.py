@@ -6,7 +6,7 @@ queue the report to the coordinator in the name of the unit the referral was iss
 """
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -295,14 +295,24 @@ def require_signed_since(agreement: Agreement | None, earliest: date | None, wha
 
 
 def report_referral_result(
-    referral_id: UUID, command: ReportResult, caller: Principal, uow: Work, platform: Platform
+    referral_id: UUID,
+    command: ReportResult,
+    caller: Principal,
+    uow: Work,
+    platform: Platform,
+    agency_rule: Callable[[AgencyReferral, ReportResult], None] | None = None,
 ) -> dict[str, str]:
+    """`agency_rule`, an agency's own condition on a result, runs on the locked referral once the base's rules
+    allow the result, inside the same transaction (it raises `Refused` or `BadInput` to refuse it)."""
     with uow, acting_on(uow, platform, caller, referral_id, "result", command) as action:
         # The case's own day, which its number carries: a referral received again (an agency's database restored,
         # then reconciled) is newer than the agreement its mediation reached, the case never is.
         require_signed_since(command.agreement, case_registered_on(action.referral.case_id), "the case was registered")
+        reported = domain.report_result(action.referral, command, action.at)
+        if agency_rule is not None:
+            agency_rule(action.referral, command)
         acted = action.record(
-            domain.report_result(action.referral, command, action.at),
+            reported,
             ResultReported.build(
                 result=command.result,
                 outcome=command.outcome,

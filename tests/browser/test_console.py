@@ -76,6 +76,12 @@ def accept_and_resolve(page: Page, console_url: str, agency: str, case_id: str, 
     expect(page.locator(".referral-status")).to_have_text("办理中")
     mediated = agency != "police"
     result = "调解成功" if mediated else "依职能办结"
+    if agency == "justice":
+        # A justice office's agreement is made under a mediator: it assigns the one proposed first.
+        page.get_by_role("link", name="人民调解：指派调解员、调解记录、法律援助").click()
+        page.get_by_role("button", name="指派", exact=True).click()
+        expect(page.get_by_role("status")).to_have_text("已指派调解组织和调解员。")
+        page.get_by_role("link", name="← 返回交办单").click()
     page.get_by_label(result, exact=True).check()
     page.get_by_label("办理情况", exact=True).fill(summary)
     # The day the parties sign: the case's own day or later (an earlier one is refused), so today in Beijing.

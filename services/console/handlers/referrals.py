@@ -59,6 +59,10 @@ CONFLICTS = {
 }
 # Whatever was asked, once the referral is done with (the agency base's and the example's `already_finished`).
 FINISHED_CONFLICT = "此交办单已办结、已退回或已由上级接办，不能再办理。"
+# The justice bureau's: an agreement (调解成功、司法确认) is reported under the mediator assigned, who made it.
+NOT_ASSIGNED_CONFLICT = (
+    "调解成功、司法确认须先指派调解员：请在“人民调解”中指派主持调解、在协议上签名的调解员，再反馈结果。"
+)
 # What an action did, said on the referral's page once it is shown again (a decline: `decline_done`).
 DONE = {
     "accept": "已签收。",
@@ -197,8 +201,10 @@ def act(
             errors.update(_clearer_result_errors(placed))
         return referral_page(visitor, agency, referral_id, apis, platform, errors, form, 400)
     if answer.status == 409:
-        finished = refusal_code(answer)[0] == "already_finished"
-        conflict = FINISHED_CONFLICT if finished else CONFLICTS[action]
+        code = refusal_code(answer)[0]
+        conflict = {"already_finished": FINISHED_CONFLICT, "not_assigned": NOT_ASSIGNED_CONFLICT}.get(
+            code, CONFLICTS[action]
+        )
         return referral_page(visitor, agency, referral_id, apis, platform, None, form, 409, conflict=conflict)
     expect(answer, service=service)
     # 超出本级处置能力 sends the case up a level, to the centre named before the decline.

@@ -10,6 +10,7 @@ from services.console.handlers.mediation import action_body
 from services.console.pages import PageNotFound, StaleForm
 from services.justice_link.commands import RecordSession, ReferToLegalAid
 from shared.auth.principal import Forbidden, Principal, Role
+from tests.service.console.test_referrals import ACCEPTED, MEDIATED_FORM
 from tests.service.console.visitors import (
     LIU,
     agency_shows,
@@ -314,3 +315,21 @@ def test_the_justice_referral_links_to_its_mediation(console, apis, browser, tan
     page = text_of(console.referral(browser.get(f"/referrals/justice/{RID}", as_=tang), "justice", RID))
 
     assert f'<a href="{LINK}">人民调解：指派调解员、调解记录、法律援助</a>' in page
+
+
+def test_an_agreement_reported_before_a_mediator_is_assigned_says_where_to_assign_one(console, apis, browser, tang):
+    referral = {**ACCEPTED, "referral_id": RID, "unit": "justice:430426101"}
+    apis.answer(
+        JUSTICE, "POST", f"/api/v1/referrals/{RID}/result", 409, {"error": "conflict", "message": "not_assigned: …"}
+    )
+    agency_shows(apis, JUSTICE, referral)
+    form = {**MEDIATED_FORM, "csrf": form_key_of(TANG)}
+
+    response = console.act_on_referral(
+        browser.post(f"/referrals/justice/{RID}/result", form, as_=TANG), "justice", RID, "result"
+    )
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert "调解成功、司法确认须先指派调解员：请在“人民调解”中指派主持调解、在协议上签名的调解员，再反馈结果。" in page
+    assert f'<a href="/justice/referrals/{RID}/mediation">' in page

@@ -210,6 +210,33 @@ def test_sessions_need_a_mediator_then_are_listed_with_the_agreement_reported(ju
     assert all(fact.link == "justice" and fact.case_id == reported.case_id for fact in facts)
 
 
+@pytest.mark.parametrize("result", ["mediated", "judicially_confirmed"])
+def test_an_agreement_needs_the_mediator_assigned_and_nothing_is_sent_without_one(justice, store, uow, http, result):
+    justice.accept(http.post({}), str(FENCE))
+    body = {"result": result, "agreement": AGREEMENT, "summary": "调解成功"}
+
+    with pytest.raises(Refused, match="assign the mediator who made the agreement first") as refused:
+        justice.result(http.post(body), str(FENCE))
+
+    assert refused.value.code == "not_assigned"
+    assert (mediation(justice, http)["status"], uow.sent_of(ResultReported)) == ("accepted", [])
+    assert [e["kind"] for e in store.entries if e["referral_id"] == FENCE][-1] == "accepted"
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    assert justice.result(http.post(body), str(FENCE)).status_code == 202
+    [reported] = uow.sent_of(ResultReported)
+    assert reported.result == result
+    figures = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))
+    assert (figures["total"]["assigned"], figures["total"]["mediated"]) == (1, 1)
+
+
+def test_a_failed_mediation_or_a_result_of_the_office_itself_needs_no_mediator(justice, uow, http):
+    justice.accept(http.post({}), str(WAGES))
+    justice.result(http.post({"result": "mediation_failed", "summary": "老板拒不到场"}), str(WAGES))
+    justice.accept(http.post({}), str(FENCE))
+    justice.result(http.post({"result": "handled", "summary": "司法所依职能答复"}), str(FENCE))
+    assert [m.result for m in uow.sent_of(ResultReported)] == ["mediation_failed", "handled"]
+
+
 def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):
     justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
     body = {"held_on": "2026-12-05", "note": "预约调解"}
