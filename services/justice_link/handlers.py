@@ -20,6 +20,7 @@ from shared.agency.domain import ActionRefusal, AgencyReferral, AgencyReferralSt
 from shared.agency.handlers import report_referral_result, require_officer_of_agency
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
+from shared.contracts.identifiers import case_registered_on
 from shared.contracts.vocabulary import AGREEMENT_RESULTS, Category, ResultCode
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
@@ -148,11 +149,20 @@ def report_result(
 def record_session(
     referral_id: UUID, command: RecordSession, caller: Principal, uow: Work, platform: Platform
 ) -> dict[str, Any]:
-    """调解记录: a session of the assigned mediator, held on a day not after today (the request's own check)."""
+    """调解记录: a session of the assigned mediator on a referral the office accepted (受理), held on a day not after
+    today (the request's own check) nor before the case was registered."""
     require_officer_of_agency(caller, platform)
     at = platform.now()
     with uow:
         referral = _locked_open(uow, caller, referral_id, "have sessions recorded")
+        if referral.status == AgencyReferralStatus.RECEIVED:
+            # Mediation follows acceptance, as progress does: a referral not yet accepted may still be declined.
+            raise Refused(ActionRefusal.NOT_ACCEPTED, f"referral {referral_id} is not accepted yet: accept it first")
+        registered = case_registered_on(referral.case_id)
+        if registered is not None and command.held_on < registered:
+            # As for the agreement's day: a session before the dispute reached the platform is a typing mistake.
+            message = f"is before the case was registered ({registered.isoformat()})"
+            raise BadInput([{"field": "held_on", "message": message, "type": "date_before_start"}])
         assignment = uow.store.assignment(referral_id)
         if assignment is None:
             raise Refused(NOT_ASSIGNED, f"referral {referral_id} has no mediator yet: assign one first")

@@ -176,7 +176,7 @@ def mediation_page(
         name_of=lambda code: directory.names.get(str(code), str(code or "")),
         kind_of=lambda code: wording.label(wording.ORGANISATION_KINDS, directory.kinds.get(str(code))),
         may_assign=open_,
-        may_record=open_ and bool(assignment),
+        may_record=mediation.get("status") == "accepted" and bool(assignment),  # sessions follow acceptance
         may_refer=mediation.get("status") != "declined",
         notice=DONE.get(done or "", ""),
         refusal=refusal,

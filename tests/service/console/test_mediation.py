@@ -237,6 +237,27 @@ def test_the_bureaus_refusal_is_shown_beside_each_field_in_chinese(console, apis
     assert error_beside(page, "sessions.note") == "请填写调解情况"
 
 
+def test_a_session_before_the_case_was_registered_says_so_beside_the_day(console, apis, browser, tang):
+    message = "is before the case was registered (2026-11-22)"
+    refused = {
+        "error": "invalid_input",
+        "fields": [{"field": "held_on", "message": message, "type": "date_before_start"}],
+    }
+    apis.answer(JUSTICE, "POST", f"{API}/sessions", 400, refused)
+    apis.answer(JUSTICE, "GET", API, 200, ASSIGNED)
+
+    response = post_action(console, browser, "sessions", {"held_on": "2026-11-21", "note": "补录"})
+
+    assert response.status_code == 400
+    assert error_beside(text_of(response), "sessions.held_on") == "不能早于案件登记（或信访事项收到）的日期"
+
+
+def test_a_referral_not_yet_accepted_offers_no_session_to_record(console, apis, browser, tang):
+    page = open_mediation(console, browser, apis, {**ASSIGNED, "status": "received"})
+
+    assert f'action="{LINK}/assign"' in page and f'action="{LINK}/sessions"' not in page
+
+
 def test_a_day_after_today_and_a_mediator_of_another_organisation_say_what_to_change(console, apis, browser, tang):
     late = {"field": "held_on", "message": "is after today (2026-11-23)", "type": "date_future"}
     apis.answer(JUSTICE, "POST", f"{API}/sessions", 400, {"error": "invalid_input", "fields": [late]})

@@ -181,9 +181,9 @@ def test_an_unknown_referral_is_not_found(justice, http):
 
 def test_sessions_need_a_mediator_then_are_listed_with_the_agreement_reported(justice, uow, http):
     session = {"held_on": "2026-12-03", "attendees": ["张三", "李四", "村支书"], "note": "实地查看界址，双方各陈述。"}
+    justice.accept(http.post({}), str(FENCE))
     with pytest.raises(Refused, match="assign one first"):
         justice.record_session(http.post(session), str(FENCE))
-    justice.accept(http.post({}), str(FENCE))
     justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
     response = justice.record_session(http.post(session), str(FENCE))
     assert response.status_code == 201
@@ -237,6 +237,37 @@ def test_a_failed_mediation_or_a_result_of_the_office_itself_needs_no_mediator(j
     assert [m.result for m in uow.sent_of(ResultReported)] == ["mediation_failed", "handled"]
 
 
+def test_a_session_on_a_referral_not_yet_accepted_is_refused_and_nothing_is_kept(justice, uow, http):
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    facts = len(uow.link_facts())
+
+    with pytest.raises(Refused, match="accept it first") as refused:
+        justice.record_session(http.post({"held_on": "2026-12-03", "note": "先行调解"}), str(FENCE))
+
+    assert refused.value.code == "not_accepted"
+    assert (mediation(justice, http)["sessions"], len(uow.link_facts())) == ([], facts)
+
+
+@pytest.mark.parametrize("held_on", ["2026-11-21", "2001-05-01"])
+def test_a_session_before_the_case_was_registered_is_a_400_naming_held_on_and_nothing_is_kept(
+    justice, uow, http, held_on
+):
+    # FENCE's case was registered on 22 November 2026, as its number says.
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    facts = len(uow.link_facts())
+
+    with pytest.raises(BadInput) as refused:
+        justice.record_session(http.post({"held_on": held_on, "note": "补录调解"}), str(FENCE))
+
+    assert [(f["field"], f["type"], f["message"]) for f in refused.value.fields] == [
+        ("held_on", "date_before_start", "is before the case was registered (2026-11-22)")
+    ]
+    assert (mediation(justice, http)["sessions"], len(uow.link_facts())) == ([], facts)
+    justice.record_session(http.post({"held_on": "2026-11-22", "note": "受理当日调解"}), str(FENCE))
+    assert [s["held_on"] for s in mediation(justice, http)["sessions"]] == ["2026-11-22"]
+
+
 def test_a_session_in_the_future_is_a_400_naming_held_on(justice, http):
     justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
     body = {"held_on": "2026-12-05", "note": "预约调解"}
@@ -282,6 +313,7 @@ def test_a_party_referred_to_legal_aid_is_listed(justice, http):
 
 def test_a_mobile_or_id_number_typed_beside_a_name_is_kept_masked(justice, store, http):
     # Offices note a party's number beside their name; like every free text, it is masked as it is read.
+    justice.accept(http.post({}), str(FENCE))
     justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
     attendees = ["张三（电话13800138000）", "李四 430426199005201239"]
     session = {"held_on": "2026-12-03", "attendees": attendees, "note": "x"}
