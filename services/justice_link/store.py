@@ -61,7 +61,8 @@ class JusticeStore(AgencyStore, Protocol):
     def legal_aid(self, referral_id: UUID) -> list[Row]: ...
 
     def assignment_outcomes(self, start: datetime, end: datetime, units: frozenset[str]) -> list[AssignmentOutcome]:
-        """Assignments made from `start` up to (not including) `end`, of referrals to `units` or under them."""
+        """Assignments made from `start` up to (not including) `end`, of referrals to `units` or under them, each
+        with the sessions held on its referral by organisation and mediator."""
         ...
 
 
@@ -177,7 +178,10 @@ class PostgresJusticeStore(PostgresAgencyStore):
     def assignment_outcomes(self, start: datetime, end: datetime, units: frozenset[str]) -> list[AssignmentOutcome]:
         rows = self.sql.all(
             "SELECT a.organisation, a.mediator, r.status, r.result,"
-            " (SELECT count(*) FROM mediation_sessions s WHERE s.referral_id = a.referral_id) AS sessions"
+            " (SELECT coalesce(json_agg(json_build_array(h.organisation, h.mediator, h.n)"
+            " ORDER BY h.organisation, h.mediator), '[]'::json) FROM (SELECT s.organisation, s.mediator, count(*) AS n"
+            " FROM mediation_sessions s WHERE s.referral_id = a.referral_id GROUP BY s.organisation, s.mediator) h)"
+            " AS sessions"
             " FROM mediation_assignments a JOIN referrals r USING (referral_id)"
             f" WHERE a.assigned_at >= %s AND a.assigned_at < %s AND {_OWN} ORDER BY a.referral_id",
             (start, end, sorted(units)),
@@ -191,7 +195,7 @@ def outcome_of(row: Row) -> AssignmentOutcome:
         mediator=row["mediator"],
         status=row["status"],
         result=ResultCode(row["result"]) if row["result"] else None,
-        sessions=row["sessions"],
+        sessions=tuple((str(o), str(m), int(n)) for o, m, n in row["sessions"]),
     )
 
 

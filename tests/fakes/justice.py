@@ -1,6 +1,7 @@
 """The justice bureau's store in memory: the agency's referrals and records, the mediation directory,
 assignments, sessions and legal aid."""
 
+from collections import Counter
 from dataclasses import replace
 from datetime import date, datetime
 from uuid import UUID
@@ -120,7 +121,10 @@ class FakeJusticeStore(FakeAgencyStore):
             r = self.referrals[referral_id]
             if not (start <= a["assigned_at"] < end) or not any(r["unit"].startswith(u) for u in units):
                 continue
-            sessions = sum(1 for s in self.session_rows if s["referral_id"] == referral_id)
+            held = Counter(
+                (s["organisation"], s["mediator"]) for s in self.session_rows if s["referral_id"] == referral_id
+            )
+            sessions = [[o, m, n] for (o, m), n in sorted(held.items())]
             outcomes.append(outcome_of({**a, "status": r["status"], "result": r["result"], "sessions": sessions}))
         return outcomes
 

@@ -108,15 +108,24 @@ def test_outcomes_follow_the_referrals_result_within_the_period_and_units(stores
     with stores.transaction() as store:
         store.assign(FENCE, "zt-xintang", "zt-xintang-01", True, "a", AT)
         store.assign(WAGES, "cty-labour", "cty-labour-01", True, "a", AT + timedelta(days=2))
+        store.add_session(FENCE, "zt-town", "zt-town-01", date(2026, 12, 3), [], "镇调委先行调解", "a", AT)
         store.add_session(FENCE, "zt-xintang", "zt-xintang-01", date(2026, 12, 4), [], "调解", "a", AT)
+        store.add_session(FENCE, "zt-xintang", "zt-xintang-01", date(2026, 12, 4), [], "达成协议", "a", AT)
         referral, _ = store.lock_referral(FENCE)
         report = ResultReport(result=ResultCode.MEDIATED, agreement=agreement)
         store.save_referral(report_result(accept(referral, AT), report, AT))
     day = datetime(2026, 12, 4, tzinfo=BEIJING)
     with stores.transaction() as store:
         assert store.assignment_outcomes(day, day + timedelta(days=1), frozenset({"justice:430426"})) == [
-            AssignmentOutcome("zt-xintang", "zt-xintang-01", "reported", ResultCode.MEDIATED, 1)
+            AssignmentOutcome(
+                "zt-xintang",
+                "zt-xintang-01",
+                "reported",
+                ResultCode.MEDIATED,
+                (("zt-town", "zt-town-01", 1), ("zt-xintang", "zt-xintang-01", 2)),
+            )
         ]
-        assert len(store.assignment_outcomes(day, day + timedelta(days=3), frozenset({OFFICE}))) == 2
+        later = store.assignment_outcomes(day, day + timedelta(days=3), frozenset({OFFICE}))
+        assert [(o.mediator, o.sessions) for o in later][1] == ("cty-labour-01", ())
         assert store.assignment_outcomes(day, day + timedelta(days=3), frozenset({"justice:430426102"})) == []
         assert store.open_load() == {"cty-labour-01": 1}

@@ -7,7 +7,8 @@ got since: `assigned` all of them; `mediated` (调解成功) those reported `med
 reported (a declined referral counts as neither). `success_rate` = mediated ÷ (mediated + failed):
 only assignments whose mediation has ended with or without an agreement, so cases still in
 mediation are not counted as failures (withdrawn and handled results count in neither); None when
-nothing has ended. `sessions` counts the sessions recorded on those assignments.
+nothing has ended. `sessions` counts the sessions recorded on those assignments, each under the organisation
+and mediator that held it: a mediator replaced keeps the sessions they held (a row that was assigned none now).
 """
 
 from collections.abc import Iterable
@@ -31,7 +32,7 @@ class AssignmentOutcome:
     mediator: str
     status: str  # the referral's: received, accepted, declined, reported
     result: ResultCode | None
-    sessions: int
+    sessions: tuple[tuple[str, str, int], ...]  # (organisation, mediator, sessions held) on the referral
 
 
 @dataclass
@@ -44,7 +45,6 @@ class Tally:
 
     def add(self, outcome: AssignmentOutcome) -> None:
         self.assigned += 1
-        self.sessions += outcome.sessions
         if outcome.result in AGREEMENT_RESULTS:
             self.mediated += 1
         elif outcome.result in FAILED:
@@ -76,6 +76,10 @@ class MediationFigures:
             figures.total.add(outcome)
             figures.organisations.setdefault(outcome.organisation, Tally()).add(outcome)
             figures.mediators.setdefault((outcome.organisation, outcome.mediator), Tally()).add(outcome)
+            for organisation, mediator, held in outcome.sessions:
+                figures.total.sessions += held
+                figures.organisations.setdefault(organisation, Tally()).sessions += held
+                figures.mediators.setdefault((organisation, mediator), Tally()).sessions += held
         return figures
 
     def as_json(self, names: dict[str, str]) -> dict[str, object]:

@@ -378,6 +378,21 @@ def test_figures_count_each_organisation_and_mediator(justice, http):
     ]
 
 
+def test_a_mediator_replaced_keeps_the_sessions_they_held_in_the_figures(justice, http):
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    justice.record_session(http.post({"held_on": "2026-12-03", "note": "村调委调解，未果。"}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-town", "mediator": "zt-town-01"}), str(FENCE))
+    justice.record_session(http.post({"held_on": "2026-12-04", "note": "镇调委调解，达成协议。"}), str(FENCE))
+    justice.result(http.post({"result": "mediated", "agreement": AGREEMENT, "summary": "调解成功"}), str(FENCE))
+
+    figures = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))
+
+    assert (figures["total"]["assigned"], figures["total"]["mediated"], figures["total"]["sessions"]) == (1, 1, 2)
+    mediators = {m["mediator"]: (m["assigned"], m["mediated"], m["sessions"]) for m in figures["mediators"]}
+    assert mediators == {"zt-town-01": (1, 1, 1), "zt-xintang-01": (0, 0, 1)}
+
+
 @pytest.mark.parametrize(
     ("period", "fields"),
     [

@@ -7,7 +7,8 @@ from shared.contracts.vocabulary import ResultCode as R
 def outcome(
     mediator: str, status: str, result: R | None, sessions: int = 1, org: str = "zt-xintang"
 ) -> AssignmentOutcome:
-    return AssignmentOutcome(org, mediator, status, result, sessions)
+    """An assignment whose `sessions` were all held by its own mediator."""
+    return AssignmentOutcome(org, mediator, status, result, ((org, mediator, sessions),) if sessions else ())
 
 
 def test_rates_and_counts_per_organisation_and_mediator() -> None:
@@ -41,3 +42,19 @@ def test_rates_and_counts_per_organisation_and_mediator() -> None:
 
 def test_no_assignments_give_no_rate() -> None:
     assert MediationFigures.of([]).as_json({})["total"]["success_rate"] is None
+
+
+def test_sessions_count_under_whoever_held_them_when_the_referral_was_reassigned() -> None:
+    # 陈国平 (m1) held two sessions, then the township committee's m2 took it over and held the third.
+    held = (("zt-town", "m2", 1), ("zt-xintang", "m1", 2))
+    figures = MediationFigures.of([AssignmentOutcome("zt-town", "m2", "reported", R.MEDIATED, held)]).as_json({})
+
+    assert figures["total"]["sessions"] == 3
+    assert [(o["organisation"], o["assigned"], o["mediated"], o["sessions"]) for o in figures["organisations"]] == [
+        ("zt-town", 1, 1, 1),
+        ("zt-xintang", 0, 0, 2),
+    ]
+    assert [(m["mediator"], m["assigned"], m["success_rate"], m["sessions"]) for m in figures["mediators"]] == [
+        ("m2", 1, 1.0, 1),
+        ("m1", 0, None, 2),
+    ]
