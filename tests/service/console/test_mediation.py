@@ -354,3 +354,21 @@ def test_an_agreement_reported_before_a_mediator_is_assigned_says_where_to_assig
     page = text_of(response)
     assert "调解成功、司法确认须先指派调解员：请在“人民调解”中指派主持调解、在协议上签名的调解员，再反馈结果。" in page
     assert f'<a href="/justice/referrals/{RID}/mediation">' in page
+
+
+@pytest.mark.parametrize(
+    ("result", "said", "not_said"),
+    [
+        ("mediated", "三十日内共同向人民法院申请司法确认", "已裁定确认"),
+        ("judicially_confirmed", "人民法院已裁定确认此调解协议有效", "三十日内"),
+    ],
+)
+def test_an_agreement_already_confirmed_is_not_offered_confirmation_again(
+    console, apis, browser, tang, result, said, not_said
+):
+    agreement = {"number": "砖新调〔2026〕第3号", "signed_on": "2026-11-23", "terms": "双方共同清理排水沟。"}
+    reported = {**ASSIGNED, "status": "reported", "result": result, "outcome": "resolved", "agreement": agreement}
+
+    hint = re.search(r'<p class="hint confirmation">([^<]*)</p>', open_mediation(console, browser, apis, reported))
+
+    assert hint and said in hint.group(1) and not_said not in hint.group(1)
