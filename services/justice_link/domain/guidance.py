@@ -34,8 +34,8 @@ LABOUR_ARBITRATION = Route(
 LAND_ARBITRATION = Route(
     "land_contract_arbitration",
     "农村土地承包仲裁（向农村土地承包仲裁委员会申请）",
-    "农村土地承包经营纠纷调解仲裁法 第四条：当事人不愿协商、调解或者协商、调解不成的，"
-    "可以向农村土地承包仲裁委员会申请仲裁",
+    "农村土地承包经营纠纷调解仲裁法 第四条：当事人和解、调解不成或者不愿和解、调解的，"
+    "可以向农村土地承包仲裁委员会申请仲裁，也可以直接向人民法院起诉",
 )
 LAND_RULING = Route(
     "land_ownership_ruling",
@@ -55,7 +55,8 @@ CONSUMER_COMPLAINT = Route(
 LITIGATION = Route(
     "litigation",
     "向人民法院提起诉讼",
-    "人民调解法 第二十六条：调解不成的，应当告知当事人依法通过仲裁、行政、司法等途径维护自己的权利",
+    "人民调解法 第二十六条：调解不成的，应当终止调解，并依据有关法律、法规的规定，"
+    "告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利",
 )
 
 # The routes before litigation, by category; every category ends with litigation.

@@ -43,3 +43,18 @@ def test_guidance_carries_the_countys_words_and_the_route_already_taken() -> Non
 )
 def test_a_settled_or_open_referral_needs_no_guidance(result: ResultCode | None) -> None:
     assert guidance_for(result, Category.WAGES) is None
+
+
+def test_each_basis_quotes_its_article_in_the_laws_own_words() -> None:
+    # Officers read these to the parties: a quotation is the article's text (with its own leading words left out).
+    land = guidance_for(ResultCode.MEDIATION_FAILED, Category.LAND)
+    assert land is not None
+    bases = {r.code: r.basis for r in land.routes}
+    assert bases["land_contract_arbitration"] == (
+        "农村土地承包经营纠纷调解仲裁法 第四条：当事人和解、调解不成或者不愿和解、调解的，"
+        "可以向农村土地承包仲裁委员会申请仲裁，也可以直接向人民法院起诉"
+    )
+    assert bases["litigation"] == (
+        "人民调解法 第二十六条：调解不成的，应当终止调解，并依据有关法律、法规的规定，"
+        "告知当事人可以依法通过仲裁、行政、司法等途径维护自己的权利"
+    )
