@@ -100,9 +100,13 @@ def assign_mediation(
             _bad("mediator", f"no active mediator {command.mediator!r}", "unknown")
         if mediator.organisation != organisation.code:
             _bad("mediator", f"{mediator.code} mediates for {mediator.organisation}, not {organisation.code}", "other")
+        current = uow.store.assignment(referral_id)
+        if current is not None and (current["organisation"], current["mediator"]) == (organisation.code, mediator.code):
+            # The same assignment again (a form sent twice, 重新指派 unchanged) is no new assignment: it keeps its
+            # day, by which the figures count it, and tells supervision nothing twice.
+            return {"referral_id": str(referral_id), "assignment": current}
         full = uow.store.get_referral(referral_id)
         load = uow.store.open_load()
-        current = uow.store.assignment(referral_id)
         if current is not None:
             load[current["mediator"]] = load.get(current["mediator"], 1) - 1
         proposal = propose(

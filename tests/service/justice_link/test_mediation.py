@@ -100,6 +100,20 @@ def test_the_officer_assigns_the_proposal_and_it_is_logged(justice, store, http)
     assert mediation(justice, http)["proposal"]["mediator"] == "zt-xintang-01"
 
 
+def test_the_same_assignment_sent_again_keeps_its_day_and_is_noted_once(justice, store, uow, http):
+    body = {"organisation": "zt-xintang", "mediator": "zt-xintang-01"}
+    first = http.body(justice.assign_mediation(http.post(body), str(FENCE)))["assignment"]
+    justice.platform.now.at = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)  # Monday: 重新指派 pressed unchanged
+
+    again = http.body(justice.assign_mediation(http.post(body), str(FENCE)))["assignment"]
+
+    assert again == first and again["assigned_at"] == MORNING.isoformat()
+    assert [e["kind"] for e in store.entries].count("mediation_assigned") == 1
+    assert uow.link_facts() == [("mediator_assigned", str(FENCE))]
+    december_4th = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))
+    assert december_4th["total"]["assigned"] == 1
+
+
 def test_another_mediator_than_proposed_is_kept_as_not_as_proposed(justice, http):
     answer = http.body(
         justice.assign_mediation(http.post({"organisation": "zt-town", "mediator": "zt-town-02"}), str(FENCE))
