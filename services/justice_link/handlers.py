@@ -22,6 +22,7 @@ from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.identifiers import case_registered_on
 from shared.contracts.vocabulary import AGREEMENT_RESULTS, Category, ResultCode
+from shared.delivery.statements import Row
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
@@ -63,6 +64,7 @@ def show_mediation(referral_id: UUID, caller: Principal, uow: Work, platform: Pl
         )
         sessions = uow.store.sessions(referral_id)
         legal_aid = uow.store.legal_aid(referral_id)
+        request = _request_of(referral, uow, platform)
     result = ResultCode(referral["result"]) if referral["result"] else None
     guidance = guidance_for(result, Category(referral["category"]))
     return {
@@ -75,10 +77,29 @@ def show_mediation(referral_id: UUID, caller: Principal, uow: Work, platform: Pl
         "assignment": assignment,
         "sessions": sessions,
         "legal_aid": legal_aid,
+        "request": request,
         "result": referral["result"],
         "outcome": referral["outcome"],
         "agreement": referral["agreement"],
         "guidance": guidance.as_json() if guidance else None,
+    }
+
+
+def _request_of(referral: Row, uow: Work, platform: Platform) -> dict[str, Any] | None:
+    """What the party asked of the bureau, when the case came from its own mediation request (POST /api/v1/records):
+    the committee asked and whether they asked for legal aid (法律援助), which the mediators must see to act on."""
+    own_source = platform.registry.by_service(platform.service).feeds
+    record_id = referral["source_record_id"]
+    if own_source is None or referral["source"] != own_source or not record_id:
+        return None
+    record = uow.store.get_record(str(record_id))
+    if record is None:
+        return None
+    details = record["details"]
+    return {
+        "record_id": record_id,
+        "committee": details.get("committee"),
+        "legal_aid_requested": bool(details.get("legal_aid_requested")),
     }
 
 

@@ -187,6 +187,32 @@ def test_the_assignment_form_starts_with_the_proposal(console, apis, browser, ta
     assert 'action="/justice/referrals/' + RID + '/mediation/sessions"' not in page  # nobody to record for yet
 
 
+def test_a_request_for_legal_aid_made_with_the_mediation_request_is_shown_until_a_party_is_referred(
+    console, apis, browser, tang
+):
+    asked = {
+        **MEDIATION,
+        "request": {"record_id": "SQ-2026-0088", "committee": "新塘村人民调解委员会", "legal_aid_requested": True},
+    }
+    referred = {
+        **asked,
+        "legal_aid": [
+            {
+                "party": "张三",
+                "reason": "经济困难",
+                "recorded_by": "tang.min",
+                "recorded_at": "2026-11-23T01:00:00+00:00",
+            }
+        ],
+    }
+
+    page = open_mediation(console, browser, apis, asked)
+    assert "SQ-2026-0088，申请由新塘村人民调解委员会调解，<strong>当事人申请法律援助</strong>" in page
+    assert "当事人在调解申请中申请了法律援助" in page
+    assert "当事人在调解申请中申请了法律援助" not in open_mediation(console, browser, apis, referred)
+    assert "调解申请" not in open_mediation(console, browser, apis, MEDIATION)
+
+
 def test_an_assignment_is_posted_and_the_page_says_so(console, apis, browser, tang):
     apis.answer(JUSTICE, "POST", API, 200, {"referral_id": RID, "assignment": ASSIGNED["assignment"]})
 

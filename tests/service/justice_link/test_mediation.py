@@ -88,6 +88,37 @@ def test_wages_in_a_village_without_a_committee_for_them_go_to_the_township_befo
     assert (proposal["organisation"], proposal["mediator"], proposal["place_digits"]) == ("zt-town", "zt-town-02", 9)
 
 
+def test_a_case_from_the_bureaus_own_mediation_request_shows_the_committee_and_legal_aid_asked(justice, http):
+    """法律援助: asked for with the request (POST /api/v1/records), it reaches the mediators on the referral's page."""
+    request = {
+        "record_id": "SQ-2026-0088",
+        "category": "neighbour",
+        "division_code": "430426101203",
+        "summary": "邻居围墙越界，申请人民调解，并申请法律援助。",
+        "parties": [{"role": "applicant", "name": "张三"}, {"role": "respondent", "name": "李四"}],
+        "details": {"committee": "新塘村人民调解委员会", "legal_aid_requested": True},
+    }
+    justice.feed_record(http.post(request))
+    asked = UUID("33333333-3333-4333-8333-333333333333")
+    justice.on_referral_issued(
+        referral_issued(
+            asked,
+            OFFICE,
+            division_code="430426101203",
+            source="mediation_request",
+            source_record_id="SQ-2026-0088",
+            case_id="430426-20261204-00003",
+        )
+    )
+
+    assert mediation(justice, http, asked)["request"] == {
+        "record_id": "SQ-2026-0088",
+        "committee": "新塘村人民调解委员会",
+        "legal_aid_requested": True,
+    }
+    assert mediation(justice, http)["request"] is None  # a case from the centre's window asked nothing of the bureau
+
+
 def test_the_officer_assigns_the_proposal_and_it_is_logged(justice, store, http):
     answer = http.body(
         justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
