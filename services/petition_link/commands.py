@@ -1,4 +1,5 @@
-"""The petition officer's requests over HTTP: register a petition, decide it, extend it, reply, and the queries."""
+"""The petition officer's requests over HTTP: register a petition, decide it, extend it, reply, record its reviews
+(复查, 复核), and the queries."""
 
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.petition_link.domain.model import PetitionForm, PetitionOrder, PetitionStatus
+from services.petition_link.domain.model import PetitionForm, PetitionOrder, PetitionStatus, ReviewResult
 from services.petition_link.domain.terms import MAX_EXTENSION_DAYS
 from shared.agency.commands import Period
 from shared.contracts.dates import NotAfterToday
@@ -150,6 +151,24 @@ class ReplyPetition(Body, ResultReport):
 
     result: ResultCode  # required: a reply always names its result
     summary: LongText
+
+
+class RequestReview(Body):
+    """复查 (of the reply) or 复核 (of the 复查意见), asked of the body above, as the bureau records it: the body's
+    name, the day the petitioner received the written answer they dispute (by default that answer's own day), and the
+    day they asked."""
+
+    body: PartyName
+    answer_received_on: NotAfterToday | None = None
+    requested_on: NotAfterToday
+
+
+class GiveReviewOpinion(Body):
+    """The reviewing body's written opinion: 维持, 变更 or 撤销 the opinion reviewed, its summary, its day."""
+
+    result: ReviewResult
+    summary: LongText
+    given_on: NotAfterToday
 
 
 class ShowPetition(Body):

@@ -1,4 +1,5 @@
-"""The petition register's service layer, beside the agency base's: register, list, decide, extend, reply, count."""
+"""The petition register's service layer, beside the agency base's: register, list, decide, extend, reply, record the
+reviews (复查, 复核), count."""
 
 from dataclasses import asdict, replace
 from datetime import date, datetime, timedelta
@@ -9,16 +10,18 @@ from services.petition_link.commands import (
     DecideAcceptance,
     ExtendTerm,
     FiguresQuery,
+    GiveReviewOpinion,
     ListPetitions,
     RegisterPetition,
     ReplyPetition,
+    RequestReview,
     ShowPetition,
 )
 from services.petition_link.domain import decisions, figures, persons, terms
-from services.petition_link.domain.model import OtherSide, Petition, PetitionStatus
+from services.petition_link.domain.model import OtherSide, Petition, PetitionStatus, ReviewStage
 from services.petition_link.domain.records import PetitionDetails, flags_for
 from services.petition_link.store import PetitionStore
-from services.petition_link.views import petition_row, petition_view
+from services.petition_link.views import final_view, petition_row, petition_view
 from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
 from shared.agency.link_facts import note_record
@@ -40,6 +43,17 @@ Work = UnitOfWork[PetitionStore]
 
 # What the bureau's records carry when fed in, by `POST /api/v1/records` or by the register (访调对接).
 PETITION_RECORDS = RecordKind(PetitionDetails, flags_for)
+# The facts for supervision's counts, by review stage: a request, and its opinion.
+REVIEW_REQUESTED: dict[ReviewStage, LinkRecordKind] = {
+    ReviewStage.REVIEW: "petition_review_requested",
+    ReviewStage.RE_REVIEW: "petition_re_review_requested",
+}
+REVIEWED: dict[ReviewStage, LinkRecordKind] = {
+    ReviewStage.REVIEW: "petition_reviewed",
+    ReviewStage.RE_REVIEW: "petition_re_reviewed",
+}
+# What the answer a stage reviews is called, in a 400's message.
+REVIEWED_ANSWER = {ReviewStage.REVIEW: "the reply", ReviewStage.RE_REVIEW: "the 复查意见"}
 
 
 # --- the register --------------------------------------------------------------------------------
@@ -158,14 +172,50 @@ def reply_to_petition(
         return _shown(uow, replied, terms.local_day(now), REPEAT_WINDOW_DAYS)
 
 
+def request_review(
+    number: str, stage: ReviewStage, command: RequestReview, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """复查 (第三十五条) or 复核 (第三十六条) asked of the body above, as the bureau records it: once, within 30 days of
+    the petitioner's receiving the written answer; no day before that answer's own."""
+    with uow:
+        petition, now = _lock(number, caller, uow, platform)
+        answered_on = decisions.reviewable(petition, stage)
+        received_on = command.answer_received_on or answered_on
+        if received_on < answered_on:
+            raise BadInput([_before("answer_received_on", f"{REVIEWED_ANSWER[stage]} was given", answered_on)])
+        if command.requested_on < received_on:
+            raise BadInput([_before("requested_on", f"{REVIEWED_ANSWER[stage]} was received", received_on)])
+        asked = decisions.request_review(petition, stage, command.body, received_on, command.requested_on)
+        uow.store.save_petition(asked, now)
+        _note(uow, platform, REVIEW_REQUESTED[stage], asked, now)
+        return _shown(uow, asked, terms.local_day(now), REPEAT_WINDOW_DAYS)
+
+
+def give_review_opinion(
+    number: str, stage: ReviewStage, command: GiveReviewOpinion, caller: Principal, uow: Work, platform: Platform
+) -> dict[str, Any]:
+    """The 复查意见 or 复核意见 as the bureau learns of it: once, answering a request recorded, no earlier than it."""
+    with uow:
+        petition, now = _lock(number, caller, uow, platform)
+        review = decisions.pending_review(petition, stage)
+        if command.given_on < review.requested_on:
+            raise BadInput([_before("given_on", "it was requested", review.requested_on)])
+        answered = decisions.give_opinion(petition, stage, command.result, command.summary, command.given_on)
+        uow.store.save_petition(answered, now)
+        on_time = command.given_on <= terms.review_answer_due(review.requested_on)
+        _note(uow, platform, REVIEWED[stage], answered, now, result=command.result.value, on_time=on_time)
+        return _shown(uow, answered, terms.local_day(now), REPEAT_WINDOW_DAYS)
+
+
 def petition_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     """The figures of the petitions the caller's units received in the period, their terms as of today."""
     units = agency.require_officer_of_agency(caller, platform)
     today = terms.local_day(platform.now())
     with uow:
         received = uow.store.petitions_received(query.first, query.last, units)
+        same_matter = uow.store.petitions_on_matters(frozenset(p.matter for p in received if p.repeat))
     period = {"from": query.first.isoformat(), "to": query.last.isoformat(), "as_of": today.isoformat()}
-    return {**period, **asdict(figures.count(received, today))}
+    return {**period, **asdict(figures.count(received, today, same_matter))}
 
 
 def purge_petitioner_phones(uow: Work, platform: Platform, retention_days: int, *, dry_run: bool = False) -> list[str]:
@@ -206,6 +256,10 @@ def _earlier(command: RegisterPetition, caller: Principal, uow: Work) -> Petitio
     raise BadInput([{"field": "repeat_of", "message": problem, "type": "unknown_petition"}])
 
 
+def _before(field: str, what: str, earliest: date) -> dict[str, str | int]:
+    return {"field": field, "message": f"is before {what} ({earliest.isoformat()})", "type": "date_before_start"}
+
+
 def _lock(number: str, caller: Principal, uow: Work, platform: Platform) -> tuple[Petition, datetime]:
     """Inside `with uow`: the petition locked, once the caller is known to act for its unit."""
     agency.require_officer_of_agency(caller, platform)
@@ -219,13 +273,17 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
     since = petition.received_on - min(timedelta(days=window_days), petition.received_on - date.min)
     mentions = uow.store.mentions(persons.all_keys(petition), since, petition)
     shown = petition_view(petition, today, persons.earlier_petitions(petition, mentions, since), window_days)
+    # A repeat of a matter already final (不再受理) is registered, and shown as such.
+    same_matter = uow.store.petitions_on_matters(frozenset({petition.matter})) if petition.repeat else []
+    shown["final_matter"] = final_view(decisions.final_matter(petition, same_matter))
     referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
     return {**shown, "case_referrals": referrals}
 
 
 def _note(uow: Work, platform: Platform, kind: LinkRecordKind, petition: Petition, at: datetime, **detail: Any) -> None:
     """Inside `with uow`: the bureau's decision, as a fact for supervision's counts (codes and counts only). Each
-    is taken once a petition (registered, separated, accepted or not, extended, replied), so each is one message
+    is taken once a petition (registered, separated, accepted or not, extended, replied, each review asked and
+    answered), so each is one message
     whenever it is noted: a petition registered again after the bureau's database was restored counts once."""
     note_record(uow, platform, kind, petition.number, petition.unit, at, once_as=petition.number, **detail)
 

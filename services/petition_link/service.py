@@ -8,13 +8,16 @@ from services.petition_link.commands import (
     DecideAcceptance,
     ExtendTerm,
     FiguresQuery,
+    GiveReviewOpinion,
     ListPetitions,
     PetitionPath,
     RegisterPetition,
     ReplyPetition,
+    RequestReview,
     ShowPetition,
 )
 from services.petition_link.dependencies import PetitionKey
+from services.petition_link.domain.model import ReviewStage
 from services.petition_link.store import PetitionStore, PostgresPetitionStore
 from shared.agency.handlers import require_officer_of_agency
 from shared.agency.service import OFFICERS, PURGE_INTERVAL_SECONDS, AgencyService
@@ -94,6 +97,38 @@ class PetitionLink(AgencyService):
         command = parse_body(request, ReplyPetition, self.platform.now())
         return json_response(
             200, handlers.reply_to_petition(petition_number(number), command, self.caller, self.uow, self.platform)
+        )
+
+    @api("POST", "/api/v1/petitions/<number>/review", access=OFFICERS)
+    def request_review(self, request: Request, number: str) -> Response:
+        return self._request_review(request, number, ReviewStage.REVIEW)
+
+    @api("POST", "/api/v1/petitions/<number>/review/opinion", access=OFFICERS)
+    def review_opinion(self, request: Request, number: str) -> Response:
+        return self._review_opinion(request, number, ReviewStage.REVIEW)
+
+    @api("POST", "/api/v1/petitions/<number>/re-review", access=OFFICERS)
+    def request_re_review(self, request: Request, number: str) -> Response:
+        return self._request_review(request, number, ReviewStage.RE_REVIEW)
+
+    @api("POST", "/api/v1/petitions/<number>/re-review/opinion", access=OFFICERS)
+    def re_review_opinion(self, request: Request, number: str) -> Response:
+        return self._review_opinion(request, number, ReviewStage.RE_REVIEW)
+
+    def _request_review(self, request: Request, number: str, stage: ReviewStage) -> Response:
+        self.require_bureau_officer()
+        command = parse_body(request, RequestReview, self.platform.now())
+        return json_response(
+            200,
+            handlers.request_review(petition_number(number), stage, command, self.caller, self.uow, self.platform),
+        )
+
+    def _review_opinion(self, request: Request, number: str, stage: ReviewStage) -> Response:
+        self.require_bureau_officer()
+        command = parse_body(request, GiveReviewOpinion, self.platform.now())
+        return json_response(
+            200,
+            handlers.give_review_opinion(petition_number(number), stage, command, self.caller, self.uow, self.platform),
         )
 
 

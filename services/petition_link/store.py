@@ -16,6 +16,10 @@ from services.petition_link.domain.model import (
     PetitionOrder,
     PetitionStatus,
     Reply,
+    Review,
+    ReviewOpinion,
+    ReviewResult,
+    ReviewStage,
 )
 from services.petition_link.domain.persons import Mention
 from shared.agency.store import AgencyStore, PostgresAgencyStore
@@ -26,11 +30,13 @@ from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 
+# Each review's columns, after its stage: review_body … re_review_given_on (migrations/p0003_reviews.sql).
+_REVIEW_FIELDS = ("body", "answer_received_on", "requested_on", "result", "summary", "given_on")
 _COLUMNS = (
     "number, unit, received_on, form, group_size, category, division_code, summary, litigation_reason, repeat_of,"
     " matter, respondents, fingerprint, status, accepted, decision_reason, decided_on, extension_days,"
     " extension_reason, extended_on, result, reply_summary, agreement, replied_on, fed_message_id, registered_by,"
-    " registered_at"
+    " registered_at, " + ", ".join(f"{stage}_{field}" for stage in ReviewStage for field in _REVIEW_FIELDS)
 )
 _FINISHED = sorted(status.value for status in FINISHED)
 # What the bureau's page of a petition shows of the referrals its case brought back to the bureau.
@@ -96,6 +102,11 @@ class PetitionStore(AgencyStore, Protocol):
         source whose record bears the same number, which the bureau leads, is not the petition's."""
         ...
 
+    def petitions_on_matters(self, matters: frozenset[str]) -> list[Petition]:
+        """The petitions of the matters given (repeat chains, by their first petition's number), by day received,
+        then number: to tell whether a repeat came after its matter was final."""
+        ...
+
     def purge_petitioner_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[str]:
         """Drop the mobile numbers of petitioners and respondents of petitions finished (not accepted,
         separated or replied to) before `finished_before`; the petitions' numbers."""
@@ -154,10 +165,11 @@ class PostgresPetitionStore(PostgresAgencyStore):
     def save_petition(self, petition: Petition, at: datetime) -> None:
         decision, extension, reply = petition.decision, petition.extension, petition.reply
         term = open_term(petition)
+        reviews = ", ".join(f"{stage}_{field} = %s" for stage in ReviewStage for field in _REVIEW_FIELDS)
         self.sql.write(
             "UPDATE petitions SET status = %s, due_on = %s, accepted = %s, decision_reason = %s, decided_on = %s,"
             " extension_days = %s, extension_reason = %s, extended_on = %s, result = %s, reply_summary = %s,"
-            " agreement = %s, replied_on = %s, fed_message_id = %s, updated_at = %s WHERE number = %s",
+            f" agreement = %s, replied_on = %s, fed_message_id = %s, {reviews}, updated_at = %s WHERE number = %s",
             (
                 petition.status.value,
                 term.due_on if term else None,
@@ -172,6 +184,8 @@ class PostgresPetitionStore(PostgresAgencyStore):
                 jsonb(reply.agreement.model_dump(mode="json")) if reply and reply.agreement else None,
                 reply.replied_on if reply else None,
                 petition.fed_message_id,
+                *_review_values(petition.review),
+                *_review_values(petition.re_review),
                 at,
                 petition.number,
             ),
@@ -224,6 +238,14 @@ class PostgresPetitionStore(PostgresAgencyStore):
             f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s"
             " AND (source = 'petition' OR role = 'co_unit') ORDER BY received_at, referral_id",
             (number,),
+        )
+
+    def petitions_on_matters(self, matters: frozenset[str]) -> list[Petition]:
+        if not matters:
+            return []
+        return self._read(
+            f"SELECT {_COLUMNS} FROM petitions WHERE matter = ANY(%s) ORDER BY received_on, number",
+            (sorted(matters),),
         )
 
     def purge_petitioner_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[str]:
@@ -306,7 +328,35 @@ def petition_of(row: Row, petitioners: Sequence[Petitioner]) -> Petition:
         extension=extension,
         reply=reply,
         fed_message_id=row["fed_message_id"],
+        review=_review_of(row, ReviewStage.REVIEW),
+        re_review=_review_of(row, ReviewStage.RE_REVIEW),
     )
+
+
+def _review_values(review: Review | None) -> tuple[Any, ...]:
+    """A review as its six columns, in the order of _REVIEW_FIELDS."""
+    if review is None:
+        return (None,) * len(_REVIEW_FIELDS)
+    opinion = review.opinion
+    return (
+        review.body,
+        review.answer_received_on,
+        review.requested_on,
+        opinion.result.value if opinion else None,
+        opinion.summary if opinion else None,
+        opinion.given_on if opinion else None,
+    )
+
+
+def _review_of(row: Row, stage: ReviewStage) -> Review | None:
+    if row[f"{stage}_requested_on"] is None:
+        return None
+    opinion = (
+        ReviewOpinion(ReviewResult(row[f"{stage}_result"]), row[f"{stage}_summary"], row[f"{stage}_given_on"])
+        if row[f"{stage}_result"] is not None
+        else None
+    )
+    return Review(row[f"{stage}_body"], row[f"{stage}_answer_received_on"], row[f"{stage}_requested_on"], opinion)
 
 
 def _other_side_json(side: OtherSide) -> dict[str, Any]:

@@ -3,8 +3,8 @@
 from datetime import date
 from typing import Any
 
-from services.petition_link.domain.decisions import open_term, standing
-from services.petition_link.domain.model import OtherSide, Petition, Petitioner, PetitionStatus
+from services.petition_link.domain.decisions import Finality, final_on, open_term, review_standing, standing
+from services.petition_link.domain.model import OtherSide, Petition, Petitioner, PetitionStatus, Review
 from services.petition_link.domain.persons import EarlierPetitions
 from shared.contracts.identifiers import mask_mobile
 from shared.contracts.vocabulary import outcome_of
@@ -59,6 +59,9 @@ def petition_view(petition: Petition, today: date, earlier: list[EarlierPetition
             "summary": reply.summary,
             "agreement": reply.agreement.model_dump(mode="json") if reply.agreement else None,
         },
+        "review": _review(petition.review, today),
+        "re_review": _review(petition.re_review, today),
+        "final": final_view(final_on(petition, today)),
         "overdue": now.overdue,
         "fed_to_centre": None
         if petition.fed_message_id is None
@@ -95,6 +98,32 @@ def petition_row(petition: Petition, today: date) -> dict[str, Any]:
         "term": term.term.value if term else None,
         "due_on": term.due_on.isoformat() if term else None,
         "overdue": standing(petition, today).overdue,
+    }
+
+
+def final_view(final: Finality | None) -> dict[str, Any] | None:
+    """A petition final (不再受理), from which day and why: `re_review` (复核意见 given) or `no_re_review`."""
+    if final is None:
+        return None
+    return {"number": final.number, "since": final.since.isoformat(), "by": final.by.value}
+
+
+def _review(review: Review | None, today: date) -> dict[str, Any] | None:
+    """复查 or 复核 as recorded, against its 30-day terms: the last day it could be asked, the last for its opinion."""
+    if review is None:
+        return None
+    now, opinion = review_standing(review, today), review.opinion
+    return {
+        "body": review.body,
+        "answer_received_on": review.answer_received_on.isoformat(),
+        "requested_on": review.requested_on.isoformat(),
+        "request_due_on": now.request_due.isoformat(),
+        "due_on": now.answer_due.isoformat(),
+        "on_time": now.answered_on_time,
+        "overdue": now.overdue,
+        "opinion": None
+        if opinion is None
+        else {"result": opinion.result.value, "summary": opinion.summary, "given_on": opinion.given_on.isoformat()},
     }
 
 

@@ -434,6 +434,10 @@ LinkRecordKind = Literal[
     "petition_separated",
     "petition_extended",
     "petition_replied",
+    "petition_review_requested",
+    "petition_reviewed",
+    "petition_re_review_requested",
+    "petition_re_reviewed",
     "mediator_assigned",
     "mediation_session",
 ]

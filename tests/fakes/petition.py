@@ -50,6 +50,8 @@ class FakePetitionStore(FakeAgencyStore):
             extension=petition.extension,
             reply=petition.reply,
             fed_message_id=petition.fed_message_id,
+            review=petition.review,
+            re_review=petition.re_review,
         )
         self.updated[petition.number] = at
 
@@ -116,6 +118,11 @@ class FakePetitionStore(FakeAgencyStore):
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return [{column: r[column] for column in CASE_REFERRAL_COLUMNS.split(", ")} for r in rows]
+
+    def petitions_on_matters(self, matters: frozenset[str]) -> list[Petition]:
+        return sorted(
+            (p for p in self.petitions.values() if p.matter in matters), key=lambda p: (p.received_on, p.number)
+        )
 
     def purge_petitioner_phones(self, finished_before: datetime, *, dry_run: bool = False) -> list[str]:
         due = sorted(

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from services.petition_link.domain import decisions, persons
-from services.petition_link.domain.model import OtherSide, Petition, PetitionForm, PetitionOrder, PetitionStatus
+from services.petition_link.domain.model import (
+    OtherSide,
+    Petition,
+    PetitionForm,
+    PetitionOrder,
+    PetitionStatus,
+    ReviewResult,
+    ReviewStage,
+)
 from services.petition_link.store import PostgresPetitionStore
 from shared.contracts.disputes import Agreement
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -163,6 +171,55 @@ def test_the_decision_extension_reply_and_feed_are_kept_and_nothing_registered_c
     assert kept.fed_message_id == fed
     assert kept.extension is not None and (kept.extension.days, kept.extension.granted_on) == (20, date(2026, 12, 30))
     assert kept.reply is not None and kept.reply.agreement == agreement
+
+
+def test_the_review_and_re_review_and_their_opinions_are_kept_and_nothing_else_changes(stores):
+    add(stores, petition("XF-2026-0311"))
+    with stores.transaction() as store:
+        kept = store.lock_petition("XF-2026-0311")
+        accepted = decisions.decide(kept, True, "予以受理。", date(2026, 11, 10))
+        replied = decisions.reply(accepted, ResultCode.HANDLED, "已答复。", None, date(2026, 12, 10))
+        asked = decisions.request_review(
+            replied, ReviewStage.REVIEW, "衡阳市信访局", date(2026, 12, 12), date(2026, 12, 20)
+        )
+        store.save_petition(asked, REGISTERED_AT + timedelta(days=48))
+    assert found(stores, "XF-2026-0311") == asked
+    with stores.transaction() as store:
+        kept = store.lock_petition("XF-2026-0311")
+        reviewed = decisions.give_opinion(
+            kept, ReviewStage.REVIEW, ReviewResult.CHANGED, "变更为足额支付。", date(2027, 1, 5)
+        )
+        re_asked = decisions.request_review(
+            reviewed, ReviewStage.RE_REVIEW, "湖南省信访局", date(2027, 1, 8), date(2027, 1, 20)
+        )
+        done = decisions.give_opinion(
+            re_asked, ReviewStage.RE_REVIEW, ReviewResult.REVOKED, "撤销复查意见。", date(2027, 2, 10)
+        )
+        store.save_petition(done, REGISTERED_AT + timedelta(days=100))
+
+    kept = found(stores, "XF-2026-0311")
+    assert kept == done
+    assert kept is not None and kept.re_review is not None and kept.re_review.opinion is not None
+    assert (kept.re_review.body, kept.re_review.opinion.result) == ("湖南省信访局", ReviewResult.REVOKED)
+    assert kept.status is PetitionStatus.REPLIED
+
+
+def test_the_petitions_of_matters_are_found_by_day_received_then_number(stores):
+    add(
+        stores,
+        petition("XF-1", date(2026, 11, 2)),
+        petition("XF-3", date(2026, 11, 20), repeat_of="XF-1", matter="XF-1"),
+        petition("XF-2", date(2026, 11, 20), repeat_of="XF-1", matter="XF-1"),
+        petition("XF-4", date(2026, 11, 3)),
+    )
+
+    with stores.transaction() as store:
+        of_first = store.petitions_on_matters(frozenset({"XF-1"}))
+        of_none = store.petitions_on_matters(frozenset())
+        of_both = store.petitions_on_matters(frozenset({"XF-1", "XF-4"}))
+
+    assert [p.number for p in of_first] == ["XF-1", "XF-2", "XF-3"]
+    assert (of_none, [p.number for p in of_both]) == ([], ["XF-1", "XF-4", "XF-2", "XF-3"])
 
 
 def test_saving_a_petition_never_registered_stores_nothing(stores):

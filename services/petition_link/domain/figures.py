@@ -1,12 +1,20 @@
-"""The bureau's figures over the petitions received in a period: batches and persons, repeats, separations, terms."""
+"""The bureau's figures over the petitions received in a period: batches and persons, repeats, separations, terms,
+and the reviews (复查, 复核) asked of their replies."""
 
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from services.petition_link.domain.decisions import standing
-from services.petition_link.domain.model import Petition, Petitioner, PetitionForm, PetitionStatus
+from services.petition_link.domain.decisions import final_matter, final_on, review_standing, standing
+from services.petition_link.domain.model import (
+    Petition,
+    Petitioner,
+    PetitionForm,
+    PetitionStatus,
+    ReviewResult,
+    ReviewStage,
+)
 
 
 @dataclass(frozen=True)
@@ -20,6 +28,7 @@ class Repeats:
     batches: int  # 重复信访: petitions registered as a repeat of an earlier one
     persons: int  # 人次 in those petitions
     petitioners: int  # people (by key) named in more than one petition of the period
+    on_final_matter: int  # of the batches, those whose matter was already final when received (不再受理, 第三十六条)
 
 
 @dataclass(frozen=True)
@@ -45,6 +54,19 @@ class Handling:
 
 
 @dataclass(frozen=True)
+class Reviews:
+    """复查 (第三十五条) or 复核 (第三十六条) asked of the petitions, and their opinions against the 30 days."""
+
+    requested: int
+    answered: int
+    by_result: dict[str, int]  # the opinions by result: upheld (维持), changed (变更), revoked (撤销)
+    answered_on_time: int  # within 30 days of the request
+    answered_late: int
+    awaiting: int  # asked, not answered yet
+    overdue: int  # not answered, and the 30 days have passed
+
+
+@dataclass(frozen=True)
 class Figures:
     batches: int
     persons: int
@@ -58,11 +80,15 @@ class Figures:
     handling: Handling
     to_mediation: int  # fed to the centre (访调对接)
     results: dict[str, int]  # replies by result code, separations included
-    overdue: int  # acceptance or handling overdue
+    overdue: int  # acceptance or handling overdue (the bureau's own terms; a review's is the body's above)
+    reviews: Reviews  # 复查
+    re_reviews: Reviews  # 复核
+    final: int  # final as of today (复核 answered, or not asked in time after the 复查意见): 不再受理
 
 
-def count(petitions: Sequence[Petition], today: date) -> Figures:
-    """Figures over `petitions` (those received in the period), their terms as they stand on `today`."""
+def count(petitions: Sequence[Petition], today: date, same_matter: Sequence[Petition] = ()) -> Figures:
+    """Figures over `petitions` (those received in the period), their terms as they stand on `today`; `same_matter`
+    holds the petitions of the repeats' matters (received in the period or not), to tell a repeat of a final one."""
     standings = [(p, standing(p, today)) for p in petitions]
     ids_by_contact = _ids_by_contact(petitions)
     ordinary = [(p, s) for p, s in standings if not p.litigation_related]
@@ -95,6 +121,7 @@ def count(petitions: Sequence[Petition], today: date) -> Figures:
             batches=sum(1 for p in petitions if p.repeat),
             persons=sum(p.group_size for p in petitions if p.repeat),
             petitioners=sum(1 for times in named.values() if times > 1),
+            on_final_matter=sum(1 for p in petitions if final_matter(p, same_matter) is not None),
         ),
         litigation_related=_count([p for p in petitions if p.litigation_related]),
         acceptance=acceptance,
@@ -102,6 +129,23 @@ def count(petitions: Sequence[Petition], today: date) -> Figures:
         to_mediation=sum(1 for p in petitions if p.fed_message_id is not None),
         results=dict(sorted(Counter(p.reply.result.value for p in petitions if p.reply).items())),
         overdue=acceptance.overdue + handling.overdue,
+        reviews=_reviews(petitions, ReviewStage.REVIEW, today),
+        re_reviews=_reviews(petitions, ReviewStage.RE_REVIEW, today),
+        final=sum(1 for p in petitions if final_on(p, today) is not None),
+    )
+
+
+def _reviews(petitions: Sequence[Petition], stage: ReviewStage, today: date) -> Reviews:
+    asked = [(review, review_standing(review, today)) for p in petitions if (review := p.review_of(stage))]
+    results = Counter(review.opinion.result.value for review, _ in asked if review.opinion)
+    return Reviews(
+        requested=len(asked),
+        answered=sum(results.values()),
+        by_result={result.value: results[result.value] for result in ReviewResult},
+        answered_on_time=sum(1 for _, s in asked if s.answered_on_time is True),
+        answered_late=sum(1 for _, s in asked if s.answered_on_time is False),
+        awaiting=sum(1 for review, _ in asked if review.opinion is None),
+        overdue=sum(1 for _, s in asked if s.overdue),
     )
 
 

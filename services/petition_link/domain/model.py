@@ -1,6 +1,6 @@
 """A petition (信访事项) as the bureau registers it: batch and persons, the decision, the term, the reply."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 from uuid import UUID
@@ -94,6 +94,41 @@ class Reply:
     agreement: Agreement | None = None
 
 
+class ReviewStage(StrEnum):
+    """The two reviews a petitioner may ask of the bodies above the one that handled the petition."""
+
+    REVIEW = "review"  # 复查 (第三十五条), of the 信访处理意见, by the next-higher body of the one that handled it
+    RE_REVIEW = "re_review"  # 复核 (第三十六条), of the 复查意见, by the next-higher body of the reviewing body
+
+
+class ReviewResult(StrEnum):
+    """What a 复查意见 or 复核意见 does to the opinion it reviews."""
+
+    UPHELD = "upheld"  # 维持
+    CHANGED = "changed"  # 变更
+    REVOKED = "revoked"  # 撤销
+
+
+@dataclass(frozen=True)
+class ReviewOpinion:
+    """The reviewing body's written opinion (复查意见 / 复核意见), as the bureau learns of it."""
+
+    result: ReviewResult
+    summary: str
+    given_on: date
+
+
+@dataclass(frozen=True)
+class Review:
+    """A request for 复查 or 复核 as the county bureau records it: the body asked (its name: it is above the county,
+    outside the platform's units), the day the petitioner received the answer they dispute, the day they asked."""
+
+    body: str
+    answer_received_on: date
+    requested_on: date
+    opinion: ReviewOpinion | None = None
+
+
 @dataclass(frozen=True)
 class Petition:
     number: str  # the bureau's own number; also the record id when it is fed to the centre
@@ -117,6 +152,8 @@ class Petition:
     extension: Extension | None = None
     reply: Reply | None = None
     fed_message_id: UUID | None = None  # the RegisterDispute that took it to the centre (访调对接)
+    review: Review | None = None  # 复查, once replied to
+    re_review: Review | None = None  # 复核, once the 复查意见 is given
 
     @property
     def litigation_related(self) -> bool:
@@ -136,3 +173,11 @@ class Petition:
         if self.decision is None or not self.decision.accepted:
             return None
         return self.decision.decided_on
+
+    def review_of(self, stage: ReviewStage) -> Review | None:
+        return self.review if stage is ReviewStage.REVIEW else self.re_review
+
+    def with_review(self, stage: ReviewStage, review: Review) -> "Petition":
+        if stage is ReviewStage.REVIEW:
+            return replace(self, review=review)
+        return replace(self, re_review=review)

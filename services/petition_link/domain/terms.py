@@ -11,6 +11,12 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 #   receipt whether and how it is taken up (受理告知). Both are the 15 days of ACCEPTANCE_DAYS.
 # - 第三十四条: a petition is handled within 60 days of acceptance; a complicated one may, with the
 #   approval of the body's head, be extended once, by at most 30 days, and the petitioner told why.
+# - 第三十五条: a petitioner who does not accept the 信访处理意见 may, within 30 days of receiving the written reply,
+#   ask the next-higher body of the one that handled it for 复查; it gives its 复查意见 in writing within 30 days of
+#   receiving the request.
+# - 第三十六条: one who does not accept the 复查意见 may, within 30 days of receiving it, ask the next-higher body of
+#   the reviewing body for 复核, answered in writing within 30 days of receiving the request; a petition on the same
+#   facts and reasons is then not accepted again (不再受理).
 # The brief this service was built from named 第三十条 and 第三十五条; in the 2022 text 第三十条 is
 # about 检举控告 and 第三十五条 about 复查, so the numbers above are those of the text itself.
 #
@@ -23,6 +29,8 @@ LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 ACCEPTANCE_DAYS = 15  # 第二十二条, 第二十三条: 15日内 (书面)告知
 HANDLING_DAYS = 60  # 第三十四条: 自受理之日起60日内办结
 MAX_EXTENSION_DAYS = 30  # 第三十四条: 延长期限不得超过30日, once
+REVIEW_REQUEST_DAYS = 30  # 第三十五条, 第三十六条: 自收到书面答复之日起30日内请求复查 (复核)
+REVIEW_ANSWER_DAYS = 30  # 第三十五条, 第三十六条: 自收到复查 (复核) 请求之日起30日内提出意见
 
 
 def local_day(moment: datetime) -> date:
@@ -42,3 +50,16 @@ def handling_due(accepted_on: date, extension_days: int = 0) -> date:
     if not 0 <= extension_days <= MAX_EXTENSION_DAYS:
         raise ValueError(f"an extension is 1 to {MAX_EXTENSION_DAYS} days, not {extension_days}")
     return accepted_on + timedelta(days=HANDLING_DAYS + extension_days)
+
+
+def review_request_due(answer_received_on: date) -> date:
+    """The last day to ask for 复查 (or 复核), counted from the day the petitioner received the written answer."""
+    return answer_received_on + timedelta(days=REVIEW_REQUEST_DAYS)
+
+
+def review_answer_due(requested_on: date) -> date:
+    """The last day for the 复查意见 (or 复核意见), counted from the day the request was made.
+
+    The regulation counts from the reviewing body's receipt of the request; the register knows the day it was made
+    (a visit, a letter handed in), and counting from it is the strictest reading, as for the other terms."""
+    return requested_on + timedelta(days=REVIEW_ANSWER_DAYS)

@@ -35,7 +35,7 @@ def test_a_months_figures_count_batches_persons_repeats_separations_and_terms(bu
     assert (figures["batches"], figures["persons"], figures["petitioners"]) == (3, 8, 3)
     assert figures["by_form"] == {"letter": 2, "visit": 1, "online": 0}
     assert figures["collective_visits"] == {"batches": 1, "persons": 6}
-    assert figures["repeats"] == {"batches": 1, "persons": 1, "petitioners": 1}
+    assert figures["repeats"] == {"batches": 1, "persons": 1, "petitioners": 1, "on_final_matter": 0}
     assert figures["litigation_related"] == {"batches": 1, "persons": 1}
     assert figures["acceptance"] == {"accepted": 1, "not_accepted": 0, "awaiting": 1, "decided_late": 0, "overdue": 1}
     assert figures["handling"] == {"open": 1, "replied_on_time": 0, "replied_late": 0, "extended": 0, "overdue": 0}

@@ -111,3 +111,14 @@ def test_a_courts_decision_not_addressed_to_the_countys_centre_is_refused_and_ke
         supervision.on_link_record_noted(noted(1).model_copy(update={"recipient": "centre:430426101"}))
     assert refused.value.code == "wrong_recipient"
     assert supervision_store.link_facts == {} and uow.claimed == set()
+
+
+def test_the_petition_bureaus_reviews_and_re_reviews_are_kept_and_counted(supervision, supervision_store, http):
+    """复查 and 复核 as the bureau notes them (信访工作条例 第三十五条、第三十六条), read as they arrive: JSON."""
+    supervision.sender = "wuyuan.petition_link"
+    kinds = ["petition_review_requested", "petition_reviewed", "petition_re_review_requested", "petition_re_reviewed"]
+    for n, kind in enumerate(kinds, start=1):
+        sent = noted(n, kind, unit="petition:430426", link="petition").model_dump(mode="json")
+        supervision.on_link_record_noted(LinkRecordNoted.model_validate({**sent, "detail": {"result": "upheld"}}))
+
+    assert counts(supervision, http, "2026-12-01", "2026-12-01")["counts"] == {"petition": dict.fromkeys(kinds, 1)}

@@ -43,7 +43,7 @@ def test_repeats_count_linked_petitions_their_persons_and_the_people_who_came_mo
 
     figures = count([first, again, unlinked], RECEIVED)
 
-    assert figures.repeats == Repeats(batches=1, persons=2, petitioners=2)
+    assert figures.repeats == Repeats(batches=1, persons=2, petitioners=2, on_final_matter=0)
     assert (figures.batches, figures.persons, figures.petitioners) == (3, 4, 2)
 
 

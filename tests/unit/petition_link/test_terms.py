@@ -74,3 +74,22 @@ def test_received_late_on_new_years_eve_in_shanghai_the_term_counts_from_the_new
 
     assert terms.acceptance_due(received_on) == date(2027, 1, 16)
     assert terms.acceptance_due(received_on) - timedelta(days=15) == date(2027, 1, 1)
+
+
+def test_review_and_re_review_are_asked_within_thirty_days_and_answered_within_thirty() -> None:
+    assert (terms.REVIEW_REQUEST_DAYS, terms.REVIEW_ANSWER_DAYS) == (30, 30)  # 第三十五条, 第三十六条
+
+
+def test_a_reply_received_on_the_last_of_january_may_be_disputed_until_the_second_of_march() -> None:
+    # The day of receipt is not counted: 30 days from 31 January 2026 end on 2 March (February has 28 days).
+    assert terms.review_request_due(date(2026, 1, 31)) == date(2026, 3, 2)
+    assert terms.review_request_due(date(2028, 1, 31)) == date(2028, 3, 1)  # 2028 is a leap year
+
+
+def test_a_review_asked_on_the_twentieth_of_december_is_answered_by_the_nineteenth_of_january() -> None:
+    assert terms.review_answer_due(date(2026, 12, 20)) == date(2027, 1, 19)
+
+
+def test_a_review_term_ending_in_the_spring_festival_holiday_is_not_moved() -> None:
+    # Asked on 18 January 2026: the 30 days end on 17 February, 春节 itself, and still end then.
+    assert terms.review_answer_due(date(2026, 1, 18)) == date(2026, 2, 17)
