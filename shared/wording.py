@@ -638,7 +638,16 @@ PETITION_REFUSALS = {
     "already_extended": "办理期限已延长过一次，不能再次延长（信访工作条例第三十四条）。",
     "term_ended": "六十日办理期限已届满，不能再延长；延期须在期限内批准。",
     "duplicate_number": "此编号已登记过另一件信访事项，内容不同：请核对编号。",
+    "not_replied": "此事项尚未答复，不能请求复查。",
+    "not_reviewed": "尚无复查意见，不能请求复核。",
+    "review_requested": "已登记过此项请求：复查、复核各只请求一次。",
+    "request_late": "已超过请求期限：应自收到书面答复之日起30日内请求（信访工作条例第三十五条、第三十六条）。",
+    "no_review_request": "尚未登记此项请求，不能登记意见。",
+    "already_reviewed": "此项意见已登记，不能再次登记。",
 }
+# 复查意见 and 复核意见 (第三十五条、第三十六条): what they do to the opinion reviewed; and why a petition is final.
+REVIEW_RESULTS = {"upheld": "维持", "changed": "变更", "revoked": "撤销"}
+FINAL_BY = {"re_review": "复核意见已作出", "no_re_review": "复查意见作出后三十日内未请求复核"}
 
 
 # --- mediation and stability

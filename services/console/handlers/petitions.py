@@ -1,5 +1,6 @@
 """访调对接 for the petition bureau's officers: petitions registered, decided (受理, and to mediation), extended once
-and replied to under the 信访工作条例's terms, and the year's figures, through the bureau's own API (petition_link).
+and replied to under the 信访工作条例's terms, their 复查 and 复核 recorded after the reply, and the year's figures,
+through the bureau's own API (petition_link).
 
 The first page lists the officer's petitions what is due first (the 15-day 受理 and 60-day 办理 terms), finds one by
 its number, and shows the year's figures."""
@@ -53,7 +54,19 @@ PETITION_INPUTS = ("number", "received_on", "form", "category", "division_code",
 PETITIONER_FIELDS = ("name", "id_number", "phone")
 RESPONDENT_FIELDS = ("kind", "name", "phone")
 # Each action on a petition: its path under the petition.
-ACTIONS = {"acceptance": "/acceptance", "extension": "/extension", "reply": "/reply"}
+ACTIONS = {
+    "acceptance": "/acceptance",
+    "extension": "/extension",
+    "reply": "/reply",
+    "review": "/review",
+    "review_opinion": "/review/opinion",
+    "re_review": "/re-review",
+    "re_review_opinion": "/re-review/opinion",
+}
+# 复查 and 复核 (第三十五条、第三十六条): each stage's name and the answer it reviews; its forms' inputs.
+REVIEW_STAGES = {"review": ("复查", "答复"), "re_review": ("复核", "复查意见")}
+REQUEST_INPUTS = {"body": "review_body", "answer_received_on": "answer_received_on", "requested_on": "requested_on"}
+OPINION_INPUTS = {"result": "review_result", "summary": "review_summary", "given_on": "given_on"}
 AGREEMENT_INPUTS = {"number": "agreement_number", "signed_on": "agreement_signed_on", "terms": "agreement_terms"}
 CLEARER_ERRORS = {
     ("number", "value_error"): "编号不能含有 / \\ ? # % 或空格，且须含数字，如XF430426-2026-0312",
@@ -73,6 +86,25 @@ CLEARER_ERRORS = {
     ("reply.agreement", "missing"): "调解成功、司法确认须填写调解协议：签订日期和协议内容",
     ("reply.agreement", "value_error"): "只有调解成功、司法确认才填写调解协议；请改选结果，或清空协议各项",
 }
+CLEARER_ERRORS.update(
+    {
+        entry: sentence
+        for stage, (name, answer) in REVIEW_STAGES.items()
+        for entry, sentence in {
+            (f"{stage}.body", "missing"): f"请填写受理{name}的机关（上一级机关的名称）",
+            (f"{stage}.requested_on", "missing"): f"请填写信访人请求{name}的日期",
+            (f"{stage}.requested_on", "date_future"): "不能晚于今天",
+            (f"{stage}.requested_on", "date_before_start"): f"不能早于信访人收到{answer}的日期",
+            (f"{stage}.answer_received_on", "date_future"): "不能晚于今天",
+            (f"{stage}.answer_received_on", "date_before_start"): f"不能早于{answer}的日期",
+            (f"{stage}_opinion.result", "missing"): f"请选择{name}结论：维持、变更或撤销",
+            (f"{stage}_opinion.summary", "missing"): f"请填写{name}意见的内容",
+            (f"{stage}_opinion.given_on", "missing"): f"请填写{name}意见的日期",
+            (f"{stage}_opinion.given_on", "date_future"): "不能晚于今天",
+            (f"{stage}_opinion.given_on", "date_before_start"): f"不能早于请求{name}的日期",
+        }.items()
+    }
+)
 REFUSED = "此信访事项当前的状态不允许此项操作，请刷新后查看。"
 DONE = {
     "registered": "已登记。",
@@ -83,6 +115,10 @@ DONE = {
     "not_accepted": "已决定不予受理。",
     "extension": "办理期限已延长。",
     "reply": "已答复信访人，事项办结。",
+    "review": "已登记复查请求。",
+    "review_opinion": "已登记复查意见。",
+    "re_review": "已登记复核请求。",
+    "re_review_opinion": "已登记复核意见：此事项已终结，信访人以同一事实和理由再提出的，不再受理。",
 }
 
 
@@ -146,6 +182,8 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     litigation = mapping_of(figures.get("litigation_related"))
     acceptance = mapping_of(figures.get("acceptance"))
     handling = mapping_of(figures.get("handling"))
+    reviews = mapping_of(figures.get("reviews"))
+    re_reviews = mapping_of(figures.get("re_reviews"))
     return [
         ("信访事项（批次）", count_text(figures.get("batches"), "批")),
         ("信访人次", count_text(figures.get("persons"), "人次")),
@@ -163,6 +201,14 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
         ("逾期答复", count_text(handling.get("replied_late"), "件")),
         ("延期办理", count_text(handling.get("extended"), "件")),
         ("超期未办", count_text(figures.get("overdue"), "件")),
+        ("请求复查", count_text(reviews.get("requested"), "件")),
+        ("复查已出意见", count_text(reviews.get("answered"), "件")),
+        ("复查意见按期作出", count_text(reviews.get("answered_on_time"), "件")),
+        ("请求复核", count_text(re_reviews.get("requested"), "件")),
+        ("复核已出意见", count_text(re_reviews.get("answered"), "件")),
+        ("复核意见按期作出", count_text(re_reviews.get("answered_on_time"), "件")),
+        ("已终结（不再受理）", count_text(figures.get("final"), "件")),
+        ("重复信访中事项已终结的", count_text(repeats.get("on_final_matter"), "批")),
     ]
 
 
@@ -319,6 +365,10 @@ def petition_page(
         acceptance=mapping_of(petition.get("acceptance")),
         handling=mapping_of(petition.get("handling")),
         reply=mapping_of(petition.get("reply")),
+        reviews=[(stage, name, mapping_of(petition.get(stage))) for stage, (name, _) in REVIEW_STAGES.items()],
+        final=mapping_of(petition.get("final")),
+        final_matter=mapping_of(petition.get("final_matter")),
+        answered_on=answered_on(petition),
         earlier=mapping_of(petition.get("earlier_petitions")),
         link=petition_link(number),
         actions=actions_allowed(petition),
@@ -345,7 +395,22 @@ def actions_allowed(petition: Mapping[str, Any]) -> list[str]:
         # Extended once only, and only while the term runs (第三十四条): the bureau refuses it after (term_ended).
         ended = handling.get("overdue") is True
         return ["reply"] if handling.get("extension") or ended else ["reply", "extension"]
+    if petition.get("status") == "replied":
+        # 复查 of the reply, then 复核 of the 复查意见, each asked once and answered once, in that order.
+        for stage in REVIEW_STAGES:
+            review = mapping_of(petition.get(stage))
+            if not review:
+                return [stage]
+            if not review.get("opinion"):
+                return [f"{stage}_opinion"]
     return []
+
+
+def answered_on(petition: Mapping[str, Any]) -> str:
+    """The day of the written answer a request for review would dispute: the 复查意见's once given, else the reply's;
+    the day the petitioner received it unless the officer says otherwise."""
+    opinion = mapping_of(mapping_of(petition.get("review")).get("opinion"))
+    return str(opinion.get("given_on") or mapping_of(petition.get("reply")).get("replied_on") or "")
 
 
 def act(visitor: Visitor, raw_number: str, action: str, request: Request, apis: Apis, platform: Platform) -> Response:
@@ -390,6 +455,10 @@ def action_body(action: str, form: Mapping[str, list[str]]) -> dict[str, Any]:
             body["days"] = typed_count(days)
         if reason := first_value(form, "extension_reason"):
             body["reason"] = reason
+    elif action in REVIEW_STAGES:
+        body = {field: value for field, name in REQUEST_INPUTS.items() if (value := first_value(form, name))}
+    elif action.removesuffix("_opinion") in REVIEW_STAGES:
+        body = {field: value for field, name in OPINION_INPUTS.items() if (value := first_value(form, name))}
     else:
         if result := first_value(form, "result"):
             body["result"] = result

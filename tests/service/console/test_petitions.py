@@ -8,10 +8,18 @@ import pytest
 
 from services.console.handlers.petitions import action_body, petition_from_form
 from services.console.pages import PageNotFound, StaleForm
-from services.petition_link.commands import DecideAcceptance, RegisterPetition, ReplyPetition
+from services.petition_link.commands import (
+    DecideAcceptance,
+    GiveReviewOpinion,
+    RegisterPetition,
+    ReplyPetition,
+    RequestReview,
+)
 from shared.auth.principal import Forbidden, Principal, Role
+from shared.contracts.dates import request_context
 from tests.service.console.visitors import (
     LIU,
+    NOW,
     agency_shows,
     answer_refusal,
     console_knowing,
@@ -169,6 +177,9 @@ def test_a_petition_officer_sees_the_years_figures_and_a_lookup(console, apis, b
             "handling": {"open": 12, "replied_on_time": 17, "replied_late": 1, "extended": 2, "overdue": 0},
             "to_mediation": 21,
             "overdue": 1,
+            "reviews": {"requested": 3, "answered": 2, "answered_on_time": 2},
+            "re_reviews": {"requested": 1, "answered": 1, "answered_on_time": 0},
+            "final": 1,
         },
     )
 
@@ -183,6 +194,9 @@ def test_a_petition_officer_sees_the_years_figures_and_a_lookup(console, apis, b
     assert rows["其中来访"] == "25批"
     assert rows["转调解（访调对接）"] == "21件"
     assert rows["超期未办"] == "1件"
+    assert (rows["请求复查"], rows["复查已出意见"], rows["复查意见按期作出"]) == ("3件", "2件", "2件")
+    assert (rows["请求复核"], rows["复核意见按期作出"], rows["已终结（不再受理）"]) == ("1件", "0件", "1件")
+    assert rows["重复信访中事项已终结的"] == "0批"  # a bureau that does not count it yet counts none
     assert '<form method="get" action="/petitions" class="filters" role="search">' in page
     assert "没有符合条件的信访事项。" in page
 
@@ -655,3 +669,153 @@ def test_the_bureaus_referral_page_leads_back_to_its_petition(console, apis, bro
     page = text_of(console.referral(browser.get(f"/referrals/petition/{REFERRAL_ID}", as_=xu), "petition", REFERRAL_ID))
 
     assert f'<a href="/petitions/{NUMBER}">信访事项 {NUMBER}：受理、答复信访人</a>' in page
+
+
+# --- 复查 and 复核 after the reply (信访工作条例 第三十五条、第三十六条) ---------------------------------------------
+
+REPLIED = {
+    **ACCEPTED,
+    "status": "replied",
+    "case_referrals": [],
+    "reply": {
+        "replied_on": "2026-11-20",
+        "result": "handled",
+        "outcome": "resolved",
+        "summary": "已责成公司支付工资。",
+        "agreement": None,
+    },
+    "review": None,
+    "re_review": None,
+    "final": None,
+    "final_matter": None,
+}
+REVIEW_ASKED = {
+    "body": "衡阳市信访局",
+    "answer_received_on": "2026-11-20",
+    "requested_on": "2026-11-22",
+    "request_due_on": "2026-12-20",
+    "due_on": "2026-12-22",
+    "on_time": None,
+    "overdue": False,
+    "opinion": None,
+}
+REVIEWED = {
+    **REVIEW_ASKED,
+    "on_time": True,
+    "opinion": {"result": "upheld", "summary": "维持原处理意见。", "given_on": "2026-11-23"},
+}
+RE_REVIEWED = {
+    **REVIEWED,
+    "body": "湖南省信访局",
+    "opinion": {"result": "revoked", "summary": "撤销复查意见，责令重新办理。", "given_on": "2026-11-23"},
+}
+
+
+def forms_offered(page: str) -> list[str]:
+    return re.findall(rf'<form method="post" action="{re.escape(LINK)}/([a-z_]+)"', page)
+
+
+def test_a_replied_petition_offers_only_the_review_request_the_reply_day_as_the_day_received(
+    console, apis, browser, xu
+):
+    apis.answer(BUREAU, "GET", API, 200, REPLIED)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert forms_offered(page) == ["review"]
+    assert "登记复查请求" in page and "信访工作条例第三十五条" in page
+    assert 'name="answer_received_on" type="date" value="2026-11-20"' in page
+    assert "复查、复核" not in page  # nothing asked yet
+
+
+def test_each_step_of_review_offers_the_next_form_and_shows_what_was_recorded(console, apis, browser, xu):
+    steps = [
+        ({"review": REVIEW_ASKED}, ["review_opinion"], "2026-11-22 向衡阳市信访局请求复查（2026-11-20 收到书面答复"),
+        ({"review": REVIEWED}, ["re_review"], "2026-11-23 维持：维持原处理意见。"),
+        (
+            {"review": REVIEWED, "re_review": {**REVIEW_ASKED, "body": "湖南省信访局"}},
+            ["re_review_opinion"],
+            "剩余29天",
+        ),
+        (
+            {
+                "review": REVIEWED,
+                "re_review": RE_REVIEWED,
+                "final": {"number": NUMBER, "since": "2026-11-23", "by": "re_review"},
+            },
+            [],
+            "2026-11-23 起终结（复核意见已作出）：以同一事实和理由再提出的，不再受理",
+        ),
+    ]
+    for shown, offered, sentence in steps:
+        apis.answer(BUREAU, "GET", API, 200, {**REPLIED, **shown})
+
+        page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+        assert forms_offered(page) == offered
+        assert sentence in page
+    assert "撤销：撤销复查意见，责令重新办理。" in page
+
+
+def test_an_overdue_review_opinion_shows_the_days_past_its_term(console, apis, browser, xu):
+    apis.answer(
+        BUREAU, "GET", API, 200, {**REPLIED, "review": {**REVIEW_ASKED, "due_on": "2026-11-21", "overdue": True}}
+    )
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert '<span class="due due-overdue">已超期2天</span> <span class="when">（复查意见至 2026-11-21）</span>' in page
+
+
+def test_a_review_request_and_its_opinion_are_posted_as_the_bureaus_api_takes_them(console, apis, browser, xu):
+    apis.answer(BUREAU, "POST", f"{API}/review", 200, {**REPLIED, "review": REVIEW_ASKED})
+    apis.answer(BUREAU, "POST", f"{API}/re-review/opinion", 200, {**REPLIED, "review": REVIEWED})
+    asked = {"review_body": "衡阳市信访局", "answer_received_on": "2026-11-20", "requested_on": "2026-11-22"}
+    opinion = {"review_result": "changed", "review_summary": "变更为足额支付。", "given_on": "2026-11-23"}
+
+    first = post_action(console, browser, "review", asked)
+    second = post_action(console, browser, "re_review_opinion", opinion)
+
+    assert first.headers["Location"] == f"{LINK}?done=review"
+    assert second.headers["Location"] == f"{LINK}?done=re_review_opinion"
+    request, answer = apis.posts()
+    assert (request.path, answer.path) == (f"{API}/review", f"{API}/re-review/opinion")
+    assert request.body == {"body": "衡阳市信访局", "answer_received_on": "2026-11-20", "requested_on": "2026-11-22"}
+    assert answer.body == {"result": "changed", "summary": "变更为足额支付。", "given_on": "2026-11-23"}
+    RequestReview.model_validate(request.body, context=request_context(NOW))
+    GiveReviewOpinion.model_validate(answer.body, context=request_context(NOW))
+
+
+def test_a_review_request_without_its_body_or_day_says_so_beside_each(console, apis, browser, xu):
+    answer_refusal(apis, BUREAU, f"{API}/review", RequestReview, action_body("review", listed({})))
+    apis.answer(BUREAU, "GET", API, 200, REPLIED)
+
+    response = post_action(console, browser, "review", {})
+
+    assert response.status_code == 400
+    page = text_of(response)
+    assert error_beside(page, "review.body") == "请填写受理复查的机关（上一级机关的名称）"
+    assert error_beside(page, "review.requested_on") == "请填写信访人请求复查的日期"
+
+
+def test_a_review_asked_too_late_is_refused_in_chinese_naming_the_articles(console, apis, browser, xu):
+    message = "request_late: 信访工作条例第三十五条: 复查 is asked within 30 days"
+    apis.answer(BUREAU, "POST", f"{API}/review", 409, {"error": "conflict", "message": message})
+    apis.answer(BUREAU, "GET", API, 200, REPLIED)
+
+    response = post_action(console, browser, "review", {"review_body": "衡阳市信访局", "requested_on": "2026-11-23"})
+
+    assert response.status_code == 409
+    refusal = re.search(r'<p class="error" role="alert" id="refusal">([^<]*)</p>', text_of(response))
+    assert refusal and "第三十五条、第三十六条" in refusal.group(1)
+
+
+def test_a_repeat_of_a_final_matter_says_it_is_not_accepted_again(console, apis, browser, xu):
+    final = {"number": "XF430426-2026-0100", "since": "2026-11-01", "by": "no_re_review"}
+    apis.answer(BUREAU, "GET", API, 200, {**REGISTERED, "repeat_of": "XF430426-2026-0100", "final_matter": final})
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert "已于 2026-11-01 终结（复查意见作出后三十日内未请求复核），本件收到时已终结" in page
+    assert "不再受理（信访工作条例第三十六条）" in page
+    assert forms_offered(page) == ["acceptance"]  # registered all the same: the bureau still decides
