@@ -194,6 +194,53 @@ def test_a_litigation_related_petition_is_separated_to_the_court_and_never_becom
     assert rows(platform, "intake", "SELECT case_id FROM cases WHERE report->>'source_record_id' = %s", (number,)) == []
 
 
+def test_a_reply_is_reviewed_and_re_reviewed_and_a_repeat_of_the_final_matter_is_marked(client):
+    """复查 and 复核 (第三十五条、第三十六条) through the bureau's API, a retry with its key changing nothing."""
+    before, today, number = figures(client), county_today(), petition_number()
+    wages = {
+        "number": number,
+        "received_on": today,
+        "form": "letter",
+        "petitioners": [{"name": "刘桂香", "phone": "13907341122"}],
+        "category": "wages",
+        "division_code": "430426105",
+        "summary": "来信反映某建筑公司拖欠工资。",
+        "respondents": [{"kind": "organisation", "name": "祁东县某建筑有限公司"}],
+    }
+    register(client, wages)
+    base = f"/api/v1/petitions/{number}"
+    client.call(
+        "POST", "petition_link", f"{base}/acceptance", {"accepted": True, "reason": "予以受理。"}, as_user=OFFICER
+    )
+    client.call("POST", "petition_link", f"{base}/reply", {"result": "handled", "summary": "已答复。"}, as_user=OFFICER)
+
+    ask = {"body": "衡阳市信访局", "requested_on": today}
+    headers = {**client.headers_for(OFFICER), "Idempotency-Key": str(uuid.uuid4())}
+    first, retry = (
+        client.http.post(client.url("petition_link", f"{base}/review"), json=ask, headers=headers, timeout=15)
+        for _ in range(2)
+    )
+    assert (first.status_code, retry.status_code, retry.headers.get("Idempotent-Replayed")) == (200, 200, "true")
+    assert retry.json()["review"] == first.json()["review"]
+    assert first.json()["review"]["answer_received_on"] == today  # the reply's day, by default
+    opinion = {"result": "upheld", "summary": "维持原处理意见。", "given_on": today}
+    client.call("POST", "petition_link", f"{base}/review/opinion", opinion, as_user=OFFICER)
+    client.call("POST", "petition_link", f"{base}/re-review", {**ask, "body": "湖南省信访局"}, as_user=OFFICER)
+    final = client.call("POST", "petition_link", f"{base}/re-review/opinion", opinion, as_user=OFFICER)
+    assert final["final"] == {"number": number, "since": today, "by": "re_review"}
+    again = client.http.post(
+        client.url("petition_link", f"{base}/re-review"), json=ask, headers=client.headers_for(OFFICER), timeout=15
+    )
+    assert again.status_code == 409 and "review_requested" in again.text
+
+    repeat = register(client, {**wages, "number": petition_number(), "repeat_of": number})
+    assert (repeat["status"], repeat["final_matter"]) == ("registered", final["final"])
+    after = figures(client)
+    assert after["reviews"]["requested"] == before["reviews"]["requested"] + 1
+    assert after["re_reviews"]["answered_on_time"] == before["re_reviews"]["answered_on_time"] + 1
+    assert after["repeats"]["on_final_matter"] == before["repeats"]["on_final_matter"] + 1
+
+
 PETITION_ENDPOINTS = [
     ("POST", "/api/v1/petitions"),
     ("GET", "/api/v1/petitions"),
