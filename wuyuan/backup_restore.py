@@ -35,6 +35,7 @@ from wuyuan.restore_case_numbers import (
     require_coordinator_drained,
 )
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
+from wuyuan.restore_letters_held import record_letters_held
 from wuyuan.restore_script import psql_beside, restore_through_psql
 from wuyuan.restore_token_handles import forget_token_handles
 from wuyuan.settings import PlatformSettings
@@ -167,6 +168,7 @@ def restore_service(
         keep_withdrawals(settings, accounts_before, report.accounts)  # a backup from before withdrawals had no column
     if letters_held is not None and report.document_numbers is not None:
         report.document_numbers |= give_back_notice_numbers(settings, letters_held)
+        report.document_numbers["letters_marked_sent"] = record_letters_held(settings, letters_held)
     return report
 
 

@@ -280,8 +280,17 @@ def document_number_lines(found: dict[str, Any] | None) -> list[str]:
             f"备份之后发出的通报 {'、'.join(found['notices_lost'])} 已不在档案中（各单位已收到），不会自动补发："
             "如需存档，请核对后重新签发"
         )
+    marked = found.get("letters_marked_sent") or {}
+    if any(marked.values()):
+        lines.append(
+            f"提醒函 {marked.get('reminder', 0)} 件、督办函 {marked.get('overdue', 0)} 件在备份之后已发出"
+            "（各单位已收到）：已记为已发，不会重发"
+        )
     if found["unreadable"]:
-        lines.append(f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号")
+        lines.append(
+            f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号；"
+            "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出（停机期间到期的不会补发）"
+        )
     return lines
 
 
@@ -492,10 +501,10 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
-    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函、通报、抽查）无法由消息补回，请核对；"
+    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函的存档、通报、抽查）无法由消息补回，请核对；"
     "回访评价随案件办结、重新交办的消息补回（评价人记为综治中心），评价的备注无法补回；"
-    "重建的期限监督不再补发恢复前已到时的提醒函、督办函；上月的按月通报由定时任务以原文号重新归档（见 wuyuan restore "
-    "supervision 的列表），其余备份之后发出的通报不会补回",
+    "重建的期限监督不重发各单位已收到的提醒函、督办函，停机期间到时的照常发出（恢复时未能读取的机构，其单位视应发时刻已到的为已发出）；"
+    "上月的按月通报由定时任务以原文号重新归档（见 wuyuan restore supervision 的列表），其余备份之后发出的通报不会补回",
     "stability": "备份之后稳源（政法委）自己登记的内容（重点人员、预警处置）无法由消息补回，请核对",
     "intake": "备份之后窗口登记的案件，其登记材料已随恢复丢失（见 wuyuan restore intake 的列表）",
 }

@@ -24,6 +24,7 @@ from uuid import UUID
 import psycopg
 
 from services.supervision.documents import DocumentKind, numbered_as, previous_month, scheduled_notice_id
+from services.supervision.domain import LetterKind
 from shared.workdays import CHINA_TZ
 from wuyuan.agencies import has_database, is_external
 from wuyuan.backup import BackupError
@@ -31,6 +32,13 @@ from wuyuan.counters import move_forward
 from wuyuan.settings import PlatformSettings
 
 LETTERS_HELD = "SELECT DISTINCT detail ->> 'document_number' FROM referral_log WHERE detail ? 'document_number'"
+# Each referral's 提醒函 and 督办函 as its unit took them (the agency's handler logs the unit's own copy under these
+# kinds, a superior's copy under another): the first of each, for restore_letters_held.
+LETTERS_TAKEN = (
+    "SELECT referral_id, kind, min(at) FROM referral_log WHERE kind IN ('reminder', 'overdue_notice')"
+    " GROUP BY referral_id, kind"
+)
+LETTER_KIND_LOGGED = {"reminder": LetterKind.REMINDER, "overdue_notice": LetterKind.OVERDUE}
 NOTICES_HELD = "SELECT DISTINCT document_id, document_number, period_from, period_to FROM notices"
 # A scheduled 通报 the restored archive lacks gets its first number back; one it holds is left as it is.
 GIVE_NUMBER = """
@@ -50,6 +58,9 @@ class NumbersHeld:
     scheduled_notices: dict[UUID, tuple[str, date, date]] = field(default_factory=dict)  # number, period
     notices_on_demand: dict[UUID, str] = field(default_factory=dict)
     unreadable: list[str] = field(default_factory=list)
+    # The agencies read, and the letters their units took by referral and kind (restore_letters_held).
+    read: list[str] = field(default_factory=list)
+    letters: dict[UUID, dict[LetterKind, datetime]] = field(default_factory=dict)
 
     def count(self, number: str) -> None:
         found = numbered_as(number)
@@ -69,16 +80,20 @@ def numbers_held(settings: PlatformSettings) -> NumbersHeld:
             continue
         try:
             with psycopg.connect(settings.admin_database_url(agency), connect_timeout=10) as conn:
-                letters, notices = [], []
+                letters, taken, notices = [], [], []
                 if conn.execute("SELECT to_regclass('referral_log')").fetchone() != (None,):
                     letters = [row[0] for row in conn.execute(LETTERS_HELD).fetchall()]
+                    taken = conn.execute(LETTERS_TAKEN).fetchall()
                 if conn.execute("SELECT to_regclass('notices')").fetchone() != (None,):
                     notices = conn.execute(NOTICES_HELD).fetchall()
         except psycopg.Error:
             held.unreadable.append(agency)
             continue
+        held.read.append(agency)
         for number in letters:
             held.count(str(number))
+        for referral_id, logged_as, at in taken:
+            held.letters.setdefault(referral_id, {})[LETTER_KIND_LOGGED[logged_as]] = at
         for document_id, number, period_from, period_to in notices:
             held.count(number)
             if document_id == scheduled_notice_id(centre, period_from, period_to):

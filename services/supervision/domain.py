@@ -2,6 +2,7 @@
 
 import base64
 import hmac
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -145,6 +146,18 @@ def letters_sent_before(watch: Watch, sent_again_at: datetime) -> Watch:
     if reminder_due_at(watch) <= sent_again_at:
         return replace(watch, reminder_sent_at=watch.reminder_sent_at or reminder_due_at(watch))
     return watch
+
+
+def letters_the_unit_holds(watch: Watch, held: Mapping[LetterKind, datetime]) -> Watch:
+    """A watch started again from a fact `wuyuan reconcile` sent again, when the restore read what the unit's agency
+    holds: exactly the letters it holds are sent (as of when it took them), whatever their moments. A letter whose
+    moment came while supervision was down is not among them, and goes out at the timer's next pass."""
+    reminder, overdue = held.get(LetterKind.REMINDER), held.get(LetterKind.OVERDUE)
+    return replace(
+        watch,
+        reminder_sent_at=watch.reminder_sent_at or reminder,
+        overdue_sent_at=watch.overdue_sent_at or overdue,
+    )
 
 
 def deadline_sent_again(before: Watch, changed: Watch, sent_again_at: datetime) -> Watch:

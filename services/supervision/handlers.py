@@ -97,7 +97,7 @@ def handle_case_assigned(
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
         for referral in message.referrals:
-            _start_watch(uow, message.case_id, referral, sent_again)
+            _start_watch(uow, message.case_id, referral, platform, sent_again)
         uow.store.record_fact(message)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
@@ -109,19 +109,37 @@ def handle_unit_designated(
     with uow:
         uow.claim(message)
         uow.store.serialise_case(message.case_id)
-        _start_watch(uow, message.case_id, message.referral, sent_again)
+        _start_watch(uow, message.case_id, message.referral, platform, sent_again)
         uow.store.mark_report_stale(message.case_id)  # the report's read model: recounted off this path
 
 
-def _start_watch(uow: Work, case_id: str, referral: ReferralSummary, sent_again: datetime | None) -> None:
+def _start_watch(
+    uow: Work, case_id: str, referral: ReferralSummary, platform: Platform, sent_again: datetime | None
+) -> None:
     """A unit's clock; started from a fact sent again after a restore (`wuyuan reconcile`), without the letters
-    that went out before it (domain.letters_sent_before)."""
+    that went out before it: those its agency holds when the restore read them (domain.letters_the_unit_holds),
+    else those whose moments had come by then (domain.letters_sent_before)."""
     uow.store.add_watch(case_id, referral, current_trace_headers())
     if sent_again is not None:
         watch = uow.store.lock_watch(referral.referral_id)
-        settled = domain.letters_sent_before(watch, sent_again)
+        held = _letters_held(uow, watch, platform)
+        settled = (
+            domain.letters_sent_before(watch, sent_again)
+            if held is None
+            else domain.letters_the_unit_holds(watch, held)
+        )
         if settled != watch:
             uow.store.save_letters(settled)
+
+
+def _letters_held(uow: Work, watch: domain.Watch, platform: Platform) -> dict[domain.LetterKind, datetime] | None:
+    """The letters the watch's unit holds about it, as the last restore read its agency's database; None when it
+    could not (an agency run elsewhere, or one the registry no longer lists)."""
+    try:
+        service = platform.registry.service_for_unit(watch.unit)
+    except (KeyError, ValueError):
+        return None
+    return uow.store.letters_held(watch.referral_id, service)
 
 
 def handle_referral_closed(message: ReferralClosed, sent_by: str | None, uow: Work, platform: Platform) -> None:
@@ -146,7 +164,8 @@ def handle_deadline_changed(
         watch = uow.store.lock_watch(message.referral_id)
         paused_at = message.paused_at if message.paused else None
         changed = domain.change_deadline(watch, message.due_at, paused_at, message.revision)
-        if sent_again is not None and changed != watch:
+        # The letters a restore read from the unit's agency are what it holds, whatever the deadline says.
+        if sent_again is not None and changed != watch and _letters_held(uow, watch, platform) is None:
             settled = domain.deadline_sent_again(watch, changed, sent_again)
             if (settled.reminder_sent_at, settled.overdue_sent_at) != (watch.reminder_sent_at, watch.overdue_sent_at):
                 uow.store.save_letters(settled)

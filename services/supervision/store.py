@@ -77,6 +77,12 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
 
     def save_letters(self, watch: Watch) -> None: ...
 
+    def letters_held(self, referral_id: UUID, service: str) -> dict[LetterKind, datetime] | None:
+        """The letters about the referral its unit's agency (`service`) held when this database was last restored, by
+        kind, as of when it took each; None when that restore did not read the agency's database (run elsewhere, or
+        unreachable), or when this database was never restored (migration 0020)."""
+        ...
+
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         """Open the visit of a round, once; a second opening of the same round changes nothing. The case facts kept
         by `record_fact` and handled before the resolution (sent again after a restore, by concurrent workers) have
@@ -251,6 +257,16 @@ class PostgresSupervisionStore(
             "UPDATE watches SET reminder_sent_at = %s, overdue_sent_at = %s WHERE referral_id = %s",
             (watch.reminder_sent_at, watch.overdue_sent_at, watch.referral_id),
         )
+
+    def letters_held(self, referral_id: UUID, service: str) -> dict[LetterKind, datetime] | None:
+        rows = self.sql.all(
+            "SELECT h.kind, h.received_at FROM letters_held_read r"
+            " LEFT JOIN letters_held h ON h.referral_id = %s WHERE r.service = %s",
+            (referral_id, service),
+        )
+        if not rows:
+            return None
+        return {LetterKind(row["kind"]): row["received_at"] for row in rows if row["kind"] is not None}
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         # The first of the case's closures since the visit opened and of its next round's reopenings ends the round (a

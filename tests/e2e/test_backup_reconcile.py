@@ -4,6 +4,7 @@
 import json
 import stat
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -11,6 +12,7 @@ import pytest
 
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case, dispute
+from tests.e2e.test_documents import move_deadline_as_the_coordinator
 from wuyuan import supervise
 from wuyuan.client import PlatformClient, PlatformError
 from wuyuan.dead_letters import list_dead_letters
@@ -308,6 +310,38 @@ def test_supervision_restored_to_an_earlier_point_gets_back_through_messages_the
     assert list_dead_letters(platform) == []
     text = wuyuan_text(platform, "reconcile", "supervision", "--backup", str(folder))
     assert "综合协调组（coordinator）：重发" in text and "提醒函" in text
+
+
+def court_letters(client: PlatformClient, referral_id: str, kind: str) -> list[dict]:
+    """The letters of one kind in the court's log of a referral, as its officers read them."""
+    return [entry for entry in client.referral(COURT, referral_id)["log"] if entry["kind"] == kind]
+
+
+def test_supervision_restored_to_before_a_letter_the_court_took_does_not_send_it_again(platform, client, tmp_path):
+    case_id, watched = debt_case(client)
+    referral_id = watched["referral_id"]
+    assert wait_until(lambda: referral_id in watched_referrals(platform))
+    backup = wuyuan(platform, "backup", "supervision", "--to", str(tmp_path / "backups"))
+    # After the backup the court's deadline passes (moved as the coordinator moves one) and its 督办函 goes out.
+    [watch] = client.call("GET", "supervision", f"/api/v1/cases/{case_id}/watches")["watches"]
+    passed = datetime.fromisoformat(watch["issued_at"]) + timedelta(seconds=1)
+    move_deadline_as_the_coordinator(platform, case_id, referral_id, passed)
+    assert wait_until(lambda: court_letters(client, referral_id, "overdue_notice"))
+
+    supervise.stop_service(platform, "supervision")
+    restored = wuyuan(platform, "restore", "supervision", "--from", backup["folder"])
+    # The backup was taken before the deadline moved. One taken after the move and before the letter went out is this
+    # database with the deadline moved, which is what the timer would then find.
+    with psycopg.connect(platform.database_url("supervision")) as conn:
+        conn.execute(
+            "UPDATE watches SET due_at = %s, reminder_at = %s WHERE referral_id = %s", (passed, passed, referral_id)
+        )
+    supervise.start_service(platform, "supervision")
+
+    assert restored["document_numbers"]["letters_marked_sent"] == {"reminder": 0, "overdue": 1}
+    time.sleep(12)  # two passes of the deadline timer
+    assert len(court_letters(client, referral_id, "overdue_notice")) == 1
+    assert list_dead_letters(platform) == []
 
 
 # The order README.md gives: intake moves its numbers past the coordinator's, supervision its 文号 past the agencies'.

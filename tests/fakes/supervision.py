@@ -42,6 +42,9 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         self.facts: dict[UUID, Row] = {}
         self.link_facts: dict[UUID, Row] = {}
         self.referral_results: dict[UUID, Row] = {}  # the report's: a unit's own result (FakeReportStore)
+        # What a restore read of the agencies' letters (wuyuan/restore_letters_held.py; never the service itself).
+        self.letters_held_read: set[str] = set()
+        self.held_letters: dict[UUID, dict[LetterKind, datetime]] = {}
 
     def serialise_case(self, case_id: str) -> None:
         pass  # one worker at a time in memory
@@ -112,6 +115,11 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
             self.watches[watch.referral_id] = replace(
                 stored, reminder_sent_at=watch.reminder_sent_at, overdue_sent_at=watch.overdue_sent_at
             )
+
+    def letters_held(self, referral_id: UUID, service: str) -> dict[LetterKind, datetime] | None:
+        if service not in self.letters_held_read:
+            return None
+        return dict(self.held_letters.get(referral_id, {}))
 
     def open_follow_up(self, follow_up: FollowUp, trace: dict[str, str]) -> None:
         key = (follow_up.case_id, follow_up.round)

@@ -8,16 +8,22 @@ from datetime import date, datetime
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from services.supervision.documents import DocumentKind, scheduled_notice_id
+from services.supervision.domain import LetterKind
+from services.supervision.store import PostgresSupervisionStore
+from shared.persistence.transaction import transaction
 from shared.workdays import CHINA_TZ
 from tests.integration.databases import provisioned
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
+from wuyuan.restore_letters_held import record_letters_held
 from wuyuan.settings import PlatformSettings
 
 pytestmark = pytest.mark.integration
 
 SERVICES = ["supervision", "court_link"]
+TAKEN = datetime(2026, 12, 8, 9, 5, tzinfo=CHINA_TZ)  # when the court logged a letter
 
 
 @pytest.fixture
@@ -26,8 +32,8 @@ def settings(tmp_path):
         yield settings
 
 
-def letters_at_the_court(settings: PlatformSettings, *numbers: str) -> None:
-    """Letters the court logged on one of its referrals, as the agency's handler logs them."""
+def letters_at_the_court(settings: PlatformSettings, *numbers: str, kind: str = "reminder") -> uuid.UUID:
+    """Letters the court logged on one of its referrals, as the agency's handler logs them; the referral's id."""
     referral_id = uuid.uuid4()
     with psycopg.connect(settings.admin_database_url("court_link")) as court:
         court.execute(
@@ -39,9 +45,15 @@ def letters_at_the_court(settings: PlatformSettings, *numbers: str) -> None:
         )
         for number in numbers:
             court.execute(
-                "INSERT INTO referral_log (referral_id, kind, detail, at) VALUES (%s, 'reminder', %s, now())",
-                (referral_id, json.dumps({"document_number": number, "due_at": "2026-12-10T09:00:00+08:00"})),
+                "INSERT INTO referral_log (referral_id, kind, detail, at) VALUES (%s, %s, %s, %s)",
+                (
+                    referral_id,
+                    kind,
+                    json.dumps({"document_number": number, "due_at": "2026-12-10T09:00:00+08:00"}),
+                    TAKEN,
+                ),
             )
+    return referral_id
 
 
 def series(settings: PlatformSettings) -> dict[tuple[str, int], int]:
@@ -113,3 +125,58 @@ def test_the_notice_series_moves_past_the_notices_held_and_last_months_gets_its_
     assert given == [(november, "临澧综治〔2026〕通报第11号", 2026, 11)]
     # Run again (a second restore from the same backup), nothing is written twice.
     assert give_back_notice_numbers(settings, numbers_held(settings), now)["notices_reissued"] == []
+
+
+def watch_of(settings: PlatformSettings, referral_id: uuid.UUID, unit: str = "court:430426") -> None:
+    """A deadline watch the restored database holds, with no letter sent yet."""
+    with psycopg.connect(settings.admin_database_url("supervision")) as conn:
+        conn.execute(
+            "INSERT INTO watches (referral_id, case_id, unit, role, round, issued_at, due_at, reminder_at)"
+            " VALUES (%s, '430426-20261201-00001', %s, 'lead', 1, %s, %s, %s)",
+            (
+                referral_id,
+                unit,
+                datetime(2026, 12, 1, tzinfo=CHINA_TZ),
+                datetime(2026, 12, 10, tzinfo=CHINA_TZ),
+                datetime(2026, 12, 8, tzinfo=CHINA_TZ),
+            ),
+        )
+
+
+def sent_marks(settings: PlatformSettings, referral_id: uuid.UUID) -> tuple[datetime | None, datetime | None]:
+    with psycopg.connect(settings.admin_database_url("supervision")) as conn:
+        row = conn.execute(
+            "SELECT reminder_sent_at, overdue_sent_at FROM watches WHERE referral_id = %s", (referral_id,)
+        ).fetchone()
+    assert row is not None
+    return row[0], row[1]
+
+
+def test_the_letters_the_units_took_since_the_backup_are_not_sent_again_and_reconcile_knows_them(settings):
+    """The court took a 提醒函 and a 督办函 after the backup, about a referral the restored database watches, and a
+    督办函 about one whose watch reconcile will start again; the police were not read."""
+    watched = letters_at_the_court(settings, "临澧综治〔2026〕提醒第7号")
+    with psycopg.connect(settings.admin_database_url("court_link")) as court:
+        court.execute(
+            "INSERT INTO referral_log (referral_id, kind, detail, at) VALUES (%s, 'overdue_notice', '{}', %s),"
+            " (%s, 'overdue_notice_superior', '{}', %s)",
+            (watched, TAKEN, watched, TAKEN),
+        )
+    lost = letters_at_the_court(settings, "临澧综治〔2026〕督办第2号", kind="overdue_notice")
+    watch_of(settings, watched)
+    later = uuid.uuid4()
+    watch_of(settings, later)  # the court holds nothing about it: its letters are still to go
+
+    held = numbers_held(settings)
+    marked = record_letters_held(settings, held)
+
+    assert marked == {"reminder": 1, "overdue": 1}
+    assert sent_marks(settings, watched) == (TAKEN, TAKEN)
+    assert sent_marks(settings, later) == (None, None)
+    with transaction(lambda: psycopg.connect(settings.admin_database_url("supervision"), row_factory=dict_row)) as tx:
+        store = PostgresSupervisionStore(tx)
+        assert store.letters_held(lost, "court_link") == {LetterKind.OVERDUE: TAKEN}
+        assert store.letters_held(later, "court_link") == {}  # read, and the court holds none
+        assert store.letters_held(lost, "police_link") is None  # not read: nothing is known
+    # Restored again from the same backup: the second reading replaces the first, and marks nothing twice.
+    assert record_letters_held(settings, numbers_held(settings)) == {"reminder": 0, "overdue": 0}

@@ -1241,3 +1241,10 @@ def test_the_board_judges_a_paused_watch_as_of_its_pause(stores: StoreBench[Any]
         {"unit": POLICE_STATION, "open": 1, "near": 0, "overdue": 0},
     ]
     assert watches(stores)[paused_in_time.referral_id]["paused_at"] == NOW
+
+
+def test_a_database_never_restored_knows_no_letters_the_units_hold(stores: StoreBench[Any]) -> None:
+    """Only a restore writes what the agencies hold (wuyuan/restore_letters_held.py): before one, nothing is known, and
+    a watch started again falls back on the letters' moments."""
+    with stores.transaction() as store:
+        assert store.letters_held(referral_id(1), "police_link") is None

@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 from werkzeug.test import EnvironBuilder
 
+from services.supervision.domain import LetterKind
 from services.supervision.service import Supervision
 from shared.auth.principal import AuthFailure, Principal, Role
 from shared.contracts.messages import CaseResolved, DeadlineChanged, OverdueNoticeIssued, ReminderIssued, UnitDesignated
@@ -412,3 +413,75 @@ def test_a_deadline_moved_later_since_the_backup_still_gets_its_overdue_letter_a
 
     overdue = [m for m in uow.sent if isinstance(m, OverdueNoticeIssued) and m.about_unit is None]
     assert [(m.referral_id, m.due_at) for m in overdue] == [(CO_REFERRAL, moved)]
+
+
+def test_after_a_restore_that_read_the_agencies_a_letter_due_while_supervision_was_down_still_goes(
+    supervision, uow, supervision_store
+):
+    """Restored, then reconciled: the restore read the police's and the justice bureau's databases. The station took
+    its 提醒函 before supervision went down; the justice office's 督办函 fell due while it was down and no one holds
+    it. Each unit gets what it lacks, and nothing it holds comes a second time."""
+    supervision_store.letters_held_read = {"police_link", "justice_link"}
+    supervision_store.held_letters = {LEAD_REFERRAL: {LetterKind.REMINDER: TICK - timedelta(days=2)}}
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    designate(supervision, LEAD_REFERRAL, POLICE_STATION, "lead", TICK - timedelta(days=9), TICK + timedelta(days=1))
+    at(supervision, TICK)
+
+    supervision.send_due_letters()
+
+    letters = [
+        (type(m).__name__, m.referral_id)
+        for m in uow.sent
+        if isinstance(m, ReminderIssued | OverdueNoticeIssued) and getattr(m, "about_unit", None) is None
+    ]
+    assert letters == [("OverdueNoticeIssued", CO_REFERRAL)]
+    assert supervision_store.watches[LEAD_REFERRAL].reminder_sent_at == TICK - timedelta(days=2)
+
+
+def test_a_unit_whose_agency_the_restore_could_not_read_is_taken_to_hold_every_letter_whose_moment_had_come(
+    supervision, uow, supervision_store
+):
+    """Only the police were read (the justice bureau runs elsewhere): for the justice office the letters whose moments
+    had come by the re-send count as gone, as they did before restores read the agencies."""
+    supervision_store.letters_held_read = {"police_link"}
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    designate(supervision, LEAD_REFERRAL, POLICE_STATION, "lead", TICK - timedelta(days=9), TICK + timedelta(days=1))
+    at(supervision, TICK)
+
+    supervision.send_due_letters()
+
+    reminders = [m.referral_id for m in uow.sent if isinstance(m, ReminderIssued)]
+    assert reminders == [LEAD_REFERRAL]  # the station holds none, so its reminder goes
+    assert not [m for m in uow.sent if isinstance(m, OverdueNoticeIssued)]
+
+
+def test_a_deadline_change_sent_again_leaves_the_letters_a_read_agency_holds(supervision, uow, supervision_store):
+    """The justice office holds its 督办函 for the first deadline; the move a week on, sent again, does not take it
+    back: a unit gets one 督办函 per referral, as when supervision was never restored."""
+    supervision_store.letters_held_read = {"justice_link"}
+    supervision_store.held_letters = {CO_REFERRAL: {LetterKind.OVERDUE: TICK - timedelta(minutes=50)}}
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    moved = TICK + timedelta(days=7)
+    supervision.on_deadline_changed(
+        DeadlineChanged.build(
+            message_id=UUID(int=902),
+            occurred_at=TICK - timedelta(days=2),
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            referral_id=CO_REFERRAL,
+            unit=JUSTICE_OFFICE,
+            due_at=moved,
+            revision=1,
+            paused=False,
+        )
+    )
+
+    at(supervision, moved + timedelta(hours=1))
+    supervision.send_due_letters()
+
+    assert not [m for m in uow.sent if isinstance(m, OverdueNoticeIssued)]
+    assert supervision_store.watches[CO_REFERRAL].overdue_sent_at == TICK - timedelta(minutes=50)

@@ -24,6 +24,7 @@ from services.supervision.domain import (
     letters_due,
     letters_sent,
     letters_sent_before,
+    letters_the_unit_holds,
     mark_sent,
     open_follow_up,
     rate,
@@ -344,6 +345,19 @@ def test_a_clock_started_again_records_as_sent_the_letters_whose_moments_had_com
 def test_a_closed_or_paused_clock_started_again_is_left_as_it_is() -> None:
     for watch in (court_watch(closed_at=ISSUED + timedelta(days=1)), court_watch(paused_at=ISSUED + timedelta(days=1))):
         assert letters_sent_before(watch, DUE + timedelta(days=1)) == watch
+
+
+def test_a_clock_started_again_takes_as_sent_exactly_the_letters_its_unit_holds() -> None:
+    """Both moments had come while supervision was down; the court holds only its 提醒函, so the 督办函 is due."""
+    taken = REMINDER_MOMENT + timedelta(minutes=4)
+    settled = letters_the_unit_holds(court_watch(), {LetterKind.REMINDER: taken})
+
+    assert (settled.reminder_sent_at, settled.overdue_sent_at) == (taken, None)
+    assert [letter.kind for letter in letters_due(settled, DUE + timedelta(hours=1))] == [LetterKind.OVERDUE]
+    # Nothing held: nothing taken as sent, and a letter sent already stays sent.
+    assert letters_the_unit_holds(court_watch(), {}) == court_watch()
+    sent = court_watch(reminder_sent_at=REMINDER_MOMENT)
+    assert letters_the_unit_holds(sent, {LetterKind.REMINDER: taken}).reminder_sent_at == REMINDER_MOMENT
 
 
 def test_a_deadline_moved_later_after_a_restart_is_judged_again_but_a_letter_really_sent_stays() -> None:

@@ -206,6 +206,7 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
             "notices_reissued": ["临澧综治〔2026〕通报第11号"],
             "notices_lost": ["临澧综治〔2026〕通报第12号"],
             "unreadable": ["women_fed"],
+            "letters_marked_sent": {"reminder": 3, "overdue": 1},
         },
     )
 
@@ -215,6 +216,8 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
     assert "按月通报 临澧综治〔2026〕通报第11号 已不在档案中：定时任务将以原文号重新归档" in shown
     assert "备份之后发出的通报 临澧综治〔2026〕通报第12号 已不在档案中（各单位已收到），不会自动补发" in shown
     assert "未能读取 women_fed 收到的文书" in shown
+    assert "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出" in shown
+    assert "提醒函 3 件、督办函 1 件在备份之后已发出（各单位已收到）：已记为已发，不会重发" in shown
     assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown
 
 
