@@ -67,11 +67,12 @@ class Console(PlatformService):
 
     @page("POST", "/logout")
     def sign_out(self, request: Request) -> Response:
+        secure_cookie = console_settings().secure_cookies
         try:
             visitor = self.visitor(request)
         except SignInNeeded:
-            return sessions.sign_out_ended(request, self.uow)
-        return sessions.sign_out(request, visitor, self.uow)
+            return sessions.sign_out_ended(request, self.uow, secure_cookie)
+        return sessions.sign_out(request, visitor, self.uow, secure_cookie)
 
     @page("GET", "/password")
     def password_page(self, request: Request) -> Response:

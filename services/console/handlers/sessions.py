@@ -96,26 +96,28 @@ def open_session(
     return response
 
 
-def sign_out(request: Request, visitor: Visitor, uow: Work) -> Response:
+def sign_out(request: Request, visitor: Visitor, uow: Work, secure_cookie: bool) -> Response:
     posted_form(request, visitor)
     with uow:
         uow.store.remove(visitor.session.digest)
-    return _signed_out()
+    return _signed_out(secure_cookie)
 
 
-def sign_out_ended(request: Request, uow: Work) -> Response:
+def sign_out_ended(request: Request, uow: Work, secure_cookie: bool) -> Response:
     """退出 once the session had ended (expired, or its token withdrawn): nothing is left for the form key to protect,
     so the browser's cookie is cleared and the session it names forgotten, as for a sign-out."""
     cookie = request.cookies.get(domain.SESSION_COOKIE)
     if cookie and len(cookie) <= domain.MAX_COOKIE_CHARS:
         with uow:
             uow.store.remove(domain.session_digest(cookie))
-    return _signed_out()
+    return _signed_out(secure_cookie)
 
 
-def _signed_out() -> Response:
+def _signed_out(secure_cookie: bool) -> Response:
+    """The cookie cleared with the attributes it was set with: over https, a browser keeps a Secure cookie that a
+    clearing header without Secure would otherwise be refused to overwrite."""
     response = redirect("/login?signed_out=1")
-    response.delete_cookie(domain.SESSION_COOKIE, path="/", httponly=True, samesite="Strict")
+    response.delete_cookie(domain.SESSION_COOKIE, path="/", httponly=True, samesite="Strict", secure=secure_cookie)
     return response
 
 

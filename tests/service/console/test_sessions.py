@@ -152,6 +152,20 @@ def test_the_session_cookie_is_marked_secure_when_the_console_is_served_over_htt
     assert "Secure" in header
 
 
+@pytest.mark.parametrize("expires_in", [timedelta(hours=1), -timedelta(seconds=1)])
+def test_over_https_signing_out_clears_the_cookie_as_secure_as_it_was_set(
+    console, browser, staff, monkeypatch, expires_in
+):
+    monkeypatch.setenv("WUYUAN_CONSOLE_SECURE_COOKIES", "true")
+    console_settings.cache_clear()
+    staff.signed_in(WANG, expires_in=expires_in)
+
+    response = console.sign_out(browser.post("/logout", {"csrf": form_key_of(WANG)}, as_=WANG))
+
+    header, cookie = set_cookie_of(response)
+    assert cookie[SESSION_COOKIE].value == "" and "Max-Age=0" in header and "Secure" in header
+
+
 def test_signing_in_again_from_a_browser_ends_the_session_its_cookie_still_named(
     console, apis, browser, staff, sessions
 ):
