@@ -7,6 +7,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
 from shared.registry import CENTRE, AgencyRegistry, load_registry
 
 # A threshold of working days past a deadline; 0 escalates at the first timer run after the deadline.
@@ -39,8 +40,9 @@ class Level(StrEnum):
 _DIGITS = {Level.COUNTY: 6, Level.TOWNSHIP: 9, Level.VILLAGE: 12}
 
 
-class CentresError(ValueError):
-    """centres.toml is malformed; the message names the entry and field, e.g. 'centres[2].call_in: …'."""
+class CentresError(ConfigFileError):
+    """centres.toml is malformed: `field` names the entry and key as the file spells it (`centres[2].call_in`),
+    the message says in Chinese what is wrong, `code` says it for scripts."""
 
 
 @dataclass(frozen=True)
@@ -91,87 +93,146 @@ class Centres:
 def parse_centres(data: dict[str, Any], county: str, registry: AgencyRegistry) -> Centres:
     unknown = set(data) - {"levels", "centres"}
     if unknown:
-        raise CentresError(f"{sorted(unknown)[0]}: unknown key; expected 'levels' and 'centres'")
+        raise CentresError(sorted(unknown)[0], "未知的键；本文件只有 [levels] 和 [[centres]] 两部分", "unknown_key")
     escalate_after = _levels(data.get("levels"))
     entries = data.get("centres")
     if not isinstance(entries, list) or not entries:
-        raise CentresError("centres: at least one [[centres]] entry is required (the county's)")
+        raise CentresError(
+            "centres", f"至少要有一段 [[centres]]：本县的综治中心（division = {quoted(county)}）", "required"
+        )
     centres = [_centre(i, entry, county, registry) for i, entry in enumerate(entries)]
-    seen: set[str] = set()
+    seen: dict[str, int] = {}
     for i, centre in enumerate(centres):
         if centre.division in seen:
-            raise CentresError(f"centres[{i}].division: {centre.division} is listed twice")
-        seen.add(centre.division)
+            raise CentresError(
+                f"centres[{i}].division",
+                f"区划代码 {quoted(centre.division)} 已由 centres[{seen[centre.division]}] 列出，每个综治中心只列一次",
+                "duplicate",
+            )
+        seen[centre.division] = i
     top = next((c for c in centres if c.division == county), None)
     if top is None:
-        raise CentresError(f"centres: the county's own centre (division {county!r}) is required")
+        raise CentresError(
+            "centres",
+            f"缺少本县自己的综治中心：须有一段 [[centres]] 写 division = {quoted(county)}（本县的区划代码）",
+            "county_centre_missing",
+        )
     rest = sorted((c for c in centres if c is not top), key=lambda c: c.division)
     return Centres(county=top, centres=(top, *rest), escalate_after=escalate_after)
 
 
+_LEVEL_WORDS = {Level.COUNTY: "县", Level.TOWNSHIP: "乡镇", Level.VILLAGE: "村"}
+_LEVELS_LISTED = "、".join(f"{level.value}（{_LEVEL_WORDS[level]}）" for level in Level)
+_DAYS_EXPECTED = f"逾期多少个工作日后升级到上一级，0 至 {MAX_ESCALATION_WORKING_DAYS} 的整数"
+
+
 def _levels(value: object) -> dict[Level, int]:
     if not isinstance(value, dict):
-        raise CentresError("levels: a table [levels.<county|township|village>] per level is required")
+        raise CentresError(
+            "levels", "缺少此项：每一级一张表，[levels.county]、[levels.township]、[levels.village]", "required"
+        )
     for key in value:
         if key not in set(Level):
-            raise CentresError(f"levels.{key}: unknown level; expected one of {', '.join(Level)}")
+            raise CentresError(f"levels.{key}", f"未知的级别；应为 {_LEVELS_LISTED} 之一", "unknown_key")
     out = {}
     for level in Level:
         where = f"levels.{level}.escalate_after_working_days"
         entry = value.get(level.value)
         if not isinstance(entry, dict) or "escalate_after_working_days" not in entry:
-            raise CentresError(f"{where}: required (working days past a deadline before an overdue case goes up)")
+            raise CentresError(where, f"缺少此项：{_DAYS_EXPECTED}", "required")
         extra = set(entry) - {"escalate_after_working_days"}
         if extra:
-            raise CentresError(f"levels.{level}.{sorted(extra)[0]}: unknown field")
+            raise CentresError(
+                f"levels.{level}.{sorted(extra)[0]}",
+                "未知的键；每一级只有 escalate_after_working_days 一项",
+                "unknown_field",
+            )
         days = entry["escalate_after_working_days"]
         if isinstance(days, bool) or not isinstance(days, int) or not 0 <= days <= MAX_ESCALATION_WORKING_DAYS:
-            raise CentresError(f"{where}: a whole number of working days, 0 to {MAX_ESCALATION_WORKING_DAYS}")
+            raise CentresError(
+                where,
+                f"应为 0 至 {MAX_ESCALATION_WORKING_DAYS} 的整数（逾期多少个工作日后升级到上一级，不加引号）；"
+                f"现为 {quoted(days)}",
+                "invalid_value",
+            )
         out[level] = days
     return out
+
+
+_DIVISION_EXPECTED = "6位（县）、9位（乡镇）或12位（村）数字的区划代码，加引号，如 “430426101”"
 
 
 def _centre(index: int, entry: object, county: str, registry: AgencyRegistry) -> Centre:
     where = f"centres[{index}]"
     if not isinstance(entry, dict):
-        raise CentresError(f"{where}: must be a table")
+        raise CentresError(where, "应为一段 [[centres]]，其下写 division、name 和 call_in", "wrong_type")
     extra = set(entry) - {"division", "name", "call_in"}
     if extra:
-        raise CentresError(f"{where}.{sorted(extra)[0]}: unknown field")
+        raise CentresError(
+            f"{where}.{sorted(extra)[0]}", "未知的键；每个综治中心只有 division、name 和 call_in", "unknown_field"
+        )
     division = entry.get("division")
+    if division is None:
+        raise CentresError(f"{where}.division", f"缺少此项：{_DIVISION_EXPECTED}", "required")
+    if isinstance(division, int) and not isinstance(division, bool):
+        raise CentresError(
+            f"{where}.division", f'区划代码要加引号（是文字，不是数）：写作 division = "{division}"', "wrong_type"
+        )
     if not isinstance(division, str) or not division.isascii() or not division.isdigit():
-        raise CentresError(f"{where}.division: required, a division code of 6, 9 or 12 digits")
+        raise CentresError(f"{where}.division", f"应为{_DIVISION_EXPECTED}；现为 {quoted(division)}", "invalid_value")
     try:
         Level.of(division)
-    except ValueError as bad:
-        raise CentresError(f"{where}.division: {bad}") from None
+    except ValueError:
+        raise CentresError(
+            f"{where}.division",
+            f"区划代码 {quoted(division)} 是{len(division)}位；应为{_DIVISION_EXPECTED}",
+            "invalid_value",
+        ) from None
     if not division.startswith(county):
-        raise CentresError(f"{where}.division: {division} is not in the county {county}")
+        raise CentresError(
+            f"{where}.division",
+            f"区划代码 {quoted(division)} 不在本县（{county}）之内：本县的区划代码都以 {county} 开头",
+            "not_in_county",
+        )
     name = entry.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise CentresError(f"{where}.name: required, the centre's Chinese name (e.g. '砖塘镇综治中心')")
+        raise CentresError(f"{where}.name", "缺少此项：综治中心的中文名称，如 “砖塘镇综治中心”", "required")
     call_in = entry.get("call_in", [])
     if call_in == EVERY_AGENCY:
         # The county centre calls in any department: one that joins is callable with no edit here.
         call_in = [code for code in registry.agencies if code != CENTRE]
     if not isinstance(call_in, list) or not all(isinstance(code, str) for code in call_in):
-        raise CentresError(f'{where}.call_in: a list of agency codes, or "*" for every agency')
+        raise CentresError(
+            f"{where}.call_in", '应为机构代码的列表，如 ["police", "court"]，或 "*"（全部机构）', "wrong_type"
+        )
     for code in call_in:
         if code not in registry.agencies or code == CENTRE:
-            known = ", ".join(sorted(set(registry.agencies) - {CENTRE}))
-            raise CentresError(f"{where}.call_in: unknown agency {code!r}; one of {known}")
+            known = "、".join(sorted(set(registry.agencies) - {CENTRE}))
+            raise CentresError(
+                f"{where}.call_in",
+                f"没有代码为 {quoted(code)} 的机构；可召集的是 {known}（见 agencies.toml）",
+                "unknown_agency",
+            )
     if len(set(call_in)) != len(call_in):
-        raise CentresError(f"{where}.call_in: names the same agency twice")
+        twice = next(code for code in call_in if call_in.count(code) > 1)
+        raise CentresError(f"{where}.call_in", f"机构 {quoted(twice)} 列了两次，每个机构只列一次", "duplicate")
     return Centre(division=division, name=name.strip(), call_in=tuple(call_in))
 
 
 def load_centres_file(path: Path, county: str, registry: AgencyRegistry) -> Centres:
+    """The centres of the file at `path`; CentresError naming the file and the key otherwise."""
     with Path(path).open("rb") as handle:
         try:
             data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as bad:
-            raise CentresError(f"{path}: not valid TOML: {bad}") from None
-    return parse_centres(data, county, registry)
+            raise CentresError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
+        except UnicodeDecodeError:
+            raise CentresError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
+    try:
+        return parse_centres(data, county, registry)
+    except CentresError as refused:
+        refused.file = str(path)
+        raise
 
 
 def load_centres(config_dir: Path, county: str, registry: AgencyRegistry) -> Centres:

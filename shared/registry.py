@@ -8,6 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
+from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
 from shared.contracts.identifiers import split_unit, truncate_division
 from shared.contracts.vocabulary import WINDOW_SOURCES, Source
 
@@ -22,8 +23,19 @@ MODULE_PATH = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 IMPLEMENTATION_KEYS = {"command", "directory", "image", "health_url", "database"}
 
 
-class RegistryError(ValueError):
-    """The agency registry file is malformed; the message names the entry and field."""
+class RegistryError(ConfigFileError):
+    """The agency registry file is malformed: `field` names the entry and key as the file spells it
+    (`agencies.women.service`), the message says in Chinese what is wrong, `code` says it for scripts."""
+
+
+# What each required key of an agency holds, said where it is missing.
+_REQUIRED = {
+    "name_zh": "机构的中文名称，如 “妇联”",
+    "name_en": "机构的英文名称，如 “Women's federation”",
+    "service": "机构服务的名称，小写字母开头，如 “women_link”",
+    "unit_digits": "该机构的单位设在哪一级：6（县）、9（乡镇）或 12（村）",
+}
+_FED_SOURCES = "、".join(source.value for source in Source if source not in WINDOW_SOURCES)
 
 
 @dataclass(frozen=True)
@@ -103,53 +115,85 @@ class AgencyRegistry:
 def parse_registry(data: dict[str, Any]) -> AgencyRegistry:
     entries = data.get("agencies")
     if not isinstance(entries, dict) or not entries:
-        raise RegistryError("agencies: a table [agencies.<code>] per agency is required")
+        raise RegistryError("agencies", "缺少此项：每个机构一张表 [agencies.<机构代码>]", "required")
     agencies = {}
     for code, entry in entries.items():
         where = f"agencies.{code}"
         if not isinstance(entry, dict):
-            raise RegistryError(f"{where}: a table is required")
-        try:
-            unit_digits = int(entry["unit_digits"])
-            if unit_digits not in (6, 9, 12):
-                raise RegistryError(f"{where}.unit_digits: must be 6, 9 or 12")
-            if code != CENTRE and not AGENCY_CODE.match(code):
-                raise RegistryError(f"{where}: the code must be 2 to 16 lower-case letters")
-            service = str(entry["service"])
-            _check_service(code, service, where)
-            feeds = entry.get("feeds")
-            agencies[code] = Agency(
-                code=code,
-                service=service,
-                unit_digits=unit_digits,
-                name_zh=str(entry["name_zh"]),
-                name_en=str(entry["name_en"]),
-                feeds=Source(feeds) if feeds else None,
-                unit_name=_unit_name_pattern(entry.get("unit_name", "{place}{agency}"), where),
-                implementation=_implementation(entry, where),
+            raise RegistryError(
+                where, "应为一张表 [agencies.<机构代码>]，其下写 name_zh、name_en、service、unit_digits", "wrong_type"
             )
-        except KeyError as missing:
-            raise RegistryError(f"{where}.{missing.args[0]}: required") from None
-        except ValueError as bad:
-            if isinstance(bad, RegistryError):
-                raise
-            raise RegistryError(f"{where}: {bad}") from None
+        missing = next((key for key in _REQUIRED if key not in entry), None)
+        if missing is not None:
+            raise RegistryError(f"{where}.{missing}", f"缺少此项：{_REQUIRED[missing]}", "required")
+        unit_digits = _whole_number(entry["unit_digits"])
+        if unit_digits not in (6, 9, 12):
+            raise RegistryError(
+                f"{where}.unit_digits",
+                f"应为 {_REQUIRED['unit_digits']}；现为 {quoted(entry['unit_digits'])}",
+                "invalid_value",
+            )
+        if code != CENTRE and not AGENCY_CODE.match(code):
+            raise RegistryError(
+                where, f"机构代码 {quoted(code)} 不合要求：应为 2 至 16 个小写英文字母，如 women", "invalid_value"
+            )
+        service = str(entry["service"])
+        _check_service(code, service, where)
+        feeds = entry.get("feeds")
+        if feeds and feeds not in set(Source):
+            raise RegistryError(
+                f"{where}.feeds", f"没有 {quoted(feeds)} 这一来源；应为 {_FED_SOURCES} 之一", "invalid_value"
+            )
+        agencies[code] = Agency(
+            code=code,
+            service=service,
+            unit_digits=unit_digits,
+            name_zh=str(entry["name_zh"]),
+            name_en=str(entry["name_en"]),
+            feeds=Source(feeds) if feeds else None,
+            unit_name=_unit_name_pattern(entry.get("unit_name", "{place}{agency}"), where),
+            implementation=_implementation(entry, where),
+        )
     if CENTRE not in agencies:
-        raise RegistryError("agencies.centre: the centre itself must be listed")
+        raise RegistryError(
+            "agencies.centre", '缺少综治中心自己的条目：[agencies.centre]，其 service = "coordinator"', "required"
+        )
     _check_unique_services(agencies)
     _check_unique_feeds(agencies)
     return AgencyRegistry(agencies)
 
 
+def _whole_number(value: object) -> int | None:
+    """A number as int() reads it ("6" too, as the registry always took it), or None."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
 def _check_service(code: str, service: str, where: str) -> None:
     if code == CENTRE:
         if service != "coordinator":
-            raise RegistryError(f"{where}.service: the centre is served by the coordinator")
+            raise RegistryError(
+                f"{where}.service",
+                f'综治中心由综合协调组服务：应为 "coordinator"；现为 {quoted(service)}',
+                "invalid_value",
+            )
         return
     if not SERVICE_NAME.match(service):
-        raise RegistryError(f"{where}.service: 2 to 31 lower-case letters, digits or _, starting with a letter")
+        raise RegistryError(
+            f"{where}.service",
+            f"服务名 {quoted(service)} 不合要求：应为 2 至 31 个小写英文字母、数字或“_”，以字母开头，如 women_link",
+            "invalid_value",
+        )
     if service in PLATFORM_SERVICES:
-        raise RegistryError(f"{where}.service: {service!r} is one of the platform's own services")
+        raise RegistryError(
+            f"{where}.service",
+            f"{quoted(service)} 是平台自身服务的名称，机构不能用；请另取一个，如 {quoted(f'{code}_link')}",
+            "not_allowed",
+        )
 
 
 def _check_unique_services(agencies: dict[str, Agency]) -> None:
@@ -157,7 +201,9 @@ def _check_unique_services(agencies: dict[str, Agency]) -> None:
     for code, agency in agencies.items():
         if agency.service in seen:
             raise RegistryError(
-                f"agencies.{code}.service: {agency.service!r} already speaks for {seen[agency.service]}"
+                f"agencies.{code}.service",
+                f"服务名 {quoted(agency.service)} 已由 agencies.{seen[agency.service]} 使用，每个机构的服务名各不相同",
+                "duplicate",
             )
         seen[agency.service] = code
 
@@ -172,11 +218,17 @@ def _check_unique_feeds(agencies: dict[str, Agency]) -> None:
             continue
         if agency.feeds in WINDOW_SOURCES:
             raise RegistryError(
-                f"agencies.{code}.feeds: {agency.feeds.value!r} is the centre's own window, which intake registers "
-                "itself; an agency feeds one of the five sources"
+                f"agencies.{code}.feeds",
+                f"{quoted(agency.feeds.value)} 是综治中心窗口自己的登记渠道，由信息收集组（intake）登记；"
+                f"机构报入的应是五源之一：{_FED_SOURCES}",
+                "not_allowed",
             )
         if agency.feeds in fed:
-            raise RegistryError(f"agencies.{code}.feeds: {agency.feeds.value!r} is fed by agencies.{fed[agency.feeds]}")
+            raise RegistryError(
+                f"agencies.{code}.feeds",
+                f"来源 {quoted(agency.feeds.value)} 已由 agencies.{fed[agency.feeds]} 报入：一个来源只能由一个机构报入",
+                "duplicate",
+            )
         fed[agency.feeds] = code
 
 
@@ -184,33 +236,54 @@ def _implementation(entry: dict[str, Any], where: str) -> Implementation:
     module = entry.get("module")
     external = entry.get("external")
     if module is not None and (not isinstance(module, str) or not MODULE_PATH.match(module)):
-        raise RegistryError(f"{where}.module: a dotted Python module path, e.g. services.women_link.service")
+        raise RegistryError(
+            f"{where}.module", "应为 Python 模块的点分路径，如 “services.women_link.service”", "invalid_value"
+        )
     if external is None:
         return Implementation(module=module)
     where = f"{where}.external"
     if module is not None:
-        raise RegistryError(f"{where}: an external agency has no Python module; remove {where[:-9]}.module")
+        raise RegistryError(
+            where, f"外部机构不是 Python 包，没有模块：请删去 {where.removesuffix('.external')}.module", "conflict"
+        )
     if not isinstance(external, dict):
-        raise RegistryError(f"{where}: a table is required")
+        raise RegistryError(where, f"应为一张表 [{where}]，其下写 command 或 health_url", "wrong_type")
     unknown = sorted(set(external) - IMPLEMENTATION_KEYS)
     if unknown:
-        raise RegistryError(f"{where}.{unknown[0]}: unknown; known are {', '.join(sorted(IMPLEMENTATION_KEYS))}")
+        known = "、".join(sorted(IMPLEMENTATION_KEYS))
+        raise RegistryError(f"{where}.{unknown[0]}", f"未知的键；可写的是 {known}", "unknown_field")
     command = external.get("command", [])
     if not isinstance(command, list) or not all(isinstance(part, str) and part for part in command):
-        raise RegistryError(f'{where}.command: a list of words, e.g. ["node", "agency.js"]')
+        raise RegistryError(
+            f"{where}.command", '应为启动命令的各个词组成的列表，如 ["node", "agency.js"]', "wrong_type"
+        )
     directory = _optional_text(external, "directory", where)
     if directory is not None and ".." in Path(directory).parts:
-        raise RegistryError(f"{where}.directory: must stay inside the repository (no '..')")
+        raise RegistryError(
+            f"{where}.directory", f"须是仓库之内的目录（不能含“..”）；现为 {quoted(directory)}", "invalid_value"
+        )
     health_url = _optional_text(external, "health_url", where)
     if health_url is not None and not re.match(r"^https?://[^\s/]+(/\S*)?$", health_url):
-        raise RegistryError(f"{where}.health_url: an http:// or https:// URL")
+        raise RegistryError(
+            f"{where}.health_url",
+            f"应为 http:// 或 https:// 地址，如 “https://fulian.example.cn/health”；现为 {quoted(health_url)}",
+            "invalid_value",
+        )
     if not command and health_url is None:
-        raise RegistryError(f"{where}: give a command (the platform starts it) or a health_url (it runs elsewhere)")
+        raise RegistryError(
+            where, "须写 command（由平台启动它）或 health_url（它在别处运行，平台只查看它是否健康）", "required"
+        )
     if command and health_url is not None:
-        raise RegistryError(f"{where}.health_url: only for an agency run elsewhere; with a command it serves its own")
+        raise RegistryError(
+            f"{where}.health_url",
+            "只用于在别处运行的机构；写了 command 的机构由平台启动，健康检查由它自己提供：请删去此项或 command",
+            "conflict",
+        )
     database = external.get("database", True)
     if not isinstance(database, bool):
-        raise RegistryError(f"{where}.database: true or false")
+        raise RegistryError(
+            f"{where}.database", f"应为 true 或 false（不加引号）；现为 {quoted(database)}", "wrong_type"
+        )
     return Implementation(
         kind="external",
         command=tuple(command),
@@ -224,22 +297,37 @@ def _implementation(entry: dict[str, Any], where: str) -> Implementation:
 def _optional_text(table: dict[str, Any], key: str, where: str) -> str | None:
     value = table.get(key)
     if value is not None and (not isinstance(value, str) or not value.strip()):
-        raise RegistryError(f"{where}.{key}: a non-empty text")
+        raise RegistryError(f"{where}.{key}", "应为加引号的、非空的文字", "wrong_type")
     return value
 
 
 def _unit_name_pattern(pattern: object, where: str) -> str:
     if not isinstance(pattern, str) or "{place}" not in pattern:
-        raise RegistryError(f"{where}.unit_name: a text with {{place}} in it, e.g. '{{place}}派出所'")
+        raise RegistryError(f"{where}.unit_name", "应为含 {place}（地名）的文字，如 “{place}派出所”", "invalid_value")
     try:
         pattern.format(place="", agency="")
     except (KeyError, IndexError, ValueError):
-        raise RegistryError(f"{where}.unit_name: only {{place}} and {{agency}} may be named in it") from None
+        raise RegistryError(
+            f"{where}.unit_name",
+            f"其中只能用 {{place}} 和 {{agency}} 两个占位；现为 {quoted(pattern)}",
+            "invalid_value",
+        ) from None
     return pattern
 
 
 @cache
 def load_registry(config_dir: Path = DEFAULT_CONFIG_DIR) -> AgencyRegistry:
+    """The registry in config_dir; RegistryError naming the file and the key otherwise (OSError if it is unreadable)."""
     path = Path(config_dir) / "agencies.toml"
     with path.open("rb") as handle:
-        return parse_registry(tomllib.load(handle))
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as bad:
+            raise RegistryError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
+        except UnicodeDecodeError:
+            raise RegistryError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
+    try:
+        return parse_registry(data)
+    except RegistryError as refused:
+        refused.file = str(path)
+        raise

@@ -17,6 +17,7 @@ import requests
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
+from shared.config_errors import toml_error_text
 from shared.registry import RegistryError
 from shared.wording import field_error_text, field_label
 from wuyuan.client import SERVICE_WORDS, PlatformClient, PlatformError, ServiceUnreachable
@@ -213,19 +214,11 @@ def config_error_text(error: Exception) -> str:
         return "没有读取权限"
     if isinstance(error, UnicodeDecodeError):
         return "不是 UTF-8 编码的文本"
-    return str(error)
-
-
-def toml_error_text(error: tomllib.TOMLDecodeError) -> str:
-    """'不是有效的 TOML：第3行第9列（Invalid value）', the place tomllib found the fault."""
-    text = str(error)
-    found = re.fullmatch(r"(.*) \(at line (\d+), column (\d+)\)", text)
-    if found:
-        return f"不是有效的 TOML：第{found.group(2)}行第{found.group(3)}列有误（{found.group(1)}）"
-    found = re.fullmatch(r"(.*) \(at end of document\)", text)
-    if found:
-        return f"不是有效的 TOML：文件在结尾处不完整（{found.group(1)}）"
-    return f"不是有效的 TOML（{text}）"
+    if isinstance(error, IsADirectoryError):
+        return "这是一个目录，不是文件"
+    if isinstance(error, OSError):
+        return f"无法读取（{error.strerror or error}）"
+    return str(error)  # the parsers' own refusals (shared.config_errors), in Chinese and naming the key
 
 
 # --- the database server ------------------------------------------------------------------------------------

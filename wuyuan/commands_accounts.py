@@ -123,13 +123,15 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
 
 def _require_centre(settings: PlatformSettings, unit: str, division: str) -> None:
     from shared.centres import CentresError, county_centres
+    from wuyuan.cli_errors import config_error_text
     from wuyuan.labels import Names
 
     try:
         centres = county_centres(settings.config_dir, settings.county)
     except (CentresError, OSError) as exc:
         raise click.ClickException(
-            f"未完成：--unit：读不到综治中心的设置（{settings.config_dir / 'centres.toml'}）：{exc}"
+            f"未完成：--unit：读不到综治中心的设置（配置文件 {settings.config_dir / 'centres.toml'}）："
+            f"{config_error_text(exc)}"
         ) from None
     if centres.get(division) is None:
         names = Names.of(settings)

@@ -22,6 +22,7 @@ from shared.calendar_file import (
     example_field,
     without_example_mark,
 )
+from shared.config_errors import toml_error_text
 from shared.wording import PROVISIONAL_MARK, field_error_text, local_time, person_text
 from wuyuan.cli_errors import (
     CommandError,
@@ -29,7 +30,6 @@ from wuyuan.cli_errors import (
     ask_platform,
     config_error_text,
     load_settings,
-    toml_error_text,
 )
 from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.labels import Names

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
+from shared.config_errors import toml_error_text
 from shared.contracts.vocabulary import WINDOW_SOURCES, Source
 from shared.registry import AGENCY_CODE, AgencyRegistry, RegistryError, parse_registry
 from shared.wording import Places, unit_name
@@ -140,7 +141,9 @@ def render(spec: AgencySpec, registry_text: str, existing: Collection[str] = ())
 def _parse(text: str, problem: str) -> AgencyRegistry:
     try:
         return parse_registry(tomllib.loads(text))
-    except (tomllib.TOMLDecodeError, RegistryError) as invalid:
+    except tomllib.TOMLDecodeError as invalid:
+        raise ScaffoldRefused(REGISTRY_FILE, f"{problem}：{toml_error_text(invalid)}") from None
+    except RegistryError as invalid:
         raise ScaffoldRefused(REGISTRY_FILE, f"{problem}：{invalid}") from None
 
 

@@ -31,7 +31,15 @@ class CoordinationProvider(Injects[Coordination]):
             coordination.routing_table()
             coordination.levels()  # config/centres.toml, which triage reads for every case's level too
         except (RoutingTableError, CentresError) as broken:
-            log.error("the coordinator's configuration is invalid; it does not start", error=str(broken))
+            # `wuyuan up` and `wuyuan start` show these lines to the operator: the error in Chinese, as they read
+            # it at the command line; the code and the key for whoever searches the logs.
+            log.error(
+                "the coordinator's configuration is invalid; it does not start",
+                error=broken.in_file(),
+                code=broken.code,
+                file=broken.file,
+                field=broken.field,
+            )
             raise
         self._coordination = coordination
 

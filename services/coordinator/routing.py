@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from services.coordinator.domain.model import DayCount, Term
+from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
 from shared.contracts.vocabulary import Category, Flag, HandlingMode, Source
 from shared.registry import CENTRE
 
@@ -41,8 +42,19 @@ def level_digits(entry: str) -> int | None:
 E = TypeVar("E", Category, Source, Flag, HandlingMode)
 
 
-class RoutingTableError(ValueError):
-    """The routing table is malformed; the message names the entry and field, e.g. 'rules[3].lead: ...'."""
+class RoutingTableError(ConfigFileError):
+    """The routing table is malformed: `field` names the entry and key as the file spells it (`rules[3].lead`), the
+    message says in Chinese what is wrong, `code` says it for scripts."""
+
+
+# The modes and the kinds of day as the centre calls them.
+MODE_WORDS = {HandlingMode.ON_THE_SPOT: "现场办", HandlingMode.SINGLE_UNIT: "马上办", HandlingMode.JOINT: "共同办"}
+_DAY_WORDS = {DayCount.WORKING: "工作日", DayCount.CALENDAR: "自然日"}
+CATCH_ALL = 'category = "*"，不写 source 和 flags'
+
+
+def _mode(mode: HandlingMode) -> str:
+    return f"{MODE_WORDS[mode]}（{mode.value}）"
 
 
 @dataclass(frozen=True)
@@ -126,37 +138,58 @@ class RoutingTable:
 
 
 def load_routing_table(path: Path | str, known_agencies: set[str]) -> RoutingTable:
+    """The table of the file at `path`; RoutingTableError naming the file and the key otherwise."""
     with Path(path).open("rb") as handle:
         try:
             data = tomllib.load(handle)
         except tomllib.TOMLDecodeError as bad:
-            raise RoutingTableError(f"{path}: not valid TOML: {bad}") from None
-    return parse_routing_table(data, known_agencies)
+            raise RoutingTableError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
+        except UnicodeDecodeError:
+            raise RoutingTableError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
+    try:
+        return parse_routing_table(data, known_agencies)
+    except RoutingTableError as refused:
+        refused.file = str(path)
+        raise
 
 
 def parse_routing_table(data: dict[str, Any], known_agencies: set[str]) -> RoutingTable:
     unknown = set(data) - {"rules", "additions"}
     if unknown:
-        raise RoutingTableError(f"{sorted(unknown)[0]}: unknown key; expected 'rules' and 'additions'")
+        raise RoutingTableError(
+            sorted(unknown)[0], "未知的键；本文件只有 [[rules]] 和 [[additions]] 两部分", "unknown_key"
+        )
     entries = data.get("rules")
     if not isinstance(entries, list) or not entries:
-        raise RoutingTableError("rules: at least one [[rules]] entry is required")
+        raise RoutingTableError(
+            "rules", f"至少要有一段 [[rules]]（分流规则），最后一段是兜底规则（{CATCH_ALL}）", "required"
+        )
     rules = tuple(_parse_rule(i, entry, known_agencies) for i, entry in enumerate(entries))
     for rule in rules[:-1]:
         if _is_catch_all(rule):
             raise RoutingTableError(
-                f"rules[{rule.index}]: a catch-all before the last rule leaves the rules after it unreachable"
+                f"rules[{rule.index}]",
+                f"兜底规则（{CATCH_ALL}）只能是最后一段：放在这里，它之后的规则永远匹配不到案件",
+                "catch_all_not_last",
             )
     if not _is_catch_all(rules[-1]):
         raise RoutingTableError(
-            f"rules[{rules[-1].index}]: the last rule must be the catch-all (category '*', no source, no flags)"
+            f"rules[{rules[-1].index}]",
+            f"最后一段须是兜底规则（{CATCH_ALL}），别的规则都不匹配的案件按它分流",
+            "catch_all_missing",
         )
     raw_additions = data.get("additions", [])
     if not isinstance(raw_additions, list):
-        raise RoutingTableError("additions: must be a list of [[additions]] entries")
+        raise RoutingTableError("additions", "应为若干段 [[additions]]，每段写 flag 和 co", "wrong_type")
     additions = tuple(_parse_addition(i, entry, known_agencies) for i, entry in enumerate(raw_additions))
-    if len(set(additions)) != len(additions):
-        raise RoutingTableError("additions: the same flag and co-unit are listed twice")
+    for i, addition in enumerate(additions):
+        if addition in additions[:i]:
+            raise RoutingTableError(
+                f"additions[{i}]",
+                f"flag = {quoted(addition.flag.value)} 与 co = {quoted(addition.co)} 已由 "
+                f"additions[{additions.index(addition)}] 列出，每种搭配只列一次",
+                "duplicate",
+            )
     return RoutingTable(rules=rules, additions=additions)
 
 
@@ -167,17 +200,19 @@ def _is_catch_all(rule: Rule) -> bool:
 def _parse_rule(index: int, entry: object, known: set[str]) -> Rule:
     where = f"rules[{index}]"
     if not isinstance(entry, dict):
-        raise RoutingTableError(f"{where}: must be a table")
+        raise RoutingTableError(where, "应为一段 [[rules]]，其下写 category、mode、lead 等", "wrong_type")
     unknown = set(entry) - _RULE_KEYS
     if unknown:
-        raise RoutingTableError(f"{where}.{sorted(unknown)[0]}: unknown field")
+        keys = "、".join(sorted(_RULE_KEYS))
+        raise RoutingTableError(f"{where}.{sorted(unknown)[0]}", f"未知的键；规则可写的是 {keys}", "unknown_field")
     if "category" not in entry:
-        raise RoutingTableError(f"{where}.category: required (a category, or '*' for any)")
+        raise RoutingTableError(f"{where}.category", '缺少此项：纠纷类别，或 "*"（任何类别）', "required")
     category = None if entry["category"] == ANY else _enum(Category, entry["category"], f"{where}.category")
     source = _enum(Source, entry["source"], f"{where}.source") if "source" in entry else None
     flags = [_enum(Flag, f, f"{where}.flags") for f in _strings(entry.get("flags", []), f"{where}.flags")]
     if "mode" not in entry:
-        raise RoutingTableError(f"{where}.mode: required, one of {', '.join(HandlingMode)}")
+        modes = "、".join(_mode(mode) for mode in HandlingMode)
+        raise RoutingTableError(f"{where}.mode", f"缺少此项：办理方式，应为 {modes} 之一", "required")
     mode = _enum(HandlingMode, entry["mode"], f"{where}.mode")
     lead = _agencies(entry.get("lead", []), f"{where}.lead", known)
     co = _agencies(entry.get("co", []), f"{where}.co", known)
@@ -189,8 +224,10 @@ def _parse_rule(index: int, entry: object, known: set[str]) -> Rule:
     if mode is not HandlingMode.ON_THE_SPOT and (lead_term is None or co_term is None):
         missing = "lead" if lead_term is None else "co"
         raise RoutingTableError(
-            f"{where}.deadline_working_days: required for {mode} (or deadline_calendar_days, or a term for each"
-            f" role: {missing}_working_days or {missing}_calendar_days is missing)"
+            f"{where}.deadline_working_days",
+            f"{_mode(mode)}须有办理时限：写 deadline_working_days（工作日）或 deadline_calendar_days（自然日），"
+            f"或为每个角色各写一项（现缺 {missing}_working_days 或 {missing}_calendar_days）",
+            "required",
         )
     return Rule(
         index=index,
@@ -213,21 +250,35 @@ def _check_roles(
     if mode is HandlingMode.ON_THE_SPOT:
         for field, value in (("lead", lead), ("co", co), ("co_reserve", co_reserve)):
             if value:
-                raise RoutingTableError(f"{where}.{field}: must be empty for on_the_spot")
+                raise RoutingTableError(
+                    f"{where}.{field}",
+                    f"{_mode(mode)}当场办结，不交办任何单位：此项应为空或不写；现为 {quoted(', '.join(value))}",
+                    "not_allowed",
+                )
         return
     if not lead:
-        raise RoutingTableError(f"{where}.lead: {mode} needs at least one lead agency")
+        raise RoutingTableError(f"{where}.lead", f"{_mode(mode)}至少要有一个牵头单位的机构代码", "required")
     if mode is HandlingMode.JOINT and not co:
-        raise RoutingTableError(f"{where}.co: joint needs at least one co-unit")
+        raise RoutingTableError(f"{where}.co", f"{_mode(mode)}至少要有一个配合单位的机构代码", "required")
     if mode is HandlingMode.SINGLE_UNIT and co:
-        raise RoutingTableError(f"{where}.co: must be empty for single_unit; use mode 'joint'")
+        raise RoutingTableError(
+            f"{where}.co",
+            f'{_mode(mode)}只交办一个单位，此项应为空；要有配合单位，请把 mode 改为 "joint"（共同办）',
+            "not_allowed",
+        )
     leads = {agency_of(entry) for entry in lead}
     for agency in co:
         if agency_of(agency) in leads:
-            raise RoutingTableError(f"{where}.co: {agency!r} is already in lead")
+            raise RoutingTableError(
+                f"{where}.co", f"{quoted(agency)} 已是本规则的牵头单位（lead），不能再作配合单位", "duplicate"
+            )
     for agency in co_reserve:
         if agency_of(agency) in {agency_of(lead[0]), *(agency_of(c) for c in co)}:
-            raise RoutingTableError(f"{where}.co_reserve: {agency!r} is designated already")
+            raise RoutingTableError(
+                f"{where}.co_reserve",
+                f"{quoted(agency)} 已是本规则的牵头或配合单位，不能再作备用配合单位",
+                "duplicate",
+            )
 
 
 def _term(entry: dict[str, Any], prefix: str, where: str) -> Term | None:
@@ -237,36 +288,49 @@ def _term(entry: dict[str, Any], prefix: str, where: str) -> Term | None:
         return None
     if len(given) > 1:
         raise RoutingTableError(
-            f"{where}.{given[1][1]}: give {given[0][1]} or {given[1][1]}, not both (a term counts one kind of day)"
+            f"{where}.{given[1][1]}",
+            f"{given[0][1]} 与 {given[1][1]} 只写其一：一个时限只按一种日子计",
+            "conflict",
         )
     [(count, field)] = given
     value = entry[field]
     if isinstance(value, bool) or not isinstance(value, int):
-        raise RoutingTableError(f"{where}.{field}: must be a whole number of {count} days")
+        raise RoutingTableError(
+            f"{where}.{field}", f"应为整数（{_DAY_WORDS[count]}数，不加引号）；现为 {quoted(value)}", "wrong_type"
+        )
     if not MIN_DEADLINE_WORKING_DAYS <= value <= _MAX_DAYS[count]:
-        raise RoutingTableError(f"{where}.{field}: {value} is outside {MIN_DEADLINE_WORKING_DAYS}..{_MAX_DAYS[count]}")
+        raise RoutingTableError(
+            f"{where}.{field}",
+            f"{value}个{_DAY_WORDS[count]}超出范围：应为 {MIN_DEADLINE_WORKING_DAYS} 至 {_MAX_DAYS[count]}",
+            "out_of_range",
+        )
     return Term(value, count)
 
 
 def _parse_addition(index: int, entry: object, known: set[str]) -> Addition:
     where = f"additions[{index}]"
     if not isinstance(entry, dict):
-        raise RoutingTableError(f"{where}: must be a table")
+        raise RoutingTableError(where, "应为一段 [[additions]]，其下写 flag 和 co", "wrong_type")
     unknown = set(entry) - _ADDITION_KEYS
     if unknown:
-        raise RoutingTableError(f"{where}.{sorted(unknown)[0]}: unknown field")
-    for field in ("flag", "co"):
+        raise RoutingTableError(f"{where}.{sorted(unknown)[0]}", "未知的键；每段只有 flag 和 co", "unknown_field")
+    for field, what in (("flag", "案件带有的标记"), ("co", "因该标记加入的配合单位的机构代码")):
         if field not in entry:
-            raise RoutingTableError(f"{where}.{field}: required")
+            raise RoutingTableError(f"{where}.{field}", f"缺少此项：{what}", "required")
+    if not isinstance(entry["co"], str):
+        raise RoutingTableError(
+            f"{where}.co", f'应为一个加引号的机构代码，如 co = "justice"；现为 {quoted(entry["co"])}', "wrong_type"
+        )
     (co,) = _agencies([entry["co"]], f"{where}.co", known)
     return Addition(flag=_enum(Flag, entry["flag"], f"{where}.flag"), co=co)
 
 
 def _strings(value: object, where: str) -> list[str]:
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise RoutingTableError(f"{where}: must be a list of strings")
+        raise RoutingTableError(where, '应为加引号的文字的列表，如 ["police", "court"]', "wrong_type")
     if len(set(value)) != len(value):
-        raise RoutingTableError(f"{where}: lists the same entry twice")
+        twice = next(item for item in value if value.count(item) > 1)
+        raise RoutingTableError(where, f"{quoted(twice)} 列了两次，每项只列一次", "duplicate")
     return value
 
 
@@ -275,14 +339,25 @@ def _agencies(value: object, where: str, known: set[str]) -> tuple[str, ...]:
     for entry in entries:
         code, _, level = entry.partition("@")
         if level and level not in LEVELS:
-            raise RoutingTableError(f"{where}: {entry!r}: the level after '@' is one of {', '.join(LEVELS)}")
+            raise RoutingTableError(
+                where,
+                f"{quoted(entry)} 中“@”之后的级别应为 county（县）、township（乡镇）、village（村）之一",
+                "invalid_value",
+            )
         if code not in known:
-            raise RoutingTableError(f"{where}: unknown agency {code!r}")
+            agencies = "、".join(sorted(known - {CENTRE}))
+            raise RoutingTableError(
+                where, f"没有代码为 {quoted(code)} 的机构；可交办的是 {agencies}（见 agencies.toml）", "unknown_agency"
+            )
         # The centre triages; a referral addressed to it would come straight back.
         if code == CENTRE:
-            raise RoutingTableError(f"{where}: {CENTRE!r} triages cases and cannot be designated")
-    if len({agency_of(entry) for entry in entries}) != len(entries):
-        raise RoutingTableError(f"{where}: names the same agency twice")
+            raise RoutingTableError(
+                where, f"{quoted(CENTRE)} 是综治中心自己，负责分流，不能被交办；请写承办机构的代码", "not_allowed"
+            )
+    agencies_named = [agency_of(entry) for entry in entries]
+    if len(set(agencies_named)) != len(entries):
+        twice = next(code for code in agencies_named if agencies_named.count(code) > 1)
+        raise RoutingTableError(where, f"机构 {quoted(twice)} 列了两次，每个机构只列一次", "duplicate")
     return tuple(entries)
 
 
@@ -292,5 +367,10 @@ def _enum(kind: type[E], value: object, where: str) -> E:
             raise ValueError(value)
         return kind(value)
     except ValueError:
-        allowed = ", ".join(member.value for member in kind)
-        raise RoutingTableError(f"{where}: unknown value {value!r}; expected one of {allowed}") from None
+        allowed = "、".join(member.value for member in kind)
+        raise RoutingTableError(
+            where, f"没有 {quoted(value)} 这一{_KIND_WORDS[kind]}；应为 {allowed} 之一", "invalid_value"
+        ) from None
+
+
+_KIND_WORDS: dict[type, str] = {Category: "纠纷类别", Source: "来源", Flag: "标记", HandlingMode: "办理方式"}

@@ -15,6 +15,7 @@ from services.coordinator.domain.rules import assign_by_hand, record_decline, re
 from services.coordinator.routing import RoutingTableError, load_routing_table, parse_routing_table
 from shared.contracts.vocabulary import Category, Rating, ReferralRole, ResultCode, Source
 from shared.registry import DEFAULT_CONFIG_DIR, load_registry
+from tests.config_refusals import assert_refusal
 
 REGISTRY = load_registry()
 AGENCIES = set(REGISTRY.agencies)
@@ -115,36 +116,32 @@ def rule_with(**fields: object) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize(
-    ("fields", "message"),
+    ("fields", "field", "code", "says"),
     [
-        (
-            {"lead_working_days": 15, "lead_calendar_days": 21},
-            "rules[0].lead_calendar_days: give lead_working_days or lead_calendar_days, not both",
-        ),
-        (
-            {"deadline_working_days": 10, "deadline_calendar_days": 14},
-            "rules[0].deadline_calendar_days: give deadline_working_days or deadline_calendar_days, not both",
-        ),
-        ({"lead_working_days": 15}, "rules[0].deadline_working_days: required for joint"),
-        ({"co_working_days": 15}, "rules[0].deadline_working_days: required for joint"),
-        ({"lead_calendar_days": 91, "co_working_days": 5}, "rules[0].lead_calendar_days: 91 is outside 1..90"),
-        ({"lead_working_days": 61, "co_working_days": 5}, "rules[0].lead_working_days: 61 is outside 1..60"),
-        ({"deadline_calendar_days": 0}, "rules[0].deadline_calendar_days: 0 is outside 1..90"),
-        ({"co_calendar_days": "thirty", "lead_working_days": 5}, "rules[0].co_calendar_days: must be a whole number"),
-        ({"co_calendar_days": 30.5, "lead_working_days": 5}, "rules[0].co_calendar_days: must be a whole number"),
-        ({"lead_weeks": 2}, "rules[0].lead_weeks: unknown field"),
+        ({"lead_working_days": 15, "lead_calendar_days": 21}, "rules[0].lead_calendar_days", "conflict",
+         "lead_working_days 与 lead_calendar_days 只写其一"),
+        ({"deadline_working_days": 10, "deadline_calendar_days": 14}, "rules[0].deadline_calendar_days", "conflict",
+         "deadline_working_days 与 deadline_calendar_days 只写其一"),
+        ({"lead_working_days": 15}, "rules[0].deadline_working_days", "required", "缺 co_working_days 或"),
+        ({"co_working_days": 15}, "rules[0].deadline_working_days", "required", "缺 lead_working_days 或"),
+        ({"lead_calendar_days": 91, "co_working_days": 5}, "rules[0].lead_calendar_days", "out_of_range",
+         "91个自然日超出范围：应为 1 至 90"),
+        ({"lead_working_days": 61, "co_working_days": 5}, "rules[0].lead_working_days", "out_of_range",
+         "61个工作日超出范围：应为 1 至 60"),
+        ({"deadline_calendar_days": 0}, "rules[0].deadline_calendar_days", "out_of_range", "0个自然日超出范围"),
+        ({"co_calendar_days": "thirty", "lead_working_days": 5}, "rules[0].co_calendar_days", "wrong_type",
+         "应为整数（自然日数，不加引号）；现为 “thirty”"),
+        ({"co_calendar_days": 30.5, "lead_working_days": 5}, "rules[0].co_calendar_days", "wrong_type", "“30.5”"),
+        ({"lead_weeks": 2}, "rules[0].lead_weeks", "unknown_field", "lead_working_days"),
     ],
-)
-def test_a_bad_term_is_refused_naming_the_rule_and_field(fields: dict[str, object], message: str) -> None:
+)  # fmt: skip
+def test_a_bad_term_is_refused_naming_the_rule_and_key_in_chinese(
+    fields: dict[str, object], field: str, code: str, says: str
+) -> None:
     with pytest.raises(RoutingTableError) as refused:
         parse_routing_table(rule_with(**fields), AGENCIES)
 
-    assert str(refused.value).startswith(message)
-
-
-def test_the_missing_roles_term_is_named_when_only_the_other_role_has_one() -> None:
-    with pytest.raises(RoutingTableError, match="co_working_days or co_calendar_days is missing"):
-        parse_routing_table(rule_with(lead_working_days=15), AGENCIES)
+    assert_refusal(refused.value, field, code, says)
 
 
 def test_a_rule_of_calendar_days_alone_gives_both_roles_calendar_days() -> None:

@@ -2,6 +2,7 @@
 never a traceback for a bad setting, a bad config file, an unreachable broker or database, or a refusal."""
 
 import json
+import re
 import shutil
 import uuid
 from datetime import UTC, datetime
@@ -13,9 +14,10 @@ import requests
 from click.testing import CliRunner, Result
 
 from shared.registry import DEFAULT_CONFIG_DIR
+from tests.config_refusals import english_left
 from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeHttp, FakeResponse
 from wuyuan.cli import main
-from wuyuan.cli_errors import load_settings
+from wuyuan.cli_errors import CommandError, load_settings
 from wuyuan.client import PlatformClient, PlatformError
 from wuyuan.reconcile_followers import FollowerReconcile, SenderReport
 
@@ -682,27 +684,89 @@ def test_stabilitys_reconcile_shows_what_officers_must_redo_before_what_was_sent
     assert shown.index("无需机构重办的事项") < shown.index("对账 ") < shown.index("重发 3 条")
 
 
-@pytest.mark.parametrize("command", [("provision",), ("up", "-d", "--skip-infra"), ("start", "coordinator")])
-def test_a_routing_table_naming_an_unknown_agency_stops_the_platform_before_anything_is_done(
-    monkeypatch, tmp_path, command
-):
-    """The coordinator would not start with it: the command says which file and entry, before provisioning."""
+def broken_config(tmp_path: Path, file: str, change) -> Path:
     config = tmp_path / "config"
     shutil.copytree(DEFAULT_CONFIG_DIR, config)
-    routing = config / "routing.toml"
-    routing.write_text(routing.read_text(encoding="utf-8").replace('lead = ["plc"]', 'lead = ["plcc"]', 1), "utf-8")
+    (config / file).write_text(change((config / file).read_text(encoding="utf-8")), encoding="utf-8")
+    return config
+
+
+COMMANDS_THAT_START_THE_COORDINATOR = [("provision",), ("up", "-d", "--skip-infra"), ("start", "coordinator")]
+BROKEN_FILES = [
+    ("routing.toml", lambda text: text.replace('lead = ["plc"]', 'lead = ["plcc"]', 1),
+     "rules[2].lead：没有代码为 “plcc” 的机构；可交办的是 "),
+    ("centres.toml", lambda text: text.replace("working_days = 3", "working_days = 99", 1),
+     "levels.township.escalate_after_working_days：应为 0 至 60 的整数（逾期多少个工作日后升级到上一级，不加引号）"),
+    ("centres.toml", lambda text: text.replace('call_in = ["police", "justice"]', 'call_in = ["police", "fire"]', 1),
+     "].call_in：没有代码为 “fire” 的机构"),
+    ("centres.toml", lambda text: text + "\n[[centres]\n", "不是有效的 TOML：第"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS_THAT_START_THE_COORDINATOR)
+@pytest.mark.parametrize(("file", "change", "says"), BROKEN_FILES)
+def test_a_broken_coordinator_file_stops_the_platform_before_anything_is_done_naming_file_and_key(
+    monkeypatch, tmp_path, command, file, change, says
+):
+    """The coordinator would not start with it: the command says which file and key, in Chinese, before
+    provisioning or starting anything."""
+    config = broken_config(tmp_path, file, change)
 
     def never(*_args, **_kwargs):
         raise AssertionError("nothing is provisioned or started")
 
     monkeypatch.setattr("wuyuan.cli._provision", never)
+    monkeypatch.setattr("wuyuan.cli._ensure_infra", never)
     monkeypatch.setattr("wuyuan.supervise.start_service", never)
+    monkeypatch.setattr("wuyuan.supervise.start", never)
     monkeypatch.setattr("wuyuan.cli._require_managed", lambda settings, service: None)
 
     shown = failed_cleanly(run(*command, WUYUAN_CONFIG_DIR=str(config)))
 
-    assert shown.startswith(f"错误：配置文件 {routing} 有误：rules[2].lead: unknown agency 'plcc'。")
+    assert shown.startswith(f"错误：配置文件 {config / file} 有误：")
+    assert says in shown
     assert "综合协调组读不了它就不会启动" in shown
+    said = re.sub(r"（[^）]*）", "", shown) if "TOML" in says else shown  # tomllib's own words stay in brackets
+    assert not english_left(said)
+
+
+def test_a_missing_coordinator_file_is_named_in_chinese(monkeypatch, tmp_path):
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    (config / "centres.toml").unlink()
+    monkeypatch.setattr("wuyuan.cli._provision", lambda settings: pytest.fail("nothing is provisioned"))
+
+    shown = failed_cleanly(run("provision", WUYUAN_CONFIG_DIR=str(config)))
+
+    assert shown.startswith(f"错误：配置文件 {config / 'centres.toml'} 有误：文件不存在。")
+
+
+def test_the_coordinators_refusal_keeps_its_code_and_key_for_scripts(tmp_path):
+    """What a script reads of it, whatever the wording: the command's code and the file's key and refusal."""
+    from wuyuan.config_check import check_coordinator_configuration
+    from wuyuan.settings import PlatformSettings
+
+    config = broken_config(tmp_path, "routing.toml", BROKEN_FILES[0][1])
+    with pytest.raises(CommandError) as refused:
+        check_coordinator_configuration(PlatformSettings(config_dir=config))
+
+    assert refused.value.code == "config_invalid"
+    assert refused.value.details == {
+        "file": str(config / "routing.toml"),
+        "field": "rules[2].lead",
+        "reason": "unknown_agency",
+    }
+
+
+def test_a_broken_agency_registry_is_named_by_its_file_and_key_in_chinese(tmp_path):
+    config = broken_config(
+        tmp_path, "agencies.toml", lambda text: text.replace("unit_digits = 9", "unit_digits = 8", 1)
+    )
+
+    out = failed_cleanly(run("case", "list", WUYUAN_CONFIG_DIR=str(config)))
+
+    assert f"配置文件 {config / 'agencies.toml'} 有误：agencies." in out
+    assert ".unit_digits：应为 该机构的单位设在哪一级：6（县）、9（乡镇）或 12（村）；现为 “8”" in out
 
 
 def test_a_county_the_divisions_file_does_not_list_is_refused_naming_the_setting():

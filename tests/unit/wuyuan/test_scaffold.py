@@ -1,6 +1,7 @@
 """`wuyuan agency new`: the files and registry entry it renders, what it refuses, and what it writes."""
 
 import ast
+import re
 import shutil
 import tomllib
 from pathlib import Path
@@ -10,6 +11,7 @@ from click.testing import CliRunner
 
 from shared.contracts.vocabulary import Source
 from shared.registry import DEFAULT_CONFIG_DIR, parse_registry
+from tests.config_refusals import english_left
 from wuyuan.cli import main
 from wuyuan.scaffold import AgencySpec, ScaffoldRefused, render
 from wuyuan.settings import REPO_ROOT
@@ -355,3 +357,21 @@ def test_the_command_refuses_a_root_without_a_registry(tmp_path: Path) -> None:
     assert code == 2
     assert "root：" in output
     assert written(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("registry", "says"),
+    [
+        (REGISTRY.replace("unit_digits = 6", "unit_digits = 8", 1), "unit_digits：应为 该机构的单位设在哪一级"),
+        (REGISTRY + "\n[agencies.women\n", "现有的登记表有误，请先改正：不是有效的 TOML：第"),
+    ],
+)
+def test_a_broken_registry_is_refused_naming_its_key_in_chinese(registry: str, says: str) -> None:
+    """`wuyuan agency new` reads the registry before appending to it: what is wrong there is said as the operator
+    reads it, the key named as the file spells it."""
+    with pytest.raises(ScaffoldRefused) as refused:
+        render(WOMEN, registry)
+
+    assert refused.value.field == "config/agencies.toml"
+    assert says in str(refused.value)
+    assert not english_left(re.sub(r"（[^）]*）", "", str(refused.value)))
