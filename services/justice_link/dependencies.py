@@ -2,9 +2,10 @@
 
 import logging
 
+import structlog
 from nameko.containers import WorkerContext
 
-from services.justice_link.directory import Directory, load_directory
+from services.justice_link.directory import Directory, DirectoryError, load_directory
 from services.justice_link.store import PostgresJusticeStore
 from shared.config import current_settings
 from shared.dependency import Injects
@@ -14,6 +15,7 @@ from shared.runtime.dependencies import PlatformOfContainer
 from shared.runtime.pool import DATABASE_AWAY, PostgresPool
 
 log = logging.getLogger(__name__)
+refusals = structlog.get_logger(__name__)
 _unsynced = Throttle(60.0)
 
 
@@ -34,7 +36,19 @@ class MediationDirectory(Injects[Directory]):
         self._synced = False
 
     def setup(self) -> None:
-        self.directory = load_directory(current_settings().config_dir)
+        try:
+            self.directory = load_directory(current_settings().config_dir)
+        except DirectoryError as broken:
+            # `wuyuan up` shows these lines to the operator: the error in Chinese, naming the file and the key; the
+            # code and the key for whoever searches the logs.
+            refusals.error(
+                "the mediation directory is invalid; the service does not start",
+                error=broken.in_file(),
+                code=broken.code,
+                file=broken.file,
+                field=broken.field,
+            )
+            raise
 
     def start(self) -> None:
         self._sync()

@@ -459,5 +459,38 @@ def test_the_directory_is_read_and_checked_when_the_service_starts(tmp_path):
     from services.justice_link.directory import load_directory as load
 
     (tmp_path / "mediation_organisations.toml").write_text('[[organisations]]\ncode = "x"\n', encoding="utf-8")
-    with pytest.raises(DirectoryError, match=r"organisations\[0\] \(x\)\.name"):
+    with pytest.raises(DirectoryError) as refused:
         load(tmp_path)
+    assert refused.value.in_file().startswith(
+        f"配置文件 {tmp_path / 'mediation_organisations.toml'} 有误：organisations[0].name：（code = “x”）缺少此项"
+    )
+
+
+def test_a_directory_that_cannot_be_read_keeps_the_service_from_starting_said_in_chinese(tmp_path, monkeypatch):
+    """`wuyuan up` shows the service's last log lines: the refusal there is the operator's, in Chinese."""
+    from structlog.testing import capture_logs
+
+    from services.justice_link.dependencies import MediationDirectory
+    from services.justice_link.directory import DirectoryError
+
+    (tmp_path / "mediation_organisations.toml").write_text('[[organisations]]\ncode = "x"\n', encoding="utf-8")
+    # The settings justice_link starts with (`wuyuan up` sets them), its config_dir the broken file's.
+    service_environment = {
+        "WUYUAN_SERVICE": "justice_link",
+        "WUYUAN_AMQP_URI": "amqp://justice_link:unused@127.0.0.1:5672/wuyuan",
+        "WUYUAN_AMQP_USER": "justice_link",
+        "WUYUAN_DATABASE_URL": "postgresql://justice_link@127.0.0.1/unused",
+        "WUYUAN_DEV_MODE": "true",
+        "WUYUAN_CONFIG_DIR": str(tmp_path),
+    }
+    for name, value in service_environment.items():
+        monkeypatch.setenv(name, value)
+
+    with capture_logs() as logs, pytest.raises(DirectoryError):
+        MediationDirectory().setup()
+
+    [line] = [entry for entry in logs if entry["log_level"] == "error"]
+    assert line["error"].startswith(
+        f"配置文件 {tmp_path / 'mediation_organisations.toml'} 有误：organisations[0].name："
+    )
+    assert (line["code"], line["field"]) == ("required", "organisations[0].name")
