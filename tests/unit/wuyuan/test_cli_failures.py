@@ -781,3 +781,16 @@ def test_a_county_the_divisions_file_does_not_list_is_refused_naming_the_setting
     result = run("case", "list", "--json", WUYUAN_COUNTY="999999")
     failed_cleanly(result)
     assert json_error(result)["error"] == "invalid_setting"
+
+
+def test_the_readmes_refusal_of_a_centres_file_is_the_one_the_command_gives(monkeypatch, tmp_path):
+    """The README quotes the refusal an operator will see; it stays the command's own words."""
+    config = broken_config(
+        tmp_path, "centres.toml", lambda text: text.replace("working_days = 3", 'working_days = "3"', 1)
+    )
+    monkeypatch.setattr("wuyuan.cli._provision", lambda settings: pytest.fail("nothing is provisioned"))
+
+    shown = failed_cleanly(run("provision", WUYUAN_CONFIG_DIR=str(config))).strip()
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    assert shown.replace(str(config), "config") in readme
