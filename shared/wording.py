@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
 from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry
 from shared.workdays import CHINA_TZ
 
@@ -280,8 +281,9 @@ def label(vocabulary: Mapping[str, str], code: object) -> str:
 NOT_IN_COUNTY = "not_in_county"
 
 
-class PlacesError(ValueError):
-    """divisions.toml is malformed; the message names the entry."""
+class PlacesError(ConfigFileError):
+    """divisions.toml is malformed: `field` names the entry as the file spells it (`divisions.430426102`), the
+    message says in Chinese what is wrong, `code` says it for scripts."""
 
 
 _DIVISION = re.compile(r"^[0-9]{6}([0-9]{3}([0-9]{3})?)?$")
@@ -328,15 +330,25 @@ class Places:
 def parse_places(data: dict[str, Any]) -> Places:
     table = data.get("divisions")
     if not isinstance(table, dict):
-        raise PlacesError("divisions: a table of division code = name is required")
+        raise PlacesError(
+            "divisions", '缺少此项：须有 [divisions] 表，每行 区划代码 = 名称，如 "430426101" = "砖塘镇"', "required"
+        )
     for code, name in table.items():
         if not _DIVISION.match(code):
-            raise PlacesError(f"divisions.{code}: a division code has 6, 9 or 12 digits")
+            raise PlacesError(
+                f"divisions.{code}",
+                f"区划代码 {quoted(code)} 应为6位（县）、9位（乡镇）或12位（村）数字",
+                "invalid_value",
+            )
         if not isinstance(name, str) or not name.strip():
-            raise PlacesError(f"divisions.{code}: the name must be a non-empty text")
+            raise PlacesError(f"divisions.{code}", "名称不能为空，应为加引号的地名，如 “砖塘镇”", "required")
         parent = code[:6] if len(code) == 9 else code[:9]
         if len(code) > 6 and parent not in table:
-            raise PlacesError(f"divisions.{code}: its parent {parent} is not listed")
+            raise PlacesError(
+                f"divisions.{code}",
+                f"其上级区划 {quoted(parent)} 未列出：请先列出上级，再列其下的乡镇或村",
+                "parent_missing",
+            )
     return Places(dict(table))
 
 
@@ -346,7 +358,17 @@ def load_places(config_dir: Path = DEFAULT_CONFIG_DIR) -> Places:
     if not path.exists():
         return Places({})  # units and places then read as their codes
     with path.open("rb") as handle:
-        return parse_places(tomllib.load(handle))
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as bad:
+            raise PlacesError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
+        except UnicodeDecodeError:
+            raise PlacesError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
+    try:
+        return parse_places(data)
+    except PlacesError as refused:
+        refused.file = str(path)
+        raise
 
 
 def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str:

@@ -1,6 +1,5 @@
 """What staff read in the `wuyuan` command: services, units and places by name, times in Beijing time, CJK columns."""
 
-import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -10,7 +9,6 @@ from shared.registry import AgencyRegistry, load_registry
 from shared.timeline_wording import timeline_parts
 from shared.wording import (
     Places,
-    PlacesError,
     load_places,
     local_time,
     unit_name,
@@ -58,7 +56,7 @@ class Names:
             places = load_places(settings.config_dir)
         except (OSError, ValueError) as bad:  # PlacesError, its TOML, or not UTF-8
             path = settings.config_dir / "divisions.toml"
-            raise CommandError("invalid_config", f"配置文件 {path} 有误：{places_error_text(bad)}") from None
+            raise CommandError("invalid_config", f"配置文件 {path} 有误：{config_error_text(bad)}") from None
         return cls(registry, places)
 
     def unit(self, code: str | None) -> str:
@@ -73,25 +71,6 @@ class Names:
     def in_text(self, text: str) -> str:
         """Free text with every unit code in it ('police:430426101') replaced by the unit's name."""
         return units_in_text(text, self.registry, self.places)
-
-
-# divisions.toml's checks (shared.wording.parse_places), as an operator reads them.
-_PLACES_ERRORS = (
-    (re.compile(r"^divisions: a table"), "须有 [divisions] 表，每行 区划代码 = 名称"),
-    (re.compile(r"^divisions\.(.+?): a division code has"), "{0}：区划代码应为6、9或12位数字"),
-    (re.compile(r"^divisions\.(.+?): the name must be"), "{0}：名称不能为空"),
-    (re.compile(r"^divisions\.(.+?): its parent (\S+) is not listed"), "{0}：其上级区划 {1} 未列出"),
-)
-
-
-def places_error_text(error: Exception) -> str:
-    """Why divisions.toml cannot be used, naming the entry."""
-    if isinstance(error, PlacesError):
-        for pattern, chinese in _PLACES_ERRORS:
-            found = pattern.match(str(error))
-            if found:
-                return chinese.format(*found.groups())
-    return config_error_text(error)
 
 
 # --- columns -----------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from shared.contracts.disputes import DisputeReport
 from shared.http import field_errors
 from shared.registry import load_registry
 from shared.workdays import CHINA_TZ
+from tests.config_refusals import assert_refusal
 
 REGISTRY = load_registry()
 PLACES = wording.load_places()
@@ -82,23 +83,32 @@ def test_the_county_and_its_places_are_offered_township_before_its_villages():
 
 
 @pytest.mark.parametrize(
-    ("table", "named"),
+    ("table", "field", "code", "says"),
     [
-        ({"430426": "祁东县", "43042610": "八位数"}, "divisions.43042610"),
-        ({"430426": "祁东县", "43042610a": "砖塘镇"}, "divisions.43042610a"),
-        ({"430426": "祁东县", "430426101": "  "}, "divisions.430426101"),
-        ({"430426": "祁东县", "430426109203": "无镇之村"}, "430426109"),
-        ({"430426101": "砖塘镇"}, "430426"),
+        ({"430426": "祁东县", "43042610": "八位数"}, "divisions.43042610", "invalid_value", "“43042610” 应为6位"),
+        ({"430426": "祁东县", "43042610a": "砖塘镇"}, "divisions.43042610a", "invalid_value", "12位（村）数字"),
+        ({"430426": "祁东县", "430426101": "  "}, "divisions.430426101", "required", "名称不能为空"),
+        (
+            {"430426": "祁东县", "430426109203": "无镇之村"},
+            "divisions.430426109203",
+            "parent_missing",
+            "“430426109” 未列出",
+        ),
+        ({"430426101": "砖塘镇"}, "divisions.430426101", "parent_missing", "其上级区划 “430426” 未列出"),
     ],
 )
-def test_a_malformed_divisions_file_is_refused_naming_the_entry(table, named):
-    with pytest.raises(wording.PlacesError, match=named):
+def test_a_malformed_divisions_file_is_refused_naming_the_entry_in_chinese(table, field, code, says):
+    with pytest.raises(wording.PlacesError) as refused:
         wording.parse_places({"divisions": table})
+
+    assert_refusal(refused.value, field, code, says)
 
 
 def test_a_divisions_file_without_its_table_is_refused():
-    with pytest.raises(wording.PlacesError, match="divisions"):
+    with pytest.raises(wording.PlacesError) as refused:
         wording.parse_places({"division": {"430426": "祁东县"}})
+
+    assert_refusal(refused.value, "divisions", "required", "[divisions]")
 
 
 # --- times ------------------------------------------------------------------------------------

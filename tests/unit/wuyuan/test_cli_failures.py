@@ -155,7 +155,7 @@ def test_a_place_with_an_empty_name_is_named_with_its_file(tmp_path, platform):
     config = config_with_divisions(tmp_path, lambda text: text.replace('"430426102" = "蒋家桥镇"', '"430426102" = ""'))
     session = platform()
     out = failed_cleanly(run("case", "list", "--place", "砖塘镇", WUYUAN_CONFIG_DIR=str(config)))
-    assert f"配置文件 {config / 'divisions.toml'} 有误：430426102：名称不能为空" in out
+    assert f"配置文件 {config / 'divisions.toml'} 有误：divisions.430426102：名称不能为空" in out
     assert session.urls == []
 
 
