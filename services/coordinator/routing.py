@@ -252,7 +252,7 @@ def _check_roles(
             if value:
                 raise RoutingTableError(
                     f"{where}.{field}",
-                    f"{_mode(mode)}当场办结，不交办任何单位：此项应为空或不写；现为 {quoted(', '.join(value))}",
+                    f"{_mode(mode)}当场办结，不交办任何单位：此项应为空或不写；现为 {quoted('、'.join(value))}",
                     "not_allowed",
                 )
         return
