@@ -439,6 +439,9 @@ class PlatformSettings(BaseSettings):
             environment["WUYUAN_PARTY_KEY_SECRET"] = self.party_key_secret_value()
             environment["WUYUAN_PERSONAL_DATA_KEY"] = self.personal_data_key_value()
         environment["WUYUAN_PERSONAL_DATA_RETENTION_DAYS"] = str(self.personal_data_retention_days)
+        if self.dev_mode:
+            # The services accept placeholder secrets only when told so; the platform's own variable stays its own.
+            environment["WUYUAN_DEV_MODE"] = "true"
         return environment
 
 

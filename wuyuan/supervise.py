@@ -15,7 +15,7 @@ import tempfile
 import time
 import xmlrpc.client
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,31 @@ def supervisord_log_path(settings: PlatformSettings) -> Path:
 
 # --- the configuration file -------------------------------------------------------------------
 
+# The variables the services' settings are read from (shared/config.py and the others), and OpenTelemetry's own.
+_SERVICE_PREFIXES = ("WUYUAN_", "OTEL_")
+# The platform's own settings (wuyuan/settings.py): admin URLs, every password and key, the command's sign-in, the
+# names and ports. `wuyuan up` turns them into each service's settings and gives each service only its own secrets.
+_PLATFORM_VARIABLES = frozenset(f"WUYUAN_{name.upper()}" for name in PlatformSettings.model_fields)
+
+
+def passed_on(environ: Mapping[str, str]) -> dict[str, str]:
+    """The operator's settings for the services (WUYUAN_TRACE_FILE_MAX_BYTES, OTEL_EXPORTER_OTLP_ENDPOINT …), as set
+    where `wuyuan up` runs: written into every program's environment, so that one changed since is a changed config
+    that `wuyuan up -d` restarts the services on, and one unset since is gone from them too. pydantic-settings reads
+    names in any case, so they are compared in upper case."""
+    return {
+        key: value
+        for key, value in sorted(environ.items())
+        if key.upper().startswith(_SERVICE_PREFIXES) and key.upper() not in _PLATFORM_VARIABLES
+    }
+
+
+def daemon_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """supervisord's own environment, which every service inherits: the operator's, less every platform and service
+    setting. The services get theirs from the config alone, never an admin URL, another service's password or
+    intake's keys that happened to be exported where `wuyuan up` ran."""
+    return {key: value for key, value in environ.items() if not key.upper().startswith(_SERVICE_PREFIXES)}
+
 
 def render_config(
     settings: PlatformSettings,
@@ -162,10 +187,10 @@ def render_config(
         f"[group:{GROUP}]",
         f"programs={','.join(services)}",
     ]
+    operators = passed_on(os.environ)
     for priority, service in enumerate(services, start=1):
-        environment = ",".join(
-            f"{key}={_env_value(key, value)}" for key, value in settings.service_environment(service).items()
-        )
+        own = settings.service_environment(service)
+        environment = ",".join(f"{key}={_env_value(key, value)}" for key, value in {**operators, **own}.items())
         how = launch(settings, service)
         command, directory = (command_for(service), REPO_ROOT) if command_for else (how.argv, how.cwd)
         lines += [
@@ -371,7 +396,12 @@ def _start_daemon(settings: PlatformSettings, conf: Path) -> None:
     # A file, not a pipe, for its errors: the daemon keeps no pipe open that we would wait on.
     with tempfile.TemporaryFile() as errors:
         result = subprocess.run(
-            _supervisord_argv(conf), stdin=subprocess.DEVNULL, stdout=errors, stderr=errors, check=False
+            _supervisord_argv(conf),
+            stdin=subprocess.DEVNULL,
+            stdout=errors,
+            stderr=errors,
+            check=False,
+            env=daemon_environment(os.environ),
         )
         errors.seek(0)
         message = errors.read().decode(errors="replace").strip()
@@ -405,7 +435,12 @@ def _run_foreground(
     echo: Callable[[str], None],
 ) -> int:
     # Its own session, so a Ctrl-C reaches supervisord once, through us, not twice.
-    child = subprocess.Popen([*_supervisord_argv(conf), "-n"], stdin=subprocess.DEVNULL, start_new_session=True)
+    child = subprocess.Popen(
+        [*_supervisord_argv(conf), "-n"],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=daemon_environment(os.environ),
+    )
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):
