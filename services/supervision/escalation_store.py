@@ -46,13 +46,14 @@ class PostgresEscalationStore:
         self, now: datetime, limit: int, due_before: Mapping[Level, datetime] | None = None
     ) -> list[tuple[Watch, dict[str, str]]]:
         # A unit's level is its division code's length (6, 9 or 12 digits); any other passes by `now` alone, to be
-        # judged (and logged) by the handler.
+        # judged (and logged) by the handler. The CASE's branches are typed: untyped, PostgreSQL takes them for text
+        # and will not prepare the statement (timestamptz < text), which the timer then sends as text every tick.
         cutoffs = [(due_before or {}).get(level, now) for level in (Level.COUNTY, Level.TOWNSHIP, Level.VILLAGE)]
         rows = self.sql.all(
             "SELECT * FROM watches WHERE closed_at IS NULL AND overdue_sent_at IS NOT NULL"
             " AND escalation_sent_at IS NULL AND paused_at IS NULL AND due_at < %s"
-            " AND due_at < CASE length(split_part(unit, ':', 2)) WHEN 6 THEN %s WHEN 9 THEN %s WHEN 12 THEN %s"
-            " ELSE %s END"
+            " AND due_at < CASE length(split_part(unit, ':', 2)) WHEN 6 THEN %s::timestamptz"
+            " WHEN 9 THEN %s::timestamptz WHEN 12 THEN %s::timestamptz ELSE %s::timestamptz END"
             " ORDER BY due_at LIMIT %s FOR UPDATE SKIP LOCKED",
             (now, *cutoffs, now, limit),
         )

@@ -1,14 +1,21 @@
 """Supervision's escalation reads (逾期提级), held to one contract whether the store is the fake or PostgreSQL."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from typing import Any
 from uuid import UUID
 
+import psycopg
+from psycopg.rows import dict_row
+
 from services.supervision.store import PostgresSupervisionStore
 from shared.centres import Level
 from shared.contracts.messages import ReferralSummary
 from shared.contracts.vocabulary import ReferralRole
+from shared.persistence import prepared
+from shared.persistence.transaction import transaction
 from tests.fakes.supervision import FakeSupervisionStore
 from tests.stores.conftest import StoreBench
 
@@ -91,3 +98,21 @@ def test_each_level_is_offered_only_the_deadlines_before_its_own_moment(stores: 
         offered = [watch.referral_id for watch, _ in store.lock_watches_to_escalate(NOW, 10, due_before)]
 
     assert offered == [UUID(int=1), UUID(int=3)]
+
+
+def test_the_timers_search_is_prepared_once_not_sent_as_text_every_tick(service_database: str, monkeypatch) -> None:
+    # The timer runs it several times a second: one PostgreSQL will not prepare is planned afresh on every tick.
+    monkeypatch.setattr(prepared, "REFUSED", prepared._Refusals())
+    with psycopg.connect(service_database, row_factory=dict_row, autocommit=True) as conn:
+
+        @contextmanager
+        def same() -> Iterator[psycopg.Connection[Any]]:
+            yield conn
+
+        for _ in range(2):  # a statement is prepared between two transactions of its connection
+            with transaction(same) as tx:
+                PostgresSupervisionStore(tx).lock_watches_to_escalate(NOW, 10)
+        kept = [row["statement"] for row in conn.execute("SELECT statement FROM pg_prepared_statements")]
+
+    assert not prepared.REFUSED.texts
+    assert any("escalation_sent_at IS NULL" in statement for statement in kept)
