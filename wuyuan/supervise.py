@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from supervisor.datatypes import dict_of_key_value_pairs
 from supervisor.xmlrpc import Faults, SupervisorTransport
 
 from shared.private_dirs import private_directory
@@ -645,11 +646,41 @@ def require_current_config(settings: PlatformSettings) -> None:
     except OSError:
         return
     configured = re.findall(r"^\[program:([^\]]+)\]$", written, flags=re.MULTILINE)
-    if configured and render_config(settings, configured) != written:
+    if not configured:
+        return
+    current = render_config(settings, configured)
+    if current != written:
+        changed = changed_variables(written, current)
+        what = f"变了的环境变量：{'、'.join(changed)}" if changed else "例如刚用 --restore-secrets 恢复了密钥"
         raise ConfigChanged(
-            "平台的设置或密钥自 wuyuan up 以来已变（例如刚用 --restore-secrets 恢复了密钥），supervisord 仍按原配置"
-            "启动服务：请运行 wuyuan up -d，按新配置重启全部服务"
+            f"平台的设置或密钥自 wuyuan up 以来已变（{what}），supervisord 仍按原配置启动服务：请运行 wuyuan up -d，"
+            "按新配置重启全部服务；若只是本终端没有像运行 wuyuan up 时那样设置这些变量，请照样设置后再运行本命令"
         )
+
+
+def changed_variables(written: str, current: str) -> list[str]:
+    """The names of the services' variables that differ between two supervisord.conf texts (set, changed or
+    unset), never their values: they may be passwords or keys."""
+
+    def environments(text: str) -> dict[str, dict[str, str]]:
+        programs: dict[str, dict[str, str]] = {}
+        program = None
+        for line in text.splitlines():
+            if line.startswith("["):
+                program = line
+            elif line.startswith("environment=") and program is not None:
+                programs[program] = dict_of_key_value_pairs(line.removeprefix("environment="))
+        return programs
+
+    before, after = environments(written), environments(current)
+    return sorted(
+        {
+            key
+            for program in before.keys() | after.keys()
+            for key in before.get(program, {}).keys() | after.get(program, {}).keys()
+            if before.get(program, {}).get(key) != after.get(program, {}).get(key)
+        }
+    )
 
 
 def start_service(settings: PlatformSettings, name: str, *, timeout: float = 60.0, wait: bool = True) -> None:

@@ -110,3 +110,19 @@ def test_a_development_platform_tells_its_services_so(tmp_path):
     assert developing["WUYUAN_DEV_MODE"] == "true"
     working = PlatformSettings(dev_mode=False, state_dir=tmp_path).service_environment("court_link")
     assert "WUYUAN_DEV_MODE" not in working
+
+
+def test_a_start_refused_on_changed_settings_names_them_never_their_values(settings, monkeypatch):
+    monkeypatch.setenv("WUYUAN_TRACE_FILE_MAX_BYTES", "65536")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer sekrit-token")
+    supervise.write_config(settings, ["court_link"])  # as `wuyuan up` wrote it
+    supervise.require_current_config(settings)  # the same shell: nothing to say
+
+    # Another terminal, without the tuning `wuyuan up` ran with and with another collector's credentials.
+    monkeypatch.delenv("WUYUAN_TRACE_FILE_MAX_BYTES")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_HEADERS", "authorization=Bearer other-token")
+    with pytest.raises(supervise.ConfigChanged) as refused:
+        supervise.require_current_config(settings)
+
+    assert "OTEL_EXPORTER_OTLP_HEADERS、WUYUAN_TRACE_FILE_MAX_BYTES" in str(refused.value)
+    assert "token" not in str(refused.value) and "65536" not in str(refused.value)
