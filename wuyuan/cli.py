@@ -42,6 +42,12 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
 
     settings = load_settings()
     check_coordinator_configuration(settings)
+    try:
+        # Before anything is made: a platform that cannot start here would leave its databases, vhost and secrets.
+        if not supervise.is_running(settings):
+            supervise.require_free_ports(settings)
+    except supervise.SupervisorError as exc:
+        raise click.ClickException(str(exc)) from exc
     if not skip_infra:
         _ensure_infra()
     _provision(settings)

@@ -365,6 +365,11 @@ def start(
     return _run_foreground(settings, conf, starting, timeout, echo)
 
 
+def require_free_ports(settings: PlatformSettings) -> None:
+    """PortsTaken when a port of a service this platform starts itself is answered already (see below)."""
+    _require_free_ports(settings, managed_services(settings))
+
+
 def _require_free_ports(settings: PlatformSettings, services: Sequence[str]) -> None:
     """PortsTaken, naming each, when something already answers on a port the services are to listen on: each would
     otherwise fail to start, or another platform's service would answer its health checks, and only a wait for

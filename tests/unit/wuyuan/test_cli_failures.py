@@ -4,6 +4,7 @@ never a traceback for a bad setting, a bad config file, an unreachable broker or
 import json
 import re
 import shutil
+import socket
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.unit.wuyuan.test_case_commands import CASE, DAY_AFTER, FakeHttp, Fake
 from wuyuan.cli import main
 from wuyuan.cli_errors import CommandError, load_settings
 from wuyuan.client import PlatformClient, PlatformError
+from wuyuan.ports import free_port_base
 from wuyuan.reconcile_followers import FollowerReconcile, SenderReport
 
 SECRET = "Broker-Secret-7f3a9c"  # a password given in a setting: never in any message
@@ -794,3 +796,22 @@ def test_the_readmes_refusal_of_a_centres_file_is_the_one_the_command_gives(monk
 
     readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
     assert shown.replace(str(config), "config") in readme
+
+
+def test_up_on_ports_another_platform_answers_stops_before_it_makes_anything(monkeypatch):
+    """Provisioned first, a platform that cannot start here left its databases, vhost, users and secrets behind."""
+    base = free_port_base(11)
+    listener = socket.create_server(("127.0.0.1", base + 1))  # intake's port: another platform's intake, say
+
+    def never(*_args, **_kwargs):
+        raise AssertionError("nothing is provisioned or started")
+
+    monkeypatch.setattr("wuyuan.supervise.is_running", lambda settings: False)
+    monkeypatch.setattr("wuyuan.cli._provision", never)
+    monkeypatch.setattr("wuyuan.cli._ensure_infra", never)
+    try:
+        shown = failed_cleanly(run("up", "-d", WUYUAN_HTTP_PORT_BASE=str(base)))
+    finally:
+        listener.close()
+
+    assert shown.startswith(f"错误：端口已被占用：intake 127.0.0.1:{base + 1}。")
