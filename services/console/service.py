@@ -32,14 +32,17 @@ from services.console.store import PostgresSessionStore
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
+from shared.telemetry.case_scope import name_the_case
 
 SWEEP_SECONDS = 3600  # ended sessions are forgotten hourly
 _CASE_ID = re.compile(CASE_ID_PATTERN)
 
 
 def case_in_path(case_id: str) -> str:
+    """The case a page is about; its span, and so its access line, names it as the services' do."""
     if not _CASE_ID.fullmatch(case_id):
         raise PageNotFound()
+    name_the_case(case_id)
     return case_id
 
 
