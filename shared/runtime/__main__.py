@@ -71,7 +71,10 @@ def main(argv: list[str]) -> int:
         print(f"WUYUAN_SERVICE is {settings.service!r} but {service!r} was asked for", file=sys.stderr)
         return 2
     configure_logging(service, settings.log_level)
-    provider = install_tracing(service, settings.trace_file)
+    try:
+        provider = install_tracing(service, settings.trace_file)
+    except ValidationError as invalid:  # the span files' own (WUYUAN_TRACE_FILE_MAX_BYTES, …_BACKUPS)
+        return refused_settings(service, invalid)
     nameko.config.update(
         {
             "AMQP_URI": settings.amqp_uri,

@@ -1,6 +1,10 @@
 """A service started without its settings says which environment variables are missing or wrong, one a line, and
 never their values: not a traceback of the settings' validation."""
 
+import os
+import subprocess
+import sys
+
 import pytest
 from pydantic import ValidationError
 
@@ -38,3 +42,27 @@ def test_a_dependencys_own_settings_are_named_by_their_own_prefix(monkeypatch, c
     refused_settings("court_link", invalid.value)
 
     assert "  WUYUAN_AUTH_JWKS_URL: Field required" in capsys.readouterr().err.splitlines()
+
+
+def test_a_span_file_setting_out_of_range_is_named_not_a_traceback(tmp_path):
+    # An operator trying rotation with a small limit: the service must say which variable, as for its other settings.
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.upper().startswith(("WUYUAN_", "OTEL_"))},
+        "WUYUAN_SERVICE": "court_link",
+        "WUYUAN_AMQP_URI": f"amqp://wuyuan.court_link:{SECRET}@127.0.0.1:5672/wuyuan",
+        "WUYUAN_AMQP_USER": "wuyuan.court_link",
+        "WUYUAN_DATABASE_URL": "postgresql://wuyuan_court_link@127.0.0.1:5432/wuyuan_court_link",
+        "WUYUAN_TRACE_FILE": str(tmp_path / "court_link.jsonl"),
+        "WUYUAN_TRACE_FILE_MAX_BYTES": "1000",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "shared.runtime", "court_link"],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr
+    assert any(line.startswith("  WUYUAN_TRACE_FILE_MAX_BYTES: ") for line in done.stderr.splitlines()), done.stderr
