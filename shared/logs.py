@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -181,6 +182,7 @@ _OUTAGES = (
     "ConnectionError",
     "RecoverableConnectionError",
 )
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _WORKER_ERRORS = ("error handling worker %s: %s", "(expected) error handling worker %s: %s")
 
 
@@ -205,7 +207,9 @@ class RepeatedLines(logging.Filter):
             record.exc_info, record.exc_text = None, None
         args = record.args if isinstance(record.args, tuple) else ()
         if record.name.startswith("psycopg.pool"):
-            key = str(args[-1])[:120] if args else ""  # the error: a refusal, then a wrong password, each written
+            # The error: a refusal, then a wrong password, each written. Not which connection: a line per discarded
+            # connection names its object's address, which would make each one new.
+            key = _ADDRESS.sub("", str(args[-1]))[:120] if args else ""
         elif record.msg in _WORKER_ERRORS and failure in _OUTAGES:
             entrypoint = getattr(getattr(args[0] if args else None, "entrypoint", None), "method_name", "")
             key = f"{entrypoint}:{failure}"

@@ -50,6 +50,19 @@ def test_the_pools_reconnect_attempts_write_one_line_a_minute_and_then_the_count
     assert lines.filter(last) and last.suppressed == 59
 
 
+def test_the_pools_closed_connections_write_one_line_a_minute_whichever_connection(lines):
+    class Closed:  # psycopg's repr: the connection's state and its object's address, new for every connection
+        def __init__(self, address: int) -> None:
+            self.address = address
+
+        def __repr__(self) -> str:
+            return f"<psycopg.Connection [BAD] at 0x{self.address:x}>"
+
+    discarded = [line("psycopg.pool", "discarding closed connection: %s", Closed(0x7F0D0000 + n)) for n in range(5)]
+
+    assert [lines.filter(record) for record in discarded] == [True, False, False, False, False]
+
+
 def test_workers_failing_because_the_database_is_away_write_one_line_per_entrypoint(lines):
     outage = [
         line("nameko.containers", "error handling worker %s: %s", Worker(), "x", level=logging.ERROR, error=e)
