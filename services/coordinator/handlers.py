@@ -28,7 +28,7 @@ from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
 from shared.auth.principal import Forbidden, Principal
 from shared.centres import Centre, Centres, Level, load_centres
-from shared.contracts.dates import CLOCK_SKEW
+from shared.contracts.dates import CLOCK_SKEW, DateText
 from shared.contracts.disputes import LongText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode, split_unit
@@ -116,8 +116,8 @@ class ListCases(BaseModel):
     category: Category | None = None
     unit: UnitCode | None = None
     place: DivisionCode | None = None
-    registered_from: date | None = None
-    registered_to: date | None = None
+    registered_from: DateText | None = None
+    registered_to: DateText | None = None
     overdue: bool | None = None
     centre: DivisionCode | None = None  # 三级: the cases that centre holds
     leaders: bool | None = None  # 提请领导督办: flagged for the leaders and still handled (true), or not (false)

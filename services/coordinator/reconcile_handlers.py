@@ -9,7 +9,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.coordinator.domain.model import ReferralStatus
 from services.coordinator.domain.reconciliation import (
@@ -26,6 +26,7 @@ from services.coordinator.handlers import Work as CaseWork
 from services.coordinator.reconcile_store import ReconcileStore
 from services.coordinator.store import StoredCase
 from shared.auth.principal import Principal
+from shared.contracts.dates import TimeText
 from shared.contracts.disputes import PartyNotice, parties_as_one_line
 from shared.contracts.envelope import MESSAGE_TYPES, Envelope
 from shared.contracts.messages import LeadContactsProvided, ProvideLeadContacts
@@ -45,7 +46,7 @@ class ReconcileAgency(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     service: str = Field(min_length=1, max_length=64)
-    since: AwareDatetime | None = None
+    since: TimeText | None = None
 
 
 def reconcile_agency(command: ReconcileAgency, caller: Principal, uow: Work, desk: Coordination) -> dict[str, Any]:

@@ -1,13 +1,14 @@
 """Dates a request or a message may name: years a county's records can fall in, so a day before or after is a date;
 and, in a request, none after the county's today."""
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator, AwareDatetime, GetJsonSchemaHandler, ValidationInfo
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, GetJsonSchemaHandler, ValidationInfo
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -69,6 +70,50 @@ def time_in_range(moment: datetime) -> datetime:
     return moment
 
 
+# A date or time as JSON gives it: text that starts with a four-digit year. Left to itself pydantic also reads a
+# number, or text of digits alone, as seconds since 1970, so a call "received at 20261207" would be kept as
+# 1970-08-23 without a word. The objects code and stores hand over (date, datetime) pass as they are.
+_STARTS_WITH_YEAR = re.compile(r"[0-9]{4}-")
+
+
+def date_written_as_text(value: object) -> object:
+    """A date given as a number or as digits alone is refused naming its field, never read as a count of seconds."""
+    if _seconds_since_1970(value):
+        raise PydanticCustomError("date_type", "must be a date written as text, YYYY-MM-DD, not a number")
+    return value
+
+
+def time_written_as_text(value: object) -> object:
+    """A time given as a number or as digits alone is refused naming its field, never read as a count of seconds."""
+    if _seconds_since_1970(value):
+        raise PydanticCustomError(
+            "datetime_type", "must be a time written as text with its offset (2026-12-07T09:30:00+08:00), not a number"
+        )
+    return value
+
+
+def _seconds_since_1970(value: object) -> bool:
+    """What pydantic would read as seconds since 1970: a number (not a bool, which it refuses) or text of one."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float):
+        return True
+    if not isinstance(value, str) or _STARTS_WITH_YEAR.match(value):
+        return False
+    try:
+        float(value)
+    except ValueError:
+        return False
+    return True
+
+
+DateText = Annotated[date, BeforeValidator(date_written_as_text)]
+"""A date of any year, written as text (a filter's bound); CalendarDate when the date is counted from."""
+
+TimeText = Annotated[AwareDatetime, BeforeValidator(time_written_as_text)]
+"""An aware time of any year, written as text (a message's envelope); CalendarDateTime when it is counted by date."""
+
+
 @dataclass(frozen=True)
 class _PublishedYears:
     """Publishes YEARS_PATTERN in the JSON Schema of a bounded date or time, for receivers in any language;
@@ -79,10 +124,10 @@ class _PublishedYears:
         return {**schema, "pattern": YEARS_PATTERN}
 
 
-CalendarDate = Annotated[date, AfterValidator(in_range), _PublishedYears()]
+CalendarDate = Annotated[DateText, AfterValidator(in_range), _PublishedYears()]
 """A date (YYYY-MM-DD) from FIRST_DATE to LAST_DATE: any date a request names, whatever it counts from it."""
 
-CalendarDateTime = Annotated[AwareDatetime, AfterValidator(time_in_range), _PublishedYears()]
+CalendarDateTime = Annotated[TimeText, AfterValidator(time_in_range), _PublishedYears()]
 """An aware time written in a year from FIRST_YEAR to LAST_YEAR: a time a message names that its receiver counts
 by date (the schema's `pattern` says the same)."""
 

@@ -4,8 +4,9 @@ from datetime import datetime
 from typing import Any, ClassVar, Self
 from uuid import UUID
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.contracts.dates import TimeText
 from shared.contracts.identifiers import CaseId, UnitCode
 
 MESSAGE_TYPES: dict[str, type["Envelope"]] = {}
@@ -26,7 +27,7 @@ class Envelope(BaseModel):
     case_id: CaseId | None
     sender: UnitCode
     recipient: UnitCode
-    occurred_at: AwareDatetime
+    occurred_at: TimeText
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

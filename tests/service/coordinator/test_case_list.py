@@ -234,6 +234,7 @@ def test_a_limit_of_zero_gives_the_counts_and_the_total_alone(coordinator, http,
         ({"unit": "police:4304261"}, "unit"),
         ({"registered_from": "2026-11-31"}, "registered_from"),
         ({"registered_to": "23/11/2026"}, "registered_to"),
+        ({"registered_from": "1767225600"}, "registered_from"),  # 2026-01-01 in seconds since 1970: not a date
         ({"registered_from": "2026-11-24", "registered_to": "2026-11-23"}, "registered_to"),
         ({"overdue": "maybe"}, "overdue"),
         ({"q": "院" * 51}, "q"),

@@ -16,8 +16,10 @@ from shared.contracts.dates import (
     CalendarDate,
     CalendarDateTime,
     ClockMissing,
+    DateText,
     NotAfterToday,
     NotInFuture,
+    TimeText,
     check_year,
     request_context,
 )
@@ -227,3 +229,35 @@ def test_a_request_validated_without_its_clock_fails_loudly_rather_than_let_a_fu
 def test_a_request_clock_must_know_its_zone() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         request_context(datetime(2026, 12, 5, 1, 30))
+
+
+@pytest.mark.parametrize("seconds", [0, -1, 1.5, 1767225600, "20261207", "1767225600", "-1", "1e9"])
+def test_a_date_or_time_given_as_a_number_is_refused_naming_the_field_not_read_as_seconds_since_1970(
+    seconds: object,
+) -> None:
+    """pydantic alone reads 20261207 as 1970-08-23 12:06:47 UTC: a typing slip kept as a wrong fact."""
+    with pytest.raises(ValidationError) as refused_day:
+        Asked(on=seconds)
+    with pytest.raises(ValidationError) as refused_time:
+        Noted(at=seconds)
+
+    [day_error] = refused_day.value.errors()
+    [time_error] = refused_time.value.errors()
+    assert (day_error["loc"], day_error["type"]) == (("on",), "date_type")
+    assert (time_error["loc"], time_error["type"]) == (("at",), "datetime_type")
+    assert "not a number" in day_error["msg"] and "not a number" in time_error["msg"]
+
+
+def test_a_message_envelope_and_any_year_filters_take_their_times_and_dates_as_text_only() -> None:
+    class Filter(BaseModel):
+        since: TimeText
+        day: DateText
+
+    taken = Filter(since="0001-01-01T00:00:00+00:00", day="0001-01-01")  # any year, as such filters take
+    assert (taken.since.year, taken.day) == (1, date(1, 1, 1))
+    with pytest.raises(ValidationError) as refused:
+        Filter(since=-1, day="20261207")
+    assert [(e["loc"], e["type"]) for e in refused.value.errors()] == [
+        (("since",), "datetime_type"),
+        (("day",), "date_type"),
+    ]

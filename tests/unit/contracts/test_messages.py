@@ -169,6 +169,17 @@ def test_a_naive_occurred_at_is_refused():
     assert [error["loc"] for error in refused.value.errors()] == [("occurred_at",)]
 
 
+@pytest.mark.parametrize("seconds", [-1, 1764000000, "1764000000"])
+def test_an_occurred_at_given_as_seconds_since_1970_is_refused_not_read_as_a_time(seconds):
+    body = referral().model_dump(mode="json")
+    body["occurred_at"] = seconds
+
+    with pytest.raises(ValidationError) as refused:
+        ReferralIssued.model_validate(body)
+
+    assert [(error["loc"], error["type"]) for error in refused.value.errors()] == [(("occurred_at",), "datetime_type")]
+
+
 def test_a_naive_deadline_is_refused():
     body = referral().model_dump(mode="json")
     body["due_at"] = "2026-11-28T09:30:00"
