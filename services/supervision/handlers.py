@@ -4,6 +4,7 @@ import io
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from enum import StrEnum
+from typing import Literal
 
 import segno
 from pydantic import BaseModel, ConfigDict, Field
@@ -55,6 +56,14 @@ class RateFollowUp(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     rating: Rating
     comment: LongText | None = None
+
+
+class RatingLinkQuery(BaseModel):
+    """How the rating link is answered: JSON, or `svg`, the QR code to print. Any other format is refused naming it,
+    rather than answered as JSON to a caller who asked for something else."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    format: Literal["json", "svg"] = "json"
 
 
 class BoardQuery(BaseModel):

@@ -175,7 +175,7 @@ class Supervision(PlatformService):
     @api("GET", "/api/v1/follow-ups/<case_id>/rating-link", access=allow(Role.SUPERVISOR))
     def rating_link(self, request: Request, case_id: str) -> Response:
         case_id = case_id_in_path(case_id)
-        if request.args.get("format") == "svg":
+        if parse_query(request, handlers.RatingLinkQuery).format == "svg":
             svg = handlers.rating_link_qr_svg(case_id, self.uow, self.rating_links)
             return Response(svg, status=200, mimetype="image/svg+xml")
         return json_response(200, handlers.rating_link(case_id, self.uow, self.rating_links))

@@ -97,6 +97,22 @@ def test_after_a_refused_link_the_visits_own_link_still_rates(visit, uow, superv
     assert [m.rating.value for m in uow.sent_of(FollowUpRated)] == ["satisfied"]
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [({"format": "pdf"}, "format"), ({"format": "SVG"}, "format"), ({"fmt": "svg"}, "fmt")],
+)
+def test_a_rating_link_asked_in_a_format_it_has_not_is_a_400_naming_it_not_json_instead(visit, http, query, field):
+    assert [name for name, _ in refused_fields(lambda: visit.rating_link(http.get(query), CASE_ID))] == [field]
+
+
+def test_a_rating_link_is_answered_as_json_or_as_the_qr_code_to_print(visit, http):
+    as_json = http.body(visit.rating_link(http.get({"format": "json"}), CASE_ID))
+    as_svg = visit.rating_link(http.get({"format": "svg"}), CASE_ID)
+
+    assert as_json["url"].startswith("https://wuyuan.example.cn/rate/")
+    assert (as_svg.status_code, as_svg.mimetype) == (200, "image/svg+xml")
+
+
 # --- dates at the calendar's ends: a 400 naming each, never a day past year 9999 --------------------
 
 
