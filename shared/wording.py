@@ -564,6 +564,8 @@ _TYPE_ERRORS = {
     "bool_parsing": "请选择是或否",
     "date_from_datetime_parsing": "请填写日期，如2026-12-04",
     "date_parsing": "请填写日期，如2026-12-04",
+    "date_type": "请填写日期，如2026-12-04",
+    "datetime_type": "请填写时间，如2026-12-04T09:30:00+08:00",
     "date_out_of_range": "请填写1900年至2100年之间的日期",
     "date_future": "不能晚于今天",
     "date_before_start": "不能早于案件登记（或信访事项收到）的日期",
@@ -573,6 +575,7 @@ _TYPE_ERRORS = {
     "string_pattern_mismatch": "格式不正确",
     # shared/http.py's refusals of what no field may hold, and of a value the database could not take
     "control_character": "不能含有控制字符（如换行、制表符）",
+    "text_control_character": "不能含有控制字符或文字方向控制符（换行、制表符可以）",
     "string_unicode": "含有无法识别的字符",
     "invalid_value": "填写的值无效（超出范围或格式不对）",
 }

@@ -153,6 +153,12 @@ def request_context(now: datetime | None) -> dict[str, datetime | None]:
     return {REQUEST_CLOCK: now}
 
 
+def in_request(info: ValidationInfo) -> bool:
+    """Whether what is validated is a request (parse_body, parse_query: they give REQUEST_CLOCK, with or without a
+    reading), not a message, a stored row or a model built in code."""
+    return isinstance(info.context, Mapping) and REQUEST_CLOCK in info.context
+
+
 def _request_clock(info: ValidationInfo) -> datetime | None:
     """The clock reading the request is judged by, or None when what is validated is no request."""
     context = info.context

@@ -19,7 +19,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
-from shared.contracts.dates import NotAfterToday
+from shared.contracts.dates import NotAfterToday, in_request
 from shared.contracts.identifiers import SINGLE_LINE_PATTERN, WHITESPACE, DivisionCode, Mobile, ResidentId
 from shared.contracts.masking import mask_free_text
 from shared.contracts.vocabulary import (
@@ -88,10 +88,35 @@ def parties_as_one_line(parties: Iterable[Mapping[str, Any]]) -> list[dict[str, 
     ]
 
 
+# What a person types into a request's text, beyond a name's one line: line breaks and tabs, never another control
+# character (an escape sequence would drive the terminal of whoever runs `wuyuan case show`, a BEL ring it) nor a
+# bidirectional override, which makes what follows read as other text on screen and on a printed letter.
+_TYPED_TEXT_FAULT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Characters that show nothing: text of them alone (and whitespace) reads as empty on every screen.
+_INVISIBLE = re.compile(f"[{WHITESPACE}\u200b-\u200d\u2060\ufeff\u180e]*")
+
+
+def as_typed(text: str, info: ValidationInfo) -> str:
+    """In a request, text a person could have typed: something visible, and no control character but a line break
+    or a tab. Only requests are held to it: a message or a stored row keeps what was taken before (a later round's
+    referral is built from a summary stored long ago), so what the JSON Schemas publish is unchanged."""
+    if not in_request(info):
+        return text
+    if _TYPED_TEXT_FAULT.search(text):
+        raise PydanticCustomError(
+            "text_control_character",
+            "must not contain control or bidirectional override characters (line breaks and tabs are kept)",
+        )
+    if _INVISIBLE.fullmatch(text):
+        raise PydanticCustomError("string_too_short", "must hold a visible character, not only invisible ones")
+    return text
+
+
 ShortText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
     AfterValidator(single_line),
+    AfterValidator(as_typed),
     _PublishedSingleLine(),
 ]
 # A person's or an organisation's name: one line, and an ID or mobile number typed beside it (张三13800138000) is
@@ -100,6 +125,7 @@ PartyName = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
     AfterValidator(single_line),
+    AfterValidator(as_typed),
     AfterValidator(mask_free_text),
     _PublishedSingleLine(),
 ]
@@ -108,6 +134,7 @@ PartyName = Annotated[
 LongText = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=2000),
+    AfterValidator(as_typed),
     AfterValidator(mask_free_text),
     _NOT_BLANK,
 ]
@@ -115,6 +142,7 @@ RecordId = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
     AfterValidator(single_line),
+    AfterValidator(as_typed),
     _PublishedSingleLine(),
 ]
 
