@@ -54,6 +54,7 @@ from wuyuan.cli_errors import (
 )
 from wuyuan.cli_usage import Seconds
 from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
+from wuyuan.commands_ops import printable
 from wuyuan.labels import Names, pad, table, timeline_detail
 from wuyuan.settings import PlatformSettings
 
@@ -97,7 +98,9 @@ def _case_lines(case: JsonObject, names: Names, now: datetime, people: Mapping[s
         ("类别", label(CATEGORIES, case["category"])),
         ("地点", names.place(case["division_code"])),
         ("标记", "、".join(label(FLAGS, flag) for flag in case.get("flags") or []) or "无"),
-        ("概要", case.get("summary") or ""),
+        # What window staff or an agency typed: taken before requests refused control characters, or sent as a
+        # message, it may hold an escape sequence, shown escaped rather than run by the terminal.
+        ("概要", printable(case.get("summary") or "")),
         (
             "登记人",
             person_text(str(case["registered_by"]), known.get(str(case["registered_by"])))
@@ -131,7 +134,7 @@ def _case_lines(case: JsonObject, names: Names, now: datetime, people: Mapping[s
                 str(entry["seq"]),
                 local_time(entry["at"]),
                 label(TIMELINE_KINDS, entry["kind"]),
-                timeline_detail(entry["kind"], entry.get("detail") or {}, names, units, known),
+                printable(timeline_detail(entry["kind"], entry.get("detail") or {}, names, units, known)),
             ]
             for entry in case["timeline"]
         ],

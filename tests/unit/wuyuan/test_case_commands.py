@@ -174,6 +174,23 @@ def test_show_makes_the_timeline_readable_and_keeps_officers_accounts(coordinato
     assert "b766c46b" not in out  # referral ids mean nothing to staff
 
 
+def test_show_prints_control_characters_a_summary_or_note_carries_escaped_never_to_the_terminal(coordinator, now):
+    """Text taken before requests refused control characters, or sent as a message, may hold an escape sequence: the
+    operator's terminal shows it, and neither clears nor repaints."""
+    case = json.loads(json.dumps(CASE))
+    case["summary"] = "村口相撞\x1b[2J\x1b[31m已赔偿\u202e"
+    progress = next(entry for entry in case["timeline"] if entry["kind"] == "progress_reported")
+    progress["detail"]["note"] = "已约双方\x07周五到所\n调解"
+    coordinator(FakeResponse(200, case))
+    now(TWO_DAYS_BEFORE)
+
+    out = run("case", "show", CASE["case_id"]).output
+
+    assert "\x1b" not in out and "\x07" not in out and "\u202e" not in out
+    assert "概要      村口相撞\\x1b[2J\\x1b[31m已赔偿\\u202e" in out
+    assert "进展：已约双方\\x07周五到所\\n调解；经办人：demo.police" in out
+
+
 def test_show_names_who_registered_and_who_acted_with_their_accounts(coordinator, now):
     http = coordinator(FakeResponse(200, CASE))
     http.people = FakeResponse(200, {"people": {CASE["registered_by"]: "王芳", "demo.court": "赵法官"}})
