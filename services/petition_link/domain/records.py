@@ -4,7 +4,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-from shared.contracts.disputes import APPLICANTS_CONTEXT
+from shared.contracts.disputes import APPLICANTS_CONTEXT, RecordId
 from shared.contracts.vocabulary import Flag
 
 GROUP_PETITION_PERSONS = 5  # 集体访: five or more people in one visit
@@ -15,7 +15,7 @@ class PetitionDetails(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    petition_number: str = Field(min_length=1, max_length=64)
+    petition_number: RecordId  # one line: it is shown beside the case and matched against the bureau's register
     persons: int = Field(1, ge=1, le=10_000, description="人次 in this batch; by default the petitioners named")
     repeat_petition: bool = Field(False, description="重复信访")
 

@@ -4,6 +4,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.police_link.domain.risk import RiskFacts, risk_flags
 from shared.contracts.dates import CalendarDateTime
+from shared.contracts.disputes import RecordId
 from shared.contracts.vocabulary import Flag
 
 MAX_REPEAT_CALLS = 999
@@ -14,7 +15,7 @@ class PoliceCall(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    call_number: str = Field(min_length=1, max_length=64)
+    call_number: RecordId  # one line: it is shown beside the case and matched against the bureau's register
     called_at: CalendarDateTime | None = None
     violence: bool = Field(False, description="threats or violence seen at the scene")
     injury: bool = Field(False, description="someone was hurt (人身伤害)")

@@ -2,8 +2,10 @@
 
 from typing import Any
 
-from hypothesis import given
+import pytest
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from services.justice_link.domain import MediationRequest, flags_for
 from tests.unit.records import refused_fields
@@ -29,7 +31,10 @@ def test_asking_for_legal_aid_does_not_make_a_request_a_risk() -> None:
 
 @given(committee=st.none() | st.text(max_size=100), legal_aid_requested=st.booleans())
 def test_no_mediation_request_implies_a_flag(committee: str | None, legal_aid_requested: bool) -> None:
-    request = MediationRequest(committee=committee, legal_aid_requested=legal_aid_requested)
+    try:
+        request = MediationRequest(committee=committee, legal_aid_requested=legal_aid_requested)
+    except ValidationError:  # a blank name, or one of several lines: refused, naming committee
+        assume(False)
 
     assert flags_for(request) == []
 
@@ -62,3 +67,9 @@ def test_a_field_the_mediation_request_does_not_define_is_refused_and_named() ->
 
 def test_a_legal_aid_answer_that_is_not_yes_or_no_is_refused_by_name() -> None:
     assert refused(committee=COMMITTEE, legal_aid_requested="也许") == {"legal_aid_requested": "bool_parsing"}
+
+
+@pytest.mark.parametrize("committee", ["   ", "洪桥\n人民调解委员会", "洪桥\x1b[2J调委会", "洪桥\u202e调委会"])
+def test_a_committee_name_that_is_blank_or_not_one_line_is_refused_by_name(committee: str) -> None:
+    """It is printed on the case's letters: a line break or an escape forges lines there, a blank names no one."""
+    assert set(refused(committee=committee)) == {"committee"}

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -88,3 +89,9 @@ def test_a_petition_without_a_number_is_refused() -> None:
 
 def test_a_field_the_petition_record_does_not_define_is_refused_and_named() -> None:
     assert refused(petition_number=PETITION_NUMBER, leader="孙七") == {"leader": "extra_forbidden"}
+
+
+@pytest.mark.parametrize("number", ["   ", "XF\n2026", "XF\x1b[2J2026", "XF\u202e2026"])
+def test_a_fed_petition_number_that_is_blank_or_not_one_line_is_refused_by_name(number: str) -> None:
+    """The number is shown beside the case and matched against the bureau's register: one visible line."""
+    assert set(refused(petition_number=number)) == {"petition_number"}

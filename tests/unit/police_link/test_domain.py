@@ -113,3 +113,9 @@ def test_a_received_call_cannot_have_its_risk_judgement_changed_afterwards() -> 
     with pytest.raises(ValidationError):
         call.civil_to_criminal_risk = False  # type: ignore[misc]
     assert flags_for(call) == [Flag.VIOLENCE_RISK, Flag.HIGH_RISK]
+
+
+@pytest.mark.parametrize("number", ["   ", "JQ\n2026", "JQ\x1b[2J2026", "JQ\u202e2026"])
+def test_a_fed_call_number_that_is_blank_or_not_one_line_is_refused_by_name(number: str) -> None:
+    """The number is shown beside the case and matched against the bureau's register: one visible line."""
+    assert set(refused(call_number=number)) == {"call_number"}
