@@ -8,7 +8,7 @@ connection forever, and a worker too, and workers are what the AMQP consumers ne
 - the connection's own thread reads the body before a worker is taken, so workers never wait
   on a client;
 - connections are capped in total and per client address; the rest get a 503;
-- headers and bodies are capped; 404, 405, 408, 413, 431 and 503 answer in JSON like the API, save
+- request lines, headers and bodies are capped; 404, 405, 408, 413, 414, 431 and 503 answer in JSON like the API, save
   that a service of pages answers an unknown path or a wrong method with its own page
   (`answer_routing_errors`);
 - an error on one connection is logged, never raised into nameko (which would kill the service);
@@ -153,6 +153,19 @@ class HardenedProtocol(HttpOnlyProtocol):
             super().handle_one_request()
         finally:
             self._deadline.cancel()
+
+    def _read_request_line(self) -> bytes | str:
+        """The request line; one too long for the server (a query of many kilobytes) is answered here with a JSON
+        414, as every other refusal, where eventlet would send an empty one without a content type."""
+        line: bytes | str = super()._read_request_line()
+        limit = cast(LimitedWsgiServer, self.server).url_length_limit
+        if line and len(line) >= limit:
+            message = f"request line longer than {limit - 1} bytes: send long filters in fewer, shorter parameters"
+            self.wfile.write(raw_json_error(414, "URI Too Long", "uri_too_long", message))
+            self.wfile.flush()
+            self.close_connection = True
+            return b""  # nothing more to read: eventlet closes the connection
+        return line
 
     def request_received(self) -> None:
         """The whole request is in: what follows (the worker, the answer) is not the client's to delay."""

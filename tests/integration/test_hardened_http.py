@@ -212,6 +212,16 @@ def test_oversized_headers_and_bodies_are_refused_in_json(web):
     assert (status, body["error"]) == (413, "too_large")
 
 
+def test_a_request_line_too_long_for_the_server_is_refused_in_json_and_the_next_request_is_served(web):
+    base, port = web()
+
+    status, body = raw(port, b"GET /api/v1/echo?q=" + b"x" * 10000 + b" HTTP/1.1\r\nHost: tiny\r\n\r\n")
+
+    assert (status, body["error"]) == (414, "uri_too_long")
+    assert "request line longer than" in body["message"]
+    assert requests.get(f"{base}/health/live", timeout=PATIENCE).status_code == 200
+
+
 def test_liveness_answers_while_every_worker_is_busy(web):
     global HOLDS_RELEASED
     HOLDS_RELEASED = eventlet.event.Event()
