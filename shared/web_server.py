@@ -50,6 +50,10 @@ CONNECTION_KEY = "wuyuan.connection"  # the environ entry through which the app 
 # which the access log line calls once the answer is sent.
 REQUEST_LOG_FIELDS_KEY = "wuyuan.request_log_fields"
 REFUSAL_SECONDS = 1.0  # how long a refused connection may take to receive its 503
+# After a 413 the client may still be sending the body refused: what it sends is taken and dropped for this long, up to
+# this much, so that the connection ends in a close the client reads its answer before, not a reset that loses it.
+LINGER_SECONDS = 2.0
+LINGER_BYTES = 16 * 1024 * 1024
 MAX_REFUSING = 64  # refusals answered at once; beyond that, excess connections are just closed
 
 StartResponse = Callable[..., Any]
@@ -172,8 +176,30 @@ class HardenedProtocol(HttpOnlyProtocol):
         if self._deadline is not None:
             self._deadline.cancel()
 
-    def close_after_response(self) -> None:
+    _body_unread = False
+
+    def close_after_response(self, body_unread: bool = False) -> None:
         self.close_connection = True
+        self._body_unread = self._body_unread or body_unread
+
+    def finish(self) -> None:
+        if self._body_unread:
+            self._linger()
+        super().finish()
+
+    def _linger(self) -> None:
+        """Send the answer, stop sending, and take what the client still sends of the refused body until it closes
+        (within LINGER_SECONDS and LINGER_BYTES): closing with unread data would reset the connection, and a client
+        still sending would lose its 413 and see only a broken connection."""
+        taken = 0
+        try:
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_WR)
+            with eventlet.Timeout(LINGER_SECONDS, False):
+                while taken < LINGER_BYTES and (chunk := self.connection.recv(65536)):
+                    taken += len(chunk)
+        except OSError:
+            pass  # the client is gone already: nothing left to answer
 
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
@@ -257,7 +283,8 @@ class HardenedWsgiApp(WsgiApp):
         chunked = environ.get("HTTP_TRANSFER_ENCODING", "").lower() == "chunked"
         declared = int(environ.get("CONTENT_LENGTH") or 0)  # eventlet has refused a malformed length
         if declared > limit:
-            return self._closing(connection, json_error(413, "too_large", f"request body larger than {limit} bytes"))
+            too_large = json_error(413, "too_large", f"request body larger than {limit} bytes")
+            return self._closing(connection, too_large, body_unread=True)
         body = b""
         if declared or chunked:
             try:
@@ -269,9 +296,8 @@ class HardenedWsgiApp(WsgiApp):
             except (OSError, ValueError):  # a connection reset, malformed chunks
                 return self._closing(connection, json_error(400, "bad_request", "request body could not be read"))
             if len(body) > limit:
-                return self._closing(
-                    connection, json_error(413, "too_large", f"request body larger than {limit} bytes")
-                )
+                too_large = json_error(413, "too_large", f"request body larger than {limit} bytes")
+                return self._closing(connection, too_large, body_unread=True)
         environ["wsgi.input"] = io.BytesIO(body)
         environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
@@ -280,10 +306,11 @@ class HardenedWsgiApp(WsgiApp):
         return None
 
     @staticmethod
-    def _closing(connection: object, response: Response) -> Response:
-        # The rest of the body is unread: the connection cannot carry another request.
+    def _closing(connection: object, response: Response, body_unread: bool = False) -> Response:
+        # The rest of the body is unread: the connection cannot carry another request. A body too large may still
+        # be on its way, and is drained before the close (HardenedProtocol._linger).
         if isinstance(connection, HardenedProtocol):
-            connection.close_after_response()
+            connection.close_after_response(body_unread)
         return response
 
 

@@ -222,6 +222,23 @@ def test_a_request_line_too_long_for_the_server_is_refused_in_json_and_the_next_
     assert requests.get(f"{base}/health/live", timeout=PATIENCE).status_code == 200
 
 
+def test_a_client_that_sends_a_body_too_large_whole_before_reading_gets_its_json_413(web):
+    """As an HTTP client does (requests, curl): the whole body first, then the answer. The server refuses on the
+    declared length and takes the rest unread; it must not reset the connection under the client."""
+    base, port = web()
+    body = b"{" + b" " * (8 * 1024 * 1024) + b"}"
+    request = (
+        b"POST /api/v1/echo HTTP/1.1\r\nHost: tiny\r\nContent-Type: application/json\r\n"
+        + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+
+    status, answer = raw(port, request)
+
+    assert (status, answer["error"]) == (413, "too_large")
+    assert requests.get(f"{base}/health/live", timeout=PATIENCE).status_code == 200
+
+
 def test_liveness_answers_while_every_worker_is_busy(web):
     global HOLDS_RELEASED
     HOLDS_RELEASED = eventlet.event.Event()
