@@ -203,9 +203,16 @@ def _text_field_errors(faults: list[TextFault], whole: str) -> list[FieldError]:
 
 def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = (), now: datetime | None = None) -> M:
     """Validate the query string against `model`, or raise BadInput naming the parameters. A parameter named in
-    `repeated` may be given several times (`?account=a&account=b`) and is validated as the list of them; `now` is
-    the service's clock reading, as parse_body takes it."""
-    faults = text_faults(request.args.items(multi=True), "(query)")
+    `repeated` may be given several times (`?account=a&account=b`) and is validated as the list of them; any other
+    given more than once is refused (`repeated_parameter`); `now` is the service's clock reading, as parse_body
+    takes it."""
+    # A parameter that takes one value, given several times (?status=closed&status=assigned): taking the first, as
+    # to_dict would, answers a question the caller did not ask. Its characters are judged first, in every copy.
+    faults = text_faults(request.args.items(multi=True), "(query)") or [
+        {"field": name[:_NAMED_UP_TO], "message": "given more than once: give it once", "type": "repeated_parameter"}
+        for name, given in request.args.lists()
+        if len(given) > 1 and name not in repeated
+    ]
     if faults:
         raise BadInput(faults)
     values: dict[str, Any] = request.args.to_dict()

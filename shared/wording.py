@@ -572,6 +572,7 @@ _TYPE_ERRORS = {
     "datetime_future": "不能晚于现在",
     "int_parsing": "请填写数字",
     "extra_forbidden": "不应填写此项",
+    "repeated_parameter": "只能给一次",
     "string_pattern_mismatch": "格式不正确",
     # shared/http.py's refusals of what no field may hold, and of a value the database could not take
     "control_character": "不能含有控制字符（如换行、制表符）",

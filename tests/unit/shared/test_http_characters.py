@@ -86,6 +86,23 @@ def test_a_repeated_parameter_is_checked_in_every_copy():
     assert error["field"] == "q"
 
 
+def test_a_parameter_that_takes_one_value_given_twice_is_refused_naming_it_not_read_as_the_first():
+    """?status=closed&status=assigned: the first alone would answer with the closed cases, as if that were asked."""
+    errors = refused(parse_query, get("status=closed&status=assigned&q=a&q=b"), CaseSearch)
+
+    assert [(e["field"], e["type"]) for e in errors] == [("status", "repeated_parameter"), ("q", "repeated_parameter")]
+
+
+def test_a_parameter_named_as_repeated_takes_every_copy():
+    class Accounts(BaseModel):
+        account: list[str]
+
+    assert parse_query(get("account=wang.fang&account=liu.yang"), Accounts, repeated=("account",)).account == [
+        "wang.fang",
+        "liu.yang",
+    ]
+
+
 def test_chinese_text_spaces_and_punctuation_are_not_control_characters():
     search = parse_query(get("q=%E5%BC%A0%E4%B8%89+%E6%A5%BC%E9%81%93%EF%BC%88%E4%B8%80%EF%BC%89"), CaseSearch)
 
