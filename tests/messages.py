@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from shared.contracts.messages import NoticeCirculated, ReferralIssued
+from shared.contracts.messages import NoticeCirculated, RecordLinked, ReferralIssued
 
 CENTRE = "centre:430426"
 ISSUED_AT = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -35,6 +35,19 @@ def referral_issued(referral_id: UUID, recipient: str, **fields: Any) -> Referra
         recipient=recipient,
         referral_id=referral_id,
         **{**defaults, **fields},
+    )
+
+
+def record_linked(message_id: UUID, recipient: str, record_id: str, case_id: str, **fields: Any) -> RecordLinked:
+    """Intake's word that `recipient`'s fed record `record_id` joined `case_id` as a repeat; `fields` override."""
+    defaults: dict[str, Any] = {
+        "occurred_at": ISSUED_AT,
+        "sender": CENTRE,
+        "reason": "same parties and category within 30 days",
+        "fed_message_id": UUID(int=message_id.int ^ 1),
+    }
+    return RecordLinked.build(
+        message_id=message_id, recipient=recipient, record_id=record_id, case_id=case_id, **{**defaults, **fields}
     )
 
 

@@ -42,6 +42,7 @@ from shared.contracts.messages import (
     NoticeCirculated,
     OverdueNoticeIssued,
     ProgressReported,
+    RecordLinked,
     ReferralAccepted,
     ReferralDeadlineChanged,
     ReferralDeclined,
@@ -172,6 +173,18 @@ def handle_referral_withdrawn(message: ReferralWithdrawn, sent_by: str | None, u
             uow.store.save_referral(withdrawn)
         detail = {"reason": message.reason, "successor": message.successor, "was": referral.status.value}
         uow.store.log(message.referral_id, "withdrawn", None, detail, now)
+
+
+def handle_record_linked(message: RecordLinked, sent_by: str | None, uow: Work, platform: Platform) -> None:
+    """Intake linked one of the agency's fed records to an existing case as a repeat: keep which case it joined,
+    since no referral names the record when the agency already handles that case. Only intake's user may send it,
+    to one of the agency's units."""
+    platform.require_sender(message, sent_by, "intake")
+    platform.require_own_unit(message)
+    with uow:
+        uow.claim(message)
+        uow.store.keep_record_link(message, platform.now())
+    log.info("record %s joined case %s (%s)", message.record_id, message.case_id, message.reason)
 
 
 def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: Work, platform: Platform) -> None:

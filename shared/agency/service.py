@@ -25,6 +25,7 @@ from shared.contracts.messages import (
     MessageRejected,
     NoticeCirculated,
     OverdueNoticeIssued,
+    RecordLinked,
     ReferralDeadlineChanged,
     ReferralIssued,
     ReferralWithdrawn,
@@ -84,6 +85,10 @@ class AgencyService(PlatformService):
     @handles(MessageRejected)
     def on_message_rejected(self, message: MessageRejected) -> None:
         handlers.handle_message_rejected(message, self.sender, self.uow, self.platform)
+
+    @handles(RecordLinked)
+    def on_record_linked(self, message: RecordLinked) -> None:
+        handlers.handle_record_linked(message, self.sender, self.uow, self.platform)
 
     @api("GET", "/api/v1/rejections", access=OFFICERS)
     def list_rejections(self, request: Request) -> Response:

@@ -8,7 +8,7 @@ from uuid import UUID
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
 from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
-from shared.contracts.messages import MessageRejected, NoticeCirculated, PauseReason, ReferralIssued
+from shared.contracts.messages import MessageRejected, NoticeCirculated, PauseReason, RecordLinked, ReferralIssued
 from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
@@ -73,6 +73,17 @@ class AgencyStore(Protocol):
         ...
 
     def get_record(self, record_id: str) -> Row | None: ...
+
+    def keep_record_link(self, link: RecordLinked, at: datetime) -> bool:
+        """Keep the case one of the agency's fed records joined as a repeat (intake's `RecordLinked`), whether or
+        not the record is kept here. The latest link intake made wins: one made earlier (`occurred_at`) that
+        arrives late changes nothing. True when the record's case or reason changed."""
+        ...
+
+    def record_link(self, record_id: str) -> Row | None:
+        """The case the record joined (`record_id`, `case_id`, `reason`, `unit`, `fed_message_id`, `linked_at`,
+        `received_at`); None for a record intake linked to no existing case (it opened one, or is not yet taken)."""
+        ...
 
     def carry_over_phones(self, referral_id: UUID) -> None:
         """A lead referral that came without the parties' mobile numbers (a later round: the centre has
@@ -252,6 +263,22 @@ class PostgresAgencyStore:
             (record_id,),
         )
 
+    def keep_record_link(self, link: RecordLinked, at: datetime) -> bool:
+        row = self.sql.one(
+            "INSERT INTO record_links (record_id, case_id, reason, unit, fed_message_id, linked_at, received_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (record_id) DO UPDATE SET case_id = EXCLUDED.case_id,"
+            " reason = EXCLUDED.reason, unit = EXCLUDED.unit, fed_message_id = EXCLUDED.fed_message_id,"
+            " linked_at = EXCLUDED.linked_at, received_at = EXCLUDED.received_at"
+            " WHERE record_links.linked_at < EXCLUDED.linked_at"
+            " AND (record_links.case_id, record_links.reason) IS DISTINCT FROM (EXCLUDED.case_id, EXCLUDED.reason)"
+            " RETURNING record_id",
+            (link.record_id, link.case_id, link.reason, link.recipient, link.fed_message_id, link.occurred_at, at),
+        )
+        return row is not None
+
+    def record_link(self, record_id: str) -> Row | None:
+        return self.sql.one(f"SELECT {_RECORD_LINK_COLUMNS} FROM record_links WHERE record_id = %s", (record_id,))
+
     def carry_over_phones(self, referral_id: UUID) -> None:
         self.sql.write(
             "UPDATE referrals r SET parties = earlier.parties FROM ("
@@ -330,4 +357,5 @@ _REJECTION_COLUMNS = (
     "notice_id, unit, rejected_message_id, rejected_type, reason, detail, case_id, referral_id, refused_by,"
     " refused_at, received_at"
 )
+_RECORD_LINK_COLUMNS = "record_id, case_id, reason, unit, fed_message_id, linked_at, received_at"
 _HAS_PHONE = "jsonb_path_exists({column}, '$[*] ? (@.phone != null)')"

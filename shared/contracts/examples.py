@@ -97,6 +97,7 @@ OVERRIDES: dict[str, dict[str, Any]] = {
         "reason": "wrong_unit",
         "detail": f"wrong_unit: the referral was issued to court:{COUNTY}, not to police:{COUNTY}101",
     },
+    "RecordLinked": {"reason": "same parties and category within 30 days"},
     "RegisterDispute": {
         "report": {
             "source": "court_filing",

@@ -38,7 +38,7 @@ from shared.contracts.vocabulary import Source
 
 ASYNCAPI_VERSION = "3.0.0"
 # The contract's own version; raise it with any change to a message's fields, its VERSION or its schema's rules.
-CONTRACT_VERSION = "1.9.0"
+CONTRACT_VERSION = "1.10.0"
 DEFAULT_VHOST = "wuyuan"
 AMQP_BINDING_VERSION = "0.3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -55,6 +55,7 @@ CENTRE_SENDERS = {
     "HighFrequencyAlertRaised": "intake",
     "StabilityAlertRaised": "intake",
     "LeadContactsProvided": "intake",
+    "RecordLinked": "intake",
     "ProvideLeadContacts": "coordinator",
     "ReferralIssued": "coordinator",
     "ReferralWithdrawn": "coordinator",
@@ -108,7 +109,8 @@ document, `schemas/<Type>.json` and `examples/` alone; `README.md` beside it say
   is not the connection's user, so receivers trust it. The coordinator accepts a report only from the
   broker user of the agency of the unit its referral went to. An agency takes `ReferralIssued`,
   `ReferralDeadlineChanged` and `ReferralWithdrawn` only from `<vhost>.coordinator`; `ReminderIssued`,
-  `OverdueNoticeIssued` and `NoticeCirculated` only from `<vhost>.supervision`; and `MessageRejected`
+  `OverdueNoticeIssued` and `NoticeCirculated` only from `<vhost>.supervision`; `RecordLinked` only from
+  `<vhost>.intake`; and `MessageRejected`
   only from `<vhost>.<refused_by>`, where the body's `refused_by` is a centre service (coordinator,
   intake or supervision). Anything from another user, or with no `user_id`, is dead-lettered
   (`rejected: wrong_sender: …`), and so is a document whose `recipient` is not one of the agency's own

@@ -131,6 +131,26 @@ class RepeatReportLinked(CaseDocument):
     summary: LongText | None = Field(None, description="what the repeat report said (version 2)")
 
 
+class RecordLinked(CaseDocument):
+    """Intake linked an agency's record, fed in as a dispute, to the existing case it repeats instead of opening
+    one: the record joined `case_id`.
+
+    Sent to the unit that fed the record (the feed's `sender`), only when a fed record is linked, never when it
+    opens a case (the agency learns that case by the referrals naming the record, `source_record_id`). A
+    referral names the record only when the coordinator issues one: none comes when the agency already handles
+    the case, so this is how it learns which case its record joined."""
+
+    TYPE = "RecordLinked"
+    type: Literal["RecordLinked"] = "RecordLinked"
+
+    record_id: RecordId = Field(description="the agency's own record, as its feed named it (`source_record_id`)")
+    reason: ShortText = Field(
+        description="why intake linked it, as RepeatReportLinked says: `same source record`, or"
+        " `same parties and category within 30 days`"
+    )
+    fed_message_id: UUID = Field(description="the `message_id` of the RegisterDispute that fed the record")
+
+
 # --- coordinator -> agencies ----------------------------------------------------------
 
 

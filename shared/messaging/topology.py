@@ -12,6 +12,7 @@ from shared.contracts.messages import (
     MessageRejected,
     NoticeCirculated,
     OverdueNoticeIssued,
+    RecordLinked,
     ReferralDeadlineChanged,
     ReferralIssued,
     ReferralWithdrawn,
@@ -119,4 +120,5 @@ AGENCY_INBOX: tuple[type[Envelope], ...] = (
     ReferralDeadlineChanged,
     ReferralWithdrawn,
     MessageRejected,
+    RecordLinked,
 )

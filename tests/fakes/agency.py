@@ -15,6 +15,7 @@ from shared.contracts.messages import (
     MessageRejected,
     NoticeCirculated,
     PauseReason,
+    RecordLinked,
     ReferralIssued,
     StabilityAlertRaised,
 )
@@ -32,6 +33,7 @@ class FakeAgencyStore:
         self.deadline_revisions: dict[UUID, int] = {}
         self.rejections: dict[UUID, Row] = {}
         self.notices: dict[tuple[UUID, str], Row] = {}
+        self.record_links: dict[str, Row] = {}
 
     def add_referral(self, message: ReferralIssued, trace: dict[str, str], now: datetime) -> None:
         if message.referral_id in self.referrals:
@@ -237,6 +239,27 @@ class FakeAgencyStore:
 
     def get_record(self, record_id: str) -> Row | None:
         row = self.records.get(record_id)
+        return _read(row) if row else None
+
+    def keep_record_link(self, link: RecordLinked, at: datetime) -> bool:
+        kept = self.record_links.get(link.record_id)
+        if kept is not None and (
+            kept["linked_at"] >= link.occurred_at or (kept["case_id"], kept["reason"]) == (link.case_id, link.reason)
+        ):
+            return False
+        self.record_links[link.record_id] = {
+            "record_id": link.record_id,
+            "case_id": link.case_id,
+            "reason": link.reason,
+            "unit": link.recipient,
+            "fed_message_id": link.fed_message_id,
+            "linked_at": link.occurred_at,
+            "received_at": at,
+        }
+        return True
+
+    def record_link(self, record_id: str) -> Row | None:
+        row = self.record_links.get(record_id)
         return _read(row) if row else None
 
     def add_rejection(self, notice: MessageRejected, at: datetime) -> bool:

@@ -25,7 +25,7 @@ from shared.contracts.vocabulary import Outcome, ResultCode
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.agency import FakeAgencyStore
 from tests.integration.databases import migrated_database
-from tests.messages import notice_circulated, referral_issued
+from tests.messages import notice_circulated, record_linked, referral_issued
 from tests.stores.conftest import empty_tables, postgres_bench
 from wuyuan.provision_db import AGENCY_MIGRATIONS, SHARED_MIGRATIONS, apply_migrations
 
@@ -471,6 +471,66 @@ def test_a_record_never_fed_in_reads_as_none(stores):
 
     with stores.transaction() as store:
         assert store.get_record("(2026)湘0426民诉前调9999号") is None
+
+
+# --- the case a fed record joined -----------------------------------------------------------------
+
+JOINED_CASE = "430426-20261120-00007"
+LATER_CASE = "430426-20261125-00002"
+
+
+def test_the_case_a_fed_record_joined_is_kept_and_read_back_by_the_record(stores):
+    with stores.transaction() as store:
+        store.add_record(FILING, {"summary": SUMMARY}, {}, FILING_MESSAGE, RECEIVED_AT)
+        assert store.record_link(FILING) is None
+        link = record_linked(UUID(int=1), COURT, FILING, JOINED_CASE, occurred_at=RECEIVED_AT)
+        assert store.keep_record_link(link, RECEIVED_AT + timedelta(seconds=2)) is True
+
+    with stores.transaction() as store:
+        kept = store.record_link(FILING)
+    assert kept == {
+        "record_id": FILING,
+        "case_id": JOINED_CASE,
+        "reason": "same parties and category within 30 days",
+        "unit": COURT,
+        "fed_message_id": link.fed_message_id,
+        "linked_at": RECEIVED_AT,
+        "received_at": RECEIVED_AT + timedelta(seconds=2),
+    }
+    with stores.transaction() as store:
+        assert store.record_link("(2026)湘0426民诉前调9999号") is None
+
+
+def test_a_record_not_kept_here_is_linked_all_the_same(stores):
+    """A record fed before this database was restored to an earlier point: the case it joined is still news."""
+    with stores.transaction() as store:
+        store.keep_record_link(record_linked(UUID(int=1), COURT, FILING, JOINED_CASE), RECEIVED_AT)
+
+    with stores.transaction() as store:
+        assert store.get_record(FILING) is None
+        assert store.record_link(FILING)["case_id"] == JOINED_CASE
+
+
+def test_the_latest_link_intake_made_wins_whatever_order_they_arrive_in(stores):
+    earlier = record_linked(UUID(int=1), COURT, FILING, JOINED_CASE, occurred_at=RECEIVED_AT)
+    later = record_linked(
+        UUID(int=2), COURT, FILING, LATER_CASE, occurred_at=RECEIVED_AT + timedelta(days=1), reason="same source record"
+    )
+    with stores.transaction() as store:
+        assert store.keep_record_link(later, RECEIVED_AT + timedelta(days=1)) is True
+    with stores.transaction() as store:
+        assert store.keep_record_link(earlier, RECEIVED_AT + timedelta(days=2)) is False
+        # The same link again (intake linking the record fed once more) changes nothing either.
+        again = record_linked(UUID(int=3), COURT, FILING, LATER_CASE, occurred_at=RECEIVED_AT + timedelta(days=3))
+        assert store.keep_record_link(again.model_copy(update={"reason": "same source record"}), RECEIVED_AT) is False
+
+    with stores.transaction() as store:
+        kept = store.record_link(FILING)
+    assert (kept["case_id"], kept["reason"], kept["linked_at"]) == (
+        LATER_CASE,
+        "same source record",
+        RECEIVED_AT + timedelta(days=1),
+    )
 
 
 # --- mobile numbers past their retention ---------------------------------------------------
