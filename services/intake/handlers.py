@@ -19,6 +19,7 @@ from shared.contracts.messages import (
     HighFrequencyAlertRaised,
     LeadContactsProvided,
     ProvideLeadContacts,
+    RecordLinked,
     RegisterDispute,
     RepeatReportLinked,
     StabilityAlertRaised,
@@ -81,7 +82,7 @@ def handle_register_dispute(
         raise Refused(NOT_IN_COUNTY, f"report.division_code: {outside}")
     with uow:
         uow.claim(message)
-        _register(message.report, message.fed_by, uow, platform, party_key_secret, rules)
+        _register(message.report, message.fed_by, uow, platform, party_key_secret, rules, feed=message)
 
 
 def outside_the_county(report: DisputeReport, platform: Platform) -> str | None:
@@ -179,9 +180,12 @@ def _register(
     platform: Platform,
     party_key_secret: bytes,
     rules: frequency.AlertRules = frequency.DEFAULT_RULES,
+    *,
+    feed: RegisterDispute | None = None,
 ) -> Registered:
     """Link the report to the case it repeats, or open a numbered case, tell the coordinator, and raise any
-    high-frequency clue alert the report brings about."""
+    high-frequency clue alert the report brings about. An agency's record (`feed`) linked to a case is answered
+    with the case it joined; one that opens a case is not (its referrals name it)."""
     at = platform.now()
     keys = domain.repeat_keys(report, party_key_secret)
     sighting = _Sighting(
@@ -219,6 +223,8 @@ def _register(
                     summary=report.summary,
                 )
             )
+            if feed is not None and feed.report.source_record_id is not None:
+                uow.send(_record_linked(feed, feed.report.source_record_id, case_id, decision.reason, at, platform))
             _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)
         return Registered(case_id, decision.reason)
     sequence = uow.store.next_sequence(report.division_code[:6], domain.local_day(at))
@@ -305,6 +311,23 @@ def _raise_alerts(
         committee = _committee_of(platform, report.division_code)
         uow.send(HighFrequencyAlertRaised.build(message_id=platform.new_id(), recipient=platform.centre_unit, **fields))
         uow.send(StabilityAlertRaised.build(message_id=platform.new_id(), recipient=committee, **fields))
+
+
+def _record_linked(
+    feed: RegisterDispute, record_id: str, case_id: str, reason: domain.LinkReason, at: datetime, platform: Platform
+) -> RecordLinked:
+    """The case an agency's fed record joined, told to the unit that fed it: when the agency already handles that
+    case, the coordinator issues it no referral naming the record, and this is all that tells it."""
+    return RecordLinked.build(
+        message_id=platform.new_id(),
+        occurred_at=at,
+        case_id=case_id,
+        sender=platform.centre_unit,
+        recipient=feed.sender,
+        record_id=record_id,
+        reason=reason.value,
+        fed_message_id=feed.message_id,
+    )
 
 
 def _to_coordinator(platform: Platform, case_id: str, at: datetime) -> dict[str, Any]:

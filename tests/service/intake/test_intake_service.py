@@ -16,7 +16,7 @@ from services.intake.settings import intake_settings
 from shared.auth.principal import Principal, Role
 from shared.clock import now
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.messages import CaseRegistered, RegisterDispute, RepeatReportLinked
+from shared.contracts.messages import CaseRegistered, RecordLinked, RegisterDispute, RepeatReportLinked
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
@@ -165,6 +165,63 @@ def test_a_redelivered_register_dispute_registers_nothing_more(intake, uow, inta
     assert len(intake_store.cases) == 1
     assert len(intake_store.reports) == 1
     assert uow.sent_types() == ["CaseRegistered"]
+
+
+# --- telling the feeding agency which case its record joined -------------------------------------
+
+OTHER_COURT_RECORD = "(2026)湘0426民诉前调1300号"
+
+
+def test_an_agencys_record_linked_to_an_open_case_tells_the_unit_that_fed_it_which_case_it_joined(
+    intake, uow, intake_store
+):
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
+    [case_id] = intake_store.cases
+    # Another filing of the court's between the same people, about the same thing: intake links it.
+    second = fed_by_court("00000000-0000-4000-8000-000000000002", record=OTHER_COURT_RECORD)
+
+    intake.on_register_dispute(second)
+
+    assert uow.sent_types() == ["CaseRegistered", "RepeatReportLinked", "RecordLinked"]
+    [joined] = uow.sent_of(RecordLinked)
+    assert (joined.sender, joined.recipient) == ("centre:430426", "court:430426")
+    assert (joined.case_id, joined.record_id, joined.reason, joined.fed_message_id) == (
+        case_id,
+        OTHER_COURT_RECORD,
+        "same parties and category within 30 days",
+        second.message_id,
+    )
+    # Routed by its recipient to the court's inbox, as every document to an agency is.
+    assert uow.routing_keys[joined.message_id] == "court_link.RecordLinked"
+
+
+def test_a_record_fed_again_is_told_the_case_its_first_feed_opened(intake, uow, intake_store):
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
+    [case_id] = intake_store.cases
+
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000002"))
+
+    [joined] = uow.sent_of(RecordLinked)
+    assert (joined.case_id, joined.record_id, joined.reason) == (case_id, COURT_RECORD, "same source record")
+
+
+def test_a_record_that_opens_a_case_is_not_answered_its_referrals_name_it(intake, uow, intake_store):
+    intake.on_register_dispute(fed_by_court("00000000-0000-4000-8000-000000000001"))
+    intake.on_register_dispute(
+        fed_by_court("00000000-0000-4000-8000-000000000002", record=OTHER_COURT_RECORD).model_copy(
+            update={"report": DisputeReport.model_validate(report("court_filing", OTHER_COURT_RECORD, "王五", None))}
+        )
+    )
+
+    assert len(intake_store.cases) == 2
+    assert uow.sent_types() == ["CaseRegistered", "CaseRegistered"]
+
+
+def test_a_window_report_linked_to_an_open_case_is_answered_to_the_clerk_alone(intake, uow, http):
+    intake.register_dispute(http.post(report()))
+    intake.register_dispute(http.post(report(summary="张三再次来访。")))
+
+    assert uow.sent_of(RecordLinked) == []
 
 
 # --- bad input and reading a case ---------------------------------------------------------
