@@ -9,6 +9,7 @@ from shared.registry import AgencyRegistry
 from shared.wording import (
     DAY_COUNTS,
     DECLINE_REASONS,
+    LINK_REASONS,
     MODES,
     OUTCOMES,
     PAUSE_REASONS,
@@ -31,11 +32,6 @@ from shared.wording import (
     units_in_text,
 )
 
-# intake's LinkReason texts: why a report was linked to an existing case.
-LINK_REASONS = {
-    "same source record": "同一原始记录",
-    "same parties and category within 30 days": "30日内同一当事人、同类纠纷",
-}
 # The coordinator's sentences for why a case waits for manual triage, for lines noted before its gap codes;
 # others are shown as they are, units by name.
 _TRIAGE_REASONS = (

@@ -5,7 +5,7 @@ from typing import Any
 
 from shared import wording
 from shared.registry import AgencyRegistry
-from shared.timeline_wording import LINK_REASONS, triage_reason
+from shared.timeline_wording import triage_reason
 
 UnitName = Callable[[str | None], str]
 
@@ -103,6 +103,6 @@ def reported_again_since_settled(case: Mapping[str, Any]) -> list[str]:
         if detail.get("source_record_id"):
             parts.append(f"记录 {detail['source_record_id']}")
         if detail.get("reason"):
-            parts.append(LINK_REASONS.get(str(detail["reason"]), str(detail["reason"])))
+            parts.append(wording.LINK_REASONS.get(str(detail["reason"]), str(detail["reason"])))
         lines.append("，".join(p for p in parts if p))
     return lines

@@ -98,7 +98,9 @@ class PetitionStore(AgencyStore, Protocol):
     def case_referrals(self, number: str) -> list[Row]:
         """The referrals the bureau received for the case the petition became (the centre passes the record id
         on as `source_record_id`), or as co-unit of the case intake linked it to as a repeat (the centre names the
-        petition on that referral), the first received first: how an officer finds the case. A case of another
+        petition on that referral), and every referral any of the bureau's units holds of the case intake said the
+        petition joined (`record_link`: a case the bureau already led or co-handled, for which no referral names
+        the petition), each once, the first received first: how an officer finds the case. A case of another
         source whose record bears the same number, which the bureau leads, is not the petition's."""
         ...
 
@@ -235,9 +237,11 @@ class PostgresPetitionStore(PostgresAgencyStore):
 
     def case_referrals(self, number: str) -> list[Row]:
         return self.sql.all(
-            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE source_record_id = %s"
-            " AND (source = 'petition' OR role = 'co_unit') ORDER BY received_at, referral_id",
-            (number,),
+            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE (source_record_id = %s"
+            " AND (source = 'petition' OR role = 'co_unit'))"
+            " OR case_id = (SELECT case_id FROM record_links WHERE record_id = %s)"
+            " ORDER BY received_at, referral_id",
+            (number, number),
         )
 
     def petitions_on_matters(self, matters: frozenset[str]) -> list[Petition]:

@@ -8,8 +8,10 @@ from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import requests
 
 from shared.contracts.identifiers import resident_id_check_char
+from wuyuan.accounts import ensure_accounts, working_accounts
 from wuyuan.client import PlatformClient, PlatformError
 
 pytestmark = pytest.mark.e2e
@@ -372,3 +374,78 @@ def test_a_petition_while_the_case_awaits_its_visit_reopens_it_with_the_bureau_a
     client.wait_for_follow_up(walk_in)
     assert client.rate(walk_in, "satisfied")["round"] == 2
     client.wait_for_status(walk_in, "closed")
+
+
+def petition_and_mediate(client: PlatformClient, number: str, petitioner: str, company: str, summary: str) -> None:
+    """A wage petition the bureau accepts and passes to mediation at the centre (访调对接)."""
+    register(
+        client,
+        {
+            "number": number,
+            "received_on": county_today(),
+            "form": "visit",
+            "petitioners": [{"name": petitioner, "phone": "13786500002"}],
+            "group_size": 1,
+            "category": "wages",
+            "division_code": "430426105",
+            "summary": summary,
+            "respondents": [{"kind": "organisation", "name": company}],
+        },
+    )
+    client.call(
+        "POST",
+        "petition_link",
+        f"/api/v1/petitions/{number}/acceptance",
+        {"accepted": True, "reason": "属本机关职权范围，予以受理，转人民调解。", "to_mediation": True},
+        as_user=OFFICER,
+    )
+
+
+def test_a_petition_joining_a_case_the_bureau_already_leads_names_that_case_on_its_page(client, platform):
+    suffix = uuid.uuid4().hex[:6]
+    petitioner, company = f"谭志刚{suffix}", f"祁东县某劳务公司{suffix}"
+    first, second = petition_number(), petition_number()
+    petition_and_mediate(client, first, petitioner, company, "来访人反映某劳务公司拖欠工资八千元。")
+    case_id = case_of_record(platform, first)
+    case = client.wait_for_status(case_id, "assigned")
+    assert case["lead_unit"] == BUREAU
+    [lead] = [r for r in case["referrals"] if r["unit"] == BUREAU]
+
+    # The same worker petitions again about the same wages: intake links it to the case the bureau leads, and the
+    # coordinator issues the bureau no new referral; intake tells the bureau which case the petition joined.
+    petition_and_mediate(client, second, petitioner, company, "来访人再次反映某劳务公司拖欠工资，至今未付。")
+    deadline = time.monotonic() + 30
+    shown: dict = {}
+    while time.monotonic() < deadline:
+        shown = client.call("GET", "petition_link", f"/api/v1/petitions/{second}", as_user=OFFICER)
+        if shown.get("joined_case"):
+            break
+        time.sleep(0.2)
+
+    assert shown["joined_case"]["case_id"] == case_id
+    assert shown["joined_case"]["reason"] == "same parties and category within 30 days"
+    # The bureau's own referral of that case is listed, though none names the second petition.
+    assert [(r["referral_id"], r["case_id"], r["role"]) for r in shown["case_referrals"]] == [
+        (lead["referral_id"], case_id, "lead")
+    ]
+    case = client.wait_for(case_id, lambda c: c["repeat_reports"] == 1, what="the repeat report")
+    assert [r["referral_id"] for r in case["referrals"] if r["unit"] == BUREAU] == [lead["referral_id"]]
+
+    # The console's petition page says it in Chinese.
+    page = console_of(platform, OFFICER).get(platform.http_base_url("console") + f"/petitions/{second}", timeout=15)
+    assert page.status_code == 200
+    assert f"综治中心已将本信访事项并入已有案件 {case_id}（30日内同一当事人、同类纠纷），未另立新案" in page.text
+
+
+def console_of(platform, username: str) -> requests.Session:
+    """A browser signed in to the console as `username`."""
+    password = ensure_accounts(platform, working_accounts(platform))[username]
+    browser = requests.Session()
+    answer = browser.post(
+        platform.http_base_url("console") + "/login",
+        data={"username": username, "password": password},
+        allow_redirects=False,
+        timeout=15,
+    )
+    assert answer.status_code == 303, answer.text[:300]
+    return browser

@@ -113,7 +113,8 @@ class FakePetitionStore(FakeAgencyStore):
             (
                 r
                 for r in self.referrals.values()
-                if r.get("source_record_id") == number and (r["source"] == "petition" or r["role"] == "co_unit")
+                if (r.get("source_record_id") == number and (r["source"] == "petition" or r["role"] == "co_unit"))
+                or (number in self.record_links and r["case_id"] == self.record_links[number]["case_id"])
             ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )

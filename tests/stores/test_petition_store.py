@@ -24,7 +24,7 @@ from shared.contracts.disputes import Agreement
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
 from shared.persistence.errors import NotFound, StoreError
 from tests.fakes.petition import FakePetitionStore
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 from tests.stores.conftest import empty_tables, postgres_bench
 
 SERVICE = "petition_link"
@@ -506,3 +506,55 @@ def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_fir
         (joined, 1, "received", "co_unit"),
     ]
     assert set(referrals[0]) == {"referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at"}
+
+
+def test_a_petition_linked_to_a_case_the_bureau_already_handles_finds_that_cases_referrals(stores):
+    """No referral names the petition (the bureau led the case already); intake's link names the case."""
+    walk_in, petition_case = "430426-20261101-00003", "430426-20261102-00009"
+    township_lead = UUID("77777777-7777-4777-8777-777777777781")
+    county_co_unit = UUID("77777777-7777-4777-8777-777777777782")
+    unrelated = UUID("77777777-7777-4777-8777-777777777783")
+    own = UUID("77777777-7777-4777-8777-777777777784")
+    add(stores, petition("XF-2026-0311"))
+    add(stores, petition("XF-2026-0312"))
+    with stores.transaction() as store:
+        # The township's bureau leads the walk-in case, the county bureau co-handles it.
+        store.add_referral(
+            referral_issued(township_lead, "petition:430426105", case_id=walk_in), {}, REGISTERED_AT + timedelta(days=2)
+        )
+        store.add_referral(referral_issued(county_co_unit, BUREAU, case_id=walk_in, role="co_unit"), {}, REGISTERED_AT)
+        store.add_referral(referral_issued(unrelated, BUREAU, case_id=petition_case), {}, REGISTERED_AT)
+        # The other petition opened a case of its own, and its referral names it.
+        store.add_referral(
+            referral_issued(own, BUREAU, case_id=petition_case, source="petition", source_record_id="XF-2026-0312"),
+            {},
+            REGISTERED_AT + timedelta(days=1),
+        )
+        assert store.case_referrals("XF-2026-0311") == []
+        store.keep_record_link(record_linked(UUID(int=9), BUREAU, "XF-2026-0311", walk_in), REGISTERED_AT)
+
+    with stores.transaction() as store:
+        joined = store.case_referrals("XF-2026-0311")
+        others = store.case_referrals("XF-2026-0312")
+
+    assert [(r["referral_id"], r["case_id"], r["unit"], r["role"]) for r in joined] == [
+        (county_co_unit, walk_in, BUREAU, "co_unit"),
+        (township_lead, walk_in, "petition:430426105", "lead"),
+    ]
+    assert [r["referral_id"] for r in others] == [own]
+
+
+def test_a_referral_both_naming_the_petition_and_of_the_case_it_joined_is_listed_once(stores):
+    walk_in = "430426-20261101-00003"
+    co_unit = UUID("77777777-7777-4777-8777-777777777791")
+    add(stores, petition("XF-2026-0311"))
+    with stores.transaction() as store:
+        store.add_referral(
+            referral_issued(co_unit, BUREAU, case_id=walk_in, role="co_unit", source_record_id="XF-2026-0311"),
+            {},
+            REGISTERED_AT,
+        )
+        store.keep_record_link(record_linked(UUID(int=9), BUREAU, "XF-2026-0311", walk_in), REGISTERED_AT)
+
+    with stores.transaction() as store:
+        assert [r["referral_id"] for r in store.case_referrals("XF-2026-0311")] == [co_unit]

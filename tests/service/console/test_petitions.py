@@ -536,6 +536,39 @@ def test_a_replied_petition_whose_referral_is_still_open_says_to_report_its_resu
     assert f'<a href="/referrals/petition/{REFERRAL_ID}">交办单 C-20261123-0002</a>' in page
 
 
+def test_a_petition_that_joined_a_case_the_bureau_holds_no_referral_of_names_that_case_in_chinese(
+    console, apis, browser, xu
+):
+    joined = {
+        **ACCEPTED,
+        "case_referrals": [],
+        "joined_case": {
+            "case_id": "430426-20261101-00003",
+            "reason": "same parties and category within 30 days",
+            "linked_at": "2026-11-23T01:31:00+00:00",
+        },
+    }
+    apis.answer(BUREAU, "GET", API, 200, joined)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert "综治中心已将本信访事项并入已有案件 430426-20261101-00003（30日内同一当事人、同类纠纷），未另立新案" in page
+    assert "本局未收到该案件的交办件" in page
+
+
+def test_a_petition_that_joined_a_case_the_bureau_leads_names_it_above_its_referral(console, apis, browser, xu):
+    joined = {
+        **ACCEPTED,
+        "joined_case": {"case_id": "C-20261123-0002", "reason": "same source record", "linked_at": "2026-11-23"},
+    }
+    apis.answer(BUREAU, "GET", API, 200, joined)
+
+    page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert "并入已有案件 C-20261123-0002（同一原始记录），未另立新案，该案件的交办件见下" in page
+    assert '<a href="/referrals/petition/5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b11">C-20261123-0002</a>' in page
+
+
 def test_an_accepted_petition_offers_the_reply_and_the_one_extension_and_links_its_referrals(
     console, apis, browser, xu
 ):

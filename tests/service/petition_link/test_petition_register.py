@@ -16,7 +16,7 @@ from shared.persistence.errors import Conflict, NotFound
 from shared.refusal import Refused
 from tests.fakes.petition import FakePetitionStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 from tests.service.petition_link.conftest import BEIJING, BUREAU_OFFICER, PETITION_KEY
 
 NUMBER = "XF430426-2026-0311"
@@ -317,6 +317,40 @@ def test_the_petitions_page_shows_the_referral_its_case_brought_back_to_the_bure
         str(referral_id),
         "received",
     )
+
+
+def test_a_petition_linked_to_a_case_the_bureau_already_leads_names_that_case_and_its_referral(bureau, http):
+    led = "430426-20261101-00003"
+    lead_referral = UUID("55555555-5555-4555-8555-555555555556")
+    # The bureau already leads the case: the coordinator issues no new referral when the petition joins it.
+    bureau.on_referral_issued(referral_issued(lead_referral, "petition:430426", case_id=led))
+    register(bureau, http)
+    bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER)
+    assert http.body(bureau.show_petition(http.get(), NUMBER))["joined_case"] is None
+
+    bureau.sender = "wuyuan.intake"
+    bureau.on_record_linked(record_linked(UUID(int=31), "petition:430426", NUMBER, led))
+
+    shown = http.body(bureau.show_petition(http.get(), NUMBER))
+    assert shown["joined_case"] == {
+        "case_id": led,
+        "reason": "same parties and category within 30 days",
+        "linked_at": "2026-11-22T09:00:00+00:00",
+    }
+    [referral] = shown["case_referrals"]
+    assert (referral["case_id"], referral["referral_id"], referral["role"]) == (led, str(lead_referral), "lead")
+
+
+def test_a_petition_linked_to_a_case_the_bureau_holds_no_referral_of_still_names_the_case(bureau, http):
+    register(bureau, http)
+    bureau.decide_acceptance(http.post(ACCEPT_TO_MEDIATION), NUMBER)
+
+    bureau.sender = "wuyuan.intake"
+    bureau.on_record_linked(record_linked(UUID(int=31), "petition:430426", NUMBER, "430426-20261101-00003"))
+
+    shown = http.body(bureau.show_petition(http.get(), NUMBER))
+    assert shown["joined_case"]["case_id"] == "430426-20261101-00003"
+    assert shown["case_referrals"] == []
 
 
 def test_a_petition_naming_no_other_side_cannot_go_to_mediation_and_nothing_is_decided(
