@@ -21,7 +21,7 @@ from services.petition_link.domain import decisions, figures, persons, terms
 from services.petition_link.domain.model import OtherSide, Petition, PetitionStatus, ReviewStage
 from services.petition_link.domain.records import PetitionDetails, flags_for
 from services.petition_link.store import PetitionStore
-from services.petition_link.views import final_view, joined_case_view, petition_row, petition_view
+from services.petition_link.views import final_view, petition_row, petition_view
 from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
 from shared.agency.link_facts import note_record
@@ -279,7 +279,7 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
     referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
     # The case intake linked the petition to as a repeat, named even while the bureau holds no referral of it.
     link = uow.store.record_link(petition.number) if petition.fed_message_id else None
-    return {**shown, "case_referrals": referrals, "joined_case": joined_case_view(link)}
+    return {**shown, "case_referrals": referrals, "joined_case": agency.joined_case_view(link)}
 
 
 def _note(uow: Work, platform: Platform, kind: LinkRecordKind, petition: Petition, at: datetime, **detail: Any) -> None:

@@ -1,6 +1,5 @@
 """What an officer reads of a petition: its terms as they stand today, masked contacts, earlier petitions."""
 
-from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -107,14 +106,6 @@ def final_view(final: Finality | None) -> dict[str, Any] | None:
     if final is None:
         return None
     return {"number": final.number, "since": final.since.isoformat(), "by": final.by.value}
-
-
-def joined_case_view(link: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """The existing case intake linked the petition to as a repeat (RecordLinked), and why; None for a petition
-    that opened a case of its own, or was not fed, or whose link has not arrived yet."""
-    if link is None:
-        return None
-    return {"case_id": link["case_id"], "reason": link["reason"], "linked_at": link["linked_at"].isoformat()}
 
 
 def _review(review: Review | None, today: date) -> dict[str, Any] | None:

@@ -20,6 +20,7 @@ from services.police_link.domain.calls import (
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
 from shared.agency.handlers import (
+    joined_case_view,
     keep_fed_record,
     record_dispute,
     require_feeder_of,
@@ -154,8 +155,10 @@ def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> 
     units = require_officer_of_agency(caller, platform)
     with uow:
         row = uow.store.get_call(number, units)
+        link = uow.store.record_link(number)
     caller.require_own(str(row["unit"]), f"call {number}")
-    return call_view(row)
+    # The case intake linked the call to as a repeat, named even while the station holds no referral of it.
+    return {**call_view(row), "joined_case": joined_case_view(link)}
 
 
 def call_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:

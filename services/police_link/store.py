@@ -40,8 +40,10 @@ class PoliceStore(AgencyStore, Protocol):
 
     def get_call(self, call_number: str, units: frozenset[str]) -> Row:
         """A call with the `referrals` that any of `units` (or a unit below one) received for the case it became
-        (matched by the referrals' source record), in the order received; NotFound if there is none. Another
-        station called into the case holds a referral of it too, which is that station's to read."""
+        (matched by the referrals' source record), or for the existing case intake linked it to as a repeat
+        (`record_link`: a case the police already handled, for which no referral names the call), in the order
+        received; NotFound if there is none. Another station called into the case holds a referral of it too,
+        which is that station's to read."""
         ...
 
     def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
@@ -105,9 +107,10 @@ class PostgresPoliceStore(PostgresAgencyStore):
         if row is None:
             raise NotFound(f"no call {call_number}")
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE source_record_id = %s AND source = 'police_call'"
+            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE ((source_record_id = %s AND source = 'police_call')"
+            " OR case_id = (SELECT case_id FROM record_links WHERE record_id = %s))"
             f" AND {_OWN.format(table='referrals')} ORDER BY received_at, referral_id",
-            (call_number, sorted(units)),
+            (call_number, call_number, sorted(units)),
         )
         return row
 

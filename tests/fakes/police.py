@@ -82,8 +82,10 @@ class FakePoliceStore(FakeAgencyStore):
             (
                 r
                 for r in self.referrals.values()
-                if r["source_record_id"] == call_number
-                and r["source"] == "police_call"
+                if (
+                    (r["source_record_id"] == call_number and r["source"] == "police_call")
+                    or (call_number in self.record_links and r["case_id"] == self.record_links[call_number]["case_id"])
+                )
                 and any(r["unit"].startswith(unit) for unit in units)
             ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),

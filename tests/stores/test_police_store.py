@@ -22,7 +22,7 @@ from shared.contracts.disputes import PartyNotice
 from shared.contracts.vocabulary import Category, ResultCode
 from shared.persistence.errors import NotFound
 from tests.fakes.police import FakePoliceStore
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 
 SERVICE = "police_link"
 FAKE = FakePoliceStore
@@ -144,6 +144,25 @@ def test_a_call_shows_only_the_referrals_of_the_readers_own_units(stores):
     add(stores, call(BOUNDARY))
     referral_of(stores, BOUNDARY, CASE, n=1)
     referral_of(stores, BOUNDARY, CASE, unit=OTHER_STATION, n=2)  # the other station, called into the case
+
+    with stores.transaction() as store:
+        station = [r["referral_id"] for r in store.get_call(BOUNDARY, OWN)["referrals"]]
+        county = [r["referral_id"] for r in store.get_call(BOUNDARY, frozenset({"police:430426"}))["referrals"]]
+    assert station == [UUID(int=1)]
+    assert county == [UUID(int=1), UUID(int=2)]
+
+
+def test_a_call_linked_to_a_case_the_station_already_leads_shows_that_cases_referrals_of_the_readers_units(stores):
+    add(stores, call(BOUNDARY))
+    # A walk-in case the station leads and the neighbouring station co-handles: no referral names the call.
+    with stores.transaction() as store:
+        store.add_referral(referral_issued(UUID(int=1), STATION, case_id=OTHER_CASE), {}, RECEIVED_AT)
+        store.add_referral(
+            referral_issued(UUID(int=2), OTHER_STATION, case_id=OTHER_CASE, role="co_unit"), {}, RECEIVED_AT
+        )
+        store.add_referral(referral_issued(UUID(int=3), STATION, case_id=CASE), {}, RECEIVED_AT)
+        assert store.get_call(BOUNDARY, OWN)["referrals"] == []
+        store.keep_record_link(record_linked(UUID(int=9), STATION, BOUNDARY, OTHER_CASE), RECEIVED_AT)
 
     with stores.transaction() as store:
         station = [r["referral_id"] for r in store.get_call(BOUNDARY, OWN)["referrals"]]

@@ -340,6 +340,27 @@ def test_a_handed_call_shows_its_scene_its_mediation_and_its_referrals(console, 
     assert "police:" not in page.split("<main")[1]
 
 
+def test_a_call_that_joined_a_case_the_station_holds_no_referral_of_names_that_case_in_chinese(
+    console, apis, browser, liu
+):
+    joined = {
+        **HANDED,
+        "referrals": [],
+        "joined_case": {
+            "case_id": "430426-20261120-00004",
+            "reason": "same source record",
+            "linked_at": "2026-11-23T01:31:00+00:00",
+        },
+    }
+    apis.answer(POLICE, "GET", API, 200, joined)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    assert "综治中心已将本警情并入已有案件 430426-20261120-00004（同一原始记录），未另立新案" in page
+    assert "本单位未收到该案件的交办件" in page
+    assert "交办单会列在这里" not in page
+
+
 def test_a_kept_call_says_why_and_has_no_mediation(console, apis, browser, liu):
     apis.answer(POLICE, "GET", "/api/v1/calls/JQ4304262026112300018", 200, KEPT)
 

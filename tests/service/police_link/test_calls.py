@@ -16,7 +16,7 @@ from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.police import FakePoliceStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 
 STATION = "police:430426101"
 JUSTICE = "justice:430426101"
@@ -374,6 +374,26 @@ def test_an_unknown_call_is_not_found_and_a_malformed_number_is_refused(police, 
     with pytest.raises(BadInput) as refusal:
         police.show_call(http.get(), "JQ 0000")
     assert refusal.value.fields[0]["field"] == "number"
+
+
+# --- the case a call joined -------------------------------------------------------------------------------
+
+
+def test_a_call_linked_to_a_case_the_station_already_leads_names_that_case_on_its_page(police, http):
+    led = "430426-20261120-00004"
+    police.on_referral_issued(referral_issued(UUID(int=4), STATION, case_id=led, flags=[]))
+    record(police, http, call())
+    assert http.body(police.show_call(http.get(), BOUNDARY))["joined_case"] is None
+
+    police.sender = "wuyuan.intake"
+    police.on_record_linked(record_linked(UUID(int=41), STATION, BOUNDARY, led))
+
+    shown = http.body(police.show_call(http.get(), BOUNDARY))
+    assert (shown["joined_case"]["case_id"], shown["joined_case"]["reason"]) == (
+        led,
+        "same parties and category within 30 days",
+    )
+    assert [(r["case_id"], r["role"]) for r in shown["referrals"]] == [(led, "lead")]
 
 
 # --- what its mediation came to ---------------------------------------------------------------------------
