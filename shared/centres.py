@@ -1,13 +1,12 @@
 """The governance centres at county, township and village level (三级综治中心), from config/centres.toml."""
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
+from shared.config_errors import ConfigFileError, load_config_file, quoted
 from shared.registry import CENTRE, AgencyRegistry, load_registry
 
 # A threshold of working days past a deadline; 0 escalates at the first timer run after the deadline.
@@ -221,18 +220,7 @@ def _centre(index: int, entry: object, county: str, registry: AgencyRegistry) ->
 
 def load_centres_file(path: Path, county: str, registry: AgencyRegistry) -> Centres:
     """The centres of the file at `path`; CentresError naming the file and the key otherwise."""
-    with Path(path).open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as bad:
-            raise CentresError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
-        except UnicodeDecodeError:
-            raise CentresError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
-    try:
-        return parse_centres(data, county, registry)
-    except CentresError as refused:
-        refused.file = str(path)
-        raise
+    return load_config_file(path, CentresError, lambda data: parse_centres(data, county, registry))
 
 
 def load_centres(config_dir: Path, county: str, registry: AgencyRegistry) -> Centres:

@@ -2,7 +2,9 @@
 
 import re
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 # The place of a refusal about the whole file (not valid TOML), where no key can be named.
 WHOLE_FILE = ""
@@ -31,6 +33,28 @@ class ConfigFileError(ValueError):
     def in_file(self) -> str:
         """'配置文件 config/centres.toml 有误：centres[2].division：…', or str() when the file is unknown."""
         return f"配置文件 {self.file} 有误：{self}" if self.file else str(self)
+
+
+Parsed = TypeVar("Parsed")
+
+
+def load_config_file(
+    path: Path | str, refusal: type[ConfigFileError], parse: Callable[[dict[str, Any]], Parsed]
+) -> Parsed:
+    """The TOML file at `path`, read by `parse`; a `refusal` naming the file when it is not UTF-8, not TOML, or
+    `parse` refuses an entry of it (OSError when it cannot be opened: each caller words that as its command does)."""
+    with Path(path).open("rb") as handle:
+        try:
+            data = tomllib.load(handle)
+        except tomllib.TOMLDecodeError as bad:
+            raise refusal(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
+        except UnicodeDecodeError:
+            raise refusal(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
+    try:
+        return parse(data)
+    except refusal as refused:
+        refused.file = str(path)
+        raise
 
 
 def quoted(value: object) -> str:

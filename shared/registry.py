@@ -2,13 +2,12 @@
 they have units."""
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
+from shared.config_errors import ConfigFileError, load_config_file, quoted
 from shared.contracts.identifiers import split_unit, truncate_division
 from shared.contracts.vocabulary import WINDOW_SOURCES, Source
 
@@ -319,15 +318,4 @@ def _unit_name_pattern(pattern: object, where: str) -> str:
 def load_registry(config_dir: Path = DEFAULT_CONFIG_DIR) -> AgencyRegistry:
     """The registry in config_dir; RegistryError naming the file and the key otherwise (OSError if it is unreadable)."""
     path = Path(config_dir) / "agencies.toml"
-    with path.open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as bad:
-            raise RegistryError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
-        except UnicodeDecodeError:
-            raise RegistryError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
-    try:
-        return parse_registry(data)
-    except RegistryError as refused:
-        refused.file = str(path)
-        raise
+    return load_config_file(path, RegistryError, parse_registry)

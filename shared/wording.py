@@ -5,7 +5,6 @@ so that the console, the `wuyuan` command and the letters call a thing by the sa
 """
 
 import re
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,7 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
+from shared.config_errors import ConfigFileError, load_config_file, quoted
 from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry
 from shared.workdays import CHINA_TZ
 
@@ -362,18 +361,7 @@ def load_places(config_dir: Path = DEFAULT_CONFIG_DIR) -> Places:
     path = Path(config_dir) / "divisions.toml"
     if not path.exists():
         return Places({})  # units and places then read as their codes
-    with path.open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as bad:
-            raise PlacesError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
-        except UnicodeDecodeError:
-            raise PlacesError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
-    try:
-        return parse_places(data)
-    except PlacesError as refused:
-        refused.file = str(path)
-        raise
+    return load_config_file(path, PlacesError, parse_places)
 
 
 def unit_name(unit: str | None, registry: AgencyRegistry, places: Places) -> str:

@@ -1,13 +1,12 @@
 """The triage table (config/routing.toml): parsed, checked against the registry, and matched to cases."""
 
-import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 from services.coordinator.domain.model import DayCount, Term
-from shared.config_errors import NOT_UTF8, WHOLE_FILE, ConfigFileError, quoted, toml_error_text
+from shared.config_errors import ConfigFileError, load_config_file, quoted
 from shared.contracts.vocabulary import Category, Flag, HandlingMode, Source
 from shared.registry import CENTRE
 
@@ -139,18 +138,7 @@ class RoutingTable:
 
 def load_routing_table(path: Path | str, known_agencies: set[str]) -> RoutingTable:
     """The table of the file at `path`; RoutingTableError naming the file and the key otherwise."""
-    with Path(path).open("rb") as handle:
-        try:
-            data = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as bad:
-            raise RoutingTableError(WHOLE_FILE, toml_error_text(bad), "invalid_toml", path) from None
-        except UnicodeDecodeError:
-            raise RoutingTableError(WHOLE_FILE, NOT_UTF8, "not_utf8", path) from None
-    try:
-        return parse_routing_table(data, known_agencies)
-    except RoutingTableError as refused:
-        refused.file = str(path)
-        raise
+    return load_config_file(path, RoutingTableError, lambda data: parse_routing_table(data, known_agencies))
 
 
 def parse_routing_table(data: dict[str, Any], known_agencies: set[str]) -> RoutingTable:
