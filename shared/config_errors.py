@@ -30,6 +30,11 @@ class ConfigFileError(ValueError):
     def __str__(self) -> str:
         return f"{self.field}：{self.problem}" if self.field else self.problem
 
+    def log_fields(self) -> dict[str, str | None]:
+        """For a start-up log line that `wuyuan up` and `wuyuan start` show the operator: the refusal in Chinese as the
+        command line words it, and the code, file and key for whoever searches the logs."""
+        return {"error": self.in_file(), "code": self.code, "file": self.file, "field": self.field}
+
     def in_file(self) -> str:
         """'配置文件 config/centres.toml 有误：centres[2].division：…', or str() when the file is unknown."""
         return f"配置文件 {self.file} 有误：{self}" if self.file else str(self)

@@ -31,15 +31,7 @@ class CoordinationProvider(Injects[Coordination]):
             coordination.routing_table()
             coordination.levels()  # config/centres.toml, which triage reads for every case's level too
         except (RoutingTableError, CentresError) as broken:
-            # `wuyuan up` and `wuyuan start` show these lines to the operator: the error in Chinese, as they read
-            # it at the command line; the code and the key for whoever searches the logs.
-            log.error(
-                "the coordinator's configuration is invalid; it does not start",
-                error=broken.in_file(),
-                code=broken.code,
-                file=broken.file,
-                field=broken.field,
-            )
+            log.error("the coordinator's configuration is invalid; it does not start", **broken.log_fields())
             raise
         self._coordination = coordination
 

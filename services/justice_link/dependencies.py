@@ -39,15 +39,7 @@ class MediationDirectory(Injects[Directory]):
         try:
             self.directory = load_directory(current_settings().config_dir)
         except DirectoryError as broken:
-            # `wuyuan up` shows these lines to the operator: the error in Chinese, naming the file and the key; the
-            # code and the key for whoever searches the logs.
-            refusals.error(
-                "the mediation directory is invalid; the service does not start",
-                error=broken.in_file(),
-                code=broken.code,
-                file=broken.file,
-                field=broken.field,
-            )
+            refusals.error("the mediation directory is invalid; the service does not start", **broken.log_fields())
             raise
 
     def start(self) -> None:
