@@ -28,8 +28,6 @@ from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from shared.wording import REFERRAL_LOG_KINDS
 from shared.workdays import CHINA_TZ
-from tests.fakes.agency import FakeAgencyStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import notice_circulated, referral_issued
 
 CASE_ID = "430426-20261122-00001"
@@ -48,16 +46,6 @@ NEIGHBOURING_STATION_OFFICER = Principal(
 COUNTY_BUREAU_OFFICER = Principal("zhou.bin", "周斌", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
 COURT_OFFICER = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
 COORDINATOR = Principal("wang.fang", "王芳", frozenset({Role.COORDINATOR}))
-
-
-@pytest.fixture
-def agency_store() -> FakeAgencyStore:
-    return FakeAgencyStore()
-
-
-@pytest.fixture
-def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
-    return FakeUnitOfWork(agency_store)
 
 
 @pytest.fixture

@@ -21,8 +21,6 @@ from shared.contracts.messages import (
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
 from shared.refusal import Refused
-from tests.fakes.agency import FakeAgencyStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
 
 CASE_ID = "430426-20261122-00001"
@@ -34,16 +32,6 @@ MEDIATOR = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), frozenset(
 NEIGHBOURING_MEDIATOR = Principal("chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({"justice:430426102"}))
 APPRAISAL = {"reason": "appraisal", "note": "等待司法鉴定所出具伤情鉴定意见"}
 DUE = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)  # 17:30 China time
-
-
-@pytest.fixture
-def agency_store() -> FakeAgencyStore:
-    return FakeAgencyStore()
-
-
-@pytest.fixture
-def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
-    return FakeUnitOfWork(agency_store)
 
 
 @pytest.fixture

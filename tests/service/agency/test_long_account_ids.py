@@ -19,8 +19,6 @@ from shared.contracts.messages import (
     RegisterDispute,
     ResultReported,
 )
-from tests.fakes.agency import FakeAgencyStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
 
 POLICE_STATION = "police:430426101"
@@ -33,16 +31,6 @@ OIDC_SUBJECT = "liu.yang." + "x" * (ACCOUNT_ID_MAX_LENGTH - len("liu.yang.@gaj.q
 
 def officer(subject: str) -> Principal:
     return Principal(subject, "刘洋", frozenset({Role.OFFICER}), frozenset({POLICE_STATION}))
-
-
-@pytest.fixture
-def agency_store() -> FakeAgencyStore:
-    return FakeAgencyStore()
-
-
-@pytest.fixture
-def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
-    return FakeUnitOfWork(agency_store)
 
 
 def police_as(caller: Principal, uow, platform) -> PoliceLink:

@@ -10,8 +10,6 @@ from nameko.testing.services import worker_factory
 from services.police_link.service import PoliceLink
 from shared.contracts.messages import RecordLinked
 from shared.refusal import Refused
-from tests.fakes.agency import FakeAgencyStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 
 POLICE_STATION = "police:430426101"
 CALL = "JQ430426202611220042"
@@ -21,16 +19,6 @@ INTAKE_USER = "wuyuan.intake"
 COORDINATOR_USER = "wuyuan.coordinator"
 FED = UUID("f0f0f0f0-0000-4000-8000-000000000001")
 LINKED_AT = datetime(2026, 11, 22, 2, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def agency_store() -> FakeAgencyStore:
-    return FakeAgencyStore()
-
-
-@pytest.fixture
-def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
-    return FakeUnitOfWork(agency_store)
 
 
 @pytest.fixture

@@ -13,8 +13,6 @@ from shared.clock import now
 from shared.contracts.messages import MessageRejected, ReferralDeclined, ReferralWithdrawn, ResultReported
 from shared.http import BadInput
 from shared.refusal import Refused
-from tests.fakes.agency import FakeAgencyStore
-from tests.fakes.unit_of_work import FakeUnitOfWork
 from tests.messages import referral_issued
 
 CASE_ID = "430426-20261122-00001"
@@ -28,16 +26,6 @@ STATION_OFFICER = Principal("liu.yang", "刘洋", frozenset({Role.OFFICER}), fro
 NEIGHBOURING_OFFICER = Principal("chen.jing", "陈静", frozenset({Role.OFFICER}), frozenset({NEIGHBOURING_STATION}))
 COUNTY_BUREAU_OFFICER = Principal("zhou.bin", "周斌", frozenset({Role.OFFICER}), frozenset({"police:430426"}))
 COURT_OFFICER = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
-
-
-@pytest.fixture
-def agency_store() -> FakeAgencyStore:
-    return FakeAgencyStore()
-
-
-@pytest.fixture
-def uow(agency_store) -> FakeUnitOfWork[FakeAgencyStore]:
-    return FakeUnitOfWork(agency_store)
 
 
 @pytest.fixture

@@ -387,26 +387,31 @@ def test_a_clock_started_again_by_reconcile_sends_no_letter_that_went_out_before
     assert [m.referral_id for m in reminders] == [COURT_REFERRAL]
 
 
-def test_a_deadline_moved_later_since_the_backup_still_gets_its_overdue_letter_after_reconcile(supervision, uow):
-    """The justice office's first deadline had passed when supervision was restored; the deadline was moved a week
-    on after the backup. Sent again in order, the designation takes its 督办函 as gone, and the move takes it back."""
-    supervision.sent_again = TICK - timedelta(minutes=5)
-    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
-    moved = TICK + timedelta(days=7)
+def move_justice_deadline(supervision: Supervision, due_at: datetime, message_id: UUID) -> None:
+    """The coordinator moves the justice office's deadline (its clock's first revision), two days before TICK."""
     supervision.on_deadline_changed(
         DeadlineChanged.build(
-            message_id=UUID(int=901),
+            message_id=message_id,
             occurred_at=TICK - timedelta(days=2),
             case_id=CASE_ID,
             sender=CENTRE,
             recipient=CENTRE,
             referral_id=CO_REFERRAL,
             unit=JUSTICE_OFFICE,
-            due_at=moved,
+            due_at=due_at,
             revision=1,
             paused=False,
         )
     )
+
+
+def test_a_deadline_moved_later_since_the_backup_still_gets_its_overdue_letter_after_reconcile(supervision, uow):
+    """The justice office's first deadline had passed when supervision was restored; the deadline was moved a week
+    on after the backup. Sent again in order, the designation takes its 督办函 as gone, and the move takes it back."""
+    supervision.sent_again = TICK - timedelta(minutes=5)
+    designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
+    moved = TICK + timedelta(days=7)
+    move_justice_deadline(supervision, moved, UUID(int=901))
 
     at(supervision, moved + timedelta(hours=1))
     supervision.send_due_letters()
@@ -465,20 +470,7 @@ def test_a_deadline_change_sent_again_leaves_the_letters_a_read_agency_holds(sup
     supervision.sent_again = TICK - timedelta(minutes=5)
     designate(supervision, CO_REFERRAL, JUSTICE_OFFICE, "co_unit", TICK - timedelta(days=10), TICK - timedelta(hours=1))
     moved = TICK + timedelta(days=7)
-    supervision.on_deadline_changed(
-        DeadlineChanged.build(
-            message_id=UUID(int=902),
-            occurred_at=TICK - timedelta(days=2),
-            case_id=CASE_ID,
-            sender=CENTRE,
-            recipient=CENTRE,
-            referral_id=CO_REFERRAL,
-            unit=JUSTICE_OFFICE,
-            due_at=moved,
-            revision=1,
-            paused=False,
-        )
-    )
+    move_justice_deadline(supervision, moved, UUID(int=902))
 
     at(supervision, moved + timedelta(hours=1))
     supervision.send_due_letters()
