@@ -33,7 +33,7 @@ from shared.contracts.vocabulary import Rating
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
-from shared.telemetry.case_scope import case_scope
+from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
 from shared.wording import NOT_IN_COUNTY as PLACE_NOT_IN_COUNTY
 from shared.wording import load_places
@@ -373,6 +373,8 @@ def _parse_link(token: str, links: RatingLinks) -> domain.RatingLink:
         domain.verify_rating_link(link, links.secret)
     except Refused:
         raise Forbidden("not a valid rating link") from None
+    # Only a link whose code holds names its case on the span (and so on the access line): a forged one names none.
+    name_the_case(link.case_id)
     return link
 
 

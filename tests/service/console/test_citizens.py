@@ -4,7 +4,9 @@ import re
 
 import pytest
 
+from shared.runtime.metrics import span_log_fields
 from tests.service.console.visitors import ZHOU
+from tests.spans import recording_provider
 
 LINK = "Zq3vL8xN2pR7tY5wK9mB4cD6hJ1sF0aE"
 VISIT = {"case_id": "430426-20261123-00007", "lead_unit": "police:430426101", "rated": False}
@@ -117,3 +119,26 @@ def test_a_dispute_taken_to_court_is_said_so_and_the_page_promises_no_new_round(
 
     assert "已导入诉讼，今后由有关机关依法处理" in page and "祁东县人民法院" in page
     assert "综治中心不再重新交办" in page and "综治中心将重新办理" not in page
+
+
+def test_the_rating_page_names_the_case_supervision_found_on_the_span_its_access_line_reads(console, apis, browser):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+    provider, _ = recording_provider()
+    with provider.get_tracer("test").start_as_current_span("console.rating_page") as span:
+        console.rating_page(browser.get(f"/rate/{LINK}"), LINK)
+        fields = span_log_fields(span)
+    provider.shutdown()
+
+    assert fields["case_id"] == VISIT["case_id"]
+
+
+def test_a_link_supervision_refuses_names_no_case(console, apis, browser):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 403, {"error": "forbidden"})
+    provider, _ = recording_provider()
+    with provider.get_tracer("test").start_as_current_span("console.rating_page") as span:
+        response = console.rating_page(browser.get(f"/rate/{LINK}"), LINK)
+        fields = span_log_fields(span)
+    provider.shutdown()
+
+    assert response.status_code == 403
+    assert "case_id" not in fields

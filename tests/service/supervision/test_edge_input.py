@@ -20,6 +20,9 @@ from shared.contracts.envelope import Envelope
 from shared.contracts.messages import REJECTED_SCHEMA, CaseResolved, FollowUpRated, LinkRecordNoted, NoticeCirculated
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.consumer import InboxConsumer, Unreadable
+from shared.runtime.metrics import span_log_fields
+from shared.telemetry.propagation import CASE_ID_KEY
+from tests.spans import recording_provider
 
 CASE_ID = "430426-20260101-00001"
 CENTRE = "centre:430426"
@@ -259,3 +262,21 @@ def test_a_link_fact_at_either_end_of_the_years_is_kept_and_counted_by_a_china_d
 
     assert len(supervision_store.link_facts) == 1
     assert supervision.report(http.get({"from": "2100-12-31", "to": "2100-12-31"})).status_code == 200
+
+
+def test_a_valid_link_names_its_case_on_the_span_its_access_line_reads_and_a_forged_one_names_none(
+    visit, supervision_store, http
+):
+    follow_up = supervision_store.follow_ups[(CASE_ID, 1)]["follow_up"]
+    provider, exporter = recording_provider()
+    tracer = provider.get_tracer("test")
+    with tracer.start_as_current_span("supervision.show_rating_link") as shown:
+        visit.show_rating_link(http.get(), rating_link_for(follow_up, LINKS.secret).token())
+        shown_fields = span_log_fields(shown)
+    with tracer.start_as_current_span("supervision.rate_by_link"), pytest.raises(Forbidden):
+        visit.rate_by_link(http.post({"rating": "satisfied"}), f"{CASE_ID}.1.AAAA")
+    provider.shutdown()
+
+    assert shown_fields["case_id"] == CASE_ID
+    forged = next(s for s in exporter.get_finished_spans() if s.name == "supervision.rate_by_link")
+    assert CASE_ID_KEY not in (forged.attributes or {})
