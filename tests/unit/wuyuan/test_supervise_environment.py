@@ -10,7 +10,11 @@ from pathlib import Path
 import pytest
 
 from wuyuan import supervise
+from wuyuan.ports import free_port_base
 from wuyuan.settings import PlatformSettings
+
+# Every service's port above the base: a platform running on this machine must not make the start refuse.
+PORTS_SPANNED = 16
 
 ADMIN_PASSWORD = "admin-Secret-4f9d2c7b1e"
 PERSONAL_DATA_KEY = "QUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUFBQUE="
@@ -21,7 +25,7 @@ def settings():
     # Short enough for a unix socket path, and a name of this test's own.
     state = Path(tempfile.mkdtemp(prefix="wyenv-"))
     try:
-        yield PlatformSettings(state_dir=state, http_port_base=9320)
+        yield PlatformSettings(state_dir=state, http_port_base=free_port_base(PORTS_SPANNED))
     finally:
         shutil.rmtree(state)
 

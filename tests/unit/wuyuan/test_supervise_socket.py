@@ -13,7 +13,11 @@ from supervisor.options import ServerOptions
 from supervisor.xmlrpc import SupervisorTransport
 
 from wuyuan import supervise
+from wuyuan.ports import free_port_base
 from wuyuan.settings import PlatformSettings
+
+# Every service's port above the base: a platform running on this machine must not make the start refuse.
+PORTS_SPANNED = 16
 
 
 @pytest.fixture
@@ -21,7 +25,7 @@ def settings():
     # Short enough for a unix socket path, and a name of this test's own.
     state = Path(tempfile.mkdtemp(prefix="wysock-"))
     try:
-        yield PlatformSettings(state_dir=state, http_port_base=9300)
+        yield PlatformSettings(state_dir=state, http_port_base=free_port_base(PORTS_SPANNED))
     finally:
         shutil.rmtree(state)
 
