@@ -39,11 +39,21 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 class SignInNeeded(Exception):
-    """No session, or one that has ended: the visitor is sent to the sign-in page."""
+    """No session, or one that has ended: the visitor is sent to the sign-in page.
 
-    def __init__(self, next_path: str = "/") -> None:
+    `ended`: the browser still named a session (it expired, or its token was withdrawn), so the page says so rather
+    than greet as if nobody had signed in; `unsent`: a form was posted, and the page says it was not acted on.
+    """
+
+    def __init__(self, next_path: str = "/", *, ended: bool = False, unsent: bool = False) -> None:
         super().__init__("sign in first")
         self.next_path = next_path
+        self.ended = ended
+        self.unsent = unsent
+
+    def sign_in_address(self) -> str:
+        flags = ("&ended=1" if self.ended else "") + ("&unsent=1" if self.unsent else "")
+        return "/login?next=" + quote(self.next_path, safe="/") + flags
 
 
 class PageNotFound(Exception):
@@ -149,7 +159,7 @@ class PageHandler(HttpRequestHandler):
 
     def response_from_exception(self, exc: Exception) -> Response:
         if isinstance(exc, SignInNeeded):
-            return redirect("/login?next=" + quote(exc.next_path, safe="/"))
+            return redirect(exc.sign_in_address())
         if isinstance(exc, Forbidden):
             return error_page(403, "无权访问", "您的账号无权查看或办理此项。如需权限，请联系本中心管理员。")
         if isinstance(exc, PageNotFound):

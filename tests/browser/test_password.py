@@ -30,3 +30,4 @@ def test_a_changed_password_keeps_this_session_and_ends_the_one_on_another_compu
     at_home.wait_for_timeout(3000)  # the e2e platform reads it every 2 s
     at_home.goto(f"{console_url}/referrals")
     expect(at_home.get_by_role("button", name="登录")).to_be_visible()
+    expect(at_home.get_by_role("status")).to_have_text("登录已失效，请重新登录。")

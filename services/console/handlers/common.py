@@ -102,19 +102,25 @@ def visitor_of(
 ) -> Visitor:
     cookie = request.cookies.get(domain.SESSION_COOKIE)
     if not cookie or len(cookie) > domain.MAX_COOKIE_CHARS:
-        raise SignInNeeded(_here(request))
+        raise _sign_in(request, ended=False)
     with uow:
         session = uow.store.find(domain.session_digest(cookie), now)
     token = domain.opened_token(session, cookie) if session is not None else None
     if session is None or token is None:
-        raise SignInNeeded(_here(request))
+        raise _sign_in(request, ended=True)
     try:
         principal = check_token(token)
     except AuthFailure:  # expired, or signed by a key since withdrawn
-        raise SignInNeeded(_here(request)) from None
+        raise _sign_in(request, ended=True) from None
     except KeysUnavailable:
         raise ApiUnavailable("identity") from None
     return Visitor(session, principal, people.for_page(token) if people is not None else {}, token)
+
+
+def _sign_in(request: Request, *, ended: bool) -> SignInNeeded:
+    """To the sign-in page and back here; a cookie that opens no session is one that ended (expired, withdrawn, swept),
+    and a form posted meanwhile was not acted on: the sign-in page says both, so nobody believes it was done."""
+    return SignInNeeded(_here(request), ended=ended, unsent=request.method == "POST")
 
 
 def _here(request: Request) -> str:
@@ -215,8 +221,8 @@ def expect(answer: Answer, *, service: str) -> Any:
     """The body of a successful answer; a refusal becomes the page a person should see."""
     if answer.ok:
         return answer.body
-    if answer.status == 401:
-        raise SignInNeeded()
+    if answer.status == 401:  # the service no longer takes the session's token
+        raise SignInNeeded(ended=True)
     if answer.status == 403:
         raise Forbidden(f"{service} refused")
     if answer.status == 404:

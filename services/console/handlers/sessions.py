@@ -31,6 +31,8 @@ def sign_in_page(request: Request, platform: Platform, message: str = "", status
         message=message,
         signed_out=request.method == "GET" and request.args.get("signed_out") == "1",
         password_changed=request.method == "GET" and request.args.get("password_changed") == "1",
+        ended=request.method == "GET" and request.args.get("ended") == "1",
+        unsent=request.method == "GET" and request.args.get("unsent") == "1",
         username=request.form.get("username", "") if request.method == "POST" else "",
     )
 

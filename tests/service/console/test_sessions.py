@@ -88,6 +88,44 @@ def test_a_session_kept_with_its_token_in_clear_must_sign_in(console, browser, s
         console.window(browser.get("/window", as_=WANG))
 
 
+def test_a_session_that_has_ended_signs_in_on_a_page_that_says_it_ended(console, browser, staff):
+    staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
+
+    with pytest.raises(SignInNeeded) as sent:
+        console.window(browser.get("/window", as_=WANG))
+    address = sent.value.sign_in_address()
+    page = console.sign_in_page(browser.get(address)).get_data(as_text=True)
+
+    assert address == "/login?next=/window&ended=1"
+    assert "登录已失效，请重新登录。" in page
+    assert "没有办理" not in page
+
+
+def test_a_form_posted_once_the_session_had_ended_is_said_not_to_have_been_acted_on(console, browser, staff):
+    # Typed for minutes at the window, sent after the session ended: nothing was registered, and the page says so.
+    staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
+    posted = browser.post("/window", {"csrf": form_key_of(WANG), "summary": "邻里纠纷"}, as_=WANG)
+
+    with pytest.raises(SignInNeeded) as sent:
+        console.register(posted)
+    address = sent.value.sign_in_address()
+    page = console.sign_in_page(browser.get(address)).get_data(as_text=True)
+
+    assert address == "/login?next=/window&ended=1&unsent=1"
+    assert "登录已失效，请重新登录。" in page
+    assert "刚才提交的内容没有办理。请登录后重新填写，再提交一次。" in page
+
+
+def test_a_browser_that_never_signed_in_is_only_asked_to_sign_in(console, browser):
+    with pytest.raises(SignInNeeded) as sent:
+        console.cases(browser.get("/cases?status=closed"))
+    address = sent.value.sign_in_address()
+    page = console.sign_in_page(browser.get(address)).get_data(as_text=True)
+
+    assert address == "/login?next=/cases%3Fstatus%3Dclosed"
+    assert "已失效" not in page and "没有办理" not in page
+
+
 def test_after_a_post_the_sign_in_leads_to_the_page_not_the_form(console, browser):
     with pytest.raises(SignInNeeded) as sent:
         console.register(browser.post("/window?draft=1", {"summary": "邻里纠纷"}))
