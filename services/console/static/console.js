@@ -170,7 +170,69 @@ function focusFormErrors() {
   summary.focus();
 }
 
+// A form sent again from a page reached by 后退 (back) is the same action, not a second one. Each rendering of a form
+// carries a fresh action key, and the page is fetched anew on the way back (no-store), so the key it was first sent
+// with is kept in this tab (sessionStorage: the key and a digest of what was sent, never the fields themselves) and
+// sent again when the page came from the history and the form holds what was sent: the service answers with what it
+// did then. A form changed after 后退 is a new action, under its own key. Browsers restore what a person typed on
+// such a page, but not a hidden field.
+const SENT_PREFIX = "wuyuan.sent ";
+const ACTION_FIELD = "action_key";
+
+function fromHistory() {
+  const [entry] = performance.getEntriesByType("navigation");
+  return Boolean(entry) && entry.type === "back_forward";
+}
+
+function digestOf(form, submitter) {
+  const pairs = [];
+  let data;
+  try {
+    data = new FormData(form, submitter || undefined);
+  } catch (error) {
+    data = new FormData(form);
+  }
+  data.forEach((value, name) => {
+    if (name !== ACTION_FIELD && name !== "csrf") pairs.push([name, typeof value === "string" ? value : value.name]);
+  });
+  const text = JSON.stringify(pairs);
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57; // cyrb53: a short digest to compare by, not a secret
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ code, 2654435761);
+    h2 = Math.imul(h2 ^ code, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
+}
+
+function keepActionKeys() {
+  const revisited = fromHistory();
+  // After the forms' own listeners: a form they stopped (an error, a cancelled confirmation) was not sent.
+  document.addEventListener("submit", (event) => {
+    if (event.defaultPrevented) return;
+    const form = event.target;
+    const key = form.elements[ACTION_FIELD];
+    if (!key || !key.value) return;
+    const slot = `${SENT_PREFIX}${location.pathname} ${form.getAttribute("action") || ""}`;
+    const digest = digestOf(form, event.submitter);
+    try {
+      const sent = JSON.parse(sessionStorage.getItem(slot) || "null");
+      if (revisited && sent && sent.digest === digest && typeof sent.key === "string") {
+        key.value = sent.key;
+      } else {
+        sessionStorage.setItem(slot, JSON.stringify({ key: key.value, digest }));
+      }
+    } catch (error) {
+      // No storage (a private window's quota, say): the form goes as it is.
+    }
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  keepActionKeys();
   focusFormErrors();
   enableSpareParties();
   confirmIrreversibleActions();
