@@ -93,7 +93,9 @@ def handle_letter(
     with uow:
         uow.claim(message)
         referral_about(uow, message, message.referral_id, about or message.recipient)
-        detail: dict[str, Any] = {"due_at": message.due_at}
+        # The letter's own time beside the deadline it named: with its 文号 (below), what a restore of supervision
+        # needs to archive the letter again as issued, should supervision's archive lose it (restore_letters_archived).
+        detail: dict[str, Any] = {"due_at": message.due_at, "issued_at": message.occurred_at}
         if message.document_number is not None:  # version 2: the letter's 文号 and where to read it
             detail |= {"document_number": message.document_number, "document_id": message.document_id}
         if about is not None:

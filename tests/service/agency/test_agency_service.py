@@ -1,7 +1,7 @@
 """The agency base as the police station's officers use it: referrals in, accept/result out, police calls fed in."""
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -684,10 +684,14 @@ def test_a_decline_reason_code_outside_the_list_names_the_field(police, http, re
 # --- 两函一通报: the letters' numbers, the superior's copy, the 通报 ----------------------------------
 
 
+# When supervision's timer issued the 督办函 below: a letter's own time, not when the agency took it.
+ISSUED_AT = datetime(2026, 12, 8, 17, 31, 5, tzinfo=CHINA_TZ)
+
+
 def numbered_notice(message_id: int, recipient: str, about_unit: str | None = None) -> OverdueNoticeIssued:
     return OverdueNoticeIssued.build(
         message_id=UUID(int=message_id),
-        occurred_at=now(),
+        occurred_at=ISSUED_AT,
         case_id=CASE_ID,
         sender=CENTRE,
         recipient=recipient,
@@ -711,6 +715,8 @@ def test_a_numbered_letter_and_the_superior_s_copy_are_logged_with_the_number(po
     assert [e["kind"] for e in letters] == ["overdue_notice", "overdue_notice_superior"]
     assert {e["detail"]["document_number"] for e in letters} == {"祁东综治〔2026〕督办第3号"}
     assert letters[1]["detail"]["about_unit"] == POLICE_STATION
+    # With the letter's own time, which a restore of supervision archives it again under.
+    assert [datetime.fromisoformat(e["detail"]["issued_at"]) for e in letters] == [ISSUED_AT, ISSUED_AT]
     # Both lines sit in the station's referral log: one letter, and its copy, never read as a second letter.
     assert [REFERRAL_LOG_KINDS[e["kind"]] for e in letters] == ["收到督办函", "上级单位收到督办函抄送"]
 
