@@ -32,13 +32,18 @@ from wuyuan.counters import move_forward
 from wuyuan.settings import PlatformSettings
 
 LETTERS_HELD = "SELECT DISTINCT detail ->> 'document_number' FROM referral_log WHERE detail ? 'document_number'"
-# Each referral's 提醒函 and 督办函 as its unit took them (the agency's handler logs the unit's own copy under these
-# kinds, a superior's copy under another): the first of each, for restore_letters_held.
+# Each referral's 提醒函 and 督办函 as its units took them, for restore_letters_held: the first of each kind, at the
+# letter's own time where the agency kept it (else when the unit took it). A 督办函's copy to the unit's superior is
+# logged on the same referral under another kind: it stands for the letter too, whose own copy may still be queued.
 LETTERS_TAKEN = (
-    "SELECT referral_id, kind, min(at) FROM referral_log WHERE kind IN ('reminder', 'overdue_notice')"
-    " GROUP BY referral_id, kind"
+    "SELECT referral_id, kind, min(coalesce((detail ->> 'issued_at')::timestamptz, at)) FROM referral_log"
+    " WHERE kind IN ('reminder', 'overdue_notice', 'overdue_notice_superior') GROUP BY referral_id, kind"
 )
-LETTER_KIND_LOGGED = {"reminder": LetterKind.REMINDER, "overdue_notice": LetterKind.OVERDUE}
+LETTER_KIND_LOGGED = {
+    "reminder": LetterKind.REMINDER,
+    "overdue_notice": LetterKind.OVERDUE,
+    "overdue_notice_superior": LetterKind.OVERDUE,
+}
 NOTICES_HELD = "SELECT DISTINCT document_id, document_number, period_from, period_to FROM notices"
 # A scheduled 通报 the restored archive lacks gets its first number back; one it holds is left as it is.
 GIVE_NUMBER = """
@@ -93,7 +98,9 @@ def numbers_held(settings: PlatformSettings) -> NumbersHeld:
         for number in letters:
             held.count(str(number))
         for referral_id, logged_as, at in taken:
-            held.letters.setdefault(referral_id, {})[LETTER_KIND_LOGGED[logged_as]] = at
+            kinds = held.letters.setdefault(referral_id, {})
+            kind = LETTER_KIND_LOGGED[logged_as]
+            kinds[kind] = min(at, kinds.get(kind, at))
         for document_id, number, period_from, period_to in notices:
             held.count(number)
             if document_id == scheduled_notice_id(centre, period_from, period_to):

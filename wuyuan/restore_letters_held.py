@@ -4,7 +4,8 @@ units already hold, so that none goes twice and none whose moment fell while sup
 The restored watches remember the letters sent up to the backup; the agencies log every letter their units took
 (`referral_log`, services' shared agency handlers). The restore reads them (restore_document_numbers.numbers_held, in
 the same pass as the 文号) and writes them into supervision's database, with the agencies it could read:
-- a watch the backup holds takes as sent the letters its unit took since, so the timer does not send them again;
+- a watch the backup holds takes as sent the letters its unit took since (sent at the letter's own time where the agency
+  kept it, else when the unit took it), so the timer does not send them again;
 - a watch `wuyuan reconcile supervision` starts again takes as sent exactly what its unit holds (handlers._start_watch),
   rather than every letter whose moment had come by the re-send: one whose moment fell while supervision was down
   goes out at the timer's next pass.

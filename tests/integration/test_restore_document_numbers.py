@@ -4,7 +4,7 @@ as provisioning migrates them."""
 
 import json
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import psycopg
 import pytest
@@ -180,3 +180,29 @@ def test_the_letters_the_units_took_since_the_backup_are_not_sent_again_and_reco
         assert store.letters_held(lost, "police_link") is None  # not read: nothing is known
     # Restored again from the same backup: the second reading replaces the first, and marks nothing twice.
     assert record_letters_held(settings, numbers_held(settings)) == {"reminder": 0, "overdue": 0}
+
+
+def test_a_letter_is_marked_sent_at_its_own_time_and_one_only_its_superior_s_copy_logged_is_held(settings):
+    """The agencies log a letter's own time from now on: the watch reads when it was issued, not when it was taken. A
+    督办函 whose copy to the superior is logged while the unit's own is still queued went out all the same."""
+    issued = datetime(2026, 12, 8, 17, 31, tzinfo=CHINA_TZ)
+    watched = letters_at_the_court(settings)
+    with psycopg.connect(settings.admin_database_url("court_link")) as court:
+        court.execute(
+            "INSERT INTO referral_log (referral_id, kind, detail, at) VALUES (%s, 'reminder', %s, %s),"
+            " (%s, 'overdue_notice_superior', %s, %s)",
+            (
+                watched,
+                json.dumps({"issued_at": (issued - timedelta(days=1)).isoformat()}),
+                TAKEN,
+                watched,
+                json.dumps({"issued_at": issued.isoformat(), "about_unit": "court:430426"}),
+                TAKEN + timedelta(days=1),
+            ),
+        )
+    watch_of(settings, watched)
+
+    marked = record_letters_held(settings, numbers_held(settings))
+
+    assert marked == {"reminder": 1, "overdue": 1}
+    assert sent_marks(settings, watched) == (issued - timedelta(days=1), issued)
