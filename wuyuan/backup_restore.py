@@ -35,6 +35,7 @@ from wuyuan.restore_case_numbers import (
     require_coordinator_drained,
 )
 from wuyuan.restore_document_numbers import advance_document_numbers, give_back_notice_numbers, numbers_held
+from wuyuan.restore_letters_archived import archive_letters_again
 from wuyuan.restore_letters_held import record_letters_held
 from wuyuan.restore_script import psql_beside, restore_through_psql
 from wuyuan.restore_token_handles import forget_token_handles
@@ -60,7 +61,8 @@ class RestoreReport:
     from_other_platform: bool = False
     # intake alone: its counters moved past the numbers the centre holds (restore_case_numbers).
     case_numbers: dict[str, object] | None = None
-    # supervision alone: its 文号 series moved past the letters the agencies hold (restore_document_numbers).
+    # supervision alone: its 文号 series moved past the letters the agencies hold (restore_document_numbers), and the
+    # letters they hold that its archive lost archived again (restore_letters_archived).
     document_numbers: dict[str, object] | None = None
     # identity alone: withdrawals listed by digest while a token signed since the backup may be valid
     # (restore_token_handles).
@@ -169,6 +171,7 @@ def restore_service(
     if letters_held is not None and report.document_numbers is not None:
         report.document_numbers |= give_back_notice_numbers(settings, letters_held)
         report.document_numbers["letters_marked_sent"] = record_letters_held(settings, letters_held)
+        report.document_numbers["letters_archived"] = archive_letters_again(settings, letters_held)
     return report
 
 

@@ -286,10 +286,45 @@ def document_number_lines(found: dict[str, Any] | None) -> list[str]:
             f"提醒函 {marked.get('reminder', 0)} 件、督办函 {marked.get('overdue', 0)} 件在备份之后已发出"
             "（各单位已收到）：已记为已发，不会重发"
         )
+    lines += letters_archived_lines(found.get("letters_archived"))
     if found["unreadable"]:
         lines.append(
             f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号；"
-            "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出（停机期间到期的不会补发）"
+            "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出（停机期间到期的不会补发）；"
+            "其单位备份之后收到的提醒函、督办函不在档案中，也未能重新存档"
+        )
+    return lines
+
+
+# Why a letter its units hold was not archived again (services/supervision/documents_recovered.NotRecovered).
+NOT_ARCHIVED_WORDS = {
+    "referral_unknown": "恢复的数据库和综合协调组都没有其交办件，无从得知交办时间",
+    "centre_unreadable": "其交办件不在恢复的数据库中，且未能读取综合协调组（coordinator）的数据库，无从得知交办时间",
+    "number_taken": "档案中已有同一文号的文书，或该交办件已有同类函件",
+    "number_unreadable": "文号不是本平台编的格式",
+}
+
+
+def letters_archived_lines(found: dict[str, Any] | None) -> list[str]:
+    """The letters issued since the backup that restoring supervision archived again from the units' copies
+    (wuyuan/restore_letters_archived.py), and those it could not, by 文号, unit and referral."""
+    if not found:
+        return []
+    lines = []
+    archived = found["archived_again"]
+    if any(archived.values()):
+        line = (
+            f"提醒函 {archived['reminder']} 件、督办函 {archived['overdue']} 件在备份之后发出、已不在档案中："
+            "已依据各单位收到的函件（文号、期限、发文时间）和交办件的记录重新存档，文中注明系重新存档"
+        )
+        if found["dated_as_received"]:
+            line += f"；其中 {found['dated_as_received']} 件单位未留存发文时间，按单位收到的时间记，文中亦已注明"
+        lines.append(line)
+    for letter in found["left_out"]:
+        words = NOT_ARCHIVED_WORDS.get(letter["reason"], letter["reason"])
+        lines.append(
+            f"{SERIES_WORDS.get(letter['kind'], letter['kind'])} {letter['number']}（{letter['unit_name']}，"
+            f"案件 {letter['case_id']}，交办件 {letter['referral_id']}）单位已收到，但不在档案中，未能重新存档：{words}"
         )
     return lines
 
@@ -501,7 +536,8 @@ def _reconcile_follower(settings: PlatformSettings, service: str, since: datetim
 
 # What the restored service did of its own accord, which no message brings back.
 OWN_ACTS = {
-    "supervision": "备份之后检查督导组自己作出的记录（提醒函、督办函的存档、通报、抽查）无法由消息补回，请核对；"
+    "supervision": "备份之后检查督导组自己作出的记录（通报、抽查）无法由消息补回，请核对"
+    "（各单位已收到的提醒函、督办函已在恢复时据其留存重新存档，见 wuyuan restore supervision 的列表）；"
     "回访评价随案件办结、重新交办的消息补回（评价人记为综治中心），评价的备注无法补回；"
     "重建的期限监督不重发各单位已收到的提醒函、督办函，停机期间到时的照常发出（恢复时未能读取的机构，其单位视应发时刻已到的为已发出）；"
     "上月的按月通报由定时任务以原文号重新归档（见 wuyuan restore supervision 的列表），其余备份之后发出的通报不会补回",

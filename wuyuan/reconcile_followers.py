@@ -14,9 +14,9 @@ backup reads them; the messages themselves travel as any other.
 
 Two things messages cannot give back, and the report says so: a sent row whose ID or mobile numbers were scrubbed
 from it (it would no longer pass the receiver's schema, so it is left alone), and what the restored service did
-of its own accord since the backup (supervision's archive of its letters, its notices and spot checks, stability's
-registrations; the ratings supervision took come back with the cases' closures and reopenings, and which letters the
-units hold, the restore reads: restore_letters_held).
+of its own accord since the backup (supervision's notices and spot checks, stability's registrations; the ratings
+supervision took come back with the cases' closures and reopenings, and the letters the units hold the restore reads:
+it marks them sent, restore_letters_held, and archives again those its archive lost, restore_letters_archived).
 """
 
 from __future__ import annotations

@@ -22,8 +22,10 @@ from datetime import date, datetime
 from uuid import UUID
 
 import psycopg
+from psycopg.rows import dict_row
 
 from services.supervision.documents import DocumentKind, numbered_as, previous_month, scheduled_notice_id
+from services.supervision.documents_recovered import LetterCopy, read_copies
 from services.supervision.domain import LetterKind
 from shared.workdays import CHINA_TZ
 from wuyuan.agencies import has_database, is_external
@@ -44,6 +46,17 @@ LETTER_KIND_LOGGED = {
     "overdue_notice": LetterKind.OVERDUE,
     "overdue_notice_superior": LetterKind.OVERDUE,
 }
+# Every numbered letter its units hold, with its referral, for restore_letters_archived to archive again what the
+# restored archive lacks (documents_recovered.read_copies). Letters logged before version 2 had no 文号 and no archive.
+LETTER_COPIES = """
+SELECT (l.detail ->> 'document_id')::uuid AS document_id, l.detail ->> 'document_number' AS number,
+       l.kind AS logged_as, (l.detail ->> 'due_at')::timestamptz AS due_at,
+       (l.detail ->> 'issued_at')::timestamptz AS issued_at, l.at, r.referral_id, r.case_id, r.unit, r.role
+FROM referral_log l JOIN referrals r USING (referral_id)
+WHERE l.kind IN ('reminder', 'overdue_notice', 'overdue_notice_superior')
+  AND l.detail ->> 'document_number' IS NOT NULL AND l.detail ->> 'document_id' IS NOT NULL
+ORDER BY l.id
+"""
 NOTICES_HELD = "SELECT DISTINCT document_id, document_number, period_from, period_to FROM notices"
 # A scheduled 通报 the restored archive lacks gets its first number back; one it holds is left as it is.
 GIVE_NUMBER = """
@@ -66,6 +79,8 @@ class NumbersHeld:
     # The agencies read, and the letters their units took by referral and kind (restore_letters_held).
     read: list[str] = field(default_factory=list)
     letters: dict[UUID, dict[LetterKind, datetime]] = field(default_factory=dict)
+    # Every numbered letter they hold, one copy each (restore_letters_archived).
+    copies: list[LetterCopy] = field(default_factory=list)
 
     def count(self, number: str) -> None:
         found = numbered_as(number)
@@ -85,10 +100,12 @@ def numbers_held(settings: PlatformSettings) -> NumbersHeld:
             continue
         try:
             with psycopg.connect(settings.admin_database_url(agency), connect_timeout=10) as conn:
-                letters, taken, notices = [], [], []
+                letters, taken, notices, copies = [], [], [], []
                 if conn.execute("SELECT to_regclass('referral_log')").fetchone() != (None,):
                     letters = [row[0] for row in conn.execute(LETTERS_HELD).fetchall()]
                     taken = conn.execute(LETTERS_TAKEN).fetchall()
+                    with conn.cursor(row_factory=dict_row) as rows:
+                        copies = read_copies(rows.execute(LETTER_COPIES).fetchall(), agency)
                 if conn.execute("SELECT to_regclass('notices')").fetchone() != (None,):
                     notices = conn.execute(NOTICES_HELD).fetchall()
         except psycopg.Error:
@@ -101,6 +118,7 @@ def numbers_held(settings: PlatformSettings) -> NumbersHeld:
             kinds = held.letters.setdefault(referral_id, {})
             kind = LETTER_KIND_LOGGED[logged_as]
             kinds[kind] = min(at, kinds.get(kind, at))
+        held.copies.extend(copies)
         for document_id, number, period_from, period_to in notices:
             held.count(number)
             if document_id == scheduled_notice_id(centre, period_from, period_to):

@@ -11,6 +11,7 @@ the same pass as the 文号) and writes them into supervision's database, with t
   goes out at the timer's next pass.
 For an agency whose database could not be read (run elsewhere, or unreachable) nothing is known, and supervision keeps
 taking as sent the letters whose moments had come by the re-send (domain.letters_sent_before); the restore names it.
+The letters the restored archive lost are archived again from the same reading (restore_letters_archived).
 """
 
 from __future__ import annotations

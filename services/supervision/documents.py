@@ -235,6 +235,8 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         ]
     if provisional:
         body.append(PROVISIONAL_NOTE)
+    if facts.get("recovered"):
+        body.append(recovered_note(facts))
     return DocumentText(
         title=TITLES[kind],
         number=facts["number"],
@@ -452,6 +454,25 @@ def notice_text(facts: dict[str, Any]) -> DocumentText:
         after_table=after,
         issued_by=issued_by_line(facts),
     )
+
+
+def recovered_note(facts: dict[str, Any]) -> str:
+    """What a letter archived again from its units' copies says of itself (documents_recovered): when and from what it
+    was rebuilt, and what those copies could not tell."""
+    recovered = facts["recovered"]
+    kept = "文号、办理期限和发文时间" if recovered["issued_at_exact"] else "文号和办理期限"
+    note = (
+        f"注：本函原存档在检查督导组数据库恢复到较早时点时遗失，于{_day(recovered['at'])}依据收函单位留存的记录"
+        f"（{kept}）和交办件的记录重新存档，单位名称为重新存档时的名称。"
+    )
+    if not recovered["issued_at_exact"]:
+        # A 提醒函's reply is due by the deadline itself; a 督办函's is counted from the letter's day.
+        counted = "超期工作日和反馈期限" if facts["kind"] == DocumentKind.OVERDUE.value else "剩余工作日"
+        note += (
+            "收函单位未留存本函的发文时间：文中“截至”时间和落款日期为收函单位最早收到本函的时间，"
+            f"{counted}据此推算，可能与原件略有出入。"
+        )
+    return note
 
 
 def document_text(facts: dict[str, Any]) -> DocumentText:

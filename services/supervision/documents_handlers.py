@@ -357,6 +357,7 @@ def _as_row(document: ArchivedDocument) -> dict[str, Any]:
         "issued_at": document.issued_at,
         "issued_by": document.issued_by,
         "issued_by_name": document.facts.get("issued_by_name"),
+        "recovered_at": document.recovered_at,
     }
 
 
@@ -378,6 +379,8 @@ def _listed(row: dict[str, Any]) -> dict[str, object]:
         "issued_at": iso(row["issued_at"]),
         "issued_by": row["issued_by"],  # the supervisor's account, "timer", or null: not recorded (older 通报)
         "issued_by_name": row.get("issued_by_name"),  # that supervisor's name, where the 通报 recorded it
+        # When a restore archived the letter again from what its units hold (its text says so); null as issued.
+        "recovered_at": iso(row.get("recovered_at")),
         "html": f"/api/v1/documents/{row['id']}/html",
         "pdf": f"/api/v1/documents/{row['id']}/pdf",
     }

@@ -19,7 +19,7 @@ from shared.wording import TIMER_ISSUER
 _LISTED = (
     "id, number, kind, case_id, referral_id, unit, superior_unit, units, period_from, period_to, issued_at,"
     f" COALESCE(issued_by, CASE WHEN kind <> 'notice' OR (facts ->> 'scheduled')::boolean THEN '{TIMER_ISSUER}' END)"
-    " AS issued_by, facts ->> 'issued_by_name' AS issued_by_name"
+    " AS issued_by, facts ->> 'issued_by_name' AS issued_by_name, recovered_at"
 )
 
 
@@ -42,6 +42,8 @@ class ArchivedDocument:
     superior_unit: str | None = None
     period_from: date | None = None
     period_to: date | None = None
+    # A letter a restore archived again from what its units hold (restore_letters_archived): when; None as issued.
+    recovered_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,8 @@ class DocumentStore(Protocol):
     def list_documents(self, query: DocumentFilter) -> list[Row]:
         """Documents as `id`, `number`, `kind`, `case_id`, `referral_id`, `unit`, `superior_unit`, `units`,
         `period_from`, `period_to`, `issued_at`, `issued_by` (an account, TIMER_ISSUER, or None for a 通报
-        issued on demand before issuers were recorded), `issued_by_name` (that account's name, or None), the newest
+        issued on demand before issuers were recorded), `issued_by_name` (that account's name, or None),
+        `recovered_at` (when a restore archived the letter again from its units' copies, or None), the newest
         first (then by number)."""
         ...
 
@@ -105,8 +108,8 @@ class PostgresDocumentStore:
     def archive_document(self, document: ArchivedDocument) -> None:
         self.sql.write(
             "INSERT INTO documents (id, number, kind, year, seq, case_id, referral_id, unit, superior_unit, units,"
-            " period_from, period_to, issued_at, facts, html, issued_by)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            " period_from, period_to, issued_at, facts, html, issued_by, recovered_at)"
+            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
             (
                 document.id,
                 document.number,
@@ -124,6 +127,7 @@ class PostgresDocumentStore:
                 jsonb(document.facts),
                 document.html,
                 document.issued_by,
+                document.recovered_at,
             ),
         )
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.platforms import private_settings, run_wuyuan, running_platform
 from tests.e2e.test_delivery import COURT, close_after_follow_up, debt_case, dispute
-from tests.e2e.test_documents import move_deadline_as_the_coordinator
+from tests.e2e.test_documents import move_deadline_as_the_coordinator, raw
 from wuyuan import supervise
 from wuyuan.client import PlatformClient, PlatformError
 from wuyuan.dead_letters import list_dead_letters
@@ -312,6 +312,23 @@ def test_supervision_restored_to_an_earlier_point_gets_back_through_messages_the
     assert "综合协调组（coordinator）：重发" in text and "提醒函" in text
 
 
+def archived_letters(client: PlatformClient, case_id: str) -> list[dict]:
+    """The case's letters in supervision's archive, as the 督办文书 page lists them."""
+    found: list[dict] = client.call("GET", "supervision", f"/api/v1/documents?case_id={case_id}")["documents"]
+    return found
+
+
+# A letter's facts that are times: a time read back from the database is in its session's zone, the same moment.
+FACT_TIMES = ("issued_at", "due_at", "referral_issued_at", "respond_by")
+
+
+def as_read(facts: dict) -> dict:
+    """What a letter says: its facts with their times as moments, less the mark of one archived again."""
+    return {key: datetime.fromisoformat(value) if key in FACT_TIMES else value for key, value in facts.items()} | {
+        "recovered": None
+    }
+
+
 def court_letters(client: PlatformClient, referral_id: str, kind: str) -> list[dict]:
     """The letters of one kind in the court's log of a referral, as its officers read them."""
     return [entry for entry in client.referral(COURT, referral_id)["log"] if entry["kind"] == kind]
@@ -327,6 +344,9 @@ def test_supervision_restored_to_before_a_letter_the_court_took_does_not_send_it
     passed = datetime.fromisoformat(watch["issued_at"]) + timedelta(seconds=1)
     move_deadline_as_the_coordinator(platform, case_id, referral_id, passed)
     assert wait_until(lambda: court_letters(client, referral_id, "overdue_notice"))
+    [issued] = archived_letters(client, case_id)
+    issued_facts = client.call("GET", "supervision", f"/api/v1/documents/{issued['id']}")["facts"]
+    issued_page = raw(client, issued["html"]).text
 
     supervise.stop_service(platform, "supervision")
     restored = wuyuan(platform, "restore", "supervision", "--from", backup["folder"])
@@ -339,8 +359,25 @@ def test_supervision_restored_to_before_a_letter_the_court_took_does_not_send_it
     supervise.start_service(platform, "supervision")
 
     assert restored["document_numbers"]["letters_marked_sent"] == {"reminder": 0, "overdue": 1}
+    # The restored archive had lost the letter: it is archived again from the court's copy, under its first id and 文号,
+    # once, reading as it was issued, and saying it was archived again.
+    letters = restored["document_numbers"]["letters_archived"]
+    assert (letters["archived_again"], letters["dated_as_received"], letters["left_out"]) == (
+        {"reminder": 0, "overdue": 1},
+        0,
+        [],
+    )
+    [again] = archived_letters(client, case_id)
+    assert {**again, "recovered_at": None} == issued and again["recovered_at"] is not None
+    [logged] = court_letters(client, referral_id, "overdue_notice")
+    assert (logged["detail"]["document_id"], logged["detail"]["document_number"]) == (again["id"], again["number"])
+    again_facts = client.call("GET", "supervision", f"/api/v1/documents/{again['id']}")["facts"]
+    assert as_read(again_facts) == as_read(issued_facts) and again_facts["recovered"]["issued_at_exact"] is True
+    page = raw(client, again["html"]).text
+    assert "本函原存档在检查督导组数据库恢复到较早时点时遗失" in page and "本函原存档" not in issued_page
     time.sleep(12)  # two passes of the deadline timer
     assert len(court_letters(client, referral_id, "overdue_notice")) == 1
+    assert len(archived_letters(client, case_id)) == 1
     assert list_dead_letters(platform) == []
 
 

@@ -37,6 +37,8 @@ class FakeDocumentStore:
         by_timer = document.kind is not DocumentKind.NOTICE or bool(document.facts.get("scheduled"))
         if (document.issued_by == TIMER_ISSUER) != by_timer:
             raise ValueError(f"document {document.number} issued by {document.issued_by}")
+        if document.recovered_at is not None and document.kind is DocumentKind.NOTICE:  # migration 0021
+            raise ValueError(f"document {document.number}: only letters are archived again")
         self.documents[document.id] = document
 
     def list_documents(self, query: DocumentFilter) -> list[Row]:
@@ -98,4 +100,5 @@ def _listed(d: ArchivedDocument) -> dict[str, Any]:
         "issued_at": d.issued_at,
         "issued_by": d.issued_by,
         "issued_by_name": d.facts.get("issued_by_name"),
+        "recovered_at": d.recovered_at,
     }

@@ -64,6 +64,17 @@ def test_a_county_level_units_letter_is_listed_without_a_copy_to_the_centre_that
     assert "祁东县人民法院" in page and "抄送" not in page
 
 
+def test_a_letter_archived_again_after_a_restore_is_marked_so_in_the_list(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    again = LETTER | {"recovered_at": "2026-11-23T02:00:00+00:00"}  # rebuilt from the station's copy
+    apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [again, NOTICE | {"recovered_at": None}]})
+
+    page = console.documents(browser.get("/documents", as_=ZHOU)).get_data(as_text=True)
+
+    assert page.count("据收函单位留存重新存档") == 1
+    assert "数据库恢复后据收函单位留存重新存档（2026-11-23 10:00）" in page
+
+
 def test_the_list_shows_each_document_with_its_number_units_by_name_and_beijing_time(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     apis.answer("supervision", "GET", "/api/v1/documents", 200, {"documents": [NOTICE, LETTER]})

@@ -9,7 +9,13 @@ import pypdf
 import pytest
 
 from services.supervision import documents_handlers
-from services.supervision.documents import scheduled_notice_copy_id, scheduled_notice_id
+from services.supervision.documents import (
+    DocumentKind,
+    recovered_note,
+    scheduled_notice_copy_id,
+    scheduled_notice_id,
+)
+from services.supervision.documents_recovered import Archive, LetterCopy, recover_letters
 from services.supervision.documents_settings import NoticeSchedule
 from services.supervision.service import Supervision
 from shared.auth.principal import Forbidden, Principal, Role
@@ -25,6 +31,7 @@ from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from tests.service.supervision.conftest import documents_of
 from tests.unit.shared.test_downloads import saved_as
+from wuyuan.restore_letters_archived import archived_again
 
 CASE_ID = "430426-20261102-00042"
 STATION = "police:430426101"  # 砖塘镇派出所
@@ -358,6 +365,58 @@ def test_the_monthly_notice_issued_again_after_a_restore_goes_under_its_first_id
         "祁东综治〔2026〕通报第1号",
     )
     assert supervision_store.documents[first.document_id].number == "祁东综治〔2026〕通报第1号"
+
+
+def test_a_letter_the_restored_archive_lost_is_archived_again_from_the_units_copy_as_it_was_issued(
+    supervision, uow, http, supervision_store
+):
+    referral_id = designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+    to_unit, _ = uow.sent_of(OverdueNoticeIssued)
+    first = http.body(supervision.show_document(http.get(), str(to_unit.document_id)))
+    first_page = supervision.document_html(http.get(), str(to_unit.document_id)).get_data(as_text=True)
+    # Supervision's database restored to before the letter: the archive lost it; the station logged it as the agency's
+    # handler does (its 文号, id, the deadline it named and its own time), on the referral it holds.
+    del supervision_store.documents[to_unit.document_id]
+    copy = LetterCopy(
+        document_id=to_unit.document_id,
+        number=to_unit.document_number,
+        kind=DocumentKind.OVERDUE,
+        referral_id=referral_id,
+        case_id=CASE_ID,
+        unit=STATION,
+        role="lead",
+        due_at=to_unit.due_at,
+        issued_at=to_unit.occurred_at,
+        received_at=to_unit.occurred_at + timedelta(seconds=3),
+        held_by="police_link",
+    )
+    restored_at = LATE_TICK + timedelta(days=3)
+    archive = Archive(frozenset(supervision_store.documents), frozenset(), frozenset())
+    [letter] = recover_letters(
+        [copy],
+        archive,
+        {referral_id: supervision_store.watches[referral_id].issued_at},  # the restored watch's
+        centre_read=True,
+        centre_unit=CENTRE,
+        name=supervision.documents.name,
+        at=restored_at,
+    ).recovered
+    supervision_store.archive_document(archived_again(letter, restored_at))
+
+    # The station's officer opens it again by the id his referral's log links to: the same letter, marked as rebuilt.
+    supervision.caller = OFFICER
+    [listed] = http.body(supervision.list_documents(http.get()))["documents"]
+    assert listed == {k: v for k, v in first.items() if k != "facts"} | {"recovered_at": restored_at.isoformat()}
+    shown = http.body(supervision.show_document(http.get(), listed["id"]))
+    assert {k: v for k, v in shown["facts"].items() if k != "recovered"} == first["facts"]
+    # Its print view is the first one's with one more paragraph: that it was archived again, and from what.
+    note = recovered_note(shown["facts"])
+    assert note.startswith("注：本函原存档在检查督导组数据库恢复到较早时点时遗失") and "未留存" not in note
+    page = supervision.document_html(http.get(), listed["id"]).get_data(as_text=True)
+    assert page.replace(f'<p class="body">{note}</p>\n', "") == first_page
+    assert supervision.document_pdf(http.get(), listed["id"]).status_code == 200
 
 
 def test_with_the_schedule_off_no_notice_is_issued_by_itself(supervision, uow, platform):

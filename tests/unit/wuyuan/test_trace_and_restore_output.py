@@ -221,6 +221,37 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
     assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown
 
 
+def test_restoring_supervision_says_which_letters_it_archived_again_and_names_those_it_could_not(monkeypatch, tmp_path):
+    left_out = {
+        "number": "临澧综治〔2026〕督办第12号",
+        "kind": "overdue",
+        "unit": "police:430426101",
+        "unit_name": "砖塘镇派出所",
+        "case_id": "430426-20261206-00003",
+        "referral_id": "11111111-1111-4111-8111-111111111111",
+        "reason": "centre_unreadable",
+    }
+    archived = {"archived_again": {"reminder": 2, "overdue": 1}, "dated_as_received": 1, "left_out": [left_out]}
+    restored(
+        monkeypatch,
+        tmp_path,
+        "supervision",
+        document_numbers={"advanced": [], "unreadable": [], "letters_archived": archived},
+    )
+
+    shown = run("restore", "supervision", "--from", str(tmp_path)).output
+
+    assert "提醒函 2 件、督办函 1 件在备份之后发出、已不在档案中：已依据各单位收到的函件" in shown
+    assert "其中 1 件单位未留存发文时间，按单位收到的时间记" in shown
+    assert (
+        "督办函 临澧综治〔2026〕督办第12号（砖塘镇派出所，案件 430426-20261206-00003，"
+        "交办件 11111111-1111-4111-8111-111111111111）单位已收到，但不在档案中，未能重新存档："
+        "其交办件不在恢复的数据库中，且未能读取综合协调组（coordinator）的数据库"
+    ) in shown
+    counted = json.loads(run("restore", "supervision", "--from", str(tmp_path), "--json").output)
+    assert counted["document_numbers"]["letters_archived"]["archived_again"] == {"reminder": 2, "overdue": 1}
+
+
 def test_the_next_step_gives_the_backups_time_for_where_its_folder_cannot_be_read(monkeypatch, tmp_path):
     """Kubernetes' wuyuan-ops has no backups volume: `reconcile --since` there, with the time the restore says."""
     restored(monkeypatch, tmp_path, "court_link", backup_time="2026-12-05T18:30:41.750000+00:00")
