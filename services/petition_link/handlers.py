@@ -24,6 +24,7 @@ from services.petition_link.store import PetitionStore
 from services.petition_link.views import final_view, petition_row, petition_view
 from shared.agency import handlers as agency
 from shared.agency.commands import AgencyRecord
+from shared.agency.joined import joined_case_view
 from shared.agency.link_facts import note_record
 from shared.agency.records import RecordKind
 from shared.auth.principal import Principal
@@ -279,7 +280,7 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
     referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
     # The case intake linked the petition to as a repeat, named even while the bureau holds no referral of it.
     link = uow.store.record_link(petition.number) if petition.fed_message_id else None
-    return {**shown, "case_referrals": referrals, "joined_case": agency.joined_case_view(link)}
+    return {**shown, "case_referrals": referrals, "joined_case": joined_case_view(link, referrals)}
 
 
 def _note(uow: Work, platform: Platform, kind: LinkRecordKind, petition: Petition, at: datetime, **detail: Any) -> None:

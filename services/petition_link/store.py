@@ -22,7 +22,7 @@ from services.petition_link.domain.model import (
     ReviewStage,
 )
 from services.petition_link.domain.persons import Mention
-from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.agency.store import CASE_REFERRAL_COLUMNS, AgencyStore, PostgresAgencyStore, of_joined_case
 from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
 from shared.contracts.vocabulary import Category, PartyKind, ResultCode
@@ -39,8 +39,6 @@ _COLUMNS = (
     " registered_at, " + ", ".join(f"{stage}_{field}" for stage in ReviewStage for field in _REVIEW_FIELDS)
 )
 _FINISHED = sorted(status.value for status in FINISHED)
-# What the bureau's page of a petition shows of the referrals its case brought back to the bureau.
-CASE_REFERRAL_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
 # The petitions of the units given and those under them, of a status if one is given, and overdue or not if asked:
 # overdue is an open term (due_on, kept from the domain on every save) whose last day is before today.
 _LISTED = (
@@ -239,7 +237,7 @@ class PostgresPetitionStore(PostgresAgencyStore):
         return self.sql.all(
             f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE (source_record_id = %s"
             " AND (source = 'petition' OR role = 'co_unit'))"
-            " OR case_id = (SELECT case_id FROM record_links WHERE record_id = %s)"
+            f" OR {of_joined_case()}"
             " ORDER BY received_at, referral_id",
             (number, number),
         )

@@ -20,13 +20,13 @@ from services.police_link.domain.calls import (
 from services.police_link.domain.records import PoliceCall
 from services.police_link.store import PoliceStore
 from shared.agency.handlers import (
-    joined_case_view,
     keep_fed_record,
     record_dispute,
     require_feeder_of,
     require_officer_of_agency,
     require_place_of_county,
 )
+from shared.agency.joined import joined_case_view
 from shared.agency.link_facts import note_record
 from shared.auth.principal import Principal
 from shared.contracts.disputes import minimise_parties
@@ -157,8 +157,9 @@ def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> 
         row = uow.store.get_call(number, units)
         link = uow.store.record_link(number)
     caller.require_own(str(row["unit"]), f"call {number}")
-    # The case intake linked the call to as a repeat, named even while the station holds no referral of it.
-    return {**call_view(row), "joined_case": joined_case_view(link)}
+    # The case intake linked the call to as a repeat, named even while the station holds no referral of it, with
+    # what the station's referrals of it came to: the call's own `mediation` follows only a case that names it.
+    return {**call_view(row), "joined_case": joined_case_view(link, row["referrals"])}
 
 
 def call_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from services.police_link.domain.calls import (
     RecordedCall,
 )
 from services.police_link.domain.figures import CallFigures, CallTally
-from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.agency.store import CASE_REFERRAL_COLUMNS, AgencyStore, PostgresAgencyStore, of_joined_case
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
@@ -23,8 +23,6 @@ CALL_COLUMNS = (
     " flags, decision, procedure, reasons, message_id, recorded_by, recorded_at,"
     " case_id, result, result_round, resolved_at, mediator_unit, mediator_result, mediator_reported_at"
 )
-# What a call's page shows of the referrals the centre sent the police about the case it became.
-REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
 _OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
 # The handed calls a case came from: the police hold a referral of the case naming the call as its source record.
 _CALLS_OF_CASE = (
@@ -107,8 +105,8 @@ class PostgresPoliceStore(PostgresAgencyStore):
         if row is None:
             raise NotFound(f"no call {call_number}")
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE ((source_record_id = %s AND source = 'police_call')"
-            " OR case_id = (SELECT case_id FROM record_links WHERE record_id = %s))"
+            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE ((source_record_id = %s AND source = 'police_call')"
+            f" OR {of_joined_case()})"
             f" AND {_OWN.format(table='referrals')} ORDER BY received_at, referral_id",
             (call_number, call_number, sorted(units)),
         )

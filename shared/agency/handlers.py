@@ -189,15 +189,6 @@ def handle_record_linked(message: RecordLinked, sent_by: str | None, uow: Work, 
     log.info("record %s joined case %s (%s)", message.record_id, message.case_id, message.reason)
 
 
-def joined_case_view(link: Row | None) -> dict[str, Any] | None:
-    """The existing case intake linked a fed record to as a repeat (RecordLinked, `store.record_link`), and why, as
-    a record's page shows it; None for a record that opened a case of its own, or was not fed, or whose link has not
-    arrived yet."""
-    if link is None:
-        return None
-    return {"case_id": link["case_id"], "reason": link["reason"], "linked_at": link["linked_at"].isoformat()}
-
-
 def handle_message_rejected(message: MessageRejected, sent_by: str | None, uow: Work, platform: Platform) -> None:
     """A centre service refused one of the agency's messages for good: keep it for the officers, and log it on the
     referral it was about. It counts only from the broker user of the centre service that says it refused, and

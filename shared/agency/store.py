@@ -21,6 +21,18 @@ _COLUMNS = (
 )
 # A referral is finished, and its parties' mobile numbers are dropped in time, once declined, reported or withdrawn.
 _FINISHED = "('declined', 'reported', 'withdrawn')"
+# What a record's page (a court filing, a police call, a petition) shows of each referral the agency holds of the
+# case the record became, or of the case intake linked it to (`shared.agency.joined` reads what that one came to).
+CASE_REFERRAL_COLUMNS = "referral_id, case_id, unit, role, round, status, result, outcome, received_at"
+# A record's link to the case it joined as a repeat (`record_links`), as `record_link` gives it.
+RECORD_LINK_COLUMNS = "record_id, case_id, reason, unit, fed_message_id, linked_at, received_at"
+
+
+def of_joined_case(records: str = "record_id = %s") -> str:
+    """SQL: a referral of the case intake linked a record to as a repeat (`record_links`, from RecordLinked), where
+    `records` picks the record's link (by default by its id, one bound parameter). No referral names such a record
+    when the agency already handled the case: this is how its page finds them."""
+    return f"case_id IN (SELECT case_id FROM record_links WHERE {records})"
 
 
 class AgencyStore(Protocol):
@@ -277,7 +289,7 @@ class PostgresAgencyStore:
         return row is not None
 
     def record_link(self, record_id: str) -> Row | None:
-        return self.sql.one(f"SELECT {_RECORD_LINK_COLUMNS} FROM record_links WHERE record_id = %s", (record_id,))
+        return self.sql.one(f"SELECT {RECORD_LINK_COLUMNS} FROM record_links WHERE record_id = %s", (record_id,))
 
     def carry_over_phones(self, referral_id: UUID) -> None:
         self.sql.write(
@@ -357,5 +369,4 @@ _REJECTION_COLUMNS = (
     "notice_id, unit, rejected_message_id, rejected_type, reason, detail, case_id, referral_id, refused_by,"
     " refused_at, received_at"
 )
-_RECORD_LINK_COLUMNS = "record_id, case_id, reason, unit, fed_message_id, linked_at, received_at"
 _HAS_PHONE = "jsonb_path_exists({column}, '$[*] ? (@.phone != null)')"

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from services.stability.domain import SEVERITY, WarningColour
 from shared.agency.domain import AgencyReferral, AgencyReferralStatus
+from shared.agency.store import CASE_REFERRAL_COLUMNS
 from shared.contracts.disputes import Agreement
 from shared.contracts.messages import (
     CaseAssigned,
@@ -261,6 +262,13 @@ class FakeAgencyStore:
     def record_link(self, record_id: str) -> Row | None:
         row = self.record_links.get(record_id)
         return _read(row) if row else None
+
+    def of_joined_case(self, referral: Row, record_ids: Sequence[str]) -> bool:
+        """Whether `referral` is of the case intake linked one of `record_ids` to (the store's `of_joined_case`)."""
+        return any(
+            record_id in self.record_links and referral["case_id"] == self.record_links[record_id]["case_id"]
+            for record_id in record_ids
+        )
 
     def add_rejection(self, notice: MessageRejected, at: datetime) -> bool:
         if notice.message_id in self.rejections:
@@ -521,6 +529,11 @@ class FakeStabilityStore(FakeAgencyStore):
         rows.sort(key=lambda r: str(r["alert_id"]))
         rows.sort(key=lambda r: r["raised_at"], reverse=True)
         return rows[:limit]
+
+
+def case_referral_row(referral: Row) -> Row:
+    """A referral as a record's page lists it (the store's CASE_REFERRAL_COLUMNS)."""
+    return {column: referral[column] for column in CASE_REFERRAL_COLUMNS.split(", ")}
 
 
 def _read(row: Row) -> Row:

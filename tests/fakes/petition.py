@@ -6,10 +6,9 @@ from datetime import date, datetime
 from services.petition_link.domain.decisions import open_term
 from services.petition_link.domain.model import FINISHED, Petition, PetitionOrder, PetitionStatus
 from services.petition_link.domain.persons import Mention
-from services.petition_link.store import CASE_REFERRAL_COLUMNS
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound, StoreError
-from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.agency import FakeAgencyStore, case_referral_row
 
 
 class FakePetitionStore(FakeAgencyStore):
@@ -114,11 +113,11 @@ class FakePetitionStore(FakeAgencyStore):
                 r
                 for r in self.referrals.values()
                 if (r.get("source_record_id") == number and (r["source"] == "petition" or r["role"] == "co_unit"))
-                or (number in self.record_links and r["case_id"] == self.record_links[number]["case_id"])
+                or self.of_joined_case(r, [number])
             ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
-        return [{column: r[column] for column in CASE_REFERRAL_COLUMNS.split(", ")} for r in rows]
+        return [case_referral_row(r) for r in rows]
 
     def petitions_on_matters(self, matters: frozenset[str]) -> list[Petition]:
         return sorted(

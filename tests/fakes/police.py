@@ -7,15 +7,14 @@ from typing import Any
 
 from services.police_link.domain.calls import Decision, RecordedCall
 from services.police_link.domain.figures import CallFigures
-from services.police_link.store import CALL_COLUMNS, REFERRAL_LINK_COLUMNS, tally_of
+from services.police_link.store import CALL_COLUMNS, tally_of
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
-from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.agency import FakeAgencyStore, case_referral_row
 from tests.fakes.coordinator import as_json
 
 CALL_KEYS = tuple(column.strip() for column in CALL_COLUMNS.split(","))
-REFERRAL_LINK_KEYS = tuple(column.strip() for column in REFERRAL_LINK_COLUMNS.split(","))
 # What the figures group calls by, as the SQL does.
 TALLY_KEYS = (
     "classification",
@@ -84,13 +83,13 @@ class FakePoliceStore(FakeAgencyStore):
                 for r in self.referrals.values()
                 if (
                     (r["source_record_id"] == call_number and r["source"] == "police_call")
-                    or (call_number in self.record_links and r["case_id"] == self.record_links[call_number]["case_id"])
+                    or self.of_joined_case(r, [call_number])
                 )
                 and any(r["unit"].startswith(unit) for unit in units)
             ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
-        return copy.deepcopy({**row, "referrals": [{k: r[k] for k in REFERRAL_LINK_KEYS} for r in referrals]})
+        return copy.deepcopy({**row, "referrals": [case_referral_row(r) for r in referrals]})
 
     def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
         rows = [

@@ -505,7 +505,17 @@ def test_the_referrals_of_the_case_a_petition_became_are_found_by_its_number_fir
         (again, 2, "received", "lead"),
         (joined, 1, "received", "co_unit"),
     ]
-    assert set(referrals[0]) == {"referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at"}
+    assert set(referrals[0]) == {
+        "referral_id",
+        "case_id",
+        "unit",
+        "role",
+        "round",
+        "status",
+        "result",
+        "outcome",
+        "received_at",
+    }
 
 
 def test_a_petition_linked_to_a_case_the_bureau_already_handles_finds_that_cases_referrals(stores):

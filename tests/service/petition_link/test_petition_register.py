@@ -336,6 +336,11 @@ def test_a_petition_linked_to_a_case_the_bureau_already_leads_names_that_case_an
         "case_id": led,
         "reason": "same parties and category within 30 days",
         "linked_at": "2026-11-22T09:00:00+00:00",
+        # The bureau's referral of that case has reported nothing yet.
+        "result": None,
+        "outcome": None,
+        "mediated": None,
+        "result_by": None,
     }
     [referral] = shown["case_referrals"]
     assert (referral["case_id"], referral["referral_id"], referral["role"]) == (led, str(lead_referral), "lead")
