@@ -38,6 +38,7 @@ from shared.agency.handlers import (
     require_officer_of_agency,
     require_place_of_county,
 )
+from shared.agency.joined import joined_case_view
 from shared.agency.link_facts import note_record
 from shared.agency.records import FirstFeed
 from shared.auth.principal import Principal
@@ -218,12 +219,16 @@ def filing_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: 
 
 def _view(row: Row, today: date) -> dict[str, Any]:
     """A filing as officers read it, with whether its terms have run out today, and whether each is provisional
-    (暂定): counted into a year whose official calendar is not known yet, it moves should a holiday fall on its end."""
+    (暂定): counted into a year whose official calendar is not known yet, it moves should a holiday fall on its end.
+    One filing read with its referrals also names the case it joined (`joined_case`, else null)."""
     view = {
         **row,
         "mediation_overdue": rules.mediation_overdue(filing_of(row), today),
         "mediation_due_provisional": _provisional(row.get("diverted_on"), row.get("mediation_due_on")),
     }
+    if "referrals" in row:
+        # The case intake linked the filing to as a repeat, named even while the court holds no referral of it.
+        view["joined_case"] = joined_case_view(view.pop("record_link", None), row["referrals"])
     if "confirmations" in row:
         view["confirmations"] = [
             {

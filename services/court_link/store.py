@@ -14,7 +14,13 @@ from services.court_link.domain.filings import (
 )
 from services.court_link.domain.numbers import official
 from services.court_link.domain.screening import FilingDecision
-from shared.agency.store import AgencyStore, PostgresAgencyStore
+from shared.agency.store import (
+    CASE_REFERRAL_COLUMNS,
+    RECORD_LINK_COLUMNS,
+    AgencyStore,
+    PostgresAgencyStore,
+    of_joined_case,
+)
 from shared.calendar_store import CalendarStore, PostgresCalendarStore
 from shared.contracts.dates import STORED_ROW
 from shared.contracts.disputes import Agreement
@@ -32,8 +38,6 @@ CONFIRMATION_COLUMNS = (
     "seq, agreement, effective_on, applied_on, application_due_on, accepted_on, decision_due_on, status, extended,"
     " extension_reason, decided_on, decision_reason"
 )
-# What a filing's page shows of the referrals the centre sent the court about the case it became.
-REFERRAL_LINK_COLUMNS = "referral_id, case_id, unit, role, round, status, result, received_at"
 # Numbers are compared by their key (migration 0004's `filing_number_key`, `official` in Python): one number is one
 # filing whatever form it was typed in, and rows kept before numbers were kept in their official form keep theirs.
 _SAME_NUMBER = "filing_number_key({column}) = filing_number_key(%s)"
@@ -50,6 +54,11 @@ _FILING_BY_NUMBER = (
 _OF_FILINGS_CASE = (
     f"source = 'court_filing' AND ({_SAME_NUMBER.format(column='source_record_id')} OR source_record_id IN"
     f" (SELECT record_id FROM records WHERE {_CARRIED}))"
+)
+# The links of a filing's records intake joined to an existing case as repeats (RecordLinked names the record as fed):
+# under its number in any form, or a record of the court that carried the number in its details.
+_FILINGS_LINKS = (
+    f"{_SAME_NUMBER.format(column='record_id')} OR record_id IN (SELECT record_id FROM records WHERE {_CARRIED})"
 )
 _OWN = "EXISTS (SELECT 1 FROM unnest(%s::text[]) AS own(unit) WHERE starts_with({table}.unit, own.unit))"
 
@@ -94,8 +103,11 @@ class CourtStore(AgencyStore, Protocol):
 
     def get_filing(self, number: str) -> Row:
         """A filing, found as `lock_filing` finds it and showing the number it is kept under, with its
-        `confirmations` (in order), `log` (in order) and the `referrals` the court received for the case it became
-        (matched by the referrals' source record); NotFound if there is none."""
+        `confirmations` (in order), `log` (in order), its `record_link` (the existing case intake linked its
+        record to as a repeat, as `record_link` gives it: under the number in any form first, then the latest;
+        None if none) and the `referrals` the court received for the case it became (matched by the referrals'
+        source record) or for that joined case (a case the court already handled, for which no referral names the
+        filing), in the order received, each once; NotFound if there is none."""
         ...
 
     def list_filings(
@@ -293,9 +305,15 @@ class PostgresCourtStore(PostgresAgencyStore):
         row["log"] = self.sql.all(
             "SELECT kind, officer, detail, at FROM filing_log WHERE filing_number = %s ORDER BY id", (kept_as,)
         )
+        row["record_link"] = self.sql.one(
+            f"SELECT {RECORD_LINK_COLUMNS} FROM record_links WHERE {_FILINGS_LINKS}"
+            f" ORDER BY {_SAME_NUMBER.format(column='record_id')} DESC, linked_at DESC, record_id LIMIT 1",
+            (kept_as, kept_as, kept_as),
+        )
         row["referrals"] = self.sql.all(
-            f"SELECT {REFERRAL_LINK_COLUMNS} FROM referrals WHERE {_OF_FILINGS_CASE} ORDER BY received_at, referral_id",
-            (kept_as, kept_as),
+            f"SELECT {CASE_REFERRAL_COLUMNS} FROM referrals WHERE ({_OF_FILINGS_CASE})"
+            f" OR {of_joined_case(_FILINGS_LINKS)} ORDER BY received_at, referral_id",
+            (kept_as, kept_as, kept_as, kept_as),
         )
         return row
 

@@ -1,5 +1,6 @@
 """诉调对接 in real Chromium: the court's officer screens two filings, and takes the diverted one through 司法确认."""
 
+import time
 from collections.abc import Callable
 from datetime import datetime
 
@@ -129,6 +130,36 @@ def test_a_court_officer_diverts_a_filing_files_another_and_sees_the_diverted_on
     expect(court.locator("main")).not_to_contain_text("court:")
     expect(court.locator("main")).not_to_contain_text("in_mediation")
     shoot(court, "21-court-filing-confirmed")
+
+
+def test_a_second_filing_of_the_same_loan_names_the_case_the_court_already_leads(page, console_url, passwords, shoot):
+    """The same lender sues the same borrower again within 30 days: the centre joins the second filing to the case the
+    first opened, which the court leads already, and sends no second referral; the filing's page says so."""
+    court = page()
+    sign_in(court, console_url, "demo.court", passwords["demo.court"])
+    serial = 9200 + int(time.time()) % 700  # numbers of their own, should the platform be reused
+    suffix = str(time.time_ns())[-6:]
+    parties = (f"罗美华{suffix}", f"唐国强{suffix}")
+
+    first = filing_number(serial)
+    register_filing(court, first, "原告诉请被告归还借款三万元，经立案引导同意诉前调解。", parties)
+    referrals = court.locator(".case-referrals a")
+    reload_until(court, lambda: referrals.count() > 0)
+    case_id = referrals.first.inner_text()
+
+    second = filing_number(serial + 1)
+    register_filing(court, second, "原告再次起诉，请求被告归还同一笔借款三万元。", parties)
+    notice = court.locator(".joined-case")
+    reload_until(court, lambda: notice.count() > 0)
+    expect(notice).to_have_text(
+        f"综治中心已将本案并入已有案件 {case_id}（30日内同一当事人、同类纠纷），未另立新案，该案件的交办件见下。"
+    )
+    # The court's own referral of that case, though none names the second filing.
+    expect(referrals).to_have_count(1)
+    expect(referrals.first).to_have_text(case_id)
+    expect(court.locator(".case-referrals")).to_contain_text("祁东县人民法院（牵头单位，第1轮）")
+    expect(court.locator("main")).not_to_contain_text("court:")
+    shoot(court, "21b-court-filing-joined")
 
 
 def test_a_police_officer_neither_sees_nor_opens_the_courts_filings(page, console_url, passwords):

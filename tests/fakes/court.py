@@ -14,7 +14,7 @@ from services.court_link.store import confirmation_of, filing_of, registered_det
 from shared.contracts.disputes import Agreement
 from shared.delivery.statements import Row
 from shared.persistence.errors import Conflict, NotFound, StoreError
-from tests.fakes.agency import FakeAgencyStore
+from tests.fakes.agency import FakeAgencyStore, case_referral_row
 from tests.fakes.calendar import FakeCalendarStore
 from tests.fakes.coordinator import as_json
 
@@ -35,7 +35,6 @@ CONFIRMATION_KEYS = (
 )
 # What an application's save may change; the rest is as accepted.
 CHANGING_KEYS = ("status", "extended", "extension_reason", "decision_due_on", "decided_on", "decision_reason")
-REFERRAL_LINK_KEYS = ("referral_id", "case_id", "unit", "role", "round", "status", "result", "received_at")
 
 
 class FakeCourtStore(FakeAgencyStore):
@@ -149,8 +148,14 @@ class FakeCourtStore(FakeAgencyStore):
         if row is None:
             raise NotFound(f"no filing {number}")
         kept_as = row["filing_number"]
+        links = self._links_of_filing(kept_as)
         linked = sorted(
-            (r for r in self.referrals.values() if self._of_filings_case(r, kept_as)),
+            (
+                r
+                for r in self.referrals.values()
+                if self._of_filings_case(r, kept_as)
+                or self.of_joined_case(r, [str(link["record_id"]) for link in links])
+            ),
             key=lambda r: (r["received_at"], str(r["referral_id"])),
         )
         return copy.deepcopy(
@@ -162,7 +167,8 @@ class FakeCourtStore(FakeAgencyStore):
                     for e in self.filing_entries
                     if e["filing_number"] == kept_as
                 ],
-                "referrals": [{k: r[k] for k in REFERRAL_LINK_KEYS} for r in linked],
+                "record_link": links[0] if links else None,
+                "referrals": [case_referral_row(r) for r in linked],
             }
         )
 
@@ -224,6 +230,19 @@ class FakeCourtStore(FakeAgencyStore):
         return _same(source, number) or any(
             row["record_id"] == source and _carries(row, number) for row in self.records.values()
         )
+
+    def _links_of_filing(self, number: str) -> list[Row]:
+        """The links intake made of the filing's records: under its number in any form, or a record carrying it; the one
+        under the number (in any form) first, then the latest linked."""
+        links = [
+            link
+            for record_id, link in self.record_links.items()
+            if _same(record_id, number)
+            or any(row["record_id"] == record_id and _carries(row, number) for row in self.records.values())
+        ]
+        by_id = sorted(links, key=lambda link: link["record_id"])
+        latest = sorted(by_id, key=lambda link: link["linked_at"], reverse=True)
+        return sorted(latest, key=lambda link: not _same(link["record_id"], number))
 
     def filing_fed_before(self, number: str, record_id: str) -> bool:
         return any(_carries(row, number) and row["record_id"] != record_id for row in self.records.values())

@@ -31,7 +31,7 @@ from shared.contracts.disputes import Agreement, PartyNotice
 from shared.contracts.vocabulary import Category
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from tests.fakes.court import FakeCourtStore
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 from tests.stores.conftest import empty_tables, postgres_bench
 
 SERVICE = "court_link"
@@ -94,7 +94,7 @@ def test_a_diverted_filing_reads_back_as_registered_with_its_decision_and_term(s
     with stores.transaction() as store:
         filing = store.get_filing(LOAN)
 
-    assert {k: v for k, v in filing.items() if k not in ("log", "confirmations", "referrals")} == {
+    assert {k: v for k, v in filing.items() if k not in ("log", "confirmations", "referrals", "record_link")} == {
         "filing_number": LOAN,
         "unit": COURT,
         "case_type": "civil",
@@ -126,7 +126,7 @@ def test_a_diverted_filing_reads_back_as_registered_with_its_decision_and_term(s
         "registered_at": REGISTERED_AT,
         "updated_at": REGISTERED_AT,
     }
-    assert (filing["confirmations"], filing["referrals"]) == ([], [])
+    assert (filing["confirmations"], filing["referrals"], filing["record_link"]) == ([], [], None)
     (line,) = filing["log"]
     assert (line["kind"], line["officer"], line["at"]) == ("registered", OFFICER, REGISTERED_AT)
     assert line["detail"] == {"decision": "diverted", "reasons": [], "mediation_due_on": "2026-07-01"}
@@ -571,7 +571,7 @@ def test_a_listed_filing_carries_its_row_but_not_its_log_applications_or_referra
     with three_filings.transaction() as store:
         (listed,) = store.list_filings(None, FilingStatus.IN_MEDIATION, 10, OWN)
         read = store.get_filing(LOAN)
-    assert listed == {k: v for k, v in read.items() if k not in ("log", "confirmations", "referrals")}
+    assert listed == {k: v for k, v in read.items() if k not in ("log", "confirmations", "referrals", "record_link")}
 
 
 def test_a_list_shows_only_the_given_units_filings(stores):
@@ -626,6 +626,7 @@ def test_a_filing_shows_the_referrals_of_the_case_it_became_and_none_other(store
         "round": 1,
         "status": "accepted",
         "result": None,
+        "outcome": None,
         "received_at": REGISTERED_AT + timedelta(minutes=5),
     }
 
@@ -663,6 +664,61 @@ def test_a_filing_registered_after_its_record_reaches_the_referrals_of_the_case_
     with stores.transaction() as store:
         assert [link["referral_id"] for link in store.get_filing(LOAN)["referrals"]] == [LEAD]
         assert store.accepted_referral_for(LOAN, OWN) == LEAD
+
+
+# --- the case a filing joined -------------------------------------------------------------------------------
+
+LED_CASE = "430426-20260520-00007"  # a loan the court leads already, from another filing
+
+
+def test_a_filing_linked_to_a_case_the_court_already_leads_reads_the_link_and_that_cases_referrals(stores):
+    """No referral names the filing (the court led the case already): intake's link, under any form of the number,
+    names the case, and the filing's page lists the court's referrals of it beside those of its own case."""
+    keep(stores, OFFICIAL_LOAN, facts())
+    receive(stores, LEAD, LOAN, REGISTERED_AT)  # the filing's own case (before the repeat rule linked a later one)
+    with stores.transaction() as store:
+        store.add_referral(
+            referral_issued(LATER_ROUND, COURT, case_id=LED_CASE, source="court_filing", source_record_id=FENCE),
+            {},
+            REGISTERED_AT + timedelta(minutes=1),
+        )
+        store.add_referral(referral_issued(OTHER_CASE, COURT, case_id="430426-20260521-00001"), {}, REGISTERED_AT)
+        assert store.get_filing(OFFICIAL_LOAN)["record_link"] is None
+        store.keep_record_link(record_linked(UUID(int=9), COURT, LOAN, LED_CASE), REGISTERED_AT)
+
+    with stores.transaction() as store:
+        read = store.get_filing(OFFICIAL_LOAN)
+
+    assert (read["record_link"]["record_id"], read["record_link"]["case_id"]) == (LOAN, LED_CASE)
+    assert [(r["referral_id"], r["case_id"]) for r in read["referrals"]] == [
+        (LEAD, "430426-20260601-00042"),
+        (LATER_ROUND, LED_CASE),
+    ]
+
+
+def test_a_filing_fed_as_a_record_of_the_courts_own_id_finds_the_case_that_record_joined(stores):
+    """The court's own system fed the filing under its id; intake linked that record, and named the id it came under.
+    A link under the filing's number itself comes first."""
+    feed(stores, "FY-2026-000123", LOAN, MESSAGE)
+    keep(stores, LOAN, facts())
+    with stores.transaction() as store:
+        store.add_referral(referral_issued(LATER_ROUND, COURT, case_id=LED_CASE), {}, REGISTERED_AT)
+        store.keep_record_link(record_linked(UUID(int=9), COURT, "FY-2026-000123", LED_CASE), REGISTERED_AT)
+        store.keep_record_link(
+            record_linked(UUID(int=11), COURT, "FY-2026-000999", "430426-20260521-00001"), REGISTERED_AT
+        )
+
+    with stores.transaction() as store:
+        read = store.get_filing(OFFICIAL_LOAN)
+    assert (read["record_link"]["record_id"], read["record_link"]["case_id"]) == ("FY-2026-000123", LED_CASE)
+    assert [r["referral_id"] for r in read["referrals"]] == [LATER_ROUND]
+
+    with stores.transaction() as store:
+        store.keep_record_link(
+            record_linked(UUID(int=13), COURT, OFFICIAL_LOAN, "430426-20260522-00002", occurred_at=REGISTERED_AT),
+            REGISTERED_AT,
+        )
+        assert store.get_filing(LOAN)["record_link"]["record_id"] == OFFICIAL_LOAN
 
 
 def test_a_referral_only_received_is_not_the_accepted_one(stores):

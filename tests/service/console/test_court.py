@@ -486,6 +486,48 @@ def test_a_filing_registered_after_its_record_says_it_joined_that_case_and_what_
     assert f"<strong>并入此前报送综治中心的案件</strong>{told}，经办：" in page
 
 
+JOINED_CASE = {
+    "case_id": "430426-20261120-00004",
+    "reason": "same parties and category within 30 days",
+    "linked_at": "2026-11-23T01:31:00+00:00",
+    "result": None,
+    "outcome": None,
+    "mediated": None,
+    "result_by": None,
+}
+LED_REFERRAL = {
+    "referral_id": "33333333-3333-4333-8333-333333333333",
+    "case_id": "430426-20261120-00004",
+    "unit": "court:430426",
+    "role": "lead",
+    "round": 1,
+    "status": "reported",
+    "result": "mediated",
+    "outcome": "resolved",
+    "received_at": "2026-11-20T02:00:00+00:00",
+}
+
+
+def test_a_filing_the_centre_joined_to_a_case_the_court_leads_names_that_case_and_its_referral_in_chinese(
+    console, apis, browser, zhao
+):
+    joined = {**DIVERTED, "joined_case": JOINED_CASE, "referrals": [LED_REFERRAL]}
+
+    page = open_filing(console, browser, apis, joined)
+
+    told = "综治中心已将本案并入已有案件 430426-20261120-00004（30日内同一当事人、同类纠纷），未另立新案"
+    assert f"{told}，该案件的交办件见下。" in page
+    assert "430426-20261120-00004</a>：祁东县人民法院（牵头单位，第1轮），已办结（调解成功）" in page
+
+
+def test_a_filing_joined_to_a_case_the_court_holds_no_referral_of_says_so(console, apis, browser, zhao):
+    page = open_filing(console, browser, apis, {**DIVERTED, "joined_case": JOINED_CASE})
+
+    assert "综治中心已将本案并入已有案件 430426-20261120-00004" in page
+    assert "；本院未收到该案件的交办件。" in page
+    assert "综治中心案件</h2>" not in page
+
+
 def test_a_mediation_past_its_term_is_marked_overdue(console, apis, browser, zhao):
     late = {**DIVERTED, "diverted_on": "2026-10-20", "mediation_due_on": "2026-11-19", "mediation_overdue": True}
 

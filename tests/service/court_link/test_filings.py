@@ -21,7 +21,7 @@ from shared.persistence.errors import NotFound
 from shared.refusal import Refused
 from tests.fakes.court import FakeCourtStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
-from tests.messages import referral_issued
+from tests.messages import record_linked, referral_issued
 
 COURT = "court:430426"
 CENTRE = "centre:430426"
@@ -586,6 +586,52 @@ def test_officers_list_filings_by_decision_and_read_one_with_its_log(court, http
 
     assert [f["filing_number"] for f in listed] == ["（2026）湘0426民初124号"]
     assert [(line["kind"], line["officer"]) for line in shown["log"]] == [("registered", "zhao.li")]
+
+
+# --- the case a filing joined ------------------------------------------------------------------------------
+
+LED = "430426-20261120-00004"  # a loan the court leads already, from an earlier filing of the same parties
+
+
+def test_a_filing_linked_to_a_case_the_court_already_leads_names_it_and_what_the_courts_part_came_to(
+    court, http, diverted
+):
+    court.sender = "wuyuan.coordinator"
+    court.on_referral_issued(
+        referral_issued(REFERRAL, COURT, case_id=LED, source="court_filing", source_record_id="（2026）湘0426民初99号")
+    )
+    assert http.body(court.show_filing(http.get(), LOAN))["joined_case"] is None
+
+    # Intake linked the filing to that case as a repeat: the coordinator issued the court no second referral.
+    court.sender = "wuyuan.intake"
+    court.on_record_linked(record_linked(UUID(int=41), COURT, LOAN, LED))
+
+    shown = http.body(court.show_filing(http.get(), "(2026)湘0426民初123号"))
+    joined = shown["joined_case"]
+    assert (joined["case_id"], joined["reason"]) == (LED, "same parties and category within 30 days")
+    assert (joined["result"], joined["mediated"], joined["result_by"]) == (None, None, None)
+    assert [(r["referral_id"], r["case_id"], r["role"]) for r in shown["referrals"]] == [(str(REFERRAL), LED, "lead")]
+
+    court.accept(http.post({}), str(REFERRAL))
+    agreement = {**AGREEMENT, "signed_on": "2026-12-04"}
+    court.result(http.post({"result": "mediated", "agreement": agreement, "summary": "调解成功"}), str(REFERRAL))
+
+    joined = http.body(court.show_filing(http.get(), LOAN))["joined_case"]
+    assert (joined["result"], joined["outcome"], joined["mediated"]) == ("mediated", "resolved", True)
+    assert joined["result_by"] == {"referral_id": str(REFERRAL), "unit": COURT, "role": "lead", "round": 1}
+    # Every answer that shows the filing with its referrals names the case it joined; the list does not.
+    extended = http.body(court.record_agreement(http.post({"agreement": agreement}), LOAN))
+    assert extended["joined_case"]["case_id"] == LED
+    assert "joined_case" not in http.body(court.list_filings(http.get()))["filings"][0]
+
+
+def test_a_filing_fed_under_the_courts_own_id_finds_the_case_intake_linked_that_record_to(court, http):
+    feed(court, http, court_record(record_id="FY-2026-000123"))
+    register(court, http, filing())
+    court.sender = "wuyuan.intake"
+    court.on_record_linked(record_linked(UUID(int=41), COURT, "FY-2026-000123", LED))
+
+    assert http.body(court.show_filing(http.get(), LOAN))["joined_case"]["case_id"] == LED
 
 
 def test_a_list_query_or_path_that_is_wrong_is_refused_naming_it(court, http):
