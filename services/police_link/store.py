@@ -11,6 +11,7 @@ from services.police_link.domain.calls import (
     RecordedCall,
 )
 from services.police_link.domain.figures import CallFigures, CallTally
+from shared.agency.joined import SAME_RECORD_AGAIN
 from shared.agency.store import CASE_REFERRAL_COLUMNS, AgencyStore, PostgresAgencyStore, of_joined_case
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
@@ -29,6 +30,10 @@ _CALLS_OF_CASE = (
     "decision = 'mediation' AND call_number IN (SELECT source_record_id FROM referrals"
     " WHERE case_id = %s AND source = 'police_call' AND source_record_id IS NOT NULL)"
 )
+
+# A call intake linked to a case another call or report had opened (its link's reason is not the same record fed
+# again): the figures count it handed over, but not as a 警调对接 case of its own (domain/figures.py).
+_JOINED = "EXISTS (SELECT 1 FROM record_links l WHERE l.record_id = calls.call_number AND l.reason <> %s)"
 
 
 class PoliceStore(AgencyStore, Protocol):
@@ -59,7 +64,8 @@ class PoliceStore(AgencyStore, Protocol):
         ...
 
     def call_figures(self, first: date, last: date, units: frozenset[str]) -> CallFigures:
-        """The figures of `units`' calls received on the days from `first` to `last`, both included."""
+        """The figures of `units`' calls received on the days from `first` to `last`, both included; a handed call
+        intake joined to a case another call or report had opened is counted apart from the cases (`joined`)."""
         ...
 
 
@@ -141,10 +147,10 @@ class PostgresPoliceStore(PostgresAgencyStore):
     def call_figures(self, first: date, last: date, units: frozenset[str]) -> CallFigures:
         rows = self.sql.all(
             "SELECT classification, decision, procedure, reasons, result, violence, injury, weapon_or_threat,"
-            " repeat_calls > 0 AS repeated, civil_to_criminal_risk, count(*) AS n FROM calls"
+            f" repeat_calls > 0 AS repeated, civil_to_criminal_risk, {_JOINED} AS joined, count(*) AS n FROM calls"
             f" WHERE received_on BETWEEN %s AND %s AND {_OWN.format(table='calls')}"
-            " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10",
-            (first, last, sorted(units)),
+            " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
+            (SAME_RECORD_AGAIN, first, last, sorted(units)),
         )
         return CallFigures.of(tally_of(row) for row in rows)
 
@@ -163,4 +169,5 @@ def tally_of(row: Row) -> CallTally:
         repeated=row["repeated"],
         civil_to_criminal_risk=row["civil_to_criminal_risk"],
         n=row["n"],
+        joined=row["joined"],
     )

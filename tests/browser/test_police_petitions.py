@@ -91,6 +91,66 @@ def test_a_police_officer_records_a_call_that_is_handed_to_mediation(page, conso
     shoot(phone, "23-police-calls-phone")
 
 
+def record_handed_call(page: Page, number: str, summary: str, applicant: str, respondent: str) -> None:
+    """A neighbours' quarrel the officer hands to mediation, recorded on the console's form."""
+    page.get_by_role("navigation", name="主导航").get_by_role("link", name="警情调解").click()
+    page.get_by_role("link", name="登记纠纷警情").click()
+    page.get_by_label("警情编号").fill(number)
+    page.get_by_label("接警单位").select_option(f"police:{TOWNSHIP}")
+    page.get_by_label("警情类别").select_option("neighbour")
+    page.get_by_label("纠纷发生地").select_option(TOWNSHIP)
+    page.get_by_label("警情概要").fill(summary)
+    page.locator('[name="parties.0.name"]').fill(applicant)
+    page.locator('[name="parties.0.phone"]').fill("13907340021")
+    page.locator('[name="parties.1.name"]').fill(respondent)
+    page.get_by_role("group", name="是否适宜调解").get_by_label("是", exact=True).check()
+    page.get_by_role("button", name="登记并处置").click()
+    expect(page.get_by_role("heading", name=f"警情 {number}")).to_be_visible()
+
+
+def test_a_second_call_about_one_dispute_joins_its_case_and_shows_how_the_station_settled_it(
+    page, console_url, passwords, shoot
+):
+    """The same neighbours call again: the centre joins the second call to the case the first opened, which the
+    station leads; once the station reports its result on that case, the second call's page says how it ended."""
+    police = page()
+    sign_in(police, console_url, "demo.police", passwords["demo.police"])
+    base, suffix = serial(), serial()[-4:]
+    applicant, respondent = f"邓秀英{suffix}", f"罗国平{suffix}"
+    first, second = f"JQ430426{base}1", f"JQ430426{base}2"
+
+    record_handed_call(police, first, "两户因排水沟堵塞争吵，民警到场劝开后移交调解。", applicant, respondent)
+    referrals = police.locator(".case-referrals a")
+    reload_until(police, lambda: referrals.count() > 0)
+    case_id = referrals.first.inner_text()
+
+    record_handed_call(police, second, "同一排水沟纠纷再次报警，双方又起争执。", applicant, respondent)
+    second_url = police.url
+    notice = police.locator(".joined-case")
+    reload_until(police, lambda: notice.count() > 0)
+    expect(notice).to_contain_text(f"综治中心已将本警情并入已有案件 {case_id}（30日内同一当事人、同类纠纷）")
+    expect(police.locator(".joined-case-id")).to_have_text(case_id)
+    expect(police.locator(".mediation-result")).to_have_text("尚未办结")
+    expect(police.locator(".joined-figures")).to_contain_text("不重复计入调解数")
+
+    # The station settles its part of that case, on its referral.
+    referrals.first.click()
+    police.get_by_role("button", name="签收").click()
+    expect(police.get_by_role("status")).to_have_text("已签收。")
+    police.get_by_label("依职能办结", exact=True).check()
+    police.get_by_label("办理情况", exact=True).fill("已疏通排水沟，双方握手言和。")
+    police.get_by_role("button", name="反馈结果").click()
+    expect(police.get_by_role("status")).to_have_text("结果已反馈综合协调组。")
+
+    police.goto(second_url)
+    expect(police.locator(".mediation-result")).to_have_text(
+        "依职能办结（化解成功；砖塘镇派出所作为牵头单位第1轮办结）"
+    )
+    expect(police.locator(".case-referrals")).to_contain_text("已办结（依职能办结）")
+    expect(police.locator("main")).not_to_contain_text("police:")
+    shoot(police, "22b-police-call-joined")
+
+
 def assert_fits_the_phone(page: Page) -> None:
     """No sideways scrolling of the page at a phone's width, and no list table folded to a character a column: each
     column at least as wide as its heading, a wide table scrolling inside its own box."""

@@ -8,6 +8,7 @@ from typing import Any
 from services.police_link.domain.calls import Decision, RecordedCall
 from services.police_link.domain.figures import CallFigures
 from services.police_link.store import CALL_COLUMNS, tally_of
+from shared.agency.joined import joins_another_case
 from shared.contracts.vocabulary import ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
@@ -27,6 +28,7 @@ TALLY_KEYS = (
     "weapon_or_threat",
     "repeated",
     "civil_to_criminal_risk",
+    "joined",
 )
 
 
@@ -121,7 +123,9 @@ class FakePoliceStore(FakeAgencyStore):
         groups: Counter[tuple[Any, ...]] = Counter()
         for row in self.calls.values():
             if first <= row["received_on"] <= last and any(row["unit"].startswith(own) for own in units):
-                alike = {**row, "repeated": row["repeat_calls"] > 0, "reasons": tuple(row["reasons"])}
+                link = self.record_links.get(row["call_number"])
+                joined = link is not None and joins_another_case(str(link["reason"]))
+                alike = {**row, "repeated": row["repeat_calls"] > 0, "reasons": tuple(row["reasons"]), "joined": joined}
                 groups[tuple(alike[k] for k in TALLY_KEYS)] += 1
         return CallFigures.of(
             tally_of({**dict(zip(TALLY_KEYS, key, strict=True)), "n": n}) for key, n in groups.items()

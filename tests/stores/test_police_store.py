@@ -18,7 +18,8 @@ from services.police_link.domain.calls import (
 )
 from services.police_link.domain.risk import RiskFacts
 from services.police_link.store import PostgresPoliceStore
-from shared.contracts.disputes import PartyNotice
+from shared.agency.domain import accept, report_result
+from shared.contracts.disputes import PartyNotice, ResultReport
 from shared.contracts.vocabulary import Category, ResultCode
 from shared.persistence.errors import NotFound
 from tests.fakes.police import FakePoliceStore
@@ -286,3 +287,51 @@ def test_the_figures_count_the_units_calls_received_on_the_days_of_the_period(st
     assert (mediation["success_rate"], mediation["resolution_rate"]) == (0.5, 0.5)
     assert figures["risk"]["violence_or_injury"] == 2
     assert (figures["risk"]["weapon_or_threat"], figures["risk"]["civil_to_criminal_risk"]) == (1, 1)
+
+
+def test_a_call_joined_to_another_calls_case_counts_as_handed_over_but_its_dispute_is_mediated_once(stores):
+    """The second call about the boundary was linked by intake to the case the first one opened: one dispute, one
+    警调对接 case. A call linked because its own record was fed again joined its own case, and counts as before."""
+    again = "JQ4304262026112100020"
+    fed_twice = "JQ4304262026112100021"
+    add(stores, call(BOUNDARY), call(again, received_at=RECEIVED_AT + timedelta(days=2)), call(fed_twice))
+    referral_of(stores, BOUNDARY, CASE, n=1)
+    referral_of(stores, fed_twice, OTHER_CASE, n=2)
+    with stores.transaction() as store:
+        store.keep_record_link(record_linked(UUID(int=9), STATION, again, CASE), RECEIVED_AT + timedelta(days=2))
+        store.keep_record_link(
+            record_linked(UUID(int=11), STATION, fed_twice, OTHER_CASE, reason="same source record"), RECEIVED_AT
+        )
+        store.note_case_result(CASE, 1, ResultCode.MEDIATED, RECEIVED_AT + timedelta(days=5))
+
+    with stores.transaction() as store:
+        figures = store.call_figures(date(2026, 11, 1), date(2026, 11, 30), OWN).as_json()
+        joined = store.get_call(again, OWN)
+
+    assert (figures["calls"]["recorded"], figures["calls"]["handed_to_mediation"]) == (3, 3)
+    mediation = figures["mediation"]
+    assert (mediation["handed_to_mediation"], mediation["joined_existing_case"]) == (2, 1)
+    assert (mediation["mediated"], mediation["with_result"], mediation["awaiting_result"]) == (1, 1, 1)
+    assert mediation["success_rate"] == 0.5
+    # The joined call keeps no result of its own: its page reads the station's referral of the case it joined.
+    assert joined["result"] is None
+    assert [(r["referral_id"], r["case_id"], r["outcome"]) for r in joined["referrals"]] == [(UUID(int=1), CASE, None)]
+
+
+def test_a_joined_call_reads_the_result_and_outcome_the_station_reported_on_the_cases_referral(stores):
+    again = "JQ4304262026112100020"
+    add(stores, call(BOUNDARY), call(again))
+    referral_of(stores, BOUNDARY, CASE, n=1)
+    with stores.transaction() as store:
+        store.keep_record_link(record_linked(UUID(int=9), STATION, again, CASE), RECEIVED_AT)
+        referral, _ = store.lock_referral(UUID(int=1))
+        accepted = accept(referral, RECEIVED_AT + timedelta(days=1))
+        store.save_referral(report_result(accepted, ResultReport(result=ResultCode.HANDLED), RECEIVED_AT))
+
+    with stores.transaction() as store:
+        (referral_row,) = store.get_call(again, OWN)["referrals"]
+    assert (referral_row["status"], referral_row["result"], referral_row["outcome"]) == (
+        "reported",
+        "handled",
+        "resolved",
+    )

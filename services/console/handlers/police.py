@@ -33,6 +33,7 @@ from services.console.handlers.common import (
 from services.console.handlers.window import DEFAULT_ROLES
 from services.console.pages import PageNotFound, redirect, render
 from shared import wording
+from shared.agency.joined import joins_another_case
 from shared.platform import Platform
 from shared.workdays import CHINA_TZ
 
@@ -102,6 +103,8 @@ def figure_rows(figures: Mapping[str, Any]) -> list[tuple[str, str]]:
     return [
         ("登记纠纷警情", count_text(calls.get("recorded"), "起")),
         ("转调解", count_text(calls.get("handed_to_mediation"), "起")),
+        # A call joined to a case already at the centre is one dispute with it: its mediation is not counted again.
+        ("其中并入已有案件", count_text(mediation.get("joined_existing_case"), "起")),
         ("公安处置", count_text(calls.get("kept_by_police"), "起")),
         ("转调解率", percent_text(calls.get("handover_rate"))),
         ("调处化解", count_text(mediation.get("resolved"), "起")),
@@ -234,10 +237,22 @@ def call_page(
         call=call,
         scene=mapping_of(call.get("scene")),
         mediation=mapping_of(call.get("mediation")),
+        joined_elsewhere=joined_elsewhere(call),
         decision_text=decision_text(call),
         mediation_text=mediation_text,
         notice=DONE.get(done or "", ""),
         yes_no=lambda fact: "是" if fact is True else "否" if fact is False else "—",
+    )
+
+
+def joined_elsewhere(call: Mapping[str, Any]) -> bool:
+    """Whether a handed call joined a case another call or report opened, and has no result of its own: its page
+    reads that case's result from the station's referrals, and its figures count the dispute once, with that case."""
+    joined = mapping_of(call.get("joined_case"))
+    return (
+        bool(joined)
+        and joins_another_case(str(joined.get("reason")))
+        and not mapping_of(call.get("mediation")).get("result")
     )
 
 

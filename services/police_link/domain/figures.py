@@ -12,6 +12,14 @@ agreement where the station reported `handled`):
 - `success_rate` = mediated ÷ handed to mediation.
 Both rates count every call handed over in the period, those still awaiting a result included, so a
 period's rates rise as its cases end; `awaiting_result` says how many have not.
+
+One dispute is one 警调对接 case, counted once, by the call that opened it. A handed call that intake linked to a
+case another call or report had opened (RecordLinked, for any reason but the same record fed again) brought
+no case to mediation of its own: the officers still handed it over, so `calls` counts it, but `mediation` does
+not. It counts it apart (`joined_existing_case`), and its result stays with the case, counted by the call whose
+referral names it (or, for a case that came from the window, the court or another source, in the centre's report
+under that source). So `mediation.handed_to_mediation` = `calls.handed_to_mediation` − `joined_existing_case`,
+the basis of both rates: a joined call would otherwise wait for a result forever and pull the rates down.
 """
 
 from collections import Counter
@@ -43,6 +51,7 @@ class CallTally:
     repeated: bool
     civil_to_criminal_risk: bool
     n: int
+    joined: bool = False  # handed over, and linked by intake to a case another call or report had opened
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,8 @@ class CallFigures:
     def as_json(self) -> dict[str, Any]:
         recorded = self._count()
         handed = self._count(decision=Decision.MEDIATION)
+        joined = self._count(decision=Decision.MEDIATION, joined=True)
+        cases = handed - joined  # 警调对接 cases: each dispute once, by the call that opened it
         by_class: Counter[Classification] = Counter()
         kept_because: Counter[KeptBecause] = Counter()
         procedures: Counter[Procedure] = Counter()
@@ -73,7 +84,7 @@ class CallFigures:
                 kept_because[reason] += t.n
             if t.procedure is not None:
                 procedures[t.procedure] += t.n
-            if t.decision is Decision.MEDIATION and t.result is not None:
+            if t.decision is Decision.MEDIATION and not t.joined and t.result is not None:
                 results[t.result] += t.n
         settled = sum(results.values())
         resolved = sum(n for code, n in results.items() if code in RESOLVING_RESULTS)
@@ -90,14 +101,15 @@ class CallFigures:
                 "kept_in_procedure": {p.value: procedures[p] for p in Procedure},
             },
             "mediation": {
-                "handed_to_mediation": handed,
-                "awaiting_result": handed - settled,
+                "handed_to_mediation": cases,
+                "joined_existing_case": joined,
+                "awaiting_result": cases - settled,
                 "with_result": settled,
                 "resolved": resolved,
                 "mediated": mediated,
                 "by_result": {code.value: results[code] for code in ResultCode},
-                "resolution_rate": rate(resolved, handed),
-                "success_rate": rate(mediated, handed),
+                "resolution_rate": rate(resolved, cases),
+                "success_rate": rate(mediated, cases),
             },
             "risk": {
                 "violence_or_injury": sum(t.n for t in self.tallies if t.violence or t.injury),

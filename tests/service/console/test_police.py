@@ -361,6 +361,104 @@ def test_a_call_that_joined_a_case_the_station_holds_no_referral_of_names_that_c
     assert "交办单会列在这里" not in page
 
 
+JOINED_REFERRAL = {
+    "referral_id": "5b0c6a5e-8f2e-4c55-9a5e-0c1f0d7a9b12",
+    "case_id": "430426-20261120-00004",
+    "unit": "police:430426101",
+    "role": "lead",
+    "round": 1,
+    "status": "reported",
+    "result": "mediated",
+    "outcome": "resolved",
+    "received_at": "2026-11-20T02:00:00+00:00",
+}
+
+
+def joined_call(**joined_case) -> dict:
+    """The second call about the boundary, which the centre joined to the case the first call opened."""
+    return {
+        **HANDED,
+        "mediation": {
+            **HANDED["mediation"],
+            "case_id": None,
+            "result": None,
+            "outcome": None,
+            "mediated": None,
+            "round": None,
+            "resolved_at": None,
+            "mediators": None,
+        },
+        "referrals": [JOINED_REFERRAL],
+        "joined_case": {
+            "case_id": "430426-20261120-00004",
+            "reason": "same parties and category within 30 days",
+            "linked_at": "2026-11-23T01:31:00+00:00",
+            "result": None,
+            "outcome": None,
+            "mediated": None,
+            "result_by": None,
+            **joined_case,
+        },
+    }
+
+
+def test_a_call_that_joined_another_case_shows_how_the_stations_referral_of_that_case_ended(
+    console, apis, browser, liu
+):
+    ended = joined_call(
+        result="mediated",
+        outcome="resolved",
+        mediated=True,
+        result_by={
+            "referral_id": JOINED_REFERRAL["referral_id"],
+            "unit": "police:430426101",
+            "role": "lead",
+            "round": 1,
+        },
+    )
+    apis.answer(POLICE, "GET", API, 200, ended)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    assert '<dd class="joined-case-id">430426-20261120-00004</dd>' in page
+    assert '<dd class="mediation-result">调解成功（化解成功；砖塘镇派出所作为牵头单位第1轮办结）</dd>' in page
+    assert "尚未办结" not in page and "尚未反馈" not in page
+    assert "本警情计入转调解警情数，不重复计入调解数" in page
+    told = "综治中心已将本警情并入已有案件 430426-20261120-00004（30日内同一当事人、同类纠纷），未另立新案"
+    assert f"{told}，该案件的交办件见下。" in page
+
+
+def test_a_call_that_joined_a_case_not_yet_settled_says_so(console, apis, browser, liu):
+    pending = joined_call()
+    pending["referrals"] = [{**JOINED_REFERRAL, "status": "accepted", "result": None, "outcome": None}]
+    apis.answer(POLICE, "GET", API, 200, pending)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    assert '<dd class="mediation-result">尚未办结</dd>' in page
+
+
+def test_a_call_that_joined_a_case_the_station_has_no_part_in_says_the_centre_holds_its_result(
+    console, apis, browser, liu
+):
+    elsewhere = {**joined_call(), "referrals": []}
+    apis.answer(POLICE, "GET", API, 200, elsewhere)
+
+    page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
+
+    assert '<dd class="mediation-result">本单位未收到该案件的交办件，办理结果由综治中心掌握</dd>' in page
+
+
+def test_the_years_figures_say_how_many_handed_calls_joined_a_case_already_at_the_centre(console, apis, browser, liu):
+    apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": []})
+    apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures(handed_to_mediation=488, joined_existing_case=12))
+
+    page = text_of(console.police_calls(browser.get("/police/calls", as_=liu)))
+
+    rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
+    assert (rows["转调解"], rows["其中并入已有案件"]) == ("500起", "12起")
+
+
 def test_a_kept_call_says_why_and_has_no_mediation(console, apis, browser, liu):
     apis.answer(POLICE, "GET", "/api/v1/calls/JQ4304262026112300018", 200, KEPT)
 

@@ -396,6 +396,39 @@ def test_a_call_linked_to_a_case_the_station_already_leads_names_that_case_on_it
     assert [(r["case_id"], r["role"]) for r in shown["referrals"]] == [(led, "lead")]
 
 
+def test_a_call_that_joined_another_calls_case_shows_how_the_stations_part_of_that_case_ended(police, http):
+    """The second call about the boundary joined the case the first opened: its own mediation never has a result,
+    and the officer reads what the station's referral of that case came to instead."""
+    again, first_case = "JQ4304262026112100021", "430426-20261121-00009"
+    record(police, http, call())
+    case_of(police, case_id=first_case)
+    record(police, http, call(again))
+    police.sender = "wuyuan.intake"
+    police.on_record_linked(record_linked(UUID(int=41), STATION, again, first_case))
+
+    pending = http.body(police.show_call(http.get(), again))
+    assert (pending["joined_case"]["case_id"], pending["joined_case"]["result"]) == (first_case, None)
+
+    police.accept(http.post({}), str(UUID(int=17)))
+    agreement = {**AGREEMENT, "signed_on": "2026-11-21"}  # signed at the scene, the night of the first call
+    police.result(
+        http.post({"result": "mediated", "agreement": agreement, "summary": "双方达成协议"}), str(UUID(int=17))
+    )
+
+    shown = http.body(police.show_call(http.get(), again))
+    joined = shown["joined_case"]
+    assert (joined["result"], joined["outcome"], joined["mediated"]) == ("mediated", "resolved", True)
+    assert joined["result_by"] == {"referral_id": str(UUID(int=17)), "unit": STATION, "role": "lead", "round": 1}
+    assert [(r["case_id"], r["status"], r["result"], r["outcome"]) for r in shown["referrals"]] == [
+        (first_case, "reported", "mediated", "resolved")
+    ]
+    # The call's own mediation follows no case: the dispute is the other call's case, counted once.
+    assert (shown["mediation"]["case_id"], shown["mediation"]["result"]) == (None, None)
+    figures = http.body(police.call_figures(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
+    assert figures["calls"]["handed_to_mediation"] == 2
+    assert (figures["mediation"]["handed_to_mediation"], figures["mediation"]["joined_existing_case"]) == (1, 1)
+
+
 # --- what its mediation came to ---------------------------------------------------------------------------
 
 

@@ -1,5 +1,7 @@
 """The figures the counties publish for 警调对接, with Shandan's Jan–Jul 2024 as the ground truth."""
 
+from dataclasses import replace
+
 from services.police_link.domain.calls import Classification, Decision, KeptBecause, Procedure
 from services.police_link.domain.figures import CallFigures, CallTally, rate
 from shared.contracts.vocabulary import ResultCode
@@ -115,3 +117,20 @@ def test_a_period_without_calls_has_zero_counts_and_no_rates() -> None:
     assert figures["calls"]["handover_rate"] is None
     assert (figures["mediation"]["success_rate"], figures["mediation"]["resolution_rate"]) == (None, None)
     assert rate(1, 3) == 0.3333
+
+
+def test_a_call_joined_to_a_case_another_call_opened_is_handed_over_but_its_dispute_is_counted_once() -> None:
+    """Two calls about one boundary: intake linked the second to the case the first opened. The officers handed both
+    over; the mediation counts one case, mediated, and the second call never waits for a result of its own."""
+    figures = CallFigures.of(
+        [
+            tally(1, NEIGHBOUR, ResultCode.MEDIATED),
+            replace(tally(1, NEIGHBOUR), joined=True),
+        ]
+    ).as_json()
+
+    assert (figures["calls"]["recorded"], figures["calls"]["handed_to_mediation"]) == (2, 2)
+    mediation = figures["mediation"]
+    assert (mediation["handed_to_mediation"], mediation["joined_existing_case"]) == (1, 1)
+    assert (mediation["mediated"], mediation["awaiting_result"]) == (1, 0)
+    assert (mediation["success_rate"], mediation["resolution_rate"]) == (1.0, 1.0)
