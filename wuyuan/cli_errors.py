@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -216,6 +217,8 @@ def config_error_text(error: Exception) -> str:
         return "不是 UTF-8 编码的文本"
     if isinstance(error, IsADirectoryError):
         return "这是一个目录，不是文件"
+    if isinstance(error, OSError) and error.errno == errno.EFBIG and error.strerror:  # os_words.read_limited
+        return error.strerror
     if isinstance(error, OSError):
         return f"无法读取（{error.strerror or error}）"
     return str(error)  # the parsers' own refusals (shared.config_errors), in Chinese and naming the key

@@ -18,7 +18,7 @@ import requests
 
 from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 from shared.registry import load_registry
-from wuyuan.os_words import os_error_words
+from wuyuan.os_words import os_error_words, read_limited
 from wuyuan.settings import PlatformSettings
 
 # A JSON object as the services' APIs take and give it.
@@ -29,6 +29,9 @@ JsonObject = dict[str, Any]
 # or the service busy or its database coming back (503).
 NOT_YET = (404, 503)
 JUSTICE_SERVICE = "justice_link"
+# The most a password or token file may hold (a token of an OpenID Connect provider is a few kilobytes): read no
+# further, as the path may be a device or a pipe that never ends.
+SECRET_FILE_LIMIT = 64 * 1024
 
 
 # As many accounts as identity names in one answer.
@@ -186,7 +189,7 @@ def _bearer(setting: str, token: str) -> str:
 
 def _read_secret(setting: str, path: Path) -> str:
     try:
-        value = path.read_text(encoding="utf-8").strip()
+        value = read_limited(path, SECRET_FILE_LIMIT).decode("utf-8").strip()
     except (OSError, UnicodeDecodeError) as exc:
         unreadable = f"读不到 {setting} 所指的文件 {path}：{os_error_words(exc)}"
         raise SignInError("credential_file_unreadable", unreadable) from None

@@ -17,13 +17,34 @@ from wuyuan.settings import PlatformSettings
 ROLE_NAMES = wording.ROLES
 
 
+# identity takes a password of at most 1024 characters (services/identity/domain.py), four bytes each at most in
+# UTF-8: a line read from standard input stops there, so that one that never ends (`< /dev/zero`) is refused unread.
+PASSWORD_LINE_LIMIT = 4 * 1024 + 1
+
+
+class _Typed(click.ClickException):
+    """What was typed is refused (a username, name, role, unit or password the rules do not take): the exit status of
+    a usage error, 2, as for every other command; an account that exists already, or does not, stays 1."""
+
+    exit_code = 2
+
+
 def _password(from_stdin: bool) -> tuple[str, bool]:
     """(password, made here): read from stdin, or made at random and shown once."""
     from wuyuan.accounts import new_password
 
-    if from_stdin:
-        return sys.stdin.readline().rstrip("\n"), False
-    return new_password(), True
+    if not from_stdin:
+        return new_password(), True
+    line = sys.stdin.buffer.readline(PASSWORD_LINE_LIMIT)
+    if len(line) == PASSWORD_LINE_LIMIT and not line.endswith(b"\n"):
+        raise _Typed("未完成：--password-stdin：密码最多1024个字符")
+    try:
+        return line.decode("utf-8").rstrip("\n"), False
+    except UnicodeDecodeError:
+        raise _Typed(
+            "未完成：--password-stdin：标准输入中的密码含有不是 UTF-8 编码的字节；"
+            "请按 UTF-8 输入（终端的语言环境如 zh_CN.UTF-8）"
+        ) from None
 
 
 # The identity service's refusals (AccountError, English for the API and logs), as the operator reads them.

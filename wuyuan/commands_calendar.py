@@ -33,10 +33,13 @@ from wuyuan.cli_errors import (
 )
 from wuyuan.client import JsonObject, PlatformClient
 from wuyuan.labels import Names
+from wuyuan.os_words import read_limited
 
 # The working account with the operator role (wuyuan/accounts.py); a person signed in acts as themselves.
 OPERATOR = "demo.operator"
 WEEKDAYS = "一二三四五六日"
+# A year file holds a few dozen dates: read no more than this of FILE, which may be a device or a pipe that never ends.
+YEAR_FILE_LIMIT = 64 * 1024
 
 
 @click.group("calendar")
@@ -168,7 +171,7 @@ def read_year_file(path: Path, *, allow_example: bool = False) -> CalendarYear:
 
     The shipped example (`example = true`) is refused: its dates are made up. `allow_example` is for tests."""
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        raw = tomllib.loads(read_limited(path, YEAR_FILE_LIMIT).decode("utf-8"))
     except FileNotFoundError:
         raise _bad_file(path, [(FILE, f"该文件不存在。{WRITE_IT}")]) from None
     except (OSError, UnicodeDecodeError) as unreadable:

@@ -1,5 +1,6 @@
 """`wuyuan account add`: units by name in the confirmation, and every refusal in Chinese naming what to fix."""
 
+import io
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -172,3 +173,47 @@ def test_a_token_lifetime_identity_would_not_take_is_refused_before_any_key_is_m
 
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
     assert "错误：--token-lifetime-minutes：" in result.output and "超出允许的范围（5≤x≤1440）" in result.output
+
+
+def test_a_password_on_standard_input_that_is_not_utf8_is_refused_naming_the_option(store):
+    result = CliRunner().invoke(
+        main,
+        ["account", "add", "zhou.min", "--name", "周敏", "--role", "leader", "--password-stdin"],
+        input=b"correct horse \xff battery\n",
+    )
+
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "错误：未完成：--password-stdin：标准输入中的密码含有不是 UTF-8 编码的字节" in result.output
+    assert "Traceback" not in result.output and store.added == []
+
+
+class EndlessInput(io.RawIOBase):
+    """Standard input that never ends and holds no line break (`< /dev/zero`, `yes | tr -d '\\n'`): what is read of
+    it is counted, and reading far past any password fails the test rather than filling the memory."""
+
+    def __init__(self) -> None:
+        self.served = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        if self.served > 1024 * 1024:
+            raise AssertionError("read on far past any password")
+        buffer[:] = b"a" * len(buffer)
+        self.served += len(buffer)
+        return len(buffer)
+
+
+def test_a_password_line_that_never_ends_is_refused_after_reading_no_more_than_a_password(store):
+    endless = EndlessInput()
+
+    result = CliRunner().invoke(
+        main,
+        ["account", "add", "zhou.min", "--name", "周敏", "--role", "leader", "--password-stdin"],
+        input=io.BufferedReader(endless),
+    )
+
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "错误：未完成：--password-stdin：密码最多1024个字符" in result.output
+    assert endless.served < 64 * 1024 and store.added == []

@@ -815,3 +815,42 @@ def test_up_on_ports_another_platform_answers_stops_before_it_makes_anything(mon
         listener.close()
 
     assert shown.startswith(f"错误：端口已被占用：intake 127.0.0.1:{base + 1}。")
+
+
+# --- 8. hostile or mistaken input, found by walking through the commands ----------------------------------------
+
+
+def test_a_year_file_far_larger_than_any_year_is_refused_unread_naming_the_file(tmp_path, platform):
+    """FILE may be a device or a pipe that never ends (/dev/zero): read whole, it filled the machine's memory until the
+    kernel killed the command. What is past the bound is not read; the file is named as too large."""
+    session = platform()
+    path = year_file(tmp_path, HEAD + "# " + "节" * 40_000 + "\n")
+
+    result = run("calendar", "load", str(path), "--json")
+
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "invalid_calendar_file"
+    assert f"（{path}）" in answer["message"] and "文件过大（超过 65536 字节）" in answer["message"]
+    assert session.urls == []  # nothing sent, nothing loaded
+
+
+def test_a_password_file_far_larger_than_any_password_is_refused_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr("wuyuan.client.requests.Session", lambda: pytest.fail("signed in with it"))
+    huge = tmp_path / "password"
+    huge.write_bytes(b"x" * (1024 * 1024))
+
+    result = run(
+        "case",
+        "show",
+        "430426-20261204-00003",
+        "--json",
+        WUYUAN_SERVICE_URL_TEMPLATE="http://{dns_name}:8000",
+        WUYUAN_CLI_USERNAME="wang.fang",
+        WUYUAN_CLI_PASSWORD_FILE=str(huge),
+    )
+
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "credential_file_unreadable"
+    assert f"WUYUAN_CLI_PASSWORD_FILE 所指的文件 {huge}：文件过大（超过 65536 字节）" in answer["message"]
