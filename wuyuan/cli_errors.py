@@ -232,6 +232,15 @@ _SERVER_FULL = re.compile(r"too many clients already|remaining connection slots 
 TOO_MANY_CONNECTIONS = "53300"
 
 
+def database_server(database_url: str) -> str:
+    """'127.0.0.1:5432': the server a postgresql:// URL names, without its credentials."""
+    parts = urlsplit(database_url)
+    try:
+        return f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
+    except ValueError:  # a port that is not a number
+        return parts.hostname or "?"
+
+
 def database_full(error: BaseException, database_url: str) -> CommandError | None:
     """CommandError `database_full` when `error` (or what it wraps) is the server refusing a connection for want of a
     free one, naming the server; None for any other error. Said so, an operator does not go looking for a platform
@@ -243,11 +252,7 @@ def database_full(error: BaseException, database_url: str) -> CommandError | Non
         cause = cause.__cause__ or cause.__context__
     else:
         return None
-    parts = urlsplit(database_url)
-    try:
-        server = f"{parts.hostname or '127.0.0.1'}:{parts.port or 5432}"
-    except ValueError:  # a port that is not a number
-        server = parts.hostname or "?"
+    server = database_server(database_url)
     return CommandError(
         "database_full",
         f"数据库服务器 {server} 的连接已满（已达 max_connections），本命令连不上：平台未必有问题，是连接被占满了。"

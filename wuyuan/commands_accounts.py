@@ -10,7 +10,7 @@ import click
 from shared import wording
 from shared.contracts.json_values import json_default
 from shared.registry import CENTRE
-from wuyuan.cli_errors import database_full, load_settings
+from wuyuan.cli_errors import CommandError, database_full, database_server, load_settings
 from wuyuan.settings import PlatformSettings
 
 # The same names the console gives the roles.
@@ -58,13 +58,16 @@ def _centre(unit: str) -> bool:
     return unit.strip().partition(":")[0] == CENTRE
 
 
+# The account as it stands (taken, or missing), rather than what was typed: exit status 1.
+_STATE_ERRORS = (
+    (re.compile(r"^username: (.+) is taken$"), "账号 {0} 已存在"),
+    (re.compile(r"^username: no account (.+)$"), "没有账号 {0}"),
+)
 _ACCOUNT_ERRORS = (
     (
         re.compile(r"^username: 2-64 characters"),
         "用户名须为2至64位：以小写英文字母开头，只用小写字母、数字、“.”、“_”或“-”",
     ),
-    (re.compile(r"^username: (.+) is taken$"), "账号 {0} 已存在"),
-    (re.compile(r"^username: no account (.+)$"), "没有账号 {0}"),
     (re.compile(r"^name: one line"), "--name：姓名只能是一行文字，不能含有换行、转义等控制字符"),
     (re.compile(r"^name: "), "--name：姓名须为1至100个字"),
     (re.compile(r"^roles: "), "--role：至少指定一个角色"),
@@ -85,10 +88,14 @@ _ACCOUNT_ERRORS = (
 
 def _fail(error: Exception) -> click.ClickException:
     text = str(error)
-    for pattern, chinese in _ACCOUNT_ERRORS:
+    for pattern, chinese in _STATE_ERRORS:
         found = pattern.match(text)
         if found:
             return click.ClickException(f"未完成：{chinese.format(*found.groups())}")
+    for pattern, chinese in _ACCOUNT_ERRORS:
+        found = pattern.match(text)
+        if found:
+            return _Typed(f"未完成：{chinese.format(*found.groups())}")
     return click.ClickException(f"未完成：{text}")
 
 
@@ -99,9 +106,9 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
 
     units = tuple(unit.strip() for unit in units)
     if "officer" in roles and not units:
-        raise click.ClickException("未完成：--unit：部门办理人（officer）须指定所属单位，如 --unit police:430426101")
+        raise _Typed("未完成：--unit：部门办理人（officer）须指定所属单位，如 --unit police:430426101")
     if units and "officer" not in roles and ("coordinator" not in roles or not all(_centre(u) for u in units)):
-        raise click.ClickException(f"未完成：{UNITS_OF_OFFICERS_AND_CENTRE_STAFF}")
+        raise _Typed(f"未完成：{UNITS_OF_OFFICERS_AND_CENTRE_STAFF}")
     names = Names.of(settings)
     registry = names.registry
     known = "、".join(f"{agency.code}（{agency.name_zh}）" for agency in registry.agencies.values())
@@ -109,13 +116,13 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
         try:
             validate_unit(unit)
         except ValueError:
-            raise click.ClickException(
+            raise _Typed(
                 f"未完成：--unit：“{unit}”不是单位代码；应为 机构代码:区划代码，区划为县、乡镇或村的6、9或12位代码，"
                 "如 police:430426101"
             ) from None
         agency, division = split_unit(unit)
         if agency not in registry.agencies:
-            raise click.ClickException(f"未完成：--unit：“{unit}”中的机构 {agency} 未登记；已登记的机构：{known}")
+            raise _Typed(f"未完成：--unit：“{unit}”中的机构 {agency} 未登记；已登记的机构：{known}")
         # The centres are those config/centres.toml lists, at every level: a township centre's staff are bound to it.
         if agency == CENTRE:
             _require_centre(settings, unit, division)
@@ -126,7 +133,7 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
         if len(division) > deepest:
             level = {6: "县级", 9: "乡镇级", 12: "村级"}[deepest]
             name = registry.agencies[agency].name_zh
-            raise click.ClickException(
+            raise _Typed(
                 f"未完成：--unit：“{unit}”：{name}的单位设到{level}（{deepest} 位区划代码），"
                 f"没有更下一级的单位；请用 {agency}:{division[:deepest]} 或更上一级"
             )
@@ -135,7 +142,7 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
         if not names.places.in_county(division, settings.county):
             county = names.place(settings.county)
             county = settings.county if county == settings.county else f"{county}，{settings.county}"
-            raise click.ClickException(
+            raise _Typed(
                 f"未完成：--unit：“{unit}”中的区划 {division} 不是本县（{county}）的区划；"
                 f"本县的区划见 {settings.config_dir / 'divisions.toml'}"
             )
@@ -149,7 +156,7 @@ def _require_centre(settings: PlatformSettings, unit: str, division: str) -> Non
 
     try:
         centres = county_centres(settings.config_dir, settings.county)
-    except (CentresError, OSError) as exc:
+    except (CentresError, OSError) as exc:  # the platform's file, not what was typed
         raise click.ClickException(
             f"未完成：--unit：读不到综治中心的设置（配置文件 {settings.config_dir / 'centres.toml'}）："
             f"{config_error_text(exc)}"
@@ -157,7 +164,7 @@ def _require_centre(settings: PlatformSettings, unit: str, division: str) -> Non
     if centres.get(division) is None:
         names = Names.of(settings)
         listed = "、".join(f"{centre.unit}（{names.unit(centre.unit)}）" for centre in centres.centres)
-        raise click.ClickException(
+        raise _Typed(
             f"未完成：--unit：“{unit}”不是本县设立的综治中心；{settings.config_dir / 'centres.toml'} 设立的有：{listed}"
         )
 
@@ -172,14 +179,21 @@ class _AccountCommand(click.Command):
         try:
             return super().invoke(ctx)
         except StoreUnavailable as exc:
-            full = database_full(exc, load_settings().pg_admin_url_of("identity"))
+            settings = load_settings()
+            full = database_full(exc, settings.pg_admin_url_of("identity"))
             if full is not None:  # the platform runs: its services hold every connection the server has
                 full.as_json = bool(ctx.params.get("as_json"))
                 raise full from None
-            raise click.ClickException(
-                f"连不上身份认证（identity）的数据库：{exc}\n平台是否已经 wuyuan up 或 wuyuan provision？"
-                "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）"
-            ) from None
+            setting = "WUYUAN_PG_ADMIN_URLS.identity" if "identity" in settings.pg_admin_urls else "WUYUAN_PG_ADMIN_URL"
+            unreachable = CommandError(
+                "database_unreachable",
+                f"连不上身份认证（identity）的数据库（{database_server(settings.pg_admin_url_of('identity'))}，"
+                f"{setting}）：平台是否已经 wuyuan up 或 wuyuan provision？"
+                "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）",
+                detail=" ".join(str(exc).split()),
+            )
+            unreachable.as_json = bool(ctx.params.get("as_json"))  # only the command's own context knows
+            raise unreachable from None
 
 
 class _AccountCommands(click.Group):

@@ -76,7 +76,7 @@ def test_a_unit_that_is_not_one_is_refused_in_chinese_naming_the_option(store, u
 
     result = add("zhou.min", "--name", "周敏", "--role", "officer", *arguments)
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # what was typed, as for any option click refuses
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert result.output.startswith("错误：未完成：--unit：")
     assert says in result.output
@@ -89,7 +89,7 @@ def test_an_officer_needs_a_unit_and_no_one_else_has_one(store):
 
     assert "--unit：部门办理人（officer）须指定所属单位" in officer.output
     assert "--unit：只有部门办理人（officer）绑定单位" in leader.output
-    assert (officer.exit_code, leader.exit_code, store.added) == (1, 1, [])
+    assert (officer.exit_code, leader.exit_code, store.added) == (2, 2, [])
 
 
 def test_a_township_centres_coordinator_is_bound_to_the_centre_and_no_other_role_to_one(store):
@@ -101,9 +101,9 @@ def test_a_township_centres_coordinator_is_bound_to_the_centre_and_no_other_role
     assert coordinator.exit_code == 0, coordinator.output
     assert [account.units for account in store.added] == [frozenset({"centre:430426102"})]
     for refused in (supervisor, beyond):
-        assert refused.exit_code == 1 and "综合协调（coordinator）可绑定所在的综治中心" in refused.output
+        assert refused.exit_code == 2 and "综合协调（coordinator）可绑定所在的综治中心" in refused.output
     # A township that set up no centre (config/centres.toml) has no staff to bind; the answer lists those that did.
-    assert no_centre.exit_code == 1 and "“centre:430426106”不是本县设立的综治中心" in no_centre.output
+    assert no_centre.exit_code == 2 and "“centre:430426106”不是本县设立的综治中心" in no_centre.output
     assert "centre:430426102（" in no_centre.output
 
 
@@ -115,8 +115,10 @@ def test_the_identity_services_refusals_read_in_chinese(store):
     assert "未完成：账号 liu.yang 已存在" in taken.output
     assert "未完成：用户名须为2至64位" in bad_name.output
     assert "未完成：密码至少12个字符" in short.output
+    # What was typed is a usage error (2), as for every command; an account that exists already is not (1).
+    assert (taken.exit_code, bad_name.exit_code, short.exit_code) == (1, 2, 2)
     for result in (taken, bad_name, short):
-        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "Traceback" not in result.output
 
 
 def test_units_at_the_countys_own_divisions_are_kept_at_every_level_an_agency_has(store):
@@ -143,7 +145,7 @@ def test_units_at_the_countys_own_divisions_are_kept_at_every_level_an_agency_ha
 def test_a_unit_at_no_division_of_the_county_says_where_the_countys_divisions_are_listed(store):
     result = add("ding.li", "--name", "丁力", "--role", "officer", "--unit", "police:999999")
 
-    assert result.exit_code == 1
+    assert result.exit_code == 2
     assert result.output.rstrip().endswith("本县的区划见 " + str(DEFAULT_CONFIG_DIR / "divisions.toml"))
     assert store.added == []
 

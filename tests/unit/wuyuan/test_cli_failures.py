@@ -854,3 +854,15 @@ def test_a_password_file_far_larger_than_any_password_is_refused_unread(tmp_path
     answer = json_error(result)
     assert answer["error"] == "credential_file_unreadable"
     assert f"WUYUAN_CLI_PASSWORD_FILE 所指的文件 {huge}：文件过大（超过 65536 字节）" in answer["message"]
+
+
+def test_account_list_under_json_says_an_unreachable_database_as_json_naming_its_server(monkeypatch):
+    database_says(monkeypatch, 'connection to server at "10.0.3.7", port 6432 failed: Connection refused')
+
+    result = run("account", "list", "--json")
+
+    failed_cleanly(result)
+    answer = json_error(result)
+    assert answer["error"] == "database_unreachable"
+    assert "连不上身份认证（identity）的数据库（10.0.3.7:6432，WUYUAN_PG_ADMIN_URL）" in answer["message"]
+    assert "Connection refused" in answer["detail"] and not english_left(answer["message"].split("：")[0])
