@@ -547,6 +547,8 @@ _TYPE_ERRORS = {
     "unit_outside_county": "不是本县的单位",
     "unknown_township": "不是本县登记的乡镇（见区划配置 divisions.toml）",
     "unknown_unit": "没有这个单位：机构未登记，或该机构在这一级没有单位，或地点不属本县",
+    # the coordinator's refusal of a unit whose agency config/agencies.toml does not list (a case list's filter …)
+    "unknown_agency": "没有这个机构：单位代码中的机构未登记（config/agencies.toml）",
     "not_in_county": "不是本县的乡镇或村（社区），请从列表中选择",
     "division_not_with_county": "按全县统计时不填乡镇",
     "string_too_short": "不能为空",

@@ -14,6 +14,7 @@ from typing import NoReturn
 
 import click
 
+from services.console.case_text import co_units_text, lead_text
 from services.coordinator.domain.model import CaseStatus
 from shared import clock
 from shared.contracts.identifiers import CASE_ID_PATTERN
@@ -76,6 +77,12 @@ QUERY_OPTIONS = {
     "offset": "--offset",
 }
 DATE = click.DateTime(["%Y-%m-%d"])
+# The coordinator's bounds on its case list (services/coordinator/handlers.py: MAX_LIST, MAX_OFFSET, MAX_SEARCH_CHARS;
+# not imported, as that would load nameko for every command): said by the options' help and checked here, so that a
+# search too long for a URL is named as --search rather than answered by the web server's 414.
+LIST_LIMIT = 500
+LIST_OFFSET = 10_000_000
+SEARCH_CHARS = 50
 
 
 def _styled(deadline: Countdown, text: str, overdue: bool = False) -> str:
@@ -107,8 +114,9 @@ def _case_lines(case: JsonObject, names: Names, now: datetime, people: Mapping[s
             if case.get("registered_by")
             else "",
         ),
-        ("牵头单位", names.unit(case.get("lead_unit")) or "无"),
-        ("配合单位", names.units(case.get("co_units")) or "无"),
+        # As the console's case page says them: a lead that declined is not leading, its place waits for staff.
+        ("牵头单位", lead_text(case, names.unit)),
+        ("配合单位", co_units_text(case, names.unit)),
         ("群众评价", rating),
     ]
     if case.get("repeat_reports"):
@@ -248,9 +256,9 @@ def _date(value: datetime | None) -> str | None:
 @click.option("--to", "registered_to", type=DATE, metavar="YYYY-MM-DD", help="在该日或之前登记的案件")
 @click.option("--overdue/--not-overdue", default=None, help="只列已超过期限（或未超过期限）的案件")
 @click.option("--leaders", is_flag=True, help="只列提请领导督办、仍在办理的案件（县级单位逾期超过时限）")
-@click.option("--search", metavar="TEXT", help="案件编号或概要中含有该文字的案件")
-@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True, help="最多显示多少件")
-@click.option("--offset", type=click.IntRange(min=0), default=0, help="跳过前多少件（翻到下一页）")
+@click.option("--search", metavar="TEXT", help=f"案件编号或概要中含有该文字的案件（至多{SEARCH_CHARS}字）")
+@click.option("--limit", type=click.IntRange(0, LIST_LIMIT), default=50, show_default=True, help="最多显示多少件")
+@click.option("--offset", type=click.IntRange(0, LIST_OFFSET), default=0, help="跳过前多少件（翻到下一页）")
 @click.option("--json", "as_json", is_flag=True, help="机器可读的 JSON 输出（API 的原始答复，稳定的键和代码）")
 def case_list(
     status: str | None,
@@ -272,6 +280,8 @@ def case_list(
 
     各条件可组合使用；不给条件时列出全部案件。每页最多 --limit 件，用 --offset 翻页。
     """
+    if search is not None and len(search.strip()) > SEARCH_CHARS:
+        raise click.BadParameter(f"不能超过{SEARCH_CHARS}字（现为{len(search.strip())}字）", param_hint="'--search'")
     settings = load_settings()
     names = Names.of(settings)
     query = {
@@ -347,7 +357,7 @@ def _list_row(row: JsonObject, names: Names, now: datetime) -> list[str]:
         label(SOURCES, row.get("source")),
         label(CATEGORIES, row.get("category")),
         names.place(row.get("division_code")),
-        names.unit(row.get("lead_unit")) or "-",
+        lead_text(row, names.unit, short=True),
         _deadline_cell(row, names, now),
     ]
 

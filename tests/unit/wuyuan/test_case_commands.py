@@ -425,7 +425,8 @@ def test_a_filter_the_coordinator_refuses_is_named_by_its_option(coordinator):
         ],
     }
     coordinator(FakeResponse(400, refusal))
-    result = CliRunner().invoke(main, ["case", "list", "--from", "2026-12-01", "--limit", "900"])
+    # As a coordinator with bounds other than the command's own would refuse them.
+    result = CliRunner().invoke(main, ["case", "list", "--from", "2026-12-01", "--limit", "400"])
     assert result.exit_code == 2
     assert "--from：请填写日期，如2026-12-04" in result.output
     assert "--limit：不能大于500" in result.output and "less than" not in result.output  # said in Chinese
@@ -443,3 +444,73 @@ def test_a_mistyped_case_number_is_said_to_be_one_before_the_platform_is_asked(c
 
     assert result.exit_code == 2
     assert "CASE_ID：'garbage' 不是案件编号，案件编号形如 430426-20261204-00003" in result.output
+
+
+# --- what a walk through the commands found ---------------------------------------------------------------------
+
+
+def lead_declined(case: dict) -> dict:
+    """The case once its lead, police:430426101, declined and no competent unit was left: staff must designate one.
+    The coordinator keeps the unit that gave the role up as `lead_unit`; the gap says the role is open."""
+    declined = json.loads(json.dumps(case))
+    declined["status"] = "awaiting_manual_triage"
+    declined["gaps"] = [{"role": "lead", "code": "lead_declined", "unit": "police:430426101", "result": None}]
+    for referral in declined.get("referrals") or []:
+        if referral["role"] == "lead":
+            referral["status"] = "declined"
+    return declined
+
+
+def test_a_lead_that_declined_is_not_shown_as_leading_but_as_the_console_says_it(coordinator, now):
+    coordinator(FakeResponse(200, lead_declined(CASE)))
+    now(TWO_DAYS_BEFORE)
+
+    out = run("case", "show", CASE["case_id"]).output
+
+    assert "牵头单位  待指派（砖塘镇派出所已退回）" in out
+    assert "牵头单位  砖塘镇派出所\n" not in out
+
+
+def test_a_list_row_whose_lead_declined_says_the_lead_waits_for_staff(coordinator, now):
+    coordinator(listing(lead_declined(LIST_ROW), total=1))
+    now(TWO_DAYS_BEFORE)
+
+    row = next(line for line in run("case", "list").output.splitlines() if line.startswith(LIST_ROW["case_id"]))
+
+    assert "待指派（砖塘镇派出所已退回）" in row and "待人工分派" in row
+
+
+def test_a_filter_unit_of_an_agency_nobody_registered_is_refused_in_chinese(coordinator):
+    unknown = {
+        "field": "unit",
+        "message": "unknown agency 'fire'; known: centre, court, justice, petition, plc, police",
+        "type": "unknown_agency",
+    }
+    coordinator(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [unknown]}))
+
+    result = CliRunner().invoke(main, ["case", "list", "--unit", "fire:430426"])
+
+    assert result.exit_code == 2
+    assert "--unit：没有这个机构：单位代码中的机构未登记（config/agencies.toml）" in result.output
+    assert "unknown agency" not in result.output
+
+
+def test_a_search_longer_than_the_coordinator_takes_is_refused_naming_the_option_before_any_request(coordinator):
+    http = coordinator()  # no answer to give: any request fails the test
+
+    result = CliRunner().invoke(main, ["case", "list", "--search", "拖欠工资" * 2500])
+
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
+    assert "--search：不能超过50字（现为10000字）" in result.output
+    assert http.urls == []
+
+
+def test_the_list_options_bounds_are_the_coordinators_own():
+    from services.coordinator import handlers
+    from wuyuan import commands_case
+
+    assert (commands_case.LIST_LIMIT, commands_case.LIST_OFFSET, commands_case.SEARCH_CHARS) == (
+        handlers.MAX_LIST,
+        handlers.MAX_OFFSET,
+        handlers.MAX_SEARCH_CHARS,
+    )

@@ -33,7 +33,7 @@ def no_english(output: str) -> None:
             "--from：“2026-13-01”不是有效的日期，应为 YYYY-MM-DD，如 2026-12-04",
         ),
         (("case", "list", "--status", "nosuch"), "--status：“nosuch”不在可选范围内；可选：registered、assigned"),
-        (("case", "list", "--limit", "-1"), "--limit：-1 超出允许的范围（x≥0）"),
+        (("case", "list", "--limit", "-1"), "--limit：-1 超出允许的范围（0≤x≤500）"),
         (("case", "list", "--limit", "lots"), "--limit：“lots”不是整数"),
         (("case", "list", "--unti", "police:430426101"), "没有选项 --unti；是否要用 --to、--unit？"),
         (("report", "--level", "village"), "--level：“village”不在可选范围内；可选：county、township、unit"),
