@@ -540,7 +540,8 @@ _TYPE_ERRORS = {
     "date_missing": "请填写统计周期内的一天",
     "to_before_from": "截止日期早于起始日期",
     "period_too_long": "统计期间最长一年（366天）",
-    "township_missing": "按乡镇统计时必填：本县乡镇的9位区划代码",
+    # given or not: the code the query refuses both with (services/supervision/report_handlers.py, TOWNSHIP_MISSING)
+    "township_missing": "按乡镇统计时须填本县乡镇的9位区划代码，如 430426101",
     "unit_missing": "按单位统计时必填",
     "division_not_with_unit": "按单位统计时不填",
     "unit_level_only": "只在按单位统计时填写",

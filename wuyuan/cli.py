@@ -258,8 +258,9 @@ def _provision(settings: PlatformSettings) -> None:
     import psycopg
     import requests
 
+    from wuyuan.commands_ops import management_host
     from wuyuan.provision import provision_all
-    from wuyuan.provision_amqp import BrokerSetupError
+    from wuyuan.provision_amqp import BrokerSetupError, ManagementUnreachable
     from wuyuan.provision_db import SealingKeyMissing
 
     try:
@@ -279,15 +280,22 @@ def _provision(settings: PlatformSettings) -> None:
             "PostgreSQL 拒绝了准备数据库的操作：WUYUAN_PG_ADMIN_URL 的用户须能建库、建角色",
             detail=" ".join(str(exc).split()),
         ) from None
-    except requests.ConnectionError as exc:
+    except (requests.ConnectionError, ManagementUnreachable) as exc:
+        # Named with its host and port (never its password), as `dlq list` names it: the setting is what to check.
         raise CommandError(
             "broker_unreachable",
-            "连不上 RabbitMQ 管理接口（WUYUAN_RABBIT_MANAGEMENT_URL）：请启用它"
-            "（rabbitmq-plugins enable rabbitmq_management，scripts/ensure-infra.sh 会做）",
+            f"连不上 RabbitMQ 管理接口 WUYUAN_RABBIT_MANAGEMENT_URL（{management_host(settings)}）：RabbitMQ 是否在"
+            "运行、管理插件是否已启用（rabbitmq-plugins enable rabbitmq_management，scripts/ensure-infra.sh 会做）？",
             detail=str(exc),
         ) from None
     except BrokerSetupError as exc:
-        raise CommandError("broker_refused", "无法设置 RabbitMQ（虚拟主机、用户或队列）", detail=str(exc)) from None
+        why = "该地址中的用户名或密码不对" if ": 401 " in str(exc) else "加 --verbose 可看其答复"
+        raise CommandError(
+            "broker_refused",
+            f"RabbitMQ 管理接口 WUYUAN_RABBIT_MANAGEMENT_URL（{management_host(settings)}）拒绝了设置虚拟主机、用户或"
+            f"队列的请求：{why}",
+            detail=str(exc),
+        ) from None
 
 
 def sealing_key_missing_text(settings: PlatformSettings) -> str:
@@ -335,7 +343,20 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
         click.echo(line)
     for s in statuses:
         if s.not_ready:
-            click.echo(f"{s.name} 未就绪（连不上其数据库或消息队列）：{s.not_ready}")
+            click.echo(f"{s.name} 未就绪（{not_ready_words(s.not_ready)}）：{s.not_ready}")
+
+
+def not_ready_words(reason: str) -> str:
+    """What supervise.health_problem's reason means: a 503 is the service saying it cannot reach its database or
+    broker; no answer at all is not that, and is most often a port other than the platform's, or a service stuck."""
+    if ": no answer (" in reason:
+        return (
+            "其健康检查地址没有应答：服务卡住或仍在启动，"
+            "或本命令所用的 WUYUAN_HTTP_PORT_BASE、WUYUAN_HTTP_HOST 与平台的不同"
+        )
+    if ": HTTP 503" in reason:
+        return "连不上其数据库或消息队列"
+    return "健康检查的应答不对：该地址上可能是另一个程序或另一个平台的服务"
 
 
 # --- command groups from other modules --------------------------------------------------------

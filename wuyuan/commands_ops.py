@@ -41,7 +41,7 @@ def known_services(settings: PlatformSettings, services: tuple[str, ...]) -> tup
     return services_named(settings, services, "--service") or settings.services
 
 
-def _management_host(settings: PlatformSettings) -> str:
+def management_host(settings: PlatformSettings) -> str:
     """Where the management API is, without the credentials its URL carries."""
     parts = urlsplit(settings.rabbit_management_url)
     try:
@@ -53,7 +53,7 @@ def _management_host(settings: PlatformSettings) -> str:
 def management_failure(settings: PlatformSettings, error: Exception) -> CommandError:
     """The management API (`dlq list`) could not be used: unreachable, or it refused us."""
     text = str(error)
-    where = f"WUYUAN_RABBIT_MANAGEMENT_URL（{_management_host(settings)}）"
+    where = f"WUYUAN_RABBIT_MANAGEMENT_URL（{management_host(settings)}）"
     if "names no host" in text:
         return CommandError("invalid_setting", "WUYUAN_RABBIT_MANAGEMENT_URL：地址中没有主机名")
     if "not reachable" in text or isinstance(error, OSError):  # requests' errors are OSErrors too
@@ -181,7 +181,10 @@ def dlq_replay(services: tuple[str, ...], message_id: str | None) -> None:
     except (AMQPError, KombuError, BrokerSetupError, OSError) as error:
         raise broker_failure(settings, error) from None
     if message_id is not None and not report.replayed and not report.refused:
-        raise CommandError("no_such_dead_letter", f"死信队列中没有编号为 {message_id} 的死信；用 wuyuan dlq list 查看")
+        # As typed, or pasted from a forged letter: escaped like every id `dlq list` shows.
+        raise CommandError(
+            "no_such_dead_letter", f"死信队列中没有编号为 {printable(message_id)} 的死信；用 wuyuan dlq list 查看"
+        )
     click.echo(f"已重放 {len(report.replayed)} 条死信")
     for refused in report.refused:
         label = service_label(settings, refused.service)

@@ -34,6 +34,10 @@ class BrokerSetupError(RuntimeError):
     pass
 
 
+class ManagementUnreachable(BrokerSetupError):
+    """The management API gave no answer at all (not running, a wrong host or port, its plugin not enabled)."""
+
+
 def _management(settings: PlatformSettings) -> tuple[str, tuple[str, str]]:
     parts = urlsplit(settings.rabbit_management_url)
     auth = (parts.username or "guest", parts.password or "guest")
@@ -50,7 +54,7 @@ def _call(
     try:
         response = requests.request(method, f"{base}/api/{path}", json=payload, auth=auth, timeout=15)
     except requests.ConnectionError as exc:
-        raise BrokerSetupError(
+        raise ManagementUnreachable(
             f"RabbitMQ management API not reachable at {base} ({exc.__class__.__name__});"
             " enable it with: rabbitmq-plugins enable rabbitmq_management"
         ) from None

@@ -866,3 +866,74 @@ def test_account_list_under_json_says_an_unreachable_database_as_json_naming_its
     assert answer["error"] == "database_unreachable"
     assert "连不上身份认证（identity）的数据库（10.0.3.7:6432，WUYUAN_PG_ADMIN_URL）" in answer["message"]
     assert "Connection refused" in answer["detail"] and not english_left(answer["message"].split("：")[0])
+
+
+def test_provisioning_names_the_management_api_it_cannot_reach_by_setting_and_address(monkeypatch):
+    monkeypatch.setattr("wuyuan.provision.ensure_databases", lambda settings, services: None)
+    management_answers(monkeypatch, requests.ConnectionError("connection refused"))
+
+    out = failed_cleanly(run("provision", WUYUAN_RABBIT_MANAGEMENT_URL=MANAGEMENT))
+
+    assert "连不上 RabbitMQ 管理接口 WUYUAN_RABBIT_MANAGEMENT_URL（rabbitmq.example:15672）" in out
+    assert "rabbitmq-plugins enable rabbitmq_management" in out and SECRET not in out
+
+
+def statuses(not_ready: str) -> list:
+    from wuyuan.supervise import ServiceStatus
+
+    return [ServiceStatus("court_link", 4242, "running", "http://127.0.0.1:8704", "python", not_ready)]
+
+
+@pytest.mark.parametrize(
+    ("not_ready", "says", "never"),
+    [
+        # Nothing answers at the service's port: another port base than the platform's, or a stuck service.
+        (
+            "GET http://127.0.0.1:8704/health: no answer (ConnectionError)",
+            "court_link 未就绪（其健康检查地址没有应答",
+            "连不上其数据库或消息队列",
+        ),
+        (
+            "GET http://127.0.0.1:8704/health: HTTP 503, database: DatabaseUnreachable: cannot connect",
+            "court_link 未就绪（连不上其数据库或消息队列）",
+            "没有应答",
+        ),
+        (
+            "GET http://127.0.0.1:8704/health: vhost is 'other', expected 'wuyuan'",
+            "court_link 未就绪（健康检查的应答不对",
+            "连不上其数据库或消息队列",
+        ),
+    ],
+)
+def test_status_says_why_a_service_is_not_ready_as_its_health_check_found_it(monkeypatch, not_ready, says, never):
+    monkeypatch.setattr("wuyuan.supervise.status", lambda settings, **asked: statuses(not_ready))
+
+    result = run("status")
+
+    assert result.exit_code == 0, result.output
+    assert "运行中，未就绪" in result.output and says in result.output and never not in result.output
+
+
+def test_a_township_code_given_but_refused_is_not_said_to_be_missing(platform):
+    wrong = [
+        {
+            "field": "division",
+            "message": "required with level township: a 9-digit township code of 430426",
+            "type": "township_missing",
+        }
+    ]
+    platform(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": wrong}))
+
+    out = failed_cleanly(run("report", "--level", "township", "--division", "430426"), exit_code=2)
+
+    assert "--division：按乡镇统计时须填本县乡镇的9位区划代码" in out and "必填" not in out
+
+
+def test_a_dead_letter_id_typed_with_control_characters_is_echoed_escaped(monkeypatch):
+    from wuyuan.dead_letters import ReplayReport
+
+    monkeypatch.setattr("wuyuan.dead_letters.replay_dead_letters", lambda *args: ReplayReport([], []))
+
+    out = failed_cleanly(run("dlq", "replay", "--message-id", "x\x1b[2J\nforged"))
+
+    assert "死信队列中没有编号为 x\\x1b[2J\\nforged 的死信" in out and "\x1b" not in out
