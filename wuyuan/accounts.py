@@ -133,7 +133,8 @@ def signing_keys(settings: PlatformSettings) -> SigningKeys:
 
 
 def rotate_signing_key(settings: PlatformSettings, token_lifetime: timedelta) -> tuple[str, list[str]]:
-    """A new key signs from now on; keys no unexpired token can carry are deleted. (new id, retired ids)"""
+    """A new key, published now and signing a minute later; keys no unexpired token can carry are deleted.
+    (new id, retired ids)"""
     keys = signing_keys(settings)
     created = keys.create()
     return created.kid, keys.retire_expired(token_lifetime)

@@ -352,11 +352,26 @@ def auth_rotate_key(token_lifetime_minutes: int) -> None:
 
 @auth.command("keys")
 def auth_keys() -> None:
-    """列出签名密钥（最新的一把用于签名）。"""
+    """列出签名密钥：正在签名的一把，以及已发布、稍后开始签名的新密钥。"""
+    from datetime import UTC, datetime
+
+    from shared.auth.signing import KEY_SIGNS_AFTER_SECONDS
+    from shared.workdays import CHINA_TZ
     from wuyuan.accounts import signing_keys
 
-    keys = signing_keys(load_settings()).all()
+    store = signing_keys(load_settings())
+    keys = store.all()
     if not keys:
         click.echo("尚无签名密钥：identity 服务首次启动时生成")
-    for index, key in enumerate(keys):
-        click.echo(f"{key.kid}{'  （签名中）' if index == len(keys) - 1 else ''}")
+        return
+    # The newest key signs only once it has been published a minute (shared/auth/signing.py): until then the one
+    # before it still does, and the new one is said to start signing then.
+    active = store.active()
+    for key in keys:
+        if key.kid == active.kid:
+            click.echo(f"{key.kid}  （签名中）")
+        elif key.created > active.created:
+            starts = datetime.fromtimestamp(key.created + KEY_SIGNS_AFTER_SECONDS, UTC).astimezone(CHINA_TZ)
+            click.echo(f"{key.kid}  （已发布，{starts:%Y-%m-%d %H:%M:%S} 起签名）")
+        else:
+            click.echo(key.kid)

@@ -41,8 +41,9 @@ class SigningKey:
 class SigningKeys:
     """A directory of private keys (`<kid>.pem`, readable by the issuer's user only).
 
-    Rotation without downtime: a new key signs from the moment it is made, while the keys it
-    superseded stay published until every token they signed has expired.
+    Rotation without downtime: a new key is published from the moment it is made and signs
+    KEY_SIGNS_AFTER_SECONDS later, while the keys it superseded stay published until every token they
+    signed has expired.
     """
 
     def __init__(self, directory: Path) -> None:

@@ -219,3 +219,23 @@ def test_a_password_line_that_never_ends_is_refused_after_reading_no_more_than_a
     assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.output
     assert "错误：未完成：--password-stdin：密码最多1024个字符" in result.output
     assert endless.served < 64 * 1024 and store.added == []
+
+
+def test_auth_keys_names_the_key_that_signs_until_a_new_one_has_been_published_a_minute(monkeypatch, tmp_path):
+    """A rotated key is published at once and signs a minute later: meanwhile the key before it still signs."""
+    from shared.auth.signing import SigningKeys
+    from wuyuan.settings import PlatformSettings
+
+    monkeypatch.setenv("WUYUAN_STATE_DIR", str(tmp_path / "state"))
+    keys = SigningKeys(PlatformSettings().signing_key_dir)
+    first = keys.create()
+    older = "20261201T010000.000000Z-0ld0ld00"  # made days ago, 2026-12-01 09:00 Beijing time
+    (keys.directory / f"{first.kid}.pem").rename(keys.directory / f"{older}.pem")
+    rotated = keys.create()
+
+    result = CliRunner().invoke(main, ["auth", "keys"])
+
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0] == f"{older}  （签名中）"
+    assert lines[1].startswith(f"{rotated.kid}  （已发布，") and lines[1].endswith(" 起签名）")
