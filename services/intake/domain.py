@@ -6,14 +6,13 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from enum import StrEnum
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from shared.contracts.disputes import DisputeReport, Party
 from shared.contracts.identifiers import county_of, validate_division
 from shared.contracts.masking import mask_free_text
-from shared.contracts.vocabulary import Category
+from shared.contracts.vocabulary import Category, LinkReason
 
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
 # Printed with at least five digits; a busier day widens the number (99999, then 100000), and
@@ -29,13 +28,6 @@ PARTY_KEY_PREFIX = "wuyuan.party.v2:"
 MIN_SECRET_BYTES = 32
 
 _COUNTY = re.compile(r"[0-9]{6}")
-
-
-class LinkReason(StrEnum):
-    """Why a report was linked to an existing case; the text travels in RepeatReportLinked.reason."""
-
-    SAME_SOURCE_RECORD = "same source record"
-    SAME_PARTIES = "same parties and category within 30 days"
 
 
 class PairKey(NamedTuple):

@@ -24,6 +24,7 @@ from shared.contracts.messages import (
     RepeatReportLinked,
     StabilityAlertRaised,
 )
+from shared.contracts.vocabulary import LinkReason
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
@@ -42,7 +43,7 @@ class Registered:
     """Where a report went: a new case, or the existing case it repeats (and why)."""
 
     case_id: str
-    linked_because: domain.LinkReason | None
+    linked_because: LinkReason | None
 
     def as_json(self) -> dict[str, Any]:
         if self.linked_because is None:
@@ -314,7 +315,7 @@ def _raise_alerts(
 
 
 def _record_linked(
-    feed: RegisterDispute, record_id: str, case_id: str, reason: domain.LinkReason, at: datetime, platform: Platform
+    feed: RegisterDispute, record_id: str, case_id: str, reason: LinkReason, at: datetime, platform: Platform
 ) -> RecordLinked:
     """The case an agency's fed record joined, told to the unit that fed it: when the agency already handles that
     case, the coordinator issues it no referral naming the record, and this is all that tells it."""

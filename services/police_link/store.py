@@ -11,9 +11,8 @@ from services.police_link.domain.calls import (
     RecordedCall,
 )
 from services.police_link.domain.figures import CallFigures, CallTally
-from shared.agency.joined import SAME_RECORD_AGAIN
 from shared.agency.store import CASE_REFERRAL_COLUMNS, AgencyStore, PostgresAgencyStore, of_joined_case
-from shared.contracts.vocabulary import ResultCode
+from shared.contracts.vocabulary import LinkReason, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -150,7 +149,7 @@ class PostgresPoliceStore(PostgresAgencyStore):
             f" repeat_calls > 0 AS repeated, civil_to_criminal_risk, {_JOINED} AS joined, count(*) AS n FROM calls"
             f" WHERE received_on BETWEEN %s AND %s AND {_OWN.format(table='calls')}"
             " GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11",
-            (SAME_RECORD_AGAIN, first, last, sorted(units)),
+            (LinkReason.SAME_SOURCE_RECORD.value, first, last, sorted(units)),
         )
         return CallFigures.of(tally_of(row) for row in rows)
 

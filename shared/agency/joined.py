@@ -4,16 +4,13 @@ to as a repeat (RecordLinked): the case, why, and what the agency's own referral
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shared.contracts.vocabulary import AGREEMENT_RESULTS, ResultCode, outcome_of
-
-# Intake's reason for linking a record to the case it opened itself (LinkReason.SAME_SOURCE_RECORD): the same record
-# fed again, whose case a referral names already. Any other reason joins a case another record or report opened.
-SAME_RECORD_AGAIN = "same source record"
+from shared.contracts.vocabulary import AGREEMENT_RESULTS, LinkReason, ResultCode, outcome_of
 
 
 def joins_another_case(reason: str) -> bool:
-    """Whether a record linked for `reason` joined a case it did not open (so no referral names it)."""
-    return reason != SAME_RECORD_AGAIN
+    """Whether a record linked for `reason` joined a case it did not open (so no referral names it): any reason but
+    the same record fed again, whose case a referral names already."""
+    return reason != LinkReason.SAME_SOURCE_RECORD
 
 
 def reporting_referral(referrals: Sequence[Mapping[str, Any]], case_id: str) -> Mapping[str, Any] | None:

@@ -119,6 +119,14 @@ def outcome_of(result: ResultCode) -> Outcome:
     return Outcome.RESOLVED if result in RESOLVING_RESULTS else Outcome.UNRESOLVED
 
 
+class LinkReason(StrEnum):
+    """Why intake linked a report (an agency's record among them) to an existing case: the text travels in
+    RepeatReportLinked.reason and RecordLinked.reason."""
+
+    SAME_SOURCE_RECORD = "same source record"  # the same record fed again: the case it opened itself
+    SAME_PARTIES = "same parties and category within 30 days"
+
+
 class Rating(StrEnum):
     """The citizen's follow-up rating (群众评单)."""
 

@@ -7,12 +7,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.intake.domain import LinkReason, PairKey, PriorCase, RepeatKeys, record_key, repeat_keys
+from services.intake.domain import PairKey, PriorCase, RepeatKeys, record_key, repeat_keys
 from services.intake.frequency import Alert, Watched
 from services.intake.personal_data import PersonalDataCipher, PersonalDataError
 from services.intake.store import PostgresIntakeStore
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.vocabulary import AlertKind
+from shared.contracts.vocabulary import AlertKind, LinkReason
 from shared.persistence.errors import Conflict, NotFound, StoreError
 from shared.persistence.jsonb import jsonb
 from tests.fakes.intake import FakeIntakeStore

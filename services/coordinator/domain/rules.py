@@ -48,6 +48,7 @@ from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
     FAILED_RESULTS,
     ONWARD_RESULTS,
+    LinkReason,
     Rating,
     ReferralRole,
     ReopenCause,
@@ -537,11 +538,6 @@ def assign_by_hand(
 JOINS_ON_REPEAT = frozenset({Source.PETITION})
 
 
-# Intake's reason for linking a record the case already holds (its LinkReason.SAME_SOURCE_RECORD): the same
-# petition sent again, not a new one.
-SAME_RECORD_AGAIN = "same source record"
-
-
 def reopens_before_the_visit(case: Case, source: Source, feeding_unit: str | None, reason: str) -> bool:
     """Whether a repeat report reopens a case its units settled before the follow-up visit asked the citizen: a
     petition (`JOINS_ON_REPEAT`) does, as its bureau must still answer the petitioner (信访工作条例) and the
@@ -552,7 +548,7 @@ def reopens_before_the_visit(case: Case, source: Source, feeding_unit: str | Non
         case.status is CaseStatus.RESOLVED
         and source in JOINS_ON_REPEAT
         and feeding_unit is not None
-        and reason != SAME_RECORD_AGAIN
+        and reason != LinkReason.SAME_SOURCE_RECORD
         and case.result not in ONWARD_RESULTS
         and case.current_lead() is not None
     )

@@ -33,7 +33,6 @@ from services.coordinator.domain.model import (
     Term,
 )
 from services.coordinator.domain.rules import (
-    SAME_RECORD_AGAIN,
     RefusalCode,
     assign_by_hand,
     is_unchanged,
@@ -47,7 +46,6 @@ from services.coordinator.domain.rules import (
     unchanged,
 )
 from services.coordinator.routing import load_routing_table, parse_routing_table
-from services.intake.domain import LinkReason
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
     Category,
@@ -686,10 +684,6 @@ def test_a_petition_before_the_visit_of_a_case_settled_at_the_window_is_only_rec
 
     assert (linked.case.status, linked.case.round, linked.effects) == (CaseStatus.RESOLVED, 1, ())
     assert kinds(linked) == ["repeat_linked"]
-
-
-def test_the_coordinator_knows_intakes_reason_for_the_same_record_sent_again() -> None:
-    assert LinkReason.SAME_SOURCE_RECORD.value == SAME_RECORD_AGAIN
 
 
 def test_the_same_petition_sent_again_before_the_visit_is_only_recorded() -> None:

@@ -11,7 +11,6 @@ from pydantic import TypeAdapter
 from services.intake.domain import (
     REPEAT_WINDOW,
     LinkedRepeat,
-    LinkReason,
     NewCase,
     PriorCase,
     case_id_for,
@@ -23,7 +22,7 @@ from services.intake.domain import (
 )
 from shared.contracts.disputes import DisputeReport, Party
 from shared.contracts.identifiers import CaseId
-from shared.contracts.vocabulary import PartyRole
+from shared.contracts.vocabulary import LinkReason, PartyRole
 
 ZHANG_SAN_ID = "430426199005201239"
 LI_SI_ID = "430426198511114563"
