@@ -148,7 +148,7 @@ def list_calls(query: ListCalls, caller: Principal, uow: Work, platform: Platfor
     units = require_officer_of_agency(caller, platform)
     with uow:
         rows = uow.store.list_calls(query.decision, query.limit, units)
-    return {"calls": [call_view(row) for row in rows]}
+    return {"calls": [listed_call_view(row) for row in rows]}
 
 
 def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
@@ -167,6 +167,15 @@ def call_figures(query: FiguresQuery, caller: Principal, uow: Work, platform: Pl
     with uow:
         figures = uow.store.call_figures(query.first, query.last, units)
     return {"from": query.first.isoformat(), "to": query.last.isoformat(), **figures.as_json()}
+
+
+def listed_call_view(row: Row) -> dict[str, Any]:
+    """A listed call as its page shows it, but for the referrals: with `joined_case`, so that a call that joined
+    another case says on its line which case and what the station's referrals of it came to, not that it awaits a
+    result of its own (`mediation` never takes one)."""
+    call = dict(row)
+    link, referrals = call.pop("link"), call.pop("joined_referrals")
+    return {**call_view(call), "joined_case": joined_case_view(link, referrals)}
 
 
 _SCENE = (

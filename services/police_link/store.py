@@ -1,7 +1,8 @@
 """The police's store: the agency's referrals and records, and the stations' dispute calls with their mediation."""
 
 from datetime import date, datetime
-from typing import Protocol
+from typing import Any, Protocol
+from uuid import UUID
 
 from services.police_link.domain.calls import (
     Classification,
@@ -11,7 +12,13 @@ from services.police_link.domain.calls import (
     RecordedCall,
 )
 from services.police_link.domain.figures import CallFigures, CallTally
-from shared.agency.store import CASE_REFERRAL_COLUMNS, AgencyStore, PostgresAgencyStore, of_joined_case
+from shared.agency.store import (
+    CASE_REFERRAL_COLUMNS,
+    RECORD_LINK_COLUMNS,
+    AgencyStore,
+    PostgresAgencyStore,
+    of_joined_case,
+)
 from shared.contracts.vocabulary import LinkReason, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
@@ -34,6 +41,19 @@ _CALLS_OF_CASE = (
 # again): the figures count it handed over, but not as a 警调对接 case of its own (domain/figures.py).
 _JOINED = "EXISTS (SELECT 1 FROM record_links l WHERE l.record_id = calls.call_number AND l.reason <> %s)"
 
+_LINK_KEYS = tuple(column.strip() for column in RECORD_LINK_COLUMNS.split(","))
+_REFERRAL_KEYS = tuple(column.strip() for column in CASE_REFERRAL_COLUMNS.split(","))
+# A listed call's link, read beside the call in the same row: the link's columns as `link_<column>`.
+_LISTED_LINK = ", ".join(f"l.{key} AS link_{key}" for key in _LINK_KEYS)
+# The reader's units' referrals of the case a listed call joined, as a page lists them, gathered in the call's row so
+# that the list is one query however many calls it shows.
+_LISTED_JOINED_REFERRALS = (
+    "(SELECT coalesce(jsonb_agg(jsonb_build_object("
+    + ", ".join(f"'{key}', r.{key}" for key in _REFERRAL_KEYS)
+    + ") ORDER BY r.received_at, r.referral_id), '[]'::jsonb) FROM referrals r"
+    " WHERE r.case_id = l.case_id AND {own}) AS joined_referrals"
+)
+
 
 class PoliceStore(AgencyStore, Protocol):
     def add_call(self, call: RecordedCall) -> bool:
@@ -49,7 +69,10 @@ class PoliceStore(AgencyStore, Protocol):
         ...
 
     def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
-        """Calls of `units` and the units under them, the latest received first."""
+        """Calls of `units` and the units under them, the latest received first, each with its `link` (as
+        `record_link` gives it, or None) and the `joined_referrals` that any of `units` (or a unit below one)
+        received for the case it joined (`[]` for a call with no link), in the order received, as `get_call` lists
+        them: what the call's line needs to say what the case it joined came to (`joined_case_view`)."""
         ...
 
     def note_case_result(self, case_id: str, round: int, result: ResultCode, at: datetime) -> list[str]:
@@ -119,11 +142,16 @@ class PostgresPoliceStore(PostgresAgencyStore):
 
     def list_calls(self, decision: Decision | None, limit: int, units: frozenset[str]) -> list[Row]:
         code = decision.value if decision else None
-        return self.sql.all(
-            f"SELECT {CALL_COLUMNS} FROM calls WHERE {_OWN.format(table='calls')}"
-            " AND (%s::text IS NULL OR decision = %s) ORDER BY received_at DESC, call_number LIMIT %s",
-            (sorted(units), code, code, limit),
+        own = sorted(units)
+        rows = self.sql.all(
+            f"SELECT c.*, {_LISTED_LINK}, {_LISTED_JOINED_REFERRALS.format(own=_OWN.format(table='r'))}"
+            f" FROM (SELECT {CALL_COLUMNS} FROM calls WHERE {_OWN.format(table='calls')}"
+            " AND (%s::text IS NULL OR decision = %s) ORDER BY received_at DESC, call_number LIMIT %s) AS c"
+            " LEFT JOIN record_links l ON l.record_id = c.call_number"
+            " ORDER BY c.received_at DESC, c.call_number",
+            (own, own, code, code, limit),
         )
+        return [_listed(row) for row in rows]
 
     def note_case_result(self, case_id: str, round: int, result: ResultCode, at: datetime) -> list[str]:
         rows = self.sql.all(
@@ -152,6 +180,23 @@ class PostgresPoliceStore(PostgresAgencyStore):
             (LinkReason.SAME_SOURCE_RECORD.value, first, last, sorted(units)),
         )
         return CallFigures.of(tally_of(row) for row in rows)
+
+
+def _listed(row: Row) -> Row:
+    """A listed call's row with its link gathered as `record_link` gives it, and the referrals of the case it joined
+    read back from JSON with the types a query of them gives (`get_call`)."""
+    call = {k: v for k, v in row.items() if not k.startswith("link_") and k != "joined_referrals"}
+    call["link"] = {key: row[f"link_{key}"] for key in _LINK_KEYS} if row["link_record_id"] is not None else None
+    call["joined_referrals"] = [_referral_of_json(r) for r in row["joined_referrals"]]
+    return call
+
+
+def _referral_of_json(referral: dict[str, Any]) -> Row:
+    return {
+        **referral,
+        "referral_id": UUID(referral["referral_id"]),
+        "received_at": datetime.fromisoformat(referral["received_at"]),
+    }
 
 
 def tally_of(row: Row) -> CallTally:

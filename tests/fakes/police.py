@@ -101,7 +101,14 @@ class FakePoliceStore(FakeAgencyStore):
         ]
         by_number = sorted(rows, key=lambda r: r["call_number"])
         ordered = sorted(by_number, key=lambda r: r["received_at"], reverse=True)  # stable: ties by number
-        return copy.deepcopy(ordered[:limit])
+        return [
+            {
+                **copy.deepcopy(row),
+                "link": self.record_link(row["call_number"]),
+                "joined_referrals": self._joined(row, units),
+            }
+            for row in ordered[:limit]
+        ]
 
     def note_case_result(self, case_id: str, round: int, result: ResultCode, at: datetime) -> list[str]:
         noted = []
@@ -130,6 +137,18 @@ class FakePoliceStore(FakeAgencyStore):
         return CallFigures.of(
             tally_of({**dict(zip(TALLY_KEYS, key, strict=True)), "n": n}) for key, n in groups.items()
         )
+
+    def _joined(self, call: Row, units: frozenset[str]) -> list[Row]:
+        """`units`' referrals of the case intake linked `call` to, in the order received (none without a link)."""
+        joined = sorted(
+            (
+                r
+                for r in self.referrals.values()
+                if self.of_joined_case(r, [call["call_number"]]) and any(r["unit"].startswith(u) for u in units)
+            ),
+            key=lambda r: (r["received_at"], str(r["referral_id"])),
+        )
+        return copy.deepcopy([case_referral_row(r) for r in joined])
 
     def _calls_of_case(self, case_id: str) -> list[Row]:
         numbers = {

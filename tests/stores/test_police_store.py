@@ -191,6 +191,37 @@ def test_the_list_shows_the_units_calls_the_latest_received_first(stores):
     assert [c["call_number"] for c in kept] == [STABBING]
     assert [c["call_number"] for c in county] == [DEBT, STABBING]
     assert "referrals" not in mine[0]
+    assert (mine[0]["link"], mine[0]["joined_referrals"]) == (None, [])
+
+
+def test_a_listed_call_that_joined_another_case_carries_its_link_and_the_readers_referrals_of_that_case(stores):
+    """In the one query of the list, as the call's page reads them: the link, and the referrals of the joined case
+    that the reader's units received (not another station's), with the result the station reported."""
+    again = "JQ4304262026112100020"
+    add(stores, call(BOUNDARY), call(again, received_at=RECEIVED_AT + timedelta(hours=1)))
+    referral_of(stores, BOUNDARY, CASE, n=1)
+    referral_of(stores, BOUNDARY, CASE, unit=OTHER_STATION, n=2)  # the other station, called into the case
+    with stores.transaction() as store:
+        store.keep_record_link(record_linked(UUID(int=9), STATION, again, CASE), RECEIVED_AT + timedelta(hours=2))
+        referral, _ = store.lock_referral(UUID(int=1))
+        accepted = accept(referral, RECEIVED_AT + timedelta(days=1))
+        store.save_referral(report_result(accepted, ResultReport(result=ResultCode.HANDLED), RECEIVED_AT))
+
+    with stores.transaction() as store:
+        joined, opened = store.list_calls(None, 10, OWN)
+        county = store.list_calls(None, 10, frozenset({"police:430426"}))[0]
+        page, link = store.get_call(again, OWN), store.record_link(again)
+
+    assert (joined["call_number"], opened["call_number"]) == (again, BOUNDARY)
+    assert joined["link"] == link
+    assert (joined["link"]["case_id"], joined["link"]["received_at"]) == (CASE, RECEIVED_AT + timedelta(hours=2))
+    assert joined["joined_referrals"] == page["referrals"]
+    (reported,) = joined["joined_referrals"]
+    assert (reported["referral_id"], reported["status"], reported["result"]) == (UUID(int=1), "reported", "handled")
+    assert reported["received_at"] == RECEIVED_AT + timedelta(days=1, minutes=1)
+    assert [r["referral_id"] for r in county["joined_referrals"]] == [UUID(int=1), UUID(int=2)]
+    # The call that opened the case is followed by its own mediation, not as a joined one.
+    assert (opened["link"], opened["joined_referrals"]) == (None, [])
 
 
 def test_a_resolved_case_is_noted_on_the_handed_call_it_came_from_only(stores):

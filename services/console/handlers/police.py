@@ -267,16 +267,28 @@ def decision_text(call: Mapping[str, Any]) -> str:
 
 
 def mediation_text(call: Mapping[str, Any]) -> str:
-    """What mediation made of a handed call so far: the case's result, else the mediators', else waiting."""
+    """What mediation made of a handed call so far: the case's result, else the mediators', else waiting; for a call
+    that joined another case, that case and what the station's referrals of it came to, as the call's page says."""
     mediation = mapping_of(call.get("mediation"))
     if call.get("decision") != "mediation":
         return "—"
+    if joined_elsewhere(call):
+        return joined_text(mapping_of(call.get("joined_case")))
     if mediation.get("result"):
         return wording.label(wording.RESULT_CODES, mediation["result"])
     mediators = mapping_of(mediation.get("mediators"))
     if mediators.get("result"):
         return f"调解员反馈：{wording.label(wording.RESULT_CODES, mediators['result'])}"
     return "等待调解结果"
+
+
+def joined_text(joined: Mapping[str, Any]) -> str:
+    """'并入已有案件 430426-20261121-00009：调解成功', the result only once the station's referral of that case reports
+    one; without it nothing more is said (the station may hold no referral of the case: the call's page says which)."""
+    text = f"并入已有案件 {joined.get('case_id')}"
+    if joined.get("result"):
+        return f"{text}：{wording.label(wording.RESULT_CODES, joined['result'])}"
+    return text
 
 
 # --- the police, their calls' numbers and today -------------------------------------------------------------

@@ -502,3 +502,21 @@ def test_the_calls_list_names_the_violence_flag_alone(console, apis, browser, li
     page = text_of(console.police_calls(browser.get("/police/calls", as_=liu)))
 
     assert '<span class="badge badge-flag">有暴力倾向</span>' in page and "倾向（民转刑" not in page
+
+
+def test_a_listed_call_that_joined_another_case_names_that_case_and_its_result_not_a_wait(console, apis, browser, liu):
+    ended = joined_call(result="mediated", outcome="resolved", mediated=True)
+    pending = {**joined_call(), "call_number": "JQ4304262026112300021"}
+    waiting = {**HANDED, "call_number": "JQ4304262026112300022", "mediation": {**pending["mediation"]}}
+    listed = [{k: v for k, v in call.items() if k != "referrals"} for call in (ended, pending, waiting)]
+    apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": listed})
+    apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures())
+
+    page = text_of(console.police_calls(browser.get("/police/calls", as_=liu)))
+
+    last_cells = re.findall(r"<td>([^<]*)</td>\s*</tr>", page.split("<h2>警情</h2>")[1])
+    assert last_cells == [
+        "并入已有案件 430426-20261120-00004：调解成功",
+        "并入已有案件 430426-20261120-00004",
+        "等待调解结果",
+    ]

@@ -408,6 +408,8 @@ def test_a_call_that_joined_another_calls_case_shows_how_the_stations_part_of_th
 
     pending = http.body(police.show_call(http.get(), again))
     assert (pending["joined_case"]["case_id"], pending["joined_case"]["result"]) == (first_case, None)
+    (listed_pending,) = [c for c in http.body(police.list_calls(http.get()))["calls"] if c["call_number"] == again]
+    assert listed_pending["joined_case"] == pending["joined_case"]
 
     police.accept(http.post({}), str(UUID(int=17)))
     agreement = {**AGREEMENT, "signed_on": "2026-11-21"}  # signed at the scene, the night of the first call
@@ -424,6 +426,11 @@ def test_a_call_that_joined_another_calls_case_shows_how_the_stations_part_of_th
     ]
     # The call's own mediation follows no case: the dispute is the other call's case, counted once.
     assert (shown["mediation"]["case_id"], shown["mediation"]["result"]) == (None, None)
+    # The list says the same on the call's line, and nothing joined on the line of the call that opened the case.
+    listed = {c["call_number"]: c for c in http.body(police.list_calls(http.get()))["calls"]}
+    assert listed[again]["joined_case"] == joined
+    assert "referrals" not in listed[again]
+    assert listed[BOUNDARY]["joined_case"] is None
     figures = http.body(police.call_figures(http.get({"from": "2026-11-01", "to": "2026-11-30"})))
     assert figures["calls"]["handed_to_mediation"] == 2
     assert (figures["mediation"]["handed_to_mediation"], figures["mediation"]["joined_existing_case"]) == (1, 1)
