@@ -53,7 +53,8 @@ PARTY_ROLES = {"applicant": "申请人", "respondent": "被申请人", "third_pa
 PARTY_KINDS = {"person": "自然人", "organisation": "单位"}
 MODES = {"on_the_spot": "现场办", "single_unit": "马上办", "joint": "共同办"}
 REFERRAL_ROLES = {"lead": "牵头单位", "co_unit": "配合单位"}
-# LinkReason's texts (shared/contracts/vocabulary.py): why a report (an agency's record among them) was linked to an existing case.
+# LinkReason's texts (shared/contracts/vocabulary.py): why a report (an agency's record among them) was linked to an
+# existing case.
 LINK_REASONS = {
     "same source record": "同一原始记录",
     "same parties and category within 30 days": "30日内同一当事人、同类纠纷",
