@@ -625,6 +625,25 @@ def test_a_filing_linked_to_a_case_the_court_already_leads_names_it_and_what_the
     assert "joined_case" not in http.body(court.list_filings(http.get()))["filings"][0]
 
 
+def test_a_filing_that_joined_another_case_is_returned_without_reporting_on_that_cases_only_referral(
+    court, uow, http, diverted
+):
+    """The joined case is another filing's, still in its own mediation: this filing's return says nothing of it."""
+    court.sender = "wuyuan.coordinator"
+    court.on_referral_issued(
+        referral_issued(REFERRAL, COURT, case_id=LED, source="court_filing", source_record_id="（2026）湘0426民初99号")
+    )
+    court.accept(http.post({}), str(REFERRAL))
+    court.sender = "wuyuan.intake"
+    court.on_record_linked(record_linked(UUID(int=41), COURT, LOAN, LED))
+
+    shown = http.body(court.return_to_litigation(http.post({"reason": "被告拒绝调解"}), LOAN))
+
+    assert shown["reported"] is None
+    assert [(r["case_id"], r["status"]) for r in shown["referrals"]] == [(LED, "accepted")]
+    assert uow.sent_of(ResultReported) == []
+
+
 def test_a_filing_fed_under_the_courts_own_id_finds_the_case_intake_linked_that_record_to(court, http):
     feed(court, http, court_record(record_id="FY-2026-000123"))
     register(court, http, filing())
