@@ -548,7 +548,9 @@ _TYPE_ERRORS = {
     "unit_level_only": "只在按单位统计时填写",
     "unit_outside_county": "不是本县的单位",
     "unknown_township": "不是本县登记的乡镇（见区划配置 divisions.toml）",
-    "unknown_unit": "没有这个单位：机构未登记，或该机构在这一级没有单位，或地点不属本县",
+    # a filter's unit or place that names nothing of the county (shared/known_filters.py: the case list, the board,
+    # the letters, the documents, the report)
+    "unknown_unit": "没有这个单位：单位代码中的区划不是本县的县、乡镇或村（社区）",
     # the coordinator's refusal of a unit whose agency config/agencies.toml does not list (a case list's filter …)
     "unknown_agency": "没有这个机构：单位代码中的机构未登记（config/agencies.toml）",
     "not_in_county": "不是本县的乡镇或村（社区），请从列表中选择",

@@ -49,6 +49,7 @@ from shared.contracts.messages import (
 )
 from shared.contracts.vocabulary import LEGACY_RESULTS, Category, Rating, ResultCode, Source
 from shared.http import BadInput
+from shared.known_filters import require_known
 from shared.persistence.errors import NotFound
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
@@ -442,9 +443,9 @@ def _centre_view(centre: Centre) -> dict[str, str]:
 
 
 def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any]:
-    """A page of the cases matching the query, how many match in all, and every case counted by status."""
-    if query.unit is not None:
-        _require_known_agency(desk.platform, query.unit)
+    """A page of the cases matching the query, how many match in all, and every case counted by status. A unit or a
+    place the county does not have is refused, naming it: a mistyped code would otherwise read as "no cases"."""
+    require_known(desk.platform, unit=query.unit, place=query.place)
     now = desk.platform.now()
     selection = CaseQuery(
         now=now,

@@ -271,6 +271,56 @@ def test_a_unit_of_an_agency_the_county_does_not_have_is_named_in_the_refusal(co
     assert [(f["field"], f["type"]) for f in refused.value.fields] == [("unit", "unknown_agency")]
 
 
+@pytest.mark.parametrize(
+    ("query", "field", "code"),
+    [
+        ({"unit": "police:999999"}, "unit", "unknown_unit"),  # another county's (or no county's) station
+        ({"unit": "police:430426999"}, "unit", "unknown_unit"),  # a township the county's divisions do not list
+        ({"unit": "justice:430426999001"}, "unit", "unknown_unit"),  # a village of such a township
+        ({"place": "999999"}, "place", "not_in_county"),
+        ({"place": "430426999"}, "place", "not_in_county"),
+        ({"place": "430426999001"}, "place", "not_in_county"),
+    ],
+)
+def test_a_unit_or_place_the_county_does_not_have_is_refused_not_listed_as_no_cases(
+    coordinator, http, two_cases, query, field, code
+):
+    """A mistyped code would otherwise answer an empty list, which reads as "no such cases"."""
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get(query))
+
+    [error] = refused.value.fields
+    assert (error["field"], error["type"]) == (field, code)
+    assert field_error_text(error).startswith("不是本县" if field == "place" else "没有这个单位")
+
+
+def test_a_wrong_unit_and_a_wrong_place_are_named_together(coordinator, http):
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"unit": "police:430427101", "place": "430427"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [
+        ("unit", "unknown_unit"),
+        ("place", "not_in_county"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"unit": "police:430426"},  # the county bureau, which routing designates as police@county
+        {"unit": "court:430426101"},  # below the court's own level: staff may assign or call it in by hand
+        {"unit": "police:430426101203"},  # a listed village
+        {"unit": "justice:430426101299"},  # a village the file does not list, of a listed township
+        {"unit": "centre:430426101"},  # the township's centre
+        {"place": "430426101203"},
+        {"place": "430426101299"},  # intake registers disputes at unlisted villages of listed townships
+    ],
+    ids=lambda query: next(iter(query.values())),
+)
+def test_every_unit_and_place_that_can_hold_a_case_filters(coordinator, http, two_cases, query):
+    assert listed(coordinator, http, **query)["counts"] == {"assigned": 2}
+
+
 # --- the overview ----------------------------------------------------------------------------
 
 

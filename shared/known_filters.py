@@ -1,0 +1,59 @@
+"""A query's unit and place filters checked against the county: a code that names nothing the platform has is refused,
+naming the field, rather than matching nothing, so that an operator's typo does not read as "no cases"."""
+
+from dataclasses import dataclass
+
+from shared.contracts.identifiers import split_unit
+from shared.http import BadInput, FieldError
+from shared.platform import Platform
+from shared.registry import AgencyRegistry
+from shared.wording import NOT_IN_COUNTY, Places, load_places
+
+# Why a filter is refused, as its field error's `type` (worded in Chinese by shared/wording.py).
+UNKNOWN_AGENCY = "unknown_agency"  # the unit's agency is not in config/agencies.toml
+UNKNOWN_UNIT = "unknown_unit"  # a registered agency, at a division that is not the county's
+UNKNOWN_PLACE = NOT_IN_COUNTY  # the code intake refuses a dispute's place with, for the same reason
+
+
+@dataclass(frozen=True)
+class Unknown:
+    """Why a filter's code names nothing: a stable `code` and an English `message`."""
+
+    code: str
+    message: str
+
+
+def unknown_unit(unit: str, county: str, registry: AgencyRegistry, places: Places) -> Unknown | None:
+    """Why no referral can ever be addressed to the unit, or None when one can. A unit exists when its agency is
+    registered and its division is one of the county's places (`Places.in_county`: the county, a listed township, or
+    a village of one, listed or not), at any level: triage designates the county's unit (`police@county`), the place's
+    at the agency's own level, and staff may assign or call in a unit at any of the county's places by hand."""
+    agency, division = split_unit(unit)
+    if agency not in registry.agencies:
+        known = ", ".join(sorted(registry.agencies))
+        return Unknown(UNKNOWN_AGENCY, f"no agency {agency!r} is registered (agencies.toml); known: {known}")
+    if not places.in_county(division, county):
+        return Unknown(UNKNOWN_UNIT, f"{unit} is not a unit of county {county}: {division} is not one of its places")
+    return None
+
+
+def unknown_place(division: str, county: str, places: Places) -> Unknown | None:
+    """Why no case can be placed at the division, or None: intake registers a dispute only at the county's places."""
+    outside = places.outside(division, county)
+    return None if outside is None else Unknown(UNKNOWN_PLACE, outside)
+
+
+def require_known(platform: Platform, unit: str | None = None, place: str | None = None) -> None:
+    """BadInput naming `unit` and `place`, each that names no unit or place of the platform's county."""
+    places = load_places(platform.config_dir)
+    found = {
+        "unit": unknown_unit(unit, platform.county, platform.registry, places) if unit is not None else None,
+        "place": unknown_place(place, platform.county, places) if place is not None else None,
+    }
+    wrong: list[FieldError] = [
+        {"field": field, "message": unknown.message, "type": unknown.code}
+        for field, unknown in found.items()
+        if unknown is not None
+    ]
+    if wrong:
+        raise BadInput(wrong)
