@@ -36,6 +36,7 @@ from shared.contracts.identifiers import CaseId, UnitCode
 from shared.contracts.messages import NoticeCirculated, OverdueNoticeIssued, ReminderIssued
 from shared.downloads import DownloadName, document_file
 from shared.http import BadInput
+from shared.known_filters import require_known
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.wording import TIMER_ISSUER
@@ -293,7 +294,10 @@ def _own_units(caller: Principal) -> frozenset[str] | None:
     raise Forbidden(f"{caller.subject} may not read supervision's documents")
 
 
-def list_documents(query: DocumentsQuery, caller: Principal, uow: Work) -> dict[str, object]:
+def list_documents(query: DocumentsQuery, caller: Principal, uow: Work, platform: Platform) -> dict[str, object]:
+    """The documents the caller may read that match the query, the newest first; a unit the county does not have is
+    refused (shared/known_filters.py), not answered with none."""
+    require_known(platform, unit=query.unit)
     start = _day_start(query.from_) if query.from_ else None
     end = _day_start(query.to + timedelta(days=1)) if query.to else None
     if query.month is not None:

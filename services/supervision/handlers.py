@@ -30,6 +30,7 @@ from shared.contracts.messages import (
     UnitDesignated,
 )
 from shared.contracts.vocabulary import Rating
+from shared.known_filters import require_known
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
@@ -403,7 +404,9 @@ def list_follow_ups(query: FollowUpsQuery, uow: Work) -> dict[str, object]:
 
 def board(query: BoardQuery, uow: Work, platform: Platform) -> dict[str, object]:
     """Open watches near or past their deadline, by unit, as the clock stands now rather than as the
-    timer last saw it."""
+    timer last saw it. A unit the county does not have is refused (shared/known_filters.py), not shown as an empty
+    board."""
+    require_known(platform, unit=query.unit)
     now = platform.now()
     with uow:
         units = uow.store.count_open_by_unit(now, query.unit)
@@ -442,8 +445,9 @@ def _working_days_late(due_at: datetime, now: datetime) -> dict[str, object]:
     return {"overdue_working_days": late, "overdue_working_days_provisional": provisional}
 
 
-def list_letters(query: LettersQuery, uow: Work) -> dict[str, object]:
-    """The 提醒函 and 督办函 sent, the newest first."""
+def list_letters(query: LettersQuery, uow: Work, platform: Platform) -> dict[str, object]:
+    """The 提醒函 and 督办函 sent, the newest first; a unit the county does not have is refused, as on the board."""
+    require_known(platform, unit=query.unit)
     with uow:
         letters = uow.store.list_letters(query.unit, query.case_id, query.kind, query.limit)
     return {

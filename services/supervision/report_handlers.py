@@ -13,6 +13,7 @@ from shared.contracts.dates import CalendarDate
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.downloads import DownloadName, report_file
 from shared.http import BadInput, FieldError
+from shared.known_filters import unknown_unit
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
 from shared.registry import AgencyRegistry
@@ -50,7 +51,8 @@ UNIT_OUTSIDE_COUNTY = "unit_outside_county"
 DIVISION_NOT_WITH_COUNTY = "division_not_with_county"  # another division with level county
 TOWNSHIP_MISSING = "township_missing"  # level township without a 9-digit township code of the county
 UNKNOWN_TOWNSHIP = "unknown_township"  # a township code the county's divisions.toml does not list
-UNKNOWN_UNIT = "unknown_unit"  # a unit of an agency the registry does not know, or of no place of the county
+# A unit of an agency the registry does not know (unknown_agency), or of no place of the county (unknown_unit), judged
+# as the case list and the board judge it: shared/known_filters.py.
 
 
 def _wrong(field: str, code: str, message: str) -> FieldError:
@@ -91,8 +93,8 @@ def period_and_scope(
             wrong.append(_wrong("unit", UNIT_MISSING, "required with level unit"))
         elif not query.unit.split(":", 1)[1].startswith(county):
             wrong.append(_wrong("unit", UNIT_OUTSIDE_COUNTY, f"not a unit of county {county}"))
-        elif (unknown := _unknown_unit(query.unit, county, registry, places)) is not None:
-            wrong.append(_wrong("unit", UNKNOWN_UNIT, unknown))
+        elif (unknown := unknown_unit(query.unit, county, registry, places)) is not None:
+            wrong.append(_wrong("unit", unknown.code, unknown.message))
         else:
             scope = Scope(Level.UNIT, query.unit)
     else:
@@ -112,20 +114,6 @@ def period_and_scope(
     if wrong or period is None or scope is None:
         raise BadInput(wrong)
     return period, scope
-
-
-def _unknown_unit(unit: str, county: str, registry: AgencyRegistry, places: Places) -> str | None:
-    """Why the platform knows no such unit, or None: its agency is not in the registry, its division is deeper than
-    the agency's units go, or it is no place of the county's."""
-    agency_code, division = unit.split(":", 1)
-    agency = registry.agencies.get(agency_code)
-    if agency is None:
-        return f"no agency {agency_code!r} is registered (agencies.toml)"
-    if len(division) > agency.unit_digits:
-        return f"the {agency_code} agency has no units below {agency.unit_digits}-digit divisions"
-    if not places.in_county(division, county):
-        return f"{division} is no place of county {county} (divisions.toml)"
-    return None
 
 
 def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, object]:

@@ -157,7 +157,9 @@ class Supervision(PlatformService):
 
     @api("GET", "/api/v1/letters", access=READERS)
     def letters(self, request: Request) -> Response:
-        return json_response(200, handlers.list_letters(parse_query(request, handlers.LettersQuery), self.uow))
+        return json_response(
+            200, handlers.list_letters(parse_query(request, handlers.LettersQuery), self.uow, self.platform)
+        )
 
     @api("GET", "/api/v1/cases/<case_id>/watches", access=READERS)
     def case_watches(self, request: Request, case_id: str) -> Response:
@@ -208,7 +210,7 @@ class Supervision(PlatformService):
     @api("GET", "/api/v1/documents", access=DOCUMENT_READERS)
     def list_documents(self, request: Request) -> Response:
         query = parse_query(request, documents_handlers.DocumentsQuery)
-        return json_response(200, documents_handlers.list_documents(query, self.caller, self.uow))
+        return json_response(200, documents_handlers.list_documents(query, self.caller, self.uow, self.platform))
 
     @api("GET", "/api/v1/documents/<document_id>", access=DOCUMENT_READERS)
     def show_document(self, request: Request, document_id: str) -> Response:

@@ -251,6 +251,28 @@ def test_a_bad_query_parameter_answers_400_naming_it(three_units, http, endpoint
     assert http.body(response)["fields"][0]["field"] == field
 
 
+@pytest.mark.parametrize("endpoint", ["board", "letters"])
+@pytest.mark.parametrize(
+    ("unit", "code"),
+    [("fire:430426", "unknown_agency"), ("police:999999", "unknown_unit"), ("police:430426999", "unknown_unit")],
+)
+def test_a_unit_the_county_does_not_have_is_refused_not_shown_as_an_empty_board(
+    three_units, http, endpoint, unit, code
+):
+    """A mistyped unit would otherwise read as a unit with nothing late; the case list refuses it alike."""
+    three_units.send_due_letters()
+    with pytest.raises(BadInput) as refused:
+        getattr(three_units, endpoint)(http.get({"unit": unit}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("unit", code)]
+
+
+def test_a_village_unit_of_the_county_filters_the_board_even_with_nothing_under_it(three_units, http):
+    body = http.body(three_units.board(http.get({"unit": "police:430426101299"})))
+
+    assert (body["units"], body["watches"]) == ([], [])
+
+
 # --- the follow-up to-do list ----------------------------------------------------------------
 
 

@@ -313,6 +313,17 @@ def test_a_malformed_filter_is_refused_naming_it(supervision, http, query, field
     assert [f["field"] for f in refused.value.fields] == [field]
 
 
+@pytest.mark.parametrize(("unit", "code"), [("fire:430426", "unknown_agency"), ("court:430427", "unknown_unit")])
+def test_a_unit_the_county_does_not_have_is_refused_not_answered_with_no_documents(supervision, http, unit, code):
+    designate(supervision, 1, STATION)
+    at(supervision, LATE_TICK)
+    supervision.send_due_letters()
+
+    with pytest.raises(BadInput) as refused:
+        supervision.list_documents(http.get({"unit": unit}))
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("unit", code)]
+
+
 def test_documents_are_filtered_by_month_and_kind(supervision, http):
     designate(supervision, 1, STATION)
     at(supervision, LATE_TICK)

@@ -280,9 +280,9 @@ def test_a_wrong_query_is_a_400_naming_each_wrong_parameter(supervision, http, q
             {"from": "2026-11-01", "to": "2026-11-30", "level": "township", "division": "430426999"},
             ["unknown_township"],
         ),
-        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "housing:430426"}, ["unknown_unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "housing:430426"}, ["unknown_agency"]),
         ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "police:430426999"}, ["unknown_unit"]),
-        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "court:430426101"}, ["unknown_unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "justice:430426999001"}, ["unknown_unit"]),
     ],
 )
 def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, http, query, codes):
@@ -291,6 +291,16 @@ def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, h
         supervision.report(http.get(query))
     assert [error["type"] for error in bad.value.fields] == codes
     assert all(wording.field_error_text(error) != "填写有误" for error in bad.value.fields)
+
+
+def test_a_unit_below_its_agencys_own_level_is_reported_on(supervision, http):
+    """Staff may assign a case or call a unit in at any of the county's places (a township's court tribunal), and its
+    figures count in its own scope: the report of it is answered, as the case list filters by it."""
+    response = supervision.report(
+        http.get({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "court:430426101"})
+    )
+    assert response.status_code == 200
+    assert http.body(response)["scope"]["code"] == "court:430426101"
 
 
 def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
