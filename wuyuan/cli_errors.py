@@ -281,6 +281,7 @@ def service_words(service: str, settings: PlatformSettings | None = None) -> str
 _TYPED_NOT_CHOSEN = {
     "请选择单位": "应为单位代码（机构:区划代码），如 police:430426101",
     "请选择发生地点": "应为6、9或12位的区划代码，如 430426101",
+    "不是本县的乡镇或村（社区），请从列表中选择": "不是本县的乡镇或村（社区）（见区划配置 divisions.toml）",
 }
 
 

@@ -8,9 +8,9 @@ import json
 import re
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import click
 
@@ -52,6 +52,7 @@ from wuyuan.cli_errors import (
     load_settings,
     platform_failure,
     refusal_error,
+    typed_field_text,
 )
 from wuyuan.cli_usage import Seconds
 from wuyuan.client import JsonObject, PlatformClient, PlatformError, working_accounts_here
@@ -301,12 +302,27 @@ def case_list(
     }
     answer = ask_platform(settings, "coordinator", lambda client: client.cases({k: v for k, v in query.items() if v}))
     if "fields" in answer or "error" in answer:
-        raise refusal_error(answer, 400, "coordinator", settings, Refusals("查询条件有误：", QUERY_OPTIONS))
+        refusals = Refusals("查询条件有误：", QUERY_OPTIONS, field_text=_with_what_was_sent(query))
+        raise refusal_error(answer, 400, "coordinator", settings, refusals)
     if as_json:
         _echo_json(answer)
         return
     for line in _list_lines(answer, names, clock.now(), offset):
         click.echo(line)
+
+
+# The filters the coordinator refuses as naming nothing of the county (shared/known_filters.py): a typo, which the
+# refusal repeats so that the operator sees what was sent (a place given by name, as its code).
+_NAMES_NOTHING = frozenset({"unknown_agency", "unknown_unit", "not_in_county"})
+
+
+def _with_what_was_sent(query: Mapping[str, str | None]) -> Callable[[Mapping[str, Any]], str]:
+    def text(error: Mapping[str, Any]) -> str:
+        said = typed_field_text(error)
+        sent = query.get(str(error.get("field")))
+        return f"{said}（所填：{sent}）" if sent and error.get("type") in _NAMES_NOTHING else said
+
+    return text
 
 
 def _place_code(place: str, names: Names, option: str = "--place") -> str:

@@ -12,6 +12,7 @@ from services.console.dependencies import Answer, Apis, console_settings
 from services.console.handlers.common import (
     Names,
     Visitor,
+    choices_with,
     clean_params,
     errors_clearer,
     errors_in_chinese,
@@ -75,8 +76,9 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
         statuses=list(wording.CASE_STATUSES.items()),
         sources=list(wording.SOURCES.items()),
         categories=list(wording.CATEGORIES.items()),
-        places=names.place_choices(),
-        units=names.unit_choices(),
+        # What was asked stays chosen, even a code the county does not have, beside why it was refused.
+        places=choices_with(names.place_choices(), filters.get("place"), names.place(filters.get("place"))),
+        units=choices_with(names.unit_choices(), filters.get("unit"), names.unit(filters.get("unit"))),
         query_without_offset=urlencode(filters),
     )
 

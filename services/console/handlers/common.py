@@ -187,6 +187,14 @@ class Names:
         return [(unit, self.unit(unit)) for unit in choices]
 
 
+def choices_with(choices: list[tuple[str, str]], value: str | None, name: str) -> list[tuple[str, str]]:
+    """A select's choices, with the one asked for kept even when it is not on the list (a link typed by hand, a unit
+    the service refused): the form shows what was asked, beside the reason it was refused."""
+    if not value or any(code == value for code, _ in choices):
+        return choices
+    return [(value, name), *choices]
+
+
 def _account_as_it_is(account: object) -> str:
     return "" if account is None else str(account)
 

@@ -12,6 +12,7 @@ from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
     Names,
     Visitor,
+    choices_with,
     clean_params,
     errors_clearer,
     expect,
@@ -71,6 +72,7 @@ REPORT_ERRORS = {
     ("unit", "unit_outside_county"): "请选择本县的单位",
     ("division", "unknown_township"): "请从列表中选择本县的乡镇",
     ("unit", "unknown_unit"): "请从列表中选择本县的单位",
+    ("unit", "unknown_agency"): "请从列表中选择本县的单位",
     ("unit", "unit_level_only"): "范围为“单位”时才选单位",
 }
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}
@@ -110,13 +112,6 @@ def _report_clearer(key: str, error: Mapping[str, Any]) -> str | None:
     return REPORT_ERRORS.get((key, str(error.get("type", ""))))
 
 
-def _choices_with(choices: list[tuple[str, str]], value: str | None, name: str) -> list[tuple[str, str]]:
-    """A select's choices, with the one asked for kept even when it is not on the list (a link typed by hand)."""
-    if not value or any(code == value for code, _ in choices):
-        return choices
-    return [(value, name), *choices]
-
-
 def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> dict[str, Any]:
     """What overview.html's report section needs; a query supervision refuses shows the reasons by the form."""
     params = report_params(args, platform)
@@ -132,8 +127,8 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         "report_headlines": HEADLINE_RATES,
         "report_charts": {},
         # The scope chosen by name; the codes are the values supervision takes.
-        "report_townships": _choices_with(townships, params.get("division"), names.place(params.get("division"))),
-        "report_units": _choices_with(names.unit_choices(), params.get("unit"), names.unit(params.get("unit"))),
+        "report_townships": choices_with(townships, params.get("division"), names.place(params.get("division"))),
+        "report_units": choices_with(names.unit_choices(), params.get("unit"), names.unit(params.get("unit"))),
     }
     answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
     if answer.status == 400:

@@ -182,3 +182,36 @@ def test_the_cases_flagged_for_the_leaders_are_a_filter_of_the_list(console, api
     assert call.params == {"leaders": "true", "limit": "50", "offset": "0"}
     assert '<label for="leaders">提请领导督办</label>' in page
     assert '<option value="true" selected>已提请领导督办</option>' in page
+
+
+@pytest.mark.parametrize(
+    ("asked", "refusal", "said", "kept"),
+    [
+        (
+            "unit=police:999999",
+            {"field": "unit", "type": "unknown_unit", "message": "police:999999 is not a unit of county 430426"},
+            "没有这个单位：单位代码中的区划不是本县的县、乡镇或村（社区）",
+            '<option value="police:999999" selected>公安局（999999）</option>',
+        ),
+        (
+            "place=999999",
+            {"field": "place", "type": "not_in_county", "message": "999999 is not a division of county 430426"},
+            "不是本县的乡镇或村（社区），请从列表中选择",
+            '<option value="999999" selected>999999</option>',
+        ),
+    ],
+)
+def test_a_filter_the_coordinator_says_names_nothing_is_refused_beside_it_keeping_what_was_asked(
+    console, apis, browser, staff, asked, refusal, said, kept
+):
+    """Not an empty list: staff read why beside the filter, and the filter still shows what they asked for."""
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = console.cases(browser.get(f"/cases?{asked}", as_=WANG)).get_data(as_text=True)
+
+    field = refusal["field"]
+    assert f'<p class="error" id="{field}-error" role="alert">{said}</p>' in page
+    assert f'<select id="{field}" name="{field}" aria-invalid="true" aria-describedby="{field}-error">' in page
+    assert kept in page
+    assert "is not" not in page

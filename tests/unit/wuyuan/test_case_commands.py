@@ -495,6 +495,37 @@ def test_a_filter_unit_of_an_agency_nobody_registered_is_refused_in_chinese(coor
     assert "unknown agency" not in result.output
 
 
+@pytest.mark.parametrize(
+    ("option", "typed", "refusal", "said"),
+    [
+        (
+            "--unit",
+            "police:999999",
+            {"field": "unit", "type": "unknown_unit", "message": "police:999999 is not a unit of county 430426"},
+            "--unit：没有这个单位：单位代码中的区划不是本县的县、乡镇或村（社区）（所填：police:999999）",
+        ),
+        (
+            "--place",
+            "999999",
+            {"field": "place", "type": "not_in_county", "message": "999999 is not a division of county 430426"},
+            "--place：不是本县的乡镇或村（社区）（见区划配置 divisions.toml）（所填：999999）",
+        ),
+    ],
+)
+def test_a_filter_that_names_nothing_of_the_county_is_refused_not_listed_as_no_cases(
+    coordinator, option, typed, refusal, said
+):
+    """The coordinator refuses it (shared/known_filters.py); the operator reads which option, and what was sent."""
+    http = coordinator(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [refusal]}))
+
+    result = CliRunner().invoke(main, ["case", "list", option, typed])
+
+    assert result.exit_code == 2
+    assert said in result.output
+    assert "没有符合条件的案件" not in result.output and "is not" not in result.output
+    assert f"{option.removeprefix('--')}={typed.replace(':', '%3A')}" in http.urls[0]
+
+
 def test_a_search_longer_than_the_coordinator_takes_is_refused_naming_the_option_before_any_request(coordinator):
     http = coordinator()  # no answer to give: any request fails the test
 
