@@ -74,12 +74,19 @@ def time_in_range(moment: datetime) -> datetime:
 # number, or text of digits alone, as seconds since 1970, so a call "received at 20261207" would be kept as
 # 1970-08-23 without a word. The objects code and stores hand over (date, datetime) pass as they are.
 _STARTS_WITH_YEAR = re.compile(r"[0-9]{4}-")
+# Left to itself pydantic also takes a time at midnight (2026-12-07T00:00:00, with or without an offset) for its
+# date; but a time sent where a day is asked names a moment in some zone, whose China day may be another. A date is
+# asked for as YYYY-MM-DD, as the published schemas say (format "date"), and nothing else is read as one.
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def date_written_as_text(value: object) -> object:
-    """A date given as a number or as digits alone is refused naming its field, never read as a count of seconds."""
+    """A date given as a number, as digits alone or as a time is refused naming its field: never read as a count of
+    seconds, nor as the day of a time."""
     if _seconds_since_1970(value):
         raise PydanticCustomError("date_type", "must be a date written as text, YYYY-MM-DD, not a number")
+    if isinstance(value, str) and _STARTS_WITH_YEAR.match(value) and not _DATE_TEXT.fullmatch(value):
+        raise PydanticCustomError("date_type", "must be a date written YYYY-MM-DD, not a time or another form")
     return value
 
 

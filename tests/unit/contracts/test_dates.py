@@ -248,6 +248,21 @@ def test_a_date_or_time_given_as_a_number_is_refused_naming_the_field_not_read_a
     assert "not a number" in day_error["msg"] and "not a number" in time_error["msg"]
 
 
+@pytest.mark.parametrize(
+    "written", ["2026-12-07T00:00:00", "2026-12-07T00:00:00+08:00", "2026-12-06T16:00:00Z", "2026-12-7", "2026-12-07 "]
+)
+def test_a_date_given_as_a_time_or_in_another_form_is_refused_not_read_as_the_day_of_a_time(written: str) -> None:
+    """pydantic alone takes a midnight time for its date: 2026-12-06T16:00:00Z is midnight in China, and which day a
+    caller meant by it is a guess. A day is asked for as YYYY-MM-DD, and the refusal says so."""
+    with pytest.raises(ValidationError) as refused:
+        Asked(on=written)
+
+    [error] = refused.value.errors()
+    assert (error["loc"], error["type"]) == (("on",), "date_type")
+    assert "YYYY-MM-DD" in error["msg"]
+    assert Asked(on="2026-12-07").on == date(2026, 12, 7)
+
+
 def test_a_message_envelope_and_any_year_filters_take_their_times_and_dates_as_text_only() -> None:
     class Filter(BaseModel):
         since: TimeText
