@@ -30,11 +30,14 @@ def reporting_referral(referrals: Sequence[Mapping[str, Any]], case_id: str) -> 
 def joined_case_view(link: Mapping[str, Any] | None, referrals: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
     """The existing case intake linked a fed record to as a repeat (`store.record_link`), why, and what the agency's
     referrals of it (those the page lists) came to: `result`, `outcome` and `mediated` (调解成功: an agreement signed
-    or confirmed), with `result_by` naming the referral that reported it; all null while none has. None for a record
-    that opened a case of its own, or was not fed, or whose link has not arrived yet."""
+    or confirmed), with `result_by` naming the referral that reported it; all null while none has. `referral_held`
+    says why a null result is null: true while the agency's referrals of the case have not ended it, false when the
+    agency holds no referral of it at all (the centre has its result). None for a record that opened a case of its
+    own, or was not fed, or whose link has not arrived yet."""
     if link is None:
         return None
-    reporting = reporting_referral(referrals, str(link["case_id"]))
+    case_id = str(link["case_id"])
+    reporting = reporting_referral(referrals, case_id)
     result = ResultCode(reporting["result"]) if reporting else None
     return {
         "case_id": link["case_id"],
@@ -44,4 +47,5 @@ def joined_case_view(link: Mapping[str, Any] | None, referrals: Sequence[Mapping
         "outcome": outcome_of(result).value if result else None,
         "mediated": None if result is None else result in AGREEMENT_RESULTS,
         "result_by": None if reporting is None else {k: reporting[k] for k in ("referral_id", "unit", "role", "round")},
+        "referral_held": any(r["case_id"] == case_id for r in referrals),
     }

@@ -238,6 +238,7 @@ def call_page(
         scene=mapping_of(call.get("scene")),
         mediation=mapping_of(call.get("mediation")),
         joined_elsewhere=joined_elsewhere(call),
+        joined_pending_text=joined_pending_text,
         decision_text=decision_text(call),
         mediation_text=mediation_text,
         notice=DONE.get(done or "", ""),
@@ -283,12 +284,30 @@ def mediation_text(call: Mapping[str, Any]) -> str:
 
 
 def joined_text(joined: Mapping[str, Any]) -> str:
-    """'并入已有案件 430426-20261121-00009：调解成功', the result only once the station's referral of that case reports
-    one; without it nothing more is said (the station may hold no referral of the case: the call's page says which)."""
+    """'并入已有案件 430426-20261121-00009：调解成功' once the station's referral of that case reports a result; else,
+    as the call's page says it, that the case is not finished or that the station holds no referral of it."""
     text = f"并入已有案件 {joined.get('case_id')}"
     if joined.get("result"):
         return f"{text}：{wording.label(wording.RESULT_CODES, joined['result'])}"
-    return text
+    pending = joined_pending_text(joined)
+    return f"{text}：{pending}" if pending else text
+
+
+# Why a joined case has no result on a call's page and its line: the station's referral of it has not ended it, or
+# the station holds no referral of it and the centre alone knows how it ended.
+JOINED_NOT_FINISHED = "尚未办结"
+JOINED_NOT_HELD = "本单位未收到该案件的交办件，办理结果由综治中心掌握"
+
+
+def joined_pending_text(joined: Mapping[str, Any], referrals: object = None) -> str:
+    """Which of the two a joined case without a result is, by its `referral_held`; a police_link of an earlier release
+    does not say, and then the page judges by the referrals it lists (`referrals`), the list says nothing more ("")."""
+    held = joined.get("referral_held")
+    if held is None and referrals is not None:
+        held = bool(referrals)
+    if held is None:
+        return ""
+    return JOINED_NOT_FINISHED if held else JOINED_NOT_HELD
 
 
 # --- the police, their calls' numbers and today -------------------------------------------------------------

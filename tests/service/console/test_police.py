@@ -397,6 +397,7 @@ def joined_call(**joined_case) -> dict:
             "outcome": None,
             "mediated": None,
             "result_by": None,
+            "referral_held": True,
             **joined_case,
         },
     }
@@ -441,7 +442,7 @@ def test_a_call_that_joined_a_case_not_yet_settled_says_so(console, apis, browse
 def test_a_call_that_joined_a_case_the_station_has_no_part_in_says_the_centre_holds_its_result(
     console, apis, browser, liu
 ):
-    elsewhere = {**joined_call(), "referrals": []}
+    elsewhere = {**joined_call(referral_held=False), "referrals": []}
     apis.answer(POLICE, "GET", API, 200, elsewhere)
 
     page = text_of(console.police_call(browser.get(LINK, as_=liu), NUMBER))
@@ -507,8 +508,9 @@ def test_the_calls_list_names_the_violence_flag_alone(console, apis, browser, li
 def test_a_listed_call_that_joined_another_case_names_that_case_and_its_result_not_a_wait(console, apis, browser, liu):
     ended = joined_call(result="mediated", outcome="resolved", mediated=True)
     pending = {**joined_call(), "call_number": "JQ4304262026112300021"}
+    not_ours = {**joined_call(referral_held=False), "call_number": "JQ4304262026112300023"}
     waiting = {**HANDED, "call_number": "JQ4304262026112300022", "mediation": {**pending["mediation"]}}
-    listed = [{k: v for k, v in call.items() if k != "referrals"} for call in (ended, pending, waiting)]
+    listed = [{k: v for k, v in call.items() if k != "referrals"} for call in (ended, pending, not_ours, waiting)]
     apis.answer(POLICE, "GET", "/api/v1/calls", 200, {"calls": listed})
     apis.answer(POLICE, "GET", "/api/v1/calls/figures", 200, figures())
 
@@ -517,6 +519,8 @@ def test_a_listed_call_that_joined_another_case_names_that_case_and_its_result_n
     last_cells = re.findall(r"<td>([^<]*)</td>\s*</tr>", page.split("<h2>警情</h2>")[1])
     assert last_cells == [
         "并入已有案件 430426-20261120-00004：调解成功",
-        "并入已有案件 430426-20261120-00004",
+        # Not finished, and no part of the station's: the call's page says the same of each.
+        "并入已有案件 430426-20261120-00004：尚未办结",
+        "并入已有案件 430426-20261120-00004：本单位未收到该案件的交办件，办理结果由综治中心掌握",
         "等待调解结果",
     ]

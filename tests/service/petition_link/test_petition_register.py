@@ -341,6 +341,7 @@ def test_a_petition_linked_to_a_case_the_bureau_already_leads_names_that_case_an
         "outcome": None,
         "mediated": None,
         "result_by": None,
+        "referral_held": True,
     }
     [referral] = shown["case_referrals"]
     assert (referral["case_id"], referral["referral_id"], referral["role"]) == (led, str(lead_referral), "lead")

@@ -396,6 +396,24 @@ def test_a_call_linked_to_a_case_the_station_already_leads_names_that_case_on_it
     assert [(r["case_id"], r["role"]) for r in shown["referrals"]] == [(led, "lead")]
 
 
+def test_a_listed_call_joined_to_a_case_the_station_holds_no_referral_of_says_so_not_that_it_is_unfinished(
+    police, http
+):
+    """The case intake joined the call to went to the mediators alone: no result will ever reach the station, and its
+    list says so, as the call's page does, where an unfinished case of the station's says it is not finished."""
+    elsewhere = "430426-20261118-00002"
+    record(police, http, call())
+    police.sender = "wuyuan.intake"
+    police.on_record_linked(record_linked(UUID(int=42), STATION, BOUNDARY, elsewhere))
+
+    (listed,) = http.body(police.list_calls(http.get()))["calls"]
+    shown = http.body(police.show_call(http.get(), BOUNDARY))
+
+    assert (listed["joined_case"]["case_id"], listed["joined_case"]["result"]) == (elsewhere, None)
+    assert listed["joined_case"]["referral_held"] is False
+    assert shown["joined_case"] == listed["joined_case"]
+
+
 def test_a_call_that_joined_another_calls_case_shows_how_the_stations_part_of_that_case_ended(police, http):
     """The second call about the boundary joined the case the first opened: its own mediation never has a result,
     and the officer reads what the station's referral of that case came to instead."""
@@ -408,6 +426,7 @@ def test_a_call_that_joined_another_calls_case_shows_how_the_stations_part_of_th
 
     pending = http.body(police.show_call(http.get(), again))
     assert (pending["joined_case"]["case_id"], pending["joined_case"]["result"]) == (first_case, None)
+    assert pending["joined_case"]["referral_held"] is True  # not finished yet, rather than none of the station's
     (listed_pending,) = [c for c in http.body(police.list_calls(http.get()))["calls"] if c["call_number"] == again]
     assert listed_pending["joined_case"] == pending["joined_case"]
 

@@ -61,6 +61,7 @@ def test_the_joined_case_names_the_result_its_outcome_and_whether_an_agreement_w
         "outcome": "resolved",
         "mediated": True,
         "result_by": {"referral_id": UUID(int=1), "unit": "police:430426101", "role": "lead", "round": 1},
+        "referral_held": True,
     }
 
 
@@ -74,3 +75,14 @@ def test_a_failed_mediation_is_no_agreement_and_no_link_is_no_joined_case() -> N
 def test_only_the_same_record_fed_again_joins_the_case_it_opened_itself() -> None:
     assert joins_another_case("same parties and category within 30 days") is True
     assert joins_another_case("same source record") is False
+
+
+def test_a_case_with_no_result_says_whether_the_agency_holds_a_referral_of_it() -> None:
+    """Not finished yet and held by the centre alone both have no result; only `referral_held` tells them apart."""
+    linked = {**LINK, "linked_at": LINKED_AT}
+
+    unfinished = joined_case_view(linked, [referral(1)])
+    not_ours = joined_case_view(linked, [referral(2, case=OTHER, result="mediated")])
+
+    assert (unfinished["result"], unfinished["referral_held"]) == (None, True)
+    assert (not_ours["result"], not_ours["referral_held"]) == (None, False)
