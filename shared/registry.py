@@ -99,6 +99,19 @@ class AgencyRegistry:
                 return agency
         raise KeyError(f"no agency is served by {service!r}")
 
+    def below_its_level(self, unit: str) -> Agency | None:
+        """The agency of a unit finer than the agency's units stand (a court unit at a township, where courts are
+        county-level: `unit_digits`), or None for a unit at its agency's level or above (a county bureau over its
+        stations), for an agency the registry does not know, and for a centre, whose units config/centres.toml sets
+        at any level. No officer account can be bound to such a unit, so a referral to it could never be accepted:
+        the one rule for the units an account is bound to (wuyuan accounts) and those a case is assigned or called
+        in to by hand (the coordinator, and the console's choices)."""
+        code, division = split_unit(unit)
+        agency = self.agencies.get(code)
+        if agency is None or code == CENTRE or len(division) <= agency.unit_digits:
+            return None
+        return agency
+
     def centre_unit(self, county: str) -> str:
         return self.get(CENTRE).unit_for(county)
 

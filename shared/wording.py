@@ -802,6 +802,7 @@ CALL_IN_REFUSALS = {
     "not_callable": "本中心不能向所选部门吹哨，请重新选择单位。",
     "unit_already_on_case": "所选单位已在办理此案，不需要再吹哨报到。",
     "bad_unit": "所选单位不是本县的单位，请从列表中选择。",
+    "below_agency_level": "所选单位低于该部门设立单位的层级，没有可以签收交办件的人员，请从列表中选择。",
     "wrong_status": "此案件已办结、已结案或尚未分流，不能吹哨报到。",
 }
 CALL_IN_REFUSED = "暂时不能吹哨报到，请刷新页面查看案件的最新情况。"
@@ -824,6 +825,8 @@ def call_in_refusal_text(
         return f"{unit}已在办理此案，不需要再吹哨报到。"
     if code == "bad_unit" and unit:
         return f"{unit}不是本县的单位，请从列表中选择。"
+    if code == "below_agency_level" and detail.get("unit"):
+        return below_level_text(str(detail["unit"]), registry, places)
     if code == "not_this_centre" and centre:
         return f"此案件由{centre}办理，只有该中心或其上级中心的工作人员可以吹哨报到。"
     callable_agencies = detail.get("callable")
@@ -833,6 +836,25 @@ def call_in_refusal_text(
         allowed = "、".join(_agency_name(str(agency), registry) for agency in callable_agencies)
         return f"{centre}只能向{allowed}吹哨，不能向{_agency_name(str(detail['agency']), registry)}吹哨。"
     return CALL_IN_REFUSALS.get(code, CALL_IN_REFUSED)
+
+
+_UNIT_LEVELS = {6: "县级", 9: "乡镇级", 12: "村级"}
+
+
+def below_level_text(unit: str, registry: AgencyRegistry, places: Places) -> str:
+    """Why a case cannot be assigned or called in to a unit below its agency's level (the coordinator's
+    `below_agency_level`, by AgencyRegistry.below_its_level): '砖塘镇人民法院（court:430426101）不能交办：人民法院的
+    单位只设到县级，没有乡镇级的单位，不能为它开设办理人员账号，交办件无人签收；该地由祁东县人民法院（court:430426）办理。'"""
+    agency = registry.below_its_level(unit)
+    if agency is None:
+        return CALL_IN_REFUSALS["below_agency_level"]
+    division = unit.partition(":")[2]
+    usual = agency.unit_for(division)
+    return (
+        f"{unit_name(unit, registry, places)}（{unit}）不能交办：{agency.name_zh}的单位只设到"
+        f"{_UNIT_LEVELS[agency.unit_digits]}，没有{_UNIT_LEVELS[len(division)]}的单位，不能为它开设办理人员账号，"
+        f"交办件无人签收；该地由{unit_name(usual, registry, places)}（{usual}）办理。"
+    )
 
 
 def _agency_name(code: str, registry: AgencyRegistry) -> str:
@@ -864,6 +886,7 @@ REJECTION_REASONS = {
     "already_accepted": "该交办件已签收",
     "wrong_status": "交办件当前状态不允许此操作",
     "bad_unit": "单位代码有误",
+    "below_agency_level": "该单位低于本机构设立单位的层级，没有人员可以签收",
     "unit_already_on_case": "该单位已在办理此案",
     "already_paused": "该次暂停已记录",
     "not_paused": "计时并未暂停",

@@ -60,7 +60,7 @@ def checked_units(settings: PlatformSettings, units: list[str]) -> frozenset[str
             if county_centres(settings.config_dir, settings.county).get(division) is None:
                 raise AccountError(f"units: {unit!r} is not a centre of county {settings.county} (centres.toml)")
             continue
-        if len(division) > registry.agencies[agency].unit_digits:  # a village police station no referral reaches
+        if registry.below_its_level(unit) is not None:  # a village police station no referral reaches
             raise AccountError(f"units: {unit!r} is finer than {agency}'s units, which stand at {agency}'s own level")
     return frozenset(units)
 

@@ -129,8 +129,8 @@ def _checked_units(settings: PlatformSettings, roles: tuple[str, ...], units: tu
             continue
         # An agency's units stand at one level (unit_digits); an officer may act for a level above (a county
         # bureau over its stations), never for a finer one, where the agency has no unit to send referrals to.
-        deepest = registry.agencies[agency].unit_digits
-        if len(division) > deepest:
+        if registry.below_its_level(unit) is not None:
+            deepest = registry.agencies[agency].unit_digits
             level = {6: "县级", 9: "乡镇级", 12: "村级"}[deepest]
             name = registry.agencies[agency].name_zh
             raise _Typed(

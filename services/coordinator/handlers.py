@@ -56,7 +56,7 @@ from shared.platform import Platform, SenderRefusal
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_baggage, case_scope
 from shared.telemetry.propagation import current_trace_headers, trace_id_of
-from shared.wording import load_places
+from shared.wording import load_places, unit_name
 from shared.workdays import CHINA_TZ
 
 log = logging.getLogger(__name__)
@@ -791,12 +791,24 @@ def _require_known_agency(platform: Platform, unit: str, field: str = "unit") ->
 def _require_unit_of_the_county(platform: Platform, unit: str, field: str = "unit") -> None:
     """A unit the centre hands a case to: of a known agency, and at one of the county's places (config/divisions.toml),
     as a dispute's own place must be; refused as `bad_unit`, as the rules refuse another county's unit
-    (levels.require_county_unit), which they judge themselves."""
+    (levels.require_county_unit), which they judge themselves. A unit below its agency's own level is refused as
+    `below_agency_level`, by the rule that keeps officer accounts from being bound to it: no one could accept it."""
     _require_known_agency(platform, unit, field)
     division = split_unit(unit)[1]
-    outside = load_places(platform.config_dir).outside(division, platform.county)
+    places = load_places(platform.config_dir)
+    outside = places.outside(division, platform.county)
     if outside is not None and division.startswith(platform.county):
         raise Refused(rules.RefusalCode.BAD_UNIT, f"{unit}: {outside}", {"unit": unit})
+    below = platform.registry.below_its_level(unit)
+    if below is not None:
+        usual = below.unit_for(division)
+        raise Refused(
+            rules.RefusalCode.BELOW_AGENCY_LEVEL,
+            f"{unit} ({unit_name(unit, platform.registry, places)}) is below {below.code}'s units, which stand at"
+            f" {below.unit_digits}-digit divisions and above: no officer account can be bound to it, so its referral"
+            f" could never be accepted; {usual} is the {below.code} unit for that place",
+            {"unit": unit, "agency": below.code, "unit_for_place": usual},
+        )
 
 
 def _require_agency_of_unit(platform: Platform, message: Envelope, sent_by: str | None) -> None:

@@ -222,7 +222,7 @@ def call_in(visitor: Visitor, case_id: str, request: Request, apis: Apis, platfo
 
 # Refusals about the units chosen, shown beside the list; the others (the case's state, another centre's case)
 # concern the whole form.
-_REFUSALS_OF_UNITS = frozenset({"not_callable", "unit_already_on_case", "bad_unit"})
+_REFUSALS_OF_UNITS = frozenset({"not_callable", "unit_already_on_case", "bad_unit", "below_agency_level"})
 _CALL_IN_ERRORS = {
     ("call_in.units", "missing"): "请至少选择一个单位",
     ("call_in.units", "too_short"): "请至少选择一个单位",
@@ -251,9 +251,10 @@ ASSIGN_REFUSALS = {
     "wrong_status": "此案件当前不需要人工分派（可能已由其他工作人员指派），下面是案件的最新情况。",
     "bad_unit": "所选单位不是本县的单位，请从列表中选择。",
     "unit_already_on_case": "所选单位已在办理此案，请选择其他单位。",
+    "below_agency_level": wording.CALL_IN_REFUSALS["below_agency_level"],
 }
 ASSIGN_REFUSED = "暂时不能指派，下面是案件的最新情况；如仍需指派，请重新选择单位。"
-_REFUSALS_OF_THE_UNIT = frozenset({"bad_unit", "unit_already_on_case"})
+_REFUSALS_OF_THE_UNIT = frozenset({"bad_unit", "unit_already_on_case", "below_agency_level"})
 # The holding centre, as the coordinator's refusal of another centre's case names it ('… is held by centre:430426101').
 _CENTRE_UNIT = re.compile(r"\bcentre:[0-9]{6}(?:[0-9]{3}){0,2}\b")
 
@@ -290,6 +291,8 @@ def _assign_refusal(answer: Answer, platform: Platform) -> dict[str, str]:
         return {"unit": f"{unit_name}已在办理此案，请选择其他单位。"}
     if code == "bad_unit" and unit_name:
         return {"unit": f"{unit_name}不是本县的单位，请从列表中选择。"}
+    if code == "below_agency_level" and named:
+        return {"unit": wording.below_level_text(str(named), platform.registry, names.places)}
     text = ASSIGN_REFUSALS.get(code, ASSIGN_REFUSED)
     return {"unit" if code in _REFUSALS_OF_THE_UNIT else "assign": text}
 

@@ -175,15 +175,17 @@ class Names:
     def unit_choices(self) -> list[tuple[str, str]]:
         """Every unit of every agency in the county: its county unit (the county bureau, which routing designates as
         `police@county` and a township's escalation reaches), then one for each listed division down to its own
-        level (the township's police station and 司法所)."""
+        level (the township's police station and 司法所), never below it, where no officer can be bound and a case
+        assigned would never be accepted (`AgencyRegistry.below_its_level`, the rule the coordinator refuses by)."""
         county = self.platform.county
+        registry = self.platform.registry
         within = [d for d, _ in self.place_choices() if d != county]
         choices: list[str] = []
-        for code, agency in self.platform.registry.agencies.items():
+        for code in registry.agencies:
             if code == "centre":
                 continue
-            divisions = [county, *(d for d in within if len(d) <= agency.unit_digits)]
-            choices.extend(f"{code}:{division}" for division in divisions)
+            units = [f"{code}:{division}" for division in (county, *within)]
+            choices.extend(unit for unit in units if registry.below_its_level(unit) is None)
         return [(unit, self.unit(unit)) for unit in choices]
 
 

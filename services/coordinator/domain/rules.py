@@ -70,6 +70,9 @@ class RefusalCode(StrEnum):
     ALREADY_ACCEPTED = "already_accepted"
     WRONG_STATUS = "wrong_status"
     BAD_UNIT = "bad_unit"
+    # A unit below its agency's own level (a court unit at a township): no officer can be bound to it, so a referral
+    # to it could never be accepted (AgencyRegistry.below_its_level).
+    BELOW_AGENCY_LEVEL = "below_agency_level"
     UNIT_ALREADY_ON_CASE = "unit_already_on_case"
     ALREADY_PAUSED = "already_paused"  # formerly: a pause whose turn had passed
     NOT_PAUSED = "not_paused"  # formerly: a resume of a pause already resumed

@@ -180,6 +180,35 @@ def test_a_unit_already_on_the_case_is_refused_beside_the_list_naming_it(console
     assert 'id="assign-error"' not in page  # the form is there, and the error beside it
 
 
+def test_a_unit_below_its_agencys_level_is_refused_beside_the_list_saying_why(console, browser, staff, apis):
+    """A court unit at a township (a link typed by hand, or a page of an earlier release): the coordinator refuses it,
+    and the coordinator reads which unit, why no one could accept it, and which unit handles that place."""
+    refusal = {
+        "error": "conflict",
+        "code": "below_agency_level",
+        "message": "below_agency_level: court:430426101 (砖塘镇人民法院) is below court's units",
+        "detail": {"unit": "court:430426101", "agency": "court", "unit_for_place": "court:430426"},
+    }
+
+    page = text_of(assign_refused(console, browser, staff, apis, 409, refusal, WAITING))
+
+    assert error_beside(page, "unit") == (
+        "砖塘镇人民法院（court:430426101）不能交办：法院的单位只设到县级，没有乡镇级的单位，不能为它开设办理人员账号，"
+        "交办件无人签收；该地由祁东县人民法院（court:430426）办理。"
+    )
+
+
+def test_the_assignment_form_offers_no_unit_below_its_agencys_level(console, browser, staff, apis):
+    staff.signed_in(COORDINATOR)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [WAITING], "counts": {}, "total": 1})
+
+    offered = options(text_of(console.triage(browser.get("/triage", as_=COORDINATOR))))
+
+    assert "court:430426" in offered and "police:430426101" in offered
+    assert not [unit for unit in offered if unit.startswith(("court:4304261", "petition:4304261"))]
+    assert not [unit for unit in offered if unit.startswith("police:") and len(unit) > len("police:430426101")]
+
+
 def test_another_centres_case_is_refused_naming_the_centre_that_holds_it(console, browser, staff, apis):
     refusal = {
         "error": "forbidden",

@@ -511,6 +511,22 @@ def test_a_gap_is_filled_only_by_a_unit_at_a_township_the_county_has(coordinator
     assert len(uow.sent) == sent_before
 
 
+def test_a_gap_is_not_filled_by_a_unit_below_its_agencys_level(coordinator, uow, http, triaged):
+    """Courts stand at the county: no officer account can be bound to a court at 砖塘镇, so a referral to it would
+    never be accepted and the case would stall where nobody sees it."""
+    _decline_until_staff_must_assign(coordinator, uow, http)
+    sent_before = len(uow.sent)
+
+    with pytest.raises(Refused) as refused:
+        coordinator.assign(http.post({"unit": "court:430426101"}), CASE_ID)
+
+    assert refused.value.code == "below_agency_level"
+    assert refused.value.detail == {"unit": "court:430426101", "agency": "court", "unit_for_place": "court:430426"}
+    assert "court:430426101 (砖塘镇人民法院) is below court's units" in refused.value.reason
+    assert _status(coordinator, http) == "awaiting_manual_triage"
+    assert len(uow.sent) == sent_before
+
+
 def test_the_triage_queue_says_why_each_case_waits_and_which_units_declined_it(coordinator, uow, http, triaged):
     _decline_until_staff_must_assign(coordinator, uow, http)
     leads = [m.recipient for m in uow.sent_of(ReferralIssued) if m.role.value == "lead"]

@@ -283,6 +283,18 @@ def test_a_call_in_naming_an_unknown_agency_names_the_field(coordinator, http, r
     assert [f["field"] for f in refused.value.fields] == ["units.1"]
 
 
+def test_a_call_in_of_a_unit_below_its_agencys_level_is_refused_naming_it(coordinator, uow, http, referrals):
+    """Police stations stand at townships: a village 'station' has no officer to report, so it is not called in."""
+    sent_before = len(uow.sent)
+
+    with pytest.raises(Refused) as refused:
+        coordinator.call_in(http.post({"units": ["police:430426101203"], "note": "请报到"}), CASE_ID)
+
+    assert (refused.value.code, refused.value.detail["unit"]) == ("below_agency_level", "police:430426101203")
+    assert refused.value.detail["unit_for_place"] == "police:430426101"
+    assert len(uow.sent) == sent_before
+
+
 def test_each_centre_lists_the_cases_it_holds(coordinator, http, referrals):
     def held_by(centre: str) -> list[str]:
         listing = http.body(coordinator.list_cases(http.get({"centre": centre})))

@@ -136,3 +136,17 @@ def test_a_registry_that_is_not_toml_is_refused_naming_the_file(tmp_path):
 
     assert_refusal(refused.value, "", "invalid_toml", "不是有效的 TOML：第1行")
     assert refused.value.in_file().startswith(f"配置文件 {tmp_path / 'agencies.toml'} 有误：")
+
+
+def test_a_unit_below_its_agencys_level_is_one_no_officer_is_bound_to_and_no_case_is_assigned_to():
+    registry = parse_registry(SHIPPED)
+
+    # Courts stand at the county, police stations at townships: a finer unit has no one to accept a referral.
+    assert registry.below_its_level("court:430426101") is registry.agencies["court"]
+    assert registry.below_its_level("police:430426101203") is registry.agencies["police"]
+    # The agency's own level and above (the county bureau over its stations) are units; a centre's levels are
+    # centres.toml's, and an unknown agency is another rule's to refuse.
+    assert [
+        registry.below_its_level(unit)
+        for unit in ("court:430426", "police:430426101", "police:430426", "centre:430426101203", "fire:430426101")
+    ] == [None] * 5

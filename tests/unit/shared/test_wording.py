@@ -301,6 +301,7 @@ def test_every_code_the_coordinator_refuses_a_call_in_with_reads_in_chinese():
     codes = {code.value for code in LevelRefusal} | {
         RefusalCode.WRONG_STATUS.value,
         RefusalCode.BAD_UNIT.value,
+        RefusalCode.BELOW_AGENCY_LEVEL.value,
         RefusalCode.UNIT_ALREADY_ON_CASE.value,
     }
     assert codes <= set(wording.CALL_IN_REFUSALS)
