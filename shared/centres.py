@@ -83,6 +83,10 @@ class Centres:
         covering = [c for c in self.centres if c.covers(division_code)]
         return max(covering, key=lambda c: len(c.division), default=self.county)
 
+    def within(self, division_code: str) -> list[Centre]:
+        """The centres set up inside a place, below it (a township's village centres), in division-code order."""
+        return [c for c in self.centres if c.division != division_code and c.division.startswith(division_code)]
+
     def above(self, centre: Centre) -> Centre | None:
         """The next centre up: the nearest that covers this one, None for the county's (the top)."""
         covering = [c for c in self.centres if c.division != centre.division and centre.division.startswith(c.division)]

@@ -12,6 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from shared.centres import Centres
 from shared.config_errors import ConfigFileError, load_config_file, quoted
 from shared.registry import DEFAULT_CONFIG_DIR, AgencyRegistry
 from shared.workdays import CHINA_TZ
@@ -554,6 +555,9 @@ _TYPE_ERRORS = {
     # the coordinator's refusal of a unit whose agency config/agencies.toml does not list (a case list's filter …)
     "unknown_agency": "没有这个机构：单位代码中的机构未登记（config/agencies.toml）",
     "not_in_county": "不是本县的乡镇或村（社区），请从列表中选择",
+    # a centre filter at a place of the county where config/centres.toml sets up no centre (shared/known_filters.py);
+    # the console and `wuyuan case list` name the place and the centres instead (no_centre_text)
+    "no_centre": "该地未设综治中心，请从列表中选择",
     "division_not_with_county": "按全县统计时不填乡镇",
     "string_too_short": "不能为空",
     "too_short": "数量不够",
@@ -767,6 +771,21 @@ DECLINE_REASONS = {"not_competent": "不属于本单位职责", "beyond_level": 
 def centre_name(division: str | None, registry: AgencyRegistry, places: Places) -> str:
     """'砖塘镇综治中心' for '430426101': the centre agency's unit at that place."""
     return unit_name(f"centre:{division}", registry, places) if division else ""
+
+
+def no_centre_text(division: str, centres: Centres, places: Places) -> str:
+    """Why a centre filter at a place with no centre of its own (the coordinator's `no_centre`) was refused, naming
+    the place, the centre above that holds its cases and those set up within it: '砖塘镇新塘村（430426101204）未设综治
+    中心，没有由它掌握的案件；该地的案件由上一级的砖塘镇综治中心（430426101）掌握'."""
+    holding = centres.holding(division)
+    text = (
+        f"{places.name(division)}（{division}）未设综治中心，没有由它掌握的案件；"
+        f"该地的案件由上一级的{holding.name}（{holding.division}）掌握"
+    )
+    within = centres.within(division)
+    if within:
+        text += "，其下设有" + "、".join(f"{c.name}（{c.division}）" for c in within)
+    return text
 
 
 def escalation_text(step: Mapping[str, Any], registry: AgencyRegistry, places: Places) -> str:

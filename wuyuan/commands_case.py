@@ -17,9 +17,11 @@ import click
 from services.console.case_text import co_units_text, lead_text
 from services.coordinator.domain.model import CaseStatus
 from shared import clock
+from shared.centres import CentresError, county_centres
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.json_values import json_default
 from shared.contracts.vocabulary import Category, Source
+from shared.known_filters import NO_CENTRE
 from shared.timeline_wording import accounts_named
 from shared.wording import (
     CASE_STATUSES,
@@ -42,6 +44,7 @@ from shared.wording import (
     escalation_text,
     label,
     local_time,
+    no_centre_text,
     person_text,
 )
 from wuyuan.cli_errors import (
@@ -302,7 +305,7 @@ def case_list(
     }
     answer = ask_platform(settings, "coordinator", lambda client: client.cases({k: v for k, v in query.items() if v}))
     if "fields" in answer or "error" in answer:
-        refusals = Refusals("查询条件有误：", QUERY_OPTIONS, field_text=_with_what_was_sent(query))
+        refusals = Refusals("查询条件有误：", QUERY_OPTIONS, field_text=_with_what_was_sent(query, settings, names))
         raise refusal_error(answer, 400, "coordinator", settings, refusals)
     if as_json:
         _echo_json(answer)
@@ -313,13 +316,21 @@ def case_list(
 
 # The filters the coordinator refuses as naming nothing of the county (shared/known_filters.py): a typo, which the
 # refusal repeats so that the operator sees what was sent (a place given by name, as its code).
-_NAMES_NOTHING = frozenset({"unknown_agency", "unknown_unit", "not_in_county"})
+_NAMES_NOTHING = frozenset({"unknown_agency", "unknown_unit", "not_in_county", NO_CENTRE})
 
 
-def _with_what_was_sent(query: Mapping[str, str | None]) -> Callable[[Mapping[str, Any]], str]:
+def _with_what_was_sent(
+    query: Mapping[str, str | None], settings: PlatformSettings, names: Names
+) -> Callable[[Mapping[str, Any]], str]:
     def text(error: Mapping[str, Any]) -> str:
         said = typed_field_text(error)
         sent = query.get(str(error.get("field")))
+        if sent and error.get("type") == NO_CENTRE:
+            # The place, the centre above that holds its cases and those within it, as this county sets them up.
+            try:
+                return no_centre_text(sent, county_centres(settings.config_dir, settings.county), names.places)
+            except (CentresError, OSError):
+                pass  # the platform's file, unreadable here: the code's own words, with what was sent
         return f"{said}（所填：{sent}）" if sent and error.get("type") in _NAMES_NOTHING else said
 
     return text

@@ -28,7 +28,8 @@ from services.console.handlers.documents import KINDS as DOCUMENT_KINDS
 from services.console.handlers.documents import case_documents
 from services.console.pages import redirect, render
 from shared import wording
-from shared.centres import CentresError, county_centres
+from shared.centres import Centres, CentresError, county_centres
+from shared.known_filters import NO_CENTRE
 from shared.platform import Platform
 from shared.registry import AgencyRegistry
 from shared.timeline_wording import timeline_parts
@@ -39,6 +40,7 @@ CASE_FILTERS = (
     "category",
     "unit",
     "place",
+    "centre",  # 三级: the cases a centre holds
     "registered_from",
     "registered_to",
     "leaders",  # 提请领导督办: still being handled, flagged for the leaders (coordinator README, "Levels" rule 3)
@@ -61,7 +63,13 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
         token=visitor.token,
         params={**filters, "limit": str(PAGE_SIZE), "offset": str(offset)},
     )
-    errors = errors_in_chinese({str(e.get("field")): [e] for e in field_errors(answer)}) if answer.status == 400 else {}
+    refused = field_errors(answer) if answer.status == 400 else []
+    errors = errors_in_chinese({str(e.get("field")): [e] for e in refused})
+    centres = _county_centres(platform)
+    asked_centre = filters.get("centre")
+    if asked_centre and centres is not None and any(e.get("type") == NO_CENTRE for e in refused):
+        # Which centre holds the place's cases, and which are set up below it: what to choose instead.
+        errors["centre"] = wording.no_centre_text(asked_centre, centres, names.places)
     listing = expect(answer, service="coordinator") if not errors else {"cases": [], "counts": {}, "total": 0}
     return render(
         "cases.html",
@@ -79,8 +87,22 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
         # What was asked stays chosen, even a code the county does not have, beside why it was refused.
         places=choices_with(names.place_choices(), filters.get("place"), names.place(filters.get("place"))),
         units=choices_with(names.unit_choices(), filters.get("unit"), names.unit(filters.get("unit"))),
+        centres=choices_with(
+            [(c.division, c.name) for c in centres.centres] if centres is not None else [],
+            asked_centre,
+            names.place(asked_centre) or (asked_centre or ""),
+        ),
         query_without_offset=urlencode(filters),
     )
+
+
+def _county_centres(platform: Platform) -> Centres | None:
+    """The county's centres, for the list's centre filter; None when the file cannot be read here (the filter then
+    offers none, and the coordinator still judges one asked for)."""
+    try:
+        return county_centres(platform.config_dir, platform.county)
+    except (CentresError, OSError):
+        return None
 
 
 # What the coordinator's actions on a case page did, said once the page is shown again.

@@ -215,3 +215,33 @@ def test_a_filter_the_coordinator_says_names_nothing_is_refused_beside_it_keepin
     assert f'<select id="{field}" name="{field}" aria-invalid="true" aria-describedby="{field}-error">' in page
     assert kept in page
     assert "is not" not in page
+
+
+def test_a_centre_filter_where_the_county_set_up_none_says_which_centre_holds_its_cases_keeping_what_was_asked(
+    console, apis, browser, staff
+):
+    """灵官镇 has no centre: an empty list would read as "no cases", where the county's centre holds them."""
+    staff.signed_in(WANG)
+    refusal = {"field": "centre", "type": "no_centre", "message": "no centre is set up at 430426106 (centres.toml)"}
+    apis.answer("coordinator", "GET", "/api/v1/cases", 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = console.cases(browser.get("/cases?centre=430426106", as_=WANG)).get_data(as_text=True)
+
+    said = "灵官镇（430426106）未设综治中心，没有由它掌握的案件；该地的案件由上一级的祁东县综治中心（430426）掌握"
+    assert f'<p class="error" id="centre-error" role="alert">{said}</p>' in page
+    assert '<select id="centre" name="centre" aria-invalid="true" aria-describedby="centre-error">' in page
+    assert '<option value="430426106" selected>　灵官镇</option>' in page
+    assert "no centre" not in page
+
+
+def test_the_case_list_filters_by_the_centres_the_county_set_up(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [], "counts": {}, "total": 0})
+
+    page = console.cases(browser.get("/cases?centre=430426101", as_=WANG)).get_data(as_text=True)
+
+    [call] = apis.calls
+    assert call.params["centre"] == "430426101"
+    offered = page.split('<select id="centre"')[1].split("</select>")[0]
+    assert '<option value="430426101" selected>　砖塘镇综治中心</option>' in offered
+    assert '<option value="430426106"' not in offered  # a township with no centre is not offered

@@ -305,10 +305,41 @@ def test_a_wrong_unit_and_a_wrong_place_are_named_together(coordinator, http):
 
 
 @pytest.mark.parametrize(
+    ("centre", "held_by"),
+    [
+        ("430426106", "430426"),  # 灵官镇, a township of the county where config/centres.toml sets up no centre
+        ("430426101205", "430426101"),  # 石门村, whose cases 砖塘镇's centre holds
+    ],
+)
+def test_a_centre_filter_at_a_place_with_no_centre_is_refused_naming_who_holds_its_cases(
+    coordinator, http, two_cases, centre, held_by
+):
+    """No case is ever held at a division with no centre: an empty list would tell staff there are no cases."""
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"centre": centre}))
+
+    [error] = refused.value.fields
+    assert (error["field"], error["type"]) == ("centre", "no_centre")
+    assert centre in str(error["message"]) and f"held by the centre at {held_by}" in str(error["message"])
+
+
+def test_a_centre_filter_outside_the_county_is_not_in_county_and_a_centre_set_up_filters(coordinator, http, two_cases):
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"centre": "430427"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("centre", "not_in_county")]
+    # The centres the county set up filter: 砖塘镇's holds the police call, the county's the court filing.
+    assert (
+        listed(coordinator, http, centre="430426101")["total"],
+        listed(coordinator, http, centre="430426")["total"],
+    ) == (1, 1)
+
+
+@pytest.mark.parametrize(
     "query",
     [
         {"unit": "police:430426"},  # the county bureau, which routing designates as police@county
-        {"unit": "court:430426101"},  # below the court's own level: staff may assign or call it in by hand
+        {"unit": "court:430426101"},  # below the court's own level: it may hold a case assigned to it earlier
         {"unit": "police:430426101203"},  # a listed village
         {"unit": "justice:430426101299"},  # a village the file does not list, of a listed township
         {"unit": "centre:430426101"},  # the township's centre

@@ -526,6 +526,36 @@ def test_a_filter_that_names_nothing_of_the_county_is_refused_not_listed_as_no_c
     assert f"{option.removeprefix('--')}={typed.replace(':', '%3A')}" in http.urls[0]
 
 
+@pytest.mark.parametrize(
+    ("typed", "sent", "said"),
+    [
+        (
+            "430426106",
+            "430426106",
+            "--centre：灵官镇（430426106）未设综治中心，没有由它掌握的案件；"
+            "该地的案件由上一级的祁东县综治中心（430426）掌握",
+        ),
+        (
+            "砖塘镇石门村",  # a place given by name is sent as its code, and named back by name
+            "430426101205",
+            "--centre：砖塘镇石门村（430426101205）未设综治中心，没有由它掌握的案件；"
+            "该地的案件由上一级的砖塘镇综治中心（430426101）掌握",
+        ),
+    ],
+)
+def test_a_centre_filter_where_the_county_set_up_no_centre_says_who_holds_its_cases(coordinator, typed, sent, said):
+    """An empty list would tell staff there are no cases; they read which centre holds them instead, and exit 2."""
+    refusal = {"field": "centre", "type": "no_centre", "message": f"no centre is set up at {sent} (centres.toml)"}
+    http = coordinator(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [refusal]}))
+
+    result = CliRunner().invoke(main, ["case", "list", "--centre", typed])
+
+    assert result.exit_code == 2
+    assert said in result.output
+    assert "没有符合条件的案件" not in result.output and "no centre" not in result.output
+    assert f"centre={sent}" in http.urls[0]
+
+
 def test_a_search_longer_than_the_coordinator_takes_is_refused_naming_the_option_before_any_request(coordinator):
     http = coordinator()  # no answer to give: any request fails the test
 
