@@ -12,6 +12,7 @@ from werkzeug.wrappers import Request, Response
 
 from services.console import case_text
 from services.console.dependencies import ApiUnavailable, console_settings
+from services.console.held_forms import HeldForm
 from shared import clock, wording
 from shared.auth.principal import Forbidden
 from shared.web_server import HardenedWebServer
@@ -42,14 +43,18 @@ class SignInNeeded(Exception):
     """No session, or one that has ended: the visitor is sent to the sign-in page.
 
     `ended`: the browser still named a session (it expired, or its token was withdrawn), so the page says so rather
-    than greet as if nobody had signed in; `unsent`: a form was posted, and the page says it was not acted on.
+    than greet as if nobody had signed in; `unsent`: a form was posted, and the page says it was not acted on;
+    `held`: that form, which the sign-in page itself then carries (services.console.held_forms), never redirected to.
     """
 
-    def __init__(self, next_path: str = "/", *, ended: bool = False, unsent: bool = False) -> None:
+    def __init__(
+        self, next_path: str = "/", *, ended: bool = False, unsent: bool = False, held: HeldForm | None = None
+    ) -> None:
         super().__init__("sign in first")
         self.next_path = next_path
         self.ended = ended
         self.unsent = unsent
+        self.held = held
 
     def sign_in_address(self) -> str:
         flags = ("&ended=1" if self.ended else "") + ("&unsent=1" if self.unsent else "")
@@ -98,6 +103,27 @@ def error_page(status: int, title: str, message: str) -> Response:
     if status == 503:
         response.headers["Retry-After"] = "5"
     return response
+
+
+def held_sign_in_page(sign_in: SignInNeeded, held: HeldForm) -> Response:
+    """The answer to a form posted without a session: the sign-in page itself, the form's fields in its hidden inputs,
+    so what was typed comes back after signing in and nothing of it is kept by the console. 401: the form was not
+    acted on (no WWW-Authenticate: the console signs in with its own page, and a browser must not ask for a
+    password of its own)."""
+    return render(
+        "sign_in.html",
+        status=401,
+        visitor=None,
+        nav=[],
+        path="/login",
+        now=clock.now(),
+        csrf="",
+        next=sign_in.next_path,
+        ended=sign_in.ended,
+        held=held,
+        message="",
+        username="",
+    )
 
 
 NOT_FOUND = ("未找到", "没有找到您要的页面或案件，或您无权查看。")
@@ -159,7 +185,7 @@ class PageHandler(HttpRequestHandler):
 
     def response_from_exception(self, exc: Exception) -> Response:
         if isinstance(exc, SignInNeeded):
-            return redirect(exc.sign_in_address())
+            return redirect(exc.sign_in_address()) if exc.held is None else held_sign_in_page(exc, exc.held)
         if isinstance(exc, Forbidden):
             return error_page(403, "无权访问", "您的账号无权查看或办理此项。如需权限，请联系本中心管理员。")
         if isinstance(exc, PageNotFound):

@@ -27,6 +27,7 @@ from services.console.handlers import (
 from services.console.handlers.assets import FAVICON, static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
+from services.console.handlers.held_forms import form_paths
 from services.console.pages import PageNotFound, SignInNeeded, page
 from services.console.store import PostgresSessionStore
 from shared.contracts.identifiers import CASE_ID_PATTERN
@@ -64,8 +65,9 @@ class Console(PlatformService):
     @page("POST", "/login")
     def sign_in(self, request: Request) -> Response:
         settings = console_settings()
+        held_check = sessions.HeldFormCheck(FORM_PATHS, self.check_token, self.people)
         return sessions.sign_in(
-            request, self.uow, self.apis, self.platform, settings.secure_cookies, settings.trusted_proxies
+            request, self.uow, self.apis, self.platform, settings.secure_cookies, settings.trusted_proxies, held_check
         )
 
     @page("POST", "/logout")
@@ -326,4 +328,6 @@ class Console(PlatformService):
         sessions.forget_expired_sessions(self.uow, self.platform)
 
 
+# The paths a form held through signing in may be sent on to: the POST pages above (handlers.held_forms).
+FORM_PATHS = form_paths(Console)
 SERVICE = Console

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from werkzeug.wrappers import Request
 
-from services.console import domain
+from services.console import domain, held_forms
 from services.console.api_client import ACTION_FIELD, act_on, new_action_key
 from services.console.dependencies import Answer, Apis, ApiUnavailable
 from services.console.pages import PageNotFound, SignInNeeded, StaleForm
@@ -119,8 +119,21 @@ def visitor_of(
 
 def _sign_in(request: Request, *, ended: bool) -> SignInNeeded:
     """To the sign-in page and back here; a cookie that opens no session is one that ended (expired, withdrawn, swept),
-    and a form posted meanwhile was not acted on: the sign-in page says both, so nobody believes it was done."""
-    return SignInNeeded(_here(request), ended=ended, unsent=request.method == "POST")
+    and a form posted meanwhile was not acted on: the sign-in page says both, so nobody believes it was done. That form
+    is held by the sign-in page (services.console.held_forms), to be sent again after signing in on a click; one it
+    cannot hold (a password's, one past the bounds) is said to be unsent, to be typed again.
+
+    A session whose time ran out is one whose cookie the browser has dropped with it: such a form comes with no cookie
+    at all, so any form posted without a session is held, not only one whose cookie named a session."""
+    held = None
+    if request.method == "POST":
+        held = held_forms.hold(request.path, request.form.items(multi=True), _a_file_chosen(request))
+    return SignInNeeded(_here(request), ended=ended, unsent=request.method == "POST", held=held)
+
+
+def _a_file_chosen(request: Request) -> bool:
+    """No console form uploads a file; were one to, the file could not be held, and the held form says so."""
+    return any(upload.filename for upload in request.files.values())
 
 
 def _here(request: Request) -> str:

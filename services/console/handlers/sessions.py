@@ -1,16 +1,20 @@
 """Signing in and out: the console asks the identity service, and keeps the token on the server side."""
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.console import domain
+from services.console import domain, held_forms
 from services.console.api_client import new_action_key
 from services.console.dependencies import Apis
-from services.console.handlers.common import Names, Visitor, Work, new_secret, page_context, posted_form
+from services.console.handlers.common import CheckToken, Names, Visitor, Work, new_secret, page_context, posted_form
+from services.console.handlers.held_forms import held_form_page
+from services.console.held_forms import HeldForm
 from services.console.pages import redirect, render
+from services.console.people import StaffDirectory
 from shared import clock, wording
 from shared.forwarded import client_address
 from shared.platform import Platform
@@ -21,7 +25,10 @@ SIGN_IN_REFUSALS = {
 }
 
 
-def sign_in_page(request: Request, platform: Platform, message: str = "", status: int = 200) -> Response:
+def sign_in_page(
+    request: Request, platform: Platform, message: str = "", status: int = 200, held: HeldForm | None = None
+) -> Response:
+    """The sign-in page; `held`: the form a sign-in that did not succeed brought back, carried on to the next try."""
     names = Names.of(platform)
     return render(
         "sign_in.html",
@@ -34,16 +41,38 @@ def sign_in_page(request: Request, platform: Platform, message: str = "", status
         ended=request.method == "GET" and request.args.get("ended") == "1",
         unsent=request.method == "GET" and request.args.get("unsent") == "1",
         username=request.form.get("username", "") if request.method == "POST" else "",
+        held=held,
     )
 
 
+@dataclass(frozen=True)
+class HeldFormCheck:
+    """What a sign-in that brought a held form back needs besides identity: which paths the console's forms post to,
+    and the check of the new session's token, for the page that shows the form before it is sent."""
+
+    is_form_path: Callable[[str], bool]
+    check_token: CheckToken
+    people: StaffDirectory | None = None
+
+
 def sign_in(
-    request: Request, uow: Work, apis: Apis, platform: Platform, secure_cookie: bool, trusted_proxies: list[str]
+    request: Request,
+    uow: Work,
+    apis: Apis,
+    platform: Platform,
+    secure_cookie: bool,
+    trusted_proxies: list[str],
+    held_check: HeldFormCheck | None = None,
 ) -> Response:
+    try:
+        held = held_forms.held_in(request.form.items(multi=True), held_check.is_form_path) if held_check else None
+    except held_forms.HeldFormRefused as refused:
+        # Nothing of it is sent, nor carried on: the page shown has only the sign-in, which then goes on as any other.
+        return sign_in_page(request, platform, f"{refused}，未提交任何内容。请登录后重新填写。", status=400)
     username = request.form.get("username", "").strip()
     password = request.form.get("password", "")
     if not username or not password:
-        return sign_in_page(request, platform, "请输入账号和密码。", status=400)
+        return sign_in_page(request, platform, "请输入账号和密码。", status=400, held=held)
     # Identity throttles sign-ins by address: it is told the browser's, not the console's own.
     answer = apis.call(
         "identity",
@@ -54,14 +83,24 @@ def sign_in(
     )
     if not answer.ok:
         refusal = SIGN_IN_REFUSALS.get(answer.status, "暂时无法登录，请稍后再试。")
-        return sign_in_page(request, platform, refusal, status=answer.status if answer.status < 500 else 503)
+        status = answer.status if answer.status < 500 else 503
+        return sign_in_page(request, platform, refusal, status=status, held=held)
     # A browser signing in again ends the session its cookie still names (its person's, or another's on a shared
     # computer): it would otherwise stay usable to whoever copies that cookie until it expires.
     earlier = request.cookies.get(domain.SESSION_COOKIE)
     replacing = domain.session_digest(earlier) if earlier else None
-    return open_session(
-        uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")), replacing
-    )
+    back = domain.safe_next(request.form.get("next"))
+    if held is None or held_check is None:
+        return open_session(uow, platform, answer.body, secure_cookie, back, replacing)
+    # Signed in, the held form is shown, not sent: it goes on only when the person who signed in reads and sends it.
+    token = str(answer.body["token"])
+    principal = held_check.check_token(token)
+    people = held_check.people.for_page(token) if held_check.people is not None else {}
+
+    def shown(session: domain.Session) -> Response:
+        return held_form_page(Visitor(session, principal, people, token), held, back, platform)
+
+    return open_session(uow, platform, answer.body, secure_cookie, back, replacing, then=shown)
 
 
 def open_session(
@@ -71,10 +110,11 @@ def open_session(
     secure_cookie: bool,
     target: str,
     replacing: bytes | None = None,
+    then: Callable[[domain.Session], Response] | None = None,
 ) -> Response:
     """A new session for identity's answer to a sign-in, under a new cookie, and on to `target`; `replacing` is
     the session it takes the place of (the browser's earlier one, or one whose token the change of password
-    withdrew)."""
+    withdrew); `then`, the page to answer with instead, under the new session."""
     cookie = new_secret()
     now = platform.now()
     expires_at = datetime.fromisoformat(signed_in["expires_at"])
@@ -85,7 +125,7 @@ def open_session(
         if replacing is not None:
             uow.store.remove(replacing)
         uow.store.add(session)
-    response = redirect(target)
+    response = redirect(target) if then is None else then(session)
     response.set_cookie(
         domain.SESSION_COOKIE,
         cookie,
