@@ -34,7 +34,8 @@ def sign_in_page(
         "sign_in.html",
         status=status,
         **page_context(None, "/login", names, platform.now()),
-        next=domain.safe_next(request.args.get("next")),
+        # A refused sign-in keeps where it leads: the page asked for, and the page a held form came from.
+        next=domain.safe_next(request.args.get("next") if request.method == "GET" else request.form.get("next")),
         message=message,
         signed_out=request.method == "GET" and request.args.get("signed_out") == "1",
         password_changed=request.method == "GET" and request.args.get("password_changed") == "1",
