@@ -146,7 +146,8 @@ class _Watch:
 
 
 class NewPage:
-    """The `page` fixture: page(viewport="desktop" | "phone" | (width, height), allow_errors=False) -> a fresh Page.
+    """The `page` fixture: page(viewport="desktop" | "phone" | (width, height), allow_errors=False, javascript=True)
+    -> a fresh Page (javascript=False: the console as a browser without scripts sees it).
 
     Each call opens a new context (no cookies shared) in zh-CN on Beijing time. At teardown the
     test fails if any of its pages asked for anything beyond 127.0.0.1/localhost or, unless
@@ -157,12 +158,16 @@ class NewPage:
         self.browser = browser
         self.opened: list[tuple[BrowserContext, _Watch, bool]] = []
 
-    def __call__(self, viewport: str | tuple[int, int] = "desktop", *, allow_errors: bool = False) -> Page:
+    def __call__(
+        self, viewport: str | tuple[int, int] = "desktop", *, allow_errors: bool = False, javascript: bool = True
+    ) -> Page:
         if isinstance(viewport, str):
             options = VIEWPORTS[viewport]
         else:
             options = {"viewport": {"width": viewport[0], "height": viewport[1]}}
-        context = self.browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **options)
+        context = self.browser.new_context(
+            locale="zh-CN", timezone_id="Asia/Shanghai", java_script_enabled=javascript, **options
+        )
         watch = _Watch()
         self.opened.append((context, watch, allow_errors))
         context.route("**/*", watch.route)
@@ -179,6 +184,11 @@ class NewPage:
     def confirmations(self, page: Page) -> list[str]:
         """What the page's dialogs asked, in order."""
         return self._watch(page).dialogs
+
+    def errors(self, page: Page) -> list[str]:
+        """The console and page errors and 5xx the page's context saw: for a test that allows errors to say which."""
+        watch = self._watch(page)
+        return watch.errors + watch.server_errors
 
     def cancel_confirmations(self, page: Page, cancel: bool = True) -> None:
         """From now on answer the page's dialogs with 取消 (or, with cancel=False, 确定 again)."""

@@ -29,6 +29,9 @@ _VOCABULARIES: Mapping[str, Mapping[str, str]] = {
     "result": wording.RESULT_CODES,
 }
 
+# What makes a party row of a registration form one that is sent on: any of these typed.
+_PARTY_TYPED = frozenset({"name", "id_number", "phone"})
+
 
 def form_paths(service: type) -> Callable[[str], bool]:
     """Whether a path is one the console's forms post to, from the service's own POST pages (so a page added later
@@ -62,14 +65,31 @@ def _value_text(name: str, value: str, names: Names) -> str:
     return wording.label(vocabulary, value) if vocabulary is not None else value
 
 
-def summary(held: HeldForm, names: Names) -> list[tuple[str, str]]:
-    """Each field that will be sent, as (what it is, what it says): every one, so nothing goes that is not shown."""
-    return [(wording.field_label(name), _value_text(name, value, names)) for name, value in held.shown()]
+def _party_row(name: str) -> str | None:
+    """'parties.2' for 'parties.2.phone': the row of the registration forms' party inputs a field belongs to."""
+    parts = name.split(".")
+    return ".".join(parts[:2]) if len(parts) == 3 and parts[0] == "parties" else None
+
+
+def summary(held: HeldForm, names: Names) -> tuple[list[tuple[str, str]], int]:
+    """Each field that will be sent, as (what it is, what it says), and how many party rows are left blank. Every
+    field is shown, so nothing goes that is not read, but a party row with no name, ID or mobile number: its role and
+    kind are the form's defaults, and such a row is never sent on (domain.report_from_form skips it)."""
+    shown = held.shown()
+    rows = {row for name, _ in shown if (row := _party_row(name))}
+    filled = {row for name, _ in shown if (row := _party_row(name)) and name.rpartition(".")[2] in _PARTY_TYPED}
+    listed = [
+        (wording.field_label(name), _value_text(name, value, names))
+        for name, value in shown
+        if _party_row(name) is None or _party_row(name) in filled
+    ]
+    return listed, len(rows - filled)
 
 
 def held_form_page(visitor: Visitor, held: HeldForm, back: str, platform: Platform) -> Response:
     """The held form after signing in: not sent yet; what it would send, read out; 提交 under the new session's form
     key (and the form's own action key), or 放弃 back to the page it was typed on."""
     names = Names.of(platform)
-    extra: dict[str, Any] = {"held": held, "back": back, "summary": summary(held, names)}
+    listed, blank_rows = summary(held, names)
+    extra: dict[str, Any] = {"held": held, "back": back, "summary": listed, "blank_party_rows": blank_rows}
     return render("held_form.html", **page_context(visitor, "/login", names, platform.now(), **extra))

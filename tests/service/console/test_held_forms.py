@@ -31,6 +31,9 @@ TYPED = {
     "parties.1.role": "respondent",
     "parties.1.kind": "person",
     "parties.1.name": "李建国",
+    # A row the clerk left blank: only the form's defaults, which are never registered.
+    "parties.2.role": "third_party",
+    "parties.2.kind": "person",
 }
 
 
@@ -127,6 +130,7 @@ def test_after_signing_in_the_form_is_shown_unsent_and_goes_to_intake_once_on_�
     assert "表单尚未提交" in page and "系统无法确认这份表单由谁填写" in page
     for said in ("纠纷概要", "邻居翻修房屋", "第1位当事人的身份证号", "430426198503120023", "群体性纠纷", "邻里纠纷"):
         assert said in page
+    assert "另有1行当事人只有默认的身份和类型" in page and "第3位当事人" not in page
     [session] = [s for s in sessions.sessions.values() if s.username == WANG.subject and s.expires_at > NOW]
     resend = Forms(page).forms["/window"]
     assert ("csrf", session.csrf) in resend and ("csrf", form_key_of(WANG)) not in resend
