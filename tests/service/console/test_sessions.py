@@ -103,11 +103,13 @@ def test_a_session_that_has_ended_signs_in_on_a_page_that_says_it_ended(console,
 
 def test_a_form_posted_once_the_session_had_ended_is_said_not_to_have_been_acted_on(console, browser, staff):
     # Typed for minutes at the window, sent after the session ended: nothing was registered, and the page says so.
+    # (One the sign-in page can hold comes back after signing in: test_held_forms.py. This one is past its bounds.)
     staff.signed_in(WANG, expires_in=-timedelta(seconds=1))
-    posted = browser.post("/window", {"csrf": form_key_of(WANG), "summary": "邻里纠纷"}, as_=WANG)
+    posted = browser.post("/window", {"csrf": form_key_of(WANG), "summary": "邻里纠纷" * 2001}, as_=WANG)
 
     with pytest.raises(SignInNeeded) as sent:
         console.register(posted)
+    assert sent.value.held is None
     address = sent.value.sign_in_address()
     page = console.sign_in_page(browser.get(address)).get_data(as_text=True)
 
