@@ -16,6 +16,8 @@ from services.console.held_forms import HeldForm
 from services.console.pages import redirect, render
 from services.console.people import StaffDirectory
 from shared import clock, wording
+from shared.auth.principal import AuthFailure
+from shared.auth.tokens import KeysUnavailable
 from shared.forwarded import client_address
 from shared.platform import Platform
 
@@ -95,7 +97,10 @@ def sign_in(
         return open_session(uow, platform, answer.body, secure_cookie, back, replacing)
     # Signed in, the held form is shown, not sent: it goes on only when the person who signed in reads and sends it.
     token = str(answer.body["token"])
-    principal = held_check.check_token(token)
+    try:
+        principal = held_check.check_token(token)
+    except (AuthFailure, KeysUnavailable):  # identity's token not verifiable yet: no session opened, the form kept
+        return sign_in_page(request, platform, "暂时无法登录，请稍后再试。", status=503, held=held)
     people = held_check.people.for_page(token) if held_check.people is not None else {}
 
     def shown(session: domain.Session) -> Response:

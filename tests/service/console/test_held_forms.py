@@ -173,6 +173,18 @@ def test_a_wrong_password_keeps_the_form_for_the_next_try(console, apis, browser
     assert Forms(text_of(again)).forms["/login"] == carried
 
 
+def test_a_token_that_does_not_verify_yet_opens_no_session_and_keeps_the_form(console, apis, browser, staff, sessions):
+    _, held = posted_after_the_session_ended(console, browser, staff)
+    carried = Forms(text_of(held)).forms["/login"]
+    identity_signs_in(apis, Principal("new.clerk", "新来的", frozenset()))  # a token the console cannot verify
+
+    again = console.sign_in(browser.post("/login", as_posted(carried, username="new.clerk", password="密码-2026")))
+
+    assert again.status_code == 503 and "暂时无法登录，请稍后再试。" in text_of(again)
+    assert Forms(text_of(again)).forms["/login"] == carried
+    assert not any(session.username == "new.clerk" for session in sessions.sessions.values())
+
+
 @pytest.mark.parametrize(
     ("target", "said"),
     [
