@@ -18,6 +18,7 @@ import psycopg
 
 from wuyuan.agencies import has_database
 from wuyuan.backup_secrets import Source, needed_secrets, secret_files, secret_source, sha256_of, source_note
+from wuyuan.database_words import database_failure
 from wuyuan.os_words import os_error_words
 from wuyuan.settings import PlatformSettings
 
@@ -29,9 +30,29 @@ DUMP_TIMEOUT_S = 3600
 class BackupError(Exception):
     """A backup or restore that cannot go on; the message names what is wrong (in Chinese, for operators)."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(
+        self, code: str, message: str, detail: str | None = None, fields: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        # What the database or its client said (English, passwords taken out): --json and --verbose only.
+        self.detail = detail
+        self.fields = dict(fields or {})
+
+
+def database_backup_error(
+    code: str,
+    service: str,
+    database: str,
+    url: str,
+    error: BaseException | str,
+    after: str = "",
+    tool: str | None = None,
+) -> BackupError:
+    """A database's or pg_dump's failure as operators read it, under the command's code, the driver's words kept
+    as the detail."""
+    failure = database_failure(error, database, url, tool)
+    return BackupError(code, f"{service}：{failure.message}{after}", failure.detail, failure.fields())
 
 
 @dataclass(frozen=True)
@@ -148,8 +169,9 @@ def _back_up_one(settings: PlatformSettings, service: str, folder: Path) -> dict
         server = server_info(admin_url)
         migrations = applied_migrations(admin_url)
     except psycopg.OperationalError as exc:
-        unreachable = f"{service}：连不上数据库 {settings.database_name(service)}（{exc}）"
-        raise BackupError("database_unreachable", unreachable) from None
+        raise database_backup_error(
+            "database_unreachable", service, settings.database_name(service), admin_url, exc
+        ) from None
     pg_dump = client_binary("pg_dump", server.major)
     dump = folder / f"{service}.dump"
     # Read just before the snapshot: whatever happened after it may be missing from the dump (reconcile's --backup).
@@ -215,8 +237,13 @@ def run_client(command: list[str], database_url: str, service: str) -> None:
     )
     if result.returncode != 0:
         tool = Path(command[0]).name
-        failed = f"{service}：{tool} 失败（退出码 {result.returncode}）：{result.stderr.strip()}"
-        raise BackupError("tool_failed", failed)
+        said = f"{tool} exit {result.returncode}: {result.stderr.strip()}"
+        raise database_backup_error("tool_failed", service, dbname_of(database_url), database_url, said, tool=tool)
+
+
+def dbname_of(database_url: str) -> str:
+    """The database a postgresql:// URL names."""
+    return urlsplit(database_url).path.lstrip("/") or "postgres"
 
 
 def client_connection(database_url: str) -> tuple[dict[str, str], str]:

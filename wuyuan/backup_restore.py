@@ -20,6 +20,7 @@ from wuyuan.agencies import is_managed
 from wuyuan.backup import (
     BackupError,
     client_binary,
+    database_backup_error,
     other_platform,
     read_manifest,
     server_info,
@@ -242,10 +243,9 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
     except psycopg.Error as exc:
         if not _unreachable(exc):
             raise _refused(settings, service, step, exc) from None
-        unreachable = (
-            f"{service}：连不上数据库 {settings.database_name(service)}（{' '.join(str(exc).split())}）{after}"
-        )
-        raise BackupError("database_unreachable", unreachable) from None
+        raise database_backup_error(
+            "database_unreachable", service, settings.database_name(service), _admin_url(settings, service), exc, after
+        ) from None
 
 
 # Errors by which the server ends the connection: shut down, crashed, starting up, the database dropped, a session
@@ -265,8 +265,13 @@ def _unreachable(exc: psycopg.Error) -> bool:
 def _refused(settings: PlatformSettings, service: str, step: str, exc: psycopg.Error) -> BackupError:
     """Reached, but a statement failed (a migration that cannot run on what was restored, a right the role lacks)."""
     code = "migration_failed" if step == "migrate" else "database_error"
-    said = " ".join(str(exc).split())
-    return BackupError(code, f"{service}：数据库 {settings.database_name(service)} 报错（{said}）{AFTER[step]}")
+    url = _admin_url(settings, service)
+    return database_backup_error(code, service, settings.database_name(service), url, exc, AFTER[step])
+
+
+def _admin_url(settings: PlatformSettings, service: str) -> str:
+    """The URL a restore's statements go by, for naming its server and taking its password out of what is shown."""
+    return settings.admin_database_url(service)
 
 
 def verify_checksums(folder: Path, entry: dict[str, Any]) -> None:

@@ -13,7 +13,7 @@ from shared import clock
 from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
-from wuyuan.cli_errors import CommandUsageError, services_named
+from wuyuan.cli_errors import CommandUsageError, services_named, verbose_wanted
 from wuyuan.cli_usage import Seconds
 from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
 from wuyuan.settings import PlatformSettings
@@ -25,12 +25,21 @@ def _settings() -> PlatformSettings:
     return load_settings()
 
 
-def _fail(as_json: bool, code: str, message: str) -> None:
-    """An error as operators read it, or as a JSON {error, message} for scripts; exit status 1 either way."""
+def _fail(
+    as_json: bool, code: str, message: str, detail: str | None = None, fields: dict[str, str] | None = None
+) -> None:
+    """An error as operators read it, or as a JSON {error, message, …} for scripts; exit status 1 either way.
+    `detail` (what the database or a library said, in its own words) is in the JSON, and after the message with
+    `wuyuan --verbose`."""
     if as_json:
-        click.echo(json.dumps({"error": code, "message": message}, ensure_ascii=False))
+        extra = {"detail": detail} if detail else {}
+        click.echo(json.dumps({"error": code, "message": message, **(fields or {}), **extra}, ensure_ascii=False))
         raise SystemExit(1)
-    raise click.ClickException(message)
+    raise click.ClickException(message + (f"\n  详情：{detail}" if detail and verbose_wanted() else ""))
+
+
+def _failed(as_json: bool, error: BackupError) -> None:
+    _fail(as_json, error.code, str(error), error.detail, error.fields)
 
 
 def _require_services(settings: PlatformSettings, services: tuple[str, ...]) -> tuple[str, ...]:
@@ -64,7 +73,7 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
         pruned = prune_backups(folder.parent, settings.vhost, keep, manifest) if keep else []
     except BackupError as error:
-        _fail(as_json, error.code, str(error))
+        _failed(as_json, error)
         return
     if as_json:
         answer = {"folder": str(folder), "pruned": [str(p) for p in pruned], **manifest}
@@ -155,7 +164,7 @@ def restore_command(
             from_other_platform=from_other_platform,
         )
     except BackupError as error:
-        _fail(as_json, error.code, str(error))
+        _failed(as_json, error)
         return
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
@@ -430,7 +439,7 @@ def reconcile_command(
         try:
             manifest = read_manifest(folder)
         except BackupError as error:
-            _fail(as_json, error.code, str(error))
+            _failed(as_json, error)
             return
         entry = manifest["services"].get(service)
         if entry is None:
@@ -460,7 +469,12 @@ def reconcile_command(
         _fail(as_json, f"{error.service}_unreachable", str(error))
         return
     except OSError as error:
-        _fail(as_json, "coordinator_unreachable", f"连不上综合协调组（coordinator）：{error}")
+        _fail(
+            as_json,
+            "coordinator_unreachable",
+            "连不上综合协调组（coordinator）；平台是否已经启动？用 `wuyuan status` 查看",
+            detail=str(error),
+        )
         return
     if not as_json:  # what officers must redo is shown before anything else can fail
         for line in report_lines(report, Names.of(settings).unit):

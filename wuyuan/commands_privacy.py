@@ -17,12 +17,11 @@ def privacy_purge(dry_run: bool) -> None:
 
     各服务每小时也自动清除一次；姓名、角色和案件记录本身保留。
     """
-    import psycopg
-
     from services.intake.personal_data import PersonalDataError
-    from shared.persistence.errors import StoreError
+    from wuyuan.database_words import database_failure
     from wuyuan.labels import service_label
-    from wuyuan.privacy import external_agencies, purge_personal_data
+    from wuyuan.os_words import os_error_words
+    from wuyuan.privacy import PurgeFailed, external_agencies, purge_personal_data
 
     settings = load_settings()
     verb = "将清除" if dry_run else "已清除"
@@ -31,19 +30,25 @@ def privacy_purge(dry_run: bool) -> None:
     )
     try:
         purged_by_service = purge_personal_data(settings, dry_run=dry_run)
-    except (StoreError, psycopg.Error) as error:
+    except PurgeFailed as failed:
+        said = database_failure(failed.error, failed.database, failed.url)
         raise CommandError(
             "database_unreachable",
-            f"连不上或用不了服务的数据库（WUYUAN_PG_ADMIN_URL / WUYUAN_PG_ADMIN_URLS 所指的 PostgreSQL）：{error}\n"
-            "平台是否已经 wuyuan up 或 wuyuan provision？每个服务的清除是一个事务：已清除的保持清除，"
-            "修好后再运行一次即可",
+            f"{service_label(settings, failed.service)}（{failed.service}）的个人信息未能清除：{said.message}。"
+            "每个服务的清除是一个事务：已清除的保持清除，修好后再运行一次即可",
+            said.fields(),
+            detail=said.detail,
         ) from None
     except PersonalDataError:
         raise CommandError(
             "invalid_setting", "WUYUAN_PERSONAL_DATA_KEY：应为32字节密钥的 base64（openssl rand -base64 32）"
         ) from None
     except OSError as error:  # the database passwords and keys kept in the state directory
-        raise CommandError("state_unreadable", f"读不到状态目录 {settings.state_dir} 中的密钥：{error}") from None
+        raise CommandError(
+            "state_unreadable",
+            f"读不到状态目录 {settings.state_dir} 中的密钥：{os_error_words(error)}",
+            detail=str(error),
+        ) from None
     for purged in purged_by_service:
         click.echo(f"{service_label(settings, purged.service)}：{verb} {len(purged.ids)} {purged.what}")
         for purged_id in purged.ids:

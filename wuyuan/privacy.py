@@ -12,6 +12,7 @@ import psycopg
 from psycopg.rows import dict_row
 
 from shared.delivery.statements import Statements
+from shared.persistence.errors import StoreError
 from shared.persistence.transaction import transaction
 from wuyuan.agencies import is_external
 from wuyuan.provision_db import agency_services
@@ -58,14 +59,28 @@ def _agencies(settings: PlatformSettings) -> Sequence[str]:
     return [s for s in settings.services if s in agencies and not is_external(settings, s)]
 
 
+class PurgeFailed(Exception):
+    """One service's database could not be purged: which, at what URL (for naming its server), and why."""
+
+    def __init__(self, service: str, database: str, url: str, error: BaseException) -> None:
+        super().__init__(f"{service}: {error}")
+        self.service = service
+        self.database = database
+        self.url = url
+        self.error = error
+
+
 @contextmanager
 def _statements(settings: PlatformSettings, service: str) -> Iterator[Statements]:
     url = settings.database_url(service)
     connect: Callable[[], psycopg.Connection[Any]] = lambda: psycopg.connect(  # noqa: E731
         url, row_factory=dict_row, connect_timeout=10
     )
-    with transaction(connect) as sql:
-        yield sql
+    try:
+        with transaction(connect) as sql:
+            yield sql
+    except (StoreError, psycopg.Error) as error:
+        raise PurgeFailed(service, settings.database_name(service), url, error) from error
 
 
 def external_agencies(settings: PlatformSettings) -> list[str]:

@@ -12,7 +12,8 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from wuyuan.backup import DUMP_TIMEOUT_S, BackupError, client_connection
+from wuyuan.backup import DUMP_TIMEOUT_S, BackupError, client_connection, database_backup_error
+from wuyuan.database_words import without_passwords
 
 # pg_restore 17 and later opens every script with this setting, which a server before 17 refuses as unknown (the
 # Kubernetes image's client is 17 for servers of 16). It is only ever among the settings the script opens with.
@@ -104,8 +105,12 @@ def restore_through_psql(
             [str(pg_restore), "--list", str(dump)], capture_output=True, text=True, timeout=DUMP_TIMEOUT_S, check=False
         )
         if listed.returncode != 0:
-            unreadable = f"{service}：pg_restore 读不了备份：{listed.stderr.strip()}；数据库未做任何改动"
-            raise BackupError("tool_failed", unreadable)
+            raise BackupError(
+                "tool_failed",
+                f"{service}：pg_restore 读不了备份文件 {dump}（已损坏，或由更新版本的 pg_dump 生成）"
+                "；数据库未做任何改动",
+                without_passwords(listed.stderr.strip(), database_url),
+            )
         listing.write_text(without_extension_comments(listed.stdout), encoding="utf-8")
         with tempfile.TemporaryFile() as reader_errors:
             _restore(
@@ -133,7 +138,7 @@ def restore_through_psql(
                 environment,
                 (writer_errors, reader_errors),
                 server_major,
-                f"{service}：数据库 {database}",
+                (service, database, database_url),
             )
 
 
@@ -143,8 +148,11 @@ def _restore(
     environment: dict[str, str],
     errors: tuple[IO[bytes], IO[bytes]],
     server_major: int,
-    what: str,
+    target: tuple[str, str, str],
 ) -> None:
+    """`target`: the service, its database and the URL it is reached by (for naming its server in an error)."""
+    service, database, database_url = target
+    what = f"{service}：数据库 {database}"
     writer_errors, reader_errors = errors
     fed, timed_out = False, threading.Event()
     with (
@@ -179,13 +187,11 @@ def _restore(
         late = f"{what} 恢复未在 {DUMP_TIMEOUT_S} 秒内完成，已中止{ROLLED_BACK}"
         raise BackupError("tool_failed", late)
     if fed and writer.returncode != 0:  # the backup could not be read to its end; psql was stopped before committing
-        said = _read(writer_errors)
-        raise BackupError(
-            "tool_failed", f"{what} 恢复失败（pg_restore 退出码 {writer.returncode}）：{said}{ROLLED_BACK}"
-        )
+        said = f"pg_restore exit {writer.returncode}: {_read(writer_errors)}"
+        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, "pg_restore")
     if reader.returncode != 0:
-        said = _read(reader_errors)
-        raise BackupError("tool_failed", f"{what} 恢复失败（psql 退出码 {reader.returncode}）：{said}{ROLLED_BACK}")
+        said = f"psql exit {reader.returncode}: {_read(reader_errors)}"
+        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, "psql")
 
 
 def _close(stream: IO[bytes]) -> None:

@@ -141,7 +141,10 @@ def test_a_database_server_that_does_not_answer_is_the_commands_error_not_a_trac
 
     assert status == 1
     assert answer["error"] == "database_unreachable"
-    assert "连不上数据库 wuyuan_court_link" in answer["message"] and "数据库未做任何改动" in answer["message"]
+    assert "连不上数据库服务器 127.0.0.1:1（数据库 wuyuan_court_link）" in answer["message"]
+    assert "数据库未做任何改动" in answer["message"]
+    assert answer["reason"] == "unreachable" and answer["server"] == "127.0.0.1:1"
+    assert "Connection refused" in answer["detail"] and "Connection refused" not in answer["message"]
 
 
 def test_provisioning_missing_the_sealing_key_mid_restore_is_the_commands_error_saying_what_is_left():
