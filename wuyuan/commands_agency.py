@@ -9,10 +9,21 @@ from typing import IO, Any
 
 import click
 
+from wuyuan.os_words import os_error_words
 from wuyuan.scaffold import REGISTRY_FILE, AgencySpec, Scaffold, ScaffoldRefused, check_spec, directories_of, render
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
 _UNIT_DIGITS = re.compile(r"[0-9]{1,2}", re.ASCII)
+# What the integrator typed for each of AgencySpec's fields; the registry file is named by its path.
+TYPED = {
+    "code": "机构代码 CODE",
+    "name_zh": "--name-zh",
+    "name_en": "--name-en",
+    "unit_digits": "--unit-digits",
+    "unit_name": "--unit-name",
+    "feeds": "--feeds",
+    "root": "--root",
+}
 
 
 class Refusal(click.ClickException):
@@ -59,7 +70,7 @@ def new_agency(
     """
     # ASCII digits only: str.isdigit() also passes '²' and '٦', which int() refuses or reads as another number.
     if not _UNIT_DIGITS.fullmatch(unit_digits):
-        raise Refusal(f"unit_digits：单位层级须为 6（县）、9（乡镇）或 12（村）位，收到 {unit_digits!r}")
+        raise Refusal(f"--unit-digits：单位层级须为 6（县）、9（乡镇）或 12（村）位，收到 {unit_digits!r}")
     spec = AgencySpec(code, name_zh, name_en, int(unit_digits), unit_name, feeds)
     scaffold = _planned(spec, root)
     _write(root, scaffold)
@@ -73,11 +84,11 @@ def _planned(spec: AgencySpec, root: Path) -> Scaffold:
         try:
             registry_text = registry_path.read_text(encoding="utf-8")
         except OSError as missing:
-            raise ScaffoldRefused("root", f"找不到机构登记表 {registry_path}（{missing.strerror}）") from None
+            raise ScaffoldRefused("root", f"找不到机构登记表 {registry_path}（{os_error_words(missing)}）") from None
         existing = [directory for directory in directories_of(spec) if (root / directory).exists()]
         return render(spec, registry_text, existing)
     except ScaffoldRefused as refused:
-        raise Refusal(str(refused)) from None
+        raise Refusal(f"{TYPED.get(refused.field, refused.field)}：{refused.reason}") from None
 
 
 def _write(root: Path, scaffold: Scaffold) -> None:
@@ -93,7 +104,8 @@ def _write(root: Path, scaffold: Scaffold) -> None:
     except OSError as failed:
         for created in made:
             shutil.rmtree(created, ignore_errors=True)
-        raise click.ClickException(f"写入失败，已撤回新建的目录：{failed}") from failed
+        where = f" {failed.filename}" if failed.filename else ""
+        raise click.ClickException(f"写入{where}失败（{os_error_words(failed)}），已撤回新建的目录") from failed
 
 
 def _replace_text(path: Path, text: str) -> None:

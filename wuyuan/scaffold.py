@@ -37,6 +37,7 @@ class ScaffoldRefused(ValueError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(f"{field}：{message}")
         self.field = field
+        self.reason = message
 
 
 @dataclass(frozen=True)

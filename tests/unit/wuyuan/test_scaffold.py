@@ -314,26 +314,30 @@ def test_the_command_takes_the_level_the_unit_name_and_the_source(tree: Path) ->
 
 
 @pytest.mark.parametrize(
-    ("arguments", "field"),
+    ("arguments", "typed"),
     [
-        (["Women", "--name-zh", "妇联", "--name-en", "W"], "code"),
-        (["court", "--name-zh", "法院", "--name-en", "Court"], "code"),
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "7"], "unit_digits"),
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "six"], "unit_digits"),
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "²"], "unit_digits"),  # isdigit(), not int()
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "٦"], "unit_digits"),  # int() reads it as 6
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "9" * 5000], "unit_digits"),
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-name", "妇联"], "unit_name"),
-        (["women", "--name-zh", "妇联", "--name-en", "W", "--feeds", "visits"], "feeds"),
+        (["Women", "--name-zh", "妇联", "--name-en", "W"], "机构代码 CODE"),
+        (["court", "--name-zh", "法院", "--name-en", "Court"], "机构代码 CODE"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "7"], "--unit-digits"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "six"], "--unit-digits"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "²"], "--unit-digits"),  # isdigit()
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "٦"], "--unit-digits"),  # int() reads 6
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "9" * 5000], "--unit-digits"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-name", "妇联"], "--unit-name"),
+        (["women", "--name-zh", "妇联", "--name-en", "W", "--feeds", "visits"], "--feeds"),
+        (["women", "--name-zh", " 妇联", "--name-en", "W"], "--name-zh"),
+        (["women", "--name-zh", "妇联", "--name-en", "W" * 61], "--name-en"),
     ],
 )
 def test_the_command_refuses_with_exit_2_naming_the_field_and_writes_nothing(
-    tree: Path, arguments: list[str], field: str
+    tree: Path, arguments: list[str], typed: str
 ) -> None:
+    """Named as the integrator typed it (the option, the CODE argument), never by the scaffold's field names."""
     code, output = new(tree, *arguments)
 
     assert code == 2
-    assert f"{field}：" in output
+    assert f"未生成任何文件。{typed}：" in output
+    assert not re.search(r"\b(unit_digits|unit_name|name_zh|name_en|code)：", output)
     assert "未生成任何文件" in output
     assert written(tree) == ["config/agencies.toml"]
     assert (tree / "config" / "agencies.toml").read_text(encoding="utf-8") == REGISTRY
@@ -355,7 +359,7 @@ def test_the_command_refuses_a_root_without_a_registry(tmp_path: Path) -> None:
     code, output = new(tmp_path, "women", "--name-zh", "妇联", "--name-en", "W")
 
     assert code == 2
-    assert "root：" in output
+    assert f"--root：找不到机构登记表 {tmp_path / 'config' / 'agencies.toml'}（路径不存在）" in output
     assert written(tmp_path) == []
 
 
