@@ -7,8 +7,9 @@ import click
 
 from wuyuan.cli_errors import CommandError, CommandUsageError, load_settings
 from wuyuan.cli_usage import Seconds
-from wuyuan.conformance import CHECK_CODES, UnknownAgency, UnknownCheck, run_conformance
+from wuyuan.conformance import CHECK_CODES, NotReached, UnknownAgency, UnknownCheck, find_agency, run_conformance
 from wuyuan.conformance.runner import run_on_private_broker
+from wuyuan.settings import PlatformSettings
 
 
 @click.command("conformance")
@@ -49,5 +50,26 @@ def conformance_command(
     except UnknownCheck as exc:
         known = "、".join(exc.known)
         raise CommandUsageError("unknown_check", f"未知检查项 {'、'.join(exc.names)}。检查项：{known}") from None
+    except NotReached as exc:
+        raise not_reached_error(settings, agency, exc) from None
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.render())
     sys.exit(0 if report.passed else 1)
+
+
+def not_reached_error(settings: PlatformSettings, agency: str, exc: NotReached) -> CommandError:
+    """No check was made: the broker or database the kit runs on was not there. Said as such, not as the agency
+    failing a check; under --json the report's keys come with it (no result), so that a script reading them still
+    reads that the agency was not found conforming."""
+    found = find_agency(settings, agency)
+    where = {
+        "WUYUAN_RABBIT_MANAGEMENT_URL": "RabbitMQ 的管理接口",
+        "WUYUAN_AMQP_ADMIN_URI": "RabbitMQ",
+        "WUYUAN_PG_ADMIN_URL": "PostgreSQL 数据库服务器",
+    }.get(exc.setting, exc.setting) + f" {exc.address}（{exc.setting}）"
+    message = (
+        f"连不上 {where}，未对机构 {found.name_zh}（{found.code}）做任何检查：这不是该机构的问题。"
+        "请确认它在运行、地址和端口无误（本机可运行 scripts/ensure-infra.sh），然后重新检查"
+    )
+    report = {"agency": found.code, "service": found.service, "passed": False, "results": []}
+    details = {"address": exc.address, "setting": exc.setting, **report}
+    return CommandError(f"{exc.what}_unreachable", message, details, detail=str(exc))

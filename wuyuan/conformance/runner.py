@@ -1,6 +1,7 @@
 """`run_conformance`: set up the private environment, run the checks in order, and report each."""
 
 from collections.abc import Callable, Sequence
+from urllib.parse import urlsplit
 
 from shared.registry import CENTRE, Agency
 from wuyuan.agencies import health_url
@@ -27,6 +28,38 @@ class UnknownCheck(ValueError):
         super().__init__(f"check: unknown {', '.join(names)}; checks are {', '.join(CHECK_CODES)}")
         self.names = tuple(names)
         self.known = CHECK_CODES
+
+
+class NotReached(RuntimeError):
+    """The broker or database the kit runs on could not be reached: no check of the agency was made.
+
+    `what` is "broker" or "database"; `address` is host:port, without the credentials its setting carries."""
+
+    def __init__(self, what: str, setting: str, address: str, cause: BaseException) -> None:
+        super().__init__(f"{what} not reached at {address}: {cause.__class__.__name__}: {cause}")
+        self.what = what
+        self.setting = setting
+        self.address = address
+
+
+def not_reached(settings: PlatformSettings, error: BaseException) -> NotReached | None:
+    """`error` as the broker or database not being there; None when it is anything else (then the run failed)."""
+    import psycopg
+    import requests
+    from kombu.exceptions import OperationalError as KombuUnreachable
+
+    from wuyuan.cli_errors import database_server
+    from wuyuan.commands_ops import management_host
+    from wuyuan.provision_amqp import ManagementUnreachable
+
+    if isinstance(error, ManagementUnreachable | requests.ConnectionError):
+        return NotReached("broker", "WUYUAN_RABBIT_MANAGEMENT_URL", management_host(settings), error)
+    if isinstance(error, KombuUnreachable | ConnectionError | TimeoutError):
+        parts = urlsplit(settings.amqp_admin_uri)
+        return NotReached("broker", "WUYUAN_AMQP_ADMIN_URI", f"{parts.hostname}:{parts.port or 5672}", error)
+    if isinstance(error, psycopg.OperationalError) and getattr(error, "sqlstate", None) is None:
+        return NotReached("database", "WUYUAN_PG_ADMIN_URL", database_server(settings.pg_admin_url), error)
+    return None
 
 
 def find_agency(settings: PlatformSettings, name: str) -> Agency:
@@ -83,8 +116,11 @@ def run_conformance(
             finally:
                 centre.close()
     except Exception as exc:
+        unreachable = not_reached(settings, exc) if not results else None
+        if unreachable is not None:
+            raise unreachable from exc
         done = {result.code for result in results}
-        detail = f"the kit could not prepare or clean up its private environment: {exc.__class__.__name__}: {exc}"
+        detail = f"检查工具未能准备或清理它的私有环境（虚拟主机、数据库、机构进程）：{exc.__class__.__name__}: {exc}"
         if not results:
             results = [CheckResult(checks[0].code, checks[0].title_zh, "failed", detail)]
         else:
@@ -131,7 +167,8 @@ def _run_checks(checks: list[Check], run: Run) -> list[CheckResult]:
         except CheckFailed as failed:
             results.append(CheckResult(check.code, check.title_zh, "failed", str(failed)))
         except Exception as exc:
-            results.append(CheckResult(check.code, check.title_zh, "failed", f"{exc.__class__.__name__}: {exc}"))
+            said = f"检查中出现意外错误：{exc.__class__.__name__}: {exc}"
+            results.append(CheckResult(check.code, check.title_zh, "failed", said))
         else:
             results.append(CheckResult(check.code, check.title_zh, "passed"))
             passed.add(check.code)
