@@ -4,7 +4,7 @@ import json
 import re
 from dataclasses import asdict
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import click
 
@@ -64,13 +64,42 @@ def management_failure(settings: PlatformSettings, error: Exception) -> CommandE
         )
     status = re.search(r": (\d{3}) ", text)
     if status and status.group(1) == "401":
-        return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝登录：该地址中的用户名或密码不对")
+        return _not_authorised(settings, where, text)
     if status and status.group(1) == "404":
         return CommandError(
             "broker_refused",
             f"RabbitMQ 上没有平台的死信队列（{where}）：WUYUAN_VHOST 是否与平台一致、是否已 wuyuan provision？",
         )
     return CommandError("broker_refused", f"RabbitMQ 管理接口 {where} 拒绝了请求", detail=text)
+
+
+def _not_authorised(settings: PlatformSettings, where: str, text: str) -> CommandError:
+    """A 401 from the management API: RabbitMQ answers so for a wrong password, and as much for a vhost that does
+    not exist or one the user has no right to; asked once more, it tells which."""
+    from wuyuan.provision_amqp import BrokerSetupError, _call
+
+    vhost = settings.vhost
+    try:
+        _call(settings, "GET", "whoami")
+    except BrokerSetupError:
+        return CommandError(
+            "broker_refused", f"RabbitMQ 管理接口 {where} 拒绝登录：该地址中的用户名或密码不对", detail=text
+        )
+    try:
+        _call(settings, "GET", f"vhosts/{quote(vhost, safe='')}")
+    except BrokerSetupError as missing:
+        if ": 404 " in str(missing):
+            return CommandError(
+                "broker_refused",
+                f"RabbitMQ 管理接口 {where} 上没有虚拟主机 {vhost}："
+                "WUYUAN_VHOST 是否与平台一致、是否已 wuyuan provision？",
+                detail=text,
+            )
+    return CommandError(
+        "broker_refused",
+        f"RabbitMQ 管理接口 {where} 的用户无权访问虚拟主机 {vhost}：请用有该虚拟主机权限的用户（或管理员）",
+        detail=text,
+    )
 
 
 def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError:

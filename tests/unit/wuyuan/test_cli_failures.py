@@ -207,6 +207,31 @@ def test_dlq_list_says_when_the_management_api_refuses_its_credentials(monkeypat
     assert answer["error"] == "broker_refused" and "用户名或密码不对" in answer["message"]
 
 
+@pytest.mark.parametrize(
+    ("vhost_answer", "says"),
+    [
+        (404, "上没有虚拟主机 wyvh：WUYUAN_VHOST 是否与平台一致、是否已 wuyuan provision"),
+        (200, "的用户无权访问虚拟主机 wyvh"),
+    ],
+    ids=["no such vhost", "no right to it"],
+)
+def test_dlq_list_tells_a_vhost_not_there_from_a_wrong_password(monkeypatch, vhost_answer, says):
+    """RabbitMQ answers 401 for a queue in a vhost that does not exist too: the password is not blamed for it."""
+
+    def request(method, url, json=None, auth=None, timeout=None):
+        if url.endswith("/api/whoami"):
+            return FakeResponse(200, {"name": "admin"})
+        if url.endswith("/api/vhosts/wyvh"):
+            return FakeResponse(vhost_answer, {"name": "wyvh"})
+        return FakeResponse(401, {"error": "not_authorised", "reason": "Access refused."})
+
+    monkeypatch.setattr("wuyuan.provision_amqp.requests.request", request)
+    out = failed_cleanly(run("dlq", "list", WUYUAN_RABBIT_MANAGEMENT_URL=MANAGEMENT, WUYUAN_VHOST="wyvh"))
+
+    assert says in out and "用户名或密码不对" not in out
+    assert "Access refused" not in out and SECRET not in out
+
+
 class RefusedConnection:
     """kombu's Connection to a broker that is down: refused when first used."""
 
