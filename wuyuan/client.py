@@ -248,15 +248,23 @@ class PlatformClient:
             full = database_full(exc, settings.pg_admin_url_of("identity"))
             if full is not None:  # the platform runs: its services hold every connection the server has
                 raise SignInError(full.code, full.message, full.detail) from None
+            from wuyuan.database_words import database_failure
+
+            url = settings.admin_database_url("identity")
+            said = database_failure(exc, settings.database_name("identity"), url)
             raise SignInError(
                 "working_accounts_unavailable",
-                f"连不上身份认证（identity）的数据库，无法建立演示账号：{exc}；平台是否已经 wuyuan up？",
+                f"无法在身份认证（identity）的数据库中建立演示账号：{said.message}；平台是否已经 wuyuan up？",
+                said.detail,
             ) from None
         except OSError as exc:  # the state directory that keeps their passwords
+            from wuyuan.os_words import os_error_words
+
             raise SignInError(
                 "working_accounts_unavailable",
-                f"无法在 {settings.state_dir / 'secrets' / 'accounts'} 保存演示账号的密码：{exc}；"
+                f"无法在 {settings.state_dir / 'secrets' / 'accounts'} 保存演示账号的密码：{os_error_words(exc)}；"
                 "不在本地平台上时，请以本人账号登录（WUYUAN_CLI_USERNAME）",
+                str(exc),
             ) from None
         return cls(settings, timeout, accounts)
 

@@ -9,6 +9,7 @@ from urllib.parse import quote, urlsplit
 import click
 
 from wuyuan.cli_errors import CommandError, load_settings, services_named
+from wuyuan.os_words import os_error_words
 from wuyuan.settings import OPERATOR, PlatformSettings
 
 if TYPE_CHECKING:  # the broker's libraries load only for the commands that use them
@@ -122,8 +123,9 @@ def broker_failure(settings: PlatformSettings, error: Exception) -> CommandError
     if isinstance(error, PermissionError | FileNotFoundError | IsADirectoryError):  # the kept password
         return CommandError(
             "operator_password_unreadable",
-            f"读不到运维用户 {user} 的密码（{settings.state_dir / 'secrets' / 'broker'}）：{error}；"
+            f"读不到运维用户 {user} 的密码（{settings.state_dir / 'secrets' / 'broker'}）：{os_error_words(error)}；"
             f"或用 WUYUAN_BROKER_PASSWORDS.{OPERATOR} 给出",
+            detail=str(error),
         )
     if isinstance(error, OSError):
         return CommandError(

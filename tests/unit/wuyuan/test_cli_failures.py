@@ -321,8 +321,13 @@ def test_a_database_server_that_is_not_there_still_asks_whether_the_platform_run
     database_says(monkeypatch, 'connection to server at "10.0.3.7", port 6432 failed: Connection refused')
 
     answer = json_error(run("case", "show", "430426-20261204-00003", "--json"))
+    out = failed_cleanly(run("case", "show", "430426-20261204-00003"))
 
     assert answer["error"] == "working_accounts_unavailable" and "wuyuan up" in answer["message"]
+    assert "Connection refused" in answer["detail"]
+    # Said in Chinese naming identity's database and its server; the driver's words only in --json and --verbose.
+    assert "身份认证（identity）的连不上数据库服务器 10.0.3.7:6432" not in out
+    assert "连不上数据库服务器 10.0.3.7:6432（数据库 wuyuan_identity）" in out and "Connection refused" not in out
 
 
 # --- 4. refusals -------------------------------------------------------------------------------------------
