@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from urllib.parse import urlsplit
 
 import click
 
 from wuyuan import supervise
 from wuyuan.cli_errors import CommandError, load_settings, services_named
 from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext, Seconds
+from wuyuan.database_words import DatabaseFailure, database_failure
 from wuyuan.labels import table
 from wuyuan.settings import REPO_ROOT, PlatformSettings
 
@@ -147,10 +149,12 @@ def _purge(settings: PlatformSettings) -> None:
     except PurgeRefused as refused:
         raise CommandError("purge_refused", str(refused)) from None
     except psycopg.Error as exc:
+        said = _admin_database_failure(settings, exc)
         raise CommandError(
             "database_unreachable",
-            "无法删除数据库：PostgreSQL（WUYUAN_PG_ADMIN_URL）不可用或拒绝了操作；已删除的不会恢复，修好后再运行一次",
-            detail=" ".join(str(exc).split()),
+            f"无法删除数据库（WUYUAN_PG_ADMIN_URL）：{said.message}；已删除的不会恢复，修好后再运行一次",
+            said.fields(),
+            detail=said.detail,
         ) from None
     except BrokerSetupError as exc:
         raise CommandError(
@@ -253,6 +257,12 @@ def _ensure_infra() -> None:
         raise click.ClickException("RabbitMQ 或 PostgreSQL 未就绪（见上）：修好后再运行 wuyuan up")
 
 
+def _admin_database_failure(settings: PlatformSettings, error: Exception) -> DatabaseFailure:
+    """A failure on the admin URL's server, said by its kind, naming the database it connects to and the server."""
+    url = settings.pg_admin_url
+    return database_failure(error, urlsplit(url).path.lstrip("/") or "postgres", url)
+
+
 def _provision(settings: PlatformSettings) -> None:
     # Imported here so that `status`, `logs` and the like start without the provisioning stack.
     import psycopg
@@ -268,17 +278,20 @@ def _provision(settings: PlatformSettings) -> None:
     except SealingKeyMissing:
         raise CommandError("personal_data_key_missing", sealing_key_missing_text(settings)) from None
     except psycopg.OperationalError as exc:
+        said = _admin_database_failure(settings, exc)
         raise CommandError(
             "database_unreachable",
-            "连不上 PostgreSQL（WUYUAN_PG_ADMIN_URL）：它是否在运行（scripts/ensure-infra.sh）？"
-            "该地址的用户能否建数据库？",
-            detail=" ".join(str(exc).split()),
+            f"无法准备数据库（WUYUAN_PG_ADMIN_URL）：{said.message}",
+            said.fields(),
+            detail=said.detail,
         ) from None
     except psycopg.Error as exc:  # a refusal of the server's: a privilege, an object someone else owns
+        said = _admin_database_failure(settings, exc)
         raise CommandError(
             "database_refused",
-            "PostgreSQL 拒绝了准备数据库的操作：WUYUAN_PG_ADMIN_URL 的用户须能建库、建角色",
-            detail=" ".join(str(exc).split()),
+            f"PostgreSQL（{said.server}）拒绝了准备数据库的操作：WUYUAN_PG_ADMIN_URL 的用户须能建库、建角色",
+            said.fields(),
+            detail=said.detail,
         ) from None
     except (requests.ConnectionError, ManagementUnreachable) as exc:
         # Named with its host and port (never its password), as `dlq list` names it: the setting is what to check.

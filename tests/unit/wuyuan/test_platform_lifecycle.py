@@ -103,8 +103,21 @@ def test_a_database_server_that_refuses_provisioning_is_named_in_chinese(monkeyp
 
     out = failed_cleanly(run("provision"))
 
-    assert "PostgreSQL 拒绝了准备数据库的操作" in out and "permission denied" not in out
+    assert "拒绝了准备数据库的操作" in out and "permission denied" not in out
     assert "permission denied to create role" in failed_cleanly(run("--verbose", "provision"))
+
+
+def test_a_database_server_that_refuses_the_admin_sign_in_is_said_so_naming_it_and_never_its_password(monkeypatch):
+    monkeypatch.setenv("WUYUAN_PG_ADMIN_URL", "postgresql://pg:Pg-Secret-77a1@10.0.3.7:6432/postgres")
+    said = 'connection to server at "10.0.3.7", port 6432 failed: FATAL:  password authentication failed for user "pg"'
+    provisioning_fails_with(monkeypatch, psycopg.OperationalError(said))
+
+    out = failed_cleanly(run("provision"))
+    verbose = failed_cleanly(run("--verbose", "provision"))
+
+    assert "无法准备数据库（WUYUAN_PG_ADMIN_URL）：数据库服务器 10.0.3.7:6432 拒绝用户 pg 登录 postgres" in out
+    assert "password authentication" not in out and "password authentication failed" in verbose
+    assert "Pg-Secret-77a1" not in out + verbose
 
 
 # --- wuyuan down --purge ---------------------------------------------------------------------------------
