@@ -175,6 +175,7 @@ class _AccountCommand(click.Command):
 
     def invoke(self, ctx: click.Context) -> object:
         from shared.persistence.errors import StoreUnavailable
+        from wuyuan.database_words import database_failure
 
         try:
             return super().invoke(ctx)
@@ -185,13 +186,15 @@ class _AccountCommand(click.Command):
                 full.as_json = bool(ctx.params.get("as_json"))
                 raise full from None
             setting = "WUYUAN_PG_ADMIN_URLS.identity" if "identity" in settings.pg_admin_urls else "WUYUAN_PG_ADMIN_URL"
-            unreachable = CommandError(
-                "database_unreachable",
+            said = database_failure(exc, settings.database_name("identity"), settings.admin_database_url("identity"))
+            message = (
                 f"连不上身份认证（identity）的数据库（{database_server(settings.pg_admin_url_of('identity'))}，"
                 f"{setting}）：平台是否已经 wuyuan up 或 wuyuan provision？"
-                "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）",
-                detail=" ".join(str(exc).split()),
+                "（WUYUAN_VHOST、WUYUAN_DB_PREFIX 等设置须与平台一致）"
             )
+            if said.reason not in ("unreachable", "other"):  # reached, and told why not: that is what to fix
+                message = f"用不了身份认证（identity）的数据库（{setting}）：{said.message}"
+            unreachable = CommandError("database_unreachable", message, said.fields(), detail=said.detail)
             unreachable.as_json = bool(ctx.params.get("as_json"))  # only the command's own context knows
             raise unreachable from None
 

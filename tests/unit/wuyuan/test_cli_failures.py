@@ -898,6 +898,23 @@ def test_account_list_under_json_says_an_unreachable_database_as_json_naming_its
     assert "Connection refused" in answer["detail"] and not english_left(answer["message"].split("：")[0])
 
 
+def test_account_list_says_a_database_that_refuses_its_sign_in_as_that_not_as_unreachable(monkeypatch):
+    database_says(
+        monkeypatch,
+        'connection to server at "10.0.3.7", port 6432 failed: FATAL:  database "wuyuan_identity" does not exist',
+    )
+
+    out = failed_cleanly(run("account", "list"))
+    answer = json_error(run("account", "list", "--json"))
+
+    assert (
+        "身份认证（identity）的数据库（WUYUAN_PG_ADMIN_URL）：数据库服务器 10.0.3.7:6432 上没有数据库 wuyuan_identity"
+        in out
+    )
+    assert "does not exist" not in out
+    assert answer["error"] == "database_unreachable" and answer["reason"] == "database_missing"
+
+
 def test_provisioning_names_the_management_api_it_cannot_reach_by_setting_and_address(monkeypatch):
     monkeypatch.setattr("wuyuan.provision.ensure_databases", lambda settings, services: None)
     management_answers(monkeypatch, requests.ConnectionError("connection refused"))
