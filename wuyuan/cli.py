@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import click
 
 from wuyuan import supervise
-from wuyuan.cli_errors import CommandError, load_settings, services_named
+from wuyuan.cli_errors import CommandError, load_settings, services_named, verbose_wanted
 from wuyuan.cli_usage import ChineseErrorsGroup, ChineseHelpContext, Seconds
 from wuyuan.database_words import DatabaseFailure, database_failure
 from wuyuan.labels import table
@@ -66,7 +66,7 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
         ) from exc
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    _print_status(supervise.status(settings))
+    _print_status(settings, supervise.status(settings))
     click.echo(supervise.console_banner(settings))
 
 
@@ -177,11 +177,12 @@ def _purge(settings: PlatformSettings) -> None:
 )
 def status(as_json: bool) -> None:
     """查看各服务的类型、状态、进程号和地址。"""
-    statuses = supervise.status(load_settings(), check_ready=True)
+    settings = load_settings()
+    statuses = supervise.status(settings, check_ready=True)
     if as_json:
         click.echo(json.dumps([s.as_dict() for s in statuses], indent=2))
     else:
-        _print_status(statuses)
+        _print_status(settings, statuses)
 
 
 @main.command("start")
@@ -341,10 +342,13 @@ STATE_WORDS = {
 KIND_WORDS = {"python": "Python", "external": "外部机构"}
 
 
-def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
+def _print_status(settings: PlatformSettings, statuses: list[supervise.ServiceStatus]) -> None:
+    from wuyuan.labels import service_label
+
     rows = [
         [
             s.name,
+            service_label(settings, s.name),
             KIND_WORDS.get(s.kind, s.kind),
             STATE_WORDS.get(s.state, s.state) + ("，未就绪" if s.not_ready else ""),
             str(s.pid or "-"),
@@ -352,24 +356,16 @@ def _print_status(statuses: list[supervise.ServiceStatus]) -> None:
         ]
         for s in statuses
     ]
-    for line in table(["服务", "类型", "状态", "进程号", "地址"], rows):
+    for line in table(["服务", "名称", "类型", "状态", "进程号", "地址"], rows):
         click.echo(line)
     for s in statuses:
         if s.not_ready:
-            click.echo(f"{s.name} 未就绪（{not_ready_words(s.not_ready)}）：{s.not_ready}")
+            # What the health check saw, in its own words, is for --verbose and --json (`not_ready`).
+            seen = f"\n  详情：{s.not_ready}" if verbose_wanted() else ""
+            click.echo(f"{service_label(settings, s.name)}（{s.name}）未就绪：{not_ready_words(s.not_ready)}{seen}")
 
 
-def not_ready_words(reason: str) -> str:
-    """What supervise.health_problem's reason means: a 503 is the service saying it cannot reach its database or
-    broker; no answer at all is not that, and is most often a port other than the platform's, or a service stuck."""
-    if ": no answer (" in reason:
-        return (
-            "其健康检查地址没有应答：服务卡住或仍在启动，"
-            "或本命令所用的 WUYUAN_HTTP_PORT_BASE、WUYUAN_HTTP_HOST 与平台的不同"
-        )
-    if ": HTTP 503" in reason:
-        return "连不上其数据库或消息队列"
-    return "健康检查的应答不对：该地址上可能是另一个程序或另一个平台的服务"
+not_ready_words = supervise.health_words
 
 
 # --- command groups from other modules --------------------------------------------------------

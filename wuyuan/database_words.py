@@ -66,7 +66,7 @@ def without_passwords(text: str, *urls: str) -> str:
     return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.I)
 
 
-def _reason(error: BaseException | str) -> str:
+def failure_reason(error: BaseException | str) -> str:
     """The kind of failure: by SQLSTATE where the server gave one (the error or what it wraps), else by its words."""
     cause: BaseException | None = error if isinstance(error, BaseException) else None
     while cause is not None:
@@ -107,7 +107,7 @@ def database_failure(error: BaseException | str, database: str, url: str, tool: 
         user = urlsplit(url).username or "（默认用户）"
     except ValueError:
         user = "（默认用户）"
-    reason = _reason(error)
+    reason = failure_reason(error)
     at = f"数据库 {database}（服务器 {server}）"
     messages = {
         "server_full": f"数据库服务器 {server} 的连接已满（已达 max_connections），连不上 {database}：请稍后重试，"

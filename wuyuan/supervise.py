@@ -518,13 +518,41 @@ def _wait_ready(settings: PlatformSettings, timeout: float, services: Sequence[s
                 raise NotReady(service, "反复崩溃，supervisord 已放弃重启", failure_tail(settings, service))
             if time.monotonic() > deadline:
                 service = waiting[0]
-                reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常（{problems[service]}）"
+                said = health_words(problems[service] or "")
+                reason = f"{timeout:g} 秒内 {health_url(settings, service)} 没有回答正常：{said}"
                 raise NotReady(service, reason, failure_tail(settings, service))
             time.sleep(0.25)
 
 
 def _healthy(http: requests.Session, settings: PlatformSettings, service: str) -> bool:
     return health_problem(http, settings, service) is None
+
+
+# A 503's reason (the service's own words about its database or broker), by its kind.
+_UNREADY_WORDS = {
+    "authentication_failed": "其登录被拒绝（密码不对或用户不存在）",
+    "database_missing": "其数据库不存在（是否已 wuyuan provision？）",
+    "permission_denied": "其用户缺少所需的权限",
+    "disk_full": "数据库服务器磁盘已满",
+    "server_full": "数据库服务器的连接已满（max_connections）",
+}
+
+
+def health_words(reason: str) -> str:
+    """What health_problem's reason means, as an operator reads it: a 503 is the service saying it cannot reach its
+    database or broker; no answer at all is not that, and is most often a port other than the platform's, or a service
+    stuck."""
+    if ": no answer (" in reason:
+        return (
+            "其健康检查地址没有应答：服务卡住或仍在启动，"
+            "或本命令所用的 WUYUAN_HTTP_PORT_BASE、WUYUAN_HTTP_HOST 与平台的不同"
+        )
+    if ": HTTP 503" in reason:
+        from wuyuan.database_words import failure_reason
+
+        why = _UNREADY_WORDS.get(failure_reason(reason))
+        return "连不上其数据库或消息队列" + (f"：{why}" if why else "")
+    return "健康检查的应答不对：该地址上可能是另一个程序或另一个平台的服务"
 
 
 def health_problem(http: requests.Session, settings: PlatformSettings, service: str) -> str | None:

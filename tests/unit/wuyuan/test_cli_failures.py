@@ -937,17 +937,17 @@ def statuses(not_ready: str) -> list:
         # Nothing answers at the service's port: another port base than the platform's, or a stuck service.
         (
             "GET http://127.0.0.1:8704/health: no answer (ConnectionError)",
-            "court_link 未就绪（其健康检查地址没有应答",
+            "法院（court_link）未就绪：其健康检查地址没有应答",
             "连不上其数据库或消息队列",
         ),
         (
             "GET http://127.0.0.1:8704/health: HTTP 503, database: DatabaseUnreachable: cannot connect",
-            "court_link 未就绪（连不上其数据库或消息队列）",
+            "法院（court_link）未就绪：连不上其数据库或消息队列",
             "没有应答",
         ),
         (
             "GET http://127.0.0.1:8704/health: vhost is 'other', expected 'wuyuan'",
-            "court_link 未就绪（健康检查的应答不对",
+            "法院（court_link）未就绪：健康检查的应答不对",
             "连不上其数据库或消息队列",
         ),
     ],

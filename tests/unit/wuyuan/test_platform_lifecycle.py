@@ -298,8 +298,11 @@ def test_status_says_why_a_running_service_is_not_ready(monkeypatch):
     monkeypatch.setattr(supervise, "status", lambda settings, services=None, check_ready=False: statuses)
 
     shown = run("status").output
+    verbose = run("--verbose", "status").output
     [as_json] = json.loads(run("status", "--json").output)
 
-    assert "运行中，未就绪" in shown
-    assert "intake 未就绪（连不上其数据库或消息队列）" in shown and "password authentication failed" in shown
+    assert "运行中，未就绪" in shown and "信息收集组" in shown
+    assert "信息收集组（intake）未就绪：连不上其数据库或消息队列：其登录被拒绝（密码不对或用户不存在）" in shown
+    # The service's own words: --verbose and --json only.
+    assert "password authentication failed" not in shown and "password authentication failed" in verbose
     assert as_json["not_ready"] == refused
