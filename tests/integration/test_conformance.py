@@ -88,7 +88,7 @@ def test_an_agency_that_does_not_reconnect_fails_the_restart(tmp_path: Path) -> 
     report = run_on_private_broker(settings, "reference", only=["reconnects"], timeout=FAULT_TIMEOUT)
 
     assert report.failed_codes == ["reconnects"], report.render()
-    assert "after the broker was killed and started again" in report.results[-1].detail
+    assert "代理被杀掉并重新启动之后" in report.results[-1].detail
 
 
 def test_the_command_fails_an_agency_taking_referrals_from_anyone(tmp_path: Path, monkeypatch) -> None:
@@ -103,7 +103,7 @@ def test_the_command_fails_an_agency_taking_referrals_from_anyone(tmp_path: Path
     assert report["passed"] is False
     failed = [result for result in report["results"] if result["outcome"] == "failed"]
     assert [result["code"] for result in failed] == ["foreign_sender_refused"]
-    assert "expected it not recorded (404)" in failed[0]["detail"]
+    assert "不应被记录（应为 404）" in failed[0]["detail"]
 
 
 def test_the_command_names_the_known_agencies_when_one_is_unknown() -> None:

@@ -192,7 +192,7 @@ class Centre:
             if _call(self.settings, "GET", path).json().get("policy") == name:
                 return
             time.sleep(POLL_SECONDS)
-        raise TimeoutError(f"the broker did not apply policy {name!r} to the coordinator's inbox in {timeout:g}s")
+        raise TimeoutError(f"代理未在 {timeout:g} 秒内对综合协调组的收件队列施行策略 {name!r}")
 
     def agency_connections(self) -> list[str]:
         user = self.settings.broker_user(self.environment.service)

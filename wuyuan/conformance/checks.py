@@ -20,7 +20,7 @@ from wuyuan.agencies import health_url
 from wuyuan.conformance.centre import Answer, Centre, Delivery, OfficerApi
 from wuyuan.conformance.environment import ConformanceEnvironment
 from wuyuan.settings import PlatformSettings
-from wuyuan.supervise import health_problem
+from wuyuan.supervise import health_problem, health_words
 
 # How long the kit watches for something that must not happen (a second record, a reply while refused).
 QUIET_SECONDS = 2.0
@@ -111,16 +111,14 @@ class Run:
             self.require_alive()
             time.sleep(POLL_SECONDS)
         raise CheckFailed(
-            f"expected GET {self.referral_path(referral)} to show status received within {self.timeout:g}s;"
-            f" it answered {answer.describe()}"
+            f"应在 {self.timeout:g} 秒内由 GET {self.referral_path(referral)} 显示状态 received；"
+            f"它的回答是 {answer.describe()}"
         )
 
     def require_alive(self) -> None:
         code = self.environment.exit_code()
         if code is not None:
-            raise CheckFailed(
-                f"the agency's process exited with code {code}; its log ends:\n{self.environment.log_tail()}"
-            )
+            raise CheckFailed(f"机构的进程已退出（退出码 {code}）；其日志的最后几行：\n{self.environment.log_tail()}")
 
     # --- replies ----------------------------------------------------------------------------------------
 
@@ -128,13 +126,11 @@ class Run:
         """An officer's action that must be taken (202 with a message id); returns that id."""
         answer = self.api.call("POST", self.referral_path(referral, action), referral.recipient, body)
         if answer.status != 202:
-            raise CheckFailed(
-                f"expected POST {self.referral_path(referral, action)} to answer 202; got {answer.describe()}"
-            )
+            raise CheckFailed(f"POST {self.referral_path(referral, action)} 应回答 202；实际为 {answer.describe()}")
         message_id = answer.body.get("message_id") if isinstance(answer.body, dict) else None
         if not message_id:
             raise CheckFailed(
-                f"the 202 of POST {self.referral_path(referral, action)} names no message_id: {answer.describe()}"
+                f"POST {self.referral_path(referral, action)} 的 202 回答中没有 message_id：{answer.describe()}"
             )
         return str(message_id)
 
@@ -154,15 +150,15 @@ class Run:
 
         delivery = self.centre.replies.wait_for(about_it, self.timeout)
         if delivery is None:
-            others = ", ".join(f"{d.routing_key} ({d.message_id})" for d in self.centre.replies.unclaimed) or "nothing"
+            others = ", ".join(f"{d.routing_key} ({d.message_id})" for d in self.centre.replies.unclaimed) or "（无）"
             raise CheckFailed(
-                f"expected {message_type} (message_id {message_id}) in wuyuan.coordinator.inbox within"
-                f" {self.timeout:g}s; saw {others}"
+                f"应在 {self.timeout:g} 秒内在 wuyuan.coordinator.inbox 收到 {message_type}"
+                f"（message_id {message_id}）；收到的是：{others}"
             )
         self.replies.append((message_type, delivery))
         problems = reply_problems(delivery, message_type, referral, self.agency_user, message_id)
         if problems:
-            raise CheckFailed(f"{message_type} arrived but breaks the contract:\n- " + "\n- ".join(problems))
+            raise CheckFailed(f"{message_type} 已到达，但不符合契约：\n- " + "\n- ".join(problems))
         return delivery
 
 
@@ -173,14 +169,14 @@ def reply_problems(
     problems = []
     expected_key = f"coordinator.{message_type}"
     if delivery.routing_key != expected_key:
-        problems.append(f"routing key: expected {expected_key}, saw {delivery.routing_key}")
+        problems.append(f"routing key：应为 {expected_key}，实为 {delivery.routing_key}")
     if delivery.properties.get("user_id") != agency_user:
-        problems.append(f"AMQP user_id: expected {agency_user}, saw {delivery.properties.get('user_id')}")
+        problems.append(f"AMQP user_id：应为 {agency_user}，实为 {delivery.properties.get('user_id')}")
     if delivery.properties.get("delivery_mode") != 2:
-        problems.append(f"delivery_mode: expected 2 (persistent), saw {delivery.properties.get('delivery_mode')}")
+        problems.append(f"delivery_mode：应为 2（持久），实为 {delivery.properties.get('delivery_mode')}")
     body = delivery.json()
     if body is None:
-        return [*problems, f"body: expected a JSON object, saw {delivery.body[:200]!r}"]
+        return [*problems, f"消息体：应为 JSON 对象，实为 {delivery.body[:200]!r}"]
     model = message_model(message_type)
     assert model is not None, message_type
     try:
@@ -188,7 +184,7 @@ def reply_problems(
     except ValidationError as invalid:
         for error in invalid.errors():
             where = ".".join(str(part) for part in error["loc"]) or "(body)"
-            problems.append(f"schema: {where}: {error['msg']}")
+            problems.append(f"不符合消息模型：{where}：{error['msg']}")
     expected = {
         "type": message_type,
         "sender": referral.recipient,
@@ -199,9 +195,9 @@ def reply_problems(
     }
     for name, value in expected.items():
         if body.get(name) != value:
-            problems.append(f"{name}: expected {value}, saw {body.get(name)}")
+            problems.append(f"{name}：应为 {value}，实为 {body.get(name)}")
     if delivery.message_id != body.get("message_id"):
-        problems.append(f"message_id property: expected the body's {body.get('message_id')}, saw {delivery.message_id}")
+        problems.append(f"message_id 属性：应与消息体的相同（{body.get('message_id')}），实为 {delivery.message_id}")
     return problems
 
 
@@ -219,9 +215,9 @@ def starts(run: Run) -> None:
         if problem is None:
             return
         time.sleep(POLL_SECONDS)
+    said = f"{health_words(problem)}（{problem}）" if problem else "未检查"
     raise CheckFailed(
-        f"expected the health check to say it is up within {run.timeout:g}s; {problem}. The log ends:\n"
-        + run.environment.log_tail()
+        f"健康检查应在 {run.timeout:g} 秒内回答正常；{said}。其日志的最后几行：\n" + run.environment.log_tail()
     )
 
 
@@ -258,21 +254,19 @@ def decline_reply(run: Run) -> None:
 
 def trace_continued(run: Run) -> None:
     if not run.replies:
-        raise CheckFailed("no reply arrived to look at")
+        raise CheckFailed("没有收到可供检查的回执")
     problems = []
     for message_type, delivery in run.replies:
         body = delivery.json() or {}
-        expected = run.traces.get(str(body.get("referral_id")), "(the referral's)")
+        expected = run.traces.get(str(body.get("referral_id")), "（交办单的）")
         traceparent = delivery.headers.get("traceparent")
         parts = str(traceparent).split("-") if traceparent else []
         if len(parts) != 4:
-            problems.append(
-                f"{message_type}: expected a traceparent header with trace id {expected}, saw {traceparent}"
-            )
+            problems.append(f"{message_type}：应有 trace id 为 {expected} 的 traceparent 头，实为 {traceparent}")
         elif parts[1] != expected:
-            problems.append(f"{message_type}: expected trace id {expected}, saw {parts[1]}")
+            problems.append(f"{message_type}：trace id 应为 {expected}，实为 {parts[1]}")
     if problems:
-        raise CheckFailed("replies do not continue the referral's trace:\n- " + "\n- ".join(problems))
+        raise CheckFailed("回执没有延续交办单的链路：\n- " + "\n- ".join(problems))
 
 
 def duplicate_referral(run: Run) -> None:
@@ -283,29 +277,27 @@ def duplicate_referral(run: Run) -> None:
     after = run.show(referral)
     problems = []
     if not isinstance(after.body, dict) or not isinstance(before.body, dict):
-        problems.append(
-            f"GET {run.referral_path(referral)}: expected 200 before and after, saw {before.status} then {after.status}"
-        )
+        problems.append(f"GET {run.referral_path(referral)}：前后都应为 200，实为 {before.status}、{after.status}")
     elif after.body.get("status") != before.body.get("status"):
-        problems.append(f"status: expected it to stay {before.body.get('status')}, saw {after.body.get('status')}")
+        problems.append(f"status：应保持为 {before.body.get('status')}，实为 {after.body.get('status')}")
     listed = run.api.call("GET", "/api/v1/referrals?limit=500", referral.recipient)
     if listed.status == 200 and isinstance(listed.body, dict):
         count = sum(
             1 for item in listed.body.get("referrals", []) if item.get("referral_id") == str(referral.referral_id)
         )
         if count != 1:
-            problems.append(f"GET /api/v1/referrals: expected the referral once, saw it {count} times")
+            problems.append(f"GET /api/v1/referrals：该交办单应列出一次，实为 {count} 次")
     again = run.api.call(
         "POST", run.referral_path(referral, "result"), referral.recipient, {"result": "handled", "summary": "再次报告"}
     )
     if again.status != 409:
-        problems.append(f"a second result on the finished referral: expected 409, saw {again.describe()}")
+        problems.append(f"对已办结的交办单再次报告结果：应为 409，实为 {again.describe()}")
     arrived += run.centre.replies.collect(QUIET_SECONDS)
     if arrived:
         sent = ", ".join(f"{d.routing_key} ({d.message_id})" for d in arrived)
-        problems.append(f"expected no message to the coordinator, saw {sent}")
+        problems.append(f"不应有消息发给综合协调组，实有：{sent}")
     if problems:
-        raise CheckFailed("the duplicate had an effect:\n- " + "\n- ".join(problems))
+        raise CheckFailed("重复的消息产生了效果：\n- " + "\n- ".join(problems))
 
 
 def reply_confirmed(run: Run) -> None:
@@ -319,25 +311,22 @@ def reply_confirmed(run: Run) -> None:
     finally:
         run.centre.accept_replies()
     if early:
-        raise CheckFailed(
-            f"expected nothing while the coordinator's inbox refused publishes; saw {len(early)} message(s)"
-        )
+        raise CheckFailed(f"综合协调组收件队列拒收期间不应收到任何消息；实收到 {len(early)} 条")
     delivery = run.centre.replies.wait_for(
         lambda d: d.message_id == message_id or (d.json() or {}).get("message_id") == message_id, run.timeout
     )
     if delivery is None:
         raise CheckFailed(
-            f"while the coordinator's inbox refused publishes (the broker nacks a confirmed one), the agency answered"
-            f" 202 for ReferralAccepted {message_id}; expected it sent again with that message_id once the inbox took"
-            f" messages again, within {run.timeout:g}s; it never came (published without confirms, or marked sent"
-            " before the broker confirmed it)"
+            f"综合协调组收件队列拒收期间（代理对确认发布回 nack），机构对 ReferralAccepted {message_id} 回答了 202；"
+            f"收件队列恢复接收后，应在 {run.timeout:g} 秒内以同一 message_id 重发，但始终没有收到"
+            "（发布时未用确认模式，或在代理确认前就记为已发出）"
         )
     copies = [d for d in run.centre.replies.collect(QUIET_SECONDS) if d.message_id == message_id]
     if copies:
-        raise CheckFailed(f"expected ReferralAccepted {message_id} once, saw it {1 + len(copies)} times")
+        raise CheckFailed(f"ReferralAccepted {message_id} 应只收到一次，实收到 {1 + len(copies)} 次")
     problems = reply_problems(delivery, "ReferralAccepted", referral, run.agency_user, message_id)
     if problems:
-        raise CheckFailed("the reply sent again breaks the contract:\n- " + "\n- ".join(problems))
+        raise CheckFailed("重发的回执不符合契约：\n- " + "\n- ".join(problems))
 
 
 def _with_id(message_id: str) -> Callable[[Delivery], bool]:
@@ -348,8 +337,8 @@ def malformed_dead_lettered(run: Run) -> None:
     broken = run.new_referral().model_dump(mode="json")
     del broken["summary"]
     sent = {
-        "a body that is not JSON": (str(uuid4()), b"{not json"),
-        "a ReferralIssued without summary": (broken["message_id"], json.dumps(broken).encode()),
+        "消息体不是 JSON 的消息": (str(uuid4()), b"{not json"),
+        "缺少 summary 的 ReferralIssued": (broken["message_id"], json.dumps(broken).encode()),
     }
     routing_key = document_routing_key(run.environment.service, ReferralIssued.TYPE)
     for message_id, body in sent.values():
@@ -359,27 +348,27 @@ def malformed_dead_lettered(run: Run) -> None:
         letter = run.centre.dead_letters.wait_for(_with_id(message_id), run.timeout)
         if letter is None:
             where = f"wuyuan.{run.environment.service}.dead"
-            problems.append(f"{what} ({message_id}): expected in {where} within {run.timeout:g}s, not there")
+            problems.append(f"{what}（{message_id}）：应在 {run.timeout:g} 秒内进入 {where}，但没有")
         elif not letter.dead_reason:
-            problems.append(f"{what} ({message_id}): dead-lettered without the header x-wuyuan-dead-reason")
+            problems.append(f"{what}（{message_id}）：进入了死信，但没有 x-wuyuan-dead-reason 头")
     referral_id = broken["referral_id"]
     shown = run.api.call("GET", f"/api/v1/referrals/{referral_id}", broken["recipient"])
     if shown.status != 404:
-        problems.append(f"the ReferralIssued without summary: expected it not recorded (404), saw {shown.describe()}")
+        problems.append(f"缺少 summary 的 ReferralIssued：不应被记录（应为 404），实为 {shown.describe()}")
     run.require_alive()
     status = run.api.health(health_url(run.settings, run.environment.service))
     if status != 200:
-        problems.append(f"GET /health afterwards: expected 200, saw {status}")
+        problems.append(f"之后的 GET /health：应为 200，实为 {status}")
     if problems:
-        raise CheckFailed("malformed messages were not dead-lettered with a reason:\n- " + "\n- ".join(problems))
+        raise CheckFailed("畸形消息没有连同原因进入死信：\n- " + "\n- ".join(problems))
 
 
 def foreign_sender_refused(run: Run) -> None:
     referral = run.new_referral()
     sender = run.settings.broker_user("supervision")
-    problems = _not_taken(run, referral, "supervision", f"a referral published by {sender}")
+    problems = _not_taken(run, referral, "supervision", f"由 {sender} 发布的交办单")
     if problems:
-        raise CheckFailed("a referral from another sender than the coordinator was taken:\n- " + "\n- ".join(problems))
+        raise CheckFailed("收下了非综合协调组发来的交办单：\n- " + "\n- ".join(problems))
 
 
 def foreign_unit_refused(run: Run) -> None:
@@ -389,10 +378,10 @@ def foreign_unit_refused(run: Run) -> None:
     referral = run.new_referral()
     referral = referral.model_copy(update={"recipient": others[0].unit_for(referral.division_code)})
     problems = _not_taken(
-        run, referral, "coordinator", f"a referral to {referral.recipient}", as_unit=referral, reason="wrong_unit"
+        run, referral, "coordinator", f"交给 {referral.recipient} 的交办单", as_unit=referral, reason="wrong_unit"
     )
     if problems:
-        raise CheckFailed("a referral to another agency's unit was taken:\n- " + "\n- ".join(problems))
+        raise CheckFailed("收下了交给其他机构单位的交办单：\n- " + "\n- ".join(problems))
 
 
 def _not_taken(
@@ -419,13 +408,13 @@ def _not_taken(
     shown = run.show(asked)
     problems = []
     if shown.status != 404:
-        problems.append(f"{what}: expected it not recorded (404), saw {shown.describe()}")
+        problems.append(f"{what}：不应被记录（应为 404），实为 {shown.describe()}")
     if letter is None:
-        problems.append(f"{what}: expected it in wuyuan.{run.environment.service}.dead, not there")
+        problems.append(f"{what}：应进入 wuyuan.{run.environment.service}.dead，但没有")
     elif not letter.dead_reason:
-        problems.append(f"{what}: dead-lettered without the header x-wuyuan-dead-reason")
+        problems.append(f"{what}：进入了死信，但没有 x-wuyuan-dead-reason 头")
     elif reason is not None and reason not in letter.dead_reason:
-        problems.append(f"{what}: dead-lettered, but its reason does not say {reason}: {letter.dead_reason[:200]!r}")
+        problems.append(f"{what}：进入了死信，但原因中没有 {reason}：{letter.dead_reason[:200]!r}")
     return problems
 
 
@@ -439,7 +428,7 @@ def reconnects(run: Run) -> None:
         time.sleep(POLL_SECONDS)
         names = run.centre.agency_connections()
     if not names:
-        raise CheckFailed(f"expected the agency connected as {run.agency_user}; the broker lists no such connection")
+        raise CheckFailed(f"机构应以 {run.agency_user} 连接代理；代理上没有这样的连接")
     for name in names:
         run.centre.close_connection(name)
     referral = run.referrals["reconnected"] = run.new_referral()
@@ -447,7 +436,7 @@ def reconnects(run: Run) -> None:
     try:
         run.wait_until_received(referral)
     except CheckFailed as failed:
-        raise CheckFailed(f"after the broker closed its {len(names)} connection(s): {failed}") from None
+        raise CheckFailed(f"代理关闭它的 {len(names)} 个连接之后：{failed}") from None
 
 
 def survives_broker_restart(run: Run, restart: Callable[[], None]) -> None:
@@ -461,10 +450,10 @@ def survives_broker_restart(run: Run, restart: Callable[[], None]) -> None:
     try:
         run.wait_until_received(referral)
     except CheckFailed as failed:
-        raise CheckFailed(f"after the broker was killed and started again: {failed}") from None
+        raise CheckFailed(f"代理被杀掉并重新启动之后：{failed}") from None
     answer = run.show(recorded)
     if answer.status != 200:
-        raise CheckFailed(f"the referral recorded before the restart: expected it kept, saw {answer.describe()}")
+        raise CheckFailed(f"重启前已记录的交办单：应仍保留，实为 {answer.describe()}")
 
 
 @dataclass(frozen=True)
@@ -489,7 +478,7 @@ def withdrawn_tokens_refused(run: Run) -> None:
     for name, token in tokens.items():  # taken first, so that an agency remembering a verified caller is tried too
         answer = run.api.call("GET", path, unit, token=token)
         if answer.status != 200:
-            raise CheckFailed(f"expected GET {path} with a valid token ({name}) to answer 200; got {answer.describe()}")
+            raise CheckFailed(f"用有效令牌（{name}）GET {path} 应回答 200；实为 {answer.describe()}")
     valid_from = int(time.time()) + 1  # every token above was issued before it
     run.environment.list_withdrawals({handle: valid_from}, {"conformance.withdrawn.old": valid_from})
     deadline = time.monotonic() + run.timeout
@@ -503,13 +492,12 @@ def withdrawn_tokens_refused(run: Run) -> None:
     else:
         seen = "; ".join(f"{name}: {answer.describe()}" for name, answer in refused.items())
         raise CheckFailed(
-            f"expected tokens withdrawn in {run.environment.revocations_path.name} (WUYUAN_AUTH_REVOCATIONS_URL: one"
-            f" by its `{HANDLE_CLAIM}` claim, one by the SHA-256 of its subject) to be refused with 401 within"
-            f" {run.timeout:g}s; {seen}"
+            f"在 {run.environment.revocations_path.name}（WUYUAN_AUTH_REVOCATIONS_URL）中撤回的令牌（一个按其"
+            f" `{HANDLE_CLAIM}` 声明，一个按其 subject 的 SHA-256）应在 {run.timeout:g} 秒内被拒绝（401）；{seen}"
         )
     kept = run.api.call("GET", path, unit, token=tokens["kept"])
     if kept.status != 200:
-        raise CheckFailed(f"a token that was not withdrawn must still work: GET {path} answered {kept.describe()}")
+        raise CheckFailed(f"未撤回的令牌应仍可用：GET {path} 的回答是 {kept.describe()}")
 
 
 CHECKS = (
