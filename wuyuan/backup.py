@@ -18,7 +18,7 @@ import psycopg
 
 from wuyuan.agencies import has_database
 from wuyuan.backup_secrets import Source, needed_secrets, secret_files, secret_source, sha256_of, source_note
-from wuyuan.database_words import database_failure
+from wuyuan.database_words import DatabaseFailure, database_failure
 from wuyuan.os_words import os_error_words
 from wuyuan.settings import PlatformSettings
 
@@ -38,6 +38,11 @@ class BackupError(Exception):
         # What the database or its client said (English, passwords taken out): --json and --verbose only.
         self.detail = detail
         self.fields = dict(fields or {})
+
+
+def said_of(settings: PlatformSettings, service: str, error: BaseException) -> DatabaseFailure:
+    """What went wrong with `service`'s database as reached by the admin URL, in Chinese by its kind."""
+    return database_failure(error, settings.database_name(service), settings.admin_database_url(service))
 
 
 def database_backup_error(
@@ -238,6 +243,7 @@ def run_client(command: list[str], database_url: str, service: str) -> None:
     if result.returncode != 0:
         tool = Path(command[0]).name
         said = f"{tool} exit {result.returncode}: {result.stderr.strip()}"
+        tool = f"{tool}（退出码 {result.returncode}）"
         raise database_backup_error("tool_failed", service, dbname_of(database_url), database_url, said, tool=tool)
 
 

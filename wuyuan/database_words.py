@@ -119,7 +119,9 @@ def database_failure(error: BaseException | str, database: str, url: str, tool: 
         "permission_denied": f"用户 {user} 在{at}上没有所需的权限：请由数据库管理员授权，或改用有权限的用户",
         "disk_full": f"磁盘空间不足：{at}或本机（备份目录）所在的磁盘已满，请腾出空间后重试",
         "unreachable": f"连不上数据库服务器 {server}（数据库 {database}）：请确认 PostgreSQL 在运行、地址和端口无误",
-        "other": f"{at}报错" + (f"（{tool} 失败）" if tool else "") + "；加 --verbose 可看数据库的原话",
+        "other": (
+            f"{tool}未能完成（{at}）；加 --verbose 可看其原话" if tool else f"{at}报错；加 --verbose 可看数据库的原话"
+        ),
     }
     detail = without_passwords(" ".join(_chain_text(error).split()), url)
     return DatabaseFailure(reason, messages[reason], detail, database, server)

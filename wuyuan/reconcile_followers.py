@@ -40,7 +40,7 @@ from shared.contracts.messages import (
 )
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER, binding_pattern
 from wuyuan.agencies import has_database, inbox_case_filters, inbox_models, is_external
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.settings import PlatformSettings
 
 # The centre's services restored and reconciled this way. An agency is too, after the coordinator has sent its
@@ -96,6 +96,7 @@ class SenderReport:
     never_again: int = 0  # rows of the window of a type never sent again (NEVER_AGAIN), for staff to check
     oldest_kept: str | None = None  # the oldest row the sender still keeps
     unreachable: str | None = None  # why its rows could not be marked (its database, or an agency run elsewhere)
+    detail: str | None = None  # what its database said then, in the driver's words (passwords taken out)
 
 
 @dataclass
@@ -242,5 +243,6 @@ def _send_again(settings: PlatformSettings, sender: str, parameters: dict[str, A
             left_out = conn.execute(NEVER_AGAIN_ROWS, parameters).fetchone()
             found.never_again = int(left_out[0]) if left_out else 0
     except psycopg.Error as exc:
-        found.unreachable = f"连不上数据库 {settings.database_name(sender)}（{' '.join(str(exc).split())[:200]}）"
+        said = said_of(settings, sender, exc)
+        found.unreachable, found.detail = said.message, said.detail
     return found

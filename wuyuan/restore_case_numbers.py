@@ -26,7 +26,7 @@ import psycopg
 from amqp.exceptions import AMQPError, ChannelError
 
 from shared.messaging.routing import inbox_queue, retry_queue
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.counters import move_forward
 from wuyuan.provision_amqp import admin_connection
 from wuyuan.settings import PlatformSettings
@@ -84,10 +84,13 @@ def centre_numbers(settings: PlatformSettings, since: date) -> CentreNumbers:
             highest = centre.execute(HIGHEST_AT_THE_CENTRE, (day,)).fetchall()
             numbered = [row[0] for row in centre.execute(NUMBERED_AT_THE_CENTRE, (day,)).fetchall()]
     except psycopg.Error as exc:
+        said = said_of(settings, "coordinator", exc)
         raise BackupError(
             "case_numbers_unreadable",
             f"恢复 intake 需要读综合协调组（coordinator）的数据库 {settings.database_name('coordinator')}，以便把案件"
-            f"编号续在其已有编号之后，但读不到（{' '.join(str(exc).split())}）；数据库未做任何改动",
+            f"编号续在其已有编号之后，但读不到（{said.message}）；数据库未做任何改动",
+            said.detail,
+            said.fields(),
         ) from None
     return CentreNumbers([(county, on, last) for county, on, last in highest], numbered)
 
@@ -105,10 +108,13 @@ def advance_case_numbers(settings: PlatformSettings, centre: CentreNumbers) -> C
             held_rows = intake.execute("SELECT case_id FROM cases WHERE case_id = ANY(%s)", (centre.numbered,))
             held = {row[0] for row in held_rows}
     except psycopg.Error as exc:
+        said = said_of(settings, "intake", exc)
         raise BackupError(
             "case_numbers_not_advanced",
-            f"intake 的数据库已恢复，但案件编号未能续在综合协调组已有编号之后（{' '.join(str(exc).split())}）："
+            f"intake 的数据库已恢复，但案件编号未能续在综合协调组已有编号之后（{said.message}）："
             "启动 intake 前请排除后重新运行本命令，否则新登记的案件会用到已有的编号",
+            said.detail,
+            said.fields(),
         ) from None
     lost = [case_id for case_id in centre.numbered if case_id not in held]
     found.lost_count, found.lost = len(lost), lost[:LISTED]

@@ -29,7 +29,7 @@ from services.supervision.documents_recovered import LetterCopy, read_copies
 from services.supervision.domain import LetterKind
 from shared.workdays import CHINA_TZ
 from wuyuan.agencies import has_database, is_external
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.counters import move_forward
 from wuyuan.settings import PlatformSettings
 
@@ -138,10 +138,13 @@ def advance_document_numbers(settings: PlatformSettings, held: NumbersHeld) -> d
                 if move_forward(conn, "document_numbers", {"kind": kind.value, "year": year}, last):
                     advanced.append({"kind": kind.value, "year": year, "last": last})
     except psycopg.Error as exc:
+        said = said_of(settings, "supervision", exc)
         raise BackupError(
             "document_numbers_not_advanced",
-            f"supervision 的数据库已恢复，但文号未能续在各机构已收到的编号之后（{' '.join(str(exc).split())}）："
+            f"supervision 的数据库已恢复，但文号未能续在各机构已收到的编号之后（{said.message}）："
             "启动 supervision 前请排除后重新运行本命令，否则新发的提醒函、督办函、通报会与已发出的重号",
+            said.detail,
+            said.fields(),
         ) from None
     return {"advanced": advanced, "unreadable": held.unreadable}
 
@@ -169,10 +172,13 @@ def give_back_notice_numbers(
                     given.append(number)
             archived = {row[0] for row in conn.execute(ARCHIVED, (list(gone),)).fetchall()}
     except psycopg.Error as exc:
+        said = said_of(settings, "supervision", exc)
         raise BackupError(
             "notice_numbers_not_given",
-            f"supervision 的数据库已恢复，但上月通报的原文号未能写回（{' '.join(str(exc).split())}）："
+            f"supervision 的数据库已恢复，但上月通报的原文号未能写回（{said.message}）："
             "启动 supervision 前请排除后重新运行本命令，否则定时任务会以新文号重新签发该通报",
+            said.detail,
+            said.fields(),
         ) from None
     lost = [number for document_id, number in gone.items() if document_id not in archived]
     return {"notices_reissued": given, "notices_lost": sorted(lost, key=_place_in_series)}

@@ -32,7 +32,7 @@ from shared.persistence.errors import StoreError
 from shared.persistence.transaction import transaction
 from shared.wording import TIMER_ISSUER, load_places, unit_name
 from shared.workdays import load_year, unload_year
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.restore_document_numbers import NumbersHeld
 from wuyuan.settings import PlatformSettings
 
@@ -70,7 +70,7 @@ def archive_letters_again(
             with conn.cursor(row_factory=dict_row) as cursor:
                 years = [stored_year(row) for row in cursor.execute(YEARS).fetchall()]
     except psycopg.Error as exc:
-        raise _not_archived(exc) from None
+        raise _not_archived(settings, exc) from None
     unwatched = [copy for copy in lacking if copy.referral_id not in watched]
     at_the_centre = _issued_at_the_centre(settings, unwatched) if unwatched else {}
     places = load_places(settings.config_dir)
@@ -157,7 +157,7 @@ def _write(settings: PlatformSettings, letters: list[Recovered], at: datetime) -
             for letter in letters:
                 store.archive_document(archived_again(letter, at))
     except (psycopg.Error, StoreError) as exc:
-        raise _not_archived(exc) from None
+        raise _not_archived(settings, exc) from None
 
 
 def archived_again(letter: Recovered, at: datetime) -> ArchivedDocument:
@@ -182,10 +182,13 @@ def archived_again(letter: Recovered, at: datetime) -> ArchivedDocument:
     )
 
 
-def _not_archived(exc: Exception) -> BackupError:
+def _not_archived(settings: PlatformSettings, exc: Exception) -> BackupError:
+    said = said_of(settings, "supervision", exc)
     return BackupError(
         "letters_not_archived_again",
         "supervision 的数据库已恢复，但备份之后发出、各单位已收到的提醒函、督办函未能重新存档"
-        f"（{' '.join(str(exc).split())}）：排除后重新运行本命令即可补存（已存档的不会重复）；"
+        f"（{said.message}）：排除后重新运行本命令即可补存（已存档的不会重复）；"
         "在此之前这些函件不在督办文书中，但不会重发",
+        said.detail,
+        said.fields(),
     )

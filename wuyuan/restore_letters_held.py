@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 
 import psycopg
 
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.restore_document_numbers import NumbersHeld
 from wuyuan.settings import PlatformSettings
 
@@ -58,9 +58,12 @@ def record_letters_held(settings: PlatformSettings, held: NumbersHeld, now: date
             for kind, column in SENT_AT.items():
                 marked[kind] = conn.execute(MARK_SENT.format(column=column), (kind,)).rowcount
     except psycopg.Error as exc:
+        said = said_of(settings, "supervision", exc)
         raise BackupError(
             "letters_held_not_recorded",
-            f"supervision 的数据库已恢复，但各单位已收到的提醒函、督办函未能写入（{' '.join(str(exc).split())}）："
+            f"supervision 的数据库已恢复，但各单位已收到的提醒函、督办函未能写入（{said.message}）："
             "启动 supervision 前请排除后重新运行本命令，否则备份之后已发出的函件会重发",
+            said.detail,
+            said.fields(),
         ) from None
     return marked

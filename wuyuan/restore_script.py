@@ -188,10 +188,12 @@ def _restore(
         raise BackupError("tool_failed", late)
     if fed and writer.returncode != 0:  # the backup could not be read to its end; psql was stopped before committing
         said = f"pg_restore exit {writer.returncode}: {_read(writer_errors)}"
-        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, "pg_restore")
+        tool = f"pg_restore（退出码 {writer.returncode}）"
+        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, tool)
     if reader.returncode != 0:
         said = f"psql exit {reader.returncode}: {_read(reader_errors)}"
-        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, "psql")
+        tool = f"psql（退出码 {reader.returncode}）"
+        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, tool)
 
 
 def _close(stream: IO[bytes]) -> None:

@@ -16,7 +16,7 @@ from datetime import datetime
 
 import psycopg
 
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.settings import PlatformSettings
 
 # Every token identity signed until now may carry a handle the restored database does not hold.
@@ -40,9 +40,12 @@ def forget_token_handles(settings: PlatformSettings) -> dict[str, object] | None
                 return None
             noted: list[datetime] = [row[0] for row in identity.execute(HANDLES_FORGOTTEN)]
     except psycopg.Error as exc:
+        said = said_of(settings, "identity", exc)
         raise BackupError(
             "token_handles_not_forgotten",
-            f"identity 的数据库已恢复，但未能记下备份之后签发的令牌（{' '.join(str(exc).split())}）："
+            f"identity 的数据库已恢复，但未能记下备份之后签发的令牌（{said.message}）："
             "启动 identity 前请排除后重新运行本命令，否则停用账号时，备份之后签发的令牌仍然有效",
+            said.detail,
+            said.fields(),
         ) from None
     return {"accounts": len(noted), "listed_by_digest_from": max(noted).isoformat() if noted else None}

@@ -108,7 +108,8 @@ def test_a_sender_whose_database_cannot_be_reached_is_reported_not_fatal(setting
 
     # Only the coordinator's database exists in this run: every other sender is named, with why.
     missing = [s for s in report.senders if s.service == "court_link"]
-    assert missing and "连不上数据库" in (missing[0].unreachable or "")
+    assert missing and "上没有数据库" in (missing[0].unreachable or "")
+    assert "does not exist" in (missing[0].detail or "") and "does not exist" not in (missing[0].unreachable or "")
 
 
 def test_the_police_get_again_only_their_own_calls_case_facts_and_no_agency_its_referral_documents(settings):

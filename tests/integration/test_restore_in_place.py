@@ -139,7 +139,7 @@ def test_a_backup_that_breaks_off_half_way_is_never_half_restored(tmp_path: Path
 
         with psycopg.connect(url) as court:
             kept = court.execute("SELECT note FROM hearings").fetchall()
-    assert "pg_restore 退出码" in str(failed.value) and "已整体回滚" in str(failed.value)  # it had begun writing
+    assert "pg_restore（退出码" in str(failed.value) and "已整体回滚" in str(failed.value)  # it had begun writing
     assert kept == [("诉前调解 第1号",)]  # as it was before the restore: not the backup's first rows
 
 
