@@ -31,7 +31,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, said_of
 from wuyuan.settings import PlatformSettings
 
 # Moments that only move later, each kept as the later of the two where both databases have it (migrations 0003-0005).
@@ -110,32 +110,37 @@ def keep_restrictions(settings: PlatformSettings, held: list[HeldAccount] | None
     no withdrawals yet, for `keep_withdrawals` after the migrations."""
     if held is None:
         return {"read": False}
-    with _kept_or_said(held), psycopg.connect(settings.admin_database_url("identity"), connect_timeout=10) as identity:
+    url = settings.admin_database_url("identity")
+    with _kept_or_said(settings, held), psycopg.connect(url, connect_timeout=10) as identity:
         return {"read": True, **_keep(identity, held)}
 
 
 def keep_withdrawals(settings: PlatformSettings, held: list[HeldAccount], found: dict[str, object]) -> None:
     """The withdrawals a backup from before them could not take (`found["withdrawals_pending"]`), once the
     migrations have made their columns: noted in `found` as `keep_restrictions` notes them."""
-    with _kept_or_said(held), psycopg.connect(settings.admin_database_url("identity"), connect_timeout=10) as identity:
+    url = settings.admin_database_url("identity")
+    with _kept_or_said(settings, held), psycopg.connect(url, connect_timeout=10) as identity:
         withdrawn = set(found["made_since"]) | set(found["changed_since"])  # type: ignore[call-overload]
         found["kept_withdrawn"] = _withdraw(identity, held, withdrawn)
         found["withdrawals_pending"] = False
 
 
 @contextlib.contextmanager
-def _kept_or_said(held: list[HeldAccount]) -> Iterator[None]:
+def _kept_or_said(settings: PlatformSettings, held: list[HeldAccount]) -> Iterator[None]:
     """A failure once the database is replaced is said with what staff must then do by hand; never run the restore
     again for it, which would read the restored database as the one before."""
     try:
         yield
     except psycopg.Error as error:
         disabled = "、".join(a.username for a in held if a.disabled) or "（无）"
+        said = said_of(settings, "identity", error)
         raise BackupError(
             "accounts_not_kept",
-            f"identity 的数据库已恢复，但未能保留备份之后停用的账号和作废的令牌（{' '.join(str(error).split())}）："
+            f"identity 的数据库已恢复，但未能保留备份之后停用的账号和作废的令牌（{said.message}）："
             f"不要重新运行恢复（恢复前的数据库已被替换）；启动 identity 前请人工停用 {disabled}，"
             f"逐一核对恢复前的 {len(held)} 个账号（备份之后新建或改过的须停用后重新修改），再运行 wuyuan up",
+            said.detail,
+            said.fields(),
         ) from None
 
 
@@ -148,6 +153,8 @@ def withdrawals_not_kept(failure: BackupError, held: list[HeldAccount]) -> Backu
         f"{failure}；备份早于令牌撤销（迁移 0003），备份之后作废的令牌未能保留：不要重新运行恢复，"
         f"排除故障后运行 wuyuan up，再人工停用 {disabled}，"
         f"并停用后重新修改备份之后新建或改过的账号（恢复前共 {len(held)} 个账号）",
+        failure.detail,
+        failure.fields,
     )
 
 

@@ -28,6 +28,7 @@ from amqp.exceptions import AMQPError, ChannelError
 from shared.messaging.routing import inbox_queue, retry_queue
 from wuyuan.backup import BackupError, said_of
 from wuyuan.counters import move_forward
+from wuyuan.database_words import without_passwords
 from wuyuan.provision_amqp import admin_connection
 from wuyuan.settings import PlatformSettings
 
@@ -152,7 +153,8 @@ def require_coordinator_drained(
         try:
             count = count_waiting(settings)
         except (OSError, AMQPError) as exc:
-            raise BackupError("centre_queue_unreadable", _queue_unreadable(settings, exc)) from None
+            said = without_passwords(" ".join(str(exc).split()), settings.amqp_admin_uri)
+            raise BackupError("centre_queue_unreadable", _queue_unreadable(settings, exc), said) from None
         if count == 0:
             return
         if clock() >= give_up:
@@ -184,11 +186,8 @@ def _queue_unreadable(settings: PlatformSettings, error: Exception) -> str:
         why = f"RabbitMQ 拒绝以用户 {parts.username or 'guest'} 登录：其中的用户名或密码不对"
     elif code == NOT_ALLOWED:
         why = f"该用户不能打开 vhost {settings.vhost}（vhost 不存在，或该用户没有权限）"
-    else:
-        said = " ".join(str(error).split())
-        if parts.password:
-            said = said.replace(parts.password, "***")
-        why = f"连不上（{type(error).__name__}{f'：{said}' if said else ''}）"
+    else:  # what the client said is the error's detail (--json, --verbose)
+        why = "连不上：RabbitMQ 是否在运行？地址和端口是否正确？"
     # Unset, the setting falls back to a broker on this machine: in a pod that is nobody, and the operator should know.
     given = "" if "amqp_admin_uri" in settings.model_fields_set else "（未设置，用的是默认的本机地址）"
     return (

@@ -259,6 +259,7 @@ def test_a_broker_that_cannot_be_asked_stops_the_restore_of_intake_before_anythi
     with pytest.raises(BackupError) as refused:
         require_coordinator_drained(PlatformSettings(), 30, unreachable, lambda s: None, lambda: 0.0)
     assert refused.value.code == "centre_queue_unreadable" and "--skip-queue-check" in str(refused.value)
+    assert "Connection refused" not in str(refused.value) and "Connection refused" in (refused.value.detail or "")
 
 
 # --- another platform's backup -----------------------------------------------------------------------------
