@@ -220,7 +220,9 @@ def config_error_text(error: Exception) -> str:
     if isinstance(error, OSError) and error.errno == errno.EFBIG and error.strerror:  # os_words.read_limited
         return error.strerror
     if isinstance(error, OSError):
-        return f"无法读取（{error.strerror or error}）"
+        from wuyuan.os_words import os_error_words
+
+        return f"无法读取（{os_error_words(error)}）"
     return str(error)  # the parsers' own refusals (shared.config_errors), in Chinese and naming the key
 
 

@@ -14,6 +14,9 @@ _WORDS = {
     errno.EISDIR: "这是目录，不是文件",
     errno.EEXIST: "已存在同名的文件或目录",
     errno.EFBIG: "文件过大",
+    errno.EIO: "读写出错（磁盘或设备故障）",
+    errno.ENAMETOOLONG: "路径太长",
+    errno.ELOOP: "符号链接层数过多（可能成环）",
 }
 
 
