@@ -18,6 +18,7 @@ import requests
 
 from shared.persistence.idempotency import KEY_HEADER, WRITE_METHODS
 from shared.registry import load_registry
+from shared.wording import CASE_STATUSES, label, load_places, unit_name
 from wuyuan.os_words import os_error_words, read_limited
 from wuyuan.settings import PlatformSettings
 
@@ -461,11 +462,11 @@ class PlatformClient:
                 if error.status not in NOT_YET:
                     raise  # refused for good (a sign-in, a role): waiting would only hide why
             time.sleep(0.1)
-        seen = last["status"] if last else "（未查到）"
+        seen = label(CASE_STATUSES, last["status"]) if last else "（未查到）"
         raise TimeoutError(f"案件 {case_id}：{timeout:g} 秒内未达到“{what}”；最后看到的状态：{seen}")
 
     def wait_for_status(self, case_id: str, status: str, timeout: float = 30.0) -> JsonObject:
-        return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"状态 {status}")
+        return self.wait_for(case_id, lambda c: c["status"] == status, timeout, f"状态 {label(CASE_STATUSES, status)}")
 
     # --- agency officers ----------------------------------------------------------------
 
@@ -484,7 +485,14 @@ class PlatformClient:
                 if error.status not in NOT_YET:
                     raise
                 time.sleep(0.1)
-        raise TimeoutError(f"交办单 {referral_id} 在 {timeout:g} 秒内没有到达 {unit}")
+        raise TimeoutError(f"交办单 {referral_id} 在 {timeout:g} 秒内没有到达{self.unit_words(unit)}")
+
+    def unit_words(self, unit: str) -> str:
+        """A unit as staff call it ('砖塘镇司法所'); its code when the county's places cannot be read."""
+        try:
+            return unit_name(unit, self.registry, load_places(self.settings.config_dir))
+        except (OSError, ValueError, KeyError):
+            return unit
 
     def act(self, unit: str, referral_id: str, action: str, body: JsonObject) -> JsonObject:
         return self.call("POST", self.service_of(unit), f"/api/v1/referrals/{referral_id}/{action}", body)
@@ -517,7 +525,7 @@ class PlatformClient:
         path = f"/api/v1/referrals/{referral_id}/mediation"
         proposal = self.call("GET", JUSTICE_SERVICE, path).get("proposal")
         if not isinstance(proposal, dict):
-            raise PlatformError(f"没有可建议指派的调解组织：交办单 {referral_id}（{unit}）")
+            raise PlatformError(f"没有可建议指派的调解组织：交办单 {referral_id}（{self.unit_words(unit)}）")
         body = {"organisation": proposal["organisation"], "mediator": proposal["mediator"]}
         return self.call("POST", JUSTICE_SERVICE, path, body)
 

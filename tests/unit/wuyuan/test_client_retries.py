@@ -100,3 +100,27 @@ def test_a_change_still_put_off_after_the_retries_says_so(client):
     with pytest.raises(PlatformError, match="503"):
         platform.register({"summary": "宅基地纠纷"})
     assert len(http.sent) == platform.retries + 1
+
+
+def test_a_referral_that_never_arrives_is_said_naming_the_unit_not_its_code(monkeypatch):
+    client = PlatformClient(PlatformSettings())
+
+    def not_yet(unit, referral_id):
+        raise PlatformError("not found", status=404)
+
+    monkeypatch.setattr(client, "referral", not_yet)
+
+    with pytest.raises(TimeoutError) as late:
+        client.wait_for_referral("justice:430426101", "r-1", timeout=0.05)
+
+    assert "没有到达砖塘镇司法所" in str(late.value) and "justice:" not in str(late.value)
+
+
+def test_a_case_that_never_reaches_a_status_names_both_statuses_in_chinese(monkeypatch):
+    client = PlatformClient(PlatformSettings())
+    monkeypatch.setattr(client, "case", lambda case_id: {"status": "assigned"})
+
+    with pytest.raises(TimeoutError) as late:
+        client.wait_for_status("430426-20261204-00003", "closed", timeout=0.05)
+
+    assert "未达到“状态 已结案”；最后看到的状态：已派单" in str(late.value)
