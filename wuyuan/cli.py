@@ -61,7 +61,7 @@ def up(detach: bool, timeout: float, skip_infra: bool) -> None:
     except supervise.NotReady as exc:
         tail = "\n".join(f"  {line}" for line in exc.log_lines) or "  （空）"
         raise click.ClickException(
-            f"{exc}\n{supervise.log_path(settings, exc.service)} 的最后几行：\n{tail}\n"
+            f"{_not_ready(settings, exc)}\n{supervise.log_path(settings, exc.service)} 的最后几行：\n{tail}\n"
             f"其他服务仍在运行：wuyuan logs {exc.service} 看更多，wuyuan down 全部停止"
         ) from exc
     except supervise.SupervisorError as exc:
@@ -200,10 +200,10 @@ def start_command(service: str, timeout: float) -> None:
         supervise.start_service(settings, service, timeout=timeout)
     except supervise.NotReady as exc:
         tail = "\n".join(f"  {line}" for line in exc.log_lines)
-        raise click.ClickException(f"{exc}\n{tail}") from exc
+        raise click.ClickException(f"{_not_ready(settings, exc)}\n{tail}") from exc
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{service} 已就绪：{settings.http_base_url(service)}")
+    click.echo(f"{_named(settings, service)}已就绪：{settings.http_base_url(service)}")
 
 
 @main.command("stop")
@@ -216,7 +216,18 @@ def stop_command(service: str) -> None:
         supervise.stop_service(settings, service)
     except supervise.SupervisorError as exc:
         raise click.ClickException(str(exc)) from exc
-    click.echo(f"{service} 已停止")
+    click.echo(f"{_named(settings, service)}已停止")
+
+
+def _named(settings: PlatformSettings, service: str) -> str:
+    """'法院（court_link）': a service as operators call it, with the name they type."""
+    from wuyuan.labels import service_label
+
+    return f"{service_label(settings, service)}（{service}）"
+
+
+def _not_ready(settings: PlatformSettings, failed: supervise.NotReady) -> str:
+    return f"{_named(settings, failed.service)}未就绪：{failed.reason}"
 
 
 # A service's log rotates at 10 MB, tens of thousands of lines: a bound above that shows any of it, and a

@@ -306,3 +306,19 @@ def test_status_says_why_a_running_service_is_not_ready(monkeypatch):
     # The service's own words: --verbose and --json only.
     assert "password authentication failed" not in shown and "password authentication failed" in verbose
     assert as_json["not_ready"] == refused
+
+
+def test_start_and_stop_name_the_service_as_operators_call_it(monkeypatch):
+    from wuyuan import supervise
+
+    def never_ready(settings, service, timeout):
+        raise supervise.NotReady(service, "60 秒内没有回答正常", ["court_link listening"])
+
+    monkeypatch.setattr(supervise, "start_service", never_ready)
+    monkeypatch.setattr(supervise, "stop_service", lambda settings, service: None)
+
+    started = failed_cleanly(run("start", "court"))
+    stopped = run("stop", "court")
+
+    assert "错误：法院（court_link）未就绪：60 秒内没有回答正常" in started
+    assert stopped.exit_code == 0 and "法院（court_link）已停止" in stopped.output
