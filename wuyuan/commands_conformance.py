@@ -9,6 +9,7 @@ from wuyuan.cli_errors import CommandError, CommandUsageError, load_settings
 from wuyuan.cli_usage import Seconds
 from wuyuan.conformance import CHECK_CODES, NotReached, UnknownAgency, UnknownCheck, find_agency, run_conformance
 from wuyuan.conformance.runner import run_on_private_broker
+from wuyuan.private_infra import InfraError
 from wuyuan.settings import PlatformSettings
 
 
@@ -52,6 +53,15 @@ def conformance_command(
         raise CommandUsageError("unknown_check", f"未知检查项 {'、'.join(exc.names)}。检查项：{known}") from None
     except NotReached as exc:
         raise not_reached_error(settings, agency, exc) from None
+    except (InfraError, OSError) as exc:
+        if not private_broker:
+            raise
+        raise CommandError(
+            "private_broker_failed",
+            "检查工具未能启动自己的 RabbitMQ 节点（--private-broker）：本机须装有 rabbitmq-server，"
+            "且能使用临时目录和空闲端口；不加 --private-broker 则在共用的 RabbitMQ 上检查",
+            detail=str(exc),
+        ) from None
     click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2) if as_json else report.render())
     sys.exit(0 if report.passed else 1)
 

@@ -2,6 +2,7 @@
 agency failing a check."""
 
 import json
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -91,3 +92,13 @@ def test_an_unreachable_database_server_is_named_by_its_address(monkeypatch):
     assert answer["error"] == "database_unreachable" and answer["address"] == "10.0.3.8:6432"
     assert "连不上 PostgreSQL 数据库服务器 10.0.3.8:6432（WUYUAN_PG_ADMIN_URL）" in answer["message"]
     assert "Pg-Secret-9d2" not in json.dumps(answer)
+
+
+def test_a_private_broker_that_cannot_be_started_is_said_so_in_chinese(monkeypatch):
+    monkeypatch.setattr("wuyuan.private_infra.RABBIT_BIN", Path("/nonexistent/rabbitmq/bin"))
+
+    result = conformance("--private-broker")
+
+    assert result.exit_code == 1
+    assert "检查工具未能启动自己的 RabbitMQ 节点（--private-broker）：本机须装有 rabbitmq-server" in result.output
+    assert "No such file" not in result.output
