@@ -16,7 +16,7 @@ from wuyuan.settings import REPO_ROOT, PlatformSettings
 _UNIT_DIGITS = re.compile(r"[0-9]{1,2}", re.ASCII)
 # What the integrator typed for each of AgencySpec's fields; the registry file is named by its path.
 TYPED = {
-    "code": "机构代码 CODE",
+    "code": "CODE",
     "name_zh": "--name-zh",
     "name_en": "--name-en",
     "unit_digits": "--unit-digits",

@@ -97,7 +97,7 @@ def test_the_command_wrote_the_packages_tests_and_registry_entries_and_said_what
     assert f"[agencies.{FIRST}]" in registry and f"[agencies.{SECOND}]" in registry
     again = wuyuan(tree, "agency", "new", *WOMEN, "--root", str(tree))
     assert again.returncode == 2
-    assert f"code：机构代码 {FIRST} 已在 config/agencies.toml 中登记" in again.stderr
+    assert f"CODE：机构代码 {FIRST} 已在 config/agencies.toml 中登记" in again.stderr
 
 
 def test_the_copy_imports_its_own_packages_not_the_repositorys(tree: Path) -> None:

@@ -316,8 +316,8 @@ def test_the_command_takes_the_level_the_unit_name_and_the_source(tree: Path) ->
 @pytest.mark.parametrize(
     ("arguments", "typed"),
     [
-        (["Women", "--name-zh", "妇联", "--name-en", "W"], "机构代码 CODE"),
-        (["court", "--name-zh", "法院", "--name-en", "Court"], "机构代码 CODE"),
+        (["Women", "--name-zh", "妇联", "--name-en", "W"], "CODE"),
+        (["court", "--name-zh", "法院", "--name-en", "Court"], "CODE"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "7"], "--unit-digits"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "six"], "--unit-digits"),
         (["women", "--name-zh", "妇联", "--name-en", "W", "--unit-digits", "²"], "--unit-digits"),  # isdigit()
