@@ -95,7 +95,9 @@ def _chain_text(error: BaseException | str) -> str:
     texts: list[str] = []
     cause: BaseException | None = error
     while cause is not None and len(texts) < 5:
-        texts.append(str(cause))
+        text = str(cause)
+        if not any(text in said for said in texts):  # a wrapping error often repeats what it wraps
+            texts.append(text)
         cause = cause.__cause__ or cause.__context__
     return " ".join(texts)
 

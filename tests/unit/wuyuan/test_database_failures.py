@@ -131,3 +131,19 @@ def test_backup_says_a_database_it_cannot_reach_or_sign_in_to_in_chinese(monkeyp
     said_in_chinese_only(plain.output)
     assert answer["error"] == "database_unreachable" and answer["reason"] == reason
     assert PASSWORD not in json.dumps(answer)
+
+
+def test_a_store_error_wrapping_the_drivers_is_classified_by_it_and_its_words_shown_once():
+    from shared.persistence.errors import StoreDown
+
+    driver = psycopg.OperationalError(DRIVER_SAYS[1][0])
+    try:
+        try:
+            raise driver
+        except psycopg.Error as cause:
+            raise StoreDown(str(cause)) from cause
+    except StoreDown as wrapped:
+        failure = database_failure(wrapped, "wuyuan_intake", ADMIN_URL)
+
+    assert failure.reason == "authentication_failed"
+    assert failure.detail.count("password authentication failed") == 1
