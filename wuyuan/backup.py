@@ -139,7 +139,14 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
     entries: dict[str, Any] = {}
     try:
         for service in chosen:
-            entries[service] = _back_up_one(settings, service, folder)
+            try:
+                entries[service] = _back_up_one(settings, service, folder)
+            except subprocess.TimeoutExpired:
+                raise BackupError("tool_failed", f"{service}：pg_dump 未在 {DUMP_TIMEOUT_S} 秒内完成，已中止") from None
+            except OSError as exc:  # the dump or a secret written here, or a kept secret read
+                where = f" {exc.filename}" if exc.filename else ""
+                said = f"{service}：读写{where}失败（{os_error_words(exc)}），备份未完成"
+                raise BackupError("folder_unusable", said, str(exc)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # never leave a half backup that looks whole
         raise

@@ -147,3 +147,19 @@ def test_a_store_error_wrapping_the_drivers_is_classified_by_it_and_its_words_sh
 
     assert failure.reason == "authentication_failed"
     assert failure.detail.count("password authentication failed") == 1
+
+
+def test_a_dump_that_cannot_be_written_is_said_in_chinese_and_no_half_backup_is_left(monkeypatch, tmp_path):
+    fake_client_tools(monkeypatch, tmp_path, "")
+
+    def wrote_nothing(command, **kwargs):  # pg_dump "succeeded" but its file is not there (a full or vanished disk)
+        return subprocess.CompletedProcess(command, 0, "", "")
+
+    monkeypatch.setattr("wuyuan.backup.subprocess.run", wrote_nothing)
+
+    result = run("backup", "court_link", "--to", str(tmp_path / "backups"))
+
+    assert result.exit_code == 1
+    assert "court_link：读写" in result.output and "失败（路径不存在），备份未完成" in result.output
+    assert "No such file" not in result.output
+    assert list((tmp_path / "backups").iterdir()) == []
