@@ -111,7 +111,13 @@ def messages_for(
             case decisions.AnnounceManualTriage():
                 out.append(
                     CaseAwaitingManualTriage.build(
-                        message_id=new_id(), recipient=centre, reason=effect.reason, **common
+                        message_id=new_id(),
+                        recipient=centre,
+                        reason=effect.reason,
+                        source=case.facts.source,
+                        category=case.facts.category,
+                        division_code=case.facts.division_code,
+                        **common,
                     )
                 )
             case decisions.AnnounceResolved():

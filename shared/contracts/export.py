@@ -38,7 +38,7 @@ from shared.contracts.vocabulary import Source
 
 ASYNCAPI_VERSION = "3.0.0"
 # The contract's own version; raise it with any change to a message's fields, its VERSION or its schema's rules.
-CONTRACT_VERSION = "1.10.0"
+CONTRACT_VERSION = "1.11.0"
 DEFAULT_VHOST = "wuyuan"
 AMQP_BINDING_VERSION = "0.3.0"
 JSON_SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"

@@ -638,11 +638,20 @@ class CalendarYearLoaded(Event):
 
 
 class CaseAwaitingManualTriage(Event):
-    """No competent unit is left; centre staff must assign by hand."""
+    """No competent unit is left; centre staff must assign by hand.
+
+    Version 2 names the case's source, category and place, as CaseAssigned does, so that a subscriber that has
+    this fact before the case's assignment (a message retried behind later ones) can still count the case
+    where it happened: the leaders' report shows the cases waiting for manual triage by place.
+    """
 
     TYPE = "CaseAwaitingManualTriage"
+    VERSION = 2
     type: Literal["CaseAwaitingManualTriage"] = "CaseAwaitingManualTriage"
     reason: LongText
+    source: Source | None = Field(None, description="the case's source (version 2)")
+    category: Category | None = Field(None, description="the case's category (version 2)")
+    division_code: DivisionCode | None = Field(None, description="where the dispute happened (version 2)")
 
 
 class EndedPart(_Frozen):

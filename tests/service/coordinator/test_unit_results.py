@@ -146,6 +146,8 @@ def test_a_lead_whose_mediation_failed_sends_the_case_to_manual_triage_with_a_co
 
     [waiting] = uow.sent_of(CaseAwaitingManualTriage)
     assert waiting.reason == f"lead unit {POLICE_STATION} reported the dispute unresolved: 双方分歧过大，调解不成。"
+    # The case's place and kind travel with it, so supervision counts the waiting case where it happened.
+    assert (waiting.source, waiting.category, waiting.division_code) == ("police_call", "neighbour", "430426101")
     assert uow.sent_of(CaseResolved) == []
     page = case_page(coordinator, http)
     assert (page["status"], page["result"]) == ("awaiting_manual_triage", None)
