@@ -30,8 +30,9 @@ from shared.workdays import CHINA_TZ, working_days_or_weekdays
 # Bumped whenever a figure's numerator, denominator or rounding changes, or a figure is added: a report names the
 # definitions it used, and a new version makes the rebuild recount every case kept.
 # .2: every figure a flow counted on its day (read model); .3: a part escalated past its unit is no ended part;
-# .4: a mediated case one success, a reopened round timed from its reopening; .5: cases still handled at the end
-DEFINITIONS_VERSION = "2026-12.5"
+# .4: a mediated case one success, a reopened round timed from its reopening; .5: cases still handled at the end;
+# .6: a case waiting for manual triage is received, and the cases still waiting at the end are counted
+DEFINITIONS_VERSION = "2026-12.6"
 MAX_DAYS = 366
 # A unit with fewer ended parts than this in the period is listed but not ranked: two cases are no league table.
 MIN_RANKED_PARTS = 3
@@ -147,10 +148,14 @@ def counters_of(facts: ReportFacts) -> Counters:
 
 
 # (unit or '', dimension or '', metric) -> the sum over the period's days, for one scope key; and under
-# ('', '', Metric.OPEN_AT_END) the rounds opened less those ended over every day up to the period's last (left out
+# ('', '', Metric.OPEN_AT_END) the rounds opened less those ended over every day up to the period's last, under
+# ('', '', Metric.AWAITING_TRIAGE_AT_END) the waits for manual triage begun less those ended likewise (each left out
 # when 0, as every sum is when nothing was counted).
 Sums = Mapping[tuple[str, str, str], int]
 OPEN_AT_END = ("", "", Metric.OPEN_AT_END)
+AWAITING_TRIAGE_AT_END = ("", "", Metric.AWAITING_TRIAGE_AT_END)
+# Each stock: the daily counter summed from the first day, and the key its sum goes under.
+STOCKS = {Metric.ROUNDS_OPENED_LESS_ENDED: OPEN_AT_END, Metric.TRIAGE_WAITS_BEGUN_LESS_ENDED: AWAITING_TRIAGE_AT_END}
 
 
 def scope_key(scope: Scope) -> str:
@@ -161,16 +166,15 @@ def scope_key(scope: Scope) -> str:
 def sums_of(counters: Counters, scope_code: str, first: date, last: date) -> dict[tuple[str, str, str], int]:
     """What the store's aggregate query answers (`report_sums`), over counters in memory."""
     sums: dict[tuple[str, str, str], int] = {}
-    open_at_end = 0
+    stocks: Counter[tuple[str, str, str]] = Counter()
     for (day, scope, unit, dim, metric), n in counters.items():
         if scope != scope_code:
             continue
         if first <= day <= last:
             sums[(unit, dim, metric)] = sums.get((unit, dim, metric), 0) + n
-        if day <= last and (unit, dim, metric) == ("", "", Metric.ROUNDS_OPENED_LESS_ENDED):
-            open_at_end += n
-    if open_at_end:
-        sums[OPEN_AT_END] = open_at_end
+        if day <= last and unit == "" and dim == "" and metric in STOCKS:
+            stocks[STOCKS[metric]] += n
+    sums.update({key: n for key, n in stocks.items() if n})
     return sums
 
 
@@ -195,6 +199,7 @@ COUNTS: dict[str, str] = {
     "cases_handled": "办结案件数",
     "cases_resolved": "化解案件数",
     "cases_open_at_end": "期末在办案件数",
+    "cases_awaiting_triage_at_end": "期末待人工分流案件数",
     "court_filings_registered": "法院登记诉讼案件数",
     "court_filings_diverted": "诉前分流至中心数",
     "court_mediated": "诉前调解成功数",
@@ -263,12 +268,17 @@ def build_report(facts: ReportFacts, period: Period, scope: Scope, as_of: dateti
     return report_from_sums(sums, period, scope, as_of)
 
 
+STOCK_FIGURES = ("cases_open_at_end", "cases_awaiting_triage_at_end")
+
+
 def withhold_stock(report: dict[str, Any]) -> None:
-    """While the rebuild recounts the cases kept under older definitions, the cases still handled at the end are not
-    known: the stock sums its counter from the first day, and a case not yet recounted holds none (the rebuild walks
-    the cases in case number order, so the sum would be the oldest cases' and those changed since). Null (shown as
-    "—") until the rebuild is complete, as a rate with nothing to divide is; each flow stands as counted so far."""
-    report["figures"]["cases_open_at_end"]["value"] = None
+    """While the rebuild recounts the cases kept under older definitions, the cases still handled (or still waiting
+    for manual triage) at the end are not known: each stock sums its counter from the first day, and a case not yet
+    recounted holds none (the rebuild walks the cases in case number order, so the sum would be the oldest cases' and
+    those changed since). Null (shown as "—") until the rebuild is complete, as a rate with nothing to divide is; each
+    flow stands as counted so far."""
+    for key in STOCK_FIGURES:
+        report["figures"][key]["value"] = None
 
 
 def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) -> dict[str, Any]:
@@ -291,6 +301,7 @@ def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) 
         **{key: total(metric, unit=None) for key, metric in _PARTS.items()},
         **{key: sums.get(("", "", metric), 0) for key, metric in _PLAIN.items()},
         "cases_open_at_end": sums.get(OPEN_AT_END, 0),
+        "cases_awaiting_triage_at_end": sums.get(AWAITING_TRIAGE_AT_END, 0),
     }
     figures: dict[str, dict[str, Any]] = {key: {"label": COUNTS[key], "value": counts[key]} for key in COUNTS}
     for key, (name, numerator, denominator) in RATES.items():
@@ -395,7 +406,9 @@ def figure_rows(report: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per figure (key, 中文名称, numerator, denominator, value), for CSV and tables."""
     rows = []
     for key in FIGURE_KEYS:
-        figure = report["figures"][key]
+        figure = report["figures"].get(key)
+        if figure is None:  # a report from a supervision older than the figure (wuyuan report against it)
+            continue
         rows.append(
             {
                 "key": key,

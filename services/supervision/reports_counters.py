@@ -43,6 +43,10 @@ class Metric:
     # end (期末在办), a stock read from the same daily counters as the flows.
     ROUNDS_OPENED_LESS_ENDED = "rounds_opened_less_ended"
     OPEN_AT_END = "cases_open_at_end"  # that sum, as the report's sums carry it (never stored)
+    # +1 on the day a case begins to wait for manual triage (待人工分流), -1 on the day staff's designation (or the
+    # round's end) leaves it waiting no more: summed up to a date, the cases waiting at that date's end.
+    TRIAGE_WAITS_BEGUN_LESS_ENDED = "triage_waits_begun_less_ended"
+    AWAITING_TRIAGE_AT_END = "cases_awaiting_triage_at_end"  # that sum, as the report's sums carry it (never stored)
 
 
 def link_metric(link: str, kind: str) -> str:
@@ -108,6 +112,7 @@ class Part:
     paused_at: datetime | None = None
     reason: str | None = None  # ReferralClosed's (result_reported, declined, escalated); None: the case's end closed it
     result: str | None = None  # ReferralClosed's result code
+    issued_at: datetime | None = None  # when the unit was designated: a designation after a wait fills a gap
 
 
 @dataclass(frozen=True)
@@ -156,6 +161,8 @@ WorkingDays = Callable[[datetime, datetime], tuple[int, bool]]
 # The facts a case's counters read; the others kept (CaseClosed) change no counter, so their handler skips the
 # recount. "First seen" is the earliest of these: a case's CaseClosed never comes before its first fact.
 COUNTED_FACTS = frozenset({"CaseAssigned", "CaseAwaitingManualTriage", "CaseResolved", "CaseReopened"})
+# The facts that register a case (受理): its assignment, or the coordinator's word that staff must assign it.
+REGISTERING_FACTS = frozenset({"CaseAssigned", "CaseAwaitingManualTriage"})
 
 
 def fact_counts(fact: str) -> bool:
@@ -205,8 +212,13 @@ def case_contribution(
     ordered = sorted((f for f in facts if f.fact in COUNTED_FACTS), key=lambda f: f.occurred_at)
     parts = list(parts)
     items: CaseItems = Counter()
-    assigned = next((f for f in ordered if f.fact == "CaseAssigned"), None)
-    detail = assigned.detail if assigned else {}
+    # Registered (受理登记) when first seen assigned or waiting for staff to assign it: a case the coordinator could
+    # not triage by itself is received on its day too. Its source, category and place are its assignment's, or else
+    # the wait's (CaseAwaitingManualTriage version 2 names them; version 1 named none).
+    registered = [f for f in ordered if f.fact in REGISTERING_FACTS]
+    assigned = next((f for f in registered if f.fact == "CaseAssigned"), None)
+    waits = [f for f in registered if f.fact == "CaseAwaitingManualTriage" and f.detail.get("division_code")]
+    detail = assigned.detail if assigned else waits[0].detail if waits else {}
     source = source_dim(detail.get("source") or UNKNOWN)
     category = category_dim(detail.get("category") or UNKNOWN)
     # A case counts in its county and township, and in the scope of every unit that had a part (once each).
@@ -217,8 +229,10 @@ def case_contribution(
             for dim in dims:
                 items[(day, dim, metric)] += n
 
-    if assigned is not None:
-        add(china_day(assigned.occurred_at), (source, category), Metric.RECEIVED)
+    if registered:
+        add(china_day(registered[0].occurred_at), (source, category), Metric.RECEIVED)
+    for day, n in triage_waits(ordered, parts):
+        add(day, [""], Metric.TRIAGE_WAITS_BEGUN_LESS_ENDED, n)
     # A round runs from the case first seen, or from its reopening, to its resolution.
     round_began = ordered[0].occurred_at if ordered else None
     if round_began is not None:
@@ -278,6 +292,40 @@ def case_contribution(
             if n:
                 units[(day, part.unit, metric)] += int(n)
     return Contribution(scopes, items, units)
+
+
+def triage_waits(facts: Iterable[CaseFact], parts: Iterable[Part]) -> list[tuple[date, int]]:
+    """(day, +1) when the case begins to wait for manual triage, (day, -1) when it waits no more.
+
+    Each CaseAwaitingManualTriage leaves one role for staff to fill (one per moment: a fact sent again under a new
+    id is the same gap); each unit designated after it fills one (staff's 人工分派, or an assignment that came after
+    the wait); the round's end (CaseResolved) leaves none. A unit designated at the very moment a gap opens belongs
+    to the decision that left the gap, so it fills none."""
+    issued, waiting, resolved = 0, 1, 2  # the order of events at one moment
+    events = sorted(
+        [(part.issued_at, issued) for part in parts if part.issued_at is not None]
+        + list(
+            dict.fromkeys(
+                (f.occurred_at, waiting if f.fact == "CaseAwaitingManualTriage" else resolved)
+                for f in facts
+                if f.fact in ("CaseAwaitingManualTriage", "CaseResolved")
+            )
+        )
+    )
+    gaps = 0
+    changes: list[tuple[date, int]] = []
+    for moment, event in events:
+        day = china_day(moment)
+        if event == waiting:
+            if gaps == 0:
+                changes.append((day, 1))
+            gaps += 1
+        elif gaps and (event == resolved or gaps == 1):
+            changes.append((day, -1))
+            gaps = 0
+        elif gaps:
+            gaps -= 1
+    return changes
 
 
 def expand(contribution: Contribution, scopes: Iterable[str] | None = None) -> Counters:

@@ -6,13 +6,12 @@ from datetime import date, datetime
 from typing import Protocol
 
 from services.supervision.domain import UnitResult
-from services.supervision.reports import DEFINITIONS_VERSION, working_days
+from services.supervision.reports import DEFINITIONS_VERSION, STOCKS, working_days
 from services.supervision.reports_counters import (
     COUNTED_FACTS,
     CaseFact,
     Counters,
     LinkFact,
-    Metric,
     Part,
     RatedVisit,
     case_contribution,
@@ -129,8 +128,11 @@ class PostgresReportStore:
                         paused_at=_moment(paused_at) if paused_at else None,
                         reason=reason,
                         result=result,
+                        issued_at=_moment(issued_at),
                     )
-                    for referral_id, unit, role, due_at, closed_at, paused_at, reason, result in kept["parts"]
+                    for referral_id, unit, role, due_at, closed_at, paused_at, reason, result, issued_at in kept[
+                        "parts"
+                    ]
                 ],
                 [RatedVisit(case_id, rating, _moment(rated_at)) for rating, rated_at in kept["ratings"]],
                 working_days,
@@ -176,9 +178,10 @@ class PostgresReportStore:
         )
 
     def report_sums(self, scope: str, first: date, last: date) -> Sums:
-        # The stock of cases still handled sums one counter over every day up to `last`, along its partial index
-        # (migration 0019): a few thousand index entries for years of a county, whatever the number of cases.
-        rows = self.sql.all(_REPORT_SUMS, (scope, first, last, scope, last))
+        # Each stock (cases still handled, cases waiting for manual triage) sums one counter over every day up to
+        # `last`, along its partial index (migrations 0019, 0022): a few thousand index entries for years of a
+        # county, whatever the number of cases.
+        rows = self.sql.all(_REPORT_SUMS, (scope, first, last, *(scope, last) * len(STOCKS)))
         return {(r["unit"], r["dim"], r["metric"]): int(r["value"]) for r in rows}
 
     def report_model_complete(self) -> bool:
@@ -233,9 +236,11 @@ class PostgresReportStore:
 _REPORT_SUMS = (
     "SELECT unit, dim, metric, sum(value)::bigint AS value FROM report_counters"
     " WHERE scope = %s AND day >= %s AND day <= %s GROUP BY unit, dim, metric"
-    f" UNION ALL SELECT '', '', '{Metric.OPEN_AT_END}', sum(value)::bigint FROM report_counters"
+) + "".join(
+    f" UNION ALL SELECT '', '', '{key[2]}', sum(value)::bigint FROM report_counters"
     " WHERE scope = %s AND day <= %s AND unit = '' AND dim = ''"
-    f" AND metric = '{Metric.ROUNDS_OPENED_LESS_ENDED}' HAVING sum(value) <> 0"
+    f" AND metric = '{counter}' HAVING sum(value) <> 0"
+    for counter, key in STOCKS.items()
 )
 
 # Cases as kept, a row each: its facts, its parts (each unit's watch and own result), its ratings (as JSON arrays,
@@ -247,7 +252,7 @@ _CASES_AS_KEPT = (
     + ", ".join(f"'{fact}'" for fact in sorted(COUNTED_FACTS))  # constants: the facts a counter reads
     + ")) AS facts,"
     " (SELECT coalesce(json_agg(json_build_array(w.referral_id, w.unit, w.role, w.due_at, w.closed_at, w.paused_at,"
-    " r.reason, r.result) ORDER BY w.issued_at, w.referral_id), '[]')"
+    " r.reason, r.result, w.issued_at) ORDER BY w.issued_at, w.referral_id), '[]')"
     " FROM watches w LEFT JOIN referral_results r USING (referral_id) WHERE w.case_id = k.case_id) AS parts,"
     " (SELECT coalesce(json_agg(json_build_array(rating, rated_at) ORDER BY round), '[]') FROM follow_ups v"
     " WHERE v.case_id = k.case_id AND rating IS NOT NULL AND rated_at IS NOT NULL) AS ratings,"

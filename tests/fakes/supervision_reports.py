@@ -129,4 +129,5 @@ class FakeReportStore:
             paused_at=watch.paused_at,
             reason=ended.get("reason"),
             result=ended.get("result"),
+            issued_at=watch.issued_at,
         )

@@ -21,6 +21,7 @@ from services.supervision.reports_counters import (
 from services.supervision.store import PostgresSupervisionStore
 from shared.contracts.messages import (
     CaseAssigned,
+    CaseAwaitingManualTriage,
     CaseReopened,
     CaseResolved,
     LinkRecordNoted,
@@ -502,3 +503,58 @@ def test_a_co_units_own_end_handled_after_the_cases_resolution_counts_on_its_day
     assert (office["parts_ended"], office["parts_on_time"], office["on_time_rate"]) == (1, 1, 100.0)
     county = figures(stores, Scope(Level.COUNTY, c.code), NOVEMBER)
     assert (county["parts_ended"], county["parts_on_time"]) == (2, 2)
+
+
+def test_a_case_waiting_for_manual_triage_counts_received_and_waiting_until_a_unit_is_designated(
+    stores: StoreBench[Any],
+) -> None:
+    """待人工分流: first seen waiting (its CaseAssigned not handled yet, though it came first: its lead declined with
+    no fall-back left), then its assignment, then staff designate a unit by hand."""
+    c, case_id = QIDONG, "430426-20261103-00009"
+    county, township = Scope(Level.COUNTY, c.code), Scope(Level.TOWNSHIP, f"{c.code}101")
+
+    def waiting(n: int, when: datetime) -> CaseAwaitingManualTriage:
+        return CaseAwaitingManualTriage.build(
+            message_id=c.id(n),
+            occurred_at=when,
+            case_id=case_id,
+            sender=f"centre:{c.code}",
+            recipient=f"centre:{c.code}",
+            reason="no competent unit is left",
+            source=Source.WALK_IN,
+            category=Category.DEBT,
+            division_code=f"{c.code}101",
+        )
+
+    def read(days: tuple[date, date], scope: Scope = county) -> tuple[int, int]:
+        got = figures(stores, scope, days)
+        return got["cases_received"], got["cases_awaiting_triage_at_end"]
+
+    third, fourth, sixth = ((date(2026, 11, d), date(2026, 11, d)) for d in (3, 4, 6))
+    with stores.transaction() as store:
+        store.record_fact(waiting(301, at(11, 3, 15)))
+        store.mark_report_stale(case_id)
+    assert read(third) == read(third, township) == (1, 1)
+    assert read(third, Scope(Level.TOWNSHIP, f"{c.code}102")) == (0, 0)
+    # Its assignment, handled late, came first: received on its own day, once; the wait it came before stands.
+    lead = c.summary(302, c.police, ReferralRole.LEAD, at(11, 3, 9))
+    with stores.transaction() as store:
+        store.record_fact(c.assigned(303, case_id, at(11, 3, 9), lead))
+        store.add_watch(case_id, lead, {})
+        store.close_watch(case_id, lead.referral_id, at(11, 3, 15))
+        store.record_referral_result(
+            unit_result(
+                c.closed(304, 302, at(11, 3, 15), ResultCode.MEDIATED).model_copy(
+                    update={"case_id": case_id, "unit": c.police, "reason": "declined", "result": None}
+                )
+            )
+        )
+        store.mark_report_stale(case_id)
+    assert read(third) == (1, 1) and read(NOVEMBER) == (1, 1)
+    # Staff designate the justice office by hand on the 6th: it waits no more, and is still received once.
+    designated = c.summary(305, c.justice, ReferralRole.LEAD, at(11, 6))
+    with stores.transaction() as store:
+        store.add_watch(case_id, designated, {})
+        store.mark_report_stale(case_id)
+    assert read(fourth) == (0, 1) and read(sixth) == (0, 0) and read(NOVEMBER) == (1, 0)
+    assert figures(stores, county, NOVEMBER)["cases_open_at_end"] == 1

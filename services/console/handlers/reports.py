@@ -31,6 +31,16 @@ LEVELS = {"county": "全县", "township": "乡镇", "unit": "单位"}
 TOWNSHIP_DIGITS = 9  # a township report's scope: a 9-digit division code
 # Per source and per category: the counts charted side by side.
 SERIES = {"cases_received": "受理", "cases_handled": "办结", "cases_resolved": "化解"}
+# The counts shown first, each with what it counts: a leader sees at once what came in, what is still being handled,
+# and what is registered but waits for staff to assign a unit (待人工分流). A figure an older supervision does not
+# give yet is left out.
+HEADLINE_COUNTS = {
+    "cases_received": "本期受理登记的案件（含待人工分流的案件）",
+    "cases_open_at_end": "截至期末仍在办理的案件（含待人工分流的案件）",
+    "cases_awaiting_triage_at_end": (
+        "截至本期最后一日日终，已受理登记、尚待综合协调组人工分派单位的案件（本期含今天的，即目前的数）"
+    ),
+}
 # The published rates shown as figures at the top of the section, in this order.
 HEADLINE_RATES = (
     "resolution_rate",
@@ -125,6 +135,7 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
         "report_shortcuts": _shortcuts(platform),
         "report_levels": LEVELS,
         "report_headlines": HEADLINE_RATES,
+        "report_counts": HEADLINE_COUNTS,
         "report_charts": {},
         # The scope chosen by name; the codes are the values supervision takes.
         "report_townships": choices_with(townships, params.get("division"), names.place(params.get("division"))),

@@ -67,6 +67,29 @@ def test_the_table_of_figures_writes_rates_as_percentages_and_counts_as_counts(c
     assert f"<tr><td>单位办结任务数</td><td>{REPORT['figures']['parts_ended']['value']}</td>" in page
 
 
+def test_the_cases_waiting_for_manual_triage_stand_first_beside_the_cases_received(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    waiting = {"label": "期末待人工分流案件数", "value": 2}
+    scripted(apis, body={**REPORT, "figures": {**REPORT["figures"], "cases_awaiting_triage_at_end": waiting}})
+
+    page = text_of(console.overview(browser.get("/overview", as_=ZHOU)))
+
+    counts = page.split('id="report-counts">')[1].split('id="report-rates"')[0]
+    assert '<span class="value">2</span><span class="name">期末待人工分流案件数</span>' in counts
+    assert "受理案件数" in counts and "尚待综合协调组人工分派单位" in counts
+    assert "<tr><td>期末待人工分流案件数</td><td>2</td>" in page  # and in the table of figures
+
+
+def test_a_report_from_an_older_supervision_without_the_waiting_cases_still_shows(console, apis, browser, staff):
+    staff.signed_in(ZHOU)
+    figures = {k: v for k, v in REPORT["figures"].items() if k != "cases_awaiting_triage_at_end"}
+    scripted(apis, body={**REPORT, "figures": figures})
+
+    page = text_of(console.overview(browser.get("/overview", as_=ZHOU)))
+
+    assert "受理案件数" in page.split('id="report-counts">')[1] and "期末待人工分流" not in page
+
+
 def test_the_countys_spot_checks_stand_under_the_ranking(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     spot = {"closed": 40, "drawn": 4, "done": 3, "reopened": 1, "ratings": {"dissatisfied": 1}}

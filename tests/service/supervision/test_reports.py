@@ -8,6 +8,7 @@ import pytest
 from shared import wording
 from shared.contracts.messages import (
     CaseAssigned,
+    CaseAwaitingManualTriage,
     CaseResolved,
     EndedPart,
     LinkRecordNoted,
@@ -372,3 +373,43 @@ def test_a_unit_whose_case_went_up_a_level_is_not_credited_with_a_finished_part(
     station = report(supervision, http, period="month", date="2026-11-18", level="unit", unit=POLICE_STATION)
     assert station["figures"]["parts_ended"]["value"] == 0 and station["ranking"] == []
     assert station["figures"]["parts_escalated"]["value"] == 1
+
+
+def test_a_case_waiting_for_manual_triage_is_received_in_its_township_and_shown_waiting_until_assigned(
+    supervision, http
+):
+    """A leader reading the day's report sees the disputes registered but waiting for staff to assign them."""
+    supervision.sender = COORDINATOR_USER
+    supervision.rebuild_report_model()  # the model complete: each stock is given
+    case_id = "430426-20261103-00007"
+    supervision.on_case_awaiting_manual_triage(
+        CaseAwaitingManualTriage.build(
+            message_id=UUID(int=71),
+            occurred_at=at(3),
+            case_id=case_id,
+            sender=CENTRE,
+            recipient=CENTRE,
+            reason="no routing rule designates a competent unit",
+            source=Source.WALK_IN,
+            category=Category.DEBT,
+            division_code="430426101",
+        )
+    )
+
+    def read(level: str = "county", **scope: str) -> dict:
+        body = report(supervision, http, period="day", date="2026-11-03", level=level, **scope)
+        return {key: body["figures"][key]["value"] for key in ("cases_received", "cases_awaiting_triage_at_end")}
+
+    assert read() == read("township", division="430426101") == {"cases_received": 1, "cases_awaiting_triage_at_end": 1}
+    assert read("township", division="430426102") == {"cases_received": 0, "cases_awaiting_triage_at_end": 0}
+    label = report(supervision, http, period="day", date="2026-11-03")["figures"]["cases_awaiting_triage_at_end"]
+    assert label["label"] == "期末待人工分流案件数"
+
+    supervision.on_case_assigned(assigned(72, case_id, Source.WALK_IN, referral(73, JUSTICE_OFFICE, "lead", at(4))))
+
+    assert read() == {"cases_received": 1, "cases_awaiting_triage_at_end": 1}  # the 3rd, as it stood that evening
+    fourth = report(supervision, http, period="day", date="2026-11-04")["figures"]
+    assert (fourth["cases_received"]["value"], fourth["cases_awaiting_triage_at_end"]["value"]) == (0, 0)
+    month = report(supervision, http, period="month", date="2026-11-18")["figures"]
+    assert (month["cases_received"]["value"], month["cases_awaiting_triage_at_end"]["value"]) == (1, 0)  # once
+    assert month["cases_open_at_end"]["value"] == 1  # assigned: handled as the rest

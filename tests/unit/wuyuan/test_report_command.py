@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+from dataclasses import replace
 from datetime import date, datetime, timedelta, timezone
 from urllib.parse import parse_qs, urlsplit
 
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
+from services.supervision.reports_counters import CaseFact
 from tests.unit.supervision.test_reports import november
 from tests.unit.wuyuan.test_case_commands import FakeHttp, FakeResponse
 from wuyuan.cli import main
@@ -19,6 +21,7 @@ from wuyuan.labels import Names
 from wuyuan.settings import PlatformSettings
 
 BEIJING = timezone(timedelta(hours=8))
+PLACE = {"reason": "no competent unit is left", "source": "walk_in", "category": "debt", "division_code": "430426101"}
 REPORT = build_report(
     november(),
     Period(date(2026, 11, 1), date(2026, 11, 30)),
@@ -63,6 +66,25 @@ def test_the_table_names_every_figure_in_chinese_with_its_numerator_and_denomina
     assert petition.split()[1] == "—"  # nothing diverted: no rate, not 0 %
     assert any("砖塘镇派出所" in line for line in lines)  # units by name in the ranking
     assert "按来源" in lines and "按类别" in lines
+
+
+def test_the_cases_waiting_for_manual_triage_are_a_line_of_their_own_in_chinese(supervision):
+    facts = november()
+    waiting = CaseFact("F", "CaseAwaitingManualTriage", datetime(2026, 11, 27, 15, tzinfo=BEIJING), PLACE)
+    month = build_report(
+        replace(facts, case_facts=[*facts.case_facts, waiting]),
+        Period(date(2026, 11, 1), date(2026, 11, 30)),
+        Scope(Level.COUNTY, "430426"),
+        datetime(2026, 12, 1, 9, tzinfo=BEIJING),
+    )
+    supervision(FakeResponse(200, month))
+    lines = run("--period", "month", "--date", "2026-11-18").output.splitlines()
+    assert next(line for line in lines if line.startswith("期末待人工分流案件数")).split() == [
+        "期末待人工分流案件数",
+        "1",
+    ]
+    received = next(line for line in lines if line.startswith("受理案件数")).split()
+    assert received == ["受理案件数", str(REPORT["figures"]["cases_received"]["value"] + 1)]  # registered, so received
 
 
 def test_json_is_the_apis_answer_and_csv_one_row_per_figure(supervision):
