@@ -551,6 +551,7 @@ def overview_view(figures: Figures, now: datetime) -> dict[str, Any]:
         "mediation": {
             "attempted": figures.mediation_attempted,
             "succeeded": figures.mediation_succeeded,
+            "referred_on": figures.mediation.referred_on,
             "success_rate": figures.mediation_success_rate,
         },
         "by_unit": [

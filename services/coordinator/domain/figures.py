@@ -12,9 +12,10 @@ What counts (the PostgreSQL store computes the same in SQL; the contract suite h
 - every case whose current round is settled once, under that round's result (`case_results`); a
   reopened case counts again only when its new round is settled, and a case settled at the window
   has no unit's result to count;
-- mediation over finished referrals: `attempted` are those whose result says a mediation was taken
-  up and came to something (MEDIATION_ATTEMPTS), `succeeded` those that ended in a signed agreement,
-  confirmed by a court or not (MEDIATION_SUCCESSES);
+- mediation over finished referrals, by the one rule of `shared.mediation_rate` (the justice bureau's
+  figures use it too): `succeeded` those that ended in an agreement, confirmed by a court or not,
+  `attempted` those and the failed or unsuitable ones, `referred_on` the `referred_to_*` results, which
+  are in neither;
 - each case's latest rating once (a dissatisfied case rated again counts by its new rating).
 """
 
@@ -24,17 +25,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from services.coordinator.domain.model import Case, CaseStatus, Referral
-from shared.contracts.vocabulary import AGREEMENT_RESULTS, FAILED_RESULTS, Rating, ResultCode, Source
+from shared.contracts.vocabulary import Rating, ResultCode, Source
+from shared.mediation_rate import MediationCount, rate
 
 # Ratings that count as satisfied (满意 and 基本满意) in the satisfaction rate.
 SATISFIED = frozenset({Rating.SATISFIED, Rating.BASICALLY_SATISFIED})
-# A mediation succeeded when the parties signed an agreement (调解成功, 司法确认). It was attempted
-# when it succeeded or the unit reported it failed or found the dispute unsuitable (调解不成, 不宜调解).
-# Withdrawn, handled and onward results say nothing of a mediation and are left out of both; so a
-# unit whose mediation failed before it took the dispute to court (referred_to_litigation) is not
-# counted as an attempt.
-MEDIATION_SUCCESSES = AGREEMENT_RESULTS
-MEDIATION_ATTEMPTS = AGREEMENT_RESULTS | FAILED_RESULTS
 
 
 @dataclass(frozen=True)
@@ -70,16 +65,24 @@ class Figures:
         return dict(total)
 
     @property
+    def mediation(self) -> MediationCount:
+        """Every unit's finished referrals counted by the shared rule of 调解成功率 (`shared.mediation_rate`)."""
+        count = MediationCount()
+        for code, n in self.results.items():
+            count.add(code, n)
+        return count
+
+    @property
     def mediation_attempted(self) -> int:
-        return sum(n for code, n in self.results.items() if code in MEDIATION_ATTEMPTS)
+        return self.mediation.attempted
 
     @property
     def mediation_succeeded(self) -> int:
-        return sum(n for code, n in self.results.items() if code in MEDIATION_SUCCESSES)
+        return self.mediation.succeeded
 
     @property
     def mediation_success_rate(self) -> float | None:
-        return rate(self.mediation_succeeded, self.mediation_attempted)
+        return self.mediation.success_rate
 
     @property
     def on_time_rate(self) -> float | None:
@@ -88,11 +91,6 @@ class Figures:
     @property
     def satisfaction_rate(self) -> float | None:
         return rate(sum(n for r, n in self.ratings.items() if r in SATISFIED), sum(self.ratings.values()))
-
-
-def rate(part: int, whole: int) -> float | None:
-    """A share to four decimal places, or None when there is nothing to take a share of."""
-    return round(part / whole, 4) if whole else None
 
 
 def tally(cases: Iterable[Case], now: datetime) -> Figures:

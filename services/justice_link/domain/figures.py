@@ -1,27 +1,21 @@
 """The figures of people's mediation per organisation and mediator, over the assignments made in a period.
 
 Each assignment counts once, under the organisation and mediator it has now, however far it has
-got since: `assigned` all of them; `mediated` (调解成功) those reported `mediated` or
-`judicially_confirmed` (an agreement was signed); `failed` those reported `mediation_failed`,
-`not_suitable_for_mediation` or `referred_to_*` (mediation did not settle it); `open` those not yet
-reported (a declined referral counts as neither). `success_rate` = mediated ÷ (mediated + failed):
-only assignments whose mediation has ended with or without an agreement, so cases still in
-mediation are not counted as failures (withdrawn and handled results count in neither); None when
-nothing has ended. `sessions` counts the sessions recorded on those assignments, each under the organisation
-and mediator that held it: a mediator replaced keeps the sessions they held (a row that was assigned none now).
+got since: `assigned` all of them; `mediated`, `failed` and `referred_on` its reported result as the
+county's one definition of 调解成功率 counts it (`shared.mediation_rate`, which the coordinator's overview
+uses too): `mediated` (调解成功) an agreement, `failed` `mediation_failed` or `not_suitable_for_mediation`,
+`referred_on` a `referred_to_*` result, which is in neither; `open` those not yet reported (a declined
+referral counts as neither). `success_rate` = mediated ÷ (mediated + failed): cases still in mediation are
+not counted as failures, nor are referred-on, withdrawn and handled results; None when nothing has ended.
+`sessions` counts the sessions recorded on those assignments, each under the organisation and mediator that
+held it: a mediator replaced keeps the sessions they held (a row that was assigned none now).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from shared.contracts.vocabulary import AGREEMENT_RESULTS, FAILED_RESULTS, ONWARD_RESULTS, ResultCode
-
-FAILED = FAILED_RESULTS | ONWARD_RESULTS
-
-
-def rate(part: int, whole: int) -> float | None:
-    """A share to four decimal places (0.7381 for 73.8 %), or None when there is nothing to take a share of."""
-    return round(part / whole, 4) if whole else None
+from shared.contracts.vocabulary import ResultCode
+from shared.mediation_rate import MediationCount
 
 
 @dataclass(frozen=True)
@@ -38,27 +32,25 @@ class AssignmentOutcome:
 @dataclass
 class Tally:
     assigned: int = 0
-    mediated: int = 0
-    failed: int = 0
+    results: MediationCount = field(default_factory=MediationCount)
     open: int = 0
     sessions: int = 0
 
     def add(self, outcome: AssignmentOutcome) -> None:
         self.assigned += 1
-        if outcome.result in AGREEMENT_RESULTS:
-            self.mediated += 1
-        elif outcome.result in FAILED:
-            self.failed += 1
+        if outcome.result is not None:
+            self.results.add(outcome.result)
         elif outcome.status in ("received", "accepted"):
             self.open += 1
 
     def as_json(self) -> dict[str, object]:
         return {
             "assigned": self.assigned,
-            "mediated": self.mediated,
-            "failed": self.failed,
+            "mediated": self.results.succeeded,
+            "failed": self.results.failed,
+            "referred_on": self.results.referred_on,
             "open": self.open,
-            "success_rate": rate(self.mediated, self.mediated + self.failed),
+            "success_rate": self.results.success_rate,
             "sessions": self.sessions,
         }
 

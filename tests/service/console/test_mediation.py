@@ -117,7 +117,15 @@ def post_action(console, browser, action: str, form: dict):
 
 
 def test_a_justice_officer_has_mediation_in_the_navigation_and_the_years_figures(console, apis, browser, tang):
-    tally = {"assigned": 12, "mediated": 7, "failed": 2, "open": 3, "success_rate": 0.7778, "sessions": 20}
+    tally = {
+        "assigned": 12,
+        "mediated": 7,
+        "failed": 2,
+        "referred_on": 1,
+        "open": 2,
+        "success_rate": 0.7778,
+        "sessions": 20,
+    }
     apis.answer(
         JUSTICE,
         "GET",
@@ -139,6 +147,7 @@ def test_a_justice_officer_has_mediation_in_the_navigation_and_the_years_figures
     assert (call.token, call.params) == (token_of(TANG), {"from": "2026-01-01", "to": "2026-11-23"})
     rows = dict(re.findall(r'<th scope="row">([^<]+)</th><td>([^<]+)</td>', page))
     assert rows["指派"] == "12件" and rows["调解成功率"] == "77.8%" and rows["调解次数"] == "20次"
+    assert rows["导入法定途径"] == "1件" and "不计入，与综治中心统计口径一致" in page
     assert '<th scope="row">砖塘镇新塘村人民调解委员会</th>' in page
     assert "<td>村（居）人民调解委员会</td>" in page
     assert '<th scope="row">陈国平</th>' in page

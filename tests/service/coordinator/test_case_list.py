@@ -436,7 +436,7 @@ def test_the_overview_counts_cases_deadlines_and_ratings(coordinator, uow, http,
         "ratings": {"satisfied": 0, "basically_satisfied": 0, "dissatisfied": 0, "satisfaction_rate": None},
         "results": {**NO_RESULTS, "handled": 1},
         "case_results": NO_RESULTS,
-        "mediation": {"attempted": 0, "succeeded": 0, "success_rate": None},
+        "mediation": {"attempted": 0, "succeeded": 0, "referred_on": 0, "success_rate": None},
         "by_unit": [
             {"unit": "court:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0, "results": NO_RESULTS},
             {"unit": "justice:430426", "open": 1, "overdue": 1, "finished": 0, "on_time": 0, "results": NO_RESULTS},

@@ -182,7 +182,7 @@ def test_a_co_unit_whose_mediation_failed_is_counted_while_the_lead_resolves_the
     assert by_unit[JUSTICE_OFFICE]["mediation_failed"] == 1
     assert by_unit[POLICE_STATION]["handled"] == 1
     assert overview["case_results"]["handled"] == 1
-    assert overview["mediation"] == {"attempted": 1, "succeeded": 0, "success_rate": 0.0}
+    assert overview["mediation"] == {"attempted": 1, "succeeded": 0, "referred_on": 0, "success_rate": 0.0}
 
 
 def test_a_version_1_result_with_only_an_outcome_counts_as_handled(coordinator, uow, http):
@@ -230,7 +230,7 @@ def test_the_overview_counts_results_by_unit_and_code_settled_cases_and_mediatio
         "not_suitable_for_mediation": 1,
     }
     assert overview["case_results"] == {**nothing, "mediated": 1, "judicially_confirmed": 1}
-    assert overview["mediation"] == {"attempted": 3, "succeeded": 2, "success_rate": 0.6667}
+    assert overview["mediation"] == {"attempted": 3, "succeeded": 2, "referred_on": 0, "success_rate": 0.6667}
     assert [(row["unit"], row["finished"], row["results"]) for row in overview["by_unit"]] == [
         (COUNTY_COURT, 1, {**nothing, "judicially_confirmed": 1}),
         (JUSTICE_OFFICE, 2, {**nothing, "mediated": 1, "not_suitable_for_mediation": 1}),

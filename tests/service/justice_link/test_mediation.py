@@ -408,6 +408,7 @@ def test_figures_count_each_organisation_and_mediator(justice, http):
         "assigned": 2,
         "mediated": 1,
         "failed": 0,
+        "referred_on": 0,
         "open": 1,
         "success_rate": 1.0,
         "sessions": 1,
