@@ -274,6 +274,8 @@ def agreement_text(agreement: Any) -> str:
     if not isinstance(agreement, Mapping):
         return f"调解协议：{readable(agreement)}"
     number = f" {agreement['number']}" if agreement.get("number") else ""
+    if agreement.get("form") == "oral":  # 人民调解法 第二十八条: recorded by the mediator, not signed
+        return f"口头调解协议{number}（{agreement.get('signed_on', '')}达成，调解员记录）：{agreement.get('terms', '')}"
     return f"调解协议{number}（{agreement.get('signed_on', '')}签订）：{agreement.get('terms', '')}"
 
 

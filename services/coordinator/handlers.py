@@ -282,7 +282,9 @@ def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Wo
                 _result_of(message),
                 message.summary,
                 change.at,
-                Agreement(agreement.signed_on, agreement.terms, agreement.number) if agreement else None,
+                Agreement(agreement.signed_on, agreement.terms, agreement.number, agreement.form)
+                if agreement
+                else None,
             )
         )
 

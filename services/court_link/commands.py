@@ -21,7 +21,7 @@ from services.court_link.domain.numbers import official
 from services.court_link.domain.screening import AdministrativeMatter, CaseType, FilingDecision, ScreeningFacts
 from shared.agency.commands import Period
 from shared.contracts.dates import NotAfterToday
-from shared.contracts.disputes import MAX_PARTIES, Agreement, LongText, Party
+from shared.contracts.disputes import MAX_PARTIES, Agreement, LongText, Party, require_written
 from shared.contracts.identifiers import DivisionCode
 from shared.contracts.vocabulary import Category, PartyRole
 from shared.http import BadInput, validate_value
@@ -117,6 +117,12 @@ class RequestConfirmation(_Body):
     effective_on: NotAfterToday | None = None
     applied_on: NotAfterToday | None = None
     accepted_on: NotAfterToday | None = None
+
+    @field_validator("agreement")
+    @classmethod
+    def _written(cls, agreement: Agreement) -> Agreement:
+        # 人民调解法 第三十三条 confirms a written agreement; an oral one is refused naming `agreement.form`.
+        return require_written(agreement)
 
     def days(self, today: date) -> tuple[date, date, date]:
         """(effective, applied, accepted), in that order; BadInput naming the field if not. None of them is after

@@ -17,7 +17,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, InitErrorDetails, PydanticCustomError, ValidationError
 
 from shared.contracts.dates import NotAfterToday, in_request
 from shared.contracts.identifiers import SINGLE_LINE_PATTERN, WHITESPACE, DivisionCode, Mobile, ResidentId
@@ -27,6 +27,7 @@ from shared.contracts.vocabulary import (
     LEGACY_RESULTS,
     RESOLVING_RESULTS,
     WINDOW_SOURCES,
+    AgreementForm,
     Category,
     Flag,
     Outcome,
@@ -254,15 +255,49 @@ class WindowReport(DisputeReport):
 
 
 class Agreement(BaseModel):
-    """调解协议 (人民调解协议书): what the parties signed; a mediated or confirmed result carries it."""
+    """调解协议: what the parties agreed; a mediated or confirmed result carries it. Written (人民调解协议书, signed),
+    or oral (口头协议, 人民调解法 第二十八、三十条: the mediator records it), which no court confirms (第三十三条)."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     number: ShortText | None = Field(default=None, description="the agreement's own number (协议编号), if it has one")
     # In a request (an officer's result, a petition's reply, the court's record) not after today; a message's
     # receiver holds it to the day the result was reported instead.
-    signed_on: NotAfterToday = Field(description="the day the parties signed")
-    terms: LongText = Field(description="what the parties agreed (ID and mobile numbers are masked)")
+    signed_on: NotAfterToday = Field(
+        description="the day the parties signed; for an oral agreement, the day agreed and recorded by the mediator"
+    )
+    terms: LongText = Field(
+        description="what the parties agreed, an oral one as the mediator recorded it (ID and mobile numbers masked)"
+    )
+    form: AgreementForm = Field(
+        default=AgreementForm.WRITTEN,
+        description="written (书面协议) or oral (口头协议); written when left out (version 3)",
+    )
+
+
+# 司法确认 is of a written agreement only (人民调解法 第三十三条, 民事诉讼法 第二百零五条): the refusal of an oral one
+# names `agreement.form`, wherever it is asked for (an officer's result, a message, the court's application).
+ORAL_NOT_CONFIRMABLE = "oral_agreement_not_confirmable"
+
+
+def require_written(agreement: Agreement) -> Agreement:
+    """The agreement, if written; a ValidationError on its `form` if oral: a court confirms only a written one."""
+    if agreement.form is AgreementForm.ORAL:
+        raise ValidationError.from_exception_data(
+            "Agreement",
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(
+                        ORAL_NOT_CONFIRMABLE,
+                        "an oral agreement (口头协议) cannot be judicially confirmed: 司法确认 needs a written, signed"
+                        " agreement (人民调解法 第三十三条)",
+                    ),
+                    loc=("form",),
+                    input=agreement.form.value,
+                )
+            ],
+        )
+    return agreement
 
 
 def _codes(results: Iterable[ResultCode]) -> list[str]:
@@ -304,6 +339,12 @@ RESULT_REPORT_RULES: dict[str, Any] = {
             ),
             "else": {"properties": {"agreement": {"type": "null"}}},
         },
+        # A judicially confirmed agreement is a written one.
+        _when(
+            "result",
+            [ResultCode.JUDICIALLY_CONFIRMED.value],
+            {"properties": {"agreement": {"properties": {"form": {"not": {"const": AgreementForm.ORAL.value}}}}}},
+        ),
     ]
 }
 
@@ -345,6 +386,8 @@ class ResultReport(BaseModel):
             raise PydanticCustomError("missing", f"a {result} result carries the signed agreement")
         if result is not None and result not in AGREEMENT_RESULTS and agreement is not None:
             raise ValueError("only a mediated or judicially confirmed result carries an agreement")
+        if result is ResultCode.JUDICIALLY_CONFIRMED and agreement is not None:
+            return require_written(agreement)
         return agreement
 
     @model_validator(mode="after")

@@ -141,6 +141,15 @@ RULE_BREAKERS: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {
             "`agreement` is given with a handled result: only a mediated or judicially confirmed one carries it",
             {"result": "handled"},
         ),
+        (
+            "confirmed-oral-agreement",
+            "agreement",
+            "`agreement` is oral (`form`) with a judicially confirmed result: 司法确认 is of a written agreement only",
+            {
+                "result": "judicially_confirmed",
+                "agreement": {"signed_on": "2026-03-05", "terms": FIELD_SAMPLES["terms"], "form": "oral"},
+            },
+        ),
     ],
     "ClockPaused": [
         (

@@ -261,14 +261,15 @@ class ProgressReported(_ReferralReport):
 
 
 class ResultReported(_ReferralReport, ResultReport):
-    """The unit has finished its part: what it came to (`result`), and the agreement if one was signed.
+    """The unit has finished its part: what it came to (`result`), and the agreement if one was made.
 
     Version 2 added `result` and `agreement`; a version 1 report names only `outcome`, and reads as
-    the result it stood for (resolved: handled; unresolved: mediation failed).
+    the result it stood for (resolved: handled; unresolved: mediation failed). Version 3 added the
+    agreement's `form` (written or oral); a version 2 agreement reads as written.
     """
 
     TYPE = "ResultReported"
-    VERSION = 2
+    VERSION = 3
     type: Literal["ResultReported"] = "ResultReported"
     summary: LongText
 

@@ -95,6 +95,14 @@ class ResultCode(StrEnum):
     MEDIATION_FAILED = "mediation_failed"  # 调解不成
 
 
+class AgreementForm(StrEnum):
+    """How the parties' mediation agreement was made (人民调解法 第二十八条)."""
+
+    WRITTEN = "written"  # 书面协议 (调解协议书): signed by the parties and the mediator (第二十九条)
+    # 口头协议: for a simple dispute the mediator records what was agreed; in force once agreed (第三十条)
+    ORAL = "oral"
+
+
 # The results that end the dispute (化解), that take it into a statutory procedure (导入法定途径),
 # and those that need the centre to decide what follows.
 RESOLVING_RESULTS = frozenset(

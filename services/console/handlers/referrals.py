@@ -28,6 +28,7 @@ from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.auth.principal import Forbidden
 from shared.centres import CentresError, county_centres
+from shared.contracts.disputes import ORAL_NOT_CONFIRMABLE
 from shared.platform import Platform
 
 # The officer's actions, each with the fields its form sends (the agency API validates them).
@@ -40,7 +41,14 @@ ACTIONS = {
     "resume": (),
 }
 # The result form's agreement inputs, by the field of the API's `agreement` each fills in.
-AGREEMENT_INPUTS = {"number": "agreement_number", "signed_on": "agreement_signed_on", "terms": "agreement_terms"}
+# `form` is sent only for an oral agreement (its choice for a written one is blank: the contract's default), so that a
+# result without an agreement sends none.
+AGREEMENT_INPUTS = {
+    "number": "agreement_number",
+    "signed_on": "agreement_signed_on",
+    "terms": "agreement_terms",
+    "form": "agreement_form",
+}
 # The pause form's inputs, by the API field each fills in: named apart from the other forms' `reason` and `note`.
 PAUSE_INPUTS = {"reason": "pause_reason", "note": "pause_note"}
 # Where the API's general sentence would leave an officer guessing what to change on the result form.
@@ -48,6 +56,8 @@ RESULT_ERRORS = {
     ("result", "missing"): "请选择办理结果",
     ("agreement", "missing"): "调解成功、司法确认须填写调解协议：签订日期和协议内容",
     ("agreement", "value_error"): "只有调解成功、司法确认才填写调解协议；请改选结果，或清空协议各项",
+    ("agreement.form", ORAL_NOT_CONFIRMABLE): "口头协议不能申请司法确认（人民调解法第三十三条，须为书面调解协议）；"
+    "请改选“调解成功”，或改为书面协议",
 }
 CONFLICTS = {
     "accept": "此交办单已签收或已办结，不能再签收。",

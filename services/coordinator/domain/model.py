@@ -10,6 +10,7 @@ from shared.contracts.vocabulary import (
     LEGACY_RESULTS,
     ONWARD_RESULTS,
     RESOLVING_RESULTS,
+    AgreementForm,
     Category,
     Flag,
     HandlingMode,
@@ -136,15 +137,22 @@ class Plan:
 
 @dataclass(frozen=True)
 class Agreement:
-    """The mediation agreement (调解协议) a unit's mediated or confirmed result came with."""
+    """The mediation agreement (调解协议) a unit's mediated or confirmed result came with: written, or oral as the
+    mediator recorded it (a case stored before the form was reported reads as written)."""
 
     signed_on: date
     terms: str
     number: str | None = None
+    form: AgreementForm = AgreementForm.WRITTEN
 
     def detail(self) -> dict[str, object]:
         """As a timeline line and the case view give it."""
-        return {"number": self.number, "signed_on": self.signed_on.isoformat(), "terms": self.terms}
+        return {
+            "number": self.number,
+            "signed_on": self.signed_on.isoformat(),
+            "terms": self.terms,
+            "form": self.form.value,
+        }
 
 
 @dataclass(frozen=True)

@@ -149,8 +149,8 @@ def test_a_reported_referral_shows_its_result_and_agreement_in_the_list_and_on_i
     (listed_row,) = http.body(police.list_referrals(http.get({"status": "reported"})))["referrals"]
 
     assert (shown["status"], shown["result"], shown["outcome"]) == ("reported", "mediated", "resolved")
-    assert shown["agreement"] == AGREEMENT
-    assert (listed_row["result"], listed_row["agreement"]) == ("mediated", AGREEMENT)
+    assert shown["agreement"] == {**AGREEMENT, "form": "written"}
+    assert (listed_row["result"], listed_row["agreement"]) == ("mediated", {**AGREEMENT, "form": "written"})
     assert shown["log"][-1]["detail"]["result"] == "mediated"
 
 

@@ -121,9 +121,12 @@ def test_the_result_form_asks_for_the_summary_and_the_agreement_with_a_date_inpu
 
     assert '<label for="result-summary">办理情况</label>' in page
     assert '<label for="agreement-number">协议编号（选填）</label>' in page
-    assert '<label for="agreement-signed-on">签订日期</label>' in page
+    assert '<label for="agreement-signed-on">签订日期（口头协议为达成日期）</label>' in page
     assert re.search(r'<input id="agreement-signed-on" name="agreement_signed_on" type="date"', page)
-    assert '<label for="agreement-terms">协议内容</label>' in page
+    assert '<label for="agreement-terms">协议内容（口头协议为调解员记录的内容）</label>' in page
+    # A written agreement is the default: its choice sends nothing, so a result without an agreement sends none.
+    assert '<option value="" selected>书面协议（当事人、调解员签名）</option>' in page
+    assert '<option value="oral">口头协议（调解员记录协议内容，不能申请司法确认）</option>' in page
 
 
 # --- what is sent -------------------------------------------------------------------------------------
@@ -157,6 +160,16 @@ def test_a_result_handled_by_the_units_own_procedure_is_sent_without_an_agreemen
     assert call.body == {"result": "handled", "summary": "依法作出治安调解。"}
 
 
+def test_an_oral_agreement_is_sent_as_oral_with_the_content_the_mediator_recorded(console, apis, browser, staff):
+    apis.answer("police_link", "POST", RESULT, 202, {"status": "reported"})
+
+    post_result(console, browser, staff, {**MEDIATED_FORM, "agreement_form": "oral"})
+
+    [call] = apis.posts()
+    assert call.body["agreement"] == {"signed_on": "2026-11-23", "terms": TERMS, "form": "oral"}
+    assert ReportResult.model_validate(call.body).agreement.form.value == "oral"
+
+
 # --- refusals, beside their inputs --------------------------------------------------------------------
 
 
@@ -187,6 +200,16 @@ def test_an_agreement_without_its_signing_day_is_marked_on_the_date_input(consol
     assert error_beside(page, "result.agreement.signed_on") == "必填"
     assert re.search(r'name="agreement_signed_on" type="date" value=""\s*aria-invalid="true"', page)
     assert f"{TERMS}</textarea>" in page
+
+
+def test_an_oral_agreement_reported_as_judicially_confirmed_is_refused_beside_its_form(console, apis, browser, staff):
+    form = {**MEDIATED_FORM, "result": "judicially_confirmed", "agreement_form": "oral"}
+    agency_refuses(apis, form)
+
+    page = text_of(post_result(console, browser, staff, form))
+
+    assert error_beside(page, "result.agreement.form").startswith("口头协议不能申请司法确认")
+    assert '<option value="oral" selected>' in page
 
 
 def test_an_agreement_given_with_a_result_that_has_none_asks_to_change_one_or_the_other(console, apis, browser, staff):

@@ -113,13 +113,30 @@ def test_a_police_call_the_justice_office_mediated_is_resolved_as_mediated(coord
     assert (page["status"], page["result"]) == ("resolved", "mediated")
     assert [(r["unit"], r["result"], r["agreement"]) for r in page["referrals"]] == [
         (POLICE_STATION, "handled", None),
-        (JUSTICE_OFFICE, "mediated", AGREEMENT),
+        (JUSTICE_OFFICE, "mediated", {**AGREEMENT, "form": "written"}),
     ]
     mediation = next(line for line in page["timeline"] if line["detail"].get("result") == "mediated")
     assert mediation["kind"] == "result_reported"
-    assert mediation["detail"]["agreement"] == AGREEMENT
+    assert mediation["detail"]["agreement"] == {**AGREEMENT, "form": "written"}
     assert page["timeline"][-1]["kind"] == "case_resolved"
     assert page["timeline"][-1]["detail"]["result"] == "mediated"
+
+
+def test_an_oral_agreement_is_kept_as_oral_and_counted_as_a_successful_mediation(coordinator, uow, http):
+    """口头协议 (人民调解法 第二十八条): the mediator recorded it; it is 调解成功 like a signed one."""
+    register(coordinator, "police_call")
+    police, justice = referral_to(uow, POLICE_STATION), referral_to(uow, JUSTICE_OFFICE)
+    oral = {"signed_on": "2026-12-03", "terms": "李四当场赔偿张三医药费300元", "form": "oral"}
+
+    report(coordinator, police, result="handled", summary="出警调处，移交司法所调解。")
+    report(coordinator, justice, schema_version=3, result="mediated", agreement=oral, summary="达成口头协议。")
+
+    page = case_page(coordinator, http)
+    assert page["result"] == "mediated"
+    [agreement] = [r["agreement"] for r in page["referrals"] if r["agreement"]]
+    assert agreement == {**oral, "number": None}
+    overview = http.body(coordinator.overview(http.get()))
+    assert (overview["mediation"]["succeeded"], overview["mediation"]["success_rate"]) == (1, 1.0)
 
 
 def test_a_court_filing_taken_to_litigation_is_resolved_under_that_code(coordinator, uow, http):

@@ -703,6 +703,19 @@ def test_an_application_shows_its_deadlines_and_marks_the_filing_mediated(court,
     assert (confirmation["decision_due_on"], confirmation["status"]) == ("2026-12-28", "pending")  # 26th: Saturday
 
 
+def test_an_application_to_confirm_an_oral_agreement_is_a_400_naming_its_form_and_nothing_is_kept(
+    court, http, clock, court_store, diverted
+):
+    # 司法确认 needs a written agreement (人民调解法 第三十三条); an oral one the mediator recorded has none to confirm.
+    clock.days_later(7)
+    oral = {**AGREEMENT, "form": "oral"}
+
+    assert refused_fields(lambda: apply(court, http, {"agreement": oral})) == ["agreement.form"]
+    assert court_store.confirmations == {}
+    written = http.body(apply(court, http, {"agreement": {**oral, "form": "written"}}))
+    assert written["confirmation"]["status"] == "pending"
+
+
 def test_an_application_made_after_its_thirty_days_is_refused_naming_the_law(court, http, clock, court_store, diverted):
     clock.days_later(40)  # 13 January 2027
 

@@ -274,6 +274,51 @@ def test_an_agreement_needs_the_mediator_assigned_and_nothing_is_sent_without_on
     assert (figures["total"]["assigned"], figures["total"]["mediated"]) == (1, 1)
 
 
+ORAL = {"signed_on": "2026-12-04", "terms": "双方当场口头约定：李四三日内拆除越界围墙。", "form": "oral"}
+
+
+def test_an_oral_agreement_the_mediator_recorded_is_reported_as_oral_and_counts_as_mediated(justice, uow, http):
+    # 人民调解法 第二十八、三十条: for a simple dispute the mediator records the oral agreement; none is signed.
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+
+    answered = justice.result(http.post({"result": "mediated", "agreement": ORAL, "summary": "口头协议"}), str(FENCE))
+
+    assert answered.status_code == 202
+    [reported] = uow.sent_of(ResultReported)
+    assert (reported.schema_version, reported.result) == (3, "mediated")
+    assert reported.agreement is not None
+    assert (reported.agreement.form, reported.agreement.terms) == ("oral", ORAL["terms"])
+    shown = mediation(justice, http)
+    assert (shown["agreement"]["form"], shown["agreement"]["terms"]) == ("oral", ORAL["terms"])
+    figures = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))
+    assert (figures["total"]["mediated"], figures["total"]["success_rate"]) == (1, 1.0)
+
+
+def test_an_oral_agreement_reported_as_judicially_confirmed_is_a_400_naming_its_form_and_nothing_is_sent(
+    justice, uow, http
+):
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    body = {"result": "judicially_confirmed", "agreement": ORAL, "summary": "申请司法确认"}
+
+    assert refused_fields(lambda: justice.result(http.post(body), str(FENCE))) == ["agreement.form"]
+    assert (mediation(justice, http)["status"], uow.sent_of(ResultReported)) == ("accepted", [])
+
+
+def test_a_dispute_referred_on_to_arbitration_is_shown_on_its_own_and_is_no_failed_mediation(justice, http):
+    justice.accept(http.post({}), str(FENCE))
+    justice.assign_mediation(http.post({"organisation": "zt-xintang", "mediator": "zt-xintang-01"}), str(FENCE))
+    justice.result(http.post({"result": "mediated", "agreement": AGREEMENT, "summary": "调解成功"}), str(FENCE))
+    justice.accept(http.post({}), str(WAGES))
+    justice.assign_mediation(http.post({"organisation": "cty-labour", "mediator": "cty-labour-01"}), str(WAGES))
+    justice.result(http.post({"result": "referred_to_arbitration", "summary": "引导申请劳动仲裁"}), str(WAGES))
+
+    total = http.body(justice.mediation_figures(http.get({"from": "2026-12-04", "to": "2026-12-04"})))["total"]
+
+    assert (total["mediated"], total["failed"], total["referred_on"], total["success_rate"]) == (1, 0, 1, 1.0)
+
+
 def test_a_failed_mediation_or_a_result_of_the_office_itself_needs_no_mediator(justice, uow, http):
     justice.accept(http.post({}), str(WAGES))
     justice.result(http.post({"result": "mediation_failed", "summary": "老板拒不到场"}), str(WAGES))

@@ -6,13 +6,14 @@ from uuid import UUID
 import pytest
 from pydantic import ValidationError
 
-from shared.contracts.disputes import ResultReport
+from shared.contracts.disputes import ORAL_NOT_CONFIRMABLE, ResultReport
 from shared.contracts.messages import ResultReported
 from shared.contracts.vocabulary import (
     AGREEMENT_RESULTS,
     FAILED_RESULTS,
     ONWARD_RESULTS,
     RESOLVING_RESULTS,
+    AgreementForm,
     Outcome,
     ResultCode,
     outcome_of,
@@ -113,3 +114,30 @@ def test_a_result_round_trips_through_json():
 
     assert received == sent
     assert received.referral_id == UUID("00000000-0000-4000-8000-000000000007")
+
+
+# --- 口头协议: an oral agreement (人民调解法 第二十八至三十条) -----------------------------------------------------
+
+ORAL = {"signed_on": "2026-12-03", "terms": "张三、李四当场口头约定：李四三日内修好院墙", "form": "oral"}
+
+
+def test_an_oral_agreement_the_mediator_recorded_is_a_mediated_result_and_travels_as_oral():
+    sent = ResultReported.model_validate(report(schema_version=3, result="mediated", agreement=ORAL))
+    received = ResultReported.model_validate_json(sent.model_dump_json())
+
+    assert (received.result, received.outcome) == (ResultCode.MEDIATED, Outcome.RESOLVED)
+    assert received.agreement is not None and received.agreement.form is AgreementForm.ORAL
+    assert received.agreement.terms == ORAL["terms"]
+
+
+def test_an_oral_agreement_cannot_be_judicially_confirmed_and_the_refusal_names_its_form():
+    # 司法确认 is of a written agreement (人民调解法 第三十三条).
+    assert errors({"result": "judicially_confirmed", "agreement": ORAL}) == [
+        (("agreement", "form"), ORAL_NOT_CONFIRMABLE)
+    ]
+
+
+def test_a_version_2_agreement_reads_as_written():
+    message = ResultReported.model_validate(report(result="mediated", agreement=AGREEMENT))
+
+    assert message.agreement is not None and message.agreement.form is AgreementForm.WRITTEN

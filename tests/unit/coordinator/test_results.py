@@ -153,6 +153,7 @@ def test_a_co_units_mediated_result_is_kept_with_its_agreement_and_recorded_on_t
             "number": "祁东人调〔2025〕17号",
             "signed_on": "2025-03-05",
             "terms": "王某赔偿赵某医药费三千元，当场付清",
+            "form": "written",
         },
     }
     # The round goes on (the lead has not reported), so the co-unit's part ends on its own, with its code.

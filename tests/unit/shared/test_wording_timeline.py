@@ -259,6 +259,9 @@ def test_a_term_or_value_of_another_shape_still_reads():
     assert tw.agreement_text({"signed_on": "2026-12-03", "terms": "赔偿3000元"}) == (
         "调解协议（2026-12-03签订）：赔偿3000元"
     )
+    assert tw.agreement_text({"signed_on": "2026-12-03", "terms": "三日内修好院墙", "form": "oral"}) == (
+        "口头调解协议（2026-12-03达成，调解员记录）：三日内修好院墙"
+    )
 
 
 def test_units_in_free_text_read_by_name_and_other_codes_stay():
