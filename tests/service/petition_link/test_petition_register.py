@@ -483,7 +483,7 @@ def test_a_mediated_reply_carries_the_agreement_and_is_on_time(bureau, http, acc
         "result": "mediated",
         "outcome": "resolved",
         "summary": "经人民调解，双方达成协议。",
-        "agreement": AGREEMENT,
+        "agreement": {**AGREEMENT, "form": "written"},
     }
     assert (shown["handling"]["on_time"], shown["overdue"]) == (True, False)
 
