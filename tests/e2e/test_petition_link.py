@@ -125,7 +125,8 @@ def test_an_accepted_petition_is_mediated_at_the_centre_and_replied_to_on_time(c
         time.sleep(0.2)
     [their_part] = parts
     assert (their_part["unit"], their_part["result"]) == ("justice:430426105", "mediated")
-    assert their_part["agreement"] == agreement  # the same text the mediators signed, numbers masked had there been any
+    # The same text the mediators signed (numbers masked had there been any), a written agreement.
+    assert their_part["agreement"] == {**agreement, "form": "written"}
     client.settle(
         BUREAU,
         bureaus["referral_id"],

@@ -298,6 +298,7 @@ def test_a_mediated_referral_keeps_the_signed_agreement_and_reads_it_back_as_jso
         "number": "(2026)湘0426民诉前调1234号之一",
         "signed_on": "2026-11-25",
         "terms": "某建筑公司分两期支付货款八万六千元。",
+        "form": "written",
     }
     assert listed_row["agreement"] == reported["agreement"]
     assert (locked.result, locked.agreement) == (ResultCode.MEDIATED, AGREEMENT)

@@ -58,6 +58,14 @@ PARTIES = (
 CLEAR = ScreeningFacts(legal_relation_clear=True, facts_clear=True, parties_consent=True)
 
 
+STORED_AGREEMENT = {
+    "number": "祁司调〔2026〕第88号",
+    "signed_on": "2026-06-20",
+    "terms": AGREEMENT.terms,
+    "form": "written",
+}
+
+
 def facts(
     case_type: CaseType = CaseType.CIVIL,
     screening_facts: ScreeningFacts = CLEAR,
@@ -398,7 +406,7 @@ def test_a_locked_filing_comes_back_as_it_stands_and_keeps_its_agreement(stores)
         AGREEMENT,
         date(2026, 6, 20),
     )
-    assert read["agreement"] == {"number": "祁司调〔2026〕第88号", "signed_on": "2026-06-20", "terms": AGREEMENT.terms}
+    assert read["agreement"] == STORED_AGREEMENT
     assert (read["status"], read["updated_at"]) == ("mediated", at)
     assert [line["kind"] for line in read["log"]] == ["registered", "agreement"]
 
@@ -457,7 +465,7 @@ def test_applications_are_kept_in_order_and_the_latest_comes_with_the_locked_fil
     ]
     assert read["confirmations"][0] == {
         "seq": 1,
-        "agreement": {"number": "祁司调〔2026〕第88号", "signed_on": "2026-06-20", "terms": AGREEMENT.terms},
+        "agreement": STORED_AGREEMENT,
         "effective_on": date(2026, 6, 20),
         "applied_on": date(2026, 6, 22),
         "application_due_on": date(2026, 7, 20),
