@@ -121,9 +121,10 @@ def test_the_result_form_asks_for_the_summary_and_the_agreement_with_a_date_inpu
 
     assert '<label for="result-summary">办理情况</label>' in page
     assert '<label for="agreement-number">协议编号（选填）</label>' in page
-    assert '<label for="agreement-signed-on">签订日期（口头协议为达成日期）</label>' in page
+    assert '<label for="agreement-signed-on">签订日期</label>' in page
     assert re.search(r'<input id="agreement-signed-on" name="agreement_signed_on" type="date"', page)
-    assert '<label for="agreement-terms">协议内容（口头协议为调解员记录的内容）</label>' in page
+    assert '<label for="agreement-terms">协议内容</label>' in page
+    assert "口头协议：签订日期填达成协议的日期，协议内容填调解员记录的内容。" in page
     # A written agreement is the default: its choice sends nothing, so a result without an agreement sends none.
     assert '<option value="" selected>书面协议（当事人、调解员签名）</option>' in page
     assert '<option value="oral">口头协议（调解员记录协议内容，不能申请司法确认）</option>' in page
