@@ -37,6 +37,7 @@ from shared.delivery.statements import Row
 from shared.http import BadInput
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform
+from shared.registry import AgencyRegistry
 
 Work = UnitOfWork[PoliceStore]
 
@@ -52,7 +53,7 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
     """
     require_officer_of_agency(caller, platform)
     agency = platform.registry.by_service(platform.service)
-    _check_place(command, agency.code, agency.unit_digits)
+    _check_place(command, agency.code, platform.registry)
     require_place_of_county(command.division_code, platform)
     caller.require_unit(command.unit, f"call {command.call_number}")
     at = platform.now()
@@ -101,10 +102,13 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}
 
 
-def _check_place(command: RecordCall, police: str, unit_digits: int) -> None:
-    """The unit is one of the police's (a station, or the county bureau), and the dispute lies in its area."""
+def _check_place(command: RecordCall, police: str, registry: AgencyRegistry) -> None:
+    """The unit is one of the police's (a station, or the county bureau), and the dispute lies in its area. A unit
+    finer than a station is refused by the registry's one rule for the agencies' levels (below_its_level), as the
+    coordinator and the accounts refuse it."""
     agency, division = split_unit(command.unit)
-    if agency != police or len(division) > unit_digits:
+    if agency != police or registry.below_its_level(command.unit) is not None:
+        unit_digits = registry.get(police).unit_digits
         message = f"must be a unit of {police} (a station, {police}:<{unit_digits}-digit township>, or the bureau)"
         raise BadInput([{"field": "unit", "message": message, "type": "unit"}])
     if not command.division_code.startswith(division):

@@ -322,6 +322,20 @@ def test_an_officer_may_record_calls_only_for_the_stations_they_act_for(police, 
     assert police_store.calls == {}
 
 
+@pytest.mark.parametrize("unit", ["police:430426101001", "justice:430426101"])
+def test_a_call_is_kept_only_by_a_station_or_the_bureau_never_a_village_unit_or_another_agency(
+    police, police_store, http, unit
+):
+    # Stations stand at townships (unit_digits 9): no officer account can be bound to a village police unit.
+    with pytest.raises(BadInput) as refusal:
+        police.record_call(http.post(call(unit=unit, division_code="430426101001")))
+
+    [wrong] = refusal.value.fields
+    assert (wrong["field"], wrong["type"]) == ("unit", "unit")
+    assert "police:<9-digit township>" in str(wrong["message"])
+    assert police_store.calls == {}
+
+
 def test_the_county_bureau_records_a_call_for_any_of_its_stations(police, http):
     police.caller = BUREAU_OFFICER
 
