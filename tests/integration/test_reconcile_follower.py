@@ -65,6 +65,32 @@ def test_the_facts_the_follower_takes_since_a_day_before_the_backup_are_sent_aga
     assert datetime.fromisoformat(said[0]) > BACKUP  # each message sent again says when
 
 
+def test_a_wait_for_manual_triage_goes_again_to_supervision_as_the_coordinator_sent_it(settings):
+    # 期末待人工分流 counts the cases whose latest fact is this wait: a restored supervision that lost it would
+    # count the case neither as waiting nor where it happened.
+    body = {
+        "type": "CaseAwaitingManualTriage",
+        "schema_version": 2,
+        "reason": "无有管辖权的单位，待人工分派",
+        "source": "walk_in",
+        "category": "neighbour",
+        "division_code": "430426104",
+    }
+    waiting = sent(
+        settings, "CaseAwaitingManualTriage", EVENTS_EXCHANGE, "CaseAwaitingManualTriage.walk_in", BACKUP, body
+    )
+
+    report = reconcile_follower(settings, "supervision", since=BACKUP)
+
+    assert "CaseAwaitingManualTriage" in taken_types(settings, "supervision")
+    assert unsent(settings) == {waiting}
+    [coordinator] = [s for s in report.senders if s.service == "coordinator"]
+    assert coordinator.sent_again == 1
+    with psycopg.connect(settings.admin_database_url("coordinator")) as conn:
+        [kept] = conn.execute("SELECT body FROM outbox WHERE message_id = %s", (waiting,))
+    assert (kept[0]["schema_version"], kept[0]["division_code"]) == (2, "430426104")  # the place goes with it
+
+
 def test_documents_addressed_to_the_follower_go_again_and_those_to_others_do_not(settings):
     asked = sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake.ProvideLeadContacts", BACKUP, {})
     sent(settings, "ProvideLeadContacts", DOCUMENTS_EXCHANGE, "intake_other.ProvideLeadContacts", BACKUP, {})
