@@ -328,7 +328,9 @@ def _with_what_was_sent(
         if sent and error.get("type") == NO_CENTRE:
             # The place, the centre above that holds its cases and those within it, as this county sets them up.
             try:
-                return no_centre_text(sent, county_centres(settings.config_dir, settings.county), names.places)
+                # A unit filter names the centre by its unit (`centre:<division>`), a centre filter by its place.
+                division = sent.partition(":")[2] if error.get("field") == "unit" else sent
+                return no_centre_text(division, county_centres(settings.config_dir, settings.county), names.places)
             except (CentresError, OSError):
                 pass  # the platform's file, unreadable here: the code's own words, with what was sent
         return f"{said}（所填：{sent}）" if sent and error.get("type") in _NAMES_NOTHING else said

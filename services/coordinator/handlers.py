@@ -446,10 +446,10 @@ def _centre_view(centre: Centre) -> dict[str, str]:
 
 def list_cases(query: ListCases, uow: Work, desk: Coordination) -> dict[str, Any]:
     """A page of the cases matching the query, how many match in all, and every case counted by status. A unit or a
-    place the county does not have, or a centre it has not set up, is refused, naming it: a mistyped code, or a
-    division whose cases a centre above it holds, would otherwise read as "no cases"."""
-    centres = desk.levels() if query.centre is not None else None
-    require_known(desk.platform, unit=query.unit, place=query.place, centre=query.centre, centres=centres)
+    place the county does not have, or a centre (a centre filter, or a centre's unit) it has not set up, is refused,
+    naming it: a mistyped code, or a division whose cases a centre above it holds, would otherwise read as "no
+    cases"."""
+    require_known(desk.platform, unit=query.unit, place=query.place, centre=query.centre, centres=desk.levels())
     now = desk.platform.now()
     selection = CaseQuery(
         now=now,

@@ -9,6 +9,7 @@ from services.supervision import reports
 from services.supervision.reports import Level, PeriodKind, Scope
 from services.supervision.spot_checks import bounds
 from services.supervision.store import SupervisionStore
+from shared.centres import Centres, county_centres
 from shared.contracts.dates import CalendarDate
 from shared.contracts.identifiers import DivisionCode, UnitCode
 from shared.downloads import DownloadName, report_file
@@ -60,7 +61,7 @@ def _wrong(field: str, code: str, message: str) -> FieldError:
 
 
 def period_and_scope(
-    query: ReportQuery, county: str, registry: AgencyRegistry, places: Places
+    query: ReportQuery, county: str, registry: AgencyRegistry, places: Places, centres: Centres | None = None
 ) -> tuple[reports.Period, Scope]:
     """The period and the scope the query names, or BadInput naming every parameter that is wrong or missing: a
     township or a unit the platform does not know is refused, not reported on as an empty scope."""
@@ -93,7 +94,7 @@ def period_and_scope(
             wrong.append(_wrong("unit", UNIT_MISSING, "required with level unit"))
         elif not query.unit.split(":", 1)[1].startswith(county):
             wrong.append(_wrong("unit", UNIT_OUTSIDE_COUNTY, f"not a unit of county {county}"))
-        elif (unknown := unknown_unit(query.unit, county, registry, places)) is not None:
+        elif (unknown := unknown_unit(query.unit, county, registry, places, centres)) is not None:
             wrong.append(_wrong("unit", unknown.code, unknown.message))
         else:
             scope = Scope(Level.UNIT, query.unit)
@@ -118,7 +119,8 @@ def period_and_scope(
 
 def report(query: ReportQuery, uow: Work, platform: Platform) -> dict[str, object]:
     """The report as of now: every count and rate under its stable key (README, 报表)."""
-    period, scope = period_and_scope(query, platform.county, platform.registry, load_places(platform.config_dir))
+    places, centres = load_places(platform.config_dir), county_centres(platform.config_dir, platform.county)
+    period, scope = period_and_scope(query, platform.county, platform.registry, places, centres)
     with uow:
         # As of now: the cases changed since the timer's last recount count first (those changing this instant wait).
         uow.store.recount_stale(READ_RECOUNT_LIMIT)

@@ -51,6 +51,10 @@ PAGE_SIZE = 50
 CASES_DEEPEST = 10_000_000  # the deepest offset the coordinator serves (its MAX_OFFSET)
 
 
+def _no_centre_at(error: dict[str, Any], field: str) -> bool:
+    return error.get("type") == NO_CENTRE and error.get("field") == field
+
+
 def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -> Response:
     visitor.require("/cases")
     names = Names.of(platform)
@@ -66,10 +70,13 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
     refused = field_errors(answer) if answer.status == 400 else []
     errors = errors_in_chinese({str(e.get("field")): [e] for e in refused})
     centres = _county_centres(platform)
+    # Which centre holds the place's cases, and which are set up below it: what to choose instead. A centre filter,
+    # or a unit filter naming a centre (`centre:<division>`), where none is set up.
     asked_centre = filters.get("centre")
-    if asked_centre and centres is not None and any(e.get("type") == NO_CENTRE for e in refused):
-        # Which centre holds the place's cases, and which are set up below it: what to choose instead.
-        errors["centre"] = wording.no_centre_text(asked_centre, centres, names.places)
+    asked = {"centre": asked_centre, "unit": (filters.get("unit") or "").partition(":")[2]}
+    for field, division in asked.items():
+        if division and centres is not None and any(_no_centre_at(e, field) for e in refused):
+            errors[field] = wording.no_centre_text(division, centres, names.places)
     listing = expect(answer, service="coordinator") if not errors else {"cases": [], "counts": {}, "total": 0}
     return render(
         "cases.html",

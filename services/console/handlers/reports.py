@@ -83,6 +83,7 @@ REPORT_ERRORS = {
     ("division", "unknown_township"): "请从列表中选择本县的乡镇",
     ("unit", "unknown_unit"): "请从列表中选择本县的单位",
     ("unit", "unknown_agency"): "请从列表中选择本县的单位",
+    ("unit", "no_centre"): "该地未设综治中心，请从列表中选择本县的单位",
     ("unit", "unit_level_only"): "范围为“单位”时才选单位",
 }
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}

@@ -234,6 +234,20 @@ def test_a_centre_filter_where_the_county_set_up_none_says_which_centre_holds_it
     assert "no centre" not in page
 
 
+def test_a_unit_filter_naming_a_centre_the_county_did_not_set_up_says_which_centre_holds_its_cases(
+    console, apis, browser, staff
+):
+    staff.signed_in(WANG)
+    refusal = {"field": "unit", "type": "no_centre", "message": "no centre is set up at 430426106 (centres.toml)"}
+    apis.answer("coordinator", "GET", "/api/v1/cases", 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = console.cases(browser.get("/cases?unit=centre:430426106", as_=WANG)).get_data(as_text=True)
+
+    said = "灵官镇（430426106）未设综治中心，没有由它掌握的案件；该地的案件由上一级的祁东县综治中心（430426）掌握"
+    assert f'id="unit-error" role="alert">{said}</p>' in page
+    assert "no centre" not in page
+
+
 def test_the_case_list_filters_by_the_centres_the_county_set_up(console, apis, browser, staff):
     staff.signed_in(WANG)
     apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [], "counts": {}, "total": 0})

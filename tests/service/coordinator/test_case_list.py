@@ -323,6 +323,19 @@ def test_a_centre_filter_at_a_place_with_no_centre_is_refused_naming_who_holds_i
     assert centre in str(error["message"]) and f"held by the centre at {held_by}" in str(error["message"])
 
 
+def test_a_unit_filter_naming_a_centre_the_county_did_not_set_up_is_refused_as_the_centre_filter_is(
+    coordinator, http, two_cases
+):
+    """`centre:430426106` (灵官镇, no centre of its own) holds no case: an empty list would read as "no cases"."""
+    with pytest.raises(BadInput) as refused:
+        coordinator.list_cases(http.get({"unit": "centre:430426106"}))
+
+    [error] = refused.value.fields
+    assert (error["field"], error["type"]) == ("unit", "no_centre")
+    assert "held by the centre at 430426" in str(error["message"])
+    assert coordinator.list_cases(http.get({"unit": "centre:430426101"})).status_code == 200  # 砖塘镇's centre
+
+
 def test_a_centre_filter_outside_the_county_is_not_in_county_and_a_centre_set_up_filters(coordinator, http, two_cases):
     with pytest.raises(BadInput) as refused:
         coordinator.list_cases(http.get({"centre": "430427"}))

@@ -254,7 +254,12 @@ def test_a_bad_query_parameter_answers_400_naming_it(three_units, http, endpoint
 @pytest.mark.parametrize("endpoint", ["board", "letters"])
 @pytest.mark.parametrize(
     ("unit", "code"),
-    [("fire:430426", "unknown_agency"), ("police:999999", "unknown_unit"), ("police:430426999", "unknown_unit")],
+    [
+        ("fire:430426", "unknown_agency"),
+        ("police:999999", "unknown_unit"),
+        ("police:430426999", "unknown_unit"),
+        ("centre:430426106", "no_centre"),  # 灵官镇 set up no centre: the case list refuses it alike
+    ],
 )
 def test_a_unit_the_county_does_not_have_is_refused_not_shown_as_an_empty_board(
     three_units, http, endpoint, unit, code

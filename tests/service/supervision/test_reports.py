@@ -284,6 +284,7 @@ def test_a_wrong_query_is_a_400_naming_each_wrong_parameter(supervision, http, q
         ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "housing:430426"}, ["unknown_agency"]),
         ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "police:430426999"}, ["unknown_unit"]),
         ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "justice:430426999001"}, ["unknown_unit"]),
+        ({"from": "2026-11-01", "to": "2026-11-30", "level": "unit", "unit": "centre:430426106"}, ["no_centre"]),
     ],
 )
 def test_each_refusal_of_a_query_carries_a_code_that_clients_word(supervision, http, query, codes):

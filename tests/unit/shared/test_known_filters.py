@@ -141,3 +141,20 @@ def test_a_centre_filter_where_none_is_set_up_is_refused_naming_the_field():
     assert [(f["field"], f["type"]) for f in refused.value.fields] == [("centre", "no_centre")]
     assert field_error_text(refused.value.fields[0]) == "该地未设综治中心，请从列表中选择"
     require_known(platform, centre="430426101")
+
+
+@pytest.mark.parametrize(("unit", "held_by"), [("centre:430426106", "430426"), ("centre:430426101205", "430426101")])
+def test_a_centres_unit_where_the_county_set_up_no_centre_is_no_centre_as_the_centre_filter_says(unit, held_by):
+    """灵官镇 and 石门村 have no centre of their own: no case is ever held by `centre:<them>`."""
+    unknown = unknown_unit(unit, COUNTY, REGISTRY, PLACES, CENTRES)
+    assert unknown is not None and unknown.code == "no_centre"
+    assert f"held by the centre at {held_by}" in unknown.message
+    assert unknown_unit("centre:430426101", COUNTY, REGISTRY, PLACES, CENTRES) is None  # 砖塘镇's centre
+    elsewhere = unknown_unit("centre:999999", COUNTY, REGISTRY, PLACES, CENTRES)  # no place of the county
+    assert elsewhere is not None and elsewhere.code == "unknown_unit"
+
+    platform = Platform(service="test", registry=REGISTRY, county=COUNTY)
+    with pytest.raises(BadInput) as refused:
+        require_known(platform, unit=unit)  # the county's own centres.toml, read when the unit is a centre's
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("unit", "no_centre")]
+    require_known(platform, unit="centre:430426")

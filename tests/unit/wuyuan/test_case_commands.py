@@ -556,6 +556,19 @@ def test_a_centre_filter_where_the_county_set_up_no_centre_says_who_holds_its_ca
     assert f"centre={sent}" in http.urls[0]
 
 
+def test_a_unit_filter_naming_a_centre_the_county_did_not_set_up_says_who_holds_its_cases(coordinator):
+    refusal = {"field": "unit", "type": "no_centre", "message": "no centre is set up at 430426106 (centres.toml)"}
+    coordinator(FakeResponse(400, {"error": "invalid_input", "message": "invalid input", "fields": [refusal]}))
+
+    result = CliRunner().invoke(main, ["case", "list", "--unit", "centre:430426106"])
+
+    assert result.exit_code == 2
+    assert (
+        "--unit：灵官镇（430426106）未设综治中心，没有由它掌握的案件；该地的案件由上一级的祁东县综治中心（430426）掌握"
+        in (result.output)
+    )
+
+
 def test_a_search_longer_than_the_coordinator_takes_is_refused_naming_the_option_before_any_request(coordinator):
     http = coordinator()  # no answer to give: any request fails the test
 
