@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from shared import clock
 from shared.wording import local_time
 from shared.workdays import CHINA_TZ
 from wuyuan.backup import BackupError
-from wuyuan.cli_errors import CommandUsageError, services_named, verbose_wanted
+from wuyuan.cli_errors import CommandUsageError, service_words, services_named, verbose_wanted
 from wuyuan.cli_usage import Seconds
 from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
 from wuyuan.settings import PlatformSettings
@@ -432,7 +433,7 @@ def reconcile_command(
             "请改为把全部服务恢复到同一份备份",
         )
     if service not in settings.registry.agency_services() and service not in FOLLOWERS:
-        _fail(as_json, "not_reconciled", f"{service} 不接收其他服务的消息，恢复后无需对账")
+        _fail(as_json, "not_reconciled", f"{service_words(service, settings)}不接收其他服务的消息，恢复后无需对账")
     if since is not None and folder is not None:
         raise CommandUsageError("both_since_and_backup", "--since 与 --backup 只能给一个")
     if folder is not None:
@@ -443,7 +444,8 @@ def reconcile_command(
             return
         entry = manifest["services"].get(service)
         if entry is None:
-            _fail(as_json, "service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库，无从得知恢复时间点")
+            named = service_words(service, settings)
+            _fail(as_json, "service_not_in_backup", f"备份 {folder} 中没有{named}的数据库，无从得知恢复时间点")
             return
         # Another platform's folder is most likely the wrong one: its time is not when this service went back to.
         elsewhere = other_platform(settings, folder, manifest, service, "；未对账")
@@ -454,7 +456,7 @@ def reconcile_command(
     if since is not None and since.tzinfo is None:  # typed by staff, who read Beijing time everywhere
         since = since.replace(tzinfo=CHINA_TZ)
     if since is not None:
-        _refuse_a_time_to_come(since, folder, service, as_json)
+        _refuse_a_time_to_come(since, folder, service, service_words(service, settings), as_json)
     if service not in settings.registry.agency_services():
         _reconcile_follower(settings, service, since, as_json)
         return
@@ -477,7 +479,7 @@ def reconcile_command(
         )
         return
     if not as_json:  # what officers must redo is shown before anything else can fail
-        for line in report_lines(report, Names.of(settings).unit):
+        for line in report_lines(report, Names.of(settings).unit, lambda name: service_words(name, settings)):
             click.echo(line)
     # An agency gets its referrals back from the coordinator, as above, and the rest of what it takes (letters,
     # notices, refusals; stability and the police case facts too) from the centre's outboxes; its letters only
@@ -491,7 +493,7 @@ def reconcile_command(
         _show_followed(settings, followed)
 
 
-def _refuse_a_time_to_come(since: datetime, folder: Path | None, service: str, as_json: bool) -> None:
+def _refuse_a_time_to_come(since: datetime, folder: Path | None, service: str, named: str, as_json: bool) -> None:
     """A time later than now would leave out what happened between the backup and it: the report would list less for
     officers to redo, and less would be sent again, with nothing to say so."""
     now = clock.now()
@@ -508,7 +510,7 @@ def _refuse_a_time_to_come(since: datetime, folder: Path | None, service: str, a
     _fail(
         as_json,
         "since_in_future",
-        f"备份 {folder} 中 {service} 的时间 {given}（北京时间）晚于现在（{current}）：做备份的主机或本机的时钟不准？"
+        f"备份 {folder} 中{named}的时间 {given}（北京时间）晚于现在（{current}）：做备份的主机或本机的时钟不准？"
         "核对后用 --since 给出备份的实际时间；未对账",
     )
 
@@ -530,11 +532,9 @@ def _followed(
 
 
 def _show_followed(settings: PlatformSettings, followed: dict[str, Any]) -> None:
-    from wuyuan.labels import service_label
-
     if "error" in followed:
         raise click.ClickException(followed["message"])
-    for line in follower_lines(followed, lambda name: service_label(settings, name)):
+    for line in follower_lines(followed, lambda name: service_words(name, settings)):
         click.echo(line)
 
 
@@ -560,14 +560,15 @@ OWN_ACTS = {
 }
 
 
-def follower_lines(report: dict[str, Any], label: Any) -> list[str]:
-    """A follower's reconcile (wuyuan/reconcile_followers.py) as operators read it."""
+def follower_lines(report: dict[str, Any], named: Callable[[str], str]) -> list[str]:
+    """A follower's reconcile (wuyuan/reconcile_followers.py) as operators read it, each service `named` as the other
+    commands name it ('检查督导组（supervision）')."""
     service = report["service"]
     since = report.get("sent_from")
     frame = f"自 {local_time(since)} 起" if since else "发件箱中仍保留的全部"
-    lines = [f"对账 {label(service)}（{service}）：各服务把{frame}可能发给它的消息以原编号重发，已收到的会跳过"]
+    lines = [f"对账 {named(service)}：各服务把{frame}可能发给它的消息以原编号重发，已收到的会跳过"]
     for sender in report["senders"]:
-        name = f"{label(sender['service'])}（{sender['service']}）"
+        name = named(sender["service"])
         if sender.get("unreachable"):
             lines.append(f"  {name}：未能重发，{sender['unreachable']}")
             continue

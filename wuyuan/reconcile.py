@@ -63,11 +63,15 @@ def request_reconcile(
     return client.call("POST", "coordinator", "/api/v1/reconcile", body, as_user=OPERATOR)
 
 
-def report_lines(report: JsonObject, unit_name: Callable[[str], str] = str) -> list[str]:
-    """The coordinator's answer as operators and the agency's officers read it."""
+def report_lines(
+    report: JsonObject, unit_name: Callable[[str], str] = str, service_named: Callable[[str], str] = str
+) -> list[str]:
+    """The coordinator's answer as operators and the agency's officers read it: units by `unit_name`, the agency's
+    service by `service_named` ('法院（court_link）', as the other commands name a service)."""
     referrals: list[dict[str, Any]] = report.get("referrals") or []
     since = report.get("since")
-    head = f"已向 {report['service']} 重发 {report['resent']} 份交办文书（原消息编号不变，机构已有的将被跳过）"
+    agency = service_named(report["service"])
+    head = f"已向{agency}重发 {report['resent']} 份交办文书（原消息编号不变，机构已有的将被跳过）"
     lines = [head + (f"；以恢复时间点 {local_time(since)} 为准" if since else "")]
     awaiting = report.get("awaiting_contacts") or 0
     if awaiting:

@@ -712,7 +712,7 @@ def test_stabilitys_reconcile_shows_what_officers_must_redo_before_what_was_sent
 
     shown = run("reconcile", "stability").output
 
-    assert shown.startswith("已向 stability 重发 2 份交办文书")
+    assert shown.startswith("已向政法委（stability）重发 2 份交办文书")
     assert shown.index("无需机构重办的事项") < shown.index("对账 ") < shown.index("重发 3 条")
 
 
@@ -984,3 +984,22 @@ def test_a_dead_letter_id_typed_with_control_characters_is_echoed_escaped(monkey
     out = failed_cleanly(run("dlq", "replay", "--message-id", "x\x1b[2J\nforged"))
 
     assert "死信队列中没有编号为 x\\x1b[2J\\nforged 的死信" in out and "\x1b" not in out
+
+
+def test_a_reconcile_names_the_agency_and_every_sender_as_operators_read_them_elsewhere(monkeypatch):
+    """`wuyuan status` says 法院（court_link）: so does every line of the reconcile that names a service."""
+    monkeypatch.setattr("shared.clock.now", lambda: NOW)
+    monkeypatch.setattr(
+        "wuyuan.reconcile.request_reconcile",
+        lambda settings, service, since: {"service": service, "since": None, "referrals": [], "resent": 2},
+    )
+    followed = FollowerReconcile("court_link", None, None, [SenderReport("coordinator", sent_again=1)])
+    monkeypatch.setattr("wuyuan.reconcile_followers.reconcile_follower", lambda *_: followed)
+
+    lines = run("reconcile", "court_link").output.splitlines()
+
+    assert lines[0].startswith("已向法院（court_link）重发 2 份交办文书")
+    assert any(line.startswith("对账 法院（court_link）：") for line in lines)
+    assert "  综合协调组（coordinator）：重发 1 条" in lines
+    refused = json_error(run("reconcile", "identity", "--json"))
+    assert refused["message"] == "身份认证（identity）不接收其他服务的消息，恢复后无需对账"

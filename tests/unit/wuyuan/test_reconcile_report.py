@@ -42,10 +42,10 @@ ANSWER = {
 
 
 def test_each_referral_to_redo_is_named_with_what_and_when():
-    lines = report_lines(ANSWER, {"court:430426": "县人民法院"}.__getitem__)
-    assert (
-        lines[0]
-        == "已向 court_link 重发 3 份交办文书（原消息编号不变，机构已有的将被跳过）；以恢复时间点 2026-12-04 20:00 为准"
+    lines = report_lines(ANSWER, {"court:430426": "县人民法院"}.__getitem__, {"court_link": "法院（court_link）"}.get)
+    assert lines[0] == (
+        "已向法院（court_link）重发 3 份交办文书（原消息编号不变，机构已有的将被跳过）；"
+        "以恢复时间点 2026-12-04 20:00 为准"
     )
     assert "以下 2 件交办" in lines[1]
     text = "\n".join(lines)

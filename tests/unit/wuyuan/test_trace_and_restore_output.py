@@ -166,7 +166,9 @@ def test_a_restore_that_put_back_a_secret_asks_for_wuyuan_up_which_gives_it_to_t
 
 
 def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_only_officers_can_redo():
+    from wuyuan.cli_errors import service_words
     from wuyuan.commands_backup import follower_lines
+    from wuyuan.settings import PlatformSettings
 
     report = {
         "service": "supervision",
@@ -179,11 +181,11 @@ def test_a_followers_reconcile_reads_who_sent_again_what_could_not_be_and_what_o
         ],
     }
 
-    lines = follower_lines(report, lambda service: {"coordinator": "综合协调组"}.get(service, service))
+    lines = follower_lines(report, lambda service: service_words(service, PlatformSettings()))
 
-    assert lines[0].startswith("对账 supervision（supervision）：各服务把自 2026-12-05 10:00 起")
+    assert lines[0].startswith("对账 检查督导组（supervision）：各服务把自 2026-12-05 10:00 起")
     assert lines[1] == "  综合协调组（coordinator）：重发 12 条；1 条已抹去身份证号或手机号，无法重发"
-    assert lines[2] == "  women_fed（women_fed）：未能重发，外部机构：请该机构自行重发"
+    assert lines[2] == "  women_fed：未能重发，外部机构：请该机构自行重发"  # not registered here: its code alone
     assert lines[3].endswith("2026-12-05 14:00 之前发出的可能已清理，无法重发")
     assert "提醒函" in lines[-1]
 
