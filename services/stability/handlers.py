@@ -179,8 +179,7 @@ def list_persons(query: ListPersons, caller: Principal, uow: Work, platform: Pla
     own_units = require_officer_of_agency(caller, platform)
     # The places the caller's units are competent for, as _require_person_of_caller judges one person: a person's
     # unit is their place cut to the agency's level, so a unit bound below that level is competent for no one's file.
-    unit_digits = platform.registry.by_service(platform.service).unit_digits
-    places = [division for division in (unit.partition(":")[2] for unit in own_units) if len(division) <= unit_digits]
+    places = [unit.partition(":")[2] for unit in own_units if platform.registry.below_its_level(unit) is None]
     by_colour = query.missing_leader or query.colour is not None
     with uow:
         # A colour is computed from the person's history as of now and held in no column, so every candidate is
