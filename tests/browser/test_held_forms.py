@@ -5,23 +5,10 @@ import uuid
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_console import NEIGHBOURS, VILLAGE, passwords, reload_until, sign_in
+from tests.browser.test_console import passwords, reload_until, sign_in, type_joint_dispute
 
 pytestmark = pytest.mark.browser
 __all__ = ["passwords"]  # the accounts fixture, shared with the console's own tests
-
-
-def type_a_registration(page: Page, summary: str, applicant: str, phone: str, respondent: str) -> None:
-    """A walk-in's dispute typed at the window, not yet sent."""
-    page.get_by_role("link", name="窗口登记").click()
-    page.get_by_label("来源渠道").select_option("walk_in")
-    page.get_by_label("纠纷类别").select_option(NEIGHBOURS)
-    page.get_by_label("发生地点").select_option(VILLAGE)
-    page.get_by_label("纠纷概要").fill(summary)
-    page.get_by_label("有暴力倾向", exact=True).check()
-    page.locator('[name="parties.0.name"]').fill(applicant)
-    page.locator('[name="parties.0.phone"]').fill(phone)
-    page.locator('[name="parties.1.name"]').fill(respondent)
 
 
 def session_ends(page: Page) -> None:
@@ -56,7 +43,7 @@ def test_a_registration_sent_after_the_session_ended_is_shown_after_signing_in_a
     sign_in(window, console_url, "demo.window", passwords["demo.window"])
     marker = uuid.uuid4().hex[:8]
     summary = f"两家为共用水井的使用时间争吵，多次调解未果（{marker}）"
-    type_a_registration(window, summary, "钱七", "13700007777", "孙八")
+    type_joint_dispute(window, summary, "钱七", "13700007777", "孙八")
 
     session_ends(window)
     window.get_by_role("button", name="登记并分流").click()
@@ -86,7 +73,7 @@ def test_without_scripts_another_account_is_warned_and_放弃_sends_nothing(page
     window = page(javascript=False, allow_errors=True)
     sign_in(window, console_url, "demo.window", passwords["demo.window"])
     marker = uuid.uuid4().hex[:8]
-    type_a_registration(window, f"邻居在楼道堆放杂物，影响通行（{marker}）", "周九", "13700008888", "吴十")
+    type_joint_dispute(window, f"邻居在楼道堆放杂物，影响通行（{marker}）", "周九", "13700008888", "吴十")
 
     session_ends(window)
     window.get_by_role("button", name="登记并分流").click()
