@@ -158,10 +158,11 @@ confirm, a restart) **reuses its `message_id`**: a new id would be a second repo
 codes and bounds, text that is not blank once its surrounding whitespace is stripped, and the rules
 between fields (a result's `outcome` and `agreement`, a pause's `note`). They cannot state the check
 character and birth date of a resident ID number, that a division code names a real county or below,
-or anything that depends on state the receiver holds (the referral exists and went to that unit, the
-order of reports, who owns a source). Validate what you send, and take the centre's answer as final:
-a message it refuses comes back as `MessageRejected`, and must be corrected and sent again as a new
-message.
+that `occurred_at` is neither before 2000-01-01 (UTC) nor more than a day after the receiver's clock
+(a message sent again keeps its first time and still reads), or anything that depends on state the
+receiver holds (the referral exists and went to that unit, the order of reports, who owns a source).
+Validate what you send, and take the centre's answer as final: a message it refuses comes back as
+`MessageRejected`, and must be corrected and sent again as a new message.
 
 ## Versions
 Each message has a `schema_version`. A receiver accepts every version up to its model's version (the

@@ -4,7 +4,8 @@ One consumer per service reads `wuyuan.<service>.inbox` and dispatches by messag
 Outcomes, decided only after the handler's transaction has committed or failed:
 - success: ack;
 - a body that is not plain UTF-8 JSON (shared.contracts.strict_json), an unknown type, a
-  schema violation, or anything else that fails while reading it: dead-letter with the
+  schema violation, an `occurred_at` no message can have (before 2000, or more than a day after
+  the receiver's clock), or anything else that fails while reading it: dead-letter with the
   reason, then ack (the service keeps running; nothing a message holds escapes the consumer);
 - `Refused` from the handler (the message is valid but can never be applied): dead-letter;
 - any other error (database down, case not known yet): reject, so the broker parks it in
@@ -17,7 +18,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import partial
 from types import TracebackType
 from typing import Any, Protocol, TypeAlias, runtime_checkable
@@ -30,6 +31,7 @@ from nameko.extensions import Entrypoint, ProviderCollector, SharedExtension
 from opentelemetry import trace
 from pydantic import ValidationError
 
+from shared import clock
 from shared.config import current_settings
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CASE_ID_PATTERN
@@ -58,6 +60,12 @@ _CASE_ID = re.compile(CASE_ID_PATTERN)
 ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType]
 MAX_REASON = 1000  # a dead letter's reason, as dead_letters keeps it
 MAX_TRACE_HEADER = 8192  # W3C baggage may be 8192 bytes; traceparent is 55
+# When a message may say it happened: no record of the platform's is older than this, and a sender's clock may run
+# ahead of the receiver's, but not by more than a day. Judged by the receiver against its own clock (the platform's,
+# shared.clock, which every service reads its time from), so a message sent again long after (`wuyuan reconcile`, a
+# restore) keeps its first time and still reads.
+EARLIEST_OCCURRED_AT = datetime.fromisoformat("2000-01-01T00:00:00+00:00")
+OCCURRED_AT_AHEAD = timedelta(days=1)
 
 
 class Unreadable(Exception):
@@ -90,6 +98,16 @@ def case_named_by(message: Message) -> str | None:
         return None
     case_id = data.get("case_id") if isinstance(data, dict) else None
     return case_id if isinstance(case_id, str) and _CASE_ID.fullmatch(case_id) else None
+
+
+def occurred_at_problem(occurred_at: datetime, now: datetime) -> str | None:
+    """Why a message cannot have happened when it says (before the platform's earliest time, or more than a day after
+    the receiver's `now`), or None when it could have."""
+    if occurred_at < EARLIEST_OCCURRED_AT:
+        return f"{occurred_at.isoformat()} is before {EARLIEST_OCCURRED_AT.date().isoformat()}"
+    if occurred_at > now + OCCURRED_AT_AHEAD:
+        return f"{occurred_at.isoformat()} is more than a day after the receiver's clock ({now.isoformat()})"
+    return None
 
 
 def trace_context_of(message: Message) -> dict[str, str]:
@@ -236,9 +254,13 @@ class InboxConsumer(SharedExtension, ProviderCollector):
                 raise Unreadable('no message type: the body has no "type" field', REJECTED_UNKNOWN_TYPE)
             raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}", REJECTED_UNKNOWN_TYPE)
         try:
-            return handler, handler.model.model_validate(data)
+            model = handler.model.model_validate(data)
         except ValidationError as exc:
             raise Unreadable(describe_validation_error(exc), REJECTED_SCHEMA) from None
+        problem = occurred_at_problem(model.occurred_at, clock.now())
+        if problem is not None:
+            raise Unreadable(f"schema violation: occurred_at: {problem}", REJECTED_SCHEMA)
+        return handler, model
 
     def give_up(self, message: Message, reason: str, code: str) -> None:
         """Dead-letter a message that can never be handled; if even that fails, park it for a retry."""

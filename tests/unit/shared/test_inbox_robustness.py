@@ -1,6 +1,7 @@
 """Whatever arrives in a service's inbox is handled or dead-lettered; nothing escapes into the consumer loop."""
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -344,3 +345,50 @@ def test_every_delivery_is_either_handled_or_dead_lettered_and_never_raises(body
     if result == "handled":
         [model] = [m for h in consumer.handlers.values() for m in h.handled]
         assert isinstance(model, MESSAGE_TYPES[model.type])
+
+
+# The receiver's clock in these tests: a Monday evening in Beijing.
+RECEIVER_NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    ["1970-01-01T00:00:00+00:00", "1999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00", "2026-12-08T12:00:01Z"],
+)
+def test_a_message_that_cannot_have_happened_when_it_says_is_dead_lettered_naming_occurred_at(monkeypatch, occurred_at):
+    monkeypatch.setattr("shared.clock.now", lambda: RECEIVER_NOW)
+    consumer = inbox()
+    message = delivery(json.dumps({**VALID, "occurred_at": occurred_at}).encode())
+
+    consumer.on_message(message)
+
+    assert outcome(consumer, message).startswith("dead: schema violation: occurred_at: ")
+
+
+@pytest.mark.parametrize(
+    "occurred_at",
+    [
+        "2000-01-01T00:00:00+00:00",  # as old as a record of the platform's can be: a re-sent message keeps its time
+        "2026-11-22T09:00:00+08:00",
+        "2026-12-08T12:00:00Z",  # a sender's clock a day ahead
+    ],
+)
+def test_a_message_sent_again_with_its_first_time_or_from_a_clock_a_little_ahead_is_handled(monkeypatch, occurred_at):
+    monkeypatch.setattr("shared.clock.now", lambda: RECEIVER_NOW)
+    consumer = inbox()
+    message = delivery(json.dumps({**VALID, "occurred_at": occurred_at}).encode())
+
+    consumer.on_message(message)
+
+    assert outcome(consumer, message) == "handled"
+
+
+def test_the_receiver_judges_occurred_at_by_the_platform_s_clock_not_the_machine_s(monkeypatch):
+    # A test's fixed 'now' years ahead of the machine: a message of that day is no message from the future.
+    monkeypatch.setattr("shared.clock.now", lambda: datetime(2031, 3, 1, tzinfo=UTC))
+    consumer = inbox()
+    message = delivery(json.dumps({**VALID, "occurred_at": "2031-03-01T08:00:00+08:00"}).encode())
+
+    consumer.on_message(message)
+
+    assert outcome(consumer, message) == "handled"
