@@ -3,7 +3,7 @@
 import inspect
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from types import TracebackType
@@ -251,9 +251,16 @@ def referral_id_in_path(value: str) -> UUID:
 
 @dataclass(frozen=True)
 class Access:
-    """Who may call an endpoint: callers with one of `roles`, or anyone when `roles` is None."""
+    """Who may call an endpoint: callers with one of `roles`, or anyone when `roles` is None.
+
+    `admits`, when set, narrows who among those callers may use the endpoint at all (an agency's endpoints take only
+    the officers of one of its units: shared.agency.service): it raises Forbidden for a caller it turns away. It is
+    judged with the roles, before any body or query is read, so a caller who may not use the endpoint is told 403
+    and learns nothing of what the endpoint accepts.
+    """
 
     roles: frozenset[Role] | None
+    admits: Callable[[Principal], None] | None = None
 
     def __post_init__(self) -> None:
         if self.roles is not None and not self.roles:
@@ -290,6 +297,8 @@ class Authenticator(SharedExtension):
         principal = self.verifier.verify(token.strip())
         if not principal.has_any(access.roles):
             raise _forbidden_role(principal, access.roles)
+        if access.admits is not None:
+            access.admits(principal)
         return principal
 
 

@@ -10,7 +10,7 @@ from services.stability.dependencies import PersonKey
 from services.stability.domain import REGISTER_FLAGS, StabilityLead, flags_for
 from services.stability.store import PostgresStabilityStore, StabilityStore
 from shared.agency.records import RecordKind
-from shared.agency.service import AgencyService
+from shared.agency.service import OFFICERS, AgencyService, agency_officers
 from shared.auth.principal import Role
 from shared.contracts.messages import (
     CaseAssigned,
@@ -22,12 +22,10 @@ from shared.contracts.messages import (
 )
 from shared.contracts.vocabulary import Source
 from shared.dependency import Injects
-from shared.http import BadInput, allow, api, json_response, parse_body, parse_query
+from shared.http import BadInput, api, json_response, parse_body, parse_query
 from shared.messaging.consumer import handles
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.runtime.dependencies import Database
-
-OFFICERS = allow(Role.OFFICER)
 
 
 def parse_person_id(value: str) -> UUID:
@@ -64,7 +62,7 @@ class Stability(AgencyService):
     def on_case_went_overdue(self, message: CaseWentOverdue) -> None:
         handlers.handle_case_went_overdue(message, self.sender, self.uow, self.platform)
 
-    @api("GET", "/api/v1/risk-register", access=allow(Role.OFFICER, Role.COORDINATOR, Role.LEADER))
+    @api("GET", "/api/v1/risk-register", access=agency_officers(Role.COORDINATOR, Role.LEADER))
     def risk_register(self, request: Request) -> Response:
         query = parse_query(request, ListRiskRegister)
         return json_response(200, handlers.risk_register(query, self.caller, self.uow, self.platform))

@@ -19,7 +19,7 @@ from shared.agency.commands import (
 )
 from shared.agency.records import NO_DETAILS, RecordKind
 from shared.agency.store import AgencyStore, PostgresAgencyStore
-from shared.auth.principal import Role
+from shared.auth.principal import Principal, Role
 from shared.config import current_settings
 from shared.contracts.messages import (
     MessageRejected,
@@ -32,14 +32,29 @@ from shared.contracts.messages import (
     ReminderIssued,
 )
 from shared.dependency import Injects
-from shared.http import Caller, allow, api, json_response, parse_body, parse_query, referral_id_in_path
+from shared.http import Access, Caller, api, json_response, parse_body, parse_query, referral_id_in_path
 from shared.messaging.consumer import MessageSender, handles
 from shared.persistence.unit_of_work import UnitOfWork
+from shared.platform import Platform
 from shared.runtime.dependencies import Database, PlatformProvider
 from shared.runtime.service_base import PlatformService
 
+
+def agency_officers(*also: Role) -> Access:
+    """The officers of one of this service's agency's units, and callers holding one of `also` whatever their units.
+
+    Anyone else (an officer of another agency's units only) is turned away with a 403 before the request's body or
+    query is read; which of its own units an officer acts for is the handlers' to check, after the body is read."""
+
+    def admits(caller: Principal) -> None:
+        if not caller.has_any(frozenset(also)):
+            handlers.require_officer_of_agency(caller, Platform.from_settings(current_settings()))
+
+    return Access(frozenset({Role.OFFICER, *also}), admits)
+
+
 # Only an agency's officers, and each only for their own units (checked by the handlers).
-OFFICERS = allow(Role.OFFICER)
+OFFICERS = agency_officers()
 
 # Mobile numbers past their retention period are dropped hourly; `wuyuan privacy purge` does it at once.
 PURGE_INTERVAL_SECONDS = 3600

@@ -631,24 +631,6 @@ def test_mobile_numbers_of_finished_petitions_are_dropped_after_the_retention_pe
     assert petition_store.petitions[SUED_ALREADY["number"]].petitioners[0].phone is None
 
 
-def test_an_officer_of_another_agency_is_refused_before_anything_they_sent_is_read(bureau, http):
-    bureau.caller = OTHER_AGENCY
-
-    for call in (
-        lambda: bureau.register_petition(http.post({})),
-        lambda: bureau.petition_figures(http.get()),
-        lambda: bureau.show_petition(http.get(), "no number"),
-        lambda: bureau.decide_acceptance(http.post({}), NUMBER),
-        lambda: bureau.extend_term(http.post({}), NUMBER),
-        lambda: bureau.reply(http.post({}), NUMBER),
-    ):
-        with pytest.raises(Forbidden, match="is not an officer of petition"):
-            call()
-
-
-# --- a petition fed in as a record (POST /api/v1/records) ------------------------------------------
-
-
 def petition_record(persons: int | None, applicants: int = 6) -> dict:
     """A collective visit the bureau's own system registered, fed in with its petitioners as applicants."""
     details: dict = {"petition_number": NUMBER}
