@@ -220,6 +220,14 @@ def parse_query(request: Request, model: type[M], repeated: tuple[str, ...] = ()
     return validate_value(model, values, request_context(now))
 
 
+def unexpected_parameters(request: Request) -> list[FieldError]:
+    """Each query parameter, refused as a query model refuses one it does not name: for an endpoint that reads none."""
+    return [
+        {"field": name[:_NAMED_UP_TO], "message": "Extra inputs are not permitted", "type": "extra_forbidden"}
+        for name in dict.fromkeys(request.args.keys())
+    ]
+
+
 def validate_value(model: type[M], data: dict[str, Any], context: dict[str, Any] | None = None) -> M:
     """Validate already-decoded input (RPC arguments, a path's variables) against `model`, with the validation
     `context` given (a request's, from shared.contracts.dates.request_context)."""
@@ -339,7 +347,10 @@ class ApiHandler(HttpRequestHandler):
     (a sign-in's token); the key is then accepted and ignored. `secret_body=True` keeps the body out
     of the key's fingerprint, for a body that holds secrets (a password change): the fingerprint is a
     fast hash that would let anyone who read the table guess them; such a key stands for one request
-    to the endpoint, whatever body it comes with.
+    to the endpoint, whatever body it comes with. `takes_query=True` says the endpoint reads its query string with
+    `parse_query` (whose model names its parameters); any other endpoint refuses every query parameter before a
+    worker runs (`400`, each named, `extra_forbidden`, as a query model does), so a filter it does not have is
+    never taken for one that was applied.
     """
 
     authenticator = Authenticator()
@@ -353,6 +364,7 @@ class ApiHandler(HttpRequestHandler):
         access: Access,
         idempotent: bool = True,
         secret_body: bool = False,
+        takes_query: bool = False,
         **kwargs: Any,
     ) -> None:
         kwargs.setdefault("expected_exceptions", EXPECTED)
@@ -360,6 +372,7 @@ class ApiHandler(HttpRequestHandler):
         self.access = access
         self.takes_key = idempotent and bool(WRITE_METHODS & {m.strip().upper() for m in method.split(",")})
         self.secret_body = secret_body
+        self.takes_query = takes_query
 
     def setup(self) -> None:
         self.check_route_matches_method()
@@ -394,6 +407,8 @@ class ApiHandler(HttpRequestHandler):
         # reach the store (which cannot hold it) from endpoints that read them without parse_query.
         path_values = getattr(request, "path_values", None) or {}
         faults = text_faults([*path_values.items(), *request.args.items(multi=True)], "(query)")
+        if not faults and not self.takes_query:
+            faults = unexpected_parameters(request)
         if faults:
             return self.response_from_exception(BadInput(faults))
         request.shallow = False  # as nameko's handler sets it: the body may be read

@@ -112,7 +112,7 @@ class Coordinator(PlatformService):
     def show_case(self, request: Request, case_id: str) -> Response:
         return json_response(200, handlers.show_case(case_id_in_path(case_id), self.uow))
 
-    @api("GET", "/api/v1/cases", access=READS_CASES)
+    @api("GET", "/api/v1/cases", access=READS_CASES, takes_query=True)
     def list_cases(self, request: Request) -> Response:
         return json_response(200, handlers.list_cases(parse_query(request, handlers.ListCases), self.uow, self.desk))
 

@@ -43,12 +43,12 @@ class CourtLink(AgencyService):
         command = parse_body(request, RegisterFiling, self.platform.now())
         return json_response(*handlers.register_filing(command, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/filings", access=OFFICERS)
+    @api("GET", "/api/v1/filings", access=OFFICERS, takes_query=True)
     def list_filings(self, request: Request) -> Response:
         query = parse_query(request, ListFilings)
         return json_response(200, handlers.list_filings(query, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/filings/figures", access=OFFICERS)
+    @api("GET", "/api/v1/filings/figures", access=OFFICERS, takes_query=True)
     def filing_figures(self, request: Request) -> Response:
         query = parse_query(request, FiguresQuery)
         return json_response(200, handlers.filing_figures(query, self.caller, self.uow, self.platform))

@@ -59,7 +59,7 @@ class Identity(PlatformService):
         return json_response(200, changed)
 
     # Staff read who acted on a case (登记人, 经办人) by name; operators see no case, so need none.
-    @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES))
+    @api("GET", "/api/v1/people", access=allow(*STAFF_ROLES), takes_query=True)
     def staff_names(self, request: Request) -> Response:
         asked = parse_query(request, handlers.PeopleAsked, repeated=("account",))
         return json_response(200, handlers.staff_names(asked, self.uow))

@@ -49,7 +49,7 @@ class JusticeLink(AgencyService):
         rid, command = referral_id_in_path(referral_id), parse_body(request, ReferToLegalAid)
         return json_response(201, handlers.refer_to_legal_aid(rid, command, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/mediation/figures", access=OFFICERS)
+    @api("GET", "/api/v1/mediation/figures", access=OFFICERS, takes_query=True)
     def mediation_figures(self, request: Request) -> Response:
         query = parse_query(request, MediationFiguresQuery)
         return json_response(200, handlers.mediation_figures(query, self.caller, self.uow, self.platform))

@@ -49,17 +49,17 @@ class PetitionLink(AgencyService):
             *handlers.register_petition(command, self.caller, self.uow, self.platform, self.petition_key)
         )
 
-    @api("GET", "/api/v1/petitions", access=OFFICERS)
+    @api("GET", "/api/v1/petitions", access=OFFICERS, takes_query=True)
     def list_petitions(self, request: Request) -> Response:
         query = parse_query(request, ListPetitions)
         return json_response(200, handlers.list_petitions(query, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/petitions/figures", access=OFFICERS)
+    @api("GET", "/api/v1/petitions/figures", access=OFFICERS, takes_query=True)
     def petition_figures(self, request: Request) -> Response:
         query = parse_query(request, FiguresQuery)
         return json_response(200, handlers.petition_figures(query, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/petitions/<number>", access=OFFICERS)
+    @api("GET", "/api/v1/petitions/<number>", access=OFFICERS, takes_query=True)
     def show_petition(self, request: Request, number: str) -> Response:
         query = parse_query(request, ShowPetition)
         return json_response(

@@ -36,12 +36,12 @@ class PoliceLink(AgencyService):
         command = parse_body(request, RecordCall, self.platform.now())
         return json_response(*handlers.record_call(command, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/calls", access=OFFICERS)
+    @api("GET", "/api/v1/calls", access=OFFICERS, takes_query=True)
     def list_calls(self, request: Request) -> Response:
         query = parse_query(request, ListCalls)
         return json_response(200, handlers.list_calls(query, self.caller, self.uow, self.platform))
 
-    @api("GET", "/api/v1/calls/figures", access=OFFICERS)
+    @api("GET", "/api/v1/calls/figures", access=OFFICERS, takes_query=True)
     def call_figures(self, request: Request) -> Response:
         query = parse_query(request, FiguresQuery)
         return json_response(200, handlers.call_figures(query, self.caller, self.uow, self.platform))

@@ -62,7 +62,7 @@ class Stability(AgencyService):
     def on_case_went_overdue(self, message: CaseWentOverdue) -> None:
         handlers.handle_case_went_overdue(message, self.sender, self.uow, self.platform)
 
-    @api("GET", "/api/v1/risk-register", access=agency_officers(Role.COORDINATOR, Role.LEADER))
+    @api("GET", "/api/v1/risk-register", access=agency_officers(Role.COORDINATOR, Role.LEADER), takes_query=True)
     def risk_register(self, request: Request) -> Response:
         query = parse_query(request, ListRiskRegister)
         return json_response(200, handlers.risk_register(query, self.caller, self.uow, self.platform))
@@ -72,7 +72,7 @@ class Stability(AgencyService):
         command = parse_body(request, AddPerson)
         return json_response(*handlers.add_person(command, self.caller, self.uow, self.platform, self.person_key))
 
-    @api("GET", "/api/v1/persons", access=OFFICERS)
+    @api("GET", "/api/v1/persons", access=OFFICERS, takes_query=True)
     def list_persons(self, request: Request) -> Response:
         query = parse_query(request, ListPersons)
         return json_response(200, handlers.list_persons(query, self.caller, self.uow, self.platform))

@@ -121,22 +121,22 @@ class Supervision(PlatformService):
     def escalate_overdue_cases(self) -> None:
         escalation_handlers.send_escalations(self.uow, self.platform)
 
-    @api("GET", "/api/v1/follow-ups", access=READERS)
+    @api("GET", "/api/v1/follow-ups", access=READERS, takes_query=True)
     def list_follow_ups(self, request: Request) -> Response:
         query = parse_query(request, handlers.FollowUpsQuery)
         return json_response(200, handlers.list_follow_ups(query, self.uow))
 
-    @api("GET", "/api/v1/board", access=READERS)
+    @api("GET", "/api/v1/board", access=READERS, takes_query=True)
     def board(self, request: Request) -> Response:
         board = handlers.board(parse_query(request, handlers.BoardQuery), self.uow, self.platform)
         board["watches"] = mark_provisional(board["watches"])  # type: ignore[arg-type]
         return json_response(200, {**board, "calendar_warning": self.calendar_warning.text(self.platform.now())})
 
-    @api("GET", "/api/v1/link-facts/counts", access=READERS)
+    @api("GET", "/api/v1/link-facts/counts", access=READERS, takes_query=True)
     def link_fact_counts(self, request: Request) -> Response:
         return json_response(200, handlers.count_link_facts(parse_query(request, handlers.LinkFactsQuery), self.uow))
 
-    @api("GET", "/api/v1/reports", access=READERS)
+    @api("GET", "/api/v1/reports", access=READERS, takes_query=True)
     def report(self, request: Request) -> Response:
         query = parse_query(request, report_handlers.ReportQuery)
         if query.format == "csv":
@@ -155,7 +155,7 @@ class Supervision(PlatformService):
     def rebuild_report_model(self) -> None:
         report_handlers.rebuild_read_model(self.uow)
 
-    @api("GET", "/api/v1/letters", access=READERS)
+    @api("GET", "/api/v1/letters", access=READERS, takes_query=True)
     def letters(self, request: Request) -> Response:
         return json_response(
             200, handlers.list_letters(parse_query(request, handlers.LettersQuery), self.uow, self.platform)
@@ -174,7 +174,7 @@ class Supervision(PlatformService):
             202, handlers.rate_follow_up(case_id, command, self.caller.subject, self.uow, self.platform)
         )
 
-    @api("GET", "/api/v1/follow-ups/<case_id>/rating-link", access=allow(Role.SUPERVISOR))
+    @api("GET", "/api/v1/follow-ups/<case_id>/rating-link", access=allow(Role.SUPERVISOR), takes_query=True)
     def rating_link(self, request: Request, case_id: str) -> Response:
         case_id = case_id_in_path(case_id)
         if parse_query(request, handlers.RatingLinkQuery).format == "svg":
@@ -207,7 +207,7 @@ class Supervision(PlatformService):
         )
         return json_response(201, issued)
 
-    @api("GET", "/api/v1/documents", access=DOCUMENT_READERS)
+    @api("GET", "/api/v1/documents", access=DOCUMENT_READERS, takes_query=True)
     def list_documents(self, request: Request) -> Response:
         query = parse_query(request, documents_handlers.DocumentsQuery)
         return json_response(200, documents_handlers.list_documents(query, self.caller, self.uow, self.platform))
@@ -243,12 +243,12 @@ class Supervision(PlatformService):
         )
         return json_response(201, drawn)
 
-    @api("GET", "/api/v1/spot-checks", access=READERS)
+    @api("GET", "/api/v1/spot-checks", access=READERS, takes_query=True)
     def list_spot_checks(self, request: Request) -> Response:
         query = parse_query(request, spot_checks_handlers.SpotChecksQuery)
         return json_response(200, spot_checks_handlers.list_spot_checks(query, self.uow))
 
-    @api("GET", "/api/v1/spot-checks/summary", access=READERS)
+    @api("GET", "/api/v1/spot-checks/summary", access=READERS, takes_query=True)
     def spot_check_summary(self, request: Request) -> Response:
         query = parse_query(request, DateRange)
         return json_response(200, spot_checks_handlers.summary(query, self.uow))
@@ -266,7 +266,7 @@ class Supervision(PlatformService):
     def on_high_frequency_alert_raised(self, message: HighFrequencyAlertRaised) -> None:
         alerts_handlers.handle_alert_raised(message, self.sender, self.uow, self.platform)
 
-    @api("GET", "/api/v1/alerts", access=READERS)
+    @api("GET", "/api/v1/alerts", access=READERS, takes_query=True)
     def list_alerts(self, request: Request) -> Response:
         query = parse_query(request, alerts_handlers.AlertsQuery)
         return json_response(200, alerts_handlers.list_alerts(query, self.uow))

@@ -105,13 +105,13 @@ class AgencyService(PlatformService):
     def on_record_linked(self, message: RecordLinked) -> None:
         handlers.handle_record_linked(message, self.sender, self.uow, self.platform)
 
-    @api("GET", "/api/v1/rejections", access=OFFICERS)
+    @api("GET", "/api/v1/rejections", access=OFFICERS, takes_query=True)
     def list_rejections(self, request: Request) -> Response:
         return json_response(
             200, handlers.list_rejections(parse_query(request, ListRejections), self.caller, self.uow, self.platform)
         )
 
-    @api("GET", "/api/v1/referrals", access=OFFICERS)
+    @api("GET", "/api/v1/referrals", access=OFFICERS, takes_query=True)
     def list_referrals(self, request: Request) -> Response:
         return json_response(
             200, handlers.list_referrals(parse_query(request, ListReferrals), self.caller, self.uow, self.platform)

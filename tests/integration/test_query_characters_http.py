@@ -46,7 +46,7 @@ class Count(BaseModel):
 class Notes:
     name = "notes"
 
-    @api("GET", "/api/v1/notes", access=PUBLIC)
+    @api("GET", "/api/v1/notes", access=PUBLIC, takes_query=True)
     def search(self, request: Request) -> Response:
         return json_response(200, {"q": parse_query(request, Search).q})
 
@@ -56,7 +56,7 @@ class Notes:
             row = tx.one("SELECT %s::text AS note_id", (note_id,))
         return json_response(200, row)
 
-    @api("GET", "/api/v1/count", access=PUBLIC)
+    @api("GET", "/api/v1/count", access=PUBLIC, takes_query=True)
     def count(self, request: Request) -> Response:
         n = parse_query(request, Count).n
         with transaction(DATABASE["connect"]) as tx:

@@ -185,3 +185,52 @@ def test_each_query_model_refuses_a_control_character_in_each_of_its_parameters(
                 parse_query(request, model)
 
             assert [(f["field"], f["type"]) for f in refused.value.fields] == [(name, "control_character")]
+
+
+WITHOUT_QUERY = [case for case in ENDPOINTS if query_models(case[0]).get(case[1]) is None]
+
+
+def test_an_endpoint_says_it_takes_a_query_exactly_when_it_reads_one_with_a_model():
+    reads = {endpoint_id(case) for case in QUERIES}
+    says = {endpoint_id(case) for case in ENDPOINTS if case[2].takes_query}
+
+    assert says == reads
+
+
+@pytest.mark.parametrize("case", WITHOUT_QUERY, ids=endpoint_id)
+def test_an_endpoint_without_a_query_model_refuses_any_query_parameter_naming_it_before_any_worker(case):
+    service, method_name, entrypoint = case
+    handler, container = bound(service, method_name, entrypoint)
+    values = dict.fromkeys(route_variables(entrypoint), "2026")
+
+    response = handler.handle_request(request_to(entrypoint, values, "limit=10&status=closed&limit=20"))
+
+    assert refused_fields(response) == [("limit", "extra_forbidden"), ("status", "extra_forbidden")]
+    assert container.spawned == 0
+
+
+def test_health_and_metrics_refuse_a_query_too_as_probes_and_scrapes_send_none():
+    probes = [
+        case
+        for case in WITHOUT_QUERY
+        if case[0].name == "court_link" and case[2].url.startswith(("/health", "/metrics"))
+    ]
+    assert {case[2].url for case in probes} == {"/health", "/health/ready", "/metrics"}
+    for service, method_name, entrypoint in probes:
+        handler, _ = bound(service, method_name, entrypoint)
+
+        assert refused_fields(handler.handle_request(request_to(entrypoint, {}, "verbose=1"))) == [
+            ("verbose", "extra_forbidden")
+        ]
+        assert handler.handle_request(request_to(entrypoint, {})).status_code == 200
+
+
+@pytest.mark.parametrize("case", QUERIES, ids=endpoint_id)
+def test_an_endpoint_with_a_query_model_lets_its_query_reach_the_worker(case):
+    service, method_name, entrypoint, _ = case
+    handler, container = bound(service, method_name, entrypoint)
+    values = dict.fromkeys(route_variables(entrypoint), "2026")
+
+    response = handler.handle_request(request_to(entrypoint, values, "no_such_filter=1"))
+
+    assert (response.status_code, container.spawned) == (200, 1)  # the worker's model refuses it, naming it

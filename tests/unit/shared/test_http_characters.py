@@ -171,7 +171,7 @@ def container() -> FakeContainer:
 
 @pytest.fixture
 def endpoint(container: FakeContainer) -> ApiHandler:
-    handler = ApiHandler("GET", "/api/v1/referrals/<referral_id>", access=PUBLIC)
+    handler = ApiHandler("GET", "/api/v1/referrals/<referral_id>", access=PUBLIC, takes_query=True)
     handler.server = FakeServer()  # type: ignore[assignment]
     handler.container = container  # type: ignore[assignment]
     handler.method_name = "show"
