@@ -6,8 +6,8 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -25,7 +25,8 @@ WINDOW_SOURCES = tuple(source.value for source in vocabulary.WINDOW_SOURCES)  # 
 @dataclass(frozen=True)
 class Session:
     """A signed-in browser as the console keeps it: the cookie's digest, the token the console acts with sealed
-    under the cookie (`opened_token`), and its form key."""
+    under the cookie (`opened_token`), and its form key; `sealed_held`, a form posted once the session before had
+    ended, kept for this session alone until `held_until` (sealed under the cookie too: `opened_held`)."""
 
     digest: bytes
     username: str
@@ -33,6 +34,8 @@ class Session:
     csrf: str
     created_at: datetime
     expires_at: datetime
+    sealed_held: str = ""
+    held_until: datetime | None = None
 
 
 def session_digest(cookie_value: str) -> bytes:
@@ -41,10 +44,22 @@ def session_digest(cookie_value: str) -> bytes:
 
 
 def open_session(
-    username: str, token: str, expires_at: datetime, now: datetime, cookie_value: str, csrf: str
+    username: str,
+    token: str,
+    expires_at: datetime,
+    now: datetime,
+    cookie_value: str,
+    csrf: str,
+    held: str = "",
+    held_for: timedelta = timedelta(0),
 ) -> Session:
+    """A new session; `held`, the text of a form to keep in it, for `held_for` at most and never past the session."""
     digest = session_digest(cookie_value)
-    return Session(digest, username, seal_token(token, cookie_value, digest), csrf, now, expires_at)
+    session = Session(digest, username, seal_token(token, cookie_value, digest), csrf, now, expires_at)
+    if not held:
+        return session
+    until = min(now + held_for, expires_at)
+    return replace(session, sealed_held=_seal(held, cookie_value, digest, _HELD_KEY_LABEL), held_until=until)
 
 
 # The token is a bearer credential for every service's API until it expires: kept in clear, a copy of the sessions
@@ -52,31 +67,54 @@ def open_session(
 # cookie, which only the browser holds, and bound to the row's digest, so that it opens for that browser alone.
 _SEALED = "v1."
 _TOKEN_KEY_LABEL = b"wuyuan console: the session's token"
+# A held form (a walk-in's names, ID and mobile numbers) is personal data the console must not keep readable: sealed
+# the same way, under a key of its own.
+_HELD_KEY_LABEL = b"wuyuan console: the session's held form"
 _NONCE_BYTES = 12
 
 
-def _token_key(cookie_value: str) -> bytes:
-    return hmac.new(cookie_value.encode("utf-8", "surrogateescape"), _TOKEN_KEY_LABEL, hashlib.sha256).digest()
+def _key(cookie_value: str, label: bytes) -> bytes:
+    return hmac.new(cookie_value.encode("utf-8", "surrogateescape"), label, hashlib.sha256).digest()
+
+
+def _seal(text: str, cookie_value: str, digest: bytes, label: bytes) -> str:
+    nonce = os.urandom(_NONCE_BYTES)
+    sealed = AESGCM(_key(cookie_value, label)).encrypt(nonce, text.encode("utf-8"), digest)
+    return _SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+
+
+def _opened(sealed_text: str, cookie_value: str, digest: bytes, label: bytes) -> str | None:
+    if not sealed_text.startswith(_SEALED):
+        return None
+    try:
+        sealed = base64.urlsafe_b64decode(sealed_text[len(_SEALED) :].encode("ascii"))
+        opened = AESGCM(_key(cookie_value, label)).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], digest)
+        return opened.decode("utf-8")
+    except (InvalidTag, ValueError, UnicodeError, binascii.Error):
+        return None
 
 
 def seal_token(token: str, cookie_value: str, digest: bytes) -> str:
     """The token as the session keeps it: readable with the cookie that hashes to `digest`, and only with it."""
-    nonce = os.urandom(_NONCE_BYTES)
-    sealed = AESGCM(_token_key(cookie_value)).encrypt(nonce, token.encode("utf-8"), digest)
-    return _SEALED + base64.urlsafe_b64encode(nonce + sealed).decode("ascii")
+    return _seal(token, cookie_value, digest, _TOKEN_KEY_LABEL)
 
 
 def opened_token(session: Session, cookie_value: str) -> str | None:
     """The session's token, opened with the browser's cookie; None for any other cookie, or a token not sealed so (a
     session kept before tokens were sealed: its person signs in again)."""
-    if not session.sealed_token.startswith(_SEALED):
+    return _opened(session.sealed_token, cookie_value, session.digest, _TOKEN_KEY_LABEL)
+
+
+def opened_held(session: Session, cookie_value: str, now: datetime) -> str | None:
+    """The form the session holds, opened with the browser's cookie; None when it holds none, its time is up, or the
+    cookie is another browser's."""
+    if not session.sealed_held or session.held_until is None or session.held_until <= now:
         return None
-    try:
-        sealed = base64.urlsafe_b64decode(session.sealed_token[len(_SEALED) :].encode("ascii"))
-        opened = AESGCM(_token_key(cookie_value)).decrypt(sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], session.digest)
-        return opened.decode("utf-8")
-    except (InvalidTag, ValueError, UnicodeError, binascii.Error):
-        return None
+    return _opened(session.sealed_held, cookie_value, session.digest, _HELD_KEY_LABEL)
+
+
+def without_held(session: Session) -> Session:
+    return replace(session, sealed_held="", held_until=None)
 
 
 def form_key_matches(session: Session, offered: str | None) -> bool:

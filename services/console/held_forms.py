@@ -1,23 +1,33 @@
-"""A form posted once its session had ended, held by the browser through signing in and sent again only on a click.
+"""A form posted once its session had ended, held through signing in and sent again only on a click.
 
-What a member of staff typed (a walk-in's names, ID and mobile numbers) is never kept by the console: it travels in
-the sign-in page's hidden inputs and comes back with the sign-in, is checked here both ways, and is shown for a person
-to read before it goes on. The session's form key is dropped (the new session's goes with it); the action key stays,
-so a form that reached a service before, or is sent twice, is one action (services.console.api_client).
+What a member of staff typed (a walk-in's names, ID and mobile numbers) travels in the sign-in page's hidden inputs
+and comes back with the sign-in, checked here both ways; the new session then keeps it, sealed under the browser's
+cookie (services.console.domain), for the page that shows it to be reloaded, until it is sent or given up, for an hour
+at most. The session's form key is dropped (the new session's goes with it); the action key stays, so a form that
+reached a service before, or is sent twice, is one action (services.console.api_client).
 """
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 from urllib.parse import urlencode
 
 from services.console.api_client import ACTION_FIELD
+from services.console.domain import safe_next
 
 HELD_PREFIX = "held:"  # a held field's name on the sign-in form, apart from the sign-in's own
 TARGET_FIELD = "held_target"
 FILES_FIELD = "held_files"
 FORM_KEY_FIELD = "csrf"
-# Forms that are never held: signing in and out, and the change of password, whose fields are passwords.
-NOT_HELD = frozenset({"/login", "/logout", "/password"})
+# Forms that are never held: signing in and out, the change of password, whose fields are passwords, and giving up a
+# held form (once the session has ended, there is none left to give up).
+NOT_HELD = frozenset({"/login", "/logout", "/password", "/held-form/discard"})
+# The page a held form is shown on after signing in (a GET, so that reloading it posts nothing again), and how long the
+# new session keeps it: time enough to read and send it, not a day's store of personal data.
+HELD_PAGE = "/held-form"
+HELD_FOR = timedelta(hours=1)
 # Bounds far above any console form (the registration has about 40 fields, its longest text 2000 characters), and
 # below what the sign-in may carry: the held fields go back with the account, the password and the hidden prefixes,
 # and the whole must stay under the console's form limit (pages.MAX_FORM_BYTES, 64 KiB), percent-encoded.
@@ -34,12 +44,13 @@ class HeldFormRefused(ValueError):
 
 @dataclass(frozen=True)
 class HeldForm:
-    """The fields of a form as it was posted (its form key dropped), the path it was posted to, and whether a file
-    chosen on it could not come along."""
+    """The fields of a form as it was posted (its form key dropped), the path it was posted to, whether a file
+    chosen on it could not come along, and the console page 放弃 leads back to (`page_to_return_to`)."""
 
     target: str
     fields: tuple[tuple[str, str], ...]
     files_dropped: bool = False
+    back: str = "/"
 
     def on_sign_in(self) -> list[tuple[str, str]]:
         """The hidden inputs the sign-in form carries it in."""
@@ -132,3 +143,43 @@ def held_in(posted: Iterable[tuple[str, str]], is_form_path: Callable[[str], boo
         raise HeldFormRefused(refusal)
     files_dropped = any(name == FILES_FIELD for name, _ in posted)
     return HeldForm(targets[0], tuple(_without_form_key(pairs)), files_dropped)
+
+
+def page_to_return_to(offered: str | None, target: str, is_page: Callable[[str], bool]) -> str:
+    """Where 放弃 leads: the page the form was typed on as the sign-in carried it (`next`, the browser's Referer), when
+    it is one of the console's pages; else the page nearest the form's own address, which takes POST only
+    (`/cases/<id>` for `/cases/<id>/assign`, `/documents` for `/documents/notices`); else the home page. Always a
+    path of this console (`is_page`: one of its GET pages), never another site."""
+    page = safe_next(offered)
+    if page != "/" and is_page(page.partition("?")[0]):
+        return page
+    segments = target.split("/")
+    while len(segments) > 1:
+        nearer = "/".join(segments)
+        if is_page(nearer):
+            return nearer
+        segments.pop()
+    return "/"
+
+
+def kept_text(held: HeldForm) -> str:
+    """The held form as the session keeps it (sealed: services.console.domain.open_session)."""
+    kept: dict[str, Any] = {
+        "target": held.target,
+        "back": held.back,
+        "fields": [list(pair) for pair in held.fields],
+        "files_dropped": held.files_dropped,
+    }
+    return json.dumps(kept, ensure_ascii=False)
+
+
+def from_kept(text: str | None) -> HeldForm | None:
+    """The held form a session keeps, from `kept_text`; None for none, or for anything else."""
+    if not text:
+        return None
+    try:
+        kept = json.loads(text)
+        fields = tuple((str(name), str(value)) for name, value in kept["fields"])
+        return HeldForm(str(kept["target"]), fields, bool(kept["files_dropped"]), str(kept["back"]))
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -12,6 +12,7 @@ from services.console.handlers import (
     citizens,
     court,
     documents,
+    held_forms,
     mediation,
     password,
     petitions,
@@ -27,7 +28,7 @@ from services.console.handlers import (
 from services.console.handlers.assets import FAVICON, static_file
 from services.console.handlers.common import Visitor as SignedIn
 from services.console.handlers.common import visitor_of
-from services.console.handlers.held_forms import form_paths
+from services.console.handlers.held_forms import form_paths, page_paths
 from services.console.pages import PageNotFound, SignInNeeded, page
 from services.console.store import PostgresSessionStore
 from shared.contracts.identifiers import CASE_ID_PATTERN
@@ -65,10 +66,19 @@ class Console(PlatformService):
     @page("POST", "/login")
     def sign_in(self, request: Request) -> Response:
         settings = console_settings()
-        held_check = sessions.HeldFormCheck(FORM_PATHS, self.check_token, self.people)
+        held_check = sessions.HeldFormCheck(FORM_PATHS, PAGE_PATHS, self.check_token)
         return sessions.sign_in(
             request, self.uow, self.apis, self.platform, settings.secure_cookies, settings.trusted_proxies, held_check
         )
+
+    # A form posted once the session had ended, kept by the session that signed in after it (handlers.held_forms).
+    @page("GET", "/held-form")
+    def held_form(self, request: Request) -> Response:
+        return held_forms.held_form_page(request, self.visitor(request), self.platform)
+
+    @page("POST", "/held-form/discard")
+    def discard_held_form(self, request: Request) -> Response:
+        return held_forms.discard(request, self.visitor(request), self.uow, self.platform)
 
     @page("POST", "/logout")
     def sign_out(self, request: Request) -> Response:
@@ -330,4 +340,6 @@ class Console(PlatformService):
 
 # The paths a form held through signing in may be sent on to: the POST pages above (handlers.held_forms).
 FORM_PATHS = form_paths(Console)
+# The pages 放弃 may lead back to (handlers.held_forms).
+PAGE_PATHS = page_paths(Console)
 SERVICE = Console

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from services.console.dependencies import Answer, ApiUnavailable
-from services.console.domain import Session
+from services.console.domain import Session, without_held
 from shared.auth.principal import Principal, Unauthenticated
 from shared.persistence.errors import Conflict
 
@@ -28,10 +28,17 @@ class FakeSessionStore:
     def remove(self, digest: bytes) -> None:
         self.sessions.pop(digest, None)
 
+    def release_held(self, digest: bytes) -> None:
+        if digest in self.sessions:
+            self.sessions[digest] = without_held(self.sessions[digest])
+
     def remove_expired(self, now: datetime) -> int:
         ended = [digest for digest, session in self.sessions.items() if session.expires_at <= now]
         for digest in ended:
             del self.sessions[digest]
+        for digest, session in list(self.sessions.items()):
+            if session.held_until is not None and session.held_until <= now:
+                self.sessions[digest] = without_held(session)
         return len(ended)
 
 

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.console.domain import Session, open_session, opened_token, session_digest
+from services.console.domain import Session, open_session, opened_held, opened_token, session_digest
 from services.console.store import PostgresSessionStore
 from shared.persistence.errors import Conflict
 from tests.fakes.console import FakeSessionStore
@@ -126,3 +126,55 @@ def test_a_failed_transaction_stores_no_session(stores):
         raise RuntimeError("the page failed after the session was written")
 
     assert find(stores, WANG_COOKIE, MORNING) is None
+
+
+HELD_TEXT = '{"target": "/window", "fields": [["parties.0.id_number", "430426198503120023"]]}'
+
+
+def test_a_held_form_is_kept_sealed_with_its_session_until_released(stores):
+    holding = open_session(
+        "wang.fang",
+        WANG_TOKEN,
+        MORNING + EIGHT_HOURS,
+        MORNING,
+        WANG_COOKIE,
+        "form-key-wang",
+        HELD_TEXT,
+        timedelta(hours=1),
+    )
+    add(stores, holding, LIU)
+
+    found = find(stores, WANG_COOKIE, MORNING)
+    assert found == holding and opened_held(found, WANG_COOKIE, MORNING) == HELD_TEXT
+    with stores.transaction() as store:
+        kept = repr(store.sql.all("SELECT * FROM sessions") if stores.kind == "postgres" else store.sessions)
+        store.release_held(holding.digest)
+        store.release_held(LIU.digest)  # one holding nothing: nothing changes
+    assert "430426198503120023" not in kept
+
+    released = find(stores, WANG_COOKIE, MORNING)
+    assert released is not None and released.sealed_held == "" and released.held_until is None
+    assert opened_token(released, WANG_COOKIE) == WANG_TOKEN and find(stores, LIU_COOKIE, MORNING) == LIU
+
+
+def test_the_sweep_forgets_held_forms_past_their_time_and_keeps_their_sessions(stores):
+    holding = open_session(
+        "wang.fang",
+        WANG_TOKEN,
+        MORNING + EIGHT_HOURS,
+        MORNING,
+        WANG_COOKIE,
+        "form-key-wang",
+        HELD_TEXT,
+        timedelta(hours=1),
+    )
+    add(stores, holding)
+
+    with stores.transaction() as store:
+        assert store.remove_expired(MORNING + timedelta(minutes=59)) == 0
+    assert find(stores, WANG_COOKIE, MORNING) == holding
+    with stores.transaction() as store:
+        assert store.remove_expired(MORNING + timedelta(hours=1)) == 0
+
+    swept = find(stores, WANG_COOKIE, MORNING + timedelta(hours=1))
+    assert swept is not None and swept.sealed_held == "" and swept.held_until is None

@@ -114,7 +114,25 @@ def visitor_of(
         raise _sign_in(request, ended=True) from None
     except KeysUnavailable:
         raise ApiUnavailable("identity") from None
+    if session.sealed_held and request.method == "POST":
+        _release_when_sent(request, session, cookie, uow, now)
     return Visitor(session, principal, people.for_page(token) if people is not None else {}, token)
+
+
+def _release_when_sent(request: Request, session: domain.Session, cookie: str, uow: Work, now: datetime) -> None:
+    """提交 on the held form's page posts it, from this session's page, to its own address under its own action key:
+    the session then forgets it (the form it is sent with is what the page that takes it shows, should a service
+    refuse a field)."""
+    held = held_forms.from_kept(domain.opened_held(session, cookie, now))
+    sent = (
+        held is not None
+        and request.path == held.target
+        and domain.form_key_matches(session, request.form.get("csrf"))
+        and request.form.get(ACTION_FIELD, "") == held.action_key
+    )
+    if sent:
+        with uow:
+            uow.store.release_held(session.digest)
 
 
 def _sign_in(request: Request, *, ended: bool) -> SignInNeeded:
@@ -139,7 +157,8 @@ def _a_file_chosen(request: Request) -> bool:
 def _here(request: Request) -> str:
     """Where to come back to after signing in: the page asked for; for a form posted once the session had ended, the
     page of ours the browser says it was posted from (an action's own address takes POST only: opened after signing
-    in, it is a 405), else the address posted to, without its query."""
+    in, it is a 405), else the address posted to, without its query: a held form's 放弃 then leads to the console page
+    nearest it (held_forms.page_to_return_to)."""
     if request.method == "GET":
         query = request.query_string.decode("latin-1")
         return request.path + (f"?{query}" if query else "")

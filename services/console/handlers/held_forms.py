@@ -1,21 +1,38 @@
-"""The page a held form is shown on after signing in, and which paths the console's forms post to."""
+"""The page a held form is shown on after signing in, giving it up, and which paths the console's pages take."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import Map, Rule
-from werkzeug.wrappers import Response
+from werkzeug.wrappers import Request, Response
 
-from services.console.handlers.common import Names, Visitor, page_context
+from services.console import domain, held_forms
+from services.console.handlers.common import Names, Visitor, Work, page_context
 from services.console.held_forms import HeldForm
-from services.console.pages import render
+from services.console.pages import StaleForm, redirect, render
 from shared import wording
 from shared.platform import Platform
 
 # The forms a held form is never sent to, by the page method that takes them: signing in and out, the change of
-# password (its fields are passwords), and the citizen's rating (no session of staff at all).
-NEVER_RESENT = frozenset({"sign_in", "sign_out", "change_password", "rate"})
+# password (its fields are passwords), the citizen's rating (no session of staff at all), and giving a held form up.
+NEVER_RESENT = frozenset({"sign_in", "sign_out", "change_password", "rate", "discard_held_form"})
+# The GET pages 放弃 never leads back to: the sign-in, the held form's own page, the citizen's rating, and what is no
+# page to work on (assets, downloads, a letter's print view).
+NEVER_RETURNED_TO = frozenset(
+    {
+        "sign_in_page",
+        "held_form",
+        "rating_page",
+        "static",
+        "favicon",
+        "rating_qr",
+        "print_document",
+        "document_pdf",
+        "report_csv",
+        "report_json",
+    }
+)
 
 # What a code a form sends reads as, by the field's last name ('parties.0.role' → role).
 _VOCABULARIES: Mapping[str, Mapping[str, str]] = {
@@ -33,26 +50,36 @@ _VOCABULARIES: Mapping[str, Mapping[str, str]] = {
 _PARTY_TYPED = frozenset({"name", "id_number", "phone"})
 
 
-def form_paths(service: type) -> Callable[[str], bool]:
-    """Whether a path is one the console's forms post to, from the service's own POST pages (so a page added later
-    is known without a list kept by hand), those in NEVER_RESENT left out."""
+def _paths(service: type, method: str, leaving_out: frozenset[str]) -> Callable[[str], bool]:
+    """Whether a path is one the service's own pages take with `method` (so a page added later is known without a list
+    kept by hand), those named in `leaving_out` left out."""
     rules = [
-        Rule(entrypoint.url, methods=["POST"], endpoint=name)
-        for name, method in vars(service).items()
-        if name not in NEVER_RESENT
-        for entrypoint in getattr(method, "nameko_entrypoints", ())
-        if getattr(entrypoint, "method", None) == "POST"
+        Rule(entrypoint.url, methods=[method], endpoint=name)
+        for name, page_method in vars(service).items()
+        if name not in leaving_out
+        for entrypoint in getattr(page_method, "nameko_entrypoints", ())
+        if getattr(entrypoint, "method", None) == method
     ]
     routes = Map(rules).bind("console")
 
-    def is_form_path(path: str) -> bool:
+    def is_path(path: str) -> bool:
         try:
-            routes.match(path, method="POST")
-        except HTTPException:  # no such page, or one that takes no POST
+            routes.match(path, method=method)
+        except HTTPException:  # no such page, or one that takes no such method
             return False
         return True
 
-    return is_form_path
+    return is_path
+
+
+def form_paths(service: type) -> Callable[[str], bool]:
+    """Whether a path is one the console's forms post to, those in NEVER_RESENT left out."""
+    return _paths(service, "POST", NEVER_RESENT)
+
+
+def page_paths(service: type) -> Callable[[str], bool]:
+    """Whether a path is a page of the console 放弃 may lead back to, those in NEVER_RETURNED_TO left out."""
+    return _paths(service, "GET", NEVER_RETURNED_TO)
 
 
 def _value_text(name: str, value: str, names: Names) -> str:
@@ -86,10 +113,30 @@ def summary(held: HeldForm, names: Names) -> tuple[list[tuple[str, str]], int]:
     return listed, len(rows - filled)
 
 
-def held_form_page(visitor: Visitor, held: HeldForm, back: str, platform: Platform) -> Response:
+def held_by(request: Request, visitor: Visitor, now: Any) -> HeldForm | None:
+    """The form the visitor's session holds, opened with their browser's cookie (no other browser's opens it)."""
+    cookie = request.cookies.get(domain.SESSION_COOKIE, "")
+    return held_forms.from_kept(domain.opened_held(visitor.session, cookie, now))
+
+
+def held_form_page(request: Request, visitor: Visitor, platform: Platform) -> Response:
     """The held form after signing in: not sent yet; what it would send, read out; 提交 under the new session's form
-    key (and the form's own action key), or 放弃 back to the page it was typed on."""
+    key (and the form's own action key), or 放弃 back to the page it was typed on. A GET page, shown again on a
+    reload; once the form is sent, given up or past its time, the visitor's home page."""
+    held = held_by(request, visitor, platform.now())
+    if held is None:
+        return redirect("/")
     names = Names.of(platform)
     listed, blank_rows = summary(held, names)
-    extra: dict[str, Any] = {"held": held, "back": back, "summary": listed, "blank_party_rows": blank_rows}
-    return render("held_form.html", **page_context(visitor, "/login", names, platform.now(), **extra))
+    extra: dict[str, Any] = {"held": held, "back": held.back, "summary": listed, "blank_party_rows": blank_rows}
+    return render("held_form.html", **page_context(visitor, held_forms.HELD_PAGE, names, platform.now(), **extra))
+
+
+def discard(request: Request, visitor: Visitor, uow: Work, platform: Platform) -> Response:
+    """放弃: the session forgets the form, sends nothing of it, and leads back to the page it was typed on."""
+    if not domain.form_key_matches(visitor.session, request.form.get("csrf")):
+        raise StaleForm()
+    held = held_by(request, visitor, platform.now())
+    with uow:
+        uow.store.release_held(visitor.session.digest)
+    return redirect(held.back if held is not None else "/")

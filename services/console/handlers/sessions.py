@@ -1,7 +1,7 @@
 """Signing in and out: the console asks the identity service, and keeps the token on the server side."""
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -11,10 +11,8 @@ from services.console import domain, held_forms
 from services.console.api_client import new_action_key
 from services.console.dependencies import Apis
 from services.console.handlers.common import CheckToken, Names, Visitor, Work, new_secret, page_context, posted_form
-from services.console.handlers.held_forms import held_form_page
 from services.console.held_forms import HeldForm
 from services.console.pages import redirect, render
-from services.console.people import StaffDirectory
 from shared import clock, wording
 from shared.auth.principal import AuthFailure
 from shared.auth.tokens import KeysUnavailable
@@ -51,11 +49,11 @@ def sign_in_page(
 @dataclass(frozen=True)
 class HeldFormCheck:
     """What a sign-in that brought a held form back needs besides identity: which paths the console's forms post to,
-    and the check of the new session's token, for the page that shows the form before it is sent."""
+    which are its pages (where 放弃 may lead back to), and the check of the new session's token."""
 
     is_form_path: Callable[[str], bool]
+    is_page: Callable[[str], bool]
     check_token: CheckToken
-    people: StaffDirectory | None = None
 
 
 def sign_in(
@@ -92,21 +90,20 @@ def sign_in(
     # computer): it would otherwise stay usable to whoever copies that cookie until it expires.
     earlier = request.cookies.get(domain.SESSION_COOKIE)
     replacing = domain.session_digest(earlier) if earlier else None
-    back = domain.safe_next(request.form.get("next"))
     if held is None or held_check is None:
-        return open_session(uow, platform, answer.body, secure_cookie, back, replacing)
+        return open_session(
+            uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")), replacing
+        )
     # Signed in, the held form is shown, not sent: it goes on only when the person who signed in reads and sends it.
-    token = str(answer.body["token"])
+    # The new session keeps it and the browser is sent on to the page that shows it (Post/Redirect/Get), so that a
+    # reload shows it again instead of posting the sign-in, password and all, once more.
     try:
-        principal = held_check.check_token(token)
+        held_check.check_token(str(answer.body["token"]))
     except (AuthFailure, KeysUnavailable):  # identity's token not verifiable yet: no session opened, the form kept
         return sign_in_page(request, platform, "暂时无法登录，请稍后再试。", status=503, held=held)
-    people = held_check.people.for_page(token) if held_check.people is not None else {}
-
-    def shown(session: domain.Session) -> Response:
-        return held_form_page(Visitor(session, principal, people, token), held, back, platform)
-
-    return open_session(uow, platform, answer.body, secure_cookie, back, replacing, then=shown)
+    back = held_forms.page_to_return_to(request.form.get("next"), held.target, held_check.is_page)
+    kept = replace(held, back=back)
+    return open_session(uow, platform, answer.body, secure_cookie, held_forms.HELD_PAGE, replacing, holding=kept)
 
 
 def open_session(
@@ -116,22 +113,29 @@ def open_session(
     secure_cookie: bool,
     target: str,
     replacing: bytes | None = None,
-    then: Callable[[domain.Session], Response] | None = None,
+    holding: HeldForm | None = None,
 ) -> Response:
     """A new session for identity's answer to a sign-in, under a new cookie, and on to `target`; `replacing` is
     the session it takes the place of (the browser's earlier one, or one whose token the change of password
-    withdrew); `then`, the page to answer with instead, under the new session."""
+    withdrew); `holding`, a form posted once the session before had ended, which the new session alone keeps."""
     cookie = new_secret()
     now = platform.now()
     expires_at = datetime.fromisoformat(signed_in["expires_at"])
     session = domain.open_session(
-        signed_in["account"]["subject"], signed_in["token"], expires_at, now, cookie, new_secret()
+        signed_in["account"]["subject"],
+        signed_in["token"],
+        expires_at,
+        now,
+        cookie,
+        new_secret(),
+        held=held_forms.kept_text(holding) if holding is not None else "",
+        held_for=held_forms.HELD_FOR,
     )
     with uow:
         if replacing is not None:
             uow.store.remove(replacing)
         uow.store.add(session)
-    response = redirect(target) if then is None else then(session)
+    response = redirect(target)
     response.set_cookie(
         domain.SESSION_COOKIE,
         cookie,

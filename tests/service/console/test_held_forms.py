@@ -1,17 +1,19 @@
 """A form posted after the session ended: held by the browser through signing in, shown, and sent only on a click."""
 
 import hashlib
+import logging
 from datetime import timedelta
 from html.parser import HTMLParser
 from http.cookies import SimpleCookie
 
 import pytest
 
+from services.console import domain
 from services.console.api_client import key_for
 from services.console.domain import SESSION_COOKIE
-from services.console.pages import PageHandler, SignInNeeded
+from services.console.pages import PageHandler, SignInNeeded, StaleForm
 from shared.auth.principal import Forbidden, Principal
-from tests.service.console.visitors import LIU, NOW, WANG, form_key_of, text_of, token_of
+from tests.service.console.visitors import HE, LIU, NOW, WANG, ZHOU, cookie_of, form_key_of, text_of, token_of
 
 CASE_ID = "430426-20261123-00007"
 ACTION_KEY = "5e1d0c3b2a4f49e8a7b6c5d4e3f2a1b0"
@@ -102,6 +104,12 @@ def new_cookie(response) -> str:
     return cookie[SESSION_COOKIE].value
 
 
+def held_page(console, browser, signed_in):
+    """The page the sign-in sends the browser on to, as the browser then asks for it: a GET under the new cookie."""
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/held-form")
+    return console.held_form(browser.get("/held-form", cookie=new_cookie(signed_in)))
+
+
 def test_the_form_comes_back_as_the_sign_in_page_holding_what_was_typed_but_not_the_form_key(console, browser, staff):
     _, response = posted_after_the_session_ended(console, browser, staff)
     page = text_of(response)
@@ -122,7 +130,8 @@ def test_after_signing_in_the_form_is_shown_unsent_and_goes_to_intake_once_on_�
 ):
     _, held = posted_after_the_session_ended(console, browser, staff)
 
-    shown = signed_in_with(console, apis, browser, Forms(text_of(held)).forms["/login"])
+    signed_in = signed_in_with(console, apis, browser, Forms(text_of(held)).forms["/login"])
+    shown = held_page(console, browser, signed_in)
     page = text_of(shown)
 
     assert shown.status_code == 200 and shown.headers["Cache-Control"] == "no-store"
@@ -135,10 +144,10 @@ def test_after_signing_in_the_form_is_shown_unsent_and_goes_to_intake_once_on_�
     resend = Forms(page).forms["/window"]
     assert ("csrf", session.csrf) in resend and ("csrf", form_key_of(WANG)) not in resend
     assert ("action_key", ACTION_KEY) in resend
-    assert '<a class="button-link secondary" href="/window">放弃</a>' in page
+    assert Forms(page).forms["/held-form/discard"] == [("csrf", session.csrf)]  # 放弃 sends nothing of the form
 
     apis.answer("intake", "POST", "/api/v1/disputes", 201, {"case_id": CASE_ID, "linked": False})
-    sent = console.register(browser.post("/window", as_posted(resend), cookie=new_cookie(shown)))
+    sent = console.register(browser.post("/window", as_posted(resend), cookie=new_cookie(signed_in)))
     used_key = key_for("POST", "/api/v1/disputes")
 
     assert (sent.status_code, sent.headers["Location"]) == (303, f"/window/cases/{CASE_ID}?linked=0")
@@ -153,12 +162,12 @@ def test_another_person_signing_in_is_warned_and_sends_only_under_their_own_acco
 ):
     _, held = posted_after_the_session_ended(console, browser, staff)
 
-    shown = signed_in_with(console, apis, browser, Forms(text_of(held)).forms["/login"], who=LIU)
-    page = text_of(shown)
+    signed_in = signed_in_with(console, apis, browser, Forms(text_of(held)).forms["/login"], who=LIU)
+    page = text_of(held_page(console, browser, signed_in))
 
     assert "系统无法确认这份表单由谁填写" in page and "刘洋" in page and LIU.subject in page
     with pytest.raises(Forbidden):  # 刘洋 is a police officer: the window is not theirs, nothing reaches intake
-        console.register(browser.post("/window", as_posted(Forms(page).forms["/window"]), cookie=new_cookie(shown)))
+        console.register(browser.post("/window", as_posted(Forms(page).forms["/window"]), cookie=new_cookie(signed_in)))
     assert apis.calls_to("intake") == []
 
 
@@ -224,3 +233,188 @@ def test_a_change_of_password_is_never_held(console, browser, staff):
 
     assert sent.held is None and response.status_code == 303
     assert "旧密码" not in text_of(response)
+
+
+# --- kept by the session that signed in, shown by a GET page (Post/Redirect/Get) -------------------------------------
+
+
+def signed_in_holding(console, apis, browser, staff, who=WANG):
+    _, held = posted_after_the_session_ended(console, browser, staff)
+    return signed_in_with(console, apis, browser, Forms(text_of(held)).forms["/login"], who=who)
+
+
+def the_session_of(sessions, cookie: str):
+    return sessions.sessions[domain.session_digest(cookie)]
+
+
+def test_the_sign_in_answers_303_to_a_page_that_shows_the_form_again_on_every_reload(
+    console, apis, browser, staff, sessions
+):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+
+    assert "张秀英" not in text_of(signed_in)  # the answer to the sign-in itself is only the redirect
+    first, again = held_page(console, browser, signed_in), held_page(console, browser, signed_in)
+
+    assert again.status_code == 200 and "表单尚未提交" in text_of(again)
+    assert Forms(text_of(again)).forms["/window"] == Forms(text_of(first)).forms["/window"]
+    assert "430426198503120023" in text_of(again)
+    assert [call.service for call in apis.calls] == ["identity"]  # one sign-in; a reload asks identity nothing
+
+
+def test_the_session_keeps_the_form_sealed_without_password_or_old_form_key_and_for_an_hour_at_most(
+    console, apis, browser, staff, sessions
+):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+    session = the_session_of(sessions, cookie)
+
+    kept = domain.opened_held(session, cookie, NOW)
+    assert kept is not None and "430426198503120023" in kept
+    for secret in ("430426198503120023", "13907341234", "张秀英"):
+        assert secret not in repr(session)  # a copy of the sessions (a backup, a replica) reads none of it
+    assert "密码-2026" not in kept and form_key_of(WANG) not in kept and '"csrf"' not in kept
+    assert session.held_until == NOW + timedelta(hours=1) and session.expires_at == NOW + timedelta(hours=8)
+    assert domain.opened_held(session, cookie, NOW + timedelta(hours=1)) is None
+
+    sessions.remove_expired(NOW + timedelta(hours=1))
+    assert the_session_of(sessions, cookie).sealed_held == ""  # swept; the session itself goes on
+    gone = console.held_form(browser.get("/held-form", cookie=cookie))
+    assert (gone.status_code, gone.headers["Location"]) == (303, "/")
+
+
+def test_another_session_cannot_read_the_form_a_session_holds(console, apis, browser, staff, sessions):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    session = the_session_of(sessions, new_cookie(signed_in))
+    staff.signed_in(HE)
+
+    elsewhere = console.held_form(browser.get("/held-form", as_=HE))
+
+    assert (elsewhere.status_code, elsewhere.headers["Location"]) == (303, "/")
+    assert domain.opened_held(session, cookie_of(HE), NOW) is None  # nor would its row open with another cookie
+    with pytest.raises(SignInNeeded):  # nor without a session at all
+        console.held_form(browser.get("/held-form"))
+
+
+def test_提交_makes_the_session_forget_the_form(console, apis, browser, staff, sessions):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+    resend = Forms(text_of(held_page(console, browser, signed_in))).forms["/window"]
+    apis.answer("intake", "POST", "/api/v1/disputes", 201, {"case_id": CASE_ID, "linked": False})
+
+    console.register(browser.post("/window", as_posted(resend), cookie=cookie))
+
+    assert the_session_of(sessions, cookie).sealed_held == ""
+    assert console.held_form(browser.get("/held-form", cookie=cookie)).headers["Location"] == "/"
+
+
+def test_another_form_of_the_session_leaves_the_held_form_kept(console, apis, browser, staff, sessions):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+    session = the_session_of(sessions, cookie)
+    apis.answer("intake", "POST", "/api/v1/disputes", 201, {"case_id": CASE_ID, "linked": False})
+    other = {**TYPED, "csrf": session.csrf, "action_key": "a-registration-typed-anew-0000000"}
+
+    console.register(browser.post("/window", other, cookie=cookie))
+
+    assert the_session_of(sessions, cookie).sealed_held == session.sealed_held
+
+
+def test_放弃_forgets_the_form_sends_nothing_and_returns_to_the_page_it_was_typed_on(
+    console, apis, browser, staff, sessions
+):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+    session = the_session_of(sessions, cookie)
+
+    given_up = console.discard_held_form(browser.post("/held-form/discard", {"csrf": session.csrf}, cookie=cookie))
+
+    assert (given_up.status_code, given_up.headers["Location"]) == (303, "/window")
+    assert the_session_of(sessions, cookie).sealed_held == "" and apis.calls_to("intake") == []
+    assert console.held_form(browser.get("/held-form", cookie=cookie)).headers["Location"] == "/"
+
+
+def test_放弃_from_another_site_is_refused_and_the_form_kept(console, apis, browser, staff, sessions):
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+
+    with pytest.raises(StaleForm):
+        console.discard_held_form(browser.post("/held-form/discard", {"csrf": "guessed"}, cookie=cookie))
+
+    assert the_session_of(sessions, cookie).sealed_held != ""
+
+
+ASSIGN_PATH = f"/cases/{CASE_ID}/assign"
+
+
+@pytest.mark.parametrize(
+    ("referer", "back"),
+    [
+        (None, f"/cases/{CASE_ID}"),  # no Referer: the page nearest the action's POST-only address
+        ("https://evil.example/cases", f"/cases/{CASE_ID}"),  # another site's: never followed
+        (f"http://localhost/cases/{CASE_ID}/assign", f"/cases/{CASE_ID}"),  # the action's own: POST only
+        ("http://localhost/triage?page=2", "/triage?page=2"),  # the page of ours it was typed on
+    ],
+)
+def test_放弃_leads_to_a_page_of_the_console_however_the_form_was_posted(
+    console, apis, browser, staff, sessions, referer, back
+):
+    staff.signed_in(HE, expires_in=-timedelta(seconds=1))
+    posted = browser.post(
+        ASSIGN_PATH, {"csrf": form_key_of(HE), "action_key": ACTION_KEY, "unit": "court:430426"}, as_=HE
+    )
+    if referer is not None:
+        posted.environ["HTTP_REFERER"] = referer
+    with pytest.raises(SignInNeeded) as sent:
+        console.assign(posted, CASE_ID)
+    carried = Forms(text_of(PageHandler("POST", ASSIGN_PATH).response_from_exception(sent.value))).forms["/login"]
+    signed_in = signed_in_with(console, apis, browser, carried, who=HE)
+    cookie = new_cookie(signed_in)
+
+    csrf = the_session_of(sessions, cookie).csrf
+    given_up = console.discard_held_form(browser.post("/held-form/discard", {"csrf": csrf}, cookie=cookie))
+
+    assert (given_up.status_code, given_up.headers["Location"]) == (303, back)
+
+
+@pytest.mark.parametrize("offered", ["https://evil.example/", "//evil.example/window", "/\\evil.example", "/rate/abc"])
+def test_a_next_address_changed_on_the_sign_in_page_never_leads_away(console, apis, browser, sessions, offered):
+    carried = [("next", offered), ("held_target", "/documents/notices"), ("held:notice_from", "2026-11-01")]
+
+    signed_in = signed_in_with(console, apis, browser, carried, who=ZHOU)
+    cookie = new_cookie(signed_in)
+    session = the_session_of(sessions, cookie)
+    given_up = console.discard_held_form(browser.post("/held-form/discard", {"csrf": session.csrf}, cookie=cookie))
+
+    assert given_up.headers["Location"] == "/documents"
+
+
+def test_a_sign_in_without_a_held_form_goes_on_to_the_page_asked_for_and_keeps_nothing(
+    console, apis, browser, sessions
+):
+    signed_in = signed_in_with(console, apis, browser, [("next", "/cases?status=open")])
+
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/cases?status=open")
+    session = the_session_of(sessions, new_cookie(signed_in))
+    assert session.sealed_held == "" and session.held_until is None
+
+
+def test_nothing_typed_reaches_a_log_line(console, apis, browser, staff, sessions, caplog, capsys):
+    caplog.set_level(logging.DEBUG)
+    signed_in = signed_in_holding(console, apis, browser, staff)
+    cookie = new_cookie(signed_in)
+    held_page(console, browser, signed_in)
+    session = the_session_of(sessions, cookie)
+    console.discard_held_form(browser.post("/held-form/discard", {"csrf": session.csrf}, cookie=cookie))
+
+    logged = caplog.text + "".join(capsys.readouterr())
+    for typed in ("430426198503120023", "13907341234", "张秀英", "密码-2026"):
+        assert typed not in logged
+
+
+def test_the_console_knows_which_of_its_pages_放弃_may_lead_to_and_which_forms_a_held_form_goes_to():
+    from services.console.service import FORM_PATHS, PAGE_PATHS
+
+    assert PAGE_PATHS(f"/cases/{CASE_ID}") and PAGE_PATHS("/documents") and PAGE_PATHS("/window")
+    assert not PAGE_PATHS(ASSIGN_PATH) and not PAGE_PATHS("/held-form") and not PAGE_PATHS("/login")
+    assert not PAGE_PATHS("/rate/abcdef") and not PAGE_PATHS("/overview/report.csv")
+    assert FORM_PATHS(ASSIGN_PATH) and not FORM_PATHS("/held-form/discard")
