@@ -91,9 +91,12 @@ def sign_in(
     earlier = request.cookies.get(domain.SESSION_COOKIE)
     replacing = domain.session_digest(earlier) if earlier else None
     if held is None or held_check is None:
-        return open_session(
-            uow, platform, answer.body, secure_cookie, domain.safe_next(request.form.get("next")), replacing
-        )
+        target = domain.safe_next(request.form.get("next"))
+        if held_check is not None:
+            # A form posted after the session ended but too large to hold leaves its own address as `next`; a form's
+            # address may take POST alone (`/cases/<id>/assign`), so the sign-in goes on to the page nearest it.
+            target = held_forms.page_to_return_to(target, target.partition("?")[0], held_check.is_page)
+        return open_session(uow, platform, answer.body, secure_cookie, target, replacing)
     # Signed in, the held form is shown, not sent: it goes on only when the person who signed in reads and sends it.
     # The new session keeps it and the browser is sent on to the page that shows it (Post/Redirect/Get), so that a
     # reload shows it again instead of posting the sign-in, password and all, once more.

@@ -398,6 +398,13 @@ def test_a_sign_in_without_a_held_form_goes_on_to_the_page_asked_for_and_keeps_n
     assert session.sealed_held == "" and session.held_until is None
 
 
+def test_a_sign_in_whose_next_is_a_form_s_own_address_goes_on_to_the_page_nearest_it(console, apis, browser, sessions):
+    # What a form too large to hold leaves when the browser sent no Referer: the address it was posted to.
+    signed_in = signed_in_with(console, apis, browser, [("next", "/cases/430426-20261204-00001/assign")])
+
+    assert (signed_in.status_code, signed_in.headers["Location"]) == (303, "/cases/430426-20261204-00001")
+
+
 def test_nothing_typed_reaches_a_log_line(console, apis, browser, staff, sessions, caplog, capsys):
     caplog.set_level(logging.DEBUG)
     signed_in = signed_in_holding(console, apis, browser, staff)
