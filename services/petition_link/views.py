@@ -3,7 +3,15 @@
 from datetime import date
 from typing import Any
 
-from services.petition_link.domain.decisions import Finality, final_on, open_term, review_standing, standing
+from services.petition_link.domain.decisions import (
+    Finality,
+    OpenTerm,
+    final_on,
+    open_term,
+    overdue,
+    review_standing,
+    standing,
+)
 from services.petition_link.domain.model import OtherSide, Petition, Petitioner, PetitionStatus, Review
 from services.petition_link.domain.persons import EarlierPetitions
 from shared.contracts.identifiers import mask_mobile
@@ -62,7 +70,7 @@ def petition_view(petition: Petition, today: date, earlier: list[EarlierPetition
         "review": _review(petition.review, today),
         "re_review": _review(petition.re_review, today),
         "final": final_view(final_on(petition, today)),
-        "overdue": now.overdue,
+        **_running(open_term(petition), overdue(petition, today)),
         "fed_to_centre": None
         if petition.fed_message_id is None
         else {"record_id": petition.number, "message_id": str(petition.fed_message_id)},
@@ -84,9 +92,9 @@ def petition_view(petition: Petition, today: date, earlier: list[EarlierPetition
 
 
 def petition_row(petition: Petition, today: date) -> dict[str, Any]:
-    """A petition as the register's list shows it: what it is, and the term it waits on (acceptance or handling,
-    none once finished), the day that term ends and whether it is overdue today."""
-    term = open_term(petition)
+    """A petition as the register's list shows it: what it is, and the term it waits on (acceptance, handling, or
+    once replied to a 复查 or 复核 unanswered; none otherwise), the day that term ends and whether it is overdue
+    today."""
     return {
         "number": petition.number,
         "status": petition.status.value,
@@ -95,9 +103,16 @@ def petition_row(petition: Petition, today: date) -> dict[str, Any]:
         "group_size": petition.group_size,
         "category": petition.category.value,
         "division_code": petition.division_code,
+        **_running(open_term(petition), overdue(petition, today)),
+    }
+
+
+def _running(term: OpenTerm | None, is_overdue: bool) -> dict[str, Any]:
+    """The term a petition waits on, its last day, and whether it has passed: the same on its page and in the list."""
+    return {
         "term": term.term.value if term else None,
         "due_on": term.due_on.isoformat() if term else None,
-        "overdue": standing(petition, today).overdue,
+        "overdue": is_overdue,
     }
 
 

@@ -351,6 +351,35 @@ def test_an_extension_moves_a_petition_down_the_list_and_a_reply_takes_it_off_th
     assert listed(stores, date(2026, 11, 20)) == (["XF-2", "XF-1"], 2)
 
 
+def replied_on(day: date):
+    return lambda p: decisions.reply(
+        accepted_on(day - timedelta(days=20))(p), ResultCode.HANDLED, "已答复。", None, day
+    )
+
+
+def review_asked_on(day: date, replied: date = date(2026, 10, 1)):
+    """Replied to on `replied`, and a 复查 asked of the city on `day`: its opinion due 30 days later."""
+    return lambda p: decisions.request_review(replied_on(replied)(p), ReviewStage.REVIEW, "衡阳市信访局", replied, day)
+
+
+def test_a_review_unanswered_is_listed_by_its_opinions_last_day_and_overdue_after_it_its_opinion_ends_it(stores):
+    kept_as(stores, "XF-A", date(2026, 9, 1), accepted_on(date(2026, 9, 25)))  # due 24 November
+    kept_as(stores, "XF-Q", date(2026, 8, 1), review_asked_on(date(2026, 10, 15)))  # 复查意见 due 14 November
+    kept_as(stores, "XF-D", date(2026, 8, 2), replied_on(date(2026, 10, 1)))  # replied, no review: finished
+
+    assert listed(stores) == (["XF-Q", "XF-A", "XF-D"], 3)
+    assert listed(stores, overdue=True) == (["XF-Q"], 1)
+    assert listed(stores, date(2026, 11, 14), overdue=True) == ([], 0)
+
+    with stores.transaction() as store:
+        answered = decisions.give_opinion(
+            store.lock_petition("XF-Q"), ReviewStage.REVIEW, ReviewResult.UPHELD, "维持。", date(2026, 11, 18)
+        )
+        store.save_petition(answered, REGISTERED_AT)
+    assert listed(stores, overdue=True) == ([], 0)
+    assert listed(stores) == (["XF-A", "XF-D", "XF-Q"], 3)
+
+
 def test_petitions_due_the_same_day_and_received_the_same_day_are_listed_by_number_as_written(stores):
     for number in ("XF-a", "XF-B", "XF-10", "XF-9"):
         kept_as(stores, number, date(2026, 11, 10))
@@ -383,6 +412,44 @@ def test_the_migration_gives_each_petition_kept_before_it_the_day_the_domain_giv
         terms = {number: decisions.open_term(store.lock_petition(number)) for number in backfilled}
     assert backfilled == {number: term.due_on if term else None for number, term in terms.items()}
     assert backfilled["XF-E"] == date(2027, 1, 1)  # 8 October + 60 + 25
+
+
+@pytest.mark.integration
+def test_the_review_migration_gives_each_replied_petition_kept_before_it_the_day_the_domain_gives(service_database):
+    """p0004's backfill: a 复查 or 复核 unanswered is the term of a replied petition; PostgreSQL's SQL alone."""
+    empty_tables(service_database)
+    stores = postgres_bench(service_database, POSTGRES_STORE)
+    kept_as(stores, "XF-Q", date(2026, 8, 1), review_asked_on(date(2026, 10, 15)))
+
+    def re_review_asked(registered: Petition) -> Petition:
+        reviewed = decisions.give_opinion(
+            review_asked_on(date(2026, 10, 2))(registered),
+            ReviewStage.REVIEW,
+            ReviewResult.UPHELD,
+            "维持。",
+            date(2026, 10, 20),
+        )
+        return decisions.request_review(
+            reviewed, ReviewStage.RE_REVIEW, "湖南省信访局", date(2026, 10, 22), date(2026, 11, 3)
+        )
+
+    kept_as(stores, "XF-K", date(2026, 8, 2), re_review_asked)
+    kept_as(stores, "XF-D", date(2026, 8, 3), replied_on(date(2026, 10, 1)))
+    kept_as(stores, "XF-A", date(2026, 9, 1), accepted_on(date(2026, 9, 25)))
+    migration = (Path(__file__).parents[2] / "services/petition_link/migrations/p0004_review_due_on.sql").read_text()
+    (backfill,) = re.findall(
+        r"^UPDATE petitions SET due_on = CASE.*?^WHERE status = 'replied';", migration, re.M | re.S
+    )
+
+    with stores.transaction() as store:
+        store.sql.write("UPDATE petitions SET due_on = NULL WHERE status = 'replied'")
+        store.sql.write(backfill)
+
+    with stores.transaction() as store:
+        backfilled = {row["number"]: row["due_on"] for row in store.sql.all("SELECT number, due_on FROM petitions")}
+        terms = {number: decisions.open_term(store.lock_petition(number)) for number in backfilled}
+    assert backfilled == {number: term.due_on if term else None for number, term in terms.items()}
+    assert (backfilled["XF-Q"], backfilled["XF-K"], backfilled["XF-D"]) == (date(2026, 11, 14), date(2026, 12, 3), None)
 
 
 # --- earlier petitions -------------------------------------------------------------------------------

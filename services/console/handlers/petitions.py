@@ -46,7 +46,10 @@ MAX_NUMBER = 64
 LIST_FILTERS = ("status", "overdue", "order")
 PAGE_SIZE = 50
 MAX_OFFSET = 100_000  # the deepest page the bureau's API serves (services/petition_link/commands.py)
-TERM_NAMES = {"acceptance": "受理期限", "handling": "办理期限"}
+TERM_NAMES = {"acceptance": "受理期限", "handling": "办理期限", "review": "复查意见期限", "re_review": "复核意见期限"}
+# A replied petition is overdue when the body above has not given its 复查 or 复核 opinion in its 30 days: said so by
+# name, as it is not the bureau's own term; an overdue 受理 or 办理 term reads 已超期.
+OVERDUE_WORDS = {"review": "复查逾期", "re_review": "复核逾期"}
 ORDERS = {"due": "超期的和期限最近的在前，已办结的在后", "received": "最近收到的在前"}
 PETITIONER_ROWS = 5  # a visit names at most five representatives (信访工作条例 第二十条)
 RESPONDENT_ROWS = 3
@@ -167,6 +170,7 @@ def petitions_page(visitor: Visitor, request: Request, apis: Apis, platform: Pla
         orders=list(ORDERS.items()),
         order_text=ORDERS.get(filters.get("order", "due"), ORDERS["due"]),
         term_names=TERM_NAMES,
+        overdue_words=OVERDUE_WORDS,
         link=petition_link,
         term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
         period=year.period,
@@ -379,6 +383,7 @@ def petition_page(
         value=lambda name, default="": (values.get(name) or [default])[0],
         ticked=lambda name: bool(values.get(name)),
         term=lambda due_on, overdue=False: term_left(due_on, today, overdue),
+        overdue_words=OVERDUE_WORDS,
         yes_no=lambda fact: "是" if fact is True else "否" if fact is False else "—",
         parts=parts,
         agreement_prefilled=signed is not None and not form,

@@ -282,6 +282,8 @@ def _handling_due(petition: Petition) -> date:
 class Term(StrEnum):
     ACCEPTANCE = "acceptance"  # 受理: decided within 15 days of receipt
     HANDLING = "handling"  # 办理: replied to within 60 days of acceptance, plus the extension
+    REVIEW = "review"  # 复查意见: given within 30 days of the request (第三十五条)
+    RE_REVIEW = "re_review"  # 复核意见: given within 30 days of the request (第三十六条)
 
 
 @dataclass(frozen=True)
@@ -292,12 +294,26 @@ class OpenTerm:
 
 def open_term(petition: Petition) -> OpenTerm | None:
     """The term a petition waits on: acceptance while registered, handling (with its extension) while accepted;
-    none once it is finished. A petition is overdue exactly when today is after this term's due day (`standing`)."""
+    once replied to, the opinion of a 复查 or 复核 asked and not yet answered; none otherwise. The stages follow one
+    another (复核 is asked only of a 复查意见), so at most one runs at a time. A petition is overdue exactly when today
+    is after this term's due day (`overdue`)."""
     if petition.status is PetitionStatus.REGISTERED:
         return OpenTerm(Term.ACCEPTANCE, terms.acceptance_due(petition.received_on))
     if petition.status is PetitionStatus.ACCEPTED:
         return OpenTerm(Term.HANDLING, _handling_due(petition))
+    if petition.status is PetitionStatus.REPLIED:
+        for stage, term in ((ReviewStage.RE_REVIEW, Term.RE_REVIEW), (ReviewStage.REVIEW, Term.REVIEW)):
+            review = petition.review_of(stage)
+            if review is not None and review.opinion is None:
+                return OpenTerm(term, terms.review_answer_due(review.requested_on))
     return None
+
+
+def overdue(petition: Petition, today: date) -> bool:
+    """Whatever term the petition waits on, the bureau's (受理, 办理) or the body above's (复查, 复核), has passed:
+    what an officer is to look at first. `Standing` and `review_standing` tell each term apart."""
+    term = open_term(petition)
+    return term is not None and today > term.due_on
 
 
 @dataclass(frozen=True)
@@ -310,10 +326,6 @@ class Standing:
     handling_due: date | None  # accepted petitions only; with the extension when there is one
     replied_on_time: bool | None  # accepted petitions, once replied to
     handling_overdue: bool  # accepted, not replied to, and the term (with any extension) has passed
-
-    @property
-    def overdue(self) -> bool:
-        return self.acceptance_overdue or self.handling_overdue
 
 
 def standing(petition: Petition, today: date) -> Standing:

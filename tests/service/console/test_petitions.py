@@ -242,6 +242,18 @@ LISTED = {
             "overdue": False,
         },
         {
+            "number": "XF430426-2026-0288",
+            "status": "replied",
+            "received_on": "2026-09-01",
+            "form": "letter",
+            "group_size": 2,
+            "category": "wages",
+            "division_code": "430426101",
+            "term": "review",
+            "due_on": "2026-11-20",
+            "overdue": True,
+        },
+        {
             "number": "祁信〔2026〕303号",
             "status": "replied",
             "received_on": "2026-10-20",
@@ -254,7 +266,7 @@ LISTED = {
             "overdue": False,
         },
     ],
-    "total": 3,
+    "total": 4,
     "as_of": "2026-11-23",
 }
 
@@ -279,12 +291,15 @@ def test_the_petitions_page_lists_what_is_due_first_each_row_opening_its_petitio
     assert list_rows(page) == [
         "XF430426-2026-0301 2026-11-01 劳资欠薪纠纷 砖塘镇 1人次 待决定是否受理 受理期限 已超期7天 （至 2026-11-16）",
         "XF430426-2026-0302 2026-11-02 土地山林纠纷 砖塘镇 6人次 已受理，办理中 办理期限 剩余42天 （至 2027-01-04）",
+        "XF430426-2026-0288 2026-09-01 劳资欠薪纠纷 砖塘镇 2人次 已答复办结 复查逾期"
+        " 复查意见期限 已超期3天 （至 2026-11-20）",
         "祁信〔2026〕303号 2026-10-20 民间借贷纠纷 砖塘镇 1人次 已答复办结 —",
     ]
     assert '<tr class="row-overdue">' in page
     assert '<a href="/petitions/XF430426-2026-0301">XF430426-2026-0301</a>' in page
     assert f'<a href="/petitions/{quote("祁信〔2026〕303号")}">祁信〔2026〕303号</a>' in page
-    assert "共 3 件，显示第 1–3 件" in page
+    assert page.count('<tr class="row-overdue">') == 2
+    assert "共 4 件，显示第 1–4 件" in page
 
 
 def test_the_list_is_asked_for_as_filtered_and_paged_and_offers_the_pages_around(console, apis, browser, xu):
@@ -302,7 +317,7 @@ def test_the_list_is_asked_for_as_filtered_and_paged_and_offers_the_pages_around
         "limit": "50",
         "offset": "50",
     }
-    assert "共 120 件，显示第 51–53 件；最近收到的在前" in page
+    assert "共 120 件，显示第 51–54 件；最近收到的在前" in page
     assert '<a href="/petitions?status=accepted&amp;overdue=true&amp;order=received&amp;offset=0">上一页</a>' in page
     assert '<a href="/petitions?status=accepted&amp;overdue=true&amp;order=received&amp;offset=100">下一页</a>' in page
     assert '<option value="accepted" selected>已受理，办理中</option>' in page
@@ -790,14 +805,34 @@ def test_each_step_of_review_offers_the_next_form_and_shows_what_was_recorded(co
     assert "撤销：撤销复查意见，责令重新办理。" in page
 
 
-def test_an_overdue_review_opinion_shows_the_days_past_its_term(console, apis, browser, xu):
+def test_an_overdue_review_opinion_shows_the_days_past_its_term_and_the_petition_reads_review_overdue(
+    console, apis, browser, xu
+):
+    overdue = {**REVIEW_ASKED, "due_on": "2026-11-21", "overdue": True}
     apis.answer(
-        BUREAU, "GET", API, 200, {**REPLIED, "review": {**REVIEW_ASKED, "due_on": "2026-11-21", "overdue": True}}
+        BUREAU,
+        "GET",
+        API,
+        200,
+        {**REPLIED, "review": overdue, "term": "review", "due_on": "2026-11-21", "overdue": True},
     )
 
     page = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
 
     assert '<span class="due due-overdue">已超期2天</span> <span class="when">（复查意见至 2026-11-21）</span>' in page
+    assert '<dd class="petition-status">已答复办结 <span class="due due-overdue">复查逾期</span></dd>' in page
+
+
+def test_an_overdue_re_review_reads_re_review_overdue_and_an_overdue_handling_term_overdue(console, apis, browser, xu):
+    re_review = {**REVIEW_ASKED, "body": "湖南省信访局", "due_on": "2026-11-21", "overdue": True}
+    shown = {**REPLIED, "review": REVIEWED, "re_review": re_review, "term": "re_review", "overdue": True}
+    apis.answer(BUREAU, "GET", API, 200, shown)
+    re_reviewed = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+    apis.answer(BUREAU, "GET", API, 200, {**ACCEPTED, "term": "handling", "overdue": True})
+    handled = text_of(console.petition(browser.get(LINK, as_=xu), NUMBER))
+
+    assert '<span class="due due-overdue">复核逾期</span>' in re_reviewed
+    assert '<span class="due due-overdue">已超期</span>' in handled and "逾期</span>" not in handled
 
 
 def test_a_review_request_and_its_opinion_are_posted_as_the_bureaus_api_takes_them(console, apis, browser, xu):

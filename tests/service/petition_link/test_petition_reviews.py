@@ -71,9 +71,48 @@ def test_a_review_asked_of_the_reply_is_recorded_with_its_thirty_day_term_and_no
         "opinion": None,
     }
     assert (petition["re_review"], petition["final"], petition["overdue"]) == (None, None, False)
+    assert (petition["term"], petition["due_on"]) == ("review", "2027-01-19")
     assert uow.link_facts()[-1] == ("petition_review_requested", NUMBER)
     clock.at = at("2027-01-20", 0)
     assert shown(bureau, http)["review"]["overdue"] is True
+
+
+def test_a_review_unanswered_past_its_thirty_days_makes_the_petition_overdue_on_its_page_and_in_the_list(
+    bureau, http, replied, clock
+):
+    clock.at = at("2026-12-21")
+    bureau.request_review(http.post(ASKED), NUMBER)
+
+    clock.at = at("2027-01-20", 0)
+    petition = shown(bureau, http)
+    listed = http.body(bureau.list_petitions(http.get({"overdue": "true"})))
+    assert (petition["status"], petition["term"], petition["due_on"], petition["overdue"]) == (
+        "replied",
+        "review",
+        "2027-01-19",
+        True,
+    )
+    assert (petition["acceptance"]["overdue"], petition["handling"]["overdue"]) == (False, False)  # the bureau's own
+    assert [(row["number"], row["term"], row["overdue"]) for row in listed["petitions"]] == [(NUMBER, "review", True)]
+
+    bureau.review_opinion(http.post({**UPHELD, "given_on": "2027-01-20"}), NUMBER)
+    answered = shown(bureau, http)
+    assert (answered["term"], answered["overdue"], answered["review"]["on_time"]) == (None, False, False)
+    assert http.body(bureau.list_petitions(http.get({"overdue": "true"})))["total"] == 0
+
+
+def test_a_re_review_unanswered_past_its_thirty_days_makes_the_petition_overdue(bureau, http, replied, clock):
+    clock.at = at("2026-12-21")
+    bureau.request_review(http.post(ASKED), NUMBER)
+    clock.at = at("2027-01-05")
+    bureau.review_opinion(http.post(UPHELD), NUMBER)
+    clock.at = at("2027-01-21")
+    bureau.request_re_review(http.post(RE_ASKED), NUMBER)
+
+    clock.at = at("2027-02-20")
+    petition = shown(bureau, http)
+    assert (petition["term"], petition["due_on"], petition["overdue"]) == ("re_review", "2027-02-19", True)
+    assert http.body(bureau.list_petitions(http.get({"status": "replied", "overdue": "true"})))["total"] == 1
 
 
 def test_the_day_the_reply_was_received_is_the_replys_own_day_unless_given(bureau, http, replied, clock):

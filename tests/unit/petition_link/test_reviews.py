@@ -7,12 +7,16 @@ import pytest
 from services.petition_link.domain.decisions import (
     FinalBy,
     Finality,
+    OpenTerm,
     PetitionRefusal,
+    Term,
     decide,
     final_matter,
     final_on,
     finality,
     give_opinion,
+    open_term,
+    overdue,
     pending_review,
     register,
     reply,
@@ -118,6 +122,35 @@ def test_the_review_opinion_answers_a_request_once_on_time_by_its_thirtieth_day_
     assert refused_code(lambda: pending_review(replied(), REVIEW)) == PetitionRefusal.NO_REVIEW_REQUEST
 
 
+# --- the term a petition under review waits on ------------------------------------------------------------
+
+
+def test_a_replied_petition_waits_on_its_review_opinion_and_is_overdue_the_day_after_its_thirty_days():
+    asked = request_review(replied(), REVIEW, CITY, REPLIED, date(2026, 12, 20))
+
+    assert open_term(asked) == OpenTerm(Term.REVIEW, date(2027, 1, 19))
+    assert (overdue(asked, date(2027, 1, 19)), overdue(asked, date(2027, 1, 20))) == (False, True)
+
+
+def test_a_re_review_asked_is_the_term_then_and_its_opinion_ends_every_term():
+    asked = request_review(reviewed(), RE_REVIEW, PROVINCE, date(2027, 1, 8), date(2027, 1, 20))
+
+    assert open_term(asked) == OpenTerm(Term.RE_REVIEW, date(2027, 2, 19))
+    assert overdue(asked, date(2027, 2, 20)) is True
+    assert [open_term(p) for p in (replied(), reviewed(), re_reviewed())] == [None, None, None]
+    assert overdue(re_reviewed(), date(2027, 12, 31)) is False
+
+
+def test_a_review_opinion_given_late_ends_the_overdue_and_stays_late() -> None:
+    late = reviewed(given_on=date(2027, 2, 1))  # asked on 20 December, due by 19 January
+
+    assert late.review is not None
+    assert (overdue(late, date(2027, 2, 2)), review_standing(late.review, date(2027, 2, 2)).answered_on_time) == (
+        False,
+        False,
+    )
+
+
 # --- 复核, and the matter final -----------------------------------------------------------------------------
 
 
@@ -194,4 +227,4 @@ def test_the_figures_count_reviews_asked_answered_by_result_and_on_time_and_repe
         overdue=0,
     )
     assert (figures.final, figures.repeats.on_final_matter) == (1, 1)
-    assert figures.overdue == 0  # a review's term is the body's above, not the bureau's
+    assert figures.overdue == 0  # the bureau's own terms: an overdue 复查 counts under reviews.overdue
