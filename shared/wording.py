@@ -424,6 +424,15 @@ def local_time(value: str | datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M")
 
 
+def local_time_words(value: str | datetime | None) -> str:
+    """An ISO time as Beijing time in words to the minute, '2026年12月7日 21:30', as staff write a moment; '' when
+    there is none."""
+    moment = _in_china(value)
+    if moment is None:
+        return "" if value in (None, "") else str(value)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
+
+
 def local_date(value: str | datetime | date | None) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%Y-%m-%d")

@@ -16,13 +16,19 @@ from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
 
+from shared.wording import local_time_words
 from wuyuan.agencies import has_database
 from wuyuan.backup_secrets import Source, needed_secrets, secret_files, secret_source, sha256_of, source_note
+from wuyuan.cli_errors import service_words
 from wuyuan.database_words import DatabaseFailure, database_failure
 from wuyuan.os_words import os_error_words
 from wuyuan.settings import PlatformSettings
 
 MANIFEST = "manifest.json"
+# A backup's folder is named by the UTC time it was taken, to the microsecond, marked Z: pruning sorts by it and
+# operators give the folder to restore and reconcile, so it never changes. People are shown it in Beijing time.
+STAMP_FORMAT = "%Y%m%dT%H%M%S%fZ"
+_STAMP = re.compile(r"-(\d{8}T\d{12}Z)$")
 FORMAT = 1
 DUMP_TIMEOUT_S = 3600
 
@@ -47,7 +53,7 @@ def said_of(settings: PlatformSettings, service: str, error: BaseException) -> D
 
 def database_backup_error(
     code: str,
-    service: str,
+    named: str,
     database: str,
     url: str,
     error: BaseException | str,
@@ -55,9 +61,9 @@ def database_backup_error(
     tool: str | None = None,
 ) -> BackupError:
     """A database's or pg_dump's failure as operators read it, under the command's code, the driver's words kept
-    as the detail."""
+    as the detail; `named` is the service as the other commands name it (service_words: 法院（court_link）)."""
     failure = database_failure(error, database, url, tool)
-    return BackupError(code, f"{service}：{failure.message}{after}", failure.detail, failure.fields())
+    return BackupError(code, f"{named}：{failure.message}{after}", failure.detail, failure.fields())
 
 
 @dataclass(frozen=True)
@@ -129,7 +135,7 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
         raise BackupError(
             "folder_unusable", f"备份存放目录 {root} 的上级目录 {root.parent} 不存在或不是目录：请先建好或改正路径"
         )
-    folder = root / f"wuyuan-{settings.vhost}-{at:%Y%m%dT%H%M%S%fZ}"
+    folder = root / f"wuyuan-{settings.vhost}-{at:{STAMP_FORMAT}}"
     try:
         root.mkdir(parents=True, exist_ok=True, mode=0o700)
         folder.mkdir(mode=0o700)
@@ -139,13 +145,14 @@ def backup_services(settings: PlatformSettings, services: tuple[str, ...], to: P
     entries: dict[str, Any] = {}
     try:
         for service in chosen:
+            named = service_words(service, settings)
             try:
                 entries[service] = _back_up_one(settings, service, folder)
             except subprocess.TimeoutExpired:
-                raise BackupError("tool_failed", f"{service}：pg_dump 未在 {DUMP_TIMEOUT_S} 秒内完成，已中止") from None
+                raise BackupError("tool_failed", f"{named}：pg_dump 未在 {DUMP_TIMEOUT_S} 秒内完成，已中止") from None
             except OSError as exc:  # the dump or a secret written here, or a kept secret read
                 where = f" {exc.filename}" if exc.filename else ""
-                said = f"{service}：读写{where}失败（{os_error_words(exc)}），备份未完成"
+                said = f"{named}：读写{where}失败（{os_error_words(exc)}），备份未完成"
                 raise BackupError("folder_unusable", said, str(exc)) from None
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)  # never leave a half backup that looks whole
@@ -182,14 +189,15 @@ def _back_up_one(settings: PlatformSettings, service: str, folder: Path) -> dict
         migrations = applied_migrations(admin_url)
     except psycopg.OperationalError as exc:
         raise database_backup_error(
-            "database_unreachable", service, settings.database_name(service), admin_url, exc
+            "database_unreachable", service_words(service, settings), settings.database_name(service), admin_url, exc
         ) from None
     pg_dump = client_binary("pg_dump", server.major)
     dump = folder / f"{service}.dump"
     # Read just before the snapshot: whatever happened after it may be missing from the dump (reconcile's --backup).
     started = datetime.now(UTC)
     # One pg_dump is one snapshot of the whole database: every table as of the same moment.
-    run_client([str(pg_dump), "--format=custom", "--no-password", f"--file={dump}"], admin_url, service)
+    dumping = [str(pg_dump), "--format=custom", "--no-password", f"--file={dump}"]
+    run_client(dumping, admin_url, service_words(service, settings))
     os.chmod(dump, 0o600)
     secrets = _copy_secrets(settings, service, folder)
     return {
@@ -240,8 +248,9 @@ def _write_private(path: Path, data: bytes) -> None:
         handle.write(data)
 
 
-def run_client(command: list[str], database_url: str, service: str) -> None:
-    """Run pg_dump or pg_restore on a database; a password in the URL goes by environment, never argv (ps)."""
+def run_client(command: list[str], database_url: str, named: str) -> None:
+    """Run pg_dump or pg_restore on a database; a password in the URL goes by environment, never argv (ps). `named`:
+    the service as an error names it."""
     environment, dbname = client_connection(database_url)
     command = [*command, dbname]
     result = subprocess.run(
@@ -251,7 +260,7 @@ def run_client(command: list[str], database_url: str, service: str) -> None:
         tool = Path(command[0]).name
         said = f"{tool} exit {result.returncode}: {result.stderr.strip()}"
         tool = f"{tool}（退出码 {result.returncode}）"
-        raise database_backup_error("tool_failed", service, dbname_of(database_url), database_url, said, tool=tool)
+        raise database_backup_error("tool_failed", named, dbname_of(database_url), database_url, said, tool=tool)
 
 
 def dbname_of(database_url: str) -> str:
@@ -320,12 +329,13 @@ def other_platform(
 
     def described(platform: dict[str, str]) -> str:
         county = f"、区划 {platform['county']}" if "county" in manifest else ""  # older backups do not record it
-        database = f"{service} 的数据库 {platform['database']}"
-        return f"vhost {platform['vhost']}、数据库前缀 {platform['db_prefix']}（{database}）{county}"
+        database = f"{service_words(service, settings)}的数据库 {platform['database']}"
+        return f"vhost {platform['vhost']}、数据库前缀 {platform['db_prefix']}、{database}{county}"
 
     return BackupError(
         "other_platform",
-        f"备份 {folder} 是另一个平台的：{described(theirs)}；本平台（WUYUAN_VHOST、WUYUAN_DB_PREFIX、WUYUAN_COUNTY）"
+        f"备份 {backup_words(folder)} 是另一个平台的：{described(theirs)}；"
+        "本平台（WUYUAN_VHOST、WUYUAN_DB_PREFIX、WUYUAN_COUNTY）"
         f"为 {described(ours)}{after}。同一平台迁到另一台主机时 vhost 和数据库前缀不变，不会有此提示；"
         "确是有意用另一个平台的备份（如平台迁来时改了 vhost 或数据库前缀，或在演练平台上试恢复），"
         "加 --from-other-platform",
@@ -433,6 +443,26 @@ class _ManifestCheck:
             raise self.bad(f"{where}.sha256", "缺失或不是64位十六进制的 sha256")
         if "bytes" in listed and (type(listed["bytes"]) is not int or listed["bytes"] < 0):
             raise self.bad(f"{where}.bytes", "不是非负整数")
+
+
+def taken_at(folder: Path) -> datetime | None:
+    """When a backup was taken, read from its folder's name (`wuyuan-<vhost>-<UTC stamp>Z`); None for another name."""
+    stamp = _STAMP.search(folder.name)
+    if stamp is None:
+        return None
+    try:
+        return datetime.strptime(stamp.group(1), STAMP_FORMAT).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def backup_words(folder: Path, shown: str | None = None) -> str:
+    """A backup as operators read it: its folder (or `shown`, say its name alone) with, beside it, when it was taken in
+    Beijing time, '…/wuyuan-wuyuan-20261207T133000123456Z（北京时间 2026年12月7日 21:30）'; the folder alone when its
+    name carries no time (one renamed, or given by hand)."""
+    moment = taken_at(folder)
+    named = str(folder) if shown is None else shown
+    return f"{named}（北京时间 {local_time_words(moment)}）" if moment else named
 
 
 def prune_backups(root: Path, vhost: str, keep: int, manifest: dict[str, Any]) -> list[Path]:

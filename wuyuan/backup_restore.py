@@ -19,6 +19,7 @@ from wuyuan import supervise
 from wuyuan.agencies import is_managed
 from wuyuan.backup import (
     BackupError,
+    backup_words,
     client_binary,
     database_backup_error,
     other_platform,
@@ -26,6 +27,7 @@ from wuyuan.backup import (
     server_info,
 )
 from wuyuan.backup_secrets import SecretState, Source, compare_secrets, sha256_of
+from wuyuan.cli_errors import service_words
 from wuyuan.provision_db import SealingKeyMissing, ensure_databases
 from wuyuan.restore_accounts import accounts_held, keep_restrictions, keep_withdrawals, withdrawals_not_kept
 from wuyuan.restore_case_numbers import (
@@ -96,8 +98,11 @@ def restore_service(
     manifest = read_manifest(folder)
     entry = manifest["services"].get(service)
     if entry is None:
-        held = "、".join(sorted(manifest["services"])) or "无"
-        raise BackupError("service_not_in_backup", f"备份 {folder} 中没有 {service} 的数据库（其中有：{held}）")
+        held = "、".join(service_words(s, settings) for s in sorted(manifest["services"])) or "无"
+        named = service_words(service, settings)
+        raise BackupError(
+            "service_not_in_backup", f"备份 {backup_words(folder)} 中没有{named}的数据库（其中有：{held}）"
+        )
     elsewhere = other_platform(settings, folder, manifest, service, AFTER["check"])
     if elsewhere is not None and not from_other_platform:
         raise elsewhere
@@ -116,7 +121,9 @@ def restore_service(
             refuse_while_running(settings, service)
         server_major = server_info(settings.pg_admin_url_of(service)).major
         pg_restore = client_binary("pg_restore", server_major)
-        psql_beside(pg_restore, service)  # the restore runs through it: missing, nothing is touched
+        psql_beside(
+            pg_restore, service_words(service, settings)
+        )  # the restore runs through it: missing, nothing is touched
     report = RestoreReport(
         service=service,
         database=settings.database_name(service),
@@ -238,13 +245,19 @@ def _as_backup_errors(settings: PlatformSettings, service: str, step: str) -> It
     try:
         yield
     except SealingKeyMissing:
-        missing = f"{service}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
+        named = service_words(service, settings)
+        missing = f"{named}：数据库中有案件，但本进程不知道个人信息密钥（WUYUAN_PERSONAL_DATA_KEY）{after}"
         raise BackupError("personal_data_key_missing", missing) from None
     except psycopg.Error as exc:
         if not _unreachable(exc):
             raise _refused(settings, service, step, exc) from None
         raise database_backup_error(
-            "database_unreachable", service, settings.database_name(service), _admin_url(settings, service), exc, after
+            "database_unreachable",
+            service_words(service, settings),
+            settings.database_name(service),
+            _admin_url(settings, service),
+            exc,
+            after,
         ) from None
 
 
@@ -266,7 +279,8 @@ def _refused(settings: PlatformSettings, service: str, step: str, exc: psycopg.E
     """Reached, but a statement failed (a migration that cannot run on what was restored, a right the role lacks)."""
     code = "migration_failed" if step == "migrate" else "database_error"
     url = _admin_url(settings, service)
-    return database_backup_error(code, service, settings.database_name(service), url, exc, AFTER[step])
+    named = service_words(service, settings)
+    return database_backup_error(code, named, settings.database_name(service), url, exc, AFTER[step])
 
 
 def _admin_url(settings: PlatformSettings, service: str) -> str:
@@ -292,7 +306,8 @@ def refuse_while_running(settings: PlatformSettings, service: str) -> None:
         states = {s.name: s.state for s in supervise.status(settings, [service])}
         if states.get(service) in RUNNING_STATES:
             raise BackupError(
-                "service_running", f"平台正在运行 {service}：请先 `wuyuan stop {service}`（或加 --force）再恢复"
+                "service_running",
+                f"平台正在运行{service_words(service, settings)}：请先 `wuyuan stop {service}`（或加 --force）再恢复",
             )
     sessions = _sessions(settings, service)
     if sessions:
@@ -328,7 +343,14 @@ def _replace_database(
     # anything here): restored without owners, they pass to this service's role when provisioning runs next.
     def restore(url: str, database: str, *, empty_first: bool) -> None:
         restore_through_psql(
-            url, database, service, dump, pg_restore, server_major, foreign_roles=foreign_roles, empty_first=empty_first
+            url,
+            database,
+            service_words(service, settings),
+            dump,
+            pg_restore,
+            server_major,
+            foreign_roles=foreign_roles,
+            empty_first=empty_first,
         )
 
     if settings.admin_is_the_role(service):

@@ -11,9 +11,9 @@ from typing import Any
 import click
 
 from shared import clock
-from shared.wording import local_time
+from shared.wording import local_time, local_time_words
 from shared.workdays import CHINA_TZ
-from wuyuan.backup import BackupError
+from wuyuan.backup import BackupError, backup_words
 from wuyuan.cli_errors import CommandUsageError, service_words, services_named, verbose_wanted
 from wuyuan.cli_usage import Seconds
 from wuyuan.restore_case_numbers import DRAIN_WAIT_SECONDS
@@ -80,11 +80,12 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
         answer = {"folder": str(folder), "pruned": [str(p) for p in pruned], **manifest}
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
         return
-    click.echo(f"已备份 {len(manifest['services'])} 个服务的数据库到 {folder}")
+    # The folder keeps its UTC name (restore and reconcile take it as given); people read when it was in Beijing time.
+    click.echo(f"已备份 {len(manifest['services'])} 个服务的数据库到 {backup_words(folder)}")
     for service, entry in manifest["services"].items():
         kept = [s["name"] for s in entry["secrets"] if s.get("files")]
         dump, migrations = entry["dump"], len(entry["migrations"])
-        line = f"  {service}：{dump['file']}（{dump['bytes']} 字节，迁移 {migrations} 项）"
+        line = f"  {service_words(service, settings)}：{dump['file']}（{dump['bytes']} 字节，迁移 {migrations} 项）"
         line += f"，密钥：{'、'.join(kept) or '无'}"
         for source, words in SOURCE_WORDS.items():
             named = [s["name"] for s in entry["secrets"] if s.get("source") == source and not s.get("files")]
@@ -92,7 +93,7 @@ def backup_command(services: tuple[str, ...], to: Path | None, keep: int | None,
                 line += f"；{words}：{'、'.join(named)}"
         click.echo(line)
     if pruned:
-        click.echo(f"已删除同类较早的备份 {len(pruned)} 份：{'、'.join(p.name for p in pruned)}")
+        click.echo(f"已删除同类较早的备份 {len(pruned)} 份：{'、'.join(backup_words(p, p.name) for p in pruned)}")
     click.echo("备份含密钥：请按机密资料保管（目录权限 0700，文件 0600）")
 
 
@@ -171,7 +172,8 @@ def restore_command(
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
         return
     # Staff read Beijing time, as everywhere else; --json keeps the manifest's ISO time.
-    click.echo(f"已将 {service} 的数据库 {report.database} 恢复到备份时点 {local_time(report.backup_time)}")
+    named, taken = service_words(service, settings), local_time_words(report.backup_time)
+    click.echo(f"已将{named}的数据库 {report.database} 恢复到备份时点 {taken}（北京时间）")
     if report.from_other_platform:
         click.echo("  所用备份是另一个平台的（--from-other-platform）")
     if report.queue_check_skipped:
@@ -183,7 +185,11 @@ def restore_command(
         click.echo(f"  补做迁移：{'、'.join(report.migrations_applied_after)}")
     for line in secret_lines(report.secrets):
         click.echo(f"  {line}")
-    for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers):
+
+    def named_service(name: str) -> str:
+        return service_words(name, settings)
+
+    for line in case_number_lines(report.case_numbers) + document_number_lines(report.document_numbers, named_service):
         click.echo(f"  {line}")
     for line in account_lines(report.accounts) + token_handle_lines(report.token_handles):
         click.echo(f"  {line}")
@@ -272,8 +278,9 @@ def token_handle_lines(found: dict[str, Any] | None) -> list[str]:
     ]
 
 
-def document_number_lines(found: dict[str, Any] | None) -> list[str]:
-    """What restoring supervision did to its 文号 series (wuyuan/restore_document_numbers.py)."""
+def document_number_lines(found: dict[str, Any] | None, named: Callable[[str], str] = str) -> list[str]:
+    """What restoring supervision did to its 文号 series (wuyuan/restore_document_numbers.py); each agency's service
+    `named` as the other commands name it (法院（court_link）)."""
     if found is None:
         return []
     lines = []
@@ -299,7 +306,8 @@ def document_number_lines(found: dict[str, Any] | None) -> list[str]:
     lines += letters_archived_lines(found.get("letters_archived"))
     if found["unreadable"]:
         lines.append(
-            f"未能读取 {'、'.join(found['unreadable'])} 收到的文书：其文号未计入，新发文书可能与之重号；"
+            f"未能读取{'、'.join(named(agency) for agency in found['unreadable'])}收到的文书："
+            "其文号未计入，新发文书可能与之重号；"
             "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出（停机期间到期的不会补发）；"
             "其单位备份之后收到的提醒函、督办函不在档案中，也未能重新存档"
         )
@@ -445,7 +453,8 @@ def reconcile_command(
         entry = manifest["services"].get(service)
         if entry is None:
             named = service_words(service, settings)
-            _fail(as_json, "service_not_in_backup", f"备份 {folder} 中没有{named}的数据库，无从得知恢复时间点")
+            said = f"备份 {backup_words(folder)} 中没有{named}的数据库，无从得知恢复时间点"
+            _fail(as_json, "service_not_in_backup", said)
             return
         # Another platform's folder is most likely the wrong one: its time is not when this service went back to.
         elsewhere = other_platform(settings, folder, manifest, service, "；未对账")
@@ -510,7 +519,8 @@ def _refuse_a_time_to_come(since: datetime, folder: Path | None, service: str, n
     _fail(
         as_json,
         "since_in_future",
-        f"备份 {folder} 中{named}的时间 {given}（北京时间）晚于现在（{current}）：做备份的主机或本机的时钟不准？"
+        f"备份 {backup_words(folder)} 中{named}的时间 {given}（北京时间）晚于现在（{current}）："
+        "做备份的主机或本机的时钟不准？"
         "核对后用 --since 给出备份的实际时间；未对账",
     )
 

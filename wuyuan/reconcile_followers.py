@@ -41,6 +41,7 @@ from shared.contracts.messages import (
 from shared.messaging.routing import DOCUMENTS_EXCHANGE, EVENTS_EXCHANGE, SENT_AGAIN_HEADER, binding_pattern
 from wuyuan.agencies import has_database, inbox_case_filters, inbox_models, is_external
 from wuyuan.backup import BackupError, said_of
+from wuyuan.cli_errors import service_words
 from wuyuan.settings import PlatformSettings
 
 # The centre's services restored and reconciled this way. An agency is too, after the coordinator has sent its
@@ -171,7 +172,7 @@ def reconcile_follower(
     issued and finished since the backup, `finished_not_resent`, which the agency never gets back) would find no
     referral there and end in its dead letters, so it does not go."""
     if not follows_others(settings, service):
-        raise BackupError("not_a_follower", f"{service} 不按此方式对账")
+        raise BackupError("not_a_follower", f"{service_words(service, settings)}不按此方式对账")
     if not databases_configured(settings):
         raise BackupError(
             "databases_not_configured",

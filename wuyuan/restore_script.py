@@ -30,11 +30,12 @@ _EXTENSION_COMMENT = re.compile(r"^\d+; \d+ \d+ COMMENT - EXTENSION ")
 ROLLED_BACK = "；已整体回滚，数据库未做任何改动"
 
 
-def psql_beside(pg_restore: Path, service: str) -> Path:
-    """The psql of pg_restore's own client (the same package installs both); else `client_missing`."""
+def psql_beside(pg_restore: Path, named: str) -> Path:
+    """The psql of pg_restore's own client (the same package installs both); else `client_missing`, naming the
+    service as `named` (法院（court_link）)."""
     psql = pg_restore.with_name("psql")
     if not psql.is_file():
-        missing = f"{service}：找不到与 {pg_restore} 同目录的 psql，无法恢复：请安装与之同版本的 postgresql-client"
+        missing = f"{named}：找不到与 {pg_restore} 同目录的 psql，无法恢复：请安装与之同版本的 postgresql-client"
         raise BackupError("client_missing", missing)
     return psql
 
@@ -69,7 +70,7 @@ def feed_script(script: IO[bytes], into: IO[bytes], server_major: int) -> bool:
 def restore_through_psql(
     database_url: str,
     database: str,
-    service: str,
+    named: str,
     dump: Path,
     pg_restore: Path,
     server_major: int,
@@ -86,7 +87,7 @@ def restore_through_psql(
     has written everything else (`--single-transaction`, which also keeps large objects from committing on their own).
     A restore that stops half-way, whoever stops it (pg_restore failing, psql meeting an error, this process killed
     or out of time), ends psql's input without it: the transaction is rolled back and the database is as it was."""
-    psql = psql_beside(pg_restore, service)
+    psql = psql_beside(pg_restore, named)
     owners = ["--no-owner", "--no-privileges"] if foreign_roles else []
     emptying = (
         [
@@ -107,8 +108,7 @@ def restore_through_psql(
         if listed.returncode != 0:
             raise BackupError(
                 "tool_failed",
-                f"{service}：pg_restore 读不了备份文件 {dump}（已损坏，或由更新版本的 pg_dump 生成）"
-                "；数据库未做任何改动",
+                f"{named}：pg_restore 读不了备份文件 {dump}（已损坏，或由更新版本的 pg_dump 生成）；数据库未做任何改动",
                 without_passwords(listed.stderr.strip(), database_url),
             )
         listing.write_text(without_extension_comments(listed.stdout), encoding="utf-8")
@@ -138,7 +138,7 @@ def restore_through_psql(
                 environment,
                 (writer_errors, reader_errors),
                 server_major,
-                (service, database, database_url),
+                (named, database, database_url),
             )
 
 
@@ -150,9 +150,10 @@ def _restore(
     server_major: int,
     target: tuple[str, str, str],
 ) -> None:
-    """`target`: the service, its database and the URL it is reached by (for naming its server in an error)."""
-    service, database, database_url = target
-    what = f"{service}：数据库 {database}"
+    """`target`: the service as an error names it, its database and the URL it is reached by (for naming its server
+    in an error)."""
+    named, database, database_url = target
+    what = f"{named}：数据库 {database}"
     writer_errors, reader_errors = errors
     fed, timed_out = False, threading.Event()
     with (
@@ -189,11 +190,11 @@ def _restore(
     if fed and writer.returncode != 0:  # the backup could not be read to its end; psql was stopped before committing
         said = f"pg_restore exit {writer.returncode}: {_read(writer_errors)}"
         tool = f"pg_restore（退出码 {writer.returncode}）"
-        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, tool)
+        raise database_backup_error("tool_failed", named, database, database_url, said, ROLLED_BACK, tool)
     if reader.returncode != 0:
         said = f"psql exit {reader.returncode}: {_read(reader_errors)}"
         tool = f"psql（退出码 {reader.returncode}）"
-        raise database_backup_error("tool_failed", service, database, database_url, said, ROLLED_BACK, tool)
+        raise database_backup_error("tool_failed", named, database, database_url, said, ROLLED_BACK, tool)
 
 
 def _close(stream: IO[bytes]) -> None:

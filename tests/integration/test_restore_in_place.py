@@ -69,7 +69,8 @@ def test_an_in_place_restore_that_fails_leaves_the_database_as_it_was(tmp_path: 
             restored = court.execute("SELECT to_regclass('visits') IS NOT NULL").fetchone()
             migrated = court.execute("SELECT count(*) FROM _yoyo_migration").fetchone()
     assert failed.value.code == "tool_failed" and "does not exist" in (failed.value.detail or "")
-    assert str(failed.value).startswith("court_link：") and "已整体回滚，数据库未做任何改动" in str(failed.value)
+    said = str(failed.value)
+    assert said.startswith("法院（court_link）：") and "已整体回滚，数据库未做任何改动" in said
     assert kept == [("诉前调解 2026-12-06",)] and restored == (False,)  # nothing dropped, nothing half restored
     assert migrated is not None and migrated[0] > 0
 

@@ -4,6 +4,7 @@ backup's secrets compare with the ones kept here."""
 import json
 import re
 import stat
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -12,11 +13,14 @@ from tests.unit.wuyuan.backup_folders import backup_folder, service_entry, write
 from wuyuan.backup import (
     FORMAT,
     MANIFEST,
+    STAMP_FORMAT,
     BackupError,
     backup_services,
+    backup_words,
     dumped_in_order,
     prune_backups,
     read_manifest,
+    taken_at,
 )
 from wuyuan.backup_restore import _settle_secrets, verify_checksums
 from wuyuan.backup_secrets import NeededSecret, SecretState, compare_secrets, needed_secrets, secret_files, sha256_of
@@ -128,6 +132,21 @@ def test_only_this_platforms_oldest_whole_backups_of_the_same_kind_beyond_keep_a
         "wuyuan-county-20261206T020000000000Z",
         "wuyuan-other-20261101T020000000000Z",
     ]
+
+
+def test_a_backup_keeps_its_utc_name_and_is_shown_beside_it_in_beijing_time_the_next_day_after_16_utc():
+    late_evening_utc = datetime(2026, 12, 7, 21, 30, 5, 123456, tzinfo=UTC)
+    folder = Path("/var/backups") / f"wuyuan-county-{late_evening_utc:{STAMP_FORMAT}}"
+
+    assert folder.name == "wuyuan-county-20261207T213005123456Z"
+    assert taken_at(folder) == late_evening_utc
+    assert backup_words(folder) == f"{folder}（北京时间 2026年12月8日 05:30）"
+    assert backup_words(folder, folder.name) == "wuyuan-county-20261207T213005123456Z（北京时间 2026年12月8日 05:30）"
+
+
+def test_a_folder_whose_name_carries_no_time_is_shown_as_it_is(tmp_path):
+    for folder in (tmp_path / "backup", tmp_path / "wuyuan-county-20261399T000000000000Z"):
+        assert (taken_at(folder), backup_words(folder)) == (None, str(folder))
 
 
 def test_a_backup_folder_under_a_parent_that_does_not_exist_is_refused_before_anything_is_made(tmp_path):

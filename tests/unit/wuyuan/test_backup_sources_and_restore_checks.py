@@ -271,14 +271,15 @@ def another_platforms(folder: Path, **names: str) -> None:
 
 
 def test_another_platforms_backup_is_refused_naming_both_platforms_before_anything_is_touched(tmp_path, monkeypatch):
-    folder = tmp_path / "backup"
+    folder = tmp_path / "wuyuan-linli-20261207T133000123456Z"
     another_platforms(folder, vhost="linli", db_prefix="linli_")
 
     status, answer = restore(tmp_path, monkeypatch, "court_link", folder)
 
     assert status == 1 and answer["error"] == "other_platform"
     said = answer["message"]
-    assert "vhost linli、数据库前缀 linli_（court_link 的数据库 linli_court_link）" in said
+    assert f"备份 {folder}（北京时间 2026年12月7日 21:30） 是另一个平台的" in said
+    assert "vhost linli、数据库前缀 linli_、法院（court_link）的数据库 linli_court_link" in said
     assert "本平台（WUYUAN_VHOST、WUYUAN_DB_PREFIX、WUYUAN_COUNTY）为 vhost wuyuan、数据库前缀 wuyuan_" in said
     assert "数据库未做任何改动" in said and "--from-other-platform" in said
 

@@ -109,7 +109,7 @@ def test_a_pg_dump_that_runs_out_of_disk_is_said_so_naming_the_database(monkeypa
     answer = json.loads(run("backup", "court_link", "--to", str(tmp_path / "backups"), "--json").output)
 
     assert plain.exit_code == 1
-    assert "court_link：磁盘空间不足：数据库 wuyuan_court_link（服务器 10.0.3.7:6432）" in plain.output
+    assert "法院（court_link）：磁盘空间不足：数据库 wuyuan_court_link（服务器 10.0.3.7:6432）" in plain.output
     said_in_chinese_only(plain.output)
     assert answer["error"] == "tool_failed" and answer["reason"] == "disk_full"
     assert answer["database"] == "wuyuan_court_link" and answer["server"] == SERVER
@@ -126,7 +126,7 @@ def test_backup_says_a_database_it_cannot_reach_or_sign_in_to_in_chinese(monkeyp
     plain = run("backup", "court_link", "--to", str(tmp_path / "backups"))
     answer = json.loads(run("backup", "court_link", "--to", str(tmp_path / "backups"), "--json").output)
 
-    assert plain.exit_code == 1 and plain.output.startswith("错误：court_link：")
+    assert plain.exit_code == 1 and plain.output.startswith("错误：法院（court_link）：")
     assert says.replace("wuyuan_intake", "wuyuan_court_link") in plain.output
     said_in_chinese_only(plain.output)
     assert answer["error"] == "database_unreachable" and answer["reason"] == reason
@@ -160,6 +160,6 @@ def test_a_dump_that_cannot_be_written_is_said_in_chinese_and_no_half_backup_is_
     result = run("backup", "court_link", "--to", str(tmp_path / "backups"))
 
     assert result.exit_code == 1
-    assert "court_link：读写" in result.output and "失败（路径不存在），备份未完成" in result.output
+    assert "法院（court_link）：读写" in result.output and "失败（路径不存在），备份未完成" in result.output
     assert "No such file" not in result.output
     assert list((tmp_path / "backups").iterdir()) == []

@@ -107,7 +107,11 @@ def test_restore_says_the_backup_s_time_in_beijing_time_and_json_keeps_the_iso_t
     as_json = run("restore", "intake", "--from", str(tmp_path), "--json")
 
     assert shown.exit_code == 0, shown.output
-    assert "恢复到备份时点 2026-12-06 02:39\n" in shown.output and "+00:00" not in shown.output
+    assert (
+        "已将信息收集组（intake）的数据库 wuyuan_intake 恢复到备份时点 2026年12月6日 02:39（北京时间）\n"
+        in shown.output
+    )
+    assert "+00:00" not in shown.output.splitlines()[0]
     assert json.loads(as_json.output)["backup_time"] == "2026-12-05T18:39:52.447237+00:00"
 
 
@@ -207,7 +211,7 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
             "advanced": [{"kind": "overdue", "year": 2026, "last": 9}],
             "notices_reissued": ["临澧综治〔2026〕通报第11号"],
             "notices_lost": ["临澧综治〔2026〕通报第12号"],
-            "unreadable": ["women_fed"],
+            "unreadable": ["court_link"],
             "letters_marked_sent": {"reminder": 3, "overdue": 1},
         },
     )
@@ -217,7 +221,7 @@ def test_restoring_supervision_says_how_far_its_series_moved_and_what_it_could_n
     assert "文号：督办函 2026 年已续至第 9 号" in shown
     assert "按月通报 临澧综治〔2026〕通报第11号 已不在档案中：定时任务将以原文号重新归档" in shown
     assert "备份之后发出的通报 临澧综治〔2026〕通报第12号 已不在档案中（各单位已收到），不会自动补发" in shown
-    assert "未能读取 women_fed 收到的文书" in shown
+    assert "未能读取法院（court_link）收到的文书" in shown
     assert "对其单位，对账时视应发时刻已到的提醒函、督办函为已发出" in shown
     assert "提醒函 3 件、督办函 1 件在备份之后已发出（各单位已收到）：已记为已发，不会重发" in shown
     assert f"`wuyuan reconcile supervision --backup {tmp_path}`" in shown
