@@ -531,7 +531,7 @@ _VALUE_ERRORS = (
     ("birth date in the ID number", "身份证号中的出生日期不存在"),
     ("check digit does not match", "身份证号校验位不符，请核对"),
     ("11-digit mainland mobile", "手机号应为11位，以13至19开头"),
-    ("division code of 6, 9 or 12", "请选择发生地点"),
+    ("division code of 6, 9 or 12", "请选择发生地点"),  # a dispute's place, a place filter: else _CHOSEN_DIVISION
     ("must name a county or below", "请选择县级以下的地点"),
     ("role 'applicant'", "至少需要一名申请人"),
     ("role 'respondent'", "至少需要一名被申请人"),
@@ -542,6 +542,12 @@ _VALUE_ERRORS = (
     ("is before from", "截止日期早于起始日期"),
     ("a period of at most", "期间最长一年（366天）"),
 )
+# A division code of the wrong form, by the field that asked for it: a select of that field's places, whose wording
+# is its own (a centre filter offers the county's centres, a report's scope its townships), not a dispute's place.
+_CHOSEN_DIVISION = {
+    "centre": "请从列表中选择综治中心",
+    "division": "请从列表中选择乡镇",
+}
 _TYPE_ERRORS = {
     "missing": "必填",
     # supervision's report query, by its refusals' codes (services/supervision/report_handlers.py)
@@ -622,6 +628,9 @@ def field_error_text(error: Mapping[str, Any]) -> str:
         limit = error.get("limit")
         unit = "字" if kind == "string_too_long" else "项"
         return f"不能超过{limit}{unit}" if limit else "太长了"
+    field_name = str(error.get("field", "")).split(".")[-1]
+    if "division code of 6, 9 or 12" in message and field_name in _CHOSEN_DIVISION:
+        return _CHOSEN_DIVISION[field_name]
     for english, chinese in _VALUE_ERRORS:
         if english in message:
             return chinese

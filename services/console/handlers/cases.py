@@ -97,7 +97,7 @@ def cases_page(visitor: Visitor, request: Request, apis: Apis, platform: Platfor
         centres=choices_with(
             [(c.division, c.name) for c in centres.centres] if centres is not None else [],
             asked_centre,
-            names.place(asked_centre) or (asked_centre or ""),
+            names.place(asked_centre),
         ),
         query_without_offset=urlencode(filters),
     )

@@ -223,8 +223,10 @@ class Names:
 
 def choices_with(choices: list[tuple[str, str]], value: str | None, name: str) -> list[tuple[str, str]]:
     """A select's choices, with the one asked for kept even when it is not on the list (a link typed by hand, a unit
-    the service refused): the form shows what was asked, beside the reason it was refused."""
-    if not value or any(code == value for code, _ in choices):
+    the service refused): the form shows what was asked, beside the reason it was refused. Kept only by a name staff
+    can read: a value that names nothing (`abc`, a unit's code where a centre is asked) is no choice of the list, and
+    the select shows none chosen rather than the raw code, beside the reason."""
+    if not value or not name or name == value or any(code == value for code, _ in choices):
         return choices
     return [(value, name), *choices]
 

@@ -77,7 +77,6 @@ REPORT_ERRORS = {
     ("division", "division_not_with_unit"): "范围为“单位”时不选乡镇",
     ("division", "division_not_with_county"): "范围为“全县”时不选乡镇",
     ("division", "township_missing"): "范围为“乡镇”时请选择乡镇",
-    ("division", "value_error"): "请从列表中选择乡镇",  # not a division code of the county
     ("unit", "unit_missing"): "范围为“单位”时请选择单位",
     ("unit", "unit_outside_county"): "请选择本县的单位",
     ("division", "unknown_township"): "请从列表中选择本县的乡镇",

@@ -193,12 +193,6 @@ def test_the_cases_flagged_for_the_leaders_are_a_filter_of_the_list(console, api
             "没有这个单位：单位代码中的区划不是本县的县、乡镇或村（社区）",
             '<option value="police:999999" selected>公安局（999999）</option>',
         ),
-        (
-            "place=999999",
-            {"field": "place", "type": "not_in_county", "message": "999999 is not a division of county 430426"},
-            "不是本县的乡镇或村（社区），请从列表中选择",
-            '<option value="999999" selected>999999</option>',
-        ),
     ],
 )
 def test_a_filter_the_coordinator_says_names_nothing_is_refused_beside_it_keeping_what_was_asked(
@@ -215,6 +209,57 @@ def test_a_filter_the_coordinator_says_names_nothing_is_refused_beside_it_keepin
     assert f'<select id="{field}" name="{field}" aria-invalid="true" aria-describedby="{field}-error">' in page
     assert kept in page
     assert "is not" not in page
+
+
+# The coordinator's refusal of a division code of the wrong form (shared/contracts/identifiers.py's DivisionCode).
+NOT_A_DIVISION = "Value error, must be a statistical division code of 6, 9 or 12 digits"
+
+
+@pytest.mark.parametrize(
+    ("asked", "refusal", "said"),
+    [
+        (
+            "centre=abc",
+            {"field": "centre", "type": "value_error", "message": NOT_A_DIVISION},
+            "请从列表中选择综治中心",
+        ),
+        (
+            "centre=centre:999",
+            {"field": "centre", "type": "value_error", "message": NOT_A_DIVISION},
+            "请从列表中选择综治中心",
+        ),
+        (
+            "place=abc",
+            {"field": "place", "type": "value_error", "message": NOT_A_DIVISION},
+            "请选择发生地点",
+        ),
+        (
+            "place=999999",
+            {"field": "place", "type": "not_in_county", "message": "999999 is not a division of county 430426"},
+            "不是本县的乡镇或村（社区），请从列表中选择",
+        ),
+        (
+            "unit=abc",
+            {"field": "unit", "type": "value_error", "message": "must be '<agency>:<division code>'"},
+            "请选择单位",
+        ),
+    ],
+)
+def test_a_filter_that_names_nothing_is_refused_in_its_own_words_and_not_offered_as_a_raw_code(
+    console, apis, browser, staff, asked, refusal, said
+):
+    """A centre's select says to choose a centre, not the dispute's place; what it was asked holds no name, so the
+    select shows none chosen rather than an option reading `centre:999`."""
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = console.cases(browser.get(f"/cases?{asked}", as_=WANG)).get_data(as_text=True)
+
+    field, value = asked.split("=")
+    assert f'<p class="error" id="{field}-error" role="alert">{said}</p>' in page
+    offered = page.split(f'<select id="{field}"')[1].split("</select>")[0]
+    assert f'value="{value}"' not in offered
+    assert " selected" not in offered
 
 
 def test_a_centre_filter_where_the_county_set_up_none_says_which_centre_holds_its_cases_keeping_what_was_asked(

@@ -214,6 +214,23 @@ def test_a_unit_not_on_the_list_stays_chosen_beside_its_error(console, apis, bro
     assert '<option value="police:430427101" selected>公安局（430427101）</option>' in page
 
 
+def test_a_township_of_the_wrong_form_asks_for_a_township_and_is_not_offered_as_its_raw_code(
+    console, apis, browser, staff
+):
+    staff.signed_in(ZHOU)
+    refusal = {
+        "field": "division",
+        "message": "Value error, must be a statistical division code of 6, 9 or 12 digits",
+        "type": "value_error",
+    }
+    scripted(apis, 400, {"error": "invalid_input", "fields": [refusal]})
+
+    page = text_of(console.overview(browser.get("/overview?level=township&division=abc", as_=ZHOU)))
+
+    assert error_beside(page, "division") == "请从列表中选择乡镇"
+    assert "abc" not in options_of(page, "report-division")
+
+
 def test_a_download_supervision_refuses_says_what_to_change_in_chinese(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     refusal = {"field": "unit", "message": "not a unit of county 430426", "type": "unit_outside_county"}

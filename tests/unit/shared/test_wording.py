@@ -9,6 +9,7 @@ from pydantic import BaseModel, ValidationError
 from shared import wording
 from shared.contracts.dates import CalendarDate
 from shared.contracts.disputes import DisputeReport
+from shared.contracts.identifiers import DivisionCode
 from shared.http import field_errors
 from shared.registry import load_registry
 from shared.workdays import CHINA_TZ
@@ -271,6 +272,27 @@ def test_a_date_outside_the_accepted_years_says_which_years():
         Petition.model_validate({"received_on": "0001-01-01"})
 
     assert [wording.field_error_text(e) for e in field_errors(refused.value)] == ["请填写1900年至2100年之间的日期"]
+
+
+def test_a_division_code_of_the_wrong_form_is_said_by_the_select_that_asked_for_it():
+    """A centre filter offers centres and a report's scope townships: neither is the dispute's place."""
+
+    class Filters(BaseModel):
+        division_code: DivisionCode | None = None
+        place: DivisionCode | None = None
+        centre: DivisionCode | None = None
+        division: DivisionCode | None = None
+
+    with pytest.raises(ValidationError) as refused:
+        Filters.model_validate({"division_code": "abc", "place": "abc", "centre": "centre:999", "division": "12345"})
+
+    said = {error["field"]: wording.field_error_text(error) for error in field_errors(refused.value)}
+    assert said == {
+        "division_code": "请选择发生地点",
+        "place": "请选择发生地点",
+        "centre": "请从列表中选择综治中心",
+        "division": "请从列表中选择乡镇",
+    }
 
 
 def test_an_error_of_a_kind_never_seen_still_reads_in_chinese():
