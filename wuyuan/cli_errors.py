@@ -21,8 +21,8 @@ from pydantic_core import ErrorDetails
 from shared.config_errors import toml_error_text
 from shared.registry import RegistryError
 from shared.wording import field_error_text, field_label
-from wuyuan.client import SERVICE_WORDS, PlatformClient, PlatformError, ServiceUnreachable
-from wuyuan.settings import PlatformSettings
+from wuyuan.client import PlatformClient, PlatformError, ServiceUnreachable
+from wuyuan.settings import PLATFORM_SERVICE_NAMES, PlatformSettings
 
 Answer = TypeVar("Answer")
 
@@ -270,12 +270,7 @@ def database_full(error: BaseException, database_url: str) -> CommandError | Non
 
 def service_words(service: str, settings: PlatformSettings | None = None) -> str:
     """'综合协调组（coordinator）', or an agency's name with its service."""
-    words = SERVICE_WORDS.get(service)
-    if words is None and settings is not None:
-        try:
-            words = settings.registry.by_service(service).name_zh
-        except (KeyError, ValueError):
-            words = None
+    words = settings.service_name_zh(service) if settings is not None else PLATFORM_SERVICE_NAMES.get(service)
     return f"{words}（{service}）" if words else service
 
 

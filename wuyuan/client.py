@@ -80,16 +80,6 @@ class ServiceUnreachable(requests.ConnectionError):
         self.detail = detail  # the network library's own words (--verbose)
 
 
-# The centre's services as staff name them; an agency's service by its agency's name.
-SERVICE_WORDS = {
-    "intake": "信息收集组",
-    "coordinator": "综合协调组",
-    "supervision": "检查督导组",
-    "identity": "身份认证",
-    "console": "工作台",
-}
-
-
 # The user name a client holding only a bearer token acts under; the token names the person.
 TOKEN_HOLDER = "(bearer token)"
 
@@ -292,7 +282,7 @@ class PlatformClient:
 
     def unreachable(self, service: str, url: str, reason: Exception) -> ServiceUnreachable:
         """The error staff read: which service, at which address, and what to check there."""
-        words = SERVICE_WORDS.get(service) or self.registry.by_service(service).name_zh
+        words = self.settings.service_name_zh(service) or service
         setting = self.settings.service_url_setting(service)
         if setting is None:
             hint = "平台是否已经启动？用 `wuyuan status` 查看"
@@ -377,11 +367,8 @@ class PlatformClient:
 
     def _words(self, service: str) -> str:
         """'综合协调组（coordinator）', or an agency's name with its service."""
-        try:
-            words = SERVICE_WORDS.get(service) or self.registry.by_service(service).name_zh
-        except (KeyError, ValueError):
-            return service
-        return f"{words}（{service}）"
+        words = self.settings.service_name_zh(service)
+        return f"{words}（{service}）" if words else service
 
     def _send(
         self,

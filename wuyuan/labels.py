@@ -17,24 +17,12 @@ from shared.wording import (
 from wuyuan.cli_errors import CommandError, config_error_text
 from wuyuan.settings import PlatformSettings
 
-__all__ = ["CENTRE_GROUPS", "Names", "local_time", "pad", "service_label", "text_width", "timeline_detail"]
-
-CENTRE_GROUPS = {
-    "intake": "信息收集组",
-    "coordinator": "综合协调组",
-    "supervision": "检查督导组",
-    "identity": "身份认证",
-}
+__all__ = ["Names", "local_time", "pad", "service_label", "text_width", "timeline_detail"]
 
 
 def service_label(settings: PlatformSettings, service: str) -> str:
     """'综合协调组', or an agency's name ('公安局'), for a service; the code itself if it is neither."""
-    if service in CENTRE_GROUPS:
-        return CENTRE_GROUPS[service]
-    try:
-        return load_registry(settings.config_dir).by_service(service).name_zh
-    except KeyError:
-        return service
+    return settings.service_name_zh(service) or service
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,15 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CENTRE_GROUPS = ("intake", "coordinator", "supervision")
 FRONT_SERVICES = ("identity", "console")
 AGENCIES_BEFORE_FRONT = 5
+# The platform's own services by the names staff call them: the one place the `wuyuan` command names them (status,
+# start, stop, up, errors); an agency's service is named by the registry (agencies.toml's name_zh).
+PLATFORM_SERVICE_NAMES = {
+    "intake": "信息收集组",
+    "coordinator": "综合协调组",
+    "supervision": "检查督导组",
+    "identity": "身份认证",
+    "console": "工作台",
+}
 # The broker user that replays dead letters (`wuyuan dlq replay`); not a service.
 OPERATOR = "operator"
 URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
@@ -253,6 +262,15 @@ class PlatformSettings(BaseSettings):
             *FRONT_SERVICES,
             *agencies[AGENCIES_BEFORE_FRONT:],
         )
+
+    def service_name_zh(self, service: str) -> str | None:
+        """'综合协调组', or an agency's name ('公安局'), for a service; None for a name that is neither."""
+        if service in PLATFORM_SERVICE_NAMES:
+            return PLATFORM_SERVICE_NAMES[service]
+        try:
+            return self.registry.by_service(service).name_zh
+        except (KeyError, ValueError):
+            return None
 
     def is_agency(self, service: str) -> bool:
         return service in self.registry.agency_services()

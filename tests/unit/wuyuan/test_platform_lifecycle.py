@@ -287,6 +287,27 @@ def test_status_reads_in_chinese_with_its_codes_kept_under_json(monkeypatch):
     assert "未就绪" not in shown
 
 
+def test_status_names_every_service_of_the_platform_in_chinese_the_console_and_identity_included(
+    monkeypatch, tmp_path
+):
+    from wuyuan import supervise
+    from wuyuan.settings import PlatformSettings
+
+    services = PlatformSettings(state_dir=tmp_path).services
+    statuses = [
+        supervise.ServiceStatus(name, 4242, "running", f"http://127.0.0.1:{8701 + n}")
+        for n, name in enumerate(services)
+    ]
+    monkeypatch.setattr(supervise, "status", lambda settings, services=None, check_ready=False: statuses)
+
+    rows = run("status").output.splitlines()[1:]
+
+    named = {row.split()[0]: row.split()[1] for row in rows if row.strip()}
+    assert named["console"] == "工作台" and named["identity"] == "身份认证" and named["court_link"] == "法院"
+    assert set(named) == set(services)
+    assert not [service for service, name in named.items() if name == service]
+
+
 def test_status_says_why_a_running_service_is_not_ready(monkeypatch):
     from wuyuan import supervise
 
