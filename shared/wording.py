@@ -586,6 +586,9 @@ _TYPE_ERRORS = {
     "datetime_type": "请填写时间，如2026-12-04T09:30:00+08:00",
     "date_out_of_range": "请填写1900年至2100年之间的日期",
     "date_future": "不能晚于今天",
+    # a resident ID number's birth date out of bounds (shared/contracts/identifiers.py, born_by_today)
+    "id_birth_date_future": "身份证号中的出生日期晚于今天，请核对",
+    "id_birth_date_too_early": "身份证号中的出生日期早于1900年，请核对",
     "date_before_start": "不能早于案件登记（或信访事项收到）的日期",
     "datetime_future": "不能晚于现在",
     "int_parsing": "请填写数字",

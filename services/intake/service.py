@@ -30,7 +30,7 @@ class Intake(PlatformService):
     @api("POST", "/api/v1/disputes", access=allow(Role.INTAKE_STAFF, Role.COORDINATOR))
     def register_dispute(self, request: Request) -> Response:
         registered = handlers.register_dispute(
-            parse_body(request, WindowReport),
+            parse_body(request, WindowReport, self.platform.now()),
             self.caller.subject,
             self.uow,
             self.platform,

@@ -69,7 +69,7 @@ class Stability(AgencyService):
 
     @api("POST", "/api/v1/persons", access=OFFICERS)
     def add_person(self, request: Request) -> Response:
-        command = parse_body(request, AddPerson)
+        command = parse_body(request, AddPerson, self.platform.now())
         return json_response(*handlers.add_person(command, self.caller, self.uow, self.platform, self.person_key))
 
     @api("GET", "/api/v1/persons", access=OFFICERS, takes_query=True)

@@ -179,6 +179,35 @@ def _request_clock(info: ValidationInfo) -> datetime | None:
     return now
 
 
+# The validation context's key for the receiver's clock reading a message is judged by (shared.messaging.consumer).
+# Only the rules that hold for a message as for a request read it (a person is not born after today, whoever says
+# so); NotAfterToday and NotInFuture do not, as a message is otherwise judged by its receiver's own rules (above).
+RECEIVER_CLOCK = "receiver_clock"
+
+
+def message_context(now: datetime) -> dict[str, datetime]:
+    """The validation context of a message its receiver reads at `now`, its own clock reading."""
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError(f"a receiver's clock reading must be timezone-aware, got naive {now.isoformat()}")
+    return {RECEIVER_CLOCK: now}
+
+
+def county_today(info: ValidationInfo) -> date | None:
+    """The county's today (Asia/Shanghai) by the clock what is validated is judged at: a request's (ClockMissing when
+    its endpoint gave none) or a message's receiver's; None for a stored row or a model built in code."""
+    now = _request_clock(info)
+    if now is None and isinstance(info.context, Mapping):
+        received = info.context.get(RECEIVER_CLOCK)
+        now = received if isinstance(received, datetime) else None
+    return now.astimezone(CHINA_TZ).date() if now is not None else None
+
+
+def is_stored_row(info: ValidationInfo) -> bool:
+    """Whether what is validated is a row read back from a service's own store (STORED_ROW), judged when it was
+    taken."""
+    return _stored(info)
+
+
 def not_after_today(day: date, info: ValidationInfo) -> date:
     """A day that has come, in the county: one after today is a typing mistake, never a fact. The message names
     today, which a console repeats ('不能晚于今天（2026-12-04）')."""

@@ -157,7 +157,8 @@ confirm, a restart) **reuses its `message_id`**: a new id would be a second repo
 `schemas/<Type>.json` (JSON Schema 2020-12) state every rule of a body that JSON Schema can: fields,
 codes and bounds, text that is not blank once its surrounding whitespace is stripped, and the rules
 between fields (a result's `outcome` and `agreement`, a pause's `note`). They cannot state the check
-character and birth date of a resident ID number, that a division code names a real county or below,
+character of a resident ID number, nor that its birth date is a real day from 1900-01-01 to the
+receiver's today (Asia/Shanghai), that a division code names a real county or below,
 that `occurred_at` is neither before 2000-01-01 (UTC) nor more than a day after the receiver's clock
 (a message sent again keeps its first time and still reads), or anything that depends on state the
 receiver holds (the referral exists and went to that unit, the order of reports, who owns a source).

@@ -4,8 +4,9 @@ One consumer per service reads `wuyuan.<service>.inbox` and dispatches by messag
 Outcomes, decided only after the handler's transaction has committed or failed:
 - success: ack;
 - a body that is not plain UTF-8 JSON (shared.contracts.strict_json), an unknown type, a
-  schema violation, an `occurred_at` no message can have (before 2000, or more than a day after
-  the receiver's clock), or anything else that fails while reading it: dead-letter with the
+  schema violation (a resident ID's birth date after the receiver's today among them), an
+  `occurred_at` no message can have (before 2000, or more than a day after the receiver's
+  clock), or anything else that fails while reading it: dead-letter with the
   reason, then ack (the service keeps running; nothing a message holds escapes the consumer);
 - `Refused` from the handler (the message is valid but can never be applied): dead-letter;
 - any other error (database down, case not known yet): reject, so the broker parks it in
@@ -33,6 +34,7 @@ from pydantic import ValidationError
 
 from shared import clock
 from shared.config import current_settings
+from shared.contracts.dates import message_context
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.messages import (
@@ -253,11 +255,13 @@ class InboxConsumer(SharedExtension, ProviderCollector):
             if message_type is None:  # the AMQP `type` property is not what a receiver reads: the body's is
                 raise Unreadable('no message type: the body has no "type" field', REJECTED_UNKNOWN_TYPE)
             raise Unreadable(f"unknown message type {message_type!r:.100} for {self.service}", REJECTED_UNKNOWN_TYPE)
+        now = clock.now()
         try:
-            model = handler.model.model_validate(data)
+            # Judged at the receiver's clock: a resident ID's birth date after its today is no person's.
+            model = handler.model.model_validate(data, context=message_context(now))
         except ValidationError as exc:
             raise Unreadable(describe_validation_error(exc), REJECTED_SCHEMA) from None
-        problem = occurred_at_problem(model.occurred_at, clock.now())
+        problem = occurred_at_problem(model.occurred_at, now)
         if problem is not None:
             raise Unreadable(f"schema violation: occurred_at: {problem}", REJECTED_SCHEMA)
         return handler, model

@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -20,6 +20,7 @@ from shared.contracts.messages import CaseRegistered, RecordLinked, RegisterDisp
 from shared.http import BadInput
 from shared.persistence.errors import NotFound
 from shared.refusal import Refused
+from shared.wording import field_error_text
 from tests.fakes.intake import FakeIntakeStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
 
@@ -236,6 +237,28 @@ def test_a_report_without_a_respondent_is_refused_naming_the_parties(intake, uow
 
     assert [f["field"] for f in refused.value.fields] == ["parties"]
     assert "respondent" in refused.value.fields[0]["message"]
+    assert intake_store.cases == {}
+    assert uow.sent == []
+
+
+def test_a_window_report_of_a_party_born_after_today_is_refused_naming_the_id_number(intake_store, uow, platform, http):
+    # 2026-12-08 in Beijing; 430426203001011234 is a real day, 2030-01-01, with a right check character.
+    judged_at = datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    intake = worker_factory(
+        Intake,
+        uow=uow,
+        platform=replace(platform, service="intake", now=lambda: judged_at),
+        party_key_secret=PARTY_KEY_SECRET,
+        alert_rules=DEFAULT_RULES,
+        caller=CLERK,
+    )
+
+    with pytest.raises(BadInput) as refused:
+        intake.register_dispute(http.post(report(respondent_id="430426203001011234")))
+
+    [error] = refused.value.fields
+    assert (error["field"], error["type"]) == ("parties.1.id_number", "id_birth_date_future")
+    assert field_error_text(error) == "身份证号中的出生日期晚于今天，请核对"
     assert intake_store.cases == {}
     assert uow.sent == []
 

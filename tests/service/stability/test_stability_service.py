@@ -568,6 +568,18 @@ def test_a_person_at_a_place_the_county_does_not_have_is_a_400_naming_it_and_not
     assert stability_store.persons == {}
 
 
+def test_a_person_whose_id_number_says_they_are_born_after_today_is_a_400_naming_it_and_not_put_on_file(
+    stability, stability_store, http
+):
+    # 430426203001011234: a real day and a right check character, but 2030-01-01 has not come.
+    with pytest.raises(BadInput) as refused:
+        stability.add_person(http.post({**ZHANG, "id_number": "430426203001011234"}))
+
+    assert [(f["field"], f["type"]) for f in refused.value.fields] == [("id_number", "id_birth_date_future")]
+    assert "430426203001011234" not in str(refused.value.fields)
+    assert stability_store.persons == {}
+
+
 def test_without_a_key_no_one_is_put_on_file(stability, stability_store, http):
     stability.person_key = None
 

@@ -1,12 +1,13 @@
 """Resident IDs, mobile numbers, division and unit codes are accepted or refused as staff expect."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from pydantic import TypeAdapter, ValidationError
 
+from shared.contracts.dates import STORED_ROW, ClockMissing, message_context, request_context
 from shared.contracts.identifiers import (
     CaseId,
     DivisionCode,
@@ -31,7 +32,7 @@ STANDARD_EXAMPLE_ID = "11010519491231002X"  # the GB 11643-1999 worked example
 first_17_digits = st.builds(
     lambda region, born, serial: f"{region:06d}{born:%Y%m%d}{serial:03d}",
     region=st.integers(110000, 659999),
-    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),
+    born=st.dates(min_value=date(1900, 1, 1), max_value=date(2099, 12, 31)),  # no today: a model built in code
     serial=st.integers(0, 999),
 )
 
@@ -80,6 +81,54 @@ def test_impossible_birth_dates_are_refused(born):
 
     with pytest.raises(ValidationError, match="birth date"):
         resident_id.validate_python(number)
+
+
+def an_id_born_on(born: str) -> str:
+    first_17 = f"430426{born}123"
+    return first_17 + resident_id_check_char(first_17)
+
+
+# 2026-12-08 01:00 in Beijing, still 12-07 in UTC: the county's today is the 8th.
+JUDGED_AT = datetime(2026, 12, 7, 17, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    "context", [request_context(JUDGED_AT), message_context(JUDGED_AT)], ids=["a request", "a message"]
+)
+def test_a_birth_date_after_the_county_s_today_is_refused_naming_today_not_the_number(context):
+    number = an_id_born_on("20301001")  # a real day, and a right check character
+
+    with pytest.raises(ValidationError) as refused:
+        resident_id.validate_python(number, context=context)
+
+    [error] = refused.value.errors()
+    assert error["type"] == "id_birth_date_future"
+    assert "after today (2026-12-08)" in error["msg"]
+    assert "2030" not in error["msg"]  # a refusal repeats no part of an ID number
+
+
+@pytest.mark.parametrize(
+    "context", [request_context(JUDGED_AT), message_context(JUDGED_AT)], ids=["a request", "a message"]
+)
+def test_a_person_born_on_the_county_s_today_is_born(context):
+    assert resident_id.validate_python(an_id_born_on("20261208"), context=context) == an_id_born_on("20261208")
+
+
+def test_a_birth_date_after_today_is_refused_in_a_request_that_carries_no_clock_as_the_endpoint_s_mistake():
+    with pytest.raises(ClockMissing):
+        resident_id.validate_python(an_id_born_on("20301001"), context=request_context(None))
+
+
+@pytest.mark.parametrize("context", [None, request_context(JUDGED_AT), message_context(JUDGED_AT)])
+def test_a_birth_date_before_1900_is_refused(context):
+    with pytest.raises(ValidationError) as refused:
+        resident_id.validate_python(an_id_born_on("18991231"), context=context)
+
+    assert [error["type"] for error in refused.value.errors()] == ["id_birth_date_too_early"]
+
+
+def test_a_stored_row_reads_as_it_was_taken():
+    assert resident_id.validate_python(an_id_born_on("18991231"), context=STORED_ROW) == an_id_born_on("18991231")
 
 
 def test_29_february_in_a_leap_year_is_a_real_birthday():

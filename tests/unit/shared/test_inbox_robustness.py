@@ -2,6 +2,7 @@
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -388,6 +389,39 @@ def test_the_receiver_judges_occurred_at_by_the_platform_s_clock_not_the_machine
     monkeypatch.setattr("shared.clock.now", lambda: datetime(2031, 3, 1, tzinfo=UTC))
     consumer = inbox()
     message = delivery(json.dumps({**VALID, "occurred_at": "2031-03-01T08:00:00+08:00"}).encode())
+
+    consumer.on_message(message)
+
+    assert outcome(consumer, message) == "handled"
+
+
+def a_feed_of_a_party_born_on(id_number: str) -> dict[str, Any]:
+    """A court's RegisterDispute (the contract's own example) whose applicant gives this ID number."""
+    example = Path(__file__).parents[3] / "docs" / "contracts" / "examples" / "valid" / "RegisterDispute.json"
+    body = json.loads(example.read_text(encoding="utf-8"))
+    body["occurred_at"] = "2026-12-07T18:00:00+08:00"
+    body["report"]["parties"][0]["id_number"] = id_number
+    return body
+
+
+def test_a_message_naming_a_person_born_after_the_receiver_s_today_is_dead_lettered_without_the_number(monkeypatch):
+    # 2030-01-01, a real day with a right check character: no person of the county's records yet.
+    monkeypatch.setattr("shared.clock.now", lambda: RECEIVER_NOW)
+    consumer = inbox()
+    message = delivery(json.dumps(a_feed_of_a_party_born_on("430426203001011234")).encode())
+
+    consumer.on_message(message)
+
+    reason = outcome(consumer, message)
+    assert reason.startswith("dead: schema violation") and "report.parties.0.id_number" in reason
+    assert "after today (2026-12-07)" in reason
+    assert "203001011234" not in reason
+
+
+def test_a_message_naming_a_person_born_before_the_receiver_s_today_is_handled(monkeypatch):
+    monkeypatch.setattr("shared.clock.now", lambda: RECEIVER_NOW)
+    consumer = inbox()
+    message = delivery(json.dumps(a_feed_of_a_party_born_on("430426199005201239")).encode())
 
     consumer.on_message(message)
 

@@ -7,9 +7,9 @@ import pytest
 from pydantic import BaseModel, ValidationError
 
 from shared import wording
-from shared.contracts.dates import CalendarDate
+from shared.contracts.dates import CalendarDate, request_context
 from shared.contracts.disputes import DisputeReport
-from shared.contracts.identifiers import DivisionCode
+from shared.contracts.identifiers import DivisionCode, resident_id_check_char
 from shared.http import field_errors
 from shared.registry import load_registry
 from shared.workdays import CHINA_TZ
@@ -238,6 +238,23 @@ def test_an_id_number_with_an_impossible_birth_date_is_explained():
     errors = api_errors(parties=[{**APPLICANT, "id_number": "430426198502300023"}, RESPONDENT])
 
     assert errors == {"parties.0.id_number": "身份证号中的出生日期不存在"}
+
+
+@pytest.mark.parametrize(
+    ("born", "said"),
+    [("20300101", "身份证号中的出生日期晚于今天，请核对"), ("18991231", "身份证号中的出生日期早于1900年，请核对")],
+)
+def test_an_id_number_whose_birth_date_is_after_today_or_before_1900_is_explained(born, said):
+    first_17 = f"430426{born}001"
+    number = first_17 + resident_id_check_char(first_17)
+    with pytest.raises(ValidationError) as refused:
+        DisputeReport.model_validate(
+            {**REPORT, "parties": [{**APPLICANT, "id_number": number}, RESPONDENT]},
+            context=request_context(datetime(2026, 12, 8, 10, 0, tzinfo=UTC)),
+        )
+
+    errors = {error["field"]: wording.field_error_text(error) for error in field_errors(refused.value)}
+    assert errors == {"parties.0.id_number": said}
 
 
 def test_a_report_without_an_applicant_says_one_is_needed():
