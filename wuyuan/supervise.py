@@ -681,6 +681,22 @@ def require_current_config(settings: PlatformSettings) -> None:
     configured = re.findall(r"^\[program:([^\]]+)\]$", written, flags=re.MULTILINE)
     if not configured:
         return
+    joined, left = registry_changes(settings, written, configured)
+    if joined or left:
+        # What the platform derives from the registry (the console's addresses of every service, the programs) is no
+        # variable of the operator's: say what changed in the registry, and how to start on it.
+        said = "；".join(
+            part
+            for part in (
+                f"登记了新的单位（{'、'.join(_agency_named(settings, service) for service in joined)}）" if joined else "",
+                f"撤销了单位（{'、'.join(left)}）" if left else "",
+            )
+            if part
+        )
+        raise ConfigChanged(
+            f"自 wuyuan up 以来{said}（config/agencies.toml），supervisord 仍按原来的单位启动服务：请运行 "
+            "wuyuan up -d，按现在登记的单位重启全部服务"
+        )
     current = render_config(settings, configured)
     if current != written:
         changed = changed_variables(written, current)
@@ -691,21 +707,47 @@ def require_current_config(settings: PlatformSettings) -> None:
         )
 
 
+def registry_changes(
+    settings: PlatformSettings, written: str, configured: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The services the agency registry has joined and those it has dropped since `wuyuan up` wrote `written`: it
+    knew the programs it started (`configured`) and, in the console's addresses, every service, those running
+    elsewhere too."""
+    now = settings.services
+    known = set(configured)
+    console = _environments(written).get("[program:console]")
+    if console is None:  # a config of some services alone: only those it started can be missed
+        return [], sorted(known - set(now))
+    with contextlib.suppress(ValueError):
+        addresses = json.loads(console.get("WUYUAN_CONSOLE_API_URLS", "{}"))
+        known |= set(addresses) if isinstance(addresses, dict) else set()
+    return [service for service in now if service not in known], sorted(known - set(now))
+
+
+def _agency_named(settings: PlatformSettings, service: str) -> str:
+    """'住建局 housing' for housing_link: the agency as the registry names it, and its code as the operator typed it."""
+    if not settings.is_agency(service):
+        return service
+    agency = settings.registry.by_service(service)
+    return f"{agency.name_zh} {agency.code}"
+
+
+def _environments(text: str) -> dict[str, dict[str, str]]:
+    """Each program's environment in a supervisord.conf text, by its section header."""
+    programs: dict[str, dict[str, str]] = {}
+    program = None
+    for line in text.splitlines():
+        if line.startswith("["):
+            program = line
+        elif line.startswith("environment=") and program is not None:
+            programs[program] = dict_of_key_value_pairs(line.removeprefix("environment="))
+    return programs
+
+
 def changed_variables(written: str, current: str) -> list[str]:
     """The names of the services' variables that differ between two supervisord.conf texts (set, changed or
     unset), never their values: they may be passwords or keys."""
-
-    def environments(text: str) -> dict[str, dict[str, str]]:
-        programs: dict[str, dict[str, str]] = {}
-        program = None
-        for line in text.splitlines():
-            if line.startswith("["):
-                program = line
-            elif line.startswith("environment=") and program is not None:
-                programs[program] = dict_of_key_value_pairs(line.removeprefix("environment="))
-        return programs
-
-    before, after = environments(written), environments(current)
+    before, after = _environments(written), _environments(current)
     return sorted(
         {
             key

@@ -218,3 +218,46 @@ def test_a_service_is_not_started_again_on_secrets_that_are_no_longer_the_platfo
         supervise.require_current_config(settings)
     supervise.write_config(settings, ["intake", "supervision"])  # what `wuyuan up -d` writes before it reloads
     supervise.require_current_config(settings)
+
+
+HOUSING = """
+[agencies.housing]
+name_zh = "住建局"
+name_en = "Housing bureau"
+service = "housing_link"
+unit_digits = 6
+unit_name = "{place}住建局"
+"""
+
+
+def with_housing(settings: PlatformSettings, config_dir: Path) -> PlatformSettings:
+    """The same platform after `wuyuan agency new housing … && wuyuan provision`: a unit more in its registry."""
+    return PlatformSettings(
+        state_dir=settings.state_dir,
+        config_dir=shipped_config_with(config_dir, HOUSING),
+        pg_admin_url=settings.pg_admin_url,
+        http_port_base=settings.http_port_base,
+    )
+
+
+def test_an_agency_joined_since_up_is_said_as_the_agency_not_as_a_variable_the_operator_set(settings, tmp_path):
+    supervise.write_config(settings)
+
+    with pytest.raises(supervise.ConfigChanged) as refused:
+        supervise.require_current_config(with_housing(settings, tmp_path / "joined"))
+
+    said = str(refused.value)
+    assert "自 wuyuan up 以来登记了新的单位（住建局 housing）" in said
+    assert "请运行 wuyuan up -d" in said
+    assert "WUYUAN_CONSOLE_API_URLS" not in said and "环境变量" not in said and "本终端" not in said
+
+
+def test_an_agency_dropped_from_the_registry_since_up_is_named_by_its_service(settings, tmp_path):
+    joined = with_housing(settings, tmp_path / "joined")
+    supervise.write_config(joined)
+
+    with pytest.raises(supervise.ConfigChanged) as refused:
+        supervise.require_current_config(settings)
+
+    assert "撤销了单位（housing_link）" in str(refused.value)
+    assert "WUYUAN_CONSOLE_API_URLS" not in str(refused.value)
