@@ -6,6 +6,7 @@ import json
 import math
 import re
 import sys
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
@@ -34,9 +35,51 @@ def _format_words(formats: str) -> str:
     return "时间，应为 " + " 或 ".join(written)
 
 
+# click's ranges ('x>=1', '0<=x<=500', '0<x<1' …: IntRange and FloatRange describe themselves so) in words.
+_NUMBER = r"(-?[0-9]+(?:\.[0-9]+)?(?:e[+-]?[0-9]+)?|-?inf)"
+_RANGES = (
+    (re.compile(rf"{_NUMBER}<=x<={_NUMBER}"), r"\1至\2"),
+    (re.compile(rf"{_NUMBER}<x<{_NUMBER}"), r"大于\1且小于\2"),
+    (re.compile(rf"{_NUMBER}<=x<{_NUMBER}"), r"不小于\1且小于\2"),
+    (re.compile(rf"{_NUMBER}<x<={_NUMBER}"), r"大于\1且不大于\2"),
+    (re.compile(rf"\bx>={_NUMBER}"), r"至少\1"),
+    (re.compile(rf"\bx<={_NUMBER}"), r"至多\1"),
+    (re.compile(rf"\bx>{_NUMBER}"), r"大于\1"),
+    (re.compile(rf"\bx<{_NUMBER}"), r"小于\1"),
+)
+
+
 def _range_words(text: str) -> str:
-    """click's 'x>=0' or '1<=x<=49' as it is written in Chinese text."""
-    return text.replace(">=", "≥").replace("<=", "≤")
+    """click's 'x>=1' or '1<=x<=49', in a command's help and its refusals, as Chinese says it: '至少1', '1至49'."""
+    for pattern, words in _RANGES:
+        text = pattern.sub(words, text)
+    return text
+
+
+# What an option takes, where click names its type in English (click 8: a type's name in capitals, a range's with
+# RANGE) and where ours do: the word staff read in the help instead, as the option's own help goes on to say.
+_METAVARS = {
+    "INTEGER RANGE": "整数",
+    "FLOAT RANGE": "数值",
+    "INTEGER": "整数",
+    "FLOAT": "数值",
+    "BOOLEAN": "是或否",
+    "TEXT": "文字",
+    "DIRECTORY": "目录",
+    "FILENAME": "文件",
+    "FILE": "文件",
+    "PATH": "路径",
+    "SECONDS": "秒数",
+    "UNIT": "单位代码",
+    "DIVISION": "区划",
+    "CODE": "代码",
+}
+_METAVAR = re.compile(rf"(?<=[ =])({'|'.join(sorted(_METAVARS, key=len, reverse=True))})(?=$|[ .,\]])")
+
+
+def metavar_words(term: str) -> str:
+    """An option's line in the help ('--keep INTEGER RANGE') with what it takes in Chinese ('--keep 整数')."""
+    return _METAVAR.sub(lambda m: _METAVARS[m[1]], term)
 
 
 # click's parameter-type messages (click 8, pinned in constraints.txt), and how staff read them.
@@ -155,12 +198,32 @@ class ChineseHelpFormatter(click.HelpFormatter):
         self.write(f"{'':>{self.current_indent}}{_HEADINGS.get(heading, heading)}：\n")
 
     def write_dl(self, rows: Iterable[tuple[str, str]], col_max: int = 30, col_spacing: int = 2) -> None:
+        """click's definition list, its columns lined up by the width a terminal gives each character: an option's
+        Chinese metavar ('--to 目录') is two columns a character, where click would count one."""
         worded = []
         for term, text in rows:
             for pattern, words in _HELP_EXTRAS:
                 text = pattern.sub(words, text)
-            worded.append((term, _range_words(text).replace("; ", "；")))
-        super().write_dl(worded, col_max, col_spacing)
+            worded.append((metavar_words(term), _range_words(text).replace("; ", "；")))
+        first_col = min(max((_width(term) for term, _ in worded), default=0), col_max) + col_spacing
+        for term, text in worded:
+            self.write(f"{'':>{self.current_indent}}{term}")
+            if not text:
+                self.write("\n")
+                continue
+            if _width(term) <= first_col - col_spacing:
+                self.write(" " * (first_col - _width(term)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = click.wrap_text(text, max(self.width - first_col - 2, 10), preserve_paragraphs=True).splitlines()
+            self.write(f"{lines[0]}\n" if lines else "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+def _width(text: str) -> int:
+    """The columns a terminal shows the text in: two for a wide (CJK) character."""
+    return sum(2 if unicodedata.east_asian_width(c) in ("W", "F") else 1 for c in text)
 
 
 class Seconds(click.FloatRange):

@@ -174,7 +174,7 @@ def test_a_token_lifetime_identity_would_not_take_is_refused_before_any_key_is_m
     result = CliRunner().invoke(main, ["auth", "rotate-key", "--token-lifetime-minutes", minutes])
 
     assert result.exit_code == 2 and "Traceback" not in result.output, result.output
-    assert "错误：--token-lifetime-minutes：" in result.output and "超出允许的范围（5≤x≤1440）" in result.output
+    assert "错误：--token-lifetime-minutes：" in result.output and "超出允许的范围（5至1440）" in result.output
 
 
 def test_a_password_on_standard_input_that_is_not_utf8_is_refused_naming_the_option(store):

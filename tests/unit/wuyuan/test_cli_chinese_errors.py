@@ -2,6 +2,7 @@
 refusal worded from its status and code; the service's raw English answer only under --json or --verbose."""
 
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
@@ -33,7 +34,7 @@ def no_english(output: str) -> None:
             "--from：“2026-13-01”不是有效的日期，应为 YYYY-MM-DD，如 2026-12-04",
         ),
         (("case", "list", "--status", "nosuch"), "--status：“nosuch”不在可选范围内；可选：registered、assigned"),
-        (("case", "list", "--limit", "-1"), "--limit：-1 超出允许的范围（0≤x≤500）"),
+        (("case", "list", "--limit", "-1"), "--limit：-1 超出允许的范围（0至500）"),
         (("case", "list", "--limit", "lots"), "--limit：“lots”不是整数"),
         (("case", "list", "--unti", "police:430426101"), "没有选项 --unti；是否要用 --to、--unit？"),
         (("report", "--level", "village"), "--level：“village”不在可选范围内；可选：county、township、unit"),
@@ -42,8 +43,8 @@ def no_english(output: str) -> None:
         (("up", "--timeout"), "选项 --timeout 后面要给出一个值"),
         # A wait that never ends (nan compares with nothing, so it never runs out) or has ended before it begins.
         (("up", "-d", "--timeout", "nan"), "--timeout：“nan”不是数字"),
-        (("start", "court", "--timeout", "-5"), "--timeout：-5.0 超出允许的范围（1≤x≤3600）"),
-        (("demo", "--timeout", "inf"), "--timeout：inf 超出允许的范围（1≤x≤3600）"),
+        (("start", "court", "--timeout", "-5"), "--timeout：-5.0 超出允许的范围（1至3600）"),
+        (("demo", "--timeout", "inf"), "--timeout：inf 超出允许的范围（1至3600）"),
         (("conformance", "court", "--timeout", "NaN"), "--timeout：“NaN”不是数字"),
         (("up", "--timeout", "soon"), "--timeout：“soon”不是数字"),
         (("restore", "intake", "--from", "/nonexistent", "--queue-wait", "nan"), "--queue-wait：“nan”不是数字"),
@@ -84,9 +85,31 @@ def test_help_is_chinese_down_to_clicks_own_headings_and_notes():
     shown = run("restore", "--help").output + run("backup", "--help").output + run("up", "--help").output
 
     assert shown.startswith("用法：") and "选项：" in shown
-    assert "[必填]" in shown and "[默认：90.0；1≤x≤3600]" in shown and "[x≥1]" in shown
+    assert "[必填]" in shown and "[默认：90.0；1至3600]" in shown and "[至少1]" in shown
     for english in ("Usage:", "Options:", "Commands:", "default:", "required]", "Show this message"):
         assert english not in shown
+
+
+def test_every_option_says_what_it_takes_in_chinese_not_by_clicks_type_names():
+    """`--keep 整数`, `--to 目录`, `--timeout 秒数`: click's INTEGER RANGE, DIRECTORY and the like are English."""
+    shown = "".join(run(*path[1:], "--help").output for path, _ in every_command())
+
+    assert "--keep 整数" in shown and "--to 目录" in shown and "--timeout 秒数" in shown
+    for english in ("INTEGER", "RANGE", "DIRECTORY", "SECONDS", "FLOAT", "TEXT"):
+        assert english not in shown, english
+    assert "x≥" not in shown and "≤x" not in shown and "<=" not in shown
+
+
+def test_the_help_s_columns_line_up_with_a_chinese_metavar_in_them():
+    options = [line for line in run("backup", "--help").output.splitlines() if line.startswith("  --")]
+
+    assert {_help_column(line) for line in options} == {_help_column(options[0])}, options
+
+
+def _help_column(line: str) -> int:
+    """The display column where an option's help begins (a CJK character is two columns wide)."""
+    term, gap, _ = re.match(r"^(  \S+(?: \S+)?)( +)(.*)$", line).groups()
+    return sum(2 if "\u4e00" <= c <= "\u9fff" else 1 for c in term) + len(gap)
 
 
 def every_command(group=main, path=("wuyuan",)):

@@ -21,7 +21,7 @@ def intake_log(tmp_path):
 def test_a_number_of_lines_out_of_range_is_a_usage_error_naming_the_option_and_its_range(intake_log, lines):
     out = failed_cleanly(run("logs", "intake", "--lines", lines), exit_code=2)
 
-    assert f"错误：-n / --lines：{lines} 超出允许的范围（1≤x≤100000）" in out
+    assert f"错误：-n / --lines：{lines} 超出允许的范围（1至100000）" in out
     assert "case registered" not in out
 
 
