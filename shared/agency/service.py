@@ -175,5 +175,5 @@ class AgencyService(PlatformService):
 
     @api("POST", "/api/v1/records", access=OFFICERS)
     def feed_record(self, request: Request) -> Response:
-        record = parse_body(request, AgencyRecord)
+        record = parse_body(request, AgencyRecord, self.platform.now())
         return json_response(202, handlers.feed_record(record, self.RECORDS, self.caller, self.uow, self.platform))

@@ -85,7 +85,9 @@ def born_by_today(value: str, info: ValidationInfo) -> str:
     today = county_today(info)
     if today is not None and born > today:
         raise PydanticCustomError(
-            BIRTH_DATE_FUTURE, "the resident ID number's birth date is after today ({today})", {"today": today.isoformat()}
+            BIRTH_DATE_FUTURE,
+            "the resident ID number's birth date is after today ({today})",
+            {"today": today.isoformat()},
         )
     return value
 

@@ -342,7 +342,7 @@ HANDLER = ApiHandler("POST", "/api/v1/disputes", access=PUBLIC)
 @given(data=bodies, content_type=content_types)
 def test_every_body_is_a_report_or_a_json_4xx_never_a_500(data, content_type):
     try:
-        report = parse_body(post(data, content_type), DisputeReport)
+        report = parse_body(post(data, content_type), DisputeReport, SESSION_CLOCK)  # at intake's clock
     except BadInput as refused:
         response = HANDLER.response_from_exception(refused)
         assert response.status_code in (400, 415)
