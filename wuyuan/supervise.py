@@ -685,10 +685,11 @@ def require_current_config(settings: PlatformSettings) -> None:
     if joined or left:
         # What the platform derives from the registry (the console's addresses of every service, the programs) is no
         # variable of the operator's: say what changed in the registry, and how to start on it.
+        named = "、".join(_agency_named(settings, service) for service in joined)
         said = "；".join(
             part
             for part in (
-                f"登记了新的单位（{'、'.join(_agency_named(settings, service) for service in joined)}）" if joined else "",
+                f"登记了新的单位（{named}）" if joined else "",
                 f"撤销了单位（{'、'.join(left)}）" if left else "",
             )
             if part

@@ -287,9 +287,7 @@ def test_status_reads_in_chinese_with_its_codes_kept_under_json(monkeypatch):
     assert "未就绪" not in shown
 
 
-def test_status_names_every_service_of_the_platform_in_chinese_the_console_and_identity_included(
-    monkeypatch, tmp_path
-):
+def test_status_names_every_service_of_the_platform_in_chinese_the_console_and_identity_included(monkeypatch, tmp_path):
     from wuyuan import supervise
     from wuyuan.settings import PlatformSettings
 
