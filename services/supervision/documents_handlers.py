@@ -205,6 +205,11 @@ def _issue_notice(
             uow.store.serialise_case(f"{NOTICE_LOCK}{command.from_}/{command.to}")
             if uow.store.scheduled_notice(command.from_, command.to) is not None:
                 return {}
+            # A platform first started after the period (a new county's first day is in the month after) has nothing
+            # to circulate for it: an empty 通报 to 各成员单位 would take the year's first number. A month with facts
+            # kept and nothing late in it still gets its 通报, as does a restored platform's.
+            if not uow.store.holds_facts_before(_day_start(command.to + timedelta(days=1))):
+                return {}
         # Overdue as of the period's end, or as of now for a period that ends today: a deadline later today is not
         # one the unit has missed yet.
         end = min(_day_start(command.to + timedelta(days=1)), at)

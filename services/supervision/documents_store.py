@@ -83,6 +83,11 @@ class DocumentStore(Protocol):
         """The scheduled 通报 already issued for the period, if any."""
         ...
 
+    def holds_facts_before(self, moment: datetime) -> bool:
+        """Whether any case fact, unit's clock or link record kept here began before `moment`: a period that ended
+        before the first is one the platform was not running in (or a restore brought nothing of)."""
+        ...
+
     def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
         """The 文号, year and place a document first went out under, as a restore found it kept by the agencies
         while the archive no longer holds it; None otherwise."""
@@ -166,6 +171,18 @@ class PostgresDocumentStore:
     def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
         row = self.sql.one("SELECT number, year, seq FROM notice_numbers_given WHERE document_id = %s", (document_id,))
         return None if row is None else (str(row["number"]), int(row["year"]), int(row["seq"]))
+
+    def holds_facts_before(self, moment: datetime) -> bool:
+        # Evaluated in turn, each stopping at its first row: the facts by their time's index; the clocks, which a unit
+        # designated by hand starts without a fact of its own, are read only when no fact was found (a new platform's
+        # few rows, until its first month has passed).
+        row = self.sql.one(
+            "SELECT EXISTS (SELECT 1 FROM case_facts WHERE occurred_at < %s)"
+            " OR EXISTS (SELECT 1 FROM link_facts WHERE at < %s)"
+            " OR EXISTS (SELECT 1 FROM watches WHERE issued_at < %s) AS held",
+            (moment, moment, moment),
+        )
+        return bool(row and row["held"])
 
     def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
         row = self.sql.one(

@@ -252,6 +252,13 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
             },
         )
 
+    def holds_facts_before(self, moment: datetime) -> bool:
+        return (
+            any(f["occurred_at"] < moment for f in self.facts.values())
+            or any(f["at"] < moment for f in self.link_facts.values())
+            or any(w.issued_at < moment for w in self.watches.values())
+        )
+
     def count_link_facts(self, start: datetime, end: datetime) -> list[Row]:
         counts: dict[tuple[str, str], int] = {}
         for fact in self.link_facts.values():

@@ -14,7 +14,7 @@ from services.supervision.documents_store import ArchivedDocument, DocumentFilte
 from services.supervision.domain import change_deadline, letters_due, mark_sent, unit_result
 from services.supervision.reports_counters import Part
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import ReferralClosed, ReferralSummary
+from shared.contracts.messages import CaseResolved, LinkRecordNoted, ReferralClosed, ReferralSummary
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 from shared.wording import TIMER_ISSUER
@@ -214,6 +214,54 @@ def test_the_scheduled_notice_of_a_period_is_found(stores: StoreBench[Any]) -> N
     with stores.transaction() as store:
         assert store.scheduled_notice(*november) == scheduled.id
         assert store.scheduled_notice(date(2026, 10, 1), date(2026, 10, 31)) is None
+
+
+def kept_from(store: Any, kind: str, when: datetime) -> None:
+    """One thing supervision keeps, from `when`: a case fact, a link record, or a unit's clock designated by hand."""
+    if kind == "fact":
+        store.record_fact(
+            CaseResolved.build(
+                message_id=UUID(int=901),
+                occurred_at=when,
+                case_id=CASE_ID,
+                sender="centre:430426",
+                recipient="centre:430426",
+                lead_unit=STATION,
+                round=1,
+                result="mediated",
+            )
+        )
+    elif kind == "link record":
+        store.record_link_fact(
+            LinkRecordNoted.build(
+                message_id=UUID(int=902),
+                occurred_at=when,
+                case_id=None,
+                sender=COURT,
+                recipient="centre:430426",
+                link="court",
+                record_id="F2026-902",
+                kind="filing_registered",
+                unit=COURT,
+                at=when,
+                detail={"diverted": True},
+            )
+        )
+    else:
+        store.add_watch(CASE_ID, summary(903, STATION, when, when + timedelta(days=10)), TRACE)
+
+
+@pytest.mark.parametrize("kind", ["fact", "link record", "clock"])
+def test_whether_anything_was_kept_before_a_moment_is_told_by_each_kind_of_record(
+    stores: StoreBench[Any], kind: str
+) -> None:
+    december = datetime(2026, 12, 1, tzinfo=CST)
+    with stores.transaction() as store:
+        assert store.holds_facts_before(december) is False  # a new platform's: nothing at all
+        kept_from(store, kind, december + timedelta(hours=9))
+    with stores.transaction() as store:
+        assert store.holds_facts_before(december) is False  # the month before it began
+        assert store.holds_facts_before(december + timedelta(hours=10)) is True
 
 
 def summary(n: int, unit: str, issued: datetime, due: datetime) -> ReferralSummary:

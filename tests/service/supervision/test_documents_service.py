@@ -351,6 +351,24 @@ def test_the_monthly_notice_is_issued_once_on_the_first_working_day(supervision,
     assert notice.document_number == "祁东综治〔2026〕通报第1号"
 
 
+def test_a_platform_first_started_after_a_month_circulates_nothing_for_it_and_numbers_its_first_month_s_notice_first(
+    supervision, uow, supervision_store
+):
+    at(supervision, datetime(2026, 11, 30, 16, 0, tzinfo=UTC))  # 1 December in Beijing, the platform's first day
+
+    supervision.issue_scheduled_notice()  # November: nothing kept from then
+
+    assert uow.sent_of(NoticeCirculated) == [] and supervision_store.documents == {}
+    designate(supervision, 1, STATION, due=datetime(2026, 12, 14, 9, 30, tzinfo=UTC))  # issued 30 November (UTC)
+    at(supervision, datetime(2027, 1, 4, 1, 0, tzinfo=UTC))  # the first working day of 2027
+
+    supervision.issue_scheduled_notice()
+
+    [notice] = uow.sent_of(NoticeCirculated)
+    assert (str(notice.period_from), str(notice.period_to)) == ("2026-12-01", "2026-12-31")
+    assert notice.document_number == "祁东综治〔2027〕通报第1号"
+
+
 def test_the_monthly_notice_issued_again_after_a_restore_goes_under_its_first_id_and_number(
     supervision, uow, supervision_store
 ):
