@@ -17,14 +17,15 @@ log = logging.getLogger(__name__)
 # look reads the table again (one small query), so every process counts by it within a minute.
 REFRESH_SECONDS = 60.0
 # After a look that failed (the database is away), the years in use stay, and the next look is this much later:
-# a worker of an outage does not wait for the pool each time. Until a first look succeeds, every worker looks.
+# the database is not asked again at once. Until a first look succeeds, a worker that begins starts one (if none
+# is running).
 RETRY_SECONDS = 5.0
 _unread = Throttle(60.0)
 
 
 class CalendarYears(Injects[None]):
-    """Loads the service's `calendar_years` into `shared.workdays` at start, and again as workers
-    begin once `REFRESH_SECONDS` have passed. Injects nothing; its presence is what it does.
+    """Loads the service's `calendar_years` into `shared.workdays` at start, and again beside the workers that begin
+    once `REFRESH_SECONDS` have passed. Injects nothing; its presence is what it does.
 
     A dependency that raises as a worker begins stops the whole nameko container, so a database that is away
     only leaves the years in use as they are (logged, at most once a minute): the worker goes on, and its own
@@ -36,6 +37,7 @@ class CalendarYears(Injects[None]):
     def __init__(self) -> None:
         self._next_look = float("-inf")
         self._read_once = False
+        self._looking = False
 
     def setup(self) -> None:
         # Until a first read, this process counts no day (shared.workdays.CalendarNotRead, retried as a database
@@ -46,8 +48,19 @@ class CalendarYears(Injects[None]):
         self._look()
 
     def get_dependency(self, worker_ctx: WorkerContext) -> None:
-        if not self._read_once or time.monotonic() >= self._next_look:
+        # The look runs beside the worker, one at a time, never in its way: in an outage it waits the pool's whole
+        # timeout, which a health check or a metrics scrape must not (they answer within a second). A worker that
+        # counts a working day before a first look succeeded is answered as one of a database away (CalendarNotRead).
+        if self._looking or (self._read_once and time.monotonic() < self._next_look):
+            return
+        self._looking = True
+        self.container.spawn_managed_thread(self._look_aside, identifier="calendar-years")
+
+    def _look_aside(self) -> None:
+        try:
             self._look()
+        finally:
+            self._looking = False
 
     def _look(self) -> None:
         try:

@@ -42,12 +42,46 @@ def clock(monkeypatch):
     return now
 
 
+class Container:
+    """Runs what the dependency starts beside a worker at once, or keeps it for later when `held`."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.waiting: list = []
+
+    def spawn_managed_thread(self, run, identifier=None):
+        if self.held:
+            self.waiting.append(run)
+        else:
+            run()
+
+    def run_waiting(self) -> None:
+        while self.waiting:
+            self.waiting.pop(0)()
+
+
 @pytest.fixture
 def years(monkeypatch, clock):
     monkeypatch.setattr(calendar, "use_years", lambda stored: None)
     found = CalendarYears()
     found.pool = Database()  # type: ignore[assignment]
+    found.container = Container()  # type: ignore[assignment]
     return found
+
+
+def test_a_worker_never_waits_for_the_look_and_only_one_look_runs_at_a_time(years, clock):
+    years.start()
+    clock[0] += calendar.REFRESH_SECONDS
+    years.container.held = True  # the look waits (the pool's timeout, in an outage)
+
+    for _ in range(5):  # five workers, a health check's among them: none reads the table itself
+        years.get_dependency(None)
+
+    assert (years.pool.looks, len(years.container.waiting)) == (1, 1)
+    years.container.run_waiting()
+    assert years.pool.looks == 2
+    years.get_dependency(None)  # read a moment ago: nothing until the next refresh
+    assert years.container.waiting == []
 
 
 def test_a_database_away_as_a_worker_begins_leaves_the_years_and_the_worker_goes_on(years, clock, caplog):
