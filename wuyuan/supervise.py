@@ -174,7 +174,7 @@ def render_config(
         f"childlogdir={_ini(str(settings.log_dir), STATE_DIR_PATH)}",
         # Logs (supervisord's, and each service's stdout it writes) readable by this user alone;
         # the services inherit it, so their span files and anything else they write are too.
-        "umask=077",
+        f"umask={PRIVATE_UMASK:03o}",
         # Whoever runs `wuyuan up`; naming them spares supervisord's "running as root" warning.
         f"user={os.getuid()}",
         "",
@@ -394,6 +394,11 @@ def _answers(host: str, port: int) -> bool:
         return False
 
 
+# supervisord applies the umask of its config only as it daemonizes: run in the foreground (`wuyuan up`), it is given
+# the same one as it starts, and its services and their log files inherit it either way.
+PRIVATE_UMASK = 0o077
+
+
 def _supervisord_argv(conf: Path) -> list[str]:
     return [sys.executable, "-m", "supervisor.supervisord", "-c", str(conf)]
 
@@ -433,6 +438,18 @@ def _reload(settings: PlatformSettings) -> None:
         rpc.supervisor.startProcessGroup(GROUP, False)
 
 
+def launch_in_foreground(conf: Path) -> subprocess.Popen[bytes]:
+    """supervisord as this process's child (`-n`), with the platform's private umask."""
+    # Its own session, so a Ctrl-C reaches supervisord once, through us, not twice.
+    return subprocess.Popen(
+        [*_supervisord_argv(conf), "-n"],
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=daemon_environment(os.environ),
+        umask=PRIVATE_UMASK,
+    )
+
+
 def _run_foreground(
     settings: PlatformSettings,
     conf: Path,
@@ -440,13 +457,7 @@ def _run_foreground(
     timeout: float,
     echo: Callable[[str], None],
 ) -> int:
-    # Its own session, so a Ctrl-C reaches supervisord once, through us, not twice.
-    child = subprocess.Popen(
-        [*_supervisord_argv(conf), "-n"],
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-        env=daemon_environment(os.environ),
-    )
+    child = launch_in_foreground(conf)
 
     def forward(signum: int, _frame: object) -> None:
         with contextlib.suppress(ProcessLookupError):

@@ -103,3 +103,21 @@ def test_a_port_another_program_listens_on_stops_the_start_at_once_naming_it(set
         assert not supervise.is_running(taking)  # nothing was started
     finally:
         listener.close()
+
+
+def test_a_platform_run_in_the_foreground_writes_its_logs_and_files_for_its_user_alone(settings):
+    written = settings.state_dir / "written-by-the-service"
+    service = ["sh", "-c", f"echo 已启动; : > {written}; sleep 30"]
+    conf = supervise.write_config(settings, ["intake"], command_for=lambda name: service)
+    child = supervise.launch_in_foreground(conf)  # as `wuyuan up` runs it, not daemonized
+    log = supervise.log_path(settings, "intake")
+    try:
+        deadline = time.monotonic() + 15
+        while not (written.exists() and log.exists() and log.stat().st_size):
+            assert child.poll() is None and time.monotonic() < deadline, "the service did not start"
+            time.sleep(0.1)
+    finally:
+        supervise.stop(settings)
+        child.wait(timeout=30)
+
+    assert (written.stat().st_mode & 0o777, log.stat().st_mode & 0o777) == (0o600, 0o600)
