@@ -49,7 +49,7 @@ from shared.persistence.idempotency import (
     fingerprint,
     should_keep,
 )
-from shared.refusal import Refused
+from shared.refusal import NumberTaken, Refused
 from shared.web_server import HardenedWebServer
 
 M = TypeVar("M", bound=BaseModel)
@@ -494,9 +494,15 @@ class ApiHandler(HttpRequestHandler):
         if isinstance(exc, NotFound):
             return json_response(404, {"error": "not_found", "message": str(exc)})
         if isinstance(exc, Refused):
-            return json_response(
-                409, {"error": "conflict", "message": str(exc), "code": exc.code, "detail": exc.detail}
-            )
+            refused: dict[str, object] = {
+                "error": "conflict",
+                "message": str(exc),
+                "code": exc.code,
+                "detail": exc.detail,
+            }
+            if isinstance(exc, NumberTaken):  # beside its input, as a 400's fields are
+                refused["fields"] = [{"field": exc.field, "message": exc.reason, "type": exc.code}]
+            return json_response(409, refused)
         if isinstance(exc, Conflict):
             return json_response(409, {"error": "conflict", "message": str(exc)})
         if isinstance(exc, InvalidValue):

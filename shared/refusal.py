@@ -21,3 +21,16 @@ class Refused(Exception):
         self.code = str(code)
         self.reason = reason
         self.detail = dict(detail or {})
+
+
+NUMBER_TAKEN = "number_taken"
+
+
+class NumberTaken(Refused):
+    """A number sent to be registered (a call's, a filing's, a petition's, a record's id) that a unit the caller does
+    not act for holds already. Numbers are unique, so the caller is told it is taken, and `field` names the input that
+    carries it; never which unit holds it nor anything of its record, so that guessing numbers teaches nothing."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(NUMBER_TAKEN, f"{field} is taken: it cannot be registered again", {"field": field})
+        self.field = field

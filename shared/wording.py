@@ -680,6 +680,13 @@ PETITION_STATUSES = {
     "not_accepted": "不予受理",
     "replied": "已答复办结",
 }
+# A number another unit already registered (409 `number_taken`): taken, and nothing more is known of it (whose, what).
+TAKEN_NUMBERS = {
+    "call_number": "该警情编号已被登记，请核对",
+    "filing_number": "该案号已被登记，请核对",
+    "number": "该信访事项编号已被登记，请核对",
+}
+
 PETITION_REFUSALS = {
     "separated": "此事项涉法涉诉，已诉访分离导入诉讼程序，不能再办理此项。",
     "already_decided": "此事项已作出受理决定，不能再次决定。",
@@ -688,6 +695,7 @@ PETITION_REFUSALS = {
     "already_extended": "办理期限已延长过一次，不能再次延长（信访工作条例第三十四条）。",
     "term_ended": "六十日办理期限已届满，不能再延长；延期须在期限内批准。",
     "duplicate_number": "此编号已登记过另一件信访事项，内容不同：请核对编号。",
+    "number_taken": "此编号已被登记为另一件记录，不能以此编号转调解：请核对编号。",
     "not_replied": "此事项尚未答复，不能请求复查。",
     "not_reviewed": "尚无复查意见，不能请求复核。",
     "review_requested": "已登记过此项请求：复查、复核各只请求一次。",

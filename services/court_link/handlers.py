@@ -109,12 +109,12 @@ def register_filing(
             message_id = earlier["message_id"]
         first_time = uow.store.add_filing(filing, kept, caller.subject, message_id, at)
         if first_time and earlier is not None:
-            require_feeder_of(earlier, str(earlier["record_id"]), caller, platform)
+            require_feeder_of(earlier, str(earlier["record_id"]), caller, platform, "filing_number")
             uow.store.log_filing(filing.number, "record_joined", caller.subject, _joined(earlier, filing, facts), at)
         if first_time and earlier is None:
             if fed is not None:
                 message, details = fed
-                keep_fed_record(uow, message, details, at, caller, platform)
+                keep_fed_record(uow, message, details, at, caller, platform, field="filing_number")
             diverted = screening.diverted
             once = official(filing.number)
             note_record(uow, platform, "filing_registered", filing.number, unit, at, once_as=once, diverted=diverted)
@@ -122,8 +122,9 @@ def register_filing(
                 uow, platform, "filing_diverted" if diverted else "filing_filed", filing.number, unit, at, once_as=once
             )
         stored = uow.store.get_filing(command.filing_number)
-        # Sent again from another place, the number still answers with the filing first kept: its unit decides.
-        caller.require_unit(str(stored["unit"]), f"filing {command.filing_number}")
+        # Sent again, the number answers with the filing first kept to its own units' officers; to anyone else it is
+        # only taken, never whose.
+        caller.require_own_number(str(stored["unit"]), "filing_number")
     return (201 if first_time else 200), {**_view(stored, today), "first_time": first_time}
 
 

@@ -98,6 +98,9 @@ def register_petition(
         first_time = uow.store.add_petition(petition)
         if not first_time:
             kept = uow.store.find_petition(command.number)
+            if kept is not None:
+                # Another unit's petition under the number is only taken: never whose, nor whether it matches.
+                caller.require_own_number(kept.unit, "number")
             if kept is None or kept.fingerprint != new.fingerprint:
                 raise Conflict(f"petition {command.number} is registered already, with other details")
             petition = kept
@@ -319,7 +322,8 @@ def _to_mediation(petition: Petition, caller: Principal, uow: Work, platform: Pl
         caller,
         platform,
     )
-    agency.keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
+    # Fed before, from another place, under the petition's number: the number is only taken (never whose).
+    agency.keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform, field="number")
     return decisions.mark_fed(petition, message.message_id)
 
 

@@ -88,17 +88,18 @@ def record_call(command: RecordCall, caller: Principal, uow: Work, platform: Pla
         first_time = uow.store.add_call(call)
         if first_time and earlier is not None:
             # Its case is the one that record opened: the call may join it only for the record's own place.
-            require_feeder_of(earlier, command.call_number, caller, platform)
+            require_feeder_of(earlier, command.call_number, caller, platform, "call_number")
         if first_time and fed is not None and earlier is None:
             message, details = fed
-            keep_fed_record(uow, message, details, at, caller, platform)
+            keep_fed_record(uow, message, details, at, caller, platform, field="call_number")
         if first_time:
             number, handed = command.call_number, decided.handed_over
             note_record(uow, platform, "call_recorded", number, command.unit, at, once_as=number, handed_over=handed)
             decision: LinkRecordKind = "call_handed_over" if handed else "call_kept"
             note_record(uow, platform, decision, number, command.unit, at, once_as=number)
         stored = uow.store.get_call(command.call_number, frozenset(caller.units))
-    caller.require_unit(str(stored["unit"]), f"call {command.call_number}")
+    # Another unit's call under the number is only taken: never whose, nor anything of it.
+    caller.require_own_number(str(stored["unit"]), "call_number")
     return (201 if first_time else 200), {**call_view(stored), "first_time": first_time}
 
 

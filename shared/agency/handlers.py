@@ -409,7 +409,9 @@ def feed_record(
             caller,
             platform,
         )
-        first_time = keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform)
+        # Kept under another id (a record of the same thing), what is taken is what the details say, not the id.
+        field = "record_id" if record_id == record.record_id else "details"
+        first_time = keep_fed_record(uow, message, read.details, message.occurred_at, caller, platform, field=field)
         if first_time:
             kind.counted(read, FirstFeed(uow, platform, record_id, unit, message.occurred_at))
     return {"record_id": record_id, "message_id": str(message.message_id), "first_time": first_time}
@@ -468,32 +470,34 @@ def keep_fed_record(
     at: datetime,
     caller: Principal,
     platform: Platform,
+    *,
+    field: str = "record_id",
 ) -> bool:
     """Inside an open transaction: keep the record as fed and queue its feed, so that a link's own decision
     (a filing diverted, a call handed over) and the feed commit together or not at all. False when the
     record id was kept before: the feed is then a repeat report, which intake links to the case the record
     opened (and which may reopen it), so it is sent only if the `caller` acts for the record as first kept
-    (`require_feeder_of`); checked after the insert, so that a feed of the same id that committed meanwhile
-    counts too."""
+    (`require_feeder_of`, which names `field`, the input that carried the id, as taken otherwise); checked after
+    the insert, so that a feed of the same id that committed meanwhile counts too."""
     report = message.report
     record_id = str(report.source_record_id)
     first_time = uow.store.add_record(record_id, kept_of(report), details, message.message_id, at)
     if not first_time:
-        require_feeder_of(uow.store.get_record(record_id), record_id, caller, platform)
+        require_feeder_of(uow.store.get_record(record_id), record_id, caller, platform, field)
     uow.send(message)
     return first_time
 
 
-def require_feeder_of(kept: Row | None, record_id: str, caller: Principal, platform: Platform) -> None:
+def require_feeder_of(kept: Row | None, record_id: str, caller: Principal, platform: Platform, field: str) -> None:
     """A record kept before is fed again only by an officer who acts for the unit of the place it was first fed
-    for, as its first feed had to: Forbidden (403) otherwise, as a filing or a call sent again from another
-    place is (the number's first unit decides)."""
+    for, as its first feed had to. To anyone else the id is only taken (409 `number_taken` naming `field`, the
+    input that carried it), as a filing or a call sent again from another place is: never whose it is."""
     if kept is None:
         # Known when it was inserted, gone when read back (its row deleted meanwhile): with no place to judge by,
         # nobody is shown to act for it, and nothing is fed.
         raise Forbidden(f"record {record_id} is no longer kept: no place to feed it again for")
     agency = platform.registry.by_service(platform.service)
-    caller.require_unit(agency.unit_for(str(kept["report"]["division_code"])), f"record {record_id} as first fed")
+    caller.require_own_number(agency.unit_for(str(kept["report"]["division_code"])), field)
 
 
 def kept_of(report: DisputeReport) -> dict[str, Any]:

@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from shared.refusal import NumberTaken
+
 
 class Role(StrEnum):
     INTAKE_STAFF = "intake_staff"  # 窗口: registers walk-in and hotline disputes
@@ -86,6 +88,13 @@ class Principal:
         holds one. A body naming a place the officer does not act for stays a 403 (`require_unit`)."""
         if not self.acts_for(unit):
             raise NotOwn(f"no {what}")
+
+    def require_own_number(self, unit: str, field: str) -> None:
+        """A number sent to be registered that a record already holds, under `unit`: the caller's own units' record
+        is theirs to be answered with; another unit's, whichever (a station of the same agency or a unit the caller
+        has nothing to do with), is only taken, a 409 naming the `field` and neither the unit nor the record."""
+        if not self.acts_for(unit):
+            raise NumberTaken(field)
 
     def acts_for_agency(self, agency: str) -> bool:
         return Role.OFFICER in self.roles and any(unit.partition(":")[0] == agency for unit in self.units)

@@ -369,6 +369,15 @@ def refusal_code(answer: Answer) -> tuple[str, str]:
     return str(body.get("code") or message.partition(":")[0]).strip(), message
 
 
+def taken_number(answer: Answer) -> dict[str, str]:
+    """A link's 409 for a number another unit registered already (`number_taken`), as the sentence beside the input
+    it names (所填编号已被登记); empty for any other answer. The link says no more than that it is taken."""
+    if answer.status != 409 or refusal_code(answer)[0] != "number_taken":
+        return {}
+    named = [str(f.get("field")) for f in field_errors(answer)]
+    return {field: wording.TAKEN_NUMBERS.get(field, "该编号已被登记，请核对") for field in named[:1]}
+
+
 def future_day_text(message: str) -> str:
     """'不能晚于今天（2026-12-04）' from a link's date_future error, which names today in brackets."""
     day = re.search(r"\((\d{4}-\d{2}-\d{2})\)", message)

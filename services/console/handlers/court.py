@@ -30,6 +30,7 @@ from services.console.handlers.common import (
     posted_form,
     refusal_code,
     service_of,
+    taken_number,
     today_in_beijing,
 )
 from services.console.handlers.window import DEFAULT_ROLES
@@ -220,6 +221,8 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
     if answer.status == 400:
         placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
         return new_filing_page(visitor, platform, form, in_chinese(placed), status=400)
+    if taken := taken_number(answer):
+        return new_filing_page(visitor, platform, form, taken, status=409)
     filing = expect(answer, service=service)
     first_time = filing.get("first_time", answer.status == 201)
     return redirect(f"{filing_link(str(filing['filing_number']))}?done={'registered' if first_time else 'repeat'}")

@@ -32,6 +32,7 @@ from services.console.handlers.common import (
     posted_form,
     refusal_code,
     service_of,
+    taken_number,
     today_in_beijing,
 )
 from services.console.handlers.court import term_left
@@ -256,6 +257,8 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
     answer = apis.call(service, "POST", "/api/v1/petitions", token=visitor.token, body=petition_from_form(form))
     if answer.status == 400:
         return new_petition_page(visitor, platform, form, in_chinese(place_errors(answer, form)), status=400)
+    if taken := taken_number(answer):
+        return new_petition_page(visitor, platform, form, taken, status=409)
     if answer.status == 409:
         return new_petition_page(visitor, platform, form, refusal=refusal_text(answer), status=409)
     petition = expect(answer, service=service)

@@ -29,6 +29,7 @@ from services.console.handlers.common import (
     percent_text,
     posted_form,
     service_of,
+    taken_number,
 )
 from services.console.handlers.window import DEFAULT_ROLES
 from services.console.pages import PageNotFound, redirect, render
@@ -174,6 +175,8 @@ def record(visitor: Visitor, request: Request, apis: Apis, platform: Platform) -
     if answer.status == 400:
         placed = domain.errors_by_form_field(field_errors(answer), domain.party_rows_for_errors(form))
         return new_call_page(visitor, platform, form, in_chinese(placed), status=400)
+    if taken := taken_number(answer):
+        return new_call_page(visitor, platform, form, taken, status=409)
     call = expect(answer, service=service)
     first_time = call.get("first_time", answer.status == 201)
     return redirect(f"{call_link(str(call['call_number']))}?done={'recorded' if first_time else 'repeat'}")

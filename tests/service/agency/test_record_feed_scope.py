@@ -11,9 +11,11 @@ from services.police_link.service import PoliceLink
 from shared.agency import handlers
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import RegisterDispute
-from shared.http import PUBLIC, ApiHandler, BadInput
+from shared.http import BadInput
+from shared.refusal import NumberTaken
 from tests.fakes.police import FakePoliceStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.http_answers import answered, number_taken_body
 
 CALL_RECORD = "JQ430426202611220042"
 CHENGGUAN_STATION = "police:430426101"
@@ -56,12 +58,6 @@ def call_record(division_code: str = "430426101203", summary: str = "两户因�
     }
 
 
-def answered(exc: Exception) -> tuple[int, str]:
-    """What the HTTP layer answers for an exception a handler raised: its status and body."""
-    response = ApiHandler("POST", "/", access=PUBLIC).response_from_exception(exc)
-    return response.status_code, response.get_data(as_text=True)
-
-
 @pytest.fixture
 def fed_by_the_station(police, uow, http) -> RegisterDispute:
     police.feed_record(http.post(call_record()))
@@ -78,12 +74,12 @@ def test_another_station_cannot_feed_a_repeat_onto_the_stations_record(
     police.caller = NEIGHBOURING_OFFICER
     kept = json.dumps(agency_store.records, default=str)
 
-    with pytest.raises(Forbidden) as refused:
+    with pytest.raises(NumberTaken) as refused:
         police.feed_record(http.post(call_record("430426102", "同一警情编号，另一个派出所再报一次。")))
 
     status, body = answered(refused.value)
-    assert (status, json.loads(body)["error"]) == (403, "forbidden")
-    assert f"does not act for {CHENGGUAN_STATION}, the unit of record {CALL_RECORD} as first fed" in body
+    assert (status, body) == (409, number_taken_body("record_id"))  # taken, never whose
+    assert CHENGGUAN_STATION not in body and "430426101" not in body
     assert uow.sent_of(RegisterDispute) == [fed_by_the_station]  # no repeat report reaches intake
     assert json.dumps(agency_store.records, default=str) == kept  # the station's record as it fed it
 
@@ -114,7 +110,7 @@ def test_a_record_known_but_no_longer_kept_is_fed_again_by_nobody(police):
     by, not even the station that fed it may feed it again, nor anyone for the county."""
     for officer in (STATION_OFFICER, BUREAU_OFFICER):
         with pytest.raises(Forbidden, match=f"record {CALL_RECORD} is no longer kept"):
-            handlers.require_feeder_of(None, CALL_RECORD, officer, police.platform)
+            handlers.require_feeder_of(None, CALL_RECORD, officer, police.platform, "record_id")
 
 
 def test_another_station_cannot_record_a_call_under_the_number_of_the_stations_record(
@@ -132,9 +128,10 @@ def test_another_station_cannot_record_a_call_under_the_number_of_the_stations_r
         "suitable_for_mediation": True,
     }
 
-    with pytest.raises(Forbidden, match=f"does not act for {CHENGGUAN_STATION}, the unit of record {CALL_RECORD}"):
+    with pytest.raises(NumberTaken) as refused:
         police.record_call(http.post(call))
 
+    assert answered(refused.value) == (409, number_taken_body("call_number"))
     assert agency_store.calls == {}  # the call is not tied to the other station's case
     assert uow.sent_but_link_facts() == [fed_by_the_station]
 

@@ -1,6 +1,7 @@
 """警调对接 in the console: a police officer records dispute calls, reads the year's figures, and sees what mediation
 made of each handed call; the police's own API answers, its errors read in Chinese, and no one else opens the pages."""
 
+import json
 import re
 
 import pytest
@@ -11,6 +12,8 @@ from services.console.pages import PageNotFound, StaleForm
 from services.police_link.commands import RecordCall
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.http import field_errors
+from shared.refusal import NumberTaken
+from tests.http_answers import answered
 from tests.service.console.visitors import LIU, console_knowing, error_beside, form_key_of, text_of, token_of
 
 ZHAO = Principal("zhao.li", "赵丽", frozenset({Role.OFFICER}), frozenset({"court:430426"}))
@@ -319,6 +322,24 @@ def test_the_polices_refusal_is_shown_in_chinese_beside_each_field_and_the_form_
     assert error_beside(page, "suitable_for_mediation") == "请选择是或否"
     assert "parties.2.phone-error" in page  # beside the row it was typed in, not the second one sent
     assert 'value="1390734"' in page
+    assert "登记未成功" in page
+
+
+def test_a_call_number_another_station_registered_is_shown_taken_beside_the_number_and_the_form_kept(
+    console, apis, browser, liu
+):
+    # The police's own answer, as its HTTP layer sends it: taken, naming the input and nothing of the holder.
+    status, body = answered(NumberTaken("call_number"))
+    apis.answer(POLICE, "POST", "/api/v1/calls", status, json.loads(body))
+
+    response = console.record_police_call(
+        browser.post("/police/calls/new", {"csrf": form_key_of(LIU), **FORM}, as_=liu)
+    )
+
+    assert response.status_code == 409
+    page = text_of(response)
+    assert error_beside(page, "call_number") == "该警情编号已被登记，请核对"
+    assert f'value="{FORM["call_number"]}"' in page
     assert "登记未成功" in page
 
 

@@ -18,9 +18,11 @@ from shared.contracts.vocabulary import Category
 from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
-from shared.refusal import Refused
+from shared.refusal import NumberTaken, Refused
+from shared.registry import AgencyRegistry
 from tests.fakes.court import FakeCourtStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.http_answers import answered, number_taken_body
 from tests.messages import record_linked, referral_issued
 
 COURT = "court:430426"
@@ -973,3 +975,64 @@ def test_the_figures_count_this_months_filings(court, http, diverted):
 )
 def test_a_figures_period_that_is_wrong_is_refused_naming_the_parameter(court, http, query, field):
     assert refused_fields(lambda: court.filing_figures(http.get(query))) == [field]
+
+
+# --- a number another court holds ---------------------------------------------------------------------------------
+
+
+def with_township_tribunals(court) -> None:
+    """A county whose court sits at townships too (人民法庭, unit_digits 9): each tribunal registers its own filings."""
+    agencies = court.platform.registry.agencies
+    tribunals = AgencyRegistry({**agencies, "court": replace(agencies["court"], unit_digits=9)})
+    court.platform = replace(court.platform, registry=tribunals)
+
+
+TRIBUNAL_OFFICER = Principal("he.min", "何敏", frozenset({Role.OFFICER}), frozenset({"court:430426101"}))
+NEIGHBOURING_TRIBUNAL_OFFICER = Principal("tan.hui", "谭辉", frozenset({Role.OFFICER}), frozenset({"court:430426102"}))
+
+
+def test_another_tribunals_filing_number_sent_again_is_only_taken_naming_neither_tribunal_nor_filing(
+    court, uow, court_store, http
+):
+    with_township_tribunals(court)
+    court.caller = TRIBUNAL_OFFICER
+    register(court, http, filing())
+    kept = repr(court_store.filings)
+    court.caller = NEIGHBOURING_TRIBUNAL_OFFICER
+
+    with pytest.raises(NumberTaken) as refused:
+        court.register_filing(http.post(filing(division_code="430426102", summary="邻庭再报一次。")))
+
+    status, body = answered(refused.value)
+    assert (status, body) == (409, number_taken_body("filing_number"))
+    for held in ("court:430426101", "430426101", "陈立新", "周海波", "diverted"):
+        assert held not in body
+    assert repr(court_store.filings) == kept
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_the_county_court_sending_its_tribunals_filing_again_is_answered_with_the_filing_as_first_kept(court, http):
+    with_township_tribunals(court)
+    court.caller = TRIBUNAL_OFFICER
+    register(court, http, filing())
+    court.caller = COURT_OFFICER
+
+    status, again = register(court, http, filing(facts_clear=False))
+
+    assert (status, again["first_time"], again["unit"], again["decision"]) == (
+        200,
+        False,
+        "court:430426101",
+        "diverted",
+    )
+
+
+def test_a_filing_number_nobody_holds_is_registered_for_the_neighbouring_tribunal(court, http):
+    with_township_tribunals(court)
+    court.caller = TRIBUNAL_OFFICER
+    register(court, http, filing())
+    court.caller = NEIGHBOURING_TRIBUNAL_OFFICER
+
+    status, body = register(court, http, filing("（2026）湘0426民初124号", division_code="430426102"))
+
+    assert (status, body["first_time"], body["unit"]) == (201, True, "court:430426102")

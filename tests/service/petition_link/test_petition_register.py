@@ -13,9 +13,11 @@ from shared.contracts.messages import RegisterDispute
 from shared.http import PUBLIC, ApiHandler, BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import Conflict, NotFound
-from shared.refusal import Refused
+from shared.refusal import NumberTaken, Refused
+from shared.registry import AgencyRegistry
 from tests.fakes.petition import FakePetitionStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.http_answers import answered, number_taken_body
 from tests.messages import record_linked, referral_issued
 from tests.service.petition_link.conftest import BEIJING, BUREAU_OFFICER, PETITION_KEY
 
@@ -111,6 +113,64 @@ def test_the_same_registration_sent_again_is_answered_as_kept_and_another_under_
 
     with pytest.raises(Conflict, match="registered already, with other details"):
         bureau.register_petition(http.post({**WAGES_VISIT, "group_size": 7}))
+
+
+def with_township_bureaus(bureau) -> None:
+    """A county whose bureau has township offices (unit_digits 9): each registers the petitions of its own place."""
+    agencies = bureau.platform.registry.agencies
+    townships = AgencyRegistry({**agencies, "petition": replace(agencies["petition"], unit_digits=9)})
+    bureau.platform = replace(bureau.platform, registry=townships)
+
+
+TOWNSHIP_OFFICER = Principal("tang.li", "唐丽", frozenset({Role.OFFICER}), frozenset({"petition:430426105"}))
+NEIGHBOURING_OFFICER = Principal("luo.bo", "罗波", frozenset({Role.OFFICER}), frozenset({"petition:430426102"}))
+
+
+def test_another_offices_petition_number_sent_again_is_only_taken_naming_neither_its_place_nor_petition(
+    bureau, http, petition_store
+):
+    with_township_bureaus(bureau)
+    bureau.caller = TOWNSHIP_OFFICER
+    register(bureau, http)
+    kept = repr(petition_store.petitions)
+    bureau.caller = NEIGHBOURING_OFFICER
+
+    with pytest.raises(NumberTaken) as refused:
+        bureau.register_petition(http.post({**WAGES_VISIT, "division_code": "430426102"}))
+
+    status, body = answered(refused.value)
+    assert (status, body) == (409, number_taken_body("number"))
+    for held in ("petition:430426105", "430426105", "邓小勇", "建筑公司", "registered already"):
+        assert held not in body
+    assert repr(petition_store.petitions) == kept
+
+
+def test_the_county_bureau_sending_its_offices_petition_again_is_answered_as_kept(bureau, http):
+    with_township_bureaus(bureau)
+    bureau.caller = TOWNSHIP_OFFICER
+    register(bureau, http)
+    bureau.caller = BUREAU_OFFICER
+
+    again = bureau.register_petition(http.post(WAGES_VISIT))
+
+    assert (again.status_code, http.body(again)["first_time"], http.body(again)["unit"]) == (
+        200,
+        False,
+        "petition:430426105",
+    )
+
+
+def test_a_petition_number_nobody_holds_is_registered_for_the_neighbouring_office(bureau, http):
+    with_township_bureaus(bureau)
+    bureau.caller = TOWNSHIP_OFFICER
+    register(bureau, http)
+    bureau.caller = NEIGHBOURING_OFFICER
+
+    response = bureau.register_petition(
+        http.post({**WAGES_VISIT, "number": "XF430426-2026-0399", "division_code": "430426102"})
+    )
+
+    assert (response.status_code, http.body(response)["unit"]) == (201, "petition:430426102")
 
 
 def test_a_petitioners_earlier_petitions_are_counted_and_those_on_the_same_matter(bureau, http, clock):

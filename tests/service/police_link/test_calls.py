@@ -13,9 +13,10 @@ from shared.contracts.messages import CaseResolved, EndedPart, ReferralClosed, R
 from shared.http import BadInput
 from shared.messaging.routing import address
 from shared.persistence.errors import NotFound
-from shared.refusal import Refused
+from shared.refusal import NumberTaken, Refused
 from tests.fakes.police import FakePoliceStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.http_answers import answered, number_taken_body
 from tests.messages import record_linked, referral_issued
 
 STATION = "police:430426101"
@@ -241,9 +242,63 @@ def test_a_call_kept_by_a_station_may_not_take_the_number_of_another_stations_re
     police.caller = NEIGHBOURING_OFFICER
     kept = call(unit="police:430426102", division_code="430426102001", suitable_for_mediation=False)
 
-    with pytest.raises(Forbidden):
+    with pytest.raises(NumberTaken) as refused:
         police.record_call(http.post(kept))
+
+    assert answered(refused.value) == (409, number_taken_body("call_number"))
     assert police_store.calls == {}
+
+
+# Another station's call under the number, sent again: by the neighbouring station's officer, and by an officer of
+# a third station, who has nothing to do with either.
+OTHER_STATIONS = [
+    (NEIGHBOURING_OFFICER, "police:430426102", "430426102007"),
+    (
+        Principal("wu.lei", "吴磊", frozenset({Role.OFFICER}), frozenset({"police:430426103"})),
+        "police:430426103",
+        "430426103001",
+    ),
+]
+
+
+@pytest.mark.parametrize(("officer", "unit", "place"), OTHER_STATIONS)
+def test_another_stations_call_number_sent_again_is_only_taken_naming_neither_station_nor_call(
+    police, uow, police_store, http, officer, unit, place
+):
+    record(police, http, call())
+    kept = dict(police_store.calls)
+    police.caller = officer
+
+    with pytest.raises(NumberTaken) as refused:
+        police.record_call(http.post(call(unit=unit, division_code=place, summary="邻所再报一次。")))
+
+    status, body = answered(refused.value)
+    assert (status, body) == (409, number_taken_body("call_number"))  # the same bytes, whoever asks
+    for held in (STATION, "430426101", "刘桂兰", "何建军", "推搡", "mediation"):
+        assert held not in body
+    assert police_store.calls == kept
+    assert len(uow.sent_of(RegisterDispute)) == 1
+
+
+def test_the_county_bureau_sending_its_stations_call_again_is_answered_with_the_call_as_first_recorded(police, http):
+    record(police, http, call())
+    police.caller = BUREAU_OFFICER
+
+    status, again = record(police, http, call(summary="局里又报一次。"))
+
+    assert (status, again["first_time"], again["unit"]) == (200, False, STATION)
+    assert again["summary"] == "两户因宅基地界址发生推搡，民警到场制止。"
+
+
+def test_a_call_number_nobody_holds_is_recorded_for_the_neighbouring_station(police, http):
+    record(police, http, call())
+    police.caller = NEIGHBOURING_OFFICER
+
+    status, body = record(
+        police, http, call("JQ4304262026112100018", unit="police:430426102", division_code="430426102007")
+    )
+
+    assert (status, body["unit"], body["first_time"]) == (201, "police:430426102", True)
 
 
 def test_a_call_received_beyond_the_clock_skew_ahead_without_its_summary_is_one_400_naming_both(
