@@ -423,7 +423,8 @@ def referral_at_the_centre(
     referral = stored.case.referral(referral_id)
     if referral is None:
         raise not_found
-    caller.require_own(referral.unit, f"referral {referral_id}")
+    # Another unit's referral of the case is answered as the pair that does not exist, word for word.
+    caller.require_own(referral.unit, f"referral {referral_id} of case {case_id}")
     centres = desk.levels()
     here = levels.holding_centre(stored.case, centres)
     upper = centres.above(here)

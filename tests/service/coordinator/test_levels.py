@@ -26,6 +26,7 @@ from shared.platform import SenderRefusal
 from shared.refusal import Refused
 from tests.fakes.coordinator import FakeCaseStore
 from tests.fakes.unit_of_work import FakeUnitOfWork
+from tests.http_answers import answered
 
 CST = timezone(timedelta(hours=8))
 CASE_ID = "430426-20250915-00007"
@@ -423,6 +424,30 @@ def test_only_the_referrals_own_units_officers_may_ask_where_its_case_is_held(uo
 
     county_bureau = level_of(uow, platform, clock, http, referrals[POLICE_STATION], officer_of(COUNTY_POLICE))
     assert county_bureau["unit"] == POLICE_STATION  # the county bureau acts for its stations
+
+
+def test_another_units_referral_of_the_case_is_answered_byte_for_byte_as_one_that_does_not_exist(
+    uow, platform, clock, http, referrals
+):
+    station_referral = str(referrals[POLICE_STATION].referral_id)
+    justice_officer = officer_of(JUSTICE_OFFICE)
+
+    def answer_of(asking: Coordinator, case_id: str) -> tuple[int, str]:
+        with pytest.raises((NotOwn, NotFound)) as refused:
+            asking.referral_at_the_centre(http.get(), case_id, station_referral)
+        return answered(refused.value)
+
+    anothers = answer_of(coordinator_for(uow, platform, clock, justice_officer), CASE_ID)
+    # The same case and referral ids, asked of a coordinator that holds neither: the pair does not exist.
+    nowhere = answer_of(coordinator_for(FakeUnitOfWork(FakeCaseStore()), platform, clock, justice_officer), CASE_ID)
+    # And of a case that exists but holds no referral of that id.
+    asking = coordinator_for(uow, platform, clock, justice_officer)
+    with pytest.raises(NotFound) as not_in_case:
+        asking.referral_at_the_centre(http.get(), CASE_ID, str(UUID(int=999_999)))
+
+    assert anothers == nowhere
+    assert anothers[0] == 404
+    assert answered(not_in_case.value)[1] == anothers[1].replace(station_referral, str(UUID(int=999_999)))
 
 
 def test_a_referral_the_case_does_not_hold_is_not_found(uow, platform, clock, http, referrals):
