@@ -12,6 +12,7 @@ so that the conformance kit can be shown to catch it:
   no_trace            replies carry no traceparent
   ack_before_confirm  replies are published without confirms and marked sent at once
   ignores_withdrawals takes tokens the issuer withdrew (WUYUAN_AUTH_REVOCATIONS_URL)
+  ignores_refusals    keeps a result the centre refused (MessageRejected) as done, never reopening the referral
 """
 
 import argparse
@@ -46,6 +47,7 @@ FAULTS = (
     "ack_before_confirm",
     "no_reconnect",
     "ignores_withdrawals",
+    "ignores_refusals",
 )
 DOCUMENTS = "wuyuan.documents"
 REQUIRED = ("message_id", "type", "schema_version", "case_id", "sender", "recipient", "occurred_at",
@@ -64,7 +66,8 @@ TABLES = """
 CREATE TABLE IF NOT EXISTS ref_inbox (message_id text PRIMARY KEY, received_at timestamptz NOT NULL DEFAULT now());
 CREATE TABLE IF NOT EXISTS ref_referrals (
   record_id bigserial PRIMARY KEY, referral_id text NOT NULL, case_id text NOT NULL, unit text NOT NULL,
-  centre text NOT NULL, status text NOT NULL, trace_id text, received_at timestamptz NOT NULL DEFAULT now());
+  centre text NOT NULL, status text NOT NULL, trace_id text, received_at timestamptz NOT NULL DEFAULT now(),
+  finished_by text, finished_from text);
 CREATE TABLE IF NOT EXISTS ref_outbox (
   message_id text PRIMARY KEY, routing_key text NOT NULL, message_type text NOT NULL, body text NOT NULL,
   headers jsonb NOT NULL, sent_at timestamptz, created_at timestamptz NOT NULL DEFAULT now());
@@ -131,6 +134,8 @@ class Agency:
             body = json.loads(message.body)
             if body.get("type") == "ReferralIssued":
                 self.record_referral(message, body)
+            elif body.get("type") == "MessageRejected":
+                self.reopen_if_refused(body)
         else:
             self.dead_letter(dead_channel, message, reason)
         channel.basic_ack(tag)  # only after the commit, or after the dead letter is confirmed
@@ -142,6 +147,15 @@ class Agency:
             return f"malformed: not JSON ({bad})"
         if not isinstance(body, dict):
             return "malformed: not a JSON object"
+        if body.get("type") == "MessageRejected":
+            refused_by = body.get("refused_by")
+            if refused_by not in ("coordinator", "intake", "supervision"):
+                return f"schema: refused_by: {refused_by!r:.60} is not a centre service"
+            sent_by = message.properties.get("user_id")
+            refuser = f"{self.vhost}.{refused_by}"
+            if sent_by != refuser:
+                return f"rejected: wrong_sender: MessageRejected must come from {refuser}, came from {sent_by}"
+            return None
         if body.get("type") != "ReferralIssued":
             return None  # letters and notices: taken, and nothing more in this small agency
         for name in REQUIRED:
@@ -174,6 +188,21 @@ class Agency:
                 "INSERT INTO ref_referrals (referral_id, case_id, unit, centre, status, trace_id)"
                 " VALUES (%s, %s, %s, %s, 'received', %s)",
                 (body["referral_id"], body["case_id"], body["recipient"], body["sender"], trace_id),
+            )
+
+    def reopen_if_refused(self, body: dict[str, Any]) -> None:
+        """The centre refused the very report that finished a referral: the unit's part is not done, and the referral
+        goes back to the status it had, for an officer to report again. A refusal of anything else changes nothing."""
+        with self.connect() as db, db.transaction():
+            claimed = db.execute(
+                "INSERT INTO ref_inbox (message_id) VALUES (%s) ON CONFLICT DO NOTHING", (body["message_id"],)
+            ).rowcount
+            if not claimed or self.fault == "ignores_refusals":
+                return
+            db.execute(
+                "UPDATE ref_referrals SET status = finished_from, finished_by = NULL, finished_from = NULL"
+                " WHERE referral_id = %s AND finished_by = %s",
+                (body.get("referral_id"), body.get("rejected_message_id")),
             )
 
     def dead_letter(self, dead_channel: Any, message: amqp.Message, reason: str) -> None:
@@ -329,8 +358,12 @@ class Agency:
                 raise HttpError(404, f"referral {referral_id} not found")
             if status not in allowed:
                 raise HttpError(409, f"status: cannot {action} a referral that is {status}")
-            db.execute("UPDATE ref_referrals SET status = %s WHERE record_id = %s", (after, record_id))
             message_id = str(uuid.uuid4())
+            finishes = reply_type in ("ResultReported", "ReferralDeclined")
+            db.execute(
+                "UPDATE ref_referrals SET status = %s, finished_by = %s, finished_from = %s WHERE record_id = %s",
+                (after, message_id if finishes else None, status if finishes else None, record_id),
+            )
             reply: dict[str, Any] = {
                 "message_id": message_id,
                 "type": reply_type,

@@ -50,7 +50,7 @@ def test_the_reference_agency_passes_every_check(tmp_path: Path) -> None:
     report = run_conformance(PlatformSettings(config_dir=register_reference(tmp_path, None)), "reference_link")
 
     assert report.service == "reference_link"
-    assert [result.outcome for result in report.results] == ["passed"] * 14, report.render()
+    assert [result.outcome for result in report.results] == ["passed"] * 15, report.render()
 
 
 @pytest.mark.parametrize(
@@ -62,6 +62,7 @@ def test_the_reference_agency_passes_every_check(tmp_path: Path) -> None:
         ("no_trace", "trace_continued"),
         ("ack_before_confirm", "reply_confirmed"),
         ("ignores_withdrawals", "withdrawn_tokens_refused"),
+        ("ignores_refusals", "refused_result_reopens"),
     ],
 )
 def test_a_broken_agency_fails_naming_the_check(tmp_path: Path, fault: str, check: str) -> None:

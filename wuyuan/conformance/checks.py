@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from shared.auth.settings import HANDLE_CLAIM
 from shared.contracts.envelope import message_model
-from shared.contracts.messages import ReferralIssued
+from shared.contracts.messages import MessageRejected, ReferralIssued
 from shared.messaging.routing import document_routing_key
 from shared.registry import Agency
 from wuyuan.agencies import health_url
@@ -329,6 +329,78 @@ def reply_confirmed(run: Run) -> None:
         raise CheckFailed("重发的回执不符合契约：\n- " + "\n- ".join(problems))
 
 
+def refused_result_reopens(run: Run) -> None:
+    """A result the centre refused for good (a MessageRejected naming that very message) leaves the unit's part
+    undone: the referral goes back to the status it had, an officer reports again under a new message id, and the
+    same notice delivered again changes nothing."""
+    referral = run.referrals["refused"] = run.new_referral()
+    run.send_referral(referral)
+    run.wait_until_received(referral)
+    run.await_reply("ReferralAccepted", referral, run.act(referral, "accept", {}))
+    accepted = run.show(referral).body
+    had = accepted.get("status") if isinstance(accepted, dict) else None
+    body = {"result": "handled", "summary": "一致性检查：已依职能办结。"}
+    refused_id = run.act(referral, "result", body)
+    run.await_reply("ResultReported", referral, refused_id)
+    notice = MessageRejected.model_validate(
+        {
+            "message_id": str(uuid4()),
+            "type": MessageRejected.TYPE,
+            "schema_version": MessageRejected.VERSION,
+            "case_id": referral.case_id,
+            "sender": referral.sender,
+            "recipient": referral.recipient,
+            "occurred_at": datetime.now(UTC).replace(microsecond=0).isoformat(),
+            "rejected_message_id": refused_id,
+            "rejected_type": "ResultReported",
+            "reason": "failed",
+            "detail": "一致性检查：综合协调组拒收了这份结果报告。",
+            "referral_id": str(referral.referral_id),
+            "refused_by": "coordinator",
+        }
+    )
+    path = run.referral_path(referral)
+
+    def send_notice() -> None:
+        run.centre.publish(
+            "coordinator",
+            document_routing_key(run.environment.service, notice.type),
+            notice.model_dump_json().encode(),
+            message_id=str(notice.message_id),
+            message_type=notice.type,
+        )
+
+    send_notice()
+    deadline = time.monotonic() + run.timeout
+    answer = run.show(referral)
+    while not (isinstance(answer.body, dict) and answer.body.get("status") == had):
+        if time.monotonic() > deadline:
+            raise CheckFailed(
+                f"综合协调组以 MessageRejected（rejected_message_id {refused_id}）拒收结果报告后，交办单应在"
+                f" {run.timeout:g} 秒内回到报告前的状态 {had}，以便重新报告；GET {path} 的回答是 {answer.describe()}"
+            )
+        run.require_alive()
+        time.sleep(POLL_SECONDS)
+        answer = run.show(referral)
+    again = run.act(referral, "result", body)
+    if again == refused_id:
+        raise CheckFailed(f"重新报告的结果应使用新的 message_id；却仍用被拒收的 {refused_id}")
+    run.await_reply("ResultReported", referral, again)
+    finished = run.show(referral).body
+    send_notice()  # the same notice delivered again: its result was reported anew since
+    arrived = run.centre.replies.collect(QUIET_SECONDS)
+    after = run.show(referral).body
+    problems = []
+    if not isinstance(after, dict) or not isinstance(finished, dict) or after.get("status") != finished.get("status"):
+        problems.append(f"GET {path}：应保持为 {finished}，实为 {after}")
+    if arrived:
+        problems.append(
+            "不应有消息发给综合协调组，实有：" + ", ".join(f"{d.routing_key} ({d.message_id})" for d in arrived)
+        )
+    if problems:
+        raise CheckFailed("重复送达的拒收通知产生了效果：\n- " + "\n- ".join(problems))
+
+
 def _with_id(message_id: str) -> Callable[[Delivery], bool]:
     return lambda delivery: delivery.message_id == message_id
 
@@ -510,6 +582,9 @@ CHECKS = (
     Check("trace_continued", "回执延续交办单的链路", trace_continued, ("accept_reply",)),
     Check("duplicate_referral", "重复消息不产生第二次效果", duplicate_referral, ("result_reply",)),
     Check("reply_confirmed", "回执经代理确认后才算发出", reply_confirmed, ("consumes_referral",)),
+    Check(
+        "refused_result_reopens", "中心拒收的结果报告使交办单重新打开", refused_result_reopens, ("consumes_referral",)
+    ),
     Check("malformed_dead_lettered", "畸形消息进入死信并注明原因", malformed_dead_lettered, ("starts",)),
     Check("foreign_sender_refused", "拒收非协调组发来的交办单", foreign_sender_refused, ("consumes_referral",)),
     Check("foreign_unit_refused", "拒收交给其他机构单位的交办单", foreign_unit_refused, ("consumes_referral",)),
