@@ -35,7 +35,8 @@ class DocumentKind(StrEnum):
 TITLES = {DocumentKind.REMINDER: "提醒函", DocumentKind.OVERDUE: "督办函", DocumentKind.NOTICE: "通报"}
 # The word in the 文号 that says which series a number belongs to.
 _SERIES = {DocumentKind.REMINDER: "提醒", DocumentKind.OVERDUE: "督办", DocumentKind.NOTICE: "通报"}
-_ROLES = {"lead": "牵头", "co_unit": "协办"}
+# How the letter says the unit was given the case: 牵头办理 for the lead, 配合办理 for a co-unit (not "协办办理").
+_ROLES = {"lead": "牵头办理", "co_unit": "配合办理"}
 # Said once under a letter or 通报 whose working days ran over a year whose calendar is not loaded yet.
 PROVISIONAL_NOTE = "注：标注“暂定”的，因该年度法定节假日安排尚未公布，暂按周一至周五（法定节假日除外）计算工作日。"
 
@@ -196,7 +197,7 @@ def _day(value: str | date) -> str:
 
 def letter_text(facts: dict[str, Any]) -> DocumentText:
     kind = DocumentKind(facts["kind"])
-    role = _ROLES.get(facts["role"], "承办")
+    role = _ROLES.get(facts["role"], "办理")
     unit_days = f"{facts['working_days']}个工作日"
     if not facts["working_days_exact"]:
         unit_days = (
@@ -218,7 +219,7 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         not facts["working_days_exact"] and facts.get("counted_on_weekdays")
     )
     opening = (
-        f"{facts['case_id']}号矛盾纠纷于{_local(facts['referral_issued_at'])}交由你单位{role}办理，"
+        f"{facts['case_id']}号矛盾纠纷于{_local(facts['referral_issued_at'])}交由你单位{role}，"
         f"办理期限至{_local(facts['due_at'])}（北京时间，下同）。"
     )
     if kind is DocumentKind.OVERDUE:

@@ -177,6 +177,19 @@ def test_a_supervision_letter_archived_before_its_copy_was_fixed_at_issue_reads_
     assert d.letter_text(older).copy_to == "祁东县公安局"
 
 
+@pytest.mark.parametrize("kind", [d.DocumentKind.OVERDUE, d.DocumentKind.REMINDER])
+@pytest.mark.parametrize(
+    ("role", "given"), [("lead", "交由你单位牵头办理，"), ("co_unit", "交由你单位配合办理，")], ids=["lead", "co_unit"]
+)
+def test_a_letter_says_how_the_unit_was_given_the_case_in_one_verb(kind, role, given):
+    facts = d.letter_facts(**overdue_facts_args() | {"kind": kind, "role": role})  # type: ignore[arg-type]
+
+    opening = d.letter_text(facts).paragraphs[0]
+
+    assert given in opening
+    assert "协办办理" not in opening and "牵头办理办理" not in opening
+
+
 def overdue_facts_args() -> dict[str, object]:
     return {
         "kind": d.DocumentKind.OVERDUE,
