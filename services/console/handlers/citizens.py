@@ -5,7 +5,7 @@ import re
 from werkzeug.wrappers import Request, Response
 
 from services.console.dependencies import Apis
-from services.console.handlers.common import Names, errors_in_chinese, field_errors, page_context
+from services.console.handlers.common import Names, errors_in_chinese, field_errors, page_context, refusal_code
 from services.console.pages import redirect, render
 from shared import wording
 from shared.contracts.identifiers import CASE_ID_PATTERN
@@ -22,21 +22,37 @@ def rating_page(token: str, request: Request, apis: Apis, platform: Platform) ->
     if not _TOKEN.fullmatch(token):
         return render("rate.html", status=403, **context, state="invalid", visit=None, token="", errors={})
     answer = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
+    closed_because = ""
     if answer.ok:
         _name_the_case(answer.body)
-        state = "thanks" if request.args.get("done") == "1" else ("rated" if answer.body.get("rated") else "open")
+        # `done=1` is only the address the rating redirected to: anyone can type it, so thanks need the rating itself.
+        rated = answer.body.get("rated") is True
+        state = ("thanks" if request.args.get("done") == "1" else "rated") if rated else "open"
+    elif answer.status == 409:
+        code, _ = refusal_code(answer)
+        state = "rated" if code == "already_rated" else "closed"
+        closed_because = _DEAD_LINKS.get(code, _DEAD_LINK)
     else:
-        state = {403: "invalid", 409: "closed"}.get(answer.status, "unavailable")
+        state = {403: "invalid"}.get(answer.status, "unavailable")
     return render(
         "rate.html",
         status=200 if answer.ok else (answer.status if answer.status in (403, 409) else 503),
         **context,
         state=state,
+        closed_because=closed_because,
         visit=answer.body if answer.ok else None,
         token=token,
         ratings=list(wording.RATINGS.items()),
         errors={},
     )
+
+
+# Why supervision no longer takes a rating through the link (its RatingLinkRefusal codes), said to the citizen plainly.
+_DEAD_LINKS = {
+    "rating_link_expired": "此评价链接已过期，不能再评价。",
+    "rating_link_superseded": "您反映的纠纷正在重新办理，此评价链接已停用；重新办结后，会请您再次评价。",
+}
+_DEAD_LINK = "此评价链接已不能使用。"
 
 
 def rate(token: str, request: Request, apis: Apis, platform: Platform) -> Response:

@@ -60,7 +60,7 @@ def test_a_rating_without_a_choice_keeps_the_comment_the_citizen_typed(console, 
     assert ">民警来了两次，问题解决了</textarea>" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("status", "shown"), [(403, "链接无效"), (409, "此评价链接已失效")])
+@pytest.mark.parametrize(("status", "shown"), [(403, "链接无效"), (409, "此评价链接已不能使用")])
 def test_a_link_supervision_refuses_says_why(console, apis, browser, status, shown):
     apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", status, {"error": "refused"})
 
@@ -68,6 +68,36 @@ def test_a_link_supervision_refuses_says_why(console, apis, browser, status, sho
 
     assert response.status_code == status
     assert shown in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("code", "said"),
+    [
+        ("rating_link_expired", "此评价链接已过期，不能再评价。"),
+        ("rating_link_superseded", "您反映的纠纷正在重新办理，此评价链接已停用；重新办结后，会请您再次评价。"),
+        ("already_rated", "此次回访已经评价过了，感谢您的参与。"),
+    ],
+    ids=["expired", "superseded", "already_rated"],
+)
+def test_a_dead_link_says_in_one_plain_sentence_why_and_does_not_look_like_success(console, apis, browser, code, said):
+    refused = {"error": "conflict", "code": code, "message": f"{code}: case 430426-20261123-00007", "detail": {}}
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 409, refused)
+
+    page = console.rating_page(browser.get(f"/rate/{LINK}"), LINK).get_data(as_text=True)
+
+    assert f'<p class="banner-warning" role="status">{said}' in page
+    assert 'class="notice"' not in page  # the green box is the thank-you's
+    assert code not in page and "已评价、已过期或" not in page
+    assert "如有疑问，请联系祁东县综治中心。" in page
+
+
+def test_done_in_the_address_shows_no_thanks_for_a_visit_not_rated(console, apis, browser):
+    apis.answer("supervision", "GET", f"/api/v1/ratings/{LINK}", 200, VISIT)
+
+    page = console.rating_page(browser.get(f"/rate/{LINK}?done=1"), LINK).get_data(as_text=True)
+
+    assert "感谢您的评价" not in page
+    assert "<legend>您对办理结果是否满意？</legend>" in page
 
 
 @pytest.mark.parametrize("link", ["short", "has spaces in it!", "x" * 301])
