@@ -371,3 +371,30 @@ def test_every_list_table_scrolls_in_its_own_box_so_the_page_never_scrolls_sidew
     css = (STATIC / "console.css").read_text()
     assert re.search(r"\.table-scroll \{[^}]*overflow-x: auto", css)
     assert re.search(r"table\.list th[^{]*\{[^}]*white-space: nowrap", css)
+
+
+def _contrast(one: str, other: str) -> float:
+    """WCAG contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        def channel(c: float) -> float:
+            return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+        r, g, b = (channel(int(colour[i : i + 2], 16) / 255) for i in (1, 3, 5))
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    lighter, darker = sorted((luminance(one), luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_the_focus_ring_stands_out_3_to_1_on_white_pages_and_on_the_blue_top_bar():
+    """WCAG 2.2 SC 1.4.11: the yellow ring alone is 1.84:1 on white; a dark ring beside it carries it there."""
+    css = (STATIC / "console.css").read_text()
+    [focus] = re.findall(r"a:focus, button:focus, input:focus, select:focus, textarea:focus \{([^}]*)\}", css)
+    ring_colours = re.findall(r"#[0-9a-fA-F]{6}", focus)
+    accent = re.search(r"--accent: (#[0-9a-fA-F]{6})", css)
+    assert accent
+    assert "outline-offset" in focus and "box-shadow" in focus, focus  # two rings, side by side
+
+    assert max(_contrast(colour, "#ffffff") for colour in ring_colours) >= 3, ring_colours
+    assert max(_contrast(colour, accent.group(1)) for colour in ring_colours) >= 3, ring_colours
