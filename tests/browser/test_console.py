@@ -429,6 +429,14 @@ def test_every_field_has_a_label_the_keyboard_reaches_everything_and_text_has_co
     keyboard.goto(f"{console_url}/window")
     for selector in ("main h1", "main label", ".top .brand", ".top nav a", ".bottom"):
         assert contrast(keyboard, selector) >= 4.5, selector
+    # The focus ring: yellow for the blue top bar, a dark ring inside it for white pages (3:1 on each).
+    for selector in (".top nav a", "main select"):
+        keyboard.locator(selector).first.focus()
+        ring = keyboard.locator(selector).first.evaluate(
+            "e => [getComputedStyle(e).outlineColor, getComputedStyle(e).boxShadow]"
+        )
+        assert ring[0] == "rgb(245, 180, 0)" and "rgb(27, 27, 27)" in ring[1], (selector, ring)
+        shoot(keyboard, f"00-focus-ring-{'top-bar' if selector.startswith('.top') else 'page'}")
     keyboard.goto(f"{console_url}/cases")
     for selector in (".due-ok", ".due-near", ".due-overdue", ".error"):
         if keyboard.locator(selector).count():
