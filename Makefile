@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test test-fast test-browser bench bench-hop bench-reports infra browser asyncapi example-agency venv lint contracts down clean purge
+.PHONY: run test test-fast test-browser bench bench-hop bench-reports infra document-font browser asyncapi example-agency venv lint contracts down clean purge
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] < (3, 13) else "wuyuan needs Python 3.11 or 3.12; set PYTHON=python3.11")'
@@ -20,6 +20,10 @@ venv: $(STAMP)
 infra:
 	@bash scripts/ensure-infra.sh
 
+# A Chinese TrueType font (Debian's fonts-arphic-uming) that supervision embeds in its letters' PDFs.
+document-font:
+	@bash scripts/ensure-document-font.sh
+
 # Debian's chromium (and a CJK font) for tests/browser; Playwright drives it, never a downloaded browser.
 browser:
 	@bash scripts/ensure-browser.sh
@@ -32,7 +36,7 @@ asyncapi:
 example-agency:
 	@bash scripts/ensure-example-agency.sh
 
-run: venv infra
+run: venv infra document-font
 	$(BIN)/wuyuan up
 
 # The browser tests run in a second pytest process: Playwright hangs in one that eventlet has

@@ -43,6 +43,22 @@ URL_SAFE = re.compile(r"^[A-Za-z0-9._~-]+$")
 HOST_LABEL = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 
+# Debian's Chinese TrueType fonts, the first one installed embedded in supervision's PDFs when the operator names
+# none (scripts/ensure-document-font.sh installs the first): AR PL UMing, a Song (Ming) face as official letters are
+# set in, then the WenQuanYi Hei faces. Noto CJK is left out: Debian ships it as OpenType with PostScript outlines,
+# which reportlab cannot embed.
+DOCUMENT_FONTS = (
+    "/usr/share/fonts/truetype/arphic/uming.ttc#0",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc#0",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc#0",
+)
+
+
+def installed_document_font() -> str | None:
+    """The first of DOCUMENT_FONTS (each `path#index`) whose file is on this machine, or None."""
+    return next((font for font in DOCUMENT_FONTS if Path(font.partition("#")[0]).is_file()), None)
+
+
 class PlatformSettings(BaseSettings):
     """Where the broker and database are, and where this platform keeps its state."""
 
@@ -133,6 +149,11 @@ class PlatformSettings(BaseSettings):
     )
     personal_data_retention_days: int = Field(
         1095, ge=1, le=36500, description="how long after a case is closed its parties' ID and mobile numbers are kept"
+    )
+    document_font: str | None = Field(
+        None,
+        description="the TrueType font supervision embeds in its PDFs (WUYUAN_DOCUMENT_FONT): by default the first"
+        " of DOCUMENT_FONTS installed here; empty for none (the PDFs name the reader's STSong-Light)",
     )
     config_dir: Path = REPO_ROOT / "config"
 
@@ -443,6 +464,10 @@ class PlatformSettings(BaseSettings):
             environment["WUYUAN_RATING_LINK_SECRET"] = kept_secret(self.state_dir / "secrets" / "rating-link")
             # A rating link opens the console's citizen page.
             environment["WUYUAN_PUBLIC_URL"] = self.public_url or self.http_base_url("console")
+            # A Chinese font embedded in the letters, so they print alike where no Chinese font is installed.
+            font = self.document_font if self.document_font is not None else installed_document_font()
+            if font is not None:
+                environment["WUYUAN_DOCUMENT_FONT"] = font
         if service == "console":
             others = [other for other in self.services if other != "console"]
             environment["WUYUAN_CONSOLE_API_URLS"] = json.dumps({other: self.http_base_url(other) for other in others})

@@ -1,6 +1,7 @@
 """Supervision's document settings: the county's 文号 prefix, the 通报 schedule and the PDFs' font, read and checked
 at start."""
 
+import logging
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -15,6 +16,8 @@ from shared.config import current_settings
 from shared.dependency import Injects
 from shared.registry import AgencyRegistry, load_registry
 from shared.wording import Places, load_places, unit_name
+
+log = logging.getLogger(__name__)
 
 
 class NoticeSchedule(StrEnum):
@@ -71,9 +74,16 @@ class Documents:
 @cache
 def _documents() -> Documents:
     service = current_settings()
-    return Documents.for_county(
+    documents = Documents.for_county(
         service.county, load_registry(service.config_dir), load_places(service.config_dir), DocumentSettings()
     )
+    if documents.font.covered is None:  # once: the documents are read once per process
+        log.warning(
+            "no Chinese font embedded in the documents' PDFs: they name STSong-Light, which a reader without Chinese"
+            " fonts cannot draw",
+            extra={"action": "set WUYUAN_DOCUMENT_FONT to a TrueType font (.ttf, .ttc#n); `make run` installs one"},
+        )
+    return documents
 
 
 class DocumentsProvider(Injects[Documents]):

@@ -130,3 +130,24 @@ def test_a_start_refused_on_changed_settings_names_them_never_their_values(setti
 
     assert "OTEL_EXPORTER_OTLP_HEADERS、WUYUAN_TRACE_FILE_MAX_BYTES" in str(refused.value)
     assert "token" not in str(refused.value) and "65536" not in str(refused.value)
+
+
+def test_supervision_embeds_the_first_chinese_font_installed_unless_the_operator_names_one(tmp_path, monkeypatch):
+    from wuyuan import settings as platform
+
+    song, hei = tmp_path / "song.ttc", tmp_path / "hei.ttc"
+    hei.write_bytes(b"")
+    monkeypatch.setattr(platform, "DOCUMENT_FONTS", (f"{song}#0", f"{hei}#0"))
+    monkeypatch.delenv("WUYUAN_DOCUMENT_FONT", raising=False)
+    state = tmp_path / "state"
+
+    assert PlatformSettings(state_dir=state).service_environment("supervision")["WUYUAN_DOCUMENT_FONT"] == f"{hei}#0"
+    song.write_bytes(b"")
+    assert PlatformSettings(state_dir=state).service_environment("supervision")["WUYUAN_DOCUMENT_FONT"] == f"{song}#0"
+    # The operator's choice stands, even an empty one (the reader's STSong-Light); other services get none.
+    monkeypatch.setenv("WUYUAN_DOCUMENT_FONT", "")
+    assert PlatformSettings(state_dir=state).service_environment("supervision")["WUYUAN_DOCUMENT_FONT"] == ""
+    assert "WUYUAN_DOCUMENT_FONT" not in PlatformSettings(state_dir=state).service_environment("intake")
+    monkeypatch.setattr(platform, "DOCUMENT_FONTS", (f"{tmp_path}/none.ttc#0",))
+    monkeypatch.delenv("WUYUAN_DOCUMENT_FONT")
+    assert "WUYUAN_DOCUMENT_FONT" not in PlatformSettings(state_dir=state).service_environment("supervision")
