@@ -174,6 +174,8 @@ class DocumentText:
     # 签发人：周敏（zhou.min）, 签发人：<account> (archived without a name), or 系统自动生成; None for documents
     # archived before their issuer was recorded.
     issued_by: str | None = None
+    # When it was issued, to the second: the PDF's creation date (None for a text not made from archived facts).
+    issued_at: datetime | None = None
 
 
 def issued_by_line(facts: dict[str, Any]) -> str | None:
@@ -245,6 +247,7 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         addressee=f"{facts['unit_name']}：",
         paragraphs=body,
         issued_on=_day(facts["issued_at"]),
+        issued_at=datetime.fromisoformat(facts["issued_at"]),
         # A letter archived before `copy_to` was fixed at issue reads as it was issued, copied to its superior.
         copy_to=facts.get("copy_to", facts["superior_name"]) if kind is DocumentKind.OVERDUE else None,
         issued_by=issued_by_line(facts),
@@ -449,6 +452,7 @@ def notice_text(facts: dict[str, Any]) -> DocumentText:
         addressee="各成员单位：",
         paragraphs=paragraphs,
         issued_on=_day(facts["issued_at"]),
+        issued_at=datetime.fromisoformat(facts["issued_at"]),
         table_title="按期办结率排名",
         table_header=["排名", "单位", "到期件数", "按期办结", "按期办结率", "超期未结", "督办函"],
         table=table if table else [["—", "本期无到期交办件", "", "", "", "", ""]],

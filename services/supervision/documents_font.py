@@ -30,6 +30,10 @@ class PdfFont:
     name: str
     covered: frozenset[int] | None = None  # None: the reader's CID font, which covers every Chinese character
 
+    def covers(self, char: str) -> bool:
+        """Whether this font draws `char` itself."""
+        return self.covered is None or ord(char) in self.covered
+
     def markup(self, value: str) -> str:
         """`value` as a reportlab paragraph's text: escaped, and any run the embedded font cannot draw (a rare
         character in a party's name, say) set in the reader's font, rather than printed as blank boxes."""

@@ -1,8 +1,10 @@
 """A document's text as printable HTML (Jinja2, A4 print CSS) and as PDF (reportlab, no network)."""
 
 import io
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from reportlab.lib import colors
@@ -10,10 +12,12 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.lib.utils import TimeStamp
+from reportlab.platypus import Flowable, HRFlowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from services.supervision.documents import DocumentText
-from services.supervision.documents_font import PdfFont, reader_font
+from services.supervision.documents_font import READER_FONT, PdfFont, reader_font
+from shared.contracts.dates import CHINA_TZ
 
 _TEMPLATES = Path(__file__).parent / "templates"
 
@@ -28,8 +32,9 @@ def render_html(text: DocumentText) -> str:
 
 
 def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
-    """The same text on A4, in `font` (the reader's CID font by default); `invariant` keeps the bytes the same each
-    time it is rendered from the same facts in the same font."""
+    """The same text on A4, in `font` (the reader's CID font by default): the 版头 over a red rule, and 「— 1 —」 at
+    the foot of every page. `invariant` keeps the bytes the same each time it is rendered from the same facts in
+    the same font, and the PDF is dated when the document was issued."""
     font = font or reader_font()
     body = ParagraphStyle("body", fontName=font.name, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
     plain = ParagraphStyle("plain", parent=body, firstLineIndent=0)
@@ -42,7 +47,12 @@ def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
     def para(value: str, style: ParagraphStyle) -> Paragraph:
         return Paragraph(font.markup(value), style)
 
-    story: list[Flowable] = [para(text.centre_name, centre), para(text.number, number), para(text.title, title)]
+    story: list[Flowable] = [
+        para(text.centre_name, centre),
+        HRFlowable(width="100%", thickness=2, color=colors.red, spaceBefore=2, spaceAfter=6),
+        para(text.number, number),
+        para(text.title, title),
+    ]
     story += [Spacer(1, 0.3 * cm), para(text.addressee, plain)]
     story += [para(paragraph, body) for paragraph in text.paragraphs]
     if text.table_header:
@@ -69,6 +79,45 @@ def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
         title=f"{text.title} {text.number}",
         author=text.centre_name,
         invariant=1,
+        # Each page starts in the document's own font, so the PDF names no font it does not carry (Helvetica).
+        initialFontName=font.name,
     )
-    document.build(story)
+    page_foot = _page_foot(font, text.issued_at)
+    document.build(story, onFirstPage=page_foot, onLaterPages=page_foot)
     return buffer.getvalue()
+
+
+def page_number(page: int) -> str:
+    """The page number as official documents print it: 「— 1 —」."""
+    return f"— {page} —"
+
+
+def _page_foot(font: PdfFont, issued_at: datetime | None) -> Any:
+    """reportlab's page callback: the page number, centred under the text (4号, 14 pt); and on the first page the
+    document's own date of issue for the PDF's CreationDate and ModDate in place of `invariant`'s 2000-01-01."""
+    number_font = font.name if all(font.covers(char) for char in page_number(0)) else READER_FONT
+
+    def draw(canvas: Any, document: SimpleDocTemplate) -> None:
+        if issued_at is not None:
+            canvas._doc._timeStamp = _issue_stamp(issued_at)
+        canvas.saveState()
+        canvas.setFont(number_font, 14)
+        canvas.drawCentredString(A4[0] / 2, document.bottomMargin - 1.2 * cm, page_number(canvas.getPageNumber()))
+        canvas.restoreState()
+
+    return draw
+
+
+def _issue_stamp(issued_at: datetime) -> TimeStamp:
+    """reportlab's time stamp (what the info dictionary's dates are written from) for the moment of issue, in Beijing
+    time with its offset: D:20261204090000+08'00'."""
+    local = issued_at.astimezone(CHINA_TZ)
+    offset = local.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    stamp = TimeStamp(invariant=True)
+    stamp.t = local.timestamp()
+    stamp.lt = local.timetuple()
+    stamp.YMDhms = tuple(local.timetuple())[:6]
+    stamp.dhh, stamp.dmm = divmod(minutes, 60)
+    stamp.tzname = "CST"
+    return stamp

@@ -241,6 +241,31 @@ def test_the_pdf_is_the_same_each_time_it_is_rendered_from_the_same_facts():
     assert render_pdf(d.letter_text(overdue_facts())) == render_pdf(d.letter_text(overdue_facts()))
 
 
+def test_every_page_of_the_pdf_carries_its_number_at_the_foot():
+    text = d.letter_text(overdue_facts())
+    long = d.DocumentText(**{**vars(text), "paragraphs": text.paragraphs * 12})  # a letter of several pages
+    pages = pypdf.PdfReader(io.BytesIO(render_pdf(long))).pages
+
+    assert len(pages) >= 3
+    for number, page in enumerate(pages, start=1):
+        assert f"— {number} —" in page.extract_text(), number
+
+
+def test_the_pdf_is_dated_when_the_document_was_issued_not_at_a_fixed_date():
+    facts = overdue_facts()
+    issued = datetime.fromisoformat(str(facts["issued_at"])).astimezone(CHINA_TZ)
+    metadata = pypdf.PdfReader(io.BytesIO(render_pdf(d.letter_text(facts)))).metadata
+
+    assert metadata is not None
+    assert metadata.creation_date == issued and metadata.modification_date == issued
+    assert metadata["/CreationDate"].startswith(f"D:{issued:%Y%m%d%H%M%S}+08'00'")
+
+
+def test_the_html_prints_the_page_number_at_the_foot_of_every_page():
+    html = render_html(d.letter_text(overdue_facts()))
+    assert '@bottom-center { content: "— " counter(page) " —"' in html
+
+
 def test_a_letter_says_the_system_issued_it_and_one_archived_before_that_says_nothing_of_it():
     assert d.letter_text(overdue_facts()).issued_by == SYSTEM_ISSUED
     assert SYSTEM_ISSUED in render_html(d.letter_text(overdue_facts()))

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from services.supervision import documents as d
 from services.supervision.documents_font import PRINTED_ALWAYS, READER_FONT, DocumentFontError, pdf_font
-from services.supervision.documents_render import render_pdf
+from services.supervision.documents_render import page_number, render_pdf
 from services.supervision.documents_settings import DocumentSettings
 from tests.fonts import truetype_font
 from tests.unit.supervision.test_documents import overdue_facts
@@ -25,7 +25,7 @@ def every_character(text: d.DocumentText) -> str:
     parts = [text.centre_name, text.number, text.title, text.addressee, text.issuer, text.issued_on]
     parts += [*text.paragraphs, *text.after_table, text.copy_to or "", text.issued_by or ""]
     parts += [value for row in [text.table_header or [], *text.table] for value in row]
-    return "".join(parts)
+    return "".join(parts) + page_number(1)
 
 
 @pytest.fixture
@@ -78,6 +78,18 @@ def test_a_letter_the_county_font_covers_uses_it_alone(tmp_path):
     font = truetype_font(tmp_path / "full.ttf", every_character(letter()) + PRINTED_ALWAYS)
     fonts = fonts_of(render_pdf(letter(), pdf_font(str(font))))
     assert list(fonts.values()) == [True], fonts
+
+
+def test_the_county_font_travels_in_the_pdf_and_sets_its_latin_text_too(county_font):
+    pdf = render_pdf(letter(), pdf_font(str(county_font)))
+    page = pypdf.PdfReader(io.BytesIO(pdf)).pages[0]
+    fonts = [font.get_object() for font in page["/Resources"]["/Font"].values()]
+    county = [font for font in fonts if str(font["/BaseFont"]).endswith("+Wuyuan-Test-Song")]
+    assert county and "/FontFile2" in county[0]["/FontDescriptor"].get_object()  # the TrueType glyphs themselves
+    # Digits and letters (the 文号, the case number) are in the county font too: no font the PDF does not carry
+    # but the reader's CID font for the one rare character.
+    assert {str(font["/BaseFont"]) for font in fonts if font not in county} == {f"/{READER_FONT}"}
+    assert "祁东综治〔2026〕督办第3号" in text_of(pdf)
 
 
 def test_the_pdf_in_the_county_font_is_the_same_each_time(county_font):
