@@ -1,5 +1,6 @@
 """The governance centres at county, township and village level (三级综治中心), from config/centres.toml."""
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
@@ -14,6 +15,11 @@ MAX_ESCALATION_WORKING_DAYS = 60
 
 # `call_in = "*"`: every agency of the registry, those that join later included.
 EVERY_AGENCY = "*"
+
+# A centre's public phone as a receipt prints it: digits in groups joined by hyphens (0734-6123456, 12345).
+_PHONE = re.compile(r"^[0-9]+(?:-[0-9]+)*$")
+MAX_PHONE_LENGTH = 20
+MAX_ADDRESS_LENGTH = 100
 
 
 class Level(StrEnum):
@@ -46,11 +52,14 @@ class CentresError(ConfigFileError):
 
 @dataclass(frozen=True)
 class Centre:
-    """One centre: its division, its name, and the agencies it may call in (吹哨报到)."""
+    """One centre: its division, its name, the agencies it may call in (吹哨报到), and where citizens reach it
+    (the phone and address its receipts print; None when not set)."""
 
     division: str
     name: str
     call_in: tuple[str, ...]
+    phone: str | None = None
+    address: str | None = None
 
     @property
     def level(self) -> Level:
@@ -169,10 +178,12 @@ def _centre(index: int, entry: object, county: str, registry: AgencyRegistry) ->
     where = f"centres[{index}]"
     if not isinstance(entry, dict):
         raise CentresError(where, "应为一段 [[centres]]，其下写 division、name 和 call_in", "wrong_type")
-    extra = set(entry) - {"division", "name", "call_in"}
+    extra = set(entry) - {"division", "name", "call_in", "phone", "address"}
     if extra:
         raise CentresError(
-            f"{where}.{sorted(extra)[0]}", "未知的键；每个综治中心只有 division、name 和 call_in", "unknown_field"
+            f"{where}.{sorted(extra)[0]}",
+            "未知的键；每个综治中心只有 division、name、call_in、phone 和 address",
+            "unknown_field",
         )
     division = entry.get("division")
     if division is None:
@@ -219,7 +230,53 @@ def _centre(index: int, entry: object, county: str, registry: AgencyRegistry) ->
     if len(set(call_in)) != len(call_in):
         twice = next(code for code in call_in if call_in.count(code) > 1)
         raise CentresError(f"{where}.call_in", f"机构 {quoted(twice)} 列了两次，每个机构只列一次", "duplicate")
-    return Centre(division=division, name=name.strip(), call_in=tuple(call_in))
+    return Centre(
+        division=division,
+        name=name.strip(),
+        call_in=tuple(call_in),
+        phone=_phone(where, entry.get("phone")),
+        address=_address(where, entry.get("address")),
+    )
+
+
+def _phone(where: str, value: object) -> str | None:
+    """The centre's phone for citizens, as its receipts print it; None when the entry sets none."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise CentresError(
+            f"{where}.phone", f'电话号码要加引号（是文字，不是数）：写作 phone = "{value}"', "wrong_type"
+        )
+    if (
+        not isinstance(value, str)
+        or not value.isascii()
+        or not _PHONE.fullmatch(value)
+        or len(value) > MAX_PHONE_LENGTH
+    ):
+        raise CentresError(
+            f"{where}.phone",
+            f"应为电话号码，只含数字和连字符，不超过{MAX_PHONE_LENGTH}位，如 “0734-6123456”；现为 {quoted(value)}",
+            "invalid_value",
+        )
+    return value
+
+
+def _address(where: str, value: object) -> str | None:
+    """The centre's address for citizens, one line as its receipts print it; None when the entry sets none."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise CentresError(
+            f"{where}.address", "应为综治中心的地址，一行文字，如 “祁东县洪桥街道永昌路1号”", "invalid_value"
+        )
+    address = value.strip()
+    if "\n" in address or "\r" in address or len(address) > MAX_ADDRESS_LENGTH:
+        raise CentresError(
+            f"{where}.address",
+            f"地址应写在一行之内，不超过{MAX_ADDRESS_LENGTH}字；现为 {quoted(address)}",
+            "invalid_value",
+        )
+    return address
 
 
 def load_centres_file(path: Path, county: str, registry: AgencyRegistry) -> Centres:

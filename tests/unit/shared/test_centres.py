@@ -58,6 +58,27 @@ def test_a_place_without_a_centre_of_its_own_is_held_by_the_nearest_above():
     assert centres.holding("430426107").division == COUNTY  # 风石堰镇 has no centre listed
 
 
+def test_a_centres_phone_and_address_are_read_for_its_receipts_and_optional():
+    data = config(
+        centres=centres(
+            {"division": "430426101", "name": "砖塘镇综治中心", "phone": "0734-6123456", "address": " 砖塘镇人民路8号 "}
+        )
+    )
+
+    township = parse_centres(data, COUNTY, REGISTRY).get("430426101")
+    county = parse_centres(data, COUNTY, REGISTRY).county
+
+    assert township is not None
+    assert (township.phone, township.address) == ("0734-6123456", "砖塘镇人民路8号")
+    assert (county.phone, county.address) == (None, None)
+
+
+def test_the_shipped_county_centre_has_a_phone_for_its_receipts():
+    county = load_centres(DEFAULT_CONFIG_DIR, COUNTY, REGISTRY).county
+
+    assert county.phone is not None and county.address is not None
+
+
 def levels(**days: Any) -> dict[str, Any]:
     """[levels] with each level's escalate_after_working_days, or a table of its own for one given as a dict."""
     shipped = {"village": 2, "township": 3, "county": 5} | days
@@ -88,8 +109,24 @@ REFUSALS = [
     (config(levels=levels(county=True)), "levels.county.escalate_after_working_days", "invalid_value", "“true”"),
     (config(centres=[]), "centres", "required", "division = “430426”"),
     (config(centres=centres("430426101")), "centres[1]", "wrong_type", "[[centres]]"),
-    (config(centres=centres({"division": "430426101", "name": "a", "phone": "1"})), "centres[1].phone",
-     "unknown_field", "division、name 和 call_in"),
+    (config(centres=centres({"division": "430426101", "name": "a", "fax": "1"})), "centres[1].fax",
+     "unknown_field", "division、name、call_in、phone 和 address"),
+    (config(centres=centres({"division": "430426101", "name": "a", "phone": 7346123456})), "centres[1].phone",
+     "wrong_type", 'phone = "7346123456"'),
+    (config(centres=centres({"division": "430426101", "name": "a", "phone": "0734 6123456"})), "centres[1].phone",
+     "invalid_value", "只含数字和连字符"),
+    (config(centres=centres({"division": "430426101", "name": "a", "phone": "0734-"})), "centres[1].phone",
+     "invalid_value", "现为 “0734-”"),
+    (config(centres=centres({"division": "430426101", "name": "a", "phone": "０７３４"})), "centres[1].phone",
+     "invalid_value", "“０７３４”"),
+    (config(centres=centres({"division": "430426101", "name": "a", "phone": "0" * 21})), "centres[1].phone",
+     "invalid_value", "不超过20位"),
+    (config(centres=centres({"division": "430426101", "name": "a", "address": " "})), "centres[1].address",
+     "invalid_value", "一行文字"),
+    (config(centres=centres({"division": "430426101", "name": "a", "address": ["砖塘镇"]})), "centres[1].address",
+     "invalid_value", "综治中心的地址"),
+    (config(centres=centres({"division": "430426101", "name": "a", "address": "砖塘镇\n人民路"})),
+     "centres[1].address", "invalid_value", "一行之内"),
     (config(centres=centres({"name": "砖塘镇综治中心"})), "centres[1].division", "required", "12位（村）"),
     (config(centres=centres({"division": 430426101, "name": "x"})), "centres[1].division", "wrong_type",
      'division = "430426101"'),
