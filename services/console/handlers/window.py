@@ -1,11 +1,11 @@
-"""The one window (窗口): registering a dispute, and telling the citizen where it went."""
+"""The one window (窗口): registering a dispute, telling the citizen where it went, and the receipt (回执) they take."""
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from werkzeug.wrappers import Request, Response
 
-from services.console import domain
+from services.console import domain, receipt
 from services.console.dependencies import Apis
 from services.console.handlers.common import (
     Names,
@@ -19,7 +19,9 @@ from services.console.handlers.common import (
 )
 from services.console.pages import redirect, render
 from shared import wording
+from shared.centres import Centre, CentresError, county_centres
 from shared.platform import Platform
+from shared.registry import CENTRE
 
 # Rows the form starts with: the applicant, the respondent, and room for more.
 DEFAULT_ROLES = ("applicant", "respondent", "applicant", "respondent", "third_party", "third_party")
@@ -99,6 +101,7 @@ def registered_page(visitor: Visitor, case_id: str, request: Request, apis: Apis
         )
         registered_at = _moment(dispute.get("registered_at") if isinstance(dispute, dict) else None)
         waited_long = registered_at is None or platform.now() - registered_at > TRIAGE_WAIT
+    centre = _window_centre(visitor, platform)
     return render(
         "registered.html",
         **page_context(visitor, "/window", Names.of(platform), platform.now()),
@@ -106,6 +109,7 @@ def registered_page(visitor: Visitor, case_id: str, request: Request, apis: Apis
         case=case,
         waited_long=waited_long,
         linked=request.args.get("linked") == "1",
+        follow_up=receipt.staff_note(centre.phone if centre else None),
     )
 
 
@@ -115,3 +119,33 @@ def _moment(value: object) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else None
+
+
+def receipt_page(visitor: Visitor, case_id: str, apis: Apis, platform: Platform) -> Response:
+    """受理回执, one A4 page the window prints for the citizen: the case as intake registered it (the applicants'
+    names, never their ID or mobile numbers), who handles it and by when as the coordinator holds it (待综治中心分派
+    before triage), and how to follow it up at the window's centre. A number intake never gave is no case: 404."""
+    visitor.require("/window")
+    dispute = expect(apis.call("intake", "GET", f"/api/v1/disputes/{case_id}", token=visitor.token), service="intake")
+    answer = apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token)
+    case = expect(answer, service="coordinator") if answer.status != 404 else None
+    names = Names.of(platform)
+    centre = _window_centre(visitor, platform)
+    centre_name = centre.name if centre else names.unit(f"{CENTRE}:{platform.county}")
+    return render(
+        "receipt.html",
+        **page_context(visitor, "/window", names, platform.now()),
+        receipt=receipt.receipt_of(
+            case_id, dispute if isinstance(dispute, dict) else {}, case, centre, centre_name, names.unit
+        ),
+        printed_at=wording.local_time_words(platform.now()),
+    )
+
+
+def _window_centre(visitor: Visitor, platform: Platform) -> Centre | None:
+    """The centre the visitor's window works for (config/centres.toml); None when the file cannot be read here: the
+    pages then name the county centre, and the window alone for following a case up."""
+    try:
+        return receipt.window_centre(visitor.principal.units, county_centres(platform.config_dir, platform.county))
+    except (CentresError, OSError):
+        return None

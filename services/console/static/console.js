@@ -231,8 +231,17 @@ function keepActionKeys() {
   });
 }
 
+// The receipt's print button: shown only where the script runs; without it the page says Ctrl+P.
+function enablePrintButtons() {
+  document.querySelectorAll("button[data-print]").forEach((button) => {
+    button.hidden = false;
+    button.addEventListener("click", () => window.print());
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   keepActionKeys();
+  enablePrintButtons();
   focusFormErrors();
   enableSpareParties();
   confirmIrreversibleActions();

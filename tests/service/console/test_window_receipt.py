@@ -1,0 +1,177 @@
+"""受理回执: the page the window prints for the citizen, in plain Chinese, without the ID or mobile numbers."""
+
+import shutil
+from dataclasses import replace
+
+import pytest
+
+from services.console.pages import PageNotFound
+from shared.auth.principal import Forbidden
+from shared.registry import DEFAULT_CONFIG_DIR
+from tests.service.console.visitors import HE, LIU, WANG, ZHOU, console_knowing, token_of
+
+CASE_ID = "430426-20261123-00007"
+RECEIPT = f"/window/cases/{CASE_ID}/receipt"
+DISPUTE = {
+    "case_id": CASE_ID,
+    "source": "walk_in",
+    "category": "neighbour",
+    "division_code": "430426101203",
+    "summary": "邻居翻修房屋，占用了共用通道 <script>alert(1)</script>",
+    "registered_at": "2026-11-23T01:25:00+00:00",
+    "report": {
+        "parties": [
+            # intake answers the numbers masked; the receipt must print neither even so
+            {"role": "applicant", "kind": "person", "name": "张秀英", "id_number": "430426********0023",
+             "phone": "139****1234"},
+            {"role": "respondent", "kind": "person", "name": "李建国", "phone": "138****5678"},
+        ]
+    },
+}  # fmt: skip
+TRIAGED = {
+    "case_id": CASE_ID,
+    "mode": "immediate",
+    "status": "assigned",
+    "round": 1,
+    "lead_unit": "police:430426101",
+    "co_units": [],
+    "gaps": [],
+    "referrals": [
+        {"unit": "police:430426101", "role": "lead", "round": 1, "status": "issued",
+         "due_at": "2026-11-30T09:59:00+00:00", "due_provisional": False},
+    ],
+}  # fmt: skip
+NOT_THERE = {"error": "not_found", "message": f"no case {CASE_ID}"}
+
+
+def registered(apis, case: dict | None) -> None:
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 200, DISPUTE)
+    if case is None:
+        apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
+    else:
+        apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, case)
+
+
+def open_receipt(console, browser, as_=WANG, case_id: str = CASE_ID):
+    return console.receipt(browser.get(f"/window/cases/{case_id}/receipt", as_=as_), case_id)
+
+
+def test_the_receipt_names_the_case_the_visitor_the_lead_unit_and_its_deadline(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    registered(apis, TRIAGED)
+
+    response = open_receipt(console, browser)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "<h1>矛盾纠纷受理回执</h1>" in page
+    assert '<p class="issuer">祁东县综治中心</p>' in page
+    assert f'<dd class="case-id">{CASE_ID}</dd>' in page
+    assert "<dt>登记时间</dt><dd>2026年11月23日 09:25</dd>" in page  # Beijing time
+    assert '<dt>来访人</dt><dd class="visitors">张秀英</dd>' in page  # the applicant, not the respondent
+    assert "<dt>纠纷类别</dt><dd>邻里纠纷</dd>" in page
+    assert '<dt>承办单位</dt><dd class="handled-by">砖塘镇派出所</dd>' in page
+    assert '<dd class="deadline">2026年11月30日</dd>' in page  # 17:59 Beijing time that day
+    assert "凭本回执和案件编号，可到综治中心窗口或致电 0734-6123456 查询办理进度" in page
+    assert 'href="/static/receipt.css"' in page and "https://" not in page
+    assert [(call.service, call.token) for call in apis.calls] == [
+        ("intake", token_of(WANG)),
+        ("coordinator", token_of(WANG)),
+    ]
+
+
+def test_the_receipt_prints_no_id_or_mobile_number_and_the_summary_as_text(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    registered(apis, TRIAGED)
+
+    page = open_receipt(console, browser).get_data(as_text=True)
+
+    assert "0023" not in page and "1234" not in page.replace("0734-6123456", "") and "5678" not in page
+    assert "身份证" not in page and "手机" not in page
+    assert "<script>alert(1)</script>" not in page
+    assert "邻居翻修房屋，占用了共用通道 &lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_a_case_not_yet_triaged_awaits_the_centre_and_promises_no_deadline(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    registered(apis, None)
+
+    page = open_receipt(console, browser).get_data(as_text=True)
+
+    assert '<dd class="handled-by">待综治中心分派</dd>' in page
+    assert "办理时限" not in page
+
+
+def test_a_lead_that_declined_is_not_named_to_the_citizen(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    declined = {**TRIAGED, "gaps": [{"role": "lead", "code": "lead_declined", "unit": "police:430426101"}]}
+    registered(apis, declined)
+
+    page = open_receipt(console, browser).get_data(as_text=True)
+
+    assert '<dd class="handled-by">待综治中心分派</dd>' in page
+    assert "派出所" not in page and "办理时限" not in page
+
+
+def test_without_a_phone_in_the_config_the_receipt_names_the_window_alone(
+    apis, browser, staff, uow, console_platform, tmp_path
+):
+    config = tmp_path / "config"
+    shutil.copytree(DEFAULT_CONFIG_DIR, config)
+    centres = config / "centres.toml"
+    lines = centres.read_text(encoding="utf-8").splitlines()
+    centres.write_text(
+        "\n".join(line for line in lines if not line.startswith(("phone =", "address ="))), encoding="utf-8"
+    )
+    console = console_knowing(uow, apis, replace(console_platform, config_dir=config))
+    staff.signed_in(WANG)
+    registered(apis, TRIAGED)
+
+    page = open_receipt(console, browser).get_data(as_text=True)
+
+    assert "凭本回执和案件编号，可到综治中心窗口查询办理进度。" in page
+    assert "致电" not in page and "地址：" not in page
+
+
+@pytest.mark.parametrize("visitor", [LIU, ZHOU], ids=["officer", "supervisor"])
+def test_only_the_window_may_print_a_receipt_and_no_service_is_asked(console, apis, browser, staff, visitor):
+    staff.signed_in(visitor)
+
+    with pytest.raises(Forbidden):
+        open_receipt(console, browser, as_=visitor)
+
+    assert apis.calls == []
+
+
+def test_a_coordinator_at_the_window_may_print_one(console, apis, browser, staff):
+    staff.signed_in(HE)
+    registered(apis, TRIAGED)
+
+    assert open_receipt(console, browser, as_=HE).status_code == 200
+
+
+def test_a_number_intake_never_gave_has_no_receipt(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    missing = "430426-20261206-99999"
+    apis.answer("intake", "GET", f"/api/v1/disputes/{missing}", 404, NOT_THERE)
+
+    with pytest.raises(PageNotFound):
+        open_receipt(console, browser, case_id=missing)
+
+
+def test_a_malformed_number_is_no_page(console, browser, staff):
+    staff.signed_in(WANG)
+
+    with pytest.raises(PageNotFound):
+        console.receipt(browser.get("/window/cases/x/receipt", as_=WANG), "not-a-case")
+
+
+def test_the_registered_page_offers_the_receipt_and_promises_only_the_window_and_phone(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, TRIAGED)
+
+    page = console.registered(browser.get(f"/window/cases/{CASE_ID}", as_=WANG), CASE_ID).get_data(as_text=True)
+
+    assert f'<a class="button-link" href="{RECEIPT}">打印回执</a>' in page
+    assert "凭案件编号可到综治中心窗口或致电 0734-6123456 查询办理进度" in page
+    assert "凭编号查询进度" not in page
