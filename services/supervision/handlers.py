@@ -344,7 +344,7 @@ def rating_link_qr_svg(case_id: str, uow: Work, links: RatingLinks) -> str:
     """The link as a QR code (SVG), to print on the follow-up notice."""
     url = str(rating_link(case_id, uow, links)["url"])
     buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=2, title=f"评价 {case_id}")
+    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=4, title=f"评价 {case_id}")
     return buffer.getvalue().decode()
 
 

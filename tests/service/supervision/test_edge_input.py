@@ -5,10 +5,12 @@ nothing is kept, and the service answers the next request as before.
 """
 
 import json
+import re
 from datetime import UTC, datetime, timedelta, timezone
 from uuid import UUID
 
 import pytest
+import segno
 from kombu.message import Message
 
 from services.supervision.dependencies import RatingLinks
@@ -114,6 +116,10 @@ def test_a_rating_link_is_answered_as_json_or_as_the_qr_code_to_print(visit, htt
 
     assert as_json["url"].startswith("https://wuyuan.example.cn/rate/")
     assert (as_svg.status_code, as_svg.mimetype) == (200, "image/svg+xml")
+    # The quiet zone ISO/IEC 18004 asks for, four modules on each side, so that it scans printed on any paper.
+    modules, _ = segno.make(as_json["url"], error="m").symbol_size(scale=1, border=0)
+    width = re.search(r'width="(\d+)"', as_svg.get_data(as_text=True))
+    assert width is not None and int(width.group(1)) == (modules + 2 * 4) * 6
 
 
 # --- dates at the calendar's ends: a 400 naming each, never a day past year 9999 --------------------
