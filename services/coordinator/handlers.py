@@ -28,7 +28,7 @@ from services.coordinator.routing import RoutingTable
 from services.coordinator.store import CaseQuery, CaseStore, ListedCase, StoredCase
 from shared.auth.principal import Forbidden, Principal
 from shared.centres import Centre, Centres, Level, load_centres
-from shared.contracts.dates import CLOCK_SKEW, DateText
+from shared.contracts.dates import DateText
 from shared.contracts.disputes import LongText
 from shared.contracts.envelope import Envelope
 from shared.contracts.identifiers import DivisionCode, UnitCode, split_unit
@@ -101,8 +101,6 @@ class Coordination:
 
 
 Work = UnitOfWork[CaseStore]
-# A result whose agreement is dated after the report (refused back to the agency).
-AGREEMENT_AFTER_REPORT = "agreement_after_report"
 
 
 class ListCases(BaseModel):
@@ -290,18 +288,10 @@ def handle_result_reported(message: ResultReported, sent_by: str | None, uow: Wo
 
 
 def _require_agreement_signed_by_the_report(message: ResultReported, platform: Platform) -> None:
-    """An agreement is signed before its result is reported: one dated later (a typing mistake, or a sender's forgery)
-    would count in the figures as a mediation of days to come. The agencies' own APIs refuse it as they take it; a
-    sender written elsewhere is held to it here. The report's day is its own time, or now should it claim later."""
-    if message.agreement is None:
-        return
-    reported = min(message.occurred_at, platform.now() + CLOCK_SKEW).astimezone(CHINA_TZ).date()
-    if message.agreement.signed_on > reported:
-        raise Refused(
-            AGREEMENT_AFTER_REPORT,
-            f"agreement.signed_on {message.agreement.signed_on.isoformat()} is after the day the result was reported"
-            f" ({reported.isoformat()})",
-        )
+    """The agencies' own APIs refuse an agreement dated after its report as they take it; a sender written elsewhere
+    is held to it here (`rules.require_agreement_signed_by_the_report`)."""
+    if message.agreement is not None:
+        rules.require_agreement_signed_by_the_report(message.agreement.signed_on, message.occurred_at, platform.now())
 
 
 def handle_clock_paused(message: ClockPaused, sent_by: str | None, uow: Work, desk: Coordination) -> None:

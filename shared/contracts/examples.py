@@ -66,7 +66,7 @@ FIELD_SAMPLES: dict[str, Any] = {
     "issued_at": OCCURRED_AT.isoformat(),
     "at": OCCURRED_AT.isoformat(),
     "window_start": datetime(2026, 2, 1, 0, 0, tzinfo=SHANGHAI).isoformat(),
-    "signed_on": "2026-03-05",
+    "signed_on": "2026-03-01",
     "period_from": "2026-02-01",
     "period_to": "2026-02-28",
     "year": 2026,
@@ -83,7 +83,7 @@ FIELD_SAMPLES: dict[str, Any] = {
 OVERRIDES: dict[str, dict[str, Any]] = {
     "ResultReported": {
         "result": "mediated",
-        "agreement": {"signed_on": "2026-03-05", "terms": FIELD_SAMPLES["terms"]},
+        "agreement": {"signed_on": "2026-03-01", "terms": FIELD_SAMPLES["terms"]},
     },
     "CaseReopened": {"cause": "dissatisfied", "rating": "dissatisfied", "round": 2},
     "FollowUpRated": {"rating": "satisfied", "round": 1},
@@ -147,7 +147,7 @@ RULE_BREAKERS: dict[str, list[tuple[str, str, str, dict[str, Any]]]] = {
             "`agreement` is oral (`form`) with a judicially confirmed result: 司法确认 is of a written agreement only",
             {
                 "result": "judicially_confirmed",
-                "agreement": {"signed_on": "2026-03-05", "terms": FIELD_SAMPLES["terms"], "form": "oral"},
+                "agreement": {"signed_on": "2026-03-01", "terms": FIELD_SAMPLES["terms"], "form": "oral"},
             },
         ),
     ],

@@ -160,8 +160,11 @@ between fields (a result's `outcome` and `agreement`, a pause's `note`). They ca
 character of a resident ID number, nor that its birth date is a real day from 1900-01-01 to the
 receiver's today (Asia/Shanghai), that a division code names a real county or below,
 that `occurred_at` is neither before 2000-01-01 (UTC) nor more than a day after the receiver's clock
-(a message sent again keeps its first time and still reads), or anything that depends on state the
-receiver holds (the referral exists and went to that unit, the order of reports, who owns a source).
+(a message sent again keeps its first time and still reads), that a result's `agreement.signed_on` is
+no later than the day of its `occurred_at` in Asia/Shanghai (refused `agreement_after_report`), or
+anything that depends on state the receiver holds (the referral exists and went to that unit, who owns
+a source, the order of reports: the coordinator does not require an acceptance before a result, and
+keeps a report arriving after the unit's result or decline as late, changing nothing).
 Validate what you send, and take the centre's answer as final: a message it refuses comes back as
 `MessageRejected`, and must be corrected and sent again as a new message.
 

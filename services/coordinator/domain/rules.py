@@ -12,7 +12,7 @@ the centre's clock stands (`_repeat`). How a round's result follows from its uni
 
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Literal
 from uuid import UUID, uuid4
@@ -43,6 +43,7 @@ from services.coordinator.domain.model import (
     TimelineKind,
 )
 from services.coordinator.routing import RoutingTable, agency_of, level_digits
+from shared.contracts.dates import CHINA_TZ, CLOCK_SKEW
 from shared.contracts.identifiers import truncate_division, validate_unit
 from shared.contracts.messages import PauseReason
 from shared.contracts.vocabulary import (
@@ -240,6 +241,23 @@ def record_decline(
         draft.await_staff(referral.role, f"{unit} declined as {role} and no {kind} is left", code, unit)
     draft.conclude()
     return draft.decision()
+
+
+# A result whose agreement is dated after the report (refused back to the agency).
+AGREEMENT_AFTER_REPORT = "agreement_after_report"
+
+
+def require_agreement_signed_by_the_report(signed_on: date, occurred_at: datetime, now: datetime) -> None:
+    """An agreement is signed before its result is reported: one dated later (a typing mistake, or a sender's forgery)
+    would count in the figures as a mediation of days to come. The report's day is its own time in Asia/Shanghai, or
+    now should it claim later."""
+    reported = min(occurred_at, now + CLOCK_SKEW).astimezone(CHINA_TZ).date()
+    if signed_on > reported:
+        raise Refused(
+            AGREEMENT_AFTER_REPORT,
+            f"agreement.signed_on {signed_on.isoformat()} is after the day the result was reported"
+            f" ({reported.isoformat()})",
+        )
 
 
 def _lead_has_settled(case: Case) -> bool:

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 import pytest
 from pydantic import Field, ValidationError
 
+from services.coordinator.domain import rules
 from shared.contracts.envelope import MESSAGE_TYPES, Envelope
 from shared.contracts.examples import (
     CENTRE_UNIT,
@@ -114,3 +115,14 @@ def test_a_type_no_example_can_be_built_for_is_named_with_the_field_that_lacks_a
 
     assert "ExamplesTestGadgetNoted.gadget_code" in str(failed.value)
     assert "OVERRIDES" in str(failed.value)
+
+
+@pytest.mark.parametrize("model", [model for model in MODELS if "agreement" in model.model_fields], ids=_ids)
+def test_a_valid_example_with_an_agreement_is_one_the_coordinator_takes(model: type[Envelope]):
+    """The coordinator refuses an agreement signed after the day its result was reported (`agreement_after_report`),
+    a rule no schema can state: a valid example an integrator copies must pass it too."""
+    message = model.model_validate(valid_example(model))
+    agreement = getattr(message, "agreement", None)
+    assert agreement is not None, f"{model.TYPE}'s valid example carries no agreement to check"
+
+    rules.require_agreement_signed_by_the_report(agreement.signed_on, message.occurred_at, now=message.occurred_at)
