@@ -139,12 +139,15 @@ def _summary(scaffold: Scaffold, county: str | None) -> str:
         f"  追加 {REGISTRY_FILE}：[agencies.{spec.code}]",
         "下一步：",
         f"  1. 在 config/routing.toml 的分派规则中写入 {spec.code}（lead、co 或 co_reserve），否则不会有案件交办给它",
-        f"  2. 运行生成的测试：.venv/bin/pytest tests/unit/{spec.service} tests/service/{spec.service}",
-        "  3. 开通（数据库、消息用户与队列）：.venv/bin/wuyuan provision",
-        "  4. 重启平台：.venv/bin/wuyuan down && .venv/bin/wuyuan up -d",
-        f"  5. 一致性检查：.venv/bin/wuyuan conformance {spec.code}",
-        f"  6. 添加办理人员：.venv/bin/wuyuan account add <用户名> --name <姓名> --role officer --unit {unit}",
-        "  7. 更新对外契约文档与部署清单：make contracts && make deploy（make test 检查二者是否最新）",
+        f"  2. 要让乡镇、村级综治中心能召集它（吹哨报到），在 config/centres.toml 中"
+        f'这些中心的 call_in 里加上 {spec.code}，例如 call_in = ["police", "justice", "{spec.code}"]'
+        '（县级中心的 call_in = "*" 已包含它）',
+        f"  3. 运行生成的测试：.venv/bin/pytest tests/unit/{spec.service} tests/service/{spec.service}",
+        "  4. 开通（数据库、消息用户与队列）：.venv/bin/wuyuan provision",
+        "  5. 重启平台：.venv/bin/wuyuan down && .venv/bin/wuyuan up -d",
+        f"  6. 一致性检查：.venv/bin/wuyuan conformance {spec.code}",
+        f"  7. 添加办理人员：.venv/bin/wuyuan account add <用户名> --name <姓名> --role officer --unit {unit}",
+        "  8. 更新对外契约文档与部署清单：make contracts && make deploy（make test 检查二者是否最新）",
         f"说明见 services/{spec.service}/README.md",
     ]
     return "\n".join(lines)

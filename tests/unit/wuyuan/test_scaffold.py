@@ -104,6 +104,9 @@ def test_the_readme_says_what_it_owns_consumes_and_emits_and_what_to_do_next() -
         assert message in readme
     assert "wuyuan conformance women" in readme
     assert "config/routing.toml" in readme
+    # Township and village centres call in only the agencies their `call_in` names: the step says how.
+    assert 'call_in = ["police", "justice", "women"]' in readme
+    assert "config/centres.toml" in readme
     assert "feeds no source" in readme
     # Its own tables come after the agency base's, whose last migration the README names as it is now.
     latest = max(path.stem for path in (REPO_ROOT / "shared" / "agency" / "migrations").glob("a*.sql"))
@@ -284,6 +287,8 @@ def test_the_command_writes_the_files_and_the_entry_and_says_what_to_do_next(tre
     assert "已生成机构 妇联（women）的 Python 服务 women_link" in output
     for step in ("config/routing.toml", "wuyuan provision", "wuyuan up", "wuyuan conformance women"):
         assert step in output
+    assert "config/centres.toml" in output
+    assert 'call_in = ["police", "justice", "women"]' in output
 
 
 def test_the_officers_step_names_the_unit_of_the_county_this_deployment_serves(tree: Path, tmp_path: Path) -> None:
