@@ -431,7 +431,9 @@ class PlatformSettings(BaseSettings):
 
     def auth_environment(self) -> dict[str, str]:
         """Which tokens the services trust: the embedded issuer unless a deployment names its own provider, and for
-        the embedded one, where it lists the tokens it withdrew (a provider of a deployment's own withdraws its own)."""
+        the embedded one, where it lists the tokens it withdrew. A provider of a deployment's own withdraws its own:
+        the list's variable is then given empty, which says "no list" (an agency in another language refuses to start
+        with it unset, lest withdrawn tokens pass unnoticed)."""
         trusted = {
             "WUYUAN_AUTH_ISSUER": self.auth_issuer or f"urn:wuyuan:{self.vhost}",
             "WUYUAN_AUTH_AUDIENCE": self.auth_audience or f"urn:wuyuan:{self.vhost}",
@@ -440,6 +442,8 @@ class PlatformSettings(BaseSettings):
         if not self.auth_jwks_url:
             trusted["WUYUAN_AUTH_REVOCATIONS_URL"] = f"{self.http_base_url('identity')}/api/v1/token-revocations"
             trusted["WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS"] = str(self.auth_revocations_max_age_seconds)
+        else:
+            trusted["WUYUAN_AUTH_REVOCATIONS_URL"] = ""
         return trusted
 
     def service_environment(self, service: str) -> dict[str, str]:

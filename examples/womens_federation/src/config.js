@@ -38,6 +38,30 @@ function positiveInteger(env, name, fallback, max) {
   return Number(raw);
 }
 
+/** WUYUAN_DEV_MODE=true, as the platform's own services read it: a development machine, where gaps are forgiven. */
+function devMode(env) {
+  return (env.WUYUAN_DEV_MODE || '').trim().toLowerCase() === 'true';
+}
+
+/**
+ * Where identity lists the tokens it withdrew. Left unset by mistake, withdrawn tokens would pass without a word, so
+ * unset is refused, except in development mode. Set empty, it says there is no list: the deployment trusts an
+ * OpenID Connect provider of its own, which withdraws its own tokens (the platform passes it empty then).
+ */
+function withdrawalsList(env) {
+  const value = env.WUYUAN_AUTH_REVOCATIONS_URL;
+  if (value === undefined) {
+    if (devMode(env)) return null;
+    throw new ConfigError(
+      'WUYUAN_AUTH_REVOCATIONS_URL is missing: without identity\'s list of withdrawn tokens they would be honoured; ' +
+        'the platform sets it (wuyuan up), empty where the deployment trusts its own OpenID Connect provider, ' +
+        'or WUYUAN_DEV_MODE=true on a development machine',
+    );
+  }
+  if (value.trim() === '') return null;
+  return parseUrl('WUYUAN_AUTH_REVOCATIONS_URL', value.trim(), ['http:', 'https:', 'file:']);
+}
+
 /** Reads and checks the environment; throws ConfigError naming the first variable that is missing or malformed. */
 function loadConfig(env = process.env) {
   const service = required(env, 'WUYUAN_SERVICE');
@@ -71,9 +95,7 @@ function loadConfig(env = process.env) {
   if (!/^[0-9]{6}$/.test(county)) throw new ConfigError(`WUYUAN_COUNTY must be a 6-digit division code, not ${JSON.stringify(county)}`);
 
   const jwksUrl = parseUrl('WUYUAN_AUTH_JWKS_URL', required(env, 'WUYUAN_AUTH_JWKS_URL'), ['http:', 'https:', 'file:']);
-  const revocationsUrl = env.WUYUAN_AUTH_REVOCATIONS_URL
-    ? parseUrl('WUYUAN_AUTH_REVOCATIONS_URL', env.WUYUAN_AUTH_REVOCATIONS_URL, ['http:', 'https:', 'file:'])
-    : null;
+  const revocationsUrl = withdrawalsList(env);
 
   const otlp = env.OTEL_EXPORTER_OTLP_ENDPOINT ? parseUrl('OTEL_EXPORTER_OTLP_ENDPOINT', env.OTEL_EXPORTER_OTLP_ENDPOINT, ['http:', 'https:']) : null;
 
@@ -91,8 +113,8 @@ function loadConfig(env = process.env) {
     authIssuer: required(env, 'WUYUAN_AUTH_ISSUER'),
     authAudience: required(env, 'WUYUAN_AUTH_AUDIENCE'),
     jwksUrl,
-    // identity's list of withdrawn tokens, read again this often (how late a withdrawal takes effect); unset for a
-    // provider of the deployment's own.
+    // identity's list of withdrawn tokens, read again this often (how late a withdrawal takes effect); null for a
+    // provider of the deployment's own (set empty), or in development mode when unset.
     revocationsUrl,
     revocationsMaxAgeSeconds: positiveInteger(env, 'WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS', 30, 3600),
     // The contract's JSON Schemas; by default the copy in this repository (docs/contracts).

@@ -87,6 +87,7 @@ test('the agency refuses to start without its environment, naming the variable',
     WUYUAN_AUTH_ISSUER: 'urn:wuyuan:wuyuan',
     WUYUAN_AUTH_AUDIENCE: 'urn:wuyuan:wuyuan',
     WUYUAN_AUTH_JWKS_URL: 'file:///tmp/jwks.json',
+    WUYUAN_AUTH_REVOCATIONS_URL: 'http://127.0.0.1:8709/api/v1/token-revocations',
   };
   assert.equal(loadConfig(env).vhost, 'wuyuan');
   for (const name of Object.keys(env)) {
@@ -105,4 +106,27 @@ test('a 通报 is kept with its number, for a restore of supervision to number a
   const notice = example('valid', 'NoticeCirculated');
   await EFFECTS.NoticeCirculated(tx, notice, null, 'now');
   assert.deepEqual(kept, [[notice.document_number, notice.recipient, 'now']]);
+});
+
+test('without the list of withdrawn tokens it starts only in development mode, or when told there is none', () => {
+  const env = {
+    WUYUAN_SERVICE: 'women_link',
+    WUYUAN_AMQP_URI: 'amqp://wuyuan.women_link:pw@127.0.0.1:5672/wuyuan',
+    WUYUAN_AMQP_USER: 'wuyuan.women_link',
+    WUYUAN_DATABASE_URL: 'postgresql://r:p@127.0.0.1/db',
+    WUYUAN_HTTP_ADDRESS: '127.0.0.1:8711',
+    WUYUAN_COUNTY: '430426',
+    WUYUAN_AUTH_ISSUER: 'urn:wuyuan:wuyuan',
+    WUYUAN_AUTH_AUDIENCE: 'urn:wuyuan:wuyuan',
+    WUYUAN_AUTH_JWKS_URL: 'file:///tmp/jwks.json',
+  };
+  // Forgotten, withdrawn tokens would be honoured without a word: it does not start.
+  assert.throws(() => loadConfig(env), (e) => e instanceof ConfigError && e.message.startsWith('WUYUAN_AUTH_REVOCATIONS_URL'));
+  assert.throws(() => loadConfig({ ...env, WUYUAN_DEV_MODE: 'false' }), /WUYUAN_AUTH_REVOCATIONS_URL/);
+  assert.throws(() => loadConfig({ ...env, WUYUAN_AUTH_REVOCATIONS_URL: 'ftp://x/list' }), /WUYUAN_AUTH_REVOCATIONS_URL/);
+  assert.equal(loadConfig({ ...env, WUYUAN_DEV_MODE: 'true' }).revocationsUrl, null);
+  // Empty: the deployment's own OpenID Connect provider withdraws its own tokens.
+  assert.equal(loadConfig({ ...env, WUYUAN_AUTH_REVOCATIONS_URL: '' }).revocationsUrl, null);
+  const listed = loadConfig({ ...env, WUYUAN_AUTH_REVOCATIONS_URL: 'http://127.0.0.1:8709/api/v1/token-revocations' });
+  assert.equal(listed.revocationsUrl.toString(), 'http://127.0.0.1:8709/api/v1/token-revocations');
 });

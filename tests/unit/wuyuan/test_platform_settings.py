@@ -221,5 +221,5 @@ def test_only_the_embedded_issuer_is_given_a_list_of_withdrawn_tokens_to_read(tm
     ).auth_environment()
 
     assert embedded["WUYUAN_AUTH_REVOCATIONS_URL"].endswith("/api/v1/token-revocations")
-    assert "WUYUAN_AUTH_REVOCATIONS_URL" not in provider
+    assert provider["WUYUAN_AUTH_REVOCATIONS_URL"] == ""  # said to be none, not forgotten
     assert "WUYUAN_AUTH_REVOCATIONS_MAX_AGE_SECONDS" not in provider
