@@ -179,13 +179,19 @@ def dlq_list(as_json: bool, services: tuple[str, ...]) -> None:
 def what_to_do(letter: "DeadLetter") -> str:
     """Whether replay can help. A refusal by a business rule (`rejected: <code>: …`) is the receiver's answer to the
     message as it is: replayed unchanged it is refused again, so its sender must correct it and send it anew; replay
-    stays possible for when the receiver's state has changed since (e.g. a record corrected by hand)."""
+    stays possible for when the receiver's state has changed since (e.g. a record corrected by hand). So is a body
+    against the contract from an agency (`dead_letters.only_the_sender_can_correct`)."""
     if letter.refused:
         return f"不予重放：{printable(letter.refused)}"
     if RULE_REFUSAL.match(letter.reason):
         return (
             "须由发送方更正后重新发送：这是接收方按业务规则的拒收，原样重放只会再次拒收、回到死信"
             "（接收方的数据已改正、规则不再拒收时，仍可 wuyuan dlq replay）"
+        )
+    if letter.sender_corrects:
+        return (
+            "须由发送方更正后重新发送：消息本身不符合约定，只有发送方能改正其内容，原样重放只会再次拒收、回到死信"
+            "（接收方尚未升级到发送方所用的约定版本时，升级后仍可 wuyuan dlq replay）"
         )
     return "可重放：排除原因后 wuyuan dlq replay"
 

@@ -37,6 +37,7 @@ from shared.messaging.routing import (
     dead_queue,
     inbox_queue,
 )
+from shared.registry import PLATFORM_SERVICES
 from shared.telemetry.processors import redact
 from shared.wording import REJECTION_REASONS
 from wuyuan.provision_amqp import _call, has_inbox
@@ -65,6 +66,10 @@ class DeadLetter:
     # The reason as a code (`malformed`, `schema`, `failed`, a business rule's …), as the dead-letter metric's `reason`
     # label gives it; None for a reason worded elsewhere (an agency in another language).
     reason_code: str | None = None
+    # The broker user that sent the refused message (its `user_id`), as the dead-lettering service recorded it.
+    sent_by: str | None = None
+    # Only its sender can put it right (`only_the_sender_can_correct`): replayed as it is, it is refused again.
+    sender_corrects: bool = False
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,23 @@ def replay_refusal(settings: PlatformSettings, service: str, user_id: object, re
     )
 
 
+# A body its receiver cannot read as the contract says: what is wrong is in the message itself.
+_BODY_REFUSALS = frozenset({REJECTED_SCHEMA, REJECTED_MALFORMED})
+
+
+def only_the_sender_can_correct(settings: PlatformSettings, reason: str, sent_by: object) -> bool:
+    """Whether a dead letter is the receiver's answer to the message as it is, which only its sender can correct: a
+    business rule's refusal, or a body malformed or against the schema from anyone but the platform's own services
+    (an agency, in Python or another language). The platform's own, deployed together, may be out of step for a
+    while (a receiver not yet upgraded to the sender's version): their letters are replayed once that is put right."""
+    code = reason_code(reason)
+    if _REFUSED.match(reason):
+        return True
+    if code not in _BODY_REFUSALS:
+        return False
+    return sent_by not in {settings.broker_user(service) for service in PLATFORM_SERVICES}
+
+
 def list_dead_letters(
     settings: PlatformSettings, services: Iterable[str] | None = None, limit: int = 100
 ) -> list[DeadLetter]:
@@ -172,6 +194,9 @@ def list_dead_letters(
         for item in response.json():
             props = item.get("properties", {})
             headers = props.get("headers", {}) or {}
+            reason = str(headers.get(DEAD_REASON_HEADER, ""))
+            sent_by = headers.get(ORIGINAL_USER_HEADER)
+            sent_by = sent_by if isinstance(sent_by, str) and sent_by else None
             found.append(
                 DeadLetter(
                     service=service,
@@ -184,10 +209,10 @@ def list_dead_letters(
                     from_queue=headers.get(DEAD_QUEUE_HEADER),
                     # Operators see why, not whose: ID and phone numbers in the body are not shown.
                     body_preview=redact(str(item.get("payload", "")))[:200],
-                    refused=replay_refusal(
-                        settings, service, props.get("user_id"), str(headers.get(DEAD_REASON_HEADER, ""))
-                    ),
-                    reason_code=reason_code(str(headers.get(DEAD_REASON_HEADER, ""))),
+                    refused=replay_refusal(settings, service, props.get("user_id"), reason),
+                    reason_code=reason_code(reason),
+                    sent_by=sent_by,
+                    sender_corrects=only_the_sender_can_correct(settings, reason, sent_by),
                 )
             )
     return found

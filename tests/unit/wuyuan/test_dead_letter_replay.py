@@ -221,3 +221,40 @@ def test_a_letter_whose_sender_set_no_message_id_property_is_named_by_its_body()
     assert letter_id({"message_id": "given"}, body) == "given"
     assert letter_id({}, b"not json") is None
     assert letter_id({}, None) is None
+
+
+def test_an_agencys_message_against_the_schema_is_the_senders_to_correct_and_a_platform_services_may_be_replayed(
+    monkeypatch,
+):
+    """Only the sender can put a body right; the platform's own services, deployed together, may merely be out of
+    step for a while (a receiver not yet upgraded), after which replay helps."""
+    settings = PlatformSettings()
+    letters = {
+        "coordinator": (settings.broker_user("justice_link"), "schema violation: officer: Field required"),
+        "court_link": (settings.broker_user("coordinator"), "schema violation: summary: Field required"),
+        "intake": (None, "malformed JSON (content_encoding None): Expecting value"),
+        "supervision": (settings.broker_user("justice_link"), "failed 5 times, last: Conflict: duplicate key"),
+    }
+
+    def call(settings, method, path, payload=None):
+        service = next((name for name in letters if f"wuyuan.{name}.dead" in path), None)
+        if service is None:
+            return FakeResponse(200, [])
+        sent_by, reason = letters[service]
+        headers = {DEAD_REASON_HEADER: reason, **({ORIGINAL_USER_HEADER: sent_by} if sent_by else {})}
+        user = settings.broker_user(service)
+        return FakeResponse(200, [{"properties": {"headers": headers, "user_id": user}, "payload": "{}"}])
+
+    monkeypatch.setattr("wuyuan.dead_letters._call", call)
+
+    listed = {letter.service: letter for letter in list_dead_letters(settings, list(letters))}
+
+    assert listed["coordinator"].sent_by == settings.broker_user("justice_link")
+    assert listed["coordinator"].sender_corrects  # an agency's body: only the agency can correct it
+    assert not listed["court_link"].sender_corrects  # the coordinator's: replayed once the two are in step
+    assert listed["intake"].sender_corrects  # a sender no one vouches for is no platform service
+    assert not listed["supervision"].sender_corrects  # failing on the receiver's side: replay once it is put right
+    shown = dlq_list(monkeypatch, listed["coordinator"], listed["court_link"])
+    agencys, platforms = shown.split("court_link", 1)[0], shown.split("（court_link）", 1)[1]
+    assert "须由发送方更正后重新发送" in agencys and "可重放" not in agencys
+    assert "可重放：排除原因后 wuyuan dlq replay" in platforms and "须由发送方更正" not in platforms
