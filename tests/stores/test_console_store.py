@@ -131,8 +131,9 @@ def test_a_failed_transaction_stores_no_session(stores):
 HELD_TEXT = '{"target": "/window", "fields": [["parties.0.id_number", "430426198503120023"]]}'
 
 
-def test_a_held_form_is_kept_sealed_with_its_session_until_released(stores):
-    holding = open_session(
+def holding_a_form() -> Session:
+    """王芳's session, holding for an hour a form posted after her earlier one had ended."""
+    return open_session(
         "wang.fang",
         WANG_TOKEN,
         MORNING + EIGHT_HOURS,
@@ -142,6 +143,10 @@ def test_a_held_form_is_kept_sealed_with_its_session_until_released(stores):
         HELD_TEXT,
         timedelta(hours=1),
     )
+
+
+def test_a_held_form_is_kept_sealed_with_its_session_until_released(stores):
+    holding = holding_a_form()
     add(stores, holding, LIU)
 
     found = find(stores, WANG_COOKIE, MORNING)
@@ -158,16 +163,7 @@ def test_a_held_form_is_kept_sealed_with_its_session_until_released(stores):
 
 
 def test_the_sweep_forgets_held_forms_past_their_time_and_keeps_their_sessions(stores):
-    holding = open_session(
-        "wang.fang",
-        WANG_TOKEN,
-        MORNING + EIGHT_HOURS,
-        MORNING,
-        WANG_COOKIE,
-        "form-key-wang",
-        HELD_TEXT,
-        timedelta(hours=1),
-    )
+    holding = holding_a_form()
     add(stores, holding)
 
     with stores.transaction() as store:

@@ -76,17 +76,22 @@ test('a dead letter keeps its headers but never x-death or forged reasons, and h
   assert.equal(redact('430426199001011234'), '[redacted]');
 });
 
+// What the platform gives the agency, the list of withdrawn tokens aside.
+const ENV_WITHOUT_WITHDRAWALS = {
+  WUYUAN_SERVICE: 'women_link',
+  WUYUAN_AMQP_URI: 'amqp://wuyuan.women_link:pw@127.0.0.1:5672/wuyuan',
+  WUYUAN_AMQP_USER: 'wuyuan.women_link',
+  WUYUAN_DATABASE_URL: 'postgresql://r:p@127.0.0.1/db',
+  WUYUAN_HTTP_ADDRESS: '127.0.0.1:8711',
+  WUYUAN_COUNTY: '430426',
+  WUYUAN_AUTH_ISSUER: 'urn:wuyuan:wuyuan',
+  WUYUAN_AUTH_AUDIENCE: 'urn:wuyuan:wuyuan',
+  WUYUAN_AUTH_JWKS_URL: 'file:///tmp/jwks.json',
+};
+
 test('the agency refuses to start without its environment, naming the variable', () => {
   const env = {
-    WUYUAN_SERVICE: 'women_link',
-    WUYUAN_AMQP_URI: 'amqp://wuyuan.women_link:pw@127.0.0.1:5672/wuyuan',
-    WUYUAN_AMQP_USER: 'wuyuan.women_link',
-    WUYUAN_DATABASE_URL: 'postgresql://r:p@127.0.0.1/db',
-    WUYUAN_HTTP_ADDRESS: '127.0.0.1:8711',
-    WUYUAN_COUNTY: '430426',
-    WUYUAN_AUTH_ISSUER: 'urn:wuyuan:wuyuan',
-    WUYUAN_AUTH_AUDIENCE: 'urn:wuyuan:wuyuan',
-    WUYUAN_AUTH_JWKS_URL: 'file:///tmp/jwks.json',
+    ...ENV_WITHOUT_WITHDRAWALS,
     WUYUAN_AUTH_REVOCATIONS_URL: 'http://127.0.0.1:8709/api/v1/token-revocations',
   };
   assert.equal(loadConfig(env).vhost, 'wuyuan');
@@ -109,17 +114,7 @@ test('a 通报 is kept with its number, for a restore of supervision to number a
 });
 
 test('without the list of withdrawn tokens it starts only in development mode, or when told there is none', () => {
-  const env = {
-    WUYUAN_SERVICE: 'women_link',
-    WUYUAN_AMQP_URI: 'amqp://wuyuan.women_link:pw@127.0.0.1:5672/wuyuan',
-    WUYUAN_AMQP_USER: 'wuyuan.women_link',
-    WUYUAN_DATABASE_URL: 'postgresql://r:p@127.0.0.1/db',
-    WUYUAN_HTTP_ADDRESS: '127.0.0.1:8711',
-    WUYUAN_COUNTY: '430426',
-    WUYUAN_AUTH_ISSUER: 'urn:wuyuan:wuyuan',
-    WUYUAN_AUTH_AUDIENCE: 'urn:wuyuan:wuyuan',
-    WUYUAN_AUTH_JWKS_URL: 'file:///tmp/jwks.json',
-  };
+  const env = { ...ENV_WITHOUT_WITHDRAWALS };
   // Forgotten, withdrawn tokens would be honoured without a word: it does not start.
   assert.throws(() => loadConfig(env), (e) => e instanceof ConfigError && e.message.startsWith('WUYUAN_AUTH_REVOCATIONS_URL'));
   assert.throws(() => loadConfig({ ...env, WUYUAN_DEV_MODE: 'false' }), /WUYUAN_AUTH_REVOCATIONS_URL/);
