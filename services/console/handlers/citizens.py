@@ -1,6 +1,7 @@
 """The citizen's rating page (群众评单), opened on a phone from the follow-up's QR code; the link is the credential."""
 
 import re
+from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
@@ -8,6 +9,7 @@ from services.console.dependencies import Apis
 from services.console.handlers.common import Names, errors_in_chinese, field_errors, page_context, refusal_code
 from services.console.pages import redirect, render
 from shared import wording
+from shared.centres import CentresError, county_centres
 from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.platform import Platform
 from shared.telemetry.case_scope import name_the_case
@@ -16,9 +18,21 @@ _TOKEN = re.compile(r"^[A-Za-z0-9._~-]{10,300}$")
 _CASE_NUMBER = re.compile(CASE_ID_PATTERN)
 
 
+def _rating_context(names: Names, platform: Platform) -> dict[str, Any]:
+    """The rating page's frame: the county centre a citizen may turn to, with its phone when centres.toml gives one
+    (the same the window's receipt prints)."""
+    try:
+        phone = county_centres(platform.config_dir, platform.county).county.phone
+    except (CentresError, OSError):  # the file unreadable here: the centre by its name alone
+        phone = None
+    return page_context(
+        None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit), centre_phone=phone
+    )
+
+
 def rating_page(token: str, request: Request, apis: Apis, platform: Platform) -> Response:
     names = Names.of(platform)
-    context = page_context(None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit))
+    context = _rating_context(names, platform)
     if not _TOKEN.fullmatch(token):
         return render("rate.html", status=403, **context, state="invalid", visit=None, token="", errors={})
     answer = apis.call("supervision", "GET", f"/api/v1/ratings/{token}")
@@ -70,7 +84,7 @@ def rate(token: str, request: Request, apis: Apis, platform: Platform) -> Respon
         return render(
             "rate.html",
             status=400,
-            **page_context(None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit)),
+            **_rating_context(names, platform),
             state="open",
             visit=visit.body if visit.ok else None,
             token=token,

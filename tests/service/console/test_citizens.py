@@ -88,7 +88,7 @@ def test_a_dead_link_says_in_one_plain_sentence_why_and_does_not_look_like_succe
     assert f'<p class="banner-warning" role="status">{said}' in page
     assert 'class="notice"' not in page  # the green box is the thank-you's
     assert code not in page and "已评价、已过期或" not in page
-    assert "如有疑问，请联系祁东县综治中心。" in page
+    assert "如有疑问，请联系祁东县综治中心（电话 12345）。" in page
 
 
 def test_done_in_the_address_shows_no_thanks_for_a_visit_not_rated(console, apis, browser):
