@@ -20,6 +20,10 @@ from services.supervision.documents_font import READER_FONT, PdfFont, reader_fon
 from shared.contracts.dates import CHINA_TZ
 
 _TEMPLATES = Path(__file__).parent / "templates"
+_LEFT_MARGIN = _RIGHT_MARGIN = 2.2 * cm
+# GB/T 9704-2012 7.5: the page number sits one character (4号, 14 pt) in from the text's right edge on an odd page
+# and from its left edge on an even one, so that printed back to back every number is on the outer edge of the sheet.
+PAGE_NUMBER_SIZE = 14
 
 
 @cache
@@ -33,7 +37,7 @@ def render_html(text: DocumentText) -> str:
 
 def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
     """The same text on A4, in `font` (the reader's CID font by default): the 版头 over a red rule, and 「— 1 —」 at
-    the foot of every page. `invariant` keeps the bytes the same each time it is rendered from the same facts in
+    the foot of every page, where GB/T 9704 puts it (odd pages right, even pages left). `invariant` keeps the bytes the same each time it is rendered from the same facts in
     the same font, and the PDF is dated when the document was issued."""
     font = font or reader_font()
     body = ParagraphStyle("body", fontName=font.name, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
@@ -72,8 +76,8 @@ def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
     document = SimpleDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=2.2 * cm,
-        rightMargin=2.2 * cm,
+        leftMargin=_LEFT_MARGIN,
+        rightMargin=_RIGHT_MARGIN,
         topMargin=2.5 * cm,
         bottomMargin=2.5 * cm,
         title=f"{text.title} {text.number}",
@@ -92,17 +96,30 @@ def page_number(page: int) -> str:
     return f"— {page} —"
 
 
+def page_number_x(page: int) -> tuple[float, str]:
+    """Where a page's number is drawn across the page, and which of its ends is there: (x, "right") on odd pages."""
+    if page % 2:
+        return A4[0] - _RIGHT_MARGIN - PAGE_NUMBER_SIZE, "right"
+    return _LEFT_MARGIN + PAGE_NUMBER_SIZE, "left"
+
+
 def _page_foot(font: PdfFont, issued_at: datetime | None) -> Any:
-    """reportlab's page callback: the page number, centred under the text (4号, 14 pt); and on the first page the
-    document's own date of issue for the PDF's CreationDate and ModDate in place of `invariant`'s 2000-01-01."""
+    """reportlab's page callback: the page number under the text, on the page's outer side; and on the first page
+    the document's own date of issue for the PDF's CreationDate and ModDate in place of `invariant`'s 2000-01-01."""
     number_font = font.name if all(font.covers(char) for char in page_number(0)) else READER_FONT
 
     def draw(canvas: Any, document: SimpleDocTemplate) -> None:
         if issued_at is not None:
             canvas._doc._timeStamp = _issue_stamp(issued_at)
+        page = canvas.getPageNumber()
+        x, anchor = page_number_x(page)
+        y = document.bottomMargin - 1.2 * cm
         canvas.saveState()
-        canvas.setFont(number_font, 14)
-        canvas.drawCentredString(A4[0] / 2, document.bottomMargin - 1.2 * cm, page_number(canvas.getPageNumber()))
+        canvas.setFont(number_font, PAGE_NUMBER_SIZE)
+        if anchor == "right":
+            canvas.drawRightString(x, y, page_number(page))
+        else:
+            canvas.drawString(x, y, page_number(page))
         canvas.restoreState()
 
     return draw

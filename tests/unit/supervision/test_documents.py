@@ -5,9 +5,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pypdf
 import pytest
+from reportlab.pdfbase import pdfmetrics
 
 from services.supervision import documents as d
-from services.supervision.documents_render import render_html, render_pdf
+from services.supervision.documents_font import reader_font
+from services.supervision.documents_render import page_number, render_html, render_pdf
 from shared.wording import SYSTEM_ISSUED, TIMER_ISSUER
 from shared.workdays import CHINA_TZ, works
 
@@ -261,9 +263,31 @@ def test_the_pdf_is_dated_when_the_document_was_issued_not_at_a_fixed_date():
     assert metadata["/CreationDate"].startswith(f"D:{issued:%Y%m%d%H%M%S}+08'00'")
 
 
-def test_the_html_prints_the_page_number_at_the_foot_of_every_page():
+def test_page_numbers_sit_on_the_outer_side_one_character_in_right_on_odd_pages_left_on_even():
+    text = d.letter_text(overdue_facts())
+    long = d.DocumentText(**{**vars(text), "paragraphs": text.paragraphs * 12})
+    pages = pypdf.PdfReader(io.BytesIO(render_pdf(long))).pages
+    margin = 2.2 / 2.54 * 72
+    text_left, text_right = margin, float(pages[0].mediabox.width) - margin
+    one_character = 14  # 4号
+
+    assert len(pages) >= 4
+    for number, page in enumerate(pages, start=1):
+        drawn: list[tuple[str, float]] = []
+        page.extract_text(visitor_text=lambda chars, _cm, tm, *_: drawn.append((chars.strip(), tm[4])))
+        [x] = [x for chars, x in drawn if chars == page_number(number)]
+        if number % 2:
+            width = pdfmetrics.stringWidth(page_number(number), reader_font().name, one_character)
+            assert x + width == pytest.approx(text_right - one_character, abs=0.5), number
+        else:
+            assert x == pytest.approx(text_left + one_character, abs=0.5), number
+
+
+def test_the_html_prints_the_page_number_on_the_outer_side_of_every_page():
     html = render_html(d.letter_text(overdue_facts()))
-    assert '@bottom-center { content: "— " counter(page) " —"' in html
+    assert '@page :right { @bottom-right { content: "— " counter(page) " —"' in html
+    assert '@page :left { @bottom-left { content: "— " counter(page) " —"' in html
+    assert "bottom-center" not in html
 
 
 def test_a_letter_says_the_system_issued_it_and_one_archived_before_that_says_nothing_of_it():
