@@ -9,7 +9,7 @@ from enum import StrEnum
 from typing import Any
 
 from services.supervision.reports_counters import Part, on_time
-from shared.wording import PROVISIONAL_MARK, TIMER_ISSUER, issuer_text
+from shared.wording import CATEGORIES, PROVISIONAL_MARK, TIMER_ISSUER, Places, issuer_text
 from shared.workdays import CHINA_TZ, add_working_days_or_weekdays, working_days_or_weekdays
 
 ISSUER = "检查督导组"  # the inspection group signs every document for the centre
@@ -104,6 +104,24 @@ def reply_by(at: datetime, days: int) -> tuple[datetime, bool]:
     return add_working_days_or_weekdays(at, days)
 
 
+@dataclass(frozen=True)
+class CaseSubject:
+    """What a letter names the dispute by beside its number: its category and the division it happened in, as the
+    case's latest assignment (CaseAssigned) gave them."""
+
+    category: str
+    division_code: str
+
+
+def subject_place(division_code: str, places: Places) -> str | None:
+    """The place a letter names: the village or township as the county's list names it (a village it does not list
+    by its township); None for a division the list does not know, rather than a bare code."""
+    for code in (division_code, division_code[:9]):
+        if len(code) > 6 and code in places.names:
+            return places.name(code)
+    return None
+
+
 def letter_facts(
     *,
     kind: DocumentKind,
@@ -120,6 +138,8 @@ def letter_facts(
     superior: str | None,
     superior_name: str | None,
     issued_at: datetime,
+    subject: CaseSubject | None = None,
+    place: str | None = None,
 ) -> dict[str, Any]:
     """What a 提醒函 or 督办函 says, fixed at issue (names as they read that day), as JSON to archive. A 督办函 is
     copied (抄送) to the unit's superior, unless that is the centre issuing it (a county-level unit's): the letter
@@ -152,6 +172,9 @@ def letter_facts(
         "copy_to": superior_name if kind is DocumentKind.OVERDUE and superior not in (None, centre_unit) else None,
         "issued_at": issued_at.isoformat(),
         "issued_by": TIMER_ISSUER,  # letters come from the deadline timer alone
+        # The dispute beside its number (none in letters archived before they named it, or rebuilt by a restore).
+        "category": subject.category if subject else None,
+        "place": place,
     }
 
 
@@ -197,6 +220,13 @@ def _day(value: str | date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def _subject(facts: dict[str, Any]) -> str:
+    """「（砖塘镇，邻里纠纷）」: where and what the dispute is, so the unit knows the case before looking it up."""
+    named = [facts.get("place"), CATEGORIES.get(facts.get("category") or "")]
+    said = "，".join(part for part in named if part)
+    return f"（{said}）" if said else ""
+
+
 def letter_text(facts: dict[str, Any]) -> DocumentText:
     kind = DocumentKind(facts["kind"])
     role = _ROLES.get(facts["role"], "办理")
@@ -221,7 +251,7 @@ def letter_text(facts: dict[str, Any]) -> DocumentText:
         not facts["working_days_exact"] and facts.get("counted_on_weekdays")
     )
     opening = (
-        f"{facts['case_id']}号矛盾纠纷于{_local(facts['referral_issued_at'])}交由你单位{role}，"
+        f"{facts['case_id']}号矛盾纠纷{_subject(facts)}于{_local(facts['referral_issued_at'])}交由你单位{role}，"
         f"办理期限至{_local(facts['due_at'])}（北京时间，下同）。"
     )
     if kind is DocumentKind.OVERDUE:

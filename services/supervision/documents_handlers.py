@@ -21,6 +21,7 @@ from services.supervision.documents import (
     scheduled_notice_copy_id,
     scheduled_notice_id,
     select_for_notice,
+    subject_place,
     superior_of,
     year_of,
 )
@@ -106,6 +107,7 @@ def issue_letter(
     seq = uow.store.next_document_seq(kind, year)
     number = document_number(documents.prefix, kind, year, seq)
     superior = superior_of(watch.unit, platform.centre_unit) if kind is DocumentKind.OVERDUE else None
+    subject = uow.store.case_subject(watch.case_id)
     facts = letter_facts(
         kind=kind,
         number=number,
@@ -121,6 +123,8 @@ def issue_letter(
         superior=superior,
         superior_name=documents.name(superior) if superior else None,
         issued_at=at,
+        subject=subject,
+        place=subject_place(subject.division_code, documents.places) if subject else None,
     )
     document_id = platform.new_id()
     uow.store.archive_document(

@@ -37,8 +37,9 @@ def render_html(text: DocumentText) -> str:
 
 def render_pdf(text: DocumentText, font: PdfFont | None = None) -> bytes:
     """The same text on A4, in `font` (the reader's CID font by default): the 版头 over a red rule, and 「— 1 —」 at
-    the foot of every page, where GB/T 9704 puts it (odd pages right, even pages left). `invariant` keeps the bytes the same each time it is rendered from the same facts in
-    the same font, and the PDF is dated when the document was issued."""
+    the foot of every page where GB/T 9704 puts it (odd pages right, even pages left). `invariant` keeps the bytes
+    the same each time it is rendered from the same facts in the same font, and the PDF is dated when the document
+    was issued."""
     font = font or reader_font()
     body = ParagraphStyle("body", fontName=font.name, fontSize=14, leading=24, firstLineIndent=28, wordWrap="CJK")
     plain = ParagraphStyle("plain", parent=body, firstLineIndent=0)

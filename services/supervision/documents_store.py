@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, UnitFigures
+from services.supervision.documents import CaseSubject, DocumentKind, UnitFigures
 from shared.delivery.statements import Row, Statements
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
@@ -86,6 +86,10 @@ class DocumentStore(Protocol):
     def holds_facts_before(self, moment: datetime) -> bool:
         """Whether any case fact, unit's clock or link record kept here began before `moment`: a period that ended
         before the first is one the platform was not running in (or a restore brought nothing of)."""
+        ...
+
+    def case_subject(self, case_id: str) -> CaseSubject | None:
+        """The case's category and division as its latest CaseAssigned gave them; None before any arrived."""
         ...
 
     def number_given(self, document_id: UUID) -> tuple[str, int, int] | None:
@@ -183,6 +187,14 @@ class PostgresDocumentStore:
             (moment, moment, moment),
         )
         return bool(row and row["held"])
+
+    def case_subject(self, case_id: str) -> CaseSubject | None:
+        row = self.sql.one(
+            "SELECT detail ->> 'category' AS category, detail ->> 'division_code' AS division_code FROM case_facts"
+            " WHERE case_id = %s AND fact = 'CaseAssigned' ORDER BY occurred_at DESC LIMIT 1",
+            (case_id,),
+        )
+        return CaseSubject(row["category"], row["division_code"]) if row else None
 
     def scheduled_notice(self, period_from: date, period_to: date) -> UUID | None:
         row = self.sql.one(

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, UnitFigures, notice_counts
+from services.supervision.documents import CaseSubject, DocumentKind, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import Watch
 from services.supervision.reports_counters import Part
@@ -16,6 +16,7 @@ from shared.wording import TIMER_ISSUER
 
 class FakeDocumentStore:
     watches: dict[UUID, Watch]
+    facts: dict[UUID, Row]  # FakeSupervisionStore's case facts
     _part: Callable[[Watch], Part]  # FakeReportStore's: a watch with its ReferralClosed reason, as the report reads it
 
     def __init__(self) -> None:
@@ -40,6 +41,13 @@ class FakeDocumentStore:
         if document.recovered_at is not None and document.kind is DocumentKind.NOTICE:  # migration 0021
             raise ValueError(f"document {document.number}: only letters are archived again")
         self.documents[document.id] = document
+
+    def case_subject(self, case_id: str) -> CaseSubject | None:
+        assigned = [f for f in self.facts.values() if f["case_id"] == case_id and f["fact"] == "CaseAssigned"]
+        if not assigned:
+            return None
+        latest = max(assigned, key=lambda f: f["occurred_at"])["detail"]
+        return CaseSubject(latest["category"], latest["division_code"])
 
     def list_documents(self, query: DocumentFilter) -> list[Row]:
         def keep(d: ArchivedDocument) -> bool:

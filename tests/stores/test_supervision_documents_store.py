@@ -9,12 +9,12 @@ from uuid import UUID
 import psycopg
 import pytest
 
-from services.supervision.documents import DocumentKind, NoticeCounts, UnitFigures, notice_counts
+from services.supervision.documents import CaseSubject, DocumentKind, NoticeCounts, UnitFigures, notice_counts
 from services.supervision.documents_store import ArchivedDocument, DocumentFilter
 from services.supervision.domain import change_deadline, letters_due, mark_sent, unit_result
 from services.supervision.reports_counters import Part
 from services.supervision.store import PostgresSupervisionStore
-from shared.contracts.messages import CaseResolved, LinkRecordNoted, ReferralClosed, ReferralSummary
+from shared.contracts.messages import CaseAssigned, CaseResolved, LinkRecordNoted, ReferralClosed, ReferralSummary
 from shared.persistence.errors import NotFound
 from shared.persistence.jsonb import jsonb
 from shared.wording import TIMER_ISSUER
@@ -499,3 +499,31 @@ def test_documents_archived_before_issuers_were_recorded_read_as_the_timer_s_or_
 
         with pytest.raises(psycopg.errors.CheckViolation, match="documents_issuer_recorded"):
             insert_without_issuer(url, document(4))
+
+
+def test_a_case_is_named_by_its_latest_assignment_s_category_and_place(stores: StoreBench[Any]) -> None:
+    def assigned(n: int, at: datetime, category: str, division: str) -> CaseAssigned:
+        return CaseAssigned(
+            message_id=UUID(int=n),
+            schema_version=CaseAssigned.VERSION,
+            case_id=CASE_ID,
+            sender="centre:430426",
+            recipient="centre:430426",
+            occurred_at=at,
+            mode="single_unit",
+            source="walk_in",
+            category=category,
+            division_code=division,
+            flags=[],
+            lead_unit=STATION,
+            co_units=[],
+            referrals=[],
+        )
+
+    with stores.transaction() as store:
+        assert store.case_subject(CASE_ID) is None  # nothing assigned yet
+        store.record_fact(assigned(1, NOW, "debt", "430426101"))
+        store.record_fact(assigned(2, NOW + timedelta(days=3), "neighbour", "430426101203"))  # re-triaged
+    with stores.transaction() as store:
+        assert store.case_subject(CASE_ID) == CaseSubject("neighbour", "430426101203")
+        assert store.case_subject("430426-20261101-00008") is None

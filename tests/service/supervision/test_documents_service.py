@@ -20,9 +20,11 @@ from services.supervision.documents_settings import NoticeSchedule
 from services.supervision.service import Supervision
 from shared.auth.principal import Forbidden, Principal, Role
 from shared.contracts.messages import (
+    CaseAssigned,
     NoticeCirculated,
     OverdueNoticeIssued,
     ReferralClosed,
+    ReferralSummary,
     ReminderIssued,
     UnitDesignated,
 )
@@ -120,6 +122,36 @@ def test_an_overdue_unit_gets_a_numbered_supervision_letter_archived_and_copied_
         "督办函_祁东综治〔2026〕督办第1号.pdf",
         "wuyuan-overdue-2026-1.pdf",
     )
+
+
+def test_a_letter_names_the_dispute_by_the_place_and_category_its_assignment_gave(supervision, http):
+    lead = ReferralSummary(
+        referral_id=UUID(int=7), unit=STATION, role="lead", round=1, issued_at=DUE - timedelta(days=14), due_at=DUE
+    )
+    supervision.on_case_assigned(
+        CaseAssigned.build(
+            message_id=UUID(int=700),
+            occurred_at=DUE - timedelta(days=14),
+            case_id=CASE_ID,
+            sender=CENTRE,
+            recipient=CENTRE,
+            mode="single_unit",
+            source="walk_in",
+            category="neighbour",
+            division_code="430426101203",
+            flags=[],
+            lead_unit=STATION,
+            co_units=[],
+            referrals=[lead],
+        )
+    )
+    at(supervision, LATE_TICK)
+
+    supervision.send_due_letters()
+
+    [listed] = http.body(supervision.list_documents(http.get({"case_id": CASE_ID})))["documents"]
+    page = supervision.document_html(http.get(), listed["id"]).get_data(as_text=True)
+    assert f"{CASE_ID}号矛盾纠纷（砖塘镇新塘村，邻里纠纷）于" in page
 
 
 def test_each_kind_is_numbered_in_its_own_series(supervision, uow):

@@ -10,7 +10,7 @@ from reportlab.pdfbase import pdfmetrics
 from services.supervision import documents as d
 from services.supervision.documents_font import reader_font
 from services.supervision.documents_render import page_number, render_html, render_pdf
-from shared.wording import SYSTEM_ISSUED, TIMER_ISSUER
+from shared.wording import SYSTEM_ISSUED, TIMER_ISSUER, Places
 from shared.workdays import CHINA_TZ, works
 
 CENTRE = "centre:430426"
@@ -179,6 +179,40 @@ def test_a_supervision_letter_archived_before_its_copy_was_fixed_at_issue_reads_
     assert d.letter_text(older).copy_to == "祁东县公安局"
 
 
+PLACES = Places({"430426": "祁东县", "430426101": "砖塘镇", "430426101203": "新塘村"})
+
+
+def test_a_letter_names_the_dispute_by_its_place_and_category_beside_its_number():
+    subject = d.CaseSubject("neighbour", "430426101203")
+    facts = overdue_facts(category="neighbour", place=d.subject_place(subject.division_code, PLACES))
+
+    [opening, *_] = d.letter_text(facts).paragraphs
+    assert opening.startswith("430426-20261102-00007号矛盾纠纷（砖塘镇新塘村，邻里纠纷）于2026年11月2日09:00交由你单位")
+
+
+@pytest.mark.parametrize(
+    ("division", "place"),
+    [
+        ("430426101203", "砖塘镇新塘村"),
+        ("430426101299", "砖塘镇"),  # a village the county's list leaves out: its township
+        ("430426101", "砖塘镇"),
+        ("430426", None),  # the whole county says nothing a county's own letter does not
+        ("430426109", None),  # a township the list does not know: no bare code in a letter
+    ],
+)
+def test_the_place_a_letter_names_is_the_village_or_township_the_county_lists(division, place):
+    assert d.subject_place(division, PLACES) == place
+
+
+def test_a_letter_archived_before_letters_named_the_dispute_or_knowing_only_its_category_reads_plainly():
+    older = overdue_facts()
+    del older["category"], older["place"]
+    assert d.letter_text(older).paragraphs[0].startswith("430426-20261102-00007号矛盾纠纷于")
+
+    category_only = overdue_facts(category="wages", place=None)
+    assert d.letter_text(category_only).paragraphs[0].startswith("430426-20261102-00007号矛盾纠纷（劳资欠薪纠纷）于")
+
+
 @pytest.mark.parametrize("kind", [d.DocumentKind.OVERDUE, d.DocumentKind.REMINDER])
 @pytest.mark.parametrize(
     ("role", "given"), [("lead", "交由你单位牵头办理，"), ("co_unit", "交由你单位配合办理，")], ids=["lead", "co_unit"]
@@ -274,7 +308,11 @@ def test_page_numbers_sit_on_the_outer_side_one_character_in_right_on_odd_pages_
     assert len(pages) >= 4
     for number, page in enumerate(pages, start=1):
         drawn: list[tuple[str, float]] = []
-        page.extract_text(visitor_text=lambda chars, _cm, tm, *_: drawn.append((chars.strip(), tm[4])))
+
+        def seen(chars: str, _cm: object, tm: list[float], *_: object, drawn: list[tuple[str, float]] = drawn) -> None:
+            drawn.append((chars.strip(), tm[4]))
+
+        page.extract_text(visitor_text=seen)
         [x] = [x for chars, x in drawn if chars == page_number(number)]
         if number % 2:
             width = pdfmetrics.stringWidth(page_number(number), reader_font().name, one_character)
