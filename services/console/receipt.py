@@ -3,7 +3,8 @@ coordinator answer it, in plain Chinese and without the ID or mobile numbers."""
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
+from uuid import UUID
 
 from services.console.case_text import UnitName
 from shared import wording
@@ -21,6 +22,14 @@ SUMMARY_CUT = "……（全文已登记在案）"
 
 
 @dataclass(frozen=True)
+class RepeatReport:
+    """A report intake linked to the case as a repeat (重复反映): when it came, and why it is the same dispute."""
+
+    reported_at: str  # '2026年11月25日 10:05', Beijing time
+    reason: str  # '30日内同一当事人、同类纠纷'
+
+
+@dataclass(frozen=True)
 class Receipt:
     """The receipt's lines, each as printed."""
 
@@ -34,6 +43,9 @@ class Receipt:
     deadline: str  # '' when no deadline is set yet
     follow_up: str
     address: str
+    # This report's, when it repeats the case: intake keeps no parties of a repeat, so the names are the case's as
+    # first registered, and the receipt says so.
+    repeat: RepeatReport | None = None
 
 
 def receipt_of(
@@ -43,6 +55,7 @@ def receipt_of(
     centre: Centre | None,
     centre_name: str,
     unit: UnitName,
+    repeat: RepeatReport | None = None,
 ) -> Receipt:
     """The receipt of a case as intake registered it (`dispute`) and the coordinator holds it (`case`, None before
     triage), issued by the window's `centre` (None when config/centres.toml cannot be read here)."""
@@ -65,7 +78,30 @@ def receipt_of(
         deadline=lead_deadline(case),
         follow_up=follow_up_text(centre.phone if centre else None),
         address=(centre.address or "") if centre else "",
+        repeat=repeat,
     )
+
+
+def report_id(value: object) -> str | None:
+    """A report's id as a page carries it (a UUID), None for anything else."""
+    try:
+        return str(UUID(str(value))) if value else None
+    except ValueError:
+        return None
+
+
+def repeat_report(dispute: Mapping[str, Any], report: str) -> RepeatReport | Literal[False] | None:
+    """The repeat `report` of the case as intake lists its reports; False for the report that opened the case (its
+    receipt is the case's own); None when the case holds no such report."""
+    for row in dispute.get("reports") or []:
+        if isinstance(row, Mapping) and report_id(row.get("report_id")) == report:
+            if not row.get("linked"):
+                return False
+            return RepeatReport(
+                reported_at=wording.local_time_words(row.get("received_at")),
+                reason=wording.label(wording.LINK_REASONS, row.get("reason")),
+            )
+    return None
 
 
 def _shortened(summary: str) -> str:

@@ -124,7 +124,7 @@ class Console(PlatformService):
 
     @page("GET", "/window/cases/<case_id>/receipt")
     def receipt(self, request: Request, case_id: str) -> Response:
-        return window.receipt_page(self.visitor(request), case_in_path(case_id), self.apis, self.platform)
+        return window.receipt_page(self.visitor(request), case_in_path(case_id), request, self.apis, self.platform)
 
     @page("GET", "/cases")
     def cases(self, request: Request) -> Response:

@@ -44,11 +44,17 @@ class Registered:
 
     case_id: str
     linked_because: LinkReason | None
+    report_id: UUID  # this report among the case's (`reports` in GET /api/v1/disputes/<case_id>)
 
     def as_json(self) -> dict[str, Any]:
         if self.linked_because is None:
-            return {"case_id": self.case_id, "linked": False}
-        return {"case_id": self.case_id, "linked": True, "reason": self.linked_because.value}
+            return {"case_id": self.case_id, "linked": False, "report_id": str(self.report_id)}
+        return {
+            "case_id": self.case_id,
+            "linked": True,
+            "reason": self.linked_because.value,
+            "report_id": str(self.report_id),
+        }
 
 
 def register_dispute(
@@ -227,7 +233,7 @@ def _register(
             if feed is not None and feed.report.source_record_id is not None:
                 uow.send(_record_linked(feed, feed.report.source_record_id, case_id, decision.reason, at, platform))
             _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)
-        return Registered(case_id, decision.reason)
+        return Registered(case_id, decision.reason, sighting.report_id)
     sequence = uow.store.next_sequence(report.division_code[:6], domain.local_day(at))
     case_id = domain.case_id_for(report.division_code, at, sequence)
     with case_baggage(case_id):
@@ -250,7 +256,7 @@ def _register(
             )
         )
         _raise_alerts(sighting, histories, case_id, report, at, uow, platform, party_key_secret, rules)
-    return Registered(case_id, None)
+    return Registered(case_id, None, sighting.report_id)
 
 
 def _committee_of(platform: Platform, division_code: str) -> str:

@@ -40,7 +40,8 @@ def test_a_registration_sent_twice_with_one_key_is_one_case_told_to_the_coordina
     again = post(client, BOUNDARY_STONE, key)
 
     assert (first.status_code, again.status_code) == (201, 201)
-    assert again.json() == first.json() == {"case_id": first.json()["case_id"], "linked": False}
+    answer = first.json()
+    assert again.json() == answer == {"case_id": answer["case_id"], "linked": False, "report_id": answer["report_id"]}
     assert again.headers["Idempotent-Replayed"] == "true"
     case_id = first.json()["case_id"]
     assert rows(platform, "SELECT count(*) FROM reports WHERE case_id = %s", case_id) == 1

@@ -34,7 +34,7 @@ def entries(case: dict, kind: str) -> list[dict]:
 
 def test_the_same_people_reporting_again_join_the_first_case(client):
     first = client.register(FENCE_ROW)
-    assert (first["linked"], set(first)) == (False, {"case_id", "linked"})
+    assert (first["linked"], set(first)) == (False, {"case_id", "linked", "report_id"})
     client.wait_for_status(first["case_id"], "assigned")
 
     # The next day the applicant rings 12345 about the same strip of land, in other words.
@@ -47,10 +47,12 @@ def test_the_same_people_reporting_again_join_the_first_case(client):
     )
 
     assert response.status_code == 200
-    assert response.json() == {
+    answer = response.json()
+    assert answer == {
         "case_id": first["case_id"],
         "linked": True,
         "reason": "same parties and category within 30 days",
+        "report_id": answer["report_id"],
     }
     case = client.wait_for(first["case_id"], lambda c: c["repeat_reports"] == 1, what="the repeat to be counted")
     (linked,) = entries(case, "repeat_linked")
@@ -59,7 +61,8 @@ def test_the_same_people_reporting_again_join_the_first_case(client):
     assert len(case["referrals"]) == 1, "a repeat must not send the dispute to the units a second time"
 
     at_intake = client.call("GET", "intake", f"/api/v1/disputes/{first['case_id']}")
-    assert [(r["source"], r["linked"]) for r in at_intake["reports"]] == [("walk_in", False), ("hotline", True)]
+    reports = [(r["report_id"], r["source"], r["linked"]) for r in at_intake["reports"]]
+    assert reports == [(first["report_id"], "walk_in", False), (answer["report_id"], "hotline", True)]
 
 
 def test_the_same_people_in_another_kind_of_dispute_open_a_new_case(client):

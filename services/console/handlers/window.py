@@ -17,7 +17,7 @@ from services.console.handlers.common import (
     page_context,
     posted_form,
 )
-from services.console.pages import redirect, render
+from services.console.pages import PageNotFound, redirect, render
 from shared import wording
 from shared.centres import Centre, CentresError, county_centres
 from shared.platform import Platform
@@ -73,8 +73,12 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
         placed = domain.errors_by_form_field(reported, domain.party_rows_for_errors(form))
         return window_page(visitor, platform, form, errors_in_chinese(placed), status=400)
     registered = expect(answer, service="intake")
-    linked = "1" if registered.get("linked") else "0"
-    return redirect(f"/window/cases/{registered['case_id']}?linked={linked}")
+    if not registered.get("linked"):
+        return redirect(f"/window/cases/{registered['case_id']}?linked=0")
+    # A repeat: its receipt is this report's, so the page carries which one it was (an answer intake stored before
+    # it named its reports has none: the page then offers the case's receipt as before).
+    report = receipt.report_id(registered.get("report_id"))
+    return redirect(f"/window/cases/{registered['case_id']}?linked=1" + (f"&report={report}" if report else ""))
 
 
 # How long the page waits for triage, looking again every two seconds, before it says it takes longer than usual:
@@ -102,13 +106,18 @@ def registered_page(visitor: Visitor, case_id: str, request: Request, apis: Apis
         registered_at = _moment(dispute.get("registered_at") if isinstance(dispute, dict) else None)
         waited_long = registered_at is None or platform.now() - registered_at > TRIAGE_WAIT
     centre = _window_centre(visitor, platform)
+    linked = request.args.get("linked") == "1"
+    report = receipt.report_id(request.args.get("report")) if linked else None
     return render(
         "registered.html",
         **page_context(visitor, "/window", Names.of(platform), platform.now()),
         case_id=case_id,
         case=case,
         waited_long=waited_long,
-        linked=request.args.get("linked") == "1",
+        linked=linked,
+        # The page itself, to look again, and the receipt: of this repeat report when the page knows which it was.
+        again=f"?linked=1&report={report}" if report else ("?linked=1" if linked else ""),
+        receipt_query=f"?report={report}" if report else "",
         follow_up=receipt.staff_note(centre.phone if centre else None),
     )
 
@@ -121,12 +130,22 @@ def _moment(value: object) -> datetime | None:
     return moment if moment.tzinfo is not None else None
 
 
-def receipt_page(visitor: Visitor, case_id: str, apis: Apis, platform: Platform) -> Response:
+def receipt_page(visitor: Visitor, case_id: str, request: Request, apis: Apis, platform: Platform) -> Response:
     """受理回执, one A4 page the window prints for the citizen: the case as intake registered it (the applicants'
     names, never their ID or mobile numbers), who handles it and by when as the coordinator holds it (待综治中心分派
-    before triage), and how to follow it up at the window's centre. A number intake never gave is no case: 404."""
+    before triage), and how to follow it up at the window's centre. A number intake never gave is no case: 404.
+    With `report`, the receipt of that report of the case: for a repeat linked to it, when it came and that it
+    joined the case. A report the case does not hold is no receipt: 404."""
     visitor.require("/window")
+    asked_for = request.args.get("report")
+    report = receipt.report_id(asked_for) if asked_for is not None else None
+    if asked_for is not None and report is None:
+        raise PageNotFound()
     dispute = expect(apis.call("intake", "GET", f"/api/v1/disputes/{case_id}", token=visitor.token), service="intake")
+    dispute = dispute if isinstance(dispute, dict) else {}
+    repeat = receipt.repeat_report(dispute, report) if report else None
+    if report and repeat is None:
+        raise PageNotFound()
     answer = apis.call("coordinator", "GET", f"/api/v1/cases/{case_id}", token=visitor.token)
     case = expect(answer, service="coordinator") if answer.status != 404 else None
     names = Names.of(platform)
@@ -135,9 +154,8 @@ def receipt_page(visitor: Visitor, case_id: str, apis: Apis, platform: Platform)
     return render(
         "receipt.html",
         **page_context(visitor, "/window", names, platform.now()),
-        receipt=receipt.receipt_of(
-            case_id, dispute if isinstance(dispute, dict) else {}, case, centre, centre_name, names.unit
-        ),
+        receipt=receipt.receipt_of(case_id, dispute, case, centre, centre_name, names.unit, repeat or None),
+        report=report,
         printed_at=wording.local_time_words(platform.now()),
     )
 

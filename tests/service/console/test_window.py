@@ -64,9 +64,24 @@ def test_a_registration_is_sent_to_intake_as_the_clerk_who_typed_it(console, api
     DisputeReport.model_validate(call.body)  # what the window sends is what intake accepts
 
 
-def test_a_repeat_report_linked_to_an_earlier_case_says_so(console, apis, browser, staff):
+REPORT = "5b1f9a52-3c1e-4d7a-9a57-2f4f0c1d6e21"
+
+
+def test_a_repeat_report_linked_to_an_earlier_case_says_so_and_which_report_it_was(console, apis, browser, staff):
     staff.signed_in(WANG)
-    apis.answer("intake", "POST", "/api/v1/disputes", 200, {"case_id": CASE_ID, "linked": True, "reason": "repeat"})
+    linked = {"case_id": CASE_ID, "linked": True, "reason": "repeat", "report_id": REPORT}
+    apis.answer("intake", "POST", "/api/v1/disputes", 200, linked)
+
+    response = console.register(browser.post("/window", FORM, as_=WANG))
+
+    assert response.headers["Location"] == f"/window/cases/{CASE_ID}?linked=1&report={REPORT}"
+
+
+@pytest.mark.parametrize("report", [None, "../cases", "1 OR 1=1"], ids=["none", "a path", "not a uuid"])
+def test_a_repeat_answered_without_a_usable_report_id_still_says_it_was_linked(console, apis, browser, staff, report):
+    staff.signed_in(WANG)  # an answer intake kept for an Idempotency-Key before it named reports has none
+    linked = {"case_id": CASE_ID, "linked": True, "reason": "repeat", "report_id": report}
+    apis.answer("intake", "POST", "/api/v1/disputes", 200, linked)
 
     response = console.register(browser.post("/window", FORM, as_=WANG))
 

@@ -175,3 +175,66 @@ def test_the_registered_page_offers_the_receipt_and_promises_only_the_window_and
     assert f'<a class="button-link" href="{RECEIPT}">打印回执</a>' in page
     assert "凭案件编号可到综治中心窗口或致电 12345 查询办理进度" in page
     assert "凭编号查询进度" not in page
+
+
+FIRST_REPORT = "0f8e0a3e-8d5b-4a39-9a1e-7d1c2b3a4f50"
+REPEAT = "5b1f9a52-3c1e-4d7a-9a57-2f4f0c1d6e21"
+WITH_REPORTS = {
+    **DISPUTE,
+    "reports": [
+        {"report_id": FIRST_REPORT, "source": "walk_in", "linked": False, "reason": None,
+         "received_at": "2026-11-23T01:25:00+00:00", "registered_by": "wang.fang"},
+        {"report_id": REPEAT, "source": "walk_in", "linked": True,
+         "reason": "same parties and category within 30 days",
+         "received_at": "2026-11-25T02:05:00+00:00", "registered_by": "wang.fang"},
+    ],
+}  # fmt: skip
+
+
+def receipt_of_report(console, apis, browser, report: str):
+    apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 200, WITH_REPORTS)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, TRIAGED)
+    return console.receipt(browser.get(f"{RECEIPT}?report={report}", as_=WANG), CASE_ID)
+
+
+def test_a_repeat_report_s_receipt_says_when_it_came_and_that_it_joined_the_case(console, apis, browser, staff):
+    staff.signed_in(WANG)
+
+    page = receipt_of_report(console, apis, browser, REPEAT).get_data(as_text=True)
+
+    assert '<dt>本次反映时间</dt><dd class="reported-at">2026年11月25日 10:05</dd>' in page
+    assert "<dt>原登记时间</dt><dd>2026年11月23日 09:25</dd>" in page
+    # intake keeps no parties of a repeat: the names are the case's, and the receipt says whose they are
+    assert '<dt>原登记申请人</dt><dd class="visitors">张秀英</dd>' in page and "来访人" not in page
+    assert "与已登记的上述案件为同一纠纷（30日内同一当事人、同类纠纷），已并入该案件一并办理，不另立新案" in page
+    assert "您反映的矛盾纠纷已登记受理" not in page
+    assert f'href="/window/cases/{CASE_ID}?linked=1&amp;report={REPEAT}">返回登记结果' in page
+
+
+def test_the_receipt_of_the_report_that_opened_the_case_is_the_case_s_own(console, apis, browser, staff):
+    staff.signed_in(WANG)
+
+    page = receipt_of_report(console, apis, browser, FIRST_REPORT).get_data(as_text=True)
+
+    assert "<dt>登记时间</dt><dd>2026年11月23日 09:25</dd>" in page
+    assert "本次反映时间" not in page and "您反映的矛盾纠纷已登记受理" in page
+
+
+@pytest.mark.parametrize(
+    "report", ["7d0b6c1e-0000-4000-8000-000000000000", "not-a-report", ""], ids=["another", "malformed", "empty"]
+)
+def test_a_report_the_case_does_not_hold_has_no_receipt(console, apis, browser, staff, report):
+    staff.signed_in(WANG)
+    with pytest.raises(PageNotFound):
+        receipt_of_report(console, apis, browser, report)
+
+
+def test_the_registered_page_of_a_repeat_offers_that_report_s_receipt(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, TRIAGED)
+    path = f"/window/cases/{CASE_ID}?linked=1&report={REPEAT}"
+
+    page = console.registered(browser.get(path, as_=WANG), CASE_ID).get_data(as_text=True)
+
+    assert "重复反映，已关联" in page
+    assert f'<a class="button-link" href="{RECEIPT}?report={REPEAT}">打印回执</a>' in page

@@ -145,10 +145,13 @@ def test_the_same_people_reporting_again_at_the_window_join_their_open_case(inta
     again = intake.register_dispute(http.post(report(summary="张三再次来访，楼道仍被占用。")))
 
     assert again.status_code == 200
+    first_report, this_report = intake_store.reports
+    assert first["report_id"] == str(first_report["report_id"])
     assert http.body(again) == {
         "case_id": first["case_id"],
         "linked": True,
         "reason": "same parties and category within 30 days",
+        "report_id": str(this_report["report_id"]),  # this report among the case's, for its receipt
     }
     assert len(intake_store.cases) == 1
     assert uow.sent_types() == ["CaseRegistered", "RepeatReportLinked"]
