@@ -77,8 +77,10 @@ def register(visitor: Visitor, request: Request, apis: Apis, platform: Platform)
         return redirect(f"/window/cases/{registered['case_id']}?linked=0")
     # A repeat: its receipt is this report's, so the page carries which one it was (an answer intake stored before
     # it named its reports has none: the page then offers the case's receipt as before).
-    report = receipt.report_id(registered.get("report_id"))
-    return redirect(f"/window/cases/{registered['case_id']}?linked=1" + (f"&report={report}" if report else ""))
+    this_report = receipt.report_id(registered.get("report_id"))
+    return redirect(
+        f"/window/cases/{registered['case_id']}?linked=1" + (f"&report={this_report}" if this_report else "")
+    )
 
 
 # How long the page waits for triage, looking again every two seconds, before it says it takes longer than usual:
