@@ -96,6 +96,10 @@ def report_lines(report: JsonObject, names: Names) -> list[str]:
         "  ",
     )
     lines += ["", f"排名规则：{report['ranking_rule']}"]
+    # A supervision older than the ranking's own definitions gives none.
+    for key, name in (("on_time_rate", "按期办结率"), ("resolution_rate", "化解率")):
+        if key in report.get("ranking_definitions", {}):
+            lines.append(f"排名中的{name}：{report['ranking_definitions'][key]}")
     spot = report.get("spot_checks")
     if spot:
         share, done = spot["share"], spot["done_rate"]

@@ -226,7 +226,8 @@ RATES: dict[str, tuple[str, str, str]] = {
     "reopened_rate": ("矛盾反弹率", "cases_reopened", "cases_handled"),
     "litigation_share": ("进入诉讼占比", "cases_to_litigation", "cases_handled"),
 }
-ROUNDING = "×100%，保留一位小数（四舍五入）；分母为0时不计算（null）"
+# Read by staff: the JSON null is shown as "—" on the page and left blank in the CSV.
+ROUNDING = "×100%，保留一位小数（四舍五入）；分母为0时不计算（页面显示“—”，CSV留空）"
 RATE_DEFINITIONS = {
     key: {
         "numerator": numerator,
@@ -234,6 +235,12 @@ RATE_DEFINITIONS = {
         "definition": f"{COUNTS[numerator]} ÷ {COUNTS[denominator]} {ROUNDING}",
     }
     for key, (_, numerator, denominator) in RATES.items()
+}
+# The ranking's rates are each unit's own, over its parts (任务), not the county's cases: said beside them, since the
+# ranking's 化解率 divides by other things than the headline's.
+RANKING_DEFINITIONS = {
+    "on_time_rate": f"本单位按期办结任务数 ÷ 本单位办结任务数 {ROUNDING}",
+    "resolution_rate": f"本单位办结任务中结果为化解的任务数 ÷ 本单位办结任务中报送了办理结果的任务数 {ROUNDING}",
 }
 AVERAGE_DAYS = "average_working_days_to_resolve"
 AVERAGE_LABEL = "平均化解用时（工作日）"
@@ -325,6 +332,7 @@ def report_from_sums(sums: Sums, period: Period, scope: Scope, as_of: datetime) 
         "by_category": _tally(sums, "category:"),
         "rate_definitions": RATE_DEFINITIONS,
         "ranking_rule": RANKING_RULE,
+        "ranking_definitions": RANKING_DEFINITIONS,
         "ranking": rank_units(sums),
     }
 
@@ -442,7 +450,18 @@ SPOT_CHECK_FIGURES = {
 # Leaders open the file in a spreadsheet: the headings are Chinese. The first column keeps each figure's stable
 # key (and the ranking each unit's code), so that a month's file can be matched against the next by machine.
 FIGURE_HEADINGS = ["指标代码", "指标", "分子", "分母", "数值"]
-RANKING_HEADINGS = ["名次", "单位代码", "单位名称", "单位办结任务数", "按期办结率", "化解率"]
+# Each ranking rate has its numerator and denominator beside it, as every figure's row has.
+RANKING_HEADINGS = [
+    "名次",
+    "单位代码",
+    "单位名称",
+    "单位办结任务数",
+    "按期办结率",
+    "按期办结任务数",
+    "化解率",
+    "化解任务数",
+    "有办理结果的任务数",
+]
 
 
 def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
@@ -488,7 +507,14 @@ def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
                 name_of(row["unit"]),
                 row["parts_ended"],
                 row["on_time_rate"]["value"],
+                row["on_time_rate"]["numerator"],
                 row["resolution_rate"]["value"],
+                row["resolution_rate"]["numerator"],
+                row["resolution_rate"]["denominator"],
             ]
         )
+    writer.writerow([])
+    writer.writerow(["排名规则", RANKING_RULE])
+    for key, name in (("on_time_rate", "按期办结率"), ("resolution_rate", "化解率")):
+        writer.writerow([f"{name}口径", RANKING_DEFINITIONS[key]])
     return out.getvalue()

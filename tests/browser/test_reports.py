@@ -26,7 +26,8 @@ def test_a_leader_reads_this_months_report_and_downloads_it(page, console_url, p
     # The definition is the rate's tooltip, in Chinese.
     police_rate = rates.locator(".figure", has_text="警调调解成功率")
     expect(police_rate).to_have_attribute(
-        "title", "警调调解成功数 ÷ 警调对接移交数 ×100%，保留一位小数（四舍五入）；分母为0时不计算（null）"
+        "title",
+        "警调调解成功数 ÷ 警调对接移交数 ×100%，保留一位小数（四舍五入）；分母为0时不计算（页面显示“—”，CSV留空）",
     )
     expect(leader.locator("#table-report-sources")).to_contain_text("案源（警情）")
     ranking = leader.locator("#report-ranking")

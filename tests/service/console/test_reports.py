@@ -49,6 +49,14 @@ def test_the_overview_shows_this_months_report_by_default(console, apis, browser
     assert 'title="按期办结任务数 ÷ 单位办结任务数' in page
     assert "砖塘镇司法所" in page  # the ranking names units
     assert "排名规则" in page
+    # The ranking's rates are over each unit's own tasks: each shows what it divides, and says so in words.
+    ranking = page.split('id="report-ranking"')[1].split("</table>")[0]
+    assert "化解率（化解/有结果）" in ranking
+    assert 'title="本单位办结任务中结果为化解的任务数 ÷ 本单位办结任务中报送了办理结果的任务数' in ranking
+    [justice] = [row for row in REPORT["ranking"] if row["unit"] == "justice:430426101"]
+    rate = justice["on_time_rate"]
+    assert f"{rate['value']:.1f}%（{rate['numerator']}/{rate['denominator']}）" in ranking
+    assert "与上方按案件计算的化解率口径不同" in page
     assert 'href="/overview/report.csv?period=month&amp;date=2026-11-23"' in page
     assert 'id="report-chart-data"' in page
     charts = json.loads(html.unescape(page.split('id="report-chart-data">')[1].split("</script>")[0]))

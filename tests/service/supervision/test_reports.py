@@ -1,5 +1,7 @@
 """The leaders' report through supervision's entrypoints: facts in as coordinator and links send them."""
 
+import csv
+import io
 from datetime import datetime, timedelta, timezone
 from uuid import UUID
 
@@ -317,8 +319,24 @@ def test_the_report_as_csv_names_units_as_staff_call_them(november, http):
     assert text.splitlines()[0] == "指标代码,指标,分子,分母,数值"
     assert "court_diversion_rate,诉调对接分流率,3,4,75.0" in text.splitlines()
     ranking = text.splitlines()[text.splitlines().index("") + 1 :]
-    assert ranking[0] == "名次,单位代码,单位名称,单位办结任务数,按期办结率,化解率"
-    assert ",court:430426,祁东县人民法院,2,50.0,50.0" in ranking  # two parts: too few to rank
+    assert ranking[0].split(",") == [
+        *("名次", "单位代码", "单位名称", "单位办结任务数"),
+        *("按期办结率", "按期办结任务数", "化解率", "化解任务数", "有办理结果的任务数"),
+    ]
+    # two parts: too few to rank; each rate beside what it divides, as every figure's row
+    assert ",court:430426,祁东县人民法院,2,50.0,1,50.0,1,2" in ranking
+
+
+def test_the_csv_says_how_the_ranking_ranks_and_what_its_rates_divide(november, http):
+    """A leader reading the file on paper has the ranking's rule and its two rates' definitions under it: the ranking's
+    化解率 is over each unit's own tasks, not the county's cases as the 化解率 at the top."""
+    response = november.report(http.get({"period": "month", "date": "2026-11-01", "format": "csv"}))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    notes = {row[0]: row[1] for row in rows if len(row) == 2}
+    assert notes["排名规则"].startswith("本期办结任务不少于3件的单位参与排名")
+    assert notes["按期办结率口径"].startswith("本单位按期办结任务数 ÷ 本单位办结任务数")
+    assert notes["化解率口径"].startswith("本单位办结任务中结果为化解的任务数 ÷ 本单位办结任务中报送了办理结果的任务数")
+    assert all("null" not in cell for row in rows for cell in row)
 
 
 def test_a_unit_whose_case_went_up_a_level_is_not_credited_with_a_finished_part(supervision, http):
