@@ -109,6 +109,25 @@ def test_the_countys_spot_checks_stand_under_the_ranking(console, apis, browser,
     assert re.findall(r"<td>([^<]*)</td>", table) == ["40", "4", "10.0%", "3", "0", "0", "1", "1"]
 
 
+def test_a_quiet_period_says_what_is_missing_rather_than_no_data(console, apis, browser, staff):
+    """A day with nothing received or handled, and no unit finished anything: each empty table says which."""
+    staff.signed_in(ZHOU)
+    quiet = build_report(
+        november(),
+        Period(date(2026, 10, 1), date(2026, 10, 1)),
+        Scope(Level.COUNTY, "430426"),
+        datetime(2026, 11, 23, 9, 30, tzinfo=timezone(timedelta(hours=8))),
+    )
+    scripted(apis, body=quiet)
+
+    page = text_of(console.overview(browser.get("/overview?period=day&date=2026-10-01", as_=ZHOU)))
+
+    for table in ("table-report-sources", "table-report-categories"):
+        assert "本期在所选范围内没有受理或办结的案件。" in page.split(f'id="{table}"')[1].split("</table>")[0]
+    assert "本期没有单位办结交办任务" in page.split('id="report-ranking"')[1].split("</table>")[0]
+    assert "暂无数据" not in page.split('id="report"')[1]
+
+
 def test_the_range_and_scope_chosen_are_passed_on_and_a_refusal_shown_beside_its_field(console, apis, browser, staff):
     staff.signed_in(ZHOU)
     refusal = {
