@@ -197,7 +197,8 @@ def report_command(
     if as_json:
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     elif as_csv:
-        click.echo(report_csv(answer, Names.of(settings).unit), nl=False)
+        names = Names.of(settings)
+        click.echo(report_csv(answer, names.unit, names.places.name), nl=False)
     else:
         for line in report_lines(answer, Names.of(settings)):
             click.echo(line)

@@ -168,7 +168,7 @@ def report_csv(query: ReportQuery, uow: Work, platform: Platform) -> tuple[str, 
     its scope and period (五源共治报表_2026-11-01至2026-11-30.csv)."""
     places = load_places(platform.config_dir)
     answer = report(query, uow, platform)
-    text = reports.report_csv(answer, lambda unit: unit_name(unit, platform.registry, places))
+    text = reports.report_csv(answer, lambda unit: unit_name(unit, platform.registry, places), places.name)
     return text, report_file_of(answer, "csv", platform.registry, places)
 
 

@@ -24,7 +24,7 @@ from services.supervision.reports_counters import (
 )
 from shared.contracts.identifiers import split_unit
 from shared.report_periods import period_dates
-from shared.wording import CATEGORIES, SOURCES, label
+from shared.wording import CATEGORIES, SOURCES, label, local_time
 from shared.workdays import CHINA_TZ, working_days_or_weekdays
 
 # Bumped whenever a figure's numerator, denominator or rounding changes, or a figure is added: a report names the
@@ -464,9 +464,9 @@ RANKING_HEADINGS = [
 ]
 
 
-def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
+def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str], place_of: Callable[[str], str]) -> str:
     """One row per figure (指标代码, 指标, 分子, 分母, 数值), the breakdowns, the county's spot checks, then the
-    ranking."""
+    ranking, its rule, and what the report covers: units named by `name_of`, the county or township by `place_of`."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(FIGURE_HEADINGS)
@@ -517,4 +517,12 @@ def report_csv(report: Mapping[str, Any], name_of: Callable[[str], str]) -> str:
     writer.writerow(["排名规则", RANKING_RULE])
     for key, name in (("on_time_rate", "按期办结率"), ("resolution_rate", "化解率")):
         writer.writerow([f"{name}口径", RANKING_DEFINITIONS[key]])
+    # A sheet printed or forwarded loses its file's name: the period, scope and time of the count travel inside it.
+    period, scope = report["period"], report["scope"]
+    scope_name = name_of(scope["code"]) if scope["level"] == Level.UNIT.value else place_of(scope["code"])
+    writer.writerow([])
+    writer.writerow(["统计期间", f"{period['from']}至{period['to']}（共{period['days']}天）"])
+    writer.writerow(["统计范围", scope_name])
+    writer.writerow(["统计时间", f"{local_time(report['as_of'])}（北京时间）"])
+    writer.writerow(["统计口径版本", report["definitions"]])
     return out.getvalue()

@@ -339,6 +339,20 @@ def test_the_csv_says_how_the_ranking_ranks_and_what_its_rates_divide(november, 
     assert all("null" not in cell for row in rows for cell in row)
 
 
+def test_the_csv_says_what_it_covers_inside_it_for_a_sheet_printed_or_forwarded(november, http):
+    response = november.report(
+        http.get(
+            {"period": "month", "date": "2026-11-01", "level": "unit", "unit": "police:430426101", "format": "csv"}
+        )
+    )
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    notes = {row[0]: row[1] for row in rows if len(row) == 2}
+    assert notes["统计期间"] == "2026-11-01至2026-11-30（共30天）"
+    assert notes["统计范围"] == "砖塘镇派出所"  # by name, not police:430426101
+    assert notes["统计时间"].endswith("（北京时间）")
+    assert rows[0] == ["指标代码", "指标", "分子", "分母", "数值"]  # still first, for a file matched by machine
+
+
 def test_a_unit_whose_case_went_up_a_level_is_not_credited_with_a_finished_part(supervision, http):
     """逾期提级: the station stays overdue, the coordinator takes the case up and its role passes to the county bureau
     (ReferralClosed reason escalated, then UnitDesignated). The station finished nothing: 按期办结率 counts the parts

@@ -136,7 +136,7 @@ def test_a_wait_that_names_no_place_counts_in_no_scope_until_its_assignment_come
 
 def test_the_csv_and_a_withheld_stock_show_the_waiting_cases_under_their_chinese_name() -> None:
     report = build_report(ReportFacts(case_facts=[waiting("A", at(3))]), day(3), COUNTY, AS_OF)
-    rows = report_csv(report, lambda unit: unit).splitlines()
+    rows = report_csv(report, lambda unit: unit, lambda place: place).splitlines()
     assert "cases_awaiting_triage_at_end,期末待人工分流案件数,,,1" in rows
     reports.withhold_stock(report)  # while the rebuild recounts the cases kept under older definitions
     assert report["figures"]["cases_awaiting_triage_at_end"]["value"] is None
