@@ -328,6 +328,11 @@ def test_the_html_prints_the_page_number_on_the_outer_side_of_every_page():
     assert "bottom-center" not in html
 
 
+def test_a_printed_notice_repeats_its_table_heading_on_each_sheet_and_keeps_each_row_whole():
+    html = render_html(d.letter_text(overdue_facts()))
+    assert "thead { display: table-header-group; } tr { break-inside: avoid; }" in html
+
+
 def test_a_letter_says_the_system_issued_it_and_one_archived_before_that_says_nothing_of_it():
     assert d.letter_text(overdue_facts()).issued_by == SYSTEM_ISSUED
     assert SYSTEM_ISSUED in render_html(d.letter_text(overdue_facts()))
