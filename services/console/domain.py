@@ -172,6 +172,18 @@ def agencies_of(units: Iterable[str]) -> frozenset[str]:
     return frozenset(agency for unit in units for agency, colon, _ in [unit.partition(":")] if agency and colon)
 
 
+def own_centre_place(units: Iterable[str], county: str) -> str | None:
+    """The division of the township or village centre a coordinator's account is bound to (`centre:430426101`), whose
+    board and report its pages open on; None for the county centre's staff, bound to no centre below the county, and
+    for an account bound to more than one, which has no one place to start from."""
+    places = {
+        division
+        for agency, _, division in (unit.partition(":") for unit in units)
+        if agency == CENTRE and division != county and division.startswith(county)
+    }
+    return next(iter(places)) if len(places) == 1 else None
+
+
 def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The navigation: each page a role opens, once, where the first list that opens it to this visitor puts it."""
     held, bound = set(roles), set(agencies)

@@ -260,7 +260,7 @@ class Console(PlatformService):
 
     @page("GET", "/board")
     def board(self, request: Request) -> Response:
-        return supervision.board_page(self.visitor(request), self.apis, self.platform)
+        return supervision.board_page(self.visitor(request), self.apis, self.platform, request.args.to_dict())
 
     @page("POST", "/board/alerts/<alert_id>/handled")
     def mark_alert_handled(self, request: Request, alert_id: str) -> Response:

@@ -218,6 +218,12 @@ def is_within(unit: str, scope: str) -> bool:
     return unit.startswith(scope)
 
 
+def is_placed_within(unit: str, place: str) -> bool:
+    """A unit of any agency placed at the division or below it: a township's board lists its police station, its
+    justice office and its centre alike ('430426101' covers 'police:430426101' and 'justice:430426101203')."""
+    return unit.partition(":")[2].startswith(place)
+
+
 def change_deadline(watch: Watch, due_at: datetime, paused_at: datetime | None, revision: int) -> Watch:
     """The coordinator stopped the unit's clock, or started it again with its deadline moved. Changes
     apply in the coordinator's order: one older than the watch's latest (handled late) changes nothing.

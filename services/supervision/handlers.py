@@ -16,7 +16,7 @@ from services.supervision.periods import DateRange
 from services.supervision.store import SupervisionStore
 from shared.auth.principal import Forbidden
 from shared.contracts.disputes import LongText
-from shared.contracts.identifiers import CaseId, UnitCode, split_unit
+from shared.contracts.identifiers import CaseId, DivisionCode, UnitCode, split_unit
 from shared.contracts.messages import (
     CaseAssigned,
     CaseResolved,
@@ -72,6 +72,7 @@ class BoardQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: UnitCode | None = None  # that unit and the units below it
+    place: DivisionCode | None = None  # every agency's units placed there or below (a township centre's board)
     state: domain.WatchState | None = None
     limit: int = Field(MAX_LIST, ge=0, le=MAX_LIST)  # 0: the units' counts alone
 
@@ -90,6 +91,7 @@ class FollowUpsQuery(BaseModel):
 class LettersQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     unit: UnitCode | None = None  # that unit and the units below it
+    place: DivisionCode | None = None  # every agency's units placed there or below (a township centre's letters)
     case_id: CaseId | None = None
     kind: domain.LetterKind | None = None
     limit: int = Field(MAX_LIST, ge=1, le=MAX_LIST)
@@ -406,11 +408,11 @@ def board(query: BoardQuery, uow: Work, platform: Platform) -> dict[str, object]
     """Open watches near or past their deadline, by unit, as the clock stands now rather than as the
     timer last saw it. A unit the county does not have is refused (shared/known_filters.py), not shown as an empty
     board."""
-    require_known(platform, unit=query.unit)
+    require_known(platform, unit=query.unit, place=query.place)
     now = platform.now()
     with uow:
-        units = uow.store.count_open_by_unit(now, query.unit)
-        watches = uow.store.open_watches(now, query.unit, query.state, query.limit)
+        units = uow.store.count_open_by_unit(now, query.unit, query.place)
+        watches = uow.store.open_watches(now, query.unit, query.state, query.limit, query.place)
     return {"as_of": now.isoformat(), "units": units, "watches": [_on_board(watch, now) for watch in watches]}
 
 
@@ -447,9 +449,9 @@ def _working_days_late(due_at: datetime, now: datetime) -> dict[str, object]:
 
 def list_letters(query: LettersQuery, uow: Work, platform: Platform) -> dict[str, object]:
     """The 提醒函 and 督办函 sent, the newest first; a unit the county does not have is refused, as on the board."""
-    require_known(platform, unit=query.unit)
+    require_known(platform, unit=query.unit, place=query.place)
     with uow:
-        letters = uow.store.list_letters(query.unit, query.case_id, query.kind, query.limit)
+        letters = uow.store.list_letters(query.unit, query.case_id, query.kind, query.limit, query.place)
     return {
         "letters": [
             {

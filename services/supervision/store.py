@@ -141,18 +141,23 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
         """The links' decisions taken in [start, end) as `link`, `kind`, `count`, by link then kind."""
         ...
 
-    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
-        """Each unit with open watches (within `unit`, if given) as `unit`, `open`, `near`, `overdue` at `now`
-        (domain.watch_state); the most overdue first, then the most near, then by unit code."""
+    def count_open_by_unit(self, now: datetime, unit: str | None, place: str | None = None) -> list[Row]:
+        """Each unit with open watches (within `unit`, and placed within `place`, if given) as `unit`, `open`, `near`,
+        `overdue` at `now` (domain.watch_state); the most overdue first, then the most near, then by unit code."""
         ...
 
-    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
-        """Up to `limit` open watches within `unit` and in `state` at `now`, if given; the soonest due first."""
+    def open_watches(
+        self, now: datetime, unit: str | None, state: WatchState | None, limit: int, place: str | None = None
+    ) -> list[Watch]:
+        """Up to `limit` open watches within `unit`, placed within `place` and in `state` at `now`, if given; the
+        soonest due first."""
         ...
 
-    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+    def list_letters(
+        self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int, place: str | None = None
+    ) -> list[Row]:
         """Up to `limit` letters sent, as `kind`, `case_id`, `referral_id`, `unit`, `issued_at`, `due_at`,
-        the newest first, of units within `unit`, of `case_id` and of `kind`, if given."""
+        the newest first, of units within `unit` and placed within `place`, of `case_id` and of `kind`, if given."""
         ...
 
 
@@ -407,10 +412,10 @@ class PostgresSupervisionStore(
             (start, end),
         )
 
-    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
+    def count_open_by_unit(self, now: datetime, unit: str | None, place: str | None = None) -> list[Row]:
         near, _ = _STATE_SQL[WatchState.NEAR]
         overdue, _ = _STATE_SQL[WatchState.OVERDUE]
-        within, params = _within(unit)
+        within, params = _within(unit, place)
         return self.sql.all(
             f'SELECT unit, count(*) AS "open", count(*) FILTER (WHERE {near}) AS near,'
             f" count(*) FILTER (WHERE {overdue}) AS overdue"
@@ -419,8 +424,10 @@ class PostgresSupervisionStore(
             (now, now, now, *params),
         )
 
-    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
-        within, params = _within(unit)
+    def open_watches(
+        self, now: datetime, unit: str | None, state: WatchState | None, limit: int, place: str | None = None
+    ) -> list[Watch]:
+        within, params = _within(unit, place)
         if state is not None:
             condition, count = _STATE_SQL[state]
             within += f" AND {condition}"
@@ -432,13 +439,15 @@ class PostgresSupervisionStore(
         )
         return [_watch(row) for row in rows]
 
-    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+    def list_letters(
+        self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int, place: str | None = None
+    ) -> list[Row]:
         branches: list[str] = []
         params: list[Any] = []
         for letter_kind, sent_at in _SENT_AT.items():
             if kind is not None and kind != letter_kind:
                 continue
-            within, within_params = _within(unit)
+            within, within_params = _within(unit, place)
             if case_id is not None:
                 within += " AND case_id = %s"
                 within_params.append(case_id)
@@ -455,9 +464,14 @@ class PostgresSupervisionStore(
         )
 
 
-def _within(unit: str | None) -> tuple[str, list[Any]]:
-    """The condition (domain.is_within) that keeps watches of `unit` and the units below it, if given."""
-    return ("", []) if unit is None else (" AND starts_with(unit, %s)", [unit])
+def _within(unit: str | None, place: str | None = None) -> tuple[str, list[Any]]:
+    """The condition that keeps watches of `unit` and the units below it (domain.is_within), and those of any
+    agency's units placed at `place` or below it (domain.is_placed_within), each if given."""
+    condition, params = ("", []) if unit is None else (" AND starts_with(unit, %s)", [unit])
+    if place is not None:
+        condition += " AND starts_with(split_part(unit, ':', 2), %s)"
+        params.append(place)
+    return condition, params
 
 
 def _watch(row: Row) -> Watch:

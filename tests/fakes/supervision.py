@@ -11,6 +11,7 @@ from services.supervision.domain import (
     LetterKind,
     Watch,
     WatchState,
+    is_placed_within,
     is_within,
     letters_sent,
     reminder_due_at,
@@ -278,9 +279,9 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
             },
         )
 
-    def count_open_by_unit(self, now: datetime, unit: str | None) -> list[Row]:
+    def count_open_by_unit(self, now: datetime, unit: str | None, place: str | None = None) -> list[Row]:
         counts: dict[str, dict[str, Any]] = {}
-        for watch in self._open_within(unit):
+        for watch in self._open_within(unit, place):
             row = counts.setdefault(watch.unit, {"unit": watch.unit, "open": 0, "near": 0, "overdue": 0})
             row["open"] += 1
             state = watch_state(watch, now)
@@ -288,11 +289,15 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 row[state.value] += 1
         return sorted(counts.values(), key=lambda row: (-row["overdue"], -row["near"], row["unit"]))
 
-    def open_watches(self, now: datetime, unit: str | None, state: WatchState | None, limit: int) -> list[Watch]:
-        found = [w for w in self._open_within(unit) if state is None or watch_state(w, now) is state]
+    def open_watches(
+        self, now: datetime, unit: str | None, state: WatchState | None, limit: int, place: str | None = None
+    ) -> list[Watch]:
+        found = [w for w in self._open_within(unit, place) if state is None or watch_state(w, now) is state]
         return sorted(found, key=lambda w: (w.due_at, w.referral_id))[:limit]
 
-    def list_letters(self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int) -> list[Row]:
+    def list_letters(
+        self, unit: str | None, case_id: str | None, kind: LetterKind | None, limit: int, place: str | None = None
+    ) -> list[Row]:
         letters = [
             {
                 "kind": letter.kind.value,
@@ -303,7 +308,7 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 "due_at": w.due_at,
             }
             for w in self.watches.values()
-            if (unit is None or is_within(w.unit, unit)) and (case_id is None or w.case_id == case_id)
+            if self._within(w, unit, place) and (case_id is None or w.case_id == case_id)
             for letter in letters_sent(w)
             if kind is None or letter.kind == kind
         ]
@@ -311,5 +316,9 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
         letters.sort(key=lambda row: row["issued_at"], reverse=True)  # stable: newest first, ties as above
         return letters[:limit]
 
-    def _open_within(self, unit: str | None) -> list[Watch]:
-        return [w for w in self.watches.values() if w.is_open and (unit is None or is_within(w.unit, unit))]
+    def _open_within(self, unit: str | None, place: str | None = None) -> list[Watch]:
+        return [w for w in self.watches.values() if w.is_open and self._within(w, unit, place)]
+
+    @staticmethod
+    def _within(watch: Watch, unit: str | None, place: str | None) -> bool:
+        return (unit is None or is_within(watch.unit, unit)) and (place is None or is_placed_within(watch.unit, place))

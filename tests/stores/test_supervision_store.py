@@ -1111,6 +1111,21 @@ def test_a_unit_filter_takes_the_unit_and_the_units_below_it(stores: StoreBench[
     assert board_order(stores, unit="procuratorate:430426") == []
 
 
+def test_a_place_filter_takes_every_agency_s_units_at_the_place_and_below_it(stores: StoreBench[Any]) -> None:
+    """A township centre's board: its police station and justice office, not the county's units nor another
+    township's."""
+    a_county_of_late_units(stores)
+
+    with stores.transaction() as store:
+        township = store.count_open_by_unit(NOW, None, "430426101")
+        its_police = store.count_open_by_unit(NOW, COUNTY_POLICE, "430426101")
+        watched = store.open_watches(NOW, None, None, 100, "430426101")
+
+    assert {row["unit"] for row in township} == {POLICE_STATION, JUSTICE_OFFICE}
+    assert [row["unit"] for row in its_police] == [POLICE_STATION]
+    assert sorted(number(w.referral_id) for w in watched) == [1, 2, 3, 7]
+
+
 # --- letters sent --------------------------------------------------------------------------------
 
 
@@ -1139,6 +1154,21 @@ def letters_of_a_week(stores: StoreBench[Any]) -> None:
         store.save_letters(watch_of(court, OTHER_CASE, reminder_sent_at=NOW - 2 * DAY))
         store.save_letters(watch_of(other_station, OTHER_CASE, overdue_sent_at=NOW - timedelta(hours=12)))
     close(stores, justice)  # its letter stays sent
+
+
+def test_a_township_s_letters_are_those_of_every_agency_s_units_there(stores: StoreBench[Any]) -> None:
+    letters_of_a_week(stores)
+
+    with stores.transaction() as store:
+        there = store.list_letters(None, None, None, 100, "430426101")
+        elsewhere = store.list_letters(None, None, None, 100, "430426105")
+
+    assert [(row["kind"], number(row["referral_id"]), row["unit"]) for row in there] == [
+        ("overdue", 1, POLICE_STATION),
+        ("reminder", 2, JUSTICE_OFFICE),
+        ("reminder", 1, POLICE_STATION),
+    ]
+    assert elsewhere == []
 
 
 def test_letters_are_listed_newest_first_with_their_referral(stores: StoreBench[Any]) -> None:

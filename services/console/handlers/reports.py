@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from werkzeug.wrappers import Response
 
+from services.console import domain
 from services.console.dependencies import Answer, Apis
 from services.console.handlers.common import (
     Names,
@@ -88,11 +89,15 @@ REPORT_ERRORS = {
 DOWNLOADS = {"csv": ("text/csv; charset=utf-8", "csv"), "json": ("application/json; charset=utf-8", "json")}
 
 
-def report_params(args: Mapping[str, str], platform: Platform) -> dict[str, str]:
-    """The filters the person chose; this month when they chose no period."""
+def report_params(args: Mapping[str, str], platform: Platform, visitor: Visitor | None = None) -> dict[str, str]:
+    """The filters the person chose; this month when they chose no period; when they chose no scope, their own
+    township for a township or village centre's staff (a village's cases are its township's), else the county."""
     params = clean_params(args, REPORT_PARAMS)
     if not {"from", "to", "period", "date"} & params.keys():
         params |= {"period": "month", "date": today_in_beijing(platform).isoformat()}
+    own = domain.own_centre_place(visitor.principal.units, platform.county) if visitor is not None else None
+    if own is not None and not {"level", "division", "unit"} & params.keys():
+        params |= {"level": "township", "division": own[:TOWNSHIP_DIGITS]}
     return params
 
 
@@ -124,7 +129,7 @@ def _report_clearer(key: str, error: Mapping[str, Any]) -> str | None:
 
 def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platform: Platform) -> dict[str, Any]:
     """What overview.html's report section needs; a query supervision refuses shows the reasons by the form."""
-    params = report_params(args, platform)
+    params = report_params(args, platform, visitor)
     names = Names.of(platform)
     townships = [(code, name) for code, name in names.place_choices() if len(code) == TOWNSHIP_DIGITS]
     context: dict[str, Any] = {
@@ -159,7 +164,7 @@ def report_context(visitor: Visitor, args: Mapping[str, str], apis: Apis, platfo
 def report_download(visitor: Visitor, kind: str, args: Mapping[str, str], apis: Apis, platform: Platform) -> Response:
     """The report as a file, fetched with the visitor's own token: the browser never holds one."""
     visitor.require("/overview")
-    params = {**report_params(args, platform), "format": kind}
+    params = {**report_params(args, platform, visitor), "format": kind}
     answer = apis.call("supervision", "GET", "/api/v1/reports", token=visitor.token, params=params)
     if answer.status == 400:
         wrong = "；".join(f"{REPORT_FIELDS.get(key, key)}：{text}" for key, text in report_errors(answer).items())

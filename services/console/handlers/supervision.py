@@ -5,6 +5,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
+from services.console import domain
 from services.console.dependencies import Apis
 from services.console.handlers import reports
 from services.console.handlers.common import (
@@ -18,20 +19,30 @@ from services.console.handlers.common import (
     posted_form,
     refusal_code,
 )
-from services.console.pages import redirect, render
+from services.console.pages import error_page, redirect, render
 from shared import wording
 from shared.downloads import rating_qr_file
 from shared.platform import Platform
 
+TOWNSHIP_DIGITS = 9
 # The statuses a case is in once a round is settled and its follow-up (回访) is open.
 FOLLOW_UP_STATUSES = frozenset({"resolved"})
 
 
-def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
+def board_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mapping[str, str] | None = None) -> Response:
+    """The board, of the place asked (`place`), else of the visitor's own township or village centre, else the county's:
+    a township centre's staff watch the units of their township first (小事不出村、大事不出乡镇)."""
     visitor.require("/board")
-    board = expect(apis.call("supervision", "GET", "/api/v1/board", token=visitor.token), service="supervision")
+    names = Names.of(platform)
+    own = domain.own_centre_place(visitor.principal.units, platform.county)
+    place = (args or {}).get("place") or own or platform.county
+    scope = {"place": place}
+    answer = apis.call("supervision", "GET", "/api/v1/board", token=visitor.token, params=scope)
+    if answer.status == 400:  # a place typed into the address that the county does not have
+        return error_page(400, "看板范围有误", f"范围：“{place}”不是本县的乡镇或村，请从督办看板页的链接选择范围。")
+    board = expect(answer, service="supervision")
     letters = expect(
-        apis.call("supervision", "GET", "/api/v1/letters", token=visitor.token, params={"limit": "50"}),
+        apis.call("supervision", "GET", "/api/v1/letters", token=visitor.token, params={"limit": "50", **scope}),
         service="supervision",
     )
     follow_ups = expect(
@@ -46,13 +57,24 @@ def board_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         "board.html",
         alerts=alerts.get("alerts", []),
         alerts_truncated=alerts.get("truncated") is True,
-        **page_context(visitor, "/board", Names.of(platform), platform.now()),
+        **page_context(visitor, "/board", names, platform.now()),
         board=board,
+        # The scope by name, and the other one to switch to: the county's, or back to the visitor's own centre's.
+        board_scope=_board_scope(place, platform.county, names),
+        board_county=None if place == platform.county else (platform.county, names.place(platform.county)),
+        board_own=(own, names.place(own)) if own and own != place else None,
         letters=letters.get("letters", []),
         follow_ups=follow_ups.get("follow_ups", []),
         follow_ups_truncated=follow_ups.get("truncated") is True,
         may_rate="supervisor" in visitor.roles,
     )
+
+
+def _board_scope(place: str, county: str, names: Names) -> str:
+    """Whose units the board lists: '祁东县全县', '砖塘镇及其所辖村（社区）的各单位', '新塘村的各单位'."""
+    if place == county:
+        return f"{names.place(place)}全县"
+    return f"{names.place(place)}{'及其所辖村（社区）' if len(place) == TOWNSHIP_DIGITS else ''}的各单位"
 
 
 def follow_up_page(

@@ -9,7 +9,8 @@ import pytest
 
 from services.supervision.reports import Level, Period, Scope, build_report, spot_check_section
 from shared import wording
-from tests.service.console.visitors import ZHOU, error_beside, text_of, token_of
+from shared.auth.principal import Principal, Role
+from tests.service.console.visitors import STAFF, ZHOU, error_beside, text_of, token_of
 from tests.unit.shared.test_downloads import saved_as
 from tests.unit.supervision.test_reports import november
 
@@ -284,3 +285,28 @@ def test_a_label_that_reads_as_markup_stays_inside_the_charts_data(console, apis
     for block in ("chart-data", "report-chart-data"):
         data = json.loads(page.split(f'id="{block}">')[1].split("</script>")[0])
         assert stray in json.dumps(data, ensure_ascii=False)
+
+
+@pytest.fixture
+def zhuantang(monkeypatch) -> Principal:
+    """砖塘镇综治中心's coordinator, known to the token checker the console is built with."""
+    principal = Principal("tang.li", "唐莉", frozenset({Role.COORDINATOR}), frozenset({"centre:430426101"}))
+    monkeypatch.setitem(STAFF, token_of(principal), principal)
+    return principal
+
+
+def test_a_township_centre_s_overview_opens_on_its_own_township_s_report(zhuantang, console, apis, browser, staff):
+    """砖塘镇综治中心's staff read their township's figures first; choosing 全县 still shows the county's."""
+    staff.signed_in(zhuantang)
+    scripted(apis)
+    apis.answer("coordinator", "GET", "/api/v1/cases", 200, {"cases": [], "counts": {}, "total": 0})  # 提请领导督办
+
+    page = text_of(console.overview(browser.get("/overview", as_=zhuantang)))
+    console.overview(browser.get("/overview?level=county&period=month&date=2026-11-23", as_=zhuantang))
+    console.report_csv(browser.get("/overview/report.csv?period=month&date=2026-11-23", as_=zhuantang))
+
+    own, county, download = apis.calls_to("supervision")
+    assert own.params == {"period": "month", "date": "2026-11-23", "level": "township", "division": "430426101"}
+    assert county.params == {"level": "county", "period": "month", "date": "2026-11-23"}
+    assert download.params["level"] == "township" and download.params["division"] == "430426101"
+    assert "level=township&amp;division=430426101" in page  # its downloads are of the report shown

@@ -164,6 +164,20 @@ def test_the_unit_filter_takes_the_units_below_it(three_units, http):
     assert [w["referral_id"] for w in body["watches"]] == [str(LEAD_REFERRAL)]
 
 
+def test_a_township_s_board_lists_every_agency_s_units_there_and_none_of_the_county_s(three_units, http):
+    """砖塘镇综治中心 watches its police station and its justice office together, not the county court."""
+    body = http.body(three_units.board(http.get({"place": "430426101"})))
+
+    assert [u["unit"] for u in body["units"]] == [JUSTICE_OFFICE, POLICE_STATION]
+    assert [w["referral_id"] for w in body["watches"]] == [str(CO_REFERRAL), str(LEAD_REFERRAL)]
+
+
+def test_another_township_s_board_is_empty_rather_than_the_county_s(three_units, http):
+    body = http.body(three_units.board(http.get({"place": "430426102"})))
+
+    assert (body["units"], body["watches"]) == ([], [])
+
+
 def test_a_limit_of_zero_gives_the_units_counts_alone(three_units, http):
     body = http.body(three_units.board(http.get({"limit": "0"})))
 
@@ -221,6 +235,19 @@ def test_letters_are_filtered_by_kind_unit_and_case(three_units, http):
     assert referrals({"limit": "1"}) == [str(CO_REFERRAL)]
 
 
+def test_a_township_s_letters_are_those_sent_to_its_units_of_every_agency(three_units, http):
+    three_units.send_due_letters()
+
+    listed = http.body(three_units.letters(http.get({"place": "430426101"})))["letters"]
+
+    assert {(letter["kind"], letter["unit"]) for letter in listed} == {
+        ("overdue", JUSTICE_OFFICE),
+        ("reminder", JUSTICE_OFFICE),
+        ("reminder", POLICE_STATION),
+    }
+    assert http.body(three_units.letters(http.get({"place": "430426105"})))["letters"] == []
+
+
 # --- the query string: a 400 that names the parameter ------------------------------------------
 
 
@@ -237,6 +264,8 @@ def test_letters_are_filtered_by_kind_unit_and_case(three_units, http):
         ("letters", {"case_id": "00042"}, "case_id"),
         ("letters", {"limit": "0"}, "limit"),
         ("letters", {"unit": "police:43"}, "unit"),
+        ("board", {"place": "砖塘镇"}, "place"),
+        ("letters", {"place": "430426999"}, "place"),  # no township of the county
         ("list_follow_ups", {"pending": "nonsense"}, "pending"),
         ("list_follow_ups", {"x": "1"}, "x"),
     ],

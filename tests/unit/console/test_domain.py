@@ -448,3 +448,12 @@ def test_the_same_token_is_sealed_differently_each_time():
         "wang.fang", "token.of.wang.fang", SESSION.expires_at, MORNING, "cookie-of-wang-fang", "form-key-wang"
     )
     assert again.sealed_token != SESSION.sealed_token
+
+
+def test_the_board_and_report_open_on_a_township_or_village_centre_s_own_place_only_when_there_is_one() -> None:
+    assert domain.own_centre_place({"centre:430426101"}, "430426") == "430426101"
+    assert domain.own_centre_place({"centre:430426101203"}, "430426") == "430426101203"
+    assert domain.own_centre_place(set(), "430426") is None  # the county centre's staff
+    assert domain.own_centre_place({"centre:430426"}, "430426") is None
+    assert domain.own_centre_place({"centre:430426101", "centre:430426102"}, "430426") is None  # no one place to start
+    assert domain.own_centre_place({"police:430426101"}, "430426") is None
