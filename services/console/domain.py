@@ -184,6 +184,16 @@ def own_centre_place(units: Iterable[str], county: str) -> str | None:
     return next(iter(places)) if len(places) == 1 else None
 
 
+def acts_for_centre(units: Iterable[str], centre: object, county: str) -> bool:
+    """Whether a coordinator's account acts for the centre holding a case (its division; None or '' for a case stored
+    before levels, the county centre's): the centres of its `centre:<division>` units and every centre below them,
+    or every centre for an account bound to none, as the coordinator's API judges it (levels.require_holding_staff).
+    The console offers assigning and calling units in only where the API would take them."""
+    own = {division for agency, _, division in (u.partition(":") for u in units) if agency == CENTRE} or {county}
+    holding = centre if isinstance(centre, str) and centre else county
+    return any(holding.startswith(division) for division in own)
+
+
 def pages_for(roles: Iterable[str], agencies: Iterable[str] = ()) -> list[tuple[str, str]]:
     """The navigation: each page a role opens, once, where the first list that opens it to this visitor puts it."""
     held, bound = set(roles), set(agencies)

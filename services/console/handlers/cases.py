@@ -148,7 +148,9 @@ def case_page(
         report=(dispute or {}).get("report"),
         trace_link=trace_url.replace("{trace_id}", case["trace_id"]) if trace_url and case.get("trace_id") else None,
         done=CASE_ACTIONS_DONE.get(done or ""),
-        may_assign="coordinator" in visitor.roles and case["status"] == "awaiting_manual_triage",
+        may_assign="coordinator" in visitor.roles
+        and case["status"] == "awaiting_manual_triage"
+        and _acts_for(visitor, case, platform),
         units=names.unit_choices(),
         errors=errors or {},
         gap_text=gap_wording(names),
@@ -188,13 +190,25 @@ def levels_context(
         "centre_name": wording.centre_name(case.get("centre"), registry, places),
         "escalation_text": lambda step: wording.escalation_text(step, registry, places),
         "may_call_in": "coordinator" in visitor.roles
-        and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage"),
+        and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage")
+        and _acts_for(visitor, case, names.platform),
+        # A coordinator of another centre reads the case but neither assigns nor calls units in: say whose it is (a
+        # case stored before levels is the county centre's).
+        "held_elsewhere": wording.centre_name(case.get("centre") or names.platform.county, registry, places)
+        if "coordinator" in visitor.roles
+        and case["status"] in ("assigned", "in_progress", "awaiting_manual_triage")
+        and not _acts_for(visitor, case, names.platform)
+        else None,
         "call_in_choices": choices,
         # Checkboxes under each agency's name (公安局: the county bureau, then each station), in the registry's order.
         "call_in_groups": _by_agency(choices, registry),
         "call_in_chosen": frozenset(form.get("units") or []),
         "call_in_note": first_value(form, "note"),
     }
+
+
+def _acts_for(visitor: Visitor, case: Mapping[str, Any], platform: Platform) -> bool:
+    return domain.acts_for_centre(visitor.principal.units, case.get("centre"), platform.county)
 
 
 def _by_agency(units: list[tuple[str, str]], registry: AgencyRegistry) -> list[tuple[str, list[tuple[str, str]]]]:
@@ -343,6 +357,9 @@ def triage_page(visitor: Visitor, apis: Apis, platform: Platform) -> Response:
         "triage.html",
         **page_context(visitor, "/triage", names, platform.now()),
         cases=listing.get("cases", []),
+        # Another centre's case is listed, but only its own centre's staff (or those above) assign it.
+        ours=lambda case: _acts_for(visitor, case, platform),
+        centre_name=lambda code: wording.centre_name(code or platform.county, platform.registry, names.places),
         units=names.unit_choices(),
         gap_text=gap_wording(names),
     )

@@ -457,3 +457,11 @@ def test_the_board_and_report_open_on_a_township_or_village_centre_s_own_place_o
     assert domain.own_centre_place({"centre:430426"}, "430426") is None
     assert domain.own_centre_place({"centre:430426101", "centre:430426102"}, "430426") is None  # no one place to start
     assert domain.own_centre_place({"police:430426101"}, "430426") is None
+
+
+def test_a_coordinator_acts_for_its_centre_and_those_below_it_as_the_coordinator_judges() -> None:
+    assert domain.acts_for_centre({"centre:430426101"}, "430426101", "430426")
+    assert domain.acts_for_centre({"centre:430426101"}, "430426101203", "430426")  # its village's centre
+    assert not domain.acts_for_centre({"centre:430426101"}, "430426102", "430426")
+    assert not domain.acts_for_centre({"centre:430426101"}, None, "430426")  # stored before levels: the county's
+    assert domain.acts_for_centre(set(), "430426102", "430426")  # bound to no centre: the county centre's staff
