@@ -279,6 +279,20 @@ def callable_units(
     ]
 
 
+def nearest_first(units: Sequence[tuple[str, str]], centre_division: str) -> list[tuple[str, str]]:
+    """The units in the order a centre calls them in (吹哨报到 calls in the township's own 派出所 and 司法所 and the
+    county's departments): the county's units, then those placed within the centre's own township or village, then
+    the other townships'; each group in the order given."""
+
+    def nearness(unit: tuple[str, str]) -> int:
+        division = unit[0].partition(":")[2]
+        if len(division) <= 6:
+            return 0
+        return 1 if division.startswith(centre_division) or centre_division.startswith(division) else 2
+
+    return sorted(units, key=nearness)
+
+
 # --- officers' tabs ----------------------------------------------------------------------------------
 
 # 待签收 / 办理中 / 已办结: the agency's referral statuses each tab lists.

@@ -183,8 +183,10 @@ def levels_context(
     the holding centre may call in (the coordinator API checks the caller's centre and those units again)."""
     registry, places = names.platform.registry, names.places
     referrals = [r for r in case.get("referrals") or [] if isinstance(r, dict)]
-    choices = domain.callable_units(
-        names.unit_choices(), referrals, _callable_agencies(names.platform, case.get("centre"))
+    holding = str(case.get("centre") or f"centre:{names.platform.county}")
+    choices = domain.nearest_first(
+        domain.callable_units(names.unit_choices(), referrals, _callable_agencies(names.platform, case.get("centre"))),
+        holding.partition(":")[2],
     )
     return {
         "centre_name": wording.centre_name(case.get("centre"), registry, places),
@@ -200,7 +202,8 @@ def levels_context(
         and not _acts_for(visitor, case, names.platform)
         else None,
         "call_in_choices": choices,
-        # Checkboxes under each agency's name (公安局: the county bureau, then each station), in the registry's order.
+        # Checkboxes under each agency's name, in the registry's order: the county bureau, then the holding centre's
+        # own township's station, then the other townships'.
         "call_in_groups": _by_agency(choices, registry),
         "call_in_chosen": frozenset(form.get("units") or []),
         "call_in_note": first_value(form, "note"),

@@ -391,6 +391,30 @@ def test_a_unit_holding_an_open_referral_is_not_offered_to_call_in_and_one_that_
     assert offered == [("justice:430426101", "砖塘镇司法所"), ("petition:430426", "祁东县信访局")]
 
 
+def test_a_township_centre_is_offered_the_county_s_units_then_its_own_township_s_then_the_others():
+    units = [
+        ("police:430426", "祁东县公安局"),
+        ("police:430426101", "砖塘镇派出所"),
+        ("police:430426102", "蒋家桥镇派出所"),
+        ("justice:430426102", "蒋家桥镇司法所"),
+        ("justice:430426102007", "长冲村人民调解委员会"),
+        ("court:430426", "祁东县人民法院"),
+    ]
+
+    at_jiangjiaqiao = domain.nearest_first(units, "430426102")
+    assert [code for code, _ in at_jiangjiaqiao] == [
+        "police:430426",
+        "court:430426",
+        "police:430426102",
+        "justice:430426102",
+        "justice:430426102007",
+        "police:430426101",  # another township's station, last
+    ]
+    at_the_village = domain.nearest_first(units, "430426102007")  # its township's units are its own as well
+    assert [code for code, _ in at_the_village][-1] == "police:430426101"
+    assert domain.nearest_first(units, "430426") == sorted(units, key=lambda u: len(u[0]) > len("police:430426"))
+
+
 def test_only_the_agencies_the_holding_centre_may_call_in_are_offered():
     offered = domain.callable_units(UNITS, [], ("police", "justice"))
 
