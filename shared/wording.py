@@ -98,6 +98,13 @@ CASE_STATUSES = {
     "resolved": "已办结，待回访",
     "closed": "已结案",
 }
+# Where a case stands as the citizen's progress page (办理进度查询) says it: supervision's ProgressStatus codes.
+PROGRESS_STATUSES = {
+    "awaiting_unit": "已登记受理，正在分派承办单位",
+    "handling": "承办单位正在办理",
+    "awaiting_visit": "已办理完毕，等待回访",
+    "closed": "已结案",
+}
 # The centre's view of a referral and the receiving unit's own read the same to people.
 REFERRAL_STATUSES = {
     "issued": "待签收",

@@ -1,4 +1,4 @@
-"""Supervision's own dependency: what it needs to issue and check citizens' rating links."""
+"""Supervision's own dependency: what it needs to issue and check citizens' links (rating, progress)."""
 
 from dataclasses import dataclass
 from datetime import timedelta
@@ -34,6 +34,10 @@ class RatingLinks:
 
     def url(self, token: str) -> str:
         return f"{self.public_url.rstrip('/')}/rate/{token}"  # the console's citizen page
+
+    def progress_url(self, token: str) -> str:
+        # The receipt's progress link: the same secret keys it, under its own purpose (domain.ProgressLink).
+        return f"{self.public_url.rstrip('/')}/track/{token}"
 
 
 @cache

@@ -1,13 +1,15 @@
-"""Supervision's rules: when a unit gets a reminder or an overdue letter, and what a rating decides."""
+"""Supervision's rules: reminder and overdue letters, what a rating decides, and the citizen's signed links."""
 
 import base64
 import hmac
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from shared.contracts.identifiers import CASE_ID_PATTERN
 from shared.contracts.messages import CaseClosed, CaseReopened, CaseResolved, Event, ReferralClosed
 from shared.contracts.vocabulary import ONWARD_RESULTS, Rating, ReferralRole, ReopenCause, ResultCode
 from shared.refusal import Refused
@@ -399,25 +401,44 @@ def rating_link_for(follow_up: FollowUp, secret: bytes) -> RatingLink:
 
 
 def _code(case_id: str, round_: int, secret: bytes) -> str:
-    message = f"rating-link|{case_id}|{round_}".encode()
+    return _mac(secret, "rating-link", case_id, str(round_))
+
+
+def _mac(secret: bytes, purpose: str, *parts: str) -> str:
+    """A link's code: the purpose leads the MAC's message, so one secret keys every kind of link and a code made for
+    one purpose never checks out for another (a rating link is no progress link, whatever its parts)."""
+    message = "|".join((purpose, *parts)).encode()
     return base64.urlsafe_b64encode(hmac.digest(secret, message, "sha256")).decode().rstrip("=")
+
+
+def _same_code(expected: str, given: str) -> bool:
+    # As bytes: compare_digest takes text only when it is ASCII, and a link is whatever a phone sends.
+    return hmac.compare_digest(expected.encode(), given.encode("utf-8", "surrogatepass"))
+
+
+def _token_parts(token: str) -> tuple[str, str, str] | None:
+    """A link's three dot-separated parts (case number, its own middle part, code); None for anything we never issue:
+    a link we issue is ASCII and short (a case number, digits, base64url)."""
+    case_id, _, rest = token.partition(".")
+    middle, _, code = rest.partition(".")
+    if not token.isascii() or len(token) > 200 or not middle.isdigit() or not code:
+        return None
+    return case_id, middle, code
 
 
 def verify_rating_link(link: RatingLink, secret: bytes) -> None:
     """Refuse a link whose code is not ours, before anything is read: a forged link learns nothing,
     not even whether the case exists."""
-    # As bytes: compare_digest takes text only when it is ASCII, and a link is whatever a phone sends.
-    expected = _code(link.case_id, link.round, secret).encode()
-    if not hmac.compare_digest(expected, link.code.encode("utf-8", "surrogatepass")):
+    if not _same_code(_code(link.case_id, link.round, secret), link.code):
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
 
 
 def parse_rating_link(token: str) -> RatingLink:
     """The link's parts, or NOT_A_LINK: a link we issue is ASCII (a case number, a round, base64url)."""
-    case_id, _, rest = token.partition(".")
-    round_text, _, code = rest.partition(".")
-    if not token.isascii() or not round_text.isdigit() or not code or len(token) > 200:
+    parts = _token_parts(token)
+    if parts is None:
         raise Refused(RatingLinkRefusal.NOT_A_LINK, "not a rating link")
+    case_id, round_text, code = parts
     return RatingLink(case_id, int(round_text), code)
 
 
@@ -440,3 +461,113 @@ def check_rating_link(link: RatingLink, latest: FollowUp, secret: bytes, valid_f
 
 def rating_link_expires_at(follow_up: FollowUp, valid_for: timedelta) -> datetime:
     return follow_up.opened_at + valid_for
+
+
+# --- 办理进度查询: the receipt's QR code opens the case's progress on the citizen's phone, no account ----------
+
+# A progress link opens for a year from the day the window printed the receipt: long enough for the handling, the
+# follow-up visit and a reopening or two, yet a receipt found in a drawer years later no longer opens the case.
+PROGRESS_LINK_DAYS = 365
+_CASE_NUMBER = re.compile(CASE_ID_PATTERN)
+
+
+class ProgressLinkRefusal(StrEnum):
+    NOT_A_LINK = "not_a_progress_link"  # malformed, or its code does not match: forged, mistyped, or another link
+    EXPIRED = "progress_link_expired"
+
+
+@dataclass(frozen=True)
+class ProgressLink:
+    """A case's progress link: the case, and the last China day it opens; the code is a MAC over both."""
+
+    case_id: str
+    expires_on: date
+    code: str
+
+    def token(self) -> str:
+        return f"{self.case_id}.{self.expires_on:%Y%m%d}.{self.code}"
+
+
+def progress_link_for(case_id: str, issued_on: date, secret: bytes) -> ProgressLink:
+    """The link printed on a case's receipt on `issued_on` (China's day), open PROGRESS_LINK_DAYS from then."""
+    if not _CASE_NUMBER.fullmatch(case_id):
+        raise ValueError(f"{case_id!r} is not a case number")
+    expires_on = issued_on + timedelta(days=PROGRESS_LINK_DAYS)
+    return ProgressLink(case_id, expires_on, _progress_code(case_id, expires_on, secret))
+
+
+def _progress_code(case_id: str, expires_on: date, secret: bytes) -> str:
+    return _mac(secret, "progress-link", case_id, f"{expires_on:%Y%m%d}")
+
+
+def parse_progress_link(token: str) -> ProgressLink:
+    """The link's parts, or NOT_A_LINK: a case number, a day written YYYYMMDD, and a code."""
+    parts = _token_parts(token)
+    if parts is None or not _CASE_NUMBER.fullmatch(parts[0]) or len(parts[1]) != 8:
+        raise Refused(ProgressLinkRefusal.NOT_A_LINK, "not a progress link")
+    case_id, day, code = parts
+    try:
+        expires_on = date(int(day[:4]), int(day[4:6]), int(day[6:]))
+    except ValueError:
+        raise Refused(ProgressLinkRefusal.NOT_A_LINK, "not a progress link") from None
+    return ProgressLink(case_id, expires_on, code)
+
+
+def check_progress_link(link: ProgressLink, secret: bytes, today: date) -> None:
+    """Refuse a link whose code is not ours before anything else (a forged link learns nothing, not even whether
+    the case exists, nor whether its day has passed), then one past its last day (`today`: China's)."""
+    if not _same_code(_progress_code(link.case_id, link.expires_on, secret), link.code):
+        raise Refused(ProgressLinkRefusal.NOT_A_LINK, "not a progress link")
+    if today > link.expires_on:
+        raise Refused(ProgressLinkRefusal.EXPIRED, f"the progress link of case {link.case_id} has expired")
+
+
+class ProgressStatus(StrEnum):
+    """Where a case stands, in the few words a citizen is told (shared/wording.py PROGRESS_STATUSES)."""
+
+    AWAITING_UNIT = "awaiting_unit"  # registered; the centre has not placed it with a unit (yet, or again)
+    HANDLING = "handling"  # a unit is handling it
+    AWAITING_VISIT = "awaiting_visit"  # the round is resolved; the follow-up visit (回访) asks the citizen
+    CLOSED = "closed"
+
+
+@dataclass(frozen=True)
+class KeptFact:
+    """A case fact as supervision keeps it (case_facts), as much as the progress needs."""
+
+    fact: str  # the message type: CaseAssigned, CaseAwaitingManualTriage, CaseResolved, CaseClosed, CaseReopened
+    occurred_at: datetime
+    category: str | None = None  # CaseAssigned's and (version 2) CaseAwaitingManualTriage's
+
+
+@dataclass(frozen=True)
+class Progress:
+    status: ProgressStatus
+    category: str | None
+    lead: Watch | None  # the lead's clock: the running one while handled, the last one once resolved or closed
+    closed_at: datetime | None
+
+
+# The facts that move a case from one status to another (the store reads these alone).
+PROGRESS_FACTS = frozenset({"CaseAssigned", "CaseAwaitingManualTriage", "CaseResolved", "CaseClosed", "CaseReopened"})
+
+
+def progress_of(facts: Sequence[KeptFact], lead_watches: Sequence[Watch]) -> Progress:
+    """Where the case stands by the latest fact that moves it, and its lead's clock. No fact yet is a case the
+    coordinator has not placed: registered and waiting for a unit, not unknown (only the window issues its link).
+    A lead clock still running says a unit handles it whatever fact came before (a unit designated by hand after
+    CaseAwaitingManualTriage comes as UnitDesignated, which starts a clock and is no kept fact)."""
+    in_order = sorted(facts, key=lambda f: f.occurred_at)
+    moving = [f for f in in_order if f.fact in PROGRESS_FACTS]
+    latest = moving[-1] if moving else None
+    category = next((f.category for f in reversed(in_order) if f.category), None)
+    last_lead = max(lead_watches, key=lambda w: w.issued_at, default=None)
+    if latest is not None and latest.fact == "CaseClosed":
+        return Progress(ProgressStatus.CLOSED, category, last_lead, latest.occurred_at)
+    if latest is not None and latest.fact == "CaseResolved":
+        return Progress(ProgressStatus.AWAITING_VISIT, category, last_lead, None)
+    running = max((w for w in lead_watches if w.is_open), key=lambda w: w.issued_at, default=None)
+    if running is not None or (latest is not None and latest.fact in ("CaseAssigned", "CaseReopened")):
+        # Assigned with no lead clock running: settled at the window (现场办), or the lead's clock not started yet.
+        return Progress(ProgressStatus.HANDLING, category, running, None)
+    return Progress(ProgressStatus.AWAITING_UNIT, category, None, None)

@@ -8,6 +8,7 @@ from services.supervision import (
     documents_handlers,
     escalation_handlers,
     handlers,
+    progress_handlers,
     report_handlers,
     spot_checks_handlers,
 )
@@ -45,6 +46,8 @@ SPOT_CHECK_TICK_SECONDS = 60  # is the previous period drawn yet? (once: spot_ch
 READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER)
 # Documents: the centre's readers, and officers for their own units' documents (checked by the handlers).
 DOCUMENT_READERS = allow(Role.SUPERVISOR, Role.COORDINATOR, Role.LEADER, Role.OFFICER)
+# The window's roles, who print the receipt and its progress link (办理进度查询).
+WINDOW = allow(Role.INTAKE_STAFF, Role.COORDINATOR, Role.SUPERVISOR)
 CALENDAR_CHECK_SECONDS = 3600  # next year's calendar still unknown? (logged once a day)
 NOTICE_CHECK_SECONDS = 300  # whether the monthly 通报 is due; the period's lock makes it once across instances
 REPORT_RECOUNT_SECONDS = 1  # how far behind the facts the report's counters may be between reads
@@ -191,6 +194,17 @@ class Supervision(PlatformService):
     def rate_by_link(self, request: Request, token: str) -> Response:
         command = parse_body(request, handlers.RateFollowUp)
         return json_response(202, handlers.rate_by_link(token, command, self.uow, self.rating_links, self.platform))
+
+    # --- 办理进度查询: the receipt's QR code; the link itself is the credential, for a year --------------------
+
+    @api("GET", "/api/v1/cases/<case_id>/progress-link", access=WINDOW, takes_query=True)
+    def progress_link(self, request: Request, case_id: str) -> Response:
+        query, case_id = parse_query(request, progress_handlers.ProgressLinkQuery), case_id_in_path(case_id)
+        return progress_handlers.progress_link_response(case_id, query, self.rating_links, self.platform)
+
+    @api("GET", "/api/v1/progress/<token>", access=PUBLIC)
+    def show_progress(self, request: Request, token: str) -> Response:
+        return json_response(200, progress_handlers.show_progress(token, self.uow, self.rating_links, self.platform))
 
     # --- 两函一通报 as documents ---------------------------------------------------------------
 

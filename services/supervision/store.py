@@ -6,7 +6,16 @@ from uuid import UUID
 
 from services.supervision.alerts_store import AlertStore, PostgresAlertStore
 from services.supervision.documents_store import DocumentStore, PostgresDocumentStore
-from services.supervision.domain import RATED_AT_THE_CENTRE, FollowUp, LetterKind, Watch, WatchState, reminder_due_at
+from services.supervision.domain import (
+    PROGRESS_FACTS,
+    RATED_AT_THE_CENTRE,
+    FollowUp,
+    KeptFact,
+    LetterKind,
+    Watch,
+    WatchState,
+    reminder_due_at,
+)
 from services.supervision.escalation_store import EscalationStore, PostgresEscalationStore
 from services.supervision.reports_store import PostgresReportStore, ReportStore
 from services.supervision.spot_checks_store import PostgresSpotCheckStore, SpotCheckStore
@@ -131,6 +140,11 @@ class SupervisionStore(ReportStore, DocumentStore, EscalationStore, SpotCheckSto
 
     def record_fact(self, message: Event) -> None:
         """Keep a case fact for the reports, once per message."""
+        ...
+
+    def case_progress(self, case_id: str) -> tuple[list[KeptFact], list[Watch]]:
+        """What the citizen's progress page is worked out from (domain.progress_of): the case's kept facts that move
+        it (domain.PROGRESS_FACTS) oldest first, and its lead units' watches in the order they were issued."""
         ...
 
     def record_link_fact(self, message: LinkRecordNoted) -> None:
@@ -388,6 +402,19 @@ class PostgresSupervisionStore(
             " ON CONFLICT (message_id) DO NOTHING",
             (message.message_id, message.case_id, message.type, message.occurred_at, jsonb(detail)),
         )
+
+    def case_progress(self, case_id: str) -> tuple[list[KeptFact], list[Watch]]:
+        facts = self.sql.all(
+            "SELECT fact, occurred_at, detail ->> 'category' AS category FROM case_facts"
+            " WHERE case_id = %s AND fact = ANY(%s) ORDER BY occurred_at, message_id",
+            (case_id, sorted(PROGRESS_FACTS)),
+        )
+        leads = self.sql.all(
+            f"SELECT {_WATCH_COLUMNS} FROM watches WHERE case_id = %s AND role = %s ORDER BY issued_at, referral_id",
+            (case_id, ReferralRole.LEAD.value),
+        )
+        kept = [KeptFact(row["fact"], row["occurred_at"], row["category"]) for row in facts]
+        return kept, [_watch(row) for row in leads]
 
     def record_link_fact(self, message: LinkRecordNoted) -> None:
         self.sql.write(

@@ -6,8 +6,10 @@ from typing import Any
 from uuid import UUID
 
 from services.supervision.domain import (
+    PROGRESS_FACTS,
     RATED_AT_THE_CENTRE,
     FollowUp,
+    KeptFact,
     LetterKind,
     Watch,
     WatchState,
@@ -18,7 +20,7 @@ from services.supervision.domain import (
     watch_state,
 )
 from shared.contracts.messages import Event, LinkRecordNoted, ReferralSummary
-from shared.contracts.vocabulary import Rating, ResultCode
+from shared.contracts.vocabulary import Rating, ReferralRole, ResultCode
 from shared.delivery.statements import Row
 from shared.persistence.errors import NotFound
 from tests.fakes.calendar import FakeCalendarStore
@@ -267,6 +269,18 @@ class FakeSupervisionStore(FakeDocumentStore, FakeReportStore, FakeEscalationSto
                 key = (fact["link"], fact["kind"])
                 counts[key] = counts.get(key, 0) + 1
         return [{"link": link, "kind": kind, "count": n} for (link, kind), n in sorted(counts.items())]
+
+    def case_progress(self, case_id: str) -> tuple[list[KeptFact], list[Watch]]:
+        facts = sorted(
+            (f for f in self.facts.values() if f["case_id"] == case_id and f["fact"] in PROGRESS_FACTS),
+            key=lambda f: f["occurred_at"],
+        )
+        kept = [KeptFact(f["fact"], f["occurred_at"], f["detail"].get("category")) for f in facts]
+        leads = sorted(
+            (w for w in self.watches.values() if w.case_id == case_id and w.role is ReferralRole.LEAD),
+            key=lambda w: w.issued_at,
+        )
+        return kept, leads
 
     def record_fact(self, message: Event) -> None:
         self.facts.setdefault(
