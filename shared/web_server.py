@@ -315,13 +315,14 @@ class HardenedWsgiApp(WsgiApp):
 
 
 # Paths that carry a credential: a citizen's rating link (`<case id>.<round>.<code>`) rates and closes its case for
-# whoever holds it, so the line keeps which case and round it was, and never the code.
-_CREDENTIAL_IN_PATH = re.compile(r"(/rate/|/ratings/)((?:[^/.]*\.)*)[^/.]*")
+# whoever holds it, and a progress link (`<case id>.<last day>.<code>`) opens its case's progress, so the line keeps
+# which case and round or day it was, and never the code.
+_CREDENTIAL_IN_PATH = re.compile(r"(/rate/|/ratings/|/track/|/api/v1/progress/)((?:[^/.]*\.)*)[^/.]*")
 
 
 def loggable_path(environ: dict[str, Any]) -> str:
     """The path as it came on the wire, percent-encoded: a hostile one (line breaks, U+0085, U+2028 …) stays on
-    one log line and cannot forge another; the first 200 characters; a rating link's code masked."""
+    one log line and cannot forge another; the first 200 characters; a citizen link's code masked."""
     # WSGI hands PATH_INFO over as latin-1 text of the raw bytes.
     raw = str(environ.get("PATH_INFO", "")).encode("latin-1", errors="replace")
     path = quote(raw, safe="/:@!$&'()*+,;=-._~")

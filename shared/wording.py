@@ -440,6 +440,12 @@ def local_time_words(value: str | datetime | None) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M}"
 
 
+def local_date_words(value: str | datetime | None) -> str:
+    """An ISO time's Beijing day in words, '2026年12月14日', as a citizen reads a deadline; '' when there is none."""
+    moment = _in_china(value)
+    return f"{moment.year}年{moment.month}月{moment.day}日" if moment else ""
+
+
 def local_date(value: str | datetime | date | None) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.strftime("%Y-%m-%d")

@@ -1,6 +1,7 @@
 """受理回执: what the window hands a citizen who registered a dispute, worked out from the case as intake and the
 coordinator answer it, in plain Chinese and without the ID or mobile numbers."""
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -80,6 +81,25 @@ def receipt_of(
         address=(centre.address or "") if centre else "",
         repeat=repeat,
     )
+
+
+@dataclass(frozen=True)
+class ProgressQr:
+    """The receipt's QR code to the case's progress page (办理进度查询), and its address in small print."""
+
+    url: str
+    image: str  # the QR code's SVG as a data: address, so the printed page needs nothing else fetched
+
+
+def progress_qr(link: object, svg: object) -> ProgressQr | None:
+    """The QR code from supervision's answers (the link as JSON, its SVG); None unless both are what it gives, and
+    the receipt then prints without it."""
+    url = link.get("url") if isinstance(link, Mapping) else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")) or not isinstance(svg, str):
+        return None
+    if "<svg" not in svg:
+        return None
+    return ProgressQr(url, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
 
 
 def report_id(value: object) -> str | None:

@@ -1,4 +1,4 @@
-"""The console nameko service: the staff console in Chinese, and the citizen's rating page, served as HTML pages."""
+"""The console nameko service: the staff console in Chinese, and the citizen's rating and progress pages, as HTML."""
 
 import re
 
@@ -328,6 +328,11 @@ class Console(PlatformService):
     @page("POST", "/rate/<token>")
     def rate(self, request: Request, token: str) -> Response:
         return citizens.rate(token, request, self.apis, self.platform)
+
+    # 办理进度查询, from the receipt's QR code: no account, the link is the credential.
+    @page("GET", "/track/<token>")
+    def progress_page(self, request: Request, token: str) -> Response:
+        return citizens.progress_page(token, self.apis, self.platform)
 
     @page("GET", "/static/<path:name>")
     def static(self, request: Request, name: str) -> Response:

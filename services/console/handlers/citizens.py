@@ -1,11 +1,11 @@
-"""The citizen's rating page (群众评单), opened on a phone from the follow-up's QR code; the link is the credential."""
+"""The citizen's pages, opened on a phone from a QR code, the link the credential: rating (群众评单) and progress."""
 
 import re
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from services.console.dependencies import Apis
+from services.console.dependencies import Apis, ApiUnavailable
 from services.console.handlers.common import Names, errors_in_chinese, field_errors, page_context, refusal_code
 from services.console.pages import redirect, render
 from shared import wording
@@ -18,16 +18,14 @@ _TOKEN = re.compile(r"^[A-Za-z0-9._~-]{10,300}$")
 _CASE_NUMBER = re.compile(CASE_ID_PATTERN)
 
 
-def _rating_context(names: Names, platform: Platform) -> dict[str, Any]:
-    """The rating page's frame: the county centre a citizen may turn to, with its phone when centres.toml gives one
+def _rating_context(names: Names, platform: Platform, path: str = "/rate") -> dict[str, Any]:
+    """A citizen page's frame: the county centre a citizen may turn to, with its phone when centres.toml gives one
     (the same the window's receipt prints)."""
     try:
         phone = county_centres(platform.config_dir, platform.county).county.phone
     except (CentresError, OSError):  # the file unreadable here: the centre by its name alone
         phone = None
-    return page_context(
-        None, "/rate", names, platform.now(), centre=names.unit(platform.centre_unit), centre_phone=phone
-    )
+    return page_context(None, path, names, platform.now(), centre=names.unit(platform.centre_unit), centre_phone=phone)
 
 
 def rating_page(token: str, request: Request, apis: Apis, platform: Platform) -> Response:
@@ -105,3 +103,32 @@ def _name_the_case(answer: object) -> None:
     case_id = answer.get("case_id") if isinstance(answer, dict) else None
     if isinstance(case_id, str) and _CASE_NUMBER.fullmatch(case_id):
         name_the_case(case_id)
+
+
+# --- 办理进度查询: the receipt's QR code ------------------------------------------------------------------------
+
+# Why a progress link opens nothing (supervision's 403 and ProgressLinkRefusal codes), said to the citizen plainly.
+_DEAD_PROGRESS_LINKS = {
+    403: "链接无效，请核对回执上的二维码后重新扫码。",
+    409: "此查询链接已过期。",
+}
+
+
+def progress_page(token: str, apis: Apis, platform: Platform) -> Response:
+    """Where the citizen's case stands, as supervision tells it to the link: the link is checked there (the console
+    cannot check it), and a dead one is a plain warning with the centre's phone, as on the rating page."""
+    names = Names.of(platform)
+    context = _rating_context(names, platform, "/track")
+    if not _TOKEN.fullmatch(token):
+        return render("track.html", status=403, **context, state="dead", dead_because=_DEAD_PROGRESS_LINKS[403])
+    try:
+        answer = apis.call("supervision", "GET", f"/api/v1/progress/{token}")
+    except ApiUnavailable:
+        answer = None
+    if answer is not None and answer.ok and isinstance(answer.body, dict):
+        _name_the_case(answer.body)
+        return render("track.html", **context, state="open", progress=answer.body)
+    if answer is not None and answer.status in _DEAD_PROGRESS_LINKS:
+        reason = _DEAD_PROGRESS_LINKS[answer.status]
+        return render("track.html", status=answer.status, **context, state="dead", dead_because=reason)
+    return render("track.html", status=503, **context, state="unavailable")

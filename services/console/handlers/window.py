@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from werkzeug.wrappers import Request, Response
 
 from services.console import domain, receipt
-from services.console.dependencies import Apis
+from services.console.dependencies import Apis, ApiUnavailable
 from services.console.handlers.common import (
     Names,
     Visitor,
@@ -159,7 +159,22 @@ def receipt_page(visitor: Visitor, case_id: str, request: Request, apis: Apis, p
         receipt=receipt.receipt_of(case_id, dispute, case, centre, centre_name, names.unit, repeat or None),
         report=report,
         printed_at=wording.local_time_words(platform.now()),
+        progress=_progress_qr(case_id, visitor, apis),
     )
+
+
+def _progress_qr(case_id: str, visitor: Visitor, apis: Apis) -> receipt.ProgressQr | None:
+    """The QR code to the case's progress page, from supervision with the window's own token; None when supervision
+    does not give it (down, or refusing): the receipt prints without it, never fails for it."""
+    path = f"/api/v1/cases/{case_id}/progress-link"
+    try:
+        link = apis.call("supervision", "GET", path, token=visitor.token)
+        if not link.ok:
+            return None
+        svg = apis.call("supervision", "GET", path, token=visitor.token, params={"format": "svg"})
+    except ApiUnavailable:
+        return None
+    return receipt.progress_qr(link.body, svg.body if svg.ok else None)
 
 
 def _window_centre(visitor: Visitor, platform: Platform) -> Centre | None:

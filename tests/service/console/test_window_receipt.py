@@ -1,5 +1,6 @@
 """受理回执: the page the window prints for the citizen, in plain Chinese, without the ID or mobile numbers."""
 
+import base64
 import shutil
 from dataclasses import replace
 
@@ -42,10 +43,12 @@ TRIAGED = {
     ],
 }  # fmt: skip
 NOT_THERE = {"error": "not_found", "message": f"no case {CASE_ID}"}
+PROGRESS_LINK = f"/api/v1/cases/{CASE_ID}/progress-link"
 
 
 def registered(apis, case: dict | None) -> None:
     apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 200, DISPUTE)
+    apis.down("supervision", "GET", PROGRESS_LINK)  # the receipt prints without its QR code (see below for it)
     if case is None:
         apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 404, NOT_THERE)
     else:
@@ -77,6 +80,7 @@ def test_the_receipt_names_the_case_the_visitor_the_lead_unit_and_its_deadline(c
     assert [(call.service, call.token) for call in apis.calls] == [
         ("intake", token_of(WANG)),
         ("coordinator", token_of(WANG)),
+        ("supervision", token_of(WANG)),  # the progress link's QR code: supervision is down here
     ]
 
 
@@ -194,6 +198,7 @@ WITH_REPORTS = {
 def receipt_of_report(console, apis, browser, report: str):
     apis.answer("intake", "GET", f"/api/v1/disputes/{CASE_ID}", 200, WITH_REPORTS)
     apis.answer("coordinator", "GET", f"/api/v1/cases/{CASE_ID}", 200, TRIAGED)
+    apis.down("supervision", "GET", PROGRESS_LINK)
     return console.receipt(browser.get(f"{RECEIPT}?report={report}", as_=WANG), CASE_ID)
 
 
@@ -238,3 +243,48 @@ def test_the_registered_page_of_a_repeat_offers_that_report_s_receipt(console, a
 
     assert "重复反映，已关联" in page
     assert f'<a class="button-link" href="{RECEIPT}?report={REPEAT}">打印回执</a>' in page
+
+
+# --- 办理进度查询: the QR code to the case's progress page ------------------------------------------------------
+
+TRACK_URL = f"https://wuyuan.example.cn/track/{CASE_ID}.20271123.mQSS9l2Xv4Jk_8wq"
+QR_SVG = '<?xml version="1.0" encoding="utf-8"?>\n<svg xmlns="http://www.w3.org/2000/svg"><path d="M4 4h1"/></svg>'
+
+
+def test_the_receipt_prints_the_qr_code_to_the_cases_progress_with_its_address(console, apis, browser, staff):
+    staff.signed_in(WANG)
+    registered(apis, TRIAGED)
+    link = {"case_id": CASE_ID, "url": TRACK_URL, "expires_at": "2027-11-24T00:00:00+08:00"}
+    apis.answer("supervision", "GET", PROGRESS_LINK, 200, link)
+    apis.answer("supervision", "GET", PROGRESS_LINK, 200, QR_SVG, params={"format": "svg"})
+
+    response = open_receipt(console, browser)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    image = "data:image/svg+xml;base64," + base64.b64encode(QR_SVG.encode()).decode()
+    assert f'<img src="{image}" alt="办理进度查询二维码">' in page
+    assert "<p>扫码查询办理进度</p>" in page
+    assert f'<p class="progress-url">{TRACK_URL}</p>' in page
+    assert [(c.service, c.token, c.params) for c in apis.calls_to("supervision")] == [
+        ("supervision", token_of(WANG), None),
+        ("supervision", token_of(WANG), {"format": "svg"}),
+    ]
+
+
+@pytest.mark.parametrize("status", [403, 503])
+def test_the_receipt_prints_without_the_qr_code_when_supervision_refuses_or_is_down(
+    console, apis, browser, staff, status
+):
+    staff.signed_in(WANG)
+    registered(apis, TRIAGED)
+    if status != 503:
+        apis.answer("supervision", "GET", PROGRESS_LINK, status, {"error": "forbidden"})
+
+    response = open_receipt(console, browser)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert f'<dd class="case-id">{CASE_ID}</dd>' in page
+    assert "扫码查询办理进度" not in page and "<img" not in page
+    assert "凭本回执和案件编号，可到综治中心窗口或致电 12345 查询办理进度" in page

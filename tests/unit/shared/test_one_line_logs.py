@@ -36,3 +36,10 @@ def test_an_access_line_keeps_the_case_and_round_of_a_rating_link_and_never_its_
     assert path == f"{prefix}430426-20261206-00002.1.***"
     # A mistyped link (a slash after it, a doubled slash before) answers 404 and leaves the code valid: masked too.
     assert loggable_path({"PATH_INFO": f"/{prefix}430426-20261206-00002.1.mQSS9l2Xv4Jk_8wq/"}).endswith(".1.***/")
+
+
+@pytest.mark.parametrize("prefix", ["/track/", "/api/v1/progress/"])
+def test_an_access_line_keeps_the_case_and_day_of_a_progress_link_and_never_its_code(prefix):
+    """The code opens the case's progress for whoever holds it: logs and their readers never see it."""
+    path = loggable_path({"PATH_INFO": f"{prefix}430426-20261206-00002.20271206.mQSS9l2Xv4Jk_8wq"})
+    assert path == f"{prefix}430426-20261206-00002.20271206.***"
