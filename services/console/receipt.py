@@ -10,6 +10,7 @@ from uuid import UUID
 from services.console.case_text import UnitName
 from shared import wording
 from shared.centres import Centre, Centres
+from shared.qr_codes import qr_svg
 
 # While triage has not designated a lead, or the lead's role waits for staff (a unit declined it), the citizen is
 # told the centre is placing the case rather than the reason the console gives staff.
@@ -91,14 +92,13 @@ class ProgressQr:
     image: str  # the QR code's SVG as a data: address, so the printed page needs nothing else fetched
 
 
-def progress_qr(link: object, svg: object) -> ProgressQr | None:
-    """The QR code from supervision's answers (the link as JSON, its SVG); None unless both are what it gives, and
-    the receipt then prints without it."""
+def progress_qr(case_id: str, link: object) -> ProgressQr | None:
+    """The QR code of the link supervision signed (its JSON answer); None unless it is a web address, and the
+    receipt then prints without it."""
     url = link.get("url") if isinstance(link, Mapping) else None
-    if not isinstance(url, str) or not url.startswith(("https://", "http://")) or not isinstance(svg, str):
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
         return None
-    if "<svg" not in svg:
-        return None
+    svg = qr_svg(url, f"办理进度 {case_id}", scale=4)
     return ProgressQr(url, "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode())
 
 

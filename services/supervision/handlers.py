@@ -1,12 +1,10 @@
 """Supervision's service layer: units' clocks from the case facts, deadline letters on a timer, the follow-up rating."""
 
-import io
 from collections.abc import Callable
 from datetime import datetime, time, timedelta
 from enum import StrEnum
 from typing import Literal
 
-import segno
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.supervision import documents_handlers, domain, reports_counters
@@ -33,6 +31,7 @@ from shared.contracts.vocabulary import Rating
 from shared.known_filters import require_known
 from shared.persistence.unit_of_work import UnitOfWork
 from shared.platform import Platform, SenderRefusal
+from shared.qr_codes import qr_svg
 from shared.refusal import Refused
 from shared.telemetry.case_scope import case_scope, name_the_case
 from shared.telemetry.propagation import current_trace_headers
@@ -344,10 +343,7 @@ def rating_link(case_id: str, uow: Work, links: RatingLinks) -> dict[str, object
 
 def rating_link_qr_svg(case_id: str, uow: Work, links: RatingLinks) -> str:
     """The link as a QR code (SVG), to print on the follow-up notice."""
-    url = str(rating_link(case_id, uow, links)["url"])
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=6, border=4, title=f"评价 {case_id}")
-    return buffer.getvalue().decode()
+    return qr_svg(str(rating_link(case_id, uow, links)["url"]), f"评价 {case_id}")
 
 
 def show_rating_link(token: str, uow: Work, links: RatingLinks, platform: Platform) -> dict[str, object]:

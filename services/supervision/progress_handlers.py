@@ -1,10 +1,8 @@
 """办理进度查询: the progress link the window prints on the receipt, and what the citizen's phone is told by it."""
 
-import io
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-import segno
 from pydantic import BaseModel, ConfigDict
 from werkzeug.wrappers import Response
 
@@ -15,6 +13,7 @@ from shared.auth.principal import Forbidden
 from shared.contracts.identifiers import case_registered_on
 from shared.http import json_response
 from shared.platform import Platform
+from shared.qr_codes import qr_svg
 from shared.refusal import Refused
 from shared.telemetry.case_scope import name_the_case
 from shared.workdays import CHINA_TZ, runs_into_unknown_year
@@ -38,10 +37,7 @@ def progress_link(case_id: str, links: RatingLinks, platform: Platform) -> dict[
 
 def progress_link_qr_svg(case_id: str, links: RatingLinks, platform: Platform) -> str:
     """The link as a QR code (SVG), for the receipt."""
-    url = str(progress_link(case_id, links, platform)["url"])
-    buffer = io.BytesIO()
-    segno.make(url, error="m").save(buffer, kind="svg", scale=4, border=4, title=f"办理进度 {case_id}")
-    return buffer.getvalue().decode()
+    return qr_svg(str(progress_link(case_id, links, platform)["url"]), f"办理进度 {case_id}", scale=4)
 
 
 def progress_link_response(case_id: str, query: ProgressLinkQuery, links: RatingLinks, platform: Platform) -> Response:

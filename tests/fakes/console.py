@@ -64,25 +64,10 @@ class FakeApis:
 
     def __init__(self) -> None:
         self.answers: dict[tuple[str, str, str], Answer | ApiUnavailable] = {}
-        # Answers to a call with exactly these query parameters (`?format=svg`), before the path's own answer.
-        self.answers_with: dict[tuple[str, str, str, tuple[tuple[str, str], ...]], Answer] = {}
         self.calls: list[Call] = []
 
-    def answer(
-        self,
-        service: str,
-        method: str,
-        path: str,
-        status: int = 200,
-        body: Any = None,
-        *,
-        params: dict[str, str] | None = None,
-    ) -> "FakeApis":
-        answer = Answer(status, {} if body is None else body)
-        if params is None:
-            self.answers[(service, method, path)] = answer
-        else:
-            self.answers_with[(service, method, path, tuple(sorted(params.items())))] = answer
+    def answer(self, service: str, method: str, path: str, status: int = 200, body: Any = None) -> "FakeApis":
+        self.answers[(service, method, path)] = Answer(status, {} if body is None else body)
         return self
 
     def down(self, service: str, method: str, path: str) -> "FakeApis":
@@ -101,8 +86,7 @@ class FakeApis:
         forwarded_for: str | None = None,
     ) -> Answer:
         self.calls.append(Call(service, method, path, token, params, body, forwarded_for))
-        with_params = self.answers_with.get((service, method, path, tuple(sorted((params or {}).items()))))
-        scripted = with_params or self.answers.get((service, method, path))
+        scripted = self.answers.get((service, method, path))
         if scripted is None:
             raise AssertionError(f"unscripted call: {method} {service}{path}")
         if isinstance(scripted, ApiUnavailable):

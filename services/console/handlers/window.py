@@ -164,17 +164,14 @@ def receipt_page(visitor: Visitor, case_id: str, request: Request, apis: Apis, p
 
 
 def _progress_qr(case_id: str, visitor: Visitor, apis: Apis) -> receipt.ProgressQr | None:
-    """The QR code to the case's progress page, from supervision with the window's own token; None when supervision
-    does not give it (down, or refusing): the receipt prints without it, never fails for it."""
-    path = f"/api/v1/cases/{case_id}/progress-link"
+    """The QR code to the case's progress page, from the link supervision signs, asked with the window's own token
+    (one call: the code printed is the address printed under it); None when supervision does not give it (down, or
+    refusing): the receipt prints without it, never fails for it."""
     try:
-        link = apis.call("supervision", "GET", path, token=visitor.token)
-        if not link.ok:
-            return None
-        svg = apis.call("supervision", "GET", path, token=visitor.token, params={"format": "svg"})
+        link = apis.call("supervision", "GET", f"/api/v1/cases/{case_id}/progress-link", token=visitor.token)
     except ApiUnavailable:
         return None
-    return receipt.progress_qr(link.body, svg.body if svg.ok else None)
+    return receipt.progress_qr(case_id, link.body) if link.ok else None
 
 
 def _window_centre(visitor: Visitor, platform: Platform) -> Centre | None:
