@@ -22,7 +22,7 @@ from uuid import UUID
 import psycopg
 from psycopg.rows import dict_row
 
-from services.supervision.documents import DocumentKind, document_text
+from services.supervision.documents import CaseSubject, DocumentKind, document_text, subject_place
 from services.supervision.documents_recovered import Archive, LetterCopy, Recovered, recover_letters
 from services.supervision.documents_render import render_html
 from services.supervision.documents_store import ArchivedDocument
@@ -43,6 +43,13 @@ IN_THE_ARCHIVE = (
     " WHERE id = ANY(%s) OR number = ANY(%s) OR (referral_id = ANY(%s) AND kind <> 'notice')"
 )
 WATCHED = "SELECT referral_id, issued_at FROM watches WHERE referral_id = ANY(%s)"
+# What a letter names the dispute by (documents.CaseSubject): the case's latest assignment kept here, as at issue …
+ASSIGNED_HERE = (
+    "SELECT DISTINCT ON (case_id) case_id, detail ->> 'category', detail ->> 'division_code' FROM case_facts"
+    " WHERE case_id = ANY(%s) AND fact = 'CaseAssigned' ORDER BY case_id, occurred_at DESC"
+)
+# … or, for a case the backup holds no assignment of, the coordinator's, from which every CaseAssigned is made.
+ASSIGNED_AT_THE_CENTRE = "SELECT case_id, category, division_code FROM cases WHERE case_id = ANY(%s)"
 # The referral's issue time as the coordinator's case keeps it, which every watch is started from (ReferralSummary).
 ISSUED_AT_THE_CENTRE = """
 SELECT (r ->> 'referral_id')::uuid, (r ->> 'issued_at')::timestamptz
@@ -67,12 +74,15 @@ def archive_letters_again(
             lacking = [copy for copy in held.copies if copy.document_id not in archive.ids]
             rows = conn.execute(WATCHED, ([copy.referral_id for copy in lacking],)).fetchall()
             watched: dict[UUID, datetime] = {referral_id: issued_at for referral_id, issued_at in rows}
+            cases = sorted({copy.case_id for copy in lacking})
+            subjects = {row[0]: CaseSubject(row[1], row[2]) for row in conn.execute(ASSIGNED_HERE, (cases,))}
             with conn.cursor(row_factory=dict_row) as cursor:
                 years = [stored_year(row) for row in cursor.execute(YEARS).fetchall()]
     except psycopg.Error as exc:
         raise _not_archived(settings, exc) from None
     unwatched = [copy for copy in lacking if copy.referral_id not in watched]
     at_the_centre = _issued_at_the_centre(settings, unwatched) if unwatched else {}
+    subjects |= _subjects_at_the_centre(settings, [case for case in cases if case not in subjects])
     places = load_places(settings.config_dir)
     with _counting_by(years):  # the official calendar supervision counted its letters' working days by
         recovery = recover_letters(
@@ -83,6 +93,8 @@ def archive_letters_again(
             centre_unit=settings.registry.centre_unit(settings.county),
             name=lambda unit: unit_name(unit, settings.registry, places),
             at=at,
+            subjects=subjects,
+            place=lambda division: subject_place(division, places),
         )
     _write(settings, recovery.recovered, at)
     for letter in recovery.recovered:
@@ -129,6 +141,19 @@ def _issued_at_the_centre(settings: PlatformSettings, copies: Sequence[LetterCop
             return dict(centre.execute(ISSUED_AT_THE_CENTRE, (case_ids, referral_ids)).fetchall())
     except psycopg.Error:
         return None
+
+
+def _subjects_at_the_centre(settings: PlatformSettings, case_ids: list[str]) -> dict[str, CaseSubject]:
+    """The coordinator's category and division of cases the restored database holds no assignment of; none when its
+    database cannot be read (those letters then name the case by its number alone)."""
+    if not case_ids:
+        return {}
+    try:
+        with psycopg.connect(settings.admin_database_url("coordinator"), connect_timeout=10) as centre:
+            rows = centre.execute(ASSIGNED_AT_THE_CENTRE, (case_ids,)).fetchall()
+    except psycopg.Error:
+        return {}
+    return {case_id: CaseSubject(category, division) for case_id, category, division in rows}
 
 
 @contextmanager

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-from services.supervision.documents import DocumentKind, letter_facts, numbered_as, superior_of
+from services.supervision.documents import CaseSubject, DocumentKind, letter_facts, numbered_as, superior_of
 
 
 @dataclass(frozen=True)
@@ -78,11 +78,14 @@ def recover_letters(
     centre_unit: str,
     name: Callable[[str], str],
     at: datetime,
+    subjects: Mapping[str, CaseSubject] | None = None,
+    place: Callable[[str], str | None] = lambda _division: None,
 ) -> Recovery:
     """The letters the archive lacks, each archived again from its copy with the referral's issue time
     (`referral_issued`: the restored watches' and the coordinator's, which `centre_read` says could be read), in
     the order they were numbered; a letter the archive holds (its id) is left, and any other the archive cannot take
-    is named with the reason."""
+    is named with the reason. A case's `subjects` (its category and division, by case) and `place` (a division's
+    name) let the letter name the dispute as it did when issued."""
     recovered: list[Recovered] = []
     not_recovered: list[tuple[LetterCopy, NotRecovered]] = []
     numbers, letters = set(archive.numbers), set(archive.letters)
@@ -103,6 +106,7 @@ def recover_letters(
             continue
         _, year, seq = found
         superior = superior_of(copy.unit, centre_unit) if copy.kind is DocumentKind.OVERDUE else None
+        subject = (subjects or {}).get(copy.case_id)
         facts = letter_facts(
             kind=copy.kind,
             number=copy.number,
@@ -118,6 +122,8 @@ def recover_letters(
             superior=superior,
             superior_name=name(superior) if superior else None,
             issued_at=copy.issued_at or copy.received_at,
+            subject=subject,
+            place=place(subject.division_code) if subject else None,
         )
         facts["recovered"] = {
             "at": at.isoformat(),

@@ -12,13 +12,14 @@ from wuyuan.accounts import ensure_accounts, working_accounts
 
 pytestmark = pytest.mark.e2e
 
-# Pages anyone may open: the sign-in page, the citizen's rating page (the link is the credential),
+# Pages anyone may open: the sign-in page, the citizen's rating and progress pages (the link is the credential),
 # the console's own assets.
 PUBLIC_PAGES = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("GET", "/rate/<token>"),
     ("POST", "/rate/<token>"),
+    ("GET", "/track/<token>"),
     ("GET", "/favicon.ico"),  # asked for by every browser before anyone signs in; an asset, no page
 }
 PATH_VALUES = {

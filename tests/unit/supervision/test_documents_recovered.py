@@ -86,6 +86,29 @@ def recover(*copies: LetterCopy, archive: Archive = NOTHING_ARCHIVED, centre_rea
     )
 
 
+def test_a_letter_archived_again_names_the_dispute_as_it_did_when_issued():
+    copy = overdue_copy()
+    subject = d.CaseSubject("land", "430426101203")
+    places = {"430426101203": "砖塘镇新塘村"}
+
+    [letter] = recover_letters(
+        [copy],
+        NOTHING_ARCHIVED,
+        {REFERRAL: ISSUED},
+        centre_read=True,
+        centre_unit=CENTRE,
+        name=NAMES.__getitem__,
+        at=RESTORED,
+        subjects={copy.case_id: subject},
+        place=places.get,
+    ).recovered
+
+    assert (letter.facts["category"], letter.facts["place"]) == ("land", "砖塘镇新塘村")
+    assert "号矛盾纠纷（砖塘镇新塘村，土地山林纠纷）于" in d.letter_text(letter.facts).paragraphs[0]
+    [unknown] = recover(copy).recovered  # no assignment kept anywhere: the number alone, as before
+    assert (unknown.facts["category"], unknown.facts["place"]) == (None, None)
+
+
 def test_a_letter_whose_units_kept_its_time_is_archived_again_as_it_was_issued():
     copy = overdue_copy()
 
