@@ -163,11 +163,8 @@ def lead_deadline(case: Mapping[str, Any] | None) -> str:
     referral = _current_lead_referral(case, str(case["lead_unit"]))
     if referral is None:
         return ""
-    day = wording.local_date(referral.get("due_at"))
-    if not day:
-        return ""
-    year, month, date = (int(part) for part in day.split("-"))
-    return f"{year}年{month}月{date}日" + (PROVISIONAL if referral.get("due_provisional") else "")
+    day = wording.local_date_words(referral.get("due_at"))
+    return day + (PROVISIONAL if day and referral.get("due_provisional") else "")
 
 
 def _lead_gap(case: Mapping[str, Any]) -> bool:

@@ -24,7 +24,6 @@ from shared import wording
 from shared.downloads import rating_qr_file
 from shared.platform import Platform
 
-TOWNSHIP_DIGITS = 9
 # The statuses a case is in once a round is settled and its follow-up (回访) is open.
 FOLLOW_UP_STATUSES = frozenset({"resolved"})
 
@@ -39,7 +38,8 @@ def board_page(visitor: Visitor, apis: Apis, platform: Platform, args: Mapping[s
     scope = {"place": place}
     answer = apis.call("supervision", "GET", "/api/v1/board", token=visitor.token, params=scope)
     if answer.status == 400:  # a place typed into the address that the county does not have
-        return error_page(400, "看板范围有误", f"范围：“{place}”不是本县的乡镇或村，请从督办看板页的链接选择范围。")
+        shown = place if len(place) <= 20 else place[:20] + "…"  # typed into the address: echoed short
+        return error_page(400, "看板范围有误", f"范围：“{shown}”不是本县的乡镇或村，请从督办看板页的链接选择范围。")
     board = expect(answer, service="supervision")
     letters = expect(
         apis.call("supervision", "GET", "/api/v1/letters", token=visitor.token, params={"limit": "50", **scope}),
@@ -74,7 +74,7 @@ def _board_scope(place: str, county: str, names: Names) -> str:
     """Whose units the board lists: '祁东县全县', '砖塘镇及其所辖村（社区）的各单位', '新塘村的各单位'."""
     if place == county:
         return f"{names.place(place)}全县"
-    return f"{names.place(place)}{'及其所辖村（社区）' if len(place) == TOWNSHIP_DIGITS else ''}的各单位"
+    return f"{names.place(place)}{'及其所辖村（社区）' if len(place) == reports.TOWNSHIP_DIGITS else ''}的各单位"
 
 
 def follow_up_page(

@@ -1,5 +1,7 @@
 """A township centre's board opens on its own township's units and letters; the county centre's on the county's."""
 
+from urllib.parse import quote
+
 import pytest
 
 from shared.auth.principal import Principal, Role
@@ -70,3 +72,14 @@ def test_a_place_the_county_does_not_have_is_refused_in_chinese_naming_the_scope
     assert response.status_code == 400
     page = response.get_data(as_text=True)
     assert "看板范围有误" in page and "“430426999”不是本县的乡镇或村" in page
+
+
+def test_a_long_place_typed_into_the_address_is_echoed_short_and_escaped(console, apis, browser, staff):
+    staff.signed_in(ZHUANTANG)
+    refusal = {"fields": [{"field": "place", "message": "not a division code", "type": "string_pattern_mismatch"}]}
+    apis.answer("supervision", "GET", "/api/v1/board", 400, refusal)
+    typed = "<b>" + "9" * 300
+
+    page = console.board(browser.get(f"/board?place={quote(typed)}", as_=ZHUANTANG)).get_data(as_text=True)
+
+    assert "“&lt;b&gt;99999999999999999…”不是本县的乡镇或村" in page and "9" * 30 not in page
