@@ -280,9 +280,10 @@ def _shown(uow: Work, petition: Petition, today: date, window_days: int) -> dict
     # A repeat of a matter already final (不再受理) is registered, and shown as such.
     same_matter = uow.store.petitions_on_matters(frozenset({petition.matter})) if petition.repeat else []
     shown["final_matter"] = final_view(decisions.final_matter(petition, same_matter))
-    referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
-    # The case intake linked the petition to as a repeat, named even while the bureau holds no referral of it.
+    # The case intake linked the petition to as a repeat, named even while the bureau holds no referral of it; read
+    # before the referrals, so that a link committed between the two reads is among what the referrals' read sees.
     link = uow.store.record_link(petition.number) if petition.fed_message_id else None
+    referrals = uow.store.case_referrals(petition.number) if petition.fed_message_id else []
     return {**shown, "case_referrals": referrals, "joined_case": joined_case_view(link, referrals)}
 
 

@@ -159,8 +159,10 @@ def list_calls(query: ListCalls, caller: Principal, uow: Work, platform: Platfor
 def show_call(number: str, caller: Principal, uow: Work, platform: Platform) -> dict[str, Any]:
     units = require_officer_of_agency(caller, platform)
     with uow:
-        row = uow.store.get_call(number, units)
+        # The link first: the call's referrals, read after it, then include the joined case's even when the link
+        # commits between the two reads (each statement sees what had committed when it began).
         link = uow.store.record_link(number)
+        row = uow.store.get_call(number, units)
     caller.require_own(str(row["unit"]), f"call {number}")
     # The case intake linked the call to as a repeat, named even while the station holds no referral of it, with
     # what the station's referrals of it came to: the call's own `mediation` follows only a case that names it.
